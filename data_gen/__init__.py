@@ -1,0 +1,1 @@
+"""Instruction data for rsvlm: synthetic multi-modal scenes, converters for real datasets."""

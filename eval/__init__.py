@@ -1,0 +1,1 @@
+"""One scoring script per task: ``python -m eval.TASK --gt GT.jsonl --pred PRED.jsonl``."""

@@ -1,0 +1,209 @@
+"""Dataclass configs: YAML in, ``key=value`` overrides, unknown keys rejected, resolved YAML out.
+
+Every component owns one small dataclass (``VisionConfig``, ``ProjectorConfig`` …); a whole-run
+config nests them. This module knows nothing about those classes: it walks dataclass fields.
+
+    cfg = load_config(TrainConfig, "configs/train/sft.yaml", ["optim.lr=1e-4", "model.llm.lora_r=8"])
+    save_config(cfg, out_dir / "config.yaml")
+
+Override values are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands=[B02,B03]`` → list,
+``name=null`` → None). Types are checked against the field annotations where they are simple
+(int, float, bool, str, list, dict, Optional of these); anything else is passed through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A config file or override does not fit the dataclass it is loaded into."""
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return tp, False
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check/convert ``value`` to annotation ``tp``; build nested dataclasses from dicts."""
+    tp, optional = _unwrap_optional(tp)
+    if value is None:
+        if optional or tp is Any:
+            return None
+        raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)})")
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping for {tp.__name__}, got {value!r}")
+        return from_dict(tp, value, where=where)
+    origin = typing.get_origin(tp)
+    if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if tp is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    if tp in (int, float):
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+    if origin in (list, tuple) or tp in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        args = typing.get_args(tp)
+        if args and args[-1] is not Ellipsis and origin is list:
+            value = [_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
+        elif args and origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            value = [_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
+        return list(value) if origin is list or tp is list else tuple(value)
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        args = typing.get_args(tp)
+        if args and dataclasses.is_dataclass(args[1]):
+            return {k: _coerce(v, args[1], f"{where}.{k}") for k, v in value.items()}
+        return dict(value)
+    return value
+
+
+def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
+    """Build dataclass ``cls`` from a (nested) mapping. Unknown keys raise and list the valid ones."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or cls.__name__}: expected a mapping, got {type(data).__name__}")
+    ftypes = _field_types(cls)
+    unknown = sorted(set(data) - set(ftypes))
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(
+            f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
+            f"valid keys at this level: {', '.join(sorted(ftypes))}"
+        )
+    kwargs = {k: _coerce(v, ftypes[k], f"{where}.{k}" if where else k) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """Plain nested dict of a dataclass config (tuples become lists, so it round-trips via YAML)."""
+
+    def plain(v: Any) -> Any:
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, Path):
+            return str(v)
+        return v
+
+    return plain(cfg)
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"a.b.c=1e-4"`` → (["a", "b", "c"], 1e-4). Values are YAML scalars or flow lists/maps."""
+    if "=" not in text:
+        raise ConfigError(f"override {text!r} is not of the form key=value")
+    key, raw = text.split("=", 1)
+    key = key.strip().lstrip("-")
+    if not key:
+        raise ConfigError(f"override {text!r} has an empty key")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as e:
+        raise ConfigError(f"override {text!r}: value is not valid YAML ({e})") from e
+    return key.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None) -> dict[str, Any]:
+    """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed."""
+    for text in overrides:
+        path, value = parse_override(text)
+        node, node_cls = data, cls
+        for i, part in enumerate(path):
+            if node_cls is not None and dataclasses.is_dataclass(node_cls):
+                ftypes = _field_types(node_cls)
+                if part not in ftypes:
+                    raise ConfigError(
+                        f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
+                        f"valid keys at this level: {', '.join(sorted(ftypes))}"
+                    )
+                sub_tp, _ = _unwrap_optional(ftypes[part])
+                node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None
+            else:
+                node_cls = None
+            if i == len(path) - 1:
+                node[part] = value
+            else:
+                nxt = node.get(part)
+                if not isinstance(nxt, dict):
+                    nxt = {}
+                    node[part] = nxt
+                node = nxt
+    return data
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({e})") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None) -> T:
+    """Defaults of ``cls`` ← YAML file ← ``key=value`` overrides, validated against ``cls``."""
+    data = to_dict(cls()) if path is None else _merge(to_dict(cls()), load_yaml(path), cls)
+    data = apply_overrides(data, list(overrides or []), cls)
+    try:
+        return from_dict(cls, data)
+    except ConfigError as e:
+        raise ConfigError(f"{path or cls.__name__}: {e}") from e
+
+
+def _merge(base: dict[str, Any], new: dict[str, Any], cls: type | None) -> dict[str, Any]:
+    """Deep-merge ``new`` into defaults; dataclass sub-mappings merge, everything else replaces."""
+    out = dict(base)
+    ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
+    for k, v in new.items():
+        sub_tp = _unwrap_optional(ftypes[k])[0] if k in ftypes else None
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and dataclasses.is_dataclass(sub_tp):
+            out[k] = _merge(out[k], v, sub_tp)
+        else:
+            out[k] = v
+    return out
+
+
+def save_config(cfg: Any, path: str | Path) -> Path:
+    """Write the resolved config as YAML (the file that sits beside every output it shaped)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    return path

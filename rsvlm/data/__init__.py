@@ -1,0 +1,1 @@
+"""Records, conversations and the training data path."""

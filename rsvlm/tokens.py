@@ -1,0 +1,86 @@
+"""The project's vocabulary: image placeholder, geometry tags, ``<loc_N>`` bins, task tags.
+
+``add_special_tokens`` adds all of them to any Hugging Face tokenizer as special tokens (never
+split, never merged with neighbours) and returns their ids, so the model can resize its
+embeddings and mark the new rows trainable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NUM_BINS = 1000
+IMAGE_TOKEN = "<image>"
+GEOMETRY_TAGS = ("ref", "box", "obb", "point", "poly", "mask")
+TASKS = ("cls", "vqa", "cap", "count", "det", "ground", "regcap", "seg", "change")
+MODALITIES = ("optical", "msi", "sar", "ir")
+
+
+def loc_token(i: int) -> str:
+    return f"<loc_{i}>"
+
+
+def geometry_tag_tokens() -> list[str]:
+    return [t for tag in GEOMETRY_TAGS for t in (f"<{tag}>", f"</{tag}>")]
+
+
+def task_tag_tokens() -> list[str]:
+    return [f"[{t}]" for t in TASKS]
+
+
+def mask_tokens() -> list[str]:
+    """Extra tokens of the grid run-length mask grammar (see ``rsvlm.geometry``)."""
+    return ["<grid>", "</grid>", "<row>", "<run>"]
+
+
+def all_special_tokens() -> list[str]:
+    """Every token rsvlm adds, in a fixed order (so ids are reproducible)."""
+    return (
+        [IMAGE_TOKEN]
+        + geometry_tag_tokens()
+        + mask_tokens()
+        + task_tag_tokens()
+        + [loc_token(i) for i in range(NUM_BINS)]
+    )
+
+
+@dataclass
+class SpecialTokenIds:
+    image: int
+    loc_start: int  # id of <loc_0>; <loc_N> is loc_start + N
+    added: list[int]  # ids of every added token (the rows to keep trainable)
+
+    def loc_id(self, n: int) -> int:
+        return self.loc_start + n
+
+
+def add_special_tokens(tokenizer) -> SpecialTokenIds:
+    """Add rsvlm's tokens to ``tokenizer`` (idempotent) and return their ids.
+
+    Task tags are added too: ``[det]`` stays one token whatever the base vocabulary does.
+    The caller must resize the LLM's embeddings to ``len(tokenizer)``.
+    """
+    tokens = all_special_tokens()
+    tokenizer.add_special_tokens({"additional_special_tokens": tokens}, replace_extra_special_tokens=False) \
+        if _supports_replace(tokenizer) else tokenizer.add_special_tokens({"additional_special_tokens": tokens})
+    ids = tokenizer.convert_tokens_to_ids(tokens)
+    unk = getattr(tokenizer, "unk_token_id", None)
+    bad = [t for t, i in zip(tokens, ids) if i is None or (unk is not None and i == unk)]
+    if bad:
+        raise RuntimeError(f"tokenizer did not register special tokens: {bad[:5]}…")
+    loc0 = tokenizer.convert_tokens_to_ids(loc_token(0))
+    locs = tokenizer.convert_tokens_to_ids([loc_token(i) for i in range(NUM_BINS)])
+    if locs != list(range(loc0, loc0 + NUM_BINS)):
+        raise RuntimeError("<loc_N> tokens did not receive consecutive ids")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return SpecialTokenIds(image=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN), loc_start=loc0, added=ids)
+
+
+def _supports_replace(tokenizer) -> bool:
+    import inspect
+
+    try:
+        return "replace_extra_special_tokens" in inspect.signature(tokenizer.add_special_tokens).parameters
+    except (TypeError, ValueError):
+        return False
