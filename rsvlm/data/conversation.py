@@ -1,0 +1,127 @@
+"""Conversations → token ids and labels, with only the assistant's tokens trained.
+
+Rendering goes through the tokenizer's own chat template (``rsvlm.tokenizer.load_tokenizer``
+sets rsvlm's template on tokenizers that have none), so training and chat share one prompt
+format. Assistant spans are found by rendering growing prefixes of the conversation; a
+template whose rendering of a prefix is not a token prefix of the whole is rejected, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rsvlm.data.records import ROLES
+from rsvlm.tokens import IMAGE_TOKEN
+
+IGNORE_INDEX = -100
+MODALITY_WORDS = {"optical": "optical", "msi": "multispectral", "sar": "SAR", "ir": "infrared"}
+
+
+@dataclass
+class PromptConfig:
+    """How prompts are written. ``annotate_modality`` tells the LLM each image's sensor
+    (``"SAR image: <image>"``); LLaVA-converted models keep the bare placeholder."""
+
+    annotate_modality: bool = True
+    system: str | None = None
+
+
+def annotate_images(text: str, modalities: list[str]) -> str:
+    """Prefix the k-th ``<image>`` in ``text`` with the k-th modality's name."""
+    parts = text.split(IMAGE_TOKEN)
+    if len(parts) - 1 != len(modalities):
+        raise ValueError(f"{len(parts) - 1} {IMAGE_TOKEN} placeholder(s) but {len(modalities)} modalities")
+    out = parts[0]
+    for mod, rest in zip(modalities, parts[1:]):
+        out += f"{MODALITY_WORDS.get(mod, mod)} image: {IMAGE_TOKEN}{rest}"
+    return out
+
+
+def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
+    """A canonical record's ``conversations`` as chat messages (``role``/``content``).
+
+    Placeholders are counted across turns, so a second image in a later turn gets the second
+    modality.
+    """
+    prompt = prompt or PromptConfig()
+    mods = [im["modality"] for im in record.get("images", [])]
+    messages = [{"role": "system", "content": prompt.system}] if prompt.system else []
+    k = 0
+    for turn in record["conversations"]:
+        text = turn["value"]
+        n = text.count(IMAGE_TOKEN)
+        if prompt.annotate_modality and n:
+            text = annotate_images(text, mods[k : k + n])
+        k += n
+        messages.append({"role": ROLES[turn["from"]], "content": text})
+    return messages
+
+
+def render(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> str:
+    if not getattr(tokenizer, "chat_template", None):
+        raise ValueError("tokenizer has no chat template; load it with rsvlm.tokenizer.load_tokenizer")
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
+
+
+def _ids(tokenizer, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def expand_image_tokens(
+    ids: list[int], labels: list[int] | None, image_token_id: int, n_tokens: list[int]
+) -> tuple[list[int], list[int] | None]:
+    """Repeat the k-th image token ``n_tokens[k]`` times (labels ignored there)."""
+    positions = [i for i, t in enumerate(ids) if t == image_token_id]
+    if len(positions) != len(n_tokens):
+        raise ValueError(f"{len(positions)} image placeholder token(s) in the prompt but {len(n_tokens)} image(s)")
+    out_ids, out_labels, prev = [], [] if labels is not None else None, 0
+    for pos, n in zip(positions, n_tokens):
+        out_ids += ids[prev:pos] + [image_token_id] * n
+        if labels is not None:
+            out_labels += labels[prev:pos] + [IGNORE_INDEX] * n
+        prev = pos + 1
+    out_ids += ids[prev:]
+    if labels is not None:
+        out_labels += labels[prev:]
+    return out_ids, out_labels
+
+
+def encode_conversation(
+    tokenizer,
+    messages: list[dict],
+    image_token_id: int,
+    n_image_tokens: list[int],
+    max_length: int | None = None,
+) -> dict[str, list[int]]:
+    """Token ids and labels (−100 outside assistant turns) of a whole conversation.
+
+    Image placeholders are expanded to ``n_image_tokens[k]`` tokens each. Over ``max_length``
+    the sequence is cut from the end; a cut that would drop an image token raises, since a
+    half image cannot be spliced.
+    """
+    full = _ids(tokenizer, render(tokenizer, messages))
+    labels = [IGNORE_INDEX] * len(full)
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":
+            continue
+        start = len(_ids(tokenizer, render(tokenizer, messages[:i], add_generation_prompt=True)))
+        upto = _ids(tokenizer, render(tokenizer, messages[: i + 1]))
+        if full[: len(upto)] != upto or len(upto) < start:
+            raise ValueError(
+                "chat template renders a conversation prefix that is not a token prefix of the whole; "
+                "assistant spans cannot be located"
+            )
+        labels[start : len(upto)] = full[start : len(upto)]
+    ids, labels = expand_image_tokens(full, labels, image_token_id, n_image_tokens)
+    if max_length is not None and len(ids) > max_length:
+        if image_token_id in ids[max_length:]:
+            raise ValueError(f"conversation of {len(ids)} tokens cannot be cut to {max_length} without cutting an image")
+        ids, labels = ids[:max_length], labels[:max_length]
+    return {"input_ids": ids, "labels": labels}
+
+
+def split_tag(text: str) -> tuple[str | None, str]:
+    """``"[det] Detect ships"`` → ("det", "Detect ships"); text without a tag → (None, text)."""
+    m = re.match(r"^\s*\[(\w+)\]\s*", text)
+    return (m.group(1), text[m.end() :]) if m else (None, text)

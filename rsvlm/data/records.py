@@ -1,0 +1,203 @@
+"""Instruction records (DESIGN.md "Instruction record"): validation and loading.
+
+A record is a superset of LLaVA's ``conversations`` format. ``normalize_record`` turns one
+parsed JSON object into the canonical form (``images`` list, ``task``, ``meta``) or raises
+``RecordError`` naming the field; ``read_records`` does that for a JSONL (or LLaVA JSON array)
+file and either raises at the first bad line (``strict``) or skips it and counts the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
+
+ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
+_TAG_RE = re.compile(r"^\s*(?:<image>\s*)*\[(\w+)\]")
+
+
+class RecordError(ValueError):
+    """A record does not follow the format; the message names the source, line and field."""
+
+    def __init__(self, message: str, field_name: str = "record"):
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass
+class ReadReport:
+    """What ``read_records`` did: lines read, records kept, and skipped lines by reason."""
+
+    path: str
+    n_lines: int = 0
+    n_ok: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)  # first few skip messages, for the log
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    def summary(self) -> str:
+        s = f"{self.path}: {self.n_ok} records read, {self.n_skipped} skipped"
+        if self.skipped:
+            s += " (" + ", ".join(f"{k}: {v}" for k, v in self.skipped.most_common()) + ")"
+        return s
+
+
+def _fail(where: str, field_name: str, msg: str) -> RecordError:
+    return RecordError(f"{where}: field '{field_name}': {msg}", re.sub(r"\[\d+\]", "[]", field_name))
+
+
+def task_from_prompt(text: str) -> str | None:
+    """The task tag that opens a user turn (``"<image>\\n[det] …"`` → ``"det"``), or None."""
+    m = _TAG_RE.match(text)
+    return m.group(1) if m and m.group(1) in TASKS else None
+
+
+def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
+    """Validate one record and return it in canonical form. Raises ``RecordError``.
+
+    Plain LLaVA records (``"image": "path"``) become one optical image; ``"image": [a, b]``
+    two. ``task`` is taken from the first user turn's tag when the record has none.
+    """
+    if not isinstance(obj, dict):
+        raise RecordError(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
+    rid = obj.get("id")
+    if rid is None:
+        raise _fail(where, "id", "missing")
+    if not isinstance(rid, (str, int)):
+        raise _fail(where, "id", f"must be a string, got {type(rid).__name__}")
+    where = f"{where} (id {rid})"
+
+    images = obj.get("images")
+    if images is None and "image" in obj:
+        img = obj["image"]
+        paths = img if isinstance(img, list) else [img]
+        images = [{"path": p, "modality": "optical"} for p in paths]
+    images = images or []
+    if not isinstance(images, list):
+        raise _fail(where, "images", "must be a list")
+    out_images = []
+    for i, im in enumerate(images):
+        f = f"images[{i}]"
+        if isinstance(im, str):
+            im = {"path": im}
+        if not isinstance(im, dict):
+            raise _fail(where, f, "must be an object with 'path' or 'band_files'")
+        if not im.get("path") and not im.get("band_files"):
+            raise _fail(where, f"{f}.path", "missing (and no band_files)")
+        mod = im.get("modality", "optical")
+        if mod not in MODALITIES:
+            raise _fail(where, f"{f}.modality", f"{mod!r} is not one of {', '.join(MODALITIES)}")
+        bf = im.get("band_files")
+        if bf is not None and (not isinstance(bf, list) or not all(isinstance(p, str) for p in bf)):
+            raise _fail(where, f"{f}.band_files", "must be a list of paths")
+        bands = im.get("bands")
+        if bands is not None and (not isinstance(bands, list) or not all(isinstance(b, str) for b in bands)):
+            raise _fail(where, f"{f}.bands", "must be a list of band names")
+        out_images.append({**im, "modality": mod})
+
+    convs = obj.get("conversations")
+    if not isinstance(convs, list) or not convs:
+        raise _fail(where, "conversations", "missing or empty")
+    out_convs = []
+    for i, turn in enumerate(convs):
+        f = f"conversations[{i}]"
+        if not isinstance(turn, dict):
+            raise _fail(where, f, "must be an object with 'from' and 'value'")
+        role = turn.get("from", turn.get("role"))
+        if role not in ROLES:
+            raise _fail(where, f"{f}.from", f"{role!r} is not one of human, gpt, system")
+        value = turn.get("value", turn.get("content"))
+        if not isinstance(value, str):
+            raise _fail(where, f"{f}.value", "must be a string")
+        out_convs.append({"from": role, "value": value})
+    if not any(ROLES[t["from"]] == "assistant" for t in out_convs):
+        raise _fail(where, "conversations", "has no gpt (assistant) turn")
+
+    n_ph = sum(t["value"].count(IMAGE_TOKEN) for t in out_convs)
+    if n_ph != len(out_images):
+        raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s)")
+
+    task = obj.get("task")
+    if task is None:
+        first_user = next((t["value"] for t in out_convs if ROLES[t["from"]] == "user"), "")
+        task = task_from_prompt(first_user)
+    elif task not in TASKS:
+        raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}")
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise _fail(where, "meta", "must be an object")
+    return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
+
+
+def _iter_raw(path: Path) -> Iterator[tuple[int, str | Any]]:
+    """(line number, raw text) for JSONL; (index, object) for a LLaVA-style JSON array file."""
+    with path.open(encoding="utf-8") as f:
+        head = f.read(1)
+        while head and head.isspace():
+            head = f.read(1)
+        f.seek(0)
+        if head == "[":
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError as e:
+                raise RecordError(f"{path}: not valid JSON ({e})") from e
+            yield from ((i, obj) for i, obj in enumerate(data))
+            return
+        for lineno, line in enumerate(f, 1):
+            if line.strip():
+                yield lineno, line
+
+
+def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None) -> Iterator[dict]:
+    """Yield canonical records from a JSONL (or JSON array) file.
+
+    ``strict``: the first bad line raises ``RecordError`` naming file, line and field.
+    Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"records file not found: {path}")
+    report = report if report is not None else ReadReport(str(path))
+    for lineno, raw in _iter_raw(path):
+        report.n_lines += 1
+        where = f"{path}:{lineno}"
+        try:
+            if isinstance(raw, str):
+                try:
+                    raw = json.loads(raw)
+                except json.JSONDecodeError as e:
+                    raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno})", "json") from e
+            rec = normalize_record(raw, where)
+        except RecordError as e:
+            if strict:
+                raise
+            report.skipped["invalid JSON" if e.field == "json" else f"bad field {e.field}"] += 1
+            if len(report.examples) < 5:
+                report.examples.append(str(e))
+            continue
+        report.n_ok += 1
+        yield rec
+
+
+def load_records(path: str | Path, strict: bool = True) -> tuple[list[dict], ReadReport]:
+    """All records of a file plus the report of what was skipped (non-strict mode)."""
+    report = ReadReport(str(path))
+    return list(read_records(path, strict=strict, report=report)), report
+
+
+def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
+    """Per image, the file(s) to read: ``[path]`` or its ``band_files``, resolved against ``root``."""
+    root = Path(root)
+    out = []
+    for im in record["images"]:
+        files = im.get("band_files") or [im["path"]]
+        out.append([p if Path(p).is_absolute() else root / p for p in map(Path, files)])
+    return out

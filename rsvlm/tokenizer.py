@@ -1,0 +1,83 @@
+"""Tokenizers: train a small sentencepiece tokenizer offline, or load any Hugging Face one.
+
+Either way the result carries rsvlm's special tokens (``rsvlm.tokens``) and a chat template,
+and round-trips through ``save_pretrained`` / ``AutoTokenizer.from_pretrained`` with no network.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from rsvlm.tokens import add_special_tokens
+
+# The chat template of tokenizers rsvlm trains itself (Vicuna-like plain text, one line per turn).
+# A base LLM's own template is used instead wherever the tokenizer has one.
+RSVLM_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for m in messages %}"
+    "{% if m['role'] == 'system' %}{{ m['content'] }}\n"
+    "{% elif m['role'] == 'user' %}USER: {{ m['content'] }}\n"
+    "{% else %}ASSISTANT: {{ m['content'] }}{{ eos_token }}\n{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}ASSISTANT: {% endif %}"
+)
+
+
+def train_tokenizer(
+    texts: Iterable[str],
+    out_dir: str | Path,
+    vocab_size: int = 2000,
+    model_type: str = "bpe",
+    chat_template: str = RSVLM_CHAT_TEMPLATE,
+):
+    """Train a sentencepiece model on ``texts`` and save a Llama-style HF tokenizer in ``out_dir``.
+
+    Byte fallback is on, so no input is ever unknown. Geometry/task/image tokens are added as
+    special tokens afterwards and never enter sentencepiece training. ``vocab_size`` must exceed
+    the corpus alphabet plus 259 byte/control pieces.
+    """
+    import sentencepiece as spm
+    from transformers import LlamaTokenizer
+
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(t for t in texts if t.strip()),
+            model_prefix=f"{tmp}/sp",
+            vocab_size=vocab_size,
+            model_type=model_type,
+            byte_fallback=True,
+            character_coverage=1.0,
+            split_digits=True,  # numbers tokenise digit by digit: counts generalise
+            unk_id=0,
+            bos_id=1,
+            eos_id=2,
+            pad_id=-1,
+            minloglevel=2,
+        )
+        src = Path(tmp) / "hf"
+        src.mkdir()
+        shutil.copy(f"{tmp}/sp.model", src / "tokenizer.model")
+        tok = LlamaTokenizer.from_pretrained(src)  # converts the sentencepiece model to a fast tokenizer
+    tok.chat_template = chat_template
+    add_special_tokens(tok)
+    tok.save_pretrained(out_dir)
+    return tok
+
+
+def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
+    """``AutoTokenizer`` from a local folder or hub name, with rsvlm's tokens added.
+
+    Never passes ``trust_remote_code``. Where the tokenizer has no chat template and none is
+    given, ``RSVLM_CHAT_TEMPLATE`` is set.
+    """
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(name_or_path))
+    if chat_template is not None or not getattr(tok, "chat_template", None):
+        tok.chat_template = chat_template or RSVLM_CHAT_TEMPLATE
+    add_special_tokens(tok)
+    return tok

@@ -1,0 +1,67 @@
+from dataclasses import dataclass, field
+
+import pytest
+
+from rsvlm.config import ConfigError, load_config, save_config, to_dict
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 1e-3
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+
+
+@dataclass
+class EncoderConfig:
+    width: int = 64
+    name: str | None = None
+
+
+@dataclass
+class RunConfig:
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    encoders: dict[str, EncoderConfig] = field(default_factory=lambda: {"rgb": EncoderConfig()})
+    steps: int = 10
+    bf16: bool = False
+
+
+def test_yaml_then_overrides(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("optim:\n  lr: 0.01\nsteps: 5\nencoders:\n  rgb: {width: 32}\n  sar: {width: 16, name: s}\n")
+    cfg = load_config(RunConfig, p, ["optim.lr=2e-4", "bf16=true", "optim.betas=[0.8, 0.9]"])
+    assert cfg.optim.lr == pytest.approx(2e-4) and isinstance(cfg.optim.lr, float)
+    assert cfg.steps == 5 and cfg.bf16 is True and cfg.optim.betas == [0.8, 0.9]
+    assert isinstance(cfg.encoders["sar"], EncoderConfig) and cfg.encoders["sar"].width == 16
+    assert cfg.encoders["rgb"].width == 32
+
+
+def test_unknown_key_lists_valid_keys(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("optim:\n  learning_rate: 0.1\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(RunConfig, p)
+    assert "optim.learning_rate" in str(e.value) and "betas, lr" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load_config(RunConfig, None, ["optim.lrr=1"])
+    assert "valid keys at this level: betas, lr" in str(e.value)
+    with pytest.raises(ConfigError, match="bf16"):
+        load_config(RunConfig, None, ["stepz=3"])
+
+
+def test_type_errors_name_the_key():
+    with pytest.raises(ConfigError, match="steps"):
+        load_config(RunConfig, None, ["steps=many"])
+    with pytest.raises(ConfigError, match="not of the form"):
+        load_config(RunConfig, None, ["steps"])
+
+
+def test_resolved_config_round_trips(tmp_path):
+    cfg = load_config(RunConfig, None, ["steps=7", "encoders.rgb.name=vit"])
+    path = save_config(cfg, tmp_path / "out" / "config.yaml")
+    again = load_config(RunConfig, path)
+    assert to_dict(again) == to_dict(cfg) and again.encoders["rgb"].name == "vit"
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="nope.yaml"):
+        load_config(RunConfig, tmp_path / "nope.yaml")

@@ -1,0 +1,77 @@
+import json
+
+import pytest
+
+from rsvlm.data.records import RecordError, load_records, normalize_record, task_from_prompt
+
+GOOD = {
+    "id": "dota-P1888-det-0",
+    "images": [{"path": "images/P1888.png", "modality": "optical"}],
+    "conversations": [
+        {"from": "human", "value": "<image>\n[det] Detect every small vehicle."},
+        {"from": "gpt", "value": "<ref>small vehicle</ref><box><loc_913><loc_475><loc_941><loc_520></box>"},
+    ],
+    "task": "det",
+    "meta": {"source": "DOTA", "width": 712, "height": 557},
+}
+
+
+def test_design_record_is_valid():
+    r = normalize_record(GOOD)
+    assert r["task"] == "det" and r["images"][0]["modality"] == "optical"
+
+
+def test_plain_llava_record_is_one_optical_image():
+    r = normalize_record({"id": 3, "image": "a.jpg", "conversations": [
+        {"from": "human", "value": "<image>\nWhat is this?"}, {"from": "gpt", "value": "A port."}]})
+    assert r["images"] == [{"path": "a.jpg", "modality": "optical"}] and r["id"] == "3" and r["task"] is None
+
+
+def test_task_inferred_from_tag():
+    assert task_from_prompt("<image>\n[ground] the ship") == "ground"
+    assert task_from_prompt("[nonsense] x") is None
+    rec = {**GOOD}
+    rec.pop("task")
+    assert normalize_record(rec)["task"] == "det"
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda r: r.pop("id"), "'id'"),
+    (lambda r: r["images"][0].update(modality="lidar"), "images[0].modality"),
+    (lambda r: r["conversations"][0].update({"from": "bot"}), "conversations[0].from"),
+    (lambda r: r["images"].append({"path": "b.png"}), "placeholder"),
+    (lambda r: r.update(task="detect"), "'task'"),
+    (lambda r: r["conversations"].pop(), "no gpt"),
+])
+def test_errors_name_the_field(mutate, field):
+    rec = json.loads(json.dumps(GOOD))
+    mutate(rec)
+    with pytest.raises(RecordError) as e:
+        normalize_record(rec, "f.jsonl:7")
+    assert field in str(e.value) and "f.jsonl:7" in str(e.value)
+
+
+def test_jsonl_bad_lines_raise_with_line_or_are_counted(tmp_path):
+    p = tmp_path / "d.jsonl"
+    bad_modality = json.loads(json.dumps(GOOD))
+    bad_modality["images"][0]["modality"] = "lidar"
+    p.write_text("\n".join([json.dumps(GOOD), "{not json", json.dumps(bad_modality), "", json.dumps(GOOD)]) + "\n")
+    with pytest.raises(RecordError, match=r"d.jsonl:2: not valid JSON"):
+        load_records(p)
+    recs, report = load_records(p, strict=False)
+    assert len(recs) == 2 and report.n_skipped == 2 and report.n_lines == 4
+    assert report.skipped["invalid JSON"] == 1 and report.skipped["bad field images[].modality"] == 1
+    assert "2 skipped" in report.summary()
+
+
+def test_llava_json_array_file(tmp_path):
+    p = tmp_path / "llava.json"
+    p.write_text(json.dumps([{"id": "a", "image": "x.png", "conversations": [
+        {"from": "human", "value": "<image>\nhi"}, {"from": "gpt", "value": "ok"}]}]))
+    recs, _ = load_records(p)
+    assert recs[0]["images"][0]["path"] == "x.png"
+
+
+def test_missing_file_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.jsonl"):
+        load_records(tmp_path / "nothere.jsonl")

@@ -1,0 +1,57 @@
+import pytest
+
+from rsvlm.data.conversation import IGNORE_INDEX, encode_conversation, record_messages
+from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, all_special_tokens, loc_token
+from rsvlm.tokenizer import load_tokenizer, train_tokenizer
+
+CORPUS = [
+    "There are three small vehicles in the parking lot.",
+    "A harbour with two ships and a storage tank.",
+    "What sensor took this image? SAR.",
+    "Detect every plane. How many buildings are there? 12",
+] * 50
+
+
+@pytest.fixture(scope="module")
+def tok_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tok")
+    train_tokenizer(CORPUS, d, vocab_size=400)
+    return d
+
+
+def test_trained_tokenizer_round_trips_offline(tok_dir):
+    tok = load_tokenizer(tok_dir)
+    text = "<image>\n[det] <ref>ship</ref><box><loc_0><loc_12><loc_500><loc_999></box> 3 ships"
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    assert tok.decode(ids) == text
+    for t in all_special_tokens():
+        assert len(tok(t, add_special_tokens=False)["input_ids"]) == 1, t
+    locs = tok.convert_tokens_to_ids([loc_token(i) for i in range(NUM_BINS)])
+    assert locs == list(range(locs[0], locs[0] + NUM_BINS))
+    # unseen characters never become <unk> (byte fallback)
+    assert tok.decode(tok("Zürich 東京", add_special_tokens=False)["input_ids"]) == "Zürich 東京"
+
+
+def test_labels_cover_only_assistant_tokens(tok_dir):
+    tok = load_tokenizer(tok_dir)
+    img_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
+    rec = {"images": [{"modality": "sar"}], "conversations": [
+        {"from": "human", "value": "<image>\n[count] How many ships?"},
+        {"from": "gpt", "value": "3"},
+        {"from": "human", "value": "[vqa] Is there a plane?"},
+        {"from": "gpt", "value": "no"}]}
+    msgs = record_messages(rec)
+    assert msgs[0]["content"].startswith("SAR image: <image>")
+    out = encode_conversation(tok, msgs, img_id, [5])
+    ids, labels = out["input_ids"], out["labels"]
+    assert ids.count(img_id) == 5 and len(ids) == len(labels)
+    trained = tok.decode([t for t, lab in zip(ids, labels) if lab != IGNORE_INDEX])
+    assert trained.replace(tok.eos_token, "|").split() == ["3|", "no|"]
+    assert all(lab == IGNORE_INDEX for t, lab in zip(ids, labels) if t == img_id)
+
+
+def test_placeholder_mismatch_is_an_error(tok_dir):
+    tok = load_tokenizer(tok_dir)
+    msgs = [{"role": "user", "content": "<image> <image> hi"}, {"role": "assistant", "content": "x"}]
+    with pytest.raises(ValueError, match="2 image placeholder"):
+        encode_conversation(tok, msgs, tok.convert_tokens_to_ids(IMAGE_TOKEN), [4])
