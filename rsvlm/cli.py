@@ -1,0 +1,105 @@
+"""The ``rsvlm`` command line (DESIGN.md "Command line").
+
+Each subcommand's work lives in its own module, imported only when that subcommand runs, so
+``rsvlm --help`` is instant and needs no torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="checkpoint directory (default: the bundled default model)")
+    q = p.add_mutually_exclusive_group()
+    q.add_argument("--load-4bit", action="store_true", help="quantise the LLM to 4 bit (bitsandbytes)")
+    q.add_argument("--load-8bit", action="store_true", help="quantise the LLM to 8 bit (bitsandbytes)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda if available)")
+
+
+def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument(
+        "--image", action="append", required=required, metavar="PATH",
+        help="image file; give twice for a bi-temporal pair; comma-separate one file per band (a,b,c)",
+    )
+    p.add_argument("--modality", action="append", choices=["optical", "msi", "sar", "ir"],
+                   help="modality of each --image (inferred from bands and dtype where left out)")
+    p.add_argument("--bands", action="append", help="comma-separated band names of each --image")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="rsvlm",
+        description="Chat with optical, SAR, infrared and multispectral imagery; train and evaluate the model.",
+    )
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("chat", help="interactive chat about one image or an image pair")
+    _model_args(p)
+    _image_args(p, required=False)
+    p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    p.set_defaults(handler="rsvlm.chat:main")
+
+    p = sub.add_parser("predict", help="one question, one answer, written as JSON / GeoJSON / overlay")
+    _model_args(p)
+    _image_args(p, required=True)
+    p.add_argument("--task", choices=TASK_CHOICES, required=True)
+    p.add_argument("--prompt", help="the question (default: a standard question for the task)")
+    p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--out", help="write the result as JSON here")
+    p.add_argument("--geojson", help="write parsed objects as GeoJSON (in the image's CRS) here")
+    p.add_argument("--vis", help="write an overlay PNG here")
+    p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
+    p.add_argument("--overlap", type=int, default=64, help="overlap of the tiles in pixels")
+    p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
+    p.set_defaults(handler="rsvlm.predict:main")
+
+    p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")
+    p.add_argument("--config", required=True)
+    p.add_argument("overrides", nargs="*", metavar="key=value")
+    p.set_defaults(handler="rsvlm.train:cli_main")
+
+    p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions")
+    _model_args(p)
+    p.add_argument("--data", required=True, help="test records (JSONL)")
+    p.add_argument("--out", required=True, help="predictions JSONL (resumed if it exists)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--limit", type=int, help="only the first N records")
+    p.set_defaults(handler="rsvlm.evaluate:main")
+
+    p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler="rsvlm.model:merge_lora_cli")
+
+    p = sub.add_parser("convert-llava", help="convert a LLaVA-1.5 / GeoChat checkpoint to rsvlm")
+    p.add_argument("--src", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--vision-tower", help="local CLIP vision tower (original LLaVA layout only)")
+    p.set_defaults(handler="rsvlm.model:convert_llava_cli")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if not getattr(args, "handler", None):
+        ap.print_help()
+        return 0
+    module, func = args.handler.split(":")
+    try:
+        handler = getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as e:
+        print(f"rsvlm {args.command}: not available in this installation ({e})", file=sys.stderr)
+        return 2
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
