@@ -1,0 +1,287 @@
+"""Geometry <-> text: ``encode`` objects to ``<ref>/<box>/<obb>/<point>/<poly>/<mask>`` tokens,
+``decode`` model text back to objects, never raising on any string.
+
+Encoding (one spelling per shape, computed on bins after quantisation):
+
+* ``<box>`` x1 y1 x2 y2 with x1<=x2, y1<=y2; ``<point>`` x y;
+* ``<obb>`` 4 corners, clockwise on screen from the top-most (then left-most) corner;
+* ``<poly>`` one ring, deduped, clockwise from the top-most then left-most vertex. A polygon
+  with holes is its exterior ``<poly>`` followed by one counter-clockwise ``<poly>`` per hole;
+* ``<mask>`` the grid run-length form of ``rsvlm.geometry.grid``;
+* consecutive objects with the same label share one ``<ref>label</ref>``; an unlabelled object
+  after labelled ones is preceded by an empty ``<ref></ref>``.
+
+Decoding: a ``<ref>`` labels every shape after it until the next ``<ref>`` (text in between
+does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` of the same
+``<ref>`` is a hole of it. Problems are reported, never raised: out-of-range or stray tokens,
+unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or y1>y2
+(swapped, kept). Cannot: tell a hole from a separate counter-clockwise instance by geometry.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rsvlm.geometry import grid
+from rsvlm.geometry.shapes import NUM_BINS, canonical_quad, canonical_ring, dequantize, quantize, signed_area
+
+KINDS = ("box", "obb", "point", "poly", "mask")
+_TOKEN = re.compile(r"<loc_(\d+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(row|run)>")
+_SHAPE_TAGS = {f"<{k}>" for k in KINDS}
+
+
+@dataclass
+class Decoded:
+    """What ``decode`` recovered: objects, the problems met, and the answer text without geometry."""
+
+    objects: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    text: str = ""
+
+
+# ---------------------------------------------------------------- encode
+
+
+def _check_size(width, height) -> None:
+    for name, v in (("width", width), ("height", height)):
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ValueError(f"image {name} must be a positive int, got {v!r}")
+
+
+def _label(obj: dict, where: str) -> str | None:
+    lab = obj.get("label")
+    if lab is None:
+        return None
+    if not isinstance(lab, str) or not lab.strip():
+        raise ValueError(f"{where}: label must be None or a non-empty string, got {lab!r}")
+    if _TOKEN.search(lab) or "<ref>" in lab or "</ref>" in lab:
+        raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
+    return lab.strip()
+
+
+def _pairs(coords, n: int | None, where: str) -> list[list[float]]:
+    try:
+        pts = [[float(p[0]), float(p[1])] for p in coords]
+        bad = any(len(p) != 2 for p in coords)
+    except (TypeError, IndexError, ValueError) as e:
+        raise ValueError(f"{where}: expected a list of [x, y] pairs, got {coords!r:.80}") from e
+    if bad or (n is not None and len(pts) != n) or not all(math.isfinite(v) for p in pts for v in p):
+        want = f"{n} finite [x, y] pairs" if n else "finite [x, y] pairs"
+        raise ValueError(f"{where}: expected {want}, got {coords!r:.80}")
+    return pts
+
+
+def _numbers(coords, n: int, where: str) -> list[float]:
+    try:
+        vals = [float(v) for v in coords]
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{where}: expected {n} numbers, got {coords!r:.80}") from e
+    if len(vals) != n or not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"{where}: expected {n} finite numbers, got {coords!r:.80}")
+    return vals
+
+
+def _qring(ring: list[list[float]], w: int, h: int) -> list[list[int]]:
+    return [[quantize(x, w), quantize(y, h)] for x, y in ring]
+
+
+def _locs(values) -> str:
+    return "".join(f"<loc_{int(v)}>" for v in values)
+
+
+def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
+    kind = obj.get("kind")
+    c = obj.get("coords")
+    if kind == "box":
+        x1, y1, x2, y2 = _numbers(c, 4, where)
+        b = [quantize(x1, w), quantize(y1, h), quantize(x2, w), quantize(y2, h)]
+        b = [min(b[0], b[2]), min(b[1], b[3]), max(b[0], b[2]), max(b[1], b[3])]
+        return f"<box>{_locs(b)}</box>"
+    if kind == "obb":
+        q = canonical_quad(_qring(_pairs(c, 4, where), w, h))
+        return f"<obb>{_locs(v for p in q for v in p)}</obb>"
+    if kind == "point":
+        x, y = _numbers(c, 2, where)
+        return f"<point>{_locs([quantize(x, w), quantize(y, h)])}</point>"
+    if kind == "poly":
+        rings = obj.get("rings") or [c]
+        if not isinstance(rings, (list, tuple)) or not rings:
+            raise ValueError(f"{where}: a poly needs coords (one ring) or rings (a list of rings)")
+        qr = []
+        for k, ring in enumerate(rings):
+            pts = _pairs(ring, None, f"{where} ring {k}")
+            if len(pts) < 3:
+                raise ValueError(f"{where} ring {k}: a ring needs at least 3 vertices, got {len(pts)}")
+            qr.append(_qring(pts, w, h))
+        ext = canonical_ring(qr[0])
+        holes = [canonical_ring(r, hole=True) for r in qr[1:]]
+        holes = sorted((r for r in holes if len(r) >= 3 and signed_area(r) != 0), key=lambda r: [(p[1], p[0]) for p in r])
+        return "".join(f"<poly>{_locs(v for p in r for v in p)}</poly>" for r in [ext, *holes])
+    if kind == "mask":
+        if not isinstance(c, dict):
+            raise ValueError(f"{where}: a mask needs grid coords {{'box','size','rows'}} or a 'mask' array")
+        try:
+            items = grid.grid_tokens(c, w, h)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{where}: bad grid coords: {e}") from e
+        return "<mask>" + "".join(f"<loc_{t}>" if isinstance(t, int) else t for t in items) + "</mask>"
+    raise ValueError(f"{where}: unknown kind {kind!r} (expected one of {KINDS})")
+
+
+def encode(objects: list[dict], width: int, height: int) -> str:
+    """Objects with pixel coords -> answer text (no spaces between tokens).
+
+    Raises ValueError naming the object on bad input (unknown kind, wrong coordinate count,
+    non-finite values, tags inside a label). Coordinates outside the image are clamped.
+    A ``{"kind": "mask", "mask": ndarray}`` object is first split by ``mask_to_objects`` with its
+    ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` / ``DEFAULT_MASK_BUDGET``).
+    """
+    from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects
+
+    _check_size(width, height)
+    parts: list[str] = []
+    current: str | None = None
+    for i, obj in enumerate(objects):
+        where = f"object {i}"
+        if not isinstance(obj, dict):
+            raise ValueError(f"{where}: expected a dict, got {type(obj).__name__}")
+        label = _label(obj, where)
+        expanded = [obj]
+        if obj.get("kind") == "mask" and obj.get("mask") is not None:
+            m = obj["mask"]
+            if getattr(m, "shape", None) != (height, width):
+                raise ValueError(f"{where}: mask shape {getattr(m, 'shape', None)} is not (height, width) = {(height, width)}")
+            expanded = mask_to_objects(m, label, obj.get("form", DEFAULT_MASK_FORM), obj.get("budget", DEFAULT_MASK_BUDGET))
+        for o in expanded:
+            if label != current:
+                parts.append("<ref></ref>" if label is None else f"<ref>{label}</ref>")
+                current = label
+            parts.append(_shape_text(o, width, height, where))
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- decode
+
+
+def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
+    """Text -> items ("text", str) | ("loc", int) | ("tag", "<box>" …) and lexing problems."""
+    items: list[tuple[str, object]] = []
+    probs: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() > pos:
+            items.append(("text", text[pos:m.start()]))
+        pos = m.end()
+        if m.group(1) is not None:
+            v = int(m.group(1))
+            if v >= NUM_BINS:
+                probs.append(f"{m.group(0)} is out of range 0..{NUM_BINS - 1}")
+                items.append(("bad", m.group(0)))
+            else:
+                items.append(("loc", v))
+        else:
+            items.append(("tag", m.group(0)))
+    if pos < len(text):
+        items.append(("text", text[pos:]))
+    return items, probs
+
+
+def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list[str]) -> dict | None:
+    kind = tag[1:-1]
+    if kind == "mask":
+        coords, p = grid.parse_grid([v if k == "loc" else v for k, v in body if k in ("loc", "tag")], w, h)
+        probs += p
+        return None if coords is None else {"kind": "mask", "coords": coords}
+    locs = [v for k, v in body if k == "loc"]
+    want = {"box": 4, "obb": 8, "point": 2}.get(kind)
+    if want is not None and len(locs) != want:
+        probs.append(f"{tag} needs {want} location tokens, got {len(locs)}; dropped")
+        return None
+    if kind == "poly" and (len(locs) < 2 or len(locs) % 2):
+        probs.append(f"<poly> needs an even number (>= 2) of location tokens, got {len(locs)}; dropped")
+        return None
+    if kind == "box":
+        x1, y1, x2, y2 = locs
+        if x1 > x2 or y1 > y2:
+            probs.append(f"<box> {locs} has x1>x2 or y1>y2; swapped")
+            x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+        return {"kind": "box", "coords": [dequantize(x1, w), dequantize(y1, h), dequantize(x2, w), dequantize(y2, h)]}
+    pts = [[dequantize(locs[i], w), dequantize(locs[i + 1], h)] for i in range(0, len(locs), 2)]
+    return {"kind": kind, "coords": pts[0] if kind == "point" else pts}
+
+
+def _clean_text(parts: list[str]) -> str:
+    s = "".join(parts)
+    s = re.sub(r"[ \t]+", " ", s)
+    s = re.sub(r" ([.,;:!?])", r"\1", s)
+    return "\n".join(line.strip() for line in s.strip().split("\n"))
+
+
+def decode(text: str, width: int, height: int) -> Decoded:
+    """Answer text -> ``Decoded(objects, problems, text)``; never raises on any ``str``.
+
+    Objects carry pixel coordinates at bin centres (a mask's ``coords`` are its grid:
+    ``{"box": pixel extent, "size": [C, R], "rows": runs}``; a poly with holes also has
+    ``"rings"``, the exterior first). ``text`` keeps the words, ``<ref>`` phrases included.
+    """
+    _check_size(width, height)
+    out = Decoded()
+    if not isinstance(text, str):
+        out.problems.append(f"expected a str, got {type(text).__name__}")
+        return out
+    items, out.problems = _lex(text)
+    words: list[str] = []
+    label: str | None = None
+    last_poly: dict | None = None  # a following counter-clockwise <poly> becomes its hole
+    i, n = 0, len(items)
+    while i < n:
+        kind, val = items[i]
+        if kind == "text":
+            words.append(val)
+            i += 1
+        elif kind in ("loc", "bad"):
+            out.problems.append(f"{'<loc_%d>' % val if kind == 'loc' else val} outside any shape; ignored")
+            i += 1
+        elif val == "<ref>":
+            j = i + 1
+            while j < n and items[j][0] == "text":
+                j += 1
+            phrase = "".join(v for _, v in items[i + 1:j])
+            if j < n and items[j][1] == "</ref>":
+                j += 1
+            else:
+                out.problems.append(f"<ref>{phrase[:40]} is not closed by </ref>")
+            label = phrase.strip() or None
+            last_poly = None
+            words += [" ", phrase, " "]
+            i = j
+        elif val in _SHAPE_TAGS:
+            close = "</" + val[1:]
+            j = i + 1
+            while j < n and items[j][1] != close and not (items[j][0] == "tag" and (items[j][1] in _SHAPE_TAGS or items[j][1] == "<ref>")):
+                j += 1
+            body = items[i + 1:j]
+            closed = j < n and items[j][1] == close
+            if not closed:
+                out.problems.append(f"{val} is not closed by {close}")
+            stray = [v for k, v in body if k in ("text", "bad") or (k == "tag" and val != "<mask>")]
+            if [s for s in stray if not (isinstance(s, str) and s.isspace())]:
+                out.problems.append(f"{val} contains {stray[0]!r:.40}; ignored")
+            obj = _build(val, [(k, v) for k, v in body if k in ("loc", "tag")], width, height, out.problems)
+            if obj is not None:
+                obj = {"kind": obj.pop("kind"), "label": label, **obj}
+                ring = obj["coords"] if obj["kind"] == "poly" else None
+                if ring is not None and last_poly is not None and signed_area(ring) < 0:
+                    last_poly.setdefault("rings", [last_poly["coords"]]).append(ring)
+                else:
+                    out.objects.append(obj)
+                    last_poly = obj if ring is not None else None
+            words.append(" ")
+            i = j + 1 if closed else j
+        else:
+            out.problems.append(f"stray {val}; ignored")
+            i += 1
+    out.text = _clean_text(words)
+    return out

@@ -1,0 +1,166 @@
+"""Raster masks <-> geometry objects, rasterisation and mask IoU.
+
+``mask_to_objects`` writes a bool mask either as polygons (``form="poly"``: one object per
+4-connected instance, its exterior and holes traced along pixel edges, then simplified with
+Douglas-Peucker until the rings fit ``budget`` location tokens, 2 per vertex) or as grids
+(``form="grid"``: see ``rsvlm.geometry.grid``). ``budget`` always counts location tokens
+per instance. Defaults come from the mask-fidelity study in docs/geometry.md.
+
+Cannot: keep an instance whose simplified exterior collapses (it is dropped only if the mask
+instance itself is empty); holes that do not fit the budget are dropped, smallest first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rsvlm.geometry import grid
+from rsvlm.geometry.shapes import dedupe_ring, fill_rings
+
+MASK_FORMS = ("poly", "grid")
+DEFAULT_MASK_FORM = "poly"
+DEFAULT_MASK_BUDGET = 64
+
+
+def _check_mask(mask) -> np.ndarray:
+    m = np.asarray(mask)
+    if m.ndim != 2:
+        raise ValueError(f"mask must be 2-D (height, width), got shape {m.shape}")
+    return m.astype(bool, copy=False)
+
+
+def instances(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """4-connected instance labels of a bool mask: ((H, W) int32 labels, count)."""
+    from scipy import ndimage
+
+    lab, n = ndimage.label(_check_mask(mask))
+    return lab, int(n)
+
+
+def mask_polygon(mask: np.ndarray):
+    """The pixel-edge outline of a bool mask as a shapely (Multi)Polygon (union of row runs)."""
+    import shapely
+    from shapely.geometry import box
+
+    m = _check_mask(mask)
+    boxes = []
+    for r in np.nonzero(m.any(axis=1))[0]:
+        d = np.diff(np.concatenate([[0], m[r].view(np.int8), [0]]))
+        for a, b in zip(np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]):
+            boxes.append(box(a, r, b, r + 1))
+    return shapely.union_all(boxes) if boxes else shapely.Polygon()
+
+
+def _rings(poly) -> list[list[list[float]]]:
+    return [dedupe_ring(poly.exterior.coords)] + [dedupe_ring(h.coords) for h in poly.interiors]
+
+
+def _vertices(rings) -> int:
+    return sum(len(r) for r in rings)
+
+
+def simplify_to_budget(poly, budget: int) -> list[list[list[float]]]:
+    """Rings (exterior first) of ``poly`` simplified until they hold at most ``budget // 2`` vertices.
+
+    Bisects the Douglas-Peucker tolerance (shapely, topology preserved); if the exterior alone
+    at the largest tolerance still does not fit, its convex hull's simplification is used.
+    """
+    from shapely.geometry import Polygon
+
+    max_v = budget // 2
+    if max_v < 3:
+        raise ValueError(f"poly budget {budget} is below the minimum of 6 location tokens")
+    rings = _rings(poly)
+    if _vertices(rings) <= max_v:
+        return rings
+    # holes cost vertices for little area: keep the largest ones that fit next to the exterior
+    holes = sorted(poly.interiors, key=lambda h: -Polygon(h).area)
+    lo, hi = 0.0, max(1.0, (poly.area ** 0.5))
+    best = None
+    for _ in range(20):
+        tol = (lo + hi) / 2
+        s = poly.simplify(tol, preserve_topology=True)
+        cand = _rings(s) if s.geom_type == "Polygon" and not s.is_empty else None
+        if cand is not None and _vertices(cand) <= max_v:
+            best, hi = cand, tol
+        else:
+            lo = tol
+    if best is None:
+        ext = poly.convex_hull.simplify(hi, preserve_topology=True)
+        best = [dedupe_ring(ext.exterior.coords)] if ext.geom_type == "Polygon" else [dedupe_ring(poly.exterior.coords)[:max_v]]
+    while _vertices(best) > max_v and len(best) > 1:  # drop smallest holes
+        best = best[:-1]
+    del holes
+    return best
+
+
+def mask_to_objects(mask: np.ndarray, label: str | None, form: str = DEFAULT_MASK_FORM,
+                    budget: int = DEFAULT_MASK_BUDGET, per_instance: bool | None = None) -> list[dict]:
+    """A (H, W) bool mask -> geometry objects carrying ``label``; ``[]`` for an empty mask.
+
+    ``form="poly"``: one ``poly`` object per 4-connected instance (``"rings"``: exterior, holes),
+    at most ``budget`` location tokens each. ``form="grid"``: one ``mask`` object for the whole
+    mask with ``budget`` x instances location tokens, or one per instance with
+    ``per_instance=True``.
+    """
+    m = _check_mask(mask)
+    if form not in MASK_FORMS:
+        raise ValueError(f"unknown mask form {form!r} (expected one of {MASK_FORMS})")
+    lab, n = instances(m)
+    if n == 0:
+        return []
+    if form == "grid" and not per_instance:
+        return [{"kind": "mask", "label": label, "coords": grid.grid_from_mask(m, budget * n)}]
+    from scipy import ndimage
+
+    out = []
+    for k, sl in enumerate(ndimage.find_objects(lab), start=1):
+        sub = np.zeros_like(m)
+        sub[sl] = lab[sl] == k
+        if form == "grid":
+            out.append({"kind": "mask", "label": label, "coords": grid.grid_from_mask(sub, budget)})
+            continue
+        y0, x0 = sl[0].start, sl[1].start
+        rings = simplify_to_budget(mask_polygon(sub[sl]), budget)
+        rings = [[[x + x0, y + y0] for x, y in r] for r in rings]
+        obj = {"kind": "poly", "label": label, "coords": rings[0]}
+        if len(rings) > 1:
+            obj["rings"] = rings
+        out.append(obj)
+    return out
+
+
+def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
+    """Rasterise box/obb/poly/mask objects (pixel centres inside) to a (height, width) bool mask.
+
+    Each poly object is filled even-odd over its rings (so holes cut), objects are OR-ed.
+    Points cover no area and are skipped. Raises ValueError naming a malformed object.
+    """
+    out = np.zeros((height, width), dtype=bool)
+    for i, o in enumerate(objects):
+        kind, c = o.get("kind"), o.get("coords")
+        try:
+            if kind == "box":
+                x1, y1, x2, y2 = (float(v) for v in c)
+                cx, cy = np.arange(width) + 0.5, np.arange(height) + 0.5
+                out |= ((cy >= y1) & (cy <= y2))[:, None] & ((cx >= x1) & (cx <= x2))[None, :]
+            elif kind == "obb":
+                out |= fill_rings([c], width, height)
+            elif kind == "poly":
+                out |= fill_rings(o.get("rings") or [c], width, height)
+            elif kind == "mask":
+                out |= o["mask"] if o.get("mask") is not None else grid.grid_to_mask(c, width, height)
+            elif kind != "point":
+                raise ValueError(f"unknown kind {kind!r}")
+        except (TypeError, KeyError, ValueError) as e:
+            raise ValueError(f"object {i} ({kind}): cannot rasterise: {e}") from e
+    return out
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two bool masks of one shape (0 when both are empty)."""
+    a, b = _check_mask(a), _check_mask(b)
+    if a.shape != b.shape:
+        raise ValueError(f"mask shapes differ: {a.shape} vs {b.shape}")
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 0.0

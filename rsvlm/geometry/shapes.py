@@ -1,0 +1,177 @@
+"""Quantisation, canonical vertex orders, oriented boxes, IoUs and an even-odd ring rasteriser.
+
+Conventions (image coordinates: x to the right, y *down*, pixel ``(r, c)`` covers
+``[c, c+1) x [r, r+1)``, its centre is ``(c + 0.5, r + 0.5)``):
+
+* ``quantize(x, size) = min(999, floor(x / size * 1000))`` clamped to 0..999; ``dequantize``
+  returns the bin centre, so a round trip moves a coordinate inside ``[0, size]`` by at most
+  half a bin (``size / 2000``). Coordinates outside the image are clamped, not reported.
+* Orientation: ``signed_area`` is the shoelace sum in image coordinates; it is positive for a
+  ring that runs **clockwise as seen on screen** (y down). Exterior rings and oriented boxes
+  are written clockwise, polygon holes counter-clockwise (GeoJSON's rule after the y flip).
+* Start vertex: the top-most vertex (smallest y), then the left-most (smallest x); where that
+  vertex occurs more than once, the rotation whose whole (y, x) sequence is smallest wins.
+  A ring of zero area has no orientation: the direction with the smaller sequence wins.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+NUM_BINS = 1000  # mirrors rsvlm.tokens.NUM_BINS (kept local so this module imports nothing of ours)
+
+
+def quantize(x: float, size: int) -> int:
+    """Pixel coordinate -> bin ``min(999, floor(x / size * 1000))``, clamped to 0..999."""
+    if not math.isfinite(x):
+        raise ValueError(f"coordinate {x!r} is not finite")
+    return max(0, min(NUM_BINS - 1, math.floor(x / size * NUM_BINS)))
+
+
+def dequantize(b: int, size: int) -> float:
+    """Bin -> pixel coordinate of its centre, ``(b + 0.5) / 1000 * size``."""
+    return (b + 0.5) / NUM_BINS * size
+
+
+def signed_area(ring: Sequence[Sequence[float]]) -> float:
+    """Shoelace area; > 0 when the ring runs clockwise on screen (image coordinates, y down)."""
+    n = len(ring)
+    s = 0.0
+    for i in range(n):
+        x0, y0 = ring[i]
+        x1, y1 = ring[(i + 1) % n]
+        s += x0 * y1 - x1 * y0
+    return s / 2.0
+
+
+def dedupe_ring(ring: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Drop consecutive repeated vertices, including the closing vertex equal to the first."""
+    out: list[list[float]] = []
+    for p in ring:
+        p = [p[0], p[1]]
+        if not out or out[-1] != p:
+            out.append(p)
+    while len(out) > 1 and out[-1] == out[0]:
+        out.pop()
+    return out
+
+
+def _min_rotation(ring: list[list[float]]) -> list[list[float]]:
+    """Rotation starting at the smallest (y, x) vertex; ties broken by the whole sequence."""
+    keys = [(p[1], p[0]) for p in ring]
+    lo = min(keys)
+    n = len(ring)
+    best = None
+    for i in range(n):
+        if keys[i] != lo:
+            continue
+        cand = [keys[(i + k) % n] for k in range(n)]
+        if best is None or cand < best[0]:
+            best = (cand, i)
+    i = best[1]
+    return ring[i:] + ring[:i]
+
+
+def canonical_ring(ring: Sequence[Sequence[float]], hole: bool = False, dedupe: bool = True) -> list[list[float]]:
+    """One spelling per ring: deduped, clockwise on screen (counter-clockwise if ``hole``),
+    starting at the top-most then left-most vertex. Works on pixels or on bins; the codec
+    applies it to bins, after quantisation, so that equal token sequences mean equal shapes."""
+    r = dedupe_ring(ring) if dedupe else [[p[0], p[1]] for p in ring]
+    if len(r) < 2:
+        return r
+    fwd = _min_rotation(r)
+    rev = _min_rotation(r[::-1])
+    area = signed_area(r)
+    if area == 0:
+        return min(fwd, rev, key=lambda q: [(p[1], p[0]) for p in q])
+    clockwise = area > 0
+    return fwd if clockwise != hole else rev
+
+
+def canonical_quad(quad: Sequence[Sequence[float]]) -> list[list[float]]:
+    """Canonical corner order of an oriented box: 4 corners, clockwise on screen, starting at the
+    top-most (then left-most) corner. Repeated corners are kept (an obb always has 4)."""
+    if len(quad) != 4:
+        raise ValueError(f"an oriented box needs 4 corners, got {len(quad)}")
+    return canonical_ring(quad, dedupe=False)
+
+
+def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> list[list[float]]:
+    """Corners of a rotated box, clockwise on screen, starting at the box's own (-w/2, -h/2) corner.
+
+    ``angle_deg`` rotates the width axis from +x towards +y, i.e. **clockwise on screen**
+    (OpenCV ``boxPoints`` / mmrotate convention): at 90 the width runs along +y.
+    The result is not in canonical order; ``canonical_quad`` (or ``encode``) sorts it.
+    """
+    a = math.radians(angle_deg)
+    ux, uy = math.cos(a), math.sin(a)  # width axis
+    vx, vy = -math.sin(a), math.cos(a)  # height axis
+    out = []
+    for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+        out.append([cx + su * w / 2 * ux + sv * h / 2 * vx, cy + su * w / 2 * uy + sv * h / 2 * vy])
+    return out
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """IoU of two ``[x1, y1, x2, y2]`` boxes (0 when both are empty)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def polygon_iou(a, b) -> float:
+    """IoU of two polygons given as rings (``[[x, y], ...]``) or shapely geometries.
+
+    Invalid (self-intersecting) rings are repaired with ``shapely.make_valid``; empty -> 0.
+    """
+    import shapely
+    from shapely.geometry import Polygon
+
+    def geom(g):
+        if not isinstance(g, shapely.Geometry):
+            g = Polygon(g) if len(g) >= 3 else Polygon()
+        return g if g.is_valid else shapely.make_valid(g)
+
+    ga, gb = geom(a), geom(b)
+    union = ga.union(gb).area
+    return float(ga.intersection(gb).area / union) if union > 0 else 0.0
+
+
+def fill_rings(rings: Sequence[Sequence[Sequence[float]]], width: int, height: int) -> np.ndarray:
+    """Rasterise rings with the even-odd rule onto a (height, width) bool mask.
+
+    A pixel is set when its centre is inside; holes are simply further rings. Cost is
+    O(rows x edges); rings with fewer than 3 vertices cover no pixel centre.
+    """
+    out = np.zeros((height, width), dtype=bool)
+    edges = []
+    for ring in rings:
+        if len(ring) < 3:
+            continue
+        p = np.asarray(ring, dtype=np.float64)
+        q = np.roll(p, -1, axis=0)
+        edges.append(np.concatenate([p, q], axis=1))  # (n, 4): x0 y0 x1 y1
+    if not edges:
+        return out
+    e = np.concatenate(edges)
+    e = e[e[:, 1] != e[:, 3]]  # horizontal edges never cross a scanline
+    if len(e) == 0:
+        return out
+    x0, y0, x1, y1 = e.T
+    r_lo = max(0, int(math.floor(min(y0.min(), y1.min()) - 0.5)))
+    r_hi = min(height - 1, int(math.ceil(max(y0.max(), y1.max()))))
+    cols = np.arange(width) + 0.5  # (W,) pixel-centre x
+    for r in range(r_lo, r_hi + 1):
+        yc = r + 0.5
+        hit = ((y0 <= yc) & (yc < y1)) | ((y1 <= yc) & (yc < y0))
+        if not hit.any():
+            continue
+        xs = np.sort(x0[hit] + (yc - y0[hit]) * (x1[hit] - x0[hit]) / (y1[hit] - y0[hit]))  # (k,), k even
+        inside = (np.searchsorted(xs, cols, side="right") % 2) == 1  # (W,)
+        out[r] = inside
+    return out
