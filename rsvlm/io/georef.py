@@ -1,0 +1,139 @@
+"""Pixel ↔ map coordinates and GeoJSON export of decoded objects.
+
+Pixel coordinates are continuous with (0, 0) at the top-left corner of the top-left pixel, as the
+geometry codec writes them. An affine GeoTIFF maps them with its transform; a GCP-referenced one
+(Sentinel-1 GRD) through GDAL's GCP transformer (a polynomial fitted to the GCPs, so a few
+metres off on terrain; refine with orthorectification, which this module cannot do).
+
+Objects are ``rsvlm.geometry`` dicts: box [x1, y1, x2, y2], obb [[x, y]] * 4, point [x, y],
+poly [[x, y], ...], mask with a bool array under "mask" (``"offset": [x0, y0]`` when the array
+is a crop placed at that pixel, as ``merge_tile_objects`` writes them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry"]
+
+
+def _referencing(img_or_transform):
+    """→ ("affine", Affine) | ("gcps", [GroundControlPoint]) or ValueError."""
+    from affine import Affine
+
+    if isinstance(img_or_transform, Affine):
+        return "affine", img_or_transform
+    if isinstance(img_or_transform, (tuple, list)) and len(img_or_transform) in (6, 9) and all(
+            isinstance(v, (int, float)) for v in img_or_transform):
+        return "affine", Affine(*img_or_transform[:6])
+    if isinstance(img_or_transform, (tuple, list)) and img_or_transform and hasattr(img_or_transform[0], "row"):
+        return "gcps", list(img_or_transform)
+    transform, gcps = getattr(img_or_transform, "transform", None), getattr(img_or_transform, "gcps", None)
+    if transform is not None:
+        return "affine", Affine(*transform[:6])
+    if gcps:
+        return "gcps", list(gcps)
+    name = getattr(img_or_transform, "path", repr(img_or_transform)[:60])
+    raise ValueError(f"{name}: not georeferenced (no affine transform and no ground control points); "
+                     "only pixel coordinates are available")
+
+
+def pixel_to_map(img_or_transform, xy) -> np.ndarray:
+    """Pixel (x, y) → map (X, Y) in the image's CRS. ``xy``: [x, y] or (N, 2); returns the same shape."""
+    arr = np.asarray(xy, dtype=np.float64)
+    pts = arr.reshape(-1, 2)  # (N, 2)
+    kind, ref = _referencing(img_or_transform)
+    if kind == "affine":
+        a, b, c, d, e, f = ref[:6]
+        X = a * pts[:, 0] + b * pts[:, 1] + c
+        Y = d * pts[:, 0] + e * pts[:, 1] + f
+    else:
+        from rasterio.transform import xy as gcp_xy
+
+        X, Y = gcp_xy(ref, pts[:, 1], pts[:, 0], offset="ul")
+    return np.stack([np.asarray(X, np.float64), np.asarray(Y, np.float64)], axis=-1).reshape(arr.shape)
+
+
+def map_to_pixel(img_or_transform, xy) -> np.ndarray:
+    """Map (X, Y) → fractional pixel (x, y); inverse of ``pixel_to_map``."""
+    arr = np.asarray(xy, dtype=np.float64)
+    pts = arr.reshape(-1, 2)  # (N, 2)
+    kind, ref = _referencing(img_or_transform)
+    if kind == "affine":
+        inv = ~ref
+        x = inv.a * pts[:, 0] + inv.b * pts[:, 1] + inv.c
+        y = inv.d * pts[:, 0] + inv.e * pts[:, 1] + inv.f
+    else:
+        from rasterio.transform import rowcol
+
+        y, x = rowcol(ref, pts[:, 0], pts[:, 1], op=lambda v: v)
+    return np.stack([np.asarray(x, np.float64), np.asarray(y, np.float64)], axis=-1).reshape(arr.shape)
+
+
+def object_geometry(obj: dict):
+    """A decoded object → shapely geometry in pixel coordinates (None for an empty mask).
+
+    Masks become (Multi)Polygons of their pixel outlines (rasterio.features.shapes).
+    """
+    from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
+
+    kind, c = obj.get("kind"), obj.get("coords")
+    if kind == "box":
+        x1, y1, x2, y2 = (float(v) for v in c)
+        return box(x1, y1, x2, y2)
+    if kind in ("obb", "poly"):
+        ring = [(float(x), float(y)) for x, y in c]
+        return Polygon(ring) if len(ring) >= 3 else None
+    if kind == "point":
+        return Point(float(c[0]), float(c[1]))
+    if kind == "mask":
+        from affine import Affine
+        from rasterio.features import shapes
+
+        m = np.asarray(obj["mask"], dtype=bool)  # (h, w)
+        if not m.any():
+            return None
+        x0, y0 = obj.get("offset", (0, 0))
+        polys = [shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=Affine.translation(x0, y0))
+                 if v == 1]
+        return polys[0] if len(polys) == 1 else MultiPolygon(polys)
+    raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
+
+
+def _crs_member(crs: str) -> dict:
+    from rasterio.crs import CRS
+
+    epsg = CRS.from_user_input(crs).to_epsg()
+    name = f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else CRS.from_user_input(crs).to_wkt()
+    return {"type": "name", "properties": {"name": name}}
+
+
+def objects_to_geojson(objects: list[dict], img) -> dict:
+    """FeatureCollection of ``objects`` in ``img``'s CRS (boxes/obbs/polys/masks → Polygon or
+    MultiPolygon, points → Point; properties label, kind, score when present).
+
+    Carries the pre-RFC 7946 ``crs`` member so GDAL/QGIS place projected coordinates correctly.
+    ValueError when the image is not georeferenced.
+    """
+    import shapely
+    from shapely.geometry import mapping
+    from shapely.geometry.polygon import orient
+
+    _referencing(img)  # raises for non-georeferenced images before any work
+    if getattr(img, "crs", None) is None:
+        raise ValueError(f"{getattr(img, 'path', img)}: has a transform but no CRS; cannot write GeoJSON")
+    features = []
+    for obj in objects:
+        geom = object_geometry(obj)
+        if geom is None or geom.is_empty:
+            continue
+        geom = shapely.transform(geom, lambda pts: pixel_to_map(img, pts))  # (N, 2) → (N, 2)
+        if geom.geom_type == "Polygon":
+            geom = orient(geom, 1.0)  # RFC 7946: exterior rings counter-clockwise
+        elif geom.geom_type == "MultiPolygon":
+            geom = shapely.MultiPolygon([orient(g, 1.0) for g in geom.geoms])
+        props = {"label": obj.get("label"), "kind": obj.get("kind")}
+        if obj.get("score") is not None:
+            props["score"] = float(obj["score"])
+        features.append({"type": "Feature", "geometry": mapping(geom), "properties": props})
+    return {"type": "FeatureCollection", "crs": _crs_member(img.crs), "features": features}

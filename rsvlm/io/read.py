@@ -1,0 +1,255 @@
+"""Read remote-sensing images into ``RSImage``: bands, nodata, per-modality scaling, georeferencing.
+
+    img = read_image("scene.tif")                                  # modality inferred, see img.notes
+    img = read_image(["B02.jp2", "B03.jp2", "B04.jp2", "B08.jp2"])  # one msi image, 4 bands
+    with SceneReader("big.tif") as scene:                          # windowed, one stretch for all
+        tile = scene.read((x0, y0, 512, 512))
+
+Scaling (``ReadConfig``): optical/ir uint8 /255, other dtypes stretched between percentiles;
+msi reflectance (uint16 DN / 10000); sar amplitude → dB → stretched to [0, 1]. The stretch is
+computed once per scene from a decimated read, so every window of a scene is scaled alike.
+
+Cannot: reproject or resample band files onto a common grid (they must share one), apply
+radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rsvlm.io import scaling as sc
+from rsvlm.io.sources import ImageReadError, open_source
+
+__all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
+
+Window = tuple[int, int, int, int]  # (x0, y0, w, h) in pixels of the full scene
+
+
+@dataclass
+class RSImage:
+    data: np.ndarray  # float32 (C, H, W), scaled per modality (see module doc)
+    modality: str  # "optical" | "msi" | "sar" | "ir"
+    bands: list[str]
+    path: str  # source file(s), ", "-joined when bands come from several files
+    valid: np.ndarray | None = None  # bool (H, W), False at nodata; None when all pixels are valid
+    crs: str | None = None  # "EPSG:xxxx" or WKT
+    transform: tuple | None = None  # affine (a, b, c, d, e, f) pixel → map, None when not affine
+    gcps: list | None = None  # rasterio GroundControlPoints (pixel coords of this image) if no transform
+    inferred_modality: bool = False
+    notes: list[str] = field(default_factory=list)
+    window: Window | None = None  # where this image lies in its source scene, when windowed
+    scene_size: tuple[int, int] | None = None  # (width, height) of the source scene
+
+    @property
+    def width(self) -> int:
+        return int(self.data.shape[2])
+
+    @property
+    def height(self) -> int:
+        return int(self.data.shape[1])
+
+    @property
+    def georeferenced(self) -> bool:
+        return self.crs is not None and (self.transform is not None or bool(self.gcps))
+
+
+def _as_paths(path) -> list[Path]:
+    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    if not paths:
+        raise ValueError("no image path given")
+    return paths
+
+
+def _band_name_from_file(p: Path) -> str:
+    """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem."""
+    return p.stem.split("_")[-1]
+
+
+class SceneReader:
+    """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
+
+    Keeps file handles open; use as a context manager. Peak memory of ``read(window)`` depends on
+    the window, not the scene (for rasterio formats; see ``sources.py``).
+    """
+
+    def __init__(self, path, modality: str | None = None, bands: list[str] | None = None,
+                 scaling: sc.ReadConfig | None = None):
+        self.paths = _as_paths(path)
+        self.name = ", ".join(str(p) for p in self.paths)
+        self.cfg = dataclasses.replace(scaling) if scaling is not None else sc.ReadConfig()
+        self.src = open_source(self.paths, self.cfg.gdal_cache_mb)
+        try:
+            self._resolve(modality, bands)
+        except BaseException:
+            self.src.close()
+            raise
+
+    def _resolve(self, modality, bands):
+        src, name = self.src, self.name
+        self.notes = list(src.notes)
+        self.inferred = modality is None
+        if modality is None:
+            modality, why = sc.infer_modality(
+                src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
+                n_files=len(self.paths))
+            self.notes.append(why)
+        if modality not in sc.MODALITIES:
+            raise ValueError(f"{name}: unknown modality {modality!r}; expected one of {', '.join(sc.MODALITIES)}")
+        sc.check_dtype(modality, src.dtype, name)
+        self.modality = modality
+        identical = False
+        if modality in ("sar", "ir") and src.count - (src.alpha_index is not None) == 3:
+            sample, _ = src.read_decimated(256, list(range(src.count)), None)
+            identical = bool((sample == sample[:1]).all())
+        self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name)
+        if note:
+            self.notes.append(note)
+        self.bands = self._band_names(bands)
+        self.nodata = self.cfg.nodata
+        if self.cfg.stretch is None:
+            raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
+            values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
+            valid = _and(valid, None if bad is None else ~bad)
+            self.cfg.stretch = sc.compute_stretch(values, valid, self.cfg, self.unit)
+            if self.cfg.stretch is not None:
+                how = ("fixed dB range" if self.unit == "dB" and self.cfg.sar_db_range
+                       else f"{self.cfg.percentiles[0]:g}-{self.cfg.percentiles[1]:g} percentiles")
+                rng = ", ".join(f"{b} [{lo:.4g}, {hi:.4g}]" for b, (lo, hi) in zip(self.bands, self.cfg.stretch))
+                self.notes.append(f"stretch ({how}{', dB' if self.unit == 'dB' else ''}): {rng}")
+        else:
+            self.unit = sc.to_physical(np.zeros((1, 1, 1), src.dtype), modality, self.cfg)[2]
+            if len(self.cfg.stretch) != len(self.indexes):
+                raise ValueError(f"{name}: scaling.stretch has {len(self.cfg.stretch)} bands, image has {len(self.indexes)}")
+
+    def _band_names(self, bands):
+        n = len(self.indexes)
+        if bands is not None:
+            if len(bands) != n:
+                raise ValueError(f"{self.name}: {len(bands)} band names {list(bands)} given; "
+                                 f"the image has {n} band(s) as {self.modality}")
+            return [str(b) for b in bands]
+        if len(self.paths) > 1:
+            return [_band_name_from_file(p) for p in self.paths]
+        desc = [self.src.descriptions[i] for i in self.indexes]
+        if all(desc) and len(set(desc)) == n:
+            return list(desc)
+        if self.modality == "optical":
+            return ["R", "G", "B"]
+        colour = [self.src.colour_names[i] for i in self.indexes]
+        names = [c or f"b{i + 1}" for c, i in zip(colour, self.indexes)]
+        return names if len(set(names)) == n else [f"b{i + 1}" for i in self.indexes]
+
+    @property
+    def width(self) -> int:
+        return self.src.width
+
+    @property
+    def height(self) -> int:
+        return self.src.height
+
+    @property
+    def scaling(self) -> sc.ReadConfig:
+        """The resolved config (stretch filled in): pass it on to scale other reads identically."""
+        return dataclasses.replace(self.cfg)
+
+    def read(self, window: Window | None = None) -> RSImage:
+        W, H = self.width, self.height
+        if window is None:
+            window = (0, 0, W, H)
+        x0, y0, w, h = (int(v) for v in window)
+        if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
+            raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
+        raw, valid = self.src.read((x0, y0, w, h), self.indexes, self.nodata)  # (C, h, w)
+        values, bad, _ = sc.to_physical(raw, self.modality, self.cfg)
+        valid = _and(valid, None if bad is None else ~bad)
+        data = sc.apply_stretch(values, self.cfg.stretch)  # (C, h, w) float32
+        if valid is not None:
+            data[:, ~valid] = 0.0
+            if valid.all():
+                valid = None
+        whole = (x0, y0, w, h) == (0, 0, W, H)
+        return RSImage(
+            data=np.ascontiguousarray(data, dtype=np.float32), modality=self.modality, bands=list(self.bands),
+            path=self.name, valid=valid, crs=self.src.crs,
+            transform=_shift_transform(self.src.transform, x0, y0),
+            gcps=_shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=list(self.notes),
+            window=None if whole else (x0, y0, w, h), scene_size=(W, H),
+        )
+
+    def close(self):
+        self.src.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _and(a, b):
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def _shift_transform(t, x0, y0):
+    if t is None or (x0 == 0 and y0 == 0):
+        return t
+    a, b, c, d, e, f = t
+    return (a, b, c + a * x0 + b * y0, d, e, f + d * x0 + e * y0)
+
+
+def _shift_gcps(gcps, x0, y0):
+    if not gcps or (x0 == 0 and y0 == 0):
+        return gcps
+    from rasterio.control import GroundControlPoint
+
+    return [GroundControlPoint(row=g.row - y0, col=g.col - x0, x=g.x, y=g.y, z=g.z, id=g.id, info=g.info)
+            for g in gcps]
+
+
+def read_image(path, modality: str | None = None, bands: list[str] | None = None, window: Window | None = None,
+               scaling: sc.ReadConfig | None = None) -> RSImage:
+    """Read a file (or one file per band) as one ``RSImage``; ``window`` = (x0, y0, w, h) or whole image.
+
+    Raises FileNotFoundError (missing), ImageReadError (truncated/corrupt; a ValueError), ValueError
+    (wrong band count, dtype or modality, band files on different grids) — each naming the file.
+    """
+    with SceneReader(path, modality, bands, scaling) as scene:
+        return scene.read(window)
+
+
+def read_window(path, window: Window, modality: str | None = None, bands: list[str] | None = None,
+                scaling: sc.ReadConfig | None = None) -> RSImage:
+    """One window of a scene. Pass the ``scaling`` of a ``SceneReader`` to scale windows alike;
+    without it, the stretch comes from the whole scene (a decimated read) on every call."""
+    return read_image(path, modality, bands, window, scaling)
+
+
+def image_size(path) -> tuple[int, int]:
+    """(width, height) from the file header, without decoding pixels."""
+    paths = _as_paths(path)
+    p = paths[0]
+    if not p.is_file():
+        raise FileNotFoundError(f"image not found: {p}")
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(p) as im:
+            return im.size
+    except (UnidentifiedImageError, OSError):
+        pass
+    try:
+        import rasterio
+        from rasterio.errors import RasterioIOError
+    except ImportError:
+        raise ImageReadError(f"{p}: format not readable without rasterio") from None
+    try:
+        with rasterio.open(p) as ds:
+            return ds.width, ds.height
+    except RasterioIOError as e:
+        raise ImageReadError(f"{p}: not a readable raster ({e})") from e

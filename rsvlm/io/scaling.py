@@ -1,0 +1,162 @@
+"""Raw band values → physically scaled float32 in [0, 1] (per modality), and modality inference.
+
+Pure numpy; no file access. ``read.py`` feeds it raw arrays (C, H, W) in the file's dtype.
+
+What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex values are
+turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
+for data already calibrated to sigma0/beta0. Landsat thermal DN is stretched, not converted to
+brightness temperature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MODALITIES = ("optical", "msi", "sar", "ir")
+
+
+@dataclass
+class ReadConfig:
+    """How raw values are scaled. One instance is shared by every window of a scene."""
+
+    percentiles: tuple[float, float] = (2.0, 98.0)  # stretch of uint16/float optical & ir, and of sar dB
+    msi_scale: float = 10000.0  # msi uint16 DN → reflectance: (DN + msi_offset) / msi_scale
+    msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
+    sar_input: str = "amplitude"  # real-valued sar is "amplitude" (20·log10) or "intensity" (10·log10)
+    sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
+    nodata: float | None = None  # value treated as nodata where the file declares none (0 for L1 DN)
+    stretch: list[list[float]] | None = None  # fixed per-band [lo, hi] (raw units; dB for sar)
+    stats_max_side: int = 1024  # stretch statistics come from the scene decimated to this side
+    gdal_cache_mb: int = 64  # GDAL block cache used by windowed reads (bounds peak memory)
+
+
+def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,
+                   n_files: int = 1) -> tuple[str, str]:
+    """Guess the modality from band count and dtype; returns (modality, human-readable reason).
+
+    Cannot tell a thermal band from a single-polarisation SAR band by values alone: a single
+    uint band is taken as ir unless the file is georeferenced by ground control points only
+    (as radar GRD products are).
+    """
+    kind = np.dtype(dtype).kind
+    what = f"{count} band{'s' if count != 1 else ''} {dtype}" + (f" in {n_files} files" if n_files > 1 else "")
+    if kind == "c":
+        return "sar", f"modality inferred as sar from {what} (complex values)"
+    if count == 1:
+        if kind == "f":
+            return "sar", f"modality inferred as sar from {what}"
+        if gcps_only:
+            return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
+        return "ir", f"modality inferred as ir from {what}"
+    if count == 2:
+        return "sar", f"modality inferred as sar from {what} (dual polarisation)"
+    if count == 3 or (count == 4 and alpha):
+        return "optical", f"modality inferred as optical from {what}" + (" with alpha" if alpha else "")
+    return "msi", f"modality inferred as msi from {what}"
+
+
+def expected_bands(modality: str) -> str:
+    return {
+        "optical": "3 bands (RGB), 4 with alpha, or 1 grey band",
+        "msi": "2 or more bands",
+        "sar": "1 to 4 polarisation bands (complex, float or uint amplitude)",
+        "ir": "1 band (or 3 identical bands)",
+    }[modality]
+
+
+def check_dtype(modality: str, dtype: str, path: str) -> None:
+    kind = np.dtype(dtype).kind
+    if kind == "c" and modality != "sar":
+        raise ValueError(f"{path}: complex {dtype} data can only be read as sar, not {modality}")
+    if kind not in "uifc":
+        raise ValueError(f"{path}: unsupported dtype {dtype} (expected uint8/uint16/int/float/complex)")
+
+
+def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bool, path: str
+               ) -> tuple[list[int], str | None]:
+    """Which source bands (0-based) to keep for ``modality``; ValueError when the count is wrong.
+
+    ``identical``: all bands hold the same values (grey stored as RGB). Returns (indices, note).
+    """
+    if modality not in MODALITIES:
+        raise ValueError(f"{path}: unknown modality {modality!r}; expected one of {', '.join(MODALITIES)}")
+    keep = [i for i in range(count) if i != alpha_index]
+    note = "alpha band dropped" if alpha_index is not None else None
+    n = len(keep)
+    if modality == "optical":
+        if n == 3:
+            return keep, note
+        if n == 1:
+            return keep * 3, "grey band replicated to RGB"
+    elif modality == "msi":
+        if n >= 2:
+            return keep, note
+    elif modality == "sar":
+        if n == 3 and identical:
+            return keep[:1], "3 identical bands (grey stored as RGB) read as 1 sar band"
+        if 1 <= n <= 4 and n != 3:
+            return keep, note
+    elif modality == "ir":
+        if n == 1:
+            return keep, note
+        if n == 3 and identical:
+            return keep[:1], "3 identical bands (grey stored as RGB) read as 1 ir band"
+    raise ValueError(f"{path}: {count} band(s) cannot be read as {modality}; expected {expected_bands(modality)}")
+
+
+def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """raw (C, H, W) any dtype → (values float32 (C, H, W), invalid-from-values (H, W) or None, unit).
+
+    unit is "unit" (already in [0, 1]), "raw" (needs a stretch), "reflectance" or "dB" (sar).
+    """
+    kind = raw.dtype.kind
+    if modality == "sar":
+        if kind == "u" and raw.dtype.itemsize == 1:
+            return raw.astype(np.float32) / 255.0, None, "unit"  # display-scaled 8-bit SAR: no dB
+        amp = np.abs(raw).astype(np.float32)  # complex → amplitude; real → itself
+        bad = ~(amp > 0).all(axis=0) | ~np.isfinite(amp).all(axis=0)  # (H, W): log undefined
+        factor = 10.0 if (kind != "c" and cfg.sar_input == "intensity") else 20.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            db = factor * np.log10(np.where(amp > 0, amp, 1.0))
+        return db.astype(np.float32), bad, "dB"
+    if kind == "u" and raw.dtype.itemsize == 1:
+        return raw.astype(np.float32) / 255.0, None, "unit"
+    vals = raw.astype(np.float32)
+    bad = ~np.isfinite(vals).all(axis=0) if kind == "f" else None
+    if modality == "msi":
+        if kind in "ui":
+            return (vals + cfg.msi_offset) / cfg.msi_scale, None, "reflectance"
+        return vals, bad, "reflectance"  # float msi is taken as reflectance already
+    return vals, bad, "raw"
+
+
+def compute_stretch(values: np.ndarray, valid: np.ndarray | None, cfg: ReadConfig, unit: str
+                    ) -> list[list[float]] | None:
+    """Per-band [lo, hi] from valid pixels (percentiles, or the fixed dB range); None when unneeded."""
+    if unit in ("unit", "reflectance"):
+        return None
+    if unit == "dB" and cfg.sar_db_range is not None:
+        lo, hi = cfg.sar_db_range
+        return [[float(lo), float(hi)] for _ in range(values.shape[0])]
+    p_lo, p_hi = cfg.percentiles
+    out = []
+    for band in values:  # (H, W)
+        v = band[valid] if valid is not None else band.ravel()
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            out.append([0.0, 1.0])
+            continue
+        lo, hi = np.percentile(v, [p_lo, p_hi])
+        out.append([float(lo), float(hi) if hi > lo else float(lo) + 1.0])
+    return out
+
+
+def apply_stretch(values: np.ndarray, stretch: list[list[float]] | None) -> np.ndarray:
+    """(C, H, W) → (C, H, W) float32 in [0, 1] by per-band linear stretch and clip."""
+    if stretch is None:
+        return values.astype(np.float32, copy=False)
+    lo = np.asarray([s[0] for s in stretch], np.float32)[:, None, None]
+    hi = np.asarray([s[1] for s in stretch], np.float32)[:, None, None]
+    return np.clip((values - lo) / (hi - lo), 0.0, 1.0).astype(np.float32, copy=False)

@@ -1,0 +1,219 @@
+"""File backends behind ``read.py``: rasterio (GeoTIFF, JP2, any GDAL raster), PIL (plain PNG/JPEG),
+tifffile (TIFFs GDAL cannot open). Each gives raw band values (C, H, W) in the file's dtype.
+
+Only the rasterio backend reads windows from disk; PIL and tifffile decode the whole file and
+slice it, so whole-scene tiling is memory-bounded only for rasterio formats (tiled GeoTIFF best).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
+TIFF_SUFFIXES = (".tif", ".tiff")
+
+
+class ImageReadError(ValueError):
+    """A file exists but cannot be decoded (truncated, corrupt, or not an image)."""
+
+
+def _has_geo_sidecar(path: Path) -> bool:
+    return any(Path(str(path) + s).exists() or path.with_suffix(s).exists() for s in GEO_SIDECARS)
+
+
+def open_source(paths: list[Path], gdal_cache_mb: int = 64):
+    """One backend over ``paths`` (several paths = one single-band file per band, same grid)."""
+    for p in paths:
+        if not p.is_file():
+            raise FileNotFoundError(f"image not found: {p}")
+    if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
+        return ArraySource(paths[0], _read_pil(paths[0]))
+    try:
+        return RasterioSource(paths, gdal_cache_mb)
+    except ImportError:
+        if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
+            return ArraySource(paths[0], _read_tifffile(paths[0]), note="rasterio not installed: read by tifffile")
+        raise ImportError("reading this format needs rasterio (pip install 'rsvlm[geo]')") from None
+    except ImageReadError as err:
+        if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
+            try:
+                return ArraySource(paths[0], _read_tifffile(paths[0]), note=f"read by tifffile ({err})")
+            except ImageReadError:
+                pass
+        raise
+
+
+def _read_pil(path: Path) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode == "P":
+                im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+            elif im.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
+                im = im.convert("L" if im.mode == "1" else "RGB")
+            arr = np.asarray(im)
+            bands = im.getbands()
+    except UnidentifiedImageError as e:
+        raise ImageReadError(f"{path}: not a readable image ({e})") from e
+    except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
+        raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e
+    arr = arr[None] if arr.ndim == 2 else np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
+    if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
+        arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs
+    alpha = bands.index("A") if "A" in bands else None
+    return arr, alpha
+
+
+def _read_tifffile(path: Path) -> tuple[np.ndarray, int | None]:
+    import tifffile
+
+    try:
+        arr = tifffile.imread(path)
+    except Exception as e:  # tifffile raises many types for bad files
+        raise ImageReadError(f"{path}: cannot decode TIFF, truncated or corrupt ({e})") from e
+    if arr.ndim == 2:
+        arr = arr[None]
+    elif arr.ndim == 3 and arr.shape[-1] <= 16 and arr.shape[0] > 16:
+        arr = np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
+    elif arr.ndim != 3:
+        raise ImageReadError(f"{path}: TIFF has shape {arr.shape}; expected (H, W) or (H, W, C)")
+    return arr, None
+
+
+class ArraySource:
+    """A decoded image held in memory (PIL / tifffile); not georeferenced."""
+
+    def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], note: str | None = None):
+        self.arr, self.alpha_index = arr_alpha  # (C, H, W)
+        self.paths = [path]
+        self.count, self.height, self.width = self.arr.shape
+        self.dtype = str(self.arr.dtype)
+        self.crs = self.transform = self.gcps = None
+        self.descriptions = [None] * self.count
+        self.colour_names = ["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count
+        self.notes = [note] if note else []
+
+    def read(self, window, indexes: list[int], nodata: float | None):
+        x0, y0, w, h = window
+        raw = self.arr[indexes, y0 : y0 + h, x0 : x0 + w]  # (C, h, w)
+        valid = None
+        if self.alpha_index is not None:
+            valid = self.arr[self.alpha_index, y0 : y0 + h, x0 : x0 + w] > 0
+        if nodata is not None:
+            v = ~(raw == nodata).all(axis=0)
+            valid = v if valid is None else valid & v
+        return raw, valid
+
+    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
+        step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))
+        raw, valid = self.read((0, 0, self.width, self.height), indexes, nodata)
+        return raw[:, ::step, ::step], None if valid is None else valid[::step, ::step]
+
+    def close(self):
+        pass
+
+
+class RasterioSource:
+    """One GDAL dataset, or several single-band datasets on one grid (bands in separate files)."""
+
+    def __init__(self, paths: list[Path], gdal_cache_mb: int = 64):
+        import rasterio
+        from rasterio.errors import RasterioIOError
+
+        self._cache = gdal_cache_mb * 1024 * 1024
+        self.paths, self.datasets, self.notes = list(paths), [], []
+        try:
+            for p in paths:
+                try:
+                    with rasterio.Env(GDAL_CACHEMAX=self._cache):
+                        self.datasets.append(rasterio.open(p))
+                except RasterioIOError as e:
+                    raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({e})") from e
+            self._check_grid()
+        except BaseException:
+            self.close()
+            raise
+        ds = self.datasets[0]
+        self.width, self.height = ds.width, ds.height
+        self.count = sum(d.count for d in self.datasets)
+        self.dtype = ds.dtypes[0]
+        self.crs = ds.crs.to_string() if ds.crs else None
+        self.transform = None if ds.transform.is_identity else tuple(ds.transform)[:6]
+        gcps, gcp_crs = ds.gcps
+        self.gcps = list(gcps) if gcps and self.transform is None else None
+        if self.gcps and self.crs is None and gcp_crs is not None:
+            self.crs = gcp_crs.to_string()
+        self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
+        from rasterio.enums import ColorInterp
+
+        ci = [c for ds_ in self.datasets for c in ds_.colorinterp]
+        self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
+        rgb = {ColorInterp.red: "R", ColorInterp.green: "G", ColorInterp.blue: "B"}
+        self.colour_names = [rgb.get(c) for c in ci]  # "R"/"G"/"B" where the file says so, else None
+        self._masked = [
+            d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
+            for d in self.datasets
+        ]
+
+    def _check_grid(self):
+        first = self.datasets[0]
+        for p, d in zip(self.paths, self.datasets):
+            if len(self.datasets) > 1 and d.count != 1:
+                raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each")
+            for attr in ("width", "height", "transform", "crs"):
+                if getattr(d, attr) != getattr(first, attr):
+                    raise ValueError(
+                        f"{p}: {attr} {getattr(d, attr)} differs from {self.paths[0]} ({getattr(first, attr)}); "
+                        "band files must share one grid (resample them first)"
+                    )
+            if d.dtypes[0] != first.dtypes[0]:
+                raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]})")
+
+    def _band_map(self, indexes: list[int]):
+        """0-based global band indexes → [(dataset, 1-based index)]."""
+        flat = [(d, i + 1) for d in self.datasets for i in range(d.count)]
+        return [flat[i] for i in indexes]
+
+    def _read(self, indexes, nodata, window=None, out_shape=None):
+        import rasterio
+        from rasterio.errors import RasterioIOError
+
+        bands, valid, masked_done = [], None, set()
+        with rasterio.Env(GDAL_CACHEMAX=self._cache):  # bounded block cache: peak memory independent of scene
+            for d, bi in self._band_map(indexes):
+                try:
+                    bands.append(d.read(bi, window=window, out_shape=out_shape))
+                    j = self.datasets.index(d)
+                    if self._masked[j] and j not in masked_done:
+                        masked_done.add(j)
+                        m = d.dataset_mask(window=window, out_shape=out_shape) > 0
+                        valid = m if valid is None else valid & m
+                except RasterioIOError as e:
+                    raise ImageReadError(f"{d.name}: read failed, file truncated or corrupt ({e})") from e
+        raw = np.stack(bands)  # (C, h, w)
+        if nodata is not None:
+            v = ~(raw == nodata).all(axis=0)
+            valid = v if valid is None else valid & v
+        return raw, valid
+
+    def read(self, window, indexes: list[int], nodata: float | None):
+        from rasterio.windows import Window
+
+        x0, y0, w, h = window
+        return self._read(indexes, nodata, window=Window(x0, y0, w, h))
+
+    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
+        """Whole scene at most ``max_side`` pixels a side (GDAL uses overviews where present)."""
+        step = max(1.0, max(self.width, self.height) / max_side)
+        shape = (max(1, round(self.height / step)), max(1, round(self.width / step)))
+        return self._read(indexes, nodata, out_shape=shape)
+
+    def close(self):
+        for d in self.datasets:
+            d.close()
+        self.datasets = []

@@ -1,0 +1,315 @@
+"""Whole scenes: windows over a scene, a batched windowed runner, and merging of per-tile objects.
+
+    objects = run_tiled("scene.tif", predict_fn, tile=512, overlap=64, batch_size=8)
+
+``predict_fn(list[RSImage]) -> list[list[object]]`` gets batches of windows and returns objects in
+each window's pixel coordinates; ``run_tiled`` returns them in scene pixels, duplicates merged.
+
+Merging (``TileMerger``): boxes and oriented boxes go through greedy NMS by polygon IoU (shapely);
+an object cut by an inner tile edge is "truncated", and a truncated view of the same object seen
+in another tile is recognised by intersection over the smaller area, the whole view kept (or the
+union of the cut views when no tile saw it whole). Polygons and masks of one label that overlap
+across tiles are unioned; points of one label closer than ``point_radius`` across tiles are one.
+Ranking: "score" when present, else earlier objects (tile order, then answer order) win.
+
+Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
+object size), keep polygon holes (a unioned polygon keeps its exterior ring), or bound the memory
+of a merged mask: it grows with the area the mask covers (a scene-wide class mask is scene-sized).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable
+
+import numpy as np
+
+Window = tuple[int, int, int, int]  # (x0, y0, w, h)
+
+__all__ = ["iter_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
+
+
+def _starts(n: int, tile: int, step: int) -> list[int]:
+    if n <= tile:
+        return [0]
+    return list(range(0, n - tile, step)) + [n - tile]
+
+
+def iter_windows(width: int, height: int, tile: int, overlap: int) -> list[Window]:
+    """Windows (x0, y0, w, h) of size ``tile`` covering the scene, neighbours sharing at least
+    ``overlap`` pixels; the last row/column is flush with the scene edge. Scenes smaller than a
+    tile give one window of the scene's size."""
+    if tile <= 0 or not 0 <= overlap < tile:
+        raise ValueError(f"tile must be > 0 and 0 <= overlap < tile; got tile={tile}, overlap={overlap}")
+    if width <= 0 or height <= 0:
+        raise ValueError(f"scene size must be positive, got {width}x{height}")
+    step = tile - overlap
+    return [(x, y, min(tile, width), min(tile, height))
+            for y in _starts(height, tile, step) for x in _starts(width, tile, step)]
+
+
+def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
+    """Copy of ``obj`` in scene coordinates; masks are cropped to their pixels and get "offset"."""
+    out = dict(obj)
+    kind, c = obj.get("kind"), obj.get("coords")
+    if kind == "box":
+        out["coords"] = [c[0] + x0, c[1] + y0, c[2] + x0, c[3] + y0]
+    elif kind in ("obb", "poly"):
+        out["coords"] = [[x + x0, y + y0] for x, y in c]
+    elif kind == "point":
+        out["coords"] = [c[0] + x0, c[1] + y0]
+    elif kind == "mask":
+        m = np.asarray(obj["mask"], dtype=bool)  # (h, w)
+        ox, oy = obj.get("offset", (0, 0))
+        if "offset" not in obj and m.shape != (window[3], window[2]):
+            raise ValueError(f"mask of shape {m.shape} does not match its tile {window[2]}x{window[3]}")
+        rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+        if rows.size == 0:
+            return None
+        out["mask"] = m[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].copy()
+        out["offset"] = [int(ox + x0 + cols[0]), int(oy + y0 + rows[0])]
+    else:
+        raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
+    return out
+
+
+def _mask_bbox(o: dict) -> tuple[int, int, int, int]:
+    x0, y0 = o["offset"]
+    h, w = o["mask"].shape
+    return x0, y0, x0 + w, y0 + h
+
+
+class TileMerger:
+    """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``)."""
+
+    def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
+                 scene_size: tuple[int, int] | None = None):
+        self.iou_threshold, self.point_radius, self.edge_tol = iou_threshold, point_radius, edge_tol
+        self.scene_size = scene_size
+        self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
+        self.n_tiles = 0
+
+    def add(self, window: Window, objects: list[dict]) -> None:
+        x0, y0 = window[0], window[1]
+        for obj in objects:
+            shifted = _shift(obj, x0, y0, window)
+            if shifted is not None:
+                self._items.append({"obj": shifted, "tile": self.n_tiles, "window": tuple(window),
+                                    "order": len(self._items)})
+        self.n_tiles += 1
+
+    @property
+    def n_objects_in(self) -> int:
+        return len(self._items)
+
+    def _truncated(self, it: dict, geom, scene: tuple[int, int]) -> bool:
+        """Does the object touch an edge of its tile that lies inside the scene?"""
+        x0, y0, w, h = it["window"]
+        bx0, by0, bx1, by1 = geom.bounds
+        t = self.edge_tol
+        return ((x0 > 0 and bx0 <= x0 + t) or (y0 > 0 and by0 <= y0 + t)
+                or (x0 + w < scene[0] and bx1 >= x0 + w - t) or (y0 + h < scene[1] and by1 >= y0 + h - t))
+
+    def result(self) -> list[dict]:
+        from rsvlm.io.georef import object_geometry
+
+        scene = self.scene_size or (max((it["window"][0] + it["window"][2] for it in self._items), default=0),
+                                    max((it["window"][1] + it["window"][3] for it in self._items), default=0))
+        kept: list[tuple[int, dict]] = []
+        groups: dict[tuple, list[dict]] = {}
+        for it in self._items:
+            groups.setdefault((it["obj"]["kind"], it["obj"].get("label")), []).append(it)
+        for (kind, _), items in groups.items():
+            if kind in ("box", "obb"):
+                for it in items:
+                    it["geom"] = object_geometry(it["obj"])
+                    it["trunc"] = self._truncated(it, it["geom"], scene)
+                kept += self._nms(items, kind)
+            elif kind == "poly":
+                kept += self._union_polys(items)
+            elif kind == "mask":
+                kept += self._union_masks(items)
+            else:
+                kept += self._dedupe_points(items)
+        return [obj for _, obj in sorted(kept, key=lambda t: t[0])]
+
+    @staticmethod
+    def _rank(it: dict):
+        s = it["obj"].get("score")
+        return (it.get("trunc", False), -float(s) if s is not None else float("inf"), it["order"])
+
+    def _nms(self, items: list[dict], kind: str) -> list[tuple[int, dict]]:
+        import shapely
+        from shapely.strtree import STRtree
+
+        items = sorted(items, key=self._rank)
+        geoms = [it["geom"] for it in items]
+        tree, alive, out = STRtree(geoms), [True] * len(items), []
+        for i, it in enumerate(items):
+            if not alive[i]:
+                continue
+            gi, cut = it["geom"], [it["geom"]] if it["trunc"] else []
+            for j in tree.query(gi, predicate="intersects"):
+                j = int(j)
+                if j <= i or not alive[j]:
+                    continue
+                gj = geoms[j]
+                inter = gi.intersection(gj).area
+                if inter <= 0:
+                    continue
+                iou = inter / (gi.area + gj.area - inter)
+                across = it["tile"] != items[j]["tile"] and (it["trunc"] or items[j]["trunc"])
+                ios = inter / max(min(gi.area, gj.area), 1e-9) if across else 0.0
+                if iou >= self.iou_threshold or ios >= self.iou_threshold:
+                    alive[j] = False
+                    if it["trunc"] and items[j]["trunc"]:
+                        cut.append(gj)
+            obj = dict(it["obj"])
+            if len(cut) > 1:  # no tile saw it whole: join the cut views
+                u = shapely.union_all(cut)
+                if kind == "box":
+                    obj["coords"] = [float(v) for v in u.bounds]
+                else:
+                    obj["coords"] = [[float(x), float(y)] for x, y in u.minimum_rotated_rectangle.exterior.coords[:4]]
+            out.append((it["order"], obj))
+        return out
+
+    def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds) -> list[list[dict]]:
+        """Union-find over pairs from different tiles that ``overlaps`` (candidates by bbox tree)."""
+        from shapely.geometry import box
+        from shapely.strtree import STRtree
+
+        parent = list(range(len(items)))
+
+        def find(a):
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        boxes = [box(*bounds(it)) for it in items]
+        tree = STRtree(boxes)
+        for i, it in enumerate(items):
+            for j in tree.query(boxes[i], predicate="intersects"):
+                j = int(j)
+                if j > i and it["tile"] != items[j]["tile"] and find(i) != find(j) and overlaps(it, items[j]):
+                    parent[find(j)] = find(i)
+        groups: dict[int, list[dict]] = {}
+        for i, it in enumerate(items):
+            groups.setdefault(find(i), []).append(it)
+        return [sorted(g, key=self._rank) for g in groups.values()]
+
+    @staticmethod
+    def _merged(group: list[dict]) -> dict:
+        obj = dict(group[0]["obj"])
+        scores = [it["obj"]["score"] for it in group if it["obj"].get("score") is not None]
+        if scores:
+            obj["score"] = max(scores)
+        return obj
+
+    def _union_polys(self, items: list[dict]) -> list[tuple[int, dict]]:
+        import shapely
+        from shapely.geometry import Polygon
+
+        for it in items:
+            it["geom"] = Polygon(it["obj"]["coords"]).buffer(0)  # buffer(0) repairs self-intersections
+        out = []
+        for g in self._clusters(items, lambda a, b: a["geom"].intersection(b["geom"]).area > 0,
+                                lambda it: it["geom"].bounds):
+            obj = self._merged(g)
+            if len(g) > 1:
+                u = shapely.union_all([it["geom"] for it in g])
+                parts = list(u.geoms) if hasattr(u, "geoms") else [u]
+                for k, part in enumerate(sorted(parts, key=lambda p: -p.area)):
+                    o = dict(obj, coords=[[float(x), float(y)] for x, y in part.exterior.coords[:-1]])
+                    out.append((g[0]["order"] + k * 1e-6, o))
+                continue
+            out.append((g[0]["order"], obj))
+        return out
+
+    def _union_masks(self, items: list[dict]) -> list[tuple[int, dict]]:
+        def overlaps(a, b):
+            ax0, ay0, ax1, ay1 = _mask_bbox(a["obj"])
+            bx0, by0, bx1, by1 = _mask_bbox(b["obj"])
+            x0, y0, x1, y1 = max(ax0, bx0), max(ay0, by0), min(ax1, bx1), min(ay1, by1)
+            if x0 >= x1 or y0 >= y1:
+                return False
+            ma = a["obj"]["mask"][y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0]
+            mb = b["obj"]["mask"][y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
+            return bool((ma & mb).any())
+
+        out = []
+        for g in self._clusters(items, overlaps, lambda it: _mask_bbox(it["obj"])):
+            obj = self._merged(g)
+            if len(g) > 1:
+                bbs = np.array([_mask_bbox(it["obj"]) for it in g])
+                x0, y0, x1, y1 = bbs[:, 0].min(), bbs[:, 1].min(), bbs[:, 2].max(), bbs[:, 3].max()
+                m = np.zeros((y1 - y0, x1 - x0), dtype=bool)  # (h, w) of the union's extent
+                for it in g:
+                    ax0, ay0, ax1, ay1 = _mask_bbox(it["obj"])
+                    m[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] |= it["obj"]["mask"]
+                obj["mask"], obj["offset"] = m, [int(x0), int(y0)]
+            out.append((g[0]["order"], obj))
+        return out
+
+    def _dedupe_points(self, items: list[dict]) -> list[tuple[int, dict]]:
+        r = self.point_radius
+
+        def bounds(it):
+            x, y = it["obj"]["coords"]
+            return x - r / 2, y - r / 2, x + r / 2, y + r / 2
+
+        def close(a, b):
+            (ax, ay), (bx, by) = a["obj"]["coords"], b["obj"]["coords"]
+            return (ax - bx) ** 2 + (ay - by) ** 2 <= r * r
+
+        return [(g[0]["order"], self._merged(g)) for g in self._clusters(items, close, bounds)]
+
+
+def merge_tile_objects(per_tile: list[tuple[Window, list[dict]]], iou_threshold: float = 0.5,
+                       scene_size: tuple[int, int] | None = None, **kwargs) -> list[dict]:
+    """Objects in tile coordinates per window → scene objects, duplicates across tiles merged.
+    Without ``scene_size`` the scene is taken to end where the last window ends."""
+    merger = TileMerger(iou_threshold, scene_size=scene_size, **kwargs)
+    for window, objects in per_tile:
+        merger.add(window, objects)
+    return merger.result()
+
+
+def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: int = 8,
+              modality: str | None = None, progress: bool = True, *, bands: list[str] | None = None,
+              scaling=None, iou_threshold: float = 0.5, prefetch: bool = True, merger: TileMerger | None = None
+              ) -> list[dict]:
+    """Run ``predict_fn`` over a scene window by window, in batches, and merge the results.
+
+    Only one batch (two with ``prefetch``: the next is read while the model runs) is in memory;
+    the scene's stretch is fixed once from a decimated read. Pass a ``TileMerger`` to read its
+    counts (``n_tiles``, ``n_objects_in``) afterwards.
+    """
+    from tqdm.auto import tqdm
+
+    from rsvlm.io.read import SceneReader
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    with SceneReader(path, modality, bands, scaling) as scene:
+        windows = iter_windows(scene.width, scene.height, tile, overlap)
+        merger = merger or TileMerger(iou_threshold, scene_size=(scene.width, scene.height))
+        merger.scene_size = (scene.width, scene.height)
+        batches = [windows[i : i + batch_size] for i in range(0, len(windows), batch_size)]
+        read = lambda b: [scene.read(w) for w in b]  # noqa: E731
+        with cf.ThreadPoolExecutor(max_workers=1) as pool, tqdm(
+                total=len(windows), desc=f"tiles of {scene.name}", unit="tile", disable=not progress) as bar:
+            pending = pool.submit(read, batches[0]) if prefetch else None
+            for k, batch in enumerate(batches):
+                imgs = pending.result() if prefetch else read(batch)
+                if prefetch and k + 1 < len(batches):
+                    pending = pool.submit(read, batches[k + 1])
+                results = predict_fn(imgs)
+                if len(results) != len(imgs):
+                    raise ValueError(f"predict_fn returned {len(results)} results for a batch of {len(imgs)} tiles")
+                for w, objs in zip(batch, results):
+                    merger.add(w, objs)
+                del imgs, results
+                bar.update(len(batch))
+        return merger.result()

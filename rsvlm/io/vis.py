@@ -1,0 +1,166 @@
+"""Overlays: an ``RSImage`` rendered for display, with decoded objects drawn on it (PIL only).
+
+Display: optical as is; msi as an RGB composite (true colour from bands named R/G/B, B04/B03/B02
+or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 %; sar as grey of its first band
+(already a dB stretch from the reader); ir through an inferno colour map (or grey). Nodata is black.
+
+Cannot: draw more than one SAR polarisation at once, or keep full resolution beyond ``max_side``
+(large scenes are downscaled for display; objects are scaled with them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["to_display_rgb", "draw_overlay"]
+
+# matplotlib's inferno sampled at 0, 1/8, ..., 1 (linear interpolation in between)
+_INFERNO = np.array([(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85),
+                     (227, 89, 51), (249, 140, 10), (249, 201, 50), (252, 255, 164)], dtype=np.float32)
+_PALETTE = [(255, 56, 56), (56, 200, 255), (255, 210, 0), (72, 240, 72), (255, 120, 240), (255, 150, 40),
+            (150, 110, 255), (0, 255, 200), (255, 255, 255), (190, 255, 80), (255, 90, 140), (90, 160, 255)]
+_RGB_NAMES = [("R", "G", "B"), ("red", "green", "blue"), ("B04", "B03", "B02"), ("B4", "B3", "B2")]
+
+
+def _percentile_stretch(band: np.ndarray, valid: np.ndarray | None, lo=2.0, hi=98.0) -> np.ndarray:
+    v = band[valid] if valid is not None else band.ravel()
+    if v.size == 0:
+        return np.zeros_like(band)
+    a, b = np.percentile(v, [lo, hi])
+    return np.clip((band - a) / (b - a if b > a else 1.0), 0, 1)
+
+
+def _msi_bands(img, rgb_bands) -> list[int]:
+    names = list(img.bands)
+    if rgb_bands is not None:
+        missing = [b for b in rgb_bands if b not in names]
+        if len(rgb_bands) != 3 or missing:
+            raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} must be 3 of the image's bands {names}")
+        return [names.index(b) for b in rgb_bands]
+    lower = [n.lower() for n in names]
+    for triple in _RGB_NAMES:
+        if all(t.lower() in lower for t in triple):
+            return [lower.index(t.lower()) for t in triple]
+    return [0, 1, 2] if len(names) >= 3 else [0, 1, 1]
+
+
+def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno") -> np.ndarray:
+    """RSImage → uint8 (H, W, 3) for display (see module doc for each modality)."""
+    data, valid = img.data, img.valid  # (C, H, W) float32
+    if img.modality == "msi":
+        rgb = np.stack([_percentile_stretch(data[i], valid) for i in _msi_bands(img, rgb_bands)], axis=-1)
+    elif img.modality == "optical":
+        rgb = np.moveaxis(data[:3], 0, -1)
+    else:
+        g = data[0] if img.modality == "sar" else _percentile_stretch(data[0], valid, 1.0, 99.0)
+        if img.modality == "ir" and ir_cmap == "inferno":
+            x = np.clip(g, 0, 1) * (len(_INFERNO) - 1)  # (H, W)
+            i0 = np.minimum(np.floor(x).astype(int), len(_INFERNO) - 2)
+            t = (x - i0)[..., None]
+            rgb = (_INFERNO[i0] * (1 - t) + _INFERNO[i0 + 1] * t) / 255.0
+        elif ir_cmap not in ("inferno", "grey"):
+            raise ValueError(f"ir_cmap must be 'inferno' or 'grey', got {ir_cmap!r}")
+        else:
+            rgb = np.repeat(g[..., None], 3, axis=-1)
+    out = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+    if valid is not None:
+        out[~valid] = 0
+    return out
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow built without FreeType
+        return ImageFont.load_default()
+
+
+def _anchor(obj: dict, s: float) -> tuple[float, float]:
+    kind, c = obj["kind"], obj.get("coords")
+    if kind == "box":
+        return c[0] * s, c[1] * s
+    if kind in ("obb", "poly"):
+        x, y = min(c, key=lambda p: (p[1], p[0]))
+        return x * s, y * s
+    if kind == "point":
+        return c[0] * s + 6, c[1] * s - 6
+    x0, y0 = obj.get("offset", (0, 0))
+    m = np.asarray(obj["mask"], dtype=bool)
+    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+    return ((x0 + (cols[0] if cols.size else 0)) * s, (y0 + (rows[0] if rows.size else 0)) * s)
+
+
+def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
+                 ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4) -> Path:
+    """Draw ``objects`` (scene pixel coordinates) on ``img`` and save a PNG; returns its path.
+
+    Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
+    are dots; each object is labelled (with its score when it has one); colours are per label.
+    The image is scaled so its longer side lies in [min_side, max_side].
+    """
+    from PIL import Image, ImageDraw
+
+    base = Image.fromarray(to_display_rgb(img, rgb_bands, ir_cmap))
+    W, H = base.size
+    s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
+    if s != 1.0:
+        base = base.resize((max(1, round(W * s)), max(1, round(H * s))),
+                           Image.Resampling.NEAREST if s > 1 else Image.Resampling.BILINEAR)
+    base = base.convert("RGBA")
+    lw = max(2, round(max(base.size) / 400))
+    font = _font(max(12, round(max(base.size) / 55)))
+    colours: dict = {}
+    colour = lambda label: colours.setdefault(label, _PALETTE[len(colours) % len(_PALETTE)])  # noqa: E731
+
+    fill = Image.new("RGBA", base.size, (0, 0, 0, 0))  # semi-transparent layer: masks, polygon interiors
+    fdraw, a = ImageDraw.Draw(fill), int(round(alpha * 255))
+    for obj in objects:
+        col = colour(obj.get("label"))
+        if obj["kind"] == "mask":
+            m = np.asarray(obj["mask"], dtype=bool)  # (h, w)
+            x0, y0 = obj.get("offset", (0, 0))
+            size = (max(1, round(m.shape[1] * s)), max(1, round(m.shape[0] * s)))
+            mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
+            fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * s), round(y0 * s)), mi)
+        elif obj["kind"] == "poly" and len(obj["coords"]) >= 3:
+            fdraw.polygon([(x * s, y * s) for x, y in obj["coords"]], fill=col + (a,))
+    out = Image.alpha_composite(base, fill)
+
+    draw = ImageDraw.Draw(out)
+    for obj in objects:
+        col, kind, c = colour(obj.get("label")), obj["kind"], obj.get("coords")
+        if kind == "box":
+            draw.rectangle([c[0] * s, c[1] * s, c[2] * s, c[3] * s], outline=col, width=lw)
+        elif kind in ("obb", "poly"):
+            pts = [(x * s, y * s) for x, y in c]
+            draw.line(pts + pts[:1], fill=col, width=lw, joint="curve")
+        elif kind == "point":
+            r = 2 * lw
+            draw.ellipse([c[0] * s - r, c[1] * s - r, c[0] * s + r, c[1] * s + r], fill=col, outline=(0, 0, 0))
+    for obj in objects:  # labels last, on top of every outline
+        text = obj.get("label") or obj["kind"]
+        if obj.get("score") is not None:
+            text += f" {float(obj['score']):.2f}"
+        x, y = _anchor(obj, s)
+        l, t, r, b = draw.textbbox((0, 0), text, font=font)
+        y = max(0, y - (b - t) - 4)
+        col = colour(obj.get("label"))
+        draw.rectangle([x, y, x + (r - l) + 4, y + (b - t) + 4], fill=col)
+        ink = (0, 0, 0) if sum(col) > 380 else (255, 255, 255)
+        draw.text((x + 2 - l, y + 2 - t), text, fill=ink, font=font)
+
+    out = out.convert("RGB")
+    if title:
+        l, t, r, b = draw.textbbox((0, 0), title, font=font)
+        canvas = Image.new("RGB", (out.width, out.height + (b - t) + 12), (24, 24, 24))
+        canvas.paste(out, (0, (b - t) + 12))
+        ImageDraw.Draw(canvas).text((6 - l, 6 - t), title, fill=(240, 240, 240), font=font)
+        out = canvas
+    out_png = Path(out_png)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    out.save(out_png)
+    return out_png
