@@ -1,0 +1,113 @@
+"""Captioning, region captioning and change captioning: BLEU-1..4, ROUGE-L, CIDEr (CIDEr-D as
+pycocoevalcap computes it) and METEOR, through pycocoevalcap.
+
+``python -m eval.captioning --gt GT.jsonl --pred PRED.jsonl [--out scores.json] [--no-java]``
+
+Scored records: ``cap`` and ``regcap``, and ``change`` records whose reference answer is text
+(no geometry tag); change masks are ``eval.change``'s. References: the last ``gpt`` turn plus
+any strings in ``meta.references`` (RSICD/UCM-captions give five per image).
+
+Tokenisation: with Java on the PATH, Stanford's PTBTokenizer as pycocoevalcap ships it (the
+COCO caption protocol); without Java (or with ``--no-java``) a pure-Python stand-in: lowercase,
+split off the punctuation PTBTokenizer removes, drop it. The two agree on plain sentences but
+not on every contraction or quote, so scores from the two are not interchangeable;
+``tokenizer`` in the output says which ran. METEOR needs Java: without it ``METEOR`` is null and
+a note says why. A missing, unparseable or empty answer is scored as the one-word caption
+``<missing>``, which matches no reference (pycocoevalcap cannot score an empty string).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+
+from eval import common
+
+HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
+EMPTY = "<missing>"
+_GEOMETRY = re.compile(r"<(box|obb|point|poly|mask)>")
+_PTB_PUNCT = {"(", ")", "[", "]", "{", "}", "\"", "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--",
+              "...", ";"}
+_SPLIT = re.compile(r"\.\.\.|--|\w+(?=n't\b)|n't\b|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
+
+
+def is_text_change(record: dict) -> bool:
+    return record.get("task") == "change" and not _GEOMETRY.search(common.gt_answer(record))
+
+
+def python_tokenize(text: str) -> str:
+    """Lowercased tokens without PTBTokenizer's removed punctuation (the Java-free stand-in)."""
+    toks = _SPLIT.findall(text.lower().replace("\n", " "))
+    return " ".join(t for t in toks if t not in _PTB_PUNCT)
+
+
+def java_available() -> bool:
+    return shutil.which("java") is not None
+
+
+def _tokenize(texts: dict[int, list[str]], use_java: bool) -> dict[int, list[str]]:
+    if not use_java:
+        return {k: [python_tokenize(t) for t in v] for k, v in texts.items()}
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    out = PTBTokenizer().tokenize({k: [{"caption": t} for t in v] for k, v in texts.items()})
+    if out.keys() != texts.keys() or any(len(out[k]) != len(texts[k]) for k in texts):
+        raise RuntimeError("PTBTokenizer returned a different number of captions than it was given")
+    return out
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    from pycocoevalcap.bleu.bleu import Bleu
+    from pycocoevalcap.cider.cider import Cider
+    from pycocoevalcap.rouge.rouge import Rouge
+
+    use_java = java_available() and not getattr(args, "no_java", False)
+    refs, cands, statuses = {}, {}, []
+    for i, it in enumerate(items):
+        extra = (it.record.get("meta") or {}).get("references") or []
+        refs[i] = [common.gt_answer(it.record), *[r for r in extra if isinstance(r, str)]]
+        ans = None if it.pred is None else it.pred.get("answer")
+        status = common.MISSING if it.pred is None else (
+            common.OK if isinstance(ans, str) and ans.strip() else common.UNPARSEABLE)
+        statuses.append(status)
+        cands[i] = [ans if status == common.OK else EMPTY]
+    refs = _tokenize(refs, use_java)
+    cands = _tokenize(cands, use_java)
+    cands = {k: [v[0] if v[0].strip() else EMPTY] for k, v in cands.items()}  # punctuation-only answers
+    refs = {k: [r if r.strip() else EMPTY for r in v] for k, v in refs.items()}
+    out: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        bleu, _ = Bleu(4).compute_score(refs, cands, verbose=0)
+        out.update({f"BLEU-{n + 1}": float(b) for n, b in enumerate(bleu)})
+        out["ROUGE-L"] = float(Rouge().compute_score(refs, cands)[0])
+        out["CIDEr"] = float(Cider().compute_score(refs, cands)[0])
+    notes = []
+    if use_java:
+        from pycocoevalcap.meteor.meteor import Meteor
+
+        out["METEOR"] = float(Meteor().compute_score(refs, cands)[0])
+    else:
+        out["METEOR"] = None
+        notes.append("METEOR not computed: it needs Java, which "
+                     + ("--no-java turned off" if java_available() else "is not on the PATH")
+                     + "; tokenisation used the pure-Python stand-in for PTBTokenizer")
+    by_task = {}
+    for t in sorted({it.record["task"] for it in items}):
+        by_task[t] = sum(1 for it in items if it.record["task"] == t)
+    return {**out, **common.counts(items, statuses), "tokenizer": "ptb" if use_java else "python",
+            "n_records_by_task": by_task, "notes": notes}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    def extra(ap):
+        ap.add_argument("--no-java", action="store_true",
+                        help="use the pure-Python tokeniser and skip METEOR even where Java is present")
+
+    return common.run("captioning", ("cap", "regcap", "change"), score, HEADLINE, argv, extra_args=extra,
+                      keep=lambda r: r["task"] != "change" or is_text_change(r))
+
+
+if __name__ == "__main__":
+    common.main_guard(main)

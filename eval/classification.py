@@ -1,0 +1,71 @@
+"""Scene classification: accuracy, per-class accuracy and the confusion matrix.
+
+``python -m eval.classification --gt GT.jsonl --pred PRED.jsonl [--out scores.json]``
+
+The class is the reference answer of each ``cls`` record; a prediction is right when its answer
+equals it after ``eval.text.normalize_answer`` (so ``"A church."`` matches ``church``). It
+cannot accept synonyms or a class hidden in a sentence (``"This is a church"`` is wrong).
+Missing and unparseable answers are wrong and appear in the confusion matrix as the
+columns ``(missing)`` and ``(unparseable)``; answers that are no ground-truth class are
+the column ``(other)``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from eval import common
+from eval.text import normalize_answer
+
+HEADLINE = ["accuracy", "mean_class_accuracy"]
+
+
+def predicted_label(item: common.Item) -> tuple[str | None, str]:
+    """(normalised answer, status)."""
+    if item.pred is None:
+        return None, common.MISSING
+    ans = item.pred.get("answer")
+    if not isinstance(ans, str) or not normalize_answer(ans):
+        return None, common.UNPARSEABLE
+    return normalize_answer(ans), common.OK
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    statuses, pairs = [], []
+    for it in common.progress(items, "classification"):
+        pred, status = predicted_label(it)
+        statuses.append(status)
+        pairs.append((normalize_answer(common.gt_answer(it.record)), pred, status))
+    classes = sorted({g for g, _, _ in pairs})
+    confusion: dict[str, Counter] = defaultdict(Counter)
+    for gt, pred, status in pairs:
+        col = pred if status == common.OK and pred in classes else (
+            "(other)" if status == common.OK else f"({status})")
+        confusion[gt][col] += 1
+    per_class = {c: confusion[c][c] / sum(confusion[c].values()) for c in classes}
+    n_right = sum(confusion[c][c] for c in classes)
+    return {
+        "accuracy": n_right / len(items),
+        "mean_class_accuracy": sum(per_class.values()) / len(classes),
+        "n_correct": n_right,
+        **common.counts(items, statuses),
+        "per_class_accuracy": per_class,
+        "confusion_matrix": {c: dict(confusion[c]) for c in classes},  # row: true class, column: answer
+    }
+
+
+def details(scores: dict) -> str:
+    cm = scores["confusion_matrix"]
+    cols = sorted({k for row in cm.values() for k in row}, key=lambda k: (k.startswith("("), k))
+    if len(cols) > 20:
+        return f"(confusion matrix has {len(cols)} columns; see the JSON output)"
+    rows = [[c, f"{scores['per_class_accuracy'][c]:.4f}", *(cm[c].get(k, 0) for k in cols)] for c in cm]
+    return "per class (rows: true class, columns: answer)\n" + common.table(rows, ["class", "accuracy", *cols])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return common.run("classification", ("cls",), score, HEADLINE, argv, details=details)
+
+
+if __name__ == "__main__":
+    common.main_guard(main)

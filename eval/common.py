@@ -1,0 +1,342 @@
+"""Shared plumbing of the scoring scripts: reading ground truth and predictions, pairing them,
+parsing answers into objects, the command line, the printed table and the scores JSON.
+
+Ground truth is a file of DESIGN.md instruction records; the reference answer is the last
+``gpt`` turn. Predictions are ``{"id", "task", "answer", optional "objects"}`` lines. Every
+ground-truth record of the script's tasks is scored: a record without a prediction is
+*missing*, one whose answer cannot be read is *unparseable*; both count as wrong and are
+reported. Nothing here can score a record whose ``meta`` lacks ``width``/``height`` when
+geometry is involved: that raises ``ScoreError`` naming the record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("rsvlm", "geochat", "falcon")
+MISSING, UNPARSEABLE, OK = "missing", "unparseable", "ok"
+
+
+class ScoreError(ValueError):
+    """Input that cannot be scored; the message names the file, line or record."""
+
+
+@dataclass
+class Item:
+    """One ground-truth record paired with its prediction (None when missing)."""
+
+    record: dict
+    pred: dict | None
+    order: int  # position of the prediction in the predictions file (missing ones last)
+
+    @property
+    def id(self) -> str:
+        return self.record["id"]
+
+
+@dataclass
+class PredictionFile:
+    by_id: dict[str, tuple[int, dict]]  # id -> (line order, prediction)
+    n_bad_lines: int = 0
+    n_duplicates: int = 0
+    bad_examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Parsed:
+    """Objects read from one prediction; ``status`` is ok, missing or unparseable."""
+
+    objects: list[dict]
+    status: str
+    problems: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def load_gt(path: str | Path, tasks: tuple[str, ...],
+            keep: Callable[[dict], bool] | None = None) -> tuple[list[dict], Counter]:
+    """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, and a count of the
+    others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused).
+
+    A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line).
+    """
+    from rsvlm.data.records import read_records
+
+    kept, other = [], Counter()
+    ids = set()
+    for rec in read_records(path, strict=True):
+        if rec["id"] in ids:
+            raise ScoreError(f"{path}: duplicate record id {rec['id']!r}")
+        ids.add(rec["id"])
+        if rec.get("task") in tasks and (keep is None or keep(rec)):
+            kept.append(rec)
+        elif rec.get("task") in tasks:
+            other[f"{rec['task']} (not kept)"] += 1
+        else:
+            other[str(rec.get("task"))] += 1
+    return kept, other
+
+
+def load_predictions(path: str | Path) -> PredictionFile:
+    """Predictions by id. Bad lines (not JSON, no id) and repeated ids are counted, never fatal:
+    the records they were meant for are then scored as missing (first prediction of an id wins)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScoreError(f"predictions file not found: {path}")
+    out = PredictionFile(by_id={})
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict) or "id" not in obj:
+                    raise ValueError("not an object with an 'id'")
+            except ValueError as e:
+                out.n_bad_lines += 1
+                if len(out.bad_examples) < 5:
+                    out.bad_examples.append(f"{path}:{lineno}: {e}")
+                continue
+            pid = str(obj["id"])
+            if pid in out.by_id:
+                out.n_duplicates += 1
+                continue
+            out.by_id[pid] = (len(out.by_id), obj)
+    return out
+
+
+def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
+    """Ground-truth records paired with predictions, in predictions-file order, missing last."""
+    n = len(preds.by_id)
+    items = []
+    for i, rec in enumerate(records):
+        order, p = preds.by_id.get(rec["id"], (n + i, None))
+        items.append(Item(rec, p, order))
+    return sorted(items, key=lambda it: it.order)
+
+
+# ----------------------------------------------------------------------------- record fields
+
+
+def gt_answer(record: dict) -> str:
+    """The reference answer: the last assistant turn."""
+    for turn in reversed(record["conversations"]):
+        if turn["from"] in ("gpt", "assistant"):
+            return turn["value"]
+    raise ScoreError(f"record {record['id']!r}: no gpt turn")
+
+
+def prompt(record: dict) -> str:
+    """The last user turn before the reference answer."""
+    users = [t["value"] for t in record["conversations"] if t["from"] in ("human", "user")]
+    return users[-1] if users else ""
+
+
+def modality(record: dict) -> str:
+    """The record's modality; bi-temporal pairs of two modalities read ``optical+sar``."""
+    mods = list(dict.fromkeys(im.get("modality", "optical") for im in record.get("images") or []))
+    return "+".join(mods) or "optical"
+
+
+def image_size(record: dict) -> tuple[int, int]:
+    meta = record.get("meta") or {}
+    w, h = meta.get("width"), meta.get("height")
+    if not isinstance(w, (int, float)) or not isinstance(h, (int, float)) or w <= 0 or h <= 0:
+        raise ScoreError(f"record {record['id']!r}: meta.width/meta.height missing or not positive; "
+                         "geometry cannot be put in pixels without them")
+    return int(w), int(h)
+
+
+def norm_label(label: Any) -> str:
+    """Class names compare lowercased, with ``-``/``_`` as spaces and whitespace collapsed."""
+    if label is None:
+        return ""
+    return " ".join(re.sub(r"[-_]", " ", str(label)).lower().split())
+
+
+# ----------------------------------------------------------------------------- answers → objects
+
+
+def gt_objects(record: dict) -> list[dict]:
+    """Objects of the reference answer in pixels; a malformed reference raises ScoreError."""
+    from rsvlm import geometry
+
+    w, h = image_size(record)
+    dec = geometry.decode(gt_answer(record), w, h)
+    if dec.problems:
+        raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
+    return list(dec.objects)
+
+
+def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
+    """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given).
+
+    An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
+    form ``rsvlm eval`` writes); otherwise ``answer`` is decoded in ``fmt``. An answer with
+    problems but some objects keeps those objects; one with problems and no objects, or that is
+    not a string, is unparseable. An answer that cleanly says nothing spatial is an empty list.
+    """
+    if item.pred is None:
+        return Parsed([], MISSING)
+    objs = item.pred.get("objects")
+    if objs is not None:
+        if not isinstance(objs, list) or not all(isinstance(o, dict) and "kind" in o and "coords" in o
+                                                 for o in objs):
+            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords, …}"])
+        return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objs], OK)
+    answer = item.pred.get("answer")
+    if not isinstance(answer, str):
+        return Parsed([], UNPARSEABLE, ["'answer' is not a string"])
+    w, h = image_size(item.record)
+    if fmt == "rsvlm":
+        from rsvlm import geometry
+
+        dec = geometry.decode(answer, w, h)
+        objects, problems = list(dec.objects), list(dec.problems)
+    else:
+        from eval import foreign
+
+        objects, problems = foreign.decode(answer, w, h, fmt)
+    if problems and not objects:
+        return Parsed([], UNPARSEABLE, problems)
+    return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], OK, problems)
+
+
+def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:
+    """Unlabelled predicted objects take the class of a record whose ground truth has one class."""
+    labels = {norm_label(o.get("label")) for o in gt}
+    if len(labels) != 1:
+        return objects
+    (only,) = labels
+    return [o if o.get("label") else {**o, "label": only} for o in objects]
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def fmt_value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    return "-" if v is None else str(v)
+
+
+def table(rows: list[list[Any]], header: list[str]) -> str:
+    """A markdown table (also readable as plain text)."""
+    cells = [[fmt_value(c) for c in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells)])
+
+
+def summary_table(scores: dict) -> str:
+    """The headline metrics, overall and per modality, as a table."""
+    keys = scores["headline"] + ["n_records", "n_missing", "n_unparseable"]
+    rows = [["all", *(scores.get(k) for k in keys)]]
+    rows += [[m, *(s.get(k) for k in keys)] for m, s in scores.get("by_modality", {}).items()]
+    return table(rows, ["modality", *keys])
+
+
+ScoreFn = Callable[[list[Item], argparse.Namespace], dict]
+
+
+def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
+        argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
+        details: Callable[[dict], str] | None = None, keep: Callable[[dict], bool] | None = None) -> dict:
+    """The command line shared by every ``python -m eval.TASK``: read, score overall and per
+    modality, print a table, write ``--out``. Returns the scores dict."""
+    ap = argparse.ArgumentParser(prog=f"python -m eval.{task_name}",
+                                 description=f"Score {task_name} predictions against ground truth.")
+    ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
+    ap.add_argument("--pred", required=True, help="predictions JSONL: {id, task, answer[, objects]}")
+    ap.add_argument("--out", help="write the scores here as JSON")
+    ap.add_argument("--format", choices=FORMATS, default="rsvlm", help="answer format of the predictions")
+    if extra_args:
+        extra_args(ap)
+    args = ap.parse_args(argv)
+    scores = evaluate(task_name, tasks, score_fn, headline, args, keep)
+    print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
+    print(summary_table(scores))
+    if details:
+        print(details(scores))
+    for note in scores.get("notes", []):
+        print("note:", note)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(scores, indent=1, sort_keys=False) + "\n")
+        print(f"scores written to {args.out}")
+    return scores
+
+
+def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
+             args: argparse.Namespace, keep: Callable[[dict], bool] | None = None) -> dict:
+    """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
+    records, other = load_gt(args.gt, tasks, keep)
+    preds = load_predictions(args.pred)
+    if not records:
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} "
+                         f"(found {dict(other) or 'none'})")
+    items = pair(records, preds)
+    gt_ids = {r["id"] for r in records}
+    scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
+              "headline": headline}
+    scores.update(_scored(items, score_fn, args))
+    scores["n_gt_other_tasks"] = dict(other)
+    scores["n_pred_bad_lines"] = preds.n_bad_lines
+    scores["n_pred_duplicate_ids"] = preds.n_duplicates
+    scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in gt_ids)
+    notes = scores.setdefault("notes", [])
+    notes += preds.bad_examples
+    return scores
+
+
+def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> dict:
+    out = dict(score_fn(items, args))
+    groups: dict[str, list[Item]] = {}
+    for it in items:
+        groups.setdefault(modality(it.record), []).append(it)
+    if len(groups) == 1:  # one modality: its scores are the overall ones
+        (mod,) = groups
+        out["by_modality"] = {mod: {k: v for k, v in out.items() if k != "notes"}}
+        return out
+    out["by_modality"] = {}
+    for mod, sub in sorted(groups.items()):
+        sub_scores = score_fn(sub, args)
+        sub_scores.pop("notes", None)
+        out["by_modality"][mod] = sub_scores
+    return out
+
+
+def progress(items: list[Item], desc: str):
+    """A tqdm bar over the records (on stderr) where there are enough of them to wait for."""
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="rec", disable=len(items) < 500, leave=False)
+
+
+def counts(items: list[Item], statuses: list[str]) -> dict:
+    """The counts every score carries."""
+    c = Counter(statuses)
+    return {"n_records": len(items), "n_missing": c[MISSING], "n_unparseable": c[UNPARSEABLE]}
+
+
+def main_guard(fn: Callable[[], Any]) -> None:
+    """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback."""
+    try:
+        fn()
+    except (ScoreError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except ValueError as e:  # RecordError from the ground-truth reader
+        if type(e).__name__ != "RecordError":
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)

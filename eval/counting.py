@@ -1,0 +1,58 @@
+"""Counting: exact accuracy and mean absolute error.
+
+``python -m eval.counting --gt GT.jsonl --pred PRED.jsonl [--out scores.json]``
+
+Both counts are read with ``eval.text.parse_count`` (first number; number words; ``none`` → 0).
+A missing or unparseable prediction is wrong for ``accuracy`` and enters ``MAE`` as the answer
+0, so its error is the true count (a model cannot lower its MAE by refusing to answer);
+``MAE_parsed`` is the MAE over the parseable predictions alone, ``RMSE`` and
+``off_by_one_accuracy`` (|error| <= 1) are computed the way ``MAE`` is. A reference answer that
+holds no count raises an error naming the record. It cannot read counts stated only as
+geometry (use ``eval.detection`` for that).
+"""
+
+from __future__ import annotations
+
+import math
+
+from eval import common
+from eval.text import parse_count
+
+HEADLINE = ["accuracy", "MAE"]
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    statuses, errors, parsed_errors = [], [], []
+    for it in common.progress(items, "counting"):
+        gt = parse_count(common.gt_answer(it.record))
+        if gt is None:
+            raise common.ScoreError(f"record {it.id!r}: reference answer "
+                                    f"{common.gt_answer(it.record)!r} holds no count")
+        ans = None if it.pred is None else it.pred.get("answer")
+        pred = parse_count(ans) if isinstance(ans, str) else None
+        status = common.MISSING if it.pred is None else (common.UNPARSEABLE if pred is None else common.OK)
+        statuses.append(status)
+        err = abs((pred if pred is not None else 0) - gt)
+        errors.append(err)
+        if pred is not None:
+            parsed_errors.append(err)
+    right = [e == 0 and s == common.OK for e, s in zip(errors, statuses)]
+    close = [e <= 1 and s == common.OK for e, s in zip(errors, statuses)]
+    n = len(items)
+    return {
+        "accuracy": sum(right) / n,
+        "MAE": sum(errors) / n,
+        "RMSE": math.sqrt(sum(e * e for e in errors) / n),
+        "off_by_one_accuracy": sum(close) / n,
+        "MAE_parsed": sum(parsed_errors) / len(parsed_errors) if parsed_errors else None,
+        "n_correct": sum(right),
+        **common.counts(items, statuses),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return common.run("counting", ("count",), score, HEADLINE, argv)
+
+
+if __name__ == "__main__":
+    common.main_guard(main)

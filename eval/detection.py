@@ -1,0 +1,149 @@
+"""Detection: COCO mAP / mAP@0.5 / mAP@0.75 for horizontal boxes (through pycocotools) and
+oriented mAP@0.5 for oriented boxes (the DOTA devkit's VOC-style AP, ``eval.dota_ap``).
+
+``python -m eval.detection --gt GT.jsonl --pred PRED.jsonl [--out scores.json]
+[--format rsvlm|geochat|falcon] [--max-dets 100]``
+
+Each ``det`` record is one image for the metric. A record is *oriented* when its reference
+holds ``<obb>`` (or, with no objects at all, when the question asks for oriented boxes);
+otherwise *horizontal*. Horizontal records: predicted obbs and polygons are scored by their
+enclosing box. Oriented records: predicted boxes and polygons are scored as polygons. Points and
+masks are not detections: they are counted (``n_pred_objects_ignored``) and left out.
+
+Classes compare by ``common.norm_label``; an unlabelled prediction in a record whose reference
+has one class takes that class. Ranking: the ``score`` of each object where given, else 1.0,
+so that equal scores fall back to the order of the answers in the predictions file and of the
+objects in each answer; for COCO this is done by numbering images in predictions-file order,
+which is what pycocotools' stable sorts then do with ties. COCO keeps at most ``--max-dets``
+detections per image (100, as COCO does; DOTA scenes can hold more: raise it there).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections import Counter
+
+from eval import common, dota_ap, regions
+
+HEADLINE = ["mAP", "mAP50", "mAP50_obb"]
+
+
+def _is_oriented(record: dict, gt: list[dict]) -> bool:
+    if gt:
+        return any(o["kind"] == "obb" for o in gt)
+    return "oriented" in common.prompt(record).lower()
+
+
+def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[int, int]],
+             max_dets: int = 100) -> dict:
+    """pycocotools COCOeval (bbox) on in-memory data. ``gts[i]``/``dets[i]``: objects of image
+    i+1 with ``label`` and ``coords`` ``[x1, y1, x2, y2]`` (detections with ``score``)."""
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    labels = sorted({o["label"] for img in gts + dets for o in img})
+    cat = {c: k + 1 for k, c in enumerate(labels)}
+
+    def xywh(o):
+        x1, y1, x2, y2 = o["coords"]
+        return [x1, y1, x2 - x1, y2 - y1]
+
+    images = [{"id": i + 1, "width": w, "height": h} for i, (w, h) in enumerate(sizes)]
+    anns = []
+    for i, img in enumerate(gts):
+        for o in img:  # ids from 1: pycocotools reads a matched id 0 as "no match"
+            b = xywh(o)
+            anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": cat[o["label"]], "bbox": b,
+                         "area": b[2] * b[3], "iscrowd": 0})
+    categories = [{"id": k, "name": c} for c, k in cat.items()]
+    res_list = [{"image_id": i + 1, "category_id": cat[o["label"]], "bbox": xywh(o), "score": o["score"]}
+                for i, img in enumerate(dets) for o in img]
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO()
+        gt.dataset = {"images": images, "annotations": anns, "categories": categories}
+        gt.createIndex()
+        if res_list:
+            dt = gt.loadRes(res_list)
+        else:
+            dt = COCO()
+            dt.dataset = {"images": images, "annotations": [], "categories": categories}
+            dt.createIndex()
+        ev = COCOeval(gt, dt, "bbox")
+        ev.params.maxDets = [1, 10, max_dets]
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    s = [None if v < 0 else float(v) for v in ev.stats]
+    prec = ev.eval["precision"]  # (T iou thresholds, R recall points, K classes, A areas, M maxDets)
+    per_class = {}
+    for k, c in enumerate(labels):
+        p = prec[:, :, k, 0, -1]
+        if (p > -1).any():
+            per_class[c] = {"AP": float(p[p > -1].mean()), "AP50": float(p[0][p[0] > -1].mean())}
+    return {"mAP": s[0], "mAP50": s[1], "mAP75": s[2], "mAP_small": s[3], "mAP_medium": s[4],
+            "mAP_large": s[5], f"AR{max_dets}": s[8], "per_class": per_class}
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    fmt = getattr(args, "format", "rsvlm")
+    max_dets = getattr(args, "max_dets", 100)
+    statuses, ignored = [], Counter()
+    hbb = {"gts": [], "dets": [], "sizes": []}
+    obb = {"gts": [], "dets": []}
+    n_problems = n_gt_objects = n_pred_objects = 0
+    for it in common.progress(items, "detection"):
+        gt = [{**o, "label": common.norm_label(o.get("label"))} for o in common.gt_objects(it.record)]
+        parsed = common.pred_objects(it, fmt)
+        statuses.append(parsed.status)
+        n_problems += bool(parsed.problems) and parsed.status == common.OK
+        preds = []
+        for o in common.single_label_fill(parsed.objects, gt):
+            if o.get("kind") in regions.AREA_KINDS:
+                preds.append({**o, "label": common.norm_label(o.get("label"))})
+            else:
+                ignored[str(o.get("kind"))] += 1
+        n_gt_objects += len(gt)
+        n_pred_objects += len(preds)
+        gt_area = [o for o in gt if o["kind"] in regions.AREA_KINDS]
+        if len(gt_area) != len(gt):
+            raise common.ScoreError(f"record {it.id!r}: a det reference may hold only boxes, obbs or polygons")
+        if _is_oriented(it.record, gt):
+            obb["gts"].append(gt)
+            obb["dets"].append(preds)
+        else:
+            env = lambda objs: [{**o, "kind": "box", "coords": regions.envelope(o)} for o in objs]  # noqa: E731
+            hbb["gts"].append(env(gt))
+            hbb["dets"].append(env(preds))
+            hbb["sizes"].append(common.image_size(it.record))
+    out: dict = {"mAP": None, "mAP50": None, "mAP50_obb": None}
+    if hbb["gts"]:
+        c = coco_map(hbb["gts"], hbb["dets"], hbb["sizes"], max_dets)
+        out.update({k: v for k, v in c.items() if k != "per_class"})
+        out["per_class_hbb"] = c["per_class"]
+    if obb["gts"]:
+        d = dota_ap.dota_map(obb["gts"], obb["dets"])
+        out.update({"mAP50_obb": d["mAP50_voc07"], "mAP50_obb_area": d["mAP50_area"],
+                    "per_class_obb": d["per_class"], "n_obb_det_unknown_class": d["n_det_unknown_class"]})
+    return {**out, **common.counts(items, statuses), "n_records_hbb": len(hbb["gts"]),
+            "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_pred_objects": n_pred_objects,
+            "n_pred_objects_ignored": dict(ignored), "n_answers_with_problems": int(n_problems)}
+
+
+def details(scores: dict) -> str:
+    rows = [[c, "hbb", v["AP"], v["AP50"]] for c, v in scores.get("per_class_hbb", {}).items()]
+    rows += [[c, "obb", None, v["AP50_voc07"]] for c, v in scores.get("per_class_obb", {}).items()]
+    if not rows or len(rows) > 40:
+        return f"({len(rows)} per-class rows; see the JSON output)" if rows else ""
+    return "per class (obb AP50 is the DOTA 11-point AP)\n" + common.table(rows, ["class", "boxes", "AP", "AP50"])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    def extra(ap):
+        ap.add_argument("--max-dets", type=int, default=100, help="COCO: detections kept per image")
+
+    return common.run("detection", ("det",), score, HEADLINE, argv, extra_args=extra, details=details)
+
+
+if __name__ == "__main__":
+    common.main_guard(main)

@@ -1,0 +1,60 @@
+"""Visual question answering: exact match after normalisation, overall and per question type.
+
+``python -m eval.vqa --gt GT.jsonl --pred PRED.jsonl [--out scores.json]``
+
+A prediction is right when ``eval.text.normalize_answer`` of its answer equals that of the
+reference (lowercase, no punctuation or articles, number words as digits, yes/no canonical).
+The question type is ``meta.qtype`` (RSVQA: presence, comparison, count, rural_urban, area);
+records without one are grouped as ``(none)``. It cannot give partial credit (no VQA-v2 style
+soft accuracy over several annotators' answers) or accept synonyms.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from eval import common
+from eval.text import normalize_answer
+
+HEADLINE = ["accuracy", "mean_qtype_accuracy"]
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    statuses, by_type = [], defaultdict(lambda: [0, 0])  # qtype -> [right, total]
+    for it in common.progress(items, "vqa"):
+        gt = normalize_answer(common.gt_answer(it.record))
+        ans = None if it.pred is None else it.pred.get("answer")
+        if it.pred is None:
+            status = common.MISSING
+        elif not isinstance(ans, str) or not normalize_answer(ans):
+            status = common.UNPARSEABLE
+        else:
+            status = common.OK
+        statuses.append(status)
+        right = status == common.OK and normalize_answer(ans) == gt
+        qtype = str((it.record.get("meta") or {}).get("qtype") or "(none)")
+        by_type[qtype][0] += right
+        by_type[qtype][1] += 1
+    n_right = sum(r for r, _ in by_type.values())
+    per_type = {q: r / n for q, (r, n) in sorted(by_type.items())}
+    return {
+        "accuracy": n_right / len(items),
+        "mean_qtype_accuracy": sum(per_type.values()) / len(per_type),
+        "n_correct": n_right,
+        **common.counts(items, statuses),
+        "per_qtype_accuracy": per_type,
+        "per_qtype_count": {q: n for q, (_, n) in sorted(by_type.items())},
+    }
+
+
+def details(scores: dict) -> str:
+    rows = [[q, a, scores["per_qtype_count"][q]] for q, a in scores["per_qtype_accuracy"].items()]
+    return "per question type\n" + common.table(rows, ["qtype", "accuracy", "n"])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return common.run("vqa", ("vqa",), score, HEADLINE, argv, details=details)
+
+
+if __name__ == "__main__":
+    common.main_guard(main)
