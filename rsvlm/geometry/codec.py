@@ -30,6 +30,7 @@ from rsvlm.geometry.shapes import NUM_BINS, canonical_quad, canonical_ring, dequ
 KINDS = ("box", "obb", "point", "poly", "mask")
 _TOKEN = re.compile(r"<loc_(\d+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(row|run)>")
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
+_TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
 
 
 @dataclass
@@ -185,13 +186,16 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
             items.append(("tag", m.group(0)))
     if pos < len(text):
         items.append(("text", text[pos:]))
+        tail = text[text.rfind("<"):] if "<" in text[pos:] else ""
+        if tail and ">" not in tail and (re.fullmatch(r"<loc_\d+", tail) or any(t.startswith(tail) for t in _TAG_NAMES)):
+            probs.append(f"text ends inside a tag: {tail!r}")
     return items, probs
 
 
 def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list[str]) -> dict | None:
     kind = tag[1:-1]
     if kind == "mask":
-        coords, p = grid.parse_grid([v if k == "loc" else v for k, v in body if k in ("loc", "tag")], w, h)
+        coords, p = grid.parse_grid([v for _, v in body], w, h)
         probs += p
         return None if coords is None else {"kind": "mask", "coords": coords}
     locs = [v for k, v in body if k == "loc"]
@@ -242,7 +246,7 @@ def decode(text: str, width: int, height: int) -> Decoded:
             words.append(val)
             i += 1
         elif kind in ("loc", "bad"):
-            out.problems.append(f"{'<loc_%d>' % val if kind == 'loc' else val} outside any shape; ignored")
+            out.problems.append(f"{f'<loc_{val}>' if kind == 'loc' else val} outside any shape; ignored")
             i += 1
         elif val == "<ref>":
             j = i + 1

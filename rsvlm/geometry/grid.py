@@ -10,9 +10,10 @@ Grammar (N, values written as ``<loc_N>``)::
 * ``X1 Y1 X2 Y2`` are the inclusive bin range of the grid's box: it covers pixels
   ``[X1/1000*W, (X2+1)/1000*W) x [Y1/1000*H, (Y2+1)/1000*H)``. The encoder picks the bins that
   hold the centres of the mask's outer pixels, so the box is tight.
-* ``C`` columns and ``R`` rows (1..999) split that box evenly. A pixel is on when its centre
-  falls in the box and in an on cell; so the mask is exact when C and R equal the box's pixel
-  width and height, and block-shaped below that.
+* ``C`` columns and ``R`` rows (1..999) split the box's pixels evenly: of the n pixel columns
+  whose centres fall in the box, the k-th belongs to cell column ``floor(k * C / n)`` (rows
+  alike). A pixel is on when its cell is; so the mask is exact when C and R equal the box's
+  pixel width and height, and block-shaped below that.
 * A row's runs add up to at most C; the rest of the row is off (a trailing off run is never
   written, an empty row is a bare ``<row>``). There are exactly R rows after ``<run>`` expansion.
 * Location tokens: 6 for the header plus one per run length and one per ``<run>`` repeat.
@@ -43,11 +44,16 @@ def box_bins(box: list[float], width: int, height: int) -> list[int]:
 
 
 def _cells(n_pix: int, lo: float, hi: float, cells: int) -> np.ndarray:
-    """Cell index of each pixel centre along one axis, -1 outside ``[lo, hi)``. Shape (n_pix,)."""
+    """Cell index of each pixel along one axis, -1 outside. Shape (n_pix,).
+
+    The n pixels whose centres lie in ``[lo, hi)`` are split into ``cells`` nearly equal
+    groups: the k-th goes to cell ``floor(k * cells / n)``, so cells == n is exact.
+    """
     c = np.arange(n_pix) + 0.5
-    idx = np.floor((c - lo) / (hi - lo) * cells).astype(np.int64)
-    idx = np.minimum(idx, cells - 1)
-    idx[(c < lo) | (c >= hi)] = -1
+    inside = (c >= lo) & (c < hi)
+    n = int(inside.sum())
+    idx = np.full(n_pix, -1, dtype=np.int64)
+    idx[inside] = np.arange(n) * cells // max(n, 1)
     return idx
 
 
