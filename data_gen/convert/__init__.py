@@ -1,0 +1,64 @@
+"""``python -m data_gen convert FORMAT …``: real remote-sensing datasets → rsvlm instruction records.
+
+Each format is one module with ``add_arguments(parser)`` and ``run(args, out)``; ``CONVERTERS``
+maps the format name to it. Every run writes ``OUT/records.jsonl`` (DESIGN.md records, loadable
+with ``datasets.load_dataset("json", …)``), ``OUT/images/`` (copied or tiled images, referenced
+by relative path) and ``OUT/stats.json`` (records per task, skipped annotations per reason,
+notes), which is also printed. ``--strict`` turns the first bad annotation into an error naming
+its file and line. Converters read local files only; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import import_module
+
+# format name -> (module under data_gen.convert, one-line help); modules load on use
+CONVERTERS: dict[str, tuple[str, str]] = {
+    "dota": ("dota", "DOTA labelTxt: 8-point quads → [det] obb + box, [ground]"),
+    "voc": ("voc", "Pascal VOC / DIOR XML (bndbox, robndbox) → [det], [ground]"),
+    "dior": ("voc", "alias of voc"),
+    "coco": ("coco", "COCO JSON: boxes, polygons, RLE → [det], [ground], [seg]"),
+    "folder": ("folder", "folder-per-class or class_N.png scenes → [cls]"),
+    "rsvqa": ("rsvqa", "RSVQA LR/HR questions/answers/images JSON → [vqa]"),
+    "rsivqa": ("rsivqa", "RSIVQA image:question?answer lines → [vqa]"),
+    "masks": ("masks", "image + palette label PNG (LoveDA, iSAID, Potsdam, …) → [seg]"),
+    "levir-cd": ("levir", "LEVIR-CD A/B/label triples → [change] text + geometry"),
+    "geojson": ("geojson", "footprints (GeoJSON) over a GeoTIFF → [det], [ground], [seg]"),
+    "llava": ("llava", "LLaVA / GeoChat conversations JSON → records (GeoChat boxes rewritten)"),
+}
+
+
+def converter(fmt: str):
+    """The module converting ``fmt`` (it has ``add_arguments`` and ``run``)."""
+    if fmt not in CONVERTERS:
+        raise KeyError(f"unknown format {fmt!r}; known: {', '.join(CONVERTERS)}")
+    return import_module(f"data_gen.convert.{CONVERTERS[fmt][0]}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m data_gen convert",
+                                     description="Convert a real dataset into rsvlm records.")
+    sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    for name, (_, help_) in CONVERTERS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--out", required=True, help="output folder (records.jsonl, images/, stats.json)")
+        p.add_argument("--strict", action="store_true", help="raise on the first bad annotation")
+        converter(name).add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run one conversion; return (and print) its stats. Raises ``ConversionError`` on bad input."""
+    from data_gen.convert.common import Output
+
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    out = Output(args.out, source=args.format, strict=args.strict)
+    try:
+        converter(args.format).run(args, out)
+    finally:
+        stats = out.close()
+    print(json.dumps(stats, indent=2))
+    return stats

@@ -1,0 +1,117 @@
+"""COCO JSON (boxes, polygons, RLE) → ``[det]``, ``[ground]`` and ``[seg]`` records.
+
+``--ann`` is the instances JSON, ``--images`` the image folder (``file_name`` is looked up there,
+then by stem). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
+RLE segmentations (``iscrowd`` or not, compressed or not) are decoded with
+``pycocotools.mask`` and traced into polygons by ``rsvlm.geometry.mask_to_objects``; an
+annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` uses the boxes
+(bounds of the polygons where there are any), ``[seg]`` the polygons.
+
+Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, polygon with fewer
+than 3 points), ``unparsable_annotation``, ``missing_image`` (image entry without a file),
+``orphan_annotation`` (image_id not among the images). ``--skip-crowd`` drops crowd regions
+(counted as ``crowd``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output, clean_label, find_image, index_images, read_json
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--ann", required=True, type=Path, help="COCO instances JSON")
+    p.add_argument("--images", required=True, type=Path, help="image folder")
+    p.add_argument("--skip-crowd", action="store_true")
+    p.add_argument("--modality", default="optical")
+    add_det_arguments(p)
+
+
+def ann_objects(ann: dict, label: str, width: int, height: int) -> list[dict]:
+    """Objects of one COCO annotation: its box (``bbox``, else the polygons' bounds) and its
+    polygons; raises ValueError when it has no usable geometry."""
+    polys = _polygons(ann, label, width, height)
+    if "bbox" in ann:
+        x, y, w, h = (float(v) for v in ann["bbox"])
+        if w <= 0 or h <= 0:
+            raise ValueError(f"bbox without area {ann['bbox']}")
+        box = [x, y, x + w, y + h]
+    elif polys:
+        xs = [p[0] for o in polys for p in o["coords"]]
+        ys = [p[1] for o in polys for p in o["coords"]]
+        box = [min(xs), min(ys), max(xs), max(ys)]
+    else:
+        raise KeyError("bbox")
+    return [{"kind": "box", "label": label, "coords": box}, *polys]
+
+
+def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
+    seg = ann.get("segmentation")
+    if isinstance(seg, list) and seg:
+        polys = [[[float(r[i]), float(r[i + 1])] for i in range(0, len(r) - 1, 2)] for r in seg]
+        polys = [p for p in polys if len(p) >= 3]
+        if not polys:
+            raise ValueError("polygon with fewer than 3 points")
+        return [{"kind": "poly", "label": label, "coords": p} for p in polys]
+    if isinstance(seg, dict) and "counts" in seg:
+        import numpy as np
+        from pycocotools import mask as mask_utils
+
+        from rsvlm.geometry import mask_to_objects
+
+        rle = seg
+        if isinstance(seg["counts"], list):  # uncompressed RLE
+            rle = mask_utils.frPyObjects(seg, *seg["size"])
+        m = mask_utils.decode(rle).astype(bool)  # (h, w)
+        if m.shape != (height, width):
+            raise ValueError(f"RLE size {m.shape} differs from image {height}x{width}")
+        if not np.any(m):
+            raise ValueError("empty RLE mask")
+        return [o for o in mask_to_objects(m, label, form="poly") if o["kind"] == "poly"]
+    return []
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    data = read_json(args.ann)
+    if not isinstance(data, dict) or "images" not in data or "annotations" not in data:
+        raise ConversionError(f"{args.ann}: not a COCO instances file (needs 'images' and 'annotations')")
+    cats = {c["id"]: clean_label(c["name"]) for c in data.get("categories", [])}
+    images = {im["id"]: im for im in data["images"]}
+    per_image: dict = {i: [] for i in images}
+    for k, ann in enumerate(data["annotations"]):
+        where = f"{args.ann}: annotations[{k}] (id {ann.get('id')})"
+        if ann.get("image_id") not in images:
+            out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}")
+            continue
+        if ann.get("category_id") not in cats:
+            out.skip("unknown_category", where, str(ann.get("category_id")))
+            continue
+        if args.skip_crowd and ann.get("iscrowd"):
+            out.skip("crowd", where)
+            continue
+        im = images[ann["image_id"]]
+        try:
+            objs = ann_objects(ann, cats[ann["category_id"]], im["width"], im["height"])
+        except ValueError as e:
+            out.skip("degenerate", where, str(e))
+            continue
+        except (KeyError, TypeError) as e:
+            out.skip("unparsable_annotation", where, repr(e))
+            continue
+        per_image[ann["image_id"]].extend(objs)
+    index = index_images(args.images)
+    opts = det_options(args)
+    for image_id, objects in tqdm(per_image.items(), desc="coco", unit="image"):
+        im = images[image_id]
+        path = find_image(index, Path(im["file_name"]).name, out)
+        if path is None:
+            out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
+            continue
+        seg = any(o["kind"] == "poly" for o in objects)
+        emit_objects(out, rid=f"coco-{Path(im['file_name']).stem}", source="COCO", file=Path(args.ann).name,
+                     image=path, width=im["width"], height=im["height"], objects=objects, opts=opts,
+                     modality=args.modality, forms=("box",), seg=seg)

@@ -1,0 +1,188 @@
+"""What every converter shares: the output folder, the stats, record building, image lookup.
+
+``Output`` owns ``OUT/records.jsonl``, ``OUT/images/`` and ``OUT/stats.json``. Converters call
+``out.add(record)`` for each record, ``out.skip(reason, where)`` for each bad annotation (counted;
+with ``strict`` it raises ``ConversionError`` naming the file and line), ``out.note(key)`` for
+things worth knowing that are not errors, and ``out.copy_image(path)`` / ``out.save_tile(...)``
+to place images under ``OUT/images``. Nothing here decides geometry or wording.
+
+Records follow DESIGN.md. For Arrow (``datasets``) every line of one file carries the same keys
+with the same types: ``meta`` always has ``source, file, width, height, tile`` (``tile`` is the
+window ``[x0, y0, x1, y1]`` in the source image, the whole image when not tiled).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zlib
+from collections import Counter
+from pathlib import Path
+
+from rsvlm.tokens import IMAGE_TOKEN, TASKS
+
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".jp2", ".webp")
+
+
+class ConversionError(ValueError):
+    """A bad input under ``--strict``, or an input the converter cannot read at all."""
+
+
+class Output:
+    """The output folder of one conversion run; use as a context manager or call ``close()``."""
+
+    def __init__(self, out_dir: str | Path, source: str, strict: bool = False, name: str = "records"):
+        self.dir = Path(out_dir)
+        self.images_dir = self.dir / "images"
+        self.images_dir.mkdir(parents=True, exist_ok=True)
+        self.source = source
+        self.strict = strict
+        self.jsonl_path = self.dir / f"{name}.jsonl"
+        self._fh = self.jsonl_path.open("w", encoding="utf-8")
+        self.tasks: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+        self.notes: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}  # first place each skip reason was seen
+        self._copied: dict[Path, str] = {}
+        self._ids: set[str] = set()
+
+    # --- records -----------------------------------------------------------------------------
+    def add(self, record: dict) -> None:
+        if record["task"] is not None and record["task"] not in TASKS:
+            raise ValueError(f"unknown task {record['task']!r} in record {record['id']}")
+        if record["id"] in self._ids:
+            raise ValueError(f"duplicate record id {record['id']!r}")
+        self._ids.add(record["id"])
+        self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)
+
+    def skip(self, reason: str, where: str, detail: str = "") -> None:
+        """Count one bad annotation; under ``strict`` raise instead, naming ``where`` (file:line)."""
+        msg = f"{where}: {reason}" + (f" ({detail})" if detail else "")
+        if self.strict:
+            raise ConversionError(msg)
+        self.skipped[reason] += 1
+        self.examples.setdefault(reason, msg)
+
+    def note(self, key: str, n: int = 1) -> None:
+        self.notes[key] += n
+
+    # --- images ------------------------------------------------------------------------------
+    def copy_image(self, src: Path, name: str | None = None) -> str:
+        """Copy ``src`` into ``images/`` once; return its path relative to the output folder."""
+        src = Path(src).resolve()
+        if src in self._copied:
+            return self._copied[src]
+        rel = f"images/{name or src.name}"
+        if (self.dir / rel).exists() and rel in self._copied.values():
+            rel = f"images/{src.parent.name}_{name or src.name}"
+        shutil.copyfile(src, self.dir / rel)
+        self._copied[src] = rel
+        return rel
+
+    def image_path(self, name: str) -> tuple[Path, str]:
+        """(absolute path, relative path) for a new file ``images/name``."""
+        return self.images_dir / name, f"images/{name}"
+
+    # --- end ---------------------------------------------------------------------------------
+    def stats(self) -> dict:
+        return {
+            "source": self.source,
+            "records": sum(self.tasks.values()),
+            "tasks": dict(sorted(self.tasks.items())),
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_total": sum(self.skipped.values()),
+            "skipped_examples": dict(sorted(self.examples.items())),
+            "notes": dict(sorted(self.notes.items())),
+            "images": len(list(self.images_dir.iterdir())),
+            "jsonl": self.jsonl_path.name,
+        }
+
+    def close(self) -> dict:
+        if not self._fh.closed:
+            self._fh.close()
+        stats = self.stats()
+        (self.dir / "stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+        return stats
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._fh.close()
+
+
+def make_record(rid: str, images: list[dict], turns: list[tuple[str, str]], task: str, meta: dict) -> dict:
+    """A DESIGN.md record from (question, answer) pairs written without placeholders or tags:
+    the first question gets one ``<image>`` line per image, then ``[task]``."""
+    convs = []
+    for k, (q, a) in enumerate(turns):
+        if k == 0:
+            q = (IMAGE_TOKEN + "\n") * len(images) + f"[{task}] {q}"
+        convs += [{"from": "human", "value": q}, {"from": "gpt", "value": a}]
+    return {"id": rid, "images": images, "conversations": convs, "task": task, "meta": meta}
+
+
+def make_meta(source: str, file: str, width: int, height: int, tile: list[int] | None = None) -> dict:
+    return {"source": source, "file": file, "width": int(width), "height": int(height),
+            "tile": [int(v) for v in (tile or [0, 0, width, height])]}
+
+
+def pick(options: tuple[str, ...] | list[str], key: str) -> str:
+    """A phrasing chosen by a stable hash of ``key`` (same id → same wording, every run)."""
+    return options[zlib.crc32(key.encode()) % len(options)]
+
+
+def clean_label(name: str) -> str:
+    """``small-vehicle`` / ``storage_tank`` / ``AnnualCrop`` → ``small vehicle`` / … / ``annual crop``."""
+    import re
+
+    name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name.strip())
+    return re.sub(r"[\s_\-]+", " ", name).strip().lower()
+
+
+def index_images(folder: Path) -> dict[str, Path]:
+    """File name and stem → path for every image under ``folder`` (recursive)."""
+    index: dict[str, Path] = {}
+    for p in sorted(Path(folder).rglob("*")):
+        if p.suffix.lower() in IMAGE_EXTS and p.is_file():
+            index.setdefault(p.name, p)
+            index.setdefault(p.stem, p)
+    return index
+
+
+def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> Path | None:
+    """Exact file name first, then the same stem with another extension (noted)."""
+    if name in index:
+        return index[name]
+    hit = index.get(Path(name).stem)
+    if hit is not None and out is not None:
+        out.note("image_found_by_stem")
+    return hit
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(width, height) without decoding pixels; rasterio for GeoTIFF/JP2, PIL otherwise.
+
+    Raises ``ConversionError`` naming the file when it cannot be read.
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() in (".tif", ".tiff", ".jp2"):
+            import rasterio
+
+            with rasterio.open(path) as ds:
+                return ds.width, ds.height
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return im.size
+    except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
+        raise ConversionError(f"{path}: cannot read image ({e})") from e
+
+
+def read_json(path: Path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ConversionError(f"{path}: cannot read JSON ({e})") from e

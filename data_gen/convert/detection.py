@@ -1,0 +1,136 @@
+"""Turn one image's objects into ``[det]`` / ``[ground]`` / ``[seg]`` records, tiling on the way.
+
+Shared by the dota, voc, coco and geojson converters. Per image (or tile):
+
+* one ``[det]`` record with every class, per geometry form the source gives (``obb`` sources
+  give an oriented record *and* a horizontal one; ``box`` sources only the horizontal one);
+  with ``per_class`` one record per class and form instead;
+* one ``[ground]`` record per class that has exactly one instance in the image or tile (the
+  class name then refers to one object unambiguously): "Where is the ship?" → its box;
+* with ``seg`` (polygon sources), one ``[seg]`` record per class with its polygons.
+
+Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``poly`` objects the
+``[seg]`` ones; a source with polygons only (GeoJSON) uses the polygons' bounds for ``[det]``.
+
+Objects first go through the whole-image window: annotations wholly outside the image, or with
+less than ``min_visible`` of their area inside, are bad annotations (``outside_image`` /
+``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
+rule; drops there are not errors and are reported as notes. Images or tiles with no object get
+no record (noted as ``empty_images``): the grammar has no spelling for "nothing here" yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from data_gen.convert.common import Output, make_meta, make_record, pick
+from data_gen.tiling import Window, crop_to_file, tile_objects, tile_windows
+
+DET_ALL = ("Detect every object in the image and name its class.",
+           "Find all objects and give each one's class.",
+           "Locate every object of every class.")
+DET_ONE = ("Detect every {c}.", "Find all the {c}s in the image.", "Where are the {c}s?")
+GROUND = ("Where is the {c}?", "Give the location of the {c}.", "Find the {c}.")
+SEG = ("Segment every {c}.", "Outline the {c} areas with polygons.", "Give the outline of each {c}.")
+OBB = " Use oriented boxes."
+
+
+@dataclass
+class DetOptions:
+    tile: int | None = None
+    overlap: int = 0
+    min_visible: float = 0.5
+    per_class: bool = False
+    ground: bool = True
+
+
+def add_det_arguments(parser) -> None:
+    parser.add_argument("--tile", type=int, default=None, help="cut images larger than this into tiles")
+    parser.add_argument("--overlap", type=int, default=200, help="tile overlap in pixels")
+    parser.add_argument("--min-visible", type=float, default=0.5,
+                        help="keep an object cut by a border when this share of its area is inside")
+    parser.add_argument("--per-class", action="store_true", help="one [det] record per class")
+    parser.add_argument("--no-ground", action="store_true", help="no [ground] records")
+
+
+def det_options(args) -> DetOptions:
+    overlap = args.overlap if args.tile else 0
+    if args.tile and overlap >= args.tile:
+        overlap = args.tile // 4
+    return DetOptions(args.tile, overlap, args.min_visible, args.per_class, not args.no_ground)
+
+
+def as_form(obj: dict, form: str) -> dict:
+    """``box`` from any polygonal object (its bounds); ``obb`` and ``poly`` as they are."""
+    if form == "box" and obj["kind"] != "box":
+        xs = [p[0] for p in obj["coords"]]
+        ys = [p[1] for p in obj["coords"]]
+        return {"kind": "box", "label": obj["label"], "coords": [min(xs), min(ys), max(xs), max(ys)]}
+    return obj
+
+
+def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for o in objects:
+        groups.setdefault(o["label"], []).append(o)
+    return dict(sorted(groups.items()))
+
+
+def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, width: int, height: int,
+                 objects: list[dict], opts: DetOptions, modality: str = "optical",
+                 forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None) -> None:
+    """Write the records of one source image; ``objects`` are pixel-coordinate dicts."""
+    from rsvlm import geometry
+
+    whole = Window(0, 0, width, height)
+    (inside,), counts = tile_objects(objects, [whole], opts.min_visible)
+    for reason, n in (("outside_image", counts["outside"]), ("mostly_outside_image", counts["lost"])):
+        for _ in range(n):
+            out.skip(reason, file)
+    windows = tile_windows(width, height, opts.tile, opts.overlap)
+    per_window, counts = tile_objects(inside, windows, opts.min_visible)
+    if len(windows) > 1:
+        out.note("object_cuts_at_tile_borders", counts["cut"])
+        out.note("objects_lost_at_tile_borders", counts["lost"])
+    for win, objs in zip(windows, per_window):
+        if not objs:
+            out.note("empty_images")
+            continue
+        if len(windows) == 1:
+            rel, extra = out.copy_image(image), dict(image_extra or {})
+        else:
+            suffix = ".tif" if image.suffix.lower() in (".tif", ".tiff", ".jp2") else ".png"
+            dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{suffix}")
+            extra = crop_to_file(image, win, dst)
+            out.note("tiles")
+        images = [{"path": rel, "modality": modality, **extra}]
+        meta = make_meta(source, file, win.width, win.height, win.as_list())
+        tid = rid if len(windows) == 1 else f"{rid}-{win.x0}-{win.y0}"
+        w, h = win.width, win.height
+
+        def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
+            answer = geometry.encode(objs_, width=w, height=h)
+            out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, meta))
+
+        det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds
+        groups = _by_class(det_objs)
+        for form in forms:
+            shaped = sorted((as_form(o, form) for o in det_objs), key=lambda o: o["label"])  # one <ref> per class
+            tail = OBB if form == "obb" else ""
+            if opts.per_class:
+                for c, group in _by_class(shaped).items():
+                    add(f"det-{form}-{c.replace(' ', '_')}", pick(DET_ONE, tid + c).format(c=c) + tail, group, "det")
+            else:
+                add(f"det-{form}", pick(DET_ALL, tid) + tail, shaped, "det")
+        if opts.ground:
+            for c, group in groups.items():
+                if len(group) == 1:
+                    box = as_form(group[0], "box")
+                    add(f"ground-{c.replace(' ', '_')}", pick(GROUND, tid + c).format(c=c),
+                        [{**box, "label": None}], "ground")
+        if seg:
+            for c, group in _by_class([o for o in objs if o["kind"] == "poly"]).items():
+                polys = group
+                if polys:
+                    add(f"seg-{c.replace(' ', '_')}", pick(SEG, tid + c).format(c=c), polys, "seg")

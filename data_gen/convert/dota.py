@@ -1,0 +1,107 @@
+"""DOTA labelTxt → ``[det]`` (oriented and horizontal) and ``[ground]`` records.
+
+Layout: ``--src`` is a DOTA split folder with ``images/`` and ``labelTxt/``, or one folder with
+both the images and the ``.txt`` labels. A label line is ``x1 y1 x2 y2 x3 y3 x4 y4 class
+[difficult]``; ``imagesource:`` and ``gsd:`` header lines are read past. Quads
+are kept as the 4 annotated corners (``<obb>``, corner order canonicalised by the codec), not
+refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``small vehicle``).
+
+Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
+``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
+(quad area under 1 px²), plus ``missing_image`` per label file without an image. ``difficult``
+objects are kept unless ``--skip-difficult`` (then counted as ``difficult``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output, clean_label, find_image, image_size, index_images
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+
+DOTA_CLASSES = (
+    "plane", "ship", "storage-tank", "baseball-diamond", "tennis-court", "basketball-court",
+    "ground-track-field", "harbor", "bridge", "large-vehicle", "small-vehicle", "helicopter",
+    "roundabout", "soccer-ball-field", "swimming-pool", "container-crane", "airport", "helipad",
+)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, help="DOTA split folder (images/, labelTxt/) or flat folder")
+    p.add_argument("--images", type=Path, default=None, help="image folder when not beside the labels")
+    p.add_argument("--classes", default=",".join(DOTA_CLASSES), help="comma-separated allowed classes ('' = any)")
+    p.add_argument("--skip-difficult", action="store_true")
+    p.add_argument("--modality", default="optical")
+    add_det_arguments(p)
+
+
+def _quad_area(q: list[list[float]]) -> float:
+    return 0.5 * abs(sum(q[i][0] * q[i - 1][1] - q[i - 1][0] * q[i][1] for i in range(4)))
+
+
+def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_difficult: bool):
+    """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``."""
+    objects, gsd = [], None  # gsd is read for callers; records do not carry it
+    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        where = f"{path}:{n}"
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("imagesource:"):
+            continue
+        if line.startswith("gsd:"):
+            try:
+                gsd = float(line[4:])
+            except ValueError:
+                out.note("unparsable_gsd")
+            continue
+        parts = line.split()
+        try:
+            nums = [float(v) for v in parts[:8]]
+            cls = parts[8]
+            difficult = int(parts[9]) if len(parts) > 9 else 0
+            if len(parts) > 10:
+                raise ValueError("too many fields")
+        except (ValueError, IndexError):
+            out.skip("unparsable_line", where, line[:80])
+            continue
+        if classes is not None and cls not in classes:
+            out.skip("unknown_class", where, cls)
+            continue
+        if difficult and skip_difficult:
+            out.skip("difficult", where)
+            continue
+        quad = [[nums[i], nums[i + 1]] for i in range(0, 8, 2)]
+        if _quad_area(quad) < 1.0:
+            out.skip("degenerate", where, "quad area < 1 px²")
+            continue
+        objects.append({"kind": "obb", "label": clean_label(cls), "coords": quad, "difficult": bool(difficult)})
+    return objects, gsd
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    src = Path(args.src)
+    label_dir = src / "labelTxt" if (src / "labelTxt").is_dir() else src
+    image_dir = args.images or (src / "images" if (src / "images").is_dir() else src)
+    if not label_dir.is_dir():
+        raise ConversionError(f"{label_dir}: not a folder")
+    classes = {c.strip() for c in args.classes.split(",") if c.strip()} or None
+    index = index_images(image_dir)
+    opts = det_options(args)
+    files = sorted(label_dir.glob("*.txt"))
+    if not files:
+        raise ConversionError(f"{label_dir}: no labelTxt files")
+    for path in tqdm(files, desc="dota", unit="image"):
+        objects, gsd = parse_label_file(path, out, classes, args.skip_difficult)
+        image = find_image(index, path.stem, out)
+        if image is None:
+            out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
+            continue
+        width, height = image_size(image)
+        for o in objects:
+            o.pop("difficult")
+        emit_objects(out, rid=f"dota-{path.stem}", source="DOTA", file=path.name, image=image,
+                     width=width, height=height, objects=objects, opts=opts, modality=args.modality,
+                     forms=("obb", "box"))

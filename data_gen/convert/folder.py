@@ -1,0 +1,92 @@
+"""Scene-classification folders → ``[cls]`` records.
+
+``--src`` is either a folder of class folders (UCMerced, AID, RESISC45, EuroSAT: ``src/forest/
+forest_012.jpg``) or a folder of loose images / one image file whose class is the file name
+without its trailing ``_N`` (``church_183.png`` → ``church``). Class names are cleaned
+(``storage_tank``, ``AnnualCrop`` → ``storage tank``, ``annual crop``). The question lists the
+classes when there are at most ``--max-choices`` of them.
+
+Modality: ``--modality``, else inferred per image (a GeoTIFF with more than 4 bands → ``msi``,
+e.g. EuroSAT-MS; anything else ``optical``) and the inference counted in the notes.
+Unreadable images are bad annotations (``unreadable_image``); files that are not images are
+ignored and counted (``not_an_image``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from data_gen.convert.common import (
+    IMAGE_EXTS, ConversionError, Output, clean_label, image_size, make_meta, make_record, pick,
+)
+
+QUESTIONS = ("What kind of scene is this?", "Classify this scene.", "Which scene class does this image show?")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, help="folder of class folders, loose images, or one image")
+    p.add_argument("--modality", default=None, help="modality of every image (default: inferred)")
+    p.add_argument("--max-choices", type=int, default=60, help="list the classes in the question up to this many")
+
+
+def class_from_name(stem: str) -> str:
+    """``church_183`` → ``church``; ``river-12`` → ``river``; ``Forest_1`` → ``forest``."""
+    return clean_label(re.sub(r"[_\-\s]*\d+$", "", stem)) or clean_label(stem)
+
+
+def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
+    if src.is_file():
+        return [(src, class_from_name(src.stem))]
+    if not src.is_dir():
+        raise ConversionError(f"{src}: no such file or folder")
+    items = []
+    subdirs = sorted(d for d in src.iterdir() if d.is_dir() and d.name != "images")
+    for d in subdirs:
+        for p in sorted(d.rglob("*")):
+            if p.is_file():
+                if p.suffix.lower() in IMAGE_EXTS:
+                    items.append((p, clean_label(d.name)))
+                else:
+                    out.note("not_an_image")
+    for p in sorted(src.iterdir()):
+        if p.is_file():
+            if p.suffix.lower() in IMAGE_EXTS:
+                items.append((p, class_from_name(p.stem)))
+            else:
+                out.note("not_an_image")
+    return items
+
+
+def _modality(path: Path, out: Output) -> str:
+    if path.suffix.lower() in (".tif", ".tiff"):
+        import rasterio
+
+        with rasterio.open(path) as ds:
+            if ds.count > 4:
+                out.note("modality_inferred_msi")
+                return "msi"
+    out.note("modality_inferred_optical")
+    return "optical"
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    items = _items(Path(args.src), out)
+    if not items:
+        raise ConversionError(f"{args.src}: no images found")
+    classes = sorted({c for _, c in items})
+    choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
+    for path, cls in tqdm(items, desc="folder", unit="image"):
+        try:
+            width, height = image_size(path)
+            modality = args.modality or _modality(path, out)
+        except (ConversionError, OSError) as e:
+            out.skip("unreadable_image", str(path), str(e))
+            continue
+        rel = out.copy_image(path, name=f"{clean_label(cls).replace(' ', '_')}__{path.name}")
+        rid = f"cls-{cls.replace(' ', '_')}-{path.stem}"
+        q = pick(QUESTIONS, rid) + choices
+        meta = make_meta("folder", f"{path.parent.name}/{path.name}", width, height)
+        out.add(make_record(rid, [{"path": rel, "modality": modality}], [(q, cls)], "cls", meta))

@@ -1,0 +1,154 @@
+"""Footprints in map coordinates (GeoJSON, SpaceNet style) over GeoTIFFs → ``[det]``,
+``[ground]`` and ``[seg]`` records in pixel coordinates.
+
+``--images`` and ``--labels`` are a GeoTIFF and a GeoJSON file, or two folders matched by the
+key that ``--match`` (a regex with one group, searched in the file stem; default the whole
+stem) extracts: SpaceNet's ``RGB-PanSharpen_AOI_2_Vegas_img12.tif`` and
+``buildings_AOI_2_Vegas_img12.geojson`` match with ``--match 'AOI_.*_img\\d+'``.
+
+The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it), else
+EPSG:4326 (RFC 7946). When it differs from the raster's, geometries are reprojected with
+``rasterio.warp.transform_geom``; then every vertex goes through the inverse of the raster's
+affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
+Polygons keep their holes; a MultiPolygon gives one polygon per part (noted).
+
+Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``, ``degenerate``
+(under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
+``missing_image`` / ``missing_labels`` for unmatched files and ``no_georeference`` for a raster
+without a CRS.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output, clean_label, read_json
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--images", required=True, type=Path, help="GeoTIFF file or folder")
+    p.add_argument("--labels", required=True, type=Path, help="GeoJSON file or folder")
+    p.add_argument("--match", default=None, help="regex picking the shared key out of file stems")
+    p.add_argument("--label", default="building", help="class of every footprint")
+    p.add_argument("--class-property", default=None, help="feature property holding the class instead")
+    p.add_argument("--modality", default="optical")
+    add_det_arguments(p)
+
+
+def _key(stem: str, pattern: str | None) -> str | None:
+    if not pattern:
+        return stem
+    m = re.search(pattern, stem)
+    return (m.group(1) if m.groups() else m.group(0)) if m else None
+
+
+def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> list[tuple[Path, Path]]:
+    if images.is_file() and labels.is_file():
+        return [(images, labels)]
+    tifs = [images] if images.is_file() else sorted(p for p in images.rglob("*") if p.suffix.lower() in (".tif", ".tiff"))
+    gjs = [labels] if labels.is_file() else sorted(p for p in labels.rglob("*") if p.suffix.lower() in (".geojson", ".json"))
+    by_key = {_key(p.stem, pattern): p for p in tifs}
+    pairs, used = [], set()
+    for g in gjs:
+        k = _key(g.stem, pattern)
+        if k is None or k not in by_key:
+            out.skip("missing_image", str(g), f"no GeoTIFF with key {k!r}")
+            continue
+        pairs.append((by_key[k], g))
+        used.add(k)
+    for k, p in by_key.items():
+        if k not in used:
+            out.skip("missing_labels", str(p), f"no GeoJSON with key {k!r}")
+    return pairs
+
+
+def geojson_crs(data: dict, path: Path):
+    from rasterio.crs import CRS
+
+    name = ((data.get("crs") or {}).get("properties") or {}).get("name")
+    try:
+        return CRS.from_user_input(name) if name else CRS.from_epsg(4326)
+    except Exception as e:  # noqa: BLE001 - rasterio raises CRSError for any unreadable name
+        raise ConversionError(f"{path}: unreadable crs {name!r} ({e})") from e
+
+
+def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
+    """Pixel-coordinate poly objects of one GeoJSON geometry; raises ValueError when unusable."""
+    if not geom or not geom.get("coordinates"):
+        raise LookupError("empty_geometry")
+    if reproject is not None:
+        geom = reproject(geom)
+    if geom["type"] == "Polygon":
+        parts = [geom["coordinates"]]
+    elif geom["type"] == "MultiPolygon":
+        parts = geom["coordinates"]
+    else:
+        raise ValueError(geom["type"])
+    objs = []
+    for rings in parts:
+        px = [[list(inverse * (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
+        px = [r[:-1] if len(r) > 1 and r[0] == r[-1] else r for r in px]
+        obj = {"kind": "poly", "label": label, "coords": px[0]}
+        if len(px) > 1:
+            obj["rings"] = px
+        objs.append(obj)
+    return objs
+
+
+def _area(ring) -> float:
+    return 0.5 * abs(sum(ring[i][0] * ring[i - 1][1] - ring[i - 1][0] * ring[i][1] for i in range(len(ring))))
+
+
+def run(args, out: Output) -> None:
+    import rasterio
+    from rasterio.warp import transform_geom
+    from tqdm import tqdm
+
+    opts = det_options(args)
+    pairs = pair_files(Path(args.images), Path(args.labels), args.match, out)
+    if not pairs and not out.skipped:
+        raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
+    for tif, gj in tqdm(pairs, desc="geojson", unit="image"):
+        with rasterio.open(tif) as ds:
+            crs, transform, width, height = ds.crs, ds.transform, ds.width, ds.height
+        if crs is None:
+            out.skip("no_georeference", str(tif))
+            continue
+        data = read_json(gj)
+        if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+            raise ConversionError(f"{gj}: not a GeoJSON FeatureCollection")
+        src_crs = geojson_crs(data, gj)
+        reproject = None
+        if src_crs != crs:
+            out.note("reprojected_files")
+            reproject = lambda g, s=src_crs, d=crs: transform_geom(s, d, g)  # noqa: E731
+        objects = []
+        for k, feat in enumerate(data["features"]):
+            where = f"{gj}: features[{k}]"
+            label = args.label
+            if args.class_property:
+                label = (feat.get("properties") or {}).get(args.class_property)
+                if not label:
+                    out.skip("unknown_class", where, f"no property {args.class_property!r}")
+                    continue
+            try:
+                objs = feature_objects(feat.get("geometry"), clean_label(str(label)), ~transform, reproject)
+            except LookupError:
+                out.skip("empty_geometry", where)
+                continue
+            except ValueError as e:
+                out.skip("unsupported_geometry", where, str(e))
+                continue
+            if len(objs) > 1:
+                out.note("multipolygon_parts", len(objs))
+            for o in objs:
+                if len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:
+                    out.skip("degenerate", where, "polygon under 1 px²")
+                else:
+                    objects.append(o)
+        extra = {"crs": crs.to_string(), "transform": list(transform)[:6]}
+        emit_objects(out, rid=f"geojson-{tif.stem}", source="GeoJSON", file=gj.name, image=tif, width=width,
+                     height=height, objects=objects, opts=opts, modality=args.modality, forms=("box",),
+                     seg=True, image_extra=extra)

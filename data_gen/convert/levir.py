@@ -1,0 +1,118 @@
+"""LEVIR-CD change triples (before A, after B, binary label) → ``[change]`` records.
+
+``--src`` is a LEVIR-CD split folder with ``A/``, ``B/`` and ``label/`` holding same-named
+files, or one flat folder with ``NAME_A.png``, ``NAME_B.png`` and ``NAME_label.png``. Per pair
+(or tile) two records with both images in time order:
+
+* description: the number of changed regions (4-connected components of the label) and the
+  changed share of the image, e.g. "3 building areas changed, covering 13.7% of the image." —
+  LEVIR-CD labels do not say built or demolished, so neither does the text; "No change." when
+  the label is empty;
+* segmentation (label not empty): polygons of the changed areas, traced by
+  ``rsvlm.geometry.mask_to_objects`` (``--form``/``--budget`` as in ``masks``).
+
+Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output, image_size, make_meta, make_record, pick
+from data_gen.convert.masks import read_label, seg_records
+from data_gen.tiling import crop_to_file, tile_windows
+
+DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
+            "Compare the two images and describe what changed.")
+SEGMENT = ("Segment the {c} areas that changed.", "Outline every changed {c} area.",
+           "Where did {c}s change between the two images?")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, help="folder with A/ B/ label/, or flat *_A/_B/_label files")
+    p.add_argument("--label", default="building", help="what the change mask marks")
+    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
+    p.add_argument("--budget", type=int, default=None)
+    p.add_argument("--tile", type=int, default=None)
+    p.add_argument("--overlap", type=int, default=0)
+    p.add_argument("--modality", default="optical")
+
+
+def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:
+    """(name, A, B, label) per label file; A or B None when absent."""
+    if (src / "label").is_dir():
+        return [(p.stem, _same(src / "A", p.name), _same(src / "B", p.name), p)
+                for p in sorted((src / "label").iterdir()) if p.is_file()]
+    out = []
+    for p in sorted(src.glob("*_label.*")):
+        name = p.stem[: -len("_label")]
+        out.append((name, _first(src, f"{name}_A"), _first(src, f"{name}_B"), p))
+    return out
+
+
+def _same(folder: Path, name: str) -> Path | None:
+    p = folder / name
+    return p if p.is_file() else _first(folder, Path(name).stem)
+
+
+def _first(folder: Path, stem: str) -> Path | None:
+    hits = sorted(p for p in folder.glob(f"{stem}.*") if p.is_file())
+    return hits[0] if hits else None
+
+
+def describe(mask, label: str) -> str:
+    """Change text from a bool mask (H, W): region count and changed share."""
+    from scipy import ndimage
+
+    _, n = ndimage.label(mask)
+    if n == 0:
+        return "No change."
+    share = 100.0 * mask.mean()
+    return f"{n} {label} area{'s' if n > 1 else ''} changed, covering {share:.1f}% of the image."
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    src = Path(args.src)
+    if not src.is_dir():
+        raise ConversionError(f"{src}: not a folder")
+    triples = find_triples(src)
+    if not triples:
+        raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)")
+    for name, a, b, lab in tqdm(triples, desc="levir-cd", unit="pair"):
+        if a is None or b is None:
+            out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
+            continue
+        try:
+            mask = read_label(lab, rgb=False) > 0  # (H, W) bool
+            sizes = {image_size(a), image_size(b)}
+        except ConversionError as e:
+            out.skip("unreadable", str(lab), str(e))
+            continue
+        if len(sizes) != 1 or mask.shape != next(iter(sizes))[::-1]:
+            out.skip("size_mismatch", str(lab), f"A/B {sorted(sizes)} vs label {mask.shape[::-1]}")
+            continue
+        width, height = next(iter(sizes))
+        windows = tile_windows(width, height, args.tile, args.overlap if args.tile else 0)
+        for win in windows:
+            sub = mask[win.y0:win.y1, win.x0:win.x1]
+            if len(windows) == 1:
+                rels = [out.copy_image(a, f"{name}_A{a.suffix}"), out.copy_image(b, f"{name}_B{b.suffix}")]
+            else:
+                rels = []
+                for tag, p in (("A", a), ("B", b)):
+                    dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{p.suffix if p.suffix != '.jp2' else '.tif'}")
+                    crop_to_file(p, win, dst)
+                    rels.append(rel)
+                out.note("tiles")
+            images = [{"path": r, "modality": args.modality} for r in rels]
+            meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
+            rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if len(windows) > 1 else "")
+            out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],
+                                "change", meta))
+            if sub.any():
+                seg_records(out, {args.label: sub}, rid=rid, images=images, meta=meta, form=args.form,
+                            budget=args.budget, task="change", questions=SEGMENT)
+            else:
+                out.note("pairs_without_change")

@@ -1,0 +1,166 @@
+"""LLaVA / GeoChat conversation JSON → rsvlm records.
+
+``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``);
+``--images`` is the folder the ``image`` paths are relative to. Images are copied to
+``OUT/images``; ``"image": path`` means one optical image (``--modality`` to change it), a list
+means several, and records already in rsvlm form (``images``) pass through.
+
+GeoChat spellings are rewritten into DESIGN.md's grammar:
+
+* task tags ``[refer]`` → ``[ground]``, ``[identify]`` → ``[regcap]``, ``[grounding]`` and
+  ``[caption]`` → ``[cap]`` (a grounded caption: text with geometry); ``[vqa]`` stays;
+* ``<p>phrase</p>`` → ``<ref>phrase</ref>``;
+* ``{<x1><y1><x2><y2>|<θ>}`` (0–100 scale of the image's width and height) → ``<box>`` when θ is 0
+  or absent, else ``<obb>`` from ``rsvlm.geometry.rbox_to_quad`` about the box centre, in
+  pixels (θ in degrees, clockwise on screen; GeoChat does not document its sign convention).
+
+The record's ``task`` is its own ``task`` field, else the (rewritten) tag of its first user turn,
+else ``--task``; with none of these it is free chat (``task`` null). A record without
+``<image>`` placeholders gets them in front of its first user turn (noted).
+
+Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
+``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
+``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output, image_size, make_meta
+
+TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
+_TAG = re.compile(r"\[(refer|identify|grounding|caption)\]")
+_NUM = r"\s*<\s*(-?\d+(?:\.\d+)?)\s*>\s*"
+_BOX = re.compile(r"\{" + _NUM * 4 + r"(?:\|\s*<?\s*(-?\d+(?:\.\d+)?)\s*>?\s*)?\}")
+_BOXLIKE = re.compile(r"\{\s*<[^{}]*>\s*[^{}]*\}")
+
+
+class BadBox(ValueError):
+    def __init__(self, reason: str, text: str):
+        super().__init__(f"{reason}: {text}")
+        self.reason = reason
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, help="LLaVA/GeoChat JSON array or JSONL")
+    p.add_argument("--images", required=True, type=Path, help="folder the image paths are relative to")
+    p.add_argument("--modality", default="optical")
+    p.add_argument("--task", default=None, help="task of records that name none (default: free chat)")
+
+
+def rewrite_boxes(text: str, width: int, height: int) -> str:
+    """GeoChat ``{<x1><y1><x2><y2>|<θ>}`` → ``<box>``/``<obb>`` tokens; raises BadBox."""
+    from rsvlm import geometry
+
+    def one(m: re.Match) -> str:
+        x1, y1, x2, y2 = (float(v) for v in m.groups()[:4])
+        theta = float(m.group(5) or 0)
+        if not all(0 <= v <= 100 for v in (x1, y1, x2, y2)):
+            raise BadBox("box_out_of_range", m.group(0))
+        x1, x2 = sorted((x1 * width / 100, x2 * width / 100))
+        y1, y2 = sorted((y1 * height / 100, y2 * height / 100))
+        if x2 - x1 <= 0 or y2 - y1 <= 0:
+            raise BadBox("degenerate_box", m.group(0))
+        if theta == 0:
+            obj = {"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}
+        else:
+            quad = geometry.rbox_to_quad((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, theta)
+            obj = {"kind": "obb", "label": None, "coords": quad}
+        return geometry.encode([obj], width=width, height=height)
+
+    out = _BOX.sub(one, text)
+    left = _BOXLIKE.search(out)
+    if left:
+        raise BadBox("unparsable_box", left.group(0))
+    return out
+
+
+def rewrite_text(text: str, width: int, height: int) -> str:
+    text = _TAG.sub(lambda m: f"[{TAG_MAP[m.group(1)]}]", text)
+    text = text.replace("<p>", "<ref>").replace("</p>", "</ref>")
+    return rewrite_boxes(text, width, height)
+
+
+def _records(path: Path) -> list[tuple[str, object]]:
+    """(where, raw record) for a JSON array or JSONL file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConversionError(f"{path}: cannot read ({e})") from e
+    if text.lstrip().startswith("["):
+        try:
+            return [(f"{path}: record {i}", r) for i, r in enumerate(json.loads(text))]
+        except json.JSONDecodeError as e:
+            raise ConversionError(f"{path}: not valid JSON ({e})") from e
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                out.append((f"{path}:{n}", json.loads(line)))
+            except json.JSONDecodeError as e:
+                out.append((f"{path}:{n}", BadBox("unparsable_record", str(e))))
+    return out
+
+
+def convert_record(raw: dict, args, out: Output, where: str) -> dict:
+    """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError."""
+    from rsvlm.data.records import task_from_prompt
+    from rsvlm.tokens import IMAGE_TOKEN, TASKS
+
+    if "images" in raw:
+        specs = [im if isinstance(im, dict) else {"path": im} for im in raw["images"]]
+    else:
+        img = raw.get("image")
+        specs = [{"path": p} for p in (img if isinstance(img, list) else [img] if img else [])]
+    images, size = [], None
+    for spec in specs:
+        src = Path(args.images) / spec["path"]
+        if not src.is_file():
+            raise BadBox("missing_image", str(src))
+        size = size or image_size(src)
+        images.append({**spec, "path": out.copy_image(src), "modality": spec.get("modality", args.modality)})
+    width, height = size or (1, 1)
+    convs = []
+    for turn in raw["conversations"]:
+        role, value = turn["from"], turn["value"]
+        if not isinstance(value, str):
+            raise TypeError("conversation value is not a string")
+        if images or role == "human":
+            value = rewrite_text(value, width, height) if images else value
+        convs.append({"from": role, "value": value})
+    n_ph = sum(c["value"].count(IMAGE_TOKEN) for c in convs)
+    if n_ph == 0 and images:
+        first = next(c for c in convs if c["from"] in ("human", "user"))
+        first["value"] = (IMAGE_TOKEN + "\n") * len(images) + first["value"]
+        out.note("added_image_placeholder")
+    elif n_ph != len(images):
+        raise BadBox("placeholder_mismatch", f"{n_ph} placeholders, {len(images)} images")
+    task = raw.get("task") if raw.get("task") in TASKS else None
+    task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
+    task = task or args.task
+    geochat = any(_TAG.search(t.get("value", "")) or "{<" in t.get("value", "") for t in raw["conversations"])
+    meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
+    return {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    for where, raw in tqdm(_records(Path(args.src)), desc="llava", unit="record"):
+        if isinstance(raw, BadBox):
+            out.skip(raw.reason, where, str(raw))
+            continue
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError("not a JSON object")
+            rec = convert_record(raw, args, out, where)
+        except BadBox as e:
+            out.skip(e.reason, where, str(e))
+            continue
+        except (KeyError, TypeError, StopIteration) as e:
+            out.skip("unparsable_record", where, repr(e))
+            continue
+        out.add(rec)

@@ -1,0 +1,227 @@
+"""Image + label-mask datasets (LoveDA, iSAID, Potsdam, detectree, HRSID …) → ``[seg]`` records.
+
+``--images`` and ``--labels`` are folders (or single files); a label pairs with the image of the
+same stem, after removing ``--label-suffix`` (default: any of ``_mask``, ``_label``, ``_labels``,
+``_response``, ``_gt``, ``_instance_color_RGB``). The class map is ``--palette FILE`` (YAML or
+JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``; a ``null`` class is
+ignored) or a ``--preset`` (below). Pixels of ignored values (background, no-data) are not
+objects; pixels whose value is in no map are ``unknown_label_value`` (counted per image and
+value, or raised under ``--strict``).
+
+Per image (or tile) and class present: one ``[seg]`` record whose answer is
+``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
+``grid`` or ``both``). Polygons are the codec's simplified traces of the mask, so decoding gives
+those polygons back within one bin, not the mask pixel for pixel (the tests report the IoU).
+Tiles crop image and mask alike: segmentation needs no border rule.
+
+Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unreadable``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import (
+    ConversionError, Output, image_size, index_images, make_meta, make_record, pick, read_json,
+)
+from data_gen.tiling import crop_to_file, tile_windows
+
+LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
+
+# class -> label value; None-valued classes are ignored pixels. Values follow each dataset's docs.
+PRESETS: dict[str, dict[str, object]] = {
+    "loveda": {"no-data": None, "background": None, "building": 2, "road": 3, "water": 4,
+               "barren": 5, "forest": 6, "agriculture": 7},
+    "potsdam": {"impervious surface": [255, 255, 255], "building": [0, 0, 255], "low vegetation": [0, 255, 255],
+                "tree": [0, 255, 0], "car": [255, 255, 0], "clutter": [255, 0, 0]},
+    "isaid": {"ship": [0, 0, 63], "storage tank": [0, 63, 63], "baseball diamond": [0, 63, 0],
+              "tennis court": [0, 63, 127], "basketball court": [0, 63, 191], "ground track field": [0, 63, 255],
+              "bridge": [0, 127, 63], "large vehicle": [0, 127, 127], "small vehicle": [0, 0, 127],
+              "helicopter": [0, 0, 191], "swimming pool": [0, 0, 255], "roundabout": [0, 191, 127],
+              "soccer ball field": [0, 127, 191], "plane": [0, 127, 255], "harbor": [0, 100, 155]},
+    "hrsid": {"ship": [0, 255, 0]},
+}
+IGNORED_BY_DEFAULT = {"loveda": [0, 1], "potsdam": [], "isaid": [[0, 0, 0]], "hrsid": [[0, 0, 0]]}
+SEG = ("Segment every {c}.", "Outline every {c} in the image.", "Give the outline of each {c} area.")
+GRID = " Answer with a grid mask."
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--images", required=True, type=Path, help="image folder or file")
+    p.add_argument("--labels", required=True, type=Path, help="label-mask folder or file")
+    p.add_argument("--label-suffix", default=None, help="suffix of label stems (default: common ones)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--palette", type=Path, help="YAML/JSON {class: grey value or [r, g, b]}")
+    g.add_argument("--preset", choices=sorted(PRESETS), help="built-in class map")
+    g.add_argument("--binary", metavar="CLASS", help="non-zero pixels are CLASS (0/1 or 0/255 masks)")
+    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
+    p.add_argument("--budget", type=int, default=None, help="location tokens per answer (codec default)")
+    p.add_argument("--tile", type=int, default=None)
+    p.add_argument("--overlap", type=int, default=0)
+    p.add_argument("--modality", default="optical")
+
+
+def load_palette(args) -> tuple[dict[str, object], list]:
+    """(class → value, ignored values) from ``--palette`` / ``--preset`` / ``--binary``."""
+    if args.binary:
+        return {args.binary: "nonzero"}, [0]
+    if args.preset:
+        table = PRESETS[args.preset]
+        ignored = list(IGNORED_BY_DEFAULT[args.preset])
+    elif args.palette:
+        if args.palette.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            try:
+                table = yaml.safe_load(args.palette.read_text())
+            except (OSError, yaml.YAMLError) as e:
+                raise ConversionError(f"{args.palette}: cannot read palette ({e})") from e
+        else:
+            table = read_json(args.palette)
+        if not isinstance(table, dict):
+            raise ConversionError(f"{args.palette}: expected a mapping class → value")
+        ignored = []
+    else:
+        raise ConversionError("masks: give --palette, --preset or --binary")
+    classes = {c: v for c, v in table.items() if v is not None}
+    return classes, ignored + [v for v in table.values() if isinstance(v, (int, list)) and v not in classes.values()]
+
+
+def read_label(path: Path, rgb: bool):
+    """Label array (H, W) or (H, W, 3); raises ConversionError naming the file."""
+    import numpy as np
+
+    try:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            import rasterio
+
+            with rasterio.open(path) as ds:
+                a = ds.read()  # (bands, h, w)
+            return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.load()
+            return np.asarray(im.convert("RGB") if rgb else (im.convert("L") if im.mode not in ("L", "P", "I", "I;16") else im))
+    except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
+        raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def class_masks(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> dict:
+    """class → bool mask (H, W) for the classes present; unknown values are reported."""
+    import numpy as np
+
+    rgb = label.ndim == 3
+    flat = label.reshape(-1, 3) if rgb else label.reshape(-1)
+    values, inverse = np.unique(flat, axis=0 if rgb else None, return_inverse=True)
+    inverse = inverse.reshape(label.shape[:2])
+    known = {tuple(v) if isinstance(v, list) else v for v in classes.values()}
+    known |= {tuple(v) if isinstance(v, list) else v for v in ignored}
+    masks = {}
+    for c, v in classes.items():
+        if v == "nonzero":
+            m = (label != 0) if not rgb else np.any(label != 0, axis=-1)
+            known |= {tuple(x) if rgb else int(x) for x in values if np.any(np.asarray(x) != 0)}
+        else:
+            m = np.all(label == np.asarray(v), axis=-1) if rgb else (label == v)
+        if m.any():
+            masks[c] = m
+    for k, v in enumerate(values):
+        key = tuple(int(x) for x in v) if rgb else int(v)
+        if key not in known:
+            out.skip("unknown_label_value", where, f"value {key} on {(inverse == k).sum()} pixels")
+    return masks
+
+
+def seg_records(out: Output, masks: dict, *, rid: str, images: list[dict], meta: dict, form: str,
+                budget: int | None, task: str = "seg", questions=SEG) -> None:
+    """One record per class (and form) from its mask; the ``images`` list is given whole."""
+    from rsvlm import geometry
+
+    h, w = next(iter(masks.values())).shape if masks else (0, 0)
+    forms = ("poly", "grid") if form == "both" else (form,)
+    for c, m in masks.items():
+        for f in forms:
+            kw = {} if budget is None else {"budget": budget}
+            objs = geometry.mask_to_objects(m, c, form=f, **kw)
+            if not objs:
+                out.note("classes_too_small_to_trace")
+                continue
+            answer = geometry.encode(objs, width=w, height=h)
+            key = f"{rid}-{c.replace(' ', '_')}-{f}"
+            q = pick(questions, key).format(c=c) + (GRID if f == "grid" else "")
+            out.add(make_record(key, images, [(q, answer)], task, meta))
+
+
+def pair_files(images: Path, labels: Path, suffix: str | None) -> list[tuple[Path | None, Path]]:
+    """(image or None, label) per label file."""
+    from data_gen.convert.common import IMAGE_EXTS
+
+    label_files = [labels] if labels.is_file() else sorted(
+        p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
+    index = {images.stem: images, images.name: images} if images.is_file() else index_images(images)
+    pairs = []
+    for lab in label_files:
+        stem = lab.stem
+        for s in ([suffix] if suffix else LABEL_SUFFIXES):
+            if s and stem.endswith(s):
+                stem = stem[: -len(s)]
+                break
+        img = index.get(stem)
+        if img is not None and img.resolve() == lab.resolve():
+            img = None
+        pairs.append((img, lab))
+    return pairs
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    classes, ignored = load_palette(args)
+    rgb = any(isinstance(v, list) for v in classes.values())
+    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix)
+    if not pairs:
+        raise ConversionError(f"{args.labels}: no label images")
+    for image, lab in tqdm(pairs, desc="masks", unit="image"):
+        if image is None:
+            out.skip("missing_image", str(lab), "no image with the label's stem")
+            continue
+        try:
+            label = read_label(lab, rgb)
+            width, height = image_size(image)
+        except ConversionError as e:
+            out.skip("unreadable", str(lab), str(e))
+            continue
+        if label.shape[:2] != (height, width):
+            out.skip("size_mismatch", str(lab), f"label {label.shape[:2]} vs image {(height, width)}")
+            continue
+        windows = tile_windows(width, height, args.tile, args.overlap if args.tile else 0)
+        for win in windows:
+            sub = label[win.y0:win.y1, win.x0:win.x1]
+            masks = class_masks(sub, classes, ignored, out, f"{lab} window {win.as_list()}")
+            if not masks:
+                out.note("empty_images")
+                continue
+            if len(windows) == 1:
+                rel, extra = out.copy_image(image), _georef(image)
+            else:
+                ext = ".tif" if image.suffix.lower() in (".tif", ".tiff") else ".png"
+                dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{ext}")
+                extra = crop_to_file(image, win, dst)
+                out.note("tiles")
+            images = [{"path": rel, "modality": args.modality, **extra}]
+            meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
+            rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if len(windows) > 1 else "")
+            seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
+
+
+def _georef(path: Path) -> dict:
+    """``{"crs", "transform"}`` of a georeferenced GeoTIFF, else ``{}``."""
+    if path.suffix.lower() not in (".tif", ".tiff"):
+        return {}
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        if ds.crs is None:
+            return {}
+        return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}

@@ -1,0 +1,64 @@
+"""RSIVQA text (``image:question?answer`` per line) → ``[vqa]`` records, one per line.
+
+``--src`` is one or more ``.txt`` files (RSIVQA ships one per source dataset, e.g.
+``AID/rsicd_vqa.txt``); ``--images`` the folder holding the images they name (searched
+recursively; the same stem with another extension is accepted and noted). Question and answer
+are kept verbatim (the question keeps its ``?``).
+
+Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer),
+``missing_image`` (no such image under ``--images``). With ``--strict`` the first raises.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import (
+    ConversionError, Output, find_image, image_size, index_images, make_meta, make_record,
+)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, nargs="+", help="RSIVQA .txt file(s)")
+    p.add_argument("--images", required=True, type=Path, help="folder with the images")
+    p.add_argument("--modality", default="optical")
+
+
+def parse_line(line: str) -> tuple[str, str, str]:
+    """``'00433.jpg:what is the theme of this picture?airport'`` → (image, question, answer)."""
+    name, sep, rest = line.partition(":")
+    q, qsep, a = rest.rpartition("?")
+    if not sep or not qsep or not name.strip() or not q.strip() or not a.strip():
+        raise ValueError("expected image:question?answer")
+    return name.strip(), q.strip() + "?", a.strip()
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    index = index_images(args.images)
+    sizes: dict[Path, tuple[int, int]] = {}
+    for txt in args.src:
+        if not Path(txt).is_file():
+            raise ConversionError(f"{txt}: no such file")
+        lines = Path(txt).read_text(encoding="utf-8", errors="replace").splitlines()
+        for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
+            if not line.strip():
+                continue
+            where = f"{txt}:{n}"
+            try:
+                name, q, a = parse_line(line)
+            except ValueError as e:
+                out.skip("unparsable_line", where, f"{e}: {line[:80]!r}")
+                continue
+            image = find_image(index, name, out)
+            if image is None:
+                out.skip("missing_image", where, name)
+                continue
+            if image not in sizes:
+                sizes[image] = image_size(image)
+            w, h = sizes[image]
+            rel = out.copy_image(image)
+            meta = make_meta("RSIVQA", f"{Path(txt).name}:{n}", w, h)
+            rid = f"rsivqa-{Path(txt).parent.name}-{n}"
+            out.add(make_record(rid, [{"path": rel, "modality": args.modality}], [(q, a)], "vqa", meta))

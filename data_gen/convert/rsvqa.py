@@ -1,0 +1,73 @@
+"""RSVQA LR / HR JSON (``*_questions.json``, ``*_answers.json``, ``*_images.json``) → ``[vqa]``.
+
+``--src`` is the folder with the JSON files; ``--prefix`` picks one split (``LR_split_test``,
+``USGS_split_val``, …; default: every ``*_questions.json`` there). ``--images`` holds
+``{img_id}.tif`` (``Images_LR/`` or ``Data/``). One record per active question, with its first
+active answer verbatim; the question type (presence, count, comparison, rural_urban, area) is
+counted in the notes as ``type:…``.
+
+Bad entries: ``inactive`` (marked inactive by RSVQA), ``no_answer``, ``unparsable_question``,
+``missing_image``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import (
+    ConversionError, Output, find_image, image_size, index_images, make_meta, make_record, read_json,
+)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, help="folder with the RSVQA JSON files")
+    p.add_argument("--prefix", default=None, help="split prefix, e.g. LR_split_test (default: all)")
+    p.add_argument("--images", required=True, type=Path, help="folder with {img_id}.tif")
+    p.add_argument("--modality", default="optical")
+
+
+def _load(src: Path, prefix: str, kind: str) -> list[dict]:
+    data = read_json(src / f"{prefix}_{kind}.json")
+    if not isinstance(data, dict) or not isinstance(data.get(kind), list):
+        raise ConversionError(f"{src / f'{prefix}_{kind}.json'}: expected an object with a '{kind}' list")
+    return data[kind]
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    src = Path(args.src)
+    prefixes = [args.prefix] if args.prefix else sorted(p.name[: -len("_questions.json")]
+                                                       for p in src.glob("*_questions.json"))
+    if not prefixes:
+        raise ConversionError(f"{src}: no *_questions.json")
+    index = index_images(args.images)
+    sizes: dict[Path, tuple[int, int]] = {}
+    for prefix in prefixes:
+        questions = _load(src, prefix, "questions")
+        answers = {a["id"]: a for a in _load(src, prefix, "answers") if isinstance(a, dict) and "id" in a}
+        for k, q in enumerate(tqdm(questions, desc=f"rsvqa {prefix}", unit="question")):
+            where = f"{src / prefix}_questions.json: questions[{k}]"
+            if not isinstance(q, dict) or not isinstance(q.get("question"), str) or "img_id" not in q:
+                out.skip("unparsable_question", where)
+                continue
+            if not q.get("active", True):
+                out.skip("inactive", where)
+                continue
+            ans = [answers[i] for i in q.get("answers_ids", []) if i in answers and answers[i].get("active", True)]
+            if not ans or not str(ans[0].get("answer", "")).strip():
+                out.skip("no_answer", where)
+                continue
+            image = find_image(index, f"{q['img_id']}.tif", out)
+            if image is None:
+                out.skip("missing_image", where, f"{q['img_id']}.tif")
+                continue
+            if image not in sizes:
+                sizes[image] = image_size(image)
+            w, h = sizes[image]
+            out.note(f"type:{q.get('type', 'unknown')}")
+            meta = make_meta("RSVQA", f"{prefix}_questions.json", w, h)
+            rid = f"rsvqa-{prefix}-{q.get('id', k)}"
+            images = [{"path": out.copy_image(image), "modality": args.modality}]
+            turn = (q["question"].strip(), str(ans[0]["answer"]).strip())
+            out.add(make_record(rid, images, [turn], "vqa", meta))

@@ -1,0 +1,122 @@
+"""Pascal VOC / DIOR XML → ``[det]`` and ``[ground]`` records.
+
+``--src`` holds the ``.xml`` files (searched recursively), ``--images`` the images (default: a
+sibling ``JPEGImages*`` folder, else ``--src``). The image is the XML's ``<filename>``, else the
+XML's stem with any image extension. Box forms per object:
+
+* ``<bndbox>``: VOC's 1-based inclusive pixel indices, converted to pixel edges
+  ``[xmin - 1, ymin - 1, xmax, ymax]`` (so a one-pixel box is one pixel wide);
+* ``<robndbox>`` with ``x_left_top … y_left_bottom`` (DIOR-R): the 4 corners as given (``<obb>``);
+* ``<robndbox>`` with ``cx cy w h angle`` (roLabelImg, angle in radians): corners from
+  ``rsvlm.geometry.rbox_to_quad``.
+
+A file whose objects include oriented boxes gives oriented and horizontal ``[det]`` records.
+Bad annotations: ``unparsable_xml``, ``unparsable_object`` (missing or non-numeric box),
+``unknown_class`` (only with ``--classes``), ``degenerate`` (no area), ``missing_image``.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output, clean_label, find_image, image_size, index_images
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+
+DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
+               "x_right_bottom", "y_right_bottom", "x_left_bottom", "y_left_bottom")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--src", required=True, type=Path, help="folder of VOC/DIOR .xml annotations")
+    p.add_argument("--images", type=Path, default=None, help="image folder")
+    p.add_argument("--classes", default="", help="comma-separated allowed classes ('' = any)")
+    p.add_argument("--skip-difficult", action="store_true")
+    p.add_argument("--modality", default="optical")
+    add_det_arguments(p)
+
+
+def _num(el, tag: str) -> float:
+    return float(el.find(tag).text)
+
+
+def parse_object(obj, get_rbox_to_quad):
+    """(kind, coords) of one ``<object>``; raises ValueError / AttributeError when malformed."""
+    rb = obj.find("robndbox")
+    if rb is not None:
+        if rb.find("x_left_top") is not None:
+            v = [_num(rb, k) for k in DIOR_R_KEYS]
+            return "obb", [[v[i], v[i + 1]] for i in range(0, 8, 2)]
+        cx, cy, w, h, a = (_num(rb, k) for k in ("cx", "cy", "w", "h", "angle"))
+        return "obb", get_rbox_to_quad()(cx, cy, w, h, math.degrees(a))
+    bb = obj.find("bndbox")
+    x1, y1, x2, y2 = (_num(bb, k) for k in ("xmin", "ymin", "xmax", "ymax"))
+    return "box", [x1 - 1, y1 - 1, x2, y2]
+
+
+def _area(kind: str, c) -> float:
+    if kind == "box":
+        return max(0.0, c[2] - c[0]) * max(0.0, c[3] - c[1])
+    return 0.5 * abs(sum(c[i][0] * c[i - 1][1] - c[i - 1][0] * c[i][1] for i in range(len(c))))
+
+
+def run(args, out: Output) -> None:
+    from tqdm import tqdm
+
+    def rbox():
+        from rsvlm.geometry import rbox_to_quad
+
+        return rbox_to_quad
+
+    src = Path(args.src)
+    if not src.is_dir():
+        raise ConversionError(f"{src}: not a folder")
+    image_dir = args.images
+    if image_dir is None:
+        cands = sorted(src.parent.glob("JPEGImages*"))
+        image_dir = cands[0] if cands else src
+    index = index_images(image_dir)
+    classes = {c.strip() for c in args.classes.split(",") if c.strip()} or None
+    opts = det_options(args)
+    files = sorted(src.rglob("*.xml"))
+    if not files:
+        raise ConversionError(f"{src}: no .xml files")
+    for path in tqdm(files, desc="voc", unit="image"):
+        try:
+            root = ET.parse(path).getroot()
+        except ET.ParseError as e:
+            out.skip("unparsable_xml", str(path), str(e))
+            continue
+        objects = []
+        for k, obj in enumerate(root.iter("object")):
+            where = f"{path}: object {k}"
+            name = (obj.findtext("name") or "").strip()
+            if not name:
+                out.skip("unparsable_object", where, "no <name>")
+                continue
+            if classes is not None and name not in classes:
+                out.skip("unknown_class", where, name)
+                continue
+            if args.skip_difficult and (obj.findtext("difficult") or "0").strip() == "1":
+                out.skip("difficult", where)
+                continue
+            try:
+                kind, coords = parse_object(obj, rbox)
+            except (ValueError, AttributeError, TypeError) as e:
+                out.skip("unparsable_object", where, f"bad box: {e}")
+                continue
+            if _area(kind, coords) < 1.0 or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
+                out.skip("degenerate", where, f"{kind} {coords}")
+                continue
+            objects.append({"kind": kind, "label": clean_label(name), "coords": coords})
+        fname = (root.findtext("filename") or "").strip()
+        image = find_image(index, fname, out) if fname else None
+        image = image or find_image(index, path.stem, out)
+        if image is None:
+            out.skip("missing_image", str(path), f"{fname or path.stem} not in {image_dir}")
+            continue
+        width, height = image_size(image)
+        forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
+        emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.name, image=image, width=width,
+                     height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)

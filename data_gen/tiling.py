@@ -1,0 +1,190 @@
+"""Cut large images into tiles and carry their objects along.
+
+Windows: ``tile_windows(W, H, tile, overlap)`` steps by ``tile - overlap`` and adds one last
+window flush with the right / bottom edge, so every pixel is covered and no window is smaller
+than ``tile`` (an image no larger than ``tile`` is one window, the whole image).
+
+Border rule (objects are pixel-coordinate dicts ``{"kind", "label", "coords"}`` as in
+``rsvlm.geometry``): an object wholly inside a window is shifted into the window's coordinates
+unchanged. An object that a window border cuts is kept in that window only when at least
+``min_visible`` (default 0.5) of its area lies inside; it is then clipped to the window:
+
+* ``box``  → the bounds of the clipped part;
+* ``obb``  → the minimum rotated rectangle of the clipped part (4 corners);
+* ``poly`` → the clipped polygon (holes kept as ``rings``); one the border splits in two gives one
+  ``poly`` per part;
+* ``point`` → kept when inside the window, never "cut".
+
+Otherwise it is dropped from that window and counted as ``cut``. An object dropped from every
+window it touches is counted as ``lost``; with overlap ≥ the object's size this cannot happen.
+The same rule with the whole image as the one window clips annotations that stick out of an
+image. Masks are not objects here: crop the mask array with the window instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Window:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    def as_list(self) -> list[int]:
+        return [self.x0, self.y0, self.x1, self.y1]
+
+
+def _starts(size: int, tile: int, stride: int) -> list[int]:
+    if size <= tile:
+        return [0]
+    starts = list(range(0, size - tile + 1, stride))
+    if starts[-1] != size - tile:
+        starts.append(size - tile)
+    return starts
+
+
+def tile_windows(width: int, height: int, tile: int | None = None, overlap: int = 0) -> list[Window]:
+    """Row-major windows covering a ``width`` x ``height`` image; one full window when ``tile`` is None."""
+    if not tile:
+        return [Window(0, 0, width, height)]
+    if not 0 <= overlap < tile:
+        raise ValueError(f"overlap must be in [0, tile): got tile={tile}, overlap={overlap}")
+    stride = tile - overlap
+    return [
+        Window(x, y, min(x + tile, width), min(y + tile, height))
+        for y in _starts(height, tile, stride)
+        for x in _starts(width, tile, stride)
+    ]
+
+
+def object_shape(obj: dict):
+    """The shapely geometry of a box / obb / poly / point object (invalid rings repaired)."""
+    import shapely
+    from shapely.geometry import Point, Polygon, box
+
+    kind, c = obj["kind"], obj["coords"]
+    if kind == "box":
+        return box(*c)
+    if kind in ("obb", "poly"):
+        rings = obj.get("rings") or [c]
+        poly = Polygon(rings[0], rings[1:])
+        return poly if poly.is_valid else shapely.make_valid(poly)
+    if kind == "point":
+        return Point(c)
+    raise ValueError(f"cannot tile an object of kind {kind!r}")
+
+
+def _polygons(geom) -> list:
+    if geom.geom_type == "Polygon":
+        return [geom] if not geom.is_empty else []
+    if hasattr(geom, "geoms"):
+        return [p for g in geom.geoms for p in _polygons(g)]
+    return []
+
+
+def _shift(points, dx: float, dy: float) -> list[list[float]]:
+    return [[float(x) - dx, float(y) - dy] for x, y in points]
+
+
+def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[list[dict], str | None]:
+    """Objects for ``window`` (its own coordinates) and why none came out: ``"outside"``/``"cut"``."""
+    from shapely.geometry import box
+
+    win = box(window.x0, window.y0, window.x1, window.y1)
+    geom = object_shape(obj)
+    dx, dy = window.x0, window.y0
+    kind = obj["kind"]
+    if kind == "point":
+        x, y = obj["coords"]
+        if window.x0 <= x < window.x1 and window.y0 <= y < window.y1:
+            return [{**obj, "coords": [x - dx, y - dy]}], None
+        return [], "outside"
+    if not geom.intersects(win):
+        return [], "outside"
+    if geom.within(win):
+        if kind == "box":
+            x1, y1, x2, y2 = obj["coords"]
+            return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
+        if geom.geom_type == "Polygon" and len(geom.exterior.coords) - 1 == len(obj["coords"]):
+            return [_poly_obj(obj, [obj["coords"], *(obj.get("rings") or [None])[1:]], dx, dy)], None
+    inter = geom.intersection(win)
+    if geom.area <= 0 or inter.area / geom.area < min_visible:
+        return [], "cut"
+    if kind == "box":
+        x1, y1, x2, y2 = inter.bounds
+        return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
+    if kind == "obb":
+        quad = list(inter.minimum_rotated_rectangle.exterior.coords)[:4]
+        return [{**obj, "coords": _shift(quad, dx, dy)}], None
+    parts = [p for p in _polygons(inter) if p.area > 0]
+    return [_poly_obj(obj, [list(r.coords)[:-1] for r in (p.exterior, *p.interiors)], dx, dy) for p in parts], None
+
+
+def _poly_obj(obj: dict, rings: list, dx: float, dy: float) -> dict:
+    """A poly object from rings (exterior first); ``rings`` only when there are holes."""
+    rings = [_shift(r, dx, dy) for r in rings]
+    out = {k: v for k, v in obj.items() if k != "rings"}
+    out["coords"] = rings[0]
+    if len(rings) > 1:
+        out["rings"] = rings
+    return out
+
+
+def tile_objects(objects: list[dict], windows: list[Window], min_visible: float = 0.5):
+    """Per window its clipped objects, and counts: ``cut`` (drops from one window), ``lost``
+    (objects kept in no window), ``outside`` (objects that touch no window: outside the image)."""
+    per_window: list[list[dict]] = [[] for _ in windows]
+    cut = lost = outside = 0
+    for obj in objects:
+        kept = touched = False
+        for k, win in enumerate(windows):
+            got, why = clip_object(obj, win, min_visible)
+            per_window[k].extend(got)
+            kept = kept or bool(got)
+            touched = touched or why != "outside"
+            cut += why == "cut"
+        lost += touched and not kept
+        outside += not touched
+    return per_window, {"cut": cut, "lost": lost, "outside": outside}
+
+
+def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
+    """Write the ``window`` of image ``src`` to ``dst``; return georeferencing for the record.
+
+    GeoTIFF / JP2 sources are cropped with rasterio into a GeoTIFF ``dst`` that keeps CRS and the
+    window's affine transform (returned as ``{"crs", "transform"}``); others with PIL (``{}``).
+    """
+    src, dst = Path(src), Path(dst)
+    if src.suffix.lower() in (".tif", ".tiff", ".jp2"):
+        import rasterio
+        from rasterio.windows import Window as RWindow
+
+        with rasterio.open(src) as ds:
+            rw = RWindow(window.x0, window.y0, window.width, window.height)
+            data = ds.read(window=rw)  # (bands, h, w)
+            transform = ds.window_transform(rw)
+            profile = {"driver": "GTiff", "width": window.width, "height": window.height,
+                       "count": ds.count, "dtype": data.dtype, "crs": ds.crs, "transform": transform,
+                       "nodata": ds.nodata}
+            with rasterio.open(dst, "w", **profile) as out:
+                out.write(data)
+            if ds.crs is None:
+                return {}
+            return {"crs": ds.crs.to_string(), "transform": list(transform)[:6]}
+    from PIL import Image
+
+    with Image.open(src) as im:
+        im.crop((window.x0, window.y0, window.x1, window.y1)).save(dst)
+    return {}
