@@ -27,14 +27,15 @@ from eval import common
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
 EMPTY = "<missing>"
-_GEOMETRY = re.compile(r"<(box|obb|point|poly|mask)>")
 _PTB_PUNCT = {"(", ")", "[", "]", "{", "}", "\"", "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--",
               "...", ";"}
 _SPLIT = re.compile(r"\.\.\.|--|\w+(?=n't\b)|n't\b|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
 
 
 def is_text_change(record: dict) -> bool:
-    return record.get("task") == "change" and not _GEOMETRY.search(common.gt_answer(record))
+    from eval.change import is_geometry_change
+
+    return record.get("task") == "change" and not is_geometry_change(record)
 
 
 def python_tokenize(text: str) -> str:

@@ -1,0 +1,80 @@
+"""Change detection (segment what changed): F1, IoU of the change class, precision and recall.
+
+``python -m eval.change --gt GT.jsonl --pred PRED.jsonl [--out scores.json] [--format …]``
+
+Scored records: ``change`` records whose reference answer holds geometry (``<poly>``,
+``<mask>``, boxes…); change records answered in words are ``eval.captioning``'s and are counted
+here under ``n_gt_other_tasks`` as ``change (not kept)``. The change mask of each side is the
+union of its shapes rasterised with ``rsvlm.geometry.objects_to_mask`` at ``meta.width`` x
+``meta.height``; reference masks in image files are not read (convert them with
+``rsvlm.geometry.mask_to_objects`` first). Pixels are pooled over the whole set (as LEVIR-CD
+and ChangeFormer report):
+
+* ``precision`` = TP / (TP + FP), ``recall`` = TP / (TP + FN), ``F1`` their harmonic mean;
+* ``IoU_change`` = TP / (TP + FP + FN); ``IoU_unchanged`` the same for the other class,
+  ``mIoU`` their mean, ``OA`` the pixel accuracy;
+* a ratio with a zero denominator is 0, except that a set with no change in the reference and
+  none predicted scores 1 throughout.
+
+Missing and unparseable predictions are empty masks (they lower recall) and are counted. It
+cannot tell change types apart (all labels are one change class).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from eval import common, regions
+
+HEADLINE = ["F1", "IoU_change", "precision", "recall"]
+_GEOMETRY = re.compile(r"<(box|obb|point|poly|mask)>")
+
+
+def is_geometry_change(record: dict) -> bool:
+    return record.get("task") == "change" and bool(_GEOMETRY.search(common.gt_answer(record)))
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 0.0
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    fmt = getattr(args, "format", "rsvlm")
+    statuses = []
+    tp = fp = fn = tn = 0
+    for it in common.progress(items, "change"):
+        w, h = common.image_size(it.record)
+        parsed = common.pred_objects(it, fmt)
+        statuses.append(parsed.status)
+        try:
+            g = regions.to_mask(common.gt_objects(it.record), w, h)  # (H, W) bool
+            p = regions.to_mask(parsed.objects, w, h)
+        except ValueError as e:
+            raise common.ScoreError(f"record {it.id!r}: {e}") from e
+        tp += int(np.sum(g & p))
+        fp += int(np.sum(~g & p))
+        fn += int(np.sum(g & ~p))
+        tn += int(np.sum(~g & ~p))
+    if tp + fp + fn == 0:
+        prec = rec = f1 = iou_c = 1.0
+    else:
+        prec, rec = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+        f1 = _ratio(2 * prec * rec, prec + rec)
+        iou_c = _ratio(tp, tp + fp + fn)
+    iou_u = _ratio(tn, tn + fp + fn) if tn + fp + fn else 1.0
+    return {
+        "F1": f1, "IoU_change": iou_c, "precision": prec, "recall": rec,
+        "IoU_unchanged": iou_u, "mIoU": (iou_c + iou_u) / 2, "OA": _ratio(tp + tn, tp + tn + fp + fn),
+        **common.counts(items, statuses),
+        "pixels": {"TP": tp, "FP": fp, "FN": fn, "TN": tn},
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return common.run("change", ("change",), score, HEADLINE, argv, keep=is_geometry_change)
+
+
+if __name__ == "__main__":
+    common.main_guard(main)

@@ -1,0 +1,89 @@
+"""Visual grounding (referring expression → boxes): acc@0.5 and mean IoU, in pixel coordinates.
+
+``python -m eval.grounding --gt GT.jsonl --pred PRED.jsonl [--out scores.json] [--format …]``
+
+Both sides are put in pixels before any IoU: the reference through ``rsvlm.geometry.decode``
+with ``meta.width``/``meta.height``, the prediction through the same decoder (or the GeoChat /
+Falcon reader, whose 0–100 and 0–999 scales are turned to pixels per axis). A prediction's
+``objects`` are taken as already in pixels. Boxes pair with boxes by exact box IoU, anything
+involving an obb or polygon by polygon IoU.
+
+Per record, predicted and reference objects are matched one to one maximising the summed IoU
+(Hungarian, ``scipy.optimize.linear_sum_assignment``). Then
+
+* record IoU = sum of matched IoUs / max(#reference, #predicted): extra and missed boxes count
+  as IoU 0; for the usual one box against one box it is that box pair's IoU; both empty → 1;
+* ``acc50``: fraction of records with as many predicted as reference objects and every
+  matched pair at IoU >= 0.5 (one box each: IoU >= 0.5);
+* ``mIoU``: mean record IoU;
+* ``object_recall50`` / ``object_precision50``: matched pairs at IoU >= 0.5 over all reference /
+  all predicted objects.
+
+Missing and unparseable predictions have no objects (IoU 0, wrong). Points and masks are not
+boxes: they are counted as ignored. It cannot score a record by its phrase (labels are not
+compared).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from eval import common, regions
+
+HEADLINE = ["acc50", "mIoU"]
+
+
+def match(gt: list[dict], pred: list[dict]) -> np.ndarray:
+    """IoUs of the one-to-one matching of ``gt`` and ``pred`` maximising their sum. (min(n, m),)"""
+    from scipy.optimize import linear_sum_assignment
+
+    if not gt or not pred:
+        return np.zeros(0)
+    m = regions.iou_matrix(gt, pred)  # (n_gt, n_pred)
+    r, c = linear_sum_assignment(m, maximize=True)
+    return m[r, c]
+
+
+def record_iou(gt: list[dict], pred: list[dict]) -> tuple[float, np.ndarray]:
+    """(record IoU, matched IoUs) as defined in the module docstring."""
+    n = max(len(gt), len(pred))
+    ious = match(gt, pred)
+    return (float(ious.sum() / n) if n else 1.0), ious
+
+
+def score(items: list[common.Item], args=None) -> dict:
+    fmt = getattr(args, "format", "rsvlm")
+    statuses, ignored = [], Counter()
+    rec_ious, right = [], []
+    n_gt = n_pred = hit = 0
+    for it in common.progress(items, "grounding"):
+        gt = common.gt_objects(it.record)
+        if any(o["kind"] not in regions.AREA_KINDS for o in gt):
+            raise common.ScoreError(f"record {it.id!r}: a ground reference may hold only boxes, obbs or polygons")
+        parsed = common.pred_objects(it, fmt)
+        statuses.append(parsed.status)
+        pred = [o for o in parsed.objects if o.get("kind") in regions.AREA_KINDS]
+        ignored.update(str(o.get("kind")) for o in parsed.objects if o.get("kind") not in regions.AREA_KINDS)
+        r, ious = record_iou(gt, pred)
+        rec_ious.append(r)
+        right.append(len(gt) == len(pred) and bool(np.all(ious >= 0.5)))
+        n_gt, n_pred, hit = n_gt + len(gt), n_pred + len(pred), hit + int((ious >= 0.5).sum())
+    return {
+        "acc50": float(np.mean(right)),
+        "mIoU": float(np.mean(rec_ious)),
+        "object_recall50": hit / n_gt if n_gt else None,
+        "object_precision50": hit / n_pred if n_pred else None,
+        "n_correct": int(sum(right)),
+        **common.counts(items, statuses),
+        "n_gt_objects": n_gt, "n_pred_objects": n_pred, "n_pred_objects_ignored": dict(ignored),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    return common.run("grounding", ("ground",), score, HEADLINE, argv)
+
+
+if __name__ == "__main__":
+    common.main_guard(main)

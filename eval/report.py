@@ -1,0 +1,94 @@
+"""Gather score files into one table by task and by modality (markdown and JSON).
+
+``python -m eval.report --scores a.json b.json … [--out report.md]``
+``python -m eval.report --dir scores/ [--out report.md]``
+
+Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has one row per
+(score file, headline metric) and one column per modality found in any file, besides ``all``;
+a second table gives the record counts (records, missing, unparseable). ``--out report.md``
+also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
+into one score (rows stay per file) or re-score anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from eval import common
+
+
+def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
+    """Score dicts of ``paths``; with ``skip_foreign`` JSON files that are no score file are
+    passed over with a printed note (``--dir`` may hold a report.json), else they raise."""
+    out = []
+    for p in paths:
+        try:
+            s = json.loads(Path(p).read_text())
+        except FileNotFoundError:
+            raise common.ScoreError(f"score file not found: {p}") from None
+        except json.JSONDecodeError as e:
+            raise common.ScoreError(f"{p}: not JSON ({e.msg} at line {e.lineno})") from None
+        if not isinstance(s, dict) or "task" not in s or "headline" not in s:
+            if skip_foreign:
+                print(f"note: {p} is not an eval score file; left out")
+                continue
+            raise common.ScoreError(f"{p}: not an eval score file (no 'task'/'headline' keys)")
+        out.append({**s, "_source": Path(p).name})
+    return out
+
+
+def build(scores: list[dict]) -> dict:
+    """{"modalities", "metrics": [row…], "counts": [row…]}: rows are flat dicts."""
+    mods = sorted({m for s in scores for m in s.get("by_modality", {})})
+    metrics, counts = [], []
+    for s in scores:
+        bym = s.get("by_modality", {})
+        for k in s["headline"]:
+            row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k)}
+            row.update({m: bym.get(m, {}).get(k) for m in mods})
+            metrics.append(row)
+        for k in ("n_records", "n_missing", "n_unparseable"):
+            row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
+            row.update({m: bym.get(m, {}).get(k) for m in mods})
+            counts.append(row)
+    return {"modalities": mods, "metrics": metrics, "counts": counts}
+
+
+def to_markdown(rep: dict) -> str:
+    cols = ["all", *rep["modalities"]]
+    m = common.table([[r["task"], r["source"], r["metric"], *(r[c] for c in cols)] for r in rep["metrics"]],
+                     ["task", "scores", "metric", *cols])
+    c = common.table([[r["task"], r["source"], r["count"], *(r[c] for c in cols)] for r in rep["counts"]],
+                     ["task", "scores", "count", *cols])
+    return ("# Evaluation report\n\n## Metrics by task and modality\n\n" + m
+            + "\n\n## Records scored, missing and unparseable\n\n" + c + "\n")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(prog="python -m eval.report", description=__doc__.splitlines()[0])
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
+    src.add_argument("--dir", type=Path, help="a folder of score JSON files")
+    ap.add_argument("--out", type=Path, help="write the markdown here and its .json beside it")
+    args = ap.parse_args(argv)
+    paths = args.scores or sorted(args.dir.glob("*.json"))
+    if not paths:
+        raise common.ScoreError(f"{args.dir}: no .json score files")
+    scores = load_scores(paths, skip_foreign=args.dir is not None)
+    if not scores:
+        raise common.ScoreError(f"{args.dir}: no score files")
+    rep = build(scores)
+    md = to_markdown(rep)
+    print(md)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(md)
+        args.out.with_suffix(".json").write_text(json.dumps(rep, indent=1) + "\n")
+        print(f"report written to {args.out} and {args.out.with_suffix('.json')}")
+    return rep
+
+
+if __name__ == "__main__":
+    common.main_guard(main)
