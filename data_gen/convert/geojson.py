@@ -88,7 +88,7 @@ def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
         raise ValueError(geom["type"])
     objs = []
     for rings in parts:
-        px = [[list(inverse * (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
+        px = [[list(inverse @ (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
         px = [r[:-1] if len(r) > 1 and r[0] == r[-1] else r for r in px]
         obj = {"kind": "poly", "label": label, "coords": px[0]}
         if len(px) > 1:

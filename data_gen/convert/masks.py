@@ -1,7 +1,7 @@
 """Image + label-mask datasets (LoveDA, iSAID, Potsdam, detectree, HRSID …) → ``[seg]`` records.
 
-``--images`` and ``--labels`` are folders (or single files); a label pairs with the image of the
-same stem, after removing ``--label-suffix`` (default: any of ``_mask``, ``_label``, ``_labels``,
+``--images`` and ``--labels`` are folders, or two files that pair as given; a label pairs with
+the image of the same stem, after removing ``--label-suffix`` (default: any of ``_mask``, ``_label``, ``_labels``,
 ``_response``, ``_gt``, ``_instance_color_RGB``). The class map is ``--palette FILE`` (YAML or
 JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``; a ``null`` class is
 ignored) or a ``--preset`` (below). Pixels of ignored values (background, no-data) are not
@@ -157,6 +157,8 @@ def pair_files(images: Path, labels: Path, suffix: str | None) -> list[tuple[Pat
     """(image or None, label) per label file."""
     from data_gen.convert.common import IMAGE_EXTS
 
+    if images.is_file() and labels.is_file():
+        return [(images, labels)]
     label_files = [labels] if labels.is_file() else sorted(
         p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images)
