@@ -18,8 +18,8 @@ from rsvlm.geometry import grid
 from rsvlm.geometry.shapes import dedupe_ring, fill_rings
 
 MASK_FORMS = ("poly", "grid")
-DEFAULT_MASK_FORM = "poly"
-DEFAULT_MASK_BUDGET = 64
+DEFAULT_MASK_FORM = "poly"  # wins on building / ship / change instances; use "grid" for amorphous regions
+DEFAULT_MASK_BUDGET = 32  # location tokens per instance; see the table in docs/geometry.md
 
 
 def _check_mask(mask) -> np.ndarray:
@@ -52,32 +52,24 @@ def mask_polygon(mask: np.ndarray):
 
 
 def _rings(poly) -> list[list[list[float]]]:
-    return [dedupe_ring(poly.exterior.coords)] + [dedupe_ring(h.coords) for h in poly.interiors]
+    """Exterior then holes, largest hole first (so cutting the tail drops the smallest)."""
+    from shapely.geometry import Polygon
+
+    holes = sorted(poly.interiors, key=lambda h: -Polygon(h).area)
+    return [dedupe_ring(poly.exterior.coords)] + [dedupe_ring(h.coords) for h in holes]
 
 
 def _vertices(rings) -> int:
     return sum(len(r) for r in rings)
 
 
-def simplify_to_budget(poly, budget: int) -> list[list[list[float]]]:
-    """Rings (exterior first) of ``poly`` simplified until they hold at most ``budget // 2`` vertices.
-
-    Bisects the Douglas-Peucker tolerance (shapely, topology preserved); if the exterior alone
-    at the largest tolerance still does not fit, its convex hull's simplification is used.
-    """
-    from shapely.geometry import Polygon
-
-    max_v = budget // 2
-    if max_v < 3:
-        raise ValueError(f"poly budget {budget} is below the minimum of 6 location tokens")
+def _fit(poly, max_v: int):
+    """Finest Douglas-Peucker simplification (bisected tolerance) with <= max_v vertices, or None."""
     rings = _rings(poly)
     if _vertices(rings) <= max_v:
         return rings
-    # holes cost vertices for little area: keep the largest ones that fit next to the exterior
-    holes = sorted(poly.interiors, key=lambda h: -Polygon(h).area)
-    lo, hi = 0.0, max(1.0, (poly.area ** 0.5))
-    best = None
-    for _ in range(20):
+    lo, hi, best = 0.0, max(1.0, poly.length), None
+    for _ in range(24):
         tol = (lo + hi) / 2
         s = poly.simplify(tol, preserve_topology=True)
         cand = _rings(s) if s.geom_type == "Polygon" and not s.is_empty else None
@@ -85,12 +77,29 @@ def simplify_to_budget(poly, budget: int) -> list[list[list[float]]]:
             best, hi = cand, tol
         else:
             lo = tol
+    return best
+
+
+def simplify_to_budget(poly, budget: int) -> list[list[list[float]]]:
+    """Rings (exterior first) of ``poly`` simplified to at most ``budget // 2`` vertices in all.
+
+    Bisects the Douglas-Peucker tolerance (shapely, topology preserved) for the finest outline
+    that fits; where the holes alone are too many, the smaller half is dropped until it fits;
+    if the exterior alone cannot fit, its minimum rotated rectangle stands in for it.
+    """
+    from shapely.geometry import Polygon
+
+    max_v = budget // 2
+    if max_v < 4:
+        raise ValueError(f"poly budget {budget} is below the minimum of 8 location tokens")
+    holes = sorted(poly.interiors, key=lambda h: -Polygon(h).area)
+    while True:
+        best = _fit(Polygon(poly.exterior, holes), max_v)
+        if best is not None or not holes:
+            break
+        holes = holes[: len(holes) // 2]
     if best is None:
-        ext = poly.convex_hull.simplify(hi, preserve_topology=True)
-        best = [dedupe_ring(ext.exterior.coords)] if ext.geom_type == "Polygon" else [dedupe_ring(poly.exterior.coords)[:max_v]]
-    while _vertices(best) > max_v and len(best) > 1:  # drop smallest holes
-        best = best[:-1]
-    del holes
+        best = [dedupe_ring(poly.minimum_rotated_rectangle.exterior.coords)]
     return best
 
 
@@ -164,3 +173,47 @@ def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
         raise ValueError(f"mask shapes differ: {a.shape} vs {b.shape}")
     union = np.logical_or(a, b).sum()
     return float(np.logical_and(a, b).sum() / union) if union else 0.0
+
+
+def instance_ious(truth: np.ndarray, pred: np.ndarray) -> list[float]:
+    """IoU of each 4-connected instance of ``truth`` against ``pred`` within the instance's zone
+    (the pixels nearer to it than to any other instance), so one merged or split prediction
+    cannot serve two instances."""
+    from scipy import ndimage
+
+    lab, n = instances(truth)
+    if n == 0:
+        return []
+    _, (iy, ix) = ndimage.distance_transform_edt(lab == 0, return_indices=True)
+    zone = lab[iy, ix]  # (H, W) nearest instance id
+    p = _check_mask(pred)
+    inter = np.bincount(zone[p & (lab > 0)].ravel(), minlength=n + 1)  # label == zone where lab > 0
+    pred_in_zone = np.bincount(zone[p].ravel(), minlength=n + 1)
+    area = np.bincount(lab.ravel(), minlength=n + 1)
+    union = area + pred_in_zone - inter
+    return [float(inter[k] / union[k]) for k in range(1, n + 1)]
+
+
+def round_trip(mask: np.ndarray, form: str, budget: int, per_instance: bool | None = None) -> dict:
+    """Encode a mask as text, decode and rasterise it back; report tokens and IoUs.
+
+    Returns ``{"instances", "loc_tokens", "tokens", "mean_iou", "mask_iou", "problems"}``:
+    ``tokens`` counts every geometry token (tags, ``<row>``/``<run>`` and locations, not the
+    ``<ref>`` phrase); ``mean_iou`` is the mean of ``instance_ious``.
+    """
+    from rsvlm.geometry.codec import decode, encode
+
+    m = _check_mask(mask)
+    h, w = m.shape
+    text = encode(mask_to_objects(m, None, form, budget, per_instance), w, h)
+    d = decode(text, w, h)
+    pred = objects_to_mask(d.objects, w, h)
+    ious = instance_ious(m, pred)
+    return {
+        "instances": len(ious),
+        "loc_tokens": text.count("<loc_"),
+        "tokens": text.count("<") - text.count("<ref>") - text.count("</ref>"),
+        "mean_iou": float(np.mean(ious)) if ious else float("nan"),
+        "mask_iou": mask_iou(m, pred),
+        "problems": d.problems,
+    }
