@@ -6,15 +6,34 @@ geometry codec writes them. An affine GeoTIFF maps them with its transform; a GC
 metres off on terrain; refine with orthorectification, which this module cannot do).
 
 Objects are ``rsvlm.geometry`` dicts: box [x1, y1, x2, y2], obb [[x, y]] * 4, point [x, y],
-poly [[x, y], ...], mask with a bool array under "mask" (``"offset": [x0, y0]`` when the array
-is a crop placed at that pixel, as ``merge_tile_objects`` writes them).
+poly [[x, y], ...] (holes in ``"rings"``), mask with grid coords as decoded or a bool array under
+"mask" (``"offset": [x0, y0]`` when the array is a crop placed at that pixel, as
+``merge_tile_objects`` writes them).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry"]
+__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array"]
+
+
+def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
+    """A mask object → (bool (h, w) array, (x0, y0) pixel of its top-left): its "mask" array placed
+    at "offset" (default 0, 0), or its decoded grid rasterised over the grid's box only."""
+    if obj.get("mask") is not None:
+        ox, oy = obj.get("offset", (0, 0))
+        return np.asarray(obj["mask"], dtype=bool), (int(ox), int(oy))
+    c = obj.get("coords")
+    if not isinstance(c, dict) or "box" not in c:
+        raise ValueError("mask object has neither a 'mask' array nor grid coords {'box', 'size', 'rows'}")
+    from rsvlm.geometry.grid import grid_to_mask
+
+    x0, y0, x1, y1 = c["box"]
+    ox, oy = max(0, int(np.floor(x0))), max(0, int(np.floor(y0)))
+    w, h = max(1, int(np.ceil(x1)) - ox), max(1, int(np.ceil(y1)) - oy)
+    local = dict(c, box=[x0 - ox, y0 - oy, x1 - ox, y1 - oy])  # integer shift keeps pixel centres aligned
+    return grid_to_mask(local, w, h), (ox, oy)
 
 
 def _referencing(img_or_transform):
@@ -82,18 +101,17 @@ def object_geometry(obj: dict):
         x1, y1, x2, y2 = (float(v) for v in c)
         return box(x1, y1, x2, y2)
     if kind in ("obb", "poly"):
-        ring = [(float(x), float(y)) for x, y in c]
-        return Polygon(ring) if len(ring) >= 3 else None
+        rings = [[(float(x), float(y)) for x, y in r] for r in (obj.get("rings") or [c])]
+        return Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3]) if len(rings[0]) >= 3 else None
     if kind == "point":
         return Point(float(c[0]), float(c[1]))
     if kind == "mask":
         from affine import Affine
         from rasterio.features import shapes
 
-        m = np.asarray(obj["mask"], dtype=bool)  # (h, w)
+        m, (x0, y0) = mask_array(obj)  # (h, w)
         if not m.any():
             return None
-        x0, y0 = obj.get("offset", (0, 0))
         polys = [shape(g) for g, v in shapes(m.astype(np.uint8), mask=m, transform=Affine.translation(x0, y0))
                  if v == 1]
         return polys[0] if len(polys) == 1 else MultiPolygon(polys)

@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rsvlm.io.georef import mask_array
+
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
 __all__ = ["iter_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
@@ -56,21 +58,30 @@ def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
         out["coords"] = [c[0] + x0, c[1] + y0, c[2] + x0, c[3] + y0]
     elif kind in ("obb", "poly"):
         out["coords"] = [[x + x0, y + y0] for x, y in c]
+        if obj.get("rings"):
+            out["rings"] = [[[x + x0, y + y0] for x, y in r] for r in obj["rings"]]
     elif kind == "point":
         out["coords"] = [c[0] + x0, c[1] + y0]
     elif kind == "mask":
-        m = np.asarray(obj["mask"], dtype=bool)  # (h, w)
-        ox, oy = obj.get("offset", (0, 0))
-        if "offset" not in obj and m.shape != (window[3], window[2]):
+        m, (ox, oy) = mask_array(obj)  # (h, w) placed at (ox, oy) in the tile
+        if obj.get("mask") is not None and "offset" not in obj and m.shape != (window[3], window[2]):
             raise ValueError(f"mask of shape {m.shape} does not match its tile {window[2]}x{window[3]}")
         rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
         if rows.size == 0:
             return None
         out["mask"] = m[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].copy()
         out["offset"] = [int(ox + x0 + cols[0]), int(oy + y0 + rows[0])]
+        _set_mask_box(out)
     else:
         raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
     return out
+
+
+def _set_mask_box(o: dict) -> None:
+    """Scene masks are crops: "coords" holds their pixel extent {"box": [x0, y0, x1, y1]}."""
+    x0, y0 = o["offset"]
+    h, w = o["mask"].shape
+    o["coords"] = {"box": [x0, y0, x0 + w, y0 + h]}
 
 
 def _mask_bbox(o: dict) -> tuple[int, int, int, int]:
@@ -170,7 +181,10 @@ class TileMerger:
                 if kind == "box":
                     obj["coords"] = [float(v) for v in u.bounds]
                 else:
-                    obj["coords"] = [[float(x), float(y)] for x, y in u.minimum_rotated_rectangle.exterior.coords[:4]]
+                    from rsvlm.geometry import canonical_quad
+
+                    quad = u.minimum_rotated_rectangle.exterior.coords[:4]
+                    obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
             out.append((it["order"], obj))
         return out
 
@@ -209,10 +223,13 @@ class TileMerger:
 
     def _union_polys(self, items: list[dict]) -> list[tuple[int, dict]]:
         import shapely
-        from shapely.geometry import Polygon
 
+        from rsvlm.geometry import canonical_ring
+        from rsvlm.io.georef import object_geometry
+
+        items = [it for it in items if len(it["obj"]["coords"]) >= 3]
         for it in items:
-            it["geom"] = Polygon(it["obj"]["coords"]).buffer(0)  # buffer(0) repairs self-intersections
+            it["geom"] = object_geometry(it["obj"]).buffer(0)  # buffer(0) repairs self-intersections
         out = []
         for g in self._clusters(items, lambda a, b: a["geom"].intersection(b["geom"]).area > 0,
                                 lambda it: it["geom"].bounds):
@@ -221,7 +238,12 @@ class TileMerger:
                 u = shapely.union_all([it["geom"] for it in g])
                 parts = list(u.geoms) if hasattr(u, "geoms") else [u]
                 for k, part in enumerate(sorted(parts, key=lambda p: -p.area)):
-                    o = dict(obj, coords=[[float(x), float(y)] for x, y in part.exterior.coords[:-1]])
+                    ext = canonical_ring([[float(x), float(y)] for x, y in part.exterior.coords[:-1]])
+                    o = {key: v for key, v in obj.items() if key != "rings"}
+                    o["coords"] = ext
+                    if part.interiors:
+                        o["rings"] = [ext] + [canonical_ring([[float(x), float(y)] for x, y in r.coords[:-1]], hole=True)
+                                              for r in part.interiors]
                     out.append((g[0]["order"] + k * 1e-6, o))
                 continue
             out.append((g[0]["order"], obj))
@@ -249,6 +271,7 @@ class TileMerger:
                     ax0, ay0, ax1, ay1 = _mask_bbox(it["obj"])
                     m[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] |= it["obj"]["mask"]
                 obj["mask"], obj["offset"] = m, [int(x0), int(y0)]
+                _set_mask_box(obj)
             out.append((g[0]["order"], obj))
         return out
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.georef import mask_array
+
 __all__ = ["to_display_rgb", "draw_overlay"]
 
 # matplotlib's inferno sampled at 0, 1/8, ..., 1 (linear interpolation in between)
@@ -88,8 +90,7 @@ def _anchor(obj: dict, s: float) -> tuple[float, float]:
         return x * s, y * s
     if kind == "point":
         return c[0] * s + 6, c[1] * s - 6
-    x0, y0 = obj.get("offset", (0, 0))
-    m = np.asarray(obj["mask"], dtype=bool)
+    m, (x0, y0) = mask_array(obj)
     rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
     return ((x0 + (cols[0] if cols.size else 0)) * s, (y0 + (rows[0] if rows.size else 0)) * s)
 
@@ -117,17 +118,21 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     colour = lambda label: colours.setdefault(label, _PALETTE[len(colours) % len(_PALETTE)])  # noqa: E731
 
     fill = Image.new("RGBA", base.size, (0, 0, 0, 0))  # semi-transparent layer: masks, polygon interiors
-    fdraw, a = ImageDraw.Draw(fill), int(round(alpha * 255))
+    a = int(round(alpha * 255))
     for obj in objects:
         col = colour(obj.get("label"))
         if obj["kind"] == "mask":
-            m = np.asarray(obj["mask"], dtype=bool)  # (h, w)
-            x0, y0 = obj.get("offset", (0, 0))
+            m, (x0, y0) = mask_array(obj)  # (h, w)
             size = (max(1, round(m.shape[1] * s)), max(1, round(m.shape[0] * s)))
             mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
             fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * s), round(y0 * s)), mi)
         elif obj["kind"] == "poly" and len(obj["coords"]) >= 3:
-            fdraw.polygon([(x * s, y * s) for x, y in obj["coords"]], fill=col + (a,))
+            rings = obj.get("rings") or [obj["coords"]]
+            mi = Image.new("L", base.size, 0)
+            mdraw = ImageDraw.Draw(mi)
+            for k, ring in enumerate(rings):  # exterior filled, holes cut
+                mdraw.polygon([(x * s, y * s) for x, y in ring], fill=a if k == 0 else 0)
+            fill.paste(Image.new("RGBA", base.size, col + (255,)), (0, 0), mi)
     out = Image.alpha_composite(base, fill)
 
     draw = ImageDraw.Draw(out)
@@ -136,8 +141,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         if kind == "box":
             draw.rectangle([c[0] * s, c[1] * s, c[2] * s, c[3] * s], outline=col, width=lw)
         elif kind in ("obb", "poly"):
-            pts = [(x * s, y * s) for x, y in c]
-            draw.line(pts + pts[:1], fill=col, width=lw, joint="curve")
+            for ring in obj.get("rings") or [c]:
+                pts = [(x * s, y * s) for x, y in ring]
+                draw.line(pts + pts[:1], fill=col, width=lw, joint="curve")
         elif kind == "point":
             r = 2 * lw
             draw.ellipse([c[0] * s - r, c[1] * s - r, c[0] * s + r, c[1] * s + r], fill=col, outline=(0, 0, 0))

@@ -1,0 +1,252 @@
+"""Readers: synthetic files written in tmp_path, and the real fixtures (skipped where absent)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rsvlm.io import ImageReadError, ReadConfig, SceneReader, image_size, read_image, read_window
+
+rasterio = pytest.importorskip("rasterio")
+from rasterio.transform import from_origin  # noqa: E402
+
+
+def write_tif(path, arr, nodata=None, crs="EPSG:32633", transform=None, dtype=None, **kw):
+    arr = arr if arr.ndim == 3 else arr[None]  # (C, H, W)
+    c, h, w = arr.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=dtype or arr.dtype,
+                       crs=crs, transform=transform or from_origin(500000, 4200000, 10, 10), nodata=nodata,
+                       **kw) as ds:
+        ds.write(arr)
+    return path
+
+
+def test_uint16_optical_is_stretched_between_percentiles(tmp_path):
+    rng = np.random.default_rng(0)
+    arr = rng.integers(100, 4000, size=(3, 64, 80)).astype(np.uint16)
+    img = read_image(write_tif(tmp_path / "a.tif", arr), modality="optical")
+    assert img.data.shape == (3, 64, 80) and img.data.dtype == np.float32
+    lo, hi = np.percentile(arr[0], [2, 98])
+    np.testing.assert_allclose(img.data[0], np.clip((arr[0] - lo) / (hi - lo), 0, 1), atol=1e-5)
+    assert img.bands == ["R", "G", "B"] and img.crs == "EPSG:32633"
+    assert img.transform == (10.0, 0.0, 500000.0, 0.0, -10.0, 4200000.0)
+    assert not img.inferred_modality and any("percentiles" in n for n in img.notes)
+
+
+def test_custom_percentiles_change_the_stretch(tmp_path):
+    arr = np.arange(100 * 100, dtype=np.uint16).reshape(1, 100, 100)
+    p = write_tif(tmp_path / "t.tif", arr)
+    a = read_image(p, modality="ir", scaling=ReadConfig(percentiles=(0.0, 100.0)))
+    b = read_image(p, modality="ir", scaling=ReadConfig(percentiles=(10.0, 90.0)))
+    assert a.data.min() == 0 and a.data.max() == 1 and np.isclose(a.data[0, 50, 0], 5000 / 9999, atol=1e-4)
+    assert (b.data == 0).mean() > 0.09 and (b.data == 1).mean() > 0.09  # tails clipped
+
+
+def test_nodata_is_masked_and_excluded_from_stats(tmp_path):
+    arr = np.full((3, 40, 40), 1000, np.uint16)
+    arr[:, :, 20:] = 3000
+    arr[:, :10, :] = 0  # nodata collar
+    img = read_image(write_tif(tmp_path / "n.tif", arr, nodata=0), modality="optical")
+    assert img.valid is not None and not img.valid[:10].any() and img.valid[10:].all()
+    assert (img.data[:, :10] == 0).all()
+    # stats from valid pixels only: 1000 → 0, 3000 → 1 (with the collar, 2 % would be 0)
+    assert np.isclose(img.data[0, 20, 0], 0) and np.isclose(img.data[0, 20, 30], 1)
+
+
+def test_config_nodata_for_files_that_declare_none(tmp_path):
+    arr = np.full((1, 30, 30), 500, np.uint16)
+    arr[0, :, :5] = 0
+    img = read_image(write_tif(tmp_path / "b10.tif", arr), modality="ir", scaling=ReadConfig(nodata=0))
+    assert not img.valid[:, :5].any() and img.valid[:, 5:].all()
+
+
+def test_msi_reflectance_and_band_files(tmp_path):
+    paths = []
+    for k, name in enumerate(["B02", "B03", "B04", "B08"]):
+        arr = np.full((1, 20, 30), 1000 * (k + 1), np.uint16)
+        paths.append(write_tif(tmp_path / f"T33_{name}.tif", arr))
+    img = read_image(paths)
+    assert img.modality == "msi" and img.inferred_modality
+    assert img.bands == ["B02", "B03", "B04", "B08"]
+    np.testing.assert_allclose(img.data[:, 0, 0], [0.1, 0.2, 0.3, 0.4], rtol=1e-6)
+    assert any("4 files" in n for n in img.notes)
+    named = read_image(paths, bands=["blue", "green", "red", "nir"])
+    assert named.bands == ["blue", "green", "red", "nir"]
+
+
+def test_band_files_on_different_grids_fail_naming_both(tmp_path):
+    a = write_tif(tmp_path / "B02.tif", np.ones((1, 20, 30), np.uint16))
+    b = write_tif(tmp_path / "B03.tif", np.ones((1, 20, 31), np.uint16))
+    with pytest.raises(ValueError, match=r"B03\.tif.*width.*B02\.tif"):
+        read_image([a, b])
+    c = write_tif(tmp_path / "B04.tif", np.ones((1, 20, 30), np.uint16),
+                  transform=from_origin(500010, 4200000, 10, 10))
+    with pytest.raises(ValueError, match="share one grid"):
+        read_image([a, c])
+
+
+def test_wrong_band_count_and_modality_errors_name_the_file(tmp_path):
+    p5 = write_tif(tmp_path / "five.tif", np.ones((5, 8, 8), np.uint8))
+    with pytest.raises(ValueError, match=r"five\.tif.*5 band.*optical.*expected 3 bands"):
+        read_image(p5, modality="optical")
+    with pytest.raises(ValueError, match=r"five\.tif.*ir.*expected 1 band"):
+        read_image(p5, modality="ir")
+    with pytest.raises(ValueError, match=r"five\.tif.*unknown modality 'radar'"):
+        read_image(p5, modality="radar")
+    with pytest.raises(ValueError, match=r"five\.tif.*2 band names"):
+        read_image(p5, bands=["a", "b"])
+    pc = write_tif(tmp_path / "slc.tif", (np.ones((1, 8, 8)) + 1j).astype(np.complex64))
+    with pytest.raises(ValueError, match=r"slc\.tif.*complex.*only be read as sar"):
+        read_image(pc, modality="optical")
+
+
+def test_complex_sar_becomes_amplitude_db(tmp_path):
+    rng = np.random.default_rng(1)
+    z = (rng.rayleigh(100, (1, 50, 50)) * np.exp(1j * rng.uniform(0, 6.28, (1, 50, 50)))).astype(np.complex64)
+    img = read_image(write_tif(tmp_path / "slc.tif", z))
+    assert img.modality == "sar" and img.inferred_modality and "complex" in img.notes[0]
+    db = 20 * np.log10(np.abs(z[0]))
+    lo, hi = np.percentile(db, [2, 98])
+    np.testing.assert_allclose(img.data[0], np.clip((db - lo) / (hi - lo), 0, 1), atol=1e-4)
+    fixed = read_image(tmp_path / "slc.tif", scaling=ReadConfig(sar_db_range=[30.0, 50.0]))
+    np.testing.assert_allclose(fixed.data[0], np.clip((db - 30) / 20, 0, 1), atol=1e-4)
+
+
+def test_uint16_sar_zero_dn_is_invalid(tmp_path):
+    arr = np.full((1, 16, 16), 300, np.uint16)
+    arr[0, 0, :] = 0
+    img = read_image(write_tif(tmp_path / "grd.tif", arr), modality="sar")
+    assert not img.valid[0].any() and img.valid[1:].all()
+
+
+def test_declared_alpha_band_is_dropped_and_masks(tmp_path):
+    arr = np.full((4, 8, 8), 90, np.uint8)
+    arr[3] = 255
+    arr[3, :2] = 0
+    img = read_image(write_tif(tmp_path / "rgba.tif", arr, photometric="rgb", alpha="YES"))
+    assert img.modality == "optical" and img.data.shape == (3, 8, 8) and "alpha band dropped" in img.notes
+    assert not img.valid[:2].any() and img.valid[2:].all()
+
+
+@pytest.mark.parametrize("count,dtype,expected", [
+    (1, np.float32, "sar"), (2, np.uint16, "sar"), (3, np.uint8, "optical"), (4, np.uint8, "msi"),
+    (6, np.uint16, "msi"), (1, np.uint16, "ir"),
+])
+def test_modality_inference_is_reported(tmp_path, count, dtype, expected):
+    img = read_image(write_tif(tmp_path / "x.tif", np.ones((count, 8, 8), dtype), photometric="minisblack"))
+    assert img.modality == expected and img.inferred_modality
+    assert any(f"inferred as {expected}" in n for n in img.notes)
+
+
+def test_png_paths_grey_rgba_and_16bit(tmp_path):
+    from PIL import Image
+
+    rgba = np.zeros((10, 12, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 255
+    rgba[:3, :, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    img = read_image(tmp_path / "a.png")
+    assert img.modality == "optical" and img.data.shape == (3, 10, 12)
+    assert not img.valid[:3].any() and np.isclose(img.data[0, 5, 5], 200 / 255)
+    Image.fromarray(np.full((6, 7), 128, np.uint8)).save(tmp_path / "g.png")
+    g = read_image(tmp_path / "g.png", modality="optical")
+    assert g.data.shape == (3, 6, 7) and "replicated" in " ".join(g.notes)
+    Image.fromarray(np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)).save(tmp_path / "t16.png")
+    t = read_image(tmp_path / "t16.png")
+    assert t.modality == "ir" and t.data.min() == 0 and t.data.max() == 1
+    assert image_size(tmp_path / "a.png") == (12, 10)
+
+
+def test_truncated_files_and_missing_file_give_clear_errors(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    Image.fromarray(rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)).save(tmp_path / "full.png")
+    data = (tmp_path / "full.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageReadError, match=r"cut\.png.*truncated"):
+        read_image(tmp_path / "cut.png")
+    write_tif(tmp_path / "full.tif", rng.integers(0, 255, (3, 256, 256), dtype=np.uint8), compress="deflate")
+    tif = (tmp_path / "full.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(tif[: len(tif) // 2])
+    with pytest.raises(ImageReadError, match=r"cut\.tif"):
+        read_image(tmp_path / "cut.tif")
+    (tmp_path / "junk.tif").write_bytes(b"not an image at all")
+    with pytest.raises(ImageReadError, match=r"junk\.tif"):
+        read_image(tmp_path / "junk.tif")
+    with pytest.raises(FileNotFoundError, match=r"nope\.tif"):
+        read_image(tmp_path / "nope.tif")
+
+
+def test_windows_match_the_full_read_and_carry_their_transform(tmp_path):
+    rng = np.random.default_rng(3)
+    arr = rng.integers(0, 5000, (3, 300, 400)).astype(np.uint16)
+    p = write_tif(tmp_path / "w.tif", arr, tiled=True, blockxsize=128, blockysize=128)
+    full = read_image(p, modality="optical")
+    with SceneReader(p, modality="optical") as scene:
+        win = scene.read((100, 50, 128, 64))
+        scaling = scene.scaling
+    np.testing.assert_array_equal(win.data, full.data[:, 50:114, 100:228])
+    assert win.window == (100, 50, 128, 64) and win.scene_size == (400, 300)
+    assert win.transform[2] == 500000 + 100 * 10 and win.transform[5] == 4200000 - 50 * 10
+    again = read_window(p, (100, 50, 128, 64), modality="optical", scaling=scaling)
+    np.testing.assert_array_equal(again.data, win.data)
+    with pytest.raises(ValueError, match=r"w\.tif.*outside the 400x300"):
+        read_window(p, (350, 0, 100, 10))
+    assert image_size(p) == (400, 300)
+
+
+# ------------------------------------------------------------------ real fixtures
+
+
+def test_real_sentinel2_band_files_load_as_one_msi_image(realdata):
+    paths = [realdata / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")]
+    img = read_image(paths)
+    assert img.modality == "msi" and img.bands == ["B02", "B03", "B04", "B08"]
+    assert img.data.shape == (4, 122, 122) and img.crs == "EPSG:32619"
+    with rasterio.open(paths[3]) as ds:
+        np.testing.assert_allclose(img.data[3], ds.read(1) / 10000.0, rtol=1e-6)
+
+
+def test_real_sentinel1_grd_loads_as_sar_with_gcps(realdata):
+    img = read_image(realdata / "sar_s1grd" / "iw-vv.tiff")
+    assert img.modality == "sar" and img.inferred_modality and "GCPs" in img.notes[0]
+    assert img.data.shape == (1, 837, 1280) and img.transform is None and len(img.gcps) == 210
+    assert img.crs == "EPSG:4326" and 0 <= img.data.min() and img.data.max() <= 1
+    assert img.valid is not None and 0.9 < img.valid.mean() < 1  # zero-DN border is invalid
+
+
+def test_real_spacenet6_complex_sar_loads_as_db(realdata):
+    path = realdata / "sar_spacenet6" / "sar_hh.tif"
+    img = read_image(path)
+    assert img.modality == "sar" and img.data.shape == (1, 200, 200)
+    with rasterio.open(path) as ds:
+        db = 20 * np.log10(np.abs(ds.read(1)))
+    lo, hi = np.percentile(db, [2, 98])
+    np.testing.assert_allclose(img.data[0], np.clip((db - lo) / (hi - lo), 0, 1), atol=1e-4)
+
+
+def test_real_landsat8_b10_loads_as_ir(realdata):
+    path = realdata / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
+    img = read_image(path, scaling=ReadConfig(nodata=0))
+    assert img.modality == "ir" and img.inferred_modality and img.data.shape == (1, 259, 255)
+    with rasterio.open(path) as ds:
+        raw = ds.read(1)
+    np.testing.assert_array_equal(img.valid, raw != 0)
+
+
+def test_real_landsat7_nodata_collar_is_masked(realdata):
+    path = realdata / "msi_landsat7" / "RGB.byte.tif"
+    img = read_image(path, modality="msi")
+    with rasterio.open(path) as ds:
+        collar = (ds.read() == 0).all(axis=0)
+    assert collar.mean() > 0.2
+    np.testing.assert_array_equal(img.valid, ~collar)
+    assert (img.data[:, collar] == 0).all() and img.bands == ["R", "G", "B"]
+
+
+def test_real_rgbn_is_four_band_msi(realdata):
+    img = read_image(realdata / "msi_rgbn" / "rgbn_suba.tif")
+    assert img.modality == "msi" and img.data.shape == (4, 212, 276) and img.bands == ["R", "G", "B", "b4"]
+    with pytest.raises(ValueError, match=r"rgbn_suba\.tif.*4 band.*optical"):
+        read_image(realdata / "msi_rgbn" / "rgbn_suba.tif", modality="optical")
