@@ -1,0 +1,159 @@
+"""Checkpoint directories: save, load, merge LoRA.
+
+    ckpt/config.yaml          resolved VLMConfig (llm paths relative to ckpt where they point inside)
+    ckpt/vision.safetensors   stems, encoders, projectors (always the full vision side)
+    ckpt/llm/                 the LLM in Hugging Face layout (base weights, LoRA not merged)
+    ckpt/adapter/             peft LoRA adapter (+ trainable new-token rows) when the LLM has one
+    ckpt/tokenizer/           tokenizer with rsvlm's special tokens
+    ckpt/README.md            model card
+
+``adapter_only=True`` leaves out ``llm/``; the adapter then names the base model by the path in
+``cfg.llm.name_or_path``, which must exist when loading. Loading reads safetensors/JSON only.
+Limits: a 4/8-bit LLM saves adapter-only (its base is re-quantised on load); encoder LoRA is kept
+as LoRA weights inside vision.safetensors and is not merged by ``merge_lora``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from pathlib import Path
+
+import torch
+
+from rsvlm.config import from_dict, load_yaml, save_config
+from rsvlm.model.processor import Processor
+from rsvlm.model.vlm import RSVLM, VLMConfig
+
+_PEFT_KEY = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.")
+
+
+def _is_peft(llm) -> bool:
+    from peft import PeftModel
+
+    return isinstance(llm, PeftModel)
+
+
+def _quantised(cfg: VLMConfig) -> bool:
+    return cfg.llm.load_in_4bit or cfg.llm.load_in_8bit
+
+
+def vision_state_dict(model: RSVLM) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not k.startswith("llm.")}
+
+
+def base_llm_state_dict(llm) -> dict[str, torch.Tensor]:
+    """The LLM's own weights without LoRA / trainable-token adapters (nothing merged)."""
+    if not _is_peft(llm):
+        return llm.state_dict()
+    out = {}
+    for k, v in llm.get_base_model().state_dict().items():
+        if _PEFT_KEY.search(k + "."):
+            continue
+        out[k.replace(".token_adapter.base_layer.", ".").replace(".base_layer.", ".")] = v
+    return out
+
+
+def _model_card(cfg: VLMConfig, adapter_only: bool) -> str:
+    encs = ", ".join(f"{n} ({c.type} {c.arch or f'{c.width}w{c.layers}L p{c.patch_size} {c.image_size}px'})"
+                     for n, c in cfg.encoders.items())
+    mods = ", ".join(f"{m} ({', '.join(s.bands)} → {s.encoder})" for m, s in cfg.stems.items())
+    llm = cfg.llm.name_or_path if adapter_only else "llm/ (in this directory)"
+    return (f"# rsvlm checkpoint\n\n- encoders: {encs}\n- modalities: {mods}\n"
+            f"- projector: {cfg.projector.type}, pool {cfg.projector.pool}\n- LLM: {llm}"
+            f"{' (LoRA adapter only; base loaded from that path)' if adapter_only else ''}\n"
+            f"- trainable: {dataclasses.asdict(cfg.trainable)}\n\n"
+            "Load with `rsvlm.model.load_pretrained(dir)` or `rsvlm chat --model DIR`.\n")
+
+
+def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = False) -> Path:
+    from safetensors.torch import save_file
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = model.cfg
+    peft = _is_peft(model.llm)
+    if adapter_only and not peft:
+        raise ValueError("adapter_only save needs a LoRA LLM (trainable.llm: lora)")
+    if adapter_only and not cfg.llm.name_or_path:
+        raise ValueError("adapter_only save needs llm.name_or_path (a base on disk); this LLM was built "
+                         "from llm.config — save the full checkpoint instead")
+    if not adapter_only and _quantised(cfg):
+        raise ValueError("a 4/8-bit LLM is saved adapter_only (its base is re-quantised on load)")
+    save_file(vision_state_dict(model), str(out / "vision.safetensors"))
+    model.tokenizer.save_pretrained(out / "tokenizer")
+    llm_cfg = dataclasses.replace(cfg.llm, tokenizer="tokenizer", load_in_4bit=False, load_in_8bit=False)
+    if not adapter_only:
+        base = model.llm.get_base_model() if peft else model.llm
+        base.save_pretrained(out / "llm", state_dict=base_llm_state_dict(model.llm))
+        llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
+    if peft:
+        model.llm.save_pretrained(out / "adapter")
+    save_config(dataclasses.replace(cfg, llm=llm_cfg), out / "config.yaml")
+    (out / "README.md").write_text(_model_card(cfg, adapter_only))
+    return out
+
+
+def _resolve(path: str | None, root: Path) -> str | None:
+    if path and not Path(path).is_absolute() and (root / path).exists():
+        return str(root / path)
+    return path
+
+
+def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
+                    dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
+                    overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
+    """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn."""
+    from peft import PeftModel
+    from safetensors.torch import load_file
+
+    from rsvlm.config import apply_overrides
+    from rsvlm.model.llm import build_llm
+    from rsvlm.model.vlm import set_trainable
+
+    root = Path(ckpt_dir)
+    if not (root / "config.yaml").is_file():
+        raise FileNotFoundError(f"{root}: not an rsvlm checkpoint (no config.yaml)")
+    data = apply_overrides(load_yaml(root / "config.yaml"), list(overrides or []), VLMConfig)
+    cfg = from_dict(VLMConfig, data)
+    llm_cfg = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
+                                  tokenizer=_resolve(cfg.llm.tokenizer, root),
+                                  load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
+                                  load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
+    if llm_cfg.name_or_path is None or not Path(llm_cfg.name_or_path).exists():
+        raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint)")
+    cfg = dataclasses.replace(cfg, llm=llm_cfg)
+    llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
+    mode = cfg.trainable.llm
+    if (root / "adapter").is_dir():
+        llm.requires_grad_(False)
+        llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
+    else:
+        from rsvlm.model.llm import apply_llm_trainability
+
+        llm = apply_llm_trainability(llm, llm_cfg, mode, special)
+    if mode == "full" and _is_peft(llm):
+        llm = llm.merge_and_unload()
+        llm.requires_grad_(True)
+    model = RSVLM(cfg, llm, tokenizer, special)
+    set_trainable(model)
+    for part in (model.encoders, model.stems, model.projectors):
+        part.to(device=device, dtype=dtype)
+    state = load_file(str(root / "vision.safetensors"))
+    res = model.load_state_dict(state, strict=False)
+    missing = [k for k in res.missing_keys if not k.startswith("llm.")]
+    if missing:
+        raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
+                         f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}")
+    if res.unexpected_keys:
+        warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}",
+                      stacklevel=2)
+    return model, model.make_processor()
+
+
+def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
+    """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/."""
+    model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])
+    model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
+    return save_pretrained(model, out_dir)

@@ -1,0 +1,178 @@
+"""Import LLaVA-1.5 checkpoints (HF ``LlavaForConditionalGeneration``, or original LLaVA / GeoChat).
+
+The result is an rsvlm checkpoint with one ``hf_clip`` encoder (transformers' ``CLIPVisionModel``,
+kept as is rather than ported into open_clip, so the weights and numerics are LLaVA's own), the
+``mlp2x_gelu`` projector, the Llama LLM, an ``optical`` stem whose band mixing is the identity and
+whose normalisation is CLIP's mean/std (from the source's preprocessor config where it has one),
+LLaVA's image resizing ("pad" to square for the original layout, "crop" as CLIPImageProcessor does
+for HF), and the ``llava_v1`` prompt format.
+
+    convert_llava("llava-1.5-7b-hf/", "ckpt/")                 # HF layout: read by transformers
+    convert_llava("geochat-7B/", "ckpt/", vision_tower="clip-vit-large-patch14-336/")
+
+Limits: LLaVA-1.5 only (no AnyRes / LLaVA-NeXT, no "full" feature selection); the original layout
+needs the CLIP tower locally (``vision_tower`` or a local ``mm_vision_tower`` path) unless its weights
+are inside the checkpoint; LLaVA's own splitting of the prompt around ``<image>`` is not reproduced
+(the text is tokenised whole, as HF's LlavaProcessor does).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+from rsvlm.model.llm import LLMConfig
+from rsvlm.model.projector import ProjectorConfig
+from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
+from rsvlm.model.vision import VisionConfig, read_state_dict
+from rsvlm.model.vlm import TrainableConfig, VLMConfig
+
+
+def _read_weights(src: Path) -> dict[str, torch.Tensor]:
+    files = sorted(src.glob("*.safetensors")) or sorted(src.glob("pytorch_model*.bin"))
+    if not files:
+        raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")
+    sd: dict[str, torch.Tensor] = {}
+    for f in files:
+        sd.update(read_state_dict(f))  # .bin read with weights_only=True
+    return sd
+
+
+def _preprocess(src: Path, default_resize: str) -> StemConfig:
+    mean, std, resize = list(CLIP_MEAN), list(CLIP_STD), default_resize
+    pp = src / "preprocessor_config.json"
+    if pp.is_file():
+        p = json.loads(pp.read_text())
+        mean, std = list(p.get("image_mean", mean)), list(p.get("image_std", std))
+        resize = "crop" if p.get("do_center_crop", True) else "stretch"
+    return StemConfig(modality="optical", bands=["R", "G", "B"], mean=mean, std=std, encoder="default",
+                      resize=resize, interpolation="bicubic")
+
+
+def _vision_cfg(hf_vision: dict, feature_layer: int) -> VisionConfig:
+    hf = {k: v for k, v in hf_vision.items() if not k.startswith("_") and k not in
+          ("architectures", "model_type", "transformers_version", "dtype", "torch_dtype")}
+    return VisionConfig(type="hf_clip", hf_config=hf, width=hf["hidden_size"], patch_size=hf["patch_size"],
+                        image_size=hf["image_size"], feature_layer=feature_layer)
+
+
+def _hf_layout(src: Path, dtype):
+    from transformers import LlavaForConditionalGeneration
+
+    conf = json.loads((src / "config.json").read_text())
+    if conf.get("vision_feature_select_strategy", "default") != "default":
+        raise ValueError(f"{src}: vision_feature_select_strategy {conf['vision_feature_select_strategy']!r} "
+                         "is not supported (only 'default': patch tokens without CLS)")
+    layer = conf.get("vision_feature_layer", -2)
+    if not isinstance(layer, int):
+        raise ValueError(f"{src}: multi-layer vision features {layer} are not supported")
+    if conf.get("projector_hidden_act", "gelu") != "gelu" or not conf.get("multimodal_projector_bias", True):
+        raise ValueError(f"{src}: only LLaVA-1.5's gelu projector with biases is supported")
+    llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
+    vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}
+    proj = llava.model.multi_modal_projector
+    vision.update({"projectors.default.net.0.weight": proj.linear_1.weight, "projectors.default.net.0.bias": proj.linear_1.bias,
+                   "projectors.default.net.2.weight": proj.linear_2.weight, "projectors.default.net.2.bias": proj.linear_2.bias})
+    lm = {f"model.{k}": v for k, v in llava.model.language_model.state_dict().items()}
+    lm["lm_head.weight"] = llava.lm_head.weight
+    text = llava.config.text_config.to_dict()
+    vcfg = _vision_cfg(llava.config.vision_config.to_dict(), layer)
+    return vcfg, text, vision, lm, _preprocess(src, "crop")
+
+
+def _original_layout(src: Path, vision_tower: str | Path | None):
+    conf = json.loads((src / "config.json").read_text())
+    sd = _read_weights(src)
+    if conf.get("mm_vision_select_feature", "patch") != "patch":
+        raise ValueError(f"{src}: mm_vision_select_feature {conf['mm_vision_select_feature']!r} is not supported")
+    ptype = conf.get("mm_projector_type", "linear")
+    if ptype not in ("linear", "mlp2x_gelu"):
+        raise ValueError(f"{src}: mm_projector_type {ptype!r} is not supported (linear, mlp2x_gelu)")
+    vision = {}
+    for k, v in sd.items():
+        if k.startswith("model.mm_projector."):
+            rest = k[len("model.mm_projector."):]
+            vision[f"projectors.default.net.{'0.' + rest if ptype == 'linear' else rest}"] = v
+    tower_prefix = "model.vision_tower.vision_tower."
+    tower = {k[len(tower_prefix):]: v for k, v in sd.items() if k.startswith(tower_prefix)}
+    tower_dir = Path(vision_tower) if vision_tower else Path(conf.get("mm_vision_tower", ""))
+    if tower_dir.is_dir():
+        tconf = json.loads((tower_dir / "config.json").read_text())
+        hf_vision = tconf.get("vision_config", tconf)
+        if not tower:
+            tw = _read_weights(tower_dir)
+            tower = {k: v for k, v in tw.items() if k.startswith("vision_model.")}
+    elif tower:
+        raise ValueError(f"{src}: pass vision_tower= (a local CLIP dir) for the tower's config")
+    else:
+        raise FileNotFoundError(f"{src}: vision tower {conf.get('mm_vision_tower')!r} is not a local directory; "
+                                "pass vision_tower= pointing at a local CLIP (HF layout) dir")
+    hf_vision = dict(hf_vision)
+    pos = tower.get("vision_model.embeddings.position_embedding.weight")
+    if pos is not None:  # GeoChat-style towers carry position tables for a larger input
+        hf_vision["image_size"] = int(math.isqrt(pos.shape[0] - 1)) * hf_vision["patch_size"]
+    vision.update({f"encoders.default.model.{k}": v for k, v in tower.items()})
+    lm = {k: v for k, v in sd.items() if not k.startswith(("model.mm_projector.", "model.vision_tower."))}
+    text = {k: v for k, v in conf.items() if not k.startswith(("mm_", "_")) and k not in
+            ("architectures", "model_type", "image_aspect_ratio", "tune_mm_mlp_adapter", "freeze_mm_mlp_adapter",
+             "use_mm_proj", "image_grid_pinpoints", "transformers_version", "torch_dtype", "dtype")}
+    text["model_type"] = "llama"
+    vcfg = _vision_cfg(hf_vision, conf.get("mm_vision_select_layer", -2))
+    resize = "pad" if conf.get("image_aspect_ratio", "pad") == "pad" else "crop"
+    stem = _preprocess(tower_dir, resize) if tower_dir.is_dir() else _preprocess(src, resize)
+    stem.resize = resize
+    return vcfg, text, vision, lm, stem, ptype
+
+
+def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | Path | None = None,
+                  dtype: torch.dtype | None = None) -> Path:
+    """Write an rsvlm checkpoint equivalent to the LLaVA checkpoint in ``src_dir``."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    from rsvlm.model.checkpoint import save_pretrained
+    from rsvlm.model.factory import create_model
+
+    src, out = Path(src_dir), Path(out_dir)
+    if not (src / "config.json").is_file():
+        raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
+    conf = json.loads((src / "config.json").read_text())
+    ptype = "mlp2x_gelu"
+    if "vision_config" in conf:
+        vcfg, text, vision, lm, stem = _hf_layout(src, dtype)
+    elif "mm_vision_tower" in conf or "mm_hidden_size" in conf:
+        vcfg, text, vision, lm, stem, ptype = _original_layout(src, vision_tower)
+    else:
+        raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
+                         "(mm_vision_tower) — not a LLaVA checkpoint")
+    stage = Path(tempfile.mkdtemp(prefix="llava-base-", dir=out.parent if out.parent.exists() else None))
+    try:
+        text = dict(text)
+        model_type = text.pop("model_type", "llama")
+        llm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **{
+            k: v for k, v in text.items() if k not in ("architectures", "transformers_version")}),
+            dtype=dtype or torch.float32)
+        res = llm.load_state_dict(lm, strict=False)
+        missing = [k for k in res.missing_keys if not (k == "lm_head.weight" and llm.config.tie_word_embeddings)]
+        if missing or res.unexpected_keys:
+            raise ValueError(f"{src}: LLM weights do not fit {model_type}: missing {missing[:5]}, "
+                             f"unexpected {res.unexpected_keys[:5]}")
+        llm.save_pretrained(stage)
+        AutoTokenizer.from_pretrained(src).save_pretrained(stage)
+        cfg = VLMConfig(encoders={"default": vcfg}, stems={"optical": stem},
+                        projector=ProjectorConfig(type=ptype, pool=1),
+                        llm=LLMConfig(name_or_path=str(stage), chat_template="llava_v1"),
+                        trainable=TrainableConfig(encoder="frozen", stem="frozen", projector="full", llm="frozen"))
+        model, _ = create_model(cfg, dtype=dtype)
+        res = model.load_state_dict(vision, strict=False)
+        missing = [k for k in res.missing_keys if not k.startswith(("llm.", "stems."))]
+        if missing or res.unexpected_keys:
+            raise ValueError(f"{src}: vision weights do not fit: missing {missing[:5]}, "
+                             f"unexpected {res.unexpected_keys[:5]}")
+        return save_pretrained(model, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -1,0 +1,24 @@
+"""``create_model(cfg) -> (RSVLM, Processor)``: build every component from one VLMConfig (open_clip style)."""
+
+from __future__ import annotations
+
+import torch
+
+from rsvlm.model.llm import apply_llm_trainability, build_llm
+from rsvlm.model.processor import Processor
+from rsvlm.model.vlm import RSVLM, VLMConfig, set_trainable
+
+
+def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
+                 dtype: torch.dtype | None = None) -> tuple[RSVLM, Processor]:
+    """Random or pretrained (``pretrained`` / ``name_or_path`` paths in cfg) model, trainability applied.
+
+    The vision side is initialised from the global torch RNG (seed it for reproducible weights).
+    """
+    llm, tokenizer, special = build_llm(cfg.llm, device, dtype)
+    llm = apply_llm_trainability(llm, cfg.llm, cfg.trainable.llm, special)
+    model = RSVLM(cfg, llm, tokenizer, special)
+    for part in (model.encoders, model.stems, model.projectors):
+        part.to(device=device, dtype=dtype)
+    set_trainable(model)
+    return model, model.make_processor()

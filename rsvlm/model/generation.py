@@ -1,0 +1,102 @@
+"""Token-by-token decoding over ``inputs_embeds``: greedy or sampled, with or without a KV cache.
+
+The loop is the model-agnostic core behind ``RSVLM.generate`` and ``ChatSession``: it takes the
+prompt as embeddings (images already spliced in), left padding in ``attention_mask``, and an
+optional cache holding ``past_len`` earlier tokens (a chat session's history). Without the cache it
+re-runs the whole sequence each step: slow, kept as the reference the cached path is tested against.
+
+Limits: no beam search; stop strings are matched on decoded text, so the tokens of a stop string
+are generated before the loop sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass
+class GenerationConfig:
+    max_new_tokens: int = 64
+    do_sample: bool = False
+    temperature: float = 1.0
+    top_p: float = 1.0
+    use_cache: bool = True
+    stop_strings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DecodeResult:
+    tokens: list[list[int]]  # generated ids per sequence, up to and including EOS if it came
+    cache: object | None  # the KV cache: prompt + every generated token but the last
+    finished: list[bool]  # True where EOS or a stop string ended the sequence
+
+
+def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Generator | None) -> torch.Tensor:
+    # logits: (B,V) → (B,)
+    if not cfg.do_sample:
+        return logits.argmax(-1)
+    if cfg.temperature <= 0:
+        raise ValueError(f"temperature must be > 0 for sampling, got {cfg.temperature}")
+    probs = torch.softmax(logits.float() / cfg.temperature, dim=-1)  # (B,V)
+    if cfg.top_p < 1.0:
+        sorted_p, idx = probs.sort(dim=-1, descending=True)
+        drop = sorted_p.cumsum(-1) - sorted_p > cfg.top_p  # keep the smallest set reaching top_p
+        sorted_p = sorted_p.masked_fill(drop, 0.0)
+        probs = torch.zeros_like(probs).scatter(-1, idx, sorted_p)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+
+
+def positions(mask: torch.Tensor, past_len: int = 0) -> torch.Tensor:
+    # mask: (B,T) 1 = real token (left padding) → position ids (B,T) counting real tokens only
+    return (mask.long().cumsum(-1) - 1).clamp(min=0) + past_len
+
+
+@torch.no_grad()
+def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: torch.Tensor,
+           attention_mask: torch.Tensor, cfg: GenerationConfig, eos_ids: set[int],
+           cache=None, past_len: int = 0, generator: torch.Generator | None = None,
+           on_step: Callable[[list[list[int]]], bool] | None = None) -> DecodeResult:
+    """Generate after a prompt. ``attention_mask`` (B, past_len+T) covers cache + prompt.
+
+    ``on_step(tokens_so_far)`` is called after each step; returning True marks every
+    sequence finished (stop strings, handled by the caller who can decode text).
+    """
+    from transformers import DynamicCache
+
+    b, t, _ = inputs_embeds.shape
+    mask = attention_mask
+    pos = positions(mask)[:, -t:] if past_len == 0 else positions(mask[:, -t:], past_len)  # (B,T)
+    if cfg.use_cache and cache is None:
+        cache = DynamicCache()
+    tokens: list[list[int]] = [[] for _ in range(b)]
+    finished = torch.zeros(b, dtype=torch.bool, device=inputs_embeds.device)
+    seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
+    seq_pos = pos
+    step_embeds, step_pos = inputs_embeds, pos
+    for _ in range(cfg.max_new_tokens):
+        if cfg.use_cache:
+            out = llm(inputs_embeds=step_embeds, attention_mask=mask, position_ids=step_pos,
+                      past_key_values=cache, use_cache=True)
+            cache = out.past_key_values
+        else:
+            out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False)
+        nxt = sample_next(out.logits[:, -1].float(), cfg, generator)  # (B,)
+        for i in range(b):
+            if not finished[i]:
+                tokens[i].append(int(nxt[i]))
+        finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)
+        if on_step is not None and on_step(tokens):
+            finished[:] = True
+        if bool(finished.all()):
+            break
+        new_embed = embed(nxt[:, None])  # (B,1,D)
+        step_pos = seq_pos[:, -1:] + 1  # (B,1)
+        mask = torch.cat([mask, mask.new_ones(b, 1)], dim=1)
+        seq_embeds = torch.cat([seq_embeds, new_embed], dim=1)
+        seq_pos = torch.cat([seq_pos, step_pos], dim=1)
+        step_embeds = new_embed
+    return DecodeResult(tokens=tokens, cache=cache if cfg.use_cache else None,
+                        finished=[bool(f) for f in finished])

@@ -1,0 +1,150 @@
+"""The language model: any Hugging Face causal LM, by local path or built at random from a config dict.
+
+``build_llm`` loads (or builds) the model and tokenizer, adds rsvlm's special tokens and resizes the
+embeddings; ``apply_llm_trainability`` makes it frozen, fully trainable or LoRA-adapted (peft), with
+the new token rows (``<loc_N>``, tags) trainable under LoRA through peft's ``trainable_token_indices``.
+4-bit (NF4) and 8-bit loading go through bitsandbytes; modules whose sizes its CPU kernels cannot
+take (out_features not a multiple of 32) and ``lm_head`` stay unquantised.
+
+Limits: quantised loading needs a saved model (``name_or_path``), not a config dict; a quantised
+LLM cannot be trained "full". No ``trust_remote_code``: only architectures transformers ships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from rsvlm.tokens import SpecialTokenIds, add_special_tokens
+
+TRAINABILITY = ("frozen", "lora", "full")
+
+
+@dataclass
+class LLMConfig:
+    name_or_path: str | None = None  # local HF model dir (or hub name when online, outside tests)
+    config: dict[str, Any] | None = None  # {"model_type": "llama", ...}: random weights, for tests
+    tokenizer: str | None = None  # tokenizer dir; None → name_or_path, or a byte-level one with `config`
+    chat_template: str | None = None  # key of templates.TEMPLATES; None → the tokenizer's own, else "rsvlm"
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    target_modules: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+    load_in_4bit: bool = False
+    load_in_8bit: bool = False
+    seed: int = 0  # for random init from `config`
+
+
+def byte_tokenizer():
+    """A byte-level BPE tokenizer with no merges (256 byte tokens + <unk> <s> </s> <pad>).
+
+    Needs no files, so tests and config-built models run offline; it is slow at language (one
+    token per byte) and meant for tiny test models only.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    specials = ["<unk>", "<s>", "</s>", "<pad>"]
+    vocab = {t: i for i, t in enumerate(specials + alphabet)}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tok.decoder = decoders.ByteLevel()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>",
+                                   eos_token="</s>", pad_token="<pad>")
+
+
+def _quant_config(cfg: LLMConfig, skip: list[str]):
+    from transformers import BitsAndBytesConfig
+
+    if cfg.load_in_4bit and cfg.load_in_8bit:
+        raise ValueError("llm.load_in_4bit and llm.load_in_8bit are exclusive")
+    if cfg.load_in_4bit:
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                                  bnb_4bit_compute_dtype=torch.float32, llm_int8_skip_modules=skip)
+    return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
+
+
+def _unquantisable(path: str) -> list[str]:
+    """lm_head plus every Linear whose out_features is not a multiple of 32 (built on meta, no weights)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path))
+    skip = ["lm_head"]
+    skip += [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and m.out_features % 32]
+    return skip
+
+
+def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
+              dtype: torch.dtype | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
+    """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    quant = cfg.load_in_4bit or cfg.load_in_8bit
+    if cfg.name_or_path:
+        kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
+        if quant:
+            kwargs["quantization_config"] = _quant_config(cfg, _unquantisable(cfg.name_or_path))
+            kwargs["device_map"] = str(device or "cpu")
+        llm = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, **kwargs)
+    elif cfg.config:
+        if quant:
+            raise ValueError("4/8-bit loading needs llm.name_or_path (a saved model), not llm.config")
+        conf = dict(cfg.config)
+        if "model_type" not in conf:
+            raise ValueError("llm.config needs a model_type (e.g. 'llama', 'qwen2')")
+        hf_conf = AutoConfig.for_model(conf.pop("model_type"), **conf)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed)
+            llm = AutoModelForCausalLM.from_config(hf_conf, dtype=dtype or torch.float32)
+    else:
+        raise ValueError("llm needs name_or_path or config")
+    tok_path = cfg.tokenizer or cfg.name_or_path
+    tokenizer = AutoTokenizer.from_pretrained(tok_path) if tok_path else byte_tokenizer()
+    ids = add_special_tokens(tokenizer)
+    if llm.get_input_embeddings().num_embeddings != len(tokenizer):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed + 1)
+            llm.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    if device is not None and not quant:
+        llm.to(device)
+    return llm, tokenizer, ids
+
+
+def _module_name(model: nn.Module, module: nn.Module | None) -> str | None:
+    for name, m in model.named_modules():
+        if m is module:
+            return name.rsplit(".", 1)[-1]
+    return None
+
+
+def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: SpecialTokenIds) -> nn.Module:
+    """Freeze, unfreeze, or wrap with LoRA (returns the peft model in that case)."""
+    if mode not in TRAINABILITY:
+        raise ValueError(f"llm trainability must be one of {TRAINABILITY}, got {mode!r}")
+    quant = cfg.load_in_4bit or cfg.load_in_8bit
+    if mode == "full":
+        if quant:
+            raise ValueError("a 4/8-bit LLM cannot be trained 'full'; use 'lora' (QLoRA) or 'frozen'")
+        llm.requires_grad_(True)
+        return llm
+    llm.requires_grad_(False)
+    if mode == "frozen":
+        return llm
+    from peft import LoraConfig, get_peft_model
+
+    emb = _module_name(llm, llm.get_input_embeddings())
+    token_targets = {emb: list(ids.added)}
+    tied = getattr(llm.config.get_text_config(), "tie_word_embeddings", False)
+    head = _module_name(llm, llm.get_output_embeddings())
+    if head and not tied:
+        token_targets[head] = list(ids.added)
+    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                      target_modules=list(cfg.target_modules), task_type="CAUSAL_LM",
+                      trainable_token_indices=token_targets)
+    return get_peft_model(llm, lora)

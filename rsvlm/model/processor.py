@@ -1,0 +1,125 @@
+"""Processor: (prompt text with ``<image>`` placeholders, images) → model inputs.
+
+Images arrive as float32 ``(C,H,W)`` arrays already physically scaled by the readers, each with a
+modality and optionally band names (``ImageInput``). Each is checked, resized and normalised by its
+modality's stem config into ``Pixels``; each ``<image>`` token in the text is expanded into as many
+``<image>`` ids as that image yields visual tokens (HF-Llava style), which ``RSVLM`` then overwrites
+with the projected visual embeddings, in order.
+
+Limits: the number of visual tokens per image is fixed per modality (images are resized to the
+encoder's size); the chat format is the tokenizer's own template or one from ``templates``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rsvlm.model.stem import StemConfig, prepare
+from rsvlm.model.templates import get_template, render
+from rsvlm.tokens import IMAGE_TOKEN
+
+
+@dataclass
+class ImageInput:
+    array: np.ndarray  # (C,H,W) float32, physically scaled
+    modality: str = "optical"
+    bands: list[str] | None = None  # names of the array's channels, if known
+    name: str = "image"  # for error messages (e.g. the file path)
+
+
+@dataclass
+class Pixels:
+    tensor: torch.Tensor  # (C,S,S) normalised, S = encoder image size
+    modality: str
+
+
+class Processor:
+    def __init__(self, stems: dict[str, StemConfig], image_sizes: dict[str, int], n_tokens: dict[str, int],
+                 tokenizer, image_token_id: int, template: str | None = None):
+        self.stems, self.image_sizes, self.n_tokens = stems, image_sizes, n_tokens
+        self.tokenizer, self.image_token_id = tokenizer, image_token_id
+        has_own = getattr(tokenizer, "chat_template", None) is not None
+        self.template = None if (template is None and has_own) else get_template(template or "rsvlm")
+
+    # -- images -------------------------------------------------------------------------------
+    def prepare_image(self, image: ImageInput | Pixels | np.ndarray) -> Pixels:
+        if isinstance(image, Pixels):
+            return image
+        if not isinstance(image, ImageInput):
+            image = ImageInput(np.asarray(image, dtype=np.float32))
+        if image.modality not in self.stems:
+            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
+                             f"this model has {sorted(self.stems)}")
+        cfg = self.stems[image.modality]
+        x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name)
+        return Pixels(x, image.modality)
+
+    def n_visual_tokens(self, image: ImageInput | Pixels) -> int:
+        if image.modality not in self.n_tokens:
+            raise ValueError(f"no stem for modality {image.modality!r}; this model has {sorted(self.n_tokens)}")
+        return self.n_tokens[image.modality]
+
+    # -- text ---------------------------------------------------------------------------------
+    def chat_prompt(self, messages: list[dict], add_generation_prompt: bool = True) -> str:
+        """Render ``[{"role", "content"}]`` with the tokenizer's chat template or the registry's."""
+        if self.template is None:
+            return self.tokenizer.apply_chat_template(messages, tokenize=False,
+                                                      add_generation_prompt=add_generation_prompt)
+        return render(messages, self.template, add_generation_prompt=add_generation_prompt)
+
+    @property
+    def stop_strings(self) -> list[str]:
+        return list(self.template["stop"]) if self.template else []
+
+    def expand_image_tokens(self, ids: list[int], images: list) -> list[int]:
+        """Replace the k-th ``<image>`` id by ``n_visual_tokens(images[k])`` copies of it."""
+        n_slots = sum(1 for i in ids if i == self.image_token_id)
+        if n_slots != len(images):
+            raise ValueError(f"prompt has {n_slots} {IMAGE_TOKEN} placeholder(s) but {len(images)} image(s) "
+                             f"were given")
+        out, k = [], 0
+        for i in ids:
+            if i == self.image_token_id:
+                out.extend([i] * self.n_visual_tokens(images[k]))
+                k += 1
+            else:
+                out.append(i)
+        return out
+
+    def encode(self, text: str, images: list | None = None, add_special_tokens: bool = True) -> list[int]:
+        ids = self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
+        return self.expand_image_tokens(ids, list(images or []))
+
+    def __call__(self, text: str | list[str], images=None, padding_side: str = "left",
+                 add_special_tokens: bool = True) -> dict:
+        """→ ``{"input_ids": (B,T), "attention_mask": (B,T), "images": list[list[Pixels]]}``.
+
+        ``images`` is a list of images for one text, or a list of such lists for a batch.
+        Padding is on the left by default (what generation needs); training may ask for "right".
+        """
+        texts = [text] if isinstance(text, str) else list(text)
+        if images is None:
+            images = [[] for _ in texts]
+        elif isinstance(text, str):
+            images = [list(images)]
+        if len(images) != len(texts):
+            raise ValueError(f"{len(texts)} text(s) but {len(images)} image list(s)")
+        prepared = [[self.prepare_image(im) for im in ims] for ims in images]
+        seqs = []
+        for i, (t, ims) in enumerate(zip(texts, prepared)):
+            try:
+                seqs.append(self.encode(t, ims, add_special_tokens))
+            except ValueError as e:
+                raise ValueError(f"sample {i}: {e}") from e
+        width = max(len(s) for s in seqs)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for i, s in enumerate(seqs):
+            sl = slice(width - len(s), width) if padding_side == "left" else slice(0, len(s))
+            ids[i, sl] = torch.tensor(s, dtype=torch.long)
+            mask[i, sl] = 1
+        return {"input_ids": ids, "attention_mask": mask, "images": prepared}

@@ -1,0 +1,198 @@
+"""Vision encoders: an open_clip ViT (named architecture or custom dims) or transformers' CLIP tower.
+
+Both return patch tokens from a chosen layer (LLaVA's penultimate by default), class token dropped:
+``encoder(pixels (B,C,H,W)) -> (B, N, width)``, N = (H/patch)·(W/patch). Position embeddings are
+interpolated on the fly for inputs whose grid differs from the one they were trained at.
+
+Limits: only ViTs (no ResNet / timm towers); OpenAI's TorchScript ``.pt`` archives are not read
+(convert them to a plain state dict first); the encoder registry is a plain dict, ``ENCODERS``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class VisionConfig:
+    type: str = "open_clip"  # key of ENCODERS: "open_clip" | "hf_clip"
+    arch: str | None = None  # open_clip architecture name (e.g. "ViT-L-14-336"); None → dims below
+    width: int = 64
+    layers: int = 2
+    heads: int = 4
+    patch_size: int = 8
+    image_size: int = 32
+    mlp_ratio: float = 4.0
+    quick_gelu: bool = False  # OpenAI CLIP weights were trained with QuickGELU
+    pretrained: str | None = None  # local open_clip state dict (.safetensors, or .pt/.bin read weights_only)
+    feature_layer: int = -2  # hidden state index as in HF hidden_states: 0 = embeddings, -1 = last block
+    pos_embed: str = "learned"  # "learned" | "sincos2d" (fixed, open_clip's sin_cos_2d)
+    patch_skip: bool = False  # add the patch embeddings (gated, gate starts at 0) to the output tokens
+    hf_config: dict[str, Any] | None = None  # CLIPVisionConfig kwargs for type "hf_clip"
+    lora_r: int = 8  # used where the trainability of encoders is "lora"
+    lora_alpha: int = 16
+    lora_target_modules: list[str] = field(default_factory=lambda: ["c_fc", "c_proj"])
+
+
+def interpolate_pos_embed(pos: torch.Tensor, old_grid: tuple[int, int], new_grid: tuple[int, int],
+                          num_prefix: int = 1) -> torch.Tensor:
+    """Bicubic resize of a (num_prefix + gh·gw, D) position table to another grid (prefix kept)."""
+    if tuple(old_grid) == tuple(new_grid):
+        return pos
+    prefix, grid = pos[:num_prefix], pos[num_prefix:]
+    d = grid.shape[-1]
+    grid = grid.reshape(1, old_grid[0], old_grid[1], d).permute(0, 3, 1, 2)  # (1,D,gh,gw)
+    grid = F.interpolate(grid.float(), size=tuple(new_grid), mode="bicubic", align_corners=False, antialias=True)
+    grid = grid.permute(0, 2, 3, 1).reshape(new_grid[0] * new_grid[1], d).to(pos.dtype)
+    return torch.cat([prefix, grid], dim=0)
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors of a local checkpoint: safetensors, or a torch file read with ``weights_only=True``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(path))
+    try:
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # TorchScript archives, pickled objects: refused
+        raise ValueError(f"{path}: not a plain state dict readable with weights_only=True ({e})") from e
+    for key in ("state_dict", "model"):
+        if isinstance(sd, dict) and isinstance(sd.get(key), dict):
+            sd = sd[key]
+    if not isinstance(sd, dict):
+        raise ValueError(f"{path}: expected a state dict, got {type(sd).__name__}")
+    return sd
+
+
+class OpenClipEncoder(nn.Module):
+    """open_clip ``VisionTransformer`` run up to ``feature_layer``; returns patch tokens (no CLS)."""
+
+    def __init__(self, cfg: VisionConfig):
+        super().__init__()
+        from open_clip import get_model_config
+        from open_clip.model import CLIPVisionCfg, _build_vision_tower
+
+        if cfg.arch:
+            model_cfg = get_model_config(cfg.arch)
+            if model_cfg is None:
+                raise ValueError(f"unknown open_clip architecture {cfg.arch!r}")
+            vcfg = dict(model_cfg["vision_cfg"])
+            embed_dim = model_cfg["embed_dim"]
+            quick_gelu = cfg.quick_gelu or model_cfg.get("quick_gelu", False)
+        else:
+            if cfg.width % cfg.heads:
+                raise ValueError(f"vision width {cfg.width} is not divisible by heads {cfg.heads}")
+            vcfg = dict(width=cfg.width, layers=cfg.layers, head_width=cfg.width // cfg.heads,
+                        patch_size=cfg.patch_size, image_size=cfg.image_size, mlp_ratio=cfg.mlp_ratio)
+            embed_dim, quick_gelu = cfg.width, cfg.quick_gelu
+        if isinstance(vcfg.get("layers"), (list, tuple)) or vcfg.get("timm_model_name"):
+            raise ValueError(f"open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
+        vcfg["pos_embed_type"] = "sin_cos_2d" if cfg.pos_embed == "sincos2d" else "learnable"
+        if cfg.pos_embed not in ("learned", "sincos2d"):
+            raise ValueError(f"pos_embed must be 'learned' or 'sincos2d', got {cfg.pos_embed!r}")
+        self.visual = _build_vision_tower(embed_dim, CLIPVisionCfg(**vcfg), quick_gelu=quick_gelu)
+        if cfg.pos_embed == "sincos2d":
+            self.visual.positional_embedding.requires_grad_(False)
+        self.visual.proj = None  # the contrastive head is unused; keeps trainable sets honest
+        self.patch_size = int(vcfg["patch_size"])
+        self.image_size = int(vcfg["image_size"] if isinstance(vcfg["image_size"], int) else vcfg["image_size"][0])
+        self.width = int(vcfg["width"])
+        n_layers = int(vcfg["layers"])
+        self.n_blocks = cfg.feature_layer % (n_layers + 1)  # hidden_states[k] is after k blocks
+        self.gate = nn.Parameter(torch.zeros(())) if cfg.patch_skip else None
+        if cfg.pretrained:
+            self.load_open_clip(cfg.pretrained)
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        g = self.image_size // self.patch_size
+        return g, g
+
+    def load_open_clip(self, path: str | Path) -> dict[str, list[str]]:
+        """Load the ``visual.*`` part of an open_clip state dict; returns missing/unexpected keys."""
+        sd = read_state_dict(path)
+        sd = {k.removeprefix("module."): v for k, v in sd.items()}
+        if any(k.startswith("visual.") for k in sd):
+            sd = {k[len("visual."):]: v for k, v in sd.items() if k.startswith("visual.")}
+        sd.pop("proj", None)
+        pos = sd.get("positional_embedding")
+        if pos is not None and pos.shape != self.visual.positional_embedding.shape:
+            old = int(math.isqrt(pos.shape[0] - 1))
+            sd["positional_embedding"] = interpolate_pos_embed(pos, (old, old), self.grid)
+        res = self.visual.load_state_dict(sd, strict=False)
+        report = {"missing": list(res.missing_keys), "unexpected": list(res.unexpected_keys)}
+        if report["missing"]:
+            raise ValueError(f"{path}: missing vision keys {report['missing'][:8]}")
+        return report
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        # pixels: (B,C,H,W), H and W multiples of patch_size
+        v = self.visual
+        b, _, h, w = pixels.shape
+        if h % self.patch_size or w % self.patch_size:
+            raise ValueError(f"image size {h}x{w} is not a multiple of the patch size {self.patch_size}")
+        patches = v.conv1(pixels.to(v.conv1.weight.dtype))  # (B,D,gh,gw)
+        gh, gw = patches.shape[-2:]
+        patches = patches.flatten(2).transpose(1, 2)  # (B,gh·gw,D)
+        cls = v.class_embedding.to(patches.dtype).expand(b, 1, -1)  # (B,1,D)
+        pos = interpolate_pos_embed(v.positional_embedding, self.grid, (gh, gw))  # (1+gh·gw,D)
+        x = torch.cat([cls, patches], dim=1) + pos.to(patches.dtype)  # (B,1+N,D)
+        x = v.ln_pre(x)
+        for block in v.transformer.resblocks[: self.n_blocks]:
+            x = block(x)
+        tokens = x[:, 1:]  # (B,N,D)
+        if self.gate is not None:
+            tokens = tokens + self.gate * patches
+        return tokens
+
+
+class HFClipEncoder(nn.Module):
+    """transformers' ``CLIPVisionModel`` (LLaVA's tower): hidden_states[feature_layer], CLS dropped."""
+
+    def __init__(self, cfg: VisionConfig):
+        super().__init__()
+        from transformers import CLIPVisionConfig, CLIPVisionModel
+
+        hf = dict(cfg.hf_config or {})
+        hf.setdefault("hidden_size", cfg.width)
+        hf.setdefault("num_hidden_layers", cfg.layers)
+        hf.setdefault("num_attention_heads", cfg.heads)
+        hf.setdefault("intermediate_size", int(cfg.width * cfg.mlp_ratio))
+        hf.setdefault("patch_size", cfg.patch_size)
+        hf.setdefault("image_size", cfg.image_size)
+        self.model = CLIPVisionModel(CLIPVisionConfig(**hf))
+        self.patch_size = int(hf["patch_size"])
+        self.image_size = int(hf["image_size"])
+        self.width = int(hf["hidden_size"])
+        self.feature_layer = cfg.feature_layer
+        if cfg.patch_skip or cfg.pretrained:
+            raise ValueError("hf_clip encoders take weights from a converted checkpoint; "
+                             "patch_skip and pretrained are open_clip-only")
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        # pixels: (B,C,H,W) at image_size (HF interpolates position embeddings only on request)
+        h, w = pixels.shape[-2:]
+        interp = (h, w) != (self.image_size, self.image_size)
+        out = self.model(pixel_values=pixels.to(self.model.dtype), output_hidden_states=True,
+                         interpolate_pos_encoding=interp)
+        return out.hidden_states[self.feature_layer][:, 1:]  # (B,N,D)
+
+
+ENCODERS = {"open_clip": OpenClipEncoder, "hf_clip": HFClipEncoder}
+
+
+def build_encoder(cfg: VisionConfig) -> nn.Module:
+    if cfg.type not in ENCODERS:
+        raise ValueError(f"unknown encoder type {cfg.type!r}; known: {sorted(ENCODERS)}")
+    return ENCODERS[cfg.type](cfg)

@@ -1,0 +1,253 @@
+"""RSVLM: stems → encoders → projectors → visual embeddings spliced into a causal LM.
+
+    model, processor = create_model(cfg)                     # rsvlm.model.factory
+    batch = processor(prompt, [ImageInput(arr, "sar")])
+    out = model(**batch, labels=labels)                      # out.loss, out.logits (B,T,V)
+    gen = model.generate(**batch, max_new_tokens=32)         # gen.text, gen.tokens
+
+Images of one encoder are encoded in one batched call whatever their modality (each modality's
+stem runs first), then each image's tokens get its modality embedding and go through that
+encoder's projector. The k-th run of ``<image>`` ids in the text receives the k-th image's tokens.
+
+Limits: on_token streaming is for batch size 1; no beam search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from rsvlm.model.generation import GenerationConfig, decode
+from rsvlm.model.llm import TRAINABILITY, LLMConfig
+from rsvlm.model.processor import ImageInput, Pixels, Processor
+from rsvlm.model.projector import Projector, ProjectorConfig
+from rsvlm.model.stem import Stem, StemConfig, prepare
+from rsvlm.model.vision import VisionConfig, build_encoder
+
+
+@dataclass
+class TrainableConfig:
+    encoder: str = "frozen"  # frozen | lora | full (all encoders)
+    stem: str = "full"  # frozen | full
+    projector: str = "full"  # frozen | full
+    llm: str = "lora"  # frozen | lora | full
+
+
+@dataclass
+class VLMConfig:
+    encoders: dict[str, VisionConfig] = field(default_factory=lambda: {"default": VisionConfig()})
+    stems: dict[str, StemConfig] = field(default_factory=lambda: {"optical": StemConfig()})
+    projector: ProjectorConfig = field(default_factory=ProjectorConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    trainable: TrainableConfig = field(default_factory=TrainableConfig)
+
+
+@dataclass
+class GenerateOutput:
+    tokens: list[list[int]]  # new ids per sequence (EOS excluded)
+    text: list[str]
+
+
+class RSVLM(nn.Module):
+    def __init__(self, cfg: VLMConfig, llm: nn.Module, tokenizer, special):
+        super().__init__()
+        for name, stem in cfg.stems.items():
+            if stem.modality != name:
+                raise ValueError(f"stems.{name}.modality is {stem.modality!r}; it must equal its key")
+            if stem.encoder not in cfg.encoders:
+                raise ValueError(f"stems.{name}.encoder {stem.encoder!r} is not among encoders {sorted(cfg.encoders)}")
+        self.cfg = cfg
+        self.encoders = nn.ModuleDict({n: build_encoder(c) for n, c in cfg.encoders.items()})
+        self.stems = nn.ModuleDict({m: Stem(c, self.encoders[c.encoder].width) for m, c in cfg.stems.items()})
+        d_llm = llm.get_input_embeddings().weight.shape[1]
+        self.projectors = nn.ModuleDict({n: Projector(cfg.projector, e.width, d_llm) for n, e in self.encoders.items()})
+        self.llm = llm
+        self.tokenizer = tokenizer
+        self.special = special
+
+    # -- vision -------------------------------------------------------------------------------
+    def image_size(self, modality: str) -> int:
+        return self.encoders[self.cfg.stems[modality].encoder].image_size
+
+    def n_visual_tokens(self, modality: str) -> int:
+        enc = self.encoders[self.cfg.stems[modality].encoder]
+        g = enc.image_size // enc.patch_size
+        return self.projectors[self.cfg.stems[modality].encoder].n_tokens((g, g))
+
+    def make_processor(self) -> Processor:
+        mods = list(self.cfg.stems)
+        return Processor(dict(self.cfg.stems), {m: self.image_size(m) for m in mods},
+                         {m: self.n_visual_tokens(m) for m in mods}, self.tokenizer, self.special.image,
+                         self.cfg.llm.chat_template)
+
+    def _pixels(self, image: ImageInput | Pixels) -> Pixels:
+        if isinstance(image, Pixels):
+            return image
+        cfg = self.cfg.stems.get(image.modality)
+        if cfg is None:
+            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; have {sorted(self.cfg.stems)}")
+        return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name),
+                      image.modality)
+
+    def encode_images(self, images: list[ImageInput | Pixels]) -> list[torch.Tensor]:
+        """Flat list of images → list of (N_i, D_llm) visual embeddings, same order."""
+        pix = [self._pixels(im) for im in images]
+        out: list[torch.Tensor | None] = [None] * len(pix)
+        for enc_name, encoder in self.encoders.items():
+            idx = [i for i, p in enumerate(pix) if self.cfg.stems[p.modality].encoder == enc_name]
+            if not idx:
+                continue
+            dev, dt = encoder_device_dtype(encoder)
+            x = torch.stack([self.stems[pix[i].modality](pix[i].tensor[None].to(dev, dt))[0] for i in idx])  # (n,3,S,S)
+            tokens = encoder(x)  # (n,N,Dv)
+            tokens = torch.stack([self.stems[pix[i].modality].embed_tokens(tokens[j]) for j, i in enumerate(idx)])
+            g = x.shape[-1] // encoder.patch_size
+            proj = self.projectors[enc_name](tokens, (x.shape[-2] // encoder.patch_size, g))  # (n,N',Dl)
+            for j, i in enumerate(idx):
+                out[i] = proj[j]
+        return out  # type: ignore[return-value]
+
+    # -- splicing -----------------------------------------------------------------------------
+    def embed_tokens(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.llm.get_input_embeddings()(ids)
+
+    def embed_inputs(self, input_ids: torch.Tensor, images=None) -> torch.Tensor:
+        """(B,T) ids + per-sample image lists → (B,T,D) embeddings with visual tokens spliced in."""
+        embeds = self.embed_tokens(input_ids)  # (B,T,D)
+        slots = input_ids == self.special.image  # (B,T)
+        images = [list(x) for x in (images or [[] for _ in range(input_ids.shape[0])])]
+        if len(images) != input_ids.shape[0]:
+            raise ValueError(f"{input_ids.shape[0]} sequences but {len(images)} image lists")
+        flat = [im for ims in images for im in ims]
+        if not flat:
+            if slots.any():
+                raise ValueError(f"input_ids hold {int(slots.sum())} image token(s) but no images were given")
+            return embeds
+        visual = self.encode_images(flat)
+        k = 0
+        rows = []
+        for b, ims in enumerate(images):
+            vis = visual[k:k + len(ims)]
+            k += len(ims)
+            n_vis = sum(v.shape[0] for v in vis)
+            n_slot = int(slots[b].sum())
+            if n_vis != n_slot:
+                raise ValueError(f"sample {b}: {n_slot} image token position(s) in input_ids but its "
+                                 f"{len(ims)} image(s) give {n_vis} visual token(s)")
+            row = embeds[b]
+            if n_vis:
+                row = row.masked_scatter(slots[b][:, None], torch.cat(vis).to(row.dtype))
+            rows.append(row)
+        return torch.stack(rows)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, images=None,
+                labels: torch.Tensor | None = None, **llm_kwargs):
+        """→ the LLM's output (``.loss`` when labels are given, ``.logits`` (B,T,V))."""
+        embeds = self.embed_inputs(input_ids, images)
+        return self.llm(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels, **llm_kwargs)
+
+    # -- generation ---------------------------------------------------------------------------
+    def eos_ids(self) -> set[int]:
+        ids = getattr(self.llm, "generation_config", None)
+        eos = getattr(ids, "eos_token_id", None) if ids is not None else None
+        out = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        if self.tokenizer.eos_token_id is not None:
+            out.add(self.tokenizer.eos_token_id)
+        return out
+
+    @torch.no_grad()
+    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, images=None,
+                 max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
+                 use_cache: bool = True, stop_strings: list[str] | None = None,
+                 on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
+                 ) -> GenerateOutput:
+        """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1)."""
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        if on_token is not None and input_ids.shape[0] != 1:
+            raise ValueError("on_token streaming needs batch size 1")
+        gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, list(stop_strings or []))
+        embeds = self.embed_inputs(input_ids, images)
+        streamer = TextStreamer(self.tokenizer, self.eos_ids(), gcfg.stop_strings, on_token)
+        res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
+                     generator=generator, on_step=streamer.step)
+        tokens = [streamer.strip(t) for t in res.tokens]
+        return GenerateOutput(tokens, [streamer.text(t) for t in tokens])
+
+    # -- checkpoints (see rsvlm.model.checkpoint) ----------------------------------------------
+    def save_pretrained(self, out_dir, adapter_only: bool = False):
+        from rsvlm.model.checkpoint import save_pretrained
+
+        return save_pretrained(self, out_dir, adapter_only=adapter_only)
+
+    @classmethod
+    def from_pretrained(cls, ckpt_dir, **kwargs) -> RSVLM:
+        from rsvlm.model.checkpoint import load_pretrained
+
+        return load_pretrained(ckpt_dir, **kwargs)[0]
+
+
+def encoder_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
+    p = next(module.parameters())
+    return p.device, p.dtype
+
+
+class TextStreamer:
+    """Decodes growing token lists: streams new text pieces, finds stop strings, strips the end."""
+
+    def __init__(self, tokenizer, eos_ids: set[int], stop_strings: list[str], on_token=None):
+        self.tok, self.eos, self.stops, self.on_token = tokenizer, eos_ids, stop_strings, on_token
+        self.sent = ""
+
+    def text(self, ids: list[int]) -> str:
+        return self.tok.decode(ids, skip_special_tokens=False)
+
+    def step(self, tokens: list[list[int]]) -> bool:
+        if self.on_token is None and not self.stops:
+            return False
+        texts = [self.text([i for i in t if i not in self.eos]) for t in tokens]
+        if self.on_token is not None:
+            visible = texts[0]
+            for s in self.stops:  # hold back text that may be the start of a stop string
+                cut = visible.find(s)
+                visible = visible[:cut] if cut >= 0 else visible
+            if not visible.endswith("\ufffd") and len(visible) > len(self.sent) and visible.startswith(self.sent):
+                self.on_token(visible[len(self.sent):])
+                self.sent = visible
+        return bool(self.stops) and all(any(s in t for s in self.stops) for t in texts)
+
+    def strip(self, ids: list[int]) -> list[int]:
+        """Drop a trailing EOS and the tokens of a stop string (and anything after it)."""
+        ids = [i for i in ids]
+        if ids and ids[-1] in self.eos:
+            ids = ids[:-1]
+        while self.stops and ids and any(s in self.text(ids) for s in self.stops):
+            ids = ids[:-1]
+        return ids
+
+
+def set_trainable(model: RSVLM) -> None:
+    """Apply ``cfg.trainable`` to the vision side (the LLM is handled in ``apply_llm_trainability``)."""
+    t = model.cfg.trainable
+    for part, mode in (("stem", t.stem), ("projector", t.projector)):
+        if mode not in ("frozen", "full"):
+            raise ValueError(f"trainable.{part} must be frozen or full, got {mode!r} (LoRA is for encoder and llm)")
+    if t.encoder not in TRAINABILITY:
+        raise ValueError(f"trainable.encoder must be one of {TRAINABILITY}, got {t.encoder!r}")
+    model.stems.requires_grad_(t.stem == "full")
+    model.projectors.requires_grad_(t.projector == "full")
+    model.encoders.requires_grad_(t.encoder == "full")
+    for name, enc in model.encoders.items():
+        if t.encoder == "lora":
+            from peft import LoraConfig, inject_adapter_in_model
+
+            vc = model.cfg.encoders[name]
+            inject_adapter_in_model(LoraConfig(r=vc.lora_r, lora_alpha=vc.lora_alpha,
+                                               target_modules=list(vc.lora_target_modules)), enc)
+        if getattr(enc, "gate", None) is not None:  # the patch-skip gate is new, not pretrained
+            enc.gate.requires_grad_(t.encoder == "full" or t.stem == "full")
+        if model.cfg.encoders[name].pos_embed == "sincos2d" and hasattr(enc, "visual"):
+            enc.visual.positional_embedding.requires_grad_(False)
