@@ -1,0 +1,73 @@
+"""Overlays: display composites per modality and objects drawn where they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rsvlm.io import RSImage, draw_overlay, to_display_rgb
+
+
+def _img(data, modality, bands, valid=None):
+    return RSImage(data=np.asarray(data, np.float32), modality=modality, bands=bands, path="synthetic", valid=valid)
+
+
+def test_msi_composite_is_true_colour_by_band_name_or_chosen_bands():
+    data = np.zeros((4, 20, 20), np.float32)
+    data[:, :, 10:] = np.array([0.05, 0.1, 0.2, 0.4])[:, None, None]  # B02 < B03 < B04 < B08
+    img = _img(data, "msi", ["B02", "B03", "B04", "B08"])
+    rgb = to_display_rgb(img)  # R=B04, G=B03, B=B02, each stretched: right half bright in all three
+    assert rgb.shape == (20, 20, 3) and (rgb[:, 15] == 255).all() and (rgb[:, 2] == 0).all()
+    data[2, :, :] = 0.2  # red flat → stretches to 0 everywhere
+    assert (to_display_rgb(img)[..., 0] == 0).all()
+    fc = to_display_rgb(img, rgb_bands=["B08", "B04", "B03"])  # false colour: NIR as red
+    assert (fc[:, 15, 0] == 255).all()
+    with pytest.raises(ValueError, match="rgb_bands"):
+        to_display_rgb(img, rgb_bands=["B11", "B04", "B03"])
+
+
+def test_sar_is_grey_ir_uses_inferno_and_nodata_is_black():
+    ramp = np.tile(np.linspace(0, 1, 50, dtype=np.float32), (10, 1))[None]  # (1, 10, 50)
+    sar = to_display_rgb(_img(ramp, "sar", ["VV"]))
+    assert (sar[..., 0] == sar[..., 1]).all() and sar[0, 0, 0] == 0 and sar[0, -1, 0] == 255
+    valid = np.ones((10, 50), bool)
+    valid[:, :5] = False
+    ir = to_display_rgb(_img(ramp, "ir", ["B10"], valid))
+    assert tuple(ir[0, -1]) == (252, 255, 164) and (ir[:, :5] == 0).all()  # inferno's top; nodata black
+    assert ir[0, 30, 0] > ir[0, 30, 2]  # warm colours, not grey
+    grey = to_display_rgb(_img(ramp, "ir", ["B10"]), ir_cmap="grey")
+    assert (grey[..., 0] == grey[..., 2]).all()
+
+
+def test_objects_are_drawn_at_their_pixels(tmp_path):
+    img = _img(np.zeros((3, 300, 400)), "optical", ["R", "G", "B"])
+    mask = np.zeros((300, 400), bool)
+    mask[200:260, 300:380] = True
+    objs = [{"kind": "box", "label": "ship", "coords": [50, 50, 150, 120], "score": 0.87},
+            {"kind": "obb", "label": "car", "coords": [[200, 40], [260, 60], [250, 90], [190, 70]]},
+            {"kind": "poly", "label": "lake", "coords": [[20, 180], [120, 170], [130, 280], [30, 290]]},
+            {"kind": "mask", "label": "field", "mask": mask},
+            {"kind": "point", "label": "well", "coords": [350, 40]}]
+    out = draw_overlay(img, objs, tmp_path / "sub" / "o.png", title="test", min_side=400)
+    png = np.asarray(Image.open(out).convert("RGB"))
+    header = png.shape[0] - 300
+    assert png.shape[1] == 400 and header > 0
+    body = png[header:]
+    assert tuple(body[100, 50]) == (255, 56, 56)  # box outline, left edge, in the first label colour
+    assert tuple(body[85, 100]) == (0, 0, 0)  # box interior untouched
+    field = body[230, 340]  # mask: semi-transparent tint of its colour over black
+    assert 0 < field.max() < 255 and tuple(field) != (0, 0, 0)
+    lake = body[230, 70]
+    assert 0 < lake.max() < 255  # polygon interior filled semi-transparently
+    assert tuple(body[40, 350]) != (0, 0, 0)  # point drawn
+    assert tuple(body[150, 390]) == (0, 0, 0)  # empty background stays black
+
+
+def test_overlay_scales_large_and_small_images(tmp_path):
+    img = _img(np.zeros((3, 100, 200)), "optical", ["R", "G", "B"])
+    objs = [{"kind": "box", "label": "x", "coords": [10, 10, 50, 50]}]
+    small = Image.open(draw_overlay(img, objs, tmp_path / "s.png", min_side=800))
+    assert small.size == (800, 400)
+    big = Image.open(draw_overlay(img, objs, tmp_path / "b.png", max_side=100, min_side=50))
+    assert big.size == (100, 50)
