@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")
     p.add_argument("--config", required=True)
     p.add_argument("overrides", nargs="*", metavar="key=value")
-    p.set_defaults(handler="rsvlm.train:cli_main")
+    p.set_defaults(handler="rsvlm.cli:run_train")
 
     p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions")
     _model_args(p)
@@ -76,14 +76,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True)
-    p.set_defaults(handler="rsvlm.model:merge_lora_cli")
+    p.set_defaults(handler="rsvlm.cli:run_merge_lora")
 
     p = sub.add_parser("convert-llava", help="convert a LLaVA-1.5 / GeoChat checkpoint to rsvlm")
     p.add_argument("--src", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--vision-tower", help="local CLIP vision tower (original LLaVA layout only)")
-    p.set_defaults(handler="rsvlm.model:convert_llava_cli")
+    p.set_defaults(handler="rsvlm.cli:run_convert_llava")
     return ap
+
+
+def run_train(args) -> int:
+    from rsvlm.train import main as train_main
+
+    return int(train_main(["--config", args.config, *args.overrides]) or 0)
+
+
+def run_merge_lora(args) -> int:
+    from rsvlm.model import merge_lora
+
+    print(f"wrote {merge_lora(args.model, args.out)}")
+    return 0
+
+
+def run_convert_llava(args) -> int:
+    from rsvlm.model import convert_llava
+
+    print(f"wrote {convert_llava(args.src, args.out, vision_tower=args.vision_tower)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

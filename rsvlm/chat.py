@@ -1,0 +1,183 @@
+"""``rsvlm chat``: a terminal REPL over one image or a bi-temporal pair, with a KV-cached history.
+
+Commands: ``/image PATH [modality]`` (twice before the first question for a pair; after a
+question it starts a new conversation on the new image), ``/reset``, ``/vis out.png``,
+``/geojson out.geojson``, ``/help``, ``/quit``. Task tags (``[det]`` …) open a question.
+Ctrl-C stops the answer being generated, not the session; Ctrl-D quits.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from rsvlm import inference as inf
+
+HELP = """commands:
+  /image PATH [modality]   load an image (a second /image before asking makes a bi-temporal pair;
+                           band files as a,b,c); modality is optical, msi, sar or ir (else inferred)
+  /reset                   forget the conversation (images stay loaded)
+  /vis out.png             draw the last answer's geometry on the image
+  /geojson out.geojson     write the last answer's geometry in the image's CRS
+  /help                    this text
+  /quit                    leave (Ctrl-D too); Ctrl-C stops an answer
+questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change]"""
+
+
+class ChatREPL:
+    """The REPL's state: loaded images, the cached session, and the last located answer."""
+
+    def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0):
+        from rsvlm.model import ChatSession
+
+        self.out = out
+        self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
+                                   do_sample=temperature > 0, temperature=temperature or 1.0)
+        self.images: list = []  # RSImages of the current conversation
+        self.unsent: list = []  # images loaded but not yet given to the model
+        self.last: dict | None = None
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    # -- commands -----------------------------------------------------------------------------
+    def load_image(self, args: list[str]) -> None:
+        if not args:
+            self.say("usage: /image PATH [modality]")
+            return
+        spec = inf.ImageSpec.parse(args[0], args[1] if len(args) > 1 else None)
+        try:
+            img = inf.read_spec(spec)
+        except (FileNotFoundError, ValueError) as e:
+            self.say(f"error: {e}")
+            return
+        if self.session.messages:  # a question was already asked: new conversation on the new image
+            self.session.reset()
+            self.images, self.unsent, self.last = [], [], None
+            self.say("(new image: conversation reset)")
+        self.unsent.append(img)
+        self.images.append(img)
+        geo = f", {img.crs}" if img.crs else ""
+        self.say(f"loaded {Path(img.path).name}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
+        for note in img.notes:
+            self.say(f"  note: {note}")
+
+    def reset(self) -> None:
+        self.session.reset()
+        self.unsent, self.last = list(self.images), None
+        self.say("(conversation reset)")
+
+    def write_vis(self, args: list[str]) -> None:
+        if not self._have_answer(args, "/vis out.png"):
+            return
+        from rsvlm.io import draw_overlay
+
+        draw_overlay(self.images[-1], self.last["objects"], args[0], title=self.last["question"])
+        self.say(f"wrote {args[0]}")
+
+    def write_geojson(self, args: list[str]) -> None:
+        if not self._have_answer(args, "/geojson out.geojson"):
+            return
+        from rsvlm.io import objects_to_geojson
+
+        try:
+            fc = objects_to_geojson(self.last["objects"], self.images[-1])
+        except ValueError as e:
+            self.say(f"error: {e}")
+            return
+        Path(args[0]).write_text(json.dumps(fc))
+        self.say(f"wrote {args[0]} ({len(fc['features'])} features)")
+
+    def _have_answer(self, args, usage) -> bool:
+        if not args:
+            self.say(f"usage: {usage}")
+            return False
+        if not self.last or not self.last["objects"]:
+            self.say("no geometry in the last answer")
+            return False
+        return True
+
+    # -- questions ----------------------------------------------------------------------------
+    def ask(self, question: str) -> str | None:
+        if not self.images:
+            self.say("load an image first: /image PATH")
+            return None
+        first = not self.session.messages
+        text = inf.user_text(question, self.unsent, first)
+        pieces = []
+
+        def stream(piece: str) -> None:
+            pieces.append(piece)
+            self.out.write(piece)
+            self.out.flush()
+
+        try:
+            answer = self.session.ask(text, images=[inf.model_input(i) for i in self.unsent] if first else None,
+                                      on_token=stream)
+        except KeyboardInterrupt:
+            self.session.rollback()
+            self.say("\n(stopped)")
+            return None
+        self.say()
+        self.unsent = []
+        self.last = {"question": question, **inf.locate(answer, self.images[-1])}
+        table = inf.objects_table(self.last["objects"])
+        if table:
+            self.say(table)
+        for p in self.last["problems"]:
+            self.say(f"  problem: {p}")
+        return answer
+
+    def handle(self, line: str) -> bool:
+        """One input line; False when the session should end."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith("/"):
+            try:
+                cmd, *args = shlex.split(line)
+            except ValueError as e:
+                self.say(f"error: {e}")
+                return True
+            actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
+                       "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
+                       "/help": lambda: self.say(HELP)}
+            if cmd in ("/quit", "/exit"):
+                return False
+            if cmd not in actions:
+                self.say(f"unknown command {cmd}; /help lists them")
+            else:
+                actions[cmd]()
+            return True
+        self.ask(line)
+        return True
+
+
+def main(args) -> int:
+    try:
+        model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"rsvlm chat: {e}", file=sys.stderr)
+        return 2
+    repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
+    for i, path in enumerate(args.image or []):
+        mods = args.modality or []
+        repl.load_image([path] + ([mods[i if len(mods) > 1 else 0]] if mods else []))
+    repl.say("rsvlm chat — /help for commands, /quit to leave")
+    try:
+        import readline  # noqa: F401  (line editing and history where available)
+    except ImportError:
+        pass
+    while True:
+        try:
+            line = input(">>> ")
+        except EOFError:
+            repl.say()
+            return 0
+        except KeyboardInterrupt:
+            repl.say("\n(Ctrl-D or /quit to leave)")
+            continue
+        if not repl.handle(line):
+            return 0

@@ -1,0 +1,135 @@
+"""``rsvlm eval``: answer every record of a test JSONL and write DESIGN.md's predictions file.
+
+The prompt is the record's conversation up to its last assistant turn (earlier answers are the
+reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
+Resumable: ids already in ``--out`` are skipped. Under torchrun / accelerate (``RANK`` and
+``WORLD_SIZE`` set) each process answers every WORLD_SIZE-th record into ``OUT.rankR``; the
+last process to finish merges the parts into ``OUT`` in record order.
+
+An image that cannot be read becomes an empty answer with an ``"error"`` field: it counts as
+wrong in scoring, and is reported, never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from rsvlm import inference as inf
+from rsvlm.data.conversation import PromptConfig, record_messages
+from rsvlm.data.records import image_paths, load_records
+
+
+def _done_ids(path: Path) -> set[str]:
+    if not path.is_file():
+        return set()
+    ids = set()
+    for line in path.read_text().splitlines():
+        try:
+            ids.add(json.loads(line)["id"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue  # a line cut by a kill: answered again
+    return ids
+
+
+def prompt_of(record: dict) -> list[dict]:
+    """Messages up to (not including) the last assistant turn."""
+    msgs = record_messages(record, PromptConfig())
+    last = max(i for i, m in enumerate(msgs) if m["role"] == "assistant")
+    return msgs[:last]
+
+
+def read_record_images(record: dict, root: Path) -> list:
+    from rsvlm.io import read_image
+
+    out = []
+    for im, files in zip(record["images"], image_paths(record, root)):
+        out.append(read_image(files if len(files) > 1 else files[0], modality=im["modality"], bands=im.get("bands")))
+    return out
+
+
+def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int) -> list[dict]:
+    rows, ok, texts, images = [], [], [], []
+    for r in records:
+        row = {"id": r["id"], "task": r["task"], "answer": ""}
+        try:
+            imgs = read_record_images(r, root)
+        except (FileNotFoundError, ValueError) as e:
+            row["error"] = str(e)
+        else:
+            ok.append(len(rows))
+            texts.append(processor.chat_prompt(prompt_of(r), add_generation_prompt=True))
+            images.append([inf.model_input(i) for i in imgs])
+        rows.append(row)
+    if ok:
+        out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens)
+        for k, text in zip(ok, out.text):
+            rows[k]["answer"] = text.strip()
+    return rows
+
+
+def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
+        limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True) -> Path:
+    """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1)."""
+    from tqdm.auto import tqdm
+
+    records, report = load_records(data, strict=False)
+    if report.n_skipped:
+        print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
+    records = records[:limit] if limit else records
+    mine = records[rank::world]
+    part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
+    done = _done_ids(part)
+    todo = [r for r in mine if r["id"] not in done]
+    n_err = 0
+    part.parent.mkdir(parents=True, exist_ok=True)
+    with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
+                                   desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
+                                   disable=not progress) as bar:
+        for i in range(0, len(todo), batch_size):
+            for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens):
+                n_err += "error" in row
+                f.write(json.dumps(row) + "\n")
+                f.flush()
+            bar.update(len(todo[i : i + batch_size]))
+    if n_err:
+        print(f"rsvlm eval: {n_err} record(s) with unreadable images answered empty (see 'error')", file=sys.stderr)
+    if world > 1:
+        part.with_name(part.name + ".done").touch()
+        _merge_if_last(records, out, world)
+    return out
+
+
+def _merge_if_last(records: list[dict], out: Path, world: int) -> None:
+    parts = [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
+    if not all(p.with_name(p.name + ".done").exists() for p in parts):
+        return  # another rank is still answering; it merges when it finishes
+    rows = {}
+    for p in parts:
+        for line in p.read_text().splitlines():
+            row = json.loads(line)
+            rows[row["id"]] = row
+    with out.open("w") as f:
+        for r in records:
+            if r["id"] in rows:
+                f.write(json.dumps(rows[r["id"]]) + "\n")
+
+
+def main(args) -> int:
+    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    device = args.device
+    if device is None and world > 1:
+        import torch
+
+        device = f"cuda:{os.environ.get('LOCAL_RANK', rank)}" if torch.cuda.is_available() else "cpu"
+    try:
+        model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"rsvlm eval: {e}", file=sys.stderr)
+        return 2
+    out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
+              args.limit, rank, world)
+    print(f"wrote {out}")
+    return 0

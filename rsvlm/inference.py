@@ -1,0 +1,146 @@
+"""What chat, predict and eval share: finding and loading a model, reading the images a user
+names, writing the standard question of a task, and turning an answer into located objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rsvlm.data.conversation import annotate_images
+
+# Standard questions of `rsvlm predict --task T` when no --prompt is given.
+DEFAULT_PROMPTS = {
+    "cls": "[cls] What type of scene is this?",
+    "vqa": "[vqa] What is in this image?",
+    "cap": "[cap] Describe the image.",
+    "count": "[count] How many objects are there?",
+    "det": "[det] Detect every object.",
+    "ground": "[ground] Where is the largest object?",
+    "regcap": "[regcap] What is in the centre of the image?",
+    "seg": "[seg] Segment every building.",
+    "change": "[change] What changed between the two images?",
+}
+
+
+def bundled_model_dir() -> Path:
+    """The default model shipped inside the package (``rsvlm/assets/default_model``)."""
+    return Path(__file__).resolve().parent / "assets" / "default_model"
+
+
+def resolve_model_dir(model: str | None) -> Path:
+    path = Path(model) if model else bundled_model_dir()
+    if not (path / "config.yaml").is_file():
+        if model is None:
+            raise FileNotFoundError(
+                f"no bundled default model in this installation ({path}); pass --model DIR "
+                "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
+        raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (no config.yaml)")
+    return path
+
+
+def load_model(model: str | None, device: str | None = None, load_4bit: bool = False, load_8bit: bool = False):
+    """(model, processor) in eval mode; device defaults to CUDA when there is one."""
+    import torch
+
+    from rsvlm.model import load_pretrained
+
+    path = resolve_model_dir(model)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    m, processor = load_pretrained(path, device=device, load_in_4bit=load_4bit, load_in_8bit=load_8bit)
+    return m.eval(), processor
+
+
+@dataclass
+class ImageSpec:
+    """One image as the user named it: file(s), modality, bands (all optional but the files)."""
+
+    files: list[str]
+    modality: str | None = None
+    bands: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, text: str, modality: str | None = None, bands: str | None = None) -> ImageSpec:
+        files = [p for p in text.split(",") if p]
+        return cls(files, modality, bands.split(",") if bands else None)
+
+
+def image_specs(images: list[str], modalities: list[str] | None, bands: list[str] | None) -> list[ImageSpec]:
+    """Pair each ``--image`` with its ``--modality`` / ``--bands`` (one given for all is shared)."""
+    def nth(values, i):
+        if not values:
+            return None
+        if len(values) not in (1, len(images)):
+            raise ValueError(f"{len(values)} values for {len(images)} --image arguments")
+        return values[i] if len(values) > 1 else values[0]
+
+    return [ImageSpec.parse(p, nth(modalities, i), nth(bands, i)) for i, p in enumerate(images)]
+
+
+def read_spec(spec: ImageSpec, window=None):
+    from rsvlm.io import read_image
+
+    files = spec.files if len(spec.files) > 1 else spec.files[0]
+    return read_image(files, modality=spec.modality, bands=spec.bands, window=window)
+
+
+def model_input(img):
+    """RSImage → the processor's ImageInput."""
+    from rsvlm.model import ImageInput
+
+    return ImageInput(img.data, img.modality, list(img.bands), name=img.path)
+
+
+def user_text(question: str, images: list, first_turn: bool) -> str:
+    """The user's turn: image placeholders (annotated with each sensor) on the turn that brings
+    the images, then the question."""
+    if not images or not first_turn:
+        return question
+    text = "<image>\n" * len(images) + question
+    return annotate_images(text, [im.modality for im in images])
+
+
+def locate(answer: str, img) -> dict:
+    """Decode an answer's geometry on ``img``; add map coordinates where it is georeferenced."""
+    from rsvlm import geometry
+
+    parsed = geometry.decode(answer, width=img.width, height=img.height)
+    objects = [dict(o) for o in parsed.objects]
+    if img.georeferenced:
+        from rsvlm.io import pixel_to_map
+
+        for o in objects:
+            if o["kind"] in ("box", "obb", "poly", "point"):
+                pts = _points(o)
+                try:
+                    o["map_coords"] = pixel_to_map(img, pts).tolist()
+                except ValueError as e:
+                    parsed.problems.append(f"map coordinates unavailable: {e}")
+                    break
+    return {"answer": answer, "text": parsed.text, "objects": objects, "problems": list(parsed.problems)}
+
+
+def _points(o: dict) -> list[list[float]]:
+    c = o["coords"]
+    if o["kind"] == "box":
+        return [[c[0], c[1]], [c[2], c[3]]]
+    if o["kind"] == "point":
+        return [list(c)]
+    return [list(p) for p in c]
+
+
+def objects_table(objects: list[dict]) -> str:
+    """A plain-text table: label, kind, pixel coordinates, map coordinates when present."""
+    if not objects:
+        return ""
+    rows = [("#", "label", "kind", "pixel", "map")]
+    for i, o in enumerate(objects, 1):
+        pix = _fmt(_points(o)) if o["kind"] != "mask" else f"mask {o.get('area', '')}".strip()
+        rows.append((str(i), str(o.get("label") or "-"), o["kind"], pix, _fmt(o["map_coords"]) if "map_coords" in o else ""))
+    widths = [min(60, max(len(r[k]) for r in rows)) for k in range(5)]
+    return "\n".join("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _fmt(points) -> str:
+    return " ".join(f"({x:.1f},{y:.1f})" if abs(x) < 1e5 else f"({x:.2f},{y:.2f})" for x, y in points)

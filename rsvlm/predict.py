@@ -1,0 +1,146 @@
+"""``rsvlm predict``: one question about an image (or a pair, or a whole tiled scene) → JSON,
+GeoJSON and an overlay PNG.
+
+Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps only geometry
+(the text answers of single tiles are not merged into one sentence).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rsvlm import inference as inf
+
+MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
+
+
+def ask(model, processor, images: list, question: str, max_new_tokens: int) -> str:
+    """One single-turn answer (greedy) for a list of RSImages."""
+    texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True)}])
+    batch = processor(texts, [inf.model_input(im) for im in images])
+    return model.generate(**batch, max_new_tokens=max_new_tokens).text[0].strip()
+
+
+def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list):
+    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles."""
+    from rsvlm import geometry
+
+    def predict(tiles):
+        prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True)}])
+        batch = processor([prompt] * len(tiles), [[inf.model_input(t)] for t in tiles])
+        texts = model.generate(**batch, max_new_tokens=max_new_tokens).text
+        out = []
+        for tile, text in zip(tiles, texts):
+            parsed = geometry.decode(text, width=tile.width, height=tile.height)
+            answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
+                            "problems": parsed.problems})
+            out.append(parsed.objects)
+        return out
+
+    return predict
+
+
+def main(args) -> int:
+    specs = inf.image_specs(args.image, args.modality, args.bands)
+    if args.tile and len(specs) != 1:
+        print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
+        return 2
+    try:
+        # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
+        images = [inf.read_spec(s, window=(0, 0, 1, 1) if args.tile else None) for s in specs]
+    except (FileNotFoundError, ValueError) as e:
+        print(f"rsvlm predict: {e}", file=sys.stderr)
+        return 2
+    for im in images:
+        for note in im.notes:
+            print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+    question = args.prompt or inf.DEFAULT_PROMPTS[args.task]
+    if not question.lstrip().startswith("["):
+        question = f"[{args.task}] {question}"
+    try:
+        model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"rsvlm predict: {e}", file=sys.stderr)
+        return 2
+
+    if args.tile:
+        from rsvlm.io import run_tiled
+
+        tiles: list = []
+        spec = specs[0]
+        objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
+                            tile_predictor(model, processor, question, args.max_new_tokens, tiles),
+                            tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
+                            modality=images[0].modality, bands=spec.bands)
+        result = inf.locate("", images[0])
+        result.update(objects=objects, tiles=tiles, answer=None,
+                      problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
+        if images[0].georeferenced:
+            result = _with_map_coords(result, images[0])
+        print(f"{len(objects)} object(s) from {len(tiles)} tiles")
+    else:
+        answer = ask(model, processor, images, question, args.max_new_tokens)
+        result = inf.locate(answer, images[-1])
+        print(answer)
+    table = inf.objects_table(result["objects"])
+    if table:
+        print(table)
+    for p in result["problems"]:
+        print(f"problem: {p}", file=sys.stderr)
+    result.update(task=args.task, prompt=question,
+                  images=[{"path": im.path, "modality": im.modality, "bands": im.bands,
+                           "width": (im.scene_size or (im.width, im.height))[0],
+                           "height": (im.scene_size or (im.width, im.height))[1], "crs": im.crs} for im in images])
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(_jsonable(result), indent=1))
+        print(f"wrote {args.out}")
+    if args.geojson:
+        from rsvlm.io import objects_to_geojson
+
+        try:
+            fc = objects_to_geojson(result["objects"], images[-1])
+        except ValueError as e:
+            print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
+            return 2
+        Path(args.geojson).write_text(json.dumps(fc))
+        print(f"wrote {args.geojson} ({len(fc['features'])} features)")
+    if args.vis:
+        from rsvlm.io import draw_overlay
+
+        base = images[-1]
+        if args.tile:
+            w, h = base.scene_size
+            if max(w, h) > MAX_VIS_SIDE:
+                print(f"rsvlm predict: --vis skipped: scene {w}x{h} is larger than {MAX_VIS_SIDE} px "
+                      "(write --geojson and view it in a GIS instead)", file=sys.stderr)
+                return 0
+            base = inf.read_spec(specs[0])
+        draw_overlay(base, result["objects"], args.vis, title=question)
+        print(f"wrote {args.vis}")
+    return 0
+
+
+def _with_map_coords(result: dict, img) -> dict:
+    from rsvlm.io import pixel_to_map
+
+    for o in result["objects"]:
+        if o["kind"] in ("box", "obb", "poly", "point"):
+            o["map_coords"] = pixel_to_map(img, inf._points(o)).tolist()
+    return result
+
+
+def _jsonable(x):
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items() if not isinstance(v, np.ndarray) or k != "mask"}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return x
