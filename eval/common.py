@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 FORMATS = ("rsvlm", "geochat", "falcon")
-MISSING, UNPARSEABLE, OK = "missing", "unparseable", "ok"
+MISSING, UNPARSEABLE, PARTIAL, OK = "missing", "unparseable", "partial", "ok"
 
 
 class ScoreError(ValueError):
@@ -182,8 +182,9 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
 
     An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
     form ``rsvlm eval`` writes); otherwise ``answer`` is decoded in ``fmt``. An answer with
-    problems but some objects keeps those objects; one with problems and no objects, or that is
-    not a string, is unparseable. An answer that cleanly says nothing spatial is an empty list.
+    problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
+    or only polygons of under 3 vertices): then, like an answer that is not a string, it is
+    ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``).
     """
     if item.pred is None:
         return Parsed([], MISSING)
@@ -206,9 +207,11 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         from eval import foreign
 
         objects, problems = foreign.decode(answer, w, h, fmt)
-    if problems and not objects:
+    usable = [o for o in objects if o.get("kind") not in ("poly", "obb") or len(o.get("coords") or []) >= 3]
+    if problems and not usable:
         return Parsed([], UNPARSEABLE, problems)
-    return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], OK, problems)
+    return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], PARTIAL if problems else OK,
+                  problems)
 
 
 def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:
@@ -323,9 +326,11 @@ def progress(items: list[Item], desc: str):
 
 
 def counts(items: list[Item], statuses: list[str]) -> dict:
-    """The counts every score carries."""
+    """The counts every score carries (``n_partially_parsed``: answers scored on what could be
+    read of them, their problems notwithstanding)."""
     c = Counter(statuses)
-    return {"n_records": len(items), "n_missing": c[MISSING], "n_unparseable": c[UNPARSEABLE]}
+    return {"n_records": len(items), "n_missing": c[MISSING], "n_unparseable": c[UNPARSEABLE],
+            "n_partially_parsed": c[PARTIAL]}
 
 
 def main_guard(fn: Callable[[], Any]) -> None:

@@ -91,12 +91,11 @@ def score(items: list[common.Item], args=None) -> dict:
     statuses, ignored = [], Counter()
     hbb = {"gts": [], "dets": [], "sizes": []}
     obb = {"gts": [], "dets": []}
-    n_problems = n_gt_objects = n_pred_objects = 0
+    n_gt_objects = n_pred_objects = 0
     for it in common.progress(items, "detection"):
         gt = [{**o, "label": common.norm_label(o.get("label"))} for o in common.gt_objects(it.record)]
         parsed = common.pred_objects(it, fmt)
         statuses.append(parsed.status)
-        n_problems += bool(parsed.problems) and parsed.status == common.OK
         preds = []
         for o in common.single_label_fill(parsed.objects, gt):
             if o.get("kind") in regions.AREA_KINDS:
@@ -127,7 +126,7 @@ def score(items: list[common.Item], args=None) -> dict:
                     "per_class_obb": d["per_class"], "n_obb_det_unknown_class": d["n_det_unknown_class"]})
     return {**out, **common.counts(items, statuses), "n_records_hbb": len(hbb["gts"]),
             "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_pred_objects": n_pred_objects,
-            "n_pred_objects_ignored": dict(ignored), "n_answers_with_problems": int(n_problems)}
+            "n_pred_objects_ignored": dict(ignored)}
 
 
 def details(scores: dict) -> str:
