@@ -144,3 +144,10 @@ def test_default_form_meets_fidelity_goal_on_real_masks(realdata):
         assert r["instances"] >= 5, name
         assert r["loc_tokens"] / r["instances"] <= g.DEFAULT_MASK_BUDGET, name
         assert r["mean_iou"] >= 0.90, (name, r)
+
+
+def test_coarse_grid_never_loses_a_thin_instance():
+    m = np.eye(60, dtype=bool)  # a diagonal line: every coarse cell is under half full
+    (obj,) = g.mask_to_objects(m, None, "grid", 8)
+    d = g.decode(g.encode([obj], 60, 60), 60, 60)
+    assert g.objects_to_mask(d.objects, 60, 60).any()

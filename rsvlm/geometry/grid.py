@@ -91,7 +91,8 @@ def loc_count(cells: np.ndarray) -> int:
 
 
 def _downsample(mask: np.ndarray, bins: list[int], cols: int, rows: int) -> np.ndarray:
-    """(H, W) bool -> (rows, cols) bool, a cell on when at least half its pixels are."""
+    """(H, W) bool -> (rows, cols) bool, a cell on when at least half its pixels are (or, if
+    none is, the single fullest cell)."""
     h, w = mask.shape
     x0, y0, x1, y1 = _extent(bins, w, h)
     ci, ri = _cells(w, x0, x1, cols), _cells(h, y0, y1, rows)
@@ -100,7 +101,10 @@ def _downsample(mask: np.ndarray, bins: list[int], cols: int, rows: int) -> np.n
     cid = (ri[rs][:, None] * cols + ci[cs][None, :]).ravel()
     tot = np.bincount(cid, minlength=rows * cols)
     on = np.bincount(cid, weights=sub.ravel().astype(np.float64), minlength=rows * cols)
-    return ((on * 2 >= tot) & (tot > 0)).reshape(rows, cols)
+    cells = (on * 2 >= tot) & (tot > 0)
+    if not cells.any():  # never let a coarse grid lose the whole instance: keep its fullest cell
+        cells[np.argmax(on / np.maximum(tot, 1))] = True
+    return cells.reshape(rows, cols)
 
 
 def grid_from_mask(mask: np.ndarray, budget: int) -> dict:
