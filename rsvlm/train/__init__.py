@@ -1,0 +1,38 @@
+"""Training: stage recipes (configs/train/*.yaml), plain torch or DeepSpeed ZeRO, exact resume.
+
+    rsvlm train --config configs/train/sft_tiny.yaml max_steps=10
+    torchrun --nproc_per_node 2 -m rsvlm.train --config … dist.deepspeed=configs/deepspeed/zero2.json
+
+Nothing heavy is imported until ``main`` runs.
+"""
+
+from __future__ import annotations
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``--config FILE [key=value …]`` → train; returns the exit code (2 on a bad config, 1 on failure)."""
+    import argparse
+    import sys
+
+    from rsvlm.config import ConfigError, load_config
+
+    parser = argparse.ArgumentParser(prog="rsvlm train", description="Train an rsvlm model from a YAML recipe.")
+    parser.add_argument("--config", required=True, help="configs/train/NAME.yaml")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    from rsvlm.train.config import TrainConfig
+
+    try:
+        cfg = load_config(TrainConfig, args.config, args.overrides)
+    except ConfigError as e:
+        print(f"rsvlm train: {e}", file=sys.stderr)
+        return 2
+    from rsvlm.train.loop import TooManyBadSamples, train
+
+    try:
+        train(cfg)
+    except (TooManyBadSamples, ValueError, FileNotFoundError) as e:
+        print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,143 @@
+"""Resumable training state: atomic step folders, keep-last-K, RNG streams, data position.
+
+    out_dir/checkpoints/step_000040/
+        trainer_state_rank{r}.json  step, epoch, micro-batch in epoch, counters of rank r
+        rng_rank{r}.json            python and numpy RNG of rank r
+        rng_rank{r}.safetensors     torch CPU (and CUDA) RNG of rank r
+        train_config.yaml           the resolved config
+        trainable.safetensors, optimizer.pt, scheduler.json      (plain torch engine)
+        deepspeed/                  DeepSpeed's own sharded files (DeepSpeed engine)
+
+Every rank writes into ``step_N.tmp`` and rank 0 renames it to ``step_N`` after a barrier, so a
+folder named ``step_N`` is always complete; a killed run leaves at most a ``.tmp`` folder, which
+``latest_checkpoint`` ignores and the next save replaces. ``optimizer.pt`` is read back with
+``torch.load(weights_only=True)``.
+
+Limits: multi-node runs need a shared file system for ``out_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+STEP_RE = re.compile(r"^step_(\d+)$")
+
+
+def step_dir(root: Path, step: int) -> Path:
+    return Path(root) / f"step_{step:06d}"
+
+
+def latest_checkpoint(root: Path) -> Path | None:
+    """The complete step folder with the highest step, or None."""
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    steps = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := STEP_RE.match(p.name)) and p.is_dir())
+    return steps[-1][1] if steps else None
+
+
+def tmp_dir(final: Path) -> Path:
+    return final.with_name(final.name + ".tmp")
+
+
+def prepare_tmp(final: Path) -> Path:
+    """(rank 0) An empty ``.tmp`` folder for ``final``, removing a leftover from a killed run."""
+    tmp = tmp_dir(final)
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def commit(final: Path, keep: int) -> None:
+    """(rank 0) Rename ``final.tmp`` → ``final`` and delete all but the last ``keep`` step folders."""
+    tmp = tmp_dir(final)
+    if final.exists():  # the same step saved again (e.g. a resumed run re-reaching it)
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    steps = sorted((int(m.group(1)), p) for p in final.parent.iterdir() if (m := STEP_RE.match(p.name)))
+    for _, p in steps[: max(0, len(steps) - max(1, keep))]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+# -- RNG streams ---------------------------------------------------------------------------------
+def save_rng(folder: Path, rank: int) -> None:
+    from safetensors.torch import save_file
+
+    np_state = np.random.get_state()
+    py_state = random.getstate()
+    state = {"python": [py_state[0], list(py_state[1]), py_state[2]],
+             "numpy": [np_state[0], np_state[1].tolist(), *[x if not isinstance(x, np.generic) else x.item()
+                                                            for x in np_state[2:]]]}
+    (folder / f"rng_rank{rank}.json").write_text(json.dumps(state))
+    tensors = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        tensors["cuda"] = torch.cuda.get_rng_state()
+    save_file(tensors, str(folder / f"rng_rank{rank}.safetensors"))
+
+
+def load_rng(folder: Path, rank: int) -> None:
+    from safetensors.torch import load_file
+
+    path = folder / f"rng_rank{rank}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: no RNG state for rank {rank} (was it saved with another world size?)")
+    state = json.loads(path.read_text())
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    npv = state["numpy"]
+    np.random.set_state((npv[0], np.asarray(npv[1], dtype=np.uint32), *npv[2:]))
+    tensors = load_file(str(folder / f"rng_rank{rank}.safetensors"))
+    torch.set_rng_state(tensors["torch"])
+    if "cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["cuda"])
+
+
+# -- plain torch engine state ------------------------------------------------------------------
+def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {n: p.detach().to("cpu").contiguous().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def save_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
+    """Trainable parameters (safetensors), optimizer (tensors only) and scheduler state."""
+    from safetensors.torch import save_file
+
+    save_file(trainable_state(model), str(folder / "trainable.safetensors"))
+    torch.save(optimizer.state_dict(), folder / "optimizer.pt")
+    (folder / "scheduler.json").write_text(json.dumps(scheduler.state_dict()))
+
+
+def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
+    from safetensors.torch import load_file
+
+    state = load_file(str(folder / "trainable.safetensors"))
+    want = {n for n, p in model.named_parameters() if p.requires_grad}
+    if set(state) != want:
+        missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]
+        raise ValueError(f"{folder}: trainable parameters differ from this model (missing {missing}, extra {extra})")
+    params = dict(model.named_parameters())
+    with torch.no_grad():
+        for n, t in state.items():
+            params[n].copy_(t)
+    optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
+    scheduler.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
+
+
+def save_trainer_state(folder: Path, state: dict, rank: int = 0) -> None:
+    """Each rank's counters (step and data position agree across ranks; sample counts do not)."""
+    (folder / f"trainer_state_rank{rank}.json").write_text(json.dumps(state, indent=1))
+
+
+def load_trainer_state(folder: Path, rank: int = 0) -> dict:
+    path = Path(folder) / f"trainer_state_rank{rank}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: not a training checkpoint for rank {rank} (no {path.name})")
+    return json.loads(path.read_text())

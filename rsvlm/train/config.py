@@ -1,0 +1,123 @@
+"""Training configs: one small dataclass per concern, nested in ``TrainConfig``.
+
+    cfg = load_config(TrainConfig, "configs/train/sft_tiny.yaml", ["optim.lr=1e-4", "max_steps=10"])
+
+The model section is the model's own ``VLMConfig`` (trainability per component lives there);
+nothing here repeats it. DeepSpeed's JSON takes its batch, clipping and optimizer numbers from
+these fields (``rsvlm.train.deepspeed_config.fill_auto``), so each number is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rsvlm.data.conversation import PromptConfig
+from rsvlm.model.vlm import VLMConfig
+
+BATCHING = ("length_grouped", "naive")
+OBJECTIVES = ("lm", "clip")
+
+
+@dataclass
+class DataConfig:
+    train: str = ""  # JSONL of instruction records (DESIGN.md)
+    root: str | None = None  # image paths are relative to this; None → the JSONL's folder
+    max_length: int = 512  # tokens per sample, visual tokens included; longer samples are cut
+    batching: str = "length_grouped"  # "length_grouped" (sort inside mega-batches) | "naive" (random order)
+    group_factor: int = 16  # a mega-batch holds group_factor global batches
+    num_workers: int = 0  # DataLoader workers (images load there, lazily)
+    task_temperature: float = 1.0  # sampling p(task) ∝ n_task^(1/T) × task_weights; 1 = as in the data
+    modality_temperature: float = 1.0
+    task_weights: dict[str, float] = field(default_factory=dict)
+    modality_weights: dict[str, float] = field(default_factory=dict)
+    max_bad_fraction: float = 0.01  # the run fails when more of the samples seen are unreadable
+    prompt: PromptConfig = field(default_factory=PromptConfig)
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 2e-4
+    weight_decay: float = 0.0
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    eps: float = 1e-8
+    warmup_steps: int = 0
+    schedule: str = "cosine"  # "cosine" | "constant" (both after linear warm-up)
+    min_lr_ratio: float = 0.0
+    max_grad_norm: float = 1.0  # 0 disables clipping
+
+
+@dataclass
+class CheckpointConfig:
+    every: int = 0  # save resumable state every N optimizer steps (0: only at the end)
+    keep: int = 2  # keep the last K step folders
+    resume: str | None = None  # "auto" (latest in out_dir) | a step folder | None
+
+
+@dataclass
+class LogConfig:
+    every: int = 1  # steps between log lines
+    tensorboard: bool = False  # needs the tensorboard package
+    progress: bool = True  # tqdm bar on rank 0
+
+
+@dataclass
+class DistConfig:
+    deepspeed: str | None = None  # path to a DeepSpeed JSON (configs/deepspeed/zero2.json …); None: plain torch
+    backend: str = "auto"  # torch.distributed backend; "auto": nccl with CUDA, else gloo
+
+
+@dataclass
+class ClipConfig:
+    """Contrastive encoder pretraining (objective "clip"): a small text tower beside the encoder."""
+
+    embed_dim: int = 64
+    text_width: int = 64
+    text_layers: int = 2
+    text_heads: int = 4
+    context_length: int = 64
+    dense_weight: float = 0.0  # hook for a per-patch semantic objective; must stay 0 (not implemented)
+
+
+@dataclass
+class TrainConfig:
+    out_dir: str = "runs/train"
+    objective: str = "lm"  # "lm": next-token loss on assistant tokens | "clip": contrastive encoder pretraining
+    model: VLMConfig = field(default_factory=VLMConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    ckpt: CheckpointConfig = field(default_factory=CheckpointConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    dist: DistConfig = field(default_factory=DistConfig)
+    clip: ClipConfig = field(default_factory=ClipConfig)
+    batch_size: int = 4  # per process, per micro-step
+    grad_accum: int = 1
+    max_steps: int = 100  # optimizer steps
+    seed: int = 0
+    device: str = "auto"  # "auto" | "cpu" | "cuda"
+    precision: str = "fp32"  # "fp32" | "bf16" (autocast; DeepSpeed's bf16 mode) | "fp16" (DeepSpeed only)
+    slow_step_s: float = 0.0  # sleep after each step (tests kill runs mid-way with it)
+
+
+def check_config(cfg: TrainConfig) -> None:
+    """Reject values the loop cannot honour, naming the key."""
+    if cfg.objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}")
+    if cfg.data.batching not in BATCHING:
+        raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}")
+    if not cfg.data.train:
+        raise ValueError("data.train: no training file given")
+    for key in ("batch_size", "grad_accum", "max_steps"):
+        if getattr(cfg, key) < 1:
+            raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")
+    if cfg.data.task_temperature <= 0 or cfg.data.modality_temperature <= 0:
+        raise ValueError("data.task_temperature and data.modality_temperature must be > 0")
+    if not 0 <= cfg.data.max_bad_fraction <= 1:
+        raise ValueError(f"data.max_bad_fraction must be in [0, 1], got {cfg.data.max_bad_fraction}")
+    if cfg.optim.schedule not in ("cosine", "constant"):
+        raise ValueError(f"optim.schedule must be cosine or constant, got {cfg.optim.schedule!r}")
+    if cfg.precision not in ("fp32", "bf16", "fp16"):
+        raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
+    if cfg.precision == "fp16" and not cfg.dist.deepspeed:
+        raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
+    if cfg.clip.dense_weight:
+        raise ValueError("clip.dense_weight: the dense per-patch objective is not implemented yet")

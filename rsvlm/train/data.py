@@ -1,0 +1,204 @@
+"""Training data: records → ``datasets`` index → lazy samples → length-grouped padded batches.
+
+The index (one row per record: JSON text, id, task, modality, estimated length) is built once
+with ``datasets``; images are read and tokenised per sample inside DataLoader workers. A sample
+that cannot be read (missing or corrupt image, wrong bands, a conversation that does not fit) comes
+back as ``{"bad": True, "id", "error"}`` and the collate function keeps it aside, so the loop can
+log and count it without stopping.
+
+Batch plans are deterministic functions of (seed, epoch, rank): resuming at micro-batch k of an
+epoch replays exactly the batches a run that was never stopped would have seen.
+
+Limits: no sequence packing (length grouping only); the index lives in memory; lengths are
+estimated from the text before the chat template is applied (good enough to group, not exact).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, expand_image_tokens, record_messages
+from rsvlm.data.records import ReadReport, image_paths, read_records
+
+TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
+
+
+def build_index(path: str | Path, tokenizer, n_visual_tokens: dict[str, int], report: ReadReport):
+    """A ``datasets.Dataset`` of the file's valid records; malformed lines are counted in ``report``."""
+    from datasets import Dataset
+
+    rows: dict[str, list] = {"record": [], "id": [], "task": [], "modality": [], "text": [], "n_visual": []}
+    for rec in read_records(path, strict=False, report=report):
+        mods = [im["modality"] for im in rec["images"]]
+        rows["record"].append(json.dumps(rec))
+        rows["id"].append(rec["id"])
+        rows["task"].append(rec["task"] or "chat")
+        rows["modality"].append("+".join(sorted(set(mods))) or "text")
+        rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
+        rows["n_visual"].append(sum(n_visual_tokens.get(m, 0) for m in mods)
+                                + TEMPLATE_OVERHEAD * len(rec["conversations"]))
+    if not rows["id"]:
+        raise ValueError(f"{path}: no usable record ({report.summary()})")
+    ds = Dataset.from_dict(rows)
+
+    def lengths(batch):
+        ids = tokenizer(batch["text"], add_special_tokens=False)["input_ids"]
+        return {"length": [len(i) + n for i, n in zip(ids, batch["n_visual"])]}
+
+    return ds.map(lengths, batched=True, remove_columns=["text", "n_visual"], desc="measuring samples")
+
+
+def load_images(record: dict, root: Path) -> list:
+    """The record's images as ``ImageInput`` (float32 (C,H,W) from ``rsvlm.io.read``)."""
+    from rsvlm.io.read import read_image
+    from rsvlm.model.processor import ImageInput
+
+    out = []
+    for files, im in zip(image_paths(record, root), record["images"]):
+        img = read_image(files if len(files) > 1 else files[0], modality=im.get("modality"), bands=im.get("bands"))
+        out.append(ImageInput(img.data, img.modality, img.bands, name=img.path))
+    return out
+
+
+def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
+    """Ids and labels (−100 outside assistant turns) rendered with the processor's chat format.
+
+    Assistant spans are found by rendering growing prefixes; a format whose prefix does not
+    tokenise to a prefix of the whole raises. Over ``max_length`` the end is cut (never an image).
+    """
+    def ids_of(text: str) -> list[int]:
+        return processor.tokenizer(text, add_special_tokens=True)["input_ids"]
+
+    full = ids_of(processor.chat_prompt(messages, add_generation_prompt=False))
+    labels = [IGNORE_INDEX] * len(full)
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":
+            continue
+        start = len(ids_of(processor.chat_prompt(messages[:i], add_generation_prompt=True)))
+        upto = ids_of(processor.chat_prompt(messages[: i + 1], add_generation_prompt=False))
+        if full[: len(upto)] != upto or len(upto) < start:
+            raise ValueError("chat format renders a prefix that is not a token prefix of the whole conversation")
+        labels[start : len(upto)] = full[start : len(upto)]
+    n_tokens = [processor.n_visual_tokens(p) for p in pixels]
+    ids, labels = expand_image_tokens(full, labels, processor.image_token_id, n_tokens)
+    if len(ids) > max_length:
+        if processor.image_token_id in ids[max_length:]:
+            raise ValueError(f"{len(ids)} tokens cannot be cut to data.max_length={max_length} without cutting an image")
+        ids, labels = ids[:max_length], labels[:max_length]
+    if all(t == IGNORE_INDEX for t in labels):
+        raise ValueError(f"no assistant token left within data.max_length={max_length}")
+    return {"input_ids": ids, "labels": labels}
+
+
+class SFTDataset(torch.utils.data.Dataset):
+    """Index row → ``{"input_ids", "labels", "images": [Pixels], "task", "modality", "id"}`` or a bad-sample marker."""
+
+    def __init__(self, index, root: str | Path, processor, prompt: PromptConfig, max_length: int):
+        self.index, self.root, self.processor = index, Path(root), processor
+        self.prompt, self.max_length = prompt, max_length
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i: int) -> dict:
+        row = self.index[int(i)]
+        rec = json.loads(row["record"])
+        try:
+            pixels = [self.processor.prepare_image(im) for im in load_images(rec, self.root)]
+            enc = encode_sample(self.processor, record_messages(rec, self.prompt), pixels, self.max_length)
+        except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
+            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
+        return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"]}
+
+
+def collate(samples: list[dict], pad_id: int) -> dict:
+    """Right-pad to the longest sample → ``input_ids``/``attention_mask``/``labels`` (B,T) + side info.
+
+    Bad samples are dropped here and listed under ``"bad"`` as (id, error).
+    """
+    good = [s for s in samples if not s.get("bad")]
+    width = max((len(s["input_ids"]) for s in good), default=0)
+    ids = torch.full((len(good), width), pad_id, dtype=torch.long)  # (B,T)
+    mask = torch.zeros((len(good), width), dtype=torch.long)  # (B,T)
+    labels = torch.full((len(good), width), IGNORE_INDEX, dtype=torch.long)  # (B,T)
+    for b, s in enumerate(good):
+        n = len(s["input_ids"])
+        ids[b, :n] = torch.tensor(s["input_ids"])
+        labels[b, :n] = torch.tensor(s["labels"])
+        mask[b, :n] = 1
+    return {
+        "input_ids": ids, "attention_mask": mask, "labels": labels,
+        "images": [s["images"] for s in good],
+        "tasks": [s["task"] for s in good], "modalities": [s["modality"] for s in good],
+        "ids": [s["id"] for s in good],
+        "bad": [(s["id"], s["error"]) for s in samples if s.get("bad")],
+        "n_samples": len(samples),
+    }
+
+
+def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: float = 1.0,
+                    modality_temperature: float = 1.0, task_weights: dict | None = None,
+                    modality_weights: dict | None = None) -> np.ndarray | None:
+    """Per-sample sampling probabilities, or None when the data's own mixture is kept.
+
+    For each grouping (task, then modality) a group g of n_g samples gets probability
+    ∝ n_g^(1/T) × weight_g, shared evenly by its samples; the two factors multiply. T > 1
+    flattens the mixture towards uniform over groups; weights up- or down-sample named groups.
+    """
+    task_weights, modality_weights = dict(task_weights or {}), dict(modality_weights or {})
+    if task_temperature == 1 and modality_temperature == 1 and not task_weights and not modality_weights:
+        return None
+    w = np.ones(len(tasks))
+    for name, keys, temp, explicit in (("task", tasks, task_temperature, task_weights),
+                                       ("modality", modalities, modality_temperature, modality_weights)):
+        counts = Counter(keys)
+        unknown = sorted(set(explicit) - set(counts))
+        if unknown:
+            raise ValueError(f"data.{name}_weights names {unknown}, not in the data (have {sorted(counts)})")
+        p = {g: n ** (1.0 / temp) * float(explicit.get(g, 1.0)) for g, n in counts.items()}
+        z = sum(p.values())
+        w *= np.array([p[k] / z / counts[k] for k in keys])
+    return w / w.sum()
+
+
+def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: int, seed: int, epoch: int,
+                  grouped: bool = True, group_factor: int = 16, weights: np.ndarray | None = None) -> list[list[int]]:
+    """This rank's micro-batches (lists of indices) for one epoch; the same call gives the same plan.
+
+    The epoch's order is a permutation (or, with ``weights``, a draw with replacement of the same
+    size). ``grouped``: each mega-batch of ``group_factor`` global batches is sorted by length and
+    cut into global batches, whose order is shuffled with the longest first (out-of-memory shows at
+    step 1); a global batch is dealt to ranks round-robin, so every rank's batch is alike in length.
+    The tail that does not fill a global batch is dropped.
+    """
+    rng = np.random.default_rng([seed, epoch])
+    n = len(lengths)
+    order = rng.choice(n, size=n, replace=True, p=weights) if weights is not None else rng.permutation(n)
+    gbs = batch_size * world_size
+    order = order[: n // gbs * gbs]
+    lengths_arr = np.asarray(lengths)
+    if grouped:
+        glob = []
+        mega = gbs * max(1, group_factor)
+        for s in range(0, len(order), mega):
+            chunk = order[s : s + mega]
+            chunk = chunk[np.argsort(-lengths_arr[chunk], kind="stable")]
+            glob += [chunk[i : i + gbs] for i in range(0, len(chunk), gbs)]
+        perm = rng.permutation(len(glob))
+        glob = [glob[i] for i in perm]
+        if glob:
+            longest = int(np.argmax([lengths_arr[g].max() for g in glob]))
+            glob.insert(0, glob.pop(longest))
+    else:
+        glob = [order[i : i + gbs] for i in range(0, len(order), gbs)]
+    return [[int(i) for i in g[rank::world_size]] for g in glob]
+
+
+def non_pad_fraction(attention_mask: torch.Tensor) -> float:
+    """Share of real tokens in a padded (B,T) batch (1.0 = no padding)."""
+    return float(attention_mask.sum()) / max(1, attention_mask.numel())

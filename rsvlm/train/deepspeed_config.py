@@ -1,0 +1,112 @@
+"""DeepSpeed JSON → a complete config: every ``"auto"`` is filled from ``TrainConfig`` here, and only here.
+
+    ds = load_deepspeed_config("configs/deepspeed/zero3.json", cfg, world_size=8)
+
+Filled keys (anything else set to "auto" is an error naming it):
+
+    train_micro_batch_size_per_gpu   cfg.batch_size
+    gradient_accumulation_steps      cfg.grad_accum
+    train_batch_size                 cfg.batch_size × cfg.grad_accum × world size
+    gradient_clipping                cfg.optim.max_grad_norm
+    bf16.enabled                     cfg.precision == "bf16"
+    fp16.enabled                     cfg.precision == "fp16"
+
+The optimizer and LR schedule are not in the JSON: the loop builds torch AdamW and its schedule
+from ``cfg.optim`` and hands them to ``deepspeed.initialize`` (``zero_force_ds_cpu_optimizer``
+is set false so offload runs with it; DeepSpeedCPUAdam would need a compiled extension).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+AUTO_KEYS = ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size",
+             "gradient_clipping", "bf16.enabled", "fp16.enabled")
+
+
+def auto_values(cfg, world_size: int) -> dict:
+    return {
+        "train_micro_batch_size_per_gpu": cfg.batch_size,
+        "gradient_accumulation_steps": cfg.grad_accum,
+        "train_batch_size": cfg.batch_size * cfg.grad_accum * world_size,
+        "gradient_clipping": float(cfg.optim.max_grad_norm),
+        "bf16.enabled": cfg.precision == "bf16",
+        "fp16.enabled": cfg.precision == "fp16",
+    }
+
+
+def fill_auto(ds: dict, cfg, world_size: int) -> dict:
+    """A copy of ``ds`` with its "auto" values filled; batch keys are always set from ``cfg``."""
+    values = auto_values(cfg, world_size)
+    out = json.loads(json.dumps(ds))
+
+    def walk(node: dict, prefix: str) -> None:
+        for k, v in node.items():
+            key = f"{prefix}{k}"
+            if isinstance(v, dict):
+                walk(v, key + ".")
+            elif v == "auto":
+                if key not in values:
+                    raise ValueError(f"DeepSpeed config: {key!r} is \"auto\" but rsvlm fills only {AUTO_KEYS}")
+                node[k] = values[key]
+
+    walk(out, "")
+    for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size"):
+        if out.get(key, values[key]) != values[key]:
+            raise ValueError(f"DeepSpeed config sets {key}={out[key]} but the training config gives {values[key]}; "
+                             f"set it to \"auto\"")
+        out[key] = values[key]
+    out.setdefault("zero_force_ds_cpu_optimizer", False)
+    out.setdefault("steps_per_print", 10**9)  # rsvlm logs itself
+    return out
+
+
+def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"DeepSpeed config not found: {path}")
+    try:
+        ds = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from e
+    try:
+        return fill_auto(ds, cfg, world_size)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from e
+
+
+def weights_only_checkpoint_engine():
+    """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``.
+
+    DeepSpeed's own files hold a few of its enums besides tensors; exactly those are allow-listed.
+    """
+    import torch
+    from deepspeed.runtime.checkpoint_engine.torch_checkpoint_engine import TorchCheckpointEngine
+    from deepspeed.runtime.zero.config import ZeroStageEnum
+
+    class WeightsOnlyCheckpointEngine(TorchCheckpointEngine):
+        def load(self, path: str, map_location=None):
+            with torch.serialization.safe_globals([ZeroStageEnum]):
+                return torch.load(path, map_location=map_location, weights_only=True)
+
+    return WeightsOnlyCheckpointEngine()
+
+
+def zero3_external_parameters(model) -> list:
+    """(module, parameter) pairs ZeRO-3 must gather although the parameter's owner is not called.
+
+    Modules whose parent reads their parameters directly: open_clip's ``VisionTransformer``
+    (class and position embeddings, read by the encoder's own forward) and the stems'
+    ``embed_tokens`` (a method, not a forward). They are registered on the calling module.
+    """
+    pairs = []
+    for module in model.modules():
+        visual = getattr(module, "visual", None)
+        if visual is not None and hasattr(visual, "class_embedding"):
+            pairs += [(module, p) for p in visual.parameters(recurse=False)]
+    for module in model.modules():
+        stems = getattr(module, "stems", None)
+        if stems is not None and hasattr(stems, "items"):
+            pairs += [(module, p) for stem in stems.values() for p in stem.parameters(recurse=False)]
+    return pairs

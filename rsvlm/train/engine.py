@@ -1,0 +1,108 @@
+"""Two interchangeable engines behind one small interface: plain torch (one process) and DeepSpeed.
+
+    engine.forward(**batch)   → model output            engine.micro_step(loss) → True at an optimizer step
+    engine.save(folder)       engine.load(folder)       engine.module (the RSVLM)  engine.lr
+
+``micro_step`` does backward and, every ``grad_accum`` micro-batches, clipping, the optimizer and
+the LR schedule. The DeepSpeed engine delegates all of it (and gradient accumulation, ZeRO
+partitioning, checkpoint sharding) to ``deepspeed.initialize``'s engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import torch
+
+from rsvlm.train import checkpoint as ckpt
+
+
+class PlainEngine:
+    def __init__(self, model, optimizer, scheduler, grad_accum: int, max_grad_norm: float,
+                 autocast_dtype: torch.dtype | None = None):
+        self.module, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.grad_accum, self.max_grad_norm, self.autocast_dtype = grad_accum, max_grad_norm, autocast_dtype
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.micro = 0
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def forward(self, **batch):
+        device = self.params[0].device
+        ctx = (torch.autocast(device.type, dtype=self.autocast_dtype) if self.autocast_dtype
+               else contextlib.nullcontext())
+        with ctx:
+            return self.module(**batch)
+
+    def micro_step(self, loss: torch.Tensor) -> bool:
+        (loss / self.grad_accum).backward()
+        self.micro += 1
+        if self.micro % self.grad_accum:
+            return False
+        if self.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.params, self.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return True
+
+    def save(self, folder: Path) -> None:
+        ckpt.save_plain(folder, self.module, self.optimizer, self.scheduler)
+
+    def load(self, folder: Path) -> None:
+        ckpt.load_plain(folder, self.module, self.optimizer, self.scheduler)
+
+    def gathered(self):
+        return contextlib.nullcontext()
+
+
+class DeepSpeedEngine:
+    """``deepspeed.initialize`` with torch AdamW and our schedule as client optimizer/scheduler."""
+
+    def __init__(self, model, optimizer, scheduler, ds_config: dict):
+        import deepspeed
+
+        from rsvlm.train.deepspeed_config import weights_only_checkpoint_engine, zero3_external_parameters
+
+        self.stage = int(ds_config.get("zero_optimization", {}).get("stage", 0))
+        if self.stage == 3:
+            for owner, param in zero3_external_parameters(model):
+                deepspeed.zero.register_external_parameter(owner, param)
+        self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
+            model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
+        self.engine.checkpoint_engine = weights_only_checkpoint_engine()
+        self.module = self.engine.module
+
+    @property
+    def lr(self) -> float:
+        return self.engine.get_lr()[0]
+
+    def forward(self, **batch):
+        return self.engine(**batch)
+
+    def micro_step(self, loss: torch.Tensor) -> bool:
+        self.engine.backward(loss)  # DeepSpeed scales by 1/grad_accum itself
+        boundary = self.engine.is_gradient_accumulation_boundary()
+        self.engine.step()
+        return boundary
+
+    def save(self, folder: Path) -> None:
+        # all ranks: DeepSpeed writes each rank's shard
+        self.engine.save_checkpoint(str(folder / "deepspeed"), tag="state", save_latest=False)
+
+    def load(self, folder: Path) -> None:
+        path, _ = self.engine.load_checkpoint(str(folder / "deepspeed"), tag="state", load_optimizer_states=True,
+                                              load_lr_scheduler_states=True)
+        if path is None:
+            raise FileNotFoundError(f"{folder}/deepspeed: DeepSpeed found no checkpoint to resume")
+
+    def gathered(self):
+        """Context in which every rank sees full parameters (ZeRO-3 gathers them; read-only)."""
+        if self.stage != 3:
+            return contextlib.nullcontext()
+        import deepspeed
+
+        return deepspeed.zero.GatheredParameters(list(self.module.parameters()), modifier_rank=None)

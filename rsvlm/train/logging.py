@@ -1,0 +1,103 @@
+"""Training metrics: a tqdm bar, ``metrics.jsonl``, optional TensorBoard; loss per task and per modality.
+
+Per-sample losses (mean over each sample's assistant tokens) are summed by task and by modality
+between log lines and gathered from all ranks, so a task that gets worse while the total falls
+shows up. ``tokens_per_s`` counts real (non-pad) tokens of all ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+
+class Metrics:
+    def __init__(self, out_dir: Path, rank: int, world_size: int, total_steps: int, start_step: int = 0,
+                 progress: bool = True, tensorboard: bool = False):
+        self.rank, self.world_size = rank, world_size
+        self.path = Path(out_dir) / "metrics.jsonl"
+        self.bar = None
+        self.tb = None
+        if rank == 0:
+            if progress:
+                from tqdm.auto import tqdm
+
+                self.bar = tqdm(total=total_steps, initial=start_step, desc="train", dynamic_ncols=True)
+            if tensorboard:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.tb = SummaryWriter(str(Path(out_dir) / "tensorboard"))
+        self._reset()
+
+    def _reset(self) -> None:
+        self.sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # key → [loss sum, samples]
+        self.loss_sum, self.loss_n = 0.0, 0
+        self.real, self.slots = 0, 0
+        self.t0 = time.perf_counter()
+
+    def add_batch(self, loss: float, per_sample: list[float], tasks: list[str], modalities: list[str],
+                  n_real: int, n_slots: int) -> None:
+        self.loss_sum += loss
+        self.loss_n += 1
+        self.real += n_real
+        self.slots += n_slots
+        for v, t, m in zip(per_sample, tasks, modalities):
+            for key in (f"loss/task/{t}", f"loss/modality/{m}"):
+                self.sums[key][0] += v
+                self.sums[key][1] += 1
+
+    def _gather(self) -> tuple[dict, float, int, int, float]:
+        local = (dict(self.sums), self.loss_sum, self.loss_n, self.real, self.slots)
+        import torch.distributed as dist
+
+        if self.world_size == 1 or not dist.is_initialized():
+            parts = [local]
+        else:
+            parts = [None] * self.world_size
+            dist.all_gather_object(parts, local)
+        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        loss_sum = loss_n = real = slots = 0
+        for s, ls, ln, r, sl in parts:
+            for k, (v, n) in s.items():
+                sums[k][0] += v
+                sums[k][1] += n
+            loss_sum, loss_n, real, slots = loss_sum + ls, loss_n + ln, real + r, slots + sl
+        return sums, loss_sum / max(1, loss_n), real, slots, loss_n
+
+    def log(self, step: int, lr: float, steps_done: int, extra: dict | None = None) -> dict:
+        """Aggregate since the last call (all ranks take part), write a line on rank 0, reset."""
+        sums, loss, real, slots, _ = self._gather()
+        dt = max(1e-9, time.perf_counter() - self.t0)
+        rec = {"step": step, "loss": loss, "lr": lr, "tokens_per_s": real / dt,
+               "non_pad_fraction": real / max(1, slots), **(extra or {})}
+        rec.update({k: v / max(1, n) for k, (v, n) in sorted(sums.items())})
+        if self.rank == 0:
+            with self.path.open("a") as f:
+                f.write(json.dumps(rec) + "\n")
+            if self.tb is not None:
+                for k, v in rec.items():
+                    if k != "step" and isinstance(v, (int, float)):
+                        self.tb.add_scalar(k, v, step)
+            if self.bar is not None:
+                self.bar.update(steps_done)
+                self.bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}",
+                                     non_pad=f"{rec['non_pad_fraction']:.2f}")
+        self._reset()
+        return rec
+
+    def write(self, text: str) -> None:
+        """A log line that does not break the progress bar (rank 0 only)."""
+        if self.rank != 0:
+            return
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            print(text, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        if self.tb is not None:
+            self.tb.close()

@@ -1,0 +1,302 @@
+"""The training loop: config → model, data, engine → steps → checkpoints → final model.
+
+One process (``rsvlm train``) uses plain torch; under ``torchrun`` / ``deepspeed`` with
+``dist.deepspeed`` set, each rank runs the same loop on its share of every global batch through
+DeepSpeed's engine (ZeRO-2/3, offload). Resuming restores weights, optimizer, schedule, every
+rank's RNG streams and the position inside the epoch's batch plan, so on CPU in fp32 a resumed
+run ends with exactly the weights of a run that was never stopped.
+
+Limits: several processes need a DeepSpeed config (there is no plain-DDP path); an optimizer
+step with an empty micro-batch on one rank (all its samples bad) re-runs that rank's previous
+micro-batch with zero weight, so the collective calls stay in step.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from rsvlm.config import save_config
+from rsvlm.data.records import ReadReport
+from rsvlm.train import checkpoint as ckpt
+from rsvlm.train import data as D
+from rsvlm.train.config import TrainConfig, check_config
+from rsvlm.train.logging import Metrics
+
+
+class TooManyBadSamples(RuntimeError):
+    """More than ``data.max_bad_fraction`` of the samples seen could not be used."""
+
+
+def lm_losses(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token-mean loss over assistant tokens and per-sample mean losses (B,) from logits (B,T,V)."""
+    logits, labels = logits[:, :-1], labels[:, 1:]  # predict token t+1 from position t
+    tok = F.cross_entropy(logits.transpose(1, 2).float(), labels, ignore_index=-100, reduction="none")  # (B,T-1)
+    valid = (labels != -100).sum(1)  # (B,)
+    return tok.sum() / valid.sum().clamp(min=1), tok.sum(1) / valid.clamp(min=1)
+
+
+def lr_lambda(cfg: TrainConfig):
+    warm, total, floor = cfg.optim.warmup_steps, cfg.max_steps, cfg.optim.min_lr_ratio
+
+    def f(step: int) -> float:
+        if step < warm:
+            return (step + 1) / (warm + 1)
+        if cfg.optim.schedule == "constant":
+            return 1.0
+        progress = min(1.0, (step - warm) / max(1, total - warm))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return f
+
+
+def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
+    """AdamW with weight decay on matrices only, and the warm-up + cosine/constant schedule."""
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("no trainable parameter: check model.trainable")
+    groups = [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": cfg.optim.weight_decay},
+              {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0}]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg.optim.lr, betas=tuple(cfg.optim.betas),
+                            eps=cfg.optim.eps)
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
+
+
+def setup_distributed(cfg: TrainConfig) -> tuple[int, int, torch.device]:
+    """(rank, world size, device); initialises the process group under torchrun/deepspeed."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not cfg.dist.deepspeed:
+        raise ValueError(f"{world} processes but no dist.deepspeed config; "
+                         "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
+    cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device=cuda but no CUDA device is visible")
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device("cuda", local) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    if cfg.dist.deepspeed:
+        import deepspeed
+
+        backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
+        deepspeed.init_distributed(dist_backend=backend)
+        import torch.distributed as dist
+
+        return dist.get_rank(), dist.get_world_size(), device
+    return 0, 1, device
+
+
+def barrier(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def make_engine(model, cfg: TrainConfig, world: int):
+    from rsvlm.train.engine import DeepSpeedEngine, PlainEngine
+
+    opt, sched = build_optimizer(model, cfg)
+    if cfg.dist.deepspeed:
+        from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+        return DeepSpeedEngine(model, opt, sched, load_deepspeed_config(cfg.dist.deepspeed, cfg, world))
+    dtype = torch.bfloat16 if cfg.precision == "bf16" else None
+    return PlainEngine(model, opt, sched, cfg.grad_accum, cfg.optim.max_grad_norm, dtype)
+
+
+def _to(batch: dict, device: torch.device) -> dict:
+    from rsvlm.model.processor import Pixels
+
+    images = [[Pixels(p.tensor.to(device), p.modality) for p in ims] for ims in batch["images"]]
+    return {"input_ids": batch["input_ids"].to(device), "attention_mask": batch["attention_mask"].to(device),
+            "images": images}
+
+
+def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int) -> Path:
+    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
+    if rank == 0:
+        ckpt.prepare_tmp(final)
+    barrier(world)
+    tmp = ckpt.tmp_dir(final)
+    engine.save(tmp)
+    ckpt.save_rng(tmp, rank)
+    ckpt.save_trainer_state(tmp, state, rank)
+    if rank == 0:
+        save_config(cfg, tmp / "train_config.yaml")
+    barrier(world)
+    if rank == 0:
+        ckpt.commit(final, cfg.ckpt.keep)
+    barrier(world)
+    return final
+
+
+def resume_folder(cfg: TrainConfig) -> Path | None:
+    if not cfg.ckpt.resume:
+        return None
+    if cfg.ckpt.resume == "auto":
+        return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
+    folder = Path(cfg.ckpt.resume)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}")
+    return folder
+
+
+def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
+    """The model in DESIGN.md's checkpoint layout (adapter-only where the LLM has LoRA and a base on disk)."""
+    out = Path(cfg.out_dir) / "final"
+    adapter_only = cfg.model.trainable.llm == "lora" and bool(cfg.model.llm.name_or_path)
+    with engine.gathered():
+        if rank == 0:
+            engine.module.save_pretrained(out, adapter_only=adapter_only)
+            save_config(cfg, out / "train_config.yaml")
+    return out
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json)."""
+    check_config(cfg)
+    if cfg.objective == "clip":
+        from rsvlm.train.clip import train_clip
+
+        return train_clip(cfg)
+    rank, world, device = setup_distributed(cfg)
+    out_dir = Path(cfg.out_dir)
+    if rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, out_dir / "train_config.yaml")
+    from rsvlm.model import create_model
+
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    model, processor = create_model(cfg.model, device=device)
+    torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.
+
+    train_path = Path(cfg.data.train)
+    report = ReadReport(str(train_path))
+    n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
+    index = D.build_index(train_path, processor.tokenizer, n_vis, report)
+    dataset = D.SFTDataset(index, cfg.data.root or train_path.parent, processor, cfg.data.prompt, cfg.data.max_length)
+    lengths = index["length"]
+    weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
+                                cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights)
+    if report.n_skipped and rank == 0:
+        print(f"[rsvlm.train] {report.summary()}; first: {report.examples[:1]}", file=sys.stderr)
+
+    engine = make_engine(model, cfg, world)
+    state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
+    folder = resume_folder(cfg)
+    if folder is not None:
+        engine.load(folder)
+        ckpt.load_rng(folder, rank)
+        state = ckpt.load_trainer_state(folder, rank)
+        if rank == 0:
+            print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
+
+    def plan(epoch: int) -> list[list[int]]:
+        return D.epoch_batches(lengths, cfg.batch_size, world, rank, cfg.seed, epoch,
+                               cfg.data.batching == "length_grouped", cfg.data.group_factor, weights)
+
+    def loader(epoch: int, start: int):
+        batches = plan(epoch)
+        if not batches:
+            raise ValueError(f"{train_path}: {len(lengths)} records cannot fill one global batch of "
+                             f"{cfg.batch_size * world}")
+        return torch.utils.data.DataLoader(
+            dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
+            collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
+            persistent_workers=False), len(batches)
+
+    metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
+    engine.module.train()
+    dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
+    it = iter(dl)
+    last_good = None
+    t_start, steps_at_start = time.perf_counter(), state["step"]
+    logged_step = state["step"]
+    while state["step"] < cfg.max_steps:
+        try:
+            batch = next(it)
+        except StopIteration:
+            state["epoch"], state["micro_in_epoch"] = state["epoch"] + 1, 0
+            dl, n_batches = loader(state["epoch"], 0)
+            it = iter(dl)
+            continue
+        state["micro_in_epoch"] += 1
+        state["samples"] += batch["n_samples"]
+        for rid, err in batch["bad"]:
+            state["bad"] += 1
+            if len(state["bad_ids"]) < 1000:
+                state["bad_ids"].append(rid)
+            print(f"[rsvlm.train] rank {rank}: skipped sample {rid}: {err}", file=sys.stderr)
+        check_bad(state, cfg, final=False)
+        weight = 1.0
+        if batch["input_ids"].shape[0] == 0:
+            if last_good is None and world == 1:
+                continue
+            if last_good is None:
+                raise TooManyBadSamples(f"rank {rank}: first micro-batch had no readable sample")
+            batch, weight = last_good, 0.0
+        last_good = batch
+        out = engine.forward(**_to(batch, device))
+        labels = batch["labels"].to(device)
+        loss, per_sample = lm_losses(out.logits, labels)
+        stepped = engine.micro_step(loss * weight)
+        if weight:
+            mask = batch["attention_mask"]
+            state["tokens"] += int(mask.sum())
+            metrics.add_batch(float(loss.detach()), per_sample.detach().tolist(), batch["tasks"],
+                              batch["modalities"], int(mask.sum()), mask.numel())
+        if not stepped:
+            continue
+        state["step"] += 1
+        if state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps:
+            metrics.log(state["step"], engine.lr, state["step"] - logged_step, {"epoch": state["epoch"]})
+            logged_step = state["step"]
+        if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
+            save_checkpoint(engine, cfg, state, rank, world)
+        if cfg.slow_step_s:
+            time.sleep(cfg.slow_step_s)
+    metrics.close()
+    if cfg.ckpt.every:
+        save_checkpoint(engine, cfg, state, rank, world)
+    final = save_final(engine, cfg, rank)
+    summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start)
+    summary["final"] = str(final)
+    if rank == 0:
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+        print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped, "
+              f"{report.n_skipped} malformed record(s); model in {final}", file=sys.stderr)
+    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"]}, cfg, final=True)
+    barrier(world)
+    return summary
+
+
+def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
+    """Fail once the bad share exceeds the limit (mid-run only after 50 samples, so one early bad one is no verdict)."""
+    seen, bad = state["samples"], state["bad"]
+    if (final or seen >= 50) and seen and bad / seen > cfg.data.max_bad_fraction:
+        raise TooManyBadSamples(f"{bad} of {seen} samples could not be used (> data.max_bad_fraction="
+                                f"{cfg.data.max_bad_fraction}); first ids: {state['bad_ids'][:10]}")
+
+
+def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int) -> dict:
+    bad, samples, tokens, ids = state["bad"], state["samples"], state["tokens"], list(state["bad_ids"])
+    if world > 1:
+        import torch.distributed as dist
+
+        parts = [None] * world
+        dist.all_gather_object(parts, (bad, samples, tokens, ids))
+        bad, samples, tokens = (sum(p[i] for p in parts) for i in range(3))
+        ids = [i for p in parts for i in p[3]]
+    return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
+            "bad_ids": sorted(set(ids)), "malformed_records": report.n_skipped,
+            "malformed_reasons": dict(report.skipped), "tokens": tokens, "seconds": seconds,
+            "steps_this_run": steps}

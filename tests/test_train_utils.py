@@ -1,0 +1,61 @@
+"""Helpers for the training tests (no tests here): tiny data in tmp_path and tiny recipes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COLOURS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
+
+
+def make_records(root: Path, n: int = 24, seed: int = 0, corrupt: int = 0, ir_every: int = 4) -> Path:
+    """``root/train.jsonl`` with n records over PNG images (optical RGB; every ir_every-th a 1-band ir).
+
+    Tasks cls / cap / vqa with answers the image decides, so the loss can fall. The first
+    ``corrupt`` records point at truncated PNG files.
+    """
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(n):
+        name = list(COLOURS)[i % 3]
+        ir = ir_every and i % ir_every == ir_every - 1
+        arr = np.clip(np.array(COLOURS[name])[None, None] + rng.normal(0, 10, (32, 32, 3)), 0, 255).astype(np.uint8)
+        path = root / "images" / f"im{i}.png"
+        if ir:
+            Image.fromarray(arr[..., 0]).save(path)
+        else:
+            Image.fromarray(arr).save(path)
+        if i < corrupt:
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 3])
+        task = ("cls", "cap", "vqa")[i % 3]
+        q = {"cls": "[cls] What scene is this?", "cap": "[cap] Describe the image.",
+             "vqa": "[vqa] What colour dominates?"}[task]
+        a = {"cls": f"{name} field", "cap": f"A {name} area " + "seen from above. " * (i % 4),
+             "vqa": name}[task]
+        lines.append({"id": f"rec{i}", "images": [{"path": f"images/im{i}.png", **({"modality": "ir", "bands": ["T"]} if ir else {"modality": "optical"})}],
+                      "conversations": [{"from": "human", "value": "<image>\n" + q}, {"from": "gpt", "value": a}],
+                      "task": task})
+    out = root / "train.jsonl"
+    out.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return out
+
+
+def recipe(tmp: Path, name: str = "sft_tiny.yaml", **top) -> Path:
+    """A copy of configs/train/NAME with top-level keys replaced (nested dicts merge one level)."""
+    data = yaml.safe_load((REPO / "configs" / "train" / name).read_text())
+    for k, v in top.items():
+        if isinstance(v, dict) and isinstance(data.get(k), dict):
+            data[k] = {**data[k], **v}
+        else:
+            data[k] = v
+    path = tmp / f"cfg_{name}"
+    path.write_text(yaml.safe_dump(data))
+    return path
