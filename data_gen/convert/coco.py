@@ -102,7 +102,7 @@ def run(args, out: Output) -> None:
         except (KeyError, TypeError) as e:
             out.skip("unparsable_annotation", where, repr(e))
             continue
-        per_image[ann["image_id"]].extend(objs)
+        per_image[ann["image_id"]].extend({**o, "src": where} for o in objs)
     index = index_images(args.images)
     opts = det_options(args)
     for image_id, objects in tqdm(per_image.items(), desc="coco", unit="image"):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data_gen.convert.common import Output, make_meta, make_record, pick
-from data_gen.tiling import Window, crop_to_file, tile_objects, tile_windows
+from data_gen.tiling import Window, clip_object, crop_to_file, tile_objects, tile_windows
 
 DET_ALL = ("Detect every object in the image and name its class.",
            "Find all objects and give each one's class.",
@@ -80,14 +80,17 @@ def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
 def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, width: int, height: int,
                  objects: list[dict], opts: DetOptions, modality: str = "optical",
                  forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None) -> None:
-    """Write the records of one source image; ``objects`` are pixel-coordinate dicts."""
+    """Write the records of one source image; ``objects`` are pixel-coordinate dicts, each may
+    carry ``"src"`` (file:line) for the bad-annotation report."""
     from rsvlm import geometry
 
     whole = Window(0, 0, width, height)
-    (inside,), counts = tile_objects(objects, [whole], opts.min_visible)
-    for reason, n in (("outside_image", counts["outside"]), ("mostly_outside_image", counts["lost"])):
-        for _ in range(n):
-            out.skip(reason, file)
+    inside = []
+    for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
+        got, why = clip_object(o, whole, opts.min_visible)
+        inside.extend(got)
+        if why is not None:
+            out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))
     windows = tile_windows(width, height, opts.tile, opts.overlap)
     per_window, counts = tile_objects(inside, windows, opts.min_visible)
     if len(windows) > 1:

@@ -75,7 +75,7 @@ def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_dif
         if _quad_area(quad) < 1.0:
             out.skip("degenerate", where, "quad area < 1 px²")
             continue
-        objects.append({"kind": "obb", "label": clean_label(cls), "coords": quad, "difficult": bool(difficult)})
+        objects.append({"kind": "obb", "label": clean_label(cls), "coords": quad, "src": where})
     return objects, gsd
 
 
@@ -100,8 +100,6 @@ def run(args, out: Output) -> None:
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
             continue
         width, height = image_size(image)
-        for o in objects:
-            o.pop("difficult")
         emit_objects(out, rid=f"dota-{path.stem}", source="DOTA", file=path.name, image=image,
                      width=width, height=height, objects=objects, opts=opts, modality=args.modality,
                      forms=("obb", "box"))

@@ -147,7 +147,7 @@ def run(args, out: Output) -> None:
                 if len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:
                     out.skip("degenerate", where, "polygon under 1 px²")
                 else:
-                    objects.append(o)
+                    objects.append({**o, "src": where})
         extra = {"crs": crs.to_string(), "transform": list(transform)[:6]}
         emit_objects(out, rid=f"geojson-{tif.stem}", source="GeoJSON", file=gj.name, image=tif, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=("box",),

@@ -3,9 +3,9 @@
 ``--images`` and ``--labels`` are folders, or two files that pair as given; a label pairs with
 the image of the same stem, after removing ``--label-suffix`` (default: any of ``_mask``, ``_label``, ``_labels``,
 ``_response``, ``_gt``, ``_instance_color_RGB``). The class map is ``--palette FILE`` (YAML or
-JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``; a ``null`` class is
-ignored) or a ``--preset`` (below). Pixels of ignored values (background, no-data) are not
-objects; pixels whose value is in no map are ``unknown_label_value`` (counted per image and
+JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an optional
+``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
+value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are ``unknown_label_value`` (counted per image and
 value, or raised under ``--strict``).
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
@@ -41,7 +41,7 @@ PRESETS: dict[str, dict[str, object]] = {
               "soccer ball field": [0, 127, 191], "plane": [0, 127, 255], "harbor": [0, 100, 155]},
     "hrsid": {"ship": [0, 255, 0]},
 }
-IGNORED_BY_DEFAULT = {"loveda": [0, 1], "potsdam": [], "isaid": [[0, 0, 0]], "hrsid": [[0, 0, 0]]}
+IGNORED_BY_DEFAULT = {"loveda": [0, 1], "potsdam": [], "isaid": [], "hrsid": []}  # plus black (0)
 SEG = ("Segment every {c}.", "Outline every {c} in the image.", "Give the outline of each {c} area.")
 GRID = " Answer with a grid mask."
 
@@ -83,8 +83,14 @@ def load_palette(args) -> tuple[dict[str, object], list]:
         ignored = []
     else:
         raise ConversionError("masks: give --palette, --preset or --binary")
+    table = dict(table)
+    ignored += list(table.pop("_ignore", None) or [])
     classes = {c: v for c, v in table.items() if v is not None}
-    return classes, ignored + [v for v in table.values() if isinstance(v, (int, list)) and v not in classes.values()]
+    rgb = any(isinstance(v, list) for v in classes.values())
+    black = [0, 0, 0] if rgb else 0
+    if black not in classes.values() and black not in ignored:
+        ignored.append(black)
+    return classes, ignored
 
 
 def read_label(path: Path, rgb: bool):

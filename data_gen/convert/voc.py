@@ -109,7 +109,7 @@ def run(args, out: Output) -> None:
             if _area(kind, coords) < 1.0 or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
                 out.skip("degenerate", where, f"{kind} {coords}")
                 continue
-            objects.append({"kind": kind, "label": clean_label(name), "coords": coords})
+            objects.append({"kind": kind, "label": clean_label(name), "coords": coords, "src": where})
         fname = (root.findtext("filename") or "").strip()
         image = find_image(index, fname, out) if fname else None
         image = image or find_image(index, path.stem, out)
