@@ -270,8 +270,8 @@ def decode(text: str, width: int, height: int) -> Decoded:
             closed = j < n and items[j][1] == close
             if not closed:
                 out.problems.append(f"{val} is not closed by {close}")
-            stray = [v for k, v in body if k in ("text", "bad") or (k == "tag" and val != "<mask>")]
-            if [s for s in stray if not (isinstance(s, str) and s.isspace())]:
+            stray = [v for k, v in body if (k in ("text", "bad") and not v.isspace()) or (k == "tag" and val != "<mask>")]
+            if stray:
                 out.problems.append(f"{val} contains {stray[0]!r:.40}; ignored")
             obj = _build(val, [(k, v) for k, v in body if k in ("loc", "tag")], width, height, out.problems)
             if obj is not None:
