@@ -1,0 +1,151 @@
+"""Whole-scene tiling: peak memory against scene size, and batched against one-tile-at-a-time.
+
+    .venv/bin/python bench/tiling.py                       # 2000..20000 px scenes, prints two tables
+    .venv/bin/python bench/tiling.py --sizes 2000,5000     # quicker
+
+For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
+temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
+stand-in model (a small random-weight conv net for the compute, plus a threshold detector for
+objects), and the subprocess reports its peak RSS (``ru_maxrss``). The baseline row is that same
+process right after imports, before any tile is read. Bounded means: the peak does not grow
+with the scene. The second table times batch_size 1 against batch_size N on one scene.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def write_scene(path: Path, size: int, seed: int = 0) -> None:
+    """size x size x 3 uint8 GeoTIFF with bright rectangles, written block-row by block-row."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    rng = np.random.default_rng(seed)
+    rows = 512
+    with rasterio.open(path, "w", driver="GTiff", width=size, height=size, count=3, dtype="uint8",
+                       crs="EPSG:32633", transform=from_origin(300000, 5000000, 0.5, 0.5), tiled=True,
+                       blockxsize=512, blockysize=512, compress="deflate", zlevel=1, BIGTIFF="IF_SAFER") as ds:
+        for y0 in range(0, size, rows):
+            h = min(rows, size - y0)
+            block = rng.integers(20, 28, (3, h, size), dtype=np.uint8)  # (3, h, W) textured ground
+            for _ in range(max(1, size // 200)):
+                x, y = int(rng.integers(0, size - 40)), int(rng.integers(0, max(1, h - 20)))
+                block[0, y : y + 16, x : x + 32] = 230  # "vehicles" in the red band
+            ds.write(block, window=Window(0, y0, size, h))
+
+
+def child(path: str, tile: int, overlap: int, batch: int, prefetch: bool) -> None:
+    """Run inside a fresh process: print peak RSS before and after the tiled run, and its time."""
+    import numpy as np
+    import torch
+    from scipy import ndimage
+
+    from rsvlm.io import TileMerger, run_tiled
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(  # cheap stand-in for a vision encoder: (B, 3, T, T) → (B, 1, T/16, T/16)
+        torch.nn.Conv2d(3, 16, 4, stride=4), torch.nn.GELU(), torch.nn.Conv2d(16, 32, 4, stride=4), torch.nn.GELU(),
+        torch.nn.Conv2d(32, 1, 1)).eval()
+
+    def predict(images):
+        x = torch.from_numpy(np.stack([im.data for im in images]))  # (B, 3, T, T)
+        with torch.inference_mode():
+            net(x)
+        out = []
+        for im in images:
+            lab, _ = ndimage.label(im.data[0] > 0.8)
+            out.append([{"kind": "box", "label": "vehicle", "coords": [s[1].start, s[0].start, s[1].stop, s[0].stop]}
+                        for s in ndimage.find_objects(lab)])
+        return out
+
+    import rasterio  # noqa: F401  (libraries loaded before the baseline is taken)
+    import shapely  # noqa: F401
+    import tqdm  # noqa: F401
+
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    merger = TileMerger()
+    t0 = time.perf_counter()
+    objs = run_tiled(path, predict, tile=tile, overlap=overlap, batch_size=batch, progress=False, merger=merger,
+                     prefetch=prefetch)
+    dt = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"base_mb": base, "peak_mb": peak, "seconds": dt, "tiles": merger.n_tiles,
+                      "objects_in": merger.n_objects_in, "objects": len(objs)}))
+
+
+def run_child(path: Path, tile: int, overlap: int, batch: int, threads: int, prefetch: bool = True) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, __file__, "--child", str(path), "--tile", str(tile), "--overlap",
+                          str(overlap), "--batch", str(batch)] + ([] if prefetch else ["--no-prefetch"]),
+                         capture_output=True, text=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1], check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"child failed on {path}:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="2000,5000,10000,20000")
+    ap.add_argument("--tile", type=int, default=512)
+    ap.add_argument("--overlap", type=int, default=64)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--workdir", default=None, help="where scenes are written (default: a temp dir, removed)")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--no-prefetch", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        return child(args.child, args.tile, args.overlap, args.batch, not args.no_prefetch)
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        rows = []
+        for size in sizes:
+            path = Path(tmp) / f"scene_{size}.tif"
+            t0 = time.perf_counter()
+            write_scene(path, size)
+            wt = time.perf_counter() - t0
+            r = run_child(path, args.tile, args.overlap, args.batch, args.threads)
+            rows.append((size, path.stat().st_size / 2**20, size * size * 3 / 2**20, wt, r))
+            print(f"  {size}px: wrote in {wt:.0f}s, ran in {r['seconds']:.0f}s", file=sys.stderr)
+        print(f"\nPeak memory of run_tiled (tile {args.tile}, overlap {args.overlap}, batch {args.batch}; "
+              f"3-band uint8 GeoTIFF, deflate; peak RSS of a fresh process)\n")
+        print("| scene (px) | file MiB | raw pixels MiB | tiles | baseline RSS MiB | peak RSS MiB | "
+              "run growth MiB | peak / smallest | run s |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        first = rows[0][4]["peak_mb"]
+        for size, fmb, rawmb, _, r in rows:
+            print(f"| {size}x{size} | {fmb:.0f} | {rawmb:.0f} | {r['tiles']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
+                  f"{r['peak_mb'] - r['base_mb']:.0f} | {r['peak_mb'] / first:.2f} | {r['seconds']:.1f} |")
+
+        size = args.timing_size
+        path = Path(tmp) / f"scene_{size}.tif"
+        if not path.exists():
+            write_scene(path, size)
+        runs = [(1, False), (1, True), (args.batch, False), (args.batch, True)]
+        res = [run_child(path, args.tile, args.overlap, b, args.threads, pf) for b, pf in runs]
+        base = res[0]["seconds"]
+        print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0]['tiles']} tiles, {args.threads} thread(s); "
+              "baseline: batch 1, no prefetch)\n")
+        print("| batch_size | prefetch | seconds | tiles/s | speed-up vs baseline | peak RSS MiB | objects |")
+        print("|---|---|---|---|---|---|---|")
+        for (b, pf), r in zip(runs, res):
+            print(f"| {b} | {'yes' if pf else 'no'} | {r['seconds']:.1f} | {r['tiles'] / r['seconds']:.1f} | "
+                  f"{base / r['seconds']:.2f}x | {r['peak_mb']:.0f} | {r['objects']} |")
+
+
+if __name__ == "__main__":
+    main()
