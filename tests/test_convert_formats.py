@@ -11,13 +11,14 @@ import pytest
 from PIL import Image
 
 from data_gen.convert import CONVERTERS, main
+from data_gen.convert import convert as run_convert
 from data_gen.convert.common import ConversionError
 from rsvlm import geometry
 from rsvlm.data.records import load_records
 
 
 def convert(out: Path, *argv: str) -> tuple[dict, list[dict]]:
-    stats = main([argv[0], "--out", str(out), *argv[1:]])
+    stats = run_convert([argv[0], "--out", str(out), *argv[1:]])
     records, _ = load_records(out / "records.jsonl", strict=True)
     assert stats["records"] == len(records)
     return stats, records
@@ -51,6 +52,17 @@ def test_registry_lists_every_format():
                                "geojson", "llava"}
     with pytest.raises(SystemExit):
         main(["nope", "--out", "x"])
+
+
+def test_cli_exit_codes_and_error_names_the_input(tmp_path, capsys):
+    from data_gen.__main__ import main as data_gen_main
+
+    png(tmp_path / "imgs" / "forest_1.png", 8, 8)
+    assert data_gen_main(["convert", "folder", "--src", str(tmp_path / "imgs"), "--out", str(tmp_path / "o")]) == 0
+    assert json.loads((tmp_path / "o" / "stats.json").read_text())["tasks"] == {"cls": 1}
+    missing = tmp_path / "nowhere.txt"
+    assert main(["rsivqa", "--src", str(missing), "--images", str(tmp_path), "--out", str(tmp_path / "o2")]) == 2
+    assert str(missing) in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- dota
@@ -94,7 +106,7 @@ def test_dota_counts_bad_lines_and_keeps_quads(tmp_path):
 
 def test_dota_strict_names_file_and_line(tmp_path):
     with pytest.raises(ConversionError, match=r"a\.txt:5: unknown_class"):
-        main(["dota", "--out", str(tmp_path / "out"), "--src", str(_dota(tmp_path)), "--strict"])
+        run_convert(["dota", "--out", str(tmp_path / "out"), "--src", str(_dota(tmp_path)), "--strict"])
 
 
 def test_dota_tiles_follow_border_rule(tmp_path):
@@ -233,7 +245,7 @@ def test_rsivqa_lines(tmp_path):
     assert [r["conversations"][-1]["value"] for r in recs] == ["yes", "3"]
     assert stats["skipped"] == {"missing_image": 1, "unparsable_line": 1}
     with pytest.raises(ConversionError, match=r"q\.txt:2: unparsable_line"):
-        main(["rsivqa", "--out", str(tmp_path / "o2"), "--src", str(tmp_path / "q.txt"),
+        run_convert(["rsivqa", "--out", str(tmp_path / "o2"), "--src", str(tmp_path / "q.txt"),
               "--images", str(tmp_path / "imgs"), "--strict"])
 
 

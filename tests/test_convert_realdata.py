@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_gen.convert import main
+from data_gen.convert import convert as run_convert
 from rsvlm import geometry
 from rsvlm.data.records import load_records
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.realdata
 
 def convert(tmp_path: Path, *argv: str) -> tuple[dict, list[dict]]:
     out = tmp_path / "out"
-    stats = main([argv[0], "--out", str(out), *argv[1:]])
+    stats = run_convert([argv[0], "--out", str(out), *argv[1:]])
     records, report = load_records(out / "records.jsonl", strict=True)  # the project's own validator
     assert report.n_ok == stats["records"] == len(records)
     assert json.loads((out / "stats.json").read_text()) == stats

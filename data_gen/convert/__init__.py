@@ -50,11 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """Run one conversion; return (and print) its stats. Raises ``ConversionError`` on bad input."""
+def convert(argv: list[str]) -> dict:
+    """Run one conversion from command-line words (``["dota", "--src", …, "--out", …]``); return
+    (and print) its stats. Raises ``ConversionError`` on unreadable input or, with ``--strict``,
+    on the first bad annotation."""
     from data_gen.convert.common import Output
 
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     out = Output(args.out, source=args.format, strict=args.strict)
     try:
         converter(args.format).run(args, out)
@@ -62,3 +64,15 @@ def main(argv: list[str] | None = None) -> dict:
         stats = out.close()
     print(json.dumps(stats, indent=2))
     return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr."""
+    from data_gen.convert.common import ConversionError
+
+    try:
+        convert(sys.argv[1:] if argv is None else argv)
+    except ConversionError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0

@@ -3,7 +3,7 @@
 ``Output`` owns ``OUT/records.jsonl``, ``OUT/images/`` and ``OUT/stats.json``. Converters call
 ``out.add(record)`` for each record, ``out.skip(reason, where)`` for each bad annotation (counted;
 with ``strict`` it raises ``ConversionError`` naming the file and line), ``out.note(key)`` for
-things worth knowing that are not errors, and ``out.copy_image(path)`` / ``out.save_tile(...)``
+things worth knowing that are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)``
 to place images under ``OUT/images``. Nothing here decides geometry or wording.
 
 Records follow DESIGN.md. For Arrow (``datasets``) every line of one file carries the same keys
@@ -73,9 +73,11 @@ class Output:
         src = Path(src).resolve()
         if src in self._copied:
             return self._copied[src]
-        rel = f"images/{name or src.name}"
-        if (self.dir / rel).exists() and rel in self._copied.values():
-            rel = f"images/{src.parent.name}_{name or src.name}"
+        name = name or src.name
+        rel, k = f"images/{name}", 0
+        while (self.dir / rel).exists():  # another source file of the same name: never overwrite
+            k += 1
+            rel = f"images/{Path(name).stem}_{k}{Path(name).suffix}"
         shutil.copyfile(src, self.dir / rel)
         self._copied[src] = rel
         return rel

@@ -82,8 +82,6 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                  forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None) -> None:
     """Write the records of one source image; ``objects`` are pixel-coordinate dicts, each may
     carry ``"src"`` (file:line) for the bad-annotation report."""
-    from rsvlm import geometry
-
     whole = Window(0, 0, width, height)
     inside = []
     for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
@@ -110,30 +108,33 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         images = [{"path": rel, "modality": modality, **extra}]
         meta = make_meta(source, file, win.width, win.height, win.as_list())
         tid = rid if len(windows) == 1 else f"{rid}-{win.x0}-{win.y0}"
-        w, h = win.width, win.height
+        window_records(out, tid, images, meta, objs, forms, opts, seg)
 
-        def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
-            answer = geometry.encode(objs_, width=w, height=h)
-            out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, meta))
 
-        det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds
-        groups = _by_class(det_objs)
-        for form in forms:
-            shaped = sorted((as_form(o, form) for o in det_objs), key=lambda o: o["label"])  # one <ref> per class
-            tail = OBB if form == "obb" else ""
-            if opts.per_class:
-                for c, group in _by_class(shaped).items():
-                    add(f"det-{form}-{c.replace(' ', '_')}", pick(DET_ONE, tid + c).format(c=c) + tail, group, "det")
-            else:
-                add(f"det-{form}", pick(DET_ALL, tid) + tail, shaped, "det")
-        if opts.ground:
-            for c, group in groups.items():
-                if len(group) == 1:
-                    box = as_form(group[0], "box")
-                    add(f"ground-{c.replace(' ', '_')}", pick(GROUND, tid + c).format(c=c),
-                        [{**box, "label": None}], "ground")
-        if seg:
-            for c, group in _by_class([o for o in objs if o["kind"] == "poly"]).items():
-                polys = group
-                if polys:
-                    add(f"seg-{c.replace(' ', '_')}", pick(SEG, tid + c).format(c=c), polys, "seg")
+def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: list[dict],
+                   forms: tuple[str, ...], opts: DetOptions, seg: bool) -> None:
+    """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels)."""
+    from rsvlm import geometry
+
+    def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
+        answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
+        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, meta))
+
+    det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds
+    for form in forms:
+        shaped = sorted((as_form(o, form) for o in det_objs), key=lambda o: o["label"])  # one <ref> per class
+        tail = OBB if form == "obb" else ""
+        if opts.per_class:
+            for c, group in _by_class(shaped).items():
+                add(f"det-{form}-{c.replace(' ', '_')}", pick(DET_ONE, tid + c).format(c=c) + tail, group, "det")
+        else:
+            add(f"det-{form}", pick(DET_ALL, tid) + tail, shaped, "det")
+    if opts.ground:
+        for c, group in _by_class(det_objs).items():
+            if len(group) == 1:
+                box = as_form(group[0], "box")
+                add(f"ground-{c.replace(' ', '_')}", pick(GROUND, tid + c).format(c=c),
+                    [{**box, "label": None}], "ground")
+    if seg:
+        for c, polys in _by_class([o for o in objs if o["kind"] == "poly"]).items():
+            add(f"seg-{c.replace(' ', '_')}", pick(SEG, tid + c).format(c=c), polys, "seg")

@@ -18,7 +18,14 @@ import re
 from pathlib import Path
 
 from data_gen.convert.common import (
-    IMAGE_EXTS, ConversionError, Output, clean_label, image_size, make_meta, make_record, pick,
+    IMAGE_EXTS,
+    ConversionError,
+    Output,
+    clean_label,
+    image_size,
+    make_meta,
+    make_record,
+    pick,
 )
 
 QUESTIONS = ("What kind of scene is this?", "Classify this scene.", "Which scene class does this image show?")

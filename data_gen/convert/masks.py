@@ -22,7 +22,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from data_gen.convert.common import (
-    ConversionError, Output, image_size, index_images, make_meta, make_record, pick, read_json,
+    ConversionError,
+    Output,
+    image_size,
+    index_images,
+    make_meta,
+    make_record,
+    pick,
+    read_json,
 )
 from data_gen.tiling import crop_to_file, tile_windows
 

@@ -15,7 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from data_gen.convert.common import (
-    ConversionError, Output, find_image, image_size, index_images, make_meta, make_record, read_json,
+    ConversionError,
+    Output,
+    find_image,
+    image_size,
+    index_images,
+    make_meta,
+    make_record,
+    read_json,
 )
 
 
