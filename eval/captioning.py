@@ -27,7 +27,8 @@ from eval import common
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
 EMPTY = "<missing>"
-_PTB_PUNCT = {"(", ")", "[", "]", "{", "}", "\"", "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--",
+_BRACKETS = {"(": "-lrb-", ")": "-rrb-", "[": "-lsb-", "]": "-rsb-", "{": "-lcb-", "}": "-rcb-"}
+_PTB_PUNCT = {"\"", "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--",
               "...", ";"}
 _SPLIT = re.compile(r"\.\.\.|--|\w+(?=n't\b)|n't\b|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
 
@@ -39,22 +40,30 @@ def is_text_change(record: dict) -> bool:
 
 
 def python_tokenize(text: str) -> str:
-    """Lowercased tokens without PTBTokenizer's removed punctuation (the Java-free stand-in)."""
+    """Lowercased tokens without PTBTokenizer's removed punctuation (the Java-free stand-in;
+    brackets become ``-lrb-`` etc. as PTBTokenizer -lowerCase leaves them)."""
     toks = _SPLIT.findall(text.lower().replace("\n", " "))
-    return " ".join(t for t in toks if t not in _PTB_PUNCT)
+    return " ".join(_BRACKETS.get(t, t) for t in toks if t not in _PTB_PUNCT)
 
 
 def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def _tokenize(texts: dict[int, list[str]], use_java: bool) -> dict[int, list[str]]:
+def _tokenize(texts: dict, use_java: bool) -> dict:
+    """{key: [str]} -> {key: [tokenised str]}; empty strings stay empty (PTBTokenizer drops
+    trailing empty lines, so they are not sent to it)."""
     if not use_java:
         return {k: [python_tokenize(t) for t in v] for k, v in texts.items()}
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
-    out = PTBTokenizer().tokenize({k: [{"caption": t} for t in v] for k, v in texts.items()})
-    if out.keys() != texts.keys() or any(len(out[k]) != len(texts[k]) for k in texts):
+    sent = {k: [{"caption": t} for t in v if t.strip()] for k, v in texts.items()}
+    done = PTBTokenizer().tokenize({k: v for k, v in sent.items() if v})
+    out = {}
+    for k, v in texts.items():
+        it = iter(done.get(k, []))
+        out[k] = [next(it, "") if t.strip() else "" for t in v]
+    if sum(len(v) for v in done.values()) != sum(len(v) for v in sent.values()):
         raise RuntimeError("PTBTokenizer returned a different number of captions than it was given")
     return out
 
@@ -73,11 +82,11 @@ def score(items: list[common.Item], args=None) -> dict:
         status = common.MISSING if it.pred is None else (
             common.OK if isinstance(ans, str) and ans.strip() else common.UNPARSEABLE)
         statuses.append(status)
-        cands[i] = [ans if status == common.OK else EMPTY]
-    refs = _tokenize(refs, use_java)
-    cands = _tokenize(cands, use_java)
-    cands = {k: [v[0] if v[0].strip() else EMPTY] for k, v in cands.items()}  # punctuation-only answers
-    refs = {k: [r if r.strip() else EMPTY for r in v] for k, v in refs.items()}
+        cands[i] = [ans if status == common.OK else ""]
+    tok = _tokenize({**{("ref", k): v for k, v in refs.items()}, **{("cand", k): v for k, v in cands.items()}},
+                    use_java)  # one call: one JVM start
+    refs = {k: [r if r.strip() else EMPTY for r in tok[("ref", k)]] for k in refs}
+    cands = {k: [tok[("cand", k)][0].strip() or EMPTY] for k in cands}  # empty or punctuation-only
     out: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
         bleu, _ = Bleu(4).compute_score(refs, cands, verbose=0)
