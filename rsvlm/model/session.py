@@ -38,6 +38,7 @@ class ChatSession:
         self.cache = None
         self.cache_len = 0
         self.pending: list[int] = []  # answer tokens generated but not yet in the cache
+        self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens + pending
         self.stats: list[dict] = []
 
     @torch.no_grad()
@@ -69,6 +70,7 @@ class ChatSession:
         answer_ids = streamer.strip(generated)
         in_cache = min(len(answer_ids), len(generated) - 1)  # the last sampled token was never fed
         self.cache = res.cache
+        self.token_ids = self.token_ids[: self.cache_len] + new_ids + answer_ids
         self.cache_len += len(new_ids) + in_cache
         extra = self.cache.get_seq_length() - self.cache_len
         if extra > 0:
