@@ -362,7 +362,7 @@ def test_llava_geochat_boxes_rewritten(tmp_path):
     recs_in = [
         {"id": "r1", "image": "g.png", "conversations": [
             {"from": "human", "value": "<image>\n[refer] give me the location of <p>the white ship</p>"},
-            {"from": "gpt", "value": "{<10><20><30><40>|<0>}"}]},
+            {"from": "gpt", "value": "{<10><20><30><40>|<0>}<delim>{<50><50><60><60>}"}]},
         {"id": "r2", "image": "g.png", "conversations": [
             {"from": "human", "value": "[identify] what is this {<40><40><60><60>|<90>}"},
             {"from": "gpt", "value": "a plane"}]},
@@ -381,8 +381,9 @@ def test_llava_geochat_boxes_rewritten(tmp_path):
     by = {r["id"]: r for r in recs}
     assert by["r1"]["task"] == "ground" and "[ground]" in by["r1"]["conversations"][0]["value"]
     assert "<ref>the white ship</ref>" in by["r1"]["conversations"][0]["value"]
-    (box,) = objs(by["r1"])
+    box, box2 = objs(by["r1"])
     assert box["kind"] == "box" and near(box["coords"], [20, 20, 60, 40], 200)
+    assert near(box2["coords"], [100, 50, 120, 60], 200) and "delim" not in by["r1"]["conversations"][1]["value"]
     r2 = by["r2"]
     assert r2["task"] == "regcap" and r2["conversations"][0]["value"].startswith("<image>\n[regcap]")
     d = geometry.decode(r2["conversations"][0]["value"], 200, 100)

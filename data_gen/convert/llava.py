@@ -9,7 +9,7 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
 
 * task tags ``[refer]`` → ``[ground]``, ``[identify]`` → ``[regcap]``, ``[grounding]`` and
   ``[caption]`` → ``[cap]`` (a grounded caption: text with geometry); ``[vqa]`` stays;
-* ``<p>phrase</p>`` → ``<ref>phrase</ref>``;
+* ``<p>phrase</p>`` → ``<ref>phrase</ref>``; the ``<delim>`` between boxes is dropped;
 * ``{<x1><y1><x2><y2>|<θ>}`` (0–100 scale of the image's width and height) → ``<box>`` when θ is 0
   or absent, else ``<obb>`` from ``rsvlm.geometry.rbox_to_quad`` about the box centre, in
   pixels (θ in degrees, clockwise on screen; GeoChat does not document its sign convention).
@@ -80,7 +80,7 @@ def rewrite_boxes(text: str, width: int, height: int) -> str:
 
 def rewrite_text(text: str, width: int, height: int) -> str:
     text = _TAG.sub(lambda m: f"[{TAG_MAP[m.group(1)]}]", text)
-    text = text.replace("<p>", "<ref>").replace("</p>", "</ref>")
+    text = text.replace("<p>", "<ref>").replace("</p>", "</ref>").replace("<delim>", "")
     return rewrite_boxes(text, width, height)
 
 
