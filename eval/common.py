@@ -190,9 +190,9 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
     if objs is not None:
-        if not isinstance(objs, list) or not all(isinstance(o, dict) and "kind" in o and "coords" in o
-                                                 for o in objs):
-            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords, …}"])
+        if not isinstance(objs, list) or not all(_valid_object(o) for o in objs):
+            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
+                                            "with coordinates fitting the kind"])
         return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objs], OK)
     answer = item.pred.get("answer")
     if not isinstance(answer, str):
@@ -212,6 +212,30 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         return Parsed([], UNPARSEABLE, problems)
     return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], PARTIAL if problems else OK,
                   problems)
+
+
+def _valid_object(o: Any) -> bool:
+    """A prediction-supplied object: known kind, coordinates of the right shape, numeric score."""
+    if not isinstance(o, dict) or not isinstance(o.get("score", 0.0), (int, float)):
+        return False
+    kind, c = o.get("kind"), o.get("coords")
+
+    def num(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def pts(v, n_min):
+        return isinstance(v, list) and len(v) >= n_min and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(num, p)) for p in v)
+
+    if kind == "box":
+        return isinstance(c, list) and len(c) == 4 and all(map(num, c))
+    if kind == "point":
+        return isinstance(c, list) and len(c) == 2 and all(map(num, c))
+    if kind == "obb":
+        return pts(c, 4) and len(c) == 4
+    if kind == "poly":
+        return pts(c, 3)
+    return kind == "mask" and (c is not None or o.get("mask") is not None)
 
 
 def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:

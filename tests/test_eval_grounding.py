@@ -103,3 +103,10 @@ def test_realdata_sirst_self_prediction(tmp_path, realdata):
     s = _run(tmp_path, [rec], [{"id": "sirst", "answer": rec["conversations"][1]["value"]}])
     assert (w, h) == (332, 213)
     assert s["acc50"] == 1.0 and s["mIoU"] == pytest.approx(1.0)
+
+
+def test_malformed_objects_are_unparseable(tmp_path):
+    preds = [{"id": "r", "objects": [{"kind": "box", "coords": [1, 2, 3]}]},
+             {"id": "s", "objects": [{"kind": "obb", "coords": [[0, 0], [1, 0], [1, 1]]}]}]
+    s = _run(tmp_path, [_record("r", [GT]), _record("s", [GT])], preds)
+    assert s["n_unparseable"] == 2 and s["mIoU"] == 0.0
