@@ -1,0 +1,115 @@
+"""open_clip encoder path: custom ViT, weights from a saved open_clip state dict, layer choice,
+position-embedding interpolation; projector pooling."""
+
+import pytest
+import torch
+
+from rsvlm.model.projector import Projector, ProjectorConfig
+from rsvlm.model.vision import OpenClipEncoder, VisionConfig, interpolate_pos_embed
+
+
+def _full_clip_state(tmp_path, fmt):
+    """A small open_clip CLIP (custom config dict) saved as a full state dict, as RemoteCLIP files are."""
+
+    torch.manual_seed(0)
+    cfg = {"embed_dim": 32,
+           "vision_cfg": {"image_size": 32, "layers": 3, "width": 64, "head_width": 16, "patch_size": 8},
+           "text_cfg": {"context_length": 16, "vocab_size": 100, "width": 32, "heads": 2, "layers": 1}}
+    from open_clip.model import CLIP
+
+    clip = CLIP(**cfg).eval()
+    sd = {f"module.{k}": v for k, v in clip.state_dict().items()}  # DDP-style prefix, as in many files
+    if fmt == "safetensors":
+        from safetensors.torch import save_file
+
+        path = tmp_path / "clip.safetensors"
+        save_file({k: v.contiguous() for k, v in sd.items()}, str(path))
+    else:
+        path = tmp_path / "clip.pt"
+        torch.save({"state_dict": sd, "epoch": 3}, path)
+    return clip, path
+
+
+@pytest.mark.parametrize("fmt", ["safetensors", "pt"])
+def test_loads_open_clip_weights_and_returns_penultimate_patch_tokens(tmp_path, fmt):
+    clip, path = _full_clip_state(tmp_path, fmt)
+    enc = OpenClipEncoder(VisionConfig(width=64, layers=3, heads=4, patch_size=8, image_size=32,
+                                       pretrained=str(path), feature_layer=-2)).eval()
+    x = torch.randn(2, 3, 32, 32)
+    v = clip.visual
+    # reference: open_clip's own intermediates, block index 1 (= penultimate of 3)
+    ref = v.forward_intermediates(x, indices=[1], output_fmt="NLC", intermediates_only=True)
+    tokens = enc(x)  # (2,16,64)
+    assert tokens.shape == (2, 16, 64)
+    torch.testing.assert_close(tokens, ref["image_intermediates"][0], atol=1e-5, rtol=1e-5)
+    last = OpenClipEncoder(VisionConfig(width=64, layers=3, heads=4, patch_size=8, image_size=32,
+                                        pretrained=str(path), feature_layer=-1)).eval()
+    ref_last = v.forward_intermediates(x, indices=[2], output_fmt="NLC", intermediates_only=True)
+    torch.testing.assert_close(last(x), ref_last["image_intermediates"][0], atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(last(x), tokens)
+
+
+def test_position_embeddings_interpolate_to_other_sizes(tmp_path):
+    clip, path = _full_clip_state(tmp_path, "safetensors")
+    # built for 48 px (6x6 grid) from 32 px weights (4x4): the table is resized at load
+    enc = OpenClipEncoder(VisionConfig(width=64, layers=3, heads=4, patch_size=8, image_size=48,
+                                       pretrained=str(path))).eval()
+    assert enc.visual.positional_embedding.shape == (37, 64)
+    expect = interpolate_pos_embed(clip.visual.positional_embedding.detach(), (4, 4), (6, 6))
+    torch.testing.assert_close(enc.visual.positional_embedding.detach(), expect)
+    torch.testing.assert_close(expect[0], clip.visual.positional_embedding[0].detach())  # CLS row kept
+    assert enc(torch.randn(1, 3, 48, 48)).shape == (1, 36, 64)
+    # and on the fly for an input size other than the configured one
+    assert enc(torch.randn(1, 3, 64, 32)).shape == (1, 8 * 4, 64)
+    # same size → unchanged; interpolation of a constant grid stays constant
+    const = torch.ones(17, 8)
+    assert torch.equal(interpolate_pos_embed(const, (4, 4), (4, 4)), const)
+    torch.testing.assert_close(interpolate_pos_embed(const, (4, 4), (7, 5)), torch.ones(36, 8))
+
+
+def test_missing_and_bad_weights_are_reported(tmp_path):
+    from safetensors.torch import save_file
+
+    clip, _ = _full_clip_state(tmp_path, "safetensors")
+    sd = {k: v.contiguous() for k, v in clip.state_dict().items() if not k.startswith("visual.ln_pre")}
+    save_file(sd, str(tmp_path / "partial.safetensors"))
+    with pytest.raises(ValueError, match="missing vision keys.*ln_pre"):
+        OpenClipEncoder(VisionConfig(width=64, layers=3, heads=4, pretrained=str(tmp_path / "partial.safetensors")))
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        OpenClipEncoder(VisionConfig(pretrained=str(tmp_path / "nope.safetensors")))
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="junk.pt"):
+        OpenClipEncoder(VisionConfig(pretrained=str(tmp_path / "junk.pt")))
+
+
+def test_named_arch_sincos_and_patch_skip():
+    with torch.device("meta"):  # named architecture: sizes only, no memory or init time
+        enc = OpenClipEncoder(VisionConfig(arch="ViT-B-32"))
+    assert enc.width == 768 and enc.patch_size == 32 and enc.image_size == 224
+    del enc
+    torch.manual_seed(0)
+    sc = OpenClipEncoder(VisionConfig(pos_embed="sincos2d", patch_skip=True))
+    assert not sc.visual.positional_embedding.requires_grad
+    x = torch.randn(1, 3, 32, 32)
+    base = sc(x)
+    with torch.no_grad():
+        sc.gate.fill_(1.0)
+    patches = sc.visual.conv1(x).flatten(2).transpose(1, 2)
+    torch.testing.assert_close(sc(x), base + patches)
+
+
+def test_projector_pooling_averages_grid_cells():
+    proj = Projector(ProjectorConfig(type="linear", pool=2), 4, 4)
+    with torch.no_grad():
+        proj.net[0].weight.copy_(torch.eye(4))
+        proj.net[0].bias.zero_()
+    tokens = torch.arange(16, dtype=torch.float32)[None, :, None].expand(1, 16, 4)  # value = index on a 4x4 grid
+    out = proj(tokens, (4, 4))  # (1,4,4)
+    torch.testing.assert_close(out[0, :, 0], torch.tensor([2.5, 4.5, 10.5, 12.5]))
+    assert proj.n_tokens((4, 4)) == 4
+    with pytest.raises(ValueError, match="not divisible by the projector pool 2"):
+        proj.n_tokens((5, 4))
+    mlp = Projector(ProjectorConfig(type="mlp2x_gelu"), 8, 16)
+    assert mlp(torch.randn(2, 9, 8), (3, 3)).shape == (2, 9, 16)
+    with pytest.raises(ValueError, match="unknown projector type 'mlp3'"):
+        Projector(ProjectorConfig(type="mlp3"), 8, 16)
