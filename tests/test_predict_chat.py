@@ -1,0 +1,151 @@
+"""End-to-end: `rsvlm predict`, `rsvlm eval` and the chat REPL on a tiny random checkpoint."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rsvlm import geometry
+from rsvlm import inference as inf
+from rsvlm.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+    out = tmp_path_factory.mktemp("ckpt")
+    model.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def geotiff(tmp_path_factory):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path_factory.mktemp("img") / "scene.tif"
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 255, (3, 64, 96), dtype=np.uint8)
+    with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=3, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    return path
+
+
+def test_locate_adds_map_coordinates(geotiff):
+    img = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))
+    answer = "There is one ship. " + geometry.encode(
+        [{"kind": "box", "label": "ship", "coords": [12.0, 8.0, 40.0, 30.0]}], img.width, img.height)
+    res = inf.locate(answer, img)
+    (obj,) = res["objects"]
+    assert obj["label"] == "ship" and not res["problems"]
+    (x1, y1), (x2, y2) = obj["map_coords"]
+    # pixel x → 500000 + 0.5 x ; pixel y → 4000000 - 0.5 y (bin centres: within half a bin)
+    assert x1 == pytest.approx(500000 + 0.5 * 12, abs=0.5 * 96 / 1000 * 0.5 + 1e-6)
+    assert y2 == pytest.approx(4000000 - 0.5 * 30, abs=0.5 * 64 / 1000 * 0.5 + 1e-6)
+    table = inf.objects_table(res["objects"])
+    assert "ship" in table and "500006" in table
+
+
+def test_locate_reports_bad_geometry_never_raises(geotiff):
+    img = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))
+    res = inf.locate("<ref>ship</ref><box><loc_1><loc_2>", img)
+    assert res["problems"] and res["objects"] == []
+
+
+def test_predict_writes_json_geojson_and_overlay(ckpt, geotiff, tmp_path, capsys):
+    out, gj, vis = tmp_path / "r.json", tmp_path / "r.geojson", tmp_path / "r.png"
+    rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det",
+               "--max-new-tokens", "8", "--out", str(out), "--geojson", str(gj), "--vis", str(vis), "--device", "cpu"])
+    assert rc == 0
+    res = json.loads(out.read_text())
+    assert set(res) >= {"answer", "objects", "problems", "task", "images"}
+    assert isinstance(res["answer"], str) and res["images"][0]["crs"]
+    fc = json.loads(gj.read_text())
+    assert fc["type"] == "FeatureCollection" and len(fc["features"]) == len(res["objects"])
+    assert vis.stat().st_size > 0
+
+
+def test_predict_missing_image_is_a_clear_error(ckpt, tmp_path, capsys):
+    rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "none.tif"), "--task", "cls"])
+    assert rc == 2 and "none.tif" in capsys.readouterr().err
+
+
+def test_predict_tiled_reads_windows(ckpt, geotiff, tmp_path):
+    out = tmp_path / "t.json"
+    rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tile", "32",
+               "--overlap", "8", "--batch-size", "3", "--max-new-tokens", "4", "--out", str(out), "--device", "cpu"])
+    assert rc == 0
+    from rsvlm.io import iter_windows
+
+    res = json.loads(out.read_text())
+    windows = iter_windows(96, 64, 32, 8)
+    assert sorted(tuple(t["window"]) for t in res["tiles"]) == sorted(tuple(w) for w in windows)
+    assert res["images"][0]["width"] == 96 and res["images"][0]["height"] == 64
+
+
+def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_path):
+    recs = []
+    for i in range(3):
+        recs.append({"id": f"r{i}", "images": [{"path": str(geotiff), "modality": "optical"}], "task": "cls",
+                     "conversations": [{"from": "human", "value": "<image>\n[cls] What scene?"},
+                                       {"from": "gpt", "value": "harbour"}]})
+    recs.append({"id": "bad", "images": [{"path": "missing.png", "modality": "optical"}], "task": "cls",
+                 "conversations": [{"from": "human", "value": "<image>\n[cls] What scene?"},
+                                   {"from": "gpt", "value": "forest"}]})
+    data = tmp_path / "test.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    out = tmp_path / "pred.jsonl"
+    out.write_text(json.dumps({"id": "r0", "task": "cls", "answer": "kept"}) + "\n")
+    rc = main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(out), "--batch-size", "2",
+               "--max-new-tokens", "4", "--device", "cpu"])
+    assert rc == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["r0", "r1", "r2", "bad"]
+    assert rows[0]["answer"] == "kept"  # resumed, not answered again
+    assert "missing.png" in rows[3]["error"] and rows[3]["answer"] == ""
+
+
+def test_chat_repl_through_a_pty(ckpt, geotiff, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    second = tmp_path / "second.png"
+    from PIL import Image
+
+    Image.fromarray(np.zeros((40, 50), np.uint8)).save(second)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    child = pexpect.spawn(sys.executable, ["-m", "rsvlm.cli", "chat", "--model", str(ckpt), "--device", "cpu",
+                                           "--max-new-tokens", "6"], env=env, encoding="utf-8", timeout=120)
+    try:
+        child.expect(">>> ")
+        child.sendline(f"/image {geotiff} optical")
+        child.expect(r"loaded scene.tif: 96x64 optical")
+        child.expect(">>> ")
+        child.sendline("[cls] What kind of scene is this?")
+        child.expect(">>> ")
+        child.sendline("[vqa] Is there a ship?")
+        child.expect(">>> ")
+        child.sendline(f"/image {second} ir")
+        child.expect(r"new image: conversation reset")
+        child.expect(r"loaded second.png: 50x40 ir")
+        child.expect(">>> ")
+        child.sendline("/reset")
+        child.expect(r"conversation reset")
+        child.expect(">>> ")
+        child.sendline("/help")
+        child.expect("/geojson")
+        child.sendline("/quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
