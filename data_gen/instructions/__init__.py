@@ -1,0 +1,1 @@
+"""Instruction records from synthetic scene ground truth: every task tag, phrasings, splits, stats."""

@@ -1,0 +1,109 @@
+"""Records for one scene: which tasks, on which modality and frame, and the record dicts.
+
+``build_scene_records(scene, masks, cfg, rng, split)`` is what ``data_gen synth`` calls per
+scene; ``masks`` may be None to read them from ``root`` (rebuilding records from a synth folder).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_cls, build_count, build_vqa
+from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
+from data_gen.instructions.config import InstructionConfig
+from data_gen.instructions.stats import answer_tokens
+from rsvlm.tokens import IMAGE_TOKEN, TASKS
+
+BUILDERS = {"cls": build_cls, "vqa": build_vqa, "cap": build_cap, "count": build_count, "det": build_det,
+            "ground": build_ground, "regcap": build_regcap, "seg": build_seg, "change": build_change}
+
+
+def load_masks(scene: dict, root: str | Path) -> dict[str, np.ndarray]:
+    """The masks a scene's JSON names, read from ``root`` (raises naming a missing file)."""
+    from PIL import Image
+
+    root, out = Path(root), {}
+    for f in scene["frames"]:
+        suf = f"_{f['time']}" if f["time"] else ""
+        for key, rel in ((f"sem{suf}", f["sem_mask"]), (f"inst{suf}", f["inst_mask"])):
+            path = root / rel
+            if not path.is_file():
+                raise FileNotFoundError(f"scene {scene['scene']}: mask {path} not found")
+            out[key] = np.asarray(Image.open(path)).astype(np.int32 if key.startswith("inst") else np.uint8)
+    if scene["change_mask"]:
+        out["change"] = np.asarray(Image.open(root / scene["change_mask"])) > 0
+    return out
+
+
+def _image_entry(scene: dict, frame: int, modality: str) -> dict:
+    return {"path": scene["frames"][frame]["images"][modality], "modality": modality,
+            "bands": list(scene["bands"][modality])}
+
+
+def make_record(rid: str, scene: dict, frames: list[int], modality: str, task: str, s: Sample, split: str) -> dict:
+    images = [_image_entry(scene, f, modality) for f in frames]
+    prompt = "\n".join([IMAGE_TOKEN] * len(images)) + f"\n[{task}] {s.question}"
+    times = ",".join(scene["frames"][f]["time"] for f in frames).strip(",")
+    meta = {"source": "synthetic", "scene": scene["scene"], "scene_class": scene["scene_class"], "split": split,
+            "width": scene["width"], "height": scene["height"], "modality": modality, "time": times,
+            "question_type": s.question_type, "subtask": s.subtask, "target_class": s.target_class,
+            "target_ids": list(s.target_ids), "gt_mask": s.gt_mask, "gt_values": list(s.gt_values),
+            "expression": s.expression, "answer_tokens": answer_tokens(s.answer)}
+    return {"id": rid, "images": images, "conversations": [{"from": "human", "value": prompt},
+                                                           {"from": "gpt", "value": s.answer}],
+            "task": task, "meta": meta}
+
+
+def _weights(cfg: InstructionConfig) -> dict[str, float]:
+    unknown = sorted(set(cfg.task_weights) - set(TASKS))
+    if unknown:
+        raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}; tasks are {', '.join(TASKS)}")
+    return {t: float(cfg.task_weights.get(t, 0.0)) for t in TASKS}
+
+
+def _task_order(weights: dict[str, float], rng: np.random.Generator, pair: bool) -> list[str]:
+    """All usable tasks in a weighted random order (sampling without replacement)."""
+    tasks = [t for t, w in weights.items() if w > 0 and (pair or t != "change")]
+    if not tasks:
+        return []
+    keys = rng.uniform(size=len(tasks)) ** (1.0 / np.array([weights[t] for t in tasks]))  # Efraimidis-Spirakis
+    return [tasks[i] for i in np.argsort(-keys)]
+
+
+def build_scene_records(scene: dict, masks: dict | None, cfg: InstructionConfig, rng: np.random.Generator,
+                        split: str = "train", root: str | Path | None = None) -> tuple[list[dict], Counter]:
+    """Records of one scene for every rendered modality, and the skipped ones by reason."""
+    if masks is None:
+        if root is None:
+            raise ValueError("build_scene_records needs masks or the root folder to read them from")
+        masks = load_masks(scene, root)
+    weights = _weights(cfg)
+    pair = bool(scene["pair"])
+    records, skipped, cache = [], Counter(), {}
+    for modality in scene["frames"][0]["images"]:
+        if cfg.all_tasks:
+            tasks = [t for t in TASKS if weights[t] > 0 and (pair or t != "change")]
+            quota = len(tasks)
+        else:
+            want = cfg.records_per_image * float(cfg.modality_weights.get(modality, 1.0))
+            quota = int(want) + int(rng.uniform() < want - int(want))
+            tasks = _task_order(weights, rng, pair)
+        made = 0
+        for task in tasks:
+            if made >= quota:
+                break
+            frame = len(scene["frames"]) - 1 if cfg.all_tasks else int(rng.integers(len(scene["frames"])))
+            view = View(scene, frame, modality, masks, rng, cfg, cache)
+            try:
+                sample = BUILDERS[task](view)
+            except Skip as e:
+                skipped[str(e)] += 1
+                continue
+            frames = [0, 1] if task == "change" else [frame]
+            rid = f"{scene['scene']}-{modality}-{task}-{len(records)}"
+            records.append(make_record(rid, scene, frames, modality, task, sample, split))
+            made += 1
+    return records, skipped

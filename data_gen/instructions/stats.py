@@ -1,0 +1,92 @@
+"""Data-set statistics: records by task / modality / split, answer lengths, objects, skips.
+
+Answer length in tokens is counted by a fixed rule, independent of any tokenizer: every tag or
+location token (``<loc_12>``, ``<box>``, ``</ref>``, ``<row>``, ``[det]`` …) is one token, and the
+text between them counts one token per whitespace-separated word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+
+_SPECIAL = re.compile(r"<[^<>\s]+>|\[[a-z]+\]")
+
+
+def answer_tokens(text: str) -> int:
+    specials = _SPECIAL.findall(text)
+    return len(specials) + len(_SPECIAL.sub(" ", text).split())
+
+
+class Stats:
+    """Accumulates over records and scenes; ``report()`` is the JSON written as stats.json."""
+
+    def __init__(self) -> None:
+        self.tasks, self.modalities, self.splits = Counter(), Counter(), Counter()
+        self.task_modality = Counter()
+        self.subtasks, self.vqa_types = Counter(), Counter()
+        self.lengths: dict[str, list[int]] = defaultdict(list)
+        self.scene_classes, self.object_classes, self.scene_splits = Counter(), Counter(), Counter()
+        self.objects_per_scene: list[int] = []
+        self.pairs = 0
+        self.change_events = Counter()
+        self.skipped = Counter()
+
+    def add_scene(self, scene: dict, split: str) -> None:
+        self.scene_classes[scene["scene_class"]] += 1
+        self.scene_splits[split] += 1
+        objs = scene["frames"][0]["objects"]
+        self.objects_per_scene.append(len(objs))
+        self.object_classes.update(o["class"] for o in objs)
+        if scene["pair"]:
+            self.pairs += 1
+            self.change_events.update(c["type"] for c in scene["changes"])
+
+    def add_record(self, rec: dict) -> None:
+        t, m = rec["task"], rec["meta"]["modality"]
+        self.tasks[t] += 1
+        self.modalities[m] += 1
+        self.task_modality[f"{t}/{m}"] += 1
+        self.splits[rec["meta"]["split"]] += 1
+        self.subtasks[rec["meta"]["subtask"]] += 1
+        if rec["meta"]["question_type"]:
+            self.vqa_types[rec["meta"]["question_type"]] += 1
+        self.lengths[t].append(rec["meta"]["answer_tokens"])
+
+    def report(self) -> dict:
+        def dist(v: list[int]) -> dict:
+            a = np.asarray(v or [0])
+            return {"mean": round(float(a.mean()), 2), "p50": int(np.percentile(a, 50)),
+                    "p95": int(np.percentile(a, 95)), "max": int(a.max())}
+
+        return {
+            "scenes": sum(self.scene_classes.values()), "pairs": self.pairs,
+            "records": sum(self.tasks.values()),
+            "records_by_split": dict(sorted(self.splits.items())), "scenes_by_split": dict(sorted(self.scene_splits.items())),
+            "tasks": dict(sorted(self.tasks.items())), "modalities": dict(sorted(self.modalities.items())),
+            "task_modality": dict(sorted(self.task_modality.items())), "subtasks": dict(sorted(self.subtasks.items())),
+            "vqa_types": dict(sorted(self.vqa_types.items())),
+            "answer_tokens": {t: dist(v) for t, v in sorted(self.lengths.items())},
+            "answer_token_rule": "each <tag>, <loc_N> or [task] is one token; other text: one per whitespace word",
+            "scene_classes": dict(sorted(self.scene_classes.items())),
+            "object_classes": dict(sorted(self.object_classes.items())),
+            "objects_per_scene": dist(self.objects_per_scene),
+            "change_events": dict(sorted(self.change_events.items())),
+            "skipped": dict(self.skipped.most_common()), "skipped_total": sum(self.skipped.values()),
+        }
+
+
+def format_report(r: dict) -> str:
+    lines = [f"{r['scenes']} scenes ({r['pairs']} pairs), {r['records']} records; skipped {r['skipped_total']}",
+             "split   " + "  ".join(f"{k}: {v} rec / {r['scenes_by_split'].get(k, 0)} scenes" for k, v in r["records_by_split"].items()),
+             "task      records  tokens mean/p95/max"]
+    for t, n in r["tasks"].items():
+        a = r["answer_tokens"][t]
+        lines.append(f"{t:<9} {n:>8}  {a['mean']:>6}/{a['p95']}/{a['max']}")
+    lines.append("modality  " + "  ".join(f"{k}: {v}" for k, v in r["modalities"].items()))
+    lines.append("objects   " + "  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()))
+    if r["skipped"]:
+        lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""Scene graphs: a scene class, land cover and placed objects, one frame or a bi-temporal pair.
+
+``generate_scene`` is a pure function of its generator: same seed, same graph. A pair's
+second frame keeps the land cover and the objects that stay (same instance ids), removes
+some (departed vehicles and ships, demolished buildings), adds new ones (arrivals, new
+buildings) and changes the sun. Storage tanks and pools never change.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from data_gen.synth.classes import MAT, SCENE_CLASSES
+from data_gen.synth.layout import Background, Placer, make_background
+from data_gen.synth.objects import SceneObject
+from data_gen.synth.raster import fill_convex, rect_corners
+
+# scene class -> [(object class, zone, (min, max) count, angle mode, jitter deg)]
+# angle mode: "free" (any), "along" (the scene's dominant direction), "across" (+90 deg)
+RECIPES = {
+    "airport": [("plane", "apron", (1, 4), "free", 0), ("small vehicle", "apron", (0, 3), "free", 0),
+                ("large vehicle", "apron", (0, 2), "free", 0), ("building", "grass", (0, 1), "along", 3)],
+    "harbour": [("ship", "water", (1, 5), "along", 30), ("storage tank", "quay", (0, 3), "free", 0),
+                ("large vehicle", "quay", (0, 3), "along", 10), ("building", "land", (0, 2), "along", 3)],
+    "parking lot": [("small vehicle", "lot", (4, 14), "across", 4), ("large vehicle", "lot", (0, 3), "across", 4),
+                    ("small vehicle", "road", (0, 2), "along", 4)],
+    "residential": [("building", "lawn", (3, 7), "along", 6), ("swimming pool", "lawn", (0, 3), "along", 6),
+                    ("small vehicle", "road", (0, 4), "along", 4)],
+    "industrial": [("building", "yard", (2, 4), "along", 4), ("storage tank", "yard", (1, 6), "free", 0),
+                   ("large vehicle", "yard", (0, 4), "free", 0), ("small vehicle", "yard", (0, 3), "free", 0)],
+    "farmland": [("building", "field", (0, 2), "along", 5), ("large vehicle", "field", (0, 1), "along", 5)],
+    "forest": [("building", "clearing", (0, 1), "free", 0)],
+    "river": [("ship", "water", (0, 3), "along", 15)],
+    "lake": [("ship", "water", (0, 2), "free", 0), ("building", "land", (0, 3), "free", 0),
+             ("swimming pool", "land", (0, 1), "free", 0)],
+    "bare land": [("large vehicle", "land", (0, 2), "free", 0), ("building", "land", (0, 2), "free", 0),
+                  ("small vehicle", "land", (0, 2), "free", 0)],
+}
+MOVABLE = ("plane", "ship", "large vehicle", "small vehicle")
+
+
+@dataclass
+class Frame:
+    bg: Background
+    objects: list[SceneObject]
+    sun_azimuth: float  # degrees, direction shadows are cast towards (image frame)
+    sun_length: float  # shadow length per px of height
+
+
+@dataclass
+class SceneGraph:
+    scene_id: str
+    scene_class: str
+    size: int
+    frames: list[Frame]  # one, or two in time order
+    changes: list[dict] = field(default_factory=list)  # {"type", "class", "id"} for pairs
+
+    @property
+    def is_pair(self) -> bool:
+        return len(self.frames) == 2
+
+
+def _place_recipe(placer: Placer, bg: Background, recipe, rng, max_objects: int, scale_counts: float = 1.0):
+    for cls, zone, (lo, hi), mode, jitter in recipe:
+        n = int(round(rng.integers(lo, hi + 1) * scale_counts))
+        n = min(n, max_objects - len(placer.objects))
+        angle = None if mode == "free" else bg.angle + (90 if mode == "across" else 0)
+        placer.place(cls, zone, n, angle=angle, jitter=jitter if mode != "free" else 180)
+
+
+def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pair: bool = False,
+                   scene_class: str | None = None, max_objects: int = 20,
+                   scene_weights: dict[str, float] | None = None) -> SceneGraph:
+    """Sample a scene graph (and, with ``pair``, its changed second frame)."""
+    if scene_class is None:
+        names = list(SCENE_CLASSES)
+        p = np.array([(scene_weights or {}).get(n, 1.0) for n in names], float)
+        if p.sum() <= 0:
+            raise ValueError("scene_weights give every scene class zero weight")
+        scene_class = names[int(rng.choice(len(names), p=p / p.sum()))]
+    if scene_class not in RECIPES:
+        raise ValueError(f"unknown scene class {scene_class!r}; known: {', '.join(SCENE_CLASSES)}")
+    bg = make_background(scene_class, rng, size)
+    placer = Placer(bg, rng, size)
+    _place_recipe(placer, bg, RECIPES[scene_class], rng, max_objects)
+    f0 = Frame(bg, placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
+    graph = SceneGraph(scene_id, scene_class, size, [f0])
+    if pair:
+        f1, changes = _change(f0, placer, scene_class, rng, size, max_objects)
+        graph.frames.append(f1)
+        graph.changes = changes
+    return graph
+
+
+def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_objects: int):
+    """Second frame and the list of change events."""
+    bg1 = copy.deepcopy(f0.bg)
+    changes: list[dict] = []
+    keep: list[SceneObject] = []
+    static = rng.uniform() < 0.1  # some pairs only differ in light and season
+    for o in f0.objects:
+        if not static and o.cls in MOVABLE and rng.uniform() < 0.3:
+            changes.append({"type": "departed", "class": o.cls, "id": o.id})
+        elif not static and o.cls == "building" and rng.uniform() < 0.25:
+            changes.append({"type": "demolished", "class": o.cls, "id": o.id})
+            _paint_soil(bg1, o)
+        else:
+            keep.append(copy.copy(o))
+    placer = Placer(bg1, rng, size, first_id=placer0.next_id, occupied=placer0.occ)
+    if not static:
+        recipe = [r for r in RECIPES[scene_class] if r[0] in MOVABLE or r[0] == "building"]
+        _place_recipe(placer, bg1, recipe, rng, max(0, max_objects - len(keep)), scale_counts=0.5)
+        if not changes and not placer.objects and f0.objects:
+            o = f0.objects[int(rng.integers(len(f0.objects)))]
+            if o.cls in MOVABLE or o.cls == "building":
+                keep = [k for k in keep if k.id != o.id]
+                kind = "departed" if o.cls in MOVABLE else "demolished"
+                changes.append({"type": kind, "class": o.cls, "id": o.id})
+                if kind == "demolished":
+                    _paint_soil(bg1, o)
+    for o in placer.objects:
+        changes.append({"type": "built" if o.cls == "building" else "arrived", "class": o.cls, "id": o.id})
+        if o.cls == "building" and rng.uniform() < 0.5:
+            _paint_soil(f0.bg, o)  # a construction site before
+    if scene_class == "farmland":  # season: some fields ripen or get ploughed
+        m = bg1.material
+        green = m == MAT["crop_green"]
+        m[green & (rng.uniform() < 0.5)] = MAT["crop_ripe"]
+    f1 = Frame(bg1, keep + placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
+    return f1, changes
+
+
+def _paint_soil(bg: Background, o: SceneObject) -> None:
+    win = fill_convex(rect_corners(o.cx, o.cy, o.length + 2, o.width + 2, o.angle), *bg.material.shape)
+    if win is not None:
+        ys, xs, m = win
+        bg.material[ys, xs][m] = MAT["soil"]
+        bg.canopy[ys, xs][m] = 0
+        bg.shade[ys, xs][m] = 1.0
