@@ -1,0 +1,135 @@
+"""Checkpoints: full and adapter-only round trips give identical logits; merge-lora; 4/8-bit loads."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rsvlm.config import load_config
+from rsvlm.model import ImageInput, VLMConfig, create_model, load_pretrained, merge_lora
+from rsvlm.model.llm import build_llm
+from rsvlm.tokens import IMAGE_TOKEN
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
+
+
+def _batch(proc):
+    rng = np.random.default_rng(0)
+    imgs = [ImageInput(rng.random((3, 32, 32), dtype=np.float32)),
+            ImageInput(rng.random((2, 32, 32), dtype=np.float32), "sar")]
+    return proc(proc.chat_prompt([{"role": "user", "content": f"{IMAGE_TOKEN}{IMAGE_TOKEN}\n[det] ships <loc_3>"}]), imgs)
+
+
+def _perturb_trainables(model, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(torch.randn(p.shape, generator=g) * 0.05)
+
+
+def _logits(model, batch):
+    model.eval()
+    with torch.no_grad():
+        return model(**batch).logits
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory):
+    """A tiny random Llama + byte tokenizer saved in HF layout: a stand-in for a downloaded base."""
+    cfg = load_config(VLMConfig, TINY)
+    llm, tok, _ = build_llm(cfg.llm)
+    d = tmp_path_factory.mktemp("base")
+    llm.save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+
+def test_full_save_load_identical_logits_and_layout(tmp_path):
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY))
+    _perturb_trainables(model)
+    batch = _batch(proc)
+    ref = _logits(model, batch)
+    model.save_pretrained(tmp_path / "ck")
+    names = {p.name for p in (tmp_path / "ck").iterdir()}
+    assert {"config.yaml", "vision.safetensors", "llm", "adapter", "tokenizer", "README.md"} <= names
+    assert not list((tmp_path / "ck").rglob("*.bin")) and not list((tmp_path / "ck").rglob("*.pt"))
+    loaded, proc2 = load_pretrained(tmp_path / "ck")
+    assert torch.equal(_logits(loaded, _batch(proc2)), ref)
+    trainable = {n for n, p in loaded.named_parameters() if p.requires_grad}
+    assert trainable == {n for n, p in model.named_parameters() if p.requires_grad}
+
+
+def test_adapter_only_round_trip_and_merge(tmp_path, base_dir):
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
+    _perturb_trainables(model)
+    batch = _batch(proc)
+    ref = _logits(model, batch)
+    model.save_pretrained(tmp_path / "ad", adapter_only=True)
+    assert not (tmp_path / "ad" / "llm").exists()
+    adapter_cfg = json.loads((tmp_path / "ad" / "adapter" / "adapter_config.json").read_text())
+    assert adapter_cfg["base_model_name_or_path"] == str(base_dir)
+    loaded, proc2 = load_pretrained(tmp_path / "ad")
+    assert torch.equal(_logits(loaded, _batch(proc2)), ref)
+
+    merge_lora(tmp_path / "ad", tmp_path / "merged")
+    assert (tmp_path / "merged" / "llm").is_dir() and not (tmp_path / "merged" / "adapter").exists()
+    merged, proc3 = load_pretrained(tmp_path / "merged")
+    torch.testing.assert_close(_logits(merged, _batch(proc3)), ref, atol=1e-5, rtol=1e-5)
+    assert not any(p.requires_grad for p in merged.llm.parameters())  # merged config says llm: frozen
+
+
+def test_adapter_only_needs_a_base_on_disk(tmp_path):
+    model, _ = create_model(load_config(VLMConfig, TINY))
+    with pytest.raises(ValueError, match="adapter_only save needs llm.name_or_path"):
+        model.save_pretrained(tmp_path / "x", adapter_only=True)
+
+
+def test_missing_vision_keys_are_reported(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY))
+    model.save_pretrained(tmp_path / "ck")
+    f = tmp_path / "ck" / "vision.safetensors"
+    sd = load_file(str(f))
+    sd.pop("projectors.default.net.2.bias")
+    sd["stems.thermal.mix"] = torch.zeros(3, 1)
+    save_file(sd, str(f))
+    with pytest.raises(ValueError, match=r"missing keys \['projectors.default.net.2.bias'\]"):
+        load_pretrained(tmp_path / "ck")
+    sd["projectors.default.net.2.bias"] = torch.zeros(64)
+    save_file(sd, str(f))
+    with pytest.warns(UserWarning, match="unexpected keys ignored.*stems.thermal.mix"):
+        load_pretrained(tmp_path / "ck")
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_quantised_load_runs_on_cpu_and_trains_lora(tmp_path, base_dir, bits):
+    pytest.importorskip("bitsandbytes", reason="bitsandbytes not installed")
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
+    model.save_pretrained(tmp_path / "ad", adapter_only=True)
+    ref = _logits(model, _batch(proc))
+    q, qproc = load_pretrained(tmp_path / "ad", load_in_4bit=bits == 4, load_in_8bit=bits == 8)
+    import bitsandbytes as bnb
+
+    kind = bnb.nn.Linear4bit if bits == 4 else bnb.nn.Linear8bitLt
+    quantised = [n for n, m in q.llm.named_modules() if isinstance(m, kind)]
+    assert len(quantised) == 2 * 7  # every q,k,v,o,gate,up,down of both layers; lm_head left out
+    batch = _batch(qproc)
+    out = q(**batch, labels=batch["input_ids"])
+    assert torch.isfinite(out.loss)
+    err = (out.logits.detach() - ref).abs().max().item()
+    assert err < 0.5, f"{bits}-bit logits drift {err}"  # quantisation error, not garbage
+    out.loss.backward()
+    lora_grads = [p.grad for n, p in q.named_parameters() if "lora_B" in n]
+    assert lora_grads and all(g is not None for g in lora_grads)
+    gen = q.generate(**batch, max_new_tokens=4)
+    assert len(gen.tokens[0]) <= 4 and len(gen.text) == 1
+    with pytest.raises(ValueError, match="saved adapter_only"):
+        q.save_pretrained(tmp_path / "full")
