@@ -15,7 +15,7 @@ from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.stats import answer_tokens
-from rsvlm.tokens import IMAGE_TOKEN, TASKS
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
 
 BUILDERS = {"cls": build_cls, "vqa": build_vqa, "cap": build_cap, "count": build_count, "det": build_det,
             "ground": build_ground, "regcap": build_regcap, "seg": build_seg, "change": build_change}
@@ -57,10 +57,21 @@ def make_record(rid: str, scene: dict, frames: list[int], modality: str, task: s
             "task": task, "meta": meta}
 
 
-def _weights(cfg: InstructionConfig) -> dict[str, float]:
+def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
+    """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS))
     if unknown:
         raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}; tasks are {', '.join(TASKS)}")
+    unknown = sorted(set(cfg.modality_weights) - set(MODALITIES))
+    if unknown:
+        raise ValueError(f"instructions.modality_weights: unknown modality {unknown}; one of {', '.join(MODALITIES)}")
+    neg = {k: v for k, v in {**cfg.task_weights, **cfg.modality_weights}.items() if float(v) < 0}
+    if neg or cfg.records_per_image < 0:
+        raise ValueError(f"instructions: weights and records_per_image must be >= 0, got {neg or cfg.records_per_image}")
+
+
+def _weights(cfg: InstructionConfig) -> dict[str, float]:
+    check_weights(cfg)
     return {t: float(cfg.task_weights.get(t, 0.0)) for t in TASKS}
 
 

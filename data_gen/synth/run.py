@@ -54,6 +54,9 @@ def check_config(cfg: SynthConfig) -> None:
         raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)}")
     if not 16 <= cfg.scene.size <= 4096:
         raise ValueError(f"scene.size {cfg.scene.size} must be between 16 and 4096")
+    from data_gen.instructions.build import check_weights
+
+    check_weights(cfg.instructions, cfg.modalities)
     if not 0 <= cfg.scene.pairs_fraction <= 1:
         raise ValueError(f"scene.pairs_fraction {cfg.scene.pairs_fraction} must be in [0, 1]")
 
