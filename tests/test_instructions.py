@@ -76,6 +76,7 @@ def test_splits_are_by_scene(data):
     assert Counter(a) == {"train": 70, "val": 10, "test": 20} and a == assign_splits(100, 0.1, 0.2, seed=1)
     assert a != assign_splits(100, 0.1, 0.2, seed=2)
     assert Counter(assign_splits(3, 0.01, 0.01, 0)) == {"train": 1, "val": 1, "test": 1}
+    assert set(assign_splits(7, 0.0, 1.0, 0)) == {"test"}  # an evaluation set
     with pytest.raises(ValueError, match="split fractions"):
         assign_splits(10, 0.6, 0.5, 0)
 
