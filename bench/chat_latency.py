@@ -1,0 +1,104 @@
+"""Chat turn latency: a KV-cached ChatSession against LLaVA-CLI-style turns that re-encode the
+image and re-prefill the whole history every turn.
+
+    OMP_NUM_THREADS=2 .venv/bin/python bench/chat_latency.py [--turns 8] [--new-tokens 16] [size overrides]
+
+Both paths answer the same conversation (the baseline replays the cached session's own answers
+as history), so each turn's prompt is identical. Prints time to first token (TTFT) and decode
+tokens/s per turn, and the baseline/cached ratios. Random weights; the model is "small" (below),
+big enough that prefill dominates as it does for real models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rsvlm.config import load_config
+from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = [
+    "encoders.default.width=256", "encoders.default.layers=6", "encoders.default.heads=8",
+    "encoders.default.image_size=224", "encoders.default.patch_size=16",  # 196 visual tokens
+    "llm.config.hidden_size=512", "llm.config.intermediate_size=1536", "llm.config.num_hidden_layers=8",
+    "llm.config.num_attention_heads=8", "llm.config.num_key_value_heads=8", "llm.config.max_position_embeddings=4096",
+]
+QUESTIONS = ["[cls] What kind of scene is this?", "[count] How many ships are there?", "[vqa] Is there a plane?",
+             "[det] Detect every ship.", "[cap] Describe the image.", "[ground] Where is the largest building?",
+             "[vqa] What sensor took this image?", "[count] How many storage tanks are there?"]
+
+
+class Clock:
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.first = None
+        self.n = 0
+
+    def on_token(self, piece: str) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+        self.n += 1
+
+    def result(self) -> tuple[float, float]:
+        end = time.perf_counter()
+        first = self.first or end
+        return first - self.t0, (self.n - 1) / max(end - first, 1e-9) if self.n > 1 else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=8)
+    ap.add_argument("--new-tokens", type=int, default=16)
+    ap.add_argument("overrides", nargs="*")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", SMALL + args.overrides)
+    model, processor = create_model(cfg)
+    model.eval()
+    eos = model.eos_ids()
+    # never end early, so both paths decode the same number of tokens
+    model.llm.get_output_embeddings().bias = None
+    with torch.no_grad():
+        for i in eos:
+            model.llm.get_output_embeddings().weight[i].zero_()
+    img = ImageInput(np.random.default_rng(0).random((3, 224, 224), dtype=np.float32), "optical", name="bench")
+    n_vis = processor.n_visual_tokens(img)
+
+    session = ChatSession(model, processor, max_new_tokens=args.new_tokens)
+    cached = []
+    for k in range(args.turns):
+        c = Clock()
+        q = ("<image>\n" if k == 0 else "") + QUESTIONS[k % len(QUESTIONS)]
+        session.ask(q, images=[img] if k == 0 else None, on_token=c.on_token)
+        cached.append((*c.result(), session.stats[-1]["prefill_tokens"]))
+
+    baseline = []
+    for k in range(args.turns):
+        history = session.messages[: 2 * k + 1]  # the same user turns and answers as the session
+        c = Clock()
+        prompt = processor.chat_prompt(history, add_generation_prompt=True)
+        batch = processor(prompt, [img])
+        model.generate(**batch, max_new_tokens=args.new_tokens, on_token=c.on_token)
+        baseline.append((*c.result(), int(batch["input_ids"].shape[1])))
+
+    print(f"model: ViT {cfg.encoders['default'].width}x{cfg.encoders['default'].layers}, {n_vis} visual tokens; "
+          f"LLM {cfg.llm.config['hidden_size']}x{cfg.llm.config['num_hidden_layers']}; "
+          f"{args.new_tokens} new tokens per turn; threads={torch.get_num_threads()}")
+    print("| turn | prefill tokens cached / full | TTFT cached ms | TTFT full ms | TTFT ratio | "
+          "tok/s cached | tok/s full | tok/s ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k, ((tc, sc, pc), (tb, sb, pb)) in enumerate(zip(cached, baseline), 1):
+        print(f"| {k} | {pc} / {pb} | {tc * 1e3:.1f} | {tb * 1e3:.1f} | {tb / tc:.2f}x | {sc:.1f} | {sb:.1f} | "
+              f"{sc / sb:.2f}x |")
+    tc = sum(x[0] for x in cached[1:]) / max(1, len(cached) - 1)
+    tb = sum(x[0] for x in baseline[1:]) / max(1, len(baseline) - 1)
+    print(f"\nturns 2..{args.turns}: mean TTFT cached {tc * 1e3:.1f} ms vs full {tb * 1e3:.1f} ms ({tb / tc:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
