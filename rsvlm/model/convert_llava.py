@@ -103,20 +103,19 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     tower_dir = Path(vision_tower) if vision_tower else Path(conf.get("mm_vision_tower", ""))
     if tower_dir.is_dir():
         tconf = json.loads((tower_dir / "config.json").read_text())
-        hf_vision = tconf.get("vision_config", tconf)
+        hf_vision = dict(tconf.get("vision_config", tconf))
         if not tower:
-            tw = _read_weights(tower_dir)
-            tower = {k: v for k, v in tw.items() if k.startswith("vision_model.")}
+            tower = _read_weights(tower_dir)
     elif tower:
         raise ValueError(f"{src}: pass vision_tower= (a local CLIP dir) for the tower's config")
     else:
         raise FileNotFoundError(f"{src}: vision tower {conf.get('mm_vision_tower')!r} is not a local directory; "
                                 "pass vision_tower= pointing at a local CLIP (HF layout) dir")
-    hf_vision = dict(hf_vision)
-    pos = tower.get("vision_model.embeddings.position_embedding.weight")
+    tower = {k.removeprefix("vision_model."): v for k, v in tower.items() if not k.startswith("text_model.")}
+    pos = tower.get("embeddings.position_embedding.weight")
     if pos is not None:  # GeoChat-style towers carry position tables for a larger input
         hf_vision["image_size"] = int(math.isqrt(pos.shape[0] - 1)) * hf_vision["patch_size"]
-    vision.update({f"encoders.default.model.{k}": v for k, v in tower.items()})
+    vision.update(_tower_keys(hf_vision, tower))
     lm = {k: v for k, v in sd.items() if not k.startswith(("model.mm_projector.", "model.vision_tower."))}
     text = {k: v for k, v in conf.items() if not k.startswith(("mm_", "_")) and k not in
             ("architectures", "model_type", "image_aspect_ratio", "tune_mm_mlp_adapter", "freeze_mm_mlp_adapter",
@@ -127,6 +126,18 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     stem = _preprocess(tower_dir, resize) if tower_dir.is_dir() else _preprocess(src, resize)
     stem.resize = resize
     return vcfg, text, vision, lm, stem, ptype
+
+
+def _tower_keys(hf_vision: dict, tower: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Tower tensors renamed to this transformers version's CLIPVisionModel names (with or without
+    the ``vision_model.`` level), under the rsvlm encoder prefix."""
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+
+    keep = {k: v for k, v in hf_vision.items() if k not in ("architectures", "transformers_version", "model_type")}
+    with torch.device("meta"):
+        expected = CLIPVisionModel(CLIPVisionConfig(**keep)).state_dict().keys()
+    by_short = {k.removeprefix("vision_model."): k for k in expected}
+    return {f"encoders.default.model.{by_short.get(k, k)}": v for k, v in tower.items()}
 
 
 def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | Path | None = None,

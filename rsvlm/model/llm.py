@@ -108,9 +108,11 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
     tokenizer = AutoTokenizer.from_pretrained(tok_path) if tok_path else byte_tokenizer()
     ids = add_special_tokens(tokenizer)
     if llm.get_input_embeddings().num_embeddings != len(tokenizer):
+        # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
+        # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed + 1)
-            llm.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+            llm.resize_token_embeddings(len(tokenizer), mean_resizing=bool(cfg.name_or_path))
     if device is not None and not quant:
         llm.to(device)
     return llm, tokenizer, ids
