@@ -1,0 +1,145 @@
+"""Build (and run) the DeepSpeed or torchrun command for a training recipe.
+
+    python scripts/launch.py configs/train/recipes/geochat-7b-sft.yaml --gpus-per-node 8 --dry-run
+    python scripts/launch.py RECIPE --nodes 2 --gpus-per-node 8 --hostfile hostfile [key=value …]
+
+A recipe states its global batch in a header comment (``# global_batch: 144``); the launcher keeps
+it fixed whatever the world size by passing ``grad_accum = global / (batch_size × world)``, and
+refuses a world size that does not divide it. The recipe is loaded with ``TrainConfig`` first,
+so a broken recipe fails here, before any process starts.
+
+Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
+(pdsh); torchrun is started once per node by you, with ``NODE_RANK`` set on each and the first
+host as rendezvous. Limits: no SLURM integration; ``--dry-run`` does not check that the hosts
+are reachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+GLOBAL_BATCH = re.compile(r"^#\s*global_batch:\s*(\d+)\s*$", re.MULTILINE)
+LAUNCHERS = ("deepspeed", "torchrun")
+
+
+@dataclass
+class LaunchPlan:
+    command: list[str]
+    world_size: int
+    micro_batch: int
+    grad_accum: int
+    global_batch: int
+
+
+def recipe_global_batch(path: str | Path) -> int:
+    """The ``# global_batch: N`` header of a recipe."""
+    text = Path(path).read_text()
+    m = GLOBAL_BATCH.search(text)
+    if not m:
+        raise ValueError(f"{path}: no '# global_batch: N' header comment; the launcher needs the global batch")
+    return int(m.group(1))
+
+
+def read_hostfile(path: str | Path) -> list[tuple[str, int]]:
+    """DeepSpeed hostfile → [(host, slots)]; blank lines and # comments skipped."""
+    hosts = []
+    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"(\S+)\s+slots=(\d+)", line)
+        if not m:
+            raise ValueError(f"{path}:{n}: expected 'HOST slots=N', got {line!r}")
+        hosts.append((m.group(1), int(m.group(2))))
+    if not hosts:
+        raise ValueError(f"{path}: no hosts")
+    return hosts
+
+
+def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_per_node: int = 8,
+          hostfile: str | None = None, master_addr: str | None = None, master_port: int = 29500,
+          overrides: list[str] | None = None, check_hostfile: bool = True) -> LaunchPlan:
+    """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    if launcher not in LAUNCHERS:
+        raise ValueError(f"launcher must be one of {LAUNCHERS}, got {launcher!r}")
+    if nodes < 1 or gpus_per_node < 1:
+        raise ValueError(f"nodes and gpus_per_node must be >= 1, got {nodes}, {gpus_per_node}")
+    overrides = list(overrides or [])
+    cfg = load_config(TrainConfig, recipe, overrides)
+    check_config(cfg)
+    world = nodes * gpus_per_node
+    global_batch = recipe_global_batch(recipe)
+    per_step = cfg.batch_size * world
+    if global_batch % per_step:
+        raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {cfg.batch_size} "
+                         f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
+    accum = global_batch // per_step
+    if nodes > 1 and launcher == "deepspeed" and not hostfile:
+        raise ValueError("more than one node with deepspeed needs --hostfile")
+    explicit_master = master_addr
+    if hostfile and check_hostfile:
+        hosts = read_hostfile(hostfile)
+        if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
+            raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
+        master_addr = master_addr or hosts[0][0]
+    train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
+    if launcher == "deepspeed":
+        cmd = ["deepspeed"]
+        if nodes > 1:  # DeepSpeed takes the hostfile's first host as master unless told otherwise
+            cmd += ["--hostfile", str(hostfile), "--num_nodes", str(nodes)]
+            if explicit_master:
+                cmd += ["--master_addr", explicit_master]
+        cmd += ["--num_gpus", str(gpus_per_node), "--master_port", str(master_port), "--module", "rsvlm.train"]
+    else:
+        cmd = ["torchrun", "--nnodes", str(nodes), "--nproc_per_node", str(gpus_per_node)]
+        if nodes > 1:
+            if not master_addr:
+                raise ValueError("more than one node with torchrun needs --master-addr or --hostfile")
+            cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
+        cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
+    return LaunchPlan(cmd + train, world, cfg.batch_size, accum, global_batch)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("recipe")
+    ap.add_argument("overrides", nargs="*", metavar="key=value", help="passed on to rsvlm.train")
+    ap.add_argument("--launcher", choices=LAUNCHERS, default="deepspeed")
+    ap.add_argument("--nodes", type=int, default=1)
+    ap.add_argument("--gpus-per-node", type=int, default=8)
+    ap.add_argument("--hostfile", help="DeepSpeed hostfile (HOST slots=N per line); needed for --nodes > 1")
+    ap.add_argument("--master-addr", help="rendezvous host (default: the hostfile's first host)")
+    ap.add_argument("--master-port", type=int, default=29500)
+    ap.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile, args.master_addr,
+                     args.master_port, args.overrides, check_hostfile=not args.dry_run or
+                     bool(args.hostfile and Path(args.hostfile).is_file()))
+    except (ValueError, OSError) as e:
+        print(f"launch: {e}", file=sys.stderr)
+        return 2
+    print(f"# world {plan.world_size} = micro-batch {plan.micro_batch} × grad_accum {plan.grad_accum} "
+          f"→ global batch {plan.global_batch}", file=sys.stderr)
+    line = shlex.join(plan.command).replace("'${NODE_RANK}'", "${NODE_RANK}")
+    print(line)
+    if args.dry_run:
+        return 0
+    return subprocess.call(line, shell=True)  # shell: ${NODE_RANK} is expanded per node
+
+
+if __name__ == "__main__":
+    sys.exit(main())

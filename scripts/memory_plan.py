@@ -1,0 +1,268 @@
+"""Per-GPU memory plan for the real-scale model configs: model states from DeepSpeed's own estimators
+plus activation estimates, and the largest micro-batch that fits.
+
+    .venv/bin/python scripts/memory_plan.py                      # every configs/model/*.yaml but tiny
+    .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --seq-len 4096 --llm full
+
+Each config is built on the meta device (no weights, no RAM) to count parameters exactly; the
+embedding rows are then set to what the real tokenizer gives (``TOKENIZER_LEN`` + rsvlm's added
+tokens), since a meta build without the tokenizer files uses a byte-level stand-in.
+
+Model states (bytes per GPU). DeepSpeed's estimators assume every parameter is trained; under LoRA
+only the trainable part (adapters, new token rows, projector, stems) has gradients and Adam state,
+so they are applied to the trainable count T, and the frozen count F is charged as bf16 weights
+only (DeepSpeed's "optimizer offloaded" figure of F, which is exactly its 2-byte params term):
+
+    zero2            est2(T, offload=False)                      + 2·F             (F replicated)
+    zero2_offload    est2(T, offload=True)                       + 2·F
+    zero3            est3(T, offload=False)                      + 2·F / world     (F partitioned)
+    zero3_offload    est3(T, offload optimizer+params)           + 0               (F on CPU)
+    qlora_4bit       est2(T, offload=False) + 0.5625·Q + 2·(F − Q)                 (Q: 4-bit Linears)
+
+est2/est3 are ``estimate_zero2_model_states_mem_needs`` / ``estimate_zero3_model_states_mem_needs``
+(the functions DeepSpeed's ``*_all_cold`` reporters loop over). NF4 costs 4 bits plus one fp32
+absmax per 64 weights (0.5625 bytes; no double quantisation); lm_head and embeddings stay bf16.
+
+Activations (bytes per sample, bf16, fused attention (flash / SDPA, no s² score matrix), gradient
+checkpointing on every LLM decoder layer; s tokens, h hidden, i MLP, g = kv_heads/heads, L layers):
+
+    llm      2·s·h·L                    checkpointed layer inputs
+           + 2·s·(6h + 2h·g + 4i)       one layer recomputed during backward
+           + 10·s·V                     logits: bf16 out + fp32 copy for the loss + its fp32 grad
+    vision   32·n·w·B per image         when gradients reach the encoder (trainable stem or encoder):
+                                        16 stored (n, w) tensors per ViT block, not checkpointed
+           + 2·n·w + 4·n'·h             projector input and hidden (n' tokens after pooling)
+
+Fits when states + micro·activations + reserve ≤ capacity, reserve = 10% + 2 GiB (CUDA context,
+NCCL and DeepSpeed buckets, fragmentation). Limits: an estimate, not a measurement (no GPU was
+used); KV-cache-free training only; sequence packing and padding waste are not modelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GiB = 2**30
+NF4_BYTES = 0.5 + 4 / 64
+STRATEGIES = ("zero2", "zero2_offload", "zero3", "zero3_offload", "qlora_4bit")
+HARDWARE = ((1, 1, 24), (1, 1, 80), (8, 1, 80))  # (gpus per node, nodes, GiB per GPU: 24 GB and 80 GB cards)
+# len(tokenizer) of each base LLM before rsvlm's tokens are added, keyed by the folder name of
+# llm.name_or_path (the meta build has no tokenizer files; these are the published tokenizers).
+TOKENIZER_LEN = {"vicuna-7b-v1.5": 32000, "Qwen2.5-1.5B-Instruct": 151665, "Qwen2.5-7B-Instruct": 151665}
+
+
+def meta_config(path: str | Path, overrides: list[str] | None = None):
+    """The VLMConfig of ``path`` made buildable offline: LLM from its ``config`` dict, no weight files."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    cfg = load_config(VLMConfig, path, overrides)
+    if not cfg.llm.config:
+        raise ValueError(f"{path}: llm.config (the published architecture values) is needed for a meta build")
+    cfg.llm = dataclasses.replace(cfg.llm, name_or_path=None, tokenizer=None, load_in_4bit=False, load_in_8bit=False)
+    cfg.encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
+    return cfg
+
+
+def build_meta(cfg):
+    """The full-size RSVLM on the meta device (parameters have shapes, no storage)."""
+    import torch
+
+    from rsvlm.model import create_model
+
+    with torch.device("meta"):
+        model, _ = create_model(cfg)
+    return model
+
+
+def bare_llm_meta(llm_config: dict):
+    """The base causal LM exactly as published (its own vocabulary), on the meta device."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    conf = dict(llm_config)
+    hf = AutoConfig.for_model(conf.pop("model_type"), **conf)
+    with torch.device("meta"):
+        return AutoModelForCausalLM.from_config(hf)
+
+
+def n_params(module, trainable: bool | None = None) -> int:
+    return sum(p.numel() for p in module.parameters() if trainable is None or p.requires_grad == trainable)
+
+
+@dataclass
+class Inventory:
+    name: str
+    total: int  # parameters after the embedding rows are set to the real tokenizer
+    trainable: int
+    quantisable: int  # LLM Linear weights a 4-bit load quantises (decoder layers; not lm_head)
+    largest_layer: int  # largest single module (ZeRO-3 gathers one at a time)
+    vocab_rows: int
+    hidden: int
+    inter: int
+    layers: int
+    kv_ratio: float
+    vis_tokens: int  # per image, after pooling
+    vis_width: int
+    vis_blocks: int  # ViT blocks run (up to feature_layer)
+    vis_seq: int  # patch tokens + CLS at the encoder's input size
+    vision_grads: bool  # gradients flow into the encoder (trainable stem or encoder)
+
+    @property
+    def frozen(self) -> int:
+        return self.total - self.trainable
+
+
+def tokenizer_len(path: str | Path) -> int | None:
+    """Published tokenizer length of the base LLM the YAML at ``path`` names (None when unknown)."""
+    from rsvlm.config import load_yaml
+
+    name = (load_yaml(path).get("llm") or {}).get("name_or_path") or ""
+    return TOKENIZER_LEN.get(Path(str(name)).name)
+
+
+def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None) -> Inventory:
+    """Parameter counts and shapes of ``cfg`` (a meta_config) for the estimates.
+
+    The embedding rows are set to ``base_tokenizer_len`` + rsvlm's added tokens (the published
+    ``vocab_size`` when the tokenizer length is unknown).
+    """
+    from torch import nn
+
+    model = model if model is not None else build_meta(cfg)
+    text = model.llm.config.get_text_config()
+    h, tied = text.hidden_size, bool(getattr(text, "tie_word_embeddings", False))
+    rows_now = model.llm.get_input_embeddings().weight.shape[0]
+    rows = (base_tokenizer_len or text.vocab_size) + len(model.special.added)
+    extra = (rows - rows_now) * h * (1 if tied else 2)
+    quant = sum(m.weight.numel() for n, m in model.llm.named_modules()
+                if isinstance(m, nn.Linear) and "lora_" not in n and "lm_head" not in n)
+    largest = max(sum(p.numel() for p in m.parameters(recurse=False)) for m in model.modules())
+    largest = max(largest, rows * h)
+    enc_name = next(iter(cfg.stems.values())).encoder
+    enc = model.encoders[enc_name]
+    grid = enc.image_size // enc.patch_size
+    blocks = getattr(enc, "n_blocks", None)
+    if blocks is None:  # hf_clip: hidden_states[k] is after k blocks
+        blocks = cfg.encoders[enc_name].feature_layer % (cfg.encoders[enc_name].hf_config["num_hidden_layers"] + 1)
+    t = cfg.trainable
+    return Inventory(
+        name=name, total=n_params(model) + extra, trainable=n_params(model, True), quantisable=quant,
+        largest_layer=largest, vocab_rows=rows, hidden=h, inter=text.intermediate_size,
+        layers=text.num_hidden_layers, kv_ratio=text.num_key_value_heads / text.num_attention_heads,
+        vis_tokens=model.n_visual_tokens(next(iter(cfg.stems))), vis_width=enc.width, vis_blocks=blocks,
+        vis_seq=grid * grid + 1, vision_grads=t.encoder != "frozen" or t.stem != "frozen")
+
+
+def activation_bytes(inv: Inventory, seq_len: int, images: int = 1) -> int:
+    """Activation memory of one sample (formula in the module docstring)."""
+    s, h, i = seq_len, inv.hidden, inv.inter
+    llm = 2 * s * h * inv.layers + 2 * s * (6 * h + 2 * h * inv.kv_ratio + 4 * i) + 10 * s * inv.vocab_rows
+    vis = 2 * inv.vis_seq * inv.vis_width + 4 * inv.vis_tokens * h
+    if inv.vision_grads:
+        vis += 32 * inv.vis_seq * inv.vis_width * inv.vis_blocks
+    return int(llm + images * vis)
+
+
+def model_state_bytes(inv: Inventory, strategy: str, gpus_per_node: int, nodes: int) -> tuple[int, int]:
+    """(per-GPU bytes, per-node CPU bytes) of weights, gradients and optimizer state."""
+    from deepspeed.runtime.zero.stage3 import estimate_zero3_model_states_mem_needs as est3
+    from deepspeed.runtime.zero.stage_1_and_2 import estimate_zero2_model_states_mem_needs as est2
+
+    T, F = inv.trainable, inv.frozen
+    kw = dict(num_gpus_per_node=gpus_per_node, num_nodes=nodes)
+    if strategy in ("zero2", "zero2_offload", "qlora_4bit"):
+        cpu, gpu = est2(total_params=T, cpu_offload=strategy == "zero2_offload", **kw)
+        _, frozen_gpu = est2(total_params=F, cpu_offload=True, **kw)  # = 2·F: bf16 weights only
+        if strategy == "qlora_4bit":
+            frozen_gpu = int(NF4_BYTES * inv.quantisable + 2 * (F - inv.quantisable))
+        return gpu + frozen_gpu, cpu if strategy == "zero2_offload" else 0
+    if strategy == "zero3":
+        _, gpu, _ = est3(total_params=T, largest_layer_params=inv.largest_layer, cpu_offload=False,
+                         cpu_offload_params=False, **kw)
+        _, frozen_gpu, largest = est3(total_params=F, largest_layer_params=inv.largest_layer, cpu_offload=True,
+                                      cpu_offload_params=False, **kw)
+        return gpu + frozen_gpu - largest, 0  # the gathered largest layer is counted once
+    if strategy == "zero3_offload":
+        cpu, gpu, _ = est3(total_params=T, largest_layer_params=inv.largest_layer, cpu_offload=True,
+                           cpu_offload_params=True, **kw)
+        return gpu, int(cpu + 2 * F / nodes)  # + the node's share of the frozen bf16 weights
+    raise ValueError(f"unknown strategy {strategy!r}; known: {STRATEGIES}")
+
+
+def reserve_bytes(capacity: int) -> int:
+    return int(0.10 * capacity + 2 * GiB)
+
+
+@dataclass
+class PlanRow:
+    strategy: str
+    hardware: str
+    state_gb: float  # per GPU
+    act_gb: float  # per sample
+    cpu_gb: float  # per node (offload only)
+    max_micro: int  # 0: does not fit
+
+
+def plan(inv: Inventory, seq_len: int, images: int = 1) -> list[PlanRow]:
+    rows = []
+    act = activation_bytes(inv, seq_len, images)
+    for strategy in STRATEGIES:
+        for gpn, nodes, gb in HARDWARE:
+            state, cpu = model_state_bytes(inv, strategy, gpn, nodes)
+            cap = gb * GiB
+            free = cap - reserve_bytes(cap) - state
+            micro = max(0, math.floor(free / act)) if free > 0 else 0
+            hw = f"{nodes * gpn}×{gb} GB"
+            rows.append(PlanRow(strategy, hw, state / GiB, act / GiB, cpu / GiB, micro))
+    return rows
+
+
+def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int) -> str:
+    hws = list(dict.fromkeys(r.hardware for r in rows))
+    out = [f"### {inv.name}", "",
+           f"{inv.total / 1e9:.3f} B parameters, {inv.trainable / 1e6:.1f} M trainable, "
+           f"{inv.vis_tokens} visual tokens per image, sequence {seq_len} tokens, activations "
+           f"{rows[0].act_gb:.2f} GiB per sample.", "",
+           "| strategy | " + " | ".join(f"{h}: GiB/GPU (states) · max micro-batch" for h in hws) + " |",
+           "| --- | " + " | ".join("---" for _ in hws) + " |"]
+    for strategy in STRATEGIES:
+        cells = []
+        for h in hws:
+            r = next(x for x in rows if x.strategy == strategy and x.hardware == h)
+            fit = str(r.max_micro) if r.max_micro else "does not fit"
+            cpu = f", CPU {r.cpu_gb:.0f} GiB/node" if r.cpu_gb else ""
+            cells.append(f"{r.state_gb:.1f}{cpu} · {fit}")
+        out.append(f"| {strategy} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def default_configs() -> list[Path]:
+    return sorted(p for p in (REPO / "configs" / "model").glob("*.yaml") if p.stem != "tiny")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("configs", nargs="*", help="model YAMLs (default: configs/model/*.yaml except tiny)")
+    ap.add_argument("--seq-len", type=int, default=2048, help="tokens per sample, visual tokens included")
+    ap.add_argument("--images", type=int, default=1, help="images per sample (2 for change detection)")
+    ap.add_argument("--llm", choices=("lora", "full"), default="lora", help="LLM trainability to plan for")
+    args = ap.parse_args(argv)
+    from tqdm import tqdm
+
+    paths = [Path(p) for p in args.configs] or default_configs()
+    for path in tqdm(paths, desc="building on meta", file=sys.stderr):
+        cfg = meta_config(path, [f"trainable.llm={args.llm}"])
+        inv = inventory(cfg, f"{path.stem} (LLM {args.llm})", tokenizer_len(path))
+        print(markdown(inv, plan(inv, args.seq_len, args.images), args.seq_len))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
