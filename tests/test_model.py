@@ -91,7 +91,8 @@ def test_wrong_band_count_names_expected_bands(model_proc):
     # named bands are picked by name, in the configured order
     arr = np.stack([np.full((32, 32), v, np.float32) for v in (0.1, 0.2, 0.3, 0.4, 0.5)])
     px = proc.prepare_image(ImageInput(arr, "msi", bands=["B08", "B01", "B02", "B03", "B04"]))
-    mean = np.array([0.12, 0.11, 0.10, 0.25]); std = np.array([0.08, 0.08, 0.09, 0.12])
+    mean = np.array([0.12, 0.11, 0.10, 0.25])
+    std = np.array([0.08, 0.08, 0.09, 0.12])
     expect = (np.array([0.3, 0.4, 0.5, 0.1]) - mean) / std
     np.testing.assert_allclose(px.tensor[:, 0, 0].numpy(), expect, rtol=1e-5)
 
@@ -161,7 +162,10 @@ def test_greedy_with_cache_equals_without(model_proc):
 def test_sampling_is_seeded_and_top_p_tiny_is_greedy(model_proc):
     model, proc = model_proc
     batch = proc(prompt(proc, "hello"))
-    g = lambda s: torch.Generator().manual_seed(s)
+
+    def g(seed):
+        return torch.Generator().manual_seed(seed)
+
     a = model.generate(**batch, max_new_tokens=8, do_sample=True, temperature=1.5, generator=g(1))
     b = model.generate(**batch, max_new_tokens=8, do_sample=True, temperature=1.5, generator=g(1))
     c = model.generate(**batch, max_new_tokens=8, do_sample=True, temperature=1.5, generator=g(2))

@@ -38,7 +38,7 @@ class VisionConfig:
     hf_config: dict[str, Any] | None = None  # CLIPVisionConfig kwargs for type "hf_clip"
     lora_r: int = 8  # used where the trainability of encoders is "lora"
     lora_alpha: int = 16
-    lora_target_modules: list[str] = field(default_factory=lambda: ["c_fc", "c_proj"])
+    lora_target_modules: list[str] = field(default_factory=lambda: ["c_fc", "c_proj"])  # hf_clip: fc1, fc2
 
 
 def interpolate_pos_embed(pos: torch.Tensor, old_grid: tuple[int, int], new_grid: tuple[int, int],
