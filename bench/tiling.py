@@ -103,6 +103,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="timing runs per setting (the fastest is reported)")
+    ap.add_argument("--only", choices=["memory", "timing", "both"], default="both")
     ap.add_argument("--workdir", default=None, help="where scenes are written (default: a temp dir, removed)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--no-prefetch", action="store_true", help=argparse.SUPPRESS)
@@ -110,7 +112,7 @@ def main() -> None:
     if args.child:
         return child(args.child, args.tile, args.overlap, args.batch, not args.no_prefetch)
 
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",")] if args.only != "timing" else []
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         rows = []
         for size in sizes:
@@ -121,25 +123,32 @@ def main() -> None:
             r = run_child(path, args.tile, args.overlap, args.batch, args.threads)
             rows.append((size, path.stat().st_size / 2**20, size * size * 3 / 2**20, wt, r))
             print(f"  {size}px: wrote in {wt:.0f}s, ran in {r['seconds']:.0f}s", file=sys.stderr)
-        print(f"\nPeak memory of run_tiled (tile {args.tile}, overlap {args.overlap}, batch {args.batch}; "
-              f"3-band uint8 GeoTIFF, deflate; peak RSS of a fresh process)\n")
-        print("| scene (px) | file MiB | raw pixels MiB | tiles | baseline RSS MiB | peak RSS MiB | "
-              "run growth MiB | peak / smallest | run s |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        first = rows[0][4]["peak_mb"]
-        for size, fmb, rawmb, _, r in rows:
-            print(f"| {size}x{size} | {fmb:.0f} | {rawmb:.0f} | {r['tiles']} | {r['base_mb']:.0f} | {r['peak_mb']:.0f} | "
-                  f"{r['peak_mb'] - r['base_mb']:.0f} | {r['peak_mb'] / first:.2f} | {r['seconds']:.1f} |")
+        if rows:
+            print(f"\nPeak memory of run_tiled (tile {args.tile}, overlap {args.overlap}, batch {args.batch}; "
+                  f"3-band uint8 GeoTIFF, deflate; peak RSS of a fresh process)\n")
+            print("| scene (px) | file MiB | raw pixels MiB | tiles | baseline RSS MiB | peak RSS MiB | "
+                  "run growth MiB | peak / smallest | run s |")
+            print("|---|---|---|---|---|---|---|---|---|")
+            first = rows[0][4]["peak_mb"]
+            for size, fmb, rawmb, _, r in rows:
+                print(f"| {size}x{size} | {fmb:.0f} | {rawmb:.0f} | {r['tiles']} | {r['base_mb']:.0f} | "
+                      f"{r['peak_mb']:.0f} | {r['peak_mb'] - r['base_mb']:.0f} | {r['peak_mb'] / first:.2f} | "
+                      f"{r['seconds']:.1f} |")
+        if args.only == "memory":
+            return
 
         size = args.timing_size
         path = Path(tmp) / f"scene_{size}.tif"
         if not path.exists():
             write_scene(path, size)
         runs = [(1, False), (1, True), (args.batch, False), (args.batch, True)]
-        res = [run_child(path, args.tile, args.overlap, b, args.threads, pf) for b, pf in runs]
+        res = []
+        for b, pf in runs:
+            reps = [run_child(path, args.tile, args.overlap, b, args.threads, pf) for _ in range(args.repeat)]
+            res.append(min(reps, key=lambda r: r["seconds"]))
         base = res[0]["seconds"]
         print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0]['tiles']} tiles, {args.threads} thread(s); "
-              "baseline: batch 1, no prefetch)\n")
+              f"baseline: batch 1, no prefetch; fastest of {args.repeat} runs)\n")
         print("| batch_size | prefetch | seconds | tiles/s | speed-up vs baseline | peak RSS MiB | objects |")
         print("|---|---|---|---|---|---|---|")
         for (b, pf), r in zip(runs, res):

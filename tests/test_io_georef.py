@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from rsvlm.io import map_to_pixel, objects_to_geojson, pixel_to_map, read_image
+from rsvlm.io import map_to_pixel, objects_to_geojson, objects_with_map_coords, pixel_to_map, read_image
 
 rasterio = pytest.importorskip("rasterio")
 shapely = pytest.importorskip("shapely")
@@ -63,6 +63,18 @@ def test_geojson_features_have_exact_map_coordinates(geotiff):
     assert shape(f_mask["geometry"]).equals(sbox(600100, 4999960, 600120, 4999980))
 
 
+def test_objects_get_map_coordinates_for_tables(geotiff):
+    img = read_image(geotiff)
+    mask = np.zeros((100, 200), bool)
+    mask[10:20, 50:60] = True
+    out = objects_with_map_coords([{"kind": "point", "label": "a", "coords": [4, 6]},
+                                   {"kind": "box", "label": "b", "coords": [10, 20, 30, 40]},
+                                   {"kind": "mask", "label": "c", "mask": mask}], img)
+    assert out[0]["map_coords"] == [600008.0, 4999988.0] and out[0]["coords"] == [4, 6]
+    assert out[1]["map_coords"] == [[600020, 4999960], [600060, 4999960], [600060, 4999920], [600020, 4999920]]
+    assert out[2]["map_coords"][0] == [600100, 4999980] and out[2]["map_coords"][2] == [600120, 4999960]
+
+
 def test_decoded_grid_mask_objects_export(geotiff):
     from rsvlm import geometry
 
@@ -115,6 +127,7 @@ def _bounds_polygon(path):
         return sbox(*ds.bounds), ds.crs.to_epsg()
 
 
+@pytest.mark.realdata
 def test_real_spacenet_building_footprints_round_trip_inside_the_raster(realdata):
     tif = realdata / "bldg_spacenet4" / "sample_geotiff.tif"
     labels = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
@@ -144,6 +157,7 @@ def test_real_spacenet_building_footprints_round_trip_inside_the_raster(realdata
     assert n_in == len(inside)
 
 
+@pytest.mark.realdata
 def test_real_detectree_tree_mask_lands_inside_the_raster(realdata):
     tif = realdata / "seg_detectree" / "1091-322_00_img.tif"
     with rasterio.open(realdata / "seg_detectree" / "1091-322_00_response.tif") as ds:
@@ -161,6 +175,7 @@ def test_real_detectree_tree_mask_lands_inside_the_raster(realdata):
     assert np.isclose(geoms[0].area, trees.sum() * 0.5 * 0.5)  # 0.5 m pixels
 
 
+@pytest.mark.realdata
 def test_real_sentinel1_grd_features_fall_inside_its_gcp_footprint(realdata):
     img = read_image(realdata / "sar_s1grd" / "iw-vv.tiff")
     fc = objects_to_geojson([{"kind": "box", "label": "ship", "coords": [100, 100, 140, 130]},

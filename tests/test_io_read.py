@@ -199,6 +199,7 @@ def test_windows_match_the_full_read_and_carry_their_transform(tmp_path):
 # ------------------------------------------------------------------ real fixtures
 
 
+@pytest.mark.realdata
 def test_real_sentinel2_band_files_load_as_one_msi_image(realdata):
     paths = [realdata / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")]
     img = read_image(paths)
@@ -208,6 +209,7 @@ def test_real_sentinel2_band_files_load_as_one_msi_image(realdata):
         np.testing.assert_allclose(img.data[3], ds.read(1) / 10000.0, rtol=1e-6)
 
 
+@pytest.mark.realdata
 def test_real_sentinel1_grd_loads_as_sar_with_gcps(realdata):
     img = read_image(realdata / "sar_s1grd" / "iw-vv.tiff")
     assert img.modality == "sar" and img.inferred_modality and "GCPs" in img.notes[0]
@@ -216,6 +218,7 @@ def test_real_sentinel1_grd_loads_as_sar_with_gcps(realdata):
     assert img.valid is not None and 0.9 < img.valid.mean() < 1  # zero-DN border is invalid
 
 
+@pytest.mark.realdata
 def test_real_spacenet6_complex_sar_loads_as_db(realdata):
     path = realdata / "sar_spacenet6" / "sar_hh.tif"
     img = read_image(path)
@@ -226,6 +229,7 @@ def test_real_spacenet6_complex_sar_loads_as_db(realdata):
     np.testing.assert_allclose(img.data[0], np.clip((db - lo) / (hi - lo), 0, 1), atol=1e-4)
 
 
+@pytest.mark.realdata
 def test_real_landsat8_b10_loads_as_ir(realdata):
     path = realdata / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
     img = read_image(path, scaling=ReadConfig(nodata=0))
@@ -235,6 +239,7 @@ def test_real_landsat8_b10_loads_as_ir(realdata):
     np.testing.assert_array_equal(img.valid, raw != 0)
 
 
+@pytest.mark.realdata
 def test_real_landsat7_nodata_collar_is_masked(realdata):
     path = realdata / "msi_landsat7" / "RGB.byte.tif"
     img = read_image(path, modality="msi")
@@ -245,6 +250,7 @@ def test_real_landsat7_nodata_collar_is_masked(realdata):
     assert (img.data[:, collar] == 0).all() and img.bands == ["R", "G", "B"]
 
 
+@pytest.mark.realdata
 def test_real_rgbn_is_four_band_msi(realdata):
     img = read_image(realdata / "msi_rgbn" / "rgbn_suba.tif")
     assert img.modality == "msi" and img.data.shape == (4, 212, 276) and img.bands == ["R", "G", "B", "b4"]

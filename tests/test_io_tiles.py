@@ -76,7 +76,7 @@ def detector(kind_of_pond: str = "mask", calls: list | None = None):
                 objs.append({"kind": "box", "label": "vehicle",
                              "coords": [sl[1].start, sl[0].start, sl[1].stop, sl[0].stop]})
             lab, sls = _components(im.data[1])
-            for k, sl in enumerate(sls, start=1):
+            for k in range(1, len(sls) + 1):
                 ys, xs = np.nonzero(lab == k)
                 corners = np.concatenate([np.stack([xs + dx, ys + dy], 1) for dx in (0, 1) for dy in (0, 1)])
                 quad = shapely.MultiPoint(corners).minimum_rotated_rectangle.exterior.coords[:4]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array"]
+__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "map_coords",
+           "objects_with_map_coords"]
 
 
 def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
@@ -116,6 +117,35 @@ def object_geometry(obj: dict):
                  if v == 1]
         return polys[0] if len(polys) == 1 else MultiPolygon(polys)
     raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
+
+
+def map_coords(obj: dict, img) -> list:
+    """Map coordinates of one object, for tables and JSON: a point → [X, Y]; obb/poly → their
+    vertices; a box → its 4 corners (x1,y1) (x2,y1) (x2,y2) (x1,y2), since a box need not stay
+    axis-aligned on the map; a mask → the corners of the box around its pixels ([] if empty)."""
+    kind, c = obj.get("kind"), obj.get("coords")
+    if kind == "point":
+        pts = [c]
+    elif kind in ("obb", "poly"):
+        pts = c
+    elif kind == "box" or kind == "mask":
+        if kind == "mask":
+            m, (x0, y0) = mask_array(obj)
+            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+            if rows.size == 0:
+                return []
+            c = [x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1]
+        x1, y1, x2, y2 = c
+        pts = [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+    else:
+        raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
+    out = pixel_to_map(img, np.asarray(pts, dtype=np.float64)).tolist()
+    return out[0] if kind == "point" else out
+
+
+def objects_with_map_coords(objects: list[dict], img) -> list[dict]:
+    """Copies of ``objects`` with "map_coords" (see ``map_coords``) in the image's CRS."""
+    return [dict(o, map_coords=map_coords(o, img)) for o in objects]
 
 
 def _crs_member(crs: str) -> dict:

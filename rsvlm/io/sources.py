@@ -46,7 +46,7 @@ def open_source(paths: list[Path], gdal_cache_mb: int = 64):
         raise
 
 
-def _read_pil(path: Path) -> np.ndarray:
+def _read_pil(path: Path) -> tuple[np.ndarray, int | None]:
     from PIL import Image, UnidentifiedImageError
 
     try:

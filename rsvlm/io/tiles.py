@@ -301,7 +301,7 @@ def merge_tile_objects(per_tile: list[tuple[Window, list[dict]]], iou_threshold:
 
 def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: int = 8,
               modality: str | None = None, progress: bool = True, *, bands: list[str] | None = None,
-              scaling=None, iou_threshold: float = 0.5, prefetch: bool = True, merger: TileMerger | None = None
+              scaling=None, iou_threshold: float = 0.5, prefetch: bool = False, merger: TileMerger | None = None
               ) -> list[dict]:
     """Run ``predict_fn`` over a scene window by window, in batches, and merge the results.
 

@@ -1,7 +1,7 @@
 """Overlays: an ``RSImage`` rendered for display, with decoded objects drawn on it (PIL only).
 
 Display: optical as is; msi as an RGB composite (true colour from bands named R/G/B, B04/B03/B02
-or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 %; sar as grey of its first band
+or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 % jointly over the three bands; sar as grey of its first band
 (already a dB stretch from the reader); ir through an inferno colour map (or grey). Nodata is black.
 
 Cannot: draw more than one SAR polarisation at once, or keep full resolution beyond ``max_side``
@@ -51,8 +51,9 @@ def _msi_bands(img, rgb_bands) -> list[int]:
 def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno") -> np.ndarray:
     """RSImage → uint8 (H, W, 3) for display (see module doc for each modality)."""
     data, valid = img.data, img.valid  # (C, H, W) float32
-    if img.modality == "msi":
-        rgb = np.stack([_percentile_stretch(data[i], valid) for i in _msi_bands(img, rgb_bands)], axis=-1)
+    if img.modality == "msi":  # one stretch for the three bands keeps the colour balance
+        rgb = _percentile_stretch(np.stack([data[i] for i in _msi_bands(img, rgb_bands)], axis=-1),
+                                  None if valid is None else np.repeat(valid[..., None], 3, axis=-1))
     elif img.modality == "optical":
         rgb = np.moveaxis(data[:3], 0, -1)
     else:
@@ -152,19 +153,20 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         if obj.get("score") is not None:
             text += f" {float(obj['score']):.2f}"
         x, y = _anchor(obj, s)
-        l, t, r, b = draw.textbbox((0, 0), text, font=font)
+        x_lo, t, r, b = draw.textbbox((0, 0), text, font=font)
+        x = max(0, min(x, out.width - (r - x_lo) - 4))  # keep the label inside the image
         y = max(0, y - (b - t) - 4)
         col = colour(obj.get("label"))
-        draw.rectangle([x, y, x + (r - l) + 4, y + (b - t) + 4], fill=col)
+        draw.rectangle([x, y, x + (r - x_lo) + 4, y + (b - t) + 4], fill=col)
         ink = (0, 0, 0) if sum(col) > 380 else (255, 255, 255)
-        draw.text((x + 2 - l, y + 2 - t), text, fill=ink, font=font)
+        draw.text((x + 2 - x_lo, y + 2 - t), text, fill=ink, font=font)
 
     out = out.convert("RGB")
     if title:
-        l, t, r, b = draw.textbbox((0, 0), title, font=font)
+        x_lo, t, _, b = draw.textbbox((0, 0), title, font=font)
         canvas = Image.new("RGB", (out.width, out.height + (b - t) + 12), (24, 24, 24))
         canvas.paste(out, (0, (b - t) + 12))
-        ImageDraw.Draw(canvas).text((6 - l, 6 - t), title, fill=(240, 240, 240), font=font)
+        ImageDraw.Draw(canvas).text((6 - x_lo, 6 - t), title, fill=(240, 240, 240), font=font)
         out = canvas
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
