@@ -149,3 +149,35 @@ def test_chat_repl_through_a_pty(ckpt, geotiff, tmp_path):
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+def test_interrupted_answer_rolls_back(ckpt, geotiff):
+    """Ctrl-C mid-answer leaves the session as it was before the question."""
+    from rsvlm.chat import ChatREPL
+    import io
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    repl = ChatREPL(model, processor, out=io.StringIO(), max_new_tokens=6)
+    repl.load_image([str(geotiff), "optical"])
+    first = repl.ask("[cls] What scene?")
+    cache_len = repl.session.cache_len
+
+    calls = []
+
+    def interrupt(piece):
+        calls.append(piece)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    orig = repl.session.ask
+    repl.session.ask = lambda *a, **k: orig(*a, **{**k, "on_token": interrupt})
+    assert repl.ask("[vqa] Is there a ship?") is None
+    assert "(stopped)" in repl.out.getvalue()
+    assert repl.session.cache_len == cache_len and repl.session.cache.get_seq_length() == cache_len
+    repl.session.ask = orig
+    again = repl.ask("[vqa] Is there a ship?")
+
+    fresh = ChatREPL(model, processor, out=io.StringIO(), max_new_tokens=6)
+    fresh.load_image([str(geotiff), "optical"])
+    assert fresh.ask("[cls] What scene?") == first
+    assert fresh.ask("[vqa] Is there a ship?") == again

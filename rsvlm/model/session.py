@@ -41,6 +41,13 @@ class ChatSession:
         self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens + pending
         self.stats: list[dict] = []
 
+    def rollback(self) -> None:
+        """Undo an interrupted ``ask`` (Ctrl-C mid-answer): the cache goes back to the last
+        finished turn, which the interrupted one had extended in place."""
+        extra = self.cache.get_seq_length() - self.cache_len if self.cache is not None else 0
+        if extra > 0:
+            self.cache.crop(-extra)
+
     @torch.no_grad()
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
