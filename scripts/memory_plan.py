@@ -57,17 +57,21 @@ HARDWARE = ((1, 1, 24), (1, 1, 80), (8, 1, 80))  # (gpus per node, nodes, GiB pe
 TOKENIZER_LEN = {"vicuna-7b-v1.5": 32000, "Qwen2.5-1.5B-Instruct": 151665, "Qwen2.5-7B-Instruct": 151665}
 
 
+def offline(cfg):
+    """A copy of VLMConfig ``cfg`` buildable without files: LLM from its ``config`` dict, no weights."""
+    if not cfg.llm.config:
+        raise ValueError("llm.config (the published architecture values) is needed for an offline build")
+    llm = dataclasses.replace(cfg.llm, name_or_path=None, tokenizer=None, load_in_4bit=False, load_in_8bit=False)
+    encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
+    return dataclasses.replace(cfg, llm=llm, encoders=encoders)
+
+
 def meta_config(path: str | Path, overrides: list[str] | None = None):
-    """The VLMConfig of ``path`` made buildable offline: LLM from its ``config`` dict, no weight files."""
+    """The VLMConfig of the model YAML at ``path`` (with ``key=value`` overrides), made ``offline``."""
     from rsvlm.config import load_config
     from rsvlm.model import VLMConfig
 
-    cfg = load_config(VLMConfig, path, overrides)
-    if not cfg.llm.config:
-        raise ValueError(f"{path}: llm.config (the published architecture values) is needed for a meta build")
-    cfg.llm = dataclasses.replace(cfg.llm, name_or_path=None, tokenizer=None, load_in_4bit=False, load_in_8bit=False)
-    cfg.encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
-    return cfg
+    return offline(load_config(VLMConfig, path, overrides))
 
 
 def build_meta(cfg):
@@ -119,12 +123,9 @@ class Inventory:
         return self.total - self.trainable
 
 
-def tokenizer_len(path: str | Path) -> int | None:
-    """Published tokenizer length of the base LLM the YAML at ``path`` names (None when unknown)."""
-    from rsvlm.config import load_yaml
-
-    name = (load_yaml(path).get("llm") or {}).get("name_or_path") or ""
-    return TOKENIZER_LEN.get(Path(str(name)).name)
+def tokenizer_len(name_or_path: str | None) -> int | None:
+    """Published tokenizer length of the base LLM ``llm.name_or_path`` names (None when unknown)."""
+    return TOKENIZER_LEN.get(Path(str(name_or_path or "")).name)
 
 
 def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None) -> Inventory:
@@ -258,8 +259,11 @@ def main(argv: list[str] | None = None) -> int:
 
     paths = [Path(p) for p in args.configs] or default_configs()
     for path in tqdm(paths, desc="building on meta", file=sys.stderr):
-        cfg = meta_config(path, [f"trainable.llm={args.llm}"])
-        inv = inventory(cfg, f"{path.stem} (LLM {args.llm})", tokenizer_len(path))
+        from rsvlm.config import load_config
+        from rsvlm.model import VLMConfig
+
+        cfg = load_config(VLMConfig, path, [f"trainable.llm={args.llm}"])
+        inv = inventory(offline(cfg), f"{path.stem} (LLM {args.llm})", tokenizer_len(cfg.llm.name_or_path))
         print(markdown(inv, plan(inv, args.seq_len, args.images), args.seq_len))
     return 0
 
