@@ -7,10 +7,9 @@ import sys
 
 
 def synth_main(argv: list[str]) -> int:
-    from rsvlm.config import ConfigError, load_config
-
     from data_gen.synth.config import SynthConfig
     from data_gen.synth.run import synthesize
+    from rsvlm.config import ConfigError, load_config
 
     p = argparse.ArgumentParser(prog="python -m data_gen synth",
                                 description="Synthetic multi-modal scenes with ground truth and instruction records.")

@@ -16,7 +16,7 @@ from data_gen.synth.render import rasterise, render_modality
 from data_gen.synth.run import synthesize
 from data_gen.synth.scene import generate_scene
 from rsvlm.config import from_dict
-from rsvlm.tokens import MODALITIES, TASKS
+from rsvlm.tokens import MODALITIES
 
 
 def _cfg(all_tasks: bool = True) -> SynthConfig:

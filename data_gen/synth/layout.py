@@ -14,7 +14,14 @@ import numpy as np
 
 from data_gen.synth.classes import MAT, ROOF_COLOURS, VEHICLE_COLOURS
 from data_gen.synth.objects import SceneObject, sample_dims
-from data_gen.synth.raster import fill_convex, fill_disc, pixel_grid, rect_corners, rotated_coords, smooth_noise
+from data_gen.synth.raster import (
+    fill_convex,
+    fill_disc,
+    pixel_grid,
+    rect_corners,
+    rotated_coords,
+    smooth_noise,
+)
 
 
 @dataclass

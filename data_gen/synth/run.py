@@ -80,7 +80,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
     files = {s: (out / f"{s}.jsonl").open("w", encoding="utf-8") for s in SPLITS}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
     try:
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
             for gt, recs, skipped, split in _run(job, list(enumerate(splits)), workers):
@@ -93,14 +93,23 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     finally:
         for f in files.values():
             f.close()
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     report = stats.report()
     (out / "stats.json").write_text(json.dumps(report, indent=1) + "\n")
-    report["seconds"], report["scenes_per_second"] = round(dt, 2), round(n / dt, 2)
+    report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2))
     if verbose:
         print(format_report(report))
-        print(f"{n} scenes x {len(cfg.modalities)} modalities in {dt:.1f} s: {n / dt:.1f} scenes/s ({workers} worker(s))")
+        print(f"{n} scenes x {len(cfg.modalities)} modalities in {dt:.1f} s: {n / dt:.1f} scenes/s "
+              f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (pool workers)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _job(item, **kw):

@@ -19,7 +19,7 @@ import tifffile
 from PIL import Image
 
 from data_gen.synth.classes import MODALITY_BANDS, MODALITY_EXT, SEMANTIC_CLASSES
-from data_gen.synth.render import Layers, reflectance, render_msi, render_optical, render_sar, render_ir
+from data_gen.synth.render import Layers, reflectance, render_ir, render_msi, render_optical, render_sar
 from data_gen.synth.scene import SceneGraph
 
 MODALITY_INDEX = {"optical": 0, "msi": 1, "sar": 2, "ir": 3}
