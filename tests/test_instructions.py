@@ -53,6 +53,8 @@ def test_all_tasks_modalities_and_valid_records(data):
         for im in r["images"]:
             assert (out / im["path"]).is_file() and im["modality"] == r["meta"]["modality"]
         assert len(r["images"]) == (2 if r["task"] == "change" else 1)
+        suffix = r["images"][-1]["path"].rsplit(".", 1)[0].split(r["meta"]["modality"])[-1]  # "" or "_t1"
+        assert r["meta"]["sem_mask"] == f"masks/{r['meta']['scene']}{suffix}_sem.png" and (out / r["meta"]["sem_mask"]).is_file()
     assert len({r["id"] for r in recs}) == len(recs)
 
 

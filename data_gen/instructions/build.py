@@ -51,7 +51,9 @@ def make_record(rid: str, scene: dict, frames: list[int], modality: str, task: s
             "width": scene["width"], "height": scene["height"], "modality": modality, "time": times,
             "question_type": s.question_type, "subtask": s.subtask, "target_class": s.target_class,
             "target_ids": list(s.target_ids), "gt_mask": s.gt_mask, "gt_values": list(s.gt_values),
-            "expression": s.expression, "answer_tokens": answer_tokens(s.answer)}
+            "expression": s.expression, "answer_tokens": answer_tokens(s.answer),
+            # per-pixel targets of the (last) image, for dense objectives: semantic ids and instance ids
+            "sem_mask": scene["frames"][frames[-1]]["sem_mask"], "inst_mask": scene["frames"][frames[-1]]["inst_mask"]}
     return {"id": rid, "images": images, "conversations": [{"from": "human", "value": prompt},
                                                            {"from": "gpt", "value": s.answer}],
             "task": task, "meta": meta}
