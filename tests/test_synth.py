@@ -173,3 +173,12 @@ def test_cli_and_bad_input(tmp_path, capsys):
     assert main(["synth", "--out", str(tmp_path / "x"), "--n", "2", "scene.colour=1"]) == 2
     assert "scene.colour" in capsys.readouterr().err
     assert main(["nonsense"]) == 2
+
+
+def test_convert_is_dispatched_lazily(monkeypatch):
+    import data_gen.convert as convert
+    from data_gen.__main__ import main
+
+    seen = []
+    monkeypatch.setattr(convert, "main", lambda argv: seen.append(argv) or 0)
+    assert main(["convert", "dota", "--src", "x"]) == 0 and seen == [["dota", "--src", "x"]]
