@@ -45,16 +45,15 @@ def write_scene(path: Path, size: int, seed: int = 0) -> None:
             ds.write(block, window=Window(0, y0, size, h))
 
 
-def child(path: str, tile: int, overlap: int, batch: int, prefetch: bool) -> None:
-    """Run inside a fresh process: print peak RSS before and after the tiled run, and its time."""
+def stand_in():
+    """A cheap stand-in model: a small random-weight conv net for the compute, and a threshold
+    detector (connected components of the bright red band) for the objects."""
     import numpy as np
     import torch
     from scipy import ndimage
 
-    from rsvlm.io import TileMerger, run_tiled
-
     torch.manual_seed(0)
-    net = torch.nn.Sequential(  # cheap stand-in for a vision encoder: (B, 3, T, T) → (B, 1, T/16, T/16)
+    net = torch.nn.Sequential(  # (B, 3, T, T) → (B, 1, T/16, T/16)
         torch.nn.Conv2d(3, 16, 4, stride=4), torch.nn.GELU(), torch.nn.Conv2d(16, 32, 4, stride=4), torch.nn.GELU(),
         torch.nn.Conv2d(32, 1, 1)).eval()
 
@@ -69,10 +68,18 @@ def child(path: str, tile: int, overlap: int, batch: int, prefetch: bool) -> Non
                         for s in ndimage.find_objects(lab)])
         return out
 
+    return predict
+
+
+def child(path: str, tile: int, overlap: int, batch: int, prefetch: bool) -> None:
+    """Run inside a fresh process: print peak RSS before and after the tiled run, and its time."""
     import rasterio  # noqa: F401  (libraries loaded before the baseline is taken)
     import shapely  # noqa: F401
     import tqdm  # noqa: F401
 
+    from rsvlm.io import TileMerger, run_tiled
+
+    predict = stand_in()
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     merger = TileMerger()
     t0 = time.perf_counter()
@@ -82,6 +89,32 @@ def child(path: str, tile: int, overlap: int, batch: int, prefetch: bool) -> Non
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"base_mb": base, "peak_mb": peak, "seconds": dt, "tiles": merger.n_tiles,
                       "objects_in": merger.n_objects_in, "objects": len(objs)}))
+
+
+def timing(path: Path, tile: int, overlap: int, batch: int, repeat: int, threads: int) -> list[tuple]:
+    """Settings interleaved round by round in this process (so load from other processes hits all
+    alike); returns (batch, prefetch, median s, min s, tiles, objects) per setting."""
+    import statistics
+
+    import torch
+
+    from rsvlm.io import TileMerger, run_tiled
+
+    torch.set_num_threads(threads)
+    predict = stand_in()
+    settings = [(1, False), (1, True), (batch, False), (batch, True)]
+    run_tiled(path, predict, tile=tile, overlap=overlap, batch_size=batch, progress=False)  # warm-up
+    times: dict = {s: [] for s in settings}
+    info: dict = {}
+    for _ in range(repeat):
+        for b, pf in settings:
+            merger = TileMerger()
+            t0 = time.perf_counter()
+            objs = run_tiled(path, predict, tile=tile, overlap=overlap, batch_size=b, progress=False, prefetch=pf,
+                             merger=merger)
+            times[(b, pf)].append(time.perf_counter() - t0)
+            info[(b, pf)] = (merger.n_tiles, len(objs))
+    return [(b, pf, statistics.median(times[(b, pf)]), min(times[(b, pf)])) + info[(b, pf)] for b, pf in settings]
 
 
 def run_child(path: Path, tile: int, overlap: int, batch: int, threads: int, prefetch: bool = True) -> dict:
@@ -103,7 +136,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=3, help="timing runs per setting (the fastest is reported)")
+    ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
     ap.add_argument("--only", choices=["memory", "timing", "both"], default="both")
     ap.add_argument("--workdir", default=None, help="where scenes are written (default: a temp dir, removed)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -141,20 +174,14 @@ def main() -> None:
         path = Path(tmp) / f"scene_{size}.tif"
         if not path.exists():
             write_scene(path, size)
-        runs = [(1, False), (1, True), (args.batch, False), (args.batch, True)]
-        res = []
-        for b, pf in runs:
-            reps = [run_child(path, args.tile, args.overlap, b, args.threads, pf) for _ in range(args.repeat)]
-            res.append(min(reps, key=lambda r: r["seconds"]))
-        base = res[0]["seconds"]
-        print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0]['tiles']} tiles, {args.threads} thread(s); "
-              f"baseline: batch 1, no prefetch; fastest of {args.repeat} runs)\n")
-        print("| batch_size | prefetch | seconds | tiles/s | speed-up vs baseline | peak RSS MiB | objects |")
+        res = timing(path, args.tile, args.overlap, args.batch, args.repeat, args.threads)
+        base = res[0][2]
+        print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0][4]} tiles, {args.threads} thread(s); "
+              f"settings interleaved, median of {args.repeat} rounds; baseline: batch 1, no prefetch)\n")
+        print("| batch_size | prefetch | median s | min s | tiles/s | speed-up vs baseline | objects |")
         print("|---|---|---|---|---|---|---|")
-        for (b, pf), r in zip(runs, res):
-            print(f"| {b} | {'yes' if pf else 'no'} | {r['seconds']:.1f} | {r['tiles'] / r['seconds']:.1f} | "
-                  f"{base / r['seconds']:.2f}x | {r['peak_mb']:.0f} | {r['objects']} |")
-
+        for b, pf, med, best, tiles, n in res:
+            print(f"| {b} | {'yes' if pf else 'no'} | {med:.2f} | {best:.2f} | {tiles / med:.1f} | {base / med:.2f}x | {n} |")
 
 if __name__ == "__main__":
     main()
