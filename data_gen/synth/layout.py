@@ -105,7 +105,8 @@ def make_background(scene_class: str, rng: np.random.Generator, size: int) -> Ba
     elif scene_class == "farmland":
         fu, fv = rng.uniform(25, 50) * s, rng.uniform(20, 45) * s
         iu, iv = np.floor(u / fu).astype(np.int32), np.floor(v / fv).astype(np.int32)
-        field_id = (iu * 7919 + iv * 104729 + int(rng.integers(1 << 20))) % 4
+        iu, iv = iu - iu.min(), iv - iv.min()
+        field_id = rng.integers(0, 4, size=(iu.max() + 1, iv.max() + 1))[iu, iv]  # (H, W) crop per parcel
         crops = np.array([MAT["crop_green"], MAT["crop_ripe"], MAT["soil"], MAT["grass"]], np.uint8)
         mat[:] = crops[field_id]
         bg.shade *= 1 + 0.12 * np.sin(v * (2 * math.pi / (3.0 * s))) * (field_id < 3)  # crop rows
