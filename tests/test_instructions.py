@@ -219,3 +219,19 @@ def test_skips_are_counted(data):
     assert stats["records"] == len(recs)
     assert stats["skipped_total"] == sum(stats["skipped"].values())
     assert all(re.match(r"^[a-z]+", k) for k in stats["skipped"])
+
+
+def test_rebuild_with_another_mix(data, tmp_path):
+    from data_gen.instructions.rebuild import main
+
+    out, recs, _ = data
+    rc = main(["--dir", str(out), "--seed", "4", "--prefix", "g_", "instructions.task_weights={ground: 1}",
+               "instructions.records_per_image=1"])
+    assert rc == 0
+    new = [json.loads(x) for s in ("train", "val", "test") for x in (out / f"g_{s}.jsonl").read_text().splitlines()]
+    assert new and {r["task"] for r in new} == {"ground"}
+    split_of = {r["meta"]["scene"]: r["meta"]["split"] for r in recs}
+    assert all(split_of[r["meta"]["scene"]] == r["meta"]["split"] for r in new)
+    stats = json.loads((out / "g_stats.json").read_text())
+    assert stats["tasks"] == {"ground": len(new)} and stats["skipped_total"] > 0  # scenes without a unique object
+    assert main(["--dir", str(tmp_path)]) == 2

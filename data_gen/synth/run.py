@@ -41,7 +41,7 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
         rngs = {m: np.random.default_rng([seed, i, 2, t, MODALITY_INDEX[m]]) for m in cfg.modalities}
         layers.append(lay)
         images.append(render_frame_images(lay, cfg.modalities, rngs, cfg.render.sar_looks))
-    gt, masks = write_scene(graph, layers, images, out, cfg.render.png_compress_level)
+    gt, masks = write_scene(graph, layers, images, out, cfg.render.png_compress_level, split)
     if not records:
         return gt, [], Counter()
     recs, skipped = build_scene_records(gt, masks, cfg.instructions, np.random.default_rng([seed, i, 3]), split)

@@ -69,7 +69,7 @@ def object_gt(o, area: int) -> dict:
 
 
 def write_scene(graph: SceneGraph, layers: list[Layers], images: list[dict[str, np.ndarray]], out: Path,
-                png_level: int = 1) -> tuple[dict, dict[str, np.ndarray]]:
+                png_level: int = 1, split: str = "train") -> tuple[dict, dict[str, np.ndarray]]:
     """Write everything of one scene; return its ground-truth dict and masks by name."""
     sid, size = graph.scene_id, graph.size
     times = ["t0", "t1"] if graph.is_pair else [""]
@@ -88,7 +88,7 @@ def write_scene(graph: SceneGraph, layers: list[Layers], images: list[dict[str, 
         areas = np.bincount(lay.inst.ravel(), minlength=max([o.id for o in frame.objects], default=0) + 1)
         entry["objects"] = [object_gt(o, areas[o.id]) for o in frame.objects]
         frames.append(entry)
-    gt = {"scene": sid, "scene_class": graph.scene_class, "width": size, "height": size, "pair": graph.is_pair,
+    gt = {"scene": sid, "scene_class": graph.scene_class, "split": split, "width": size, "height": size, "pair": graph.is_pair,
           "frames": frames, "changes": [], "change_mask": "",
           "bands": {m: list(MODALITY_BANDS[m]) for m in images[0]}, "semantic_classes": list(SEMANTIC_CLASSES)}
     if graph.is_pair:

@@ -1,0 +1,78 @@
+"""Rebuild records from a written synthetic set with another task / modality mix, no re-rendering.
+
+    python -m data_gen.instructions.rebuild --dir DIR --config configs/data/cpu96.yaml --seed 1 --prefix ground_
+
+writes ``DIR/<prefix>{train,val,test}.jsonl`` and ``DIR/<prefix>stats.json`` (a curriculum stage,
+say) next to the original files. Scenes keep the split stored in their JSON. Only the
+``instructions`` part of the config is used; scenes, sizes and modalities are what was written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from data_gen.instructions.build import build_scene_records, check_weights
+from data_gen.instructions.config import InstructionConfig
+from data_gen.instructions.splits import SPLITS
+from data_gen.instructions.stats import Stats, format_report
+
+
+def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True) -> dict:
+    """Records for every scene under ``root/scenes``; returns the stats report (also written)."""
+    from tqdm import tqdm
+
+    root = Path(root)
+    check_weights(cfg)
+    paths = sorted((root / "scenes").glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
+    stats = Stats()
+    files = {s: (root / f"{prefix}{s}.jsonl").open("w", encoding="utf-8") for s in SPLITS}
+    try:
+        for i, path in enumerate(tqdm(paths, desc="records", unit="scene", disable=not progress)):
+            try:
+                scene = json.loads(path.read_text())
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: not valid JSON ({e})") from e
+            split = scene.get("split", "train")
+            recs, skipped = build_scene_records(scene, None, cfg, np.random.default_rng([seed, i, 3]), split, root)
+            stats.add_scene(scene, split)
+            stats.skipped.update(skipped)
+            for r in recs:
+                stats.add_record(r)
+                files[split].write(json.dumps(r, separators=(",", ":")) + "\n")
+    finally:
+        for f in files.values():
+            f.close()
+    report = stats.report()
+    (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import ConfigError, load_config
+
+    p = argparse.ArgumentParser(prog="python -m data_gen.instructions.rebuild", description=__doc__.split("\n")[0])
+    p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
+    p.add_argument("--config", default=None, help="configs/data/NAME.yaml (its instructions section)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
+    p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
+    a = p.parse_args(argv)
+    try:
+        cfg = load_config(SynthConfig, a.config, a.overrides).instructions
+        print(format_report(rebuild(a.dir, cfg, a.seed, a.prefix)))
+    except (ConfigError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
