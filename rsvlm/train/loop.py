@@ -185,6 +185,7 @@ def train(cfg: TrainConfig) -> dict:
     index = D.build_index(train_path, processor.tokenizer, n_vis, report)
     dataset = D.SFTDataset(index, cfg.data.root or train_path.parent, processor, cfg.data.prompt, cfg.data.max_length)
     lengths = index["length"]
+    modalities = index["modality"]
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights)
     if report.n_skipped and rank == 0:
@@ -202,7 +203,8 @@ def train(cfg: TrainConfig) -> dict:
 
     def plan(epoch: int) -> list[list[int]]:
         return D.epoch_batches(lengths, cfg.batch_size, world, rank, cfg.seed, epoch,
-                               cfg.data.batching == "length_grouped", cfg.data.group_factor, weights)
+                               cfg.data.batching == "length_grouped", cfg.data.group_factor, weights,
+                               modalities)
 
     def loader(epoch: int, start: int):
         batches = plan(epoch)
@@ -252,6 +254,7 @@ def train(cfg: TrainConfig) -> dict:
         if weight:
             mask = batch["attention_mask"]
             state["tokens"] += int(mask.sum())
+            state["slots"] = state.get("slots", 0) + mask.numel()
             metrics.add_batch(float(loss.detach()), per_sample.detach().tolist(), batch["tasks"],
                               batch["modalities"], int(mask.sum()), mask.numel())
         if not stepped:
@@ -288,15 +291,17 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
 
 
 def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int) -> dict:
-    bad, samples, tokens, ids = state["bad"], state["samples"], state["tokens"], list(state["bad_ids"])
+    bad, samples, tokens, slots = state["bad"], state["samples"], state["tokens"], state.get("slots", 0)
+    ids = list(state["bad_ids"])
     if world > 1:
         import torch.distributed as dist
 
         parts = [None] * world
-        dist.all_gather_object(parts, (bad, samples, tokens, ids))
-        bad, samples, tokens = (sum(p[i] for p in parts) for i in range(3))
-        ids = [i for p in parts for i in p[3]]
+        dist.all_gather_object(parts, (bad, samples, tokens, slots, ids))
+        bad, samples, tokens, slots = (sum(p[i] for p in parts) for i in range(4))
+        ids = [i for p in parts for i in p[4]]
     return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
             "bad_ids": sorted(set(ids)), "malformed_records": report.n_skipped,
-            "malformed_reasons": dict(report.skipped), "tokens": tokens, "seconds": seconds,
+            "malformed_reasons": dict(report.skipped), "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
+            "seconds": seconds, "tokens_per_s": tokens / max(1e-9, seconds),
             "steps_this_run": steps}

@@ -1,0 +1,147 @@
+"""Contrastive encoder pretraining from scratch (objective "clip"): image–caption pairs, open_clip's loss.
+
+The vision side is rsvlm's own encoder (``model.encoders.default``) behind each modality's stem
+preparation, mean-pooled and projected; the text side is open_clip's ``TextTransformer`` over the
+configured tokenizer (the byte tokenizer when the LLM is built from a config). Captions are the
+first answer of each ``cap`` record (every record's first answer when there is no ``cap`` record).
+The result, ``out_dir/final/encoder.safetensors``, holds ``visual.*`` keys in open_clip's layout,
+so ``model.encoders.default.pretrained=…/encoder.safetensors`` starts the alignment stage from it.
+
+Limits: one process, no resume; the dense per-patch objective (``clip.dense_weight``) is only a
+hook (the config rejects non-zero values); learned stems are not trained here (bands are
+mixed by the stem's fixed initial map).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rsvlm.config import save_config
+from rsvlm.data.records import ReadReport, load_records
+
+
+class ClipModel(nn.Module):
+    def __init__(self, cfg, vocab_size: int, pad_id: int, eos_id: int):
+        super().__init__()
+        from open_clip.transformer import TextTransformer
+
+        from rsvlm.model.vision import build_encoder
+
+        self.encoder = build_encoder(cfg.model.encoders["default"])
+        self.image_proj = nn.Linear(self.encoder.width, cfg.clip.embed_dim)
+        self.text = TextTransformer(context_length=cfg.clip.context_length, vocab_size=vocab_size,
+                                    width=cfg.clip.text_width, heads=cfg.clip.text_heads,
+                                    layers=cfg.clip.text_layers, output_dim=cfg.clip.embed_dim,
+                                    pad_id=pad_id, eos_id=eos_id, pool_type="eos")
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+
+    def forward(self, pixels: torch.Tensor, text: torch.Tensor):
+        # pixels: (B,3,S,S) stem-mixed encoder input; text: (B,L) ids ending in eos then pad
+        img = self.image_proj(self.encoder(pixels).mean(dim=1))  # (B,E)
+        txt = self.text(text)  # (B,E)
+        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp()
+
+
+def _tokenizer(cfg):
+    from rsvlm.model.llm import byte_tokenizer
+
+    path = cfg.model.llm.tokenizer or cfg.model.llm.name_or_path
+    if path:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(path)
+    return byte_tokenizer()
+
+
+def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
+    caps = [r for r in records if r["task"] == "cap"] or records
+    out = []
+    for r in caps:
+        answer = next((t["value"] for t in r["conversations"] if t["from"] in ("gpt", "assistant")), None)
+        if answer and len(r["images"]) == 1:
+            out.append((r, answer))
+    return out
+
+
+def _pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
+    from rsvlm.model.stem import mixing_init, prepare
+    from rsvlm.train.data import load_images
+
+    (img,) = load_images(rec, root)
+    stem = cfg.model.stems.get(img.modality)
+    if stem is None:
+        raise ValueError(f"{img.name}: no stem for modality {img.modality!r}")
+    x = prepare(stem, img.array, image_size, img.bands, img.name)  # (n_bands,S,S)
+    return torch.einsum("oc,chw->ohw", mixing_init(stem, 3), x)  # (3,S,S)
+
+
+def train_clip(cfg) -> dict:
+    from open_clip.loss import ClipLoss
+    from safetensors.torch import save_file
+    from tqdm.auto import tqdm
+
+    out_dir = Path(cfg.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out_dir / "train_config.yaml")
+    records, report = load_records(cfg.data.train, strict=False)
+    pairs = caption_pairs(records)
+    if len(pairs) < 2:
+        raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training needs more")
+    root = Path(cfg.data.root or Path(cfg.data.train).parent)
+    tok = _tokenizer(cfg)
+    torch.manual_seed(cfg.seed)
+    model = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+    loss_fn = ClipLoss()
+    size = model.encoder.image_size
+    gen = torch.Generator().manual_seed(cfg.seed)
+    bad: list[str] = []
+    losses = []
+    bar = tqdm(range(cfg.max_steps), desc="clip", disable=not cfg.log.progress)
+    for step in bar:
+        idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch_size].tolist()
+        pix, texts = [], []
+        for i in idx:
+            rec, caption = pairs[i]
+            try:
+                pix.append(_pixels(rec, root, cfg, size))
+            except (OSError, ValueError) as e:
+                bad.append(rec["id"])
+                print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
+                continue
+            texts.append(caption)
+        if len(pix) < 2:
+            continue
+        ids = tok(texts, add_special_tokens=False)["input_ids"]
+        L = cfg.clip.context_length
+        text = torch.full((len(ids), L), tok.pad_token_id, dtype=torch.long)  # (B,L)
+        for b, t in enumerate(ids):
+            t = t[: L - 1] + [tok.eos_token_id]
+            text[b, : len(t)] = torch.tensor(t)
+        img_f, txt_f, scale = model(torch.stack(pix), text)
+        loss = loss_fn(img_f, txt_f, scale)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.optim.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.max_grad_norm)
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        losses.append(float(loss))
+        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+    final = out_dir / "final"
+    final.mkdir(parents=True, exist_ok=True)
+    save_file({f"visual.{k}": v.contiguous() for k, v in model.encoder.visual.state_dict().items()},
+              str(final / "encoder.safetensors"))
+    save_config(cfg, final / "train_config.yaml")
+    summary = {"steps": cfg.max_steps, "losses": losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
+               "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary

@@ -1,0 +1,74 @@
+"""DeepSpeed ZeRO-2 / ZeRO-3 with two CPU processes (gloo), launched by torchrun as users would.
+
+The first DeepSpeed run on a machine compiles its shared-memory comm op (about a minute) into
+TORCH_EXTENSIONS_DIR; later runs reuse it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from test_train_utils import REPO, make_records, recipe
+
+from rsvlm.config import load_config
+from rsvlm.data.records import ReadReport
+from rsvlm.train import data as D
+from rsvlm.train.config import TrainConfig
+from rsvlm.train.loop import lm_losses
+
+pytest.importorskip("deepspeed")
+
+
+def torchrun(cfg_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "TORCH_EXTENSIONS_DIR": os.environ.get("TORCH_EXTENSIONS_DIR",
+                                                  str(Path.home() / ".cache" / "rsvlm" / "torch_extensions"))}
+    args = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
+            "-m", "rsvlm.train", "--config", str(cfg_path), "log.progress=false", *overrides]
+    return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+
+
+@torch.no_grad()
+def mean_loss(model, processor, data: Path, cfg: TrainConfig) -> float:
+    index = D.build_index(data, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(data)))
+    ds = D.SFTDataset(index, data.parent, processor, cfg.data.prompt, cfg.data.max_length)
+    batch = D.collate([ds[i] for i in range(len(ds))], processor.tokenizer.pad_token_id)
+    assert not batch["bad"]
+    model.eval()
+    out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], images=batch["images"])
+    return float(lm_losses(out.logits, batch["labels"])[0])
+
+
+@pytest.mark.parametrize("stage", ["zero2", "zero3"])
+def test_two_process_zero_run_learns_and_reloads(tmp_path, stage):
+    from rsvlm.model import create_model, load_pretrained
+
+    data = make_records(tmp_path / "d", n=16)
+    out = tmp_path / "run"
+    cfg_path = recipe(tmp_path, out_dir=str(out), data={"train": str(data)})
+    common = ["batch_size=2", "optim.lr=5e-3", "optim.warmup_steps=0", f"dist.deepspeed=configs/deepspeed/{stage}.json",
+              "ckpt.every=2"]
+    first = torchrun(cfg_path, "max_steps=4", *common)
+    assert first.returncode == 0, first.stderr[-4000:]
+    if stage == "zero3":  # resume from DeepSpeed's sharded files (read with weights_only=True)
+        second = torchrun(cfg_path, "max_steps=6", "ckpt.resume=auto", *common)
+        assert second.returncode == 0, second.stderr[-4000:]
+        assert "resumed from" in second.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == (6 if stage == "zero3" else 4) and summary["bad_samples"] == 0
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == (
+        ["step_000004", "step_000006"] if stage == "zero3" else ["step_000002", "step_000004"])
+    assert {"rng_rank0.json", "rng_rank1.json", "deepspeed"} <= {p.name for p in (out / "checkpoints" / "step_000004").iterdir()}
+
+    cfg = load_config(TrainConfig, cfg_path)
+    torch.manual_seed(cfg.seed)
+    fresh, processor = create_model(cfg.model)
+    trained, processor2 = load_pretrained(out / "final")
+    before, after = mean_loss(fresh, processor, data, cfg), mean_loss(trained, processor2, data, cfg)
+    assert after < before - 0.05, (before, after)
