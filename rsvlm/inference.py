@@ -106,19 +106,22 @@ def locate(answer: str, img) -> dict:
     from rsvlm import geometry
 
     parsed = geometry.decode(answer, width=img.width, height=img.height)
-    objects = [dict(o) for o in parsed.objects]
-    if img.georeferenced:
-        from rsvlm.io import pixel_to_map
+    problems = list(parsed.problems)
+    return {"answer": answer, "text": parsed.text, "objects": with_map_coords(parsed.objects, img, problems),
+            "problems": problems}
 
-        for o in objects:
-            if o["kind"] in ("box", "obb", "poly", "point"):
-                pts = _points(o)
-                try:
-                    o["map_coords"] = pixel_to_map(img, pts).tolist()
-                except ValueError as e:
-                    parsed.problems.append(f"map coordinates unavailable: {e}")
-                    break
-    return {"answer": answer, "text": parsed.text, "objects": objects, "problems": list(parsed.problems)}
+
+def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]:
+    """Objects with "map_coords" added where ``img`` is georeferenced (see rsvlm.io.georef)."""
+    if not img.georeferenced:
+        return [dict(o) for o in objects]
+    from rsvlm.io.georef import objects_with_map_coords
+
+    try:
+        return objects_with_map_coords(objects, img)
+    except ValueError as e:
+        problems.append(f"map coordinates unavailable: {e}")
+        return [dict(o) for o in objects]
 
 
 def _points(o: dict) -> list[list[float]]:
@@ -137,7 +140,9 @@ def objects_table(objects: list[dict]) -> str:
     rows = [("#", "label", "kind", "pixel", "map")]
     for i, o in enumerate(objects, 1):
         pix = _fmt(_points(o)) if o["kind"] != "mask" else f"mask {o.get('area', '')}".strip()
-        rows.append((str(i), str(o.get("label") or "-"), o["kind"], pix, _fmt(o["map_coords"]) if "map_coords" in o else ""))
+        mc = o.get("map_coords") or []
+        mc = [mc] if o["kind"] == "point" and mc else mc
+        rows.append((str(i), str(o.get("label") or "-"), o["kind"], pix, _fmt(mc)))
     widths = [min(60, max(len(r[k]) for r in rows)) for k in range(5)]
     return "\n".join("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 

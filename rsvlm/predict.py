@@ -77,8 +77,7 @@ def main(args) -> int:
         result = inf.locate("", images[0])
         result.update(objects=objects, tiles=tiles, answer=None,
                       problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
-        if images[0].georeferenced:
-            result = _with_map_coords(result, images[0])
+        result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
         answer = ask(model, processor, images, question, args.max_new_tokens)
@@ -121,15 +120,6 @@ def main(args) -> int:
         draw_overlay(base, result["objects"], args.vis, title=question)
         print(f"wrote {args.vis}")
     return 0
-
-
-def _with_map_coords(result: dict, img) -> dict:
-    from rsvlm.io import pixel_to_map
-
-    for o in result["objects"]:
-        if o["kind"] in ("box", "obb", "poly", "point"):
-            o["map_coords"] = pixel_to_map(img, inf._points(o)).tolist()
-    return result
 
 
 def _jsonable(x):

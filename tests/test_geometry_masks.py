@@ -151,3 +151,12 @@ def test_coarse_grid_never_loses_a_thin_instance():
     (obj,) = g.mask_to_objects(m, None, "grid", 8)
     d = g.decode(g.encode([obj], 60, 60), 60, 60)
     assert g.objects_to_mask(d.objects, 60, 60).any()
+
+
+def test_objects_to_mask_places_cropped_masks_at_their_offset():
+    """Merged tiles carry mask crops with an offset (rsvlm.io.tiles); they land where they belong."""
+    crop = np.ones((2, 3), dtype=bool)
+    m = g.objects_to_mask([{"kind": "mask", "label": "x", "mask": crop, "offset": [4, 1]}], 6, 4)
+    expected = np.zeros((4, 6), dtype=bool)
+    expected[1:3, 4:6] = True  # the third column falls outside the 6-px-wide image
+    assert (m == expected).all()

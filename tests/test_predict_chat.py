@@ -50,7 +50,7 @@ def test_locate_adds_map_coordinates(geotiff):
     res = inf.locate(answer, img)
     (obj,) = res["objects"]
     assert obj["label"] == "ship" and not res["problems"]
-    (x1, y1), (x2, y2) = obj["map_coords"]
+    (x1, y1), _, (x2, y2), _ = obj["map_coords"]  # a box's 4 corners on the map
     # pixel x → 500000 + 0.5 x ; pixel y → 4000000 - 0.5 y (bin centres: within half a bin)
     assert x1 == pytest.approx(500000 + 0.5 * 12, abs=0.5 * 96 / 1000 * 0.5 + 1e-6)
     assert y2 == pytest.approx(4000000 - 0.5 * 30, abs=0.5 * 64 / 1000 * 0.5 + 1e-6)

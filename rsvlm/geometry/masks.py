@@ -158,7 +158,15 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
             elif kind == "poly":
                 out |= fill_rings(o.get("rings") or [c], width, height)
             elif kind == "mask":
-                out |= o["mask"] if o.get("mask") is not None else grid.grid_to_mask(c, width, height)
+                if o.get("mask") is None:
+                    out |= grid.grid_to_mask(c, width, height)
+                else:  # a full-size array, or a crop placed at "offset" (merged tiles)
+                    m = np.asarray(o["mask"], dtype=bool)
+                    ox, oy = (int(v) for v in o.get("offset", (0, 0)))
+                    x0, y0 = max(ox, 0), max(oy, 0)
+                    x1, y1 = min(ox + m.shape[1], width), min(oy + m.shape[0], height)
+                    if x1 > x0 and y1 > y0:
+                        out[y0:y1, x0:x1] |= m[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
             elif kind != "point":
                 raise ValueError(f"unknown kind {kind!r}")
         except (TypeError, KeyError, ValueError) as e:
