@@ -154,7 +154,8 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
         blocks = cfg.encoders[enc_name].feature_layer % (cfg.encoders[enc_name].hf_config["num_hidden_layers"] + 1)
     t = cfg.trainable
     return Inventory(
-        name=name, total=n_params(model) + extra, trainable=n_params(model, True), quantisable=quant,
+        name=name, total=n_params(model) + extra, quantisable=quant,
+        trainable=n_params(model, True) + (extra if cfg.trainable.llm == "full" else 0),
         largest_layer=largest, vocab_rows=rows, hidden=h, inter=text.intermediate_size,
         layers=text.num_hidden_layers, kv_ratio=text.num_key_value_heads / text.num_attention_heads,
         vis_tokens=model.n_visual_tokens(next(iter(cfg.stems))), vis_width=enc.width, vis_blocks=blocks,
@@ -211,10 +212,10 @@ class PlanRow:
     max_micro: int  # 0: does not fit
 
 
-def plan(inv: Inventory, seq_len: int, images: int = 1) -> list[PlanRow]:
+def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES) -> list[PlanRow]:
     rows = []
     act = activation_bytes(inv, seq_len, images)
-    for strategy in STRATEGIES:
+    for strategy in strategies:
         for gpn, nodes, gb in HARDWARE:
             state, cpu = model_state_bytes(inv, strategy, gpn, nodes)
             cap = gb * GiB
@@ -233,7 +234,7 @@ def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int) -> str:
            f"{rows[0].act_gb:.2f} GiB per sample.", "",
            "| strategy | " + " | ".join(f"{h}: GiB/GPU (states) · max micro-batch" for h in hws) + " |",
            "| --- | " + " | ".join("---" for _ in hws) + " |"]
-    for strategy in STRATEGIES:
+    for strategy in dict.fromkeys(r.strategy for r in rows):
         cells = []
         for h in hws:
             r = next(x for x in rows if x.strategy == strategy and x.hardware == h)
@@ -264,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
 
         cfg = load_config(VLMConfig, path, [f"trainable.llm={args.llm}"])
         inv = inventory(offline(cfg), f"{path.stem} (LLM {args.llm})", tokenizer_len(cfg.llm.name_or_path))
-        print(markdown(inv, plan(inv, args.seq_len, args.images), args.seq_len))
+        strategies = STRATEGIES if args.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
+        print(markdown(inv, plan(inv, args.seq_len, args.images, strategies), args.seq_len))
     return 0
 
 
