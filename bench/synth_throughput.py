@@ -71,16 +71,19 @@ def bench_raster(size: int, n_scenes: int = 40) -> list[tuple[str, float, int]]:
     return rows
 
 
-def bench_pipeline(n: int, workers: int, cfg: SynthConfig) -> list[tuple[str, float, int]]:
-    rows = []
-    for k in (1, workers):
-        out = Path(tempfile.mkdtemp(prefix=f"synth_bench_{k}_"))
-        try:
-            rep = synthesize(out, n, seed=123, cfg=cfg, workers=k, progress=False, verbose=False)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
-        rows.append((f"{k} worker(s)", rep["seconds"], n, rep["cpu_seconds"]))
-    return rows
+def bench_pipeline(n: int, workers: int, cfg: SynthConfig, repeat: int) -> list[tuple[str, float, int]]:
+    """Best of ``repeat`` interleaved runs per variant (the least disturbed by other jobs)."""
+    best: dict[int, tuple[float, float]] = {}
+    for _ in range(repeat):
+        for k in (1, workers):
+            out = Path(tempfile.mkdtemp(prefix=f"synth_bench_{k}_"))
+            try:
+                rep = synthesize(out, n, seed=123, cfg=cfg, workers=k, progress=False, verbose=False)
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+            if k not in best or rep["seconds"] < best[k][0]:
+                best[k] = (rep["seconds"], rep["cpu_seconds"])
+    return [(f"{k} worker(s)", sec, n, cpu) for k, (sec, cpu) in best.items()]
 
 
 def table(title: str, rows, unit: str) -> str:
@@ -100,13 +103,14 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--config", default=None)
+    p.add_argument("--repeat", type=int, default=2, help="interleaved runs per variant; the fastest counts")
     a = p.parse_args(argv)
     cfg = load_config(SynthConfig, a.config, [f"scene.size={a.size}"])
 
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f} (other processes slow wall-clock times)")
-    rows = bench_pipeline(a.n, a.workers, cfg)
+    rows = bench_pipeline(a.n, a.workers, cfg, a.repeat)
     print(table(f"Pipeline: {a.n} scenes x {len(cfg.modalities)} modalities, {a.size} px, pairs "
-                f"{cfg.scene.pairs_fraction}, records included (baseline: 1 worker)", rows, "scenes"))
+                f"{cfg.scene.pairs_fraction}, records included, best of {a.repeat} (baseline: 1 worker)", rows, "scenes"))
     cpu_ms = 1000 * rows[-1][3] / rows[-1][2]
     print(f"CPU work per scene with {a.workers} workers (main process included): {cpu_ms:.1f} ms -> 10,000 scenes on "
           f"{a.workers} idle cores: {10000 * cpu_ms / 1000 / a.workers:.0f} s")
