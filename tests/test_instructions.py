@@ -148,17 +148,17 @@ def test_text_answers_match_ground_truth(data):
         counts = Counter(o["class"] for o in f["objects"])
         if r["task"] == "cls":
             assert a == s["scene_class"]
-        if r["task"] == "count" or m["question_type"] == "count":
+        if r["task"] == "count" or m["qtype"] == "count":
             assert a == str(counts[m["target_class"]])
-        if m["question_type"]:
-            qtypes[m["question_type"]] += 1
-        if m["question_type"] == "presence":
+        if m["qtype"]:
+            qtypes[m["qtype"]] += 1
+        if m["qtype"] == "presence":
             assert a == ("yes" if counts[m["target_class"]] else "no")
-        if m["question_type"] == "modality":
+        if m["qtype"] == "modality":
             assert a == {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}[m["modality"]]
-        if m["question_type"] == "attribute_colour":
+        if m["qtype"] == "attribute_colour":
             assert m["modality"] == "optical"  # colour is not asked of sar, ir or msi
-        if m["question_type"] == "position":
+        if m["qtype"] == "position":
             o = next(o for o in f["objects"] if o["id"] == m["target_ids"][0])
             assert R.region_of(*o["center"], 64, 64) == {a}
         if r["task"] == "change" and m["subtask"] == "change_caption":

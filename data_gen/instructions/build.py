@@ -49,7 +49,7 @@ def make_record(rid: str, scene: dict, frames: list[int], modality: str, task: s
     times = ",".join(scene["frames"][f]["time"] for f in frames).strip(",")
     meta = {"source": "synthetic", "scene": scene["scene"], "scene_class": scene["scene_class"], "split": split,
             "width": scene["width"], "height": scene["height"], "modality": modality, "time": times,
-            "question_type": s.question_type, "subtask": s.subtask, "target_class": s.target_class,
+            "qtype": s.question_type, "subtask": s.subtask, "target_class": s.target_class,
             "target_ids": list(s.target_ids), "gt_mask": s.gt_mask, "gt_values": list(s.gt_values),
             "expression": s.expression, "answer_tokens": answer_tokens(s.answer),
             # per-pixel targets of the (last) image, for dense objectives: semantic ids and instance ids

@@ -51,8 +51,8 @@ class Stats:
         self.task_modality[f"{t}/{m}"] += 1
         self.splits[rec["meta"]["split"]] += 1
         self.subtasks[rec["meta"]["subtask"]] += 1
-        if rec["meta"]["question_type"]:
-            self.vqa_types[rec["meta"]["question_type"]] += 1
+        if rec["meta"]["qtype"]:
+            self.vqa_types[rec["meta"]["qtype"]] += 1
         self.lengths[t].append(rec["meta"]["answer_tokens"])
 
     def report(self) -> dict:
