@@ -79,15 +79,19 @@ def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
 def weights_only_checkpoint_engine():
     """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``.
 
-    DeepSpeed's own files hold a few of its enums besides tensors; exactly those are allow-listed.
+    DeepSpeed's own files hold its ZeRO-stage enum and loss-scaler objects besides tensors;
+    exactly those classes are allow-listed.
     """
     import torch
     from deepspeed.runtime.checkpoint_engine.torch_checkpoint_engine import TorchCheckpointEngine
+    from deepspeed.runtime.fp16.loss_scaler import DynamicLossScaler, LossScaler
     from deepspeed.runtime.zero.config import ZeroStageEnum
+
+    allowed = [ZeroStageEnum, LossScaler, DynamicLossScaler]
 
     class WeightsOnlyCheckpointEngine(TorchCheckpointEngine):
         def load(self, path: str, map_location=None):
-            with torch.serialization.safe_globals([ZeroStageEnum]):
+            with torch.serialization.safe_globals(allowed):
                 return torch.load(path, map_location=map_location, weights_only=True)
 
     return WeightsOnlyCheckpointEngine()
