@@ -137,7 +137,7 @@ def test_renderers_are_physically_sane():
         sem = lay.sem
         water, veg = sem == SEMANTIC_ID["water"], np.isin(sem, [SEMANTIC_ID["low vegetation"], SEMANTIC_ID["tree"]])
         land = ~water & (lay.inst == 0)
-        vv_db = 10 * np.log10(im["sar"][0])
+        vv_db = 20 * np.log10(im["sar"][0])  # amplitude
         water_db.append(vv_db[water]), land_db.append(vv_db[land])
         bright_db.append(vv_db[np.isin(sem, [SEMANTIC_ID["ship"], SEMANTIC_ID["building"]])])
         msi = im["msi"].astype(float) / 10000
@@ -155,7 +155,7 @@ def test_renderers_are_physically_sane():
     # speckle: SAR over one homogeneous class has a coefficient of variation near 1/sqrt(looks)
     lay, im = _physics_layers(1)[0]
     water = lay.sem == SEMANTIC_ID["water"]
-    vals = im["sar"][0][water]
+    vals = im["sar"][0][water] ** 2  # intensity
     assert 0.35 < vals.std() / vals.mean() < 0.8
 
 

@@ -35,7 +35,7 @@ def modality_rgb(path: Path, modality: str) -> np.ndarray:
         b = {n: a[i] / 10000 for i, n in enumerate(MSI_BANDS)}
         return np.stack([_stretch(b["B08"], 0, 0.5), _stretch(b["B04"], 0, 0.3), _stretch(b["B03"], 0, 0.3)], -1)
     if modality == "sar":
-        db = 10 * np.log10(np.maximum(a[0], 1e-6))
+        db = 20 * np.log10(np.maximum(a[0], 1e-6))  # amplitude -> dB
         g = _stretch(db, -25, 5)
         return np.repeat(g[..., None], 3, -1)
     if modality == "ir":

@@ -5,7 +5,7 @@ height maps; each renderer is then a table lookup plus a few whole-image operati
 
 - optical: tone-mapped visible reflectance with texture and cast shadows, uint8 (H, W, 3).
 - msi: reflectance x 10000 in bands B02 B03 B04 B08 B11 B12, uint16 (6, H, W).
-- sar: linear backscatter power sigma0 (not dB, not amplitude) in VV and VH, float32 (2, H, W);
+- sar: backscatter amplitude, sqrt of linear sigma0 power (dB = 20 log10), VV and VH, float32 (2, H, W);
   the sensor looks from the left (-x): double bounce lights the ground in front of walls,
   radar shadow darkens the far side, gamma speckle with ``looks`` looks.
 - ir: brightness temperature in centi-kelvin, uint16 (H, W) (29315 = 20 degC).
@@ -152,7 +152,7 @@ def render_sar(layers: Layers, rng: np.random.Generator, looks: int = 4) -> np.n
     vv = np.where(radar_shadow, vv * 0.08, vv)
     sigma = np.stack([vv, vv * xpol])  # (2, H, W)
     speckle = rng.standard_gamma(looks, sigma.shape, dtype=np.float32) / looks
-    return (sigma * speckle + 1e-4).astype(np.float32)
+    return np.sqrt(sigma * speckle + 1e-4).astype(np.float32)  # amplitude, as GRD products store it
 
 
 def render_ir(layers: Layers, rng: np.random.Generator) -> np.ndarray:

@@ -31,7 +31,7 @@ def _png(path: Path, arr: np.ndarray, level: int) -> None:
 
 def _tif(path: Path, arr: np.ndarray, modality: str) -> None:
     meta = {"bands": list(MODALITY_BANDS[modality]),
-            "units": {"msi": "reflectance x 10000", "sar": "linear sigma0 (power)", "ir": "brightness temperature x 100 K"}[modality]}
+            "units": {"msi": "reflectance x 10000", "sar": "amplitude = sqrt(linear sigma0); dB = 20 log10", "ir": "brightness temperature x 100 K"}[modality]}
     planar = "separate" if arr.ndim == 3 else None
     tifffile.imwrite(path, arr, photometric="minisblack", planarconfig=planar, metadata=meta)
 
