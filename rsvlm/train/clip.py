@@ -7,9 +7,13 @@ first answer of each ``cap`` record (every record's first answer when there is n
 The result, ``out_dir/final/encoder.safetensors``, holds ``visual.*`` keys in open_clip's layout,
 so ``model.encoders.default.pretrained=…/encoder.safetensors`` starts the alignment stage from it.
 
-Limits: one process, no resume; the dense per-patch objective (``clip.dense_weight``) is only a
-hook (the config rejects non-zero values); learned stems are not trained here (bands are
-mixed by the stem's fixed initial map).
+With ``clip.dense_weight > 0`` a linear head on every patch token also predicts that patch's
+share of each semantic class from the record's ``meta.sem_mask`` (soft cross-entropy, added
+with that weight), so the tokens carry what is where — the issue-8 remedy for grounding in clutter.
+Records without a readable ``sem_mask`` then count as bad samples.
+
+Limits: one process, no resume; learned stems are not trained here (bands are mixed by the
+stem's fixed initial map); the dense head is dropped after training (only the encoder is saved).
 """
 
 from __future__ import annotations
@@ -41,12 +45,31 @@ class ClipModel(nn.Module):
                                     layers=cfg.clip.text_layers, output_dim=cfg.clip.embed_dim,
                                     pad_id=pad_id, eos_id=eos_id, pool_type="eos")
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+        self.dense_head = nn.Linear(self.encoder.width, cfg.clip.dense_classes) if cfg.clip.dense_weight else None
 
     def forward(self, pixels: torch.Tensor, text: torch.Tensor):
         # pixels: (B,3,S,S) stem-mixed encoder input; text: (B,L) ids ending in eos then pad
-        img = self.image_proj(self.encoder(pixels).mean(dim=1))  # (B,E)
+        tokens = self.encoder(pixels)  # (B,N,W)
+        img = self.image_proj(tokens.mean(dim=1))  # (B,E)
         txt = self.text(text)  # (B,E)
-        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp()
+        dense = self.dense_head(tokens) if self.dense_head is not None else None  # (B,N,K)
+        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp(), dense
+
+
+def patch_targets(rec: dict, root: Path, grid: int, n_classes: int) -> torch.Tensor:
+    """(grid², K) share of each semantic class in each patch, from the record's ``meta.sem_mask``."""
+    import numpy as np
+    from PIL import Image
+
+    rel = (rec.get("meta") or {}).get("sem_mask")
+    if not rel:
+        raise ValueError(f"{rec['id']}: no meta.sem_mask (needed by clip.dense_weight)")
+    sem = torch.from_numpy(np.asarray(Image.open(root / rel), dtype=np.int64))  # (H,W)
+    if int(sem.max()) >= n_classes:
+        raise ValueError(f"{root / rel}: class id {int(sem.max())} >= clip.dense_classes={n_classes}")
+    onehot = F.one_hot(sem, n_classes).permute(2, 0, 1).float()  # (K,H,W)
+    share = F.adaptive_avg_pool2d(onehot[None], grid)[0]  # (K,g,g)
+    return share.flatten(1).T  # (g²,K)
 
 
 def _tokenizer(cfg):
@@ -103,15 +126,20 @@ def train_clip(cfg) -> dict:
     size = model.encoder.image_size
     gen = torch.Generator().manual_seed(cfg.seed)
     bad: list[str] = []
-    losses = []
+    losses, dense_losses = [], []
+    grid = size // model.encoder.patch_size
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(cfg.max_steps), desc="clip", disable=not cfg.log.progress)
     for step in bar:
         idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch_size].tolist()
-        pix, texts = [], []
+        pix, texts, targets = [], [], []
         for i in idx:
             rec, caption = pairs[i]
             try:
-                pix.append(_pixels(rec, root, cfg, size))
+                x = _pixels(rec, root, cfg, size)
+                if model.dense_head is not None:
+                    targets.append(patch_targets(rec, root, grid, cfg.clip.dense_classes))
+                pix.append(x)
             except (OSError, ValueError) as e:
                 bad.append(rec["id"])
                 print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
@@ -125,8 +153,14 @@ def train_clip(cfg) -> dict:
         for b, t in enumerate(ids):
             t = t[: L - 1] + [tok.eos_token_id]
             text[b, : len(t)] = torch.tensor(t)
-        img_f, txt_f, scale = model(torch.stack(pix), text)
-        loss = loss_fn(img_f, txt_f, scale)
+        with autocast:
+            img_f, txt_f, scale, dense = model(torch.stack(pix), text)
+        loss = loss_fn(img_f.float(), txt_f.float(), scale)
+        if dense is not None:
+            target = torch.stack(targets)  # (B,N,K)
+            dense_loss = -(target * F.log_softmax(dense.float(), dim=-1)).sum(-1).mean()
+            dense_losses.append(float(dense_loss))
+            loss = loss + cfg.clip.dense_weight * dense_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.optim.max_grad_norm > 0:
@@ -134,14 +168,14 @@ def train_clip(cfg) -> dict:
         opt.step()
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
-        losses.append(float(loss))
-        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        losses.append(float(loss.detach()))
+        bar.set_postfix(loss=f"{losses[-1]:.4f}", **({"dense": f"{dense_losses[-1]:.3f}"} if dense_losses else {}))
     final = out_dir / "final"
     final.mkdir(parents=True, exist_ok=True)
     save_file({f"visual.{k}": v.contiguous() for k, v in model.encoder.visual.state_dict().items()},
               str(final / "encoder.safetensors"))
     save_config(cfg, final / "train_config.yaml")
-    summary = {"steps": cfg.max_steps, "losses": losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
+    summary = {"steps": cfg.max_steps, "losses": losses, "dense_losses": dense_losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary

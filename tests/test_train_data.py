@@ -1,0 +1,92 @@
+"""Batch plans, mixture weights, DeepSpeed "auto" filling, and the contrastive pretraining stage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from test_train_utils import make_records, recipe
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig
+from rsvlm.train.data import epoch_batches, mixture_weights
+from rsvlm.train.deepspeed_config import fill_auto
+
+
+def _pad_fraction(batches, lengths):
+    real = sum(sum(lengths[i] for i in b) for b in batches)
+    return real / sum(len(b) * max(lengths[i] for i in b) for b in batches)
+
+
+def test_plans_are_deterministic_disjoint_across_ranks_and_grouped_by_modality():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(10, 400, 200).tolist()
+    groups = ["optical" if i % 3 else "sar" for i in range(200)]
+    r0 = epoch_batches(lengths, 4, 2, 0, seed=1, epoch=3, groups=groups)
+    r1 = epoch_batches(lengths, 4, 2, 1, seed=1, epoch=3, groups=groups)
+    assert r0 == epoch_batches(lengths, 4, 2, 0, seed=1, epoch=3, groups=groups)
+    assert r0 != epoch_batches(lengths, 4, 2, 0, seed=1, epoch=4, groups=groups)
+    assert len(r0) == len(r1) and all(len(b) == 4 for b in r0 + r1)
+    seen = [i for b in r0 + r1 for i in b]
+    assert len(seen) == len(set(seen))  # a permutation: no sample twice in an epoch
+    for b0, b1 in zip(r0, r1):  # both ranks use the same modality in a step
+        assert len({groups[i] for i in b0 + b1}) == 1
+    naive = epoch_batches(lengths, 4, 2, 0, seed=1, epoch=3, grouped=False)
+    assert _pad_fraction(r0, lengths) > _pad_fraction(naive, lengths) + 0.1
+    assert max(lengths[i] for i in r0[0]) == max(lengths[i] for b in r0 + r1 for i in b) or \
+        max(lengths[i] for i in r1[0]) == max(lengths[i] for b in r0 + r1 for i in b)  # longest batch first
+
+
+def test_temperature_flattens_the_task_mixture():
+    tasks = ["det"] * 90 + ["vqa"] * 10
+    mods = ["optical"] * 100
+    assert mixture_weights(tasks, mods) is None
+    w = mixture_weights(tasks, mods, task_temperature=1e6)  # T → ∞: uniform over tasks
+    assert w[:90].sum() == pytest.approx(0.5, abs=1e-4) and w[90:].sum() == pytest.approx(0.5, abs=1e-4)
+    w2 = mixture_weights(tasks, mods, task_temperature=2.0)  # ∝ sqrt(n)
+    assert w2[90:].sum() == pytest.approx(np.sqrt(10) / (np.sqrt(10) + np.sqrt(90)))
+    w3 = mixture_weights(tasks, mods, task_weights={"vqa": 9.0})
+    assert w3[90:].sum() == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="cls"):
+        mixture_weights(tasks, mods, task_weights={"cls": 2.0})
+    plan = epoch_batches([5] * 100, 10, 1, 0, seed=0, epoch=0, weights=w)
+    drawn = [i for b in plan for i in b]
+    assert 25 <= sum(i >= 90 for i in drawn) <= 75  # vqa now about half the draws, not a tenth
+
+
+def test_deepspeed_auto_fields_come_from_the_training_config(tmp_path):
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["batch_size=3", "grad_accum=2", "optim.max_grad_norm=0.5",
+                                                      "precision=bf16"])
+    ds = json.loads((recipe.__globals__["REPO"] / "configs" / "deepspeed" / "zero3_offload.json").read_text())
+    out = fill_auto(ds, cfg, world_size=4)
+    assert out["train_batch_size"] == 24 and out["train_micro_batch_size_per_gpu"] == 3
+    assert out["gradient_accumulation_steps"] == 2 and out["gradient_clipping"] == 0.5
+    assert out["bf16"]["enabled"] is True and out["zero_optimization"]["stage"] == 3
+    assert "auto" not in json.dumps(out)
+    with pytest.raises(ValueError, match="zero_optimization.reduce_bucket_size"):
+        fill_auto({**ds, "zero_optimization": {"reduce_bucket_size": "auto"}}, cfg, 1)
+    with pytest.raises(ValueError, match="train_batch_size"):
+        fill_auto({**ds, "train_batch_size": 7}, cfg, 1)
+
+
+def test_contrastive_encoder_pretraining_loss_falls_and_loads_into_the_model(tmp_path):
+    import torch
+
+    from rsvlm.model.vision import build_encoder
+    from rsvlm.train.loop import train
+
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    cfg = load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml"), [
+        f"data.train={data}", f"out_dir={tmp_path / 'clip'}", "max_steps=25", "batch_size=8", "optim.lr=2e-3",
+        "log.progress=false"])
+    summary = train(cfg)
+    first, last = np.mean(summary["losses"][:5]), np.mean(summary["losses"][-5:])
+    assert last < first - 0.2, summary["losses"]
+    enc_cfg = cfg.model.encoders["default"]
+    enc_cfg.pretrained = summary["final"]
+    enc = build_encoder(enc_cfg)  # loads visual.* and raises on missing keys
+    from safetensors.torch import load_file
+
+    saved = load_file(summary["final"])
+    assert torch.equal(enc.visual.conv1.weight, saved["visual.conv1.weight"])
