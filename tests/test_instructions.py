@@ -235,3 +235,13 @@ def test_rebuild_with_another_mix(data, tmp_path):
     stats = json.loads((out / "g_stats.json").read_text())
     assert stats["tasks"] == {"ground": len(new)} and stats["skipped_total"] > 0  # scenes without a unique object
     assert main(["--dir", str(tmp_path)]) == 2
+
+
+def test_wording_has_no_clashes(data):
+    _, recs, _ = data
+    for r in recs:
+        a, m = r["conversations"][1]["value"], r["meta"]
+        assert "large small" not in a and "small large" not in a and "medium small" not in a
+        if m["qtype"] == "attribute_size":
+            assert not m["target_class"].endswith("vehicle")
+        assert "There are one " not in a

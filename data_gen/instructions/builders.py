@@ -82,7 +82,7 @@ def caption(v: View) -> str:
     counts = v.counts()
     if counts:
         items = [P.count_phrase(counts[c], c) for c in OBJECT_CLASSES if counts[c]]
-        verb = "is" if len(items) == 1 and items[0].startswith("one ") else "are"
+        verb = "is" if items[0].startswith("one ") else "are"  # agrees with the first noun phrase
         out.append(v.pick([f"There {verb} {P.join_list(items)}.", f"It contains {P.join_list(items)}.",
                            f"Visible are {P.join_list(items)}."]))
     else:
@@ -159,6 +159,8 @@ def build_vqa(v: View) -> Sample:
     cands = R.candidates(v.objects, v.w, v.h, ("class", "extreme", "relation"), False)
     if kind == "colour":
         cands = [(e, i) for e, i in cands if _obj(v, i)["attributes"]["colour"]]
+    if kind == "size":  # "is the small vehicle small?" would be a riddle
+        cands = [(e, i) for e, i in cands if not _obj(v, i)["class"].endswith("vehicle")]
     if kind == "orientation":
         cands = [(e, i) for e, i in cands if _obj(v, i)["class"] != "storage tank" and _clear_orientation(_obj(v, i))]
     if not cands:

@@ -77,7 +77,8 @@ def build_ground(v: View) -> Sample:
 
 def describe(o: dict, v: View) -> str:
     colour = o["attributes"]["colour"] if v.modality == "optical" and o["class"] != "storage tank" else ""
-    words = " ".join(w for w in (o["attributes"]["size"], colour, o["class"]) if w)
+    size = "" if o["class"].endswith("vehicle") else o["attributes"]["size"]  # no "large small vehicle"
+    words = " ".join(w for w in (size, colour, o["class"]) if w)
     art = "an" if words[0] in "aeiou" else "a"
     return f"{art} {words} in the {_position(o, v)} of the image".replace("the centre of the image", "the centre")
 
