@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
-from rsvlm.data.records import ReadReport, load_records
+from rsvlm.data.records import load_records
 
 
 class ClipModel(nn.Module):
@@ -130,7 +130,7 @@ def train_clip(cfg) -> dict:
     grid = size // model.encoder.patch_size
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(cfg.max_steps), desc="clip", disable=not cfg.log.progress)
-    for step in bar:
+    for _ in bar:
         idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch_size].tolist()
         pix, texts, targets = [], [], []
         for i in idx:
