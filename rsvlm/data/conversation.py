@@ -58,7 +58,8 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
     return messages
 
 
-def render(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> str:
+def render_with_template(tokenizer, messages: list[dict], add_generation_prompt: bool = False) -> str:
+    """Messages rendered by the tokenizer's own chat template."""
     if not getattr(tokenizer, "chat_template", None):
         raise ValueError("tokenizer has no chat template; load it with rsvlm.tokenizer.load_tokenizer")
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
@@ -93,31 +94,43 @@ def encode_conversation(
     image_token_id: int,
     n_image_tokens: list[int],
     max_length: int | None = None,
+    render=None,
+    add_special_tokens: bool = False,
 ) -> dict[str, list[int]]:
     """Token ids and labels (−100 outside assistant turns) of a whole conversation.
 
-    Image placeholders are expanded to ``n_image_tokens[k]`` tokens each. Over ``max_length``
-    the sequence is cut from the end; a cut that would drop an image token raises, since a
-    half image cannot be spliced.
+    ``render(messages, add_generation_prompt) -> str`` is the chat format (the processor's
+    ``chat_prompt``; default: the tokenizer's own chat template). Image placeholders are
+    expanded to ``n_image_tokens[k]`` tokens each. Over ``max_length`` the sequence is cut from
+    the end; a cut that would drop an image token, or leave no assistant token, raises.
     """
-    full = _ids(tokenizer, render(tokenizer, messages))
+    if render is None:
+        def render(msgs, add_generation_prompt):
+            return render_with_template(tokenizer, msgs, add_generation_prompt)
+
+    def ids_of(text: str) -> list[int]:
+        return tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"]
+
+    full = ids_of(render(messages, add_generation_prompt=False))
     labels = [IGNORE_INDEX] * len(full)
     for i, m in enumerate(messages):
         if m["role"] != "assistant":
             continue
-        start = len(_ids(tokenizer, render(tokenizer, messages[:i], add_generation_prompt=True)))
-        upto = _ids(tokenizer, render(tokenizer, messages[: i + 1]))
+        start = len(ids_of(render(messages[:i], add_generation_prompt=True)))
+        upto = ids_of(render(messages[: i + 1], add_generation_prompt=False))
         if full[: len(upto)] != upto or len(upto) < start:
             raise ValueError(
-                "chat template renders a conversation prefix that is not a token prefix of the whole; "
+                "chat format renders a conversation prefix that is not a token prefix of the whole; "
                 "assistant spans cannot be located"
             )
         labels[start : len(upto)] = full[start : len(upto)]
     ids, labels = expand_image_tokens(full, labels, image_token_id, n_image_tokens)
     if max_length is not None and len(ids) > max_length:
         if image_token_id in ids[max_length:]:
-            raise ValueError(f"conversation of {len(ids)} tokens cannot be cut to {max_length} without cutting an image")
+            raise ValueError(f"{len(ids)} tokens cannot be cut to max_length={max_length} without cutting an image")
         ids, labels = ids[:max_length], labels[:max_length]
+    if all(t == IGNORE_INDEX for t in labels):
+        raise ValueError(f"no assistant token left within max_length={max_length}")
     return {"input_ids": ids, "labels": labels}
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, expand_image_tokens, record_messages
+from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.records import ReadReport, image_paths, read_records
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
@@ -66,33 +66,11 @@ def load_images(record: dict, root: Path) -> list:
 
 
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
-    """Ids and labels (−100 outside assistant turns) rendered with the processor's chat format.
-
-    Assistant spans are found by rendering growing prefixes; a format whose prefix does not
-    tokenise to a prefix of the whole raises. Over ``max_length`` the end is cut (never an image).
-    """
-    def ids_of(text: str) -> list[int]:
-        return processor.tokenizer(text, add_special_tokens=True)["input_ids"]
-
-    full = ids_of(processor.chat_prompt(messages, add_generation_prompt=False))
-    labels = [IGNORE_INDEX] * len(full)
-    for i, m in enumerate(messages):
-        if m["role"] != "assistant":
-            continue
-        start = len(ids_of(processor.chat_prompt(messages[:i], add_generation_prompt=True)))
-        upto = ids_of(processor.chat_prompt(messages[: i + 1], add_generation_prompt=False))
-        if full[: len(upto)] != upto or len(upto) < start:
-            raise ValueError("chat format renders a prefix that is not a token prefix of the whole conversation")
-        labels[start : len(upto)] = full[start : len(upto)]
-    n_tokens = [processor.n_visual_tokens(p) for p in pixels]
-    ids, labels = expand_image_tokens(full, labels, processor.image_token_id, n_tokens)
-    if len(ids) > max_length:
-        if processor.image_token_id in ids[max_length:]:
-            raise ValueError(f"{len(ids)} tokens cannot be cut to data.max_length={max_length} without cutting an image")
-        ids, labels = ids[:max_length], labels[:max_length]
-    if all(t == IGNORE_INDEX for t in labels):
-        raise ValueError(f"no assistant token left within data.max_length={max_length}")
-    return {"input_ids": ids, "labels": labels}
+    """Ids and labels (−100 outside assistant turns) in the processor's chat format, the one
+    ``rsvlm chat`` prompts with (see ``rsvlm.data.conversation.encode_conversation``)."""
+    return encode_conversation(
+        processor.tokenizer, messages, processor.image_token_id, [processor.n_visual_tokens(p) for p in pixels],
+        max_length, render=processor.chat_prompt, add_special_tokens=True)
 
 
 class SFTDataset(torch.utils.data.Dataset):
