@@ -181,3 +181,21 @@ def test_interrupted_answer_rolls_back(ckpt, geotiff):
     fresh.load_image([str(geotiff), "optical"])
     assert fresh.ask("[cls] What scene?") == first
     assert fresh.ask("[vqa] Is there a ship?") == again
+
+
+def test_eval_shards_across_ranks_and_merges_in_record_order(ckpt, geotiff, tmp_path):
+    """Under torchrun each rank answers every WORLD_SIZE-th record; the last to finish merges."""
+    from rsvlm.evaluate import run
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    recs = [{"id": f"r{i}", "images": [{"path": str(geotiff), "modality": "optical"}], "task": "count",
+             "conversations": [{"from": "human", "value": "<image>\n[count] How many ships?"},
+                               {"from": "gpt", "value": str(i)}]} for i in range(5)]
+    data = tmp_path / "test.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    out = tmp_path / "pred.jsonl"
+    run(model, processor, data, out, batch_size=2, max_new_tokens=3, rank=1, world=2, progress=False)
+    assert not out.exists()  # rank 0 has not finished yet
+    assert [json.loads(x)["id"] for x in (tmp_path / "pred.jsonl.rank1").read_text().splitlines()] == ["r1", "r3"]
+    run(model, processor, data, out, batch_size=2, max_new_tokens=3, rank=0, world=2, progress=False)
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [f"r{i}" for i in range(5)]
