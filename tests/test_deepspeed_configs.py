@@ -1,0 +1,26 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig
+from rsvlm.train.deepspeed_config import fill_auto
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((REPO / "configs" / "deepspeed").glob("*.json"))
+
+
+def test_the_documented_configs_exist():
+    assert {p.name for p in CONFIGS} >= {"zero2.json", "zero3.json", "zero3_offload.json", "zero2_offload.json"}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_auto_field_is_filled_from_the_training_config(path):
+    cfg = load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml", ["batch_size=2", "grad_accum=3"])
+    out = fill_auto(json.loads(path.read_text()), cfg, world_size=8)
+    assert "auto" not in json.dumps(out)
+    assert out["train_batch_size"] == 2 * 3 * 8
+    stage = out["zero_optimization"]["stage"]
+    assert stage == int(path.stem[4]), path.name  # zeroN...
+    assert ("offload_optimizer" in out["zero_optimization"]) == ("offload" in path.stem)
