@@ -94,3 +94,104 @@ def test_predict_cli_without_model_writes_answer_and_overlay(tmp_path):
     assert result["objects"] and all(o["label"] in OBJECT_CLASSES for o in result["objects"])
     with Image.open(vis) as im:
         assert im.size[0] >= 96 and im.size[1] >= 96
+
+
+# -- building blocks the build relies on (rsvlm.model.llm, rsvlm.train) ------------------------
+def test_loc_rows_start_as_a_coordinate_code():
+    import torch
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    conf = {"model_type": "llama", "vocab_size": 260, "hidden_size": 64, "intermediate_size": 128,
+            "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2}
+    llm, _, ids = build_llm(LLMConfig(config=conf, loc_init="sincos"))
+    rows = llm.get_input_embeddings().weight[ids.loc_start: ids.loc_start + 1000]  # (1000,D)
+    rows = torch.nn.functional.normalize(rows, dim=1)
+    near = (rows[:-1] * rows[1:]).sum(1).mean()  # neighbouring bins
+    far = (rows[:500] * rows[500:]).sum(1).mean()  # bins half the image apart
+    assert near > 0.9 and far < near - 0.3, (float(near), float(far))
+    head = torch.nn.functional.normalize(llm.get_output_embeddings().weight[ids.loc_start: ids.loc_start + 1000], dim=1)
+    assert torch.allclose(head, rows, atol=1e-5)  # the untied output rows get the same code
+    plain, _, _ = build_llm(LLMConfig(config=conf))
+    rows = torch.nn.functional.normalize(plain.get_input_embeddings().weight[ids.loc_start: ids.loc_start + 1000], dim=1)
+    assert (rows[:-1] * rows[1:]).sum(1).mean() < 0.5  # the default stays a random init
+    with pytest.raises(ValueError, match="loc_init"):
+        build_llm(LLMConfig(config=conf, loc_init="linear"))
+
+
+def test_patch_targets_are_class_shares_per_patch(tmp_path):
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from rsvlm.train.clip import patch_targets
+
+    sem = np.zeros((8, 8), np.uint8)
+    sem[:4, :4] = 3  # top-left patch all water
+    sem[4:, 4:6] = 5  # bottom-right patch half building
+    Image.fromarray(sem).save(tmp_path / "sem.png")
+    t = patch_targets({"id": "r", "meta": {"sem_mask": "sem.png"}}, tmp_path, grid=2, n_classes=12)  # (4,12)
+    assert t.shape == (4, 12)
+    assert torch.allclose(t.sum(1), torch.ones(4))
+    assert t[0, 3] == 1 and t[1, 0] == 1 and t[3, 5] == 0.5 and t[3, 0] == 0.5
+    with pytest.raises(ValueError, match="sem_mask"):
+        patch_targets({"id": "r", "meta": {}}, tmp_path, grid=2, n_classes=12)
+    with pytest.raises(ValueError, match="dense_classes"):
+        patch_targets({"id": "r", "meta": {"sem_mask": "sem.png"}}, tmp_path, grid=2, n_classes=4)
+
+
+@pytest.fixture(scope="module")
+def synth_set(tmp_path_factory):
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import from_dict
+
+    out = tmp_path_factory.mktemp("synth")
+    cfg = from_dict(SynthConfig, {"modalities": ["optical", "sar"], "scene": {"size": 32, "max_objects": 3},
+                                  "split": {"val": 0.0, "test": 0.0},
+                                  "instructions": {"records_per_image": 3, "task_weights": {"cap": 1, "cls": 1}}})
+    synthesize(out, 6, 5, cfg, workers=1, progress=False)
+    return out / "train.jsonl"
+
+
+def _tiny(tmp_path, name, *overrides):
+    from test_train_utils import recipe
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+
+    return load_config(TrainConfig, recipe(tmp_path, name), ["log.progress=false", *overrides])
+
+
+def test_clip_with_dense_objective_trains_and_saves_the_encoder(tmp_path, synth_set):
+    from safetensors.torch import load_file
+
+    from rsvlm.train.loop import train
+
+    cfg = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", f"out_dir={tmp_path / 'c'}",
+                "max_steps=3", "batch_size=8", "clip.dense_weight=1.0")
+    summary = train(cfg)
+    assert len(summary["dense_losses"]) == 3 and summary["bad_samples"] == 0
+    assert all(0 < x < 10 for x in summary["dense_losses"])
+    assert any(k.startswith("visual.") for k in load_file(summary["final"]))
+    bad = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.dense_weight=-1")
+    with pytest.raises(ValueError, match="dense_weight"):
+        train(bad)
+
+
+def test_init_from_starts_the_vision_side_from_a_previous_stage(tmp_path, synth_set):
+    from safetensors.torch import load_file
+
+    from rsvlm.train.loop import train
+
+    common = [f"data.train={synth_set}", "max_steps=1", "batch_size=4"]
+    a = train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'a'}", "seed=1"))
+    b = train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'b'}", "seed=2", "optim.lr=0",
+                    f"init_from={a['final']}"))
+    va, vb = load_file(f"{a['final']}/vision.safetensors"), load_file(f"{b['final']}/vision.safetensors")
+    assert va.keys() == vb.keys() and all(va[k].equal(vb[k]) for k in va)  # lr 0: b kept a's weights
+    c = train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'c'}", "seed=2", "optim.lr=0"))
+    vc = load_file(f"{c['final']}/vision.safetensors")
+    assert not all(va[k].equal(vc[k]) for k in va)  # without init_from the seed decides
+    with pytest.raises(FileNotFoundError, match="init_from"):
+        train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'd'}", f"init_from={tmp_path / 'none'}"))

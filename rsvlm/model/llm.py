@@ -37,6 +37,7 @@ class LLMConfig:
     load_in_4bit: bool = False
     load_in_8bit: bool = False
     seed: int = 0  # for random init from `config`
+    loc_init: str = "random"  # "random" | "sincos": <loc_N> rows of a config-built LLM start as sin-cos of N
 
 
 def byte_tokenizer():
@@ -113,9 +114,36 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(len(tokenizer), mean_resizing=bool(cfg.name_or_path))
+    if cfg.loc_init not in ("random", "sincos"):
+        raise ValueError(f"llm.loc_init must be 'random' or 'sincos', got {cfg.loc_init!r}")
+    if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
+        init_loc_rows(llm, ids.loc_start)
     if device is not None and not quant:
         llm.to(device)
     return llm, tokenizer, ids
+
+
+def sincos_rows(n: int, dim: int) -> torch.Tensor:
+    """(n, dim) sin-cos code of the positions 0…n-1 (Transformer style)."""
+    pos = torch.arange(n, dtype=torch.float32)[:, None]  # (n,1)
+    freq = torch.exp(-torch.arange(0, dim, 2, dtype=torch.float32) / dim * torch.log(torch.tensor(4.0 * n)))  # (dim/2,)
+    ang = pos * freq * (torch.pi / 2)  # (n,dim/2): a quarter turn per bin at the fastest, 1/16 over all n at the slowest
+    return torch.cat([ang.sin(), ang.cos()], dim=1)[:, :dim]  # (n,dim)
+
+
+@torch.no_grad()
+def init_loc_rows(llm: nn.Module, loc_start: int) -> None:
+    """Set the 1000 ``<loc_N>`` rows of the input (and untied output) embeddings to a sin-cos code
+    of N at the table's scale, so neighbouring bins start close and far bins apart."""
+    from rsvlm.tokens import NUM_BINS
+
+    tables = [llm.get_input_embeddings().weight]
+    out = llm.get_output_embeddings()
+    if out is not None and out.weight.data_ptr() != tables[0].data_ptr():
+        tables.append(out.weight)
+    for w in tables:  # (V,D)
+        code = sincos_rows(NUM_BINS, w.shape[1])  # (1000,D), entries in [-1,1]
+        w[loc_start:loc_start + NUM_BINS] = code * w.std() / code.std()
 
 
 def _module_name(model: nn.Module, module: nn.Module | None) -> str | None:

@@ -128,6 +128,7 @@ def train_clip(cfg) -> dict:
     bad: list[str] = []
     losses, dense_losses = [], []
     grid = size // model.encoder.patch_size
+    cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(cfg.max_steps), desc="clip", disable=not cfg.log.progress)
     for _ in bar:
@@ -136,10 +137,14 @@ def train_clip(cfg) -> dict:
         for i in idx:
             rec, caption = pairs[i]
             try:
-                x = _pixels(rec, root, cfg, size)
-                if model.dense_head is not None:
-                    targets.append(patch_targets(rec, root, grid, cfg.clip.dense_classes))
-                pix.append(x)
+                if i not in cache:  # images are small; each is read once (bf16 copies, ~55 kB at 96 px)
+                    x = _pixels(rec, root, cfg, size).to(torch.bfloat16)
+                    t = patch_targets(rec, root, grid, cfg.clip.dense_classes) if model.dense_head is not None else None
+                    cache[i] = (x, t)
+                x, t = cache[i]
+                pix.append(x.float())
+                if t is not None:
+                    targets.append(t)
             except (OSError, ValueError) as e:
                 bad.append(rec["id"])
                 print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
@@ -159,7 +164,7 @@ def train_clip(cfg) -> dict:
         if dense is not None:
             target = torch.stack(targets)  # (B,N,K)
             dense_loss = -(target * F.log_softmax(dense.float(), dim=-1)).sum(-1).mean()
-            dense_losses.append(float(dense_loss))
+            dense_losses.append(float(dense_loss.detach()))
             loss = loss + cfg.clip.dense_weight * dense_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()

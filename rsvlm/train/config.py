@@ -75,12 +75,14 @@ class ClipConfig:
     text_layers: int = 2
     text_heads: int = 4
     context_length: int = 64
-    dense_weight: float = 0.0  # hook for a per-patch semantic objective; must stay 0 (not implemented)
+    dense_weight: float = 0.0  # weight of the per-patch semantic loss from meta.sem_mask (0: off)
+    dense_classes: int = 12  # semantic ids 0…K-1 (data_gen.synth.classes.SEMANTIC_CLASSES)
 
 
 @dataclass
 class TrainConfig:
     out_dir: str = "runs/train"
+    init_from: str | None = None  # checkpoint dir whose vision.safetensors starts stems/encoders/projectors (stage chaining)
     objective: str = "lm"  # "lm": next-token loss on assistant tokens | "clip": contrastive encoder pretraining
     model: VLMConfig = field(default_factory=VLMConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -119,5 +121,5 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:
         raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
-    if cfg.clip.dense_weight:
-        raise ValueError("clip.dense_weight: the dense per-patch objective is not implemented yet")
+    if cfg.clip.dense_weight < 0:
+        raise ValueError(f"clip.dense_weight must be >= 0, got {cfg.clip.dense_weight}")

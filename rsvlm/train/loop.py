@@ -161,6 +161,23 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     return out
 
 
+def init_vision(model, ckpt_dir: Path) -> None:
+    """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
+    ``model.llm.name_or_path``). Every vision key must be present; LoRA keys of the source are refused."""
+    from safetensors.torch import load_file
+
+    path = ckpt_dir / "vision.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"init_from: no {path}")
+    state = load_file(str(path))
+    own = {k for k in model.state_dict() if not k.startswith("llm.")}
+    missing = sorted(k for k in own if k not in state and "lora_" not in k)
+    extra = sorted(k for k in state if k not in own)
+    if missing or extra:
+        raise ValueError(f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}")
+    model.load_state_dict(state, strict=False)
+
+
 def train(cfg: TrainConfig) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json)."""
     check_config(cfg)
@@ -177,6 +194,8 @@ def train(cfg: TrainConfig) -> dict:
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     model, processor = create_model(cfg.model, device=device)
+    if cfg.init_from:
+        init_vision(model, Path(cfg.init_from))
     torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.
 
     train_path = Path(cfg.data.train)
