@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+import torch.utils.checkpoint
 from torch import nn
 
 
@@ -149,8 +150,9 @@ class OpenClipEncoder(nn.Module):
         pos = interpolate_pos_embed(v.positional_embedding, self.grid, (gh, gw))  # (1+gh·gw,D)
         x = torch.cat([cls, patches], dim=1) + pos.to(patches.dtype)  # (B,1+N,D)
         x = v.ln_pre(x)
+        ckpt = v.transformer.grad_checkpointing and self.training and torch.is_grad_enabled()
         for block in v.transformer.resblocks[: self.n_blocks]:
-            x = block(x)
+            x = torch.utils.checkpoint.checkpoint(block, x, use_reentrant=False) if ckpt else block(x)
         tokens = x[:, 1:]  # (B,N,D)
         if self.gate is not None:
             tokens = tokens + self.gate * patches
@@ -190,6 +192,14 @@ class HFClipEncoder(nn.Module):
 
 
 ENCODERS = {"open_clip": OpenClipEncoder, "hf_clip": HFClipEncoder}
+
+
+def enable_gradient_checkpointing(encoder: nn.Module) -> None:
+    """Recompute the encoder's blocks in the backward pass instead of keeping their activations."""
+    if isinstance(encoder, OpenClipEncoder):
+        encoder.visual.transformer.grad_checkpointing = True
+    else:
+        encoder.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
 def build_encoder(cfg: VisionConfig) -> nn.Module:

@@ -177,6 +177,15 @@ class RSVLM(nn.Module):
         tokens = [streamer.strip(t) for t in res.tokens]
         return GenerateOutput(tokens, [streamer.text(t) for t in tokens])
 
+    def enable_gradient_checkpointing(self) -> None:
+        """Trade compute for memory in training: encoder blocks and LLM layers are recomputed in
+        the backward pass (non-reentrant checkpointing, so frozen inputs need no grad hooks)."""
+        from rsvlm.model.vision import enable_gradient_checkpointing
+
+        for encoder in self.encoders.values():
+            enable_gradient_checkpointing(encoder)
+        self.llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+
     # -- checkpoints (see rsvlm.model.checkpoint) ----------------------------------------------
     def save_pretrained(self, out_dir, adapter_only: bool = False):
         from rsvlm.model.checkpoint import save_pretrained

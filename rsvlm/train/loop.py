@@ -196,6 +196,8 @@ def train(cfg: TrainConfig) -> dict:
     model, processor = create_model(cfg.model, device=device)
     if cfg.init_from:
         init_vision(model, Path(cfg.init_from))
+    if cfg.gradient_checkpointing:
+        model.enable_gradient_checkpointing()
     torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.
 
     train_path = Path(cfg.data.train)
