@@ -59,6 +59,11 @@ def byte_tokenizer():
                                    eos_token="</s>", pad_token="<pad>")
 
 
+def _compute_dtype() -> torch.dtype:
+    """bf16 matmuls on GPUs that have them; fp32 on CPU, where bitsandbytes' kernels expect it."""
+    return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+
+
 def _quant_config(cfg: LLMConfig, skip: list[str]):
     from transformers import BitsAndBytesConfig
 
@@ -66,7 +71,7 @@ def _quant_config(cfg: LLMConfig, skip: list[str]):
         raise ValueError("llm.load_in_4bit and llm.load_in_8bit are exclusive")
     if cfg.load_in_4bit:
         return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                  bnb_4bit_compute_dtype=torch.float32, llm_int8_skip_modules=skip)
+                                  bnb_4bit_compute_dtype=_compute_dtype(), llm_int8_skip_modules=skip)
     return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
 
 
