@@ -113,3 +113,15 @@ def test_projector_pooling_averages_grid_cells():
     assert mlp(torch.randn(2, 9, 8), (3, 3)).shape == (2, 9, 16)
     with pytest.raises(ValueError, match="unknown projector type 'mlp3'"):
         Projector(ProjectorConfig(type="mlp3"), 8, 16)
+
+
+def test_named_arch_takes_its_own_size_unless_image_size_is_given():
+    import torch
+
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    with torch.device("meta"):
+        own = build_encoder(VisionConfig(arch="ViT-B-32"))
+        bigger = build_encoder(VisionConfig(arch="ViT-B-32", image_size=320))
+    assert own.image_size == 224 and bigger.image_size == 320
+    assert bigger.visual.positional_embedding.shape[0] == 1 + (320 // 32) ** 2

@@ -56,7 +56,7 @@ def base_llm_state_dict(llm) -> dict[str, torch.Tensor]:
 
 
 def _model_card(cfg: VLMConfig, adapter_only: bool) -> str:
-    encs = ", ".join(f"{n} ({c.type} {c.arch or f'{c.width}w{c.layers}L p{c.patch_size} {c.image_size}px'})"
+    encs = ", ".join(f"{n} ({c.type} {c.arch or f'{c.width}w{c.layers}L p{c.patch_size} {c.image_size or 32}px'})"
                      for n, c in cfg.encoders.items())
     mods = ", ".join(f"{m} ({', '.join(s.bands)} → {s.encoder})" for m, s in cfg.stems.items())
     llm = cfg.llm.name_or_path if adapter_only else "llm/ (in this directory)"

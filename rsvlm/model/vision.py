@@ -29,7 +29,7 @@ class VisionConfig:
     layers: int = 2
     heads: int = 4
     patch_size: int = 8
-    image_size: int = 32
+    image_size: int | None = None  # None: the arch's own size (custom dims: 32); else positions are interpolated
     mlp_ratio: float = 4.0
     quick_gelu: bool = False  # OpenAI CLIP weights were trained with QuickGELU
     pretrained: str | None = None  # local open_clip state dict (.safetensors, or .pt/.bin read weights_only)
@@ -89,13 +89,15 @@ class OpenClipEncoder(nn.Module):
             if model_cfg is None:
                 raise ValueError(f"unknown open_clip architecture {cfg.arch!r}")
             vcfg = dict(model_cfg["vision_cfg"])
+            if cfg.image_size:
+                vcfg["image_size"] = cfg.image_size
             embed_dim = model_cfg["embed_dim"]
             quick_gelu = cfg.quick_gelu or model_cfg.get("quick_gelu", False)
         else:
             if cfg.width % cfg.heads:
                 raise ValueError(f"vision width {cfg.width} is not divisible by heads {cfg.heads}")
             vcfg = dict(width=cfg.width, layers=cfg.layers, head_width=cfg.width // cfg.heads,
-                        patch_size=cfg.patch_size, image_size=cfg.image_size, mlp_ratio=cfg.mlp_ratio)
+                        patch_size=cfg.patch_size, image_size=cfg.image_size or 32, mlp_ratio=cfg.mlp_ratio)
             embed_dim, quick_gelu = cfg.width, cfg.quick_gelu
         if isinstance(vcfg.get("layers"), (list, tuple)) or vcfg.get("timm_model_name"):
             raise ValueError(f"open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
@@ -172,7 +174,7 @@ class HFClipEncoder(nn.Module):
         hf.setdefault("num_attention_heads", cfg.heads)
         hf.setdefault("intermediate_size", int(cfg.width * cfg.mlp_ratio))
         hf.setdefault("patch_size", cfg.patch_size)
-        hf.setdefault("image_size", cfg.image_size)
+        hf.setdefault("image_size", cfg.image_size or 224)
         self.model = CLIPVisionModel(CLIPVisionConfig(**hf))
         self.patch_size = int(hf["patch_size"])
         self.image_size = int(hf["image_size"])
