@@ -122,15 +122,19 @@ class RasterioSource:
     """One GDAL dataset, or several single-band datasets on one grid (bands in separate files)."""
 
     def __init__(self, paths: list[Path], gdal_cache_mb: int = 64):
+        import warnings
+
         import rasterio
-        from rasterio.errors import RasterioIOError
+        from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
         self._cache = gdal_cache_mb * 1024 * 1024
         self.paths, self.datasets, self.notes = list(paths), [], []
         try:
             for p in paths:
                 try:
-                    with rasterio.Env(GDAL_CACHEMAX=self._cache):
+                    # plain TIFFs are fine: RSImage.georeferenced says whether there is a CRS
+                    with rasterio.Env(GDAL_CACHEMAX=self._cache), warnings.catch_warnings():
+                        warnings.simplefilter("ignore", NotGeoreferencedWarning)
                         self.datasets.append(rasterio.open(p))
                 except RasterioIOError as e:
                     raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({e})") from e
