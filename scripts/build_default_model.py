@@ -82,29 +82,32 @@ def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
         raise ValueError("the test seed must differ from the training seed")
 
 
-LOC = re.compile(r"<[^<>]+>|\[(cls|vqa|cap|count|det|ground|regcap|seg|change)\]")
-
-
 def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
+    """Sentencepiece on the training conversations as the model sees them (chat template, system
+    prompt, sensor words), with rsvlm's special tokens cut out: they are added whole afterwards."""
+    from rsvlm.data.conversation import record_messages
+    from rsvlm.model.templates import render
     from rsvlm.tokenizer import train_tokenizer
+    from rsvlm.tokens import all_special_tokens
 
+    special = re.compile("|".join(re.escape(t) for t in sorted(all_special_tokens(), key=len, reverse=True)))
     texts = []
     with open(out / "data" / "train" / "train.jsonl") as f:
         for line in f:
-            for turn in json.loads(line)["conversations"]:
-                texts.append(LOC.sub(" ", turn["value"]))  # special tokens are added, not learned
-    texts += ["optical image:", "SAR image:", "infrared image:", "multispectral image:"] * 50
+            texts.append(special.sub(" ", render(record_messages(json.loads(line)), "rsvlm")))
     tok = train_tokenizer(texts, out / "tokenizer", vocab_size=bc.vocab_size)
-    log(f"tokenizer: {len(tok)} tokens ({bc.vocab_size} pieces) from {len(texts)} texts")
+    log(f"tokenizer: {len(tok)} tokens ({bc.vocab_size} pieces) from {len(texts)} conversations")
 
 
 def stage_overrides(name: str, out: Path) -> list[str]:
     data = out / "data" / "train" / "train.jsonl"
     prev = {"align": "pretrain_encoder", "sft_optical": "align", "sft_multisensor": "sft_optical"}.get(name)
-    ov = [f"out_dir={out / name}", f"data.train={data}", f"model.llm.tokenizer={out / 'tokenizer'}"]
+    ov = [f"out_dir={out / name}", f"data.train={data}"]
+    if name in ("pretrain_encoder", "align"):
+        ov.append(f"model.llm.tokenizer={out / 'tokenizer'}")
     if name == "align":
         ov.append(f"model.encoders.default.pretrained={out / 'pretrain_encoder/final/encoder.safetensors'}")
-    elif prev and name != "align":
+    elif prev:  # the previous stage's final checkpoint: vision side by init_from, LLM and tokenizer by path
         ov += [f"init_from={out / prev / 'final'}", f"model.llm.name_or_path={out / prev / 'final/llm'}",
                f"model.llm.tokenizer={out / prev / 'final/tokenizer'}"]
     return ov
@@ -134,12 +137,42 @@ def stage_merge(out: Path, bc: BuildConfig, _: float) -> None:
         enc["pretrained"] = None  # its weights are in vision.safetensors; the stage-1 file is not shipped
     cfg["llm"]["loc_init"] = "random"
     (final / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    stop_on_turn_end(final)
+
+
+def stop_on_turn_end(ckpt: Path) -> list[int]:
+    """Make the first token of the template's turn end ("<|end|>") an EOS id of the LLM's generation
+    config, so every caller's greedy decoding stops after the answer (rsvlm predict/eval pass no
+    stop strings). Only safe because answers never contain that token: it is checked on answers
+    that end in plain text and in a geometry tag."""
+    from transformers import AutoTokenizer, GenerationConfig
+
+    from rsvlm.model.templates import TEMPLATES, render
+
+    tok = AutoTokenizer.from_pretrained(ckpt / "tokenizer")
+    ids = set()
+    for answer in ("lake", "3", "<ref>ship</ref><box><loc_1><loc_2><loc_3><loc_4></box>"):
+        head = tok(render([{"role": "user", "content": "q"}, {"role": "assistant", "content": answer}], "rsvlm")
+                   .removesuffix(TEMPLATES["rsvlm"]["assistant_suffix"]), add_special_tokens=False)["input_ids"]
+        full = tok(render([{"role": "user", "content": "q"}, {"role": "assistant", "content": answer}], "rsvlm"),
+                   add_special_tokens=False)["input_ids"]
+        if full[: len(head)] != head:
+            raise ValueError(f"turn end merges with the answer {answer!r}; cannot stop on a token")
+        ids.add(full[len(head)])
+    gen = GenerationConfig.from_pretrained(ckpt / "llm")
+    gen.eos_token_id = sorted({tok.eos_token_id, *ids})
+    gen.save_pretrained(ckpt / "llm")
+    log(f"generation stops at token(s) {gen.eos_token_id} ({tok.convert_ids_to_tokens(sorted(ids))})")
+    return gen.eos_token_id
 
 
 def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
     ev = out / "eval"
     (ev / "scores").mkdir(parents=True, exist_ok=True)
     gt = out / "data" / "test" / "test.jsonl"
+    pred = ev / "pred.jsonl"
+    if pred.is_file() and pred.stat().st_mtime < (out / "final" / "config.yaml").stat().st_mtime:
+        pred.unlink()  # answers of an older model; a newer partial file is resumed by rsvlm eval
     run(py("-m", "rsvlm.cli", "eval", "--model", str(out / "final"), "--data", str(gt), "--out",
            str(ev / "pred.jsonl"), "--batch-size", str(bc.eval_batch_size),
            "--max-new-tokens", str(bc.eval_max_new_tokens)), env_threads=2)
@@ -149,10 +182,113 @@ def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
             run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(ev / "pred.jsonl"),
                    "--out", str(ev / "scores" / f"{script}.json")))
     run(py("-m", "eval.report", "--dir", str(ev / "scores"), "--out", str(ev / "report.md")))
+    log("scores against the issue-8 targets:\n" + scores_table(json.loads((ev / "report.json").read_text())))
+
+
+TARGETS = (("classification", "accuracy", 0.95, "Classification (accuracy)"),
+           ("counting", "accuracy", 0.80, "Counting (exact)"), ("vqa", "accuracy", 0.90, "VQA (accuracy)"),
+           ("grounding", "acc50", 0.80, "Grounding (acc@0.5)"), ("detection", "mAP50", 0.60, "Detection hbb (mAP@0.5)"),
+           ("detection", "mAP50_obb", 0.50, "Detection obb (mAP@0.5)"),
+           ("segmentation", "mIoU", 0.60, "Segmentation (mIoU)"), ("change", "IoU_change", 0.50, "Change (IoU)"))
+MODALITIES = ("optical", "sar", "ir", "msi")
+
+
+def scores_table(report: dict) -> str:
+    """Markdown table: issue-8 targets against the scores of report.json (all and per modality)."""
+    rows = {(r["task"], r["metric"]): r for r in report["metrics"]}
+    lines = ["| Task | Target | all | " + " | ".join(MODALITIES) + " | all − target |",
+             "|---|---|---|" + "---|" * len(MODALITIES) + "---|"]
+    for task, metric, target, label in TARGETS:
+        r = rows.get((task, metric), {})
+        vals = [r.get(m) for m in ("all", *MODALITIES)]
+        cells = ["–" if v is None else f"{v:.3f}" for v in vals]
+        gap = "–" if vals[0] is None else f"{vals[0] - target:+.3f}"
+        lines.append(f"| {label} | ≥ {target:.2f} | " + " | ".join(cells) + f" | {gap} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_card(out: Path) -> Path:
+    """OUT/MODEL_CARD.md from configs/default/model_card.md with the scores and build facts filled in."""
+    import yaml
+
+    report = json.loads((out / "eval" / "report.json").read_text())
+    minutes = {n: json.loads((out / n / "DONE").read_text()).get("minutes", 0.0) for n in STAGES if (out / n / "DONE").is_file()}
+    files = [p for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml"]
+    from safetensors import safe_open
+
+    n_params = 0
+    for f in files:
+        if f.suffix == ".safetensors":
+            with safe_open(str(f), "pt") as st:
+                n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
+    facts = {"scores": scores_table(report),
+             "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
+             "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",
+             "size_mb": f"{sum(p.stat().st_size for p in files) / 2**20:.1f}", "params_m": f"{n_params / 1e6:.2f}",
+             "n_test": str(sum(1 for _ in open(out / "data" / "test" / "test.jsonl"))),
+             "steps": ", ".join(f"{n} {yaml.safe_load((out / n / 'train_config.yaml').read_text())['max_steps']}"
+                                for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file())}
+    text = (CONFIGS / "model_card.md").read_text()
+    for k, v in facts.items():
+        text = text.replace("{{" + k + "}}", v)
+    (out / "MODEL_CARD.md").write_text(text)
+    return out / "MODEL_CARD.md"
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
 
 
 STAGES = {"data": stage_data, "tokenizer": stage_tokenizer,
           **{n: make_train_stage(n) for n in TRAIN_STAGES}, "merge": stage_merge, "eval": stage_eval}
+
+
+CURVE_TASKS = ("cls", "count", "vqa", "ground", "det")
+
+
+def learning_curve(out: Path, bc: BuildConfig) -> Path:
+    """Score every finished stage's checkpoint on the short-answer and box tasks of the test set;
+    OUT/curve.md: metric against cumulative CPU minutes (wall minutes of the stages on 2 cores)."""
+    gt_all = out / "data" / "test" / "test.jsonl"
+    gt = out / "curve" / "test_subset.jsonl"
+    gt.parent.mkdir(parents=True, exist_ok=True)
+    gt.write_text("".join(line + "\n" for line in gt_all.read_text().splitlines()
+                          if json.loads(line)["task"] in CURVE_TASKS))
+    shutil.copytree(gt_all.parent / "images", gt.parent / "images", dirs_exist_ok=True)
+    rows, minutes = [], 0.0
+    for name in TRAIN_STAGES:
+        done = out / name / "DONE"
+        if not done.is_file():
+            break
+        minutes += json.loads(done.read_text())["minutes"]
+        if name == "pretrain_encoder":
+            continue
+        pred, sc = out / "curve" / f"{name}.jsonl", out / "curve" / name
+        sc.mkdir(exist_ok=True)
+        run(py("-m", "rsvlm.cli", "eval", "--model", str(out / name / "final"), "--data", str(gt), "--out", str(pred),
+               "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", "120"), env_threads=2)
+        row = {"stage": name, "cpu_minutes": round(minutes, 1)}
+        for task in CURVE_TASKS:
+            script = EVAL_TASKS[task]
+            run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(pred), "--out", str(sc / f"{script}.json")))
+            s = json.loads((sc / f"{script}.json").read_text())
+            key = {"ground": "acc50", "det": "mAP50"}.get(task, "accuracy")
+            row[f"{task} {key}"] = s.get(key)
+            for m in MODALITIES:
+                row[f"{task} {key} {m}"] = s.get("by_modality", {}).get(m, {}).get(key)
+        rows.append(row)
+    (out / "curve" / "curve.json").write_text(json.dumps(rows, indent=1))
+    keys = ["stage", "cpu_minutes"] + [f"{t} {k}" for t, k in (("cls", "accuracy"), ("count", "accuracy"),
+                                                                 ("vqa", "accuracy"), ("ground", "acc50"), ("det", "mAP50"))]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        lines.append("| " + " | ".join("–" if r.get(k) is None else (f"{r[k]:.3f}" if isinstance(r[k], float) and k != "cpu_minutes" else str(r[k])) for k in keys) + " |")
+    (out / "curve" / "curve.md").write_text("\n".join(lines) + "\n")
+    log("learning curve:\n" + "\n".join(lines))
+    return out / "curve" / "curve.md"
 
 
 def ship(out: Path) -> Path:
@@ -184,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=str(CONFIGS / "build.yaml"))
     p.add_argument("--only", nargs="*", choices=list(STAGES), help="run just these stages (others untouched)")
     p.add_argument("--ship", action="store_true", help="copy the final model into rsvlm/assets/default_model")
+    p.add_argument("--curve", action="store_true",
+                   help="also score each stage's checkpoint on the test set's cls/count/vqa/ground/det records")
     p.add_argument("overrides", nargs="*", help="key=value overrides of build.yaml")
     a = p.parse_args(argv)
     bc = load_config(BuildConfig, a.config, a.overrides)
@@ -204,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps({"minutes": round(minutes, 2), "scale": scale}) + "\n")
         log(f"stage {name} finished in {minutes:.1f} min (total {(time.perf_counter() - t0) / 60:.1f} min)")
+    if a.curve:
+        learning_curve(out, bc)
+    if (out / "eval" / "report.json").is_file():
+        log(f"model card: {write_card(out)}")
     if a.ship:
         ship(out)
     return 0
