@@ -137,13 +137,14 @@ def objects_table(objects: list[dict]) -> str:
     """A plain-text table: label, kind, pixel coordinates, map coordinates when present."""
     if not objects:
         return ""
-    rows = [("#", "label", "kind", "pixel", "map")]
+    geo = any(o.get("map_coords") for o in objects)
+    rows = [("#", "label", "kind", "pixel") + (("map",) if geo else ())]
     for i, o in enumerate(objects, 1):
         pix = _fmt(_points(o)) if o["kind"] != "mask" else f"mask {o.get('area', '')}".strip()
         mc = o.get("map_coords") or []
         mc = [mc] if o["kind"] == "point" and mc else mc
-        rows.append((str(i), str(o.get("label") or "-"), o["kind"], pix, _fmt(mc)))
-    widths = [min(60, max(len(r[k]) for r in rows)) for k in range(5)]
+        rows.append((str(i), str(o.get("label") or "-"), o["kind"], pix) + ((_fmt(mc),) if geo else ()))
+    widths = [min(60, max(len(r[k]) for r in rows)) for k in range(len(rows[0]))]
     return "\n".join("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 

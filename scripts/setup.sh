@@ -11,5 +11,9 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 echo "[setup] installing rsvlm and pinned dependencies (constraints.txt)"
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[all]"
-echo "[setup] done; running the main job"
-.venv/bin/rsvlm --help
+echo "[setup] done; the main job: the bundled default model detects objects in a bundled sample scene"
+mkdir -p outputs
+.venv/bin/rsvlm predict --image rsvlm/assets/samples/harbour_optical.png --task det \
+  --out outputs/quickstart.json --vis outputs/quickstart.png
+echo "[setup] answer and objects: outputs/quickstart.json; overlay: outputs/quickstart.png"
+echo "[setup] chat with the scene: .venv/bin/rsvlm chat --image rsvlm/assets/samples/harbour_optical.png"
