@@ -4,28 +4,17 @@ LoRA trainable counts of the default recipe from the layer shapes, visual tokens
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = REPO / "configs" / "train" / "recipes"
 
 
-def _load_script(name: str):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-mp = _load_script("memory_plan")
+mp = load_script("memory_plan")
 
 # config → (default recipe, published LLM size, visual tokens per image). Published sizes: model cards
 # (Vicuna-7B v1.5 is Llama-2-7B's 6.74B; Qwen2.5: 1.54B and 7.61B, cards round the latter to 7.62B).
