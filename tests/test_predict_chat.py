@@ -153,8 +153,9 @@ def test_chat_repl_through_a_pty(ckpt, geotiff, tmp_path):
 
 def test_interrupted_answer_rolls_back(ckpt, geotiff):
     """Ctrl-C mid-answer leaves the session as it was before the question."""
-    from rsvlm.chat import ChatREPL
     import io
+
+    from rsvlm.chat import ChatREPL
 
     model, processor = inf.load_model(str(ckpt), "cpu")
     repl = ChatREPL(model, processor, out=io.StringIO(), max_new_tokens=6)

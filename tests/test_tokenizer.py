@@ -1,8 +1,8 @@
 import pytest
 
 from rsvlm.data.conversation import IGNORE_INDEX, encode_conversation, record_messages
-from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, all_special_tokens, loc_token
 from rsvlm.tokenizer import load_tokenizer, train_tokenizer
+from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, all_special_tokens, loc_token
 
 CORPUS = [
     "There are three small vehicles in the parking lot.",

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
 
