@@ -246,11 +246,11 @@ STAGES = {"data": stage_data, "tokenizer": stage_tokenizer,
           **{n: make_train_stage(n) for n in TRAIN_STAGES}, "merge": stage_merge, "eval": stage_eval}
 
 
-CURVE_TASKS = ("cls", "count", "vqa", "ground", "det")
+CURVE_TASKS = ("cls", "count", "vqa", "ground")
 
 
 def learning_curve(out: Path, bc: BuildConfig) -> Path:
-    """Score every finished stage's checkpoint on the short-answer and box tasks of the test set;
+    """Score every finished stage's checkpoint on the short-answer and grounding tasks of the test set;
     OUT/curve.md: metric against cumulative CPU minutes (wall minutes of the stages on 2 cores)."""
     gt_all = out / "data" / "test" / "test.jsonl"
     gt = out / "curve" / "test_subset.jsonl"
@@ -266,6 +266,8 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
         minutes += json.loads(done.read_text())["minutes"]
         if name == "pretrain_encoder":
             continue
+        if (out / name / "final" / "llm").is_dir():
+            stop_on_turn_end(out / name / "final")  # as the merge stage does for the shipped model
         pred, sc = out / "curve" / f"{name}.jsonl", out / "curve" / name
         sc.mkdir(exist_ok=True)
         run(py("-m", "rsvlm.cli", "eval", "--model", str(out / name / "final"), "--data", str(gt), "--out", str(pred),
@@ -275,14 +277,13 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
             script = EVAL_TASKS[task]
             run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(pred), "--out", str(sc / f"{script}.json")))
             s = json.loads((sc / f"{script}.json").read_text())
-            key = {"ground": "acc50", "det": "mAP50"}.get(task, "accuracy")
+            key = {"ground": "acc50"}.get(task, "accuracy")
             row[f"{task} {key}"] = s.get(key)
             for m in MODALITIES:
                 row[f"{task} {key} {m}"] = s.get("by_modality", {}).get(m, {}).get(key)
         rows.append(row)
     (out / "curve" / "curve.json").write_text(json.dumps(rows, indent=1))
-    keys = ["stage", "cpu_minutes"] + [f"{t} {k}" for t, k in (("cls", "accuracy"), ("count", "accuracy"),
-                                                                 ("vqa", "accuracy"), ("ground", "acc50"), ("det", "mAP50"))]
+    keys = ["stage", "cpu_minutes"] + [f"{t} {'acc50' if t == 'ground' else 'accuracy'}" for t in CURVE_TASKS]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for r in rows:
         lines.append("| " + " | ".join("–" if r.get(k) is None else (f"{r[k]:.3f}" if isinstance(r[k], float) and k != "cpu_minutes" else str(r[k])) for k in keys) + " |")
@@ -321,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", choices=list(STAGES), help="run just these stages (others untouched)")
     p.add_argument("--ship", action="store_true", help="copy the final model into rsvlm/assets/default_model")
     p.add_argument("--curve", action="store_true",
-                   help="also score each stage's checkpoint on the test set's cls/count/vqa/ground/det records")
+                   help="also score each stage's checkpoint on the test set's cls/count/vqa/ground records")
     p.add_argument("overrides", nargs="*", help="key=value overrides of build.yaml")
     a = p.parse_args(argv)
     bc = load_config(BuildConfig, a.config, a.overrides)
