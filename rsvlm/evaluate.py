@@ -64,7 +64,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             images.append([inf.model_input(i) for i in imgs])
         rows.append(row)
     if ok:
-        out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens)
+        out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
+                             stop_strings=processor.stop_strings)
         for k, text in zip(ok, out.text):
             rows[k]["answer"] = text.strip()
     return rows

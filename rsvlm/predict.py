@@ -20,7 +20,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int) -> s
     """One single-turn answer (greedy) for a list of RSImages."""
     texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True)}])
     batch = processor(texts, [inf.model_input(im) for im in images])
-    return model.generate(**batch, max_new_tokens=max_new_tokens).text[0].strip()
+    return model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings).text[0].strip()
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list):
@@ -30,7 +30,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     def predict(tiles):
         prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True)}])
         batch = processor([prompt] * len(tiles), [[inf.model_input(t)] for t in tiles])
-        texts = model.generate(**batch, max_new_tokens=max_new_tokens).text
+        texts = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings).text
         out = []
         for tile, text in zip(tiles, texts):
             parsed = geometry.decode(text, width=tile.width, height=tile.height)

@@ -200,3 +200,32 @@ def test_eval_shards_across_ranks_and_merges_in_record_order(ckpt, geotiff, tmp_
     assert [json.loads(x)["id"] for x in (tmp_path / "pred.jsonl.rank1").read_text().splitlines()] == ["r1", "r3"]
     run(model, processor, data, out, batch_size=2, max_new_tokens=3, rank=0, world=2, progress=False)
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [f"r{i}" for i in range(5)]
+
+
+def test_unnamed_bands_are_taken_in_configured_order():
+    """A TIFF without band descriptions reads as b1, b2: the stem takes them positionally."""
+    from rsvlm.model.stem import StemConfig, prepare
+
+    cfg = StemConfig(modality="sar", bands=["VV", "VH"], mean=[0.0, 0.0], std=[1.0, 1.0], encoder="default")
+    x = np.stack([np.zeros((8, 8), np.float32), np.ones((8, 8), np.float32)])
+    out = prepare(cfg, x, 8, ["b1", "b2"])
+    assert out[0].abs().max() == 0 and (out[1] == 1).all()
+    with pytest.raises(ValueError, match="missing"):
+        prepare(cfg, x, 8, ["HH", "HV"])  # real names that do not fit still fail
+
+
+def test_predict_passes_the_chat_format_stop_strings(ckpt, geotiff, monkeypatch):
+    from rsvlm import predict
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    seen = {}
+    real = model.generate
+
+    def spy(*a, **k):
+        seen.update(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(model, "generate", spy)
+    img = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))
+    predict.ask(model, processor, [img], "[cls] What scene?", 3)
+    assert seen["stop_strings"] == processor.stop_strings

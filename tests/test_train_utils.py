@@ -40,7 +40,7 @@ def make_records(root: Path, n: int = 24, seed: int = 0, corrupt: int = 0, ir_ev
              "vqa": "[vqa] What colour dominates?"}[task]
         a = {"cls": f"{name} field", "cap": f"A {name} area " + "seen from above. " * (i % 4),
              "vqa": name}[task]
-        lines.append({"id": f"rec{i}", "images": [{"path": f"images/im{i}.png", **({"modality": "ir", "bands": ["T"]} if ir else {"modality": "optical"})}],
+        lines.append({"id": f"rec{i}", "images": [{"path": f"images/im{i}.png", **({"modality": "ir", "bands": ["TIR"]} if ir else {"modality": "optical"})}],
                       "conversations": [{"from": "human", "value": "<image>\n" + q}, {"from": "gpt", "value": a}],
                       "task": task})
     out = root / "train.jsonl"

@@ -13,6 +13,8 @@ exactly only when no resize is needed; inputs must already be physically scaled 
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,12 +57,15 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
     """(C,H,W) float image → normalised (len(cfg.bands), image_size, image_size) float32 tensor.
 
     ``bands`` names the array's channels; then the configured bands are picked from it by name.
+    Generic names ``b1 … bN`` (a file without band descriptions) are taken in the configured order.
     """
     x = torch.as_tensor(np.asarray(array) if not isinstance(array, torch.Tensor) else array)
     if x.ndim == 2 and len(cfg.bands) == 1:
         x = x[None]
     if x.ndim != 3:
         raise ValueError(f"{name}: expected a (C,H,W) array for modality {cfg.modality!r}, got shape {tuple(x.shape)}")
+    if bands is not None and len(bands) == len(cfg.bands) and all(re.fullmatch(r"b\d+", b) for b in bands):
+        bands = None  # unnamed bands (readers call them b1, b2, …): taken in the configured order
     if bands is not None:
         if len(bands) != x.shape[0]:
             raise ValueError(f"{name}: {len(bands)} band names {bands} for {x.shape[0]} channels")
