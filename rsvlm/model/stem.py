@@ -14,7 +14,6 @@ exactly only when no resize is needed; inputs must already be physically scaled 
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 import numpy as np
