@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
-from rsvlm.data.records import image_paths, load_records
+from rsvlm.data.records import load_records
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -41,27 +41,18 @@ def prompt_of(record: dict) -> list[dict]:
     return msgs[:last]
 
 
-def read_record_images(record: dict, root: Path) -> list:
-    from rsvlm.io import read_image
-
-    out = []
-    for im, files in zip(record["images"], image_paths(record, root)):
-        out.append(read_image(files if len(files) > 1 else files[0], modality=im["modality"], bands=im.get("bands")))
-    return out
-
-
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int) -> list[dict]:
     rows, ok, texts, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         try:
-            imgs = read_record_images(r, root)
+            imgs = inf.record_inputs(r, root)
         except (FileNotFoundError, ValueError) as e:
             row["error"] = str(e)
         else:
             ok.append(len(rows))
             texts.append(processor.chat_prompt(prompt_of(r), add_generation_prompt=True))
-            images.append([inf.model_input(i) for i in imgs])
+            images.append(imgs)
         rows.append(row)
     if ok:
         out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,

@@ -92,6 +92,16 @@ def model_input(img):
     return ImageInput(img.data, img.modality, list(img.bands), name=img.path)
 
 
+def record_inputs(record: dict, root) -> list:
+    """A canonical record's images, read (file or band files, relative to ``root``) as ImageInputs."""
+    from rsvlm.data.records import image_paths
+    from rsvlm.io import read_image
+
+    return [model_input(read_image(files if len(files) > 1 else files[0], modality=im.get("modality"),
+                                   bands=im.get("bands")))
+            for files, im in zip(image_paths(record, root), record["images"])]
+
+
 def user_text(question: str, images: list, first_turn: bool) -> str:
     """The user's turn: image placeholders (annotated with each sensor) on the turn that brings
     the images, then the question."""

@@ -94,10 +94,10 @@ def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
 
 
 def _pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
+    from rsvlm.inference import record_inputs
     from rsvlm.model.stem import mixing_init, prepare
-    from rsvlm.train.data import load_images
 
-    (img,) = load_images(rec, root)
+    (img,) = record_inputs(rec, root)
     stem = cfg.model.stems.get(img.modality)
     if stem is None:
         raise ValueError(f"{img.name}: no stem for modality {img.modality!r}")

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
-from rsvlm.data.records import ReadReport, image_paths, read_records
+from rsvlm.data.records import ReadReport, read_records
+from rsvlm.inference import record_inputs
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
 
@@ -53,18 +54,6 @@ def build_index(path: str | Path, tokenizer, n_visual_tokens: dict[str, int], re
     return ds.map(lengths, batched=True, remove_columns=["text", "n_visual"], desc="measuring samples")
 
 
-def load_images(record: dict, root: Path) -> list:
-    """The record's images as ``ImageInput`` (float32 (C,H,W) from ``rsvlm.io.read``)."""
-    from rsvlm.io.read import read_image
-    from rsvlm.model.processor import ImageInput
-
-    out = []
-    for files, im in zip(image_paths(record, root), record["images"]):
-        img = read_image(files if len(files) > 1 else files[0], modality=im.get("modality"), bands=im.get("bands"))
-        out.append(ImageInput(img.data, img.modality, img.bands, name=img.path))
-    return out
-
-
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
     """Ids and labels (−100 outside assistant turns) in the processor's chat format, the one
     ``rsvlm chat`` prompts with (see ``rsvlm.data.conversation.encode_conversation``)."""
@@ -87,7 +76,7 @@ class SFTDataset(torch.utils.data.Dataset):
         row = self.index[int(i)]
         rec = json.loads(row["record"])
         try:
-            pixels = [self.processor.prepare_image(im) for im in load_images(rec, self.root)]
+            pixels = [self.processor.prepare_image(im) for im in record_inputs(rec, self.root)]
             enc = encode_sample(self.processor, record_messages(rec, self.prompt), pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
