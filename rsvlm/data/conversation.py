@@ -8,7 +8,6 @@ template whose rendering of a prefix is not a token prefix of the whole is rejec
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rsvlm.data.records import ROLES
@@ -132,9 +131,3 @@ def encode_conversation(
     if all(t == IGNORE_INDEX for t in labels):
         raise ValueError(f"no assistant token left within max_length={max_length}")
     return {"input_ids": ids, "labels": labels}
-
-
-def split_tag(text: str) -> tuple[str | None, str]:
-    """``"[det] Detect ships"`` → ("det", "Detect ships"); text without a tag → (None, text)."""
-    m = re.match(r"^\s*\[(\w+)\]\s*", text)
-    return (m.group(1), text[m.end() :]) if m else (None, text)
