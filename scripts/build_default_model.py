@@ -250,8 +250,10 @@ CURVE_TASKS = ("cls", "count", "vqa", "ground")
 
 
 def learning_curve(out: Path, bc: BuildConfig) -> Path:
-    """Score every finished stage's checkpoint on the short-answer and grounding tasks of the test set;
-    OUT/curve.md: metric against cumulative CPU minutes (wall minutes of the stages on 2 cores)."""
+    """Score every finished stage's checkpoint on the short-answer and grounding tasks of the test set,
+    plus the teacher-forced location error on its ground and det records (``eval.loc_error``: mean
+    |expected bin − true bin|, against always answering the centre); OUT/curve.md: metrics against
+    cumulative CPU minutes (wall minutes of the stages on 2 cores)."""
     gt_all = out / "data" / "test" / "test.jsonl"
     gt = out / "curve" / "test_subset.jsonl"
     gt.parent.mkdir(parents=True, exist_ok=True)
@@ -281,9 +283,16 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
             row[f"{task} {key}"] = s.get(key)
             for m in MODALITIES:
                 row[f"{task} {key} {m}"] = s.get("by_modality", {}).get(m, {}).get(key)
+        loc = out / "curve" / f"{name}_loc_error.json"  # teacher-forced: moves before acc@0.5 does
+        run(py("-m", "eval.loc_error", "--model", str(out / name / "final"), "--data", str(gt_all),
+               "--tasks", "ground,det", "--out", str(loc)), env_threads=2)
+        err = json.loads(loc.read_text())
+        row["loc mae (bins)"] = err["all"]["mae_expected_bins"]
+        row["loc centre baseline"] = err["all"]["centre_mae_bins"]
         rows.append(row)
     (out / "curve" / "curve.json").write_text(json.dumps(rows, indent=1))
-    keys = ["stage", "cpu_minutes"] + [f"{t} {'acc50' if t == 'ground' else 'accuracy'}" for t in CURVE_TASKS]
+    keys = (["stage", "cpu_minutes"] + [f"{t} {'acc50' if t == 'ground' else 'accuracy'}" for t in CURVE_TASKS]
+            + ["loc mae (bins)", "loc centre baseline"])
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for r in rows:
         lines.append("| " + " | ".join("–" if r.get(k) is None else (f"{r[k]:.3f}" if isinstance(r[k], float) and k != "cpu_minutes" else str(r[k])) for k in keys) + " |")

@@ -197,3 +197,30 @@ def test_init_from_starts_the_vision_side_from_a_previous_stage(tmp_path, synth_
     assert not all(va[k].equal(vc[k]) for k in va)  # without init_from the seed decides
     with pytest.raises(FileNotFoundError, match="init_from"):
         train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'd'}", f"init_from={tmp_path / 'none'}"))
+
+
+def test_teacher_forced_location_error_counts_every_location_token(tmp_path):
+    """eval.loc_error on the bundled model: every <loc_N> of the answers is scored once, and the
+    centre baseline is exactly mean |bin − 500| of those bins."""
+    from eval.loc_error import location_errors
+
+    boxes = {"ground": [120, 610, 250, 760], "det": [10, 20, 990, 980]}
+    recs = []
+    for task, b in boxes.items():
+        answer = ("<ref>ship</ref>" if task == "det" else "") + "<box>" + "".join(f"<loc_{v}>" for v in b) + "</box>"
+        recs.append({"id": f"r-{task}", "task": task, "images": [{"path": str(SAMPLES / "harbour_optical.png"),
+                                                                   "modality": "optical"}],
+                     "conversations": [{"from": "human", "value": f"<image>\n[{task}] Where is the ship?"},
+                                       {"from": "gpt", "value": answer}]})
+    recs.append({"id": "r-cls", "task": "cls", "images": recs[0]["images"],
+                 "conversations": [{"from": "human", "value": "<image>\n[cls] Scene?"}, {"from": "gpt", "value": "harbour"}]})
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    model, processor = inf.load_model(None, device="cpu")
+    res = location_errors(model, processor, path, {"ground", "det"}, batch_size=2)
+    assert res["all"]["n"] == 8 and res["task:ground"]["n"] == 4 and res["task:det"]["n"] == 4
+    for task, b in boxes.items():
+        assert res[f"task:{task}"]["centre_mae_bins"] == pytest.approx(sum(abs(v - 500) for v in b) / 4, abs=0.01)
+        assert 0 <= res[f"task:{task}"]["mae_bins"] <= 999 and 0 <= res[f"task:{task}"]["within10"] <= 1
+    with pytest.raises(ValueError, match="no record of task"):
+        location_errors(model, processor, path, {"seg"})

@@ -80,6 +80,17 @@ class ClipConfig:
 
 
 @dataclass
+class LossConfig:
+    """The next-token loss (objective "lm")."""
+
+    # σ, in bins, of a Gaussian target over the 1000 <loc_N> tokens wherever the label is a location
+    # token (a near miss then costs less than a far one); the loss there is KL(target ‖ model), so a
+    # perfect prediction scores 0 like one-hot CE. 0: plain one-hot cross-entropy. ~10 bins is one
+    # pixel of a 96-px image. The Gaussian is cut at the ends of the bin range (renormalised).
+    loc_sigma: float = 0.0
+
+
+@dataclass
 class TrainConfig:
     out_dir: str = "runs/train"
     init_from: str | None = None  # checkpoint dir whose vision.safetensors starts stems/encoders/projectors (stage chaining)
@@ -91,6 +102,7 @@ class TrainConfig:
     log: LogConfig = field(default_factory=LogConfig)
     dist: DistConfig = field(default_factory=DistConfig)
     clip: ClipConfig = field(default_factory=ClipConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
     batch_size: int = 4  # per process, per micro-step
     grad_accum: int = 1
     max_steps: int = 100  # optimizer steps
@@ -122,5 +134,7 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:
         raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
+    if cfg.loss.loc_sigma < 0:
+        raise ValueError(f"loss.loc_sigma must be >= 0, got {cfg.loss.loc_sigma}")
     if cfg.clip.dense_weight < 0:
         raise ValueError(f"clip.dense_weight must be >= 0, got {cfg.clip.dense_weight}")

@@ -29,6 +29,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.config import TrainConfig, check_config
+from rsvlm.tokens import NUM_BINS, loc_token
 from rsvlm.train.logging import Metrics
 
 
@@ -36,12 +37,38 @@ class TooManyBadSamples(RuntimeError):
     """More than ``data.max_bad_fraction`` of the samples seen could not be used."""
 
 
-def lm_losses(logits: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token-mean loss over assistant tokens and per-sample mean losses (B,) from logits (B,T,V)."""
+def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None = None,
+              loc_sigma: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token-mean loss over assistant tokens and per-sample mean losses (B,) from logits (B,T,V).
+
+    With ``loc_sigma`` > 0 (and ``loc_start``, the id of ``<loc_0>``), a label that is a location
+    token is scored against a Gaussian over the bins centred on it (see ``LossConfig.loc_sigma``).
+    """
     logits, labels = logits[:, :-1], labels[:, 1:]  # predict token t+1 from position t
     tok = F.cross_entropy(logits.transpose(1, 2).float(), labels, ignore_index=-100, reduction="none")  # (B,T-1)
+    if loc_sigma > 0 and loc_start is not None:
+        is_loc = (labels >= loc_start) & (labels < loc_start + NUM_BINS)  # (B,T-1)
+        if bool(is_loc.any()):
+            logp = logits[is_loc].float().log_softmax(-1)[:, loc_start:loc_start + NUM_BINS]  # (N,1000)
+            target = loc_targets(labels[is_loc] - loc_start, loc_sigma)  # (N,1000)
+            kl = (target * (target.clamp_min(1e-30).log() - logp)).sum(-1)  # (N,)
+            tok = tok.masked_scatter(is_loc, kl.to(tok.dtype))
     valid = (labels != -100).sum(1)  # (B,)
     return tok.sum() / valid.sum().clamp(min=1), tok.sum(1) / valid.clamp(min=1)
+
+
+def loc_targets(bins: torch.Tensor, sigma: float) -> torch.Tensor:
+    """(N,) true bins → (N, NUM_BINS) Gaussian target distributions, cut at the range's ends."""
+    grid = torch.arange(NUM_BINS, device=bins.device, dtype=torch.float32)  # (1000,)
+    w = torch.exp(-0.5 * ((grid[None] - bins[:, None].float()) / sigma) ** 2)  # (N,1000)
+    return w / w.sum(-1, keepdim=True)
+
+
+def answer_window(labels: torch.Tensor) -> int:
+    """First position whose logits any label needs: logits before it are never scored, so the LM
+    head (and the loss) run on positions ``start:`` only. 0 when no label is set."""
+    rows = (labels != -100).any(0).nonzero()  # positions with a label in some sample
+    return max(0, int(rows[0]) - 1) if len(rows) else 0
 
 
 def lr_lambda(cfg: TrainConfig):
@@ -203,6 +230,7 @@ def train(cfg: TrainConfig) -> dict:
     train_path = Path(cfg.data.train)
     report = ReadReport(str(train_path))
     n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
+    loc_start = processor.tokenizer.convert_tokens_to_ids(loc_token(0))
     index = D.build_index(train_path, processor.tokenizer, n_vis, report)
     dataset = D.SFTDataset(index, cfg.data.root or train_path.parent, processor, cfg.data.prompt, cfg.data.max_length)
     lengths = index["length"]
@@ -268,9 +296,11 @@ def train(cfg: TrainConfig) -> dict:
                 raise TooManyBadSamples(f"rank {rank}: first micro-batch had no readable sample")
             batch, weight = last_good, 0.0
         last_good = batch
-        out = engine.forward(**_to(batch, device))
-        labels = batch["labels"].to(device)
-        loss, per_sample = lm_losses(out.logits, labels)
+        start = answer_window(batch["labels"])  # prompts and images need no logits
+        seq = batch["input_ids"].shape[1]
+        out = engine.forward(**_to(batch, device), logits_to_keep=seq - start)
+        labels = batch["labels"][:, start:].to(device)
+        loss, per_sample = lm_losses(out.logits, labels, loc_start, cfg.loss.loc_sigma)
         stepped = engine.micro_step(loss * weight)
         if weight:
             mask = batch["attention_mask"]

@@ -1,0 +1,78 @@
+"""The next-token loss: the answer window, and the Gaussian target on <loc_N> labels."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from rsvlm.tokens import NUM_BINS
+from rsvlm.train.loop import answer_window, lm_losses, loc_targets
+
+LOC0 = 50  # id of <loc_0> in a fake vocabulary of 50 words + 1000 bins
+V = LOC0 + NUM_BINS
+
+
+def _labels() -> torch.Tensor:
+    labels = torch.full((3, 12), -100)
+    labels[0, 7:10] = torch.tensor([3, LOC0 + 400, 5])
+    labels[1, 5:12] = torch.tensor([LOC0 + 10, LOC0 + 990, 8, 9, 10, 11, 2])
+    labels[2, 9:11] = torch.tensor([LOC0 + 0, 1])
+    return labels
+
+
+def test_answer_window_scores_exactly_what_full_logits_score():
+    torch.manual_seed(0)
+    labels = _labels()
+    logits = torch.randn(3, 12, V)
+    start = answer_window(labels)
+    assert start == 4  # the earliest label sits at position 5 and is predicted from position 4
+    for sigma in (0.0, 8.0):
+        full = lm_losses(logits, labels, LOC0, sigma)
+        cut = lm_losses(logits[:, start:], labels[:, start:], LOC0, sigma)
+        torch.testing.assert_close(cut[0], full[0])
+        torch.testing.assert_close(cut[1], full[1])
+    assert answer_window(torch.full((2, 5), -100)) == 0
+
+
+def test_loc_sigma_zero_is_plain_cross_entropy():
+    torch.manual_seed(1)
+    labels = _labels()
+    logits = torch.randn(3, 12, V)
+    loss, _ = lm_losses(logits, labels)
+    flat = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
+    torch.testing.assert_close(loss, flat)
+
+
+def test_gaussian_target_prefers_near_misses_and_leaves_words_alone():
+    sigma = 10.0
+    labels = torch.full((1, 3), -100)
+    labels[0, 1], labels[0, 2] = LOC0 + 500, 7  # a location, then a word
+
+    def loss_when_predicting(bin_: int) -> tuple[float, float]:
+        logits = torch.full((1, 3, V), -20.0)
+        logits[0, 0, LOC0 + bin_] = 20.0  # confident on one bin
+        logits[0, 1, 7] = 20.0  # the word is right
+        one_hot = float(lm_losses(logits, labels, LOC0, 0.0)[0])
+        soft = float(lm_losses(logits, labels, LOC0, sigma)[0])
+        return one_hot, soft
+
+    exact, near, far = (loss_when_predicting(b) for b in (500, 505, 700))
+    # one-hot CE cannot tell a near miss from a far one; the Gaussian target can
+    assert near[0] == pytest.approx(far[0], rel=1e-6)
+    assert exact[1] < near[1] < far[1]
+    # a model that outputs exactly the target distribution has zero loss (KL), not its entropy
+    target = loc_targets(torch.tensor([500]), sigma)[0]
+    logits = torch.full((1, 3, V), -1e4)
+    logits[0, 0, LOC0:] = target.clamp_min(1e-30).log()
+    logits[0, 1, 7] = 0.0
+    assert float(lm_losses(logits, labels, LOC0, sigma)[0]) == pytest.approx(0.0, abs=1e-4)
+
+
+def test_loc_targets_are_normalised_gaussians_cut_at_the_edges():
+    t = loc_targets(torch.tensor([0, 500, 999]), 10.0)
+    torch.testing.assert_close(t.sum(-1), torch.ones(3))
+    assert int(t[1].argmax()) == 500 and int(t[0].argmax()) == 0 and int(t[2].argmax()) == 999
+    # one σ away the density ratio is exp(-1/2)
+    assert float(t[1, 510] / t[1, 500]) == pytest.approx(math.exp(-0.5), rel=1e-5)
