@@ -26,9 +26,11 @@ import torch
 
 def location_errors(model, processor, records_path: Path, tasks: set[str] | None, batch_size: int = 16) -> dict:
     """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all, task:T and modality:M."""
+    from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
     from rsvlm.tokens import NUM_BINS, loc_token
     from rsvlm.train import data as D
+    from rsvlm.train.loop import _to
 
     tok = processor.tokenizer
     loc0 = tok.convert_tokens_to_ids(loc_token(0))
@@ -38,7 +40,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         index = index.filter(lambda t: t in tasks, input_columns="task")
     if len(index) == 0:
         raise ValueError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
-    data = D.SFTDataset(index, records_path.parent, processor, D.PromptConfig(), 1024)
+    data = D.SFTDataset(index, records_path.parent, processor, PromptConfig(), 1024)
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped = []
     device = next(model.parameters()).device
@@ -47,8 +49,6 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         skipped += batch["bad"]
         if not batch["ids"]:
             continue
-        from rsvlm.train.loop import _to
-
         with torch.no_grad():
             logits = model(**_to(batch, device)).logits[:, :-1]  # (B,T-1,V)
         labels = batch["labels"][:, 1:].to(device)  # (B,T-1)
