@@ -6,8 +6,8 @@ Every location token of every answer is predicted with the true answer prefix fe
 pass per batch, no generation), so the figure moves long before acc@0.5 or mAP do: a learning-curve
 metric for localisation, not a task score. Reported per task and modality: the mean absolute error
 in bins (1000 per image side) of the most likely bin and of the expected bin (the mean of the
-model's distribution over bins), the share of most likely bins within 10 (one pixel of a 96-px image), and the same
-for a model that always answers the training-free baseline "bin 500" (image centre).
+model's distribution over bins), the share of most likely bins within 10 (one pixel of a 96-px
+image), and the error of always answering bin 500 (the image centre), a baseline with no model.
 
 Limits: the error is on bins, not on boxes (no IoU); it says nothing about the number of objects
 written or their classes.

@@ -26,10 +26,10 @@ import torch.nn.functional as F
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
+from rsvlm.tokens import NUM_BINS, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.config import TrainConfig, check_config
-from rsvlm.tokens import NUM_BINS, loc_token
 from rsvlm.train.logging import Metrics
 
 
