@@ -96,6 +96,10 @@ def test_named_arch_sincos_and_patch_skip():
         sc.gate.fill_(1.0)
     patches = sc.visual.conv1(x).flatten(2).transpose(1, 2)
     torch.testing.assert_close(sc(x), base + patches)
+    old = {k: (v.reshape(()) if k == "gate" else v) for k, v in sc.state_dict().items()}  # a 0-d gate, as first shipped
+    again = OpenClipEncoder(VisionConfig(pos_embed="sincos2d", patch_skip=True))
+    again.load_state_dict(old)
+    assert again.gate.shape == (1,) and again.gate.item() == 1.0
 
 
 def test_projector_pooling_averages_grid_cells():

@@ -113,7 +113,8 @@ class OpenClipEncoder(nn.Module):
         self.width = int(vcfg["width"])
         n_layers = int(vcfg["layers"])
         self.n_blocks = cfg.feature_layer % (n_layers + 1)  # hidden_states[k] is after k blocks
-        self.gate = nn.Parameter(torch.zeros(())) if cfg.patch_skip else None
+        # shape (1,), not (): DeepSpeed's rank-0 broadcast cannot view a 0-d parameter as bytes
+        self.gate = nn.Parameter(torch.zeros(1)) if cfg.patch_skip else None
         if cfg.pretrained:
             self.load_open_clip(cfg.pretrained)
 
@@ -121,6 +122,12 @@ class OpenClipEncoder(nn.Module):
     def grid(self) -> tuple[int, int]:
         g = self.image_size // self.patch_size
         return g, g
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        gate = state_dict.get(prefix + "gate")
+        if gate is not None and gate.dim() == 0:  # checkpoints written before the gate became (1,)
+            state_dict[prefix + "gate"] = gate.reshape(1)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def load_open_clip(self, path: str | Path) -> dict[str, list[str]]:
         """Load the ``visual.*`` part of an open_clip state dict; returns missing/unexpected keys."""
