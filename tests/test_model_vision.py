@@ -119,6 +119,34 @@ def test_projector_pooling_averages_grid_cells():
         Projector(ProjectorConfig(type="mlp3"), 8, 16)
 
 
+def test_projector_loc2d_code_tells_each_token_where_it_is():
+    """pos_code=loc2d: a token's code is nearest the <loc_N> code of its own cell centre, in x and y."""
+    from rsvlm.model.llm import sincos_code
+    from rsvlm.model.projector import loc2d_code
+
+    plain = Projector(ProjectorConfig(type="linear"), 8, 32)
+    coded = Projector(ProjectorConfig(type="linear", pos_code="loc2d", pos_code_scale=0.5), 8, 32)
+    coded.load_state_dict(plain.state_dict())  # no new weights: old checkpoints load as they are
+    tokens = torch.randn(2, 16, 8)  # (B,N,D) on a 4x4 grid
+    a, b = plain(tokens, (4, 4)), coded(tokens, (4, 4))
+    rms = a.pow(2).mean(dim=(1, 2), keepdim=True).sqrt()
+    torch.testing.assert_close(b - a, 0.5 * rms * loc2d_code((4, 4), 32).expand(2, -1, -1))
+    code = loc2d_code((4, 4), 32)  # (16,32): token k sits in row k // 4, column k % 4
+    bins = torch.arange(1000)
+    x_tab, y_tab = sincos_code(bins, 16, 1000), sincos_code(bins, 16, 1000)  # (1000,16)
+    for k in range(16):
+        x_best = (code[k, :16] @ x_tab.T).argmax().item()  # bin whose code matches best
+        y_best = (code[k, 16:] @ y_tab.T).argmax().item()
+        assert abs(x_best - ((k % 4) + 0.5) * 250) < 60, (k, x_best)
+        assert abs(y_best - ((k // 4) + 0.5) * 250) < 60, (k, y_best)
+    pooled = Projector(ProjectorConfig(type="linear", pool=2, pos_code="loc2d"), 8, 32)
+    assert pooled(tokens, (4, 4)).shape == (2, 4, 32)  # the code follows the pooled 2x2 grid
+    with pytest.raises(ValueError, match="pos_code must be 'none' or 'loc2d'"):
+        Projector(ProjectorConfig(pos_code="rope"), 8, 32)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        Projector(ProjectorConfig(pos_code="loc2d"), 8, 30)
+
+
 def test_named_arch_takes_its_own_size_unless_image_size_is_given():
     import torch
 

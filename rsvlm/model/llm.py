@@ -128,12 +128,16 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
     return llm, tokenizer, ids
 
 
-def sincos_rows(n: int, dim: int) -> torch.Tensor:
-    """(n, dim) sin-cos code of the positions 0…n-1 (Transformer style)."""
-    pos = torch.arange(n, dtype=torch.float32)[:, None]  # (n,1)
+def sincos_code(pos: torch.Tensor, dim: int, n: int) -> torch.Tensor:
+    """(P,) positions in [0, n) → (P, dim) sin-cos code (Transformer style), scaled for a range of n."""
     freq = torch.exp(-torch.arange(0, dim, 2, dtype=torch.float32) / dim * torch.log(torch.tensor(4.0 * n)))  # (dim/2,)
-    ang = pos * freq * (torch.pi / 2)  # (n,dim/2): a quarter turn per bin at the fastest, 1/16 over all n at the slowest
-    return torch.cat([ang.sin(), ang.cos()], dim=1)[:, :dim]  # (n,dim)
+    ang = pos.float()[:, None] * freq * (torch.pi / 2)  # (P,dim/2): a quarter turn per unit at the fastest, 1/16 over n at the slowest
+    return torch.cat([ang.sin(), ang.cos()], dim=1)[:, :dim]  # (P,dim)
+
+
+def sincos_rows(n: int, dim: int) -> torch.Tensor:
+    """(n, dim) sin-cos code of the positions 0…n-1."""
+    return sincos_code(torch.arange(n), dim, n)
 
 
 @torch.no_grad()
