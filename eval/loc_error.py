@@ -9,6 +9,10 @@ in bins (1000 per image side) of the most likely bin and of the expected bin (th
 model's distribution over bins), the share of most likely bins within 10 (one pixel of a 96-px
 image), and the error of always answering bin 500 (the image centre), a baseline with no model.
 
+``--shuffle-images SEED`` is the control: every record gets the images of another record of the
+same modality and task from a different scene, the answers stay. If the error barely changes, the
+model's locations come from the text and its priors, not from the image.
+
 Limits: the error is on bins, not on boxes (no IoU); it says nothing about the number of objects
 written or their classes.
 """
@@ -24,7 +28,32 @@ from pathlib import Path
 import torch
 
 
-def location_errors(model, processor, records_path: Path, tasks: set[str] | None, batch_size: int = 16) -> dict:
+def shuffle_images(records: list[str], seed: int) -> list[str]:
+    """JSON records with their ``images`` exchanged among records of the same modality and task, so
+    no record keeps an image path it had; raises if a group cannot be shuffled that way."""
+    import random
+
+    recs = [json.loads(r) for r in records]
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, r in enumerate(recs):
+        groups[(tuple(im["modality"] for im in r["images"]), r["task"])].append(i)
+    rng = random.Random(seed)
+    out = list(recs)
+    for key, idx in groups.items():
+        paths = [{im["path"] for im in recs[i]["images"]} for i in idx]
+        for _ in range(100):  # a random cycle through the group; retry if neighbours share an image
+            order = rng.sample(range(len(idx)), len(idx))
+            if all(not (paths[a] & paths[b]) for a, b in zip(order, order[1:] + order[:1])):
+                break
+        else:
+            raise ValueError(f"cannot give the {len(idx)} records of {key} each another scene's images")
+        for a, b in zip(order, order[1:] + order[:1]):
+            out[idx[a]] = {**recs[idx[a]], "images": recs[idx[b]]["images"]}
+    return [json.dumps(r) for r in out]
+
+
+def location_errors(model, processor, records_path: Path, tasks: set[str] | None, batch_size: int = 16,
+                    shuffle_seed: int | None = None) -> dict:
     """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all, task:T and modality:M."""
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
@@ -40,6 +69,8 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         index = index.filter(lambda t: t in tasks, input_columns="task")
     if len(index) == 0:
         raise ValueError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
+    if shuffle_seed is not None:
+        index = index.remove_columns("record").add_column("record", shuffle_images(index["record"], shuffle_seed))
     data = D.SFTDataset(index, records_path.parent, processor, PromptConfig(), 1024)
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped = []
@@ -85,13 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", required=True, help="JSONL records with ground-truth answers")
     p.add_argument("--tasks", default="ground,det", help="comma-separated task tags (default ground,det)")
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
+                   help="control: give each record another scene's images (same modality and task)")
     p.add_argument("--out", default=None, help="write the result JSON here too")
     a = p.parse_args(argv)
     path = Path(a.data)
     if not path.is_file():
         p.error(f"--data: no such file {path}")
     model, processor = load_model(a.model, device="cpu")
-    res = location_errors(model, processor, path, set(filter(None, a.tasks.split(","))), a.batch_size)
+    res = location_errors(model, processor, path, set(filter(None, a.tasks.split(","))), a.batch_size,
+                          a.shuffle_images)
     text = json.dumps(res, indent=1)
     if a.out:
         Path(a.out).write_text(text + "\n")

@@ -224,3 +224,43 @@ def test_teacher_forced_location_error_counts_every_location_token(tmp_path):
         assert 0 <= res[f"task:{task}"]["mae_bins"] <= 999 and 0 <= res[f"task:{task}"]["within10"] <= 1
     with pytest.raises(ValueError, match="no record of task"):
         location_errors(model, processor, path, {"seg"})
+
+
+def test_shuffle_images_control_gives_every_record_another_scenes_images(tmp_path):
+    """eval.loc_error --shuffle-images: images move only within a modality and task, never stay
+    with their record, answers stay; a group of one cannot be shuffled and says so."""
+    from eval.loc_error import location_errors, shuffle_images
+
+    def rec(i, scene, mod, task):
+        return json.dumps({"id": f"r{i}", "task": task, "images": [{"path": f"{scene}_{mod}.png", "modality": mod}],
+                           "conversations": [{"from": "human", "value": "<image>\nq"}, {"from": "gpt", "value": f"a{i}"}]})
+
+    recs = [rec(i, f"s{i // 2}", mod, task) for i, (mod, task) in
+            enumerate([(m, t) for m in ("optical", "sar") for t in ("ground", "det")] * 4)]
+    out = [json.loads(r) for r in shuffle_images(recs, seed=3)]
+    before = [json.loads(r) for r in recs]
+    for a, b in zip(before, out):
+        assert b["conversations"] == a["conversations"] and b["images"] != a["images"]
+        assert b["images"][0]["modality"] == a["images"][0]["modality"]
+    for key in {(r["images"][0]["modality"], r["task"]) for r in before}:  # a permutation within each group
+        group = [r for r in before if (r["images"][0]["modality"], r["task"]) == key]
+        moved = [o for r, o in zip(before, out) if (r["images"][0]["modality"], r["task"]) == key]
+        assert sorted(r["images"][0]["path"] for r in group) == sorted(o["images"][0]["path"] for o in moved)
+    assert shuffle_images(recs, seed=3) == shuffle_images(recs, seed=3)
+    with pytest.raises(ValueError, match="another scene"):
+        shuffle_images(recs[:1], seed=0)
+
+    # end to end on the bundled model: two scenes, the same answers, the images exchanged
+    boxes = [[120, 610, 250, 760], [700, 100, 820, 260]]
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps({
+        "id": f"g{i}", "task": "ground", "images": [{"path": str(SAMPLES / img), "modality": "optical"}],
+        "conversations": [{"from": "human", "value": "<image>\n[ground] Where is the ship?"},
+                          {"from": "gpt", "value": "<box>" + "".join(f"<loc_{v}>" for v in b) + "</box>"}]}) + "\n"
+        for i, (img, b) in enumerate(zip(["harbour_optical.png", "airport_optical.png"], boxes))))
+    model, processor = inf.load_model(None, device="cpu")
+    real = location_errors(model, processor, path, {"ground"}, batch_size=2)
+    shuf = location_errors(model, processor, path, {"ground"}, batch_size=2, shuffle_seed=0)
+    assert real["all"]["n"] == shuf["all"]["n"] == 8
+    assert real["all"]["centre_mae_bins"] == shuf["all"]["centre_mae_bins"]  # same answers
+    assert real["all"]["mae_expected_bins"] != shuf["all"]["mae_expected_bins"]  # other pixels, other logits
