@@ -19,6 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rsvlm.model.llm import sincos_code
+from rsvlm.tokens import NUM_BINS
+
 
 @dataclass
 class ProjectorConfig:
@@ -80,9 +83,6 @@ class Projector(nn.Module):
 
 def loc2d_code(grid: tuple[int, int], dim: int) -> torch.Tensor:
     """(gh·gw, dim) row-major code of the cell centres: sin-cos of the x bin, then of the y bin; unit RMS."""
-    from rsvlm.model.llm import sincos_code
-    from rsvlm.tokens import NUM_BINS
-
     gh, gw = grid
     ys, xs = torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing="ij")  # (gh,gw)
     x_bin = (xs.flatten() + 0.5) * NUM_BINS / gw  # (N,)
