@@ -13,7 +13,8 @@ checkpoint):
     sft_optical       rsvlm train  (optical; everything trained; grounding-heavy)
     sft_multisensor   rsvlm train  (all four modalities; LoRA on the LLM)
     merge             rsvlm merge-lora → OUT/final (no base path needed)
-    eval              rsvlm eval + python -m eval.TASK + python -m eval.report → OUT/eval/report.md
+    eval              rsvlm eval + python -m eval.TASK + python -m eval.report → OUT/eval/report.md,
+                      + python -m eval.loc_error with the right and with shuffled images
 
 ``--budget-minutes`` scales every training stage's ``max_steps`` (the YAMLs hold the steps of
 ``reference_minutes`` in configs/default/build.yaml). ``--ship`` copies OUT/final into
@@ -183,6 +184,28 @@ def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
                    "--out", str(ev / "scores" / f"{script}.json")))
     run(py("-m", "eval.report", "--dir", str(ev / "scores"), "--out", str(ev / "report.md")))
     log("scores against the issue-8 targets:\n" + scores_table(json.loads((ev / "report.json").read_text())))
+    err = location_error(out / "final", gt, ev / "loc_error")
+    log(f"location error (bins): {err['real']['mae_expected_bins']} with the right images, "
+        f"{err['shuffled']['mae_expected_bins']} with other scenes' (centre {err['real']['centre_mae_bins']})")
+
+
+def fresh(result: Path, ckpt: Path) -> bool:
+    """Whether ``result`` was written after the checkpoint ``ckpt`` was (so re-running can keep it)."""
+    return result.is_file() and result.stat().st_mtime > (ckpt / "config.yaml").stat().st_mtime
+
+
+def location_error(ckpt: Path, gt: Path, dest: Path) -> dict:
+    """Teacher-forced location error of ``ckpt`` on the ground and det records of ``gt``, with the right
+    images (DEST.json) and with other scenes' images (DEST_shuffled.json, ``--shuffle-images 0``):
+    {"real": ..., "shuffled": ...} of the "all" groups. Up-to-date files are reused."""
+    res = {}
+    for kind, extra in (("real", ()), ("shuffled", ("--shuffle-images", "0"))):
+        f = dest.with_name(dest.name + ("_shuffled" if extra else "") + ".json")
+        if not fresh(f, ckpt):
+            run(py("-m", "eval.loc_error", "--model", str(ckpt), "--data", str(gt), "--tasks", "ground,det",
+                   *extra, "--out", str(f)), env_threads=2)
+        res[kind] = json.loads(f.read_text())["all"]
+    return res
 
 
 TARGETS = (("classification", "accuracy", 0.95, "Classification (accuracy)"),
@@ -228,6 +251,12 @@ def write_card(out: Path) -> Path:
              "n_test": str(sum(1 for _ in open(out / "data" / "test" / "test.jsonl"))),
              "steps": ", ".join(f"{n} {yaml.safe_load((out / n / 'train_config.yaml').read_text())['max_steps']}"
                                 for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file())}
+    for kind, name in (("real", "loc_error.json"), ("shuffled", "loc_error_shuffled.json")):
+        f = out / "eval" / name
+        err = json.loads(f.read_text())["all"] if f.is_file() else {}
+        facts[f"loc_{kind}"] = str(err.get("mae_expected_bins", "–"))
+        if kind == "real":
+            facts["loc_centre"] = str(err.get("centre_mae_bins", "–"))
     text = (CONFIGS / "model_card.md").read_text()
     for k, v in facts.items():
         text = text.replace("{{" + k + "}}", v)
@@ -252,8 +281,9 @@ CURVE_TASKS = ("cls", "count", "vqa", "ground")
 def learning_curve(out: Path, bc: BuildConfig) -> Path:
     """Score every finished stage's checkpoint on the short-answer and grounding tasks of the test set,
     plus the teacher-forced location error on its ground and det records (``eval.loc_error``: mean
-    |expected bin − true bin|, against always answering the centre); OUT/curve.md: metrics against
-    cumulative CPU minutes (wall minutes of the stages on 2 cores)."""
+    |expected bin − true bin|, with the right images and with other scenes', against always answering
+    the centre); OUT/curve.md: metrics against cumulative CPU minutes (wall minutes of the stages on
+    2 cores). Answers and errors newer than their checkpoint are reused."""
     gt_all = out / "data" / "test" / "test.jsonl"
     gt = out / "curve" / "test_subset.jsonl"
     gt.parent.mkdir(parents=True, exist_ok=True)
@@ -272,8 +302,10 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
             stop_on_turn_end(out / name / "final")  # as the merge stage does for the shipped model
         pred, sc = out / "curve" / f"{name}.jsonl", out / "curve" / name
         sc.mkdir(exist_ok=True)
-        run(py("-m", "rsvlm.cli", "eval", "--model", str(out / name / "final"), "--data", str(gt), "--out", str(pred),
-               "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", "120"), env_threads=2)
+        if not fresh(pred, out / name / "final"):  # answers of this checkpoint are kept on a re-run
+            run(py("-m", "rsvlm.cli", "eval", "--model", str(out / name / "final"), "--data", str(gt),
+                   "--out", str(pred), "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", "120"),
+                env_threads=2)
         row = {"stage": name, "cpu_minutes": round(minutes, 1)}
         for task in CURVE_TASKS:
             script = EVAL_TASKS[task]
@@ -283,16 +315,15 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
             row[f"{task} {key}"] = s.get(key)
             for m in MODALITIES:
                 row[f"{task} {key} {m}"] = s.get("by_modality", {}).get(m, {}).get(key)
-        loc = out / "curve" / f"{name}_loc_error.json"  # teacher-forced: moves before acc@0.5 does
-        run(py("-m", "eval.loc_error", "--model", str(out / name / "final"), "--data", str(gt_all),
-               "--tasks", "ground,det", "--out", str(loc)), env_threads=2)
-        err = json.loads(loc.read_text())
-        row["loc mae (bins)"] = err["all"]["mae_expected_bins"]
-        row["loc centre baseline"] = err["all"]["centre_mae_bins"]
+        # teacher-forced: moves before acc@0.5 does; the shuffled-image control tells whether the image moved it
+        err = location_error(out / name / "final", gt_all, out / "curve" / f"{name}_loc_error")
+        row["loc mae (bins)"] = err["real"]["mae_expected_bins"]
+        row["loc mae, other scenes' images"] = err["shuffled"]["mae_expected_bins"]
+        row["loc centre baseline"] = err["real"]["centre_mae_bins"]
         rows.append(row)
     (out / "curve" / "curve.json").write_text(json.dumps(rows, indent=1))
     keys = (["stage", "cpu_minutes"] + [f"{t} {'acc50' if t == 'ground' else 'accuracy'}" for t in CURVE_TASKS]
-            + ["loc mae (bins)", "loc centre baseline"])
+            + ["loc mae (bins)", "loc mae, other scenes' images", "loc centre baseline"])
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for r in rows:
         lines.append("| " + " | ".join("–" if r.get(k) is None else (f"{r[k]:.3f}" if isinstance(r[k], float) and k != "cpu_minutes" else str(r[k])) for k in keys) + " |")

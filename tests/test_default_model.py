@@ -46,6 +46,7 @@ def test_bundled_files_are_small_safetensors_only():
     assert not (root / "adapter").exists(), "the shipped LLM must be merged (no base path needed)"
     card = (root / "README.md").read_text()
     assert "synthetic" in card.lower() and "| Task" in card  # says what it was trained on, has the scores table
+    assert "{{" not in card, "the model card has an unfilled {{placeholder}}"
 
 
 def test_samples_match_their_ground_truth():
