@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -22,6 +22,9 @@ def loc_tokens(objs, w, h):
 
 @settings(max_examples=100, deadline=None)
 @given(small_masks, st.sampled_from([("poly", True), ("grid", True), ("grid", False)]))
+# found by hypothesis: bin 140 of 25 px is 3.5 exactly, but 140 / 1000 * 25 is 3.5000000000000004,
+# so the grid box started just past the pixel centre 3.5 and dropped the pixel
+@example(np.eye(25, 3, k=-3, dtype=bool) & (np.arange(25)[:, None] == 3), ("grid", True))
 def test_generous_budget_is_exact(m, form):
     # images up to 1000 px: a bin is at most a pixel, so nothing is lost at full budget
     h, w = m.shape

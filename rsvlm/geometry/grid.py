@@ -33,7 +33,8 @@ MAX_CELLS = NUM_BINS - 1  # C and R are written as <loc_C>, <loc_R>
 
 def _extent(bins: list[int], width: int, height: int) -> list[float]:
     x1, y1, x2, y2 = bins
-    return [x1 / NUM_BINS * width, y1 / NUM_BINS * height, (x2 + 1) / NUM_BINS * width, (y2 + 1) / NUM_BINS * height]
+    # bin·size first: an exact integer, so a box edge on a pixel centre is that centre, not 1 ulp past it
+    return [x1 * width / NUM_BINS, y1 * height / NUM_BINS, (x2 + 1) * width / NUM_BINS, (y2 + 1) * height / NUM_BINS]
 
 
 def box_bins(box: list[float], width: int, height: int) -> list[int]:

@@ -28,7 +28,7 @@ def quantize(x: float, size: int) -> int:
     """Pixel coordinate -> bin ``min(999, floor(x / size * 1000))``, clamped to 0..999."""
     if not math.isfinite(x):
         raise ValueError(f"coordinate {x!r} is not finite")
-    return max(0, min(NUM_BINS - 1, math.floor(x / size * NUM_BINS)))
+    return max(0, min(NUM_BINS - 1, math.floor(x * NUM_BINS / size)))  # x·1000 first: exact for pixel centres
 
 
 def dequantize(b: int, size: int) -> float:
