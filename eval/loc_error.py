@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -31,8 +32,6 @@ import torch
 def shuffle_images(records: list[str], seed: int) -> list[str]:
     """JSON records with their ``images`` exchanged among records of the same modality and task, so
     no record keeps an image path it had; raises if a group cannot be shuffled that way."""
-    import random
-
     recs = [json.loads(r) for r in records]
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, r in enumerate(recs):

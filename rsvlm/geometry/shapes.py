@@ -25,7 +25,7 @@ NUM_BINS = 1000  # mirrors rsvlm.tokens.NUM_BINS (kept local so this module impo
 
 
 def quantize(x: float, size: int) -> int:
-    """Pixel coordinate -> bin ``min(999, floor(x / size * 1000))``, clamped to 0..999."""
+    """Pixel coordinate -> bin ``floor(x * 1000 / size)``, clamped to 0..999."""
     if not math.isfinite(x):
         raise ValueError(f"coordinate {x!r} is not finite")
     return max(0, min(NUM_BINS - 1, math.floor(x * NUM_BINS / size)))  # x·1000 first: exact for pixel centres
