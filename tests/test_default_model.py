@@ -133,14 +133,34 @@ def test_patch_targets_are_class_shares_per_patch(tmp_path):
     sem[:4, :4] = 3  # top-left patch all water
     sem[4:, 4:6] = 5  # bottom-right patch half building
     Image.fromarray(sem).save(tmp_path / "sem.png")
-    t = patch_targets({"id": "r", "meta": {"sem_mask": "sem.png"}}, tmp_path, grid=2, n_classes=12)  # (4,12)
+    t = patch_targets({"id": "r", "meta": {"sem_mask": "sem.png"}}, tmp_path, grid=2, n_classes=12)[:, 0]  # (4,12)
     assert t.shape == (4, 12)
     assert torch.allclose(t.sum(1), torch.ones(4))
     assert t[0, 3] == 1 and t[1, 0] == 1 and t[3, 5] == 0.5 and t[3, 0] == 0.5
+    with pytest.raises(ValueError, match="dense_target"):
+        patch_targets({"id": "r", "meta": {"sem_mask": "sem.png"}}, tmp_path, grid=2, n_classes=12, kind="max")
     with pytest.raises(ValueError, match="sem_mask"):
         patch_targets({"id": "r", "meta": {}}, tmp_path, grid=2, n_classes=12)
     with pytest.raises(ValueError, match="dense_classes"):
         patch_targets({"id": "r", "meta": {"sem_mask": "sem.png"}}, tmp_path, grid=2, n_classes=4)
+
+
+def test_presence_targets_flag_a_one_pixel_object_in_its_sub_cell(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.train.clip import patch_targets
+
+    sem = np.zeros((8, 8), np.uint8)  # 2x2 patches of 4 px, each split into 2x2 sub-cells of 2 px
+    sem[7, 2] = 9  # one small-vehicle pixel: bottom-left patch (index 2), its bottom-right sub-cell (3)
+    Image.fromarray(sem).save(tmp_path / "sem.png")
+    rec = {"id": "r", "meta": {"sem_mask": "sem.png"}}
+    share = patch_targets(rec, tmp_path, grid=2, n_classes=12)  # (4,1,12)
+    assert share[2, 0, 9] == 1 / 16  # a share target all but hides it
+    t = patch_targets(rec, tmp_path, grid=2, n_classes=12, subgrid=2, kind="presence")  # (4,4,12)
+    assert t.shape == (4, 4, 12)
+    assert t[..., 9].nonzero().tolist() == [[2, 3]]
+    assert t[..., 0].sum() == 16  # bare land is in every sub-cell, the vehicle's too (multi-label)
 
 
 @pytest.fixture(scope="module")
@@ -177,9 +197,18 @@ def test_clip_with_dense_objective_trains_and_saves_the_encoder(tmp_path, synth_
     assert len(summary["dense_losses"]) == 3 and summary["bad_samples"] == 0
     assert all(0 < x < 10 for x in summary["dense_losses"])
     assert any(k.startswith("visual.") for k in load_file(summary["final"]))
+    pres = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", f"out_dir={tmp_path / 'p'}",
+                 "max_steps=3", "batch_size=8", "clip.dense_weight=1.0", "clip.dense_target=presence",
+                 "clip.dense_subgrid=2")
+    summary = train(pres)
+    assert len(summary["dense_losses"]) == 3 and summary["bad_samples"] == 0
+    assert all(0 < x < 12 for x in summary["dense_losses"])  # BCE summed over 12 classes, ~log 2 each at start
     bad = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.dense_weight=-1")
     with pytest.raises(ValueError, match="dense_weight"):
         train(bad)
+    with pytest.raises(ValueError, match="dense_subgrid"):
+        train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.dense_weight=1",
+                    "clip.dense_subgrid=0"))
 
 
 def test_init_from_starts_the_vision_side_from_a_previous_stage(tmp_path, synth_set):

@@ -7,10 +7,13 @@ first answer of each ``cap`` record (every record's first answer when there is n
 The result, ``out_dir/final/encoder.safetensors``, holds ``visual.*`` keys in open_clip's layout,
 so ``model.encoders.default.pretrained=…/encoder.safetensors`` starts the alignment stage from it.
 
-With ``clip.dense_weight > 0`` a linear head on every patch token also predicts that patch's
-share of each semantic class from the record's ``meta.sem_mask`` (soft cross-entropy, added
-with that weight), so the tokens carry what is where — the issue-8 remedy for grounding in clutter.
-Records without a readable ``sem_mask`` then count as bad samples.
+With ``clip.dense_weight > 0`` a linear head on every patch token also predicts, from the
+record's ``meta.sem_mask``, for each of its ``dense_subgrid``² sub-cells either each semantic
+class's share (``dense_target: share``, soft cross-entropy) or which classes are present at all
+(``presence``, binary cross-entropy summed over classes), added with that weight, so the tokens
+carry what is where. ``share`` lets a patch's land cover drown a 5-px object; ``presence`` on a
+2×2 sub-grid makes every token say which objects it holds and in which quarter
+(docs/default-model.md, build 5). Records without a readable ``sem_mask`` count as bad samples.
 
 Limits: one process, no resume; learned stems are not trained here (bands are mixed by the
 stem's fixed initial map); the dense head is dropped after training (only the encoder is saved).
@@ -45,19 +48,23 @@ class ClipModel(nn.Module):
                                     layers=cfg.clip.text_layers, output_dim=cfg.clip.embed_dim,
                                     pad_id=pad_id, eos_id=eos_id, pool_type="eos")
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
-        self.dense_head = nn.Linear(self.encoder.width, cfg.clip.dense_classes) if cfg.clip.dense_weight else None
+        n_dense = cfg.clip.dense_classes * cfg.clip.dense_subgrid ** 2
+        self.dense_head = nn.Linear(self.encoder.width, n_dense) if cfg.clip.dense_weight else None
 
     def forward(self, pixels: torch.Tensor, text: torch.Tensor):
         # pixels: (B,3,S,S) stem-mixed encoder input; text: (B,L) ids ending in eos then pad
         tokens = self.encoder(pixels)  # (B,N,W)
         img = self.image_proj(tokens.mean(dim=1))  # (B,E)
         txt = self.text(text)  # (B,E)
-        dense = self.dense_head(tokens) if self.dense_head is not None else None  # (B,N,K)
+        dense = self.dense_head(tokens) if self.dense_head is not None else None  # (B,N,s²·K)
         return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp(), dense
 
 
-def patch_targets(rec: dict, root: Path, grid: int, n_classes: int) -> torch.Tensor:
-    """(grid², K) share of each semantic class in each patch, from the record's ``meta.sem_mask``."""
+def patch_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: int = 1,
+                  kind: str = "share") -> torch.Tensor:
+    """(grid², subgrid², K) per sub-cell of each patch (row-major): each semantic class's share of
+    its pixels (``kind="share"``) or 1/0 for whether the class has a pixel there (``"presence"``),
+    from the record's ``meta.sem_mask``."""
     import numpy as np
     from PIL import Image
 
@@ -67,9 +74,14 @@ def patch_targets(rec: dict, root: Path, grid: int, n_classes: int) -> torch.Ten
     sem = torch.from_numpy(np.asarray(Image.open(root / rel), dtype=np.int64))  # (H,W)
     if int(sem.max()) >= n_classes:
         raise ValueError(f"{root / rel}: class id {int(sem.max())} >= clip.dense_classes={n_classes}")
+    if kind not in ("share", "presence"):
+        raise ValueError(f"clip.dense_target must be 'share' or 'presence', got {kind!r}")
     onehot = F.one_hot(sem, n_classes).permute(2, 0, 1).float()  # (K,H,W)
-    share = F.adaptive_avg_pool2d(onehot[None], grid)[0]  # (K,g,g)
-    return share.flatten(1).T  # (g²,K)
+    pool = F.adaptive_avg_pool2d if kind == "share" else F.adaptive_max_pool2d
+    g, s = grid, subgrid
+    cells = pool(onehot[None], g * s)[0]  # (K,g·s,g·s)
+    cells = cells.reshape(n_classes, g, s, g, s).permute(1, 3, 2, 4, 0)  # (g,g,s,s,K)
+    return cells.reshape(g * g, s * s, n_classes)  # (g²,s²,K)
 
 
 def _tokenizer(cfg):
@@ -139,7 +151,8 @@ def train_clip(cfg) -> dict:
             try:
                 if i not in cache:  # images are small; each is read once (bf16 copies, ~55 kB at 96 px)
                     x = _pixels(rec, root, cfg, size).to(torch.bfloat16)
-                    t = patch_targets(rec, root, grid, cfg.clip.dense_classes) if model.dense_head is not None else None
+                    t = (patch_targets(rec, root, grid, cfg.clip.dense_classes, cfg.clip.dense_subgrid,
+                                       cfg.clip.dense_target) if model.dense_head is not None else None)
                     cache[i] = (x, t)
                 x, t = cache[i]
                 pix.append(x.float())
@@ -162,8 +175,12 @@ def train_clip(cfg) -> dict:
             img_f, txt_f, scale, dense = model(torch.stack(pix), text)
         loss = loss_fn(img_f.float(), txt_f.float(), scale)
         if dense is not None:
-            target = torch.stack(targets)  # (B,N,K)
-            dense_loss = -(target * F.log_softmax(dense.float(), dim=-1)).sum(-1).mean()
+            target = torch.stack(targets)  # (B,N,s²,K)
+            logits = dense.float().reshape(target.shape)  # (B,N,s²,K)
+            if cfg.clip.dense_target == "share":
+                dense_loss = -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+            else:
+                dense_loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1).mean()
             dense_losses.append(float(dense_loss.detach()))
             loss = loss + cfg.clip.dense_weight * dense_loss
         opt.zero_grad(set_to_none=True)
