@@ -1,0 +1,221 @@
+"""Do an encoder's tokens let a fresh LLM point at the one object in a scene? A frozen-token assay.
+
+    .venv/bin/python bench/ground_assay.py --encoder shipped=rsvlm/assets/default_model/vision.safetensors \\
+        [--encoder other=runs/x/pretrain_encoder/final/encoder.safetensors] [--scenes 6000] [--steps 900]
+
+Single-object optical scenes (96 px, ``data_gen`` with ``scene.max_objects=1``, grounding records;
+the test scenes use another seed) are encoded once by each frozen encoder (the default model's
+architecture, configs/default/model.yaml). A fresh LayerNorm+Linear projector and a fresh 4-layer
+Llama (the default model's LLM dims, sin-cos ``<loc_N>`` rows) learn to write the object's box
+after ``<image> <class>``. Scored teacher-forced on the test scenes:
+
+* x1/y1 MAE: mean |argmax bin − true bin| of the first two coordinates, the ones only the image
+  can give (x2/y2 follow from them and the size; bench/loc_learning.py measures that part);
+* the same with every test scene given another scene's tokens (the baseline in the same run: equal
+  numbers mean the tokens are not used);
+* acc@0.5 of the four argmax coordinates;
+* cell probe: a linear score on every token, softmax over the 36 tokens, trained to pick the cell
+  that holds the object's centre (chance 1/36).
+
+The ``oracle`` row replaces the encoder with tokens that mark the object outright (random
+background tokens, a fixed flag vector added on the object's cell): what the LLM learns in the
+same steps when the tokens are perfect. Limits: one seed; teacher-forced, not greedy decoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+OBJECTS = ("plane", "ship", "large vehicle", "small vehicle", "storage tank", "building", "swimming pool")
+LOC0 = 100  # id of <loc_0> in the assay's own vocabulary (ids below are the prompt's few tokens)
+
+
+def make_scenes(out: Path, n: int, seed: int) -> Path:
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import load_config
+
+    cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
+                      ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
+                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1"])
+    synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
+    return out / "train.jsonl"
+
+
+def load_images(jsonl: Path):
+    """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,)."""
+    import yaml
+
+    from rsvlm.io.read import read_image
+    from rsvlm.model.stem import StemConfig, prepare
+
+    stem = StemConfig(**yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())["stems"]["optical"])
+    pix, boxes, cls = [], [], []
+    for line in jsonl.read_text().splitlines():
+        r = json.loads(line)
+        v = [int(x) for x in re.findall(r"loc_(\d+)", r["conversations"][1]["value"])]
+        xs, ys = v[0::2], v[1::2]
+        img = read_image(jsonl.parent / r["images"][0]["path"], modality="optical")
+        pix.append(prepare(stem, img.data, 96))
+        boxes.append([min(xs), min(ys), max(xs), max(ys)])
+        cls.append(OBJECTS.index(r["meta"]["target_class"]))
+    return torch.stack(pix), torch.tensor(boxes), torch.tensor(cls)
+
+
+def load_encoder(path: Path):
+    import yaml
+    from safetensors.torch import load_file
+
+    from rsvlm.config import from_dict
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    cfg = from_dict(VisionConfig, yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())["encoders"]["default"])
+    enc = build_encoder(cfg).eval()
+    sd = load_file(str(path))
+    if any(k.startswith("encoders.default.") for k in sd):  # a full checkpoint's vision.safetensors
+        enc.load_state_dict({k[len("encoders.default."):]: v for k, v in sd.items() if k.startswith("encoders.default.")})
+    else:  # a pretraining encoder.safetensors (visual.* only; the patch-skip gate starts at 0)
+        enc.load_open_clip(path)
+    return enc
+
+
+@torch.no_grad()
+def encode(enc, pix: torch.Tensor) -> torch.Tensor:
+    return torch.cat([enc(pix[i:i + 64]) for i in range(0, len(pix), 64)])  # (n,36,W)
+
+
+def cell_of(boxes: torch.Tensor, grid: int = 6) -> torch.Tensor:
+    cx = ((boxes[:, 0] + boxes[:, 2]) / 2 / 1000 * grid).long().clamp(0, grid - 1)
+    cy = ((boxes[:, 1] + boxes[:, 3]) / 2 / 1000 * grid).long().clamp(0, grid - 1)
+    return cy * grid + cx  # (n,)
+
+
+def oracle_tokens(boxes: torch.Tensor, width: int, seed: int) -> torch.Tensor:
+    """(n,36,W): one of 8 fixed background tokens per cell, plus a fixed flag on the object's cell
+    (the same 8 tokens and flag on every call, so training and test scenes share them)."""
+    fixed = torch.Generator().manual_seed(seed)
+    bg, flag = torch.randn(8, width, generator=fixed), torch.randn(width, generator=fixed)
+    pick = torch.Generator().manual_seed(seed + len(boxes))
+    tok = bg[torch.randint(0, 8, (len(boxes), 36), generator=pick)]  # (n,36,W)
+    tok[torch.arange(len(boxes)), cell_of(boxes)] += 2 * flag
+    return tok
+
+
+def cell_probe(tr: torch.Tensor, ctr: torch.Tensor, te: torch.Tensor, cte: torch.Tensor) -> float:
+    mu, sd = tr.flatten(0, 1).mean(0), tr.flatten(0, 1).std(0) + 1e-6
+    w = torch.zeros(tr.shape[-1], requires_grad=True)
+    opt = torch.optim.Adam([w], lr=1e-2)
+    for _ in range(300):
+        loss = torch.nn.functional.cross_entropy(((tr - mu) / sd) @ w, ctr) + 1e-4 * w.pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        return float((((te - mu) / sd) @ w).argmax(1).eq(cte).float().mean())
+
+
+def iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    ix = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
+    iy = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp(min=0)
+    area = lambda z: (z[:, 2] - z[:, 0]).clamp(min=1) * (z[:, 3] - z[:, 1]).clamp(min=1)  # noqa: E731
+    return ix * iy / (area(a) + area(b) - ix * iy)
+
+
+def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
+    import yaml
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rsvlm.model.llm import sincos_rows
+
+    torch.manual_seed(seed)
+    conf = dict(yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())["llm"]["config"])
+    conf.update(vocab_size=LOC0 + 1000, max_position_embeddings=64)
+    conf.pop("model_type", None)
+    llm = LlamaForCausalLM(LlamaConfig(**conf))
+    d = llm.config.hidden_size
+    with torch.no_grad():
+        for w in (llm.get_input_embeddings().weight, llm.get_output_embeddings().weight):
+            code = sincos_rows(1000, d)
+            w[LOC0:] = code * w.std() / code.std()
+    proj = torch.nn.Sequential(torch.nn.LayerNorm(tr.shape[-1]), torch.nn.Linear(tr.shape[-1], d))
+    opt = torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
+    emb = llm.get_input_embeddings()
+
+    def forward(tok, cls, boxes):  # <bos=5> <image tokens> <class> x1 y1 x2 y2
+        b = len(tok)
+        x = torch.cat([emb(torch.full((b, 1), 5)), proj(tok), emb(10 + cls[:, None]), emb(boxes + LOC0)], 1)
+        labels = torch.full(x.shape[:2], -100)
+        labels[:, -4:] = boxes + LOC0
+        return llm(inputs_embeds=x, labels=labels)
+
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        i = torch.randint(0, len(tr), (32,), generator=gen)
+        loss = forward(tr[i], ctr[i], btr[i]).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        pred = forward(te, cte, bte).logits[:, -5:-1, LOC0:].argmax(-1)  # (n,4) teacher-forced
+        perm = torch.roll(torch.arange(len(te)), 1)  # every scene gets its neighbour's tokens
+        shuf = forward(te[perm], cte, bte).logits[:, -5:-1, LOC0:].argmax(-1)
+    return {"mae_xy1": float((pred[:, :2] - bte[:, :2]).abs().float().mean()),
+            "mae_xy1_shuffled": float((shuf[:, :2] - bte[:, :2]).abs().float().mean()),
+            "acc50": float((iou(pred.float(), bte.float()) >= 0.5).float().mean()), "final_loss": loss.item()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
+                   help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
+    p.add_argument("--scenes", type=int, default=6000, help="training scenes (the test set is 300)")
+    p.add_argument("--steps", type=int, default=900)
+    p.add_argument("--seed", type=int, default=102)
+    p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
+    p.add_argument("--out", type=Path, help="also write the rows as JSON")
+    a = p.parse_args(argv)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
+        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed))
+        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
+    sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}
+    if a.no_oracle:
+        sources.clear()
+    for spec in a.encoder:
+        name, _, path = spec.partition("=")
+        if not path or not Path(path).is_file():
+            p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
+        enc = load_encoder(Path(path))
+        sources[name] = lambda pix, boxes, enc=enc: encode(enc, pix)
+    rows = []
+    for name, make in sources.items():
+        print(f"{name}: tokens, cell probe, {a.steps} LLM steps …", file=sys.stderr)
+        tr, te = make(ptr, btr), make(pte, bte)
+        row = {"tokens": name, "cell_probe": cell_probe(tr, cell_of(btr), te, cell_of(bte)),
+               **llm_assay(tr, btr, ctr, te, bte, cte, a.steps, a.seed)}
+        rows.append(row)
+    print(f"\n{len(btr)} training / {len(bte)} test single-object scenes, {a.steps} steps of batch 32, "
+          f"{(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
+    print("| tokens | cell probe | x1/y1 MAE | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['tokens']} | {r['cell_probe']:.3f} | {r['mae_xy1']:.1f} | {r['mae_xy1_shuffled']:.1f} | "
+              f"{r['mae_xy1'] / r['mae_xy1_shuffled']:.2f} | {r['acc50']:.3f} | {r['final_loss']:.3f} |")
+    if a.out:
+        a.out.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
