@@ -12,8 +12,9 @@ record's ``meta.sem_mask``, for each of its ``dense_subgrid``² sub-cells either
 class's share (``dense_target: share``, soft cross-entropy) or which classes are present at all
 (``presence``, binary cross-entropy summed over classes), added with that weight, so the tokens
 carry what is where. ``share`` lets a patch's land cover drown a 5-px object; ``presence`` on a
-2×2 sub-grid makes every token say which objects it holds and in which quarter
-(docs/default-model.md, build 5). Records without a readable ``sem_mask`` count as bad samples.
+2×2 sub-grid makes every token say which objects it holds and in which quarter. That helps a
+frozen encoder's tokens (bench/ground_assay.py) but did not help a full build (build 5 in
+docs/default-model.md), so the default configs keep ``share``. Records without a readable ``sem_mask`` count as bad samples.
 
 Limits: one process, no resume; learned stems are not trained here (bands are mixed by the
 stem's fixed initial map); the dense head is dropped after training (only the encoder is saved).
