@@ -183,7 +183,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
