@@ -25,6 +25,7 @@ same steps when the tokens are perfect. Limits: one seed; teacher-forced, not gr
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -37,6 +38,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 OBJECTS = ("plane", "ship", "large vehicle", "small vehicle", "storage tank", "building", "swimming pool")
 LOC0 = 100  # id of <loc_0> in the assay's own vocabulary (ids below are the prompt's few tokens)
+
+
+@functools.cache
+def default_model_yaml() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())
 
 
 def make_scenes(out: Path, n: int, seed: int) -> Path:
@@ -53,12 +61,10 @@ def make_scenes(out: Path, n: int, seed: int) -> Path:
 
 def load_images(jsonl: Path):
     """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,)."""
-    import yaml
-
     from rsvlm.io.read import read_image
     from rsvlm.model.stem import StemConfig, prepare
 
-    stem = StemConfig(**yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())["stems"]["optical"])
+    stem = StemConfig(**default_model_yaml()["stems"]["optical"])
     pix, boxes, cls = [], [], []
     for line in jsonl.read_text().splitlines():
         r = json.loads(line)
@@ -72,13 +78,12 @@ def load_images(jsonl: Path):
 
 
 def load_encoder(path: Path):
-    import yaml
     from safetensors.torch import load_file
 
     from rsvlm.config import from_dict
     from rsvlm.model.vision import VisionConfig, build_encoder
 
-    cfg = from_dict(VisionConfig, yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())["encoders"]["default"])
+    cfg = from_dict(VisionConfig, default_model_yaml()["encoders"]["default"])
     enc = build_encoder(cfg).eval()
     sd = load_file(str(path))
     if any(k.startswith("encoders.default.") for k in sd):  # a full checkpoint's vision.safetensors
@@ -123,21 +128,14 @@ def cell_probe(tr: torch.Tensor, ctr: torch.Tensor, te: torch.Tensor, cte: torch
         return float((((te - mu) / sd) @ w).argmax(1).eq(cte).float().mean())
 
 
-def iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    ix = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
-    iy = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp(min=0)
-    area = lambda z: (z[:, 2] - z[:, 0]).clamp(min=1) * (z[:, 3] - z[:, 1]).clamp(min=1)  # noqa: E731
-    return ix * iy / (area(a) + area(b) - ix * iy)
-
-
 def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
-    import yaml
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    from rsvlm.geometry.shapes import box_iou
     from rsvlm.model.llm import sincos_rows
 
     torch.manual_seed(seed)
-    conf = dict(yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())["llm"]["config"])
+    conf = dict(default_model_yaml()["llm"]["config"])
     conf.update(vocab_size=LOC0 + 1000, max_position_embeddings=64)
     conf.pop("model_type", None)
     llm = LlamaForCausalLM(LlamaConfig(**conf))
@@ -170,7 +168,7 @@ def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
         shuf = forward(te[perm], cte, bte).logits[:, -5:-1, LOC0:].argmax(-1)
     return {"mae_xy1": float((pred[:, :2] - bte[:, :2]).abs().float().mean()),
             "mae_xy1_shuffled": float((shuf[:, :2] - bte[:, :2]).abs().float().mean()),
-            "acc50": float((iou(pred.float(), bte.float()) >= 0.5).float().mean()), "final_loss": loss.item()}
+            "acc50": sum(box_iou(p, t) >= 0.5 for p, t in zip(pred.tolist(), bte.tolist())) / len(bte), "final_loss": loss.item()}
 
 
 def main(argv: list[str] | None = None) -> int:
