@@ -177,6 +177,21 @@ def gt_objects(record: dict) -> list[dict]:
     return list(dec.objects)
 
 
+def gt_difficult(record: dict, n_objects: int) -> set[int]:
+    """Indices of the reference answer's difficult objects, from ``meta.difficult`` (indices from 0
+    into the decoded objects, in answer order, as the DOTA and VOC converters write it); empty
+    when the key is absent. A value that is not a list of such indices raises ScoreError."""
+    flags = (record.get("meta") or {}).get("difficult")
+    if flags is None:
+        return set()
+    ok = isinstance(flags, list) and all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_objects for i in flags)
+    if not ok:
+        raise ScoreError(f"record {record['id']!r}: meta.difficult must list indices 0..{n_objects - 1} "
+                         f"of the reference answer's objects, got {flags!r:.80}")
+    return set(flags)
+
+
 def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given).
 

@@ -16,6 +16,25 @@ so that equal scores fall back to the order of the answers in the predictions fi
 objects in each answer; for COCO this is done by numbering images in predictions-file order,
 which is what pycocotools' stable sorts then do with ties. COCO keeps at most ``--max-dets``
 detections per image (100, as COCO does; DOTA scenes can hold more: raise it there).
+
+Difficult ground truth: a record's ``meta.difficult`` lists indices into its reference answer's
+objects (as the DOTA and VOC converters write it; records without the key are scored as before).
+Those objects are left out of #GT, and a detection on one is neither a true nor a false positive:
+
+* oriented (``eval.dota_ap``): exactly the DOTA devkit's / VOC's rule — a detection whose
+  largest-IoU ground truth is difficult is ignored, however many detections hit it;
+* horizontal (pycocotools): the ground truth's ``ignore`` flag, COCO's own "ignored region"
+  semantics (what it does with ground truth outside an area range). Not ``iscrowd``: a crowd
+  region is scored with a different IoU (intersection over the *detection's* area) and matches
+  any number of detections. pycocotools 2.0's ``COCOeval._prepare`` overwrites each annotation's
+  ``ignore`` with its ``iscrowd``, so ``IgnoringCOCOeval`` sets it again from a ``difficult``
+  field after that step. COCO matching then differs from VOC's in two ways it also has for its
+  other ignored regions: a detection takes an untaken regular ground truth over an ignored one
+  even at lower IoU, and an ignored ground truth absorbs one detection only (a second one on it
+  is a false positive unless it fits another ground truth).
+
+A class whose ground truth is all difficult is left out of the mean (pycocotools: no precision;
+DOTA: AP ``None``). ``n_gt_difficult`` counts the difficult ground-truth objects.
 """
 
 from __future__ import annotations
@@ -35,12 +54,27 @@ def _is_oriented(record: dict, gt: list[dict]) -> bool:
     return "oriented" in common.prompt(record).lower()
 
 
+def _ignoring_cocoeval():
+    """``COCOeval`` that keeps ``ignore`` set on ground truth marked ``difficult``."""
+    from pycocotools.cocoeval import COCOeval
+
+    class IgnoringCOCOeval(COCOeval):
+        def _prepare(self):
+            super()._prepare()  # sets every gt's "ignore" to its "iscrowd"
+            for anns in self._gts.values():
+                for g in anns:
+                    if g.get("difficult"):
+                        g["ignore"] = 1
+
+    return IgnoringCOCOeval
+
+
 def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[int, int]],
              max_dets: int = 100) -> dict:
     """pycocotools COCOeval (bbox) on in-memory data. ``gts[i]``/``dets[i]``: objects of image
-    i+1 with ``label`` and ``coords`` ``[x1, y1, x2, y2]`` (detections with ``score``)."""
+    i+1 with ``label`` and ``coords`` ``[x1, y1, x2, y2]`` (detections with ``score``; ground
+    truth with ``"difficult": True`` is an ignored region, see the module notes)."""
     from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
 
     labels = sorted({o["label"] for img in gts + dets for o in img})
     cat = {c: k + 1 for k, c in enumerate(labels)}
@@ -55,7 +89,7 @@ def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[in
         for o in img:  # ids from 1: pycocotools reads a matched id 0 as "no match"
             b = xywh(o)
             anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": cat[o["label"]], "bbox": b,
-                         "area": b[2] * b[3], "iscrowd": 0})
+                         "area": b[2] * b[3], "iscrowd": 0, "difficult": int(bool(o.get("difficult")))})
     categories = [{"id": k, "name": c} for c, k in cat.items()]
     res_list = [{"image_id": i + 1, "category_id": cat[o["label"]], "bbox": xywh(o), "score": o["score"]}
                 for i, img in enumerate(dets) for o in img]
@@ -69,7 +103,7 @@ def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[in
             dt = COCO()
             dt.dataset = {"images": images, "annotations": [], "categories": categories}
             dt.createIndex()
-        ev = COCOeval(gt, dt, "bbox")
+        ev = _ignoring_cocoeval()(gt, dt, "bbox")
         ev.params.maxDets = [1, 10, max_dets]
         ev.evaluate()
         ev.accumulate()
@@ -91,9 +125,11 @@ def score(items: list[common.Item], args=None) -> dict:
     statuses, ignored = [], Counter()
     hbb = {"gts": [], "dets": [], "sizes": []}
     obb = {"gts": [], "dets": []}
-    n_gt_objects = n_pred_objects = 0
+    n_gt_objects = n_gt_difficult = n_pred_objects = 0
     for it in common.progress(items, "detection"):
         gt = [{**o, "label": common.norm_label(o.get("label"))} for o in common.gt_objects(it.record)]
+        for j in common.gt_difficult(it.record, len(gt)):
+            gt[j]["difficult"] = True
         parsed = common.pred_objects(it, fmt)
         statuses.append(parsed.status)
         preds = []
@@ -103,6 +139,7 @@ def score(items: list[common.Item], args=None) -> dict:
             else:
                 ignored[str(o.get("kind"))] += 1
         n_gt_objects += len(gt)
+        n_gt_difficult += sum(1 for o in gt if o.get("difficult"))
         n_pred_objects += len(preds)
         gt_area = [o for o in gt if o["kind"] in regions.AREA_KINDS]
         if len(gt_area) != len(gt):
@@ -125,7 +162,8 @@ def score(items: list[common.Item], args=None) -> dict:
         out.update({"mAP50_obb": d["mAP50_voc07"], "mAP50_obb_area": d["mAP50_area"],
                     "per_class_obb": d["per_class"], "n_obb_det_unknown_class": d["n_det_unknown_class"]})
     return {**out, **common.counts(items, statuses), "n_records_hbb": len(hbb["gts"]),
-            "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_pred_objects": n_pred_objects,
+            "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_gt_difficult": n_gt_difficult,
+            "n_pred_objects": n_pred_objects,
             "n_pred_objects_ignored": dict(ignored)}
 
 

@@ -99,6 +99,10 @@ def test_dota_counts_bad_lines_and_keeps_quads(tmp_path):
     assert objs(by["dota-a-det-box"])[1]["coords"] == pytest.approx([45, 50, 80, 85], abs=0.2)
     # one plane and one small vehicle: each class names one object → grounding records
     assert near(objs(by["dota-a-ground-plane"])[0]["coords"], [10, 10, 40, 30], 200)
+    # the small vehicle is difficult: kept, and flagged by its index in each answer
+    assert by["dota-a-det-obb"]["meta"]["difficult"] == by["dota-a-det-box"]["meta"]["difficult"] == [1]
+    assert by["dota-a-ground-small_vehicle"]["meta"]["difficult"] == [0]
+    assert "difficult" not in by["dota-a-ground-plane"]["meta"] and stats["notes"]["difficult_objects"] == 1
     ex = stats["skipped_examples"]
     assert ex["unparsable_line"].endswith("a.txt:7: unparsable_line (not a label line)")
     assert ex["mostly_outside_image"].endswith("a.txt:8: mostly_outside_image")
@@ -133,6 +137,46 @@ def test_dota_tiles_follow_border_rule(tmp_path):
     assert stats["skipped_total"] == 0
 
 
+def test_dota_difficult_flagged_by_answer_index_after_sorting_and_tiling(tmp_path):
+    src = tmp_path / "dota"
+    png(src / "big.png", 300, 100)
+    # windows x 0..200 and 100..300; file order is not answer order (answers sort by class,
+    # stable within a class), so the flags must be re-indexed per record
+    (src / "big.txt").write_text("110 10 140 10 140 40 110 40 ship 0\n"
+                                 "150 50 190 50 190 90 150 90 ship 1\n"  # difficult, in both tiles
+                                 "10 10 50 10 50 40 10 40 plane 0\n"  # left only
+                                 "230 60 260 60 260 90 230 90 helicopter 1\n"  # difficult, right only
+                                 "210 10 220 10 220 20 210 20 large-vehicle 0\n")  # right only
+    stats, recs = convert(tmp_path / "out", "dota", "--src", str(src), "--tile", "200", "--overlap", "100")
+    assert stats["notes"]["difficult_objects"] == 2 and stats["skipped_total"] == 0
+    by = {r["id"]: r for r in recs}
+    left, right = "dota-big-0-0", "dota-big-100-0"
+    for form in ("obb", "box"):
+        lrec, rrec = by[f"{left}-det-{form}"], by[f"{right}-det-{form}"]
+        assert [o["label"] for o in objs(lrec)] == ["plane", "ship", "ship"]
+        assert lrec["meta"]["difficult"] == [2]
+        assert [o["label"] for o in objs(rrec)] == ["helicopter", "large vehicle", "ship", "ship"]
+        assert rrec["meta"]["difficult"] == [0, 3]
+        c = objs(lrec)[2]["coords"]  # the flagged one is the difficult ship (y 50..90), not the other
+        assert min([p[1] for p in c] if form == "obb" else [c[1], c[3]]) == pytest.approx(50, abs=0.5)
+    # a [ground] record about a difficult object is written and flagged; the others carry no key
+    assert by[f"{right}-ground-helicopter"]["meta"]["difficult"] == [0]
+    assert "difficult" not in by[f"{right}-ground-large_vehicle"]["meta"]
+    assert "difficult" not in by[f"{left}-ground-plane"]["meta"]
+    assert f"{left}-ground-ship" not in by  # two ships: no grounding
+
+    stats, recs = convert(tmp_path / "pc", "dota", "--src", str(src), "--per-class", "--no-ground")
+    by = {r["id"]: r for r in recs}
+    assert by["dota-big-det-obb-ship"]["meta"]["difficult"] == [1]
+    assert by["dota-big-det-box-helicopter"]["meta"]["difficult"] == [0]
+    assert "difficult" not in by["dota-big-det-box-plane"]["meta"]
+
+    stats, recs = convert(tmp_path / "skip", "dota", "--src", str(src), "--skip-difficult")
+    assert stats["skipped"] == {"difficult": 2} and "difficult_objects" not in stats["notes"]
+    assert all("difficult" not in r["meta"] for r in recs)
+    assert len(objs(next(r for r in recs if r["id"] == "dota-big-det-obb"))) == 3
+
+
 # ---------------------------------------------------------------- voc
 VOC = """<annotation><filename>{name}</filename><size><width>100</width><height>80</height></size>
 <object><name>airplane</name><bndbox><xmin>11</xmin><ymin>21</ymin><xmax>30</xmax><ymax>40</ymax></bndbox></object>
@@ -163,6 +207,26 @@ def test_voc_boxes_obbs_and_bad_objects(tmp_path):
     assert near(geometry.canonical_quad(obb[0]["coords"]), [[50, 10], [70, 10], [70, 30], [50, 30]], 100)
     xs = sorted(p[0] for p in obb[1]["coords"])  # 20x10 turned 90°: 10 wide, 20 tall
     assert near([xs[0], xs[-1]], [45, 55], 100)
+
+
+def test_voc_difficult_flagged(tmp_path):
+    png(tmp_path / "JPEGImages" / "d.jpg", 100, 80)
+    ann = tmp_path / "Annotations"
+    ann.mkdir()
+    box = "<bndbox><xmin>{}</xmin><ymin>11</ymin><xmax>{}</xmax><ymax>30</ymax></bndbox>"
+    (ann / "d.xml").write_text(
+        "<annotation><filename>d.jpg</filename>"
+        f"<object><name>ship</name><difficult>1</difficult>{box.format(51, 70)}</object>"
+        f"<object><name>airplane</name><difficult>0</difficult>{box.format(11, 30)}</object>"
+        f"<object><name>airplane</name>{box.format(31, 45)}</object></annotation>")
+    stats, recs = convert(tmp_path / "out", "voc", "--src", str(ann))
+    by = {r["id"]: r for r in recs}
+    assert [o["label"] for o in objs(by["voc-d-det-box"])] == ["airplane", "airplane", "ship"]
+    assert by["voc-d-det-box"]["meta"]["difficult"] == [2]
+    assert by["voc-d-ground-ship"]["meta"]["difficult"] == [0]
+    assert stats["notes"]["difficult_objects"] == 1
+    stats, recs = convert(tmp_path / "skip", "voc", "--src", str(ann), "--skip-difficult")
+    assert stats["skipped"] == {"difficult": 1} and all("difficult" not in r["meta"] for r in recs)
 
 
 # ---------------------------------------------------------------- coco
@@ -401,7 +465,7 @@ def test_outputs_load_with_datasets(tmp_path):
     src = tmp_path / "dota"
     png(src / "big.png", 300, 120)
     (src / "big.txt").write_text("10 10 50 10 50 40 10 40 plane 0\n150 10 190 10 190 40 150 40 ship 0\n"
-                                 "250 60 290 60 290 90 250 90 small-vehicle 0\n")
+                                 "250 60 290 60 290 90 250 90 small-vehicle 1\n")  # meta.difficult on some lines
     convert(tmp_path / "d", "dota", "--src", str(src), "--tile", "150", "--overlap", "50")
     _geotiff(tmp_path / "img1.tif")
     feat = {"type": "Polygon", "coordinates": [[[500020.0, 5799980.0], [500060.0, 5799980.0],

@@ -249,6 +249,131 @@ def test_oriented_ap_hand_computed():
     assert out["mAP50_area"] == pytest.approx(0.5 * 1 + 0.5 * (2 / 3))
 
 
+# ---------------------------------------------------------------- difficult ground truth
+
+
+def test_oriented_ap_difficult_hand_computed():
+    """DOTA devkit rule: difficult GT out of #GT; detections whose best-IoU GT is difficult are
+    neither TP nor FP, however many there are. Class a: GT A (normal), B and C (difficult, C
+    missed); ranked detections on B, A, B again -> ignored, TP, ignored: P = 1 at R = 1."""
+    from eval import dota_ap
+
+    sq = lambda x: [[x, 0], [x + 10, 0], [x + 10, 10], [x, 10]]  # noqa: E731
+
+    def gt(x, hard=False):
+        return {"kind": "obb", "label": "a", "coords": sq(x), **({"difficult": True} if hard else {})}
+
+    det = lambda x, s, lab="a": {"kind": "obb", "label": lab, "coords": sq(x), "score": s}  # noqa: E731
+    gts = [[gt(0), gt(50, True), gt(100, True), {**gt(200, True), "label": "b"}]]
+    dets = [[det(50, 0.95), det(0, 0.9), det(51, 0.8), det(200, 0.7, "b"), det(300, 0.6)]]  # + one FP last
+    out = dota_ap.dota_map(gts, dets)
+    a = out["per_class"]["a"]
+    assert (a["n_gt"], a["n_gt_difficult"], a["n_tp"], a["n_det_on_difficult"]) == (1, 2, 1, 2)
+    # rows in rank order: (R, P) = (0, 0) ignored, (1, 1), (1, 1) ignored, (1, 1/2) FP
+    assert a["AP50_voc07"] == pytest.approx(1.0) and a["AP50_area"] == pytest.approx(1.0)
+    # class b has difficult ground truth only: no AP (the devkit's 0/0), left out of the mean
+    assert out["per_class"]["b"]["AP50_voc07"] is None and out["per_class"]["b"]["n_det_on_difficult"] == 1
+    assert out["mAP50_voc07"] == pytest.approx(1.0) and out["mAP50_area"] == pytest.approx(1.0)
+    assert out["n_det_unknown_class"] == 0
+
+    # the same input without the flag: #GT = 3; TP, TP, FP(duplicate), FP -> R = 1/3, 2/3, 2/3, 2/3
+    plain = [[{k: v for k, v in o.items() if k != "difficult"} for o in img] for img in gts]
+    a0 = dota_ap.dota_map(plain, dets)["per_class"]["a"]
+    assert a0["AP50_voc07"] == pytest.approx(7 / 11)  # t = 0 .. 0.6 reach P = 1, t >= 0.7 nothing
+    assert a0["AP50_area"] == pytest.approx(2 / 3)
+
+
+def _difficult_case(tmp_path, kind, flag, dup_first=False):
+    """One record: GT A (normal), B and C (difficult by meta when ``flag``; C is missed).
+    Exact detections on B (score 0.95) and A (0.9), optionally a second one on B (0.92)."""
+    w, h = 1000, 500
+    c = lambda x: [_centre(x, w), _centre(100, h), _centre(x + 100, w), _centre(300, h)]  # noqa: E731
+    quad = lambda b: [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]]  # noqa: E731
+    obj = lambda x: {"kind": kind, "label": "ship", "coords": c(x) if kind == "box" else quad(c(x))}  # noqa: E731
+    gt = [obj(100), obj(300), obj(500)]  # answer order = this order (one class)
+    rec = _record("d", gt, w, h, prompt="[det] Detect every ship." + (" Use oriented boxes." if kind == "obb" else ""))
+    if flag:
+        rec["meta"]["difficult"] = [1, 2]
+    dets = [{**obj(300), "score": 0.95}, {**obj(100), "score": 0.9}]
+    if dup_first:
+        dets.insert(1, {**obj(300), "score": 0.92})
+    g = _write(tmp_path / f"gt-{kind}-{flag}-{dup_first}.jsonl", [rec])
+    pr = _write(tmp_path / f"p-{kind}-{flag}-{dup_first}.jsonl",
+                [{"id": "d", "task": "det", "answer": "", "objects": dets}])
+    return detection.main(["--gt", str(g), "--pred", str(pr)])
+
+
+def test_coco_map_ignores_difficult_ground_truth(tmp_path):
+    s = _difficult_case(tmp_path, "box", flag=True)
+    # B's detection is ignored (not a FP ranked first, which would give P = 1/2), C's miss costs nothing
+    assert s["mAP50"] == pytest.approx(1.0) and s["mAP"] == pytest.approx(1.0)
+    assert s["n_gt_difficult"] == 2 and s["n_gt_objects"] == 3
+    s0 = _difficult_case(tmp_path, "box", flag=False)  # same input, no flag: recall stops at 2/3
+    assert s0["mAP50"] == pytest.approx(67 / 101) and s0["n_gt_difficult"] == 0  # recall points 0 .. 0.66
+    # COCO's ignored regions absorb one detection: a second one on B, ranked above A, is a FP
+    # (P = 1/2 at R = 1), where the DOTA/VOC rule ignores it (next test)
+    assert _difficult_case(tmp_path, "box", flag=True, dup_first=True)["mAP50"] == pytest.approx(0.5)
+
+
+def test_coco_ignore_equals_removing_the_region_and_its_detection(tmp_path):
+    """Against pycocotools directly: a difficult box that overlaps nothing else of its class,
+    with one exact detection, scores as if both were absent (what an ignored region means)."""
+    from shapely.geometry import box as sbox
+
+    gts, preds, sizes = _random_case(seed=11, n_images=20)
+    rng = random.Random(3)
+    recs, rows, n_hard = [], [], 0
+    for k, (w, h) in enumerate(sizes):
+        gt, extra = list(gts[k]), []
+        for _ in range(30):
+            if len(extra) == 2:
+                break
+            b = _rand_box(rng, w, h)
+            same = [o["coords"] for o in gts[k] + preds[k] + extra if o["label"] == "ship"]
+            if all(not sbox(*b).intersects(sbox(*c)) for c in same):
+                extra.append({"kind": "box", "label": "ship", "coords": b})
+        n_hard += len(extra)
+        r = _record(f"img{k}", gt + extra, w, h)  # encode keeps the given order: extras last
+        if extra:
+            r["meta"]["difficult"] = list(range(len(gt), len(gt) + len(extra)))
+        recs.append(r)
+        rows.append({"id": f"img{k}", "task": "det", "answer": "",
+                     "objects": preds[k] + [{**o, "score": rng.random()} for o in extra]})
+    s = detection.main(["--gt", str(_write(tmp_path / "gt.jsonl", recs)),
+                        "--pred", str(_write(tmp_path / "p.jsonl", rows))])
+    stats = _direct_cocoeval(gts, preds, sizes, list(range(len(gts))), True)
+    assert n_hard >= 10 and s["n_gt_difficult"] == n_hard
+    assert s["mAP"] == pytest.approx(stats[0], abs=1e-6) and s["mAP50"] == pytest.approx(stats[1], abs=1e-6)
+    assert s["mAP75"] == pytest.approx(stats[2], abs=1e-6) and s["AR100"] == pytest.approx(stats[8], abs=1e-6)
+    # without the flag the same boxes are ordinary ground truth with perfect detections: scores differ
+    for r in recs:
+        r["meta"].pop("difficult", None)
+    s0 = detection.main(["--gt", str(_write(tmp_path / "gt0.jsonl", recs)), "--pred", str(tmp_path / "p.jsonl")])
+    assert s0["mAP"] != pytest.approx(stats[0], abs=1e-3)
+
+
+def test_oriented_path_applies_difficult_meta(tmp_path):
+    s = _difficult_case(tmp_path, "obb", flag=True, dup_first=True)  # ignored, ignored, TP
+    assert s["mAP50_obb"] == pytest.approx(1.0) and s["mAP50_obb_area"] == pytest.approx(1.0)
+    assert s["per_class_obb"]["ship"]["n_det_on_difficult"] == 2 and s["n_gt_difficult"] == 2
+    s0 = _difficult_case(tmp_path, "obb", flag=False, dup_first=True)  # TP, FP, TP of 3
+    # (R, P) = (1/3, 1), (1/3, 1/2), (2/3, 2/3): P 1 for t = 0 .. 0.3, 2/3 for t = 0.4 .. 0.6
+    assert s0["mAP50_obb"] == pytest.approx((4 * 1 + 3 * 2 / 3) / 11)
+    assert s0["mAP50_obb_area"] == pytest.approx(1 / 3 + 1 / 3 * 2 / 3)
+
+
+def test_bad_difficult_meta_is_an_error(tmp_path):
+    from eval.common import ScoreError
+
+    w, h = 1000, 500
+    rec = _record("x", [{"kind": "box", "label": "ship", "coords": [10, 10, 50, 50]}], w, h)
+    rec["meta"]["difficult"] = [1]  # only index 0 exists
+    g = _write(tmp_path / "gt.jsonl", [rec])
+    pr = _write(tmp_path / "p.jsonl", [{"id": "x", "answer": ""}])
+    with pytest.raises(ScoreError, match="meta.difficult"):
+        detection.main(["--gt", str(g), "--pred", str(pr)])
+
+
 def test_unparseable_and_foreign_formats(tmp_path):
     w, h = 1000, 400
     box = {"kind": "box", "label": "ship", "coords": [_centre(100, w), _centre(250, h), _centre(300, w),

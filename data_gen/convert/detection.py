@@ -17,6 +17,16 @@ less than ``min_visible`` of their area inside, are bad annotations (``outside_i
 ``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
 rule; drops there are not errors and are reported as notes. Images or tiles with no object get
 no record (noted as ``empty_images``): the grammar has no spelling for "nothing here" yet.
+
+Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``)
+are written like any other object, and every record whose answer holds one says which in
+``meta["difficult"]``: the sorted indices, from 0, into the objects that decoding the record's
+answer gives, in answer order (so after the per-class sorting, per-class splitting and tiling
+here; an object clipped at a tile border keeps its flag in each tile it is kept in). The key is
+left out when the answer holds no difficult object. A ``[ground]`` record about a difficult
+object is still written, with ``meta["difficult"] == [0]``; ``eval.detection`` leaves difficult
+ground truth out of #GT and out of the false positives, ``eval.grounding`` scores such a record
+like any other (filter on the key to leave them out).
 """
 
 from __future__ import annotations
@@ -66,7 +76,8 @@ def as_form(obj: dict, form: str) -> dict:
     if form == "box" and obj["kind"] != "box":
         xs = [p[0] for p in obj["coords"]]
         ys = [p[1] for p in obj["coords"]]
-        return {"kind": "box", "label": obj["label"], "coords": [min(xs), min(ys), max(xs), max(ys)]}
+        box = {"kind": "box", "label": obj["label"], "coords": [min(xs), min(ys), max(xs), max(ys)]}
+        return {**box, "difficult": True} if obj.get("difficult") else box
     return obj
 
 
@@ -81,7 +92,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                  objects: list[dict], opts: DetOptions, modality: str = "optical",
                  forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None) -> None:
     """Write the records of one source image; ``objects`` are pixel-coordinate dicts, each may
-    carry ``"src"`` (file:line) for the bad-annotation report."""
+    carry ``"src"`` (file:line) for the bad-annotation report and ``"difficult": True``."""
     whole = Window(0, 0, width, height)
     inside = []
     for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
@@ -118,7 +129,10 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
 
     def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
-        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, meta))
+        # box/obb/poly objects decode one for one, in the order encoded: indices into the answer
+        difficult = [i for i, o in enumerate(objs_) if o.get("difficult")]
+        meta_ = {**meta, "difficult": difficult} if difficult else meta
+        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, meta_))
 
     det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds
     for form in forms:

@@ -8,8 +8,14 @@ refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
 ``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
-(quad area under 1 px²), plus ``missing_image`` per label file without an image. ``difficult``
-objects are kept unless ``--skip-difficult`` (then counted as ``difficult``).
+(quad area under 1 px²), plus ``missing_image`` per label file without an image.
+
+``difficult`` objects (a last field other than 0) are kept and flagged: each record whose answer
+holds one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``; a
+``[ground]`` record about a difficult object is written and flagged ``[0]``), so that
+``eval.detection`` can leave them out of #GT and out of the false positives as the DOTA devkit
+does. They are counted in the notes as ``difficult_objects``. ``--skip-difficult`` leaves them
+out of the records instead (counted as skipped ``difficult``).
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="DOTA split folder (images/, labelTxt/) or flat folder")
     p.add_argument("--images", type=Path, default=None, help="image folder when not beside the labels")
     p.add_argument("--classes", default=",".join(DOTA_CLASSES), help="comma-separated allowed classes ('' = any)")
-    p.add_argument("--skip-difficult", action="store_true")
+    p.add_argument("--skip-difficult", action="store_true",
+                   help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
     p.add_argument("--modality", default="optical")
     add_det_arguments(p)
 
@@ -75,7 +82,11 @@ def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_dif
         if _quad_area(quad) < 1.0:
             out.skip("degenerate", where, "quad area < 1 px²")
             continue
-        objects.append({"kind": "obb", "label": clean_label(cls), "coords": quad, "src": where})
+        obj = {"kind": "obb", "label": clean_label(cls), "coords": quad, "src": where}
+        if difficult:
+            obj["difficult"] = True
+            out.note("difficult_objects")
+        objects.append(obj)
     return objects, gsd
 
 

@@ -11,6 +11,10 @@ XML's stem with any image extension. Box forms per object:
   ``rsvlm.geometry.rbox_to_quad``.
 
 A file whose objects include oriented boxes gives oriented and horizontal ``[det]`` records.
+Objects with ``<difficult>1</difficult>`` are kept and flagged: each record whose answer holds
+one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``), which
+``eval.detection`` uses as VOC's evaluation does; they are counted in the notes as
+``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``).
 Bad annotations: ``unparsable_xml``, ``unparsable_object`` (missing or non-numeric box),
 ``unknown_class`` (only with ``--classes``), ``degenerate`` (no area), ``missing_image``.
 """
@@ -32,7 +36,8 @@ def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder of VOC/DIOR .xml annotations")
     p.add_argument("--images", type=Path, default=None, help="image folder")
     p.add_argument("--classes", default="", help="comma-separated allowed classes ('' = any)")
-    p.add_argument("--skip-difficult", action="store_true")
+    p.add_argument("--skip-difficult", action="store_true",
+                   help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
     p.add_argument("--modality", default="optical")
     add_det_arguments(p)
 
@@ -98,7 +103,8 @@ def run(args, out: Output) -> None:
             if classes is not None and name not in classes:
                 out.skip("unknown_class", where, name)
                 continue
-            if args.skip_difficult and (obj.findtext("difficult") or "0").strip() == "1":
+            difficult = (obj.findtext("difficult") or "0").strip() == "1"
+            if difficult and args.skip_difficult:
                 out.skip("difficult", where)
                 continue
             try:
@@ -109,7 +115,11 @@ def run(args, out: Output) -> None:
             if _area(kind, coords) < 1.0 or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
                 out.skip("degenerate", where, f"{kind} {coords}")
                 continue
-            objects.append({"kind": kind, "label": clean_label(name), "coords": coords, "src": where})
+            o = {"kind": kind, "label": clean_label(name), "coords": coords, "src": where}
+            if difficult:
+                o["difficult"] = True
+                out.note("difficult_objects")
+            objects.append(o)
         fname = (root.findtext("filename") or "").strip()
         image = find_image(index, fname, out) if fname else None
         image = image or find_image(index, path.stem, out)
