@@ -83,7 +83,7 @@ class ChatSession:
         if extra > 0:
             self.cache.crop(-extra)  # drop tokens of a stop string / EOS from the cache
         self.pending = answer_ids[in_cache:]
-        answer = model.tokenizer.decode(answer_ids, skip_special_tokens=False).strip()
+        answer = streamer.answer(generated).strip()
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.rendered = self.processor.chat_prompt(self.messages, add_generation_prompt=False)
         self.stats.append({"prefill_tokens": len(new_ids), "images_encoded": len(images),

@@ -175,7 +175,7 @@ class RSVLM(nn.Module):
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
                      generator=generator, on_step=streamer.step)
         tokens = [streamer.strip(t) for t in res.tokens]
-        return GenerateOutput(tokens, [streamer.text(t) for t in tokens])
+        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens])
 
     def enable_gradient_checkpointing(self) -> None:
         """Trade compute for memory in training: encoder blocks and LLM layers are recomputed in
@@ -227,6 +227,23 @@ class TextStreamer:
                 self.on_token(visible[len(self.sent):])
                 self.sent = visible
         return bool(self.stops) and all(any(s in t for s in self.stops) for t in texts)
+
+    def answer(self, ids: list[int]) -> str:
+        """Text of generated ``ids`` up to the first EOS id, cut at the first stop string, and without a
+        trailing start of one ("<|end" when the token limit or an EOS came first). Cut in the text,
+        not only in the tokens: a BPE piece can join an answer's last character to the stop string
+        ("None" ".<|" "end" "|>")."""
+        end = next((k for k, i in enumerate(ids) if i in self.eos), len(ids))
+        text = self.text(ids[:end])
+        for s in self.stops:
+            cut = text.find(s)
+            text = text[:cut] if cut >= 0 else text
+        for s in self.stops:
+            for k in range(len(s) - 1, 1, -1):  # prefixes of two characters or more
+                if text.endswith(s[:k]):
+                    text = text[:-k]
+                    break
+        return text
 
     def strip(self, ids: list[int]) -> list[int]:
         """Drop a trailing EOS and the tokens of a stop string (and anything after it)."""
