@@ -8,6 +8,7 @@ task promises, and ``rsvlm predict`` works without ``--model``.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def test_cls_answer_is_a_scene_class(default_model):
 def test_det_and_ground_answers_decode_to_boxes_in_the_image(default_model):
     model, processor = default_model
     # phrasings of the training data; the harbour has five ships and one large vehicle
-    questions = {"det": "[det] Detect every ship.", "ground": "[ground] Locate the large vehicle."}
+    questions = {"det": "[det] Detect all objects.", "ground": "[ground] Locate the large vehicle."}
     for task, question in questions.items():
         answer, img = ask(model, processor, "harbour_optical.png", question)
         parsed = geometry.decode(answer, width=img.width, height=img.height)
@@ -81,6 +82,22 @@ def test_det_and_ground_answers_decode_to_boxes_in_the_image(default_model):
             assert all(0 <= x <= img.width for x in xs), (task, answer)
             if task == "det":
                 assert o["label"] in OBJECT_CLASSES, answer
+
+
+def test_answer_text_ends_before_a_turn_end_that_shares_a_token_with_it(default_model):
+    """The bundled tokenizer writes "None.<|end|>" as "▁None" ".<|" "end" "|>": dropping the
+    stop string's tokens leaves "None.<|end"; the answer text is cut in the text instead."""
+    from rsvlm.model.vlm import TextStreamer
+
+    model, processor = default_model
+    tok = model.tokenizer
+    for answer in ("None.", "harbour", "<box><loc_1><loc_2><loc_3><loc_4></box>"):
+        ids = tok(answer + processor.stop_strings[0] + "\n", add_special_tokens=False).input_ids
+        streamer = TextStreamer(tok, model.eos_ids(), processor.stop_strings)
+        assert streamer.answer(ids) == answer
+        assert streamer.answer(ids[:-2]) == answer  # cut off inside the stop string
+    ids = tok("None." + processor.stop_strings[0], add_special_tokens=False).input_ids
+    assert tok.decode(TextStreamer(tok, model.eos_ids(), processor.stop_strings).strip(ids)) != "None."
 
 
 def test_predict_cli_without_model_writes_answer_and_overlay(tmp_path):
@@ -294,3 +311,38 @@ def test_shuffle_images_control_gives_every_record_another_scenes_images(tmp_pat
     assert real["all"]["n"] == shuf["all"]["n"] == 8
     assert real["all"]["centre_mae_bins"] == shuf["all"]["centre_mae_bins"]  # same answers
     assert real["all"]["mae_expected_bins"] != shuf["all"]["mae_expected_bins"]  # other pixels, other logits
+
+
+def _build_script(monkeypatch):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "build_default_model.py"
+    spec = importlib.util.spec_from_file_location("build_default_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, mod)  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch):
+    """Every training stage's YAML loads and validates, the build feeds each stage the checkpoint
+    of the one before, and the instruction stages keep the encoder frozen."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    b = _build_script(monkeypatch)
+    assert b.TRAIN_STAGES == ("pretrain_encoder", "align", "sft_optical", "sft_multisensor")
+    prev = None
+    for name in b.TRAIN_STAGES:
+        ov = dict(o.split("=", 1) for o in b.stage_overrides(name, tmp_path))
+        cfg = load_config(TrainConfig, b.CONFIGS / f"{name}.yaml", [f"{k}={v}" for k, v in ov.items()])
+        check_config(cfg)
+        assert cfg.data.train == str(tmp_path / "data" / "train" / "train.jsonl")
+        if prev in ("align", "sft_optical"):
+            assert cfg.init_from == str(tmp_path / prev / "final")
+            assert cfg.model.llm.name_or_path == str(tmp_path / prev / "final" / "llm")
+        if name in ("sft_optical", "sft_multisensor"):
+            assert cfg.model.trainable.encoder == "frozen"
+        prev = name
+    bc = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
+    assert bc.train_seed != bc.test_seed
