@@ -10,8 +10,9 @@ checkpoint):
     tokenizer         rsvlm.tokenizer.train_tokenizer on the training texts (sentencepiece, offline)
     pretrain_encoder  rsvlm train  (contrastive, + dense per-patch semantics where configured)
     align             rsvlm train  (optical; encoder frozen)
-    sft_optical       rsvlm train  (optical; everything trained; grounding-heavy)
-    sft_multisensor   rsvlm train  (all four modalities; LoRA on the LLM)
+    ground_warmup     rsvlm train  (single-object optical grounding only; encoder frozen)
+    sft_optical       rsvlm train  (optical-led, grounding-heavy; encoder frozen)
+    sft_multisensor   rsvlm train  (all four modalities; LoRA on the LLM; encoder frozen)
     merge             rsvlm merge-lora → OUT/final (no base path needed)
     eval              rsvlm eval + python -m eval.TASK + python -m eval.report → OUT/eval/report.md,
                       + python -m eval.loc_error with the right and with shuffled images
@@ -38,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs" / "default"
-TRAIN_STAGES = ("pretrain_encoder", "align", "sft_optical", "sft_multisensor")
+TRAIN_STAGES = ("pretrain_encoder", "align", "ground_warmup", "sft_optical", "sft_multisensor")
 EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
               "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
 
@@ -49,6 +50,8 @@ class BuildConfig:
     train_seed: int = 11
     test_scenes: int = 40
     test_seed: int = 9001  # never used for training
+    warmup_scenes: int = 6000  # single-object optical scenes of the ground_warmup stage
+    warmup_seed: int = 12
     vocab_size: int = 1000  # sentencepiece pieces before rsvlm's special tokens
     reference_minutes: float = 100.0  # the stage YAMLs' max_steps fit this budget
     eval_batch_size: int = 16
@@ -74,13 +77,14 @@ def py(*args: str) -> list[str]:
 
 # -- stages -----------------------------------------------------------------------------------
 def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
-    for split, n, seed, cfg in (("train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
-                                ("test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
-        if not (out / "data" / split / f"{split}.jsonl").is_file():
+    if bc.test_seed in (bc.train_seed, bc.warmup_seed):
+        raise ValueError("the test seed must differ from the training seeds")
+    for split, file, n, seed, cfg in (("train", "train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
+                                      ("warmup", "train", bc.warmup_scenes, bc.warmup_seed, "data_warmup.yaml"),
+                                      ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
+        if not (out / "data" / split / f"{file}.jsonl").is_file():
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
                    "--seed", str(seed), "--config", str(CONFIGS / cfg), "--no-progress"))
-    if bc.train_seed == bc.test_seed:
-        raise ValueError("the test seed must differ from the training seed")
 
 
 def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
@@ -101,8 +105,9 @@ def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
 
 
 def stage_overrides(name: str, out: Path) -> list[str]:
-    data = out / "data" / "train" / "train.jsonl"
-    prev = {"align": "pretrain_encoder", "sft_optical": "align", "sft_multisensor": "sft_optical"}.get(name)
+    data = out / "data" / ("warmup" if name == "ground_warmup" else "train") / "train.jsonl"
+    prev = {"align": "pretrain_encoder", "ground_warmup": "align", "sft_optical": "ground_warmup",
+            "sft_multisensor": "sft_optical"}.get(name)
     ov = [f"out_dir={out / name}", f"data.train={data}"]
     if name in ("pretrain_encoder", "align"):
         ov.append(f"model.llm.tokenizer={out / 'tokenizer'}")

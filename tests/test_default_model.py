@@ -325,24 +325,30 @@ def _build_script(monkeypatch):
 
 
 def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch):
-    """Every training stage's YAML loads and validates, the build feeds each stage the checkpoint
-    of the one before, and the instruction stages keep the encoder frozen."""
+    """Every training stage's YAML loads and validates, and the build feeds each stage the checkpoint
+    of the one before: the grounding warm-up reads its own single-object data and starts from
+    alignment, the optical stage starts from the warm-up; the instruction stages keep the encoder
+    frozen."""
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig, check_config
 
     b = _build_script(monkeypatch)
-    assert b.TRAIN_STAGES == ("pretrain_encoder", "align", "sft_optical", "sft_multisensor")
+    assert b.TRAIN_STAGES == ("pretrain_encoder", "align", "ground_warmup", "sft_optical", "sft_multisensor")
     prev = None
     for name in b.TRAIN_STAGES:
         ov = dict(o.split("=", 1) for o in b.stage_overrides(name, tmp_path))
         cfg = load_config(TrainConfig, b.CONFIGS / f"{name}.yaml", [f"{k}={v}" for k, v in ov.items()])
         check_config(cfg)
-        assert cfg.data.train == str(tmp_path / "data" / "train" / "train.jsonl")
-        if prev in ("align", "sft_optical"):
+        data = "warmup" if name == "ground_warmup" else "train"
+        assert cfg.data.train == str(tmp_path / "data" / data / "train.jsonl")
+        if prev in ("align", "ground_warmup", "sft_optical"):
             assert cfg.init_from == str(tmp_path / prev / "final")
             assert cfg.model.llm.name_or_path == str(tmp_path / prev / "final" / "llm")
-        if name in ("sft_optical", "sft_multisensor"):
+        if name in ("ground_warmup", "sft_optical", "sft_multisensor"):
             assert cfg.model.trainable.encoder == "frozen"
         prev = name
     bc = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
-    assert bc.train_seed != bc.test_seed
+    assert len({bc.train_seed, bc.warmup_seed, bc.test_seed}) == 3
+    clash = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [f"warmup_seed={bc.test_seed}"])
+    with pytest.raises(ValueError, match="test seed"):
+        b.stage_data(tmp_path, clash, 1.0)  # refused before any scene is generated
