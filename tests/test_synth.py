@@ -103,6 +103,24 @@ def test_rotated_objects_are_common():
     assert np.mean((angles > 5) & (angles < 85)) > 0.5
 
 
+def test_object_scale_grows_objects_of_each_class():
+    def lengths(scale):
+        out = {}
+        for i in range(40):
+            g = generate_scene(f"o{i}", np.random.default_rng(i), 96, max_objects=8, object_scale=scale)
+            for o in g.frames[0].objects:
+                out.setdefault(o.cls, []).append(o.length)
+        return out
+
+    base, big = lengths(1.0), lengths(2.0)
+    shared = [c for c in base if len(base[c]) >= 5 and len(big.get(c, [])) >= 5]
+    assert len(shared) >= 3
+    for c in shared:  # each class's sizes double (same nominal range, drawn at twice the scale)
+        assert 1.6 < np.median(big[c]) / np.median(base[c]) < 2.4, c
+    with pytest.raises(ValueError, match="object_scale"):
+        generate_scene("bad", np.random.default_rng(0), 96, object_scale=0)
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 

@@ -16,6 +16,7 @@ class SceneConfig:
     size: int = 128  # square scenes, px
     pairs_fraction: float = 0.25  # scenes rendered as a bi-temporal pair
     max_objects: int = 20
+    object_scale: float = 1.0  # multiplies every object's nominal size (objects.SIZE_RANGES at 128 px)
     scene_weights: dict[str, float] = field(default_factory=dict)  # scene class -> weight; missing = 1
 
 
