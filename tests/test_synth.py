@@ -12,6 +12,7 @@ from PIL import Image
 
 from data_gen.synth.classes import MSI_BANDS, SEMANTIC_ID
 from data_gen.synth.config import SynthConfig
+from data_gen.synth.objects import sample_dims
 from data_gen.synth.render import rasterise, render_modality
 from data_gen.synth.run import synthesize
 from data_gen.synth.scene import generate_scene
@@ -119,6 +120,20 @@ def test_object_scale_grows_objects_of_each_class():
         assert 1.6 < np.median(big[c]) / np.median(base[c]) < 2.4, c
     with pytest.raises(ValueError, match="object_scale"):
         generate_scene("bad", np.random.default_rng(0), 96, object_scale=0)
+
+
+def test_min_object_px_grows_small_objects_and_keeps_large_ones():
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    for cls in ("small vehicle", "swimming pool", "plane", "ship"):
+        for _ in range(20):
+            l0, w0, _, word0 = sample_dims(cls, rng_a, 0.75)
+            l1, w1, _, word1 = sample_dims(cls, rng_b, 0.75, min_length=10)
+            assert l1 == pytest.approx(np.hypot(l0, 10)) and w1 / l1 == pytest.approx(w0 / l0)
+            assert word1 == word0
+            if cls == "small vehicle":  # 3.4-4.9 px at 96 px → about 10.6-11.1
+                assert 10 < l1 < 11.5
+            if l0 > 20:  # a large object changes by under 12 %
+                assert l1 / l0 < 1.12
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ class SceneConfig:
     pairs_fraction: float = 0.25  # scenes rendered as a bi-temporal pair
     max_objects: int = 20
     object_scale: float = 1.0  # multiplies every object's nominal size (objects.SIZE_RANGES at 128 px)
+    min_object_px: float = 0.0  # soft floor: length → hypot(length, this), width in proportion
     scene_weights: dict[str, float] = field(default_factory=dict)  # scene class -> weight; missing = 1
 
 

@@ -153,9 +153,10 @@ class Placer:
     """Places objects by rejection sampling inside zones, keeping them apart."""
 
     def __init__(self, bg: Background, rng: np.random.Generator, size: int, first_id: int = 1,
-                 occupied: np.ndarray | None = None, object_scale: float = 1.0):
+                 occupied: np.ndarray | None = None, object_scale: float = 1.0, min_object_px: float = 0.0):
         self.bg, self.rng, self.size, self.scale = bg, rng, size, size / 128
         self.obj_scale = self.scale * object_scale  # objects' size against the nominal 128-px one
+        self.min_object_px = min_object_px
         self.occ = np.zeros((size, size), bool) if occupied is None else occupied.copy()
         self.objects: list[SceneObject] = []
         self.next_id = first_id
@@ -193,7 +194,7 @@ class Placer:
         rng = self.rng
         idx = int(cand[rng.integers(cand.size)])
         cy, cx = divmod(idx, self.size)
-        length, width, height, size_word = sample_dims(cls, rng, self.obj_scale)
+        length, width, height, size_word = sample_dims(cls, rng, self.obj_scale, self.min_object_px)
         if cls == "storage tank":
             a = 0.0
         elif angle is None:

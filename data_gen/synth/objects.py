@@ -106,8 +106,12 @@ class SceneObject:
         return "diagonal"
 
 
-def sample_dims(cls: str, rng: np.random.Generator, scale: float) -> tuple[float, float, float, str]:
-    """(length, width, height, size word) for a new object of ``cls`` at ``scale`` = size / 128."""
+def sample_dims(cls: str, rng: np.random.Generator, scale: float,
+                min_length: float = 0.0) -> tuple[float, float, float, str]:
+    """(length, width, height, size word) for a new object of ``cls`` at ``scale`` = size / 128.
+    ``min_length`` > 0 is a soft floor: the length becomes hypot(length, min_length), the width
+    in proportion, so small objects reach about ``min_length`` px and large ones hardly change
+    (the order of sizes, and so the size word, is kept)."""
     (lo, hi), ratio, height = SIZE_RANGES[cls]
     t = rng.uniform()
     length = (lo + t * (hi - lo)) * scale
@@ -117,6 +121,9 @@ def sample_dims(cls: str, rng: np.random.Generator, scale: float) -> tuple[float
         width = length
     else:
         width = length * rng.uniform(*ratio)
+    if min_length > 0:
+        grow = math.hypot(length, min_length) / length
+        length, width = length * grow, width * grow
     size = "small" if t < 1 / 3 else "large" if t > 2 / 3 else "medium"
     h = height * scale * (rng.uniform(0.6, 1.6) if cls == "building" else rng.uniform(0.85, 1.15))
     return float(length), float(width), float(h), size

@@ -34,7 +34,8 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
     rng = np.random.default_rng([seed, i, 0])
     pair = bool(rng.uniform() < sc.pairs_fraction)
     graph = generate_scene(scene_id(seed, i), rng, sc.size, pair, max_objects=sc.max_objects,
-                           scene_weights=sc.scene_weights, object_scale=sc.object_scale)
+                           scene_weights=sc.scene_weights, object_scale=sc.object_scale,
+                           min_object_px=sc.min_object_px)
     layers, images = [], []
     for t, frame in enumerate(graph.frames):
         lay = rasterise(frame, sc.size, np.random.default_rng([seed, i, 1, t]))

@@ -73,11 +73,14 @@ def _place_recipe(placer: Placer, bg: Background, recipe, rng, max_objects: int,
 
 def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pair: bool = False,
                    scene_class: str | None = None, max_objects: int = 20,
-                   scene_weights: dict[str, float] | None = None, object_scale: float = 1.0) -> SceneGraph:
+                   scene_weights: dict[str, float] | None = None, object_scale: float = 1.0,
+                   min_object_px: float = 0.0) -> SceneGraph:
     """Sample a scene graph (and, with ``pair``, its changed second frame). ``object_scale``
-    multiplies the objects' nominal sizes; larger objects crowd out some of a recipe's count."""
-    if object_scale <= 0:
-        raise ValueError(f"object_scale must be > 0, got {object_scale}")
+    multiplies the objects' nominal sizes; ``min_object_px`` grows small objects towards that
+    length (``objects.sample_dims``). Larger objects crowd out some of a recipe's count."""
+    if object_scale <= 0 or min_object_px < 0:
+        raise ValueError(f"need object_scale > 0 and min_object_px >= 0, got {object_scale}, {min_object_px}")
+    sizing = {"object_scale": object_scale, "min_object_px": min_object_px}
     if scene_class is None:
         names = list(SCENE_CLASSES)
         p = np.array([(scene_weights or {}).get(n, 1.0) for n in names], float)
@@ -87,19 +90,19 @@ def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pai
     if scene_class not in RECIPES:
         raise ValueError(f"unknown scene class {scene_class!r}; known: {', '.join(SCENE_CLASSES)}")
     bg = make_background(scene_class, rng, size)
-    placer = Placer(bg, rng, size, object_scale=object_scale)
+    placer = Placer(bg, rng, size, **sizing)
     _place_recipe(placer, bg, RECIPES[scene_class], rng, max_objects)
     f0 = Frame(bg, placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
     graph = SceneGraph(scene_id, scene_class, size, [f0])
     if pair:
-        f1, changes = _change(f0, placer, scene_class, rng, size, max_objects, object_scale)
+        f1, changes = _change(f0, placer, scene_class, rng, size, max_objects, sizing)
         graph.frames.append(f1)
         graph.changes = changes
     return graph
 
 
 def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_objects: int,
-            object_scale: float = 1.0):
+            sizing: dict[str, float]):
     """Second frame and the list of change events."""
     bg1 = copy.deepcopy(f0.bg)
     changes: list[dict] = []
@@ -113,7 +116,7 @@ def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_ob
             _paint_soil(bg1, o)
         else:
             keep.append(copy.copy(o))
-    placer = Placer(bg1, rng, size, first_id=placer0.next_id, occupied=placer0.occ, object_scale=object_scale)
+    placer = Placer(bg1, rng, size, first_id=placer0.next_id, occupied=placer0.occ, **sizing)
     if not static:
         recipe = [r for r in RECIPES[scene_class] if r[0] in MOVABLE or r[0] == "building"]
         _place_recipe(placer, bg1, recipe, rng, max(0, max_objects - len(keep)), scale_counts=0.5)
