@@ -60,6 +60,17 @@ def test_samples_match_their_ground_truth():
         assert all(o["class"] in OBJECT_CLASSES for o in info["objects"])
 
 
+def test_samples_are_what_make_samples_writes(tmp_path):
+    """The bundled samples come from scripts/make_samples.py with the default model's training
+    scene config: a change to the generator or that config must regenerate them."""
+    from conftest import load_script
+
+    load_script("make_samples").main(["--out", str(tmp_path)])
+    made = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert made == {p.name: p.read_bytes() for p in SAMPLES.iterdir() if p.name in made}
+    assert set(made) == {p.name for p in SAMPLES.iterdir()}
+
+
 def test_cls_answer_is_a_scene_class(default_model):
     model, processor = default_model
     for sample, modality in (("harbour_optical.png", None), ("harbour_sar.tif", "sar"), ("airport_optical.png", None)):
@@ -69,8 +80,8 @@ def test_cls_answer_is_a_scene_class(default_model):
 
 def test_det_and_ground_answers_decode_to_boxes_in_the_image(default_model):
     model, processor = default_model
-    # phrasings of the training data; the harbour has five ships and one large vehicle
-    questions = {"det": "[det] Detect all objects.", "ground": "[ground] Locate the large vehicle."}
+    # phrasings of the training data; the harbour has three ships, one storage tank, two buildings
+    questions = {"det": "[det] Detect all objects.", "ground": "[ground] Show me the storage tank."}
     for task, question in questions.items():
         answer, img = ask(model, processor, "harbour_optical.png", question)
         parsed = geometry.decode(answer, width=img.width, height=img.height)
