@@ -47,14 +47,14 @@ def default_model_yaml() -> dict:
     return yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())
 
 
-def make_scenes(out: Path, n: int, seed: int) -> Path:
+def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
     from data_gen.synth.config import SynthConfig
     from data_gen.synth.run import synthesize
     from rsvlm.config import load_config
 
     cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
                       ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
-                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1"])
+                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1", *overrides])
     synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
     return out / "train.jsonl"
 
@@ -179,13 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=900)
     p.add_argument("--seed", type=int, default=102)
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
+    p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
+                   help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks.md (g)")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
-        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed))
-        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
+        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, [f"scene.{kv}" for kv in a.scene]))
+        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, [f"scene.{kv}" for kv in a.scene]))
     sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}
     if a.no_oracle:
         sources.clear()
