@@ -186,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
-        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, [f"scene.{kv}" for kv in a.scene]))
-        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, [f"scene.{kv}" for kv in a.scene]))
+        scene = [f"scene.{kv}" for kv in a.scene]
+        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, scene))
+        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, scene))
     sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}
     if a.no_oracle:
         sources.clear()

@@ -46,10 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=4242)
     ap.add_argument("--n", type=int, default=24)
     args = ap.parse_args(argv)
-    weights = {c: (20.0 if c in PICK else 1.0) for c in ("airport", "harbour")}
+    weights = {c: 20.0 for c in PICK}  # every other scene class keeps weight 1
     cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
                       ["scene.pairs_fraction=0", f"scene.scene_weights={json.dumps(weights)}"])
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         synthesize(tmp, args.n, args.seed, cfg, workers=1, progress=False, records=False, verbose=False)
         scenes = [json.loads(p.read_text()) for p in sorted(Path(tmp, "scenes").glob("*.json"))]
@@ -60,7 +61,6 @@ def main(argv: list[str] | None = None) -> None:
             for m in mods:
                 src = Path(tmp) / s["frames"][0]["images"][m]
                 name = f"{cls}_{m}{src.suffix}"
-                out.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, out / name)
                 samples[name] = {"scene": s["scene"], "modality": m, "bands": s["bands"][m],
                                  "width": s["width"], "height": s["height"], "scene_class": cls,
