@@ -106,8 +106,8 @@ def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
 
 def stage_overrides(name: str, out: Path) -> list[str]:
     data = out / "data" / ("warmup" if name == "ground_warmup" else "train") / "train.jsonl"
-    prev = {"align": "pretrain_encoder", "ground_warmup": "align", "sft_optical": "ground_warmup",
-            "sft_multisensor": "sft_optical"}.get(name)
+    i = TRAIN_STAGES.index(name)
+    prev = TRAIN_STAGES[i - 1] if i > 0 else None  # each stage starts from the one before it
     ov = [f"out_dir={out / name}", f"data.train={data}"]
     if name in ("pretrain_encoder", "align"):
         ov.append(f"model.llm.tokenizer={out / 'tokenizer'}")
