@@ -191,6 +191,31 @@ def test_presence_targets_flag_a_one_pixel_object_in_its_sub_cell(tmp_path):
     assert t[..., 0].sum() == 16  # bare land is in every sub-cell, the vehicle's too (multi-label)
 
 
+def test_box_targets_put_each_box_on_the_patch_of_its_centre(tmp_path):
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from rsvlm.train.clip import box_loss, box_targets
+
+    inst = np.zeros((8, 8), np.uint8)  # 2x2 patches of 4 px
+    inst[5:7, 1:3] = 4  # a 2x2 object, centre (2, 6): bottom-left patch (index 2)
+    inst[0:4, 4:8] = 7  # a 4x4 object filling the top-right patch (index 1)...
+    inst[2, 6] = 9  # ...and a 1-px one whose centre lies there too: the larger box wins
+    Image.fromarray(inst).save(tmp_path / "inst.png")
+    t = box_targets({"id": "r", "meta": {"inst_mask": "inst.png"}}, tmp_path, grid=2)  # (4,5)
+    assert t[:, 0].tolist() == [0, 1, 1, 0]
+    assert t[2].tolist() == [1, 0.25, 0.25, 0.75, 0.75]  # x0 1 px, y0 5 px → (1/4, 5/4 - 1) of its patch
+    assert t[1].tolist() == [1, 0, 0, 1, 1]
+    assert t[[0, 3]].abs().sum() == 0
+    with pytest.raises(ValueError, match="inst_mask"):
+        box_targets({"id": "r", "meta": {}}, tmp_path, grid=2)
+    perfect = torch.cat([t[:, :1] * 40 - 20, t[:, 1:]], dim=1)[None]  # confident logits, exact boxes
+    wrong = perfect.clone()
+    wrong[0, 2, 1:] += 1  # one box a patch off
+    assert box_loss(perfect, t[None]) < 1e-6 < box_loss(wrong, t[None])
+
+
 @pytest.fixture(scope="module")
 def synth_set(tmp_path_factory):
     from data_gen.synth.config import SynthConfig
@@ -231,6 +256,13 @@ def test_clip_with_dense_objective_trains_and_saves_the_encoder(tmp_path, synth_
     summary = train(pres)
     assert len(summary["dense_losses"]) == 3 and summary["bad_samples"] == 0
     assert all(0 < x < 12 for x in summary["dense_losses"])  # BCE summed over 12 classes, ~log 2 each at start
+    boxes = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", f"out_dir={tmp_path / 'b'}",
+                  "max_steps=3", "batch_size=8", "clip.box_weight=1.0")
+    summary = train(boxes)
+    assert len(summary["box_losses"]) == 3 and summary["dense_losses"] == [] and summary["bad_samples"] == 0
+    assert all(0 < x < 10 for x in summary["box_losses"])
+    with pytest.raises(ValueError, match="box_weight"):
+        train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.box_weight=-1"))
     bad = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.dense_weight=-1")
     with pytest.raises(ValueError, match="dense_weight"):
         train(bad)

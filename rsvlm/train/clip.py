@@ -16,6 +16,11 @@ carry what is where. ``share`` lets a patch's land cover drown a 5-px object; ``
 frozen encoder's tokens (bench/ground_assay.py) but did not help a full build (build 5 in
 docs/default-model.md), so the default configs keep ``share``. Records without a readable ``sem_mask`` count as bad samples.
 
+With ``clip.box_weight > 0`` a second linear head says, per patch token, whether an object's box
+centre lies in its patch (binary cross-entropy) and, where one does, that box's edges relative to
+the patch (smooth L1, in patch units), from the record's ``meta.inst_mask``: the tokens then carry
+where inside its patch an object is, which a 16-px token's class or presence alone does not say.
+
 Limits: one process, no resume; learned stems are not trained here (bands are mixed by the
 stem's fixed initial map); the dense head is dropped after training (only the encoder is saved).
 """
@@ -51,6 +56,7 @@ class ClipModel(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
         n_dense = cfg.clip.dense_classes * cfg.clip.dense_subgrid ** 2
         self.dense_head = nn.Linear(self.encoder.width, n_dense) if cfg.clip.dense_weight else None
+        self.box_head = nn.Linear(self.encoder.width, 5) if cfg.clip.box_weight else None
 
     def forward(self, pixels: torch.Tensor, text: torch.Tensor):
         # pixels: (B,3,S,S) stem-mixed encoder input; text: (B,L) ids ending in eos then pad
@@ -58,7 +64,8 @@ class ClipModel(nn.Module):
         img = self.image_proj(tokens.mean(dim=1))  # (B,E)
         txt = self.text(text)  # (B,E)
         dense = self.dense_head(tokens) if self.dense_head is not None else None  # (B,N,s²·K)
-        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp(), dense
+        box = self.box_head(tokens) if self.box_head is not None else None  # (B,N,5)
+        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp(), dense, box
 
 
 def patch_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: int = 1,
@@ -83,6 +90,41 @@ def patch_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: int
     cells = pool(onehot[None], g * s)[0]  # (K,g·s,g·s)
     cells = cells.reshape(n_classes, g, s, g, s).permute(1, 3, 2, 4, 0)  # (g,g,s,s,K)
     return cells.reshape(g * g, s * s, n_classes)  # (g²,s²,K)
+
+
+def box_targets(rec: dict, root: Path, grid: int) -> torch.Tensor:
+    """(grid², 5) per patch (row-major): 1/0 for whether an object's box centre lies in it, then that
+    box's x0, y0, x1, y1 relative to the patch's top-left corner, in patch units (0 where no centre
+    lies; the largest box where several do), from the record's ``meta.inst_mask`` (0 = background)."""
+    import numpy as np
+    from PIL import Image
+
+    rel = (rec.get("meta") or {}).get("inst_mask")
+    if not rel:
+        raise ValueError(f"{rec['id']}: no meta.inst_mask (needed by clip.box_weight)")
+    inst = np.asarray(Image.open(root / rel))  # (H,W) instance ids
+    ph, pw = inst.shape[0] / grid, inst.shape[1] / grid  # one patch, in mask pixels
+    out, area = torch.zeros(grid * grid, 5), torch.zeros(grid * grid)
+    for i in np.unique(inst[inst > 0]):
+        ys, xs = np.nonzero(inst == i)
+        x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+        row = min(int((y0 + y1) / 2 / ph), grid - 1)
+        col = min(int((x0 + x1) / 2 / pw), grid - 1)
+        k, a = row * grid + col, float((x1 - x0) * (y1 - y0))
+        if a > area[k]:
+            area[k] = a
+            out[k] = torch.tensor([1.0, x0 / pw - col, y0 / ph - row, x1 / pw - col, y1 / ph - row])
+    return out
+
+
+def box_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Objectness BCE over all tokens plus smooth L1 on the box edges of the tokens holding a centre.
+    pred, target: (B,N,5)."""
+    pos = target[..., 0] > 0  # (B,N)
+    loss = F.binary_cross_entropy_with_logits(pred[..., 0], target[..., 0])
+    if pos.any():
+        loss = loss + F.smooth_l1_loss(pred[pos][:, 1:], target[pos][:, 1:])
+    return loss
 
 
 def _tokenizer(cfg):
@@ -139,14 +181,14 @@ def train_clip(cfg) -> dict:
     size = model.encoder.image_size
     gen = torch.Generator().manual_seed(cfg.seed)
     bad: list[str] = []
-    losses, dense_losses = [], []
+    losses, dense_losses, box_losses = [], [], []
     grid = size // model.encoder.patch_size
-    cache: dict[int, tuple[torch.Tensor, torch.Tensor | None]] = {}
+    cache: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]] = {}
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(cfg.max_steps), desc="clip", disable=not cfg.log.progress)
     for _ in bar:
         idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch_size].tolist()
-        pix, texts, targets = [], [], []
+        pix, texts, targets, boxes = [], [], [], []
         for i in idx:
             rec, caption = pairs[i]
             try:
@@ -154,11 +196,14 @@ def train_clip(cfg) -> dict:
                     x = _pixels(rec, root, cfg, size).to(torch.bfloat16)
                     t = (patch_targets(rec, root, grid, cfg.clip.dense_classes, cfg.clip.dense_subgrid,
                                        cfg.clip.dense_target) if model.dense_head is not None else None)
-                    cache[i] = (x, t)
-                x, t = cache[i]
+                    b = box_targets(rec, root, grid) if model.box_head is not None else None
+                    cache[i] = (x, t, b)
+                x, t, b = cache[i]
                 pix.append(x.float())
                 if t is not None:
                     targets.append(t)
+                if b is not None:
+                    boxes.append(b)
             except (OSError, ValueError) as e:
                 bad.append(rec["id"])
                 print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
@@ -173,7 +218,7 @@ def train_clip(cfg) -> dict:
             t = t[: L - 1] + [tok.eos_token_id]
             text[b, : len(t)] = torch.tensor(t)
         with autocast:
-            img_f, txt_f, scale, dense = model(torch.stack(pix), text)
+            img_f, txt_f, scale, dense, box = model(torch.stack(pix), text)
         loss = loss_fn(img_f.float(), txt_f.float(), scale)
         if dense is not None:
             target = torch.stack(targets)  # (B,N,s²,K)
@@ -184,6 +229,10 @@ def train_clip(cfg) -> dict:
                 dense_loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1).mean()
             dense_losses.append(float(dense_loss.detach()))
             loss = loss + cfg.clip.dense_weight * dense_loss
+        if box is not None:
+            b_loss = box_loss(box.float(), torch.stack(boxes))  # (B,N,5) each
+            box_losses.append(float(b_loss.detach()))
+            loss = loss + cfg.clip.box_weight * b_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.optim.max_grad_norm > 0:
@@ -192,13 +241,14 @@ def train_clip(cfg) -> dict:
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
         losses.append(float(loss.detach()))
-        bar.set_postfix(loss=f"{losses[-1]:.4f}", **({"dense": f"{dense_losses[-1]:.3f}"} if dense_losses else {}))
+        bar.set_postfix(loss=f"{losses[-1]:.4f}", **({"dense": f"{dense_losses[-1]:.3f}"} if dense_losses else {}),
+                        **({"box": f"{box_losses[-1]:.3f}"} if box_losses else {}))
     final = out_dir / "final"
     final.mkdir(parents=True, exist_ok=True)
     save_file({f"visual.{k}": v.contiguous() for k, v in model.encoder.visual.state_dict().items()},
               str(final / "encoder.safetensors"))
     save_config(cfg, final / "train_config.yaml")
-    summary = {"steps": cfg.max_steps, "losses": losses, "dense_losses": dense_losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
+    summary = {"steps": cfg.max_steps, "losses": losses, "dense_losses": dense_losses, "box_losses": box_losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary
