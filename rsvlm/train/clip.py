@@ -98,6 +98,7 @@ def box_targets(rec: dict, root: Path, grid: int) -> torch.Tensor:
     lies; the largest box where several do), from the record's ``meta.inst_mask`` (0 = background)."""
     import numpy as np
     from PIL import Image
+    from scipy import ndimage
 
     rel = (rec.get("meta") or {}).get("inst_mask")
     if not rel:
@@ -105,9 +106,10 @@ def box_targets(rec: dict, root: Path, grid: int) -> torch.Tensor:
     inst = np.asarray(Image.open(root / rel))  # (H,W) instance ids
     ph, pw = inst.shape[0] / grid, inst.shape[1] / grid  # one patch, in mask pixels
     out, area = torch.zeros(grid * grid, 5), torch.zeros(grid * grid)
-    for i in np.unique(inst[inst > 0]):
-        ys, xs = np.nonzero(inst == i)
-        x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    for sl in ndimage.find_objects(inst):  # each id's bounding slices in one pass; None for absent ids
+        if sl is None:
+            continue
+        (y0, y1), (x0, x1) = (sl[0].start, sl[0].stop), (sl[1].start, sl[1].stop)
         row = min(int((y0 + y1) / 2 / ph), grid - 1)
         col = min(int((x0 + x1) / 2 / pw), grid - 1)
         k, a = row * grid + col, float((x1 - x0) * (y1 - y0))
