@@ -29,12 +29,13 @@ questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [r
 class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer."""
 
-    def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0):
+    def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0,
+                 constrain: bool = True):
         from rsvlm.model import ChatSession
 
         self.out = out
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
-                                   do_sample=temperature > 0, temperature=temperature or 1.0)
+                                   do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain)
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
@@ -161,7 +162,8 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
         return 2
-    repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature)
+    repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                    constrain=not args.free_decoding)
     for i, path in enumerate(args.image or []):
         mods = args.modality or []
         repl.load_image([path] + ([mods[i if len(mods) > 1 else 0]] if mods else []))

@@ -19,6 +19,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     q.add_argument("--load-4bit", action="store_true", help="quantise the LLM to 4 bit (bitsandbytes)")
     q.add_argument("--load-8bit", action="store_true", help="quantise the LLM to 8 bit (bitsandbytes)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda if available)")
+    p.add_argument("--free-decoding", action="store_true",
+                   help="do not hold geometry to its grammar while decoding (see rsvlm.model.grammar)")
 
 
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:

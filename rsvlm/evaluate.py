@@ -41,7 +41,8 @@ def prompt_of(record: dict) -> list[dict]:
     return msgs[:last]
 
 
-def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int) -> list[dict]:
+def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
+                 constrain: bool = True) -> list[dict]:
     rows, ok, texts, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
@@ -56,14 +57,15 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows.append(row)
     if ok:
         out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
-                             stop_strings=processor.stop_strings)
+                             stop_strings=processor.stop_strings, constrain=constrain)
         for k, text in zip(ok, out.text):
             rows[k]["answer"] = text.strip()
     return rows
 
 
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
-        limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True) -> Path:
+        limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
+        constrain: bool = True) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1)."""
     from tqdm.auto import tqdm
 
@@ -81,7 +83,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                                    disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
-            for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens):
+            for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens,
+                                    constrain):
                 n_err += "error" in row
                 f.write(json.dumps(row) + "\n")
                 f.flush()
@@ -122,6 +125,6 @@ def main(args) -> int:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
-              args.limit, rank, world)
+              args.limit, rank, world, constrain=not args.free_decoding)
     print(f"wrote {out}")
     return 0

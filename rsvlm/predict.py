@@ -16,21 +16,23 @@ from rsvlm import inference as inf
 MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
 
 
-def ask(model, processor, images: list, question: str, max_new_tokens: int) -> str:
+def ask(model, processor, images: list, question: str, max_new_tokens: int, constrain: bool = True) -> str:
     """One single-turn answer (greedy) for a list of RSImages."""
     texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True)}])
     batch = processor(texts, [inf.model_input(im) for im in images])
-    return model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings).text[0].strip()
+    return model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
+                          constrain=constrain).text[0].strip()
 
 
-def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list):
+def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles."""
     from rsvlm import geometry
 
     def predict(tiles):
         prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True)}])
         batch = processor([prompt] * len(tiles), [[inf.model_input(t)] for t in tiles])
-        texts = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings).text
+        texts = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
+                               constrain=constrain).text
         out = []
         for tile, text in zip(tiles, texts):
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
@@ -71,7 +73,8 @@ def main(args) -> int:
         tiles: list = []
         spec = specs[0]
         objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
-                            tile_predictor(model, processor, question, args.max_new_tokens, tiles),
+                            tile_predictor(model, processor, question, args.max_new_tokens, tiles,
+                                           not args.free_decoding),
                             tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
                             modality=images[0].modality, bands=spec.bands)
         result = inf.locate("", images[0])
@@ -80,7 +83,7 @@ def main(args) -> int:
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
-        answer = ask(model, processor, images, question, args.max_new_tokens)
+        answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding)
         result = inf.locate(answer, images[-1])
         print(answer)
     table = inf.objects_table(result["objects"])

@@ -58,8 +58,12 @@ def positions(mask: torch.Tensor, past_len: int = 0) -> torch.Tensor:
 def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: torch.Tensor,
            attention_mask: torch.Tensor, cfg: GenerationConfig, eos_ids: set[int],
            cache=None, past_len: int = 0, generator: torch.Generator | None = None,
-           on_step: Callable[[list[list[int]]], bool] | None = None) -> DecodeResult:
+           on_step: Callable[[list[list[int]]], bool] | None = None,
+           constraint: Callable[[list[list[int]], int], torch.Tensor] | None = None) -> DecodeResult:
     """Generate after a prompt. ``attention_mask`` (B, past_len+T) covers cache + prompt.
+
+    ``constraint(tokens_so_far, vocab_size)`` gives the (B, V) tokens allowed next (see
+    ``rsvlm.model.grammar``); the others cannot be chosen.
 
     ``on_step(tokens_so_far)`` is called after each step; returning True marks every
     sequence finished (stop strings, handled by the caller who can decode text).
@@ -83,7 +87,11 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             cache = out.past_key_values
         else:
             out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False)
-        nxt = sample_next(out.logits[:, -1].float(), cfg, generator)  # (B,)
+        logits = out.logits[:, -1].float()  # (B,V)
+        if constraint is not None:
+            allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
+            logits = logits.masked_fill(~allowed, float("-inf"))
+        nxt = sample_next(logits, cfg, generator)  # (B,)
         for i in range(b):
             if not finished[i]:
                 tokens[i].append(int(nxt[i]))

@@ -26,8 +26,8 @@ from rsvlm.tokens import IMAGE_TOKEN
 
 class ChatSession:
     def __init__(self, model: RSVLM, processor, system: str | None = None, max_new_tokens: int = 256,
-                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0):
-        self.model, self.processor = model, processor
+                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True):
+        self.model, self.processor, self.constrain = model, processor, constrain
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
         self.system = system
         self.reset()
@@ -72,8 +72,10 @@ class ChatSession:
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
-                     past_len=self.cache_len, generator=generator, on_step=streamer.step)
+                     past_len=self.cache_len, generator=generator, on_step=streamer.step,
+                     constraint=model.grammar_constraint(1, gcfg.max_new_tokens) if self.constrain else None)
         generated = res.tokens[0]
+        streamer.flush(generated)
         answer_ids = streamer.strip(generated)
         in_cache = min(len(answer_ids), len(generated) - 1)  # the last sampled token was never fed
         self.cache = res.cache

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from rsvlm.model.generation import GenerationConfig, decode
+from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint
 from rsvlm.model.llm import TRAINABILITY, LLMConfig
 from rsvlm.model.processor import ImageInput, Pixels, Processor
 from rsvlm.model.projector import Projector, ProjectorConfig
@@ -163,8 +164,10 @@ class RSVLM(nn.Module):
                  max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  use_cache: bool = True, stop_strings: list[str] | None = None,
                  on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
-                 ) -> GenerateOutput:
-        """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1)."""
+                 constrain: bool = True) -> GenerateOutput:
+        """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1).
+
+        ``constrain`` holds geometry to its grammar (``rsvlm.model.grammar``); False decodes freely."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
         if on_token is not None and input_ids.shape[0] != 1:
@@ -173,9 +176,18 @@ class RSVLM(nn.Module):
         embeds = self.embed_inputs(input_ids, images)
         streamer = TextStreamer(self.tokenizer, self.eos_ids(), gcfg.stop_strings, on_token)
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
-                     generator=generator, on_step=streamer.step)
+                     generator=generator, on_step=streamer.step,
+                     constraint=self.grammar_constraint(input_ids.shape[0], max_new_tokens) if constrain else None)
+        streamer.flush(res.tokens[0])
         tokens = [streamer.strip(t) for t in res.tokens]
         return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens])
+
+    def grammar_constraint(self, batch: int, max_new_tokens: int) -> GrammarConstraint | None:
+        """A fresh geometry-grammar constraint for ``batch`` sequences of at most ``max_new_tokens``;
+        None where the tokenizer lacks rsvlm's tokens."""
+        if not GeometryGrammar.supports(self.tokenizer):
+            return None
+        return GrammarConstraint(self.tokenizer, self.eos_ids(), batch, max_new_tokens)
 
     def enable_gradient_checkpointing(self) -> None:
         """Trade compute for memory in training: encoder blocks and LLM layers are recomputed in
@@ -227,6 +239,16 @@ class TextStreamer:
                 self.on_token(visible[len(self.sent):])
                 self.sent = visible
         return bool(self.stops) and all(any(s in t for s in self.stops) for t in texts)
+
+    def flush(self, ids: list[int]) -> None:
+        """Stream what is left of the answer once generation ends (held back while it ended in
+        half a character or might have been the start of a stop string)."""
+        if self.on_token is None:
+            return
+        text = self.answer(ids)
+        if len(text) > len(self.sent) and text.startswith(self.sent):
+            self.on_token(text[len(self.sent):])
+            self.sent = text
 
     def answer(self, ids: list[int]) -> str:
         """Text of generated ``ids`` up to the first EOS id, cut at the first stop string, and without a

@@ -1,0 +1,85 @@
+"""Grammar-constrained decoding against free decoding: answers with geometry problems, and speed.
+
+    OMP_NUM_THREADS=2 .venv/bin/python bench/constrained_decoding.py [--scenes 12] [--model DIR]
+
+Generates a small held-out synthetic test set (``configs/default/data_test.yaml``, a seed no build
+trains on) into a temporary folder, answers it with the model (default: the bundled one) through
+``rsvlm eval``'s batched path, once decoding freely and once held to the geometry grammar, and
+prints per task the answers ``geometry.decode`` reports problems for, and the records and answer
+tokens per second of both (best of --repeat, the two interleaved): held answers that finish a
+mask instead of breaking off are longer, so tokens/s is the fair speed figure. Scores need ``eval/``; see docs/default-model.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scenes", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=9101)
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--max-new-tokens", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+
+    import torch
+
+    from rsvlm import evaluate, geometry
+    from rsvlm import inference as inf
+
+    model, processor = inf.load_model(args.model, "cpu")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(data), "--n", str(args.scenes),
+                        "--seed", str(args.seed), "--config", str(REPO / "configs/default/data_test.yaml"),
+                        "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        gt = {json.loads(line)["id"]: json.loads(line) for line in (data / "test.jsonl").read_text().splitlines()}
+        times: dict[bool, list[float]] = {True: [], False: []}
+        answers: dict[bool, list[dict]] = {}
+        for r in range(args.repeat):
+            for constrain in (False, True):
+                out = Path(tmp) / f"pred-{constrain}-{r}.jsonl"
+                t0 = time.perf_counter()
+                evaluate.run(model, processor, data / "test.jsonl", out, args.batch_size, args.max_new_tokens,
+                             progress=False, constrain=constrain)
+                times[constrain].append(time.perf_counter() - t0)
+                answers[constrain] = [json.loads(line) for line in out.read_text().splitlines()]
+    n = len(gt)
+    bad = {c: Counter() for c in (False, True)}
+    total = Counter(r["task"] for r in gt.values())
+    for c, rows in answers.items():
+        for row in rows:
+            meta = gt[row["id"]].get("meta", {})
+            if geometry.decode(row["answer"], meta.get("width", 96), meta.get("height", 96)).problems:
+                bad[c][row["task"]] += 1
+    print(f"{n} records of {args.scenes} scenes (seed {args.seed}); batch {args.batch_size}, "
+          f"max {args.max_new_tokens} new tokens; threads={torch.get_num_threads()}")
+    print("| task | records | with problems, free | with problems, held |")
+    print("|---|---|---|---|")
+    for task in sorted(total):
+        print(f"| {task} | {total[task]} | {bad[False][task]} | {bad[True][task]} |")
+    print(f"| all | {n} | {sum(bad[False].values())} | {sum(bad[True].values())} |")
+    tf, tc = min(times[False]), min(times[True])
+    ntok = {c: sum(len(model.tokenizer.encode(r["answer"], add_special_tokens=False)) for r in rows)
+            for c, rows in answers.items()}
+    print("\n| decoding | answer tokens | records/s | answer tokens/s |\n|---|---|---|---|")
+    print(f"| free | {ntok[False]} | {n / tf:.2f} | {ntok[False] / tf:.1f} |")
+    print(f"| held | {ntok[True]} | {n / tc:.2f} | {ntok[True] / tc:.1f} |")
+    print(f"\nheld / free: {tc / tf:.2f}x the time, {ntok[True] / ntok[False]:.2f}x the tokens, "
+          f"{(ntok[True] / tc) / (ntok[False] / tf):.2f}x the tokens/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Grammar-constrained decoding: the model can only write geometry that ``geometry.decode`` reads
+without a problem.
+
+At every step each sequence's state in the geometry grammar (DESIGN.md, ``rsvlm.geometry.grid``)
+gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sampled choice.
+
+* Outside a shape: any text, EOS and the opening tags ``<ref> <box> <obb> <point> <poly> <mask>``;
+  never a ``<loc_N>``, a closing tag, ``<grid> </grid> <row> <run>``, ``<image>`` or a task tag.
+* ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token).
+* ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
+* ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
+* ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
+  exceed C columns and ``<run>`` repeats that never pass R rows; ``</mask>`` exactly after R rows.
+
+Given ``max_new_tokens``, a token is allowed only if the shortest way to close the open shape
+after it still fits: a shape is never cut by the token limit, and one that would not fit is never
+opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``).
+
+Cannot: check meaning (the right class, the canonical corner order, a simple ring), or stop a
+model from spending its budget on one long shape.
+A tokenizer without rsvlm's tokens gets no constraint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
+
+SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and mask are open-ended
+MIN_POLY_LOCS = 6
+# fewest tokens from an opening tag to its shape's close: <ref></ref>, <box>4</box>, …,
+# <mask><grid>6</grid><row></mask>
+OPEN_COST = {"ref": 2, "box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
+
+
+def _poly_cost(n: int) -> int:
+    """Fewest tokens to close a ``<poly>`` holding ``n`` locations."""
+    return 1 + (max(MIN_POLY_LOCS - n, n % 2) if n < MIN_POLY_LOCS or n % 2 else 0)
+
+
+def _rows_cost(done: int, rows: int) -> int:
+    """Fewest tokens to close a ``<mask>`` with ``done`` of ``rows`` rows written (done >= 1)."""
+    return 1 if done >= rows else 3  # </mask>, or <run> K </mask>
+
+
+@dataclass
+class _State:
+    """Where one sequence is in the grammar."""
+
+    mode: str = "text"  # text | ref | shape | grid_open | head | grid_close | rows | row | run
+    kind: str = ""  # the open shape
+    locs: list[int] = field(default_factory=list)  # a shape's or the grid header's locations so far
+    cols: int = 0
+    rows: int = 0
+    rows_done: int = 0  # mask rows written so far, <run> repeats included
+    row_sum: int = 0  # cells covered by the current row's runs
+    row_len: int = 0  # runs written in the current row
+
+
+class GeometryGrammar:
+    """Token ids of the grammar for one tokenizer, and the allowed set of each state."""
+
+    def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
+        def tid(t: str) -> int:
+            return tokenizer.convert_tokens_to_ids(t)
+
+        self.vocab = vocab_size
+        self.loc0 = tid(loc_token(0))
+        self.open = {k: tid(f"<{k}>") for k in GEOMETRY_TAGS}
+        self.close = {k: tid(f"</{k}>") for k in GEOMETRY_TAGS}
+        self.grid, self.grid_end, self.row, self.run = (tid(t) for t in mask_tokens())
+        self.eos = {i for i in eos_ids if i < vocab_size}
+        ours = [tid(t) for t in [IMAGE_TOKEN, *mask_tokens(), *task_tag_tokens()]]
+        ours += list(self.open.values()) + list(self.close.values())
+        # text: every id the tokenizer knows (logit rows past it are padding) but rsvlm's own
+        text = torch.zeros(vocab_size, dtype=torch.bool)
+        text[: min(len(tokenizer), vocab_size)] = True
+        text[self.loc0: self.loc0 + NUM_BINS] = False
+        text[ours] = False
+        self.ref_ok = text.clone()
+        self.ref_ok[self.close["ref"]] = True
+        self.ref_ok[list(self.eos)] = False
+        self.text_ok = text
+        self.text_ok[list(self.open.values())] = True
+        self.text_ok[list(self.eos)] = True
+
+    @staticmethod
+    def supports(tokenizer) -> bool:
+        unk = getattr(tokenizer, "unk_token_id", None)
+        i = tokenizer.convert_tokens_to_ids(loc_token(0))
+        return i is not None and i != unk
+
+    # -- transitions -------------------------------------------------------------------------
+    def advance(self, s: _State, t: int) -> None:
+        """Move ``s`` past token ``t`` (assumed allowed)."""
+        loc = t - self.loc0 if 0 <= t - self.loc0 < NUM_BINS else None
+        if s.mode == "text":
+            kind = next((k for k, i in self.open.items() if i == t), None)
+            if kind == "ref":
+                s.mode = "ref"
+            elif kind is not None:
+                s.mode, s.kind, s.locs = ("grid_open" if kind == "mask" else "shape"), kind, []
+        elif s.mode == "ref":
+            if t == self.close["ref"]:
+                s.mode = "text"
+        elif s.mode == "shape":
+            if loc is not None:
+                s.locs.append(loc)
+            else:
+                s.mode = "text"
+        elif s.mode == "grid_open":
+            s.mode, s.locs = "head", []
+        elif s.mode == "head":
+            s.locs.append(loc)
+            if len(s.locs) == 6:
+                s.mode, s.cols, s.rows, s.rows_done = "grid_close", s.locs[4], s.locs[5], 0
+        elif s.mode == "grid_close":
+            s.mode = "rows"
+        elif s.mode in ("rows", "row"):
+            if t == self.row:
+                s.mode, s.rows_done, s.row_sum, s.row_len = "row", s.rows_done + 1, 0, 0
+            elif t == self.run:
+                s.mode = "run"
+            elif loc is not None:
+                s.row_sum, s.row_len = s.row_sum + loc, s.row_len + 1
+            else:
+                s.mode = "text"  # </mask>
+        elif s.mode == "run":
+            s.mode, s.rows_done = "rows", s.rows_done + loc
+
+    # -- allowed sets ------------------------------------------------------------------------
+    def allowed(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
+        """(V,) bool: the tokens that may follow in state ``s`` when ``left`` tokens remain (this one
+        included). A token is allowed only if the shortest way to close the open shape after it
+        still fits, so a shape opened within the budget always closes."""
+        if s.mode == "text":
+            if left >= max(OPEN_COST.values()):
+                return self.text_ok
+            ok = self.text_ok.clone()
+            ok[[self.open[k] for k, c in OPEN_COST.items() if c > left]] = False
+            return ok
+        if s.mode == "ref":
+            if left >= 2:
+                return self.ref_ok
+            ok = torch.zeros(self.vocab, dtype=torch.bool)
+            ok[self.close["ref"]] = True
+            return ok
+        ok = torch.zeros(self.vocab, dtype=torch.bool)
+        if s.mode == "shape":
+            n = len(s.locs)
+            want = SHAPE_LOCS.get(s.kind)
+            if want is None:  # poly
+                if 1 + _poly_cost(n + 1) <= left:
+                    self._locs(ok, 0, NUM_BINS - 1)
+                if n >= MIN_POLY_LOCS and n % 2 == 0:
+                    ok[self.close["poly"]] = True
+            elif n < want:
+                lo = s.locs[n - 2] if s.kind == "box" and n >= 2 else 0  # x2 >= x1, y2 >= y1
+                self._locs(ok, lo, NUM_BINS - 1)
+            else:
+                ok[self.close[s.kind]] = True
+        elif s.mode == "grid_open":
+            ok[self.grid] = True
+        elif s.mode == "head":
+            n = len(s.locs)
+            lo = s.locs[n - 2] if n in (2, 3) else 1 if n >= 4 else 0
+            # R (n == 5): one row closes in <row></mask>, more need <row><run>K</mask>
+            hi = NUM_BINS - 1 if n < 5 or left >= 1 + 1 + 4 else 1
+            self._locs(ok, lo, hi)
+        elif s.mode == "grid_close":
+            ok[self.grid_end] = True
+        elif s.mode == "run":
+            rest = s.rows - s.rows_done
+            self._locs(ok, rest if left < 1 + 3 else 1, rest)  # K < rest leaves <run>K</mask> to write
+        else:  # rows: between rows; row: inside a row's runs
+            d = s.rows_done
+            if s.mode == "row" and s.row_sum < s.cols and 1 + _rows_cost(d, s.rows) <= left:
+                self._locs(ok, 0 if s.row_len == 0 else 1, s.cols - s.row_sum)
+            if d < s.rows:
+                if d == 0 or 1 + _rows_cost(d + 1, s.rows) <= left:
+                    ok[self.row] = True
+                if d > 0 and left >= 1 + 2:
+                    ok[self.run] = True
+            else:
+                ok[self.close["mask"]] = True
+        return ok
+
+    def _locs(self, ok: torch.Tensor, lo: int, hi: int) -> None:
+        if lo <= hi:
+            ok[self.loc0 + lo: self.loc0 + hi + 1] = True
+
+
+class GrammarConstraint:
+    """Per-``generate`` state: ``constraint(tokens, vocab_size) -> (B, V) allowed`` for
+    ``generation.decode``. The grammar is built on the first call, when the logits' width is known."""
+
+    def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30):
+        self.tokenizer, self.eos_ids, self.max_new = tokenizer, eos_ids, max_new_tokens
+        self.g: GeometryGrammar | None = None
+        self.states = [_State() for _ in range(batch)]
+        self.seen = [0] * batch
+
+    def __call__(self, tokens: list[list[int]], vocab_size: int) -> torch.Tensor:
+        if self.g is None or self.g.vocab != vocab_size:
+            self.g = GeometryGrammar(self.tokenizer, vocab_size, self.eos_ids)
+        for i, toks in enumerate(tokens):
+            for t in toks[self.seen[i]:]:
+                self.g.advance(self.states[i], t)
+            self.seen[i] = len(toks)
+        return torch.stack([self.g.allowed(s, self.max_new - len(t)) for s, t in zip(self.states, tokens)])  # (B,V)

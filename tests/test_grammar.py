@@ -1,0 +1,123 @@
+"""Grammar-constrained decoding (rsvlm.model.grammar): whatever the model prefers, the geometry it
+writes decodes without a problem and closes within max_new_tokens."""
+
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from rsvlm import geometry
+from rsvlm.config import load_config
+from rsvlm.model import ChatSession, VLMConfig, create_model
+from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint
+from rsvlm.tokens import NUM_BINS, loc_token
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def model_proc():
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY))
+    model.eval()
+    return model, proc
+
+
+def random_walk(tok, eos: int, vocab: int, budget: int, rng: random.Random) -> list[int]:
+    """Tokens chosen at random among the allowed ones, mostly rsvlm's own, until EOS or the budget."""
+    con = GrammarConstraint(tok, {eos}, 1, budget)
+    loc0 = tok.convert_tokens_to_ids(loc_token(0))
+    ours = set(range(loc0, loc0 + NUM_BINS)) | set(tok.convert_tokens_to_ids(
+        [f"<{c}{t}>" for t in ("ref", "box", "obb", "point", "poly", "mask") for c in ("", "/")]
+        + ["<grid>", "</grid>", "<row>", "<run>"]))
+    out: list[int] = []
+    while len(out) < budget:
+        allowed = con([out], vocab)[0].nonzero().flatten().tolist()
+        assert allowed, f"no token allowed after {out}"
+        special = [i for i in allowed if i in ours]
+        if eos in allowed and rng.random() < 0.03:
+            break
+        pick = rng.choice(special if special and rng.random() < 0.9 else allowed)
+        if pick == eos:
+            break
+        out.append(pick)
+    return out
+
+
+def test_random_walks_through_the_grammar_always_decode_cleanly(model_proc):
+    model, _ = model_proc
+    tok = model.tokenizer
+    vocab = model.llm.get_output_embeddings().weight.shape[0]
+    rng = random.Random(0)
+    kinds, at_limit = set(), 0
+    for _ in range(300):
+        budget = rng.randint(1, 90)
+        ids = random_walk(tok, tok.eos_token_id, vocab, budget, rng)
+        assert len(ids) <= budget
+        text = tok.decode(ids, skip_special_tokens=False)
+        parsed = geometry.decode(text, width=96, height=80)
+        assert parsed.problems == [], (text, parsed.problems)
+        geometry.objects_to_mask(parsed.objects, 96, 80)  # every shape rasterises (mask rows fit)
+        kinds |= {o["kind"] for o in parsed.objects}
+        at_limit += len(ids) == budget and bool(parsed.objects)
+    assert kinds == {"box", "obb", "point", "poly", "mask"}
+    assert at_limit > 20  # many walks ran into the budget and still closed their shapes
+
+
+def test_box_corners_are_ordered_and_a_mask_ends_after_its_rows(model_proc):
+    model, _ = model_proc
+    tok = model.tokenizer
+    vocab = model.llm.get_output_embeddings().weight.shape[0]
+    g = GeometryGrammar(tok, vocab, {tok.eos_token_id})
+    loc0 = g.loc0
+
+    def allowed_after(tokens, left=1 << 30):
+        con = GrammarConstraint(tok, {tok.eos_token_id}, 1, len(tokens) + left)
+        return con([tokens], vocab)[0]
+
+    ok = allowed_after([g.open["box"], loc0 + 300, loc0 + 40])
+    assert not ok[loc0 + 299] and ok[loc0 + 300] and ok[loc0 + 999] and not ok[g.close["box"]]
+    # <mask><grid> 0 0 10 10 C=4 R=3 </grid><row> 1 2 : one column left in the row
+    head = [g.open["mask"], g.grid, *(loc0 + v for v in (0, 0, 10, 10, 4, 3)), g.grid_end, g.row, loc0 + 1, loc0 + 2]
+    ok = allowed_after(head)
+    assert ok[loc0 + 1] and not ok[loc0 + 2] and ok[g.row] and ok[g.run] and not ok[g.close["mask"]]
+    ok = allowed_after(head + [g.run])  # two rows remain: repeat one or two times
+    assert ok[loc0 + 1] and ok[loc0 + 2] and not ok[loc0 + 3] and not ok[loc0]
+    ok = allowed_after(head + [g.run, loc0 + 2])
+    assert ok.nonzero().flatten().tolist() == [g.close["mask"]]
+    # with two tokens left (K, </mask>) the repeat must cover every remaining row
+    ok = allowed_after(head + [g.run], left=2)
+    assert ok.nonzero().flatten().tolist() == [loc0 + 2]
+    # outside shapes: no locations, no closing tags; a shape that cannot close in time is not opened
+    ok = allowed_after([], left=7)
+    assert not ok[loc0] and not ok[g.close["box"]] and ok[g.open["box"]] and not ok[g.open["obb"]]
+    assert ok[tok.eos_token_id]
+
+
+def bias_logits(model, bias: dict[int, float]):
+    """A forward hook on the LM head that adds ``bias`` to the chosen logits (removed by the caller)."""
+    add = torch.zeros(model.llm.get_output_embeddings().weight.shape[0])
+    for i, v in bias.items():
+        add[i] = v
+    return model.llm.get_output_embeddings().register_forward_hook(lambda m, a, out: out + add.to(out.dtype))
+
+
+def test_generate_and_chat_keep_a_model_that_prefers_stray_locations_to_the_grammar(model_proc):
+    model, proc = model_proc
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = bias_logits(model, {g.loc0 + 5: 100.0, g.open["box"]: 50.0})
+    try:
+        batch = proc(proc.chat_prompt([{"role": "user", "content": "[ground] the ship"}]))
+        free = model.generate(**batch, max_new_tokens=14, constrain=False).text[0]
+        held = model.generate(**batch, max_new_tokens=14).text[0]
+        chat = ChatSession(model, proc, max_new_tokens=14).ask("[ground] the ship")
+    finally:
+        hook.remove()
+    assert free == loc_token(5) * 14
+    assert geometry.decode(free, 100, 100).problems  # stray locations, no shape
+    want = "<box>" + loc_token(5) * 4 + "</box>"
+    assert held.startswith(want * 2)  # two boxes fit in 14 tokens; a third would not close in time
+    parsed = geometry.decode(held, 100, 100)
+    assert parsed.problems == [] and [o["kind"] for o in parsed.objects] == ["box", "box"]
+    assert chat.startswith(want * 2)
