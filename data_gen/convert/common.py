@@ -8,10 +8,9 @@ to place images under ``OUT/images``. Nothing here decides geometry or wording.
 
 Records follow DESIGN.md. For Arrow (``datasets``) every line of one file carries the same keys
 with the same types: ``meta`` always has ``source, file, width, height, tile`` (``tile`` is the
-window ``[x0, y0, x1, y1]`` in the source image, the whole image when not tiled). The one
-exception is ``meta.difficult`` (``data_gen.convert.detection``), only on records with a difficult
-object: ``datasets``' JSON loader fills it with null elsewhere as long as its first block
-(``chunksize``, 10 MB) holds one such record, and otherwise needs ``features=`` given.
+window ``[x0, y0, x1, y1]`` in the source image, the whole image when not tiled). Records of the
+detection converters (``data_gen.convert.detection``) also always have ``difficult``, a list of
+indices that is empty for most of them.
 """
 
 from __future__ import annotations

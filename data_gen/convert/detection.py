@@ -22,11 +22,13 @@ Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"d
 are written like any other object, and every record whose answer holds one says which in
 ``meta["difficult"]``: the sorted indices, from 0, into the objects that decoding the record's
 answer gives, in answer order (so after the per-class sorting, per-class splitting and tiling
-here; an object clipped at a tile border keeps its flag in each tile it is kept in). The key is
-left out when the answer holds no difficult object. A ``[ground]`` record about a difficult
-object is still written, with ``meta["difficult"] == [0]``; ``eval.detection`` leaves difficult
-ground truth out of #GT and out of the false positives, ``eval.grounding`` scores such a record
-like any other (filter on the key to leave them out).
+here; an object clipped at a tile border keeps its flag in each tile it is kept in). Every
+record carries the key, ``[]`` when the answer holds no difficult object, so that every line of a
+file has the same keys and types (``datasets``' JSON loader infers its schema from the first
+block). A ``[ground]`` record about a difficult object is still written, with
+``meta["difficult"] == [0]``; ``eval.detection`` leaves difficult ground truth out of #GT and out
+of the false positives, ``eval.grounding`` scores such a record like any other (filter on a
+non-empty ``meta.difficult`` to leave them out).
 """
 
 from __future__ import annotations
@@ -131,8 +133,7 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
         # box/obb/poly objects decode one for one, in the order encoded: indices into the answer
         difficult = [i for i, o in enumerate(objs_) if o.get("difficult")]
-        meta_ = {**meta, "difficult": difficult} if difficult else meta
-        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, meta_))
+        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, {**meta, "difficult": difficult}))
 
     det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds
     for form in forms:
