@@ -109,3 +109,23 @@ def test_qlora_step_on_cpu(tmp_path):
     assert all(torch.isfinite(v).all() for v in step2.values())
     assert (tmp_path / "q" / "final" / "adapter").is_dir()  # adapter-only: the 4-bit base stays on disk
     assert not (tmp_path / "q" / "final" / "llm").exists()
+
+
+def test_pointer_loss_is_trained_and_logged_on_grounding_records(tmp_path):
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for i, r in enumerate(rows):  # every record becomes a [ground] question about one box
+        x = 100 * (i % 8)
+        r["task"] = "ground"
+        r["conversations"] = [{"from": "human", "value": "<image>\n[ground] Where is the ship?"},
+                              {"from": "gpt", "value": f"<box><loc_{x}><loc_200><loc_{x + 150}><loc_350></box>"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = train(cfg_for(tmp_path, data, "p", "max_steps=4", "batch_size=4", "log.every=1",
+                            "loss.pointer_weight=1.0"))
+    assert summary["steps"] == 4 and summary["bad_samples"] == 0
+    logged = [json.loads(line) for line in (tmp_path / "p" / "metrics.jsonl").read_text().splitlines()]
+    ptr = [r["pointer_loss"] for r in logged]
+    assert len(ptr) == 4 and all(0 < v < 20 for v in ptr)
+    off = train(cfg_for(tmp_path, data, "q", "max_steps=1", "batch_size=4", "log.every=1"))
+    assert off["steps"] == 1
+    assert "pointer_loss" not in json.loads((tmp_path / "q" / "metrics.jsonl").read_text().splitlines()[0])

@@ -76,3 +76,56 @@ def test_loc_targets_are_normalised_gaussians_cut_at_the_edges():
     assert int(t[1].argmax()) == 500 and int(t[0].argmax()) == 0 and int(t[2].argmax()) == 999
     # one σ away the density ratio is exp(-1/2)
     assert float(t[1, 510] / t[1, 500]) == pytest.approx(math.exp(-0.5), rel=1e-5)
+
+
+# ---------------------------------------------------------------- pointer loss
+def _pointer_ids():
+    from rsvlm.train.loop import PointerIds
+
+    return PointerIds(image=7, loc_start=LOC0, shapes=(8, 9))  # 8 = <box>, 9 = <obb>
+
+
+def _seq(n_vis: int, prompt_extra: list[int], answer: list[int]) -> tuple[list[int], list[int]]:
+    ids = [1] + [7] * n_vis + prompt_extra + [2] + answer + [3]
+    labels = [-100] * (len(ids) - len(answer) - 1) + answer + [3]
+    return ids, labels
+
+
+def test_pointer_targets_pick_the_patch_of_the_first_shapes_centre():
+    from rsvlm.train.loop import pointer_targets
+
+    box = [8, LOC0 + 100, LOC0 + 700, LOC0 + 300, LOC0 + 900]  # centre (200, 800) bins
+    obb = [9, *(LOC0 + v for v in (900, 0, 999, 100, 950, 200, 850, 100))]  # centre (925, 100)
+    prompt_box = [8, LOC0 + 0, LOC0 + 0, LOC0 + 10, LOC0 + 10]  # a [regcap] box in the prompt: not a target
+    rows = [_seq(36, prompt_box, box + [8, LOC0 + 5, LOC0 + 5, LOC0 + 6, LOC0 + 6]),  # first shape counts
+            _seq(36, [], obb),
+            _seq(0, [], box),  # no image
+            _seq(72, [], box),  # an image pair: not one square grid
+            _seq(36, [], [4, 5])]  # no shape in the answer
+    width = max(len(r[0]) for r in rows)
+    ids = torch.tensor([r[0] + [0] * (width - len(r[0])) for r in rows])
+    labels = torch.tensor([r[1] + [-100] * (width - len(r[1])) for r in rows])
+    got = pointer_targets(ids, labels, _pointer_ids())
+    assert [(b, t) for b, _, _, t in got] == [(0, 4 * 6 + 1), (1, 0 * 6 + 5)]  # row 4 col 1; row 0 col 5
+    b, q, vis, _ = got[0]
+    assert int(ids[0, q]) == 8 and q > 37 and vis.tolist() == list(range(1, 37))
+
+
+def test_pointer_loss_falls_as_the_query_learns_its_token():
+    from rsvlm.train.loop import pointer_loss
+
+    torch.manual_seed(0)
+    hidden = torch.randn(1, 40, 16, requires_grad=True)
+    targets = [(0, 39, torch.arange(1, 37), 22)]
+    first = float(pointer_loss(hidden, targets))
+    h0 = hidden.detach()
+    want = -torch.log_softmax(h0[0, 1:37] @ h0[0, 39] / math.sqrt(16), 0)[22]  # CE over the 36 tokens
+    assert math.isclose(first, float(want), rel_tol=1e-5)
+    opt = torch.optim.SGD([hidden], lr=1.0)
+    for _ in range(50):
+        opt.zero_grad()
+        pointer_loss(hidden, targets).backward()
+        opt.step()
+    scores = hidden[0, 1:37] @ hidden[0, 39]
+    assert float(pointer_loss(hidden, targets)) < first / 4 and int(scores.argmax()) == 22
+    assert pointer_loss(hidden, []) is None

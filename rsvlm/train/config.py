@@ -91,6 +91,12 @@ class LossConfig:
     # perfect prediction scores 0 like one-hot CE. 0: plain one-hot cross-entropy. ~10 bins is one
     # pixel of a 96-px image. The Gaussian is cut at the ends of the bin range (renormalised).
     loc_sigma: float = 0.0
+    # weight of an auxiliary pointer loss: at the <box>/<obb> token that opens an answer's first
+    # shape, the final hidden state, dotted with the image's visual tokens' final hidden states,
+    # must pick the visual token whose patch holds that shape's centre (cross-entropy over the
+    # image's tokens). Trains choosing the asked object directly. 0: off. Records with other than
+    # one square token grid (pairs, pooling to a non-square count) or no box/obb answer add nothing.
+    pointer_weight: float = 0.0
 
 
 @dataclass

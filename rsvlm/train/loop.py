@@ -19,6 +19,7 @@ import math
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -26,7 +27,7 @@ import torch.nn.functional as F
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
-from rsvlm.tokens import NUM_BINS, loc_token
+from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.config import TrainConfig, check_config
@@ -55,6 +56,51 @@ def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None 
             tok = tok.masked_scatter(is_loc, kl.to(tok.dtype))
     valid = (labels != -100).sum(1)  # (B,)
     return tok.sum() / valid.sum().clamp(min=1), tok.sum(1) / valid.clamp(min=1)
+
+
+@dataclass
+class PointerIds:
+    image: int
+    loc_start: int
+    shapes: tuple[int, ...]  # ids of <box> and <obb>
+
+
+def pointer_targets(input_ids: torch.Tensor, labels: torch.Tensor, ids: PointerIds) -> list[tuple[int, int, torch.Tensor, int]]:
+    """Per sample with one square grid of visual tokens and a box/obb answer: (sample, query
+    position, visual token positions (N,), index of the token whose patch holds the first shape's
+    centre). The query is the opening tag's position, whose hidden state predicts the first
+    location. Tokens are taken in row-major patch order."""
+    out = []
+    for b in range(input_ids.shape[0]):
+        vis = (input_ids[b] == ids.image).nonzero().flatten()  # (N,)
+        g = math.isqrt(len(vis))
+        if len(vis) == 0 or g * g != len(vis):
+            continue
+        is_open = (labels[b] != -100) & torch.isin(input_ids[b], torch.tensor(ids.shapes, device=input_ids.device))
+        if not bool(is_open.any()):
+            continue
+        q = int(is_open.nonzero()[0])
+        n = 4 if int(input_ids[b, q]) == ids.shapes[0] else 8
+        locs = input_ids[b, q + 1:q + 1 + n] - ids.loc_start
+        if len(locs) < n or bool(((locs < 0) | (locs >= NUM_BINS)).any()):
+            continue
+        cx, cy = float(locs[0::2].float().mean()), float(locs[1::2].float().mean())  # bins
+        col, row = min(g - 1, int(cx * g / NUM_BINS)), min(g - 1, int(cy * g / NUM_BINS))
+        out.append((b, q, vis, row * g + col))
+    return out
+
+
+def pointer_loss(hidden: torch.Tensor, targets: list[tuple[int, int, torch.Tensor, int]]) -> torch.Tensor | None:
+    """Mean cross-entropy of picking each target's visual token by the query's hidden state.
+    hidden: (B,T,D) final hidden states. None when no sample has a target."""
+    if not targets:
+        return None
+    d = hidden.shape[-1]
+    losses = []
+    for b, q, vis, t in targets:
+        scores = hidden[b, vis].float() @ hidden[b, q].float() / math.sqrt(d)  # (N,)
+        losses.append(F.cross_entropy(scores[None], torch.tensor([t], device=scores.device)))
+    return torch.stack(losses).mean()
 
 
 def loc_targets(bins: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -231,6 +277,9 @@ def train(cfg: TrainConfig) -> dict:
     report = ReadReport(str(train_path))
     n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
     loc_start = processor.tokenizer.convert_tokens_to_ids(loc_token(0))
+    tid = processor.tokenizer.convert_tokens_to_ids
+    pointer_ids = PointerIds(tid(IMAGE_TOKEN), loc_start, (tid("<box>"), tid("<obb>")))
+    pointer_sum, pointer_n = 0.0, 0
     index = D.build_index(train_path, processor.tokenizer, n_vis, report)
     dataset = D.SFTDataset(index, cfg.data.root or train_path.parent, processor, cfg.data.prompt, cfg.data.max_length)
     lengths = index["length"]
@@ -298,10 +347,18 @@ def train(cfg: TrainConfig) -> dict:
         last_good = batch
         start = answer_window(batch["labels"])  # prompts and images need no logits
         seq = batch["input_ids"].shape[1]
-        out = engine.forward(**_to(batch, device), logits_to_keep=seq - start)
+        use_pointer = cfg.loss.pointer_weight > 0
+        out = engine.forward(**_to(batch, device), logits_to_keep=seq - start,
+                             **({"output_hidden_states": True} if use_pointer else {}))
         labels = batch["labels"][:, start:].to(device)
         loss, per_sample = lm_losses(out.logits, labels, loc_start, cfg.loss.loc_sigma)
-        stepped = engine.micro_step(loss * weight)
+        total = loss  # the LM loss alone is what metrics log as "loss"
+        if use_pointer:
+            ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pointer_ids))
+            if ptr is not None:
+                total = loss + cfg.loss.pointer_weight * ptr
+                pointer_sum, pointer_n = pointer_sum + float(ptr.detach()), pointer_n + 1
+        stepped = engine.micro_step(total * weight)
         if weight:
             mask = batch["attention_mask"]
             state["tokens"] += int(mask.sum())
@@ -312,7 +369,11 @@ def train(cfg: TrainConfig) -> dict:
             continue
         state["step"] += 1
         if state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps:
-            metrics.log(state["step"], engine.lr, state["step"] - logged_step, {"epoch": state["epoch"]})
+            extra = {"epoch": state["epoch"]}
+            if pointer_n:
+                extra["pointer_loss"] = pointer_sum / pointer_n
+                pointer_sum, pointer_n = 0.0, 0
+            metrics.log(state["step"], engine.lr, state["step"] - logged_step, extra)
             logged_step = state["step"]
         if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
             save_checkpoint(engine, cfg, state, rank, world)
