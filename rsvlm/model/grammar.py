@@ -17,8 +17,8 @@ after it still fits: a shape is never cut by the token limit, and one that would
 opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``).
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), or stop a
-model from spending its budget on one long shape.
-A tokenizer without rsvlm's tokens gets no constraint.
+model from spending its budget on one long shape. A tokenizer without rsvlm's tokens gets no
+constraint (``RSVLM.grammar_constraint`` returns None).
 """
 
 from __future__ import annotations
