@@ -7,7 +7,8 @@ trains on) into a temporary folder, answers it with the model (default: the bund
 ``rsvlm eval``'s batched path, once decoding freely and once held to the geometry grammar, and
 prints per task the answers ``geometry.decode`` reports problems for, and the records and answer
 tokens per second of both (best of --repeat, the two interleaved): held answers that finish a
-mask instead of breaking off are longer, so tokens/s is the fair speed figure. Scores need ``eval/``; see docs/default-model.md.
+mask instead of breaking off are longer, so tokens/s is the fair speed figure. Scores need
+``eval/``; see docs/default-model.md.
 """
 
 from __future__ import annotations
