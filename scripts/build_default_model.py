@@ -11,6 +11,7 @@ checkpoint):
     pretrain_encoder  rsvlm train  (contrastive, + dense per-patch semantics where configured)
     align             rsvlm train  (optical; encoder frozen)
     ground_warmup     rsvlm train  (single-object optical grounding only; encoder frozen)
+    ground_multi      rsvlm train  (optical grounding on scenes of 1–3 objects; encoder frozen)
     sft_optical       rsvlm train  (optical-led, grounding-heavy; encoder frozen)
     sft_multisensor   rsvlm train  (all four modalities; LoRA on the LLM; encoder frozen)
     merge             rsvlm merge-lora → OUT/final (no base path needed)
@@ -39,7 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs" / "default"
-TRAIN_STAGES = ("pretrain_encoder", "align", "ground_warmup", "sft_optical", "sft_multisensor")
+TRAIN_STAGES = ("pretrain_encoder", "align", "ground_warmup", "ground_multi", "sft_optical", "sft_multisensor")
+STAGE_DATA = {"ground_warmup": "warmup", "ground_multi": "multi"}  # training stage → OUT/data/<split>; else train
 EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
               "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
 
@@ -52,6 +54,8 @@ class BuildConfig:
     test_seed: int = 9001  # never used for training
     warmup_scenes: int = 6000  # single-object optical scenes of the ground_warmup stage
     warmup_seed: int = 12
+    multi_scenes: int = 6000  # optical scenes of at most 3 objects of the ground_multi stage
+    multi_seed: int = 13
     vocab_size: int = 1000  # sentencepiece pieces before rsvlm's special tokens
     reference_minutes: float = 100.0  # the stage YAMLs' max_steps fit this budget
     eval_batch_size: int = 16
@@ -77,10 +81,11 @@ def py(*args: str) -> list[str]:
 
 # -- stages -----------------------------------------------------------------------------------
 def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
-    if bc.test_seed in (bc.train_seed, bc.warmup_seed):
+    if bc.test_seed in (bc.train_seed, bc.warmup_seed, bc.multi_seed):
         raise ValueError("the test seed must differ from the training seeds")
     for split, file, n, seed, cfg in (("train", "train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
                                       ("warmup", "train", bc.warmup_scenes, bc.warmup_seed, "data_warmup.yaml"),
+                                      ("multi", "train", bc.multi_scenes, bc.multi_seed, "data_multi.yaml"),
                                       ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
         if not (out / "data" / split / f"{file}.jsonl").is_file():
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
@@ -105,7 +110,7 @@ def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
 
 
 def stage_overrides(name: str, out: Path) -> list[str]:
-    data = out / "data" / ("warmup" if name == "ground_warmup" else "train") / "train.jsonl"
+    data = out / "data" / STAGE_DATA.get(name, "train") / "train.jsonl"
     i = TRAIN_STAGES.index(name)
     prev = TRAIN_STAGES[i - 1] if i > 0 else None  # each stage starts from the one before it
     ov = [f"out_dir={out / name}", f"data.train={data}"]

@@ -370,28 +370,32 @@ def _build_script(monkeypatch):
 def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch):
     """Every training stage's YAML loads and validates, and the build feeds each stage the checkpoint
     of the one before: the grounding warm-up reads its own single-object data and starts from
-    alignment, the optical stage starts from the warm-up; the instruction stages keep the encoder
-    frozen."""
+    alignment, the multi-object grounding stage reads its own data and starts from the warm-up, the
+    optical stage starts from that; the instruction stages keep the encoder frozen and the position
+    code on."""
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig, check_config
 
     b = _build_script(monkeypatch)
-    assert b.TRAIN_STAGES == ("pretrain_encoder", "align", "ground_warmup", "sft_optical", "sft_multisensor")
+    assert b.TRAIN_STAGES == ("pretrain_encoder", "align", "ground_warmup", "ground_multi", "sft_optical",
+                              "sft_multisensor")
     prev = None
     for name in b.TRAIN_STAGES:
         ov = dict(o.split("=", 1) for o in b.stage_overrides(name, tmp_path))
         cfg = load_config(TrainConfig, b.CONFIGS / f"{name}.yaml", [f"{k}={v}" for k, v in ov.items()])
         check_config(cfg)
-        data = "warmup" if name == "ground_warmup" else "train"
+        data = {"ground_warmup": "warmup", "ground_multi": "multi"}.get(name, "train")
         assert cfg.data.train == str(tmp_path / "data" / data / "train.jsonl")
-        if prev in ("align", "ground_warmup", "sft_optical"):
+        if prev in ("align", "ground_warmup", "ground_multi", "sft_optical"):
             assert cfg.init_from == str(tmp_path / prev / "final")
             assert cfg.model.llm.name_or_path == str(tmp_path / prev / "final" / "llm")
-        if name in ("ground_warmup", "sft_optical", "sft_multisensor"):
+        if name != "pretrain_encoder":
             assert cfg.model.trainable.encoder == "frozen"
+            assert cfg.model.projector.pos_code == "loc2d"
         prev = name
     bc = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
-    assert len({bc.train_seed, bc.warmup_seed, bc.test_seed}) == 3
-    clash = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [f"warmup_seed={bc.test_seed}"])
-    with pytest.raises(ValueError, match="test seed"):
-        b.stage_data(tmp_path, clash, 1.0)  # refused before any scene is generated
+    assert len({bc.train_seed, bc.warmup_seed, bc.multi_seed, bc.test_seed}) == 4
+    for key in ("warmup_seed", "multi_seed"):
+        clash = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [f"{key}={bc.test_seed}"])
+        with pytest.raises(ValueError, match="test seed"):
+            b.stage_data(tmp_path, clash, 1.0)  # refused before any scene is generated
