@@ -133,3 +133,30 @@ def test_quantised_load_runs_on_cpu_and_trains_lora(tmp_path, base_dir, bits):
     assert len(gen.tokens[0]) <= 4 and len(gen.text) == 1
     with pytest.raises(ValueError, match="saved adapter_only"):
         q.save_pretrained(tmp_path / "full")
+
+
+def test_padded_vocab_rows_round_trip_and_are_never_generated(tmp_path):
+    """llm.pad_vocab_multiple rounds the embedding rows up; the rows past the tokenizer hold no
+    token, so generation must not pick them even where they would win the argmax."""
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, ["llm.pad_vocab_multiple=64", "trainable.llm=frozen"]))
+    n_tok, rows = len(model.tokenizer), model.llm.get_input_embeddings().weight.shape[0]
+    assert rows % 64 == 0 and n_tok < rows < n_tok + 64
+    with torch.no_grad():  # make every padded row the argmax for any input
+        head = model.llm.get_output_embeddings().weight
+        head[n_tok:] = head[:n_tok].abs().max() * 50 * torch.sign(torch.randn(rows - n_tok, head.shape[1]))
+    batch = _batch(proc)
+    model.eval()
+    assert int(model(**batch).logits[0, -1].argmax()) >= n_tok  # the padded rows do win the raw argmax
+    out = model.generate(batch["input_ids"], batch["attention_mask"], images=batch["images"], max_new_tokens=5,
+                         constrain=False)
+    assert out.tokens[0] and all(t < n_tok for t in out.tokens[0])
+    model.save_pretrained(tmp_path / "ck")
+    loaded, proc2 = load_pretrained(tmp_path / "ck")
+    assert loaded.llm.get_input_embeddings().weight.shape[0] == rows
+    assert torch.equal(_logits(loaded, _batch(proc2)), _logits(model, batch))
+
+
+def test_pad_vocab_multiple_must_be_positive():
+    with pytest.raises(ValueError, match="pad_vocab_multiple must be >= 1"):
+        create_model(load_config(VLMConfig, TINY, ["llm.pad_vocab_multiple=0"]))

@@ -25,6 +25,7 @@ class GenerationConfig:
     top_p: float = 1.0
     use_cache: bool = True
     stop_strings: list[str] = field(default_factory=list)
+    vocab: int | None = None  # ids from here on (padded embedding rows, no token) are never chosen
 
 
 @dataclass
@@ -87,7 +88,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             cache = out.past_key_values
         else:
             out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False)
-        logits = out.logits[:, -1].float()  # (B,V)
+        logits = out.logits[:, -1, :cfg.vocab].float()  # (B,V)
         if constraint is not None:
             allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
             logits = logits.masked_fill(~allowed, float("-inf"))

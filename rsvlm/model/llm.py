@@ -28,6 +28,7 @@ class LLMConfig:
     name_or_path: str | None = None  # local HF model dir (or hub name when online, outside tests)
     config: dict[str, Any] | None = None  # {"model_type": "llama", ...}: random weights, for tests
     tokenizer: str | None = None  # tokenizer dir; None → name_or_path, or a byte-level one with `config`
+    pad_vocab_multiple: int = 1  # embedding rows rounded up to a multiple (64: GPU matmuls keep fast kernels)
     chat_template: str | None = None  # key of templates.TEMPLATES; None → the tokenizer's own, else "rsvlm"
     lora_r: int = 8
     lora_alpha: int = 16
@@ -40,11 +41,12 @@ class LLMConfig:
     loc_init: str = "random"  # "random" | "sincos": <loc_N> rows of a config-built LLM start as sin-cos of N
 
 
-def byte_tokenizer():
+def byte_tokenizer(size: int = 0):
     """A byte-level BPE tokenizer with no merges (256 byte tokens + <unk> <s> </s> <pad>).
 
     Needs no files, so tests and config-built models run offline; it is slow at language (one
-    token per byte) and meant for tiny test models only.
+    token per byte) and meant for tiny test models only. ``size`` pads the vocabulary with entries
+    no text produces, so a benchmark's embeddings and LM head get a real LLM's row count.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -52,6 +54,7 @@ def byte_tokenizer():
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
     specials = ["<unk>", "<s>", "</s>", "<pad>"]
     vocab = {t: i for i, t in enumerate(specials + alphabet)}
+    vocab.update({f"<unused_{i}>": i for i in range(len(vocab), size)})
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     tok.decoder = decoders.ByteLevel()
@@ -113,12 +116,15 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
     tok_path = cfg.tokenizer or cfg.name_or_path
     tokenizer = AutoTokenizer.from_pretrained(tok_path) if tok_path else byte_tokenizer()
     ids = add_special_tokens(tokenizer)
-    if llm.get_input_embeddings().num_embeddings != len(tokenizer):
+    if cfg.pad_vocab_multiple < 1:
+        raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
+    rows = -(-len(tokenizer) // cfg.pad_vocab_multiple) * cfg.pad_vocab_multiple  # rows past len(tokenizer): no token
+    if llm.get_input_embeddings().num_embeddings != rows:
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
         # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed + 1)
-            llm.resize_token_embeddings(len(tokenizer), mean_resizing=bool(cfg.name_or_path))
+            llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path))
     if cfg.loc_init not in ("random", "sincos"):
         raise ValueError(f"llm.loc_init must be 'random' or 'sincos', got {cfg.loc_init!r}")
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept

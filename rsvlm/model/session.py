@@ -67,7 +67,7 @@ class ChatSession:
         ids = torch.tensor([new_ids], dtype=torch.long, device=device)  # (1,n)
         embeds = model.embed_inputs(ids, [pixels])  # (1,n,D)
         mask = torch.ones(1, self.cache_len + len(new_ids), dtype=torch.long, device=device)
-        gcfg = GenerationConfig(use_cache=True, stop_strings=self.processor.stop_strings,
+        gcfg = GenerationConfig(use_cache=True, stop_strings=self.processor.stop_strings, vocab=len(model.tokenizer),
                                 **{**self.gen, **gen_overrides})
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)

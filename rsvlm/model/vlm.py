@@ -172,7 +172,8 @@ class RSVLM(nn.Module):
             attention_mask = torch.ones_like(input_ids)
         if on_token is not None and input_ids.shape[0] != 1:
             raise ValueError("on_token streaming needs batch size 1")
-        gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, list(stop_strings or []))
+        gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, list(stop_strings or []),
+                                len(self.tokenizer))
         embeds = self.embed_inputs(input_ids, images)
         streamer = TextStreamer(self.tokenizer, self.eos_ids(), gcfg.stop_strings, on_token)
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),

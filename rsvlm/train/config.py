@@ -58,6 +58,7 @@ class LogConfig:
     every: int = 1  # steps between log lines
     tensorboard: bool = False  # needs the tensorboard package
     progress: bool = True  # tqdm bar on rank 0
+    profile_steps: int = 0  # >0: torch.profiler over that many steps after 6 → out_dir/profile.txt
 
 
 @dataclass
@@ -143,6 +144,9 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:
         raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
+    if cfg.log.profile_steps and cfg.max_steps < 6 + cfg.log.profile_steps:
+        raise ValueError(f"log.profile_steps={cfg.log.profile_steps} profiles steps 7..{6 + cfg.log.profile_steps}; "
+                         f"max_steps={cfg.max_steps} ends before")
     if cfg.loss.loc_sigma < 0:
         raise ValueError(f"loss.loc_sigma must be >= 0, got {cfg.loss.loc_sigma}")
     if cfg.clip.dense_weight < 0:

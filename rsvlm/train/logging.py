@@ -70,7 +70,7 @@ class Metrics:
         """Aggregate since the last call (all ranks take part), write a line on rank 0, reset."""
         sums, loss, real, slots, _ = self._gather()
         dt = max(1e-9, time.perf_counter() - self.t0)
-        rec = {"step": step, "loss": loss, "lr": lr, "tokens_per_s": real / dt,
+        rec = {"step": step, "loss": loss, "lr": lr, "tokens_per_s": real / dt, "tokens": real, "seconds": dt,
                "non_pad_fraction": real / max(1, slots), **(extra or {})}
         rec.update({k: v / max(1, n) for k, (v, n) in sorted(sums.items())})
         if self.rank == 0:
@@ -101,3 +101,52 @@ class Metrics:
             self.bar.close()
         if self.tb is not None:
             self.tb.close()
+
+
+class StepProfiler:
+    """torch.profiler over ``active`` optimizer steps after ``wait`` (+1 warm-up); rank 0 writes
+    ``profile.txt``: the profiled wall time, the device-busy share of it, and the top operators by
+    self device time (CPU time without a GPU). Profiling syncs the device at each step boundary and
+    slows the profiled steps; their throughput is not representative."""
+
+    def __init__(self, out_dir: Path, active: int, rank: int, wait: int = 5):
+        import torch
+
+        self.path, self.rank, self.first = Path(out_dir) / "profile.txt", rank, wait + 1
+        self.cuda = torch.cuda.is_available()
+        acts = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if self.cuda else [])
+        self.times: list[float] = []
+        self.prof = torch.profiler.profile(
+            activities=acts, schedule=torch.profiler.schedule(wait=wait, warmup=1, active=active, repeat=1),
+            on_trace_ready=self._write)
+        self.prof.start()
+
+    def step(self) -> None:
+        """Call after each optimizer step."""
+        import torch
+
+        if self.cuda:
+            torch.cuda.synchronize()
+        self.times.append(time.perf_counter())
+        self.prof.step()
+
+    def _write(self, prof) -> None:
+        import torch
+
+        if self.rank != 0:
+            return
+        stats = prof.key_averages()
+        wall = self.times[-1] - self.times[self.first - 1]  # the active steps, end to end
+        key = "self_device_time_total" if self.cuda else "self_cpu_time_total"
+        lines = [f"profiled steps: {len(self.times) - self.first}, wall {wall * 1e3:.1f} ms"]
+        if self.cuda:
+            kernels = [e for e in stats if e.device_type == torch.autograd.DeviceType.CUDA
+                       and not e.key.startswith("ProfilerStep")]  # kernels, not the ops or step marks above them
+            busy = sum(e.self_device_time_total for e in kernels) / 1e6
+            lines.append(f"device busy (sum of {len(kernels)} kernels' time): {busy * 1e3:.1f} ms = "
+                         f"{busy / max(wall, 1e-9):.1%} of wall")
+        lines += ["", stats.table(sort_by=key, row_limit=30)]
+        self.path.write_text("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        self.prof.stop()

@@ -31,7 +31,7 @@ from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.config import TrainConfig, check_config
-from rsvlm.train.logging import Metrics
+from rsvlm.train.logging import Metrics, StepProfiler
 
 
 class TooManyBadSamples(RuntimeError):
@@ -46,7 +46,10 @@ def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None 
     token is scored against a Gaussian over the bins centred on it (see ``LossConfig.loc_sigma``).
     """
     logits, labels = logits[:, :-1], labels[:, 1:]  # predict token t+1 from position t
-    tok = F.cross_entropy(logits.transpose(1, 2).float(), labels, ignore_index=-100, reduction="none")  # (B,T-1)
+    # (N,V) rows, not (B,V,T): the class-dim-in-the-middle layout runs a spatial softmax kernel that
+    # took a quarter of a GPU step (docs/benchmarks.md, GPU training)
+    tok = F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=-100,
+                          reduction="none").view(labels.shape)  # (B,T-1)
     if loc_sigma > 0 and loc_start is not None:
         is_loc = (labels >= loc_start) & (labels < loc_start + NUM_BINS)  # (B,T-1)
         if bool(is_loc.any()):
@@ -315,6 +318,7 @@ def train(cfg: TrainConfig) -> dict:
             persistent_workers=False), len(batches)
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
+    profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank) if cfg.log.profile_steps else None
     engine.module.train()
     dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
@@ -368,6 +372,8 @@ def train(cfg: TrainConfig) -> dict:
         if not stepped:
             continue
         state["step"] += 1
+        if profiler is not None:
+            profiler.step()
         if state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps:
             extra = {"epoch": state["epoch"]}
             if pointer_n:
@@ -380,11 +386,16 @@ def train(cfg: TrainConfig) -> dict:
         if cfg.slow_step_s:
             time.sleep(cfg.slow_step_s)
     metrics.close()
+    if profiler is not None:
+        profiler.close()
     if cfg.ckpt.every:
         save_checkpoint(engine, cfg, state, rank, world)
     final = save_final(engine, cfg, rank)
     summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start)
     summary["final"] = str(final)
+    if device.type == "cuda":  # this rank's peak; ranks differ little under ZeRO
+        summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
+        summary["peak_reserved_gib"] = torch.cuda.max_memory_reserved(device) / 2**30
     if rank == 0:
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
         print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped, "

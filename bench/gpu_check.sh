@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The GPU figures of docs/benchmarks.md ("GPU training"): the Qwen2.5-1.5B recipe with random weights,
+# bf16, ZeRO-2, gradient checkpointing, once with LoRA (the recipe) and once fully fine-tuned.
+#   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README)
+set -euo pipefail
+out=${1:?usage: bench/gpu_check.sh OUT_DIR}
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1 TORCH_EXTENSIONS_DIR=${TORCH_EXTENSIONS_DIR:-/tmp/torch_ext}
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv | tee "$out/gpu.txt"
+python3 -c "import torch, transformers, deepspeed, peft, datasets, open_clip; print('torch', torch.__version__, 'transformers', transformers.__version__, 'deepspeed', deepspeed.__version__, 'peft', peft.__version__)" | tee -a "$out/gpu.txt"
+for llm in lora full; do
+  python3 bench/gpu_train.py --llm "$llm" --steps 40 --batch-size 16 --profile-steps 3 --out /tmp/gpu_bench 2>&1 \
+    | grep -v "examples/s\|it/s\]" > "$out/log_$llm.txt" || { tail -40 "$out/log_$llm.txt"; continue; }
+  tail -36 "$out/log_$llm.txt"
+  cp /tmp/gpu_bench/result_$llm.json "$out/" && cp /tmp/gpu_bench/run_$llm/profile.txt "$out/profile_$llm.txt"
+done

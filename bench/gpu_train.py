@@ -1,0 +1,189 @@
+"""GPU training of a real-scale recipe with random weights: tokens/s, peak memory and MFU.
+
+    python bench/gpu_train.py [--recipe configs/train/recipes/qwen2.5-1.5b-sft.yaml] [--llm lora|full]
+        [--steps 30] [--batch-size 16] [--answer-tokens 512] [--profile-steps 3] [--out runs/gpu_bench]
+
+The recipe's model (its DeepSpeed config, precision and gradient checkpointing included) is built
+from its architecture values with random weights: no weight file and no tokenizer file. The
+tokenizer is a byte-level one padded to the base LLM's vocabulary (scripts/memory_plan.py's
+``TOKENIZER_LEN``, 151,665 for Qwen2.5), so the embeddings and LM head have their real size.
+Every record is one random optical image and an answer of exactly ``--answer-tokens`` bytes (one
+token each), so every sample has the same length and the same FLOPs.
+
+Training runs under ``torchrun --standalone --nproc_per_node N -m rsvlm.train`` (N = GPUs seen; one
+CPU process without a GPU). Throughput is read from ``metrics.jsonl`` over the steps after the
+profiled ones (the first steps warm up, the profiled ones are slowed by the profiler).
+
+MFU = model FLOPs per sample (``scripts/memory_plan.train_flops``: forward + backward without the
+checkpointing recompute; tests/test_flops.py checks it against torch's FlopCounterMode) × samples/s
+÷ (peak × N). The baseline runs in the same process: the peak is the mean rate of bf16 8192³
+matrix products on this card (``--peak-tflops`` overrides it). Peak memory is torch's
+``max_memory_allocated`` on rank 0. ``--profile-steps`` writes the run's profile.txt (top kernels,
+device-busy share of the wall time). Limits: one image per sample; no sequence packing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+WORDS = "field river road roof ship harbour forest runway tank bridge".split()
+
+
+def make_data(root: Path, n: int, image_size: int, answer_tokens: int, seed: int = 0) -> Path:
+    """``n`` caption records over 16 random images; every answer is exactly ``answer_tokens`` bytes."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    for i in range(16):
+        img = rng.integers(0, 255, (image_size, image_size, 3), dtype=np.uint8)
+        Image.fromarray(img).save(root / "images" / f"{i}.png")
+    lines = []
+    for i in range(n):
+        answer = " ".join(rng.choice(WORDS, answer_tokens))[:answer_tokens].ljust(answer_tokens, ".")
+        lines.append({"id": str(i), "task": "cap",
+                      "images": [{"path": f"images/{i % 16}.png", "modality": "optical"}],
+                      "conversations": [{"from": "human", "value": "<image>\n[cap] Describe the image."},
+                                        {"from": "gpt", "value": answer}]})
+    path = root / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return path
+
+
+def measured_peak_tflops(n: int = 8192, reps: int = 10) -> float:
+    """Mean bf16 rate of n³ matrix products after 3 warm-ups (fp32 1024³ on CPU)."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    dev, dt, n = ("cuda", torch.bfloat16, n) if cuda else ("cpu", torch.float32, 1024)
+    a, b = (torch.randn(n, n, device=dev, dtype=dt) for _ in range(2))
+    for _ in range(3):
+        a @ b
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    sync()
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    sync()
+    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e12
+
+
+def flops_per_sample(cfg, seq_len: int, answer_len: int) -> dict:
+    """train_flops of the run's model, built on the meta device."""
+    import torch
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from memory_plan import train_flops
+
+    from rsvlm.model import create_model
+
+    with torch.device("meta"):
+        model, _ = create_model(cfg.model)
+    return train_flops(model, seq_len, answer_len)
+
+
+def steady(metrics: Path, after: int) -> dict:
+    """tokens/s over the logged steps after ``after``."""
+    recs = [json.loads(x) for x in metrics.read_text().splitlines()]
+    recs = [r for r in recs if r["step"] > after]
+    if not recs:
+        raise ValueError(f"{metrics}: no logged step after step {after}; raise --steps")
+    tokens, seconds = sum(r["tokens"] for r in recs), sum(r["seconds"] for r in recs)
+    return {"steps": len(recs), "tokens": tokens, "seconds": seconds, "tokens_per_s": tokens / seconds}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--recipe", default=str(REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"))
+    p.add_argument("--llm", choices=("lora", "full", "recipe"), default="recipe", help="LLM trainability")
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=16, help="micro-batch per GPU (grad_accum 1)")
+    p.add_argument("--answer-tokens", type=int, default=512)
+    p.add_argument("--records", type=int, default=1024)
+    p.add_argument("--profile-steps", type=int, default=3, help="profile steps 7.. (0: off)")
+    p.add_argument("--base-vocab", type=int, default=None, help="default: the base LLM's tokenizer length")
+    p.add_argument("--peak-tflops", type=float, default=None, help="default: measured here")
+    p.add_argument("--out", default=str(REPO / "runs/gpu_bench"))
+    p.add_argument("overrides", nargs="*", help="more key=value overrides of the recipe")
+    a = p.parse_args(argv)
+
+    import torch
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from memory_plan import TOKENIZER_LEN
+
+    from rsvlm.config import load_config, save_config
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.train.config import TrainConfig
+
+    out = Path(a.out)
+    gpus = max(1, torch.cuda.device_count())
+    recipe = load_config(TrainConfig, a.recipe)
+    vocab = a.base_vocab or TOKENIZER_LEN.get(Path(str(recipe.model.llm.name_or_path or "")).name, 0)
+    tok_dir = out / "tokenizer"
+    byte_tokenizer(vocab).save_pretrained(tok_dir)
+    data = make_data(out / "data", a.records, 336, a.answer_tokens)  # the stems resize to the encoder
+    run_dir = out / f"run_{a.llm}"
+    overrides = [
+        "model.llm.name_or_path=null", f"model.llm.tokenizer={tok_dir}", "init_from=null",
+        *[f"model.encoders.{k}.pretrained=null" for k in recipe.model.encoders],
+        f"data.train={data}", f"data.max_length={a.answer_tokens + 1024}",
+        f"data.num_workers={4 if torch.cuda.is_available() else 0}",
+        f"out_dir={run_dir}", f"max_steps={a.steps}", f"batch_size={a.batch_size}", "grad_accum=1",
+        "ckpt.every=0", "log.every=1", "log.progress=false", f"log.profile_steps={a.profile_steps}",
+        *([f"model.trainable.llm={a.llm}"] if a.llm != "recipe" else []), *a.overrides]
+    cfg = load_config(TrainConfig, a.recipe, overrides)
+    cfg_path = out / f"config_{a.llm}.yaml"
+    save_config(cfg, cfg_path)
+
+    peak = a.peak_tflops or measured_peak_tflops()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env.setdefault("OMP_NUM_THREADS", "1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={gpus}",
+           "-m", "rsvlm.train", "--config", str(cfg_path)]
+    print("$", " ".join(cmd), flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env)
+    wall = time.perf_counter() - t0
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    seq = summary["tokens"] / summary["samples"]  # every sample has this length (non-pad fraction 1)
+    answer = a.answer_tokens + 1  # the answer and its end-of-turn token: the loop keeps their logits
+    flops = flops_per_sample(cfg, round(seq), answer)
+    st = steady(run_dir / "metrics.jsonl", 6 + a.profile_steps + 1)
+    samples_s = st["tokens_per_s"] / seq
+    achieved = flops["total"] * samples_s / 1e12
+    res = {"recipe": Path(a.recipe).name, "llm": cfg.model.trainable.llm, "gpus": gpus,
+           "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+           "deepspeed": cfg.dist.deepspeed, "precision": cfg.precision,
+           "gradient_checkpointing": cfg.gradient_checkpointing, "micro_batch": a.batch_size,
+           "seq_len": seq, "vocab_rows": vocab, "steady_steps": st["steps"],
+           "tokens_per_s": st["tokens_per_s"], "samples_per_s": samples_s,
+           "step_s": st["seconds"] / st["steps"], "gflops_per_sample": {k: v / 1e9 for k, v in flops.items()},
+           "model_tflops_per_s": achieved, "peak_tflops": peak, "mfu": achieved / (peak * gpus),
+           "peak_memory_gib": summary.get("peak_memory_gib"), "peak_reserved_gib": summary.get("peak_reserved_gib"),
+           "wall_s": wall, "profile": str(run_dir / "profile.txt") if a.profile_steps else None}
+    (out / f"result_{a.llm}.json").write_text(json.dumps(res, indent=1))
+    mem = f"{res['peak_memory_gib']:.1f}" if res["peak_memory_gib"] is not None else "n/a"
+    print(f"\n{res['recipe']} (LLM {res['llm']}), {gpus} × {res['device']}, {cfg.dist.deepspeed}, "
+          f"{cfg.precision}, micro-batch {a.batch_size}, {seq:.0f} tokens/sample")
+    print(f"{'tokens/s':>10}{'samples/s':>11}{'step s':>8}{'GFLOP/sample':>14}{'TFLOP/s':>9}"
+          f"{'peak TFLOP/s':>14}{'MFU':>7}{'peak GiB':>10}")
+    print(f"{res['tokens_per_s']:>10.0f}{samples_s:>11.2f}{res['step_s']:>8.3f}{flops['total'] / 1e9:>14.4g}"
+          f"{achieved:>9.1f}{peak:>14.1f}{res['mfu']:>7.1%}{mem:>10}")
+    if a.profile_steps:
+        print("\n" + "\n".join((run_dir / "profile.txt").read_text().splitlines()[:24]))
+    return res
+
+
+if __name__ == "__main__":
+    main()

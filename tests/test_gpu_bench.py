@@ -1,0 +1,42 @@
+"""bench/gpu_train.py end to end on CPU (tiny recipe), and the training loop's step profiler."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig, check_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("gpu_train", REPO / "bench" / "gpu_train.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_gpu_bench_runs_on_cpu_and_reports_a_consistent_mfu(tmp_path):
+    res = _bench().main(["--recipe", str(REPO / "configs/train/sft_tiny.yaml"), "--steps", "10",
+                         "--batch-size", "2", "--answer-tokens", "20", "--records", "24", "--profile-steps", "2",
+                         "--out", str(tmp_path)])
+    run = tmp_path / "run_recipe"
+    assert json.loads((tmp_path / "result_recipe.json").read_text()) == res
+    assert res["steady_steps"] == 10 - 9  # steps after the 6 waited, 2 profiled and 1 settling
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["samples"] == 10 * 2 and summary["non_pad_fraction"] == 1.0  # every sample the same length
+    assert res["seq_len"] == summary["tokens"] / summary["samples"]
+    flops = res["gflops_per_sample"]
+    assert flops["total"] == pytest.approx(flops["vision"] + flops["projector"] + flops["llm"] + flops["attention"])
+    assert res["model_tflops_per_s"] == pytest.approx(flops["total"] / 1e3 * res["tokens_per_s"] / res["seq_len"])
+    assert 0 < res["mfu"] == pytest.approx(res["model_tflops_per_s"] / res["peak_tflops"])
+    profile = (run / "profile.txt").read_text()
+    assert profile.startswith("profiled steps: 2, wall ") and "Self CPU" in profile
+
+
+def test_profile_steps_must_fit_in_the_run():
+    cfg = load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml", ["log.profile_steps=3", "max_steps=8"])
+    with pytest.raises(ValueError, match="log.profile_steps=3 profiles steps 7..9; max_steps=8"):
+        check_config(cfg)
