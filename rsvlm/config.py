@@ -9,6 +9,9 @@ config nests them. This module knows nothing about those classes: it walks datac
 Override values are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands=[B02,B03]`` → list,
 ``name=null`` → None). Types are checked against the field annotations where they are simple
 (int, float, bool, str, list, dict, Optional of these); anything else is passed through.
+
+A file can start from another: ``base: other.yaml`` (relative to the file), at the top or inside a
+section such as ``model:``, then lists only what differs (``with_bases``).
 """
 
 from __future__ import annotations
@@ -184,13 +187,40 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
 
 
 def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None) -> T:
-    """Defaults of ``cls`` ← YAML file ← ``key=value`` overrides, validated against ``cls``."""
-    data = to_dict(cls()) if path is None else _merge(to_dict(cls()), load_yaml(path), cls)
+    """Defaults of ``cls`` ← YAML file (its ``base:`` files first) ← ``key=value`` overrides, validated."""
+    if path is None:
+        data = to_dict(cls())
+    else:
+        path = Path(path)
+        data = _merge(to_dict(cls()), with_bases(load_yaml(path), cls, path.parent, (path.resolve(),)), cls)
     data = apply_overrides(data, list(overrides or []), cls)
     try:
         return from_dict(cls, data)
     except ConfigError as e:
         raise ConfigError(f"{path or cls.__name__}: {e}") from e
+
+
+def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
+    FILE's mapping (its own bases resolved, its path relative to ``here``) is taken first and the
+    mapping's other keys merge over it, as a YAML file merges over the defaults. Limits: not inside
+    plain dicts (``stems``, ``encoders`` entries); a dataclass with a real ``base`` field keeps it."""
+    ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
+    out = {}
+    for k, v in data.items():
+        sub = _unwrap_optional(ftypes[k])[0] if k in ftypes else None
+        out[k] = with_bases(v, sub, here, seen) if isinstance(v, dict) and dataclasses.is_dataclass(sub) else v
+    if not ftypes or "base" not in out or "base" in ftypes:
+        return out
+    ref = out.pop("base")
+    if not isinstance(ref, str):
+        raise ConfigError(f"{here}: 'base' must be a file path, got {ref!r}")
+    path = (here / ref).resolve()
+    if path in seen:
+        raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
+    if not path.is_file():
+        raise ConfigError(f"base file not found: {path} (named in a config under {here})")
+    return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)
 
 
 def _merge(base: dict[str, Any], new: dict[str, Any], cls: type | None) -> dict[str, Any]:

@@ -65,3 +65,30 @@ def test_resolved_config_round_trips(tmp_path):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="nope.yaml"):
         load_config(RunConfig, tmp_path / "nope.yaml")
+
+
+def test_base_files_merge_at_the_top_and_in_a_section(tmp_path):
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "optim.yaml").write_text("lr: 0.05\nbetas: [0.5, 0.6]\n")
+    (tmp_path / "common" / "run.yaml").write_text("steps: 7\nbf16: true\noptim: {base: optim.yaml, lr: 0.02}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("base: common/run.yaml\nsteps: 3\n")
+    cfg = load_config(RunConfig, child, ["optim.betas=[0.1, 0.2]"])
+    # the section's base is relative to the file naming it; the child and the overrides win
+    assert (cfg.steps, cfg.bf16, cfg.optim.lr, cfg.optim.betas) == (3, True, 0.02, [0.1, 0.2])
+    assert load_config(RunConfig, tmp_path / "common" / "run.yaml").optim.betas == [0.5, 0.6]
+
+
+def test_base_errors_name_the_files(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("base: b.yaml\n")
+    b.write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match=r"'base' cycle: .*a\.yaml → .*b\.yaml → .*a\.yaml"):
+        load_config(RunConfig, a)
+    a.write_text("base: missing.yaml\n")
+    with pytest.raises(ConfigError, match=r"base file not found: .*missing\.yaml"):
+        load_config(RunConfig, a)
+    a.write_text("base: b.yaml\n")
+    b.write_text("optim: {lr_typo: 1}\n")
+    with pytest.raises(ConfigError, match="lr_typo"):  # a base's keys are checked like the file's own
+        load_config(RunConfig, a)
