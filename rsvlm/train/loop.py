@@ -74,12 +74,13 @@ def pointer_targets(input_ids: torch.Tensor, labels: torch.Tensor, ids: PointerI
     centre). The query is the opening tag's position, whose hidden state predicts the first
     location. Tokens are taken in row-major patch order."""
     out = []
+    shapes = torch.tensor(ids.shapes, device=input_ids.device)
     for b in range(input_ids.shape[0]):
         vis = (input_ids[b] == ids.image).nonzero().flatten()  # (N,)
         g = math.isqrt(len(vis))
         if len(vis) == 0 or g * g != len(vis):
             continue
-        is_open = (labels[b] != -100) & torch.isin(input_ids[b], torch.tensor(ids.shapes, device=input_ids.device))
+        is_open = (labels[b] != -100) & torch.isin(input_ids[b], shapes)
         if not bool(is_open.any()):
             continue
         q = int(is_open.nonzero()[0])
