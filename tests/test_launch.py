@@ -116,7 +116,8 @@ def test_launcher_refuses_inconsistent_setups(tmp_path):
     with pytest.raises(ValueError, match=r"bad:1"):
         launch.read_hostfile(bad)
     headless = tmp_path / "r.yaml"
-    headless.write_text(recipe.read_text().replace("# global_batch: 144", "#"))
+    text = recipe.read_text().replace("../../model/", f"{REPO}/configs/model/")  # its base, from the copy
+    headless.write_text(text.replace("# global_batch: 144", "#"))
     with pytest.raises(ValueError, match="global_batch"):
         launch.build(headless)
 
