@@ -77,18 +77,23 @@ def measured_peak_tflops(n: int = 8192, reps: int = 10) -> float:
     return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e12
 
 
+def memory_plan():
+    """scripts/memory_plan.py as a module (scripts are not a package)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import memory_plan
+
+    return memory_plan
+
+
 def flops_per_sample(cfg, seq_len: int, answer_len: int) -> dict:
     """train_flops of the run's model, built on the meta device."""
     import torch
-
-    sys.path.insert(0, str(REPO / "scripts"))
-    from memory_plan import train_flops
 
     from rsvlm.model import create_model
 
     with torch.device("meta"):
         model, _ = create_model(cfg.model)
-    return train_flops(model, seq_len, answer_len)
+    return memory_plan().train_flops(model, seq_len, answer_len)
 
 
 def steady(metrics: Path, after: int) -> dict:
@@ -118,9 +123,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     import torch
 
-    sys.path.insert(0, str(REPO / "scripts"))
-    from memory_plan import TOKENIZER_LEN
-
     from rsvlm.config import load_config, save_config
     from rsvlm.model.llm import byte_tokenizer
     from rsvlm.train.config import TrainConfig
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = Path(a.out)
     gpus = max(1, torch.cuda.device_count())
     recipe = load_config(TrainConfig, a.recipe)
-    vocab = a.base_vocab or TOKENIZER_LEN.get(Path(str(recipe.model.llm.name_or_path or "")).name, 0)
+    vocab = a.base_vocab or memory_plan().TOKENIZER_LEN.get(Path(str(recipe.model.llm.name_or_path or "")).name, 0)
     tok_dir = out / "tokenizer"
     byte_tokenizer(vocab).save_pretrained(tok_dir)
     data = make_data(out / "data", a.records, 336, a.answer_tokens)  # the stems resize to the encoder

@@ -109,11 +109,10 @@ class StepProfiler:
     self device time (CPU time without a GPU). Profiling syncs the device at each step boundary and
     slows the profiled steps; their throughput is not representative."""
 
-    def __init__(self, out_dir: Path, active: int, rank: int, wait: int = 5):
+    def __init__(self, out_dir: Path, active: int, rank: int, cuda: bool, wait: int = 5):
         import torch
 
-        self.path, self.rank, self.first = Path(out_dir) / "profile.txt", rank, wait + 1
-        self.cuda = torch.cuda.is_available()
+        self.path, self.rank, self.first, self.cuda = Path(out_dir) / "profile.txt", rank, wait + 1, cuda
         acts = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if self.cuda else [])
         self.times: list[float] = []
         self.prof = torch.profiler.profile(

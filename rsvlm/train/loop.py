@@ -319,7 +319,8 @@ def train(cfg: TrainConfig) -> dict:
             persistent_workers=False), len(batches)
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
-    profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank) if cfg.log.profile_steps else None
+    profiler = (StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda")
+                if cfg.log.profile_steps else None)
     engine.module.train()
     dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
