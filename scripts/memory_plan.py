@@ -149,9 +149,7 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
     enc_name = next(iter(cfg.stems.values())).encoder
     enc = model.encoders[enc_name]
     grid = enc.image_size // enc.patch_size
-    blocks = getattr(enc, "n_blocks", None)
-    if blocks is None:  # hf_clip: hidden_states[k] is after k blocks
-        blocks = cfg.encoders[enc_name].feature_layer % (cfg.encoders[enc_name].hf_config["num_hidden_layers"] + 1)
+    blocks = len(_encoder_parts(enc)[1])
     t = cfg.trainable
     return Inventory(
         name=name, total=n_params(model) + extra, quantisable=quant,
@@ -166,7 +164,7 @@ def _encoder_parts(enc) -> tuple[list, list]:
     """(patch-embedding weights, the blocks run) of an open_clip or hf_clip encoder."""
     if hasattr(enc, "visual"):
         return [enc.visual.conv1.weight], list(enc.visual.transformer.resblocks[: enc.n_blocks])
-    vm = enc.model.vision_model
+    vm = getattr(enc.model, "vision_model", enc.model)  # transformers 5 dropped the wrapper
     n = enc.feature_layer % (len(vm.encoder.layers) + 1)
     return [vm.embeddings.patch_embedding.weight], list(vm.encoder.layers[:n])
 
