@@ -278,7 +278,6 @@ def test_clip_pretraining_resumes_where_it_stopped(tmp_path, synth_set):
     import shutil
 
     import torch
-
     from safetensors.torch import load_file
 
     from rsvlm.train.loop import train
