@@ -271,6 +271,38 @@ def test_clip_with_dense_objective_trains_and_saves_the_encoder(tmp_path, synth_
                     "clip.dense_subgrid=0"))
 
 
+def test_clip_pretraining_resumes_where_it_stopped(tmp_path, synth_set):
+    """A run continued from its own step-2 checkpoint draws the same batches and ends with the
+    same losses and encoder as the run that was never stopped. It is given another seed, so only
+    the checkpoint's weights, optimizer and RNG streams can make it match."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    from rsvlm.train.loop import train
+
+    common = [f"data.train={synth_set}", "max_steps=4", "batch_size=8", "clip.dense_weight=1.0", "ckpt.every=2",
+              "ckpt.keep=5"]
+    whole = train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", *common, f"out_dir={tmp_path / 'whole'}"))
+    assert sorted(p.name for p in (tmp_path / "whole" / "checkpoints").iterdir()) == ["step_000002"]
+    (tmp_path / "cont" / "checkpoints").mkdir(parents=True)
+    shutil.copytree(tmp_path / "whole" / "checkpoints" / "step_000002", tmp_path / "cont" / "checkpoints" / "step_000002")
+    cont = train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", *common, f"out_dir={tmp_path / 'cont'}",
+                       "ckpt.resume=auto", "seed=7"))
+    assert len(cont["losses"]) == 4 and cont["steps_this_run"] == 2
+    torch.testing.assert_close(torch.tensor(cont["losses"]), torch.tensor(whole["losses"]), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(torch.tensor(cont["dense_losses"]), torch.tensor(whole["dense_losses"]),
+                               rtol=1e-4, atol=1e-5)
+    a, b = load_file(whole["final"]), load_file(cont["final"])
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=1e-4, atol=1e-5)
+    with pytest.raises(FileNotFoundError, match="no checkpoint folder"):
+        train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", *common, f"out_dir={tmp_path / 'x'}",
+                    f"ckpt.resume={tmp_path / 'nowhere'}"))
+
+
 def test_init_from_starts_the_vision_side_from_a_previous_stage(tmp_path, synth_set):
     from safetensors.torch import load_file
 

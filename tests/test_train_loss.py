@@ -129,3 +129,31 @@ def test_pointer_loss_falls_as_the_query_learns_its_token():
     scores = hidden[0, 1:37] @ hidden[0, 39]
     assert float(pointer_loss(hidden, targets)) < first / 4 and int(scores.argmax()) == 22
     assert pointer_loss(hidden, []) is None
+
+
+def test_per_sample_losses_match_a_token_by_token_reference():
+    """Each location label is scored by the KL to its Gaussian, each word by cross-entropy, in the
+    right sample: checks the flat indexing the loss uses to avoid boolean masks."""
+    torch.manual_seed(2)
+    sigma = 6.0
+    labels = _labels()
+    logits = torch.randn(3, 12, V)
+    loss, per_sample = lm_losses(logits, labels, LOC0, sigma)
+    expect, total, n_total = [], 0.0, 0
+    for b in range(3):
+        s, n = 0.0, 0
+        for t in range(1, 12):
+            y = int(labels[b, t])
+            if y == -100:
+                continue
+            logp = logits[b, t - 1].log_softmax(-1)
+            if LOC0 <= y < V:
+                target = loc_targets(torch.tensor([y - LOC0]), sigma)[0]
+                s += float((target * (target.clamp_min(1e-30).log() - logp[LOC0:])).sum())
+            else:
+                s += float(-logp[y])
+            n += 1
+        expect.append(s / n)
+        total, n_total = total + s, n_total + n
+    torch.testing.assert_close(per_sample, torch.tensor(expect), rtol=1e-5, atol=1e-5)
+    assert float(loss) == pytest.approx(total / n_total, rel=1e-5)

@@ -21,7 +21,12 @@ centre lies in its patch (binary cross-entropy) and, where one does, that box's 
 the patch (smooth L1, in patch units), from the record's ``meta.inst_mask``: the tokens then carry
 where inside its patch an object is, which a 16-px token's class or presence alone does not say.
 
-Limits: one process, no resume; learned stems are not trained here (bands are mixed by the
+With ``ckpt.every`` > 0 the run saves the model, AdamW state, batch-sampling and torch RNG streams
+and the loss history every that many steps (``out_dir/checkpoints/step_N``, as the LM loop does);
+``ckpt.resume`` (``auto`` or a folder) continues from one, drawing the same batches as a run that
+was never stopped.
+
+Limits: one process; learned stems are not trained here (bands are mixed by the
 stem's fixed initial map); the dense head is dropped after training (only the encoder is saved).
 """
 
@@ -162,6 +167,43 @@ def _pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
     return torch.einsum("oc,chw->ohw", mixing_init(stem, 3), x)  # (3,S,S)
 
 
+def save_clip(cfg, model: nn.Module, opt, gen: torch.Generator, state: dict) -> Path:
+    """A complete ``checkpoints/step_N`` folder (written to ``.tmp``, then renamed)."""
+    from safetensors.torch import save_file
+
+    from rsvlm.train import checkpoint as ckpt
+
+    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
+    tmp = ckpt.prepare_tmp(final)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    torch.save(opt.state_dict(), tmp / "optimizer.pt")  # tensors and numbers only: read with weights_only
+    save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
+    ckpt.save_rng(tmp, 0)
+    ckpt.save_trainer_state(tmp, state)
+    save_config(cfg, tmp / "train_config.yaml")
+    ckpt.commit(final, cfg.ckpt.keep)
+    return final
+
+
+def resume_clip(cfg, model: nn.Module, opt, gen: torch.Generator) -> dict:
+    """Load the checkpoint ``ckpt.resume`` names into model, optimizer and sampler; its state, or {}."""
+    from safetensors.torch import load_file
+
+    from rsvlm.train import checkpoint as ckpt
+    from rsvlm.train.loop import resume_folder
+
+    folder = resume_folder(cfg)
+    if folder is None:
+        return {}
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
+    model.load_state_dict(load_file(str(folder / "model.safetensors")))
+    opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
+    gen.set_state(load_file(str(folder / "sampler.safetensors"))["generator"])
+    ckpt.load_rng(folder, 0)
+    return ckpt.load_trainer_state(folder)
+
+
 def train_clip(cfg) -> dict:
     from open_clip.loss import ClipLoss
     from safetensors.torch import save_file
@@ -187,8 +229,13 @@ def train_clip(cfg) -> dict:
     grid = size // model.encoder.patch_size
     cache: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]] = {}
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
-    bar = tqdm(range(cfg.max_steps), desc="clip", disable=not cfg.log.progress)
-    for _ in bar:
+    start = resume_clip(cfg, model, opt, gen)
+    if start:
+        losses, dense_losses, box_losses, bad = (start[k] for k in ("losses", "dense_losses", "box_losses", "bad"))
+        print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
+    bar = tqdm(range(start.get("step", 0), cfg.max_steps), initial=start.get("step", 0), total=cfg.max_steps,
+               desc="clip", disable=not cfg.log.progress)
+    for step in bar:
         idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch_size].tolist()
         pix, texts, targets, boxes = [], [], [], []
         for i in idx:
@@ -245,12 +292,15 @@ def train_clip(cfg) -> dict:
         losses.append(float(loss.detach()))
         bar.set_postfix(loss=f"{losses[-1]:.4f}", **({"dense": f"{dense_losses[-1]:.3f}"} if dense_losses else {}),
                         **({"box": f"{box_losses[-1]:.3f}"} if box_losses else {}))
+        if cfg.ckpt.every and (step + 1) % cfg.ckpt.every == 0 and step + 1 < cfg.max_steps:
+            save_clip(cfg, model, opt, gen, {"step": step + 1, "losses": losses, "dense_losses": dense_losses,
+                                             "box_losses": box_losses, "bad": bad})
     final = out_dir / "final"
     final.mkdir(parents=True, exist_ok=True)
     save_file({f"visual.{k}": v.contiguous() for k, v in model.encoder.visual.state_dict().items()},
               str(final / "encoder.safetensors"))
     save_config(cfg, final / "train_config.yaml")
-    summary = {"steps": cfg.max_steps, "losses": losses, "dense_losses": dense_losses, "box_losses": box_losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
+    summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "losses": losses, "dense_losses": dense_losses, "box_losses": box_losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     return summary

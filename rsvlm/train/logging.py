@@ -2,7 +2,8 @@
 
 Per-sample losses (mean over each sample's assistant tokens) are summed by task and by modality
 between log lines and gathered from all ranks, so a task that gets worse while the total falls
-shows up. ``tokens_per_s`` counts real (non-pad) tokens of all ranks.
+shows up. ``tokens_per_s`` counts real (non-pad) tokens of all ranks. Losses are kept as tensors
+until a log line: reading them back each micro-step would make the host wait for the GPU.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import time
 from collections import defaultdict
 from pathlib import Path
+
+import torch
 
 
 class Metrics:
@@ -32,24 +35,37 @@ class Metrics:
         self._reset()
 
     def _reset(self) -> None:
-        self.sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # key → [loss sum, samples]
-        self.loss_sum, self.loss_n = 0.0, 0
+        self.losses: list[torch.Tensor] = []  # 0-d batch losses, on the training device
+        self.per_sample: list[torch.Tensor] = []  # (B,) per-sample losses
+        self.keys: list[tuple[str, str]] = []  # (task, modality) of each per-sample loss
         self.real, self.slots = 0, 0
         self.t0 = time.perf_counter()
 
-    def add_batch(self, loss: float, per_sample: list[float], tasks: list[str], modalities: list[str],
+    def add_batch(self, loss: torch.Tensor, per_sample: torch.Tensor, tasks: list[str], modalities: list[str],
                   n_real: int, n_slots: int) -> None:
-        self.loss_sum += loss
-        self.loss_n += 1
+        if per_sample.numel() != len(tasks) or len(tasks) != len(modalities):
+            raise ValueError(f"{per_sample.numel()} per-sample losses for {len(tasks)} tasks, {len(modalities)} modalities")
+        self.losses.append(loss.detach().float().reshape(()))
+        self.per_sample.append(per_sample.detach().float().flatten())
+        self.keys.extend(zip(tasks, modalities))
         self.real += n_real
         self.slots += n_slots
-        for v, t, m in zip(per_sample, tasks, modalities):
+
+    def _local(self) -> tuple[dict, float, int, int, int]:
+        """This rank's sums since the last log line, read back from the device in one transfer."""
+        sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])  # key → [loss sum, samples]
+        if not self.losses:
+            return dict(sums), 0.0, 0, self.real, self.slots
+        values = torch.cat([torch.stack(self.losses), *self.per_sample]).tolist()
+        n = len(self.losses)
+        for v, (t, m) in zip(values[n:], self.keys):
             for key in (f"loss/task/{t}", f"loss/modality/{m}"):
-                self.sums[key][0] += v
-                self.sums[key][1] += 1
+                sums[key][0] += v
+                sums[key][1] += 1
+        return dict(sums), sum(values[:n]), n, self.real, self.slots
 
     def _gather(self) -> tuple[dict, float, int, int, float]:
-        local = (dict(self.sums), self.loss_sum, self.loss_n, self.real, self.slots)
+        local = self._local()
         import torch.distributed as dist
 
         if self.world_size == 1 or not dist.is_initialized():

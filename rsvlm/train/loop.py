@@ -44,20 +44,27 @@ def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None 
 
     With ``loc_sigma`` > 0 (and ``loc_start``, the id of ``<loc_0>``), a label that is a location
     token is scored against a Gaussian over the bins centred on it (see ``LossConfig.loc_sigma``).
+    ``labels`` may stay on the CPU while the logits are on a GPU: the location tokens are found
+    there, so the loss queues on the GPU without waiting for it (no host sync per micro-step).
     """
     logits, labels = logits[:, :-1], labels[:, 1:]  # predict token t+1 from position t
+    dev_labels = labels.to(logits.device, non_blocking=True)  # (B,T-1)
     # (N,V) rows, not (B,V,T): the class-dim-in-the-middle layout runs a spatial softmax kernel that
     # took a quarter of a GPU step (docs/benchmarks.md, GPU training)
-    tok = F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), ignore_index=-100,
-                          reduction="none").view(labels.shape)  # (B,T-1)
+    tok = F.cross_entropy(logits.float().flatten(0, 1), dev_labels.flatten(), ignore_index=-100,
+                          reduction="none")  # (B*(T-1),)
     if loc_sigma > 0 and loc_start is not None:
-        is_loc = (labels >= loc_start) & (labels < loc_start + NUM_BINS)  # (B,T-1)
-        if bool(is_loc.any()):
-            logp = logits[is_loc].float().log_softmax(-1)[:, loc_start:loc_start + NUM_BINS]  # (N,1000)
-            target = loc_targets(labels[is_loc] - loc_start, loc_sigma)  # (N,1000)
+        flat = labels.flatten()
+        where = ((flat >= loc_start) & (flat < loc_start + NUM_BINS)).nonzero().flatten()  # (N,) on labels' device
+        if len(where):
+            idx = where.to(logits.device, non_blocking=True)
+            rows = logits[idx // labels.shape[1], idx % labels.shape[1]]  # (N,V), without copying all logits
+            logp = rows.float().log_softmax(-1)[:, loc_start:loc_start + NUM_BINS]  # (N,1000)
+            target = loc_targets(dev_labels.flatten()[idx] - loc_start, loc_sigma)  # (N,1000)
             kl = (target * (target.clamp_min(1e-30).log() - logp)).sum(-1)  # (N,)
-            tok = tok.masked_scatter(is_loc, kl.to(tok.dtype))
-    valid = (labels != -100).sum(1)  # (B,)
+            tok = tok.index_copy(0, idx, kl.to(tok.dtype))
+    tok = tok.view(labels.shape)  # (B,T-1)
+    valid = (dev_labels != -100).sum(1)  # (B,)
     return tok.sum() / valid.sum().clamp(min=1), tok.sum(1) / valid.clamp(min=1)
 
 
@@ -356,20 +363,20 @@ def train(cfg: TrainConfig) -> dict:
         use_pointer = cfg.loss.pointer_weight > 0
         out = engine.forward(**_to(batch, device), logits_to_keep=seq - start,
                              **({"output_hidden_states": True} if use_pointer else {}))
-        labels = batch["labels"][:, start:].to(device)
-        loss, per_sample = lm_losses(out.logits, labels, loc_start, cfg.loss.loc_sigma)
+        # labels stay on the CPU: lm_losses moves them itself, and finds location tokens without a sync
+        loss, per_sample = lm_losses(out.logits, batch["labels"][:, start:], loc_start, cfg.loss.loc_sigma)
         total = loss  # the LM loss alone is what metrics log as "loss"
         if use_pointer:
             ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pointer_ids))
             if ptr is not None:
                 total = loss + cfg.loss.pointer_weight * ptr
-                pointer_sum, pointer_n = pointer_sum + float(ptr.detach()), pointer_n + 1
+                pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync
         stepped = engine.micro_step(total * weight)
         if weight:
             mask = batch["attention_mask"]
             state["tokens"] += int(mask.sum())
             state["slots"] = state.get("slots", 0) + mask.numel()
-            metrics.add_batch(float(loss.detach()), per_sample.detach().tolist(), batch["tasks"],
+            metrics.add_batch(loss, per_sample, batch["tasks"],
                               batch["modalities"], int(mask.sum()), mask.numel())
         if not stepped:
             continue
@@ -379,7 +386,7 @@ def train(cfg: TrainConfig) -> dict:
         if state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps:
             extra = {"epoch": state["epoch"]}
             if pointer_n:
-                extra["pointer_loss"] = pointer_sum / pointer_n
+                extra["pointer_loss"] = float(pointer_sum) / pointer_n
                 pointer_sum, pointer_n = 0.0, 0
             metrics.log(state["step"], engine.lr, state["step"] - logged_step, extra)
             logged_step = state["step"]
