@@ -54,7 +54,7 @@ class BuildConfig:
     test_seed: int = 9001  # never used for training
     warmup_scenes: int = 6000  # single-object optical scenes of the ground_warmup stage
     warmup_seed: int = 12
-    multi_scenes: int = 6000  # optical scenes of at most 3 objects of the ground_multi stage
+    multi_scenes: int = 12000  # optical scenes of at most 3 objects of the ground_multi stage (6000 before build 16)
     multi_seed: int = 13
     vocab_size: int = 1000  # sentencepiece pieces before rsvlm's special tokens
     reference_minutes: float = 100.0  # the stage YAMLs' max_steps fit this budget
