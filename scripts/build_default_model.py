@@ -28,6 +28,7 @@ training longer.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -124,15 +125,31 @@ def stage_overrides(name: str, out: Path) -> list[str]:
     return ov
 
 
+def extra_sources(extra: list, out: Path) -> list[str]:
+    """``data.extra`` as an override, with its ``runs/default_model/`` paths moved under ``out``."""
+    if not extra:
+        return []
+    moved = [{**dataclasses.asdict(src), "path": relocate(src.path, out),
+              "root": relocate(src.root, out) if src.root else None} for src in extra]
+    return ["data.extra=" + json.dumps(moved)]  # JSON is YAML flow syntax
+
+
+def relocate(path: str, out: Path) -> str:
+    default = "runs/default_model/"
+    return str(out / path[len(default):]) if path.startswith(default) else path
+
+
 def make_train_stage(name: str):
     def stage(out: Path, bc: BuildConfig, scale: float) -> None:
         from rsvlm.config import load_config
         from rsvlm.train.config import TrainConfig
 
         cfg_path = CONFIGS / f"{name}.yaml"
-        steps = max(10, round(load_config(TrainConfig, cfg_path, []).max_steps * scale))
+        cfg = load_config(TrainConfig, cfg_path, [])
+        steps = max(10, round(cfg.max_steps * scale))
         run(py("-m", "rsvlm.train", "--config", str(cfg_path), f"max_steps={steps}",
-               *stage_overrides(name, out), *bc.extra.get(name, [])), env_threads=2)
+               *stage_overrides(name, out), *extra_sources(cfg.data.extra, out), *bc.extra.get(name, [])),
+            env_threads=2)
     return stage
 
 

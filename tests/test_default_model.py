@@ -414,10 +414,18 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
     prev = None
     for name in b.TRAIN_STAGES:
         ov = dict(o.split("=", 1) for o in b.stage_overrides(name, tmp_path))
+        own = load_config(TrainConfig, b.CONFIGS / f"{name}.yaml", [])
+        ov.update(o.split("=", 1) for o in b.extra_sources(own.data.extra, tmp_path))
         cfg = load_config(TrainConfig, b.CONFIGS / f"{name}.yaml", [f"{k}={v}" for k, v in ov.items()])
         check_config(cfg)
         data = {"ground_warmup": "warmup", "ground_multi": "multi"}.get(name, "train")
         assert cfg.data.train == str(tmp_path / "data" / data / "train.jsonl")
+        extra = {src.path: src.weight for src in cfg.data.extra}
+        if name == "sft_optical":  # the crowded scenes of ground_multi stay in its mix, down-weighted
+            assert list(extra) == [str(tmp_path / "data" / "multi" / "train.jsonl")]
+            assert 0 < extra[str(tmp_path / "data" / "multi" / "train.jsonl")] < 1
+        else:
+            assert not extra
         if prev in ("align", "ground_warmup", "ground_multi", "sft_optical"):
             assert cfg.init_from == str(tmp_path / prev / "final")
             assert cfg.model.llm.name_or_path == str(tmp_path / prev / "final" / "llm")
@@ -425,6 +433,7 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
             assert cfg.model.trainable.encoder == "frozen"
             assert cfg.model.projector.pos_code == "loc2d"
         prev = name
+    assert b.relocate("/data/elsewhere.jsonl", tmp_path) == "/data/elsewhere.jsonl"
     bc = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
     assert len({bc.train_seed, bc.warmup_seed, bc.multi_seed, bc.test_seed}) == 4
     for key in ("warmup_seed", "multi_seed"):

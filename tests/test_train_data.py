@@ -50,6 +50,14 @@ def test_temperature_flattens_the_task_mixture():
     assert w3[90:].sum() == pytest.approx(0.5)
     with pytest.raises(ValueError, match="cls"):
         mixture_weights(tasks, mods, task_weights={"cls": 2.0})
+    assert mixture_weights(tasks, mods, sample_weights=[1.0] * 100) is None  # all files at weight 1
+    w4 = mixture_weights(tasks, mods, task_weights={"vqa": 9.0}, sample_weights=[1.0] * 80 + [0.5] * 20)
+    # per sample ∝ (task share / task size) × file weight: det 1/180, vqa 9/180; the last 20 halved
+    mass = {"det": 80 / 180, "det_half": 10 * 0.5 / 180, "vqa_half": 10 * 0.5 * 9 / 180}
+    assert w4[80:90].sum() == pytest.approx(mass["det_half"] / sum(mass.values()))
+    assert w4[90:].sum() == pytest.approx(mass["vqa_half"] / sum(mass.values()))
+    with pytest.raises(ValueError, match="3 sample weights for 100"):
+        mixture_weights(tasks, mods, sample_weights=[1.0] * 3)
     plan = epoch_batches([5] * 100, 10, 1, 0, seed=0, epoch=0, weights=w)
     drawn = [i for b in plan for i in b]
     assert 25 <= sum(i >= 90 for i in drawn) <= 75  # vqa now about half the draws, not a tenth

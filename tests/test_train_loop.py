@@ -129,3 +129,33 @@ def test_pointer_loss_is_trained_and_logged_on_grounding_records(tmp_path):
     off = train(cfg_for(tmp_path, data, "q", "max_steps=1", "batch_size=4", "log.every=1"))
     assert off["steps"] == 1
     assert "pointer_loss" not in json.loads((tmp_path / "q" / "metrics.jsonl").read_text().splitlines()[0])
+
+
+def test_extra_record_files_use_their_own_image_root_and_weight(tmp_path):
+    main = make_records(tmp_path / "a", n=8, ir_every=0)
+    extra = make_records(tmp_path / "b", n=8, seed=1, ir_every=0)
+    (tmp_path / "b" / "images").rename(tmp_path / "b" / "pics")  # not under a/: a wrong root cannot read them
+    rows = [json.loads(line) for line in extra.read_text().splitlines()]
+    for r in rows:  # a task of their own, so the metrics show whether they were drawn
+        r["images"][0]["path"] = r["images"][0]["path"].replace("images/", "pics/")
+        r["task"], r["id"] = "count", "b_" + r["id"]
+        r["conversations"] = [{"from": "human", "value": "<image>\n[count] How many fields?"},
+                              {"from": "gpt", "value": "1"}]
+    extra.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"id": "broken", \n')
+    src = f"data.extra=[{{path: {extra}, weight: 4}}]"
+    summary = train(cfg_for(tmp_path, main, "run", "max_steps=4", "batch_size=4", "log.every=1",
+                            "data.max_bad_fraction=0.0", src))
+    assert summary["bad_samples"] == 0 and summary["malformed_records"] == 1  # the broken line of b/
+    logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    drawn = sum("loss/task/count" in r for r in logged)
+    assert drawn >= 2  # p(a count record) = 4/5 per draw at weight 4: a batch of 4 without one is rare
+
+    with pytest.raises(TooManyBadSamples):  # the same file under the main file's root: its images are missing
+        train(cfg_for(tmp_path, main, "wrong", "max_steps=2", "batch_size=4", "data.max_bad_fraction=0.0",
+                      f"data.extra=[{{path: {extra}, root: {tmp_path / 'a'}, weight: 4}}]"))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"id": "x"}\n')
+    with pytest.raises(ValueError, match="empty.jsonl: no usable record"):
+        train(cfg_for(tmp_path, main, "empty", "max_steps=1", f"data.extra=[{{path: {empty}}}]"))
+    with pytest.raises(ValueError, match=r"data.extra\[0\].*weight"):
+        train(cfg_for(tmp_path, main, "w0", "max_steps=1", f"data.extra=[{{path: {extra}, weight: 0}}]"))

@@ -19,9 +19,22 @@ OBJECTIVES = ("lm", "clip")
 
 
 @dataclass
+class SourceConfig:
+    """One more JSONL file mixed into ``data.train`` (``data.extra``)."""
+
+    path: str = ""
+    root: str | None = None  # its image paths are relative to this; None → this file's folder
+    weight: float = 1.0  # multiplies the sampling probability of each of its records
+
+
+@dataclass
 class DataConfig:
     train: str = ""  # JSONL of instruction records (DESIGN.md)
     root: str | None = None  # image paths are relative to this; None → the JSONL's folder
+    # More record files, each with its own image root and weight. A record's sampling probability
+    # is ∝ task factor × modality factor × its file's weight, so with temperature 1 a file of N
+    # records at weight w is drawn as often as N·w records of data.train. Not read by objective clip.
+    extra: list[SourceConfig] = field(default_factory=list)
     max_length: int = 512  # tokens per sample, visual tokens included; longer samples are cut
     batching: str = "length_grouped"  # "length_grouped" (sort inside mega-batches) | "naive" (random order)
     group_factor: int = 16  # a mega-batch holds group_factor global batches
@@ -131,6 +144,13 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}")
     if not cfg.data.train:
         raise ValueError("data.train: no training file given")
+    for i, src in enumerate(cfg.data.extra):
+        if not src.path:
+            raise ValueError(f"data.extra[{i}]: no path given")
+        if src.weight <= 0:
+            raise ValueError(f"data.extra[{i}] ({src.path}): weight must be > 0, got {src.weight}")
+    if cfg.data.extra and cfg.objective == "clip":
+        raise ValueError("data.extra: contrastive pretraining (objective clip) reads data.train only")
     for key in ("batch_size", "grad_accum", "max_steps"):
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")

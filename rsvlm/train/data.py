@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,22 +30,29 @@ from rsvlm.inference import record_inputs
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
 
 
-def build_index(path: str | Path, tokenizer, n_visual_tokens: dict[str, int], report: ReadReport):
-    """A ``datasets.Dataset`` of the file's valid records; malformed lines are counted in ``report``."""
+def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
+                report: ReadReport):
+    """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
+    column is the file's position. Malformed lines are counted in ``report`` (one for all files)."""
     from datasets import Dataset
 
-    rows: dict[str, list] = {"record": [], "id": [], "task": [], "modality": [], "text": [], "n_visual": []}
-    for rec in read_records(path, strict=False, report=report):
-        mods = [im["modality"] for im in rec["images"]]
-        rows["record"].append(json.dumps(rec))
-        rows["id"].append(rec["id"])
-        rows["task"].append(rec["task"] or "chat")
-        rows["modality"].append("+".join(sorted(set(mods))) or "text")
-        rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
-        rows["n_visual"].append(sum(n_visual_tokens.get(m, 0) for m in mods)
-                                + TEMPLATE_OVERHEAD * len(rec["conversations"]))
-    if not rows["id"]:
-        raise ValueError(f"{path}: no usable record ({report.summary()})")
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    rows: dict[str, list] = {"record": [], "id": [], "task": [], "modality": [], "text": [], "n_visual": [],
+                             "source": []}
+    for source, path in enumerate(paths):
+        before = len(rows["id"])
+        for rec in read_records(path, strict=False, report=report):
+            mods = [im["modality"] for im in rec["images"]]
+            rows["record"].append(json.dumps(rec))
+            rows["id"].append(rec["id"])
+            rows["task"].append(rec["task"] or "chat")
+            rows["modality"].append("+".join(sorted(set(mods))) or "text")
+            rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
+            rows["n_visual"].append(sum(n_visual_tokens.get(m, 0) for m in mods)
+                                    + TEMPLATE_OVERHEAD * len(rec["conversations"]))
+            rows["source"].append(source)
+        if len(rows["id"]) == before:
+            raise ValueError(f"{path}: no usable record ({report.summary()})")
     ds = Dataset.from_dict(rows)
 
     def lengths(batch):
@@ -63,10 +71,15 @@ def encode_sample(processor, messages: list[dict], pixels: list, max_length: int
 
 
 class SFTDataset(torch.utils.data.Dataset):
-    """Index row → ``{"input_ids", "labels", "images": [Pixels], "task", "modality", "id"}`` or a bad-sample marker."""
+    """Index row → ``{"input_ids", "labels", "images": [Pixels], "task", "modality", "id"}`` or a bad-sample marker.
 
-    def __init__(self, index, root: str | Path, processor, prompt: PromptConfig, max_length: int):
-        self.index, self.root, self.processor = index, Path(root), processor
+    ``root``: the image root of every record, or one per source file of ``build_index``.
+    """
+
+    def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
+                 max_length: int):
+        roots = [root] if isinstance(root, (str, Path)) else list(root)
+        self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length = prompt, max_length
 
     def __len__(self) -> int:
@@ -76,7 +89,8 @@ class SFTDataset(torch.utils.data.Dataset):
         row = self.index[int(i)]
         rec = json.loads(row["record"])
         try:
-            pixels = [self.processor.prepare_image(im) for im in record_inputs(rec, self.root)]
+            root = self.roots[row.get("source", 0)]
+            pixels = [self.processor.prepare_image(im) for im in record_inputs(rec, root)]
             enc = encode_sample(self.processor, record_messages(rec, self.prompt), pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
@@ -110,15 +124,21 @@ def collate(samples: list[dict], pad_id: int) -> dict:
 
 def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: float = 1.0,
                     modality_temperature: float = 1.0, task_weights: dict | None = None,
-                    modality_weights: dict | None = None) -> np.ndarray | None:
+                    modality_weights: dict | None = None,
+                    sample_weights: Sequence[float] | None = None) -> np.ndarray | None:
     """Per-sample sampling probabilities, or None when the data's own mixture is kept.
 
     For each grouping (task, then modality) a group g of n_g samples gets probability
     ∝ n_g^(1/T) × weight_g, shared evenly by its samples; the two factors multiply. T > 1
     flattens the mixture towards uniform over groups; weights up- or down-sample named groups.
+    ``sample_weights`` (one per sample, e.g. its file's ``data.extra`` weight) multiply last, so
+    they also shift group shares: group sizes are counted, not weighted.
     """
     task_weights, modality_weights = dict(task_weights or {}), dict(modality_weights or {})
-    if task_temperature == 1 and modality_temperature == 1 and not task_weights and not modality_weights:
+    if sample_weights is not None and len(sample_weights) != len(tasks):
+        raise ValueError(f"{len(sample_weights)} sample weights for {len(tasks)} samples")
+    flat = sample_weights is None or all(x == 1 for x in sample_weights)
+    if task_temperature == 1 and modality_temperature == 1 and not task_weights and not modality_weights and flat:
         return None
     w = np.ones(len(tasks))
     for name, keys, temp, explicit in (("task", tasks, task_temperature, task_weights),
@@ -130,6 +150,8 @@ def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: f
         p = {g: n ** (1.0 / temp) * float(explicit.get(g, 1.0)) for g, n in counts.items()}
         z = sum(p.values())
         w *= np.array([p[k] / z / counts[k] for k in keys])
+    if sample_weights is not None:
+        w *= np.asarray(sample_weights, dtype=float)
     return w / w.sum()
 
 

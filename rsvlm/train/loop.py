@@ -285,18 +285,22 @@ def train(cfg: TrainConfig) -> dict:
     torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.
 
     train_path = Path(cfg.data.train)
-    report = ReadReport(str(train_path))
+    paths = [train_path, *(Path(src.path) for src in cfg.data.extra)]
+    roots = [cfg.data.root or train_path.parent, *(src.root or Path(src.path).parent for src in cfg.data.extra)]
+    file_weights = [1.0, *(src.weight for src in cfg.data.extra)]
+    report = ReadReport(" + ".join(map(str, paths)))
     n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
     loc_start = processor.tokenizer.convert_tokens_to_ids(loc_token(0))
     tid = processor.tokenizer.convert_tokens_to_ids
     pointer_ids = PointerIds(tid(IMAGE_TOKEN), loc_start, (tid("<box>"), tid("<obb>")))
     pointer_sum, pointer_n = 0.0, 0
-    index = D.build_index(train_path, processor.tokenizer, n_vis, report)
-    dataset = D.SFTDataset(index, cfg.data.root or train_path.parent, processor, cfg.data.prompt, cfg.data.max_length)
+    index = D.build_index(paths, processor.tokenizer, n_vis, report)
+    dataset = D.SFTDataset(index, roots, processor, cfg.data.prompt, cfg.data.max_length)
     lengths = index["length"]
     modalities = index["modality"]
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
-                                cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights)
+                                cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
+                                [file_weights[i] for i in index["source"]])
     if report.n_skipped and rank == 0:
         print(f"[rsvlm.train] {report.summary()}; first: {report.examples[:1]}", file=sys.stderr)
 
@@ -318,7 +322,7 @@ def train(cfg: TrainConfig) -> dict:
     def loader(epoch: int, start: int):
         batches = plan(epoch)
         if not batches:
-            raise ValueError(f"{train_path}: {len(lengths)} records cannot fill one global batch of "
+            raise ValueError(f"{report.path}: {len(lengths)} records cannot fill one global batch of "
                              f"{cfg.batch_size * world}")
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
