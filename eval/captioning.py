@@ -4,7 +4,7 @@ pycocoevalcap computes it) and METEOR, through pycocoevalcap.
 ``python -m eval.captioning --gt GT.jsonl --pred PRED.jsonl [--out scores.json] [--no-java]``
 
 Scored records: ``cap`` and ``regcap``, and ``change`` records whose reference answer is text
-(no geometry tag); change masks are ``eval.change``'s. References: the last ``gpt`` turn plus
+and that do not ask for a change map; change maps, "No change." ones included, are ``eval.change``'s. References: the last ``gpt`` turn plus
 any strings in ``meta.references`` (RSICD/UCM-captions give five per image).
 
 Tokenisation: with Java on the PATH, Stanford's PTBTokenizer as pycocoevalcap ships it (the
@@ -34,9 +34,9 @@ _SPLIT = re.compile(r"\.\.\.|--|\w+(?=n't\b)|n't\b|'\w+|\w+(?:[-.]\w+)*|[^\w\s]"
 
 
 def is_text_change(record: dict) -> bool:
-    from eval.change import is_geometry_change
+    from eval.change import is_change_map
 
-    return record.get("task") == "change" and not is_geometry_change(record)
+    return record.get("task") == "change" and not is_change_map(record)
 
 
 def python_tokenize(text: str) -> str:

@@ -3,8 +3,13 @@
 ``python -m eval.change --gt GT.jsonl --pred PRED.jsonl [--out scores.json] [--format …]``
 
 Scored records: ``change`` records whose reference answer holds geometry (``<poly>``,
-``<mask>``, boxes…); change records answered in words are ``eval.captioning``'s and are counted
-here under ``n_gt_other_tasks`` as ``change (not kept)``. The change mask of each side is the
+``<mask>``, boxes…), and those that ask for a change map (``meta.subtask`` ``change_seg_*``, what
+``data_gen`` writes) even when the reference says "No change.": that reference is an empty map,
+so a predicted shape there is a false alarm and "No change." scores its pixels as true negatives.
+Other change records answered in words are ``eval.captioning``'s and are counted here under
+``n_gt_other_tasks`` as ``change (not kept)``; a converted dataset without ``meta.subtask`` that
+asks for a map of an unchanged pair is therefore not scored here (LEVIR-CD's converter writes no
+such record). The change mask of each side is the
 union of its shapes rasterised with ``rsvlm.geometry.objects_to_mask`` at ``meta.width`` x
 ``meta.height``; reference masks in image files are not read (convert them with
 ``rsvlm.geometry.mask_to_objects`` first). Pixels are pooled over the whole set (as LEVIR-CD
@@ -32,8 +37,12 @@ HEADLINE = ["F1", "IoU_change", "precision", "recall"]
 _GEOMETRY = re.compile(r"<(box|obb|point|poly|mask)>")
 
 
-def is_geometry_change(record: dict) -> bool:
-    return record.get("task") == "change" and bool(_GEOMETRY.search(common.gt_answer(record)))
+def is_change_map(record: dict) -> bool:
+    """A change record this script scores: a map is asked for (``meta.subtask``) or given."""
+    if record.get("task") != "change":
+        return False
+    subtask = str((record.get("meta") or {}).get("subtask") or "")
+    return subtask.startswith("change_seg") or bool(_GEOMETRY.search(common.gt_answer(record)))
 
 
 def _ratio(a: int, b: int) -> float:
@@ -73,7 +82,7 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("change", ("change",), score, HEADLINE, argv, keep=is_geometry_change)
+    return common.run("change", ("change",), score, HEADLINE, argv, keep=is_change_map)
 
 
 if __name__ == "__main__":

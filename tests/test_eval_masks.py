@@ -121,3 +121,27 @@ def test_realdata_levir_and_detectree_self_prediction(tmp_path, realdata):
     ss = _run(segmentation, tmp_path, srec, _self_preds(srec))
     assert ss["mIoU"] == pytest.approx(1.0) and ss["cIoU"] == pytest.approx(1.0)
     assert ss["gIoU"] == pytest.approx(1.0) and ss["P@0.5"] == 1.0
+
+
+def test_change_map_request_on_an_unchanged_pair_counts_false_alarms(tmp_path):
+    """A "No change." reference to a map request is an empty map: shapes drawn there are false
+    positives, "No change." is right; captioning leaves it to eval.change."""
+    from eval import captioning
+
+    def ask(rid, objects, answer=None):
+        r = _record(rid, "change", objects, answer=answer, prompt="[change] Segment what changed.")
+        r["meta"]["subtask"] = "change_seg_poly"
+        return r
+
+    recs = [ask("c1", [sq(10, 10, 30, 30, "building")]), ask("quiet", [], answer="No change."),
+            _record("c3", "change", [], answer="Two houses were built.", prompt="[change] What changed?")]
+    right = [{"id": "c1", "objects": [sq(10, 10, 30, 30)]}, {"id": "quiet", "answer": "No change."}]
+    s = _run(change, tmp_path, recs, right)
+    assert s["n_records"] == 2 and s["n_unparseable"] == 0
+    assert s["pixels"] == {"TP": 400, "FP": 0, "FN": 0, "TN": 2 * W * H - 400} and s["IoU_change"] == 1.0
+    alarm = [right[0], {"id": "quiet", "objects": [sq(100, 50, 110, 70)]}]  # 200 px drawn on an unchanged pair
+    s = _run(change, tmp_path, recs, alarm)
+    assert s["pixels"]["FP"] == 200 and s["precision"] == pytest.approx(400 / 600)
+    assert s["IoU_change"] == pytest.approx(400 / 600)
+    caps = _run(captioning, tmp_path, recs, [{"id": "c3", "answer": "Two houses were built."}])
+    assert caps["n_records"] == 1  # only the worded change; the two map requests are not captions
