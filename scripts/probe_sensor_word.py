@@ -1,0 +1,104 @@
+"""Does a model read the sensor word of its prompt? A probe for the VQA sensor question.
+
+    python scripts/probe_sensor_word.py --model runs/dm17/final --data runs/t9002/short.jsonl
+
+Every ``[vqa]`` record with ``meta.qtype == "modality"`` ("which sensor took this image?") is
+asked under each of the four prompt words ("optical / SAR / infrared / multispectral image:
+<image>"), the image and its stem unchanged; each of the four answers is teacher-forced and the
+likeliest is taken. Prints how often the choice follows the word, follows the image's sensor,
+or neither, and the full (image, word, answer) table. Limits: teacher-forced sequence
+log-probabilities, not greedy decoding (the two agree on one- or two-token answers here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import tempfile
+from pathlib import Path
+
+ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
+
+
+def variants(records: list[dict]) -> list[dict]:
+    """One record per (sensor question, prompt word, candidate answer); ids ``ID|WORD|ANSWER``."""
+    from rsvlm.data.conversation import MODALITY_WORDS
+
+    out = []
+    for r in records:
+        for word in ANSWERS:
+            q = r["conversations"][0]["value"].replace("<image>", f"{MODALITY_WORDS[word]} image: <image>", 1)
+            for ans in ANSWERS:
+                out.append({**r, "id": f"{r['id']}|{word}|{ans}",
+                            "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": ANSWERS[ans]}]})
+    return out
+
+
+def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_size: int = 16) -> dict[str, float]:
+    """Teacher-forced log-probability of each row's answer, by row id."""
+    import torch
+
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+    from rsvlm.train.loop import _to
+
+    tok = processor.tokenizer
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rows.jsonl"
+        path.write_text("".join(json.dumps(x) + "\n" for x in rows))
+        index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)))
+    # the words are written into the question above, so the processor must not add its own
+    data = D.SFTDataset(index, image_root, processor, PromptConfig(annotate_modality=False), 1024)
+    device = next(model.parameters()).device
+    scores = {}
+    for start in range(0, len(data), batch_size):
+        batch = D.collate([data[i] for i in range(start, min(len(data), start + batch_size))], tok.pad_token_id)
+        if batch["bad"]:
+            raise ValueError(f"unreadable sample(s): {batch['bad'][:2]}")
+        with torch.no_grad():
+            logp = model(**_to(batch, device)).logits[:, :-1].float().log_softmax(-1)  # (B,T-1,V)
+        labels = batch["labels"][:, 1:].to(device)  # (B,T-1)
+        picked = logp.gather(-1, labels.clamp(min=0)[..., None])[..., 0]  # (B,T-1)
+        total = (picked * (labels != -100)).sum(-1)  # (B,)
+        scores.update(zip(batch["ids"], total.tolist()))
+    return scores
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from rsvlm.data.records import load_records
+    from rsvlm.inference import load_model
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
+    p.add_argument("--data", required=True, help="JSONL with [vqa] sensor questions (meta.qtype modality)")
+    p.add_argument("--out", default=None, help="write the counts as JSON here too")
+    a = p.parse_args(argv)
+    records, _ = load_records(a.data)
+    records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
+    if not records:
+        raise SystemExit(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
+    model, processor = load_model(a.model)
+    scores = answer_logprobs(model, processor, variants(records), Path(a.data).parent)
+    summary, table = collections.Counter(), collections.Counter()
+    for r in records:
+        sensor = r["images"][0]["modality"]
+        for word in ANSWERS:
+            best = max(ANSWERS, key=lambda ans: scores[f"{r['id']}|{word}|{ans}"])
+            kind = "follows the word" if best == word else ("follows the image" if best == sensor else "neither")
+            summary[f"{'right' if word == sensor else 'other'} word: {kind}"] += 1
+            table[f"image {sensor}, word {word} -> {best}"] += 1
+    result = {"model": str(a.model or "bundled"), "n_questions": len(records),
+              "summary": dict(sorted(summary.items())), "table": dict(sorted(table.items()))}
+    for k, v in result["summary"].items():
+        print(f"{k:40s} {v}")
+    for k, v in result["table"].items():
+        print(f"  {k:48s} {v}")
+    if a.out:
+        Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
