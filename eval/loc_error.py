@@ -51,6 +51,21 @@ def shuffle_images(records: list[str], seed: int) -> list[str]:
     return [json.dumps(r) for r in out]
 
 
+def teacher_forced(model, data, pad_id: int, batch_size: int):
+    """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad)."""
+    from rsvlm.train import data as D
+    from rsvlm.train.loop import _to
+
+    device = next(model.parameters()).device
+    for start in range(0, len(data), batch_size):
+        batch = D.collate([data[i] for i in range(start, min(len(data), start + batch_size))], pad_id)
+        if not batch["ids"]:
+            yield batch, None
+            continue
+        with torch.no_grad():
+            yield batch, model(**_to(batch, device)).logits
+
+
 def location_errors(model, processor, records_path: Path, tasks: set[str] | None, batch_size: int = 16,
                     shuffle_seed: int | None = None) -> dict:
     """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all, task:T and modality:M."""
@@ -58,7 +73,6 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     from rsvlm.data.records import ReadReport
     from rsvlm.tokens import NUM_BINS, loc_token
     from rsvlm.train import data as D
-    from rsvlm.train.loop import _to
 
     tok = processor.tokenizer
     loc0 = tok.convert_tokens_to_ids(loc_token(0))
@@ -74,13 +88,11 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped = []
     device = next(model.parameters()).device
-    for start in range(0, len(data), batch_size):
-        batch = D.collate([data[i] for i in range(start, min(len(data), start + batch_size))], tok.pad_token_id)
+    for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
         skipped += batch["bad"]
-        if not batch["ids"]:
+        if logits is None:
             continue
-        with torch.no_grad():
-            logits = model(**_to(batch, device)).logits[:, :-1]  # (B,T-1,V)
+        logits = logits[:, :-1]  # (B,T-1,V)
         labels = batch["labels"][:, 1:].to(device)  # (B,T-1)
         is_loc = (labels >= loc0) & (labels < loc0 + NUM_BINS)
         loc_logits = logits[..., loc0:loc0 + NUM_BINS].float()  # (B,T-1,1000)

@@ -37,12 +37,10 @@ def variants(records: list[dict]) -> list[dict]:
 
 def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_size: int = 16) -> dict[str, float]:
     """Teacher-forced log-probability of each row's answer, by row id."""
-    import torch
-
+    from eval.loc_error import teacher_forced
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
     from rsvlm.train import data as D
-    from rsvlm.train.loop import _to
 
     tok = processor.tokenizer
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,15 +49,12 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
         index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)))
     # the words are written into the question above, so the processor must not add its own
     data = D.SFTDataset(index, image_root, processor, PromptConfig(annotate_modality=False), 1024)
-    device = next(model.parameters()).device
     scores = {}
-    for start in range(0, len(data), batch_size):
-        batch = D.collate([data[i] for i in range(start, min(len(data), start + batch_size))], tok.pad_token_id)
+    for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
         if batch["bad"]:
             raise ValueError(f"unreadable sample(s): {batch['bad'][:2]}")
-        with torch.no_grad():
-            logp = model(**_to(batch, device)).logits[:, :-1].float().log_softmax(-1)  # (B,T-1,V)
-        labels = batch["labels"][:, 1:].to(device)  # (B,T-1)
+        logp = logits[:, :-1].float().log_softmax(-1)  # (B,T-1,V)
+        labels = batch["labels"][:, 1:].to(logp.device)  # (B,T-1)
         picked = logp.gather(-1, labels.clamp(min=0)[..., None])[..., 0]  # (B,T-1)
         total = (picked * (labels != -100)).sum(-1)  # (B,)
         scores.update(zip(batch["ids"], total.tolist()))
