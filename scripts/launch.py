@@ -5,7 +5,8 @@
 
 A recipe states its global batch in a header comment (``# global_batch: 144``); the launcher keeps
 it fixed whatever the world size by passing ``grad_accum = global / (batch_size × world)``, and
-refuses a world size that does not divide it. The recipe is loaded with ``TrainConfig`` first,
+refuses a world size that does not divide it (contrastive pretraining, ``objective: clip``, has no
+accumulation: there ``batch_size = global / world``). The recipe is loaded with ``TrainConfig`` first,
 so a broken recipe fails here, before any process starts.
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
@@ -78,11 +79,16 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     check_config(cfg)
     world = nodes * gpus_per_node
     global_batch = recipe_global_batch(recipe)
-    per_step = cfg.batch_size * world
-    if global_batch % per_step:
-        raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {cfg.batch_size} "
+    micro = cfg.batch_size
+    if cfg.objective == "clip":  # a contrastive batch is one batch: the per-process batch takes the slack
+        if global_batch % world:
+            raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of the world size {world}")
+        micro = global_batch // world
+        overrides.append(f"batch_size={micro}")
+    elif global_batch % (micro * world):
+        raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
                          f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
-    accum = global_batch // per_step
+    accum = global_batch // (micro * world)
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr
@@ -106,7 +112,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
                 raise ValueError("more than one node with torchrun needs --master-addr or --hostfile")
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
-    return LaunchPlan(cmd + train, world, cfg.batch_size, accum, global_batch)
+    return LaunchPlan(cmd + train, world, micro, accum, global_batch)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -122,6 +122,18 @@ def test_launcher_refuses_inconsistent_setups(tmp_path):
         launch.build(headless)
 
 
+def test_contrastive_pretraining_spreads_the_global_batch_without_accumulation(tmp_path):
+    """objective clip contrasts one batch per step: the launcher sets batch_size, never grad_accum."""
+    src = REPO / "configs" / "train" / "pretrain_encoder_tiny.yaml"
+    recipe = tmp_path / "clip.yaml"
+    recipe.write_text("# global_batch: 96\n" + src.read_text())
+    plan = launch.build(recipe, "torchrun", nodes=1, gpus_per_node=4)
+    assert (plan.micro_batch, plan.grad_accum, plan.global_batch) == (24, 1, 96)
+    assert "grad_accum=1" in plan.command and plan.command[-1] == "batch_size=24"
+    with pytest.raises(ValueError, match="not a multiple of the world size 5"):
+        launch.build(recipe, "torchrun", gpus_per_node=5)
+
+
 def test_dry_run_prints_the_command(capsys, tmp_path):
     recipe = REPO / "configs" / "train" / "recipes" / "qwen2.5-7b-qlora.yaml"
     assert launch.main([str(recipe), "--gpus-per-node", "1", "--dry-run"]) == 0

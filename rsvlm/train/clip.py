@@ -26,8 +26,18 @@ and the loss history every that many steps (``out_dir/checkpoints/step_N``, as t
 ``ckpt.resume`` (``auto`` or a folder) continues from one, drawing the same batches as a run that
 was never stopped.
 
-Limits: one process; learned stems are not trained here (bands are mixed by the
-stem's fixed initial map); the dense head is dropped after training (only the encoder is saved).
+Several processes (``torchrun``, CPU or GPU): each rank takes an interleaved share of every global
+batch of ``batch_size`` × processes pairs (the same draws on every rank), and open_clip's loss
+gathers the features with their gradients (``local_loss``, ``gather_with_grad``), so the loss and
+the update are those of one process on the whole batch (``tests/test_train_clip.py`` checks it).
+``data.extra`` files add caption records, drawn by their weights (without replacement).
+The optimizer and schedule are the LM loop's (``optim.*``: AdamW, decay on matrices only, warm-up
+then cosine or constant).
+
+Limits: plain ``torch.distributed``, not DeepSpeed (the encoder and text tower are small); no
+gradient accumulation (a contrastive batch is one batch); learned stems are not trained here
+(bands are mixed by the stem's fixed initial map); the dense head is dropped after training (only
+the encoder is saved).
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
-from rsvlm.data.records import load_records
+from rsvlm.data.records import ReadReport, read_records
 
 
 class ClipModel(nn.Module):
@@ -167,26 +177,58 @@ def _pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
     return torch.einsum("oc,chw->ohw", mixing_init(stem, 3), x)  # (3,S,S)
 
 
-def save_clip(cfg, model: nn.Module, opt, gen: torch.Generator, state: dict) -> Path:
-    """A complete ``checkpoints/step_N`` folder (written to ``.tmp``, then renamed)."""
+def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None, ReadReport]:
+    """(record, caption, image root) of ``data.train`` and each ``data.extra`` file; the draw weight of
+    each pair (None: uniform, when there is no extra file); one read report for all files."""
+    files = [(Path(cfg.data.train), cfg.data.root, 1.0), *((Path(x.path), x.root, x.weight) for x in cfg.data.extra)]
+    report = ReadReport(" + ".join(str(f) for f, _, _ in files))
+    pairs, weights = [], []
+    for path, root, weight in files:
+        found = caption_pairs(list(read_records(path, strict=False, report=report)))
+        if cfg.data.extra and not found:
+            raise ValueError(f"{path}: no single-image caption pair ({report.summary()})")
+        pairs += [(rec, cap, Path(root or path.parent)) for rec, cap in found]
+        weights += [weight] * len(found)
+    return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
+
+
+def draw(gen: torch.Generator, n: int, weights: torch.Tensor | None, k: int) -> list[int]:
+    """``k`` distinct pair indices: a random permutation's head, or weighted without replacement."""
+    if weights is None:
+        return torch.randperm(n, generator=gen)[:k].tolist()
+    return torch.multinomial(weights, k, replacement=False, generator=gen).tolist()
+
+
+def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: dict, rank: int, world: int) -> Path:
+    """A complete ``checkpoints/step_N`` folder (written to ``.tmp``, then renamed): rank 0 writes the
+    model, optimizer, schedule and sampler (identical on every rank), each rank its RNG streams."""
     from safetensors.torch import save_file
 
     from rsvlm.train import checkpoint as ckpt
+    from rsvlm.train.loop import barrier
 
     final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
-    tmp = ckpt.prepare_tmp(final)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-    torch.save(opt.state_dict(), tmp / "optimizer.pt")  # tensors and numbers only: read with weights_only
-    save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
-    ckpt.save_rng(tmp, 0)
-    ckpt.save_trainer_state(tmp, state)
-    save_config(cfg, tmp / "train_config.yaml")
-    ckpt.commit(final, cfg.ckpt.keep)
+    if rank == 0:
+        ckpt.prepare_tmp(final)
+    barrier(world)
+    tmp = ckpt.tmp_dir(final)
+    ckpt.save_rng(tmp, rank)
+    if rank == 0:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+        torch.save(opt.state_dict(), tmp / "optimizer.pt")  # tensors and numbers only: read with weights_only
+        (tmp / "scheduler.json").write_text(json.dumps(sched.state_dict()))
+        save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
+        ckpt.save_trainer_state(tmp, state)
+        save_config(cfg, tmp / "train_config.yaml")
+    barrier(world)
+    if rank == 0:
+        ckpt.commit(final, cfg.ckpt.keep)
+    barrier(world)
     return final
 
 
-def resume_clip(cfg, model: nn.Module, opt, gen: torch.Generator) -> dict:
-    """Load the checkpoint ``ckpt.resume`` names into model, optimizer and sampler; its state, or {}."""
+def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:
+    """Load the checkpoint ``ckpt.resume`` names into model, optimizer, schedule and sampler; its state, or {}."""
     from safetensors.torch import load_file
 
     from rsvlm.train import checkpoint as ckpt
@@ -197,11 +239,23 @@ def resume_clip(cfg, model: nn.Module, opt, gen: torch.Generator) -> dict:
         return {}
     if not (folder / "model.safetensors").is_file():
         raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
+    if not (folder / "scheduler.json").is_file():
+        raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
+                                "LR schedule); start the run anew")
     model.load_state_dict(load_file(str(folder / "model.safetensors")))
     opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
+    sched.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
     gen.set_state(load_file(str(folder / "sampler.safetensors"))["generator"])
-    ckpt.load_rng(folder, 0)
+    ckpt.load_rng(folder, rank)
     return ckpt.load_trainer_state(folder)
+
+
+def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> list[float]:
+    if world == 1:
+        return values
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    torch.distributed.all_reduce(t)
+    return (t / world).tolist()
 
 
 def train_clip(cfg) -> dict:
@@ -209,98 +263,137 @@ def train_clip(cfg) -> dict:
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
+    from rsvlm.train.loop import barrier, build_optimizer, check_bad, setup_distributed
+
+    rank, world, device = setup_distributed(cfg, ddp=True)
     out_dir = Path(cfg.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, out_dir / "train_config.yaml")
-    records, report = load_records(cfg.data.train, strict=False)
-    pairs = caption_pairs(records)
-    if len(pairs) < 2:
-        raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training needs more")
-    root = Path(cfg.data.root or Path(cfg.data.train).parent)
+    if rank == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, out_dir / "train_config.yaml")
+    pairs, weights, report = caption_pool(cfg)
+    if len(pairs) < 2 * world:
+        raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training "
+                         f"on {world} process(es) needs at least {2 * world}")
     tok = _tokenizer(cfg)
-    torch.manual_seed(cfg.seed)
-    model = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
-    loss_fn = ClipLoss()
-    size = model.encoder.image_size
-    gen = torch.Generator().manual_seed(cfg.seed)
-    bad: list[str] = []
-    losses, dense_losses, box_losses = [], [], []
-    grid = size // model.encoder.patch_size
-    cache: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]] = {}
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
-    start = resume_clip(cfg, model, opt, gen)
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
+    opt, sched = build_optimizer(core, cfg)
+    gen = torch.Generator().manual_seed(cfg.seed)  # the same draws on every rank; each takes its share
+    start = resume_clip(cfg, core, opt, sched, gen, rank)
+    model = core
+    if world > 1:  # the encoder's unused last block (feature_layer) gets no gradient
+        model = torch.nn.parallel.DistributedDataParallel(core, find_unused_parameters=True)
+    loss_fn = ClipLoss(local_loss=True, gather_with_grad=True, rank=rank, world_size=world)
+    size = core.encoder.image_size
+    grid = size // core.encoder.patch_size
+    state = {"step": 0, "losses": [], "dense_losses": [], "box_losses": [], "bad": [], "samples": 0}
+    state.update(start)
     if start:
-        losses, dense_losses, box_losses, bad = (start[k] for k in ("losses", "dense_losses", "box_losses", "bad"))
         print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
-    bar = tqdm(range(start.get("step", 0), cfg.max_steps), initial=start.get("step", 0), total=cfg.max_steps,
-               desc="clip", disable=not cfg.log.progress)
+    cache: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]] = {}
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+    bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
+               desc="clip", disable=not cfg.log.progress or rank != 0)
+    log_from = len(state["losses"])
     for step in bar:
-        idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch_size].tolist()
+        idx = draw(gen, len(pairs), weights, min(cfg.batch_size * world, len(pairs)))[rank::world]
         pix, texts, targets, boxes = [], [], [], []
         for i in idx:
-            rec, caption = pairs[i]
+            rec, caption, root = pairs[i]
+            state["samples"] += 1
             try:
                 if i not in cache:  # images are small; each is read once (bf16 copies, ~55 kB at 96 px)
                     x = _pixels(rec, root, cfg, size).to(torch.bfloat16)
                     t = (patch_targets(rec, root, grid, cfg.clip.dense_classes, cfg.clip.dense_subgrid,
-                                       cfg.clip.dense_target) if model.dense_head is not None else None)
-                    b = box_targets(rec, root, grid) if model.box_head is not None else None
+                                       cfg.clip.dense_target) if core.dense_head is not None else None)
+                    b = box_targets(rec, root, grid) if core.box_head is not None else None
                     cache[i] = (x, t, b)
                 x, t, b = cache[i]
-                pix.append(x.float())
-                if t is not None:
-                    targets.append(t)
-                if b is not None:
-                    boxes.append(b)
             except (OSError, ValueError) as e:
-                bad.append(rec["id"])
+                state["bad"].append(rec["id"])
                 print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
+            pix.append(x.float())
+            targets += [t] if t is not None else []
+            boxes += [b] if b is not None else []
             texts.append(caption)
-        if len(pix) < 2:
+        n, counts = len(pix), {"samples": state["samples"], "bad": len(state["bad"]), "bad_ids": state["bad"]}
+        if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
+            n_t, c_t = torch.tensor([n], device=device), torch.tensor([counts["samples"], counts["bad"]], device=device)
+            torch.distributed.all_reduce(n_t, op=torch.distributed.ReduceOp.MIN)
+            torch.distributed.all_reduce(c_t)  # so every rank reaches the same bad-share verdict
+            n, counts["samples"], counts["bad"] = int(n_t), *c_t.tolist()
+        check_bad(counts, cfg, final=False)
+        if n < 2:
             continue
+        pix, texts, targets, boxes = pix[:n], texts[:n], targets[:n], boxes[:n]
         ids = tok(texts, add_special_tokens=False)["input_ids"]
         L = cfg.clip.context_length
-        text = torch.full((len(ids), L), tok.pad_token_id, dtype=torch.long)  # (B,L)
-        for b, t in enumerate(ids):
+        text = torch.full((n, L), tok.pad_token_id, dtype=torch.long)  # (B,L)
+        for j, t in enumerate(ids):
             t = t[: L - 1] + [tok.eos_token_id]
-            text[b, : len(t)] = torch.tensor(t)
+            text[j, : len(t)] = torch.tensor(t)
         with autocast:
-            img_f, txt_f, scale, dense, box = model(torch.stack(pix), text)
+            img_f, txt_f, scale, dense, box = model(torch.stack(pix).to(device), text.to(device))
         loss = loss_fn(img_f.float(), txt_f.float(), scale)
+        logged = [0.0, 0.0, 0.0]
         if dense is not None:
-            target = torch.stack(targets)  # (B,N,s²,K)
+            target = torch.stack(targets).to(device)  # (B,N,s²,K)
             logits = dense.float().reshape(target.shape)  # (B,N,s²,K)
             if cfg.clip.dense_target == "share":
                 dense_loss = -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
             else:
                 dense_loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1).mean()
-            dense_losses.append(float(dense_loss.detach()))
+            logged[1] = float(dense_loss.detach())
             loss = loss + cfg.clip.dense_weight * dense_loss
         if box is not None:
-            b_loss = box_loss(box.float(), torch.stack(boxes))  # (B,N,5) each
-            box_losses.append(float(b_loss.detach()))
+            b_loss = box_loss(box.float(), torch.stack(boxes).to(device))  # (B,N,5) each
+            logged[2] = float(b_loss.detach())
             loss = loss + cfg.clip.box_weight * b_loss
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # DDP averages the gradients: with the gathered features, the whole batch's loss
         if cfg.optim.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.optim.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(core.parameters(), cfg.optim.max_grad_norm)
         opt.step()
+        sched.step()
         with torch.no_grad():
-            model.logit_scale.clamp_(0, math.log(100))
-        losses.append(float(loss.detach()))
-        bar.set_postfix(loss=f"{losses[-1]:.4f}", **({"dense": f"{dense_losses[-1]:.3f}"} if dense_losses else {}),
-                        **({"box": f"{box_losses[-1]:.3f}"} if box_losses else {}))
-        if cfg.ckpt.every and (step + 1) % cfg.ckpt.every == 0 and step + 1 < cfg.max_steps:
-            save_clip(cfg, model, opt, gen, {"step": step + 1, "losses": losses, "dense_losses": dense_losses,
-                                             "box_losses": box_losses, "bad": bad})
+            core.logit_scale.clamp_(0, math.log(100))
+        logged[0] = float(loss.detach())
+        total, dense_l, box_l = _mean_over_ranks(logged, device, world)
+        state["losses"].append(total)
+        state["dense_losses"] += [dense_l] if dense is not None else []
+        state["box_losses"] += [box_l] if box is not None else []
+        state["step"] = step + 1
+        bar.set_postfix(loss=f"{total:.4f}", **({"dense": f"{dense_l:.3f}"} if dense is not None else {}),
+                        **({"box": f"{box_l:.3f}"} if box is not None else {}))
+        if rank == 0 and (state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps):
+            line = {"step": state["step"], "lr": sched.get_last_lr()[0]}
+            for key in ("losses", "dense_losses", "box_losses"):
+                if window := state[key][log_from:]:
+                    line[key[:-2]] = sum(window) / len(window)  # mean since the last line
+            with open(out_dir / "metrics.jsonl", "a") as f:
+                f.write(json.dumps(line) + "\n")
+            log_from = len(state["losses"])
+        if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
+            save_clip(cfg, core, opt, sched, gen, state, rank, world)
+    bad, samples = state["bad"], state["samples"]
+    if world > 1:
+        parts = [None] * world
+        torch.distributed.all_gather_object(parts, (bad, samples))
+        bad, samples = [i for p in parts for i in p[0]], sum(p[1] for p in parts)
     final = out_dir / "final"
-    final.mkdir(parents=True, exist_ok=True)
-    save_file({f"visual.{k}": v.contiguous() for k, v in model.encoder.visual.state_dict().items()},
-              str(final / "encoder.safetensors"))
-    save_config(cfg, final / "train_config.yaml")
-    summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "losses": losses, "dense_losses": dense_losses, "box_losses": box_losses, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
+    summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "processes": world,
+               "losses": state["losses"], "dense_losses": state["dense_losses"], "box_losses": state["box_losses"],
+               "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    if rank == 0:
+        final.mkdir(parents=True, exist_ok=True)
+        save_file({f"visual.{k}": v.contiguous() for k, v in core.encoder.visual.state_dict().items()},
+                  str(final / "encoder.safetensors"))
+        save_config(cfg, final / "train_config.yaml")
+        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad}, cfg, final=True)
+    if world > 1:
+        barrier(world)
+        torch.distributed.destroy_process_group()  # else gloo's threads can abort the process at exit
     return summary

@@ -33,7 +33,8 @@ class DataConfig:
     root: str | None = None  # image paths are relative to this; None → the JSONL's folder
     # More record files, each with its own image root and weight. A record's sampling probability
     # is ∝ task factor × modality factor × its file's weight, so with temperature 1 a file of N
-    # records at weight w is drawn as often as N·w records of data.train. Not read by objective clip.
+    # records at weight w is drawn as often as N·w records of data.train. Objective clip draws its
+    # caption records by the file weights alone.
     extra: list[SourceConfig] = field(default_factory=list)
     max_length: int = 512  # tokens per sample, visual tokens included; longer samples are cut
     batching: str = "length_grouped"  # "length_grouped" (sort inside mega-batches) | "naive" (random order)
@@ -149,8 +150,12 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"data.extra[{i}]: no path given")
         if src.weight <= 0:
             raise ValueError(f"data.extra[{i}] ({src.path}): weight must be > 0, got {src.weight}")
-    if cfg.data.extra and cfg.objective == "clip":
-        raise ValueError("data.extra: contrastive pretraining (objective clip) reads data.train only")
+    if cfg.objective == "clip" and cfg.dist.deepspeed:
+        raise ValueError("dist.deepspeed: contrastive pretraining (objective clip) runs plain torch.distributed "
+                         "under torchrun; leave dist.deepspeed unset")
+    if cfg.objective == "clip" and cfg.grad_accum != 1:
+        raise ValueError(f"grad_accum={cfg.grad_accum}: contrastive pretraining contrasts one batch per step; "
+                         "raise batch_size (or the number of processes) instead")
     for key in ("batch_size", "grad_accum", "max_steps"):
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")

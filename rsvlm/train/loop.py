@@ -154,10 +154,11 @@ def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
 
 
-def setup_distributed(cfg: TrainConfig) -> tuple[int, int, torch.device]:
-    """(rank, world size, device); initialises the process group under torchrun/deepspeed."""
+def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
+    """(rank, world size, device); initialises the process group under torchrun/deepspeed.
+    ``ddp``: several processes are allowed without DeepSpeed (plain ``torch.distributed``)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not cfg.dist.deepspeed:
+    if world > 1 and not cfg.dist.deepspeed and not ddp:
         raise ValueError(f"{world} processes but no dist.deepspeed config; "
                          "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
@@ -167,15 +168,16 @@ def setup_distributed(cfg: TrainConfig) -> tuple[int, int, torch.device]:
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
+    backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
     if cfg.dist.deepspeed:
         import deepspeed
 
-        backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
         deepspeed.init_distributed(dist_backend=backend)
-        import torch.distributed as dist
-
-        return dist.get_rank(), dist.get_world_size(), device
-    return 0, 1, device
+    elif world > 1:
+        torch.distributed.init_process_group(backend)
+    else:
+        return 0, 1, device
+    return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
 def barrier(world: int) -> None:
