@@ -86,7 +86,7 @@ def test_contrastive_encoder_pretraining_loss_falls_and_loads_into_the_model(tmp
 
     data = make_records(tmp_path / "d", n=12, ir_every=0)
     cfg = load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml"), [
-        f"data.train={data}", f"out_dir={tmp_path / 'clip'}", "max_steps=25", "batch_size=8", "optim.lr=2e-3",
+        f"data.train={data}", f"out_dir={tmp_path / 'clip'}", "max_steps=50", "batch_size=8", "optim.lr=2e-3",
         "log.progress=false"])
     summary = train(cfg)
     first, last = np.mean(summary["losses"][:5]), np.mean(summary["losses"][-5:])
