@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-from test_train_utils import REPO, make_records, recipe
+from test_train_utils import make_records, recipe, torchrun
 
 from rsvlm.config import load_config
 from rsvlm.train.config import TrainConfig
@@ -27,17 +23,6 @@ def _cfg_path(tmp_path: Path, data: Path, out: Path) -> Path:
 
 def _cfg(tmp_path: Path, data: Path, out: Path, *overrides: str) -> TrainConfig:
     return load_config(TrainConfig, _cfg_path(tmp_path, data, out), ["log.progress=false", *overrides])
-
-
-def _torchrun(cfg_path: Path, *overrides: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    with socket.socket() as sock:  # a free port (torchrun's port 0 does not reach the workers)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    args = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-            "--master_port", str(port), "-m", "rsvlm.train", "--config", str(cfg_path), "log.progress=false",
-            *overrides]
-    return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
 COMMON = ("max_steps=3", "clip.dense_weight=1.0", "clip.dense_target=presence", "clip.dense_subgrid=2",
@@ -67,7 +52,7 @@ def test_two_processes_train_like_one_process_on_the_whole_batch(tmp_path, scene
 
     data = scenes
     one = train(_cfg(tmp_path, data, tmp_path / "one", "batch_size=8", *COMMON))
-    run = _torchrun(_cfg_path(tmp_path, data, tmp_path / "two"), "batch_size=4", *COMMON)
+    run = torchrun(_cfg_path(tmp_path, data, tmp_path / "two"), "batch_size=4", *COMMON)
     assert run.returncode == 0, run.stderr[-3000:]
     two = json.loads((tmp_path / "two" / "summary.json").read_text())
     assert two["processes"] == 2 and one["processes"] == 1

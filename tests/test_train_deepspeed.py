@@ -7,15 +7,11 @@ TORCH_EXTENSIONS_DIR; later runs reuse it.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-from test_train_utils import REPO, make_records, recipe
+from test_train_utils import make_records, recipe, torchrun
 
 from rsvlm.config import load_config
 from rsvlm.data.records import ReadReport
@@ -24,19 +20,6 @@ from rsvlm.train.config import TrainConfig
 from rsvlm.train.loop import lm_losses
 
 pytest.importorskip("deepspeed")
-
-
-def torchrun(cfg_path: Path, *overrides: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "TORCH_EXTENSIONS_DIR": os.environ.get("TORCH_EXTENSIONS_DIR",
-                                                  str(Path.home() / ".cache" / "rsvlm" / "torch_extensions"))}
-    with socket.socket() as sock:  # a free port (torchrun's port 0 does not reach the workers)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    args = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-            "--master_port", str(port),
-            "-m", "rsvlm.train", "--config", str(cfg_path), "log.progress=false", *overrides]
-    return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
 
 
 @torch.no_grad()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +63,17 @@ def recipe(tmp: Path, name: str = "sft_tiny.yaml", **top) -> Path:
     path = tmp / f"cfg_{name}"
     path.write_text(yaml.safe_dump(data))
     return path
+
+
+def torchrun(cfg_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """``rsvlm.train`` on two CPU processes (gloo, one thread each) under torchrun, as users launch it."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "TORCH_EXTENSIONS_DIR": os.environ.get("TORCH_EXTENSIONS_DIR",
+                                                  str(Path.home() / ".cache" / "rsvlm" / "torch_extensions"))}
+    with socket.socket() as sock:  # a free port (torchrun's port 0 does not reach the workers)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+            "--master_port", str(port),
+            "-m", "rsvlm.train", "--config", str(cfg_path), "log.progress=false", *overrides]
+    return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
