@@ -7,9 +7,10 @@ Scored records: ``change`` records whose reference answer holds geometry (``<pol
 ``data_gen`` writes) even when the reference says "No change.": that reference is an empty map,
 so a predicted shape there is a false alarm and "No change." scores its pixels as true negatives.
 Other change records answered in words are ``eval.captioning``'s and are counted here under
-``n_gt_other_tasks`` as ``change (not kept)``; a converted dataset without ``meta.subtask`` that
-asks for a map of an unchanged pair is therefore not scored here (LEVIR-CD's converter writes no
-such record). The change mask of each side is the
+``n_gt_other_tasks`` as ``change (not kept)``. A converted dataset whose change records all ask
+for a map but carry no ``meta.subtask`` (so a "No change." reference cannot be told from a
+worded answer) is scored whole with ``--all-maps``: every change record is then a map, and a
+worded reference an empty one. The change mask of each side is the
 union of its shapes rasterised with ``rsvlm.geometry.objects_to_mask`` at ``meta.width`` x
 ``meta.height``; reference masks in image files are not read (convert them with
 ``rsvlm.geometry.mask_to_objects`` first). Pixels are pooled over the whole set (as LEVIR-CD
@@ -43,6 +44,16 @@ def is_change_map(record: dict) -> bool:
         return False
     subtask = str((record.get("meta") or {}).get("subtask") or "")
     return subtask.startswith("change_seg") or bool(_GEOMETRY.search(common.gt_answer(record)))
+
+
+def _keep(args):
+    return (lambda r: r.get("task") == "change") if args.all_maps else is_change_map
+
+
+def _args(ap) -> None:
+    ap.add_argument("--all-maps", action="store_true",
+                    help="score every change record as a change map (a worded reference is an empty "
+                         "map); for converted data whose map requests carry no meta.subtask")
 
 
 def _ratio(a: int, b: int) -> float:
@@ -82,7 +93,7 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("change", ("change",), score, HEADLINE, argv, keep=is_change_map)
+    return common.run("change", ("change",), score, HEADLINE, argv, extra_args=_args, keep_from_args=_keep)
 
 
 if __name__ == "__main__":

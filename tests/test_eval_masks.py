@@ -145,3 +145,16 @@ def test_change_map_request_on_an_unchanged_pair_counts_false_alarms(tmp_path):
     assert s["IoU_change"] == pytest.approx(400 / 600)
     caps = _run(captioning, tmp_path, recs, [{"id": "c3", "answer": "Two houses were built."}])
     assert caps["n_records"] == 1  # only the worded change; the two map requests are not captions
+
+
+def test_change_all_maps_scores_unlabelled_no_change_answers(tmp_path):
+    """Without ``meta.subtask`` a "No change." reference is a worded answer and is left out;
+    ``--all-maps`` scores it as an empty map, so a shape drawn there is a false alarm."""
+    recs = [_record("c1", "change", [sq(10, 10, 30, 30, "building")], prompt="[change] Segment what changed."),
+            _record("quiet", "change", [], answer="No change.", prompt="[change] Segment what changed.")]
+    preds = [{"id": "c1", "objects": [sq(10, 10, 30, 30)]}, {"id": "quiet", "objects": [sq(100, 50, 110, 70)]}]
+    s = _run(change, tmp_path, recs, preds)
+    assert s["n_records"] == 1 and s["pixels"]["FP"] == 0
+    assert s["n_gt_other_tasks"] == {"change (not kept)": 1}
+    s = _run(change, tmp_path, recs, preds, "--all-maps")
+    assert s["n_records"] == 2 and s["pixels"]["FP"] == 200 and s["precision"] == pytest.approx(400 / 600)
