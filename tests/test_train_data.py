@@ -98,3 +98,21 @@ def test_contrastive_encoder_pretraining_loss_falls_and_loads_into_the_model(tmp
 
     saved = load_file(summary["final"])
     assert torch.equal(enc.visual.conv1.weight, saved["visual.conv1.weight"])
+
+
+def test_collated_images_are_pinned_by_the_loaders_pin_path(monkeypatch):
+    """``DataLoader(pin_memory=True)`` (on CUDA) pins only tensors and objects with a
+    ``pin_memory`` method; the images inside a batch must be pinned too, not passed over. The
+    real pin needs a GPU, so the tensor method is replaced by a marker here."""
+    import torch
+    from torch.utils.data._utils.pin_memory import pin_memory
+
+    from rsvlm.model.processor import Pixels
+
+    pinned = []
+    monkeypatch.setattr(torch.Tensor, "pin_memory", lambda self, *a: pinned.append(self.shape) or self.clone())
+    batch = {"input_ids": torch.zeros(2, 5, dtype=torch.long),
+             "images": [[Pixels(torch.ones(3, 8, 8), "optical")], [Pixels(torch.ones(2, 8, 8), "sar")]]}
+    out = pin_memory(batch)
+    assert isinstance(out["images"][1][0], Pixels) and out["images"][1][0].modality == "sar"
+    assert sorted(pinned) == sorted([torch.Size([2, 5]), torch.Size([3, 8, 8]), torch.Size([2, 8, 8])])

@@ -35,6 +35,10 @@ class Pixels:
     tensor: torch.Tensor  # (C,S,S) normalised, S = encoder image size
     modality: str
 
+    def pin_memory(self) -> Pixels:
+        """Called by ``DataLoader(pin_memory=True)``, which pins only tensors and objects with this method."""
+        return Pixels(self.tensor.pin_memory(), self.modality)
+
 
 class Processor:
     def __init__(self, stems: dict[str, StemConfig], image_sizes: dict[str, int], n_tokens: dict[str, int],

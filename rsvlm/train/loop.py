@@ -200,11 +200,13 @@ def make_engine(model, cfg: TrainConfig, world: int):
 
 
 def _to(batch: dict, device: torch.device) -> dict:
+    """The batch on ``device``; copies from pinned memory (the loader pins on CUDA) overlap compute."""
     from rsvlm.model.processor import Pixels
 
-    images = [[Pixels(p.tensor.to(device), p.modality) for p in ims] for ims in batch["images"]]
-    return {"input_ids": batch["input_ids"].to(device), "attention_mask": batch["attention_mask"].to(device),
-            "images": images}
+    nb = device.type == "cuda"
+    images = [[Pixels(p.tensor.to(device, non_blocking=nb), p.modality) for p in ims] for ims in batch["images"]]
+    return {"input_ids": batch["input_ids"].to(device, non_blocking=nb),
+            "attention_mask": batch["attention_mask"].to(device, non_blocking=nb), "images": images}
 
 
 def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int) -> Path:
@@ -329,7 +331,7 @@ def train(cfg: TrainConfig) -> dict:
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
             collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
-            persistent_workers=False), len(batches)
+            pin_memory=device.type == "cuda", persistent_workers=False), len(batches)
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
     profiler = (StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda")
