@@ -160,3 +160,45 @@ def test_padded_vocab_rows_round_trip_and_are_never_generated(tmp_path):
 def test_pad_vocab_multiple_must_be_positive():
     with pytest.raises(ValueError, match="pad_vocab_multiple must be >= 1"):
         create_model(load_config(VLMConfig, TINY, ["llm.pad_vocab_multiple=0"]))
+
+
+def test_average_checkpoints_is_the_weighted_mean_and_refuses_mismatches(tmp_path):
+    """Two merged fine-tunes of one model average tensor by tensor (vision side and LLM) and load;
+    an unmerged adapter checkpoint and a checkpoint of another config are refused by name."""
+    import shutil
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file
+
+    from rsvlm.model.checkpoint import average_checkpoints
+
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY))
+    dirs = []
+    for seed in (1, 2):
+        _perturb_trainables(model, seed)
+        model.save_pretrained(tmp_path / f"lora{seed}")
+        dirs.append(merge_lora(tmp_path / f"lora{seed}", tmp_path / f"full{seed}"))
+    out = average_checkpoints(dirs, tmp_path / "avg", weights=[1, 3])
+    for rel in ("vision.safetensors", "llm/model.safetensors"):
+        a, b, m = (load_file(str(d / rel)) for d in (*dirs, out))
+        moved = [k for k in a if a[k].is_floating_point() and not torch.equal(a[k], b[k])]
+        assert moved, rel  # the two fine-tunes differ, so the mean is not a copy
+        for k in a:
+            assert torch.allclose(m[k], 0.25 * a[k] + 0.75 * b[k], atol=1e-6), (rel, k)
+    avg_model, avg_proc = load_pretrained(out)
+    assert torch.isfinite(_logits(avg_model, _batch(avg_proc))).all()
+    with pytest.raises(ValueError, match="unmerged LoRA adapter.*merge-lora"):
+        average_checkpoints([dirs[0], tmp_path / "lora1"], tmp_path / "bad")
+    other = tmp_path / "other"
+    shutil.copytree(dirs[1], other)
+    text = (other / "config.yaml").read_text()
+    assert "lora_r: 4" in text
+    (other / "config.yaml").write_text(text.replace("lora_r: 4", "lora_r: 2", 1))
+    with pytest.raises(ValueError, match="config.yaml differs"):
+        average_checkpoints([dirs[0], other], tmp_path / "bad")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "average_checkpoints.py"
+    r = subprocess.run([sys.executable, str(script), str(dirs[0]), "--out", str(tmp_path / "bad")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "at least two checkpoints" in r.stderr

@@ -157,3 +157,75 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
     return save_pretrained(model, out_dir)
+
+
+def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
+                        weights: list[float] | None = None) -> Path:
+    """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
+    every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
+    dtype); everything else is copied from the first. Only meaningful for models fine-tuned from
+    one starting point. Refuses unmerged LoRA checkpoints (averaging A and B apart is not averaging
+    their product: run ``rsvlm merge-lora`` first), differing configs or tokenizers, and tensors
+    that differ in name, shape or dtype, or (non-floating) in value."""
+    import shutil
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    roots = [Path(d) for d in src_dirs]
+    if len(roots) < 2:
+        raise ValueError("averaging needs at least two checkpoints")
+    w = [1.0 / len(roots)] * len(roots) if weights is None else [float(x) for x in weights]
+    if len(w) != len(roots) or any(x < 0 for x in w) or sum(w) <= 0:
+        raise ValueError(f"weights {weights}: need one non-negative weight per checkpoint, not all zero")
+    w = [x / sum(w) for x in w]
+    for r in roots:
+        if not (r / "config.yaml").is_file():
+            raise FileNotFoundError(f"{r}: not an rsvlm checkpoint (no config.yaml)")
+        if (r / "adapter").is_dir():
+            raise ValueError(f"{r}: holds an unmerged LoRA adapter; run `rsvlm merge-lora` on it first")
+
+    def files(r: Path) -> dict[str, Path]:
+        return {str(p.relative_to(r)): p for p in sorted(r.rglob("*")) if p.is_file() and p.name != "README.md"}
+
+    first = files(roots[0])
+    for r in roots[1:]:
+        other = files(r)
+        if set(other) != set(first):
+            raise ValueError(f"{r}: files differ from {roots[0]}: {sorted(set(other) ^ set(first))[:5]}")
+        for rel, p in first.items():
+            if not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes():
+                raise ValueError(f"{r / rel} differs from {p}: only checkpoints of one config and "
+                                 "tokenizer can be averaged")
+    out = Path(out_dir)
+    if out.resolve() in {r.resolve() for r in roots}:
+        raise ValueError(f"{out}: the output must not be one of the inputs")
+    out.mkdir(parents=True, exist_ok=True)
+    for rel, p in first.items():
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not rel.endswith(".safetensors"):
+            shutil.copyfile(p, dest)
+            continue
+        handles = [safe_open(str(r / rel), framework="pt") for r in roots]
+        keys = set(handles[0].keys())
+        for r, h in zip(roots[1:], handles[1:]):
+            if set(h.keys()) != keys:
+                raise ValueError(f"{r / rel}: tensor names differ from {p}: {sorted(set(h.keys()) ^ keys)[:5]}")
+        merged = {}
+        for k in sorted(keys):
+            ts = [h.get_tensor(k) for h in handles]
+            if any(t.shape != ts[0].shape or t.dtype != ts[0].dtype for t in ts):
+                raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype "
+                                 f"({[(tuple(t.shape), str(t.dtype)) for t in ts]})")
+            if ts[0].is_floating_point():
+                merged[k] = sum(x * t.float() for x, t in zip(w, ts)).to(ts[0].dtype).contiguous()
+            elif all(torch.equal(t, ts[0]) for t in ts):
+                merged[k] = ts[0]
+            else:
+                raise ValueError(f"{rel}: non-floating tensor {k!r} differs between checkpoints")
+        save_file(merged, str(dest), metadata=handles[0].metadata())
+    card = (roots[0] / "README.md").read_text() if (roots[0] / "README.md").is_file() else ""
+    (out / "README.md").write_text(card + "\nWeight average of: " + ", ".join(
+        f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n")
+    return out

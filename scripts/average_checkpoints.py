@@ -1,0 +1,34 @@
+"""Weight-average merged rsvlm checkpoints fine-tuned from one starting point (a model soup).
+
+    python scripts/average_checkpoints.py A B [C ...] --out DIR [--weights 0.5 0.5]
+
+Inputs must be full checkpoints of one config and tokenizer (``rsvlm merge-lora`` an adapter
+checkpoint first). Nothing checks that the inputs share a starting point; averaging unrelated
+models gives a broken one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="+", help="checkpoint directories (two or more)")
+    ap.add_argument("--out", required=True, help="output checkpoint directory")
+    ap.add_argument("--weights", type=float, nargs="+", help="one weight per model (normalised; default equal)")
+    args = ap.parse_args(argv)
+    from rsvlm.model.checkpoint import average_checkpoints
+
+    try:
+        out = average_checkpoints(args.models, args.out, args.weights)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
