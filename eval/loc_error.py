@@ -69,7 +69,6 @@ def teacher_forced(model, data, pad_id: int, batch_size: int):
 def location_errors(model, processor, records_path: Path, tasks: set[str] | None, batch_size: int = 16,
                     shuffle_seed: int | None = None) -> dict:
     """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all, task:T and modality:M."""
-    from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
     from rsvlm.tokens import NUM_BINS, loc_token
     from rsvlm.train import data as D
@@ -84,7 +83,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         raise ValueError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
     if shuffle_seed is not None:
         index = index.remove_columns("record").add_column("record", shuffle_images(index["record"], shuffle_seed))
-    data = D.SFTDataset(index, records_path.parent, processor, PromptConfig(), 1024)
+    data = D.SFTDataset(index, records_path.parent, processor, processor.prompt, 1024)
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped = []
     device = next(model.parameters()).device

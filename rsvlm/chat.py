@@ -106,7 +106,7 @@ class ChatREPL:
             self.say("load an image first: /image PATH")
             return None
         first = not self.session.messages
-        text = inf.user_text(question, self.unsent, first)
+        text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)
         pieces = []
 
         def stream(piece: str) -> None:

@@ -34,9 +34,9 @@ def _done_ids(path: Path) -> set[str]:
     return ids
 
 
-def prompt_of(record: dict) -> list[dict]:
-    """Messages up to (not including) the last assistant turn."""
-    msgs = record_messages(record, PromptConfig())
+def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
+    """Messages up to (not including) the last assistant turn, written as ``prompt`` (the model's)."""
+    msgs = record_messages(record, prompt or PromptConfig())
     last = max(i for i, m in enumerate(msgs) if m["role"] == "assistant")
     return msgs[:last]
 
@@ -52,7 +52,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             row["error"] = str(e)
         else:
             ok.append(len(rows))
-            texts.append(processor.chat_prompt(prompt_of(r), add_generation_prompt=True))
+            texts.append(processor.chat_prompt(prompt_of(r, processor.prompt), add_generation_prompt=True))
             images.append(imgs)
         rows.append(row)
     if ok:

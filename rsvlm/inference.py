@@ -102,13 +102,18 @@ def record_inputs(record: dict, root) -> list:
             for files, im in zip(image_paths(record, root), record["images"])]
 
 
-def user_text(question: str, images: list, first_turn: bool) -> str:
-    """The user's turn: image placeholders (annotated with each sensor) on the turn that brings
-    the images, then the question."""
+def user_text(question: str, images: list, first_turn: bool, prompt=None) -> str:
+    """The user's turn: image placeholders (annotated with each sensor as ``prompt``, the model's
+    ``PromptConfig``, says) on the turn that brings the images, then the question."""
+    from rsvlm.data.conversation import PromptConfig
+
+    prompt = prompt or PromptConfig()
     if not images or not first_turn:
         return question
     text = "<image>\n" * len(images) + question
-    return annotate_images(text, [im.modality for im in images])
+    if not prompt.annotate_modality:
+        return text
+    return annotate_images(text, [im.modality for im in images], prompt.modality_after)
 
 
 def locate(answer: str, img) -> dict:

@@ -18,7 +18,7 @@ MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this 
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int, constrain: bool = True) -> str:
     """One single-turn answer (greedy) for a list of RSImages."""
-    texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True)}])
+    texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}])
     batch = processor(texts, [inf.model_input(im) for im in images])
     return model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
                           constrain=constrain).text[0].strip()
@@ -29,7 +29,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     from rsvlm import geometry
 
     def predict(tiles):
-        prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True)}])
+        prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True, processor.prompt)}])
         batch = processor([prompt] * len(tiles), [[inf.model_input(t)] for t in tiles])
         texts = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
                                constrain=constrain).text

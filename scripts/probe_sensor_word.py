@@ -21,14 +21,15 @@ from pathlib import Path
 ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
 
 
-def variants(records: list[dict]) -> list[dict]:
-    """One record per (sensor question, prompt word, candidate answer); ids ``ID|WORD|ANSWER``."""
-    from rsvlm.data.conversation import MODALITY_WORDS
+def variants(records: list[dict], after: bool = False) -> list[dict]:
+    """One record per (sensor question, prompt word, candidate answer); ids ``ID|WORD|ANSWER``.
+    ``after``: the word is also repeated after the image, as ``PromptConfig.modality_after`` writes it."""
+    from rsvlm.data.conversation import annotate_images
 
     out = []
     for r in records:
         for word in ANSWERS:
-            q = r["conversations"][0]["value"].replace("<image>", f"{MODALITY_WORDS[word]} image: <image>", 1)
+            q = annotate_images(r["conversations"][0]["value"], [word], after)
             for ans in ANSWERS:
                 out.append({**r, "id": f"{r['id']}|{word}|{ans}",
                             "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": ANSWERS[ans]}]})
@@ -48,7 +49,8 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
         path.write_text("".join(json.dumps(x) + "\n" for x in rows))
         index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)))
     # the words are written into the question above, so the processor must not add its own
-    data = D.SFTDataset(index, image_root, processor, PromptConfig(annotate_modality=False), 1024)
+    data = D.SFTDataset(index, image_root, processor,
+                        PromptConfig(annotate_modality=False, system=processor.prompt.system), 1024)
     scores = {}
     for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
         if batch["bad"]:
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not records:
         raise SystemExit(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
     model, processor = load_model(a.model)
-    scores = answer_logprobs(model, processor, variants(records), Path(a.data).parent)
+    scores = answer_logprobs(model, processor, variants(records, processor.prompt.modality_after), Path(a.data).parent)
     summary, table = collections.Counter(), collections.Counter()
     for r in records:
         sensor = r["images"][0]["modality"]

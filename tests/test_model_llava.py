@@ -53,6 +53,10 @@ def test_hf_llava_import_matches_transformers(llava_dir, tmp_path):
     assert prompt.startswith("A chat between a curious human") and prompt.endswith(
         "USER: <image>\nWhat is in the image? ASSISTANT:")
     assert proc.stems["optical"].mean == pytest.approx(CLIP_MEAN)
+    # LLaVA was trained on a bare "<image>\n": chat and predict must not add a sensor word
+    from rsvlm.inference import user_text
+    from rsvlm.model import ImageInput
+    assert user_text("Q?", [ImageInput(None, "optical")], True, proc.prompt) == "<image>\nQ?"
     ids = batch["input_ids"]
     assert int((ids == image_id).sum()) == 16 and model.special.image == image_id
     with torch.no_grad():

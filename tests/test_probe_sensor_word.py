@@ -40,6 +40,8 @@ def test_every_word_and_answer_is_scored_with_the_image_unchanged(tmp_path, monk
     assert sar_infrared["conversations"][0]["value"].startswith("SAR image: <image>\n[vqa]")
     assert sar_infrared["conversations"][1]["value"] == "infrared"
     assert sar_infrared["images"] == rec["images"]  # the optical image stays
+    after = next(r for r in probe.variants([rec], after=True) if r["id"].endswith("|ir|sar"))
+    assert after["conversations"][0]["value"].startswith("infrared image: <image> (infrared)\n[vqa]")
 
     torch.manual_seed(0)
     model, processor = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))

@@ -25,7 +25,7 @@ pytest.importorskip("deepspeed")
 @torch.no_grad()
 def mean_loss(model, processor, data: Path, cfg: TrainConfig) -> float:
     index = D.build_index(data, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(data)))
-    ds = D.SFTDataset(index, data.parent, processor, cfg.data.prompt, cfg.data.max_length)
+    ds = D.SFTDataset(index, data.parent, processor, cfg.model.prompt, cfg.data.max_length)
     batch = D.collate([ds[i] for i in range(len(ds))], processor.tokenizer.pad_token_id)
     assert not batch["bad"]
     model.eval()

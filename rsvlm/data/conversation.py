@@ -19,21 +19,29 @@ MODALITY_WORDS = {"optical": "optical", "msi": "multispectral", "sar": "SAR", "i
 
 @dataclass
 class PromptConfig:
-    """How prompts are written. ``annotate_modality`` tells the LLM each image's sensor
-    (``"SAR image: <image>"``); LLaVA-converted models keep the bare placeholder."""
+    """How a model's prompts are written. Part of the model's config (``model.prompt``), so chat,
+    predict and eval prompt exactly as training did.
+
+    ``annotate_modality`` tells the LLM each image's sensor (``"SAR image: <image>"``);
+    LLaVA-converted models keep the bare placeholder. ``modality_after`` repeats the word after
+    the visual tokens (``"SAR image: <image> (SAR)"``), next to the question. ``system`` is the
+    system message of every conversation (None: the chat template's default)."""
 
     annotate_modality: bool = True
+    modality_after: bool = False
     system: str | None = None
 
 
-def annotate_images(text: str, modalities: list[str]) -> str:
-    """Prefix the k-th ``<image>`` in ``text`` with the k-th modality's name."""
+def annotate_images(text: str, modalities: list[str], after: bool = False) -> str:
+    """Prefix the k-th ``<image>`` in ``text`` with the k-th modality's name (and repeat it after
+    the placeholder when ``after``)."""
     parts = text.split(IMAGE_TOKEN)
     if len(parts) - 1 != len(modalities):
         raise ValueError(f"{len(parts) - 1} {IMAGE_TOKEN} placeholder(s) but {len(modalities)} modalities")
     out = parts[0]
     for mod, rest in zip(modalities, parts[1:]):
-        out += f"{MODALITY_WORDS.get(mod, mod)} image: {IMAGE_TOKEN}{rest}"
+        word = MODALITY_WORDS.get(mod, mod)
+        out += f"{word} image: {IMAGE_TOKEN}" + (f" ({word})" if after else "") + rest
     return out
 
 
@@ -51,7 +59,7 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
         text = turn["value"]
         n = text.count(IMAGE_TOKEN)
         if prompt.annotate_modality and n:
-            text = annotate_images(text, mods[k : k + n])
+            text = annotate_images(text, mods[k : k + n], prompt.modality_after)
         k += n
         messages.append({"role": ROLES[turn["from"]], "content": text})
     return messages

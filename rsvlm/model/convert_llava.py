@@ -26,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.llm import LLMConfig
 from rsvlm.model.projector import ProjectorConfig
 from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
@@ -177,7 +178,8 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         cfg = VLMConfig(encoders={"default": vcfg}, stems={"optical": stem},
                         projector=ProjectorConfig(type=ptype, pool=1),
                         llm=LLMConfig(name_or_path=str(stage), chat_template="llava_v1"),
-                        trainable=TrainableConfig(encoder="frozen", stem="frozen", projector="full", llm="frozen"))
+                        trainable=TrainableConfig(encoder="frozen", stem="frozen", projector="full", llm="frozen"),
+                        prompt=PromptConfig(annotate_modality=False))  # LLaVA saw a bare "<image>\n"
         model, _ = create_model(cfg, dtype=dtype)
         res = model.load_state_dict(vision, strict=False)
         missing = [k for k in res.missing_keys if not k.startswith(("llm.", "stems."))]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.stem import StemConfig, prepare
 from rsvlm.model.templates import get_template, render
 from rsvlm.tokens import IMAGE_TOKEN
@@ -42,8 +43,9 @@ class Pixels:
 
 class Processor:
     def __init__(self, stems: dict[str, StemConfig], image_sizes: dict[str, int], n_tokens: dict[str, int],
-                 tokenizer, image_token_id: int, template: str | None = None):
+                 tokenizer, image_token_id: int, template: str | None = None, prompt: PromptConfig | None = None):
         self.stems, self.image_sizes, self.n_tokens = stems, image_sizes, n_tokens
+        self.prompt = prompt or PromptConfig()  # the model's prompt format (``VLMConfig.prompt``)
         self.tokenizer, self.image_token_id = tokenizer, image_token_id
         has_own = getattr(tokenizer, "chat_template", None) is not None
         self.template = None if (template is None and has_own) else get_template(template or "rsvlm")

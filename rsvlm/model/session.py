@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import torch
 
+from rsvlm.data.conversation import annotate_images
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN
@@ -29,7 +30,7 @@ class ChatSession:
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True):
         self.model, self.processor, self.constrain = model, processor, constrain
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
-        self.system = system
+        self.system = system if system is not None else processor.prompt.system  # the model's, by default
         self.reset()
 
     def reset(self) -> None:
@@ -52,8 +53,10 @@ class ChatSession:
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
         images = list(images or [])
-        if images and IMAGE_TOKEN not in text:
+        if images and IMAGE_TOKEN not in text:  # placeholders written as the model's prompt format says
             text = (IMAGE_TOKEN + "\n") * len(images) + text
+            if self.processor.prompt.annotate_modality:
+                text = annotate_images(text, [im.modality for im in images], self.processor.prompt.modality_after)
         messages = self.messages + [{"role": "user", "content": text}]
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
         if not full.startswith(self.rendered):

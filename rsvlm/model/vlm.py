@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint
 from rsvlm.model.llm import TRAINABILITY, LLMConfig
@@ -44,6 +45,7 @@ class VLMConfig:
     projector: ProjectorConfig = field(default_factory=ProjectorConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     trainable: TrainableConfig = field(default_factory=TrainableConfig)
+    prompt: PromptConfig = field(default_factory=PromptConfig)  # how training and chat write prompts
 
 
 @dataclass
@@ -82,7 +84,7 @@ class RSVLM(nn.Module):
         mods = list(self.cfg.stems)
         return Processor(dict(self.cfg.stems), {m: self.image_size(m) for m in mods},
                          {m: self.n_visual_tokens(m) for m in mods}, self.tokenizer, self.special.image,
-                         self.cfg.llm.chat_template)
+                         self.cfg.llm.chat_template, self.cfg.prompt)
 
     def _pixels(self, image: ImageInput | Pixels) -> Pixels:
         if isinstance(image, Pixels):

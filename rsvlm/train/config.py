@@ -10,8 +10,8 @@ these fields (``rsvlm.train.deepspeed_config.fill_auto``), so each number is wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.vlm import VLMConfig
 
 BATCHING = ("length_grouped", "naive")
@@ -45,7 +45,9 @@ class DataConfig:
     task_weights: dict[str, float] = field(default_factory=dict)
     modality_weights: dict[str, float] = field(default_factory=dict)
     max_bad_fraction: float = 0.01  # the run fails when more of the samples seen are unreadable
-    prompt: PromptConfig = field(default_factory=PromptConfig)
+
+    # The prompt format is the model's (``model.prompt``), saved with it so chat and eval match.
+    MOVED_KEYS: ClassVar[dict[str, str]] = {"prompt": "model.prompt"}
 
 
 @dataclass

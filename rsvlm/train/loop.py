@@ -299,7 +299,7 @@ def train(cfg: TrainConfig) -> dict:
     pointer_ids = PointerIds(tid(IMAGE_TOKEN), loc_start, (tid("<box>"), tid("<obb>")))
     pointer_sum, pointer_n = 0.0, 0
     index = D.build_index(paths, processor.tokenizer, n_vis, report)
-    dataset = D.SFTDataset(index, roots, processor, cfg.data.prompt, cfg.data.max_length)
+    dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length)
     lengths = index["length"]
     modalities = index["modality"]
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
