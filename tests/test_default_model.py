@@ -319,6 +319,10 @@ def test_init_from_starts_the_vision_side_from_a_previous_stage(tmp_path, synth_
     assert not all(va[k].equal(vc[k]) for k in va)  # without init_from the seed decides
     with pytest.raises(FileNotFoundError, match="init_from"):
         train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'd'}", f"init_from={tmp_path / 'none'}"))
+    # a tower of another input size: its position table does not fit, and the error says which tensor
+    with pytest.raises(ValueError, match=r"another shape.*positional_embedding"):
+        train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'e'}", f"init_from={a['final']}",
+                    "model.encoders.default.image_size=64"))
 
 
 def test_teacher_forced_location_error_counts_every_location_token(tmp_path):

@@ -263,6 +263,12 @@ def init_vision(model, ckpt_dir: Path) -> None:
     extra = sorted(k for k in state if k not in own)
     if missing or extra:
         raise ValueError(f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}")
+    own_state = model.state_dict()
+    shapes = [f"{k} {tuple(v.shape)} (this model {tuple(own_state[k].shape)})"
+              for k, v in state.items() if v.shape != own_state[k].shape]
+    if shapes:
+        raise ValueError(f"init_from {path}: {len(shapes)} tensor(s) of another shape, e.g. {'; '.join(shapes[:3])}; "
+                         "the model section must describe the same architecture as the source")
     model.load_state_dict(state, strict=False)
 
 
