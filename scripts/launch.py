@@ -130,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_intermixed_args(argv)  # key=value may follow the options
     try:
         plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile, args.master_addr,
                      args.master_port, args.overrides, check_hostfile=not args.dry_run or

@@ -319,10 +319,20 @@ def test_init_from_starts_the_vision_side_from_a_previous_stage(tmp_path, synth_
     assert not all(va[k].equal(vc[k]) for k in va)  # without init_from the seed decides
     with pytest.raises(FileNotFoundError, match="init_from"):
         train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'd'}", f"init_from={tmp_path / 'none'}"))
-    # a tower of another input size: its position table does not fit, and the error says which tensor
-    with pytest.raises(ValueError, match=r"another shape.*positional_embedding"):
-        train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'e'}", f"init_from={a['final']}",
-                    "model.encoders.default.image_size=64"))
+    # a tower of twice the input size: the learned position table is resized to its 8×8 grid
+    import torch
+
+    from rsvlm.model.vision import interpolate_pos_embed
+
+    e = train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'e'}", "optim.lr=0",
+                    f"init_from={a['final']}", "model.encoders.default.image_size=64"))
+    ve, key = load_file(f"{e['final']}/vision.safetensors"), "encoders.default.visual.positional_embedding"
+    assert va[key].shape == (17, 64) and ve[key].shape == (65, 64)
+    torch.testing.assert_close(ve[key], interpolate_pos_embed(va[key], (4, 4), (8, 8)))
+    # any other shape difference is refused, naming the tensor
+    with pytest.raises(ValueError, match=r"another shape.*conv1"):
+        train(_tiny(tmp_path, "sft_tiny.yaml", *common, f"out_dir={tmp_path / 'f'}", f"init_from={a['final']}",
+                    "model.encoders.default.patch_size=16"))
 
 
 def test_teacher_forced_location_error_counts_every_location_token(tmp_path):

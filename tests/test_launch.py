@@ -141,5 +141,9 @@ def test_dry_run_prints_the_command(capsys, tmp_path):
     cmd = shlex.split(out.out.strip())
     assert cmd[:3] == ["deepspeed", "--num_gpus", "1"] and _accum(cmd) == 64  # 128 / (2 × 1)
     assert "global batch 128" in out.err
+    # key=value overrides may come after the options, as docs/models.md writes them
+    assert launch.main([str(recipe), "--gpus-per-node", "1", "--dry-run", "max_steps=7", "optim.lr=1e-5"]) == 0
+    cmd = shlex.split(capsys.readouterr().out.strip())
+    assert cmd[-2:] == ["max_steps=7", "optim.lr=1e-5"]
     assert launch.main([str(tmp_path / "missing.yaml"), "--dry-run"]) == 2
     assert "missing.yaml" in capsys.readouterr().err

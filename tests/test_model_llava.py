@@ -117,3 +117,34 @@ def test_not_a_llava_dir_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama"}))
     with pytest.raises(ValueError, match="not a LLaVA checkpoint"):
         convert_llava(tmp_path, tmp_path / "out")
+
+
+def test_a_larger_tower_starts_from_a_converted_llava(llava_dir, tmp_path):
+    """GeoChat's start: LLaVA's 32-px (here) tower and projector into a 48-px model, positions resized."""
+    from safetensors.torch import load_file
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.model.vision import interpolate_pos_embed
+    from rsvlm.train.loop import init_vision
+
+    src, _, _ = llava_dir
+    ck = convert_llava(src, tmp_path / "ck")
+    cfg = load_config(VLMConfig, ck / "config.yaml", ["encoders.default.image_size=48",
+                                                     "encoders.default.hf_config.image_size=48",
+                                                     f"llm.name_or_path={ck / 'llm'}",
+                                                     f"llm.tokenizer={ck / 'tokenizer'}"])
+    model, proc = create_model(cfg)
+    init_vision(model, ck)
+    key = "encoders.default.model.embeddings.position_embedding.weight"
+    old = load_file(str(ck / "vision.safetensors"))
+    assert old[key].shape[0] == 17 and model.state_dict()[key].shape[0] == 37
+    torch.testing.assert_close(model.state_dict()[key], interpolate_pos_embed(old[key], (4, 4), (6, 6)))
+    proj = "projectors.default.net.0.weight"
+    torch.testing.assert_close(model.state_dict()[proj], old[proj])
+    rng = np.random.default_rng(0)
+    batch = proc(proc.chat_prompt([{"role": "user", "content": f"{IMAGE_TOKEN}\nQ?"}]),
+                 [ImageInput(rng.random((3, 48, 48), dtype=np.float32))])
+    assert int((batch["input_ids"] == model.special.image).sum()) == 36  # a 6×6 grid of tokens
+    with torch.no_grad():
+        assert torch.isfinite(model(**batch).logits).all()

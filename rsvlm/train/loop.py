@@ -249,9 +249,28 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     return out
 
 
+def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tensor | None:
+    """A ViT's learned position table (class row + square grid) resized to ``shape``'s grid, or None
+    when ``key`` is not one or the shapes say nothing about a grid."""
+    from math import isqrt
+
+    from rsvlm.model.vision import interpolate_pos_embed
+
+    if src.shape == shape or not key.endswith(("position_embedding.weight", "positional_embedding")):
+        return None
+    if src.dim() != 2 or len(shape) != 2 or src.shape[1] != shape[1]:
+        return None
+    old, new = isqrt(src.shape[0] - 1), isqrt(shape[0] - 1)
+    if old * old + 1 != src.shape[0] or new * new + 1 != shape[0]:
+        return None
+    return interpolate_pos_embed(src, (old, old), (new, new))  # (1+new²,D)
+
+
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
-    ``model.llm.name_or_path``). Every vision key must be present; LoRA keys of the source are refused."""
+    ``model.llm.name_or_path``). Every vision key must be present; LoRA keys of the source are refused.
+    A ViT position table of another grid is resized (bicubic, as open_clip and GeoChat do); any other
+    shape difference is refused, naming the tensor."""
     from safetensors.torch import load_file
 
     path = ckpt_dir / "vision.safetensors"
@@ -264,6 +283,11 @@ def init_vision(model, ckpt_dir: Path) -> None:
     if missing or extra:
         raise ValueError(f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}")
     own_state = model.state_dict()
+    for k, v in list(state.items()):
+        fitted = _fit_positions(k, v, own_state[k].shape)
+        if fitted is not None:
+            print(f"init_from: {k} resized from {v.shape[0]} to {fitted.shape[0]} positions (bicubic)", flush=True)
+            state[k] = fitted
     shapes = [f"{k} {tuple(v.shape)} (this model {tuple(own_state[k].shape)})"
               for k, v in state.items() if v.shape != own_state[k].shape]
     if shapes:
