@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="use the pure-Python tokeniser and skip METEOR even where Java is present")
 
     return common.run("captioning", ("cap", "regcap", "change"), score, HEADLINE, argv, extra_args=extra,
-                      keep=lambda r: r["task"] != "change" or is_text_change(r))
+                      keep=lambda args: lambda r: r["task"] != "change" or is_text_change(r))
 
 
 if __name__ == "__main__":

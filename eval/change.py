@@ -93,7 +93,7 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("change", ("change",), score, HEADLINE, argv, extra_args=_args, keep_from_args=_keep)
+    return common.run("change", ("change",), score, HEADLINE, argv, extra_args=_args, keep=_keep)
 
 
 if __name__ == "__main__":

@@ -292,11 +292,11 @@ ScoreFn = Callable[[list[Item], argparse.Namespace], dict]
 
 def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
         argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
-        details: Callable[[dict], str] | None = None, keep: Callable[[dict], bool] | None = None,
-        keep_from_args: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None) -> dict:
+        details: Callable[[dict], str] | None = None,
+        keep: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None) -> dict:
     """The command line shared by every ``python -m eval.TASK``: read, score overall and per
-    modality, print a table, write ``--out``. Returns the scores dict. ``keep_from_args`` builds
-    ``keep`` from the parsed options (for a filter an option changes)."""
+    modality, print a table, write ``--out``. Returns the scores dict. ``keep(args)`` gives the
+    filter on ground-truth records of ``tasks`` from the parsed options (None: every record)."""
     ap = argparse.ArgumentParser(prog=f"python -m eval.{task_name}",
                                  description=f"Score {task_name} predictions against ground truth.")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
@@ -306,9 +306,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if extra_args:
         extra_args(ap)
     args = ap.parse_args(argv)
-    if keep_from_args:
-        keep = keep_from_args(args)
-    scores = evaluate(task_name, tasks, score_fn, headline, args, keep)
+    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
     if details:

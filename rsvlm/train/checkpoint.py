@@ -23,6 +23,8 @@ import os
 import random
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +68,28 @@ def commit(final: Path, keep: int) -> None:
     steps = sorted((int(m.group(1)), p) for p in final.parent.iterdir() if (m := STEP_RE.match(p.name)))
     for _, p in steps[: max(0, len(steps) - max(1, keep))]:
         shutil.rmtree(p, ignore_errors=True)
+
+
+def barrier(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+@contextmanager
+def staged_step(out_dir: Path, step: int, keep: int, rank: int, world: int) -> Iterator[Path]:
+    """The step folder's ``.tmp`` for every rank to write into; on leaving, rank 0 renames it to
+    ``out_dir/checkpoints/step_N`` (keeping the last ``keep``). Collective: every rank enters."""
+    final = step_dir(Path(out_dir) / "checkpoints", step)
+    if rank == 0:
+        prepare_tmp(final)
+    barrier(world)
+    yield tmp_dir(final)
+    barrier(world)
+    if rank == 0:
+        commit(final, keep)
+    barrier(world)
 
 
 # -- RNG streams ---------------------------------------------------------------------------------

@@ -205,26 +205,17 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
     from safetensors.torch import save_file
 
     from rsvlm.train import checkpoint as ckpt
-    from rsvlm.train.loop import barrier
 
-    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
-    if rank == 0:
-        ckpt.prepare_tmp(final)
-    barrier(world)
-    tmp = ckpt.tmp_dir(final)
-    ckpt.save_rng(tmp, rank)
-    if rank == 0:
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-        torch.save(opt.state_dict(), tmp / "optimizer.pt")  # tensors and numbers only: read with weights_only
-        (tmp / "scheduler.json").write_text(json.dumps(sched.state_dict()))
-        save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
-        ckpt.save_trainer_state(tmp, state)
-        save_config(cfg, tmp / "train_config.yaml")
-    barrier(world)
-    if rank == 0:
-        ckpt.commit(final, cfg.ckpt.keep)
-    barrier(world)
-    return final
+    with ckpt.staged_step(Path(cfg.out_dir), state["step"], cfg.ckpt.keep, rank, world) as tmp:
+        ckpt.save_rng(tmp, rank)
+        if rank == 0:
+            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+            torch.save(opt.state_dict(), tmp / "optimizer.pt")  # tensors and numbers only: read with weights_only
+            (tmp / "scheduler.json").write_text(json.dumps(sched.state_dict()))
+            save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
+            ckpt.save_trainer_state(tmp, state)
+            save_config(cfg, tmp / "train_config.yaml")
+    return ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
 
 
 def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:
@@ -263,7 +254,8 @@ def train_clip(cfg) -> dict:
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
-    from rsvlm.train.loop import barrier, build_optimizer, check_bad, setup_distributed
+    from rsvlm.train.checkpoint import barrier
+    from rsvlm.train.loop import build_optimizer, check_bad, setup_distributed
 
     rank, world, device = setup_distributed(cfg, ddp=True)
     out_dir = Path(cfg.out_dir)

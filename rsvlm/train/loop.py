@@ -30,6 +30,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
+from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import TrainConfig, check_config
 from rsvlm.train.logging import Metrics, StepProfiler
 
@@ -180,13 +181,6 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
-def barrier(world: int) -> None:
-    if world > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
-
-
 def make_engine(model, cfg: TrainConfig, world: int):
     from rsvlm.train.engine import DeepSpeedEngine, PlainEngine
 
@@ -210,21 +204,13 @@ def _to(batch: dict, device: torch.device) -> dict:
 
 
 def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int) -> Path:
-    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
-    if rank == 0:
-        ckpt.prepare_tmp(final)
-    barrier(world)
-    tmp = ckpt.tmp_dir(final)
-    engine.save(tmp)
-    ckpt.save_rng(tmp, rank)
-    ckpt.save_trainer_state(tmp, state, rank)
-    if rank == 0:
-        save_config(cfg, tmp / "train_config.yaml")
-    barrier(world)
-    if rank == 0:
-        ckpt.commit(final, cfg.ckpt.keep)
-    barrier(world)
-    return final
+    with ckpt.staged_step(Path(cfg.out_dir), state["step"], cfg.ckpt.keep, rank, world) as tmp:
+        engine.save(tmp)
+        ckpt.save_rng(tmp, rank)
+        ckpt.save_trainer_state(tmp, state, rank)
+        if rank == 0:
+            save_config(cfg, tmp / "train_config.yaml")
+    return ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
