@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.conversation import annotate_images
+from rsvlm.data.conversation import write_images
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
 DEFAULT_PROMPTS = {
@@ -110,10 +110,7 @@ def user_text(question: str, images: list, first_turn: bool, prompt=None) -> str
     prompt = prompt or PromptConfig()
     if not images or not first_turn:
         return question
-    text = "<image>\n" * len(images) + question
-    if not prompt.annotate_modality:
-        return text
-    return annotate_images(text, [im.modality for im in images], prompt.modality_after)
+    return write_images("<image>\n" * len(images) + question, [im.modality for im in images], prompt)
 
 
 def locate(answer: str, img) -> dict:

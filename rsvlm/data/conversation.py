@@ -45,6 +45,11 @@ def annotate_images(text: str, modalities: list[str], after: bool = False) -> st
     return out
 
 
+def write_images(text: str, modalities: list[str], prompt: PromptConfig) -> str:
+    """``text``'s ``<image>`` placeholders as ``prompt`` writes them (bare, or with the sensor word)."""
+    return annotate_images(text, modalities, prompt.modality_after) if prompt.annotate_modality else text
+
+
 def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
     """A canonical record's ``conversations`` as chat messages (``role``/``content``).
 
@@ -58,8 +63,8 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
     for turn in record["conversations"]:
         text = turn["value"]
         n = text.count(IMAGE_TOKEN)
-        if prompt.annotate_modality and n:
-            text = annotate_images(text, mods[k : k + n], prompt.modality_after)
+        if n:
+            text = write_images(text, mods[k : k + n], prompt)
         k += n
         messages.append({"role": ROLES[turn["from"]], "content": text})
     return messages

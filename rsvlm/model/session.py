@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import torch
 
-from rsvlm.data.conversation import annotate_images
+from rsvlm.data.conversation import write_images
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN
@@ -54,9 +54,8 @@ class ChatSession:
             generator: torch.Generator | None = None, **gen_overrides) -> str:
         images = list(images or [])
         if images and IMAGE_TOKEN not in text:  # placeholders written as the model's prompt format says
-            text = (IMAGE_TOKEN + "\n") * len(images) + text
-            if self.processor.prompt.annotate_modality:
-                text = annotate_images(text, [im.modality for im in images], self.processor.prompt.modality_after)
+            text = write_images((IMAGE_TOKEN + "\n") * len(images) + text, [im.modality for im in images],
+                                self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
         if not full.startswith(self.rendered):
