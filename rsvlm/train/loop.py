@@ -434,7 +434,9 @@ def train(cfg: TrainConfig) -> dict:
         print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped, "
               f"{report.n_skipped} malformed record(s); model in {final}", file=sys.stderr)
     check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"]}, cfg, final=True)
-    barrier(world)
+    if world > 1:
+        barrier(world)
+        torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)
     return summary
 
 
