@@ -97,6 +97,11 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     return value
 
 
+def _moved_to(cls: type, key: str) -> str | None:
+    """Where a config class says an old key of it lives now (its ``MOVED_KEYS``), or None."""
+    return getattr(cls, "MOVED_KEYS", {}).get(key)
+
+
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     """Build dataclass ``cls`` from a (nested) mapping. Unknown keys raise and list the valid ones."""
     if not isinstance(data, dict):
@@ -105,10 +110,9 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     unknown = sorted(set(data) - set(ftypes))
     if unknown:
         prefix = f"{where}." if where else ""
-        moved = getattr(cls, "MOVED_KEYS", {})  # old key → where it lives now
         for k in unknown:
-            if k in moved:
-                raise ConfigError(f"{prefix}{k} has moved to {moved[k]}; write it there")
+            if _moved_to(cls, k):
+                raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there")
         raise ConfigError(
             f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
             f"valid keys at this level: {', '.join(sorted(ftypes))}"
@@ -158,9 +162,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
             if node_cls is not None and dataclasses.is_dataclass(node_cls):
                 ftypes = _field_types(node_cls)
                 if part not in ftypes:
-                    moved = getattr(node_cls, "MOVED_KEYS", {})
-                    if part in moved:
-                        raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to {moved[part]}")
+                    if _moved_to(node_cls, part):
+                        raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
+                                          f"{_moved_to(node_cls, part)}")
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.conversation import write_images
+from rsvlm.data.conversation import PromptConfig, write_images
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
 DEFAULT_PROMPTS = {
@@ -102,15 +102,13 @@ def record_inputs(record: dict, root) -> list:
             for files, im in zip(image_paths(record, root), record["images"])]
 
 
-def user_text(question: str, images: list, first_turn: bool, prompt=None) -> str:
-    """The user's turn: image placeholders (annotated with each sensor as ``prompt``, the model's
-    ``PromptConfig``, says) on the turn that brings the images, then the question."""
-    from rsvlm.data.conversation import PromptConfig
-
-    prompt = prompt or PromptConfig()
+def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:
+    """The user's turn: image placeholders (written as ``prompt``, the model's format, says) on the
+    turn that brings the images, then the question."""
     if not images or not first_turn:
         return question
-    return write_images("<image>\n" * len(images) + question, [im.modality for im in images], prompt)
+    return write_images("<image>\n" * len(images) + question, [im.modality for im in images],
+                        prompt or PromptConfig())
 
 
 def locate(answer: str, img) -> dict:

@@ -78,10 +78,9 @@ def barrier(world: int) -> None:
 
 
 @contextmanager
-def staged_step(out_dir: Path, step: int, keep: int, rank: int, world: int) -> Iterator[Path]:
-    """The step folder's ``.tmp`` for every rank to write into; on leaving, rank 0 renames it to
-    ``out_dir/checkpoints/step_N`` (keeping the last ``keep``). Collective: every rank enters."""
-    final = step_dir(Path(out_dir) / "checkpoints", step)
+def staged_step(final: Path, keep: int, rank: int, world: int) -> Iterator[Path]:
+    """``final``'s ``.tmp`` for every rank to write into; on leaving, rank 0 renames it to ``final``
+    (keeping the last ``keep`` step folders). Collective: every rank enters."""
     if rank == 0:
         prepare_tmp(final)
     barrier(world)

@@ -206,7 +206,8 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
 
     from rsvlm.train import checkpoint as ckpt
 
-    with ckpt.staged_step(Path(cfg.out_dir), state["step"], cfg.ckpt.keep, rank, world) as tmp:
+    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
+    with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
         ckpt.save_rng(tmp, rank)
         if rank == 0:
             save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
@@ -215,7 +216,7 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
             save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
             ckpt.save_trainer_state(tmp, state)
             save_config(cfg, tmp / "train_config.yaml")
-    return ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
+    return final
 
 
 def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:

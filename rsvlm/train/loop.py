@@ -204,13 +204,14 @@ def _to(batch: dict, device: torch.device) -> dict:
 
 
 def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int) -> Path:
-    with ckpt.staged_step(Path(cfg.out_dir), state["step"], cfg.ckpt.keep, rank, world) as tmp:
+    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
+    with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
         engine.save(tmp)
         ckpt.save_rng(tmp, rank)
         ckpt.save_trainer_state(tmp, state, rank)
         if rank == 0:
             save_config(cfg, tmp / "train_config.yaml")
-    return ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
+    return final
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
@@ -263,12 +264,12 @@ def init_vision(model, ckpt_dir: Path) -> None:
     if not path.is_file():
         raise FileNotFoundError(f"init_from: no {path}")
     state = load_file(str(path))
-    own = {k for k in model.state_dict() if not k.startswith("llm.")}
+    own_state = model.state_dict()
+    own = {k for k in own_state if not k.startswith("llm.")}
     missing = sorted(k for k in own if k not in state and "lora_" not in k)
     extra = sorted(k for k in state if k not in own)
     if missing or extra:
         raise ValueError(f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}")
-    own_state = model.state_dict()
     for k, v in list(state.items()):
         fitted = _fit_positions(k, v, own_state[k].shape)
         if fitted is not None:
