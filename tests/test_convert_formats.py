@@ -347,6 +347,35 @@ def test_masks_palette_unknown_values_tiles_and_grid(tmp_path):
         assert im.size == (60, 60)
 
 
+def test_masks_presets_read_isaid_colours_and_loveda_values(tmp_path):
+    """iSAID's ``*_instance_color_RGB.png`` colours in RGB order (ship (0, 0, 63), plane (0, 127, 255)),
+    and LoveDA's grey values (1 background, ignored; 2 building; 4 water), become the right classes."""
+    png(tmp_path / "isaid" / "P0001.png", 40, 40)
+    lab = np.zeros((40, 40, 3), np.uint8)
+    lab[2:12, 2:12] = [0, 0, 63]
+    lab[20:36, 20:36] = [0, 127, 255]
+    Image.fromarray(lab).save(tmp_path / "isaid" / "P0001_instance_color_RGB.png")
+    stats, recs = convert(tmp_path / "o1", "masks", "--images", str(tmp_path / "isaid" / "P0001.png"), "--labels",
+                          str(tmp_path / "isaid" / "P0001_instance_color_RGB.png"), "--preset", "isaid")
+    assert stats["skipped_total"] == 0
+    found = {o["label"]: np.min(o["coords"], 0) for r in recs for o in objs(r)}
+    assert set(found) == {"ship", "plane"}
+    assert near(found["ship"], [2, 2], 40) and near(found["plane"], [20, 20], 40)
+
+    png(tmp_path / "loveda" / "img" / "7.png", 40, 40)
+    grey = np.ones((40, 40), np.uint8)  # background
+    grey[0:20, :] = 2
+    grey[30:40, 0:10] = 4
+    grey[39, 39] = 0  # no-data
+    png_path = tmp_path / "loveda" / "lab" / "7.png"
+    png_path.parent.mkdir(parents=True)
+    Image.fromarray(grey, mode="L").save(png_path)
+    stats, recs = convert(tmp_path / "o2", "masks", "--images", str(tmp_path / "loveda" / "img"), "--labels",
+                          str(png_path.parent), "--preset", "loveda")
+    assert stats["skipped_total"] == 0
+    assert sorted(o["label"] for r in recs for o in objs(r)) == ["building", "water"]
+
+
 def test_masks_size_mismatch_and_missing_image(tmp_path):
     png(tmp_path / "img" / "a.png", 10, 10)
     png(tmp_path / "lab" / "a_mask.png", 12, 10, mode="L")

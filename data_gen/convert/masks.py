@@ -35,7 +35,10 @@ from data_gen.tiling import crop_to_file, tile_windows
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
 
-# class -> label value; None-valued classes are ignored pixels. Values follow each dataset's docs.
+# class -> label value; None-valued classes are ignored pixels. Checked against: LoveDA's README
+# (0 no-data, 1 background, 2 building … 7 agriculture); the ISPRS Potsdam legend; for iSAID, the RGB
+# colours of its ``*_instance_color_RGB.png`` as mmsegmentation's iSAID converter reads them (PIL, RGB
+# order; a BGR reader would see ship as (63, 0, 0)); HRSID as the masks in ../shared/realdata.
 PRESETS: dict[str, dict[str, object]] = {
     "loveda": {"no-data": None, "background": None, "building": 2, "road": 3, "water": 4,
                "barren": 5, "forest": 6, "agriculture": 7},
