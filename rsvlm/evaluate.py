@@ -8,6 +8,11 @@ last process to finish merges the parts into ``OUT`` in record order.
 
 An image that cannot be read becomes an empty answer with an ``"error"`` field: it counts as
 wrong in scoring, and is reported, never skipped.
+
+``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
+objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
+``"score"`` (``rsvlm.model.grammar.shape_scores``), which detection AP ranks by (DESIGN.md,
+predictions file). Without them every detection scores 1.0 and ranks in answer order.
 """
 
 from __future__ import annotations
@@ -58,9 +63,25 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     if ok:
         out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
                              stop_strings=processor.stop_strings, constrain=constrain)
-        for k, text in zip(ok, out.text):
+        for k, text, scores in zip(ok, out.text, out.scores):
             rows[k]["answer"] = text.strip()
+            if records[k]["task"] == "det":
+                rows[k].update(scored_objects(rows[k]["answer"], scores, records[k]))
     return rows
+
+
+def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
+    """``{"objects": [...]}`` for a cleanly decoded answer with one score per object, else ``{}``."""
+    from rsvlm import geometry
+
+    meta = record.get("meta") or {}
+    w, h = meta.get("width"), meta.get("height")
+    if not all(isinstance(v, (int, float)) and v > 0 for v in (w, h)):
+        return {}
+    dec = geometry.decode(answer, int(w), int(h))
+    if dec.problems or len(dec.objects) != len(scores):
+        return {}
+    return {"objects": inf.with_scores(dec.objects, scores)}
 
 
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,

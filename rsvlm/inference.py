@@ -111,14 +111,24 @@ def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfi
                         prompt or PromptConfig())
 
 
-def locate(answer: str, img) -> dict:
-    """Decode an answer's geometry on ``img``; add map coordinates where it is georeferenced."""
+def locate(answer: str, img, scores: list[float] | None = None) -> dict:
+    """Decode an answer's geometry on ``img`` (with ``scores``, see ``with_scores``); add map
+    coordinates where it is georeferenced."""
     from rsvlm import geometry
 
     parsed = geometry.decode(answer, width=img.width, height=img.height)
     problems = list(parsed.problems)
-    return {"answer": answer, "text": parsed.text, "objects": with_map_coords(parsed.objects, img, problems),
+    objects = with_scores(parsed.objects, scores or [])
+    return {"answer": answer, "text": parsed.text, "objects": with_map_coords(objects, img, problems),
             "problems": problems}
+
+
+def with_scores(objects: list[dict], scores: list[float]) -> list[dict]:
+    """Objects with ``"score"`` (``GenerateOutput.scores``: one per shape, in answer order) where
+    there is one score per object; unscored otherwise (a decoded hole merges two shapes)."""
+    if len(scores) != len(objects):
+        return objects
+    return [{**o, "score": round(s, 6)} for o, s in zip(objects, scores)]
 
 
 def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]:
@@ -148,12 +158,14 @@ def objects_table(objects: list[dict]) -> str:
     if not objects:
         return ""
     geo = any(o.get("map_coords") for o in objects)
-    rows = [("#", "label", "kind", "pixel") + (("map",) if geo else ())]
+    scored = any("score" in o for o in objects)
+    rows = [("#", "label", "kind") + (("score",) if scored else ()) + ("pixel",) + (("map",) if geo else ())]
     for i, o in enumerate(objects, 1):
         pix = _fmt(_points(o)) if o["kind"] != "mask" else f"mask {o.get('area', '')}".strip()
         mc = o.get("map_coords") or []
         mc = [mc] if o["kind"] == "point" and mc else mc
-        rows.append((str(i), str(o.get("label") or "-"), o["kind"], pix) + ((_fmt(mc),) if geo else ()))
+        score = ((f"{o['score']:.2f}" if "score" in o else "-"),) if scored else ()
+        rows.append((str(i), str(o.get("label") or "-"), o["kind"], *score, pix) + ((_fmt(mc),) if geo else ()))
     widths = [min(60, max(len(r[k]) for r in rows)) for k in range(len(rows[0]))]
     return "\n".join("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 

@@ -16,12 +16,14 @@ from rsvlm import inference as inf
 MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
 
 
-def ask(model, processor, images: list, question: str, max_new_tokens: int, constrain: bool = True) -> str:
-    """One single-turn answer (greedy) for a list of RSImages."""
+def ask(model, processor, images: list, question: str, max_new_tokens: int,
+        constrain: bool = True) -> tuple[str, list[float]]:
+    """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes."""
     texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}])
     batch = processor(texts, [inf.model_input(im) for im in images])
-    return model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
-                          constrain=constrain).text[0].strip()
+    out = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
+                         constrain=constrain)
+    return out.text[0].strip(), out.scores[0]
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True):
@@ -31,14 +33,14 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     def predict(tiles):
         prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True, processor.prompt)}])
         batch = processor([prompt] * len(tiles), [[inf.model_input(t)] for t in tiles])
-        texts = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
-                               constrain=constrain).text
+        gen = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
+                             constrain=constrain)
         out = []
-        for tile, text in zip(tiles, texts):
+        for tile, text, scores in zip(tiles, gen.text, gen.scores):
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": parsed.problems})
-            out.append(parsed.objects)
+            out.append(inf.with_scores(parsed.objects, scores))  # the merger keeps the higher-scored duplicate
         return out
 
     return predict
@@ -83,8 +85,8 @@ def main(args) -> int:
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
-        answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding)
-        result = inf.locate(answer, images[-1])
+        answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding)
+        result = inf.locate(answer, images[-1], scores)
         print(answer)
     table = inf.objects_table(result["objects"])
     if table:

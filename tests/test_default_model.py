@@ -33,7 +33,8 @@ def ask(model, processor, sample: str, question: str, modality: str | None = Non
 
     bands = {"sar": ["VV", "VH"]}.get(modality)  # the TIFF reader names unlabelled bands b1, b2, …
     img = inf.read_spec(inf.ImageSpec([str(SAMPLES / sample)], modality, bands))
-    return predict_ask(model, processor, [img], question, max_new_tokens), img
+    answer, scores = predict_ask(model, processor, [img], question, max_new_tokens)
+    return answer, img, scores
 
 
 def test_bundled_files_are_small_safetensors_only():
@@ -74,7 +75,8 @@ def test_samples_are_what_make_samples_writes(tmp_path):
 def test_cls_answer_is_a_scene_class(default_model):
     model, processor = default_model
     for sample, modality in (("harbour_optical.png", None), ("harbour_sar.tif", "sar"), ("airport_optical.png", None)):
-        answer, _ = ask(model, processor, sample, "[cls] Classify this scene.", modality)
+        answer, _, scores = ask(model, processor, sample, "[cls] Classify this scene.", modality)
+        assert scores == []  # no shape, no score
         assert answer in SCENE_CLASSES, (sample, answer)
 
 
@@ -83,10 +85,11 @@ def test_det_and_ground_answers_decode_to_boxes_in_the_image(default_model):
     # phrasings of the training data; the harbour has three ships, one storage tank, two buildings
     questions = {"det": "[det] Detect all objects.", "ground": "[ground] Show me the storage tank."}
     for task, question in questions.items():
-        answer, img = ask(model, processor, "harbour_optical.png", question)
+        answer, img, scores = ask(model, processor, "harbour_optical.png", question)
         parsed = geometry.decode(answer, width=img.width, height=img.height)
         assert parsed.problems == [], (task, answer, parsed.problems)
         assert parsed.objects, (task, answer)
+        assert len(scores) == len(parsed.objects) and all(0 < s <= 1 for s in scores), (task, scores)
         for o in parsed.objects:
             assert o["kind"] in ("box", "obb"), (task, answer)
             xs = [o["coords"][0], o["coords"][2]] if o["kind"] == "box" else [p[0] for p in o["coords"]]

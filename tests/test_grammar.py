@@ -1,16 +1,19 @@
 """Grammar-constrained decoding (rsvlm.model.grammar): whatever the model prefers, the geometry it
 writes decodes without a problem and closes within max_new_tokens."""
 
+import json
+import math
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from rsvlm import geometry
 from rsvlm.config import load_config
 from rsvlm.model import ChatSession, VLMConfig, create_model
-from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint
+from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
 from rsvlm.tokens import NUM_BINS, loc_token
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
@@ -121,3 +124,69 @@ def test_generate_and_chat_keep_a_model_that_prefers_stray_locations_to_the_gram
     parsed = geometry.decode(held, 100, 100)
     assert parsed.problems == [] and [o["kind"] for o in parsed.objects] == ["box", "box"]
     assert chat.startswith(want * 2)
+
+
+def test_shape_scores_are_each_shapes_geometric_mean_probability():
+    pieces = ["There", "<ref>", "ship", "</ref>", "<box>", "<loc_1>", "<loc_2>", "<loc_3>", "<loc_4>", "</box>",
+              "<point>", "<loc_5>", "<loc_6>", "</point>", "<poly>", "<loc_7>"]
+    lps = [-0.1 * (i + 1) for i in range(len(pieces))]
+    first, second = math.exp(sum(lps[0:10]) / 10), math.exp(sum(lps[10:14]) / 4)
+    assert shape_scores(pieces, lps) == pytest.approx([first, second])  # the open <poly> has none
+    assert shape_scores(["plain", "text"], [-1.0, -2.0]) == []
+
+
+def test_generate_reports_each_tokens_log_prob_and_a_score_per_shape(model_proc):
+    """The log-probs generate reports are those of a teacher-forced pass, renormalised over what the
+    grammar allows; each box's score is its span's geometric-mean probability."""
+    model, proc = model_proc
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = bias_logits(model, {g.open["box"]: 30.0, g.loc0 + 5: 4.0, g.loc0 + 900: 4.0})
+    try:
+        batch = proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}]))
+        out = model.generate(**batch, max_new_tokens=14)
+        toks, lps = out.tokens[0], out.logprobs[0]
+        ids = torch.cat([batch["input_ids"], torch.tensor([toks])], 1)
+        with torch.no_grad():
+            logits = model.llm(inputs_embeds=model.embed_inputs(ids, None)).logits[0].float()
+    finally:
+        hook.remove()
+    n = batch["input_ids"].shape[1]
+    con = GrammarConstraint(model.tokenizer, model.eos_ids(), 1, 14)
+    vocab = len(model.tokenizer)
+    want = []
+    for k, t in enumerate(toks):
+        step = logits[n - 1 + k, :vocab].masked_fill(~con([toks[:k]], vocab)[0], float("-inf"))
+        want.append(torch.log_softmax(step, -1)[t].item())
+    assert len(lps) == len(toks) and lps == pytest.approx(want, abs=1e-4)
+    assert min(lps) < -0.5  # two locations compete: the scores are not all 1
+    assert out.scores[0] == pytest.approx([math.exp(sum(lps[:6]) / 6), math.exp(sum(lps[6:12]) / 6)])
+    assert all(s < 0.9 for s in out.scores[0])
+    assert [o["kind"] for o in geometry.decode(out.text[0], 96, 96).objects] == ["box", "box"]
+
+
+def test_eval_writes_scored_objects_for_detection_records(model_proc, tmp_path):
+    from PIL import Image
+
+    from eval.common import Item, pred_objects
+    from rsvlm.evaluate import answer_batch
+
+    model, proc = model_proc
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "a.png")
+    recs = [{"id": f"r-{task}", "task": task, "images": [{"path": "a.png", "modality": "optical"}],
+             "meta": {"width": 64, "height": 64},
+             "conversations": [{"from": "human", "value": f"<image>\n[{task}] Detect every ship."},
+                               {"from": "gpt", "value": "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"}]}
+            for task in ("det", "ground")]
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = bias_logits(model, {g.open["box"]: 30.0, g.loc0 + 5: 4.0, g.loc0 + 900: 4.0})
+    try:
+        det, ground = answer_batch(model, proc, recs, tmp_path, max_new_tokens=14)
+    finally:
+        hook.remove()
+    assert "objects" not in ground  # only detection ranks by score
+    decoded = geometry.decode(det["answer"], 64, 64).objects
+    assert len(det["objects"]) == len(decoded) == 2
+    assert [o["coords"] for o in det["objects"]] == [o["coords"] for o in decoded]
+    assert all(0 < o["score"] < 1 for o in det["objects"])
+    got = pred_objects(Item(recs[0], json.loads(json.dumps(det)), 0))
+    assert [o["score"] for o in got.objects] == [o["score"] for o in det["objects"]]

@@ -58,6 +58,18 @@ def test_locate_adds_map_coordinates(geotiff):
     assert "ship" in table and "500006" in table
 
 
+def test_locate_scores_objects_only_when_each_has_one(geotiff):
+    img = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [12.0, 8.0, 40.0, 30.0]},
+                              {"kind": "box", "label": "plane", "coords": [50.0, 8.0, 90.0, 60.0]}], img.width, img.height)
+    res = inf.locate(answer, img, [0.9, 0.25])
+    assert [o["score"] for o in res["objects"]] == [0.9, 0.25]
+    table = inf.objects_table(res["objects"]).splitlines()
+    assert "score" in table[0] and "0.90" in table[1] and "0.25" in table[2]
+    assert all("score" not in o for o in inf.locate(answer, img, [0.9])["objects"])  # 2 objects, 1 score
+    assert "score" not in inf.objects_table(inf.locate(answer, img)["objects"])
+
+
 def test_locate_reports_bad_geometry_never_raises(geotiff):
     img = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))
     res = inf.locate("<ref>ship</ref><box><loc_1><loc_2>", img)

@@ -33,6 +33,7 @@ class DecodeResult:
     tokens: list[list[int]]  # generated ids per sequence, up to and including EOS if it came
     cache: object | None  # the KV cache: prompt + every generated token but the last
     finished: list[bool]  # True where EOS or a stop string ended the sequence
+    logprobs: list[list[float]] = field(default_factory=list)  # log p of each generated id (see decode)
 
 
 def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Generator | None) -> torch.Tensor:
@@ -68,6 +69,10 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
 
     ``on_step(tokens_so_far)`` is called after each step; returning True marks every
     sequence finished (stop strings, handled by the caller who can decode text).
+
+    ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
+    among the tokens the constraint allowed (the confidence ``rsvlm.model.grammar.shape_scores``
+    turns into a score per shape).
     """
     from transformers import DynamicCache
 
@@ -77,6 +82,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     if cfg.use_cache and cache is None:
         cache = DynamicCache()
     tokens: list[list[int]] = [[] for _ in range(b)]
+    logprobs: list[list[float]] = [[] for _ in range(b)]
     finished = torch.zeros(b, dtype=torch.bool, device=inputs_embeds.device)
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
@@ -93,9 +99,11 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
             logits = logits.masked_fill(~allowed, float("-inf"))
         nxt = sample_next(logits, cfg, generator)  # (B,)
+        lp = torch.log_softmax(logits, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         for i in range(b):
             if not finished[i]:
                 tokens[i].append(int(nxt[i]))
+                logprobs[i].append(lp[i])
         finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)
         if on_step is not None and on_step(tokens):
             finished[:] = True
@@ -108,4 +116,4 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         seq_pos = torch.cat([seq_pos, step_pos], dim=1)
         step_embeds = new_embed
     return DecodeResult(tokens=tokens, cache=cache if cfg.use_cache else None,
-                        finished=[bool(f) for f in finished])
+                        finished=[bool(f) for f in finished], logprobs=logprobs)

@@ -23,6 +23,7 @@ constraint (``RSVLM.grammar_constraint`` returns None).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -34,6 +35,28 @@ MIN_POLY_LOCS = 6
 # fewest tokens from an opening tag to its shape's close: <ref></ref>, <box>4</box>, …,
 # <mask><grid>6</grid><row></mask>
 OPEN_COST = {"ref": 2, "box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
+
+
+def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
+    """A confidence in (0, 1] for each shape an answer closes, in answer order: the geometric-mean
+    probability of its tokens from just after the previous shape's closing tag through its own
+    (the choice to write another object at all, its ``<ref>`` label, its locations). ``pieces``
+    are the generated tokens as strings, ``logprobs`` their log-probabilities
+    (``DecodeResult.logprobs``). A shape left open at the end gets none.
+
+    Cannot: tell a right box from a confidently wrong one; it is the model's own belief, which
+    detection AP uses to rank, not a calibrated probability (a model trained with Gaussian
+    location targets, ``loss.loc_sigma``, spreads each location over neighbouring bins, so its
+    scores run low). A ``<poly>`` that ``geometry.decode`` makes the previous one's
+    hole has a score of its own, so scores and decoded objects then differ in number."""
+    closes = {f"</{k}>" for k in GEOMETRY_TAGS if k != "ref"}
+    out, start = [], 0
+    for i, piece in enumerate(pieces):
+        if piece in closes:
+            span = logprobs[start:i + 1]
+            out.append(math.exp(sum(span) / len(span)))
+            start = i + 1
+    return out
 
 
 def _poly_cost(n: int) -> int:

@@ -22,7 +22,7 @@ from torch import nn
 
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.generation import GenerationConfig, decode
-from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint
+from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
 from rsvlm.model.llm import TRAINABILITY, LLMConfig
 from rsvlm.model.processor import ImageInput, Pixels, Processor
 from rsvlm.model.projector import Projector, ProjectorConfig
@@ -52,6 +52,8 @@ class VLMConfig:
 class GenerateOutput:
     tokens: list[list[int]]  # new ids per sequence (EOS excluded)
     text: list[str]
+    logprobs: list[list[float]] = field(default_factory=list)  # log p of each id in tokens
+    scores: list[list[float]] = field(default_factory=list)  # per shape closed in text (grammar.shape_scores)
 
 
 class RSVLM(nn.Module):
@@ -183,7 +185,9 @@ class RSVLM(nn.Module):
                      constraint=self.grammar_constraint(input_ids.shape[0], max_new_tokens) if constrain else None)
         streamer.flush(res.tokens[0])
         tokens = [streamer.strip(t) for t in res.tokens]
-        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens])
+        logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
+        scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
+        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores)
 
     def grammar_constraint(self, batch: int, max_new_tokens: int) -> GrammarConstraint | None:
         """A fresh geometry-grammar constraint for ``batch`` sequences of at most ``max_new_tokens``;
