@@ -123,7 +123,7 @@ class ChatREPL:
             return None
         self.say()
         self.unsent = []
-        self.last = {"question": question, **inf.locate(answer, self.images[-1])}
+        self.last = {"question": question, **inf.locate(answer, self.images[-1], self.session.last_scores)}
         table = inf.objects_table(self.last["objects"])
         if table:
             self.say(table)

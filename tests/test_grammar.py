@@ -144,6 +144,8 @@ def test_generate_reports_each_tokens_log_prob_and_a_score_per_shape(model_proc)
     try:
         batch = proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}]))
         out = model.generate(**batch, max_new_tokens=14)
+        chat = ChatSession(model, proc, max_new_tokens=14)
+        chat.ask("[det] every ship")
         toks, lps = out.tokens[0], out.logprobs[0]
         ids = torch.cat([batch["input_ids"], torch.tensor([toks])], 1)
         with torch.no_grad():
@@ -161,6 +163,7 @@ def test_generate_reports_each_tokens_log_prob_and_a_score_per_shape(model_proc)
     assert min(lps) < -0.5  # two locations compete: the scores are not all 1
     assert out.scores[0] == pytest.approx([math.exp(sum(lps[:6]) / 6), math.exp(sum(lps[6:12]) / 6)])
     assert all(s < 0.9 for s in out.scores[0])
+    assert chat.last_scores == pytest.approx(out.scores[0], abs=1e-5)  # the chat's cached path agrees
     assert [o["kind"] for o in geometry.decode(out.text[0], 96, 96).objects] == ["box", "box"]
 
 

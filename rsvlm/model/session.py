@@ -8,6 +8,7 @@ sampled but never fed back). Images given with a turn are encoded once, in that 
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
     chat.stats   # per turn: prefill_tokens, images_encoded, new_tokens
+    chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
 Limits: batch size 1; a chat template that rewrites earlier turns (not append-only) is refused;
 the answer's tokens stay as generated, so they may differ from what re-tokenising its text gives.
@@ -21,6 +22,7 @@ import torch
 
 from rsvlm.data.conversation import write_images
 from rsvlm.model.generation import GenerationConfig, decode
+from rsvlm.model.grammar import shape_scores
 from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN
 
@@ -41,6 +43,7 @@ class ChatSession:
         self.pending: list[int] = []  # answer tokens generated but not yet in the cache
         self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens + pending
         self.stats: list[dict] = []
+        self.last_scores: list[float] = []
 
     def rollback(self) -> None:
         """Undo an interrupted ``ask`` (Ctrl-C mid-answer): the cache goes back to the last
@@ -87,6 +90,8 @@ class ChatSession:
         if extra > 0:
             self.cache.crop(-extra)  # drop tokens of a stop string / EOS from the cache
         self.pending = answer_ids[in_cache:]
+        self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
+                                        res.logprobs[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.rendered = self.processor.chat_prompt(self.messages, add_generation_prompt=False)
