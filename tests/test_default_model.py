@@ -457,3 +457,16 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
         clash = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [f"{key}={bc.test_seed}"])
         with pytest.raises(ValueError, match="test seed"):
             b.stage_data(tmp_path, clash, 1.0)  # refused before any scene is generated
+
+
+def test_loading_a_merged_model_imports_neither_peft_nor_bitsandbytes():
+    """peft imports bitsandbytes, which warns on every command on CPUs without its kernels: a model
+    with no adapter and no quantisation must not pull either in."""
+    import subprocess
+
+    code = ("import sys; from rsvlm import inference as inf; inf.load_model(None, device='cpu'); "
+            "print(sorted(m for m in ('peft', 'bitsandbytes') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+    assert "kernels" not in out.stderr

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -30,9 +31,10 @@ _PEFT_KEY = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.")
 
 
 def _is_peft(llm) -> bool:
-    from peft import PeftModel
-
-    return isinstance(llm, PeftModel)
+    # no PeftModel exists unless peft was imported; importing it just to ask would import
+    # bitsandbytes too (peft does), which warns on CPUs without its kernels
+    peft = sys.modules.get("peft")
+    return peft is not None and isinstance(llm, peft.PeftModel)
 
 
 def _quantised(cfg: VLMConfig) -> bool:
@@ -105,7 +107,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
     """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn."""
-    from peft import PeftModel
     from safetensors.torch import load_file
 
     from rsvlm.config import apply_overrides
@@ -127,6 +128,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
     mode = cfg.trainable.llm
     if (root / "adapter").is_dir():
+        from peft import PeftModel
+
         llm.requires_grad_(False)
         llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
     else:
