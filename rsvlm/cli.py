@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the result as JSON here")
     p.add_argument("--geojson", help="write parsed objects as GeoJSON (in the image's CRS) here")
     p.add_argument("--vis", help="write an overlay PNG here")
+    p.add_argument("--min-score", type=float, default=0.0,
+                   help="drop objects the model scores below this (its confidence; see docs/cli.md)")
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
     p.add_argument("--overlap", type=int, default=64, help="overlap of the tiles in pixels")
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")

@@ -88,6 +88,10 @@ def main(args) -> int:
         answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding)
         result = inf.locate(answer, images[-1], scores)
         print(answer)
+    if args.min_score > 0:
+        kept = [o for o in result["objects"] if o.get("score", 1.0) >= args.min_score]
+        print(f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped")
+        result["objects"] = kept
     table = inf.objects_table(result["objects"])
     if table:
         print(table)

@@ -470,3 +470,21 @@ def test_loading_a_merged_model_imports_neither_peft_nor_bitsandbytes():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
     assert "kernels" not in out.stderr
+
+
+def test_predict_min_score_drops_the_less_confident_objects(tmp_path):
+    from rsvlm.cli import main
+
+    def run(*extra):
+        out = tmp_path / f"r{len(extra)}.json"
+        rc = main(["predict", "--image", str(SAMPLES / "harbour_optical.png"), "--task", "det", "--device", "cpu",
+                   "--out", str(out), *extra])
+        assert rc == 0
+        return json.loads(out.read_text())["objects"]
+
+    every = run()
+    scores = sorted(o["score"] for o in every)
+    assert len(scores) >= 2 and scores[0] < scores[-1], scores  # the sample gives boxes of differing confidence
+    cut = (scores[0] + scores[-1]) / 2
+    kept = run("--min-score", str(cut))
+    assert [o["score"] for o in kept] == [o["score"] for o in every if o["score"] >= cut]
