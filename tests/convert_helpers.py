@@ -1,0 +1,43 @@
+"""Shared by the converter tests: run a converter into a folder and read its records back, decode a
+record's answer, compare coordinates within one bin, and write small images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from data_gen.convert import convert as run_convert
+from rsvlm import geometry
+from rsvlm.data.records import load_records
+
+
+def convert(out: Path, *argv: str) -> tuple[dict, list[dict]]:
+    stats = run_convert([argv[0], "--out", str(out), *argv[1:]])
+    records, _ = load_records(out / "records.jsonl", strict=True)
+    assert stats["records"] == len(records)
+    return stats, records
+
+
+def objs(rec: dict) -> list[dict]:
+    d = geometry.decode(rec["conversations"][-1]["value"], rec["meta"]["width"], rec["meta"]["height"])
+    assert d.problems == []
+    return d.objects
+
+
+def near(a, b, size) -> bool:
+    return np.allclose(np.asarray(a, float), np.asarray(b, float), atol=size / 1000)
+
+
+def same_ring(a, b, size) -> bool:
+    """Every vertex of each ring within one bin of a vertex of the other (order-free)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    d = np.abs(a[:, None, :] - b[None, :, :]).max(axis=2)
+    return bool(d.min(axis=1).max() <= size / 1000 and d.min(axis=0).max() <= size / 1000)
+
+
+def png(path: Path, w: int, h: int, mode="RGB") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new(mode, (w, h), 40).save(path)
+    return path
