@@ -1,7 +1,7 @@
 """Checkpoint directories: save, load, merge LoRA.
 
     ckpt/config.yaml          resolved VLMConfig (llm paths relative to ckpt where they point inside)
-    ckpt/vision.safetensors   stems, encoders, projectors (always the full vision side)
+    ckpt/vision.safetensors   stems, encoders, projectors, a loc pointer if any (everything but the LLM)
     ckpt/llm/                 the LLM in Hugging Face layout (base weights, LoRA not merged)
     ckpt/adapter/             peft LoRA adapter (+ trainable new-token rows) when the LLM has one
     ckpt/tokenizer/           tokenizer with rsvlm's special tokens

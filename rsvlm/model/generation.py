@@ -61,11 +61,15 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
            attention_mask: torch.Tensor, cfg: GenerationConfig, eos_ids: set[int],
            cache=None, past_len: int = 0, generator: torch.Generator | None = None,
            on_step: Callable[[list[list[int]]], bool] | None = None,
-           constraint: Callable[[list[list[int]], int], torch.Tensor] | None = None) -> DecodeResult:
+           constraint: Callable[[list[list[int]], int], torch.Tensor] | None = None,
+           adjust: Callable[[object, torch.Tensor], torch.Tensor] | None = None) -> DecodeResult:
     """Generate after a prompt. ``attention_mask`` (B, past_len+T) covers cache + prompt.
 
     ``constraint(tokens_so_far, vocab_size)`` gives the (B, V) tokens allowed next (see
     ``rsvlm.model.grammar``); the others cannot be chosen.
+
+    ``adjust(llm_output, logits)`` returns the (B, V) logits to choose from, after the constraint
+    (``rsvlm.model.pointer.PointerDecoder``); the LLM then returns its hidden states.
 
     ``on_step(tokens_so_far)`` is called after each step; returning True marks every
     sequence finished (stop strings, handled by the caller who can decode text).
@@ -87,17 +91,20 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
     step_embeds, step_pos = inputs_embeds, pos
+    hidden = {"output_hidden_states": True} if adjust is not None else {}
     for _ in range(cfg.max_new_tokens):
         if cfg.use_cache:
             out = llm(inputs_embeds=step_embeds, attention_mask=mask, position_ids=step_pos,
-                      past_key_values=cache, use_cache=True)
+                      past_key_values=cache, use_cache=True, **hidden)
             cache = out.past_key_values
         else:
-            out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False)
+            out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False, **hidden)
         logits = out.logits[:, -1, :cfg.vocab].float()  # (B,V)
         if constraint is not None:
             allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
             logits = logits.masked_fill(~allowed, float("-inf"))
+        if adjust is not None:
+            logits = adjust(out, logits)
         nxt = sample_next(logits, cfg, generator)  # (B,)
         lp = torch.log_softmax(logits, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         for i in range(b):

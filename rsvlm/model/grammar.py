@@ -211,6 +211,15 @@ class GeometryGrammar:
                 ok[self.close["mask"]] = True
         return ok
 
+    @staticmethod
+    def next_axis(s: _State) -> int | None:
+        """0 (x) or 1 (y) where the next location is a coordinate (a shape's vertex, a grid's
+        corner), None elsewhere (text, counts: a grid's size, run lengths)."""
+        if s.mode == "shape":
+            want = SHAPE_LOCS.get(s.kind)
+            return len(s.locs) % 2 if want is None or len(s.locs) < want else None
+        return len(s.locs) % 2 if s.mode == "head" and len(s.locs) < 4 else None
+
     def _locs(self, ok: torch.Tensor, lo: int, hi: int) -> None:
         if lo <= hi:
             ok[self.loc0 + lo: self.loc0 + hi + 1] = True
@@ -234,3 +243,7 @@ class GrammarConstraint:
                 self.g.advance(self.states[i], t)
             self.seen[i] = len(toks)
         return torch.stack([self.g.allowed(s, self.max_new - len(t)) for s, t in zip(self.states, tokens)])  # (B,V)
+
+    def next_axes(self) -> list[int | None]:
+        """Per sequence, ``GeometryGrammar.next_axis`` of its state after the last call."""
+        return [GeometryGrammar.next_axis(s) for s in self.states]

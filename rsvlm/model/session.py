@@ -44,6 +44,7 @@ class ChatSession:
         self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens + pending
         self.stats: list[dict] = []
         self.last_scores: list[float] = []
+        self.pointer_vis: list | None = None  # a loc pointer's visual states (rsvlm.model.pointer)
 
     def rollback(self) -> None:
         """Undo an interrupted ``ask`` (Ctrl-C mid-answer): the cache goes back to the last
@@ -76,9 +77,10 @@ class ChatSession:
                                 **{**self.gen, **gen_overrides})
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
+        constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
                      past_len=self.cache_len, generator=generator, on_step=streamer.step,
-                     constraint=model.grammar_constraint(1, gcfg.max_new_tokens) if self.constrain else None)
+                     constraint=constraint, adjust=adjust)
         generated = res.tokens[0]
         streamer.flush(generated)
         answer_ids = streamer.strip(generated)
@@ -90,6 +92,8 @@ class ChatSession:
         if extra > 0:
             self.cache.crop(-extra)  # drop tokens of a stop string / EOS from the cache
         self.pending = answer_ids[in_cache:]
+        if adjust is not None and adjust.started:
+            self.pointer_vis = adjust.vis
         self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
                                         res.logprobs[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()

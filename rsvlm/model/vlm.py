@@ -24,6 +24,7 @@ from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
 from rsvlm.model.llm import TRAINABILITY, LLMConfig
+from rsvlm.model.pointer import LocPointer, LocPointerConfig, PointerDecoder, pointer_ids
 from rsvlm.model.processor import ImageInput, Pixels, Processor
 from rsvlm.model.projector import Projector, ProjectorConfig
 from rsvlm.model.stem import Stem, StemConfig, prepare
@@ -46,6 +47,7 @@ class VLMConfig:
     llm: LLMConfig = field(default_factory=LLMConfig)
     trainable: TrainableConfig = field(default_factory=TrainableConfig)
     prompt: PromptConfig = field(default_factory=PromptConfig)  # how training and chat write prompts
+    loc_pointer: LocPointerConfig = field(default_factory=LocPointerConfig)  # coordinates from a pointed cell
 
 
 @dataclass
@@ -72,6 +74,8 @@ class RSVLM(nn.Module):
         self.llm = llm
         self.tokenizer = tokenizer
         self.special = special
+        self.loc_pointer = LocPointer(cfg.loc_pointer, d_llm) if cfg.loc_pointer.enabled else None
+        self._pointer_ids = None
 
     # -- vision -------------------------------------------------------------------------------
     def image_size(self, modality: str) -> int:
@@ -152,7 +156,21 @@ class RSVLM(nn.Module):
                 labels: torch.Tensor | None = None, **llm_kwargs):
         """→ the LLM's output (``.loss`` when labels are given, ``.logits`` (B,T,V))."""
         embeds = self.embed_inputs(input_ids, images)
-        return self.llm(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels, **llm_kwargs)
+        if self.loc_pointer is None:
+            return self.llm(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels, **llm_kwargs)
+        out = self.llm(inputs_embeds=embeds, attention_mask=attention_mask,
+                       **{**llm_kwargs, "output_hidden_states": True})
+        out.logits = self.loc_pointer.adjust_logits(out.logits, out.hidden_states[-1], input_ids, self.pointer_ids())
+        if labels is not None:  # the LLM's own loss would miss the pointer's term
+            n = out.logits.shape[1]
+            out.loss = torch.nn.functional.cross_entropy(out.logits[:, :-1].flatten(0, 1).float(),
+                                                         labels[:, labels.shape[1] - n + 1:].flatten(), ignore_index=-100)
+        return out
+
+    def pointer_ids(self):
+        if self._pointer_ids is None:
+            self._pointer_ids = pointer_ids(self.tokenizer, self.special.image)
+        return self._pointer_ids
 
     # -- generation ---------------------------------------------------------------------------
     def eos_ids(self) -> set[int]:
@@ -180,14 +198,23 @@ class RSVLM(nn.Module):
                                 len(self.tokenizer))
         embeds = self.embed_inputs(input_ids, images)
         streamer = TextStreamer(self.tokenizer, self.eos_ids(), gcfg.stop_strings, on_token)
+        constraint, adjust = self.decode_hooks(input_ids, max_new_tokens, constrain)
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
-                     generator=generator, on_step=streamer.step,
-                     constraint=self.grammar_constraint(input_ids.shape[0], max_new_tokens) if constrain else None)
+                     generator=generator, on_step=streamer.step, constraint=constraint, adjust=adjust)
         streamer.flush(res.tokens[0])
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
         scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
         return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores)
+
+    def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
+                     vis: list | None = None) -> tuple[GrammarConstraint | None, PointerDecoder | None]:
+        """``decode``'s constraint and, for a model with a loc pointer, its ``adjust`` (which needs
+        the grammar to know where coordinates are); ``vis`` carries a chat's earlier visual states."""
+        constraint = self.grammar_constraint(input_ids.shape[0], max_new_tokens) if constrain else None
+        if self.loc_pointer is None or constraint is None:
+            return constraint, None
+        return constraint, PointerDecoder(self.loc_pointer, self.pointer_ids(), input_ids, constraint, vis)
 
     def grammar_constraint(self, batch: int, max_new_tokens: int) -> GrammarConstraint | None:
         """A fresh geometry-grammar constraint for ``batch`` sequences of at most ``max_new_tokens``;
@@ -294,6 +321,8 @@ def set_trainable(model: RSVLM) -> None:
         raise ValueError(f"trainable.encoder must be one of {TRAINABILITY}, got {t.encoder!r}")
     model.stems.requires_grad_(t.stem == "full")
     model.projectors.requires_grad_(t.projector == "full")
+    if model.loc_pointer is not None:  # trained with the projector it reads through
+        model.loc_pointer.requires_grad_(t.projector == "full")
     model.encoders.requires_grad_(t.encoder == "full")
     for name, enc in model.encoders.items():
         if t.encoder == "lora":

@@ -255,7 +255,8 @@ def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tens
 
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
-    ``model.llm.name_or_path``). Every vision key must be present; LoRA keys of the source are refused.
+    ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
+    starts fresh when the source has none; LoRA keys of the source are refused.
     A ViT position table of another grid is resized (bicubic, as open_clip and GeoChat do); any other
     shape difference is refused, naming the tensor."""
     from safetensors.torch import load_file
@@ -266,7 +267,9 @@ def init_vision(model, ckpt_dir: Path) -> None:
     state = load_file(str(path))
     own_state = model.state_dict()
     own = {k for k in own_state if not k.startswith("llm.")}
-    missing = sorted(k for k in own if k not in state and "lora_" not in k)
+    fresh = not any(k.startswith("loc_pointer.") for k in state)  # a pointer added in this stage
+    missing = sorted(k for k in own if k not in state and "lora_" not in k
+                     and not (fresh and k.startswith("loc_pointer.")))
     extra = sorted(k for k in state if k not in own)
     if missing or extra:
         raise ValueError(f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}")
