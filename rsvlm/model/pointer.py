@@ -78,6 +78,15 @@ def coordinate_axes(ids: list[int], pid: PointerIds) -> list[tuple[int, int]]:
     return out
 
 
+def grid_side(n_vis: int) -> int:
+    """Grid side g of ``n_vis`` visual tokens: one or more square g × g grids (g² · images)."""
+    for images in range(1, 9):
+        g = math.isqrt(n_vis // images)
+        if n_vis % images == 0 and g * g * images == n_vis:
+            return g
+    raise ValueError(f"loc pointer: {n_vis} visual tokens are not whole square grids")
+
+
 class LocPointer(nn.Module):
     def __init__(self, cfg: LocPointerConfig, d_llm: int):
         super().__init__()
@@ -85,18 +94,10 @@ class LocPointer(nn.Module):
         self.q = nn.Linear(d_llm, cfg.dim, bias=False)
         self.k = nn.Linear(d_llm, cfg.dim, bias=False)
 
-    def cells(self, n_vis: int) -> int:
-        """Grid side g of ``n_vis`` visual tokens: one or more square g × g grids (g² · images)."""
-        for images in range(1, 9):
-            g = math.isqrt(n_vis // images)
-            if n_vis % images == 0 and g * g * images == n_vis:
-                return g
-        raise ValueError(f"loc pointer: {n_vis} visual tokens are not whole square grids")
-
     def log_prior(self, h: torch.Tensor, vis: torch.Tensor, axes: torch.Tensor) -> torch.Tensor:
         """h (M,D) query hidden states, vis (N,D) one sample's visual hidden states, axes (M,) 0/1
         → (M, NUM_BINS) log-probabilities over location bins."""
-        g = self.cells(vis.shape[0])
+        g = grid_side(vis.shape[0])
         q, k = self.q(h.float()), self.k(vis.float())  # (M,d), (N,d)
         a = torch.softmax(q @ k.T / math.sqrt(self.cfg.dim), -1).view(len(h), -1, g, g)  # (M,images,g,g)
         per_axis = torch.stack([a.sum((1, 2)), a.sum((1, 3))], 1)  # (M,2,g): columns (x), rows (y)

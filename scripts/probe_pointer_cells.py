@@ -1,0 +1,90 @@
+"""Which cell does each coordinate land in? A probe for the location pointer (model.loc_pointer).
+
+    python scripts/probe_pointer_cells.py --model runs/p23/ptr/final --data runs/mo9/test/train.jsonl
+
+Teacher-forced on the records' answers, for every coordinate (``rsvlm.model.pointer.
+coordinate_axes``): the probability the location logits put on the true bin's cell (the
+visual-token column for an x, row for a y) and how often their most likely bin lies in it, for
+the LLM's logits alone, the pointer's term alone and the two together (what the model decodes
+from). A model without a pointer has only the LLM's (the other two rows repeat it). Limits:
+cells of square images tiled by one g × g grid; every record needs its images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16) -> dict:
+    """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates}."""
+    import torch
+
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model.pointer import coordinate_axes, grid_side
+    from rsvlm.tokens import NUM_BINS
+    from rsvlm.train import data as D
+
+    tok = processor.tokenizer
+    index = D.build_index(data, tok, dict(processor.n_tokens), ReadReport(str(data)))
+    ds = D.SFTDataset(index, data.parent, processor, processor.prompt, 1024)
+    pid = model.pointer_ids()
+    n = min(len(ds), limit or len(ds))
+    sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
+    count = 0
+    for start in range(0, n, batch_size):
+        batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
+        if not batch["ids"]:
+            continue
+        with torch.no_grad():
+            emb = model.embed_inputs(batch["input_ids"], batch["images"])
+            out = model.llm(inputs_embeds=emb, attention_mask=batch["attention_mask"], output_hidden_states=True)
+        hidden = out.hidden_states[-1]  # (B,T,D)
+        for b, ids in enumerate(batch["input_ids"].tolist()):
+            coords = [(p, ax) for p, ax in coordinate_axes(ids, pid) if batch["labels"][b, p] != -100]
+            vis = (batch["input_ids"][b] == pid.image).nonzero().flatten()  # (N,)
+            if not coords or len(vis) == 0:
+                continue
+            at = torch.tensor([p - 1 for p, _ in coords])  # positions that predict them
+            axes = torch.tensor([ax for _, ax in coords])
+            llm = out.logits[b, at, pid.loc0:pid.loc0 + NUM_BINS].float().log_softmax(-1)  # (M,1000)
+            g = grid_side(len(vis))
+            ptr = (model.loc_pointer.log_prior(hidden[b, at], hidden[b, vis], axes) if model.loc_pointer is not None
+                   else torch.zeros_like(llm))
+            true_cell = torch.tensor([ids[p] - pid.loc0 for p, _ in coords]) * g // NUM_BINS  # (M,)
+            cells = torch.arange(NUM_BINS) * g // NUM_BINS  # (1000,)
+            on = cells[None] == true_cell[:, None]  # (M,1000)
+            for key, lp in (("llm", llm), ("pointer", ptr.log_softmax(-1)), ("both", (llm + ptr).log_softmax(-1))):
+                sums[key][0] += float((lp.exp() * on).sum())
+                sums[key][1] += float((cells[lp.argmax(-1)] == true_cell).sum())
+            count += len(coords)
+    if count == 0:
+        raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers")
+    out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
+    return {**out, "n": count}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rsvlm.inference import load_model
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
+    p.add_argument("--data", required=True, help="JSONL records whose answers hold shapes")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--out", default=None, help="write the result JSON here too")
+    a = p.parse_args(argv)
+    if not Path(a.data).is_file():
+        p.error(f"--data: no such file {a.data}")
+    model, processor = load_model(a.model, device="cpu")
+    res = cell_stats(model, processor, Path(a.data), a.limit)
+    print(f"{res['n']} coordinates; probability on the true cell / most likely bin in it:")
+    for k in ("llm", "pointer", "both"):
+        print(f"  {k:8s} {res[k]['mass']:.3f} / {res[k]['argmax_in_cell']:.3f}")
+    if a.out:
+        Path(a.out).write_text(json.dumps(res, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
