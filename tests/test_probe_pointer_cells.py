@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from test_train_utils import make_records
 
 REPO = Path(__file__).resolve().parents[1]
