@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_grammar import bias_logits
 
 from rsvlm.config import load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
@@ -62,13 +63,6 @@ def test_prior_peaks_on_the_pointed_cell_per_axis():
     assert int(logp[1].argmax()) == pytest.approx(1.5 * cell, abs=2)  # y: row 1's centre
     with pytest.raises(ValueError, match="square grids"):
         ptr.log_prior(h, torch.zeros(10, 16), torch.tensor([0, 1]))
-
-
-def bias_logits(model, bias: dict[int, float]):
-    add = torch.zeros(model.llm.get_output_embeddings().weight.shape[0])
-    for i, v in bias.items():
-        add[i] = v
-    return model.llm.get_output_embeddings().register_forward_hook(lambda m, a, out: out + add.to(out.dtype))
 
 
 def test_decoding_adds_the_same_term_as_the_teacher_forced_pass(model_proc):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from script_loader import load_script
 from test_train_utils import make_records
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,12 +15,7 @@ TINY = REPO / "configs" / "model" / "tiny.yaml"
 
 
 def _probe(monkeypatch):
-    path = REPO / "scripts" / "probe_pointer_cells.py"
-    spec = importlib.util.spec_from_file_location("probe_pointer_cells", path)
-    mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, mod)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("probe_pointer_cells", monkeypatch)
 
 
 def ground_records(tmp_path: Path) -> Path:

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
+from script_loader import load_script
 from test_train_utils import make_records
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _probe(monkeypatch):
-    path = REPO / "scripts" / "probe_sensor_word.py"
-    spec = importlib.util.spec_from_file_location("probe_sensor_word", path)
-    mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, mod)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("probe_sensor_word", monkeypatch)
 
 
 def test_every_word_and_answer_is_scored_with_the_image_unchanged(tmp_path, monkeypatch):
