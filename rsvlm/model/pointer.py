@@ -47,15 +47,13 @@ class PointerIds:
     image: int
     loc0: int
     opens: dict[int, str]  # id of <box> <obb> <point> <poly> <grid> → kind
-    closes: set[int]
 
 
 def pointer_ids(tokenizer, image_token: int) -> PointerIds:
     tid = tokenizer.convert_tokens_to_ids
     opens = {tid(f"<{k}>"): k for k in ("box", "obb", "point", "poly")}
     opens[tid("<grid>")] = "grid"
-    closes = {tid(f"</{k}>") for k in ("box", "obb", "point", "poly")} | {tid("</grid>")}
-    return PointerIds(image_token, tid(loc_token(0)), opens, closes)
+    return PointerIds(image_token, tid(loc_token(0)), opens)
 
 
 def coordinate_axes(ids: list[int], pid: PointerIds) -> list[tuple[int, int]]:
