@@ -5,8 +5,8 @@
 
 A recipe states its global batch in a header comment (``# global_batch: 144``); the launcher keeps
 it fixed whatever the world size by passing ``grad_accum = global / (batch_size × world)``, and
-refuses a world size that does not divide it (contrastive pretraining, ``objective: clip``, has no
-accumulation: there ``batch_size = global / world``). The recipe is loaded with ``TrainConfig`` first,
+refuses a world size that does not divide it (contrastive pretraining, ``objective: clip``, too:
+its accumulation contrasts the whole global batch). The recipe is loaded with ``TrainConfig`` first,
 so a broken recipe fails here, before any process starts.
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
@@ -80,12 +80,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     world = nodes * gpus_per_node
     global_batch = recipe_global_batch(recipe)
     micro = cfg.batch_size
-    if cfg.objective == "clip":  # a contrastive batch is one batch: the per-process batch takes the slack
-        if global_batch % world:
-            raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of the world size {world}")
-        micro = global_batch // world
-        overrides.append(f"batch_size={micro}")
-    elif global_batch % (micro * world):
+    if global_batch % (micro * world):
         raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
                          f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
     accum = global_batch // (micro * world)

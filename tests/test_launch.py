@@ -122,16 +122,19 @@ def test_launcher_refuses_inconsistent_setups(tmp_path):
         launch.build(headless)
 
 
-def test_contrastive_pretraining_spreads_the_global_batch_without_accumulation(tmp_path):
-    """objective clip contrasts one batch per step: the launcher sets batch_size, never grad_accum."""
+def test_contrastive_pretraining_accumulates_like_any_recipe(tmp_path):
+    """objective clip contrasts the whole global batch through its accumulation, so the launcher
+    splits it as for any recipe: grad_accum = global / (batch_size × world)."""
     src = REPO / "configs" / "train" / "pretrain_encoder_tiny.yaml"
     recipe = tmp_path / "clip.yaml"
     recipe.write_text("# global_batch: 96\n" + src.read_text())
-    plan = launch.build(recipe, "torchrun", nodes=1, gpus_per_node=4)
-    assert (plan.micro_batch, plan.grad_accum, plan.global_batch) == (24, 1, 96)
-    assert "grad_accum=1" in plan.command and plan.command[-1] == "batch_size=24"
-    with pytest.raises(ValueError, match="not a multiple of the world size 5"):
-        launch.build(recipe, "torchrun", gpus_per_node=5)
+    plan = launch.build(recipe, "torchrun", nodes=1, gpus_per_node=1, overrides=["batch_size=24"])
+    assert (plan.micro_batch, plan.grad_accum, plan.global_batch) == (24, 4, 96)
+    assert "grad_accum=4" in plan.command and plan.command[-1] == "batch_size=24"
+    plan = launch.build(recipe, "torchrun", nodes=1, gpus_per_node=4, overrides=["batch_size=24"])
+    assert (plan.micro_batch, plan.grad_accum) == (24, 1)
+    with pytest.raises(ValueError, match="world size 5"):
+        launch.build(recipe, "torchrun", gpus_per_node=5, overrides=["batch_size=24"])
 
 
 def test_dry_run_prints_the_command(capsys, tmp_path):

@@ -34,14 +34,17 @@ the update are those of one process on the whole batch (``tests/test_train_clip.
 The optimizer and schedule are the LM loop's (``optim.*``: AdamW, decay on matrices only, warm-up
 then cosine or constant).
 
-Limits: plain ``torch.distributed``, not DeepSpeed (the encoder and text tower are small); no
-gradient accumulation (a contrastive batch is one batch); learned stems are not trained here
+``grad_accum`` > 1 contrasts ``batch_size`` × ``grad_accum`` × processes pairs per step with the
+activations of ``batch_size`` at a time, and the same gradients as one batch (``accumulate``).
+
+Limits: plain ``torch.distributed``, not DeepSpeed (the encoder and text tower are small); learned stems are not trained here
 (bands are mixed by the stem's fixed initial map); the dense head is dropped after training (only
 the encoder is saved).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import sys
@@ -250,6 +253,65 @@ def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> l
     return (t / world).tolist()
 
 
+def _per_patch_loss(cfg, dense: torch.Tensor | None, box: torch.Tensor | None, dense_t: torch.Tensor | None,
+                    box_t: torch.Tensor | None) -> tuple[torch.Tensor | float, float, float]:
+    """(weighted dense + box loss, dense loss, box loss) of one micro-batch, each a mean over its samples."""
+    loss, d_l, b_l = 0.0, 0.0, 0.0
+    if dense is not None:
+        logits = dense.float().reshape(dense_t.shape)  # (b,N,s²,K)
+        if cfg.clip.dense_target == "share":
+            d = -(dense_t * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+        else:
+            d = F.binary_cross_entropy_with_logits(logits, dense_t, reduction="none").sum(-1).mean()
+        loss, d_l = loss + cfg.clip.dense_weight * d, float(d.detach())
+    if box is not None:
+        b = box_loss(box.float(), box_t)  # (b,N,5) each
+        loss, b_l = loss + cfg.clip.box_weight * b, float(b.detach())
+    return loss, d_l, b_l
+
+
+def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels: torch.Tensor, text: torch.Tensor,
+               dense_t: torch.Tensor | None, box_t: torch.Tensor | None, world: int) -> list[float]:
+    """Backward the whole batch's loss in ``grad_accum`` micro-batches; its [total, dense, box] losses.
+
+    A contrastive loss does not split into per-micro-batch losses (every pair is the others'
+    negative), so, as in open_clip's ``accum_freq``: the features of all micro-batches are computed
+    first without gradients, then each micro-batch is run again with gradients and the whole
+    batch's loss taken with its features live and the others' cached; the summed gradients are the
+    whole batch's (``tests/test_train_clip.py``). The logit scale is live in the last micro-batch
+    only, so its gradient is counted once. Cost: one extra forward per sample, for activations of
+    one micro-batch at a time. Per-patch losses are micro-batch means weighted by their share.
+    pixels: (B,3,S,S); text: (B,L); dense_t: (B,N,s²,K); box_t: (B,N,5).
+    """
+    n = pixels.shape[0]
+    chunks = torch.arange(n).tensor_split(min(cfg.grad_accum, n))
+    cached = None
+    if len(chunks) > 1:
+        with torch.no_grad(), autocast:
+            cached = [core(pixels[c], text[c])[:2] for c in chunks]
+        cached = [torch.cat([c[i] for c in cached]).float() for i in (0, 1)]  # (B,E) images, texts
+    contrast, d_sum, b_sum = 0.0, 0.0, 0.0
+    for j, c in enumerate(chunks):
+        last = j == len(chunks) - 1
+        with contextlib.nullcontext() if last or world == 1 else model.no_sync():
+            with autocast:
+                img, txt, scale, dense, box = model(pixels[c], text[c])  # (b,E), (b,E), (), (b,N,·), (b,N,5)
+            img, txt = img.float(), txt.float()
+            if cached is not None:  # micro-batch j's features live, the others' cached: (B,E)
+                lo, hi = int(c[0]), int(c[-1]) + 1
+                img = torch.cat([cached[0][:lo], img, cached[0][hi:]])
+                txt = torch.cat([cached[1][:lo], txt, cached[1][hi:]])
+            loss = loss_fn(img, txt, scale if last else scale.detach())
+            share = len(c) / n
+            extra, d_l, b_l = _per_patch_loss(cfg, dense, box, None if dense_t is None else dense_t[c],
+                                              None if box_t is None else box_t[c])
+            # DDP averages the gradients: with the gathered features, the whole batch's loss
+            (loss + share * extra).backward()
+        contrast, d_sum, b_sum = float(loss.detach()), d_sum + share * d_l, b_sum + share * b_l
+    total = contrast + cfg.clip.dense_weight * d_sum * (dense_t is not None) + cfg.clip.box_weight * b_sum * (box_t is not None)
+    return [total, d_sum, b_sum]
+
+
 def train_clip(cfg) -> dict:
     from open_clip.loss import ClipLoss
     from safetensors.torch import save_file
@@ -289,7 +351,7 @@ def train_clip(cfg) -> dict:
                desc="clip", disable=not cfg.log.progress or rank != 0)
     log_from = len(state["losses"])
     for step in bar:
-        idx = draw(gen, len(pairs), weights, min(cfg.batch_size * world, len(pairs)))[rank::world]
+        idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
         pix, texts, targets, boxes = [], [], [], []
         for i in idx:
             rec, caption, root = pairs[i]
@@ -326,39 +388,24 @@ def train_clip(cfg) -> dict:
         for j, t in enumerate(ids):
             t = t[: L - 1] + [tok.eos_token_id]
             text[j, : len(t)] = torch.tensor(t)
-        with autocast:
-            img_f, txt_f, scale, dense, box = model(torch.stack(pix).to(device), text.to(device))
-        loss = loss_fn(img_f.float(), txt_f.float(), scale)
-        logged = [0.0, 0.0, 0.0]
-        if dense is not None:
-            target = torch.stack(targets).to(device)  # (B,N,s²,K)
-            logits = dense.float().reshape(target.shape)  # (B,N,s²,K)
-            if cfg.clip.dense_target == "share":
-                dense_loss = -(target * F.log_softmax(logits, dim=-1)).sum(-1).mean()
-            else:
-                dense_loss = F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(-1).mean()
-            logged[1] = float(dense_loss.detach())
-            loss = loss + cfg.clip.dense_weight * dense_loss
-        if box is not None:
-            b_loss = box_loss(box.float(), torch.stack(boxes).to(device))  # (B,N,5) each
-            logged[2] = float(b_loss.detach())
-            loss = loss + cfg.clip.box_weight * b_loss
+        pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
+        dense_t = torch.stack(targets).to(device) if core.dense_head is not None else None  # (B,N,s²,K)
+        box_t = torch.stack(boxes).to(device) if core.box_head is not None else None  # (B,N,5)
         opt.zero_grad(set_to_none=True)
-        loss.backward()  # DDP averages the gradients: with the gathered features, the whole batch's loss
+        logged = accumulate(model, core, loss_fn, cfg, autocast, pixels, text, dense_t, box_t, world)
         if cfg.optim.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(core.parameters(), cfg.optim.max_grad_norm)
         opt.step()
         sched.step()
         with torch.no_grad():
             core.logit_scale.clamp_(0, math.log(100))
-        logged[0] = float(loss.detach())
         total, dense_l, box_l = _mean_over_ranks(logged, device, world)
         state["losses"].append(total)
-        state["dense_losses"] += [dense_l] if dense is not None else []
-        state["box_losses"] += [box_l] if box is not None else []
+        state["dense_losses"] += [dense_l] if dense_t is not None else []
+        state["box_losses"] += [box_l] if box_t is not None else []
         state["step"] = step + 1
-        bar.set_postfix(loss=f"{total:.4f}", **({"dense": f"{dense_l:.3f}"} if dense is not None else {}),
-                        **({"box": f"{box_l:.3f}"} if box is not None else {}))
+        bar.set_postfix(loss=f"{total:.4f}", **({"dense": f"{dense_l:.3f}"} if dense_t is not None else {}),
+                        **({"box": f"{box_l:.3f}"} if box_t is not None else {}))
         if rank == 0 and (state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps):
             line = {"step": state["step"], "lr": sched.get_last_lr()[0]}
             for key in ("losses", "dense_losses", "box_losses"):

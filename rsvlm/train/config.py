@@ -155,9 +155,6 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.objective == "clip" and cfg.dist.deepspeed:
         raise ValueError("dist.deepspeed: contrastive pretraining (objective clip) runs plain torch.distributed "
                          "under torchrun; leave dist.deepspeed unset")
-    if cfg.objective == "clip" and cfg.grad_accum != 1:
-        raise ValueError(f"grad_accum={cfg.grad_accum}: contrastive pretraining contrasts one batch per step; "
-                         "raise batch_size (or the number of processes) instead")
     for key in ("batch_size", "grad_accum", "max_steps"):
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")
