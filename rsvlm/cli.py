@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--limit", type=int, help="only the first N records")
+    p.add_argument("--tta", choices=["none", "flip"], default="none",
+                   help="flip: answers that are shapes are fused over the image's three mirror views (rsvlm.tta)")
     p.set_defaults(handler="rsvlm.evaluate:main")
 
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")

@@ -25,6 +25,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.records import load_records
+from rsvlm.tta import FuseConfig
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -47,8 +48,10 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
 
 
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
-                 constrain: bool = True) -> list[dict]:
-    rows, ok, texts, images = [], [], [], []
+                 constrain: bool = True, tta: FuseConfig | None = None) -> list[dict]:
+    """Rows of the predictions file for ``records``; with ``tta``, answers that are shapes only are
+    fused over the flipped views (``rsvlm.tta``), three more generations for those records."""
+    rows, ok, msgs, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         try:
@@ -57,17 +60,62 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             row["error"] = str(e)
         else:
             ok.append(len(rows))
-            texts.append(processor.chat_prompt(prompt_of(r, processor.prompt), add_generation_prompt=True))
+            msgs.append(prompt_of(r, processor.prompt))
             images.append(imgs)
         rows.append(row)
-    if ok:
-        out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
-                             stop_strings=processor.stop_strings, constrain=constrain)
-        for k, text, scores in zip(ok, out.text, out.scores):
-            rows[k]["answer"] = text.strip()
-            if records[k]["task"] == "det":
-                rows[k].update(scored_objects(rows[k]["answer"], scores, records[k]))
+    if not ok:
+        return rows
+    answers = _generate(model, processor, msgs, images, max_new_tokens, constrain)
+    for k, (text, scores) in zip(ok, answers):
+        rows[k]["answer"] = text
+        if records[k]["task"] == "det":
+            rows[k].update(scored_objects(text, scores, records[k]))
+    if tta is not None:
+        _flip_tta(model, processor, rows, records, ok, msgs, images, answers, max_new_tokens, constrain, tta)
     return rows
+
+
+def _generate(model, processor, msgs: list[list[dict]], images: list[list], max_new_tokens: int,
+              constrain: bool) -> list[tuple[str, list[float]]]:
+    texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in msgs]
+    out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
+                         stop_strings=processor.stop_strings, constrain=constrain)
+    return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
+
+
+def _flip_tta(model, processor, rows: list[dict], records: list[dict], ok: list[int], msgs: list[list[dict]],
+              images: list[list], answers: list[tuple[str, list[float]]], max_new_tokens: int, constrain: bool,
+              cfg: FuseConfig) -> None:
+    """Replace each shapes-only answer in ``rows`` by its fusion over ``tta.VIEWS`` (in place)."""
+    from rsvlm import geometry, tta
+
+    todo = []  # (index into ok, width, height, identity view's shapes)
+    for i, (text, scores) in enumerate(answers):
+        h, w = images[i][0].array.shape[-2:]
+        dec = geometry.decode(text, w, h)
+        if tta.shapes_only(dec):
+            todo.append((i, w, h, inf.with_scores(dec.objects, scores)))
+    if not todo:
+        return
+    views = {i: [objs] for i, _, _, objs in todo}
+    for view in tta.VIEWS[1:]:
+        flipped = [tta.flip_view(images[i], msgs[i], view) for i, _, _, _ in todo]
+        out = _generate(model, processor, [m for _, m in flipped], [im for im, _ in flipped], max_new_tokens,
+                        constrain)
+        for (i, w, h, _), (text, scores) in zip(todo, out):
+            dec = geometry.decode(text, w, h)
+            views[i].append([] if not tta.shapes_only(dec)
+                            else tta.unflip(inf.with_scores(dec.objects, scores), view, w, h))
+    for i, w, h, _ in todo:
+        fused = tta.fuse(views[i], w, h, cfg)
+        if fused is None:
+            continue
+        row = rows[ok[i]]
+        row["answer"] = geometry.encode(fused, w, h)
+        if records[ok[i]]["task"] == "det":
+            row.pop("objects", None)
+            if fused and all("score" in o for o in fused):
+                row["objects"] = fused
 
 
 def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
@@ -86,7 +134,7 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
-        constrain: bool = True) -> Path:
+        constrain: bool = True, tta: FuseConfig | None = None) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1)."""
     from tqdm.auto import tqdm
 
@@ -105,7 +153,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                    disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
             for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens,
-                                    constrain):
+                                    constrain, tta):
                 n_err += "error" in row
                 f.write(json.dumps(row) + "\n")
                 f.flush()
@@ -146,6 +194,7 @@ def main(args) -> int:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
-              args.limit, rank, world, constrain=not args.free_decoding)
+              args.limit, rank, world, constrain=not args.free_decoding,
+              tta=FuseConfig() if args.tta == "flip" else None)
     print(f"wrote {out}")
     return 0

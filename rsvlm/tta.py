@@ -1,0 +1,257 @@
+"""Flip test-time augmentation: answer on the image and its mirror images, map the shapes back, fuse.
+
+    views = [tta.flip_view(images, messages, v) for v in tta.VIEWS]       # images flipped, words swapped
+    answers = …generate on each view…
+    fused = tta.fuse([tta.unflip(geometry.decode(a, w, h).objects, v, w, h) for a, v in zip(answers, tta.VIEWS)], w, h)
+
+``VIEWS`` are the identity, the left-right flip ``h``, the top-bottom flip ``v`` and both ``hv``
+(a half turn). Every image of a record is flipped alike (a change pair stays registered), and the
+question's direction words are swapped to match (``SWAPS``: left/right, leftmost/rightmost,
+west/east for ``h``; top/bottom, topmost/bottommost, upper/lower, above/below, north/south for
+``v``), so "the leftmost ship" still names the same ship. Shapes come back through the inverse
+flip. ``fuse`` then takes, by what the answers hold:
+
+* one box, obb or point per view (grounding): the medoid, the view whose shape has the highest
+  summed IoU with the others' (a vote on which object is meant), averaged with every view that
+  agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
+  angle (mod 180°), points by mean;
+* several boxes or obbs (detection): shapes of all views clustered greedily by label and IoU
+  (at most one per view in a cluster, highest score first); a cluster found in at least
+  ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
+  share of views that found it;
+* polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
+  back, and a pixel kept where at least ``min_views`` views have it; re-encoded in the identity
+  view's mask form (``budget`` location tokens per instance).
+
+Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
+compass bearing in degrees is not turned); an answer with text besides its shapes, or without
+shapes, keeps the identity view's answer (the caller need not run the other views for it); a
+view whose answer has problems or another shape kind is left out of the vote; flipping assumes
+the scene has no handedness the model relies on (shadows, sun angle, text on the ground).
+Measured in docs/default-model.md ("Flip test-time augmentation").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+VIEWS = ("", "h", "v", "hv")
+SWAPS = {
+    "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
+          "westernmost": "easternmost"},
+    "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
+          "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost"},
+}
+BOXLIKE = ("box", "obb", "point")
+MASKLIKE = ("poly", "mask")
+
+
+@dataclass
+class FuseConfig:
+    agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
+    cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
+    min_views: int = 2  # several shapes or masks: views that must find a shape / pixel to keep it
+    budget: int = 32  # location tokens per instance when a fused mask is re-encoded
+
+
+def _swap_table(view: str) -> dict[str, str]:
+    table = {}
+    for axis in view:
+        for a, b in SWAPS[axis].items():
+            table[a], table[b] = b, a
+    return table
+
+
+def swap_words(text: str, view: str) -> str:
+    """``text`` with each direction word mirrored by ``view`` (a leading capital kept)."""
+    table = _swap_table(view)
+    if not table:
+        return text
+
+    def sub(m: re.Match) -> str:
+        word = m.group(0)
+        new = table[word.lower()]
+        return new.capitalize() if word[0].isupper() else new
+
+    return re.sub(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", sub, text, flags=re.IGNORECASE)
+
+
+def flip_array(a: np.ndarray, view: str) -> np.ndarray:
+    """(…, H, W) array flipped along W for ``h`` and H for ``v``; a contiguous copy."""
+    axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
+    return np.ascontiguousarray(np.flip(a, axes)) if axes else a
+
+
+def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]]:
+    """(ImageInputs flipped, messages with the user's direction words swapped) for ``view``."""
+    imgs = [replace(im, array=flip_array(im.array, view)) for im in images]
+    msgs = [{**m, "content": swap_words(m["content"], view)} if m["role"] == "user" and isinstance(m.get("content"), str)
+            else m for m in messages]
+    return imgs, msgs
+
+
+def shapes_only(decoded) -> bool:
+    """Whether a ``geometry.decode`` result is shapes (with their ``<ref>`` labels) and nothing else."""
+    if not decoded.objects or decoded.problems:
+        return False
+    rest = decoded.text
+    for o in decoded.objects:
+        if o.get("label"):
+            rest = rest.replace(o["label"], "", 1)
+    return not rest.strip(" \t\n,.;:")
+
+
+def _flip_xy(points, view: str, w: int, h: int) -> list[list[float]]:
+    return [[w - x if "h" in view else x, h - y if "v" in view else y] for x, y in points]
+
+
+def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
+    """Shapes answered on a ``view`` of a ``w`` × ``h`` image, in the original image's pixels.
+    Grid masks come back as full-size ``"mask"`` arrays (``geometry.objects_to_mask`` reads them)."""
+    if not view:
+        return objects
+    from rsvlm import geometry
+
+    out = []
+    for o in objects:
+        kind, c = o["kind"], o["coords"]
+        if kind == "box":
+            (x1, y1), (x2, y2) = _flip_xy([c[:2], c[2:]], view, w, h)
+            c = [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]
+            out.append({**o, "coords": c})
+        elif kind == "point":
+            out.append({**o, "coords": _flip_xy([c], view, w, h)[0]})
+        elif kind in ("obb", "poly"):
+            new = {**o, "coords": _flip_xy(c, view, w, h)}
+            if o.get("rings"):
+                new["rings"] = [_flip_xy(r, view, w, h) for r in o["rings"]]
+            out.append(new)
+        elif kind == "mask":
+            m = flip_array(geometry.objects_to_mask([o], w, h), view)
+            out.append({"kind": "mask", "label": o.get("label"), "coords": c, "mask": m, "offset": (0, 0)})
+        else:
+            out.append(o)
+    return out
+
+
+# ---------------------------------------------------------------- fusion
+
+
+def _iou(a: dict, b: dict) -> float:
+    from rsvlm import geometry
+
+    if a["kind"] == "point" or b["kind"] == "point":  # 1 at the same spot, 0 four pixels apart
+        (ax, ay), (bx, by) = a["coords"], b["coords"]
+        return max(0.0, 1.0 - math.hypot(ax - bx, ay - by) / 4.0)
+    if a["kind"] == "box" and b["kind"] == "box":
+        return geometry.box_iou(a["coords"], b["coords"])
+    return geometry.polygon_iou(_ring(a), _ring(b))
+
+
+def _ring(o: dict) -> list:
+    if o["kind"] == "obb":
+        return o["coords"]
+    x1, y1, x2, y2 = o["coords"]
+    return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+
+
+def _rect(quad) -> tuple[np.ndarray, float, float, float]:
+    """(centre, long side, short side, long side's angle in radians) of a 4-corner ring."""
+    q = np.asarray(quad, dtype=float)  # (4,2)
+    e = np.roll(q, -1, axis=0) - q  # (4,2) edges
+    lens = np.linalg.norm(e, axis=1)
+    i = int(lens[1] + lens[3] > lens[0] + lens[2])  # 0: edges 0 and 2 are the long pair
+    u = e[i] - e[i + 2]  # opposite edges run opposite ways
+    return q.mean(0), float(lens[i] + lens[i + 2]) / 2, float(lens[1 - i] + lens[3 - i]) / 2, math.atan2(u[1], u[0])
+
+
+def average(shapes: list[dict]) -> dict:
+    """One shape of the kind of ``shapes[0]`` from all of that kind: the mean box or point, or the
+    obb of the mean centre, side lengths and (doubled-angle mean) orientation."""
+    same = [s for s in shapes if s["kind"] == shapes[0]["kind"]]
+    kind = shapes[0]["kind"]
+    if kind in ("box", "point"):
+        return {**shapes[0], "coords": np.mean([s["coords"] for s in same], axis=0).tolist()}
+    rects = [_rect(s["coords"]) for s in same]
+    c = np.mean([r[0] for r in rects], axis=0)
+    long_, short = float(np.mean([r[1] for r in rects])), float(np.mean([r[2] for r in rects]))
+    a = float(np.angle(np.mean([np.exp(2j * r[3]) for r in rects]))) / 2
+    u = np.array([math.cos(a), math.sin(a)]) * long_ / 2
+    v = np.array([-math.sin(a), math.cos(a)]) * short / 2
+    return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
+
+
+def fuse_single(shapes: list[dict], cfg: FuseConfig) -> dict:
+    """The medoid of one shape per view, averaged with the views that agree with it."""
+    n = len(shapes)
+    iou = np.array([[_iou(a, b) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
+    med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
+    group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
+    return average(group)
+
+
+def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
+    """Shapes found in at least ``min_views`` views, each cluster averaged and scored."""
+    items = [(v, o) for v, objs in enumerate(views) for o in objs]
+    items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
+    clusters: list[list[tuple[int, dict]]] = []
+    for v, o in items:
+        best, best_iou = None, cfg.cluster_iou
+        for c in clusters:
+            head = c[0][1]
+            if head.get("label") != o.get("label") or any(cv == v for cv, _ in c):
+                continue
+            if (i := _iou(head, o)) >= best_iou:
+                best, best_iou = c, i
+        if best is None:
+            clusters.append([(v, o)])
+        else:
+            best.append((v, o))
+    out = []
+    for c in clusters:
+        if len(c) < min(cfg.min_views, len(views)):
+            continue
+        shape = average([o for _, o in c])
+        if any("score" in o for _, o in c):
+            shape["score"] = round(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / len(views), 6)
+        out.append(shape)
+    return out
+
+
+def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
+    """Per label, the pixels at least ``min_views`` views cover, re-encoded as ``form``."""
+    from rsvlm import geometry
+
+    labels = list(dict.fromkeys(o.get("label") for objs in views for o in objs))
+    out = []
+    for label in labels:
+        votes = sum(geometry.objects_to_mask([o for o in objs if o.get("label") == label], w, h).astype(np.int32)
+                    for objs in views)  # (H,W)
+        mask = votes >= min(cfg.min_views, len(views))
+        out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
+    return out
+
+
+def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None) -> list[dict] | None:
+    """Fuse the shapes of several views (each already ``unflip``-ped; the identity view first), as
+    the module docstring says; None when the identity view has no shapes to fuse."""
+    cfg = cfg or FuseConfig()
+    first = views[0]
+    if not first:
+        return None
+    kinds = {o["kind"] for o in first}
+    if kinds <= set(MASKLIKE):
+        usable = [objs for objs in views if objs and {o["kind"] for o in objs} <= set(MASKLIKE)]
+        form = "grid" if "mask" in kinds else "poly"
+        return fuse_masks(usable, w, h, form, cfg)
+    if not kinds <= set(BOXLIKE) or len(kinds) != 1:
+        return None
+    kind = next(iter(kinds))
+    usable = [objs for objs in views if objs and {o["kind"] for o in objs} == {kind}]
+    if all(len(objs) == 1 for objs in usable):
+        return [fuse_single([objs[0] for objs in usable], cfg)]
+    return fuse_many(usable, cfg)

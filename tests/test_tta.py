@@ -1,0 +1,202 @@
+"""Flip test-time augmentation (rsvlm.tta): word swaps, flips and their inverse, the three fusions,
+and ``rsvlm eval --tta flip`` end to end with a stand-in model that points at a bright square."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rsvlm import geometry, tta
+
+
+def test_direction_words_are_mirrored_whole_words_only():
+    q = "Where is the leftmost ship in the top left of the image? Left of the stop, not the cleft."
+    assert tta.swap_words(q, "h") == ("Where is the rightmost ship in the top right of the image? "
+                                      "Right of the stop, not the cleft.")
+    assert tta.swap_words(q, "v") == ("Where is the leftmost ship in the bottom left of the image? "
+                                      "Left of the stop, not the cleft.")
+    assert tta.swap_words(q, "hv") == ("Where is the rightmost ship in the bottom right of the image? "
+                                       "Right of the stop, not the cleft.")
+    assert tta.swap_words("the northernmost tank, above the upper road", "v") == \
+        "the southernmost tank, below the lower road"
+    assert tta.swap_words(q, "") == q
+    assert tta.swap_words(tta.swap_words(q, "hv"), "hv") == q
+
+
+def test_flip_view_flips_every_image_and_only_user_words():
+    from rsvlm.model import ImageInput
+
+    a = np.arange(2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)  # (C,H,W)
+    imgs = [ImageInput(a, "sar", ["VV", "VH"]), ImageInput(a + 1, "sar", ["VV", "VH"])]
+    msgs = [{"role": "system", "content": "left"}, {"role": "user", "content": "<image>\nthe left ship"}]
+    out, m = tta.flip_view(imgs, msgs, "hv")
+    np.testing.assert_array_equal(out[0].array, a[:, ::-1, ::-1])
+    np.testing.assert_array_equal(out[1].array, a[:, ::-1, ::-1] + 1)  # a change pair stays registered
+    assert out[0].modality == "sar" and out[0].bands == ["VV", "VH"]
+    assert m == [{"role": "system", "content": "left"}, {"role": "user", "content": "<image>\nthe right ship"}]
+    np.testing.assert_array_equal(tta.flip_array(a, "h"), a[:, :, ::-1])
+    np.testing.assert_array_equal(tta.flip_array(a, "v"), a[:, ::-1, :])
+
+
+@pytest.mark.parametrize("view", ["h", "v", "hv"])
+def test_unflip_maps_every_shape_kind_back(view):
+    """A shape drawn on the flipped image, brought back, covers the flipped-back pixels exactly
+    (vertices off the pixel grid, so no edge runs through a pixel centre, a tie either way)."""
+    w, h = 40, 30
+    objs = [{"kind": "box", "label": "a", "coords": [3.0, 4.0, 11.0, 9.0]},
+            {"kind": "obb", "label": "b", "coords": [[20.23, 5.11], [30.31, 8.27], [28.14, 14.33], [18.21, 11.17]]},
+            {"kind": "poly", "label": "c", "coords": [[2.13, 20.27], [12.31, 18.09], [14.22, 28.36], [4.17, 27.21]]},
+            {"kind": "mask", "label": "d", "coords": geometry.mask_to_objects(
+                np.pad(np.ones((5, 7), bool), ((20, 5), (25, 8))), "d", form="grid")[0]["coords"]}]
+    for o in objs:
+        back = tta.unflip([o], view, w, h)
+        assert back[0]["label"] == o["label"]
+        np.testing.assert_array_equal(geometry.objects_to_mask(back, w, h),
+                                      tta.flip_array(geometry.objects_to_mask([o], w, h), view), err_msg=o["kind"])
+    (p,) = tta.unflip([{"kind": "point", "coords": [10.0, 5.0]}], view, w, h)
+    assert p["coords"] == [30.0 if "h" in view else 10.0, 25.0 if "v" in view else 5.0]
+    assert tta.unflip(objs, "", w, h) is objs
+
+
+def _box(x1, y1, x2, y2, label=None, score=None):
+    o = {"kind": "box", "label": label, "coords": [x1, y1, x2, y2]}
+    return o if score is None else {**o, "score": score}
+
+
+def test_single_shapes_vote_for_the_object_then_average_the_agreeing_views():
+    views = [_box(10, 10, 20, 20), _box(60, 60, 70, 70), _box(12, 10, 22, 20), _box(11, 12, 21, 22)]
+    out = tta.fuse_single(views, tta.FuseConfig())
+    assert out["coords"] == pytest.approx([11, 32 / 3, 21, 62 / 3])  # the outlier left out
+    # the identity view alone on its object loses the vote
+    views = [_box(60, 60, 70, 70), _box(10, 10, 20, 20), _box(12, 10, 22, 20), _box(11, 12, 21, 22)]
+    assert tta.fuse_single(views, tta.FuseConfig())["coords"] == pytest.approx([11, 32 / 3, 21, 62 / 3])
+    pts = [{"kind": "point", "coords": [10, 10]}, {"kind": "point", "coords": [11, 10]},
+           {"kind": "point", "coords": [50, 50]}, {"kind": "point", "coords": [10, 11]}]
+    assert tta.fuse_single(pts, tta.FuseConfig())["coords"] == pytest.approx([31 / 3, 31 / 3])
+
+
+def _rbox(cx, cy, long_, short, deg):
+    return {"kind": "obb", "label": None, "coords": geometry.rbox_to_quad(cx, cy, long_, short, deg)}
+
+
+def _angle(o) -> float:
+    return math.degrees(tta._rect(o["coords"])[3]) % 180
+
+
+def test_oriented_boxes_average_centre_sides_and_angle_modulo_180():
+    out = tta.average([_rbox(20, 20, 12, 4, 10), _rbox(22, 20, 14, 4, -10)])
+    c, long_, short, _ = tta._rect(out["coords"])
+    assert c == pytest.approx([21, 20]) and long_ == pytest.approx(13) and short == pytest.approx(4)
+    assert _angle(out) == pytest.approx(0, abs=1e-6) or _angle(out) == pytest.approx(180, abs=1e-6)
+    # 89° and 91° (= -89°) are 2° apart: their mean is vertical, not horizontal
+    assert _angle(tta.average([_rbox(20, 20, 12, 4, 89), _rbox(20, 20, 12, 4, -89)])) == pytest.approx(90)
+    # corner order does not matter: the same box listed from another corner averages to itself
+    q = _rbox(30, 25, 10, 3, 30)
+    rolled = {**q, "coords": q["coords"][2:] + q["coords"][:2]}
+    assert geometry.polygon_iou(tta.average([q, rolled])["coords"], q["coords"]) == pytest.approx(1)
+
+
+def test_many_shapes_keep_what_most_views_find_scored_by_support():
+    a, b = _box(10, 10, 20, 20, "ship", 0.9), _box(50, 50, 60, 60, "ship", 0.6)
+    c = _box(10, 10, 20, 20, "plane", 0.8)  # at a's place but another label: its own cluster
+    views = [[a, b, c], [_box(11, 10, 21, 20, "ship", 0.7), b], [a], [_box(30, 30, 35, 35, "ship", 0.5)]]
+    out = tta.fuse_many(views, tta.FuseConfig(min_views=2))
+    assert len(out) == 2
+    ship_a = next(o for o in out if o["coords"][0] < 30)
+    assert ship_a["coords"] == pytest.approx([31 / 3, 10, 61 / 3, 20])
+    assert ship_a["score"] == pytest.approx((0.9 + 0.7 + 0.9) / 3 * 3 / 4)
+    assert next(o for o in out if o["coords"][0] > 40)["score"] == pytest.approx(0.6 * 2 / 4)
+    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=1))) == 4  # c and the stray box as well
+    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=3))) == 1
+
+
+def test_masks_keep_the_pixels_most_views_cover():
+    w = h = 32
+    masks = [np.zeros((h, w), bool) for _ in range(4)]
+    masks[0][4:12, 4:12] = masks[1][4:12, 6:14] = masks[2][4:12, 4:10] = True
+    masks[3][20:28, 20:28] = True
+    views = [geometry.mask_to_objects(m, "building", form="grid") for m in masks]
+    out = tta.fuse_masks(views, w, h, "grid", tta.FuseConfig(min_views=2))
+    want = sum(m.astype(int) for m in masks) >= 2
+    np.testing.assert_array_equal(geometry.objects_to_mask(out, w, h), want)
+    assert {o["label"] for o in out} == {"building"}
+    poly = tta.fuse([geometry.mask_to_objects(m, "building", form="poly") for m in masks], w, h)
+    assert poly and all(o["kind"] == "poly" for o in poly)  # the identity view's form
+    assert geometry.mask_iou(geometry.objects_to_mask(poly, w, h), want) > 0.9
+
+
+def test_what_is_fused_and_what_is_left_alone():
+    dec = geometry.decode("<ref>ship</ref><box><loc_1><loc_2><loc_30><loc_40></box>", 96, 96)
+    assert tta.shapes_only(dec)
+    assert not tta.shapes_only(geometry.decode("There are 3 ships.", 96, 96))
+    assert not tta.shapes_only(geometry.decode("A ship at <box><loc_1><loc_2><loc_30><loc_40></box>.", 96, 96))
+    assert tta.fuse([[], [_box(1, 1, 5, 5)]], 96, 96) is None
+    mixed = [_box(1, 1, 5, 5), {"kind": "point", "coords": [3, 3]}]
+    assert tta.fuse([mixed, mixed], 96, 96) is None
+    # views that answered another kind are left out of the vote
+    out = tta.fuse([[_box(10, 10, 20, 20)], [{"kind": "point", "coords": [80, 80]}], [_box(12, 10, 22, 20)]], 96, 96)
+    assert out[0]["coords"] == pytest.approx([11, 10, 21, 20])
+
+
+class PointsAtSquares:
+    """Stands in for RSVLM.generate: answers the box of the leftmost or the rightmost bright square
+    in the image, as its question asks (a scene class otherwise), and records which it found."""
+
+    def __init__(self, processor):
+        self.processor, self.asked = processor, []
+
+    def generate(self, input_ids, attention_mask, images, **kw):
+        from rsvlm.model.vlm import GenerateOutput
+
+        texts = []
+        for ids, ims in zip(input_ids, images):
+            q = self.processor.tokenizer.decode(ids.tolist())
+            if "most" not in q:
+                texts.append("parking lot")
+                continue
+            x = ims[0].tensor.sum(0)  # (S,S)
+            ys, xs = torch.nonzero(x > x.mean() + 2 * x.std(), as_tuple=True)
+            pick = xs < x.shape[1] / 2 if "leftmost" in q else xs >= x.shape[1] / 2
+            box = [int(xs[pick].min()), int(ys[pick].min()), int(xs[pick].max()) + 1, int(ys[pick].max()) + 1]
+            self.asked.append(("leftmost" if "leftmost" in q else "rightmost", box))
+            wide = [box[0], box[1], box[2] + 1, box[3]]  # one pixel too wide on its right, in view pixels
+            texts.append(geometry.encode([{"kind": "box", "label": None, "coords": [float(v) for v in wide]}], 96, 96))
+        return GenerateOutput(tokens=[[] for _ in texts], text=texts, scores=[[0.9] for _ in texts])
+
+
+def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back(tmp_path):
+    from PIL import Image
+
+    from rsvlm import evaluate, inference
+
+    _, processor = inference.load_model(None, "cpu")
+    assert processor.image_sizes["optical"] == 96  # the stand-in answers in the encoder's pixels
+    img = np.zeros((96, 96, 3), np.uint8)
+    img[10:20, 16:24] = 255  # the leftmost square, in the top half
+    img[60:70, 70:78] = 255  # the rightmost, in the bottom half
+    Image.fromarray(img).save(tmp_path / "scene.png")
+    rec = {"id": "r0", "task": "ground", "images": [{"path": "scene.png", "modality": "optical"}],
+           "conversations": [{"from": "human", "value": "<image>\n[ground] Where is the leftmost square?"},
+                             {"from": "gpt", "value": "<box><loc_0><loc_0><loc_1><loc_1></box>"}],
+           "meta": {"width": 96, "height": 96}}
+    cls = {**rec, "id": "r1", "task": "cls", "conversations": [
+        {"from": "human", "value": "<image>\n[cls] Scene class?"}, {"from": "gpt", "value": "parking lot"}]}
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(rec) + "\n" + json.dumps(cls) + "\n")
+    model = PointsAtSquares(processor)
+    out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", progress=False, tta=tta.FuseConfig())
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    # the identity view, then the three mirror views of r0 only, each asked in its own words
+    assert [a[0] for a in model.asked] == ["leftmost", "rightmost", "leftmost", "rightmost"]
+    for (_, (x1, y1, x2, y2)), view in zip(model.asked, tta.VIEWS):  # all found the same square
+        back = tta.unflip([_box(x1, y1, x2, y2)], view, 96, 96)[0]["coords"]
+        assert back == [16, 10, 24, 20], view
+    # the answers are a pixel too wide on the right of each view, so on the left of the h views once
+    # flipped back: the fused box is their mean, half a pixel too wide on each side
+    (box,) = geometry.decode(rows["r0"]["answer"], 96, 96).objects
+    assert box["coords"] == pytest.approx([15.5, 10, 24.5, 20], abs=0.1)
+    assert rows["r1"]["answer"] == "parking lot"
