@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
     p.add_argument("--overlap", type=int, default=64, help="overlap of the tiles in pixels")
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
+    p.add_argument("--tta", choices=["none", "flip"], default="none",
+                   help="flip: an answer that is shapes is fused over the image's three mirror views "
+                        "(4x the time; rsvlm.tta); not with --tile")
     p.set_defaults(handler="rsvlm.predict:main")
 
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")

@@ -65,57 +65,30 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows.append(row)
     if not ok:
         return rows
-    answers = _generate(model, processor, msgs, images, max_new_tokens, constrain)
+
+    def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
+        return inf.generate_answers(model, processor, m, im, max_new_tokens, constrain)
+
+    answers = generate(msgs, images)
     for k, (text, scores) in zip(ok, answers):
         rows[k]["answer"] = text
         if records[k]["task"] == "det":
             rows[k].update(scored_objects(text, scores, records[k]))
-    if tta is not None:
-        _flip_tta(model, processor, rows, records, ok, msgs, images, answers, max_new_tokens, constrain, tta)
-    return rows
+    if tta is None:
+        return rows
+    from rsvlm import geometry
+    from rsvlm.tta import fused_answers
 
-
-def _generate(model, processor, msgs: list[list[dict]], images: list[list], max_new_tokens: int,
-              constrain: bool) -> list[tuple[str, list[float]]]:
-    texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in msgs]
-    out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
-                         stop_strings=processor.stop_strings, constrain=constrain)
-    return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
-
-
-def _flip_tta(model, processor, rows: list[dict], records: list[dict], ok: list[int], msgs: list[list[dict]],
-              images: list[list], answers: list[tuple[str, list[float]]], max_new_tokens: int, constrain: bool,
-              cfg: FuseConfig) -> None:
-    """Replace each shapes-only answer in ``rows`` by its fusion over ``tta.VIEWS`` (in place)."""
-    from rsvlm import geometry, tta
-
-    todo = []  # (index into ok, width, height, identity view's shapes)
-    for i, (text, scores) in enumerate(answers):
-        h, w = images[i][0].array.shape[-2:]
-        dec = geometry.decode(text, w, h)
-        if tta.shapes_only(dec):
-            todo.append((i, w, h, inf.with_scores(dec.objects, scores)))
-    if not todo:
-        return
-    views = {i: [objs] for i, _, _, objs in todo}
-    for view in tta.VIEWS[1:]:
-        flipped = [tta.flip_view(images[i], msgs[i], view) for i, _, _, _ in todo]
-        out = _generate(model, processor, [m for _, m in flipped], [im for im, _ in flipped], max_new_tokens,
-                        constrain)
-        for (i, w, h, _), (text, scores) in zip(todo, out):
-            dec = geometry.decode(text, w, h)
-            views[i].append([] if not tta.shapes_only(dec)
-                            else tta.unflip(inf.with_scores(dec.objects, scores), view, w, h))
-    for i, w, h, _ in todo:
-        fused = tta.fuse(views[i], w, h, cfg)
+    for k, img, fused in zip(ok, images, fused_answers(generate, msgs, images, answers, tta)):
         if fused is None:
             continue
-        row = rows[ok[i]]
-        row["answer"] = geometry.encode(fused, w, h)
-        if records[ok[i]]["task"] == "det":
-            row.pop("objects", None)
+        h, w = img[0].array.shape[-2:]
+        rows[k]["answer"] = geometry.encode(fused, w, h)
+        if records[k]["task"] == "det":
+            rows[k].pop("objects", None)
             if fused and all("score" in o for o in fused):
-                row["objects"] = fused
+                rows[k]["objects"] = fused
+    return rows
 
 
 def scored_objects(answer: str, scores: list[float], record: dict) -> dict:

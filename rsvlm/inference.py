@@ -102,6 +102,16 @@ def record_inputs(record: dict, root) -> list:
             for files, im in zip(image_paths(record, root), record["images"])]
 
 
+def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
+                     constrain: bool = True) -> list[tuple[str, list[float]]]:
+    """Greedy answers to a batch of conversations (each ending on a user turn) with their images
+    (ImageInputs): ``(text, one score per shape closed)`` each."""
+    texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
+    out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
+                         stop_strings=processor.stop_strings, constrain=constrain)
+    return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
+
+
 def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:
     """The user's turn: image placeholders (written as ``prompt``, the model's format, says) on the
     turn that brings the images, then the question."""

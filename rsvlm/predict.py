@@ -2,7 +2,8 @@
 GeoJSON and an overlay PNG.
 
 Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps only geometry
-(the text answers of single tiles are not merged into one sentence).
+(the text answers of single tiles are not merged into one sentence); ``--tta flip`` applies to
+single answers, not to tiles.
 """
 
 from __future__ import annotations
@@ -12,18 +13,31 @@ import sys
 from pathlib import Path
 
 from rsvlm import inference as inf
+from rsvlm.tta import FuseConfig
 
 MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
 
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
-        constrain: bool = True) -> tuple[str, list[float]]:
-    """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes."""
-    texts = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}])
-    batch = processor(texts, [inf.model_input(im) for im in images])
-    out = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
-                         constrain=constrain)
-    return out.text[0].strip(), out.scores[0]
+        constrain: bool = True, tta: FuseConfig | None = None) -> tuple[str, list[float]]:
+    """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes.
+    With ``tta``, an answer that is shapes only is fused over the image's mirror views (rsvlm.tta)."""
+    msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
+    inputs = [[inf.model_input(im) for im in images]]
+
+    def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
+        return inf.generate_answers(model, processor, m, im, max_new_tokens, constrain)
+
+    answer, scores = generate(msgs, inputs)[0]
+    if tta is not None:
+        from rsvlm import geometry
+        from rsvlm.tta import fused_answers
+
+        fused = fused_answers(generate, msgs, inputs, [(answer, scores)], tta)[0]
+        if fused is not None:
+            answer = geometry.encode(fused, images[-1].width, images[-1].height)
+            scores = [o["score"] for o in fused] if all("score" in o for o in fused) else []
+    return answer, scores
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True):
@@ -50,6 +64,9 @@ def main(args) -> int:
     specs = inf.image_specs(args.image, args.modality, args.bands)
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
+        return 2
+    if args.tile and args.tta != "none":
+        print("rsvlm predict: --tta applies to single answers, not to --tile", file=sys.stderr)
         return 2
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
@@ -85,7 +102,8 @@ def main(args) -> int:
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
-        answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding)
+        answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
+                             FuseConfig() if args.tta == "flip" else None)
         result = inf.locate(answer, images[-1], scores)
         print(answer)
     if args.min_score > 0:

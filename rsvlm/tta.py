@@ -255,3 +255,32 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None)
     if all(len(objs) == 1 for objs in usable):
         return [fuse_single([objs[0] for objs in usable], cfg)]
     return fuse_many(usable, cfg)
+
+
+def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
+                  cfg: FuseConfig | None = None) -> list[list[dict] | None]:
+    """Per record, the shapes fused over ``VIEWS``, or None where its identity answer (``first``) is
+    not shapes only. ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is
+    called once per mirror view, for the records that have shapes only. Shapes carry ``"score"``
+    where the answers had one per shape."""
+    from rsvlm import geometry
+    from rsvlm.inference import with_scores
+
+    todo = []  # (record, width, height)
+    views: dict[int, list[list[dict]]] = {}
+    for i, (text, scores) in enumerate(first):
+        h, w = images[i][0].array.shape[-2:]
+        dec = geometry.decode(text, w, h)
+        if shapes_only(dec):
+            todo.append((i, w, h))
+            views[i] = [with_scores(dec.objects, scores)]
+    for view in VIEWS[1:] if todo else ():
+        flipped = [flip_view(images[i], messages[i], view) for i, _, _ in todo]
+        out = generate([m for _, m in flipped], [im for im, _ in flipped])
+        for (i, w, h), (text, scores) in zip(todo, out):
+            dec = geometry.decode(text, w, h)
+            views[i].append(unflip(with_scores(dec.objects, scores), view, w, h) if shapes_only(dec) else [])
+    fused: list[list[dict] | None] = [None] * len(first)
+    for i, w, h in todo:
+        fused[i] = fuse(views[i], w, h, cfg)
+    return fused

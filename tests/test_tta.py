@@ -168,10 +168,12 @@ class PointsAtSquares:
         return GenerateOutput(tokens=[[] for _ in texts], text=texts, scores=[[0.9] for _ in texts])
 
 
-def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back(tmp_path):
+@pytest.fixture()
+def squares(tmp_path):
+    """(processor of the bundled model, a 96-px scene with two bright squares)."""
     from PIL import Image
 
-    from rsvlm import evaluate, inference
+    from rsvlm import inference
 
     _, processor = inference.load_model(None, "cpu")
     assert processor.image_sizes["optical"] == 96  # the stand-in answers in the encoder's pixels
@@ -179,6 +181,13 @@ def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back
     img[10:20, 16:24] = 255  # the leftmost square, in the top half
     img[60:70, 70:78] = 255  # the rightmost, in the bottom half
     Image.fromarray(img).save(tmp_path / "scene.png")
+    return processor, tmp_path / "scene.png"
+
+
+def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back(tmp_path, squares):
+    from rsvlm import evaluate
+
+    processor, _ = squares
     rec = {"id": "r0", "task": "ground", "images": [{"path": "scene.png", "modality": "optical"}],
            "conversations": [{"from": "human", "value": "<image>\n[ground] Where is the leftmost square?"},
                              {"from": "gpt", "value": "<box><loc_0><loc_0><loc_1><loc_1></box>"}],
@@ -200,3 +209,26 @@ def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back
     (box,) = geometry.decode(rows["r0"]["answer"], 96, 96).objects
     assert box["coords"] == pytest.approx([15.5, 10, 24.5, 20], abs=0.1)
     assert rows["r1"]["answer"] == "parking lot"
+
+
+def test_predict_with_flips_fuses_its_answer_too(squares):
+    from rsvlm import inference, predict
+
+    processor, scene = squares
+    model = PointsAtSquares(processor)
+    images = [inference.read_spec(inference.image_specs([str(scene)], ["optical"], None)[0])]
+    plain, _ = predict.ask(model, processor, images, "[ground] Where is the rightmost square?", 64)
+    answer, scores = predict.ask(model, processor, images, "[ground] Where is the rightmost square?", 64,
+                                 tta=tta.FuseConfig())
+    assert [a[0] for a in model.asked] == ["rightmost", "rightmost", "leftmost", "rightmost", "leftmost"]
+    assert geometry.decode(plain, 96, 96).objects[0]["coords"] == pytest.approx([70, 60, 79, 70], abs=0.1)
+    assert geometry.decode(answer, 96, 96).objects[0]["coords"] == pytest.approx([69.5, 60, 78.5, 70], abs=0.1)
+    assert scores == [pytest.approx(0.9)]
+
+
+def test_predict_refuses_flips_over_tiles(squares, capsys):
+    from rsvlm.cli import main
+
+    _, scene = squares
+    assert main(["predict", "--image", str(scene), "--task", "det", "--tile", "64", "--tta", "flip"]) == 2
+    assert "--tta" in capsys.readouterr().err
