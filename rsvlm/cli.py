@@ -61,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
     p.add_argument("--overlap", type=int, default=64, help="overlap of the tiles in pixels")
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
-    p.add_argument("--tta", choices=["none", "flip"], default="none",
-                   help="flip: an answer that is shapes is fused over the image's three mirror views "
-                        "(4x the time; rsvlm.tta); not with --tile")
+    p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
+                   help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
+                        "time, dihedral: 8x; rsvlm.tta); not with --tile")
     p.set_defaults(handler="rsvlm.predict:main")
 
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")
@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--limit", type=int, help="only the first N records")
-    p.add_argument("--tta", choices=["none", "flip"], default="none",
-                   help="flip: answers that are shapes are fused over the image's three mirror views (rsvlm.tta)")
+    p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
+                   help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
+                        "answers; dihedral: 7, transposes too; rsvlm.tta)")
     p.set_defaults(handler="rsvlm.evaluate:main")
 
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")

@@ -25,7 +25,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.records import load_records
-from rsvlm.tta import FuseConfig
+from rsvlm.tta import MODES, FuseConfig
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -168,6 +168,6 @@ def main(args) -> int:
         return 2
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,
-              tta=FuseConfig() if args.tta == "flip" else None)
+              tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
     print(f"wrote {out}")
     return 0

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from rsvlm import inference as inf
-from rsvlm.tta import FuseConfig
+from rsvlm.tta import MODES, FuseConfig
 
 MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
 
@@ -103,7 +103,7 @@ def main(args) -> int:
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
         answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
-                             FuseConfig() if args.tta == "flip" else None)
+                             FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
         result = inf.locate(answer, images[-1], scores)
         print(answer)
     if args.min_score > 0:

@@ -39,39 +39,39 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-VIEWS = ("", "h", "v", "hv")
-SWAPS = {
+VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
+DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
+MODES = {"flip": VIEWS, "dihedral": DIHEDRAL}
+SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
+    "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
+          "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
+          "easternmost": "southernmost"},
     "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
           "westernmost": "easternmost"},
     "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
           "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost"},
 }
+UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
+CORNERS = {"left top": "top left", "right top": "top right", "left bottom": "bottom left",
+           "right bottom": "bottom right"}  # a transpose turns "top left" into "left top"
 BOXLIKE = ("box", "obb", "point")
 MASKLIKE = ("poly", "mask")
 
 
 @dataclass
 class FuseConfig:
+    views: tuple[str, ...] = VIEWS  # the identity first; VIEWS or DIHEDRAL
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
     min_views: int = 2  # several shapes or masks: views that must find a shape / pixel to keep it
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
 
 
-def _swap_table(view: str) -> dict[str, str]:
-    table = {}
-    for axis in view:
-        for a, b in SWAPS[axis].items():
-            table[a], table[b] = b, a
-    return table
+def _table(step: str) -> dict[str, str]:
+    return {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}}
 
 
-def swap_words(text: str, view: str) -> str:
-    """``text`` with each direction word mirrored by ``view`` (a leading capital kept)."""
-    table = _swap_table(view)
-    if not table:
-        return text
-
+def _sub(text: str, table: dict[str, str]) -> str:
     def sub(m: re.Match) -> str:
         word = m.group(0)
         new = table[word.lower()]
@@ -80,17 +80,51 @@ def swap_words(text: str, view: str) -> str:
     return re.sub(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", sub, text, flags=re.IGNORECASE)
 
 
+def swap_words(text: str, view: str) -> str | None:
+    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept); None
+    when it holds a word a step has no one-word image for ("above" under a transpose)."""
+    for step in "thv":
+        if step not in view:
+            continue
+        if any(re.search(rf"\b{w}\b", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
+            return None
+        text = _sub(text, _table(step))
+    return _sub(text, CORNERS) if "t" in view else text
+
+
 def flip_array(a: np.ndarray, view: str) -> np.ndarray:
-    """(…, H, W) array flipped along W for ``h`` and H for ``v``; a contiguous copy."""
+    """(…, H, W) array seen in ``view``: transposed for ``t``, then flipped along its last axis for
+    ``h`` and the one before for ``v``; a contiguous copy."""
+    if "t" in view:
+        a = a.swapaxes(-1, -2)
     axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
-    return np.ascontiguousarray(np.flip(a, axes)) if axes else a
+    return np.ascontiguousarray(np.flip(a, axes) if axes else a)
 
 
-def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]]:
-    """(ImageInputs flipped, messages with the user's direction words swapped) for ``view``."""
+def unflip_array(a: np.ndarray, view: str) -> np.ndarray:
+    """The inverse of ``flip_array``."""
+    axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
+    a = np.flip(a, axes) if axes else a
+    return np.ascontiguousarray(a.swapaxes(-1, -2) if "t" in view else a)
+
+
+def view_size(view: str, w: int, h: int) -> tuple[int, int]:
+    """(width, height) of a ``w`` × ``h`` image seen in ``view``."""
+    return (h, w) if "t" in view else (w, h)
+
+
+def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]] | None:
+    """(ImageInputs seen in ``view``, messages with the user's direction words mapped), or None
+    when a question cannot be said in that view (``swap_words``)."""
     imgs = [replace(im, array=flip_array(im.array, view)) for im in images]
-    msgs = [{**m, "content": swap_words(m["content"], view)} if m["role"] == "user" and isinstance(m.get("content"), str)
-            else m for m in messages]
+    msgs = []
+    for m in messages:
+        if m["role"] == "user" and isinstance(m.get("content"), str):
+            text = swap_words(m["content"], view)
+            if text is None:
+                return None
+            m = {**m, "content": text}
+        msgs.append(m)
     return imgs, msgs
 
 
@@ -105,13 +139,20 @@ def shapes_only(decoded) -> bool:
     return not rest.strip(" \t\n,.;:")
 
 
-def _flip_xy(points, view: str, w: int, h: int) -> list[list[float]]:
-    return [[w - x if "h" in view else x, h - y if "v" in view else y] for x, y in points]
+def _unmap_xy(points, view: str, w: int, h: int) -> list[list[float]]:
+    """Points seen in ``view`` of a ``w`` × ``h`` image, in the image's own pixels."""
+    wv, hv = view_size(view, w, h)
+    out = []
+    for x, y in points:
+        x, y = (wv - x if "h" in view else x), (hv - y if "v" in view else y)
+        out.append([y, x] if "t" in view else [x, y])
+    return out
 
 
 def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
-    """Shapes answered on a ``view`` of a ``w`` × ``h`` image, in the original image's pixels.
-    Grid masks come back as full-size ``"mask"`` arrays (``geometry.objects_to_mask`` reads them)."""
+    """Shapes answered on ``view`` of a ``w`` × ``h`` image (decoded at ``view_size``), in the
+    image's own pixels. Grid masks come back as full-size ``"mask"`` arrays
+    (``geometry.objects_to_mask`` reads them)."""
     if not view:
         return objects
     from rsvlm import geometry
@@ -120,18 +161,17 @@ def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
     for o in objects:
         kind, c = o["kind"], o["coords"]
         if kind == "box":
-            (x1, y1), (x2, y2) = _flip_xy([c[:2], c[2:]], view, w, h)
-            c = [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]
-            out.append({**o, "coords": c})
+            (x1, y1), (x2, y2) = _unmap_xy([c[:2], c[2:]], view, w, h)
+            out.append({**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
         elif kind == "point":
-            out.append({**o, "coords": _flip_xy([c], view, w, h)[0]})
+            out.append({**o, "coords": _unmap_xy([c], view, w, h)[0]})
         elif kind in ("obb", "poly"):
-            new = {**o, "coords": _flip_xy(c, view, w, h)}
+            new = {**o, "coords": _unmap_xy(c, view, w, h)}
             if o.get("rings"):
-                new["rings"] = [_flip_xy(r, view, w, h) for r in o["rings"]]
+                new["rings"] = [_unmap_xy(r, view, w, h) for r in o["rings"]]
             out.append(new)
         elif kind == "mask":
-            m = flip_array(geometry.objects_to_mask([o], w, h), view)
+            m = unflip_array(geometry.objects_to_mask([o], *view_size(view, w, h)), view)
             out.append({"kind": "mask", "label": o.get("label"), "coords": c, "mask": m, "offset": (0, 0)})
         else:
             out.append(o)
@@ -259,13 +299,14 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None)
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None) -> list[list[dict] | None]:
-    """Per record, the shapes fused over ``VIEWS``, or None where its identity answer (``first``) is
-    not shapes only. ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is
-    called once per mirror view, for the records that have shapes only. Shapes carry ``"score"``
-    where the answers had one per shape."""
+    """Per record, the shapes fused over ``cfg.views``, or None where its identity answer
+    (``first``) is not shapes only. ``generate(messages, images) -> [(text, scores)]`` answers a
+    batch; it is called once per other view, for the records that have shapes only and whose
+    question that view can say. Shapes carry ``"score"`` where the answers had one per shape."""
     from rsvlm import geometry
     from rsvlm.inference import with_scores
 
+    cfg = cfg or FuseConfig()
     todo = []  # (record, width, height)
     views: dict[int, list[list[dict]]] = {}
     for i, (text, scores) in enumerate(first):
@@ -274,11 +315,11 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if shapes_only(dec):
             todo.append((i, w, h))
             views[i] = [with_scores(dec.objects, scores)]
-    for view in VIEWS[1:] if todo else ():
-        flipped = [flip_view(images[i], messages[i], view) for i, _, _ in todo]
-        out = generate([m for _, m in flipped], [im for im, _ in flipped])
-        for (i, w, h), (text, scores) in zip(todo, out):
-            dec = geometry.decode(text, w, h)
+    for view in cfg.views[1:] if todo else ():
+        asked = [(i, w, h, v) for i, w, h in todo if (v := flip_view(images[i], messages[i], view)) is not None]
+        out = generate([v[1] for *_, v in asked], [v[0] for *_, v in asked]) if asked else []
+        for (i, w, h, _), (text, scores) in zip(asked, out):
+            dec = geometry.decode(text, *view_size(view, w, h))
             views[i].append(unflip(with_scores(dec.objects, scores), view, w, h) if shapes_only(dec) else [])
     fused: list[list[dict] | None] = [None] * len(first)
     for i, w, h in todo:

@@ -25,6 +25,13 @@ def test_direction_words_are_mirrored_whole_words_only():
         "the southernmost tank, below the lower road"
     assert tta.swap_words(q, "") == q
     assert tta.swap_words(tta.swap_words(q, "hv"), "hv") == q
+    # a transpose turns left into top, and a corner's two words back into the usual order
+    assert tta.swap_words("the leftmost ship in the top right of the image", "t") == \
+        "the topmost ship in the bottom left of the image"
+    assert tta.swap_words("the ship in the left of the image", "th") == "the ship in the top of the image"
+    assert tta.swap_words("the ship in the left of the image", "tv") == "the ship in the bottom of the image"
+    assert tta.swap_words("the tank above the road", "t") is None  # "to the left of": not one word
+    assert tta.swap_words("the tank above the road", "hv") == "the tank below the road"
 
 
 def test_flip_view_flips_every_image_and_only_user_words():
@@ -40,25 +47,34 @@ def test_flip_view_flips_every_image_and_only_user_words():
     assert m == [{"role": "system", "content": "left"}, {"role": "user", "content": "<image>\nthe right ship"}]
     np.testing.assert_array_equal(tta.flip_array(a, "h"), a[:, :, ::-1])
     np.testing.assert_array_equal(tta.flip_array(a, "v"), a[:, ::-1, :])
+    np.testing.assert_array_equal(tta.flip_array(a, "th"), a.swapaxes(1, 2)[:, :, ::-1])
+    for view in tta.DIHEDRAL:
+        np.testing.assert_array_equal(tta.unflip_array(tta.flip_array(a, view), view), a, err_msg=view)
+    assert tta.flip_view(imgs, [{"role": "user", "content": "the tank above the road"}], "t") is None
 
 
-@pytest.mark.parametrize("view", ["h", "v", "hv"])
+@pytest.mark.parametrize("view", tta.DIHEDRAL[1:])
 def test_unflip_maps_every_shape_kind_back(view):
     """A shape drawn on the flipped image, brought back, covers the flipped-back pixels exactly
     (vertices off the pixel grid, so no edge runs through a pixel centre, a tie either way)."""
     w, h = 40, 30
-    objs = [{"kind": "box", "label": "a", "coords": [3.0, 4.0, 11.0, 9.0]},
-            {"kind": "obb", "label": "b", "coords": [[20.23, 5.11], [30.31, 8.27], [28.14, 14.33], [18.21, 11.17]]},
+    wv, hv = tta.view_size(view, w, h)  # the shapes are drawn on the view, of that size
+    assert (wv, hv) == ((h, w) if "t" in view else (w, h))
+    block = np.zeros((hv, wv), bool)
+    block[20:25, 12:19] = True
+    objs = [{"kind": "box", "label": "a", "coords": [3.0, 4.0, 11.0, 9.0]},  # all inside 30 × 30
+            {"kind": "obb", "label": "b", "coords": [[10.23, 5.11], [20.31, 8.27], [18.14, 14.33], [8.21, 11.17]]},
             {"kind": "poly", "label": "c", "coords": [[2.13, 20.27], [12.31, 18.09], [14.22, 28.36], [4.17, 27.21]]},
-            {"kind": "mask", "label": "d", "coords": geometry.mask_to_objects(
-                np.pad(np.ones((5, 7), bool), ((20, 5), (25, 8))), "d", form="grid")[0]["coords"]}]
+            {"kind": "mask", "label": "d", "coords": geometry.mask_to_objects(block, "d", form="grid")[0]["coords"]}]
     for o in objs:
         back = tta.unflip([o], view, w, h)
         assert back[0]["label"] == o["label"]
         np.testing.assert_array_equal(geometry.objects_to_mask(back, w, h),
-                                      tta.flip_array(geometry.objects_to_mask([o], w, h), view), err_msg=o["kind"])
+                                      tta.unflip_array(geometry.objects_to_mask([o], wv, hv), view),
+                                      err_msg=o["kind"])
     (p,) = tta.unflip([{"kind": "point", "coords": [10.0, 5.0]}], view, w, h)
-    assert p["coords"] == [30.0 if "h" in view else 10.0, 25.0 if "v" in view else 5.0]
+    x, y = 10.0 if "h" not in view else wv - 10.0, 5.0 if "v" not in view else hv - 5.0
+    assert p["coords"] == ([y, x] if "t" in view else [x, y])
     assert tta.unflip(objs, "", w, h) is objs
 
 
@@ -155,14 +171,16 @@ class PointsAtSquares:
         texts = []
         for ids, ims in zip(input_ids, images):
             q = self.processor.tokenizer.decode(ids.tolist())
-            if "most" not in q:
+            word = next((w for w in ("leftmost", "rightmost", "topmost", "bottommost") if w in q), None)
+            if word is None:
                 texts.append("parking lot")
                 continue
             x = ims[0].tensor.sum(0)  # (S,S)
             ys, xs = torch.nonzero(x > x.mean() + 2 * x.std(), as_tuple=True)
-            pick = xs < x.shape[1] / 2 if "leftmost" in q else xs >= x.shape[1] / 2
+            along, half = (xs, x.shape[1] / 2) if word in ("leftmost", "rightmost") else (ys, x.shape[0] / 2)
+            pick = along < half if word in ("leftmost", "topmost") else along >= half
             box = [int(xs[pick].min()), int(ys[pick].min()), int(xs[pick].max()) + 1, int(ys[pick].max()) + 1]
-            self.asked.append(("leftmost" if "leftmost" in q else "rightmost", box))
+            self.asked.append((word, box))
             wide = [box[0], box[1], box[2] + 1, box[3]]  # one pixel too wide on its right, in view pixels
             texts.append(geometry.encode([{"kind": "box", "label": None, "coords": [float(v) for v in wide]}], 96, 96))
         return GenerateOutput(tokens=[[] for _ in texts], text=texts, scores=[[0.9] for _ in texts])
@@ -184,7 +202,8 @@ def squares(tmp_path):
     return processor, tmp_path / "scene.png"
 
 
-def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back(tmp_path, squares):
+@pytest.mark.parametrize("mode", ["flip", "dihedral"])
+def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back(tmp_path, squares, mode):
     from rsvlm import evaluate
 
     processor, _ = squares
@@ -197,17 +216,20 @@ def test_eval_with_flips_asks_each_view_its_own_question_and_maps_the_boxes_back
     data = tmp_path / "test.jsonl"
     data.write_text(json.dumps(rec) + "\n" + json.dumps(cls) + "\n")
     model = PointsAtSquares(processor)
-    out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", progress=False, tta=tta.FuseConfig())
+    cfg = tta.FuseConfig(views=tta.MODES[mode])
+    out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", progress=False, tta=cfg)
     rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
-    # the identity view, then the three mirror views of r0 only, each asked in its own words
-    assert [a[0] for a in model.asked] == ["leftmost", "rightmost", "leftmost", "rightmost"]
-    for (_, (x1, y1, x2, y2)), view in zip(model.asked, tta.VIEWS):  # all found the same square
+    # the identity view, then the other views of r0 only, each asked in its own words
+    words = ["leftmost", "rightmost", "leftmost", "rightmost"]
+    assert [a[0] for a in model.asked] == words + (["topmost"] * 2 + ["bottommost"] * 2) * (mode == "dihedral")
+    for (_, (x1, y1, x2, y2)), view in zip(model.asked, cfg.views):  # all found the same square
         back = tta.unflip([_box(x1, y1, x2, y2)], view, 96, 96)[0]["coords"]
         assert back == [16, 10, 24, 20], view
-    # the answers are a pixel too wide on the right of each view, so on the left of the h views once
-    # flipped back: the fused box is their mean, half a pixel too wide on each side
+    # the answers are a pixel too wide on the right of each view: on the left of the h views once
+    # flipped back, at the bottom (top) of the t (th) views. The fused box is their mean.
     (box,) = geometry.decode(rows["r0"]["answer"], 96, 96).objects
-    assert box["coords"] == pytest.approx([15.5, 10, 24.5, 20], abs=0.1)
+    want = [15.5, 10, 24.5, 20] if mode == "flip" else [15.75, 9.75, 24.25, 20.25]
+    assert box["coords"] == pytest.approx(want, abs=0.1)
     assert rows["r1"]["answer"] == "parking lot"
 
 
