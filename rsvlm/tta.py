@@ -17,10 +17,10 @@ flip. ``fuse`` then takes, by what the answers hold:
   angle (mod 180°), points by mean;
 * several boxes or obbs (detection): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
-  ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
+  ``min_share`` of the views is kept, averaged as above, its score the mean of its members' times the
   share of views that found it;
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
-  back, and a pixel kept where at least ``min_views`` views have it; re-encoded in the identity
+  back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
   view's mask form (``budget`` location tokens per instance).
 
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
@@ -63,7 +63,7 @@ class FuseConfig:
     views: tuple[str, ...] = VIEWS  # the identity first; VIEWS or DIHEDRAL
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
-    min_views: int = 2  # several shapes or masks: views that must find a shape / pixel to keep it
+    min_share: float = 0.5  # several shapes or masks: share of the views that must find a shape / pixel
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
 
 
@@ -234,8 +234,13 @@ def fuse_single(shapes: list[dict], cfg: FuseConfig) -> dict:
     return average(group)
 
 
+def _needed(cfg: FuseConfig, n_views: int) -> int:
+    return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
+
+
 def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
-    """Shapes found in at least ``min_views`` views, each cluster averaged and scored."""
+    """Shapes found in at least ``min_share`` of the views (a view that found nothing counts), each
+    cluster averaged and scored."""
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
     clusters: list[list[tuple[int, dict]]] = []
@@ -253,7 +258,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
             best.append((v, o))
     out = []
     for c in clusters:
-        if len(c) < min(cfg.min_views, len(views)):
+        if len(c) < _needed(cfg, len(views)):
             continue
         shape = average([o for _, o in c])
         if any("score" in o for _, o in c):
@@ -263,7 +268,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
 
 
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
-    """Per label, the pixels at least ``min_views`` views cover, re-encoded as ``form``."""
+    """Per label, the pixels at least ``min_share`` of the views cover, re-encoded as ``form``."""
     from rsvlm import geometry
 
     labels = list(dict.fromkeys(o.get("label") for objs in views for o in objs))
@@ -271,7 +276,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     for label in labels:
         votes = sum(geometry.objects_to_mask([o for o in objs if o.get("label") == label], w, h).astype(np.int32)
                     for objs in views)  # (H,W)
-        mask = votes >= min(cfg.min_views, len(views))
+        mask = votes >= _needed(cfg, len(views))
         out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
 
@@ -284,16 +289,14 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None)
     if not first:
         return None
     kinds = {o["kind"] for o in first}
-    if kinds <= set(MASKLIKE):
-        usable = [objs for objs in views if objs and {o["kind"] for o in objs} <= set(MASKLIKE)]
-        form = "grid" if "mask" in kinds else "poly"
-        return fuse_masks(usable, w, h, form, cfg)
+    if kinds <= set(MASKLIKE):  # a view that answered other kinds found nothing
+        usable = [objs if {o["kind"] for o in objs} <= set(MASKLIKE) else [] for objs in views]
+        return fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
     if not kinds <= set(BOXLIKE) or len(kinds) != 1:
         return None
-    kind = next(iter(kinds))
-    usable = [objs for objs in views if objs and {o["kind"] for o in objs} == {kind}]
-    if all(len(objs) == 1 for objs in usable):
-        return [fuse_single([objs[0] for objs in usable], cfg)]
+    usable = [objs if {o["kind"] for o in objs} == kinds else [] for objs in views]
+    if all(len(objs) <= 1 for objs in usable):
+        return [fuse_single([objs[0] for objs in usable if objs], cfg)]
     return fuse_many(usable, cfg)
 
 

@@ -61,6 +61,7 @@ class BuildConfig:
     reference_minutes: float = 110.0  # the stage YAMLs' max_steps fit this budget
     eval_batch_size: int = 16
     eval_max_new_tokens: int = 200
+    eval_tta: str = "dihedral"  # also score with `rsvlm eval --tta` this (none | flip | dihedral)
     extra: dict[str, list[str]] = field(default_factory=dict)  # stage → extra key=value overrides
 
 
@@ -195,25 +196,40 @@ def stop_on_turn_end(ckpt: Path) -> list[int]:
 
 
 def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
-    ev = out / "eval"
-    (ev / "scores").mkdir(parents=True, exist_ok=True)
+    """Answer and score the test set (eval/pred.jsonl, eval/scores, eval/report.md), then again with
+    ``--tta eval_tta`` (eval/pred_tta.jsonl, eval/scores_tta, eval/report_tta.md), and the location error."""
+    from rsvlm.tta import MODES
+
+    if bc.eval_tta != "none" and bc.eval_tta not in MODES:
+        raise ValueError(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
     gt = out / "data" / "test" / "test.jsonl"
-    pred = ev / "pred.jsonl"
+    report = answer_and_score(out, bc, gt, "")
+    log("scores against the issue-8 targets:\n" + scores_table(report))
+    if bc.eval_tta != "none":
+        report = answer_and_score(out, bc, gt, bc.eval_tta)
+        log(f"with --tta {bc.eval_tta}:\n" + scores_table(report))
+    err = location_error(out / "final", gt, out / "eval" / "loc_error")
+    log(f"location error (bins): {err['real']['mae_expected_bins']} with the right images, "
+        f"{err['shuffled']['mae_expected_bins']} with other scenes' (centre {err['real']['centre_mae_bins']})")
+
+
+def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str) -> dict:
+    """``rsvlm eval`` of OUT/final on ``gt`` (with ``--tta tta`` if given) and every task's scores; the report."""
+    ev, tag = out / "eval", "_tta" if tta else ""
+    (ev / f"scores{tag}").mkdir(parents=True, exist_ok=True)
+    pred = ev / f"pred{tag}.jsonl"
     if pred.is_file() and pred.stat().st_mtime < (out / "final" / "config.yaml").stat().st_mtime:
         pred.unlink()  # answers of an older model; a newer partial file is resumed by rsvlm eval
-    run(py("-m", "rsvlm.cli", "eval", "--model", str(out / "final"), "--data", str(gt), "--out",
-           str(ev / "pred.jsonl"), "--batch-size", str(bc.eval_batch_size),
-           "--max-new-tokens", str(bc.eval_max_new_tokens)), env_threads=2)
+    run(py("-m", "rsvlm.cli", "eval", "--model", str(out / "final"), "--data", str(gt), "--out", str(pred),
+           "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", str(bc.eval_max_new_tokens),
+           *(("--tta", tta) if tta else ())), env_threads=2)
     present = {json.loads(line)["task"] for line in gt.read_text().splitlines()}
     for task, script in EVAL_TASKS.items():
         if task in present:
-            run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(ev / "pred.jsonl"),
-                   "--out", str(ev / "scores" / f"{script}.json")))
-    run(py("-m", "eval.report", "--dir", str(ev / "scores"), "--out", str(ev / "report.md")))
-    log("scores against the issue-8 targets:\n" + scores_table(json.loads((ev / "report.json").read_text())))
-    err = location_error(out / "final", gt, ev / "loc_error")
-    log(f"location error (bins): {err['real']['mae_expected_bins']} with the right images, "
-        f"{err['shuffled']['mae_expected_bins']} with other scenes' (centre {err['real']['centre_mae_bins']})")
+            run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(pred),
+                   "--out", str(ev / f"scores{tag}" / f"{script}.json")))
+    run(py("-m", "eval.report", "--dir", str(ev / f"scores{tag}"), "--out", str(ev / f"report{tag}.md")))
+    return json.loads((ev / f"report{tag}.json").read_text())
 
 
 def fresh(result: Path, ckpt: Path) -> bool:
@@ -257,7 +273,7 @@ def scores_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_card(out: Path) -> Path:
+def write_card(out: Path, bc: BuildConfig) -> Path:
     """OUT/MODEL_CARD.md from configs/default/model_card.md with the scores and build facts filled in."""
     import yaml
 
@@ -271,7 +287,10 @@ def write_card(out: Path) -> Path:
         if f.suffix == ".safetensors":
             with safe_open(str(f), "pt") as st:
                 n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
+    tta = out / "eval" / "report_tta.json"
     facts = {"scores": scores_table(report),
+             "scores_tta": scores_table(json.loads(tta.read_text())) if tta.is_file() else "(not scored)\n",
+             "tta_mode": bc.eval_tta,
              "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
              "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",
              "size_mb": f"{sum(p.stat().st_size for p in files) / 2**20:.1f}", "params_m": f"{n_params / 1e6:.2f}",
@@ -413,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.curve:
         learning_curve(out, bc)
     if (out / "eval" / "report.json").is_file():
-        log(f"model card: {write_card(out)}")
+        log(f"model card: {write_card(out, bc)}")
     if a.ship:
         ship(out)
     return 0

@@ -459,6 +459,35 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
             b.stage_data(tmp_path, clash, 1.0)  # refused before any scene is generated
 
 
+def test_model_card_shows_the_scores_with_and_without_test_time_augmentation(tmp_path, monkeypatch):
+    import torch
+    from safetensors.torch import save_file
+
+    from rsvlm.config import load_config
+
+    b = _build_script(monkeypatch)
+    bc = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
+    assert bc.eval_tta in ("flip", "dihedral")  # the card's second table is the default
+    (tmp_path / "final").mkdir()
+    save_file({"w": torch.zeros(10, 10)}, str(tmp_path / "final" / "vision.safetensors"))
+    (tmp_path / "data" / "test").mkdir(parents=True)
+    (tmp_path / "data" / "test" / "test.jsonl").write_text("{}\n{}\n")
+    (tmp_path / "eval").mkdir()
+
+    def report(acc50: float) -> str:
+        return json.dumps({"metrics": [{"task": "grounding", "metric": "acc50", "all": acc50, "optical": acc50}]})
+
+    (tmp_path / "eval" / "report.json").write_text(report(0.25))
+    card = b.write_card(tmp_path, bc).read_text()
+    assert "| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |" in card and "(not scored)" in card
+    (tmp_path / "eval" / "report_tta.json").write_text(report(0.375))
+    card = b.write_card(tmp_path, bc).read_text()
+    assert card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |") < card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.375 |")
+    assert f"--tta {bc.eval_tta}" in card and "{{" not in card and "(not scored)" not in card
+    with pytest.raises(ValueError, match="eval_tta"):
+        b.stage_eval(tmp_path, load_config(b.BuildConfig, b.CONFIGS / "build.yaml", ["eval_tta=sideways"]), 1.0)
+
+
 def test_loading_a_merged_model_imports_neither_peft_nor_bitsandbytes():
     """peft imports bitsandbytes, which warns on every command on CPUs without its kernels: a model
     with no adapter and no quantisation must not pull either in."""

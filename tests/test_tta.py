@@ -120,14 +120,15 @@ def test_many_shapes_keep_what_most_views_find_scored_by_support():
     a, b = _box(10, 10, 20, 20, "ship", 0.9), _box(50, 50, 60, 60, "ship", 0.6)
     c = _box(10, 10, 20, 20, "plane", 0.8)  # at a's place but another label: its own cluster
     views = [[a, b, c], [_box(11, 10, 21, 20, "ship", 0.7), b], [a], [_box(30, 30, 35, 35, "ship", 0.5)]]
-    out = tta.fuse_many(views, tta.FuseConfig(min_views=2))
+    out = tta.fuse_many(views, tta.FuseConfig(min_share=0.5))  # 2 of 4
     assert len(out) == 2
     ship_a = next(o for o in out if o["coords"][0] < 30)
     assert ship_a["coords"] == pytest.approx([31 / 3, 10, 61 / 3, 20])
     assert ship_a["score"] == pytest.approx((0.9 + 0.7 + 0.9) / 3 * 3 / 4)
     assert next(o for o in out if o["coords"][0] > 40)["score"] == pytest.approx(0.6 * 2 / 4)
-    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=1))) == 4  # c and the stray box as well
-    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=3))) == 1
+    assert len(tta.fuse_many(views, tta.FuseConfig(min_share=0.25))) == 4  # c and the stray box as well
+    assert len(tta.fuse_many(views, tta.FuseConfig(min_share=0.75))) == 1
+    assert len(tta.fuse_many(views + [[]] * 4, tta.FuseConfig(min_share=0.5))) == 0  # 3 of 8 views: not half
 
 
 def test_masks_keep_the_pixels_most_views_cover():
@@ -136,7 +137,7 @@ def test_masks_keep_the_pixels_most_views_cover():
     masks[0][4:12, 4:12] = masks[1][4:12, 6:14] = masks[2][4:12, 4:10] = True
     masks[3][20:28, 20:28] = True
     views = [geometry.mask_to_objects(m, "building", form="grid") for m in masks]
-    out = tta.fuse_masks(views, w, h, "grid", tta.FuseConfig(min_views=2))
+    out = tta.fuse_masks(views, w, h, "grid", tta.FuseConfig(min_share=0.5))
     want = sum(m.astype(int) for m in masks) >= 2
     np.testing.assert_array_equal(geometry.objects_to_mask(out, w, h), want)
     assert {o["label"] for o in out} == {"building"}
