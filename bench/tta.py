@@ -1,0 +1,85 @@
+"""Test-time augmentation: time and scores of ``rsvlm eval --tta flip | dihedral`` against a plain pass.
+
+    OMP_NUM_THREADS=2 .venv/bin/python bench/tta.py --data TEST.jsonl [--model DIR] [--limit N]
+
+Each mode answers the same records (the localisation tasks of a test set: ground, det, seg,
+change) with the same model, one after the other in this process, and is scored with the eval
+scripts. Prints seconds per record, the ratio to the plain pass, and each task's headline score.
+The model defaults to the bundled one; the data must be a test set with references (e.g. the one
+the build writes, runs/default_model/data/test/test.jsonl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from eval import change, common, detection, grounding, segmentation
+from rsvlm import evaluate, inference
+from rsvlm.tta import MODES, FuseConfig
+
+SCORERS = {"ground": (grounding, "acc50"), "det": (detection, "mAP50"), "det obb": (detection, "mAP50_obb"),
+           "seg": (segmentation, "mIoU"), "change": (change, "IoU_change")}
+
+
+def localisation_subset(data: Path, dest: Path, limit: int | None) -> int:
+    """The ground/det/seg/change records of ``data`` (image paths made absolute) into ``dest``."""
+    rows = []
+    for line in data.read_text().splitlines():
+        rec = json.loads(line)
+        if rec["task"] not in ("ground", "det", "seg", "change"):
+            continue
+        for im in rec["images"]:
+            im["path"] = str((data.parent / im["path"]).resolve())
+        rows.append(json.dumps(rec))
+    rows = rows[:limit] if limit else rows
+    dest.write_text("\n".join(rows) + "\n")
+    return len(rows)
+
+
+def scores(gt: Path, pred: Path) -> dict[str, float | None]:
+    out = {}
+    for name, (mod, key) in SCORERS.items():
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                out[name] = mod.main(["--gt", str(gt), "--pred", str(pred)]).get(key)
+            except common.ScoreError:  # a task absent from the subset
+                out[name] = None
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N localisation records")
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--max-new-tokens", type=int, default=200)
+    a = ap.parse_args()
+    model, processor = inference.load_model(a.model, "cpu")
+    with tempfile.TemporaryDirectory() as tmp:
+        gt = Path(tmp) / "loc.jsonl"
+        n = localisation_subset(a.data, gt, a.limit)
+        rows = []
+        for mode in ("none", *MODES):
+            pred = Path(tmp) / f"{mode}.jsonl"
+            t = time.perf_counter()
+            evaluate.run(model, processor, gt, pred, a.batch_size, a.max_new_tokens, progress=False,
+                         tta=None if mode == "none" else FuseConfig(views=MODES[mode]))
+            rows.append((mode, (time.perf_counter() - t) / n, scores(gt, pred)))
+    base = rows[0][1]
+    print(f"{n} localisation records of {a.data}\n")
+    print("| --tta | s / record | × plain | " + " | ".join(SCORERS) + " |")
+    print("|---|---|---|" + "---|" * len(SCORERS))
+    for mode, sec, sc in rows:
+        cells = ["–" if sc[k] is None else f"{sc[k]:.3f}" for k in SCORERS]
+        print(f"| {mode} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
