@@ -149,6 +149,89 @@ def _unmap_xy(points, view: str, w: int, h: int) -> list[list[float]]:
     return out
 
 
+def _map_xy(points, view: str, w: int, h: int) -> list[list[float]]:
+    """Points of a ``w`` × ``h`` image, in the pixels of its ``view`` (the inverse of ``_unmap_xy``)."""
+    wv, hv = view_size(view, w, h)
+    out = []
+    for x, y in points:
+        x, y = (y, x) if "t" in view else (x, y)
+        out.append([wv - x if "h" in view else x, hv - y if "v" in view else y])
+    return out
+
+
+def to_view(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
+    """Shapes of a ``w`` × ``h`` image in the pixels of its ``view`` (the inverse of ``unflip``);
+    a grid mask is rasterised, turned and re-encoded with as many location tokens as it had."""
+    if not view:
+        return objects
+    from rsvlm import geometry
+
+    out = []
+    for o in objects:
+        kind, c = o["kind"], o["coords"]
+        if kind == "box":
+            (x1, y1), (x2, y2) = _map_xy([c[:2], c[2:]], view, w, h)
+            out.append({**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
+        elif kind == "point":
+            out.append({**o, "coords": _map_xy([c], view, w, h)[0]})
+        elif kind in ("obb", "poly"):
+            new = {**o, "coords": _map_xy(c, view, w, h)}
+            if o.get("rings"):
+                new["rings"] = [_map_xy(r, view, w, h) for r in o["rings"]]
+            out.append(new)
+        elif kind == "mask":
+            budget = geometry.encode([o], w, h).count("<loc_")
+            m = flip_array(geometry.objects_to_mask([o], w, h), view)
+            out += geometry.mask_to_objects(m, o.get("label"), form="grid", budget=budget)
+        else:
+            out.append(o)
+    return out
+
+
+SPAN = re.compile(r"<(box|obb|point|poly|mask)>.*?</\1>", re.DOTALL)
+
+
+def map_text(text: str, view: str, w: int, h: int) -> str | None:
+    """A turn of a conversation about a ``w`` × ``h`` image as said of its ``view``: direction
+    words mapped (``swap_words``) and every shape moved. An answer that is shapes only is
+    re-encoded whole, each label's shapes in reading order (top to bottom, then left to right) as
+    the instruction builders write them; shapes inside other text are moved one by one. None where
+    ``swap_words`` is."""
+    from rsvlm import geometry
+
+    if not view:
+        return text
+    wv, hv = view_size(view, w, h)
+    dec = geometry.decode(text, w, h)
+    if shapes_only(dec):
+        if swap_words(dec.text, view) is None:
+            return None
+        objs = to_view(dec.objects, view, w, h)
+        labels = list(dict.fromkeys(o.get("label") for o in objs))
+        order = sorted(range(len(objs)), key=lambda i: (labels.index(objs[i].get("label")),
+                                                        *_top_left(objs[i])))
+        return geometry.encode([objs[i] for i in order], wv, hv)
+    text = swap_words(text, view)
+    if text is None:
+        return None
+
+    def move(m: re.Match) -> str:
+        span = geometry.decode(m.group(0), w, h)
+        return geometry.encode(to_view(span.objects, view, w, h), wv, hv) if span.objects else m.group(0)
+
+    return SPAN.sub(move, text)
+
+
+def _top_left(o: dict) -> tuple[float, float]:
+    """(top, left) of a shape's envelope, for reading order."""
+    c = o["coords"]
+    if o["kind"] == "mask":
+        c = c["box"]
+    if o["kind"] in ("box", "point", "mask"):
+        return c[1], c[0]
+    return min(p[1] for p in c), min(p[0] for p in c)
+
+
 def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
     """Shapes answered on ``view`` of a ``w`` × ``h`` image (decoded at ``view_size``), in the
     image's own pixels. Grid masks come back as full-size ``"mask"`` arrays

@@ -159,3 +159,18 @@ def test_extra_record_files_use_their_own_image_root_and_weight(tmp_path):
         train(cfg_for(tmp_path, main, "empty", "max_steps=1", f"data.extra=[{{path: {empty}}}]"))
     with pytest.raises(ValueError, match=r"data.extra\[0\].*weight"):
         train(cfg_for(tmp_path, main, "w0", "max_steps=1", f"data.extra=[{{path: {extra}, weight: 0}}]"))
+
+
+def test_augmented_training_draws_mirror_views_and_counts_the_same_samples(tmp_path):
+    """data.augment=dihedral: every sample is read (none lost or counted bad), the loss is that of
+    other inputs than the plain run's (the views were used), and a bad value is refused."""
+    data = make_records(tmp_path / "d", n=12, corrupt=1, ir_every=0)
+    plain = train(cfg_for(tmp_path, data, "plain", "max_steps=3", "data.max_bad_fraction=0.2"))
+    aug = train(cfg_for(tmp_path, data, "aug", "max_steps=3", "data.max_bad_fraction=0.2", "data.augment=dihedral"))
+    assert aug["samples"] == plain["samples"] == 12 and aug["bad_ids"] == plain["bad_ids"] == ["rec0"]
+    def losses(run: str) -> list[float]:
+        return [json.loads(line)["loss"] for line in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
+
+    assert losses("aug")[0] != losses("plain")[0]
+    with pytest.raises(ValueError, match="data.augment"):
+        train(cfg_for(tmp_path, data, "bad", "max_steps=1", "data.augment=rotate"))

@@ -255,3 +255,57 @@ def test_predict_refuses_flips_over_tiles(squares, capsys):
     _, scene = squares
     assert main(["predict", "--image", str(scene), "--task", "det", "--tile", "64", "--tta", "flip"]) == 2
     assert "--tta" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- training: the same views as augmentation
+
+
+@pytest.mark.parametrize("view", tta.DIHEDRAL[1:])
+def test_answers_said_of_a_view_map_back_to_the_recorded_shapes(view):
+    w, h = 96, 96
+    det = geometry.encode([_box(10, 60, 20, 70, "ship"), _box(70, 10, 80, 20, "ship"), _box(40, 40, 50, 50, "plane")],
+                          w, h)
+    obb = geometry.encode([_rbox(30, 40, 14, 5, 25)], w, h)
+    block = np.zeros((h, w), bool)
+    block[20:35, 50:58] = True
+    grid = geometry.encode(geometry.mask_to_objects(block, "building", form="grid", budget=16), w, h)
+    for text in (det, obb, grid):
+        said = tta.map_text(text, view, w, h)
+        got = tta.unflip(geometry.decode(said, *tta.view_size(view, w, h)).objects, view, w, h)
+        want = geometry.decode(text, w, h).objects
+        assert [o.get("label") for o in sorted(got, key=lambda o: str(o.get("label")))] == \
+            [o.get("label") for o in sorted(want, key=lambda o: str(o.get("label")))]
+        assert geometry.mask_iou(geometry.objects_to_mask(got, w, h), geometry.objects_to_mask(want, w, h)) > 0.97
+    # each label's shapes in reading order of the view, as the instruction builders write them
+    ships = [o for o in geometry.decode(tta.map_text(det, view, w, h), w, h).objects if o["label"] == "ship"]
+    assert [(o["coords"][1], o["coords"][0]) for o in ships] == sorted((o["coords"][1], o["coords"][0]) for o in ships)
+    # a shape inside a question moves, the words around it too
+    q = "[regcap] What is at <box><loc_100><loc_200><loc_300><loc_400></box> on the left?"
+    said = tta.map_text(q, view, w, h)
+    (box,) = geometry.decode(said, *tta.view_size(view, w, h)).objects
+    assert tta.unflip([box], view, w, h)[0]["coords"] == pytest.approx(geometry.decode(q, w, h).objects[0]["coords"],
+                                                                    abs=0.1)
+    assert said.startswith("[regcap] What is at <box>") and said.endswith(tta.swap_words("on the left?", view))
+
+
+def test_a_record_is_drawn_in_each_view_and_kept_as_recorded_where_it_cannot_be(tmp_path):
+    from rsvlm.model import ImageInput
+    from rsvlm.train.data import view_of, with_views
+
+    a = np.zeros((3, 96, 96), np.float32)
+    a[:, 10:20, 16:24] = 1.0
+    msgs = [{"role": "user", "content": "<image>\n[ground] Where is the leftmost square?"},
+            {"role": "assistant", "content": "<box><loc_167><loc_104><loc_250><loc_208></box>"}]
+    imgs, said = view_of([ImageInput(a)], msgs, "h")
+    np.testing.assert_array_equal(imgs[0].array, a[:, :, ::-1])
+    assert said[0]["content"].endswith("the rightmost square?")
+    (box,) = geometry.decode(said[1]["content"], 96, 96).objects
+    assert box["coords"] == pytest.approx([72, 10, 80, 20], abs=0.2)
+    above = [{"role": "user", "content": "<image>\n[ground] The square above the road?"}, msgs[1]]
+    imgs, said = view_of([ImageInput(a)], above, "t")
+    assert said == above and imgs[0].array is a  # no one-word transpose of "above"
+    batches = [[0, 1, 2], [3, 4, 5]]
+    drawn = with_views(batches, 6, 8, seed=0, epoch=1)
+    assert drawn == with_views(batches, 6, 8, seed=0, epoch=1) != with_views(batches, 6, 8, seed=0, epoch=2)
+    assert [[i % 6 for i in b] for b in drawn] == batches and len({i // 6 for b in drawn for i in b}) > 1
+    assert with_views(batches, 6, 1, seed=0, epoch=1) == batches

@@ -45,6 +45,9 @@ class DataConfig:
     task_weights: dict[str, float] = field(default_factory=dict)
     modality_weights: dict[str, float] = field(default_factory=dict)
     max_bad_fraction: float = 0.01  # the run fails when more of the samples seen are unreadable
+    # "flip" | "dihedral": each sample is drawn in one of the image's mirror views (rsvlm.tta), its
+    # question's direction words and its answer's shapes mapped to match; "none": as recorded
+    augment: str = "none"
 
     # The prompt format is the model's (``model.prompt``), saved with it so chat and eval match.
     MOVED_KEYS: ClassVar[dict[str, str]] = {"prompt": "model.prompt"}
@@ -143,6 +146,8 @@ def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
     if cfg.objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}")
+    if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
+        raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
     if cfg.data.batching not in BATCHING:
         raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}")
     if not cfg.data.train:

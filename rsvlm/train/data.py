@@ -9,7 +9,8 @@ log and count it without stopping.
 Batch plans are deterministic functions of (seed, epoch, rank): resuming at micro-batch k of an
 epoch replays exactly the batches a run that was never stopped would have seen.
 
-Limits: no sequence packing (length grouping only); the index lives in memory; lengths are
+Limits: no sequence packing (length grouping only: 1–16 % of a batch's tokens were padding in the
+default model's stages); the index lives in memory; lengths are
 estimated from the text before the chat template is applied (good enough to group, not exact).
 """
 
@@ -74,27 +75,58 @@ class SFTDataset(torch.utils.data.Dataset):
     """Index row → ``{"input_ids", "labels", "images": [Pixels], "task", "modality", "id"}`` or a bad-sample marker.
 
     ``root``: the image root of every record, or one per source file of ``build_index``.
+    ``views``: with more than the identity, item ``k · len(index) + i`` is row i seen in
+    ``views[k]`` (``rsvlm.tta``: images flipped or transposed, direction words and shapes mapped);
+    a record that cannot be said in that view (``tta.map_text``) is taken as recorded.
     """
 
     def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
-                 max_length: int):
+                 max_length: int, views: Sequence[str] = ("",)):
         roots = [root] if isinstance(root, (str, Path)) else list(root)
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
-        self.prompt, self.max_length = prompt, max_length
+        self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.index) * len(self.views)
 
     def __getitem__(self, i: int) -> dict:
-        row = self.index[int(i)]
+        k, i = divmod(int(i), len(self.index))
+        row = self.index[i]
         rec = json.loads(row["record"])
         try:
             root = self.roots[row.get("source", 0)]
-            pixels = [self.processor.prepare_image(im) for im in record_inputs(rec, root)]
-            enc = encode_sample(self.processor, record_messages(rec, self.prompt), pixels, self.max_length)
+            images, messages = record_inputs(rec, root), record_messages(rec, self.prompt)
+            if self.views[k]:
+                images, messages = view_of(images, messages, self.views[k])
+            pixels = [self.processor.prepare_image(im) for im in images]
+            enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"]}
+
+
+def view_of(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]]:
+    """(images, messages) of one record seen in ``view``; unchanged where a turn cannot be said in it."""
+    from dataclasses import replace
+
+    from rsvlm import tta
+
+    h, w = images[0].array.shape[-2:]
+    turns = [tta.map_text(m["content"], view, w, h) if isinstance(m.get("content"), str) else m.get("content")
+             for m in messages]
+    if any(t is None for t in turns):
+        return images, messages
+    return ([replace(im, array=tta.flip_array(im.array, view)) for im in images],
+            [{**m, "content": t} for m, t in zip(messages, turns)])
+
+
+def with_views(batches: list[list[int]], n: int, n_views: int, seed: int, epoch: int) -> list[list[int]]:
+    """``batches`` of row indices with each index moved to a random view's block (``SFTDataset``);
+    the same call gives the same draw, so a resumed run sees the same views."""
+    if n_views == 1:
+        return batches
+    rng = np.random.default_rng([seed, epoch, 0x7A])
+    return [[i + n * int(v) for i, v in zip(b, rng.integers(n_views, size=len(b)))] for b in batches]
 
 
 def collate(samples: list[dict], pad_id: int) -> dict:

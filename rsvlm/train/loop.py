@@ -33,6 +33,7 @@ from rsvlm.train import data as D
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import TrainConfig, check_config
 from rsvlm.train.logging import Metrics, StepProfiler
+from rsvlm.tta import MODES
 
 
 class TooManyBadSamples(RuntimeError):
@@ -319,7 +320,8 @@ def train(cfg: TrainConfig) -> dict:
     pointer_ids = PointerIds(tid(IMAGE_TOKEN), loc_start, (tid("<box>"), tid("<obb>")))
     pointer_sum, pointer_n = 0.0, 0
     index = D.build_index(paths, processor.tokenizer, n_vis, report)
-    dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length)
+    views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
+    dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length, views)
     lengths = index["length"]
     modalities = index["modality"]
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
@@ -339,9 +341,10 @@ def train(cfg: TrainConfig) -> dict:
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
 
     def plan(epoch: int) -> list[list[int]]:
-        return D.epoch_batches(lengths, cfg.batch_size, world, rank, cfg.seed, epoch,
-                               cfg.data.batching == "length_grouped", cfg.data.group_factor, weights,
-                               modalities)
+        batches = D.epoch_batches(lengths, cfg.batch_size, world, rank, cfg.seed, epoch,
+                                  cfg.data.batching == "length_grouped", cfg.data.group_factor, weights,
+                                  modalities)
+        return D.with_views(batches, len(lengths), len(views), cfg.seed, epoch)
 
     def loader(epoch: int, start: int):
         batches = plan(epoch)
