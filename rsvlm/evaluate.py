@@ -49,8 +49,8 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
 
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
                  constrain: bool = True, tta: FuseConfig | None = None) -> list[dict]:
-    """Rows of the predictions file for ``records``; with ``tta``, answers that are shapes only are
-    fused over the flipped views (``rsvlm.tta``), three more generations for those records."""
+    """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
+    text only is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
@@ -76,18 +76,16 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             rows[k].update(scored_objects(text, scores, records[k]))
     if tta is None:
         return rows
-    from rsvlm import geometry
     from rsvlm.tta import fused_answers
 
-    for k, img, fused in zip(ok, images, fused_answers(generate, msgs, images, answers, tta)):
+    for k, fused in zip(ok, fused_answers(generate, msgs, images, answers, tta)):
         if fused is None:
             continue
-        h, w = img[0].array.shape[-2:]
-        rows[k]["answer"] = geometry.encode(fused, w, h)
+        rows[k]["answer"] = fused.answer
         if records[k]["task"] == "det":
             rows[k].pop("objects", None)
-            if fused and all("score" in o for o in fused):
-                rows[k]["objects"] = fused
+            if fused.objects and all("score" in o for o in fused.objects):
+                rows[k]["objects"] = fused.objects
     return rows
 
 

@@ -21,7 +21,8 @@ MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
         constrain: bool = True, tta: FuseConfig | None = None) -> tuple[str, list[float]]:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes.
-    With ``tta``, an answer that is shapes only is fused over the image's mirror views (rsvlm.tta)."""
+    With ``tta``, an answer that is shapes only or text only is fused over the image's mirror views
+    (rsvlm.tta)."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
 
@@ -30,13 +31,13 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 
     answer, scores = generate(msgs, inputs)[0]
     if tta is not None:
-        from rsvlm import geometry
         from rsvlm.tta import fused_answers
 
         fused = fused_answers(generate, msgs, inputs, [(answer, scores)], tta)[0]
         if fused is not None:
-            answer = geometry.encode(fused, images[-1].width, images[-1].height)
-            scores = [o["score"] for o in fused] if all("score" in o for o in fused) else []
+            answer = fused.answer
+            objs = fused.objects or []
+            scores = [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
     return answer, scores
 
 

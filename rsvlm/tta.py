@@ -1,15 +1,16 @@
-"""Flip test-time augmentation: answer on the image and its mirror images, map the shapes back, fuse.
+"""Mirror views of an image: answer on each, map the answers back, fuse (test-time augmentation);
+the same views as training augmentation (``data.augment``, ``map_text``).
 
-    views = [tta.flip_view(images, messages, v) for v in tta.VIEWS]       # images flipped, words swapped
-    answers = …generate on each view…
-    fused = tta.fuse([tta.unflip(geometry.decode(a, w, h).objects, v, w, h) for a, v in zip(answers, tta.VIEWS)], w, h)
+    fused = tta.fused_answers(generate, messages, images, plain_answers, tta.FuseConfig(views=tta.DIHEDRAL))
 
-``VIEWS`` are the identity, the left-right flip ``h``, the top-bottom flip ``v`` and both ``hv``
-(a half turn). Every image of a record is flipped alike (a change pair stays registered), and the
-question's direction words are swapped to match (``SWAPS``: left/right, leftmost/rightmost,
-west/east for ``h``; top/bottom, topmost/bottommost, upper/lower, above/below, north/south for
-``v``), so "the leftmost ship" still names the same ship. Shapes come back through the inverse
-flip. ``fuse`` then takes, by what the answers hold:
+``VIEWS`` (``--tta flip``) are the identity, the left-right flip ``h``, the top-bottom flip ``v``
+and both ``hv`` (a half turn); ``DIHEDRAL`` (``--tta dihedral``) adds the four transposed (``t``
+first, then the flips): every symmetry of a square. Every image of a record is turned alike (a
+change pair stays registered), and the question's direction words are mapped to match
+(``SWAPS``: left/right, leftmost/rightmost, west/east for ``h``; top/bottom, topmost/bottommost,
+upper/lower, above/below, north/south for ``v``; left/top, right/bottom, west/north, east/south
+for ``t``), so "the leftmost ship" still names the same ship. Shapes come back through the
+inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
 
 * one box, obb or point per view (grounding): the medoid, the view whose shape has the highest
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
@@ -21,14 +22,18 @@ flip. ``fuse`` then takes, by what the answers hold:
   share of views that found it;
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
   back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
-  view's mask form (``budget`` location tokens per instance).
+  view's mask form (``budget`` location tokens per instance);
+* text alone (classification, counting, VQA, captions; ``text``): each view's answer with its
+  direction words mapped back, and the most common answer taken (exact match, case ignored;
+  ties go to the identity view, so a caption, rarely said twice alike, is the plain one).
 
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
-compass bearing in degrees is not turned); an answer with text besides its shapes, or without
-shapes, keeps the identity view's answer (the caller need not run the other views for it); a
-view whose answer has problems or another shape kind is left out of the vote; flipping assumes
-the scene has no handedness the model relies on (shadows, sun angle, text on the ground).
-Measured in docs/default-model.md ("Flip test-time augmentation").
+compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
+identity view's answer (the caller need not run the other views for it); a view whose answer has
+problems or another shape kind counts as finding nothing; a question a view cannot say (``above``
+under a transpose) skips that view; the views assume the scene has no handedness the model
+relies on (sun azimuth and shadows, text on the ground). Measured in docs/default-model.md
+("Test-time augmentation").
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class FuseConfig:
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
     min_share: float = 0.5  # several shapes or masks: share of the views that must find a shape / pixel
+    text: bool = True  # answers that are text alone: the most common answer of the views
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
 
 
@@ -80,10 +86,11 @@ def _sub(text: str, table: dict[str, str]) -> str:
     return re.sub(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", sub, text, flags=re.IGNORECASE)
 
 
-def swap_words(text: str, view: str) -> str | None:
-    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept); None
-    when it holds a word a step has no one-word image for ("above" under a transpose)."""
-    for step in "thv":
+def swap_words(text: str, view: str, back: bool = False) -> str | None:
+    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept), or
+    with ``back`` from the view to the image (the steps undone in reverse order); None when it
+    holds a word a step has no one-word image for ("above" under a transpose)."""
+    for step in ("vht" if back else "thv"):
         if step not in view:
             continue
         if any(re.search(rf"\b{w}\b", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
@@ -383,31 +390,56 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None)
     return fuse_many(usable, cfg)
 
 
+@dataclass
+class Fused:
+    answer: str  # in the image's own frame
+    objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
+
+
+def vote(answers: list[str]) -> str:
+    """The most common answer (case and surrounding space ignored); ties go to the earliest."""
+    keys = [a.strip().lower() for a in answers]
+    counts = {k: keys.count(k) for k in keys}
+    best = max(counts.values())
+    return answers[next(i for i, k in enumerate(keys) if counts[k] == best)].strip()
+
+
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
-                  cfg: FuseConfig | None = None) -> list[list[dict] | None]:
-    """Per record, the shapes fused over ``cfg.views``, or None where its identity answer
-    (``first``) is not shapes only. ``generate(messages, images) -> [(text, scores)]`` answers a
-    batch; it is called once per other view, for the records that have shapes only and whose
-    question that view can say. Shapes carry ``"score"`` where the answers had one per shape."""
+                  cfg: FuseConfig | None = None) -> list[Fused | None]:
+    """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
+    answer (``first``) is neither shapes only nor (with ``cfg.text``) text only.
+    ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
+    view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
+    per shape; a text answer of a view has its direction words mapped back before the vote."""
     from rsvlm import geometry
     from rsvlm.inference import with_scores
 
     cfg = cfg or FuseConfig()
-    todo = []  # (record, width, height)
-    views: dict[int, list[list[dict]]] = {}
+    todo = []  # (record, width, height, shapes?)
+    views: dict[int, list] = {}
     for i, (text, scores) in enumerate(first):
         h, w = images[i][0].array.shape[-2:]
         dec = geometry.decode(text, w, h)
         if shapes_only(dec):
-            todo.append((i, w, h))
+            todo.append((i, w, h, True))
             views[i] = [with_scores(dec.objects, scores)]
+        elif cfg.text and not dec.objects and not dec.problems and text.strip():
+            todo.append((i, w, h, False))
+            views[i] = [text.strip()]
     for view in cfg.views[1:] if todo else ():
-        asked = [(i, w, h, v) for i, w, h in todo if (v := flip_view(images[i], messages[i], view)) is not None]
+        asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
+                 if (v := flip_view(images[i], messages[i], view)) is not None]
         out = generate([v[1] for *_, v in asked], [v[0] for *_, v in asked]) if asked else []
-        for (i, w, h, _), (text, scores) in zip(asked, out):
+        for (i, w, h, shapes, _), (text, scores) in zip(asked, out):
             dec = geometry.decode(text, *view_size(view, w, h))
-            views[i].append(unflip(with_scores(dec.objects, scores), view, w, h) if shapes_only(dec) else [])
-    fused: list[list[dict] | None] = [None] * len(first)
-    for i, w, h in todo:
-        fused[i] = fuse(views[i], w, h, cfg)
+            if shapes:
+                views[i].append(unflip(with_scores(dec.objects, scores), view, w, h) if shapes_only(dec) else [])
+            elif not dec.objects and (said := swap_words(text.strip(), view, back=True)) is not None:
+                views[i].append(said)
+    fused: list[Fused | None] = [None] * len(first)
+    for i, w, h, shapes in todo:
+        if not shapes:
+            fused[i] = Fused(vote(views[i]))
+        elif (objs := fuse(views[i], w, h, cfg)) is not None:
+            fused[i] = Fused(geometry.encode(objs, w, h), objs)
     return fused

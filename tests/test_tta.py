@@ -309,3 +309,56 @@ def test_a_record_is_drawn_in_each_view_and_kept_as_recorded_where_it_cannot_be(
     assert drawn == with_views(batches, 6, 8, seed=0, epoch=1) != with_views(batches, 6, 8, seed=0, epoch=2)
     assert [[i % 6 for i in b] for b in drawn] == batches and len({i // 6 for b in drawn for i in b}) > 1
     assert with_views(batches, 6, 1, seed=0, epoch=1) == batches
+
+
+def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squares, tmp_path):
+    """A stand-in that says which quadrant the one bright square is in: mapped back, all views
+    agree with the plain answer; a count it gets right only in the identity view is outvoted."""
+    from PIL import Image
+
+    from rsvlm import evaluate
+    from rsvlm.model.vlm import GenerateOutput
+
+    processor, _ = squares
+
+    class Quadrant:
+        def generate(self, input_ids, attention_mask, images, **kw):
+            texts = []
+            for ids, ims in zip(input_ids, images):
+                x = ims[0].tensor.sum(0)  # (S,S)
+                ys, xs = torch.nonzero(x > x.mean() + 2 * x.std(), as_tuple=True)
+                top, left = bool(ys.float().mean() < x.shape[0] / 2), bool(xs.float().mean() < x.shape[1] / 2)
+                q = processor.tokenizer.decode(ids.tolist())
+                if "count" in q:
+                    texts.append("1" if top and left else "2")
+                elif "side" in q:  # wrong when the square is where the plain image has it
+                    texts.append(f"On the {'left' if left != (top and left) else 'right'}.")
+                else:
+                    texts.append(f"The square is in the {'top' if top else 'bottom'} {'left' if left else 'right'}.")
+            return GenerateOutput(tokens=[[] for _ in texts], text=texts, scores=[[] for _ in texts])
+
+    img = np.zeros((96, 96, 3), np.uint8)
+    img[10:20, 16:24] = 255
+    Image.fromarray(img).save(tmp_path / "one.png")
+    recs = [{"id": f"r{i}", "task": t, "images": [{"path": "one.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": f"<image>\n[{t}] {q}"}, {"from": "gpt", "value": "x"}]}
+            for i, (t, q) in enumerate([("vqa", "Where is the square?"), ("count", "How many? (count)")])]
+    data = tmp_path / "t.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    for mode in ("flip", "dihedral"):
+        out = evaluate.run(Quadrant(), processor, data, tmp_path / f"{mode}.jsonl", progress=False,
+                           tta=tta.FuseConfig(views=tta.MODES[mode]))
+        rows = {r["id"]: r["answer"] for r in map(json.loads, out.read_text().splitlines())}
+        assert rows == {"r0": "The square is in the top left.", "r1": "2"}, mode
+    plain = evaluate.run(Quadrant(), processor, data, tmp_path / "plain.jsonl", progress=False)
+    assert [json.loads(x)["answer"] for x in plain.read_text().splitlines()] == ["The square is in the top left.", "1"]
+    # said of the h and hv views, "right" means left: mapped back, it outvotes the plain answer
+    side = {**recs[0], "id": "s", "conversations": [{"from": "human", "value": "<image>\n[vqa] Which side?"},
+                                                      {"from": "gpt", "value": "x"}]}
+    data.write_text(json.dumps(side) + "\n")
+    out = evaluate.run(Quadrant(), processor, data, tmp_path / "side.jsonl", progress=False, tta=tta.FuseConfig())
+    assert json.loads(out.read_text())["answer"] == "On the left."
+    assert tta.vote(["2", " Yes", "yes", "2"]) == "2" and tta.vote(["No", "yes"]) == "No"
+    for view in tta.DIHEDRAL:
+        q = "the leftmost ship in the top right, west of the bottommost tank"
+        assert tta.swap_words(tta.swap_words(q, view), view, back=True) == q, view
