@@ -23,9 +23,10 @@ inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
   back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
   view's mask form (``budget`` location tokens per instance);
-* text alone (classification, counting, VQA, captions; ``text``): each view's answer with its
-  direction words mapped back, and the most common answer taken (exact match, case ignored;
-  ties go to the identity view, so a caption, rarely said twice alike, is the plain one).
+* a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
+  each view's answer with its direction words mapped back, and the most common answer taken
+  (exact match, case ignored; ties go to the identity view). Longer text (captions) is kept as
+  answered: an exact-match vote means nothing there, and no other view is asked.
 
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
 compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
@@ -69,7 +70,7 @@ class FuseConfig:
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
     min_share: float = 0.5  # several shapes or masks: share of the views that must find a shape / pixel
-    text: bool = True  # answers that are text alone: the most common answer of the views
+    text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
 
 
@@ -407,7 +408,7 @@ def vote(answers: list[str]) -> str:
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
-    answer (``first``) is neither shapes only nor (with ``cfg.text``) text only.
+    answer (``first``) is neither shapes only nor short text (``cfg.text_words``).
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote."""
@@ -423,7 +424,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if shapes_only(dec):
             todo.append((i, w, h, True))
             views[i] = [with_scores(dec.objects, scores)]
-        elif cfg.text and not dec.objects and not dec.problems and text.strip():
+        elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
             todo.append((i, w, h, False))
             views[i] = [text.strip()]
     for view in cfg.views[1:] if todo else ():

@@ -322,8 +322,11 @@ def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squa
     processor, _ = squares
 
     class Quadrant:
+        asked = 0
+
         def generate(self, input_ids, attention_mask, images, **kw):
             texts = []
+            self.asked += len(input_ids)
             for ids, ims in zip(input_ids, images):
                 x = ims[0].tensor.sum(0)  # (S,S)
                 ys, xs = torch.nonzero(x > x.mean() + 2 * x.std(), as_tuple=True)
@@ -331,10 +334,12 @@ def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squa
                 q = processor.tokenizer.decode(ids.tolist())
                 if "count" in q:
                     texts.append("1" if top and left else "2")
+                elif "Describe" in q:  # a caption: never voted, never asked again
+                    texts.append(f"A bright square on a dark field, {'left' if left else 'right'} side.")
                 elif "side" in q:  # wrong when the square is where the plain image has it
                     texts.append(f"On the {'left' if left != (top and left) else 'right'}.")
                 else:
-                    texts.append(f"The square is in the {'top' if top else 'bottom'} {'left' if left else 'right'}.")
+                    texts.append(f"In the {'top' if top else 'bottom'} {'left' if left else 'right'}.")
             return GenerateOutput(tokens=[[] for _ in texts], text=texts, scores=[[] for _ in texts])
 
     img = np.zeros((96, 96, 3), np.uint8)
@@ -342,16 +347,19 @@ def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squa
     Image.fromarray(img).save(tmp_path / "one.png")
     recs = [{"id": f"r{i}", "task": t, "images": [{"path": "one.png", "modality": "optical"}],
              "conversations": [{"from": "human", "value": f"<image>\n[{t}] {q}"}, {"from": "gpt", "value": "x"}]}
-            for i, (t, q) in enumerate([("vqa", "Where is the square?"), ("count", "How many? (count)")])]
+            for i, (t, q) in enumerate([("vqa", "Where is the square?"), ("count", "How many? (count)"),
+                                        ("cap", "Describe the image.")])]
     data = tmp_path / "t.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in recs))
     for mode in ("flip", "dihedral"):
-        out = evaluate.run(Quadrant(), processor, data, tmp_path / f"{mode}.jsonl", progress=False,
+        model = Quadrant()
+        out = evaluate.run(model, processor, data, tmp_path / f"{mode}.jsonl", progress=False,
                            tta=tta.FuseConfig(views=tta.MODES[mode]))
         rows = {r["id"]: r["answer"] for r in map(json.loads, out.read_text().splitlines())}
-        assert rows == {"r0": "The square is in the top left.", "r1": "2"}, mode
+        assert rows == {"r0": "In the top left.", "r1": "2", "r2": "A bright square on a dark field, left side."}
+        assert model.asked == 3 + 2 * (len(tta.MODES[mode]) - 1)  # the caption once
     plain = evaluate.run(Quadrant(), processor, data, tmp_path / "plain.jsonl", progress=False)
-    assert [json.loads(x)["answer"] for x in plain.read_text().splitlines()] == ["The square is in the top left.", "1"]
+    assert [json.loads(x)["answer"] for x in plain.read_text().splitlines()][:2] == ["In the top left.", "1"]
     # said of the h and hv views, "right" means left: mapped back, it outvotes the plain answer
     side = {**recs[0], "id": "s", "conversations": [{"from": "human", "value": "<image>\n[vqa] Which side?"},
                                                       {"from": "gpt", "value": "x"}]}
