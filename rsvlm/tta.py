@@ -18,8 +18,8 @@ inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
   angle (mod 180°), points by mean;
 * several boxes or obbs (detection): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
-  ``min_share`` of the views is kept, averaged as above, its score the mean of its members' times the
-  share of views that found it;
+  ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
+  share of views that found it (so AP ranks the shapes few views found last);
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
   back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
   view's mask form (``budget`` location tokens per instance);
@@ -69,7 +69,8 @@ class FuseConfig:
     views: tuple[str, ...] = VIEWS  # the identity first; VIEWS or DIHEDRAL
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
-    min_share: float = 0.5  # several shapes or masks: share of the views that must find a shape / pixel
+    min_views: int = 2  # several shapes: views that must find one to keep it (its score says how many did)
+    min_share: float = 0.5  # masks: share of the views that must cover a pixel to keep it
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
 
@@ -330,8 +331,8 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
 
 
 def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
-    """Shapes found in at least ``min_share`` of the views (a view that found nothing counts), each
-    cluster averaged and scored."""
+    """Shapes found in at least ``min_views`` views, each cluster averaged and scored by its
+    members' mean score times the share of all views (those that found nothing too) that found it."""
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
     clusters: list[list[tuple[int, dict]]] = []
@@ -349,7 +350,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
             best.append((v, o))
     out = []
     for c in clusters:
-        if len(c) < _needed(cfg, len(views)):
+        if len(c) < min(cfg.min_views, len(views)):
             continue
         shape = average([o for _, o in c])
         if any("score" in o for _, o in c):

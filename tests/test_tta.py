@@ -120,15 +120,17 @@ def test_many_shapes_keep_what_most_views_find_scored_by_support():
     a, b = _box(10, 10, 20, 20, "ship", 0.9), _box(50, 50, 60, 60, "ship", 0.6)
     c = _box(10, 10, 20, 20, "plane", 0.8)  # at a's place but another label: its own cluster
     views = [[a, b, c], [_box(11, 10, 21, 20, "ship", 0.7), b], [a], [_box(30, 30, 35, 35, "ship", 0.5)]]
-    out = tta.fuse_many(views, tta.FuseConfig(min_share=0.5))  # 2 of 4
+    out = tta.fuse_many(views, tta.FuseConfig(min_views=2))
     assert len(out) == 2
     ship_a = next(o for o in out if o["coords"][0] < 30)
     assert ship_a["coords"] == pytest.approx([31 / 3, 10, 61 / 3, 20])
     assert ship_a["score"] == pytest.approx((0.9 + 0.7 + 0.9) / 3 * 3 / 4)
     assert next(o for o in out if o["coords"][0] > 40)["score"] == pytest.approx(0.6 * 2 / 4)
-    assert len(tta.fuse_many(views, tta.FuseConfig(min_share=0.25))) == 4  # c and the stray box as well
-    assert len(tta.fuse_many(views, tta.FuseConfig(min_share=0.75))) == 1
-    assert len(tta.fuse_many(views + [[]] * 4, tta.FuseConfig(min_share=0.5))) == 0  # 3 of 8 views: not half
+    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=1))) == 4  # c and the stray box as well
+    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=3))) == 1
+    # views that found nothing lower the score: a is found by 3 of 8
+    more = tta.fuse_many(views + [[]] * 4, tta.FuseConfig(min_views=2))
+    assert next(o for o in more if o["coords"][0] < 30)["score"] == pytest.approx((0.9 + 0.7 + 0.9) / 3 * 3 / 8)
 
 
 def test_masks_keep_the_pixels_most_views_cover():
