@@ -168,6 +168,29 @@ def _map_xy(points, view: str, w: int, h: int) -> list[list[float]]:
     return out
 
 
+def _move(objects: list[dict], xy, mask) -> list[dict]:
+    """Shapes with every point list passed through ``xy`` (boxes re-ordered to x1 < x2, y1 < y2)
+    and every grid mask through ``mask`` (object → objects)."""
+    out = []
+    for o in objects:
+        kind, c = o["kind"], o["coords"]
+        if kind == "box":
+            (x1, y1), (x2, y2) = xy([c[:2], c[2:]])
+            out.append({**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
+        elif kind == "point":
+            out.append({**o, "coords": xy([c])[0]})
+        elif kind in ("obb", "poly"):
+            new = {**o, "coords": xy(c)}
+            if o.get("rings"):
+                new["rings"] = [xy(r) for r in o["rings"]]
+            out.append(new)
+        elif kind == "mask":
+            out += mask(o)
+        else:
+            out.append(o)
+    return out
+
+
 def to_view(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
     """Shapes of a ``w`` × ``h`` image in the pixels of its ``view`` (the inverse of ``unflip``);
     a grid mask is rasterised, turned and re-encoded with as many location tokens as it had."""
@@ -175,26 +198,12 @@ def to_view(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
         return objects
     from rsvlm import geometry
 
-    out = []
-    for o in objects:
-        kind, c = o["kind"], o["coords"]
-        if kind == "box":
-            (x1, y1), (x2, y2) = _map_xy([c[:2], c[2:]], view, w, h)
-            out.append({**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
-        elif kind == "point":
-            out.append({**o, "coords": _map_xy([c], view, w, h)[0]})
-        elif kind in ("obb", "poly"):
-            new = {**o, "coords": _map_xy(c, view, w, h)}
-            if o.get("rings"):
-                new["rings"] = [_map_xy(r, view, w, h) for r in o["rings"]]
-            out.append(new)
-        elif kind == "mask":
-            budget = geometry.encode([o], w, h).count("<loc_")
-            m = flip_array(geometry.objects_to_mask([o], w, h), view)
-            out += geometry.mask_to_objects(m, o.get("label"), form="grid", budget=budget)
-        else:
-            out.append(o)
-    return out
+    def mask(o: dict) -> list[dict]:
+        budget = geometry.encode([o], w, h).count("<loc_")
+        m = flip_array(geometry.objects_to_mask([o], w, h), view)
+        return geometry.mask_to_objects(m, o.get("label"), form="grid", budget=budget)
+
+    return _move(objects, lambda pts: _map_xy(pts, view, w, h), mask)
 
 
 SPAN = re.compile(r"<(box|obb|point|poly|mask)>.*?</\1>", re.DOTALL)
@@ -249,25 +258,11 @@ def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
         return objects
     from rsvlm import geometry
 
-    out = []
-    for o in objects:
-        kind, c = o["kind"], o["coords"]
-        if kind == "box":
-            (x1, y1), (x2, y2) = _unmap_xy([c[:2], c[2:]], view, w, h)
-            out.append({**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
-        elif kind == "point":
-            out.append({**o, "coords": _unmap_xy([c], view, w, h)[0]})
-        elif kind in ("obb", "poly"):
-            new = {**o, "coords": _unmap_xy(c, view, w, h)}
-            if o.get("rings"):
-                new["rings"] = [_unmap_xy(r, view, w, h) for r in o["rings"]]
-            out.append(new)
-        elif kind == "mask":
-            m = unflip_array(geometry.objects_to_mask([o], *view_size(view, w, h)), view)
-            out.append({"kind": "mask", "label": o.get("label"), "coords": c, "mask": m, "offset": (0, 0)})
-        else:
-            out.append(o)
-    return out
+    def mask(o: dict) -> list[dict]:
+        m = unflip_array(geometry.objects_to_mask([o], *view_size(view, w, h)), view)
+        return [{"kind": "mask", "label": o.get("label"), "coords": o["coords"], "mask": m, "offset": (0, 0)}]
+
+    return _move(objects, lambda pts: _unmap_xy(pts, view, w, h), mask)
 
 
 # ---------------------------------------------------------------- fusion
