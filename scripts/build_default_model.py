@@ -17,6 +17,8 @@ checkpoint):
     merge             rsvlm merge-lora → OUT/final (no base path needed)
     eval              rsvlm eval + python -m eval.TASK + python -m eval.report → OUT/eval/report.md,
                       + python -m eval.loc_error with the right and with shuffled images
+    eval_tta          the same with rsvlm eval --tta (build.yaml eval_tta: dihedral) → OUT/eval/report_tta.md;
+                      scoring only, after the model is built (none skips it)
 
 ``--budget-minutes`` scales every training stage's ``max_steps`` (the YAMLs hold the steps of
 ``reference_minutes`` in configs/default/build.yaml). ``--ship`` copies OUT/final into
@@ -196,21 +198,27 @@ def stop_on_turn_end(ckpt: Path) -> list[int]:
 
 
 def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
-    """Answer and score the test set (eval/pred.jsonl, eval/scores, eval/report.md), then again with
-    ``--tta eval_tta`` (eval/pred_tta.jsonl, eval/scores_tta, eval/report_tta.md), and the location error."""
-    from rsvlm.tta import MODES
-
-    if bc.eval_tta != "none" and bc.eval_tta not in MODES:
-        raise ValueError(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
+    """Answer and score the test set (eval/pred.jsonl, eval/scores, eval/report.md) and the location error."""
     gt = out / "data" / "test" / "test.jsonl"
     report = answer_and_score(out, bc, gt, "")
     log("scores against the issue-8 targets:\n" + scores_table(report))
-    if bc.eval_tta != "none":
-        report = answer_and_score(out, bc, gt, bc.eval_tta)
-        log(f"with --tta {bc.eval_tta}:\n" + scores_table(report))
     err = location_error(out / "final", gt, out / "eval" / "loc_error")
     log(f"location error (bins): {err['real']['mae_expected_bins']} with the right images, "
         f"{err['shuffled']['mae_expected_bins']} with other scenes' (centre {err['real']['centre_mae_bins']})")
+
+
+def stage_eval_tta(out: Path, bc: BuildConfig, _: float) -> None:
+    """The test set again with ``rsvlm eval --tta eval_tta`` (eval/pred_tta.jsonl, eval/scores_tta,
+    eval/report_tta.md): scoring only, after the model is built; ``eval_tta: none`` skips it."""
+    from rsvlm.tta import MODES
+
+    if bc.eval_tta == "none":
+        log("eval_tta: none, no test-time augmentation scores")
+        return
+    if bc.eval_tta not in MODES:
+        raise ValueError(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
+    report = answer_and_score(out, bc, out / "data" / "test" / "test.jsonl", bc.eval_tta)
+    log(f"with --tta {bc.eval_tta}:\n" + scores_table(report))
 
 
 def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str) -> dict:
@@ -318,7 +326,8 @@ def _numel(shape) -> int:
 
 
 STAGES = {"data": stage_data, "tokenizer": stage_tokenizer,
-          **{n: make_train_stage(n) for n in TRAIN_STAGES}, "merge": stage_merge, "eval": stage_eval}
+          **{n: make_train_stage(n) for n in TRAIN_STAGES}, "merge": stage_merge, "eval": stage_eval,
+          "eval_tta": stage_eval_tta}
 
 
 CURVE_TASKS = ("cls", "count", "vqa", "ground")

@@ -485,7 +485,8 @@ def test_model_card_shows_the_scores_with_and_without_test_time_augmentation(tmp
     assert card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |") < card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.375 |")
     assert f"--tta {bc.eval_tta}" in card and "{{" not in card and "(not scored)" not in card
     with pytest.raises(ValueError, match="eval_tta"):
-        b.stage_eval(tmp_path, load_config(b.BuildConfig, b.CONFIGS / "build.yaml", ["eval_tta=sideways"]), 1.0)
+        b.stage_eval_tta(tmp_path, load_config(b.BuildConfig, b.CONFIGS / "build.yaml", ["eval_tta=sideways"]), 1.0)
+    assert list(b.STAGES)[-2:] == ["eval", "eval_tta"]  # scoring only, after the model is built
 
 
 def test_loading_a_merged_model_imports_neither_peft_nor_bitsandbytes():
