@@ -25,7 +25,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.records import load_records
-from rsvlm.tta import MODES, FuseConfig
+from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
 def _done_ids(path: Path) -> set[str]:
@@ -50,7 +50,7 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
                  constrain: bool = True, tta: FuseConfig | None = None) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
-    text only is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view."""
+    short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
@@ -76,8 +76,6 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             rows[k].update(scored_objects(text, scores, records[k]))
     if tta is None:
         return rows
-    from rsvlm.tta import fused_answers
-
     for k, fused in zip(ok, fused_answers(generate, msgs, images, answers, tta)):
         if fused is None:
             continue
