@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_loader import load_script
 
 from rsvlm import geometry
 from rsvlm import inference as inf
@@ -406,14 +407,7 @@ def test_shuffle_images_control_gives_every_record_another_scenes_images(tmp_pat
 
 
 def _build_script(monkeypatch):
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "scripts" / "build_default_model.py"
-    spec = importlib.util.spec_from_file_location("build_default_model", path)
-    mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, mod)  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("build_default_model", monkeypatch)
 
 
 def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch):
@@ -457,36 +451,6 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
         clash = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [f"{key}={bc.test_seed}"])
         with pytest.raises(ValueError, match="test seed"):
             b.stage_data(tmp_path, clash, 1.0)  # refused before any scene is generated
-
-
-def test_model_card_shows_the_scores_with_and_without_test_time_augmentation(tmp_path, monkeypatch):
-    import torch
-    from safetensors.torch import save_file
-
-    from rsvlm.config import load_config
-
-    b = _build_script(monkeypatch)
-    bc = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
-    assert bc.eval_tta in ("flip", "dihedral")  # the card's second table is the default
-    (tmp_path / "final").mkdir()
-    save_file({"w": torch.zeros(10, 10)}, str(tmp_path / "final" / "vision.safetensors"))
-    (tmp_path / "data" / "test").mkdir(parents=True)
-    (tmp_path / "data" / "test" / "test.jsonl").write_text("{}\n{}\n")
-    (tmp_path / "eval").mkdir()
-
-    def report(acc50: float) -> str:
-        return json.dumps({"metrics": [{"task": "grounding", "metric": "acc50", "all": acc50, "optical": acc50}]})
-
-    (tmp_path / "eval" / "report.json").write_text(report(0.25))
-    card = b.write_card(tmp_path, bc).read_text()
-    assert "| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |" in card and "(not scored)" in card
-    (tmp_path / "eval" / "report_tta.json").write_text(report(0.375))
-    card = b.write_card(tmp_path, bc).read_text()
-    assert card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |") < card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.375 |")
-    assert f"--tta {bc.eval_tta}" in card and "{{" not in card and "(not scored)" not in card
-    with pytest.raises(ValueError, match="eval_tta"):
-        b.stage_eval_tta(tmp_path, load_config(b.BuildConfig, b.CONFIGS / "build.yaml", ["eval_tta=sideways"]), 1.0)
-    assert list(b.STAGES)[-2:] == ["eval", "eval_tta"]  # scoring only, after the model is built
 
 
 def test_loading_a_merged_model_imports_neither_peft_nor_bitsandbytes():
