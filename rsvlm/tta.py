@@ -123,18 +123,19 @@ def view_size(view: str, w: int, h: int) -> tuple[int, int]:
 
 
 def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]] | None:
-    """(ImageInputs seen in ``view``, messages with the user's direction words mapped), or None
-    when a question cannot be said in that view (``swap_words``)."""
-    imgs = [replace(im, array=flip_array(im.array, view)) for im in images]
+    """(ImageInputs seen in ``view``, messages said of it: every user and assistant turn through
+    ``map_text``, so direction words and any shape in a question move too), or None when a turn
+    cannot be said in that view. The system message is left as it is."""
+    h, w = images[0].array.shape[-2:]
     msgs = []
     for m in messages:
-        if m["role"] == "user" and isinstance(m.get("content"), str):
-            text = swap_words(m["content"], view)
+        if m["role"] != "system" and isinstance(m.get("content"), str):
+            text = map_text(m["content"], view, w, h)
             if text is None:
                 return None
             m = {**m, "content": text}
         msgs.append(m)
-    return imgs, msgs
+    return [replace(im, array=flip_array(im.array, view)) for im in images], msgs
 
 
 def shapes_only(decoded) -> bool:

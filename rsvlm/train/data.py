@@ -106,18 +106,11 @@ class SFTDataset(torch.utils.data.Dataset):
 
 
 def view_of(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]]:
-    """(images, messages) of one record seen in ``view``; unchanged where a turn cannot be said in it."""
-    from dataclasses import replace
-
+    """(images, messages) of one record seen in ``view`` (``tta.flip_view``); unchanged where a
+    turn cannot be said in it."""
     from rsvlm import tta
 
-    h, w = images[0].array.shape[-2:]
-    turns = [tta.map_text(m["content"], view, w, h) if isinstance(m.get("content"), str) else m.get("content")
-             for m in messages]
-    if any(t is None for t in turns):
-        return images, messages
-    return ([replace(im, array=tta.flip_array(im.array, view)) for im in images],
-            [{**m, "content": t} for m, t in zip(messages, turns)])
+    return tta.flip_view(images, messages, view) or (images, messages)
 
 
 def with_views(batches: list[list[int]], n: int, n_views: int, seed: int, epoch: int) -> list[list[int]]:
