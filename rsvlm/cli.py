@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
-                        "time, dihedral: 8x; rsvlm.tta); not with --tile")
+                        "time, dihedral: 8x; rsvlm.tta); with --tile, each tile's shapes before the merge")
     p.set_defaults(handler="rsvlm.predict:main")
 
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")

@@ -2,8 +2,9 @@
 GeoJSON and an overlay PNG.
 
 Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps only geometry
-(the text answers of single tiles are not merged into one sentence); ``--tta flip`` applies to
-single answers, not to tiles.
+(the text answers of single tiles are not merged into one sentence). ``--tta`` fuses each tile's
+shapes over its mirror views before the tiles are merged; a tile whose answer is not shapes only
+keeps its plain answer.
 """
 
 from __future__ import annotations
@@ -41,21 +42,34 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     return answer, scores
 
 
-def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True):
-    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles."""
+def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
+                   tta: FuseConfig | None = None):
+    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
+    ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
+    are merged)."""
     from rsvlm import geometry
 
+    def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
+        return inf.generate_answers(model, processor, m, im, max_new_tokens, constrain)
+
     def predict(tiles):
-        prompt = processor.chat_prompt([{"role": "user", "content": inf.user_text(question, tiles[:1], True, processor.prompt)}])
-        batch = processor([prompt] * len(tiles), [[inf.model_input(t)] for t in tiles])
-        gen = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
-                             constrain=constrain)
+        msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
+        inputs = [[inf.model_input(t)] for t in tiles]
+        first = generate(msgs, inputs)
+        fused = [None] * len(tiles)
+        if tta is not None:
+            from rsvlm.tta import fused_answers
+
+            fused = fused_answers(generate, msgs, inputs, first, tta)
         out = []
-        for tile, text, scores in zip(tiles, gen.text, gen.scores):
+        for tile, (text, scores), f in zip(tiles, first, fused):
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
+            objects, problems = inf.with_scores(parsed.objects, scores), parsed.problems
+            if f is not None and f.objects is not None:  # shapes only, fused over the views
+                text, objects, problems = f.answer, f.objects, []
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
-                            "problems": parsed.problems})
-            out.append(inf.with_scores(parsed.objects, scores))  # the merger keeps the higher-scored duplicate
+                            "problems": problems})
+            out.append(objects)  # the merger keeps the higher-scored duplicate
         return out
 
     return predict
@@ -65,9 +79,6 @@ def main(args) -> int:
     specs = inf.image_specs(args.image, args.modality, args.bands)
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
-        return 2
-    if args.tile and args.tta != "none":
-        print("rsvlm predict: --tta applies to single answers, not to --tile", file=sys.stderr)
         return 2
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
@@ -87,6 +98,7 @@ def main(args) -> int:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
 
+    tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     if args.tile:
         from rsvlm.io import run_tiled
 
@@ -94,7 +106,7 @@ def main(args) -> int:
         spec = specs[0]
         objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
                             tile_predictor(model, processor, question, args.max_new_tokens, tiles,
-                                           not args.free_decoding),
+                                           not args.free_decoding, tta),
                             tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
                             modality=images[0].modality, bands=spec.bands)
         result = inf.locate("", images[0])
@@ -103,8 +115,7 @@ def main(args) -> int:
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
-        answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
-                             FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
+        answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding, tta)
         result = inf.locate(answer, images[-1], scores)
         print(answer)
     if args.min_score > 0:

@@ -251,12 +251,31 @@ def test_predict_with_flips_fuses_its_answer_too(squares):
     assert scores == [pytest.approx(0.9)]
 
 
-def test_predict_refuses_flips_over_tiles(squares, capsys):
-    from rsvlm.cli import main
+def test_tiles_are_fused_over_their_views_before_the_merge(squares, tmp_path):
+    from PIL import Image
 
-    _, scene = squares
-    assert main(["predict", "--image", str(scene), "--task", "det", "--tile", "64", "--tta", "flip"]) == 2
-    assert "--tta" in capsys.readouterr().err
+    from rsvlm import predict
+    from rsvlm.io import run_tiled
+
+    processor, scene = squares
+    wide = np.zeros((96, 192, 3), np.uint8)  # two 96-px tiles side by side, the scene's squares in each
+    wide[:, :96] = wide[:, 96:] = np.asarray(Image.open(scene))
+    Image.fromarray(wide).save(tmp_path / "wide.png")
+    runs = {}
+    for name, cfg in (("plain", None), ("flip", tta.FuseConfig())):
+        model, answers = PointsAtSquares(processor), []
+        fn = predict.tile_predictor(model, processor, "[ground] Where is the rightmost square?", 64, answers, tta=cfg)
+        objs = run_tiled(tmp_path / "wide.png", fn, tile=96, overlap=0, batch_size=2, modality="optical",
+                         progress=False)
+        runs[name] = (model.asked, answers, sorted(o["coords"] for o in objs))
+    asked, answers, boxes = runs["flip"]
+    assert [a[0] for a in asked] == ["rightmost"] * 2 + ["leftmost"] * 2 + ["rightmost"] * 2 + ["leftmost"] * 2
+    assert [a["window"] for a in answers] == [[0, 0, 96, 96], [96, 0, 96, 96]]
+    # each tile's answer is a pixel too wide on the right; over the four views that is half a pixel
+    # each side, shifted into scene pixels by the merger
+    assert boxes == [pytest.approx([69.5, 60, 78.5, 70], abs=0.1), pytest.approx([165.5, 60, 174.5, 70], abs=0.1)]
+    assert runs["plain"][2] == [pytest.approx([70, 60, 79, 70], abs=0.1), pytest.approx([166, 60, 175, 70], abs=0.1)]
+    assert len(runs["plain"][0]) == 2  # without tta, one answer per tile
 
 
 # ---------------------------------------------------------------- training: the same views as augmentation
