@@ -25,7 +25,7 @@ inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
   view's mask form (``budget`` location tokens per instance);
 * a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
   each view's answer with its direction words mapped back, and the most common answer taken
-  (exact match, case ignored; ties go to the identity view). Longer text (captions) is kept as
+  (exact match, case, punctuation and spacing ignored; ties go to the identity view). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
 
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
@@ -395,8 +395,9 @@ class Fused:
 
 
 def vote(answers: list[str]) -> str:
-    """The most common answer (case and surrounding space ignored); ties go to the earliest."""
-    keys = [a.strip().lower() for a in answers]
+    """The most common answer (case, punctuation and spacing ignored: "Harbour." is "harbour");
+    ties go to the earliest. No synonyms and no number words: "two" is not "2"."""
+    keys = [" ".join(re.sub(r"[^\w\s]", " ", a.lower()).split()) for a in answers]
     counts = {k: keys.count(k) for k in keys}
     best = max(counts.values())
     return answers[next(i for i, k in enumerate(keys) if counts[k] == best)].strip()

@@ -388,6 +388,8 @@ def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squa
     out = evaluate.run(Quadrant(), processor, data, tmp_path / "side.jsonl", progress=False, tta=tta.FuseConfig())
     assert json.loads(out.read_text())["answer"] == "On the left."
     assert tta.vote(["2", " Yes", "yes", "2"]) == "2" and tta.vote(["No", "yes"]) == "No"
+    assert tta.vote(["Harbour.", "port", "harbour", "port"]) == "Harbour."  # a tie once normalised: the earliest
+    assert tta.vote(["two", "2", "2 "]) == "2"  # no number words
     for view in tta.DIHEDRAL:
         q = "the leftmost ship in the top right, west of the bottommost tank"
         assert tta.swap_words(tta.swap_words(q, view), view, back=True) == q, view
