@@ -4,6 +4,11 @@ Commands: ``/image PATH [modality]`` (twice before the first question for a pair
 question it starts a new conversation on the new image), ``/reset``, ``/vis out.png``,
 ``/geojson out.geojson``, ``/help``, ``/quit``. Task tags (``[det]`` …) open a question.
 Ctrl-C stops the answer being generated, not the session; Ctrl-D quits.
+
+With ``tta`` (``--tta flip|dihedral``), an answer that is shapes only or short text is asked again
+on the mirror views (greedy, each view's whole conversation prefilled anew, not cached) and fused
+(``rsvlm.tta``); the fused answer is printed after the streamed one and is what ``/vis`` and
+``/geojson`` write. The conversation's history keeps the streamed answer: the KV cache holds it.
 """
 
 from __future__ import annotations
@@ -30,10 +35,10 @@ class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer."""
 
     def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0,
-                 constrain: bool = True):
+                 constrain: bool = True, tta=None):
         from rsvlm.model import ChatSession
 
-        self.out = out
+        self.out, self.tta = out, tta  # tta: an rsvlm.tta.FuseConfig, or None
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
                                    do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain)
         self.images: list = []  # RSImages of the current conversation
@@ -123,13 +128,34 @@ class ChatREPL:
             return None
         self.say()
         self.unsent = []
-        self.last = {"question": question, **inf.locate(answer, self.images[-1], self.session.last_scores)}
+        scores = self.session.last_scores
+        if self.tta is not None:
+            answer, scores = self.fused(answer, scores)
+        self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
         table = inf.objects_table(self.last["objects"])
         if table:
             self.say(table)
         for p in self.last["problems"]:
             self.say(f"  problem: {p}")
         return answer
+
+    def fused(self, answer: str, scores: list[float]) -> tuple[str, list[float]]:
+        """The last answer fused over ``self.tta``'s views, said when it differs from the streamed one."""
+        from rsvlm.tta import fused_answers
+
+        s = self.session
+
+        def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
+            return inf.generate_answers(s.model, s.processor, m, im, s.gen["max_new_tokens"], s.constrain)
+
+        asked = s.messages[:-1]  # the conversation up to this question
+        f = fused_answers(generate, [asked], [[inf.model_input(i) for i in self.images]], [(answer, scores)],
+                          self.tta)[0]
+        if f is None:
+            return answer, scores
+        if f.answer != answer:
+            self.say(f"fused over {len(self.tta.views)} views: {f.answer}")
+        return f.answer, (f.scores if f.objects is not None else scores)
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""
@@ -162,8 +188,11 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
         return 2
+    from rsvlm.tta import MODES, FuseConfig
+
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                    constrain=not args.free_decoding)
+                    constrain=not args.free_decoding,
+                    tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
     for i, path in enumerate(args.image or []):
         mods = args.modality or []
         repl.load_image([path] + ([mods[i if len(mods) > 1 else 0]] if mods else []))

@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
+                   help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
+                        "the fused answer is printed after the streamed one; rsvlm.tta)")
     p.set_defaults(handler="rsvlm.chat:main")
 
     p = sub.add_parser("predict", help="one question, one answer, written as JSON / GeoJSON / overlay")

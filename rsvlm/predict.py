@@ -36,9 +36,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 
         fused = fused_answers(generate, msgs, inputs, [(answer, scores)], tta)[0]
         if fused is not None:
-            answer = fused.answer
-            objs = fused.objects or []
-            scores = [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
+            answer, scores = fused.answer, fused.scores
     return answer, scores
 
 

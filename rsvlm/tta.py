@@ -393,6 +393,12 @@ class Fused:
     answer: str  # in the image's own frame
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
 
+    @property
+    def scores(self) -> list[float]:
+        """One score per fused shape, in order, where every shape has one (as ``inference.locate`` takes)."""
+        objs = self.objects or []
+        return [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
+
 
 def vote(answers: list[str]) -> str:
     """The most common answer (case, punctuation and spacing ignored: "Harbour." is "harbour");

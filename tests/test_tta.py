@@ -278,6 +278,29 @@ def test_tiles_are_fused_over_their_views_before_the_merge(squares, tmp_path):
     assert len(runs["plain"][0]) == 2  # without tta, one answer per tile
 
 
+def test_chat_fuses_the_streamed_answer_over_the_views_of_the_conversation(squares):
+    import io
+
+    from rsvlm import inference
+    from rsvlm.chat import ChatREPL
+
+    processor, scene = squares
+    model, out = PointsAtSquares(processor), io.StringIO()
+    repl = ChatREPL(model, processor, out=out, tta=tta.FuseConfig())
+    repl.images = [inference.read_spec(inference.image_specs([str(scene)], ["optical"], None)[0])]
+    question = inference.user_text("[ground] Where is the topmost square?", repl.images, True, processor.prompt)
+    streamed = "<box><loc_100><loc_100><loc_300><loc_300></box>"  # as if the cached session had said it
+    repl.session.messages += [{"role": "user", "content": question}, {"role": "assistant", "content": streamed}]
+    answer, scores = repl.fused(streamed, [0.5])
+    # the streamed answer counts as the identity view; only the three flips are asked, in their words
+    assert [a[0] for a in model.asked] == ["topmost", "bottommost", "bottommost"]
+    (box,) = geometry.decode(answer, 96, 96).objects
+    # the streamed box (IoU 0.22 with the square) is outvoted; the three flips, one pixel wide on the
+    # right of their view (the left once h-flipped back), are averaged
+    assert box["coords"] == pytest.approx([46 / 3, 10, 73 / 3, 20], abs=0.1)
+    assert scores == [pytest.approx(0.9)] and "fused over 4 views" in out.getvalue()
+
+
 # ---------------------------------------------------------------- training: the same views as augmentation
 
 
