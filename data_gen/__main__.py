@@ -1,4 +1,4 @@
-"""``python -m data_gen synth …`` and ``python -m data_gen convert FORMAT …``."""
+"""``python -m data_gen synth …``, ``python -m data_gen convert FORMAT …`` and ``python -m data_gen chat …``."""
 
 from __future__ import annotations
 
@@ -46,11 +46,17 @@ def convert_main(argv: list[str]) -> int:
     return main(argv)
 
 
+def chat_main(argv: list[str]) -> int:
+    from data_gen.instructions.chat import main
+
+    return main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"synth": synth_main, "convert": convert_main}
+    commands = {"synth": synth_main, "convert": convert_main, "chat": chat_main}
     if not argv or argv[0] not in commands:
-        print("usage: python -m data_gen {synth,convert} …  (--help after a command for its options)",
+        print("usage: python -m data_gen {synth,convert,chat} …  (--help after a command for its options)",
               file=sys.stderr)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     return int(commands[argv[0]](argv[1:]) or 0)

@@ -64,6 +64,7 @@ class BuildConfig:
     eval_batch_size: int = 16
     eval_max_new_tokens: int = 200
     eval_tta: str = "dihedral"  # also score with `rsvlm eval --tta` this (none | flip | dihedral)
+    chat_turns: int = 3  # data/{train,test}/chat.jsonl: each image's questions chained, 2 to this many turns
     extra: dict[str, list[str]] = field(default_factory=dict)  # stage → extra key=value overrides
 
 
@@ -94,6 +95,11 @@ def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
         if not (out / "data" / split / f"{file}.jsonl").is_file():
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
                    "--seed", str(seed), "--config", str(CONFIGS / cfg), "--no-progress"))
+    for split, seed in (("train", bc.train_seed), ("test", bc.test_seed)):  # multi-turn records (rsvlm chat)
+        if not (out / "data" / split / "chat.jsonl").is_file():
+            run(py("-m", "data_gen", "chat", "--src", str(out / "data" / split / f"{split}.jsonl"),
+                   "--out", str(out / "data" / split / "chat.jsonl"), "--turns", str(bc.chat_turns),
+                   "--seed", str(seed)))
 
 
 def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
@@ -205,6 +211,9 @@ def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
     err = location_error(out / "final", gt, out / "eval" / "loc_error")
     log(f"location error (bins): {err['real']['mae_expected_bins']} with the right images, "
         f"{err['shuffled']['mae_expected_bins']} with other scenes' (centre {err['real']['centre_mae_bins']})")
+    chat = out / "data" / "test" / "chat.jsonl"
+    if chat.is_file():  # the last turn of each chained conversation, the earlier ones as recorded
+        log("later turns of a chat:\n" + scores_table(answer_and_score(out, bc, chat, "", "_chat")))
 
 
 def stage_eval_tta(out: Path, bc: BuildConfig, _: float) -> None:
@@ -221,9 +230,10 @@ def stage_eval_tta(out: Path, bc: BuildConfig, _: float) -> None:
     log(f"with --tta {bc.eval_tta}:\n" + scores_table(report))
 
 
-def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str) -> dict:
-    """``rsvlm eval`` of OUT/final on ``gt`` (with ``--tta tta`` if given) and every task's scores; the report."""
-    ev, tag = out / "eval", "_tta" if tta else ""
+def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | None = None) -> dict:
+    """``rsvlm eval`` of OUT/final on ``gt`` (with ``--tta tta`` if given) and every task's scores,
+    in eval/pred{tag}.jsonl, eval/scores{tag}/ and eval/report{tag}.json (tag: "_tta" with tta); the report."""
+    ev, tag = out / "eval", tag if tag is not None else "_tta" if tta else ""
     (ev / f"scores{tag}").mkdir(parents=True, exist_ok=True)
     pred = ev / f"pred{tag}.jsonl"
     if pred.is_file() and pred.stat().st_mtime < (out / "final" / "config.yaml").stat().st_mtime:
@@ -295,9 +305,12 @@ def write_card(out: Path, bc: BuildConfig) -> Path:
         if f.suffix == ".safetensors":
             with safe_open(str(f), "pt") as st:
                 n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
-    tta = out / "eval" / "report_tta.json"
+    tta, chat = out / "eval" / "report_tta.json", out / "eval" / "report_chat.json"
     facts = {"scores": scores_table(report),
              "scores_tta": scores_table(json.loads(tta.read_text())) if tta.is_file() else "(not scored)\n",
+             "scores_chat": scores_table(json.loads(chat.read_text())) if chat.is_file() else "(not scored)\n",
+             "n_chat": str(sum(1 for _ in open(out / "data" / "test" / "chat.jsonl")))
+             if (out / "data" / "test" / "chat.jsonl").is_file() else "0",
              "tta_mode": bc.eval_tta,
              "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
              "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",

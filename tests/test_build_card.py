@@ -33,7 +33,12 @@ def test_model_card_shows_the_scores_with_and_without_test_time_augmentation(tmp
     (tmp_path / "eval" / "report_tta.json").write_text(report(0.375))
     card = b.write_card(tmp_path, bc).read_text()
     assert card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |") < card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.375 |")
-    assert f"--tta {bc.eval_tta}" in card and "{{" not in card and "(not scored)" not in card
+    assert f"--tta {bc.eval_tta}" in card and "{{" not in card and card.count("(not scored)") == 1  # no chat yet
+    (tmp_path / "eval" / "report_chat.json").write_text(report(0.125))
+    (tmp_path / "data" / "test" / "chat.jsonl").write_text("{}\n")
+    card = b.write_card(tmp_path, bc).read_text()
+    assert "| Grounding (acc@0.5) | ≥ 0.80 | 0.125 |" in card and "(1 conversations" in card
+    assert "(not scored)" not in card
     with pytest.raises(ValueError, match="eval_tta"):
         b.stage_eval_tta(tmp_path, load_config(b.BuildConfig, b.CONFIGS / "build.yaml", ["eval_tta=sideways"]), 1.0)
     assert list(b.STAGES)[-2:] == ["eval", "eval_tta"]  # scoring only, after the model is built

@@ -432,11 +432,15 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
         data = {"ground_warmup": "warmup", "ground_multi": "multi"}.get(name, "train")
         assert cfg.data.train == str(tmp_path / "data" / data / "train.jsonl")
         extra = {src.path: src.weight for src in cfg.data.extra}
+        chat = str(tmp_path / "data" / "train" / "chat.jsonl")  # multi-turn records, in both instruction stages
         if name == "sft_optical":  # the crowded scenes of ground_multi stay in its mix, down-weighted
-            assert list(extra) == [str(tmp_path / "data" / "multi" / "train.jsonl")]
+            assert list(extra) == [str(tmp_path / "data" / "multi" / "train.jsonl"), chat]
             assert 0 < extra[str(tmp_path / "data" / "multi" / "train.jsonl")] < 1
+        elif name == "sft_multisensor":
+            assert list(extra) == [chat]
         else:
             assert not extra
+        assert all(0 < w < 1 for w in extra.values())
         if prev in ("align", "ground_warmup", "ground_multi", "sft_optical"):
             assert cfg.init_from == str(tmp_path / prev / "final")
             assert cfg.model.llm.name_or_path == str(tmp_path / prev / "final" / "llm")

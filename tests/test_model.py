@@ -216,19 +216,21 @@ def test_chat_session_encodes_images_once_and_prefills_only_new_turns():
     history = list(chat.token_ids)
     a3 = chat.ask("Count them.")
     assert sum(calls) == 2, "later turns must not re-encode images"
-    for k in (1, 2):
-        n_k = chat.stats[k]["prefill_tokens"]
-        turn_text = proc.chat_prompt(chat.messages[: 2 * k + 1], add_generation_prompt=True)
-        prev_text = proc.chat_prompt(chat.messages[: 2 * k], add_generation_prompt=False)
-        own = len(proc.encode(turn_text[len(prev_text):], add_special_tokens=False))
-        assert own <= n_k <= own + 1  # + the previous answer's last token, never fed before
-        assert n_k < chat.stats[k - 1]["cache_len"] / 2
+    pixels = [proc.prepare_image(im) for im in pair]
+    prompts = {}
+    for k, ids in ((1, history), (2, chat.token_ids)):
+        # turn k answered from a fresh tokenisation of the whole rendered conversation, the earlier
+        # answers' end-of-turn text included: what training and a full generate see
+        fresh = proc.encode(proc.chat_prompt(chat.messages[: 2 * k + 1], add_generation_prompt=True), pixels)
+        st = chat.stats[k]
+        assert ids[: len(fresh)] == fresh and st["reused"] + st["prefill_tokens"] == len(fresh)
+        assert proc.stop_strings[0] in model.tokenizer.decode(fresh[st["reused"]:])  # the suffix the answer ended on
+        assert st["prefill_tokens"] < st["reused"] / 2  # only the new turn is prefilled
+        prompts[k] = fresh
     assert [p for p in prefill if p > 1] == [chat.stats[1]["prefill_tokens"], chat.stats[2]["prefill_tokens"]]
     # the cached conversation continues exactly as a fresh pass over the whole history does
-    prompt3 = chat.token_ids[: chat.stats[1]["cache_len"] + chat.stats[2]["prefill_tokens"]]
-    assert prompt3[: chat.stats[1]["cache_len"]] == history[: chat.stats[1]["cache_len"]]
-    answer3 = chat.token_ids[len(prompt3):]
-    ref = model.generate(torch.tensor([prompt3]), images=[pair], max_new_tokens=6, stop_strings=proc.stop_strings)
+    answer3 = chat.token_ids[len(prompts[2]):]
+    ref = model.generate(torch.tensor([prompts[2]]), images=[pair], max_new_tokens=6, stop_strings=proc.stop_strings)
     assert ref.tokens[0] == answer3
     assert model.tokenizer.decode(answer3).strip() == a3
     assert isinstance(a1, str) and isinstance(a2, str)

@@ -1,17 +1,19 @@
 """ChatSession: multi-turn chat that keeps the KV cache, so turn k costs only turn k's tokens.
 
-Each turn renders the whole conversation with the chat template, checks that the new rendering
-extends the previous one, and prefills only the extension (plus the last answer token, which was
-sampled but never fed back). Images given with a turn are encoded once, in that turn.
+Each turn renders the whole conversation with the chat template and tokenises it whole, exactly as
+training and a fresh ``generate`` do; the cache is kept for the longest prefix those ids share with
+the cached ones, and only the rest is prefilled (the new question, the previous answer's end-of-turn
+text, and any tail of that answer that re-tokenises differently from how it was generated). Images
+given with a turn are encoded once, in that turn.
 
     chat = ChatSession(model, processor)
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
-    chat.stats   # per turn: prefill_tokens, images_encoded, new_tokens
+    chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
-Limits: batch size 1; a chat template that rewrites earlier turns (not append-only) is refused;
-the answer's tokens stay as generated, so they may differ from what re-tokenising its text gives.
+Limits: batch size 1; a template that rewrites earlier turns still works, but re-prefills from the
+first token it changes (from the start, images re-encoded, when that is before an image).
 """
 
 from __future__ import annotations
@@ -37,18 +39,17 @@ class ChatSession:
 
     def reset(self) -> None:
         self.messages: list[dict] = [{"role": "system", "content": self.system}] if self.system else []
-        self.rendered = ""  # the conversation so far as text (ends after the last answer)
         self.cache = None
         self.cache_len = 0
-        self.pending: list[int] = []  # answer tokens generated but not yet in the cache
-        self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens + pending
+        self.pixels: list = []  # the conversation's images, prepared (Pixels)
+        self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens, then the last answer's rest
         self.stats: list[dict] = []
         self.last_scores: list[float] = []
         self.pointer_vis: list | None = None  # a loc pointer's visual states (rsvlm.model.pointer)
 
     def rollback(self) -> None:
-        """Undo an interrupted ``ask`` (Ctrl-C mid-answer): the cache goes back to the last
-        finished turn, which the interrupted one had extended in place."""
+        """Undo an interrupted ``ask`` (Ctrl-C mid-answer): the cache goes back to the ids the
+        interrupted turn started from (the earlier turns, or the prefix of them it kept)."""
         extra = self.cache.get_seq_length() - self.cache_len if self.cache is not None else 0
         if extra > 0:
             self.cache.crop(-extra)
@@ -62,12 +63,19 @@ class ChatSession:
                                 self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
-        if not full.startswith(self.rendered):
-            raise ValueError("the chat template re-renders earlier turns differently; a KV-cached session "
-                             "needs an append-only template (set llm.chat_template to one of templates.TEMPLATES)")
-        first = self.cache_len == 0
-        new_ids = self.pending + self.processor.encode(full[len(self.rendered):], images, add_special_tokens=first)
         pixels = [self.processor.prepare_image(im) for im in images]
+        every = self.pixels + pixels
+        prompt = self.processor.encode(full, every, add_special_tokens=True)
+        keep = min(_common_prefix(self.token_ids[: self.cache_len], prompt), len(prompt) - 1)
+        slots = prompt[keep:].count(self.model.special.image)
+        if slots != sum(self.processor.n_visual_tokens(p) for p in pixels):
+            keep, pixels = 0, every  # the prefill cuts into an earlier image: start over, images and all
+        if keep == 0:
+            self.cache = None
+        elif keep < self.cache.get_seq_length():
+            self.cache.crop(keep - self.cache.get_seq_length())  # transformers 5 crops by a negative count
+        self.cache_len = keep
+        new_ids = prompt[keep:]
         model = self.model
         device = model.llm.get_input_embeddings().weight.device
         ids = torch.tensor([new_ids], dtype=torch.long, device=device)  # (1,n)
@@ -86,19 +94,27 @@ class ChatSession:
         answer_ids = streamer.strip(generated)
         in_cache = min(len(answer_ids), len(generated) - 1)  # the last sampled token was never fed
         self.cache = res.cache
-        self.token_ids = self.token_ids[: self.cache_len] + new_ids + answer_ids
-        self.cache_len += len(new_ids) + in_cache
+        self.token_ids = prompt + answer_ids
+        self.cache_len = len(prompt) + in_cache
         extra = self.cache.get_seq_length() - self.cache_len
         if extra > 0:
             self.cache.crop(-extra)  # drop tokens of a stop string / EOS from the cache
-        self.pending = answer_ids[in_cache:]
+        self.pixels = every
         if adjust is not None and adjust.started:
             self.pointer_vis = adjust.vis
         self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
                                         res.logprobs[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()
         self.messages = messages + [{"role": "assistant", "content": answer}]
-        self.rendered = self.processor.chat_prompt(self.messages, add_generation_prompt=False)
-        self.stats.append({"prefill_tokens": len(new_ids), "images_encoded": len(images),
+        self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),
                            "new_tokens": len(generated), "cache_len": self.cache_len})
         return answer
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -1,0 +1,99 @@
+"""Multi-turn records from single-turn ones: the questions asked of one image chained into one
+conversation, so that a model learns to answer a second question after its first answer, which is
+what ``rsvlm chat`` asks of it. A model trained on single-turn records only answers the second
+question of a chat from no learned context at all (docs/default-model.md, "Chat").
+
+    python -m data_gen chat --src DIR/train.jsonl --out DIR/chat.jsonl [--turns 3] [--seed 0]
+
+Records are grouped by their images (the same files, in order); each group is shuffled and cut
+into conversations of two to ``turns`` turns (a lone remainder joins the conversation before
+it). The first question keeps its image placeholders; the later ones lose theirs. A record's
+``task`` is its last turn's (what ``rsvlm eval`` answers and ``python -m eval.TASK`` scores, the
+earlier turns given as recorded); ``meta.turn_tasks`` and ``meta.turn_ids`` list every turn's.
+Malformed source lines are skipped and counted; a group of one record gives no conversation.
+
+Limits: the turns are independent questions about the image; none refers to an earlier answer
+("and the one left of it?"). Records with more than one assistant turn are taken as they are,
+never split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from rsvlm.tokens import IMAGE_TOKEN
+
+
+def _strip_images(text: str) -> str:
+    return text.replace(IMAGE_TOKEN + "\n", "").replace(IMAGE_TOKEN, "").lstrip()
+
+
+def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
+    """Conversations of 2..``turns`` of the records asked of the same images (module docstring)."""
+    if turns < 2:
+        raise ValueError(f"turns must be at least 2, got {turns}")
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in records:
+        groups[tuple(im["path"] for im in r["images"])].append(r)
+    rng = np.random.default_rng(seed)
+    out = []
+    for key in sorted(groups, key=str):  # a fixed order: the output depends on the seed only
+        group = [groups[key][i] for i in rng.permutation(len(groups[key]))]
+        sizes = []
+        left = len(group)
+        while left >= 2:
+            k = min(int(rng.integers(2, turns + 1)), left)
+            sizes.append(k)
+            left -= k
+        if left and sizes:
+            sizes[-1] += left  # never a one-turn conversation; at most turns + 1
+        start = 0
+        for k in sizes:
+            part, start = group[start : start + k], start + k
+            convs = []
+            for j, r in enumerate(part):
+                turns_j = [dict(t) for t in r["conversations"]]
+                if j:
+                    for t in turns_j:
+                        if t["from"] == "human":
+                            t["value"] = _strip_images(t["value"])
+                convs += turns_j
+            first, last = part[0], part[-1]  # the last turn is the one scored: its meta
+            out.append({"id": f"chat-{first['id']}-{k}", "images": first["images"], "conversations": convs,
+                        "task": last["task"], "meta": {**last.get("meta", {}), "turn_tasks": [r["task"] for r in part],
+                                                       "turn_ids": [r["id"] for r in part]}})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rsvlm.data.records import ReadReport, read_records
+
+    p = argparse.ArgumentParser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
+    p.add_argument("--src", required=True, help="single-turn records (JSONL)")
+    p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
+    p.add_argument("--turns", type=int, default=3, help="most turns per conversation (default 3)")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    report = ReadReport(a.src)
+    try:
+        records = list(read_records(a.src, strict=False, report=report))
+        chats = chain(records, a.turns, a.seed)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if report.n_skipped:
+        print(f"skipped {report.summary()}; first: {report.examples[0]}", file=sys.stderr)
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    with open(a.out, "w", encoding="utf-8") as f:
+        for r in chats:
+            f.write(json.dumps(r) + "\n")
+    used = sum(len(r["meta"]["turn_ids"]) for r in chats)
+    print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used} "
+          f"left alone: the only question of their images) -> {a.out}")
+    return 0
