@@ -6,7 +6,8 @@ Stages, each a config in configs/default/ and each skipped once its ``DONE`` mar
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
 checkpoint):
 
-    data              python -m data_gen synth  (train seed 11; held-out test seed 9001)
+    data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then
+                      python -m data_gen chat  (each image's questions as 2–4-turn conversations)
     tokenizer         rsvlm.tokenizer.train_tokenizer on the training texts (sentencepiece, offline)
     pretrain_encoder  rsvlm train  (contrastive, + dense per-patch semantics where configured)
     align             rsvlm train  (optical; encoder frozen)
@@ -14,7 +15,9 @@ checkpoint):
     ground_multi      rsvlm train  (optical grounding on scenes of 1–3 objects; encoder frozen)
     sft_optical       rsvlm train  (optical-led, grounding-heavy; encoder frozen)
     sft_multisensor   rsvlm train  (all four modalities; LoRA on the LLM; encoder frozen)
-    merge             rsvlm merge-lora → OUT/final (no base path needed)
+    merge             rsvlm merge-lora → OUT/merged (no base path needed)
+    sft_chat          rsvlm train  (LoRA on the merged LLM; half the draws multi-turn conversations)
+    merge_chat        rsvlm merge-lora → OUT/final
     eval              rsvlm eval + python -m eval.TASK + python -m eval.report → OUT/eval/report.md,
                       + python -m eval.loc_error with the right and with shuffled images
     eval_tta          the same with rsvlm eval --tta (build.yaml eval_tta: dihedral) → OUT/eval/report_tta.md;
@@ -43,7 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs" / "default"
-TRAIN_STAGES = ("pretrain_encoder", "align", "ground_warmup", "ground_multi", "sft_optical", "sft_multisensor")
+TRAIN_STAGES = ("pretrain_encoder", "align", "ground_warmup", "ground_multi", "sft_optical", "sft_multisensor",
+                "sft_chat")
 STAGE_DATA = {"ground_warmup": "warmup", "ground_multi": "multi"}  # training stage → OUT/data/<split>; else train
 EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
               "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
@@ -129,8 +133,8 @@ def stage_overrides(name: str, out: Path) -> list[str]:
     if name == "align":
         ov.append(f"model.encoders.default.pretrained={out / 'pretrain_encoder/final/encoder.safetensors'}")
     elif prev:  # the previous stage's final checkpoint: vision side by init_from, LLM and tokenizer by path
-        ov += [f"init_from={out / prev / 'final'}", f"model.llm.name_or_path={out / prev / 'final/llm'}",
-               f"model.llm.tokenizer={out / prev / 'final/tokenizer'}"]
+        src = out / "merged" if name == "sft_chat" else out / prev / "final"  # sft_multisensor's is an adapter
+        ov += [f"init_from={src}", f"model.llm.name_or_path={src / 'llm'}", f"model.llm.tokenizer={src / 'tokenizer'}"]
     return ov
 
 
@@ -162,19 +166,24 @@ def make_train_stage(name: str):
     return stage
 
 
-def stage_merge(out: Path, bc: BuildConfig, _: float) -> None:
-    import yaml
+def make_merge(stage: str, dest: str):
+    """A stage that folds ``stage``'s LoRA adapter into its base → OUT/``dest``."""
 
-    final = out / "final"
-    if final.exists():
-        shutil.rmtree(final)
-    run(py("-m", "rsvlm.cli", "merge-lora", "--model", str(out / "sft_multisensor/final"), "--out", str(final)))
-    cfg = yaml.safe_load((final / "config.yaml").read_text())
-    for enc in cfg["encoders"].values():
-        enc["pretrained"] = None  # its weights are in vision.safetensors; the stage-1 file is not shipped
-    cfg["llm"]["loc_init"] = "random"
-    (final / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    stop_on_turn_end(final)
+    def merge(out: Path, bc: BuildConfig, _: float) -> None:
+        import yaml
+
+        final = out / dest
+        if final.exists():
+            shutil.rmtree(final)
+        run(py("-m", "rsvlm.cli", "merge-lora", "--model", str(out / stage / "final"), "--out", str(final)))
+        cfg = yaml.safe_load((final / "config.yaml").read_text())
+        for enc in cfg["encoders"].values():
+            enc["pretrained"] = None  # its weights are in vision.safetensors; the stage-1 file is not shipped
+        cfg["llm"]["loc_init"] = "random"
+        (final / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+        stop_on_turn_end(final)
+
+    return merge
 
 
 def stop_on_turn_end(ckpt: Path) -> list[int]:
@@ -339,8 +348,9 @@ def _numel(shape) -> int:
 
 
 STAGES = {"data": stage_data, "tokenizer": stage_tokenizer,
-          **{n: make_train_stage(n) for n in TRAIN_STAGES}, "merge": stage_merge, "eval": stage_eval,
-          "eval_tta": stage_eval_tta}
+          **{n: make_train_stage(n) for n in TRAIN_STAGES[:-1]}, "merge": make_merge("sft_multisensor", "merged"),
+          "sft_chat": make_train_stage("sft_chat"), "merge_chat": make_merge("sft_chat", "final"),
+          "eval": stage_eval, "eval_tta": stage_eval_tta}
 
 
 CURVE_TASKS = ("cls", "count", "vqa", "ground")

@@ -421,7 +421,9 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
 
     b = _build_script(monkeypatch)
     assert b.TRAIN_STAGES == ("pretrain_encoder", "align", "ground_warmup", "ground_multi", "sft_optical",
-                              "sft_multisensor")
+                              "sft_multisensor", "sft_chat")
+    # the conversation stage trains on the merged multi-sensor model, and its merge is what ships
+    assert list(b.STAGES)[-5:] == ["merge", "sft_chat", "merge_chat", "eval", "eval_tta"]
     prev = None
     for name in b.TRAIN_STAGES:
         ov = dict(o.split("=", 1) for o in b.stage_overrides(name, tmp_path))
@@ -432,15 +434,16 @@ def test_build_stages_chain_each_checkpoint_into_the_next(tmp_path, monkeypatch)
         data = {"ground_warmup": "warmup", "ground_multi": "multi"}.get(name, "train")
         assert cfg.data.train == str(tmp_path / "data" / data / "train.jsonl")
         extra = {src.path: src.weight for src in cfg.data.extra}
-        chat = str(tmp_path / "data" / "train" / "chat.jsonl")  # multi-turn records, in both instruction stages
         if name == "sft_optical":  # the crowded scenes of ground_multi stay in its mix, down-weighted
-            assert list(extra) == [str(tmp_path / "data" / "multi" / "train.jsonl"), chat]
+            assert list(extra) == [str(tmp_path / "data" / "multi" / "train.jsonl")]
             assert 0 < extra[str(tmp_path / "data" / "multi" / "train.jsonl")] < 1
-        elif name == "sft_multisensor":
-            assert list(extra) == [chat]
+        elif name == "sft_chat":  # the multi-turn conversations the data stage writes
+            assert list(extra) == [str(tmp_path / "data" / "train" / "chat.jsonl")]
+            assert cfg.model.trainable.llm == "lora" and cfg.model.trainable.projector == "frozen"
+            assert cfg.init_from == str(tmp_path / "merged")  # sft_multisensor's final is an adapter
+            assert cfg.model.llm.name_or_path == str(tmp_path / "merged" / "llm")
         else:
             assert not extra
-        assert all(0 < w < 1 for w in extra.values())
         if prev in ("align", "ground_warmup", "ground_multi", "sft_optical"):
             assert cfg.init_from == str(tmp_path / prev / "final")
             assert cfg.model.llm.name_or_path == str(tmp_path / prev / "final" / "llm")
