@@ -9,6 +9,7 @@ keeps its plain answer.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -26,10 +27,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     (rsvlm.tta)."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
-
-    def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
-        return inf.generate_answers(model, processor, m, im, max_new_tokens, constrain)
-
+    generate = functools.partial(inf.generate_answers, model, processor, max_new_tokens=max_new_tokens,
+                                 constrain=constrain)  # (messages, images) -> [(text, scores)]
     answer, scores = generate(msgs, inputs)[0]
     if tta is not None:
         from rsvlm.tta import fused_answers
@@ -47,8 +46,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     are merged)."""
     from rsvlm import geometry
 
-    def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
-        return inf.generate_answers(model, processor, m, im, max_new_tokens, constrain)
+    generate = functools.partial(inf.generate_answers, model, processor, max_new_tokens=max_new_tokens,
+                                 constrain=constrain)
 
     def predict(tiles):
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]

@@ -16,7 +16,7 @@ checkpoint):
     sft_optical       rsvlm train  (optical-led, grounding-heavy; encoder frozen)
     sft_multisensor   rsvlm train  (all four modalities; LoRA on the LLM; encoder frozen)
     merge             rsvlm merge-lora → OUT/merged (no base path needed)
-    sft_chat          rsvlm train  (LoRA on the merged LLM; half the draws multi-turn conversations)
+    sft_chat          rsvlm train  (LoRA on the merged LLM; a quarter of the draws multi-turn conversations)
     merge_chat        rsvlm merge-lora → OUT/final
     eval              rsvlm eval + python -m eval.TASK + python -m eval.report → OUT/eval/report.md,
                       + python -m eval.loc_error with the right and with shuffled images
@@ -315,11 +315,11 @@ def write_card(out: Path, bc: BuildConfig) -> Path:
             with safe_open(str(f), "pt") as st:
                 n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
     tta, chat = out / "eval" / "report_tta.json", out / "eval" / "report_chat.json"
+    chat_gt = out / "data" / "test" / "chat.jsonl"
     facts = {"scores": scores_table(report),
              "scores_tta": scores_table(json.loads(tta.read_text())) if tta.is_file() else "(not scored)\n",
              "scores_chat": scores_table(json.loads(chat.read_text())) if chat.is_file() else "(not scored)\n",
-             "n_chat": str(sum(1 for _ in open(out / "data" / "test" / "chat.jsonl")))
-             if (out / "data" / "test" / "chat.jsonl").is_file() else "0",
+             "n_chat": str(sum(1 for _ in open(chat_gt))) if chat_gt.is_file() else "0",
              "tta_mode": bc.eval_tta,
              "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
              "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",
