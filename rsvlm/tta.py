@@ -51,7 +51,7 @@ MODES = {"flip": VIEWS, "dihedral": DIHEDRAL}
 SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
     "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
           "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
-          "easternmost": "southernmost"},
+          "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically"},
     "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
           "westernmost": "easternmost"},
     "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",

@@ -34,6 +34,26 @@ def test_direction_words_are_mirrored_whole_words_only():
     assert tta.swap_words("the tank above the road", "hv") == "the tank below the road"
 
 
+def test_orientation_words_follow_the_view_as_the_generator_would_say_them():
+    # the synthetic generator names an object's orientation from its angle; in a view the angle
+    # moves (a mirror: 180 - a; a transpose: 90 - a) and the word said of it must move the same way
+    from data_gen.synth.objects import SceneObject
+
+    def said(angle: float) -> str:
+        return SceneObject(0, "ship", 48, 48, 20, 6, angle % 360, 3).orientation()
+
+    moved = {"h": lambda a: 180 - a, "v": lambda a: -a, "t": lambda a: 90 - a}
+    for view in tta.DIHEDRAL[1:]:
+        for angle in range(0, 180, 5):
+            a = float(angle)
+            for step in "thv":  # the order swap_words applies a view's steps in
+                if step in view:
+                    a = moved[step](a)
+            assert tta.swap_words(f"It is {said(angle)}.", view) == f"It is {said(a)}.", (view, angle)
+            assert tta.swap_words(f"It is {said(a)}.", view, back=True) == f"It is {said(angle)}.", (view, angle)
+    assert tta.swap_words("aligned horizontally", "th") == "aligned vertically"
+
+
 def test_flip_view_flips_every_image_and_only_user_words():
     from rsvlm.model import ImageInput
 
