@@ -220,6 +220,31 @@ def test_box_targets_put_each_box_on_the_patch_of_its_centre(tmp_path):
     assert box_loss(perfect, t[None]) < 1e-6 < box_loss(wrong, t[None])
 
 
+def test_center_targets_mark_each_object_once_with_its_class(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.train.clip import center_targets, patch_targets
+
+    inst, sem = np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8)  # 2x2 patches of 4 px, sub-cells of 2
+    inst[0:2, 0:6], sem[0:2, 0:6] = 1, 9  # a 6x2 vehicle across three sub-cells and two patches: centre (3, 1)
+    inst[5:7, 5:7], sem[5:7, 5:7] = 2, 10  # a 2x2 tank, centre (6, 6): bottom-right patch, its last sub-cell
+    inst[4:8, 0:4], sem[4:8, 0:4] = 3, 5  # a building filling the bottom-left patch...
+    sem[6:8, 2:4] = 9  # ...partly covered by a vehicle of no instance of its own: the building stays class 5
+    Image.fromarray(inst).save(tmp_path / "inst.png")
+    Image.fromarray(sem).save(tmp_path / "sem.png")
+    rec = {"id": "r", "meta": {"inst_mask": "inst.png", "sem_mask": "sem.png"}}
+    t = center_targets(rec, tmp_path, grid=2, n_classes=12, subgrid=2)  # (4,4,12)
+    assert t.shape == (4, 4, 12) and t.sum() == 3
+    assert t.nonzero().tolist() == [[0, 1, 9], [2, 3, 5], [3, 3, 10]]  # [patch, sub-cell, class]; the building's centre (2, 6)
+    presence = patch_targets(rec, tmp_path, grid=2, n_classes=12, subgrid=2, kind="presence")
+    assert presence[..., 9].sum() == 4  # presence flags every sub-cell the vehicles touch
+    with pytest.raises(ValueError, match="sem_mask"):
+        center_targets({"id": "r", "meta": {"inst_mask": "inst.png"}}, tmp_path, grid=2, n_classes=12)
+    with pytest.raises(ValueError, match="dense_classes"):
+        center_targets(rec, tmp_path, grid=2, n_classes=10)
+
+
 @pytest.fixture(scope="module")
 def synth_set(tmp_path_factory):
     from data_gen.synth.config import SynthConfig
@@ -265,8 +290,15 @@ def test_clip_with_dense_objective_trains_and_saves_the_encoder(tmp_path, synth_
     summary = train(boxes)
     assert len(summary["box_losses"]) == 3 and summary["dense_losses"] == [] and summary["bad_samples"] == 0
     assert all(0 < x < 10 for x in summary["box_losses"])
+    centres = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", f"out_dir={tmp_path / 'k'}",
+                    "max_steps=3", "batch_size=8", "clip.center_weight=1.0", "clip.dense_subgrid=2")
+    summary = train(centres)
+    assert len(summary["center_losses"]) == 3 and summary["box_losses"] == [] and summary["bad_samples"] == 0
+    assert all(0 < x < 12 for x in summary["center_losses"])
     with pytest.raises(ValueError, match="box_weight"):
         train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.box_weight=-1"))
+    with pytest.raises(ValueError, match="center_weight"):
+        train(_tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.center_weight=-1"))
     bad = _tiny(tmp_path, "pretrain_encoder_tiny.yaml", f"data.train={synth_set}", "clip.dense_weight=-1")
     with pytest.raises(ValueError, match="dense_weight"):
         train(bad)

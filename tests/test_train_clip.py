@@ -110,7 +110,7 @@ def test_accumulate_gives_the_whole_batch_gradients(tmp_path, accum):
 
     data = make_records(tmp_path / "d", n=4)
     cfg = _cfg(tmp_path, data, tmp_path / "x", "clip.box_weight=0.5", "clip.dense_weight=1.0",
-               "clip.dense_subgrid=2", "clip.dense_target=presence")
+               "clip.dense_subgrid=2", "clip.dense_target=presence", "clip.center_weight=0.7")
     tok = _tokenizer(cfg)
     torch.manual_seed(0)
     model = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id)
@@ -119,17 +119,21 @@ def test_accumulate_gives_the_whole_batch_gradients(tmp_path, accum):
     pixels, text = torch.randn(n, 3, size, size), torch.randint(3, len(tok), (n, cfg.clip.context_length))
     dense_t = (torch.rand(n, grid * grid, 4, cfg.clip.dense_classes) > 0.7).float()
     box_t = torch.rand(n, grid * grid, 5)
+    center_t = (torch.rand(n, grid * grid, 4, cfg.clip.dense_classes) > 0.9).float()
+    targets = {"dense": dense_t, "box": box_t, "center": center_t}
     loss_fn = ClipLoss()
 
     def grads(k: int) -> tuple[list[float], dict[str, torch.Tensor]]:
         model.zero_grad(set_to_none=True)
         logged = accumulate(model, model, loss_fn, dataclasses.replace(cfg, grad_accum=k), nullcontext(),
-                            pixels, text, dense_t, box_t, world=1)
+                            pixels, text, targets, world=1)
         return logged, {k_: p.grad.clone() for k_, p in model.named_parameters() if p.grad is not None}
 
     (l1, g1), (lk, gk) = grads(1), grads(accum)
     torch.testing.assert_close(torch.tensor(lk), torch.tensor(l1), rtol=1e-5, atol=1e-6)
-    assert g1.keys() == gk.keys() and "logit_scale" in g1 and any(k.startswith("dense_head") for k in g1)
+    assert g1.keys() == gk.keys() and "logit_scale" in g1
+    assert {"dense_head.weight", "box_head.weight", "center_head.weight"} <= g1.keys()
+    assert len(l1) == 4 and all(x > 0 for x in l1)  # total, then each head's loss
     for k in g1:
         torch.testing.assert_close(gk[k], g1[k], rtol=1e-4, atol=1e-6, msg=lambda m, k=k: f"{k}: {m}")
     assert float(g1["logit_scale"].abs()) > 1e-4  # it does get a gradient, so counting it once matters

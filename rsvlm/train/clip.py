@@ -21,6 +21,12 @@ centre lies in its patch (binary cross-entropy) and, where one does, that box's 
 the patch (smooth L1, in patch units), from the record's ``meta.inst_mask``: the tokens then carry
 where inside its patch an object is, which a 16-px token's class or presence alone does not say.
 
+With ``clip.center_weight > 0`` a third linear head says, for each ``dense_subgrid``² sub-cell of
+every patch token, which classes have an object whose box centre lies there (binary
+cross-entropy summed over classes), from ``meta.inst_mask`` and ``meta.sem_mask``: each object is
+then marked once, on one token, with its class, so the number of objects of a class is the number
+of marked cells, where presence marks every sub-cell an object touches.
+
 With ``ckpt.every`` > 0 the run saves the model, AdamW state, batch-sampling and torch RNG streams
 and the loss history every that many steps (``out_dir/checkpoints/step_N``, as the LM loop does);
 ``ckpt.resume`` (``auto`` or a folder) continues from one, drawing the same batches as a run that
@@ -48,6 +54,7 @@ import contextlib
 import json
 import math
 import sys
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -75,15 +82,20 @@ class ClipModel(nn.Module):
         n_dense = cfg.clip.dense_classes * cfg.clip.dense_subgrid ** 2
         self.dense_head = nn.Linear(self.encoder.width, n_dense) if cfg.clip.dense_weight else None
         self.box_head = nn.Linear(self.encoder.width, 5) if cfg.clip.box_weight else None
+        self.center_head = nn.Linear(self.encoder.width, n_dense) if cfg.clip.center_weight else None
 
     def forward(self, pixels: torch.Tensor, text: torch.Tensor):
         # pixels: (B,3,S,S) stem-mixed encoder input; text: (B,L) ids ending in eos then pad
         tokens = self.encoder(pixels)  # (B,N,W)
         img = self.image_proj(tokens.mean(dim=1))  # (B,E)
         txt = self.text(text)  # (B,E)
-        dense = self.dense_head(tokens) if self.dense_head is not None else None  # (B,N,s²·K)
-        box = self.box_head(tokens) if self.box_head is not None else None  # (B,N,5)
-        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp(), dense, box
+        heads = {name: head(tokens) for name, head in self.patch_heads().items()}  # (B,N,s²·K) or (B,N,5)
+        return F.normalize(img, dim=-1), F.normalize(txt, dim=-1), self.logit_scale.exp(), heads
+
+    def patch_heads(self) -> dict[str, nn.Linear]:
+        """The per-patch heads switched on, by the name of their loss ("dense", "box", "center")."""
+        heads = {"dense": self.dense_head, "box": self.box_head, "center": self.center_head}
+        return {k: v for k, v in heads.items() if v is not None}
 
 
 def patch_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: int = 1,
@@ -135,6 +147,37 @@ def box_targets(rec: dict, root: Path, grid: int) -> torch.Tensor:
             area[k] = a
             out[k] = torch.tensor([1.0, x0 / pw - col, y0 / ph - row, x1 / pw - col, y1 / ph - row])
     return out
+
+
+def center_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: int = 1) -> torch.Tensor:
+    """(grid², subgrid², K) per sub-cell of each patch (row-major): 1 where an object of class k has
+    its box centre, else 0, from ``meta.inst_mask`` (0 = background) and ``meta.sem_mask`` (an
+    object's class is its pixels' most common semantic id, so a partly covered object keeps its own)."""
+    import numpy as np
+    from PIL import Image
+    from scipy import ndimage
+
+    meta = rec.get("meta") or {}
+    if not meta.get("inst_mask") or not meta.get("sem_mask"):
+        raise ValueError(f"{rec['id']}: no meta.inst_mask or meta.sem_mask (needed by clip.center_weight)")
+    inst = np.asarray(Image.open(root / meta["inst_mask"]))  # (H,W) instance ids
+    sem = np.asarray(Image.open(root / meta["sem_mask"]), dtype=np.int64)  # (H,W) semantic ids
+    if inst.shape != sem.shape:
+        raise ValueError(f"{root / meta['inst_mask']}: {inst.shape} pixels, its sem_mask {sem.shape}")
+    g = grid * subgrid  # sub-cells a side
+    ch, cw = inst.shape[0] / g, inst.shape[1] / g
+    out = torch.zeros(g, g, n_classes)
+    for i, sl in enumerate(ndimage.find_objects(inst), start=1):
+        if sl is None:
+            continue
+        k = int(np.bincount(sem[sl][inst[sl] == i]).argmax())
+        if k >= n_classes:
+            raise ValueError(f"{root / meta['sem_mask']}: class id {k} >= clip.dense_classes={n_classes}")
+        row = min(int((sl[0].start + sl[0].stop) / 2 / ch), g - 1)
+        col = min(int((sl[1].start + sl[1].stop) / 2 / cw), g - 1)
+        out[row, col, k] = 1.0
+    out = out.reshape(grid, subgrid, grid, subgrid, n_classes).permute(0, 2, 1, 3, 4)  # (g,g,s,s,K)
+    return out.reshape(grid * grid, subgrid * subgrid, n_classes)
 
 
 def box_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -253,26 +296,36 @@ def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> l
     return (t / world).tolist()
 
 
-def _per_patch_loss(cfg, dense: torch.Tensor | None, box: torch.Tensor | None, dense_t: torch.Tensor | None,
-                    box_t: torch.Tensor | None) -> tuple[torch.Tensor | float, float, float]:
-    """(weighted dense + box loss, dense loss, box loss) of one micro-batch, each a mean over its samples."""
-    loss, d_l, b_l = 0.0, 0.0, 0.0
-    if dense is not None:
-        logits = dense.float().reshape(dense_t.shape)  # (b,N,s²,K)
-        if cfg.clip.dense_target == "share":
-            d = -(dense_t * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+PATCH_HEADS = ("dense", "box", "center")  # the per-patch losses, in the order they are logged
+
+
+def _head_weights(cfg) -> dict[str, float]:
+    return {"dense": cfg.clip.dense_weight, "box": cfg.clip.box_weight, "center": cfg.clip.center_weight}
+
+
+def _per_patch_loss(cfg, heads: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]
+                    ) -> tuple[torch.Tensor | float, dict[str, float]]:
+    """(weighted sum of the per-patch losses, each loss by head) of one micro-batch, each a mean over
+    its samples. heads: the model's per-patch outputs; targets: theirs, (b,N,s²,K) or (b,N,5)."""
+    loss, parts, weights = 0.0, {}, _head_weights(cfg)
+    for name, out in heads.items():
+        t = targets[name]
+        if name == "box":
+            part = box_loss(out.float(), t)  # (b,N,5) each
         else:
-            d = F.binary_cross_entropy_with_logits(logits, dense_t, reduction="none").sum(-1).mean()
-        loss, d_l = loss + cfg.clip.dense_weight * d, float(d.detach())
-    if box is not None:
-        b = box_loss(box.float(), box_t)  # (b,N,5) each
-        loss, b_l = loss + cfg.clip.box_weight * b, float(b.detach())
-    return loss, d_l, b_l
+            logits = out.float().reshape(t.shape)  # (b,N,s²,K)
+            if name == "dense" and cfg.clip.dense_target == "share":
+                part = -(t * F.log_softmax(logits, dim=-1)).sum(-1).mean()
+            else:  # presence or centres: multi-label
+                part = F.binary_cross_entropy_with_logits(logits, t, reduction="none").sum(-1).mean()
+        loss, parts[name] = loss + weights[name] * part, float(part.detach())
+    return loss, parts
 
 
 def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels: torch.Tensor, text: torch.Tensor,
-               dense_t: torch.Tensor | None, box_t: torch.Tensor | None, world: int) -> list[float]:
-    """Backward the whole batch's loss in ``grad_accum`` micro-batches; its [total, dense, box] losses.
+               targets: dict[str, torch.Tensor], world: int) -> list[float]:
+    """Backward the whole batch's loss in ``grad_accum`` micro-batches; its [total, dense, box, center]
+    losses (0 for a head that is off).
 
     A contrastive loss does not split into per-micro-batch losses (every pair is the others'
     negative), so, as in open_clip's ``accum_freq``: the features of all micro-batches are computed
@@ -281,7 +334,7 @@ def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels
     whole batch's (``tests/test_train_clip.py``). The logit scale is live in the last micro-batch
     only, so its gradient is counted once. Cost: one extra forward per sample, for activations of
     one micro-batch at a time. Per-patch losses are micro-batch means weighted by their share.
-    pixels: (B,3,S,S); text: (B,L); dense_t: (B,N,s²,K); box_t: (B,N,5).
+    pixels: (B,3,S,S); text: (B,L); targets of the heads switched on: dense and center (B,N,s²,K), box (B,N,5).
     """
     n = pixels.shape[0]
     chunks = torch.arange(n).tensor_split(min(cfg.grad_accum, n))
@@ -290,12 +343,12 @@ def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels
         with torch.no_grad(), autocast:
             cached = [core(pixels[c], text[c])[:2] for c in chunks]
         cached = [torch.cat([c[i] for c in cached]).float() for i in (0, 1)]  # (B,E) images, texts
-    contrast, d_sum, b_sum = 0.0, 0.0, 0.0
+    contrast, sums = 0.0, dict.fromkeys(PATCH_HEADS, 0.0)
     for j, c in enumerate(chunks):
         last = j == len(chunks) - 1
         with contextlib.nullcontext() if last or world == 1 else model.no_sync():
             with autocast:
-                img, txt, scale, dense, box = model(pixels[c], text[c])  # (b,E), (b,E), (), (b,N,·), (b,N,5)
+                img, txt, scale, heads = model(pixels[c], text[c])  # (b,E), (b,E), (), {name: (b,N,·)}
             img, txt = img.float(), txt.float()
             if cached is not None:  # micro-batch j's features live, the others' cached: (B,E)
                 lo, hi = int(c[0]), int(c[-1]) + 1
@@ -303,13 +356,14 @@ def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels
                 txt = torch.cat([cached[1][:lo], txt, cached[1][hi:]])
             loss = loss_fn(img, txt, scale if last else scale.detach())
             share = len(c) / n
-            extra, d_l, b_l = _per_patch_loss(cfg, dense, box, None if dense_t is None else dense_t[c],
-                                              None if box_t is None else box_t[c])
+            extra, parts = _per_patch_loss(cfg, heads, {k: v[c] for k, v in targets.items()})
             # DDP averages the gradients: with the gathered features, the whole batch's loss
             (loss + share * extra).backward()
-        contrast, d_sum, b_sum = float(loss.detach()), d_sum + share * d_l, b_sum + share * b_l
-    total = contrast + cfg.clip.dense_weight * d_sum * (dense_t is not None) + cfg.clip.box_weight * b_sum * (box_t is not None)
-    return [total, d_sum, b_sum]
+        contrast = float(loss.detach())
+        for k, v in parts.items():
+            sums[k] += share * v
+    weights = _head_weights(cfg)
+    return [contrast + sum(weights[k] * v for k, v in sums.items()), *sums.values()]
 
 
 def train_clip(cfg) -> dict:
@@ -341,36 +395,39 @@ def train_clip(cfg) -> dict:
     loss_fn = ClipLoss(local_loss=True, gather_with_grad=True, rank=rank, world_size=world)
     size = core.encoder.image_size
     grid = size // core.encoder.patch_size
-    state = {"step": 0, "losses": [], "dense_losses": [], "box_losses": [], "bad": [], "samples": 0}
+    state = {"step": 0, "losses": [], **{f"{k}_losses": [] for k in PATCH_HEADS}, "bad": [], "samples": 0}
     state.update(start)
     if start:
         print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
-    cache: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]] = {}
+    c = cfg.clip
+    target_fns = {"dense": partial(patch_targets, grid=grid, n_classes=c.dense_classes, subgrid=c.dense_subgrid,
+                                   kind=c.dense_target),
+                  "box": partial(box_targets, grid=grid),
+                  "center": partial(center_targets, grid=grid, n_classes=c.dense_classes, subgrid=c.dense_subgrid)}
+    target_fns = {name: target_fns[name] for name in core.patch_heads()}
+    cache: dict[int, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
                desc="clip", disable=not cfg.log.progress or rank != 0)
     log_from = len(state["losses"])
     for step in bar:
         idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
-        pix, texts, targets, boxes = [], [], [], []
+        pix, texts, targets = [], [], {k: [] for k in core.patch_heads()}
         for i in idx:
             rec, caption, root = pairs[i]
             state["samples"] += 1
             try:
                 if i not in cache:  # images are small; each is read once (bf16 copies, ~55 kB at 96 px)
-                    x = _pixels(rec, root, cfg, size).to(torch.bfloat16)
-                    t = (patch_targets(rec, root, grid, cfg.clip.dense_classes, cfg.clip.dense_subgrid,
-                                       cfg.clip.dense_target) if core.dense_head is not None else None)
-                    b = box_targets(rec, root, grid) if core.box_head is not None else None
-                    cache[i] = (x, t, b)
-                x, t, b = cache[i]
+                    cache[i] = (_pixels(rec, root, cfg, size).to(torch.bfloat16),
+                                {k: make(rec, root) for k, make in target_fns.items()})
+                x, t = cache[i]
             except (OSError, ValueError) as e:
                 state["bad"].append(rec["id"])
                 print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
             pix.append(x.float())
-            targets += [t] if t is not None else []
-            boxes += [b] if b is not None else []
+            for k, v in t.items():
+                targets[k].append(v)
             texts.append(caption)
         n, counts = len(pix), {"samples": state["samples"], "bad": len(state["bad"]), "bad_ids": state["bad"]}
         if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
@@ -381,7 +438,7 @@ def train_clip(cfg) -> dict:
         check_bad(counts, cfg, final=False)
         if n < 2:
             continue
-        pix, texts, targets, boxes = pix[:n], texts[:n], targets[:n], boxes[:n]
+        pix, texts = pix[:n], texts[:n]
         ids = tok(texts, add_special_tokens=False)["input_ids"]
         L = cfg.clip.context_length
         text = torch.full((n, L), tok.pad_token_id, dtype=torch.long)  # (B,L)
@@ -389,26 +446,25 @@ def train_clip(cfg) -> dict:
             t = t[: L - 1] + [tok.eos_token_id]
             text[j, : len(t)] = torch.tensor(t)
         pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
-        dense_t = torch.stack(targets).to(device) if core.dense_head is not None else None  # (B,N,s²,K)
-        box_t = torch.stack(boxes).to(device) if core.box_head is not None else None  # (B,N,5)
+        batch_t = {k: torch.stack(v[:n]).to(device) for k, v in targets.items()}  # (B,N,s²,K) or (B,N,5)
         opt.zero_grad(set_to_none=True)
-        logged = accumulate(model, core, loss_fn, cfg, autocast, pixels, text, dense_t, box_t, world)
+        logged = accumulate(model, core, loss_fn, cfg, autocast, pixels, text, batch_t, world)
         if cfg.optim.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(core.parameters(), cfg.optim.max_grad_norm)
         opt.step()
         sched.step()
         with torch.no_grad():
             core.logit_scale.clamp_(0, math.log(100))
-        total, dense_l, box_l = _mean_over_ranks(logged, device, world)
+        total, *parts = _mean_over_ranks(logged, device, world)
+        parts = {k: v for k, v in zip(PATCH_HEADS, parts) if k in batch_t}
         state["losses"].append(total)
-        state["dense_losses"] += [dense_l] if dense_t is not None else []
-        state["box_losses"] += [box_l] if box_t is not None else []
+        for k, v in parts.items():
+            state[f"{k}_losses"].append(v)
         state["step"] = step + 1
-        bar.set_postfix(loss=f"{total:.4f}", **({"dense": f"{dense_l:.3f}"} if dense_t is not None else {}),
-                        **({"box": f"{box_l:.3f}"} if box_t is not None else {}))
+        bar.set_postfix(loss=f"{total:.4f}", **{k: f"{v:.3f}" for k, v in parts.items()})
         if rank == 0 and (state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps):
             line = {"step": state["step"], "lr": sched.get_last_lr()[0]}
-            for key in ("losses", "dense_losses", "box_losses"):
+            for key in ("losses", *(f"{k}_losses" for k in PATCH_HEADS)):
                 if window := state[key][log_from:]:
                     line[key[:-2]] = sum(window) / len(window)  # mean since the last line
             with open(out_dir / "metrics.jsonl", "a") as f:
@@ -423,7 +479,7 @@ def train_clip(cfg) -> dict:
         bad, samples = [i for p in parts for i in p[0]], sum(p[1] for p in parts)
     final = out_dir / "final"
     summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "processes": world,
-               "losses": state["losses"], "dense_losses": state["dense_losses"], "box_losses": state["box_losses"],
+               "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
     if rank == 0:

@@ -100,6 +100,7 @@ class ClipConfig:
     dense_target: str = "share"  # "share": class shares (soft CE) | "presence": classes present (BCE)
     dense_subgrid: int = 1  # each patch token predicts its s×s sub-cells (1: the patch as a whole)
     box_weight: float = 0.0  # weight of the per-patch box loss from meta.inst_mask (0: off)
+    center_weight: float = 0.0  # weight of the per-sub-cell object-centre loss by class (inst_mask + sem_mask; 0: off)
 
 
 @dataclass
@@ -184,5 +185,7 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"clip.dense_target must be 'share' or 'presence', got {cfg.clip.dense_target!r}")
     if cfg.clip.box_weight < 0:
         raise ValueError(f"clip.box_weight must be >= 0, got {cfg.clip.box_weight}")
+    if cfg.clip.center_weight < 0:
+        raise ValueError(f"clip.center_weight must be >= 0, got {cfg.clip.center_weight}")
     if cfg.clip.dense_subgrid < 1:
         raise ValueError(f"clip.dense_subgrid must be >= 1, got {cfg.clip.dense_subgrid}")
