@@ -1,30 +1,21 @@
 """Objects as regions for scoring: rings, enclosing boxes, IoUs and masks, all in pixels.
 
 Thin wrappers over ``rsvlm.geometry`` and shapely. A ``point`` has no area and a ``mask``
-(grid) has no ring: ``ring`` returns None for them and the caller counts them as ignored.
+(grid) has no ring: ``object_ring`` returns None for them and the caller counts them as ignored.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from rsvlm.geometry import object_ring
+
 AREA_KINDS = ("box", "obb", "poly")
-
-
-def ring(obj: dict) -> list[list[float]] | None:
-    """The outline of a box, obb or polygon as ``[[x, y], …]``; None for points and masks."""
-    kind, c = obj.get("kind"), obj.get("coords")
-    if kind == "box":
-        x1, y1, x2, y2 = (float(v) for v in c)
-        return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
-    if kind in ("obb", "poly"):
-        return [[float(p[0]), float(p[1])] for p in c]
-    return None
 
 
 def envelope(obj: dict) -> list[float] | None:
     """``[x1, y1, x2, y2]`` enclosing a box, obb or polygon; None for points and masks."""
-    r = ring(obj)
+    r = object_ring(obj)
     if r is None:
         return None
     xs, ys = [p[0] for p in r], [p[1] for p in r]
@@ -36,7 +27,7 @@ def shape(obj: dict):
     import shapely
     from shapely.geometry import Polygon
 
-    r = ring(obj)
+    r = object_ring(obj)
     if r is None:
         return None
     rings = obj.get("rings") if obj.get("kind") == "poly" else None

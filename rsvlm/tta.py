@@ -277,14 +277,7 @@ def _iou(a: dict, b: dict) -> float:
         return max(0.0, 1.0 - math.hypot(ax - bx, ay - by) / 4.0)
     if a["kind"] == "box" and b["kind"] == "box":
         return geometry.box_iou(a["coords"], b["coords"])
-    return geometry.polygon_iou(_ring(a), _ring(b))
-
-
-def _ring(o: dict) -> list:
-    if o["kind"] == "obb":
-        return o["coords"]
-    x1, y1, x2, y2 = o["coords"]
-    return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+    return geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
 
 
 def _rect(quad) -> tuple[np.ndarray, float, float, float]:

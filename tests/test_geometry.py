@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rsvlm import geometry as g
+from rsvlm.geometry.shapes import signed_area
 from rsvlm.tokens import mask_tokens
 
 FAST = settings(max_examples=200, deadline=None)
@@ -315,3 +316,15 @@ def test_ious():
     a = np.zeros((4, 4), bool)
     a[:2] = True
     assert g.mask_iou(a, a) == 1.0 and g.mask_iou(a, ~a) == 0.0
+
+
+def test_object_ring_outlines_area_objects_only():
+    box = {"kind": "box", "coords": [1, 2, 5, 8]}
+    assert g.object_ring(box) == [[1, 2], [5, 2], [5, 8], [1, 8]]
+    assert signed_area(g.object_ring(box)) == 24  # clockwise on screen, as every exterior ring
+    quad = [[0, 0], [4, 1], [3, 5], [-1, 4]]
+    assert g.object_ring({"kind": "obb", "coords": quad}) == quad
+    assert g.object_ring({"kind": "poly", "coords": quad[:3]}) == quad[:3]
+    assert g.object_ring({"kind": "point", "coords": [3, 3]}) is None
+    assert g.object_ring({"kind": "mask", "coords": {}}) is None
+    assert g.polygon_iou(g.object_ring(box), g.object_ring({"kind": "box", "coords": [3, 2, 7, 8]})) == pytest.approx(1 / 3)

@@ -115,6 +115,18 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
     return out
 
 
+def object_ring(obj: dict) -> list[list[float]] | None:
+    """The outer ring of a decoded ``box``, ``obb`` or ``poly`` object as ``[[x, y], …]`` (a box's
+    corners clockwise from its top-left); None for a ``point`` or a ``mask``, which have none."""
+    kind, c = obj.get("kind"), obj.get("coords")
+    if kind == "box":
+        x1, y1, x2, y2 = (float(v) for v in c)
+        return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+    if kind in ("obb", "poly"):
+        return [[float(p[0]), float(p[1])] for p in c]
+    return None
+
+
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     """IoU of two ``[x1, y1, x2, y2]`` boxes (0 when both are empty)."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))

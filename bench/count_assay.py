@@ -1,0 +1,197 @@
+"""Can a fresh LLM count the objects of a class from an encoder's frozen tokens? A counting assay.
+
+    .venv/bin/python bench/count_assay.py --encoder base=runs/b19/pretrain_encoder/final/encoder.safetensors \\
+        [--encoder centres=runs/c21/pretrain_encoder/final/encoder.safetensors] [--scenes 3000] [--steps 900]
+
+Optical scenes of the default model's training config (96 px, up to eight objects, objects grown
+to about 10 px; counting records only, two per scene; the test scenes use another seed) are
+encoded once by each frozen encoder (the default model's architecture). Then, per encoder:
+
+* sum probe: a linear score per token and class, passed through softplus and summed over the 36
+  tokens, fitted to the asked class's count (Poisson loss): can the count be read as a sum of
+  per-token evidence? Scored as the exact share of the rounded sum.
+* LLM: a fresh LayerNorm+Linear projector and a fresh 4-layer Llama (the default model's LLM
+  dims) learn ``<image tokens> <class> → <count>``, batch 32, AdamW 1e-3; scored teacher-forced
+  (argmax over the nine count tokens 0–8), overall and by the true count (0, 1, 2, 3+).
+
+Baselines in the same run: the ``prior`` row answers each class's most common training count
+(what the question alone gives), each LLM row is also scored with every test scene given its
+neighbour's tokens, and the ``oracle`` row's tokens mark each object outright (random background
+tokens plus a fixed flag per class added on the cell of each object's box centre). Limits: one
+seed, optical only, teacher-forced; the real pipeline's LLM also answers every other task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from ground_assay import OBJECTS, default_model_yaml, encode, load_encoder
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
+MAX_COUNT = 8  # the generator's max_objects: no count above it
+
+
+def make_scenes(out: Path, n: int, seed: int) -> Path:
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import load_config
+
+    cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
+                      ["modalities=[optical]", "scene.pairs_fraction=0", "instructions.task_weights={count: 1}",
+                       "instructions.records_per_image=2"])
+    synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
+    return out / "train.jsonl"
+
+
+def load_counts(jsonl: Path):
+    """→ pixels (n_images,3,96,96) for the optical stem, then per record: its image index, class id
+    and count, and per image the (36, 7) number of object centres of each class in each cell."""
+    from data_gen.synth.classes import SEMANTIC_ID
+    from rsvlm.io.read import read_image
+    from rsvlm.model.stem import StemConfig, prepare
+    from rsvlm.train.clip import center_targets
+
+    stem = StemConfig(**default_model_yaml()["stems"]["optical"])
+    sem_ids = [SEMANTIC_ID[o] for o in OBJECTS]
+    images, pix, centres, rows = {}, [], [], []
+    for line in jsonl.read_text().splitlines():
+        r = json.loads(line)
+        path = r["images"][0]["path"]
+        if path not in images:
+            images[path] = len(pix)
+            pix.append(prepare(stem, read_image(jsonl.parent / path, modality="optical").data, 96))
+            c = center_targets(r, jsonl.parent, grid=6, n_classes=12, subgrid=2).sum(1)  # (36,12)
+            centres.append(c[:, sem_ids])  # (36,7) in OBJECTS' order
+        rows.append((images[path], OBJECTS.index(r["meta"]["target_class"]), int(r["conversations"][1]["value"])))
+    img, cls, count = (torch.tensor(x) for x in zip(*rows))
+    return torch.stack(pix), img, cls, count.clamp(max=MAX_COUNT), torch.stack(centres)
+
+
+def oracle_tokens(centres: torch.Tensor, width: int, seed: int) -> torch.Tensor:
+    """(n,36,W): one of 8 fixed background tokens per cell, plus a fixed flag per class times the
+    number of that class's object centres in the cell (the same tokens and flags on every call)."""
+    fixed = torch.Generator().manual_seed(seed)
+    bg, flags = torch.randn(8, width, generator=fixed), torch.randn(len(OBJECTS), width, generator=fixed)
+    pick = torch.Generator().manual_seed(seed + len(centres))
+    tok = bg[torch.randint(0, 8, centres.shape[:2], generator=pick)]  # (n,36,W)
+    return tok + 2 * centres @ flags  # (n,36,7) @ (7,W)
+
+
+def sum_probe(tr, itr, ctr, ntr, te, ite, cte, nte) -> float:
+    """Exact share of round(Σ_tokens softplus(w_c · token + b_c)) on the test records."""
+    mu, sd = tr.flatten(0, 1).mean(0), tr.flatten(0, 1).std(0) + 1e-6
+    lin = torch.nn.Linear(tr.shape[-1], len(OBJECTS))
+    opt = torch.optim.Adam(lin.parameters(), lr=1e-2)
+
+    def rate(tok, img, cls):  # (n,) expected count of the asked class
+        per_token = torch.nn.functional.softplus(lin((tok[img] - mu) / sd))  # (n,36,7)
+        return per_token.sum(1).gather(1, cls[:, None])[:, 0]
+
+    for _ in range(400):
+        loss = torch.nn.functional.poisson_nll_loss(rate(tr, itr, ctr), ntr.float(), log_input=False)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        return float(rate(te, ite, cte).round().clamp(max=MAX_COUNT).eq(nte).float().mean())
+
+
+def by_count(pred: torch.Tensor, truth: torch.Tensor) -> dict:
+    out = {"all": float(pred.eq(truth).float().mean())}
+    for name, keep in (("0", truth == 0), ("1", truth == 1), ("2", truth == 2), ("3+", truth >= 3)):
+        out[name] = float(pred[keep].eq(truth[keep]).float().mean()) if keep.any() else float("nan")
+    return out
+
+
+def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int) -> dict:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    conf = dict(default_model_yaml()["llm"]["config"])
+    conf.update(vocab_size=COUNT0 + MAX_COUNT + 1, max_position_embeddings=64)
+    conf.pop("model_type", None)
+    llm = LlamaForCausalLM(LlamaConfig(**conf))
+    d = llm.config.hidden_size
+    proj = torch.nn.Sequential(torch.nn.LayerNorm(tr.shape[-1]), torch.nn.Linear(tr.shape[-1], d))
+    opt = torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
+    emb = llm.get_input_embeddings()
+
+    def forward(tok, cls, count):  # <bos=5> <image tokens> <class> <count>
+        b = len(tok)
+        x = torch.cat([emb(torch.full((b, 1), 5)), proj(tok), emb(10 + cls[:, None]), emb(COUNT0 + count[:, None])], 1)
+        labels = torch.full(x.shape[:2], -100)
+        labels[:, -1] = COUNT0 + count
+        return llm(inputs_embeds=x, labels=labels)
+
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        i = torch.randint(0, len(itr), (32,), generator=gen)
+        loss = forward(tr[itr[i]], ctr[i], ntr[i]).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        pred = forward(te[ite], cte, nte).logits[:, -2, COUNT0:].argmax(-1)  # (n,) teacher-forced
+        perm = torch.roll(torch.arange(len(te)), 1)  # every scene gets its neighbour's tokens
+        shuf = forward(te[perm][ite], cte, nte).logits[:, -2, COUNT0:].argmax(-1)
+    return {"llm": by_count(pred, nte), "shuffled": by_count(shuf, nte)["all"], "final_loss": loss.item()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
+                   help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
+    p.add_argument("--scenes", type=int, default=3000, help="training scenes (the test set is 300)")
+    p.add_argument("--steps", type=int, default=900)
+    p.add_argument("--seed", type=int, default=202)
+    p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
+    p.add_argument("--out", type=Path, help="also write the rows as JSON")
+    a = p.parse_args(argv)
+    for spec in a.encoder:
+        name, _, path = spec.partition("=")
+        if not path or not Path(path).is_file():
+            p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"making {a.scenes} + 300 scenes …", file=sys.stderr)
+        ptr, itr, ctr, ntr, ktr = load_counts(make_scenes(Path(tmp) / "train", a.scenes, a.seed))
+        pte, ite, cte, nte, kte = load_counts(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
+    common = collections.Counter(zip(ctr.tolist(), ntr.tolist()))
+    prior = torch.tensor([max(range(MAX_COUNT + 1), key=lambda n, c=c: common[(c, n)]) for c in range(len(OBJECTS))])
+    rows = [{"tokens": "prior (the question alone)", "sum_probe": float("nan"), "llm": by_count(prior[cte], nte),
+             "shuffled": float("nan"), "final_loss": float("nan")}]
+    sources = {} if a.no_oracle else {"oracle": lambda pix, centres: oracle_tokens(centres, 192, a.seed)}
+    for spec in a.encoder:
+        name, _, path = spec.partition("=")
+        enc = load_encoder(Path(path))
+        sources[name] = lambda pix, centres, enc=enc: encode(enc, pix)
+    for name, make in sources.items():
+        print(f"{name}: tokens, sum probe, {a.steps} LLM steps …", file=sys.stderr)
+        tr, te = make(ptr, ktr), make(pte, kte)  # (n_images,36,W)
+        rows.append({"tokens": name, "sum_probe": sum_probe(tr, itr, ctr, ntr, te, ite, cte, nte),
+                     **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, a.steps, a.seed)})
+    n0 = (nte == 0).sum()
+    print(f"\n{len(ntr)} training / {len(nte)} test counting records ({len(ptr)} / {len(pte)} scenes; test counts "
+          f"0: {n0}, 1: {(nte == 1).sum()}, 2: {(nte == 2).sum()}, 3+: {(nte >= 3).sum()}), {a.steps} steps of "
+          f"batch 32, {(time.perf_counter() - t0) / 60:.1f} min")
+    print("| tokens | sum probe | LLM exact | count 0 | 1 | 2 | 3+ | shuffled tokens | final loss |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        m = r["llm"]
+        print(f"| {r['tokens']} | {r['sum_probe']:.3f} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
+              f"{m['3+']:.3f} | {r['shuffled']:.3f} | {r['final_loss']:.3f} |")
+    if a.out:
+        a.out.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
