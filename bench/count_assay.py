@@ -4,15 +4,11 @@
         [--encoder centres=runs/c21/pretrain_encoder/final/encoder.safetensors] [--scenes 3000] [--steps 900]
 
 Optical scenes of the default model's training config (96 px, up to eight objects, objects grown
-to about 10 px; counting records only, two per scene; the test scenes use another seed) are
-encoded once by each frozen encoder (the default model's architecture). Then, per encoder:
-
-* sum probe: a linear score per token and class, passed through softplus and summed over the 36
-  tokens, fitted to the asked class's count (Poisson loss): can the count be read as a sum of
-  per-token evidence? Scored as the exact share of the rounded sum.
-* LLM: a fresh LayerNorm+Linear projector and a fresh 4-layer Llama (the default model's LLM
-  dims) learn ``<image tokens> <class> → <count>``, batch 32, AdamW 1e-3; scored teacher-forced
-  (argmax over the nine count tokens 0–8), overall and by the true count (0, 1, 2, 3+).
+to about 10 px; one counting question per scene, the generator asks no more; the test scenes use
+another seed) are encoded once by each frozen encoder (the default model's architecture). A fresh
+LayerNorm+Linear projector and a fresh 4-layer Llama (the default model's LLM dims) then learn
+``<image tokens> <class> → <count>``, batch 32, AdamW 1e-3; scored teacher-forced (argmax over the
+nine count tokens 0–8), overall and by the true count (0, 1, 2, 3+).
 
 Baselines in the same run: the ``prior`` row answers each class's most common training count
 (what the question alone gives), each LLM row is also scored with every test scene given its
@@ -85,25 +81,6 @@ def oracle_tokens(centres: torch.Tensor, width: int, seed: int) -> torch.Tensor:
     return tok + 2 * centres @ flags  # (n,36,7) @ (7,W)
 
 
-def sum_probe(tr, itr, ctr, ntr, te, ite, cte, nte) -> float:
-    """Exact share of round(Σ_tokens softplus(w_c · token + b_c)) on the test records."""
-    mu, sd = tr.flatten(0, 1).mean(0), tr.flatten(0, 1).std(0) + 1e-6
-    lin = torch.nn.Linear(tr.shape[-1], len(OBJECTS))
-    opt = torch.optim.Adam(lin.parameters(), lr=1e-2)
-
-    def rate(tok, img, cls):  # (n,) expected count of the asked class
-        per_token = torch.nn.functional.softplus(lin((tok[img] - mu) / sd))  # (n,36,7)
-        return per_token.sum(1).gather(1, cls[:, None])[:, 0]
-
-    for _ in range(400):
-        loss = torch.nn.functional.poisson_nll_loss(rate(tr, itr, ctr), ntr.float(), log_input=False)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        return float(rate(te, ite, cte).round().clamp(max=MAX_COUNT).eq(nte).float().mean())
-
-
 def by_count(pred: torch.Tensor, truth: torch.Tensor) -> dict:
     out = {"all": float(pred.eq(truth).float().mean())}
     for name, keep in (("0", truth == 0), ("1", truth == 1), ("2", truth == 2), ("3+", truth >= 3)):
@@ -166,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         pte, ite, cte, nte, kte = load_counts(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
     common = collections.Counter(zip(ctr.tolist(), ntr.tolist()))
     prior = torch.tensor([max(range(MAX_COUNT + 1), key=lambda n, c=c: common[(c, n)]) for c in range(len(OBJECTS))])
-    rows = [{"tokens": "prior (the question alone)", "sum_probe": float("nan"), "llm": by_count(prior[cte], nte),
+    rows = [{"tokens": "prior (the question alone)", "llm": by_count(prior[cte], nte),
              "shuffled": float("nan"), "final_loss": float("nan")}]
     sources = {} if a.no_oracle else {"oracle": lambda pix, centres: oracle_tokens(centres, 192, a.seed)}
     for spec in a.encoder:
@@ -174,19 +151,18 @@ def main(argv: list[str] | None = None) -> int:
         enc = load_encoder(Path(path))
         sources[name] = lambda pix, centres, enc=enc: encode(enc, pix)
     for name, make in sources.items():
-        print(f"{name}: tokens, sum probe, {a.steps} LLM steps …", file=sys.stderr)
+        print(f"{name}: tokens, {a.steps} LLM steps …", file=sys.stderr)
         tr, te = make(ptr, ktr), make(pte, kte)  # (n_images,36,W)
-        rows.append({"tokens": name, "sum_probe": sum_probe(tr, itr, ctr, ntr, te, ite, cte, nte),
-                     **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, a.steps, a.seed)})
+        rows.append({"tokens": name, **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, a.steps, a.seed)})
     n0 = (nte == 0).sum()
     print(f"\n{len(ntr)} training / {len(nte)} test counting records ({len(ptr)} / {len(pte)} scenes; test counts "
           f"0: {n0}, 1: {(nte == 1).sum()}, 2: {(nte == 2).sum()}, 3+: {(nte >= 3).sum()}), {a.steps} steps of "
           f"batch 32, {(time.perf_counter() - t0) / 60:.1f} min")
-    print("| tokens | sum probe | LLM exact | count 0 | 1 | 2 | 3+ | shuffled tokens | final loss |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| tokens | exact | count 0 | 1 | 2 | 3+ | shuffled tokens | final loss |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         m = r["llm"]
-        print(f"| {r['tokens']} | {r['sum_probe']:.3f} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
+        print(f"| {r['tokens']} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
               f"{m['3+']:.3f} | {r['shuffled']:.3f} | {r['final_loss']:.3f} |")
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))

@@ -245,6 +245,28 @@ def test_center_targets_mark_each_object_once_with_its_class(tmp_path):
         center_targets(rec, tmp_path, grid=2, n_classes=10)
 
 
+def test_center_targets_count_what_the_generator_counts(tmp_path):
+    """On the generator's own scenes (up to eight objects, some touching or covered), the centres
+    of the asked class add up to every counting answer."""
+    import json
+
+    from data_gen.synth.classes import SEMANTIC_ID
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import from_dict
+    from rsvlm.train.clip import center_targets
+
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 96, "max_objects": 8, "pairs_fraction": 0},
+                                  "split": {"val": 0.0, "test": 0.0},
+                                  "instructions": {"records_per_image": 1, "task_weights": {"count": 1}}})
+    synthesize(tmp_path, 40, 3, cfg, workers=1, progress=False, verbose=False)
+    recs = [json.loads(x) for x in (tmp_path / "train.jsonl").read_text().splitlines()]
+    assert len(recs) == 40 and sum(int(r["conversations"][1]["value"]) > 1 for r in recs) >= 5
+    for r in recs:
+        t = center_targets(r, tmp_path, grid=6, n_classes=12, subgrid=2)  # (36,4,12)
+        assert t[..., SEMANTIC_ID[r["meta"]["target_class"]]].sum() == int(r["conversations"][1]["value"]), r["id"]
+
+
 @pytest.fixture(scope="module")
 def synth_set(tmp_path_factory):
     from data_gen.synth.config import SynthConfig
