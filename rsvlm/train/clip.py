@@ -44,7 +44,7 @@ then cosine or constant).
 activations of ``batch_size`` at a time, and the same gradients as one batch (``accumulate``).
 
 Limits: plain ``torch.distributed``, not DeepSpeed (the encoder and text tower are small); learned stems are not trained here
-(bands are mixed by the stem's fixed initial map); the dense head is dropped after training (only
+(bands are mixed by the stem's fixed initial map); the per-patch heads are dropped after training (only
 the encoder is saved).
 """
 
