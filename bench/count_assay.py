@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import torch
-from ground_assay import OBJECTS, default_model_yaml, encode, load_encoder
+from ground_assay import OBJECTS, default_model_yaml, encode, encoders, fresh_llm, synth_scenes
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
@@ -36,15 +36,8 @@ MAX_COUNT = 8  # the generator's max_objects: no count above it
 
 
 def make_scenes(out: Path, n: int, seed: int) -> Path:
-    from data_gen.synth.config import SynthConfig
-    from data_gen.synth.run import synthesize
-    from rsvlm.config import load_config
-
-    cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
-                      ["modalities=[optical]", "scene.pairs_fraction=0", "instructions.task_weights={count: 1}",
-                       "instructions.records_per_image=2"])
-    synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
-    return out / "train.jsonl"
+    return synth_scenes(out, n, seed, ["modalities=[optical]", "scene.pairs_fraction=0",
+                                       "instructions.task_weights={count: 1}", "instructions.records_per_image=2"])
 
 
 def load_counts(jsonl: Path):
@@ -89,16 +82,7 @@ def by_count(pred: torch.Tensor, truth: torch.Tensor) -> dict:
 
 
 def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int) -> dict:
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(seed)
-    conf = dict(default_model_yaml()["llm"]["config"])
-    conf.update(vocab_size=COUNT0 + MAX_COUNT + 1, max_position_embeddings=64)
-    conf.pop("model_type", None)
-    llm = LlamaForCausalLM(LlamaConfig(**conf))
-    d = llm.config.hidden_size
-    proj = torch.nn.Sequential(torch.nn.LayerNorm(tr.shape[-1]), torch.nn.Linear(tr.shape[-1], d))
-    opt = torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
+    llm, proj, opt = fresh_llm(COUNT0 + MAX_COUNT + 1, tr.shape[-1], seed)
     emb = llm.get_input_embeddings()
 
     def forward(tok, cls, count):  # <bos=5> <image tokens> <class> <count>
@@ -132,10 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
-    for spec in a.encoder:
-        name, _, path = spec.partition("=")
-        if not path or not Path(path).is_file():
-            p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
+    frozen = encoders(p, a.encoder)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 scenes …", file=sys.stderr)
@@ -146,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [{"tokens": "prior (the question alone)", "llm": by_count(prior[cte], nte),
              "shuffled": float("nan"), "final_loss": float("nan")}]
     sources = {} if a.no_oracle else {"oracle": lambda pix, centres: oracle_tokens(centres, 192, a.seed)}
-    for spec in a.encoder:
-        name, _, path = spec.partition("=")
-        enc = load_encoder(Path(path))
+    for name, enc in frozen.items():
         sources[name] = lambda pix, centres, enc=enc: encode(enc, pix)
     for name, make in sources.items():
         print(f"{name}: tokens, {a.steps} LLM steps …", file=sys.stderr)

@@ -47,16 +47,32 @@ def default_model_yaml() -> dict:
     return yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())
 
 
-def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
+def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
+    """``n`` scenes of the default model's training config with ``overrides``; their records file."""
     from data_gen.synth.config import SynthConfig
     from data_gen.synth.run import synthesize
     from rsvlm.config import load_config
 
-    cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
-                      ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
-                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1", *overrides])
+    cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml", overrides)
     synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
     return out / "train.jsonl"
+
+
+def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
+    return synth_scenes(out, n, seed, ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
+                                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1",
+                                       *overrides])
+
+
+def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
+    """``--encoder NAME=PATH`` specs → {name: frozen encoder}; a bad spec is a usage error."""
+    out = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not path or not Path(path).is_file():
+            p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
+        out[name] = load_encoder(Path(path))
+    return out
 
 
 def load_images(jsonl: Path):
@@ -128,24 +144,31 @@ def cell_probe(tr: torch.Tensor, ctr: torch.Tensor, te: torch.Tensor, cte: torch
         return float((((te - mu) / sd) @ w).argmax(1).eq(cte).float().mean())
 
 
-def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
+def fresh_llm(vocab_size: int, token_width: int, seed: int):
+    """A fresh Llama of the default model's dims (seeded), a LayerNorm+Linear projector from
+    ``token_width``, and AdamW (lr 1e-3) over both."""
     from transformers import LlamaConfig, LlamaForCausalLM
-
-    from rsvlm.geometry.shapes import box_iou
-    from rsvlm.model.llm import sincos_rows
 
     torch.manual_seed(seed)
     conf = dict(default_model_yaml()["llm"]["config"])
-    conf.update(vocab_size=LOC0 + 1000, max_position_embeddings=64)
+    conf.update(vocab_size=vocab_size, max_position_embeddings=64)
     conf.pop("model_type", None)
     llm = LlamaForCausalLM(LlamaConfig(**conf))
+    d = llm.config.hidden_size
+    proj = torch.nn.Sequential(torch.nn.LayerNorm(token_width), torch.nn.Linear(token_width, d))
+    return llm, proj, torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
+
+
+def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
+    from rsvlm.geometry.shapes import box_iou
+    from rsvlm.model.llm import sincos_rows
+
+    llm, proj, opt = fresh_llm(LOC0 + 1000, tr.shape[-1], seed)
     d = llm.config.hidden_size
     with torch.no_grad():
         for w in (llm.get_input_embeddings().weight, llm.get_output_embeddings().weight):
             code = sincos_rows(1000, d)
             w[LOC0:] = code * w.std() / code.std()
-    proj = torch.nn.Sequential(torch.nn.LayerNorm(tr.shape[-1]), torch.nn.Linear(tr.shape[-1], d))
-    opt = torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
     emb = llm.get_input_embeddings()
 
     def forward(tok, cls, boxes):  # <bos=5> <image tokens> <class> x1 y1 x2 y2
@@ -183,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks.md (g)")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
+    frozen = encoders(p, a.encoder)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
@@ -192,11 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}
     if a.no_oracle:
         sources.clear()
-    for spec in a.encoder:
-        name, _, path = spec.partition("=")
-        if not path or not Path(path).is_file():
-            p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
-        enc = load_encoder(Path(path))
+    for name, enc in frozen.items():
         sources[name] = lambda pix, boxes, enc=enc: encode(enc, pix)
     rows = []
     for name, make in sources.items():

@@ -296,18 +296,14 @@ def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> l
     return (t / world).tolist()
 
 
-PATCH_HEADS = ("dense", "box", "center")  # the per-patch losses, in the order they are logged
-
-
-def _head_weights(cfg) -> dict[str, float]:
-    return {"dense": cfg.clip.dense_weight, "box": cfg.clip.box_weight, "center": cfg.clip.center_weight}
+PATCH_HEADS = ("dense", "box", "center")  # the per-patch losses in logged order; weights: clip.{name}_weight
 
 
 def _per_patch_loss(cfg, heads: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]
                     ) -> tuple[torch.Tensor | float, dict[str, float]]:
     """(weighted sum of the per-patch losses, each loss by head) of one micro-batch, each a mean over
     its samples. heads: the model's per-patch outputs; targets: theirs, (b,N,s²,K) or (b,N,5)."""
-    loss, parts, weights = 0.0, {}, _head_weights(cfg)
+    loss, parts = 0.0, {}
     for name, out in heads.items():
         t = targets[name]
         if name == "box":
@@ -318,7 +314,7 @@ def _per_patch_loss(cfg, heads: dict[str, torch.Tensor], targets: dict[str, torc
                 part = -(t * F.log_softmax(logits, dim=-1)).sum(-1).mean()
             else:  # presence or centres: multi-label
                 part = F.binary_cross_entropy_with_logits(logits, t, reduction="none").sum(-1).mean()
-        loss, parts[name] = loss + weights[name] * part, float(part.detach())
+        loss, parts[name] = loss + getattr(cfg.clip, f"{name}_weight") * part, float(part.detach())
     return loss, parts
 
 
@@ -362,8 +358,7 @@ def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels
         contrast = float(loss.detach())
         for k, v in parts.items():
             sums[k] += share * v
-    weights = _head_weights(cfg)
-    return [contrast + sum(weights[k] * v for k, v in sums.items()), *sums.values()]
+    return [contrast + sum(getattr(cfg.clip, f"{k}_weight") * v for k, v in sums.items()), *sums.values()]
 
 
 def train_clip(cfg) -> dict:
