@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import torch
-from ground_assay import OBJECTS, default_model_yaml, encode, encoders, fresh_llm, synth_scenes
+from ground_assay import LOC0, OBJECTS, default_model_yaml, encode, encoders, fresh_llm, synth_scenes
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
@@ -42,7 +42,8 @@ def make_scenes(out: Path, n: int, seed: int) -> Path:
 
 def load_counts(jsonl: Path):
     """→ pixels (n_images,3,96,96) for the optical stem, then per record: its image index, class id
-    and count, and per image the (36, 7) number of object centres of each class in each cell."""
+    and count, per image the (36, 7) number of object centres of each class in each cell, and per
+    record the asked class's box centres as (x, y) bins of 1000 in reading order (top to bottom)."""
     from data_gen.synth.classes import SEMANTIC_ID
     from rsvlm.io.read import read_image
     from rsvlm.model.stem import StemConfig, prepare
@@ -50,7 +51,7 @@ def load_counts(jsonl: Path):
 
     stem = StemConfig(**default_model_yaml()["stems"]["optical"])
     sem_ids = [SEMANTIC_ID[o] for o in OBJECTS]
-    images, pix, centres, rows = {}, [], [], []
+    images, pix, centres, rows, points = {}, [], [], [], []
     for line in jsonl.read_text().splitlines():
         r = json.loads(line)
         path = r["images"][0]["path"]
@@ -59,9 +60,14 @@ def load_counts(jsonl: Path):
             pix.append(prepare(stem, read_image(jsonl.parent / path, modality="optical").data, 96))
             c = center_targets(r, jsonl.parent, grid=6, n_classes=12, subgrid=2).sum(1)  # (36,12)
             centres.append(c[:, sem_ids])  # (36,7) in OBJECTS' order
-        rows.append((images[path], OBJECTS.index(r["meta"]["target_class"]), int(r["conversations"][1]["value"])))
+        cls = OBJECTS.index(r["meta"]["target_class"])
+        fine = center_targets(r, jsonl.parent, grid=1, n_classes=12, subgrid=96)[0, :, sem_ids[cls]]  # (96²,) pixels
+        yx = fine.nonzero()[:, 0]
+        points.append([(int((x + 0.5) * 1000 / 96), int((y + 0.5) * 1000 / 96))
+                       for y, x in zip((yx // 96).tolist(), (yx % 96).tolist())][:MAX_COUNT])
+        rows.append((images[path], cls, int(r["conversations"][1]["value"])))
     img, cls, count = (torch.tensor(x) for x in zip(*rows))
-    return torch.stack(pix), img, cls, count.clamp(max=MAX_COUNT), torch.stack(centres)
+    return torch.stack(pix), img, cls, count.clamp(max=MAX_COUNT), torch.stack(centres), points
 
 
 def oracle_tokens(centres: torch.Tensor, width: int, seed: int) -> torch.Tensor:
@@ -106,6 +112,75 @@ def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int) -> di
     return {"llm": by_count(pred, nte), "shuffled": by_count(shuf, nte)["all"], "final_loss": loss.item()}
 
 
+def point_rows(points: list[list[tuple[int, int]]], count: torch.Tensor) -> torch.Tensor:
+    """(n, 2·MAX_COUNT+1) answer ids: each centre's x and y as LOC0+bin, then the count token;
+    -100 after the end. The count token is the record's count (one or two centres falling on the same
+    pixel are one point, so points and count may differ by that)."""
+    out = torch.full((len(points), 2 * MAX_COUNT + 1), -100)
+    for i, (pts, n) in enumerate(zip(points, count.tolist())):
+        ids = [LOC0 + v for xy in pts for v in xy] + [COUNT0 + n]
+        out[i, :len(ids)] = torch.tensor(ids)
+    return out
+
+
+def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, seed: int) -> dict:
+    """The LLM writes the asked class's centres (x y, x y, …), then the count. Scored by greedy
+    decoding (teacher forcing would hand it the true number of points): the count token it writes,
+    and how many points it wrote before it."""
+    from rsvlm.model.llm import sincos_rows
+
+    llm, proj, opt = fresh_llm(LOC0 + 1000, tr.shape[-1], seed)
+    with torch.no_grad():
+        for w in (llm.get_input_embeddings().weight, llm.get_output_embeddings().weight):
+            code = sincos_rows(1000, w.shape[1])
+            w[LOC0:] = code * w.std() / code.std()
+    emb = llm.get_input_embeddings()
+    ans_tr = point_rows(ptr, ntr)  # (n_records, 17)
+
+    def prefix(tok, cls):  # <bos=5> <image tokens> <class>
+        return torch.cat([emb(torch.full((len(tok), 1), 5)), proj(tok), emb(10 + cls[:, None])], 1)
+
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        i = torch.randint(0, len(itr), (32,), generator=gen)
+        ans = ans_tr[i]
+        x = torch.cat([prefix(tr[itr[i]], ctr[i]), emb(ans.clamp(min=0))], 1)
+        labels = torch.cat([torch.full((32, x.shape[1] - ans.shape[1]), -100), ans], 1)
+        loss = llm(inputs_embeds=x, labels=labels).loss  # the shift makes <class> predict the first id
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    @torch.no_grad()
+    def greedy(tok, cls) -> tuple[torch.Tensor, torch.Tensor]:
+        x, b = prefix(tok, cls), len(tok)
+        count, npts = torch.full((b,), -1), torch.zeros(b, dtype=torch.long)
+        for step in range(2 * MAX_COUNT + 1):
+            logits = llm(inputs_embeds=x).logits[:, -1]  # (b,V)
+            allowed = torch.full_like(logits, float("-inf"))
+            allowed[:, LOC0:] = 0  # a coordinate, or on an x position also the count
+            if step % 2 == 0:
+                allowed[:, COUNT0:COUNT0 + MAX_COUNT + 1] = 0
+            if step == 2 * MAX_COUNT:
+                allowed[:, LOC0:] = float("-inf")
+            nxt = (logits + allowed).argmax(-1)  # (b,)
+            done = count >= 0
+            is_count = (nxt < LOC0) & ~done
+            count[is_count] = nxt[is_count] - COUNT0
+            npts += ((step % 2 == 1) & ~done & ~is_count).long()
+            if bool((count >= 0).all()):
+                break
+            x = torch.cat([x, emb(nxt[:, None])], 1)
+        return count, npts
+
+    pred, npts = greedy(te[ite], cte)
+    perm = torch.roll(torch.arange(len(te)), 1)
+    shuf, _ = greedy(te[perm][ite], cte)
+    return {"llm": by_count(pred, nte), "points": by_count(npts.clamp(max=MAX_COUNT), nte),
+            "agree": float(pred.eq(npts).float().mean()), "shuffled": by_count(shuf, nte)["all"],
+            "final_loss": loss.item()}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
@@ -113,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenes", type=int, default=3000, help="training scenes (the test set is 300)")
     p.add_argument("--steps", type=int, default=900)
     p.add_argument("--seed", type=int, default=202)
+    p.add_argument("--answer", choices=["direct", "points", "both"], default="direct",
+                   help="the count token alone, or the asked class's centres and then the count (greedy)")
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
@@ -120,11 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 scenes …", file=sys.stderr)
-        ptr, itr, ctr, ntr, ktr = load_counts(make_scenes(Path(tmp) / "train", a.scenes, a.seed))
-        pte, ite, cte, nte, kte = load_counts(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
+        ptr, itr, ctr, ntr, ktr, qtr = load_counts(make_scenes(Path(tmp) / "train", a.scenes, a.seed))
+        pte, ite, cte, nte, kte, qte = load_counts(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
     common = collections.Counter(zip(ctr.tolist(), ntr.tolist()))
     prior = torch.tensor([max(range(MAX_COUNT + 1), key=lambda n, c=c: common[(c, n)]) for c in range(len(OBJECTS))])
-    rows = [{"tokens": "prior (the question alone)", "llm": by_count(prior[cte], nte),
+    rows = [{"tokens": "prior (the question alone)", "answer": "count", "llm": by_count(prior[cte], nte),
              "shuffled": float("nan"), "final_loss": float("nan")}]
     sources = {} if a.no_oracle else {"oracle": lambda pix, centres: oracle_tokens(centres, 192, a.seed)}
     for name, enc in frozen.items():
@@ -132,17 +209,23 @@ def main(argv: list[str] | None = None) -> int:
     for name, make in sources.items():
         print(f"{name}: tokens, {a.steps} LLM steps …", file=sys.stderr)
         tr, te = make(ptr, ktr), make(pte, kte)  # (n_images,36,W)
-        rows.append({"tokens": name, **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, a.steps, a.seed)})
+        if a.answer in ("direct", "both"):
+            rows.append({"tokens": name, "answer": "count", **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte,
+                                                                       a.steps, a.seed)})
+        if a.answer in ("points", "both"):
+            rows.append({"tokens": name, "answer": "points, count",
+                         **points_assay(tr, itr, ctr, qtr, ntr, te, ite, cte, qte, nte, a.steps, a.seed)})
     n0 = (nte == 0).sum()
     print(f"\n{len(ntr)} training / {len(nte)} test counting records ({len(ptr)} / {len(pte)} scenes; test counts "
           f"0: {n0}, 1: {(nte == 1).sum()}, 2: {(nte == 2).sum()}, 3+: {(nte >= 3).sum()}), {a.steps} steps of "
           f"batch 32, {(time.perf_counter() - t0) / 60:.1f} min")
-    print("| tokens | exact | count 0 | 1 | 2 | 3+ | shuffled tokens | final loss |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| tokens | answer | exact | count 0 | 1 | 2 | 3+ | points written, exact | shuffled tokens | final loss |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         m = r["llm"]
-        print(f"| {r['tokens']} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
-              f"{m['3+']:.3f} | {r['shuffled']:.3f} | {r['final_loss']:.3f} |")
+        agree = f"{r['points']['all']:.3f}" if "points" in r else ""
+        print(f"| {r['tokens']} | {r['answer']} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
+              f"{m['3+']:.3f} | {agree} | {r['shuffled']:.3f} | {r['final_loss']:.3f} |")
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))
     return 0

@@ -2,13 +2,15 @@
 
 ``python -m eval.counting --gt GT.jsonl --pred PRED.jsonl [--out scores.json]``
 
-Both counts are read with ``eval.text.parse_count`` (first number; number words; ``none`` → 0).
+Both counts are read with ``eval.text.parse_count`` (first number outside geometry; number words;
+``none`` → 0; ``<point>`` elements alone → how many), so answers that point at each object before
+the number (``instructions.count_points``) are read as their number.
 A missing or unparseable prediction is wrong for ``accuracy`` and enters ``MAE`` as the answer
 0, so its error is the true count (a model cannot lower its MAE by refusing to answer);
 ``MAE_parsed`` is the MAE over the parseable predictions alone, ``RMSE`` and
 ``off_by_one_accuracy`` (|error| <= 1) are computed the way ``MAE`` is. A reference answer that
-holds no count raises an error naming the record. It cannot read counts stated only as
-geometry (use ``eval.detection`` for that).
+holds no count raises an error naming the record. It cannot read counts stated only as boxes or
+masks (use ``eval.detection`` for that), and it scores the number, not where the points are.
 """
 
 from __future__ import annotations

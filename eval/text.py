@@ -30,6 +30,7 @@ YES = {"yes", "yeah", "yep", "true", "correct"}
 NO = {"no", "nope", "false"}
 _PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s.]|_")
 _TAG = re.compile(r"^\s*\[\w+\]\s*|</s>\s*$")
+_SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
 
 
 def normalize_answer(text: str) -> str:
@@ -46,13 +47,16 @@ def normalize_answer(text: str) -> str:
 
 
 def parse_count(text: str) -> int | None:
-    """The count an answer states: its first number, rounded (``"about 1,204"`` → 1204,
-    ``"seven"`` → 7); ``"none"``/``"nothing"``/``"no …"`` without any number → 0; else None."""
-    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _TAG.sub("", text.strip().lower()))
+    """The count an answer states: its first number outside geometry, rounded (``"about 1,204"`` →
+    1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
+    ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None."""
+    text = text.strip().lower()
+    points = text.count("<point>")
+    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
     words = [NUMBER_WORDS.get(w, w) for w in _PUNCT.sub(" ", s).split()]
     for w in words:
         if re.fullmatch(r"\d+(?:\.\d+)?", w):
             return int(round(float(w)))
     if set(words) & {"none", "no", "nothing"}:
         return 0
-    return None
+    return points or None

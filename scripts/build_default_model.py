@@ -69,7 +69,7 @@ class BuildConfig:
     eval_max_new_tokens: int = 200
     eval_tta: str = "dihedral"  # also score with `rsvlm eval --tta` this (none | flip | dihedral)
     chat_turns: int = 3  # data/{train,test}/chat.jsonl: each image's questions chained, 2 to this many turns
-    extra: dict[str, list[str]] = field(default_factory=dict)  # stage → extra key=value overrides
+    extra: dict[str, list[str]] = field(default_factory=dict)  # stage → extra key=value overrides ("data": every synth call)
 
 
 def log(msg: str) -> None:
@@ -98,7 +98,7 @@ def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
                                       ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
         if not (out / "data" / split / f"{file}.jsonl").is_file():
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
-                   "--seed", str(seed), "--config", str(CONFIGS / cfg), "--no-progress"))
+                   "--seed", str(seed), "--config", str(CONFIGS / cfg), "--no-progress", *bc.extra.get("data", [])))
     for split, seed in (("train", bc.train_seed), ("test", bc.test_seed)):  # multi-turn records (rsvlm chat)
         if not (out / "data" / split / "chat.jsonl").is_file():
             run(py("-m", "data_gen", "chat", "--src", str(out / "data" / split / f"{split}.jsonl"),

@@ -117,3 +117,46 @@ def test_center_targets_count_what_the_generator_counts(tmp_path):
     for r in recs:
         t = center_targets(r, tmp_path, grid=6, n_classes=12, subgrid=2)  # (36,4,12)
         assert t[..., SEMANTIC_ID[r["meta"]["target_class"]]].sum() == int(r["conversations"][1]["value"]), r["id"]
+
+
+def test_count_points_answers_point_at_the_counted_objects_and_change_nothing_else(tmp_path):
+    """``instructions.count_points``: each counting answer points at the asked class's box centres
+    (the same targets as pretraining's centre head, within a pixel) and ends with their number;
+    every other record, and every draw of the generator, is the same as without it."""
+    import json
+
+    from data_gen.synth.classes import SEMANTIC_ID
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from eval.text import parse_count
+    from rsvlm import geometry
+    from rsvlm.config import from_dict
+    from rsvlm.train.clip import center_targets
+
+    base = {"modalities": ["optical"], "scene": {"size": 96, "max_objects": 8, "pairs_fraction": 0},
+            "split": {"val": 0.0, "test": 0.0}, "instructions": {"records_per_image": 2,
+                                                                 "task_weights": {"count": 1, "cls": 1, "vqa": 1}}}
+    recs = {}
+    for on in (False, True):
+        base["instructions"]["count_points"] = on
+        synthesize(tmp_path / str(on), 30, 5, from_dict(SynthConfig, base), workers=1, progress=False, verbose=False)
+        recs[on] = [json.loads(x) for x in (tmp_path / str(on) / "train.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in recs[True]] == [r["id"] for r in recs[False]]
+    counted = 0
+    for plain, pts in zip(recs[False], recs[True]):
+        if plain["task"] != "count":
+            assert pts == plain
+            continue
+        n, ans = int(plain["conversations"][1]["value"]), pts["conversations"][1]["value"]
+        assert parse_count(ans) == n and ans.endswith(f" {n}" if n else "0"), ans
+        dec = geometry.decode(ans, 96, 96)
+        assert not dec.problems and len(dec.objects) == n and all(o["kind"] == "point" for o in dec.objects)
+        ys = [o["coords"][1] for o in dec.objects]
+        assert ys == sorted(ys)  # reading order
+        t = center_targets(pts, tmp_path / "True", grid=1, n_classes=12, subgrid=96)[0, :, SEMANTIC_ID[pts["meta"]["target_class"]]]
+        cells = [(int(i) // 96, int(i) % 96) for i in t.nonzero()[:, 0]]  # (row, col) pixels
+        for o in dec.objects:
+            x, y = o["coords"]
+            assert min(abs(y - r - 0.5) + abs(x - c - 0.5) for r, c in cells) <= 2.5, (pts["id"], o, cells)
+        counted += n
+    assert counted >= 10

@@ -34,7 +34,11 @@ def test_normalize_answer(text, norm):
 
 @pytest.mark.parametrize("text,count", [("7", 7), ("seven.", 7), ("There are 12 planes", 12),
                                         ("about 1,204 cars", 1204), ("none", 0), ("There are no ships.", 0),
-                                        ("many", None), ("", None)])
+                                        ("many", None), ("", None),
+                                        ("<point><loc_104><loc_208></point><point><loc_520><loc_625></point> 2", 2),
+                                        ("<point><loc_104><loc_208></point><point><loc_5><loc_6></point>", 2),
+                                        ("<ref>ship</ref><box><loc_1><loc_2><loc_3><loc_4></box>", None),
+                                        ("<loc_801> three", 3)])
 def test_parse_count(text, count):
     assert parse_count(text) == count
 

@@ -113,10 +113,18 @@ def _count_class(v: View, present_p: float) -> str:
 
 
 def build_count(v: View) -> Sample:
+    """The number; with ``count_points`` first a ``<point>`` on each counted object's centre in
+    reading order (top to bottom, then left to right), so the model writes its evidence before
+    the total: ``<point><loc_104><loc_208></point><point>…</point> 2``. Zero stays ``0``."""
+    from rsvlm.geometry import encode
+
     cls = _count_class(v, 0.8)
-    n = v.counts()[cls]
-    return Sample(v.pick(P.COUNT).format(pl=P.plural(cls)), str(n), "count", target_class=cls,
-                  target_ids=[o["id"] for o in v.objects if o["class"] == cls])
+    objs = sorted((o for o in v.objects if o["class"] == cls), key=lambda o: (o["center"][1], o["center"][0]))
+    ans = str(len(objs))
+    if v.cfg.count_points and objs:
+        ans = encode([{"kind": "point", "label": None, "coords": o["center"]} for o in objs], v.w, v.h) + " " + ans
+    return Sample(v.pick(P.COUNT).format(pl=P.plural(cls)), ans, "count", target_class=cls,
+                  target_ids=[o["id"] for o in objs])
 
 
 def _attribute_kinds(v: View) -> list[str]:

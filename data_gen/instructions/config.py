@@ -20,3 +20,4 @@ class InstructionConfig:
     grid_fraction: float = 0.5  # of seg / change-seg records answered as <mask> grid instead of <poly>
     mask_budget: int = 32  # location tokens per instance for poly / grid answers (rsvlm.geometry budget)
     max_det_objects: int = 40  # det answers list at most this many objects (the rest are counted as cut)
+    count_points: bool = False  # [count] answers point at each counted object, then give the number
