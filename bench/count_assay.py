@@ -1,14 +1,17 @@
 """Can a fresh LLM count the objects of a class from an encoder's frozen tokens? A counting assay.
 
     .venv/bin/python bench/count_assay.py --encoder base=runs/b19/pretrain_encoder/final/encoder.safetensors \\
-        [--encoder centres=runs/c21/pretrain_encoder/final/encoder.safetensors] [--scenes 3000] [--steps 900]
+        [--encoder centres=runs/c21/pretrain_encoder/final/encoder.safetensors] [--scenes 3000] [--steps 900] \\
+        [--answer direct|points|both]
 
 Optical scenes of the default model's training config (96 px, up to eight objects, objects grown
 to about 10 px; one counting question per scene, the generator asks no more; the test scenes use
 another seed) are encoded once by each frozen encoder (the default model's architecture). A fresh
 LayerNorm+Linear projector and a fresh 4-layer Llama (the default model's LLM dims) then learn
 ``<image tokens> <class> → <count>``, batch 32, AdamW 1e-3; scored teacher-forced (argmax over the
-nine count tokens 0–8), overall and by the true count (0, 1, 2, 3+).
+nine count tokens 0–8), overall and by the true count (0, 1, 2, 3+). ``--answer points`` instead
+learns ``… <class> → x y x y … <count>`` (the asked class's box centres, reading order, as in
+``instructions.count_points``), scored by greedy decoding.
 
 Baselines in the same run: the ``prior`` row answers each class's most common training count
 (what the question alone gives), each LLM row is also scored with every test scene given its

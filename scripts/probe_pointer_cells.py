@@ -2,7 +2,7 @@
 
     python scripts/probe_pointer_cells.py --model runs/p23/ptr/final --data runs/mo9/test/train.jsonl
 
-Teacher-forced on the records' answers, for every coordinate (``rsvlm.model.pointer.
+Teacher-forced on the records' answers, for every coordinate (``rsvlm.model.grammar.
 coordinate_axes``): the probability the location logits put on the true bin's cell (the
 visual-token column for an x, row for a y) and how often their most likely bin lies in it, for
 the LLM's logits alone, the pointer's term alone and the two together (what the model decodes
@@ -22,7 +22,8 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     import torch
 
     from rsvlm.data.records import ReadReport
-    from rsvlm.model.pointer import coordinate_axes, grid_side
+    from rsvlm.model.grammar import coordinate_axes
+    from rsvlm.model.pointer import grid_side
     from rsvlm.tokens import NUM_BINS
     from rsvlm.train import data as D
 
@@ -42,7 +43,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
             out = model.llm(inputs_embeds=emb, attention_mask=batch["attention_mask"], output_hidden_states=True)
         hidden = out.hidden_states[-1]  # (B,T,D)
         for b, ids in enumerate(batch["input_ids"].tolist()):
-            coords = [(p, ax) for p, ax in coordinate_axes(ids, pid) if batch["labels"][b, p] != -100]
+            coords = [(p, ax) for p, ax in coordinate_axes(ids, pid.grammar) if batch["labels"][b, p] != -100]
             vis = (batch["input_ids"][b] == pid.image).nonzero().flatten()  # (N,)
             if not coords or len(vis) == 0:
                 continue

@@ -11,8 +11,8 @@ from test_grammar import bias_logits
 
 from rsvlm.config import load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
-from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint
-from rsvlm.model.pointer import LocPointer, LocPointerConfig, coordinate_axes
+from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, coordinate_axes
+from rsvlm.model.pointer import LocPointer, LocPointerConfig
 from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
@@ -37,7 +37,7 @@ def test_coordinates_are_shape_vertices_and_grid_corners_not_counts(model_proc):
     toks = (["ship", "<box>"] + [loc_token(i) for i in (1, 2, 3, 4)] + ["</box>", "<point>", loc_token(5),
             loc_token(6), "</point>", "<mask>", "<grid>"] + [loc_token(i) for i in range(6)] + ["</grid>", "<row>",
             loc_token(2), loc_token(1), "</mask>", "<poly>"] + [loc_token(i) for i in range(3)])
-    got = coordinate_axes([tid(t) for t in toks], model.pointer_ids())
+    got = coordinate_axes([tid(t) for t in toks], model.pointer_ids().grammar)
     assert got == [(2, 0), (3, 1), (4, 0), (5, 1),  # the box
                    (8, 0), (9, 1),  # the point
                    (13, 0), (14, 1), (15, 0), (16, 1),  # the grid's corners, not its size or the run lengths

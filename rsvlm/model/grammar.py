@@ -83,40 +83,26 @@ class _State:
     row_len: int = 0  # runs written in the current row
 
 
-class GeometryGrammar:
-    """Token ids of the grammar for one tokenizer, and the allowed set of each state."""
+@dataclass(frozen=True)
+class GrammarIds:
+    """The grammar's token ids for one tokenizer, and the state walk that needs nothing else."""
 
-    def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
+    loc0: int
+    open: dict[str, int]  # kind → id of <kind>
+    close: dict[str, int]  # kind → id of </kind>
+    grid: int
+    grid_end: int
+    row: int
+    run: int
+
+    @classmethod
+    def of(cls, tokenizer) -> GrammarIds:
         def tid(t: str) -> int:
             return tokenizer.convert_tokens_to_ids(t)
 
-        self.vocab = vocab_size
-        self.loc0 = tid(loc_token(0))
-        self.open = {k: tid(f"<{k}>") for k in GEOMETRY_TAGS}
-        self.close = {k: tid(f"</{k}>") for k in GEOMETRY_TAGS}
-        self.grid, self.grid_end, self.row, self.run = (tid(t) for t in mask_tokens())
-        self.eos = {i for i in eos_ids if i < vocab_size}
-        ours = [tid(t) for t in [IMAGE_TOKEN, *mask_tokens(), *task_tag_tokens()]]
-        ours += list(self.open.values()) + list(self.close.values())
-        # text: every id the tokenizer knows (logit rows past it are padding) but rsvlm's own
-        text = torch.zeros(vocab_size, dtype=torch.bool)
-        text[: min(len(tokenizer), vocab_size)] = True
-        text[self.loc0: self.loc0 + NUM_BINS] = False
-        text[ours] = False
-        self.ref_ok = text.clone()
-        self.ref_ok[self.close["ref"]] = True
-        self.ref_ok[list(self.eos)] = False
-        self.text_ok = text
-        self.text_ok[list(self.open.values())] = True
-        self.text_ok[list(self.eos)] = True
+        return cls(tid(loc_token(0)), {k: tid(f"<{k}>") for k in GEOMETRY_TAGS},
+                   {k: tid(f"</{k}>") for k in GEOMETRY_TAGS}, *(tid(t) for t in mask_tokens()))
 
-    @staticmethod
-    def supports(tokenizer) -> bool:
-        unk = getattr(tokenizer, "unk_token_id", None)
-        i = tokenizer.convert_tokens_to_ids(loc_token(0))
-        return i is not None and i != unk
-
-    # -- transitions -------------------------------------------------------------------------
     def advance(self, s: _State, t: int) -> None:
         """Move ``s`` past token ``t`` (assumed allowed)."""
         loc = t - self.loc0 if 0 <= t - self.loc0 < NUM_BINS else None
@@ -153,6 +139,60 @@ class GeometryGrammar:
                 s.mode = "text"  # </mask>
         elif s.mode == "run":
             s.mode, s.rows_done = "rows", s.rows_done + loc
+
+
+def next_axis(s: _State) -> int | None:
+    """0 (x) or 1 (y) where the next location is a coordinate (a shape's vertex, a grid's
+    corner), None elsewhere (text, counts: a grid's size, run lengths)."""
+    if s.mode == "shape":
+        want = SHAPE_LOCS.get(s.kind)
+        return len(s.locs) % 2 if want is None or len(s.locs) < want else None
+    return len(s.locs) % 2 if s.mode == "head" and len(s.locs) < 4 else None
+
+
+def coordinate_axes(ids: list[int], g: GrammarIds) -> list[tuple[int, int]]:
+    """(position, axis) of every coordinate token in a token sequence that follows the grammar
+    (training answers, prompts with a region): axis 0 for x, 1 for y. Where it does not, the walk
+    is the decoder's: a token it would never allow moves the state as ``advance`` says."""
+    s, out = _State(), []
+    for p, t in enumerate(ids):
+        axis = next_axis(s)
+        if axis is not None and 0 <= t - g.loc0 < NUM_BINS:
+            out.append((p, axis))
+        g.advance(s, t)
+    return out
+
+
+class GeometryGrammar:
+    """Token ids of the grammar for one tokenizer, and the allowed set of each state."""
+
+    def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
+        self.ids = GrammarIds.of(tokenizer)
+        self.advance = self.ids.advance
+        self.vocab = vocab_size
+        self.loc0, self.open, self.close = self.ids.loc0, self.ids.open, self.ids.close
+        self.grid, self.grid_end, self.row, self.run = self.ids.grid, self.ids.grid_end, self.ids.row, self.ids.run
+        self.eos = {i for i in eos_ids if i < vocab_size}
+        tid = tokenizer.convert_tokens_to_ids
+        ours = [tid(t) for t in [IMAGE_TOKEN, *mask_tokens(), *task_tag_tokens()]]
+        ours += list(self.open.values()) + list(self.close.values())
+        # text: every id the tokenizer knows (logit rows past it are padding) but rsvlm's own
+        text = torch.zeros(vocab_size, dtype=torch.bool)
+        text[: min(len(tokenizer), vocab_size)] = True
+        text[self.loc0: self.loc0 + NUM_BINS] = False
+        text[ours] = False
+        self.ref_ok = text.clone()
+        self.ref_ok[self.close["ref"]] = True
+        self.ref_ok[list(self.eos)] = False
+        self.text_ok = text
+        self.text_ok[list(self.open.values())] = True
+        self.text_ok[list(self.eos)] = True
+
+    @staticmethod
+    def supports(tokenizer) -> bool:
+        unk = getattr(tokenizer, "unk_token_id", None)
+        i = tokenizer.convert_tokens_to_ids(loc_token(0))
+        return i is not None and i != unk
 
     # -- allowed sets ------------------------------------------------------------------------
     def allowed(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
@@ -211,15 +251,6 @@ class GeometryGrammar:
                 ok[self.close["mask"]] = True
         return ok
 
-    @staticmethod
-    def next_axis(s: _State) -> int | None:
-        """0 (x) or 1 (y) where the next location is a coordinate (a shape's vertex, a grid's
-        corner), None elsewhere (text, counts: a grid's size, run lengths)."""
-        if s.mode == "shape":
-            want = SHAPE_LOCS.get(s.kind)
-            return len(s.locs) % 2 if want is None or len(s.locs) < want else None
-        return len(s.locs) % 2 if s.mode == "head" and len(s.locs) < 4 else None
-
     def _locs(self, ok: torch.Tensor, lo: int, hi: int) -> None:
         if lo <= hi:
             ok[self.loc0 + lo: self.loc0 + hi + 1] = True
@@ -245,5 +276,5 @@ class GrammarConstraint:
         return torch.stack([self.g.allowed(s, self.max_new - len(t)) for s, t in zip(self.states, tokens)])  # (B,V)
 
     def next_axes(self) -> list[int | None]:
-        """Per sequence, ``GeometryGrammar.next_axis`` of its state after the last call."""
-        return [GeometryGrammar.next_axis(s) for s in self.states]
+        """Per sequence, ``next_axis`` of its state after the last call."""
+        return [next_axis(s) for s in self.states]

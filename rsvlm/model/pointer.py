@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from rsvlm.tokens import NUM_BINS, loc_token
+from rsvlm.model.grammar import GrammarIds, coordinate_axes
+from rsvlm.tokens import NUM_BINS
 
 
 @dataclass
@@ -45,35 +46,15 @@ class LocPointerConfig:
 @dataclass
 class PointerIds:
     image: int
-    loc0: int
-    opens: dict[int, str]  # id of <box> <obb> <point> <poly> <grid> → kind
+    grammar: GrammarIds  # which tokens are coordinates: ``grammar.coordinate_axes``
+
+    @property
+    def loc0(self) -> int:
+        return self.grammar.loc0
 
 
 def pointer_ids(tokenizer, image_token: int) -> PointerIds:
-    tid = tokenizer.convert_tokens_to_ids
-    opens = {tid(f"<{k}>"): k for k in ("box", "obb", "point", "poly")}
-    opens[tid("<grid>")] = "grid"
-    return PointerIds(image_token, tid(loc_token(0)), opens)
-
-
-def coordinate_axes(ids: list[int], pid: PointerIds) -> list[tuple[int, int]]:
-    """(position, axis) of every coordinate token in ``ids``: axis 0 for x, 1 for y."""
-    out, kind, n = [], None, 0
-    for p, t in enumerate(ids):
-        if kind is None:
-            if t in pid.opens:
-                kind, n = pid.opens[t], 0
-            continue
-        if 0 <= t - pid.loc0 < NUM_BINS:
-            if kind != "grid" or n < 4:
-                out.append((p, n % 2))
-            n += 1
-            if kind == "grid" and n == 6:
-                kind = None  # the rows after the header hold counts
-        else:
-            kind = pid.opens.get(t)  # a close (or anything else) ends the shape
-            n = 0
-    return out
+    return PointerIds(image_token, GrammarIds.of(tokenizer))
 
 
 def grid_side(n_vis: int) -> int:
@@ -115,7 +96,7 @@ class LocPointer(nn.Module):
         offset = input_ids.shape[1] - logits.shape[1]  # logits[:, i] sit at position offset + i
         rows, cols, terms = [], [], []
         for b, ids in enumerate(input_ids.tolist()):
-            coords = [(p - 1 - offset, ax) for p, ax in coordinate_axes(ids, pid) if p - 1 >= offset]
+            coords = [(p - 1 - offset, ax) for p, ax in coordinate_axes(ids, pid.grammar) if p - 1 >= offset]
             vis = (input_ids[b] == pid.image).nonzero().flatten()  # (N,)
             if not coords or len(vis) == 0:
                 continue
