@@ -65,6 +65,16 @@ def test_position_embeddings_interpolate_to_other_sizes(tmp_path):
     const = torch.ones(17, 8)
     assert torch.equal(interpolate_pos_embed(const, (4, 4), (4, 4)), const)
     torch.testing.assert_close(interpolate_pos_embed(const, (4, 4), (7, 5)), torch.ones(36, 8))
+    # a table that is not a class row plus a square grid is refused, naming the file
+    from safetensors.torch import load_file, save_file
+
+    sd = load_file(str(path))
+    key = "module.visual.positional_embedding"
+    sd[key] = sd[key][:-2].contiguous()  # 15 rows
+    save_file(sd, str(tmp_path / "odd.safetensors"))
+    with pytest.raises(ValueError, match=r"odd\.safetensors.*not a class row plus a square grid"):
+        OpenClipEncoder(VisionConfig(width=64, layers=3, heads=4, patch_size=8, image_size=48,
+                                     pretrained=str(tmp_path / "odd.safetensors")))
 
 
 def test_missing_and_bad_weights_are_reported(tmp_path):

@@ -55,6 +55,15 @@ def interpolate_pos_embed(pos: torch.Tensor, old_grid: tuple[int, int], new_grid
     return torch.cat([prefix, grid], dim=0)
 
 
+def fit_pos_table(src: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor | None:
+    """A learned position table of a square grid plus a class row, (1+g², D), resized to ``grid``
+    (bicubic, as open_clip and GeoChat do); None when ``src`` is not such a table."""
+    g = math.isqrt(src.shape[0] - 1) if src.dim() == 2 and src.shape[0] > 1 else 0
+    if g * g + 1 != src.shape[0]:
+        return None
+    return interpolate_pos_embed(src, (g, g), grid)  # (1+gh·gw,D)
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """Tensors of a local checkpoint: safetensors, or a torch file read with ``weights_only=True``."""
     path = Path(path)
@@ -138,8 +147,10 @@ class OpenClipEncoder(nn.Module):
         sd.pop("proj", None)
         pos = sd.get("positional_embedding")
         if pos is not None and pos.shape != self.visual.positional_embedding.shape:
-            old = int(math.isqrt(pos.shape[0] - 1))
-            sd["positional_embedding"] = interpolate_pos_embed(pos, (old, old), self.grid)
+            fitted = fit_pos_table(pos, self.grid)
+            if fitted is None:
+                raise ValueError(f"{path}: positional_embedding {tuple(pos.shape)} is not a class row plus a square grid")
+            sd["positional_embedding"] = fitted
         res = self.visual.load_state_dict(sd, strict=False)
         report = {"missing": list(res.missing_keys), "unexpected": list(res.unexpected_keys)}
         if report["missing"]:

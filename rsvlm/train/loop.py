@@ -242,16 +242,14 @@ def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tens
     when ``key`` is not one or the shapes say nothing about a grid."""
     from math import isqrt
 
-    from rsvlm.model.vision import interpolate_pos_embed
+    from rsvlm.model.vision import fit_pos_table
 
     if src.shape == shape or not key.endswith(("position_embedding.weight", "positional_embedding")):
         return None
-    if src.dim() != 2 or len(shape) != 2 or src.shape[1] != shape[1]:
+    if len(shape) != 2 or src.dim() != 2 or src.shape[1] != shape[1] or isqrt(shape[0] - 1) ** 2 + 1 != shape[0]:
         return None
-    old, new = isqrt(src.shape[0] - 1), isqrt(shape[0] - 1)
-    if old * old + 1 != src.shape[0] or new * new + 1 != shape[0]:
-        return None
-    return interpolate_pos_embed(src, (old, old), (new, new))  # (1+new²,D)
+    new = isqrt(shape[0] - 1)
+    return fit_pos_table(src, (new, new))  # (1+new²,D)
 
 
 def init_vision(model, ckpt_dir: Path) -> None:
