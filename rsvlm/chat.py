@@ -144,10 +144,7 @@ class ChatREPL:
         from rsvlm.tta import fused_answers
 
         s = self.session
-
-        def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
-            return inf.generate_answers(s.model, s.processor, m, im, s.gen["max_new_tokens"], s.constrain)
-
+        generate = inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain)
         asked = s.messages[:-1]  # the conversation up to this question
         f = fused_answers(generate, [asked], [[inf.model_input(i) for i in self.images]], [(answer, scores)],
                           self.tta)[0]

@@ -66,9 +66,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     if not ok:
         return rows
 
-    def generate(m: list[list[dict]], im: list[list]) -> list[tuple[str, list[float]]]:
-        return inf.generate_answers(model, processor, m, im, max_new_tokens, constrain)
-
+    generate = inf.answerer(model, processor, max_new_tokens, constrain)
     answers = generate(msgs, images)
     for k, (text, scores) in zip(ok, answers):
         rows[k]["answer"] = text

@@ -4,6 +4,7 @@ names, writing the standard question of a task, and turning an answer into locat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +111,12 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
     out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
                          stop_strings=processor.stop_strings, constrain=constrain)
     return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
+
+
+def answerer(model, processor, max_new_tokens: int, constrain: bool = True):
+    """``(messages, images) -> [(text, scores)]``: ``generate_answers`` with these settings bound,
+    the form ``tta.fused_answers`` asks the other views with."""
+    return functools.partial(generate_answers, model, processor, max_new_tokens=max_new_tokens, constrain=constrain)
 
 
 def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:

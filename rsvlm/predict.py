@@ -9,7 +9,6 @@ keeps its plain answer.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -27,8 +26,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     (rsvlm.tta)."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
-    generate = functools.partial(inf.generate_answers, model, processor, max_new_tokens=max_new_tokens,
-                                 constrain=constrain)  # (messages, images) -> [(text, scores)]
+    generate = inf.answerer(model, processor, max_new_tokens, constrain)
     answer, scores = generate(msgs, inputs)[0]
     if tta is not None:
         from rsvlm.tta import fused_answers
@@ -46,8 +44,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     are merged)."""
     from rsvlm import geometry
 
-    generate = functools.partial(inf.generate_answers, model, processor, max_new_tokens=max_new_tokens,
-                                 constrain=constrain)
+    generate = inf.answerer(model, processor, max_new_tokens, constrain)
 
     def predict(tiles):
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
