@@ -160,3 +160,42 @@ def test_count_points_answers_point_at_the_counted_objects_and_change_nothing_el
             assert min(abs(y - r - 0.5) + abs(x - c - 0.5) for r, c in cells) <= 2.5, (pts["id"], o, cells)
         counted += n
     assert counted >= 10
+
+
+def test_point_count_share_asks_for_points_in_its_own_words_and_leaves_the_rest(tmp_path):
+    """``instructions.point_count_share``: that share of counting records asks to point first (its
+    own phrasings, subtask ``count_points``) and is answered with points and the number; the
+    other counting records and every other record are exactly as without it. A share outside
+    [0, 1] is refused."""
+    import json
+
+    from data_gen.instructions import phrasings as P
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from eval.text import parse_count
+    from rsvlm.config import from_dict
+
+    base = {"modalities": ["optical", "sar"], "scene": {"size": 96, "max_objects": 8, "pairs_fraction": 0},
+            "split": {"val": 0.0, "test": 0.0}, "instructions": {"records_per_image": 2,
+                                                                 "task_weights": {"count": 2, "cls": 1}}}
+    recs = {}
+    for share in (0.0, 0.5):
+        base["instructions"]["point_count_share"] = share
+        synthesize(tmp_path / str(share), 30, 7, from_dict(SynthConfig, base), workers=1, progress=False, verbose=False)
+        recs[share] = [json.loads(x) for x in (tmp_path / str(share) / "train.jsonl").read_text().splitlines()]
+    asked = 0
+    for plain, mixed in zip(recs[0.0], recs[0.5], strict=True):
+        if mixed["meta"]["subtask"] != "count_points":
+            assert mixed == plain
+            continue
+        asked += 1
+        q = mixed["conversations"][0]["value"].split("] ", 1)[1]
+        cls = mixed["meta"]["target_class"]
+        assert q in [t.format(s=cls, pl=P.plural(cls)) for t in P.COUNT_POINT]
+        ans, n = mixed["conversations"][1]["value"], int(plain["conversations"][1]["value"])
+        assert parse_count(ans) == n and ans.count("<point>") == n
+    n_count = sum(r["task"] == "count" for r in recs[0.0])
+    assert 0.25 * n_count < asked < 0.75 * n_count, (asked, n_count)
+    base["instructions"]["point_count_share"] = 1.5
+    with pytest.raises(ValueError, match="point_count_share"):
+        synthesize(tmp_path / "bad", 2, 7, from_dict(SynthConfig, base), workers=1, progress=False, verbose=False)

@@ -70,6 +70,8 @@ def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
     neg = {k: v for k, v in {**cfg.task_weights, **cfg.modality_weights}.items() if float(v) < 0}
     if neg or cfg.records_per_image < 0:
         raise ValueError(f"instructions: weights and records_per_image must be >= 0, got {neg or cfg.records_per_image}")
+    if not 0 <= cfg.point_count_share <= 1:
+        raise ValueError(f"instructions.point_count_share must be in [0, 1], got {cfg.point_count_share}")
 
 
 def _weights(cfg: InstructionConfig) -> dict[str, float]:

@@ -6,6 +6,7 @@ or raises ``Skip`` with the reason (counted in the stats, never silent).
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -115,15 +116,23 @@ def _count_class(v: View, present_p: float) -> str:
 def build_count(v: View) -> Sample:
     """The number; with ``count_points`` first a ``<point>`` on each counted object's centre in
     reading order (top to bottom, then left to right), so the model writes its evidence before
-    the total: ``<point><loc_104><loc_208></point><point>…</point> 2``. Zero stays ``0``."""
+    the total: ``<point><loc_104><loc_208></point><point>…</point> 2``. Zero stays ``0``.
+    ``point_count_share`` of the records ask for that form in their own words ("Point to each
+    ship, then count them.", subtask ``count_points``); the share is drawn from the scene, sensor
+    and frame, not from ``v.rng``, so every other record stays as it is without it."""
     from rsvlm.geometry import encode
 
     cls = _count_class(v, 0.8)
     objs = sorted((o for o in v.objects if o["class"] == cls), key=lambda o: (o["center"][1], o["center"][0]))
+    question, point, sub = v.pick(P.COUNT), v.cfg.count_points, "count"
+    if v.cfg.point_count_share > 0:
+        side = np.random.default_rng(zlib.crc32(f"{v.scene['scene']}/{v.modality}/{v.frame}".encode()))
+        if side.uniform() < v.cfg.point_count_share:
+            question, point, sub = P.COUNT_POINT[int(side.integers(len(P.COUNT_POINT)))], True, "count_points"
     ans = str(len(objs))
-    if v.cfg.count_points and objs:
+    if point and objs:
         ans = encode([{"kind": "point", "label": None, "coords": o["center"]} for o in objs], v.w, v.h) + " " + ans
-    return Sample(v.pick(P.COUNT).format(pl=P.plural(cls)), ans, "count", target_class=cls,
+    return Sample(question.format(s=cls, pl=P.plural(cls)), ans, sub, target_class=cls,
                   target_ids=[o["id"] for o in objs])
 
 

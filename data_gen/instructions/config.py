@@ -21,3 +21,4 @@ class InstructionConfig:
     mask_budget: int = 32  # location tokens per instance for poly / grid answers (rsvlm.geometry budget)
     max_det_objects: int = 40  # det answers list at most this many objects (the rest are counted as cut)
     count_points: bool = False  # [count] answers point at each counted object, then give the number
+    point_count_share: float = 0.0  # of [count] records: asked to point at each object first, answered so

@@ -13,6 +13,9 @@ CAP = ["Describe the image.", "Write a short caption for this image.", "What doe
        "Summarise what is visible here."]
 COUNT = ["How many {pl} are there?", "Count the {pl}.", "How many {pl} can you see?",
          "What is the number of {pl} in the image?", "Give the count of {pl}.", "Number of {pl} in this image?"]
+COUNT_POINT = ["Point to each {s}, then count them.", "Mark every {s} with a point and give the count.",
+               "Point at all the {pl}, then say how many there are.", "Count the {pl} by pointing at each one.",
+               "Put a point on every {s}, then count them."]
 DET_ALL = ["Detect all objects.", "Find every object in the image.", "Locate all objects.",
            "Detect every object and give its class.", "List all objects with their locations."]
 DET_CLASS = ["Detect every {s}.", "Find all {pl}.", "Locate the {pl}.", "Where are the {pl}?",
