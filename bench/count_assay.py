@@ -54,18 +54,19 @@ def load_counts(jsonl: Path):
 
     stem = StemConfig(**default_model_yaml()["stems"]["optical"])
     sem_ids = [SEMANTIC_ID[o] for o in OBJECTS]
-    images, pix, centres, rows, points = {}, [], [], [], []
+    images, pix, centres, fine, rows, points = {}, [], [], [], [], []
     for line in jsonl.read_text().splitlines():
         r = json.loads(line)
         path = r["images"][0]["path"]
         if path not in images:
             images[path] = len(pix)
             pix.append(prepare(stem, read_image(jsonl.parent / path, modality="optical").data, 96))
-            c = center_targets(r, jsonl.parent, grid=6, n_classes=12, subgrid=2).sum(1)  # (36,12)
-            centres.append(c[:, sem_ids])  # (36,7) in OBJECTS' order
+            px = center_targets(r, jsonl.parent, grid=1, n_classes=12, subgrid=96)[0][:, sem_ids]  # (96²,7) pixels
+            fine.append(px)
+            cells = px.reshape(6, 16, 6, 16, len(OBJECTS)).sum((1, 3))  # (6,6,7): centres per 16-px patch
+            centres.append(cells.reshape(36, len(OBJECTS)))  # (36,7) in OBJECTS' order
         cls = OBJECTS.index(r["meta"]["target_class"])
-        fine = center_targets(r, jsonl.parent, grid=1, n_classes=12, subgrid=96)[0, :, sem_ids[cls]]  # (96²,) pixels
-        yx = fine.nonzero()[:, 0]
+        yx = fine[images[path]][:, cls].nonzero()[:, 0]
         points.append([(int((x + 0.5) * 1000 / 96), int((y + 0.5) * 1000 / 96))
                        for y, x in zip((yx // 96).tolist(), (yx % 96).tolist())][:MAX_COUNT])
         rows.append((images[path], cls, int(r["conversations"][1]["value"])))
