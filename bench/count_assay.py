@@ -8,7 +8,8 @@ Optical scenes of the default model's training config (96 px, up to eight object
 to about 10 px; one counting question per scene, the generator asks no more; the test scenes use
 another seed) are encoded once by each frozen encoder (the default model's architecture). A fresh
 LayerNorm+Linear projector and a fresh 4-layer Llama (the default model's LLM dims) then learn
-``<image tokens> <class> → <count>``, batch 32, AdamW 1e-3; scored teacher-forced (argmax over the
+``<image tokens> <class> → <count>`` (``--order question-first``: ``<class> <image tokens> →
+<count>``), batch 32, AdamW 1e-3; scored teacher-forced (argmax over the
 nine count tokens 0–8), overall and by the true count (0, 1, 2, 3+). ``--answer points`` instead
 learns ``… <class> → x y x y … <count>`` (the asked class's box centres, reading order, as in
 ``instructions.count_points``), scored by greedy decoding.
@@ -31,7 +32,17 @@ import time
 from pathlib import Path
 
 import torch
-from ground_assay import LOC0, OBJECTS, default_model_yaml, encode, encoders, fresh_llm, synth_scenes
+from ground_assay import (
+    LOC0,
+    OBJECTS,
+    ORDERS,
+    default_model_yaml,
+    encode,
+    encoders,
+    fresh_llm,
+    prompt,
+    synth_scenes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
@@ -91,13 +102,12 @@ def by_count(pred: torch.Tensor, truth: torch.Tensor) -> dict:
     return out
 
 
-def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int) -> dict:
+def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int, order: str = "image-first") -> dict:
     llm, proj, opt = fresh_llm(COUNT0 + MAX_COUNT + 1, tr.shape[-1], seed)
     emb = llm.get_input_embeddings()
 
-    def forward(tok, cls, count):  # <bos=5> <image tokens> <class> <count>
-        b = len(tok)
-        x = torch.cat([emb(torch.full((b, 1), 5)), proj(tok), emb(10 + cls[:, None]), emb(COUNT0 + count[:, None])], 1)
+    def forward(tok, cls, count):  # prompt(…) <count>
+        x = torch.cat([prompt(emb, proj, tok, cls, order), emb(COUNT0 + count[:, None])], 1)
         labels = torch.full(x.shape[:2], -100)
         labels[:, -1] = COUNT0 + count
         return llm(inputs_embeds=x, labels=labels)
@@ -127,7 +137,8 @@ def point_rows(points: list[list[tuple[int, int]]], count: torch.Tensor) -> torc
     return out
 
 
-def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, seed: int) -> dict:
+def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, seed: int,
+                 order: str = "image-first") -> dict:
     """The LLM writes the asked class's centres (x y, x y, …), then the count. Scored by greedy
     decoding (teacher forcing would hand it the true number of points): the count token it writes,
     and how many points it wrote before it."""
@@ -141,8 +152,8 @@ def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, see
     emb = llm.get_input_embeddings()
     ans_tr = point_rows(ptr, ntr)  # (n_records, 17)
 
-    def prefix(tok, cls):  # <bos=5> <image tokens> <class>
-        return torch.cat([emb(torch.full((len(tok), 1), 5)), proj(tok), emb(10 + cls[:, None])], 1)
+    def prefix(tok, cls):
+        return prompt(emb, proj, tok, cls, order)
 
     gen = torch.Generator().manual_seed(seed)
     for _ in range(steps):
@@ -150,7 +161,7 @@ def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, see
         ans = ans_tr[i]
         x = torch.cat([prefix(tr[itr[i]], ctr[i]), emb(ans.clamp(min=0))], 1)
         labels = torch.cat([torch.full((32, x.shape[1] - ans.shape[1]), -100), ans], 1)
-        loss = llm(inputs_embeds=x, labels=labels).loss  # the shift makes <class> predict the first id
+        loss = llm(inputs_embeds=x, labels=labels).loss  # the shift makes <sep> predict the first id
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -194,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=202)
     p.add_argument("--answer", choices=["direct", "points", "both"], default="direct",
                    help="the count token alone, or the asked class's centres and then the count (greedy)")
+    p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
+                   help="the asked class after the visual tokens (as the default model's prompts are written) or "
+                        "before them, where each visual token can attend to it")
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
@@ -205,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         pte, ite, cte, nte, kte, qte = load_counts(make_scenes(Path(tmp) / "test", 300, a.seed + 9000))
     common = collections.Counter(zip(ctr.tolist(), ntr.tolist()))
     prior = torch.tensor([max(range(MAX_COUNT + 1), key=lambda n, c=c: common[(c, n)]) for c in range(len(OBJECTS))])
-    rows = [{"tokens": "prior (the question alone)", "answer": "count", "llm": by_count(prior[cte], nte),
+    rows = [{"tokens": "prior (the question alone)", "order": "–", "answer": "count", "llm": by_count(prior[cte], nte),
              "shuffled": float("nan"), "final_loss": float("nan")}]
     sources = {} if a.no_oracle else {"oracle": lambda pix, centres: oracle_tokens(centres, 192, a.seed)}
     for name, enc in frozen.items():
@@ -213,22 +227,23 @@ def main(argv: list[str] | None = None) -> int:
     for name, make in sources.items():
         print(f"{name}: tokens, {a.steps} LLM steps …", file=sys.stderr)
         tr, te = make(ptr, ktr), make(pte, kte)  # (n_images,36,W)
-        if a.answer in ("direct", "both"):
-            rows.append({"tokens": name, "answer": "count", **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte,
-                                                                       a.steps, a.seed)})
-        if a.answer in ("points", "both"):
-            rows.append({"tokens": name, "answer": "points, count",
-                         **points_assay(tr, itr, ctr, qtr, ntr, te, ite, cte, qte, nte, a.steps, a.seed)})
+        for order in ORDERS if a.order == "both" else (a.order,):
+            if a.answer in ("direct", "both"):
+                rows.append({"tokens": name, "order": order, "answer": "count",
+                             **llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, a.steps, a.seed, order)})
+            if a.answer in ("points", "both"):
+                rows.append({"tokens": name, "order": order, "answer": "points, count",
+                             **points_assay(tr, itr, ctr, qtr, ntr, te, ite, cte, qte, nte, a.steps, a.seed, order)})
     n0 = (nte == 0).sum()
     print(f"\n{len(ntr)} training / {len(nte)} test counting records ({len(ptr)} / {len(pte)} scenes; test counts "
           f"0: {n0}, 1: {(nte == 1).sum()}, 2: {(nte == 2).sum()}, 3+: {(nte >= 3).sum()}), {a.steps} steps of "
           f"batch 32, {(time.perf_counter() - t0) / 60:.1f} min")
-    print("| tokens | answer | exact | count 0 | 1 | 2 | 3+ | points written, exact | shuffled tokens | final loss |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| tokens | order | answer | exact | count 0 | 1 | 2 | 3+ | points written, exact | shuffled tokens | final loss |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         m = r["llm"]
         agree = f"{r['points']['all']:.3f}" if "points" in r else ""
-        print(f"| {r['tokens']} | {r['answer']} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
+        print(f"| {r['tokens']} | {r['order']} | {r['answer']} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
               f"{m['3+']:.3f} | {agree} | {r['shuffled']:.3f} | {r['final_loss']:.3f} |")
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))

@@ -58,10 +58,11 @@ def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
     return out / "train.jsonl"
 
 
-def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
-    return synth_scenes(out, n, seed, ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
-                                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1",
-                                       *overrides])
+def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = (), max_objects: int = 1) -> Path:
+    return synth_scenes(out, n, seed, ["modalities=[optical]", f"scene.max_objects={max_objects}",
+                                       "scene.pairs_fraction=0", "instructions.task_weights={ground: 1}",
+                                       f"instructions.records_per_image={1 if max_objects == 1 else 4}",
+                                       "instructions.obb_fraction=0", *overrides])
 
 
 def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
@@ -75,8 +76,9 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
     return out
 
 
-def load_images(jsonl: Path):
-    """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,)."""
+def load_images(jsonl: Path, class_only: bool = False):
+    """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,);
+    with ``class_only`` only of the records that name the asked object by its class alone."""
     from rsvlm.io.read import read_image
     from rsvlm.model.stem import StemConfig, prepare
 
@@ -84,6 +86,8 @@ def load_images(jsonl: Path):
     pix, boxes, cls = [], [], []
     for line in jsonl.read_text().splitlines():
         r = json.loads(line)
+        if class_only and r["meta"].get("subtask") != "ground_box_class":
+            continue
         v = [int(x) for x in re.findall(r"loc_(\d+)", r["conversations"][1]["value"])]
         xs, ys = v[0::2], v[1::2]
         img = read_image(jsonl.parent / r["images"][0]["path"], modality="optical")
@@ -159,7 +163,19 @@ def fresh_llm(vocab_size: int, token_width: int, seed: int):
     return llm, proj, torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
 
 
-def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
+ORDERS = ("image-first", "question-first")
+
+
+def prompt(emb, proj, tok: torch.Tensor, cls: torch.Tensor, order: str) -> torch.Tensor:
+    """(b,39,d): ``<bos> <image tokens> <class> <sep>``, or with ``question-first`` ``<bos> <class>
+    <image tokens> <sep>``, where every visual token can attend to the asked class."""
+    b = len(tok)
+    bos, sep, q = emb(torch.full((b, 1), 5)), emb(torch.full((b, 1), 6)), emb(10 + cls[:, None])
+    parts = [bos, proj(tok), q, sep] if order == "image-first" else [bos, q, proj(tok), sep]
+    return torch.cat(parts, 1)
+
+
+def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int, order: str = "image-first") -> dict:
     from rsvlm.geometry.shapes import box_iou
     from rsvlm.model.llm import sincos_rows
 
@@ -171,9 +187,8 @@ def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int) -> dict:
             w[LOC0:] = code * w.std() / code.std()
     emb = llm.get_input_embeddings()
 
-    def forward(tok, cls, boxes):  # <bos=5> <image tokens> <class> x1 y1 x2 y2
-        b = len(tok)
-        x = torch.cat([emb(torch.full((b, 1), 5)), proj(tok), emb(10 + cls[:, None]), emb(boxes + LOC0)], 1)
+    def forward(tok, cls, boxes):  # prompt(…) x1 y1 x2 y2
+        x = torch.cat([prompt(emb, proj, tok, cls, order), emb(boxes + LOC0)], 1)
         labels = torch.full(x.shape[:2], -100)
         labels[:, -4:] = boxes + LOC0
         return llm(inputs_embeds=x, labels=labels)
@@ -201,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenes", type=int, default=6000, help="training scenes (the test set is 300)")
     p.add_argument("--steps", type=int, default=900)
     p.add_argument("--seed", type=int, default=102)
+    p.add_argument("--max-objects", type=int, default=1,
+                   help="up to this many objects a scene (>1: the asked object must be told from the others by its "
+                        "class; four questions a scene, those that name a class alone kept)")
+    p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
+                   help="the asked class after the visual tokens (as the default model's prompts are written) or "
+                        "before them, where each visual token can attend to it")
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
                    help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks.md (g)")
@@ -209,10 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     frozen = encoders(p, a.encoder)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
+        print(f"making {a.scenes} + 300 scenes of up to {a.max_objects} object(s) …", file=sys.stderr)
         scene = [f"scene.{kv}" for kv in a.scene]
-        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, scene))
-        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, scene))
+        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, scene, a.max_objects), a.max_objects > 1)
+        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, scene, a.max_objects),
+                                    a.max_objects > 1)
     sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}
     if a.no_oracle:
         sources.clear()
@@ -222,15 +244,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, make in sources.items():
         print(f"{name}: tokens, cell probe, {a.steps} LLM steps …", file=sys.stderr)
         tr, te = make(ptr, btr), make(pte, bte)
-        row = {"tokens": name, "cell_probe": cell_probe(tr, cell_of(btr), te, cell_of(bte)),
-               **llm_assay(tr, btr, ctr, te, bte, cte, a.steps, a.seed)}
-        rows.append(row)
-    print(f"\n{len(btr)} training / {len(bte)} test single-object scenes, {a.steps} steps of batch 32, "
-          f"{(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
-    print("| tokens | cell probe | x1/y1 MAE | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
-    print("|---|---|---|---|---|---|---|")
+        probe = cell_probe(tr, cell_of(btr), te, cell_of(bte))
+        for order in ORDERS if a.order == "both" else (a.order,):
+            rows.append({"tokens": name, "order": order, "cell_probe": probe,
+                         **llm_assay(tr, btr, ctr, te, bte, cte, a.steps, a.seed, order)})
+    print(f"\n{len(btr)} training / {len(bte)} test records (scenes of up to {a.max_objects} object(s)), {a.steps} "
+          f"steps of batch 32, {(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
+    print("| tokens | order | cell probe | x1/y1 MAE | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['tokens']} | {r['cell_probe']:.3f} | {r['mae_xy1']:.1f} | {r['mae_xy1_shuffled']:.1f} | "
+        print(f"| {r['tokens']} | {r['order']} | {r['cell_probe']:.3f} | {r['mae_xy1']:.1f} | {r['mae_xy1_shuffled']:.1f} | "
               f"{r['mae_xy1'] / r['mae_xy1_shuffled']:.2f} | {r['acc50']:.3f} | {r['final_loss']:.3f} |")
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))

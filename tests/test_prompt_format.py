@@ -9,7 +9,7 @@ import pytest
 from test_train_utils import make_records
 
 from rsvlm.config import ConfigError, load_config
-from rsvlm.data.conversation import PromptConfig, annotate_images, record_messages
+from rsvlm.data.conversation import PromptConfig, annotate_images, images_last, record_messages, write_images
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,6 +21,18 @@ def test_modality_word_before_and_after_the_image():
         "SAR image: <image> (SAR)\ninfrared image: <image> (infrared)\n[change] What changed?")
     with pytest.raises(ValueError, match="2 <image> placeholder"):
         annotate_images(text, ["sar"])
+
+
+def test_images_last_moves_every_placeholder_after_the_words_in_order():
+    text = "<image>\n<image>\n[change] What changed?"
+    assert images_last(text) == "[change] What changed?\n<image>\n<image>"
+    assert images_last("[cls] <image> What scene?") == "[cls]  What scene?\n<image>"
+    assert images_last("<image>") == "<image>" and images_last("no image") == "no image"
+    last = PromptConfig(image_last=True)
+    assert write_images(text, ["sar", "ir"], last) == (
+        "[change] What changed?\nSAR image: <image>\ninfrared image: <image>")
+    assert write_images(text, ["sar", "ir"], PromptConfig(image_last=True, annotate_modality=False)) == (
+        "[change] What changed?\n<image>\n<image>")
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +119,41 @@ def test_old_data_prompt_key_names_its_new_place(tmp_path):
         load_config(TrainConfig, path)
     cfg = load_config(TrainConfig, None, ["model.prompt.annotate_modality=false"])
     assert cfg.model.prompt.annotate_modality is False
+
+
+def test_images_after_the_question_in_training_eval_and_chat(tmp_path):
+    """``prompt.image_last``: the training sample's visual tokens come after the question's words,
+    eval feeds the same ids up to the answer, and a chat's second turn reuses the cached image."""
+    import numpy as np
+    import torch
+
+    from rsvlm.data.records import ReadReport
+    from rsvlm.evaluate import prompt_of
+    from rsvlm.inference import load_model, record_inputs
+    from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
+    from rsvlm.train import data as D
+
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["prompt.image_last=true"])
+    torch.manual_seed(0)
+    create_model(cfg)[0].save_pretrained(tmp_path / "ckpt")
+    model, processor = load_model(str(tmp_path / "ckpt"), device="cpu")
+    assert processor.prompt.image_last
+    path = make_records(tmp_path, n=2)
+    index = D.build_index(path, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(path)))
+    ds = D.SFTDataset(index, tmp_path, processor, processor.prompt, 1024)
+    image_id = model.special.image
+    for i, rec in enumerate(json.loads(x) for x in path.read_text().splitlines()):
+        sample = ds[i]
+        first = next(k for k, t in enumerate(sample["labels"]) if t != -100)
+        question = rec["conversations"][0]["value"].replace("<image>", "").strip()
+        ids = sample["input_ids"]
+        before = processor.tokenizer.decode(ids[:ids.index(image_id)])
+        assert question in before and image_id not in ids[first:], rec["id"]  # the question, then the image
+        text = processor.chat_prompt(prompt_of(rec, processor.prompt), add_generation_prompt=True)
+        fed = processor([text], [record_inputs(rec, tmp_path)])["input_ids"][0].tolist()
+        assert fed == ids[:first], rec["id"]
+    chat = ChatSession(model, processor, max_new_tokens=2)
+    chat.ask("[cls] What scene is this?", images=[ImageInput(np.zeros((3, 32, 32), np.float32), "optical")])
+    assert chat.messages[-2]["content"] == "[cls] What scene is this?\noptical image: <image>"
+    chat.ask("[count] How many ships?")
+    assert chat.stats[1]["images_encoded"] == 0 and chat.stats[1]["reused"] > 0

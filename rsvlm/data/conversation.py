@@ -24,11 +24,16 @@ class PromptConfig:
 
     ``annotate_modality`` tells the LLM each image's sensor (``"SAR image: <image>"``);
     LLaVA-converted models keep the bare placeholder. ``modality_after`` repeats the word after
-    the visual tokens (``"SAR image: <image> (SAR)"``), next to the question. ``system`` is the
-    system message of every conversation (None: the chat template's default)."""
+    the visual tokens (``"SAR image: <image> (SAR)"``), next to the question. ``image_last`` moves
+    a turn's images after its words (``"[count] How many ships?\nSAR image: <image>"``): in a
+    causal LLM only tokens after the question can attend to it, so this way every visual token can
+    weigh itself against what is asked; records keep their placeholders where they are, only the
+    rendering moves them. ``system`` is the system message of every conversation (None: the chat
+    template's default)."""
 
     annotate_modality: bool = True
     modality_after: bool = False
+    image_last: bool = False
     system: str | None = None
 
 
@@ -45,8 +50,21 @@ def annotate_images(text: str, modalities: list[str], after: bool = False) -> st
     return out
 
 
+def images_last(text: str) -> str:
+    """``text`` with its ``<image>`` placeholders, and the line break after each, moved after its
+    words, one per line, in their order."""
+    n = text.count(IMAGE_TOKEN)
+    if not n:
+        return text
+    words = text.replace(IMAGE_TOKEN + "\n", "").replace(IMAGE_TOKEN, "").strip()
+    return (words + "\n" if words else "") + "\n".join([IMAGE_TOKEN] * n)
+
+
 def write_images(text: str, modalities: list[str], prompt: PromptConfig) -> str:
-    """``text``'s ``<image>`` placeholders as ``prompt`` writes them (bare, or with the sensor word)."""
+    """``text``'s ``<image>`` placeholders as ``prompt`` writes them: bare or with the sensor word,
+    where the record has them or after the words."""
+    if prompt.image_last:
+        text = images_last(text)
     return annotate_images(text, modalities, prompt.modality_after) if prompt.annotate_modality else text
 
 
