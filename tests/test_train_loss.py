@@ -80,9 +80,10 @@ def test_loc_targets_are_normalised_gaussians_cut_at_the_edges():
 
 # ---------------------------------------------------------------- pointer loss
 def _pointer_ids():
-    from rsvlm.train.loop import PointerIds
+    from rsvlm.model.grammar import GrammarIds
+    from rsvlm.model.pointer import PointerIds
 
-    return PointerIds(image=7, loc_start=LOC0, shapes=(8, 9))  # 8 = <box>, 9 = <obb>
+    return PointerIds(image=7, grammar=GrammarIds(LOC0, {"box": 8, "obb": 9}, {}, 0, 0, 0, 0))  # 8 = <box>, 9 = <obb>
 
 
 def _seq(n_vis: int, prompt_extra: list[int], answer: list[int]) -> tuple[list[int], list[int]]:

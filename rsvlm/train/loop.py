@@ -19,7 +19,6 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -27,6 +26,7 @@ import torch.nn.functional as F
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
+from rsvlm.model.pointer import PointerIds, pointer_ids
 from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
@@ -70,20 +70,14 @@ def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None 
     return tok.sum() / valid.sum().clamp(min=1), tok.sum(1) / valid.clamp(min=1)
 
 
-@dataclass
-class PointerIds:
-    image: int
-    loc_start: int
-    shapes: tuple[int, ...]  # ids of <box> and <obb>
-
-
 def pointer_targets(input_ids: torch.Tensor, labels: torch.Tensor, ids: PointerIds) -> list[tuple[int, int, torch.Tensor, int]]:
     """Per sample with one square grid of visual tokens and a box/obb answer: (sample, query
     position, visual token positions (N,), index of the token whose patch holds the first shape's
     centre). The query is the opening tag's position, whose hidden state predicts the first
     location. Tokens are taken in row-major patch order."""
     out = []
-    shapes = torch.tensor(ids.shapes, device=input_ids.device)
+    box = ids.grammar.open["box"]
+    shapes = torch.tensor([box, ids.grammar.open["obb"]], device=input_ids.device)
     for b in range(input_ids.shape[0]):
         vis = (input_ids[b] == ids.image).nonzero().flatten()  # (N,)
         g = math.isqrt(len(vis))
@@ -93,8 +87,8 @@ def pointer_targets(input_ids: torch.Tensor, labels: torch.Tensor, ids: PointerI
         if not bool(is_open.any()):
             continue
         q = int(is_open.nonzero()[0])
-        n = 4 if int(input_ids[b, q]) == ids.shapes[0] else 8
-        locs = input_ids[b, q + 1:q + 1 + n] - ids.loc_start
+        n = 4 if int(input_ids[b, q]) == box else 8
+        locs = input_ids[b, q + 1:q + 1 + n] - ids.loc0
         if len(locs) < n or bool(((locs < 0) | (locs >= NUM_BINS)).any()):
             continue
         cx, cy = float(locs[0::2].float().mean()), float(locs[1::2].float().mean())  # bins
@@ -314,8 +308,7 @@ def train(cfg: TrainConfig) -> dict:
     report = ReadReport(" + ".join(map(str, paths)))
     n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
     loc_start = processor.tokenizer.convert_tokens_to_ids(loc_token(0))
-    tid = processor.tokenizer.convert_tokens_to_ids
-    pointer_ids = PointerIds(tid(IMAGE_TOKEN), loc_start, (tid("<box>"), tid("<obb>")))
+    pids = pointer_ids(processor.tokenizer, processor.tokenizer.convert_tokens_to_ids(IMAGE_TOKEN))
     pointer_sum, pointer_n = 0.0, 0
     index = D.build_index(paths, processor.tokenizer, n_vis, report)
     views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
@@ -396,7 +389,7 @@ def train(cfg: TrainConfig) -> dict:
         loss, per_sample = lm_losses(out.logits, batch["labels"][:, start:], loc_start, cfg.loss.loc_sigma)
         total = loss  # the LM loss alone is what metrics log as "loss"
         if use_pointer:
-            ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pointer_ids))
+            ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pids))
             if ptr is not None:
                 total = loss + cfg.loss.pointer_weight * ptr
                 pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync
