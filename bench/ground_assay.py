@@ -58,11 +58,10 @@ def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
     return out / "train.jsonl"
 
 
-def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = (), max_objects: int = 1) -> Path:
-    return synth_scenes(out, n, seed, ["modalities=[optical]", f"scene.max_objects={max_objects}",
-                                       "scene.pairs_fraction=0", "instructions.task_weights={ground: 1}",
-                                       f"instructions.records_per_image={1 if max_objects == 1 else 4}",
-                                       "instructions.obb_fraction=0", *overrides])
+def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
+    return synth_scenes(out, n, seed, ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
+                                       "instructions.task_weights={ground: 1}", "instructions.records_per_image=1",
+                                       *overrides])
 
 
 def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
@@ -76,9 +75,8 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
     return out
 
 
-def load_images(jsonl: Path, class_only: bool = False):
-    """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,);
-    with ``class_only`` only of the records that name the asked object by its class alone."""
+def load_images(jsonl: Path):
+    """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,)."""
     from rsvlm.io.read import read_image
     from rsvlm.model.stem import StemConfig, prepare
 
@@ -86,8 +84,6 @@ def load_images(jsonl: Path, class_only: bool = False):
     pix, boxes, cls = [], [], []
     for line in jsonl.read_text().splitlines():
         r = json.loads(line)
-        if class_only and r["meta"].get("subtask") != "ground_box_class":
-            continue
         v = [int(x) for x in re.findall(r"loc_(\d+)", r["conversations"][1]["value"])]
         xs, ys = v[0::2], v[1::2]
         img = read_image(jsonl.parent / r["images"][0]["path"], modality="optical")
@@ -216,9 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenes", type=int, default=6000, help="training scenes (the test set is 300)")
     p.add_argument("--steps", type=int, default=900)
     p.add_argument("--seed", type=int, default=102)
-    p.add_argument("--max-objects", type=int, default=1,
-                   help="up to this many objects a scene (>1: the asked object must be told from the others by its "
-                        "class; four questions a scene, those that name a class alone kept)")
     p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
                    help="the asked class after the visual tokens (as the default model's prompts are written) or "
                         "before them, where each visual token can attend to it")
@@ -230,11 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     frozen = encoders(p, a.encoder)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"making {a.scenes} + 300 scenes of up to {a.max_objects} object(s) …", file=sys.stderr)
+        print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
         scene = [f"scene.{kv}" for kv in a.scene]
-        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, scene, a.max_objects), a.max_objects > 1)
-        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, scene, a.max_objects),
-                                    a.max_objects > 1)
+        ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, scene))
+        pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, scene))
     sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}
     if a.no_oracle:
         sources.clear()
@@ -248,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         for order in ORDERS if a.order == "both" else (a.order,):
             rows.append({"tokens": name, "order": order, "cell_probe": probe,
                          **llm_assay(tr, btr, ctr, te, bte, cte, a.steps, a.seed, order)})
-    print(f"\n{len(btr)} training / {len(bte)} test records (scenes of up to {a.max_objects} object(s)), {a.steps} "
-          f"steps of batch 32, {(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
+    print(f"\n{len(btr)} training / {len(bte)} test single-object scenes, {a.steps} steps of batch 32, "
+          f"{(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
     print("| tokens | order | cell probe | x1/y1 MAE | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
