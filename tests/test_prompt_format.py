@@ -57,22 +57,28 @@ def test_saved_model_keeps_its_prompt_format(saved):
     assert processor.prompt == PromptConfig(annotate_modality=True, modality_after=True, system="Answer briefly.")
 
 
-def test_eval_prompt_is_the_training_sample_up_to_the_answer(saved, tmp_path):
-    """Token for token: what `rsvlm eval` feeds is what training put before the answer's labels."""
+def training_and_eval_prompts(processor, path: Path):
+    """Per record of ``path``: (record, training sample, index of its first label, the prompt text
+    `rsvlm eval` writes, the ids eval feeds)."""
     from rsvlm.data.records import ReadReport
     from rsvlm.evaluate import prompt_of
     from rsvlm.inference import record_inputs
     from rsvlm.train import data as D
 
-    _, processor = saved
-    path = make_records(tmp_path, n=4, ir_every=2)
     index = D.build_index(path, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(path)))
-    ds = D.SFTDataset(index, tmp_path, processor, processor.prompt, 1024)
+    ds = D.SFTDataset(index, path.parent, processor, processor.prompt, 1024)
     for i, rec in enumerate(json.loads(x) for x in path.read_text().splitlines()):
         sample = ds[i]
         first = next(k for k, t in enumerate(sample["labels"]) if t != -100)
         text = processor.chat_prompt(prompt_of(rec, processor.prompt), add_generation_prompt=True)
-        ids = processor([text], [record_inputs(rec, tmp_path)])["input_ids"][0].tolist()
+        yield rec, sample, first, text, processor([text], [record_inputs(rec, path.parent)])["input_ids"][0].tolist()
+
+
+def test_eval_prompt_is_the_training_sample_up_to_the_answer(saved, tmp_path):
+    """Token for token: what `rsvlm eval` feeds is what training put before the answer's labels."""
+    _, processor = saved
+    path = make_records(tmp_path, n=4, ir_every=2)
+    for rec, sample, first, text, ids in training_and_eval_prompts(processor, path):
         assert ids == sample["input_ids"][:first], rec["id"]
         word = {"optical": "optical", "ir": "infrared"}[rec["images"][0]["modality"]]
         assert f"{word} image: <image> ({word})" in text and "Answer briefly." in text
@@ -127,11 +133,8 @@ def test_images_after_the_question_in_training_eval_and_chat(tmp_path):
     import numpy as np
     import torch
 
-    from rsvlm.data.records import ReadReport
-    from rsvlm.evaluate import prompt_of
-    from rsvlm.inference import load_model, record_inputs
+    from rsvlm.inference import load_model
     from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
-    from rsvlm.train import data as D
 
     cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["prompt.image_last=true"])
     torch.manual_seed(0)
@@ -139,18 +142,12 @@ def test_images_after_the_question_in_training_eval_and_chat(tmp_path):
     model, processor = load_model(str(tmp_path / "ckpt"), device="cpu")
     assert processor.prompt.image_last
     path = make_records(tmp_path, n=2)
-    index = D.build_index(path, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(path)))
-    ds = D.SFTDataset(index, tmp_path, processor, processor.prompt, 1024)
     image_id = model.special.image
-    for i, rec in enumerate(json.loads(x) for x in path.read_text().splitlines()):
-        sample = ds[i]
-        first = next(k for k, t in enumerate(sample["labels"]) if t != -100)
+    for rec, sample, first, _, fed in training_and_eval_prompts(processor, path):
         question = rec["conversations"][0]["value"].replace("<image>", "").strip()
         ids = sample["input_ids"]
         before = processor.tokenizer.decode(ids[:ids.index(image_id)])
         assert question in before and image_id not in ids[first:], rec["id"]  # the question, then the image
-        text = processor.chat_prompt(prompt_of(rec, processor.prompt), add_generation_prompt=True)
-        fed = processor([text], [record_inputs(rec, tmp_path)])["input_ids"][0].tolist()
         assert fed == ids[:first], rec["id"]
     chat = ChatSession(model, processor, max_new_tokens=2)
     chat.ask("[cls] What scene is this?", images=[ImageInput(np.zeros((3, 32, 32), np.float32), "optical")])
