@@ -8,7 +8,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.conversation import PromptConfig, write_images
+from rsvlm.data.conversation import PromptConfig, image_turn
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
 DEFAULT_PROMPTS = {
@@ -122,10 +122,9 @@ def answerer(model, processor, max_new_tokens: int, constrain: bool = True):
 def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:
     """The user's turn: image placeholders (written as ``prompt``, the model's format, says) on the
     turn that brings the images, then the question."""
-    if not images or not first_turn:
+    if not first_turn:
         return question
-    return write_images("<image>\n" * len(images) + question, [im.modality for im in images],
-                        prompt or PromptConfig())
+    return image_turn(question, [im.modality for im in images], prompt or PromptConfig())
 
 
 def locate(answer: str, img, scores: list[float] | None = None) -> dict:

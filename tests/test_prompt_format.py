@@ -9,7 +9,14 @@ import pytest
 from test_train_utils import make_records
 
 from rsvlm.config import ConfigError, load_config
-from rsvlm.data.conversation import PromptConfig, annotate_images, images_last, record_messages, write_images
+from rsvlm.data.conversation import (
+    PromptConfig,
+    annotate_images,
+    image_turn,
+    images_last,
+    record_messages,
+    write_images,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,7 +33,9 @@ def test_modality_word_before_and_after_the_image():
 def test_images_last_moves_every_placeholder_after_the_words_in_order():
     text = "<image>\n<image>\n[change] What changed?"
     assert images_last(text) == "[change] What changed?\n<image>\n<image>"
-    assert images_last("[cls] <image> What scene?") == "[cls]  What scene?\n<image>"
+    assert images_last("[cls] <image> What scene?") == "[cls] What scene?\n<image>"
+    assert images_last("A <image><image> B") == "A B\n<image>\n<image>"
+    assert images_last("Where?\n<image>\nmore") == "Where?\nmore\n<image>"
     assert images_last("<image>") == "<image>" and images_last("no image") == "no image"
     last = PromptConfig(image_last=True)
     assert write_images(text, ["sar", "ir"], last) == (
@@ -112,6 +121,10 @@ def test_bare_placeholder_when_the_model_was_trained_without_sensor_words():
         "<image>\n[vqa] Is there a ship?")
     assert inf.user_text("[vqa] Is there a ship?", [img], True) == "SAR image: <image>\n[vqa] Is there a ship?"
     assert inf.user_text("[vqa] And now?", [img], False) == "[vqa] And now?"  # images come with the first turn
+    last = PromptConfig(image_last=True)
+    assert image_turn("[vqa] Is there a ship?", ["sar"], last) == "[vqa] Is there a ship?\nSAR image: <image>"
+    assert image_turn("Compare <image> with <image>", ["sar", "ir"], last) == "Compare <image> with <image>"  # kept as written
+    assert image_turn("No image here", [], last) == "No image here"
 
 
 def test_old_data_prompt_key_names_its_new_place(tmp_path):

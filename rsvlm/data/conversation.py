@@ -8,6 +8,7 @@ template whose rendering of a prefix is not a token prefix of the whole is rejec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rsvlm.data.records import ROLES
@@ -56,7 +57,12 @@ def images_last(text: str) -> str:
     n = text.count(IMAGE_TOKEN)
     if not n:
         return text
-    words = text.replace(IMAGE_TOKEN + "\n", "").replace(IMAGE_TOKEN, "").strip()
+    words = ""  # the pieces between placeholders, one space where a placeholder sat mid-sentence
+    for piece in re.split(rf"[ \t]*{re.escape(IMAGE_TOKEN)}[ \t]*\n?", text):
+        if words and piece and not words[-1].isspace() and not piece[0].isspace():
+            words += " "
+        words += piece
+    words = words.strip()
     return (words + "\n" if words else "") + "\n".join([IMAGE_TOKEN] * n)
 
 
@@ -66,6 +72,14 @@ def write_images(text: str, modalities: list[str], prompt: PromptConfig) -> str:
     if prompt.image_last:
         text = images_last(text)
     return annotate_images(text, modalities, prompt.modality_after) if prompt.annotate_modality else text
+
+
+def image_turn(text: str, modalities: list[str], prompt: PromptConfig) -> str:
+    """A user turn that brings images of ``modalities``: one placeholder per image before ``text``,
+    written as ``prompt`` says. Text with placeholders of its own is taken as already written."""
+    if not modalities or IMAGE_TOKEN in text:
+        return text
+    return write_images((IMAGE_TOKEN + "\n") * len(modalities) + text, modalities, prompt)
 
 
 def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[dict]:

@@ -22,11 +22,10 @@ from collections.abc import Callable
 
 import torch
 
-from rsvlm.data.conversation import write_images
+from rsvlm.data.conversation import image_turn
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import shape_scores
 from rsvlm.model.vlm import RSVLM, TextStreamer
-from rsvlm.tokens import IMAGE_TOKEN
 
 
 class ChatSession:
@@ -58,9 +57,7 @@ class ChatSession:
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
         images = list(images or [])
-        if images and IMAGE_TOKEN not in text:  # placeholders written as the model's prompt format says
-            text = write_images((IMAGE_TOKEN + "\n") * len(images) + text, [im.modality for im in images],
-                                self.processor.prompt)
+        text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
         pixels = [self.processor.prepare_image(im) for im in images]
