@@ -73,28 +73,28 @@ def test_box_corners_are_ordered_and_a_mask_ends_after_its_rows(model_proc):
     tok = model.tokenizer
     vocab = model.llm.get_output_embeddings().weight.shape[0]
     g = GeometryGrammar(tok, vocab, {tok.eos_token_id})
-    loc0 = g.loc0
+    loc0 = g.ids.loc0
 
     def allowed_after(tokens, left=1 << 30):
         con = GrammarConstraint(tok, {tok.eos_token_id}, 1, len(tokens) + left)
         return con([tokens], vocab)[0]
 
-    ok = allowed_after([g.open["box"], loc0 + 300, loc0 + 40])
-    assert not ok[loc0 + 299] and ok[loc0 + 300] and ok[loc0 + 999] and not ok[g.close["box"]]
+    ok = allowed_after([g.ids.open["box"], loc0 + 300, loc0 + 40])
+    assert not ok[loc0 + 299] and ok[loc0 + 300] and ok[loc0 + 999] and not ok[g.ids.close["box"]]
     # <mask><grid> 0 0 10 10 C=4 R=3 </grid><row> 1 2 : one column left in the row
-    head = [g.open["mask"], g.grid, *(loc0 + v for v in (0, 0, 10, 10, 4, 3)), g.grid_end, g.row, loc0 + 1, loc0 + 2]
+    head = [g.ids.open["mask"], g.ids.grid, *(loc0 + v for v in (0, 0, 10, 10, 4, 3)), g.ids.grid_end, g.ids.row, loc0 + 1, loc0 + 2]
     ok = allowed_after(head)
-    assert ok[loc0 + 1] and not ok[loc0 + 2] and ok[g.row] and ok[g.run] and not ok[g.close["mask"]]
-    ok = allowed_after(head + [g.run])  # two rows remain: repeat one or two times
+    assert ok[loc0 + 1] and not ok[loc0 + 2] and ok[g.ids.row] and ok[g.ids.run] and not ok[g.ids.close["mask"]]
+    ok = allowed_after(head + [g.ids.run])  # two rows remain: repeat one or two times
     assert ok[loc0 + 1] and ok[loc0 + 2] and not ok[loc0 + 3] and not ok[loc0]
-    ok = allowed_after(head + [g.run, loc0 + 2])
-    assert ok.nonzero().flatten().tolist() == [g.close["mask"]]
+    ok = allowed_after(head + [g.ids.run, loc0 + 2])
+    assert ok.nonzero().flatten().tolist() == [g.ids.close["mask"]]
     # with two tokens left (K, </mask>) the repeat must cover every remaining row
-    ok = allowed_after(head + [g.run], left=2)
+    ok = allowed_after(head + [g.ids.run], left=2)
     assert ok.nonzero().flatten().tolist() == [loc0 + 2]
     # outside shapes: no locations, no closing tags; a shape that cannot close in time is not opened
     ok = allowed_after([], left=7)
-    assert not ok[loc0] and not ok[g.close["box"]] and ok[g.open["box"]] and not ok[g.open["obb"]]
+    assert not ok[loc0] and not ok[g.ids.close["box"]] and ok[g.ids.open["box"]] and not ok[g.ids.open["obb"]]
     assert ok[tok.eos_token_id]
 
 
@@ -109,7 +109,7 @@ def bias_logits(model, bias: dict[int, float]):
 def test_generate_and_chat_keep_a_model_that_prefers_stray_locations_to_the_grammar(model_proc):
     model, proc = model_proc
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
-    hook = bias_logits(model, {g.loc0 + 5: 100.0, g.open["box"]: 50.0})
+    hook = bias_logits(model, {g.ids.loc0 + 5: 100.0, g.ids.open["box"]: 50.0})
     try:
         batch = proc(proc.chat_prompt([{"role": "user", "content": "[ground] the ship"}]))
         free = model.generate(**batch, max_new_tokens=14, constrain=False).text[0]
@@ -140,7 +140,7 @@ def test_generate_reports_each_tokens_log_prob_and_a_score_per_shape(model_proc)
     grammar allows; each box's score is its span's geometric-mean probability."""
     model, proc = model_proc
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
-    hook = bias_logits(model, {g.open["box"]: 30.0, g.loc0 + 5: 4.0, g.loc0 + 900: 4.0})
+    hook = bias_logits(model, {g.ids.open["box"]: 30.0, g.ids.loc0 + 5: 4.0, g.ids.loc0 + 900: 4.0})
     try:
         batch = proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}]))
         out = model.generate(**batch, max_new_tokens=14)
@@ -181,7 +181,7 @@ def test_eval_writes_scored_objects_for_detection_records(model_proc, tmp_path):
                                {"from": "gpt", "value": "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"}]}
             for task in ("det", "ground")]
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
-    hook = bias_logits(model, {g.open["box"]: 30.0, g.loc0 + 5: 4.0, g.loc0 + 900: 4.0})
+    hook = bias_logits(model, {g.ids.open["box"]: 30.0, g.ids.loc0 + 5: 4.0, g.ids.loc0 + 900: 4.0})
     try:
         det, ground = answer_batch(model, proc, recs, tmp_path, max_new_tokens=14)
     finally:

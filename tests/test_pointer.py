@@ -72,7 +72,7 @@ def test_decoding_adds_the_same_term_as_the_teacher_forced_pass(model_proc):
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
     with torch.no_grad():  # a pointer sharp enough that its term is far from flat
         model.loc_pointer.q.weight.mul_(40)
-    hook = bias_logits(model, {g.open["box"]: 30.0})
+    hook = bias_logits(model, {g.ids.open["box"]: 30.0})
     try:
         batch = proc(proc.chat_prompt([{"role": "user", "content": f"{IMAGE_TOKEN}\n[det] every ship"}]),
                      [image()])
@@ -89,7 +89,7 @@ def test_decoding_adds_the_same_term_as_the_teacher_forced_pass(model_proc):
     n = batch["input_ids"].shape[1]
     vocab = len(model.tokenizer)
     bias = torch.zeros(tf.shape[-1])
-    bias[g.open["box"]] = 30.0  # the hook's bias, which the teacher-forced logits include already
+    bias[g.ids.open["box"]] = 30.0  # the hook's bias, which the teacher-forced logits include already
 
     def renorm(logits):
         con, out = GrammarConstraint(model.tokenizer, model.eos_ids(), 1, 14), []
@@ -98,7 +98,7 @@ def test_decoding_adds_the_same_term_as_the_teacher_forced_pass(model_proc):
             out.append(torch.log_softmax(step, -1)[t].item())
         return out
 
-    assert toks[0] == g.open["box"]
+    assert toks[0] == g.ids.open["box"]
     assert lps == pytest.approx(renorm(tf), abs=1e-3)
     without = renorm(plain)
     assert max(abs(a - b) for a, b in zip(lps[1:5], without[1:5])) > 0.1  # the pointer moved the coordinates
@@ -137,7 +137,7 @@ def test_chat_points_into_the_image_of_an_earlier_turn_as_a_full_prefill_does(mo
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
     with torch.no_grad():
         model.loc_pointer.q.weight.mul_(40)
-    hook = bias_logits(model, {g.open["box"]: 30.0})
+    hook = bias_logits(model, {g.ids.open["box"]: 30.0})
     try:
         chat = ChatSession(model, proc, max_new_tokens=14)
         chat.ask("[det] every ship", images=[image()])

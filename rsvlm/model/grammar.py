@@ -170,22 +170,20 @@ class GeometryGrammar:
         self.ids = GrammarIds.of(tokenizer)
         self.advance = self.ids.advance
         self.vocab = vocab_size
-        self.loc0, self.open, self.close = self.ids.loc0, self.ids.open, self.ids.close
-        self.grid, self.grid_end, self.row, self.run = self.ids.grid, self.ids.grid_end, self.ids.row, self.ids.run
         self.eos = {i for i in eos_ids if i < vocab_size}
         tid = tokenizer.convert_tokens_to_ids
         ours = [tid(t) for t in [IMAGE_TOKEN, *mask_tokens(), *task_tag_tokens()]]
-        ours += list(self.open.values()) + list(self.close.values())
+        ours += list(self.ids.open.values()) + list(self.ids.close.values())
         # text: every id the tokenizer knows (logit rows past it are padding) but rsvlm's own
         text = torch.zeros(vocab_size, dtype=torch.bool)
         text[: min(len(tokenizer), vocab_size)] = True
-        text[self.loc0: self.loc0 + NUM_BINS] = False
+        text[self.ids.loc0: self.ids.loc0 + NUM_BINS] = False
         text[ours] = False
         self.ref_ok = text.clone()
-        self.ref_ok[self.close["ref"]] = True
+        self.ref_ok[self.ids.close["ref"]] = True
         self.ref_ok[list(self.eos)] = False
         self.text_ok = text
-        self.text_ok[list(self.open.values())] = True
+        self.text_ok[list(self.ids.open.values())] = True
         self.text_ok[list(self.eos)] = True
 
     @staticmethod
@@ -203,13 +201,13 @@ class GeometryGrammar:
             if left >= max(OPEN_COST.values()):
                 return self.text_ok
             ok = self.text_ok.clone()
-            ok[[self.open[k] for k, c in OPEN_COST.items() if c > left]] = False
+            ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c > left]] = False
             return ok
         if s.mode == "ref":
             if left >= 2:
                 return self.ref_ok
             ok = torch.zeros(self.vocab, dtype=torch.bool)
-            ok[self.close["ref"]] = True
+            ok[self.ids.close["ref"]] = True
             return ok
         ok = torch.zeros(self.vocab, dtype=torch.bool)
         if s.mode == "shape":
@@ -219,14 +217,14 @@ class GeometryGrammar:
                 if 1 + _poly_cost(n + 1) <= left:
                     self._locs(ok, 0, NUM_BINS - 1)
                 if n >= MIN_POLY_LOCS and n % 2 == 0:
-                    ok[self.close["poly"]] = True
+                    ok[self.ids.close["poly"]] = True
             elif n < want:
                 lo = s.locs[n - 2] if s.kind == "box" and n >= 2 else 0  # x2 >= x1, y2 >= y1
                 self._locs(ok, lo, NUM_BINS - 1)
             else:
-                ok[self.close[s.kind]] = True
+                ok[self.ids.close[s.kind]] = True
         elif s.mode == "grid_open":
-            ok[self.grid] = True
+            ok[self.ids.grid] = True
         elif s.mode == "head":
             n = len(s.locs)
             lo = s.locs[n - 2] if n in (2, 3) else 1 if n >= 4 else 0
@@ -234,7 +232,7 @@ class GeometryGrammar:
             hi = NUM_BINS - 1 if n < 5 or left >= 1 + 1 + 4 else 1
             self._locs(ok, lo, hi)
         elif s.mode == "grid_close":
-            ok[self.grid_end] = True
+            ok[self.ids.grid_end] = True
         elif s.mode == "run":
             rest = s.rows - s.rows_done
             self._locs(ok, rest if left < 1 + 3 else 1, rest)  # K < rest leaves <run>K</mask> to write
@@ -244,16 +242,16 @@ class GeometryGrammar:
                 self._locs(ok, 0 if s.row_len == 0 else 1, s.cols - s.row_sum)
             if d < s.rows:
                 if d == 0 or 1 + _rows_cost(d + 1, s.rows) <= left:
-                    ok[self.row] = True
+                    ok[self.ids.row] = True
                 if d > 0 and left >= 1 + 2:
-                    ok[self.run] = True
+                    ok[self.ids.run] = True
             else:
-                ok[self.close["mask"]] = True
+                ok[self.ids.close["mask"]] = True
         return ok
 
     def _locs(self, ok: torch.Tensor, lo: int, hi: int) -> None:
         if lo <= hi:
-            ok[self.loc0 + lo: self.loc0 + hi + 1] = True
+            ok[self.ids.loc0 + lo: self.ids.loc0 + hi + 1] = True
 
 
 class GrammarConstraint:
