@@ -135,8 +135,9 @@ def test_trainable_set_matches_config(llm_mode):
         assert p.shape[0] == len(model.special.added)
 
 
-def test_new_token_rows_train_under_lora_base_rows_do_not():
-    model, proc = tiny()
+@pytest.mark.parametrize("token_rows", [True, False])
+def test_new_token_rows_train_under_lora_base_rows_do_not(token_rows):
+    model, proc = tiny([f"llm.lora_token_rows={str(token_rows).lower()}"])
     batch = proc(f"{IMAGE_TOKEN}\n[det] abc<loc_5><loc_7> abc", [rand_image(3)])
     ids = torch.tensor([model.special.loc_id(5), model.special.loc_id(7), model.special.loc_id(9)]
                        + proc.encode("abc", add_special_tokens=False))
@@ -146,7 +147,9 @@ def test_new_token_rows_train_under_lora_base_rows_do_not():
     out.loss.backward()
     opt.step()
     changed = ((model.embed_tokens(ids).detach() - before).abs().sum(-1) > 0).tolist()
-    assert changed == [True, True, False, False, False, False]  # used new rows move; unused and base rows do not
+    # used new rows move (unless lora_token_rows is off); unused and base rows never do
+    assert changed == [token_rows, token_rows, False, False, False, False]
+    assert any("trainable_tokens_delta" in n for n in _trainable(model)) == token_rows
 
 
 def test_greedy_with_cache_equals_without(model_proc):

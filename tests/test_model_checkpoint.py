@@ -63,9 +63,11 @@ def test_full_save_load_identical_logits_and_layout(tmp_path):
     assert trainable == {n for n, p in model.named_parameters() if p.requires_grad}
 
 
-def test_adapter_only_round_trip_and_merge(tmp_path, base_dir):
+@pytest.mark.parametrize("token_rows", [True, False])
+def test_adapter_only_round_trip_and_merge(tmp_path, base_dir, token_rows):
     torch.manual_seed(0)
-    model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
+    model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null",
+                                                             f"llm.lora_token_rows={str(token_rows).lower()}"]))
     _perturb_trainables(model)
     batch = _batch(proc)
     ref = _logits(model, batch)

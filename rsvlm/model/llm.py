@@ -33,6 +33,7 @@ class LLMConfig:
     lora_r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.0
+    lora_token_rows: bool = True  # with LoRA, also train the added tokens' embedding (and untied head) rows
     target_modules: list[str] = field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     load_in_4bit: bool = False
@@ -183,12 +184,14 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
         return llm
     from peft import LoraConfig, get_peft_model
 
-    emb = _module_name(llm, llm.get_input_embeddings())
-    token_targets = {emb: list(ids.added)}
-    tied = getattr(llm.config.get_text_config(), "tie_word_embeddings", False)
-    head = _module_name(llm, llm.get_output_embeddings())
-    if head and not tied:
-        token_targets[head] = list(ids.added)
+    token_targets = None
+    if cfg.lora_token_rows:
+        emb = _module_name(llm, llm.get_input_embeddings())
+        token_targets = {emb: list(ids.added)}
+        tied = getattr(llm.config.get_text_config(), "tie_word_embeddings", False)
+        head = _module_name(llm, llm.get_output_embeddings())
+        if head and not tied:
+            token_targets[head] = list(ids.added)
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM",
                       trainable_token_indices=token_targets)
