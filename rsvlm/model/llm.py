@@ -33,7 +33,9 @@ class LLMConfig:
     lora_r: int = 8
     lora_alpha: int = 16
     lora_dropout: float = 0.0
-    lora_token_rows: bool = True  # with LoRA, also train the added tokens' embedding (and untied head) rows
+    # with LoRA, also train the added tokens' embedding (and untied head) rows; turn off only for a stage
+    # after they have been trained (off, a fresh base's <loc_N> rows stay as initialised)
+    lora_token_rows: bool = True
     target_modules: list[str] = field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
     load_in_4bit: bool = False
