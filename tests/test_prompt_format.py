@@ -167,3 +167,33 @@ def test_images_after_the_question_in_training_eval_and_chat(tmp_path):
     assert chat.messages[-2]["content"] == "[cls] What scene is this?\noptical image: <image>"
     chat.ask("[count] How many ships?")
     assert chat.stats[1]["images_encoded"] == 0 and chat.stats[1]["reused"] > 0
+
+
+def test_empty_system_prompt_means_none_in_training_eval_and_chat(tmp_path):
+    """``prompt.system: ""`` drops the system turn (None keeps the template's default): training,
+    `rsvlm eval` and `rsvlm chat` all start at the user turn, token for token alike."""
+    import numpy as np
+    import torch
+
+    from rsvlm.inference import load_model
+    from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
+    from rsvlm.model.templates import TEMPLATES
+
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["prompt.system=''"])
+    assert cfg.prompt.system == ""
+    torch.manual_seed(0)
+    model, _ = create_model(cfg)
+    model.save_pretrained(tmp_path / "ckpt")
+    model, processor = load_model(str(tmp_path / "ckpt"), device="cpu")
+    assert processor.prompt.system == ""
+    default = TEMPLATES["rsvlm"]["system"]
+    path = make_records(tmp_path, n=2, ir_every=2)
+    for rec, sample, first, text, ids in training_and_eval_prompts(processor, path):
+        assert ids == sample["input_ids"][:first], rec["id"]
+        assert text.startswith(TEMPLATES["rsvlm"]["user_prefix"]) and default not in text
+    with_default = processor.chat_prompt(record_messages(rec, PromptConfig()), add_generation_prompt=False)
+    assert with_default.startswith(TEMPLATES["rsvlm"]["system_prefix"] + default)
+    chat = ChatSession(model, processor, max_new_tokens=2)
+    chat.ask("[cls] What scene is this?", images=[ImageInput(np.zeros((3, 32, 32), np.float32), "optical")])
+    said = processor.tokenizer.decode(chat.token_ids)
+    assert said.lstrip().startswith(TEMPLATES["rsvlm"]["user_prefix"].strip()) and default not in said

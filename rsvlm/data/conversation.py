@@ -30,7 +30,8 @@ class PromptConfig:
     causal LLM only tokens after the question can attend to it, so this way every visual token can
     weigh itself against what is asked; records keep their placeholders where they are, only the
     rendering moves them. ``system`` is the system message of every conversation (None: the chat
-    template's default)."""
+    template's default; "": none, so an rsvlm-format prompt starts at the user turn and saves the
+    default's 21 tokens per sample; a tokenizer's own template gets an empty system message)."""
 
     annotate_modality: bool = True
     modality_after: bool = False
@@ -90,7 +91,7 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
     """
     prompt = prompt or PromptConfig()
     mods = [im["modality"] for im in record.get("images", [])]
-    messages = [{"role": "system", "content": prompt.system}] if prompt.system else []
+    messages = [{"role": "system", "content": prompt.system}] if prompt.system is not None else []
     k = 0
     for turn in record["conversations"]:
         text = turn["value"]

@@ -37,7 +37,7 @@ class ChatSession:
         self.reset()
 
     def reset(self) -> None:
-        self.messages: list[dict] = [{"role": "system", "content": self.system}] if self.system else []
+        self.messages: list[dict] = [{"role": "system", "content": self.system}] if self.system is not None else []
         self.cache = None
         self.cache_len = 0
         self.pixels: list = []  # the conversation's images, prepared (Pixels)
