@@ -83,6 +83,11 @@ def image_turn(text: str, modalities: list[str], prompt: PromptConfig) -> str:
     return write_images((IMAGE_TOKEN + "\n") * len(modalities) + text, modalities, prompt)
 
 
+def system_messages(system: str | None) -> list[dict]:
+    """The opening of a conversation: one system message, or none when ``system`` is None."""
+    return [{"role": "system", "content": system}] if system is not None else []
+
+
 def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
     """A canonical record's ``conversations`` as chat messages (``role``/``content``).
 
@@ -91,7 +96,7 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
     """
     prompt = prompt or PromptConfig()
     mods = [im["modality"] for im in record.get("images", [])]
-    messages = [{"role": "system", "content": prompt.system}] if prompt.system is not None else []
+    messages = system_messages(prompt.system)
     k = 0
     for turn in record["conversations"]:
         text = turn["value"]

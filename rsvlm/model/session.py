@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import torch
 
-from rsvlm.data.conversation import image_turn
+from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import shape_scores
 from rsvlm.model.vlm import RSVLM, TextStreamer
@@ -37,7 +37,7 @@ class ChatSession:
         self.reset()
 
     def reset(self) -> None:
-        self.messages: list[dict] = [{"role": "system", "content": self.system}] if self.system is not None else []
+        self.messages: list[dict] = system_messages(self.system)
         self.cache = None
         self.cache_len = 0
         self.pixels: list = []  # the conversation's images, prepared (Pixels)
