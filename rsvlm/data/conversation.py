@@ -84,7 +84,8 @@ def image_turn(text: str, modalities: list[str], prompt: PromptConfig) -> str:
 
 
 def system_messages(system: str | None) -> list[dict]:
-    """The opening of a conversation: one system message, or none when ``system`` is None."""
+    """The opening of a conversation: one system message, or none when ``system`` is None (None: the
+    template writes its default; ``""``: an empty one, which rsvlm's template writes as none)."""
     return [{"role": "system", "content": system}] if system is not None else []
 
 
