@@ -4,7 +4,7 @@
 
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
-checkpoint):
+checkpoint; Ctrl-C or ``kill`` on the build stops the running stage with it):
 
     data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then
                       python -m data_gen chat  (each image's questions as 2–4-turn conversations)
@@ -38,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -81,7 +82,19 @@ def run(cmd: list[str], env_threads: int | None = None) -> None:
     if env_threads:
         env.setdefault("OMP_NUM_THREADS", str(env_threads))
     log("$ " + " ".join(cmd))
-    subprocess.run(cmd, check=True, cwd=ROOT, env=env)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        rc = proc.wait()
+    except BaseException:  # Ctrl-C, or SIGTERM (main makes it SystemExit): stop the stage with the build
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+    if rc:
+        raise subprocess.CalledProcessError(rc, cmd)
 
 
 def py(*args: str) -> list[str]:
@@ -443,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="also score each stage's checkpoint on the test set's cls/count/vqa/ground records")
     p.add_argument("overrides", nargs="*", help="key=value overrides of build.yaml")
     a = p.parse_args(argv)
+    # `kill BUILD` would otherwise leave the running stage training on, orphaned, into the same folder
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     bc = load_config(BuildConfig, a.config, a.overrides)
     out = Path(a.out).resolve()
     out.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,19 @@
-"""The build script's model card: the plain scores and, from the eval_tta stage, the scores with
-test-time augmentation."""
+"""The build script: its model card (the plain scores and, from the eval_tta stage, the scores with
+test-time augmentation), and what stopping a build does to its running stage."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
-from script_loader import load_script
+from script_loader import REPO, load_script
 
 from rsvlm.config import load_config
 
@@ -42,3 +48,34 @@ def test_model_card_shows_the_scores_with_and_without_test_time_augmentation(tmp
     with pytest.raises(ValueError, match="eval_tta"):
         b.stage_eval_tta(tmp_path, load_config(b.BuildConfig, b.CONFIGS / "build.yaml", ["eval_tta=sideways"]), 1.0)
     assert list(b.STAGES)[-2:] == ["eval", "eval_tta"]  # scoring only, after the model is built
+
+
+def test_stopping_the_build_stops_the_running_stage(tmp_path):
+    """`kill BUILD` (SIGTERM) ends the stage's process too, instead of leaving it training, orphaned,
+    into the folder a restarted build resumes from; the stage gets no DONE marker."""
+    pidfile = tmp_path / "stage.pid"
+    stage = f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('bdm', {str(REPO / 'scripts' / 'build_default_model.py')!r})\n"
+        "b = sys.modules['bdm'] = importlib.util.module_from_spec(spec); spec.loader.exec_module(b)\n"
+        f"b.STAGES['slow'] = lambda out, bc, scale: b.run([sys.executable, '-c', {stage!r}])\n"
+        f"sys.exit(b.main(['--out', {str(tmp_path / 'out')!r}, '--only', 'slow']))\n")
+    build = subprocess.Popen([sys.executable, str(driver)], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while not (pidfile.is_file() and pidfile.read_text()):
+            assert build.poll() is None and time.monotonic() < deadline, "the stage never started"
+            time.sleep(0.1)
+        child = int(pidfile.read_text())
+        build.send_signal(signal.SIGTERM)
+        assert build.wait(timeout=60) == 128 + signal.SIGTERM
+        with pytest.raises(ProcessLookupError):  # terminated and reaped by the build
+            os.kill(child, 0)
+        assert not (tmp_path / "out" / "slow" / "DONE").exists()
+    finally:
+        build.kill()
+        if pidfile.is_file() and pidfile.read_text():  # without the fix, the orphan would outlive the test
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pidfile.read_text()), signal.SIGKILL)
