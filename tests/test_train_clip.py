@@ -189,3 +189,22 @@ def test_extra_file_without_captions_and_refused_keys(tmp_path):
         train(_cfg(tmp_path, data, tmp_path / "x", f"data.extra=[{{path: {empty}}}]"))
     with pytest.raises(ValueError, match="dist.deepspeed"):
         train(_cfg(tmp_path, data, tmp_path / "x", "dist.deepspeed=configs/deepspeed/zero2.json"))
+
+
+@pytest.mark.parametrize("decay_1d", [False, True])
+def test_weight_decay_reaches_1d_parameters_only_with_decay_1d(decay_1d):
+    """The shipped encoder was trained with decay on every parameter; optim.decay_1d brings that back."""
+    from rsvlm.train.loop import build_optimizer
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4))
+    cfg = load_config(TrainConfig, None, ["optim.lr=0.1", "optim.weight_decay=0.5", "optim.schedule=constant",
+                                          f"optim.decay_1d={decay_1d}"])
+    opt, _ = build_optimizer(model, cfg)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)  # so only the decay moves a parameter
+    opt.step()
+    for n, p in model.named_parameters():
+        decayed = p.ndim >= 2 or decay_1d
+        expect = before[n] * (1 - 0.1 * 0.5) if decayed else before[n]
+        assert torch.allclose(p.detach(), expect), n

@@ -174,3 +174,28 @@ def test_augmented_training_draws_mirror_views_and_counts_the_same_samples(tmp_p
     assert losses("aug")[0] != losses("plain")[0]
     with pytest.raises(ValueError, match="data.augment"):
         train(cfg_for(tmp_path, data, "bad", "max_steps=1", "data.augment=rotate"))
+
+
+def test_a_step_folder_exports_as_the_model_training_had_at_that_step(tmp_path, one_thread, monkeypatch, capsys):
+    from script_loader import load_script
+
+    from rsvlm.model.vlm import RSVLM
+    from rsvlm.train.loop import build_model
+
+    data = make_records(tmp_path / "d", n=8)
+    train(cfg_for(tmp_path, data, "run", "max_steps=2", "ckpt.every=2", "batch_size=4", "optim.lr=3e-3"))
+    step = tmp_path / "run" / "checkpoints" / "step_000002"
+    export = load_script("export_step", monkeypatch)
+    assert export.main([str(step), "--out", str(tmp_path / "exported")]) == 0
+    final = RSVLM.from_pretrained(tmp_path / "run" / "final").state_dict()
+    exported = RSVLM.from_pretrained(tmp_path / "exported").state_dict()
+    assert final.keys() == exported.keys()
+    for k in final:  # the frozen parts rebuilt from the seed, the trained ones from the folder
+        assert torch.equal(final[k], exported[k]), k
+    start, _ = build_model(load_config(TrainConfig, step / "train_config.yaml"), torch.device("cpu"))
+    moved = [n for n, p in start.named_parameters() if p.requires_grad and not torch.equal(p, exported[n])]
+    assert moved  # the export holds the trained weights, not the starting ones
+
+    (step / "trainable.safetensors").unlink()
+    assert export.main([str(step), "--out", str(tmp_path / "again")]) == 2
+    assert "zero_to_fp32" in capsys.readouterr().err and not (tmp_path / "again").exists()

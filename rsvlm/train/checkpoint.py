@@ -138,10 +138,15 @@ def save_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> No
     (folder / "scheduler.json").write_text(json.dumps(scheduler.state_dict()))
 
 
-def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
+def load_trainable(folder: Path, model: torch.nn.Module) -> None:
+    """Copy a plain-engine step folder's trainable parameters into ``model`` (the same names, exactly)."""
     from safetensors.torch import load_file
 
-    state = load_file(str(folder / "trainable.safetensors"))
+    path = Path(folder) / "trainable.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: no trainable.safetensors (a DeepSpeed step folder keeps its weights "
+                                "in deepspeed/; convert them with DeepSpeed's zero_to_fp32 first)")
+    state = load_file(str(path))
     want = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(state) != want:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]
@@ -150,6 +155,10 @@ def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> No
     with torch.no_grad():
         for n, t in state.items():
             params[n].copy_(t)
+
+
+def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
+    load_trainable(folder, model)
     optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
     scheduler.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
 

@@ -63,6 +63,7 @@ class OptimConfig:
     schedule: str = "cosine"  # "cosine" | "constant" (both after linear warm-up)
     min_lr_ratio: float = 0.0
     max_grad_norm: float = 1.0  # 0 disables clipping
+    decay_1d: bool = False  # weight decay on biases, norm scales and other 1-D parameters too (matrices only if off)
 
 
 @dataclass

@@ -139,12 +139,14 @@ def lr_lambda(cfg: TrainConfig):
 
 
 def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
-    """AdamW with weight decay on matrices only, and the warm-up + cosine/constant schedule."""
+    """AdamW with weight decay on matrices only (every parameter with ``optim.decay_1d``), and the
+    warm-up + cosine/constant schedule."""
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not params:
         raise ValueError("no trainable parameter: check model.trainable")
-    groups = [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": cfg.optim.weight_decay},
-              {"params": [p for _, p in params if p.ndim < 2], "weight_decay": 0.0}]
+    decay = cfg.optim.weight_decay
+    groups = [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": decay},
+              {"params": [p for _, p in params if p.ndim < 2], "weight_decay": decay if cfg.optim.decay_1d else 0.0}]
     opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg.optim.lr, betas=tuple(cfg.optim.betas),
                             eps=cfg.optim.eps)
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
@@ -220,14 +222,52 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
     return folder
 
 
+def _adapter_only(cfg: TrainConfig) -> bool:
+    """Save the LoRA adapter alone: the LLM has LoRA and a base on disk to merge it into later."""
+    return cfg.model.trainable.llm == "lora" and bool(cfg.model.llm.name_or_path)
+
+
 def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     """The model in DESIGN.md's checkpoint layout (adapter-only where the LLM has LoRA and a base on disk)."""
     out = Path(cfg.out_dir) / "final"
-    adapter_only = cfg.model.trainable.llm == "lora" and bool(cfg.model.llm.name_or_path)
     with engine.gathered():
         if rank == 0:
-            engine.module.save_pretrained(out, adapter_only=adapter_only)
+            engine.module.save_pretrained(out, adapter_only=_adapter_only(cfg))
             save_config(cfg, out / "train_config.yaml")
+    return out
+
+
+def build_model(cfg: TrainConfig, device: torch.device):
+    """(model, processor) as training starts: ``cfg.model`` seeded with ``cfg.seed``, the vision side
+    from ``init_from`` (the LLM from ``model.llm.name_or_path``)."""
+    from rsvlm.model import create_model
+
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    model, processor = create_model(cfg.model, device=device)
+    if cfg.init_from:
+        init_vision(model, Path(cfg.init_from))
+    return model, processor
+
+
+def export_step(folder: Path, out: Path) -> Path:
+    """A plain-engine step folder (``checkpoints/step_N``) written as ``final/`` would have been at
+    that step, for eval, chat or ``init_from``.
+
+    The frozen parts are rebuilt as training built them, from the folder's train_config.yaml (seed,
+    ``init_from``, ``model.llm.name_or_path``), so those paths must still hold what they held then;
+    nothing can check that. Contrastive-pretraining and DeepSpeed step folders are refused."""
+    from rsvlm.config import load_config
+
+    folder, out = Path(folder), Path(out)
+    if not (folder / "train_config.yaml").is_file():
+        raise FileNotFoundError(f"{folder}: no train_config.yaml (not a step folder of rsvlm train)")
+    cfg = load_config(TrainConfig, folder / "train_config.yaml")
+    if cfg.objective == "clip":
+        raise ValueError(f"{folder}: a contrastive pretraining step; its encoder is in model.safetensors")
+    model, _ = build_model(cfg, torch.device("cpu"))
+    ckpt.load_trainable(folder, model)
+    model.save_pretrained(out, adapter_only=_adapter_only(cfg))
+    save_config(cfg, out / "train_config.yaml")
     return out
 
 
@@ -291,12 +331,7 @@ def train(cfg: TrainConfig) -> dict:
     if rank == 0:
         out_dir.mkdir(parents=True, exist_ok=True)
         save_config(cfg, out_dir / "train_config.yaml")
-    from rsvlm.model import create_model
-
-    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
-    model, processor = create_model(cfg.model, device=device)
-    if cfg.init_from:
-        init_vision(model, Path(cfg.init_from))
+    model, processor = build_model(cfg, device)
     if cfg.gradient_checkpointing:
         model.enable_gradient_checkpointing()
     torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.

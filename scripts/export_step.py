@@ -1,0 +1,34 @@
+"""Write a training step folder as a model folder, to score, chat with or start a stage from a
+checkpoint taken mid-run.
+
+    python scripts/export_step.py runs/X/STAGE/checkpoints/step_002500 --out runs/X/step_002500
+
+The folder must come from ``rsvlm train`` on the plain engine (not DeepSpeed, not contrastive
+pretraining), and the paths its train_config.yaml starts from (``init_from``,
+``model.llm.name_or_path``) must still hold what they held during training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("step", help="a checkpoints/step_N folder")
+    ap.add_argument("--out", required=True, help="model folder to write")
+    args = ap.parse_args(argv)
+    from rsvlm.train.loop import export_step
+
+    try:
+        out = export_step(args.step, args.out)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
