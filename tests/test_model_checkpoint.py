@@ -204,3 +204,58 @@ def test_average_checkpoints_is_the_weighted_mean_and_refuses_mismatches(tmp_pat
     r = subprocess.run([sys.executable, str(script), str(dirs[0]), "--out", str(tmp_path / "bad")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "at least two checkpoints" in r.stderr
+
+
+def test_compare_weights_finds_every_kind_of_difference(tmp_path):
+    """Two copies of a checkpoint compare equal; a changed value, a changed shape, a tensor or a
+    file on one side only are each reported by file and name, and the script's exit status says
+    whether the weights are identical."""
+    import shutil
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file, save_file
+
+    from rsvlm.model.checkpoint import compare_weights
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY))
+    a = model.save_pretrained(tmp_path / "a")
+    b = tmp_path / "b"
+    shutil.copytree(a, b)
+    rows = compare_weights(a, b)
+    assert rows and {r["status"] for r in rows} == {"same"}
+    assert {r["file"] for r in rows} == {str(f.relative_to(a)) for f in a.rglob("*.safetensors")}
+    assert "vision.safetensors" in {r["file"] for r in rows} and len({r["file"] for r in rows}) > 1
+    script = Path(__file__).resolve().parents[1] / "scripts" / "compare_checkpoints.py"
+    r = subprocess.run([sys.executable, str(script), str(a), str(b)], capture_output=True, text=True)
+    assert r.returncode == 0 and "identical" in r.stdout
+
+    sd = load_file(str(b / "vision.safetensors"))
+    name = sorted(k for k in sd if sd[k].is_floating_point() and sd[k].numel() > 1)[0]
+    sd[name] = sd[name].clone()
+    sd[name].view(-1)[0] += 0.5
+    shape_name = sorted(k for k in sd if k != name and sd[k].dim() == 2)[0]
+    sd[shape_name] = sd[shape_name][:-1].contiguous()
+    gone = sorted(k for k in sd if k not in (name, shape_name))[0]
+    del sd[gone]
+    sd["extra.weight"] = torch.zeros(3)
+    save_file(sd, str(b / "vision.safetensors"))
+    save_file({"x": torch.ones(2)}, str(b / "more.safetensors"))
+    got = {(r["file"], r["name"]): r for r in compare_weights(a, b) if r["status"] != "same"}
+    assert got[("vision.safetensors", name)]["status"] == "differs"
+    assert got[("vision.safetensors", name)]["max_abs"] == pytest.approx(0.5, abs=1e-6)
+    assert got[("vision.safetensors", shape_name)]["status"] == "shape"
+    assert got[("vision.safetensors", gone)]["status"] == "only in A"
+    assert got[("vision.safetensors", "extra.weight")]["status"] == "only in B"
+    assert got[("more.safetensors", "x")]["status"] == "only in B"
+    assert len(got) == 5  # nothing else reported: the other files are untouched
+    r = subprocess.run([sys.executable, str(script), str(a), str(b), "--show", "2"], capture_output=True, text=True)
+    assert r.returncode == 1 and "5 of" in r.stdout and name in r.stdout  # the largest difference listed first
+
+    single = compare_weights(a / "vision.safetensors", b / "vision.safetensors")
+    assert {r["file"] for r in single} == {"vision.safetensors"} and len(single) == len(sd) + 1
+    with pytest.raises(ValueError, match="two folders or two files"):
+        compare_weights(a, b / "vision.safetensors")
+    with pytest.raises(FileNotFoundError, match="nope"):
+        compare_weights(a, tmp_path / "nope")

@@ -232,3 +232,50 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     (out / "README.md").write_text(card + "\nWeight average of: " + ", ".join(
         f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n")
     return out
+
+
+def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
+    """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
+    matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
+    ``status`` (``same``, ``differs``, ``shape`` for a shape or dtype change, ``only in A`` /
+    ``only in B``) and ``max_abs`` (max |a − b| for floating tensors that differ, else 0). Exact:
+    no tolerance, because the question it answers is whether two runs trained the same weights.
+    Files other than safetensors (configs, tokenizers) are not compared."""
+    from safetensors import safe_open
+
+    pa, pb = Path(a), Path(b)
+    for p in (pa, pb):
+        if not p.exists():
+            raise FileNotFoundError(f"{p}: no such checkpoint folder or file")
+    if pa.is_file() != pb.is_file():
+        raise ValueError(f"{pa} and {pb}: compare two folders or two files, not one of each")
+
+    if pa.is_file():  # two files: compared whatever their names
+        fa, fb = {pa.name: pa}, {pa.name: pb}
+    else:
+        fa, fb = ({str(f.relative_to(p)): f for f in sorted(p.rglob("*.safetensors"))} for p in (pa, pb))
+    if not fa and not fb:
+        raise ValueError(f"{pa} and {pb}: no .safetensors files in either")
+    rows = []
+    for rel in sorted(set(fa) | set(fb)):
+        if rel not in fb or rel not in fa:
+            side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
+            with safe_open(str(p), framework="pt") as h:
+                rows += [{"file": rel, "name": k, "status": f"only in {side}", "max_abs": 0.0} for k in sorted(h.keys())]
+            continue
+        with safe_open(str(fa[rel]), framework="pt") as ha, safe_open(str(fb[rel]), framework="pt") as hb:
+            ka, kb = set(ha.keys()), set(hb.keys())
+            for k in sorted(ka | kb):
+                if k not in kb or k not in ka:
+                    rows.append({"file": rel, "name": k, "status": "only in " + ("A" if k in ka else "B"), "max_abs": 0.0})
+                    continue
+                x, y = ha.get_tensor(k), hb.get_tensor(k)
+                if x.shape != y.shape or x.dtype != y.dtype:
+                    status, diff = "shape", 0.0
+                elif torch.equal(x, y):
+                    status, diff = "same", 0.0
+                else:
+                    status = "differs"
+                    diff = (x.double() - y.double()).abs().max().item() if x.is_floating_point() else 0.0
+                rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
+    return rows
