@@ -184,3 +184,17 @@ def test_score_wins_over_order_and_points_dedupe():
 def test_run_tiled_rejects_a_predict_fn_returning_the_wrong_count(scene):
     with pytest.raises(ValueError, match="returned 0 results for a batch of 4"):
         run_tiled(scene, lambda imgs: [], tile=TILE, overlap=OVERLAP, batch_size=4, progress=False)
+
+
+def test_a_polygon_without_area_is_kept_not_crashed_on():
+    """A model's polygon can be collinear (no area; buffer(0) empties it): the merger kept
+    crashing on its NaN bounds (seen on SpaceNet-4 tiles); now it passes through unmerged."""
+    flat = {"kind": "poly", "label": "building", "coords": [[10, 10], [20, 20], [30, 30]]}
+    sq = {"kind": "poly", "label": "building", "coords": [[40, 40], [60, 40], [60, 60], [40, 60]]}
+    sq2 = {"kind": "poly", "label": "building", "coords": [[0, 40], [20, 40], [20, 60], [0, 60]]}
+    objs = merge_tile_objects([((0, 0, 64, 64), [flat, sq]), ((40, 0, 64, 64), [sq2])], scene_size=(104, 64))
+    assert sum(o["coords"] == flat["coords"] for o in objs) == 1
+    merged = [o for o in objs if o["coords"] != flat["coords"]]
+    assert len(merged) == 1  # the two squares overlap across tiles and are unioned
+    xs = [x for x, _ in merged[0]["coords"]]
+    assert (min(xs), max(xs)) == (40, 60)

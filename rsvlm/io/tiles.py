@@ -227,11 +227,15 @@ class TileMerger:
         from rsvlm.geometry import canonical_ring
         from rsvlm.io.georef import object_geometry
 
-        items = [it for it in items if len(it["obj"]["coords"]) >= 3]
+        out, areal = [], []
         for it in items:
-            it["geom"] = object_geometry(it["obj"]).buffer(0)  # buffer(0) repairs self-intersections
-        out = []
-        for g in self._clusters(items, lambda a, b: a["geom"].intersection(b["geom"]).area > 0,
+            geom = object_geometry(it["obj"]).buffer(0) if len(it["obj"]["coords"]) >= 3 else None
+            if geom is None or geom.is_empty:  # under 3 vertices or no area (collinear): nothing to union
+                out.append((it["order"], it["obj"]))  # kept as the model drew it
+                continue
+            it["geom"] = geom  # buffer(0) repairs self-intersections
+            areal.append(it)
+        for g in self._clusters(areal, lambda a, b: a["geom"].intersection(b["geom"]).area > 0,
                                 lambda it: it["geom"].bounds):
             obj = self._merged(g)
             if len(g) > 1:
