@@ -1,6 +1,6 @@
 """``rsvlm chat``: a terminal REPL over one image or a bi-temporal pair, with a KV-cached history.
 
-Commands: ``/image PATH [modality]`` (twice before the first question for a pair; after a
+Commands: ``/image PATH [modality] [bands]`` (twice before the first question for a pair; after a
 question it starts a new conversation on the new image), ``/reset``, ``/vis out.png``,
 ``/geojson out.geojson``, ``/help``, ``/quit``. Task tags (``[det]`` …) open a question.
 Ctrl-C stops the answer being generated, not the session; Ctrl-D quits.
@@ -21,8 +21,10 @@ from pathlib import Path
 from rsvlm import inference as inf
 
 HELP = """commands:
-  /image PATH [modality]   load an image (a second /image before asking makes a bi-temporal pair;
-                           band files as a,b,c); modality is optical, msi, sar or ir (else inferred)
+  /image PATH [modality] [bands]
+                           load an image (a second /image before asking makes a bi-temporal pair;
+                           band files as a,b,c); modality is optical, msi, sar or ir (else inferred);
+                           bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV)
   /reset                   forget the conversation (images stay loaded)
   /vis out.png             draw the last answer's geometry on the image
   /geojson out.geojson     write the last answer's geometry in the image's CRS
@@ -51,11 +53,13 @@ class ChatREPL:
     # -- commands -----------------------------------------------------------------------------
     def load_image(self, args: list[str]) -> None:
         if not args:
-            self.say("usage: /image PATH [modality]")
+            self.say("usage: /image PATH [modality] [bands]")
             return
-        spec = inf.ImageSpec.parse(args[0], args[1] if len(args) > 1 else None)
+        modality, bands = (list(args[1:3]) + ["", ""])[:2]
+        spec = inf.ImageSpec.parse(args[0], modality or None, bands or None)
         try:
             img = inf.read_spec(spec)
+            band_notes = self.session.processor.band_notes(inf.model_input(img))
         except (FileNotFoundError, ValueError) as e:
             self.say(f"error: {e}")
             return
@@ -67,7 +71,7 @@ class ChatREPL:
         self.images.append(img)
         geo = f", {img.crs}" if img.crs else ""
         self.say(f"loaded {Path(img.path).name}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
-        for note in img.notes:
+        for note in img.notes + band_notes:
             self.say(f"  note: {note}")
 
     def reset(self) -> None:
@@ -190,9 +194,14 @@ def main(args) -> int:
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
-    for i, path in enumerate(args.image or []):
-        mods = args.modality or []
-        repl.load_image([path] + ([mods[i if len(mods) > 1 else 0]] if mods else []))
+    processor.fill_missing_bands = args.missing_bands == "fill"
+    try:
+        specs = inf.image_specs(args.image or [], args.modality, args.bands)
+    except ValueError as e:
+        print(f"rsvlm chat: {e}", file=sys.stderr)
+        return 2
+    for spec in specs:
+        repl.load_image([",".join(spec.files), spec.modality or "", ",".join(spec.bands or [])])
     repl.say("rsvlm chat — /help for commands, /quit to leave")
     try:
         import readline  # noqa: F401  (line editing and history where available)

@@ -31,6 +31,9 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--modality", action="append", choices=["optical", "msi", "sar", "ir"],
                    help="modality of each --image (inferred from bands and dtype where left out)")
     p.add_argument("--bands", action="append", help="comma-separated band names of each --image")
+    p.add_argument("--missing-bands", choices=["fill", "error"], default="fill",
+                   help="a band the model expects but the image lacks (VH of a VV-only SAR scene, B11/B12 of "
+                        "a 4-band MSI file): fill it with its training mean and say so (default), or refuse")
 
 
 def build_parser() -> argparse.ArgumentParser:

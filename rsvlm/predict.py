@@ -91,6 +91,14 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
+    processor.fill_missing_bands = args.missing_bands == "fill"
+    try:
+        for im in images:
+            for note in processor.band_notes(inf.model_input(im)):
+                print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+    except ValueError as e:
+        print(f"rsvlm predict: {e}", file=sys.stderr)
+        return 2
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     if args.tile:

@@ -157,6 +157,20 @@ def test_png_paths_grey_rgba_and_16bit(tmp_path):
     assert image_size(tmp_path / "a.png") == (12, 10)
 
 
+def test_sar_polarisation_from_the_file_name_and_grey_rgb_is_not_a_red_band(tmp_path):
+    from PIL import Image
+
+    amp = np.random.default_rng(0).uniform(1, 100, (1, 16, 16)).astype(np.float32)
+    img = read_image(write_tif(tmp_path / "s1a-iw-grd-vv-20200101.tiff", amp), modality="sar")
+    assert img.bands == ["VV"] and "band named VV from the file name" in img.notes
+    img = read_image(write_tif(tmp_path / "hh_vv_stack.tif", amp), modality="sar")  # two named: not guessed
+    assert img.bands == ["b1"]
+    grey = np.repeat(np.arange(64, dtype=np.uint8).reshape(8, 8)[..., None], 3, axis=2)
+    Image.fromarray(grey, "RGB").save(tmp_path / "thermal.png")
+    t = read_image(tmp_path / "thermal.png", modality="ir")
+    assert t.data.shape == (1, 8, 8) and t.bands == ["b1"]  # not "R": a thermal band has no colour
+
+
 def test_truncated_files_and_missing_file_give_clear_errors(tmp_path):
     from PIL import Image
 
@@ -213,6 +227,7 @@ def test_real_sentinel2_band_files_load_as_one_msi_image(realdata):
 def test_real_sentinel1_grd_loads_as_sar_with_gcps(realdata):
     img = read_image(realdata / "sar_s1grd" / "iw-vv.tiff")
     assert img.modality == "sar" and img.inferred_modality and "GCPs" in img.notes[0]
+    assert img.bands == ["VV"]  # from "iw-vv" in the file name
     assert img.data.shape == (1, 837, 1280) and img.transform is None and len(img.gcps) == 210
     assert img.crs == "EPSG:4326" and 0 <= img.data.min() and img.data.max() <= 1
     assert img.valid is not None and 0.9 < img.valid.mean() < 1  # zero-DN border is invalid

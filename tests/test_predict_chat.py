@@ -245,3 +245,48 @@ def test_predict_passes_the_chat_format_stop_strings(ckpt, geotiff, monkeypatch)
     img = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))
     predict.ask(model, processor, [img], "[cls] What scene?", 3)
     assert seen["stop_strings"] == processor.stop_strings
+
+
+def test_predict_fills_a_missing_sar_band_and_says_so(ckpt, tmp_path, capsys):
+    import rasterio
+
+    path = tmp_path / "scene_vv.tif"
+    amp = np.random.default_rng(1).uniform(1, 500, (1, 40, 40)).astype(np.float32)
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32") as ds:
+        ds.write(amp)
+    rc = main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--max-new-tokens", "3"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "[scene_vv.tif] VH missing: filled with the training mean" in err
+    rc = main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--missing-bands", "error"])
+    assert rc == 2 and "scene_vv.tif: modality 'sar' expects bands ['VV', 'VH']; missing ['VH']" in capsys.readouterr().err
+
+
+def test_chat_takes_bands_from_the_command_line(ckpt, tmp_path, capsys):
+    """--bands used to be accepted by chat and ignored; here it names an RGBN file's bands."""
+    import io
+
+    import rasterio
+
+    from rsvlm.chat import ChatREPL
+
+    path = tmp_path / "rgbn.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=4, dtype="uint16") as ds:
+        ds.write(np.random.default_rng(2).integers(0, 4000, (4, 32, 32), dtype=np.uint16))
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    processor.fill_missing_bands = True
+    repl.load_image([str(path), "msi", "blue,green,red,NIR"])
+    assert repl.images[0].bands == ["blue", "green", "red", "NIR"] and "band NIR read as B08" in out.getvalue()
+    processor.fill_missing_bands = False
+    repl.load_image([str(path), "msi", "R,G,B,SWIR1"])
+    assert "error:" in out.getvalue() and "missing ['B08']" in out.getvalue() and len(repl.images) == 1
+
+
+@pytest.mark.realdata
+def test_bundled_model_answers_on_single_polarisation_real_sar(realdata, capsys):
+    rc = main(["predict", "--image", str(realdata / "sar_spacenet6" / "sar_hh.tif"), "--task", "cls",
+               "--max-new-tokens", "8"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "band named HH from the file name" in err and "HH stands in for VV" in err
+    assert "VH missing" in err

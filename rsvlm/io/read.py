@@ -16,6 +16,7 @@ radiometric calibration, or read windows of PNG/JPEG without decoding the whole 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def _as_paths(path) -> list[Path]:
 def _band_name_from_file(p: Path) -> str:
     """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem."""
     return p.stem.split("_")[-1]
+
+
+def _polarisation_from_file(p: Path) -> str | None:
+    """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
+    found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
+    return found.pop().upper() if len(found) == 1 else None
 
 
 class SceneReader:
@@ -139,6 +146,11 @@ class SceneReader:
             return list(desc)
         if self.modality == "optical":
             return ["R", "G", "B"]
+        if self.modality == "sar" and n == 1 and (pol := _polarisation_from_file(self.paths[0])):
+            self.notes.append(f"band named {pol} from the file name")
+            return [pol]
+        if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
+            return [f"b{i + 1}" for i in self.indexes]
         colour = [self.src.colour_names[i] for i in self.indexes]
         names = [c or f"b{i + 1}" for c, i in zip(colour, self.indexes)]
         return names if len(set(names)) == n else [f"b{i + 1}" for i in self.indexes]

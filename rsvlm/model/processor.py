@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from rsvlm.data.conversation import PromptConfig
-from rsvlm.model.stem import StemConfig, prepare
+from rsvlm.model.stem import StemConfig, match_bands, prepare
 from rsvlm.model.templates import get_template, render
 from rsvlm.tokens import IMAGE_TOKEN
 
@@ -49,6 +49,7 @@ class Processor:
         self.tokenizer, self.image_token_id = tokenizer, image_token_id
         has_own = getattr(tokenizer, "chat_template", None) is not None
         self.template = None if (template is None and has_own) else get_template(template or "rsvlm")
+        self.fill_missing_bands = False  # True: bands an image lacks are filled with their mean (the CLI's default)
 
     # -- images -------------------------------------------------------------------------------
     def prepare_image(self, image: ImageInput | Pixels | np.ndarray) -> Pixels:
@@ -60,8 +61,18 @@ class Processor:
             raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
                              f"this model has {sorted(self.stems)}")
         cfg = self.stems[image.modality]
-        x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name)
+        x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name,
+                    self.fill_missing_bands)
         return Pixels(x, image.modality)
+
+    def band_notes(self, image: ImageInput) -> list[str]:
+        """What ``prepare_image`` will assume about this image's bands (aliases, stand-ins, fills);
+        raises ValueError, naming the image, where its bands cannot feed the model."""
+        if image.modality not in self.stems:
+            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
+                             f"this model has {sorted(self.stems)}")
+        n = image.array.shape[0] if image.array.ndim == 3 else 1
+        return match_bands(self.stems[image.modality], image.bands, n, image.name, self.fill_missing_bands).notes
 
     def n_visual_tokens(self, image: ImageInput | Pixels) -> int:
         if image.modality not in self.n_tokens:

@@ -51,36 +51,99 @@ def check_stem(cfg: StemConfig) -> None:
         raise ValueError(f"stem {cfg.modality!r}: rgb_bands {cfg.rgb_bands} must be 3 of {cfg.bands}")
 
 
+# Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
+SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
+             ("SWIR1", "B11"), ("SWIR2", "B12"), ("TIR", "thermal", "LWIR"))
+# Stand-ins taken only when missing bands may be filled: the other polarisation of the same kind.
+STAND_INS = {"VV": ("HH",), "HH": ("VV",), "VH": ("HV",), "HV": ("VH",)}
+
+
+@dataclass
+class BandMatch:
+    index: list[int | None]  # per configured band: the image channel it is read from, None = filled
+    notes: list[str]  # what was assumed, for the user
+
+
+def _generic(bands: list[str]) -> bool:
+    return all(re.fullmatch(r"b\d+", b) for b in bands)
+
+
+def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name: str = "image",
+                fill: bool = False) -> BandMatch:
+    """Which image channel feeds each of the stem's bands.
+
+    Named bands are matched by name, case-insensitively, or by a name in ``SAME_BAND`` (``R`` is
+    Sentinel-2's ``B04``). Unnamed bands (``None`` or readers' ``b1 … bN``) are taken in the
+    configured order when their count fits. With ``fill``, what is still missing is filled with the
+    band's training mean (zero after normalisation, i.e. no information), after trying a
+    ``STAND_INS`` polarisation; a lone unnamed band is taken as the first configured band; one
+    named band feeds a one-band stem. At least one band must match. Without ``fill`` a missing band
+    is an error naming it. The model saw no filled bands in training, so answers are weaker (see
+    docs/benchmarks.md, "Missing bands").
+    """
+    want, m = list(cfg.bands), cfg.modality
+    if bands is not None and len(bands) != n_channels:
+        raise ValueError(f"{name}: {len(bands)} band names {list(bands)} for {n_channels} channels")
+    if bands is None or _generic(bands):
+        if n_channels == len(want):
+            return BandMatch(list(range(n_channels)), [])
+        if fill and n_channels == 1:
+            return BandMatch([0] + [None] * (len(want) - 1),
+                             [f"1 unnamed band taken as {want[0]} (name it with --bands)", *_filled(want[1:])])
+        hint = "; name them (--bands) to fill the missing ones" if fill and n_channels < len(want) else ""
+        raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
+    lower = {b.lower(): i for i, b in enumerate(bands)}
+    index: list[int | None] = []
+    notes: list[str] = []
+    for w in want:
+        i = lower.get(w.lower())
+        if i is None:
+            same = next((g for g in SAME_BAND if w.lower() in (x.lower() for x in g)), ())
+            i = next((lower[x.lower()] for x in same if x.lower() in lower), None)
+            if i is not None:
+                notes.append(f"band {bands[i]} read as {w}")
+        if i is None and fill:
+            i = next((lower[x.lower()] for x in STAND_INS.get(w.upper(), ()) if x.lower() in lower), None)
+            if i is not None:
+                notes.append(f"{bands[i]} stands in for {w} (the model was trained on {w})")
+        index.append(i)
+    if fill and len(want) == 1 and n_channels == 1 and index == [None]:
+        return BandMatch([0], [f"band {bands[0]} taken as {want[0]}"])
+    missing = [w for w, i in zip(want, index) if i is None]
+    if missing and not fill:
+        raise ValueError(f"{name}: modality {m!r} expects bands {want}; missing {missing} among {list(bands)}")
+    if len(missing) == len(want):
+        raise ValueError(f"{name}: none of the bands {list(bands)} is one of modality {m!r}'s {want}; "
+                         f"name them with --bands")
+    return BandMatch(index, notes + _filled(missing))
+
+
+def _filled(missing: list[str]) -> list[str]:
+    if not missing:
+        return []
+    return [f"{', '.join(missing)} missing: filled with the training mean (no information; expect weaker answers)"]
+
+
 def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
-            bands: list[str] | None = None, name: str = "image") -> torch.Tensor:
+            bands: list[str] | None = None, name: str = "image", fill_missing: bool = False) -> torch.Tensor:
     """(C,H,W) float image → normalised (len(cfg.bands), image_size, image_size) float32 tensor.
 
-    ``bands`` names the array's channels; then the configured bands are picked from it by name.
-    Generic names ``b1 … bN`` (a file without band descriptions) are taken in the configured order.
+    The configured bands are picked from the array by ``match_bands`` (``bands`` names the array's
+    channels); with ``fill_missing`` the bands it cannot find are filled with their mean.
     """
     x = torch.as_tensor(np.asarray(array) if not isinstance(array, torch.Tensor) else array)
-    if x.ndim == 2 and len(cfg.bands) == 1:
+    if x.ndim == 2:
         x = x[None]
     if x.ndim != 3:
         raise ValueError(f"{name}: expected a (C,H,W) array for modality {cfg.modality!r}, got shape {tuple(x.shape)}")
-    if bands is not None and len(bands) == len(cfg.bands) and all(re.fullmatch(r"b\d+", b) for b in bands):
-        bands = None  # unnamed bands (readers call them b1, b2, …): taken in the configured order
-    if bands is not None:
-        if len(bands) != x.shape[0]:
-            raise ValueError(f"{name}: {len(bands)} band names {bands} for {x.shape[0]} channels")
-        missing = [b for b in cfg.bands if b not in bands]
-        if missing:
-            raise ValueError(f"{name}: modality {cfg.modality!r} expects bands {cfg.bands}; missing {missing} "
-                             f"among {bands}")
-        x = x[[bands.index(b) for b in cfg.bands]]
-    elif x.shape[0] != len(cfg.bands):
-        raise ValueError(f"{name}: modality {cfg.modality!r} expects {len(cfg.bands)} band(s) {cfg.bands}, "
-                         f"got {x.shape[0]}")
+    match = match_bands(cfg, bands, x.shape[0], name, fill_missing)
     x = x.float()
     if not torch.isfinite(x).all():
         raise ValueError(f"{name}: contains NaN or infinite values (mask nodata before the model)")
     mean = torch.tensor(cfg.mean, dtype=torch.float32)[:, None, None]  # (C,1,1)
     std = torch.tensor(cfg.std, dtype=torch.float32)[:, None, None]
+    x = torch.stack([x[i] if i is not None else mean[c, 0].expand(x.shape[1:])
+                     for c, i in enumerate(match.index)])  # (len(cfg.bands),H,W)
     x = _resize(x, cfg, image_size, mean)
     return (x - mean) / std
 

@@ -1,0 +1,59 @@
+"""Which image band feeds which stem band: names, synonyms, stand-ins and filled bands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rsvlm.model.stem import StemConfig, match_bands, prepare
+
+S2 = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08", "B11", "B12"],
+                mean=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6], std=[0.1] * 6, encoder="default")
+SAR = StemConfig(modality="sar", bands=["VV", "VH"], mean=[0.5, 0.4], std=[0.2, 0.2], encoder="default")
+IR = StemConfig(modality="ir", bands=["TIR"], mean=[0.5], std=[0.25], encoder="default")
+
+
+def planes(*values, size=8):
+    return np.stack([np.full((size, size), v, np.float32) for v in values])  # (C,size,size)
+
+
+def test_plain_names_are_sentinel2_bands_and_the_rest_is_filled_with_its_mean():
+    m = match_bands(S2, ["R", "G", "B", "nir"], 4, "rgbn.tif", fill=True)
+    assert m.index == [2, 1, 0, 3, None, None]
+    assert "band nir read as B08" in m.notes and any(n.startswith("B11, B12 missing") for n in m.notes)
+    x = prepare(S2, planes(0.9, 0.8, 0.7, 0.6), 8, ["R", "G", "B", "nir"], "rgbn.tif", fill_missing=True)
+    np.testing.assert_allclose(x[:, 0, 0].numpy(), [(0.7 - 0.1) / 0.1, (0.8 - 0.2) / 0.1, (0.9 - 0.3) / 0.1,
+                                                     (0.6 - 0.4) / 0.1, 0.0, 0.0], atol=1e-5)
+
+
+def test_without_fill_a_missing_band_is_an_error_naming_file_and_band():
+    with pytest.raises(ValueError, match=r"rgbn\.tif: modality 'msi' expects .*missing \['B11', 'B12'\]"):
+        prepare(S2, planes(0.9, 0.8, 0.7, 0.6), 8, ["R", "G", "B", "NIR"], "rgbn.tif")
+    # synonyms are the same band, so they need no fill
+    x = prepare(S2, planes(1, 2, 3, 4, 5, 6), 8, ["blue", "green", "red", "NIR", "swir1", "SWIR2"])
+    np.testing.assert_allclose(x[:, 0, 0].numpy(), (np.arange(1, 7) - np.array(S2.mean)) / 0.1, rtol=1e-5)
+
+
+def test_single_polarisation_sar():
+    assert match_bands(SAR, ["vv"], 1, fill=True).index == [0, None]  # names match case-insensitively
+    m = match_bands(SAR, ["b1"], 1, "grd.tif", fill=True)  # unnamed: taken as the first band, said so
+    assert m.index == [0, None] and "taken as VV" in m.notes[0]
+    hh = match_bands(SAR, ["HH"], 1, fill=True)  # the co-polarised band stands in, said so
+    assert hh.index == [0, None] and "HH stands in for VV" in hh.notes[0]
+    with pytest.raises(ValueError, match="missing"):
+        match_bands(SAR, ["HH"], 1)  # a stand-in is only taken where filling is allowed
+    with pytest.raises(ValueError, match=r"grd\.tif: modality 'sar' expects 2 band\(s\)"):
+        match_bands(SAR, ["b1"], 1, "grd.tif")
+    x = prepare(SAR, planes(0.7), 8, ["VV"], fill_missing=True)
+    assert x.shape == (2, 8, 8) and x[1].abs().max() == 0 and np.isclose(float(x[0, 0, 0]), (0.7 - 0.5) / 0.2)
+
+
+def test_what_cannot_be_matched_still_fails():
+    with pytest.raises(ValueError, match=r"none of the bands \['B05', 'B06'\] is one of modality 'msi'"):
+        match_bands(S2, ["B05", "B06"], 2, fill=True)  # filling everything would be a blank image
+    with pytest.raises(ValueError, match="expects 6 band.*got 4; name them"):
+        match_bands(S2, ["b1", "b2", "b3", "b4"], 4, fill=True)  # which 4 of the 6? not guessed
+    with pytest.raises(ValueError, match="2 band names"):
+        match_bands(S2, ["R", "G"], 3)
+    m = match_bands(IR, ["B10"], 1, fill=True)  # one named band feeds a one-band stem
+    assert m.index == [0] and m.notes == ["band B10 taken as TIR"]
