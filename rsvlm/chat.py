@@ -194,7 +194,7 @@ def main(args) -> int:
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
-    processor.fill_missing_bands = args.missing_bands == "fill"
+    processor.missing_bands = args.missing_bands
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)
     except ValueError as e:

@@ -31,9 +31,10 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--modality", action="append", choices=["optical", "msi", "sar", "ir"],
                    help="modality of each --image (inferred from bands and dtype where left out)")
     p.add_argument("--bands", action="append", help="comma-separated band names of each --image")
-    p.add_argument("--missing-bands", choices=["fill", "error"], default="fill",
+    p.add_argument("--missing-bands", choices=["copy", "mean", "error"], default="copy",
                    help="a band the model expects but the image lacks (VH of a VV-only SAR scene, B11/B12 of "
-                        "a 4-band MSI file): fill it with its training mean and say so (default), or refuse")
+                        "a 4-band MSI file): fill it with the nearest present band rescaled to its statistics "
+                        "(copy, default), with its training mean (mean), or refuse (error); the fill is reported")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,7 +91,7 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
-    processor.fill_missing_bands = args.missing_bands == "fill"
+    processor.missing_bands = args.missing_bands
     try:
         for im in images:
             for note in processor.band_notes(inf.model_input(im)):

@@ -256,7 +256,7 @@ def test_predict_fills_a_missing_sar_band_and_says_so(ckpt, tmp_path, capsys):
         ds.write(amp)
     rc = main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--max-new-tokens", "3"])
     err = capsys.readouterr().err
-    assert rc == 0 and "[scene_vv.tif] VH missing: filled with the training mean" in err
+    assert rc == 0 and "[scene_vv.tif] VH missing: filled with VV, rescaled to VH's training mean" in err
     rc = main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--missing-bands", "error"])
     assert rc == 2 and "scene_vv.tif: modality 'sar' expects bands ['VV', 'VH']; missing ['VH']" in capsys.readouterr().err
 
@@ -275,10 +275,10 @@ def test_chat_takes_bands_from_the_command_line(ckpt, tmp_path, capsys):
     model, processor = inf.load_model(str(ckpt), "cpu")
     out = io.StringIO()
     repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
-    processor.fill_missing_bands = True
+    processor.missing_bands = "mean"
     repl.load_image([str(path), "msi", "blue,green,red,NIR"])
     assert repl.images[0].bands == ["blue", "green", "red", "NIR"] and "band NIR read as B08" in out.getvalue()
-    processor.fill_missing_bands = False
+    processor.missing_bands = "error"
     repl.load_image([str(path), "msi", "R,G,B,SWIR1"])
     assert "error:" in out.getvalue() and "missing ['B08']" in out.getvalue() and len(repl.images) == 1
 

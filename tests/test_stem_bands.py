@@ -18,10 +18,10 @@ def planes(*values, size=8):
 
 
 def test_plain_names_are_sentinel2_bands_and_the_rest_is_filled_with_its_mean():
-    m = match_bands(S2, ["R", "G", "B", "nir"], 4, "rgbn.tif", fill=True)
+    m = match_bands(S2, ["R", "G", "B", "nir"], 4, "rgbn.tif", fill="mean")
     assert m.index == [2, 1, 0, 3, None, None]
     assert "band nir read as B08" in m.notes and any(n.startswith("B11, B12 missing") for n in m.notes)
-    x = prepare(S2, planes(0.9, 0.8, 0.7, 0.6), 8, ["R", "G", "B", "nir"], "rgbn.tif", fill_missing=True)
+    x = prepare(S2, planes(0.9, 0.8, 0.7, 0.6), 8, ["R", "G", "B", "nir"], "rgbn.tif", fill="mean")
     np.testing.assert_allclose(x[:, 0, 0].numpy(), [(0.7 - 0.1) / 0.1, (0.8 - 0.2) / 0.1, (0.9 - 0.3) / 0.1,
                                                      (0.6 - 0.4) / 0.1, 0.0, 0.0], atol=1e-5)
 
@@ -35,25 +35,39 @@ def test_without_fill_a_missing_band_is_an_error_naming_file_and_band():
 
 
 def test_single_polarisation_sar():
-    assert match_bands(SAR, ["vv"], 1, fill=True).index == [0, None]  # names match case-insensitively
-    m = match_bands(SAR, ["b1"], 1, "grd.tif", fill=True)  # unnamed: taken as the first band, said so
+    assert match_bands(SAR, ["vv"], 1, fill="mean").index == [0, None]  # names match case-insensitively
+    m = match_bands(SAR, ["b1"], 1, "grd.tif", fill="mean")  # unnamed: taken as the first band, said so
     assert m.index == [0, None] and "taken as VV" in m.notes[0]
-    hh = match_bands(SAR, ["HH"], 1, fill=True)  # the co-polarised band stands in, said so
+    hh = match_bands(SAR, ["HH"], 1, fill="mean")  # the co-polarised band stands in, said so
     assert hh.index == [0, None] and "HH stands in for VV" in hh.notes[0]
     with pytest.raises(ValueError, match="missing"):
         match_bands(SAR, ["HH"], 1)  # a stand-in is only taken where filling is allowed
     with pytest.raises(ValueError, match=r"grd\.tif: modality 'sar' expects 2 band\(s\)"):
         match_bands(SAR, ["b1"], 1, "grd.tif")
-    x = prepare(SAR, planes(0.7), 8, ["VV"], fill_missing=True)
+    x = prepare(SAR, planes(0.7), 8, ["VV"], fill="mean")
     assert x.shape == (2, 8, 8) and x[1].abs().max() == 0 and np.isclose(float(x[0, 0, 0]), (0.7 - 0.5) / 0.2)
+
+
+def test_copy_fill_is_the_nearest_present_band_rescaled_to_the_missing_bands_statistics():
+    m = match_bands(SAR, ["VV"], 1, fill="copy")
+    assert m.index == [0, None] and m.copy_from == {1: 0} and "VH missing: filled with VV, rescaled" in m.notes[0]
+    vv = np.random.default_rng(0).uniform(0, 1, (1, 8, 8)).astype(np.float32)
+    x = prepare(SAR, vv, 8, ["VV"], fill="copy")
+    np.testing.assert_allclose(x[1].numpy(), x[0].numpy(), atol=1e-5)  # VH is VV after normalisation
+    np.testing.assert_allclose(x[0].numpy(), (vv[0] - 0.5) / 0.2, atol=1e-5)
+    # MSI: B11 and B12 copy B08, the nearest present band in the configured order
+    assert match_bands(S2, ["R", "G", "B", "NIR"], 4, fill="copy").copy_from == {4: 3, 5: 3}
+    assert match_bands(S2, ["R", "G", "B"], 3, fill="copy").copy_from == {3: 2, 4: 2, 5: 2}
+    with pytest.raises(ValueError, match="fill must be one of"):
+        match_bands(SAR, ["VV"], 1, fill="zero")
 
 
 def test_what_cannot_be_matched_still_fails():
     with pytest.raises(ValueError, match=r"none of the bands \['B05', 'B06'\] is one of modality 'msi'"):
-        match_bands(S2, ["B05", "B06"], 2, fill=True)  # filling everything would be a blank image
+        match_bands(S2, ["B05", "B06"], 2, fill="mean")  # filling everything would be a blank image
     with pytest.raises(ValueError, match="expects 6 band.*got 4; name them"):
-        match_bands(S2, ["b1", "b2", "b3", "b4"], 4, fill=True)  # which 4 of the 6? not guessed
+        match_bands(S2, ["b1", "b2", "b3", "b4"], 4, fill="mean")  # which 4 of the 6? not guessed
     with pytest.raises(ValueError, match="2 band names"):
         match_bands(S2, ["R", "G"], 3)
-    m = match_bands(IR, ["B10"], 1, fill=True)  # one named band feeds a one-band stem
+    m = match_bands(IR, ["B10"], 1, fill="mean")  # one named band feeds a one-band stem
     assert m.index == [0] and m.notes == ["band B10 taken as TIR"]

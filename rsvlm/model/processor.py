@@ -49,7 +49,7 @@ class Processor:
         self.tokenizer, self.image_token_id = tokenizer, image_token_id
         has_own = getattr(tokenizer, "chat_template", None) is not None
         self.template = None if (template is None and has_own) else get_template(template or "rsvlm")
-        self.fill_missing_bands = False  # True: bands an image lacks are filled with their mean (the CLI's default)
+        self.missing_bands = "error"  # how a band an image lacks is filled: stem.FILL_MODES ("copy" in the CLI)
 
     # -- images -------------------------------------------------------------------------------
     def prepare_image(self, image: ImageInput | Pixels | np.ndarray) -> Pixels:
@@ -62,7 +62,7 @@ class Processor:
                              f"this model has {sorted(self.stems)}")
         cfg = self.stems[image.modality]
         x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name,
-                    self.fill_missing_bands)
+                    self.missing_bands)
         return Pixels(x, image.modality)
 
     def band_notes(self, image: ImageInput) -> list[str]:
@@ -72,7 +72,7 @@ class Processor:
             raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
                              f"this model has {sorted(self.stems)}")
         n = image.array.shape[0] if image.array.ndim == 3 else 1
-        return match_bands(self.stems[image.modality], image.bands, n, image.name, self.fill_missing_bands).notes
+        return match_bands(self.stems[image.modality], image.bands, n, image.name, self.missing_bands).notes
 
     def n_visual_tokens(self, image: ImageInput | Pixels) -> int:
         if image.modality not in self.n_tokens:
