@@ -15,8 +15,6 @@ model's reliance on a band, not how a real VV-only scene differs from a dual-pol
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import tempfile
 import time
@@ -63,14 +61,7 @@ def answer(model, processor, records: list[dict], root: Path, bands: list[str], 
 
 
 def scores(gt: Path, pred: Path) -> dict[str, float | None]:
-    out = {}
-    for task, (mod, key) in SCORERS.items():
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                out[task] = mod.main(["--gt", str(gt), "--pred", str(pred)]).get(key)
-            except common.ScoreError:  # a task absent from the subset
-                out[task] = None
-    return out
+    return common.headline_scores(gt, pred, SCORERS)
 
 
 def main() -> None:

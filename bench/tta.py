@@ -12,8 +12,6 @@ the build writes, runs/default_model/data/test/test.jsonl).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import tempfile
 import time
@@ -43,14 +41,7 @@ def localisation_subset(data: Path, dest: Path, limit: int | None) -> int:
 
 
 def scores(gt: Path, pred: Path) -> dict[str, float | None]:
-    out = {}
-    for name, (mod, key) in SCORERS.items():
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                out[name] = mod.main(["--gt", str(gt), "--pred", str(pred)]).get(key)
-            except common.ScoreError:  # a task absent from the subset
-                out[name] = None
-    return out
+    return common.headline_scores(gt, pred, SCORERS)
 
 
 def main() -> None:

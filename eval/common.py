@@ -12,6 +12,8 @@ geometry is involved: that raises ``ScoreError`` naming the record.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import re
 import sys
@@ -356,6 +358,19 @@ def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> d
         sub_scores = score_fn(sub, args)
         sub_scores.pop("notes", None)
         out["by_modality"][mod] = sub_scores
+    return out
+
+
+def headline_scores(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[Any, str]]) -> dict[str, float | None]:
+    """``{name: score}`` for ``scorers`` ``{name: (eval module, score key)}``, each module's ``main``
+    run on ``gt`` and ``pred`` without printing; None where ``gt`` holds none of its task."""
+    out = {}
+    for name, (mod, key) in scorers.items():
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                out[name] = mod.main(["--gt", str(gt), "--pred", str(pred)]).get(key)
+            except ScoreError:
+                out[name] = None
     return out
 
 
