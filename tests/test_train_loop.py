@@ -197,5 +197,11 @@ def test_a_step_folder_exports_as_the_model_training_had_at_that_step(tmp_path, 
     assert moved  # the export holds the trained weights, not the starting ones
 
     (step / "trainable.safetensors").unlink()
+    import rsvlm.train.loop as loop
+
+    def no_build(*a, **k):
+        raise AssertionError("the model was built before the weights were looked for")
+
+    monkeypatch.setattr(loop, "build_model", no_build)
     assert export.main([str(step), "--out", str(tmp_path / "again")]) == 2
     assert "zero_to_fp32" in capsys.readouterr().err and not (tmp_path / "again").exists()

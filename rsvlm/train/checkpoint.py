@@ -138,15 +138,20 @@ def save_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> No
     (folder / "scheduler.json").write_text(json.dumps(scheduler.state_dict()))
 
 
-def load_trainable(folder: Path, model: torch.nn.Module) -> None:
-    """Copy a plain-engine step folder's trainable parameters into ``model`` (the same names, exactly)."""
-    from safetensors.torch import load_file
-
+def trainable_file(folder: Path) -> Path:
+    """A plain-engine step folder's ``trainable.safetensors``; FileNotFoundError, saying why, if absent."""
     path = Path(folder) / "trainable.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: no trainable.safetensors (a DeepSpeed step folder keeps its weights "
                                 "in deepspeed/; convert them with DeepSpeed's zero_to_fp32 first)")
-    state = load_file(str(path))
+    return path
+
+
+def load_trainable(folder: Path, model: torch.nn.Module) -> None:
+    """Copy a plain-engine step folder's trainable parameters into ``model`` (the same names, exactly)."""
+    from safetensors.torch import load_file
+
+    state = load_file(str(trainable_file(folder)))
     want = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(state) != want:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]

@@ -264,6 +264,7 @@ def export_step(folder: Path, out: Path) -> Path:
     cfg = load_config(TrainConfig, folder / "train_config.yaml")
     if cfg.objective == "clip":
         raise ValueError(f"{folder}: a contrastive pretraining step; its encoder is in model.safetensors")
+    ckpt.trainable_file(folder)  # before the model is built: a DeepSpeed folder fails at once
     model, _ = build_model(cfg, torch.device("cpu"))
     ckpt.load_trainable(folder, model)
     model.save_pretrained(out, adapter_only=_adapter_only(cfg))
