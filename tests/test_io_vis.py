@@ -70,3 +70,20 @@ def test_overlay_scales_large_and_small_images(tmp_path):
     assert small.size == (800, 400)
     big = Image.open(draw_overlay(img, objs, tmp_path / "b.png", max_side=100, min_side=50))
     assert big.size == (100, 50)
+
+
+def test_crowded_labels_are_decluttered_and_a_legend_counts_every_object(tmp_path):
+    from rsvlm.io.vis import place_labels
+
+    assert place_labels([(0, 0, 10, 10), (5, 5, 15, 15), (10, 0, 20, 10), (0, 10, 10, 20)]) == [
+        True, False, True, True]  # touching edges do not overlap
+    img = _img(np.zeros((3, 200, 200)), "optical", ["R", "G", "B"])
+    objs = [{"kind": "box", "label": "car", "coords": [10 + i, 100, 30 + i, 120], "score": 0.1 + i / 100}
+            for i in range(40)]  # labels at one height, 1 px apart
+    objs.append({"kind": "box", "label": "ship", "coords": [100, 20, 140, 40], "score": 0.05})
+    png = np.asarray(Image.open(draw_overlay(img, objs, tmp_path / "o.png", min_side=200)).convert("RGB"))
+    assert png.shape[0] > 200  # the legend strip below the image
+    legend = png[200:]
+    assert (legend == (255, 56, 56)).all(axis=-1).any() and (legend == (56, 200, 255)).all(axis=-1).any()
+    few = np.asarray(Image.open(draw_overlay(img, objs[-1:], tmp_path / "f.png", min_side=200)))
+    assert few.shape[0] == 200  # nothing hidden: no legend

@@ -96,13 +96,63 @@ def _anchor(obj: dict, s: float) -> tuple[float, float]:
     return ((x0 + (cols[0] if cols.size else 0)) * s, (y0 + (rows[0] if rows.size else 0)) * s)
 
 
+def place_labels(rects: list[tuple[float, float, float, float]]) -> list[bool]:
+    """Greedy decluttering: each label rectangle (x0, y0, x1, y1), in priority order, is kept unless
+    it overlaps one kept before it."""
+    kept: list[tuple[float, float, float, float]] = []
+    out = []
+    for x0, y0, x1, y1 in rects:
+        free = all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in kept)
+        if free:
+            kept.append((x0, y0, x1, y1))
+        out.append(free)
+    return out
+
+
+def _with_legend(img, objects: list[dict], colour, font, n_hidden: int):
+    """``img`` with a legend strip below it: each label's colour and object count, and how many
+    labels were left out where they overlapped."""
+    from collections import Counter
+
+    from PIL import Image, ImageDraw
+
+    counts = Counter(obj.get("label") for obj in objects)
+    items = [(f"{label or 'unlabelled'} {n}", colour(label)) for label, n in counts.most_common()]
+    items.append((f"({n_hidden} overlapping label{'s' if n_hidden > 1 else ''} not drawn)", None))
+    probe = ImageDraw.Draw(img)
+    x_lo, t, _, b = probe.textbbox((0, 0), "Ag", font=font)
+    h, pad = b - t, 6
+    lines, line, width = [], [], pad
+    for text, col in items:
+        w = probe.textbbox((0, 0), text, font=font)[2] - x_lo + (h + 4 if col else 0) + 2 * pad
+        if line and width + w > img.width:
+            lines.append(line)
+            line, width = [], pad
+        line.append((text, col, width))
+        width += w
+    lines.append(line)
+    canvas = Image.new("RGB", (img.width, img.height + len(lines) * (h + pad) + pad), (24, 24, 24))
+    canvas.paste(img, (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    for i, line in enumerate(lines):
+        y = img.height + pad + i * (h + pad)
+        for text, col, x in line:
+            if col:
+                draw.rectangle([x, y, x + h, y + h], fill=col)
+                x += h + 4
+            draw.text((x - x_lo, y - t), text, fill=(240, 240, 240), font=font)
+    return canvas
+
+
 def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
                  ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4) -> Path:
     """Draw ``objects`` (scene pixel coordinates) on ``img`` and save a PNG; returns its path.
 
     Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
     are dots; each object is labelled (with its score when it has one); colours are per label.
-    The image is scaled so its longer side lies in [min_side, max_side].
+    Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
+    below the image gives each label's colour and count. The image is scaled so its longer side
+    lies in [min_side, max_side].
     """
     from PIL import Image, ImageDraw
 
@@ -148,7 +198,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         elif kind == "point":
             r = 2 * lw
             draw.ellipse([c[0] * s - r, c[1] * s - r, c[0] * s + r, c[1] * s + r], fill=col, outline=(0, 0, 0))
-    for obj in objects:  # labels last, on top of every outline
+    labels = []  # (rect, text, colour, x_lo, t) in drawing priority: unscored first, then by score
+    for k in sorted(range(len(objects)), key=lambda k: (-float(objects[k].get("score", float("inf"))), k)):
+        obj = objects[k]
         text = obj.get("label") or obj["kind"]
         if obj.get("score") is not None:
             text += f" {float(obj['score']):.2f}"
@@ -156,12 +208,17 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         x_lo, t, r, b = draw.textbbox((0, 0), text, font=font)
         x = max(0, min(x, out.width - (r - x_lo) - 4))  # keep the label inside the image
         y = max(0, y - (b - t) - 4)
-        col = colour(obj.get("label"))
-        draw.rectangle([x, y, x + (r - x_lo) + 4, y + (b - t) + 4], fill=col)
-        ink = (0, 0, 0) if sum(col) > 380 else (255, 255, 255)
-        draw.text((x + 2 - x_lo, y + 2 - t), text, fill=ink, font=font)
+        labels.append(((x, y, x + (r - x_lo) + 4, y + (b - t) + 4), text, colour(obj.get("label")), x_lo, t))
+    shown = place_labels([rect for rect, *_ in labels])
+    for (rect, text, col, x_lo, t), keep in zip(labels, shown):  # labels last, on top of every outline
+        if keep:
+            draw.rectangle(list(rect), fill=col)
+            ink = (0, 0, 0) if sum(col) > 380 else (255, 255, 255)
+            draw.text((rect[0] + 2 - x_lo, rect[1] + 2 - t), text, fill=ink, font=font)
 
     out = out.convert("RGB")
+    if not all(shown):
+        out = _with_legend(out, objects, colour, font, len(shown) - sum(shown))
     if title:
         x_lo, t, _, b = draw.textbbox((0, 0), title, font=font)
         canvas = Image.new("RGB", (out.width, out.height + (b - t) + 12), (24, 24, 24))
