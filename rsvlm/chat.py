@@ -73,6 +73,9 @@ class ChatREPL:
         self.say(f"loaded {Path(img.path).name}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
         for note in img.notes + band_notes:
             self.say(f"  note: {note}")
+        if len(self.unsent) == 2:
+            for note in inf.pair_notes(*self.unsent):
+                self.say(f"  warning: {note}")
 
     def reset(self) -> None:
         self.session.reset()

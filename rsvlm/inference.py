@@ -127,6 +127,36 @@ def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfi
     return image_turn(question, [im.modality for im in images], prompt or PromptConfig())
 
 
+def pair_notes(before, after) -> list[str]:
+    """What makes a bi-temporal pair of RSImages suspect: other sizes, other CRS, other ground.
+    The model resizes both to its input and compares them cell by cell, so it cannot tell."""
+    notes = []
+    if (before.width, before.height) != (after.width, after.height):
+        notes.append(f"the pair differs in size ({before.width}x{before.height} and {after.width}x{after.height}): "
+                     f"both are resized to the model's input and compared as if they covered the same ground; "
+                     f"shapes in the answer are in the second image's pixels")
+    if before.crs and after.crs and before.transform and after.transform:
+        if before.crs != after.crs:
+            notes.append(f"the pair is in different CRS ({before.crs} and {after.crs}): reproject one onto the other")
+        else:
+            a, b = _map_bounds(before), _map_bounds(after)
+            inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+            union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+            if union > 0 and inter / union < 0.9:
+                notes.append(f"the pair covers different ground (overlap {100 * inter / union:.0f} % of the "
+                             f"union of their footprints): crop both to the common extent")
+    return notes
+
+
+def _map_bounds(img) -> tuple[float, float, float, float]:
+    a, b, c, d, e, f = img.transform[:6]
+    xs, ys = [], []
+    for col, row in ((0, 0), (img.width, 0), (0, img.height), (img.width, img.height)):
+        xs.append(a * col + b * row + c)
+        ys.append(d * col + e * row + f)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def locate(answer: str, img, scores: list[float] | None = None) -> dict:
     """Decode an answer's geometry on ``img`` (with ``scores``, see ``with_scores``); add map
     coordinates where it is georeferenced."""

@@ -92,6 +92,9 @@ def main(args) -> int:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
     processor.missing_bands = args.missing_bands
+    if len(images) == 2 and not args.tile:
+        for note in inf.pair_notes(*images):
+            print(f"[pair] warning: {note}", file=sys.stderr)
     try:
         for im in images:
             for note in processor.band_notes(inf.model_input(im)):

@@ -290,3 +290,27 @@ def test_bundled_model_answers_on_single_polarisation_real_sar(realdata, capsys)
     err = capsys.readouterr().err
     assert rc == 0 and "band named HH from the file name" in err and "HH stands in for VV" in err
     assert "VH missing" in err
+
+
+def _tif(path, w, h, x0=500000.0, crs="EPSG:32631"):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=3, dtype="uint8", crs=crs,
+                       transform=from_origin(x0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(np.random.default_rng(3).integers(0, 255, (3, h, w), dtype=np.uint8))
+    return inf.read_spec(inf.ImageSpec([str(path)], "optical"))
+
+
+def test_a_suspect_change_pair_is_flagged(ckpt, tmp_path, capsys):
+    a = _tif(tmp_path / "a.tif", 64, 64)
+    assert inf.pair_notes(a, _tif(tmp_path / "same.tif", 64, 64)) == []
+    size, ground = inf.pair_notes(a, _tif(tmp_path / "big.tif", 128, 96))  # a larger footprint too
+    assert "differs in size (64x64 and 128x96)" in size and "overlap 33 %" in ground
+    (shifted,) = inf.pair_notes(a, _tif(tmp_path / "east.tif", 64, 64, x0=500016.0))  # half the width east
+    assert "different ground (overlap 33 %" in shifted
+    (crs,) = inf.pair_notes(a, _tif(tmp_path / "utm32.tif", 64, 64, crs="EPSG:32632"))
+    assert "different CRS" in crs
+    rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "a.tif"), "--image", str(tmp_path / "big.tif"),
+               "--task", "change", "--max-new-tokens", "3"])
+    assert rc == 0 and "[pair] warning: the pair differs in size" in capsys.readouterr().err
