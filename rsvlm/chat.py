@@ -71,7 +71,8 @@ class ChatREPL:
         self.images.append(img)
         geo = f", {img.crs}" if img.crs else ""
         self.say(f"loaded {Path(img.path).name}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
-        for note in img.notes + band_notes:
+        size = inf.size_note(img, self.session.processor.image_sizes[img.modality])
+        for note in img.notes + band_notes + ([size] if size else []):
             self.say(f"  note: {note}")
         if len(self.unsent) == 2:
             for note in inf.pair_notes(*self.unsent):

@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-score", type=float, default=0.0,
                    help="drop objects the model scores below this (its confidence; see docs/cli.md)")
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
-    p.add_argument("--overlap", type=int, default=64, help="overlap of the tiles in pixels")
+    p.add_argument("--overlap", type=int, default=None,
+                   help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "

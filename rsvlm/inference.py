@@ -127,6 +127,14 @@ def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfi
     return image_turn(question, [im.modality for im in images], prompt or PromptConfig())
 
 
+def size_note(img, input_size: int, factor: int = 4) -> str | None:
+    """A hint when an RSImage is far larger than the model's input and will be shrunk whole."""
+    if max(img.width, img.height) <= factor * input_size:
+        return None
+    return (f"{img.width}x{img.height} px shrunk whole to the model's {input_size} px input, so small objects "
+            f"vanish; rsvlm predict --tile {input_size} looks at it window by window")
+
+
 def pair_notes(before, after) -> list[str]:
     """What makes a bi-temporal pair of RSImages suspect: other sizes, other CRS, other ground.
     The model resizes both to its input and compares them cell by cell, so it cannot tell."""

@@ -70,10 +70,20 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
 
 
 def main(args) -> int:
-    specs = inf.image_specs(args.image, args.modality, args.bands)
+    try:
+        specs = inf.image_specs(args.image, args.modality, args.bands)
+    except ValueError as e:
+        print(f"rsvlm predict: {e}", file=sys.stderr)
+        return 2
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
         return 2
+    if args.tile:
+        args.overlap = min(64, args.tile // 4) if args.overlap is None else args.overlap
+        if args.tile <= 0 or not 0 <= args.overlap < args.tile:
+            print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {args.tile} and {args.overlap}",
+                  file=sys.stderr)
+            return 2
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
         images = [inf.read_spec(s, window=(0, 0, 1, 1) if args.tile else None) for s in specs]
@@ -92,6 +102,9 @@ def main(args) -> int:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
     processor.missing_bands = args.missing_bands
+    for im in images if not args.tile else []:
+        if note := inf.size_note(im, processor.image_sizes[im.modality]):
+            print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
             print(f"[pair] warning: {note}", file=sys.stderr)

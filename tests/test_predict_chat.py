@@ -314,3 +314,19 @@ def test_a_suspect_change_pair_is_flagged(ckpt, tmp_path, capsys):
     rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "a.tif"), "--image", str(tmp_path / "big.tif"),
                "--task", "change", "--max-new-tokens", "3"])
     assert rc == 0 and "[pair] warning: the pair differs in size" in capsys.readouterr().err
+
+
+def test_a_scene_far_larger_than_the_input_gets_a_tiling_hint(ckpt, geotiff, tmp_path, capsys):
+    small = inf.read_spec(inf.ImageSpec([str(geotiff)], "optical"))  # 96x64 against the tiny model's 32 px
+    assert inf.size_note(small, 32) is None and inf.size_note(small, 16) is not None
+    big = _tif(tmp_path / "big.tif", 200, 150)
+    assert "200x150 px shrunk whole to the model's 32 px input" in inf.size_note(big, 32)
+    rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "big.tif"), "--task", "cls",
+               "--max-new-tokens", "2"])
+    assert rc == 0 and "rsvlm predict --tile 32" in capsys.readouterr().err
+    rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "big.tif"), "--task", "det",
+               "--max-new-tokens", "2", "--tile", "32"])
+    assert rc == 0 and "shrunk whole" not in capsys.readouterr().err  # default overlap 32 // 4 = 8
+    rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "big.tif"), "--task", "det",
+               "--tile", "32", "--overlap", "32"])
+    assert rc == 2 and "0 <= --overlap < --tile; got 32 and 32" in capsys.readouterr().err
