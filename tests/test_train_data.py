@@ -116,3 +116,43 @@ def test_collated_images_are_pinned_by_the_loaders_pin_path(monkeypatch):
     out = pin_memory(batch)
     assert isinstance(out["images"][1][0], Pixels) and out["images"][1][0].modality == "sar"
     assert sorted(pinned) == sorted([torch.Size([2, 5]), torch.Size([3, 8, 8]), torch.Size([2, 8, 8])])
+
+
+def test_band_dropout_drops_and_refills_bands_the_same_way_every_time(tmp_path):
+    """data.band_dropout: a SAR sample keeps one polarisation, the other refilled as predict's copy
+    fill does (so both planes are equal after normalisation); deterministic per (seed, item)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.train import data as D
+
+    subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(tmp_path), "--n", "8", "--seed", "5",
+                    "--modalities", "sar,msi", "--size", "32"], check=True, capture_output=True)
+    path = tmp_path / "train.jsonl"
+    repo = Path(__file__).resolve().parents[1]
+    _, processor = create_model(load_config(VLMConfig, repo / "configs/model/tiny.yaml"))
+    index = D.build_index(path, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(path)))
+    sar = [i for i in range(len(index)) if index[i]["modality"] == "sar"][:4]
+    msi = [i for i in range(len(index)) if index[i]["modality"] == "msi"][:8]
+    assert sar and msi
+
+    def planes(ds, i):
+        return ds[i]["images"][0].tensor  # (C,S,S)
+
+    plain = D.SFTDataset(index, path.parent, processor, processor.prompt, 512)
+    always = D.SFTDataset(index, path.parent, processor, processor.prompt, 512, band_dropout={"sar": 1.0}, seed=3)
+    for i in sar:
+        x = planes(always, i)
+        assert torch.allclose(x[0], x[1], atol=1e-5) and not torch.allclose(planes(plain, i)[0], planes(plain, i)[1])
+        assert torch.equal(x, planes(always, i))  # the same draw on every read
+    for i in msi:  # another modality: untouched
+        assert torch.equal(planes(always, i), planes(plain, i))
+    half = D.SFTDataset(index, path.parent, processor, processor.prompt, 512, band_dropout={"msi": 0.5}, seed=3)
+    changed = [not torch.equal(planes(half, i), planes(plain, i)) for i in msi]
+    assert 0 < sum(changed) < len(msi) == 8  # about half, as p says

@@ -52,7 +52,8 @@ class Processor:
         self.missing_bands = "error"  # how a band an image lacks is filled: stem.FILL_MODES ("copy" in the CLI)
 
     # -- images -------------------------------------------------------------------------------
-    def prepare_image(self, image: ImageInput | Pixels | np.ndarray) -> Pixels:
+    def prepare_image(self, image: ImageInput | Pixels | np.ndarray, fill: str | None = None) -> Pixels:
+        """Checked, resized, normalised pixels; ``fill`` overrides ``missing_bands`` for this image."""
         if isinstance(image, Pixels):
             return image
         if not isinstance(image, ImageInput):
@@ -62,7 +63,7 @@ class Processor:
                              f"this model has {sorted(self.stems)}")
         cfg = self.stems[image.modality]
         x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name,
-                    self.missing_bands)
+                    fill or self.missing_bands)
         return Pixels(x, image.modality)
 
     def band_notes(self, image: ImageInput) -> list[str]:

@@ -48,6 +48,11 @@ class DataConfig:
     # "flip" | "dihedral": each sample is drawn in one of the image's mirror views (rsvlm.tta), its
     # question's direction words and its answer's shapes mapped to match; "none": as recorded
     augment: str = "none"
+    # {modality: p}: each image of that modality loses a random proper subset of its bands with
+    # probability p, refilled as `rsvlm predict --missing-bands copy` fills them, so the model learns
+    # to answer from fewer bands (single-polarisation SAR, 4-band MSI). The draw is a function of
+    # (seed, sample), so a resumed run and every epoch see the same one.
+    band_dropout: dict[str, float] = field(default_factory=dict)
 
     # The prompt format is the model's (``model.prompt``), saved with it so chat and eval match.
     MOVED_KEYS: ClassVar[dict[str, str]] = {"prompt": "model.prompt"}
@@ -148,6 +153,9 @@ def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
     if cfg.objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}")
+    for m, p in cfg.data.band_dropout.items():
+        if not 0.0 <= float(p) <= 1.0:
+            raise ValueError(f"data.band_dropout[{m!r}] must lie in [0, 1], got {p!r}")
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
     if cfg.data.batching not in BATCHING:

@@ -78,13 +78,16 @@ class SFTDataset(torch.utils.data.Dataset):
     ``views``: with more than the identity, item ``k · len(index) + i`` is row i seen in
     ``views[k]`` (``rsvlm.tta``: images flipped or transposed, direction words and shapes mapped);
     a record that cannot be said in that view (``tta.map_text``) is taken as recorded.
+    ``band_dropout``: ``{modality: p}``, see ``drop_bands``; drawn from (seed, item).
     """
 
     def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
-                 max_length: int, views: Sequence[str] = ("",)):
+                 max_length: int, views: Sequence[str] = ("",), band_dropout: dict[str, float] | None = None,
+                 seed: int = 0):
         roots = [root] if isinstance(root, (str, Path)) else list(root)
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
+        self.band_dropout, self.seed = dict(band_dropout or {}), seed
 
     def __len__(self) -> int:
         return len(self.index) * len(self.views)
@@ -98,11 +101,27 @@ class SFTDataset(torch.utils.data.Dataset):
             images, messages = record_inputs(rec, root), record_messages(rec, self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
-            pixels = [self.processor.prepare_image(im) for im in images]
+            rng = np.random.default_rng([self.seed, int(i) + k * len(self.index), 0xBD])
+            pixels = []
+            for im in images:
+                kept = drop_bands(im, self.band_dropout.get(im.modality, 0.0), rng)
+                pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"]}
+
+
+def drop_bands(image, p: float, rng: np.random.Generator):
+    """``image`` (an ImageInput) with a random proper subset of its bands, with probability ``p``
+    when it has more than one named band; else ``image`` itself."""
+    n = image.array.shape[0]
+    if n < 2 or image.bands is None or rng.random() >= p:
+        return image
+    from rsvlm.model import ImageInput
+
+    keep = np.sort(rng.choice(n, size=int(rng.integers(1, n)), replace=False))  # 1 … n−1 bands
+    return ImageInput(image.array[keep], image.modality, [image.bands[j] for j in keep], image.name)
 
 
 def view_of(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]]:

@@ -348,7 +348,8 @@ def train(cfg: TrainConfig) -> dict:
     pointer_sum, pointer_n = 0.0, 0
     index = D.build_index(paths, processor.tokenizer, n_vis, report)
     views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
-    dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length, views)
+    dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length, views,
+                           band_dropout=cfg.data.band_dropout, seed=cfg.seed)
     lengths = index["length"]
     modalities = index["modality"]
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
