@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--limit", type=int, help="only the first N records")
+    p.add_argument("--missing-bands", choices=["error", "copy", "mean"], default="error",
+                   help="a record whose image lacks bands the model expects: answered empty with the reason "
+                        "(error, default), or its bands filled as in predict (copy, mean)")
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
                         "answers; dihedral: 7, transposes too; rsvlm.tta)")

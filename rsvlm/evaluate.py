@@ -56,6 +56,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         try:
             imgs = inf.record_inputs(r, root)
+            for im in imgs:  # bands the model cannot take fail this record here, not the batch later
+                processor.band_notes(im)
         except (FileNotFoundError, ValueError) as e:
             row["error"] = str(e)
         else:
@@ -126,7 +128,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
     if n_err:
-        print(f"rsvlm eval: {n_err} record(s) with unreadable images answered empty (see 'error')", file=sys.stderr)
+        print(f"rsvlm eval: {n_err} record(s) with unreadable images or bands the model cannot take answered "
+              f"empty (see 'error')", file=sys.stderr)
     if world > 1:
         part.with_name(part.name + ".done").touch()
         _merge_if_last(records, out, world)
@@ -160,6 +163,7 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
+    processor.missing_bands = args.missing_bands
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,
               tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)

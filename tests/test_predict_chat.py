@@ -330,3 +330,28 @@ def test_a_scene_far_larger_than_the_input_gets_a_tiling_hint(ckpt, geotiff, tmp
     rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "big.tif"), "--task", "det",
                "--tile", "32", "--overlap", "32"])
     assert rc == 2 and "0 <= --overlap < --tile; got 32 and 32" in capsys.readouterr().err
+
+
+def test_eval_answers_a_record_with_bands_the_model_cannot_take_empty_not_the_run(ckpt, geotiff, tmp_path, capsys):
+    """A one-polarisation SAR record used to crash rsvlm eval (and lose its batch); now it is
+    answered empty with the reason, or filled with --missing-bands copy."""
+    import rasterio
+
+    vv = tmp_path / "scene_vv.tif"
+    with rasterio.open(vv, "w", driver="GTiff", width=32, height=32, count=1, dtype="float32") as ds:
+        ds.write(np.random.default_rng(4).uniform(1, 500, (1, 32, 32)).astype(np.float32))
+    turn = [{"from": "human", "value": "<image>\n[cls] What scene?"}, {"from": "gpt", "value": "harbour"}]
+    recs = [{"id": "sar", "images": [{"path": str(vv), "modality": "sar"}], "task": "cls", "conversations": turn},
+            {"id": "opt", "images": [{"path": str(geotiff), "modality": "optical"}], "task": "cls", "conversations": turn}]
+    data = tmp_path / "test.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    for fill, out in (("error", tmp_path / "strict.jsonl"), ("copy", tmp_path / "copy.jsonl")):
+        rc = main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(out), "--batch-size", "2",
+                   "--max-new-tokens", "3", "--device", "cpu", "--missing-bands", fill])
+        rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+        assert rc == 0 and set(rows) == {"sar", "opt"} and "error" not in rows["opt"]
+        if fill == "error":
+            assert "missing ['VH']" in rows["sar"]["error"] and rows["sar"]["answer"] == ""
+            assert "1 record(s) with unreadable images or bands" in capsys.readouterr().err
+        else:
+            assert "error" not in rows["sar"]
