@@ -17,7 +17,8 @@ def test_predict_requires_image_and_task():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["predict", "--task", "det"])
     args = build_parser().parse_args(["predict", "--image", "a.tif", "--image", "b.tif", "--task", "change"])
-    assert args.image == ["a.tif", "b.tif"] and args.overlap == 64
+    assert args.image == ["a.tif", "b.tif"] and args.overlap is None  # a quarter of --tile, at most 64 (predict)
+    assert args.missing_bands == "copy"
 
 
 def test_help_imports_nothing_heavy():
