@@ -101,10 +101,10 @@ class SFTDataset(torch.utils.data.Dataset):
             images, messages = record_inputs(rec, root), record_messages(rec, self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
-            rng = np.random.default_rng([self.seed, int(i) + k * len(self.index), 0xBD])
+            rng = np.random.default_rng([self.seed, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None
             pixels = []
             for im in images:
-                kept = drop_bands(im, self.band_dropout.get(im.modality, 0.0), rng)
+                kept = drop_bands(im, self.band_dropout.get(im.modality, 0.0), rng) if rng is not None else im
                 pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
