@@ -157,12 +157,11 @@ def pair_notes(before, after) -> list[str]:
 
 
 def _map_bounds(img) -> tuple[float, float, float, float]:
-    a, b, c, d, e, f = img.transform[:6]
-    xs, ys = [], []
-    for col, row in ((0, 0), (img.width, 0), (0, img.height), (img.width, img.height)):
-        xs.append(a * col + b * row + c)
-        ys.append(d * col + e * row + f)
-    return min(xs), min(ys), max(xs), max(ys)
+    from rsvlm.io.georef import pixel_to_map
+
+    corners = pixel_to_map(img, [[0, 0], [img.width, 0], [0, img.height], [img.width, img.height]])  # (4,2)
+    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def locate(answer: str, img, scores: list[float] | None = None) -> dict:

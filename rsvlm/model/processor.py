@@ -58,10 +58,7 @@ class Processor:
             return image
         if not isinstance(image, ImageInput):
             image = ImageInput(np.asarray(image, dtype=np.float32))
-        if image.modality not in self.stems:
-            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
-                             f"this model has {sorted(self.stems)}")
-        cfg = self.stems[image.modality]
+        cfg = self._stem(image)
         x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name,
                     fill or self.missing_bands)
         return Pixels(x, image.modality)
@@ -69,11 +66,14 @@ class Processor:
     def band_notes(self, image: ImageInput) -> list[str]:
         """What ``prepare_image`` will assume about this image's bands (aliases, stand-ins, fills);
         raises ValueError, naming the image, where its bands cannot feed the model."""
+        n = image.array.shape[0] if image.array.ndim == 3 else 1
+        return match_bands(self._stem(image), image.bands, n, image.name, self.missing_bands).notes
+
+    def _stem(self, image: ImageInput) -> StemConfig:
         if image.modality not in self.stems:
             raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
                              f"this model has {sorted(self.stems)}")
-        n = image.array.shape[0] if image.array.ndim == 3 else 1
-        return match_bands(self.stems[image.modality], image.bands, n, image.name, self.missing_bands).notes
+        return self.stems[image.modality]
 
     def n_visual_tokens(self, image: ImageInput | Pixels) -> int:
         if image.modality not in self.n_tokens:
