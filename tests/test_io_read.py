@@ -74,6 +74,24 @@ def test_msi_reflectance_and_band_files(tmp_path):
     assert named.bands == ["blue", "green", "red", "nir"]
 
 
+def test_landsat_band_files_are_named_by_their_missions_numbering(tmp_path):
+    def band_files(product, numbers):
+        return [write_tif(tmp_path / f"{product}_{b}.TIF", np.full((1, 8, 8), 100 * (k + 1), np.uint16))
+                for k, b in enumerate(numbers)]
+
+    l8 = read_image(band_files("LC08_L2SP_016037_20170813_20200903_02_T1_SR", ["B2", "B3", "B4", "B5", "B6"]))
+    assert l8.modality == "msi" and l8.bands == ["B", "G", "R", "NIR", "SWIR1"]
+    assert "LC08_L2SP_016037_20170813_20200903_02_T1_SR_B5.TIF: Landsat 8 band B5 named NIR" in l8.notes
+    l7 = read_image(band_files("LE07_L2SP_016037_20020813_20200903_02_T1_SR", ["B3", "B4", "B5", "B7"]))
+    assert l7.bands == ["R", "NIR", "SWIR1", "SWIR2"]  # Landsat 7's B4 is NIR, where Landsat 8's is red
+    thermal = read_image(band_files("LE07_L1TP_016037_20020813_20200903_02_T1", ["B6_VCID_1"]))
+    assert thermal.modality == "ir" and thermal.bands == ["TIR"]
+    as_optical = read_image(band_files("LC09_L2SP_1_2_3_T1_SR", ["B4", "B3", "B2"]), modality="optical")
+    assert as_optical.bands == ["R", "G", "B"]
+    other = read_image(band_files("XX08_scene", ["B4", "B5"]))  # not a Landsat product ID: file-name parts
+    assert other.bands == ["B4", "B5"]
+
+
 def test_band_files_on_different_grids_fail_naming_both(tmp_path):
     a = write_tif(tmp_path / "B02.tif", np.ones((1, 20, 30), np.uint16))
     b = write_tif(tmp_path / "B03.tif", np.ones((1, 20, 31), np.uint16))
@@ -249,6 +267,7 @@ def test_real_landsat8_b10_loads_as_ir(realdata):
     path = realdata / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
     img = read_image(path, scaling=ReadConfig(nodata=0))
     assert img.modality == "ir" and img.inferred_modality and img.data.shape == (1, 259, 255)
+    assert img.bands == ["TIR"]  # band 10 of Landsat 8, from the product ID
     with rasterio.open(path) as ds:
         raw = ds.read(1)
     np.testing.assert_array_equal(img.valid, raw != 0)

@@ -70,6 +70,30 @@ def _band_name_from_file(p: Path) -> str:
     return p.stem.split("_")[-1]
 
 
+# Landsat band numbers → the names band matching knows (rsvlm.model.stem.SAME_BAND), by the
+# mission prefix of a Collection product ID: 8/9 (OLI/TIRS) number their bands unlike 4/5/7 (TM/ETM+).
+LANDSAT_BANDS = {
+    "oli": {"B1": "coastal", "B2": "B", "B3": "G", "B4": "R", "B5": "NIR", "B6": "SWIR1", "B7": "SWIR2",
+            "B8": "pan", "B9": "cirrus", "B10": "TIR", "B11": "TIR2"},
+    "tm": {"B1": "B", "B2": "G", "B3": "R", "B4": "NIR", "B5": "SWIR1", "B6": "TIR", "B7": "SWIR2", "B8": "pan"},
+}
+LANDSAT_MISSIONS = {"LC08": "oli", "LC09": "oli", "LO08": "oli", "LO09": "oli", "LE07": "tm", "LT05": "tm",
+                    "LT04": "tm"}
+THERMAL = {"TIR", "TIR2"}
+
+
+def _landsat_band(p: Path) -> tuple[str, str] | None:
+    """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", note)``: a Landsat Collection band file's band by its
+    mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any other name."""
+    parts = p.stem.upper().split("_")
+    kind = LANDSAT_MISSIONS.get(parts[0])
+    m = re.search(r"_(B\d+)(?:_VCID_\d)?$", p.stem.upper())
+    if kind is None or m is None or m.group(1) not in LANDSAT_BANDS[kind]:
+        return None
+    name = LANDSAT_BANDS[kind][m.group(1)]
+    return name, f"{p.name}: Landsat {parts[0][2:].lstrip('0')} band {m.group(1)} named {name}"
+
+
 def _polarisation_from_file(p: Path) -> str | None:
     """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
     found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
@@ -99,7 +123,13 @@ class SceneReader:
         src, name = self.src, self.name
         self.notes = list(src.notes)
         self.inferred = modality is None
-        if modality is None:
+        landsat = [_landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
+        self.landsat = landsat if landsat and all(landsat) else None
+        if modality is None and self.landsat:
+            thermal = all(b in THERMAL for b, _ in self.landsat)
+            modality = "ir" if thermal else "msi"
+            self.notes.append(f"modality inferred as {modality} from Landsat band file name(s)")
+        elif modality is None:
             modality, why = sc.infer_modality(
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
                 n_files=len(self.paths))
@@ -139,6 +169,9 @@ class SceneReader:
                 raise ValueError(f"{self.name}: {len(bands)} band names {list(bands)} given; "
                                  f"the image has {n} band(s) as {self.modality}")
             return [str(b) for b in bands]
+        if self.landsat and len(self.indexes) == len(self.landsat):
+            self.notes.extend(note for _, note in self.landsat)
+            return [b for b, _ in self.landsat]
         if len(self.paths) > 1:
             return [_band_name_from_file(p) for p in self.paths]
         desc = [self.src.descriptions[i] for i in self.indexes]
