@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vis", help="write an overlay PNG here")
     p.add_argument("--min-score", type=float, default=0.0,
                    help="drop objects the model scores below this (its confidence; see docs/cli.md)")
+    p.add_argument("--min-objects", type=int, default=0, metavar="N",
+                   help="--task det: keep writing objects until there are N, the extra ones scored low by the "
+                        "model itself (more recall; pair with --min-score; 0 = stop where the model stops)")
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
     p.add_argument("--overlap", type=int, default=None,
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
@@ -92,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
                         "answers; dihedral: 7, transposes too; rsvlm.tta)")
+    p.add_argument("--min-objects", type=int, default=0, metavar="N",
+                   help="detection answers keep writing objects until they have N, the extra ones scored by "
+                        "the model's own low belief in them (more recall for mAP; 0 = stop where the model stops)")
     p.set_defaults(handler="rsvlm.evaluate:main")
 
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")

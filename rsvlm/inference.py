@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.conversation import PromptConfig, image_turn
+from rsvlm.tokens import task_tag
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
 DEFAULT_PROMPTS = {
@@ -104,19 +105,32 @@ def record_inputs(record: dict, root) -> list:
 
 
 def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
-                     constrain: bool = True) -> list[tuple[str, list[float]]]:
+                     constrain: bool = True, min_objects: int = 0) -> list[tuple[str, list[float]]]:
     """Greedy answers to a batch of conversations (each ending on a user turn) with their images
-    (ImageInputs): ``(text, one score per shape closed)`` each."""
+    (ImageInputs): ``(text, one score per shape closed)`` each. ``min_objects`` keeps the answers
+    to detection questions (the ``[det]`` tag) writing objects until they have that many
+    (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself."""
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
+    mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
     out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
-                         stop_strings=processor.stop_strings, constrain=constrain)
+                         stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
     return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
 
 
-def answerer(model, processor, max_new_tokens: int, constrain: bool = True):
+def asks_detection(messages: list[dict]) -> bool:
+    """Whether the last user turn carries the ``[det]`` task tag."""
+    last = next((m for m in reversed(messages) if m["role"] == "user"), None)
+    content = last["content"] if last else ""
+    if not isinstance(content, str):  # a list of parts
+        content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return task_tag("det") in content
+
+
+def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0):
     """``(messages, images) -> [(text, scores)]``: ``generate_answers`` with these settings bound,
     the form ``tta.fused_answers`` asks the other views with."""
-    return functools.partial(generate_answers, model, processor, max_new_tokens=max_new_tokens, constrain=constrain)
+    return functools.partial(generate_answers, model, processor, max_new_tokens=max_new_tokens, constrain=constrain,
+                             min_objects=min_objects)
 
 
 def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:

@@ -24,8 +24,12 @@ def geometry_tag_tokens() -> list[str]:
     return [t for tag in GEOMETRY_TAGS for t in (f"<{tag}>", f"</{tag}>")]
 
 
+def task_tag(task: str) -> str:
+    return f"[{task}]"
+
+
 def task_tag_tokens() -> list[str]:
-    return [f"[{t}]" for t in TASKS]
+    return [task_tag(t) for t in TASKS]
 
 
 def mask_tokens() -> list[str]:

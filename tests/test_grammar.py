@@ -193,3 +193,97 @@ def test_eval_writes_scored_objects_for_detection_records(model_proc, tmp_path):
     assert all(0 < o["score"] < 1 for o in det["objects"])
     got = pred_objects(Item(recs[0], json.loads(json.dumps(det)), 0))
     assert [o["score"] for o in got.objects] == [o["score"] for o in det["objects"]]
+
+
+def one_box_then_stop(model, g):
+    """A hook on the LM head: the prompt's last position opens a box, every later step prefers EOS,
+    then location 5, then another box: left alone the model writes one box and stops."""
+    first = torch.zeros(model.llm.get_output_embeddings().weight.shape[0])
+    first[g.ids.open["box"]] = 60.0
+    later = torch.zeros_like(first)
+    later[list(model.eos_ids())] = 50.0
+    later[g.ids.loc0 + 5], later[g.ids.open["box"]] = 40.0, 30.0
+    return model.llm.get_output_embeddings().register_forward_hook(
+        lambda m, a, out: out + (first if out.shape[1] > 1 else later).to(out.dtype))
+
+
+def test_min_shapes_keeps_an_answer_writing_objects_its_own_belief_scores_low(model_proc):
+    model, proc = model_proc
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    box = "<box>" + loc_token(5) * 4 + "</box>"
+    batch = proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}]))
+    hook = one_box_then_stop(model, g)
+    try:
+        alone = model.generate(**batch, max_new_tokens=30)
+        pushed = model.generate(**batch, max_new_tokens=30, min_shapes=3)
+        short = model.generate(**batch, max_new_tokens=14, min_shapes=5)  # a third box would not close
+        mixed = model.generate(**proc([proc.chat_prompt([{"role": "user", "content": q}]) for q in ("a", "b")]),
+                               max_new_tokens=30, min_shapes=[0, 2])
+    finally:
+        hook.remove()
+    assert alone.text[0] == box and len(alone.scores[0]) == 1
+    assert pushed.text[0] == box * 3  # EOS was the model's choice after each box; the push overrode it
+    first, *more = pushed.scores[0]
+    assert first == pytest.approx(alone.scores[0][0])  # the answer up to where it stopped is the same
+    assert all(s < first / 5 for s in more)  # the pushed <box> is scored by the model, EOS being likelier
+    assert short.text[0] == box * 2 and geometry.decode(short.text[0], 96, 96).problems == []
+    assert [t.count("<box>") for t in mixed.text] == [1, 2]
+
+
+def test_min_shapes_leaves_an_answer_without_objects_alone(model_proc):
+    model, proc = model_proc
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = bias_logits(model, {i: 50.0 for i in model.eos_ids()} | {g.ids.open["box"]: 30.0})
+    try:
+        out = model.generate(**proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}])),
+                             max_new_tokens=30, min_shapes=3)
+    finally:
+        hook.remove()
+    assert out.text[0] == "" and out.scores[0] == []  # "None." stays none: a push never starts an answer
+
+
+def test_eval_min_objects_pushes_detection_answers_only(model_proc, tmp_path):
+    from PIL import Image
+
+    from rsvlm.evaluate import answer_batch
+
+    model, proc = model_proc
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "a.png")
+    recs = [{"id": f"r-{task}", "task": task, "images": [{"path": "a.png", "modality": "optical"}],
+             "meta": {"width": 64, "height": 64},
+             "conversations": [{"from": "human", "value": f"<image>\n[{task}] Find the ships."},
+                               {"from": "gpt", "value": "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"}]}
+            for task in ("det", "ground")]
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = one_box_then_stop(model, g)
+    try:
+        det, ground = answer_batch(model, proc, recs, tmp_path, max_new_tokens=30, min_objects=3)
+    finally:
+        hook.remove()
+    assert ground["answer"].count("<box>") == 1
+    assert det["answer"].count("<box>") == 3 and len(det["objects"]) == 3
+    assert det["objects"][0]["score"] > 5 * max(o["score"] for o in det["objects"][1:])
+
+
+def test_predict_min_objects_reaches_single_images_and_tiles(model_proc, tmp_path):
+    from PIL import Image
+
+    from rsvlm.io import read_image
+    from rsvlm.predict import ask, tile_predictor
+
+    model, proc = model_proc
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "a.png")
+    img = read_image(tmp_path / "a.png", modality="optical")
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = one_box_then_stop(model, g)
+    try:
+        plain, _ = ask(model, proc, [img], "[det] Find the ships.", 30)
+        more, scores = ask(model, proc, [img], "[det] Find the ships.", 30, min_objects=3)
+        ground, _ = ask(model, proc, [img], "[ground] the ship", 30, min_objects=3)
+        answers: list = []
+        tiled = tile_predictor(model, proc, "[det] Find the ships.", 30, answers, min_objects=2)([img, img])
+    finally:
+        hook.remove()
+    assert plain.count("<box>") == 1 and more.count("<box>") == 3 and len(scores) == 3
+    assert ground.count("<box>") == 1  # only detection questions are pushed
+    assert [len(objs) for objs in tiled] == [2, 2]

@@ -62,7 +62,8 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
            cache=None, past_len: int = 0, generator: torch.Generator | None = None,
            on_step: Callable[[list[list[int]]], bool] | None = None,
            constraint: Callable[[list[list[int]], int], torch.Tensor] | None = None,
-           adjust: Callable[[object, torch.Tensor], torch.Tensor] | None = None) -> DecodeResult:
+           adjust: Callable[[object, torch.Tensor], torch.Tensor] | None = None,
+           push: Callable[[list[list[int]], int], torch.Tensor | None] | None = None) -> DecodeResult:
     """Generate after a prompt. ``attention_mask`` (B, past_len+T) covers cache + prompt.
 
     ``constraint(tokens_so_far, vocab_size)`` gives the (B, V) tokens allowed next (see
@@ -71,11 +72,15 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     ``adjust(llm_output, logits)`` returns the (B, V) logits to choose from, after the constraint
     (``rsvlm.model.pointer.PointerDecoder``); the LLM then returns its hidden states.
 
+    ``push(tokens_so_far, vocab_size)`` gives (B, V) tokens to choose from, or None for no change
+    (``GrammarConstraint.push``); where it leaves a sequence nothing the constraint allows, it is
+    ignored for that sequence.
+
     ``on_step(tokens_so_far)`` is called after each step; returning True marks every
     sequence finished (stop strings, handled by the caller who can decode text).
 
     ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
-    among the tokens the constraint allowed (the confidence ``rsvlm.model.grammar.shape_scores``
+    among the tokens the constraint allowed, not only those ``push`` left (the confidence ``rsvlm.model.grammar.shape_scores``
     turns into a score per shape).
     """
     from transformers import DynamicCache
@@ -105,7 +110,13 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             logits = logits.masked_fill(~allowed, float("-inf"))
         if adjust is not None:
             logits = adjust(out, logits)
-        nxt = sample_next(logits, cfg, generator)  # (B,)
+        choose = logits
+        keep = push(tokens, logits.shape[-1]) if push is not None else None
+        if keep is not None:
+            pushed = logits.masked_fill(~keep.to(logits.device), float("-inf"))  # (B,V)
+            free = torch.isinf(pushed).all(-1, keepdim=True)  # (B,1) nothing allowed is left
+            choose = torch.where(free, logits, pushed)
+        nxt = sample_next(choose, cfg, generator)  # (B,)
         lp = torch.log_softmax(logits, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         for i in range(b):
             if not finished[i]:

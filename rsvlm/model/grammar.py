@@ -30,6 +30,7 @@ import torch
 
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
+SHAPE_KINDS = tuple(k for k in GEOMETRY_TAGS if k != "ref")  # the tags that close a shape
 SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and mask are open-ended
 MIN_POLY_LOCS = 6
 # fewest tokens from an opening tag to its shape's close: <ref></ref>, <box>4</box>, …,
@@ -49,7 +50,7 @@ def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
     location targets, ``loss.loc_sigma``, spreads each location over neighbouring bins, so its
     scores run low). A ``<poly>`` that ``geometry.decode`` makes the previous one's
     hole has a score of its own, so scores and decoded objects then differ in number."""
-    closes = {f"</{k}>" for k in GEOMETRY_TAGS if k != "ref"}
+    closes = {f"</{k}>" for k in SHAPE_KINDS}
     out, start = [], 0
     for i, piece in enumerate(pieces):
         if piece in closes:
@@ -256,13 +257,25 @@ class GeometryGrammar:
 
 class GrammarConstraint:
     """Per-``generate`` state: ``constraint(tokens, vocab_size) -> (B, V) allowed`` for
-    ``generation.decode``. The grammar is built on the first call, when the logits' width is known."""
+    ``generation.decode``. The grammar is built on the first call, when the logits' width is known.
 
-    def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30):
+    ``min_shapes`` (one per sequence, or one for all) keeps an answer that has written an object
+    writing more until it has that many (Pix2Seq's delayed end of sequence, for detection recall):
+    ``push`` then leaves it, between shapes, only the opening tags of the kinds it already wrote,
+    so the extra objects carry the last ``<ref>`` label. Cannot: add an object of another class
+    (a pushed ``<ref>`` drew labels of nonsense), answer a question the model answered "None.", or
+    stop the model from writing an object twice; a pushed object's score counts the model's own
+    low belief in going on (``decode`` scores under the grammar, not under the push)."""
+
+    def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
+                 min_shapes: int | list[int] = 0):
         self.tokenizer, self.eos_ids, self.max_new = tokenizer, eos_ids, max_new_tokens
         self.g: GeometryGrammar | None = None
         self.states = [_State() for _ in range(batch)]
         self.seen = [0] * batch
+        self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, int) else list(min_shapes)
+        if len(self.min_shapes) != batch:
+            raise ValueError(f"min_shapes has {len(self.min_shapes)} entries for a batch of {batch}")
 
     def __call__(self, tokens: list[list[int]], vocab_size: int) -> torch.Tensor:
         if self.g is None or self.g.vocab != vocab_size:
@@ -276,3 +289,24 @@ class GrammarConstraint:
     def next_axes(self) -> list[int | None]:
         """Per sequence, ``next_axis`` of its state after the last call."""
         return [next_axis(s) for s in self.states]
+
+    def push(self, tokens: list[list[int]], vocab_size: int) -> torch.Tensor | None:
+        """(B, V) bool: the tokens each sequence must choose from (all True where it is free), or
+        None when no sequence is held; called after ``__call__`` on the same tokens. A sequence
+        with at least one but fewer than ``min_shapes`` closed shapes, standing between shapes, may
+        only open another of a kind it wrote (right after ``</ref>``: any shape)."""
+        g = self.g
+        keep = torch.ones(len(tokens), vocab_size, dtype=torch.bool)
+        held = False
+        closes = {g.ids.close[k]: k for k in SHAPE_KINDS}
+        for i, toks in enumerate(tokens):
+            if self.states[i].mode != "text" or not self.min_shapes[i]:
+                continue
+            kinds = {closes[t] for t in toks if t in closes}
+            after_ref = bool(toks) and toks[-1] == g.ids.close["ref"]
+            if not (kinds or after_ref) or sum(t in closes for t in toks) >= self.min_shapes[i]:
+                continue  # an answer with no object of its own ("None.") is left as it is
+            held = True
+            keep[i] = False
+            keep[i, [g.ids.open[k] for k in (SHAPE_KINDS if after_ref else kinds)]] = True
+        return keep if held else None
