@@ -37,12 +37,13 @@ class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer."""
 
     def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0,
-                 constrain: bool = True, tta=None):
+                 constrain: bool = True, tta=None, min_objects: int = 0):
         from rsvlm.model import ChatSession
 
         self.out, self.tta = out, tta  # tta: an rsvlm.tta.FuseConfig, or None
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
-                                   do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain)
+                                   do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain,
+                                   min_objects=min_objects)
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
@@ -152,7 +153,7 @@ class ChatREPL:
         from rsvlm.tta import fused_answers
 
         s = self.session
-        generate = inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain)
+        generate = inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects)
         asked = s.messages[:-1]  # the conversation up to this question
         f = fused_answers(generate, [asked], [[inf.model_input(i) for i in self.images]], [(answer, scores)],
                           self.tta)[0]
@@ -197,7 +198,8 @@ def main(args) -> int:
 
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
-                    tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None)
+                    tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
+                    min_objects=args.min_objects)
     processor.missing_bands = args.missing_bands
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)

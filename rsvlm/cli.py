@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; rsvlm.tta)")
+    p.add_argument("--min-objects", type=int, default=0, metavar="N",
+                   help="[det] answers keep writing objects until there are N, the extra ones scored low by the "
+                        "model itself (more recall; 0 = stop where the model stops)")
     p.set_defaults(handler="rsvlm.chat:main")
 
     p = sub.add_parser("predict", help="one question, one answer, written as JSON / GeoJSON / overlay")

@@ -287,3 +287,21 @@ def test_predict_min_objects_reaches_single_images_and_tiles(model_proc, tmp_pat
     assert plain.count("<box>") == 1 and more.count("<box>") == 3 and len(scores) == 3
     assert ground.count("<box>") == 1  # only detection questions are pushed
     assert [len(objs) for objs in tiled] == [2, 2]
+
+
+def test_chat_min_objects_pushes_det_turns_and_scores_as_generate_does(model_proc):
+    model, proc = model_proc
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    hook = one_box_then_stop(model, g)
+    try:
+        want = model.generate(**proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}])),
+                              max_new_tokens=30, min_shapes=3)
+        chat = ChatSession(model, proc, max_new_tokens=30, min_objects=3)
+        det = chat.ask("[det] every ship")
+        det_scores = chat.last_scores
+        ground = chat.ask("[ground] the ship")
+    finally:
+        hook.remove()
+    assert det == want.text[0] and det.count("<box>") == 3
+    assert det_scores == pytest.approx(want.scores[0], abs=1e-5)  # the cached chat path agrees
+    assert ground.count("<box>") == 1

@@ -26,12 +26,15 @@ from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import shape_scores
 from rsvlm.model.vlm import RSVLM, TextStreamer
+from rsvlm.tokens import task_tag
 
 
 class ChatSession:
     def __init__(self, model: RSVLM, processor, system: str | None = None, max_new_tokens: int = 256,
-                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True):
+                 do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True,
+                 min_objects: int = 0):
         self.model, self.processor, self.constrain = model, processor, constrain
+        self.min_objects = min_objects  # a [det] question's answer keeps writing objects up to this (GrammarConstraint.push)
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
         self.system = system if system is not None else processor.prompt.system  # the model's, by default
         self.reset()
@@ -82,10 +85,11 @@ class ChatSession:
                                 **{**self.gen, **gen_overrides})
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
-        constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis)
+        mins = self.min_objects if task_tag("det") in text else 0
+        constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis, mins)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
                      past_len=self.cache_len, generator=generator, on_step=streamer.step,
-                     constraint=constraint, adjust=adjust)
+                     constraint=constraint, adjust=adjust, push=constraint.push if constraint and mins else None)
         generated = res.tokens[0]
         streamer.flush(generated)
         answer_ids = streamer.strip(generated)
