@@ -86,6 +86,7 @@ def test_landsat_band_files_are_named_by_their_missions_numbering(tmp_path):
     assert l7.bands == ["R", "NIR", "SWIR1", "SWIR2"]  # Landsat 7's B4 is NIR, where Landsat 8's is red
     thermal = read_image(band_files("LE07_L1TP_016037_20020813_20200903_02_T1", ["B6_VCID_1"]))
     assert thermal.modality == "ir" and thermal.bands == ["TIR"]
+    assert "Landsat 7 band B6 named TIR" in thermal.notes  # one file: the note need not name it
     as_optical = read_image(band_files("LC09_L2SP_1_2_3_T1_SR", ["B4", "B3", "B2"]), modality="optical")
     assert as_optical.bands == ["R", "G", "B"]
     other = read_image(band_files("XX08_scene", ["B4", "B5"]))  # not a Landsat product ID: file-name parts

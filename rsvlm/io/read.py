@@ -91,7 +91,7 @@ def _landsat_band(p: Path) -> tuple[str, str] | None:
     if kind is None or m is None or m.group(1) not in LANDSAT_BANDS[kind]:
         return None
     name = LANDSAT_BANDS[kind][m.group(1)]
-    return name, f"{p.name}: Landsat {parts[0][2:].lstrip('0')} band {m.group(1)} named {name}"
+    return name, f"Landsat {parts[0][2:].lstrip('0')} band {m.group(1)} named {name}"
 
 
 def _polarisation_from_file(p: Path) -> str | None:
@@ -170,7 +170,8 @@ class SceneReader:
                                  f"the image has {n} band(s) as {self.modality}")
             return [str(b) for b in bands]
         if self.landsat and len(self.indexes) == len(self.landsat):
-            self.notes.extend(note for _, note in self.landsat)
+            many = len(self.paths) > 1
+            self.notes.extend(f"{p.name}: {note}" if many else note for p, (_, note) in zip(self.paths, self.landsat))
             return [b for b, _ in self.landsat]
         if len(self.paths) > 1:
             return [_band_name_from_file(p) for p in self.paths]
