@@ -74,23 +74,29 @@ def test_msi_reflectance_and_band_files(tmp_path):
     assert named.bands == ["blue", "green", "red", "nir"]
 
 
-def test_landsat_band_files_are_named_by_their_missions_numbering(tmp_path):
-    def band_files(product, numbers):
-        return [write_tif(tmp_path / f"{product}_{b}.TIF", np.full((1, 8, 8), 100 * (k + 1), np.uint16))
-                for k, b in enumerate(numbers)]
+def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_path):
+    def band_files(product, numbers, dn=10909):
+        return [write_tif(tmp_path / f"{product}_{b}.TIF", np.full((1, 8, 8), dn, np.uint16)) for b in numbers]
 
     l8 = read_image(band_files("LC08_L2SP_016037_20170813_20200903_02_T1_SR", ["B2", "B3", "B4", "B5", "B6"]))
     assert l8.modality == "msi" and l8.bands == ["B", "G", "R", "NIR", "SWIR1"]
-    assert "LC08_L2SP_016037_20170813_20200903_02_T1_SR_B5.TIF: Landsat 8 band B5 named NIR" in l8.notes
+    assert "Landsat 8 bands B2, B3, B4, B5, B6 named B, G, R, NIR, SWIR1" in l8.notes
+    np.testing.assert_allclose(l8.data[:, 0, 0], 0.1, atol=1e-4)  # Level-2 SR: 10909 × 2.75e-5 − 0.2, not 1.09
     l7 = read_image(band_files("LE07_L2SP_016037_20020813_20200903_02_T1_SR", ["B3", "B4", "B5", "B7"]))
     assert l7.bands == ["R", "NIR", "SWIR1", "SWIR2"]  # Landsat 7's B4 is NIR, where Landsat 8's is red
+    np.testing.assert_allclose(l7.data[:, 0, 0], 0.1, atol=1e-4)
+    toa = read_image(band_files("LC09_L1TP_016037_20220813_20220814_02_T1", ["B4", "B5"], dn=10000))
+    np.testing.assert_allclose(toa.data[:, 0, 0], 0.1, atol=1e-4)  # Level-1 OLI: 10000 × 2e-5 − 0.1
+    mine = read_image(band_files("LC08_L2SP_x_SR", ["B4", "B5"]), scaling=ReadConfig(msi_scale=20000.0))
+    np.testing.assert_allclose(mine.data[:, 0, 0], 10909 / 20000, rtol=1e-5)  # a scale the user set wins
     thermal = read_image(band_files("LE07_L1TP_016037_20020813_20200903_02_T1", ["B6_VCID_1"]))
     assert thermal.modality == "ir" and thermal.bands == ["TIR"]
-    assert "Landsat 7 band B6 named TIR" in thermal.notes  # one file: the note need not name it
+    assert "Landsat 7 band B6 named TIR" in thermal.notes
     as_optical = read_image(band_files("LC09_L2SP_1_2_3_T1_SR", ["B4", "B3", "B2"]), modality="optical")
     assert as_optical.bands == ["R", "G", "B"]
-    other = read_image(band_files("XX08_scene", ["B4", "B5"]))  # not a Landsat product ID: file-name parts
-    assert other.bands == ["B4", "B5"]
+    other = read_image(band_files("XX08_scene_SR", ["B3", "B4", "B5"], dn=1000), modality="msi")  # not Landsat
+    assert other.bands == ["B3", "B4", "B5"]  # the file names' last parts
+    np.testing.assert_allclose(other.data[:, 0, 0], 0.1, rtol=1e-5)  # DN / 10000 as before
 
 
 def test_band_files_on_different_grids_fail_naming_both(tmp_path):

@@ -82,16 +82,31 @@ LANDSAT_MISSIONS = {"LC08": "oli", "LC09": "oli", "LO08": "oli", "LO09": "oli", 
 THERMAL = {"TIR", "TIR2"}
 
 
-def _landsat_band(p: Path) -> tuple[str, str] | None:
-    """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", note)``: a Landsat Collection band file's band by its
-    mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any other name."""
+def _landsat_band(p: Path) -> tuple[str, str, str] | None:
+    """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's
+    band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any
+    other name."""
     parts = p.stem.upper().split("_")
     kind = LANDSAT_MISSIONS.get(parts[0])
     m = re.search(r"_(B\d+)(?:_VCID_\d)?$", p.stem.upper())
     if kind is None or m is None or m.group(1) not in LANDSAT_BANDS[kind]:
         return None
     name = LANDSAT_BANDS[kind][m.group(1)]
-    return name, f"Landsat {parts[0][2:].lstrip('0')} band {m.group(1)} named {name}"
+    return name, f"Landsat {parts[0][2:].lstrip('0')}", m.group(1)
+
+
+def _landsat_reflectance(paths: list[Path]) -> tuple[float, float, str] | None:
+    """(msi_scale, msi_offset, note) turning Landsat Collection DN into reflectance as
+    ``(DN + offset) / scale``: Level-2 surface reflectance (``…_SR_B*``, every mission) is
+    DN × 2.75e-5 − 0.2; Level-1 OLI (Landsat 8/9) top-of-atmosphere reflectance DN × 2e-5 − 0.1,
+    not corrected for the sun's elevation (the ``_MTL.txt`` is not read). None for other files
+    (TM/ETM+ Level-1 DN have no fixed scale)."""
+    stems = [p.stem.upper() for p in paths]
+    if all("_SR_B" in s for s in stems):
+        return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
+    if all(LANDSAT_MISSIONS.get(s.split("_")[0]) == "oli" and s.split("_")[1].startswith("L1") for s in stems):
+        return 5e4, -5e3, "Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no sun-elevation correction)"
+    return None
 
 
 def _polarisation_from_file(p: Path) -> str | None:
@@ -126,7 +141,7 @@ class SceneReader:
         landsat = [_landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
         self.landsat = landsat if landsat and all(landsat) else None
         if modality is None and self.landsat:
-            thermal = all(b in THERMAL for b, _ in self.landsat)
+            thermal = all(b in THERMAL for b, *_ in self.landsat)
             modality = "ir" if thermal else "msi"
             self.notes.append(f"modality inferred as {modality} from Landsat band file name(s)")
         elif modality is None:
@@ -146,6 +161,11 @@ class SceneReader:
         if note:
             self.notes.append(note)
         self.bands = self._band_names(bands)
+        default = sc.ReadConfig()
+        if (self.landsat and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
+                == (default.msi_scale, default.msi_offset) and (how := _landsat_reflectance(self.paths))):
+            self.cfg.msi_scale, self.cfg.msi_offset, note = how
+            self.notes.append(note)
         self.nodata = self.cfg.nodata
         if self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
@@ -170,9 +190,11 @@ class SceneReader:
                                  f"the image has {n} band(s) as {self.modality}")
             return [str(b) for b in bands]
         if self.landsat and len(self.indexes) == len(self.landsat):
-            many = len(self.paths) > 1
-            self.notes.extend(f"{p.name}: {note}" if many else note for p, (_, note) in zip(self.paths, self.landsat))
-            return [b for b, _ in self.landsat]
+            names, missions, nums = zip(*self.landsat)
+            plural = "s" if len(names) > 1 else ""
+            self.notes.append(f"{' / '.join(dict.fromkeys(missions))} band{plural} {', '.join(nums)} "
+                              f"named {', '.join(names)}")
+            return list(names)
         if len(self.paths) > 1:
             return [_band_name_from_file(p) for p in self.paths]
         desc = [self.src.descriptions[i] for i in self.indexes]
