@@ -167,19 +167,24 @@ def test_generate_reports_each_tokens_log_prob_and_a_score_per_shape(model_proc)
     assert [o["kind"] for o in geometry.decode(out.text[0], 96, 96).objects] == ["box", "box"]
 
 
-def test_eval_writes_scored_objects_for_detection_records(model_proc, tmp_path):
+def det_and_ground_records(root: Path) -> list[dict]:
+    """A det and a ground record on one black 64 px image written under ``root``."""
     from PIL import Image
 
-    from eval.common import Item, pred_objects
-    from rsvlm.evaluate import answer_batch
-
-    model, proc = model_proc
-    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "a.png")
-    recs = [{"id": f"r-{task}", "task": task, "images": [{"path": "a.png", "modality": "optical"}],
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(root / "a.png")
+    return [{"id": f"r-{task}", "task": task, "images": [{"path": "a.png", "modality": "optical"}],
              "meta": {"width": 64, "height": 64},
              "conversations": [{"from": "human", "value": f"<image>\n[{task}] Detect every ship."},
                                {"from": "gpt", "value": "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"}]}
             for task in ("det", "ground")]
+
+
+def test_eval_writes_scored_objects_for_detection_records(model_proc, tmp_path):
+    from eval.common import Item, pred_objects
+    from rsvlm.evaluate import answer_batch
+
+    model, proc = model_proc
+    recs = det_and_ground_records(tmp_path)
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
     hook = bias_logits(model, {g.ids.open["box"]: 30.0, g.ids.loc0 + 5: 4.0, g.ids.loc0 + 900: 4.0})
     try:
@@ -243,17 +248,10 @@ def test_min_shapes_leaves_an_answer_without_objects_alone(model_proc):
 
 
 def test_eval_min_objects_pushes_detection_answers_only(model_proc, tmp_path):
-    from PIL import Image
-
     from rsvlm.evaluate import answer_batch
 
     model, proc = model_proc
-    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "a.png")
-    recs = [{"id": f"r-{task}", "task": task, "images": [{"path": "a.png", "modality": "optical"}],
-             "meta": {"width": 64, "height": 64},
-             "conversations": [{"from": "human", "value": f"<image>\n[{task}] Find the ships."},
-                               {"from": "gpt", "value": "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"}]}
-            for task in ("det", "ground")]
+    recs = det_and_ground_records(tmp_path)
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
     hook = one_box_then_stop(model, g)
     try:
