@@ -72,6 +72,9 @@ def test_msi_reflectance_and_band_files(tmp_path):
     assert any("4 files" in n for n in img.notes)
     named = read_image(paths, bands=["blue", "green", "red", "nir"])
     assert named.bands == ["blue", "green", "red", "nir"]
+    l2a = [write_tif(tmp_path / f"T33UUP_20230613T101559_{b}.tif", np.full((1, 20, 30), 1000, np.uint16))
+           for b in ("B04_10m", "B8A_20m", "B11_20m", "TCI_10m")]
+    assert read_image(l2a).bands == ["B04", "B8A", "B11", "10m"]  # Level-2A: the band, not the resolution
 
 
 def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_path):

@@ -66,8 +66,11 @@ def _as_paths(path) -> list[Path]:
 
 
 def _band_name_from_file(p: Path) -> str:
-    """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem."""
-    return p.stem.split("_")[-1]
+    """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem that names
+    a band like ``B02`` / ``B8A`` (Sentinel-2 Level-2A adds the resolution: ``…_B04_10m.jp2``),
+    else the last part."""
+    parts = p.stem.split("_")
+    return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
 
 
 # Landsat band numbers → the names band matching knows (rsvlm.model.stem.SAME_BAND), by the
