@@ -75,6 +75,12 @@ def test_msi_reflectance_and_band_files(tmp_path):
     l2a = [write_tif(tmp_path / f"T33UUP_20230613T101559_{b}.tif", np.full((1, 20, 30), 1000, np.uint16))
            for b in ("B04_10m", "B8A_20m", "B11_20m", "TCI_10m")]
     assert read_image(l2a).bands == ["B04", "B8A", "B11", "10m"]  # Level-2A: the band, not the resolution
+    for baseline, want in (("N0509", 0.1), ("N0301", 0.2)):  # since 04.00 DN carry a +1000 offset
+        safe = tmp_path / f"S2B_MSIL2A_20230613T101559_{baseline}_R065_T33UUP_20230613T165045.SAFE" / "R10m"
+        safe.mkdir(parents=True)
+        files = [write_tif(safe / f"T33UUP_20230613T101559_{b}_10m.tif", np.full((1, 8, 8), 2000, np.uint16))
+                 for b in ("B02", "B03", "B04", "B08")]
+        np.testing.assert_allclose(read_image(files).data[:, 0, 0], want, rtol=1e-6)
 
 
 def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_path):

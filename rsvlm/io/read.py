@@ -112,6 +112,20 @@ def _landsat_reflectance(paths: list[Path]) -> tuple[float, float, str] | None:
     return None
 
 
+def _sentinel2_offset(paths: list[Path]) -> tuple[float, str] | None:
+    """(msi_offset, note) for band files inside a Sentinel-2 ``.SAFE`` product of processing
+    baseline 04.00 or later (``S2A_MSIL2A_…_N0509_…``), whose DN carry a +1000 offset; None where
+    no path says so (a band file taken out of its product must be given ``msi_offset`` by hand)."""
+    found = set()
+    for p in paths:
+        for part in p.resolve().parts:
+            if m := re.match(r"S2[A-D]_MSIL(1C|2A)_\d{8}T\d{6}_N(\d{4})_", part):
+                found.add(m.group(2))
+    if len(found) != 1 or int(found.pop()) < 400:
+        return None
+    return -1000.0, "Sentinel-2 processing baseline >= 04.00: DN offset by -1000 before / 10000"
+
+
 def _polarisation_from_file(p: Path) -> str | None:
     """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
     found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
@@ -168,6 +182,10 @@ class SceneReader:
         if (self.landsat and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
                 == (default.msi_scale, default.msi_offset) and (how := _landsat_reflectance(self.paths))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
+            self.notes.append(note)
+        elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
+              and (s2 := _sentinel2_offset(self.paths))):
+            self.cfg.msi_offset, note = s2
             self.notes.append(note)
         self.nodata = self.cfg.nodata
         if self.cfg.stretch is None:
