@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         ap.print_help()
         return 0
+    # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel
+    # from the hub; the built-in fallback runs, and rsvlm never downloads, so the line is noise
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     module, func = args.handler.split(":")
     try:
         handler = getattr(importlib.import_module(module), func)
