@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-objects", type=int, default=0, metavar="N",
                    help="--task det: keep writing objects until there are N, the extra ones scored low by the "
                         "model itself (more recall; pair with --min-score; 0 = stop where the model stops)")
+    p.add_argument("--det-by-class", action="store_true",
+                   help="--task det: a question naming none of the model's classes is asked once per class "
+                        "(prompt.det_classes in its config) and the answers joined")
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
     p.add_argument("--overlap", type=int, default=None,
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
@@ -102,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-objects", type=int, default=0, metavar="N",
                    help="detection answers keep writing objects until they have N, the extra ones scored by "
                         "the model's own low belief in them (more recall for mAP; 0 = stop where the model stops)")
+    p.add_argument("--det-by-class", action="store_true",
+                   help="a detection question naming none of the model's classes (prompt.det_classes in its "
+                        "config) is asked once per class and the answers joined")
     p.set_defaults(handler="rsvlm.evaluate:main")
 
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")

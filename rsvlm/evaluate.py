@@ -48,10 +48,11 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
 
 
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
-                 constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0) -> list[dict]:
+                 constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
+                 by_class: bool = False) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
-    ``min_objects``: see ``inference.generate_answers``."""
+    ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
@@ -69,7 +70,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     if not ok:
         return rows
 
-    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects)
+    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     answers = generate(msgs, images)
     for k, (text, scores) in zip(ok, answers):
         rows[k]["answer"] = text
@@ -104,7 +105,8 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
-        constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0) -> Path:
+        constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
+        by_class: bool = False) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1)."""
     from tqdm.auto import tqdm
 
@@ -123,7 +125,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                    disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
             for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens,
-                                    constrain, tta, min_objects):
+                                    constrain, tta, min_objects, by_class):
                 n_err += "error" in row
                 f.write(json.dumps(row) + "\n")
                 f.flush()
@@ -165,8 +167,13 @@ def main(args) -> int:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     processor.missing_bands = args.missing_bands
+    if args.det_by_class and not processor.prompt.det_classes:
+        print(f"rsvlm eval: --det-by-class needs the model's detection classes, and {args.model or 'the default model'}'s "
+              f"config lists none (prompt.det_classes in its config.yaml)", file=sys.stderr)
+        return 2
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,
-              tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects)
+              tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,
+              by_class=args.det_by_class)
     print(f"wrote {out}")
     return 0

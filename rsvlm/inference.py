@@ -5,6 +5,7 @@ names, writing the standard question of a task, and turning an answer into locat
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,11 +106,73 @@ def record_inputs(record: dict, root) -> list:
 
 
 def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
-                     constrain: bool = True, min_objects: int = 0) -> list[tuple[str, list[float]]]:
+                     constrain: bool = True, min_objects: int = 0,
+                     by_class: bool = False) -> list[tuple[str, list[float]]]:
     """Greedy answers to a batch of conversations (each ending on a user turn) with their images
     (ImageInputs): ``(text, one score per shape closed)`` each. ``min_objects`` keeps the answers
     to detection questions (the ``[det]`` tag) writing objects until they have that many
-    (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself."""
+    (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
+    ``by_class`` asks a detection question that names none of the model's classes once per class
+    (``class_questions``) in the same batch, and joins the answers' shapes."""
+    if not by_class:
+        return _generate(model, processor, messages, images, max_new_tokens, constrain, min_objects)
+    plan, asked, imgs = [], [], []
+    for m, im in zip(messages, images):
+        qs = class_questions(m, processor.prompt) or [m]
+        plan.append((len(asked), len(qs)))
+        asked += qs
+        imgs += [im] * len(qs)
+    answers = _generate(model, processor, asked, imgs, max_new_tokens, constrain, min_objects)
+    return [answers[a] if n == 1 else join_shapes(answers[a:a + n]) for a, n in plan]
+
+
+def class_questions(messages: list[dict], prompt: PromptConfig) -> list[list[dict]] | None:
+    """The conversation once per class of ``prompt.det_classes``, its last question asking for
+    that class (``prompt.det_class_question``, then the question's later sentences, e.g. "Use
+    oriented boxes."), when that question is a ``[det]`` question naming none of the classes;
+    else None. Cannot: tell a question asking for a class by another word ("cars") from one
+    asking for all objects."""
+    if not prompt.det_classes or not asks_detection(messages):
+        return None
+    i = max(k for k, m in enumerate(messages) if m["role"] == "user")
+    content, tag = messages[i]["content"], task_tag("det")
+    if not isinstance(content, str):
+        return None
+    head, ask = content[: content.index(tag)], content[content.index(tag) + len(tag):].strip()
+    if any(re.search(rf"\b{re.escape(c.lower())}", ask.lower()) for c in prompt.det_classes):
+        return None  # it names a class (its plural too): asked as it is
+    rest = " ".join(re.split(r"(?<=[.?!])\s+", ask)[1:])
+    out = []
+    for c in prompt.det_classes:
+        q = prompt.det_class_question.format(s=c, pl=plural(c))
+        turn = {**messages[i], "content": f"{head}{tag} {q}" + (f" {rest}" if rest else "")}
+        out.append(messages[:i] + [turn] + messages[i + 1:])
+    return out
+
+
+def plural(noun: str) -> str:
+    """English plural of a class name's last word: ship → ships, bus → buses, ferry → ferries."""
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def join_shapes(answers: list[tuple[str, list[float]]]) -> tuple[str, list[float]]:
+    """One answer from several: the shapes-only ones joined in order with their scores (each
+    answer's scores follow its shapes, so they stay aligned); the first answer if none is."""
+    from rsvlm import geometry
+    from rsvlm.tta import shapes_only
+
+    keep = [(t, s) for t, s in answers if shapes_only(geometry.decode(t, 1000, 1000))]
+    if not keep:
+        return answers[0]
+    return "".join(t for t, _ in keep), [x for _, s in keep for x in s]
+
+
+def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
+              constrain: bool, min_objects: int) -> list[tuple[str, list[float]]]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
     out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
@@ -126,11 +189,12 @@ def asks_detection(messages: list[dict]) -> bool:
     return task_tag("det") in content
 
 
-def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0):
+def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0,
+             by_class: bool = False):
     """``(messages, images) -> [(text, scores)]``: ``generate_answers`` with these settings bound,
     the form ``tta.fused_answers`` asks the other views with."""
     return functools.partial(generate_answers, model, processor, max_new_tokens=max_new_tokens, constrain=constrain,
-                             min_objects=min_objects)
+                             min_objects=min_objects, by_class=by_class)
 
 
 def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:

@@ -20,13 +20,14 @@ MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this 
 
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
-        constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0) -> tuple[str, list[float]]:
+        constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
+        by_class: bool = False) -> tuple[str, list[float]]:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes.
     With ``tta``, an answer that is shapes only or text only is fused over the image's mirror views
-    (rsvlm.tta); ``min_objects``: see ``inference.generate_answers``."""
+    (rsvlm.tta); ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
-    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects)
+    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     answer, scores = generate(msgs, inputs)[0]
     if tta is not None:
         from rsvlm.tta import fused_answers
@@ -38,13 +39,13 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
-                   tta: FuseConfig | None = None, min_objects: int = 0):
+                   tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
     ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
     are merged)."""
     from rsvlm import geometry
 
-    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects)
+    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
 
     def predict(tiles):
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
@@ -101,6 +102,10 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
+    if args.det_by_class and not processor.prompt.det_classes:
+        print(f"rsvlm predict: --det-by-class needs the model's detection classes, and {args.model or 'the default model'}'s "
+              f"config lists none (prompt.det_classes in its config.yaml)", file=sys.stderr)
+        return 2
     processor.missing_bands = args.missing_bands
     for im in images if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality]):
@@ -124,7 +129,7 @@ def main(args) -> int:
         spec = specs[0]
         objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
                             tile_predictor(model, processor, question, args.max_new_tokens, tiles,
-                                           not args.free_decoding, tta, args.min_objects),
+                                           not args.free_decoding, tta, args.min_objects, args.det_by_class),
                             tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
                             modality=images[0].modality, bands=spec.bands)
         result = inf.locate("", images[0])
@@ -134,7 +139,7 @@ def main(args) -> int:
         print(f"{len(objects)} object(s) from {len(tiles)} tiles")
     else:
         answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding, tta,
-                             args.min_objects)
+                             args.min_objects, args.det_by_class)
         result = inf.locate(answer, images[-1], scores)
         print(answer)
     if args.min_score > 0:

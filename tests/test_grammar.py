@@ -303,3 +303,65 @@ def test_chat_min_objects_pushes_det_turns_and_scores_as_generate_does(model_pro
     assert det == want.text[0] and det.count("<box>") == 3
     assert det_scores == pytest.approx(want.scores[0], abs=1e-5)  # the cached chat path agrees
     assert ground.count("<box>") == 1
+
+
+def test_class_questions_ask_a_question_naming_no_class_once_per_class():
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.inference import class_questions, plural
+
+    prompt = PromptConfig(det_classes=["ship", "storage tank", "ferry"])
+    msgs = [{"role": "user", "content": "SAR image: <image>\n[det] List all objects. Use oriented boxes."}]
+    asked = class_questions(msgs, prompt)
+    assert [m[-1]["content"] for m in asked] == [
+        "SAR image: <image>\n[det] Detect all ships. Use oriented boxes.",
+        "SAR image: <image>\n[det] Detect all storage tanks. Use oriented boxes.",
+        "SAR image: <image>\n[det] Detect all ferries. Use oriented boxes."]
+    assert msgs[0]["content"].endswith("List all objects. Use oriented boxes.")  # the input is left as it was
+    for named in ("[det] Find all ships.", "[det] Where are the Storage Tanks?", "[ground] the ship", "[cls] Classify."):
+        assert class_questions([{"role": "user", "content": named}], prompt) is None
+    assert class_questions(msgs, PromptConfig()) is None  # a model without classes
+    assert [plural(w) for w in ("plane", "bus", "ferry", "bay", "match")] == ["planes", "buses", "ferries", "bays",
+                                                                            "matches"]
+
+
+def test_join_shapes_keeps_each_answers_scores_with_its_shapes():
+    from rsvlm.inference import join_shapes
+
+    a = ("<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>", [0.5])
+    b = ("<ref>plane</ref><box><loc_2><loc_2><loc_8><loc_8></box><box><loc_3><loc_3><loc_7><loc_7></box>", [0.4, 0.1])
+    assert join_shapes([a, ("None.", []), b]) == (a[0] + b[0], [0.5, 0.4, 0.1])
+    assert join_shapes([("None.", []), ("There are none.", [])]) == ("None.", [])
+
+
+def test_det_by_class_asks_each_class_in_one_batch_and_joins_the_boxes(model_proc):
+    from rsvlm.inference import generate_answers
+
+    model, proc = model_proc
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    saved = proc.prompt.det_classes
+    proc.prompt.det_classes = ["ship", "plane", "storage tank"]
+    hook = one_box_then_stop(model, g)
+    try:
+        qs = ["[det] Detect all objects.", "[det] Find all ships.", "[count] How many planes?"]
+        out = generate_answers(model, proc, [[{"role": "user", "content": q}] for q in qs], [[], [], []], 30,
+                               by_class=True)
+        plain = generate_answers(model, proc, [[{"role": "user", "content": qs[0]}]], [[]], 30)
+    finally:
+        hook.remove()
+        proc.prompt.det_classes = saved
+    (every, s_every), (ships, s_ships), (count, _) = out
+    assert every.count("<box>") == 3 and len(s_every) == 3  # one box per class asked
+    assert ships.count("<box>") == 1 and len(s_ships) == 1  # a class was named: asked as it is
+    assert plain[0][0].count("<box>") == 1
+    assert geometry.decode(every, 96, 96).problems == []
+
+
+def test_default_model_lists_the_generators_object_classes():
+    import yaml
+
+    from data_gen.synth.classes import OBJECT_CLASSES
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = yaml.safe_load((root / "rsvlm" / "assets" / "default_model" / "config.yaml").read_text())
+    recipe = yaml.safe_load((root / "configs" / "default" / "model.yaml").read_text())
+    assert shipped["prompt"]["det_classes"] == recipe["prompt"]["det_classes"] == list(OBJECT_CLASSES)

@@ -355,3 +355,13 @@ def test_eval_answers_a_record_with_bands_the_model_cannot_take_empty_not_the_ru
             assert "1 record(s) with unreadable images or bands" in capsys.readouterr().err
         else:
             assert "error" not in rows["sar"]
+
+
+def test_det_by_class_without_the_models_classes_is_a_clear_error(ckpt, geotiff, tmp_path, capsys):
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--det-by-class"]) == 2
+    assert "prompt.det_classes" in capsys.readouterr().err
+    data = tmp_path / "d.jsonl"
+    data.write_text("")
+    assert main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(tmp_path / "p"),
+                 "--det-by-class"]) == 2
+    assert "lists none" in capsys.readouterr().err

@@ -9,7 +9,7 @@ template whose rendering of a prefix is not a token prefix of the whole is rejec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rsvlm.data.records import ROLES
 from rsvlm.tokens import IMAGE_TOKEN
@@ -31,12 +31,17 @@ class PromptConfig:
     weigh itself against what is asked; records keep their placeholders where they are, only the
     rendering moves them. ``system`` is the system message of every conversation (None: the chat
     template's default; "": none, so an rsvlm-format prompt starts at the user turn and saves the
-    default's 21 tokens per sample; a tokenizer's own template gets an empty system message)."""
+    default's 21 tokens per sample; a tokenizer's own template gets an empty system message).
+    ``det_classes`` are the object classes the model was trained to detect and
+    ``det_class_question`` how its training asked for one of them (``{s}`` singular, ``{pl}``
+    plural): ``--det-by-class`` asks a detection question that names no class once per class."""
 
     annotate_modality: bool = True
     modality_after: bool = False
     image_last: bool = False
     system: str | None = None
+    det_classes: list[str] = field(default_factory=list)
+    det_class_question: str = "Detect all {pl}."
 
 
 def annotate_images(text: str, modalities: list[str], after: bool = False) -> str:
