@@ -82,6 +82,7 @@ class _State:
     rows_done: int = 0  # mask rows written so far, <run> repeats included
     row_sum: int = 0  # cells covered by the current row's runs
     row_len: int = 0  # runs written in the current row
+    closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class GrammarIds:
                 s.locs.append(loc)
             else:
                 s.mode = "text"
+                s.closed.append(s.kind)
         elif s.mode == "grid_open":
             s.mode, s.locs = "head", []
         elif s.mode == "head":
@@ -138,6 +140,7 @@ class GrammarIds:
                 s.row_sum, s.row_len = s.row_sum + loc, s.row_len + 1
             else:
                 s.mode = "text"  # </mask>
+                s.closed.append("mask")
         elif s.mode == "run":
             s.mode, s.rows_done = "rows", s.rows_done + loc
 
@@ -298,15 +301,13 @@ class GrammarConstraint:
         g = self.g
         keep = torch.ones(len(tokens), vocab_size, dtype=torch.bool)
         held = False
-        closes = {g.ids.close[k]: k for k in SHAPE_KINDS}
-        for i, toks in enumerate(tokens):
-            if self.states[i].mode != "text" or not self.min_shapes[i]:
+        for i, (s, toks) in enumerate(zip(self.states, tokens)):
+            if s.mode != "text" or len(s.closed) >= self.min_shapes[i]:
                 continue
-            kinds = {closes[t] for t in toks if t in closes}
             after_ref = bool(toks) and toks[-1] == g.ids.close["ref"]
-            if not (kinds or after_ref) or sum(t in closes for t in toks) >= self.min_shapes[i]:
+            if not (s.closed or after_ref):
                 continue  # an answer with no object of its own ("None.") is left as it is
             held = True
             keep[i] = False
-            keep[i, [g.ids.open[k] for k in (SHAPE_KINDS if after_ref else kinds)]] = True
+            keep[i, [g.ids.open[k] for k in (SHAPE_KINDS if after_ref else set(s.closed))]] = True
         return keep if held else None
