@@ -37,10 +37,10 @@ class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer."""
 
     def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0,
-                 constrain: bool = True, tta=None, min_objects: int = 0):
+                 constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False):
         from rsvlm.model import ChatSession
 
-        self.out, self.tta = out, tta  # tta: an rsvlm.tta.FuseConfig, or None
+        self.out, self.tta, self.by_class = out, tta, by_class  # tta: an rsvlm.tta.FuseConfig, or None
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
                                    do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain,
                                    min_objects=min_objects)
@@ -138,6 +138,9 @@ class ChatREPL:
         self.say()
         self.unsent = []
         scores = self.session.last_scores
+        asked = self.session.messages[:-1]  # the conversation up to this question
+        if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
+            answer, scores = self.class_by_class(asked, answer)
         if self.tta is not None:
             answer, scores = self.fused(answer, scores)
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
@@ -148,14 +151,24 @@ class ChatREPL:
             self.say(f"  problem: {p}")
         return answer
 
+    def answerer(self):
+        s = self.session
+        return inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects, self.by_class)
+
+    def class_by_class(self, asked: list[dict], answer: str) -> tuple[str, list[float]]:
+        """The last question asked once per class of the model (``inference.class_questions``),
+        the joined answer said when it differs from the streamed one."""
+        joined, scores = self.answerer()([asked], [[inf.model_input(i) for i in self.images]])[0]
+        if joined != answer:
+            self.say(f"asked class by class: {joined}")
+        return joined, scores
+
     def fused(self, answer: str, scores: list[float]) -> tuple[str, list[float]]:
         """The last answer fused over ``self.tta``'s views, said when it differs from the streamed one."""
         from rsvlm.tta import fused_answers
 
-        s = self.session
-        generate = inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects)
-        asked = s.messages[:-1]  # the conversation up to this question
-        f = fused_answers(generate, [asked], [[inf.model_input(i) for i in self.images]], [(answer, scores)],
+        asked = self.session.messages[:-1]  # the conversation up to this question
+        f = fused_answers(self.answerer(), [asked], [[inf.model_input(i) for i in self.images]], [(answer, scores)],
                           self.tta)[0]
         if f is None:
             return answer, scores
@@ -199,7 +212,10 @@ def main(args) -> int:
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
-                    min_objects=args.min_objects)
+                    min_objects=args.min_objects, by_class=args.det_by_class)
+    if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
+        print(f"rsvlm chat: {err}", file=sys.stderr)
+        return 2
     processor.missing_bands = args.missing_bands
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)

@@ -38,14 +38,13 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
                         "(copy, default), with its training mean (mean), or refuse (error); the fill is reported")
 
 
-def _detection_args(p: argparse.ArgumentParser, by_class: bool) -> None:
+def _detection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-objects", type=int, default=0, metavar="N",
                    help="[det] answers keep writing objects until they have N, the extra ones scored low by the "
                         "model itself (more recall; pair with predict's --min-score; 0 = stop where the model stops)")
-    if by_class:
-        p.add_argument("--det-by-class", action="store_true",
-                       help="a [det] question naming none of the model's classes (prompt.det_classes in its "
-                            "config) is asked once per class and the answers joined")
+    p.add_argument("--det-by-class", action="store_true",
+                   help="a [det] question naming none of the model's classes (prompt.det_classes in its "
+                        "config) is asked once per class and the answers joined")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; rsvlm.tta)")
-    _detection_args(p, by_class=False)
+    _detection_args(p)
     p.set_defaults(handler="rsvlm.chat:main")
 
     p = sub.add_parser("predict", help="one question, one answer, written as JSON / GeoJSON / overlay")
@@ -77,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vis", help="write an overlay PNG here")
     p.add_argument("--min-score", type=float, default=0.0,
                    help="drop objects the model scores below this (its confidence; see docs/cli.md)")
-    _detection_args(p, by_class=True)
+    _detection_args(p)
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
     p.add_argument("--overlap", type=int, default=None,
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
@@ -105,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
                    help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
                         "answers; dihedral: 7, transposes too; rsvlm.tta)")
-    _detection_args(p, by_class=True)
+    _detection_args(p)
     p.set_defaults(handler="rsvlm.evaluate:main")
 
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")

@@ -167,9 +167,8 @@ def main(args) -> int:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     processor.missing_bands = args.missing_bands
-    if args.det_by_class and not processor.prompt.det_classes:
-        print(f"rsvlm eval: --det-by-class needs the model's detection classes, and {args.model or 'the default model'}'s "
-              f"config lists none (prompt.det_classes in its config.yaml)", file=sys.stderr)
+    if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
+        print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,

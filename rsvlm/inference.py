@@ -150,6 +150,14 @@ def class_questions(messages: list[dict], prompt: PromptConfig) -> list[list[dic
     return out
 
 
+def no_det_classes(processor, model: str | None) -> str | None:
+    """Why ``--det-by-class`` cannot run with this model, or None when it can."""
+    if processor.prompt.det_classes:
+        return None
+    return (f"--det-by-class needs the model's detection classes, and {model or 'the default model'}'s config "
+            f"lists none (prompt.det_classes in its config.yaml)")
+
+
 def plural(noun: str) -> str:
     """English plural of a class name's last word: ship → ships, bus → buses, ferry → ferries."""
     if re.search(r"(s|x|z|ch|sh)$", noun):

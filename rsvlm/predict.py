@@ -102,9 +102,8 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
-    if args.det_by_class and not processor.prompt.det_classes:
-        print(f"rsvlm predict: --det-by-class needs the model's detection classes, and {args.model or 'the default model'}'s "
-              f"config lists none (prompt.det_classes in its config.yaml)", file=sys.stderr)
+    if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
+        print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     processor.missing_bands = args.missing_bands
     for im in images if not args.tile else []:

@@ -365,3 +365,31 @@ def test_default_model_lists_the_generators_object_classes():
     shipped = yaml.safe_load((root / "rsvlm" / "assets" / "default_model" / "config.yaml").read_text())
     recipe = yaml.safe_load((root / "configs" / "default" / "model.yaml").read_text())
     assert shipped["prompt"]["det_classes"] == recipe["prompt"]["det_classes"] == list(OBJECT_CLASSES)
+
+
+def test_chat_det_by_class_says_and_keeps_the_joined_answer(model_proc, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from rsvlm.chat import ChatREPL
+
+    model, proc = model_proc
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "a.png")
+    g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
+    saved = proc.prompt.det_classes
+    proc.prompt.det_classes = ["ship", "plane"]
+    out = io.StringIO()
+    hook = one_box_then_stop(model, g)
+    try:
+        repl = ChatREPL(model, proc, out=out, max_new_tokens=30, by_class=True)
+        repl.load_image([str(tmp_path / "a.png"), "optical"])
+        every = repl.ask("[det] Detect all objects.")
+        n_every = len(repl.last["objects"])
+        ships = repl.ask("[det] Find all ships.")
+    finally:
+        hook.remove()
+        proc.prompt.det_classes = saved
+    assert every.count("<box>") == 2 and n_every == 2  # one per class, what /vis and /geojson draw
+    assert "asked class by class: " + every in out.getvalue()
+    assert ships.count("<box>") == 1 and len(repl.last["objects"]) == 1  # a named class: the streamed answer

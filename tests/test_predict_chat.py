@@ -365,3 +365,5 @@ def test_det_by_class_without_the_models_classes_is_a_clear_error(ckpt, geotiff,
     assert main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(tmp_path / "p"),
                  "--det-by-class"]) == 2
     assert "lists none" in capsys.readouterr().err
+    assert main(["chat", "--model", str(ckpt), "--det-by-class"]) == 2
+    assert "rsvlm chat: --det-by-class needs" in capsys.readouterr().err
