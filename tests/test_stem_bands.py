@@ -71,3 +71,12 @@ def test_what_cannot_be_matched_still_fails():
         match_bands(S2, ["R", "G"], 3)
     m = match_bands(IR, ["B10"], 1, fill="mean")  # one named band feeds a one-band stem
     assert m.index == [0] and m.notes == ["band B10 taken as TIR"]
+
+
+def test_earth_engine_band_numbers_without_zeros_are_the_same_bands():
+    gee = ["B2", "B3", "B4", "B8", "B11", "B12"]  # Google Earth Engine's Sentinel-2 names
+    m = match_bands(S2, gee, 6, "gee.tif")  # no fill needed: every band is there
+    assert m.index == [0, 1, 2, 3, 4, 5] and "band B4 read as B04" in m.notes
+    assert match_bands(S2, ["b08", "B04"], 2, fill="mean").index == [None, None, 1, 0, None, None]
+    with pytest.raises(ValueError, match=r"missing \['B08'"):  # B8A is the red edge, not B08
+        match_bands(S2, ["B2", "B3", "B4", "B8A", "B11", "B12"], 6, "gee.tif")

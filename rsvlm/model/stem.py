@@ -72,12 +72,20 @@ def _generic(bands: list[str]) -> bool:
     return all(re.fullmatch(r"b\d+", b) for b in bands)
 
 
+def _key(band: str) -> str:
+    """A band name as matching compares it: lower case, band numbers without leading zeros, so
+    Google Earth Engine's Sentinel-2 ``B4`` / ``B8A`` meet ``B04`` / ``B8A``."""
+    x = band.lower()
+    m = re.fullmatch(r"b0*(\d+)(a?)", x)
+    return f"b{int(m[1])}{m[2]}" if m else x
+
+
 def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name: str = "image",
                 fill: str = "error") -> BandMatch:
     """Which image channel feeds each of the stem's bands.
 
-    Named bands are matched by name, case-insensitively, or by a name in ``SAME_BAND`` (``R`` is
-    Sentinel-2's ``B04``). Unnamed bands (``None`` or readers' ``b1 … bN``) are taken in the
+    Named bands are matched by name, case-insensitively and with band numbers read as numbers
+    (``B4`` is ``B04``), or by a name in ``SAME_BAND`` (``R`` is Sentinel-2's ``B04``). Unnamed bands (``None`` or readers' ``b1 … bN``) are taken in the
     configured order when their count fits. ``fill`` (``FILL_MODES``) decides the rest: ``error``
     names the missing band; otherwise a ``STAND_INS`` polarisation is tried, a lone unnamed band
     is taken as the first configured band, one named band feeds a one-band stem, and each band still
@@ -101,18 +109,18 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
                            [f"1 unnamed band taken as {want[0]} (name it with --bands)"])
         hint = "; name them (--bands) to fill the missing ones" if filling and n_channels < len(want) else ""
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
-    lower = {b.lower(): i for i, b in enumerate(bands)}
+    lower = {_key(b): i for i, b in enumerate(bands)}
     index: list[int | None] = []
     notes: list[str] = []
     for w in want:
-        i = lower.get(w.lower())
+        i = lower.get(_key(w))
         if i is None:
-            same = next((g for g in SAME_BAND if w.lower() in (x.lower() for x in g)), ())
-            i = next((lower[x.lower()] for x in same if x.lower() in lower), None)
-            if i is not None:
-                notes.append(f"band {bands[i]} read as {w}")
+            same = next((g for g in SAME_BAND if _key(w) in (_key(x) for x in g)), ())
+            i = next((lower[_key(x)] for x in same if _key(x) in lower), None)
+        if i is not None and bands[i].lower() != w.lower():
+            notes.append(f"band {bands[i]} read as {w}")
         if i is None and filling:
-            i = next((lower[x.lower()] for x in STAND_INS.get(w.upper(), ()) if x.lower() in lower), None)
+            i = next((lower[_key(x)] for x in STAND_INS.get(w.upper(), ()) if _key(x) in lower), None)
             if i is not None:
                 notes.append(f"{bands[i]} stands in for {w} (the model was trained on {w})")
         index.append(i)
