@@ -96,6 +96,14 @@ def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_
     np.testing.assert_allclose(l7.data[:, 0, 0], 0.1, atol=1e-4)
     toa = read_image(band_files("LC09_L1TP_016037_20220813_20220814_02_T1", ["B4", "B5"], dn=10000))
     np.testing.assert_allclose(toa.data[:, 0, 0], 0.1, atol=1e-4)  # Level-1 OLI: 10000 × 2e-5 − 0.1
+    product = "LE07_L1TP_016037_20020813_20200903_02_T1"
+    (tmp_path / f"{product}_MTL.txt").write_text(
+        "GROUP = LEVEL1_RADIOMETRIC_RESCALING\n" + "".join(
+            f"    REFLECTANCE_MULT_BAND_{b} = 1.5000E-05\n    REFLECTANCE_ADD_BAND_{b} = -0.050000\n" for b in (3, 4))
+        + "    SUN_ELEVATION = 30.00000000\nEND\n")
+    sun = read_image(band_files(product, ["B3", "B4"], dn=10000))  # (10000 × 1.5e-5 − 0.05) / sin 30°
+    np.testing.assert_allclose(sun.data[:, 0, 0], 0.2, atol=1e-4)
+    assert any("sin(30.0° sun elevation)" in n for n in sun.notes)
     mine = read_image(band_files("LC08_L2SP_x_SR", ["B4", "B5"]), scaling=ReadConfig(msi_scale=20000.0))
     np.testing.assert_allclose(mine.data[:, 0, 0], 10909 / 20000, rtol=1e-5)  # a scale the user set wins
     thermal = read_image(band_files("LE07_L1TP_016037_20020813_20200903_02_T1", ["B6_VCID_1"]))
@@ -284,6 +292,11 @@ def test_real_landsat8_b10_loads_as_ir(realdata):
     img = read_image(path, scaling=ReadConfig(nodata=0))
     assert img.modality == "ir" and img.inferred_modality and img.data.shape == (1, 259, 255)
     assert img.bands == ["TIR"]  # band 10 of Landsat 8, from the product ID
+    from rsvlm.io.read import _landsat_mtl
+
+    mtl = _landsat_mtl(path)  # the product's metadata beside it, which Level-1 reflective bands are scaled by
+    assert float(mtl["SUN_ELEVATION"]) == pytest.approx(62.17, abs=0.01)
+    assert float(mtl["REFLECTANCE_MULT_BAND_4"]) == 2e-5 and float(mtl["REFLECTANCE_ADD_BAND_4"]) == -0.1
     with rasterio.open(path) as ds:
         raw = ds.read(1)
     np.testing.assert_array_equal(img.valid, raw != 0)

@@ -16,6 +16,7 @@ radiometric calibration, or read windows of PNG/JPEG without decoding the whole 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,18 +99,40 @@ def _landsat_band(p: Path) -> tuple[str, str, str] | None:
     return name, f"Landsat {parts[0][2:].lstrip('0')}", m.group(1)
 
 
-def _landsat_reflectance(paths: list[Path]) -> tuple[float, float, str] | None:
+def _landsat_reflectance(paths: list[Path], bands: list[str]) -> tuple[float, float, str] | None:
     """(msi_scale, msi_offset, note) turning Landsat Collection DN into reflectance as
     ``(DN + offset) / scale``: Level-2 surface reflectance (``…_SR_B*``, every mission) is
-    DN × 2.75e-5 − 0.2; Level-1 OLI (Landsat 8/9) top-of-atmosphere reflectance DN × 2e-5 − 0.1,
-    not corrected for the sun's elevation (the ``_MTL.txt`` is not read). None for other files
-    (TM/ETM+ Level-1 DN have no fixed scale)."""
+    DN × 2.75e-5 − 0.2. Level-1 top-of-atmosphere reflectance is (DN × M + A) / sin(sun elevation)
+    with M, A and the elevation from the product's ``_MTL.txt`` beside the files (every mission,
+    when M and A are the same for all ``bands``, the files' band numbers); without it, Landsat
+    8/9's fixed DN × 2e-5 − 0.1, uncorrected. None for other files."""
     stems = [p.stem.upper() for p in paths]
     if all("_SR_B" in s for s in stems):
         return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
-    if all(LANDSAT_MISSIONS.get(s.split("_")[0]) == "oli" and s.split("_")[1].startswith("L1") for s in stems):
-        return 5e4, -5e3, "Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no sun-elevation correction)"
+    if not all(s.split("_")[1].startswith("L1") for s in stems if "_" in s):
+        return None
+    mtl = _landsat_mtl(paths[0])
+    if mtl is not None:
+        mult = {mtl.get(f"REFLECTANCE_MULT_BAND_{b[1:]}") for b in bands}
+        add = {mtl.get(f"REFLECTANCE_ADD_BAND_{b[1:]}") for b in bands}
+        elev = mtl.get("SUN_ELEVATION")
+        if len(mult) == len(add) == 1 and None not in mult | add and elev and float(elev) > 0:
+            m, a, sin = float(mult.pop()), float(add.pop()), math.sin(math.radians(float(elev)))
+            return sin / m, a / m, (f"Landsat Level-1 reflectance from the _MTL.txt: (DN × {m:g} + {a:g}) / "
+                                    f"sin({float(elev):.1f}° sun elevation)")
+    if all(LANDSAT_MISSIONS.get(s.split("_")[0]) == "oli" for s in stems):
+        return 5e4, -5e3, "Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt: no sun-elevation correction)"
     return None
+
+
+def _landsat_mtl(p: Path) -> dict[str, str] | None:
+    """``KEY = VALUE`` pairs of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
+    product = re.sub(r"_(?:SR_|ST_)?B\d+(?:_VCID_\d)?$", "", p.stem, flags=re.IGNORECASE)
+    mtl = p.with_name(f"{product}_MTL.txt")
+    if not mtl.is_file():
+        return None
+    pairs = (line.split("=", 1) for line in mtl.read_text(errors="replace").splitlines() if "=" in line)
+    return {k.strip(): v.strip().strip('"') for k, v in pairs}
 
 
 def _sentinel2_offset(paths: list[Path]) -> tuple[float, str] | None:
@@ -180,7 +203,8 @@ class SceneReader:
         self.bands = self._band_names(bands)
         default = sc.ReadConfig()
         if (self.landsat and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
-                == (default.msi_scale, default.msi_offset) and (how := _landsat_reflectance(self.paths))):
+                == (default.msi_scale, default.msi_offset)
+                and (how := _landsat_reflectance(self.paths, [n for _, _, n in self.landsat]))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
