@@ -207,15 +207,15 @@ def main(args) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
         return 2
+    if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
+        print(f"rsvlm chat: {err}", file=sys.stderr)
+        return 2
     from rsvlm.tta import MODES, FuseConfig
 
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                     min_objects=args.min_objects, by_class=args.det_by_class)
-    if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
-        print(f"rsvlm chat: {err}", file=sys.stderr)
-        return 2
     processor.missing_bands = args.missing_bands
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)

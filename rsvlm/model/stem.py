@@ -85,8 +85,8 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     """Which image channel feeds each of the stem's bands.
 
     Named bands are matched by name, case-insensitively and with band numbers read as numbers
-    (``B4`` is ``B04``), or by a name in ``SAME_BAND`` (``R`` is Sentinel-2's ``B04``). Unnamed bands (``None`` or readers' ``b1 … bN``) are taken in the
-    configured order when their count fits. ``fill`` (``FILL_MODES``) decides the rest: ``error``
+    (``B4`` is ``B04``), or by a name in ``SAME_BAND`` (``R`` is Sentinel-2's ``B04``). Unnamed
+    bands (``None`` or readers' ``b1 … bN``) are taken in the configured order when their count fits. ``fill`` (``FILL_MODES``) decides the rest: ``error``
     names the missing band; otherwise a ``STAND_INS`` polarisation is tried, a lone unnamed band
     is taken as the first configured band, one named band feeds a one-band stem, and each band still
     missing is filled: ``copy`` with the nearest present band (in the configured order) rescaled to
