@@ -109,7 +109,7 @@ def _landsat_reflectance(paths: list[Path], bands: list[str]) -> tuple[float, fl
     stems = [p.stem.upper() for p in paths]
     if all("_SR_B" in s for s in stems):
         return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
-    if not all(s.split("_")[1].startswith("L1") for s in stems if "_" in s):
+    if not all(s.split("_")[1].startswith("L1") for s in stems):
         return None
     mtl = _landsat_mtl(paths[0])
     if mtl is not None:
