@@ -116,6 +116,22 @@ def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_
     np.testing.assert_allclose(other.data[:, 0, 0], 0.1, rtol=1e-5)  # DN / 10000 as before
 
 
+def test_landsat_fill_is_nodata_where_the_file_declares_none(tmp_path):
+    arr = np.tile(np.linspace(20000, 28000, 40, dtype=np.float32), (40, 1)).astype(np.uint16)[None]  # (1, 40, 40)
+    arr[:, :, :12] = 0  # the scene's slanted collar: 30 % fill
+    plain = write_tif(tmp_path / "LC08_L1TP_016037_20170813_20170814_02_T1_B10.TIF", arr)
+    img = read_image(plain)
+    assert "Landsat fill: DN 0 read as nodata (the file declares no nodata value)" in img.notes
+    np.testing.assert_array_equal(img.valid, arr[0] != 0)
+    # the stretch spans the scene, not the fill: its darkest column near 0, its brightest near 1
+    assert (img.data[:, ~img.valid] == 0).all() and img.data[0, 0, 12] < 0.05 and img.data[0, 0, -1] > 0.95
+    own = write_tif(tmp_path / "LC08_L2SP_016037_20170813_20200903_02_T1_ST_B10.TIF", arr, nodata=1)
+    declared = read_image(own)  # a nodata value of its own is the file's word; 0 stays a value
+    assert declared.valid is None and not any("Landsat fill" in n for n in declared.notes)
+    other = read_image(write_tif(tmp_path / "thermal.tif", arr))  # not a Landsat name: 0 is a value
+    assert other.valid is None
+
+
 def test_band_files_on_different_grids_fail_naming_both(tmp_path):
     a = write_tif(tmp_path / "B02.tif", np.ones((1, 20, 30), np.uint16))
     b = write_tif(tmp_path / "B03.tif", np.ones((1, 20, 31), np.uint16))
@@ -289,7 +305,7 @@ def test_real_spacenet6_complex_sar_loads_as_db(realdata):
 @pytest.mark.realdata
 def test_real_landsat8_b10_loads_as_ir(realdata):
     path = realdata / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
-    img = read_image(path, scaling=ReadConfig(nodata=0))
+    img = read_image(path)  # the file declares no nodata; its 32 % of DN-0 fill is masked by itself
     assert img.modality == "ir" and img.inferred_modality and img.data.shape == (1, 259, 255)
     assert img.bands == ["TIR"]  # band 10 of Landsat 8, from the product ID
     from rsvlm.io.read import _landsat_mtl
@@ -300,6 +316,8 @@ def test_real_landsat8_b10_loads_as_ir(realdata):
     with rasterio.open(path) as ds:
         raw = ds.read(1)
     np.testing.assert_array_equal(img.valid, raw != 0)
+    lo, hi = np.percentile(raw[raw != 0], [2, 98])  # the stretch from the scene, not from its fill
+    np.testing.assert_allclose(img.data[0][raw != 0], np.clip((raw[raw != 0] - lo) / (hi - lo), 0, 1), atol=1e-3)
 
 
 @pytest.mark.realdata

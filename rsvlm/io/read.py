@@ -212,6 +212,9 @@ class SceneReader:
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         self.nodata = self.cfg.nodata
+        if self.landsat and self.nodata is None and not src.declares_nodata:
+            self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
+            self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
         if self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)

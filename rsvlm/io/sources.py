@@ -97,6 +97,7 @@ class ArraySource:
         self.descriptions = [None] * self.count
         self.colour_names = ["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count
         self.notes = [note] if note else []
+        self.declares_nodata = False  # PIL / tifffile: an alpha band at most, no nodata value
 
     def read(self, window, indexes: list[int], nodata: float | None):
         x0, y0, w, h = window
@@ -163,6 +164,7 @@ class RasterioSource:
             d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
             for d in self.datasets
         ]
+        self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
 
     def _check_grid(self):
         first = self.datasets[0]
