@@ -79,6 +79,14 @@ def main(args) -> int:
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
         return 2
+    if args.task == "change" and len(specs) != 2:
+        print(f"rsvlm predict: --task change compares two images, --image BEFORE --image AFTER; got {len(specs)}",
+              file=sys.stderr)
+        return 2
+    if args.task != "change" and len(specs) > 1:
+        print(f"[pair] warning: {len(specs)} images for --task {args.task}: the model was trained on two images for "
+              "change only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)",
+              file=sys.stderr)
     if args.tile:
         args.overlap = min(64, args.tile // 4) if args.overlap is None else args.overlap
         if args.tile <= 0 or not 0 <= args.overlap < args.tile:

@@ -248,6 +248,13 @@ def test_truncated_files_and_missing_file_give_clear_errors(tmp_path):
         read_image(tmp_path / "junk.tif")
     with pytest.raises(FileNotFoundError, match=r"nope\.tif"):
         read_image(tmp_path / "nope.tif")
+    bands = tmp_path / "bands"
+    bands.mkdir()
+    for b in ("B03", "B02"):
+        write_tif(bands / f"{b}.tif", np.ones((1, 4, 4), np.uint16))
+    (bands / "notes.txt").write_text("")
+    with pytest.raises(FileNotFoundError, match=r"bands is a folder.*comma-separated, e\.g\. \S*B02\.tif,\S*B03\.tif$"):
+        read_image(bands)  # a folder of band files: the error spells out the list it may have meant
 
 
 def test_windows_match_the_full_read_and_carry_their_transform(tmp_path):

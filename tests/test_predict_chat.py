@@ -94,6 +94,15 @@ def test_predict_missing_image_is_a_clear_error(ckpt, tmp_path, capsys):
     assert rc == 2 and "none.tif" in capsys.readouterr().err
 
 
+def test_predict_checks_the_image_count_against_the_task(ckpt, geotiff, capsys):
+    rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "change"])
+    assert rc == 2 and "--task change compares two images" in capsys.readouterr().err  # not a silent "None."
+    rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--image", str(geotiff), "--task", "cls",
+               "--max-new-tokens", "3", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert rc == 0 and "2 images for --task cls" in err and "comma-separated" in err
+
+
 def test_predict_tiled_reads_windows(ckpt, geotiff, tmp_path):
     out = tmp_path / "t.json"
     rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tile", "32",

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.io import scaling as sc
-from rsvlm.io.sources import ImageReadError, open_source
+from rsvlm.io.sources import ImageReadError, check_image_path, open_source
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -350,8 +350,7 @@ def image_size(path) -> tuple[int, int]:
     """(width, height) from the file header, without decoding pixels."""
     paths = _as_paths(path)
     p = paths[0]
-    if not p.is_file():
-        raise FileNotFoundError(f"image not found: {p}")
+    check_image_path(p)
     from PIL import Image, UnidentifiedImageError
 
     try:

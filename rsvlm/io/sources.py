@@ -20,6 +20,19 @@ class ImageReadError(ValueError):
     """A file exists but cannot be decoded (truncated, corrupt, or not an image)."""
 
 
+def check_image_path(p: Path) -> None:
+    """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
+    comma-separated band files it may have been meant as."""
+    if p.is_file():
+        return
+    if not p.is_dir():
+        raise FileNotFoundError(f"image not found: {p}")
+    rasters = sorted(f.name for f in p.iterdir() if f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))
+    hint = (f"; for one file per band give them comma-separated, e.g. "
+            f"{','.join(str(p / f) for f in rasters[:4])}{',…' if len(rasters) > 4 else ''}" if rasters else "")
+    raise FileNotFoundError(f"{p} is a folder, not an image file{hint}")
+
+
 def _has_geo_sidecar(path: Path) -> bool:
     return any(Path(str(path) + s).exists() or path.with_suffix(s).exists() for s in GEO_SIDECARS)
 
@@ -27,8 +40,7 @@ def _has_geo_sidecar(path: Path) -> bool:
 def open_source(paths: list[Path], gdal_cache_mb: int = 64):
     """One backend over ``paths`` (several paths = one single-band file per band, same grid)."""
     for p in paths:
-        if not p.is_file():
-            raise FileNotFoundError(f"image not found: {p}")
+        check_image_path(p)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         return ArraySource(paths[0], _read_pil(paths[0]))
     try:
