@@ -113,6 +113,16 @@ def test_answer_text_ends_before_a_turn_end_that_shares_a_token_with_it(default_
         assert streamer.answer(ids[:-2]) == answer  # cut off inside the stop string
     ids = tok("None." + processor.stop_strings[0], add_special_tokens=False).input_ids
     assert tok.decode(TextStreamer(tok, model.eos_ids(), processor.stop_strings).strip(ids)) != "None."
+    for text, shown in (("None." + processor.stop_strings[0], "None."),  # streamed token by token, as chat
+                        ("<ref>ship.<|end", "<ref>ship."),  # the limit came inside the stop string
+                        ("a <|en b", "a <|en b")):  # a start of one that goes on is shown once it does
+        ids, pieces = tok(text, add_special_tokens=False).input_ids, []
+        streamer = TextStreamer(tok, model.eos_ids(), processor.stop_strings, on_token=pieces.append)
+        for k in range(1, len(ids) + 1):
+            streamer.step([ids[:k]])
+            assert "<|end" not in "".join(pieces), (text, pieces)
+        streamer.flush(ids)
+        assert "".join(pieces) == shown
 
 
 def test_predict_cli_without_model_writes_answer_and_overlay(tmp_path):

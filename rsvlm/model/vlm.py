@@ -255,6 +255,20 @@ def encoder_device_dtype(module: nn.Module) -> tuple[torch.device, torch.dtype]:
     return p.device, p.dtype
 
 
+def cut_stops(text: str, stops: list[str], shortest: int) -> str:
+    """``text`` up to its first stop string, less a trailing start of one at least ``shortest``
+    characters long (1 while streaming, where a held-back "<" is printed with the next piece; 2 for
+    a finished answer, which may end in a lone "<" of its own)."""
+    for s in stops:
+        cut = text.find(s)
+        text = text[:cut] if cut >= 0 else text
+    for s in stops:
+        for k in range(len(s) - 1, shortest - 1, -1):
+            if text.endswith(s[:k]):
+                return text[:-k]
+    return text
+
+
 class TextStreamer:
     """Decodes growing token lists: streams new text pieces, finds stop strings, strips the end."""
 
@@ -270,10 +284,7 @@ class TextStreamer:
             return False
         texts = [self.text([i for i in t if i not in self.eos]) for t in tokens]
         if self.on_token is not None:
-            visible = texts[0]
-            for s in self.stops:  # hold back text that may be the start of a stop string
-                cut = visible.find(s)
-                visible = visible[:cut] if cut >= 0 else visible
+            visible = cut_stops(texts[0], self.stops, shortest=1)  # hold back what may start a stop string
             if not visible.endswith("\ufffd") and len(visible) > len(self.sent) and visible.startswith(self.sent):
                 self.on_token(visible[len(self.sent):])
                 self.sent = visible
@@ -295,16 +306,7 @@ class TextStreamer:
         not only in the tokens: a BPE piece can join an answer's last character to the stop string
         ("None" ".<|" "end" "|>")."""
         end = next((k for k, i in enumerate(ids) if i in self.eos), len(ids))
-        text = self.text(ids[:end])
-        for s in self.stops:
-            cut = text.find(s)
-            text = text[:cut] if cut >= 0 else text
-        for s in self.stops:
-            for k in range(len(s) - 1, 1, -1):  # prefixes of two characters or more
-                if text.endswith(s[:k]):
-                    text = text[:-k]
-                    break
-        return text
+        return cut_stops(self.text(ids[:end]), self.stops, shortest=2)
 
     def strip(self, ids: list[int]) -> list[int]:
         """Drop a trailing EOS and the tokens of a stop string (and anything after it)."""
