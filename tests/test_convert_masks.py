@@ -82,6 +82,20 @@ def test_masks_size_mismatch_and_missing_image(tmp_path):
     assert stats["skipped"] == {"missing_image": 1, "size_mismatch": 1}
 
 
+def test_masks_in_one_folder_pair_by_their_suffixes(tmp_path):
+    d = tmp_path / "deepglobe"  # DeepGlobe's layout: 1_sat.jpg beside 1_mask.png
+    png(d / "1_sat.png", 10, 10)
+    m = np.zeros((10, 10), np.uint8)
+    m[2:6, 2:6] = 255
+    Image.fromarray(m).save(d / "1_mask.png")
+    png(d / "2_sat.png", 10, 10)  # an image with no mask: not a label, so not a skipped one
+    png(d / "3_mask.png", 10, 10, mode="L")  # a mask with no image: reported
+    stats, recs = convert(tmp_path / "out", "masks", "--images", str(d), "--labels", str(d), "--binary", "water")
+    assert stats["skipped"] == {"missing_image": 1} and "3_mask.png" in stats["skipped_examples"]["missing_image"]
+    (rec,) = recs
+    assert rec["id"] == "seg-1_sat-water-poly" and rec["images"][0]["path"].endswith("1_sat.png")
+
+
 # ---------------------------------------------------------------- levir-cd
 def test_levir_cd_folders(tmp_path):
     for sub in ("A", "B", "label"):

@@ -140,13 +140,16 @@ def test_detectree_tree_mask(realdata, tmp_path):
     iou = _mask_checks(rec, mask, "tree")
     print(f"detectree tree polygons vs mask IoU = {iou:.3f}")
     assert iou > 0.7
+    folder_stats, folder_recs = convert(tmp_path / "folder", "masks", "--images", str(d), "--labels", str(d),
+                                        "--binary", "tree")  # X_img.tif beside X_response.tif
+    assert folder_stats["skipped_total"] == 0 and [r["conversations"] for r in folder_recs] == [r["conversations"] for r in recs]
 
 
 def test_hrsid_ship_masks(realdata, tmp_path):
     from PIL import Image
 
     d = realdata / "sar_hrsid"
-    stats, recs = convert(tmp_path, "masks", "--images", str(d), "--labels", str(d / "P0008_0_800_9000_9800_mask.png"),
+    stats, recs = convert(tmp_path, "masks", "--images", str(d), "--labels", str(d),  # one folder for both
                           "--preset", "hrsid", "--modality", "sar")
     (rec,) = recs
     assert stats["skipped_total"] == 0 and rec["images"][0]["modality"] == "sar"

@@ -2,7 +2,9 @@
 
 ``--images`` and ``--labels`` are folders, or two files that pair as given; a label pairs with
 the image of the same stem, after removing ``--label-suffix`` (default: any of ``_mask``, ``_label``, ``_labels``,
-``_response``, ``_gt``, ``_instance_color_RGB``). The class map is ``--palette FILE`` (YAML or
+``_response``, ``_gt``, ``_instance_color_RGB``), or of that stem plus ``_img``, ``_image``, ``_sat`` or ``_rgb``
+(detectree's ``X_img.tif`` / ``X_response.tif``, DeepGlobe's ``1_sat.jpg`` / ``1_mask.png``). Where images and labels
+share one folder, only files with a label suffix are labels. The class map is ``--palette FILE`` (YAML or
 JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an optional
 ``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are ``unknown_label_value`` (counted per image and
@@ -34,6 +36,7 @@ from data_gen.convert.common import (
 from data_gen.tiling import crop_to_file, tile_windows
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
+IMAGE_SUFFIXES = ("_img", "_image", "_sat", "_rgb")  # an image's own suffix (detectree, DeepGlobe: 1_sat.jpg)
 
 # class -> label value; None-valued classes are ignored pixels. Checked against: LoveDA's README
 # (0 no-data, 1 background, 2 building … 7 agriculture); the ISPRS Potsdam legend; for iSAID, the RGB
@@ -175,17 +178,21 @@ def pair_files(images: Path, labels: Path, suffix: str | None) -> list[tuple[Pat
 
     if images.is_file() and labels.is_file():
         return [(images, labels)]
+    suffixes = [suffix] if suffix else LABEL_SUFFIXES
     label_files = [labels] if labels.is_file() else sorted(
         p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
+    if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
+        # one folder holds both: its labels are the files whose stem carries a label suffix
+        label_files = [p for p in label_files if any(s and p.stem.endswith(s) for s in suffixes)]
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images)
     pairs = []
     for lab in label_files:
         stem = lab.stem
-        for s in ([suffix] if suffix else LABEL_SUFFIXES):
+        for s in suffixes:
             if s and stem.endswith(s):
                 stem = stem[: -len(s)]
                 break
-        img = index.get(stem)
+        img = next((index[k] for k in (stem, *(stem + s for s in IMAGE_SUFFIXES)) if k in index), None)
         if img is not None and img.resolve() == lab.resolve():
             img = None
         pairs.append((img, lab))
