@@ -116,6 +116,38 @@ def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_
     np.testing.assert_allclose(other.data[:, 0, 0], 0.1, rtol=1e-5)  # DN / 10000 as before
 
 
+def test_earth_engine_landsat_exports_are_named_and_scaled_by_their_band_descriptions(tmp_path):
+    def export(name, descriptions, dn=10909):
+        arr = np.full((len(descriptions), 8, 8), dn, np.uint16)
+        arr[:, :, :2] = 0  # masked pixels, exported as 0 with no nodata value
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", width=8, height=8, count=len(arr), dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(500000, 4200000, 30, 30)) as ds:
+            ds.write(arr)
+            for i, d in enumerate(descriptions):
+                ds.set_band_description(i + 1, d)
+        return tmp_path / name
+
+    l8 = read_image(export("my_export.tif", ["SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6"]))  # SR_B6: only 8/9 have it
+    assert l8.modality == "msi" and l8.bands == ["B", "G", "R", "NIR", "SWIR1"]
+    assert "modality inferred as msi from Landsat band descriptions" in l8.notes
+    assert "Landsat 8/9 bands B2, B3, B4, B5, B6 named B, G, R, NIR, SWIR1" in l8.notes
+    np.testing.assert_allclose(l8.data[:, 0, -1], 0.1, atol=1e-4)  # 10909 × 2.75e-5 − 0.2, not 10909 / 10000
+    np.testing.assert_array_equal(l8.valid[0], [False, False] + [True] * 6)
+    l7 = read_image(export("LE07_016037_20020813.tif", ["SR_B1", "SR_B2", "SR_B3", "SR_B4"]))  # the ID says 7
+    assert l7.bands == ["B", "G", "R", "NIR"] and "Landsat 7 bands B1, B2, B3, B4 named B, G, R, NIR" in l7.notes
+    thermal = read_image(export("lst.tif", ["ST_B10"]))
+    assert thermal.modality == "ir" and thermal.bands == ["TIR"]
+    unknown = read_image(export("rgb.tif", ["SR_B4", "SR_B3", "SR_B2"]))  # red on 8/9, NIR / red / green on 7
+    assert unknown.modality == "msi" and unknown.bands == ["SR_B4", "SR_B3", "SR_B2"]
+    assert any("of no known mission" in n and "--bands" in n for n in unknown.notes)
+    np.testing.assert_allclose(unknown.data[:, 0, -1], 0.1, atol=1e-4)  # the scale needs no mission
+    named = read_image(tmp_path / "rgb.tif", bands=["R", "G", "B"])  # as the note asks
+    assert named.bands == ["R", "G", "B"]
+    np.testing.assert_allclose(named.data[:, 0, -1], 0.1, atol=1e-4)
+    qa = read_image(export("qa.tif", ["SR_B4", "QA_PIXEL"]), modality="msi")  # not all Landsat bands: as before
+    assert qa.bands == ["SR_B4", "QA_PIXEL"] and not any("Landsat" in n for n in qa.notes)
+
+
 def test_landsat_fill_is_nodata_where_the_file_declares_none(tmp_path):
     arr = np.tile(np.linspace(20000, 28000, 40, dtype=np.float32), (40, 1)).astype(np.uint16)[None]  # (1, 40, 40)
     arr[:, :, :12] = 0  # the scene's slanted collar: 30 % fill

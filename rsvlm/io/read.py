@@ -99,18 +99,46 @@ def _landsat_band(p: Path) -> tuple[str, str, str] | None:
     return name, f"Landsat {parts[0][2:].lstrip('0')}", m.group(1)
 
 
-def _landsat_reflectance(paths: list[Path], bands: list[str]) -> tuple[float, float, str] | None:
+def _landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tuple[str, str, str]] | None, bool,
+                                                                        str | None]:
+    """(bands as ``_landsat_band`` gives them, surface reflectance?, note) for one file whose band
+    descriptions are Landsat Collection 2 Level-2 bands, as Google Earth Engine exports them
+    (``SR_B4``, ``ST_B10``); ``(None, False, None)`` for any other file. The mission comes from a
+    product ID starting the file name (``LC08_044034_20210508.tif``), else from bands only one
+    numbering has (``SR_B6``, ``ST_B10``: 8/9; ``ST_B6``: 4/5/7); where neither tells, bands stay
+    unnamed (``SR_B4`` is red on Landsat 8, near infrared on 7) and the note says so."""
+    found = [re.fullmatch(r"(SR|ST)_(B\d+)", (d or "").upper()) for d in descriptions]
+    if not found or not all(found):
+        return None, False, None
+    kinds, nums = [m.group(1) for m in found], [m.group(2) for m in found]
+    surface = all(k == "SR" for k in kinds)
+    prefix = p.stem.upper().split("_")[0]
+    if prefix in LANDSAT_MISSIONS:
+        kind, mission = LANDSAT_MISSIONS[prefix], f"Landsat {prefix[2:].lstrip('0')}"
+    elif {"SR_B6", "ST_B10", "ST_B11"} & set(map(str.upper, descriptions)):
+        kind, mission = "oli", "Landsat 8/9"
+    elif "ST_B6" in map(str.upper, descriptions):
+        kind, mission = "tm", "Landsat 4/5/7"
+    else:
+        return None, surface, (f"bands {', '.join(descriptions)} are Landsat Collection 2 Level-2 bands of no known "
+                               "mission (B4 is red on Landsat 8/9, near infrared on 4/5/7): name them with --bands")
+    if not all(n in LANDSAT_BANDS[kind] for n in nums):
+        return None, surface, None
+    return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, None
+
+
+def _landsat_reflectance(paths: list[Path], bands: list[str], surface: bool = False) -> tuple[float, float, str] | None:
     """(msi_scale, msi_offset, note) turning Landsat Collection DN into reflectance as
-    ``(DN + offset) / scale``: Level-2 surface reflectance (``…_SR_B*``, every mission) is
-    DN × 2.75e-5 − 0.2. Level-1 top-of-atmosphere reflectance is (DN × M + A) / sin(sun elevation)
-    with M, A and the elevation from the product's ``_MTL.txt`` beside the files (every mission,
-    when M and A are the same for all ``bands``, the files' band numbers); without it, Landsat
-    8/9's fixed DN × 2e-5 − 0.1, uncorrected. None for other files."""
+    ``(DN + offset) / scale``: Level-2 surface reflectance (``…_SR_B*`` files, or ``surface``: the
+    bands say so, every mission) is DN × 2.75e-5 − 0.2. Level-1 top-of-atmosphere reflectance is
+    (DN × M + A) / sin(sun elevation) with M, A and the elevation from the product's ``_MTL.txt``
+    beside the files (every mission, when M and A are the same for all ``bands``, the files' band
+    numbers); without it, Landsat 8/9's fixed DN × 2e-5 − 0.1, uncorrected. None for other files."""
     stems = [p.stem.upper() for p in paths]
-    if all("_SR_B" in s for s in stems):
+    if surface or all("_SR_B" in s for s in stems):
         return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
-    if not all(s.split("_")[1].startswith("L1") for s in stems):
-        return None
+    if not all(len(s.split("_")) > 1 and s.split("_")[1].startswith("L1") for s in stems):
+        return None  # a Level-1 product ID names every file (an Earth Engine export's name need not)
     mtl = _landsat_mtl(paths[0])
     if mtl is not None:
         mult = {mtl.get(f"REFLECTANCE_MULT_BAND_{b[1:]}") for b in bands}
@@ -180,10 +208,16 @@ class SceneReader:
         self.inferred = modality is None
         landsat = [_landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
         self.landsat = landsat if landsat and all(landsat) else None
-        if modality is None and self.landsat:
-            thermal = all(b in THERMAL for b, *_ in self.landsat)
+        surface = bool(self.landsat) and all("_SR_B" in p.stem.upper() for p in self.paths)
+        if self.landsat is None and len(self.paths) == 1 and src.alpha_index is None:
+            self.landsat, surface, note = _landsat_described(src.descriptions, self.paths[0])
+            self.notes += [note] if note else []
+        landsat_dn = bool(self.landsat) or surface  # Landsat Collection DN, whether or not the bands are named
+        if modality is None and landsat_dn:
+            thermal = bool(self.landsat) and all(b in THERMAL for b, *_ in self.landsat)
             modality = "ir" if thermal else "msi"
-            self.notes.append(f"modality inferred as {modality} from Landsat band file name(s)")
+            where = "file name(s)" if len(self.paths) > 1 or _landsat_band(self.paths[0]) else "band descriptions"
+            self.notes.append(f"modality inferred as {modality} from Landsat {where}")
         elif modality is None:
             modality, why = sc.infer_modality(
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
@@ -202,9 +236,9 @@ class SceneReader:
             self.notes.append(note)
         self.bands = self._band_names(bands)
         default = sc.ReadConfig()
-        if (self.landsat and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
+        if (landsat_dn and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
                 == (default.msi_scale, default.msi_offset)
-                and (how := _landsat_reflectance(self.paths, [n for _, _, n in self.landsat]))):
+                and (how := _landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
@@ -212,7 +246,7 @@ class SceneReader:
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         self.nodata = self.cfg.nodata
-        if self.landsat and self.nodata is None and not src.declares_nodata:
+        if landsat_dn and self.nodata is None and not src.declares_nodata:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
             self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
         if self.cfg.stretch is None:
