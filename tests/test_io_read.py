@@ -238,6 +238,10 @@ def test_png_paths_grey_rgba_and_16bit(tmp_path):
     img = read_image(tmp_path / "a.png")
     assert img.modality == "optical" and img.data.shape == (3, 10, 12)
     assert not img.valid[:3].any() and np.isclose(img.data[0, 5, 5], 200 / 255)
+    Image.fromarray(rgba[..., [0, 3]], "LA").save(tmp_path / "la.png")  # grey + alpha: one band, not a SAR pair
+    la = read_image(tmp_path / "la.png")
+    assert la.modality == "ir" and la.data.shape == (1, 10, 12) and not la.valid[:3].any()
+    assert "modality inferred as ir from 1 band uint8 with alpha" in la.notes
     Image.fromarray(np.full((6, 7), 128, np.uint8)).save(tmp_path / "g.png")
     g = read_image(tmp_path / "g.png", modality="optical")
     assert g.data.shape == (3, 6, 7) and "replicated" in " ".join(g.notes)

@@ -41,19 +41,21 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
     (as radar GRD products are).
     """
     kind = np.dtype(dtype).kind
-    what = f"{count} band{'s' if count != 1 else ''} {dtype}" + (f" in {n_files} files" if n_files > 1 else "")
+    n = count - bool(alpha)  # an alpha band says which pixels are valid, not what was sensed
+    what = (f"{n} band{'s' if n != 1 else ''} {dtype}" + (" with alpha" if alpha else "")
+            + (f" in {n_files} files" if n_files > 1 else ""))
     if kind == "c":
         return "sar", f"modality inferred as sar from {what} (complex values)"
-    if count == 1:
+    if n == 1:
         if kind == "f":
             return "sar", f"modality inferred as sar from {what}"
         if gcps_only:
             return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
         return "ir", f"modality inferred as ir from {what}"
-    if count == 2:
+    if n == 2:
         return "sar", f"modality inferred as sar from {what} (dual polarisation)"
-    if count == 3 or (count == 4 and alpha):
-        return "optical", f"modality inferred as optical from {what}" + (" with alpha" if alpha else "")
+    if n == 3:
+        return "optical", f"modality inferred as optical from {what}"
     return "msi", f"modality inferred as msi from {what}"
 
 
