@@ -65,9 +65,10 @@ class Parsed:
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...],
-            keep: Callable[[dict], bool] | None = None) -> tuple[list[dict], Counter]:
-    """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, and a count of the
-    others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused).
+            keep: Callable[[dict], bool] | None = None) -> tuple[list[dict], Counter, set[str]]:
+    """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
+    others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
+    the ids of every record in the file.
 
     A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line).
     """
@@ -85,7 +86,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
             other[f"{rec['task']} (not kept)"] += 1
         else:
             other[str(rec.get("task"))] += 1
-    return kept, other
+    return kept, other, ids
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
@@ -315,6 +316,12 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         print(details(scores))
     for note in scores.get("notes", []):
         print("note:", note)
+    counts = {"n_pred_bad_lines": "line(s) of the predictions file unreadable",
+              "n_pred_duplicate_ids": "prediction(s) repeat an id (the first one counts)",
+              "n_pred_not_in_gt": "prediction(s) name no record of the ground truth"}
+    for key, what in counts.items():
+        if scores.get(key):
+            print(f"note: {scores[key]} {what}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(scores, indent=1, sort_keys=False) + "\n")
@@ -325,20 +332,19 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
-    records, other = load_gt(args.gt, tasks, keep)
+    records, other, all_ids = load_gt(args.gt, tasks, keep)
     preds = load_predictions(args.pred)
     if not records:
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} "
                          f"(found {dict(other) or 'none'})")
     items = pair(records, preds)
-    gt_ids = {r["id"] for r in records}
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
     scores.update(_scored(items, score_fn, args))
     scores["n_gt_other_tasks"] = dict(other)
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
-    scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in gt_ids)
+    scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
     notes = scores.setdefault("notes", [])
     notes += preds.bad_examples
     return scores

@@ -58,17 +58,22 @@ def test_classification(tmp_path):
     assert s["by_modality"]["sar"]["accuracy"] == 1.0 and s["by_modality"]["optical"]["n_records"] == 5
 
 
-def test_vqa_per_qtype_and_missing(tmp_path):
+def test_vqa_per_qtype_and_missing(tmp_path, capsys):
     recs = [_record("1", "vqa", "yes", meta={"qtype": "presence"}), _record("2", "vqa", "no", meta={"qtype": "presence"}),
             _record("3", "vqa", "3", meta={"qtype": "count"}), _record("4", "vqa", "rural", meta={"qtype": "rural_urban"}),
             _record("5", "cls", "church")]
     preds = ["{broken", {"id": "1", "answer": "Yes, there is one."}, {"id": "2", "answer": "yes"},
-             {"id": "3", "answer": "three"}, {"id": "1", "answer": "no"}]
+             {"id": "3", "answer": "three"}, {"id": "1", "answer": "no"},
+             {"id": "5", "answer": "church"}, {"id": "9", "answer": "yes"}]  # another task's record; no record
     s = _run(vqa, tmp_path, recs, preds)
     assert s["per_qtype_accuracy"] == pytest.approx({"count": 1.0, "presence": 0.5, "rural_urban": 0.0})
     assert s["accuracy"] == pytest.approx(2 / 4)
     assert s["n_missing"] == 1 and s["n_pred_bad_lines"] == 1 and s["n_pred_duplicate_ids"] == 1
     assert s["n_gt_other_tasks"] == {"cls": 1}
+    assert s["n_pred_not_in_gt"] == 1  # "9"; a file of every task's predictions is not flagged for "5"
+    printed = capsys.readouterr().out
+    assert "note: 1 prediction(s) repeat an id (the first one counts)" in printed
+    assert "note: 1 prediction(s) name no record of the ground truth" in printed
 
 
 def test_counting_mae_counts_unparseable_as_zero(tmp_path):
