@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import sys
+from pathlib import Path
 
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
 
@@ -129,6 +130,8 @@ def run_train(args) -> int:
 def run_merge_lora(args) -> int:
     from rsvlm.model import merge_lora
 
+    if not (Path(args.model) / "adapter").is_dir() and (Path(args.model) / "config.yaml").is_file():
+        print(f"note: {args.model} holds no LoRA adapter (no adapter/): its weights are written as they are")
     print(f"wrote {merge_lora(args.model, args.out)}")
     return 0
 
@@ -155,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ImportError, AttributeError) as e:
         print(f"rsvlm {args.command}: not available in this installation ({e})", file=sys.stderr)
         return 2
-    return int(handler(args) or 0)
+    try:
+        return int(handler(args) or 0)
+    except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
+        print(f"rsvlm {args.command}: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -161,6 +161,9 @@ def main(args) -> int:
         import torch
 
         device = f"cuda:{os.environ.get('LOCAL_RANK', rank)}" if torch.cuda.is_available() else "cpu"
+    if not Path(args.data).is_file():  # before a model that may take minutes to load
+        print(f"rsvlm eval: records file not found: {args.data}", file=sys.stderr)
+        return 2
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:

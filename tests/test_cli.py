@@ -21,6 +21,17 @@ def test_predict_requires_image_and_task():
     assert args.missing_bands == "copy"
 
 
+@pytest.mark.parametrize("argv", [
+    ["eval", "--data", "{tmp}/none.jsonl", "--out", "{tmp}/p.jsonl"],
+    ["merge-lora", "--model", "{tmp}/none", "--out", "{tmp}/m"],
+    ["convert-llava", "--src", "{tmp}/none", "--out", "{tmp}/c"],
+])
+def test_a_missing_path_is_one_line_naming_it(argv, tmp_path, capsys):
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rsvlm {argv[0]}: ") and str(tmp_path / "none") in err and "Traceback" not in err
+
+
 def test_help_imports_nothing_heavy():
     code = "import sys; from rsvlm.cli import build_parser; build_parser(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -39,4 +50,4 @@ def test_commands_keep_bitsandbytes_hub_kernel_warning_off_stderr(tmp_path):
             "import peft\n")
     via_cli = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert "gemm_4bit_forward" not in via_cli.stderr
-    assert "rsvlm eval" in via_cli.stderr  # the command ran (and failed on the missing model)
+    assert "rsvlm eval" in via_cli.stderr  # the command ran (and failed on the missing records file)
