@@ -198,3 +198,16 @@ def test_a_polygon_without_area_is_kept_not_crashed_on():
     assert len(merged) == 1  # the two squares overlap across tiles and are unioned
     xs = [x for x, _ in merged[0]["coords"]]
     assert (min(xs), max(xs)) == (40, 60)
+
+
+def test_an_oriented_box_whose_corners_cross_is_merged_not_crashed_on():
+    """A model can write an obb's corners out of order, a bow tie; shapely's intersection then
+    raised a TopologyException and took the whole tiled prediction down. It is repaired instead."""
+    bowtie = {"kind": "obb", "label": "ship", "coords": [[10, 10], [40, 40], [40, 10], [10, 40]], "score": 0.8}
+    same = {"kind": "obb", "label": "ship", "coords": [[10, 10], [40, 10], [40, 40], [10, 40]], "score": 0.5}
+    other = {"kind": "obb", "label": "ship", "coords": [[11, 11], [39, 11], [39, 39], [11, 39]], "score": 0.4}
+    far = {"kind": "obb", "label": "ship", "coords": [[70, 70], [90, 70], [90, 90], [70, 90]], "score": 0.3}
+    objs = merge_tile_objects([((0, 0, 100, 100), [bowtie, far]), ((0, 0, 100, 100), [same, other])],
+                              scene_size=(100, 100))
+    # the bow tie covers half the square (IoU 0.5 with it): the square goes, the smaller copy of it stays
+    assert sorted(o["score"] for o in objs) == [0.3, 0.4, 0.8]

@@ -132,8 +132,11 @@ class TileMerger:
             groups.setdefault((it["obj"]["kind"], it["obj"].get("label")), []).append(it)
         for (kind, _), items in groups.items():
             if kind in ("box", "obb"):
+                import shapely
+
                 for it in items:
-                    it["geom"] = object_geometry(it["obj"])
+                    g = object_geometry(it["obj"])  # a model's obb corners may cross (a bow tie): repaired
+                    it["geom"] = g if g.is_valid else shapely.make_valid(g)
                     it["trunc"] = self._truncated(it, it["geom"], scene)
                 kept += self._nms(items, kind)
             elif kind == "poly":
