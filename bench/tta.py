@@ -1,4 +1,4 @@
-"""Test-time augmentation: time and scores of ``rsvlm eval --tta flip | dihedral`` against a plain pass.
+"""Test-time augmentation: time and scores of ``rsvlm eval --tta MODE`` (every mode of ``rsvlm.tta.MODES``) against a plain pass.
 
     OMP_NUM_THREADS=2 .venv/bin/python bench/tta.py --data TEST.jsonl [--model DIR] [--limit N]
 

@@ -5,7 +5,7 @@ question it starts a new conversation on the new image), ``/reset``, ``/vis out.
 ``/geojson out.geojson``, ``/help``, ``/quit``. Task tags (``[det]`` …) open a question.
 Ctrl-C stops the answer being generated, not the session; Ctrl-D quits.
 
-With ``tta`` (``--tta flip|dihedral``), an answer that is shapes only or short text is asked again
+With ``tta`` (``--tta flip|dihedral|crops|dihedral+crops``), an answer that is shapes only or short text is asked again
 on the mirror views (greedy, each view's whole conversation prefilled anew, not cached) and fused
 (``rsvlm.tta``); the fused answer is printed after the streamed one and is what ``/vis`` and
 ``/geojson`` write. The conversation's history keeps the streamed answer: the KV cache holds it.

@@ -12,6 +12,8 @@ import logging
 import sys
 from pathlib import Path
 
+TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
+
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
 
 
@@ -60,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=int, default=256)
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
-    p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
+    p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
-                        "the fused answer is printed after the streamed one; rsvlm.tta)")
+                        "the fused answer is printed after the streamed one; crops: [det] answers over "
+                        "four corner crops too; rsvlm.tta)")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.chat:main")
 
@@ -82,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overlap", type=int, default=None,
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
-    p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
+    p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
-                        "time, dihedral: 8x; rsvlm.tta); with --tile, each tile's shapes before the merge")
+                        "time, dihedral: 8x; rsvlm.tta), a [det] answer with crops also over four corner "
+                        "crops (+4x); with --tile, each tile's shapes before the merge")
     p.set_defaults(handler="rsvlm.predict:main")
 
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")
@@ -102,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--missing-bands", choices=["error", "copy", "mean"], default="error",
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
                         "(error, default), or its bands filled as in predict (copy, mean)")
-    p.add_argument("--tta", choices=["none", "flip", "dihedral"], default="none",
+    p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
-                        "answers; dihedral: 7, transposes too; rsvlm.tta)")
+                        "answers; dihedral: 7, transposes too; crops: 4 corner crops of [det] answers; "
+                        "dihedral+crops: both; rsvlm.tta)")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.evaluate:main")
 

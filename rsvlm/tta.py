@@ -19,7 +19,7 @@ inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
 * several boxes or obbs (detection): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
   ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
-  share of views that found it (so AP ranks the shapes few views found last);
+  share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
   back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
   view's mask form (``budget`` location tokens per instance);
@@ -27,6 +27,11 @@ inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
   each view's answer with its direction words mapped back, and the most common answer taken
   (exact match, case, punctuation and spacing ignored; ties go to the identity view). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
+
+``CROPS`` (``--tta crops``; ``dihedral+crops`` with the eight mirror views) are the four corner
+crops of ``crop_share`` of each side, seen by the model at its full input size; they are asked
+for ``[det]`` questions only (a crop changes what "the leftmost" or "how many" mean), their
+boxes shifted back and those on an inner edge of the crop dropped, then fused as detection above.
 
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
 compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
@@ -47,7 +52,8 @@ import numpy as np
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
-MODES = {"flip": VIEWS, "dihedral": DIHEDRAL}
+CROPS = ("c0", "c1", "c2", "c3")  # corner crops, top left, top right, bottom left, bottom right: detection only
+MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+crops": DIHEDRAL + CROPS}
 SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
     "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
           "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
@@ -69,10 +75,25 @@ class FuseConfig:
     views: tuple[str, ...] = VIEWS  # the identity first; VIEWS or DIHEDRAL
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
-    min_views: int = 2  # several shapes: views that must find one to keep it (its score says how many did)
+    min_views: int = 1  # several shapes: views that must find one to keep it (its score says how many did)
     min_share: float = 0.5  # masks: share of the views that must cover a pixel to keep it
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
+    crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
+
+
+def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
+    """(x0, y0, width, height) of corner crop ``view`` (``c0`` … ``c3``) of a ``w`` × ``h`` image."""
+    cw, ch, k = max(1, round(w * share)), max(1, round(h * share)), int(view[1:])
+    return (w - cw if k % 2 else 0, h - ch if k >= 2 else 0, cw, ch)
+
+
+def crop_view(images: list, view: str, share: float) -> list:
+    """The ImageInputs cut to corner crop ``view`` (every image of a record alike); the model sees
+    each crop at its full input size, so objects look ``1 / share`` times larger."""
+    h, w = images[0].array.shape[-2:]
+    x0, y0, cw, ch = crop_window(view, w, h, share)
+    return [replace(im, array=np.ascontiguousarray(im.array[..., y0 : y0 + ch, x0 : x0 + cw])) for im in images]
 
 
 def _table(step: str) -> dict[str, str]:
@@ -266,6 +287,12 @@ def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
     return _move(objects, lambda pts: _unmap_xy(pts, view, w, h), mask)
 
 
+def uncrop(objects: list[dict], window: tuple) -> list[dict]:
+    """Boxes and obbs answered on crop ``window`` (decoded at its size), in the image's own pixels."""
+    x0, y0 = window[:2]
+    return _move(objects, lambda pts: [[x + x0, y + y0] for x, y in pts], lambda o: [])
+
+
 # ---------------------------------------------------------------- fusion
 
 
@@ -319,9 +346,30 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
     return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
 
 
-def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
+def _cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
+    """Whether a box or obb touches an edge of a crop ``window`` that lies inside the ``w`` × ``h``
+    image: likely a piece of an object, left to the views that saw it whole."""
+    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
+    (bx0, by0), (bx1, by1) = c.min(0), c.max(0)
+    x0, y0, cw, ch = window
+    return bool((x0 > 0 and bx0 <= x0 + tol) or (y0 > 0 and by0 <= y0 + tol)
+                or (x0 + cw < w and bx1 >= x0 + cw - tol) or (y0 + ch < h and by1 >= y0 + ch - tol))
+
+
+def _holds(window: tuple, o: dict, w: int, h: int) -> bool:
+    """Whether a view of ``window`` saw all of box or obb ``o`` (of a ``w`` × ``h`` image)."""
+    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
+    x0, y0, cw, ch = window
+    inside = (c.min(0) >= (x0 - 1, y0 - 1)).all() and (c.max(0) <= (x0 + cw + 1, y0 + ch + 1)).all()
+    return bool(inside) and not _cut_by(o, window, w, h)
+
+
+def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None) -> list[dict]:
     """Shapes found in at least ``min_views`` views, each cluster averaged and scored by its
-    members' mean score times the share of all views (those that found nothing too) that found it."""
+    members' mean score times the share of the views that found it, of all views (those that found
+    nothing too) whose ``windows`` (x0, y0, w, h in the image's pixels, the identity view's, the
+    whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
+    for what lies outside it or on its inner edge."""
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
     clusters: list[list[tuple[int, dict]]] = []
@@ -343,7 +391,8 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig) -> list[dict]:
             continue
         shape = average([o for _, o in c])
         if any("score" in o for _, o in c):
-            shape["score"] = round(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / len(views), 6)
+            seen = len(views) if windows is None else sum(_holds(win, shape, *windows[0][2:]) for win in windows)
+            shape["score"] = round(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)), 6)
         out.append(shape)
     return out
 
@@ -362,9 +411,11 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     return out
 
 
-def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None) -> list[dict] | None:
-    """Fuse the shapes of several views (each already ``unflip``-ped; the identity view first), as
-    the module docstring says; None when the identity view has no shapes to fuse."""
+def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
+         windows: list[tuple] | None = None) -> list[dict] | None:
+    """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
+    the identity view first; ``windows`` as ``fuse_many`` takes them), as the module docstring
+    says; None when the identity view has no shapes to fuse."""
     cfg = cfg or FuseConfig()
     first = views[0]
     if not first:
@@ -378,7 +429,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None)
     usable = [objs if {o["kind"] for o in objs} == kinds else [] for objs in views]
     if all(len(objs) <= 1 for objs in usable):
         return [fuse_single([objs[0] for objs in usable if objs], cfg)]
-    return fuse_many(usable, cfg)
+    return fuse_many(usable, cfg, windows)
 
 
 @dataclass
@@ -410,11 +461,12 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote."""
     from rsvlm import geometry
-    from rsvlm.inference import with_scores
+    from rsvlm.inference import asks_detection, with_scores
 
     cfg = cfg or FuseConfig()
     todo = []  # (record, width, height, shapes?)
     views: dict[int, list] = {}
+    windows: dict[int, list] = {}  # per record, the part of the image each of its views saw
     for i, (text, scores) in enumerate(first):
         h, w = images[i][0].array.shape[-2:]
         dec = geometry.decode(text, w, h)
@@ -424,20 +476,34 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
             todo.append((i, w, h, False))
             views[i] = [text.strip()]
+        windows[i] = [(0, 0, w, h)]
     for view in cfg.views[1:] if todo else ():
-        asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
-                 if (v := flip_view(images[i], messages[i], view)) is not None]
+        if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean: [det] answers only
+            asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share), messages[i]))
+                     for i, w, h, shapes in todo if shapes and asks_detection(messages[i])]
+        else:
+            asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
+                     if (v := flip_view(images[i], messages[i], view)) is not None]
         out = generate([v[1] for *_, v in asked], [v[0] for *_, v in asked]) if asked else []
         for (i, w, h, shapes, _), (text, scores) in zip(asked, out):
+            if view.startswith("c"):
+                x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
+                dec = geometry.decode(text, cw, ch)
+                shifted = uncrop(with_scores(dec.objects, scores), (x0, y0, cw, ch))
+                kept = [o for o in shifted if not _cut_by(o, (x0, y0, cw, ch), w, h)]
+                views[i].append(kept if shapes_only(dec) else [])
+                windows[i].append((x0, y0, cw, ch))
+                continue
             dec = geometry.decode(text, *view_size(view, w, h))
             if shapes:
                 views[i].append(unflip(with_scores(dec.objects, scores), view, w, h) if shapes_only(dec) else [])
+                windows[i].append((0, 0, w, h))
             elif not dec.objects and (said := swap_words(text.strip(), view, back=True)) is not None:
                 views[i].append(said)
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
         if not shapes:
             fused[i] = Fused(vote(views[i]))
-        elif (objs := fuse(views[i], w, h, cfg)) is not None:
+        elif (objs := fuse(views[i], w, h, cfg, windows[i])) is not None:
             fused[i] = Fused(geometry.encode(objs, w, h), objs)
     return fused

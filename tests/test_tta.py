@@ -436,3 +436,78 @@ def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squa
     for view in tta.DIHEDRAL:
         q = "the leftmost ship in the top right, west of the bottommost tank"
         assert tta.swap_words(tta.swap_words(q, view), view, back=True) == q, view
+
+
+def test_crop_windows_are_the_four_corners_and_scores_count_only_views_that_saw_the_spot():
+    assert [tta.crop_window(v, 96, 96, 5 / 6) for v in tta.CROPS] == [
+        (0, 0, 80, 80), (16, 0, 80, 80), (0, 16, 80, 80), (16, 16, 80, 80)]
+    assert tta.crop_window("c3", 120, 60, 0.5) == (60, 30, 60, 30)
+    assert tta.MODES["crops"] == ("", *tta.CROPS) and tta.MODES["dihedral+crops"][-4:] == tta.CROPS
+    from rsvlm.cli import TTA_MODES
+
+    assert TTA_MODES == ["none", *tta.MODES]  # the CLI's choices, written out so parsing imports nothing
+    corner = _box(2, 2, 10, 10, "ship", 0.8)  # only the whole view and the top-left crop hold it
+    views = [[corner], [corner], [], [], []]
+    assert [tta._holds(w, corner, 96, 96) for w in [(0, 0, 96, 96), (0, 0, 80, 80), (16, 0, 80, 80)]] == [
+        True, True, False]
+    assert not tta._holds((0, 0, 80, 80), _box(60, 60, 79.5, 70), 96, 96)  # on the crop's inner edge
+    windows = [(0, 0, 96, 96), *(tta.crop_window(v, 96, 96, 5 / 6) for v in tta.CROPS)]
+    (seen_twice,) = tta.fuse_many(views, tta.FuseConfig(), windows)
+    assert seen_twice["score"] == pytest.approx(0.8)  # found by both views that saw it: not blamed on three crops
+    (blind,) = tta.fuse_many(views, tta.FuseConfig())
+    assert blind["score"] == pytest.approx(0.8 * 2 / 5)  # without windows, every view counts
+    assert tta.FuseConfig().min_views == 1  # a shape one view found is kept, ranked by its share
+
+
+class FindsSquares(PointsAtSquares):
+    """Answers a [det] question with a box round every bright square it sees (each a pixel too wide
+    on its right), and records the size of the image it was given; otherwise as PointsAtSquares."""
+
+    def generate(self, input_ids, attention_mask, images, **kw):
+        from scipy import ndimage
+
+        from rsvlm.model.vlm import GenerateOutput
+
+        texts, scores = [], []
+        for ids, ims in zip(input_ids, images):
+            if "[det]" not in self.processor.tokenizer.decode(ids.tolist()):
+                out = super().generate(input_ids[:1] * 0 + ids, None, [ims])
+                texts.append(out.text[0])
+                scores.append(out.scores[0])
+                continue
+            x = ims[0].tensor.sum(0)  # (S,S)
+            lab, n = ndimage.label((x > x.mean() + 2 * x.std()).numpy())
+            objs = [{"kind": "box", "label": "square", "coords": [s[1].start, s[0].start, s[1].stop + 1, s[0].stop]}
+                    for s in ndimage.find_objects(lab)]
+            self.asked.append(("det", len(objs)))
+            texts.append(geometry.encode(objs, x.shape[1], x.shape[0]))
+            scores.append([0.9] * len(objs))
+        return GenerateOutput(tokens=[[] for _ in texts], text=texts, scores=scores)
+
+
+def test_eval_with_crops_asks_detection_on_four_corners_and_maps_the_boxes_back(tmp_path, squares):
+    from rsvlm import evaluate
+
+    processor, _ = squares
+    det = {"id": "d", "task": "det", "images": [{"path": "scene.png", "modality": "optical"}],
+           "conversations": [{"from": "human", "value": "<image>\n[det] Detect all squares."},
+                             {"from": "gpt", "value": "None."}], "meta": {"width": 96, "height": 96}}
+    ground = {**det, "id": "g", "task": "ground", "conversations": [
+        {"from": "human", "value": "<image>\n[ground] Where is the leftmost square?"}, {"from": "gpt", "value": "x"}]}
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(det) + "\n" + json.dumps(ground) + "\n")
+    model = FindsSquares(processor)
+    out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", progress=False,
+                       tta=tta.FuseConfig(views=tta.MODES["crops"], crop_share=5 / 6))  # 80-px crops
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    # the whole image for both questions, then the four crops for the detection question only
+    assert [a[0] for a in model.asked] == ["det", "leftmost"] + ["det"] * 4
+    # the top-left square (16..24, 10..20) lies whole in crop c0 only (c1 cuts it: its piece touches
+    # the crop's inner edge and is dropped); the other (70..78, 60..70, answered 1 px wider) in c1,
+    # c2 and c3 (c0's edge at x = 80 is too close). Each box comes back in the image's pixels (within
+    # the crops' resampling), and every view that saw it whole found it: no crop lowers its score.
+    boxes = sorted(rows["d"]["objects"], key=lambda o: o["coords"][0])
+    assert [o["coords"] for o in boxes] == [pytest.approx([16, 10, 25, 20], abs=0.3),
+                                            pytest.approx([70, 60, 79, 70], abs=0.3)]
+    assert [o["score"] for o in boxes] == [pytest.approx(0.9), pytest.approx(0.9)]
+    assert geometry.decode(rows["g"]["answer"], 96, 96).objects[0]["coords"] == pytest.approx([16, 10, 25, 20], abs=0.1)
