@@ -369,7 +369,8 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
     members' mean score times the share of the views that found it, of all views (those that found
     nothing too) whose ``windows`` (x0, y0, w, h in the image's pixels, the identity view's, the
     whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
-    for what lies outside it or on its inner edge."""
+    for what lies outside it or on its inner edge. A cluster overlapping a better-scored one of its
+    label (IoU >= ``cluster_iou``: a view's repeated box) is dropped."""
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
     clusters: list[list[tuple[int, dict]]] = []
@@ -394,7 +395,11 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
             seen = len(views) if windows is None else sum(_holds(win, shape, *windows[0][2:]) for win in windows)
             shape["score"] = round(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)), 6)
         out.append(shape)
-    return out
+    kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
+    for shape in sorted(out, key=lambda o: -o.get("score", 1.0)):
+        if all(k.get("label") != shape.get("label") or _iou(k, shape) < cfg.cluster_iou for k in kept):
+            kept.append(shape)
+    return kept
 
 
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:

@@ -511,3 +511,10 @@ def test_eval_with_crops_asks_detection_on_four_corners_and_maps_the_boxes_back(
                                             pytest.approx([70, 60, 79, 70], abs=0.3)]
     assert [o["score"] for o in boxes] == [pytest.approx(0.9), pytest.approx(0.9)]
     assert geometry.decode(rows["g"]["answer"], 96, 96).objects[0]["coords"] == pytest.approx([16, 10, 25, 20], abs=0.1)
+
+
+def test_a_views_repeated_box_does_not_survive_as_a_second_object():
+    a, again = _box(10, 10, 20, 20, "ship", 0.9), _box(10, 11, 20, 21, "ship", 0.4)  # one view wrote it twice
+    other = _box(10, 10, 20, 20, "plane", 0.3)  # the same place, another label: kept
+    out = tta.fuse_many([[a, again, other], [_box(11, 10, 21, 20, "ship", 0.8)]], tta.FuseConfig())
+    assert sorted((o["label"], round(o["score"], 3)) for o in out) == [("plane", 0.15), ("ship", 0.85)]
