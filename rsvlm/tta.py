@@ -72,7 +72,7 @@ MASKLIKE = ("poly", "mask")
 
 @dataclass
 class FuseConfig:
-    views: tuple[str, ...] = VIEWS  # the identity first; VIEWS or DIHEDRAL
+    views: tuple[str, ...] = VIEWS  # the identity first; one of MODES
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
     min_views: int = 1  # several shapes: views that must find one to keep it (its score says how many did)
