@@ -507,6 +507,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 views[i].append(said)
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
+        if len(views[i]) == 1:  # no other view was asked (crops are for [det] only): the answer as it is
+            continue
         if not shapes:
             fused[i] = Fused(vote(views[i]))
         elif (objs := fuse(views[i], w, h, cfg, windows[i])) is not None:

@@ -518,3 +518,18 @@ def test_a_views_repeated_box_does_not_survive_as_a_second_object():
     other = _box(10, 10, 20, 20, "plane", 0.3)  # the same place, another label: kept
     out = tta.fuse_many([[a, again, other], [_box(11, 10, 21, 20, "ship", 0.8)]], tta.FuseConfig())
     assert sorted((o["label"], round(o["score"], 3)) for o in out) == [("plane", 0.15), ("ship", 0.85)]
+
+
+def test_an_answer_no_other_view_was_asked_for_is_left_as_it_is():
+    from rsvlm.model import ImageInput
+
+    text = geometry.encode([_box(10, 10, 20, 20, "ship"), _box(50, 50, 60, 60, "ship")], 96, 96)
+    image = [ImageInput(np.zeros((3, 96, 96), np.float32))]
+    ground = [{"role": "user", "content": "[ground] Where are the ships?"}]
+
+    def generate(messages, images):
+        raise AssertionError("crops are asked for [det] questions only")
+
+    # fused over its one view, the low-scored first box would have been put second
+    out = tta.fused_answers(generate, [ground], [image], [(text, [0.2, 0.9])], tta.FuseConfig(views=tta.MODES["crops"]))
+    assert out == [None]
