@@ -349,11 +349,10 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
 def _cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
     """Whether a box or obb touches an edge of a crop ``window`` that lies inside the ``w`` × ``h``
     image: likely a piece of an object, left to the views that saw it whole."""
+    from rsvlm.io.tiles import touches_inner_edge
+
     c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
-    (bx0, by0), (bx1, by1) = c.min(0), c.max(0)
-    x0, y0, cw, ch = window
-    return bool((x0 > 0 and bx0 <= x0 + tol) or (y0 > 0 and by0 <= y0 + tol)
-                or (x0 + cw < w and bx1 >= x0 + cw - tol) or (y0 + ch < h and by1 >= y0 + ch - tol))
+    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), tol)
 
 
 def _holds(window: tuple, o: dict, w: int, h: int) -> bool:

@@ -90,6 +90,15 @@ def _mask_bbox(o: dict) -> tuple[int, int, int, int]:
     return x0, y0, x0 + w, y0 + h
 
 
+def touches_inner_edge(bounds, window: Window, scene: tuple[int, int], tol: float) -> bool:
+    """Whether ``bounds`` (x0, y0, x1, y1) come within ``tol`` of an edge of ``window`` that lies
+    inside a ``scene`` of (width, height): an object seen through the window was likely cut there."""
+    x0, y0, w, h = window
+    bx0, by0, bx1, by1 = bounds
+    return bool((x0 > 0 and bx0 <= x0 + tol) or (y0 > 0 and by0 <= y0 + tol)
+                or (x0 + w < scene[0] and bx1 >= x0 + w - tol) or (y0 + h < scene[1] and by1 >= y0 + h - tol))
+
+
 class TileMerger:
     """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``)."""
 
@@ -115,11 +124,7 @@ class TileMerger:
 
     def _truncated(self, it: dict, geom, scene: tuple[int, int]) -> bool:
         """Does the object touch an edge of its tile that lies inside the scene?"""
-        x0, y0, w, h = it["window"]
-        bx0, by0, bx1, by1 = geom.bounds
-        t = self.edge_tol
-        return ((x0 > 0 and bx0 <= x0 + t) or (y0 > 0 and by0 <= y0 + t)
-                or (x0 + w < scene[0] and bx1 >= x0 + w - t) or (y0 + h < scene[1] and by1 >= y0 + h - t))
+        return touches_inner_edge(geom.bounds, it["window"], scene, self.edge_tol)
 
     def result(self) -> list[dict]:
         from rsvlm.io.georef import object_geometry
