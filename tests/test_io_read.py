@@ -81,6 +81,16 @@ def test_msi_reflectance_and_band_files(tmp_path):
         files = [write_tif(safe / f"T33UUP_20230613T101559_{b}_10m.tif", np.full((1, 8, 8), 2000, np.uint16))
                  for b in ("B02", "B03", "B04", "B08")]
         np.testing.assert_allclose(read_image(files).data[:, 0, 0], want, rtol=1e-6)
+    two = read_image(paths[:2])  # two band files named as bands are msi, not a SAR pair
+    assert two.modality == "msi" and "modality inferred as msi from bands B02, B03 in 2 files" in two.notes
+    for day, want in (("20230613", 0.1), ("20210613", 0.2)):  # out of its .SAFE: the sensing day decides
+        loose = tmp_path / f"loose{day}"
+        loose.mkdir()
+        files = [write_tif(loose / f"T33UUP_{day}T101559_{b}_10m.tif", np.full((1, 8, 8), 2000, np.uint16))
+                 for b in ("B02", "B03", "B04", "B08")]
+        img = read_image(files)
+        np.testing.assert_allclose(img.data[:, 0, 0], want, rtol=1e-6)
+        assert any("25 Jan 2022" in n for n in img.notes) == (want == 0.1)
 
 
 def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_path):

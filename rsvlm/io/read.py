@@ -163,18 +163,31 @@ def _landsat_mtl(p: Path) -> dict[str, str] | None:
     return {k.strip(): v.strip().strip('"') for k, v in pairs}
 
 
+S2_BASELINE_4_FROM = "20220125"  # ESA processes every product sensed from this day on with baseline >= 04.00
+
+
 def _sentinel2_offset(paths: list[Path]) -> tuple[float, str] | None:
-    """(msi_offset, note) for band files inside a Sentinel-2 ``.SAFE`` product of processing
-    baseline 04.00 or later (``S2A_MSIL2A_…_N0509_…``), whose DN carry a +1000 offset; None where
-    no path says so (a band file taken out of its product must be given ``msi_offset`` by hand)."""
-    found = set()
+    """(msi_offset, note) for Sentinel-2 band files whose DN carry the +1000 offset of processing
+    baseline 04.00 or later: inside a ``.SAFE`` product that says so (``S2A_MSIL2A_…_N0509_…``), or,
+    taken out of it, named as ESA names them (``T33UUP_20230613T101559_B04_10m.jp2``) and sensed on
+    or after 25 January 2022, when that baseline came into use. None otherwise: an older scene
+    reprocessed with the new baseline must be given ``msi_offset`` by hand."""
+    found, dates = set(), set()
     for p in paths:
         for part in p.resolve().parts:
             if m := re.match(r"S2[A-D]_MSIL(1C|2A)_\d{8}T\d{6}_N(\d{4})_", part):
                 found.add(m.group(2))
-    if len(found) != 1 or int(found.pop()) < 400:
+        if m := re.match(r"T\d{2}[A-Z]{3}_(\d{8})T\d{6}_B", p.name):
+            dates.add(m.group(1))
+    if found:
+        if len(found) != 1 or int(found.pop()) < 400:
+            return None
+        return -1000.0, "Sentinel-2 processing baseline >= 04.00: DN offset by -1000 before / 10000"
+    named = all(re.match(r"T\d{2}[A-Z]{3}_\d{8}T\d{6}_B", p.name) for p in paths)
+    if not named or len(dates) != 1 or (day := dates.pop()) < S2_BASELINE_4_FROM:
         return None
-    return -1000.0, "Sentinel-2 processing baseline >= 04.00: DN offset by -1000 before / 10000"
+    return -1000.0, (f"Sentinel-2 tile sensed {day}, after processing baseline 04.00 came in (25 Jan 2022): DN "
+                     "offset by -1000 before / 10000 (an older baseline's product needs msi_offset=0)")
 
 
 def _polarisation_from_file(p: Path) -> str | None:
@@ -218,6 +231,11 @@ class SceneReader:
             modality = "ir" if thermal else "msi"
             where = "file name(s)" if len(self.paths) > 1 or _landsat_band(self.paths[0]) else "band descriptions"
             self.notes.append(f"modality inferred as {modality} from Landsat {where}")
+        elif modality is None and len(self.paths) > 1 and all(
+                re.fullmatch(r"[Bb]\d{1,2}[Aa]?", _band_name_from_file(p)) for p in self.paths):
+            modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
+            self.notes.append(f"modality inferred as msi from bands "
+                              f"{', '.join(_band_name_from_file(p) for p in self.paths)} in {len(self.paths)} files")
         elif modality is None:
             modality, why = sc.infer_modality(
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
