@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
-                        "the fused answer is printed after the streamed one; crops: [det] answers over "
-                        "four corner crops too; rsvlm.tta)")
+                        "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "
+                        "whose words a crop keeps, over four corner crops too; rsvlm.tta)")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.chat:main")
 
@@ -87,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
-                        "time, dihedral: 8x; rsvlm.tta), a [det] answer with crops also over four corner "
-                        "crops (+4x); with --tile, each tile's shapes before the merge")
+                        "time, dihedral: 8x; rsvlm.tta), a [det] or [ground] answer with crops also over four "
+                        "corner crops (+4x); with --tile, each tile's shapes before the merge")
     p.set_defaults(handler="rsvlm.predict:main")
 
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(error, default), or its bands filled as in predict (copy, mean)")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
-                        "answers; dihedral: 7, transposes too; crops: 4 corner crops of [det] answers; "
+                        "answers; dihedral: 7, transposes too; crops: 4 corner crops of [det] and [ground] answers; "
                         "dihedral+crops: both; rsvlm.tta)")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.evaluate:main")

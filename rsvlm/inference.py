@@ -188,13 +188,18 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
     return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
 
 
-def asks_detection(messages: list[dict]) -> bool:
-    """Whether the last user turn carries the ``[det]`` task tag."""
+def last_question(messages: list[dict]) -> str:
+    """The text of the last user turn ("" without one)."""
     last = next((m for m in reversed(messages) if m["role"] == "user"), None)
     content = last["content"] if last else ""
     if not isinstance(content, str):  # a list of parts
         content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return task_tag("det") in content
+    return content
+
+
+def asks_detection(messages: list[dict]) -> bool:
+    """Whether the last user turn carries the ``[det]`` task tag."""
+    return task_tag("det") in last_question(messages)
 
 
 def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0,

@@ -30,8 +30,9 @@ inverse map (``unflip``). ``fuse`` then takes, by what the answers hold:
 
 ``CROPS`` (``--tta crops``; ``dihedral+crops`` with the eight mirror views) are the four corner
 crops of ``crop_share`` of each side, seen by the model at its full input size; they are asked
-for ``[det]`` questions only (a crop changes what "the leftmost" or "how many" mean), their
-boxes shifted back and those on an inner edge of the crop dropped, then fused as detection above.
+for ``[det]`` questions and for ``[ground]`` ones with no word of position or relative size
+(``croppable``: a crop changes what "the leftmost", "the largest" or "how many" mean), their
+boxes shifted back and those on an inner edge of the crop dropped, then fused as above.
 
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
 compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
@@ -64,6 +65,8 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost"},
 }
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
+FRAMED = ("centre", "center", "middle", "corner", "edge", "side", "half", "largest", "smallest", "biggest",
+          "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
 CORNERS = {"left top": "top left", "right top": "top right", "left bottom": "bottom left",
            "right bottom": "bottom right"}  # a transpose turns "top left" into "left top"
 BOXLIKE = ("box", "obb", "point")
@@ -80,6 +83,20 @@ class FuseConfig:
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
     crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
+
+
+def croppable(messages: list[dict]) -> bool:
+    """Whether a crop leaves the last question's meaning alone: a ``[det]`` question, or a
+    ``[ground]`` one with no word of position or relative size ("the leftmost ship", "the largest
+    ship" may be another ship in a crop; "the ship" and "the white ship" are not)."""
+    from rsvlm.inference import last_question
+    from rsvlm.tokens import task_tag
+
+    text = last_question(messages)
+    if task_tag("det") in text:
+        return True
+    words = {w for table in SWAPS.values() for pair in table.items() for w in pair} | set(UNMAPPED["t"]) | set(FRAMED)
+    return task_tag("ground") in text and not re.search(rf"\b({'|'.join(sorted(words))})\b", text, flags=re.I)
 
 
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
@@ -465,7 +482,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote."""
     from rsvlm import geometry
-    from rsvlm.inference import asks_detection, with_scores
+    from rsvlm.inference import with_scores
 
     cfg = cfg or FuseConfig()
     todo = []  # (record, width, height, shapes?)
@@ -482,9 +499,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             views[i] = [text.strip()]
         windows[i] = [(0, 0, w, h)]
     for view in cfg.views[1:] if todo else ():
-        if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean: [det] answers only
+        if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean
             asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share), messages[i]))
-                     for i, w, h, shapes in todo if shapes and asks_detection(messages[i])]
+                     for i, w, h, shapes in todo if shapes and croppable(messages[i])]
         else:
             asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
                      if (v := flip_view(images[i], messages[i], view)) is not None]
@@ -506,7 +523,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 views[i].append(said)
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
-        if len(views[i]) == 1:  # no other view was asked (crops are for [det] only): the answer as it is
+        if len(views[i]) == 1:  # no other view was asked (see croppable): the answer as it is
             continue
         if not shapes:
             fused[i] = Fused(vote(views[i]))

@@ -459,6 +459,17 @@ def test_crop_windows_are_the_four_corners_and_scores_count_only_views_that_saw_
     assert tta.FuseConfig().min_views == 1  # a shape one view found is kept, ranked by its share
 
 
+def test_crops_are_asked_only_where_they_keep_the_question_meaning():
+    def ask(q):
+        return tta.croppable([{"role": "user", "content": f"<image>\n{q}"}])
+
+    assert ask("[det] Detect all ships.") and ask("[ground] Where is the white ship?") and ask("[ground] the ship")
+    for q in ("[ground] Where is the leftmost ship?", "[ground] Locate the largest plane.",
+              "[ground] The ship in the top left of the image.", "[ground] The ship closest to the plane.",
+              "[ground] The plane above the ship.", "[count] How many ships?", "[vqa] Is there a ship?"):
+        assert not ask(q), q
+
+
 class FindsSquares(PointsAtSquares):
     """Answers a [det] question with a box round every bright square it sees (each a pixel too wide
     on its right), and records the size of the image it was given; otherwise as PointsAtSquares."""
@@ -525,10 +536,10 @@ def test_an_answer_no_other_view_was_asked_for_is_left_as_it_is():
 
     text = geometry.encode([_box(10, 10, 20, 20, "ship"), _box(50, 50, 60, 60, "ship")], 96, 96)
     image = [ImageInput(np.zeros((3, 96, 96), np.float32))]
-    ground = [{"role": "user", "content": "[ground] Where are the ships?"}]
+    ground = [{"role": "user", "content": "[ground] Where are the ships on the left?"}]
 
     def generate(messages, images):
-        raise AssertionError("crops are asked for [det] questions only")
+        raise AssertionError("a crop is not asked a question it changes the meaning of")
 
     # fused over its one view, the low-scored first box would have been put second
     out = tta.fused_answers(generate, [ground], [image], [(text, [0.2, 0.9])], tta.FuseConfig(views=tta.MODES["crops"]))
