@@ -45,6 +45,7 @@ relies on (sun azimuth and shadows, text on the ground). Measured in docs/defaul
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -95,8 +96,14 @@ def croppable(messages: list[dict]) -> bool:
     text = last_question(messages)
     if task_tag("det") in text:
         return True
+    return task_tag("ground") in text and not _framing_words().search(text)
+
+
+@functools.cache
+def _framing_words() -> re.Pattern:
+    """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case (built once, on first use)."""
     words = {w for table in SWAPS.values() for pair in table.items() for w in pair} | set(UNMAPPED["t"]) | set(FRAMED)
-    return task_tag("ground") in text and not re.search(rf"\b({'|'.join(sorted(words))})\b", text, flags=re.I)
+    return re.compile(rf"\b({'|'.join(sorted(words))})\b", flags=re.I)
 
 
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:

@@ -127,15 +127,15 @@ def _landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tu
     return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, None
 
 
-def _landsat_reflectance(paths: list[Path], bands: list[str], surface: bool = False) -> tuple[float, float, str] | None:
+def _landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> tuple[float, float, str] | None:
     """(msi_scale, msi_offset, note) turning Landsat Collection DN into reflectance as
-    ``(DN + offset) / scale``: Level-2 surface reflectance (``…_SR_B*`` files, or ``surface``: the
-    bands say so, every mission) is DN × 2.75e-5 − 0.2. Level-1 top-of-atmosphere reflectance is
+    ``(DN + offset) / scale``: Level-2 surface reflectance (``surface``: ``…_SR_B*`` files or
+    ``SR_B*`` band descriptions, every mission) is DN × 2.75e-5 − 0.2. Level-1 top-of-atmosphere reflectance is
     (DN × M + A) / sin(sun elevation) with M, A and the elevation from the product's ``_MTL.txt``
     beside the files (every mission, when M and A are the same for all ``bands``, the files' band
     numbers); without it, Landsat 8/9's fixed DN × 2e-5 − 0.1, uncorrected. None for other files."""
     stems = [p.stem.upper() for p in paths]
-    if surface or all("_SR_B" in s for s in stems):
+    if surface:
         return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
     if not all(len(s.split("_")) > 1 and s.split("_")[1].startswith("L1") for s in stems):
         return None  # a Level-1 product ID names every file (an Earth Engine export's name need not)
