@@ -390,3 +390,21 @@ def test_real_rgbn_is_four_band_msi(realdata):
     assert img.modality == "msi" and img.data.shape == (4, 212, 276) and img.bands == ["R", "G", "B", "b4"]
     with pytest.raises(ValueError, match=r"rgbn_suba\.tif.*4 band.*optical"):
         read_image(realdata / "msi_rgbn" / "rgbn_suba.tif", modality="optical")
+
+
+def test_band_names_from_a_tifffile_json_description(tmp_path):
+    """rsvlm's generator (and tifffile users) name bands in the TIFF's JSON description, which GDAL
+    shows as no band description: the names are read from it, with a note, when they fit."""
+    import tifffile
+
+    rng = np.random.default_rng(0)
+    arr = rng.uniform(0.01, 1.0, (2, 32, 32)).astype(np.float32)
+    named = tmp_path / "pair.tif"
+    tifffile.imwrite(named, arr, photometric="minisblack", planarconfig="separate", metadata={"bands": ["VH", "VV"]})
+    img = read_image(named)
+    assert img.modality == "sar" and img.bands == ["VH", "VV"]
+    assert any("bands named VH, VV from the TIFF's JSON metadata" in n for n in img.notes)
+    wrong = tmp_path / "wrong.tif"  # three names for two bands: not trusted
+    tifffile.imwrite(wrong, arr, photometric="minisblack", planarconfig="separate", metadata={"bands": ["a", "b", "c"]})
+    assert read_image(wrong, modality="sar").bands == ["b1", "b2"]
+    assert read_image(named, modality="sar", bands=["HH", "HV"]).bands == ["HH", "HV"]  # given names win

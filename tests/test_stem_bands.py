@@ -80,3 +80,11 @@ def test_earth_engine_band_numbers_without_zeros_are_the_same_bands():
     assert match_bands(S2, ["b08", "B04"], 2, fill="mean").index == [None, None, 1, 0, None, None]
     with pytest.raises(ValueError, match=r"missing \['B08'"):  # B8A is the red edge, not B08
         match_bands(S2, ["B2", "B3", "B4", "B8A", "B11", "B12"], 6, "gee.tif")
+
+
+def test_unnamed_bands_in_order_are_said_to_be_a_guess_except_rgb():
+    m = match_bands(SAR, ["b1", "b2"], 2, "pair.tif")
+    assert m.index == [0, 1] and m.notes == ["2 unnamed bands taken in the order VV, VH (name them with --bands if not)"]
+    assert match_bands(SAR, ["VV", "VH"], 2).notes == []  # named: nothing guessed
+    rgb = StemConfig(modality="optical", bands=["R", "G", "B"])
+    assert match_bands(rgb, None, 3).notes == []  # unnamed three bands are R, G, B by convention

@@ -131,6 +131,22 @@ class ArraySource:
         pass
 
 
+def _tifffile_bands(description: str | None, count: int) -> list[str] | None:
+    """Band names from a TIFF's JSON image description (``tifffile.imwrite(..., metadata={"bands":
+    [...]})``, as rsvlm's generator writes them), when it names exactly ``count`` distinct bands.
+    GDAL shows such names to no one, so without this they read as b1 … bN."""
+    import json
+
+    if not description or not description.lstrip().startswith("{"):
+        return None
+    try:
+        bands = json.loads(description).get("bands")
+    except (ValueError, AttributeError):
+        return None
+    ok = isinstance(bands, list) and len(bands) == count and len(set(map(str, bands))) == count
+    return [str(b) for b in bands] if ok and all(isinstance(b, str) and b for b in bands) else None
+
+
 class RasterioSource:
     """One GDAL dataset, or several single-band datasets on one grid (bands in separate files)."""
 
@@ -166,6 +182,11 @@ class RasterioSource:
         if self.gcps and self.crs is None and gcp_crs is not None:
             self.crs = gcp_crs.to_string()
         self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
+        if len(self.datasets) == 1 and not any(self.descriptions):
+            named = _tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
+            if named:
+                self.descriptions = named
+                self.notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
         from rasterio.enums import ColorInterp
 
         ci = [c for ds_ in self.datasets for c in ds_.colorinterp]
