@@ -53,7 +53,7 @@ def saved(tmp_path_factory):
     from rsvlm.model import VLMConfig, create_model
 
     cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
-                      ["prompt.modality_after=true", "prompt.system=Answer briefly."])
+                      ["prompt.modality_after=true", "prompt.system=Answer briefly.", "prompt.answer_lead=' '"])
     torch.manual_seed(0)
     model, _ = create_model(cfg)
     out = tmp_path_factory.mktemp("ckpt")
@@ -63,7 +63,9 @@ def saved(tmp_path_factory):
 
 def test_saved_model_keeps_its_prompt_format(saved):
     _, processor = saved
-    assert processor.prompt == PromptConfig(annotate_modality=True, modality_after=True, system="Answer briefly.")
+    assert processor.prompt == PromptConfig(annotate_modality=True, modality_after=True, system="Answer briefly.",
+                                            answer_lead=" ")
+    assert processor.template["answer_lead"] == " "
 
 
 def training_and_eval_prompts(processor, path: Path):
@@ -89,6 +91,8 @@ def test_eval_prompt_is_the_training_sample_up_to_the_answer(saved, tmp_path):
     path = make_records(tmp_path, n=4, ir_every=2)
     for rec, sample, first, text, ids in training_and_eval_prompts(processor, path):
         assert ids == sample["input_ids"][:first], rec["id"]
+        answer = rec["conversations"][1]["value"]
+        assert processor.tokenizer.decode(sample["input_ids"][first:]).startswith(" " + answer), rec["id"]  # the lead, trained
         word = {"optical": "optical", "ir": "infrared"}[rec["images"][0]["modality"]]
         assert f"{word} image: <image> ({word})" in text and "Answer briefly." in text
 

@@ -55,3 +55,38 @@ def test_placeholder_mismatch_is_an_error(tok_dir):
     msgs = [{"role": "user", "content": "<image> <image> hi"}, {"role": "assistant", "content": "x"}]
     with pytest.raises(ValueError, match="2 image placeholder"):
         encode_conversation(tok, msgs, tok.convert_tokens_to_ids(IMAGE_TOKEN), [4])
+
+
+def test_answer_lead_gives_an_answers_first_word_its_mid_sentence_tokens(tok_dir):
+    """rsvlm's template puts the answer straight after a line break, where sentencepiece has no
+    word boundary: the first word comes out as pieces used nowhere else ("ships" is not ``▁ships``).
+    ``prompt.answer_lead=" "`` gives it the token it has mid-sentence, and the answer's tokens
+    still follow the generation prompt's exactly (what training labels and eval feeds)."""
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.model.processor import Processor
+
+    tok = load_tokenizer(tok_dir)
+    question = [{"role": "user", "content": "[vqa] What is in the harbour?"}]
+
+    def answer_ids(lead):
+        proc = Processor({}, {}, {}, tok, tok.convert_tokens_to_ids(IMAGE_TOKEN), template="rsvlm",
+                         prompt=PromptConfig(answer_lead=lead))
+        head = tok(proc.chat_prompt(question, add_generation_prompt=True))["input_ids"]
+        full = tok(proc.chat_prompt(question + [{"role": "assistant", "content": "ships"}],
+                                    add_generation_prompt=False))["input_ids"]
+        assert full[:len(head)] == head
+        return full[len(head):]
+
+    mid = tok("two ships", add_special_tokens=False)["input_ids"][1:]  # "▁ships" as in running text
+    assert answer_ids(" ")[:len(mid)] == mid
+    assert answer_ids(None)[:len(mid)] != mid  # the template's own lead, "": another split
+
+
+def test_answer_lead_needs_a_registry_template(tok_dir):
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.model.processor import Processor
+
+    tok = load_tokenizer(tok_dir)
+    assert tok.chat_template  # the tokenizer's own: it writes answers itself
+    with pytest.raises(ValueError, match="answer_lead needs a registry chat template"):
+        Processor({}, {}, {}, tok, tok.convert_tokens_to_ids(IMAGE_TOKEN), prompt=PromptConfig(answer_lead=" "))

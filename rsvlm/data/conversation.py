@@ -34,7 +34,11 @@ class PromptConfig:
     default's 21 tokens per sample; a tokenizer's own template gets an empty system message).
     ``det_classes`` are the object classes the model was trained to detect and
     ``det_class_question`` how its training asked for one of them (``{s}`` singular, ``{pl}``
-    plural): ``--det-by-class`` asks a detection question that names no class once per class."""
+    plural): ``--det-by-class`` asks a detection question that names no class once per class.
+    ``answer_lead`` replaces the registry template's text put before every answer (None: the
+    template's own; rsvlm's is "", so an answer's first word follows a line break and a
+    sentencepiece tokenizer splits it into pieces it uses nowhere else: "bottom" is ``b o ttom``
+    there and ``▁bottom`` mid-sentence; " " makes it the mid-sentence token)."""
 
     annotate_modality: bool = True
     modality_after: bool = False
@@ -42,6 +46,7 @@ class PromptConfig:
     system: str | None = None
     det_classes: list[str] = field(default_factory=list)
     det_class_question: str = "Detect all {pl}."
+    answer_lead: str | None = None
 
 
 def annotate_images(text: str, modalities: list[str], after: bool = False) -> str:
