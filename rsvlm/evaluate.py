@@ -113,6 +113,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     records, report = load_records(data, strict=False)
     if report.n_skipped:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
+        for example in report.examples[:3]:  # which lines, and why
+            print(f"  {example}", file=sys.stderr)
     records = records[:limit] if limit else records
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")

@@ -116,7 +116,7 @@ def test_predict_tiled_reads_windows(ckpt, geotiff, tmp_path):
     assert res["images"][0]["width"] == 96 and res["images"][0]["height"] == 64
 
 
-def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_path):
+def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_path, capsys):
     recs = []
     for i in range(3):
         recs.append({"id": f"r{i}", "images": [{"path": str(geotiff), "modality": "optical"}], "task": "cls",
@@ -126,7 +126,7 @@ def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_pa
                  "conversations": [{"from": "human", "value": "<image>\n[cls] What scene?"},
                                    {"from": "gpt", "value": "forest"}]})
     data = tmp_path / "test.jsonl"
-    data.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    data.write_text("\n".join(json.dumps(r) for r in recs) + '\n{"id": "cut", "images": [\n')
     out = tmp_path / "pred.jsonl"
     out.write_text(json.dumps({"id": "r0", "task": "cls", "answer": "kept"}) + "\n")
     rc = main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(out), "--batch-size", "2",
@@ -136,6 +136,8 @@ def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_pa
     assert [r["id"] for r in rows] == ["r0", "r1", "r2", "bad"]
     assert rows[0]["answer"] == "kept"  # resumed, not answered again
     assert "missing.png" in rows[3]["error"] and rows[3]["answer"] == ""
+    err = capsys.readouterr().err
+    assert "4 records read, 1 skipped (invalid JSON: 1)" in err and "test.jsonl:5: not valid JSON" in err  # which line
 
 
 def test_chat_repl_through_a_pty(ckpt, geotiff, tmp_path):
