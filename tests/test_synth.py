@@ -54,6 +54,12 @@ def test_files_and_formats(synth_dir):
             ir = tifffile.imread(synth_dir / f["images"]["ir"])
             assert ir.shape == (64, 64) and ir.dtype == np.uint16 and 27000 < ir.mean() < 34000  # 0..70 degC
         assert s["bands"]["sar"] == ["VV", "VH"] and s["bands"]["msi"] == list(MSI_BANDS)
+    import rasterio  # the band names are GDAL band descriptions too, which GIS tools show
+
+    frame = scenes[0]["frames"][0]["images"]
+    for m, bands in (("sar", ("VV", "VH")), ("msi", tuple(MSI_BANDS)), ("ir", ("TIR",))):
+        with rasterio.open(synth_dir / frame[m]) as ds:
+            assert ds.descriptions == bands, m
     assert (synth_dir / "stats.json").is_file() and (synth_dir / "config.yaml").is_file()
 
 

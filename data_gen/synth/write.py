@@ -33,7 +33,10 @@ def _tif(path: Path, arr: np.ndarray, modality: str) -> None:
     meta = {"bands": list(MODALITY_BANDS[modality]),
             "units": {"msi": "reflectance x 10000", "sar": "amplitude = sqrt(linear sigma0); dB = 20 log10", "ir": "brightness temperature x 100 K"}[modality]}
     planar = "separate" if arr.ndim == 3 else None
-    tifffile.imwrite(path, arr, photometric="minisblack", planarconfig=planar, metadata=meta)
+    gdal = "".join(f'<Item name="DESCRIPTION" sample="{i}" role="description">{b}</Item>'
+                   for i, b in enumerate(meta["bands"]))  # band descriptions GDAL, rasterio and QGIS show
+    tifffile.imwrite(path, arr, photometric="minisblack", planarconfig=planar, metadata=meta,
+                     extratags=[(42112, "s", 0, f"<GDALMetadata>{gdal}</GDALMetadata>", True)])
 
 
 def render_frame_images(layers: Layers, modalities, rngs: dict, sar_looks: int) -> dict[str, np.ndarray]:
