@@ -71,6 +71,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
 
 
 def main(args) -> int:
+    if args.out and str(args.out).lower().endswith(".geojson") and not args.geojson:
+        print(f"rsvlm predict: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON", file=sys.stderr)
+        args.geojson, args.out = args.out, None
     try:
         specs = inf.image_specs(args.image, args.modality, args.bands)
     except ValueError as e:

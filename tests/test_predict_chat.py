@@ -87,6 +87,12 @@ def test_predict_writes_json_geojson_and_overlay(ckpt, geotiff, tmp_path, capsys
     fc = json.loads(gj.read_text())
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == len(res["objects"])
     assert vis.stat().st_size > 0
+    capsys.readouterr()
+    named = tmp_path / "named.geojson"  # --out with a GeoJSON name: GeoJSON, and said so
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--max-new-tokens", "8",
+                 "--out", str(named), "--device", "cpu"]) == 0
+    assert json.loads(named.read_text())["type"] == "FeatureCollection"
+    assert "written as GeoJSON (--geojson)" in capsys.readouterr().err
 
 
 def test_predict_missing_image_is_a_clear_error(ckpt, tmp_path, capsys):
