@@ -259,3 +259,14 @@ def test_compare_weights_finds_every_kind_of_difference(tmp_path):
         compare_weights(a, b / "vision.safetensors")
     with pytest.raises(FileNotFoundError, match="nope"):
         compare_weights(a, tmp_path / "nope")
+
+
+def test_a_missing_local_llm_or_tokenizer_folder_is_named_not_taken_for_a_hub_id(tmp_path):
+    """transformers calls a missing folder a malformed repo id; rsvlm names the config key."""
+    import dataclasses
+
+    cfg = load_config(VLMConfig, Path(__file__).resolve().parents[1] / "configs/model/tiny.yaml").llm
+    for key, path in (("tokenizer", "runs/nowhere/tokenizer"), ("tokenizer", str(tmp_path / "tok")),
+                      ("name_or_path", "./llm")):
+        with pytest.raises(FileNotFoundError, match=rf"llm\.{key}: .* not found \(a local folder"):
+            build_llm(dataclasses.replace(cfg, **{key: path}))

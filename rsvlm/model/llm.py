@@ -13,6 +13,7 @@ LLM cannot be trained "full". No ``trust_remote_code``: only architectures trans
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -92,6 +93,16 @@ def _unquantisable(path: str) -> list[str]:
     return skip
 
 
+def _check_local(path: str, key: str) -> str:
+    """``path`` as given; FileNotFoundError naming the config key when it is plainly a local folder
+    (absolute, ``./``, ``~`` or two or more ``/``) that is not there. A hub name is ``name`` or
+    ``org/name``; transformers' own error for a missing folder calls it a malformed repo id."""
+    local = path.startswith(("/", "./", "../", "~")) or path.count("/") >= 2
+    if local and not Path(path).expanduser().exists():
+        raise FileNotFoundError(f"{key}: {path} not found (a local folder; a hub name is 'name' or 'org/name')")
+    return path
+
+
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
               dtype: torch.dtype | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
     """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer."""
@@ -99,6 +110,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
 
     quant = cfg.load_in_4bit or cfg.load_in_8bit
     if cfg.name_or_path:
+        _check_local(cfg.name_or_path, "llm.name_or_path")
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
         if quant:
             kwargs["quantization_config"] = _quant_config(cfg, _unquantisable(cfg.name_or_path))
@@ -117,7 +129,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
     else:
         raise ValueError("llm needs name_or_path or config")
     tok_path = cfg.tokenizer or cfg.name_or_path
-    tokenizer = AutoTokenizer.from_pretrained(tok_path) if tok_path else byte_tokenizer()
+    tokenizer = AutoTokenizer.from_pretrained(_check_local(tok_path, "llm.tokenizer")) if tok_path else byte_tokenizer()
     ids = add_special_tokens(tokenizer)
     if cfg.pad_vocab_multiple < 1:
         raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
