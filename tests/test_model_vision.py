@@ -85,7 +85,7 @@ def test_missing_and_bad_weights_are_reported(tmp_path):
     save_file(sd, str(tmp_path / "partial.safetensors"))
     with pytest.raises(ValueError, match="missing vision keys.*ln_pre"):
         OpenClipEncoder(VisionConfig(width=64, layers=3, heads=4, pretrained=str(tmp_path / "partial.safetensors")))
-    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+    with pytest.raises(FileNotFoundError, match=r"encoder pretrained: .*nope\.safetensors not found"):
         OpenClipEncoder(VisionConfig(pretrained=str(tmp_path / "nope.safetensors")))
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="junk.pt"):

@@ -125,6 +125,9 @@ class OpenClipEncoder(nn.Module):
         # shape (1,), not (): DeepSpeed's rank-0 broadcast cannot view a 0-d parameter as bytes
         self.gate = nn.Parameter(torch.zeros(1)) if cfg.patch_skip else None
         if cfg.pretrained:
+            if not Path(cfg.pretrained).is_file():
+                raise FileNotFoundError(f"encoder pretrained: {cfg.pretrained} not found (an open_clip-layout "
+                                        f"safetensors or torch state dict; encoders.NAME.pretrained)")
             self.load_open_clip(cfg.pretrained)
 
     @property
