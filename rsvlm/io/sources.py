@@ -143,8 +143,10 @@ def _tifffile_bands(description: str | None, count: int) -> list[str] | None:
         bands = json.loads(description).get("bands")
     except (ValueError, AttributeError):
         return None
-    ok = isinstance(bands, list) and len(bands) == count and len(set(map(str, bands))) == count
-    return [str(b) for b in bands] if ok and all(isinstance(b, str) and b for b in bands) else None
+    if not (isinstance(bands, list) and len(bands) == count and all(isinstance(b, str) and b for b in bands)
+            and len(set(bands)) == count):
+        return None
+    return bands
 
 
 class RasterioSource:

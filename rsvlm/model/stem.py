@@ -103,9 +103,9 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         raise ValueError(f"{name}: {len(bands)} band names {list(bands)} for {n_channels} channels")
     if bands is None or _generic(bands):
         if n_channels == len(want):  # R, G, B is what unnamed optical bands mean; other sets vary
-            guess = n_channels > 1 and m != "optical"
-            return BandMatch(list(range(n_channels)), [f"{n_channels} unnamed bands taken in the order "
-                                                       f"{', '.join(want)} (name them with --bands if not)"] * guess)
+            guess = (f"{n_channels} unnamed bands taken in the order {', '.join(want)} (name them with --bands "
+                     f"if not)") if n_channels > 1 and m != "optical" else None
+            return BandMatch(list(range(n_channels)), [guess] if guess else [])
         if filling and n_channels == 1:
             return _filled([0] + [None] * (len(want) - 1), want, fill,
                            [f"1 unnamed band taken as {want[0]} (name it with --bands)"])
