@@ -240,3 +240,19 @@ def test_chat_session_encodes_images_once_and_prefills_only_new_turns():
     assert ref.tokens[0] == answer3
     assert model.tokenizer.decode(answer3).strip() == a3
     assert isinstance(a1, str) and isinstance(a2, str)
+
+
+def test_lora_wrap_and_adapter_load_do_not_print_transformers_deprecation(tmp_path):
+    """peft's ``is_gradient_checkpointing`` probe makes transformers 5 warn on every LoRA wrap; not
+    the user's to act on, so it is filtered there (and nowhere else)."""
+    import warnings
+
+    from rsvlm.model import load_pretrained
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model, _ = tiny()
+        model.save_pretrained(tmp_path / "ckpt")
+        load_pretrained(tmp_path / "ckpt", device="cpu")
+    assert (tmp_path / "ckpt" / "adapter").is_dir()  # the load went through peft
+    assert not [w for w in seen if "is_gradient_checkpointing" in str(w.message)]

@@ -130,8 +130,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if (root / "adapter").is_dir():
         from peft import PeftModel
 
+        from rsvlm.model.llm import peft_quietly
+
         llm.requires_grad_(False)
-        llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
+        with peft_quietly():
+            llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
     else:
         from rsvlm.model.llm import apply_llm_trainability
 

@@ -12,6 +12,8 @@ LLM cannot be trained "full". No ``trust_remote_code``: only architectures trans
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,15 @@ def _unquantisable(path: str) -> list[str]:
     skip = ["lm_head"]
     skip += [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and m.out_features % 32]
     return skip
+
+
+@contextlib.contextmanager
+def peft_quietly():
+    """peft asks a model ``is_gradient_checkpointing``, which transformers 5 answers with a
+    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield
 
 
 def _check_local(path: str, key: str) -> str:
@@ -209,4 +220,5 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM",
                       trainable_token_indices=token_targets)
-    return get_peft_model(llm, lora)
+    with peft_quietly():
+        return get_peft_model(llm, lora)
