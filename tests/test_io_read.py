@@ -158,6 +158,40 @@ def test_earth_engine_landsat_exports_are_named_and_scaled_by_their_band_descrip
     assert qa.bands == ["SR_B4", "QA_PIXEL"] and not any("Landsat" in n for n in qa.notes)
 
 
+def test_landsat_thermal_becomes_kelvin_from_its_product_metadata(tmp_path):
+    dn = np.array([[[20000, 25000], [30000, 0]]], np.uint16)  # 0: USGS fill
+    product = "LC08_L1TP_016037_20170813_20170814_01_RT"
+    (tmp_path / f"{product}_MTL.txt").write_text(
+        "GROUP = TIRS_THERMAL_CONSTANTS\n    RADIANCE_MULT_BAND_10 = 3.3420E-04\n    RADIANCE_ADD_BAND_10 = 0.10000\n"
+        "    K1_CONSTANT_BAND_10 = 774.8853\n    K2_CONSTANT_BAND_10 = 1321.0789\nEND\n")
+    b10 = write_tif(tmp_path / f"{product}_B10.TIF", dn)
+    bt = 1321.0789 / np.log(774.8853 / (dn[0].astype(float) * 3.342e-4 + 0.1) + 1)  # brightness temperature, K
+    assert 275 < bt[0, 0] < bt[0, 1] < bt[1, 0] < 320
+    img = read_image(b10, scaling=ReadConfig(ir_kelvin_range=[270.0, 320.0]))
+    assert img.modality == "ir" and img.bands == ["TIR"]
+    assert any(n.startswith("Landsat Level-1 brightness temperature from the _MTL.txt") for n in img.notes)
+    assert "stretch (fixed range, K): TIR [270, 320]" in img.notes
+    np.testing.assert_allclose(img.data[0][img.valid], ((bt - 270) / 50)[dn[0] > 0], atol=1e-5)
+    pct = read_image(b10)  # the default stretch: percentiles of the temperatures, not of the DN
+    lo, hi = np.percentile(bt[dn[0] > 0], [2, 98])
+    assert any(n == f"stretch (2-98 percentiles, K): TIR [{lo:.4g}, {hi:.4g}]" for n in pct.notes)
+
+    st = write_tif(tmp_path / "LC09_L2SP_016037_20220813_20220815_02_T1_ST_B10.TIF", dn)
+    surface = read_image(st, scaling=ReadConfig(ir_kelvin_range=[0.0, 400.0]))  # Level-2: linear, no MTL needed
+    assert "Landsat Collection 2 Level-2 surface temperature: DN × 0.00341802 + 149 K" in surface.notes
+    np.testing.assert_allclose(surface.data[0, 0, 0], (20000 * 0.00341802 + 149) / 400, atol=1e-5)
+
+    bare = write_tif(tmp_path / "LC08_L1TP_016037_20170813_20170814_01_T1_B10.TIF", dn)  # no _MTL.txt beside it
+    raw = read_image(bare)
+    assert not any("kelvin" in n or " K" in n for n in raw.notes)  # stretched as DN, as before
+    with pytest.raises(ValueError, match=r"01_T1_B10.TIF: ir_kelvin_range needs the values in kelvin"):
+        read_image(bare, scaling=ReadConfig(ir_kelvin_range=[280.0, 320.0]))
+    mine = read_image(bare, scaling=ReadConfig(ir_kelvin=[0.01, 100.0], ir_kelvin_range=[200.0, 400.0]))
+    np.testing.assert_allclose(mine.data[0, 0, 1], (25000 * 0.01 + 100 - 200) / 200, atol=1e-5)  # the user's constants
+    with pytest.raises(ValueError, match=r"ir_kelvin takes \[gain, offset\] or \[gain, offset, K1, K2\]"):
+        read_image(bare, scaling=ReadConfig(ir_kelvin=[1.0, 2.0, 3.0]))
+
+
 def test_landsat_fill_is_nodata_where_the_file_declares_none(tmp_path):
     arr = np.tile(np.linspace(20000, 28000, 40, dtype=np.float32), (40, 1)).astype(np.uint16)[None]  # (1, 40, 40)
     arr[:, :, :12] = 0  # the scene's slanted collar: 30 % fill
@@ -369,8 +403,12 @@ def test_real_landsat8_b10_loads_as_ir(realdata):
     with rasterio.open(path) as ds:
         raw = ds.read(1)
     np.testing.assert_array_equal(img.valid, raw != 0)
-    lo, hi = np.percentile(raw[raw != 0], [2, 98])  # the stretch from the scene, not from its fill
-    np.testing.assert_allclose(img.data[0][raw != 0], np.clip((raw[raw != 0] - lo) / (hi - lo), 0, 1), atol=1e-3)
+    gain, offset = float(mtl["RADIANCE_MULT_BAND_10"]), float(mtl["RADIANCE_ADD_BAND_10"])
+    k1, k2 = float(mtl["K1_CONSTANT_BAND_10"]), float(mtl["K2_CONSTANT_BAND_10"])
+    bt = k2 / np.log(k1 / (raw[raw != 0] * gain + offset) + 1)  # brightness temperature at the sensor, K
+    assert 270 < np.median(bt) < 310  # a North Carolina summer morning (August, path 16 row 37)
+    lo, hi = np.percentile(bt, [2, 98])  # the stretch from the scene's temperatures, not from its fill
+    np.testing.assert_allclose(img.data[0][raw != 0], np.clip((bt - lo) / (hi - lo), 0, 1), atol=1e-4)
 
 
 @pytest.mark.realdata

@@ -153,6 +153,30 @@ def _landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> 
     return None
 
 
+LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
+
+
+def _landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[float], str] | None:
+    """(``ReadConfig.ir_kelvin``, note) for one Landsat thermal band: Collection 2 Level-2 surface
+    temperature (``…_ST_B10.TIF`` or an ``ST_B10`` band description) is DN × 0.00341802 + 149 K;
+    a Level-1 band becomes brightness temperature at the sensor with the radiance rescaling and
+    K1, K2 of its product's ``_MTL.txt`` beside it. None otherwise (the DN are stretched as they are)."""
+    stem = path.stem.upper()
+    if "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]:
+        return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
+    m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
+    mtl = _landsat_mtl(path) if m and len(stem.split("_")) > 1 and stem.split("_")[1].startswith("L1") else None
+    if mtl is None:
+        return None
+    keys = [f"{k}_BAND_{m.group(1)}" for k in ("RADIANCE_MULT", "RADIANCE_ADD", "K1_CONSTANT", "K2_CONSTANT")]
+    try:
+        gain, offset, k1, k2 = (float(mtl[k]) for k in keys)
+    except (KeyError, ValueError):
+        return None
+    return [gain, offset, k1, k2], (f"Landsat Level-1 brightness temperature from the _MTL.txt: "
+                                    f"{k2:g} / ln({k1:g} / (DN × {gain:g} + {offset:g}) + 1) K")
+
+
 def _landsat_mtl(p: Path) -> dict[str, str] | None:
     """``KEY = VALUE`` pairs of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
     product = re.sub(r"_(?:SR_|ST_)?B\d+(?:_VCID_\d)?$", "", p.stem, flags=re.IGNORECASE)
@@ -259,6 +283,10 @@ class SceneReader:
                 and (how := _landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
+        elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype == "uint16"
+              and self.cfg.ir_kelvin is None and (how := _landsat_thermal(self.paths[0], src.descriptions))):
+            self.cfg.ir_kelvin, note = how
+            self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
               and (s2 := _sentinel2_offset(self.paths))):
             self.cfg.msi_offset, note = s2
@@ -273,12 +301,16 @@ class SceneReader:
             valid = _and(valid, None if bad is None else ~bad)
             self.cfg.stretch = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if self.cfg.stretch is not None:
-                how = ("fixed dB range" if self.unit == "dB" and self.cfg.sar_db_range
+                fixed = {"dB": self.cfg.sar_db_range, "K": self.cfg.ir_kelvin_range}.get(self.unit)
+                how = ("fixed range" if fixed
                        else f"{self.cfg.percentiles[0]:g}-{self.cfg.percentiles[1]:g} percentiles")
                 rng = ", ".join(f"{b} [{lo:.4g}, {hi:.4g}]" for b, (lo, hi) in zip(self.bands, self.cfg.stretch))
-                self.notes.append(f"stretch ({how}{', dB' if self.unit == 'dB' else ''}): {rng}")
+                self.notes.append(f"stretch ({how}{f', {self.unit}' if self.unit in ('dB', 'K') else ''}): {rng}")
         else:
             self.unit = sc.to_physical(np.zeros((1, 1, 1), src.dtype), modality, self.cfg)[2]
+        if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
+            raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
+                             "(or [gain, offset, K1, K2]) for this file")
             if len(self.cfg.stretch) != len(self.indexes):
                 raise ValueError(f"{name}: scaling.stretch has {len(self.cfg.stretch)} bands, image has {len(self.indexes)}")
 

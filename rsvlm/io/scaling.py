@@ -4,8 +4,9 @@ Pure numpy; no file access. ``read.py`` feeds it raw arrays (C, H, W) in the fil
 
 What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex values are
 turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
-for data already calibrated to sigma0/beta0. Landsat thermal DN is stretched, not converted to
-brightness temperature.
+for data already calibrated to sigma0/beta0. Thermal DN become kelvin only where ``ir_kelvin`` gives
+the product's constants (``read.py`` sets them for Landsat files): no emissivity or atmospheric
+correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ class ReadConfig:
     msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
     sar_input: str = "amplitude"  # real-valued sar is "amplitude" (20·log10) or "intensity" (10·log10)
     sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
+    ir_kelvin: list[float] | None = None  # integer ir DN → kelvin: [gain, offset] or [gain, offset, K1, K2] (below)
+    ir_kelvin_range: list[float] | None = None  # fixed [min, max] K for ir in kelvin; None → percentiles
     nodata: float | None = None  # value treated as nodata where the file declares none (0 for L1 DN)
     stretch: list[list[float]] | None = None  # fixed per-band [lo, hi] (raw units; dB for sar)
     stats_max_side: int = 1024  # stretch statistics come from the scene decimated to this side
@@ -111,9 +114,23 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
 def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.ndarray, np.ndarray | None, str]:
     """raw (C, H, W) any dtype → (values float32 (C, H, W), invalid-from-values (H, W) or None, unit).
 
-    unit is "unit" (already in [0, 1]), "raw" (needs a stretch), "reflectance" or "dB" (sar).
+    unit is "unit" (already in [0, 1]), "raw" (needs a stretch), "reflectance", "dB" (sar) or "K".
+    Integer ir with ``cfg.ir_kelvin`` is DN·gain + offset: kelvin itself for two numbers (a
+    surface-temperature product), radiance for four, turned into brightness temperature
+    K2 / ln(K1 / radiance + 1) (invalid where radiance <= 0).
     """
     kind = raw.dtype.kind
+    if modality == "ir" and kind in "ui" and cfg.ir_kelvin is not None:
+        gain, offset, *planck = (float(v) for v in cfg.ir_kelvin)
+        if len(planck) not in (0, 2):
+            raise ValueError(f"ir_kelvin takes [gain, offset] or [gain, offset, K1, K2], not {cfg.ir_kelvin}")
+        vals = raw.astype(np.float64) * gain + offset  # (C, H, W) kelvin, or radiance W/(m² sr µm)
+        if not planck:
+            return vals.astype(np.float32), None, "K"
+        k1, k2 = planck
+        bad = ~(vals > 0).all(axis=0)  # (H, W): no temperature for radiance <= 0
+        kelvin = k2 / np.log(k1 / np.where(vals > 0, vals, 1.0) + 1.0)
+        return kelvin.astype(np.float32), bad, "K"
     if modality == "sar":
         if kind == "u" and raw.dtype.itemsize == 1:
             return raw.astype(np.float32) / 255.0, None, "unit"  # display-scaled 8-bit SAR: no dB
@@ -136,11 +153,12 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
 
 def compute_stretch(values: np.ndarray, valid: np.ndarray | None, cfg: ReadConfig, unit: str
                     ) -> list[list[float]] | None:
-    """Per-band [lo, hi] from valid pixels (percentiles, or the fixed dB range); None when unneeded."""
+    """Per-band [lo, hi] from valid pixels (percentiles, or the fixed dB or K range); None when unneeded."""
     if unit in ("unit", "reflectance"):
         return None
-    if unit == "dB" and cfg.sar_db_range is not None:
-        lo, hi = cfg.sar_db_range
+    fixed = {"dB": cfg.sar_db_range, "K": cfg.ir_kelvin_range}.get(unit)
+    if fixed is not None:
+        lo, hi = fixed
         return [[float(lo), float(hi)] for _ in range(values.shape[0])]
     p_lo, p_hi = cfg.percentiles
     out = []
