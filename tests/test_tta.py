@@ -4,13 +4,12 @@ and ``rsvlm eval --tta flip`` end to end with a stand-in model that points at a 
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
 import torch
 
-from rsvlm import geometry, tta
+from rsvlm import fusion, geometry, tta
 
 
 def test_direction_words_are_mirrored_whole_words_only():
@@ -103,69 +102,8 @@ def _box(x1, y1, x2, y2, label=None, score=None):
     return o if score is None else {**o, "score": score}
 
 
-def test_single_shapes_vote_for_the_object_then_average_the_agreeing_views():
-    views = [_box(10, 10, 20, 20), _box(60, 60, 70, 70), _box(12, 10, 22, 20), _box(11, 12, 21, 22)]
-    out = tta.fuse_single(views, tta.FuseConfig())
-    assert out["coords"] == pytest.approx([11, 32 / 3, 21, 62 / 3])  # the outlier left out
-    # the identity view alone on its object loses the vote
-    views = [_box(60, 60, 70, 70), _box(10, 10, 20, 20), _box(12, 10, 22, 20), _box(11, 12, 21, 22)]
-    assert tta.fuse_single(views, tta.FuseConfig())["coords"] == pytest.approx([11, 32 / 3, 21, 62 / 3])
-    pts = [{"kind": "point", "coords": [10, 10]}, {"kind": "point", "coords": [11, 10]},
-           {"kind": "point", "coords": [50, 50]}, {"kind": "point", "coords": [10, 11]}]
-    assert tta.fuse_single(pts, tta.FuseConfig())["coords"] == pytest.approx([31 / 3, 31 / 3])
-
-
 def _rbox(cx, cy, long_, short, deg):
     return {"kind": "obb", "label": None, "coords": geometry.rbox_to_quad(cx, cy, long_, short, deg)}
-
-
-def _angle(o) -> float:
-    return math.degrees(tta._rect(o["coords"])[3]) % 180
-
-
-def test_oriented_boxes_average_centre_sides_and_angle_modulo_180():
-    out = tta.average([_rbox(20, 20, 12, 4, 10), _rbox(22, 20, 14, 4, -10)])
-    c, long_, short, _ = tta._rect(out["coords"])
-    assert c == pytest.approx([21, 20]) and long_ == pytest.approx(13) and short == pytest.approx(4)
-    assert _angle(out) == pytest.approx(0, abs=1e-6) or _angle(out) == pytest.approx(180, abs=1e-6)
-    # 89° and 91° (= -89°) are 2° apart: their mean is vertical, not horizontal
-    assert _angle(tta.average([_rbox(20, 20, 12, 4, 89), _rbox(20, 20, 12, 4, -89)])) == pytest.approx(90)
-    # corner order does not matter: the same box listed from another corner averages to itself
-    q = _rbox(30, 25, 10, 3, 30)
-    rolled = {**q, "coords": q["coords"][2:] + q["coords"][:2]}
-    assert geometry.polygon_iou(tta.average([q, rolled])["coords"], q["coords"]) == pytest.approx(1)
-
-
-def test_many_shapes_keep_what_most_views_find_scored_by_support():
-    a, b = _box(10, 10, 20, 20, "ship", 0.9), _box(50, 50, 60, 60, "ship", 0.6)
-    c = _box(10, 10, 20, 20, "plane", 0.8)  # at a's place but another label: its own cluster
-    views = [[a, b, c], [_box(11, 10, 21, 20, "ship", 0.7), b], [a], [_box(30, 30, 35, 35, "ship", 0.5)]]
-    out = tta.fuse_many(views, tta.FuseConfig(min_views=2))
-    assert len(out) == 2
-    ship_a = next(o for o in out if o["coords"][0] < 30)
-    assert ship_a["coords"] == pytest.approx([31 / 3, 10, 61 / 3, 20])
-    assert ship_a["score"] == pytest.approx((0.9 + 0.7 + 0.9) / 3 * 3 / 4)
-    assert next(o for o in out if o["coords"][0] > 40)["score"] == pytest.approx(0.6 * 2 / 4)
-    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=1))) == 4  # c and the stray box as well
-    assert len(tta.fuse_many(views, tta.FuseConfig(min_views=3))) == 1
-    # views that found nothing lower the score: a is found by 3 of 8
-    more = tta.fuse_many(views + [[]] * 4, tta.FuseConfig(min_views=2))
-    assert next(o for o in more if o["coords"][0] < 30)["score"] == pytest.approx((0.9 + 0.7 + 0.9) / 3 * 3 / 8)
-
-
-def test_masks_keep_the_pixels_most_views_cover():
-    w = h = 32
-    masks = [np.zeros((h, w), bool) for _ in range(4)]
-    masks[0][4:12, 4:12] = masks[1][4:12, 6:14] = masks[2][4:12, 4:10] = True
-    masks[3][20:28, 20:28] = True
-    views = [geometry.mask_to_objects(m, "building", form="grid") for m in masks]
-    out = tta.fuse_masks(views, w, h, "grid", tta.FuseConfig(min_share=0.5))
-    want = sum(m.astype(int) for m in masks) >= 2
-    np.testing.assert_array_equal(geometry.objects_to_mask(out, w, h), want)
-    assert {o["label"] for o in out} == {"building"}
-    poly = tta.fuse([geometry.mask_to_objects(m, "building", form="poly") for m in masks], w, h)
-    assert poly and all(o["kind"] == "poly" for o in poly)  # the identity view's form
-    assert geometry.mask_iou(geometry.objects_to_mask(poly, w, h), want) > 0.9
 
 
 def test_what_is_fused_and_what_is_left_alone():
@@ -173,11 +111,11 @@ def test_what_is_fused_and_what_is_left_alone():
     assert tta.shapes_only(dec)
     assert not tta.shapes_only(geometry.decode("There are 3 ships.", 96, 96))
     assert not tta.shapes_only(geometry.decode("A ship at <box><loc_1><loc_2><loc_30><loc_40></box>.", 96, 96))
-    assert tta.fuse([[], [_box(1, 1, 5, 5)]], 96, 96) is None
+    assert fusion.fuse([[], [_box(1, 1, 5, 5)]], 96, 96) is None
     mixed = [_box(1, 1, 5, 5), {"kind": "point", "coords": [3, 3]}]
-    assert tta.fuse([mixed, mixed], 96, 96) is None
+    assert fusion.fuse([mixed, mixed], 96, 96) is None
     # views that answered another kind are left out of the vote
-    out = tta.fuse([[_box(10, 10, 20, 20)], [{"kind": "point", "coords": [80, 80]}], [_box(12, 10, 22, 20)]], 96, 96)
+    out = fusion.fuse([[_box(10, 10, 20, 20)], [{"kind": "point", "coords": [80, 80]}], [_box(12, 10, 22, 20)]], 96, 96)
     assert out[0]["coords"] == pytest.approx([11, 10, 21, 20])
 
 
@@ -430,9 +368,9 @@ def test_text_answers_are_voted_after_their_direction_words_are_mapped_back(squa
     data.write_text(json.dumps(side) + "\n")
     out = evaluate.run(Quadrant(), processor, data, tmp_path / "side.jsonl", progress=False, tta=tta.FuseConfig())
     assert json.loads(out.read_text())["answer"] == "On the left."
-    assert tta.vote(["2", " Yes", "yes", "2"]) == "2" and tta.vote(["No", "yes"]) == "No"
-    assert tta.vote(["Harbour.", "port", "harbour", "port"]) == "Harbour."  # a tie once normalised: the earliest
-    assert tta.vote(["two", "2", "2 "]) == "2"  # no number words
+    assert fusion.vote(["2", " Yes", "yes", "2"]) == "2" and fusion.vote(["No", "yes"]) == "No"
+    assert fusion.vote(["Harbour.", "port", "harbour", "port"]) == "Harbour."  # a tie once normalised: the earliest
+    assert fusion.vote(["two", "2", "2 "]) == "2"  # no number words
     for view in tta.DIHEDRAL:
         q = "the leftmost ship in the top right, west of the bottommost tank"
         assert tta.swap_words(tta.swap_words(q, view), view, back=True) == q, view
@@ -448,13 +386,13 @@ def test_crop_windows_are_the_four_corners_and_scores_count_only_views_that_saw_
     assert TTA_MODES == ["none", *tta.MODES]  # the CLI's choices, written out so parsing imports nothing
     corner = _box(2, 2, 10, 10, "ship", 0.8)  # only the whole view and the top-left crop hold it
     views = [[corner], [corner], [], [], []]
-    assert [tta._holds(w, corner, 96, 96) for w in [(0, 0, 96, 96), (0, 0, 80, 80), (16, 0, 80, 80)]] == [
+    assert [fusion.holds(w, corner, 96, 96) for w in [(0, 0, 96, 96), (0, 0, 80, 80), (16, 0, 80, 80)]] == [
         True, True, False]
-    assert not tta._holds((0, 0, 80, 80), _box(60, 60, 79.5, 70), 96, 96)  # on the crop's inner edge
+    assert not fusion.holds((0, 0, 80, 80), _box(60, 60, 79.5, 70), 96, 96)  # on the crop's inner edge
     windows = [(0, 0, 96, 96), *(tta.crop_window(v, 96, 96, 5 / 6) for v in tta.CROPS)]
-    (seen_twice,) = tta.fuse_many(views, tta.FuseConfig(), windows)
+    (seen_twice,) = fusion.fuse_many(views, tta.FuseConfig(), windows)
     assert seen_twice["score"] == pytest.approx(0.8)  # found by both views that saw it: not blamed on three crops
-    (blind,) = tta.fuse_many(views, tta.FuseConfig())
+    (blind,) = fusion.fuse_many(views, tta.FuseConfig())
     assert blind["score"] == pytest.approx(0.8 * 2 / 5)  # without windows, every view counts
     assert tta.FuseConfig().min_views == 1  # a shape one view found is kept, ranked by its share
 
@@ -522,13 +460,6 @@ def test_eval_with_crops_asks_detection_on_four_corners_and_maps_the_boxes_back(
                                             pytest.approx([70, 60, 79, 70], abs=0.3)]
     assert [o["score"] for o in boxes] == [pytest.approx(0.9), pytest.approx(0.9)]
     assert geometry.decode(rows["g"]["answer"], 96, 96).objects[0]["coords"] == pytest.approx([16, 10, 25, 20], abs=0.1)
-
-
-def test_a_views_repeated_box_does_not_survive_as_a_second_object():
-    a, again = _box(10, 10, 20, 20, "ship", 0.9), _box(10, 11, 20, 21, "ship", 0.4)  # one view wrote it twice
-    other = _box(10, 10, 20, 20, "plane", 0.3)  # the same place, another label: kept
-    out = tta.fuse_many([[a, again, other], [_box(11, 10, 21, 20, "ship", 0.8)]], tta.FuseConfig())
-    assert sorted((o["label"], round(o["score"], 3)) for o in out) == [("plane", 0.15), ("ship", 0.85)]
 
 
 def test_an_answer_no_other_view_was_asked_for_is_left_as_it_is():

@@ -1,0 +1,188 @@
+"""Fusing the answers of several views of one image into one (``rsvlm.tta`` makes the views and
+maps their shapes back first). ``fuse`` takes, by what the answers hold:
+
+* one box, obb or point per view (grounding): the medoid, the view whose shape has the highest
+  summed IoU with the others' (a vote on which object is meant), averaged with every view that
+  agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
+  angle (mod 180°), points by mean;
+* several boxes or obbs (detection): shapes of all views clustered greedily by label and IoU
+  (at most one per view in a cluster, highest score first); a cluster found in at least
+  ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
+  share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
+* polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
+  back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
+  view's mask form (``budget`` location tokens per instance);
+* a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
+  each view's answer with its direction words mapped back, and the most common answer taken
+  (exact match, case, punctuation and spacing ignored; ties go to the identity view). Longer text (captions) is kept as
+  answered: an exact-match vote means nothing there, and no other view is asked.
+
+Limits: a view whose answer has problems or another shape kind counts as finding nothing; the
+text vote is an exact match after case, punctuation and spacing (no synonyms, no number words).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from rsvlm.tta import FuseConfig
+
+BOXLIKE = ("box", "obb", "point")
+MASKLIKE = ("poly", "mask")
+
+
+def _iou(a: dict, b: dict) -> float:
+    from rsvlm import geometry
+
+    if a["kind"] == "point" or b["kind"] == "point":  # 1 at the same spot, 0 four pixels apart
+        (ax, ay), (bx, by) = a["coords"], b["coords"]
+        return max(0.0, 1.0 - math.hypot(ax - bx, ay - by) / 4.0)
+    if a["kind"] == "box" and b["kind"] == "box":
+        return geometry.box_iou(a["coords"], b["coords"])
+    return geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
+
+
+def _rect(quad) -> tuple[np.ndarray, float, float, float]:
+    """(centre, long side, short side, long side's angle in radians) of a 4-corner ring."""
+    q = np.asarray(quad, dtype=float)  # (4,2)
+    e = np.roll(q, -1, axis=0) - q  # (4,2) edges
+    lens = np.linalg.norm(e, axis=1)
+    i = int(lens[1] + lens[3] > lens[0] + lens[2])  # 0: edges 0 and 2 are the long pair
+    u = e[i] - e[i + 2]  # opposite edges run opposite ways
+    return q.mean(0), float(lens[i] + lens[i + 2]) / 2, float(lens[1 - i] + lens[3 - i]) / 2, math.atan2(u[1], u[0])
+
+
+def average(shapes: list[dict]) -> dict:
+    """One shape of the kind of ``shapes[0]`` from all of that kind: the mean box or point, or the
+    obb of the mean centre, side lengths and (doubled-angle mean) orientation."""
+    same = [s for s in shapes if s["kind"] == shapes[0]["kind"]]
+    kind = shapes[0]["kind"]
+    if kind in ("box", "point"):
+        return {**shapes[0], "coords": np.mean([s["coords"] for s in same], axis=0).tolist()}
+    rects = [_rect(s["coords"]) for s in same]
+    c = np.mean([r[0] for r in rects], axis=0)
+    long_, short = float(np.mean([r[1] for r in rects])), float(np.mean([r[2] for r in rects]))
+    a = float(np.angle(np.mean([np.exp(2j * r[3]) for r in rects]))) / 2
+    u = np.array([math.cos(a), math.sin(a)]) * long_ / 2
+    v = np.array([-math.sin(a), math.cos(a)]) * short / 2
+    return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
+
+
+def fuse_single(shapes: list[dict], cfg: FuseConfig) -> dict:
+    """The medoid of one shape per view, averaged with the views that agree with it."""
+    n = len(shapes)
+    iou = np.array([[_iou(a, b) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
+    med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
+    group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
+    return average(group)
+
+
+def _needed(cfg: FuseConfig, n_views: int) -> int:
+    return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
+
+
+def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
+    """Whether a box or obb touches an edge of a crop ``window`` that lies inside the ``w`` × ``h``
+    image: likely a piece of an object, left to the views that saw it whole."""
+    from rsvlm.io.tiles import touches_inner_edge
+
+    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
+    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), tol)
+
+
+def holds(window: tuple, o: dict, w: int, h: int) -> bool:
+    """Whether a view of ``window`` saw all of box or obb ``o`` (of a ``w`` × ``h`` image)."""
+    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
+    x0, y0, cw, ch = window
+    inside = (c.min(0) >= (x0 - 1, y0 - 1)).all() and (c.max(0) <= (x0 + cw + 1, y0 + ch + 1)).all()
+    return bool(inside) and not cut_by(o, window, w, h)
+
+
+def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None) -> list[dict]:
+    """Shapes found in at least ``min_views`` views, each cluster averaged and scored by its
+    members' mean score times the share of the views that found it, of all views (those that found
+    nothing too) whose ``windows`` (x0, y0, w, h in the image's pixels, the identity view's, the
+    whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
+    for what lies outside it or on its inner edge. A cluster overlapping a better-scored one of its
+    label (IoU >= ``cluster_iou``: a view's repeated box) is dropped."""
+    items = [(v, o) for v, objs in enumerate(views) for o in objs]
+    items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
+    clusters: list[list[tuple[int, dict]]] = []
+    for v, o in items:
+        best, best_iou = None, cfg.cluster_iou
+        for c in clusters:
+            head = c[0][1]
+            if head.get("label") != o.get("label") or any(cv == v for cv, _ in c):
+                continue
+            if (i := _iou(head, o)) >= best_iou:
+                best, best_iou = c, i
+        if best is None:
+            clusters.append([(v, o)])
+        else:
+            best.append((v, o))
+    out = []
+    for c in clusters:
+        if len(c) < min(cfg.min_views, len(views)):
+            continue
+        shape = average([o for _, o in c])
+        if any("score" in o for _, o in c):
+            seen = len(views) if windows is None else sum(holds(win, shape, *windows[0][2:]) for win in windows)
+            shape["score"] = round(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)), 6)
+        out.append(shape)
+    kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
+    for shape in sorted(out, key=lambda o: -o.get("score", 1.0)):
+        if all(k.get("label") != shape.get("label") or _iou(k, shape) < cfg.cluster_iou for k in kept):
+            kept.append(shape)
+    return kept
+
+
+def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
+    """Per label, the pixels at least ``min_share`` of the views cover, re-encoded as ``form``."""
+    from rsvlm import geometry
+
+    labels = list(dict.fromkeys(o.get("label") for objs in views for o in objs))
+    out = []
+    for label in labels:
+        votes = sum(geometry.objects_to_mask([o for o in objs if o.get("label") == label], w, h).astype(np.int32)
+                    for objs in views)  # (H,W)
+        mask = votes >= _needed(cfg, len(views))
+        out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
+    return out
+
+
+def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
+         windows: list[tuple] | None = None) -> list[dict] | None:
+    """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
+    the identity view first; ``windows`` as ``fuse_many`` takes them), as the module docstring
+    says; None when the identity view has no shapes to fuse."""
+    if cfg is None:
+        from rsvlm.tta import FuseConfig
+
+        cfg = FuseConfig()
+    first = views[0]
+    if not first:
+        return None
+    kinds = {o["kind"] for o in first}
+    if kinds <= set(MASKLIKE):  # a view that answered other kinds found nothing
+        usable = [objs if {o["kind"] for o in objs} <= set(MASKLIKE) else [] for objs in views]
+        return fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
+    if not kinds <= set(BOXLIKE) or len(kinds) != 1:
+        return None
+    usable = [objs if {o["kind"] for o in objs} == kinds else [] for objs in views]
+    if all(len(objs) <= 1 for objs in usable):
+        return [fuse_single([objs[0] for objs in usable if objs], cfg)]
+    return fuse_many(usable, cfg, windows)
+
+
+def vote(answers: list[str]) -> str:
+    """The most common answer (case, punctuation and spacing ignored: "Harbour." is "harbour");
+    ties go to the earliest. No synonyms and no number words: "two" is not "2"."""
+    keys = [" ".join(re.sub(r"[^\w\s]", " ", a.lower()).split()) for a in answers]
+    counts = {k: keys.count(k) for k in keys}
+    best = max(counts.values())
+    return answers[next(i for i, k in enumerate(keys) if counts[k] == best)].strip()
