@@ -100,31 +100,44 @@ def _landsat_band(p: Path) -> tuple[str, str, str] | None:
 
 
 def _landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tuple[str, str, str]] | None, bool,
-                                                                        str | None]:
-    """(bands as ``_landsat_band`` gives them, surface reflectance?, note) for one file whose band
-    descriptions are Landsat Collection 2 Level-2 bands, as Google Earth Engine exports them
-    (``SR_B4``, ``ST_B10``); ``(None, False, None)`` for any other file. The mission comes from a
-    product ID starting the file name (``LC08_044034_20210508.tif``), else from bands only one
-    numbering has (``SR_B6``, ``ST_B10``: 8/9; ``ST_B6``: 4/5/7); where neither tells, bands stay
-    unnamed (``SR_B4`` is red on Landsat 8, near infrared on 7) and the note says so."""
-    found = [re.fullmatch(r"(SR|ST)_(B\d+)", (d or "").upper()) for d in descriptions]
-    if not found or not all(found):
-        return None, False, None
-    kinds, nums = [m.group(1) for m in found], [m.group(2) for m in found]
-    surface = all(k == "SR" for k in kinds)
+                                                                        str | None, set[int]]:
+    """(bands as ``_landsat_band`` gives them, surface reflectance?, note, source bands left out) for
+    one file whose band descriptions are Landsat Collection 2 Level-2 bands, as Google Earth Engine
+    exports them (``SR_B4``, ``ST_B10``, with ``QA_PIXEL`` and the like); ``(None, False, None,
+    set())`` for any other file. Reflectance bands are read without the thermal and quality bands,
+    whose DN are on other scales (the note names them); a thermal band alone without the quality
+    bands. The mission comes from a product ID starting the file name (``LC08_044034_20210508.tif``),
+    else from bands only one numbering has (``SR_B6``, ``ST_B10``: 8/9; ``ST_B6``: 4/5/7); where
+    neither tells, bands stay unnamed (``SR_B4`` is red on Landsat 8, near infrared on 7) and the
+    note says so."""
+    upper = [(d or "").upper() for d in descriptions]
+    if not upper or not all(re.match(r"(SR|ST|QA)_", d) for d in upper):
+        return None, False, None, set()
+    found = [re.fullmatch(r"(SR|ST)_(B\d+)", d) for d in upper]
+    kind_of = "SR" if any(m and m.group(1) == "SR" for m in found) else "ST"
+    keep = [i for i, m in enumerate(found) if m and m.group(1) == kind_of]
+    if not keep:
+        return None, False, None, set()
+    skip = set(range(len(upper))) - set(keep)
+    left = (f"{', '.join(descriptions[i] for i in sorted(skip))} left out of the read (Landsat Level-2 "
+            f"{'thermal and quality' if kind_of == 'SR' else 'quality'} bands, on other scales)") if skip else None
+    nums = [found[i].group(2) for i in keep]
+    surface = kind_of == "SR"
     prefix = p.stem.upper().split("_")[0]
     if prefix in LANDSAT_MISSIONS:
         kind, mission = LANDSAT_MISSIONS[prefix], f"Landsat {prefix[2:].lstrip('0')}"
-    elif {"SR_B6", "ST_B10", "ST_B11"} & set(map(str.upper, descriptions)):
+    elif {"SR_B6", "ST_B10", "ST_B11"} & set(upper):
         kind, mission = "oli", "Landsat 8/9"
-    elif "ST_B6" in map(str.upper, descriptions):
+    elif "ST_B6" in upper:
         kind, mission = "tm", "Landsat 4/5/7"
     else:
-        return None, surface, (f"bands {', '.join(descriptions)} are Landsat Collection 2 Level-2 bands of no known "
-                               "mission (B4 is red on Landsat 8/9, near infrared on 4/5/7): name them with --bands")
+        named = ", ".join(descriptions[i] for i in keep)
+        note = (f"bands {named} are Landsat Collection 2 Level-2 bands of no known mission (B4 is red on Landsat "
+                "8/9, near infrared on 4/5/7): name them with --bands")
+        return None, surface, "; ".join(filter(None, [left, note])), skip
     if not all(n in LANDSAT_BANDS[kind] for n in nums):
-        return None, surface, None
-    return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, None
+        return None, surface, left, skip
+    return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, left, skip
 
 
 def _landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> tuple[float, float, str] | None:
@@ -246,10 +259,11 @@ class SceneReader:
         landsat = [_landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
         self.landsat = landsat if landsat and all(landsat) else None
         surface = bool(self.landsat) and all("_SR_B" in p.stem.upper() for p in self.paths)
+        skip: set[int] = set()  # source bands left out (an Earth Engine export's thermal and quality bands)
         if self.landsat is None and len(self.paths) == 1 and src.alpha_index is None:
-            self.landsat, surface, note = _landsat_described(src.descriptions, self.paths[0])
+            self.landsat, surface, note, skip = _landsat_described(src.descriptions, self.paths[0])
             self.notes += [note] if note else []
-        landsat_dn = bool(self.landsat) or surface  # Landsat Collection DN, whether or not the bands are named
+        landsat_dn = bool(self.landsat) or surface or bool(skip)  # Landsat Collection DN, named or not
         if modality is None and landsat_dn:
             thermal = bool(self.landsat) and all(b in THERMAL for b, *_ in self.landsat)
             modality = "ir" if thermal else "msi"
@@ -270,10 +284,10 @@ class SceneReader:
         sc.check_dtype(modality, src.dtype, name)
         self.modality = modality
         identical = False
-        if modality in ("sar", "ir") and src.count - (src.alpha_index is not None) == 3:
-            sample, _ = src.read_decimated(256, list(range(src.count)), None)
+        if modality in ("sar", "ir") and src.count - (src.alpha_index is not None) - len(skip) == 3:
+            sample, _ = src.read_decimated(256, [i for i in range(src.count) if i not in skip], None)
             identical = bool((sample == sample[:1]).all())
-        self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name)
+        self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name, skip)
         if note:
             self.notes.append(note)
         self.bands = self._band_names(bands)
@@ -284,7 +298,8 @@ class SceneReader:
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype == "uint16"
-              and self.cfg.ir_kelvin is None and (how := _landsat_thermal(self.paths[0], src.descriptions))):
+              and self.cfg.ir_kelvin is None
+              and (how := _landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset

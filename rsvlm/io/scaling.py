@@ -79,15 +79,16 @@ def check_dtype(modality: str, dtype: str, path: str) -> None:
         raise ValueError(f"{path}: unsupported dtype {dtype} (expected uint8/uint16/int/float/complex)")
 
 
-def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bool, path: str
-               ) -> tuple[list[int], str | None]:
+def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bool, path: str,
+               skip: set[int] = frozenset()) -> tuple[list[int], str | None]:
     """Which source bands (0-based) to keep for ``modality``; ValueError when the count is wrong.
 
-    ``identical``: all bands hold the same values (grey stored as RGB). Returns (indices, note).
+    ``identical``: all bands hold the same values (grey stored as RGB); ``skip``: bands left out
+    before counting. Returns (indices, note).
     """
     if modality not in MODALITIES:
         raise ValueError(f"{path}: unknown modality {modality!r}; expected one of {', '.join(MODALITIES)}")
-    keep = [i for i in range(count) if i != alpha_index]
+    keep = [i for i in range(count) if i != alpha_index and i not in skip]
     note = "alpha band dropped" if alpha_index is not None else None
     n = len(keep)
     if modality == "optical":
@@ -108,7 +109,8 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
             return keep, note
         if n == 3 and identical:
             return keep[:1], "3 identical bands (grey stored as RGB) read as 1 ir band"
-    raise ValueError(f"{path}: {count} band(s) cannot be read as {modality}; expected {expected_bands(modality)}")
+    have = f"{n} band(s) ({len(skip)} more left out)" if skip else f"{count} band(s)"
+    raise ValueError(f"{path}: {have} cannot be read as {modality}; expected {expected_bands(modality)}")
 
 
 def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.ndarray, np.ndarray | None, str]:
