@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         train(cfg)
-    except (TooManyBadSamples, ValueError, FileNotFoundError) as e:
+    except (TooManyBadSamples, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     return 0

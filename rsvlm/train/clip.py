@@ -367,13 +367,10 @@ def train_clip(cfg) -> dict:
     from tqdm.auto import tqdm
 
     from rsvlm.train.checkpoint import barrier
-    from rsvlm.train.loop import build_optimizer, check_bad, setup_distributed
+    from rsvlm.train.loop import build_optimizer, check_bad, note_resume, setup_distributed, start_out_dir
 
     rank, world, device = setup_distributed(cfg, ddp=True)
-    out_dir = Path(cfg.out_dir)
-    if rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, out_dir / "train_config.yaml")
+    out_dir = start_out_dir(cfg, rank)
     pairs, weights, report = caption_pool(cfg)
     if len(pairs) < 2 * world:
         raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training "
@@ -394,6 +391,8 @@ def train_clip(cfg) -> dict:
     state.update(start)
     if start:
         print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
+    if cfg.ckpt.resume and rank == 0:
+        note_resume(cfg, bool(start), state["step"])
     c = cfg.clip
     target_fns = {"dense": partial(patch_targets, grid=grid, n_classes=c.dense_classes, subgrid=c.dense_subgrid,
                                    kind=c.dense_target),

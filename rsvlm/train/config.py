@@ -146,6 +146,7 @@ class TrainConfig:
     device: str = "auto"  # "auto" | "cpu" | "cuda"
     precision: str = "fp32"  # "fp32" | "bf16" (autocast; DeepSpeed's bf16 mode) | "fp16" (DeepSpeed only)
     gradient_checkpointing: bool = False  # recompute encoder blocks and LLM layers in backward (less memory)
+    overwrite: bool = False  # a fresh run (no ckpt.resume) may replace a previous run's outputs in out_dir
     slow_step_s: float = 0.0  # sleep after each step (tests kill runs mid-way with it)
 
 

@@ -16,6 +16,19 @@ from pathlib import Path
 import torch
 
 
+def trim_metrics(out_dir: Path, step: int) -> int:
+    """Drop the ``metrics.jsonl`` lines past ``step`` (written after the checkpoint a run resumes
+    from), so the resumed run's lines follow on without repeating steps; how many were dropped."""
+    path = Path(out_dir) / "metrics.jsonl"
+    if not path.is_file():
+        return 0
+    lines = path.read_text().splitlines(keepends=True)
+    keep = [ln for ln in lines if ln.strip() and json.loads(ln).get("step", 0) <= step]
+    if len(keep) != len(lines):
+        path.write_text("".join(keep))
+    return len(lines) - len(keep)
+
+
 class Metrics:
     def __init__(self, out_dir: Path, rank: int, world_size: int, total_steps: int, start_step: int = 0,
                  progress: bool = True, tensorboard: bool = False):

@@ -17,6 +17,7 @@ import functools
 import json
 import math
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import TrainConfig, check_config
-from rsvlm.train.logging import Metrics, StepProfiler
+from rsvlm.train.logging import Metrics, StepProfiler, trim_metrics
 from rsvlm.tta import MODES
 
 
@@ -222,6 +223,16 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
     return folder
 
 
+def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
+    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint, and drop metrics lines past ``step``."""
+    if not found:
+        print(f"[rsvlm.train] ckpt.resume=auto: no checkpoint in {Path(cfg.out_dir) / 'checkpoints'}; "
+              "starting at step 0", file=sys.stderr)
+    dropped = trim_metrics(Path(cfg.out_dir), step)
+    if dropped:
+        print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
+
+
 def _adapter_only(cfg: TrainConfig) -> bool:
     """Save the LoRA adapter alone: the LLM has LoRA and a base on disk to merge it into later."""
     return cfg.model.trainable.llm == "lora" and bool(cfg.model.llm.name_or_path)
@@ -320,18 +331,49 @@ def init_vision(model, ckpt_dir: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
+RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
+
+
+def check_out_dir(cfg: TrainConfig) -> None:
+    """Refuse a fresh run (no ``ckpt.resume``) into an ``out_dir`` that holds a previous run's outputs:
+    its step folders would be pruned with the new ones and picked by a later ``ckpt.resume=auto``,
+    its metrics appended to and its ``final/`` replaced. ``overwrite=true`` lets ``start_out_dir``
+    remove them. Read-only, so every rank checks before the process group forms."""
+    if cfg.ckpt.resume or cfg.overwrite:
+        return
+    found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
+    if found:
+        raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}); continue it with "
+                              "ckpt.resume=auto, replace it with overwrite=true, or choose another out_dir")
+
+
+def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
+    """(rank 0) ``out_dir`` made, a previous run's outputs removed when ``overwrite`` starts afresh,
+    and the resolved config saved."""
+    out_dir = Path(cfg.out_dir)
+    if rank == 0:
+        if cfg.overwrite and not cfg.ckpt.resume:
+            found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
+            for p in found:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            if found:
+                print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
+                      file=sys.stderr)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, out_dir / "train_config.yaml")
+    return out_dir
+
+
 def train(cfg: TrainConfig) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json)."""
     check_config(cfg)
+    check_out_dir(cfg)
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 
         return train_clip(cfg)
     rank, world, device = setup_distributed(cfg)
-    out_dir = Path(cfg.out_dir)
-    if rank == 0:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, out_dir / "train_config.yaml")
+    out_dir = start_out_dir(cfg, rank)
     model, processor = build_model(cfg, device)
     if cfg.gradient_checkpointing:
         model.enable_gradient_checkpointing()
@@ -367,6 +409,8 @@ def train(cfg: TrainConfig) -> dict:
         state = ckpt.load_trainer_state(folder, rank)
         if rank == 0:
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
+    if cfg.ckpt.resume and rank == 0:
+        note_resume(cfg, folder is not None, state["step"])
 
     def plan(epoch: int) -> list[list[int]]:
         batches = D.epoch_batches(lengths, cfg.batch_size, world, rank, cfg.seed, epoch,

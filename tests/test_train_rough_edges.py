@@ -1,0 +1,48 @@
+"""What a user meets when training and its maintenance commands go wrong: one clear line, nothing lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_train_utils import make_records, recipe
+
+from rsvlm.train import main as train_main
+
+
+def _metrics_steps(out: Path) -> list[int]:
+    return [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_a_fresh_run_refuses_an_out_dir_that_holds_a_run(tmp_path, capsys):
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "max_steps=2", "batch_size=4", "ckpt.every=1", "ckpt.keep=5"]
+    assert train_main(argv) == 0
+    before = (out / "final" / "vision.safetensors").read_bytes()
+    capsys.readouterr()
+    assert train_main(argv) == 1  # no ckpt.resume: the finished run is not silently replaced
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert str(out) in err and "ckpt.resume=auto" in err and "overwrite=true" in err and "Traceback" not in err
+    assert (out / "final" / "vision.safetensors").read_bytes() == before
+    assert _metrics_steps(out) == [1, 2]
+
+    assert train_main([*argv, "max_steps=1", "overwrite=true"]) == 0  # replaces the old run's outputs
+    assert _metrics_steps(out) == [1]
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000001"]
+
+
+def test_resume_drops_the_metrics_lines_logged_after_its_checkpoint(tmp_path, capsys):
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "max_steps=3", "batch_size=4", "ckpt.every=1", "ckpt.keep=5"]
+    assert train_main(argv) == 0
+    assert train_main([*argv, f"ckpt.resume={out / 'checkpoints' / 'step_000001'}"]) == 0
+    assert _metrics_steps(out) == [1, 2, 3]  # steps 2 and 3 once each, not twice
+    assert "dropped 2 line(s) logged after step 1" in capsys.readouterr().err
+
+    fresh = tmp_path / "fresh"  # auto with nothing to resume from says so
+    assert train_main([*argv, f"out_dir={fresh}", "max_steps=1", "ckpt.resume=auto"]) == 0
+    assert "no checkpoint in" in capsys.readouterr().err
