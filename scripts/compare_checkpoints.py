@@ -14,6 +14,9 @@ from __future__ import annotations
 import argparse
 import collections
 import sys
+from pathlib import Path
+
+PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,12 +25,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("b", help="checkpoint folder or .safetensors file")
     ap.add_argument("--show", type=int, default=10, help="list this many differing tensors, largest first")
     args = ap.parse_args(argv)
+    from safetensors import SafetensorError
+
     from rsvlm.model.checkpoint import compare_weights
 
+    for p in (Path(args.a), Path(args.b)):
+        if p.is_file() and p.suffix != ".safetensors":
+            print(f"error: {p}: not a .safetensors file (pickled .bin/.pt weights are never loaded)", file=sys.stderr)
+            return 2
+        if p.is_dir():
+            for f in sorted(q for q in p.rglob("*") if q.suffix in PICKLED):
+                print(f"note: {f} not compared (pickled weights are never loaded; only *.safetensors are)")
     try:
         rows = compare_weights(args.a, args.b)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except SafetensorError as e:  # a file named .safetensors that is not one
+        print(f"error: {args.a} or {args.b}: not a readable safetensors file ({e})", file=sys.stderr)
         return 2
     by_file = collections.defaultdict(list)
     for r in rows:

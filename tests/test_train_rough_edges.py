@@ -46,3 +46,31 @@ def test_resume_drops_the_metrics_lines_logged_after_its_checkpoint(tmp_path, ca
     fresh = tmp_path / "fresh"  # auto with nothing to resume from says so
     assert train_main([*argv, f"out_dir={fresh}", "max_steps=1", "ckpt.resume=auto"]) == 0
     assert "no checkpoint in" in capsys.readouterr().err
+
+
+class _Trap:
+    """Unpickling this makes a folder: proof that a file was unpickled."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (str(self.marker),)
+
+
+def test_compare_checkpoints_refuses_pickled_files_without_loading_them(tmp_path, capsys):
+    import torch
+    from conftest import load_script
+
+    marker = tmp_path / "unpickled"
+    for name in ("a.pt", "b.bin"):
+        torch.save({"w": _Trap(marker)}, tmp_path / name)
+    (tmp_path / "fake.safetensors").write_bytes((tmp_path / "a.pt").read_bytes())
+    compare = load_script("compare_checkpoints")
+    assert compare.main([str(tmp_path / "a.pt"), str(tmp_path / "b.bin")]) == 2
+    assert compare.main([str(tmp_path / "fake.safetensors"), str(tmp_path / "fake.safetensors")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "a.pt: not a .safetensors file" in err[0] and "fake.safetensors" in err[1]
+    assert not marker.exists()
