@@ -7,7 +7,8 @@ A recipe states its global batch in a header comment (``# global_batch: 144``); 
 it fixed whatever the world size by passing ``grad_accum = global / (batch_size × world)``, and
 refuses a world size that does not divide it (contrastive pretraining, ``objective: clip``, too:
 its accumulation contrasts the whole global batch). The recipe is loaded with ``TrainConfig`` first,
-so a broken recipe fails here, before any process starts.
+and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpeed config fails
+here, before any process starts.
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
 (pdsh); torchrun is started once per node by you, with ``NODE_RANK`` set on each and the first
@@ -84,6 +85,12 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
                          f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
     accum = global_batch // (micro * world)
+    if cfg.dist.deepspeed:  # its batch numbers and ZeRO stage, checked before any process starts
+        from dataclasses import replace
+
+        from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+        load_deepspeed_config(cfg.dist.deepspeed, replace(cfg, grad_accum=accum), world)
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr

@@ -24,3 +24,11 @@ def test_every_auto_field_is_filled_from_the_training_config(path):
     stage = out["zero_optimization"]["stage"]
     assert stage == int(path.stem[4]), path.name  # zeroN...
     assert ("offload_optimizer" in out["zero_optimization"]) == ("offload" in path.stem)
+
+
+def test_a_zero_stage_that_does_not_exist_is_refused():
+    cfg = load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml")
+    ds = json.loads((REPO / "configs" / "deepspeed" / "zero2.json").read_text())
+    for stage in (4, "2", None):
+        with pytest.raises(ValueError, match="zero_optimization.stage"):
+            fill_auto({**ds, "zero_optimization": {"stage": stage}}, cfg, world_size=2)

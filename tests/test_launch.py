@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -120,6 +121,20 @@ def test_launcher_refuses_inconsistent_setups(tmp_path):
     headless.write_text(text.replace("# global_batch: 144", "#"))
     with pytest.raises(ValueError, match="global_batch"):
         launch.build(headless)
+
+
+def test_launcher_checks_the_deepspeed_config_before_starting_anything(tmp_path, capsys):
+    recipe = REPO / "configs" / "train" / "recipes" / "qwen2.5-1.5b-sft.yaml"
+    ds = json.loads((REPO / "configs" / "deepspeed" / "zero2.json").read_text())
+    stage5, fixed = tmp_path / "stage5.json", tmp_path / "fixed.json"
+    stage5.write_text(json.dumps({**ds, "zero_optimization": {**ds["zero_optimization"], "stage": 5}}))
+    fixed.write_text(json.dumps({**ds, "train_batch_size": 64}))  # the recipe's global batch is 128
+    with pytest.raises(ValueError, match="zero_optimization.stage"):
+        launch.build(recipe, overrides=[f"dist.deepspeed={stage5}"])
+    with pytest.raises(ValueError, match="train_batch_size=64"):
+        launch.build(recipe, overrides=[f"dist.deepspeed={fixed}"])
+    assert launch.main([str(recipe), "--dry-run", f"dist.deepspeed={tmp_path / 'none.json'}"]) == 2
+    assert "none.json" in capsys.readouterr().err
 
 
 def test_contrastive_pretraining_accumulates_like_any_recipe(tmp_path):

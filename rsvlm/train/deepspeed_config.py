@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+ZERO_STAGES = (0, 1, 2, 3)
 AUTO_KEYS = ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size",
              "gradient_clipping", "bf16.enabled", "fp16.enabled")
 
@@ -52,6 +53,9 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
                 node[k] = values[key]
 
     walk(out, "")
+    stage = out.get("zero_optimization", {}).get("stage", 0)
+    if stage not in ZERO_STAGES:
+        raise ValueError(f"zero_optimization.stage is {stage!r}; ZeRO stages are {ZERO_STAGES}")
     for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size"):
         if out.get(key, values[key]) != values[key]:
             raise ValueError(f"DeepSpeed config sets {key}={out[key]} but the training config gives {values[key]}; "
