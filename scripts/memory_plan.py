@@ -319,21 +319,35 @@ def default_configs() -> list[Path]:
     return sorted(p for p in (REPO / "configs" / "model").glob("*.yaml") if p.stem != "tiny")
 
 
+def positive(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("configs", nargs="*", help="model YAMLs (default: configs/model/*.yaml except tiny)")
-    ap.add_argument("--seq-len", type=int, default=2048, help="tokens per sample, visual tokens included")
-    ap.add_argument("--images", type=int, default=1, help="images per sample (2 for change detection)")
+    ap.add_argument("--seq-len", type=positive, default=2048, help="tokens per sample, visual tokens included")
+    ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
     ap.add_argument("--llm", choices=("lora", "full"), default="lora", help="LLM trainability to plan for")
     args = ap.parse_args(argv)
     from tqdm import tqdm
 
-    paths = [Path(p) for p in args.configs] or default_configs()
-    for path in tqdm(paths, desc="building on meta", file=sys.stderr):
-        from rsvlm.config import load_config
-        from rsvlm.model import VLMConfig
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
 
-        cfg = load_config(VLMConfig, path, [f"trainable.llm={args.llm}"])
+    paths = [Path(p) for p in args.configs] or default_configs()
+    cfgs = []
+    for path in paths:  # every file read before the slow part starts
+        try:
+            cfgs.append(load_config(VLMConfig, path, [f"trainable.llm={args.llm}"]))
+        except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
+            print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
+            return 2
+    for path, cfg in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs):
         inv = inventory(offline(cfg), f"{path.stem} (LLM {args.llm})", tokenizer_len(cfg.llm.name_or_path))
         strategies = STRATEGIES if args.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
         print(markdown(inv, plan(inv, args.seq_len, args.images, strategies), args.seq_len))

@@ -74,3 +74,19 @@ def test_compare_checkpoints_refuses_pickled_files_without_loading_them(tmp_path
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "a.pt: not a .safetensors file" in err[0] and "fake.safetensors" in err[1]
     assert not marker.exists()
+
+
+def test_memory_plan_names_a_bad_config_in_one_line(tmp_path, capsys):
+    import pytest
+    from conftest import load_script
+
+    plan = load_script("memory_plan")
+    binary = tmp_path / "w.pt"
+    binary.write_bytes(b"\x80\x02}q\x00.")
+    for bad in (tmp_path / "nope.yaml", binary):
+        assert plan.main([str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and str(bad) in err[0], err
+    with pytest.raises(SystemExit):
+        plan.main(["--seq-len", "0"])
+    assert "--seq-len: must be >= 1" in capsys.readouterr().err
