@@ -146,7 +146,10 @@ def clean_label(name: str) -> str:
 
 
 def index_images(folder: Path) -> dict[str, Path]:
-    """File name and stem → path for every image under ``folder`` (recursive)."""
+    """File name and stem → path for every image under ``folder`` (recursive); a ``folder`` that
+    does not exist raises ``ConversionError`` (else every image would be counted missing)."""
+    if not Path(folder).is_dir():
+        raise ConversionError(f"{folder}: no such image folder")
     index: dict[str, Path] = {}
     for p in sorted(Path(folder).rglob("*")):
         if p.suffix.lower() in IMAGE_EXTS and p.is_file():
@@ -166,7 +169,9 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
 
 
 def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) without decoding pixels; rasterio for GeoTIFF/JP2, PIL otherwise.
+    """(width, height) of an image read to its end, so that a truncated file is caught here and
+    not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks (no
+    inflating) and decodes a JPEG at 1/8 scale, other formats whole.
 
     Raises ``ConversionError`` naming the file when it cannot be read.
     """
@@ -176,13 +181,30 @@ def image_size(path: Path) -> tuple[int, int]:
             import rasterio
 
             with rasterio.open(path) as ds:
+                for _, win in ds.block_windows():
+                    ds.read(window=win)
                 return ds.width, ds.height
         from PIL import Image
 
         with Image.open(path) as im:
-            return im.size
+            size = im.size
+            if im.format == "PNG":
+                im.verify()
+            else:
+                im.draft(im.mode, (1, 1))  # JPEG: smallest DCT scale, still reads every byte
+                im.load()
+            return size
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read image ({e})") from e
+
+
+def readable_size(path: Path, out: Output, where: str) -> tuple[int, int] | None:
+    """``image_size``, or None after counting the image as skipped ``unreadable_image``."""
+    try:
+        return image_size(path)
+    except ConversionError as e:
+        out.skip("unreadable_image", where, str(e))
+        return None
 
 
 def read_json(path: Path):

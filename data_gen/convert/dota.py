@@ -8,7 +8,8 @@ refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
 ``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
-(quad area under 1 px²), plus ``missing_image`` per label file without an image.
+(quad area under 1 px²), plus ``missing_image`` per label file without an image and ``unreadable_image`` per image
+that cannot be read to its end (truncated).
 
 ``difficult`` objects (a last field other than 0) are kept and flagged: each record whose answer
 holds one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``; a
@@ -22,7 +23,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, clean_label, find_image, image_size, index_images
+from data_gen.convert.common import (
+    ConversionError,
+    Output,
+    clean_label,
+    find_image,
+    index_images,
+    readable_size,
+)
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
 
 DOTA_CLASSES = (
@@ -110,7 +118,10 @@ def run(args, out: Output) -> None:
         if image is None:
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
             continue
-        width, height = image_size(image)
+        size = readable_size(image, out, str(image))
+        if size is None:
+            continue
+        width, height = size
         emit_objects(out, rid=f"dota-{path.stem}", source="DOTA", file=path.name, image=image,
                      width=width, height=height, objects=objects, opts=opts, modality=args.modality,
                      forms=("obb", "box"))

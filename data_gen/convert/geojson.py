@@ -14,8 +14,8 @@ Polygons keep their holes; a MultiPolygon gives one polygon per part (noted).
 
 Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``, ``degenerate``
 (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
-``missing_image`` / ``missing_labels`` for unmatched files and ``no_georeference`` for a raster
-without a CRS.
+``missing_image`` / ``missing_labels`` for unmatched files, ``unreadable_image`` for a raster that
+cannot be read to its end and ``no_georeference`` for a raster without a CRS.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, clean_label, read_json
+from data_gen.convert.common import ConversionError, Output, clean_label, read_json, readable_size
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
 
 
@@ -111,6 +111,8 @@ def run(args, out: Output) -> None:
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
     for tif, gj in tqdm(pairs, desc="geojson", unit="image"):
+        if readable_size(tif, out, str(tif)) is None:
+            continue
         with rasterio.open(tif) as ds:
             crs, transform, width, height = ds.crs, ds.transform, ds.width, ds.height
         if crs is None:

@@ -20,7 +20,8 @@ else ``--task``; with none of these it is free chat (``task`` null). A record wi
 
 Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
-``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``.
+``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``, ``unreadable_image``
+(truncated or not an image).
 """
 
 from __future__ import annotations
@@ -120,7 +121,11 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         src = Path(args.images) / spec["path"]
         if not src.is_file():
             raise BadBox("missing_image", str(src))
-        size = size or image_size(src)
+        try:
+            got = image_size(src)  # every image read through: a truncated one is skipped here
+        except ConversionError as e:
+            raise BadBox("unreadable_image", str(e)) from e
+        size = size or got
         images.append({**spec, "path": out.copy_image(src), "modality": spec.get("modality", args.modality)})
     width, height = size or (1, 1)
     convs = []
@@ -149,6 +154,8 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
+    if not Path(args.images).is_dir():
+        raise ConversionError(f"{args.images}: no such image folder")
     for where, raw in tqdm(_records(Path(args.src)), desc="llava", unit="record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, str(raw))

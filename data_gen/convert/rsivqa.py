@@ -6,7 +6,8 @@ recursively; the same stem with another extension is accepted and noted). Questi
 are kept verbatim (the question keeps its ``?``).
 
 Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer),
-``missing_image`` (no such image under ``--images``). With ``--strict`` the first raises.
+``missing_image`` (no such image under ``--images``), ``unreadable_image`` (truncated or not an
+image; counted per line). With ``--strict`` the first raises.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def run(args, out: Output) -> None:
     from tqdm import tqdm
 
     index = index_images(args.images)
-    sizes: dict[Path, tuple[int, int]] = {}
+    sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
     for txt in args.src:
         if not Path(txt).is_file():
             raise ConversionError(f"{txt}: no such file")
@@ -62,7 +63,13 @@ def run(args, out: Output) -> None:
                 out.skip("missing_image", where, name)
                 continue
             if image not in sizes:
-                sizes[image] = image_size(image)
+                try:
+                    sizes[image] = image_size(image)
+                except ConversionError as e:
+                    sizes[image] = str(e)
+            if isinstance(sizes[image], str):
+                out.skip("unreadable_image", where, sizes[image])
+                continue
             w, h = sizes[image]
             rel = out.copy_image(image)
             meta = make_meta("RSIVQA", f"{Path(txt).name}:{n}", w, h)

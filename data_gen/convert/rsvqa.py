@@ -7,7 +7,7 @@ active answer verbatim; the question type (presence, count, comparison, rural_ur
 counted in the notes as ``type:…``.
 
 Bad entries: ``inactive`` (marked inactive by RSVQA), ``no_answer``, ``unparsable_question``,
-``missing_image``.
+``missing_image``, ``unreadable_image`` (truncated or not an image; counted per question).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def run(args, out: Output) -> None:
     if not prefixes:
         raise ConversionError(f"{src}: no *_questions.json")
     index = index_images(args.images)
-    sizes: dict[Path, tuple[int, int]] = {}
+    sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
     for prefix in prefixes:
         questions = _load(src, prefix, "questions")
         answers = {a["id"]: a for a in _load(src, prefix, "answers") if isinstance(a, dict) and "id" in a}
@@ -70,7 +70,13 @@ def run(args, out: Output) -> None:
                 out.skip("missing_image", where, f"{q['img_id']}.tif")
                 continue
             if image not in sizes:
-                sizes[image] = image_size(image)
+                try:
+                    sizes[image] = image_size(image)
+                except ConversionError as e:
+                    sizes[image] = str(e)
+            if isinstance(sizes[image], str):
+                out.skip("unreadable_image", where, sizes[image])
+                continue
             w, h = sizes[image]
             out.note(f"type:{q.get('type', 'unknown')}")
             meta = make_meta("RSVQA", f"{prefix}_questions.json", w, h)

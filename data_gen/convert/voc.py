@@ -16,7 +16,8 @@ one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection
 ``eval.detection`` uses as VOC's evaluation does; they are counted in the notes as
 ``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``).
 Bad annotations: ``unparsable_xml``, ``unparsable_object`` (missing or non-numeric box),
-``unknown_class`` (only with ``--classes``), ``degenerate`` (no area), ``missing_image``.
+``unknown_class`` (only with ``--classes``), ``degenerate`` (no area), ``missing_image``,
+``unreadable_image`` (truncated or not an image).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, clean_label, find_image, image_size, index_images
+from data_gen.convert.common import (
+    ConversionError,
+    Output,
+    clean_label,
+    find_image,
+    index_images,
+    readable_size,
+)
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
 
 DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
@@ -126,7 +134,10 @@ def run(args, out: Output) -> None:
         if image is None:
             out.skip("missing_image", str(path), f"{fname or path.stem} not in {image_dir}")
             continue
-        width, height = image_size(image)
+        size = readable_size(image, out, str(image))
+        if size is None:
+            continue
+        width, height = size
         forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
         emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.name, image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
