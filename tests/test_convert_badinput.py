@@ -57,3 +57,22 @@ def test_missing_image_folder_is_an_error_naming_it(tmp_path, fmt):
            "llava": ["--src", str(tmp_path / "l.json")], "dota": ["--src", str(tmp_path)]}[fmt]
     with pytest.raises(ConversionError, match=str(nowhere)):
         run_convert([fmt, "--out", str(tmp_path / "o"), *src, "--images", str(nowhere)])
+
+
+def test_rerun_into_the_same_folder_overwrites_its_images(tmp_path):
+    src = tmp_path / "dota"
+    png(src / "a.png", 64, 48)
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
+    convert(tmp_path / "o", "dota", "--src", str(src))
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["a.png"]
+    assert {r["images"][0]["path"] for r in records} == {"images/a.png"} and stats["images"] == 1
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "32", "--overlap", "8")
+    assert stats["notes"]["stale_images_from_earlier_runs"] == 1  # a.png of the untiled runs
+    from data_gen.convert.common import Output
+
+    png(tmp_path / "x" / "a.png", 4, 4)
+    png(tmp_path / "y" / "a.png", 4, 4)
+    out = Output(tmp_path / "o", "test")  # two sources of one name in one run: two files
+    assert [out.copy_image(tmp_path / d / "a.png") for d in "xyx"] == ["images/a.png", "images/a_1.png", "images/a.png"]
+    assert out.close()["images"] == 2

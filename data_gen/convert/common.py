@@ -4,7 +4,10 @@
 ``out.add(record)`` for each record, ``out.skip(reason, where)`` for each bad annotation (counted;
 with ``strict`` it raises ``ConversionError`` naming the file and line), ``out.note(key)`` for
 things worth knowing that are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)``
-to place images under ``OUT/images``. Nothing here decides geometry or wording.
+to place images under ``OUT/images``. A second run into the same folder overwrites the first
+run's images rather than adding renamed copies; files of the first run that the second does not
+write are left and counted in the notes (``stale_images_from_earlier_runs``). Nothing here
+decides geometry or wording.
 
 Records follow DESIGN.md. For Arrow (``datasets``) every line of one file carries the same keys
 with the same types: ``meta`` always has ``source, file, width, height, tile`` (``tile`` is the
@@ -46,6 +49,7 @@ class Output:
         self.notes: Counter[str] = Counter()
         self.examples: dict[str, str] = {}  # first place each skip reason was seen
         self._copied: dict[Path, str] = {}
+        self._written: set[str] = set()  # images/… paths this run wrote (older runs' files are overwritten)
         self._ids: set[str] = set()
 
     # --- records -----------------------------------------------------------------------------
@@ -77,19 +81,24 @@ class Output:
             return self._copied[src]
         name = name or src.name
         rel, k = f"images/{name}", 0
-        while (self.dir / rel).exists():  # another source file of the same name: never overwrite
+        while rel in self._written:  # another source file of the same name: never overwrite it
             k += 1
             rel = f"images/{Path(name).stem}_{k}{Path(name).suffix}"
         shutil.copyfile(src, self.dir / rel)
         self._copied[src] = rel
+        self._written.add(rel)
         return rel
 
     def image_path(self, name: str) -> tuple[Path, str]:
         """(absolute path, relative path) for a new file ``images/name``."""
+        self._written.add(f"images/{name}")
         return self.images_dir / name, f"images/{name}"
 
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:
+        stale = sum(1 for p in self.images_dir.iterdir() if f"images/{p.name}" not in self._written)
+        if stale:  # left by an earlier run into the same folder; no record of this run names them
+            self.notes["stale_images_from_earlier_runs"] = stale
         return {
             "source": self.source,
             "records": sum(self.tasks.values()),
@@ -98,7 +107,7 @@ class Output:
             "skipped_total": sum(self.skipped.values()),
             "skipped_examples": dict(sorted(self.examples.items())),
             "notes": dict(sorted(self.notes.items())),
-            "images": len(list(self.images_dir.iterdir())),
+            "images": len(self._written),
             "jsonl": self.jsonl_path.name,
         }
 
