@@ -76,3 +76,25 @@ def test_rerun_into_the_same_folder_overwrites_its_images(tmp_path):
     out = Output(tmp_path / "o", "test")  # two sources of one name in one run: two files
     assert [out.copy_image(tmp_path / d / "a.png") for d in "xyx"] == ["images/a.png", "images/a_1.png", "images/a.png"]
     assert out.close()["images"] == 2
+
+
+def test_coco_entries_missing_keys_are_counted_not_tracebacks(tmp_path):
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    png(tmp_path / "imgs" / "b.png", 64, 48)
+    box = {"category_id": 1, "bbox": [10, 10, 20, 20]}
+    coco = {"images": [{"id": 1, "file_name": "a.png"},  # no width/height: the file's
+                       {"id": 2, "file_name": "b.png", "width": 640, "height": 480},  # not the file's
+                       {"id": 3, "width": 64, "height": 48}],  # no file_name
+            "annotations": [{"id": k, "image_id": k, **box} for k in (1, 2, 3)] + ["junk"],
+            "categories": [{"id": 1, "name": "car"}]}
+    (tmp_path / "a.json").write_text(json.dumps(coco))
+    stats, records = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path / "imgs"))
+    assert stats["skipped"] == {"unparsable_image_entry": 1, "orphan_annotation": 1, "unparsable_annotation": 1,
+                                "size_mismatch": 1}
+    assert {(r["meta"]["width"], r["meta"]["height"]) for r in records} == {(64, 48)}
+    assert "images[2]" in stats["skipped_examples"]["unparsable_image_entry"]
+    coco["categories"] = [{"id": 1}]
+    (tmp_path / "a.json").write_text(json.dumps(coco))
+    with pytest.raises(ConversionError, match=r"a\.json: categories\[0\]"):
+        run_convert(["coco", "--out", str(tmp_path / "o"), "--ann", str(tmp_path / "a.json"),
+                     "--images", str(tmp_path / "imgs")])

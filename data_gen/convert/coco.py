@@ -9,15 +9,26 @@ annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` 
 
 Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, polygon with fewer
 than 3 points), ``unparsable_annotation``, ``missing_image`` (image entry without a file),
-``orphan_annotation`` (image_id not among the images). ``--skip-crowd`` drops crowd regions
-(counted as ``crowd``).
+``orphan_annotation`` (image_id not among the images); per image entry ``unparsable_image_entry``
+(no ``id`` or ``file_name``), ``unreadable_image`` (truncated file) and ``size_mismatch``
+(``width``/``height`` not the file's; entries without them take the file's). A category without
+an ``id`` or ``name`` is an error naming it. ``--skip-crowd`` drops crowd regions (counted as
+``crowd``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, clean_label, find_image, index_images, read_json
+from data_gen.convert.common import (
+    ConversionError,
+    Output,
+    clean_label,
+    find_image,
+    index_images,
+    read_json,
+    readable_size,
+)
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
 
 
@@ -65,7 +76,7 @@ def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
         if isinstance(seg["counts"], list):  # uncompressed RLE
             rle = mask_utils.frPyObjects(seg, *seg["size"])
         m = mask_utils.decode(rle).astype(bool)  # (h, w)
-        if m.shape != (height, width):
+        if width and height and m.shape != (height, width):
             raise ValueError(f"RLE size {m.shape} differs from image {height}x{width}")
         if not np.any(m):
             raise ValueError("empty RLE mask")
@@ -77,12 +88,24 @@ def run(args, out: Output) -> None:
     from tqdm import tqdm
 
     data = read_json(args.ann)
-    if not isinstance(data, dict) or "images" not in data or "annotations" not in data:
-        raise ConversionError(f"{args.ann}: not a COCO instances file (needs 'images' and 'annotations')")
-    cats = {c["id"]: clean_label(c["name"]) for c in data.get("categories", [])}
-    images = {im["id"]: im for im in data["images"]}
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), list) for k in ("images", "annotations")):
+        raise ConversionError(f"{args.ann}: not a COCO instances file (needs 'images' and 'annotations' lists)")
+    cats = {}
+    for k, c in enumerate(data.get("categories") or []):
+        if not isinstance(c, dict) or "id" not in c or not isinstance(c.get("name"), str):
+            raise ConversionError(f"{args.ann}: categories[{k}] needs an 'id' and a 'name' string")
+        cats[c["id"]] = clean_label(c["name"])
+    images = {}
+    for k, im in enumerate(data["images"]):
+        if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
+            out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]", "needs an 'id' and a 'file_name'")
+            continue
+        images[im["id"]] = im
     per_image: dict = {i: [] for i in images}
     for k, ann in enumerate(data["annotations"]):
+        if not isinstance(ann, dict):
+            out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
+            continue
         where = f"{args.ann}: annotations[{k}] (id {ann.get('id')})"
         if ann.get("image_id") not in images:
             out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}")
@@ -95,7 +118,7 @@ def run(args, out: Output) -> None:
             continue
         im = images[ann["image_id"]]
         try:
-            objs = ann_objects(ann, cats[ann["category_id"]], im["width"], im["height"])
+            objs = ann_objects(ann, cats[ann["category_id"]], im.get("width"), im.get("height"))
         except ValueError as e:
             out.skip("degenerate", where, str(e))
             continue
@@ -111,7 +134,14 @@ def run(args, out: Output) -> None:
         if path is None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
             continue
+        size = readable_size(path, out, f"{args.ann}: image id {image_id} ({path})")
+        if size is None:
+            continue
+        if (im.get("width") or size[0], im.get("height") or size[1]) != size:
+            out.skip("size_mismatch", f"{args.ann}: image id {image_id}",
+                     f"entry says {im.get('width')}x{im.get('height')}, {path} is {size[0]}x{size[1]}")
+            continue
         seg = any(o["kind"] == "poly" for o in objects)
         emit_objects(out, rid=f"coco-{Path(im['file_name']).stem}", source="COCO", file=Path(args.ann).name,
-                     image=path, width=im["width"], height=im["height"], objects=objects, opts=opts,
+                     image=path, width=size[0], height=size[1], objects=objects, opts=opts,
                      modality=args.modality, forms=("box",), seg=seg)
