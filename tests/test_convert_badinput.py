@@ -98,3 +98,24 @@ def test_coco_entries_missing_keys_are_counted_not_tracebacks(tmp_path):
     with pytest.raises(ConversionError, match=r"a\.json: categories\[0\]"):
         run_convert(["coco", "--out", str(tmp_path / "o"), "--ann", str(tmp_path / "a.json"),
                      "--images", str(tmp_path / "imgs")])
+
+
+def test_geojson_features_that_cannot_be_placed_are_counted(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint8",
+                       crs="EPSG:32616", transform=from_origin(500000, 3700000, 1, 1)) as ds:
+        ds.write(np.zeros((1, 32, 32), np.uint8))
+    polygon = {"type": "Polygon", "coordinates": [[[1, 2], [1, 3], [2, 3], [1, 2]]]}
+    feats = [{"type": "Feature", "geometry": polygon},  # lon/lat outside UTM 16N's domain
+             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}},
+             {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[["a", "b"], [1, 3], [2, 3]]]}},
+             "junk"]
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "a.tif"),
+                             "--labels", str(tmp_path / "a.geojson"))
+    assert records == [] and stats["skipped"] == {"unprojectable_geometry": 2, "unsupported_geometry": 1,
+                                                 "unparsable_geometry": 1}
+    assert "features[0]" in stats["skipped_examples"]["unprojectable_geometry"]

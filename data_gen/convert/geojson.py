@@ -12,8 +12,10 @@ EPSG:4326 (RFC 7946). When it differs from the raster's, geometries are reprojec
 affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes; a MultiPolygon gives one polygon per part (noted).
 
-Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``, ``degenerate``
-(under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
+Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
+``unparsable_geometry`` (a feature that is not an object, coordinates that are not number
+pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
+``degenerate`` (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files, ``unreadable_image`` for a raster that
 cannot be read to its end and ``no_georeference`` for a raster without a CRS.
 """
@@ -74,18 +76,26 @@ def geojson_crs(data: dict, path: Path):
         raise ConversionError(f"{path}: unreadable crs {name!r} ({e})") from e
 
 
+class BadFeature(ValueError):
+    """A feature that gives no object; ``reason`` is its skip reason."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(detail)
+        self.reason = reason
+
+
 def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
-    """Pixel-coordinate poly objects of one GeoJSON geometry; raises ValueError when unusable."""
-    if not geom or not geom.get("coordinates"):
-        raise LookupError("empty_geometry")
+    """Pixel-coordinate poly objects of one GeoJSON geometry; raises BadFeature when unusable."""
+    if not isinstance(geom, dict) or not geom.get("coordinates"):
+        raise BadFeature("empty_geometry")
+    if geom.get("type") not in ("Polygon", "MultiPolygon"):
+        raise BadFeature("unsupported_geometry", str(geom.get("type")))
     if reproject is not None:
-        geom = reproject(geom)
-    if geom["type"] == "Polygon":
-        parts = [geom["coordinates"]]
-    elif geom["type"] == "MultiPolygon":
-        parts = geom["coordinates"]
-    else:
-        raise ValueError(geom["type"])
+        try:
+            geom = reproject(geom)
+        except Exception as e:  # noqa: BLE001 - GDAL's errors: outside the projection's domain, bad coordinates
+            raise BadFeature("unprojectable_geometry", str(e)) from e
+    parts = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
     objs = []
     for rings in parts:
         px = [[list(inverse @ (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
@@ -129,6 +139,9 @@ def run(args, out: Output) -> None:
         objects = []
         for k, feat in enumerate(data["features"]):
             where = f"{gj}: features[{k}]"
+            if not isinstance(feat, dict):
+                out.skip("unparsable_geometry", where, "not a JSON object")
+                continue
             label = args.label
             if args.class_property:
                 label = (feat.get("properties") or {}).get(args.class_property)
@@ -137,11 +150,11 @@ def run(args, out: Output) -> None:
                     continue
             try:
                 objs = feature_objects(feat.get("geometry"), clean_label(str(label)), ~transform, reproject)
-            except LookupError:
-                out.skip("empty_geometry", where)
+            except BadFeature as e:
+                out.skip(e.reason, where, str(e))
                 continue
-            except ValueError as e:
-                out.skip("unsupported_geometry", where, str(e))
+            except (TypeError, ValueError, IndexError) as e:  # coordinates that are not number pairs
+                out.skip("unparsable_geometry", where, repr(e))
                 continue
             if len(objs) > 1:
                 out.note("multipolygon_parts", len(objs))
