@@ -119,3 +119,15 @@ def test_geojson_features_that_cannot_be_placed_are_counted(tmp_path):
     assert records == [] and stats["skipped"] == {"unprojectable_geometry": 2, "unsupported_geometry": 1,
                                                  "unparsable_geometry": 1}
     assert "features[0]" in stats["skipped_examples"]["unprojectable_geometry"]
+
+
+def test_a_run_that_writes_no_record_exits_2_saying_why(tmp_path, capsys):
+    from data_gen.convert import main
+
+    (tmp_path / "q.txt").write_text("ghost.png:is there a plane?yes\n")
+    argv = ["rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path), "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    assert "no records written (1 missing_image)" in capsys.readouterr().err
+    (tmp_path / "q.txt").write_text("")
+    assert main(argv) == 2
+    assert "no records written (nothing to convert)" in capsys.readouterr().err

@@ -67,12 +67,17 @@ def convert(argv: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr."""
+    """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr; a run
+    that writes no record at all is an error too (its stats say why: what was skipped)."""
     from data_gen.convert.common import ConversionError
 
     try:
-        convert(sys.argv[1:] if argv is None else argv)
+        stats = convert(sys.argv[1:] if argv is None else argv)
     except ConversionError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not stats["records"]:
+        why = ", ".join(f"{n} {r}" for r, n in stats["skipped"].items()) or "nothing to convert"
+        print(f"error: no records written ({why}); see the stats above", file=sys.stderr)
         return 2
     return 0
