@@ -347,6 +347,13 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
     notes = scores.setdefault("notes", [])
     notes += preds.bad_examples
+    if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
+        if not preds.by_id:
+            notes.append(f"{args.pred} holds no prediction: every record is missing")
+        else:
+            by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
+            notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
+                         f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
     return scores
 
 

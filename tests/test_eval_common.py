@@ -14,3 +14,22 @@ def test_headline_scores_runs_each_scorer_quietly_and_marks_absent_tasks(tmp_pat
     pred.write_text('{"id": "r0", "task": "cls", "answer": "Lake."}\n{"id": "r1", "task": "cls", "answer": "lake"}\n')
     out = common.headline_scores(gt, pred, {"cls": (classification, "accuracy"), "ground": (grounding, "acc50")})
     assert out == {"cls": 0.5, "ground": None} and capsys.readouterr().out == ""
+
+
+def test_a_predictions_file_that_matches_no_record_says_so(tmp_path, capsys):
+    import json
+
+    from eval import classification
+
+    recs = [{"id": f"r{i}", "images": [{"path": "a.png"}], "task": task,
+             "conversations": [{"from": "human", "value": f"<image>\n[{task}] ?"}, {"from": "gpt", "value": "lake"}]}
+            for i, task in enumerate(["cls", "vqa"])]
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pred.write_text('{"id": "r1", "task": "vqa", "answer": "lake"}\n')  # the VQA predictions
+    scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["accuracy"] == 0.0
+    assert "none of the 1 predictions names a cls record" in capsys.readouterr().out
+    pred.write_text("")
+    classification.main(["--gt", str(gt), "--pred", str(pred)])
+    assert f"{pred} holds no prediction" in capsys.readouterr().out
