@@ -90,3 +90,28 @@ def test_memory_plan_names_a_bad_config_in_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         plan.main(["--seq-len", "0"])
     assert "--seq-len: must be >= 1" in capsys.readouterr().err
+
+
+def test_resume_from_a_half_written_or_wrong_folder_names_what_it_lacks(tmp_path, capsys):
+    import shutil
+
+    from conftest import load_script
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", "log.progress=false", "max_steps=2",
+            "batch_size=4", "ckpt.every=1"]
+    assert train_main([*argv, f"out_dir={out}"]) == 0
+    half = tmp_path / "half"
+    shutil.copytree(out / "checkpoints" / "step_000001", half)
+    (half / "optimizer.pt").unlink()
+    capsys.readouterr()
+    for folder, why in ((half, "lacks optimizer.pt (a half-written"), (out, f"step folders are in {out / 'checkpoints'}"),
+                        (out / "final", "not a step folder")):
+        assert train_main([*argv, f"out_dir={tmp_path / 'again'}", f"ckpt.resume={folder}"]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "ckpt.resume" in err[0] and why in err[0], err
+    export = load_script("export_step")
+    assert export.main([str(out / "final"), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "not a step folder" in err and "DeepSpeed" not in err

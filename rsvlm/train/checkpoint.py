@@ -142,9 +142,42 @@ def trainable_file(folder: Path) -> Path:
     """A plain-engine step folder's ``trainable.safetensors``; FileNotFoundError, saying why, if absent."""
     path = Path(folder) / "trainable.safetensors"
     if not path.is_file():
-        raise FileNotFoundError(f"{folder}: no trainable.safetensors (a DeepSpeed step folder keeps its weights "
-                                "in deepspeed/; convert them with DeepSpeed's zero_to_fp32 first)")
+        raise FileNotFoundError(f"{folder}: no trainable.safetensors; {not_a_step_folder(Path(folder))}")
     return path
+
+
+def not_a_step_folder(folder: Path) -> str:
+    """Why ``folder`` is no plain-engine step folder, as the end of an error message."""
+    if (folder / "deepspeed").is_dir() or (folder / "trainer_state_rank0.json").is_file():
+        return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
+                "zero_to_fp32 first")
+    if (folder / "checkpoints").is_dir():
+        return f"this is a run's out_dir: its step folders are in {folder / 'checkpoints'}"
+    return "not a step folder of rsvlm train (out_dir/checkpoints/step_N)"
+
+
+def step_files(rank: int, deepspeed: bool) -> list[str]:
+    """What a complete step folder holds for ``rank`` (the plain engine's files, or DeepSpeed's folder)."""
+    own = ["deepspeed"] if deepspeed else ["trainable.safetensors", "optimizer.pt", "scheduler.json"]
+    return [*own, f"rng_rank{rank}.json", f"rng_rank{rank}.safetensors", f"trainer_state_rank{rank}.json"]
+
+
+def check_step_folder(folder: Path, rank: int, deepspeed: bool) -> None:
+    """FileNotFoundError naming what ``folder`` lacks to resume ``rank`` from, before anything is loaded."""
+    missing = [n for n in step_files(rank, deepspeed) if not (Path(folder) / n).exists()]
+    if not missing:
+        return
+    if deepspeed and (Path(folder) / "trainable.safetensors").is_file():
+        why = "it was saved by the plain engine (no dist.deepspeed)"
+    elif not deepspeed and (Path(folder) / "deepspeed").is_dir():
+        why = "it was saved under DeepSpeed: set dist.deepspeed as that run did"
+    elif rank and all((Path(folder) / n).exists() for n in step_files(0, deepspeed)):
+        why = "it was saved with fewer processes"
+    elif len(missing) < len(step_files(rank, deepspeed)):
+        why = "a half-written or damaged step folder"
+    else:
+        why = not_a_step_folder(Path(folder))
+    raise FileNotFoundError(f"ckpt.resume: {folder} lacks {', '.join(missing)} ({why})")
 
 
 def load_trainable(folder: Path, model: torch.nn.Module) -> None:

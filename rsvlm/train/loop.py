@@ -373,6 +373,9 @@ def train(cfg: TrainConfig) -> dict:
 
         return train_clip(cfg)
     rank, world, device = setup_distributed(cfg)
+    folder = resume_folder(cfg)
+    if folder is not None:  # before the model and data are built
+        ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed))
     out_dir = start_out_dir(cfg, rank)
     model, processor = build_model(cfg, device)
     if cfg.gradient_checkpointing:
@@ -402,7 +405,6 @@ def train(cfg: TrainConfig) -> dict:
 
     engine = make_engine(model, cfg, world)
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
-    folder = resume_folder(cfg)
     if folder is not None:
         engine.load(folder)
         ckpt.load_rng(folder, rank)
