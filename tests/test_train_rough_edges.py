@@ -115,3 +115,12 @@ def test_resume_from_a_half_written_or_wrong_folder_names_what_it_lacks(tmp_path
     assert export.main([str(out / "final"), "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "not a step folder" in err and "DeepSpeed" not in err
+
+
+def test_deepspeed_without_a_launcher_says_how_to_start_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("RANK", raising=False)
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'ds'}",
+                       "dist.deepspeed=configs/deepspeed/zero2.json"]) == 1  # was an mpi4py traceback
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs a launcher" in err[0], err

@@ -169,6 +169,10 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
         torch.cuda.set_device(device)
     backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
     if cfg.dist.deepspeed:
+        if not any(k in os.environ for k in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK")):
+            raise ValueError(f"dist.deepspeed={cfg.dist.deepspeed} needs a launcher, even for one process: "
+                             "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
+                             "or scripts/launch.py")
         import deepspeed
 
         deepspeed.init_distributed(dist_backend=backend)
