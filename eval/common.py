@@ -70,13 +70,21 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
 
-    A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line).
+    A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line); a
+    file of predictions given as ground truth raises ``ScoreError`` saying so.
     """
-    from rsvlm.data.records import read_records
+    from rsvlm.data.records import RecordError, read_records
 
     kept, other = [], Counter()
     ids = set()
-    for rec in read_records(path, strict=True):
+    try:
+        records = list(read_records(path, strict=True))
+    except RecordError as e:
+        if _is_predictions(path):
+            raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
+                             "are --gt and --pred swapped?") from e
+        raise
+    for rec in records:
         if rec["id"] in ids:
             raise ScoreError(f"{path}: duplicate record id {rec['id']!r}")
         ids.add(rec["id"])
@@ -87,6 +95,15 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
         else:
             other[str(rec.get("task"))] += 1
     return kept, other, ids
+
+
+def _is_predictions(path: str | Path) -> bool:
+    """Whether the first line of ``path`` reads as a prediction: an object with an ``answer`` and
+    no ``conversations``."""
+    with contextlib.suppress(OSError, ValueError), Path(path).open(encoding="utf-8") as f:
+        first = json.loads(next((line for line in f if line.strip()), "null"))
+        return isinstance(first, dict) and "answer" in first and "conversations" not in first
+    return False
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
@@ -354,6 +371,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
             notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
                          f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
+    elif not any("answer" in p or "objects" in p for _, p in preds.by_id.values()):
+        notes.append(f"no line of {args.pred} has an 'answer' (or 'objects'): is it a records file, "
+                     "--gt and --pred swapped?")
     return scores
 
 

@@ -33,3 +33,21 @@ def test_a_predictions_file_that_matches_no_record_says_so(tmp_path, capsys):
     pred.write_text("")
     classification.main(["--gt", str(gt), "--pred", str(pred)])
     assert f"{pred} holds no prediction" in capsys.readouterr().out
+
+
+def test_swapped_gt_and_pred_are_named(tmp_path, capsys):
+    import json
+
+    import pytest
+
+    from eval import common, vqa
+
+    rec = {"id": "r0", "images": [{"path": "a.png"}], "task": "vqa",
+           "conversations": [{"from": "human", "value": "<image>\n[vqa] ?"}, {"from": "gpt", "value": "yes"}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
+    gt.write_text(json.dumps(rec) + "\n")
+    pred.write_text('{"id": "r0", "task": "vqa", "answer": "yes"}\n')
+    with pytest.raises(common.ScoreError, match="are --gt and --pred swapped"):
+        vqa.main(["--gt", str(pred), "--pred", str(gt)])
+    vqa.main(["--gt", str(gt), "--pred", str(gt)])  # records given as predictions
+    assert "has an 'answer'" in capsys.readouterr().out
