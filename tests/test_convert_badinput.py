@@ -131,3 +131,12 @@ def test_a_run_that_writes_no_record_exits_2_saying_why(tmp_path, capsys):
     (tmp_path / "q.txt").write_text("")
     assert main(argv) == 2
     assert "no records written (nothing to convert)" in capsys.readouterr().err
+
+
+def test_an_out_that_cannot_be_a_folder_is_an_error_naming_it(tmp_path, capsys):
+    from data_gen.convert import main
+
+    (tmp_path / "afile").write_text("")
+    png(tmp_path / "forest_1.png", 8, 8)
+    assert main(["folder", "--src", str(tmp_path / "forest_1.png"), "--out", str(tmp_path / "afile")]) == 2
+    assert f"{tmp_path / 'afile'}: cannot write the output folder" in capsys.readouterr().err

@@ -39,11 +39,14 @@ class Output:
     def __init__(self, out_dir: str | Path, source: str, strict: bool = False, name: str = "records"):
         self.dir = Path(out_dir)
         self.images_dir = self.dir / "images"
-        self.images_dir.mkdir(parents=True, exist_ok=True)
         self.source = source
         self.strict = strict
         self.jsonl_path = self.dir / f"{name}.jsonl"
-        self._fh = self.jsonl_path.open("w", encoding="utf-8")
+        try:
+            self.images_dir.mkdir(parents=True, exist_ok=True)
+            self._fh = self.jsonl_path.open("w", encoding="utf-8")
+        except OSError as e:
+            raise ConversionError(f"{self.dir}: cannot write the output folder ({e.strerror})") from e
         self.tasks: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self.notes: Counter[str] = Counter()
