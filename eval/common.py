@@ -326,6 +326,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if extra_args:
         extra_args(ap)
     args = ap.parse_args(argv)
+    if args.out:  # before scoring, which can take minutes
+        out_dir(args.out)
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
@@ -340,7 +342,6 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         if scores.get(key):
             print(f"note: {scores[key]} {what}")
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(scores, indent=1, sort_keys=False) + "\n")
         print(f"scores written to {args.out}")
     return scores
@@ -422,11 +423,19 @@ def counts(items: list[Item], statuses: list[str]) -> dict:
             "n_partially_parsed": c[PARTIAL]}
 
 
+def out_dir(path: str | Path) -> None:
+    """Create the folder of an ``--out`` file; ScoreError naming it when that cannot be done."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ScoreError(f"--out {path}: cannot create its folder ({e.strerror}: {e.filename})") from e
+
+
 def main_guard(fn: Callable[[], Any]) -> None:
     """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback."""
     try:
         fn()
-    except (ScoreError, FileNotFoundError) as e:
+    except (ScoreError, OSError) as e:  # OSError: a file that cannot be read or written, named in it
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except ValueError as e:  # RecordError from the ground-truth reader

@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
     src.add_argument("--dir", type=Path, help="a folder of score JSON files")
     ap.add_argument("--out", type=Path, help="write the markdown here and its .json beside it")
     args = ap.parse_args(argv)
+    if args.out:
+        common.out_dir(args.out)
     paths = args.scores or sorted(args.dir.glob("*.json"))
     if not paths:
         raise common.ScoreError(f"{args.dir}: no .json score files")
@@ -83,7 +85,6 @@ def main(argv: list[str] | None = None) -> dict:
     md = to_markdown(rep)
     print(md)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(md)
         args.out.with_suffix(".json").write_text(json.dumps(rep, indent=1) + "\n")
         print(f"report written to {args.out} and {args.out.with_suffix('.json')}")

@@ -51,3 +51,23 @@ def test_swapped_gt_and_pred_are_named(tmp_path, capsys):
         vqa.main(["--gt", str(pred), "--pred", str(gt)])
     vqa.main(["--gt", str(gt), "--pred", str(gt)])  # records given as predictions
     assert "has an 'answer'" in capsys.readouterr().out
+
+
+def test_an_out_that_cannot_be_written_is_an_error_before_scoring(tmp_path):
+    import json
+
+    import pytest
+
+    from eval import common, report, vqa
+
+    rec = {"id": "r0", "images": [{"path": "a.png"}], "task": "vqa",
+           "conversations": [{"from": "human", "value": "<image>\n[vqa] ?"}, {"from": "gpt", "value": "yes"}]}
+    gt, pred, afile = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl", tmp_path / "afile"
+    gt.write_text(json.dumps(rec) + "\n")
+    pred.write_text('{"id": "r0", "task": "vqa", "answer": "yes"}\n')
+    afile.write_text("")
+    with pytest.raises(common.ScoreError, match=f"--out {afile}/s.json: cannot create its folder"):
+        vqa.main(["--gt", str(gt), "--pred", str(pred), "--out", str(afile / "s.json")])
+    vqa.main(["--gt", str(gt), "--pred", str(pred), "--out", str(tmp_path / "s" / "vqa.json")])
+    with pytest.raises(common.ScoreError, match="--out"):
+        report.main(["--dir", str(tmp_path / "s"), "--out", str(afile / "r.md")])
