@@ -140,3 +140,16 @@ def test_an_out_that_cannot_be_a_folder_is_an_error_naming_it(tmp_path, capsys):
     png(tmp_path / "forest_1.png", 8, 8)
     assert main(["folder", "--src", str(tmp_path / "forest_1.png"), "--out", str(tmp_path / "afile")]) == 2
     assert f"{tmp_path / 'afile'}: cannot write the output folder" in capsys.readouterr().err
+
+
+def test_rsvqa_entries_of_the_wrong_shape_are_counted(tmp_path):
+    png(tmp_path / "imgs" / "0.png", 8, 8)
+    questions = [{"id": 0, "img_id": 0, "question": "Is there a road?", "answers_ids": [0]},
+                 {"id": 1, "img_id": 0, "question": "Q?", "answers_ids": 5},
+                 {"id": 2, "img_id": [0], "question": "Q?", "answers_ids": [0]},
+                 {"id": 3, "img_id": 0, "question": "Q?", "answers_ids": [[0]]}]
+    (tmp_path / "T_questions.json").write_text(json.dumps({"questions": questions}))
+    (tmp_path / "T_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": "yes"}, 5]}))
+    stats, records = convert(tmp_path / "o", "rsvqa", "--src", str(tmp_path), "--images", str(tmp_path / "imgs"))
+    assert len(records) == 1 and stats["skipped"] == {"unparsable_question": 2, "no_answer": 1}
+    assert "questions[1]" in stats["skipped_examples"]["unparsable_question"]

@@ -52,16 +52,19 @@ def run(args, out: Output) -> None:
     sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
     for prefix in prefixes:
         questions = _load(src, prefix, "questions")
-        answers = {a["id"]: a for a in _load(src, prefix, "answers") if isinstance(a, dict) and "id" in a}
+        answers = {a["id"]: a for a in _load(src, prefix, "answers")
+                   if isinstance(a, dict) and isinstance(a.get("id"), (int, str))}
         for k, q in enumerate(tqdm(questions, desc=f"rsvqa {prefix}", unit="question")):
             where = f"{src / prefix}_questions.json: questions[{k}]"
-            if not isinstance(q, dict) or not isinstance(q.get("question"), str) or "img_id" not in q:
-                out.skip("unparsable_question", where)
+            if (not isinstance(q, dict) or not isinstance(q.get("question"), str)
+                    or not isinstance(q.get("img_id"), (int, str)) or not isinstance(q.get("answers_ids", []), list)):
+                out.skip("unparsable_question", where, "needs a 'question' string, an 'img_id' and an 'answers_ids' list")
                 continue
             if not q.get("active", True):
                 out.skip("inactive", where)
                 continue
-            ans = [answers[i] for i in q.get("answers_ids", []) if i in answers and answers[i].get("active", True)]
+            ans = [answers[i] for i in q.get("answers_ids", [])
+                   if isinstance(i, (int, str)) and i in answers and answers[i].get("active", True)]
             if not ans or not str(ans[0].get("answer", "")).strip():
                 out.skip("no_answer", where)
                 continue
