@@ -365,6 +365,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
     notes = scores.setdefault("notes", [])
     notes += preds.bad_examples
+    if scores.get("n_unparseable"):
+        notes += unparseable_examples(items, tasks, args.format)
     if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
         if not preds.by_id:
             notes.append(f"{args.pred} holds no prediction: every record is missing")
@@ -376,6 +378,23 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         notes.append(f"no line of {args.pred} has an 'answer' (or 'objects'): is it a records file, "
                      "--gt and --pred swapped?")
     return scores
+
+
+def unparseable_examples(items: list[Item], tasks: tuple[str, ...], fmt: str, n: int = 3) -> list[str]:
+    """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
+    string, or (geometry tasks) the decoder's problems."""
+    out = []
+    for it in items:
+        if it.pred is None or len(out) >= n:
+            continue
+        ans = it.pred.get("answer")
+        if not isinstance(ans, str) and it.pred.get("objects") is None:
+            out.append(f"unparseable {it.id!r}: 'answer' is {type(ans).__name__} {ans!r:.40}, not a string")
+        elif set(tasks) & {"det", "ground", "seg"}:
+            got = pred_objects(it, fmt)
+            if got.status == UNPARSEABLE:
+                out.append(f"unparseable {it.id!r}: {'; '.join(map(str, got.problems[:2]))}")
+    return out
 
 
 def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> dict:

@@ -71,3 +71,20 @@ def test_an_out_that_cannot_be_written_is_an_error_before_scoring(tmp_path):
     vqa.main(["--gt", str(gt), "--pred", str(pred), "--out", str(tmp_path / "s" / "vqa.json")])
     with pytest.raises(common.ScoreError, match="--out"):
         report.main(["--dir", str(tmp_path / "s"), "--out", str(afile / "r.md")])
+
+
+def test_unparseable_answers_are_explained_in_notes(tmp_path, capsys):
+    import json
+
+    from eval import grounding, vqa
+
+    recs = [{"id": f"r{i}", "images": [{"path": "a.png"}], "task": task, "meta": {"width": 100, "height": 100},
+             "conversations": [{"from": "human", "value": f"<image>\n[{task}] ?"}, {"from": "gpt", "value": ans}]}
+            for i, (task, ans) in enumerate([("vqa", "yes"), ("ground", "<box><loc_1><loc_1><loc_9><loc_9></box>")])]
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pred.write_text('{"id": "r0", "task": "vqa", "answer": 1}\n{"id": "r1", "task": "ground", "answer": "<box><loc_1>"}\n')
+    assert vqa.main(["--gt", str(gt), "--pred", str(pred)])["n_unparseable"] == 1
+    assert "unparseable 'r0': 'answer' is int 1, not a string" in capsys.readouterr().out
+    assert grounding.main(["--gt", str(gt), "--pred", str(pred)])["n_unparseable"] == 1
+    assert "unparseable 'r1': <box>" in capsys.readouterr().out
