@@ -153,3 +153,14 @@ def test_rsvqa_entries_of_the_wrong_shape_are_counted(tmp_path):
     stats, records = convert(tmp_path / "o", "rsvqa", "--src", str(tmp_path), "--images", str(tmp_path / "imgs"))
     assert len(records) == 1 and stats["skipped"] == {"unparsable_question": 2, "no_answer": 1}
     assert "questions[1]" in stats["skipped_examples"]["unparsable_question"]
+
+
+def test_llava_skip_examples_name_the_reason_once(tmp_path):
+    png(tmp_path / "imgs" / "a.png", 8, 8)
+    lines = [{"id": 1, "image": "a.png", "conversations": [{"from": "human", "value": "<image>\nhi"},
+                                                           {"from": "gpt", "value": "hello"}]},
+             {"id": 2, "image": "nope.png", "conversations": []}]
+    (tmp_path / "l.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    stats, _ = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.jsonl"), "--images", str(tmp_path / "imgs"))
+    assert stats["skipped_examples"] == {"missing_image": f"{tmp_path / 'l.jsonl'}:2: missing_image "
+                                                          f"({tmp_path / 'imgs' / 'nope.png'})"}

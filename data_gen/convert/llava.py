@@ -42,7 +42,7 @@ _BOXLIKE = re.compile(r"\{\s*<[^{}]*>\s*[^{}]*\}")
 class BadBox(ValueError):
     def __init__(self, reason: str, text: str):
         super().__init__(f"{reason}: {text}")
-        self.reason = reason
+        self.reason, self.text = reason, text
 
 
 def add_arguments(p) -> None:
@@ -158,14 +158,14 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.images}: no such image folder")
     for where, raw in tqdm(_records(Path(args.src)), desc="llava", unit="record"):
         if isinstance(raw, BadBox):
-            out.skip(raw.reason, where, str(raw))
+            out.skip(raw.reason, where, raw.text)
             continue
         try:
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
             rec = convert_record(raw, args, out, where)
         except BadBox as e:
-            out.skip(e.reason, where, str(e))
+            out.skip(e.reason, where, e.text)
             continue
         except (KeyError, TypeError, StopIteration) as e:
             out.skip("unparsable_record", where, repr(e))
