@@ -164,3 +164,23 @@ def test_llava_skip_examples_name_the_reason_once(tmp_path):
     stats, _ = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.jsonl"), "--images", str(tmp_path / "imgs"))
     assert stats["skipped_examples"] == {"missing_image": f"{tmp_path / 'l.jsonl'}:2: missing_image "
                                                           f"({tmp_path / 'imgs' / 'nope.png'})"}
+
+
+def test_geojson_crs_member_of_another_shape(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint8",
+                       crs="EPSG:32616", transform=from_origin(500000, 3700000, 1, 1)) as ds:
+        ds.write(np.zeros((1, 32, 32), np.uint8))
+    ring = [[500002, 3699998], [500010, 3699998], [500010, 3699990], [500002, 3699990], [500002, 3699998]]
+    fc = {"type": "FeatureCollection", "crs": "EPSG:32616",  # a bare string, as some tools write it
+          "features": [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    (tmp_path / "a.geojson").write_text(json.dumps(fc))
+    argv = ["geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson")]
+    stats, _ = convert(tmp_path / "o", *argv)
+    assert stats["tasks"] == {"det": 1, "ground": 1, "seg": 1} and "reprojected_files" not in stats["notes"]
+    (tmp_path / "a.geojson").write_text(json.dumps({**fc, "crs": {"type": "name", "properties": 5}}))
+    with pytest.raises(ConversionError, match="a.geojson: unreadable crs member"):
+        run_convert([argv[0], "--out", str(tmp_path / "o"), *argv[1:]])

@@ -6,8 +6,8 @@ key that ``--match`` (a regex with one group, searched in the file stem; default
 stem) extracts: SpaceNet's ``RGB-PanSharpen_AOI_2_Vegas_img12.tif`` and
 ``buildings_AOI_2_Vegas_img12.geojson`` match with ``--match 'AOI_.*_img\\d+'``.
 
-The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it), else
-EPSG:4326 (RFC 7946). When it differs from the raster's, geometries are reprojected with
+The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it; a bare
+string such as ``"EPSG:32616"`` is read too), else EPSG:4326 (RFC 7946). When it differs from the raster's, geometries are reprojected with
 ``rasterio.warp.transform_geom``; then every vertex goes through the inverse of the raster's
 affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes; a MultiPolygon gives one polygon per part (noted).
@@ -69,7 +69,11 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
 def geojson_crs(data: dict, path: Path):
     from rasterio.crs import CRS
 
-    name = ((data.get("crs") or {}).get("properties") or {}).get("name")
+    crs = data.get("crs")
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = crs if isinstance(crs, str) else props.get("name") if isinstance(props, dict) else None
+    if crs and not name:
+        raise ConversionError(f"{path}: unreadable crs member {crs!r:.80} (expected {{'properties': {{'name': …}}}})")
     try:
         return CRS.from_user_input(name) if name else CRS.from_epsg(4326)
     except Exception as e:  # noqa: BLE001 - rasterio raises CRSError for any unreadable name
