@@ -56,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"synth": synth_main, "convert": convert_main, "chat": chat_main}
     if not argv or argv[0] not in commands:
+        asked = bool(argv) and argv[0] in ("-h", "--help")  # asked for: stdout, exit 0; else a usage error
         print("usage: python -m data_gen {synth,convert,chat} …  (--help after a command for its options)",
-              file=sys.stderr)
-        return 0 if argv and argv[0] in ("-h", "--help") else 2
+              file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     return int(commands[argv[0]](argv[1:]) or 0)
 
 

@@ -184,3 +184,10 @@ def test_geojson_crs_member_of_another_shape(tmp_path):
     (tmp_path / "a.geojson").write_text(json.dumps({**fc, "crs": {"type": "name", "properties": 5}}))
     with pytest.raises(ConversionError, match="a.geojson: unreadable crs member"):
         run_convert([argv[0], "--out", str(tmp_path / "o"), *argv[1:]])
+
+
+def test_data_gen_help_goes_to_stdout(capsys):
+    from data_gen.__main__ import main
+
+    assert main(["--help"]) == 0 and "usage: python -m data_gen" in capsys.readouterr().out
+    assert main(["nope"]) == 2 and "usage: python -m data_gen" in capsys.readouterr().err
