@@ -417,13 +417,15 @@ def train_clip(cfg) -> dict:
                 x, t = cache[i]
             except (OSError, ValueError) as e:
                 state["bad"].append(rec["id"])
+                state.setdefault("first_bad", f"{rec['id']}: {type(e).__name__}: {e}")
                 print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
             pix.append(x.float())
             for k, v in t.items():
                 targets[k].append(v)
             texts.append(caption)
-        n, counts = len(pix), {"samples": state["samples"], "bad": len(state["bad"]), "bad_ids": state["bad"]}
+        n, counts = len(pix), {"samples": state["samples"], "bad": len(state["bad"]), "bad_ids": state["bad"],
+                               "first_bad": state.get("first_bad")}
         if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
             n_t, c_t = torch.tensor([n], device=device), torch.tensor([counts["samples"], counts["bad"]], device=device)
             torch.distributed.all_reduce(n_t, op=torch.distributed.ReduceOp.MIN)
@@ -482,7 +484,8 @@ def train_clip(cfg) -> dict:
                   str(final / "encoder.safetensors"))
         save_config(cfg, final / "train_config.yaml")
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
-    check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad}, cfg, final=True)
+    check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad, "first_bad": state.get("first_bad")}, cfg,
+              final=True)
     if world > 1:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort the process at exit

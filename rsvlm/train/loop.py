@@ -457,6 +457,7 @@ def train(cfg: TrainConfig) -> dict:
             state["bad"] += 1
             if len(state["bad_ids"]) < 1000:
                 state["bad_ids"].append(rid)
+            state.setdefault("first_bad", f"{rid}: {err}")
             print(f"[rsvlm.train] rank {rank}: skipped sample {rid}: {err}", file=sys.stderr)
         check_bad(state, cfg, final=False)
         weight = 1.0
@@ -529,8 +530,10 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
     """Fail once the bad share exceeds the limit (mid-run only after 50 samples, so one early bad one is no verdict)."""
     seen, bad = state["samples"], state["bad"]
     if (final or seen >= 50) and seen and bad / seen > cfg.data.max_bad_fraction:
+        first = f"; the first: {state['first_bad']}" if state.get("first_bad") else ""
         raise TooManyBadSamples(f"{bad} of {seen} samples could not be used (> data.max_bad_fraction="
-                                f"{cfg.data.max_bad_fraction}); first ids: {state['bad_ids'][:10]}")
+                                f"{cfg.data.max_bad_fraction}); first ids: {list(dict.fromkeys(state['bad_ids']))[:10]}"
+                                f"{first}")
 
 
 def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int) -> dict:
