@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from rsvlm.model.checkpoint import average_checkpoints
 
+    for d in map(Path, args.models):
+        pickled = sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.suffix in PICKLED) if d.is_dir() else []
+        if pickled or (d.is_dir() and not any(d.rglob("*.safetensors"))):
+            print(f"error: {d}: {'holds pickled weights ' + ', '.join(pickled[:3]) if pickled else 'no *.safetensors'}"
+                  "; only safetensors checkpoints are averaged (pickles are never loaded)", file=sys.stderr)
+            return 2
     try:
         out = average_checkpoints(args.models, args.out, args.weights)
     except (ValueError, FileNotFoundError) as e:

@@ -138,3 +138,19 @@ def test_too_many_bad_samples_names_each_once_and_says_why(tmp_path, capsys):
     ids = ast.literal_eval(last.split("first ids: ")[1].split("]")[0] + "]")
     assert sorted(ids) == [f"rec{i}" for i in range(4)]  # each once, though every epoch re-read them
     assert "image not found" in last and "gone" in last
+
+
+def test_average_checkpoints_refuses_folders_without_safetensors_weights(tmp_path, capsys):
+    import torch
+    from conftest import load_script
+
+    marker = tmp_path / "unpickled"
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.yaml").write_text("{}\n")
+        torch.save({"w": _Trap(marker)}, tmp_path / name / "pytorch_model.bin")
+    average = load_script("average_checkpoints")
+    assert average.main([str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "avg")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pytorch_model.bin" in err[0], err
+    assert not (tmp_path / "avg").exists() and not marker.exists()  # was: "wrote avg", a copy with no weights averaged
