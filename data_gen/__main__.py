@@ -34,7 +34,7 @@ def synth_main(argv: list[str]) -> int:
     try:
         cfg = load_config(SynthConfig, a.config, overrides)
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
-    except (ConfigError, ValueError) as e:
+    except (ConfigError, ValueError, OSError) as e:  # OSError: an --out that cannot be written, named in it
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -191,3 +191,11 @@ def test_data_gen_help_goes_to_stdout(capsys):
 
     assert main(["--help"]) == 0 and "usage: python -m data_gen" in capsys.readouterr().out
     assert main(["nope"]) == 2 and "usage: python -m data_gen" in capsys.readouterr().err
+
+
+def test_synth_out_that_cannot_be_a_folder_is_an_error(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    (tmp_path / "afile").write_text("")
+    assert main(["synth", "--out", str(tmp_path / "afile"), "--n", "1", "--size", "32", "--no-progress"]) == 2
+    assert str(tmp_path / "afile") in capsys.readouterr().err
