@@ -154,3 +154,12 @@ def test_average_checkpoints_refuses_folders_without_safetensors_weights(tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pytorch_model.bin" in err[0], err
     assert not (tmp_path / "avg").exists() and not marker.exists()  # was: "wrote avg", a copy with no weights averaged
+
+
+def test_a_bad_config_value_names_its_key_and_touches_nothing(tmp_path, capsys):
+    out = tmp_path / "run"
+    for override, key in (("model.trainable.llm=lorra", "model.trainable.llm"), ("max_steps=0", "max_steps")):
+        assert train_main(["--config", str(recipe(tmp_path)), "data.train=x.jsonl", f"out_dir={out}", override]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"rsvlm train: {key} must"), err
+    assert not out.exists()  # refused before out_dir is made

@@ -21,11 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.config import TrainConfig, check_config
 
     try:
         cfg = load_config(TrainConfig, args.config, args.overrides)
-    except ConfigError as e:
+        check_config(cfg)
+    except (ConfigError, ValueError) as e:
         print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
     from rsvlm.train.loop import TooManyBadSamples, train

@@ -150,8 +150,15 @@ class TrainConfig:
     slow_step_s: float = 0.0  # sleep after each step (tests kill runs mid-way with it)
 
 
+TRAINABLE = {"encoder": ("frozen", "lora", "full"), "stem": ("frozen", "full"), "projector": ("frozen", "full"),
+             "llm": ("frozen", "lora", "full")}
+
+
 def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
+    for part, modes in TRAINABLE.items():
+        if getattr(cfg.model.trainable, part) not in modes:
+            raise ValueError(f"model.trainable.{part} must be one of {modes}, got {getattr(cfg.model.trainable, part)!r}")
     if cfg.objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}")
     for m, p in cfg.data.band_dropout.items():
