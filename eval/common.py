@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 FORMATS = ("rsvlm", "geochat", "falcon")
+# what each format's geometry looks like: an answer of another format decodes to nothing, silently
+FORMAT_MARKS = {"rsvlm": re.compile(r"<loc_\d+>"), "geochat": re.compile(r"\{\s*<\s*-?\d"),
+                "falcon": re.compile(r"<(?:box|quad|poly)>\s*<\d")}
 MISSING, UNPARSEABLE, PARTIAL, OK = "missing", "unparseable", "partial", "ok"
 
 
@@ -367,6 +370,12 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     notes += preds.bad_examples
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, tasks, args.format)
+    answers = [it.pred["answer"] for it in items if it.pred and isinstance(it.pred.get("answer"), str)]
+    for fmt, mark in FORMAT_MARKS.items():
+        n = sum(1 for a in answers if mark.search(a) and not FORMAT_MARKS[args.format].search(a))
+        if fmt != args.format and n:
+            notes.append(f"{n} answer(s) hold {fmt} geometry, which the {args.format} reader does not read "
+                         f"(--format {fmt}?)")
     if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
         if not preds.by_id:
             notes.append(f"{args.pred} holds no prediction: every record is missing")

@@ -88,3 +88,21 @@ def test_unparseable_answers_are_explained_in_notes(tmp_path, capsys):
     assert "unparseable 'r0': 'answer' is int 1, not a string" in capsys.readouterr().out
     assert grounding.main(["--gt", str(gt), "--pred", str(pred)])["n_unparseable"] == 1
     assert "unparseable 'r1': <box>" in capsys.readouterr().out
+
+
+def test_answers_in_another_format_are_pointed_out(tmp_path, capsys):
+    import json
+
+    from eval import grounding
+
+    rec = {"id": "r0", "images": [{"path": "a.png"}], "task": "ground", "meta": {"width": 100, "height": 100},
+           "conversations": [{"from": "human", "value": "<image>\n[ground] ?"},
+                             {"from": "gpt", "value": "<box><loc_100><loc_200><loc_300><loc_400></box>"}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
+    gt.write_text(json.dumps(rec) + "\n")
+    pred.write_text('{"id": "r0", "task": "ground", "answer": "{<10><20><30><40>|<0>}"}\n')  # GeoChat's
+    assert grounding.main(["--gt", str(gt), "--pred", str(pred)])["acc50"] == 0.0
+    assert "1 answer(s) hold geochat geometry, which the rsvlm reader does not read (--format geochat?)" in (
+        capsys.readouterr().out)
+    assert grounding.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])["acc50"] == 1.0
+    assert "answer(s) hold" not in capsys.readouterr().out
