@@ -420,3 +420,10 @@ def test_realdata_dota_self_prediction(tmp_path, realdata):
     assert s["mAP50_obb"] == pytest.approx(1.0) and s["mAP50_obb_area"] == pytest.approx(1.0)
     assert set(s["per_class_obb"]) == {"large vehicle", "small vehicle"}
     assert s["n_gt_objects"] == 128
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "x"])
+def test_max_dets_below_one_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as e:
+        detection.main(["--gt", "g", "--pred", "p", "--max-dets", value])
+    assert e.value.code == 2 and "--max-dets: needs a whole number of at least 1" in capsys.readouterr().err
