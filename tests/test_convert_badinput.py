@@ -199,3 +199,36 @@ def test_synth_out_that_cannot_be_a_folder_is_an_error(tmp_path, capsys):
     (tmp_path / "afile").write_text("")
     assert main(["synth", "--out", str(tmp_path / "afile"), "--n", "1", "--size", "32", "--no-progress"]) == 2
     assert str(tmp_path / "afile") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--tile", "-100"], "--tile: needs a whole number of at least 1"),
+    (["--tile", "400", "--overlap", "-5"], "--overlap: needs a whole number of at least 0"),
+    (["--min-visible", "2"], "--min-visible: needs a number from 0 to 1"),
+])
+def test_tiling_options_out_of_range_are_usage_errors(tmp_path, capsys, argv, message):
+    with pytest.raises(SystemExit) as e:
+        run_convert(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), *argv])
+    assert e.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_masks_and_levir_tiling_and_budget_checked_before_work(tmp_path, capsys):
+    png(tmp_path / "a.png", 16, 16)
+    png(tmp_path / "a_mask.png", 16, 16, mode="L")
+    masks = ["masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--binary", "x", "--out", str(tmp_path / "o")]
+    with pytest.raises(ConversionError, match="--overlap 8 must be smaller than --tile 8"):
+        run_convert([*masks, "--tile", "8", "--overlap", "8"])
+    with pytest.raises(SystemExit):
+        run_convert([*masks, "--budget", "3"])
+    assert "--budget: needs a whole number of at least 8" in capsys.readouterr().err
+    with pytest.raises(ConversionError, match="--overlap 9 must be smaller than --tile 8"):
+        run_convert(["levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "8", "--overlap", "9"])
+
+
+def test_no_records_message_falls_back_on_the_notes(tmp_path, capsys):
+    from data_gen.convert import main
+
+    png(tmp_path / "a.png", 64, 48)
+    (tmp_path / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
+    assert main(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "4", "--overlap", "0"]) == 2
+    assert "objects_lost_at_tile_borders" in capsys.readouterr().err

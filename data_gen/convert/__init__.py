@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not stats["records"]:
-        why = ", ".join(f"{n} {r}" for r, n in stats["skipped"].items()) or "nothing to convert"
+        why = ", ".join(f"{n} {r}" for r, n in (stats["skipped"] or stats["notes"]).items()) or "nothing to convert"
         print(f"error: no records written ({why}); see the stats above", file=sys.stderr)
         return 2
     return 0

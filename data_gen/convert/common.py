@@ -128,6 +128,41 @@ class Output:
         self._fh.close()
 
 
+def int_at_least(lo: int):
+    """An argparse ``type``: a whole number of at least ``lo`` (else a usage error naming the option)."""
+    import argparse
+
+    def parse(v: str) -> int:
+        try:
+            n = int(v)
+        except ValueError:
+            n = None
+        if n is None or n < lo:
+            raise argparse.ArgumentTypeError(f"needs a whole number of at least {lo}, got {v!r}")
+        return n
+
+    return parse
+
+
+def fraction(v: str) -> float:
+    """An argparse ``type``: a number from 0 to 1."""
+    import argparse
+
+    try:
+        x = float(v)
+    except ValueError:
+        x = None
+    if x is None or not 0 <= x <= 1:
+        raise argparse.ArgumentTypeError(f"needs a number from 0 to 1, got {v!r}")
+    return x
+
+
+def check_tiling(tile: int | None, overlap: int) -> None:
+    """``--overlap`` must be smaller than ``--tile`` when tiling."""
+    if tile and overlap >= tile:
+        raise ConversionError(f"--overlap {overlap} must be smaller than --tile {tile}")
+
+
 def make_record(rid: str, images: list[dict], turns: list[tuple[str, str]], task: str, meta: dict) -> dict:
     """A DESIGN.md record from (question, answer) pairs written without placeholders or tags:
     the first question gets one ``<image>`` line per image, then ``[task]``."""

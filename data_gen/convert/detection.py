@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_gen.convert.common import Output, make_meta, make_record, pick
+from data_gen.convert.common import Output, fraction, int_at_least, make_meta, make_record, pick
 from data_gen.tiling import Window, clip_object, crop_to_file, tile_objects, tile_windows
 
 DET_ALL = ("Detect every object in the image and name its class.",
@@ -58,9 +58,10 @@ class DetOptions:
 
 
 def add_det_arguments(parser) -> None:
-    parser.add_argument("--tile", type=int, default=None, help="cut images larger than this into tiles")
-    parser.add_argument("--overlap", type=int, default=200, help="tile overlap in pixels")
-    parser.add_argument("--min-visible", type=float, default=0.5,
+    parser.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
+    parser.add_argument("--overlap", type=int_at_least(0), default=200,
+                        help="tile overlap in pixels (a quarter of --tile where it is not smaller)")
+    parser.add_argument("--min-visible", type=fraction, default=0.5,
                         help="keep an object cut by a border when this share of its area is inside")
     parser.add_argument("--per-class", action="store_true", help="one [det] record per class")
     parser.add_argument("--no-ground", action="store_true", help="no [ground] records")

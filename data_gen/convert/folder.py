@@ -23,6 +23,7 @@ from data_gen.convert.common import (
     Output,
     clean_label,
     image_size,
+    int_at_least,
     make_meta,
     make_record,
     pick,
@@ -34,7 +35,7 @@ QUESTIONS = ("What kind of scene is this?", "Classify this scene.", "Which scene
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder of class folders, loose images, or one image")
     p.add_argument("--modality", default=None, help="modality of every image (default: inferred)")
-    p.add_argument("--max-choices", type=int, default=60, help="list the classes in the question up to this many")
+    p.add_argument("--max-choices", type=int_at_least(0), default=60, help="list the classes in the question up to this many")
 
 
 def class_from_name(stem: str) -> str:

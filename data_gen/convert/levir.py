@@ -18,7 +18,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, image_size, make_meta, make_record, pick
+from data_gen.convert.common import (
+    ConversionError,
+    Output,
+    check_tiling,
+    image_size,
+    int_at_least,
+    make_meta,
+    make_record,
+    pick,
+)
 from data_gen.convert.masks import read_label, seg_records
 from data_gen.tiling import crop_to_file, tile_windows
 
@@ -32,9 +41,9 @@ def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder with A/ B/ label/, or flat *_A/_B/_label files")
     p.add_argument("--label", default="building", help="what the change mask marks")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
-    p.add_argument("--budget", type=int, default=None)
-    p.add_argument("--tile", type=int, default=None)
-    p.add_argument("--overlap", type=int, default=0)
+    p.add_argument("--budget", type=int_at_least(8), default=None)
+    p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
+    p.add_argument("--overlap", type=int_at_least(0), default=0, help="tile overlap in pixels (below --tile)")
     p.add_argument("--modality", default="optical")
 
 
@@ -74,6 +83,7 @@ def describe(mask, label: str) -> str:
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
+    check_tiling(args.tile, args.overlap)
     src = Path(args.src)
     if not src.is_dir():
         raise ConversionError(f"{src}: not a folder")

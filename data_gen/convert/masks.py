@@ -26,8 +26,10 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    check_tiling,
     image_size,
     index_images,
+    int_at_least,
     make_meta,
     make_record,
     pick,
@@ -68,9 +70,9 @@ def add_arguments(p) -> None:
     g.add_argument("--preset", choices=sorted(PRESETS), help="built-in class map")
     g.add_argument("--binary", metavar="CLASS", help="non-zero pixels are CLASS (0/1 or 0/255 masks)")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
-    p.add_argument("--budget", type=int, default=None, help="location tokens per answer (codec default)")
-    p.add_argument("--tile", type=int, default=None)
-    p.add_argument("--overlap", type=int, default=0)
+    p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
+    p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
+    p.add_argument("--overlap", type=int_at_least(0), default=0, help="tile overlap in pixels (below --tile)")
     p.add_argument("--modality", default="optical")
 
 
@@ -202,6 +204,7 @@ def pair_files(images: Path, labels: Path, suffix: str | None) -> list[tuple[Pat
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
+    check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
     pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix)
