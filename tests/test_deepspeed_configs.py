@@ -32,3 +32,19 @@ def test_a_zero_stage_that_does_not_exist_is_refused():
     for stage in (4, "2", None):
         with pytest.raises(ValueError, match="zero_optimization.stage"):
             fill_auto({**ds, "zero_optimization": {"stage": stage}}, cfg, world_size=2)
+
+
+def test_zero2_optimizer_states_load_with_weights_only(tmp_path):
+    """ZeRO-1/2 optimizer files hold each shard's fragment_address: resuming a zero2 run failed
+    with 'Unsupported global' before it was allow-listed."""
+    import torch
+    from deepspeed.runtime.zero.config import ZeroStageEnum
+    from deepspeed.utils.tensor_fragment import fragment_address
+
+    from rsvlm.train.deepspeed_config import weights_only_checkpoint_engine
+
+    path = tmp_path / "zero_pp_rank_0_mp_rank_00_optim_states.pt"
+    torch.save({"zero_stage": ZeroStageEnum.gradients, "param_slice_mappings": [{"w": fragment_address(4, 0)}],
+                "state": torch.ones(3)}, path)
+    out = weights_only_checkpoint_engine().load(str(path), map_location="cpu")
+    assert out["param_slice_mappings"][0]["w"] == fragment_address(4, 0) and torch.equal(out["state"], torch.ones(3))

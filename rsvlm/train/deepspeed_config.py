@@ -83,15 +83,17 @@ def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
 def weights_only_checkpoint_engine():
     """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``.
 
-    DeepSpeed's own files hold its ZeRO-stage enum and loss-scaler objects besides tensors;
+    DeepSpeed's own files hold its ZeRO-stage enum, loss-scaler objects and (ZeRO-1/2 optimizer
+    states) the ``fragment_address`` (numel, start) of each parameter's shard besides tensors;
     exactly those classes are allow-listed.
     """
     import torch
     from deepspeed.runtime.checkpoint_engine.torch_checkpoint_engine import TorchCheckpointEngine
     from deepspeed.runtime.fp16.loss_scaler import DynamicLossScaler, LossScaler
     from deepspeed.runtime.zero.config import ZeroStageEnum
+    from deepspeed.utils.tensor_fragment import fragment_address
 
-    allowed = [ZeroStageEnum, LossScaler, DynamicLossScaler]
+    allowed = [ZeroStageEnum, LossScaler, DynamicLossScaler, fragment_address]
 
     class WeightsOnlyCheckpointEngine(TorchCheckpointEngine):
         def load(self, path: str, map_location=None):
