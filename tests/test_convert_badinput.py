@@ -232,3 +232,18 @@ def test_no_records_message_falls_back_on_the_notes(tmp_path, capsys):
     (tmp_path / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
     assert main(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "4", "--overlap", "0"]) == 2
     assert "objects_lost_at_tile_borders" in capsys.readouterr().err
+
+
+def test_modality_and_task_must_be_ones_the_records_loader_takes(tmp_path, capsys):
+    png(tmp_path / "a.png", 8, 8)
+    with pytest.raises(SystemExit):
+        run_convert(["folder", "--src", str(tmp_path / "a.png"), "--out", str(tmp_path / "o"), "--modality", "lidar"])
+    assert "argument --modality: invalid choice: 'lidar'" in capsys.readouterr().err
+    (tmp_path / "l.json").write_text(json.dumps([{"id": 1, "images": [{"path": "a.png", "modality": "lidar"}],
+                                                  "conversations": [{"from": "human", "value": "hi"},
+                                                                    {"from": "gpt", "value": "yo"}]}]))
+    llava = ["llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path), "--out", str(tmp_path / "o")]
+    with pytest.raises(SystemExit):
+        run_convert([*llava, "--task", "chitchat"])
+    assert "argument --task: invalid choice: 'chitchat'" in capsys.readouterr().err
+    assert run_convert(llava)["skipped"] == {"unknown_modality": 1}

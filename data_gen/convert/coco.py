@@ -30,13 +30,14 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from rsvlm.tokens import MODALITIES
 
 
 def add_arguments(p) -> None:
     p.add_argument("--ann", required=True, type=Path, help="COCO instances JSON")
     p.add_argument("--images", required=True, type=Path, help="image folder")
     p.add_argument("--skip-crowd", action="store_true")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
 
 

@@ -32,6 +32,7 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from rsvlm.tokens import MODALITIES
 
 DOTA_CLASSES = (
     "plane", "ship", "storage-tank", "baseball-diamond", "tennis-court", "basketball-court",
@@ -46,7 +47,7 @@ def add_arguments(p) -> None:
     p.add_argument("--classes", default=",".join(DOTA_CLASSES), help="comma-separated allowed classes ('' = any)")
     p.add_argument("--skip-difficult", action="store_true",
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
 
 

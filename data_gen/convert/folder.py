@@ -28,13 +28,14 @@ from data_gen.convert.common import (
     make_record,
     pick,
 )
+from rsvlm.tokens import MODALITIES
 
 QUESTIONS = ("What kind of scene is this?", "Classify this scene.", "Which scene class does this image show?")
 
 
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder of class folders, loose images, or one image")
-    p.add_argument("--modality", default=None, help="modality of every image (default: inferred)")
+    p.add_argument("--modality", default=None, choices=MODALITIES, help="modality of every image (default: inferred)")
     p.add_argument("--max-choices", type=int_at_least(0), default=60, help="list the classes in the question up to this many")
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from data_gen.convert.common import ConversionError, Output, clean_label, read_json, readable_size
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from rsvlm.tokens import MODALITIES
 
 
 def add_arguments(p) -> None:
@@ -35,7 +36,7 @@ def add_arguments(p) -> None:
     p.add_argument("--match", default=None, help="regex picking the shared key out of file stems")
     p.add_argument("--label", default="building", help="class of every footprint")
     p.add_argument("--class-property", default=None, help="feature property holding the class instead")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
 
 

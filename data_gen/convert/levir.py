@@ -30,6 +30,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.masks import read_label, seg_records
 from data_gen.tiling import crop_to_file, tile_windows
+from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
             "Compare the two images and describe what changed.")
@@ -44,7 +45,7 @@ def add_arguments(p) -> None:
     p.add_argument("--budget", type=int_at_least(8), default=None)
     p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
     p.add_argument("--overlap", type=int_at_least(0), default=0, help="tile overlap in pixels (below --tile)")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
 
 
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:

@@ -21,7 +21,7 @@ else ``--task``; with none of these it is free chat (``task`` null). A record wi
 Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
 ``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``, ``unreadable_image``
-(truncated or not an image).
+(truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import re
 from pathlib import Path
 
 from data_gen.convert.common import ConversionError, Output, image_size, make_meta
+from rsvlm.tokens import MODALITIES, TASKS
 
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
 _TAG = re.compile(r"\[(refer|identify|grounding|caption)\]")
@@ -48,8 +49,8 @@ class BadBox(ValueError):
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="LLaVA/GeoChat JSON array or JSONL")
     p.add_argument("--images", required=True, type=Path, help="folder the image paths are relative to")
-    p.add_argument("--modality", default="optical")
-    p.add_argument("--task", default=None, help="task of records that name none (default: free chat)")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--task", default=None, choices=TASKS, help="task of records that name none (default: free chat)")
 
 
 def rewrite_boxes(text: str, width: int, height: int) -> str:
@@ -109,7 +110,7 @@ def _records(path: Path) -> list[tuple[str, object]]:
 def convert_record(raw: dict, args, out: Output, where: str) -> dict:
     """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError."""
     from rsvlm.data.records import task_from_prompt
-    from rsvlm.tokens import IMAGE_TOKEN, TASKS
+    from rsvlm.tokens import IMAGE_TOKEN
 
     if "images" in raw:
         specs = [im if isinstance(im, dict) else {"path": im} for im in raw["images"]]
@@ -126,7 +127,10 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         except ConversionError as e:
             raise BadBox("unreadable_image", str(e)) from e
         size = size or got
-        images.append({**spec, "path": out.copy_image(src), "modality": spec.get("modality", args.modality)})
+        modality = spec.get("modality", args.modality)
+        if modality not in MODALITIES:
+            raise BadBox("unknown_modality", f"{modality!r} is not one of {', '.join(MODALITIES)}")
+        images.append({**spec, "path": out.copy_image(src), "modality": modality})
     width, height = size or (1, 1)
     convs = []
     for turn in raw["conversations"]:

@@ -36,6 +36,7 @@ from data_gen.convert.common import (
     read_json,
 )
 from data_gen.tiling import crop_to_file, tile_windows
+from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
 IMAGE_SUFFIXES = ("_img", "_image", "_sat", "_rgb")  # an image's own suffix (detectree, DeepGlobe: 1_sat.jpg)
@@ -73,7 +74,7 @@ def add_arguments(p) -> None:
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
     p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
     p.add_argument("--overlap", type=int_at_least(0), default=0, help="tile overlap in pixels (below --tile)")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
 
 
 def load_palette(args) -> tuple[dict[str, object], list]:

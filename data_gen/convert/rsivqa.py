@@ -23,12 +23,13 @@ from data_gen.convert.common import (
     make_meta,
     make_record,
 )
+from rsvlm.tokens import MODALITIES
 
 
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, nargs="+", help="RSIVQA .txt file(s)")
     p.add_argument("--images", required=True, type=Path, help="folder with the images")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
 
 
 def parse_line(line: str) -> tuple[str, str, str]:

@@ -35,6 +35,7 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from rsvlm.tokens import MODALITIES
 
 DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
                "x_right_bottom", "y_right_bottom", "x_left_bottom", "y_left_bottom")
@@ -46,7 +47,7 @@ def add_arguments(p) -> None:
     p.add_argument("--classes", default="", help="comma-separated allowed classes ('' = any)")
     p.add_argument("--skip-difficult", action="store_true",
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
-    p.add_argument("--modality", default="optical")
+    p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
 
 
