@@ -4,6 +4,7 @@ missing keys, re-runs into the same output folder. Each must name the input or c
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,14 @@ def test_modality_and_task_must_be_ones_the_records_loader_takes(tmp_path, capsy
         run_convert([*llava, "--task", "chitchat"])
     assert "argument --task: invalid choice: 'chitchat'" in capsys.readouterr().err
     assert run_convert(llava)["skipped"] == {"unknown_modality": 1}
+
+
+@pytest.mark.parametrize("palette, bad", [({"ship": "green"}, "ship: 'green'"), ({"ship": [0, 255]}, "ship: [0, 255]"),
+                                          ({"ship": [0, 255, 0], "land": 3}, "land: 3")])
+def test_masks_palette_values_are_checked(tmp_path, palette, bad):
+    png(tmp_path / "a.png", 16, 16)
+    png(tmp_path / "a_mask.png", 16, 16)
+    (tmp_path / "p.json").write_text(json.dumps(palette))
+    with pytest.raises(ConversionError, match=rf"p\.json: {re.escape(bad)} is not"):
+        run_convert(["masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--palette",
+                     str(tmp_path / "p.json"), "--out", str(tmp_path / "o")])

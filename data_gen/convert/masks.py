@@ -101,12 +101,25 @@ def load_palette(args) -> tuple[dict[str, object], list]:
         raise ConversionError("masks: give --palette, --preset or --binary")
     table = dict(table)
     ignored += list(table.pop("_ignore", None) or [])
-    classes = {c: v for c, v in table.items() if v is not None}
+    classes = {str(c): v for c, v in table.items() if v is not None}
     rgb = any(isinstance(v, list) for v in classes.values())
+    for c, v in [*classes.items(), *(("_ignore", v) for v in ignored)]:
+        if not _label_value(v, rgb):
+            want = "[r, g, b] (0-255)" if rgb else "a grey level (whole number from 0)"
+            raise ConversionError(f"{args.palette}: {c}: {v!r} is not {want}; one palette is all grey "
+                                  "levels or all [r, g, b]")
     black = [0, 0, 0] if rgb else 0
     if black not in classes.values() and black not in ignored:
         ignored.append(black)
     return classes, ignored
+
+
+def _label_value(v, rgb: bool) -> bool:
+    """A grey level (int >= 0) or, in an RGB palette, ``[r, g, b]`` of 0-255 ints."""
+    def level(x):
+        return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+    return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
 def read_label(path: Path, rgb: bool):
