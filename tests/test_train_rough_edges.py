@@ -163,3 +163,13 @@ def test_a_bad_config_value_names_its_key_and_touches_nothing(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"rsvlm train: {key} must"), err
     assert not out.exists()  # refused before out_dir is made
+
+
+def test_resuming_past_max_steps_says_so(tmp_path, capsys):
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "batch_size=4", "ckpt.every=1"]
+    assert train_main([*argv, "max_steps=2"]) == 0
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=1", "ckpt.resume=auto"]) == 0  # was a silent "done: 2 steps"
+    assert "at step 2, past max_steps=1" in capsys.readouterr().err

@@ -228,10 +228,14 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
 
 
 def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
-    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint, and drop metrics lines past ``step``."""
+    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint or one past ``max_steps``, and drop
+    metrics lines past ``step``."""
     if not found:
         print(f"[rsvlm.train] ckpt.resume=auto: no checkpoint in {Path(cfg.out_dir) / 'checkpoints'}; "
               "starting at step 0", file=sys.stderr)
+    if step > cfg.max_steps:
+        print(f"[rsvlm.train] the checkpoint is at step {step}, past max_steps={cfg.max_steps}: nothing to train; "
+              f"final/ is written from step {step}", file=sys.stderr)
     dropped = trim_metrics(Path(cfg.out_dir), step)
     if dropped:
         print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
