@@ -259,3 +259,12 @@ def test_masks_palette_values_are_checked(tmp_path, palette, bad):
     with pytest.raises(ConversionError, match=rf"p\.json: {re.escape(bad)} is not"):
         run_convert(["masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--palette",
                      str(tmp_path / "p.json"), "--out", str(tmp_path / "o")])
+
+
+def test_rsivqa_files_of_one_folder_give_distinct_ids(tmp_path):
+    png(tmp_path / "a.png", 8, 8)
+    (tmp_path / "q1.txt").write_text("a.png:what is this?church\n")
+    (tmp_path / "q2.txt").write_text("a.png:is it big?yes\n")
+    q1, q2 = str(tmp_path / "q1.txt"), str(tmp_path / "q2.txt")
+    _, records = convert(tmp_path / "o", "rsivqa", "--src", q1, q2, q1, "--images", str(tmp_path))
+    assert [r["id"] for r in records] == [f"rsivqa-{tmp_path.name}-q1-1", f"rsivqa-{tmp_path.name}-q2-1"]

@@ -3,7 +3,8 @@
 ``--src`` is one or more ``.txt`` files (RSIVQA ships one per source dataset, e.g.
 ``AID/rsicd_vqa.txt``); ``--images`` the folder holding the images they name (searched
 recursively; the same stem with another extension is accepted and noted). Question and answer
-are kept verbatim (the question keeps its ``?``).
+are kept verbatim (the question keeps its ``?``). Record ids are
+``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
 
 Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer),
 ``missing_image`` (no such image under ``--images``), ``unreadable_image`` (truncated or not an
@@ -46,7 +47,7 @@ def run(args, out: Output) -> None:
 
     index = index_images(args.images)
     sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
-    for txt in args.src:
+    for txt in {Path(t).resolve(): t for t in args.src}.values():  # a file named twice is read once
         if not Path(txt).is_file():
             raise ConversionError(f"{txt}: no such file")
         lines = Path(txt).read_text(encoding="utf-8", errors="replace").splitlines()
@@ -74,5 +75,5 @@ def run(args, out: Output) -> None:
             w, h = sizes[image]
             rel = out.copy_image(image)
             meta = make_meta("RSIVQA", f"{Path(txt).name}:{n}", w, h)
-            rid = f"rsivqa-{Path(txt).parent.name}-{n}"
+            rid = f"rsivqa-{Path(txt).parent.name}-{Path(txt).stem}-{n}"
             out.add(make_record(rid, [{"path": rel, "modality": args.modality}], [(q, a)], "vqa", meta))
