@@ -268,3 +268,24 @@ def test_rsivqa_files_of_one_folder_give_distinct_ids(tmp_path):
     q1, q2 = str(tmp_path / "q1.txt"), str(tmp_path / "q2.txt")
     _, records = convert(tmp_path / "o", "rsivqa", "--src", q1, q2, q1, "--images", str(tmp_path))
     assert [r["id"] for r in records] == [f"rsivqa-{tmp_path.name}-q1-1", f"rsivqa-{tmp_path.name}-q2-1"]
+
+
+def test_same_named_sources_keep_both_records(tmp_path):
+    xml = ("<annotation><filename>{}</filename><object><name>ship</name>"
+           "<bndbox><xmin>2</xmin><ymin>2</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>")
+    for sub in ("hbb", "obb"):  # DIOR's two annotation folders hold files of the same names
+        (tmp_path / "ann" / sub).mkdir(parents=True)
+        (tmp_path / "ann" / sub / "1.xml").write_text(xml.format("1.png"))
+    png(tmp_path / "imgs" / "1.png", 16, 16)
+    stats, records = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "imgs"))
+    assert sorted(r["id"] for r in records) == ["voc-1-det-box", "voc-1-det-box-dup2", "voc-1-ground-ship",
+                                                "voc-1-ground-ship-dup2"]
+    assert stats["notes"]["duplicate_ids_renamed"] == 2
+    lines = [{"id": 7, "image": "1.png", "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": "a"}]}
+             for q in ("first?", "second?")]
+    (tmp_path / "l.json").write_text(json.dumps(lines))
+    stats, records = convert(tmp_path / "o2", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs"))
+    assert [r["id"] for r in records] == ["7", "7-dup2"]
+    with pytest.raises(ConversionError, match="duplicate record id '7'"):
+        run_convert(["llava", "--strict", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs"),
+                     "--out", str(tmp_path / "o3")])

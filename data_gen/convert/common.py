@@ -1,10 +1,12 @@
 """What every converter shares: the output folder, the stats, record building, image lookup.
 
 ``Output`` owns ``OUT/records.jsonl``, ``OUT/images/`` and ``OUT/stats.json``. Converters call
-``out.add(record)`` for each record, ``out.skip(reason, where)`` for each bad annotation (counted;
-with ``strict`` it raises ``ConversionError`` naming the file and line), ``out.note(key)`` for
-things worth knowing that are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)``
-to place images under ``OUT/images``. A second run into the same folder overwrites the first
+``out.add(record)`` for each record (an id already written gets ``-dup2``, ``-dup3``… and is
+counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
+``out.skip(reason, where)`` for each bad annotation (counted; with ``strict`` it raises
+``ConversionError`` naming the file and line), ``out.note(key)`` for things worth knowing that
+are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)`` to place images under
+``OUT/images``. A second run into the same folder overwrites the first
 run's images rather than adding renamed copies; files of the first run that the second does not
 write are left and counted in the notes (``stale_images_from_earlier_runs``). Nothing here
 decides geometry or wording.
@@ -59,9 +61,16 @@ class Output:
     def add(self, record: dict) -> None:
         if record["task"] is not None and record["task"] not in TASKS:
             raise ValueError(f"unknown task {record['task']!r} in record {record['id']}")
-        if record["id"] in self._ids:
-            raise ValueError(f"duplicate record id {record['id']!r}")
-        self._ids.add(record["id"])
+        rid, k = record["id"], 1
+        while rid in self._ids:  # two sources of one name (sub-folders, repeated LLaVA ids): keep both
+            k += 1
+            rid = f"{record['id']}-dup{k}"
+        if rid != record["id"]:
+            if self.strict:
+                raise ConversionError(f"duplicate record id {record['id']!r}")
+            self.note("duplicate_ids_renamed")
+            record = {**record, "id": rid}
+        self._ids.add(rid)
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)
 
