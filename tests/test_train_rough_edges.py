@@ -173,3 +173,16 @@ def test_resuming_past_max_steps_says_so(tmp_path, capsys):
     capsys.readouterr()
     assert train_main([*argv, "max_steps=1", "ckpt.resume=auto"]) == 0  # was a silent "done: 2 steps"
     assert "at step 2, past max_steps=1" in capsys.readouterr().err
+
+
+def test_a_device_that_is_not_there_or_not_a_device_is_one_line(tmp_path, capsys):
+    import pytest
+    import torch
+
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={make_records(tmp_path / 'd', n=4)}", "log.progress=false"]
+    assert train_main([*argv, f"out_dir={tmp_path / 'a'}", "device=gpu"]) == 2  # was: trained on the CPU
+    assert "device must be auto, cpu or cuda, got 'gpu'" in capsys.readouterr().err
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is visible")
+    assert train_main([*argv, f"out_dir={tmp_path / 'b'}", "device=cuda"]) == 1  # was a RuntimeError traceback
+    assert "no CUDA device is visible" in capsys.readouterr().err.strip().splitlines()[-1]

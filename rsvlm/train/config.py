@@ -187,6 +187,8 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"data.max_bad_fraction must be in [0, 1], got {cfg.data.max_bad_fraction}")
     if cfg.optim.schedule not in ("cosine", "constant"):
         raise ValueError(f"optim.schedule must be cosine or constant, got {cfg.optim.schedule!r}")
+    if cfg.device not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {cfg.device!r}")
     if cfg.precision not in ("fp32", "bf16", "fp16"):
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:

@@ -162,7 +162,7 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
                          "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device=cuda but no CUDA device is visible")
+        raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
     local = int(os.environ.get("LOCAL_RANK", "0"))
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
