@@ -289,3 +289,16 @@ def test_same_named_sources_keep_both_records(tmp_path):
     with pytest.raises(ConversionError, match="duplicate record id '7'"):
         run_convert(["llava", "--strict", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs"),
                      "--out", str(tmp_path / "o3")])
+
+
+def test_tiles_of_same_named_sources_do_not_overwrite_each_other(tmp_path):
+    xml = ("<annotation><object><name>ship</name>"
+           "<bndbox><xmin>2</xmin><ymin>2</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>")
+    for sub in ("2007", "2012"):  # two VOC years, one file name: two records, two tile files
+        (tmp_path / "ann" / sub).mkdir(parents=True)
+        (tmp_path / "ann" / sub / "1.xml").write_text(xml)
+    png(tmp_path / "imgs" / "1.png", 32, 32)
+    _, records = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "imgs"),
+                         "--tile", "16", "--overlap", "0")
+    paths = [r["images"][0]["path"] for r in records if "-0-0-det-box" in r["id"]]
+    assert len(paths) == 2 and len(set(paths)) == 2

@@ -91,20 +91,20 @@ class Output:
         src = Path(src).resolve()
         if src in self._copied:
             return self._copied[src]
-        name = name or src.name
-        rel, k = f"images/{name}", 0
-        while rel in self._written:  # another source file of the same name: never overwrite it
-            k += 1
-            rel = f"images/{Path(name).stem}_{k}{Path(name).suffix}"
-        shutil.copyfile(src, self.dir / rel)
+        dst, rel = self.image_path(name or src.name)
+        shutil.copyfile(src, dst)
         self._copied[src] = rel
-        self._written.add(rel)
         return rel
 
     def image_path(self, name: str) -> tuple[Path, str]:
-        """(absolute path, relative path) for a new file ``images/name``."""
-        self._written.add(f"images/{name}")
-        return self.images_dir / name, f"images/{name}"
+        """(absolute path, relative path) for a new file ``images/name``, or ``images/NAME_k.EXT``
+        where this run already wrote that name (another source of the same name: never overwrite)."""
+        rel, k = f"images/{name}", 0
+        while rel in self._written:
+            k += 1
+            rel = f"images/{Path(name).stem}_{k}{Path(name).suffix}"
+        self._written.add(rel)
+        return self.dir / rel, rel
 
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:
