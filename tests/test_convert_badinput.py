@@ -302,3 +302,11 @@ def test_tiles_of_same_named_sources_do_not_overwrite_each_other(tmp_path):
                          "--tile", "16", "--overlap", "0")
     paths = [r["images"][0]["path"] for r in records if "-0-0-det-box" in r["id"]]
     assert len(paths) == 2 and len(set(paths)) == 2
+
+
+def test_image_names_in_several_folders_are_noted(tmp_path):
+    png(tmp_path / "imgs" / "2007" / "a.png", 8, 8)
+    png(tmp_path / "imgs" / "2012" / "a.png", 8, 8)
+    (tmp_path / "q.txt").write_text("a.png:is there a plane?yes\n")
+    stats, records = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"))
+    assert stats["notes"]["ambiguous_image_names"] == 1 and len(records) == 1

@@ -127,7 +127,7 @@ def run(args, out: Output) -> None:
             out.skip("unparsable_annotation", where, repr(e))
             continue
         per_image[ann["image_id"]].extend({**o, "src": where} for o in objs)
-    index = index_images(args.images)
+    index = index_images(args.images, out)
     opts = det_options(args)
     for image_id, objects in tqdm(per_image.items(), desc="coco", unit="image"):
         im = images[image_id]

@@ -201,14 +201,18 @@ def clean_label(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
-def index_images(folder: Path) -> dict[str, Path]:
+def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
     """File name and stem → path for every image under ``folder`` (recursive); a ``folder`` that
-    does not exist raises ``ConversionError`` (else every image would be counted missing)."""
+    does not exist raises ``ConversionError`` (else every image would be counted missing). A name
+    found in several sub-folders maps to the first in sort order, counted in ``out``'s notes as
+    ``ambiguous_image_names`` (annotations name files, not folders)."""
     if not Path(folder).is_dir():
         raise ConversionError(f"{folder}: no such image folder")
     index: dict[str, Path] = {}
     for p in sorted(Path(folder).rglob("*")):
         if p.suffix.lower() in IMAGE_EXTS and p.is_file():
+            if p.name in index and out is not None:
+                out.note("ambiguous_image_names")
             index.setdefault(p.name, p)
             index.setdefault(p.stem, p)
     return index

@@ -108,7 +108,7 @@ def run(args, out: Output) -> None:
     if not label_dir.is_dir():
         raise ConversionError(f"{label_dir}: not a folder")
     classes = {c.strip() for c in args.classes.split(",") if c.strip()} or None
-    index = index_images(image_dir)
+    index = index_images(image_dir, out)
     opts = det_options(args)
     files = sorted(label_dir.glob("*.txt"))
     if not files:

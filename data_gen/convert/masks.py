@@ -188,7 +188,7 @@ def seg_records(out: Output, masks: dict, *, rid: str, images: list[dict], meta:
             out.add(make_record(key, images, [(q, answer)], task, meta))
 
 
-def pair_files(images: Path, labels: Path, suffix: str | None) -> list[tuple[Path | None, Path]]:
+def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None) -> list[tuple[Path | None, Path]]:
     """(image or None, label) per label file."""
     from data_gen.convert.common import IMAGE_EXTS
 
@@ -200,7 +200,7 @@ def pair_files(images: Path, labels: Path, suffix: str | None) -> list[tuple[Pat
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
         label_files = [p for p in label_files if any(s and p.stem.endswith(s) for s in suffixes)]
-    index = {images.stem: images, images.name: images} if images.is_file() else index_images(images)
+    index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
     pairs = []
     for lab in label_files:
         stem = lab.stem
@@ -221,7 +221,7 @@ def run(args, out: Output) -> None:
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
-    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix)
+    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out)
     if not pairs:
         raise ConversionError(f"{args.labels}: no label images")
     for image, lab in tqdm(pairs, desc="masks", unit="image"):

@@ -45,7 +45,7 @@ def parse_line(line: str) -> tuple[str, str, str]:
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
-    index = index_images(args.images)
+    index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
     for txt in {Path(t).resolve(): t for t in args.src}.values():  # a file named twice is read once
         if not Path(txt).is_file():

@@ -49,7 +49,7 @@ def run(args, out: Output) -> None:
                                                        for p in src.glob("*_questions.json"))
     if not prefixes:
         raise ConversionError(f"{src}: no *_questions.json")
-    index = index_images(args.images)
+    index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
     for prefix in prefixes:
         questions = _load(src, prefix, "questions")

@@ -90,7 +90,7 @@ def run(args, out: Output) -> None:
     if image_dir is None:
         cands = sorted(src.parent.glob("JPEGImages*"))
         image_dir = cands[0] if cands else src
-    index = index_images(image_dir)
+    index = index_images(image_dir, out)
     classes = {c.strip() for c in args.classes.split(",") if c.strip()} or None
     opts = det_options(args)
     files = sorted(src.rglob("*.xml"))
