@@ -186,3 +186,13 @@ def test_a_device_that_is_not_there_or_not_a_device_is_one_line(tmp_path, capsys
         pytest.skip("a CUDA device is visible")
     assert train_main([*argv, f"out_dir={tmp_path / 'b'}", "device=cuda"]) == 1  # was a RuntimeError traceback
     assert "no CUDA device is visible" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_the_qlora_recipe_without_its_llm_names_the_folder(tmp_path, capsys):
+    """Its placeholder LLM path is plainly local: it read as the hub name 'runs/tiny_llm' and
+    tried to download it (an OSError traceback offline)."""
+    data = make_records(tmp_path / "d", n=4)
+    assert train_main(["--config", str(recipe(tmp_path, "qlora_tiny.yaml")), f"data.train={data}",
+                       f"out_dir={tmp_path / 'q'}", "log.progress=false"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "runs/tiny_llm not found" in err[0], err
