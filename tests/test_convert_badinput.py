@@ -310,3 +310,19 @@ def test_image_names_in_several_folders_are_noted(tmp_path):
     (tmp_path / "q.txt").write_text("a.png:is there a plane?yes\n")
     stats, records = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"))
     assert stats["notes"]["ambiguous_image_names"] == 1 and len(records) == 1
+
+
+def test_objects_under_one_bin_are_skipped_so_perfect_answers_score_perfectly(tmp_path):
+    from eval import grounding
+
+    src = tmp_path / "dota"
+    png(src / "a.png", 4000, 3000)
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n"  # 30 x 20 px: 7 x 6 bins
+                               "100.2 100.2 101.5 100.2 101.5 101.5 100.2 101.5 ship 0\n")  # inside one 4 px bin
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert stats["skipped"] == {"smaller_than_a_bin": 1} and f"{src / 'a.txt'}:2" in stats["skipped_examples"][
+        "smaller_than_a_bin"]
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": r["conversations"][-1]["value"]})
+                            + "\n" for r in records))
+    assert grounding.main(["--gt", str(tmp_path / "o" / "records.jsonl"), "--pred", str(pred)])["mIoU"] == 1.0

@@ -15,7 +15,9 @@ Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``po
 Objects first go through the whole-image window: annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside, are bad annotations (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
-rule; drops there are not errors and are reported as notes. Images or tiles with no object get
+rule; drops there are not errors and are reported as notes. An object under one bin of the
+codec's 1000-bin grid wide or high (a few pixels in a large image) cannot be written and is
+skipped as ``smaller_than_a_bin``. Images or tiles with no object get
 no record (noted as ``empty_images``): the grammar has no spelling for "nothing here" yet.
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``)
@@ -125,10 +127,36 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         window_records(out, tid, images, meta, objs, forms, opts, seg)
 
 
+def collapses(obj: dict, width: int, height: int) -> bool:
+    """Whether ``obj`` (as it is, or as its box) loses all its area on the codec's 1000-bin grid
+    of a ``width`` x ``height`` image: an object under one bin wide or high, which no answer can
+    hold and against which a perfect prediction would score an IoU of 0."""
+    from rsvlm import geometry
+
+    for o in {obj["kind"]: obj, "box": as_form(obj, "box")}.values():
+        (d,) = geometry.decode(geometry.encode([{**o, "label": None}], width=width, height=height),
+                               width, height).objects
+        c = d["coords"]
+        area = ((c[2] - c[0]) * (c[3] - c[1]) if d["kind"] == "box" else
+                0.5 * abs(sum(c[i][0] * c[i - 1][1] - c[i - 1][0] * c[i][1] for i in range(len(c)))))
+        if area <= 0:
+            return True
+    return False
+
+
 def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: list[dict],
                    forms: tuple[str, ...], opts: DetOptions, seg: bool) -> None:
     """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels)."""
     from rsvlm import geometry
+
+    small = [collapses(o, meta["width"], meta["height"]) for o in objs]
+    for o in (o for o, s in zip(objs, small) if s):
+        out.skip("smaller_than_a_bin", o.get("src", meta["file"]),
+                 f"{o['kind']} {o['coords']} on the 1000-bin grid of {meta['width']}x{meta['height']}")
+    objs = [o for o, s in zip(objs, small) if not s]
+    if not objs:
+        out.note("empty_images")
+        return
 
     def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
