@@ -326,3 +326,13 @@ def test_objects_under_one_bin_are_skipped_so_perfect_answers_score_perfectly(tm
     pred.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": r["conversations"][-1]["value"]})
                             + "\n" for r in records))
     assert grounding.main(["--gt", str(tmp_path / "o" / "records.jsonl"), "--pred", str(pred)])["mIoU"] == 1.0
+
+
+def test_coco_shows_progress_over_annotations(tmp_path, capsys):
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    coco = {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "car"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]}]}
+    (tmp_path / "a.json").write_text(json.dumps(coco))
+    convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path / "imgs"))
+    err = capsys.readouterr().err
+    assert "coco annotations" in err and "coco images" in err

@@ -103,7 +103,7 @@ def run(args, out: Output) -> None:
             continue
         images[im["id"]] = im
     per_image: dict = {i: [] for i in images}
-    for k, ann in enumerate(data["annotations"]):
+    for k, ann in enumerate(tqdm(data["annotations"], desc="coco annotations", unit="ann")):  # RLE tracing is slow
         if not isinstance(ann, dict):
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
             continue
@@ -129,7 +129,7 @@ def run(args, out: Output) -> None:
         per_image[ann["image_id"]].extend({**o, "src": where} for o in objs)
     index = index_images(args.images, out)
     opts = det_options(args)
-    for image_id, objects in tqdm(per_image.items(), desc="coco", unit="image"):
+    for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
         path = find_image(index, Path(im["file_name"]).name, out)
         if path is None:
