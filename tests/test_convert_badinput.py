@@ -336,3 +336,24 @@ def test_coco_shows_progress_over_annotations(tmp_path, capsys):
     convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path / "imgs"))
     err = capsys.readouterr().err
     assert "coco annotations" in err and "coco images" in err
+
+
+def test_geojson_one_feature_is_read_and_a_bad_file_among_many_is_counted(tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    for d in ("tifs", "gjs"):
+        (tmp_path / d).mkdir()
+    for k in (1, 2, 3):
+        with rasterio.open(tmp_path / "tifs" / f"img{k}.tif", "w", driver="GTiff", width=32, height=32, count=1,
+                           dtype="uint8", crs="EPSG:32616", transform=from_origin(500000, 3700000, 1, 1)) as ds:
+            ds.write(np.zeros((1, 32, 32), np.uint8))
+    ring = [[500002, 3699998], [500010, 3699998], [500010, 3699990], [500002, 3699990], [500002, 3699998]]
+    feature = {"type": "Feature", "crs": "EPSG:32616", "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    (tmp_path / "gjs" / "img1.geojson").write_text(json.dumps(feature))
+    (tmp_path / "gjs" / "img2.geojson").write_text(json.dumps({"type": "FeatureCollection"}))
+    (tmp_path / "gjs" / "img3.geojson").write_text('{"type": "FeatureCollection", "features": [')
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "tifs"), "--labels", str(tmp_path / "gjs"))
+    assert stats["skipped"] == {"unparsable_labels": 2} and {r["task"] for r in records} == {"det", "ground", "seg"}
+    assert "img2.geojson" in stats["skipped_examples"]["unparsable_labels"]

@@ -1,9 +1,9 @@
 """Footprints in map coordinates (GeoJSON, SpaceNet style) over GeoTIFFs → ``[det]``,
 ``[ground]`` and ``[seg]`` records in pixel coordinates.
 
-``--images`` and ``--labels`` are a GeoTIFF and a GeoJSON file, or two folders matched by the
-key that ``--match`` (a regex with one group, searched in the file stem; default the whole
-stem) extracts: SpaceNet's ``RGB-PanSharpen_AOI_2_Vegas_img12.tif`` and
+``--images`` and ``--labels`` are a GeoTIFF and a GeoJSON file (a FeatureCollection, or one
+Feature), or two folders matched by the key that ``--match`` (a regex with one group, searched
+in the file stem; default the whole stem) extracts: SpaceNet's ``RGB-PanSharpen_AOI_2_Vegas_img12.tif`` and
 ``buildings_AOI_2_Vegas_img12.geojson`` match with ``--match 'AOI_.*_img\\d+'``.
 
 The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it; a bare
@@ -16,7 +16,8 @@ Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
 ``unparsable_geometry`` (a feature that is not an object, coordinates that are not number
 pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
 ``degenerate`` (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
-``missing_image`` / ``missing_labels`` for unmatched files, ``unreadable_image`` for a raster that
+``missing_image`` / ``missing_labels`` for unmatched files, ``unparsable_labels`` for a GeoJSON
+file that is not JSON or has no ``features`` list, ``unreadable_image`` for a raster that
 cannot be read to its end and ``no_georeference`` for a raster without a CRS.
 """
 
@@ -133,9 +134,16 @@ def run(args, out: Output) -> None:
         if crs is None:
             out.skip("no_georeference", str(tif))
             continue
-        data = read_json(gj)
+        try:
+            data = read_json(gj)
+        except ConversionError as e:
+            out.skip("unparsable_labels", str(gj), str(e))
+            continue
+        if isinstance(data, dict) and data.get("type") == "Feature":  # one footprint alone
+            data = {**data, "features": [data]}
         if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-            raise ConversionError(f"{gj}: not a GeoJSON FeatureCollection")
+            out.skip("unparsable_labels", str(gj), "not a GeoJSON FeatureCollection (no 'features' list) or Feature")
+            continue
         src_crs = geojson_crs(data, gj)
         reproject = None
         if src_crs != crs:
