@@ -128,7 +128,7 @@ def test_a_run_that_writes_no_record_exits_2_saying_why(tmp_path, capsys):
     (tmp_path / "q.txt").write_text("ghost.png:is there a plane?yes\n")
     argv = ["rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path), "--out", str(tmp_path / "o")]
     assert main(argv) == 2
-    assert "no records written (1 missing_image)" in capsys.readouterr().err
+    assert f"no records written (1 missing_image); e.g. {tmp_path / 'q.txt'}:1: missing_image" in capsys.readouterr().err
     (tmp_path / "q.txt").write_text("")
     assert main(argv) == 2
     assert "no records written (nothing to convert)" in capsys.readouterr().err

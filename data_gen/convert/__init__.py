@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not stats["records"]:
         why = ", ".join(f"{n} {r}" for r, n in (stats["skipped"] or stats["notes"]).items()) or "nothing to convert"
-        print(f"error: no records written ({why}); see the stats above", file=sys.stderr)
+        first = max(stats["skipped"], key=stats["skipped"].get, default=None)  # the commonest reason's first case
+        example = f"; e.g. {stats['skipped_examples'][first]}" if first else ""
+        print(f"error: no records written ({why}){example}", file=sys.stderr)
         return 2
     return 0
