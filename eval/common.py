@@ -116,7 +116,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
     if not path.is_file():
         raise ScoreError(f"predictions file not found: {path}")
     out = PredictionFile(by_id={})
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig") as f:  # -sig: a BOM (Windows editors) is not a bad first line
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue

@@ -106,3 +106,17 @@ def test_answers_in_another_format_are_pointed_out(tmp_path, capsys):
         capsys.readouterr().out)
     assert grounding.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])["acc50"] == 1.0
     assert "answer(s) hold" not in capsys.readouterr().out
+
+
+def test_predictions_with_a_byte_order_mark_lose_no_line(tmp_path):
+    import json
+
+    from eval import vqa
+
+    rec = {"id": "r0", "images": [{"path": "a.png"}], "task": "vqa",
+           "conversations": [{"from": "human", "value": "<image>\n[vqa] ?"}, {"from": "gpt", "value": "yes"}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
+    gt.write_text(json.dumps(rec) + "\n")
+    pred.write_bytes(b"\xef\xbb\xbf" + b'{"id": "r0", "task": "vqa", "answer": "yes"}\r\n')
+    scores = vqa.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["accuracy"] == 1.0 and scores["n_pred_bad_lines"] == 0
