@@ -357,3 +357,20 @@ def test_geojson_one_feature_is_read_and_a_bad_file_among_many_is_counted(tmp_pa
     stats, records = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "tifs"), "--labels", str(tmp_path / "gjs"))
     assert stats["skipped"] == {"unparsable_labels": 2} and {r["task"] for r in records} == {"det", "ground", "seg"}
     assert "img2.geojson" in stats["skipped_examples"]["unparsable_labels"]
+
+
+def test_text_inputs_with_a_byte_order_mark(tmp_path):
+    bom = b"\xef\xbb\xbf"
+    png(tmp_path / "a.png", 64, 48)
+    (tmp_path / "q.txt").write_bytes(bom + b"a.png:what is this?church\r\n")
+    assert convert(tmp_path / "o1", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path))[0]["records"] == 1
+    png(tmp_path / "dota" / "a.png", 64, 48)
+    (tmp_path / "dota" / "a.txt").write_bytes(bom + b"imagesource:GoogleEarth\n10 10 40 10 40 30 10 30 plane 0\n")
+    assert convert(tmp_path / "o2", "dota", "--src", str(tmp_path / "dota"))[0]["skipped"] == {}
+    coco = {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "car"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]}]}
+    (tmp_path / "c.json").write_bytes(bom + json.dumps(coco).encode())
+    assert convert(tmp_path / "o3", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path))[0]["records"]
+    llava = [{"id": 1, "image": "a.png", "conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}]
+    (tmp_path / "l.json").write_bytes(bom + json.dumps(llava).encode())
+    assert convert(tmp_path / "o4", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path))[0]["records"] == 1

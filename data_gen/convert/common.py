@@ -269,6 +269,6 @@ def readable_size(path: Path, out: Output, where: str) -> tuple[int, int] | None
 
 def read_json(path: Path):
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, json.JSONDecodeError) as e:
         raise ConversionError(f"{path}: cannot read JSON ({e})") from e

@@ -58,7 +58,7 @@ def _quad_area(q: list[list[float]]) -> float:
 def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
-    for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), 1):
         where = f"{path}:{n}"
         line = line.strip()
         if not line:

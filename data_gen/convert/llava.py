@@ -89,7 +89,7 @@ def rewrite_text(text: str, width: int, height: int) -> str:
 def _records(path: Path) -> list[tuple[str, object]]:
     """(where, raw record) for a JSON array or JSONL file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise ConversionError(f"{path}: cannot read ({e})") from e
     if text.lstrip().startswith("["):

@@ -50,7 +50,7 @@ def run(args, out: Output) -> None:
     for txt in {Path(t).resolve(): t for t in args.src}.values():  # a file named twice is read once
         if not Path(txt).is_file():
             raise ConversionError(f"{txt}: no such file")
-        lines = Path(txt).read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = Path(txt).read_text(encoding="utf-8-sig", errors="replace").splitlines()
         for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
             if not line.strip():
                 continue
