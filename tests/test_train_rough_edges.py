@@ -104,9 +104,9 @@ def test_resume_from_a_half_written_or_wrong_folder_names_what_it_lacks(tmp_path
     assert train_main([*argv, f"out_dir={out}"]) == 0
     half = tmp_path / "half"
     shutil.copytree(out / "checkpoints" / "step_000001", half)
-    (half / "optimizer.pt").unlink()
+    (half / "optimizer.safetensors").unlink()
     capsys.readouterr()
-    for folder, why in ((half, "lacks optimizer.pt (a half-written"), (out, f"step folders are in {out / 'checkpoints'}"),
+    for folder, why in ((half, "lacks optimizer.safetensors (a half-written"), (out, f"step folders are in {out / 'checkpoints'}"),
                         (out / "final", "not a step folder")):
         assert train_main([*argv, f"out_dir={tmp_path / 'again'}", f"ckpt.resume={folder}"]) == 1
         err = capsys.readouterr().err.strip().splitlines()
@@ -196,3 +196,36 @@ def test_the_qlora_recipe_without_its_llm_names_the_folder(tmp_path, capsys):
                        f"out_dir={tmp_path / 'q'}", "log.progress=false"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "runs/tiny_llm not found" in err[0], err
+
+
+def test_step_folders_hold_no_pickle_and_older_ones_still_resume(tmp_path):
+    import torch
+
+    from rsvlm.train import checkpoint as ckpt
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=4", "ckpt.every=1", "ckpt.keep=5"]
+    assert train_main([*argv, "max_steps=2"]) == 0
+    step = out / "checkpoints" / "step_000001"
+    assert not [p.name for p in step.iterdir() if p.suffix in (".pt", ".bin", ".pkl")]
+    m = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(m.parameters())
+    m(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    ckpt.save_optimizer(tmp_path, opt)
+    again = torch.optim.AdamW(m.parameters())
+    ckpt.load_optimizer(tmp_path, again)
+    for a, b in zip(opt.state_dict()["state"].values(), again.state_dict()["state"].values()):
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    old = tmp_path / "old"  # a folder saved before: optimizer.pt, read weights only
+    old.mkdir()
+    torch.save(opt.state_dict(), old / "optimizer.pt")
+    third = torch.optim.AdamW(m.parameters())
+    ckpt.load_optimizer(old, third)
+    assert torch.equal(third.state_dict()["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    for name in ("optimizer.safetensors", "optimizer.json"):
+        (step / name).unlink()
+    (step / "optimizer.pt").write_bytes((old / "optimizer.pt").read_bytes())
+    ckpt.check_step_folder(step, 0, deepspeed=False)  # complete: the old optimizer file counts

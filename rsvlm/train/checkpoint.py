@@ -5,13 +5,14 @@
         rng_rank{r}.json            python and numpy RNG of rank r
         rng_rank{r}.safetensors     torch CPU (and CUDA) RNG of rank r
         train_config.yaml           the resolved config
-        trainable.safetensors, optimizer.pt, scheduler.json      (plain torch engine)
+        trainable.safetensors, optimizer.safetensors + optimizer.json, scheduler.json   (plain torch engine)
         deepspeed/                  DeepSpeed's own sharded files (DeepSpeed engine)
 
 Every rank writes into ``step_N.tmp`` and rank 0 renames it to ``step_N`` after a barrier, so a
 folder named ``step_N`` is always complete; a killed run leaves at most a ``.tmp`` folder, which
-``latest_checkpoint`` ignores and the next save replaces. ``optimizer.pt`` is read back with
-``torch.load(weights_only=True)``.
+``latest_checkpoint`` ignores and the next save replaces. Nothing is pickled: the optimizer's tensors
+are safetensors, its groups JSON (an ``optimizer.pt`` of older folders is read with
+``torch.load(weights_only=True)``).
 
 Limits: multi-node runs need a shared file system for ``out_dir``.
 """
@@ -134,8 +135,41 @@ def save_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> No
     from safetensors.torch import save_file
 
     save_file(trainable_state(model), str(folder / "trainable.safetensors"))
-    torch.save(optimizer.state_dict(), folder / "optimizer.pt")
+    save_optimizer(folder, optimizer)
     (folder / "scheduler.json").write_text(json.dumps(scheduler.state_dict()))
+
+
+def save_optimizer(folder: Path, optimizer) -> None:
+    """The optimizer's state: its tensors as ``optimizer.safetensors`` (``INDEX.NAME``), its param
+    groups and any non-tensor state as ``optimizer.json``."""
+    from safetensors.torch import save_file
+
+    sd = optimizer.state_dict()
+    tensors, numbers = {}, {}
+    for i, st in sd["state"].items():
+        for k, v in st.items():
+            if torch.is_tensor(v):
+                tensors[f"{i}.{k}"] = v.detach().to("cpu").contiguous()
+            else:
+                numbers[f"{i}.{k}"] = v
+    save_file(tensors, str(Path(folder) / "optimizer.safetensors"))
+    (Path(folder) / "optimizer.json").write_text(json.dumps({"param_groups": sd["param_groups"], "numbers": numbers}))
+
+
+def load_optimizer(folder: Path, optimizer) -> None:
+    """``save_optimizer``'s files into ``optimizer`` (or an older folder's ``optimizer.pt``, weights only)."""
+    from safetensors.torch import load_file
+
+    folder = Path(folder)
+    if not (folder / "optimizer.safetensors").is_file() and (folder / "optimizer.pt").is_file():
+        optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
+        return
+    meta = json.loads((folder / "optimizer.json").read_text())
+    state: dict[int, dict] = {}
+    for key, v in [*load_file(str(folder / "optimizer.safetensors")).items(), *meta["numbers"].items()]:
+        i, name = key.split(".", 1)
+        state.setdefault(int(i), {})[name] = v
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
 def trainable_file(folder: Path) -> Path:
@@ -158,13 +192,16 @@ def not_a_step_folder(folder: Path) -> str:
 
 def step_files(rank: int, deepspeed: bool) -> list[str]:
     """What a complete step folder holds for ``rank`` (the plain engine's files, or DeepSpeed's folder)."""
-    own = ["deepspeed"] if deepspeed else ["trainable.safetensors", "optimizer.pt", "scheduler.json"]
+    own = ["deepspeed"] if deepspeed else ["trainable.safetensors", "optimizer.safetensors", "optimizer.json",
+                                           "scheduler.json"]
     return [*own, f"rng_rank{rank}.json", f"rng_rank{rank}.safetensors", f"trainer_state_rank{rank}.json"]
 
 
 def check_step_folder(folder: Path, rank: int, deepspeed: bool) -> None:
     """FileNotFoundError naming what ``folder`` lacks to resume ``rank`` from, before anything is loaded."""
-    missing = [n for n in step_files(rank, deepspeed) if not (Path(folder) / n).exists()]
+    legacy = (Path(folder) / "optimizer.pt").is_file()  # a folder saved before the optimizer was safetensors
+    missing = [n for n in step_files(rank, deepspeed) if not (Path(folder) / n).exists()
+               and not (legacy and n.startswith("optimizer."))]
     if not missing:
         return
     if deepspeed and (Path(folder) / "trainable.safetensors").is_file():
@@ -197,7 +234,7 @@ def load_trainable(folder: Path, model: torch.nn.Module) -> None:
 
 def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
     load_trainable(folder, model)
-    optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
+    load_optimizer(folder, optimizer)
     scheduler.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
 
 

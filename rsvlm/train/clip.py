@@ -257,7 +257,7 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
         ckpt.save_rng(tmp, rank)
         if rank == 0:
             save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-            torch.save(opt.state_dict(), tmp / "optimizer.pt")  # tensors and numbers only: read with weights_only
+            ckpt.save_optimizer(tmp, opt)
             (tmp / "scheduler.json").write_text(json.dumps(sched.state_dict()))
             save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
             ckpt.save_trainer_state(tmp, state)
@@ -281,7 +281,7 @@ def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: i
         raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
                                 "LR schedule); start the run anew")
     model.load_state_dict(load_file(str(folder / "model.safetensors")))
-    opt.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
+    ckpt.load_optimizer(folder, opt)
     sched.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
     gen.set_state(load_file(str(folder / "sampler.safetensors"))["generator"])
     ckpt.load_rng(folder, rank)
