@@ -117,6 +117,12 @@ def test_not_a_llava_dir_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama"}))
     with pytest.raises(ValueError, match="not a LLaVA checkpoint"):
         convert_llava(tmp_path, tmp_path / "out")
+    (tmp_path / "config.json").write_text("{broken")  # was a bare JSONDecodeError
+    with pytest.raises(ValueError, match=r"config.json: not valid JSON"):
+        convert_llava(tmp_path, tmp_path / "out")
+    (tmp_path / "config.json").write_text("[1]")  # was an AttributeError on list.get
+    with pytest.raises(ValueError, match="expected a JSON object"):
+        convert_llava(tmp_path, tmp_path / "out")
 
 
 def test_a_larger_tower_starts_from_a_converted_llava(llava_dir, tmp_path):

@@ -34,6 +34,17 @@ from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
 
 
+def _read_json(path: Path) -> dict:
+    """A JSON config file as a dict; ValueError naming the file when it is not one."""
+    try:
+        conf = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(conf, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(conf).__name__}")
+    return conf
+
+
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
     files = sorted(src.glob("*.safetensors")) or sorted(src.glob("pytorch_model*.bin"))
     if not files:
@@ -48,7 +59,7 @@ def _preprocess(src: Path, default_resize: str) -> StemConfig:
     mean, std, resize = list(CLIP_MEAN), list(CLIP_STD), default_resize
     pp = src / "preprocessor_config.json"
     if pp.is_file():
-        p = json.loads(pp.read_text())
+        p = _read_json(pp)
         mean, std = list(p.get("image_mean", mean)), list(p.get("image_std", std))
         resize = "crop" if p.get("do_center_crop", True) else "stretch"
     return StemConfig(modality="optical", bands=["R", "G", "B"], mean=mean, std=std, encoder="default",
@@ -65,7 +76,7 @@ def _vision_cfg(hf_vision: dict, feature_layer: int) -> VisionConfig:
 def _hf_layout(src: Path, dtype):
     from transformers import LlavaForConditionalGeneration
 
-    conf = json.loads((src / "config.json").read_text())
+    conf = _read_json(src / "config.json")
     if conf.get("vision_feature_select_strategy", "default") != "default":
         raise ValueError(f"{src}: vision_feature_select_strategy {conf['vision_feature_select_strategy']!r} "
                          "is not supported (only 'default': patch tokens without CLS)")
@@ -87,7 +98,7 @@ def _hf_layout(src: Path, dtype):
 
 
 def _original_layout(src: Path, vision_tower: str | Path | None):
-    conf = json.loads((src / "config.json").read_text())
+    conf = _read_json(src / "config.json")
     sd = _read_weights(src)
     if conf.get("mm_vision_select_feature", "patch") != "patch":
         raise ValueError(f"{src}: mm_vision_select_feature {conf['mm_vision_select_feature']!r} is not supported")
@@ -103,7 +114,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     tower = {k[len(tower_prefix):]: v for k, v in sd.items() if k.startswith(tower_prefix)}
     tower_dir = Path(vision_tower) if vision_tower else Path(conf.get("mm_vision_tower", ""))
     if tower_dir.is_dir():
-        tconf = json.loads((tower_dir / "config.json").read_text())
+        tconf = _read_json(tower_dir / "config.json")
         hf_vision = dict(tconf.get("vision_config", tconf))
         if not tower:
             tower = _read_weights(tower_dir)
@@ -152,7 +163,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     src, out = Path(src_dir), Path(out_dir)
     if not (src / "config.json").is_file():
         raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
-    conf = json.loads((src / "config.json").read_text())
+    conf = _read_json(src / "config.json")
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
         vcfg, text, vision, lm, stem = _hf_layout(src, dtype)
