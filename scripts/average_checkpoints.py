@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from rsvlm.model.checkpoint import average_checkpoints
 
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the average's
+        print(f"error: {out}: already exists and is not empty; write the average into a new folder", file=sys.stderr)
+        return 2
     for d in map(Path, args.models):
         pickled = sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.suffix in PICKLED) if d.is_dir() else []
         if pickled or (d.is_dir() and not any(d.rglob("*.safetensors"))):
@@ -32,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         out = average_checkpoints(args.models, args.out, args.weights)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {out}")

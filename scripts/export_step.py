@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         out = export_step(args.step, args.out)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {out}")

@@ -229,3 +229,15 @@ def test_step_folders_hold_no_pickle_and_older_ones_still_resume(tmp_path):
         (step / name).unlink()
     (step / "optimizer.pt").write_bytes((old / "optimizer.pt").read_bytes())
     ckpt.check_step_folder(step, 0, deepspeed=False)  # complete: the old optimizer file counts
+
+
+def test_export_and_average_refuse_a_folder_that_holds_files(tmp_path, capsys):
+    from conftest import load_script
+
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "junk.safetensors").write_bytes(b"")  # would be read as part of the written model
+    assert load_script("export_step").main([str(tmp_path), "--out", str(used)]) == 2
+    assert load_script("average_checkpoints").main([str(tmp_path), str(tmp_path), "--out", str(used)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(f"{used}: already exists and is not empty" in e for e in err), err

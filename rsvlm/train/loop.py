@@ -278,6 +278,8 @@ def export_step(folder: Path, out: Path) -> Path:
     from rsvlm.config import load_config
 
     folder, out = Path(folder), Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the model's
+        raise FileExistsError(f"{out}: already exists and is not empty; export into a new folder")
     if not (folder / "train_config.yaml").is_file():
         raise FileNotFoundError(f"{folder}: no train_config.yaml (not a step folder of rsvlm train)")
     cfg = load_config(TrainConfig, folder / "train_config.yaml")
