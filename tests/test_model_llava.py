@@ -123,6 +123,10 @@ def test_not_a_llava_dir_is_a_clear_error(tmp_path):
     (tmp_path / "config.json").write_text("[1]")  # was an AttributeError on list.get
     with pytest.raises(ValueError, match="expected a JSON object"):
         convert_llava(tmp_path, tmp_path / "out")
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "vision.safetensors").write_bytes(b"")  # another model's file would stay beside ours
+    with pytest.raises(FileExistsError, match="not empty"):
+        convert_llava(tmp_path, tmp_path / "used")
 
 
 def test_a_larger_tower_starts_from_a_converted_llava(llava_dir, tmp_path):

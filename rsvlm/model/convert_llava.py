@@ -163,6 +163,8 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     src, out = Path(src_dir), Path(out_dir)
     if not (src / "config.json").is_file():
         raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the model's
+        raise FileExistsError(f"{out}: already exists and is not empty; convert into a new folder")
     conf = _read_json(src / "config.json")
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
