@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -117,6 +118,11 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     return LaunchPlan(cmd + train, world, micro, accum, global_batch)
 
 
+def launcher_path(name: str) -> str | None:
+    """``name`` on PATH, else beside the running Python (a virtualenv's bin/ that is not activated)."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("recipe")
@@ -146,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     print(line)
     if args.dry_run:
         return 0
-    return subprocess.call(line, shell=True)  # shell: ${NODE_RANK} is expanded per node
+    exe = launcher_path(plan.command[0])
+    if exe is None:
+        print(f"launch: {plan.command[0]} not found on PATH nor beside {sys.executable}", file=sys.stderr)
+        return 2
+    return subprocess.call(shlex.quote(exe) + line[len(plan.command[0]):], shell=True)  # shell: ${NODE_RANK}
 
 
 if __name__ == "__main__":

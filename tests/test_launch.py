@@ -165,3 +165,13 @@ def test_dry_run_prints_the_command(capsys, tmp_path):
     assert cmd[-2:] == ["max_steps=7", "optim.lr=1e-5"]
     assert launch.main([str(tmp_path / "missing.yaml"), "--dry-run"]) == 2
     assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_the_launcher_is_found_beside_the_running_python(tmp_path, monkeypatch):
+    """`.venv/bin/python scripts/launch.py …` without the virtualenv on PATH ran `torchrun` through
+    the shell and died with 'torchrun: not found' (exit 127)."""
+    import sys
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing there
+    assert launch.launcher_path("torchrun") == str(Path(sys.executable).parent / "torchrun")
+    assert launch.launcher_path("no-such-launcher") is None
