@@ -241,3 +241,28 @@ def test_export_and_average_refuse_a_folder_that_holds_files(tmp_path, capsys):
     assert load_script("average_checkpoints").main([str(tmp_path), str(tmp_path), "--out", str(used)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(f"{used}: already exists and is not empty" in e for e in err), err
+
+
+def test_ctrl_c_says_where_to_continue_without_a_traceback(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_train_utils import REPO
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "rsvlm.train", "--config", str(recipe(tmp_path)),
+                             f"data.train={data}", f"out_dir={out}", "log.progress=false", "max_steps=50",
+                             "batch_size=4", "ckpt.every=1", "slow_step_s=1"],
+                            cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while not (out / "checkpoints" / "step_000001").is_dir() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
+    assert "interrupted; continue from" in err and "ckpt.resume=auto" in err

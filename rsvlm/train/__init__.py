@@ -36,4 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     except (TooManyBadSamples, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        from pathlib import Path
+
+        from rsvlm.train.checkpoint import latest_checkpoint
+
+        last = latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
+        print("\nrsvlm train: interrupted; " + (f"continue from {last} with ckpt.resume=auto" if last else
+              "no checkpoint was saved (ckpt.every sets how often)"), file=sys.stderr)
+        return 130
     return 0
