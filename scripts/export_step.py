@@ -11,6 +11,7 @@ pretraining), and the paths its train_config.yaml starts from (``init_from``,
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("step", help="a checkpoints/step_N folder")
     ap.add_argument("--out", required=True, help="model folder to write")
     args = ap.parse_args(argv)
+    # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel from
+    # the hub; the built-in fallback runs and nothing is downloaded (as in rsvlm.cli)
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     from rsvlm.train.loop import export_step
 
     try:

@@ -266,3 +266,20 @@ def test_ctrl_c_says_where_to_continue_without_a_traceback(tmp_path):
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 130 and "Traceback" not in err, err[-2000:]
     assert "interrupted; continue from" in err and "ckpt.resume=auto" in err
+
+
+def test_export_step_prints_no_bitsandbytes_hub_noise(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from test_train_utils import REPO
+
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}",
+                       "log.progress=false", "max_steps=1", "batch_size=4", "ckpt.every=1"]) == 0
+    run = subprocess.run([sys.executable, "scripts/export_step.py", str(out / "checkpoints" / "step_000001"),
+                          "--out", str(tmp_path / "x")], cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "kernels-community" not in run.stderr, run.stderr[-2000:]
