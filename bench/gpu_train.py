@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> dict:
         *[f"model.encoders.{k}.pretrained=null" for k in recipe.model.encoders],
         f"data.train={data}", f"data.max_length={a.answer_tokens + 1024}",
         f"data.num_workers={4 if torch.cuda.is_available() else 0}",
-        f"out_dir={run_dir}", f"max_steps={a.steps}", f"batch_size={a.batch_size}", "grad_accum=1",
+        f"out_dir={run_dir}", "overwrite=true",  # a rerun into the same --out replaces the last one
+        f"max_steps={a.steps}", f"batch_size={a.batch_size}", "grad_accum=1",
         "ckpt.every=0", "log.every=1", "log.progress=false", f"log.profile_steps={a.profile_steps}",
         *([f"model.trainable.llm={a.llm}"] if a.llm != "recipe" else []), *a.overrides]
     cfg = load_config(TrainConfig, a.recipe, overrides)
