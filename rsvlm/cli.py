@@ -137,15 +137,28 @@ def run_merge_lora(args) -> int:
 
     if not (Path(args.model) / "adapter").is_dir() and (Path(args.model) / "config.yaml").is_file():
         print(f"note: {args.model} holds no LoRA adapter (no adapter/): its weights are written as they are")
-    print(f"wrote {merge_lora(args.model, args.out)}")
+    try:
+        print(f"wrote {merge_lora(args.model, args.out)}")
+    except (ValueError, FileExistsError, OSError) as e:  # a bad checkpoint or --out: one line, not a traceback
+        return _fail(args.command, e)
     return 0
 
 
 def run_convert_llava(args) -> int:
     from rsvlm.model import convert_llava
 
-    print(f"wrote {convert_llava(args.src, args.out, vision_tower=args.vision_tower)}")
+    try:
+        print(f"wrote {convert_llava(args.src, args.out, vision_tower=args.vision_tower)}")
+    except (ValueError, FileExistsError, OSError) as e:
+        return _fail(args.command, e)
     return 0
+
+
+def _fail(command: str, e: Exception) -> int:
+    """One line naming the error's kind where its message alone would not (exit 2)."""
+    plain = isinstance(e, (FileNotFoundError, FileExistsError)) or type(e).__name__ in ("ValueError", "ConfigError")
+    print(f"rsvlm {command}: {e if plain else f'{type(e).__name__}: {e}'}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
-        print(f"rsvlm {args.command}: {e}", file=sys.stderr)
-        return 2
+        return _fail(args.command, e)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,22 @@ def test_a_missing_path_is_one_line_naming_it(argv, tmp_path, capsys):
     assert err.startswith(f"rsvlm {argv[0]}: ") and str(tmp_path / "none") in err and "Traceback" not in err
 
 
+def test_bad_inputs_to_merge_lora_and_convert_llava_are_one_line(tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.txt").write_text("another model")
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "config.yaml").write_text("llm: {}\n")
+    assert main(["merge-lora", "--model", str(tmp_path / "ck"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rsvlm merge-lora: ") and "out: already exists and is not empty" in err
+    assert "Traceback" not in err
+    (tmp_path / "llava").mkdir()
+    (tmp_path / "llava" / "config.json").write_text("{not json")
+    assert main(["convert-llava", "--src", str(tmp_path / "llava"), "--out", str(tmp_path / "conv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rsvlm convert-llava: ") and "config.json: not valid JSON" in err
+
+
 def test_help_imports_nothing_heavy():
     code = "import sys; from rsvlm.cli import build_parser; build_parser(); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -83,6 +83,13 @@ def test_adapter_only_round_trip_and_merge(tmp_path, base_dir, token_rows):
     merged, proc3 = load_pretrained(tmp_path / "merged")
     torch.testing.assert_close(_logits(merged, _batch(proc3)), ref, atol=1e-5, rtol=1e-5)
     assert not any(p.requires_grad for p in merged.llm.parameters())  # merged config says llm: frozen
+    with pytest.raises(FileExistsError, match="merged: already exists and is not empty"):
+        merge_lora(tmp_path / "ad", tmp_path / "merged")  # would mix two models' files
+    # saving merged weights over the adapter checkpoint drops its adapter/, which loading would apply again
+    merged.save_pretrained(tmp_path / "ad")
+    assert not (tmp_path / "ad" / "adapter").exists()
+    again, proc4 = load_pretrained(tmp_path / "ad")
+    torch.testing.assert_close(_logits(again, _batch(proc4)), ref, atol=1e-5, rtol=1e-5)
 
 
 def test_adapter_only_needs_a_base_on_disk(tmp_path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -92,6 +93,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
     if peft:
         model.llm.save_pretrained(out / "adapter")
+    elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
+        shutil.rmtree(out / "adapter")
     save_config(dataclasses.replace(cfg, llm=llm_cfg), out / "config.yaml")
     (out / "README.md").write_text(_model_card(cfg, adapter_only))
     return out
@@ -159,7 +162,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
 
 
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
-    """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/."""
+    """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/
+    into a new or empty ``out_dir`` (one holding files would mix two models)."""
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
     model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
     return save_pretrained(model, out_dir)
@@ -173,7 +180,6 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     one starting point. Refuses unmerged LoRA checkpoints (averaging A and B apart is not averaging
     their product: run ``rsvlm merge-lora`` first), differing configs or tokenizers, and tensors
     that differ in name, shape or dtype, or (non-floating) in value."""
-    import shutil
 
     from safetensors import safe_open
     from safetensors.torch import save_file
