@@ -91,9 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "corner crops (+4x); with --tile, each tile's shapes before the merge")
     p.set_defaults(handler="rsvlm.predict:main")
 
-    p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)")
-    p.add_argument("--config", required=True)
-    p.add_argument("overrides", nargs="*", metavar="key=value")
+    p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)",
+                       description="Train from a YAML recipe (configs/train/*.yaml; docs/training.md).",
+                       epilog="key=value overrides set any recipe key, dotted for nested ones, values read as "
+                              "YAML: max_steps=200 optim.lr=1e-4 model.llm.name_or_path=/models/qwen "
+                              "data.extra=[] ckpt.resume=auto overwrite=true")
+    p.add_argument("--config", required=True, help="the recipe, e.g. configs/train/sft_tiny.yaml")
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="recipe keys to change (below)")
     p.set_defaults(handler="rsvlm.cli:run_train")
 
     p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions")

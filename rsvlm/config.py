@@ -189,7 +189,9 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not a YAML text file (not UTF-8: {e.reason} at byte {e.start})") from e
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML ({e})") from e
     if not isinstance(data, dict):
@@ -204,11 +206,15 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     else:
         path = Path(path)
         data = _merge(to_dict(cls()), with_bases(load_yaml(path), cls, path.parent, (path.resolve(),)), cls)
-    data = apply_overrides(data, list(overrides or []), cls)
+    overrides = list(overrides or [])
+    data = apply_overrides(data, overrides, cls)
     try:
         return from_dict(cls, data)
-    except ConfigError as e:
-        raise ConfigError(f"{path or cls.__name__}: {e}") from e
+    except ConfigError as e:  # blame the override that set the bad key, else the file
+        key = str(e).split(":", 1)[0]
+        culprit = [o for o in overrides if key == (k := o.split("=", 1)[0].strip().lstrip("-"))
+                   or key.startswith(k + ".")]
+        raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{path or cls.__name__}: {e}") from e
 
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:

@@ -13,6 +13,13 @@ def test_help_lists_every_design_command(capsys):
         assert cmd in out
 
 
+def test_train_help_explains_overrides(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    assert "key=value overrides set any recipe key, dotted for nested ones" in out and "configs/train" in out
+
+
 def test_predict_requires_image_and_task():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["predict", "--task", "det"])

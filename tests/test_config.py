@@ -55,6 +55,28 @@ def test_type_errors_name_the_key():
         load_config(RunConfig, None, ["steps"])
 
 
+def test_a_bad_value_blames_the_override_that_set_it_not_the_file(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("steps: 5\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(RunConfig, p, ["bf16=true", "optim.lr=fast"])
+    assert str(e.value).startswith("override 'optim.lr=fast': optim.lr: expected float") and "run.yaml" not in str(e.value)
+    with pytest.raises(ConfigError, match=r"^override 'optim=\{lr: x\}': optim.lr"):
+        load_config(RunConfig, p, ["optim={lr: x}"])  # a whole section set at once
+    p.write_text("steps: many\n")
+    with pytest.raises(ConfigError, match=r"run.yaml: steps: expected int"):
+        load_config(RunConfig, p, ["optim.lr=0.1"])
+
+
+def test_a_binary_or_bom_file(tmp_path):
+    p = tmp_path / "weights.yaml"
+    p.write_bytes(b"\xa0\x00\xff binary")
+    with pytest.raises(ConfigError, match="weights.yaml: not a YAML text file"):
+        load_config(RunConfig, p)
+    p.write_bytes("\ufeffsteps: 3\n".encode())  # saved by a Windows editor
+    assert load_config(RunConfig, p).steps == 3
+
+
 def test_resolved_config_round_trips(tmp_path):
     cfg = load_config(RunConfig, None, ["steps=7", "encoders.rgb.name=vit"])
     path = save_config(cfg, tmp_path / "out" / "config.yaml")
