@@ -64,6 +64,20 @@ def test_jsonl_bad_lines_raise_with_line_or_are_counted(tmp_path):
     assert "2 skipped" in report.summary()
 
 
+def test_a_bom_is_read_and_a_non_utf8_line_is_counted(tmp_path):
+    p = tmp_path / "win.jsonl"
+    other = {**GOOD, "id": "two"}
+    p.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode() + b"\n" + b'{"id": "caf\xe9"}\n'
+                  + json.dumps(other).encode() + b"\n")
+    with pytest.raises(RecordError, match=r"win.jsonl:2: not UTF-8 text"):
+        load_records(p)
+    recs, report = load_records(p, strict=False)
+    assert [r["id"] for r in recs] == [GOOD["id"], "two"] and report.skipped["invalid JSON"] == 1
+    arr = tmp_path / "win.json"  # a LLaVA JSON array with a BOM
+    arr.write_bytes(b"\xef\xbb\xbf  " + json.dumps([GOOD]).encode())
+    assert [r["id"] for r in load_records(arr)[0]] == [GOOD["id"]]
+
+
 def test_llava_json_array_file(tmp_path):
     p = tmp_path / "llava.json"
     p.write_text(json.dumps([{"id": "a", "image": "x.png", "conversations": [

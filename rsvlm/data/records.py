@@ -138,21 +138,22 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
 
-def _iter_raw(path: Path) -> Iterator[tuple[int, str | Any]]:
-    """(line number, raw text) for JSONL; (index, object) for a LLaVA-style JSON array file."""
-    with path.open(encoding="utf-8") as f:
-        head = f.read(1)
-        while head and head.isspace():
-            head = f.read(1)
+def _iter_raw(path: Path) -> Iterator[tuple[int, bytes | Any]]:
+    """(line number, raw bytes) for JSONL; (index, object) for a LLaVA-style JSON array file.
+    A leading byte-order mark (Windows editors) is dropped."""
+    with path.open("rb") as f:
+        head = f.read(64).removeprefix(b"\xef\xbb\xbf").lstrip()
         f.seek(0)
-        if head == "[":
+        if head.startswith(b"["):
             try:
-                data = json.load(f)
-            except json.JSONDecodeError as e:
+                data = json.loads(f.read().decode("utf-8-sig"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 raise RecordError(f"{path}: not valid JSON ({e})") from e
             yield from ((i, obj) for i, obj in enumerate(data))
             return
         for lineno, line in enumerate(f, 1):
+            if lineno == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
             if line.strip():
                 yield lineno, line
 
@@ -171,9 +172,11 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.n_lines += 1
         where = f"{path}:{lineno}"
         try:
-            if isinstance(raw, str):
+            if isinstance(raw, bytes):
                 try:
-                    raw = json.loads(raw)
+                    raw = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError as e:
+                    raise RecordError(f"{where}: not UTF-8 text ({e.reason} at byte {e.start})", "json") from e
                 except json.JSONDecodeError as e:
                     raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno})", "json") from e
             rec = normalize_record(raw, where)
