@@ -268,12 +268,15 @@ def test_compare_weights_finds_every_kind_of_difference(tmp_path):
         compare_weights(a, tmp_path / "nope")
 
 
-def test_a_missing_local_llm_or_tokenizer_folder_is_named_not_taken_for_a_hub_id(tmp_path):
+def test_a_missing_local_llm_or_tokenizer_folder_is_named_not_taken_for_a_hub_id(tmp_path, monkeypatch):
     """transformers calls a missing folder a malformed repo id; rsvlm names the config key."""
     import dataclasses
 
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()  # so runs/nothing is a local path, not the hub's org 'runs'
+
     cfg = load_config(VLMConfig, Path(__file__).resolve().parents[1] / "configs/model/tiny.yaml").llm
     for key, path in (("tokenizer", "runs/nowhere/tokenizer"), ("tokenizer", str(tmp_path / "tok")),
-                      ("name_or_path", "./llm")):
+                      ("name_or_path", "./llm"), ("name_or_path", "runs/nothing")):
         with pytest.raises(FileNotFoundError, match=rf"llm\.{key}: .* not found \(a local folder"):
             build_llm(dataclasses.replace(cfg, **{key: path}))

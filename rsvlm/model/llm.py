@@ -106,9 +106,13 @@ def peft_quietly():
 
 def _check_local(path: str, key: str) -> str:
     """``path`` as given; FileNotFoundError naming the config key when it is plainly a local folder
-    (absolute, ``./``, ``~`` or two or more ``/``) that is not there. A hub name is ``name`` or
-    ``org/name``; transformers' own error for a missing folder calls it a malformed repo id."""
-    local = path.startswith(("/", "./", "../", "~")) or path.count("/") >= 2
+    (absolute, ``./``, ``~``, two or more ``/``, or ``dir/name`` where ``dir`` is a folder here)
+    that is not there. A hub name is ``name`` or ``org/name``; transformers' own error for a
+    missing folder calls it a malformed repo id, and an ``org/name`` that is really a missing
+    ``runs/model`` would be looked up on the hub. Cannot: tell a hub org from a local folder of
+    the same name (the folder wins)."""
+    local = (path.startswith(("/", "./", "../", "~")) or path.count("/") >= 2
+             or (path.count("/") == 1 and Path(path.split("/")[0]).is_dir()))
     if local and not Path(path).expanduser().exists():
         raise FileNotFoundError(f"{key}: {path} not found (a local folder; a hub name is 'name' or 'org/name')")
     return path
