@@ -98,6 +98,25 @@ def test_adapter_only_needs_a_base_on_disk(tmp_path):
         model.save_pretrained(tmp_path / "x", adapter_only=True)
 
 
+def test_unreadable_safetensors_are_named(tmp_path):
+    from rsvlm.model.checkpoint import average_checkpoints, compare_weights
+
+    model, _ = create_model(load_config(VLMConfig, TINY))
+    model.save_pretrained(tmp_path / "ck")
+    f = tmp_path / "ck" / "vision.safetensors"
+    f.write_bytes(f.read_bytes()[:100])  # cut short, as by a full disk
+    with pytest.raises(ValueError, match=r"ck/vision.safetensors: not a readable safetensors file"):
+        load_pretrained(tmp_path / "ck")
+    with pytest.raises(ValueError, match=r"ck/vision.safetensors: not a readable safetensors file"):
+        compare_weights(f, f)
+    for name in ("a", "b"):  # config and tokenizer but no weights: nothing to average
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.yaml").write_text("{}\n")
+    with pytest.raises(ValueError, match=r"a: no .safetensors weights to average"):
+        average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg")
+    assert not (tmp_path / "avg").exists()
+
+
 def test_missing_vision_keys_are_reported(tmp_path):
     from safetensors.torch import load_file, save_file
 

@@ -149,7 +149,12 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     set_trainable(model)
     for part in (model.encoders, model.stems, model.projectors):
         part.to(device=device, dtype=dtype)
-    state = load_file(str(root / "vision.safetensors"))
+    from safetensors import SafetensorError
+
+    try:
+        state = load_file(str(root / "vision.safetensors"))
+    except SafetensorError as e:  # truncated by a full disk or an interrupted copy
+        raise ValueError(f"{root / 'vision.safetensors'}: not a readable safetensors file ({e})") from e
     res = model.load_state_dict(state, strict=False)
     missing = [k for k in res.missing_keys if not k.startswith("llm.")]
     if missing:
@@ -181,8 +186,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     their product: run ``rsvlm merge-lora`` first), differing configs or tokenizers, and tensors
     that differ in name, shape or dtype, or (non-floating) in value."""
 
-    from safetensors import safe_open
     from safetensors.torch import save_file
+    from tqdm.auto import tqdm
 
     roots = [Path(d) for d in src_dirs]
     if len(roots) < 2:
@@ -201,6 +206,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         return {str(p.relative_to(r)): p for p in sorted(r.rglob("*")) if p.is_file() and p.name != "README.md"}
 
     first = files(roots[0])
+    if not any(rel.endswith(".safetensors") for rel in first):
+        raise ValueError(f"{roots[0]}: no .safetensors weights to average")
     for r in roots[1:]:
         other = files(r)
         if set(other) != set(first):
@@ -219,13 +226,13 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         if not rel.endswith(".safetensors"):
             shutil.copyfile(p, dest)
             continue
-        handles = [safe_open(str(r / rel), framework="pt") for r in roots]
+        handles = [_safe_open(r / rel) for r in roots]
         keys = set(handles[0].keys())
         for r, h in zip(roots[1:], handles[1:]):
             if set(h.keys()) != keys:
                 raise ValueError(f"{r / rel}: tensor names differ from {p}: {sorted(set(h.keys()) ^ keys)[:5]}")
         merged = {}
-        for k in sorted(keys):
+        for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=None):
             ts = [h.get_tensor(k) for h in handles]
             if any(t.shape != ts[0].shape or t.dtype != ts[0].dtype for t in ts):
                 raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype "
@@ -250,8 +257,6 @@ def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
     ``only in B``) and ``max_abs`` (max |a − b| for floating tensors that differ, else 0). Exact:
     no tolerance, because the question it answers is whether two runs trained the same weights.
     Files other than safetensors (configs, tokenizers) are not compared."""
-    from safetensors import safe_open
-
     pa, pb = Path(a), Path(b)
     for p in (pa, pb):
         if not p.exists():
@@ -269,10 +274,10 @@ def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
     for rel in sorted(set(fa) | set(fb)):
         if rel not in fb or rel not in fa:
             side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
-            with safe_open(str(p), framework="pt") as h:
+            with _safe_open(p) as h:
                 rows += [{"file": rel, "name": k, "status": f"only in {side}", "max_abs": 0.0} for k in sorted(h.keys())]
             continue
-        with safe_open(str(fa[rel]), framework="pt") as ha, safe_open(str(fb[rel]), framework="pt") as hb:
+        with _safe_open(fa[rel]) as ha, _safe_open(fb[rel]) as hb:
             ka, kb = set(ha.keys()), set(hb.keys())
             for k in sorted(ka | kb):
                 if k not in kb or k not in ka:
@@ -288,3 +293,13 @@ def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
                     diff = (x.double() - y.double()).abs().max().item() if x.is_floating_point() else 0.0
                 rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
     return rows
+
+
+def _safe_open(path: Path):
+    """``safetensors.safe_open`` whose failure on a truncated or foreign file names it (ValueError)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        return safe_open(str(path), framework="pt")
+    except SafetensorError as e:
+        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
