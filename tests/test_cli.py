@@ -61,16 +61,18 @@ def test_help_imports_nothing_heavy():
     assert out.strip() == "False"
 
 
-def test_commands_keep_bitsandbytes_hub_kernel_warning_off_stderr(tmp_path):
+@pytest.mark.parametrize("entry", [
+    "from rsvlm.cli import main\nmain(['eval', '--model', {none!r}, '--data', 'x', '--out', 'y'])",
+    "from rsvlm.train import main\nmain(['--config', {none!r}])",  # what torchrun / deepspeed start
+])
+def test_commands_keep_bitsandbytes_hub_kernel_warning_off_stderr(tmp_path, entry):
     """peft imports bitsandbytes, which on CPUs with AVX512-BF16 logs that it cannot fetch an
-    optional kernel from the hub; after rsvlm's CLI has run, that import is quiet."""
+    optional kernel from the hub; after rsvlm's CLI or training entry has run, that import is quiet."""
     pytest.importorskip("peft")
     bare = subprocess.run([sys.executable, "-c", "import peft"], capture_output=True, text=True, timeout=300)
     if "gemm_4bit_forward" not in bare.stderr:
         pytest.skip("bitsandbytes does not warn on this CPU")
-    code = ("from rsvlm.cli import main\n"
-            f"main(['eval', '--model', {str(tmp_path / 'none')!r}, '--data', 'x', '--out', 'y'])\n"
-            "import peft\n")
+    code = entry.format(none=str(tmp_path / "none")) + "\nimport peft\n"
     via_cli = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert "gemm_4bit_forward" not in via_cli.stderr
-    assert "rsvlm eval" in via_cli.stderr  # the command ran (and failed on the missing records file)
+    assert "rsvlm " in via_cli.stderr  # the command ran (and failed on the missing file)

@@ -12,9 +12,14 @@ from __future__ import annotations
 def main(argv: list[str] | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code (2 on a bad config, 1 on failure)."""
     import argparse
+    import logging
     import sys
 
     from rsvlm.config import ConfigError, load_config
+
+    # as rsvlm.cli: bitsandbytes (imported by peft) logs that it cannot fetch an optional CPU kernel
+    # from the hub; its built-in fallback runs and nothing is downloaded (torchrun starts here)
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
     parser = argparse.ArgumentParser(prog="rsvlm train", description="Train an rsvlm model from a YAML recipe.")
     parser.add_argument("--config", required=True, help="configs/train/NAME.yaml")
