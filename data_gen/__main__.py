@@ -37,6 +37,9 @@ def synth_main(argv: list[str]) -> int:
     except (ConfigError, ValueError, OSError) as e:  # OSError: an --out that cannot be written, named in it
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: {a.out} holds an incomplete run (no records files; run again to finish)", file=sys.stderr)
+        return 130
     return 0
 
 

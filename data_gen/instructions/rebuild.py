@@ -18,7 +18,7 @@ import numpy as np
 
 from data_gen.instructions.build import build_scene_records, check_weights
 from data_gen.instructions.config import InstructionConfig
-from data_gen.instructions.splits import SPLITS
+from data_gen.instructions.splits import SplitFiles
 from data_gen.instructions.stats import Stats, format_report
 
 
@@ -32,7 +32,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
     stats = Stats()
-    files = {s: (root / f"{prefix}{s}.jsonl").open("w", encoding="utf-8") for s in SPLITS}
+    (root / f"{prefix}stats.json").unlink(missing_ok=True)
+    files = SplitFiles(root, prefix)
     try:
         for i, path in enumerate(tqdm(paths, desc="records", unit="scene", disable=not progress)):
             try:
@@ -45,12 +46,12 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             stats.skipped.update(skipped)
             for r in recs:
                 stats.add_record(r)
-                files[split].write(json.dumps(r, separators=(",", ":")) + "\n")
+                files.write(split, json.dumps(r, separators=(",", ":")))
     finally:
-        for f in files.values():
-            f.close()
+        files.close()
     report = stats.report()
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
+    files.commit()
     return report
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 SPLITS = ("train", "val", "test")
@@ -27,3 +29,28 @@ def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str
     for i in perm[n_val:n_val + n_test]:
         out[int(i)] = "test"
     return out
+
+
+class SplitFiles:
+    """``root/<prefix>{train,val,test}.jsonl`` written as ``….partial`` and renamed only by
+    ``commit()``: an interrupted or failed run leaves no records file that looks complete (earlier
+    files of those names are removed up front, as opening them for writing used to empty them)."""
+
+    def __init__(self, root: Path, prefix: str = "") -> None:
+        self.final = {s: Path(root) / f"{prefix}{s}.jsonl" for s in SPLITS}
+        for p in self.final.values():
+            p.unlink(missing_ok=True)
+        self.files = {s: p.with_name(p.name + ".partial").open("w", encoding="utf-8") for s, p in self.final.items()}
+
+    def write(self, split: str, line: str) -> None:
+        self.files[split].write(line + "\n")
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+
+    def commit(self) -> None:
+        """Close and rename every ``.partial`` to its final name (train last)."""
+        self.close()
+        for s in reversed(SPLITS):
+            Path(self.files[s].name).replace(self.final[s])

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from data_gen.instructions.build import build_scene_records
-from data_gen.instructions.splits import SPLITS, assign_splits
+from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.render import rasterise
@@ -80,7 +80,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
-    files = {s: (out / f"{s}.jsonl").open("w", encoding="utf-8") for s in SPLITS}
+    (out / "stats.json").unlink(missing_ok=True)
+    files = SplitFiles(out)
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     try:
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
@@ -89,14 +90,14 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                 stats.skipped.update(skipped)
                 for r in recs:
                     stats.add_record(r)
-                    files[split].write(json.dumps(r, separators=(",", ":")) + "\n")
+                    files.write(split, json.dumps(r, separators=(",", ":")))
                 bar.update(1)
     finally:
-        for f in files.values():
-            f.close()
+        files.close()
     dt, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     report = stats.report()
     (out / "stats.json").write_text(json.dumps(report, indent=1) + "\n")
+    files.commit()
     report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2))
     if verbose:
         print(format_report(report))
