@@ -30,3 +30,23 @@ def test_a_failed_run_leaves_no_records_file_that_looks_complete(tmp_path):
     (tmp_path / "masks" / "s0-000001_inst.png").unlink()  # rebuild fails at scene 1
     assert rebuild(["--dir", str(tmp_path), "--prefix", "g_"]) == 2
     assert not list(tmp_path.glob("g_*.jsonl")) and not (tmp_path / "g_stats.json").exists()
+
+
+def test_out_of_range_settings_are_one_line_errors_naming_the_key_before_any_work(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    for args, key in ((["--workers", "0"], "workers"), (["scene.max_objects=-1"], "scene.max_objects"),
+                      (["render.sar_looks=0"], "render.sar_looks"),
+                      (["render.png_compress_level=12"], "render.png_compress_level"),
+                      (["scene.scene_weights={parking_lot: 3}"], "parking_lot"),  # the class is "parking lot"
+                      (["scene.scene_weights={airport: -1}"], "scene.scene_weights"),
+                      (["instructions.obb_fraction=3"], "instructions.obb_fraction"),
+                      (["instructions.grid_fraction=-0.5"], "instructions.grid_fraction"),
+                      (["instructions.mask_budget=0"], "mask_budget"),
+                      (["instructions.records_per_image=.inf"], "records_per_image"),
+                      (["split.val=.nan"], "val=nan")):
+        out = tmp_path / key
+        assert main(["synth", "--out", str(out), "--n", "2", "--no-progress", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and key in err and err.count("\n") == 1, err
+        assert not out.exists()  # checked before anything is written

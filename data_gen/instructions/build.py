@@ -67,11 +67,15 @@ def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
     unknown = sorted(set(cfg.modality_weights) - set(MODALITIES))
     if unknown:
         raise ValueError(f"instructions.modality_weights: unknown modality {unknown}; one of {', '.join(MODALITIES)}")
-    neg = {k: v for k, v in {**cfg.task_weights, **cfg.modality_weights}.items() if float(v) < 0}
-    if neg or cfg.records_per_image < 0:
-        raise ValueError(f"instructions: weights and records_per_image must be >= 0, got {neg or cfg.records_per_image}")
-    if not 0 <= cfg.point_count_share <= 1:
-        raise ValueError(f"instructions.point_count_share must be in [0, 1], got {cfg.point_count_share}")
+    neg = {k: v for k, v in {**cfg.task_weights, **cfg.modality_weights}.items() if not 0 <= float(v) < float("inf")}
+    if neg or not 0 <= cfg.records_per_image < float("inf"):
+        raise ValueError(f"instructions: weights and records_per_image must be finite and >= 0, got {neg or cfg.records_per_image}")
+    for key in ("point_count_share", "obb_fraction", "grid_fraction"):
+        if not 0 <= getattr(cfg, key) <= 1:
+            raise ValueError(f"instructions.{key} must be in [0, 1], got {getattr(cfg, key)}")
+    if cfg.mask_budget < 8 or cfg.max_det_objects < 1:
+        raise ValueError(f"instructions: need mask_budget >= 8 (location tokens per instance) and max_det_objects >= 1, "
+                         f"got {cfg.mask_budget} and {cfg.max_det_objects}")
 
 
 def _weights(cfg: InstructionConfig) -> dict[str, float]:

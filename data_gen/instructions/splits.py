@@ -15,7 +15,7 @@ def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str
     With at least 3 scenes and positive fractions, val and test get one scene at least;
     ``test=1`` puts every scene in test (an evaluation set).
     """
-    if val < 0 or test < 0 or val + test > 1:
+    if not (val >= 0 and test >= 0 and val + test <= 1):  # NaN fails too
         raise ValueError(f"split fractions val={val}, test={test} must be >= 0 and sum to at most 1")
     n_val = int(round(n_scenes * val))
     n_test = int(round(n_scenes * test))

@@ -58,8 +58,24 @@ def check_config(cfg: SynthConfig) -> None:
     from data_gen.instructions.build import check_weights
 
     check_weights(cfg.instructions, cfg.modalities)
-    if not 0 <= cfg.scene.pairs_fraction <= 1:
-        raise ValueError(f"scene.pairs_fraction {cfg.scene.pairs_fraction} must be in [0, 1]")
+    sc, rc = cfg.scene, cfg.render
+    if not 0 <= sc.pairs_fraction <= 1:
+        raise ValueError(f"scene.pairs_fraction {sc.pairs_fraction} must be in [0, 1]")
+    for key, value, ok in (("scene.max_objects", sc.max_objects, sc.max_objects >= 0),
+                           ("scene.object_scale", sc.object_scale, 0 < sc.object_scale < float("inf")),
+                           ("scene.min_object_px", sc.min_object_px, 0 <= sc.min_object_px < float("inf")),
+                           ("render.sar_looks", rc.sar_looks, rc.sar_looks >= 1),
+                           ("render.png_compress_level", rc.png_compress_level, 0 <= rc.png_compress_level <= 9)):
+        if not ok:  # NaN fails every comparison
+            raise ValueError(f"{key} {value} is out of range (max_objects >= 0, object_scale > 0, "
+                             "min_object_px >= 0, sar_looks >= 1, png_compress_level 0-9)")
+    from data_gen.synth.classes import SCENE_CLASSES
+
+    w = sc.scene_weights
+    unknown = sorted(set(w) - set(SCENE_CLASSES))
+    if unknown or not all(float(v) >= 0 for v in w.values()) or (len(w) == len(SCENE_CLASSES) and not any(w.values())):
+        raise ValueError(f"scene.scene_weights {w}: weights >= 0, not all 0, for scene classes "
+                         f"{', '.join(SCENE_CLASSES)}" + (f" (unknown: {unknown})" if unknown else ""))
 
 
 def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = None, workers: int = 1,
@@ -71,13 +87,13 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
 
     cfg = cfg or SynthConfig()
     check_config(cfg)
-    if n < 1 or seed < 0:
-        raise ValueError(f"need n >= 1 and seed >= 0, got n={n}, seed={seed}")
+    if n < 1 or seed < 0 or workers < 1:
+        raise ValueError(f"need n >= 1, seed >= 0 and workers >= 1, got n={n}, seed={seed}, workers={workers}")
+    splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     out = Path(out)
     for sub in ("images", "masks", "scenes"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.yaml")
-    splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
     (out / "stats.json").unlink(missing_ok=True)
