@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 
@@ -26,7 +27,8 @@ def synth_main(argv: list[str]) -> int:
     a = p.parse_args(argv)
     overrides = list(a.overrides)
     if a.modalities is not None:
-        overrides.append(f"modalities=[{a.modalities}]")
+        names = [m.strip() for m in a.modalities.split(",") if m.strip()]  # "optical, sar," is fine
+        overrides.append(f"modalities={json.dumps(names)}")  # JSON is YAML: any name reaches the check
     if a.size is not None:
         overrides.append(f"scene.size={a.size}")
     if a.pairs_fraction is not None:

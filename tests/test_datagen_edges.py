@@ -50,3 +50,15 @@ def test_out_of_range_settings_are_one_line_errors_naming_the_key_before_any_wor
         err = capsys.readouterr().err
         assert err.startswith("error: ") and key in err and err.count("\n") == 1, err
         assert not out.exists()  # checked before anything is written
+
+
+def test_modalities_list_tolerates_spaces_and_stray_commas_and_names_a_bad_entry(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--no-progress",
+                 "--modalities", " optical, ,sar,", "instructions.records_per_image=0"]) == 0
+    assert {p.name.split("_")[1].split(".")[0] for p in (tmp_path / "o" / "images").iterdir()} == {"optical", "sar"}
+    capsys.readouterr()
+    assert main(["synth", "--out", str(tmp_path / "x"), "--n", "1", "--modalities", "optical,sar]"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'sar]'" in err and "YAML" not in err
