@@ -62,3 +62,12 @@ def test_modalities_list_tolerates_spaces_and_stray_commas_and_names_a_bad_entry
     assert main(["synth", "--out", str(tmp_path / "x"), "--n", "1", "--modalities", "optical,sar]"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'sar]'" in err and "YAML" not in err
+
+
+def test_a_rerun_into_a_used_folder_says_which_scenes_are_left_from_before(tmp_path, capsys):
+    assert synthesize(tmp_path, 3, seed=1, cfg=_small(), progress=False, verbose=False)["stale_scenes"] == 0
+    rep = synthesize(tmp_path, 2, seed=2, cfg=_small(), progress=False)
+    assert rep["stale_scenes"] == 3 and rep["scenes"] == 2
+    err = capsys.readouterr().err
+    assert "3 scene(s) of an earlier run (first: s1-000000)" in err and "new --out" in err
+    assert synthesize(tmp_path, 2, seed=2, cfg=_small(), progress=False, verbose=False)["stale_scenes"] == 3

@@ -7,6 +7,7 @@ byte-identical whatever ``workers`` is; worker results come back in scene order.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import Counter
 from functools import partial
@@ -114,9 +115,16 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     report = stats.report()
     (out / "stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
-    report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2))
+    ours = {scene_id(seed, i) for i in range(n)}
+    stale = sorted(p.stem for p in (out / "scenes").glob("*.json") if p.stem not in ours)
+    report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2),
+                  stale_scenes=len(stale))
     if verbose:
         print(format_report(report))
+        if stale:
+            print(f"note: {out / 'scenes'} also holds {len(stale)} scene(s) of an earlier run (first: {stale[0]}), "
+                  "with their images and masks; rebuild and preview read them too. Use a new --out for a "
+                  "set of its own.", file=sys.stderr)
         print(f"{n} scenes x {len(cfg.modalities)} modalities in {dt:.1f} s: {n / dt:.1f} scenes/s "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
