@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
 from rsvlm.config import from_dict
@@ -71,3 +73,23 @@ def test_a_rerun_into_a_used_folder_says_which_scenes_are_left_from_before(tmp_p
     err = capsys.readouterr().err
     assert "3 scene(s) of an earlier run (first: s1-000000)" in err and "new --out" in err
     assert synthesize(tmp_path, 2, seed=2, cfg=_small(), progress=False, verbose=False)["stale_scenes"] == 3
+
+
+def _records(path, n: int = 4) -> str:
+    """``n`` single-turn records of one image, in a JSONL file ``path``; returns its text."""
+    rec = lambda i: {"id": f"r{i}", "images": [{"path": "a.png", "modality": "optical"}], "task": "cls",  # noqa: E731
+                     "conversations": [{"from": "human", "value": "<image>\n[cls] What?"},
+                                       {"from": "gpt", "value": "port"}], "meta": {}}
+    path.write_text("".join(json.dumps(rec(i)) + "\n" for i in range(n)))
+    return path.read_text()
+
+
+def test_chat_refuses_to_overwrite_its_source_and_names_a_folder_given_as_source(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    text = _records(tmp_path / "train.jsonl")
+    assert main(["chat", "--src", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "." / "train.jsonl")]) == 2
+    assert "is the --src file" in capsys.readouterr().err and (tmp_path / "train.jsonl").read_text() == text
+    assert main(["chat", "--src", str(tmp_path), "--out", str(tmp_path / "chat.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err and "train.jsonl" in err and not (tmp_path / "chat.jsonl").exists()

@@ -80,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--turns", type=int, default=3, help="most turns per conversation (default 3)")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
+    src, out = Path(a.src), Path(a.out)
+    if src.is_dir():
+        print(f"error: --src {src} is a folder; give a records file, e.g. {src / 'train.jsonl'}", file=sys.stderr)
+        return 2
+    if out.exists() and src.exists() and out.samefile(src):
+        print(f"error: --out {out} is the --src file; write the conversations to another file", file=sys.stderr)
+        return 2
     report = ReadReport(a.src)
     try:
         records = list(read_records(a.src, strict=False, report=report))
