@@ -10,6 +10,7 @@ keeps its plain answer.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -70,6 +71,28 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     return predict
 
 
+def output_problem(args) -> str | None:
+    """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
+    be made, an unknown image extension), or None; makes the folders they go in."""
+    from PIL import Image
+
+    for option, path in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis)):
+        if not path:
+            continue
+        p = Path(path)
+        if p.is_dir():
+            return f"{option} {p} is a folder; give a file name"
+        if option == "--vis" and p.suffix.lower() not in Image.registered_extensions():
+            return f"--vis {p}: unknown image extension {p.suffix or '(none)'!r}; give e.g. overlay.png"
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            return f"{option} {p}: cannot make its folder {p.parent} ({e.strerror or e})"
+        if not os.access(p.parent, os.W_OK):
+            return f"{option} {p}: folder {p.parent} is not writable"
+    return None
+
+
 def main(args) -> int:
     if args.out and str(args.out).lower().endswith(".geojson") and not args.geojson:
         print(f"rsvlm predict: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON", file=sys.stderr)
@@ -105,6 +128,9 @@ def main(args) -> int:
     for im in images:
         for note in im.notes:
             print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+    if err := output_problem(args):  # before the model runs: its answer would be lost
+        print(f"rsvlm predict: {err}", file=sys.stderr)
+        return 2
     question = args.prompt or inf.DEFAULT_PROMPTS[args.task]
     if not question.lstrip().startswith("["):
         question = f"[{args.task}] {question}"
@@ -166,7 +192,6 @@ def main(args) -> int:
                            "width": (im.scene_size or (im.width, im.height))[0],
                            "height": (im.scene_size or (im.width, im.height))[1], "crs": im.crs} for im in images])
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(_jsonable(result), indent=1))
         print(f"wrote {args.out}")
     if args.geojson:

@@ -1,0 +1,61 @@
+"""Rough edges of `rsvlm predict` and `rsvlm chat` a user meets with bad inputs and outputs."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rsvlm.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+    out = tmp_path_factory.mktemp("ckpt")
+    model.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def geotiff(tmp_path_factory):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path_factory.mktemp("img") / "scene.tif"
+    data = np.random.default_rng(0).integers(0, 255, (3, 64, 96), dtype=np.uint8)
+    with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=3, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    return path
+
+
+def _predict(ckpt, image, *extra):
+    return main(["predict", "--model", str(ckpt), "--image", str(image), "--task", "det", "--max-new-tokens", "4",
+                 "--device", "cpu", *extra])
+
+
+def test_bad_output_paths_are_refused_before_the_model_runs(geotiff, tmp_path, capsys):
+    missing = tmp_path / "no-model"  # the checks come first: the model is never looked for
+    assert _predict(missing, geotiff, "--out", str(tmp_path)) == 2  # a folder: was an IsADirectoryError traceback
+    assert f"--out {tmp_path} is a folder" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert _predict(missing, geotiff, "--geojson", str(tmp_path / "file" / "r.geojson")) == 2
+    assert "--geojson" in capsys.readouterr().err
+    assert _predict(missing, geotiff, "--vis", str(tmp_path / "overlay")) == 2  # PIL's ValueError after the run
+    assert "unknown image extension" in capsys.readouterr().err
+
+
+def test_outputs_in_new_folders_are_all_written(ckpt, geotiff, tmp_path, capsys):
+    out, gj, vis = tmp_path / "a" / "r.json", tmp_path / "b" / "r.geojson", tmp_path / "c" / "r.png"
+    assert _predict(ckpt, geotiff, "--out", str(out), "--geojson", str(gj), "--vis", str(vis)) == 0
+    assert json.loads(gj.read_text())["type"] == "FeatureCollection"  # its folder was not made before
+    assert out.is_file() and vis.is_file()
