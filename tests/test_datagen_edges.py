@@ -93,3 +93,17 @@ def test_chat_refuses_to_overwrite_its_source_and_names_a_folder_given_as_source
     assert main(["chat", "--src", str(tmp_path), "--out", str(tmp_path / "chat.jsonl")]) == 2
     err = capsys.readouterr().err
     assert "is a folder" in err and "train.jsonl" in err and not (tmp_path / "chat.jsonl").exists()
+
+
+def test_chat_with_nothing_to_chain_is_an_error_and_an_unwritable_out_is_named(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    (tmp_path / "empty.jsonl").write_text("")
+    _records(tmp_path / "one.jsonl", n=1)
+    for src, why in (("empty.jsonl", "holds no records"), ("one.jsonl", "each image of its 1 records has one")):
+        assert main(["chat", "--src", str(tmp_path / src), "--out", str(tmp_path / "chat.jsonl")]) == 2
+        assert why in capsys.readouterr().err and not (tmp_path / "chat.jsonl").exists()
+    _records(tmp_path / "four.jsonl")
+    assert main(["chat", "--src", str(tmp_path / "four.jsonl"), "--out", str(tmp_path / "one.jsonl" / "c.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write --out") and err.count("\n") == 1

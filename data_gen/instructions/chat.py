@@ -96,10 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if report.n_skipped:
         print(f"skipped {report.summary()}; first: {report.examples[0]}", file=sys.stderr)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    with open(a.out, "w", encoding="utf-8") as f:
-        for r in chats:
-            f.write(json.dumps(r) + "\n")
+    if not chats:
+        why = f"each image of its {len(records)} records has one question" if records else "it holds no records"
+        print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
+        return 2
+    part = out.with_name(out.name + ".partial")  # renamed when complete: no half-written --out
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(part, "w", encoding="utf-8") as f:
+            for r in chats:
+                f.write(json.dumps(r) + "\n")
+        part.replace(out)
+    except OSError as e:
+        print(f"error: cannot write --out {out}: {e}", file=sys.stderr)
+        return 2
     used = sum(len(r["meta"]["turn_ids"]) for r in chats)
     print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used} "
           f"left alone: the only question of their images) -> {a.out}")
