@@ -131,6 +131,10 @@ def main(args) -> int:
     if err := output_problem(args):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
+    if args.geojson and not images[-1].georeferenced:
+        print(f"rsvlm predict: --geojson: {images[-1].path} is not georeferenced (no CRS with a transform or ground "
+              "control points), so it has no map coordinates; --out writes pixel coordinates", file=sys.stderr)
+        return 2
     question = args.prompt or inf.DEFAULT_PROMPTS[args.task]
     if not question.lstrip().startswith("["):
         question = f"[{args.task}] {question}"

@@ -59,3 +59,15 @@ def test_outputs_in_new_folders_are_all_written(ckpt, geotiff, tmp_path, capsys)
     assert _predict(ckpt, geotiff, "--out", str(out), "--geojson", str(gj), "--vis", str(vis)) == 0
     assert json.loads(gj.read_text())["type"] == "FeatureCollection"  # its folder was not made before
     assert out.is_file() and vis.is_file()
+
+
+def test_geojson_of_an_image_without_crs_is_refused_before_the_model_runs(tmp_path, capsys):
+    from PIL import Image
+
+    png = tmp_path / "plain.png"
+    Image.fromarray(np.zeros((32, 48, 3), np.uint8)).save(png)
+    out = tmp_path / "r.json"  # was written, then --geojson failed after the answer and --vis never ran
+    assert _predict(tmp_path / "no-model", png, "--geojson", str(tmp_path / "r.geojson"), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "--geojson" in err and "plain.png is not georeferenced" in err and "not an rsvlm checkpoint" not in err
+    assert not out.exists()
