@@ -107,3 +107,14 @@ def test_chat_with_nothing_to_chain_is_an_error_and_an_unwritable_out_is_named(t
     assert main(["chat", "--src", str(tmp_path / "four.jsonl"), "--out", str(tmp_path / "one.jsonl" / "c.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write --out") and err.count("\n") == 1
+
+
+def test_rebuild_refuses_keys_it_would_ignore(tmp_path, capsys):
+    from data_gen.instructions.rebuild import main as rebuild
+
+    synthesize(tmp_path, 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    assert rebuild(["--dir", str(tmp_path), "--prefix", "g_", "modalities=[sar]"]) == 2
+    assert "'modalities=[sar]' would change nothing" in capsys.readouterr().err
+    assert not list(tmp_path.glob("g_*"))
+    assert rebuild(["--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=2"]) == 0
+    assert (tmp_path / "g_train.jsonl").is_file()

@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
     a = p.parse_args(argv)
+    other = [o for o in a.overrides if not o.startswith("instructions.")]
+    if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
+        print(f"error: rebuild only uses instructions.* keys; {other[0]!r} would change nothing", file=sys.stderr)
+        return 2
     try:
         cfg = load_config(SynthConfig, a.config, a.overrides).instructions
         print(format_report(rebuild(a.dir, cfg, a.seed, a.prefix)))
