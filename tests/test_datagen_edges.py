@@ -118,3 +118,16 @@ def test_rebuild_refuses_keys_it_would_ignore(tmp_path, capsys):
     assert not list(tmp_path.glob("g_*"))
     assert rebuild(["--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=2"]) == 0
     assert (tmp_path / "g_train.jsonl").is_file()
+
+
+def test_rebuild_names_a_scene_json_of_the_wrong_shape(tmp_path, capsys):
+    from data_gen.instructions.rebuild import main as rebuild
+
+    synthesize(tmp_path, 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    for text, why in (('{"scene": "x"}', "no key 'scene_class'"), ("[1]", "not a JSON object"),
+                          ('{"scene": "x", "scene_class": "lake", "width": 8, "height": 8, "pair": false, '
+                           '"frames": [{"time": ""}], "changes": [], "change_mask": "", "bands": {}}', "frames[0] has no key 'images'")):
+        (tmp_path / "scenes" / "zz.json").write_text(text)
+        assert rebuild(["--dir", str(tmp_path), "--prefix", "g_"]) == 2
+        err = capsys.readouterr().err.splitlines()[-1]
+        assert err.startswith("error: ") and "zz.json" in err and err.endswith(f"({why})"), err

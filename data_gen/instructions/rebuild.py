@@ -40,6 +40,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                 scene = json.loads(path.read_text())
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}: not valid JSON ({e})") from e
+            _check_scene(scene, path)
             split = scene.get("split", "train")
             recs, skipped = build_scene_records(scene, None, cfg, np.random.default_rng([seed, i, 3]), split, root)
             stats.add_scene(scene, split)
@@ -53,6 +54,30 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+_SCENE_KEYS = ("scene", "scene_class", "width", "height", "pair", "frames", "changes", "change_mask", "bands")
+_FRAME_KEYS = ("time", "images", "sem_mask", "inst_mask", "objects")
+
+
+def _check_scene(scene, path: Path) -> None:
+    """Raise naming ``path`` and what is wrong unless ``scene`` looks like a synth scene JSON."""
+    def problem() -> str:
+        if not isinstance(scene, dict):
+            return "not a JSON object"
+        for k in _SCENE_KEYS:
+            if k not in scene:
+                return f"no key {k!r}"
+        if not isinstance(scene["frames"], list) or not scene["frames"]:
+            return "'frames' is not a list of frames"
+        for i, f in enumerate(scene["frames"]):
+            for k in _FRAME_KEYS:
+                if not isinstance(f, dict) or k not in f:
+                    return f"frames[{i}] has no key {k!r}"
+        return ""
+
+    if why := problem():
+        raise ValueError(f"{path}: not a scene JSON of `python -m data_gen synth` ({why})")
 
 
 def main(argv: list[str] | None = None) -> int:
