@@ -89,7 +89,11 @@ class ChatREPL:
             return
         from rsvlm.io import draw_overlay
 
-        draw_overlay(self.images[-1], self.last["objects"], args[0], title=self.last["question"])
+        try:
+            draw_overlay(self.images[-1], self.last["objects"], args[0], title=self.last["question"])
+        except (OSError, ValueError) as e:  # a folder, no image extension, no permission: the session goes on
+            self.say(f"error: /vis {args[0]}: {e}")
+            return
         self.say(f"wrote {args[0]}")
 
     def write_geojson(self, args: list[str]) -> None:
@@ -102,7 +106,12 @@ class ChatREPL:
         except ValueError as e:
             self.say(f"error: {e}")
             return
-        Path(args[0]).write_text(json.dumps(fc))
+        try:
+            Path(args[0]).parent.mkdir(parents=True, exist_ok=True)
+            Path(args[0]).write_text(json.dumps(fc))
+        except OSError as e:
+            self.say(f"error: /geojson {args[0]}: {e}")
+            return
         self.say(f"wrote {args[0]} ({len(fc['features'])} features)")
 
     def _have_answer(self, args, usage) -> bool:

@@ -87,3 +87,10 @@ def test_crowded_labels_are_decluttered_and_a_legend_counts_every_object(tmp_pat
     assert (legend == (255, 56, 56)).all(axis=-1).any() and (legend == (56, 200, 255)).all(axis=-1).any()
     few = np.asarray(Image.open(draw_overlay(img, objs[-1:], tmp_path / "f.png", min_side=200)))
     assert few.shape[0] == 200  # nothing hidden: no legend
+
+
+def test_an_overlay_name_without_an_image_extension_is_refused_naming_it(tmp_path):
+    img = _img(np.zeros((3, 8, 8)), "optical", ["R", "G", "B"])
+    with pytest.raises(ValueError, match=r"overlay: unknown image extension '\(none\)'"):
+        draw_overlay(img, [], tmp_path / "overlay")  # PIL's "unknown file extension: " named nothing
+    assert draw_overlay(img, [], tmp_path / "overlay.JPG").is_file()

@@ -71,3 +71,25 @@ def test_geojson_of_an_image_without_crs_is_refused_before_the_model_runs(tmp_pa
     err = capsys.readouterr().err
     assert "--geojson" in err and "plain.png is not georeferenced" in err and "not an rsvlm checkpoint" not in err
     assert not out.exists()
+
+
+def test_chat_vis_and_geojson_errors_leave_the_session_running(ckpt, geotiff, tmp_path):
+    import io
+
+    from rsvlm import geometry
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.load_image([str(geotiff), "optical"])
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]}], 96, 64)
+    repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
+    for line in (f"/vis {tmp_path}", f"/vis {tmp_path / 'overlay'}", f"/geojson {tmp_path}"):
+        assert repl.handle(line)  # each was a traceback that ended the chat
+    said = out.getvalue()
+    assert f"error: /vis {tmp_path}:" in said and "unknown image extension" in said
+    assert f"error: /geojson {tmp_path}:" in said
+    assert repl.handle(f"/geojson {tmp_path / 'new' / 'r.geojson'}")  # a new folder is made, as /vis does
+    assert json.loads((tmp_path / "new" / "r.geojson").read_text())["features"]

@@ -156,6 +156,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     """
     from PIL import Image, ImageDraw
 
+    if Path(out_png).suffix.lower() not in Image.registered_extensions():  # PIL would say so after the drawing
+        raise ValueError(f"{out_png}: unknown image extension {Path(out_png).suffix or '(none)'!r}; "
+                         "give e.g. overlay.png")
     base = Image.fromarray(to_display_rgb(img, rgb_bands, ir_cmap))
     W, H = base.size
     s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
