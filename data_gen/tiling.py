@@ -111,7 +111,8 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[li
         if window.x0 <= x < window.x1 and window.y0 <= y < window.y1:
             return [{**obj, "coords": [x - dx, y - dy]}], None
         return [], "outside"
-    if not geom.intersects(win):
+    inter = geom.intersection(win)
+    if not geom.intersects(win) or (geom.area > 0 and inter.area <= 0):  # touching the border is not inside
         return [], "outside"
     if geom.within(win):
         if kind == "box":
@@ -119,7 +120,6 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[li
             return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
         if geom.geom_type == "Polygon" and len(geom.exterior.coords) - 1 == len(obj["coords"]):
             return [_poly_obj(obj, [obj["coords"], *(obj.get("rings") or [None])[1:]], dx, dy)], None
-    inter = geom.intersection(win)
     if geom.area <= 0 or inter.area / geom.area < min_visible:
         return [], "cut"
     if kind == "box":
