@@ -113,12 +113,17 @@ def main(args) -> int:
         print(f"[pair] warning: {len(specs)} images for --task {args.task}: the model was trained on two images for "
               "change only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)",
               file=sys.stderr)
-    if args.tile:
+    if args.tile is not None:  # --tile 0 ran the scene untiled without a word
         args.overlap = min(64, args.tile // 4) if args.overlap is None else args.overlap
         if args.tile <= 0 or not 0 <= args.overlap < args.tile:
             print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {args.tile} and {args.overlap}",
                   file=sys.stderr)
             return 2
+        if args.batch_size < 1:
+            print(f"rsvlm predict: --batch-size must be >= 1; got {args.batch_size}", file=sys.stderr)
+            return 2
+    elif args.overlap is not None:
+        print(f"rsvlm predict: warning: --overlap {args.overlap} ignored: it applies to --tile SIZE", file=sys.stderr)
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
         images = [inf.read_spec(s, window=(0, 0, 1, 1) if args.tile else None) for s in specs]

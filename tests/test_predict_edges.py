@@ -93,3 +93,13 @@ def test_chat_vis_and_geojson_errors_leave_the_session_running(ckpt, geotiff, tm
     assert f"error: /geojson {tmp_path}:" in said
     assert repl.handle(f"/geojson {tmp_path / 'new' / 'r.geojson'}")  # a new folder is made, as /vis does
     assert json.loads((tmp_path / "new" / "r.geojson").read_text())["features"]
+
+
+def test_tile_and_batch_size_below_one_are_refused(geotiff, tmp_path, capsys):
+    missing = tmp_path / "no-model"
+    assert _predict(missing, geotiff, "--tile", "0") == 2  # was read as no --tile: the scene shrunk whole
+    assert "--tile must be > 0" in capsys.readouterr().err
+    assert _predict(missing, geotiff, "--tile", "32", "--batch-size", "0") == 2  # was a ValueError traceback
+    assert "--batch-size must be >= 1; got 0" in capsys.readouterr().err
+    _predict(missing, geotiff, "--overlap", "8")  # without --tile: said, not silently dropped
+    assert "--overlap 8 ignored" in capsys.readouterr().err
