@@ -57,8 +57,12 @@ def _starts(size: int, tile: int, stride: int) -> list[int]:
 
 def tile_windows(width: int, height: int, tile: int | None = None, overlap: int = 0) -> list[Window]:
     """Row-major windows covering a ``width`` x ``height`` image; one full window when ``tile`` is None."""
+    if width < 1 or height < 1:
+        raise ValueError(f"cannot tile an image of {width} x {height} px")
     if not tile:
         return [Window(0, 0, width, height)]
+    if tile < 1:
+        raise ValueError(f"tile must be a positive size in px, got {tile}")
     if not 0 <= overlap < tile:
         raise ValueError(f"overlap must be in [0, tile): got tile={tile}, overlap={overlap}")
     stride = tile - overlap

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from data_gen.tiling import clip_object, tile_objects, tile_windows
 
 
@@ -14,3 +16,11 @@ def test_an_object_touching_a_window_border_from_outside_is_not_in_that_window()
             assert clip_object(obj, win, mv) == ([], "outside"), (obj, mv)  # was a zero-width object at mv=0
     per, counts = tile_objects([{"kind": "box", "coords": [64, 10, 80, 20]}], tile_windows(100, 100, 64), 0.0)
     assert [len(p) for p in per] == [0, 1, 0, 0] and counts == {"cut": 0, "lost": 0, "outside": 0}
+
+
+@pytest.mark.parametrize("args, message", [((0, 0, 64), "0 x 0"), ((-5, 10, 64), "-5 x 10"),
+                                           ((100, 100, -5), "tile must be a positive"),
+                                           ((100, 100, 64, 64), "overlap must be in")])
+def test_empty_images_and_negative_tiles_are_named(args, message):
+    with pytest.raises(ValueError, match=message):
+        tile_windows(*args)
