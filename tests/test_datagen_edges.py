@@ -131,3 +131,15 @@ def test_rebuild_names_a_scene_json_of_the_wrong_shape(tmp_path, capsys):
         assert rebuild(["--dir", str(tmp_path), "--prefix", "g_"]) == 2
         err = capsys.readouterr().err.splitlines()[-1]
         assert err.startswith("error: ") and "zz.json" in err and err.endswith(f"({why})"), err
+
+
+def test_a_mix_that_can_make_no_record_is_an_error(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    for args, message in ((["instructions.task_weights={cls: 0}"], "no task has a weight > 0"),
+                          (["--pairs-fraction", "0", "instructions.task_weights={change: 1}"], "needs pairs")):
+        assert main(["synth", "--out", str(tmp_path / "x"), "--n", "2", "--no-progress", *args]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and not (tmp_path / "x").exists()
+    assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--modalities", "optical",
+                 "--no-progress", "instructions.records_per_image=0", "instructions.task_weights={cls: 0}"]) == 0

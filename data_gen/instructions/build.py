@@ -70,6 +70,9 @@ def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
     neg = {k: v for k, v in {**cfg.task_weights, **cfg.modality_weights}.items() if not 0 <= float(v) < float("inf")}
     if neg or not 0 <= cfg.records_per_image < float("inf"):
         raise ValueError(f"instructions: weights and records_per_image must be finite and >= 0, got {neg or cfg.records_per_image}")
+    if (cfg.all_tasks or cfg.records_per_image > 0) and not any(float(w) > 0 for w in cfg.task_weights.values()):
+        raise ValueError(f"instructions.task_weights {cfg.task_weights}: no task has a weight > 0, so no record "
+                         "could be made (instructions.records_per_image=0 asks for none)")
     for key in ("point_count_share", "obb_fraction", "grid_fraction"):
         if not 0 <= getattr(cfg, key) <= 1:
             raise ValueError(f"instructions.{key} must be in [0, 1], got {getattr(cfg, key)}")

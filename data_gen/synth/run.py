@@ -59,6 +59,11 @@ def check_config(cfg: SynthConfig) -> None:
     from data_gen.instructions.build import check_weights
 
     check_weights(cfg.instructions, cfg.modalities)
+    ins = cfg.instructions
+    if (ins.all_tasks or ins.records_per_image > 0) and cfg.scene.pairs_fraction == 0 and \
+            not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change"):
+        raise ValueError("instructions.task_weights: change is the only task with a weight > 0, and it needs "
+                         "pairs, but scene.pairs_fraction is 0: no record could be made")
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
         raise ValueError(f"scene.pairs_fraction {sc.pairs_fraction} must be in [0, 1]")
