@@ -17,6 +17,36 @@ TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
 
 
+def _count(least: int):
+    """argparse type: an int of at least ``least`` (a usage error naming the option otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
+        return n
+
+    return parse
+
+
+def _number(low: float, high: float = float("inf")):
+    """argparse type: a float in [low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= x <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text}")
+        return x
+
+    return parse
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="checkpoint directory (default: the bundled default model)")
     q = p.add_mutually_exclusive_group()
@@ -42,7 +72,7 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
 
 
 def _detection_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--min-objects", type=int, default=0, metavar="N",
+    p.add_argument("--min-objects", type=_count(0), default=0, metavar="N",
                    help="[det] answers keep writing objects until they have N, the extra ones scored low by the "
                         "model itself (more recall; pair with predict's --min-score; 0 = stop where the model stops)")
     p.add_argument("--det-by-class", action="store_true",
@@ -60,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="interactive chat about one image or an image pair")
     _model_args(p)
     _image_args(p, required=False)
-    p.add_argument("--max-new-tokens", type=int, default=256)
-    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    p.add_argument("--max-new-tokens", type=_count(1), default=256)
+    p.add_argument("--temperature", type=_number(0.0), default=0.0, help="0 = greedy")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "
@@ -74,17 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=True)
     p.add_argument("--task", choices=TASK_CHOICES, required=True)
     p.add_argument("--prompt", help="the question (default: a standard question for the task)")
-    p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--max-new-tokens", type=_count(1), default=256)
     p.add_argument("--out", help="write the result as JSON here")
     p.add_argument("--geojson", help="write parsed objects as GeoJSON (in the image's CRS) here")
     p.add_argument("--vis", help="write an overlay PNG here")
-    p.add_argument("--min-score", type=float, default=0.0,
+    p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0,
                    help="drop objects the model scores below this (its confidence; see docs/cli.md)")
     _detection_args(p)
-    p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")
+    p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")  # range: predict
     p.add_argument("--overlap", type=int, default=None,
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
-    p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")
+    p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")  # checked with --tile
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
                         "time, dihedral: 8x; rsvlm.tta), a [det] or [ground] answer with crops also over four "
@@ -104,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(p)
     p.add_argument("--data", required=True, help="test records (JSONL)")
     p.add_argument("--out", required=True, help="predictions JSONL (resumed if it exists)")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--max-new-tokens", type=int, default=256)
-    p.add_argument("--limit", type=int, help="only the first N records")
+    p.add_argument("--batch-size", type=_count(1), default=8)
+    p.add_argument("--max-new-tokens", type=_count(1), default=256)
+    p.add_argument("--limit", type=_count(1), help="only the first N records")
     p.add_argument("--missing-bands", choices=["error", "copy", "mean"], default="error",
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
                         "(error, default), or its bands filled as in predict (copy, mean)")

@@ -20,6 +20,24 @@ def test_train_help_explains_overrides(capsys):
     assert "key=value overrides set any recipe key, dotted for nested ones" in out and "configs/train" in out
 
 
+@pytest.mark.parametrize("argv, option, why", [
+    (["eval", "--data", "d", "--out", "o", "--batch-size", "0"], "--batch-size", "must be at least 1, got 0"),
+    (["eval", "--data", "d", "--out", "o", "--limit", "0"], "--limit", "must be at least 1"),  # was: every record
+    (["eval", "--data", "d", "--out", "o", "--limit", "-1"], "--limit", "must be at least 1"),  # was: all but one
+    (["predict", "--image", "a", "--task", "det", "--min-score", "1.5"], "--min-score", "must be in [0.0, 1.0]"),
+    (["predict", "--image", "a", "--task", "det", "--min-score", "nan"], "--min-score", "must be in"),
+    (["chat", "--temperature", "-1"], "--temperature", "must be in [0.0, inf]"),
+    (["chat", "--max-new-tokens", "ten"], "--max-new-tokens", "expected a whole number, got 'ten'"),
+    (["chat", "--min-objects", "-2"], "--min-objects", "must be at least 0"),
+])
+def test_numeric_options_out_of_range_are_usage_errors(argv, option, why, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: {why}" in err and "Traceback" not in err
+
+
 def test_predict_requires_image_and_task():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["predict", "--task", "det"])
