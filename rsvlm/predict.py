@@ -168,20 +168,22 @@ def main(args) -> int:
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     if args.tile:
-        from rsvlm.io import run_tiled
+        from rsvlm.io import TileMerger, run_tiled
 
         tiles: list = []
-        spec = specs[0]
+        spec, merger = specs[0], TileMerger()
         objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
                             tile_predictor(model, processor, question, args.max_new_tokens, tiles,
                                            not args.free_decoding, tta, args.min_objects, args.det_by_class),
                             tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
-                            modality=images[0].modality, bands=spec.bands)
+                            modality=images[0].modality, bands=spec.bands, merger=merger)
         result = inf.locate("", images[0])
         result.update(objects=objects, tiles=tiles, answer=None,
                       problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
-        print(f"{len(objects)} object(s) from {len(tiles)} tiles")
+        result["nodata_tiles"] = merger.n_nodata
+        skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
+        print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
     else:
         answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding, tta,
                              args.min_objects, args.det_by_class)

@@ -211,3 +211,23 @@ def test_an_oriented_box_whose_corners_cross_is_merged_not_crashed_on():
                               scene_size=(100, 100))
     # the bow tie covers half the square (IoU 0.5 with it): the square goes, the smaller copy of it stays
     assert sorted(o["score"] for o in objs) == [0.3, 0.4, 0.8]
+
+
+def test_tiles_that_are_all_nodata_are_counted_not_asked(tmp_path):
+    from rsvlm.io import TileMerger
+
+    path = tmp_path / "collar.tif"
+    data = np.zeros((3, 100, 200), np.uint8)  # (C, H, W): the left half is the scene's nodata collar
+    data[:, :, 100:] = 120
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=100, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32633", transform=from_origin(300000, 5000000, 1, 1)) as ds:
+        ds.write(data)
+    asked, merger = [], TileMerger()
+
+    def predict(imgs):
+        asked.extend(im.window for im in imgs)
+        return [[{"kind": "point", "label": "x", "coords": [5.0, 5.0]}] for _ in imgs]
+
+    objs = run_tiled(path, predict, tile=50, overlap=0, batch_size=3, progress=False, merger=merger)
+    assert merger.n_nodata == 4 and merger.n_tiles == len(asked) == 4  # the model saw only the valid half
+    assert all(x >= 100 for x, *_ in asked) and len(objs) == 4

@@ -103,3 +103,25 @@ def test_tile_and_batch_size_below_one_are_refused(geotiff, tmp_path, capsys):
     assert "--batch-size must be >= 1; got 0" in capsys.readouterr().err
     _predict(missing, geotiff, "--overlap", "8")  # without --tile: said, not silently dropped
     assert "--overlap 8 ignored" in capsys.readouterr().err
+
+
+def _collar_tif(path, w=96, h=64):
+    """A GeoTIFF whose left two thirds are nodata (0), as a scene's collar."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    data = np.zeros((3, h, w), np.uint8)  # (C, H, W)
+    data[:, :, 2 * w // 3:] = np.random.default_rng(1).integers(1, 255, (3, h, w - 2 * w // 3), dtype=np.uint8)
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    return path
+
+
+def test_tiled_predict_skips_and_counts_nodata_tiles(ckpt, tmp_path, capsys):
+    out = tmp_path / "t.json"
+    assert _predict(ckpt, _collar_tif(tmp_path / "collar.tif"), "--tile", "32", "--overlap", "0",
+                    "--out", str(out)) == 0
+    res = json.loads(out.read_text())
+    assert res["nodata_tiles"] == 4 and len(res["tiles"]) == 2  # 6 windows; the model was asked about 2
+    assert "from 2 tiles (4 tiles all nodata, not asked)" in capsys.readouterr().out

@@ -108,6 +108,7 @@ class TileMerger:
         self.scene_size = scene_size
         self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
         self.n_tiles = 0
+        self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
 
     def add(self, window: Window, objects: list[dict]) -> None:
         x0, y0 = window[0], window[1]
@@ -318,8 +319,9 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     """Run ``predict_fn`` over a scene window by window, in batches, and merge the results.
 
     Only one batch (two with ``prefetch``: the next is read while the model runs) is in memory;
-    the scene's stretch is fixed once from a decimated read. Pass a ``TileMerger`` to read its
-    counts (``n_tiles``, ``n_objects_in``) afterwards.
+    the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata
+    (a scene's collar) is not given to ``predict_fn``. Pass a ``TileMerger`` to read its counts
+    (``n_tiles``, ``n_nodata`` of those skipped, ``n_objects_in``) afterwards.
     """
     from tqdm.auto import tqdm
 
@@ -340,11 +342,15 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 imgs = pending.result() if prefetch else read(batch)
                 if prefetch and k + 1 < len(batches):
                     pending = pool.submit(read, batches[k + 1])
-                results = predict_fn(imgs)
-                if len(results) != len(imgs):
-                    raise ValueError(f"predict_fn returned {len(results)} results for a batch of {len(imgs)} tiles")
-                for w, objs in zip(batch, results):
+                asked = [(w, im) for w, im in zip(batch, imgs) if im.valid is None or im.valid.any()]
+                merger.n_nodata += len(batch) - len(asked)
+                results = predict_fn([im for _, im in asked]) if asked else []
+                if len(results) != len(asked):
+                    raise ValueError(f"predict_fn returned {len(results)} results for a batch of {len(asked)} tiles")
+                for (w, _), objs in zip(asked, results):
                     merger.add(w, objs)
-                del imgs, results
+                del imgs, asked, results
                 bar.update(len(batch))
+                if merger.n_nodata:
+                    bar.set_postfix(nodata=merger.n_nodata)
         return merger.result()
