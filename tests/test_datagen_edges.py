@@ -143,3 +143,13 @@ def test_a_mix_that_can_make_no_record_is_an_error(tmp_path, capsys):
         assert message in err and err.count("\n") == 1 and not (tmp_path / "x").exists()
     assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--modalities", "optical",
                  "--no-progress", "instructions.records_per_image=0", "instructions.task_weights={cls: 0}"]) == 0
+
+
+def test_objects_too_large_for_the_scene_are_reported_not_silently_absent(tmp_path, capsys):
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 16, "object_scale": 20.0,
+                                                                      "pairs_fraction": 0.0,
+                                                                      "scene_weights": {"parking lot": 1000}},
+                                  "instructions": {"records_per_image": 1, "task_weights": {"cls": 1}}})
+    rep = synthesize(tmp_path, 3, seed=0, cfg=cfg, progress=False)
+    assert rep["scenes_without_objects"] == 3 and not rep["object_classes"]
+    assert "note: 3 of 3 scenes of classes that always have objects" in capsys.readouterr().err

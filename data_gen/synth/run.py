@@ -20,9 +20,11 @@ from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.render import rasterise
-from data_gen.synth.scene import generate_scene
+from data_gen.synth.scene import RECIPES, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
 from rsvlm.tokens import MODALITIES
+
+_ALWAYS_OBJECTS = {c for c, recipe in RECIPES.items() if any(r[2][0] > 0 for r in recipe)}  # at least one object
 
 
 def scene_id(seed: int, i: int) -> str:
@@ -102,6 +104,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     save_config(cfg, out / "config.yaml")
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
+    crowded = Counter()  # scenes of classes that always hold objects: all / with none placed
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
     t0, cpu0 = time.perf_counter(), cpu_seconds()
@@ -109,6 +112,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
             for gt, recs, skipped, split in _run(job, list(enumerate(splits)), workers):
                 stats.add_scene(gt, split)
+                if gt["scene_class"] in _ALWAYS_OBJECTS and cfg.scene.max_objects > 0:
+                    crowded["all"] += 1
+                    crowded["empty"] += not gt["frames"][0]["objects"]
                 stats.skipped.update(skipped)
                 for r in recs:
                     stats.add_record(r)
@@ -123,9 +129,14 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     ours = {scene_id(seed, i) for i in range(n)}
     stale = sorted(p.stem for p in (out / "scenes").glob("*.json") if p.stem not in ours)
     report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2),
-                  stale_scenes=len(stale))
+                  stale_scenes=len(stale), scenes_without_objects=crowded["empty"])
     if verbose:
         print(format_report(report))
+        if crowded["empty"]:
+            print(f"note: {crowded['empty']} of {crowded['all']} scenes of classes that always have objects "
+                  f"({', '.join(sorted(_ALWAYS_OBJECTS))}) got none: none fitted. scene.size {cfg.scene.size} is "
+                  f"small for objects at object_scale {cfg.scene.object_scale}, min_object_px "
+                  f"{cfg.scene.min_object_px}", file=sys.stderr)
         if stale:
             print(f"note: {out / 'scenes'} also holds {len(stale)} scene(s) of an earlier run (first: {stale[0]}), "
                   "with their images and masks; rebuild and preview read them too. Use a new --out for a "
