@@ -1,4 +1,4 @@
-"""``python -m data_gen synth …``, ``python -m data_gen convert FORMAT …`` and ``python -m data_gen chat …``."""
+"""``python -m data_gen synth …``, ``… convert FORMAT …``, ``… chat …`` and ``… rebuild …``."""
 
 from __future__ import annotations
 
@@ -57,12 +57,18 @@ def chat_main(argv: list[str]) -> int:
     return main(argv)
 
 
+def rebuild_main(argv: list[str]) -> int:
+    from data_gen.instructions.rebuild import main
+
+    return main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"synth": synth_main, "convert": convert_main, "chat": chat_main}
+    commands = {"synth": synth_main, "convert": convert_main, "chat": chat_main, "rebuild": rebuild_main}
     if not argv or argv[0] not in commands:
         asked = bool(argv) and argv[0] in ("-h", "--help")  # asked for: stdout, exit 0; else a usage error
-        print("usage: python -m data_gen {synth,convert,chat} …  (--help after a command for its options)",
+        print(f"usage: python -m data_gen {{{','.join(commands)}}} …  (--help after a command for its options)",
               file=sys.stdout if asked else sys.stderr)
         return 0 if asked else 2
     return int(commands[argv[0]](argv[1:]) or 0)

@@ -153,3 +153,11 @@ def test_objects_too_large_for_the_scene_are_reported_not_silently_absent(tmp_pa
     rep = synthesize(tmp_path, 3, seed=0, cfg=cfg, progress=False)
     assert rep["scenes_without_objects"] == 3 and not rep["object_classes"]
     assert "note: 3 of 3 scenes of classes that always have objects" in capsys.readouterr().err
+
+
+def test_rebuild_is_a_data_gen_command(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    assert main(["--help"]) == 0 and "rebuild" in capsys.readouterr().out
+    synthesize(tmp_path, 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_"]) == 0 and (tmp_path / "g_stats.json").is_file()

@@ -1,6 +1,6 @@
 """Rebuild records from a written synthetic set with another task / modality mix, no re-rendering.
 
-    python -m data_gen.instructions.rebuild --dir DIR --config configs/data/cpu96.yaml --seed 1 --prefix ground_
+    python -m data_gen rebuild --dir DIR --config configs/data/cpu96.yaml --seed 1 --prefix ground_
 
 writes ``DIR/<prefix>{train,val,test}.jsonl`` and ``DIR/<prefix>stats.json`` (a curriculum stage,
 say) next to the original files. Scenes keep the split stored in their JSON. Only the
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from data_gen.synth.config import SynthConfig
     from rsvlm.config import ConfigError, load_config
 
-    p = argparse.ArgumentParser(prog="python -m data_gen.instructions.rebuild", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0])
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml (its instructions section)")
     p.add_argument("--seed", type=int, default=0)
