@@ -161,3 +161,20 @@ def test_rebuild_is_a_data_gen_command(tmp_path, capsys):
     assert main(["--help"]) == 0 and "rebuild" in capsys.readouterr().out
     synthesize(tmp_path, 2, seed=0, cfg=_small(), progress=False, verbose=False)
     assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_"]) == 0 and (tmp_path / "g_stats.json").is_file()
+
+
+def test_preview_names_a_missing_folder_unknown_scenes_and_a_bad_scale(tmp_path, capsys):
+    import pytest
+
+    from data_gen.synth.preview import main as preview
+
+    assert preview(["--dir", str(tmp_path / "none"), "--out", str(tmp_path / "pv")]) == 2
+    assert "no scene JSON files" in capsys.readouterr().err and not (tmp_path / "pv").exists()
+    synthesize(tmp_path / "d", 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scenes", "s0-000001,s9-000000"]) == 2
+    assert "--scenes s9-000000: not under" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scale", "0"])
+    assert e.value.code == 2 and "--scale must be >= 1" in capsys.readouterr().err
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scenes", "s0-000001"]) == 0
+    assert [p.name.endswith("_s0-000001.png") for p in (tmp_path / "pv").iterdir()] == [True]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -93,12 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=int, default=3)
     a = p.parse_args(argv)
     root, out = Path(a.dir), Path(a.out)
+    if a.scale < 1:
+        p.error(f"--scale must be >= 1, got {a.scale}")
+    paths = sorted((root / "scenes").glob("*.json"))
+    if not paths:
+        print(f"error: no scene JSON files under {root / 'scenes'}", file=sys.stderr)
+        return 2
+    wanted = [w.strip() for w in a.scenes.split(",") if w.strip()]
+    missing = [w for w in wanted if not (root / "scenes" / f"{w}.json").is_file()]
+    if missing:
+        print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",
+              file=sys.stderr)
+        return 2
     out.mkdir(parents=True, exist_ok=True)
-    scenes = [json.loads(p.read_text()) for p in sorted((root / "scenes").glob("*.json"))]
-    if a.scenes:
-        wanted = a.scenes.split(",")
-        scenes = [s for s in scenes if s["scene"] in wanted]
+    if wanted:
+        scenes = [json.loads((root / "scenes" / f"{w}.json").read_text()) for w in wanted]
     else:
+        scenes = [json.loads(p.read_text()) for p in paths]
         seen, keep = set(), []
         for s in scenes:
             key = (s["scene_class"], s["pair"])
