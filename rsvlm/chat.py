@@ -64,6 +64,9 @@ class ChatREPL:
         except (FileNotFoundError, ValueError) as e:
             self.say(f"error: {e}")
             return
+        if err := inf.all_nodata(img):
+            self.say(f"error: {err}")
+            return
         if self.session.messages:  # a question was already asked: new conversation on the new image
             self.session.reset()
             self.images, self.unsent, self.last = [], [], None

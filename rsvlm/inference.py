@@ -88,6 +88,15 @@ def read_spec(spec: ImageSpec, window=None):
     return read_image(files, modality=spec.modality, bands=spec.bands, window=window)
 
 
+def all_nodata(img) -> str | None:
+    """Why an RSImage holds nothing to ask about (every pixel nodata: the file's nodata value or
+    mask, a transparent alpha, non-finite values), or None."""
+    if img.valid is None or img.valid.any():
+        return None
+    return (f"{img.path}: every pixel is nodata (the file's nodata value or mask, alpha 0, or non-finite "
+            "values): nothing to ask about")
+
+
 def model_input(img):
     """RSImage → the processor's ImageInput."""
     from rsvlm.model import ImageInput

@@ -133,6 +133,9 @@ def main(args) -> int:
     for im in images:
         for note in im.notes:
             print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+        if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
+            print(f"rsvlm predict: {err}", file=sys.stderr)
+            return 2
     if err := output_problem(args):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2

@@ -125,3 +125,23 @@ def test_tiled_predict_skips_and_counts_nodata_tiles(ckpt, tmp_path, capsys):
     res = json.loads(out.read_text())
     assert res["nodata_tiles"] == 4 and len(res["tiles"]) == 2  # 6 windows; the model was asked about 2
     assert "from 2 tiles (4 tiles all nodata, not asked)" in capsys.readouterr().out
+
+
+def test_an_image_with_no_valid_pixel_is_refused(ckpt, tmp_path, capsys):
+    import io
+
+    from PIL import Image
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    png = tmp_path / "clear.png"  # fully transparent: read, then answered as if it were a black scene
+    Image.fromarray(np.zeros((32, 48, 4), np.uint8)).save(png)
+    assert _predict(ckpt, png, "--task", "cls") == 2
+    assert "clear.png: every pixel is nodata" in capsys.readouterr().err
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.load_image([str(png)])
+    assert "error:" in out.getvalue() and "every pixel is nodata" in out.getvalue() and not repl.images
+    assert _predict(ckpt, _collar_tif(tmp_path / "collar.tif"), "--task", "cls") == 0  # some valid pixels: asked
