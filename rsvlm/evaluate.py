@@ -141,6 +141,25 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     return out
 
 
+def check_out(data: Path, out: Path, world: int = 1) -> str | None:
+    """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, ``data`` holds no
+    records, or an earlier file there (resumed, never replaced) answers records ``data`` lacks,
+    which would leave another test set's answers mixed in."""
+    if out.is_dir():
+        return f"--out {out} is a folder; give a file name (predictions JSONL)"
+    records, report = load_records(data, strict=False)
+    if not records:
+        return (f"no records to answer: {report.summary()}; first: {report.examples[0]}" if report.n_skipped
+                else f"{data}: no records to answer (an empty file)")
+    ids = {r["id"] for r in records}
+    parts = [out] if world == 1 else [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
+    stale = sorted({i for p in parts for i in _done_ids(p)} - ids)
+    if stale:
+        return (f"{out} already holds {len(stale)} answer(s) to records not in {data} (first: {stale[0]}); it is "
+                "resumed, not replaced: delete it or choose another --out")
+    return None
+
+
 def _merge_if_last(records: list[dict], out: Path, world: int) -> None:
     parts = [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
     if not all(p.with_name(p.name + ".done").exists() for p in parts):
@@ -165,6 +184,9 @@ def main(args) -> int:
         device = f"cuda:{os.environ.get('LOCAL_RANK', rank)}" if torch.cuda.is_available() else "cpu"
     if not Path(args.data).is_file():  # before a model that may take minutes to load
         print(f"rsvlm eval: records file not found: {args.data}", file=sys.stderr)
+        return 2
+    if err := check_out(Path(args.data), Path(args.out), world):
+        print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)

@@ -1,0 +1,45 @@
+"""rsvlm eval's checks on --out and --data, made before the model loads (no model is needed)."""
+import json
+
+from rsvlm.cli import main
+
+RECORD = {"id": "a", "images": [{"path": "a.png", "modality": "optical"}], "task": "cls",
+          "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]}
+
+
+def _eval(tmp_path, data, out):
+    return main(["eval", "--model", str(tmp_path / "no-model"), "--data", str(data), "--out", str(out)])
+
+
+def test_out_folder_empty_data_and_another_sets_answers_are_refused(tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    (tmp_path / "preds").mkdir()
+    assert _eval(tmp_path, data, tmp_path / "preds") == 2  # was an IsADirectoryError traceback
+    assert "--out" in (err := capsys.readouterr().err) and "preds is a folder" in err
+
+    old = tmp_path / "old.jsonl"  # answers of another test set: resuming would have mixed them in
+    old.write_text(json.dumps({"id": "zz", "task": "cls", "answer": "forest"}) + "\n"
+                   + json.dumps({"id": "a", "task": "cls", "answer": "lake"}) + "\n")
+    assert _eval(tmp_path, data, old) == 2
+    err = capsys.readouterr().err
+    assert "old.jsonl already holds 1 answer(s) to records not in" in err and "(first: zz)" in err
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert _eval(tmp_path, empty, tmp_path / "p.jsonl") == 2  # was: "wrote p.jsonl", exit 0
+    assert "empty.jsonl: no records to answer (an empty file)" in capsys.readouterr().err
+    empty.write_text("{not json\n")
+    assert _eval(tmp_path, empty, tmp_path / "p.jsonl") == 2
+    err = capsys.readouterr().err
+    assert "1 skipped" in err and "empty.jsonl:1: not valid JSON" in err
+
+
+def test_a_partial_file_of_the_same_records_goes_on_to_the_model(tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    part = tmp_path / "p.jsonl"
+    part.write_text(json.dumps({"id": "a", "task": "cls", "answer": "lake"}) + "\n")
+    assert _eval(tmp_path, data, part) == 2  # passed the checks, then failed on the missing model
+    err = capsys.readouterr().err
+    assert "no-model" in err and "already holds" not in err
