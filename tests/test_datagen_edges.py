@@ -178,3 +178,13 @@ def test_preview_names_a_missing_folder_unknown_scenes_and_a_bad_scale(tmp_path,
     assert e.value.code == 2 and "--scale must be >= 1" in capsys.readouterr().err
     assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scenes", "s0-000001"]) == 0
     assert [p.name.endswith("_s0-000001.png") for p in (tmp_path / "pv").iterdir()] == [True]
+
+
+def test_val_and_test_each_get_a_scene_from_three_on_even_when_val_rounds_up_to_all():
+    from collections import Counter
+
+    from data_gen.instructions.splits import assign_splits
+
+    assert Counter(assign_splits(3, 0.9, 0.1, 0)) == {"val": 2, "test": 1}  # test had none
+    assert Counter(assign_splits(3, 0.5, 0.5, 0)) == {"val": 2, "test": 1}  # as before
+    assert Counter(assign_splits(10, 0.1, 0.1, 0)) == {"train": 8, "val": 1, "test": 1}

@@ -21,6 +21,8 @@ def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str
     n_test = int(round(n_scenes * test))
     if n_scenes >= 3:
         n_val, n_test = max(n_val, int(val > 0)), max(n_test, int(test > 0))
+    if n_scenes >= 3 and test > 0 and n_val >= n_scenes and n_val > 1:
+        n_val -= 1  # val rounded up to every scene (val=0.9, test=0.1, n=3): test keeps its one scene
     n_test = min(n_test, n_scenes - n_val)
     perm = np.random.default_rng([seed, 7]).permutation(n_scenes)
     out = ["train"] * n_scenes
