@@ -355,8 +355,11 @@ class SceneReader:
         if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
             return [f"b{i + 1}" for i in self.indexes]
         colour = [self.src.colour_names[i] for i in self.indexes]
-        names = [c or f"b{i + 1}" for c, i in zip(colour, self.indexes)]
-        return names if len(set(names)) == n else [f"b{i + 1}" for i in self.indexes]
+        if len({c for c in colour if c}) != sum(map(bool, colour)) or not any(colour):
+            return [f"b{i + 1}" for i in self.indexes]
+        # beside R, G, B a band without a colour is "band4", not "b4": band matching reads b4 as
+        # Sentinel-2's red B04, and an RGBN file's NIR took the place of its red band
+        return [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
 
     @property
     def width(self) -> int:
