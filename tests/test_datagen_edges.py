@@ -188,3 +188,14 @@ def test_val_and_test_each_get_a_scene_from_three_on_even_when_val_rounds_up_to_
     assert Counter(assign_splits(3, 0.9, 0.1, 0)) == {"val": 2, "test": 1}  # test had none
     assert Counter(assign_splits(3, 0.5, 0.5, 0)) == {"val": 2, "test": 1}  # as before
     assert Counter(assign_splits(10, 0.1, 0.1, 0)) == {"train": 8, "val": 1, "test": 1}
+
+
+def test_a_negative_seed_is_named_by_chat_and_rebuild(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    _records(tmp_path / "four.jsonl")
+    assert main(["chat", "--src", str(tmp_path / "four.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--seed", "-1"]) == 2
+    assert "seed=-1" in capsys.readouterr().err
+    synthesize(tmp_path / "d", 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    assert main(["rebuild", "--dir", str(tmp_path / "d"), "--prefix", "g_", "--seed", "-2"]) == 2
+    assert "seed must be >= 0, got -2" in capsys.readouterr().err and not list((tmp_path / "d").glob("g_*"))

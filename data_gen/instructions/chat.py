@@ -36,8 +36,8 @@ def _strip_images(text: str) -> str:
 
 def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     """Conversations of 2..``turns`` of the records asked of the same images (module docstring)."""
-    if turns < 2:
-        raise ValueError(f"turns must be at least 2, got {turns}")
+    if turns < 2 or seed < 0:
+        raise ValueError(f"turns must be at least 2 and seed >= 0, got turns={turns}, seed={seed}")
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         groups[tuple(im["path"] for im in r["images"])].append(r)

@@ -28,6 +28,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
 
     root = Path(root)
     check_weights(cfg)
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
