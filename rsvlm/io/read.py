@@ -323,11 +323,11 @@ class SceneReader:
                 self.notes.append(f"stretch ({how}{f', {self.unit}' if self.unit in ('dB', 'K') else ''}): {rng}")
         else:
             self.unit = sc.to_physical(np.zeros((1, 1, 1), src.dtype), modality, self.cfg)[2]
+            if len(self.cfg.stretch) != len(self.indexes):  # one band's range would be broadcast over all
+                raise ValueError(f"{name}: scaling.stretch has {len(self.cfg.stretch)} bands, image has {len(self.indexes)}")
         if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
             raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
                              "(or [gain, offset, K1, K2]) for this file")
-            if len(self.cfg.stretch) != len(self.indexes):
-                raise ValueError(f"{name}: scaling.stretch has {len(self.cfg.stretch)} bands, image has {len(self.indexes)}")
 
     def _band_names(self, bands):
         n = len(self.indexes)
