@@ -199,3 +199,14 @@ def test_a_negative_seed_is_named_by_chat_and_rebuild(tmp_path, capsys):
     synthesize(tmp_path / "d", 2, seed=0, cfg=_small(), progress=False, verbose=False)
     assert main(["rebuild", "--dir", str(tmp_path / "d"), "--prefix", "g_", "--seed", "-2"]) == 2
     assert "seed must be >= 0, got -2" in capsys.readouterr().err and not list((tmp_path / "d").glob("g_*"))
+
+
+def test_rebuild_prefix_cannot_move_records_away_from_their_images(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    synthesize(tmp_path, 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    for prefix in ("stage1/", "../x_"):
+        assert main(["rebuild", "--dir", str(tmp_path), "--prefix", prefix]) == 2
+        err = capsys.readouterr().err
+        assert f"prefix {prefix!r} is a file name prefix" in err and err.count("\n") == 1
+    assert not (tmp_path / "stage1").exists() and not list(tmp_path.parent.glob("x_*"))

@@ -30,6 +30,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     check_weights(cfg)
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
+    if "/" in prefix or "\\" in prefix:
+        raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
+                         "as their image paths are relative to it")
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
