@@ -25,6 +25,8 @@ def synth_main(argv: list[str]) -> int:
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("overrides", nargs="*", help="key=value config overrides, e.g. instructions.records_per_image=4")
     a = p.parse_args(argv)
+    if not a.out.strip():
+        p.error("--out is empty (it would write into the current folder)")
     overrides = list(a.overrides)
     if a.modalities is not None:
         names = [m.strip() for m in a.modalities.split(",") if m.strip()]  # "optical, sar," is fine

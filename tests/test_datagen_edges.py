@@ -210,3 +210,14 @@ def test_rebuild_prefix_cannot_move_records_away_from_their_images(tmp_path, cap
         err = capsys.readouterr().err
         assert f"prefix {prefix!r} is a file name prefix" in err and err.count("\n") == 1
     assert not (tmp_path / "stage1").exists() and not list(tmp_path.parent.glob("x_*"))
+
+
+def test_an_empty_out_is_a_usage_error_not_the_current_folder(tmp_path, capsys, monkeypatch):
+    import pytest
+
+    from data_gen.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["synth", "--out", "", "--n", "1", "--size", "32", "--no-progress"])
+    assert e.value.code == 2 and "--out is empty" in capsys.readouterr().err and not list(tmp_path.iterdir())
