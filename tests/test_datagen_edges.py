@@ -221,3 +221,20 @@ def test_an_empty_out_is_a_usage_error_not_the_current_folder(tmp_path, capsys, 
     with pytest.raises(SystemExit) as e:
         main(["synth", "--out", "", "--n", "1", "--size", "32", "--no-progress"])
     assert e.value.code == 2 and "--out is empty" in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_chat_does_not_join_unrelated_text_only_questions(tmp_path, capsys):
+    from data_gen.__main__ import main
+    from data_gen.instructions.chat import chain
+
+    _records(tmp_path / "four.jsonl")
+    recs = [json.loads(x) for x in (tmp_path / "four.jsonl").read_text().splitlines()]
+    text = [{**r, "id": f"t{i}", "images": [], "conversations": [{"from": "human", "value": f"What is {i}?"},
+                                                                 {"from": "gpt", "value": "x"}]}
+            for i, r in enumerate(recs)]
+    chats = chain(recs + text, turns=2)
+    assert sorted(i for c in chats for i in c["meta"]["turn_ids"]) == ["r0", "r1", "r2", "r3"]
+    (tmp_path / "mixed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs + text))
+    assert main(["chat", "--src", str(tmp_path / "mixed.jsonl"), "--out", str(tmp_path / "c.jsonl")]) == 0
+    assert "of 4 of 8 records (0 left alone: the only question of their images; 4 without an image)" in \
+        capsys.readouterr().out

@@ -10,7 +10,8 @@ into conversations of two to ``turns`` turns (a lone remainder joins the convers
 it). The first question keeps its image placeholders; the later ones lose theirs. A record's
 ``task`` is its last turn's (what ``rsvlm eval`` answers and ``python -m eval.TASK`` scores, the
 earlier turns given as recorded); ``meta.turn_tasks`` and ``meta.turn_ids`` list every turn's.
-Malformed source lines are skipped and counted; a group of one record gives no conversation.
+Malformed source lines are skipped and counted; a group of one record gives no conversation, nor
+do records without an image (their questions are unrelated).
 
 Limits: the turns are independent questions about the image; none refers to an earlier answer
 ("and the one left of it?"). Records with more than one assistant turn are taken as they are,
@@ -40,7 +41,8 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
         raise ValueError(f"turns must be at least 2 and seed >= 0, got turns={turns}, seed={seed}")
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
-        groups[tuple(im["path"] for im in r["images"])].append(r)
+        if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
+            groups[tuple(im["path"] for im in r["images"])].append(r)
     rng = np.random.default_rng(seed)
     out = []
     for key in sorted(groups, key=str):  # a fixed order: the output depends on the seed only
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if report.n_skipped:
         print(f"skipped {report.summary()}; first: {report.examples[0]}", file=sys.stderr)
     if not chats:
-        why = f"each image of its {len(records)} records has one question" if records else "it holds no records"
+        why = (f"each image of its {len(records)} records has one question" if any(r["images"] for r in records)
+               else f"none of its {len(records)} records has an image" if records else "it holds no records")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
     part = out.with_name(out.name + ".partial")  # renamed when complete: no half-written --out
@@ -111,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write --out {out}: {e}", file=sys.stderr)
         return 2
     used = sum(len(r["meta"]["turn_ids"]) for r in chats)
-    print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used} "
-          f"left alone: the only question of their images) -> {a.out}")
+    text = sum(not r["images"] for r in records)
+    print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used - text} "
+          f"left alone: the only question of their images" + (f"; {text} without an image" if text else "")
+          + f") -> {a.out}")
     return 0
