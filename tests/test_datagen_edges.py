@@ -238,3 +238,14 @@ def test_chat_does_not_join_unrelated_text_only_questions(tmp_path, capsys):
     assert main(["chat", "--src", str(tmp_path / "mixed.jsonl"), "--out", str(tmp_path / "c.jsonl")]) == 0
     assert "of 4 of 8 records (0 left alone: the only question of their images; 4 without an image)" in \
         capsys.readouterr().out
+
+
+def test_a_weight_that_is_not_a_number_is_named(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    for override, key in (("scene.scene_weights={airport: x}", "scene.scene_weights"),
+                          ("instructions.task_weights={cls: x}", "instructions.task_weights"),
+                          ("instructions.modality_weights={sar: null}", "instructions.modality_weights")):
+        assert main(["synth", "--out", str(tmp_path / "x"), "--n", "2", "--no-progress", override]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {key}") and err.count("\n") == 1, err

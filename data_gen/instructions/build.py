@@ -59,6 +59,17 @@ def make_record(rid: str, scene: dict, frames: list[int], modality: str, task: s
             "task": task, "meta": meta}
 
 
+def bad_weights(weights: dict) -> dict:
+    """The entries of ``weights`` that are not finite numbers >= 0 ('x', null, -1, .inf)."""
+    def ok(v) -> bool:
+        try:
+            return 0 <= float(v) < float("inf")
+        except (TypeError, ValueError):
+            return False
+
+    return {k: v for k, v in weights.items() if not ok(v)}
+
+
 def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS))
@@ -67,9 +78,11 @@ def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
     unknown = sorted(set(cfg.modality_weights) - set(MODALITIES))
     if unknown:
         raise ValueError(f"instructions.modality_weights: unknown modality {unknown}; one of {', '.join(MODALITIES)}")
-    neg = {k: v for k, v in {**cfg.task_weights, **cfg.modality_weights}.items() if not 0 <= float(v) < float("inf")}
-    if neg or not 0 <= cfg.records_per_image < float("inf"):
-        raise ValueError(f"instructions: weights and records_per_image must be finite and >= 0, got {neg or cfg.records_per_image}")
+    for key in ("task_weights", "modality_weights"):
+        if bad := bad_weights(getattr(cfg, key)):
+            raise ValueError(f"instructions.{key}: weights must be finite numbers >= 0, got {bad}")
+    if not 0 <= cfg.records_per_image < float("inf"):
+        raise ValueError(f"instructions.records_per_image must be finite and >= 0, got {cfg.records_per_image}")
     if (cfg.all_tasks or cfg.records_per_image > 0) and not any(float(w) > 0 for w in cfg.task_weights.values()):
         raise ValueError(f"instructions.task_weights {cfg.task_weights}: no task has a weight > 0, so no record "
                          "could be made (instructions.records_per_image=0 asks for none)")

@@ -58,7 +58,7 @@ def check_config(cfg: SynthConfig) -> None:
         raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)}")
     if not 16 <= cfg.scene.size <= 4096:
         raise ValueError(f"scene.size {cfg.scene.size} must be between 16 and 4096")
-    from data_gen.instructions.build import check_weights
+    from data_gen.instructions.build import bad_weights, check_weights
 
     check_weights(cfg.instructions, cfg.modalities)
     ins = cfg.instructions
@@ -81,7 +81,7 @@ def check_config(cfg: SynthConfig) -> None:
 
     w = sc.scene_weights
     unknown = sorted(set(w) - set(SCENE_CLASSES))
-    if unknown or not all(float(v) >= 0 for v in w.values()) or (len(w) == len(SCENE_CLASSES) and not any(w.values())):
+    if unknown or bad_weights(w) or (len(w) == len(SCENE_CLASSES) and not any(float(v) for v in w.values())):
         raise ValueError(f"scene.scene_weights {w}: weights >= 0, not all 0, for scene classes "
                          f"{', '.join(SCENE_CLASSES)}" + (f" (unknown: {unknown})" if unknown else ""))
 
