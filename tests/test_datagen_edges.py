@@ -249,3 +249,16 @@ def test_a_weight_that_is_not_a_number_is_named(tmp_path, capsys):
         assert main(["synth", "--out", str(tmp_path / "x"), "--n", "2", "--no-progress", override]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"error: {key}") and err.count("\n") == 1, err
+
+
+def test_rebuild_names_a_truncated_or_foreign_mask(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    synthesize(tmp_path, 2, seed=0, cfg=_small(), progress=False, verbose=False)
+    inst = tmp_path / "masks" / "s0-000001_inst.png"
+    inst.write_bytes(inst.read_bytes()[:60])
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_"]) == 2
+    assert "mask " + str(inst) + " cannot be read (image file is truncated" in capsys.readouterr().err
+    (tmp_path / "masks" / "s0-000000_sem.png").write_text("not a png")
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_"]) == 2
+    assert "s0-000000_sem.png cannot be read" in capsys.readouterr().err

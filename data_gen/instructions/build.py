@@ -25,16 +25,23 @@ def load_masks(scene: dict, root: str | Path) -> dict[str, np.ndarray]:
     """The masks a scene's JSON names, read from ``root`` (raises naming a missing file)."""
     from PIL import Image
 
-    root, out = Path(root), {}
+    def read(rel: str) -> np.ndarray:
+        path = Path(root) / rel
+        if not path.is_file():
+            raise FileNotFoundError(f"scene {scene['scene']}: mask {path} not found")
+        try:
+            with Image.open(path) as im:
+                return np.asarray(im)
+        except OSError as e:  # truncated or not an image
+            raise ValueError(f"scene {scene['scene']}: mask {path} cannot be read ({e})") from e
+
+    out = {}
     for f in scene["frames"]:
         suf = f"_{f['time']}" if f["time"] else ""
-        for key, rel in ((f"sem{suf}", f["sem_mask"]), (f"inst{suf}", f["inst_mask"])):
-            path = root / rel
-            if not path.is_file():
-                raise FileNotFoundError(f"scene {scene['scene']}: mask {path} not found")
-            out[key] = np.asarray(Image.open(path)).astype(np.int32 if key.startswith("inst") else np.uint8)
+        out[f"sem{suf}"] = read(f["sem_mask"]).astype(np.uint8)
+        out[f"inst{suf}"] = read(f["inst_mask"]).astype(np.int32)
     if scene["change_mask"]:
-        out["change"] = np.asarray(Image.open(root / scene["change_mask"])) > 0
+        out["change"] = read(scene["change_mask"]) > 0
     return out
 
 
