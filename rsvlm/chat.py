@@ -36,11 +36,12 @@ questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [r
 class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer."""
 
-    def __init__(self, model, processor, out=sys.stdout, max_new_tokens: int = 256, temperature: float = 0.0,
+    def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
                  constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False):
         from rsvlm.model import ChatSession
 
-        self.out, self.tta, self.by_class = out, tta, by_class  # tta: an rsvlm.tta.FuseConfig, or None
+        self.out = out if out is not None else sys.stdout  # looked up now: a redirected stdout is followed
+        self.tta, self.by_class = tta, by_class  # tta: an rsvlm.tta.FuseConfig, or None
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
                                    do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain,
                                    min_objects=min_objects)
@@ -52,10 +53,11 @@ class ChatREPL:
         print(text, file=self.out, flush=True)
 
     # -- commands -----------------------------------------------------------------------------
-    def load_image(self, args: list[str]) -> None:
+    def load_image(self, args: list[str]) -> bool:
+        """``/image PATH [modality] [bands]``; False when nothing was loaded (the error said)."""
         if not args:
             self.say("usage: /image PATH [modality] [bands]")
-            return
+            return False
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
         spec = inf.ImageSpec.parse(args[0], modality or None, bands or None)
         try:
@@ -63,10 +65,10 @@ class ChatREPL:
             band_notes = self.session.processor.band_notes(inf.model_input(img))
         except (FileNotFoundError, ValueError) as e:
             self.say(f"error: {e}")
-            return
+            return False
         if err := inf.all_nodata(img):
             self.say(f"error: {err}")
-            return
+            return False
         if self.session.messages:  # a question was already asked: new conversation on the new image
             self.session.reset()
             self.images, self.unsent, self.last = [], [], None
@@ -81,6 +83,7 @@ class ChatREPL:
         if len(self.unsent) == 2:
             for note in inf.pair_notes(*self.unsent):
                 self.say(f"  warning: {note}")
+        return True
 
     def reset(self) -> None:
         self.session.reset()
@@ -234,8 +237,9 @@ def main(args) -> int:
     except ValueError as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
         return 2
-    for spec in specs:
-        repl.load_image([",".join(spec.files), spec.modality or "", ",".join(spec.bands or [])])
+    for spec in specs:  # an --image that cannot be read ends the command, as in predict
+        if not repl.load_image([",".join(spec.files), spec.modality or "", ",".join(spec.bands or [])]):
+            return 2
     repl.say("rsvlm chat — /help for commands, /quit to leave")
     try:
         import readline  # noqa: F401  (line editing and history where available)

@@ -145,3 +145,10 @@ def test_an_image_with_no_valid_pixel_is_refused(ckpt, tmp_path, capsys):
     repl.load_image([str(png)])
     assert "error:" in out.getvalue() and "every pixel is nodata" in out.getvalue() and not repl.images
     assert _predict(ckpt, _collar_tif(tmp_path / "collar.tif"), "--task", "cls") == 0  # some valid pixels: asked
+
+
+def test_chat_with_an_unreadable_image_on_the_command_line_exits_2(ckpt, tmp_path, capsys):
+    bad = tmp_path / "cut.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)  # it said the error, then chatted on without an image
+    assert main(["chat", "--model", str(ckpt), "--image", str(bad), "--device", "cpu"]) == 2
+    assert "cut.png" in capsys.readouterr().out
