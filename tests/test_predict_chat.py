@@ -377,8 +377,10 @@ def test_eval_answers_a_record_with_bands_the_model_cannot_take_empty_not_the_ru
 def test_det_by_class_without_the_models_classes_is_a_clear_error(ckpt, geotiff, tmp_path, capsys):
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--det-by-class"]) == 2
     assert "prompt.det_classes" in capsys.readouterr().err
-    data = tmp_path / "d.jsonl"
-    data.write_text("")
+    data = tmp_path / "d.jsonl"  # one record: eval refuses a file of none before it looks at the model
+    data.write_text(json.dumps({"id": "r0", "images": [{"path": str(geotiff), "modality": "optical"}], "task": "det",
+                                "conversations": [{"from": "human", "value": "<image>\n[det] Detect all objects."},
+                                                  {"from": "gpt", "value": "None."}]}) + "\n")
     assert main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(tmp_path / "p"),
                  "--det-by-class"]) == 2
     assert "lists none" in capsys.readouterr().err
