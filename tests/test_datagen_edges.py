@@ -262,3 +262,17 @@ def test_rebuild_names_a_truncated_or_foreign_mask(tmp_path, capsys):
     (tmp_path / "masks" / "s0-000000_sem.png").write_text("not a png")
     assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_"]) == 2
     assert "s0-000000_sem.png cannot be read" in capsys.readouterr().err
+
+
+def test_chat_notes_images_it_cannot_find_and_an_out_in_another_folder(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    (tmp_path / "d").mkdir()
+    _records(tmp_path / "d" / "train.jsonl")
+    assert main(["chat", "--src", str(tmp_path / "d" / "train.jsonl"), "--out", str(tmp_path / "d" / "c.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert f"1 of 1 images are not under {tmp_path / 'd'} (first: a.png)" in err and "elsewhere" not in err
+    (tmp_path / "d" / "a.png").write_bytes(b"")
+    assert main(["chat", "--src", str(tmp_path / "d" / "train.jsonl"), "--out", str(tmp_path / "c.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "are not under" not in err and f"train on it with data.root={tmp_path / 'd'}" in err

@@ -118,4 +118,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used - text} "
           f"left alone: the only question of their images" + (f"; {text} without an image" if text else "")
           + f") -> {a.out}")
+    for line in _image_notes(chats, src, out):
+        print(f"note: {line}", file=sys.stderr)
     return 0
+
+
+def _image_notes(chats: list[dict], src: Path, out: Path) -> list[str]:
+    """Warnings about image paths, which stay relative to the --src folder (training's default root)."""
+    names = sorted({im["path"] for r in chats for im in r["images"] if not Path(im["path"]).is_absolute()})
+    missing = [n for n in names if not (src.parent / n).exists()]
+    notes = []
+    if missing:
+        notes.append(f"{len(missing)} of {len(names)} images are not under {src.parent} (first: {missing[0]}); "
+                     "training skips their conversations unless data.root points where they are")
+    if names and out.parent.resolve() != src.parent.resolve():
+        notes.append(f"image paths stay relative to {src.parent}, and {out} is elsewhere: train on it with "
+                     f"data.root={src.parent}")
+    return notes
