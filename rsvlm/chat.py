@@ -59,9 +59,8 @@ class ChatREPL:
             self.say("usage: /image PATH [modality] [bands]")
             return False
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
-        spec = inf.ImageSpec.parse(args[0], modality or None, bands or None)
         try:
-            img = inf.read_spec(spec)
+            img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None))
             band_notes = self.session.processor.band_notes(inf.model_input(img))
         except (FileNotFoundError, ValueError) as e:
             self.say(f"error: {e}")

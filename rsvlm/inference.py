@@ -65,8 +65,12 @@ class ImageSpec:
 
     @classmethod
     def parse(cls, text: str, modality: str | None = None, bands: str | None = None) -> ImageSpec:
-        files = [p for p in text.split(",") if p]
-        return cls(files, modality, bands.split(",") if bands else None)
+        """``a.tif`` or band files ``B02.jp2,B03.jp2`` (spaces around the commas allowed); ValueError
+        when it names no file."""
+        files = [p.strip() for p in text.split(",") if p.strip()]
+        if not files:
+            raise ValueError(f"image {text!r} names no file")
+        return cls(files, modality, [b.strip() for b in bands.split(",")] if bands else None)
 
 
 def image_specs(images: list[str], modalities: list[str] | None, bands: list[str] | None) -> list[ImageSpec]:

@@ -152,3 +152,20 @@ def test_chat_with_an_unreadable_image_on_the_command_line_exits_2(ckpt, tmp_pat
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)  # it said the error, then chatted on without an image
     assert main(["chat", "--model", str(ckpt), "--image", str(bad), "--device", "cpu"]) == 2
     assert "cut.png" in capsys.readouterr().out
+
+
+def test_an_image_naming_no_file_is_an_error_and_spaces_after_commas_are_allowed(ckpt, geotiff, tmp_path, capsys):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    for text in (",", ""):  # both were an IndexError traceback (in chat, one that ended the session)
+        assert _predict(tmp_path / "no-model", text) == 2
+        assert "names no file" in capsys.readouterr().err
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    assert repl.handle("/image ,") and "error: image ',' names no file" in out.getvalue()
+    spec = inf.ImageSpec.parse(f"{geotiff}, {geotiff}", bands="R, G,B")  # "image not found:  /…/scene.tif"
+    assert spec.files == [str(geotiff)] * 2 and spec.bands == ["R", "G", "B"]
