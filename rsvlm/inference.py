@@ -240,9 +240,12 @@ def size_note(img, input_size: int, factor: int = 4) -> str | None:
 
 
 def pair_notes(before, after) -> list[str]:
-    """What makes a bi-temporal pair of RSImages suspect: other sizes, other CRS, other ground.
+    """What makes a bi-temporal pair of RSImages suspect: other modalities, sizes, CRS, ground.
     The model resizes both to its input and compares them cell by cell, so it cannot tell."""
     notes = []
+    if before.modality != after.modality:
+        notes.append(f"the pair mixes modalities ({before.modality} and {after.modality}): the model compared "
+                     f"images of one sensor only, so it reads the sensors' differences as change")
     if (before.width, before.height) != (after.width, after.height):
         notes.append(f"the pair differs in size ({before.width}x{before.height} and {after.width}x{after.height}): "
                      f"both are resized to the model's input and compared as if they covered the same ground; "

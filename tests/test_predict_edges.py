@@ -169,3 +169,18 @@ def test_an_image_naming_no_file_is_an_error_and_spaces_after_commas_are_allowed
     assert repl.handle("/image ,") and "error: image ',' names no file" in out.getvalue()
     spec = inf.ImageSpec.parse(f"{geotiff}, {geotiff}", bands="R, G,B")  # "image not found:  /…/scene.tif"
     assert spec.files == [str(geotiff)] * 2 and spec.bands == ["R", "G", "B"]
+
+
+def test_a_change_pair_of_two_modalities_is_flagged(ckpt, geotiff, tmp_path, capsys):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    sar = tmp_path / "vv.tif"  # same grid as the optical scene, one float band: sar
+    with rasterio.open(sar, "w", driver="GTiff", width=96, height=64, count=1, dtype="float32", crs="EPSG:32631",
+                       transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(np.random.default_rng(0).uniform(0.01, 1, (1, 64, 96)).astype(np.float32))
+    assert _predict(ckpt, sar, "--image", str(geotiff), "--task", "change", "--missing-bands", "copy") == 0
+    err = capsys.readouterr().err
+    assert "[pair] warning: the pair mixes modalities (sar and optical)" in err  # was answered without a word
+    assert _predict(ckpt, geotiff, "--image", str(geotiff), "--task", "change") == 0
+    assert "[pair]" not in capsys.readouterr().err
