@@ -276,3 +276,24 @@ def test_chat_notes_images_it_cannot_find_and_an_out_in_another_folder(tmp_path,
     assert main(["chat", "--src", str(tmp_path / "d" / "train.jsonl"), "--out", str(tmp_path / "c.jsonl")]) == 0
     err = capsys.readouterr().err
     assert "are not under" not in err and f"train on it with data.root={tmp_path / 'd'}" in err
+
+
+def test_ctrl_c_during_rebuild_is_one_line_and_leaves_no_records_file(tmp_path, capsys):
+    import signal
+
+    from data_gen.__main__ import main
+
+    synthesize(tmp_path, 40, seed=0, cfg=_small(), progress=False, verbose=False)
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)  # a real signal, as Ctrl-C sends SIGINT
+        rc = main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=50"])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert rc == 130 and "interrupted: no g_train/val/test.jsonl written" in capsys.readouterr().err
+    assert not list(tmp_path.glob("g_*.jsonl"))

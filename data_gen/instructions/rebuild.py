@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir}", file=sys.stderr)
+        return 130
     return 0
 
 
