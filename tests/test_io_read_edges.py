@@ -42,3 +42,16 @@ def test_a_scaling_from_a_scene_of_other_bands_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"rgb\.tif: scaling\.stretch has 1 bands, image has 3"):
         read_window(three, (0, 0, 8, 8), modality="optical", scaling=scaling)
     assert read_window(one, (0, 0, 8, 8), modality="ir", scaling=scaling).data.shape == (1, 8, 8)
+
+
+def test_a_band_file_given_twice_is_refused(tmp_path):
+    from rasterio.transform import from_origin
+
+    for name in ("T_B02.tif", "T_B04.tif"):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", width=8, height=8, count=1, dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(0, 8, 1, 1)) as ds:
+            ds.write(np.full((1, 8, 8), 500, np.uint16))
+    b02, b04 = tmp_path / "T_B02.tif", tmp_path / "T_B04.tif"
+    with pytest.raises(ValueError, match=r"T_B02\.tif: given twice"):  # read as bands B02, B02, B04
+        read_image([b02, b02, b04])
+    assert read_image([b02, b04]).bands == ["B02", "B04"]

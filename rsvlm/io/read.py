@@ -63,6 +63,11 @@ def _as_paths(path) -> list[Path]:
     paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
     if not paths:
         raise ValueError("no image path given")
+    seen = set()
+    for p in paths:  # a band file twice would stand for two bands (B02,B02,B04: B03 silently filled)
+        if p.resolve() in seen:
+            raise ValueError(f"{p}: given twice among the band files {', '.join(str(q) for q in paths)}")
+        seen.add(p.resolve())
     return paths
 
 
