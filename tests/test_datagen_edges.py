@@ -278,22 +278,32 @@ def test_chat_notes_images_it_cannot_find_and_an_out_in_another_folder(tmp_path,
     assert "are not under" not in err and f"train on it with data.root={tmp_path / 'd'}" in err
 
 
-def test_ctrl_c_during_rebuild_is_one_line_and_leaves_no_records_file(tmp_path, capsys):
+def _interrupted(argv: list[str], after: float = 0.05) -> int:
+    """``data_gen`` main with a KeyboardInterrupt raised by a real signal ``after`` seconds in."""
     import signal
 
     from data_gen.__main__ import main
-
-    synthesize(tmp_path, 40, seed=0, cfg=_small(), progress=False, verbose=False)
 
     def interrupt(*_):
         raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGALRM, interrupt)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.05)  # a real signal, as Ctrl-C sends SIGINT
-        rc = main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=50"])
+        signal.setitimer(signal.ITIMER_REAL, after)  # as Ctrl-C's SIGINT would
+        return main(argv)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_ctrl_c_during_rebuild_is_one_line_and_leaves_no_records_file(tmp_path, capsys):
+    synthesize(tmp_path, 40, seed=0, cfg=_small(), progress=False, verbose=False)
+    rc = _interrupted(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=50"])
     assert rc == 130 and "interrupted: no g_train/val/test.jsonl written" in capsys.readouterr().err
     assert not list(tmp_path.glob("g_*.jsonl"))
+
+
+def test_ctrl_c_during_synth_is_one_line_and_leaves_no_records_file(tmp_path, capsys):
+    rc = _interrupted(["synth", "--out", str(tmp_path), "--n", "500", "--size", "32", "--no-progress"], after=0.3)
+    assert rc == 130 and "holds an incomplete run" in capsys.readouterr().err
+    assert not (tmp_path / "train.jsonl").exists() and list((tmp_path / "scenes").iterdir())
