@@ -307,3 +307,13 @@ def test_ctrl_c_during_synth_is_one_line_and_leaves_no_records_file(tmp_path, ca
     rc = _interrupted(["synth", "--out", str(tmp_path), "--n", "500", "--size", "32", "--no-progress"], after=0.3)
     assert rc == 130 and "holds an incomplete run" in capsys.readouterr().err
     assert not (tmp_path / "train.jsonl").exists() and list((tmp_path / "scenes").iterdir())
+
+
+def test_the_report_shows_every_split_that_has_scenes_even_without_records(tmp_path, capsys):
+    synthesize(tmp_path, 10, seed=0, cfg=_small(), progress=False, verbose=True)
+    synthesize(tmp_path, 10, seed=0, cfg=from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32},
+                                                                 "instructions": {"records_per_image": 0}}),
+               progress=False, verbose=True)
+    with_records, scenes_only = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("split")]
+    assert "val: " in with_records and "test: " in with_records
+    assert scenes_only == "split   test: 0 rec / 1 scenes  train: 0 rec / 8 scenes  val: 0 rec / 1 scenes"

@@ -80,7 +80,8 @@ class Stats:
 
 def format_report(r: dict) -> str:
     lines = [f"{r['scenes']} scenes ({r['pairs']} pairs), {r['records']} records; skipped {r['skipped_total']}",
-             "split   " + "  ".join(f"{k}: {v} rec / {r['scenes_by_split'].get(k, 0)} scenes" for k, v in r["records_by_split"].items()),
+             "split   " + "  ".join(f"{k}: {r['records_by_split'].get(k, 0)} rec / {n} scenes"
+                                   for k, n in r["scenes_by_split"].items()),
              "task      records  tokens mean/p95/max"]
     for t, n in r["tasks"].items():
         a = r["answer_tokens"][t]
