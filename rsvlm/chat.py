@@ -75,7 +75,7 @@ class ChatREPL:
         self.unsent.append(img)
         self.images.append(img)
         geo = f", {img.crs}" if img.crs else ""
-        self.say(f"loaded {Path(img.path).name}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
+        self.say(f"loaded {inf.image_label(img)}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
         size = inf.size_note(img, self.session.processor.image_sizes[img.modality])
         for note in img.notes + band_notes + ([size] if size else []):
             self.say(f"  note: {note}")

@@ -92,6 +92,13 @@ def read_spec(spec: ImageSpec, window=None):
     return read_image(files, modality=spec.modality, bands=spec.bands, window=window)
 
 
+def image_label(img) -> str:
+    """An RSImage's short name for messages: its file's name, or the first and last of its band
+    files ("B02.jp2…B08.jp2 (4 files)"; the last alone read as if that file were the image)."""
+    names = [Path(p).name for p in img.path.split(", ")]
+    return names[0] if len(names) == 1 else f"{names[0]}…{names[-1]} ({len(names)} files)"
+
+
 def all_nodata(img) -> str | None:
     """Why an RSImage holds nothing to ask about (every pixel nodata: the file's nodata value or
     mask, a transparent alpha, non-finite values), or None."""

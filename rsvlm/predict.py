@@ -132,7 +132,7 @@ def main(args) -> int:
         return 2
     for im in images:
         for note in im.notes:
-            print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+            print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
@@ -157,14 +157,14 @@ def main(args) -> int:
     processor.missing_bands = args.missing_bands
     for im in images if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality]):
-            print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+            print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
             print(f"[pair] warning: {note}", file=sys.stderr)
     try:
         for im in images:
             for note in processor.band_notes(inf.model_input(im)):
-                print(f"[{Path(im.path).name}] {note}", file=sys.stderr)
+                print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
     except ValueError as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2

@@ -184,3 +184,19 @@ def test_a_change_pair_of_two_modalities_is_flagged(ckpt, geotiff, tmp_path, cap
     assert "[pair] warning: the pair mixes modalities (sar and optical)" in err  # was answered without a word
     assert _predict(ckpt, geotiff, "--image", str(geotiff), "--task", "change") == 0
     assert "[pair]" not in capsys.readouterr().err
+
+
+def test_notes_about_band_files_name_the_set_not_its_last_file(ckpt, tmp_path, capsys):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    files = []
+    for band in ("B02", "B03", "B04", "B08"):
+        files.append(tmp_path / f"T_{band}.tif")
+        with rasterio.open(files[-1], "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(0, 32, 10, 10)) as ds:
+            ds.write(np.random.default_rng(0).integers(1, 3000, (1, 32, 32), dtype=np.uint16))
+    assert _predict(ckpt, ",".join(map(str, files)), "--task", "cls") == 0
+    err = capsys.readouterr().err
+    assert "[T_B02.tif…T_B08.tif (4 files)] modality inferred as msi" in err
+    assert "[T_B08.tif]" not in err  # "[T_B08.tif] B11 missing" read as a fault of the B08 file
