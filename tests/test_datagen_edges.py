@@ -317,3 +317,16 @@ def test_the_report_shows_every_split_that_has_scenes_even_without_records(tmp_p
     with_records, scenes_only = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("split")]
     assert "val: " in with_records and "test: " in with_records
     assert scenes_only == "split   test: 0 rec / 1 scenes  train: 0 rec / 8 scenes  val: 0 rec / 1 scenes"
+
+
+def test_rebuild_without_a_prefix_does_not_replace_the_records_synth_wrote(tmp_path, capsys):
+    from data_gen.__main__ import main
+
+    synthesize(tmp_path, 3, seed=0, cfg=_small(), progress=False, verbose=False)
+    before = (tmp_path / "train.jsonl").read_text()
+    assert main(["rebuild", "--dir", str(tmp_path), "instructions.task_weights={ground: 1}"]) == 2
+    assert "give --prefix" in capsys.readouterr().err and (tmp_path / "train.jsonl").read_text() == before
+    for s in ("train", "val", "test"):
+        (tmp_path / f"{s}.jsonl").unlink()
+    again = main(["rebuild", "--dir", str(tmp_path), "instructions.records_per_image=1"])  # as synth made them
+    assert again == 0 and (tmp_path / "train.jsonl").read_text() == before

@@ -18,7 +18,7 @@ import numpy as np
 
 from data_gen.instructions.build import build_scene_records, check_weights
 from data_gen.instructions.config import InstructionConfig
-from data_gen.instructions.splits import SplitFiles
+from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
 
 
@@ -33,6 +33,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if "/" in prefix or "\\" in prefix:
         raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
                          "as their image paths are relative to it")
+    if not prefix and any((root / f"{s}.jsonl").exists() for s in SPLITS):
+        raise ValueError(f"{root} holds the records synth wrote ({root / 'train.jsonl'} …): give --prefix (e.g. "
+                         "stage1_) to write the new ones next to them, or remove them first to replace them")
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
