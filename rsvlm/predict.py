@@ -2,7 +2,8 @@
 GeoJSON and an overlay PNG.
 
 Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps only geometry
-(the text answers of single tiles are not merged into one sentence). ``--tta`` fuses each tile's
+(the text answers of single tiles are not merged into one sentence: a word task's are
+tallied, and each is in ``--out``). ``--tta`` fuses each tile's
 shapes over its mirror views before the tiles are merged; a tile whose answer is not shapes only
 keeps its plain answer.
 """
@@ -18,6 +19,7 @@ from rsvlm import inference as inf
 from rsvlm.tta import MODES, FuseConfig
 
 MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
+TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
 
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
@@ -69,6 +71,15 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         return out
 
     return predict
+
+
+def tile_answers(tiles: list[dict], most: int = 10) -> str:
+    """The tiles' answers tallied, most common first ("answers of 9 tiles: 'lake' x5, 'forest' x4")."""
+    from collections import Counter
+
+    counts = Counter(t["answer"] for t in tiles).most_common()
+    more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
+    return f"answers of {len(tiles)} tiles: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
 
 
 def output_problem(args) -> str | None:
@@ -187,6 +198,8 @@ def main(args) -> int:
         result["nodata_tiles"] = merger.n_nodata
         skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
         print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
+        if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
+            print(tile_answers(tiles) + ("" if args.out else " (--out keeps each tile's answer)"))
     else:
         answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding, tta,
                              args.min_objects, args.det_by_class)

@@ -200,3 +200,14 @@ def test_notes_about_band_files_name_the_set_not_its_last_file(ckpt, tmp_path, c
     err = capsys.readouterr().err
     assert "[T_B02.tif…T_B08.tif (4 files)] modality inferred as msi" in err
     assert "[T_B08.tif]" not in err  # "[T_B08.tif] B11 missing" read as a fault of the B08 file
+
+
+def test_tiled_text_answers_are_tallied_not_dropped(ckpt, geotiff, capsys):
+    from rsvlm.predict import tile_answers
+
+    assert _predict(ckpt, geotiff, "--task", "cls", "--tile", "32", "--overlap", "0") == 0
+    out = capsys.readouterr().out  # was "0 object(s) from 6 tiles" and no answer at all
+    assert "answers of 6 tiles: " in out and "(--out keeps each tile's answer)" in out
+    tiles = [{"answer": a} for a in ["lake", "forest", "lake"] + [f"x{i}" for i in range(12)]]
+    assert tile_answers(tiles).startswith("answers of 15 tiles: 'lake' x2, 'forest' x1")
+    assert tile_answers(tiles).endswith(", and 4 other answers")
