@@ -106,6 +106,8 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[li
     """Objects for ``window`` (its own coordinates) and why none came out: ``"outside"``/``"cut"``."""
     from shapely.geometry import box
 
+    if not 0 <= min_visible <= 1:
+        raise ValueError(f"min_visible is a fraction of the object's area in [0, 1], got {min_visible}")
     win = box(window.x0, window.y0, window.x1, window.y1)
     geom = object_shape(obj)
     dx, dy = window.x0, window.y0

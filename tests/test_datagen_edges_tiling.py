@@ -24,3 +24,10 @@ def test_an_object_touching_a_window_border_from_outside_is_not_in_that_window()
 def test_empty_images_and_negative_tiles_are_named(args, message):
     with pytest.raises(ValueError, match=message):
         tile_windows(*args)
+
+
+@pytest.mark.parametrize("mv", [50, -0.1, float("nan")])
+def test_min_visible_outside_zero_to_one_is_refused(mv):
+    win = tile_windows(100, 100, 64)[0]
+    with pytest.raises(ValueError, match="min_visible is a fraction"):
+        clip_object({"kind": "box", "coords": [50, 10, 70, 20]}, win, mv)  # 50 (percent?) cut every object
