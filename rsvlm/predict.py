@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -157,6 +158,9 @@ def main(args) -> int:
     question = args.prompt or inf.DEFAULT_PROMPTS[args.task]
     if not question.lstrip().startswith("["):
         question = f"[{args.task}] {question}"
+    elif (tag := re.match(r"\s*\[(\w+)\]", question)) and tag.group(1) != args.task:
+        print(f"rsvlm predict: warning: --prompt opens with [{tag.group(1)}] but --task is {args.task}: asked as "
+              f"[{tag.group(1)}], the answer read as --task {args.task}", file=sys.stderr)
     try:
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:

@@ -211,3 +211,10 @@ def test_tiled_text_answers_are_tallied_not_dropped(ckpt, geotiff, capsys):
     tiles = [{"answer": a} for a in ["lake", "forest", "lake"] + [f"x{i}" for i in range(12)]]
     assert tile_answers(tiles).startswith("answers of 15 tiles: 'lake' x2, 'forest' x1")
     assert tile_answers(tiles).endswith(", and 4 other answers")
+
+
+def test_a_prompt_tagged_for_another_task_is_flagged(geotiff, tmp_path, capsys):
+    _predict(tmp_path / "no-model", geotiff, "--prompt", "[cls] What scene is this?")  # --task det
+    assert "--prompt opens with [cls] but --task is det" in capsys.readouterr().err
+    _predict(tmp_path / "no-model", geotiff, "--prompt", "[det] Find the ships.")
+    assert "warning" not in capsys.readouterr().err
