@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -38,6 +39,8 @@ def synth_main(argv: list[str]) -> int:
     try:
         cfg = load_config(SynthConfig, a.config, overrides)
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
+    except BrokenPipeError:
+        raise  # a reader that closed stdout (| head) after the work: main() ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: an --out that cannot be written, named in it
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -73,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"usage: python -m data_gen {{{','.join(commands)}}} …  (--help after a command for its options)",
               file=sys.stdout if asked else sys.stderr)
         return 0 if asked else 2
-    return int(commands[argv[0]](argv[1:]) or 0)
+    try:
+        return int(commands[argv[0]](argv[1:]) or 0)
+    except BrokenPipeError:  # stdout closed by its reader (| head); every command prints after its work is written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+        return 0
 
 
 if __name__ == "__main__":

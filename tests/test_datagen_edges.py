@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
@@ -330,3 +331,16 @@ def test_rebuild_without_a_prefix_does_not_replace_the_records_synth_wrote(tmp_p
         (tmp_path / f"{s}.jsonl").unlink()
     again = main(["rebuild", "--dir", str(tmp_path), "instructions.records_per_image=1"])  # as synth made them
     assert again == 0 and (tmp_path / "train.jsonl").read_text() == before
+
+
+def test_a_closed_stdout_after_the_work_is_not_reported_as_a_failure(tmp_path):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "data_gen", "synth", "--out", str(tmp_path), "--n", "2", "--size", "32",
+           "--modalities", "optical", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[1])
+    proc.stdout.close()  # as `| head -0` would: the report cannot be printed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Broken pipe" not in err and "Traceback" not in err, err
+    assert (tmp_path / "train.jsonl").is_file()
