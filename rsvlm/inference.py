@@ -332,10 +332,24 @@ def objects_table(objects: list[dict]) -> str:
         mc = o.get("map_coords") or []
         mc = [mc] if o["kind"] == "point" and mc else mc
         score = ((f"{o['score']:.2f}" if "score" in o else "-"),) if scored else ()
-        rows.append((str(i), str(o.get("label") or "-"), o["kind"], *score, pix) + ((_fmt(mc),) if geo else ()))
-    widths = [min(60, max(len(r[k]) for r in rows)) for k in range(len(rows[0]))]
-    return "\n".join("  ".join(c[:60].ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+        rows.append((str(i), str(o.get("label") or "-"), o["kind"], *score, pix) + ((_fmt(mc, True),) if geo else ()))
+    limits = [60] * (len(rows[0]) - geo) + [100] * geo  # the map column holds a box's 4 corners
+    rows = [tuple(_clip(c, n) for c, n in zip(r, limits)) for r in rows]
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def _fmt(points) -> str:
-    return " ".join(f"({x:.1f},{y:.1f})" if abs(x) < 1e5 else f"({x:.2f},{y:.2f})" for x, y in points)
+def _clip(cell: str, n: int) -> str:
+    """``cell`` within ``n`` characters, cut after a whole coordinate pair with " …" (the full
+    coordinates are in --out and --geojson); a cut number would read as another number."""
+    if len(cell) <= n:
+        return cell
+    return cell[: n - 2].rsplit(" ", 1)[0] + " …"
+
+
+def _fmt(points, on_map: bool = False) -> str:
+    """Pixels to 0.1 px; map coordinates to the cm in metres, to 1e-6 (10 cm) in degrees, as
+    lon/lat within ±180/±90 are taken to be (0.1° is 11 km: every corner of a box read alike)."""
+    if on_map and all(abs(x) <= 180 and abs(y) <= 90 for x, y in points):
+        return " ".join(f"({x:.6f},{y:.6f})" for x, y in points)
+    return " ".join(f"({x:.1f},{y:.1f})" if abs(x) < 1e5 and not on_map else f"({x:.2f},{y:.2f})" for x, y in points)

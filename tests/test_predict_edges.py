@@ -1,6 +1,7 @@
 """Rough edges of `rsvlm predict` and `rsvlm chat` a user meets with bad inputs and outputs."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -218,3 +219,27 @@ def test_a_prompt_tagged_for_another_task_is_flagged(geotiff, tmp_path, capsys):
     assert "--prompt opens with [cls] but --task is det" in capsys.readouterr().err
     _predict(tmp_path / "no-model", geotiff, "--prompt", "[det] Find the ships.")
     assert "warning" not in capsys.readouterr().err
+
+
+def test_the_object_table_keeps_the_precision_of_degrees():
+    from rsvlm.inference import objects_table
+
+    box = {"kind": "box", "label": "ship", "coords": [10.0, 10.0, 30.0, 20.0],
+           "map_coords": [[77.95392, 10.41151], [77.96012, 10.41151], [77.96012, 10.40612], [77.95392, 10.40612]]}
+    row = objects_table([box]).splitlines()[1]  # a GCP-referenced Sentinel-1 scene maps to lon/lat
+    assert "(77.953920,10.411510)" in row and "(77.960120,10.406120)" in row  # all four were (78.0,10.4)
+    utm = dict(box, map_coords=[[500006.0, 3999995.0]] * 4)
+    assert "(500006.00,3999995.00)" in objects_table([utm])
+
+
+def test_long_table_cells_are_cut_between_coordinates():
+    from rsvlm.inference import objects_table
+
+    ring = [[float(i), float(i % 3)] for i in range(40)]
+    utm = [[793152.25 + i, 2050084.97] for i in range(40)]
+    row = objects_table([{"kind": "poly", "label": "field", "coords": ring, "map_coords": utm}]).splitlines()[1]
+    _, _, _, pixel, mapped = re.split(r"\s{2,}", row)
+    assert pixel.endswith(") …") and mapped.endswith(") …")  # was cut mid-number: "(793152.25,204"
+    assert len(pixel) <= 60 and len(mapped) <= 100
+    box = {"kind": "box", "label": "ship", "coords": [1.0, 1.0, 3.0, 3.0], "map_coords": utm[:4]}
+    assert objects_table([box]).splitlines()[1].endswith("(793155.25,2050084.97)")  # a box's 4 corners whole
