@@ -173,6 +173,9 @@ def main(args) -> int:
     for im in images if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality]):
             print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
+    if args.tile and min(args.tile, max(images[0].scene_size)) > 4 * (n := processor.image_sizes[images[0].modality]):
+        print(f"[{inf.image_label(images[0])}] --tile {args.tile}: each window is shrunk to the model's {n} px "
+              f"input, so small objects vanish; --tile {n} looks at the scene at its own resolution", file=sys.stderr)
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
             print(f"[pair] warning: {note}", file=sys.stderr)

@@ -243,3 +243,17 @@ def test_long_table_cells_are_cut_between_coordinates():
     assert len(pixel) <= 60 and len(mapped) <= 100
     box = {"kind": "box", "label": "ship", "coords": [1.0, 1.0, 3.0, 3.0], "map_coords": utm[:4]}
     assert objects_table([box]).splitlines()[1].endswith("(793155.25,2050084.97)")  # a box's 4 corners whole
+
+
+def test_a_tile_far_larger_than_the_input_gets_the_hint_a_whole_scene_gets(ckpt, tmp_path, capsys):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "big.tif"  # 200x150 against the tiny model's 32 px input
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=150, count=3, dtype="uint8", crs="EPSG:32631",
+                       transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(np.random.default_rng(3).integers(0, 255, (3, 150, 200), dtype=np.uint8))
+    assert _predict(ckpt, path, "--tile", "100000", "--max-new-tokens", "2") == 0  # one window: the scene, shrunk
+    assert "--tile 100000: each window is shrunk to the model's 32 px input" in capsys.readouterr().err
+    assert _predict(ckpt, path, "--tile", "64", "--max-new-tokens", "2") == 0
+    assert "shrunk" not in capsys.readouterr().err
