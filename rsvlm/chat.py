@@ -117,7 +117,7 @@ class ChatREPL:
         except OSError as e:
             self.say(f"error: /geojson {args[0]}: {e}")
             return
-        self.say(f"wrote {args[0]} ({len(fc['features'])} features)")
+        self.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.last['objects'])})")
 
     def _have_answer(self, args, usage) -> bool:
         if not args:

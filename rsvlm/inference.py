@@ -92,6 +92,13 @@ def read_spec(spec: ImageSpec, window=None):
     return read_image(files, modality=spec.modality, bands=spec.bands, window=window)
 
 
+def geojson_count(fc: dict, objects: list) -> str:
+    """"N features", and how many objects had no shape to write (objects_to_geojson leaves out a
+    polygon of under 3 vertices and an empty mask)."""
+    n, left = len(fc["features"]), len(objects) - len(fc["features"])
+    return f"{n} features" + (f"; {left} object(s) without a shape left out" if left else "")
+
+
 def image_label(img) -> str:
     """An RSImage's short name for messages: its file's name, or the first and last of its band
     files ("B02.jp2…B08.jp2 (4 files)"; the last alone read as if that file were the image)."""

@@ -237,7 +237,7 @@ def main(args) -> int:
             print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
             return 2
         Path(args.geojson).write_text(json.dumps(fc))
-        print(f"wrote {args.geojson} ({len(fc['features'])} features)")
+        print(f"wrote {args.geojson} ({inf.geojson_count(fc, result['objects'])})")
     if args.vis:
         from rsvlm.io import draw_overlay
 

@@ -257,3 +257,21 @@ def test_a_tile_far_larger_than_the_input_gets_the_hint_a_whole_scene_gets(ckpt,
     assert "--tile 100000: each window is shrunk to the model's 32 px input" in capsys.readouterr().err
     assert _predict(ckpt, path, "--tile", "64", "--max-new-tokens", "2") == 0
     assert "shrunk" not in capsys.readouterr().err
+
+
+def test_objects_left_out_of_geojson_are_counted(ckpt, geotiff, tmp_path):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.load_image([str(geotiff), "optical"])
+    objects = [{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]},
+               {"kind": "poly", "label": "pier", "coords": [[1.0, 1.0], [5.0, 5.0]]}]  # two vertices: no shape
+    repl.last = {"question": "[seg] piers", "objects": inf.with_map_coords(objects, repl.images[-1], [])}
+    repl.handle(f"/geojson {tmp_path / 'r.geojson'}")
+    assert "(1 features; 1 object(s) without a shape left out)" in out.getvalue()  # was "(1 features)" alone
+    assert len(json.loads((tmp_path / "r.geojson").read_text())["features"]) == 1
