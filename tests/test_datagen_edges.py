@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
 from rsvlm.config import from_dict
@@ -22,12 +24,8 @@ def test_a_failed_run_leaves_no_records_file_that_looks_complete(tmp_path):
     assert (tmp_path / "train.jsonl").is_file() and not list(tmp_path.glob("*.partial"))
     (tmp_path / "images" / "s0-000002_optical.png").unlink()
     (tmp_path / "images" / "s0-000002_optical.png").mkdir()  # scene 2 cannot be written
-    try:
+    with pytest.raises(OSError):
         synthesize(tmp_path, 4, seed=0, cfg=_small(), progress=False, verbose=False)
-    except OSError:
-        pass
-    else:
-        raise AssertionError("writing onto a folder should fail")
     assert not any((tmp_path / f"{s}.jsonl").exists() for s in ("train", "val", "test"))
     assert not (tmp_path / "stats.json").exists() and (tmp_path / "train.jsonl.partial").is_file()
     (tmp_path / "masks" / "s0-000001_inst.png").unlink()  # rebuild fails at scene 1
@@ -165,8 +163,6 @@ def test_rebuild_is_a_data_gen_command(tmp_path, capsys):
 
 
 def test_preview_names_a_missing_folder_unknown_scenes_and_a_bad_scale(tmp_path, capsys):
-    import pytest
-
     from data_gen.synth.preview import main as preview
 
     assert preview(["--dir", str(tmp_path / "none"), "--out", str(tmp_path / "pv")]) == 2
@@ -214,8 +210,6 @@ def test_rebuild_prefix_cannot_move_records_away_from_their_images(tmp_path, cap
 
 
 def test_an_empty_out_is_a_usage_error_not_the_current_folder(tmp_path, capsys, monkeypatch):
-    import pytest
-
     from data_gen.__main__ import main
 
     monkeypatch.chdir(tmp_path)
