@@ -188,21 +188,30 @@ def main(args) -> int:
         return 2
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
+    stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
     if args.tile:
-        from rsvlm.io import TileMerger, run_tiled
+        from rsvlm.io import TileMerger, iter_windows, run_tiled
 
         tiles: list = []
         spec, merger = specs[0], TileMerger()
-        objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
-                            tile_predictor(model, processor, question, args.max_new_tokens, tiles,
-                                           not args.free_decoding, tta, args.min_objects, args.det_by_class),
-                            tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
-                            modality=images[0].modality, bands=spec.bands, merger=merger)
+        try:
+            objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
+                                tile_predictor(model, processor, question, args.max_new_tokens, tiles,
+                                               not args.free_decoding, tta, args.min_objects, args.det_by_class),
+                                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
+                                modality=images[0].modality, bands=spec.bands, merger=merger)
+        except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
+            objects = merger.result()
+            total = len(iter_windows(*images[0].scene_size, args.tile, args.overlap))
+            stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
+            print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
         result = inf.locate("", images[0])
         result.update(objects=objects, tiles=tiles, answer=None,
                       problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         result["nodata_tiles"] = merger.n_nodata
+        if stopped:
+            result["stopped"] = stopped
         skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
         print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
@@ -247,11 +256,11 @@ def main(args) -> int:
             if max(w, h) > MAX_VIS_SIDE:
                 print(f"rsvlm predict: --vis skipped: scene {w}x{h} is larger than {MAX_VIS_SIDE} px "
                       "(write --geojson and view it in a GIS instead)", file=sys.stderr)
-                return 0
+                return 130 if stopped else 0
             base = inf.read_spec(specs[0])
         draw_overlay(base, result["objects"], args.vis, title=question)
         print(f"wrote {args.vis}")
-    return 0
+    return 130 if stopped else 0
 
 
 def _jsonable(x):

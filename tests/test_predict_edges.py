@@ -275,3 +275,30 @@ def test_objects_left_out_of_geojson_are_counted(ckpt, geotiff, tmp_path):
     repl.handle(f"/geojson {tmp_path / 'r.geojson'}")
     assert "(1 features; 1 object(s) without a shape left out)" in out.getvalue()  # was "(1 features)" alone
     assert len(json.loads((tmp_path / "r.geojson").read_text())["features"]) == 1
+
+
+def test_ctrl_c_in_a_tiled_run_writes_the_tiles_done(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    import rsvlm.predict as predict
+
+    made = predict.tile_predictor
+
+    def interrupted_after_one_batch(*a, **k):
+        fn, calls = made(*a, **k), []
+
+        def run(tiles):
+            calls.append(len(tiles))
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return fn(tiles)
+        return run
+
+    monkeypatch.setattr(predict, "tile_predictor", interrupted_after_one_batch)
+    out = tmp_path / "t.json"
+    try:
+        rc = _predict(ckpt, geotiff, "--tile", "32", "--overlap", "0", "--batch-size", "2", "--out", str(out))
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C ended predict with a traceback, the first batch's answers lost")
+    assert rc == 130
+    res = json.loads(out.read_text())
+    assert res["stopped"] == "stopped (Ctrl-C) after 2 of 6 tiles" and len(res["tiles"]) == 2
+    assert "writing what they found" in capsys.readouterr().err
