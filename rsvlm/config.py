@@ -149,7 +149,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as e:
-        raise ConfigError(f"override {text!r}: value is not valid YAML ({e})") from e
+        raise ConfigError(f"override {text!r}: value is not valid YAML ({_yaml_problem(e)})") from e
     return key.split("."), value
 
 
@@ -184,8 +184,20 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     return data
 
 
+def _yaml_problem(e: Exception, at_mark: bool = True) -> str:
+    """PyYAML's error on one line: what it expected (and where), without its caret block."""
+    problem = getattr(e, "problem", None)
+    if not problem:
+        return " ".join(str(e).split())
+    mark, context = getattr(e, "problem_mark", None), getattr(e, "context", None)
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark and at_mark else ""
+    return f"{problem}{at}" + (f", {context}" if context else "")
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; give a config file (.yaml)")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -193,7 +205,9 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not a YAML text file (not UTF-8: {e.reason} at byte {e.start})") from e
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML ({e})") from e
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)})") from e
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
     return data

@@ -68,6 +68,20 @@ def test_a_bad_value_blames_the_override_that_set_it_not_the_file(tmp_path):
         load_config(RunConfig, p, ["optim.lr=0.1"])
 
 
+def test_yaml_errors_are_one_line_with_the_place_and_a_folder_is_named(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("steps: 3\noptim: {lr: 0.1\nbf16: true\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(RunConfig, p)
+    msg = str(e.value)
+    assert msg.startswith(f"{p}:3:5: not valid YAML (expected ',' or '}}'") and "\n" not in msg and "^" not in msg
+    with pytest.raises(ConfigError) as e:
+        load_config(RunConfig, None, ["optim.betas=[0.8, 0.9"])
+    assert "value is not valid YAML" in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match="is a folder; give a config file"):
+        load_config(RunConfig, tmp_path)  # was "config file not found" for a folder that is there
+
+
 def test_a_binary_or_bom_file(tmp_path):
     p = tmp_path / "weights.yaml"
     p.write_bytes(b"\xa0\x00\xff binary")
