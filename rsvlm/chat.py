@@ -22,8 +22,8 @@ from rsvlm import inference as inf
 
 HELP = """commands:
   /image PATH [modality] [bands]
-                           load an image (a second /image before asking makes a bi-temporal pair;
-                           band files as a,b,c); modality is optical, msi, sar or ir (else inferred);
+                           load an image (a second /image before asking makes a bi-temporal pair,
+                           a third starts anew; band files as a,b,c); modality is optical, msi, sar or ir (else inferred);
                            bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV)
   /reset                   forget the conversation (images stay loaded)
   /vis out.png             draw the last answer's geometry on the image
@@ -72,6 +72,9 @@ class ChatREPL:
             self.session.reset()
             self.images, self.unsent, self.last = [], [], None
             self.say("(new image: conversation reset)")
+        elif len(self.images) == 2:  # one image or a pair: a third was sent along, which the model never saw
+            self.images, self.unsent, self.last = [], [], None
+            self.say("(a third image: the pair is dropped; a second /image makes a new pair)")
         self.unsent.append(img)
         self.images.append(img)
         geo = f", {img.crs}" if img.crs else ""

@@ -302,3 +302,20 @@ def test_ctrl_c_in_a_tiled_run_writes_the_tiles_done(ckpt, geotiff, tmp_path, mo
     res = json.loads(out.read_text())
     assert res["stopped"] == "stopped (Ctrl-C) after 2 of 6 tiles" and len(res["tiles"]) == 2
     assert "writing what they found" in capsys.readouterr().err
+
+
+def test_a_third_image_in_chat_starts_a_new_set(ckpt, geotiff):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    for _ in range(3):
+        repl.load_image([str(geotiff), "optical"])
+    assert len(repl.images) == len(repl.unsent) == 1  # all three went to the model in one turn
+    assert "a third image: the pair is dropped" in out.getvalue()
+    repl.load_image([str(geotiff), "optical"])
+    assert len(repl.unsent) == 2
