@@ -263,11 +263,23 @@ def main(args) -> int:
     return 130 if stopped else 0
 
 
+def mask_rle(mask) -> dict:
+    """A bool (h, w) mask as ``{"size": [h, w], "counts": [...]}``: lengths of alternating runs of
+    False and True over its rows in order, starting with False (COCO's uncompressed RLE, row-major)."""
+    import numpy as np
+
+    flat = np.asarray(mask, bool).ravel()  # (h*w,)
+    edges = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    runs = np.diff(np.concatenate([[0], edges, [flat.size]]))
+    counts = ([0] if flat.size and flat[0] else []) + runs.tolist()
+    return {"size": list(np.shape(mask)), "counts": counts}
+
+
 def _jsonable(x):
     import numpy as np
 
-    if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items() if not isinstance(v, np.ndarray) or k != "mask"}
+    if isinstance(x, dict):  # a merged tile mask's pixels as run lengths (they were left out)
+        return {k: mask_rle(v) if k == "mask" and isinstance(v, np.ndarray) else _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [_jsonable(v) for v in x]
     if isinstance(x, np.generic):
