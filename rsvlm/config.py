@@ -91,7 +91,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
         args = typing.get_args(tp)
-        if args and dataclasses.is_dataclass(args[1]):
+        if args and args[1] is not Any:  # each value checked as its field says ({cls: x} for dict[str, float])
             return {k: _coerce(v, args[1], f"{where}.{k}") for k, v in value.items()}
         return dict(value)
     return value

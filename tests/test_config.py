@@ -91,6 +91,17 @@ def test_a_binary_or_bom_file(tmp_path):
     assert load_config(RunConfig, p).steps == 3
 
 
+def test_values_of_a_mapping_field_are_checked(tmp_path):
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, None, ["data.task_weights={cls: 2, det: 0.5}"])
+    assert cfg.data.task_weights == {"cls": 2.0, "det": 0.5} and isinstance(cfg.data.task_weights["cls"], float)
+    with pytest.raises(ConfigError, match=r"data.task_weights.cls: expected float, got 'x'"):
+        load_config(TrainConfig, None, ["data.task_weights={cls: x}"])  # was accepted, failing mid-run
+    with pytest.raises(ConfigError, match=r"data.modality_weights.sar: None is not allowed"):
+        load_config(TrainConfig, None, ["data.modality_weights={sar: null}"])
+
+
 def test_resolved_config_round_trips(tmp_path):
     cfg = load_config(RunConfig, None, ["steps=7", "encoders.rgb.name=vit"])
     path = save_config(cfg, tmp_path / "out" / "config.yaml")
