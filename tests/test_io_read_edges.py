@@ -55,3 +55,36 @@ def test_a_band_file_given_twice_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"T_B02\.tif: given twice"):  # read as bands B02, B02, B04
         read_image([b02, b02, b04])
     assert read_image([b02, b04]).bands == ["B02", "B04"]
+
+
+def _grey_rgb(path, alpha=False):
+    from PIL import Image
+
+    grey = np.random.default_rng(0).integers(0, 255, (24, 24), dtype=np.uint8)
+    planes = [grey] * 3 + ([np.full_like(grey, 255)] if alpha else [])
+    Image.fromarray(np.dstack(planes)).save(path)
+    return path
+
+
+def test_a_grey_image_stored_as_rgb_gets_a_modality_hint(tmp_path):
+    """A SAR ship chip saved as a JPEG (HRSID) was read as an optical photo without a word."""
+    img = read_image(_grey_rgb(tmp_path / "chip.png"))
+    assert img.modality == "optical" and any("grey image stored as RGB" in n for n in img.notes)
+    colour = tmp_path / "rgb.png"
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (24, 24, 3), dtype=np.uint8)).save(colour)
+    assert not any("grey image" in n for n in read_image(colour).notes)
+    assert not any("grey image" in n for n in read_image(tmp_path / "chip.png", modality="optical").notes)
+
+
+def test_grey_rgb_with_alpha_is_one_sar_band(tmp_path):
+    """The alpha band was compared with the grey ones, so a grey RGBA PNG was refused as sar."""
+    img = read_image(_grey_rgb(tmp_path / "chip.png", alpha=True), modality="sar")
+    assert img.data.shape == (1, 24, 24)
+
+
+@pytest.mark.realdata
+def test_real_sar_jpeg_gets_the_hint(realdata):
+    img = read_image(realdata / "sar_hrsid" / "P0008_0_800_9000_9800.jpg")
+    assert any("--modality sar or ir" in n for n in img.notes)

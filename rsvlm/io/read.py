@@ -289,12 +289,16 @@ class SceneReader:
         sc.check_dtype(modality, src.dtype, name)
         self.modality = modality
         identical = False
-        if modality in ("sar", "ir") and src.count - (src.alpha_index is not None) - len(skip) == 3:
-            sample, _ = src.read_decimated(256, [i for i in range(src.count) if i not in skip], None)
+        colour = [i for i in range(src.count) if i not in skip and i != src.alpha_index]
+        if (modality in ("sar", "ir") or self.inferred and modality == "optical") and len(colour) == 3:
+            sample, _ = src.read_decimated(256, colour, None)  # (3, h, w), without the alpha band
             identical = bool((sample == sample[:1]).all())
         self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name, skip)
         if note:
             self.notes.append(note)
+        if identical and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
+            self.notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
+                              "give the modality (--modality sar or ir)")
         self.bands = self._band_names(bands)
         default = sc.ReadConfig()
         if (landsat_dn and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
