@@ -129,6 +129,10 @@ class ChatREPL:
         if not self.last or not self.last["objects"]:
             self.say("no geometry in the last answer")
             return False
+        inputs = {Path(f).resolve() for im in self.images for f in im.path.split(", ")}
+        if Path(args[0]).resolve() in inputs:
+            self.say(f"error: {args[0]} is a loaded image: it would be overwritten")
+            return False
         return True
 
     # -- questions ----------------------------------------------------------------------------

@@ -83,15 +83,18 @@ def tile_answers(tiles: list[dict], most: int = 10) -> str:
     return f"answers of {len(tiles)} tiles: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
 
 
-def output_problem(args) -> str | None:
+def output_problem(args, inputs: list[str] = ()) -> str | None:
     """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
-    be made, an unknown image extension), or None; makes the folders they go in."""
+    be made, an unknown image extension, another output's or an input's file), or None; makes the
+    folders they go in."""
     from PIL import Image
 
-    for option, path in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis)):
-        if not path:
-            continue
-        p = Path(path)
+    given = [(o, Path(p)) for o, p in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis)) if p]
+    for k, (option, p) in enumerate(given):
+        if same := next((o for o, q in given[:k] if q.resolve() == p.resolve()), None):
+            return f"{same} and {option} name the same file {p}: the one written last would replace the other"
+        if any(Path(f).resolve() == p.resolve() for f in inputs):
+            return f"{option} {p} is an input image: it would be overwritten"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"
         if option == "--vis" and p.suffix.lower() not in Image.registered_extensions():
@@ -148,7 +151,7 @@ def main(args) -> int:
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
-    if err := output_problem(args):  # before the model runs: its answer would be lost
+    if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.geojson and not images[-1].georeferenced:

@@ -332,3 +332,38 @@ def test_a_merged_mask_keeps_its_pixels_in_the_json():
     counts = obj["mask"]["counts"]  # the merged mask of a tiled run was dropped from --out: only its box was left
     flat = np.repeat(np.arange(len(counts)) % 2 == 1, counts)
     np.testing.assert_array_equal(flat.reshape(3, 4), m)
+
+
+def test_outputs_that_would_overwrite_each_other_or_an_input_are_refused(tmp_path, capsys):
+    from PIL import Image
+
+    png = tmp_path / "scene.png"
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(png)
+    before = png.read_bytes()
+    assert _predict(tmp_path / "no-model", png, "--vis", str(png)) == 2  # the overlay replaced the image
+    assert "--vis" in capsys.readouterr().err and png.read_bytes() == before
+    r = tmp_path / "r.json"
+    assert _predict(tmp_path / "no-model", png, "--out", str(r), "--geojson", str(tmp_path / "." / "r.json")) == 2
+    assert "--out and --geojson name the same file" in capsys.readouterr().err
+
+
+def test_chat_vis_never_overwrites_a_loaded_image(ckpt, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from rsvlm import geometry
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    png = tmp_path / "scene.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(png)
+    before = png.read_bytes()
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.load_image([str(png)])
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 20.0, 20.0]}], 32, 32)
+    repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
+    repl.handle(f"/vis {png}")
+    assert "is a loaded image: it would be overwritten" in out.getvalue() and png.read_bytes() == before
