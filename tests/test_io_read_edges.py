@@ -88,3 +88,18 @@ def test_grey_rgb_with_alpha_is_one_sar_band(tmp_path):
 def test_real_sar_jpeg_gets_the_hint(realdata):
     img = read_image(realdata / "sar_hrsid" / "P0008_0_800_9000_9800.jpg")
     assert any("--modality sar or ir" in n for n in img.notes)
+
+
+def test_a_png_past_pils_size_guard_is_read_by_gdal(tmp_path, monkeypatch):
+    """A large scene as PNG (PIL refuses over 179 Mpx) was a DecompressionBombError traceback."""
+    from PIL import Image
+
+    from rsvlm.io import image_size
+
+    rgb = np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)  # 2000 px is "past twice the limit", as 400 Mpx is
+    img = read_image(tmp_path / "big.png")
+    assert img.modality == "optical" and img.data.shape == (3, 40, 50)
+    np.testing.assert_allclose(img.data[:, 7, 9], rgb[7, 9] / 255, atol=1e-6)
+    assert image_size(tmp_path / "big.png") == (50, 40)

@@ -467,7 +467,7 @@ def image_size(path) -> tuple[int, int]:
     try:
         with Image.open(p) as im:
             return im.size
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):  # the last: a large scene
         pass
     try:
         import rasterio

@@ -42,7 +42,10 @@ def open_source(paths: list[Path], gdal_cache_mb: int = 64):
     for p in paths:
         check_image_path(p)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
-        return ArraySource(paths[0], _read_pil(paths[0]))
+        try:
+            return ArraySource(paths[0], _read_pil(paths[0]))
+        except _TooLarge:
+            pass  # a scene past PIL's decompression-bomb limit: GDAL reads it, in windows where it can
     try:
         return RasterioSource(paths, gdal_cache_mb)
     except ImportError:
@@ -58,11 +61,20 @@ def open_source(paths: list[Path], gdal_cache_mb: int = 64):
         raise
 
 
+class _TooLarge(Exception):
+    """PIL refuses an image this large (its decompression-bomb guard)."""
+
+
 def _read_pil(path: Path) -> tuple[np.ndarray, int | None]:
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():  # "possible decompression bomb DOS attack" on a large scene
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
             im.load()
             if im.mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
@@ -70,6 +82,8 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None]:
                 im = im.convert("L" if im.mode == "1" else "RGB")
             arr = np.asarray(im)
             bands = im.getbands()
+    except Image.DecompressionBombError as e:
+        raise _TooLarge(str(e)) from e
     except UnidentifiedImageError as e:
         raise ImageReadError(f"{path}: not a readable image ({e})") from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
