@@ -160,10 +160,13 @@ class ChatREPL:
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
-        if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
-            answer, scores = self.class_by_class(asked, answer)
-        if self.tta is not None:
-            answer, scores = self.fused(answer, scores)
+        try:  # the answers asked after the streamed one (per class, mirror views) can take a while
+            if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
+                answer, scores = self.class_by_class(asked, answer)
+            if self.tta is not None:
+                answer, scores = self.fused(answer, scores)
+        except KeyboardInterrupt:
+            self.say("\n(stopped: the answer streamed above stands)")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
         table = inf.objects_table(self.last["objects"])
         if table:
@@ -260,5 +263,8 @@ def main(args) -> int:
         except KeyboardInterrupt:
             repl.say("\n(Ctrl-D or /quit to leave)")
             continue
-        if not repl.handle(line):
-            return 0
+        try:
+            if not repl.handle(line):
+                return 0
+        except KeyboardInterrupt:  # reading a large /image, drawing /vis: stop it, not the session
+            repl.say("\n(stopped)")

@@ -367,3 +367,26 @@ def test_chat_vis_never_overwrites_a_loaded_image(ckpt, tmp_path):
     repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
     repl.handle(f"/vis {png}")
     assert "is a loaded image: it would be overwritten" in out.getvalue() and png.read_bytes() == before
+
+
+def test_ctrl_c_during_the_mirror_views_keeps_the_chat_and_the_streamed_answer(ckpt, geotiff):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+    from rsvlm.tta import MODES, FuseConfig
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=4, tta=FuseConfig(views=MODES["flip"]))
+    repl.load_image([str(geotiff), "optical"])
+
+    def interrupted(answer, scores):
+        raise KeyboardInterrupt
+
+    repl.fused = interrupted  # Ctrl-C while the other views are asked
+    try:
+        answer = repl.ask("[cls] What scene?")
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C during the views ended the chat with a traceback")
+    assert answer is not None and repl.last is not None and "(stopped: the answer streamed above stands)" in out.getvalue()
