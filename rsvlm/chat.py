@@ -24,7 +24,8 @@ HELP = """commands:
   /image PATH [modality] [bands]
                            load an image (a second /image before asking makes a bi-temporal pair,
                            a third starts anew; band files as a,b,c); modality is optical, msi, sar or ir (else inferred);
-                           bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV)
+                           bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV),
+                           with or without a modality before them
   /reset                   forget the conversation (images stay loaded)
   /vis out.png             draw the last answer's geometry on the image
   /geojson out.geojson     write the last answer's geometry in the image's CRS
@@ -58,7 +59,12 @@ class ChatREPL:
         if not args:
             self.say("usage: /image PATH [modality] [bands]")
             return False
+        from rsvlm.io.scaling import MODALITIES
+
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
+        modality = modality.lower() if modality.lower() in MODALITIES else modality
+        if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
+            modality, bands = "", modality
         try:
             img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None))
             band_notes = self.session.processor.band_notes(inf.model_input(img))

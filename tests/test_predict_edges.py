@@ -390,3 +390,23 @@ def test_ctrl_c_during_the_mirror_views_keeps_the_chat_and_the_streamed_answer(c
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C during the views ended the chat with a traceback")
     assert answer is not None and repl.last is not None and "(stopped: the answer streamed above stands)" in out.getvalue()
+
+
+def test_chat_image_takes_bands_without_a_modality(ckpt, tmp_path):
+    import io
+
+    import rasterio
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    path = tmp_path / "rgbn.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=4, dtype="uint16") as ds:
+        ds.write(np.random.default_rng(2).integers(0, 4000, (4, 32, 32), dtype=np.uint16))
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.handle(f"/image {path} R,G,B,NIR")  # was "unknown modality 'R,G,B,NIR'"
+    assert repl.images and repl.images[0].bands == ["R", "G", "B", "NIR"] and repl.images[0].modality == "msi"
+    repl.handle(f"/image {path} MSI B,G,R,NIR")
+    assert repl.images[-1].bands == ["B", "G", "R", "NIR"] and "error" not in out.getvalue()
