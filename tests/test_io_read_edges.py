@@ -103,3 +103,22 @@ def test_a_png_past_pils_size_guard_is_read_by_gdal(tmp_path, monkeypatch):
     assert img.modality == "optical" and img.data.shape == (3, 40, 50)
     np.testing.assert_allclose(img.data[:, 7, 9], rgb[7, 9] / 255, atol=1e-6)
     assert image_size(tmp_path / "big.png") == (50, 40)
+
+
+def test_a_container_of_subdatasets_names_them_and_one_can_be_read(tmp_path):
+    """A NetCDF of two variables (as SAR and climate products come) was an IndexError traceback."""
+    from scipy.io import netcdf_file
+
+    from rsvlm.io import ImageReadError
+
+    path = tmp_path / "pols.nc"
+    f = netcdf_file(path, "w")
+    f.createDimension("y", 20)
+    f.createDimension("x", 30)
+    for name in ("VV", "VH"):
+        f.createVariable(name, "f4", ("y", "x"))[:] = np.random.default_rng(0).uniform(0.01, 1, (20, 30))
+    f.close()
+    with pytest.raises(ImageReadError, match=r"pols\.nc: holds no raster of its own but 2 subdatasets.*:VV"):
+        read_image(path)
+    img = read_image(f"NETCDF:{path}:VV")
+    assert img.modality == "sar" and img.data.shape == (1, 20, 30)

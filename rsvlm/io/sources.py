@@ -7,6 +7,7 @@ slice it, so whole-scene tiling is memory-bounded only for rasterio formats (til
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ class ImageReadError(ValueError):
 def check_image_path(p: Path) -> None:
     """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
     comma-separated band files it may have been meant as."""
-    if p.is_file():
+    if p.is_file() or _subdataset_file(p) is not None:
         return
     if not p.is_dir():
         raise FileNotFoundError(f"image not found: {p}")
@@ -31,6 +32,12 @@ def check_image_path(p: Path) -> None:
     hint = (f"; for one file per band give them comma-separated, e.g. "
             f"{','.join(str(p / f) for f in rasters[:4])}{',…' if len(rasters) > 4 else ''}" if rasters else "")
     raise FileNotFoundError(f"{p} is a folder, not an image file{hint}")
+
+
+def _subdataset_file(p: Path) -> Path | None:
+    """The file of a GDAL subdataset name (``NETCDF:scene.nc:VV``, ``HDF5:"a.h5"://grid``), or None."""
+    m = re.match(r'([A-Za-z][A-Za-z0-9_]+):"?([^":]+)"?(?::|$)', str(p))
+    return Path(m.group(2)) if m and Path(m.group(2)).is_file() else None
 
 
 def _has_geo_sidecar(path: Path) -> bool:
@@ -183,6 +190,11 @@ class RasterioSource:
                         self.datasets.append(rasterio.open(p))
                 except RasterioIOError as e:
                     raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({e})") from e
+                if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
+                    subs = self.datasets[-1].subdatasets
+                    raise ImageReadError(f"{p}: holds no raster of its own" + (
+                        f" but {len(subs)} subdatasets; give one as the image, e.g. {', '.join(subs[:3])}"
+                        if subs else ""))
             self._check_grid()
         except BaseException:
             self.close()
