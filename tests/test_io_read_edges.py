@@ -122,3 +122,16 @@ def test_a_container_of_subdatasets_names_them_and_one_can_be_read(tmp_path):
         read_image(path)
     img = read_image(f"NETCDF:{path}:VV")
     assert img.modality == "sar" and img.data.shape == (1, 20, 30)
+
+
+def test_complex_int16_sar_is_read_as_complex(tmp_path):
+    """Sentinel-1 SLC's CInt16 was a TypeError traceback ('complex_int16' not understood)."""
+    path = tmp_path / "slc.tif"
+    rng = np.random.default_rng(0)
+    iq = (rng.integers(-500, 500, (1, 16, 16)) + 1j * rng.integers(-500, 500, (1, 16, 16))).astype(np.complex64)
+    with rasterio.open(path, "w", driver="GTiff", width=16, height=16, count=1, dtype="complex_int16") as ds:
+        ds.write(iq)
+    img = read_image(path)
+    assert img.modality == "sar" and "complex" in img.notes[0] and img.data.shape == (1, 16, 16)
+    with pytest.raises(ValueError, match="complex64 data can only be read as sar"):
+        read_image(path, modality="optical")

@@ -202,7 +202,8 @@ class RasterioSource:
         ds = self.datasets[0]
         self.width, self.height = ds.width, ds.height
         self.count = sum(d.count for d in self.datasets)
-        self.dtype = ds.dtypes[0]
+        # GDAL's CInt16 (Sentinel-1 SLC) has no numpy dtype; rasterio reads it as complex64
+        self.dtype = "complex64" if ds.dtypes[0] == "complex_int16" else ds.dtypes[0]
         self.crs = ds.crs.to_string() if ds.crs else None
         self.transform = None if ds.transform.is_identity else tuple(ds.transform)[:6]
         gcps, gcp_crs = ds.gcps
