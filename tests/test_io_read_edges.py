@@ -135,3 +135,34 @@ def test_complex_int16_sar_is_read_as_complex(tmp_path):
     assert img.modality == "sar" and "complex" in img.notes[0] and img.data.shape == (1, 16, 16)
     with pytest.raises(ValueError, match="complex64 data can only be read as sar"):
         read_image(path, modality="optical")
+
+
+def _s2_band_files(tmp_path, collar=True):
+    from rasterio.transform import from_origin
+
+    files = []
+    for k, band in enumerate(("B02", "B03", "B04", "B08")):
+        dn = np.full((1, 20, 20), 800 + 100 * k, np.uint16)  # (1, H, W)
+        if collar:
+            dn[:, :, :8] = 0  # outside the swath
+        files.append(tmp_path / f"T33UUP_{band}.jp2")
+        with rasterio.open(files[-1], "w", driver="GTiff", width=20, height=20, count=1, dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(0, 200, 10, 10)) as ds:
+            ds.write(dn)
+    return files
+
+
+def test_the_zero_collar_of_sentinel2_band_files_is_nodata(tmp_path):
+    """DN 0 is ESA's NODATA; read as reflectance 0 it was black ground the model was asked about,
+    and a tile of collar alone was not skipped."""
+    img = read_image(_s2_band_files(tmp_path))
+    assert img.valid is not None and not img.valid[:, :8].any() and img.valid[:, 8:].all()
+    assert any(n.startswith("Sentinel-2 fill: DN 0 read as nodata") for n in img.notes)
+    (tmp_path / "whole").mkdir()
+    assert read_image(_s2_band_files(tmp_path / "whole", collar=False)).valid is None
+
+
+@pytest.mark.realdata
+def test_the_real_sentinel2_collar_is_nodata(realdata):
+    img = read_image([realdata / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")])
+    assert img.valid is not None and 0.55 < img.valid.mean() < 0.7  # 37.5 % of DN 0 in every band

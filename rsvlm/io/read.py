@@ -319,6 +319,10 @@ class SceneReader:
         if landsat_dn and self.nodata is None and not src.declares_nodata:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
             self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
+        elif (self.nodata is None and not src.declares_nodata and modality == "msi" and src.dtype == "uint16"
+              and all(re.fullmatch(r"[Bb]\d{1,2}[Aa]?", b) for b in self.bands)):
+            self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
+            self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
         if self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
