@@ -14,6 +14,7 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -217,6 +218,7 @@ class ChatREPL:
             except ValueError as e:
                 self.say(f"error: {e}")
                 return True
+            args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
             actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
                        "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
                        "/help": lambda: self.say(HELP)}

@@ -5,6 +5,7 @@ names, writing the standard question of a task, and turning an answer into locat
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,7 @@ class ImageSpec:
     def parse(cls, text: str, modality: str | None = None, bands: str | None = None) -> ImageSpec:
         """``a.tif`` or band files ``B02.jp2,B03.jp2`` (spaces around the commas allowed); ValueError
         when it names no file."""
-        files = [p.strip() for p in text.split(",") if p.strip()]
+        files = [os.path.expanduser(p.strip()) for p in text.split(",") if p.strip()]
         if not files:
             raise ValueError(f"image {text!r} names no file")
         return cls(files, modality, [b.strip() for b in bands.split(",")] if bands else None)

@@ -410,3 +410,25 @@ def test_chat_image_takes_bands_without_a_modality(ckpt, tmp_path):
     assert repl.images and repl.images[0].bands == ["R", "G", "B", "NIR"] and repl.images[0].modality == "msi"
     repl.handle(f"/image {path} MSI B,G,R,NIR")
     assert repl.images[-1].bands == ["B", "G", "R", "NIR"] and "error" not in out.getvalue()
+
+
+def test_chat_paths_starting_with_a_tilde_are_the_home_folder(ckpt, geotiff, tmp_path, monkeypatch):
+    import io
+
+    from rsvlm import geometry
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    (tmp_path / "s.tif").write_bytes(geotiff.read_bytes())
+    repl.handle("/image ~/s.tif optical")  # chat has no shell to expand ~: "image not found: ~/s.tif"
+    assert repl.images and "error" not in out.getvalue()
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]}], 96, 64)
+    repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
+    repl.handle("/geojson ~/out/r.geojson")
+    assert (tmp_path / "out" / "r.geojson").is_file() and not (tmp_path / "~").exists()  # not a folder named ~
+    assert inf.ImageSpec.parse("~/a.tif,~/b.tif").files == [str(tmp_path / "a.tif"), str(tmp_path / "b.tif")]
