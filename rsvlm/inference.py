@@ -50,9 +50,27 @@ def load_model(model: str | None, device: str | None = None, load_4bit: bool = F
     from rsvlm.model import load_pretrained
 
     path = resolve_model_dir(model)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = check_device(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
     m, processor = load_pretrained(path, device=device, load_in_4bit=load_4bit, load_in_8bit=load_8bit)
     return m.eval(), processor
+
+
+def check_device(device: str) -> str:
+    """``device`` if this machine has it; else a ValueError saying why (torch's own errors are
+    tracebacks from deep inside the model's loading)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"--device {device!r} is not a device: cpu, cuda, cuda:1, mps") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: no CUDA GPU is usable here; use --device cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {device}: MPS (Apple GPU) is not available here; use --device cpu")
+    return device
 
 
 @dataclass

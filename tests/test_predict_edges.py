@@ -432,3 +432,18 @@ def test_chat_paths_starting_with_a_tilde_are_the_home_folder(ckpt, geotiff, tmp
     repl.handle("/geojson ~/out/r.geojson")
     assert (tmp_path / "out" / "r.geojson").is_file() and not (tmp_path / "~").exists()  # not a folder named ~
     assert inf.ImageSpec.parse("~/a.tif,~/b.tif").files == [str(tmp_path / "a.tif"), str(tmp_path / "b.tif")]
+
+
+def test_a_device_this_machine_lacks_is_a_one_line_error(ckpt, geotiff, capsys):
+    import torch
+
+    from rsvlm.inference import check_device
+
+    assert check_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="'gpu' is not a device"):
+        check_device("gpu")
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "cls", "--device", "gpu"]) == 2
+    assert "rsvlm predict: --device 'gpu' is not a device" in capsys.readouterr().err  # was a RuntimeError traceback
+    if not torch.cuda.is_available():
+        assert main(["chat", "--model", str(ckpt), "--device", "cuda"]) == 2
+        assert "no CUDA GPU is usable here" in capsys.readouterr().err
