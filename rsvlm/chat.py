@@ -147,6 +147,9 @@ class ChatREPL:
         if not self.images:
             self.say("load an image first: /image PATH")
             return None
+        if question.lstrip().startswith("[change]") and len(self.images) != 2:  # as predict: "None." about nothing
+            self.say("[change] compares two images: load the second with /image before asking")
+            return None
         first = not self.session.messages
         text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)
         pieces = []

@@ -447,3 +447,19 @@ def test_a_device_this_machine_lacks_is_a_one_line_error(ckpt, geotiff, capsys):
     if not torch.cuda.is_available():
         assert main(["chat", "--model", str(ckpt), "--device", "cuda"]) == 2
         assert "no CUDA GPU is usable here" in capsys.readouterr().err
+
+
+def test_chat_refuses_a_change_question_about_one_image(ckpt, geotiff):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.ask("[change] What changed?") is None and not repl.session.messages  # was answered ("None.")
+    assert "compares two images" in out.getvalue()
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.ask("[change] What changed?") is not None
