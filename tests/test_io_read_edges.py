@@ -166,3 +166,12 @@ def test_the_zero_collar_of_sentinel2_band_files_is_nodata(tmp_path):
 def test_the_real_sentinel2_collar_is_nodata(realdata):
     img = read_image([realdata / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")])
     assert img.valid is not None and 0.55 < img.valid.mean() < 0.7  # 37.5 % of DN 0 in every band
+
+
+def test_band_names_given_twice_are_refused(tmp_path):
+    path = tmp_path / "rgbn.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=8, height=8, count=4, dtype="uint16") as ds:
+        ds.write(np.full((4, 8, 8), 900, np.uint16))
+    with pytest.raises(ValueError, match=r"rgbn\.tif: band names .* name R twice"):  # --bands R,G,B,r
+        read_image(path, modality="msi", bands=["R", "G", "B", "r"])
+    assert read_image(path, modality="msi", bands=["R", "G", "B", "NIR"]).bands == ["R", "G", "B", "NIR"]

@@ -348,6 +348,10 @@ class SceneReader:
             if len(bands) != n:
                 raise ValueError(f"{self.name}: {len(bands)} band names {list(bands)} given; "
                                  f"the image has {n} band(s) as {self.modality}")
+            low = [str(b).lower() for b in bands]
+            if dup := [str(b) for i, b in enumerate(bands) if low.count(low[i]) > 1 and low.index(low[i]) == i]:
+                raise ValueError(f"{self.name}: band names {list(bands)} name {', '.join(dup)} twice; "
+                                 "band matching would take one and leave the other unread")
             return [str(b) for b in bands]
         if self.landsat and len(self.indexes) == len(self.landsat):
             names, missions, nums = zip(*self.landsat)
