@@ -94,14 +94,16 @@ class ImageSpec:
 
 def image_specs(images: list[str], modalities: list[str] | None, bands: list[str] | None) -> list[ImageSpec]:
     """Pair each ``--image`` with its ``--modality`` / ``--bands`` (one given for all is shared)."""
-    def nth(values, i):
+    def nth(values, i, option):
         if not values:
             return None
         if len(values) not in (1, len(images)):
-            raise ValueError(f"{len(values)} values for {len(images)} --image arguments")
+            raise ValueError(f"{len(values)} {option} values for {len(images)} --image arguments: give one for all "
+                             f"or one per --image")
         return values[i] if len(values) > 1 else values[0]
 
-    return [ImageSpec.parse(p, nth(modalities, i), nth(bands, i)) for i, p in enumerate(images)]
+    return [ImageSpec.parse(p, nth(modalities, i, "--modality"), nth(bands, i, "--bands"))
+            for i, p in enumerate(images)]
 
 
 def read_spec(spec: ImageSpec, window=None):

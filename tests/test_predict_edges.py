@@ -463,3 +463,11 @@ def test_chat_refuses_a_change_question_about_one_image(ckpt, geotiff):
     assert "compares two images" in out.getvalue()
     repl.load_image([str(geotiff), "optical"])
     assert repl.ask("[change] What changed?") is not None
+
+
+def test_too_many_modality_or_bands_values_name_the_option(geotiff, tmp_path, capsys):
+    missing = tmp_path / "no-model"
+    assert _predict(missing, geotiff, "--modality", "optical", "--modality", "sar") == 2
+    assert "2 --modality values for 1 --image arguments" in capsys.readouterr().err  # was "2 values for 1 …"
+    assert _predict(missing, geotiff, "--bands", "R,G,B", "--bands", "B,G,R") == 2
+    assert "2 --bands values" in capsys.readouterr().err
