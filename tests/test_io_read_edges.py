@@ -175,3 +175,25 @@ def test_band_names_given_twice_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r"rgbn\.tif: band names .* name R twice"):  # --bands R,G,B,r
         read_image(path, modality="msi", bands=["R", "G", "B", "r"])
     assert read_image(path, modality="msi", bands=["R", "G", "B", "NIR"]).bands == ["R", "G", "B", "NIR"]
+
+
+def test_a_paletted_geotiff_is_read_in_its_colours(tmp_path):
+    """Its colour indices were read as one grey band and inferred as a thermal image."""
+    from rasterio.transform import from_origin
+
+    from rsvlm.io import SceneReader
+
+    path = tmp_path / "pal.tif"
+    idx = np.zeros((1, 12, 16), np.uint8)
+    idx[:, :, 8:] = 1
+    with rasterio.open(path, "w", driver="GTiff", width=16, height=12, count=1, dtype="uint8", photometric="palette",
+                       crs="EPSG:32633", transform=from_origin(0, 12, 1, 1)) as ds:
+        ds.write(idx)
+        ds.write_colormap(1, {0: (20, 120, 40, 255), 1: (200, 200, 255, 255)})
+    img = read_image(path)
+    assert img.modality == "optical" and img.data.shape == (3, 12, 16) and img.bands == ["R", "G", "B"]
+    np.testing.assert_allclose(img.data[:, 0, 0] * 255, [20, 120, 40], atol=1e-3)
+    np.testing.assert_allclose(img.data[:, 0, 15] * 255, [200, 200, 255], atol=1e-3)
+    assert any("palette colours expanded" in n for n in img.notes)
+    with SceneReader(path) as scene:  # windows too
+        assert scene.read((8, 4, 4, 4)).data[:, 0, 0].tolist() == pytest.approx([200 / 255, 200 / 255, 1.0])

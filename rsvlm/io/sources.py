@@ -222,6 +222,14 @@ class RasterioSource:
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         rgb = {ColorInterp.red: "R", ColorInterp.green: "G", ColorInterp.blue: "B"}
         self.colour_names = [rgb.get(c) for c in ci]  # "R"/"G"/"B" where the file says so, else None
+        self._palette = None  # (256, 3) uint8: the colours of a paletted band's indices
+        if ci == [ColorInterp.palette] and self.dtype == "uint8":  # colours as indices (as PIL's "P" mode)
+            lut = np.zeros((256, 3), np.uint8)
+            for k, rgba in ds.colormap(1).items():
+                lut[k] = rgba[:3]
+            self._palette, self.count, self.colour_names = lut, 3, ["R", "G", "B"]
+            self.descriptions = [None] * 3
+            self.notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self._masked = [
             d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
             for d in self.datasets
@@ -253,7 +261,15 @@ class RasterioSource:
 
         bands, valid, masked_done = [], None, set()
         with rasterio.Env(GDAL_CACHEMAX=self._cache):  # bounded block cache: peak memory independent of scene
-            for d, bi in self._band_map(indexes):
+            if self._palette is not None:  # one band of indices → the colours asked for
+                try:
+                    idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
+                except RasterioIOError as e:
+                    raise ImageReadError(f"{self.paths[0]}: read failed, file truncated or corrupt ({e})") from e
+                bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
+                if self._masked[0]:
+                    valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
+            for d, bi in self._band_map(indexes) if self._palette is None else []:
                 try:
                     bands.append(d.read(bi, window=window, out_shape=out_shape))
                     j = self.datasets.index(d)
