@@ -139,6 +139,10 @@ def main(args) -> int:
             return 2
     elif args.overlap is not None:
         print(f"rsvlm predict: warning: --overlap {args.overlap} ignored: it applies to --tile SIZE", file=sys.stderr)
+    if args.tile and args.task not in ("det", "seg"):  # "the largest ship" has one answer per window
+        print(f"rsvlm predict: note: --tile asks each window on its own and merges only shapes, so --task "
+              f"{args.task} is answered per tile (a grounding box per tile; counts tallied, not summed)",
+              file=sys.stderr)
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
         images = [inf.read_spec(s, window=(0, 0, 1, 1) if args.tile else None) for s in specs]

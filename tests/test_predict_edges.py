@@ -471,3 +471,10 @@ def test_too_many_modality_or_bands_values_name_the_option(geotiff, tmp_path, ca
     assert "2 --modality values for 1 --image arguments" in capsys.readouterr().err  # was "2 values for 1 …"
     assert _predict(missing, geotiff, "--bands", "R,G,B", "--bands", "B,G,R") == 2
     assert "2 --bands values" in capsys.readouterr().err
+
+
+def test_tiling_a_question_with_one_answer_per_scene_says_so(geotiff, tmp_path, capsys):
+    _predict(tmp_path / "no-model", geotiff, "--task", "ground", "--tile", "32")
+    assert "--task ground is answered per tile" in capsys.readouterr().err  # one "largest ship" per window
+    _predict(tmp_path / "no-model", geotiff, "--tile", "32")  # det: shapes merge across tiles
+    assert "answered per tile" not in capsys.readouterr().err
