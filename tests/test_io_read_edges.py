@@ -197,3 +197,11 @@ def test_a_paletted_geotiff_is_read_in_its_colours(tmp_path):
     assert any("palette colours expanded" in n for n in img.notes)
     with SceneReader(path) as scene:  # windows too
         assert scene.read((8, 4, 4, 4)).data[:, 0, 0].tolist() == pytest.approx([200 / 255, 200 / 255, 1.0])
+
+
+def test_one_sentinel2_band_file_alone_says_how_to_give_the_others(tmp_path):
+    """B04.jp2 alone was read as a thermal image without a word about its band files."""
+    files = _s2_band_files(tmp_path)
+    img = read_image(files[2])
+    assert img.modality == "ir" and any("one multispectral band (B04)" in n for n in img.notes)
+    assert not any("multispectral band" in n for n in read_image(files).notes)

@@ -284,6 +284,10 @@ class SceneReader:
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
                 n_files=len(self.paths))
             self.notes.append(why)
+            band = _band_name_from_file(self.paths[0])
+            if len(self.paths) == 1 and src.count == 1 and re.fullmatch(r"[Bb]\d{1,2}[Aa]?", band):
+                self.notes.append(f"the file holds one multispectral band ({band}), read as a grey {modality} image; "
+                                  "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
         if modality not in sc.MODALITIES:
             raise ValueError(f"{name}: unknown modality {modality!r}; expected one of {', '.join(sc.MODALITIES)}")
         sc.check_dtype(modality, src.dtype, name)
