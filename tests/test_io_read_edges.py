@@ -205,3 +205,12 @@ def test_one_sentinel2_band_file_alone_says_how_to_give_the_others(tmp_path):
     img = read_image(files[2])
     assert img.modality == "ir" and any("one multispectral band (B04)" in n for n in img.notes)
     assert not any("multispectral band" in n for n in read_image(files).notes)
+
+
+def test_one_grey_band_inferred_as_thermal_names_the_other_readings():
+    """SpaceNet-4's panchromatic GeoTIFF was 'inferred as ir' with no word of --modality optical."""
+    from rsvlm.io import infer_modality
+
+    modality, why = infer_modality(1, "uint16")
+    assert modality == "ir" and "--modality optical" in why and "--modality sar" in why
+    assert "--modality" not in infer_modality(3, "uint8")[1]

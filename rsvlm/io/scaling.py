@@ -54,7 +54,8 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
             return "sar", f"modality inferred as sar from {what}"
         if gcps_only:
             return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
-        return "ir", f"modality inferred as ir from {what}"
+        return "ir", (f"modality inferred as ir from {what} (a panchromatic or grey photo: --modality optical; "
+                      "single-polarisation SAR: --modality sar)")
     if n == 2:
         return "sar", f"modality inferred as sar from {what} (dual polarisation)"
     if n == 3:
