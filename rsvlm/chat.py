@@ -133,7 +133,10 @@ class ChatREPL:
         if not args:
             self.say(f"usage: {usage}")
             return False
-        if not self.last or not self.last["objects"]:
+        if not self.last:  # nothing asked yet, or a new image / reset since
+            self.say("no answer to write yet: ask a question first")
+            return False
+        if not self.last["objects"]:
             self.say("no geometry in the last answer")
             return False
         inputs = {Path(f).resolve() for im in self.images for f in im.path.split(", ")}

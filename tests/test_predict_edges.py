@@ -478,3 +478,17 @@ def test_tiling_a_question_with_one_answer_per_scene_says_so(geotiff, tmp_path, 
     assert "--task ground is answered per tile" in capsys.readouterr().err  # one "largest ship" per window
     _predict(tmp_path / "no-model", geotiff, "--tile", "32")  # det: shapes merge across tiles
     assert "answered per tile" not in capsys.readouterr().err
+
+
+def test_chat_vis_before_any_answer_says_so(ckpt, geotiff, tmp_path):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl.load_image([str(geotiff), "optical"])
+    repl.handle(f"/vis {tmp_path / 'v.png'}")  # said "no geometry in the last answer" of no answer at all
+    assert "no answer to write yet: ask a question first" in out.getvalue()
