@@ -224,8 +224,12 @@ def main(args) -> int:
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
             print(tile_answers(tiles) + ("" if args.out else " (--out keeps each tile's answer)"))
     else:
-        answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding, tta,
-                             args.min_objects, args.det_by_class)
+        try:
+            answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
+                                 tta, args.min_objects, args.det_by_class)
+        except KeyboardInterrupt:  # nothing to keep: no answer yet
+            print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
+            return 130
         result = inf.locate(answer, images[-1], scores)
         print(answer)
     if args.min_score > 0:

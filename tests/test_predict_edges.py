@@ -492,3 +492,17 @@ def test_chat_vis_before_any_answer_says_so(ckpt, geotiff, tmp_path):
     repl.load_image([str(geotiff), "optical"])
     repl.handle(f"/vis {tmp_path / 'v.png'}")  # said "no geometry in the last answer" of no answer at all
     assert "no answer to write yet: ask a question first" in out.getvalue()
+
+
+def test_ctrl_c_before_an_untiled_answer_is_a_clean_stop(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    import rsvlm.predict as predict
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(predict, "ask", interrupted)
+    try:
+        rc = _predict(ckpt, geotiff, "--out", str(tmp_path / "r.json"))
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C ended predict with a traceback")
+    assert rc == 130 and "stopped (Ctrl-C) before the answer; nothing written" in capsys.readouterr().err
