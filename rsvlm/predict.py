@@ -19,7 +19,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.tta import MODES, FuseConfig
 
-MAX_VIS_SIDE = 8192  # --vis with --tile reads the scene whole: only up to this size
+VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
 TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
 
 
@@ -261,15 +261,16 @@ def main(args) -> int:
     if args.vis:
         from rsvlm.io import draw_overlay
 
-        base = images[-1]
-        if args.tile:
-            w, h = base.scene_size
-            if max(w, h) > MAX_VIS_SIDE:
-                print(f"rsvlm predict: --vis skipped: scene {w}x{h} is larger than {MAX_VIS_SIDE} px "
-                      "(write --geojson and view it in a GIS instead)", file=sys.stderr)
-                return 130 if stopped else 0
-            base = inf.read_spec(specs[0])
-        draw_overlay(base, result["objects"], args.vis, title=question)
+        base, scale = images[-1], 1.0
+        if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
+            from rsvlm.io import SceneReader
+
+            spec = specs[0]
+            with SceneReader(spec.files if len(spec.files) > 1 else spec.files[0], images[0].modality,
+                             spec.bands) as scene:
+                base = scene.read_overview(VIS_MAX_SIDE)
+            scale = base.width / scene.width
+        draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale)
         print(f"wrote {args.vis}")
     return 130 if stopped else 0
 

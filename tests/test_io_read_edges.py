@@ -214,3 +214,20 @@ def test_one_grey_band_inferred_as_thermal_names_the_other_readings():
     modality, why = infer_modality(1, "uint16")
     assert modality == "ir" and "--modality optical" in why and "--modality sar" in why
     assert "--modality" not in infer_modality(3, "uint8")[1]
+
+
+def test_a_scene_overview_is_scaled_and_georeferenced_like_its_windows(tmp_path):
+    from rasterio.transform import from_origin
+
+    from rsvlm.io import SceneReader, pixel_to_map
+
+    path = tmp_path / "scene.tif"
+    data = np.random.default_rng(0).integers(0, 4000, (1, 64, 96), dtype=np.uint16)
+    with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=1, dtype="uint16", crs="EPSG:32633",
+                       transform=from_origin(500000, 4000000, 2, 2)) as ds:
+        ds.write(data)
+    with SceneReader(path, modality="ir") as scene:
+        ov, whole = scene.read_overview(32), scene.read()
+    assert ov.data.shape == (1, 21, 32) and ov.scene_size == (96, 64)
+    assert ov.data.max() <= 1 and abs(float(ov.data.mean()) - float(whole.data.mean())) < 0.05  # same stretch
+    np.testing.assert_allclose(pixel_to_map(ov, [32, 21]), pixel_to_map(whole, [96, 64]), atol=3)

@@ -94,3 +94,17 @@ def test_an_overlay_name_without_an_image_extension_is_refused_naming_it(tmp_pat
     with pytest.raises(ValueError, match=r"overlay: unknown image extension '\(none\)'"):
         draw_overlay(img, [], tmp_path / "overlay")  # PIL's "unknown file extension: " named nothing
     assert draw_overlay(img, [], tmp_path / "overlay.JPG").is_file()
+
+
+def test_objects_of_a_scene_are_drawn_on_its_overview_scaled(tmp_path):
+    img = _img(np.zeros((3, 150, 200)), "optical", ["R", "G", "B"])  # a 400x300 scene shrunk by half
+    mask = np.zeros((40, 60), bool)
+    mask[10:30, 10:50] = True
+    objs = [{"kind": "box", "label": "ship", "coords": [100, 100, 300, 240]},
+            {"kind": "mask", "label": "field", "mask": mask, "offset": [300, 20]}]
+    out = draw_overlay(img, objs, tmp_path / "o.png", min_side=200, object_scale=0.5)
+    body = np.asarray(Image.open(out).convert("RGB"))
+    assert body.shape[:2] == (150, 200)
+    assert tuple(body[80, 50]) == (255, 56, 56) and tuple(body[80, 150]) == (255, 56, 56)  # x = 100, 300 in scene
+    assert tuple(body[60, 100]) == (0, 0, 0)  # inside the box
+    assert tuple(body[20, 165]) != (0, 0, 0)  # the mask at (330, 40) in the scene

@@ -506,3 +506,16 @@ def test_ctrl_c_before_an_untiled_answer_is_a_clean_stop(ckpt, geotiff, tmp_path
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C ended predict with a traceback")
     assert rc == 130 and "stopped (Ctrl-C) before the answer; nothing written" in capsys.readouterr().err
+
+
+def test_tiled_vis_draws_on_the_scene_overview(ckpt, geotiff, tmp_path, monkeypatch):
+    """Above 8192 px the overlay was skipped; now the scene is read shrunk to the overlay's size
+    (here a 32 px cap stands in for 4096 px)."""
+    from PIL import Image
+
+    import rsvlm.predict as predict
+
+    monkeypatch.setattr(predict, "VIS_MAX_SIDE", 32)
+    vis = tmp_path / "v.png"
+    assert _predict(ckpt, geotiff, "--tile", "32", "--vis", str(vis)) == 0
+    assert Image.open(vis).width == 32  # the 96x64 scene drawn at the cap

@@ -402,7 +402,30 @@ class SceneReader:
         x0, y0, w, h = (int(v) for v in window)
         if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
-        raw, valid = self.src.read((x0, y0, w, h), self.indexes, self.nodata)  # (C, h, w)
+        data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
+        whole = (x0, y0, w, h) == (0, 0, W, H)
+        return RSImage(
+            data=data, modality=self.modality, bands=list(self.bands),
+            path=self.name, valid=valid, crs=self.src.crs,
+            transform=_shift_transform(self.src.transform, x0, y0),
+            gcps=_shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=list(self.notes),
+            window=None if whole else (x0, y0, w, h), scene_size=(W, H),
+        )
+
+    def read_overview(self, max_side: int) -> RSImage:
+        """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
+        file has them), scaled as every window is; its transform is the shrunk grid's, and it has
+        no GCPs (for display: ``draw_overlay(..., object_scale=overview.width / scene width)``)."""
+        data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
+        t = self.src.transform
+        fx, fy = self.width / data.shape[2], self.height / data.shape[1]
+        return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name, valid=valid,
+                       crs=self.src.crs if t else None,
+                       transform=(t[0] * fx, t[1] * fy, t[2], t[3] * fx, t[4] * fy, t[5]) if t else None,
+                       inferred_modality=self.inferred, notes=list(self.notes), scene_size=(self.width, self.height))
+
+    def _scaled(self, raw, valid):
+        """Raw band values (C, h, w) and their nodata mask → (scaled float32 data, valid or None)."""
         values, bad, _ = sc.to_physical(raw, self.modality, self.cfg)
         valid = _and(valid, None if bad is None else ~bad)
         data = sc.apply_stretch(values, self.cfg.stretch)  # (C, h, w) float32
@@ -410,14 +433,7 @@ class SceneReader:
             data[:, ~valid] = 0.0
             if valid.all():
                 valid = None
-        whole = (x0, y0, w, h) == (0, 0, W, H)
-        return RSImage(
-            data=np.ascontiguousarray(data, dtype=np.float32), modality=self.modality, bands=list(self.bands),
-            path=self.name, valid=valid, crs=self.src.crs,
-            transform=_shift_transform(self.src.transform, x0, y0),
-            gcps=_shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=list(self.notes),
-            window=None if whole else (x0, y0, w, h), scene_size=(W, H),
-        )
+        return np.ascontiguousarray(data, dtype=np.float32), valid
 
     def close(self):
         self.src.close()

@@ -145,14 +145,16 @@ def _with_legend(img, objects: list[dict], colour, font, n_hidden: int):
 
 
 def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
-                 ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4) -> Path:
+                 ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4,
+                 object_scale: float = 1.0) -> Path:
     """Draw ``objects`` (scene pixel coordinates) on ``img`` and save a PNG; returns its path.
 
     Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
     are dots; each object is labelled (with its score when it has one); colours are per label.
     Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
     below the image gives each label's colour and count. The image is scaled so its longer side
-    lies in [min_side, max_side].
+    lies in [min_side, max_side]. ``object_scale``: the image's pixels per object pixel, for
+    objects of a scene drawn on its shrunk overview (``SceneReader.read_overview``).
     """
     from PIL import Image, ImageDraw
 
@@ -166,6 +168,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         base = base.resize((max(1, round(W * s)), max(1, round(H * s))),
                            Image.Resampling.NEAREST if s > 1 else Image.Resampling.BILINEAR)
     base = base.convert("RGBA")
+    s *= object_scale  # from here on s maps object coordinates to the canvas
     lw = max(2, round(max(base.size) / 400))
     font = _font(max(12, round(max(base.size) / 55)))
     colours: dict = {}
