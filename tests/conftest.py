@@ -23,6 +23,36 @@ def _offline(monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    """A tiny random checkpoint (configs/model/tiny.yaml) saved as rsvlm writes one."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+    out = tmp_path_factory.mktemp("ckpt")
+    model.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def geotiff(tmp_path_factory):
+    """A 96x64 random RGB GeoTIFF in UTM 31N, 0.5 m pixels."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path_factory.mktemp("img") / "scene.tif"
+    data = np.random.default_rng(0).integers(0, 255, (3, 64, 96), dtype=np.uint8)  # (C, H, W)
+    with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=3, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    return path
+
+
 def load_script(name: str):
     """Import ``scripts/NAME.py`` as a module (scripts are not a package), once per session."""
     import importlib.util

@@ -12,31 +12,6 @@ from rsvlm.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    import torch
-
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
-    out = tmp_path_factory.mktemp("ckpt")
-    model.save_pretrained(out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def geotiff(tmp_path_factory):
-    import rasterio
-    from rasterio.transform import from_origin
-
-    path = tmp_path_factory.mktemp("img") / "scene.tif"
-    data = np.random.default_rng(0).integers(0, 255, (3, 64, 96), dtype=np.uint8)
-    with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=3, dtype="uint8",
-                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
-        ds.write(data)
-    return path
 
 
 def _predict(ckpt, image, *extra):
