@@ -12,6 +12,18 @@ from rsvlm.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _repl(ckpt):
+    """A chat REPL on the tiny checkpoint writing into a StringIO: (repl, out)."""
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    return ChatREPL(model, processor, out=out, max_new_tokens=3), out
+
+
 
 
 def _predict(ckpt, image, *extra):
@@ -50,15 +62,11 @@ def test_geojson_of_an_image_without_crs_is_refused_before_the_model_runs(tmp_pa
 
 
 def test_chat_vis_and_geojson_errors_leave_the_session_running(ckpt, geotiff, tmp_path):
-    import io
 
     from rsvlm import geometry
     from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]}], 96, 64)
     repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
@@ -104,20 +112,15 @@ def test_tiled_predict_skips_and_counts_nodata_tiles(ckpt, tmp_path, capsys):
 
 
 def test_an_image_with_no_valid_pixel_is_refused(ckpt, tmp_path, capsys):
-    import io
 
     from PIL import Image
 
-    from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
     png = tmp_path / "clear.png"  # fully transparent: read, then answered as if it were a black scene
     Image.fromarray(np.zeros((32, 48, 4), np.uint8)).save(png)
     assert _predict(ckpt, png, "--task", "cls") == 2
     assert "clear.png: every pixel is nodata" in capsys.readouterr().err
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.load_image([str(png)])
     assert "error:" in out.getvalue() and "every pixel is nodata" in out.getvalue() and not repl.images
     assert _predict(ckpt, _collar_tif(tmp_path / "collar.tif"), "--task", "cls") == 0  # some valid pixels: asked
@@ -131,17 +134,13 @@ def test_chat_with_an_unreadable_image_on_the_command_line_exits_2(ckpt, tmp_pat
 
 
 def test_an_image_naming_no_file_is_an_error_and_spaces_after_commas_are_allowed(ckpt, geotiff, tmp_path, capsys):
-    import io
 
     from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
     for text in (",", ""):  # both were an IndexError traceback (in chat, one that ended the session)
         assert _predict(tmp_path / "no-model", text) == 2
         assert "names no file" in capsys.readouterr().err
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     assert repl.handle("/image ,") and "error: image ',' names no file" in out.getvalue()
     spec = inf.ImageSpec.parse(f"{geotiff}, {geotiff}", bands="R, G,B")  # "image not found:  /…/scene.tif"
     assert spec.files == [str(geotiff)] * 2 and spec.bands == ["R", "G", "B"]
@@ -235,14 +234,10 @@ def test_a_tile_far_larger_than_the_input_gets_the_hint_a_whole_scene_gets(ckpt,
 
 
 def test_objects_left_out_of_geojson_are_counted(ckpt, geotiff, tmp_path):
-    import io
 
     from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     objects = [{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]},
                {"kind": "poly", "label": "pier", "coords": [[1.0, 1.0], [5.0, 5.0]]}]  # two vertices: no shape
@@ -323,20 +318,16 @@ def test_outputs_that_would_overwrite_each_other_or_an_input_are_refused(tmp_pat
 
 
 def test_chat_vis_never_overwrites_a_loaded_image(ckpt, tmp_path):
-    import io
 
     from PIL import Image
 
     from rsvlm import geometry
     from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
     png = tmp_path / "scene.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(png)
     before = png.read_bytes()
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.load_image([str(png)])
     answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 20.0, 20.0]}], 32, 32)
     repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
@@ -368,19 +359,14 @@ def test_ctrl_c_during_the_mirror_views_keeps_the_chat_and_the_streamed_answer(c
 
 
 def test_chat_image_takes_bands_without_a_modality(ckpt, tmp_path):
-    import io
 
     import rasterio
 
-    from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
     path = tmp_path / "rgbn.tif"
     with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=4, dtype="uint16") as ds:
         ds.write(np.random.default_rng(2).integers(0, 4000, (4, 32, 32), dtype=np.uint16))
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.handle(f"/image {path} R,G,B,NIR")  # was "unknown modality 'R,G,B,NIR'"
     assert repl.images and repl.images[0].bands == ["R", "G", "B", "NIR"] and repl.images[0].modality == "msi"
     repl.handle(f"/image {path} MSI B,G,R,NIR")
@@ -388,17 +374,13 @@ def test_chat_image_takes_bands_without_a_modality(ckpt, tmp_path):
 
 
 def test_chat_paths_starting_with_a_tilde_are_the_home_folder(ckpt, geotiff, tmp_path, monkeypatch):
-    import io
 
     from rsvlm import geometry
     from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     (tmp_path / "s.tif").write_bytes(geotiff.read_bytes())
     repl.handle("/image ~/s.tif optical")  # chat has no shell to expand ~: "image not found: ~/s.tif"
     assert repl.images and "error" not in out.getvalue()
@@ -425,14 +407,9 @@ def test_a_device_this_machine_lacks_is_a_one_line_error(ckpt, geotiff, capsys):
 
 
 def test_chat_refuses_a_change_question_about_one_image(ckpt, geotiff):
-    import io
 
-    from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     assert repl.ask("[change] What changed?") is None and not repl.session.messages  # was answered ("None.")
     assert "compares two images" in out.getvalue()
@@ -456,14 +433,9 @@ def test_tiling_a_question_with_one_answer_per_scene_says_so(geotiff, tmp_path, 
 
 
 def test_chat_vis_before_any_answer_says_so(ckpt, geotiff, tmp_path):
-    import io
 
-    from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
 
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=3)
+    repl, out = _repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     repl.handle(f"/vis {tmp_path / 'v.png'}")  # said "no geometry in the last answer" of no answer at all
     assert "no answer to write yet: ask a question first" in out.getvalue()
