@@ -2,7 +2,8 @@
 
 The prompt is the record's conversation up to its last assistant turn (earlier answers are the
 reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
-Resumable: ids already in ``--out`` are skipped. Under torchrun / accelerate (``RANK`` and
+Resumable: ids already in ``--out`` are skipped, when ``OUT.run.json`` (written beside it) shows
+the same weights and answer options (``run_stamp``). Under torchrun / accelerate (``RANK`` and
 ``WORLD_SIZE`` set) each process answers every WORLD_SIZE-th record into ``OUT.rankR``; the
 last process to finish merges the parts into ``OUT`` in record order.
 
@@ -160,6 +161,52 @@ def check_out(data: Path, out: Path, world: int = 1) -> str | None:
     return None
 
 
+ANSWER_OPTIONS = ("max_new_tokens", "free_decoding", "tta", "min_objects", "det_by_class", "missing_bands",
+                  "load_4bit", "load_8bit")
+
+
+def run_stamp(model_dir: Path, args) -> dict:
+    """What the answers in a predictions file depend on: the checkpoint's weights (each weights
+    file's size and a hash of its first and last 4 MiB, so a copied folder matches and a
+    retrained one does not) and the options that change answers. Cannot: see a retraining that
+    left both ends of every weights file as they were."""
+    import hashlib
+
+    files = {}
+    for f in sorted([model_dir / "config.yaml", *model_dir.rglob("*.safetensors")]):
+        h = hashlib.sha256()
+        with f.open("rb") as fh:
+            size = f.stat().st_size
+            h.update(fh.read(4 << 20))
+            if size > 8 << 20:
+                fh.seek(-(4 << 20), os.SEEK_END)
+                h.update(fh.read())
+        files[str(f.relative_to(model_dir))] = f"{size}:{h.hexdigest()[:16]}"
+    return {"model": str(model_dir.resolve()), "weights": files,
+            "options": {k: getattr(args, k, None) for k in ANSWER_OPTIONS}}
+
+
+def check_stamp(out: Path, stamp: dict, world: int = 1) -> str | None:
+    """Why ``out``'s earlier answers cannot be resumed with ``stamp``'s model and options, or None.
+    Files written before stamps existed (no ``OUT.run.json``) are resumed as they are."""
+    side = out.with_name(out.name + ".run.json")
+    parts = [out] if world == 1 else [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
+    if not side.is_file() or not any(_done_ids(p) for p in parts):
+        return None
+    try:
+        old = json.loads(side.read_text())
+    except json.JSONDecodeError:
+        return None
+    if old.get("weights") != stamp["weights"]:
+        return (f"{out} holds answers of other weights ({old.get('model')}); they are resumed, not replaced: "
+                "delete it or choose another --out")
+    changed = [f"--{k.replace('_', '-')} {old['options'].get(k)} → {v}" for k, v in stamp["options"].items()
+               if old.get("options", {}).get(k) != v]
+    if changed:
+        return f"{out} holds answers given with other options ({'; '.join(changed)}): delete it or choose another --out"
+    return None
+
+
 def _merge_if_last(records: list[dict], out: Path, world: int) -> None:
     parts = [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
     if not all(p.with_name(p.name + ".done").exists() for p in parts):
@@ -189,6 +236,14 @@ def main(args) -> int:
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:
+        stamp = run_stamp(inf.resolve_model_dir(args.model), args)
+    except FileNotFoundError as e:
+        print(f"rsvlm eval: {e}", file=sys.stderr)
+        return 2
+    if err := check_stamp(Path(args.out), stamp, world):
+        print(f"rsvlm eval: {err}", file=sys.stderr)
+        return 2
+    try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm eval: {e}", file=sys.stderr)
@@ -197,6 +252,10 @@ def main(args) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
+    if rank == 0:  # what the answers came from, checked when the file is resumed
+        side = Path(args.out).with_name(Path(args.out).name + ".run.json")
+        side.parent.mkdir(parents=True, exist_ok=True)
+        side.write_text(json.dumps(stamp, indent=1) + "\n")
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,
               tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,

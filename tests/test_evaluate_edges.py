@@ -43,3 +43,33 @@ def test_a_partial_file_of_the_same_records_goes_on_to_the_model(tmp_path, capsy
     assert _eval(tmp_path, data, part) == 2  # passed the checks, then failed on the missing model
     err = capsys.readouterr().err
     assert "no-model" in err and "already holds" not in err
+
+
+def test_answers_of_other_weights_or_options_are_not_resumed(ckpt, tmp_path, capsys):
+    import shutil
+
+    import numpy as np
+    from PIL import Image
+    from safetensors.torch import load_file, save_file
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n" + json.dumps({**RECORD, "id": "b"}) + "\n")
+    out = tmp_path / "p.jsonl"
+    argv = ["eval", "--data", str(data), "--out", str(out), "--max-new-tokens", "2"]
+    assert main([*argv, "--model", str(ckpt), "--limit", "1"]) == 0  # a run cut short: one answer of two
+    assert json.loads((tmp_path / "p.jsonl.run.json").read_text())["options"]["max_new_tokens"] == 2
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ckpt, copy)  # the same weights elsewhere: resumed
+    assert main([*argv, "--model", str(copy), "--limit", "1"]) == 0
+    assert "holds answers" not in capsys.readouterr().err
+
+    f = copy / "vision.safetensors"  # retrained: other weights
+    save_file({k: v + 1 for k, v in load_file(str(f)).items()}, str(f))
+    assert main([*argv, "--model", str(copy)]) == 2
+    assert f"{out} holds answers of other weights" in capsys.readouterr().err
+    assert main([*argv[:-1], "8", "--model", str(ckpt)]) == 2
+    assert "other options (--max-new-tokens 2 → 8)" in capsys.readouterr().err
+    assert main([*argv, "--model", str(ckpt)]) == 0  # same weights and options: goes on to the second record
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
