@@ -88,3 +88,10 @@ def test_unnamed_bands_in_order_are_said_to_be_a_guess_except_rgb():
     assert match_bands(SAR, ["VV", "VH"], 2).notes == []  # named: nothing guessed
     rgb = StemConfig(modality="optical", bands=["R", "G", "B"])
     assert match_bands(rgb, None, 3).notes == []  # unnamed three bands are R, G, B by convention
+
+
+def test_two_bands_naming_one_model_band_are_flagged():
+    m = match_bands(S2, ["R", "G", "B", "b4"], 4, "rgbn.tif", fill="mean")  # b4 is Sentinel-2's red, as R is
+    assert m.index[2] == 3 and "R also names B04; b4 is read as B04 and the other left out" in " ".join(m.notes)
+    m = match_bands(S2, ["red", "G", "B", "NIR"], 4, "rgbn.tif", fill="mean")  # one name per band: no such note
+    assert m.index[:4] == [2, 1, 0, 3] and not any("also name" in n for n in m.notes)

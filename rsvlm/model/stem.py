@@ -116,9 +116,13 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     notes: list[str] = []
     for w in want:
         i = lower.get(_key(w))
-        if i is None:
-            same = next((g for g in SAME_BAND if _key(w) in (_key(x) for x in g)), ())
-            i = next((lower[_key(x)] for x in same if _key(x) in lower), None)
+        same = next((g for g in SAME_BAND if _key(w) in (_key(x) for x in g)), ())
+        rivals = sorted({lower[_key(x)] for x in same if _key(x) in lower} - {i})
+        if i is None and rivals:
+            i, rivals = rivals[0], rivals[1:]
+        if rivals:  # R and b4 (B04) in one list: two bands claim to be the model's one
+            notes.append(f"{', '.join(bands[j] for j in rivals)} also name{'s' if len(rivals) == 1 else ''} {w}; "
+                         f"{bands[i]} is read as {w} and the other left out (rename them with --bands if wrong)")
         if i is not None and bands[i].lower() != w.lower():
             notes.append(f"band {bands[i]} read as {w}")
         if i is None and filling:
