@@ -95,3 +95,10 @@ def test_two_bands_naming_one_model_band_are_flagged():
     assert m.index[2] == 3 and "R also names B04; b4 is read as B04 and the other left out" in " ".join(m.notes)
     m = match_bands(S2, ["red", "G", "B", "NIR"], 4, "rgbn.tif", fill="mean")  # one name per band: no such note
     assert m.index[:4] == [2, 1, 0, 3] and not any("also name" in n for n in m.notes)
+
+
+def test_a_band_the_model_has_no_place_for_is_said_to_be_left_out():
+    m = match_bands(S2, ["R", "G", "B", "band4"], 4, "rgbn.tif", fill="copy")  # NIR with no colour name
+    assert m.index == [2, 1, 0, None, None, None]
+    assert "band4 is none of the model's bands (B02, B03, B04, B08, B11, B12): left out" in " ".join(m.notes)
+    assert not any("none of the model's" in n for n in match_bands(S2, ["R", "G", "B", "NIR"], 4, fill="copy").notes)

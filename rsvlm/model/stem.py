@@ -114,12 +114,14 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     lower = {_key(b): i for i, b in enumerate(bands)}
     index: list[int | None] = []
     notes: list[str] = []
+    flagged: set[int] = set()  # bands a note already says are left out
     for w in want:
         i = lower.get(_key(w))
         same = next((g for g in SAME_BAND if _key(w) in (_key(x) for x in g)), ())
         rivals = sorted({lower[_key(x)] for x in same if _key(x) in lower} - {i})
         if i is None and rivals:
             i, rivals = rivals[0], rivals[1:]
+        flagged.update(rivals)
         if rivals:  # R and b4 (B04) in one list: two bands claim to be the model's one
             notes.append(f"{', '.join(bands[j] for j in rivals)} also name{'s' if len(rivals) == 1 else ''} {w}; "
                          f"{bands[i]} is read as {w} and the other left out (rename them with --bands if wrong)")
@@ -138,6 +140,11 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     if len(missing) == len(want):
         raise ValueError(f"{name}: none of the bands {list(bands)} is one of modality {m!r}'s {want}; "
                          f"name them with --bands")
+    unused = [b for j, b in enumerate(bands) if j not in index and j not in flagged]
+    if unused:  # e.g. an RGBN file whose 4th band has no colour name: NIR, left out unless named
+        notes.append(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} none of the model's bands "
+                     f"({', '.join(want)}): left out (name {'it' if len(unused) == 1 else 'them'} with --bands "
+                     f"if {'it is' if len(unused) == 1 else 'they are'} one, e.g. NIR)")
     return _filled(index, want, fill, notes)
 
 
