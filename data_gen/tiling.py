@@ -80,9 +80,13 @@ def object_shape(obj: dict):
 
     kind, c = obj["kind"], obj["coords"]
     if kind == "box":
+        if len(c) != 4:
+            raise ValueError(f"a box needs 4 numbers x1 y1 x2 y2, got {c!r}")
         return box(*c)
     if kind in ("obb", "poly"):
         rings = obj.get("rings") or [c]
+        if len(rings[0]) < 3:  # shapely's own error names no object
+            raise ValueError(f"{kind} needs at least 3 corners, got {len(rings[0])}: {rings[0]!r}")
         poly = Polygon(rings[0], rings[1:])
         return poly if poly.is_valid else shapely.make_valid(poly)
     if kind == "point":

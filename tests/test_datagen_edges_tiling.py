@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from data_gen.tiling import clip_object, tile_objects, tile_windows
+from data_gen.tiling import Window, clip_object, tile_objects, tile_windows
 
 
 def test_an_object_touching_a_window_border_from_outside_is_not_in_that_window():
@@ -31,3 +31,13 @@ def test_min_visible_outside_zero_to_one_is_refused(mv):
     win = tile_windows(100, 100, 64)[0]
     with pytest.raises(ValueError, match="min_visible is a fraction"):
         clip_object({"kind": "box", "coords": [50, 10, 70, 20]}, win, mv)  # 50 (percent?) cut every object
+
+
+@pytest.mark.parametrize("obj, message", [
+    ({"kind": "obb", "label": "ship", "coords": [[0, 0], [5, 5]]}, "obb needs at least 3 corners, got 2"),
+    ({"kind": "poly", "label": "pier", "coords": []}, "poly needs at least 3 corners, got 0"),
+    ({"kind": "box", "label": "car", "coords": [1, 2, 3]}, "a box needs 4 numbers"),
+])
+def test_a_shape_with_too_few_points_is_named(obj, message):
+    with pytest.raises(ValueError, match=message):  # was shapely's "A linearring requires at least 4 coordinates"
+        clip_object(obj, Window(0, 0, 10, 10))
