@@ -143,8 +143,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     unused = [b for j, b in enumerate(bands) if j not in index and j not in flagged]
     if unused:  # e.g. an RGBN file whose 4th band has no colour name: NIR, left out unless named
         notes.append(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} none of the model's bands "
-                     f"({', '.join(want)}): left out (name {'it' if len(unused) == 1 else 'them'} with --bands "
-                     f"if {'it is' if len(unused) == 1 else 'they are'} one, e.g. NIR)")
+                     f"({', '.join(want)}): left out (if one is, e.g. an unnamed NIR, name it with --bands)")
     return _filled(index, want, fill, notes)
 
 
