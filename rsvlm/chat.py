@@ -67,7 +67,8 @@ class ChatREPL:
         if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
             modality, bands = "", modality
         try:
-            img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None))
+            img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None),
+                                max_side=inf.READ_MAX_SIDE)
             band_notes = self.session.processor.band_notes(inf.model_input(img))
         except (FileNotFoundError, ValueError) as e:
             self.say(f"error: {e}")
@@ -85,7 +86,8 @@ class ChatREPL:
         self.unsent.append(img)
         self.images.append(img)
         geo = f", {img.crs}" if img.crs else ""
-        self.say(f"loaded {inf.image_label(img)}: {img.width}x{img.height} {img.modality} {img.bands}{geo}")
+        w, h = inf.scene_wh(img)
+        self.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
         size = inf.size_note(img, self.session.processor.image_sizes[img.modality])
         for note in img.notes + band_notes + ([size] if size else []):
             self.say(f"  note: {note}")
@@ -105,7 +107,9 @@ class ChatREPL:
         from rsvlm.io import draw_overlay
 
         try:
-            draw_overlay(self.images[-1], self.last["objects"], args[0], title=self.last["question"])
+            img = self.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
+            draw_overlay(img, self.last["objects"], args[0], title=self.last["question"],
+                         object_scale=img.width / inf.scene_wh(img)[0])
         except (OSError, ValueError) as e:  # a folder, no image extension, no permission: the session goes on
             self.say(f"error: /vis {args[0]}: {e}")
             return

@@ -106,11 +106,23 @@ def image_specs(images: list[str], modalities: list[str] | None, bands: list[str
             for i, p in enumerate(images)]
 
 
-def read_spec(spec: ImageSpec, window=None):
-    from rsvlm.io import read_image
+READ_MAX_SIDE = 2048  # a whole scene is read at most this large (4x+ any model's input; rsvlm.io.read_shrunk)
+
+
+def read_spec(spec: ImageSpec, window=None, max_side: int | None = None):
+    """The image ``spec`` names: ``window`` of it, or the whole scene (read shrunk to ``max_side``
+    pixels a side when larger: ``SceneReader.read_shrunk``)."""
+    from rsvlm.io import SceneReader
 
     files = spec.files if len(spec.files) > 1 else spec.files[0]
-    return read_image(files, modality=spec.modality, bands=spec.bands, window=window)
+    with SceneReader(files, spec.modality, spec.bands) as scene:
+        return scene.read_shrunk(max_side) if window is None and max_side else scene.read(window)
+
+
+def scene_wh(img) -> tuple[int, int]:
+    """(width, height) of the pixels an RSImage's answers are given in: its own, or the scene's
+    when it was read shrunk whole (``window`` None, ``scene_size`` larger than its data)."""
+    return img.scene_size if img.window is None and img.scene_size else (img.width, img.height)
 
 
 def geojson_count(fc: dict, objects: list) -> str:
@@ -268,9 +280,10 @@ def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfi
 
 def size_note(img, input_size: int, factor: int = 4) -> str | None:
     """A hint when an RSImage is far larger than the model's input and will be shrunk whole."""
-    if max(img.width, img.height) <= factor * input_size:
+    w, h = scene_wh(img)
+    if max(w, h) <= factor * input_size:
         return None
-    return (f"{img.width}x{img.height} px shrunk whole to the model's {input_size} px input, so small objects "
+    return (f"{w}x{h} px shrunk whole to the model's {input_size} px input, so small objects "
             f"vanish; rsvlm predict --tile {input_size} looks at it window by window")
 
 
@@ -281,8 +294,9 @@ def pair_notes(before, after) -> list[str]:
     if before.modality != after.modality:
         notes.append(f"the pair mixes modalities ({before.modality} and {after.modality}): the model compared "
                      f"images of one sensor only, so it reads the sensors' differences as change")
-    if (before.width, before.height) != (after.width, after.height):
-        notes.append(f"the pair differs in size ({before.width}x{before.height} and {after.width}x{after.height}): "
+    (bw, bh), (aw, ah) = scene_wh(before), scene_wh(after)
+    if (bw, bh) != (aw, ah):
+        notes.append(f"the pair differs in size ({bw}x{bh} and {aw}x{ah}): "
                      f"both are resized to the model's input and compared as if they covered the same ground; "
                      f"shapes in the answer are in the second image's pixels")
     if before.crs and after.crs and before.transform and after.transform:
@@ -311,7 +325,7 @@ def locate(answer: str, img, scores: list[float] | None = None) -> dict:
     coordinates where it is georeferenced."""
     from rsvlm import geometry
 
-    parsed = geometry.decode(answer, width=img.width, height=img.height)
+    parsed = geometry.decode(answer, *scene_wh(img))
     problems = list(parsed.problems)
     objects = with_scores(parsed.objects, scores or [])
     return {"answer": answer, "text": parsed.text, "objects": with_map_coords(objects, img, problems),

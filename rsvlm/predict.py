@@ -145,7 +145,8 @@ def main(args) -> int:
               file=sys.stderr)
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
-        images = [inf.read_spec(s, window=(0, 0, 1, 1) if args.tile else None) for s in specs]
+        images = [inf.read_spec(s, window=(0, 0, 1, 1)) if args.tile else inf.read_spec(s, max_side=inf.READ_MAX_SIDE)
+                  for s in specs]
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
@@ -261,7 +262,8 @@ def main(args) -> int:
     if args.vis:
         from rsvlm.io import draw_overlay
 
-        base, scale = images[-1], 1.0
+        base = images[-1]
+        scale = base.width / inf.scene_wh(base)[0]  # below 1 for a scene read shrunk: shapes are in its pixels
         if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
             from rsvlm.io import SceneReader
 

@@ -412,6 +412,22 @@ class SceneReader:
             window=None if whole else (x0, y0, w, h), scene_size=(W, H),
         )
 
+    def read_shrunk(self, max_side: int) -> RSImage:
+        """The whole scene, read at most ``max_side`` pixels a side when it is larger (GDAL's
+        overviews where the file has them), for a model that shrinks it to its input anyway; its
+        ``transform``, ``gcps`` and ``scene_size`` stay the scene's, so answers decoded on
+        ``scene_size`` (``inference.locate``) are in scene pixels. Cannot: give the model more
+        detail than ``max_side`` pixels hold (``--tile`` reads windows at full resolution)."""
+        W, H = self.width, self.height
+        if max(W, H) <= max_side:
+            return self.read()
+        data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
+        notes = [*self.notes, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the model shrinks "
+                              "it further); shapes are given in the scene's pixels"]
+        return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name, valid=valid,
+                       crs=self.src.crs, transform=self.src.transform, gcps=self.src.gcps,
+                       inferred_modality=self.inferred, notes=notes, scene_size=(W, H))
+
     def read_overview(self, max_side: int) -> RSImage:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
         file has them), scaled as every window is; its transform is the shrunk grid's, and it has
