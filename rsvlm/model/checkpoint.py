@@ -8,7 +8,7 @@
     ckpt/README.md            model card
 
 ``adapter_only=True`` leaves out ``llm/``; the adapter then names the base model by the path in
-``cfg.llm.name_or_path``, which must exist when loading. Loading reads safetensors/JSON only.
+``cfg.llm.name_or_path`` (made absolute when it is a local folder), which must exist when loading. Loading reads safetensors/JSON only.
 Limits: a 4/8-bit LLM saves adapter-only (its base is re-quantised on load); encoder LoRA is kept
 as LoRA weights inside vision.safetensors and is not merged by ``merge_lora``.
 """
@@ -91,6 +91,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         base = model.llm.get_base_model() if peft else model.llm
         base.save_pretrained(out / "llm", state_dict=base_llm_state_dict(model.llm))
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
+    elif Path(cfg.llm.name_or_path).exists():  # a base given relative to the working directory: kept absolute
+        llm_cfg = dataclasses.replace(llm_cfg, name_or_path=str(Path(cfg.llm.name_or_path).resolve()))
     if peft:
         model.llm.save_pretrained(out / "adapter")
     elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
@@ -126,7 +128,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
                                   load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
     if llm_cfg.name_or_path is None or not Path(llm_cfg.name_or_path).exists():
-        raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint)")
+        raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
+                                f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
     cfg = dataclasses.replace(cfg, llm=llm_cfg)
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
     mode = cfg.trainable.llm

@@ -1,0 +1,42 @@
+"""Rough edges met when bringing one's own LLM: each test pins a clear error or a fixed silent result."""
+
+from pathlib import Path
+
+import pytest
+
+from rsvlm.config import load_config
+from rsvlm.model import VLMConfig, create_model, load_pretrained
+from rsvlm.model.llm import build_llm
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory):
+    """A tiny random Llama + byte tokenizer in HF layout (a stand-in for a downloaded base)."""
+    llm, tok, _ = build_llm(load_config(VLMConfig, TINY).llm)
+    d = tmp_path_factory.mktemp("base")
+    llm.save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+
+def test_adapter_only_save_keeps_a_relative_base_path_loadable_from_elsewhere(tmp_path, base_dir, monkeypatch):
+    monkeypatch.chdir(base_dir.parent)
+    model, _ = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir.name}", "llm.config=null"]))
+    model.save_pretrained(tmp_path / "ad", adapter_only=True)
+    monkeypatch.chdir(tmp_path)
+    loaded, _ = load_pretrained(tmp_path / "ad")
+    assert Path(loaded.cfg.llm.name_or_path) == base_dir.resolve()
+
+
+def test_adapter_only_with_a_moved_base_says_which_key_to_fix(tmp_path, base_dir):
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(base_dir, base)
+    model, _ = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base}", "llm.config=null"]))
+    model.save_pretrained(tmp_path / "ad", adapter_only=True)
+    shutil.rmtree(base)
+    with pytest.raises(FileNotFoundError, match=r"llm\.name_or_path in .*config\.yaml"):
+        load_pretrained(tmp_path / "ad")
