@@ -40,3 +40,15 @@ def test_adapter_only_with_a_moved_base_says_which_key_to_fix(tmp_path, base_dir
     shutil.rmtree(base)
     with pytest.raises(FileNotFoundError, match=r"llm\.name_or_path in .*config\.yaml"):
         load_pretrained(tmp_path / "ad")
+
+
+def test_a_lora_target_the_llm_lacks_is_named_not_skipped():
+    # peft wraps q_proj and silently skips c_attn (GPT-2's name) while one target matches
+    with pytest.raises(ValueError, match=r"llm\.target_modules: \['c_attn'\] match no module.*'q_proj'"):
+        create_model(load_config(VLMConfig, TINY, ["llm.target_modules=[q_proj,c_attn]"]))
+
+
+def test_an_encoder_lora_target_the_tower_lacks_is_named():
+    with pytest.raises(ValueError, match=r"encoders\.default\.lora_target_modules: \['fc1'\].*'c_fc'"):
+        create_model(load_config(VLMConfig, TINY, ["trainable.encoder=lora",
+                                                   "encoders.default.lora_target_modules=[c_fc,fc1]"]))

@@ -198,6 +198,18 @@ def _module_name(model: nn.Module, module: nn.Module | None) -> str | None:
     return None
 
 
+def check_lora_targets(model: nn.Module, targets: list[str], key: str) -> None:
+    """ValueError naming ``key`` when a LoRA target matches no module of ``model`` (peft skips such
+    a target without a word while another one matches, and names no config key when none does)."""
+    names = [n for n, _ in model.named_modules()]
+    missing = [t for t in targets if not any(n == t or n.endswith("." + t) for n in names)]
+    if missing:
+        layers = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules()
+                         if isinstance(m, nn.Linear) or type(m).__name__ == "Conv1D"})
+        raise ValueError(f"{key}: {missing} match no module of this {type(model).__name__}; "
+                         f"its linear layers are {layers}")
+
+
 def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: SpecialTokenIds) -> nn.Module:
     """Freeze, unfreeze, or wrap with LoRA (returns the peft model in that case)."""
     if mode not in TRAINABILITY:
@@ -221,6 +233,7 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
         head = _module_name(llm, llm.get_output_embeddings())
         if head and not tied:
             token_targets[head] = list(ids.added)
+    check_lora_targets(llm, list(cfg.target_modules), "llm.target_modules")
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM",
                       trainable_token_indices=token_targets)

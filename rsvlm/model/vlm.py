@@ -335,7 +335,10 @@ def set_trainable(model: RSVLM) -> None:
         if t.encoder == "lora":
             from peft import LoraConfig, inject_adapter_in_model
 
+            from rsvlm.model.llm import check_lora_targets
+
             vc = model.cfg.encoders[name]
+            check_lora_targets(enc, list(vc.lora_target_modules), f"encoders.{name}.lora_target_modules")
             inject_adapter_in_model(LoraConfig(r=vc.lora_r, lora_alpha=vc.lora_alpha,
                                                target_modules=list(vc.lora_target_modules)), enc)
         if getattr(enc, "gate", None) is not None:  # the patch-skip gate is new, not pretrained
