@@ -1,12 +1,16 @@
 """Rough edges met when bringing one's own LLM: each test pins a clear error or a fixed silent result."""
 
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from rsvlm.config import load_config
-from rsvlm.model import VLMConfig, create_model, load_pretrained
+from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model, load_pretrained
 from rsvlm.model.llm import build_llm
+from rsvlm.tokens import IMAGE_TOKEN
 
 TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
 
@@ -52,3 +56,36 @@ def test_an_encoder_lora_target_the_tower_lacks_is_named():
     with pytest.raises(ValueError, match=r"encoders\.default\.lora_target_modules: \['fc1'\].*'c_fc'"):
         create_model(load_config(VLMConfig, TINY, ["trainable.encoder=lora",
                                                    "encoders.default.lora_target_modules=[c_fc,fc1]"]))
+
+
+def _short_context_model(n_ctx):
+    torch.manual_seed(0)
+    return create_model(load_config(VLMConfig, TINY, [f"llm.config.max_position_embeddings={n_ctx}"]))
+
+
+def _images(n):
+    rng = np.random.default_rng(0)
+    return [ImageInput(rng.random((3, 32, 32), dtype=np.float32)) for _ in range(n)]
+
+
+def test_a_prompt_past_the_llm_context_is_an_error_not_garbage():
+    model, proc = _short_context_model(128)  # the byte tokenizer spends 100+ tokens on the system prompt
+    batch = proc(proc.chat_prompt([{"role": "user", "content": IMAGE_TOKEN + "hi"}]), _images(1))
+    with pytest.raises(ValueError, match=r"prompt is \d+ tokens \(16 of them for images\).*context is 128 tokens"):
+        model.generate(**batch, max_new_tokens=2)
+    chat = ChatSession(model, proc)
+    with pytest.raises(ValueError, match=r"conversation is \d+ tokens.*context is 128.*reset"):
+        chat.ask(IMAGE_TOKEN + "hi", images=_images(1))
+    assert chat.stats == []
+
+
+def test_an_answer_running_past_the_context_warns():
+    model, proc = _short_context_model(160)
+    batch = proc(proc.chat_prompt([{"role": "user", "content": IMAGE_TOKEN + "hi"}]), _images(1))
+    room = 160 - batch["input_ids"].shape[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.generate(**batch, max_new_tokens=room, constrain=False)
+    with pytest.warns(UserWarning, match="past the LLM's context of 160"):
+        out = model.generate(**batch, max_new_tokens=room + 5, constrain=False)
+    assert len(out.tokens[0]) > room

@@ -164,6 +164,18 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
     return llm, tokenizer, ids
 
 
+def context_length(llm: nn.Module) -> int | None:
+    """Tokens the LLM's positions cover: ``max_position_embeddings``, or the original length times a
+    RoPE scaling factor where that is more (YaRN, linear, dynamic); None where the config has neither."""
+    conf = llm.config.get_text_config()
+    n = getattr(conf, "max_position_embeddings", None)
+    rope = getattr(conf, "rope_scaling", None) or getattr(conf, "rope_parameters", None) or {}
+    scaled = isinstance(rope, dict) and rope.get("rope_type", rope.get("type", "default")) != "default"
+    if n and scaled and rope.get("factor"):
+        n = max(n, int((rope.get("original_max_position_embeddings") or n) * rope["factor"]))
+    return int(n) if n else None
+
+
 def sincos_code(pos: torch.Tensor, dim: int, n: int) -> torch.Tensor:
     """(P,) positions in [0, n) → (P, dim) sin-cos code (Transformer style), scaled for a range of n."""
     freq = torch.exp(-torch.arange(0, dim, 2, dtype=torch.float32) / dim * torch.log(torch.tensor(4.0 * n)))  # (dim/2,)

@@ -66,6 +66,7 @@ class ChatSession:
         pixels = [self.processor.prepare_image(im) for im in images]
         every = self.pixels + pixels
         prompt = self.processor.encode(full, every, add_special_tokens=True)
+        self.model.check_context(prompt, "the conversation", "; reset the session to start a new one")
         keep = min(_common_prefix(self.token_ids[: self.cache_len], prompt), len(prompt) - 1)
         slots = prompt[keep:].count(self.model.special.image)
         if slots != sum(self.processor.n_visual_tokens(p) for p in pixels):

@@ -14,6 +14,7 @@ Limits: on_token streaming is for batch size 1; no beam search.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from torch import nn
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
-from rsvlm.model.llm import TRAINABILITY, LLMConfig
+from rsvlm.model.llm import TRAINABILITY, LLMConfig, context_length
 from rsvlm.model.pointer import LocPointer, LocPointerConfig, PointerDecoder, pointer_ids
 from rsvlm.model.processor import ImageInput, Pixels, Processor
 from rsvlm.model.projector import Projector, ProjectorConfig
@@ -173,6 +174,15 @@ class RSVLM(nn.Module):
         return self._pointer_ids
 
     # -- generation ---------------------------------------------------------------------------
+    def check_context(self, ids: list[int], what: str = "the prompt", fix: str = "") -> None:
+        """ValueError when ``ids`` (one sequence, images expanded) do not fit the LLM's context:
+        past ``max_position_embeddings`` a RoPE model answers garbage without a word."""
+        ctx = context_length(self.llm)
+        if ctx is not None and len(ids) > ctx:
+            n_vis = sum(1 for i in ids if i == self.special.image)
+            raise ValueError(f"{what} is {len(ids)} tokens ({n_vis} of them for images) but the LLM's context is "
+                             f"{ctx} tokens (max_position_embeddings){fix or '; use fewer images or a shorter text'}")
+
     def eos_ids(self) -> set[int]:
         ids = getattr(self.llm, "generation_config", None)
         eos = getattr(ids, "eos_token_id", None) if ids is not None else None
@@ -196,6 +206,8 @@ class RSVLM(nn.Module):
             attention_mask = torch.ones_like(input_ids)
         if on_token is not None and input_ids.shape[0] != 1:
             raise ValueError("on_token streaming needs batch size 1")
+        for row, m in zip(input_ids.tolist(), attention_mask.tolist()):
+            self.check_context([i for i, keep in zip(row, m) if keep])
         gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, list(stop_strings or []),
                                 len(self.tokenizer))
         embeds = self.embed_inputs(input_ids, images)
@@ -205,6 +217,10 @@ class RSVLM(nn.Module):
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
                      generator=generator, on_step=streamer.step, constraint=constraint, adjust=adjust, push=push)
         streamer.flush(res.tokens[0])
+        ctx, longest = context_length(self.llm), int(attention_mask.sum(-1).max()) + max(map(len, res.tokens))
+        if ctx is not None and longest > ctx:
+            warnings.warn(f"an answer ran {longest - ctx} token(s) past the LLM's context of {ctx} "
+                          "(max_position_embeddings); its end is unreliable", stacklevel=2)
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
         scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
