@@ -89,3 +89,8 @@ def test_an_answer_running_past_the_context_warns():
     with pytest.warns(UserWarning, match="past the LLM's context of 160"):
         out = model.generate(**batch, max_new_tokens=room + 5, constrain=False)
     assert len(out.tokens[0]) > room
+
+
+def test_an_unknown_llm_model_type_is_named_with_close_matches():
+    with pytest.raises(ValueError, match=r"llm\.config\.model_type 'lama' is not .*did you mean \[.*'llama'"):
+        create_model(load_config(VLMConfig, TINY, ["llm.config.model_type=lama"]))

@@ -13,6 +13,7 @@ LLM cannot be trained "full". No ``trust_remote_code``: only architectures trans
 from __future__ import annotations
 
 import contextlib
+import difflib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +122,7 @@ def _check_local(path: str, key: str) -> str:
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
               dtype: torch.dtype | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
     """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer."""
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     quant = cfg.load_in_4bit or cfg.load_in_8bit
     if cfg.name_or_path:
@@ -137,7 +138,12 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
         conf = dict(cfg.config)
         if "model_type" not in conf:
             raise ValueError("llm.config needs a model_type (e.g. 'llama', 'qwen2')")
-        hf_conf = AutoConfig.for_model(conf.pop("model_type"), **conf)
+        model_type = conf.pop("model_type")
+        if model_type not in CONFIG_MAPPING:  # transformers' own error lists all ~400 types, names no key
+            close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
+            raise ValueError(f"llm.config.model_type {model_type!r} is not a transformers model type"
+                             f"{f'; did you mean {close}?' if close else ''}")
+        hf_conf = AutoConfig.for_model(model_type, **conf)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
             llm = AutoModelForCausalLM.from_config(hf_conf, dtype=dtype or torch.float32)
