@@ -55,6 +55,16 @@ def _read_weights(src: Path) -> dict[str, torch.Tensor]:
     return sd
 
 
+def _check_shapes(expected: dict[str, torch.Tensor], sd: dict[str, torch.Tensor], src: Path, what: str) -> None:
+    """ValueError naming each tensor of ``sd`` whose shape differs from the model's (``load_state_dict``
+    raised a RuntimeError for those even with ``strict=False``)."""
+    bad = [f"{k} {tuple(v.shape)} (expected {tuple(expected[k].shape)})" for k, v in sd.items()
+           if k in expected and tuple(v.shape) != tuple(expected[k].shape)]
+    if bad:
+        raise ValueError(f"{src}: {what} weights do not fit its config.json: {bad[:5]}"
+                         f"{f' (+{len(bad) - 5} more)' if len(bad) > 5 else ''}")
+
+
 def _preprocess(src: Path, default_resize: str) -> StemConfig:
     mean, std, resize = list(CLIP_MEAN), list(CLIP_STD), default_resize
     pp = src / "preprocessor_config.json"
@@ -181,6 +191,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         llm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **{
             k: v for k, v in text.items() if k not in ("architectures", "transformers_version")}),
             dtype=dtype or torch.float32)
+        _check_shapes(llm.state_dict(), lm, src, "LLM")
         res = llm.load_state_dict(lm, strict=False)
         missing = [k for k in res.missing_keys if not (k == "lm_head.weight" and llm.config.tie_word_embeddings)]
         if missing or res.unexpected_keys:
@@ -194,6 +205,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
                         trainable=TrainableConfig(encoder="frozen", stem="frozen", projector="full", llm="frozen"),
                         prompt=PromptConfig(annotate_modality=False))  # LLaVA saw a bare "<image>\n"
         model, _ = create_model(cfg, dtype=dtype)
+        _check_shapes(model.state_dict(), vision, src, "vision")
         res = model.load_state_dict(vision, strict=False)
         missing = [k for k in res.missing_keys if not k.startswith(("llm.", "stems."))]
         if missing or res.unexpected_keys:

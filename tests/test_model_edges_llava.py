@@ -1,0 +1,59 @@
+"""convert-llava on malformed original-layout LLaVA folders: each mistake is one clear error."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from rsvlm.model import convert_llava
+from rsvlm.model.llm import byte_tokenizer
+from rsvlm.tokens import IMAGE_TOKEN
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """(original-layout state dict, its config.json dict, a CLIP tower folder, the tokenizer) of a tiny random LLaVA."""
+    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+
+    tok = byte_tokenizer()
+    tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
+    cfg = LlavaConfig(
+        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                       num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
+        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                                num_attention_heads=4, num_key_value_heads=2),
+        image_token_id=tok.convert_tokens_to_ids(IMAGE_TOKEN))
+    torch.manual_seed(0)
+    hf = LlavaForConditionalGeneration(cfg).eval()
+    tower = tmp_path_factory.mktemp("clip")
+    hf.model.vision_tower.save_pretrained(tower)
+    sd = {f"model.{k}": v for k, v in hf.model.language_model.state_dict().items()}
+    sd["lm_head.weight"] = hf.lm_head.weight
+    p = hf.model.multi_modal_projector
+    sd.update({"model.mm_projector.0.weight": p.linear_1.weight, "model.mm_projector.0.bias": p.linear_1.bias,
+               "model.mm_projector.2.weight": p.linear_2.weight, "model.mm_projector.2.bias": p.linear_2.bias})
+    conf = hf.config.text_config.to_dict()
+    conf.update({"architectures": ["LlavaLlamaForCausalLM"], "model_type": "llava", "mm_vision_tower": "openai/clip",
+                 "mm_projector_type": "mlp2x_gelu", "mm_vision_select_layer": -2, "mm_hidden_size": 32})
+    return {k: v.detach().contiguous() for k, v in sd.items()}, conf, tower, tok
+
+
+def _write(d: Path, sd, conf, tok) -> Path:
+    from safetensors.torch import save_file
+
+    d.mkdir()
+    save_file(sd, str(d / "model.safetensors"))
+    (d / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(d)
+    return d
+
+
+@pytest.mark.parametrize("key,shape", [("model.mm_projector.0.weight", (64, 48)),
+                                       ("model.layers.0.mlp.up_proj.weight", (96, 64))])
+def test_a_tensor_of_the_wrong_shape_is_named(tmp_path, parts, key, shape):
+    sd, conf, tower, tok = parts
+    src = _write(tmp_path / "src", {**sd, key: torch.zeros(shape)}, conf, tok)
+    name = key.replace("model.mm_projector.", "projectors.default.net.")
+    with pytest.raises(ValueError, match=rf"do not fit its config.json: \['{name} \({shape[0]}, {shape[1]}\) \(expected"):
+        convert_llava(src, tmp_path / "out", vision_tower=tower)
