@@ -57,3 +57,21 @@ def test_a_tensor_of_the_wrong_shape_is_named(tmp_path, parts, key, shape):
     name = key.replace("model.mm_projector.", "projectors.default.net.")
     with pytest.raises(ValueError, match=rf"do not fit its config.json: \['{name} \({shape[0]}, {shape[1]}\) \(expected"):
         convert_llava(src, tmp_path / "out", vision_tower=tower)
+
+
+def test_a_vision_tower_that_is_not_a_clip_folder_is_named(tmp_path, parts, monkeypatch):
+    sd, conf, tower, tok = parts
+    src = _write(tmp_path / "src", sd, conf, tok)
+    with pytest.raises(FileNotFoundError, match=r"vision_tower .*nope: not a folder"):  # named the config's 'openai/clip'
+        convert_llava(src, tmp_path / "out", vision_tower=tmp_path / "nope")
+    with pytest.raises(ValueError, match=r"vision tower .*src/config.json: not a CLIP vision config"):  # a KeyError
+        convert_llava(src, tmp_path / "out", vision_tower=src)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"vision tower .*empty: no config.json"):
+        convert_llava(src, tmp_path / "out", vision_tower=tmp_path / "empty")
+    # no mm_vision_tower at all: the working directory was taken for the tower
+    no_tower = _write(tmp_path / "no_tower", sd, {k: v for k, v in conf.items() if k != "mm_vision_tower"}, tok)
+    monkeypatch.chdir(tower)
+    with pytest.raises(FileNotFoundError, match="pass vision_tower="):
+        convert_llava(no_tower, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -122,10 +122,23 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
             vision[f"projectors.default.net.{'0.' + rest if ptype == 'linear' else rest}"] = v
     tower_prefix = "model.vision_tower.vision_tower."
     tower = {k[len(tower_prefix):]: v for k, v in sd.items() if k.startswith(tower_prefix)}
-    tower_dir = Path(vision_tower) if vision_tower else Path(conf.get("mm_vision_tower", ""))
-    if tower_dir.is_dir():
+    if vision_tower and not Path(vision_tower).is_dir():
+        raise FileNotFoundError(f"vision_tower {vision_tower}: not a folder (a local CLIP in HF layout)")
+    named = vision_tower or conf.get("mm_vision_tower")
+    tower_dir = Path(named) if named else None  # Path("") would be the working directory
+    if tower_dir is not None and tower_dir.is_dir():
+        if not (tower_dir / "config.json").is_file():
+            raise FileNotFoundError(f"vision tower {tower_dir}: no config.json (a local CLIP in HF layout)")
         tconf = _read_json(tower_dir / "config.json")
         hf_vision = dict(tconf.get("vision_config", tconf))
+        if tconf.get("model_type") in ("clip", "clip_vision_model"):  # a diff-saved config leaves out defaults
+            from transformers import CLIPVisionConfig
+
+            hf_vision = {**{k: v for k, v in CLIPVisionConfig().to_dict().items()
+                            if k in ("hidden_size", "patch_size", "image_size")}, **hf_vision}
+        lacking = [k for k in ("hidden_size", "patch_size", "image_size") if k not in hf_vision]
+        if lacking:
+            raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking})")
         if not tower:
             tower = _read_weights(tower_dir)
     elif tower:
@@ -145,7 +158,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     text["model_type"] = "llama"
     vcfg = _vision_cfg(hf_vision, conf.get("mm_vision_select_layer", -2))
     resize = "pad" if conf.get("image_aspect_ratio", "pad") == "pad" else "crop"
-    stem = _preprocess(tower_dir, resize) if tower_dir.is_dir() else _preprocess(src, resize)
+    stem = _preprocess(tower_dir, resize) if tower_dir is not None and tower_dir.is_dir() else _preprocess(src, resize)
     stem.resize = resize
     return vcfg, text, vision, lm, stem, ptype
 
