@@ -75,3 +75,12 @@ def test_a_vision_tower_that_is_not_a_clip_folder_is_named(tmp_path, parts, monk
     with pytest.raises(FileNotFoundError, match="pass vision_tower="):
         convert_llava(no_tower, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_llava_folder_without_a_tokenizer_is_named(tmp_path, parts):
+    sd, conf, tower, tok = parts
+    src = _write(tmp_path / "src", sd, conf, tok)
+    for f in src.glob("tokenizer*"):
+        f.unlink()
+    with pytest.raises(FileNotFoundError, match=r"src: no tokenizer"):  # was "Couldn't instantiate the backend tokenizer"
+        convert_llava(src, tmp_path / "out", vision_tower=tower)

@@ -189,14 +189,17 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the model's
         raise FileExistsError(f"{out}: already exists and is not empty; convert into a new folder")
     conf = _read_json(src / "config.json")
+    if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
+        raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
+                         "(mm_vision_tower) — not a LLaVA checkpoint")
+    if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
+        raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
+                                "copy the LLaVA's tokenizer files there")
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
         vcfg, text, vision, lm, stem = _hf_layout(src, dtype)
-    elif "mm_vision_tower" in conf or "mm_hidden_size" in conf:
-        vcfg, text, vision, lm, stem, ptype = _original_layout(src, vision_tower)
     else:
-        raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
-                         "(mm_vision_tower) — not a LLaVA checkpoint")
+        vcfg, text, vision, lm, stem, ptype = _original_layout(src, vision_tower)
     stage = Path(tempfile.mkdtemp(prefix="llava-base-", dir=out.parent if out.parent.exists() else None))
     try:
         text = dict(text)
