@@ -94,3 +94,17 @@ def test_an_answer_running_past_the_context_warns():
 def test_an_unknown_llm_model_type_is_named_with_close_matches():
     with pytest.raises(ValueError, match=r"llm\.config\.model_type 'lama' is not .*did you mean \[.*'llama'"):
         create_model(load_config(VLMConfig, TINY, ["llm.config.model_type=lama"]))
+
+
+def test_a_tokenizer_of_another_model_is_refused(tmp_path):
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    from rsvlm.model.llm import LLMConfig, byte_tokenizer
+
+    AutoModelForCausalLM.from_config(LlamaConfig(vocab_size=260, hidden_size=32, intermediate_size=64,
+                                                 num_hidden_layers=1, num_attention_heads=2)).save_pretrained(tmp_path / "llm")
+    byte_tokenizer().save_pretrained(tmp_path / "llm")  # its own: 260 ids
+    byte_tokenizer(size=300).save_pretrained(tmp_path / "tok")  # another model's: 300 ids
+    build_llm(LLMConfig(name_or_path=str(tmp_path / "llm")))
+    with pytest.raises(ValueError, match=r"llm.tokenizer .*tok: its ids run to 299 but the LLM .* has 260 embedding"):
+        build_llm(LLMConfig(name_or_path=str(tmp_path / "llm"), tokenizer=str(tmp_path / "tok")))

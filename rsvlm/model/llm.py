@@ -151,6 +151,15 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
         raise ValueError("llm needs name_or_path or config")
     tok_path = cfg.tokenizer or cfg.name_or_path
     tokenizer = AutoTokenizer.from_pretrained(_check_local(tok_path, "llm.tokenizer")) if tok_path else byte_tokenizer()
+    if cfg.name_or_path:  # a tokenizer of another model: its ids past the table would get fresh rows silently
+        from rsvlm.tokens import all_special_tokens
+
+        vocab = tokenizer.get_vocab()
+        own = max((i for t, i in vocab.items() if t not in set(all_special_tokens())), default=-1) + 1
+        rows_now = llm.get_input_embeddings().num_embeddings
+        if own > rows_now:
+            raise ValueError(f"llm.tokenizer {tok_path}: its ids run to {own - 1} but the LLM {cfg.name_or_path} "
+                             f"has {rows_now} embedding rows; is it the tokenizer of another model?")
     ids = add_special_tokens(tokenizer)
     if cfg.pad_vocab_multiple < 1:
         raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
