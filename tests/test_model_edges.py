@@ -108,3 +108,9 @@ def test_a_tokenizer_of_another_model_is_refused(tmp_path):
     build_llm(LLMConfig(name_or_path=str(tmp_path / "llm")))
     with pytest.raises(ValueError, match=r"llm.tokenizer .*tok: its ids run to 299 but the LLM .* has 260 embedding"):
         build_llm(LLMConfig(name_or_path=str(tmp_path / "llm"), tokenizer=str(tmp_path / "tok")))
+
+
+@pytest.mark.parametrize("key", ["llm.lora_r", "encoders.default.lora_r"])
+def test_a_lora_rank_below_one_names_its_key(key):
+    with pytest.raises(ValueError, match=rf"{key} must be >= 1, got 0"):
+        create_model(load_config(VLMConfig, TINY, ["trainable.encoder=lora", f"{key}=0"]))

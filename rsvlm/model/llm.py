@@ -260,6 +260,8 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
         head = _module_name(llm, llm.get_output_embeddings())
         if head and not tied:
             token_targets[head] = list(ids.added)
+    if cfg.lora_r < 1:  # peft's "`r` should be a positive integer" named no config key
+        raise ValueError(f"llm.lora_r must be >= 1, got {cfg.lora_r}")
     check_lora_targets(llm, list(cfg.target_modules), "llm.target_modules")
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM",

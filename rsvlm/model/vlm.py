@@ -354,6 +354,8 @@ def set_trainable(model: RSVLM) -> None:
             from rsvlm.model.llm import check_lora_targets
 
             vc = model.cfg.encoders[name]
+            if vc.lora_r < 1:
+                raise ValueError(f"encoders.{name}.lora_r must be >= 1, got {vc.lora_r}")
             check_lora_targets(enc, list(vc.lora_target_modules), f"encoders.{name}.lora_target_modules")
             inject_adapter_in_model(LoraConfig(r=vc.lora_r, lora_alpha=vc.lora_alpha,
                                                target_modules=list(vc.lora_target_modules)), enc)
