@@ -84,3 +84,15 @@ def test_a_llava_folder_without_a_tokenizer_is_named(tmp_path, parts):
         f.unlink()
     with pytest.raises(FileNotFoundError, match=r"src: no tokenizer"):  # was "Couldn't instantiate the backend tokenizer"
         convert_llava(src, tmp_path / "out", vision_tower=tower)
+
+
+def test_a_vision_tower_given_for_an_hf_layout_llava_is_said_to_be_unused(tmp_path, parts):
+    from transformers import LlavaConfig
+
+    sd, conf, tower, tok = parts
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "config.json").write_text(LlavaConfig().to_json_string())
+    tok.save_pretrained(tmp_path / "src")
+    with pytest.warns(UserWarning, match=r"carries its own vision tower; vision_tower .* is not used"):
+        with pytest.raises(OSError):  # no weights in this folder: only the warning matters here
+            convert_llava(tmp_path / "src", tmp_path / "out", vision_tower=tower)

@@ -22,6 +22,7 @@ import json
 import math
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -197,6 +198,9 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
                                 "copy the LLaVA's tokenizer files there")
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
+        if vision_tower:
+            warnings.warn(f"{src}: an HF-layout LLaVA carries its own vision tower; vision_tower {vision_tower} "
+                          "is not used", stacklevel=2)
         vcfg, text, vision, lm, stem = _hf_layout(src, dtype)
     else:
         vcfg, text, vision, lm, stem, ptype = _original_layout(src, vision_tower)
