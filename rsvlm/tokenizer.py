@@ -43,21 +43,27 @@ def train_tokenizer(
     from transformers import LlamaTokenizer
 
     out_dir = Path(out_dir)
+    texts = [t for t in texts if t.strip()]
+    if not texts:  # sentencepiece said "RuntimeError: INTERNAL: ... [!sentences_.empty()]"
+        raise ValueError("train_tokenizer: no non-empty texts to train on")
     with tempfile.TemporaryDirectory() as tmp:
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(t for t in texts if t.strip()),
-            model_prefix=f"{tmp}/sp",
-            vocab_size=vocab_size,
-            model_type=model_type,
-            byte_fallback=True,
-            character_coverage=1.0,
-            split_digits=True,  # numbers tokenise digit by digit: counts generalise
-            unk_id=0,
-            bos_id=1,
-            eos_id=2,
-            pad_id=-1,
-            minloglevel=2,
-        )
+        try:
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=iter(texts),
+                model_prefix=f"{tmp}/sp",
+                vocab_size=vocab_size,
+                model_type=model_type,
+                byte_fallback=True,
+                character_coverage=1.0,
+                split_digits=True,  # numbers tokenise digit by digit: counts generalise
+                unk_id=0,
+                bos_id=1,
+                eos_id=2,
+                pad_id=-1,
+                minloglevel=2,
+            )
+        except RuntimeError as e:  # "INTERNAL: src/trainer_interface.cc(744) [...] Vocabulary size too high ..."
+            raise ValueError(f"train_tokenizer: vocab_size {vocab_size}: {str(e).split('] ')[-1].strip()}") from e
         src = Path(tmp) / "hf"
         src.mkdir()
         shutil.copy(f"{tmp}/sp.model", src / "tokenizer.model")
@@ -76,7 +82,9 @@ def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
     """
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(name_or_path))
+    from rsvlm.model.llm import _check_local
+
+    tok = AutoTokenizer.from_pretrained(_check_local(str(name_or_path), "tokenizer"))
     if chat_template is not None or not getattr(tok, "chat_template", None):
         tok.chat_template = chat_template or RSVLM_CHAT_TEMPLATE
     add_special_tokens(tok)

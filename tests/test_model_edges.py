@@ -114,3 +114,17 @@ def test_a_tokenizer_of_another_model_is_refused(tmp_path):
 def test_a_lora_rank_below_one_names_its_key(key):
     with pytest.raises(ValueError, match=rf"{key} must be >= 1, got 0"):
         create_model(load_config(VLMConfig, TINY, ["trainable.encoder=lora", f"{key}=0"]))
+
+
+def test_tokenizer_training_and_loading_mistakes_are_value_errors(tmp_path):
+    from rsvlm.tokenizer import load_tokenizer, train_tokenizer
+
+    texts = ["a ship in the harbour", "two planes on the runway"] * 20
+    with pytest.raises(ValueError, match="no non-empty texts"):  # an empty RuntimeError from sentencepiece
+        train_tokenizer(["", "  "], tmp_path / "t0")
+    with pytest.raises(ValueError, match=r"vocab_size 100: Vocabulary size is smaller than required_chars"):
+        train_tokenizer(texts, tmp_path / "t1", vocab_size=100)
+    with pytest.raises(ValueError, match=r"vocab_size 5000: Vocabulary size too high \(5000\). Please set it to a value <="):
+        train_tokenizer(texts, tmp_path / "t2", vocab_size=5000)
+    with pytest.raises(FileNotFoundError, match=r"tokenizer: .*nope not found"):  # was "Repo id must be in the form"
+        load_tokenizer(tmp_path / "nope")
