@@ -76,8 +76,10 @@ def add_special_tokens(tokenizer) -> SpecialTokenIds:
     locs = tokenizer.convert_tokens_to_ids([loc_token(i) for i in range(NUM_BINS)])
     if locs != list(range(loc0, loc0 + NUM_BINS)):
         raise RuntimeError("<loc_N> tokens did not receive consecutive ids")
-    if tokenizer.pad_token is None:
+    if tokenizer.pad_token is None and (tokenizer.eos_token or tokenizer.unk_token):
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    elif tokenizer.pad_token is None:  # none to borrow: batching failed on a None pad id
+        tokenizer.add_special_tokens({"pad_token": "<pad>"})
     return SpecialTokenIds(image=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN), loc_start=loc0, added=ids)
 
 

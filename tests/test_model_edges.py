@@ -128,3 +128,18 @@ def test_tokenizer_training_and_loading_mistakes_are_value_errors(tmp_path):
         train_tokenizer(texts, tmp_path / "t2", vocab_size=5000)
     with pytest.raises(FileNotFoundError, match=r"tokenizer: .*nope not found"):  # was "Repo id must be in the form"
         load_tokenizer(tmp_path / "nope")
+
+
+def test_a_tokenizer_with_no_pad_eos_or_unk_gets_a_pad_token():
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    from rsvlm.tokens import add_special_tokens
+
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    bare = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(alphabet)}, merges=[]))
+    bare.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tok = PreTrainedTokenizerFast(tokenizer_object=bare)
+    ids = add_special_tokens(tok)
+    assert tok.pad_token_id is not None and tok.pad_token_id not in ids.added
+    assert tok.pad_token_id >= 256 and len(tok) == tok.pad_token_id + 1
