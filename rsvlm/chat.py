@@ -173,6 +173,10 @@ class ChatREPL:
             self.session.rollback()
             self.say("\n(stopped)")
             return None
+        except ValueError as e:  # past the LLM's context: the session goes on, /reset starts afresh
+            self.session.rollback()
+            self.say(f"\nerror: {e} (/reset starts a new conversation)")
+            return None
         self.say()
         self.unsent = []
         scores = self.session.last_scores

@@ -231,6 +231,9 @@ def main(args) -> int:
         except KeyboardInterrupt:  # nothing to keep: no answer yet
             print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
             return 130
+        except ValueError as e:  # a prompt past the LLM's context (too many images, a long --prompt)
+            print(f"rsvlm predict: {e}", file=sys.stderr)
+            return 2
         result = inf.locate(answer, images[-1], scores)
         print(answer)
     if args.min_score > 0:
