@@ -22,7 +22,7 @@ def test_a_fresh_run_refuses_an_out_dir_that_holds_a_run(tmp_path, capsys):
     assert train_main(argv) == 0
     before = (out / "final" / "vision.safetensors").read_bytes()
     capsys.readouterr()
-    assert train_main(argv) == 1  # no ckpt.resume: the finished run is not silently replaced
+    assert train_main(argv) == 2  # no ckpt.resume: refused like a config error, the finished run kept
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert str(out) in err and "ckpt.resume=auto" in err and "overwrite=true" in err and "Traceback" not in err
     assert (out / "final" / "vision.safetensors").read_bytes() == before

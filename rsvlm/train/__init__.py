@@ -34,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as e:
         print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
-    from rsvlm.train.loop import TooManyBadSamples, train
+    from rsvlm.train.loop import TooManyBadSamples, check_out_dir, train
+
+    try:  # a used out_dir is refused like a config error, before the model is built
+        check_out_dir(cfg)
+    except FileExistsError as e:
+        print(f"rsvlm train: {e}", file=sys.stderr)
+        return 2
 
     try:
         train(cfg)
