@@ -145,7 +145,13 @@ def main() -> None:
     if args.child:
         return child(args.child, args.tile, args.overlap, args.batch, not args.no_prefetch)
 
-    sizes = [int(s) for s in args.sizes.split(",")] if args.only != "timing" else []
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")] if args.only != "timing" else []
+    except ValueError:
+        ap.error(f"--sizes {args.sizes!r}: give whole pixel sides separated by commas, e.g. 2000,5000")
+    if args.workdir and not Path(args.workdir).is_dir():
+        ap.error(f"--workdir {args.workdir}: no such folder (scenes up to {max(sizes, default=args.timing_size)} px "
+                 "are written there; make it first)")
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         rows = []
         for size in sizes:
