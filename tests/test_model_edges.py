@@ -96,6 +96,15 @@ def test_an_unknown_llm_model_type_is_named_with_close_matches():
         create_model(load_config(VLMConfig, TINY, ["llm.config.model_type=lama"]))
 
 
+def test_a_misspelt_llm_config_key_is_refused_and_an_unknown_one_warned():
+    # transformers stores any key; 'hidden_sise' built a model of Llama's default width without a word
+    with pytest.raises(ValueError, match=r"llm\.config\.hidden_sise is not a LlamaConfig field; did you mean \['hidden_size'\]"):
+        create_model(load_config(VLMConfig, TINY, ["llm.config.hidden_sise=64"]))
+    with pytest.warns(UserWarning, match=r"llm\.config\.my_note is not a LlamaConfig field"):
+        model, _ = create_model(load_config(VLMConfig, TINY, ["llm.config.my_note=1"]))
+    assert model.llm.config.get_text_config().my_note == 1  # kept, as transformers keeps it
+
+
 def test_a_tokenizer_of_another_model_is_refused(tmp_path):
     from transformers import AutoModelForCausalLM, LlamaConfig
 

@@ -119,6 +119,26 @@ def _check_local(path: str, key: str) -> str:
     return path
 
 
+def _check_config_keys(model_type: str, conf: dict[str, Any]) -> None:
+    """A key of ``llm.config`` that transformers' config class does not define is stored and never
+    read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
+    when it is close to a defined key, warned about otherwise (configs also take free-form extras)."""
+    import inspect
+
+    from transformers import CONFIG_MAPPING, PretrainedConfig
+
+    cls = CONFIG_MAPPING[model_type]
+    known = (set(inspect.signature(cls.__init__).parameters) | set(inspect.signature(PretrainedConfig.__init__).parameters)
+             | set(cls().to_dict()) | set(getattr(cls, "attribute_map", {}))
+             | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"})  # legacy / kwargs
+    for key in sorted(set(conf) - known):
+        close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)
+        if close:
+            raise ValueError(f"llm.config.{key} is not a {cls.__name__} field; did you mean {close}?")
+        warnings.warn(f"llm.config.{key} is not a {cls.__name__} field; it is stored but no model code reads it",
+                      stacklevel=3)
+
+
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
               dtype: torch.dtype | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
     """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer."""
@@ -143,6 +163,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
             close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
             raise ValueError(f"llm.config.model_type {model_type!r} is not a transformers model type"
                              f"{f'; did you mean {close}?' if close else ''}")
+        _check_config_keys(model_type, conf)
         hf_conf = AutoConfig.for_model(model_type, **conf)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
