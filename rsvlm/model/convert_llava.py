@@ -96,6 +96,8 @@ def _hf_layout(src: Path, dtype):
         raise ValueError(f"{src}: multi-layer vision features {layer} are not supported")
     if conf.get("projector_hidden_act", "gelu") != "gelu" or not conf.get("multimodal_projector_bias", True):
         raise ValueError(f"{src}: only LLaVA-1.5's gelu projector with biases is supported")
+    if not (any(src.glob("*.safetensors")) or any(src.glob("pytorch_model*.bin"))):  # transformers: an OSError
+        raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")   # naming 5 file kinds
     llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
     vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}
     proj = llava.model.multi_modal_projector
