@@ -466,3 +466,31 @@ def test_tiled_vis_draws_on_the_scene_overview(ckpt, geotiff, tmp_path, monkeypa
     vis = tmp_path / "v.png"
     assert _predict(ckpt, geotiff, "--tile", "32", "--vis", str(vis)) == 0
     assert Image.open(vis).width == 32  # the 96x64 scene drawn at the cap
+
+
+@pytest.fixture(scope="module")
+def short_ckpt(tmp_path_factory):
+    """The tiny checkpoint with a 128-token context: the system prompt alone nearly fills it."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                                        ["llm.config.max_position_embeddings=128"]))
+    out = tmp_path_factory.mktemp("short")
+    model.save_pretrained(out)
+    return out
+
+
+def test_a_prompt_past_the_context_is_one_line_in_chat_and_predict(short_ckpt, geotiff, capsys):
+    repl, out = _repl(short_ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[det] ships")  # was a traceback that ended the chat
+    said = out.getvalue()
+    assert re.search(r"error: .*context is 128 tokens.*\(/reset starts a new conversation\)", said)
+    assert repl.session.stats == [] and repl.handle("/reset")  # the session goes on
+    assert _predict(short_ckpt, geotiff) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"rsvlm predict: .*context is 128 tokens", err) and "Traceback" not in err
