@@ -52,7 +52,7 @@ def boxes(n: int, gen: torch.Generator, loc0: int, box: int, end: int) -> torch.
 
 
 def run(loc_init: str, sigma: float, steps: int, every: int, seed: int) -> list[tuple[int, float]]:
-    from rsvlm.train.loop import lm_losses
+    from rsvlm.train.losses import lm_losses
 
     llm, tok, loc0 = make_llm(loc_init, seed)
     box, end = tok.convert_tokens_to_ids(["<box>", "</box>"])

@@ -17,7 +17,7 @@ from rsvlm.config import load_config
 from rsvlm.data.records import ReadReport
 from rsvlm.train import data as D
 from rsvlm.train.config import TrainConfig
-from rsvlm.train.loop import lm_losses
+from rsvlm.train.losses import lm_losses
 
 pytest.importorskip("deepspeed")
 

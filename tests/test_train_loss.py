@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rsvlm.tokens import NUM_BINS
-from rsvlm.train.loop import answer_window, lm_losses, loc_targets
+from rsvlm.train.losses import answer_window, lm_losses, loc_targets
 
 LOC0 = 50  # id of <loc_0> in a fake vocabulary of 50 words + 1000 bins
 V = LOC0 + NUM_BINS
@@ -93,7 +93,7 @@ def _seq(n_vis: int, prompt_extra: list[int], answer: list[int]) -> tuple[list[i
 
 
 def test_pointer_targets_pick_the_patch_of_the_first_shapes_centre():
-    from rsvlm.train.loop import pointer_targets
+    from rsvlm.train.losses import pointer_targets
 
     box = [8, LOC0 + 100, LOC0 + 700, LOC0 + 300, LOC0 + 900]  # centre (200, 800) bins
     obb = [9, *(LOC0 + v for v in (900, 0, 999, 100, 950, 200, 850, 100))]  # centre (925, 100)
@@ -113,7 +113,7 @@ def test_pointer_targets_pick_the_patch_of_the_first_shapes_centre():
 
 
 def test_pointer_loss_falls_as_the_query_learns_its_token():
-    from rsvlm.train.loop import pointer_loss
+    from rsvlm.train.losses import pointer_loss
 
     torch.manual_seed(0)
     hidden = torch.randn(1, 40, 16, requires_grad=True)
