@@ -409,9 +409,9 @@ def test_real_landsat8_b10_loads_as_ir(realdata):
     img = read_image(path)  # the file declares no nodata; its 32 % of DN-0 fill is masked by itself
     assert img.modality == "ir" and img.inferred_modality and img.data.shape == (1, 259, 255)
     assert img.bands == ["TIR"]  # band 10 of Landsat 8, from the product ID
-    from rsvlm.io.read import _landsat_mtl
+    from rsvlm.io.products import landsat_mtl
 
-    mtl = _landsat_mtl(path)  # the product's metadata beside it, which Level-1 reflective bands are scaled by
+    mtl = landsat_mtl(path)  # the product's metadata beside it, which Level-1 reflective bands are scaled by
     assert float(mtl["SUN_ELEVATION"]) == pytest.approx(62.17, abs=0.01)
     assert float(mtl["REFLECTANCE_MULT_BAND_4"]) == 2e-5 and float(mtl["REFLECTANCE_ADD_BAND_4"]) == -0.1
     with rasterio.open(path) as ds:

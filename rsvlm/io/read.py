@@ -16,13 +16,13 @@ radiometric calibration, or read windows of PNG/JPEG without decoding the whole 
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.sources import ImageReadError, check_image_path, open_source
 
@@ -79,159 +79,6 @@ def _band_name_from_file(p: Path) -> str:
     return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
 
 
-# Landsat band numbers → the names band matching knows (rsvlm.model.stem.SAME_BAND), by the
-# mission prefix of a Collection product ID: 8/9 (OLI/TIRS) number their bands unlike 4/5/7 (TM/ETM+).
-LANDSAT_BANDS = {
-    "oli": {"B1": "coastal", "B2": "B", "B3": "G", "B4": "R", "B5": "NIR", "B6": "SWIR1", "B7": "SWIR2",
-            "B8": "pan", "B9": "cirrus", "B10": "TIR", "B11": "TIR2"},
-    "tm": {"B1": "B", "B2": "G", "B3": "R", "B4": "NIR", "B5": "SWIR1", "B6": "TIR", "B7": "SWIR2", "B8": "pan"},
-}
-LANDSAT_MISSIONS = {"LC08": "oli", "LC09": "oli", "LO08": "oli", "LO09": "oli", "LE07": "tm", "LT05": "tm",
-                    "LT04": "tm"}
-THERMAL = {"TIR", "TIR2"}
-
-
-def _landsat_band(p: Path) -> tuple[str, str, str] | None:
-    """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's
-    band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any
-    other name."""
-    parts = p.stem.upper().split("_")
-    kind = LANDSAT_MISSIONS.get(parts[0])
-    m = re.search(r"_(B\d+)(?:_VCID_\d)?$", p.stem.upper())
-    if kind is None or m is None or m.group(1) not in LANDSAT_BANDS[kind]:
-        return None
-    name = LANDSAT_BANDS[kind][m.group(1)]
-    return name, f"Landsat {parts[0][2:].lstrip('0')}", m.group(1)
-
-
-def _landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tuple[str, str, str]] | None, bool,
-                                                                        str | None, set[int]]:
-    """(bands as ``_landsat_band`` gives them, surface reflectance?, note, source bands left out) for
-    one file whose band descriptions are Landsat Collection 2 Level-2 bands, as Google Earth Engine
-    exports them (``SR_B4``, ``ST_B10``, with ``QA_PIXEL`` and the like); ``(None, False, None,
-    set())`` for any other file. Reflectance bands are read without the thermal and quality bands,
-    whose DN are on other scales (the note names them); a thermal band alone without the quality
-    bands. The mission comes from a product ID starting the file name (``LC08_044034_20210508.tif``),
-    else from bands only one numbering has (``SR_B6``, ``ST_B10``: 8/9; ``ST_B6``: 4/5/7); where
-    neither tells, bands stay unnamed (``SR_B4`` is red on Landsat 8, near infrared on 7) and the
-    note says so."""
-    upper = [(d or "").upper() for d in descriptions]
-    if not upper or not all(re.match(r"(SR|ST|QA)_", d) for d in upper):
-        return None, False, None, set()
-    found = [re.fullmatch(r"(SR|ST)_(B\d+)", d) for d in upper]
-    kind_of = "SR" if any(m and m.group(1) == "SR" for m in found) else "ST"
-    keep = [i for i, m in enumerate(found) if m and m.group(1) == kind_of]
-    if not keep:
-        return None, False, None, set()
-    skip = set(range(len(upper))) - set(keep)
-    left = (f"{', '.join(descriptions[i] for i in sorted(skip))} left out of the read (Landsat Level-2 "
-            f"{'thermal and quality' if kind_of == 'SR' else 'quality'} bands, on other scales)") if skip else None
-    nums = [found[i].group(2) for i in keep]
-    surface = kind_of == "SR"
-    prefix = p.stem.upper().split("_")[0]
-    if prefix in LANDSAT_MISSIONS:
-        kind, mission = LANDSAT_MISSIONS[prefix], f"Landsat {prefix[2:].lstrip('0')}"
-    elif {"SR_B6", "ST_B10", "ST_B11"} & set(upper):
-        kind, mission = "oli", "Landsat 8/9"
-    elif "ST_B6" in upper:
-        kind, mission = "tm", "Landsat 4/5/7"
-    else:
-        named = ", ".join(descriptions[i] for i in keep)
-        note = (f"bands {named} are Landsat Collection 2 Level-2 bands of no known mission (B4 is red on Landsat "
-                "8/9, near infrared on 4/5/7): name them with --bands")
-        return None, surface, "; ".join(filter(None, [left, note])), skip
-    if not all(n in LANDSAT_BANDS[kind] for n in nums):
-        return None, surface, left, skip
-    return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, left, skip
-
-
-def _landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> tuple[float, float, str] | None:
-    """(msi_scale, msi_offset, note) turning Landsat Collection DN into reflectance as
-    ``(DN + offset) / scale``: Level-2 surface reflectance (``surface``: ``…_SR_B*`` files or
-    ``SR_B*`` band descriptions, every mission) is DN × 2.75e-5 − 0.2. Level-1 top-of-atmosphere reflectance is
-    (DN × M + A) / sin(sun elevation) with M, A and the elevation from the product's ``_MTL.txt``
-    beside the files (every mission, when M and A are the same for all ``bands``, the files' band
-    numbers); without it, Landsat 8/9's fixed DN × 2e-5 − 0.1, uncorrected. None for other files."""
-    stems = [p.stem.upper() for p in paths]
-    if surface:
-        return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
-    if not all(len(s.split("_")) > 1 and s.split("_")[1].startswith("L1") for s in stems):
-        return None  # a Level-1 product ID names every file (an Earth Engine export's name need not)
-    mtl = _landsat_mtl(paths[0])
-    if mtl is not None:
-        mult = {mtl.get(f"REFLECTANCE_MULT_BAND_{b[1:]}") for b in bands}
-        add = {mtl.get(f"REFLECTANCE_ADD_BAND_{b[1:]}") for b in bands}
-        elev = mtl.get("SUN_ELEVATION")
-        if len(mult) == len(add) == 1 and None not in mult | add and elev and float(elev) > 0:
-            m, a, sin = float(mult.pop()), float(add.pop()), math.sin(math.radians(float(elev)))
-            return sin / m, a / m, (f"Landsat Level-1 reflectance from the _MTL.txt: (DN × {m:g} + {a:g}) / "
-                                    f"sin({float(elev):.1f}° sun elevation)")
-    if all(LANDSAT_MISSIONS.get(s.split("_")[0]) == "oli" for s in stems):
-        return 5e4, -5e3, "Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt: no sun-elevation correction)"
-    return None
-
-
-LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
-
-
-def _landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[float], str] | None:
-    """(``ReadConfig.ir_kelvin``, note) for one Landsat thermal band: Collection 2 Level-2 surface
-    temperature (``…_ST_B10.TIF`` or an ``ST_B10`` band description) is DN × 0.00341802 + 149 K;
-    a Level-1 band becomes brightness temperature at the sensor with the radiance rescaling and
-    K1, K2 of its product's ``_MTL.txt`` beside it. None otherwise (the DN are stretched as they are)."""
-    stem = path.stem.upper()
-    if "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]:
-        return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
-    m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
-    mtl = _landsat_mtl(path) if m and len(stem.split("_")) > 1 and stem.split("_")[1].startswith("L1") else None
-    if mtl is None:
-        return None
-    keys = [f"{k}_BAND_{m.group(1)}" for k in ("RADIANCE_MULT", "RADIANCE_ADD", "K1_CONSTANT", "K2_CONSTANT")]
-    try:
-        gain, offset, k1, k2 = (float(mtl[k]) for k in keys)
-    except (KeyError, ValueError):
-        return None
-    return [gain, offset, k1, k2], (f"Landsat Level-1 brightness temperature from the _MTL.txt: "
-                                    f"{k2:g} / ln({k1:g} / (DN × {gain:g} + {offset:g}) + 1) K")
-
-
-def _landsat_mtl(p: Path) -> dict[str, str] | None:
-    """``KEY = VALUE`` pairs of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
-    product = re.sub(r"_(?:SR_|ST_)?B\d+(?:_VCID_\d)?$", "", p.stem, flags=re.IGNORECASE)
-    mtl = p.with_name(f"{product}_MTL.txt")
-    if not mtl.is_file():
-        return None
-    pairs = (line.split("=", 1) for line in mtl.read_text(errors="replace").splitlines() if "=" in line)
-    return {k.strip(): v.strip().strip('"') for k, v in pairs}
-
-
-S2_BASELINE_4_FROM = "20220125"  # ESA processes every product sensed from this day on with baseline >= 04.00
-
-
-def _sentinel2_offset(paths: list[Path]) -> tuple[float, str] | None:
-    """(msi_offset, note) for Sentinel-2 band files whose DN carry the +1000 offset of processing
-    baseline 04.00 or later: inside a ``.SAFE`` product that says so (``S2A_MSIL2A_…_N0509_…``), or,
-    taken out of it, named as ESA names them (``T33UUP_20230613T101559_B04_10m.jp2``) and sensed on
-    or after 25 January 2022, when that baseline came into use. None otherwise: an older scene
-    reprocessed with the new baseline must be given ``msi_offset`` by hand."""
-    found, dates = set(), set()
-    for p in paths:
-        for part in p.resolve().parts:
-            if m := re.match(r"S2[A-D]_MSIL(1C|2A)_\d{8}T\d{6}_N(\d{4})_", part):
-                found.add(m.group(2))
-        if m := re.match(r"T\d{2}[A-Z]{3}_(\d{8})T\d{6}_B", p.name):
-            dates.add(m.group(1))
-    if found:
-        if len(found) != 1 or int(found.pop()) < 400:
-            return None
-        return -1000.0, "Sentinel-2 processing baseline >= 04.00: DN offset by -1000 before / 10000"
-    named = all(re.match(r"T\d{2}[A-Z]{3}_\d{8}T\d{6}_B", p.name) for p in paths)
-    if not named or len(dates) != 1 or (day := dates.pop()) < S2_BASELINE_4_FROM:
-        return None
-    return -1000.0, (f"Sentinel-2 tile sensed {day}, after processing baseline 04.00 came in (25 Jan 2022): DN "
-                     "offset by -1000 before / 10000 (an older baseline's product needs msi_offset=0)")
-
-
 def _polarisation_from_file(p: Path) -> str | None:
     """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
     found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
@@ -261,18 +108,18 @@ class SceneReader:
         src, name = self.src, self.name
         self.notes = list(src.notes)
         self.inferred = modality is None
-        landsat = [_landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
+        landsat = [pr.landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
         self.landsat = landsat if landsat and all(landsat) else None
         surface = bool(self.landsat) and all("_SR_B" in p.stem.upper() for p in self.paths)
         skip: set[int] = set()  # source bands left out (an Earth Engine export's thermal and quality bands)
         if self.landsat is None and len(self.paths) == 1 and src.alpha_index is None:
-            self.landsat, surface, note, skip = _landsat_described(src.descriptions, self.paths[0])
+            self.landsat, surface, note, skip = pr.landsat_described(src.descriptions, self.paths[0])
             self.notes += [note] if note else []
         landsat_dn = bool(self.landsat) or surface or bool(skip)  # Landsat Collection DN, named or not
         if modality is None and landsat_dn:
-            thermal = bool(self.landsat) and all(b in THERMAL for b, *_ in self.landsat)
+            thermal = bool(self.landsat) and all(b in pr.THERMAL for b, *_ in self.landsat)
             modality = "ir" if thermal else "msi"
-            where = "file name(s)" if len(self.paths) > 1 or _landsat_band(self.paths[0]) else "band descriptions"
+            where = "file name(s)" if len(self.paths) > 1 or pr.landsat_band(self.paths[0]) else "band descriptions"
             self.notes.append(f"modality inferred as {modality} from Landsat {where}")
         elif modality is None and len(self.paths) > 1 and all(
                 re.fullmatch(r"[Bb]\d{1,2}[Aa]?", _band_name_from_file(p)) for p in self.paths):
@@ -307,16 +154,16 @@ class SceneReader:
         default = sc.ReadConfig()
         if (landsat_dn and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
                 == (default.msi_scale, default.msi_offset)
-                and (how := _landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
+                and (how := pr.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype == "uint16"
               and self.cfg.ir_kelvin is None
-              and (how := _landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
+              and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
-              and (s2 := _sentinel2_offset(self.paths))):
+              and (s2 := pr.sentinel2_offset(self.paths))):
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         self.nodata = self.cfg.nodata
