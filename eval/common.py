@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import re
 import sys
 from collections import Counter
@@ -253,13 +254,15 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
 
 
 def _valid_object(o: Any) -> bool:
-    """A prediction-supplied object: known kind, coordinates of the right shape, numeric score."""
-    if not isinstance(o, dict) or not isinstance(o.get("score", 0.0), (int, float)):
-        return False
-    kind, c = o.get("kind"), o.get("coords")
+    """A prediction-supplied object: known kind, coordinates of the right shape, finite numbers (a
+    NaN corner made a box match anything), numeric score, a mask that rasterises."""
 
     def num(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not isinstance(o, dict) or not num(o.get("score", 0.0)):
+        return False
+    kind, c = o.get("kind"), o.get("coords")
 
     def pts(v, n_min):
         return isinstance(v, list) and len(v) >= n_min and all(
@@ -272,8 +275,29 @@ def _valid_object(o: Any) -> bool:
     if kind == "obb":
         return pts(c, 4) and len(c) == 4
     if kind == "poly":
-        return pts(c, 3)
-    return kind == "mask" and (c is not None or o.get("mask") is not None)
+        rings = o.get("rings")
+        return pts(c, 3) and (rings is None or isinstance(rings, list) and all(pts(r, 3) for r in rings))
+    return kind == "mask" and _valid_mask(o)
+
+
+def _valid_mask(o: dict) -> bool:
+    """A mask object ``objects_to_mask`` can rasterise: grid coords (``box``, ``size``, ``rows``) or
+    a 2-D ``mask`` array; anything else would stop the whole scoring at that record."""
+    import numpy as np
+
+    from rsvlm.geometry import grid
+
+    if o.get("mask") is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            return np.asarray(o["mask"], dtype=bool).ndim == 2
+        return False
+    c = o.get("coords")
+    try:
+        box = [float(v) for v in c["box"]]
+        grid.grid_cells(c)
+    except (TypeError, KeyError, ValueError):
+        return False
+    return len(box) == 4 and all(map(math.isfinite, box)) and box[2] > box[0] and box[3] > box[1]
 
 
 def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:

@@ -1,0 +1,55 @@
+"""The scoring scripts against odd input a user meets: predictions with impossible numbers, output
+paths that cannot be written, classes no record has."""
+
+import json
+
+import pytest
+
+from rsvlm import geometry
+
+
+def _record(rid, objects, task="det", prompt="[det] Detect every ship.", w=100, h=100):
+    return {"id": rid, "images": [{"path": f"{rid}.png", "modality": "optical"}], "task": task,
+            "conversations": [{"from": "human", "value": "<image>\n" + prompt},
+                              {"from": "gpt", "value": geometry.encode(objects, w, h) if objects else "None."}],
+            "meta": {"width": w, "height": h}}
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+SHIP = {"kind": "box", "label": "ship", "coords": [10.05, 10.05, 30.05, 30.05]}
+SQUARE = {"kind": "poly", "label": "ship", "coords": [[10.05, 10.05], [30.05, 10.05], [30.05, 30.05], [10.05, 30.05]]}
+
+
+@pytest.mark.parametrize("bad", [
+    {**SHIP, "coords": [float("nan"), 10.05, 30.05, 30.05]},  # matched the reference as a perfect box
+    {**SHIP, "coords": [10.05, float("-inf"), 30.05, 30.05]},
+    {**SHIP, "score": float("nan")},
+])
+def test_objects_with_non_finite_numbers_are_unparseable_not_hits(tmp_path, bad):
+    from eval import detection
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [SHIP])])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": [bad]}])
+    scores = detection.main(["--gt", gt, "--pred", pred])
+    assert scores["n_unparseable"] == 1 and scores["mAP50"] == 0.0
+
+
+@pytest.mark.parametrize("bad", [
+    {"kind": "mask", "coords": "junk"},
+    {"kind": "mask", "coords": {"box": [1, 1, 9, 9], "size": [2, 1], "rows": [[1, 5]]}},  # runs wider than the grid
+    {"kind": "mask", "mask": "junk"},
+    {**SQUARE, "rings": "junk"},
+])
+def test_a_malformed_predicted_mask_is_unparseable_not_the_end_of_scoring(tmp_path, bad):
+    from eval import segmentation
+
+    prompt = "[seg] Segment the ships."
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [SQUARE], "seg", prompt), _record("b", [SQUARE], "seg", prompt)])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "seg", "answer": "", "objects": [bad]},
+                                            {"id": "b", "task": "seg", "answer": "", "objects": [SQUARE]}])
+    scores = segmentation.main(["--gt", gt, "--pred", pred])
+    assert scores["n_unparseable"] == 1 and scores["gIoU"] == 0.5
