@@ -115,7 +115,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
     the records they were meant for are then scored as missing (first prediction of an id wins)."""
     path = Path(path)
     if not path.is_file():
-        raise ScoreError(f"predictions file not found: {path}")
+        raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}")
     out = PredictionFile(by_id={})
     with path.open(encoding="utf-8-sig") as f:  # -sig: a BOM (Windows editors) is not a bad first line
         for lineno, line in enumerate(f, 1):
@@ -476,7 +476,10 @@ def counts(items: list[Item], statuses: list[str]) -> dict:
 
 
 def out_dir(path: str | Path) -> None:
-    """Create the folder of an ``--out`` file; ScoreError naming it when that cannot be done."""
+    """Create the folder of an ``--out`` file; ScoreError naming it when that cannot be done or
+    ``path`` is a folder."""
+    if Path(path).is_dir():
+        raise ScoreError(f"--out {path} is a folder; give a file name")
     try:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

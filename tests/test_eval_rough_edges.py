@@ -53,3 +53,15 @@ def test_a_malformed_predicted_mask_is_unparseable_not_the_end_of_scoring(tmp_pa
                                             {"id": "b", "task": "seg", "answer": "", "objects": [SQUARE]}])
     scores = segmentation.main(["--gt", gt, "--pred", pred])
     assert scores["n_unparseable"] == 1 and scores["gIoU"] == 0.5
+
+
+def test_an_out_folder_or_a_pred_folder_is_refused_before_scoring(tmp_path, monkeypatch):
+    from eval import common, counting
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": "0"}])
+    monkeypatch.setattr(counting, "score", lambda *a: pytest.fail("scored before refusing --out"))
+    with pytest.raises(common.ScoreError, match="is a folder"):  # was IsADirectoryError after scoring
+        counting.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path)])
+    with pytest.raises(common.ScoreError, match="predictions file is a folder"):
+        counting.main(["--gt", gt, "--pred", str(tmp_path)])
