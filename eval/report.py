@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, help="write the markdown here and its .json beside it")
     args = ap.parse_args(argv)
     if args.out:
+        if args.out.suffix == ".json":  # the JSON goes to out.with_suffix(".json"): the same file
+            ap.error(f"--out {args.out}: give the markdown's path (report.md); the JSON is written beside it")
         common.out_dir(args.out)
+    if args.dir and not args.dir.is_dir():
+        raise common.ScoreError(f"--dir {args.dir}: no such folder")
     paths = args.scores or sorted(args.dir.glob("*.json"))
     if not paths:
         raise common.ScoreError(f"{args.dir}: no .json score files")

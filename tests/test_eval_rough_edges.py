@@ -65,3 +65,17 @@ def test_an_out_folder_or_a_pred_folder_is_refused_before_scoring(tmp_path, monk
         counting.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path)])
     with pytest.raises(common.ScoreError, match="predictions file is a folder"):
         counting.main(["--gt", gt, "--pred", str(tmp_path)])
+
+
+def test_report_out_json_would_overwrite_its_own_markdown_and_is_refused(tmp_path, capsys):
+    from eval import counting, report
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": "0"}])
+    counting.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "count.json")])
+    with pytest.raises(SystemExit) as e:  # the JSON replaced the markdown at the same path
+        report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.json")])
+    assert e.value.code == 2 and "markdown" in capsys.readouterr().err
+    report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.md")])
+    assert (tmp_path / "report.md").read_text().startswith("# Evaluation report")
+    assert json.loads((tmp_path / "report.json").read_text())["metrics"][0]["all"] == 1.0
