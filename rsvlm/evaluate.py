@@ -18,6 +18,7 @@ predictions file). Without them every detection scores 1.0 and ranks in answer o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -39,6 +40,15 @@ def _done_ids(path: Path) -> set[str]:
         except (json.JSONDecodeError, KeyError, TypeError):
             continue  # a line cut by a kill: answered again
     return ids
+
+
+def _holds_records(path: Path) -> bool:
+    """Whether a line of ``path`` is an instruction record (has ``conversations``)."""
+    for line in path.read_text().splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            if isinstance(row := json.loads(line), dict) and "conversations" in row:
+                return True
+    return False
 
 
 def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
@@ -143,11 +153,13 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
 
 
 def check_out(data: Path, out: Path, world: int = 1) -> str | None:
-    """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, ``data`` holds no
-    records, or an earlier file there (resumed, never replaced) answers records ``data`` lacks,
+    """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder or a records file
+    (``data`` itself), ``data`` holds no records, or an earlier file there (resumed, never replaced) answers records ``data`` lacks,
     which would leave another test set's answers mixed in."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
+    if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
+        return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     records, report = load_records(data, strict=False)
     if not records:
         return (f"no records to answer: {report.summary()}; first: {report.examples[0]}" if report.n_skipped

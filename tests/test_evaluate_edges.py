@@ -73,3 +73,12 @@ def test_answers_of_other_weights_or_options_are_not_resumed(ckpt, tmp_path, cap
     assert "other options (--max-new-tokens 2 → 8)" in capsys.readouterr().err
     assert main([*argv, "--model", str(ckpt)]) == 0  # same weights and options: goes on to the second record
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
+
+
+def test_out_that_is_the_data_file_is_refused(tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    before = data.read_text()
+    assert _eval(tmp_path, data, data) == 2  # its ids read as answered: "wrote test.jsonl", nothing answered
+    assert "holds records (conversations), not predictions" in capsys.readouterr().err
+    assert data.read_text() == before and not (tmp_path / "test.jsonl.run.json").exists()
