@@ -426,6 +426,8 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
 def ship(out: Path) -> Path:
     """Copy OUT/final into the package (model card from OUT/MODEL_CARD.md where present)."""
     dest = ROOT / "rsvlm" / "assets" / "default_model"
+    if not (out / "final" / "config.yaml").is_file():  # checked before the bundled model is deleted
+        raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to merge_chat first)")
     card = (dest / "README.md").read_text() if (dest / "README.md").is_file() else None
     if dest.exists():
         shutil.rmtree(dest)

@@ -38,7 +38,9 @@ class PromptConfig:
     ``answer_lead`` replaces the registry template's text put before every answer (None: the
     template's own; rsvlm's is "", so an answer's first word follows a line break and a
     sentencepiece tokenizer splits it into pieces it uses nowhere else: "bottom" is ``b o ttom``
-    there and ``▁bottom`` mid-sentence; " " makes it the mid-sentence token)."""
+    there and ``▁bottom`` mid-sentence; " " makes it the mid-sentence token). ``max_history`` is
+    how many earlier exchanges a chat keeps besides the turn that brought the images (0: as many
+    as the LLM's context holds): a model trained on short conversations answers worse past them."""
 
     annotate_modality: bool = True
     modality_after: bool = False
@@ -47,6 +49,7 @@ class PromptConfig:
     det_classes: list[str] = field(default_factory=list)
     det_class_question: str = "Detect all {pl}."
     answer_lead: str | None = None
+    max_history: int = 0
 
 
 def annotate_images(text: str, modalities: list[str], after: bool = False) -> str:
