@@ -444,15 +444,27 @@ def ship(out: Path) -> Path:
     return dest
 
 
+def positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of minutes above 0")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    from rsvlm.config import load_config
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.tta import MODES
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="runs/default_model", help="work folder (default runs/default_model)")
-    p.add_argument("--budget-minutes", type=float, default=None,
+    p.add_argument("--budget-minutes", type=positive, default=None,
                    help="scale training steps to this many minutes (default: build.yaml's reference)")
     p.add_argument("--config", default=str(CONFIGS / "build.yaml"))
-    p.add_argument("--only", nargs="*", choices=list(STAGES), help="run just these stages (others untouched)")
+    # nargs="+": a bare --only used to mean every stage, a two-hour build
+    p.add_argument("--only", nargs="+", choices=list(STAGES), help="run just these stages (others untouched)")
     p.add_argument("--ship", action="store_true", help="copy the final model into rsvlm/assets/default_model")
     p.add_argument("--curve", action="store_true",
                    help="also score each stage's checkpoint on the test set's cls/count/vqa/ground records")
@@ -460,11 +472,33 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     # `kill BUILD` would otherwise leave the running stage training on, orphaned, into the same folder
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
-    bc = load_config(BuildConfig, a.config, a.overrides)
+    try:
+        bc = load_config(BuildConfig, a.config, a.overrides)
+    except ConfigError as e:
+        p.error(str(e))
+    if bc.eval_tta != "none" and bc.eval_tta not in MODES:  # else found by the last stage, hours later
+        p.error(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
     out = Path(a.out).resolve()
+    if out.exists() and not out.is_dir():
+        p.error(f"--out {a.out}: is a file; give a work folder")
     out.mkdir(parents=True, exist_ok=True)
     scale = (a.budget_minutes or bc.reference_minutes) / bc.reference_minutes
-    names = a.only or list(STAGES)
+    try:
+        build(out, bc, scale, a.only or list(STAGES), a.curve, a.ship)
+    except subprocess.CalledProcessError as e:
+        print(f"build: stopped; {' '.join(map(str, e.cmd))} exited with status {e.returncode} (its output is "
+              "above); the same command resumes from there", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError) as e:
+        print(f"build: stopped; {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("build: interrupted; the same command resumes from the stage it stopped in", file=sys.stderr)
+        return 130
+    return 0
+
+
+def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: bool, ship_it: bool) -> None:
     t0 = time.perf_counter()
     for k, name in enumerate(names, 1):
         done = out / name / "DONE"
@@ -478,14 +512,12 @@ def main(argv: list[str] | None = None) -> int:
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps({"minutes": round(minutes, 2), "scale": scale}) + "\n")
         log(f"stage {name} finished in {minutes:.1f} min (total {(time.perf_counter() - t0) / 60:.1f} min)")
-    if a.curve:
+    if curve:
         learning_curve(out, bc)
     if (out / "eval" / "report.json").is_file():
         log(f"model card: {write_card(out, bc)}")
-    if a.ship:
+    if ship_it:
         ship(out)
-    return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
