@@ -475,6 +475,13 @@ def counts(items: list[Item], statuses: list[str]) -> dict:
             "n_partially_parsed": c[PARTIAL]}
 
 
+def at_least_one(v: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    if not v.strip().isdigit() or int(v) < 1:
+        raise argparse.ArgumentTypeError(f"needs a whole number of at least 1, got {v!r}")
+    return int(v)
+
+
 def out_dir(path: str | Path) -> None:
     """Create the folder of an ``--out`` file; ScoreError naming it when that cannot be done or
     ``path`` is a folder."""

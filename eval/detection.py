@@ -175,17 +175,9 @@ def details(scores: dict) -> str:
     return "per class (obb AP50 is the DOTA 11-point AP)\n" + common.table(rows, ["class", "boxes", "AP", "AP50"])
 
 
-def _at_least_one(v: str) -> int:
-    import argparse
-
-    if not v.strip().isdigit() or int(v) < 1:
-        raise argparse.ArgumentTypeError(f"needs a whole number of at least 1, got {v!r}")
-    return int(v)
-
-
 def main(argv: list[str] | None = None) -> dict:
     def extra(ap):
-        ap.add_argument("--max-dets", type=_at_least_one, default=100, help="COCO: detections kept per image")
+        ap.add_argument("--max-dets", type=common.at_least_one, default=100, help="COCO: detections kept per image")
 
     return common.run("detection", ("det",), score, HEADLINE, argv, extra_args=extra, details=details)
 

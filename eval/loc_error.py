@@ -22,11 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import torch
+
+from eval.common import ScoreError, at_least_one, main_guard, out_dir
 
 
 def shuffle_images(records: list[str], seed: int) -> list[str]:
@@ -45,7 +46,7 @@ def shuffle_images(records: list[str], seed: int) -> list[str]:
             if all(not (paths[a] & paths[b]) for a, b in zip(order, order[1:] + order[:1])):
                 break
         else:
-            raise ValueError(f"cannot give the {len(idx)} records of {key} each another scene's images")
+            raise ScoreError(f"cannot give the {len(idx)} records of {key} each another scene's images")
         for a, b in zip(order, order[1:] + order[:1]):
             out[idx[a]] = {**recs[idx[a]], "images": recs[idx[b]]["images"]}
     return [json.dumps(r) for r in out]
@@ -80,7 +81,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     if tasks:
         index = index.filter(lambda t: t in tasks, input_columns="task")
     if len(index) == 0:
-        raise ValueError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
+        raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
     if shuffle_seed is not None:
         index = index.remove_columns("record").add_column("record", shuffle_images(index["record"], shuffle_seed))
     data = D.SFTDataset(index, records_path.parent, processor, processor.prompt, 1024)
@@ -121,11 +122,11 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
 def main(argv: list[str] | None = None) -> int:
     from rsvlm.inference import load_model
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records with ground-truth answers")
     p.add_argument("--tasks", default="ground,det", help="comma-separated task tags (default ground,det)")
-    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--batch-size", type=at_least_one, default=16)
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
     p.add_argument("--out", default=None, help="write the result JSON here too")
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(a.data)
     if not path.is_file():
         p.error(f"--data: no such file {path}")
+    if a.out:  # before the model loads and the set is run
+        out_dir(a.out)
     model, processor = load_model(a.model, device="cpu")
     res = location_errors(model, processor, path, set(filter(None, a.tasks.split(","))), a.batch_size,
                           a.shuffle_images)
@@ -144,4 +147,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main_guard(main)

@@ -79,3 +79,20 @@ def test_report_out_json_would_overwrite_its_own_markdown_and_is_refused(tmp_pat
     report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.md")])
     assert (tmp_path / "report.md").read_text().startswith("# Evaluation report")
     assert json.loads((tmp_path / "report.json").read_text())["metrics"][0]["all"] == 1.0
+
+
+def test_loc_error_bad_input_is_one_line_and_exit_2(tmp_path, ckpt):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = _write(tmp_path / "test.jsonl", [_record("a", [SHIP], "ground", "[ground] the ship")])
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for args, says in [(["--model", str(tmp_path / "none")], "not an rsvlm checkpoint"),  # were tracebacks
+                       (["--model", str(ckpt), "--out", str(tmp_path)], "is a folder"),
+                       (["--model", str(ckpt), "--tasks", "det"], "no record of task(s) ['det']"),
+                       (["--model", str(ckpt), "--batch-size", "0"], "at least 1")]:
+        p = subprocess.run([sys.executable, "-m", "eval.loc_error", "--data", data, *args], capture_output=True,
+                           text=True, env=env)
+        assert p.returncode == 2 and says in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)
