@@ -14,7 +14,10 @@ class of their label — shapes of a class the reference lacks are counted
 * unit IoU = |P ∩ G| / |P ∪ G|, and 1 when both masks are empty;
 * ``gIoU``: mean unit IoU; ``cIoU``: sum of intersections / sum of unions over all units;
 * ``mIoU``: mean over classes of (sum of intersections / sum of unions of that class's units);
-  with free-form referring phrases every phrase is a class of its own;
+  with free-form referring phrases every phrase is a class of its own. A class with no pixel in
+  any reference or prediction (the ``""`` class of empty references answered empty) has no IoU
+  (``None`` in ``per_class_IoU``) and is left out of the mean, as semantic-segmentation mIoU
+  leaves out absent classes;
 * ``P@0.5`` (also ``P@0.7``, ``P@0.9``): fraction of units with IoU >= the threshold.
 
 Missing and unparseable predictions are empty masks (and counted). It cannot read reference
@@ -69,10 +72,11 @@ def score(items: list[common.Item], args=None) -> dict:
     for c, i, u in all_units:
         by_class[c][0] += i
         by_class[c][1] += u
-    class_iou = {c: (i / u if u else 1.0) for c, (i, u) in sorted(by_class.items())}
+    class_iou = {c: (i / u if u else None) for c, (i, u) in sorted(by_class.items())}  # None: no pixel either side
+    present = [v for v in class_iou.values() if v is not None]
     sum_i, sum_u = sum(i for _, i, _ in all_units), sum(u for _, _, u in all_units)
     return {
-        "mIoU": float(np.mean(list(class_iou.values()))),
+        "mIoU": float(np.mean(present)) if present else None,
         "cIoU": sum_i / sum_u if sum_u else 1.0,
         "gIoU": float(ious.mean()),
         **{f"P@{t}": float((ious >= t).mean()) for t in THRESHOLDS},

@@ -96,3 +96,19 @@ def test_loc_error_bad_input_is_one_line_and_exit_2(tmp_path, ckpt):
         p = subprocess.run([sys.executable, "-m", "eval.loc_error", "--data", data, *args], capture_output=True,
                            text=True, env=env)
         assert p.returncode == 2 and says in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)
+
+
+def test_segmentation_miou_leaves_out_a_class_with_no_pixel_on_either_side(tmp_path):
+    from eval import segmentation
+
+    prompt = "[seg] Segment the ships."
+    gt = _write(tmp_path / "gt.jsonl", [_record("e", [], "seg", prompt), _record("s", [SQUARE], "seg", prompt)])
+    half = {**SQUARE, "coords": [[10.05, 10.05], [20.05, 10.05], [20.05, 30.05], [10.05, 30.05]]}
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "e", "answer": "None."}, {"id": "s", "objects": [half]}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["per_class_IoU"] == {"": None, "ship": 0.5}
+    assert s["mIoU"] == 0.5  # was (1 + 0.5) / 2: the empty references' class counted as a perfect one
+    assert s["gIoU"] == 0.75  # the empty unit answered empty still scores 1
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "e", "answer": "None."}])
+    only_empty = _write(tmp_path / "gt.jsonl", [_record("e", [], "seg", prompt)])
+    assert segmentation.main(["--gt", only_empty, "--pred", pred])["mIoU"] is None
