@@ -10,6 +10,8 @@ models gives a broken one.
 from __future__ import annotations
 
 import argparse
+import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -22,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="output checkpoint directory")
     ap.add_argument("--weights", type=float, nargs="+", help="one weight per model (normalised; default equal)")
     args = ap.parse_args(argv)
+    if args.weights and not all(math.isfinite(w) for w in args.weights):  # nan/inf made every tensor NaN
+        ap.error(f"--weights {' '.join(map(str, args.weights))}: give finite numbers")
     from rsvlm.model.checkpoint import average_checkpoints
 
     out = Path(args.out)
@@ -37,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         out = average_checkpoints(args.models, args.out, args.weights)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
+        shutil.rmtree(out, ignore_errors=True)  # absent or empty before; half-written, it passed for a checkpoint
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"interrupted; the half-written {out} was removed", file=sys.stderr)
+        return 130
     print(f"wrote {out}")
     return 0
 

@@ -1,0 +1,40 @@
+"""scripts/average_checkpoints.py and compare_checkpoints.py on bad numbers and failed averages."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from safetensors.torch import save_file
+from script_loader import load_script
+
+
+def fake_ckpt(root, vision_shape=(2, 3)):
+    """A folder shaped like a merged checkpoint: config.yaml, llm/ weights, vision.safetensors."""
+    (root / "llm").mkdir(parents=True)
+    (root / "config.yaml").write_text("encoders: {}\n")
+    save_file({"w": torch.ones(4)}, str(root / "llm" / "model.safetensors"))
+    save_file({"v": torch.ones(vision_shape)}, str(root / "vision.safetensors"))
+    return root
+
+
+@pytest.mark.parametrize("weights", [["nan", "1"], ["inf", "1"]])
+def test_average_refuses_weights_that_are_not_finite(tmp_path, monkeypatch, capsys, weights):
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    with pytest.raises(SystemExit) as e:  # was: 'wrote' a checkpoint of NaN tensors
+        avg.main([str(a), str(b), "--out", str(tmp_path / "avg"), "--weights", *weights])
+    assert e.value.code == 2 and "give finite numbers" in capsys.readouterr().err
+    assert not (tmp_path / "avg").exists()
+
+
+def test_a_failed_average_leaves_no_half_written_output(tmp_path, monkeypatch, capsys):
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b", vision_shape=(3, 3))
+    out = tmp_path / "avg"
+    assert avg.main([str(a), str(b), "--out", str(out)]) == 2
+    assert "differs in shape" in capsys.readouterr().err
+    assert not out.exists()  # was: config.yaml and llm/ without vision.safetensors, and a rerun refused
+    (tmp_path / "b" / "vision.safetensors").unlink()
+    save_file({"v": torch.zeros(2, 3)}, str(tmp_path / "b" / "vision.safetensors"))
+    assert avg.main([str(a), str(b), "--out", str(out)]) == 0
+
