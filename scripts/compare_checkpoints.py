@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("b", help="checkpoint folder or .safetensors file")
     ap.add_argument("--show", type=int, default=10, help="list this many differing tensors, largest first")
     args = ap.parse_args(argv)
+    if args.show < 0:  # bad[:-1] listed all but one
+        ap.error(f"--show {args.show}: give 0 or more")
     from rsvlm.model.checkpoint import compare_weights
 
     for p in (Path(args.a), Path(args.b)):

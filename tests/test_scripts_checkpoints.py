@@ -38,3 +38,10 @@ def test_a_failed_average_leaves_no_half_written_output(tmp_path, monkeypatch, c
     save_file({"v": torch.zeros(2, 3)}, str(tmp_path / "b" / "vision.safetensors"))
     assert avg.main([str(a), str(b), "--out", str(out)]) == 0
 
+
+def test_compare_refuses_a_negative_show(tmp_path, monkeypatch, capsys):
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    a = fake_ckpt(tmp_path / "a")
+    with pytest.raises(SystemExit) as e:  # was: bad[:-1], every differing tensor but one
+        cmp.main([str(a), str(a), "--show", "-1"])
+    assert e.value.code == 2 and "--show -1: give 0 or more" in capsys.readouterr().err
