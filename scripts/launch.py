@@ -44,8 +44,8 @@ def recipe_global_batch(path: str | Path) -> int:
     """The ``# global_batch: N`` header of a recipe."""
     text = Path(path).read_text()
     m = GLOBAL_BATCH.search(text)
-    if not m:
-        raise ValueError(f"{path}: no '# global_batch: N' header comment; the launcher needs the global batch")
+    if not m or int(m.group(1)) < 1:  # 0 passed as grad_accum=0
+        raise ValueError(f"{path}: no '# global_batch: N' header comment with N >= 1; the launcher needs the global batch")
     return int(m.group(1))
 
 
@@ -138,7 +138,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_intermixed_args(argv)  # key=value may follow the options
+    ap = parser()
+    args = ap.parse_intermixed_args(argv)  # key=value may follow the options
+    if not 0 < args.master_port < 65536:
+        ap.error(f"--master-port {args.master_port}: give a TCP port, 1 to 65535")
     try:
         plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile, args.master_addr,
                      args.master_port, args.overrides, check_hostfile=not args.dry_run or
