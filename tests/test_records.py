@@ -42,6 +42,10 @@ def test_task_inferred_from_tag():
     (lambda r: r["images"].append({"path": "b.png"}), "placeholder"),
     (lambda r: r.update(task="detect"), "'task'"),
     (lambda r: r["conversations"].pop(), "no gpt"),
+    (lambda r: r["conversations"][1].update(value="<ref>ship</ref><box><loc_1><loc_2></box>"),
+     "conversations[1].value': geometry does not follow the grammar: <box> needs 4"),
+    (lambda r: r["conversations"][1].update(value="<box><loc_9><loc_2><loc_1><loc_5></box>"), "x1>x2"),
+    (lambda r: r["conversations"][0].update(value="<image>\n[regcap] <box><loc_1><loc_2><loc_3>"), "not closed"),
 ])
 def test_errors_name_the_field(mutate, field):
     rec = json.loads(json.dumps(GOOD))

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rsvlm.geometry import decode
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 _TAG_RE = re.compile(r"^\s*(?:<image>\s*)*\[(\w+)\]")
+_GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
 
 
 class RecordError(ValueError):
@@ -118,6 +120,10 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
         value = turn.get("value", turn.get("content"))
         if not isinstance(value, str):
             raise _fail(where, f"{f}.value", "must be a string")
+        if _GEOMETRY_RE.search(value):
+            problems = decode(value, 1000, 1000).problems
+            if problems:
+                raise _fail(where, f"{f}.value", f"geometry does not follow the grammar: {problems[0]}")
         out_convs.append({"from": role, "value": value})
     if not any(ROLES[t["from"]] == "assistant" for t in out_convs):
         raise _fail(where, "conversations", "has no gpt (assistant) turn")
