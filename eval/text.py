@@ -49,14 +49,16 @@ def normalize_answer(text: str) -> str:
 def parse_count(text: str) -> int | None:
     """The count an answer states: its first number outside geometry, rounded (``"about 1,204"`` →
     1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
-    ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None."""
+    ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
+    A first number of over 15 digits (a degenerate ``"1111…"``, past what a float holds exactly) is
+    no count either: None."""
     text = text.strip().lower()
     points = text.count("<point>")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
     words = [NUMBER_WORDS.get(w, w) for w in _PUNCT.sub(" ", s).split()]
     for w in words:
-        if re.fullmatch(r"\d+(?:\.\d+)?", w):
-            return int(round(float(w)))
+        if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):
+            return int(round(float(w))) if len(m[1].lstrip("0")) <= 15 else None
     if set(words) & {"none", "no", "nothing"}:
         return 0
     return points or None

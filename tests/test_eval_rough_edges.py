@@ -112,3 +112,16 @@ def test_segmentation_miou_leaves_out_a_class_with_no_pixel_on_either_side(tmp_p
     pred = _write(tmp_path / "pred.jsonl", [{"id": "e", "answer": "None."}])
     only_empty = _write(tmp_path / "gt.jsonl", [_record("e", [], "seg", prompt)])
     assert segmentation.main(["--gt", only_empty, "--pred", pred])["mIoU"] is None
+
+
+def test_a_degenerate_endless_number_is_an_unparseable_count_not_a_crash(tmp_path):
+    from eval import counting
+    from eval.text import parse_count
+
+    assert parse_count("1" * 15) == int("1" * 15) and parse_count("0003 ships") == 3
+    assert parse_count("1" * 16) is None and parse_count("1" * 400 + ".5") is None  # float(): inf, round(): crash
+    gt = _write(tmp_path / "gt.jsonl", [_record(r, [], "count", "[count] How many ships?") for r in "ab"])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": "1" * 300},  # RMSE overflowed
+                                            {"id": "b", "task": "count", "answer": "0"}])
+    s = counting.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1 and s["accuracy"] == 0.5 and s["MAE"] == 0.0
