@@ -8,7 +8,9 @@ Each ``det`` record is one image for the metric. A record is *oriented* when its
 holds ``<obb>`` (or, with no objects at all, when the question asks for oriented boxes);
 otherwise *horizontal*. Horizontal records: predicted obbs and polygons are scored by their
 enclosing box. Oriented records: predicted boxes and polygons are scored as polygons. Points and
-masks are not detections: they are counted (``n_pred_objects_ignored``) and left out.
+masks are not detections: they are counted (``n_pred_objects_ignored``) and left out, as are
+objects of a class no reference in the set has (``n_pred_objects_unknown_class``, by class, and a
+note: a model writing ``vehicle`` for ``small vehicle`` scores 0 and is told why).
 
 Classes compare by ``common.norm_label``; an unlabelled prediction in a record whose reference
 has one class takes that class. Ranking: the ``score`` of each object where given, else 1.0,
@@ -152,6 +154,9 @@ def score(items: list[common.Item], args=None) -> dict:
             hbb["gts"].append(env(gt))
             hbb["dets"].append(env(preds))
             hbb["sizes"].append(common.image_size(it.record))
+    gt_labels = {o["label"] for imgs in (hbb["gts"], obb["gts"]) for img in imgs for o in img}
+    unknown = Counter(o["label"] or "(unlabelled)" for imgs in (hbb["dets"], obb["dets"]) for img in imgs
+                      for o in img if o["label"] not in gt_labels)  # AP cannot see them
     out: dict = {"mAP": None, "mAP50": None, "mAP50_obb": None}
     if hbb["gts"]:
         c = coco_map(hbb["gts"], hbb["dets"], hbb["sizes"], max_dets)
@@ -164,7 +169,9 @@ def score(items: list[common.Item], args=None) -> dict:
     return {**out, **common.counts(items, statuses), "n_records_hbb": len(hbb["gts"]),
             "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_gt_difficult": n_gt_difficult,
             "n_pred_objects": n_pred_objects,
-            "n_pred_objects_ignored": dict(ignored)}
+            "n_pred_objects_ignored": dict(ignored), "n_pred_objects_unknown_class": dict(unknown),
+            "notes": [f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
+                      f"{dict(unknown.most_common(5))}"] if unknown else []}
 
 
 def details(scores: dict) -> str:

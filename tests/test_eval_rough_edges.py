@@ -125,3 +125,14 @@ def test_a_degenerate_endless_number_is_an_unparseable_count_not_a_crash(tmp_pat
                                             {"id": "b", "task": "count", "answer": "0"}])
     s = counting.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 1 and s["accuracy"] == 0.5 and s["MAE"] == 0.0
+
+
+def test_detections_of_a_class_no_reference_has_are_counted_and_named(tmp_path, capsys):
+    from eval import detection
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [SHIP, {**SHIP, "label": "plane"}])])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": [
+        {**SHIP, "label": "boat"}, {**SHIP, "label": "boat"}, {**SHIP, "label": None}]}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50"] == 0.0 and s["n_pred_objects_unknown_class"] == {"boat": 2, "(unlabelled)": 1}
+    assert "3 predicted object(s) of classes no reference has" in capsys.readouterr().out  # was a silent 0
