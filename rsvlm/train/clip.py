@@ -374,7 +374,9 @@ def train_clip(cfg) -> dict:
     pairs, weights, report = caption_pool(cfg)
     if len(pairs) < 2 * world:
         raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training "
-                         f"on {world} process(es) needs at least {2 * world}")
+                         f"on {world} process(es) needs at least {2 * world} ({report.summary()})")
+    if report.n_skipped and rank == 0:
+        print(f"[rsvlm.train] {report.summary()}; first: {report.examples[:1]}", file=sys.stderr)
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
@@ -477,7 +479,7 @@ def train_clip(cfg) -> dict:
     summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "processes": world,
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
-               "malformed_records": report.n_skipped, "final": str(final / "encoder.safetensors")}
+               "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped), "final": str(final / "encoder.safetensors")}
     if rank == 0:
         final.mkdir(parents=True, exist_ok=True)
         save_file({f"visual.{k}": v.contiguous() for k, v in core.encoder.visual.state_dict().items()},

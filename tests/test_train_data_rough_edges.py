@@ -1,0 +1,33 @@
+"""What a user's own training records meet when they are wrong: counted, reported, never silently lost."""
+
+from __future__ import annotations
+
+import json
+
+from test_train_utils import make_records, recipe
+
+from rsvlm.train import main as train_main
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys):
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    recs = _lines(data)
+    recs[0]["images"][0]["modality"] = "lidar"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "max_steps=1", "batch_size=4"]
+    assert train_main(argv) == 0
+    err = capsys.readouterr().err
+    assert "1 skipped (bad field images[].modality: 1)" in err and "train.jsonl:1 (id rec0)" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["malformed_records"] == 1 and summary["malformed_reasons"] == {"bad field images[].modality": 1}
+
+    data.write_text("{not json\n" + json.dumps({**recs[1], "task": "detect"}) + "\n")  # nothing usable
+    assert train_main([*argv, "overwrite=true"]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "2 skipped (invalid JSON: 1, bad field task: 1)" in last and "Traceback" not in last
