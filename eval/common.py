@@ -393,7 +393,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     notes = scores.setdefault("notes", [])
     notes += preds.bad_examples
     if scores.get("n_unparseable"):
-        notes += unparseable_examples(items, tasks, args.format)
+        notes += unparseable_examples(items, task_name, args.format)
     answers = [it.pred["answer"] for it in items if it.pred and isinstance(it.pred.get("answer"), str)]
     for fmt, mark in FORMAT_MARKS.items():
         n = sum(1 for a in answers if mark.search(a) and not FORMAT_MARKS[args.format].search(a))
@@ -413,9 +413,11 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     return scores
 
 
-def unparseable_examples(items: list[Item], tasks: tuple[str, ...], fmt: str, n: int = 3) -> list[str]:
+def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:
     """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
-    string, or (geometry tasks) the decoder's problems."""
+    string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer."""
+    from eval.text import normalize_answer, parse_count
+
     out = []
     for it in items:
         if it.pred is None or len(out) >= n:
@@ -423,10 +425,17 @@ def unparseable_examples(items: list[Item], tasks: tuple[str, ...], fmt: str, n:
         ans = it.pred.get("answer")
         if not isinstance(ans, str) and it.pred.get("objects") is None:
             out.append(f"unparseable {it.id!r}: 'answer' is {type(ans).__name__} {ans!r:.40}, not a string")
-        elif set(tasks) & {"det", "ground", "seg"}:
+        elif task_name in ("detection", "grounding", "segmentation", "change"):
             got = pred_objects(it, fmt)
             if got.status == UNPARSEABLE:
                 out.append(f"unparseable {it.id!r}: {'; '.join(map(str, got.problems[:2]))}")
+        elif not isinstance(ans, str):
+            continue
+        elif task_name == "counting":
+            if parse_count(ans) is None:
+                out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count")
+        elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
+            out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
     return out
 
 

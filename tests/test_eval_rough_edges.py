@@ -136,3 +136,17 @@ def test_detections_of_a_class_no_reference_has_are_counted_and_named(tmp_path, 
     s = detection.main(["--gt", gt, "--pred", pred])
     assert s["mAP50"] == 0.0 and s["n_pred_objects_unknown_class"] == {"boat": 2, "(unlabelled)": 1}
     assert "3 predicted object(s) of classes no reference has" in capsys.readouterr().out  # was a silent 0
+
+
+def test_unparseable_counts_change_maps_and_empty_answers_are_explained(tmp_path, capsys):
+    from eval import change, counting, vqa
+
+    recs = [_record("c", [], "count", "[count] How many ships?"), _record("v", [], "vqa", "[vqa] Is there a ship?"),
+            _record("m", [SQUARE], "change", "[change] Outline what changed.")]
+    gt = _write(tmp_path / "gt.jsonl", recs)
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "c", "answer": "a lot"}, {"id": "v", "answer": "..."},
+                                            {"id": "m", "answer": "<poly><loc_1><loc_2><loc_3></poly>"}])
+    for mod, says in [(counting, "unparseable 'c': 'a lot' states no count"),  # these three had no note
+                      (vqa, "unparseable 'v': answer '...' is empty"), (change, "unparseable 'm': <poly>")]:
+        assert mod.main(["--gt", gt, "--pred", pred])["n_unparseable"] == 1
+        assert says in capsys.readouterr().out
