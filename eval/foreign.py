@@ -25,7 +25,7 @@ _PHRASE = re.compile(r"<(p|ref)>(.*?)</\1>", re.S)
 _GEOCHAT_BRACE = re.compile(r"\{([^{}]*)\}")
 _GEOCHAT_BOX = re.compile(rf"^\s*<{_NUM}>\s*<{_NUM}>\s*<{_NUM}>\s*<{_NUM}>\s*(?:\|\s*<?{_NUM}>?\s*)?$")
 _FALCON_TAG = re.compile(r"<(box|quad|poly)>(.*?)</\1>", re.S)
-_FALCON_INT = re.compile(r"<(\d+)>")
+_FALCON_INT = re.compile(r"<(\d{1,6})>")  # longer runs are text: int() refuses over 4300 digits
 
 
 def decode(text: str, width: int, height: int, fmt: str) -> tuple[list[dict], list[str]]:
@@ -64,6 +64,9 @@ def decode_geochat(text: str, width: int, height: int) -> tuple[list[dict], list
             continue
         vals = [float(v) for v in box.groups()[:4]]
         theta = float(box.group(5) or 0)
+        if not math.isfinite(theta):  # a degenerate run of digits: cos() would raise
+            problems.append(f"geochat: angle out of range in {m.group(0)!r:.80}")
+            continue
         if not all(0 <= v <= 100 for v in vals):
             problems.append(f"geochat: coordinate outside 0–100 in {m.group(0)!r}")
             continue

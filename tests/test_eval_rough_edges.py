@@ -150,3 +150,12 @@ def test_unparseable_counts_change_maps_and_empty_answers_are_explained(tmp_path
                       (vqa, "unparseable 'v': answer '...' is empty"), (change, "unparseable 'm': <poly>")]:
         assert mod.main(["--gt", gt, "--pred", pred])["n_unparseable"] == 1
         assert says in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt,answer", [("geochat", "{<10><10><50><50>|" + "9" * 400 + "}"),  # math domain error
+                                        ("falcon", "<box><" + "9" * 5000 + "><1><2><3></box>")])  # int() limit
+def test_foreign_answers_with_endless_digits_are_problems_not_crashes(fmt, answer):
+    from eval import foreign
+
+    objects, problems = foreign.decode(answer, 100, 100, fmt)
+    assert objects == [] and len(problems) == 1
