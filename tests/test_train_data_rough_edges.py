@@ -31,3 +31,23 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     assert train_main([*argv, "overwrite=true"]) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert "2 skipped (invalid JSON: 1, bad field task: 1)" in last and "Traceback" not in last
+
+
+def test_a_sample_cut_to_max_length_is_reported_and_listed(tmp_path, capsys):
+    from rsvlm.train.data import collate
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    recs = _lines(data)
+    recs[0]["conversations"][1]["value"] = "a very long answer " * 100
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "max_steps=2", "batch_size=4", "data.batching=naive"]
+    assert train_main(argv) == 0
+    cut = [ln for ln in capsys.readouterr().err.splitlines() if "cut to" in ln]
+    assert len(cut) == 1 and "sample rec0:" in cut[0] and "tokens cut to data.max_length=384" in cut[0]
+
+    batch = collate([{"input_ids": [1, 2], "labels": [1, 2], "images": [], "task": "cap", "modality": "optical",
+                      "id": "a", "cut": 900},
+                     {"input_ids": [1], "labels": [1], "images": [], "task": "cap", "modality": "optical",
+                      "id": "b", "cut": 0}], pad_id=0)
+    assert batch["cut"] == [("a", 900)] and batch["ids"] == ["a", "b"]

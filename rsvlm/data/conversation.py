@@ -161,7 +161,8 @@ def encode_conversation(
     render=None,
     add_special_tokens: bool = False,
 ) -> dict[str, list[int]]:
-    """Token ids and labels (−100 outside assistant turns) of a whole conversation.
+    """Token ids and labels (−100 outside assistant turns) of a whole conversation, and
+    ``n_tokens``, its length before any cut.
 
     ``render(messages, add_generation_prompt) -> str`` is the chat format (the processor's
     ``chat_prompt``; default: the tokenizer's own chat template). Image placeholders are
@@ -189,10 +190,11 @@ def encode_conversation(
             )
         labels[start : len(upto)] = full[start : len(upto)]
     ids, labels = expand_image_tokens(full, labels, image_token_id, n_image_tokens)
+    n_tokens = len(ids)
     if max_length is not None and len(ids) > max_length:
         if image_token_id in ids[max_length:]:
             raise ValueError(f"{len(ids)} tokens cannot be cut to max_length={max_length} without cutting an image")
         ids, labels = ids[:max_length], labels[:max_length]
     if all(t == IGNORE_INDEX for t in labels):
         raise ValueError(f"no assistant token left within max_length={max_length}")
-    return {"input_ids": ids, "labels": labels}
+    return {"input_ids": ids, "labels": labels, "n_tokens": n_tokens}

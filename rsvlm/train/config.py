@@ -36,7 +36,7 @@ class DataConfig:
     # records at weight w is drawn as often as N·w records of data.train. Objective clip draws its
     # caption records by the file weights alone.
     extra: list[SourceConfig] = field(default_factory=list)
-    max_length: int = 512  # tokens per sample, visual tokens included; longer samples are cut
+    max_length: int = 512  # tokens per sample, visual tokens included; longer samples are cut (noted on stderr)
     batching: str = "length_grouped"  # "length_grouped" (sort inside mega-batches) | "naive" (random order)
     group_factor: int = 16  # a mega-batch holds group_factor global batches
     num_workers: int = 0  # DataLoader workers (images load there, lazily)

@@ -4,7 +4,8 @@ The index (one row per record: JSON text, id, task, modality, estimated length) 
 with ``datasets``; images are read and tokenised per sample inside DataLoader workers. A sample
 that cannot be read (missing or corrupt image, wrong bands, a conversation that does not fit) comes
 back as ``{"bad": True, "id", "error"}`` and the collate function keeps it aside, so the loop can
-log and count it without stopping.
+log and count it without stopping. A sample cut to ``data.max_length`` is trained on as cut, noted on
+stderr (once per record and process) and listed under the batch's ``"cut"``.
 
 Batch plans are deterministic functions of (seed, epoch, rank): resuming at micro-batch k of an
 epoch replays exactly the batches a run that was never stopped would have seen.
@@ -17,6 +18,7 @@ estimated from the text before the chat template is applied (good enough to grou
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,6 +90,7 @@ class SFTDataset(torch.utils.data.Dataset):
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
         self.band_dropout, self.seed = dict(band_dropout or {}), seed
+        self.noted_cut: set[str] = set()  # ids whose cut this process has reported
 
     def __len__(self) -> int:
         return len(self.index) * len(self.views)
@@ -109,7 +112,13 @@ class SFTDataset(torch.utils.data.Dataset):
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
-        return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"]}
+        n = enc.pop("n_tokens")
+        if n > len(enc["input_ids"]) and rec["id"] not in self.noted_cut:
+            self.noted_cut.add(rec["id"])
+            print(f"[rsvlm.train] sample {rec['id']}: {n} tokens cut to data.max_length={self.max_length}; "
+                  "the end of its answer is not trained", file=sys.stderr)
+        return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"],
+                "cut": n if n > len(enc["input_ids"]) else 0}
 
 
 def drop_bands(image, p: float, rng: np.random.Generator):
@@ -144,7 +153,8 @@ def with_views(batches: list[list[int]], n: int, n_views: int, seed: int, epoch:
 def collate(samples: list[dict], pad_id: int) -> dict:
     """Right-pad to the longest sample → ``input_ids``/``attention_mask``/``labels`` (B,T) + side info.
 
-    Bad samples are dropped here and listed under ``"bad"`` as (id, error).
+    Bad samples are dropped here and listed under ``"bad"`` as (id, error); samples cut to the
+    maximum length stay and are listed under ``"cut"`` as (id, length before the cut).
     """
     good = [s for s in samples if not s.get("bad")]
     width = max((len(s["input_ids"]) for s in good), default=0)
@@ -162,6 +172,7 @@ def collate(samples: list[dict], pad_id: int) -> dict:
         "tasks": [s["task"] for s in good], "modalities": [s["modality"] for s in good],
         "ids": [s["id"] for s in good],
         "bad": [(s["id"], s["error"]) for s in samples if s.get("bad")],
+        "cut": [(s["id"], s["cut"]) for s in good if s.get("cut")],
         "n_samples": len(samples),
     }
 
