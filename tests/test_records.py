@@ -93,3 +93,12 @@ def test_llava_json_array_file(tmp_path):
 def test_missing_file_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nothere.jsonl"):
         load_records(tmp_path / "nothere.jsonl")
+
+
+def test_duplicate_ids_are_kept_and_reported(tmp_path):
+    p = tmp_path / "d.jsonl"
+    p.write_text("".join(json.dumps({**GOOD, "id": i}) + "\n" for i in ("a", "b", "a", "a")))
+    recs, report = load_records(p, strict=False)
+    assert [r["id"] for r in recs] == ["a", "b", "a", "a"] and report.n_skipped == 0
+    assert report.duplicates == 2 and "2 kept with an id already read (first: 'a' at " in report.summary()
+    assert "d.jsonl:3" in report.summary()

@@ -34,22 +34,34 @@ class RecordError(ValueError):
 
 @dataclass
 class ReadReport:
-    """What ``read_records`` did: lines read, records kept, and skipped lines by reason."""
+    """What ``read_records`` did: lines read, records kept, skipped lines by reason, and records
+    kept whose id an earlier one of the same report had (LLaVA-style files reuse an image's id)."""
 
     path: str
     n_lines: int = 0
     n_ok: int = 0
     skipped: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)  # first few skip messages, for the log
+    duplicates: int = 0
+    first_duplicate: str | None = None  # "'id' at file:line"
+    ids: set[str] = field(default_factory=set, repr=False)
 
     @property
     def n_skipped(self) -> int:
         return sum(self.skipped.values())
 
+    def note_id(self, rid: str, where: str) -> None:
+        if rid in self.ids:
+            self.duplicates += 1
+            self.first_duplicate = self.first_duplicate or f"{rid!r} at {where}"
+        self.ids.add(rid)
+
     def summary(self) -> str:
         s = f"{self.path}: {self.n_ok} records read, {self.n_skipped} skipped"
         if self.skipped:
             s += " (" + ", ".join(f"{k}: {v}" for k, v in self.skipped.most_common()) + ")"
+        if self.duplicates:
+            s += f"; {self.duplicates} kept with an id already read (first: {self.first_duplicate})"
         return s
 
 
@@ -194,6 +206,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                 report.examples.append(str(e))
             continue
         report.n_ok += 1
+        report.note_id(rec["id"], where)
         yield rec
 
 

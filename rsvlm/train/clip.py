@@ -375,8 +375,9 @@ def train_clip(cfg) -> dict:
     if len(pairs) < 2 * world:
         raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training "
                          f"on {world} process(es) needs at least {2 * world} ({report.summary()})")
-    if report.n_skipped and rank == 0:
-        print(f"[rsvlm.train] {report.summary()}; first: {report.examples[:1]}", file=sys.stderr)
+    if (report.n_skipped or report.duplicates) and rank == 0:
+        print(f"[rsvlm.train] {report.summary()}" + (f"; first: {report.examples[:1]}" if report.examples else ""),
+              file=sys.stderr)
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
