@@ -42,6 +42,17 @@ def _done_ids(path: Path) -> set[str]:
     return ids
 
 
+def _drop_cut_line(path: Path) -> None:
+    """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer
+    appended would be glued to it and lost as one unreadable line. Its record is answered again."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+
+
 def _holds_records(path: Path) -> bool:
     """Whether a line of ``path`` is an instruction record (has ``conversations``)."""
     for line in path.read_text().splitlines():
@@ -133,6 +144,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     todo = [r for r in mine if r["id"] not in done]
     n_err = 0
     part.parent.mkdir(parents=True, exist_ok=True)
+    _drop_cut_line(part)
     with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                                    disable=not progress) as bar:

@@ -82,3 +82,19 @@ def test_out_that_is_the_data_file_is_refused(tmp_path, capsys):
     assert _eval(tmp_path, data, data) == 2  # its ids read as answered: "wrote test.jsonl", nothing answered
     assert "holds records (conversations), not predictions" in capsys.readouterr().err
     assert data.read_text() == before and not (tmp_path / "test.jsonl.run.json").exists()
+
+
+def test_a_run_killed_mid_line_resumes_without_losing_the_next_answer(ckpt, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n" + json.dumps({**RECORD, "id": "b"}) + "\n")
+    out = tmp_path / "p.jsonl"
+    argv = ["eval", "--data", str(data), "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]
+    assert main([*argv, "--limit", "1"]) == 0
+    with out.open("a") as f:
+        f.write('{"id": "b", "task": "c')  # killed while writing b's answer
+    assert main(argv) == 0  # b's new answer was glued to the cut line: one unreadable line, b missing
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
