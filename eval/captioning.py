@@ -5,7 +5,7 @@ pycocoevalcap computes it) and METEOR, through pycocoevalcap.
 
 Scored records: ``cap`` and ``regcap``, and ``change`` records whose reference answer is text
 and that do not ask for a change map; change maps, "No change." ones included, are ``eval.change``'s. References: the last ``gpt`` turn plus
-any strings in ``meta.references`` (RSICD/UCM-captions give five per image).
+the strings in ``meta.references``, a list or one string (RSICD/UCM-captions give five per image).
 
 Tokenisation: with Java on the PATH, Stanford's PTBTokenizer as pycocoevalcap ships it (the
 COCO caption protocol); without Java (or with ``--no-java``) a pure-Python stand-in: lowercase,
@@ -77,6 +77,7 @@ def score(items: list[common.Item], args=None) -> dict:
     refs, cands, statuses = {}, {}, []
     for i, it in enumerate(items):
         extra = (it.record.get("meta") or {}).get("references") or []
+        extra = [extra] if isinstance(extra, str) else extra  # one reference, not one per character
         refs[i] = [common.gt_answer(it.record), *[r for r in extra if isinstance(r, str)]]
         ans = None if it.pred is None else it.pred.get("answer")
         status = common.MISSING if it.pred is None else (

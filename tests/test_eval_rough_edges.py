@@ -159,3 +159,15 @@ def test_foreign_answers_with_endless_digits_are_problems_not_crashes(fmt, answe
 
     objects, problems = foreign.decode(answer, 100, 100, fmt)
     assert objects == [] and len(problems) == 1
+
+
+def test_captioning_meta_references_given_as_one_string_is_one_reference(tmp_path):
+    from eval import captioning
+
+    rec = {"id": "a", "images": [{"path": "a.png"}], "task": "cap", "meta": {"references": "a boat near a pier"},
+           "conversations": [{"from": "human", "value": "<image>\n[cap] Describe the image."},
+                             {"from": "gpt", "value": "a ship in a harbour"}]}
+    gt = _write(tmp_path / "gt.jsonl", [rec])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "cap", "answer": "a boat near a pier"}])
+    s = captioning.main(["--gt", gt, "--pred", pred, "--no-java"])
+    assert s["BLEU-4"] == pytest.approx(1.0)  # was 2e-12: 18 one-character references
