@@ -39,14 +39,15 @@ class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer."""
 
     def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
-                 constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False):
+                 constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False,
+                 history: int | None = None):
         from rsvlm.model import ChatSession
 
         self.out = out if out is not None else sys.stdout  # looked up now: a redirected stdout is followed
         self.tta, self.by_class = tta, by_class  # tta: an rsvlm.tta.FuseConfig, or None
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
                                    do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain,
-                                   min_objects=min_objects)
+                                   min_objects=min_objects, history=history)
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
@@ -173,11 +174,16 @@ class ChatREPL:
             self.session.rollback()
             self.say("\n(stopped)")
             return None
-        except ValueError as e:  # past the LLM's context: the session goes on, /reset starts afresh
+        except ValueError as e:  # past the LLM's context even without the earlier exchanges
             self.session.rollback()
-            self.say(f"\nerror: {e} (/reset starts a new conversation)")
+            self.say(f"\nerror: {e} (/reset)")
             return None
         self.say()
+        dropped = [s["dropped_turns"] for s in self.session.stats]
+        if dropped[-1] and sum(dropped) == dropped[-1]:  # said once a conversation
+            keep = self.session.history
+            self.say(f"  note: the oldest exchanges are left out from here on, to keep "
+                     f"{f'the last {keep}' if keep else 'what fits the context'} beside the image turn (--history)")
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
@@ -261,7 +267,7 @@ def main(args) -> int:
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
-                    min_objects=args.min_objects, by_class=args.det_by_class)
+                    min_objects=args.min_objects, by_class=args.det_by_class, history=args.history)
     processor.missing_bands = args.missing_bands
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=_count(1), default=256)
     p.add_argument("--temperature", type=_number(0.0), default=0.0, help="0 = greedy")
+    p.add_argument("--history", type=_count(0), default=None, metavar="N",
+                   help="earlier exchanges kept beside the image turn, the oldest left out first (default: the "
+                        "model's prompt.max_history; 0 = as many as the LLM's context holds)")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "

@@ -440,3 +440,20 @@ def test_predict_min_score_drops_the_less_confident_objects(tmp_path):
     cut = (scores[0] + scores[-1]) / 2
     kept = run("--min-score", str(cut))
     assert [o["score"] for o in kept] == [o["score"] for o in every if o["score"] >= cut]
+
+
+def test_a_long_chat_keeps_answering_the_same_question_alike(default_model):
+    # trained on conversations of up to four turns, the model drifted into garbage from about the
+    # seventh when it saw every earlier exchange; its config keeps the image turn and the last two
+    from rsvlm.model import ChatSession
+
+    model, processor = default_model
+    assert processor.prompt.max_history == 2
+    img = inf.model_input(inf.read_spec(inf.ImageSpec([str(SAMPLES / "airport_optical.png")], None, None)))
+    chat = ChatSession(model, processor, max_new_tokens=24)
+    questions = ["[cls] What is the scene category?", "[count] How many planes are there?",
+                 "[cls] What scene is this?"]
+    answers = [chat.ask(questions[t % 3], images=[img] if t == 0 else None) for t in range(15)]
+    assert answers[0] in SCENE_CLASSES
+    assert set(answers[0::3]) == {answers[0]} and set(answers[2::3]) == {answers[2]}, answers
+    assert set(answers[1::3]) == {answers[1]}, answers

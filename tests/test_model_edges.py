@@ -79,6 +79,53 @@ def test_a_prompt_past_the_llm_context_is_an_error_not_garbage():
     assert chat.stats == []
 
 
+def test_a_long_chat_leaves_out_its_oldest_exchanges_and_answers_as_a_fresh_pass_would():
+    model, proc = _short_context_model(256)  # the system prompt and the image turn take about half
+    model.eval()
+    chat = ChatSession(model, proc, max_new_tokens=4)
+    image = _images(1)
+    chat.ask(IMAGE_TOKEN + "[cls] what scene?", images=image)
+    for k in range(12):  # every exchange adds ~20 tokens: the conversation outgrows 256 - 4 of room
+        chat.ask(f"question number {k}, and what else?")
+    dropped = [s["dropped_turns"] for s in chat.stats]
+    assert dropped[:2] == [0, 0] and sum(dropped) > 0  # was a ValueError once past the context
+    users = [m["content"] for m in chat.messages if m["role"] == "user"]
+    assert IMAGE_TOKEN in users[0] and users[-1] == "question number 11, and what else?"  # the image turn stays
+    assert "question number 0," not in " ".join(users)  # the oldest exchanges went first
+    prompt = proc.encode(proc.chat_prompt(chat.messages[:-1], add_generation_prompt=True),
+                         [proc.prepare_image(im) for im in image])
+    assert len(prompt) + 4 <= 256 and chat.token_ids[:len(prompt)] == prompt
+    ref = model.generate(torch.tensor([prompt]), images=[image], max_new_tokens=4, stop_strings=proc.stop_strings)
+    assert chat.token_ids[len(prompt):] == ref.tokens[0]  # the cache cut at the dropped turn, as a fresh pass
+    with pytest.raises(ValueError, match="context is 256"):  # a turn that cannot fit even alone
+        chat.ask("word " * 300)
+
+
+def test_a_chat_keeps_the_image_turn_and_the_models_max_history_exchanges():
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, ["prompt.max_history=1"]))
+    model.eval()
+    image = _images(1)
+    chat = ChatSession(model, proc, max_new_tokens=3)
+    chat.ask(IMAGE_TOKEN + "[cls] what scene?", images=image)
+    for k in range(3):
+        chat.ask(f"question {k}?")
+    assert [s["dropped_turns"] for s in chat.stats] == [0, 0, 0, 1]  # question 0 goes when question 2 is asked
+    users = [m["content"] for m in chat.messages if m["role"] == "user"]
+    assert len(users) == 3 and IMAGE_TOKEN in users[0] and users[1:] == ["question 1?", "question 2?"]
+    prompt = proc.encode(proc.chat_prompt(chat.messages[:-1], add_generation_prompt=True),
+                         [proc.prepare_image(im) for im in image])
+    ref = model.generate(torch.tensor([prompt]), images=[image], max_new_tokens=3, stop_strings=proc.stop_strings)
+    assert chat.token_ids[:len(prompt)] == prompt and chat.token_ids[len(prompt):] == ref.tokens[0]
+    every = ChatSession(model, proc, max_new_tokens=3, history=0)  # 0: all the context holds
+    every.ask(IMAGE_TOKEN + "[cls] what scene?", images=image)
+    for k in range(3):
+        every.ask(f"question {k}?")
+    assert sum(s["dropped_turns"] for s in every.stats) == 0
+    with pytest.raises(ValueError, match=r"prompt\.max_history\) must be >= 0"):
+        ChatSession(model, proc, history=-1)
+
+
 def test_an_answer_running_past_the_context_warns():
     model, proc = _short_context_model(160)
     batch = proc(proc.chat_prompt([{"role": "user", "content": IMAGE_TOKEN + "hi"}]), _images(1))

@@ -489,8 +489,29 @@ def test_a_prompt_past_the_context_is_one_line_in_chat_and_predict(short_ckpt, g
     repl.load_image([str(geotiff), "optical"])
     assert repl.handle("[det] ships")  # was a traceback that ended the chat
     said = out.getvalue()
-    assert re.search(r"error: .*context is 128 tokens.*\(/reset starts a new conversation\)", said)
+    assert re.search(r"error: .*context is 128 tokens.*reset the session to start a new one \(/reset\)", said)
     assert repl.session.stats == [] and repl.handle("/reset")  # the session goes on
     assert _predict(short_ckpt, geotiff) == 2
     err = capsys.readouterr().err
     assert re.search(r"rsvlm predict: .*context is 128 tokens", err) and "Traceback" not in err
+
+
+def test_chat_history_leaves_the_oldest_exchanges_out_and_says_so_once(ckpt, geotiff):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+    from rsvlm.cli import build_parser
+
+    assert build_parser().parse_args(["chat", "--history", "1"]).history == 1
+    with pytest.raises(SystemExit):  # a negative count is a usage error
+        build_parser().parse_args(["chat", "--history", "-1"])
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=2, history=1)
+    repl.load_image([str(geotiff), "optical"])
+    for q in ("[cls] scene?", "[vqa] a?", "[vqa] b?", "[vqa] c?", "[vqa] d?"):
+        assert repl.handle(q)
+    said = out.getvalue()
+    assert said.count("the oldest exchanges are left out from here on, to keep the last 1 beside the image") == 1
+    assert [s["dropped_turns"] for s in repl.session.stats] == [0, 0, 0, 1, 1]

@@ -9,8 +9,13 @@ given with a turn are encoded once, in that turn.
     chat = ChatSession(model, processor)
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
-    chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens
+    chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
+                 # dropped_turns (earlier exchanges left out to fit the LLM's context)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
+
+The oldest exchanges without images are left out (the image turns stay) past ``history`` of them
+(the model's ``prompt.max_history``) or when the conversation nears the LLM's context, so a long
+chat goes on; a turn that cannot fit even so is a ValueError.
 
 Limits: batch size 1; a template that rewrites earlier turns still works, but re-prefills from the
 first token it changes (from the start, images re-encoded, when that is before an image).
@@ -25,15 +30,19 @@ import torch
 from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import shape_scores
+from rsvlm.model.llm import context_length
 from rsvlm.model.vlm import RSVLM, TextStreamer
-from rsvlm.tokens import task_tag
+from rsvlm.tokens import IMAGE_TOKEN, task_tag
 
 
 class ChatSession:
     def __init__(self, model: RSVLM, processor, system: str | None = None, max_new_tokens: int = 256,
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True,
-                 min_objects: int = 0):
+                 min_objects: int = 0, history: int | None = None):
         self.model, self.processor, self.constrain = model, processor, constrain
+        self.history = processor.prompt.max_history if history is None else history  # 0: what the context holds
+        if self.history < 0:
+            raise ValueError(f"history (prompt.max_history) must be >= 0, got {self.history}")
         self.min_objects = min_objects  # a [det] question's answer keeps writing objects up to this (GrammarConstraint.push)
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
         self.system = system if system is not None else processor.prompt.system  # the model's, by default
@@ -66,6 +75,12 @@ class ChatSession:
         pixels = [self.processor.prepare_image(im) for im in images]
         every = self.pixels + pixels
         prompt = self.processor.encode(full, every, add_special_tokens=True)
+        dropped = 0
+        while (i := self._overflow(messages, prompt, gen_overrides)) is not None:  # oldest text-only exchange
+            messages = messages[:i] + messages[i + 2:]
+            dropped += 1
+            full = self.processor.chat_prompt(messages, add_generation_prompt=True)
+            prompt = self.processor.encode(full, every, add_special_tokens=True)
         self.model.check_context(prompt, "the conversation", "; reset the session to start a new one")
         keep = min(_common_prefix(self.token_ids[: self.cache_len], prompt), len(prompt) - 1)
         slots = prompt[keep:].count(self.model.special.image)
@@ -109,8 +124,23 @@ class ChatSession:
         answer = streamer.answer(generated).strip()
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),
-                           "new_tokens": len(generated), "cache_len": self.cache_len})
+                           "new_tokens": len(generated), "cache_len": self.cache_len, "dropped_turns": dropped})
         return answer
+
+    def _overflow(self, messages: list[dict], prompt: list[int], gen_overrides: dict) -> int | None:
+        """Index of the oldest user + assistant exchange without images, to drop when there are more
+        than ``history`` of them or ``prompt`` leaves less room than an answer needs (its
+        ``max_new_tokens``, at most a quarter of the context); None when neither holds or no such
+        exchange is left (the turns with images stay)."""
+        text_only = [i for i in range(len(messages) - 2) if messages[i]["role"] == "user"
+                     and messages[i + 1]["role"] == "assistant" and IMAGE_TOKEN not in messages[i]["content"]]
+        if not text_only:
+            return None
+        if self.history and len(text_only) > self.history:
+            return text_only[0]
+        ctx = context_length(self.model.llm)
+        room = min(gen_overrides.get("max_new_tokens", self.gen["max_new_tokens"]), (ctx or 0) // 4)
+        return text_only[0] if ctx is not None and len(prompt) + room > ctx else None
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
