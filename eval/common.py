@@ -394,6 +394,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     notes += preds.bad_examples
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
+    if ignored := scores.get("n_pred_objects_ignored"):
+        notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
+                     f"{ignored}")
     answers = [it.pred["answer"] for it in items if it.pred and isinstance(it.pred.get("answer"), str)]
     for fmt, mark in FORMAT_MARKS.items():
         n = sum(1 for a in answers if mark.search(a) and not FORMAT_MARKS[args.format].search(a))

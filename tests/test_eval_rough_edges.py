@@ -171,3 +171,12 @@ def test_captioning_meta_references_given_as_one_string_is_one_reference(tmp_pat
     pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "cap", "answer": "a boat near a pier"}])
     s = captioning.main(["--gt", gt, "--pred", pred, "--no-java"])
     assert s["BLEU-4"] == pytest.approx(1.0)  # was 2e-12: 18 one-character references
+
+
+def test_points_and_masks_left_out_of_box_scores_are_noted(tmp_path, capsys):
+    from eval import grounding
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [SHIP], "ground", "[ground] the ship")])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "answer": "<point><loc_200><loc_200></point>"}])
+    assert grounding.main(["--gt", gt, "--pred", pred])["n_pred_objects_ignored"] == {"point": 1}
+    assert "1 predicted object(s) of a kind grounding does not score, left out: {'point': 1}" in capsys.readouterr().out
