@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16) -> dict:
-    """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates}."""
+    """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "skipped": records not
+    scored (unreadable lines and images, by reason)}."""
     import torch
 
     from rsvlm.data.records import ReadReport
@@ -28,7 +30,9 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     from rsvlm.train import data as D
 
     tok = processor.tokenizer
-    index = D.build_index(data, tok, dict(processor.n_tokens), ReadReport(str(data)))
+    report = ReadReport(str(data))
+    index = D.build_index(data, tok, dict(processor.n_tokens), report)
+    skipped = dict(report.skipped)
     ds = D.SFTDataset(index, data.parent, processor, processor.prompt, 1024)
     pid = model.pointer_ids()
     n = min(len(ds), limit or len(ds))
@@ -36,6 +40,9 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     count = 0
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
+        for _, error in batch["bad"]:
+            reason = error.split(":", 1)[0]
+            skipped[reason] = skipped.get(reason, 0) + 1
         if not batch["ids"]:
             continue
         with torch.no_grad():
@@ -63,7 +70,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     if count == 0:
         raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
-    return {**out, "n": count}
+    return {**out, "n": count, "skipped": skipped}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,13 +79,24 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records whose answers hold shapes")
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--limit", type=int, default=None, help="score the first N records only")
     p.add_argument("--out", default=None, help="write the result JSON here too")
     a = p.parse_args(argv)
     if not Path(a.data).is_file():
         p.error(f"--data: no such file {a.data}")
-    model, processor = load_model(a.model, device="cpu")
-    res = cell_stats(model, processor, Path(a.data), a.limit)
+    if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
+        p.error(f"--limit {a.limit}: give 1 or more")
+    if a.out and (Path(a.out).is_dir() or not Path(a.out).parent.is_dir()):  # else found after the work
+        p.error(f"--out {a.out}: give a file in an existing folder")
+    try:
+        model, processor = load_model(a.model, device="cpu")
+        res = cell_stats(model, processor, Path(a.data), a.limit)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if res["skipped"]:
+        print(f"{sum(res['skipped'].values())} record(s) not scored ("
+              + ", ".join(f"{k}: {v}" for k, v in res["skipped"].items()) + ")", file=sys.stderr)
     print(f"{res['n']} coordinates; probability on the true cell / most likely bin in it:")
     for k in ("llm", "pointer", "both"):
         print(f"  {k:8s} {res[k]['mass']:.3f} / {res[k]['argmax_in_cell']:.3f}")
