@@ -84,6 +84,8 @@ def score(items: list[common.Item], args=None) -> dict:
         "n_units": len(all_units), "n_classes": len(class_iou),
         "n_pred_objects_unknown_class": n_unknown,
         "per_class_IoU": class_iou if len(class_iou) <= 200 else "(over 200 classes; left out)",
+        "notes": [f"{n_unknown} predicted shape(s) in several-class records name no class of their reference, "
+                  "not scored"] if n_unknown else [],
     }
 
 

@@ -180,3 +180,13 @@ def test_points_and_masks_left_out_of_box_scores_are_noted(tmp_path, capsys):
     pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "answer": "<point><loc_200><loc_200></point>"}])
     assert grounding.main(["--gt", gt, "--pred", pred])["n_pred_objects_ignored"] == {"point": 1}
     assert "1 predicted object(s) of a kind grounding does not score, left out: {'point': 1}" in capsys.readouterr().out
+
+
+def test_segmentation_shapes_of_a_class_the_reference_lacks_are_noted(tmp_path, capsys):
+    from eval import segmentation
+
+    two = [SQUARE, {**SQUARE, "label": "tree", "coords": [[50.05, 50.05], [60.05, 50.05], [60.05, 60.05]]}]
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", two, "seg", "[seg] Segment ships and trees.")])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "objects": [{**SQUARE, "label": "boat"}]}])
+    assert segmentation.main(["--gt", gt, "--pred", pred])["n_pred_objects_unknown_class"] == 1
+    assert "1 predicted shape(s) in several-class records name no class" in capsys.readouterr().out
