@@ -42,6 +42,8 @@ def test_task_inferred_from_tag():
     (lambda r: r["images"].append({"path": "b.png"}), "placeholder"),
     (lambda r: r.update(task="detect"), "'task'"),
     (lambda r: r["conversations"].pop(), "no gpt"),
+    (lambda r: r["images"][0].update(path=123), "images[0].path': must be a file path (a string), got int"),
+    (lambda r: r.pop("images") and r.update(image=["a.png", 7]), "images[1].path': must be a file path"),
     (lambda r: r["conversations"][1].update(value="<ref>ship</ref><box><loc_1><loc_2></box>"),
      "conversations[1].value': geometry does not follow the grammar: <box> needs 4"),
     (lambda r: r["conversations"][1].update(value="<box><loc_9><loc_2><loc_1><loc_5></box>"), "x1>x2"),

@@ -107,6 +107,8 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
             raise _fail(where, f, "must be an object with 'path' or 'band_files'")
         if not im.get("path") and not im.get("band_files"):
             raise _fail(where, f"{f}.path", "missing (and no band_files)")
+        if im.get("path") and not isinstance(im["path"], str):
+            raise _fail(where, f"{f}.path", f"must be a file path (a string), got {type(im['path']).__name__}")
         mod = im.get("modality", "optical")
         if mod not in MODALITIES:
             raise _fail(where, f"{f}.modality", f"{mod!r} is not one of {', '.join(MODALITIES)}")
