@@ -213,6 +213,9 @@ def main(args) -> int:
             total = len(iter_windows(*images[0].scene_size, args.tile, args.overlap))
             stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
             print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
+        except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
+            print(f"rsvlm predict: {e}", file=sys.stderr)
+            return 2
         result = inf.locate("", images[0])
         result.update(objects=objects, tiles=tiles, answer=None,
                       problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])

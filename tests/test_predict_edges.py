@@ -491,9 +491,10 @@ def test_a_prompt_past_the_context_is_one_line_in_chat_and_predict(short_ckpt, g
     said = out.getvalue()
     assert re.search(r"error: .*context is 128 tokens.*reset the session to start a new one \(/reset\)", said)
     assert repl.session.stats == [] and repl.handle("/reset")  # the session goes on
-    assert _predict(short_ckpt, geotiff) == 2
-    err = capsys.readouterr().err
-    assert re.search(r"rsvlm predict: .*context is 128 tokens", err) and "Traceback" not in err
+    for tiles in ([], ["--tile", "32"]):  # a tiled run was a traceback
+        assert _predict(short_ckpt, geotiff, *tiles) == 2
+        err = capsys.readouterr().err
+        assert re.search(r"rsvlm predict: .*context is 128 tokens", err) and "Traceback" not in err
 
 
 def test_chat_history_leaves_the_oldest_exchanges_out_and_says_so_once(ckpt, geotiff):
