@@ -72,12 +72,20 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--data", required=True, help="JSONL with [vqa] sensor questions (meta.qtype modality)")
     p.add_argument("--out", default=None, help="write the counts as JSON here too")
     a = p.parse_args(argv)
-    records, _ = load_records(a.data)
-    records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
-    if not records:
-        raise SystemExit(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
-    model, processor = load_model(a.model)
-    scores = answer_logprobs(model, processor, variants(records, processor.prompt.modality_after), Path(a.data).parent)
+    if not Path(a.data).is_file():
+        p.error(f"--data: no such file {a.data}")
+    if a.out and (Path(a.out).is_dir() or not Path(a.out).parent.is_dir()):  # else found after the work
+        p.error(f"--out {a.out}: give a file in an existing folder")
+    try:
+        records, _ = load_records(a.data)
+        records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
+        if not records:
+            raise ValueError(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
+        model, processor = load_model(a.model)
+        scores = answer_logprobs(model, processor, variants(records, processor.prompt.modality_after),
+                                 Path(a.data).parent)
+    except (OSError, ValueError) as e:  # a bad line, a non-checkpoint --model, an unreadable image
+        raise SystemExit(f"error: {e}") from None
     summary, table = collections.Counter(), collections.Counter()
     for r in records:
         sensor = r["images"][0]["modality"]

@@ -43,3 +43,35 @@ def test_pointer_probe_names_a_folder_that_is_not_a_checkpoint(tmp_path, monkeyp
     assert probe.main(["--model", str(tmp_path), "--data", str(ground_records(tmp_path))]) == 1
     err = capsys.readouterr().err.strip().splitlines()  # was: a FileNotFoundError traceback
     assert err == [f"error: {tmp_path}: not an rsvlm checkpoint (no config.yaml)"]
+
+
+def sensor_records(tmp_path):
+    from test_train_utils import make_records
+
+    data = make_records(tmp_path, n=2, ir_every=0)
+    rows = []
+    for line in data.read_text().splitlines():
+        rec = json.loads(line)
+        rec.update(task="vqa", meta={"qtype": "modality"},
+                   conversations=[{"from": "human", "value": "<image>\n[vqa] What sensor took this image?"},
+                                  {"from": "gpt", "value": "optical"}])
+        rows.append(json.dumps(rec))
+    data.write_text("\n".join(rows) + "\n")
+    return data
+
+
+def test_sensor_probe_says_what_is_wrong_in_one_line(tmp_path, monkeypatch, capsys):
+    probe = load_script("probe_sensor_word", monkeypatch)
+    data = sensor_records(tmp_path)
+    with pytest.raises(SystemExit) as e:  # was: an IsADirectoryError traceback after the work
+        probe.main(["--model", str(tmp_path), "--data", str(data), "--out", str(tmp_path)])
+    assert e.value.code == 2 and f"--out {tmp_path}: give a file in an existing folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        probe.main(["--data", str(tmp_path / "missing.jsonl")])
+    assert e.value.code == 2 and "--data: no such file" in capsys.readouterr().err
+    for model, text, says in ((tmp_path, None, "not an rsvlm checkpoint"), (None, "{not json\n", "not valid JSON")):
+        if text:
+            data.write_text(text + data.read_text())
+        with pytest.raises(SystemExit) as e:  # was: FileNotFoundError / RecordError tracebacks
+            probe.main([*(["--model", str(model)] if model else []), "--data", str(data)])
+        assert str(e.value.code).startswith("error: ") and says in e.value.code and "\n" not in e.value.code
