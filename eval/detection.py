@@ -157,6 +157,12 @@ def score(items: list[common.Item], args=None) -> dict:
     gt_labels = {o["label"] for imgs in (hbb["gts"], obb["gts"]) for img in imgs for o in img}
     unknown = Counter(o["label"] or "(unlabelled)" for imgs in (hbb["dets"], obb["dets"]) for img in imgs
                       for o in img if o["label"] not in gt_labels)  # AP cannot see them
+    notes = []
+    if not n_gt_objects:
+        notes.append("no reference holds an object: AP is undefined (-)")
+    elif unknown:
+        notes.append(f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
+                     f"{dict(unknown.most_common(5))}")
     out: dict = {"mAP": None, "mAP50": None, "mAP50_obb": None}
     if hbb["gts"]:
         c = coco_map(hbb["gts"], hbb["dets"], hbb["sizes"], max_dets)
@@ -170,8 +176,7 @@ def score(items: list[common.Item], args=None) -> dict:
             "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_gt_difficult": n_gt_difficult,
             "n_pred_objects": n_pred_objects,
             "n_pred_objects_ignored": dict(ignored), "n_pred_objects_unknown_class": dict(unknown),
-            "notes": [f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
-                      f"{dict(unknown.most_common(5))}"] if unknown else []}
+            "notes": notes}
 
 
 def details(scores: dict) -> str:

@@ -190,3 +190,13 @@ def test_segmentation_shapes_of_a_class_the_reference_lacks_are_noted(tmp_path, 
     pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "objects": [{**SQUARE, "label": "boat"}]}])
     assert segmentation.main(["--gt", gt, "--pred", pred])["n_pred_objects_unknown_class"] == 1
     assert "1 predicted shape(s) in several-class records name no class" in capsys.readouterr().out
+
+
+def test_detection_without_any_reference_object_says_why_ap_is_undefined(tmp_path, capsys):
+    from eval import detection
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", []), _record("b", [])])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "answer": "None."}, {"id": "b", "objects": [SHIP]}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50"] is None and s["mAP50_obb"] is None  # no class has ground truth: AP is 0/0
+    assert "no reference holds an object: AP is undefined" in capsys.readouterr().out  # was a bare '-'
