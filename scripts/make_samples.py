@@ -42,19 +42,26 @@ def main(argv: list[str] | None = None) -> None:
     from rsvlm.config import load_config
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "rsvlm/assets/samples"))
-    ap.add_argument("--seed", type=int, default=4242)
-    ap.add_argument("--n", type=int, default=24)
+    ap.add_argument("--out", default=str(ROOT / "rsvlm/assets/samples"), help="folder to write the samples into")
+    ap.add_argument("--seed", type=int, default=4242, help="scene seed (0 or more)")
+    ap.add_argument("--n", type=int, default=24, help="scenes to draw the samples from (1 or more)")
     args = ap.parse_args(argv)
+    if args.n < 1 or args.seed < 0:
+        ap.error(f"--n {args.n} --seed {args.seed}: give --n 1 or more and --seed 0 or more")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        ap.error(f"--out {args.out}: is a file; give a folder")
     weights = {c: 20.0 for c in PICK}  # every other scene class keeps weight 1
     cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
                       ["scene.pairs_fraction=0", f"scene.scene_weights={json.dumps(weights)}"])
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         synthesize(tmp, args.n, args.seed, cfg, workers=1, progress=False, records=False, verbose=False)
         scenes = [json.loads(p.read_text()) for p in sorted(Path(tmp, "scenes").glob("*.json"))]
-        chosen = pick_scenes(scenes)
+        try:
+            chosen = pick_scenes(scenes)
+        except ValueError as e:
+            raise SystemExit(f"error: {e}") from None
+        out.mkdir(parents=True, exist_ok=True)
         samples = {}
         for cls, mods in (("harbour", ("optical", "sar")), ("airport", ("optical",))):
             s = chosen[cls]
