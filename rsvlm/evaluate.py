@@ -7,8 +7,8 @@ the same weights and answer options (``run_stamp``). Under torchrun / accelerate
 ``WORLD_SIZE`` set) each process answers every WORLD_SIZE-th record into ``OUT.rankR``; the
 last process to finish merges the parts into ``OUT`` in record order.
 
-An image that cannot be read becomes an empty answer with an ``"error"`` field: it counts as
-wrong in scoring, and is reported, never skipped.
+An image that cannot be read, or a prompt past the LLM's context, becomes an empty answer with an
+``"error"`` field: it counts as wrong in scoring, and is reported, never skipped.
 
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
@@ -93,7 +93,18 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         return rows
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    answers = generate(msgs, images)
+    try:
+        answers = generate(msgs, images)
+    except ValueError:  # a prompt past the LLM's context fails its batch: each record alone, failures named
+        answers = []
+        for k, m, im in zip(ok, msgs, images):
+            try:
+                answers.append(generate([m], [im])[0])
+            except ValueError as e:
+                rows[k]["error"] = str(e)
+                answers.append(None)
+        keep = [j for j, a in enumerate(answers) if a is not None]
+        ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
     for k, (text, scores) in zip(ok, answers):
         rows[k]["answer"] = text
         if records[k]["task"] == "det":
@@ -156,8 +167,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
     if n_err:
-        print(f"rsvlm eval: {n_err} record(s) with unreadable images or bands the model cannot take answered "
-              f"empty (see 'error')", file=sys.stderr)
+        print(f"rsvlm eval: {n_err} record(s) with unreadable images, bands the model cannot take or a prompt "
+              f"past the LLM's context answered empty (see 'error')", file=sys.stderr)
     if world > 1:
         part.with_name(part.name + ".done").touch()
         _merge_if_last(records, out, world)
@@ -170,6 +181,10 @@ def check_out(data: Path, out: Path, world: int = 1) -> str | None:
     which would leave another test set's answers mixed in."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
+    try:
+        out.is_file() and out.read_text()
+    except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
+        return f"--out {out} is not a text file; give the predictions JSONL's path"
     if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     records, report = load_records(data, strict=False)
