@@ -51,3 +51,18 @@ def test_a_sample_cut_to_max_length_is_reported_and_listed(tmp_path, capsys):
                      {"input_ids": [1], "labels": [1], "images": [], "task": "cap", "modality": "optical",
                       "id": "b", "cut": 0}], pad_id=0)
     assert batch["cut"] == [("a", 900)] and batch["ids"] == ["a", "b"]
+
+
+def test_mixture_weights_that_draw_nothing_are_named(tmp_path):
+    import pytest
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+    from rsvlm.train.data import mixture_weights
+
+    with pytest.raises(ValueError, match=r"data.task_weights gives every task in the data \(\['cap', 'cls'\]\) weight 0"):
+        mixture_weights(["cls", "cap"], ["optical"] * 2, task_weights={"cls": 0, "cap": 0})
+    assert mixture_weights(["cls", "cap"], ["optical"] * 2, task_weights={"cls": 0}).tolist() == [0.0, 1.0]
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", "data.modality_weights={sar: -1}"])
+    with pytest.raises(ValueError, match=r"data.modality_weights\['sar'\] must be >= 0, got -1"):
+        check_config(cfg)

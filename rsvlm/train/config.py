@@ -181,6 +181,10 @@ def check_config(cfg: TrainConfig) -> None:
     for key in ("batch_size", "grad_accum", "max_steps"):
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")
+    for key in ("task_weights", "modality_weights"):
+        for g, w in getattr(cfg.data, key).items():
+            if not w >= 0:
+                raise ValueError(f"data.{key}[{g!r}] must be >= 0, got {w}")
     if cfg.data.task_temperature <= 0 or cfg.data.modality_temperature <= 0:
         raise ValueError("data.task_temperature and data.modality_temperature must be > 0")
     if not 0 <= cfg.data.max_bad_fraction <= 1:

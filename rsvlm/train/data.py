@@ -204,6 +204,9 @@ def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: f
             raise ValueError(f"data.{name}_weights names {unknown}, not in the data (have {sorted(counts)})")
         p = {g: n ** (1.0 / temp) * float(explicit.get(g, 1.0)) for g, n in counts.items()}
         z = sum(p.values())
+        if z <= 0:
+            raise ValueError(f"data.{name}_weights gives every {name} in the data ({sorted(counts)}) weight 0: "
+                             "nothing to draw")
         w *= np.array([p[k] / z / counts[k] for k in keys])
     if sample_weights is not None:
         w *= np.asarray(sample_weights, dtype=float)
