@@ -117,24 +117,27 @@ def load_predictions(path: str | Path) -> PredictionFile:
     if not path.is_file():
         raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}")
     out = PredictionFile(by_id={})
-    with path.open(encoding="utf-8-sig") as f:  # -sig: a BOM (Windows editors) is not a bad first line
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                if not isinstance(obj, dict) or "id" not in obj:
-                    raise ValueError("not an object with an 'id'")
-            except ValueError as e:
-                out.n_bad_lines += 1
-                if len(out.bad_examples) < 5:
-                    out.bad_examples.append(f"{path}:{lineno}: {e}")
-                continue
-            pid = str(obj["id"])
-            if pid in out.by_id:
-                out.n_duplicates += 1
-                continue
-            out.by_id[pid] = (len(out.by_id), obj)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
+    except UnicodeDecodeError as e:
+        raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
+    for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 in a string
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or "id" not in obj:
+                raise ValueError("not an object with an 'id'")
+        except ValueError as e:
+            out.n_bad_lines += 1
+            if len(out.bad_examples) < 5:
+                out.bad_examples.append(f"{path}:{lineno}: {e}")
+            continue
+        pid = str(obj["id"])
+        if pid in out.by_id:
+            out.n_duplicates += 1
+            continue
+        out.by_id[pid] = (len(out.by_id), obj)
     return out
 
 

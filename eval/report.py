@@ -30,6 +30,8 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             raise common.ScoreError(f"score file not found: {p}") from None
         except json.JSONDecodeError as e:
             raise common.ScoreError(f"{p}: not JSON ({e.msg} at line {e.lineno})") from None
+        except UnicodeDecodeError as e:
+            raise common.ScoreError(f"{p}: not JSON (not UTF-8 text: {e.reason} at byte {e.start})") from None
         if not isinstance(s, dict) or "task" not in s or "headline" not in s:
             if skip_foreign:
                 print(f"note: {p} is not an eval score file; left out")

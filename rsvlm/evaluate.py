@@ -181,10 +181,11 @@ def check_out(data: Path, out: Path, world: int = 1) -> str | None:
     which would leave another test set's answers mixed in."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
-    try:
-        out.is_file() and out.read_text()
-    except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
-        return f"--out {out} is not a text file; give the predictions JSONL's path"
+    if out.is_file():
+        try:
+            out.read_text()
+        except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
+            return f"--out {out} is not a text file; give the predictions JSONL's path"
     if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     records, report = load_records(data, strict=False)

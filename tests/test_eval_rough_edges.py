@@ -200,3 +200,15 @@ def test_detection_without_any_reference_object_says_why_ap_is_undefined(tmp_pat
     s = detection.main(["--gt", gt, "--pred", pred])
     assert s["mAP50"] is None and s["mAP50_obb"] is None  # no class has ground truth: AP is 0/0
     assert "no reference holds an object: AP is undefined" in capsys.readouterr().out  # was a bare '-'
+
+
+def test_a_binary_file_as_predictions_or_score_file_is_one_error(tmp_path):
+    from eval import common, counting, report
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
+    png = tmp_path / "a.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x80\xff")
+    with pytest.raises(common.ScoreError, match="a.png: not UTF-8 text"):  # were UnicodeDecodeError tracebacks
+        counting.main(["--gt", gt, "--pred", str(png)])
+    with pytest.raises(common.ScoreError, match="a.png: not JSON"):
+        report.main(["--scores", str(png)])

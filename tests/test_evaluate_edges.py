@@ -98,3 +98,12 @@ def test_a_run_killed_mid_line_resumes_without_losing_the_next_answer(ckpt, tmp_
         f.write('{"id": "b", "task": "c')  # killed while writing b's answer
     assert main(argv) == 0  # b's new answer was glued to the cut line: one unreadable line, b missing
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
+
+
+def test_a_binary_out_is_refused(tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    png = tmp_path / "a.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x80\xff")
+    assert _eval(tmp_path, data, png) == 2  # was a UnicodeDecodeError traceback
+    assert "a.png is not a text file" in capsys.readouterr().err
