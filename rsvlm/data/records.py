@@ -134,6 +134,8 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
         value = turn.get("value", turn.get("content"))
         if not isinstance(value, str):
             raise _fail(where, f"{f}.value", "must be a string")
+        if ROLES[role] == "assistant" and not value.strip():
+            raise _fail(where, f"{f}.value", "an empty answer")
         if _GEOMETRY_RE.search(value):
             problems = decode(value, 1000, 1000).problems
             if problems:
