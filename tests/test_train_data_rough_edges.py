@@ -24,6 +24,7 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     assert train_main(argv) == 0
     err = capsys.readouterr().err
     assert "1 skipped (bad field images[].modality: 1)" in err and "train.jsonl:1 (id rec0)" in err
+    assert "3 caption pair(s) from 7 record(s)" in err  # the cls and vqa records are not captions
     summary = json.loads((out / "summary.json").read_text())
     assert summary["malformed_records"] == 1 and summary["malformed_reasons"] == {"bad field images[].modality": 1}
 

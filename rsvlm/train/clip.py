@@ -375,6 +375,9 @@ def train_clip(cfg) -> dict:
     if len(pairs) < 2 * world:
         raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training "
                          f"on {world} process(es) needs at least {2 * world} ({report.summary()})")
+    if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
+        print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
+              "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     if (report.n_skipped or report.duplicates) and rank == 0:
         print(f"[rsvlm.train] {report.summary()}" + (f"; first: {report.examples[:1]}" if report.examples else ""),
               file=sys.stderr)
