@@ -357,6 +357,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         extra_args(ap)
     args = ap.parse_args(argv)
     if args.out:  # before scoring, which can take minutes
+        for name in ("gt", "pred"):
+            if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
+                ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
         out_dir(args.out)
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")

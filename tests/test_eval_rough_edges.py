@@ -212,3 +212,32 @@ def test_a_binary_file_as_predictions_or_score_file_is_one_error(tmp_path):
         counting.main(["--gt", gt, "--pred", str(png)])
     with pytest.raises(common.ScoreError, match="a.png: not JSON"):
         report.main(["--scores", str(png)])
+
+
+@pytest.mark.parametrize("which", ["gt", "pred"])
+def test_out_naming_the_gt_or_pred_file_is_refused_before_it_is_overwritten(tmp_path, capsys, which):
+    from eval import counting
+
+    files = {"gt": _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")]),
+             "pred": _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": "0"}])}
+    before = (tmp_path / f"{which}.jsonl").read_text()
+    with pytest.raises(SystemExit) as e:  # the scores JSON replaced the file
+        counting.main(["--gt", files["gt"], "--pred", files["pred"], "--out", files[which]])
+    assert e.value.code == 2 and f"is the --{which} file" in capsys.readouterr().err
+    assert (tmp_path / f"{which}.jsonl").read_text() == before
+
+
+def test_report_out_whose_json_is_an_input_score_file_is_refused(tmp_path, capsys):
+    from eval import counting, report
+
+    gt = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": "0"}])
+    counting.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "count.json")])
+    before = (tmp_path / "count.json").read_text()
+    for src in (["--scores", str(tmp_path / "count.json")], ["--dir", str(tmp_path)]):
+        with pytest.raises(SystemExit):  # count.md's JSON, count.json, replaced the score file
+            report.main([*src, "--out", str(tmp_path / "count.md")])
+        assert "would overwrite a score file" in capsys.readouterr().err
+    assert (tmp_path / "count.json").read_text() == before
+    report.main(["--dir", str(tmp_path), "--out", str(tmp_path / "report.md")])
+    report.main(["--dir", str(tmp_path), "--out", str(tmp_path / "report.md")])  # its own report.json: rerun is fine
