@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> dict:
     scores = load_scores(paths, skip_foreign=args.dir is not None)
     if not scores:
         raise common.ScoreError(f"{args.dir}: no score files")
+    read = args.scores or [args.dir / s["_source"] for s in scores]
+    if args.out and args.out.with_suffix(".json").resolve() in {p.resolve() for p in read}:
+        ap.error(f"--out {args.out}: the JSON beside it, {args.out.with_suffix('.json')}, would overwrite a score file")
     rep = build(scores)
     md = to_markdown(rep)
     print(md)
