@@ -105,3 +105,9 @@ def test_duplicate_ids_are_kept_and_reported(tmp_path):
     assert [r["id"] for r in recs] == ["a", "b", "a", "a"] and report.n_skipped == 0
     assert report.duplicates == 2 and "2 kept with an id already read (first: 'a' at " in report.summary()
     assert "d.jsonl:3" in report.summary()
+
+
+def test_a_folder_given_as_the_records_file_says_so(tmp_path):
+    (tmp_path / "train.jsonl").write_text("")
+    with pytest.raises(FileNotFoundError, match=r"is a folder; give a JSONL file in it \(train.jsonl\)"):
+        load_records(tmp_path)

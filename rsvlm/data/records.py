@@ -187,6 +187,10 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
     Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).
     """
     path = Path(path)
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.json*"))[:3]
+        raise FileNotFoundError(f"records file {path} is a folder; give a JSONL file in it"
+                                + (f" ({', '.join(found)})" if found else ""))
     if not path.is_file():
         raise FileNotFoundError(f"records file not found: {path}")
     report = report if report is not None else ReadReport(str(path))
