@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         p.error(f"--data: no such file {path}")
     if a.out:  # before the model loads and the set is run
+        if Path(a.out).resolve() == path.resolve():
+            p.error(f"--out {a.out} is the --data file: the result would overwrite it")
         out_dir(a.out)
     model, processor = load_model(a.model, device="cpu")
     res = location_errors(model, processor, path, set(filter(None, a.tasks.split(","))), a.batch_size,

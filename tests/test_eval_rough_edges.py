@@ -91,6 +91,7 @@ def test_loc_error_bad_input_is_one_line_and_exit_2(tmp_path, ckpt):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     for args, says in [(["--model", str(tmp_path / "none")], "not an rsvlm checkpoint"),  # were tracebacks
                        (["--model", str(ckpt), "--out", str(tmp_path)], "is a folder"),
+                       (["--model", str(ckpt), "--out", data], "is the --data file"),  # overwrote the records
                        (["--model", str(ckpt), "--tasks", "det"], "no record of task(s) ['det']"),
                        (["--model", str(ckpt), "--batch-size", "0"], "at least 1")]:
         p = subprocess.run([sys.executable, "-m", "eval.loc_error", "--data", data, *args], capture_output=True,
