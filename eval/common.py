@@ -121,6 +121,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
         text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
     except UnicodeDecodeError as e:
         raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
+    if text.lstrip().startswith("[") and _json_list(text):  # every line would be a bad one, every record missing
+        raise ScoreError(f"{path} is one JSON array; predictions are JSONL, one {{id, task, answer}} object a line")
     for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 in a string
         if not line.strip():
             continue
@@ -139,6 +141,12 @@ def load_predictions(path: str | Path) -> PredictionFile:
             continue
         out.by_id[pid] = (len(out.by_id), obj)
     return out
+
+
+def _json_list(text: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return isinstance(json.loads(text), list)
+    return False
 
 
 def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
