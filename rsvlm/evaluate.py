@@ -144,10 +144,13 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     from tqdm.auto import tqdm
 
     records, report = load_records(data, strict=False)
-    if report.n_skipped:
+    if report.n_skipped or report.duplicates:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
         for example in report.examples[:3]:  # which lines, and why
             print(f"  {example}", file=sys.stderr)
+    if report.duplicates:  # answered, but the scorers refuse such a ground truth: say so before the long run
+        print("rsvlm eval: predictions are matched to records by id, and python -m eval.* refuses a ground truth "
+              "whose ids repeat: give each record its own id to score it", file=sys.stderr)
     records = records[:limit] if limit else records
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")

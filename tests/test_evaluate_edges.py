@@ -107,3 +107,16 @@ def test_a_binary_out_is_refused(tmp_path, capsys):
     png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x80\xff")
     assert _eval(tmp_path, data, png) == 2  # was a UnicodeDecodeError traceback
     assert "a.png is not a text file" in capsys.readouterr().err
+
+
+def test_repeated_record_ids_are_warned_about_before_the_run(ckpt, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n" + json.dumps(RECORD) + "\n")
+    out = tmp_path / "p.jsonl"
+    assert main(["eval", "--data", str(data), "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]) == 0
+    err = capsys.readouterr().err  # was silent: the scorers then refused the file as ground truth
+    assert "1 kept with an id already read (first: 'a'" in err and "give each record its own id" in err
