@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 from eval.common import ScoreError, at_least_one, main_guard, out_dir
+from rsvlm.tokens import TASKS
 
 
 def shuffle_images(records: list[str], seed: int) -> list[str]:
@@ -134,12 +135,15 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(a.data)
     if not path.is_file():
         p.error(f"--data: no such file {path}")
+    tasks = {t.strip() for t in a.tasks.split(",") if t.strip()}
+    if unknown := sorted(tasks - set(TASKS)):  # a misspelt one was silently left out of the figure
+        p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})")
     if a.out:  # before the model loads and the set is run
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")
         out_dir(a.out)
     model, processor = load_model(a.model, device="cpu")
-    res = location_errors(model, processor, path, set(filter(None, a.tasks.split(","))), a.batch_size,
+    res = location_errors(model, processor, path, tasks, a.batch_size,
                           a.shuffle_images)
     text = json.dumps(res, indent=1)
     if a.out:

@@ -93,7 +93,8 @@ def test_loc_error_bad_input_is_one_line_and_exit_2(tmp_path, ckpt):
                        (["--model", str(ckpt), "--out", str(tmp_path)], "is a folder"),
                        (["--model", str(ckpt), "--out", data], "is the --data file"),  # overwrote the records
                        (["--model", str(ckpt), "--tasks", "det"], "no record of task(s) ['det']"),
-                       (["--model", str(ckpt), "--batch-size", "0"], "at least 1")]:
+                       (["--model", str(ckpt), "--batch-size", "0"], "at least 1"),
+                       (["--model", str(ckpt), "--tasks", "ground, dett"], "unknown task(s) ['dett']")]:
         p = subprocess.run([sys.executable, "-m", "eval.loc_error", "--data", data, *args], capture_output=True,
                            text=True, env=env)
         assert p.returncode == 2 and says in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)
