@@ -54,7 +54,7 @@ def test_a_sample_cut_to_max_length_is_reported_and_listed(tmp_path, capsys):
     assert batch["cut"] == [("a", 900)] and batch["ids"] == ["a", "b"]
 
 
-def test_mixture_weights_that_draw_nothing_are_named(tmp_path):
+def test_data_settings_that_train_nothing_are_named(tmp_path):
     import pytest
 
     from rsvlm.config import load_config
@@ -67,3 +67,6 @@ def test_mixture_weights_that_draw_nothing_are_named(tmp_path):
     cfg = load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", "data.modality_weights={sar: -1}"])
     with pytest.raises(ValueError, match=r"data.modality_weights\['sar'\] must be >= 0, got -1"):
         check_config(cfg)
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", "data.max_length=0"])
+    with pytest.raises(ValueError, match=r"data.max_length must be >= 1 .* got 0"):
+        check_config(cfg)  # it made every sample bad, one line each, before failing

@@ -181,6 +181,9 @@ def check_config(cfg: TrainConfig) -> None:
     for key in ("batch_size", "grad_accum", "max_steps"):
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")
+    if cfg.data.max_length < 1 or cfg.data.num_workers < 0:
+        raise ValueError(f"data.max_length must be >= 1 and data.num_workers >= 0, got {cfg.data.max_length} and "
+                         f"{cfg.data.num_workers}")
     for key in ("task_weights", "modality_weights"):
         for g, w in getattr(cfg.data, key).items():
             if not w >= 0:
