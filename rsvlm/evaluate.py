@@ -184,6 +184,10 @@ def check_out(data: Path, out: Path, world: int = 1) -> str | None:
     which would leave another test set's answers mixed in."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file where a folder of the path should be: was a traceback after the model loaded
+        return f"--out {out}: cannot create its folder ({e.strerror}: {e.filename})"
     if out.is_file():
         try:
             out.read_text()
