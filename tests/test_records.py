@@ -91,6 +91,9 @@ def test_llava_json_array_file(tmp_path):
         {"from": "human", "value": "<image>\nhi"}, {"from": "gpt", "value": "ok"}]}]))
     recs, _ = load_records(p)
     assert recs[0]["images"][0]["path"] == "x.png"
+    p.write_text(json.dumps([GOOD, {**GOOD, "task": "detect"}]))
+    with pytest.raises(RecordError, match=r"llava.json\[1\] \(id dota-P1888-det-0\): field 'task'"):
+        load_records(p)  # an index into the array, not a line number
 
 
 def test_missing_file_named(tmp_path):

@@ -160,8 +160,8 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
 
-def _iter_raw(path: Path) -> Iterator[tuple[int, bytes | Any]]:
-    """(line number, raw bytes) for JSONL; (index, object) for a LLaVA-style JSON array file.
+def _iter_raw(path: Path) -> Iterator[tuple[str, bytes | Any]]:
+    """(":line number", raw bytes) for JSONL; ("[index]", object) for a LLaVA-style JSON array file.
     A leading byte-order mark (Windows editors) is dropped."""
     with path.open("rb") as f:
         head = f.read(64).removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -171,13 +171,13 @@ def _iter_raw(path: Path) -> Iterator[tuple[int, bytes | Any]]:
                 data = json.loads(f.read().decode("utf-8-sig"))
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 raise RecordError(f"{path}: not valid JSON ({e})") from e
-            yield from ((i, obj) for i, obj in enumerate(data))
+            yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
             return
         for lineno, line in enumerate(f, 1):
             if lineno == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")
             if line.strip():
-                yield lineno, line
+                yield f":{lineno}", line
 
 
 def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None) -> Iterator[dict]:
@@ -194,9 +194,9 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
     if not path.is_file():
         raise FileNotFoundError(f"records file not found: {path}")
     report = report if report is not None else ReadReport(str(path))
-    for lineno, raw in _iter_raw(path):
+    for loc, raw in _iter_raw(path):
         report.n_lines += 1
-        where = f"{path}:{lineno}"
+        where = f"{path}{loc}"
         try:
             if isinstance(raw, bytes):
                 try:
