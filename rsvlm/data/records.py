@@ -136,6 +136,8 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
             raise _fail(where, f"{f}.value", "must be a string")
         if ROLES[role] == "assistant" and not value.strip():
             raise _fail(where, f"{f}.value", "an empty answer")
+        if ROLES[role] == "assistant" and IMAGE_TOKEN in value:
+            raise _fail(where, f"{f}.value", f"an answer with an {IMAGE_TOKEN} placeholder; images go in human turns")
         if _GEOMETRY_RE.search(value):
             problems = decode(value, 1000, 1000).problems
             if problems:
