@@ -57,7 +57,8 @@ def _tokenize(texts: dict, use_java: bool) -> dict:
         return {k: [python_tokenize(t) for t in v] for k, v in texts.items()}
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
-    sent = {k: [{"caption": t} for t in v if t.strip()] for k, v in texts.items()}
+    # whitespace collapsed: Java ends a line at \r, \f, U+2028 too, and one extra line shifts every later caption
+    sent = {k: [{"caption": " ".join(t.split())} for t in v if t.strip()] for k, v in texts.items()}
     done = PTBTokenizer().tokenize({k: v for k, v in sent.items() if v})
     out = {}
     for k, v in texts.items():

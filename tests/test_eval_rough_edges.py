@@ -2,6 +2,7 @@
 paths that cannot be written, classes no record has."""
 
 import json
+import shutil
 
 import pytest
 
@@ -255,3 +256,14 @@ def test_predictions_written_as_one_json_array_are_named_as_such(tmp_path):
         counting.main(["--gt", gt, "--pred", str(pred)])  # was: every line unreadable, every record missing
     pred.write_text('["not", "an array of predictions"]\n{"id": "a", "task": "count", "answer": "0"}\n')
     assert counting.main(["--gt", gt, "--pred", str(pred)])["n_pred_bad_lines"] == 1  # JSONL with a bad line
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="PTBTokenizer needs Java")
+def test_a_caption_with_a_carriage_return_does_not_shift_the_others_in_ptbtokenizer():
+    from eval import captioning
+
+    texts = {("cand", 0): ["a ship\rin a harbour"], ("cand", 1): ["two planes\u2028on an apron"],
+             ("cand", 2): ["a green field\fnear a road"], ("ref", 0): ["a ship in a harbour"]}
+    out = captioning._tokenize(texts, use_java=True)  # Java split those lines: each later caption got another's
+    assert out == {("cand", 0): ["a ship in a harbour"], ("cand", 1): ["two planes on an apron"],
+                   ("cand", 2): ["a green field near a road"], ("ref", 0): ["a ship in a harbour"]}
