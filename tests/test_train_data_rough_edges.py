@@ -70,3 +70,11 @@ def test_data_settings_that_train_nothing_are_named(tmp_path):
     cfg = load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", "data.max_length=0"])
     with pytest.raises(ValueError, match=r"data.max_length must be >= 1 .* got 0"):
         check_config(cfg)  # it made every sample bad, one line each, before failing
+
+
+def test_resume_drops_a_metrics_line_cut_short_by_a_kill(tmp_path):
+    from rsvlm.train.logging import trim_metrics
+
+    (tmp_path / "metrics.jsonl").write_text('{"step": 1}\n{"step": 2}\n{"step": 3}\n{"step": 4, "lo')
+    assert trim_metrics(tmp_path, 2) == 2  # it raised JSONDecodeError, so the run could not resume
+    assert (tmp_path / "metrics.jsonl").read_text() == '{"step": 1}\n{"step": 2}\n'

@@ -16,14 +16,24 @@ from pathlib import Path
 import torch
 
 
+def _step_of(line: str) -> float:
+    """A metrics line's step; infinite for a line that is not a JSON object (cut short by a kill)."""
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return float("inf")
+    return rec.get("step", 0) if isinstance(rec, dict) else float("inf")
+
+
 def trim_metrics(out_dir: Path, step: int) -> int:
     """Drop the ``metrics.jsonl`` lines past ``step`` (written after the checkpoint a run resumes
-    from), so the resumed run's lines follow on without repeating steps; how many were dropped."""
+    from) and any line cut short, so the resumed run's lines follow on without repeating steps; how
+    many were dropped."""
     path = Path(out_dir) / "metrics.jsonl"
     if not path.is_file():
         return 0
     lines = path.read_text().splitlines(keepends=True)
-    keep = [ln for ln in lines if ln.strip() and json.loads(ln).get("step", 0) <= step]
+    keep = [ln for ln in lines if ln.strip() and _step_of(ln) <= step]
     if len(keep) != len(lines):
         path.write_text("".join(keep))
     return len(lines) - len(keep)
