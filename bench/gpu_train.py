@@ -120,16 +120,31 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--out", default=str(REPO / "runs/gpu_bench"))
     p.add_argument("overrides", nargs="*", help="more key=value overrides of the recipe")
     a = p.parse_args(argv)
+    for flag in ("batch_size", "answer_tokens", "records", "base_vocab"):
+        if getattr(a, flag) is not None and getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    if a.profile_steps < 0:
+        p.error(f"--profile-steps {a.profile_steps}: give 0 (off) or more")
+    if a.peak_tflops is not None and not a.peak_tflops > 0:
+        p.error(f"--peak-tflops {a.peak_tflops}: give a rate above 0")
+    if a.steps < 8 + a.profile_steps:  # else found after the whole run, by steady()
+        p.error(f"--steps {a.steps}: give at least {8 + a.profile_steps} (6 warm-up steps, {a.profile_steps} "
+                "profiled and 1 settling come before the measured ones)")
+    if Path(a.out).exists() and not Path(a.out).is_dir():
+        p.error(f"--out {a.out}: is a file; give a folder")
 
     import torch
 
-    from rsvlm.config import load_config, save_config
+    from rsvlm.config import ConfigError, load_config, save_config
     from rsvlm.model.llm import byte_tokenizer
     from rsvlm.train.config import TrainConfig
 
     out = Path(a.out)
     gpus = max(1, torch.cuda.device_count())
-    recipe = load_config(TrainConfig, a.recipe)
+    try:
+        recipe = load_config(TrainConfig, a.recipe, a.overrides)  # a bad override, before any file is written
+    except ConfigError as e:
+        p.error(str(e))
     vocab = a.base_vocab or memory_plan().TOKENIZER_LEN.get(Path(str(recipe.model.llm.name_or_path or "")).name, 0)
     tok_dir = out / "tokenizer"
     byte_tokenizer(vocab).save_pretrained(tok_dir)
@@ -155,7 +170,8 @@ def main(argv: list[str] | None = None) -> dict:
            "-m", "rsvlm.train", "--config", str(cfg_path)]
     print("$", " ".join(cmd), flush=True)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env)
+    if rc := subprocess.run(cmd, env=env).returncode:
+        raise SystemExit(f"gpu_train: training exited with status {rc} (its output is above)")
     wall = time.perf_counter() - t0
 
     summary = json.loads((run_dir / "summary.json").read_text())
