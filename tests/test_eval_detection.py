@@ -16,7 +16,7 @@ from rsvlm import geometry
 def _record(rid, objects, w, h, modality="optical", prompt="[det] Detect every object."):
     return {"id": rid, "images": [{"path": f"{rid}.png", "modality": modality}],
             "conversations": [{"from": "human", "value": "<image>\n" + prompt},
-                              {"from": "gpt", "value": geometry.encode(objects, w, h)}],
+                              {"from": "gpt", "value": geometry.encode(objects, w, h) or "None."}],
             "task": "det", "meta": {"width": w, "height": h}}
 
 

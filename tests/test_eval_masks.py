@@ -21,7 +21,7 @@ def _record(rid, task, objects, w=W, h=H, modality="optical", answer=None, promp
     n = 2 if task == "change" else 1
     return {"id": rid, "images": [{"path": f"{rid}_{i}.png", "modality": modality} for i in range(n)],
             "conversations": [{"from": "human", "value": "<image>\n" * n + prompt},
-                              {"from": "gpt", "value": answer if answer is not None else geometry.encode(objects, w, h)}],
+                              {"from": "gpt", "value": answer if answer is not None else geometry.encode(objects, w, h) or "None."}],
             "task": task, "meta": {"width": w, "height": h}}
 
 
