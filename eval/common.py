@@ -102,10 +102,14 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
 
 
 def _is_predictions(path: str | Path) -> bool:
-    """Whether the first line of ``path`` reads as a prediction: an object with an ``answer`` and
-    no ``conversations``."""
-    with contextlib.suppress(OSError, ValueError), Path(path).open(encoding="utf-8") as f:
-        first = json.loads(next((line for line in f if line.strip()), "null"))
+    """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction:
+    an object with an ``answer`` and no ``conversations``."""
+    with contextlib.suppress(OSError, ValueError):
+        text = Path(path).read_text(encoding="utf-8")
+        if text.lstrip().startswith("["):
+            first = (json.loads(text) or [None])[0]
+        else:
+            first = json.loads(next((line for line in text.split("\n") if line.strip()), "null"))
         return isinstance(first, dict) and "answer" in first and "conversations" not in first
     return False
 

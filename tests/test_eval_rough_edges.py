@@ -267,3 +267,13 @@ def test_a_caption_with_a_carriage_return_does_not_shift_the_others_in_ptbtokeni
     out = captioning._tokenize(texts, use_java=True)  # Java split those lines: each later caption got another's
     assert out == {("cand", 0): ["a ship in a harbour"], ("cand", 1): ["two planes on an apron"],
                    ("cand", 2): ["a green field near a road"], ("ref", 0): ["a ship in a harbour"]}
+
+
+def test_predictions_as_a_json_array_given_as_gt_are_named_as_swapped(tmp_path):
+    from eval import common, counting
+
+    preds = tmp_path / "pred.json"
+    preds.write_text(json.dumps([{"id": "a", "task": "count", "answer": "0"}], indent=1))
+    records = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
+    with pytest.raises(common.ScoreError, match="are --gt and --pred swapped"):  # was "conversations missing"
+        counting.main(["--gt", str(preds), "--pred", records])
