@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rsvlm.config import load_config
+from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,8 +57,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
+    for flag in ("new_tokens", "repeat"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    if args.turns < 2:  # the table compares turns 2..N, which reuse the cache
+        ap.error(f"--turns {args.turns}: give 2 or more")
     torch.manual_seed(0)
-    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", SMALL + args.overrides)
+    try:
+        cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", SMALL + args.overrides)
+    except ConfigError as e:
+        ap.error(str(e))
     model, processor = create_model(cfg)
     model.eval()
     eos = model.eos_ids()

@@ -34,6 +34,11 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
+    for flag in ("scenes", "batch_size", "max_new_tokens", "repeat"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    if args.model and not (Path(args.model) / "config.yaml").is_file():
+        ap.error(f"--model {args.model}: not an rsvlm checkpoint (no config.yaml)")
 
     import torch
 

@@ -36,6 +36,7 @@ from ground_assay import (
     LOC0,
     OBJECTS,
     ORDERS,
+    check_counts,
     default_model_yaml,
     encode,
     encoders,
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
+    check_counts(p, a)
     frozen = encoders(p, a.encoder)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

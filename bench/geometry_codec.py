@@ -76,7 +76,14 @@ def main(argv=None) -> int:
     if not args.realdata.is_dir():
         print(f"skipped: real-data folder {args.realdata} not found (pass --realdata or set RSVLM_REALDATA)")
         return 0
-    budgets = [int(b) for b in args.budgets.split(",")]
+    try:
+        budgets = [int(b) for b in args.budgets.split(",")]
+    except ValueError:
+        budgets = []
+    if not budgets or min(budgets) < 8:  # else a traceback from int() or from round_trip, after loading
+        ap.error(f"--budgets {args.budgets!r}: give location-token budgets of 8 or more separated by commas")
+    if args.out and (args.out.is_dir() or not args.out.parent.is_dir()):  # else found after the work
+        ap.error(f"--out {args.out}: give a file in an existing folder")
     data = load_masks(args.realdata)
     rows = []
     jobs = [(name, f, b) for name in data for f in FORMS for b in budgets]

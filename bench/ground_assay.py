@@ -75,6 +75,16 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
     return out
 
 
+def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
+    """--scenes and --steps of 1 or more, and an --out file in an existing folder: a usage error otherwise
+    (they failed as tracebacks from the generator or the table, or after the whole run)."""
+    for flag in ("scenes", "steps"):
+        if getattr(a, flag) < 1:
+            p.error(f"--{flag} {getattr(a, flag)}: give 1 or more")
+    if a.out and (a.out.is_dir() or not a.out.parent.is_dir()):
+        p.error(f"--out {a.out}: give a file in an existing folder")
+
+
 def load_images(jsonl: Path):
     """→ pixels (n,3,96,96) normalised for the optical stem, boxes (n,4) in bins, class ids (n,)."""
     from rsvlm.io.read import read_image
@@ -220,11 +230,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks.md (g)")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
+    check_counts(p, a)
+    scene = [f"scene.{kv}" for kv in a.scene]
+    try:  # else a ConfigError traceback once the encoders are loaded
+        from data_gen.synth.config import SynthConfig
+        from rsvlm.config import load_config
+
+        load_config(SynthConfig, ROOT / "configs/default/data_train.yaml", scene)
+    except ValueError as e:
+        p.error(f"--scene: {e}")
     frozen = encoders(p, a.encoder)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print(f"making {a.scenes} + 300 single-object scenes …", file=sys.stderr)
-        scene = [f"scene.{kv}" for kv in a.scene]
         ptr, btr, ctr = load_images(make_scenes(Path(tmp) / "train", a.scenes, a.seed, scene))
         pte, bte, cte = load_images(make_scenes(Path(tmp) / "test", 300, a.seed + 9000, scene))
     sources = {"oracle": lambda pix, boxes: oracle_tokens(boxes, 192, a.seed)}

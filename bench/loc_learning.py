@@ -85,7 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0", help="comma-separated seeds; the table shows their mean")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
-    seeds = [int(s) for s in a.seeds.split(",")]
+    for flag in ("steps", "every"):
+        if getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    try:
+        seeds = [int(s) for s in a.seeds.split(",")]
+    except ValueError:
+        p.error(f"--seeds {a.seeds!r}: give whole numbers separated by commas")
+    if a.out and (Path(a.out).is_dir() or not Path(a.out).parent.is_dir()):  # else found after the work
+        p.error(f"--out {a.out}: give a file in an existing folder")
     results = {}
     for loc_init, sigma in VARIANTS:
         t = time.perf_counter()

@@ -21,7 +21,7 @@ import numpy as np
 
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.raster import fill_convex
-from data_gen.synth.run import synthesize
+from data_gen.synth.run import check_config, synthesize
 from data_gen.synth.scene import generate_scene
 from rsvlm.config import load_config
 
@@ -105,7 +105,14 @@ def main(argv=None) -> int:
     p.add_argument("--config", default=None)
     p.add_argument("--repeat", type=int, default=2, help="interleaved runs per variant; the fastest counts")
     a = p.parse_args(argv)
-    cfg = load_config(SynthConfig, a.config, [f"scene.size={a.size}"])
+    for flag in ("n", "workers", "repeat"):
+        if getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    try:
+        cfg = load_config(SynthConfig, a.config, [f"scene.size={a.size}"])
+        check_config(cfg)
+    except ValueError as e:  # a missing or bad --config, a --size out of range
+        p.error(str(e))
 
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f} (other processes slow wall-clock times)")
     rows = bench_pipeline(a.n, a.workers, cfg, a.repeat)

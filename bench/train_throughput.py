@@ -57,6 +57,9 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
+    for flag in ("steps", "n", "batch_size"):
+        if getattr(args, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data(Path(tmp) / "data", args.n, args.seed)
         res = {b: run(data, Path(tmp) / b, b, args.steps, args.batch_size) for b in ("naive", "length_grouped")}

@@ -50,3 +50,29 @@ def test_gpu_bench_refuses_bad_arguments_before_training(tmp_path, monkeypatch, 
         bench_main("gpu_train", monkeypatch, [*out, *args])
     assert e.value.code == 2 and says.format(tmp=tmp_path) in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name, args, says", [
+    ("chat_latency", ["--turns", "1"], "--turns 1: give 2 or more"),  # was: ZeroDivisionError after the runs
+    ("chat_latency", ["bogus=1"], "override 'bogus=1': unknown key 'bogus'"),  # was: a ConfigError traceback
+    ("constrained_decoding", ["--scenes", "0"], "--scenes 0: give 1 or more"),  # was: CalledProcessError
+    ("constrained_decoding", ["--model", "{tmp}"], "--model {tmp}: not an rsvlm checkpoint"),
+    ("det_decoding", ["--data", "{tmp}"], "--data {tmp}: no such file"),  # was: IsADirectoryError after loading
+    ("det_decoding", ["--data", "{tmp}/f.jsonl", "--limit", "0"], "--limit 0: give 1 or more"),  # 0 meant all
+    ("tta", ["--data", "{tmp}/missing.jsonl"], "--data {tmp}/missing.jsonl: no such file"),
+    ("missing_bands", ["--data", "{tmp}/f.jsonl", "--model", "{tmp}"], "--model {tmp}: not an rsvlm checkpoint"),
+    ("geometry_codec", ["--realdata", "{tmp}", "--budgets", "16,x"], "--budgets '16,x': give location-token"),
+    ("loc_learning", ["--every", "0"], "--every 0: give 1 or more"),  # was: ZeroDivisionError
+    ("loc_learning", ["--steps", "1", "--every", "1", "--out", "{tmp}"], "--out {tmp}: give a file"),  # after the work
+    ("synth_throughput", ["--workers", "0"], "--workers 0: give 1 or more"),  # was: synthesize's ValueError
+    ("synth_throughput", ["--size", "0"], "scene.size 0 must be between 16 and 4096"),
+    ("train_throughput", ["--steps", "0"], "--steps 0: give 1 or more"),  # was: a ValueError from rsvlm.train
+    ("ground_assay", ["--scene", "bogus=1"], "--scene: override 'scene.bogus=1': unknown key"),
+    ("count_assay", ["--scenes", "-1"], "--scenes -1: give 1 or more"),
+])
+def test_bench_scripts_refuse_bad_arguments_in_one_usage_line(tmp_path, monkeypatch, capsys, name, args, says):
+    (tmp_path / "f.jsonl").write_text("")
+    with pytest.raises(SystemExit) as e:
+        bench_main(name, monkeypatch, [a.format(tmp=tmp_path) for a in args])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and says.format(tmp=tmp_path) in err and "Traceback" not in err, err[-2000:]
