@@ -349,6 +349,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     for path, cfg in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs):
         inv = inventory(offline(cfg), f"{path.stem} (LLM {args.llm})", tokenizer_len(cfg.llm.name_or_path))
+        if args.seq_len <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
+            print(f"memory_plan: --seq-len {args.seq_len}: {path} puts {args.images} × {inv.vis_tokens} visual "
+                  "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
+            return 2
         strategies = STRATEGIES if args.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
         print(markdown(inv, plan(inv, args.seq_len, args.images, strategies), args.seq_len))
     return 0

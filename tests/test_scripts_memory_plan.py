@@ -1,0 +1,14 @@
+"""scripts/memory_plan.py refuses a sequence too short to hold a sample's visual tokens."""
+
+from __future__ import annotations
+
+from script_loader import REPO, load_script
+
+
+def test_a_sequence_shorter_than_the_visual_tokens_is_refused(monkeypatch, capsys):
+    plan = load_script("memory_plan", monkeypatch)
+    tiny = REPO / "configs/model/tiny.yaml"  # 32 px images, 8 px patches: 16 visual tokens
+    assert plan.main([str(tiny), "--seq-len", "24", "--images", "2"]) == 2  # was: a plan, exit 0
+    out = capsys.readouterr()
+    assert "--seq-len 24" in out.err and "2 × 16 visual tokens" in out.err and "|" not in out.out
+    assert plan.main([str(tiny), "--seq-len", "33", "--images", "2"]) == 0
