@@ -39,13 +39,18 @@ def test_a_sample_cut_to_max_length_is_reported_and_listed(tmp_path, capsys):
 
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     recs = _lines(data)
-    recs[0]["conversations"][1]["value"] = "a very long answer " * 100
+    for r in recs[:2]:
+        r["conversations"][1]["value"] = "a very long answer " * 100
     data.write_text("".join(json.dumps(r) + "\n" for r in recs))
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
             "log.progress=false", "max_steps=2", "batch_size=4", "data.batching=naive"]
     assert train_main(argv) == 0
-    cut = [ln for ln in capsys.readouterr().err.splitlines() if "cut to" in ln]
-    assert len(cut) == 1 and "sample rec0:" in cut[0] and "tokens cut to data.max_length=384" in cut[0]
+    err = capsys.readouterr().err.splitlines()
+    cut = [ln for ln in err if "cut to data.max_length=384:" in ln]  # the first one named, not every one
+    assert len(cut) == 1 and "tokens, cut to" in cut[0] and ("sample rec0 " in cut[0] or "sample rec1 " in cut[0])
+    assert "2 cut to data.max_length" in err[-1]  # the done line
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["cut_samples"] == 2 and summary["cut_ids"] == ["rec0", "rec1"]
 
     batch = collate([{"input_ids": [1, 2], "labels": [1, 2], "images": [], "task": "cap", "modality": "optical",
                       "id": "a", "cut": 900},
@@ -78,3 +83,26 @@ def test_resume_drops_a_metrics_line_cut_short_by_a_kill(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"step": 1}\n{"step": 2}\n{"step": 3}\n{"step": 4, "lo')
     assert trim_metrics(tmp_path, 2) == 2  # it raised JSONDecodeError, so the run could not resume
     assert (tmp_path / "metrics.jsonl").read_text() == '{"step": 1}\n{"step": 2}\n'
+
+
+def test_a_modality_too_small_for_one_batch_and_duplicate_ids_are_said(tmp_path, capsys):
+    from rsvlm.train.data import undrawn_groups
+
+    data = make_records(tmp_path / "d", n=8, ir_every=8)  # 7 optical, 1 ir: a batch holds one modality
+    recs = _lines(data)
+    recs[2]["id"] = recs[1]["id"]
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "max_steps=1", "batch_size=4"]
+    assert train_main(argv) == 0
+    err = capsys.readouterr().err
+    assert "1 ir record(s) are fewer than one global batch (4) and are never drawn" in err  # was trained on never
+    assert "1 kept with an id already read (first: 'rec1'" in err
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["duplicate_ids"] == 1
+    import numpy as np
+
+    groups = ["optical"] * 7 + ["ir"]
+    assert len(undrawn_groups(groups, None, 8)) == 2  # 7 < 8 as well: both named
+    assert undrawn_groups(groups, np.array([0.5 / 7] * 7 + [0.5]), 4) == []  # ir: 4 of 8 draws on average
+    rare = undrawn_groups(groups, np.full(8, 1 / 8), 4)  # ir: 1 of 8 draws
+    assert len(rare) == 1 and rare[0].startswith("1 ir record(s)") and "drawn 1.0 times an epoch" in rare[0]

@@ -4,8 +4,8 @@ The index (one row per record: JSON text, id, task, modality, estimated length) 
 with ``datasets``; images are read and tokenised per sample inside DataLoader workers. A sample
 that cannot be read (missing or corrupt image, wrong bands, a conversation that does not fit) comes
 back as ``{"bad": True, "id", "error"}`` and the collate function keeps it aside, so the loop can
-log and count it without stopping. A sample cut to ``data.max_length`` is trained on as cut, noted on
-stderr (once per record and process) and listed under the batch's ``"cut"``.
+log and count it without stopping. A sample cut to ``data.max_length`` is trained on as cut and
+listed under the batch's ``"cut"``, which the loop counts.
 
 Batch plans are deterministic functions of (seed, epoch, rank): resuming at micro-batch k of an
 epoch replays exactly the batches a run that was never stopped would have seen.
@@ -18,7 +18,6 @@ estimated from the text before the chat template is applied (good enough to grou
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,7 +89,6 @@ class SFTDataset(torch.utils.data.Dataset):
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
         self.band_dropout, self.seed = dict(band_dropout or {}), seed
-        self.noted_cut: set[str] = set()  # ids whose cut this process has reported
 
     def __len__(self) -> int:
         return len(self.index) * len(self.views)
@@ -113,10 +111,6 @@ class SFTDataset(torch.utils.data.Dataset):
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
         n = enc.pop("n_tokens")
-        if n > len(enc["input_ids"]) and rec["id"] not in self.noted_cut:
-            self.noted_cut.add(rec["id"])
-            print(f"[rsvlm.train] sample {rec['id']}: {n} tokens cut to data.max_length={self.max_length}; "
-                  "the end of its answer is not trained", file=sys.stderr)
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"],
                 "cut": n if n > len(enc["input_ids"]) else 0}
 
@@ -252,6 +246,22 @@ def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: in
         order = order[: n // gbs * gbs]
         glob = [order[i : i + gbs] for i in range(0, len(order), gbs)]
     return [[int(i) for i in g[rank::world_size]] for g in glob]
+
+
+def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: int) -> list[str]:
+    """What ``epoch_batches(grouped=True)`` never (or only in some epochs) draws: a group of fewer
+    samples than one global batch (by its expected draws under ``weights``) is a dropped tail in
+    every epoch."""
+    counts = Counter(groups)
+    notes = []
+    for g, n in sorted(counts.items()):
+        expected = n if weights is None else float(np.sum(weights[np.asarray(groups) == g])) * len(groups)
+        if expected < global_batch - 1e-6:  # float sums of weights land just under a whole batch
+            drawn = "never drawn" if weights is None else f"drawn {expected:.1f} times an epoch on average, so rarely"
+            notes.append(f"{n} {g or 'untagged'} record(s) are fewer than one global batch ({global_batch}) and "
+                         f"are {drawn} trained on with data.batching=length_grouped (batches hold one modality); "
+                         "add records of it, lower batch_size, or set data.batching=naive")
+    return notes
 
 
 def non_pad_fraction(attention_mask: torch.Tensor) -> float:

@@ -326,8 +326,12 @@ def train(cfg: TrainConfig) -> dict:
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
                                 [file_weights[i] for i in index["source"]])
-    if report.n_skipped and rank == 0:
-        print(f"[rsvlm.train] {report.summary()}; first: {report.examples[:1]}", file=sys.stderr)
+    if (report.n_skipped or report.duplicates) and rank == 0:
+        first = f"; first: {report.examples[:1]}" if report.n_skipped else ""
+        print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
+    if cfg.data.batching == "length_grouped" and rank == 0:
+        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world):
+            print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
 
     engine = make_engine(model, cfg, world)
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
@@ -381,6 +385,14 @@ def train(cfg: TrainConfig) -> dict:
                 state["bad_ids"].append(rid)
             state.setdefault("first_bad", f"{rid}: {err}")
             print(f"[rsvlm.train] rank {rank}: skipped sample {rid}: {err}", file=sys.stderr)
+        for rid, n in batch["cut"]:  # trained on as cut: named once, then counted (summary.json)
+            if not state.get("cut"):
+                print(f"[rsvlm.train] rank {rank}: sample {rid} is {n} tokens, cut to data.max_length="
+                      f"{cfg.data.max_length}: the end of its answer is not trained (cut samples are counted in "
+                      "summary.json)", file=sys.stderr)
+            state["cut"] = state.get("cut", 0) + 1
+            if len(state.setdefault("cut_ids", [])) < 1000:
+                state["cut_ids"].append(rid)
         check_bad(state, cfg, final=False)
         weight = 1.0
         if batch["input_ids"].shape[0] == 0:
@@ -439,7 +451,8 @@ def train(cfg: TrainConfig) -> dict:
         summary["peak_reserved_gib"] = torch.cuda.max_memory_reserved(device) / 2**30
     if rank == 0:
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
-        print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped, "
+        cut = f", {summary['cut_samples']} cut to data.max_length" if summary["cut_samples"] else ""
+        print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped{cut}, "
               f"{report.n_skipped} malformed record(s); model in {final}", file=sys.stderr)
     check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"]}, cfg, final=True)
     if world > 1:
@@ -460,16 +473,17 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
 
 def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int) -> dict:
     bad, samples, tokens, slots = state["bad"], state["samples"], state["tokens"], state.get("slots", 0)
-    ids = list(state["bad_ids"])
+    cut, ids, cut_ids = state.get("cut", 0), list(state["bad_ids"]), list(state.get("cut_ids", []))
     if world > 1:
         import torch.distributed as dist
 
         parts = [None] * world
-        dist.all_gather_object(parts, (bad, samples, tokens, slots, ids))
-        bad, samples, tokens, slots = (sum(p[i] for p in parts) for i in range(4))
-        ids = [i for p in parts for i in p[4]]
+        dist.all_gather_object(parts, (bad, samples, tokens, slots, cut, ids, cut_ids))
+        bad, samples, tokens, slots, cut = (sum(p[i] for p in parts) for i in range(5))
+        ids, cut_ids = [i for p in parts for i in p[5]], [i for p in parts for i in p[6]]
     return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
-            "bad_ids": sorted(set(ids)), "malformed_records": report.n_skipped,
+            "bad_ids": sorted(set(ids)), "cut_samples": cut, "cut_ids": sorted(set(cut_ids)),
+            "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
             "malformed_reasons": dict(report.skipped), "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
             "seconds": seconds, "tokens_per_s": tokens / max(1e-9, seconds),
             "steps_this_run": steps}
