@@ -102,6 +102,8 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         err = (pred - (labels - loc0)).abs().float()  # (B,T-1)
         err_mean = (mean - (labels - loc0)).abs()  # (B,T-1)
         for b in range(len(batch["ids"])):
+            if not is_loc[b].any():  # a 'None.' answer: nothing to average (a group of such gave NaN)
+                continue
             e, em = err[b][is_loc[b]].cpu(), err_mean[b][is_loc[b]].cpu()
             centre = ((labels[b][is_loc[b]] - loc0) - 500).abs().float().cpu()
             for group in ("all", f"task:{batch['tasks'][b]}", f"modality:{batch['modalities'][b]}"):
@@ -145,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     model, processor = load_model(a.model, device="cpu")
     res = location_errors(model, processor, path, tasks, a.batch_size,
                           a.shuffle_images)
+    if "all" not in res:
+        raise ScoreError(f"{path}: the answers of its {a.tasks} records hold no <loc_N> to score")
     text = json.dumps(res, indent=1)
     if a.out:
         Path(a.out).write_text(text + "\n")

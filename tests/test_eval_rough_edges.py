@@ -88,17 +88,30 @@ def test_loc_error_bad_input_is_one_line_and_exit_2(tmp_path, ckpt):
     import sys
     from pathlib import Path
 
-    data = _write(tmp_path / "test.jsonl", [_record("a", [SHIP], "ground", "[ground] the ship")])
+    data = _write(tmp_path / "test.jsonl", [_record("a", [SHIP], "ground", "[ground] the ship"),
+                                            {**_record("c", [], "cls", "[cls] What is it?"), "conversations": [
+                                                {"from": "human", "value": "<image>\n[cls] What is it?"},
+                                                {"from": "gpt", "value": "harbour"}]}])
+    import numpy as np
+    from PIL import Image
+
+    for name in "ac":
+        Image.fromarray(np.zeros((32, 32, 3), dtype=np.uint8)).save(tmp_path / f"{name}.png")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     for args, says in [(["--model", str(tmp_path / "none")], "not an rsvlm checkpoint"),  # were tracebacks
                        (["--model", str(ckpt), "--out", str(tmp_path)], "is a folder"),
                        (["--model", str(ckpt), "--out", data], "is the --data file"),  # overwrote the records
                        (["--model", str(ckpt), "--tasks", "det"], "no record of task(s) ['det']"),
                        (["--model", str(ckpt), "--batch-size", "0"], "at least 1"),
-                       (["--model", str(ckpt), "--tasks", "ground, dett"], "unknown task(s) ['dett']")]:
+                       (["--model", str(ckpt), "--tasks", "ground, dett"], "unknown task(s) ['dett']"),
+                       (["--model", str(ckpt), "--tasks", "cls"], "hold no <loc_N>")]:  # printed NaN JSON
         p = subprocess.run([sys.executable, "-m", "eval.loc_error", "--data", data, *args], capture_output=True,
                            text=True, env=env)
         assert p.returncode == 2 and says in p.stderr and "Traceback" not in p.stderr, (args, p.stderr)
+    p = subprocess.run([sys.executable, "-m", "eval.loc_error", "--data", data, "--model", str(ckpt), "--tasks",
+                        "ground,cls"], capture_output=True, text=True, env=env)
+    res = json.loads(p.stdout)  # the cls group, no <loc_N> in it, was all NaN
+    assert p.returncode == 0 and res["all"]["n"] == 4 and "task:cls" not in res and "skipped" not in res
 
 
 def test_segmentation_miou_leaves_out_a_class_with_no_pixel_on_either_side(tmp_path):
