@@ -284,3 +284,19 @@ def test_export_step_prints_no_bitsandbytes_hub_noise(tmp_path):
                           "--out", str(tmp_path / "x")], cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"},
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and "kernels-community" not in run.stderr, run.stderr[-2000:]
+
+
+def test_a_missing_records_file_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
+    import rsvlm.train.loop as loop
+
+    def no_build(*a, **k):
+        raise AssertionError("the model was built before the data was looked for")
+
+    monkeypatch.setattr(loop, "build_model", no_build)
+    argv = ["--config", str(recipe(tmp_path)), f"out_dir={tmp_path / 'run'}", "log.progress=false"]
+    assert train_main([*argv, f"data.train={tmp_path / 'nope.jsonl'}"]) == 2  # was exit 1 after the build
+    assert f"data.train {tmp_path / 'nope.jsonl'}: no such file" in capsys.readouterr().err
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    assert train_main([*argv, f"data.train={data}", f"data.extra=[{{path: {tmp_path / 'x.jsonl'}}}]"]) == 2
+    assert f"data.extra[0].path {tmp_path / 'x.jsonl'}: no such file" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -34,9 +34,17 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as e:
         print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
+    from pathlib import Path
+
     from rsvlm.train.loop import TooManyBadSamples, check_out_dir, train
 
-    try:  # a used out_dir is refused like a config error, before the model is built
+    # a missing records file or a used out_dir is refused like a config error, before the model is built
+    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    for key, path in sources:
+        if not Path(path).exists():
+            print(f"rsvlm train: {key} {path}: no such file", file=sys.stderr)
+            return 2
+    try:
         check_out_dir(cfg)
     except FileExistsError as e:
         print(f"rsvlm train: {e}", file=sys.stderr)
@@ -48,8 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        from pathlib import Path
-
         from rsvlm.train.checkpoint import latest_checkpoint
 
         last = latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
