@@ -33,6 +33,9 @@ def test_task_inferred_from_tag():
     rec = {**GOOD}
     rec.pop("task")
     assert normalize_record(rec)["task"] == "det"
+    free = {**GOOD, "task": "chat", "conversations": [{"from": "human", "value": "<image>\nWhat is this?"},
+                                                      {"from": "gpt", "value": "A port."}]}
+    assert normalize_record(free)["task"] is None  # 'chat', the task_weights group of untagged records, was refused
 
 
 @pytest.mark.parametrize("mutate, field", [

@@ -151,11 +151,11 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
         raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s)")
 
     task = obj.get("task")
-    if task is None:
+    if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records
         first_user = next((t["value"] for t in out_convs if ROLES[t["from"]] == "user"), "")
         task = task_from_prompt(first_user)
     elif task not in TASKS:
-        raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}")
+        raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         raise _fail(where, "meta", "must be an object")
