@@ -159,7 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     if exe is None:
         print(f"launch: {plan.command[0]} not found on PATH nor beside {sys.executable}", file=sys.stderr)
         return 2
-    return subprocess.call(shlex.quote(exe) + line[len(plan.command[0]):], shell=True)  # shell: ${NODE_RANK}
+    proc = subprocess.Popen(shlex.quote(exe) + line[len(plan.command[0]):], shell=True)  # shell: ${NODE_RANK}
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:  # the launcher got Ctrl-C too: let it stop its ranks (subprocess.call killed it)
+        print(f"launch: interrupted; waiting for {plan.command[0]} to stop (Ctrl-C again kills it)", file=sys.stderr)
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.kill()
+        return 130
 
 
 if __name__ == "__main__":

@@ -21,3 +21,35 @@ def test_a_master_port_out_of_range_is_a_usage_error(monkeypatch, capsys, port):
     with pytest.raises(SystemExit) as e:  # was: printed and run as it was
         launch.main([str(REPO / "configs/train/recipes/geochat-7b-sft.yaml"), "--master-port", port, "--dry-run"])
     assert e.value.code == 2 and f"--master-port {port}: give a TCP port, 1 to 65535" in capsys.readouterr().err
+
+
+def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fake = tmp_path / "bin" / "torchrun"  # stops the way torchrun does on SIGINT: after its ranks
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ntrap 'sleep 1; echo stopped > {tmp_path}/mark; exit 1' INT\n"
+                    f"echo up > {tmp_path}/up\nwhile :; do sleep 0.1; done\n")
+    fake.chmod(0o755)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("# global_batch: 4\n" + (REPO / "configs/train/sft_tiny.yaml").read_text())
+    proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(recipe), "--launcher", "torchrun",
+                             "--gpus-per-node", "1"], env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "up").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130 and "Traceback" not in err, err  # was: a KeyboardInterrupt traceback
+    assert (tmp_path / "mark").read_text() == "stopped\n"  # was: SIGKILLed by subprocess.call, ranks orphaned
