@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,13 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel from
     # the hub; the built-in fallback runs and nothing is downloaded (as in rsvlm.cli)
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
-    from rsvlm.train.loop import export_step
-
+    out = Path(args.out)
+    fresh = not out.exists() or out.is_dir() and not any(out.iterdir())  # only then is a half-export ours to remove
     try:
+        from rsvlm.train.loop import export_step
+
         out = export_step(args.step, args.out)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if fresh:  # a half-written folder blocks the rerun (--out must be new or empty)
+            shutil.rmtree(out, ignore_errors=True)
+        print(f"interrupted; nothing exported{f', {out} removed' if fresh else ''}", file=sys.stderr)
+        return 130
     print(f"wrote {out}")
     return 0
 
