@@ -236,6 +236,7 @@ def test_malformed_pieces_are_reported():
         "<box><loc_9><loc_1><loc_2><loc_8></box>": "swapped",
         "<box><loc_1><loc_2><loc_3></box>": "needs 4",
         "<point><loc_1000><loc_2></point>": "out of range",
+        "<point><loc_" + "7" * 5000 + "><loc_2></point>": "(5000 digits) is out of range",  # int() raised
         "</poly>": "stray",
         "<loc_5>": "outside any shape",
         "<ref>ship": "not closed",

@@ -176,9 +176,11 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
             items.append(("text", text[pos:m.start()]))
         pos = m.end()
         if m.group(1) is not None:
-            v = int(m.group(1))
+            digits = m.group(1)  # int() refuses over 4300 digits: a free-decoded run of them is out of range too
+            v = int(digits) if len(digits) <= 9 else NUM_BINS
             if v >= NUM_BINS:
-                probs.append(f"{m.group(0)} is out of range 0..{NUM_BINS - 1}")
+                shown = m.group(0) if len(digits) <= 9 else f"<loc_{digits[:6]}…> ({len(digits)} digits)"
+                probs.append(f"{shown} is out of range 0..{NUM_BINS - 1}")
                 items.append(("bad", m.group(0)))
             else:
                 items.append(("loc", v))
