@@ -2,7 +2,8 @@
 
 The prompt is the record's conversation up to its last assistant turn (earlier answers are the
 reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
-Resumable: ids already in ``--out`` are skipped, when ``OUT.run.json`` (written beside it) shows
+Resumable: ids already in ``--out`` are skipped (rows answered with an ``"error"`` are answered
+again), when ``OUT.run.json`` (written beside it) shows
 the same weights and answer options (``run_stamp``). Under torchrun / accelerate (``RANK`` and
 ``WORLD_SIZE`` set) each process answers every WORLD_SIZE-th record into ``OUT.rankR``; the
 last process to finish merges the parts into ``OUT`` in record order.
@@ -51,6 +52,24 @@ def _drop_cut_line(path: Path) -> None:
     if data and not data.endswith(b"\n"):
         with path.open("r+b") as f:
             f.truncate(data.rfind(b"\n") + 1)
+
+
+def _drop_error_rows(path: Path) -> int:
+    """Remove the rows of ``path`` answered empty with an ``"error"`` (an image missing or unreadable
+    then, maybe fixed since), so that resuming answers those records again; how many went."""
+    if not path.is_file():
+        return 0
+    lines = path.read_text().splitlines(keepends=True)
+
+    def failed(line: str) -> bool:
+        with contextlib.suppress(json.JSONDecodeError):
+            return isinstance(row := json.loads(line), dict) and "error" in row
+        return False
+
+    keep = [line for line in lines if not failed(line)]
+    if len(keep) < len(lines):
+        path.write_text("".join(keep))
+    return len(lines) - len(keep)
 
 
 def _holds_records(path: Path) -> bool:
@@ -154,11 +173,14 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     records = records[:limit] if limit else records
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
+    _drop_cut_line(part)
+    if n_retry := _drop_error_rows(part):
+        print(f"rsvlm eval: {n_retry} record(s) answered empty with an error last time are answered again",
+              file=sys.stderr)
     done = _done_ids(part)
     todo = [r for r in mine if r["id"] not in done]
     n_err = 0
     part.parent.mkdir(parents=True, exist_ok=True)
-    _drop_cut_line(part)
     with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                                    disable=not progress) as bar:

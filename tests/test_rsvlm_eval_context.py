@@ -38,3 +38,24 @@ def test_a_record_past_the_context_is_an_error_row_not_a_failed_run(tmp_path, ca
     assert "error" not in rows["r0"] and "error" not in rows["r2"]
     assert "1 record(s) with unreadable images, bands the model cannot take or a prompt past the LLM's context" \
         in capsys.readouterr().err
+
+
+def test_resuming_answers_again_the_records_that_failed(ckpt, tmp_path, capsys):
+    rec = {"id": "a", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+           "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]}
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(rec) + "\n" + json.dumps({**rec, "id": "b", "images": [{"path": "b.png"}]}) + "\n")
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
+    out = tmp_path / "p.jsonl"
+    argv = ["eval", "--model", str(ckpt), "--data", str(data), "--out", str(out), "--max-new-tokens", "2",
+            "--device", "cpu"]
+    assert main(argv) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"] and "b.png" in rows[1]["error"]
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "b.png")  # the user fixes the image
+    capsys.readouterr()
+    assert main(argv) == 0  # was: both ids counted as done, b's error row kept for good
+    assert "1 record(s) answered empty with an error last time are answered again" in capsys.readouterr().err
+    again = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["id"] for r in again) == ["a", "b"] and not any("error" in r for r in again)
+    assert again[0] == rows[0]  # the good answer is kept as it was
