@@ -195,7 +195,6 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {n_err} record(s) with unreadable images, bands the model cannot take or a prompt "
               f"past the LLM's context answered empty (see 'error')", file=sys.stderr)
     if world > 1:
-        part.with_name(part.name + ".done").touch()
         _merge_if_last(records, out, world)
     return out
 
@@ -277,18 +276,25 @@ def check_stamp(out: Path, stamp: dict, world: int = 1) -> str | None:
 
 
 def _merge_if_last(records: list[dict], out: Path, world: int) -> None:
-    parts = [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
-    if not all(p.with_name(p.name + ".done").exists() for p in parts):
-        return  # another rank is still answering; it merges when it finishes
+    """Merge the ranks' parts into ``out`` in record order once every part answers its whole share
+    (a marker file would be stale from an earlier run, merging before the other ranks finish). Two
+    ranks finishing together both write the same rows, each through its own file and a rename."""
     rows = {}
-    for p in parts:
-        for line in p.read_text().splitlines():
-            row = json.loads(line)
-            rows[row["id"]] = row
-    with out.open("w") as f:
-        for r in records:
-            if r["id"] in rows:
-                f.write(json.dumps(rows[r["id"]]) + "\n")
+    for r in range(world):
+        part = out.with_name(f"{out.name}.rank{r}")
+        got = {}
+        for line in part.read_text().splitlines() if part.is_file() else []:
+            with contextlib.suppress(json.JSONDecodeError):
+                if isinstance(row := json.loads(line), dict) and "id" in row:
+                    got[row["id"]] = row
+        if not {rec["id"] for rec in records[r::world]} <= got.keys():
+            return  # rank r is still answering; it merges when it finishes
+        rows.update(got)
+    tmp = out.with_name(f"{out.name}.merge{os.getpid()}")
+    with tmp.open("w") as f:
+        for rec in records:
+            f.write(json.dumps(rows[rec["id"]]) + "\n")
+    os.replace(tmp, out)
 
 
 def main(args) -> int:

@@ -207,6 +207,15 @@ def test_eval_shards_across_ranks_and_merges_in_record_order(ckpt, geotiff, tmp_
     assert [json.loads(x)["id"] for x in (tmp_path / "pred.jsonl.rank1").read_text().splitlines()] == ["r1", "r3"]
     run(model, processor, data, out, batch_size=2, max_new_tokens=3, rank=0, world=2, progress=False)
     assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [f"r{i}" for i in range(5)]
+    # a second run over a longer set, resumed: rank 1 finishing first must not merge (its old marker
+    # file said every rank was done, and the merge wrote a file missing rank 0's new answers)
+    recs += [{**recs[0], "id": f"r{i}"} for i in (5, 6)]
+    data.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    run(model, processor, data, out, batch_size=2, max_new_tokens=3, rank=1, world=2, progress=False)
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [f"r{i}" for i in range(5)]  # untouched
+    run(model, processor, data, out, batch_size=2, max_new_tokens=3, rank=0, world=2, progress=False)
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == [f"r{i}" for i in range(7)]
+    assert not list(tmp_path.glob("pred.jsonl.merge*"))
 
 
 def test_unnamed_bands_are_taken_in_configured_order():
