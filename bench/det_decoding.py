@@ -22,6 +22,7 @@ from pathlib import Path
 
 from eval import common, detection
 from rsvlm import evaluate, inference
+from rsvlm.data.records import RecordError, read_records
 
 SCORERS = {"hbb": (detection, "mAP50"), "obb": (detection, "mAP50_obb"), "COCO": (detection, "mAP"),
            "AR100": (detection, "AR100")}
@@ -31,8 +32,7 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
     """The det records of ``data`` (image paths made absolute) as ``dest/all.jsonl``, and split by
     whether ``--det-by-class`` would ask them class by class (``generic``) or as they are (``named``)."""
     rows: dict[str, list[str]] = {"all": [], "generic": [], "named": []}
-    for line in data.read_text().splitlines():
-        rec = json.loads(line)
+    for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
         if rec["task"] != "det" or (limit and len(rows["all"]) >= limit):
             continue
         for im in rec["images"]:
@@ -75,7 +75,12 @@ def main() -> None:
                 "--det-by-class": (0, True), "both": (a.min_objects, True)}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        sets = detection_sets(a.data, Path(tmp), processor.prompt, a.limit)
+        try:
+            sets = detection_sets(a.data, Path(tmp), processor.prompt, a.limit)
+        except RecordError as e:
+            ap.error(f"--data: {e}")
+        if "all" not in sets:  # else a KeyError
+            ap.error(f"--data {a.data}: no det record")
         n = {k: sum(1 for _ in p.open()) for k, p in sets.items()}
         for name, (min_objects, by_class) in variants.items():
             pred = Path(tmp) / f"pred{len(rows)}.jsonl"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
+from rsvlm.data.records import RecordError, read_records
 from rsvlm.model import ImageInput
 
 SCORERS = {"cls": (classification, "accuracy"), "count": (counting, "accuracy"), "vqa": (vqa, "accuracy"),
@@ -33,10 +34,9 @@ VARIANTS = {  # modality → (label, bands kept); the first is every band of the
 }
 
 
-def subset(data: Path, modality: str, limit: int | None) -> list[dict]:
+def subset(records: list[dict], modality: str, limit: int | None) -> list[dict]:
     recs = []
-    for line in data.read_text().splitlines():
-        rec = json.loads(line)
+    for rec in records:
         if rec["task"] in SCORERS and all(im.get("modality") == modality for im in rec["images"]):
             recs.append(rec)
     return recs[:limit] if limit else recs
@@ -79,11 +79,15 @@ def main() -> None:
         ap.error(f"--data {a.data}: no such file")
     if a.model and not (Path(a.model) / "config.yaml").is_file():
         ap.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
+    try:
+        records = list(read_records(a.data))  # a bad line is a RecordError naming it; blank lines are skipped
+    except RecordError as e:
+        ap.error(f"--data: {e}")
     model, processor = inference.load_model(a.model, "cpu")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for modality, variants in VARIANTS.items():
-            recs = subset(a.data, modality, a.limit)
+            recs = subset(records, modality, a.limit)
             gt = Path(tmp) / f"{modality}.jsonl"
             gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
             base = None

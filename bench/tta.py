@@ -19,6 +19,7 @@ from pathlib import Path
 
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
+from rsvlm.data.records import RecordError, read_records
 from rsvlm.tta import MODES, FuseConfig
 
 SCORERS = {"ground": (grounding, "acc50"), "det": (detection, "mAP50"), "det obb": (detection, "mAP50_obb"),
@@ -28,8 +29,7 @@ SCORERS = {"ground": (grounding, "acc50"), "det": (detection, "mAP50"), "det obb
 def localisation_subset(data: Path, dest: Path, limit: int | None) -> int:
     """The ground/det/seg/change records of ``data`` (image paths made absolute) into ``dest``."""
     rows = []
-    for line in data.read_text().splitlines():
-        rec = json.loads(line)
+    for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
         if rec["task"] not in ("ground", "det", "seg", "change"):
             continue
         for im in rec["images"]:
@@ -59,10 +59,15 @@ def main() -> None:
         ap.error(f"--data {a.data}: no such file")
     if a.model and not (Path(a.model) / "config.yaml").is_file():
         ap.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
-    model, processor = inference.load_model(a.model, "cpu")
     with tempfile.TemporaryDirectory() as tmp:
         gt = Path(tmp) / "loc.jsonl"
-        n = localisation_subset(a.data, gt, a.limit)
+        try:
+            n = localisation_subset(a.data, gt, a.limit)
+        except RecordError as e:
+            ap.error(f"--data: {e}")
+        if not n:  # else a ZeroDivisionError after the first pass
+            ap.error(f"--data {a.data}: no ground, det, seg or change record")
+        model, processor = inference.load_model(a.model, "cpu")
         rows = []
         for mode in ("none", *MODES):
             pred = Path(tmp) / f"{mode}.jsonl"

@@ -76,3 +76,18 @@ def test_bench_scripts_refuse_bad_arguments_in_one_usage_line(tmp_path, monkeypa
         bench_main(name, monkeypatch, [a.format(tmp=tmp_path) for a in args])
     err = capsys.readouterr().err
     assert e.value.code == 2 and says.format(tmp=tmp_path) in err and "Traceback" not in err, err[-2000:]
+
+
+@pytest.mark.parametrize("name, text, says", [
+    ("tta", "", "--data {data}: no ground, det, seg or change record"),  # was: ZeroDivisionError after the passes
+    ("tta", "{{not json\n", "--data: {data}:1: not valid JSON"),  # was: a JSONDecodeError traceback
+    ("det_decoding", "", "--data {data}: no det record"),  # was: KeyError 'all'
+    ("missing_bands", "{{not json\n", "--data: {data}:1: not valid JSON"),
+])
+def test_bench_scripts_name_a_data_file_they_cannot_use(tmp_path, monkeypatch, capsys, name, text, says):
+    data = tmp_path / "d.jsonl"
+    data.write_text(text.format())
+    with pytest.raises(SystemExit) as e:
+        bench_main(name, monkeypatch, ["--data", str(data)])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and says.format(data=data) in err and "Traceback" not in err, err[-2000:]
