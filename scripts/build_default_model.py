@@ -428,6 +428,9 @@ def ship(out: Path) -> Path:
     dest = ROOT / "rsvlm" / "assets" / "default_model"
     if not (out / "final" / "config.yaml").is_file():  # checked before the bundled model is deleted
         raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to merge_chat first)")
+    weights = sum(p.stat().st_size for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml")
+    if weights > 50 * 2**20:  # so is this: it was found after the copy, with the bundled model gone
+        raise ValueError(f"{out / 'final'}: {weights / 2**20:.1f} MB exceeds the package's 50 MB limit; not shipped")
     card = (dest / "README.md").read_text() if (dest / "README.md").is_file() else None
     if dest.exists():
         shutil.rmtree(dest)
@@ -438,8 +441,6 @@ def ship(out: Path) -> Path:
     elif card is not None:
         (dest / "README.md").write_text(card)
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
-    if size > 50 * 2**20:
-        raise RuntimeError(f"{dest}: {size / 2**20:.1f} MB exceeds the 50 MB limit")
     log(f"shipped {dest} ({size / 2**20:.1f} MB)")
     return dest
 

@@ -63,3 +63,18 @@ def test_ship_without_a_built_model_keeps_the_bundled_one(build, tmp_path, capsy
     assert (bundled / "config.yaml").read_text() == "bundled\n"  # was: deleted, then a FileNotFoundError
     assert "no built model to ship" in capsys.readouterr().err
 
+
+
+def test_an_oversized_model_is_refused_before_the_bundled_one_is_replaced(build, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    bundled = tmp_path / "rsvlm" / "assets" / "default_model"
+    bundled.mkdir(parents=True)
+    (bundled / "config.yaml").write_text("bundled\n")
+    final = tmp_path / "out" / "final"
+    final.mkdir(parents=True)
+    (final / "config.yaml").write_text("built\n")
+    with (final / "vision.safetensors").open("wb") as f:
+        f.truncate(51 * 2**20)  # sparse: 51 MB on paper
+    assert build.main(["eval_tta=none", "--out", str(tmp_path / "out"), "--only", "two", "--ship"]) == 1
+    assert (bundled / "config.yaml").read_text() == "bundled\n"  # was: replaced, then a RuntimeError
+    assert "exceeds the package's 50 MB limit; not shipped" in capsys.readouterr().err
