@@ -516,3 +516,10 @@ def test_chat_history_leaves_the_oldest_exchanges_out_and_says_so_once(ckpt, geo
     said = out.getvalue()
     assert said.count("the oldest exchanges are left out from here on, to keep the last 1 beside the image") == 1
     assert [s["dropped_turns"] for s in repl.session.stats] == [0, 0, 0, 1, 1]
+
+
+def test_a_folder_whose_config_is_no_model_config_is_named_as_not_a_checkpoint(geotiff, tmp_path, capsys):
+    (tmp_path / "config.yaml").write_text("seed: 3\nscenes: 10\n")  # a data_gen output folder
+    assert _predict(tmp_path, geotiff) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: not an rsvlm checkpoint (its config.yaml is no model config: unknown key(s) scenes" in err

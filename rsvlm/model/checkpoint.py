@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from rsvlm.config import from_dict, load_yaml, save_config
+from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.processor import Processor
 from rsvlm.model.vlm import RSVLM, VLMConfig
 
@@ -121,8 +121,12 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     root = Path(ckpt_dir)
     if not (root / "config.yaml").is_file():
         raise FileNotFoundError(f"{root}: not an rsvlm checkpoint (no config.yaml)")
-    data = apply_overrides(load_yaml(root / "config.yaml"), list(overrides or []), VLMConfig)
-    cfg = from_dict(VLMConfig, data)
+    raw = load_yaml(root / "config.yaml")
+    try:  # the file alone first: a data_gen or training config there is not the user's override error
+        from_dict(VLMConfig, raw)
+    except ConfigError as e:
+        raise ConfigError(f"{root}: not an rsvlm checkpoint (its config.yaml is no model config: {e})") from None
+    cfg = from_dict(VLMConfig, apply_overrides(raw, list(overrides or []), VLMConfig))
     llm_cfg = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
                                   tokenizer=_resolve(cfg.llm.tokenizer, root),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
