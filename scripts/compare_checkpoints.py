@@ -6,7 +6,8 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 ``adapter/``; every ``*.safetensors`` under them, matched by relative path) or two
 ``.safetensors`` files. Prints one line per file (tensors, how many differ, the largest
 |difference|) and the tensors that differ most. Exit status 0 when every tensor is equal, 1 when
-any differs or is missing on one side, 2 on an error. Configs and tokenizers are not compared.
+any differs or is missing on one side, 2 on an error (folders with no weight file in common
+among them), 130 on Ctrl-C. Configs and tokenizers are not compared.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ def main(argv: list[str] | None = None) -> int:
             for f in sorted(q for q in p.rglob("*") if q.suffix in PICKLED):
                 print(f"note: {f} not compared (pickled weights are never loaded; only *.safetensors are)")
     try:
-        rows = compare_weights(args.a, args.b)
+        rows = compare_weights(args.a, args.b, progress=True)
     except (ValueError, FileNotFoundError) as e:  # incl. a file named .safetensors that is not one
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # it only reads: nothing to clean up
+        print("\nstopped (Ctrl-C): nothing compared", file=sys.stderr)
+        return 130
     by_file = collections.defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)

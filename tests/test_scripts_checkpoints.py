@@ -45,3 +45,18 @@ def test_compare_refuses_a_negative_show(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:  # was: bad[:-1], every differing tensor but one
         cmp.main([str(a), str(a), "--show", "-1"])
     assert e.value.code == 2 and "--show -1: give 0 or more" in capsys.readouterr().err
+
+
+def test_compare_of_folders_with_no_weight_file_in_common_is_an_error(tmp_path, monkeypatch, capsys):
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    run = fake_ckpt(tmp_path / "runs" / "x" / "final")
+    other = fake_ckpt(tmp_path / "y")
+    # runs/x against y/: every tensor was listed as 'only in A' / 'only in B', exit 1, as if they differed
+    assert cmp.main([str(tmp_path / "runs"), str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "no .safetensors file in common (A has x/final/llm/model.safetensors, x/final/vision.safetensors" in err
+    assert "compare folders at the same level" in err
+    (tmp_path / "empty").mkdir()
+    assert cmp.main([str(tmp_path / "empty"), str(other)]) == 2
+    assert "A has none" in capsys.readouterr().err
+    assert cmp.main([str(run), str(other)]) == 0 and "identical" in capsys.readouterr().out

@@ -257,13 +257,17 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     return out
 
 
-def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
+def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> list[dict]:
     """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
     matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
     ``status`` (``same``, ``differs``, ``shape`` for a shape or dtype change, ``only in A`` /
     ``only in B``) and ``max_abs`` (max |a − b| for floating tensors that differ, else 0). Exact:
     no tolerance, because the question it answers is whether two runs trained the same weights.
-    Files other than safetensors (configs, tokenizers) are not compared."""
+    Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
+    over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
+    empty, or compared at different levels: ``runs/x`` against ``runs/y/final``) are a ValueError."""
+    from tqdm.auto import tqdm
+
     pa, pb = Path(a), Path(b)
     for p in (pa, pb):
         if not p.exists():
@@ -277,7 +281,18 @@ def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
         fa, fb = ({str(f.relative_to(p)): f for f in sorted(p.rglob("*.safetensors"))} for p in (pa, pb))
     if not fa and not fb:
         raise ValueError(f"{pa} and {pb}: no .safetensors files in either")
+    if not set(fa) & set(fb):
+        def some(f):
+            return ", ".join(sorted(f)[:3]) + (" …" if len(f) > 3 else "") if f else "none"
+
+        raise ValueError(f"{pa} and {pb}: no .safetensors file in common (A has {some(fa)}; B has {some(fb)}); "
+                         "compare folders at the same level, e.g. runs/x/final against runs/y/final")
     rows = []
+    total = 0
+    for rel in set(fa) | set(fb):
+        with _safe_open(fa.get(rel) or fb[rel]) as h:
+            total += len(h.keys())
+    bar = tqdm(total=total, unit="tensor", desc="compare", disable=not progress)
     for rel in sorted(set(fa) | set(fb)):
         if rel not in fb or rel not in fa:
             side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
@@ -299,6 +314,8 @@ def compare_weights(a: str | Path, b: str | Path) -> list[dict]:
                     status = "differs"
                     diff = (x.double() - y.double()).abs().max().item() if x.is_floating_point() else 0.0
                 rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
+                bar.update()
+    bar.close()
     return rows
 
 
