@@ -223,15 +223,16 @@ def _move(objects: list[dict], xy, mask) -> list[dict]:
 
 def to_view(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
     """Shapes of a ``w`` × ``h`` image in the pixels of its ``view`` (the inverse of ``unflip``);
-    a grid mask is rasterised, turned and re-encoded with as many location tokens as it had."""
+    a grid mask is rasterised, turned and re-encoded on the finest grid, so it covers the turned
+    pixels exactly (its run lengths follow the view's rows, so it may cost a few more location
+    tokens than it had; up to 999 cells a side, as every grid)."""
     if not view:
         return objects
     from rsvlm import geometry
 
     def mask(o: dict) -> list[dict]:
-        budget = geometry.encode([o], w, h).count("<loc_")
         m = flip_array(geometry.objects_to_mask([o], w, h), view)
-        return geometry.mask_to_objects(m, o.get("label"), form="grid", budget=budget)
+        return geometry.mask_to_objects(m, o.get("label"), form="grid", budget=1 << 30)  # the full-resolution grid
 
     return _move(objects, lambda pts: _map_xy(pts, view, w, h), mask)
 
