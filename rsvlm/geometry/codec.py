@@ -215,6 +215,8 @@ def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list
             x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
         return {"kind": "box", "coords": [dequantize(x1, w), dequantize(y1, h), dequantize(x2, w), dequantize(y2, h)]}
     pts = [[dequantize(locs[i], w), dequantize(locs[i + 1], h)] for i in range(0, len(locs), 2)]
+    if kind == "poly":  # orientation on the bins, exact as encode's: pixel floats turn a zero area into ±1e-17
+        return {"kind": kind, "coords": pts, "area": signed_area([locs[i:i + 2] for i in range(0, len(locs), 2)])}
     return {"kind": kind, "coords": pts[0] if kind == "point" else pts}
 
 
@@ -277,9 +279,10 @@ def decode(text: str, width: int, height: int) -> Decoded:
                 out.problems.append(f"{val} contains {stray[0]!r:.40}; ignored")
             obj = _build(val, [(k, v) for k, v in body if k in ("loc", "tag")], width, height, out.problems)
             if obj is not None:
+                area = obj.pop("area", None)
                 obj = {"kind": obj.pop("kind"), "label": label, **obj}
                 ring = obj["coords"] if obj["kind"] == "poly" else None
-                if ring is not None and last_poly is not None and signed_area(ring) < 0:
+                if ring is not None and last_poly is not None and area < 0:
                     last_poly.setdefault("rings", [last_poly["coords"]]).append(ring)
                 else:
                     out.objects.append(obj)
