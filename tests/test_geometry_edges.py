@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from rsvlm import geometry
@@ -15,3 +16,18 @@ def test_a_zero_area_poly_after_another_is_an_object_of_its_own_not_a_hole():
     dec = geometry.decode(text, 1, 1)
     assert dec.problems == [] and len(dec.objects) == 2 and "rings" not in dec.objects[0]
     assert geometry.encode(dec.objects, 1, 1) == text
+
+
+def test_a_poly_smaller_than_a_bin_is_written_with_three_vertices_as_the_grammar_asks():
+    w = h = 100000
+    tiny = [[50000.0, 50000.0], [50001.0, 50000.0], [50000.0, 50001.0]]  # all in bin (500, 500)
+    thin = [[50000.0, 50000.0], [50250.0, 50000.0], [50000.0, 50001.0]]  # bins (500, 500), (502, 500)
+    text = geometry.encode([{"kind": "poly", "coords": tiny}, {"kind": "poly", "coords": thin}], w, h)
+    assert text == ("<poly>" + "<loc_500>" * 6 + "</poly>"
+                    "<poly><loc_500><loc_500><loc_502><loc_500><loc_502><loc_500></poly>")
+    dec = geometry.decode(text, w, h)
+    assert [len(o["coords"]) for o in dec.objects] == [3, 3] and geometry.encode(dec.objects, w, h) == text
+    # a one-pixel mask instance on a big image is such a poly too
+    m = np.zeros((3, 3000), bool)
+    m[1, 1500] = True
+    assert geometry.encode([{"kind": "mask", "mask": m}], 3000, 3).count("<loc_") == 6

@@ -5,7 +5,8 @@ Encoding (one spelling per shape, computed on bins after quantisation):
 
 * ``<box>`` x1 y1 x2 y2 with x1<=x2, y1<=y2; ``<point>`` x y;
 * ``<obb>`` 4 corners, clockwise on screen from the top-most (then left-most) corner;
-* ``<poly>`` one ring, deduped, clockwise from the top-most then left-most vertex. A polygon
+* ``<poly>`` one ring, deduped, clockwise from the top-most then left-most vertex (a ring that
+  collapses to 1-2 bins repeats its last vertex up to 3, the grammar's minimum). A polygon
   with holes is its exterior ``<poly>`` followed by one counter-clockwise ``<poly>`` per hole;
 * ``<mask>`` the grid run-length form of ``rsvlm.geometry.grid``;
 * consecutive objects with the same label share one ``<ref>label</ref>``; an unlabelled object
@@ -117,6 +118,7 @@ def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
                 raise ValueError(f"{where} ring {k}: a ring needs at least 3 vertices, got {len(pts)}")
             qr.append(_qring(pts, w, h))
         ext = canonical_ring(qr[0])
+        ext += [ext[-1]] * (3 - len(ext))  # collapsed to 1-2 bins: still 3 vertices, as the grammar asks
         holes = [canonical_ring(r, hole=True) for r in qr[1:]]
         holes = sorted((r for r in holes if len(r) >= 3 and signed_area(r) != 0), key=lambda r: [(p[1], p[0]) for p in r])
         return "".join(f"<poly>{_locs(v for p in r for v in p)}</poly>" for r in [ext, *holes])
