@@ -31,3 +31,11 @@ def test_a_poly_smaller_than_a_bin_is_written_with_three_vertices_as_the_grammar
     m = np.zeros((3, 3000), bool)
     m[1, 1500] = True
     assert geometry.encode([{"kind": "mask", "mask": m}], 3000, 3).count("<loc_") == 6
+
+
+@pytest.mark.parametrize("label", ["<image>", "tank [det]", "a <image> b", "[seg]"])
+def test_a_label_holding_a_prompt_token_is_refused_naming_the_object(label):
+    # the tokenizer reads these as rsvlm's image placeholder / task tag inside the answer
+    with pytest.raises(ValueError, match=r"object 1: label .* contains an rsvlm tag"):
+        geometry.encode([{"kind": "point", "coords": [1, 1]}, {"kind": "point", "label": label, "coords": [1, 1]}], 4, 4)
+    geometry.encode([{"kind": "point", "label": "[Det] a<b", "coords": [1, 1]}], 4, 4)  # not a token: fine

@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 
 from rsvlm.geometry import grid
 from rsvlm.geometry.shapes import NUM_BINS, canonical_quad, canonical_ring, dequantize, quantize, signed_area
+from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
 _TOKEN = re.compile(r"<loc_(\d+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(row|run)>")
+_PROMPT_TOKENS = (IMAGE_TOKEN, *task_tag_tokens())  # the tokenizer reads these as rsvlm tokens inside any text
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
 _TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
 
@@ -58,7 +60,7 @@ def _label(obj: dict, where: str) -> str | None:
         return None
     if not isinstance(lab, str) or not lab.strip():
         raise ValueError(f"{where}: label must be None or a non-empty string, got {lab!r}")
-    if _TOKEN.search(lab) or "<ref>" in lab or "</ref>" in lab:
+    if _TOKEN.search(lab) or any(t in lab for t in _PROMPT_TOKENS):
         raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
     return lab.strip()
 
@@ -137,7 +139,8 @@ def encode(objects: list[dict], width: int, height: int) -> str:
     """Objects with pixel coords -> answer text (no spaces between tokens).
 
     Raises ValueError naming the object on bad input (unknown kind, wrong coordinate count,
-    non-finite values, tags inside a label). Coordinates outside the image are clamped.
+    non-finite values, an rsvlm token inside a label: a tag, ``<image>``, a task tag).
+    Coordinates outside the image are clamped.
     A ``{"kind": "mask", "mask": ndarray}`` object is first split by ``mask_to_objects`` with its
     ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` / ``DEFAULT_MASK_BUDGET``).
     """
