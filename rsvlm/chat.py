@@ -40,7 +40,7 @@ class ChatREPL:
 
     def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
                  constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False,
-                 history: int | None = None):
+                 history: int | str | None = None):
         from rsvlm.model import ChatSession
 
         self.out = out if out is not None else sys.stdout  # looked up now: a redirected stdout is followed
@@ -182,8 +182,11 @@ class ChatREPL:
         dropped = [s["dropped_turns"] for s in self.session.stats]
         if dropped[-1] and sum(dropped) == dropped[-1]:  # said once a conversation
             keep = self.session.history
-            self.say(f"  note: the oldest exchanges are left out from here on, to keep "
-                     f"{f'the last {keep}' if keep else 'what fits the context'} beside the image turn (--history)")
+            self.say("  note: " + ("each question is asked afresh about the image, as this model answers best; "
+                                   "--history N shows it N earlier exchanges" if keep == 0 else
+                                   f"the model is shown the last {keep} exchanges (the image turn among them)"
+                                   " from here on; --history changes it" if keep else
+                                   "the oldest exchanges are left out from here on, to fit the LLM's context"))
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question

@@ -57,6 +57,16 @@ def _model_args(p: argparse.ArgumentParser) -> None:
                    help="do not hold geometry to its grammar while decoding (see rsvlm.model.grammar)")
 
 
+def _history(text: str) -> int | str:
+    """``--history``: a count >= 0, or ``all``."""
+    if text == "all":
+        return text
+    try:
+        return _count(0)(text)
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{e} (or all)") from None
+
+
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument(
         "--image", action="append", required=required, metavar="PATH",
@@ -92,9 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=_count(1), default=256)
     p.add_argument("--temperature", type=_number(0.0), default=0.0, help="0 = greedy")
-    p.add_argument("--history", type=_count(0), default=None, metavar="N",
-                   help="earlier exchanges kept beside the image turn, the oldest left out first (default: the "
-                        "model's prompt.max_history; 0 = as many as the LLM's context holds)")
+    p.add_argument("--history", type=_history, default=None, metavar="N|all",
+                   help="earlier exchanges the model is shown, the turn with the image among them, the oldest "
+                        "left out first; 0 asks every question afresh about the image; all = as many as the "
+                        "context holds (default: the model's prompt.max_history, 0 for the bundled model)")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "

@@ -442,18 +442,19 @@ def test_predict_min_score_drops_the_less_confident_objects(tmp_path):
     assert [o["score"] for o in kept] == [o["score"] for o in every if o["score"] >= cut]
 
 
-def test_a_long_chat_keeps_answering_the_same_question_alike(default_model):
-    # trained on conversations of up to four turns, the model drifted into garbage from about the
-    # seventh when it saw every earlier exchange; its config keeps the image turn and the last two
+def test_a_chat_asks_each_question_as_a_first_turn_about_the_image(default_model):
+    # the model answers a first turn far better than a later one (scene class 0.94 against 0.06 in
+    # the 6th-8th turn of a chat shown every earlier exchange), so its config asks every question afresh
     from rsvlm.model import ChatSession
+    from rsvlm.predict import ask as predict_ask
 
     model, processor = default_model
-    assert processor.prompt.max_history == 2
-    img = inf.model_input(inf.read_spec(inf.ImageSpec([str(SAMPLES / "airport_optical.png")], None, None)))
+    assert processor.prompt.max_history == 0
+    img = inf.read_spec(inf.ImageSpec([str(SAMPLES / "airport_optical.png")], None, None))
     chat = ChatSession(model, processor, max_new_tokens=24)
     questions = ["[cls] What is the scene category?", "[count] How many planes are there?",
-                 "[cls] What scene is this?"]
-    answers = [chat.ask(questions[t % 3], images=[img] if t == 0 else None) for t in range(15)]
-    assert answers[0] in SCENE_CLASSES
-    assert set(answers[0::3]) == {answers[0]} and set(answers[2::3]) == {answers[2]}, answers
-    assert set(answers[1::3]) == {answers[1]}, answers
+                 "[vqa] Is there a ship?"]
+    answers = [chat.ask(questions[t % 3], images=[inf.model_input(img)] if t == 0 else None) for t in range(9)]
+    first = [predict_ask(model, processor, [img], q, 24)[0] for q in questions]  # each asked alone
+    assert answers == first * 3 and answers[0] in SCENE_CLASSES
+    assert all(s["images_encoded"] == 0 for s in chat.stats[1:])  # the image was encoded once

@@ -101,9 +101,9 @@ def test_a_long_chat_leaves_out_its_oldest_exchanges_and_answers_as_a_fresh_pass
         chat.ask("word " * 300)
 
 
-def test_a_chat_keeps_the_image_turn_and_the_models_max_history_exchanges():
+def test_a_chat_shows_the_model_its_max_history_exchanges_the_image_turn_among_them():
     torch.manual_seed(0)
-    model, proc = create_model(load_config(VLMConfig, TINY, ["prompt.max_history=1"]))
+    model, proc = create_model(load_config(VLMConfig, TINY, ["prompt.max_history=2"]))
     model.eval()
     image = _images(1)
     chat = ChatSession(model, proc, max_new_tokens=3)
@@ -117,13 +117,29 @@ def test_a_chat_keeps_the_image_turn_and_the_models_max_history_exchanges():
                          [proc.prepare_image(im) for im in image])
     ref = model.generate(torch.tensor([prompt]), images=[image], max_new_tokens=3, stop_strings=proc.stop_strings)
     assert chat.token_ids[:len(prompt)] == prompt and chat.token_ids[len(prompt):] == ref.tokens[0]
-    every = ChatSession(model, proc, max_new_tokens=3, history=0)  # 0: all the context holds
+    every = ChatSession(model, proc, max_new_tokens=3, history="all")  # all the context holds
     every.ask(IMAGE_TOKEN + "[cls] what scene?", images=image)
     for k in range(3):
         every.ask(f"question {k}?")
     assert sum(s["dropped_turns"] for s in every.stats) == 0
-    with pytest.raises(ValueError, match=r"prompt\.max_history\) must be >= 0"):
-        ChatSession(model, proc, history=-1)
+    for bad in (-1, "some"):
+        with pytest.raises(ValueError, match=r"prompt\.max_history\) must be 'all' or >= 0"):
+            ChatSession(model, proc, history=bad)
+
+
+def test_history_0_asks_every_question_afresh_with_the_images_cached():
+    model, proc = _short_context_model(512)
+    model.eval()
+    pair = _images(2)
+    chat = ChatSession(model, proc, max_new_tokens=3, history=0)
+    chat.ask("[change] what changed?", images=pair)  # placeholders written as the model's prompt says
+    later = chat.ask("[cls] what scene?")
+    assert chat.stats[1]["images_encoded"] == 0 and chat.stats[1]["dropped_turns"] == 1
+    assert chat.stats[1]["reused"] > 2 * 16  # system prompt and both images' tokens kept from the cache
+    users = [m["content"] for m in chat.messages if m["role"] == "user"]
+    assert len(users) == 1 and users[0].count(IMAGE_TOKEN) == 2 and users[0].endswith("[cls] what scene?")
+    fresh = ChatSession(model, proc, max_new_tokens=3, history=0)  # the same question asked first
+    assert fresh.ask(users[0], images=pair) == later and fresh.token_ids == chat.token_ids
 
 
 def test_an_answer_running_past_the_context_warns():

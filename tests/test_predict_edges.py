@@ -505,17 +505,21 @@ def test_chat_history_leaves_the_oldest_exchanges_out_and_says_so_once(ckpt, geo
     from rsvlm.cli import build_parser
 
     assert build_parser().parse_args(["chat", "--history", "1"]).history == 1
-    with pytest.raises(SystemExit):  # a negative count is a usage error
-        build_parser().parse_args(["chat", "--history", "-1"])
+    assert build_parser().parse_args(["chat", "--history", "all"]).history == "all"
+    for bad in ("-1", "some"):  # a usage error
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["chat", "--history", bad])
     model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    repl = ChatREPL(model, processor, out=out, max_new_tokens=2, history=1)
-    repl.load_image([str(geotiff), "optical"])
-    for q in ("[cls] scene?", "[vqa] a?", "[vqa] b?", "[vqa] c?", "[vqa] d?"):
-        assert repl.handle(q)
-    said = out.getvalue()
-    assert said.count("the oldest exchanges are left out from here on, to keep the last 1 beside the image") == 1
-    assert [s["dropped_turns"] for s in repl.session.stats] == [0, 0, 0, 1, 1]
+    for history, said_once, dropped in (
+            (2, "the model is shown the last 2 exchanges (the image turn among them) from here on", [0, 0, 0, 1, 1]),
+            (0, "each question is asked afresh about the image", [0, 1, 1, 1, 1])):
+        out = io.StringIO()
+        repl = ChatREPL(model, processor, out=out, max_new_tokens=2, history=history)
+        repl.load_image([str(geotiff), "optical"])
+        for q in ("[cls] scene?", "[vqa] a?", "[vqa] b?", "[vqa] c?", "[vqa] d?"):
+            assert repl.handle(q)
+        assert out.getvalue().count(said_once) == 1
+        assert [s["dropped_turns"] for s in repl.session.stats] == dropped
 
 
 def test_a_folder_whose_config_is_no_model_config_is_named_as_not_a_checkpoint(geotiff, tmp_path, capsys):

@@ -39,8 +39,10 @@ class PromptConfig:
     template's own; rsvlm's is "", so an answer's first word follows a line break and a
     sentencepiece tokenizer splits it into pieces it uses nowhere else: "bottom" is ``b o ttom``
     there and ``▁bottom`` mid-sentence; " " makes it the mid-sentence token). ``max_history`` is
-    how many earlier exchanges a chat keeps besides the turn that brought the images (0: as many
-    as the LLM's context holds): a model trained on short conversations answers worse past them."""
+    how many earlier exchanges a chat shows the model (the turn that brought the images is one;
+    0: every question is asked as the first turn about the images; None: as many as the LLM's
+    context holds): a model trained on single questions and short conversations answers a later
+    turn worse than a first one."""
 
     annotate_modality: bool = True
     modality_after: bool = False
@@ -49,7 +51,7 @@ class PromptConfig:
     det_classes: list[str] = field(default_factory=list)
     det_class_question: str = "Detect all {pl}."
     answer_lead: str | None = None
-    max_history: int = 0
+    max_history: int | None = None
 
 
 def annotate_images(text: str, modalities: list[str], after: bool = False) -> str:

@@ -13,9 +13,11 @@ given with a turn are encoded once, in that turn.
                  # dropped_turns (earlier exchanges left out to fit the LLM's context)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
-The oldest exchanges without images are left out (the image turns stay) past ``history`` of them
-(the model's ``prompt.max_history``) or when the conversation nears the LLM's context, so a long
-chat goes on; a turn that cannot fit even so is a ValueError.
+A turn shows the model at most ``history`` earlier exchanges (the model's ``prompt.max_history``;
+the turn that brought the images is one of them and stays), leaving the oldest out, and fewer when
+the conversation nears the LLM's context, so a long chat goes on; with ``history=0`` every
+question is asked as the first turn about the images (their visual tokens stay cached). A turn
+that cannot fit even alone is a ValueError.
 
 Limits: batch size 1; a template that rewrites earlier turns still works, but re-prefills from the
 first token it changes (from the start, images re-encoded, when that is before an image).
@@ -38,11 +40,12 @@ from rsvlm.tokens import IMAGE_TOKEN, task_tag
 class ChatSession:
     def __init__(self, model: RSVLM, processor, system: str | None = None, max_new_tokens: int = 256,
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True,
-                 min_objects: int = 0, history: int | None = None):
+                 min_objects: int = 0, history: int | str | None = None):
         self.model, self.processor, self.constrain = model, processor, constrain
-        self.history = processor.prompt.max_history if history is None else history  # 0: what the context holds
-        if self.history < 0:
-            raise ValueError(f"history (prompt.max_history) must be >= 0, got {self.history}")
+        # earlier exchanges shown (None: what the context holds); history=None takes the model's, "all" none
+        self.history = processor.prompt.max_history if history is None else None if history == "all" else history
+        if self.history is not None and (not isinstance(self.history, int) or self.history < 0):
+            raise ValueError(f"history (prompt.max_history) must be 'all' or >= 0, got {self.history!r}")
         self.min_objects = min_objects  # a [det] question's answer keeps writing objects up to this (GrammarConstraint.push)
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
         self.system = system if system is not None else processor.prompt.system  # the model's, by default
@@ -53,6 +56,7 @@ class ChatSession:
         self.cache = None
         self.cache_len = 0
         self.pixels: list = []  # the conversation's images, prepared (Pixels)
+        self.modalities: list[str] = []  # theirs
         self.token_ids: list[int] = []  # the whole conversation as ids: the cache's tokens, then the last answer's rest
         self.stats: list[dict] = []
         self.last_scores: list[float] = []
@@ -69,13 +73,18 @@ class ChatSession:
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
         images = list(images or [])
+        self.modalities += [im.modality for im in images]
         text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
+        dropped = 0
+        if self.history == 0 and not images and self.pixels:  # asked afresh: the images move to this turn
+            dropped = sum(m["role"] == "assistant" for m in self.messages)
+            messages = system_messages(self.system) + [
+                {"role": "user", "content": image_turn(text, self.modalities, self.processor.prompt)}]
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
         pixels = [self.processor.prepare_image(im) for im in images]
         every = self.pixels + pixels
         prompt = self.processor.encode(full, every, add_special_tokens=True)
-        dropped = 0
         while (i := self._overflow(messages, prompt, gen_overrides)) is not None:  # oldest text-only exchange
             messages = messages[:i] + messages[i + 2:]
             dropped += 1
@@ -128,15 +137,15 @@ class ChatSession:
         return answer
 
     def _overflow(self, messages: list[dict], prompt: list[int], gen_overrides: dict) -> int | None:
-        """Index of the oldest user + assistant exchange without images, to drop when there are more
-        than ``history`` of them or ``prompt`` leaves less room than an answer needs (its
-        ``max_new_tokens``, at most a quarter of the context); None when neither holds or no such
-        exchange is left (the turns with images stay)."""
+        """Index of the oldest user + assistant exchange without images, to drop when the exchanges
+        shown outnumber ``history`` (the turn with the images counts as one) or ``prompt`` leaves
+        less room than an answer needs (its ``max_new_tokens``, at most a quarter of the context);
+        None when neither holds or no such exchange is left (the turns with images stay)."""
         text_only = [i for i in range(len(messages) - 2) if messages[i]["role"] == "user"
                      and messages[i + 1]["role"] == "assistant" and IMAGE_TOKEN not in messages[i]["content"]]
         if not text_only:
             return None
-        if self.history and len(text_only) > self.history:
+        if self.history is not None and len(text_only) > max(0, self.history - 1):  # the image turn is one
             return text_only[0]
         ctx = context_length(self.model.llm)
         room = min(gen_overrides.get("max_new_tokens", self.gen["max_new_tokens"]), (ctx or 0) // 4)
