@@ -295,8 +295,13 @@ def test_a_missing_records_file_is_refused_before_the_model_is_built(tmp_path, c
     monkeypatch.setattr(loop, "build_model", no_build)
     argv = ["--config", str(recipe(tmp_path)), f"out_dir={tmp_path / 'run'}", "log.progress=false"]
     assert train_main([*argv, f"data.train={tmp_path / 'nope.jsonl'}"]) == 2  # was exit 1 after the build
-    assert f"data.train {tmp_path / 'nope.jsonl'}: no such file" in capsys.readouterr().err
+    assert f"data.train: records file not found: {tmp_path / 'nope.jsonl'}" in capsys.readouterr().err
+    (tmp_path / "set").mkdir()
+    for name in ("stats.json", "train.jsonl"):
+        (tmp_path / "set" / name).write_text("{}")
+    assert train_main([*argv, f"data.train={tmp_path / 'set'}"]) == 2  # was exit 1, after the build
+    assert "is a folder; give a JSONL file in it (train.jsonl)" in capsys.readouterr().err  # stats.json is no records
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     assert train_main([*argv, f"data.train={data}", f"data.extra=[{{path: {tmp_path / 'x.jsonl'}}}]"]) == 2
-    assert f"data.extra[0].path {tmp_path / 'x.jsonl'}: no such file" in capsys.readouterr().err
+    assert f"data.extra[0].path: records file not found: {tmp_path / 'x.jsonl'}" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()

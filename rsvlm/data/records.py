@@ -65,6 +65,17 @@ class ReadReport:
         return s
 
 
+def check_records_path(path: str | Path) -> None:
+    """FileNotFoundError for a records path that is missing or a folder (naming its JSONL files)."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.jsonl"))[:3] or sorted(p.name for p in path.glob("*.json"))[:3]
+        raise FileNotFoundError(f"records file {path} is a folder; give a JSONL file in it"
+                                + (f" ({', '.join(found)})" if found else ""))
+    if not path.is_file():
+        raise FileNotFoundError(f"records file not found: {path}")
+
+
 def _fail(where: str, field_name: str, msg: str) -> RecordError:
     return RecordError(f"{where}: field '{field_name}': {msg}", re.sub(r"\[\d+\]", "[]", field_name))
 
@@ -189,12 +200,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
     Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).
     """
     path = Path(path)
-    if path.is_dir():
-        found = sorted(p.name for p in path.glob("*.json*"))[:3]
-        raise FileNotFoundError(f"records file {path} is a folder; give a JSONL file in it"
-                                + (f" ({', '.join(found)})" if found else ""))
-    if not path.is_file():
-        raise FileNotFoundError(f"records file not found: {path}")
+    check_records_path(path)
     report = report if report is not None else ReadReport(str(path))
     for loc, raw in _iter_raw(path):
         report.n_lines += 1

@@ -36,13 +36,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from pathlib import Path
 
+    from rsvlm.data.records import check_records_path
     from rsvlm.train.loop import TooManyBadSamples, check_out_dir, train
 
     # a missing records file or a used out_dir is refused like a config error, before the model is built
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
-        if not Path(path).exists():
-            print(f"rsvlm train: {key} {path}: no such file", file=sys.stderr)
+        try:
+            check_records_path(path)
+        except FileNotFoundError as e:
+            print(f"rsvlm train: {key}: {e}", file=sys.stderr)
             return 2
     try:
         check_out_dir(cfg)
