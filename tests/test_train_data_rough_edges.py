@@ -27,6 +27,7 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     assert "3 caption pair(s) from 7 record(s)" in err  # the cls and vqa records are not captions
     summary = json.loads((out / "summary.json").read_text())
     assert summary["malformed_records"] == 1 and summary["malformed_reasons"] == {"bad field images[].modality": 1}
+    assert summary["duplicate_ids"] == 0
 
     data.write_text("{not json\n" + json.dumps({**recs[1], "task": "detect"}) + "\n")  # nothing usable
     assert train_main([*argv, "overwrite=true"]) == 1

@@ -483,7 +483,8 @@ def train_clip(cfg) -> dict:
     summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "processes": world,
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
-               "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped), "final": str(final / "encoder.safetensors")}
+               "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
+               "duplicate_ids": report.duplicates, "final": str(final / "encoder.safetensors")}
     if rank == 0:
         final.mkdir(parents=True, exist_ok=True)
         save_file({f"visual.{k}": v.contiguous() for k, v in core.encoder.visual.state_dict().items()},
