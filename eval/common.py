@@ -410,6 +410,11 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
     notes = scores.setdefault("notes", [])
     notes += preds.bad_examples
+    failed = [it for it in items if it.pred and isinstance(it.pred.get("error"), str)]
+    scores["n_pred_errors"] = len(failed)
+    if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
+        notes.append(f"{len(failed)} prediction(s) carry an 'error' from rsvlm eval and score as wrong "
+                     f"(first: {failed[0].record['id']}: {failed[0].pred['error'][:200]})")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
     if ignored := scores.get("n_pred_objects_ignored"):

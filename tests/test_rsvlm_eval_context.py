@@ -59,3 +59,19 @@ def test_resuming_answers_again_the_records_that_failed(ckpt, tmp_path, capsys):
     again = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["id"] for r in again) == ["a", "b"] and not any("error" in r for r in again)
     assert again[0] == rows[0]  # the good answer is kept as it was
+
+
+def test_scorers_note_the_predictions_rsvlm_eval_could_not_answer(tmp_path, capsys):
+    from eval import classification
+
+    rec = {"id": "a", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+           "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]}
+    gt = tmp_path / "gt.jsonl"
+    gt.write_text(json.dumps(rec) + "\n" + json.dumps({**rec, "id": "b"}) + "\n")
+    pred = tmp_path / "p.jsonl"
+    pred.write_text(json.dumps({"id": "a", "task": "cls", "answer": "lake"}) + "\n"
+                    + json.dumps({"id": "b", "task": "cls", "answer": "", "error": "b.png: image not found"}) + "\n")
+    scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["accuracy"] == 0.5 and scores["n_pred_errors"] == 1  # scored as wrong, no longer silently
+    assert "1 prediction(s) carry an 'error' from rsvlm eval and score as wrong (first: b: b.png: image not found)" \
+        in capsys.readouterr().out

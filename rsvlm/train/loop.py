@@ -482,7 +482,7 @@ def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps
         bad, samples, tokens, slots, cut = (sum(p[i] for p in parts) for i in range(5))
         ids, cut_ids = [i for p in parts for i in p[5]], [i for p in parts for i in p[6]]
     return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
-            "bad_ids": sorted(set(ids)), "cut_samples": cut, "cut_ids": sorted(set(cut_ids)),
+            "bad_ids": sorted(set(ids)), "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
             "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
             "malformed_reasons": dict(report.skipped), "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
             "seconds": seconds, "tokens_per_s": tokens / max(1e-9, seconds),
