@@ -224,9 +224,10 @@ def main(args) -> int:
         if stopped:
             result["stopped"] = stopped
         skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
-        print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
-            print(tile_answers(tiles) + ("" if args.out else " (--out keeps each tile's answer)"))
+            print(tile_answers(tiles) + skipped + ("" if args.out else " (--out keeps each tile's answer)"))
+        else:
+            print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
     else:
         try:
             answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,

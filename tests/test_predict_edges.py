@@ -183,6 +183,7 @@ def test_tiled_text_answers_are_tallied_not_dropped(ckpt, geotiff, capsys):
     assert _predict(ckpt, geotiff, "--task", "cls", "--tile", "32", "--overlap", "0") == 0
     out = capsys.readouterr().out  # was "0 object(s) from 6 tiles" and no answer at all
     assert "answers of 6 tiles: " in out and "(--out keeps each tile's answer)" in out
+    assert "object(s) from" not in out  # a word task has no objects to count
     tiles = [{"answer": a} for a in ["lake", "forest", "lake"] + [f"x{i}" for i in range(12)]]
     assert tile_answers(tiles).startswith("answers of 15 tiles: 'lake' x2, 'forest' x1")
     assert tile_answers(tiles).endswith(", and 4 other answers")
