@@ -334,7 +334,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
     ap.add_argument("--llm", choices=("lora", "full"), default="lora", help="LLM trainability to plan for")
     args = ap.parse_args(argv)
+    import logging
+
     from tqdm import tqdm
+
+    # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
     from rsvlm.config import load_config
     from rsvlm.model import VLMConfig

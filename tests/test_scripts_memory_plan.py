@@ -12,3 +12,13 @@ def test_a_sequence_shorter_than_the_visual_tokens_is_refused(monkeypatch, capsy
     out = capsys.readouterr()
     assert "--seq-len 24" in out.err and "2 × 16 visual tokens" in out.err and "|" not in out.out
     assert plan.main([str(tiny), "--seq-len", "33", "--images", "2"]) == 0
+
+
+def test_the_plan_is_not_preceded_by_bitsandbytes_kernel_line():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(REPO / "scripts/memory_plan.py"), str(REPO / "configs/model/tiny.yaml")],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert run.returncode == 0 and "kernels-community" not in run.stderr, run.stderr[-2000:]
+    assert "### tiny" in run.stdout
