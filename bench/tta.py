@@ -52,13 +52,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=200)
     a = ap.parse_args()
-    for flag in ("limit", "batch_size", "max_new_tokens"):
-        if getattr(a, flag) is not None and getattr(a, flag) < 1:
-            ap.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
-    if not a.data.is_file():
-        ap.error(f"--data {a.data}: no such file")
-    if a.model and not (Path(a.model) / "config.yaml").is_file():
-        ap.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
+    common.check_model_args(ap, a)
     with tempfile.TemporaryDirectory() as tmp:
         gt = Path(tmp) / "loc.jsonl"
         try:

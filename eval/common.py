@@ -392,6 +392,20 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     return scores
 
 
+def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
+                     counts: tuple[str, ...] = ("limit", "batch_size", "max_new_tokens")) -> None:
+    """Usage errors (one line, exit 2) for the arguments of a script that answers a test set with a
+    model (bench/tta.py, det_decoding.py, missing_bands.py): a count below 1, a ``--data`` file
+    that is not there, a ``--model`` folder that is no rsvlm checkpoint."""
+    for flag in counts:
+        if getattr(a, flag) is not None and getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    if not Path(a.data).is_file():
+        p.error(f"--data {a.data}: no such file")
+    if a.model and not (Path(a.model) / "config.yaml").is_file():
+        p.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
+
+
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
