@@ -141,6 +141,13 @@ def test_history_0_asks_every_question_afresh_with_the_images_cached():
     fresh = ChatSession(model, proc, max_new_tokens=3, history=0)  # the same question asked first
     assert fresh.ask(users[0], images=pair) == later and fresh.token_ids == chat.token_ids
 
+    again = ChatSession(model, proc, max_new_tokens=3, history=0)
+    with pytest.raises(ValueError, match="context is 512"):  # a failed first turn leaves nothing behind
+        again.ask("word " * 600, images=pair[:1])
+    again.rollback()
+    again.ask("[cls] what scene?", images=pair[:1])
+    assert again.ask("[vqa] and now?") and again.stats[-1]["images_encoded"] == 0  # one image, as sent
+
 
 def test_an_answer_running_past_the_context_warns():
     model, proc = _short_context_model(160)

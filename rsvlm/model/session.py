@@ -10,7 +10,7 @@ given with a turn are encoded once, in that turn.
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
     chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
-                 # dropped_turns (earlier exchanges left out to fit the LLM's context)
+                 # dropped_turns (earlier exchanges left out: history, or the LLM's context)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
 A turn shows the model at most ``history`` earlier exchanges (the model's ``prompt.max_history``;
@@ -73,7 +73,6 @@ class ChatSession:
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
         images = list(images or [])
-        self.modalities += [im.modality for im in images]
         text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         dropped = 0
@@ -126,6 +125,7 @@ class ChatSession:
         if extra > 0:
             self.cache.crop(-extra)  # drop tokens of a stop string / EOS from the cache
         self.pixels = every
+        self.modalities += [im.modality for im in images]
         if adjust is not None and adjust.started:
             self.pointer_vis = adjust.vis
         self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
