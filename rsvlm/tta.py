@@ -237,7 +237,7 @@ def to_view(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
     return _move(objects, lambda pts: _map_xy(pts, view, w, h), mask)
 
 
-SPAN = re.compile(r"<(box|obb|point|poly|mask)>.*?</\1>", re.DOTALL)
+SPAN = re.compile(r"(?:<poly>.*?</poly>)+|<(box|obb|point|mask)>.*?</\1>", re.DOTALL)  # a poly with its holes
 
 
 def map_text(text: str, view: str, w: int, h: int) -> str | None:

@@ -33,3 +33,16 @@ def test_every_vector_kind_comes_back_exactly_on_a_non_square_image(view):
             {"kind": "poly", "label": "c", "coords": [[0.0, 0.0], [10.0, 0.0], [10.0, 6.0], [0.0, 6.0]],
              "rings": [[[0.0, 0.0], [10.0, 0.0], [10.0, 6.0], [0.0, 6.0]], [[2.0, 2.0], [2.0, 4.0], [4.0, 4.0], [4.0, 2.0]]]}]
     assert tta.unflip(tta.to_view(objs, view, w, h), view, w, h) == objs
+
+
+@pytest.mark.parametrize("view", tta.DIHEDRAL[1:])
+def test_a_polygon_with_a_hole_inside_a_question_keeps_its_hole_in_every_view(view):
+    w, h = 100, 60
+    poly = geometry.encode([{"kind": "poly", "label": "yard", "rings": [
+        [[10, 10], [90, 10], [90, 50], [10, 50]], [[30, 20], [30, 40], [60, 40], [60, 20]]]}], w, h)
+    q = f"[regcap] What is in {poly} here?"
+    said = tta.map_text(q, view, w, h)
+    (obj,) = geometry.decode(said, *tta.view_size(view, w, h)).objects
+    assert len(obj["rings"]) == 2
+    np.testing.assert_array_equal(geometry.objects_to_mask(tta.unflip([obj], view, w, h), w, h),
+                                  geometry.objects_to_mask(geometry.decode(q, w, h).objects, w, h))
