@@ -1,6 +1,7 @@
 """rsvlm eval on a record whose prompt is past the LLM's context: that record is answered empty with
 the reason; the others of its batch are answered as usual."""
 import json
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -10,7 +11,7 @@ from rsvlm.cli import main
 from rsvlm.config import load_config
 from rsvlm.model import VLMConfig, create_model
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_record_past_the_context_is_an_error_row_not_a_failed_run(tmp_path, capsys):
