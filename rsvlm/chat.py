@@ -226,8 +226,8 @@ class ChatREPL:
                           self.tta)[0]
         if f is None:
             return answer, scores
-        if f.answer != answer:
-            self.say(f"fused over {len(self.tta.views)} views: {f.answer}")
+        if f.answer != answer:  # an empty fusion: no shape was found in enough of the views
+            self.say(f"fused over {len(self.tta.views)} views: {f.answer or '(no shape found in enough views)'}")
         return f.answer, (f.scores if f.objects is not None else scores)
 
     def handle(self, line: str) -> bool:

@@ -259,6 +259,22 @@ def test_chat_fuses_the_streamed_answer_over_the_views_of_the_conversation(squar
     assert scores == [pytest.approx(0.9)] and "fused over 4 views" in out.getvalue()
 
 
+def test_chat_says_so_when_no_shape_is_kept_by_the_fusion(squares, monkeypatch):
+    import io
+
+    from rsvlm import inference
+    from rsvlm.chat import ChatREPL
+
+    processor, _ = squares
+    out = io.StringIO()
+    repl = ChatREPL(PointsAtSquares(processor), processor, out=out, tta=tta.FuseConfig(min_views=4))
+    # no cluster found in 4 of the views: the fused answer is empty
+    monkeypatch.setattr(tta, "fused_answers", lambda *a, **k: [tta.Fused(answer="", objects=[])])
+    answer, scores = repl.fused("<box><loc_100><loc_100><loc_300><loc_300></box>", [0.5])
+    assert answer == "" and scores == []
+    assert "fused over 4 views: (no shape found in enough views)" in out.getvalue()  # was "...views: " and nothing
+
+
 # ---------------------------------------------------------------- training: the same views as augmentation
 
 
