@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from test_model_llava import original_layout
 
 from rsvlm.model import convert_llava
 from rsvlm.model.llm import byte_tokenizer
@@ -28,15 +29,8 @@ def parts(tmp_path_factory):
     hf = LlavaForConditionalGeneration(cfg).eval()
     tower = tmp_path_factory.mktemp("clip")
     hf.model.vision_tower.save_pretrained(tower)
-    sd = {f"model.{k}": v for k, v in hf.model.language_model.state_dict().items()}
-    sd["lm_head.weight"] = hf.lm_head.weight
-    p = hf.model.multi_modal_projector
-    sd.update({"model.mm_projector.0.weight": p.linear_1.weight, "model.mm_projector.0.bias": p.linear_1.bias,
-               "model.mm_projector.2.weight": p.linear_2.weight, "model.mm_projector.2.bias": p.linear_2.bias})
-    conf = hf.config.text_config.to_dict()
-    conf.update({"architectures": ["LlavaLlamaForCausalLM"], "model_type": "llava", "mm_vision_tower": "openai/clip",
-                 "mm_projector_type": "mlp2x_gelu", "mm_vision_select_layer": -2, "mm_hidden_size": 32})
-    return {k: v.detach().contiguous() for k, v in sd.items()}, conf, tower, tok
+    sd, conf = original_layout(hf)
+    return sd, conf, tower, tok
 
 
 def _write(d: Path, sd, conf, tok) -> Path:

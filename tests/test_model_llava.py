@@ -12,6 +12,20 @@ from rsvlm.model.stem import CLIP_MEAN, CLIP_STD
 from rsvlm.tokens import IMAGE_TOKEN
 
 
+def original_layout(hf) -> tuple[dict, dict]:
+    """(state dict, config.json dict) of an HF ``LlavaForConditionalGeneration`` written as original
+    LLaVA / GeoChat files: ``model.*`` LLM keys, ``mm_projector`` keys, the tower kept apart."""
+    sd = {f"model.{k}": v for k, v in hf.model.language_model.state_dict().items()}
+    sd["lm_head.weight"] = hf.lm_head.weight
+    p = hf.model.multi_modal_projector
+    sd.update({"model.mm_projector.0.weight": p.linear_1.weight, "model.mm_projector.0.bias": p.linear_1.bias,
+               "model.mm_projector.2.weight": p.linear_2.weight, "model.mm_projector.2.bias": p.linear_2.bias})
+    conf = hf.config.text_config.to_dict()
+    conf.update({"architectures": ["LlavaLlamaForCausalLM"], "model_type": "llava", "mm_vision_tower": "openai/clip",
+                 "mm_projector_type": "mlp2x_gelu", "mm_vision_select_layer": -2, "mm_hidden_size": 32})
+    return {k: v.detach().contiguous() for k, v in sd.items()}, conf
+
+
 @pytest.fixture(scope="module")
 def llava_dir(tmp_path_factory):
     from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
@@ -81,18 +95,11 @@ def test_original_llava_layout_import(llava_dir, tmp_path):
     src, hf, image_id = llava_dir
     tower_dir = tmp_path / "clip"
     hf.model.vision_tower.save_pretrained(tower_dir)
-    sd = {f"model.{k}": v for k, v in hf.model.language_model.state_dict().items()}
-    sd["lm_head.weight"] = hf.lm_head.weight
-    p = hf.model.multi_modal_projector
-    sd.update({"model.mm_projector.0.weight": p.linear_1.weight, "model.mm_projector.0.bias": p.linear_1.bias,
-               "model.mm_projector.2.weight": p.linear_2.weight, "model.mm_projector.2.bias": p.linear_2.bias})
+    sd, conf = original_layout(hf)
     orig = tmp_path / "orig"
     orig.mkdir()
-    save_file({k: v.detach().contiguous() for k, v in sd.items()}, str(orig / "model.safetensors"))
-    conf = hf.config.text_config.to_dict()
-    conf.update({"architectures": ["LlavaLlamaForCausalLM"], "model_type": "llava", "mm_vision_tower": "openai/clip",
-                 "mm_projector_type": "mlp2x_gelu", "mm_vision_select_layer": -2, "mm_hidden_size": 32,
-                 "mm_vision_select_feature": "patch", "image_aspect_ratio": "pad"})
+    save_file(sd, str(orig / "model.safetensors"))
+    conf.update({"mm_vision_select_feature": "patch", "image_aspect_ratio": "pad"})
     (orig / "config.json").write_text(json.dumps(conf))
     import shutil
 

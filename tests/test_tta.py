@@ -262,7 +262,6 @@ def test_chat_fuses_the_streamed_answer_over_the_views_of_the_conversation(squar
 def test_chat_says_so_when_no_shape_is_kept_by_the_fusion(squares, monkeypatch):
     import io
 
-    from rsvlm import inference
     from rsvlm.chat import ChatREPL
 
     processor, _ = squares
