@@ -39,3 +39,13 @@ def test_a_label_holding_a_prompt_token_is_refused_naming_the_object(label):
     with pytest.raises(ValueError, match=r"object 1: label .* contains an rsvlm tag"):
         geometry.encode([{"kind": "point", "coords": [1, 1]}, {"kind": "point", "label": label, "coords": [1, 1]}], 4, 4)
     geometry.encode([{"kind": "point", "label": "[Det] a<b", "coords": [1, 1]}], 4, 4)  # not a token: fine
+
+
+def test_a_poly_with_fewer_than_three_vertices_is_kept_but_reported():
+    for n in (1, 2):
+        locs = "".join(f"<loc_{100 * (i + 1)}><loc_{200 * (i + 1)}>" for i in range(n))
+        out = geometry.decode(f"<ref>pond</ref><poly>{locs}</poly>", 1000, 1000)
+        assert [o["kind"] for o in out.objects] == ["poly"] and len(out.objects[0]["coords"]) == n
+        assert any("fewer than the grammar's 3" in p for p in out.problems), out.problems
+    ok = geometry.decode("<poly><loc_1><loc_1><loc_9><loc_1><loc_9><loc_9></poly>", 1000, 1000)
+    assert ok.problems == []
