@@ -3,7 +3,7 @@ conversation, so that a model learns to answer a second question after its first
 what ``rsvlm chat`` asks of it. A model trained on single-turn records only answers the second
 question of a chat from no learned context at all (docs/default-model.md, "Chat: later turns").
 
-    python -m data_gen chat --src DIR/train.jsonl --out DIR/chat.jsonl [--turns 3] [--seed 0]
+    python -m data_gen chat --src DIR/train.jsonl --out DIR/chat.jsonl [--turns 3] [--seed 0] [--no-progress]
 
 Records are grouped by their images (the same files, in order); each group is shuffled and cut
 into conversations of two to ``turns`` turns (a lone remainder joins the conversation before
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
     p.add_argument("--turns", type=int, default=3, help="most turns per conversation (default 3)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)
     src, out = Path(a.src), Path(a.out)
     if src.is_dir():
@@ -89,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists() and src.exists() and out.samefile(src):
         print(f"error: --out {out} is the --src file; write the conversations to another file", file=sys.stderr)
         return 2
+    from tqdm import tqdm
+
     report = ReadReport(a.src)
     try:
-        records = list(read_records(a.src, strict=False, report=report))
+        records = list(tqdm(read_records(a.src, strict=False, report=report), desc="chat: read", unit="record",
+                            disable=a.no_progress))
         chats = chain(records, a.turns, a.seed)
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(part, "w", encoding="utf-8") as f:
-            for r in chats:
+            for r in tqdm(chats, desc="chat: write", unit="conversation", disable=a.no_progress):
                 f.write(json.dumps(r) + "\n")
         part.replace(out)
     except OSError as e:

@@ -1,0 +1,24 @@
+"""Rough-edge tour of synthetic scenes and instruction building (``python -m data_gen``)."""
+
+from __future__ import annotations
+
+import json
+
+from data_gen.__main__ import main as data_gen_main
+
+
+def _records(path, n: int, image: str = "a") -> None:
+    recs = [{"id": f"{image}-{i}", "task": "vqa", "images": [{"path": f"{image}.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": f"<image>\n[vqa] q {i}?"}, {"from": "gpt", "value": "yes"}]}
+            for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+
+
+def test_chat_shows_progress_and_no_progress_silences_it(tmp_path, capsys):
+    src = tmp_path / "train.jsonl"
+    _records(src, 6)
+    assert data_gen_main(["chat", "--src", str(src), "--out", str(tmp_path / "c.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "chat: read" in err and "6record" in err and "chat: write" in err
+    assert data_gen_main(["chat", "--src", str(src), "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
+    assert "chat:" not in capsys.readouterr().err
