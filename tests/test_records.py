@@ -115,6 +115,24 @@ def test_duplicate_ids_are_kept_and_reported(tmp_path):
     assert "d.jsonl:3" in report.summary()
 
 
+def test_untagged_records_opening_with_an_unknown_tag_are_kept_and_reported(tmp_path):
+    def rec(i, prompt, task=None):
+        return {"id": i, "image": "a.png", "task": task, "conversations": [
+            {"from": "human", "value": f"<image>\n{prompt}"}, {"from": "gpt", "value": "yes"}]}
+
+    p = tmp_path / "t.jsonl"
+    rows = [rec("a", "[detect] all ships"), rec("b", "[detect] all cars"), rec("c", "[caption] this"),
+            rec("d", "[det] ships"), rec("e", "Describe [this] image"), rec("f", "[detect] x", task="det")]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recs, report = load_records(p, strict=False)
+    assert len(recs) == 6 and report.n_skipped == 0
+    assert report.unknown_tags == {"detect": 2, "caption": 1} and report.notable
+    assert "3 kept as untagged chat" in report.summary() and "[detect] x2" in report.summary()
+    clean = tmp_path / "c.jsonl"
+    clean.write_text(json.dumps(rec("d", "[det] ships")) + "\n")
+    assert not load_records(clean, strict=False)[1].notable
+
+
 def test_a_folder_given_as_the_records_file_says_so(tmp_path):
     (tmp_path / "train.jsonl").write_text("")
     with pytest.raises(FileNotFoundError, match=r"is a folder; give a JSONL file in it \(train.jsonl\)"):

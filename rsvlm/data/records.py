@@ -45,10 +45,16 @@ class ReadReport:
     duplicates: int = 0
     first_duplicate: str | None = None  # "'id' at file:line"
     ids: set[str] = field(default_factory=set, repr=False)
+    unknown_tags: Counter = field(default_factory=Counter)  # kept, untagged, whose prompt opens "[xyz]"
 
     @property
     def n_skipped(self) -> int:
         return sum(self.skipped.values())
+
+    @property
+    def notable(self) -> bool:
+        """Whether the summary says more than "all records read": worth printing."""
+        return bool(self.n_skipped or self.duplicates or self.unknown_tags)
 
     def note_id(self, rid: str, where: str) -> None:
         if rid in self.ids:
@@ -62,6 +68,10 @@ class ReadReport:
             s += " (" + ", ".join(f"{k}: {v}" for k, v in self.skipped.most_common()) + ")"
         if self.duplicates:
             s += f"; {self.duplicates} kept with an id already read (first: {self.first_duplicate})"
+        if self.unknown_tags:
+            tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags.most_common(5))
+            s += (f"; {sum(self.unknown_tags.values())} kept as untagged chat whose prompt opens with a tag "
+                  f"that is not a task ({tags}; tasks: {', '.join(TASKS)})")
         return s
 
 
@@ -223,6 +233,10 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             continue
         report.n_ok += 1
         report.note_id(rec["id"], where)
+        if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
+            first_user = next((t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"), "")
+            if m := _TAG_RE.match(first_user):
+                report.unknown_tags[m.group(1)] += 1
         yield rec
 
 
