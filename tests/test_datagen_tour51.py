@@ -22,3 +22,13 @@ def test_chat_shows_progress_and_no_progress_silences_it(tmp_path, capsys):
     assert "chat: read" in err and "6record" in err and "chat: write" in err
     assert data_gen_main(["chat", "--src", str(src), "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
     assert "chat:" not in capsys.readouterr().err
+
+
+def test_rebuild_shows_progress_and_no_progress_silences_it(tmp_path, capsys):
+    args = ["--n", "2", "--size", "32", "--modalities", "optical", "--no-progress", "scene.pairs_fraction=0"]
+    assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
+    capsys.readouterr()
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "a_"]) == 0
+    assert "records: 100%" in capsys.readouterr().err
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "b_", "--no-progress"]) == 0
+    assert "records:" not in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """Rebuild records from a written synthetic set with another task / modality mix, no re-rendering.
 
-    python -m data_gen rebuild --dir DIR --config configs/data/cpu96.yaml --seed 1 --prefix ground_
+    python -m data_gen rebuild --dir DIR --config configs/data/cpu96.yaml --seed 1 --prefix ground_ [--no-progress]
 
 writes ``DIR/<prefix>{train,val,test}.jsonl`` and ``DIR/<prefix>stats.json`` (a curriculum stage,
 say) next to the original files. Scenes keep the split stored in their JSON. Only the
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml (its instructions section)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
     a = p.parse_args(argv)
     other = [o for o in a.overrides if not o.startswith("instructions.")]
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cfg = load_config(SynthConfig, a.config, a.overrides).instructions
-        print(format_report(rebuild(a.dir, cfg, a.seed, a.prefix)))
+        print(format_report(rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)))
     except (ConfigError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
