@@ -103,7 +103,8 @@ def test_chat_with_nothing_to_chain_is_an_error_and_an_unwritable_out_is_named(t
         assert main(["chat", "--src", str(tmp_path / src), "--out", str(tmp_path / "chat.jsonl")]) == 2
         assert why in capsys.readouterr().err and not (tmp_path / "chat.jsonl").exists()
     _records(tmp_path / "four.jsonl")
-    assert main(["chat", "--src", str(tmp_path / "four.jsonl"), "--out", str(tmp_path / "one.jsonl" / "c.jsonl")]) == 2
+    assert main(["chat", "--src", str(tmp_path / "four.jsonl"), "--out", str(tmp_path / "one.jsonl" / "c.jsonl"),
+                 "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write --out") and err.count("\n") == 1
 
