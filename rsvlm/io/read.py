@@ -59,8 +59,13 @@ class RSImage:
         return self.crs is not None and (self.transform is not None or bool(self.gcps))
 
 
+def _names(path) -> list[str]:
+    """The file names as given (``str``; ``Path`` folds a GDAL subdataset's ``HDF5:a.h5://grid``)."""
+    return [str(p) for p in path] if isinstance(path, (list, tuple)) else [str(path)]
+
+
 def _as_paths(path) -> list[Path]:
-    paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
+    paths = [Path(p) for p in _names(path)]
     if not paths:
         raise ValueError("no image path given")
     seen = set()
@@ -95,9 +100,9 @@ class SceneReader:
     def __init__(self, path, modality: str | None = None, bands: list[str] | None = None,
                  scaling: sc.ReadConfig | None = None):
         self.paths = _as_paths(path)
-        self.name = ", ".join(str(p) for p in self.paths)
+        self.name = ", ".join(_names(path))
         self.cfg = dataclasses.replace(scaling) if scaling is not None else sc.ReadConfig()
-        self.src = open_source(self.paths, self.cfg.gdal_cache_mb)
+        self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
         try:
             self._resolve(modality, bands)
         except BaseException:
@@ -350,8 +355,7 @@ def read_window(path, window: Window, modality: str | None = None, bands: list[s
 
 def image_size(path) -> tuple[int, int]:
     """(width, height) from the file header, without decoding pixels."""
-    paths = _as_paths(path)
-    p = paths[0]
+    p = _as_paths(path)[0]
     check_image_path(p)
     from PIL import Image, UnidentifiedImageError
 
@@ -362,11 +366,16 @@ def image_size(path) -> tuple[int, int]:
         pass
     try:
         import rasterio
-        from rasterio.errors import RasterioIOError
+        from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
     except ImportError:
         raise ImageReadError(f"{p}: format not readable without rasterio") from None
+    import warnings
+
     try:
-        with rasterio.open(p) as ds:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            ds = rasterio.open(_names(path)[0])  # as given: a subdataset name unfolded
+        with ds:
             return ds.width, ds.height
     except RasterioIOError as e:
         raise ImageReadError(f"{p}: not a readable raster ({e})") from e

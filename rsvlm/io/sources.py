@@ -34,18 +34,24 @@ def check_image_path(p: Path) -> None:
     raise FileNotFoundError(f"{p} is a folder, not an image file{hint}")
 
 
-def _subdataset_file(p: Path) -> Path | None:
-    """The file of a GDAL subdataset name (``NETCDF:scene.nc:VV``, ``HDF5:"a.h5"://grid``), or None."""
-    m = re.match(r'([A-Za-z][A-Za-z0-9_]+):"?([^":]+)"?(?::|$)', str(p))
-    return Path(m.group(2)) if m and Path(m.group(2)).is_file() else None
+def _subdataset_file(p) -> Path | None:
+    """The file inside a GDAL subdataset name, or None: ``NETCDF:scene.nc:VV``, ``HDF5:"a.h5"://grid/VV``,
+    ``GTIFF_DIR:2:pages.tif`` (a TIFF's second page), ``HDF4_EOS:EOS_GRID:"MOD09.hdf":grid:band``."""
+    m = re.fullmatch(r"[A-Za-z][A-Za-z0-9_]+:(.+)", str(p))
+    if m is None:
+        return None
+    quoted = re.findall(r'"([^"]+)"', m.group(1))
+    return next((Path(c) for c in quoted or m.group(1).split(":") if c and Path(c).is_file()), None)
 
 
 def _has_geo_sidecar(path: Path) -> bool:
     return any(Path(str(path) + s).exists() or path.with_suffix(s).exists() for s in GEO_SIDECARS)
 
 
-def open_source(paths: list[Path], gdal_cache_mb: int = 64):
-    """One backend over ``paths`` (several paths = one single-band file per band, same grid)."""
+def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
+    """One backend over ``names`` (several = one single-band file per band, same grid). A name is
+    given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``."""
+    paths = [Path(p) for p in names]
     for p in paths:
         check_image_path(p)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
@@ -54,7 +60,7 @@ def open_source(paths: list[Path], gdal_cache_mb: int = 64):
         except _TooLarge:
             pass  # a scene past PIL's decompression-bomb limit: GDAL reads it, in windows where it can
     try:
-        return RasterioSource(paths, gdal_cache_mb)
+        return RasterioSource([str(p) for p in names], gdal_cache_mb)
     except ImportError:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
             return ArraySource(paths[0], _read_tifffile(paths[0]), note="rasterio not installed: read by tifffile")
@@ -173,16 +179,16 @@ def _tifffile_bands(description: str | None, count: int) -> list[str] | None:
 class RasterioSource:
     """One GDAL dataset, or several single-band datasets on one grid (bands in separate files)."""
 
-    def __init__(self, paths: list[Path], gdal_cache_mb: int = 64):
+    def __init__(self, names: list[str], gdal_cache_mb: int = 64):
         import warnings
 
         import rasterio
         from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
         self._cache = gdal_cache_mb * 1024 * 1024
-        self.paths, self.datasets, self.notes = list(paths), [], []
+        self.paths, self.datasets, self.notes = list(names), [], []  # names as given, for messages
         try:
-            for p in paths:
+            for p in names:  # as written, not as Path folds them
                 try:
                     # plain TIFFs are fine: RSImage.georeferenced says whether there is a CRS
                     with rasterio.Env(GDAL_CACHEMAX=self._cache), warnings.catch_warnings():
@@ -195,6 +201,9 @@ class RasterioSource:
                     raise ImageReadError(f"{p}: holds no raster of its own" + (
                         f" but {len(subs)} subdatasets; give one as the image, e.g. {', '.join(subs[:3])}"
                         if subs else ""))
+                if subs := self.datasets[-1].subdatasets:  # a multi-page TIFF: GDAL opens its first page
+                    self.notes.append(f"the file holds {len(subs)} images (TIFF pages or subdatasets); the first is read, "
+                                      f"another by its name, e.g. {subs[1]}")
             self._check_grid()
         except BaseException:
             self.close()
