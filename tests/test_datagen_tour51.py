@@ -32,3 +32,20 @@ def test_rebuild_shows_progress_and_no_progress_silences_it(tmp_path, capsys):
     assert "records: 100%" in capsys.readouterr().err
     assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "b_", "--no-progress"]) == 0
     assert "records:" not in capsys.readouterr().err
+
+
+def test_records_a_quota_cannot_get_are_reported_not_silently_missing(tmp_path, capsys):
+    # one task with weight > 0 and 3 records per image asked: each image is asked a task at most once
+    args = ["--n", "3", "--size", "32", "--modalities", "optical", "--no-progress", "scene.pairs_fraction=0",
+            "instructions.task_weights={cls: 1}", "instructions.records_per_image=3"]
+    assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
+    out = capsys.readouterr().out
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["records"] == 3 and stats["records_wanted"] == 9 and stats["records_short"] == 6
+    assert "short     6 of the 9 records" in out
+    for f in ("train", "val", "test"):
+        (tmp_path / f"{f}.jsonl").unlink()
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--no-progress", "instructions.task_weights={cls: 1}",
+                          "instructions.records_per_image=1"]) == 0
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["records_wanted"] == 3 and stats["records_short"] == 0 and "short" not in capsys.readouterr().out

@@ -116,15 +116,17 @@ def _task_order(weights: dict[str, float], rng: np.random.Generator, pair: bool)
 
 
 def build_scene_records(scene: dict, masks: dict | None, cfg: InstructionConfig, rng: np.random.Generator,
-                        split: str = "train", root: str | Path | None = None) -> tuple[list[dict], Counter]:
-    """Records of one scene for every rendered modality, and the skipped ones by reason."""
+                        split: str = "train", root: str | Path | None = None) -> tuple[list[dict], Counter, int]:
+    """Records of one scene for every rendered modality, the skipped ones by reason, and how many
+    records were wanted (the quotas summed; an image is asked each task at most once, so a quota
+    above the usable tasks, or skips, leave it short)."""
     if masks is None:
         if root is None:
             raise ValueError("build_scene_records needs masks or the root folder to read them from")
         masks = load_masks(scene, root)
     weights = _weights(cfg)
     pair = bool(scene["pair"])
-    records, skipped, cache = [], Counter(), {}
+    records, skipped, cache, wanted = [], Counter(), {}, 0
     for modality in scene["frames"][0]["images"]:
         if cfg.all_tasks:
             tasks = [t for t in TASKS if weights[t] > 0 and (pair or t != "change")]
@@ -133,7 +135,7 @@ def build_scene_records(scene: dict, masks: dict | None, cfg: InstructionConfig,
             want = cfg.records_per_image * float(cfg.modality_weights.get(modality, 1.0))
             quota = int(want) + int(rng.uniform() < want - int(want))
             tasks = _task_order(weights, rng, pair)
-        made = 0
+        made, wanted = 0, wanted + quota
         for task in tasks:
             if made >= quota:
                 break
@@ -148,4 +150,4 @@ def build_scene_records(scene: dict, masks: dict | None, cfg: InstructionConfig,
             rid = f"{scene['scene']}-{modality}-{task}-{len(records)}"
             records.append(make_record(rid, scene, frames, modality, task, sample, split))
             made += 1
-    return records, skipped
+    return records, skipped, wanted

@@ -50,8 +50,10 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                 raise ValueError(f"{path}: not valid JSON ({e})") from e
             _check_scene(scene, path)
             split = scene.get("split", "train")
-            recs, skipped = build_scene_records(scene, None, cfg, np.random.default_rng([seed, i, 3]), split, root)
+            recs, skipped, wanted = build_scene_records(scene, None, cfg, np.random.default_rng([seed, i, 3]), split,
+                                                        root)
             stats.add_scene(scene, split)
+            stats.add_wanted(wanted)
             stats.skipped.update(skipped)
             for r in recs:
                 stats.add_record(r)

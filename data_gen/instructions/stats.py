@@ -33,6 +33,10 @@ class Stats:
         self.pairs = 0
         self.change_events = Counter()
         self.skipped = Counter()
+        self.wanted = 0  # records the quotas asked for (records_per_image x modality weight, or all tasks)
+
+    def add_wanted(self, n: int) -> None:
+        self.wanted += n
 
     def add_scene(self, scene: dict, split: str) -> None:
         self.scene_classes[scene["scene_class"]] += 1
@@ -75,6 +79,7 @@ class Stats:
             "objects_per_scene": dist(self.objects_per_scene),
             "change_events": dict(sorted(self.change_events.items())),
             "skipped": dict(self.skipped.most_common()), "skipped_total": sum(self.skipped.values()),
+            "records_wanted": self.wanted, "records_short": max(0, self.wanted - sum(self.tasks.values())),
         }
 
 
@@ -90,4 +95,8 @@ def format_report(r: dict) -> str:
     lines.append("objects   " + "  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()))
     if r["skipped"]:
         lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
+    if r.get("records_short"):
+        lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "
+                     "were not made: an image is asked each task (weight > 0) at most once, and skipped ones "
+                     "are not replaced when no task is left")
     return "\n".join(lines)

@@ -32,7 +32,7 @@ def scene_id(seed: int, i: int) -> str:
 
 
 def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, records: bool = True):
-    """Generate, render and write scene ``i``; return (ground truth, records, skipped reasons)."""
+    """Generate, render and write scene ``i``; return (ground truth, records, skipped reasons, records wanted)."""
     sc = cfg.scene
     rng = np.random.default_rng([seed, i, 0])
     pair = bool(rng.uniform() < sc.pairs_fraction)
@@ -47,9 +47,8 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
         images.append(render_frame_images(lay, cfg.modalities, rngs, cfg.render.sar_looks))
     gt, masks = write_scene(graph, layers, images, out, cfg.render.png_compress_level, split)
     if not records:
-        return gt, [], Counter()
-    recs, skipped = build_scene_records(gt, masks, cfg.instructions, np.random.default_rng([seed, i, 3]), split)
-    return gt, recs, skipped
+        return gt, [], Counter(), 0
+    return (gt, *build_scene_records(gt, masks, cfg.instructions, np.random.default_rng([seed, i, 3]), split))
 
 
 def check_config(cfg: SynthConfig) -> None:
@@ -110,8 +109,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     t0, cpu0 = time.perf_counter(), cpu_seconds()
     try:
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
-            for gt, recs, skipped, split in _run(job, list(enumerate(splits)), workers):
+            for gt, recs, skipped, wanted, split in _run(job, list(enumerate(splits)), workers):
                 stats.add_scene(gt, split)
+                stats.add_wanted(wanted)
                 if gt["scene_class"] in _ALWAYS_OBJECTS and cfg.scene.max_objects > 0:
                     crowded["all"] += 1
                     crowded["empty"] += not gt["frames"][0]["objects"]
@@ -156,8 +156,7 @@ def cpu_seconds() -> float:
 
 def _job(item, **kw):
     i, split = item
-    gt, recs, skipped = make_scene(i, split, **kw)
-    return gt, recs, skipped, split
+    return (*make_scene(i, split, **kw), split)
 
 
 def _run(job, items, workers: int):
