@@ -49,3 +49,11 @@ def test_records_a_quota_cannot_get_are_reported_not_silently_missing(tmp_path, 
                           "instructions.records_per_image=1"]) == 0
     stats = json.loads((tmp_path / "stats.json").read_text())
     assert stats["records_wanted"] == 3 and stats["records_short"] == 0 and "short" not in capsys.readouterr().out
+
+
+def test_a_modality_named_twice_or_none_is_a_one_line_error(tmp_path, capsys):
+    for mods, words in (("optical,sar,optical", "optical named more than once"), ("", "name at least one of")):
+        out = tmp_path / (mods or "none")
+        assert data_gen_main(["synth", "--out", str(out), "--n", "1", "--modalities", mods, "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: modalities") and words in err and err.count("\n") == 1 and not out.exists()

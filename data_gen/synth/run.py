@@ -54,7 +54,11 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
 def check_config(cfg: SynthConfig) -> None:
     bad = [m for m in cfg.modalities if m not in MODALITIES]
     if bad or not cfg.modalities:
-        raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)}")
+        raise ValueError(f"modalities {cfg.modalities}: " + ("name at least one" if not cfg.modalities else "each must be")
+                         + f" of {', '.join(MODALITIES)}")
+    twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
+    if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
+        raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
     if not 16 <= cfg.scene.size <= 4096:
         raise ValueError(f"scene.size {cfg.scene.size} must be between 16 and 4096")
     from data_gen.instructions.build import bad_weights, check_weights
