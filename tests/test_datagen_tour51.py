@@ -57,3 +57,21 @@ def test_a_modality_named_twice_or_none_is_a_one_line_error(tmp_path, capsys):
         assert data_gen_main(["synth", "--out", str(out), "--n", "1", "--modalities", mods, "--no-progress"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: modalities") and words in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_no_object_overhangs_the_top_or_left_border():
+    # int() truncated a corner at -0.8 to 0, so storage tanks (discs, no border test of their own)
+    # could hang up to a pixel over the top and left borders: boxes with negative coordinates
+    import numpy as np
+
+    from data_gen.synth.scene import generate_scene
+
+    n_tanks = 0
+    for i in range(60):
+        g = generate_scene(f"t{i}", np.random.default_rng([4, i]), 48, scene_class="industrial")
+        for o in g.frames[0].objects:
+            n_tanks += o.cls == "storage tank"
+            x1, y1, x2, y2 = o.hbox()
+            assert 0 <= x1 and 0 <= y1 and x2 <= 48 and y2 <= 48, (i, o.cls, o.hbox())
+            assert o.quad().min() >= 0 and o.quad().max() <= 48, (i, o.cls)
+    assert n_tanks > 100  # the case is exercised

@@ -211,8 +211,8 @@ class Placer:
                            length, width, a, height, colour, style, size_word, float(rng.normal(0, 1.5)))
 
     def accept(self, obj: SceneObject, zone_mask: np.ndarray) -> bool:
-        pts = np.vstack([obj.quad(), [[obj.cx, obj.cy]]]).astype(int)  # cheap test of corners and centre first
-        if pts.min() < 0 or pts.max() >= self.size:
+        pts = np.floor(np.vstack([obj.quad(), [[obj.cx, obj.cy]]])).astype(int)  # corners and centre first
+        if pts.min() < 0 or pts.max() >= self.size:  # floor: a corner at -0.8 is off the image (int() made it 0)
             return False
         if not zone_mask[pts[:, 1], pts[:, 0]].all() or self.occ[pts[:, 1], pts[:, 0]].any():
             return False
