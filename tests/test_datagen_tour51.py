@@ -75,3 +75,14 @@ def test_no_object_overhangs_the_top_or_left_border():
             assert 0 <= x1 and 0 <= y1 and x2 <= 48 and y2 <= 48, (i, o.cls, o.hbox())
             assert o.quad().min() >= 0 and o.quad().max() <= 48, (i, o.cls)
     assert n_tanks > 100  # the case is exercised
+
+
+def test_a_question_that_offers_choices_offers_every_answer_it_can_get():
+    # "Is the ship small or large?" was answered "medium" for a third of the ships
+    from data_gen.instructions import phrasings as P
+
+    answers = {"size": ("small", "medium", "large"), "orientation": ("horizontal", "vertical", "diagonal")}
+    choice_questions = [(k, q) for k, values in answers.items() for q in P.VQA[k] if " or " in q]
+    assert len(choice_questions) >= 2
+    for kind, q in choice_questions:
+        assert all(v in q for v in answers[kind]), q

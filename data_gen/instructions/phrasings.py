@@ -58,7 +58,7 @@ VQA = {
                     "Is {expr} horizontal, vertical or diagonal?", "Which way is {expr} aligned?",
                     "Give the orientation of {expr}."],
     "size": ["Is {expr} small, medium or large?", "How big is {expr}?", "What size is {expr}?",
-             "How large is {expr} for its kind?", "Is {expr} small or large?"],
+             "How large is {expr} for its kind?", "Is {expr} small, medium or large for its kind?"],
     "modality": ["What sensor took this image?", "Which imaging modality is this?",
                  "What kind of sensor acquired this image?", "Is this an optical, SAR, infrared or multispectral image?",
                  "Which sensor type produced this picture?"],
