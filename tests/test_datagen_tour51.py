@@ -86,3 +86,33 @@ def test_a_question_that_offers_choices_offers_every_answer_it_can_get():
     assert len(choice_questions) >= 2
     for kind, q in choice_questions:
         assert all(v in q for v in answers[kind]), q
+
+
+def _view(objects: list[dict], seed: int, modality: str = "optical"):
+    import numpy as np
+
+    from data_gen.instructions.builders import View
+    from data_gen.instructions.config import InstructionConfig
+
+    scene = {"scene": "x", "scene_class": "airport", "width": 64, "height": 64, "pair": False,
+             "frames": [{"time": "", "objects": objects, "sem_mask": "", "inst_mask": ""}]}
+    masks = {"sem": np.zeros((64, 64), np.uint8), "inst": np.zeros((64, 64), np.int32)}
+    return View(scene, 0, modality, masks, np.random.default_rng(seed), InstructionConfig())
+
+
+def _obj(i: int, cls: str, cx: float, cy: float, area: int = 20) -> dict:
+    return {"id": i, "class": cls, "hbox": [cx - 2, cy - 2, cx + 2, cy + 2], "center": [cx, cy], "area": area,
+            "angle": 30.0, "attributes": {"size": "medium", "colour": "", "orientation": "diagonal"}}
+
+
+def test_caption_verbs_agree_with_the_first_count():
+    from data_gen.instructions.builders import caption
+
+    one = [_obj(1, "plane", 10, 10)]
+    two = one + [_obj(2, "plane", 40, 40)]
+    seen = set()
+    for seed in range(40):
+        c1, c2 = caption(_view(one, seed)), caption(_view(two, seed))
+        seen.add(c1.split(".")[1].split()[0])
+        assert " are one " not in c1 and " is two " not in c2, (c1, c2)
+    assert "Visible" in seen  # the phrasing that had a fixed "are" was drawn

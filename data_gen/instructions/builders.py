@@ -85,7 +85,7 @@ def caption(v: View) -> str:
         items = [P.count_phrase(counts[c], c) for c in OBJECT_CLASSES if counts[c]]
         verb = "is" if items[0].startswith("one ") else "are"  # agrees with the first noun phrase
         out.append(v.pick([f"There {verb} {P.join_list(items)}.", f"It contains {P.join_list(items)}.",
-                           f"Visible are {P.join_list(items)}."]))
+                           f"Visible {verb} {P.join_list(items)}."]))
     else:
         out.append(v.pick(["No objects of interest are visible.", "There are no vehicles, ships or buildings.",
                            "It contains no man-made objects."]))
