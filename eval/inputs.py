@@ -1,0 +1,135 @@
+"""Reading the scoring scripts' two inputs and pairing them: ground-truth instruction records
+and a predictions file, matched by id.
+
+Ground truth must be well formed (a bad line, a repeated id: ``ScoreError`` / ``RecordError``
+naming it); predictions are read leniently, their bad lines and repeated ids counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ScoreError(ValueError):
+    """Input that cannot be scored; the message names the file, line or record."""
+
+
+@dataclass
+class Item:
+    """One ground-truth record paired with its prediction (None when missing)."""
+
+    record: dict
+    pred: dict | None
+    order: int  # position of the prediction in the predictions file (missing ones last)
+
+    @property
+    def id(self) -> str:
+        return self.record["id"]
+
+
+@dataclass
+class PredictionFile:
+    by_id: dict[str, tuple[int, dict]]  # id -> (line order, prediction)
+    n_bad_lines: int = 0
+    n_duplicates: int = 0
+    bad_examples: list[str] = field(default_factory=list)
+
+
+def load_gt(path: str | Path, tasks: tuple[str, ...],
+            keep: Callable[[dict], bool] | None = None) -> tuple[list[dict], Counter, set[str]]:
+    """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
+    others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
+    the ids of every record in the file.
+
+    A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line); a
+    file of predictions given as ground truth raises ``ScoreError`` saying so.
+    """
+    from rsvlm.data.records import RecordError, read_records
+
+    kept, other = [], Counter()
+    ids = set()
+    try:
+        records = list(read_records(path, strict=True))
+    except RecordError as e:
+        if _is_predictions(path):
+            raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
+                             "are --gt and --pred swapped?") from e
+        raise
+    for rec in records:
+        if rec["id"] in ids:
+            raise ScoreError(f"{path}: duplicate record id {rec['id']!r}")
+        ids.add(rec["id"])
+        if rec.get("task") in tasks and (keep is None or keep(rec)):
+            kept.append(rec)
+        elif rec.get("task") in tasks:
+            other[f"{rec['task']} (not kept)"] += 1
+        else:
+            other[str(rec.get("task"))] += 1
+    return kept, other, ids
+
+
+def _is_predictions(path: str | Path) -> bool:
+    """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction:
+    an object with an ``answer`` and no ``conversations``."""
+    with contextlib.suppress(OSError, ValueError):
+        text = Path(path).read_text(encoding="utf-8")
+        if text.lstrip().startswith("["):
+            first = (json.loads(text) or [None])[0]
+        else:
+            first = json.loads(next((line for line in text.split("\n") if line.strip()), "null"))
+        return isinstance(first, dict) and "answer" in first and "conversations" not in first
+    return False
+
+
+def load_predictions(path: str | Path) -> PredictionFile:
+    """Predictions by id. Bad lines (not JSON, no id) and repeated ids are counted, never fatal:
+    the records they were meant for are then scored as missing (first prediction of an id wins)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}")
+    out = PredictionFile(by_id={})
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
+    except UnicodeDecodeError as e:
+        raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
+    if text.lstrip().startswith("[") and _json_list(text):  # every line would be a bad one, every record missing
+        raise ScoreError(f"{path} is one JSON array; predictions are JSONL, one {{id, task, answer}} object a line")
+    for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 in a string
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or "id" not in obj:
+                raise ValueError("not an object with an 'id'")
+        except ValueError as e:
+            out.n_bad_lines += 1
+            if len(out.bad_examples) < 5:
+                out.bad_examples.append(f"{path}:{lineno}: {e}")
+            continue
+        pid = str(obj["id"])
+        if pid in out.by_id:
+            out.n_duplicates += 1
+            continue
+        out.by_id[pid] = (len(out.by_id), obj)
+    return out
+
+
+def _json_list(text: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return isinstance(json.loads(text), list)
+    return False
+
+
+def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
+    """Ground-truth records paired with predictions, in predictions-file order, missing last."""
+    n = len(preds.by_id)
+    items = []
+    for i, rec in enumerate(records):
+        order, p = preds.by_id.get(rec["id"], (n + i, None))
+        items.append(Item(rec, p, order))
+    return sorted(items, key=lambda it: it.order)
