@@ -6,8 +6,10 @@ Real files often carry fewer bands than the model's stem: Sentinel-1 scenes in V
 R,G,B,NIR products for a Sentinel-2 stem. ``rsvlm predict`` and ``rsvlm chat`` then fill each
 missing band (``--missing-bands copy | mean``, ``rsvlm.model.stem.match_bands``). This answers the
 SAR and MSI records of a test set with references (cls, count, vqa, ground) once with every band
-(the baseline, in the same run) and, per reduced band set, once with each fill, and scores them
-with the eval scripts. Prints each headline score and its ratio to the baseline.
+of the model's stem (the baseline, in the same run) and, per reduced band set (``REDUCED``, those
+the stem has), once with each fill, and scores them with the eval scripts. Prints each headline
+score and its ratio to the baseline; records left out (an unreadable image, bands the stem
+cannot take) are counted below the table. Progress goes to stderr.
 The model defaults to the bundled one. Limit: the test images are synthetic, so this measures the
 model's reliance on a band, not how a real VV-only scene differs from a dual-polarisation one.
 """
@@ -16,21 +18,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+
+from tqdm import tqdm
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.model import ImageInput
+from rsvlm.model.stem import StemConfig, match_bands
 
 SCORERS = {"cls": (classification, "accuracy"), "count": (counting, "accuracy"), "vqa": (vqa, "accuracy"),
            "ground": (grounding, "acc50")}
-VARIANTS = {  # modality → (label, bands kept); the first is every band of the default model's stem
-    "sar": [("VV, VH", ["VV", "VH"]), ("VV only", ["VV"]), ("VH only", ["VH"])],
-    "msi": [("all 6", ["B02", "B03", "B04", "B08", "B11", "B12"]), ("10 m: B02 B03 B04 B08", ["B02", "B03", "B04", "B08"]),
-            ("B02 B03 B04", ["B02", "B03", "B04"])],
+REDUCED = {  # modality → (label, bands kept) taken from the stem's bands; the baseline is all of them
+    "sar": [("VV only", ["VV"]), ("VH only", ["VH"])],
+    "msi": [("10 m: B02 B03 B04 B08", ["B02", "B03", "B04", "B08"]), ("B02 B03 B04", ["B02", "B03", "B04"])],
 }
 
 
@@ -42,22 +48,61 @@ def subset(records: list[dict], modality: str, limit: int | None) -> list[dict]:
     return recs[:limit] if limit else recs
 
 
-def keep_bands(img: ImageInput, bands: list[str]) -> ImageInput:
-    idx = [img.bands.index(b) for b in bands]
-    return ImageInput(img.array[idx], img.modality, bands, img.name)
+def variants(stem: StemConfig) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """``[(label, bands)]`` for a stem: all its bands first (the baseline), then each of ``REDUCED``
+    whose bands it has; and the reduced sets it cannot take, as notes."""
+    everything = ", ".join(stem.bands) if len(stem.bands) < 4 else f"all {len(stem.bands)}"
+    rows, notes = [(everything, list(stem.bands))], []
+    for label, bands in REDUCED.get(stem.modality, []):
+        if set(bands) < set(stem.bands):
+            rows.append((label, bands))
+        else:
+            notes.append(f"{stem.modality} {label}: the model's stem has bands {stem.bands}; left out")
+    return rows, notes
 
 
-def answer(model, processor, records: list[dict], root: Path, bands: list[str], batch: int, max_new: int,
-           out: Path, fill: str) -> None:
+def usable(records: list[dict], root: Path, stem: StemConfig, desc: str) -> tuple[list[dict], Counter, list[str]]:
+    """The records whose images read and carry every band of ``stem``; the others counted by reason,
+    with the first few errors (which name the image)."""
+    keep, why, examples = [], Counter(), []
+    for rec in tqdm(records, desc=desc, unit="rec", file=sys.stderr, leave=False):
+        reason = "unreadable image"
+        try:
+            images = inference.record_inputs(rec, root)
+            reason = "bands the model's stem cannot take"
+            for im in images:
+                match_bands(stem, im.bands, im.array.shape[0] if im.array.ndim == 3 else 1, im.name)
+        except (OSError, ValueError) as e:
+            why[reason] += 1
+            if len(examples) < 3:
+                examples.append(f"{rec['id']}: {e}")
+            continue
+        keep.append(rec)
+    return keep, why, examples
+
+
+def keep_bands(img: ImageInput, stem: StemConfig, bands: list[str]) -> ImageInput:
+    """``img`` with only the channels that feed ``bands`` of ``stem`` (matched as the model matches
+    them: ``B4`` is ``B04``, unnamed bands in the stem's order), named as the stem names them."""
+    n = img.array.shape[0] if img.array.ndim == 3 else 1
+    full = match_bands(stem, img.bands, n, img.name).index  # one channel per stem band
+    idx = [full[stem.bands.index(b)] for b in bands]
+    arr = img.array if img.array.ndim == 3 else img.array[None]  # (C,H,W)
+    return ImageInput(arr[idx], img.modality, bands, img.name)
+
+
+def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, bands: list[str], batch: int,
+           max_new: int, out: Path, fill: str, desc: str) -> None:
     processor.missing_bands = fill
     generate = inference.answerer(model, processor, max_new)
-    with out.open("w") as f:
+    with out.open("w") as f, tqdm(total=len(records), desc=desc, unit="rec", file=sys.stderr, leave=False) as bar:
         for i in range(0, len(records), batch):
             chunk = records[i : i + batch]
             msgs = [evaluate.prompt_of(r, processor.prompt) for r in chunk]
-            images = [[keep_bands(im, bands) for im in inference.record_inputs(r, root)] for r in chunk]
+            images = [[keep_bands(im, stem, bands) for im in inference.record_inputs(r, root)] for r in chunk]
             for r, (text, _) in zip(chunk, generate(msgs, images)):
                 f.write(json.dumps({"id": r["id"], "task": r["task"], "answer": text}) + "\n")
+            bar.update(len(chunk))
 
 
 def scores(gt: Path, pred: Path) -> dict[str, float | None]:
@@ -77,24 +122,45 @@ def main() -> None:
         records = list(read_records(a.data))  # a bad line is a RecordError naming it; blank lines are skipped
     except RecordError as e:
         ap.error(f"--data: {e}")
+    if not any(subset(records, m, a.limit) for m in REDUCED):  # before loading the model
+        ap.error(f"--data {a.data}: no {' or '.join(REDUCED)} record of task {', '.join(SCORERS)}")
     model, processor = inference.load_model(a.model, "cpu")
-    rows = []
+    rows, left_out = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for modality, variants in VARIANTS.items():
+        for modality in REDUCED:
             recs = subset(records, modality, a.limit)
+            if not recs:
+                print(f"missing_bands: no {modality} record of task {', '.join(SCORERS)} in {a.data}; skipped",
+                      file=sys.stderr)
+                continue
+            if modality not in processor.stems:
+                left_out.append(f"{len(recs)} {modality} record(s): the model has no {modality} stem")
+                continue
+            stem = processor.stems[modality]
+            recs, why, examples = usable(recs, a.data.parent, stem, f"reading {modality} images")
+            if why:  # scored on the others; said below the table
+                left_out.append(f"{sum(why.values())} {modality} record(s): "
+                                + ", ".join(f"{v} {k}" for k, v in why.items()) + f" (first: {examples[0]})")
+            if not recs:
+                continue
             gt = Path(tmp) / f"{modality}.jsonl"
             gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+            sets, notes = variants(stem)
+            left_out += notes
             base = None
-            for k, (label, bands) in enumerate(variants):
+            for k, (label, bands) in enumerate(sets):
                 for fill in ("error",) if k == 0 else ("copy", "mean"):
                     pred = Path(tmp) / f"{modality}-{len(bands)}-{fill}.jsonl"
                     t = time.perf_counter()
-                    answer(model, processor, recs, a.data.parent, bands, a.batch_size, a.max_new_tokens, pred, fill)
+                    desc = f"{modality} {label}" + ("" if k == 0 else f", {fill}")
+                    answer(model, processor, recs, a.data.parent, stem, bands, a.batch_size, a.max_new_tokens,
+                           pred, fill, desc)
                     sc = scores(gt, pred)
                     base = base or sc
                     rows.append((modality, label, "–" if k == 0 else fill, len(recs), sc, base))
-                    print(f"{modality} {label} {fill}: {len(recs)} records in {time.perf_counter() - t:.0f} s",
-                          flush=True)
+                    print(f"{desc}: {len(recs)} records in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    if not rows:
+        raise SystemExit(f"missing_bands: nothing to score in {a.data}: " + "; ".join(left_out))
     print(f"\n{a.data}, model {a.model or 'bundled'}; ratio to every band in brackets\n")
     print("| modality | bands given | fill | records | " + " | ".join(SCORERS) + " |")
     print("|---|---|---|---|" + "---|" * len(SCORERS))
@@ -107,6 +173,8 @@ def main() -> None:
                 ratio = f" ({sc[k] / base[k]:.2f}×)" if base[k] else ""
                 cells.append(f"{sc[k]:.3f}{ratio}")
         print(f"| {modality} | {label} | {fill} | {n} | " + " | ".join(cells) + " |")
+    for line in left_out:
+        print(f"left out: {line}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+"""Bench scripts and probes on odd but legitimate input, on a tiny checkpoint: the table on stdout,
+progress and what was left out said, nothing lost without a word."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from test_bench_args import bench_main
+from test_probe_pointer_cells import ground_records
+
+
+def sar_records(root, bands_per_image):
+    """``root/d.jsonl``: one SAR cls record per entry of ``bands_per_image`` (band names, or None
+    for a missing image file), over random float32 GeoTIFFs."""
+    import rasterio
+
+    rows = []
+    for i, bands in enumerate(bands_per_image):
+        path = root / f"s{i}.tif"
+        if bands is not None:
+            arr = np.random.default_rng(i).random((len(bands), 32, 32), dtype=np.float32)  # (C,H,W)
+            with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=len(bands),
+                               dtype="float32") as ds:
+                ds.write(arr)
+        rows.append({"id": f"sar{i}", "task": "cls",
+                     "images": [{"path": path.name, "modality": "sar", "bands": bands or ["VV", "VH"]}],
+                     "conversations": [{"from": "human", "value": "<image>\n[cls] What scene is this?"},
+                                       {"from": "gpt", "value": "harbor"}]})
+    data = root / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return data
+
+
+def test_missing_bands_leaves_out_unusable_records_with_a_count(tmp_path, monkeypatch, capsys, ckpt):
+    """A missing image and a VV-only image among the SAR records: the others are scored, the two
+    counted below the table (was: a FileNotFoundError traceback after loading the model; a
+    ValueError from ``bands.index`` for the VV-only one)."""
+    data = sar_records(tmp_path, [["VV", "VH"], None, ["VV"], ["vv", "vh"]])
+    bench_main("missing_bands", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--max-new-tokens", "2"])
+    out, err = capsys.readouterr()
+    table = [line for line in out.splitlines() if line.startswith("| sar")]
+    assert [line.split(" | ")[1:4] for line in table] == [
+        ["VV, VH", "–", "2"], ["VV only", "copy", "2"], ["VV only", "mean", "2"],
+        ["VH only", "copy", "2"], ["VH only", "mean", "2"]]
+    assert "left out: 2 sar record(s): 1 unreadable image, 1 bands the model's stem cannot take" in out
+    assert "sar1: image not found" in out
+    assert "no msi record" in err and "sar VV only, copy" in err  # progress and timings on stderr only
+    assert "records in" not in out
+
+
+def test_missing_bands_follows_the_models_stem_not_the_default_models(tmp_path, monkeypatch, capsys, ckpt):
+    """The tiny model's MSI stem has 4 bands, not the default model's 6: the baseline is its 4
+    and the 4-band reduced set, no smaller than the stem, is left out with a note (was: a
+    ValueError traceback, 'B11' is not in list)."""
+    import rasterio
+
+    bands = ["B02", "B03", "B04", "B08"]
+    with rasterio.open(tmp_path / "m.tif", "w", driver="GTiff", width=32, height=32, count=4, dtype="float32") as ds:
+        ds.write(np.random.default_rng(0).random((4, 32, 32), dtype=np.float32))
+    rec = {"id": "msi0", "task": "cls", "images": [{"path": "m.tif", "modality": "msi", "bands": bands}],
+           "conversations": [{"from": "human", "value": "<image>\n[cls] What scene is this?"},
+                             {"from": "gpt", "value": "farmland"}]}
+    (tmp_path / "d.jsonl").write_text(json.dumps(rec) + "\n")
+    bench_main("missing_bands", monkeypatch,
+               ["--data", str(tmp_path / "d.jsonl"), "--model", str(ckpt), "--max-new-tokens", "2"])
+    out = capsys.readouterr().out
+    rows = [line.split(" | ")[1:3] for line in out.splitlines() if line.startswith("| msi")]
+    assert rows == [["all 4", "–"], ["B02 B03 B04", "copy"], ["B02 B03 B04", "mean"]]
+    assert "left out: msi 10 m: B02 B03 B04 B08: the model's stem has bands" in out
+
+
+def test_missing_bands_refuses_data_without_sar_or_msi_before_loading(tmp_path, monkeypatch, capsys):
+    """Only optical records: one usage line, no model loaded (was: the model loaded, then a table of
+    ten rows of 0 records)."""
+    monkeypatch.setattr("rsvlm.inference.load_model", lambda *a, **k: pytest.fail("loaded the model"))
+    data = ground_records(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        bench_main("missing_bands", monkeypatch, ["--data", str(data)])
+    assert e.value.code == 2
+    assert f"--data {data}: no sar or msi record of task cls, count, vqa, ground" in capsys.readouterr().err
