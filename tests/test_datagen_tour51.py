@@ -116,3 +116,17 @@ def test_caption_verbs_agree_with_the_first_count():
         seen.add(c1.split(".")[1].split()[0])
         assert " are one " not in c1 and " is two " not in c2, (c1, c2)
     assert "Visible" in seen  # the phrasing that had a fixed "are" was drawn
+
+
+def test_stats_count_a_pairs_new_objects_and_say_when_there_are_no_records():
+    from data_gen.instructions.stats import Stats, format_report
+
+    a, b, c = _obj(1, "ship", 10, 10), _obj(2, "building", 30, 30), _obj(3, "ship", 50, 50)  # ship 3 arrived
+    scene = {"scene_class": "harbour", "pair": True, "changes": [{"type": "arrived", "id": 3}],
+             "frames": [{"objects": [a, b]}, {"objects": [a, b, c]}]}
+    st = Stats()
+    st.add_scene(scene, "train")
+    rep = st.report()
+    assert rep["object_classes"] == {"building": 1, "ship": 2} and rep["objects_per_scene"]["max"] == 3
+    text = format_report(rep)
+    assert "no records" in text and "modality" not in text

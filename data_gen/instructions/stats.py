@@ -41,7 +41,7 @@ class Stats:
     def add_scene(self, scene: dict, split: str) -> None:
         self.scene_classes[scene["scene_class"]] += 1
         self.scene_splits[split] += 1
-        objs = scene["frames"][0]["objects"]
+        objs = list({o["id"]: o for f in scene["frames"] for o in f["objects"]}.values())  # a pair's arrivals too
         self.objects_per_scene.append(len(objs))
         self.object_classes.update(o["class"] for o in objs)
         if scene["pair"]:
@@ -87,11 +87,12 @@ def format_report(r: dict) -> str:
     lines = [f"{r['scenes']} scenes ({r['pairs']} pairs), {r['records']} records; skipped {r['skipped_total']}",
              "split   " + "  ".join(f"{k}: {r['records_by_split'].get(k, 0)} rec / {n} scenes"
                                    for k, n in r["scenes_by_split"].items()),
-             "task      records  tokens mean/p95/max"]
+             "task      records  tokens mean/p95/max" if r["tasks"] else "task      no records"]
     for t, n in r["tasks"].items():
         a = r["answer_tokens"][t]
         lines.append(f"{t:<9} {n:>8}  {a['mean']:>6}/{a['p95']}/{a['max']}")
-    lines.append("modality  " + "  ".join(f"{k}: {v}" for k, v in r["modalities"].items()))
+    if r["modalities"]:
+        lines.append("modality  " + "  ".join(f"{k}: {v}" for k, v in r["modalities"].items()))
     lines.append("objects   " + "  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()))
     if r["skipped"]:
         lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
