@@ -130,3 +130,18 @@ def test_stats_count_a_pairs_new_objects_and_say_when_there_are_no_records():
     assert rep["object_classes"] == {"building": 1, "ship": 2} and rep["objects_per_scene"]["max"] == 3
     text = format_report(rep)
     assert "no records" in text and "modality" not in text
+
+
+def test_rebuild_starts_from_the_sets_own_mix(tmp_path, capsys):
+    # a set made with one task and 1 record per image; rebuild used the package's mix unless told
+    args = ["--n", "3", "--size", "32", "--modalities", "optical", "--no-progress", "--seed", "2",
+            "scene.pairs_fraction=0", "instructions.task_weights={count: 1}", "instructions.records_per_image=1"]
+    assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
+    before = {s: (tmp_path / f"{s}.jsonl").read_text() for s in ("train", "val", "test")}
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "a_", "--seed", "2", "--no-progress"]) == 0
+    assert f"instructions from {tmp_path / 'config.yaml'}" in capsys.readouterr().out
+    assert {s: (tmp_path / f"a_{s}.jsonl").read_text() for s in before} == before  # synth's records, byte for byte
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "b_", "--no-progress",
+                          "instructions.task_weights={cls: 1}"]) == 0
+    recs = [json.loads(x) for s in before for x in (tmp_path / f"b_{s}.jsonl").read_text().splitlines()]
+    assert len(recs) == 3 and {r["task"] for r in recs} == {"cls"}  # the set's 1 per image, not the default 2

@@ -5,6 +5,8 @@
 writes ``DIR/<prefix>{train,val,test}.jsonl`` and ``DIR/<prefix>stats.json`` (a curriculum stage,
 say) next to the original files. Scenes keep the split stored in their JSON. Only the
 ``instructions`` part of the config is used; scenes, sizes and modalities are what was written.
+Without ``--config`` the mix is the set's own (``DIR/config.yaml``, which synth writes), so
+key=value overrides change that mix, and the synth seed with no override remakes synth's records.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0])
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
-    p.add_argument("--config", default=None, help="configs/data/NAME.yaml (its instructions section)")
+    p.add_argument("--config", default=None,
+                   help="configs/data/NAME.yaml (its instructions section); default: DIR/config.yaml, the set's own")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
@@ -106,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
         print(f"error: rebuild only uses instructions.* keys; {other[0]!r} would change nothing", file=sys.stderr)
         return 2
+    config = a.config
+    if config is None and (Path(a.dir) / "config.yaml").is_file():
+        config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     try:
-        cfg = load_config(SynthConfig, a.config, a.overrides).instructions
+        cfg = load_config(SynthConfig, config, a.overrides).instructions
+        print(f"instructions from {config or 'the built-in defaults'}"
+              + (f" with {len(a.overrides)} override(s)" if a.overrides else ""))
         print(format_report(rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)))
     except (ConfigError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
