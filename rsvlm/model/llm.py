@@ -97,6 +97,24 @@ def _unquantisable(path: str) -> list[str]:
 
 
 @contextlib.contextmanager
+def bars_after(delay_s: float):
+    """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
+    ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress.
+    Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
+    from transformers.utils import logging as hf_logging
+
+    def hook(factory, args, kwargs):
+        kwargs = {**kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
+        return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
+
+    previous = hf_logging.set_tqdm_hook(hook)
+    try:
+        yield
+    finally:
+        hf_logging.set_tqdm_hook(previous)
+
+
+@contextlib.contextmanager
 def peft_quietly():
     """peft asks a model ``is_gradient_checkpointing``, which transformers 5 answers with a
     FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on."""
@@ -139,9 +157,10 @@ def _check_config_keys(model_type: str, conf: dict[str, Any]) -> None:
                       stacklevel=3)
 
 
-def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
-              dtype: torch.dtype | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
-    """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer."""
+def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
+              bar_delay_s: float = 2.0) -> tuple[nn.Module, Any, SpecialTokenIds]:
+    """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer.
+    A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``."""
     from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     quant = cfg.load_in_4bit or cfg.load_in_8bit
@@ -151,7 +170,8 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None,
         if quant:
             kwargs["quantization_config"] = _quant_config(cfg, _unquantisable(cfg.name_or_path))
             kwargs["device_map"] = str(device or "cpu")
-        llm = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, **kwargs)
+        with bars_after(bar_delay_s):
+            llm = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, **kwargs)
     elif cfg.config:
         if quant:
             raise ValueError("4/8-bit loading needs llm.name_or_path (a saved model), not llm.config")
