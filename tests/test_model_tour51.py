@@ -1,12 +1,14 @@
 """Rough edges of loading a model and asking it (the model / chat / predict tour)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from rsvlm.config import load_config
-from rsvlm.model import VLMConfig
+from rsvlm.model import VLMConfig, load_pretrained
 from rsvlm.model.llm import build_llm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,3 +35,44 @@ def test_a_quick_llm_load_draws_no_progress_bar_and_leaves_transformers_hook_alo
     build_llm(cfg)  # every `rsvlm predict` / `chat` printed "Loading weights: 100%|...| 39/39"
     assert "Loading weights" not in capfd.readouterr().err
     assert hf_logging.set_tqdm_hook(None) is None  # the hook is taken off again
+
+
+def _copy(src, dst):
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_missing_or_pickled_checkpoint_parts_are_named_before_the_model_is_built(ckpt, tmp_path):
+    # a .bin LLM loaded silently through pickle; a missing tokenizer/ was looked up on the hub
+    # (an OSError traceback about huggingface.co); a vision.pt was "No such file ... vision.safetensors"
+    d = _copy(ckpt, tmp_path / "bin_llm")
+    torch.save(load_file(str(d / "llm" / "model.safetensors")), d / "llm" / "pytorch_model.bin")
+    (d / "llm" / "model.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"llm: no \*\.safetensors LLM weights; it holds pytorch_model\.bin"):
+        load_pretrained(d)
+
+    d = _copy(ckpt, tmp_path / "no_tok")
+    shutil.rmtree(d / "tokenizer")
+    with pytest.raises(FileNotFoundError, match="tokenizer 'tokenizer' not found"):
+        load_pretrained(d)
+
+    d = _copy(ckpt, tmp_path / "pt_vision")
+    torch.save(load_file(str(d / "vision.safetensors")), d / "vision.pt")
+    (d / "vision.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match=r"no vision\.safetensors .*it holds vision\.pt"):
+        load_pretrained(d)
+
+    d = _copy(ckpt, tmp_path / "bin_adapter")
+    (d / "adapter" / "adapter_model.safetensors").rename(d / "adapter" / "adapter_model.bin")
+    with pytest.raises(FileNotFoundError, match="adapter: no adapter_model.safetensors .*adapter_model.bin"):
+        load_pretrained(d)
+
+
+def test_cli_names_a_pickled_llm_without_a_traceback(ckpt, tmp_path, capsys):
+    from rsvlm.cli import main
+
+    d = _copy(ckpt, tmp_path / "ck")
+    (d / "llm" / "model.safetensors").rename(d / "llm" / "pytorch_model.bin")
+    img = REPO / "rsvlm/assets/samples/harbour_optical.png"
+    assert main(["predict", "--model", str(d), "--image", str(img), "--task", "cls", "--device", "cpu"]) == 2
+    assert "no *.safetensors LLM weights" in capsys.readouterr().err

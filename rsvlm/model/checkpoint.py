@@ -108,6 +108,32 @@ def _resolve(path: str | None, root: Path) -> str | None:
     return path
 
 
+def _pickles(folder: Path) -> str:
+    """The pickled weight files in ``folder``, named for a message ("" when none)."""
+    found = sorted(p.name for ext in ("*.bin", "*.pt", "*.pth", "*.ckpt") for p in folder.glob(ext))
+    return f"; it holds {', '.join(found[:3])}, pickled weights, which rsvlm does not load (re-save them with " \
+           "safetensors.torch.save_file)" if found else ""
+
+
+def _check_files(root: Path, llm_cfg) -> None:
+    """FileNotFoundError naming the part of checkpoint ``root`` that is missing or is not safetensors,
+    before anything is built: vision.safetensors, the local LLM folder's weights, the tokenizer
+    folder (a missing one was looked up on the hub), the adapter's weights."""
+    if not (root / "vision.safetensors").is_file():
+        raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
+    llm_dir = Path(llm_cfg.name_or_path)
+    if llm_dir.is_dir() and not any(llm_dir.glob("*.safetensors")):
+        raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{_pickles(llm_dir)}")
+    if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
+        raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found (a checkpoint keeps it in "
+                                f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
+    adapter = root / "adapter"
+    if adapter.is_dir():
+        for name in ("adapter_config.json", "adapter_model.safetensors"):
+            if not (adapter / name).is_file():
+                raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
+
+
 def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
@@ -134,6 +160,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if llm_cfg.name_or_path is None or not Path(llm_cfg.name_or_path).exists():
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
+    _check_files(root, llm_cfg)
     cfg = dataclasses.replace(cfg, llm=llm_cfg)
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
     mode = cfg.trainable.llm
