@@ -178,17 +178,18 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     """
     src, dst = Path(src), Path(dst)
     if src.suffix.lower() in (".tif", ".tiff", ".jp2"):
-        import rasterio
         from rasterio.windows import Window as RWindow
 
-        with rasterio.open(src) as ds:
+        from data_gen.convert.common import open_raster
+
+        with open_raster(src) as ds:
             rw = RWindow(window.x0, window.y0, window.width, window.height)
             data = ds.read(window=rw)  # (bands, h, w)
             transform = ds.window_transform(rw)
             profile = {"driver": "GTiff", "width": window.width, "height": window.height,
                        "count": ds.count, "dtype": data.dtype, "crs": ds.crs, "transform": transform,
                        "nodata": ds.nodata}
-            with rasterio.open(dst, "w", **profile) as out:
+            with open_raster(dst, "w", **profile) as out:
                 out.write(data)
             if ds.crs is None:
                 return {}

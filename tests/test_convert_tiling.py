@@ -84,3 +84,21 @@ def test_tile_objects_counts_cut_and_lost():
     assert counts == {"cut": 1, "lost": 0, "outside": 1}
     per, counts = tile_objects(objs[1:2], wins, min_visible=0.9)
     assert counts["lost"] == 1 and per == [[], []]
+
+
+def test_a_plain_tiff_is_converted_and_tiled_without_rasterio_warnings(tmp_path, recwarn):
+    """A DOTA scene stored as a TIFF without georeferencing put rasterio's NotGeoreferencedWarning
+    (reading) and its identity-matrix warning (writing each tile) on stderr, naming no file."""
+    from PIL import Image
+
+    from tests.convert_helpers import convert
+
+    Image.fromarray(np.full((300, 400, 3), 90, np.uint8)).save(tmp_path / "P1.tif")
+    (tmp_path / "P1.txt").write_text("10 10 60 10 60 40 10 40 small-vehicle 0\n"
+                                     "300 200 350 200 350 260 300 260 ship 0\n")
+    recwarn.clear()
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(tmp_path), "--tile", "200", "--overlap", "50")
+    assert stats["notes"]["tiles"] >= 2 and records
+    from rasterio.errors import NotGeoreferencedWarning
+
+    assert [str(w.message) for w in recwarn if issubclass(w.category, NotGeoreferencedWarning)] == []

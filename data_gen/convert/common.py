@@ -228,6 +228,19 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
     return hit
 
 
+def open_raster(path, mode: str = "r", **kwargs):
+    """``rasterio.open`` without its NotGeoreferencedWarning: a plain TIFF (no CRS, no transform) is
+    a fine image here, and the warning, once per converter run, said nothing about which file."""
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path, mode, **kwargs)
+
+
 def image_size(path: Path) -> tuple[int, int]:
     """(width, height) of an image read to its end, so that a truncated file is caught here and
     not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks (no
@@ -238,9 +251,7 @@ def image_size(path: Path) -> tuple[int, int]:
     path = Path(path)
     try:
         if path.suffix.lower() in (".tif", ".tiff", ".jp2"):
-            import rasterio
-
-            with rasterio.open(path) as ds:
+            with open_raster(path) as ds:
                 for _, win in ds.block_windows():
                     ds.read(window=win)
                 return ds.width, ds.height

@@ -26,6 +26,7 @@ from data_gen.convert.common import (
     int_at_least,
     make_meta,
     make_record,
+    open_raster,
     pick,
 )
 from rsvlm.tokens import MODALITIES
@@ -69,9 +70,7 @@ def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
 
 def _modality(path: Path, out: Output) -> str:
     if path.suffix.lower() in (".tif", ".tiff"):
-        import rasterio
-
-        with rasterio.open(path) as ds:
+        with open_raster(path) as ds:
             if ds.count > 4:
                 out.note("modality_inferred_msi")
                 return "msi"

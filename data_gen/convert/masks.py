@@ -32,6 +32,7 @@ from data_gen.convert.common import (
     int_at_least,
     make_meta,
     make_record,
+    open_raster,
     pick,
     read_json,
 )
@@ -128,9 +129,7 @@ def read_label(path: Path, rgb: bool):
 
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
-            import rasterio
-
-            with rasterio.open(path) as ds:
+            with open_raster(path) as ds:
                 a = ds.read()  # (bands, h, w)
             return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
         from PIL import Image
@@ -261,9 +260,7 @@ def _georef(path: Path) -> dict:
     """``{"crs", "transform"}`` of a georeferenced GeoTIFF, else ``{}``."""
     if path.suffix.lower() not in (".tif", ".tiff"):
         return {}
-    import rasterio
-
-    with rasterio.open(path) as ds:
+    with open_raster(path) as ds:
         if ds.crs is None:
             return {}
         return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}
