@@ -181,6 +181,7 @@ def check_config(cfg: TrainConfig) -> None:
     for key in ("batch_size", "grad_accum", "max_steps"):
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")
+    check_numbers(cfg)
     if cfg.data.max_length < 1 or cfg.data.num_workers < 0:
         raise ValueError(f"data.max_length must be >= 1 and data.num_workers >= 0, got {cfg.data.max_length} and "
                          f"{cfg.data.num_workers}")
@@ -215,3 +216,29 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"clip.center_weight must be >= 0, got {cfg.clip.center_weight}")
     if cfg.clip.dense_subgrid < 1:
         raise ValueError(f"clip.dense_subgrid must be >= 1, got {cfg.clip.dense_subgrid}")
+
+
+def check_numbers(cfg: TrainConfig) -> None:
+    """Reject counts, rates and limits out of range, naming the key (before the model is built; a
+    ``log.every`` of 0 used to stop the run at step 1 with a ZeroDivisionError, a negative ``ckpt.every``
+    saved every step, a ``ckpt.keep`` of 0 kept one, a negative ``optim.max_grad_norm`` or
+    ``data.group_factor`` of 0 were read as off / 1 without a word)."""
+    o = cfg.optim
+    rules = [("seed", cfg.seed, 0 <= cfg.seed < 2**32, "in [0, 2**32)"),
+             ("slow_step_s", cfg.slow_step_s, cfg.slow_step_s >= 0, ">= 0"),
+             ("log.every", cfg.log.every, cfg.log.every >= 1, ">= 1"),
+             ("log.profile_steps", cfg.log.profile_steps, cfg.log.profile_steps >= 0, ">= 0 (0: off)"),
+             ("ckpt.every", cfg.ckpt.every, cfg.ckpt.every >= 0, ">= 0 (0: only at the end)"),
+             ("ckpt.keep", cfg.ckpt.keep, cfg.ckpt.keep >= 1, ">= 1"),
+             ("data.group_factor", cfg.data.group_factor, cfg.data.group_factor >= 1, ">= 1"),
+             ("optim.lr", o.lr, 0 < o.lr < float("inf"), "> 0"),
+             ("optim.weight_decay", o.weight_decay, o.weight_decay >= 0, ">= 0"),
+             ("optim.eps", o.eps, o.eps >= 0, ">= 0"),
+             ("optim.warmup_steps", o.warmup_steps, o.warmup_steps >= 0, ">= 0"),
+             ("optim.min_lr_ratio", o.min_lr_ratio, 0 <= o.min_lr_ratio <= 1, "in [0, 1]"),
+             ("optim.max_grad_norm", o.max_grad_norm, o.max_grad_norm >= 0, ">= 0 (0: no clipping)"),
+             ("optim.betas", o.betas, len(o.betas) == 2 and all(0 <= b < 1 for b in o.betas),
+              "two numbers in [0, 1)")]
+    for key, value, ok, want in rules:
+        if not ok:
+            raise ValueError(f"{key} must be {want}, got {value!r}")

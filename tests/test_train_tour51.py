@@ -1,0 +1,26 @@
+"""Training rough edges found on tour 51: out-of-range numbers, resume with another config, the logged LR."""
+
+from __future__ import annotations
+
+import pytest
+from test_train_utils import make_records, recipe
+
+from rsvlm.train import main as train_main
+
+
+@pytest.mark.parametrize("override, key", [
+    ("log.every=0", "log.every"), ("ckpt.every=-1", "ckpt.every"), ("ckpt.keep=0", "ckpt.keep"),
+    ("optim.lr=-1", "optim.lr"), ("optim.lr=0", "optim.lr"), ("optim.warmup_steps=-3", "optim.warmup_steps"),
+    ("optim.max_grad_norm=-1", "optim.max_grad_norm"), ("optim.min_lr_ratio=1.5", "optim.min_lr_ratio"),
+    ("optim.weight_decay=-0.1", "optim.weight_decay"), ("optim.betas=[0.9]", "optim.betas"),
+    ("optim.betas=[0.9, 1.0]", "optim.betas"), ("data.group_factor=0", "data.group_factor"),
+    ("seed=-1", "seed"), ("slow_step_s=-1", "slow_step_s"), ("log.profile_steps=-2", "log.profile_steps"),
+])
+def test_a_number_out_of_range_is_refused_with_its_key_before_anything_is_built(tmp_path, capsys, override, key):
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "max_steps=2", override]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"rsvlm train: {key} must be"), err
+    assert not out.exists()
