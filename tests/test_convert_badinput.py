@@ -183,8 +183,12 @@ def test_geojson_crs_member_of_another_shape(tmp_path):
     stats, _ = convert(tmp_path / "o", *argv)
     assert stats["tasks"] == {"det": 1, "ground": 1, "seg": 1} and "reprojected_files" not in stats["notes"]
     (tmp_path / "a.geojson").write_text(json.dumps({**fc, "crs": {"type": "name", "properties": 5}}))
-    with pytest.raises(ConversionError, match="a.geojson: unreadable crs member"):
-        run_convert([argv[0], "--out", str(tmp_path / "o"), *argv[1:]])
+    with pytest.raises(ConversionError, match=r"a.geojson: unparsable_labels \(unreadable crs member"):
+        run_convert([argv[0], "--out", str(tmp_path / "o"), "--strict", *argv[1:]])
+    stats = run_convert([argv[0], "--out", str(tmp_path / "o"), *argv[1:]])  # one bad file among many: counted
+    assert stats["skipped"] == {"unparsable_labels": 1}
+    assert stats["skipped_examples"]["unparsable_labels"].startswith(f"{tmp_path / 'a.geojson'}: unparsable_labels "
+                                                                     "(unreadable crs member")
 
 
 def test_data_gen_help_goes_to_stdout(capsys):

@@ -57,3 +57,78 @@ def test_a_subdataset_name_with_the_file_in_quotes_among_other_fields_finds_the_
     assert _subdataset_file(f"NETCDF:{tmp_path / 'absent.nc'}:VV") is None
     with pytest.raises(FileNotFoundError, match="absent.nc"):
         read_image(f"NETCDF:{tmp_path / 'absent.nc'}:VV")
+
+
+# ---------------------------------------------------------------- geojson converter
+
+def _utm_tif(path, transform=True, crs="EPSG:32616"):
+    from rasterio.transform import from_origin
+
+    kw = {"transform": from_origin(500000, 3700000, 1, 1)} if transform else {}
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=1, dtype="uint8", crs=crs, **kw) as ds:
+        ds.write(np.full((1, 32, 32), 7, np.uint8))
+    return path
+
+
+def _footprints(path, ring, crs=None):
+    import json
+
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+                                                     "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    if crs:
+        fc["crs"] = {"type": "name", "properties": {"name": crs}}
+    path.write_text(json.dumps(fc))
+    return path
+
+
+UTM_RING = [[500002, 3699998], [500010, 3699998], [500010, 3699990], [500002, 3699990], [500002, 3699998]]
+
+
+def test_geojson_in_map_units_without_a_crs_member_is_skipped_naming_the_fix(tmp_path):
+    """A GeoJSON written in the raster's UTM coordinates without a crs member was read as degrees:
+    every footprint 'unprojectable_geometry (PROJ: utm: Invalid latitude)', with no word of why."""
+    from tests.convert_helpers import convert
+
+    tif, gj = _utm_tif(tmp_path / "a.tif"), _footprints(tmp_path / "a.geojson", UTM_RING)
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(gj))
+    assert records == [] and stats["skipped"] == {"undeclared_crs": 1}
+    assert "give --labels-crs (the image's is EPSG:32616)" in stats["skipped_examples"]["undeclared_crs"]
+    stats, records = convert(tmp_path / "o2", "geojson", "--images", str(tif), "--labels", str(gj),
+                             "--labels-crs", "EPSG:32616")
+    assert stats["tasks"] == {"det": 1, "ground": 1, "seg": 1} and stats["skipped"] == {}
+
+
+def test_geojson_bad_labels_crs_is_a_usage_error(tmp_path):
+    from data_gen.convert.common import ConversionError
+    from tests.convert_helpers import convert
+
+    tif, gj = _utm_tif(tmp_path / "a.tif"), _footprints(tmp_path / "a.geojson", UTM_RING)
+    with pytest.raises(ConversionError, match="--labels-crs 'EPSG:99999': not a CRS"):
+        convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(gj), "--labels-crs", "EPSG:99999")
+
+
+def test_geojson_footprints_all_off_the_image_are_one_skip_naming_both_bounds(tmp_path):
+    """Footprints in the wrong UTM zone landed 600 km off the image: each was a bare 'outside_image'
+    as if the annotations were bad; the file's mistake (its CRS, or its pairing) went unsaid."""
+    from tests.convert_helpers import convert
+
+    tif = _utm_tif(tmp_path / "a.tif")
+    gj = _footprints(tmp_path / "a.geojson", UTM_RING, crs="EPSG:32617")
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(gj))
+    assert records == [] and stats["skipped"] == {"all_outside_image": 1}
+    msg = stats["skipped_examples"]["all_outside_image"]
+    assert "all 1 footprints lie outside a.tif" in msg and "the image's 0..32, 0..32" in msg and "EPSG:32617" in msg
+
+
+def test_geojson_raster_without_a_transform_is_no_georeference(tmp_path, recwarn):
+    """A GeoTIFF with a CRS but no transform was mapped through the identity: every footprint
+    'outside_image', after a NotGeoreferencedWarning on stderr."""
+    from tests.convert_helpers import convert
+
+    tif = _utm_tif(tmp_path / "a.tif", transform=False)
+    gj = _footprints(tmp_path / "a.geojson", UTM_RING, crs="EPSG:32616")
+    recwarn.clear()  # writing the TIFF warns; reading it must not
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(gj))
+    assert records == [] and stats["skipped"] == {"no_georeference": 1}
+    assert stats["skipped_examples"]["no_georeference"].endswith("(no affine transform)")
+    assert not [str(w.message) for w in recwarn if "geotransform" in str(w.message)]

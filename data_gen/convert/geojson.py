@@ -7,7 +7,9 @@ in the file stem; default the whole stem) extracts: SpaceNet's ``RGB-PanSharpen_
 ``buildings_AOI_2_Vegas_img12.geojson`` match with ``--match 'AOI_.*_img\\d+'``.
 
 The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it; a bare
-string such as ``"EPSG:32616"`` is read too), else EPSG:4326 (RFC 7946). When it differs from the raster's, geometries are reprojected with
+string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPSG:4326, as RFC 7946
+says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
+``undeclared_crs``, naming the fix). When it differs from the raster's, geometries are reprojected with
 ``rasterio.warp.transform_geom``; then every vertex goes through the inverse of the raster's
 affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes; a MultiPolygon gives one polygon per part (noted).
@@ -17,8 +19,11 @@ Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
 pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
 ``degenerate`` (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files, ``unparsable_labels`` for a GeoJSON
-file that is not JSON or has no ``features`` list, ``unreadable_image`` for a raster that
-cannot be read to its end and ``no_georeference`` for a raster without a CRS.
+file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unreadable_image`` for a
+raster that cannot be read to its end and ``no_georeference`` for a raster without a CRS or an
+affine transform (one georeferenced by ground control points only, a radar GRD, is not mapped: warp
+it first). A file whose footprints all lie wholly outside its image (a CRS or pairing mistake, not
+bad annotations) is skipped once as ``all_outside_image``, the bounds of both named.
 """
 
 from __future__ import annotations
@@ -26,7 +31,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, clean_label, read_json, readable_size
+from data_gen.convert.common import (
+    ConversionError,
+    Output,
+    clean_label,
+    open_raster,
+    read_json,
+    readable_size,
+)
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
 from rsvlm.tokens import MODALITIES
 
@@ -37,6 +49,8 @@ def add_arguments(p) -> None:
     p.add_argument("--match", default=None, help="regex picking the shared key out of file stems")
     p.add_argument("--label", default="building", help="class of every footprint")
     p.add_argument("--class-property", default=None, help="feature property holding the class instead")
+    p.add_argument("--labels-crs", default="EPSG:4326",
+                   help="CRS of GeoJSON files without a crs member (default EPSG:4326, as RFC 7946 says)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
 
@@ -68,7 +82,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     return pairs
 
 
-def geojson_crs(data: dict, path: Path):
+def geojson_crs(data: dict, path: Path, default: str = "EPSG:4326"):
+    """The CRS a GeoJSON's ``crs`` member names, else ``default``; ConversionError naming ``path``."""
     from rasterio.crs import CRS
 
     crs = data.get("crs")
@@ -77,9 +92,9 @@ def geojson_crs(data: dict, path: Path):
     if crs and not name:
         raise ConversionError(f"{path}: unreadable crs member {crs!r:.80} (expected {{'properties': {{'name': …}}}})")
     try:
-        return CRS.from_user_input(name) if name else CRS.from_epsg(4326)
+        return CRS.from_user_input(name or default)
     except Exception as e:  # noqa: BLE001 - rasterio raises CRSError for any unreadable name
-        raise ConversionError(f"{path}: unreadable crs {name!r} ({e})") from e
+        raise ConversionError(f"{path}: unreadable crs {name or default!r} ({e})") from e
 
 
 class BadFeature(ValueError):
@@ -113,38 +128,77 @@ def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
     return objs
 
 
+def _first_vertex(features: list):
+    """The first (x, y) of the first polygon among ``features``, or None."""
+    for f in features:
+        try:
+            c = f["geometry"]["coordinates"]
+            while isinstance(c[0], list):
+                c = c[0]
+            return float(c[0]), float(c[1])
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return None
+
+
+def _bounds(objects: list[dict]) -> tuple[float, float, float, float]:
+    xs = [p[0] for o in objects for p in o["coords"]]
+    ys = [p[1] for o in objects for p in o["coords"]]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def _area(ring) -> float:
     return 0.5 * abs(sum(ring[i][0] * ring[i - 1][1] - ring[i - 1][0] * ring[i][1] for i in range(len(ring))))
 
 
+def _overlaps(bounds, width: int, height: int) -> bool:
+    x0, y0, x1, y1 = bounds
+    return x1 > 0 and y1 > 0 and x0 < width and y0 < height
+
+
 def run(args, out: Output) -> None:
-    import rasterio
+    from rasterio.crs import CRS
     from rasterio.warp import transform_geom
     from tqdm import tqdm
 
     opts = det_options(args)
+    try:
+        CRS.from_user_input(args.labels_crs)
+    except Exception as e:  # noqa: BLE001 - CRSError for any unreadable name
+        raise ConversionError(f"--labels-crs {args.labels_crs!r}: not a CRS ({e})") from e
     pairs = pair_files(Path(args.images), Path(args.labels), args.match, out)
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
     for tif, gj in tqdm(pairs, desc="geojson", unit="image"):
         if readable_size(tif, out, str(tif)) is None:
             continue
-        with rasterio.open(tif) as ds:
-            crs, transform, width, height = ds.crs, ds.transform, ds.width, ds.height
-        if crs is None:
-            out.skip("no_georeference", str(tif))
+        with open_raster(tif) as ds:  # without a transform: said below as no_georeference
+            crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]
+        if crs is None or transform.is_identity:
+            out.skip("no_georeference", str(tif), "ground control points only, no affine transform: warp it to a "
+                     "map grid first (gdalwarp)" if gcps else f"no {'affine transform' if crs else 'CRS'}")
             continue
         try:
             data = read_json(gj)
         except ConversionError as e:
-            out.skip("unparsable_labels", str(gj), str(e))
+            out.skip("unparsable_labels", str(gj), str(e).removeprefix(f"{gj}: "))
             continue
         if isinstance(data, dict) and data.get("type") == "Feature":  # one footprint alone
             data = {**data, "features": [data]}
         if not isinstance(data, dict) or not isinstance(data.get("features"), list):
             out.skip("unparsable_labels", str(gj), "not a GeoJSON FeatureCollection (no 'features' list) or Feature")
             continue
-        src_crs = geojson_crs(data, gj)
+        try:
+            src_crs = geojson_crs(data, gj, args.labels_crs)
+        except ConversionError as e:
+            out.skip("unparsable_labels", str(gj), str(e).removeprefix(f"{gj}: "))
+            continue
+        first = _first_vertex(data["features"])
+        if (not data.get("crs") and src_crs.is_geographic and first is not None
+                and not (abs(first[0]) <= 180 and abs(first[1]) <= 90)):
+            out.skip("undeclared_crs", str(gj), f"it declares no crs, so it was read as {args.labels_crs} "
+                     f"(degrees), but its first vertex is {first}; give --labels-crs (the image's is {crs})")
+            continue
         reproject = None
         if src_crs != crs:
             out.note("reprojected_files")
@@ -176,6 +230,12 @@ def run(args, out: Output) -> None:
                     out.skip("degenerate", where, "polygon under 1 px²")
                 else:
                     objects.append({**o, "src": where})
+        if objects and not _overlaps(_bounds(objects), width, height):
+            x0, y0, x1, y1 = _bounds(objects)
+            out.skip("all_outside_image", str(gj), f"all {len(objects)} footprints lie outside {tif.name}: their "
+                     f"pixel bounds are x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, the image's 0..{width}, 0..{height}; "
+                     f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?")
+            continue
         extra = {"crs": crs.to_string(), "transform": list(transform)[:6]}
         emit_objects(out, rid=f"geojson-{tif.stem}", source="GeoJSON", file=gj.name, image=tif, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=("box",),
