@@ -7,7 +7,8 @@ after the other in this process: plain, with ``--min-objects N`` (answers kept w
 ``GrammarConstraint.push``), with ``--det-by-class`` (a question naming none of the model's
 classes asked once per class, ``inference.class_questions``), and with both. Each is scored with
 ``eval.detection`` over all records and over the two kinds of question apart. Prints seconds per
-record, the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO mAP and AR100.
+record, the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO mAP and AR100; progress goes
+to stderr.
 The model defaults to the bundled one; ``--det-by-class`` needs a model whose config lists its
 classes (``prompt.det_classes``).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -78,8 +80,9 @@ def main() -> None:
         n = {k: sum(1 for _ in p.open()) for k, p in sets.items()}
         for name, (min_objects, by_class) in variants.items():
             pred = Path(tmp) / f"pred{len(rows)}.jsonl"
+            print(f"det_decoding: pass {len(rows) + 1} of {len(variants)}, {name}", file=sys.stderr)  # its bar follows
             t = time.perf_counter()
-            evaluate.run(model, processor, sets["all"], pred, a.batch_size, a.max_new_tokens, progress=False,
+            evaluate.run(model, processor, sets["all"], pred, a.batch_size, a.max_new_tokens, progress=True,
                          min_objects=min_objects, by_class=by_class)
             sec = (time.perf_counter() - t) / n["all"]
             rows.append((name, sec, {k: common.headline_scores(gt, pred, SCORERS) for k, gt in sets.items()}))

@@ -4,7 +4,8 @@
 
 Each mode answers the same records (the localisation tasks of a test set: ground, det, seg,
 change) with the same model, one after the other in this process, and is scored with the eval
-scripts. Prints seconds per record, the ratio to the plain pass, and each task's headline score.
+scripts. Prints seconds per record, the ratio to the plain pass, and each task's headline score;
+progress goes to stderr.
 The model defaults to the bundled one; the data must be a test set with references (e.g. the one
 the build writes, runs/default_model/data/test/test.jsonl).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -63,10 +65,11 @@ def main() -> None:
             ap.error(f"--data {a.data}: no ground, det, seg or change record")
         model, processor = inference.load_model(a.model, "cpu")
         rows = []
-        for mode in ("none", *MODES):
+        for i, mode in enumerate(("none", *MODES), 1):
             pred = Path(tmp) / f"{mode}.jsonl"
+            print(f"tta: pass {i} of {len(MODES) + 1}, --tta {mode}", file=sys.stderr)  # its bar follows
             t = time.perf_counter()
-            evaluate.run(model, processor, gt, pred, a.batch_size, a.max_new_tokens, progress=False,
+            evaluate.run(model, processor, gt, pred, a.batch_size, a.max_new_tokens, progress=True,
                          tta=None if mode == "none" else FuseConfig(views=MODES[mode]))
             rows.append((mode, (time.perf_counter() - t) / n, scores(gt, pred)))
     base = rows[0][1]

@@ -80,3 +80,42 @@ def test_missing_bands_refuses_data_without_sar_or_msi_before_loading(tmp_path, 
         bench_main("missing_bands", monkeypatch, ["--data", str(data)])
     assert e.value.code == 2
     assert f"--data {data}: no sar or msi record of task cls, count, vqa, ground" in capsys.readouterr().err
+
+
+def test_tta_bench_shows_each_pass_on_stderr_and_the_table_on_stdout(tmp_path, monkeypatch, capsys, ckpt):
+    from rsvlm.tta import MODES
+
+    data = ground_records(tmp_path)
+    bench_main("tta", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--limit", "1",
+                                    "--max-new-tokens", "2"])
+    out, err = capsys.readouterr()
+    n = len(MODES) + 1
+    assert [f"pass {i} of {n}" in err for i in range(1, n + 1)] == [True] * n  # was: minutes without a word
+    assert "1/1" in err  # the records' bar
+    assert out.startswith("1 localisation records of") and "| none | " in out and "pass 1" not in out
+
+
+def test_det_decoding_bench_shows_each_pass_on_stderr(tmp_path, monkeypatch, capsys):
+    """Four decodings of every detection record: each pass is named with a bar on stderr (was:
+    minutes without a word), the table alone on stdout."""
+    import torch
+    from test_probe_pointer_cells import TINY
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY, ["prompt.det_classes=[ship,plane]"]))
+    model.save_pretrained(tmp_path / "ckpt")
+    data = ground_records(tmp_path)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for i, rec in enumerate(rows):
+        rec["task"] = "det"
+        rec["conversations"][0]["value"] = "<image>\n[det] " + ("Detect every ship." if i % 2 else "List all objects.")
+        rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
+                                             "--max-new-tokens", "2", "--min-objects", "1"])
+    out, err = capsys.readouterr()
+    assert [f"pass {i} of 4" in err for i in (1, 2, 3, 4)] == [True] * 4 and "2/2" in err
+    assert out.startswith("2 detection records of") and "| both | " in out and "pass 1" not in out
