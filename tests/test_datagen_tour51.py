@@ -145,3 +145,17 @@ def test_rebuild_starts_from_the_sets_own_mix(tmp_path, capsys):
                           "instructions.task_weights={cls: 1}"]) == 0
     recs = [json.loads(x) for s in before for x in (tmp_path / f"b_{s}.jsonl").read_text().splitlines()]
     assert len(recs) == 3 and {r["task"] for r in recs} == {"cls"}  # the set's 1 per image, not the default 2
+
+
+def test_rebuild_leaves_out_and_counts_records_whose_image_is_gone(tmp_path, capsys):
+    args = ["--n", "2", "--size", "32", "--modalities", "optical,sar", "--no-progress", "scene.pairs_fraction=0"]
+    assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
+    gone = tmp_path / "images" / "s0-000001_sar.tif"
+    gone.unlink()
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "r_", "--no-progress"]) == 0
+    io = capsys.readouterr()
+    recs = [x for s in ("train", "val", "test") for x in (tmp_path / f"r_{s}.jsonl").read_text().splitlines()]
+    stats = json.loads((tmp_path / "r_stats.json").read_text())
+    assert recs and not any("s0-000001_sar" in x for x in recs)
+    assert stats["skipped"]["image file missing"] == 2 == stats["missing_images"]["records"]
+    assert f"left out: their image is missing (first: {gone})" in io.err

@@ -41,7 +41,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
-    stats = Stats()
+    stats, missing = Stats(), []
     (root / f"{prefix}stats.json").unlink(missing_ok=True)
     files = SplitFiles(root, prefix)
     try:
@@ -58,11 +58,18 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
             for r in recs:
+                gone = [im["path"] for im in r["images"] if not (root / im["path"]).is_file()]
+                if gone:  # a record whose image was deleted or moved would fail or be skipped in training
+                    stats.skipped["image file missing"] += 1
+                    missing += gone[:1]
+                    continue
                 stats.add_record(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
     finally:
         files.close()
     report = stats.report()
+    if missing:
+        report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
@@ -116,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(SynthConfig, config, a.overrides).instructions
         print(f"instructions from {config or 'the built-in defaults'}"
               + (f" with {len(a.overrides)} override(s)" if a.overrides else ""))
-        print(format_report(rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)))
+        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)
+        print(format_report(report))
+        if gone := report.get("missing_images"):
+            print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
+                  file=sys.stderr)
     except (ConfigError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

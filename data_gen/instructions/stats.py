@@ -98,6 +98,6 @@ def format_report(r: dict) -> str:
         lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
     if r.get("records_short"):
         lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "
-                     "were not made: an image is asked each task (weight > 0) at most once, and skipped ones "
-                     "are not replaced when no task is left")
+                     "were not made: skipped, or more asked of an image than it has tasks with weight > 0 "
+                     "(each is asked at most once)")
     return "\n".join(lines)
