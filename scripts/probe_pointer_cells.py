@@ -18,10 +18,12 @@ import sys
 from pathlib import Path
 
 
-def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16) -> dict:
+def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
+               progress: bool = True) -> dict:
     """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "skipped": records not
-    scored (unreadable lines and images, by reason)}."""
+    scored (unreadable lines and images, by reason)}; a progress bar on stderr."""
     import torch
+    from tqdm import tqdm
 
     from rsvlm.data.records import ReadReport
     from rsvlm.model.grammar import coordinate_axes
@@ -38,8 +40,10 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     n = min(len(ds), limit or len(ds))
     sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
     count = 0
+    bar = tqdm(total=n, desc="probing cells", unit="rec", file=sys.stderr, disable=not progress)
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
+        bar.update(min(n, start + batch_size) - start)
         for _, error in batch["bad"]:
             reason = error.split(":", 1)[0]
             skipped[reason] = skipped.get(reason, 0) + 1
@@ -67,6 +71,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
                 sums[key][0] += float((lp.exp() * on).sum())
                 sums[key][1] += float((cells[lp.argmax(-1)] == true_cell).sum())
             count += len(coords)
+    bar.close()
     if count == 0:
         raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}

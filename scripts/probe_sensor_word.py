@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -36,8 +37,11 @@ def variants(records: list[dict], after: bool = False) -> list[dict]:
     return out
 
 
-def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_size: int = 16) -> dict[str, float]:
-    """Teacher-forced log-probability of each row's answer, by row id."""
+def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_size: int = 16,
+                    progress: bool = True) -> dict[str, float]:
+    """Teacher-forced log-probability of each row's answer, by row id; a progress bar on stderr."""
+    from tqdm import tqdm
+
     from eval.loc_error import teacher_forced
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
@@ -52,7 +56,9 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
     data = D.SFTDataset(index, image_root, processor,
                         PromptConfig(annotate_modality=False, system=processor.prompt.system), 1024)
     scores = {}
+    bar = tqdm(total=len(data), desc="scoring answers", unit="answer", file=sys.stderr, disable=not progress)
     for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
+        bar.update(len(batch["ids"]) + len(batch["bad"]))
         if batch["bad"]:
             raise ValueError(f"unreadable sample(s): {batch['bad'][:2]}")
         logp = logits[:, :-1].float().log_softmax(-1)  # (B,T-1,V)
@@ -60,6 +66,7 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
         picked = logp.gather(-1, labels.clamp(min=0)[..., None])[..., 0]  # (B,T-1)
         total = (picked * (labels != -100)).sum(-1)  # (B,)
         scores.update(zip(batch["ids"], total.tolist()))
+    bar.close()
     return scores
 
 

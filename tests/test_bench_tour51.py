@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from script_loader import load_script
 from test_bench_args import bench_main
 from test_probe_pointer_cells import ground_records
 
@@ -93,6 +94,24 @@ def test_tta_bench_shows_each_pass_on_stderr_and_the_table_on_stdout(tmp_path, m
     assert [f"pass {i} of {n}" in err for i in range(1, n + 1)] == [True] * n  # was: minutes without a word
     assert "1/1" in err  # the records' bar
     assert out.startswith("1 localisation records of") and "| none | " in out and "pass 1" not in out
+
+
+def test_pointer_probe_shows_progress_on_stderr(tmp_path, monkeypatch, capsys, ckpt):
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    assert probe.main(["--model", str(ckpt), "--data", str(ground_records(tmp_path))]) == 0
+    out, err = capsys.readouterr()
+    assert "probing cells" in err and "4/4" in err  # was: nothing until the table
+    assert out.startswith("16 coordinates") and "probing" not in out
+
+
+def test_sensor_probe_shows_progress_on_stderr(tmp_path, monkeypatch, capsys, ckpt):
+    from test_scripts_probes import sensor_records
+
+    probe = load_script("probe_sensor_word", monkeypatch)
+    res = probe.main(["--model", str(ckpt), "--data", str(sensor_records(tmp_path))])
+    out, err = capsys.readouterr()
+    assert "scoring answers" in err and "32/32" in err  # 2 questions × 4 words × 4 answers
+    assert res["n_questions"] == 2 and "scoring" not in out
 
 
 def test_det_decoding_bench_shows_each_pass_on_stderr(tmp_path, monkeypatch, capsys):
