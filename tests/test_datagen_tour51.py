@@ -159,3 +159,14 @@ def test_rebuild_leaves_out_and_counts_records_whose_image_is_gone(tmp_path, cap
     assert recs and not any("s0-000001_sar" in x for x in recs)
     assert stats["skipped"]["image file missing"] == 2 == stats["missing_images"]["records"]
     assert f"left out: their image is missing (first: {gone})" in io.err
+
+
+def test_rebuild_names_a_scene_split_it_has_no_file_for(tmp_path, capsys):
+    args = ["--n", "1", "--size", "32", "--modalities", "optical", "--no-progress", "scene.pairs_fraction=0"]
+    assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
+    path = tmp_path / "scenes" / "s0-000000.json"
+    path.write_text(path.read_text().replace('"split":"train"', '"split":"dev"'))
+    capsys.readouterr()
+    assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "r_", "--no-progress"]) == 2  # KeyError
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(path) in err and "split 'dev' is not one of train, val, test" in err

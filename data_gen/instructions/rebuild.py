@@ -93,6 +93,8 @@ def _check_scene(scene, path: Path) -> None:
             for k in _FRAME_KEYS:
                 if not isinstance(f, dict) or k not in f:
                     return f"frames[{i}] has no key {k!r}"
+        if scene.get("split", "train") not in SPLITS:
+            return f"split {scene['split']!r} is not one of {', '.join(SPLITS)}"
         return ""
 
     if why := problem():
