@@ -132,3 +132,29 @@ def test_geojson_raster_without_a_transform_is_no_georeference(tmp_path, recwarn
     assert records == [] and stats["skipped"] == {"no_georeference": 1}
     assert stats["skipped_examples"]["no_georeference"].endswith("(no affine transform)")
     assert not [str(w.message) for w in recwarn if "geotransform" in str(w.message)]
+
+
+# ---------------------------------------------------------------- non-finite coordinates
+
+def test_nan_and_inf_coordinates_are_counted_not_a_geos_traceback(tmp_path):
+    """``float`` reads 'nan' in a DOTA line and Python's JSON reads NaN / Infinity in a COCO file:
+    such an object reached shapely and the whole run died with a GEOSException."""
+    import json
+
+    from tests.convert_helpers import convert, png
+
+    png(tmp_path / "d" / "P1.png", 64, 48)
+    (tmp_path / "d" / "P1.txt").write_text("10 10 30 10 30 20 10 20 ship 0\n"
+                                          "nan 10 30 10 30 20 10 20 ship 0\n")
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"))
+    assert records and stats["skipped"] == {"non_finite_coordinates": 1}
+    assert "P1.txt:2: non_finite_coordinates" in stats["skipped_examples"]["non_finite_coordinates"]
+
+    coco = {"images": [{"id": 1, "file_name": "P1.png", "width": 64, "height": 48}],
+            "categories": [{"id": 1, "name": "ship"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 5, 5]},
+                            {"id": 2, "image_id": 1, "category_id": 1, "bbox": [20, 20, 5, 5],
+                             "segmentation": [[20, 20, 25, 20, 25, float("inf")]]}]}
+    (tmp_path / "c.json").write_text(json.dumps(coco))  # writes Infinity, as Python tools do
+    stats, records = convert(tmp_path / "o2", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path / "d"))
+    assert records and stats["skipped"] == {"non_finite_coordinates": 1}

@@ -12,8 +12,10 @@ Shared by the dota, voc, coco and geojson converters. Per image (or tile):
 Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``poly`` objects the
 ``[seg]`` ones; a source with polygons only (GeoJSON) uses the polygons' bounds for ``[det]``.
 
-Objects first go through the whole-image window: annotations wholly outside the image, or with
-less than ``min_visible`` of their area inside, are bad annotations (``outside_image`` /
+Objects first go through the whole-image window: annotations with a coordinate that is not a
+finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad annotations
+(``non_finite_coordinates``), and so are annotations wholly outside the image, or with
+less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
 rule; drops there are not errors and are reported as notes. An object under one bin of the
 codec's 1000-bin grid wide or high (a few pixels in a large image) cannot be written and is
@@ -86,6 +88,13 @@ def as_form(obj: dict, form: str) -> dict:
     return obj
 
 
+def _finite(obj: dict) -> bool:
+    """Whether every coordinate of ``obj`` (its rings too) is a finite number."""
+    import numpy as np
+
+    return all(np.isfinite(np.asarray(c, dtype=float)).all() for c in (obj["coords"], *obj.get("rings", [])))
+
+
 def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for o in objects:
@@ -101,6 +110,9 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     whole = Window(0, 0, width, height)
     inside = []
     for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
+        if not _finite(o):
+            out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
+            continue
         got, why = clip_object(o, whole, opts.min_visible)
         inside.extend(got)
         if why is not None:
