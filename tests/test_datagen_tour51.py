@@ -170,3 +170,18 @@ def test_rebuild_names_a_scene_split_it_has_no_file_for(tmp_path, capsys):
     assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "r_", "--no-progress"]) == 2  # KeyError
     err = capsys.readouterr().err
     assert err.startswith("error: ") and str(path) in err and "split 'dev' is not one of train, val, test" in err
+
+
+def test_preview_names_an_unreadable_image_and_still_draws_the_other_scenes(tmp_path, capsys):
+    from data_gen.synth.preview import main as preview
+
+    args = ["--n", "2", "--size", "32", "--modalities", "optical", "--no-progress", "scene.pairs_fraction=0",
+            "instructions.records_per_image=0"]
+    assert data_gen_main(["synth", "--out", str(tmp_path / "d"), *args]) == 0
+    bad = tmp_path / "d" / "images" / "s0-000001_optical.png"
+    bad.write_bytes(bad.read_bytes()[:60])  # truncated
+    capsys.readouterr()
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "p"), "--scenes", "s0-000000,s0-000001"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: scene s0-000001: {bad} cannot be read" in err and "1 of 2 scene(s) not drawn" in err
+    assert len(list((tmp_path / "p").glob("*s0-000000.png"))) == 1

@@ -58,6 +58,19 @@ def draw_objects(img: Image.Image, objects: list[dict], scale: int, obb: bool = 
             d.rectangle([x1, y1, x2, y2], outline=c)
 
 
+def _read(path: Path, modality: str | None = None) -> np.ndarray:
+    """An image (``modality``) or a mask (None) as an array; ValueError naming ``path`` when unreadable."""
+    if not path.is_file():
+        raise ValueError(f"{path} not found")
+    try:
+        if modality:
+            return modality_rgb(path, modality)
+        with Image.open(path) as im:
+            return np.asarray(im)
+    except (OSError, ValueError, IndexError) as e:  # truncated, not an image, too few bands
+        raise ValueError(f"{path} cannot be read ({e})") from e
+
+
 def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
     rows = []
     for f in scene["frames"]:
@@ -65,15 +78,15 @@ def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
         for m in ("optical", "msi", "sar", "ir"):
             if m not in f["images"]:
                 continue
-            im = Image.fromarray(modality_rgb(root / f["images"][m], m)).resize(
+            im = Image.fromarray(_read(root / f["images"][m], m)).resize(
                 (scene["width"] * scale, scene["height"] * scale), Image.NEAREST)
             draw_objects(im, f["objects"], scale, obb=m != "msi")
             tiles.append(im)
-        sem = np.asarray(Image.open(root / f["sem_mask"]))
+        sem = _read(root / f["sem_mask"])
         pal = np.array(SEMANTIC_PALETTE, np.uint8)[sem]
         tiles.append(Image.fromarray(pal).resize((scene["width"] * scale, scene["height"] * scale), Image.NEAREST))
         if scene["change_mask"]:
-            ch = np.asarray(Image.open(root / scene["change_mask"]))
+            ch = _read(root / scene["change_mask"])
             tiles.append(Image.fromarray(np.repeat(ch[..., None], 3, -1)).resize(tiles[0].size, Image.NEAREST))
         rows.append(tiles)
     w, h = rows[0][0].size
@@ -118,10 +131,20 @@ def main(argv: list[str] | None = None) -> int:
                 seen.add(key)
                 keep.append(s)
         scenes = keep
+    failed = []
     for s in scenes:
         name = f"{s['scene_class'].replace(' ', '_')}{'_pair' if s['pair'] else ''}_{s['scene']}.png"
-        scene_panel(root, s, a.scale).save(out / name)
+        try:
+            panel = scene_panel(root, s, a.scale)
+        except (OSError, ValueError) as e:  # a missing, truncated or foreign image or mask; the others still drawn
+            failed.append(s["scene"])
+            print(f"error: scene {s['scene']}: {e}", file=sys.stderr)
+            continue
+        panel.save(out / name)
         print(out / name)
+    if failed:
+        print(f"error: {len(failed)} of {len(scenes)} scene(s) not drawn: {', '.join(failed)}", file=sys.stderr)
+        return 2
     return 0
 
 
