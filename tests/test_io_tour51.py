@@ -158,3 +158,16 @@ def test_nan_and_inf_coordinates_are_counted_not_a_geos_traceback(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(coco))  # writes Infinity, as Python tools do
     stats, records = convert(tmp_path / "o2", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path / "d"))
     assert records and stats["skipped"] == {"non_finite_coordinates": 1}
+
+
+def test_a_nan_footprint_among_good_ones_is_counted_and_the_rest_kept(tmp_path):
+    """One NaN vertex made the file's bounds NaN, and the whole file read as all_outside_image."""
+    from tests.convert_helpers import convert
+
+    tif, gj = _utm_tif(tmp_path / "a.tif"), _footprints(tmp_path / "a.geojson", UTM_RING, crs="EPSG:32616")
+    fc = __import__("json").loads(gj.read_text())
+    bad = [[float("nan"), 3699998]] + UTM_RING[1:]
+    fc["features"].insert(0, {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [bad]}})
+    gj.write_text(__import__("json").dumps(fc))
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(gj))
+    assert stats["tasks"] == {"det": 1, "ground": 1, "seg": 1} and stats["skipped"] == {"non_finite_coordinates": 1}

@@ -88,7 +88,7 @@ def as_form(obj: dict, form: str) -> dict:
     return obj
 
 
-def _finite(obj: dict) -> bool:
+def finite(obj: dict) -> bool:
     """Whether every coordinate of ``obj`` (its rings too) is a finite number."""
     import numpy as np
 
@@ -110,7 +110,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     whole = Window(0, 0, width, height)
     inside = []
     for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
-        if not _finite(o):
+        if not finite(o):
             out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
             continue
         got, why = clip_object(o, whole, opts.min_visible)

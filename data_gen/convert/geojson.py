@@ -39,7 +39,7 @@ from data_gen.convert.common import (
     read_json,
     readable_size,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, finite
 from rsvlm.tokens import MODALITIES
 
 
@@ -226,7 +226,9 @@ def run(args, out: Output) -> None:
             if len(objs) > 1:
                 out.note("multipolygon_parts", len(objs))
             for o in objs:
-                if len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:
+                if not finite(o):
+                    out.skip("non_finite_coordinates", where, str(o["coords"])[:120])
+                elif len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:
                     out.skip("degenerate", where, "polygon under 1 px²")
                 else:
                     objects.append({**o, "src": where})
