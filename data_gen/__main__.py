@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         asked = bool(argv) and argv[0] in ("-h", "--help")  # asked for: stdout, exit 0; else a usage error
         print(f"usage: python -m data_gen {{{','.join(commands)}}} …  (--help after a command for its options)",
               file=sys.stdout if asked else sys.stderr)
+        if argv and not asked:
+            import difflib
+
+            close = difflib.get_close_matches(argv[0], commands, n=1)
+            print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
+                  f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+                  file=sys.stderr)
         return 0 if asked else 2
     try:
         return int(commands[argv[0]](argv[1:]) or 0)

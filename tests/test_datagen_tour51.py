@@ -185,3 +185,11 @@ def test_preview_names_an_unreadable_image_and_still_draws_the_other_scenes(tmp_
     err = capsys.readouterr().err
     assert f"error: scene s0-000001: {bad} cannot be read" in err and "1 of 2 scene(s) not drawn" in err
     assert len(list((tmp_path / "p").glob("*s0-000000.png"))) == 1
+
+
+def test_an_unknown_or_missing_command_is_named(capsys):
+    assert data_gen_main(["synt", "--n", "2"]) == 2
+    assert "unknown command 'synt'; did you mean 'synth'?" in capsys.readouterr().err
+    assert data_gen_main(["--out", "x"]) == 2
+    assert "a command comes before the options ('--out')" in capsys.readouterr().err
+    assert data_gen_main(["--help"]) == 0 and "error" not in capsys.readouterr().err
