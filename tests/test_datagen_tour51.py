@@ -193,3 +193,11 @@ def test_an_unknown_or_missing_command_is_named(capsys):
     assert data_gen_main(["--out", "x"]) == 2
     assert "a command comes before the options ('--out')" in capsys.readouterr().err
     assert data_gen_main(["--help"]) == 0 and "error" not in capsys.readouterr().err
+
+
+def test_all_tasks_leaves_out_a_modality_weighted_zero(tmp_path):
+    args = ["--n", "2", "--size", "32", "--modalities", "optical,sar", "--no-progress", "scene.pairs_fraction=0",
+            "instructions.all_tasks=true", "instructions.modality_weights={sar: 0}"]
+    assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["records"] > 0 and set(stats["modalities"]) == {"optical"}

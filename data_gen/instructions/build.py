@@ -128,9 +128,9 @@ def build_scene_records(scene: dict, masks: dict | None, cfg: InstructionConfig,
     pair = bool(scene["pair"])
     records, skipped, cache, wanted = [], Counter(), {}, 0
     for modality in scene["frames"][0]["images"]:
-        if cfg.all_tasks:
+        if cfg.all_tasks:  # a modality weighted 0 gets none; any other weight, every task once
             tasks = [t for t in TASKS if weights[t] > 0 and (pair or t != "change")]
-            quota = len(tasks)
+            quota = len(tasks) if float(cfg.modality_weights.get(modality, 1.0)) > 0 else 0
         else:
             want = cfg.records_per_image * float(cfg.modality_weights.get(modality, 1.0))
             quota = int(want) + int(rng.uniform() < want - int(want))
