@@ -171,3 +171,29 @@ def test_a_nan_footprint_among_good_ones_is_counted_and_the_rest_kept(tmp_path):
     gj.write_text(__import__("json").dumps(fc))
     stats, records = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(gj))
     assert stats["tasks"] == {"det": 1, "ground": 1, "seg": 1} and stats["skipped"] == {"non_finite_coordinates": 1}
+
+
+def test_a_grey_tiff_label_under_an_rgb_palette_is_counted_not_a_reshape_traceback(tmp_path):
+    """``--preset hrsid`` (colours) over a one-band GeoTIFF mask (detectree's 0/1 response) was
+    'ValueError: cannot reshape array of size 7000 into shape (120,175)'."""
+    from tests.convert_helpers import convert, png
+
+    png(tmp_path / "a_img.png", 20, 10)
+    lab = np.zeros((1, 10, 20), np.uint8)
+    lab[0, 2:6, 3:9] = 1
+    with rasterio.open(tmp_path / "a_mask.tif", "w", driver="GTiff", width=20, height=10, count=1,
+                       dtype="uint8", crs="EPSG:32631", transform=rasterio.transform.from_origin(0, 10, 1, 1)) as ds:
+        ds.write(lab)
+    from data_gen.convert.common import ConversionError
+
+    with pytest.raises(ConversionError, match=r"unknown_label_value \(value \(1, 1, 1\) on 24 pixels\)"):
+        convert(tmp_path / "o", "masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--preset", "hrsid",
+                "--strict")
+    stats, records = convert(tmp_path / "o2", "masks", "--images", str(tmp_path), "--labels", str(tmp_path),
+                             "--palette", str(_palette(tmp_path, {"ship": [1, 1, 1]})))
+    assert len(records) == 1 and stats["skipped"] == {}
+
+
+def _palette(tmp_path, table):
+    (tmp_path / "pal.json").write_text(__import__("json").dumps(table))
+    return tmp_path / "pal.json"

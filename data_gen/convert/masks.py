@@ -131,6 +131,8 @@ def read_label(path: Path, rgb: bool):
         if path.suffix.lower() in (".tif", ".tiff"):
             with open_raster(path) as ds:
                 a = ds.read()  # (bands, h, w)
+            if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
+                a = np.repeat(a[:1], 3, axis=0)
             return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
         from PIL import Image
 
