@@ -26,6 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.weights and not all(math.isfinite(w) for w in args.weights):  # nan/inf made every tensor NaN
         ap.error(f"--weights {' '.join(map(str, args.weights))}: give finite numbers")
+    if args.weights and len(args.weights) != len(args.models):
+        ap.error(f"--weights: {len(args.weights)} weight(s) for {len(args.models)} models; give one per model")
+    seen: dict[Path, str] = {}
+    for m in args.models:  # the same model twice was 'averaged' with itself: a copy, said to be a soup
+        if Path(m).resolve() in seen:
+            ap.error(f"{m}: given twice (as {seen[Path(m).resolve()]}); give each checkpoint once")
+        seen[Path(m).resolve()] = m
+    where = Path(args.out).resolve()
+    for r, m in seen.items():  # else written into the input, which then holds a second checkpoint
+        if where == r or r in where.parents:
+            ap.error(f"--out {args.out}: inside the input {m}; write the average into a new folder outside it")
     from rsvlm.model.checkpoint import average_checkpoints
 
     out = Path(args.out)

@@ -60,3 +60,20 @@ def test_compare_of_folders_with_no_weight_file_in_common_is_an_error(tmp_path, 
     assert cmp.main([str(tmp_path / "empty"), str(other)]) == 2
     assert "A has none" in capsys.readouterr().err
     assert cmp.main([str(run), str(other)]) == 0 and "identical" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, says", [
+    (["{a}", "{b}", "--out", "{a}/avg"], "--out {a}/avg: inside the input {a}"),  # was: written into a
+    (["{a}", "{b}", "--out", "{a}"], "--out {a}: inside the input {a}"),
+    (["{a}", "{a}/", "--out", "{tmp}/avg"], "{a}/: given twice (as {a})"),  # was: a copy of a, 'wrote' as a soup
+    (["{a}", "{b}", "--out", "{tmp}/avg", "--weights", "1"], "--weights: 1 weight(s) for 2 models"),
+])
+def test_average_refuses_an_output_inside_an_input_and_a_model_given_twice(tmp_path, monkeypatch, capsys, args,
+                                                                          says):
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as e:
+        avg.main([x.format(a=a, b=b, tmp=tmp_path) for x in args])
+    assert e.value.code == 2 and says.format(a=a, tmp=tmp_path) in capsys.readouterr().err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written
