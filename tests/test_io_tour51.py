@@ -197,3 +197,18 @@ def test_a_grey_tiff_label_under_an_rgb_palette_is_counted_not_a_reshape_traceba
 def _palette(tmp_path, table):
     (tmp_path / "pal.json").write_text(__import__("json").dumps(table))
     return tmp_path / "pal.json"
+
+
+def test_rsivqa_src_folder_stands_for_its_text_files(tmp_path):
+    """RSIVQA ships one .txt per source dataset in its own folder; ``--src RSIVQA/`` was
+    '…/RSIVQA: no such file' though the folder was there."""
+    from data_gen.convert.common import ConversionError
+    from tests.convert_helpers import convert, png
+
+    png(tmp_path / "imgs" / "00433.jpg", 16, 16)
+    (tmp_path / "RSIVQA" / "AID").mkdir(parents=True)
+    (tmp_path / "RSIVQA" / "AID" / "rsicd_vqa.txt").write_text("00433.jpg:is there a plane?no\n")
+    stats, records = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "RSIVQA"), "--images", str(tmp_path / "imgs"))
+    assert len(records) == 1 and records[0]["id"] == "rsivqa-AID-rsicd_vqa-1"
+    with pytest.raises(ConversionError, match="imgs: a folder without RSIVQA .txt files"):
+        convert(tmp_path / "o2", "rsivqa", "--src", str(tmp_path / "imgs"), "--images", str(tmp_path / "imgs"))

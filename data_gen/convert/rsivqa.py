@@ -1,7 +1,7 @@
 """RSIVQA text (``image:question?answer`` per line) → ``[vqa]`` records, one per line.
 
 ``--src`` is one or more ``.txt`` files (RSIVQA ships one per source dataset, e.g.
-``AID/rsicd_vqa.txt``); ``--images`` the folder holding the images they name (searched
+``AID/rsicd_vqa.txt``) or folders, each standing for the ``.txt`` files under it; ``--images`` the folder holding the images they name (searched
 recursively; the same stem with another extension is accepted and noted). Question and answer
 are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
@@ -28,7 +28,7 @@ from rsvlm.tokens import MODALITIES
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--src", required=True, type=Path, nargs="+", help="RSIVQA .txt file(s)")
+    p.add_argument("--src", required=True, type=Path, nargs="+", help="RSIVQA .txt file(s) or folder(s) of them")
     p.add_argument("--images", required=True, type=Path, help="folder with the images")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
 
@@ -42,14 +42,29 @@ def parse_line(line: str) -> tuple[str, str, str]:
     return name.strip(), q.strip() + "?", a.strip()
 
 
+def _text_files(src: list[Path]) -> list[Path]:
+    """The ``.txt`` files given, a folder standing for those under it; ConversionError naming an
+    input that is neither, or a folder without one."""
+    files = []
+    for t in map(Path, src):
+        if t.is_dir():
+            found = sorted(p for p in t.rglob("*") if p.suffix.lower() == ".txt" and p.is_file())
+            if not found:
+                raise ConversionError(f"{t}: a folder without RSIVQA .txt files")
+            files += found
+        elif t.is_file():
+            files.append(t)
+        else:
+            raise ConversionError(f"{t}: no such file")
+    return files
+
+
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
-    for txt in {Path(t).resolve(): t for t in args.src}.values():  # a file named twice is read once
-        if not Path(txt).is_file():
-            raise ConversionError(f"{txt}: no such file")
+    for txt in {Path(t).resolve(): t for t in _text_files(args.src)}.values():  # a file named twice is read once
         lines = Path(txt).read_text(encoding="utf-8-sig", errors="replace").splitlines()
         for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
             if not line.strip():
