@@ -212,3 +212,20 @@ def test_rsivqa_src_folder_stands_for_its_text_files(tmp_path):
     assert len(records) == 1 and records[0]["id"] == "rsivqa-AID-rsicd_vqa-1"
     with pytest.raises(ConversionError, match="imgs: a folder without RSIVQA .txt files"):
         convert(tmp_path / "o2", "rsivqa", "--src", str(tmp_path / "imgs"), "--images", str(tmp_path / "imgs"))
+
+
+def test_an_exif_orientation_is_said_not_silently_ignored(tmp_path):
+    """A drone JPEG tagged 'rotate 90°' was read as stored without a word, while every photo viewer
+    shows it turned: shapes drawn on what the user saw would not match."""
+    from PIL import Image
+
+    a = np.zeros((12, 20, 3), np.uint8)
+    a[:4, :6] = (200, 30, 30)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(a).save(tmp_path / "drone.jpg", exif=exif.tobytes(), quality=95)
+    Image.fromarray(a).save(tmp_path / "plain.jpg", quality=95)
+    img = read_image(tmp_path / "drone.jpg")
+    assert img.data.shape == (3, 12, 20) and img.data[0, 1, 1] > 0.6  # as stored, not turned
+    assert any(n.startswith("EXIF orientation 6 ignored") for n in img.notes), img.notes
+    assert not any("EXIF" in n for n in read_image(tmp_path / "plain.jpg").notes)

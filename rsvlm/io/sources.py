@@ -56,7 +56,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         check_image_path(p)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
-            return ArraySource(paths[0], _read_pil(paths[0]))
+            arr, alpha, note = _read_pil(paths[0])
+            return ArraySource(paths[0], (arr, alpha), note=note)
         except _TooLarge:
             pass  # a scene past PIL's decompression-bomb limit: GDAL reads it, in windows where it can
     try:
@@ -78,7 +79,8 @@ class _TooLarge(Exception):
     """PIL refuses an image this large (its decompression-bomb guard)."""
 
 
-def _read_pil(path: Path) -> tuple[np.ndarray, int | None]:
+def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
+    """(bands (C, H, W) as stored, alpha band index or None, a note on an EXIF orientation or None)."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -89,6 +91,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None]:
             im = Image.open(path)
         with im:
             im.load()
+            turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
             if im.mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
             elif im.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
@@ -105,7 +108,10 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None]:
     if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
         arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs
     alpha = bands.index("A") if "A" in bands else None
-    return arr, alpha
+    note = None if turn in (1, None) else (
+        f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
+        "shows them turned or mirrored)")
+    return arr, alpha, note
 
 
 def _read_tifffile(path: Path) -> tuple[np.ndarray, int | None]:
