@@ -76,3 +76,19 @@ def test_cli_names_a_pickled_llm_without_a_traceback(ckpt, tmp_path, capsys):
     img = REPO / "rsvlm/assets/samples/harbour_optical.png"
     assert main(["predict", "--model", str(d), "--image", str(img), "--task", "cls", "--device", "cpu"]) == 2
     assert "no *.safetensors LLM weights" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("part, says", [
+    ("llm/model.safetensors", r"llm\.name_or_path .*llm: cannot be read \(SafetensorError"),
+    ("llm/config.json", r"llm\.name_or_path .*llm: cannot be read \(OSError: .*config\.json"),
+    ("tokenizer/tokenizer.json", r"llm\.tokenizer .*tokenizer: cannot be read \(JSONDecodeError"),
+    ("adapter/adapter_model.safetensors", r"adapter .*adapter: cannot be read \(SafetensorError"),
+    ("adapter/adapter_config.json", r"adapter .*adapter: cannot be read"),
+])
+def test_a_cut_file_of_a_checkpoint_is_one_error_naming_it(ckpt, tmp_path, part, says):
+    # tracebacks from safetensors, transformers and peft (KeyError: 'peft_type'), or a bare
+    # "Expecting value: line 11 column 17" that named no file
+    d = _copy(ckpt, tmp_path / "ck")
+    (d / part).write_bytes((d / part).read_bytes()[:40])
+    with pytest.raises(ValueError, match=says):
+        load_pretrained(d)

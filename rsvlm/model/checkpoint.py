@@ -170,7 +170,10 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         from rsvlm.model.llm import peft_quietly
 
         llm.requires_grad_(False)
-        with peft_quietly():
+        from rsvlm.model.llm import _names_unreadable
+
+        # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
+        with peft_quietly(), _names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
             llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
     else:
         from rsvlm.model.llm import apply_llm_trainability

@@ -137,6 +137,21 @@ def _check_local(path: str, key: str) -> str:
     return path
 
 
+@contextlib.contextmanager
+def _names_unreadable(key: str, path: str, *also: type[Exception]):
+    """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
+    OSError about it, and ``also``) as one ValueError naming ``key`` and ``path``, not a traceback.
+    A missing file stays a FileNotFoundError."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (SafetensorError, OSError, *also) as e:
+        raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
+
+
 def _check_config_keys(model_type: str, conf: dict[str, Any]) -> None:
     """A key of ``llm.config`` that transformers' config class does not define is stored and never
     read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
@@ -170,7 +185,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         if quant:
             kwargs["quantization_config"] = _quant_config(cfg, _unquantisable(cfg.name_or_path))
             kwargs["device_map"] = str(device or "cpu")
-        with bars_after(bar_delay_s):
+        with bars_after(bar_delay_s), _names_unreadable("llm.name_or_path", cfg.name_or_path):
             llm = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, **kwargs)
     elif cfg.config:
         if quant:
@@ -191,7 +206,11 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     else:
         raise ValueError("llm needs name_or_path or config")
     tok_path = cfg.tokenizer or cfg.name_or_path
-    tokenizer = AutoTokenizer.from_pretrained(_check_local(tok_path, "llm.tokenizer")) if tok_path else byte_tokenizer()
+    if tok_path:
+        with _names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
+            tokenizer = AutoTokenizer.from_pretrained(_check_local(tok_path, "llm.tokenizer"))
+    else:
+        tokenizer = byte_tokenizer()
     if cfg.name_or_path:  # a tokenizer of another model: its ids past the table would get fresh rows silently
         from rsvlm.tokens import all_special_tokens
 
