@@ -39,7 +39,9 @@ def resolve_model_dir(model: str | None) -> Path:
             raise FileNotFoundError(
                 f"no bundled default model in this installation ({path}); pass --model DIR "
                 "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
-        raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (no config.yaml)")
+        from rsvlm.model.checkpoint import no_checkpoint
+
+        raise FileNotFoundError(no_checkpoint(path))
     return path
 
 

@@ -92,3 +92,17 @@ def test_a_cut_file_of_a_checkpoint_is_one_error_naming_it(ckpt, tmp_path, part,
     (d / part).write_bytes((d / part).read_bytes()[:40])
     with pytest.raises(ValueError, match=says):
         load_pretrained(d)
+
+
+def test_model_pointing_into_a_checkpoint_or_at_a_bare_adapter_says_what_it_is(ckpt, tmp_path, capsys):
+    from rsvlm.cli import main
+
+    img = str(REPO / "rsvlm/assets/samples/harbour_optical.png")
+    bare = shutil.copytree(ckpt / "adapter", tmp_path / "my_lora")
+    for model, says in [(ckpt / "adapter", f"it is the adapter/ of the checkpoint {ckpt}: load that folder"),
+                        (ckpt / "llm", f"it is the llm/ of the checkpoint {ckpt}"),
+                        (bare, "it is a bare peft LoRA adapter")]:  # all were a plain "(no config.yaml)"
+        assert main(["predict", "--model", str(model), "--image", img, "--task", "cls"]) == 2
+        assert says in capsys.readouterr().err
+        with pytest.raises(FileNotFoundError, match="bare peft" if model == bare else "load that folder"):
+            load_pretrained(model)

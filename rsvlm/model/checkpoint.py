@@ -108,6 +108,21 @@ def _resolve(path: str | None, root: Path) -> str | None:
     return path
 
 
+def no_checkpoint(root: Path) -> str:
+    """Why ``root`` (without a config.yaml) is no checkpoint, and what it looks like instead: a
+    part of one (its adapter/, llm/ or tokenizer/), a bare peft adapter, a Hugging Face model."""
+    msg = f"{root}: not an rsvlm checkpoint (no config.yaml)"
+    if (root.parent / "config.yaml").is_file() and root.name in ("adapter", "llm", "tokenizer"):
+        return f"{msg}; it is the {root.name}/ of the checkpoint {root.parent}: load that folder"
+    if (root / "adapter_config.json").is_file():
+        return (f"{msg}; it is a bare peft LoRA adapter: an rsvlm checkpoint keeps its adapter in adapter/ "
+                "beside config.yaml, vision.safetensors and tokenizer/")
+    if (root / "config.json").is_file():
+        return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
+                "rsvlm convert-llava (docs/models.md)")
+    return msg
+
+
 def _pickles(folder: Path) -> str:
     """The pickled weight files in ``folder``, named for a message ("" when none)."""
     found = sorted(p.name for ext in ("*.bin", "*.pt", "*.pth", "*.ckpt") for p in folder.glob(ext))
@@ -146,7 +161,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
 
     root = Path(ckpt_dir)
     if not (root / "config.yaml").is_file():
-        raise FileNotFoundError(f"{root}: not an rsvlm checkpoint (no config.yaml)")
+        raise FileNotFoundError(no_checkpoint(root))
     raw = load_yaml(root / "config.yaml")
     try:  # the file alone first: a data_gen or training config there is not the user's override error
         from_dict(VLMConfig, raw)
