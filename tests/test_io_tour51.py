@@ -229,3 +229,23 @@ def test_an_exif_orientation_is_said_not_silently_ignored(tmp_path):
     assert img.data.shape == (3, 12, 20) and img.data[0, 1, 1] > 0.6  # as stored, not turned
     assert any(n.startswith("EXIF orientation 6 ignored") for n in img.notes), img.notes
     assert not any("EXIF" in n for n in read_image(tmp_path / "plain.jpg").notes)
+
+
+def test_voc_xml_size_other_than_the_images_is_noted(tmp_path):
+    """A VOC file annotated on a resized copy, or on a photo turned by its EXIF orientation, put its
+    boxes on an image of another size without a word."""
+    from tests.convert_helpers import convert, png
+
+    src = tmp_path / "in"  # the outputs go beside the inputs, not under them
+    png(src / "a.png", 40, 30)
+    png(src / "b.png", 40, 30)
+    xml = ("<annotation><filename>{f}</filename><size><width>{w}</width><height>{h}</height></size>"
+           "<object><name>ship</name><bndbox><xmin>2</xmin><ymin>2</ymin><xmax>12</xmax><ymax>9</ymax></bndbox>"
+           "</object></annotation>")
+    (src / "a.xml").write_text(xml.format(f="a.png", w=30, h=40))  # turned
+    (src / "b.xml").write_text(xml.format(f="b.png", w=40, h=30))  # right
+    stats, records = convert(tmp_path / "o", "voc", "--src", str(src), "--images", str(src))
+    assert stats["notes"] == {"xml_size_differs_from_image_swapped": 1} and len(records) == 4
+    (src / "b.xml").write_text(xml.format(f="b.png", w=80, h=60))  # a resized copy's
+    stats, _ = convert(tmp_path / "o2", "voc", "--src", str(src), "--images", str(src))
+    assert stats["notes"] == {"xml_size_differs_from_image_swapped": 1, "xml_size_differs_from_image": 1}

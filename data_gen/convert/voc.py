@@ -15,7 +15,10 @@ Objects with ``<difficult>1</difficult>`` are kept and flagged: each record whos
 one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``), which
 ``eval.detection`` uses as VOC's evaluation does; they are counted in the notes as
 ``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``).
-Bad annotations: ``unparsable_xml``, ``unparsable_object`` (missing or non-numeric box),
+Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
+(annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
+the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
+height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``, ``unparsable_object`` (missing or non-numeric box),
 ``unknown_class`` (only with ``--classes``), ``degenerate`` (no area), ``missing_image``,
 ``unreadable_image`` (truncated or not an image).
 """
@@ -67,6 +70,15 @@ def parse_object(obj, get_rbox_to_quad):
     bb = obj.find("bndbox")
     x1, y1, x2, y2 = (_num(bb, k) for k in ("xmin", "ymin", "xmax", "ymax"))
     return "box", [x1 - 1, y1 - 1, x2, y2]
+
+
+def _xml_size(root) -> tuple[int, int] | None:
+    """(width, height) from ``<size>``, or None where it is absent, zero or not a number."""
+    try:
+        w, h = (int(float(root.findtext(f"size/{k}") or 0)) for k in ("width", "height"))
+    except ValueError:
+        return None
+    return (w, h) if w > 0 and h > 0 else None
 
 
 def _area(kind: str, c) -> float:
@@ -139,6 +151,8 @@ def run(args, out: Output) -> None:
         if size is None:
             continue
         width, height = size
+        if (said := _xml_size(root)) and said != (width, height):
+            out.note("xml_size_differs_from_image" + ("_swapped" if said == (height, width) else ""))
         forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
         emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.name, image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
