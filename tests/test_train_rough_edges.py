@@ -238,7 +238,9 @@ def test_export_and_average_refuse_a_folder_that_holds_files(tmp_path, capsys):
     used.mkdir()
     (used / "junk.safetensors").write_bytes(b"")  # would be read as part of the written model
     assert load_script("export_step").main([str(tmp_path), "--out", str(used)]) == 2
-    assert load_script("average_checkpoints").main([str(tmp_path), str(tmp_path), "--out", str(used)]) == 2
+    a, b = tmp_path / "a", tmp_path / "b"  # two inputs that do not hold --out (both are refused)
+    a.mkdir(), b.mkdir()
+    assert load_script("average_checkpoints").main([str(a), str(b), "--out", str(used)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(f"{used}: already exists and is not empty" in e for e in err), err
 
