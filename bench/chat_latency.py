@@ -12,6 +12,8 @@ big enough that prefill dominates as it does for real models.
 from __future__ import annotations
 
 import argparse
+import logging
+import math
 import time
 from pathlib import Path
 
@@ -51,17 +53,19 @@ class Clock:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--turns", type=int, default=8)
-    ap.add_argument("--new-tokens", type=int, default=16)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("overrides", nargs="*")
+    ap.add_argument("--new-tokens", type=int, default=16, help="per turn (an answer of one token has no decode rate: –)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts")
+    ap.add_argument("overrides", nargs="*", help="model size overrides, key=value of configs/model/tiny.yaml")
     args = ap.parse_args()
     for flag in ("new_tokens", "repeat"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
     if args.turns < 2:  # the table compares turns 2..N, which reuse the cache
         ap.error(f"--turns {args.turns}: give 2 or more")
+    # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     torch.manual_seed(0)
     try:
         cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", SMALL + args.overrides)
@@ -102,8 +106,8 @@ def main() -> None:
           "tok/s cached | tok/s full | tok/s ratio |")
     print("|---|---|---|---|---|---|---|---|")
     for k, ((tc, sc, pc), (tb, sb, pb)) in enumerate(zip(cached, baseline), 1):
-        print(f"| {k} | {pc} / {pb} | {tc * 1e3:.1f} | {tb * 1e3:.1f} | {tb / tc:.2f}x | {sc:.1f} | {sb:.1f} | "
-              f"{sc / sb:.2f}x |")
+        rates = ["–"] * 3 if math.isnan(sc) or math.isnan(sb) else [f"{sc:.1f}", f"{sb:.1f}", f"{sc / sb:.2f}x"]
+        print(f"| {k} | {pc} / {pb} | {tc * 1e3:.1f} | {tb * 1e3:.1f} | {tb / tc:.2f}x | " + " | ".join(rates) + " |")
     tc = sum(x[0] for x in cached[1:]) / max(1, len(cached) - 1)
     tb = sum(x[0] for x in baseline[1:]) / max(1, len(baseline) - 1)
     print(f"\nturns 2..{args.turns}: mean TTFT cached {tc * 1e3:.1f} ms vs full {tb * 1e3:.1f} ms ({tb / tc:.2f}x)")

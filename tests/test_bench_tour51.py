@@ -4,12 +4,26 @@ progress and what was left out said, nothing lost without a word."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from script_loader import load_script
 from test_bench_args import bench_main
 from test_probe_pointer_cells import ground_records
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def bench_module(name, monkeypatch):
+    """bench/NAME.py as a module, not run (bench/ on sys.path, as when run as a script)."""
+    import importlib.util
+
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def sar_records(root, bands_per_image):
@@ -138,3 +152,38 @@ def test_det_decoding_bench_shows_each_pass_on_stderr(tmp_path, monkeypatch, cap
     out, err = capsys.readouterr()
     assert [f"pass {i} of 4" in err for i in (1, 2, 3, 4)] == [True] * 4 and "2/2" in err
     assert out.startswith("2 detection records of") and "| both | " in out and "pass 1" not in out
+
+
+def test_count_assay_marks_the_priors_missing_figures_with_a_dash(tmp_path, monkeypatch, capsys):
+    """The prior row has no tokens and no training: '–' as docs/benchmarks.md (h) shows it, not
+    'nan', and null in --out, not a NaN strict JSON readers refuse. The scenes are stubbed."""
+    import torch
+
+    def counts(_):  # 4 records over 2 images: class 0 counted 0 and 1 time, class 1 counted 3 times
+        return (torch.zeros(2, 3, 96, 96), torch.tensor([0, 0, 1, 1]), torch.tensor([0, 0, 1, 1]),
+                torch.tensor([0, 1, 3, 3]), torch.zeros(2, 36, 7), [[], [(5, 5)], [], []])
+
+    out = tmp_path / "rows.json"
+    count_assay = bench_module("count_assay", monkeypatch)
+    monkeypatch.setattr(count_assay, "make_scenes", lambda path, n, seed: path)
+    monkeypatch.setattr(count_assay, "load_counts", counts)
+    assert count_assay.main(["--scenes", "1", "--steps", "1", "--no-oracle", "--out", str(out)]) == 0
+    prior = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| prior"))
+    assert prior.split(" | ")[3:] == ["0.750", "1.000", "0.000", "–", "1.000", "–", "–", "– |"], prior
+    assert json.loads(out.read_text())[0]["final_loss"] is None
+
+
+def test_chat_latency_marks_turns_without_a_decode_rate_with_a_dash(monkeypatch, capsys):
+    """One new token per turn: no decode rate, '–' as docs/benchmarks.md (a) shows (was 'nan' and
+    'nanx'); bitsandbytes' kernel line is silenced as in the CLI."""
+    import logging
+
+    logger = logging.getLogger("bitsandbytes.backends.cpu.ops")
+    monkeypatch.setattr(logger, "level", logging.NOTSET)
+    small = ["encoders.default.layers=1", "llm.config.num_hidden_layers=1", "encoders.default.image_size=64",
+             "llm.config.hidden_size=64", "llm.config.intermediate_size=128", "llm.config.num_attention_heads=2",
+             "llm.config.num_key_value_heads=2"]
+    bench_main("chat_latency", monkeypatch, ["--turns", "2", "--new-tokens", "1", "--repeat", "1", *small])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(rows) == 2 and all(r.endswith("| – | – | – |") and "nan" not in r for r in rows), rows
+    assert logger.level == logging.ERROR
