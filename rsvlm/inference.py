@@ -329,17 +329,26 @@ def locate(answer: str, img, scores: list[float] | None = None) -> dict:
 
     parsed = geometry.decode(answer, *scene_wh(img))
     problems = list(parsed.problems)
-    objects = with_scores(parsed.objects, scores or [])
+    objects = with_scores(parsed.objects, scores or [], answer)
     return {"answer": answer, "text": parsed.text, "objects": with_map_coords(objects, img, problems),
             "problems": problems}
 
 
-def with_scores(objects: list[dict], scores: list[float]) -> list[dict]:
-    """Objects with ``"score"`` (``GenerateOutput.scores``: one per shape, in answer order) where
-    there is one score per object; unscored otherwise (a decoded hole merges two shapes)."""
+def with_scores(objects: list[dict], scores: list[float], text: str | None = None) -> list[dict]:
+    """Objects with ``"score"`` (``GenerateOutput.scores``: one per closed shape, in answer order)
+    where there is one score per object and, given the answer's ``text``, every shape it opens is
+    closed; unscored otherwise (a decoded hole merges two shapes; free decoding's unclosed shape
+    is recovered without a score while a dropped closed one has one, which would shift the scores
+    onto the wrong objects)."""
     if len(scores) != len(objects):
         return objects
+    if text is not None and len(re.findall(_SHAPE_OPEN, text)) != len(re.findall(_SHAPE_CLOSE, text)):
+        return objects
     return [{**o, "score": round(s, 6)} for o, s in zip(objects, scores)]
+
+
+_SHAPE_OPEN = r"<(?:box|obb|point|poly|mask)>"
+_SHAPE_CLOSE = r"</(?:box|obb|point|poly|mask)>"
 
 
 def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]:

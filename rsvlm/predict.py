@@ -63,7 +63,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         out = []
         for tile, (text, scores), f in zip(tiles, first, fused):
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
-            objects, problems = inf.with_scores(parsed.objects, scores), parsed.problems
+            objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             if f is not None and f.objects is not None:  # shapes only, fused over the views
                 text, objects, problems = f.answer, f.objects, []
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,

@@ -333,7 +333,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         dec = geometry.decode(text, w, h)
         if shapes_only(dec):
             todo.append((i, w, h, True))
-            views[i] = [with_scores(dec.objects, scores)]
+            views[i] = [with_scores(dec.objects, scores, text)]
         elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
             todo.append((i, w, h, False))
             views[i] = [text.strip()]
@@ -350,14 +350,14 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
-                shifted = uncrop(with_scores(dec.objects, scores), (x0, y0, cw, ch))
+                shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
                 kept = [o for o in shifted if not cut_by(o, (x0, y0, cw, ch), w, h)]
                 views[i].append(kept if shapes_only(dec) else [])
                 windows[i].append((x0, y0, cw, ch))
                 continue
             dec = geometry.decode(text, *view_size(view, w, h))
             if shapes:
-                views[i].append(unflip(with_scores(dec.objects, scores), view, w, h) if shapes_only(dec) else [])
+                views[i].append(unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else [])
                 windows[i].append((0, 0, w, h))
             elif not dec.objects and (said := swap_words(text.strip(), view, back=True)) is not None:
                 views[i].append(said)

@@ -106,3 +106,18 @@ def test_model_pointing_into_a_checkpoint_or_at_a_bare_adapter_says_what_it_is(c
         assert says in capsys.readouterr().err
         with pytest.raises(FileNotFoundError, match="bare peft" if model == bare else "load that folder"):
             load_pretrained(model)
+
+
+def test_a_score_is_never_moved_onto_another_shape_of_a_broken_answer():
+    from types import SimpleNamespace
+
+    from rsvlm import inference as inf
+
+    img = SimpleNamespace(width=100, height=100, window=None, scene_size=None, georeferenced=False)
+    # free decoding: a closed box cut to 2 locations is dropped (its score stays), the unclosed
+    # point after it is recovered without one; the box's 0.9 went to the point
+    broken = "<box><loc_1><loc_2></box><point><loc_10><loc_20>"
+    r = inf.locate(broken, img, [0.9])
+    assert [o["kind"] for o in r["objects"]] == ["point"] and "score" not in r["objects"][0]
+    ok = inf.locate("<box><loc_1><loc_2><loc_3><loc_4></box><point><loc_10><loc_20></point>", img, [0.9, 0.3])
+    assert [o["score"] for o in ok["objects"]] == [0.9, 0.3]
