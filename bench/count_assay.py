@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import math
 import sys
 import tempfile
 import time
@@ -44,6 +45,7 @@ from ground_assay import (
     prompt,
     synth_scenes,
 )
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
@@ -103,6 +105,11 @@ def by_count(pred: torch.Tensor, truth: torch.Tensor) -> dict:
     return out
 
 
+def fmt(x: float | None) -> str:
+    """A table cell: '–' where there is no figure (the prior's tokens, a count no test scene has)."""
+    return "–" if x is None or math.isnan(x) else f"{x:.3f}"
+
+
 def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int, order: str = "image-first") -> dict:
     llm, proj, opt = fresh_llm(COUNT0 + MAX_COUNT + 1, tr.shape[-1], seed)
     emb = llm.get_input_embeddings()
@@ -114,7 +121,7 @@ def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int, order
         return llm(inputs_embeds=x, labels=labels)
 
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="LLM steps", unit="step", file=sys.stderr, leave=False):
         i = torch.randint(0, len(itr), (32,), generator=gen)
         loss = forward(tr[itr[i]], ctr[i], ntr[i]).loss
         opt.zero_grad()
@@ -157,7 +164,7 @@ def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, see
         return prompt(emb, proj, tok, cls, order)
 
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="LLM steps", unit="step", file=sys.stderr, leave=False):
         i = torch.randint(0, len(itr), (32,), generator=gen)
         ans = ans_tr[i]
         x = torch.cat([prefix(tr[itr[i]], ctr[i]), emb(ans.clamp(min=0))], 1)
@@ -222,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     common = collections.Counter(zip(ctr.tolist(), ntr.tolist()))
     prior = torch.tensor([max(range(MAX_COUNT + 1), key=lambda n, c=c: common[(c, n)]) for c in range(len(OBJECTS))])
     rows = [{"tokens": "prior (the question alone)", "order": "–", "answer": "count", "llm": by_count(prior[cte], nte),
-             "shuffled": float("nan"), "final_loss": float("nan")}]
+             "shuffled": None, "final_loss": None}]  # no tokens, no training
     sources = {} if a.no_oracle else {"oracle": lambda pix, centres: oracle_tokens(centres, 192, a.seed)}
     for name, enc in frozen.items():
         sources[name] = lambda pix, centres, enc=enc: encode(enc, pix)
@@ -244,9 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         m = r["llm"]
-        agree = f"{r['points']['all']:.3f}" if "points" in r else ""
-        print(f"| {r['tokens']} | {r['order']} | {r['answer']} | {m['all']:.3f} | {m['0']:.3f} | {m['1']:.3f} | {m['2']:.3f} | "
-              f"{m['3+']:.3f} | {agree} | {r['shuffled']:.3f} | {r['final_loss']:.3f} |")
+        cells = [m["all"], m["0"], m["1"], m["2"], m["3+"], r["points"]["all"] if "points" in r else None,
+                 r["shuffled"], r["final_loss"]]
+        print(f"| {r['tokens']} | {r['order']} | {r['answer']} | " + " | ".join(map(fmt, cells)) + " |")
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))
     return 0

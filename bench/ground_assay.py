@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 OBJECTS = ("plane", "ship", "large vehicle", "small vehicle", "storage tank", "building", "swimming pool")
@@ -200,7 +201,7 @@ def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int, order: str = "i
         return llm(inputs_embeds=x, labels=labels)
 
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="LLM steps", unit="step", file=sys.stderr, leave=False):
         i = torch.randint(0, len(tr), (32,), generator=gen)
         loss = forward(tr[i], ctr[i], btr[i]).loss
         opt.zero_grad()

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = (("random", 0.0), ("random", 10.0), ("sincos", 0.0), ("sincos", 10.0))
@@ -60,7 +61,7 @@ def run(loc_init: str, sigma: float, steps: int, every: int, seed: int) -> list[
     train_gen, test_gen = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed + 999)
     test = boxes(512, test_gen, loc0, box, end)
     curve = []
-    for step in range(steps + 1):
+    for step in tqdm(range(steps + 1), desc=f"{loc_init} σ={sigma}", unit="step", file=sys.stderr, leave=False):
         if step % every == 0:
             with torch.no_grad():
                 lg = llm(input_ids=test).logits[:, 2:4, loc0:loc0 + 1000]  # (512,2,1000): predicts x2, y2
