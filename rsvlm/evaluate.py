@@ -2,14 +2,17 @@
 
 The prompt is the record's conversation up to its last assistant turn (earlier answers are the
 reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
-Resumable: ids already in ``--out`` are skipped (rows answered with an ``"error"`` are answered
-again), when ``OUT.run.json`` (written beside it) shows
-the same weights and answer options (``run_stamp``). Under torchrun / accelerate (``RANK`` and
-``WORLD_SIZE`` set) each process answers every WORLD_SIZE-th record into ``OUT.rankR``; the
-last process to finish merges the parts into ``OUT`` in record order.
+Resumable: ids already in ``--out`` are skipped, when ``OUT.run.json`` (written beside it) shows
+the same weights and answer options (``run_stamp``); a file without one is resumed as it is,
+with a warning. Under torchrun / accelerate (``RANK`` and ``WORLD_SIZE`` set) each process
+answers every WORLD_SIZE-th record into ``OUT.rankR``; the last process to finish merges the
+parts into ``OUT`` in record order.
 
 An image that cannot be read, or a prompt past the LLM's context, becomes an empty answer with an
-``"error"`` field: it counts as wrong in scoring, and is reported, never skipped.
+``"error"`` field: it counts as wrong in scoring, and is reported, never skipped. The row also
+carries ``"inputs_digest"`` (``inputs_digest``: the record and its image files' sizes and times);
+resuming answers such a record again only when that has changed (an image since fixed), as the
+same model and options would fail the same way again.
 
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
@@ -20,9 +23,11 @@ predictions file). Without them every detection scores 1.0 and ranks in answer o
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
@@ -54,22 +59,59 @@ def _drop_cut_line(path: Path) -> None:
             f.truncate(data.rfind(b"\n") + 1)
 
 
-def _drop_error_rows(path: Path) -> int:
-    """Remove the rows of ``path`` answered empty with an ``"error"`` (an image missing or unreadable
-    then, maybe fixed since), so that resuming answers those records again; how many went."""
+def inputs_digest(record: dict, root: Path) -> str:
+    """What a failed answer depended on besides the model and options (``run_stamp``): the record
+    and its image files' sizes and modification times (a missing file as missing). Same digest,
+    same failure: an unreadable image, a prompt past the context."""
+    from rsvlm.data.records import image_paths
+
+    h = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode())
+    with contextlib.suppress(KeyError, TypeError):  # a record image_paths cannot read: the record alone
+        for f in (f for files in image_paths(record, root) for f in files):
+            try:
+                st = f.stat()
+                h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+            except OSError:
+                h.update(f"{f}:missing\n".encode())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class ErrorRows:
+    """The error rows of a predictions file at resume (``sort_error_rows``)."""
+
+    kept: list[dict] = field(default_factory=list)  # inputs unchanged: they would fail again
+    n_changed: int = 0  # record or image files changed since: answered again
+    n_undigested: int = 0  # written before rows carried an inputs_digest: answered again
+
+
+def sort_error_rows(path: Path, records: dict[str, dict], root: Path) -> ErrorRows:
+    """Remove from ``path`` the rows answered empty with an ``"error"`` whose record (in ``records``,
+    by id) or image files changed since, or that carry no ``inputs_digest``, so that resuming answers
+    them again; the others stay (the same model and options would fail on them again)."""
+    out = ErrorRows()
     if not path.is_file():
-        return 0
+        return out
     lines = path.read_text().splitlines(keepends=True)
-
-    def failed(line: str) -> bool:
+    keep = []
+    for line in lines:
+        row = None
         with contextlib.suppress(json.JSONDecodeError):
-            return isinstance(row := json.loads(line), dict) and "error" in row
-        return False
-
-    keep = [line for line in lines if not failed(line)]
+            row = json.loads(line)
+        if not (isinstance(row, dict) and "error" in row):
+            keep.append(line)
+        elif row.get("id") not in records:  # another rank's or past --limit: not this run's to judge
+            keep.append(line)
+        elif "inputs_digest" not in row:
+            out.n_undigested += 1
+        elif row["inputs_digest"] != inputs_digest(records[row["id"]], root):
+            out.n_changed += 1
+        else:
+            keep.append(line)
+            out.kept.append(row)
     if len(keep) < len(lines):
         path.write_text("".join(keep))
-    return len(lines) - len(keep)
+    return out
 
 
 def _holds_records(path: Path) -> bool:
@@ -102,7 +144,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 processor.band_notes(im)
         except (FileNotFoundError, ValueError) as e:
-            row["error"] = str(e)
+            row["error"], row["inputs_digest"] = str(e), inputs_digest(r, root)
         else:
             ok.append(len(rows))
             msgs.append(prompt_of(r, processor.prompt))
@@ -120,7 +162,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             try:
                 answers.append(generate([m], [im])[0])
             except ValueError as e:
-                rows[k]["error"] = str(e)
+                rows[k]["error"], rows[k]["inputs_digest"] = str(e), inputs_digest(records[k], root)
                 answers.append(None)
         keep = [j for j, a in enumerate(answers) if a is not None]
         ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
@@ -174,12 +216,21 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
     _drop_cut_line(part)
-    if n_retry := _drop_error_rows(part):
-        print(f"rsvlm eval: {n_retry} record(s) answered empty with an error last time are answered again",
+    errors = sort_error_rows(part, {r["id"]: r for r in mine}, data.parent)
+    if n_retry := errors.n_changed + errors.n_undigested:
+        why = ", ".join(w for n, w in [(errors.n_changed, f"{errors.n_changed} whose record or image files changed"),
+                                       (errors.n_undigested, f"{errors.n_undigested} of an older rsvlm eval")] if n)
+        print(f"rsvlm eval: {n_retry} record(s) answered empty with an error last time are answered again ({why})",
               file=sys.stderr)
+    if errors.kept:
+        first = errors.kept[0]
+        print(f"rsvlm eval: {len(errors.kept)} record(s) answered empty with an error last time are not answered "
+              f"again: their record and image files are as they were, so they would fail again (first: "
+              f"{first['id']}: {first['error'][:200]}); fix them, or delete their lines from {part}, to have them "
+              "answered again", file=sys.stderr)
     done = _done_ids(part)
     todo = [r for r in mine if r["id"] not in done]
-    n_err = 0
+    n_err, first_err = 0, None
     part.parent.mkdir(parents=True, exist_ok=True)
     with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
@@ -187,13 +238,18 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         for i in range(0, len(todo), batch_size):
             for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens,
                                     constrain, tta, min_objects, by_class):
-                n_err += "error" in row
+                if "error" in row:
+                    n_err += 1
+                    first_err = first_err or row
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
-    if n_err:
-        print(f"rsvlm eval: {n_err} record(s) with unreadable images, bands the model cannot take or a prompt "
-              f"past the LLM's context answered empty (see 'error')", file=sys.stderr)
+    if n_err or errors.kept:
+        first = first_err or errors.kept[0]
+        kept = f", {len(errors.kept)} of them from the last run" if errors.kept else ""
+        print(f"rsvlm eval: {n_err + len(errors.kept)} of {len(mine)} record(s) with unreadable images, bands the "
+              f"model cannot take or a prompt past the LLM's context answered empty (see 'error' in {part}{kept}; "
+              f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
     if world > 1:
         _merge_if_last(records, out, world)
     return out

@@ -1,0 +1,71 @@
+"""Rough edges of evaluation met on a tour: error rows rsvlm eval resumes, predictions files without
+a run.json, empty segmentation references, repeated ids with other answers, another set's ids."""
+import json
+
+import numpy as np
+from PIL import Image
+
+from rsvlm.cli import main as cli
+
+CLS = {"id": "a", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+       "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]}
+SQUARE = {"kind": "poly", "label": "ship", "coords": [[10.05, 10.05], [30.05, 10.05], [30.05, 30.05], [10.05, 30.05]]}
+HALF = {**SQUARE, "coords": [[10.05, 10.05], [20.05, 10.05], [20.05, 30.05], [10.05, 30.05]]}
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def _seg(rid, answer, question, modality="optical"):
+    return {"id": rid, "task": "seg", "images": [{"path": f"{rid}.png", "modality": modality}],
+            "conversations": [{"from": "human", "value": f"<image>\n[seg] {question}"},
+                              {"from": "gpt", "value": answer}], "meta": {"width": 100, "height": 100}}
+
+
+def _image(path):
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(path)
+
+
+# ----------------------------------------------------------------------------- rsvlm eval, resuming errors
+
+
+def test_error_rows_are_answered_again_only_when_their_inputs_changed(tmp_path):
+    from rsvlm.data.records import load_records
+    from rsvlm.evaluate import inputs_digest, sort_error_rows
+
+    _image(tmp_path / "a.png")
+    data = _write(tmp_path / "test.jsonl", [CLS, {**CLS, "id": "b", "images": [{"path": "b.png"}]},
+                                            {**CLS, "id": "c"}])
+    records = {r["id"]: r for r in load_records(data, strict=False)[0]}
+    out = tmp_path / "p.jsonl"
+    rows = [{"id": "a", "task": "cls", "answer": "lake"},
+            {"id": "b", "task": "cls", "answer": "", "error": "b.png: not found",
+             "inputs_digest": inputs_digest(records["b"], tmp_path)},
+            {"id": "c", "task": "cls", "answer": "", "error": "old"}]  # an older rsvlm eval's: no digest
+    _write(out, rows)
+    got = sort_error_rows(out, records, tmp_path)
+    assert [r["id"] for r in got.kept] == ["b"] and got.n_undigested == 1 and got.n_changed == 0
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]  # c answered again
+    _image(tmp_path / "b.png")  # the user fixes the image: b fails no more
+    got = sort_error_rows(out, records, tmp_path)
+    assert not got.kept and got.n_changed == 1
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a"]
+
+
+def test_resuming_keeps_the_errors_that_would_recur_and_counts_them(ckpt, tmp_path, capsys):
+    _image(tmp_path / "a.png")
+    data = _write(tmp_path / "test.jsonl", [CLS, {**CLS, "id": "b", "images": [{"path": "b.png"}]}])
+    out = tmp_path / "p.jsonl"
+    argv = ["eval", "--model", str(ckpt), "--data", data, "--out", str(out), "--max-new-tokens", "2",
+            "--device", "cpu"]
+    assert cli(argv) == 0
+    first = out.read_text()
+    assert "1 of 2 record(s) with unreadable images" in capsys.readouterr().err
+    assert cli(argv) == 0  # b.png still missing: it was read again, and the count said 0 errors
+    err = capsys.readouterr().err
+    assert "1 record(s) answered empty with an error last time are not answered again" in err
+    assert "answered again (" not in err and f"delete their lines from {out}" in err
+    assert "1 of 2 record(s) with unreadable images" in err and "1 of them from the last run; first: b:" in err
+    assert out.read_text() == first
