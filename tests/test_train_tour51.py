@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from test_train_utils import make_records, recipe
 
@@ -24,3 +27,33 @@ def test_a_number_out_of_range_is_refused_with_its_key_before_anything_is_built(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"rsvlm train: {key} must be"), err
     assert not out.exists()
+
+
+def _run(tmp_path, *extra: str) -> tuple[list[str], Path]:
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=4", "ckpt.every=1", "ckpt.keep=5", "optim.warmup_steps=0", "optim.schedule=constant", *extra]
+    return argv, out
+
+
+def test_a_changed_lr_on_resume_takes_effect_and_the_changes_are_named(tmp_path, capsys):
+    argv, out = _run(tmp_path, "max_steps=1")
+    assert train_main(argv) == 0
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "optim.lr=0.01", "ckpt.resume=auto"]) == 0
+    err = capsys.readouterr().err
+    assert "changes 2 setting(s)" in err and "max_steps: 1 → 2" in err and "optim.lr: 0.001 → 0.01" in err
+    lrs = [json.loads(x)["lr"] for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert lrs == [1e-3, 1e-2]  # the checkpoint's optimizer state used to keep 1e-3
+
+
+def test_resuming_with_another_model_shape_is_one_line_naming_a_tensor(tmp_path, capsys):
+    argv, out = _run(tmp_path, "max_steps=1")
+    assert train_main(argv) == 0
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "model.llm.lora_r=8", "ckpt.resume=auto"]) == 1
+    err = capsys.readouterr().err
+    assert "model.llm.lora_r: 4 → 8" in err and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("rsvlm train: ValueError:") and "lora_A" in last and "(this model (8," in last

@@ -227,6 +227,11 @@ def load_trainable(folder: Path, model: torch.nn.Module) -> None:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]
         raise ValueError(f"{folder}: trainable parameters differ from this model (missing {missing}, extra {extra})")
     params = dict(model.named_parameters())
+    shapes = [f"{n} {tuple(t.shape)} (this model {tuple(params[n].shape)})" for n, t in state.items()
+              if t.shape != params[n].shape]
+    if shapes:
+        raise ValueError(f"{folder}: {len(shapes)} trainable tensor(s) of another shape than this model's, e.g. "
+                         f"{'; '.join(shapes[:3])}: was it trained with another model section?")
     with torch.no_grad():
         for n, t in state.items():
             params[n].copy_(t)
@@ -248,3 +253,42 @@ def load_trainer_state(folder: Path, rank: int = 0) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: not a training checkpoint for rank {rank} (no {path.name})")
     return json.loads(path.read_text())
+
+
+# -- a resumed run's config against the checkpoint's ------------------------------------------------
+# keys that say where and how often to write, not what is trained: free to change on resume
+BOOKKEEPING = ("out_dir", "ckpt.", "log.", "overwrite", "slow_step_s", "data.num_workers", "dist.backend", "device")
+
+
+def _flat(tree, prefix: str = "") -> dict:
+    if not isinstance(tree, dict):
+        return {prefix[:-1]: tree}
+    out = {}
+    for k, v in tree.items():
+        out.update(_flat(v, f"{prefix}{k}."))
+    return out
+
+
+def config_changes(folder: Path, cfg) -> list[str]:
+    """``key: saved → now`` for each setting this run changes from the step folder's
+    ``train_config.yaml`` (bookkeeping keys left out); empty when the folder has no config."""
+    from rsvlm.config import load_config, to_dict
+
+    path = Path(folder) / "train_config.yaml"
+    if not path.is_file():
+        return []
+    old, new = _flat(to_dict(load_config(type(cfg), path))), _flat(to_dict(cfg))
+    return [f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in sorted(old.keys() | new.keys())
+            if old.get(k) != new.get(k) and not k.startswith(BOOKKEEPING)]
+
+
+def reapply_optim(optimizer, scheduler, fresh: list[dict], base_lr: float, lr_at) -> None:
+    """After a resume: this run's optimizer settings (``fresh``: the param groups' settings as this
+    run built them, before loading) over the checkpoint's, and the LR ``base_lr * lr_at(step)`` at the
+    restored step. Loading the optimizer and scheduler state restores the saved run's ``lr``, betas,
+    eps and weight decay, so a changed ``optim.lr`` on resume used to be ignored."""
+    for group, settings in zip(optimizer.param_groups, fresh):
+        group.update({k: v for k, v in settings.items() if k != "params"})
+        group["initial_lr"], group["lr"] = base_lr, base_lr * lr_at(scheduler.last_epoch)
+    scheduler.base_lrs = [base_lr] * len(optimizer.param_groups)
+    scheduler._last_lr = [g["lr"] for g in optimizer.param_groups]

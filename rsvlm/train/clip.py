@@ -270,7 +270,7 @@ def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: i
     from safetensors.torch import load_file
 
     from rsvlm.train import checkpoint as ckpt
-    from rsvlm.train.loop import resume_folder
+    from rsvlm.train.loop import lr_lambda, note_changes, resume_folder
 
     folder = resume_folder(cfg)
     if folder is None:
@@ -280,9 +280,17 @@ def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: i
     if not (folder / "scheduler.json").is_file():
         raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
                                 "LR schedule); start the run anew")
-    model.load_state_dict(load_file(str(folder / "model.safetensors")))
+    if rank == 0:
+        note_changes(folder, cfg)
+    try:
+        model.load_state_dict(load_file(str(folder / "model.safetensors")))
+    except RuntimeError as e:  # torch lists every mismatched tensor over many lines
+        raise ValueError(f"ckpt.resume: {folder} holds another model than this config builds (changed clip.* or "
+                         f"model.encoders settings?): {str(e).splitlines()[1].strip()}") from e
+    fresh = [dict(g) for g in opt.param_groups]  # this run's optim settings
     ckpt.load_optimizer(folder, opt)
     sched.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
+    ckpt.reapply_optim(opt, sched, fresh, cfg.optim.lr, lr_lambda(cfg))
     gen.set_state(load_file(str(folder / "sampler.safetensors"))["generator"])
     ckpt.load_rng(folder, rank)
     return ckpt.load_trainer_state(folder)

@@ -143,6 +143,16 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
     return folder
 
 
+def note_changes(folder: Path, cfg: TrainConfig) -> None:
+    """(rank 0) Name the settings a resumed run changes from its checkpoint's: the data plan, the
+    schedule and the optimizer follow this run's (a changed ``batch_size``, ``seed`` or data
+    setting also moves the data position, so the run is not the one the checkpoint's would have been)."""
+    changes = ckpt.config_changes(folder, cfg)
+    if changes:
+        print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
+              f"{'; '.join(changes)} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
+
+
 def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
     """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint or one past ``max_steps``, and drop
     metrics lines past ``step``."""
@@ -302,6 +312,8 @@ def train(cfg: TrainConfig) -> dict:
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
         ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed))
+        if rank == 0:
+            note_changes(folder, cfg)
     out_dir = start_out_dir(cfg, rank)
     model, processor = build_model(cfg, device)
     if cfg.gradient_checkpointing:
@@ -336,7 +348,9 @@ def train(cfg: TrainConfig) -> dict:
     engine = make_engine(model, cfg, world)
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
     if folder is not None:
+        fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings
         engine.load(folder)
+        ckpt.reapply_optim(engine.optimizer, engine.scheduler, fresh, cfg.optim.lr, lr_lambda(cfg))
         ckpt.load_rng(folder, rank)
         state = ckpt.load_trainer_state(folder, rank)
         if rank == 0:
