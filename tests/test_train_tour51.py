@@ -57,3 +57,19 @@ def test_resuming_with_another_model_shape_is_one_line_naming_a_tensor(tmp_path,
     assert "model.llm.lora_r: 4 → 8" in err and "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("rsvlm train: ValueError:") and "lora_A" in last and "(this model (8," in last
+
+
+def test_a_finished_contrastive_run_can_be_extended_from_its_last_step(tmp_path, capsys):
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    out = tmp_path / "clip"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "batch_size=4", "ckpt.every=5", "optim.warmup_steps=0", "optim.schedule=constant",
+            "optim.lr=1e-3"]
+    assert train_main([*argv, "max_steps=1"]) == 0
+    assert [p.name for p in (out / "checkpoints").iterdir()] == ["step_000001"]  # none was saved at the end
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "optim.lr=1e-2", "ckpt.resume=auto"]) == 0
+    err = capsys.readouterr().err
+    assert "resumed contrastive pretraining at step 1" in err and "optim.lr: 0.001 → 0.01" in err
+    lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [(x["step"], x["lr"]) for x in lines] == [(1, 1e-3), (2, 1e-2)]

@@ -28,7 +28,8 @@ then marked once, on one token, with its class, so the number of objects of a cl
 of marked cells, where presence marks every sub-cell an object touches.
 
 With ``ckpt.every`` > 0 the run saves the model, AdamW state, batch-sampling and torch RNG streams
-and the loss history every that many steps (``out_dir/checkpoints/step_N``, as the LM loop does);
+and the loss history every that many steps and at the end (``out_dir/checkpoints/step_N``, as the LM
+loop does);
 ``ckpt.resume`` (``auto`` or a folder) continues from one, drawing the same batches as a run that
 was never stopped.
 
@@ -482,6 +483,8 @@ def train_clip(cfg) -> dict:
             log_from = len(state["losses"])
         if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
             save_clip(cfg, core, opt, sched, gen, state, rank, world)
+    if cfg.ckpt.every:  # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
+        save_clip(cfg, core, opt, sched, gen, state, rank, world)
     bad, samples = state["bad"], state["samples"]
     if world > 1:
         parts = [None] * world
