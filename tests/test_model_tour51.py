@@ -121,3 +121,12 @@ def test_a_score_is_never_moved_onto_another_shape_of_a_broken_answer():
     assert [o["kind"] for o in r["objects"]] == ["point"] and "score" not in r["objects"][0]
     ok = inf.locate("<box><loc_1><loc_2><loc_3><loc_4></box><point><loc_10><loc_20></point>", img, [0.9, 0.3])
     assert [o["score"] for o in ok["objects"]] == [0.9, 0.3]
+
+
+def test_saving_a_small_checkpoint_draws_no_progress_bar(tmp_path, capfd):
+    from rsvlm.model import create_model
+
+    model, _ = create_model(load_config(VLMConfig, TINY))
+    capfd.readouterr()
+    model.save_pretrained(tmp_path / "ck")  # "Writing model shards: 100%|...| 1/1" at every save
+    assert (tmp_path / "ck" / "llm").is_dir() and "Writing model shards" not in capfd.readouterr().err
