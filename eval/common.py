@@ -241,10 +241,13 @@ ScoreFn = Callable[[list[Item], argparse.Namespace], dict]
 def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
         argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
         details: Callable[[dict], str] | None = None,
-        keep: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None) -> dict:
+        keep: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None,
+        prepare: Callable[[list[Item]], None] | None = None) -> dict:
     """The command line shared by every ``python -m eval.TASK``: read, score overall and per
     modality, print a table, write ``--out``. Returns the scores dict. ``keep(args)`` gives the
-    filter on ground-truth records of ``tasks`` from the parsed options (None: every record)."""
+    filter on ground-truth records of ``tasks`` from the parsed options (None: every record);
+    ``prepare(items)`` notes in each item's ``extra`` what needs the whole set, before the set is
+    scored whole and per modality."""
     ap = argparse.ArgumentParser(prog=f"python -m eval.{task_name}",
                                  description=f"Score {task_name} predictions against ground truth.")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
@@ -259,7 +262,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
         out_dir(args.out)
-    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None)
+    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
     if details:
@@ -293,7 +296,8 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
 
 
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
-             args: argparse.Namespace, keep: Callable[[dict], bool] | None = None) -> dict:
+             args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
+             prepare: Callable[[list[Item]], None] | None = None) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     records, other, all_ids = load_gt(args.gt, tasks, keep)
     preds = load_predictions(args.pred)
@@ -301,6 +305,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} "
                          f"(found {dict(other) or 'none'})")
     items = pair(records, preds)
+    if prepare:
+        prepare(items)
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
     scores.update(_scored(items, score_fn, args))

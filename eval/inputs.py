@@ -26,6 +26,7 @@ class Item:
     record: dict
     pred: dict | None
     order: int  # position of the prediction in the predictions file (missing ones last)
+    extra: dict = field(default_factory=dict)  # a script's notes made over the whole set (``run(prepare=)``)
 
     @property
     def id(self) -> str:

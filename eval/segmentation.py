@@ -15,10 +15,16 @@ class of their label — shapes of a class the reference lacks are counted
 * ``gIoU``: mean unit IoU; ``cIoU``: sum of intersections / sum of unions over all units;
 * ``mIoU``: mean over classes of (sum of intersections / sum of unions of that class's units);
   with free-form referring phrases every phrase is a class of its own. A class with no pixel in
-  any reference or prediction (the ``""`` class of empty references answered empty) has no IoU
-  (``None`` in ``per_class_IoU``) and is left out of the mean, as semantic-segmentation mIoU
-  leaves out absent classes;
+  any reference or prediction has no IoU (``None`` in ``per_class_IoU``) and is left out of the
+  mean, as semantic-segmentation mIoU leaves out absent classes;
 * ``P@0.5`` (also ``P@0.7``, ``P@0.9``): fraction of units with IoU >= the threshold.
+
+A reference with no object ("None.") is one unit of the class it asks for (``asked_classes``):
+the phrase of a ``<ref>`` in it, else the one class of the set's references that its question
+names (plurals too; the longest where one contains another, "small vehicle" over "vehicle"), so
+shapes drawn on it are that class's false positives. One whose class cannot be told (the question
+names none of the references' classes, or several) is scored in gIoU, cIoU and P@ but left out of
+mIoU, counted (``n_empty_references_unassigned``) and noted.
 
 Missing and unparseable predictions are empty masks (and counted). It cannot read reference
 masks from image files: the reference must be geometry in the answer (a mask file converts with
@@ -27,6 +33,7 @@ masks from image files: the reference must be geometry in the answer (a mask fil
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
@@ -35,11 +42,41 @@ from eval import common, regions
 
 HEADLINE = ["mIoU", "cIoU", "gIoU", "P@0.5"]
 THRESHOLDS = (0.5, 0.7, 0.9)
+UNASSIGNED = "(empty reference, class unknown)"  # the unit class of an empty reference asking for no known class
 
 
-def units(gt: list[dict], pred: list[dict], width: int, height: int) -> tuple[list[tuple], int]:
-    """([(class, inter, union)], number of predicted shapes of a class the reference lacks)."""
-    classes = list(dict.fromkeys(common.norm_label(o.get("label")) for o in gt)) or [""]
+def asked_classes(items: list[common.Item]) -> None:
+    """``extra["asked_class"]`` of each item (None where the reference holds objects): for an empty
+    reference, the normalised phrase of a ``<ref>`` in it, else the one class of the set's references
+    its question names (as the word or its plural; of nested names the longest), else ``UNASSIGNED``."""
+    refs = {it.id: common.gt_objects(it.record) for it in items}
+    known = {common.norm_label(o.get("label")) for objs in refs.values() for o in objs} - {""}
+    for it in items:
+        if refs[it.id]:
+            it.extra["asked_class"] = None  # the reference's own classes
+            continue
+        ref = re.search(r"<ref>(.*?)</ref>", common.gt_answer(it.record), re.S)
+        if ref and common.norm_label(ref.group(1)):
+            it.extra["asked_class"] = common.norm_label(ref.group(1))
+            continue
+        question = common.norm_label(common.prompt(it.record))
+        named = [c for c in known if re.search(rf"(?<![a-z0-9]){_plural_pattern(c)}(?![a-z0-9])", question)]
+        named = [c for c in named if not any(c != o and c in o for o in named)]  # "vehicle" in "small vehicle"
+        it.extra["asked_class"] = named[0] if len(named) == 1 else UNASSIGNED
+
+
+def _plural_pattern(name: str) -> str:
+    """A regex for a class name or its English plural (ship(s), bus(es), ferry/ferries)."""
+    if re.search(r"[^aeiou]y$", name):
+        return re.escape(name[:-1]) + "(?:y|ies)"
+    return re.escape(name) + "(?:e?s)?"
+
+
+def units(gt: list[dict], pred: list[dict], width: int, height: int,
+          asked: str = UNASSIGNED) -> tuple[list[tuple], int]:
+    """([(class, inter, union)], number of predicted shapes of a class the reference lacks); a
+    reference with no object is one unit of the ``asked`` class."""
+    classes = list(dict.fromkeys(common.norm_label(o.get("label")) for o in gt)) or [asked]
     if len(classes) == 1:
         groups = {classes[0]: (gt, pred)}
         unknown = 0
@@ -56,23 +93,42 @@ def units(gt: list[dict], pred: list[dict], width: int, height: int) -> tuple[li
 
 def score(items: list[common.Item], args=None) -> dict:
     fmt = getattr(args, "format", "rsvlm")
+    if any("asked_class" not in it.extra for it in items):  # not prepared over the whole set (main does)
+        asked_classes(items)
     statuses, all_units, n_unknown = [], [], 0
+    empty = {"n": 0, "answered_empty": 0, "unassigned": 0, "unassigned_with_shapes": 0}
     for it in common.progress(items, "segmentation"):
         w, h = common.image_size(it.record)
         parsed = common.pred_objects(it, fmt)
         statuses.append(parsed.status)
+        gt = common.gt_objects(it.record)
         try:
-            u, unknown = units(common.gt_objects(it.record), parsed.objects, w, h)
+            u, unknown = units(gt, parsed.objects, w, h, it.extra.get("asked_class", UNASSIGNED))
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
+        if not gt:
+            drew = u[0][2] > 0  # union of an empty reference: the predicted pixels
+            empty["n"] += 1
+            empty["answered_empty"] += not drew
+            if u[0][0] == UNASSIGNED:
+                empty["unassigned"] += 1
+                empty["unassigned_with_shapes"] += drew
         all_units += u
         n_unknown += unknown
     ious = np.array([i / u if u else 1.0 for _, i, u in all_units])
     by_class = defaultdict(lambda: [0, 0])
     for c, i, u in all_units:
-        by_class[c][0] += i
-        by_class[c][1] += u
+        if c != UNASSIGNED:  # no class: in gIoU, cIoU and P@, not in mIoU
+            by_class[c][0] += i
+            by_class[c][1] += u
     class_iou = {c: (i / u if u else None) for c, (i, u) in sorted(by_class.items())}  # None: no pixel either side
+    notes = [f"{n_unknown} predicted shape(s) in several-class records name no class of their reference, "
+             "not scored"] if n_unknown else []
+    if empty["unassigned"]:
+        notes.append(f"{empty['unassigned']} record(s) with an empty reference ask for no one class of the set's "
+                     "references (no <ref> in the reference; the question names none of their classes, or several): "
+                     f"in gIoU, cIoU and P@, left out of mIoU; {empty['unassigned_with_shapes']} of them answered "
+                     "with shapes")
     present = [v for v in class_iou.values() if v is not None]
     sum_i, sum_u = sum(i for _, i, _ in all_units), sum(u for _, _, u in all_units)
     return {
@@ -83,14 +139,15 @@ def score(items: list[common.Item], args=None) -> dict:
         **common.counts(items, statuses),
         "n_units": len(all_units), "n_classes": len(class_iou),
         "n_pred_objects_unknown_class": n_unknown,
+        "n_empty_references": empty["n"], "n_empty_references_answered_empty": empty["answered_empty"],
+        "n_empty_references_unassigned": empty["unassigned"],
         "per_class_IoU": class_iou if len(class_iou) <= 200 else "(over 200 classes; left out)",
-        "notes": [f"{n_unknown} predicted shape(s) in several-class records name no class of their reference, "
-                  "not scored"] if n_unknown else [],
+        "notes": notes,
     }
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("segmentation", ("seg",), score, HEADLINE, argv)
+    return common.run("segmentation", ("seg",), score, HEADLINE, argv, prepare=asked_classes)
 
 
 if __name__ == "__main__":

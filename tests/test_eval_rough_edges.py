@@ -122,7 +122,7 @@ def test_segmentation_miou_leaves_out_a_class_with_no_pixel_on_either_side(tmp_p
     half = {**SQUARE, "coords": [[10.05, 10.05], [20.05, 10.05], [20.05, 30.05], [10.05, 30.05]]}
     pred = _write(tmp_path / "pred.jsonl", [{"id": "e", "answer": "None."}, {"id": "s", "objects": [half]}])
     s = segmentation.main(["--gt", gt, "--pred", pred])
-    assert s["per_class_IoU"] == {"": None, "ship": 0.5}
+    assert s["per_class_IoU"] == {"ship": 0.5}  # the empty reference asks for ships: a unit of that class
     assert s["mIoU"] == 0.5  # was (1 + 0.5) / 2: the empty references' class counted as a perfect one
     assert s["gIoU"] == 0.75  # the empty unit answered empty still scores 1
     pred = _write(tmp_path / "pred.jsonl", [{"id": "e", "answer": "None."}])

@@ -5,6 +5,7 @@ import json
 import numpy as np
 from PIL import Image
 
+from rsvlm import geometry
 from rsvlm.cli import main as cli
 
 CLS = {"id": "a", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
@@ -69,3 +70,47 @@ def test_resuming_keeps_the_errors_that_would_recur_and_counts_them(ckpt, tmp_pa
     assert "answered again (" not in err and f"delete their lines from {out}" in err
     assert "1 of 2 record(s) with unreadable images" in err and "1 of them from the last run; first: b:" in err
     assert out.read_text() == first
+
+
+# ----------------------------------------------------------------------------- segmentation, empty references
+
+
+def test_an_empty_reference_is_a_unit_of_the_class_it_asks_for(tmp_path, capsys):
+    from eval import segmentation
+
+    gt = _write(tmp_path / "gt.jsonl", [
+        _seg("s", geometry.encode([SQUARE], 100, 100), "Segment the ships."),
+        _seg("e", "None.", "Segment the ships.", "sar"),  # its shapes are the ship class's false positives
+        _seg("r", "<ref>harbour</ref> None.", "Outline it."),  # the <ref> names the class
+        _seg("u", "None.", "Segment the clouds.")])  # no class of the set: reported apart
+    pred = _write(tmp_path / "pred.jsonl", [{"id": "s", "objects": [HALF]}, {"id": "e", "objects": [SQUARE]},
+                                            {"id": "r", "answer": "None."}, {"id": "u", "objects": [SQUARE]}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    # was {"": 0.0, "ship": 0.5}: every empty reference pooled in one class named ""
+    assert s["per_class_IoU"] == {"harbour": None, "ship": 0.25}  # ship: 200 px of 400 + 400 drawn on e
+    assert s["mIoU"] == 0.25 and s["gIoU"] == (0.5 + 0 + 1 + 0) / 4
+    assert (s["n_empty_references"], s["n_empty_references_answered_empty"], s["n_empty_references_unassigned"]) \
+        == (3, 1, 1)
+    assert s["by_modality"]["sar"]["per_class_IoU"] == {"ship": 0.0}  # classes of the whole set, not the modality's
+    out = capsys.readouterr().out
+    assert "1 record(s) with an empty reference ask for no one class" in out and "1 of them answered with shapes" in out
+
+
+def test_the_asked_class_is_read_from_plurals_and_the_longest_of_nested_names():
+    from eval import common, segmentation
+
+    def item(rid, answer, question):
+        return common.Item(_seg(rid, answer, question), None, 0)
+
+    def box(label):
+        return geometry.encode([{"kind": "box", "label": label, "coords": [10.05, 10.05, 30.05, 30.05]}], 100, 100)
+
+    items = [item("v", box("vehicle"), "Segment vehicles."), item("sv", box("small vehicle"), "Segment it."),
+             item("f", box("ferry"), "Segment it."), item("bus", box("bus"), "Segment it."),
+             item("q1", "None.", "Segment every small-vehicle."), item("q2", "None.", "Outline all ferries."),
+             item("q3", "None.", "Segment the buses."), item("q4", "None.", "Segment ferries and buses."),
+             item("q5", "None.", "Segment the business district.")]
+    segmentation.asked_classes(items)
+    got = {it.id: it.extra["asked_class"] for it in items}
+    assert got == {"v": None, "sv": None, "f": None, "bus": None, "q1": "small vehicle", "q2": "ferry", "q3": "bus",
+                   "q4": segmentation.UNASSIGNED, "q5": segmentation.UNASSIGNED}
