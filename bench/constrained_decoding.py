@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--scenes", type=int, default=12)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer")
     ap.add_argument("--seed", type=int, default=9101)
     ap.add_argument("--model", default=None)
     ap.add_argument("--batch-size", type=int, default=16)
@@ -57,9 +57,11 @@ def main() -> None:
         for r in range(args.repeat):
             for constrain in (False, True):
                 out = Path(tmp) / f"pred-{constrain}-{r}.jsonl"
+                print(f"constrained_decoding: run {r + 1} of {args.repeat}, {'held' if constrain else 'free'}",
+                      file=sys.stderr)  # rsvlm eval's bar follows
                 t0 = time.perf_counter()
                 evaluate.run(model, processor, data / "test.jsonl", out, args.batch_size, args.max_new_tokens,
-                             progress=False, constrain=constrain)
+                             progress=True, constrain=constrain)
                 times[constrain].append(time.perf_counter() - t0)
                 answers[constrain] = [json.loads(line) for line in out.read_text().splitlines()]
     n = len(gt)
@@ -83,8 +85,11 @@ def main() -> None:
     print("\n| decoding | answer tokens | records/s | answer tokens/s |\n|---|---|---|---|")
     print(f"| free | {ntok[False]} | {n / tf:.2f} | {ntok[False] / tf:.1f} |")
     print(f"| held | {ntok[True]} | {n / tc:.2f} | {ntok[True] / tc:.1f} |")
-    print(f"\nheld / free: {tc / tf:.2f}x the time, {ntok[True] / ntok[False]:.2f}x the tokens, "
-          f"{(ntok[True] / tc) / (ntok[False] / tf):.2f}x the tokens/s")
+    if ntok[False]:  # else every free answer was empty: no ratio of tokens
+        print(f"\nheld / free: {tc / tf:.2f}x the time, {ntok[True] / ntok[False]:.2f}x the tokens, "
+              f"{(ntok[True] / tc) / (ntok[False] / tf):.2f}x the tokens/s")
+    else:
+        print(f"\nheld / free: {tc / tf:.2f}x the time; the free answers are all empty")
 
 
 if __name__ == "__main__":

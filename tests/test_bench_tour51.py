@@ -36,8 +36,8 @@ def sar_records(root, bands_per_image):
         path = root / f"s{i}.tif"
         if bands is not None:
             arr = np.random.default_rng(i).random((len(bands), 32, 32), dtype=np.float32)  # (C,H,W)
-            with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=len(bands),
-                               dtype="float32") as ds:
+            with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=len(bands), dtype="float32",
+                               transform=rasterio.Affine(1, 0, 0, 0, -1, 32)) as ds:
                 ds.write(arr)
         rows.append({"id": f"sar{i}", "task": "cls",
                      "images": [{"path": path.name, "modality": "sar", "bands": bands or ["VV", "VH"]}],
@@ -72,7 +72,8 @@ def test_missing_bands_follows_the_models_stem_not_the_default_models(tmp_path, 
     import rasterio
 
     bands = ["B02", "B03", "B04", "B08"]
-    with rasterio.open(tmp_path / "m.tif", "w", driver="GTiff", width=32, height=32, count=4, dtype="float32") as ds:
+    with rasterio.open(tmp_path / "m.tif", "w", driver="GTiff", width=32, height=32, count=4, dtype="float32",
+                       transform=rasterio.Affine(1, 0, 0, 0, -1, 32)) as ds:
         ds.write(np.random.default_rng(0).random((4, 32, 32), dtype=np.float32))
     rec = {"id": "msi0", "task": "cls", "images": [{"path": "m.tif", "modality": "msi", "bands": bands}],
            "conversations": [{"from": "human", "value": "<image>\n[cls] What scene is this?"},
@@ -187,3 +188,40 @@ def test_chat_latency_marks_turns_without_a_decode_rate_with_a_dash(monkeypatch,
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
     assert len(rows) == 2 and all(r.endswith("| – | – | – |") and "nan" not in r for r in rows), rows
     assert logger.level == logging.ERROR
+
+
+def _synth_stub(monkeypatch):
+    """``python -m data_gen synth`` replaced by four ground records in ``--out``/test.jsonl."""
+    import subprocess
+
+    def synth(cmd, **kw):
+        out = Path(cmd[cmd.index("--out") + 1])
+        ground_records(out).rename(out / "test.jsonl")
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(subprocess, "run", synth)
+
+
+def test_constrained_decoding_shows_each_run_on_stderr(tmp_path, monkeypatch, capsys, ckpt):
+    _synth_stub(monkeypatch)
+    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1",
+                                                     "--max-new-tokens", "2"])
+    out, err = capsys.readouterr()
+    assert "run 1 of 1, free" in err and "run 1 of 1, held" in err and "4/4" in err  # was: silence
+    assert out.startswith("4 records of 1 scenes") and "| ground | 4 |" in out and "run 1" not in out
+
+
+def test_constrained_decoding_with_every_free_answer_empty_still_prints_its_tables(tmp_path, monkeypatch, capsys,
+                                                                                    ckpt):
+    _synth_stub(monkeypatch)
+
+    def run(model, processor, data, out, *a, constrain=True, **kw):
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"],
+                                           "answer": "<box><loc_1><loc_2><loc_3><loc_4></box>" if constrain else ""})
+                               + "\n" for r in rows))
+
+    monkeypatch.setattr("rsvlm.evaluate.run", run)
+    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
+    out = capsys.readouterr().out  # was: a ZeroDivisionError after the runs, the ratios' line unprinted
+    assert "| free | 0 |" in out and "the free answers are all empty" in out
