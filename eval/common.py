@@ -31,6 +31,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     load_gt,
     load_predictions,
     pair,
+    read_run,
 )
 
 FORMATS = ("rsvlm", "geochat", "falcon")
@@ -313,9 +314,16 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_other_tasks"] = dict(other)
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
+    scores["n_pred_duplicate_ids_differing"] = len(preds.differing)
     scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
+    scores["run"], run_note = read_run(args.pred)
     notes = scores.setdefault("notes", [])
     notes += preds.bad_examples
+    if run_note:
+        notes.append(run_note)
+    if preds.differing:  # two runs' answers in one file (appended, or concatenated): which one counts matters
+        notes.append(f"{len(preds.differing)} id(s) repeated with another answer than their first line's, which "
+                     f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
     failed = [it for it in items if it.pred and isinstance(it.pred.get("error"), str)]
     scores["n_pred_errors"] = len(failed)
     if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
@@ -337,8 +345,14 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             notes.append(f"{args.pred} holds no prediction: every record is missing")
         else:
             by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
-            notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
-                         f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
+            if n_ours := sum(by_task[t] for t in tasks):  # the task is right, the ids are not
+                notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
+                             f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions: the answers to "
+                             f"another test set? (ids such as {next(iter(preds.by_id))!r} in the predictions, "
+                             f"{records[0]['id']!r} in the ground truth)")
+            else:
+                notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
+                             f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
     elif not any("answer" in p or "objects" in p for _, p in preds.by_id.values()):
         notes.append(f"no line of {args.pred} has an 'answer' (or 'objects'): is it a records file, "
                      "--gt and --pred swapped?")

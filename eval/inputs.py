@@ -38,6 +38,7 @@ class PredictionFile:
     by_id: dict[str, tuple[int, dict]]  # id -> (line order, prediction)
     n_bad_lines: int = 0
     n_duplicates: int = 0
+    differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise
     bad_examples: list[str] = field(default_factory=list)
 
 
@@ -89,7 +90,8 @@ def _is_predictions(path: str | Path) -> bool:
 
 def load_predictions(path: str | Path) -> PredictionFile:
     """Predictions by id. Bad lines (not JSON, no id) and repeated ids are counted, never fatal:
-    the records they were meant for are then scored as missing (first prediction of an id wins)."""
+    the records they were meant for are then scored as missing (first prediction of an id wins;
+    the ids whose later lines answer otherwise are listed in ``differing``)."""
     path = Path(path)
     if not path.is_file():
         raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}")
@@ -115,6 +117,9 @@ def load_predictions(path: str | Path) -> PredictionFile:
         pid = str(obj["id"])
         if pid in out.by_id:
             out.n_duplicates += 1
+            first = out.by_id[pid][1]
+            if any(first.get(k) != obj.get(k) for k in ("answer", "objects")) and pid not in out.differing:
+                out.differing.append(pid)
             continue
         out.by_id[pid] = (len(out.by_id), obj)
     return out
@@ -134,3 +139,25 @@ def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
         order, p = preds.by_id.get(rec["id"], (n + i, None))
         items.append(Item(rec, p, order))
     return sorted(items, key=lambda it: it.order)
+
+
+def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
+    """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, the
+    options, ``unchecked_answers``: answers already there when it was first written), and a note when
+    that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read."""
+    pred = Path(pred)
+    side = pred.with_name(pred.name + ".run.json")
+    if not side.is_file():
+        return None, (f"no {side.name} beside the predictions: the model and options that gave them are not "
+                      "recorded (an older rsvlm eval, or another tool)")
+    try:
+        stamp = json.loads(side.read_text(encoding="utf-8"))
+        if not isinstance(stamp, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as e:
+        return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
+    run = {k: stamp.get(k) for k in ("model", "options", "unchecked_answers")}
+    if n := stamp.get("unchecked_answers"):
+        return run, (f"{n} answer(s) in {pred.name} were there before {side.name} was written (an older rsvlm "
+                     "eval, or another tool): which model and options gave those is not recorded")
+    return run, None

@@ -310,21 +310,48 @@ def run_stamp(model_dir: Path, args) -> dict:
             "options": {k: getattr(args, k, None) for k in ANSWER_OPTIONS}}
 
 
+def stamp_path(out: Path) -> Path:
+    """``OUT.run.json``: what the answers in ``out`` came from (``run_stamp``)."""
+    return out.with_name(out.name + ".run.json")
+
+
+def read_stamp(out: Path) -> dict | None:
+    """The stamp beside ``out``; None where there is none or it cannot be read."""
+    with contextlib.suppress(OSError, ValueError):
+        old = json.loads(stamp_path(out).read_text())
+        return old if isinstance(old, dict) else None
+    return None
+
+
+def unstamped_answers(out: Path, stamp: dict, world: int = 1) -> tuple[dict, str | None]:
+    """``stamp`` to write beside ``out``, and a warning when ``out`` already holds answers that no
+    readable ``OUT.run.json`` vouches for (an older rsvlm eval, another tool, a deleted stamp): they
+    are resumed as they are, unchecked, and the stamp then counts them (``unchecked_answers``), so
+    that the scorers can say so."""
+    parts = [out] if world == 1 else [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
+    n = len({i for p in parts for i in _done_ids(p)})
+    old = read_stamp(out)
+    if old is not None or not n:
+        carried = (old or {}).get("unchecked_answers") if n else None
+        return ({**stamp, "unchecked_answers": carried} if carried else stamp), None
+    why = "cannot be read" if stamp_path(out).exists() else "is missing"
+    return {**stamp, "unchecked_answers": n}, (
+        f"{out} holds {n} answer(s) but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
+        "wrote them): they are kept as they are, unchecked against this model and options; delete the file to "
+        "answer every record afresh")
+
+
 def check_stamp(out: Path, stamp: dict, world: int = 1) -> str | None:
     """Why ``out``'s earlier answers cannot be resumed with ``stamp``'s model and options, or None.
-    Files written before stamps existed (no ``OUT.run.json``) are resumed as they are."""
-    side = out.with_name(out.name + ".run.json")
+    Files without a readable ``OUT.run.json`` are resumed as they are (``unstamped_answers`` warns)."""
     parts = [out] if world == 1 else [out.with_name(f"{out.name}.rank{r}") for r in range(world)]
-    if not side.is_file() or not any(_done_ids(p) for p in parts):
-        return None
-    try:
-        old = json.loads(side.read_text())
-    except json.JSONDecodeError:
+    old = read_stamp(out)
+    if old is None or not any(_done_ids(p) for p in parts):
         return None
     if old.get("weights") != stamp["weights"]:
         return (f"{out} holds answers of other weights ({old.get('model')}); they are resumed, not replaced: "
                 "delete it or choose another --out")
-    changed = [f"--{k.replace('_', '-')} {old['options'].get(k)} → {v}" for k, v in stamp["options"].items()
+    changed = [f"--{k.replace('_', '-')} {old.get('options', {}).get(k)} → {v}" for k, v in stamp["options"].items()
                if old.get("options", {}).get(k) != v]
     if changed:
         return f"{out} holds answers given with other options ({'; '.join(changed)}): delete it or choose another --out"
@@ -374,6 +401,9 @@ def main(args) -> int:
     if err := check_stamp(Path(args.out), stamp, world):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
+    stamp, warning = unstamped_answers(Path(args.out), stamp, world)
+    if warning and rank == 0:
+        print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
@@ -384,7 +414,7 @@ def main(args) -> int:
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     if rank == 0:  # what the answers came from, checked when the file is resumed
-        side = Path(args.out).with_name(Path(args.out).name + ".run.json")
+        side = stamp_path(Path(args.out))
         side.parent.mkdir(parents=True, exist_ok=True)
         side.write_text(json.dumps(stamp, indent=1) + "\n")
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,

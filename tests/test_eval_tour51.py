@@ -72,6 +72,44 @@ def test_resuming_keeps_the_errors_that_would_recur_and_counts_them(ckpt, tmp_pa
     assert out.read_text() == first
 
 
+# ----------------------------------------------------------------------------- predictions without run.json
+
+
+def test_answers_without_a_run_json_are_resumed_with_a_warning_and_the_scorers_say_so(ckpt, tmp_path, capsys):
+    from eval import classification
+
+    _image(tmp_path / "a.png")
+    data = _write(tmp_path / "test.jsonl", [CLS, {**CLS, "id": "b"}])
+    out = tmp_path / "p.jsonl"
+    _write(out, [{"id": "a", "task": "cls", "answer": "lake"}])  # from an older rsvlm eval, or another tool
+    scores = classification.main(["--gt", data, "--pred", str(out)])
+    assert scores["run"] is None
+    assert "no p.jsonl.run.json beside the predictions" in capsys.readouterr().out
+
+    argv = ["eval", "--model", str(ckpt), "--data", data, "--out", str(out), "--max-new-tokens", "2",
+            "--device", "cpu"]
+    assert cli(argv) == 0  # was resumed without a word, and the stamp then vouched for a's answer too
+    assert "holds 1 answer(s) but its p.jsonl.run.json is missing" in capsys.readouterr().err
+    stamp = json.loads((tmp_path / "p.jsonl.run.json").read_text())
+    assert stamp["unchecked_answers"] == 1
+    assert cli(argv) == 0  # stamped now: no warning, and the count is kept
+    assert "warning" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "p.jsonl.run.json").read_text())["unchecked_answers"] == 1
+    scores = classification.main(["--gt", data, "--pred", str(out)])
+    assert scores["run"]["model"] == str(ckpt.resolve()) and scores["run"]["options"]["max_new_tokens"] == 2
+    assert "1 answer(s) in p.jsonl were there before p.jsonl.run.json was written" in capsys.readouterr().out
+
+
+def test_an_unreadable_run_json_is_noted_not_trusted(tmp_path, capsys):
+    from eval import classification
+
+    gt = _write(tmp_path / "gt.jsonl", [CLS])
+    pred = _write(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
+    (tmp_path / "p.jsonl.run.json").write_text("{cut")
+    assert classification.main(["--gt", gt, "--pred", pred])["run"] is None
+    assert "p.jsonl.run.json cannot be read" in capsys.readouterr().out
+
+
 # ----------------------------------------------------------------------------- segmentation, empty references
 
 
@@ -114,3 +152,30 @@ def test_the_asked_class_is_read_from_plurals_and_the_longest_of_nested_names():
     got = {it.id: it.extra["asked_class"] for it in items}
     assert got == {"v": None, "sv": None, "f": None, "bus": None, "q1": "small vehicle", "q2": "ferry", "q3": "bus",
                    "q4": segmentation.UNASSIGNED, "q5": segmentation.UNASSIGNED}
+
+
+# ----------------------------------------------------------------------------- odd predictions files
+
+
+def test_a_repeated_id_with_another_answer_is_named(tmp_path, capsys):
+    from eval import classification
+
+    gt = _write(tmp_path / "gt.jsonl", [CLS, {**CLS, "id": "b"}])
+    pred = _write(tmp_path / "p.jsonl", [{"id": "a", "answer": "lake"}, {"id": "b", "answer": "lake"},
+                                         {"id": "a", "answer": "lake"},  # the same again: harmless
+                                         {"id": "b", "answer": "forest"}])  # another run's answer
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_duplicate_ids"] == 2 and s["n_pred_duplicate_ids_differing"] == 1
+    assert "1 id(s) repeated with another answer than their first line's, which is the one scored (first: b)" \
+        in capsys.readouterr().out
+
+
+def test_predictions_of_the_right_task_but_another_sets_ids_are_told_apart(tmp_path, capsys):
+    from eval import classification
+
+    gt = _write(tmp_path / "gt.jsonl", [CLS])
+    pred = _write(tmp_path / "p.jsonl", [{"id": "x1", "task": "cls", "answer": "lake"}])
+    classification.main(["--gt", gt, "--pred", pred])
+    out = capsys.readouterr().out  # was: "a predictions file of another task?" of cls predictions
+    assert "though 1 of them are cls predictions: the answers to another test set?" in out
+    assert "'x1' in the predictions, 'a' in the ground truth" in out and "of another task" not in out
