@@ -69,7 +69,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
           hostfile: str | None = None, master_addr: str | None = None, master_port: int = 29500,
           overrides: list[str] | None = None, check_hostfile: bool = True) -> LaunchPlan:
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes."""
-    from rsvlm.config import load_config
+    from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config
 
     if launcher not in LAUNCHERS:
@@ -77,6 +77,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     if nodes < 1 or gpus_per_node < 1:
         raise ValueError(f"nodes and gpus_per_node must be >= 1, got {nodes}, {gpus_per_node}")
     overrides = list(overrides or [])
+    for text in overrides:  # it would follow the launcher's own and change the global batch unseen
+        if parse_override(text)[0] == ["grad_accum"]:
+            raise ValueError(f"{text}: the launcher sets grad_accum from the recipe's '# global_batch: N' header "
+                             "for the world size; change batch_size, the GPU count or the header instead")
     cfg = load_config(TrainConfig, recipe, overrides)
     check_config(cfg)
     world = nodes * gpus_per_node

@@ -53,3 +53,14 @@ def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130 and "Traceback" not in err, err  # was: a KeyboardInterrupt traceback
     assert (tmp_path / "mark").read_text() == "stopped\n"  # was: SIGKILLed by subprocess.call, ranks orphaned
+
+
+def test_a_grad_accum_override_is_refused_since_the_launcher_sets_it(monkeypatch, capsys):
+    launch = load_script("launch", monkeypatch)
+    recipe = str(REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml")
+    # was: printed 'grad_accum 2 → global batch 128' and ran grad_accum=2 grad_accum=4, a global batch of 256
+    assert launch.main([recipe, "--gpus-per-node", "8", "--dry-run", "grad_accum=4"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "grad_accum=4: the launcher sets grad_accum" in captured.err
+    assert launch.main([recipe, "--gpus-per-node", "8", "--dry-run", "batch_size=4"]) == 0
+    assert "grad_accum=4 batch_size=4" in capsys.readouterr().out  # 4 × 4 × 8 = 128, as the header says
