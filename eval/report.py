@@ -5,7 +5,9 @@
 
 Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has one row per
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
-a second table gives the record counts (records, missing, unparseable). ``--out report.md``
+a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors), a
+third what answered each predictions file (``rsvlm eval``'s run.json, as the score file keeps it:
+model and options; "not recorded" without one). ``--out report.md``
 also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
 into one score (rows stay per file) or re-score anything.
 """
@@ -44,18 +46,32 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
 def build(scores: list[dict]) -> dict:
     """{"modalities", "metrics": [row…], "counts": [row…]}: rows are flat dicts."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
-    metrics, counts = [], []
+    metrics, counts, runs = [], [], []
     for s in scores:
         bym = s.get("by_modality", {})
         for k in s["headline"]:
             row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             metrics.append(row)
-        for k in ("n_records", "n_missing", "n_unparseable"):
+        for k in ("n_records", "n_missing", "n_unparseable", "n_pred_errors"):
+            if k not in s:  # n_pred_errors: score files of older versions lack it
+                continue
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             counts.append(row)
-    return {"modalities": mods, "metrics": metrics, "counts": counts}
+        runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **run_row(s.get("run"))})
+    return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs}
+
+
+def run_row(run: dict | None) -> dict:
+    """``{"model", "options"}`` as text for the table: the options that were set (not None, False,
+    0 or "none"), and the count of answers run.json does not vouch for."""
+    if not run:
+        return {"model": "not recorded", "options": "-"}
+    opts = " ".join(f"{k}={v}" for k, v in (run.get("options") or {}).items() if v not in (None, False, 0, "none"))
+    if n := run.get("unchecked_answers"):
+        opts += f" ({n} answer(s) unrecorded)"
+    return {"model": str(run.get("model")), "options": opts.strip() or "-"}
 
 
 def to_markdown(rep: dict) -> str:
@@ -64,8 +80,11 @@ def to_markdown(rep: dict) -> str:
                      ["task", "scores", "metric", *cols])
     c = common.table([[r["task"], r["source"], r["count"], *(r[c] for c in cols)] for r in rep["counts"]],
                      ["task", "scores", "count", *cols])
+    r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],
+                     ["task", "scores", "predictions", "model", "options"])
     return ("# Evaluation report\n\n## Metrics by task and modality\n\n" + m
-            + "\n\n## Records scored, missing and unparseable\n\n" + c + "\n")
+            + "\n\n## Records scored, missing and unparseable\n\n" + c
+            + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -179,3 +179,23 @@ def test_predictions_of_the_right_task_but_another_sets_ids_are_told_apart(tmp_p
     out = capsys.readouterr().out  # was: "a predictions file of another task?" of cls predictions
     assert "though 1 of them are cls predictions: the answers to another test set?" in out
     assert "'x1' in the predictions, 'a' in the ground truth" in out and "of another task" not in out
+
+
+def test_the_report_says_what_answered_each_predictions_file_and_counts_errors(tmp_path, capsys):
+    from eval import classification, report
+
+    gt = _write(tmp_path / "gt.jsonl", [CLS, {**CLS, "id": "b"}])
+    rows = [{"id": "a", "task": "cls", "answer": "lake"},
+            {"id": "b", "task": "cls", "answer": "", "error": "b.png: not found"}]
+    stamped, bare = _write(tmp_path / "tta.jsonl", rows), _write(tmp_path / "old.jsonl", rows)
+    (tmp_path / "tta.jsonl.run.json").write_text(json.dumps(
+        {"model": "/ckpt/m", "weights": {}, "options": {"max_new_tokens": 64, "tta": "flip", "free_decoding": False}}))
+    for pred, name in ((stamped, "a.json"), (bare, "b.json")):
+        classification.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / name)])
+    rep = report.main(["--scores", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    # two runs, one with --tta flip: the report showed their scores side by side without saying which was which
+    assert [(r["model"], r["options"]) for r in rep["runs"]] == [("/ckpt/m", "max_new_tokens=64 tta=flip"),
+                                                                 ("not recorded", "-")]
+    errors = [r for r in rep["counts"] if r["count"] == "n_pred_errors"]
+    assert [r["all"] for r in errors] == [1, 1]
+    assert "## What answered (rsvlm eval's run.json)" in capsys.readouterr().out
