@@ -8,9 +8,14 @@ mkdir -p "$out"
 export PYTHONUNBUFFERED=1 TORCH_EXTENSIONS_DIR=${TORCH_EXTENSIONS_DIR:-/tmp/torch_ext}
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv | tee "$out/gpu.txt"
 python3 -c "import torch, transformers, deepspeed, peft, datasets, open_clip; print('torch', torch.__version__, 'transformers', transformers.__version__, 'deepspeed', deepspeed.__version__, 'peft', peft.__version__)" | tee -a "$out/gpu.txt"
+failed=()
 for llm in lora full; do
   python3 bench/gpu_train.py --llm "$llm" --steps 40 --batch-size 16 --profile-steps 3 --out /tmp/gpu_bench 2>&1 \
-    | grep -v "examples/s\|it/s\]" > "$out/log_$llm.txt" || { tail -40 "$out/log_$llm.txt"; continue; }
+    | grep -v "examples/s\|it/s\]" > "$out/log_$llm.txt" || { tail -40 "$out/log_$llm.txt"; failed+=("$llm"); continue; }
   tail -36 "$out/log_$llm.txt"
   cp /tmp/gpu_bench/result_$llm.json "$out/" && cp /tmp/gpu_bench/run_$llm/profile.txt "$out/profile_$llm.txt"
 done
+if ((${#failed[@]})); then  # the other run still ran; its figures are in $out
+  echo "gpu_check: --llm ${failed[*]} failed; see $out/log_${failed[0]}.txt" >&2
+  exit 1
+fi

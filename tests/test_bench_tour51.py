@@ -225,3 +225,24 @@ def test_constrained_decoding_with_every_free_answer_empty_still_prints_its_tabl
     bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
     out = capsys.readouterr().out  # was: a ZeroDivisionError after the runs, the ratios' line unprinted
     assert "| free | 0 |" in out and "the free answers are all empty" in out
+
+
+def test_gpu_check_fails_when_a_training_run_fails(tmp_path):
+    """Both runs fail (stand-ins for nvidia-smi and python3 on PATH): exit 1 naming them (was: exit
+    0 after printing the logs' tails, as if the figures were there)."""
+    import os
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'name, memory.total'\n")
+    (bin_dir / "python3").write_text('#!/bin/sh\ncase "$*" in *gpu_train.py*) echo "CUDA error"; exit 1;; '
+                                     '*) echo "torch x";; esac\n')
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    run = subprocess.run(["bash", str(REPO / "bench" / "gpu_check.sh"), str(tmp_path / "out")], cwd=REPO,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"gpu_check: --llm lora full failed; see {tmp_path / 'out'}/log_lora.txt" in run.stderr
+    assert "CUDA error" in (tmp_path / "out" / "log_full.txt").read_text()
