@@ -11,8 +11,10 @@ fraction of the padded batches, and the ratios grouped / naive.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import sys
 import tempfile
 from pathlib import Path
 
@@ -63,7 +65,8 @@ def main() -> None:
     for flag in ("steps", "n", "batch_size"):
         if getattr(args, flag) < 1:
             p.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
-    with tempfile.TemporaryDirectory() as tmp:
+    # the training's own lines (DeepSpeed's accelerator warning is printed to stdout) go with the progress
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(sys.stderr):
         data = make_data(Path(tmp) / "data", args.n, args.seed)
         res = {b: run(data, Path(tmp) / b, b, args.steps, args.batch_size) for b in ("naive", "length_grouped")}
     print(f"\ntiny recipe, {args.steps} steps, batch {args.batch_size}, {args.n} records, 1 CPU process")

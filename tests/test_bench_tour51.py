@@ -4,6 +4,7 @@ progress and what was left out said, nothing lost without a word."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +247,20 @@ def test_gpu_check_fails_when_a_training_run_fails(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert f"gpu_check: --llm lora full failed; see {tmp_path / 'out'}/log_lora.txt" in run.stderr
     assert "CUDA error" in (tmp_path / "out" / "log_full.txt").read_text()
+
+
+def test_train_throughput_keeps_the_trainings_own_lines_off_the_table(monkeypatch, capsys):
+    """What the training runs print (DeepSpeed's 'Setting accelerator to CPU' goes to stdout) lands on
+    stderr with the progress; stdout holds the table alone (was: the warning above it)."""
+    def run(data, out, batching, steps, batch_size):
+        print("[WARNING] Setting accelerator to CPU.")
+        return {"tokens_per_s": 100.0 if batching == "naive" else 200.0, "non_pad_fraction": 0.5, "tokens": 10,
+                "seconds": 0.1}
+
+    mod = bench_module("train_throughput", monkeypatch)
+    monkeypatch.setattr(mod, "run", run)
+    monkeypatch.setattr(sys, "argv", ["train_throughput", "--steps", "1", "--n", "1"])
+    mod.main()
+    out, err = capsys.readouterr()
+    assert "accelerator" not in out and err.count("Setting accelerator to CPU") == 2
+    assert out.splitlines()[-1].split() == ["ratio", "2.00", "1.00"]
