@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tta import absolute_paths
+
 from eval import common, detection
 from rsvlm import evaluate, inference
 from rsvlm.data.records import RecordError, read_records
@@ -37,8 +39,7 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
     for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
         if rec["task"] != "det" or (limit and len(rows["all"]) >= limit):
             continue
-        for im in rec["images"]:
-            im["path"] = str((data.parent / im["path"]).resolve())
+        absolute_paths(rec, data.parent)
         kind = "generic" if inference.class_questions(evaluate.prompt_of(rec, prompt), prompt) else "named"
         rows["all"].append(json.dumps(rec))
         rows[kind].append(json.dumps(rec))

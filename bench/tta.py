@@ -28,14 +28,23 @@ SCORERS = {"ground": (grounding, "acc50"), "det": (detection, "mAP50"), "det obb
            "seg": (segmentation, "mIoU"), "change": (change, "IoU_change")}
 
 
+def absolute_paths(rec: dict, root: Path) -> None:
+    """``rec``'s image files (``path``, each of ``band_files``) resolved against ``root``, in place: the
+    records are answered from a copy in a temporary folder."""
+    for im in rec["images"]:
+        if im.get("path"):
+            im["path"] = str((root / im["path"]).resolve())
+        if im.get("band_files"):  # else read against the temporary folder: every such record answered empty
+            im["band_files"] = [str((root / f).resolve()) for f in im["band_files"]]
+
+
 def localisation_subset(data: Path, dest: Path, limit: int | None) -> int:
     """The ground/det/seg/change records of ``data`` (image paths made absolute) into ``dest``."""
     rows = []
     for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
         if rec["task"] not in ("ground", "det", "seg", "change"):
             continue
-        for im in rec["images"]:
-            im["path"] = str((data.parent / im["path"]).resolve())
+        absolute_paths(rec, data.parent)
         rows.append(json.dumps(rec))
     rows = rows[:limit] if limit else rows
     dest.write_text("\n".join(rows) + "\n")

@@ -264,3 +264,45 @@ def test_train_throughput_keeps_the_trainings_own_lines_off_the_table(monkeypatc
     out, err = capsys.readouterr()
     assert "accelerator" not in out and err.count("Setting accelerator to CPU") == 2
     assert out.splitlines()[-1].split() == ["ratio", "2.00", "1.00"]
+
+
+def band_file_records(tmp_path):
+    """ground_records with the first image given as one PNG per band (``band_files``, no ``path``)."""
+    from PIL import Image
+
+    data = ground_records(tmp_path)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    rgb = np.asarray(Image.open(tmp_path / rows[0]["images"][0]["path"]))  # (H,W,3)
+    for b, name in enumerate("RGB"):
+        Image.fromarray(rgb[..., b]).save(tmp_path / "images" / f"band_{name}.png")
+    rows[0]["images"][0] = {"band_files": [f"images/band_{n}.png" for n in "RGB"], "modality": "optical",
+                            "bands": list("RGB")}
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return data
+
+
+def test_tta_bench_reads_images_given_as_band_files(tmp_path, monkeypatch, capsys, ckpt):
+    """Was: a KeyError 'path' traceback; with a path beside them, the band files were read against the
+    temporary copy's folder, so the record was answered empty and scored wrong."""
+    data = band_file_records(tmp_path)
+    bench_main("tta", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--limit", "1",
+                                    "--max-new-tokens", "2"])
+    out, err = capsys.readouterr()
+    assert "| none | " in out and "unreadable" not in err and "answered empty" not in err, err[-2000:]
+
+
+def test_det_decoding_reads_images_given_as_band_files(tmp_path, monkeypatch):
+    from rsvlm.data.conversation import PromptConfig
+
+    det_decoding = bench_module("det_decoding", monkeypatch)
+
+    data = band_file_records(tmp_path)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for r in rows:
+        r["task"] = "det"
+        r["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "sets").mkdir()
+    sets = det_decoding.detection_sets(data, tmp_path / "sets", PromptConfig(), None)
+    first = json.loads(sets["all"].read_text().splitlines()[0])["images"][0]
+    assert first["band_files"] == [str(tmp_path / "images" / f"band_{n}.png") for n in "RGB"]
