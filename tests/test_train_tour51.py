@@ -73,3 +73,16 @@ def test_a_finished_contrastive_run_can_be_extended_from_its_last_step(tmp_path,
     assert "resumed contrastive pretraining at step 1" in err and "optim.lr: 0.001 → 0.01" in err
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert [(x["step"], x["lr"]) for x in lines] == [(1, 1e-3), (2, 1e-2)]
+
+
+def test_resume_auto_refuses_to_restart_over_a_finished_run_without_step_folders(tmp_path, capsys):
+    argv, out = _run(tmp_path, "max_steps=1", "ckpt.every=0")
+    assert train_main(argv) == 0
+    before = (out / "final" / "vision.safetensors").read_bytes()
+    capsys.readouterr()
+    # was: 'no checkpoint …; starting at step 0', the metrics dropped and final/ replaced by a new run's
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds a finished run (final/) but no step folder" in err[0] and "overwrite=true" in err[0]
+    assert (out / "final" / "vision.safetensors").read_bytes() == before
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 1

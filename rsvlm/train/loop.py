@@ -274,8 +274,17 @@ def check_out_dir(cfg: TrainConfig) -> None:
     """Refuse a fresh run (no ``ckpt.resume``) into an ``out_dir`` that holds a previous run's outputs:
     its step folders would be pruned with the new ones and picked by a later ``ckpt.resume=auto``,
     its metrics appended to and its ``final/`` replaced. ``overwrite=true`` lets ``start_out_dir``
-    remove them. Read-only, so every rank checks before the process group forms."""
-    if cfg.ckpt.resume or cfg.overwrite:
+    remove them. ``ckpt.resume=auto`` into an ``out_dir`` with a ``final/`` but no step folder (a run
+    without ``ckpt.every``) is refused too: it would start at step 0 and replace that model.
+    Read-only, so every rank checks before the process group forms."""
+    if cfg.overwrite:
+        return
+    out = Path(cfg.out_dir)
+    if cfg.ckpt.resume == "auto" and (out / "final").exists() and ckpt.latest_checkpoint(out / "checkpoints") is None:
+        raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
+                              "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose another "
+                              "out_dir")
+    if cfg.ckpt.resume:
         return
     found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
     if found:
