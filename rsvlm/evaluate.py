@@ -194,7 +194,7 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
     dec = geometry.decode(answer, int(w), int(h))
     if dec.problems or len(dec.objects) != len(scores):
         return {}
-    return {"objects": inf.with_scores(dec.objects, scores)}
+    return {"objects": inf.with_scores(dec.objects, scores, answer)}
 
 
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
@@ -205,7 +205,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     from tqdm.auto import tqdm
 
     records, report = load_records(data, strict=False)
-    if report.n_skipped or report.duplicates:
+    if report.notable:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
         for example in report.examples[:3]:  # which lines, and why
             print(f"  {example}", file=sys.stderr)

@@ -127,3 +127,18 @@ def test_an_out_under_a_file_is_refused_before_the_model_loads(tmp_path, capsys)
     data.write_text(json.dumps(RECORD) + "\n")
     assert _eval(tmp_path, data, data / "p.jsonl") == 2  # was a FileExistsError traceback once the model loaded
     assert "cannot create its folder" in (err := capsys.readouterr().err) and "no-model" not in err
+
+
+def test_records_whose_prompt_opens_with_an_unknown_tag_are_named_before_the_run(ckpt, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    rec = {**RECORD, "task": None, "conversations": [{"from": "human", "value": "<image>\n[detect] all ships"},
+                                                     {"from": "gpt", "value": "none"}]}
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(rec) + "\n")
+    out = tmp_path / "p.jsonl"
+    assert main(["eval", "--data", str(data), "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]) == 0
+    err = capsys.readouterr().err  # was silent: the record is answered as free chat, [detect] and all
+    assert "1 kept as untagged chat whose prompt opens with a tag that is not a task ([detect] x1" in err
