@@ -86,3 +86,19 @@ def test_resume_auto_refuses_to_restart_over_a_finished_run_without_step_folders
     assert len(err) == 1 and "holds a finished run (final/) but no step folder" in err[0] and "overwrite=true" in err[0]
     assert (out / "final" / "vision.safetensors").read_bytes() == before
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_step_folder_of_two_processes_is_refused_for_one_before_anything_is_built(tmp_path):
+    from rsvlm.train import checkpoint as ckpt
+
+    step = tmp_path / "step_000004"
+    (step / "deepspeed").mkdir(parents=True)
+    for rank in (0, 1):
+        for name in ckpt.step_files(rank, deepspeed=True)[1:]:
+            (step / name).write_text("{}")
+    ckpt.check_step_folder(step, 0, deepspeed=True, world=2)  # complete for two
+    # was: passed, and DeepSpeed's ZeRORuntimeException came as a traceback after the engine was built
+    with pytest.raises(ValueError, match="saved by 2 process\\(es\\) and this run has 1; resume with 2"):
+        ckpt.check_step_folder(step, 0, deepspeed=True, world=1)
+    with pytest.raises(FileNotFoundError, match="saved with fewer processes"):
+        ckpt.check_step_folder(step, 2, deepspeed=True, world=3)

@@ -197,12 +197,20 @@ def step_files(rank: int, deepspeed: bool) -> list[str]:
     return [*own, f"rng_rank{rank}.json", f"rng_rank{rank}.safetensors", f"trainer_state_rank{rank}.json"]
 
 
-def check_step_folder(folder: Path, rank: int, deepspeed: bool) -> None:
-    """FileNotFoundError naming what ``folder`` lacks to resume ``rank`` from, before anything is loaded."""
+def saved_world(folder: Path) -> int:
+    """How many processes saved a step folder (its ``trainer_state_rank{r}.json`` files)."""
+    return sum(1 for p in Path(folder).glob("trainer_state_rank*.json") if p.stem[len("trainer_state_rank"):].isdigit())
+
+
+def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) -> None:
+    """FileNotFoundError naming what ``folder`` lacks to resume ``rank`` from, before anything is loaded;
+    ValueError when it was saved by another number of processes than ``world`` (each rank's data
+    position and RNG streams, and ZeRO's optimizer shards, are per process)."""
     legacy = (Path(folder) / "optimizer.pt").is_file()  # a folder saved before the optimizer was safetensors
     missing = [n for n in step_files(rank, deepspeed) if not (Path(folder) / n).exists()
                and not (legacy and n.startswith("optimizer."))]
     if not missing:
+        check_world(folder, world)
         return
     if deepspeed and (Path(folder) / "trainable.safetensors").is_file():
         why = "it was saved by the plain engine (no dist.deepspeed)"
@@ -215,6 +223,14 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool) -> None:
     else:
         why = not_a_step_folder(Path(folder))
     raise FileNotFoundError(f"ckpt.resume: {folder} lacks {', '.join(missing)} ({why})")
+
+
+def check_world(folder: Path, world: int) -> None:
+    saved = saved_world(folder)
+    if saved and saved != world:  # DeepSpeed refused it only after the model and engine were built
+        raise ValueError(f"ckpt.resume: {folder} was saved by {saved} process(es) and this run has {world}; resume "
+                         f"with {saved} (each rank's data position and RNG streams, and ZeRO's optimizer shards, "
+                         "are per process)")
 
 
 def load_trainable(folder: Path, model: torch.nn.Module) -> None:

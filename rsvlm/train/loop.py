@@ -320,7 +320,7 @@ def train(cfg: TrainConfig) -> dict:
     rank, world, device = setup_distributed(cfg)
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
-        ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed))
+        ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
         if rank == 0:
             note_changes(folder, cfg)
     out_dir = start_out_dir(cfg, rank)
