@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
                         "answers; dihedral: 7, transposes too; crops: 4 corner crops of [det] and [ground] answers; "
                         "dihedral+crops: both; rsvlm.tta)")
+    p.add_argument("--retry-errors", action="store_true",
+                   help="on resume, answer again every record answered empty with an error, even if its record "
+                        "and image files are unchanged (by default only changed ones are)")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.evaluate:main")
 

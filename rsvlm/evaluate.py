@@ -83,12 +83,14 @@ class ErrorRows:
     kept: list[dict] = field(default_factory=list)  # inputs unchanged: they would fail again
     n_changed: int = 0  # record or image files changed since: answered again
     n_undigested: int = 0  # written before rows carried an inputs_digest: answered again
+    n_forced: int = 0  # inputs unchanged, answered again because --retry-errors asks
 
 
-def sort_error_rows(path: Path, records: dict[str, dict], root: Path) -> ErrorRows:
+def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
     """Remove from ``path`` the rows answered empty with an ``"error"`` whose record (in ``records``,
     by id) or image files changed since, or that carry no ``inputs_digest``, so that resuming answers
-    them again; the others stay (the same model and options would fail on them again)."""
+    them again; the others stay (the same model and options would fail on them again) unless
+    ``retry_all``."""
     out = ErrorRows()
     if not path.is_file():
         return out
@@ -106,6 +108,8 @@ def sort_error_rows(path: Path, records: dict[str, dict], root: Path) -> ErrorRo
             out.n_undigested += 1
         elif row["inputs_digest"] != inputs_digest(records[row["id"]], root):
             out.n_changed += 1
+        elif retry_all:
+            out.n_forced += 1
         else:
             keep.append(line)
             out.kept.append(row)
@@ -200,7 +204,7 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-        by_class: bool = False) -> Path:
+        by_class: bool = False, retry_errors: bool = False) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1)."""
     from tqdm.auto import tqdm
 
@@ -216,17 +220,18 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
     _drop_cut_line(part)
-    errors = sort_error_rows(part, {r["id"]: r for r in mine}, data.parent)
-    if n_retry := errors.n_changed + errors.n_undigested:
+    errors = sort_error_rows(part, {r["id"]: r for r in mine}, data.parent, retry_errors)
+    if n_retry := errors.n_changed + errors.n_undigested + errors.n_forced:
         why = ", ".join(w for n, w in [(errors.n_changed, f"{errors.n_changed} whose record or image files changed"),
-                                       (errors.n_undigested, f"{errors.n_undigested} of an older rsvlm eval")] if n)
+                                       (errors.n_undigested, f"{errors.n_undigested} of an older rsvlm eval"),
+                                       (errors.n_forced, f"{errors.n_forced} unchanged, as --retry-errors asks")] if n)
         print(f"rsvlm eval: {n_retry} record(s) answered empty with an error last time are answered again ({why})",
               file=sys.stderr)
     if errors.kept:
         first = errors.kept[0]
         print(f"rsvlm eval: {len(errors.kept)} record(s) answered empty with an error last time are not answered "
               f"again: their record and image files are as they were, so they would fail again (first: "
-              f"{first['id']}: {first['error'][:200]}); fix them, or delete their lines from {part}, to have them "
+              f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     done = _done_ids(part)
     todo = [r for r in mine if r["id"] not in done]
@@ -420,6 +425,6 @@ def main(args) -> int:
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,
               tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,
-              by_class=args.det_by_class)
+              by_class=args.det_by_class, retry_errors=args.retry_errors)
     print(f"wrote {out}")
     return 0

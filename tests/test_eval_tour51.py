@@ -67,9 +67,15 @@ def test_resuming_keeps_the_errors_that_would_recur_and_counts_them(ckpt, tmp_pa
     assert cli(argv) == 0  # b.png still missing: it was read again, and the count said 0 errors
     err = capsys.readouterr().err
     assert "1 record(s) answered empty with an error last time are not answered again" in err
-    assert "answered again (" not in err and f"delete their lines from {out}" in err
+    assert "answered again (" not in err and "give --retry-errors" in err
     assert "1 of 2 record(s) with unreadable images" in err and "1 of them from the last run; first: b:" in err
     assert out.read_text() == first
+    assert cli(argv + ["--retry-errors"]) == 0  # the user asks anyway: b is read (and fails) once more
+    err = capsys.readouterr().err
+    assert "1 record(s) answered empty with an error last time are answered again (1 unchanged, as " \
+           "--retry-errors asks)" in err and "not answered again" not in err
+    assert "1 of 2 record(s) with unreadable images" in err and "from the last run" not in err
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
 
 
 # ----------------------------------------------------------------------------- predictions without run.json
