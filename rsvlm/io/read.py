@@ -144,15 +144,17 @@ class SceneReader:
             raise ValueError(f"{name}: unknown modality {modality!r}; expected one of {', '.join(sc.MODALITIES)}")
         sc.check_dtype(modality, src.dtype, name)
         self.modality = modality
-        identical = False
+        identical, seen = False, True  # seen: the sample held a valid pixel to compare
         colour = [i for i in range(src.count) if i not in skip and i != src.alpha_index]
         if (modality in ("sar", "ir") or self.inferred and modality == "optical") and len(colour) == 3:
-            sample, _ = src.read_decimated(256, colour, None)  # (3, h, w), without the alpha band
+            sample, ok = src.read_decimated(256, colour, self.cfg.nodata)  # (3, h, w), without the alpha band
+            seen = ok is None or bool(ok.any())
+            sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
             identical = bool((sample == sample[:1]).all())
         self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name, skip)
         if note:
             self.notes.append(note)
-        if identical and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
+        if identical and seen and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
             self.notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                               "give the modality (--modality sar or ir)")
         self.bands = self._band_names(bands)
@@ -182,6 +184,9 @@ class SceneReader:
         if self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
+            shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
+            if (empty := _no_valid_pixel(valid, bad, src, self.nodata, shrunk)) is not None:
+                self.notes.append(empty)
             valid = _and(valid, None if bad is None else ~bad)
             self.cfg.stretch = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if self.cfg.stretch is not None:
@@ -311,6 +316,24 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str | None:
+    """A note when the decimated read's ``valid`` (h, w) and the values' own ``bad`` (h, w) leave no
+    valid pixel, saying which masks did it; None when some pixel is valid."""
+    mask = _and(valid, None if bad is None else ~bad)
+    if mask is None or mask.any():
+        return None
+    why = []
+    if valid is not None and not valid.any():
+        why += ["transparent (alpha 0)"] if src.alpha_index is not None else []
+        why += ["masked by the file's nodata value or mask"] if src.declares_nodata else []
+        why += [f"equal to nodata {nodata:g} in every band"] if nodata is not None else []
+    if bad is not None and bad.all():
+        why.append("without a usable value (not finite, or an amplitude of 0, whose dB is undefined)")
+    where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
+    return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
+            "where RSImage.valid is False")
 
 
 def _and(a, b):

@@ -1,0 +1,60 @@
+"""Rough edges of the readers and converters, second pass (tour 51b): images with no valid pixel,
+difficult objects that are skipped after all, class names spelled another way, JPEG change labels,
+usage errors that left an output folder behind, GDAL's own error lines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rsvlm.io import read_image
+
+rasterio = pytest.importorskip("rasterio")
+
+
+def _geotiff(path, data, **kw):
+    c, h, w = data.shape
+    profile = {"driver": "GTiff", "width": w, "height": h, "count": c, "dtype": data.dtype,
+               "crs": "EPSG:32618", "transform": rasterio.transform.from_origin(500000, 4000000, 1, 1), **kw}
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["transparent_png", "nodata_tif"])
+def test_an_image_with_no_valid_pixel_says_so_and_is_not_called_a_grey_rgb(tmp_path, kind):
+    """A fully transparent PNG or an all-nodata GeoTIFF got 'its 3 bands are identical, a grey image
+    stored as RGB' (the hidden pixels compared) and not a word about having no valid pixel."""
+    if kind == "transparent_png":
+        a = np.zeros((20, 30, 4), np.uint8)
+        a[..., :3] = 100  # the colour under alpha 0: identical bands, but no pixel shows
+        path = tmp_path / "clear.png"
+        Image.fromarray(a, "RGBA").save(path)
+        why = "transparent"
+    else:
+        path = _geotiff(tmp_path / "collar.tif", np.zeros((3, 20, 30), np.uint16), nodata=0)
+        why = "nodata"
+    img = read_image(path)
+    assert img.valid is not None and not img.valid.any()
+    assert not any("grey image stored as RGB" in n for n in img.notes), img.notes
+    (empty,) = [n for n in img.notes if n.startswith("no valid pixel")]
+    assert why in empty
+
+
+def test_grey_rgb_note_compares_valid_pixels_only(tmp_path):
+    """Valid pixels in colour, transparent ones grey: a colour image, no grey-as-RGB note; valid
+    pixels grey, transparent ones in colour: the note, and no 'no valid pixel'."""
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)
+    for name, visible, hidden, grey in (("c.png", colour, 90, False), ("g.png", np.repeat(colour[..., :1], 3, -1), 0, True)):
+        a = np.zeros((20, 30, 4), np.uint8)
+        a[..., :3] = visible
+        a[:, :10, :3] = hidden if grey else 90
+        if grey:
+            a[:, :10, 0] = 200  # colour under alpha 0
+        a[:, 10:, 3] = 255
+        Image.fromarray(a, "RGBA").save(tmp_path / name)
+        notes = read_image(tmp_path / name).notes
+        assert any("grey image stored as RGB" in n for n in notes) is grey, notes
+        assert not any(n.startswith("no valid pixel") for n in notes), notes
