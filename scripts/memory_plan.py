@@ -327,9 +327,21 @@ def positive(text: str) -> int:
     return n
 
 
+def model_config(path: Path, llm: str):
+    """The ``VLMConfig`` of a model YAML, or of a training recipe's ``model:`` section, LLM set to ``llm``."""
+    from rsvlm.config import load_config, load_yaml
+    from rsvlm.model import VLMConfig
+    from rsvlm.train.config import TrainConfig
+
+    if isinstance(load_yaml(path).get("model"), dict):  # a recipe (configs/train/…): its model section
+        return load_config(TrainConfig, path, [f"model.trainable.llm={llm}"]).model
+    return load_config(VLMConfig, path, [f"trainable.llm={llm}"])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("configs", nargs="*", help="model YAMLs (default: configs/model/*.yaml except tiny)")
+    ap.add_argument("configs", nargs="*",
+                    help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
     ap.add_argument("--seq-len", type=positive, default=2048, help="tokens per sample, visual tokens included")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
     ap.add_argument("--llm", choices=("lora", "full"), default="lora", help="LLM trainability to plan for")
@@ -341,14 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig
-
     paths = [Path(p) for p in args.configs] or default_configs()
     cfgs = []
     for path in paths:  # every file read before the slow part starts
         try:
-            cfgs.append(load_config(VLMConfig, path, [f"trainable.llm={args.llm}"]))
+            cfgs.append(model_config(path, args.llm))
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2

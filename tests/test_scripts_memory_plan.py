@@ -22,3 +22,11 @@ def test_the_plan_is_not_preceded_by_bitsandbytes_kernel_line():
                          capture_output=True, text=True, timeout=300, cwd=REPO)
     assert run.returncode == 0 and "kernels-community" not in run.stderr, run.stderr[-2000:]
     assert "### tiny" in run.stdout
+
+
+def test_a_training_recipe_is_planned_from_its_model_section(monkeypatch, capsys):
+    plan = load_script("memory_plan", monkeypatch)
+    recipe = REPO / "configs/train/sft_tiny.yaml"  # was: 'unknown key(s) batch_size, ckpt, data, … for VLMConfig'
+    assert plan.main([str(recipe), "--seq-len", "64"]) == 0
+    out = capsys.readouterr()
+    assert "### sft_tiny (LLM lora)" in out.out and "zero2" in out.out and "unknown key" not in out.err
