@@ -58,3 +58,20 @@ def test_grey_rgb_note_compares_valid_pixels_only(tmp_path):
         notes = read_image(tmp_path / name).notes
         assert any("grey image stored as RGB" in n for n in notes) is grey, notes
         assert not any(n.startswith("no valid pixel") for n in notes), notes
+
+
+def test_dota_difficult_objects_note_counts_only_difficult_objects_written(tmp_path):
+    """The note counted every difficult line parsed: one then skipped as mostly_outside_image, or
+    in a label file whose image is missing, was 'kept and flagged' in the stats but in no record."""
+    from convert_helpers import convert, png
+
+    src = tmp_path / "dota"
+    png(src / "a.png", 200, 100)
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 1\n"  # difficult, kept
+                               "180 10 260 10 260 40 180 40 ship 1\n"  # difficult, 25% inside: skipped
+                               "60 10 90 10 90 30 60 30 ship 0\n")
+    (src / "b.txt").write_text("10 10 40 10 40 30 10 30 plane 1\n")  # no image b: skipped
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert stats["skipped"] == {"mostly_outside_image": 1, "missing_image": 1}
+    assert stats["notes"]["difficult_objects"] == 1
+    assert sum(len(r["meta"]["difficult"]) for r in recs if r["id"].endswith("det-obb")) == 1

@@ -26,7 +26,9 @@ Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"d
 are written like any other object, and every record whose answer holds one says which in
 ``meta["difficult"]``: the sorted indices, from 0, into the objects that decoding the record's
 answer gives, in answer order (so after the per-class sorting, per-class splitting and tiling
-here; an object clipped at a tile border keeps its flag in each tile it is kept in). Every
+here; an object clipped at a tile border keeps its flag in each tile it is kept in). The notes'
+``difficult_objects`` counts the difficult annotations some record holds (not those skipped as
+outside the image, under a bin or lost at tile borders; one kept in two tiles once). Every
 record carries the key, ``[]`` when the answer holds no difficult object, so that every line of a
 file has the same keys and types (``datasets``' JSON loader infers its schema from the first
 block). A ``[ground]`` record about a difficult object is still written, with
@@ -122,6 +124,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     if len(windows) > 1:
         out.note("object_cuts_at_tile_borders", counts["cut"])
         out.note("objects_lost_at_tile_borders", counts["lost"])
+    written: set = set()  # the source annotations (their "src", else the object) some record holds
     for win, objs in zip(windows, per_window):
         if not objs:
             out.note("empty_images")
@@ -136,7 +139,10 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         images = [{"path": rel, "modality": modality, **extra}]
         meta = make_meta(source, file, win.width, win.height, win.as_list())
         tid = rid if len(windows) == 1 else f"{rid}-{win.x0}-{win.y0}"
-        window_records(out, tid, images, meta, objs, forms, opts, seg)
+        written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg)
+                    if o.get("difficult")}
+    if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
+        out.note("difficult_objects", len(written))
 
 
 def collapses(obj: dict, width: int, height: int) -> bool:
@@ -157,8 +163,9 @@ def collapses(obj: dict, width: int, height: int) -> bool:
 
 
 def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: list[dict],
-                   forms: tuple[str, ...], opts: DetOptions, seg: bool) -> None:
-    """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels)."""
+                   forms: tuple[str, ...], opts: DetOptions, seg: bool) -> list[dict]:
+    """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels);
+    returns the objects written (those not too small for the grid)."""
     from rsvlm import geometry
 
     small = [collapses(o, meta["width"], meta["height"]) for o in objs]
@@ -168,7 +175,7 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
     objs = [o for o, s in zip(objs, small) if not s]
     if not objs:
         out.note("empty_images")
-        return
+        return []
 
     def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
@@ -194,3 +201,4 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
     if seg:
         for c, polys in _by_class([o for o in objs if o["kind"] == "poly"]).items():
             add(f"seg-{c.replace(' ', '_')}", pick(SEG, tid + c).format(c=c), polys, "seg")
+    return objs

@@ -15,7 +15,8 @@ that cannot be read to its end (truncated).
 holds one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``; a
 ``[ground]`` record about a difficult object is written and flagged ``[0]``), so that
 ``eval.detection`` can leave them out of #GT and out of the false positives as the DOTA devkit
-does. They are counted in the notes as ``difficult_objects``. ``--skip-difficult`` leaves them
+does. Those some record holds are counted in the notes as ``difficult_objects`` (not those
+then skipped, e.g. as ``mostly_outside_image``). ``--skip-difficult`` leaves them
 out of the records instead (counted as skipped ``difficult``).
 """
 
@@ -94,7 +95,6 @@ def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_dif
         obj = {"kind": "obb", "label": clean_label(cls), "coords": quad, "src": where}
         if difficult:
             obj["difficult"] = True
-            out.note("difficult_objects")
         objects.append(obj)
     return objects, gsd
 

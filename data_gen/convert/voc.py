@@ -13,8 +13,8 @@ XML's stem with any image extension. Box forms per object:
 A file whose objects include oriented boxes gives oriented and horizontal ``[det]`` records.
 Objects with ``<difficult>1</difficult>`` are kept and flagged: each record whose answer holds
 one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``), which
-``eval.detection`` uses as VOC's evaluation does; they are counted in the notes as
-``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``).
+``eval.detection`` uses as VOC's evaluation does; those some record holds are counted in the
+notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``).
 Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
 (annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
@@ -139,7 +139,6 @@ def run(args, out: Output) -> None:
             o = {"kind": kind, "label": clean_label(name), "coords": coords, "src": where}
             if difficult:
                 o["difficult"] = True
-                out.note("difficult_objects")
             objects.append(o)
         fname = (root.findtext("filename") or "").strip()
         image = find_image(index, fname, out) if fname else None
