@@ -102,3 +102,14 @@ def test_a_step_folder_of_two_processes_is_refused_for_one_before_anything_is_bu
         ckpt.check_step_folder(step, 0, deepspeed=True, world=1)
     with pytest.raises(FileNotFoundError, match="saved with fewer processes"):
         ckpt.check_step_folder(step, 2, deepspeed=True, world=3)
+
+
+def test_resume_from_the_checkpoints_folder_itself_names_its_latest_step(tmp_path):
+    from rsvlm.train import checkpoint as ckpt
+
+    root = tmp_path / "run" / "checkpoints"
+    for step in (2, 4):
+        ckpt.step_dir(root, step).mkdir(parents=True)
+    (root / "step_000006.tmp").mkdir()  # a killed save is no step folder
+    with pytest.raises(FileNotFoundError, match="it holds step folders: give one \\(the latest is .*step_000004\\)"):
+        ckpt.check_step_folder(root, 0, deepspeed=False)

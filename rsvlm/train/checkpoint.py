@@ -187,6 +187,8 @@ def not_a_step_folder(folder: Path) -> str:
                 "zero_to_fp32 first")
     if (folder / "checkpoints").is_dir():
         return f"this is a run's out_dir: its step folders are in {folder / 'checkpoints'}"
+    if (latest := latest_checkpoint(folder)) is not None:
+        return f"it holds step folders: give one (the latest is {latest}), or ckpt.resume=auto"
     return "not a step folder of rsvlm train (out_dir/checkpoints/step_N)"
 
 
