@@ -129,9 +129,11 @@ def drop_bands(image, p: float, rng: np.random.Generator):
 
 def view_of(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]]:
     """(images, messages) of one record seen in ``view`` (``tta.flip_view``); unchanged where a
-    turn cannot be said in it."""
+    turn cannot be said in it, and for a text-only record (no image to see otherwise)."""
     from rsvlm import tta
 
+    if not images:  # flip_view sizes the view by images[0]: an IndexError ended the run's DataLoader
+        return images, messages
     return tta.flip_view(images, messages, view) or (images, messages)
 
 
