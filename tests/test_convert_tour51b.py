@@ -75,3 +75,36 @@ def test_dota_difficult_objects_note_counts_only_difficult_objects_written(tmp_p
     assert stats["skipped"] == {"mostly_outside_image": 1, "missing_image": 1}
     assert stats["notes"]["difficult_objects"] == 1
     assert sum(len(r["meta"]["difficult"]) for r in recs if r["id"].endswith("det-obb")) == 1
+
+
+def test_class_names_match_whatever_their_case_and_separators(tmp_path):
+    """``Small-Vehicle`` (as some DOTA exports write it) was skipped as unknown_class under the
+    default --classes; so were ``small_vehicle`` and a two-word ``small vehicle`` (an
+    unparsable_line besides); VOC's --classes matched case-sensitively too."""
+    from convert_helpers import convert, png
+
+    src = tmp_path / "dota"
+    png(src / "a.png", 200, 100)
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 Small-Vehicle 0\n"
+                               "60 10 90 10 90 30 60 30 small_vehicle 1\n"
+                               "110 10 140 10 140 30 110 30 small vehicle\n"
+                               "150 10 180 10 180 30 150 30 Large Vehicle 0\n"
+                               "150 50 180 50 180 80 150 80 flying-saucer 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert stats["skipped"] == {"unknown_class": 1}, stats["skipped_examples"]
+    (det,) = [r for r in recs if r["id"] == "dota-a-det-box"]
+    from convert_helpers import objs
+
+    assert [o["label"] for o in objs(det)] == ["large vehicle"] + ["small vehicle"] * 3
+    assert det["meta"]["difficult"] == [2]  # the second small vehicle, flag read after a one-word class
+
+    stats, _ = convert(tmp_path / "o2", "dota", "--src", str(src), "--classes", "small vehicle")
+    assert stats["skipped"] == {"unknown_class": 2}
+
+    voc = tmp_path / "voc"
+    png(voc / "v.png", 100, 80)
+    (voc / "v.xml").write_text("<annotation><filename>v.png</filename>" + "".join(
+        f"<object><name>{n}</name><bndbox><xmin>10</xmin><ymin>10</ymin><xmax>40</xmax><ymax>40</ymax>"
+        "</bndbox></object>" for n in ("Airplane", "storage_tank", "ship")) + "</annotation>")
+    stats, recs = convert(tmp_path / "o3", "voc", "--src", str(voc), "--classes", "airplane,storagetank,storage-tank")
+    assert stats["skipped"] == {"unknown_class": 1}

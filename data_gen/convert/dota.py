@@ -4,7 +4,9 @@ Layout: ``--src`` is a DOTA split folder with ``images/`` and ``labelTxt/``, or 
 both the images and the ``.txt`` labels. A label line is ``x1 y1 x2 y2 x3 y3 x4 y4 class
 [difficult]``; ``imagesource:`` and ``gsd:`` header lines are read past. Quads
 are kept as the 4 annotated corners (``<obb>``, corner order canonicalised by the codec), not
-refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``small vehicle``).
+refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``small vehicle``);
+``--classes`` matches them whatever their case and whether written with ``-``, ``_`` or spaces
+(``Small-Vehicle``, ``small_vehicle``, ``small vehicle``).
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
 ``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
@@ -22,11 +24,13 @@ out of the records instead (counted as skipped ``difficult``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    class_filter,
     clean_label,
     find_image,
     index_images,
@@ -45,7 +49,8 @@ DOTA_CLASSES = (
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="DOTA split folder (images/, labelTxt/) or flat folder")
     p.add_argument("--images", type=Path, default=None, help="image folder when not beside the labels")
-    p.add_argument("--classes", default=",".join(DOTA_CLASSES), help="comma-separated allowed classes ('' = any)")
+    p.add_argument("--classes", default=",".join(DOTA_CLASSES),
+                   help="comma-separated allowed classes ('' = any); case, '-', '_' and spaces do not matter")
     p.add_argument("--skip-difficult", action="store_true",
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
@@ -56,8 +61,9 @@ def _quad_area(q: list[list[float]]) -> float:
     return 0.5 * abs(sum(q[i][0] * q[i - 1][1] - q[i - 1][0] * q[i][1] for i in range(4)))
 
 
-def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_difficult: bool):
-    """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``."""
+def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
+    """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
+    class name → bool (``common.class_filter``), or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
     for n, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), 1):
         where = f"{path}:{n}"
@@ -75,14 +81,15 @@ def parse_label_file(path: Path, out: Output, classes: set[str] | None, skip_dif
         parts = line.split()
         try:
             nums = [float(v) for v in parts[:8]]
-            cls = parts[8]
-            difficult = int(parts[9]) if len(parts) > 9 else 0
-            if len(parts) > 10:
-                raise ValueError("too many fields")
-        except (ValueError, IndexError):
+            words = parts[8:]  # the class, then the difficult flag; a class may be words ("small vehicle")
+            difficult = int(words.pop()) if len(words) > 1 and re.fullmatch(r"\d", words[-1]) else 0
+            if not words or len(nums) < 8 or any(re.fullmatch(r"[-+.\d]+", w) for w in words):
+                raise ValueError("fields missing, or a number among the class words")
+            cls = " ".join(words)
+        except ValueError:
             out.skip("unparsable_line", where, line[:80])
             continue
-        if classes is not None and cls not in classes:
+        if allowed is not None and not allowed(cls):
             out.skip("unknown_class", where, cls)
             continue
         if difficult and skip_difficult:
@@ -107,14 +114,14 @@ def run(args, out: Output) -> None:
     image_dir = args.images or (src / "images" if (src / "images").is_dir() else src)
     if not label_dir.is_dir():
         raise ConversionError(f"{label_dir}: not a folder")
-    classes = {c.strip() for c in args.classes.split(",") if c.strip()} or None
+    allowed = class_filter(args.classes)
     index = index_images(image_dir, out)
     opts = det_options(args)
     files = sorted(label_dir.glob("*.txt"))
     if not files:
         raise ConversionError(f"{label_dir}: no labelTxt files")
     for path in tqdm(files, desc="dota", unit="image"):
-        objects, gsd = parse_label_file(path, out, classes, args.skip_difficult)
+        objects, gsd = parse_label_file(path, out, allowed, args.skip_difficult)
         image = find_image(index, path.stem, out)
         if image is None:
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")

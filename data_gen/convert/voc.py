@@ -18,8 +18,9 @@ notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead (co
 Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
 (annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
-height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``, ``unparsable_object`` (missing or non-numeric box),
-``unknown_class`` (only with ``--classes``), ``degenerate`` (no area), ``missing_image``,
+height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``,
+``unparsable_object`` (missing or non-numeric box), ``unknown_class`` (only with ``--classes``,
+matched whatever the case and ``-``/``_``/spaces), ``degenerate`` (no area), ``missing_image``,
 ``unreadable_image`` (truncated or not an image).
 """
 
@@ -32,6 +33,7 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    class_filter,
     clean_label,
     find_image,
     index_images,
@@ -47,7 +49,8 @@ DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder of VOC/DIOR .xml annotations")
     p.add_argument("--images", type=Path, default=None, help="image folder")
-    p.add_argument("--classes", default="", help="comma-separated allowed classes ('' = any)")
+    p.add_argument("--classes", default="",
+                   help="comma-separated allowed classes ('' = any); case, '-', '_' and spaces do not matter")
     p.add_argument("--skip-difficult", action="store_true",
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
@@ -103,7 +106,7 @@ def run(args, out: Output) -> None:
         cands = sorted(src.parent.glob("JPEGImages*"))
         image_dir = cands[0] if cands else src
     index = index_images(image_dir, out)
-    classes = {c.strip() for c in args.classes.split(",") if c.strip()} or None
+    allowed = class_filter(args.classes)
     opts = det_options(args)
     files = sorted(src.rglob("*.xml"))
     if not files:
@@ -121,7 +124,7 @@ def run(args, out: Output) -> None:
             if not name:
                 out.skip("unparsable_object", where, "no <name>")
                 continue
-            if classes is not None and name not in classes:
+            if allowed is not None and not allowed(name):
                 out.skip("unknown_class", where, name)
                 continue
             difficult = (obj.findtext("difficult") or "0").strip() == "1"
