@@ -148,7 +148,14 @@ def main() -> None:
     try:
         sizes = [int(s) for s in args.sizes.split(",")] if args.only != "timing" else []
     except ValueError:
+        sizes = [0]
+    if min(sizes, default=1) < 1:
         ap.error(f"--sizes {args.sizes!r}: give whole pixel sides separated by commas, e.g. 2000,5000")
+    for flag in ("tile", "batch", "threads", "repeat", "timing_size"):  # else tracebacks, some after the scenes
+        if getattr(args, flag) < 1:
+            ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    if not 0 <= args.overlap < args.tile:
+        ap.error(f"--overlap {args.overlap}: give 0 or more and less than --tile {args.tile}")
     if args.workdir and not Path(args.workdir).is_dir():
         ap.error(f"--workdir {args.workdir}: no such folder (scenes up to {max(sizes, default=args.timing_size)} px "
                  "are written there; make it first)")

@@ -306,3 +306,20 @@ def test_det_decoding_reads_images_given_as_band_files(tmp_path, monkeypatch):
     sets = det_decoding.detection_sets(data, tmp_path / "sets", PromptConfig(), None)
     first = json.loads(sets["all"].read_text().splitlines()[0])["images"][0]
     assert first["band_files"] == [str(tmp_path / "images" / f"band_{n}.png") for n in "RGB"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--tile", "0"], "--tile 0: give 1 or more"),  # was: run_tiled's ValueError traceback, after the scene
+    (["--tile", "256", "--overlap", "256"], "--overlap 256: give 0 or more and less than --tile 256"),
+    (["--overlap", "-1"], "--overlap -1: give 0 or more"),
+    (["--batch", "0"], "--batch 0: give 1 or more"),
+    (["--repeat", "0"], "--repeat 0: give 1 or more"),  # was: StatisticsError after every timing round
+    (["--threads", "0"], "--threads 0: give 1 or more"),  # was: set_num_threads' RuntimeError
+    (["--timing-size", "0"], "--timing-size 0: give 1 or more"),
+    (["--sizes", "2000,-5"], "--sizes '2000,-5': give whole pixel sides"),
+])
+def test_tiling_bench_refuses_bad_numbers_before_writing_a_scene(tmp_path, monkeypatch, capsys, args, says):
+    with pytest.raises(SystemExit) as e:
+        bench_main("tiling", monkeypatch, ["--workdir", str(tmp_path), *args])
+    assert e.value.code == 2 and says in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
