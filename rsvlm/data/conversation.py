@@ -108,13 +108,15 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
     """A canonical record's ``conversations`` as chat messages (``role``/``content``).
 
     Placeholders are counted across turns, so a second image in a later turn gets the second
-    modality.
+    modality. A record's own leading system turn takes the place of ``prompt.system``.
     """
     prompt = prompt or PromptConfig()
     mods = [im["modality"] for im in record.get("images", [])]
-    messages = system_messages(prompt.system)
+    turns = record["conversations"]
+    own_system = bool(turns) and ROLES[turns[0]["from"]] == "system"  # two made rsvlm's templates raise
+    messages = [] if own_system else system_messages(prompt.system)
     k = 0
-    for turn in record["conversations"]:
+    for turn in turns:
         text = turn["value"]
         n = text.count(IMAGE_TOKEN)
         if n:
