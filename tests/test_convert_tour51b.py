@@ -108,3 +108,31 @@ def test_class_names_match_whatever_their_case_and_separators(tmp_path):
         "</bndbox></object>" for n in ("Airplane", "storage_tank", "ship")) + "</annotation>")
     stats, recs = convert(tmp_path / "o3", "voc", "--src", str(voc), "--classes", "airplane,storagetank,storage-tank")
     assert stats["skipped"] == {"unknown_class": 1}
+
+
+def test_levir_jpeg_label_noise_is_not_change(tmp_path):
+    """A change label saved as JPEG: any value above 0 was change, so the compression's ringing
+    around a building (values 1…30) became changed area, and the text said so."""
+    from convert_helpers import convert, objs
+
+    src = tmp_path / "cd"
+    rng = np.random.default_rng(0)
+    for tag in ("A", "B", "label"):
+        (src / tag).mkdir(parents=True)
+    for name in ("p", "q"):
+        for tag in "AB":
+            Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(src / tag / f"{name}.png")
+    lab = np.zeros((64, 64), np.uint8)
+    lab[16:40, 20:44] = 255  # one building, 24 x 24 px: 14.1% of the image
+    Image.fromarray(lab).save(src / "label" / "p.jpg", quality=60)
+    assert len(np.unique(np.asarray(Image.open(src / "label" / "p.jpg")))) > 2  # the noise is there
+    Image.fromarray(lab // 255).save(src / "label" / "q.png")  # a 0/1 label: binary, not noted
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src))
+    by = {r["id"]: r for r in recs}
+    for name in ("p", "q"):
+        assert by[f"levir-{name}-describe"]["conversations"][-1]["value"] == \
+            "1 building area changed, covering 14.1% of the image."
+        (poly,) = objs(by[f"levir-{name}-building-poly"])
+        xs, ys = [p[0] for p in poly["coords"]], [p[1] for p in poly["coords"]]
+        assert (min(xs), min(ys), max(xs), max(ys)) == pytest.approx((20, 16, 44, 40), abs=1.5)
+    assert stats["notes"]["labels_not_binary"] == 1

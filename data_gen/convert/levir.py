@@ -11,6 +11,11 @@ files, or one flat folder with ``NAME_A.png``, ``NAME_B.png`` and ``NAME_label.p
 * segmentation (label not empty): polygons of the changed areas, traced by
   ``rsvlm.geometry.mask_to_objects`` (``--form``/``--budget`` as in ``masks``).
 
+A label is binary as LEVIR-CD ships it: 0 for no change and one other value (255, or 1) for
+change. A label with more values (saved as JPEG, whose compression blurs 0/255 into 0…255, or
+resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
+the noise is not change, and counted in the notes as ``labels_not_binary``.
+
 Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``.
 """
 
@@ -70,6 +75,19 @@ def _first(folder: Path, stem: str) -> Path | None:
     return hits[0] if hits else None
 
 
+def change_mask(label, out: Output):
+    """A label array (H, W) → bool change mask (H, W): a binary label's one non-zero value, else the
+    values above half the range (0.5 for 0/1 labels, 127.5 for 8-bit, 32767.5 beyond), noted."""
+    import numpy as np
+
+    values = np.unique(label)
+    if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
+        return label > 0
+    out.note("labels_not_binary")
+    top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
+    return label > top / 2
+
+
 def describe(mask, label: str) -> str:
     """Change text from a bool mask (H, W): region count and changed share."""
     from scipy import ndimage
@@ -96,7 +114,7 @@ def run(args, out: Output) -> None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
             continue
         try:
-            mask = read_label(lab, rgb=False) > 0  # (H, W) bool
+            mask = change_mask(read_label(lab, rgb=False), out)  # (H, W) bool
             sizes = {image_size(a), image_size(b)}
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))
