@@ -147,11 +147,15 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             imgs = inf.record_inputs(r, root)
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 processor.band_notes(im)
+            m = prompt_of(r, processor.prompt)
+            # a prompt past the context fails this record here: in the batch it failed every record of it
+            if problem := inf.prompt_problem(model, processor, m, imgs, by_class):
+                raise ValueError(problem)
         except (FileNotFoundError, ValueError) as e:
             row["error"], row["inputs_digest"] = str(e), inputs_digest(r, root)
         else:
             ok.append(len(rows))
-            msgs.append(prompt_of(r, processor.prompt))
+            msgs.append(m)
             images.append(imgs)
         rows.append(row)
     if not ok:
@@ -160,7 +164,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     try:
         answers = generate(msgs, images)
-    except ValueError:  # a prompt past the LLM's context fails its batch: each record alone, failures named
+    except ValueError:  # one record the checks above missed fails its batch: each record alone, failures named
         answers = []
         for k, m, im in zip(ok, msgs, images):
             try:

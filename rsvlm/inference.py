@@ -241,6 +241,22 @@ def join_shapes(answers: list[tuple[str, list[float]]]) -> tuple[str, list[float
     return "".join(t for t, _ in keep), [x for _, s in keep for x in s]
 
 
+def prompt_problem(model, processor, messages: list[dict], images: list, by_class: bool = False) -> str | None:
+    """Why ``generate_answers`` would refuse this conversation (ImageInputs ``images``), or None:
+    its prompt (with ``by_class``, each class question's), tokenised as the model will tokenise it,
+    is past the LLM's context, or its ``<image>`` placeholders do not match its images. Cheap: the
+    text is tokenised, no pixels are prepared. A model without ``check_context`` is not checked."""
+    check = getattr(model, "check_context", None)
+    for m in (by_class and class_questions(messages, processor.prompt)) or [messages]:
+        try:
+            ids = processor.encode(processor.chat_prompt(m, add_generation_prompt=True), images)
+            if check is not None:
+                check(ids)
+        except ValueError as e:
+            return str(e)
+    return None
+
+
 def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
               constrain: bool, min_objects: int) -> list[tuple[str, list[float]]]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]

@@ -76,3 +76,32 @@ def test_scorers_note_the_predictions_rsvlm_eval_could_not_answer(tmp_path, caps
     assert scores["accuracy"] == 0.5 and scores["n_pred_errors"] == 1  # scored as wrong, no longer silently
     assert "1 prediction(s) carry an 'error' from rsvlm eval and score as wrong (first: b: b.png: image not found)" \
         in capsys.readouterr().out
+
+
+def test_a_prompt_past_the_context_is_found_before_the_batch_runs(tmp_path):
+    """The long record is answered empty at once and the others in one batch; it used to fail the
+    batch, which was then answered one record at a time (four generate calls for three records)."""
+    from rsvlm import evaluate
+    from rsvlm.model import load_pretrained
+
+    torch.manual_seed(0)
+    made, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                                       ["llm.config.max_position_embeddings=256"]))
+    made.save_pretrained(tmp_path / "m")
+    model, processor = load_pretrained(tmp_path / "m", device="cpu")
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
+    recs = [{"id": f"r{i}", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": f"<image>\n[cls] {q}"}, {"from": "gpt", "value": "lake"}]}
+            for i, q in enumerate(["What is it?", "What is it? " + "Look closely. " * 40, "Which scene?"])]
+    batches = []
+    generate = model.generate
+
+    def counted(input_ids, *a, **kw):
+        batches.append(len(input_ids))
+        return generate(input_ids, *a, **kw)
+
+    model.generate = counted
+    rows = evaluate.answer_batch(model, processor, recs, tmp_path, max_new_tokens=2)
+    assert batches == [2]
+    assert [("error" in r) for r in rows] == [False, True, False] and rows[1]["answer"] == ""
+    assert "context is 256 tokens" in rows[1]["error"] and rows[1]["inputs_digest"]
