@@ -136,3 +136,31 @@ def test_levir_jpeg_label_noise_is_not_change(tmp_path):
         xs, ys = [p[0] for p in poly["coords"]], [p[1] for p in poly["coords"]]
         assert (min(xs), min(ys), max(xs), max(ys)) == pytest.approx((20, 16, 44, 40), abs=1.5)
     assert stats["notes"]["labels_not_binary"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["dota", "voc", "coco", "folder", "rsvqa", "rsivqa", "masks", "levir-cd",
+                                 "geojson", "llava"])
+def test_a_usage_error_creates_no_output_folder_and_keeps_an_earlier_run(tmp_path, fmt):
+    """Every converter created --out with an empty records.jsonl before finding that its input was
+    not there (or --overlap not below --tile, or --labels-crs no CRS); a re-run into a folder with
+    an earlier run's records emptied them."""
+    from data_gen.convert import main
+
+    none = str(tmp_path / "nowhere")
+    png_ = tmp_path / "a.png"
+    Image.new("RGB", (8, 8)).save(png_)
+    argv = {"dota": ["--src", none], "voc": ["--src", none], "coco": ["--ann", none, "--images", none],
+            "folder": ["--src", none], "rsvqa": ["--src", none, "--images", none],
+            "rsivqa": ["--src", none, "--images", none],
+            "masks": ["--images", str(png_), "--labels", str(png_)],  # no --palette/--preset/--binary
+            "levir-cd": ["--src", str(tmp_path), "--tile", "8", "--overlap", "8"],
+            "geojson": ["--images", str(png_), "--labels", str(png_), "--labels-crs", "EPSG:99999"],
+            "llava": ["--src", none, "--images", none]}[fmt]
+    assert main([fmt, "--out", str(tmp_path / "o" / "new"), *argv]) == 2
+    assert not (tmp_path / "o").exists()
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "records.jsonl").write_text('{"id": "kept"}\n')
+    assert main([fmt, "--out", str(earlier), *argv]) == 2
+    assert (earlier / "records.jsonl").read_text() == '{"id": "kept"}\n'
+    assert sorted(p.name for p in earlier.iterdir()) == ["records.jsonl"]

@@ -60,8 +60,11 @@ def convert(argv: list[str]) -> dict:
     out = Output(args.out, source=args.format, strict=args.strict)
     try:
         converter(args.format).run(args, out)
-    finally:
-        stats = out.close()
+    except BaseException:
+        if out.started:  # what was written so far, with its stats; else no folder at all
+            out.close()
+        raise
+    stats = out.close()
     print(json.dumps(stats, indent=2))
     return stats
 

@@ -6,10 +6,12 @@ counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
 ``out.skip(reason, where)`` for each bad annotation (counted; with ``strict`` it raises
 ``ConversionError`` naming the file and line), ``out.note(key)`` for things worth knowing that
 are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)`` to place images under
-``OUT/images``. A second run into the same folder overwrites the first
-run's images rather than adding renamed copies; files of the first run that the second does not
-write are left and counted in the notes (``stale_images_from_earlier_runs``). Nothing here
-decides geometry or wording.
+``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
+is called: a usage error found on the way (a folder that is not there, ``--overlap`` not below
+``--tile``) leaves no folder behind, nor touches an earlier run's. A second run into the same
+folder overwrites the first run's images rather than adding renamed copies; files of the first
+run that the second does not write are left and counted in the notes
+(``stale_images_from_earlier_runs``). Nothing here decides geometry or wording.
 
 Records follow DESIGN.md. For Arrow (``datasets``) every line of one file carries the same keys
 with the same types: ``meta`` always has ``source, file, width, height, tile`` (``tile`` is the
@@ -44,11 +46,8 @@ class Output:
         self.source = source
         self.strict = strict
         self.jsonl_path = self.dir / f"{name}.jsonl"
-        try:
-            self.images_dir.mkdir(parents=True, exist_ok=True)
-            self._fh = self.jsonl_path.open("w", encoding="utf-8")
-        except OSError as e:
-            raise ConversionError(f"{self.dir}: cannot write the output folder ({e.strerror})") from e
+        self._fh = None  # opened on the first write (_start)
+        _check_writable(self.dir)
         self.tasks: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self.notes: Counter[str] = Counter()
@@ -56,6 +55,21 @@ class Output:
         self._copied: dict[Path, str] = {}
         self._written: set[str] = set()  # images/… paths this run wrote (older runs' files are overwritten)
         self._ids: set[str] = set()
+
+    def _start(self) -> None:
+        """Create the folder and open ``records.jsonl`` (once, on the first write)."""
+        if self._fh is not None:
+            return
+        try:
+            self.images_dir.mkdir(parents=True, exist_ok=True)
+            self._fh = self.jsonl_path.open("w", encoding="utf-8")
+        except OSError as e:
+            raise ConversionError(f"{self.dir}: cannot write the output folder ({e.strerror})") from e
+
+    @property
+    def started(self) -> bool:
+        """Whether anything was written into the folder yet."""
+        return self._fh is not None
 
     # --- records -----------------------------------------------------------------------------
     def add(self, record: dict) -> None:
@@ -71,6 +85,7 @@ class Output:
             self.note("duplicate_ids_renamed")
             record = {**record, "id": rid}
         self._ids.add(rid)
+        self._start()
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)
 
@@ -99,6 +114,7 @@ class Output:
     def image_path(self, name: str) -> tuple[Path, str]:
         """(absolute path, relative path) for a new file ``images/name``, or ``images/NAME_k.EXT``
         where this run already wrote that name (another source of the same name: never overwrite)."""
+        self._start()
         rel, k = f"images/{name}", 0
         while rel in self._written:
             k += 1
@@ -108,7 +124,8 @@ class Output:
 
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:
-        stale = sum(1 for p in self.images_dir.iterdir() if f"images/{p.name}" not in self._written)
+        stale = sum(1 for p in self.images_dir.iterdir() if f"images/{p.name}" not in self._written) \
+            if self.images_dir.is_dir() else 0
         if stale:  # left by an earlier run into the same folder; no record of this run names them
             self.notes["stale_images_from_earlier_runs"] = stale
         return {
@@ -124,6 +141,9 @@ class Output:
         }
 
     def close(self) -> dict:
+        """End the run: write ``stats.json`` (and an empty ``records.jsonl`` where no record
+        came), creating the folder if nothing did; return the stats."""
+        self._start()
         if not self._fh.closed:
             self._fh.close()
         stats = self.stats()
@@ -134,7 +154,21 @@ class Output:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._fh.close()
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _check_writable(folder: Path) -> None:
+    """ConversionError naming ``folder`` unless it is, or can be made, a writable folder; creates nothing."""
+    import os
+
+    p = folder.absolute()
+    while not p.exists() and p != p.parent:  # the nearest existing folder above it
+        p = p.parent
+    why = ("a file is in the way" if not p.is_dir() else
+           "permission denied" if not os.access(p, os.W_OK | os.X_OK) else None)
+    if why:
+        raise ConversionError(f"{folder}: cannot write the output folder ({why}{'' if p == folder.absolute() else f': {p}'})")
 
 
 def int_at_least(lo: int):
