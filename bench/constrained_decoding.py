@@ -37,6 +37,8 @@ def main() -> None:
     for flag in ("scenes", "batch_size", "max_new_tokens", "repeat"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    if args.seed < 0:  # else data_gen's usage error, as a CalledProcessError traceback after loading the model
+        ap.error(f"--seed {args.seed}: give 0 or more")
     if args.model and not (Path(args.model) / "config.yaml").is_file():
         ap.error(f"--model {args.model}: not an rsvlm checkpoint (no config.yaml)")
 
@@ -48,9 +50,12 @@ def main() -> None:
     model, processor = inf.load_model(args.model, "cpu")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(data), "--n", str(args.scenes),
-                        "--seed", str(args.seed), "--config", str(REPO / "configs/default/data_test.yaml"),
-                        "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+        print(f"constrained_decoding: {args.scenes} test scene(s) …", file=sys.stderr)
+        made = subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(data), "--n", str(args.scenes),
+                               "--seed", str(args.seed), "--config", str(REPO / "configs/default/data_test.yaml"),
+                               "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if made.returncode:
+            raise SystemExit(f"constrained_decoding: data_gen synth failed:\n{made.stderr[-2000:]}")
         gt = {json.loads(line)["id"]: json.loads(line) for line in (data / "test.jsonl").read_text().splitlines()}
         times: dict[bool, list[float]] = {True: [], False: []}
         answers: dict[bool, list[dict]] = {}

@@ -323,3 +323,15 @@ def test_tiling_bench_refuses_bad_numbers_before_writing_a_scene(tmp_path, monke
         bench_main("tiling", monkeypatch, ["--workdir", str(tmp_path), *args])
     assert e.value.code == 2 and says in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_constrained_decoding_says_why_the_test_scenes_could_not_be_made(tmp_path, monkeypatch, capsys, ckpt):
+    import subprocess
+
+    with pytest.raises(SystemExit) as e:  # was: a CalledProcessError traceback after loading the model
+        bench_main("constrained_decoding", monkeypatch, ["--seed", "-1"])
+    assert e.value.code == 2 and "--seed -1: give 0 or more" in capsys.readouterr().err
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1, "", "disk full\n"))
+    with pytest.raises(SystemExit) as e:
+        bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt)])
+    assert e.value.code == "constrained_decoding: data_gen synth failed:\ndisk full\n"
