@@ -164,3 +164,25 @@ def test_a_usage_error_creates_no_output_folder_and_keeps_an_earlier_run(tmp_pat
     assert main([fmt, "--out", str(earlier), *argv]) == 2
     assert (earlier / "records.jsonl").read_text() == '{"id": "kept"}\n'
     assert sorted(p.name for p in earlier.iterdir()) == ["records.jsonl"]
+
+
+def test_an_unknown_crs_is_our_one_error_line_without_gdals(tmp_path, capfd):
+    """GDAL printed its own 'ERROR 1: PROJ: … crs not found' on stderr beside the converter's
+    message, for --labels-crs and for a GeoJSON's crs member alike."""
+    import json
+
+    from data_gen.convert import main
+
+    tif = _geotiff(tmp_path / "a.tif", np.zeros((1, 16, 16), np.uint8))
+    ring = [[500001, 3999999], [500005, 3999999], [500005, 3999995], [500001, 3999999]]
+    gj = tmp_path / "a.geojson"
+    gj.write_text(json.dumps({"type": "FeatureCollection", "crs": {"properties": {"name": "EPSG:99999"}},
+                              "features": [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    capfd.readouterr()
+    assert main(["geojson", "--out", str(tmp_path / "o"), "--images", str(tif), "--labels", str(gj),
+                 "--labels-crs", "EPSG:99999"]) == 2
+    err = capfd.readouterr().err
+    assert "--labels-crs 'EPSG:99999': not a CRS" in err and "ERROR 1" not in err, err
+    assert main(["geojson", "--out", str(tmp_path / "o"), "--images", str(tif), "--labels", str(gj)]) == 2
+    err = capfd.readouterr().err
+    assert "unreadable crs 'EPSG:99999'" in err and "ERROR 1" not in err, err

@@ -271,6 +271,15 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
     return hit
 
 
+def gdal_errors_logged():
+    """A context in which GDAL's own error lines (``ERROR 1: PROJ: … crs not found``) go to Python's
+    logging (logger ``rasterio._env``) and not straight to stderr, beside the message of ours that
+    names the file or option: rasterio installs its error handler for the life of an ``Env``."""
+    import rasterio
+
+    return rasterio.Env()
+
+
 def open_raster(path, mode: str = "r", **kwargs):
     """``rasterio.open`` without its NotGeoreferencedWarning: a plain TIFF (no CRS, no transform) is
     a fine image here, and the warning, once per converter run, said nothing about which file."""

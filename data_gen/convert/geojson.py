@@ -35,6 +35,7 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     clean_label,
+    gdal_errors_logged,
     open_raster,
     read_json,
     readable_size,
@@ -92,7 +93,8 @@ def geojson_crs(data: dict, path: Path, default: str = "EPSG:4326"):
     if crs and not name:
         raise ConversionError(f"{path}: unreadable crs member {crs!r:.80} (expected {{'properties': {{'name': …}}}})")
     try:
-        return CRS.from_user_input(name or default)
+        with gdal_errors_logged():  # PROJ's own 'crs not found' line would print beside ours
+            return CRS.from_user_input(name or default)
     except Exception as e:  # noqa: BLE001 - rasterio raises CRSError for any unreadable name
         raise ConversionError(f"{path}: unreadable crs {name or default!r} ({e})") from e
 
@@ -157,6 +159,11 @@ def _overlaps(bounds, width: int, height: int) -> bool:
 
 
 def run(args, out: Output) -> None:
+    with gdal_errors_logged():  # GDAL's own error lines (an unknown CRS, a failed reprojection) off stderr
+        _run(args, out)
+
+
+def _run(args, out: Output) -> None:
     from rasterio.crs import CRS
     from rasterio.warp import transform_geom
     from tqdm import tqdm
