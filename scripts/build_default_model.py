@@ -482,7 +482,10 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out).resolve()
     if out.exists() and not out.is_dir():
         p.error(f"--out {a.out}: is a file; give a work folder")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file on the path, no permission, a read-only disk: was a traceback
+        p.error(f"--out {a.out}: cannot make the work folder ({e.strerror or e})")
     scale = (a.budget_minutes or bc.reference_minutes) / bc.reference_minutes
     try:
         build(out, bc, scale, a.only or list(STAGES), a.curve, a.ship)
