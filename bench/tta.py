@@ -17,6 +17,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from eval import change, common, detection, grounding, segmentation
@@ -38,17 +39,19 @@ def absolute_paths(rec: dict, root: Path) -> None:
             im["band_files"] = [str((root / f).resolve()) for f in im["band_files"]]
 
 
-def localisation_subset(data: Path, dest: Path, limit: int | None) -> int:
-    """The ground/det/seg/change records of ``data`` (image paths made absolute) into ``dest``."""
-    rows = []
+def localisation_subset(data: Path, dest: Path, limit: int | None) -> Counter:
+    """The ground/det/seg/change records of ``data`` (image paths made absolute) into ``dest``; how
+    many of each task."""
+    rows, tasks = [], []
     for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
         if rec["task"] not in ("ground", "det", "seg", "change"):
             continue
         absolute_paths(rec, data.parent)
         rows.append(json.dumps(rec))
+        tasks.append(rec["task"])
     rows = rows[:limit] if limit else rows
     dest.write_text("\n".join(rows) + "\n")
-    return len(rows)
+    return Counter(tasks[: len(rows)])
 
 
 def scores(gt: Path, pred: Path) -> dict[str, float | None]:
@@ -67,7 +70,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         gt = Path(tmp) / "loc.jsonl"
         try:
-            n = localisation_subset(a.data, gt, a.limit)
+            per_task = localisation_subset(a.data, gt, a.limit)
+            n = per_task.total()
         except RecordError as e:
             ap.error(f"--data: {e}")
         if not n:  # else a ZeroDivisionError after the first pass
@@ -82,7 +86,8 @@ def main() -> None:
                          tta=None if mode == "none" else FuseConfig(views=MODES[mode]))
             rows.append((mode, (time.perf_counter() - t) / n, scores(gt, pred)))
     base = rows[0][1]
-    print(f"{n} localisation records of {a.data}\n")
+    print(f"{n} localisation records of {a.data} ("
+          + ", ".join(f"{k} {per_task[k]}" for k in ("det", "ground", "seg", "change") if per_task[k]) + ")\n")
     print("| --tta | s / record | × plain | " + " | ".join(SCORERS) + " |")
     print("|---|---|---|" + "---|" * len(SCORERS))
     for mode, sec, sc in rows:
