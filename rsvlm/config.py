@@ -7,7 +7,9 @@ config nests them. This module knows nothing about those classes: it walks datac
     save_config(cfg, out_dir / "config.yaml")
 
 Override values are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands=[B02,B03]`` → list,
-``name=null`` → None). Types are checked against the field annotations where they are simple
+``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
+Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None there, and a
+quoted value is YAML's. Types are checked against the field annotations where they are simple
 (int, float, bool, str, list, dict, Optional of these); anything else is passed through.
 
 A file can start from another: ``base: other.yaml`` (relative to the file), at the top or inside a
@@ -138,27 +140,76 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return plain(cfg)
 
 
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"a.b.c=1e-4"`` → (["a", "b", "c"], 1e-4). Values are YAML scalars or flow lists/maps."""
+def _split_override(text: str) -> tuple[list[str], str]:
+    """``"a.b.c=1e-4"`` → (["a", "b", "c"], "1e-4")."""
     if "=" not in text:
         raise ConfigError(f"override {text!r} is not of the form key=value")
     key, raw = text.split("=", 1)
     key = key.strip().lstrip("-")
     if not key:
         raise ConfigError(f"override {text!r} has an empty key")
+    return key.split("."), raw
+
+
+def _yaml_value(text: str, raw: str) -> Any:
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        return yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as e:
         raise ConfigError(f"override {text!r}: value is not valid YAML ({_yaml_problem(e)})") from e
-    return key.split("."), value
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"a.b.c=1e-4"`` → (["a", "b", "c"], 1e-4). Values are YAML scalars or flow lists/maps."""
+    path, raw = _split_override(text)
+    return path, _yaml_value(text, raw)
+
+
+def _annotation(cls: type | None, path: list[str]) -> Any:
+    """The annotation of dotted ``path`` in dataclass ``cls``, through nested dataclasses and the
+    values of ``dict[str, X]`` fields; None where it cannot be told."""
+    tp: Any = cls
+    for part in path:
+        tp = _unwrap_optional(tp)[0]
+        if dataclasses.is_dataclass(tp):
+            tp = _field_types(tp).get(part)
+        elif typing.get_origin(tp) is dict and len(typing.get_args(tp)) == 2:
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+        if tp is None:
+            return None
+    return tp
+
+
+def _as_written(text: str, raw: str) -> Any:
+    """A text field's override value: the text as written, not what YAML makes of it (a mapping
+    for "Answer: yes", False for "no", a date, a comment cut off at " #", an error for "{pl}: x");
+    None for null/~, and a quoted value as YAML reads it."""
+    raw = raw.strip()
+    if raw in ("null", "Null", "NULL", "~"):
+        return None
+    if raw[:1] in ("'", '"'):
+        value = _yaml_value(text, raw)
+        if isinstance(value, str):
+            return value
+    return raw
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None) -> dict[str, Any]:
-    """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed."""
+    """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
+    and a text field takes its value as written (``_as_written``)."""
     for text in overrides:
-        path, value = parse_override(text)
+        path, raw = _split_override(text)
+        leaf = _annotation(cls, path) if cls is not None else None
+        value = _as_written(text, raw) if _unwrap_optional(leaf)[0] is str else _yaml_value(text, raw)
         node, node_cls = data, cls
         for i, part in enumerate(path):
+            if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
+                tp = _unwrap_optional(_annotation(cls, path[: i + 1]))[0]
+                if tp in (int, float, bool, str) or typing.get_origin(tp) in (list, tuple) or tp in (list, tuple):
+                    kind = getattr(typing.get_origin(tp) or tp, "__name__", str(tp))
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is a {kind} and has no "
+                                      f"key {path[i + 1]!r}")
             if node_cls is not None and dataclasses.is_dataclass(node_cls):
                 ftypes = _field_types(node_cls)
                 if part not in ftypes:

@@ -139,3 +139,23 @@ def test_base_errors_name_the_files(tmp_path):
     b.write_text("optim: {lr_typo: 1}\n")
     with pytest.raises(ConfigError, match="lr_typo"):  # a base's keys are checked like the file's own
         load_config(RunConfig, a)
+
+
+def test_a_text_field_takes_the_override_as_written():
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, None, ["model.prompt.system=Answer briefly: one word.",  # was a mapping
+                                          "model.prompt.det_class_question={pl}: detect",  # was invalid YAML
+                                          "out_dir=runs/a #2"])  # was "runs/a", the rest a comment
+    assert cfg.model.prompt.system == "Answer briefly: one word."
+    assert (cfg.model.prompt.det_class_question, cfg.out_dir) == ("{pl}: detect", "runs/a #2")
+    cfg = load_config(RunConfig, None, ["encoders.rgb.name=no", "encoders.sar={width: 8}", "encoders.sar.name=1.10"])
+    assert (cfg.encoders["rgb"].name, cfg.encoders["sar"].name) == ("no", "1.10")  # were False, 1.1
+    assert load_config(RunConfig, None, ["encoders.rgb.name=null"]).encoders["rgb"].name is None
+    assert load_config(RunConfig, None, ["encoders.rgb.name='x: y'"]).encoders["rgb"].name == "x: y"
+    assert load_config(RunConfig, None, ["optim.betas=[0.1, 0.2]"]).optim.betas == [0.1, 0.2]  # others: YAML
+
+
+def test_a_key_below_a_number_is_named_as_such():
+    with pytest.raises(ConfigError, match=r"^override 'optim.lr.x=1': optim.lr is a float and has no key 'x'"):
+        load_config(RunConfig, None, ["optim.lr.x=1"])  # was "RunConfig: optim.lr: expected float, got {'x': 1}"
