@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+RASTER_SUFFIXES = (".tif", ".tiff", ".jp2")  # cropped with rasterio into a GeoTIFF; others with PIL into a PNG
+
 
 @dataclass(frozen=True)
 class Window:
@@ -170,14 +172,22 @@ def tile_objects(objects: list[dict], windows: list[Window], min_visible: float 
     return per_window, {"cut": cut, "lost": lost, "outside": outside}
 
 
+def tile_suffix(src: Path) -> str:
+    """The suffix of the files ``crop_to_file`` writes for tiles of ``src``: ``.tif`` or ``.png``."""
+    return ".tif" if Path(src).suffix.lower() in RASTER_SUFFIXES else ".png"
+
+
 def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     """Write the ``window`` of image ``src`` to ``dst``; return georeferencing for the record.
 
     GeoTIFF / JP2 sources are cropped with rasterio into a GeoTIFF ``dst`` that keeps CRS and the
     window's affine transform (returned as ``{"crs", "transform"}``); others with PIL (``{}``).
+    ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
     src, dst = Path(src), Path(dst)
-    if src.suffix.lower() in (".tif", ".tiff", ".jp2"):
+    if dst.suffix.lower() != tile_suffix(src):
+        raise ValueError(f"{dst}: a tile of {src.name} is written as {tile_suffix(src)}, not {dst.suffix or 'no suffix'}")
+    if src.suffix.lower() in RASTER_SUFFIXES:
         from rasterio.windows import Window as RWindow
 
         from data_gen.convert.common import open_raster

@@ -186,3 +186,28 @@ def test_an_unknown_crs_is_our_one_error_line_without_gdals(tmp_path, capfd):
     assert main(["geojson", "--out", str(tmp_path / "o"), "--images", str(tif), "--labels", str(gj)]) == 2
     err = capfd.readouterr().err
     assert "unreadable crs 'EPSG:99999'" in err and "ERROR 1" not in err, err
+
+
+def test_tiles_of_a_jp2_are_geotiffs_named_tif(tmp_path):
+    """masks --tile wrote a JP2 image's tiles as GeoTIFFs named ``.png`` (levir-cd as ``.JP2`` for
+    an upper-case suffix), which no reader trusting the name could open; an untiled JP2's record
+    had no crs and transform."""
+    from convert_helpers import convert
+
+    if "JP2OpenJPEG" not in rasterio.drivers.raster_driver_extensions().values():
+        pytest.skip("GDAL built without a JPEG 2000 driver")
+    data = np.random.default_rng(0).integers(0, 255, (3, 64, 64)).astype(np.uint8)
+    _geotiff(tmp_path / "s.jp2", data, driver="JP2OpenJPEG")
+    lab = np.zeros((64, 64), np.uint8)
+    lab[10:50, 10:50] = 255
+    Image.fromarray(lab).save(tmp_path / "s_mask.png")
+    argv = ("masks", "--images", str(tmp_path / "s.jp2"), "--labels", str(tmp_path / "s_mask.png"), "--binary", "roof")
+    for extra in ([], ["--tile", "32"]):
+        _, recs = convert(tmp_path / f"o{len(extra)}", *argv, *extra)
+        for rec in recs:
+            (im,) = rec["images"]
+            assert im["crs"] == "EPSG:32618", im
+            if extra:
+                assert im["path"].endswith(".tif"), im
+                with rasterio.open(tmp_path / "o2" / im["path"]) as ds:
+                    assert ds.driver == "GTiff"

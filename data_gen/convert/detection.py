@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data_gen.convert.common import Output, fraction, int_at_least, make_meta, make_record, pick
-from data_gen.tiling import Window, clip_object, crop_to_file, tile_objects, tile_windows
+from data_gen.tiling import Window, clip_object, crop_to_file, tile_objects, tile_suffix, tile_windows
 
 DET_ALL = ("Detect every object in the image and name its class.",
            "Find all objects and give each one's class.",
@@ -132,8 +132,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         if len(windows) == 1:
             rel, extra = out.copy_image(image), dict(image_extra or {})
         else:
-            suffix = ".tif" if image.suffix.lower() in (".tif", ".tiff", ".jp2") else ".png"
-            dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{suffix}")
+            dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{tile_suffix(image)}")
             extra = crop_to_file(image, win, dst)
             out.note("tiles")
         images = [{"path": rel, "modality": modality, **extra}]

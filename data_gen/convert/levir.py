@@ -34,7 +34,7 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.masks import read_label, seg_records
-from data_gen.tiling import crop_to_file, tile_windows
+from data_gen.tiling import crop_to_file, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -131,7 +131,7 @@ def run(args, out: Output) -> None:
             else:
                 rels = []
                 for tag, p in (("A", a), ("B", b)):
-                    dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{p.suffix if p.suffix != '.jp2' else '.tif'}")
+                    dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{tile_suffix(p)}")
                     crop_to_file(p, win, dst)
                     rels.append(rel)
                 out.note("tiles")

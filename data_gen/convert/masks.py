@@ -36,7 +36,7 @@ from data_gen.convert.common import (
     pick,
     read_json,
 )
-from data_gen.tiling import crop_to_file, tile_windows
+from data_gen.tiling import RASTER_SUFFIXES, crop_to_file, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -248,8 +248,7 @@ def run(args, out: Output) -> None:
             if len(windows) == 1:
                 rel, extra = out.copy_image(image), _georef(image)
             else:
-                ext = ".tif" if image.suffix.lower() in (".tif", ".tiff") else ".png"
-                dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{ext}")
+                dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{tile_suffix(image)}")
                 extra = crop_to_file(image, win, dst)
                 out.note("tiles")
             images = [{"path": rel, "modality": args.modality, **extra}]
@@ -259,8 +258,8 @@ def run(args, out: Output) -> None:
 
 
 def _georef(path: Path) -> dict:
-    """``{"crs", "transform"}`` of a georeferenced GeoTIFF, else ``{}``."""
-    if path.suffix.lower() not in (".tif", ".tiff"):
+    """``{"crs", "transform"}`` of a georeferenced GeoTIFF or JP2, else ``{}``."""
+    if path.suffix.lower() not in RASTER_SUFFIXES:
         return {}
     with open_raster(path) as ds:
         if ds.crs is None:
