@@ -80,7 +80,24 @@ def tile_answers(tiles: list[dict], most: int = 10) -> str:
 
     counts = Counter(t["answer"] for t in tiles).most_common()
     more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
-    return f"answers of {len(tiles)} tiles: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
+    return f"answers of {len(tiles)} tile{'s' if len(tiles) != 1 else ''}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
+
+
+def tile_note(task: str) -> str | None:
+    """What ``--tile`` does to ``task``'s answer, where the scene's answer is not simply the tiles'
+    merged shapes (det and seg): None for those."""
+    head = f"--tile asks each window on its own, so --task {task} is answered per tile"
+    if task == "ground":  # "the largest ship" has one answer per window
+        return (f"{head}: each tile gives its own box for the question (the largest object of each tile, not of "
+                "the scene), and the boxes are merged as shapes")
+    if task == "count":
+        return f"{head}: the tiles' counts are tallied, not summed (an object in an overlap is in two tiles)"
+    if task == "regcap":
+        return (f"{head}: a region the question gives is read in each tile's pixels, and the tiles' answers are "
+                "tallied, not merged")
+    if task in TEXT_TASKS:
+        return f"{head}: the tiles' answers are tallied, not merged into one"
+    return None
 
 
 def output_problem(args, inputs: list[str] = ()) -> str | None:
@@ -139,10 +156,8 @@ def main(args) -> int:
             return 2
     elif args.overlap is not None:
         print(f"rsvlm predict: warning: --overlap {args.overlap} ignored: it applies to --tile SIZE", file=sys.stderr)
-    if args.tile and args.task not in ("det", "seg"):  # "the largest ship" has one answer per window
-        print(f"rsvlm predict: note: --tile asks each window on its own and merges only shapes, so --task "
-              f"{args.task} is answered per tile (a grounding box per tile; counts tallied, not summed)",
-              file=sys.stderr)
+    if args.tile and (note := tile_note(args.task)):
+        print(f"rsvlm predict: note: {note}", file=sys.stderr)
     try:
         # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
         images = [inf.read_spec(s, window=(0, 0, 1, 1)) if args.tile else inf.read_spec(s, max_side=inf.READ_MAX_SIDE)
