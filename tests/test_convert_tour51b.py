@@ -211,3 +211,22 @@ def test_tiles_of_a_jp2_are_geotiffs_named_tif(tmp_path):
                 assert im["path"].endswith(".tif"), im
                 with rasterio.open(tmp_path / "o2" / im["path"]) as ds:
                     assert ds.driver == "GTiff"
+
+
+def test_a_truncated_geotiff_names_the_failed_block_not_a_previous_exception(tmp_path):
+    """Reading a truncated GeoTIFF said '(Read failed. See previous exception for details.)', in the
+    reader's error and in the converters' unreadable_image example, and showed no such exception."""
+    from data_gen.convert.common import ConversionError
+    from data_gen.convert.common import image_size as checked_size
+    from rsvlm.io import ImageReadError
+
+    data = np.random.default_rng(0).integers(0, 60000, (3, 200, 300)).astype(np.uint16)
+    full = _geotiff(tmp_path / "full.tif", data)
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(ImageReadError, match="cut.tif") as err:
+        read_image(cut)
+    with pytest.raises(ConversionError, match="cut.tif") as conv:
+        checked_size(cut)
+    for e in (err.value, conv.value):
+        assert "previous exception" not in str(e) and "IReadBlock failed" in str(e), str(e)

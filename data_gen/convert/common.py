@@ -318,7 +318,9 @@ def image_size(path: Path) -> tuple[int, int]:
                 im.load()
             return size
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
-        raise ConversionError(f"{path}: cannot read image ({e})") from e
+        from rsvlm.io.sources import gdal_message
+
+        raise ConversionError(f"{path}: cannot read image ({gdal_message(e)})") from e
 
 
 def readable_size(path: Path, out: Output, where: str) -> tuple[int, int] | None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.sources import ImageReadError, check_image_path, open_source
+from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, open_source
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -401,4 +401,4 @@ def image_size(path) -> tuple[int, int]:
         with ds:
             return ds.width, ds.height
     except RasterioIOError as e:
-        raise ImageReadError(f"{p}: not a readable raster ({e})") from e
+        raise ImageReadError(f"{p}: not a readable raster ({gdal_message(e)})") from e

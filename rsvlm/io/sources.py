@@ -21,6 +21,15 @@ class ImageReadError(ValueError):
     """A file exists but cannot be decoded (truncated, corrupt, or not an image)."""
 
 
+def gdal_message(err: BaseException) -> str:
+    """``err``'s message, or where rasterio's says only "See previous exception for details." (a
+    failed read), the GDAL error it chains: "IReadBlock failed at X offset 0, Y offset 24: …"."""
+    cause = err.__cause__ or err.__context__
+    if "previous exception" in str(err) and cause is not None:
+        return str(cause)
+    return str(err)
+
+
 def check_image_path(p: Path) -> None:
     """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
     comma-separated band files it may have been meant as."""
@@ -201,7 +210,7 @@ class RasterioSource:
                         warnings.simplefilter("ignore", NotGeoreferencedWarning)
                         self.datasets.append(rasterio.open(p))
                 except RasterioIOError as e:
-                    raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({e})") from e
+                    raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({gdal_message(e)})") from e
                 if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
                     subs = self.datasets[-1].subdatasets
                     raise ImageReadError(f"{p}: holds no raster of its own" + (
@@ -280,7 +289,7 @@ class RasterioSource:
                 try:
                     idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
                 except RasterioIOError as e:
-                    raise ImageReadError(f"{self.paths[0]}: read failed, file truncated or corrupt ({e})") from e
+                    raise ImageReadError(f"{self.paths[0]}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
                 bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
@@ -293,7 +302,7 @@ class RasterioSource:
                         m = d.dataset_mask(window=window, out_shape=out_shape) > 0
                         valid = m if valid is None else valid & m
                 except RasterioIOError as e:
-                    raise ImageReadError(f"{d.name}: read failed, file truncated or corrupt ({e})") from e
+                    raise ImageReadError(f"{d.name}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:
             v = ~(raw == nodata).all(axis=0)
