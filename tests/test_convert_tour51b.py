@@ -230,3 +230,21 @@ def test_a_truncated_geotiff_names_the_failed_block_not_a_previous_exception(tmp
         checked_size(cut)
     for e in (err.value, conv.value):
         assert "previous exception" not in str(e) and "IReadBlock failed" in str(e), str(e)
+
+
+def test_masks_binary_jpeg_noise_is_not_the_class(tmp_path):
+    """masks --binary took every non-zero pixel as the class, so a JPEG mask's ringing became a
+    frame of class pixels around each object (and, in empty parts, specks traced as polygons)."""
+    from convert_helpers import convert, objs
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "t.png")
+    lab = np.zeros((64, 64), np.uint8)
+    lab[16:40, 20:44] = 255
+    Image.fromarray(lab).save(tmp_path / "t_mask.jpg", quality=60)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "t.png"),
+                          "--labels", str(tmp_path / "t_mask.jpg"), "--binary", "roof")
+    (rec,) = recs
+    (poly,) = objs(rec)
+    xs, ys = [p[0] for p in poly["coords"]], [p[1] for p in poly["coords"]]
+    assert (min(xs), min(ys), max(xs), max(ys)) == pytest.approx((20, 16, 44, 40), abs=1.5)
+    assert stats["notes"]["labels_not_binary"] == 1

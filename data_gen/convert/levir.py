@@ -33,7 +33,7 @@ from data_gen.convert.common import (
     make_record,
     pick,
 )
-from data_gen.convert.masks import read_label, seg_records
+from data_gen.convert.masks import binary_mask, read_label, seg_records
 from data_gen.tiling import crop_to_file, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -75,19 +75,6 @@ def _first(folder: Path, stem: str) -> Path | None:
     return hits[0] if hits else None
 
 
-def change_mask(label, out: Output):
-    """A label array (H, W) → bool change mask (H, W): a binary label's one non-zero value, else the
-    values above half the range (0.5 for 0/1 labels, 127.5 for 8-bit, 32767.5 beyond), noted."""
-    import numpy as np
-
-    values = np.unique(label)
-    if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
-        return label > 0
-    out.note("labels_not_binary")
-    top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
-    return label > top / 2
-
-
 def describe(mask, label: str) -> str:
     """Change text from a bool mask (H, W): region count and changed share."""
     from scipy import ndimage
@@ -114,7 +101,7 @@ def run(args, out: Output) -> None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
             continue
         try:
-            mask = change_mask(read_label(lab, rgb=False), out)  # (H, W) bool
+            mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
             sizes = {image_size(a), image_size(b)}
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))

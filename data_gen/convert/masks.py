@@ -7,8 +7,11 @@ the image of the same stem, after removing ``--label-suffix`` (default: any of `
 share one folder, only files with a label suffix are labels. The class map is ``--palette FILE`` (YAML or
 JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an optional
 ``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
-value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are ``unknown_label_value`` (counted per image and
-value, or raised under ``--strict``).
+value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
+``unknown_label_value`` (counted per image and value, or raised under ``--strict``). With
+``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
+mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
+notes as ``labels_not_binary``).
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
@@ -70,7 +73,8 @@ def add_arguments(p) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--palette", type=Path, help="YAML/JSON {class: grey value or [r, g, b]}")
     g.add_argument("--preset", choices=sorted(PRESETS), help="built-in class map")
-    g.add_argument("--binary", metavar="CLASS", help="non-zero pixels are CLASS (0/1 or 0/255 masks)")
+    g.add_argument("--binary", metavar="CLASS",
+                   help="non-zero pixels are CLASS (0/1 or 0/255 masks; others, e.g. JPEG, thresholded at half range)")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
     p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
@@ -141,6 +145,20 @@ def read_label(path: Path, rgb: bool):
             return np.asarray(im.convert("RGB") if rgb else (im.convert("L") if im.mode not in ("L", "P", "I", "I;16") else im))
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def binary_mask(label, out: Output):
+    """A label array (H, W) → bool mask (H, W): a binary label's one non-zero value, else (a JPEG's
+    compression noise around 0/255, a resampled mask) the values above half the range (0.5 for
+    0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``."""
+    import numpy as np
+
+    values = np.unique(label)
+    if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
+        return label > 0
+    out.note("labels_not_binary")
+    top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
+    return label > top / 2
 
 
 def class_masks(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> dict:
@@ -238,6 +256,8 @@ def run(args, out: Output) -> None:
         if label.shape[:2] != (height, width):
             out.skip("size_mismatch", str(lab), f"label {label.shape[:2]} vs image {(height, width)}")
             continue
+        if args.binary:
+            label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
         windows = tile_windows(width, height, args.tile, args.overlap if args.tile else 0)
         for win in windows:
             sub = label[win.y0:win.y1, win.x0:win.x1]
