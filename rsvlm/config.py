@@ -245,22 +245,44 @@ def _yaml_problem(e: Exception, at_mark: bool = True) -> str:
     return f"{problem}{at}" + (f", {context}" if context else "")
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, refusing a mapping that names a key twice (it keeps the last silently,
+    so a second ``optim:`` section dropped every setting of the first)."""
+
+    def construct_mapping(self, node, deep=False):
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *anchor" merges, it is no key
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, typing.Hashable) and key in first:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"found key {key!r} a second time (first at line {first[key] + 1})",
+                    key_node.start_mark)
+            if isinstance(key, typing.Hashable):
+                first[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
+    """A config file's mapping (empty for an empty file); ConfigError naming the file otherwise."""
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{path} is a folder; give a config file (.yaml)")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not a YAML text file (not UTF-8: {e.reason} at byte {e.start})") from e
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)})") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    if data is None:  # empty, or comments only
+        return {}
+    if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__} {data!r:.40}")
     return data
 
 

@@ -159,3 +159,20 @@ def test_a_text_field_takes_the_override_as_written():
 def test_a_key_below_a_number_is_named_as_such():
     with pytest.raises(ConfigError, match=r"^override 'optim.lr.x=1': optim.lr is a float and has no key 'x'"):
         load_config(RunConfig, None, ["optim.lr.x=1"])  # was "RunConfig: optim.lr: expected float, got {'x': 1}"
+
+
+def test_a_key_twice_in_a_file_and_a_file_that_is_no_mapping_are_refused(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("optim:\n  lr: 0.05\nsteps: 3\noptim:\n  betas: [0.5, 0.6]\n")  # the first optim: was dropped
+    with pytest.raises(ConfigError, match=r"run.yaml:4:1: not valid YAML \(found key 'optim' a second time "
+                                          r"\(first at line 1\)"):
+        load_config(RunConfig, p)
+    p.write_text("encoders:\n  rgb: &e {width: 8, name: a}\n  sar:\n    <<: *e\n    width: 4\n")
+    sar = load_config(RunConfig, p).encoders["sar"]  # a merge key, and the key it then sets, are no repeat
+    assert (sar.width, sar.name) == (4, "a")
+    for text, kind in (("[]\n", "list"), ("- steps: 3\n", "list"), ("false\n", "bool")):
+        p.write_text(text)  # "[]" and "false" read as an empty mapping: the file was silently ignored
+        with pytest.raises(ConfigError, match=f"run.yaml: top level must be a mapping, got {kind}"):
+            load_config(RunConfig, p)
+    p.write_text("# nothing set yet\n")
+    assert load_config(RunConfig, p).steps == 10
