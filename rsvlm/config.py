@@ -306,7 +306,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
-    FILE's mapping (its own bases resolved, its path relative to ``here``) is taken first and the
+    FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken first and the
     mapping's other keys merge over it, as a YAML file merges over the defaults. Limits: not inside
     plain dicts (``stems``, ``encoders`` entries); a dataclass with a real ``base`` field keeps it."""
     ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
@@ -317,13 +317,14 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
     if not ftypes or "base" not in out or "base" in ftypes:
         return out
     ref = out.pop("base")
-    if not isinstance(ref, str):
-        raise ConfigError(f"{here}: 'base' must be a file path, got {ref!r}")
-    path = (here / ref).resolve()
+    named_in = seen[-1] if seen else here  # the file whose mapping says base:
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(f"{named_in}: 'base' must be a file path, got {ref!r}")
+    path = (here / Path(ref).expanduser()).resolve()
     if path in seen:
         raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
     if not path.is_file():
-        raise ConfigError(f"base file not found: {path} (named in a config under {here})")
+        raise ConfigError(f"base file not found: {path} (named in {named_in})")
     return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)
 
 

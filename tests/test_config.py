@@ -135,6 +135,14 @@ def test_base_errors_name_the_files(tmp_path):
     a.write_text("base: missing.yaml\n")
     with pytest.raises(ConfigError, match=r"base file not found: .*missing\.yaml"):
         load_config(RunConfig, a)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "run.yaml").write_text("optim: {base: optim.yaml}\n")
+    a.write_text("base: sub/run.yaml\n")  # the file that names the missing one is named (was "a config under sub")
+    with pytest.raises(ConfigError, match=r"base file not found: .*sub/optim\.yaml \(named in .*sub/run\.yaml\)$"):
+        load_config(RunConfig, a)
+    a.write_text("base: ''\n")
+    with pytest.raises(ConfigError, match=r"a\.yaml: 'base' must be a file path, got ''"):  # was "not found: <folder>"
+        load_config(RunConfig, a)
     a.write_text("base: b.yaml\n")
     b.write_text("optim: {lr_typo: 1}\n")
     with pytest.raises(ConfigError, match="lr_typo"):  # a base's keys are checked like the file's own
