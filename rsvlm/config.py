@@ -306,9 +306,10 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
-    FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken first and the
-    mapping's other keys merge over it, as a YAML file merges over the defaults. Limits: not inside
-    plain dicts (``stems``, ``encoders`` entries); a dataclass with a real ``base`` field keeps it."""
+    FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken
+    first and the mapping's other keys merge over it, as a YAML file merges over the defaults.
+    Limits: not inside plain dicts (``stems``, ``encoders`` entries); a dataclass with a real
+    ``base`` field keeps it."""
     ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
     out = {}
     for k, v in data.items():
