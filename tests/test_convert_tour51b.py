@@ -248,3 +248,21 @@ def test_masks_binary_jpeg_noise_is_not_the_class(tmp_path):
     xs, ys = [p[0] for p in poly["coords"]], [p[1] for p in poly["coords"]]
     assert (min(xs), min(ys), max(xs), max(ys)) == pytest.approx((20, 16, 44, 40), abs=1.5)
     assert stats["notes"]["labels_not_binary"] == 1
+
+
+def test_det_overlap_not_below_tile_is_an_error_and_the_default_fits_small_tiles(tmp_path):
+    """dota/voc/coco/geojson replaced an --overlap not below --tile by a quarter of the tile
+    without a word (masks and levir-cd refuse it); and the default overlap of 200 made a 256 px
+    tiling step by 56 px: 70 tiles for a 712 x 557 image."""
+    from convert_helpers import convert, png
+
+    from data_gen.convert import main
+
+    src = tmp_path / "dota"
+    png(src / "a.png", 712, 557)
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
+    assert main(["dota", "--out", str(tmp_path / "bad"), "--src", str(src), "--tile", "256", "--overlap", "300"]) == 2
+    assert not (tmp_path / "bad").exists()
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "256")
+    assert {tuple(r["meta"]["tile"][:2]) for r in recs} == {(0, 0)}  # the plane is in the first tile only
+    assert stats["notes"]["empty_images"] == 4 * 3 - 1  # 256 px tiles, 192 px steps (the last flush): x 0, 192, 384, 456

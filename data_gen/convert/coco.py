@@ -88,6 +88,7 @@ def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
+    opts = det_options(args)  # a usage error before any work
     data = read_json(args.ann)
     if not isinstance(data, dict) or not all(isinstance(data.get(k), list) for k in ("images", "annotations")):
         raise ConversionError(f"{args.ann}: not a COCO instances file (needs 'images' and 'annotations' lists)")
@@ -128,7 +129,6 @@ def run(args, out: Output) -> None:
             continue
         per_image[ann["image_id"]].extend({**o, "src": where} for o in objs)
     index = index_images(args.images, out)
-    opts = det_options(args)
     for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
         path = find_image(index, Path(im["file_name"]).name, out)

@@ -42,7 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_gen.convert.common import Output, fraction, int_at_least, make_meta, make_record, pick
+from data_gen.convert.common import Output, check_tiling, fraction, int_at_least, make_meta, make_record, pick
 from data_gen.tiling import Window, clip_object, crop_to_file, tile_objects, tile_suffix, tile_windows
 
 DET_ALL = ("Detect every object in the image and name its class.",
@@ -65,8 +65,8 @@ class DetOptions:
 
 def add_det_arguments(parser) -> None:
     parser.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
-    parser.add_argument("--overlap", type=int_at_least(0), default=200,
-                        help="tile overlap in pixels (a quarter of --tile where it is not smaller)")
+    parser.add_argument("--overlap", type=int_at_least(0), default=None,
+                        help="tile overlap in pixels, below --tile (default 200, at most a quarter of --tile)")
     parser.add_argument("--min-visible", type=fraction, default=0.5,
                         help="keep an object cut by a border when this share of its area is inside")
     parser.add_argument("--per-class", action="store_true", help="one [det] record per class")
@@ -74,9 +74,15 @@ def add_det_arguments(parser) -> None:
 
 
 def det_options(args) -> DetOptions:
-    overlap = args.overlap if args.tile else 0
-    if args.tile and overlap >= args.tile:
-        overlap = args.tile // 4
+    """The options of ``add_det_arguments``; ConversionError for an ``--overlap`` not below ``--tile``
+    (it was replaced by a quarter of the tile without a word)."""
+    if not args.tile:
+        overlap = 0
+    elif args.overlap is None:  # DOTA's devkit gap of 200 for its 1024 tiles; a small tile overlaps less
+        overlap = min(200, args.tile // 4)
+    else:
+        check_tiling(args.tile, args.overlap)
+        overlap = args.overlap
     return DetOptions(args.tile, overlap, args.min_visible, args.per_class, not args.no_ground)
 
 

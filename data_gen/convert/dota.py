@@ -109,6 +109,7 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
+    opts = det_options(args)  # a usage error before any work
     src = Path(args.src)
     label_dir = src / "labelTxt" if (src / "labelTxt").is_dir() else src
     image_dir = args.images or (src / "images" if (src / "images").is_dir() else src)
@@ -116,7 +117,6 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{label_dir}: not a folder")
     allowed = class_filter(args.classes)
     index = index_images(image_dir, out)
-    opts = det_options(args)
     files = sorted(label_dir.glob("*.txt"))
     if not files:
         raise ConversionError(f"{label_dir}: no labelTxt files")

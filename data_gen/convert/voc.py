@@ -98,6 +98,7 @@ def run(args, out: Output) -> None:
 
         return rbox_to_quad
 
+    opts = det_options(args)  # a usage error before any work
     src = Path(args.src)
     if not src.is_dir():
         raise ConversionError(f"{src}: not a folder")
@@ -107,7 +108,6 @@ def run(args, out: Output) -> None:
         image_dir = cands[0] if cands else src
     index = index_images(image_dir, out)
     allowed = class_filter(args.classes)
-    opts = det_options(args)
     files = sorted(src.rglob("*.xml"))
     if not files:
         raise ConversionError(f"{src}: no .xml files")
