@@ -6,12 +6,15 @@ and round-trips through ``save_pretrained`` / ``AutoTokenizer.from_pretrained`` 
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from rsvlm.tokens import add_special_tokens
+from rsvlm.tokens import add_special_tokens, all_special_tokens
+
+MODEL_TYPES = ("bpe", "unigram", "char", "word")  # sentencepiece's
 
 # The chat template of tokenizers rsvlm trains itself (Vicuna-like plain text, one line per turn).
 # A base LLM's own template is used instead wherever the tokenizer has one.
@@ -36,13 +39,19 @@ def train_tokenizer(
     """Train a sentencepiece model on ``texts`` and save a Llama-style HF tokenizer in ``out_dir``.
 
     Byte fallback is on, so no input is ever unknown. Geometry/task/image tokens are added as
-    special tokens afterwards and never enter sentencepiece training. ``vocab_size`` must exceed
-    the corpus alphabet plus 259 byte/control pieces.
+    special tokens afterwards; where ``texts`` hold them they are blanked out before sentencepiece
+    training, so no vocabulary goes to pieces of them. ``vocab_size`` must exceed the corpus
+    alphabet plus 259 byte/control pieces.
     """
     import sentencepiece as spm
     from transformers import LlamaTokenizer
 
     out_dir = Path(out_dir)
+    if model_type not in MODEL_TYPES:
+        raise ValueError(f"train_tokenizer: model_type {model_type!r} is not one of {', '.join(MODEL_TYPES)}")
+    named = (re.escape(t) for t in all_special_tokens() if not t.startswith("<loc_"))
+    special = re.compile(r"<loc_\d+>|" + "|".join(named))
+    texts = [special.sub(" ", t) for t in texts]  # "<loc_5>" spent pieces on "loc", "><" …
     texts = [t for t in texts if t.strip()]
     if not texts:  # sentencepiece said "RuntimeError: INTERNAL: ... [!sentences_.empty()]"
         raise ValueError("train_tokenizer: no non-empty texts to train on")

@@ -90,3 +90,13 @@ def test_answer_lead_needs_a_registry_template(tok_dir):
     assert tok.chat_template  # the tokenizer's own: it writes answers itself
     with pytest.raises(ValueError, match="answer_lead needs a registry chat template"):
         Processor({}, {}, {}, tok, tok.convert_tokens_to_ids(IMAGE_TOKEN), prompt=PromptConfig(answer_lead=" "))
+
+
+def test_special_tokens_in_the_corpus_spend_no_vocabulary(tmp_path):
+    text = "<image>\n[det] Detect ships. <ref>ship</ref><box><loc_5><loc_16><loc_700><loc_999></box>"
+    tok = train_tokenizer(["There are three small vehicles in the parking lot.", text] * 100, tmp_path, vocab_size=320)
+    pieces = tok.convert_ids_to_tokens(list(range(tok.vocab_size)))  # sentencepiece's own, before the added ones
+    assert not [p for p in pieces if p.strip("▁") in ("loc", "box", "ref", "><", "</", "image")], pieces[-40:]
+    assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
+    with pytest.raises(ValueError, match="model_type 'bpe2' is not one of bpe, unigram, char, word"):
+        train_tokenizer(["a b c"] * 10, tmp_path / "x", model_type="bpe2")  # was sentencepiece's INVALID_ARGUMENT
