@@ -26,3 +26,36 @@ def test_a_records_own_system_turn_takes_the_place_of_the_models():
     assert "Answer in one word." in text and "remote sensing assistant" not in text
     plain = {**rec, "conversations": rec["conversations"][1:]}
     assert record_messages(plain, PromptConfig(system="S."))[0] == {"role": "system", "content": "S."}
+
+
+def _char_tokenizer(text, add_special_tokens=False):
+    """One id per character, 0 for ``<image>``: enough for ``encode_conversation``'s bookkeeping."""
+    import re
+
+    return {"input_ids": [0 if p == "<image>" else ord(p) for p in re.findall(r"<image>|.", text, re.S)]}
+
+
+def _render(messages, add_generation_prompt):
+    return "".join(f"{m['role'][0].upper()}:{m['content']}\n" for m in messages) + ("A:" if add_generation_prompt else "")
+
+
+def test_a_conversation_that_does_not_fit_says_what_length_it_needs():
+    import pytest
+
+    from rsvlm.data.conversation import encode_conversation
+
+    msgs = [{"role": "user", "content": "<image>\nQ?"}, {"role": "assistant", "content": "yes"},
+            {"role": "user", "content": "<image>\nAnd this?"}, {"role": "assistant", "content": "no"}]
+    full = encode_conversation(_char_tokenizer, msgs, 0, [5, 5], render=_render)
+    assert full["n_tokens"] == len(full["input_ids"]) == 40
+    with pytest.raises(ValueError, match=r"40 tokens cannot be cut to max_length=20 without cutting an image "
+                                         r"\(the last image ends at token 24\)"):
+        encode_conversation(_char_tokenizer, msgs, 0, [5, 5], max_length=20, render=_render)
+    cut = encode_conversation(_char_tokenizer, msgs, 0, [5, 5], max_length=38, render=_render)
+    assert (cut["n_tokens"], len(cut["input_ids"])) == (40, 38)  # cut in the last answer, counted
+    text = [{"role": "user", "content": "Q" * 30}, {"role": "assistant", "content": "yes"}]
+    with pytest.raises(ValueError, match=r"no assistant token left after cutting 39 tokens to max_length=20 "
+                                         r"\(the first answer starts at token 36\)"):
+        encode_conversation(_char_tokenizer, text, 0, [], max_length=20, render=_render)
+    with pytest.raises(ValueError, match="^no assistant turn to train on$"):  # was "... within max_length=None"
+        encode_conversation(_char_tokenizer, text[:1], 0, [], render=_render)

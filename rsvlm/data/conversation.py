@@ -195,10 +195,16 @@ def encode_conversation(
         labels[start : len(upto)] = full[start : len(upto)]
     ids, labels = expand_image_tokens(full, labels, image_token_id, n_image_tokens)
     n_tokens = len(ids)
+    first_label = next((i for i, t in enumerate(labels) if t != IGNORE_INDEX), None)
+    if first_label is None:
+        raise ValueError("no assistant turn to train on")
     if max_length is not None and len(ids) > max_length:
         if image_token_id in ids[max_length:]:
-            raise ValueError(f"{len(ids)} tokens cannot be cut to max_length={max_length} without cutting an image")
+            end = len(ids) - ids[::-1].index(image_token_id)
+            raise ValueError(f"{len(ids)} tokens cannot be cut to max_length={max_length} without cutting an "
+                             f"image (the last image ends at token {end})")
+        if first_label >= max_length:
+            raise ValueError(f"no assistant token left after cutting {len(ids)} tokens to max_length={max_length} "
+                             f"(the first answer starts at token {first_label + 1})")
         ids, labels = ids[:max_length], labels[:max_length]
-    if all(t == IGNORE_INDEX for t in labels):
-        raise ValueError(f"no assistant token left within max_length={max_length}")
     return {"input_ids": ids, "labels": labels, "n_tokens": n_tokens}
