@@ -209,7 +209,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
         by_class: bool = False, retry_errors: bool = False) -> Path:
-    """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1)."""
+    """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1);
+    returns the file written last: ``out``, or with world > 1 this rank's part while another rank
+    is still answering (the last to finish merges)."""
     from tqdm.auto import tqdm
 
     records, report = load_records(data, strict=False)
@@ -259,8 +261,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {n_err + len(errors.kept)} of {len(mine)} record(s) with unreadable images, bands the "
               f"model cannot take or a prompt past the LLM's context answered empty (see 'error' in {part}{kept}; "
               f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
-    if world > 1:
-        _merge_if_last(records, out, world)
+    if world > 1 and not _merge_if_last(records, out, world):
+        return part
     return out
 
 
@@ -367,7 +369,7 @@ def check_stamp(out: Path, stamp: dict, world: int = 1) -> str | None:
     return None
 
 
-def _merge_if_last(records: list[dict], out: Path, world: int) -> None:
+def _merge_if_last(records: list[dict], out: Path, world: int) -> bool:
     """Merge the ranks' parts into ``out`` in record order once every part answers its whole share
     (a marker file would be stale from an earlier run, merging before the other ranks finish). Two
     ranks finishing together both write the same rows, each through its own file and a rename."""
@@ -380,13 +382,14 @@ def _merge_if_last(records: list[dict], out: Path, world: int) -> None:
                 if isinstance(row := json.loads(line), dict) and "id" in row:
                     got[row["id"]] = row
         if not {rec["id"] for rec in records[r::world]} <= got.keys():
-            return  # rank r is still answering; it merges when it finishes
+            return False  # rank r is still answering; it merges when it finishes
         rows.update(got)
     tmp = out.with_name(f"{out.name}.merge{os.getpid()}")
     with tmp.open("w") as f:
         for rec in records:
             f.write(json.dumps(rows[rec["id"]]) + "\n")
     os.replace(tmp, out)
+    return True
 
 
 def main(args) -> int:
@@ -430,5 +433,8 @@ def main(args) -> int:
               args.limit, rank, world, constrain=not args.free_decoding,
               tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,
               by_class=args.det_by_class, retry_errors=args.retry_errors)
-    print(f"wrote {out}")
+    if out != Path(args.out):  # rank 0 said "wrote OUT" while OUT did not exist yet
+        print(f"wrote {out} (rank {rank}'s share); the last rank to finish merges the shares into {args.out}")
+    else:
+        print(f"wrote {out}")
     return 0

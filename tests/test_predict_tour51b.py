@@ -44,3 +44,30 @@ def test_one_tile_is_one_tile():
     from rsvlm.predict import tile_answers
 
     assert tile_answers([{"answer": "lake"}]) == "answers of 1 tile: 'lake' x1"
+
+
+def _records(tmp_path, n, image="a.png"):
+    from PIL import Image
+
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / image)
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps({
+        "id": f"r{i}", "task": "cls", "images": [{"path": image, "modality": "optical"}],
+        "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]})
+        + "\n" for i in range(n)))
+    return data
+
+
+def test_a_rank_that_does_not_merge_says_which_file_it_wrote(ckpt, tmp_path, capsys, monkeypatch):
+    data, out = _records(tmp_path, 3), tmp_path / "p.jsonl"
+    argv = ["eval", "--model", str(ckpt), "--data", str(data), "--out", str(out), "--max-new-tokens", "2",
+            "--device", "cpu", "--limit", "2"]
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    assert main(argv) == 0
+    said = capsys.readouterr().out  # was "wrote p.jsonl", a file that did not exist
+    assert not out.exists() and f"wrote {out}.rank0 (rank 0's share)" in said and f"into {out}" in said
+    monkeypatch.setenv("RANK", "1")
+    assert main(argv) == 0
+    assert capsys.readouterr().out.strip().endswith(f"wrote {out}")
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["r0", "r1"]  # --limit over all ranks
