@@ -23,8 +23,13 @@ import numpy as np
 FORMS = [("poly", True), ("grid", True), ("grid", False)]  # (form, per_instance)
 
 
+NEEDED = ("bldg_spacenet4/sample_geotiff.tif", "bldg_spacenet4/geotiff_labels.geojson",
+          "seg_detectree/1091-322_00_response.tif", "sar_hrsid/P0008_0_800_9000_9800_mask.png",
+          "cd_levir/test_7_0256_0512_label.png")  # the real-data files load_masks reads
+
+
 def load_masks(root: Path) -> dict[str, np.ndarray]:
-    """name -> (H, W) bool mask; raises FileNotFoundError naming a missing file."""
+    """name -> (H, W) bool mask, from the ``NEEDED`` files under ``root``."""
     import rasterio
     import rasterio.features
     from PIL import Image
@@ -69,12 +74,12 @@ def main(argv=None) -> int:
 
     default = Path(os.environ.get("RSVLM_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--realdata", type=Path, default=default)
+    ap.add_argument("--realdata", type=Path, default=None, help=f"the real-data folder (default {default})")
     ap.add_argument("--budgets", default="16,32,64,128,256")
     ap.add_argument("--out", type=Path, help="also write the rows as JSON here")
     args = ap.parse_args(argv)
-    if not args.realdata.is_dir():
-        print(f"skipped: real-data folder {args.realdata} not found (pass --realdata or set RSVLM_REALDATA)")
+    if args.realdata is None and not default.is_dir():  # the default's absence is a skip, a folder given is not
+        print(f"skipped: real-data folder {default} not found (pass --realdata or set RSVLM_REALDATA)")
         return 0
     try:
         budgets = [int(b) for b in args.budgets.split(",")]
@@ -84,6 +89,11 @@ def main(argv=None) -> int:
         ap.error(f"--budgets {args.budgets!r}: give location-token budgets of 8 or more separated by commas")
     if args.out and (args.out.is_dir() or not args.out.parent.is_dir()):  # else found after the work
         ap.error(f"--out {args.out}: give a file in an existing folder")
+    args.realdata = args.realdata or default
+    if not args.realdata.is_dir():
+        ap.error(f"--realdata {args.realdata}: no such folder")
+    if missing := [f for f in NEEDED if not (args.realdata / f).is_file()]:  # else a RasterioIOError traceback
+        ap.error(f"--realdata {args.realdata}: missing {', '.join(missing)}")
     data = load_masks(args.realdata)
     rows = []
     jobs = [(name, f, b) for name in data for f in FORMS for b in budgets]

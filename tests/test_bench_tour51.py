@@ -336,3 +336,16 @@ def test_constrained_decoding_says_why_the_test_scenes_could_not_be_made(tmp_pat
     with pytest.raises(SystemExit) as e:
         bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt)])
     assert e.value.code == "constrained_decoding: data_gen synth failed:\ndisk full\n"
+
+
+def test_geometry_codec_names_a_realdata_folder_it_cannot_use(tmp_path, monkeypatch, capsys):
+    """A --realdata given but absent was 'skipped' with exit 0 (a typo passed for a skip); one
+    without the files was a RasterioIOError traceback."""
+    (tmp_path / "cd_levir").mkdir()
+    (tmp_path / "cd_levir" / "test_7_0256_0512_label.png").write_bytes(b"")
+    for args, says in ((["--realdata", str(tmp_path / "nope")], f"--realdata {tmp_path / 'nope'}: no such folder"),
+                       (["--realdata", str(tmp_path)], f"--realdata {tmp_path}: missing bldg_spacenet4/sample_geotiff")):
+        with pytest.raises(SystemExit) as e:
+            bench_main("geometry_codec", monkeypatch, args)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and says in err and "cd_levir" not in err, err
