@@ -59,3 +59,28 @@ def test_a_conversation_that_does_not_fit_says_what_length_it_needs():
         encode_conversation(_char_tokenizer, text, 0, [], max_length=20, render=_render)
     with pytest.raises(ValueError, match="^no assistant turn to train on$"):  # was "... within max_length=None"
         encode_conversation(_char_tokenizer, text[:1], 0, [], render=_render)
+
+
+def test_band_dropout_drops_only_bands_the_model_reads():
+    """A 13-band Sentinel-2 file under a 4-band stem: the draw was over all 13, so about one
+    sample in eight lost every band the stem reads and was skipped as bad."""
+    import numpy as np
+
+    from rsvlm.model import ImageInput
+    from rsvlm.model.stem import StemConfig, prepare
+    from rsvlm.train.data import drop_bands, read_channels
+
+    s2 = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.1] * 4, std=[0.1] * 4)
+    image = ImageInput(np.random.default_rng(0).random((13, 8, 8), dtype=np.float32), "msi", s2, "s2.tif")
+    used = read_channels(stem, image)
+    assert used == [1, 2, 3, 7]
+    for seed in range(64):
+        kept = drop_bands(image, 1.0, np.random.default_rng(seed), used)
+        left = [b for b in stem.bands if b in kept.bands]
+        assert 1 <= len(left) < 4, (seed, kept.bands)  # a proper, non-empty subset of the stem's bands
+        assert set(s2) - set(stem.bands) <= set(kept.bands)  # the bands it does not read are untouched
+        assert prepare(stem, kept.array, 8, kept.bands, kept.name, fill="copy").shape == (4, 8, 8)
+    generic = ImageInput(image.array[:4], "msi", ["b1", "b2", "b3", "b4"], "unnamed.tif")
+    assert read_channels(stem, generic) == []  # matched by count: a subset could not be read
+    assert drop_bands(generic, 1.0, np.random.default_rng(0), []) is generic

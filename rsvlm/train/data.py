@@ -105,7 +105,9 @@ class SFTDataset(torch.utils.data.Dataset):
             rng = np.random.default_rng([self.seed, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None
             pixels = []
             for im in images:
-                kept = drop_bands(im, self.band_dropout.get(im.modality, 0.0), rng) if rng is not None else im
+                stem = self.processor.stems.get(im.modality)
+                kept = (drop_bands(im, self.band_dropout.get(im.modality, 0.0), rng, read_channels(stem, im))
+                        if rng is not None and stem is not None else im)
                 pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
@@ -115,15 +117,34 @@ class SFTDataset(torch.utils.data.Dataset):
                 "cut": n if n > len(enc["input_ids"]) else 0}
 
 
-def drop_bands(image, p: float, rng: np.random.Generator):
-    """``image`` (an ImageInput) with a random proper subset of its bands, with probability ``p``
-    when it has more than one named band; else ``image`` itself."""
+def read_channels(stem, image) -> list[int]:
+    """The channels of ``image`` (an ImageInput) that ``stem`` reads by band name (stand-ins
+    included); [] where its bands are unnamed or none match."""
+    from rsvlm.model.stem import _generic, match_bands
+
+    if image.bands is None or _generic(image.bands):  # matched by count, not name: a subset cannot be read
+        return []
+    try:
+        match = match_bands(stem, image.bands, image.array.shape[0], image.name, fill="copy")
+    except ValueError:
+        return []
+    return sorted({i for i in match.index if i is not None})
+
+
+def drop_bands(image, p: float, rng: np.random.Generator, used: Sequence[int] | None = None):
+    """``image`` (an ImageInput) without a random proper subset of ``used`` (the channels the
+    model reads, ``read_channels``; None: all), with probability ``p`` when there are two or more
+    and the bands are named; else ``image`` itself. Other channels are kept as they are."""
     n = image.array.shape[0]
-    if n < 2 or image.bands is None or rng.random() >= p:
+    used = list(range(n)) if used is None else list(used)
+    if len(used) < 2 or image.bands is None or rng.random() >= p:
         return image
     from rsvlm.model import ImageInput
 
-    keep = np.sort(rng.choice(n, size=int(rng.integers(1, n)), replace=False))  # 1 … n−1 bands
+    # 1 … k−1 of the k used bands stay: drawn from all of a 13-band Sentinel-2 file, a 4-band
+    # stem's bands were all dropped in about one draw in eight, and the sample was lost as bad
+    kept = rng.choice(used, size=int(rng.integers(1, len(used))), replace=False)
+    keep = np.sort(np.concatenate([kept, np.setdiff1d(np.arange(n), used)]).astype(int))
     return ImageInput(image.array[keep], image.modality, [image.bands[j] for j in keep], image.name)
 
 
