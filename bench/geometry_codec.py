@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/geometry_codec.py [--realdata DIR] [--budgets 16,32,64,128,256] [--out results.json]
 
-Reads four real masks from the shared real-data folder (skips, exit 0, where it is absent):
+Reads four real masks from the shared real-data folder (skips, exit 0, where the default folder is
+absent; a --realdata given that is not there, or lacks a file, is a usage error):
 SpaceNet-4 building footprints rasterised onto their GeoTIFF, the detectree tree mask, the HRSID
 ship mask and the LEVIR-CD change mask. Each mask goes mask -> objects -> text -> decode ->
 raster for both forms at each budget, plus a baseline in the same run: each instance's
