@@ -21,7 +21,10 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     out = tmp_path / "run"
     argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
             "log.progress=false", "max_steps=1", "batch_size=4"]
-    assert train_main(argv) == 0
+    assert train_main(argv) == 1  # 1 malformed line of 8 is over data.max_bad_fraction's 0.01
+    assert "TooManyBadSamples: 1 of 8 record lines are malformed" in capsys.readouterr().err
+    assert not out.exists() or not (out / "summary.json").exists()
+    assert train_main([*argv, "data.max_bad_fraction=0.2"]) == 0
     err = capsys.readouterr().err
     assert "1 skipped (bad field images[].modality: 1)" in err and "train.jsonl:1 (id rec0)" in err
     assert "3 caption pair(s) from 7 record(s)" in err  # the cls and vqa records are not captions

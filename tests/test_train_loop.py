@@ -82,8 +82,12 @@ def test_corrupt_image_and_malformed_line_are_skipped_and_counted(tmp_path):
     assert len(rows) == 3 and all(0 < r["non_pad_fraction"] <= 1 for r in rows)
     assert any(k.startswith("loss/task/") for k in rows[0]) and any(k.startswith("loss/modality/") for k in rows[0])
 
+    with pytest.raises(TooManyBadSamples, match=r"1 of 13 record lines are malformed .*train.jsonl:13"):
+        train(cfg_for(tmp_path, data, "strict", "max_steps=3", "data.max_bad_fraction=0.05"))  # before a step
+    assert not (tmp_path / "strict" / "metrics.jsonl").exists()
+    clean = make_records(tmp_path / "d2", n=12, corrupt=1, ir_every=0)
     with pytest.raises(TooManyBadSamples, match="rec0"):
-        train(cfg_for(tmp_path, data, "strict", "max_steps=3", "data.max_bad_fraction=0.0"))
+        train(cfg_for(tmp_path, clean, "strict2", "max_steps=3", "data.max_bad_fraction=0.0"))
 
 
 def test_qlora_step_on_cpu(tmp_path):
@@ -144,14 +148,14 @@ def test_extra_record_files_use_their_own_image_root_and_weight(tmp_path):
     extra.write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"id": "broken", \n')
     src = f"data.extra=[{{path: {extra}, weight: 4}}]"
     summary = train(cfg_for(tmp_path, main, "run", "max_steps=4", "batch_size=4", "log.every=1",
-                            "data.max_bad_fraction=0.0", src))
+                            "data.max_bad_fraction=0.1", src))  # 1 malformed line of 25: under 0.1
     assert summary["bad_samples"] == 0 and summary["malformed_records"] == 1  # the broken line of b/
     logged = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     drawn = sum("loss/task/count" in r for r in logged)
     assert drawn >= 2  # p(a count record) = 4/5 per draw at weight 4: a batch of 4 without one is rare
 
-    with pytest.raises(TooManyBadSamples):  # the same file under the main file's root: its images are missing
-        train(cfg_for(tmp_path, main, "wrong", "max_steps=2", "batch_size=4", "data.max_bad_fraction=0.0",
+    with pytest.raises(TooManyBadSamples, match="samples could not be used"):  # under a/'s root: images missing
+        train(cfg_for(tmp_path, main, "wrong", "max_steps=2", "batch_size=4", "data.max_bad_fraction=0.1",
                       f"data.extra=[{{path: {extra}, root: {tmp_path / 'a'}, weight: 4}}]"))
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"id": "x"}\n')

@@ -13,7 +13,7 @@ from rsvlm.train import main as train_main
 
 @pytest.mark.parametrize("override, key", [
     ("log.every=0", "log.every"), ("ckpt.every=-1", "ckpt.every"), ("ckpt.keep=0", "ckpt.keep"),
-    ("optim.lr=-1", "optim.lr"), ("optim.lr=0", "optim.lr"), ("optim.warmup_steps=-3", "optim.warmup_steps"),
+    ("optim.lr=-1", "optim.lr"), ("optim.warmup_steps=-3", "optim.warmup_steps"),
     ("optim.max_grad_norm=-1", "optim.max_grad_norm"), ("optim.min_lr_ratio=1.5", "optim.min_lr_ratio"),
     ("optim.weight_decay=-0.1", "optim.weight_decay"), ("optim.betas=[0.9]", "optim.betas"),
     ("optim.betas=[0.9, 1.0]", "optim.betas"), ("data.group_factor=0", "data.group_factor"),

@@ -376,7 +376,8 @@ def train_clip(cfg) -> dict:
     from tqdm.auto import tqdm
 
     from rsvlm.train.checkpoint import barrier
-    from rsvlm.train.loop import build_optimizer, check_bad, note_resume, setup_distributed, start_out_dir
+    from rsvlm.train.loop import (build_optimizer, check_bad, check_malformed, note_resume, setup_distributed,
+                                  start_out_dir)
 
     rank, world, device = setup_distributed(cfg, ddp=True)
     out_dir = start_out_dir(cfg, rank)
@@ -387,9 +388,10 @@ def train_clip(cfg) -> dict:
     if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
-    if (report.n_skipped or report.duplicates) and rank == 0:
+    if report.notable and rank == 0:
         print(f"[rsvlm.train] {report.summary()}" + (f"; first: {report.examples[:1]}" if report.examples else ""),
               file=sys.stderr)
+    check_malformed(report, cfg)
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)

@@ -44,7 +44,7 @@ class DataConfig:
     modality_temperature: float = 1.0
     task_weights: dict[str, float] = field(default_factory=dict)
     modality_weights: dict[str, float] = field(default_factory=dict)
-    max_bad_fraction: float = 0.01  # the run fails when more of the samples seen are unreadable
+    max_bad_fraction: float = 0.01  # the run fails when more of the record lines are malformed, or of the samples seen unreadable
     # "flip" | "dihedral": each sample is drawn in one of the image's mirror views (rsvlm.tta), its
     # question's direction words and its answer's shapes mapped to match; "none": as recorded
     augment: str = "none"
@@ -231,7 +231,7 @@ def check_numbers(cfg: TrainConfig) -> None:
              ("ckpt.every", cfg.ckpt.every, cfg.ckpt.every >= 0, ">= 0 (0: only at the end)"),
              ("ckpt.keep", cfg.ckpt.keep, cfg.ckpt.keep >= 1, ">= 1"),
              ("data.group_factor", cfg.data.group_factor, cfg.data.group_factor >= 1, ">= 1"),
-             ("optim.lr", o.lr, 0 < o.lr < float("inf"), "> 0"),
+             ("optim.lr", o.lr, 0 <= o.lr < float("inf"), ">= 0 (0: a run that changes no weight)"),
              ("optim.weight_decay", o.weight_decay, o.weight_decay >= 0, ">= 0"),
              ("optim.eps", o.eps, o.eps >= 0, ">= 0"),
              ("optim.warmup_steps", o.warmup_steps, o.warmup_steps >= 0, ">= 0"),

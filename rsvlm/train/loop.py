@@ -347,9 +347,10 @@ def train(cfg: TrainConfig) -> dict:
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
                                 [file_weights[i] for i in index["source"]])
-    if (report.n_skipped or report.duplicates) and rank == 0:
+    if report.notable and rank == 0:
         first = f"; first: {report.examples[:1]}" if report.n_skipped else ""
         print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
+    check_malformed(report, cfg)
     if cfg.data.batching == "length_grouped" and rank == 0:
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
@@ -482,6 +483,14 @@ def train(cfg: TrainConfig) -> dict:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)
     return summary
+
+
+def check_malformed(report: ReadReport, cfg: TrainConfig) -> None:
+    """Fail before training when more than ``data.max_bad_fraction`` of the record lines were malformed."""
+    if report.n_lines and report.n_skipped / report.n_lines > cfg.data.max_bad_fraction:
+        raise TooManyBadSamples(f"{report.n_skipped} of {report.n_lines} record lines are malformed (> data."
+                                f"max_bad_fraction={cfg.data.max_bad_fraction}): {report.summary()}; first: "
+                                f"{report.examples[0] if report.examples else '?'}")
 
 
 def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
