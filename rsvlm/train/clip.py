@@ -376,8 +376,14 @@ def train_clip(cfg) -> dict:
     from tqdm.auto import tqdm
 
     from rsvlm.train.checkpoint import barrier
-    from rsvlm.train.loop import (build_optimizer, check_bad, check_malformed, note_resume, setup_distributed,
-                                  start_out_dir)
+    from rsvlm.train.loop import (
+        build_optimizer,
+        check_bad,
+        check_malformed,
+        note_resume,
+        setup_distributed,
+        start_out_dir,
+    )
 
     rank, world, device = setup_distributed(cfg, ddp=True)
     out_dir = start_out_dir(cfg, rank)

@@ -44,7 +44,8 @@ class DataConfig:
     modality_temperature: float = 1.0
     task_weights: dict[str, float] = field(default_factory=dict)
     modality_weights: dict[str, float] = field(default_factory=dict)
-    max_bad_fraction: float = 0.01  # the run fails when more of the record lines are malformed, or of the samples seen unreadable
+    # the run fails when more of the record lines are malformed, or of the samples seen are unreadable
+    max_bad_fraction: float = 0.01
     # "flip" | "dihedral": each sample is drawn in one of the image's mirror views (rsvlm.tta), its
     # question's direction words and its answer's shapes mapped to match; "none": as recorded
     augment: str = "none"
