@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,10 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
         name, _, path = spec.partition("=")
         if not path or not Path(path).is_file():
             p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
-        out[name] = load_encoder(Path(path))
+        try:  # not safetensors (never unpickled), not a ViT of the default model's shape: before any scene
+            out[name] = load_encoder(Path(path))
+        except (SafetensorError, ValueError, RuntimeError, OSError) as e:
+            p.error(f"--encoder {spec!r}: not an encoder this assay can load ({str(e)[:300]})")
     return out
 
 

@@ -349,3 +349,20 @@ def test_geometry_codec_names_a_realdata_folder_it_cannot_use(tmp_path, monkeypa
             bench_main("geometry_codec", monkeypatch, args)
         err = capsys.readouterr().err
         assert e.value.code == 2 and says in err and "cd_levir" not in err, err
+
+
+@pytest.mark.parametrize("name", ["ground_assay", "count_assay"])
+def test_assays_refuse_an_encoder_file_they_cannot_load_in_one_usage_line(tmp_path, monkeypatch, capsys, name):
+    """A pickle renamed, or safetensors of something else: one line before any scene is made (were
+    SafetensorError / ValueError tracebacks)."""
+    import torch
+    from safetensors.torch import save_file
+
+    (tmp_path / "model.bin").write_bytes(b"\x80\x04K\x01.")  # a pickle: never unpickled
+    save_file({"w": torch.ones(2)}, str(tmp_path / "other.safetensors"))
+    for f, says in (("model.bin", "header"), ("other.safetensors", "missing vision keys")):
+        with pytest.raises(SystemExit) as e:
+            bench_main(name, monkeypatch, ["--encoder", f"x={tmp_path / f}", "--scenes", "1", "--steps", "1"])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and "not an encoder this assay can load" in err and says in err, err[-1500:]
+        assert "Traceback" not in err and "making" not in err
