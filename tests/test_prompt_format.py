@@ -201,3 +201,14 @@ def test_empty_system_prompt_means_none_in_training_eval_and_chat(tmp_path):
     chat.ask("[cls] What scene is this?", images=[ImageInput(np.zeros((3, 32, 32), np.float32), "optical")])
     said = processor.tokenizer.decode(chat.token_ids)
     assert said.lstrip().startswith(TEMPLATES["rsvlm"]["user_prefix"].strip()) and default not in said
+
+
+def test_a_bad_role_is_named_by_its_index_among_the_messages_given():
+    from rsvlm.model.templates import render
+
+    msgs = [{"role": "system", "content": "S."}, {"role": "user", "content": "Q"}, {"role": "system", "content": "x"}]
+    with pytest.raises(ValueError, match=r"^message 2: role must be user or assistant.*'system'"):
+        render(msgs, "rsvlm")  # was "message 1": counted after the leading system was taken off
+    with pytest.raises(ValueError, match=r"^message 0: "):
+        render([{"role": "tool", "content": "x"}], "rsvlm")
+    assert render(msgs[:2], "rsvlm").count("S.") == 1

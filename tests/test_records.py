@@ -46,6 +46,7 @@ def test_task_inferred_from_tag():
     (lambda r: r.update(task="detect"), "'task'"),
     (lambda r: r["conversations"].pop(), "no gpt"),
     (lambda r: r["conversations"][1].update(value=" \n"), "conversations[1].value': an empty answer"),
+    (lambda r: r["conversations"][1].update(value="\u200b\ufeff "), "conversations[1].value': an empty answer"),
     (lambda r: [t.update(value=v) for t, v in zip(r["conversations"], ["[cls] What?", "<image>\nA port."])],
      "conversations[1].value': an answer with an <image> placeholder"),
     (lambda r: r["images"][0].update(path=123), "images[0].path': must be a file path (a string), got int"),

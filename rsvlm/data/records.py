@@ -21,6 +21,7 @@ from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 _TAG_RE = re.compile(r"^\s*(?:<image>\s*)*\[(\w+)\]")
+_BLANK = " \t\n\r\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"  # str.strip() keeps the zero-width ones
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
 
 
@@ -155,7 +156,7 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
         value = turn.get("value", turn.get("content"))
         if not isinstance(value, str):
             raise _fail(where, f"{f}.value", "must be a string")
-        if ROLES[role] == "assistant" and not value.strip():
+        if ROLES[role] == "assistant" and not value.strip(_BLANK):
             raise _fail(where, f"{f}.value", "an empty answer")
         if ROLES[role] == "assistant" and IMAGE_TOKEN in value:
             raise _fail(where, f"{f}.value", f"an answer with an {IMAGE_TOKEN} placeholder; images go in human turns")

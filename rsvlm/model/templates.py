@@ -54,13 +54,11 @@ def render(messages: list[dict], template: dict | str, add_generation_prompt: bo
     """
     t = get_template(template) if isinstance(template, str) else template
     out = []
-    if messages and messages[0]["role"] == "system":
-        system, messages = messages[0]["content"], messages[1:]
-    else:
-        system = t["system"]
+    first = 1 if messages and messages[0]["role"] == "system" else 0  # i below counts the caller's messages
+    system = messages[0]["content"] if first else t["system"]
     if system:
         out.append(t["system_prefix"] + system + t["system_suffix"])
-    for i, m in enumerate(messages):
+    for i, m in enumerate(messages[first:], first):
         role, content = m["role"], m["content"]
         if role == "user":
             out.append(t["user_prefix"] + content + t["user_suffix"])
