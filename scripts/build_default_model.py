@@ -151,6 +151,49 @@ def stage_overrides(name: str, out: Path) -> list[str]:
     return ov
 
 
+MAKERS = {"merged": "merge", "final": "merge_chat"}  # OUT/<folder> → the stage that writes it, where they differ
+
+
+def stage_inputs(name: str, out: Path, bc: BuildConfig) -> list[Path]:
+    """The files and folders under OUT that stage ``name`` reads (a training stage: the paths of its
+    resolved config, ``extra`` overrides included); unknown names read nothing."""
+    if name == "tokenizer":
+        return [out / "data" / "train" / "train.jsonl"]
+    if name in ("merge", "merge_chat"):
+        return [out / {"merge": "sft_multisensor", "merge_chat": "sft_chat"}[name] / "final"]
+    if name in ("eval", "eval_tta"):
+        return [out / "data" / "test" / "test.jsonl", out / "final"]
+    if name not in TRAIN_STAGES:
+        return []
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = CONFIGS / f"{name}.yaml"
+    cfg = load_config(TrainConfig, path, [*stage_overrides(name, out),
+                                          *extra_sources(load_config(TrainConfig, path, []).data.extra, out),
+                                          *bc.extra.get(name, [])])
+    paths = [cfg.data.train, cfg.init_from, cfg.model.llm.tokenizer, cfg.model.llm.name_or_path,
+             *(enc.pretrained for enc in cfg.model.encoders.values()), *(src.path for src in cfg.data.extra)]
+    return [Path(p) for p in paths if p and Path(p).is_relative_to(out)]
+
+
+def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
+    """What the stages to run would read under OUT but is not there and no earlier stage of this run
+    makes (``--only align`` in a new folder): found before any stage runs, not by its own command."""
+    problems, gone = [], []
+    for i, name in enumerate(names):
+        if (out / name / "DONE").is_file():
+            continue
+        for path in stage_inputs(name, out, bc):
+            maker = MAKERS.get(path.relative_to(out).parts[0], path.relative_to(out).parts[0])
+            if path.exists() or any(path.is_relative_to(g) for g in gone):
+                continue
+            if maker not in names[:i] or (out / maker / "DONE").is_file():
+                gone.append(path)
+                problems.append(f"{name} reads {path}, made by stage {maker}")
+    return problems
+
+
 def extra_sources(extra: list, out: Path) -> list[str]:
     """``data.extra`` as an override, with its ``runs/default_model/`` paths moved under ``out``."""
     if not extra:
@@ -487,8 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # a file on the path, no permission, a read-only disk: was a traceback
         p.error(f"--out {a.out}: cannot make the work folder ({e.strerror or e})")
     scale = (a.budget_minutes or bc.reference_minutes) / bc.reference_minutes
+    names = a.only or list(STAGES)
+    missing = missing_inputs(out, names, bc)
+    if missing:  # else the stage's own command fails, and "the same command resumes" would fail again
+        p.error(f"{len(missing)} input(s) not there: " + "; ".join(missing)
+                + ". Run those stages first (or name them in --only too)")
     try:
-        build(out, bc, scale, a.only or list(STAGES), a.curve, a.ship)
+        build(out, bc, scale, names, a.curve, a.ship)
     except subprocess.CalledProcessError as e:
         print(f"build: stopped; {' '.join(map(str, e.cmd))} exited with status {e.returncode} (its output is "
               "above); the same command resumes from there", file=sys.stderr)

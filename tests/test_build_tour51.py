@@ -1,5 +1,5 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
-that cannot be made, ..."""
+that cannot be made, a stage whose inputs no earlier stage makes, ..."""
 
 from __future__ import annotations
 
@@ -30,3 +30,30 @@ def test_an_out_folder_that_cannot_be_made_is_one_usage_line(build, tmp_path, ca
         err = capsys.readouterr().err.strip().splitlines()
         assert e.value.code == 2 and f"--out {out}: cannot make the work folder" in err[-1], err
     assert build.ran == []
+
+
+def test_a_stage_whose_inputs_are_not_there_is_refused_before_any_stage_runs(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {n: (lambda n: lambda out, bc, scale: ran.append(n))(n) for n in b.STAGES})
+    out = tmp_path / "out"
+    # was: rsvlm train started, failed on its data, and the build said "the same command resumes from there"
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(out), "--only", "align"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and "3 input(s) not there" in err, err
+    for maker, path in (("data", "data/train/train.jsonl"), ("tokenizer", "tokenizer"),
+                        ("pretrain_encoder", "pretrain_encoder/final/encoder.safetensors")):
+        assert f"align reads {out / path}, made by stage {maker}" in err
+    assert ran == []
+    assert b.main(["--out", str(out), "--only", "data", "tokenizer"]) == 0  # made by a stage before it
+    assert ran == ["data", "tokenizer"]
+    (out / "data" / "warmup").mkdir(parents=True)
+    (out / "data" / "warmup" / "train.jsonl").write_text("")
+    (out / "align").mkdir()
+    (out / "align" / "DONE").write_text("{}")  # done, but its checkpoint was deleted since
+    with pytest.raises(SystemExit):
+        b.main(["--out", str(out), "--only", "align", "ground_warmup"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"1 input(s) not there: ground_warmup reads {out / 'align' / 'final'}, made by stage align" in err, err
+    assert ran == ["data", "tokenizer"]
