@@ -156,3 +156,21 @@ def test_band_dropout_drops_and_refills_bands_the_same_way_every_time(tmp_path):
     half = D.SFTDataset(index, path.parent, processor, processor.prompt, 512, band_dropout={"msi": 0.5}, seed=3)
     changed = [not torch.equal(planes(half, i), planes(plain, i)) for i in msi]
     assert 0 < sum(changed) < len(msi) == 8  # about half, as p says
+
+
+def test_records_of_a_modality_the_model_has_no_stem_for_are_skipped_and_counted_at_index_time(tmp_path):
+    from test_train_utils import make_records
+
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+
+    def words(texts, add_special_tokens=False):  # a tokenizer stand-in: one id per word
+        return {"input_ids": [t.split() for t in texts]}
+
+    path = make_records(tmp_path, n=8, ir_every=4)  # records 0 and 4 are ir
+    report = ReadReport(str(path))
+    index = D.build_index(path, words, {"optical": 16}, report)
+    assert len(index) == 6 and set(index["modality"]) == {"optical"} and report.n_ok == 6
+    assert report.skipped == {"modality the model has no stem for: ir": 2}  # was: a bad sample every epoch
+    assert "no stem for modality 'ir'; the model has ['optical']" in report.examples[0]
+    assert len(D.build_index(path, words, {"optical": 16, "ir": 16}, ReadReport(str(path)))) == 8

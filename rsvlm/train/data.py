@@ -35,7 +35,8 @@ TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length esti
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
                 report: ReadReport):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
-    column is the file's position. Malformed lines are counted in ``report`` (one for all files)."""
+    column is the file's position. Malformed lines, and records of a modality the model has no stem
+    for (a key missing from ``n_visual_tokens``), are counted in ``report`` (one for all files)."""
     from datasets import Dataset
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -45,6 +46,13 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         before = len(rows["id"])
         for rec in read_records(path, strict=False, report=report):
             mods = [im["modality"] for im in rec["images"]]
+            if unfit := sorted(set(mods) - set(n_visual_tokens)):  # would be a bad sample every epoch
+                report.n_ok -= 1
+                report.skipped[f"modality the model has no stem for: {unfit[0]}"] += 1
+                if len(report.examples) < 5:
+                    report.examples.append(f"{path}: record {rec['id']}: no stem for modality {unfit[0]!r}; "
+                                           f"the model has {sorted(n_visual_tokens)}")
+                continue
             rows["record"].append(json.dumps(rec))
             rows["id"].append(rec["id"])
             rows["task"].append(rec["task"] or "chat")
