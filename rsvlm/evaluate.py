@@ -261,9 +261,25 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {n_err + len(errors.kept)} of {len(mine)} record(s) with unreadable images, bands the "
               f"model cannot take or a prompt past the LLM's context answered empty (see 'error' in {part}{kept}; "
               f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
+        if hint := missing_images_hint(mine, data.parent):
+            print(f"rsvlm eval: {hint}", file=sys.stderr)
     if world > 1 and not _merge_if_last(records, out, world):
         return part
     return out
+
+
+def missing_images_hint(records: list[dict], root: Path) -> str | None:
+    """Where relative image paths of ``records`` are looked for, when some name files that do not
+    exist there (LLaVA-style data names its images relative to an image folder of its own); else None."""
+    def missing(im) -> bool:
+        files = (im.get("band_files") or [im.get("path")]) if isinstance(im, dict) else []
+        return any(isinstance(f, str) and not Path(f).is_absolute() and not (root / f).exists() for f in files)
+
+    n = sum(any(missing(im) for im in r.get("images") or []) for r in records)
+    if not n:
+        return None
+    return (f"{n} record(s) name image files by relative paths that do not exist; they are read against the "
+            f"--data file's folder ({root.resolve()}): put the records file in the folder their paths start from")
 
 
 def check_out(data: Path, out: Path, world: int = 1) -> str | None:

@@ -142,3 +142,19 @@ def test_records_whose_prompt_opens_with_an_unknown_tag_are_named_before_the_run
     assert main(["eval", "--data", str(data), "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]) == 0
     err = capsys.readouterr().err  # was silent: the record is answered as free chat, [detect] and all
     assert "1 kept as untagged chat whose prompt opens with a tag that is not a task ([detect] x1" in err
+
+
+def test_missing_images_say_where_relative_paths_are_looked_for(tmp_path, capsys):
+    from rsvlm.evaluate import run
+
+    data = tmp_path / "sets" / "test.jsonl"  # LLaVA-style paths relative to an image folder elsewhere
+    data.parent.mkdir()
+    data.write_text(json.dumps({**RECORD, "images": [{"path": "cls_aid/a.png", "modality": "optical"}]}) + "\n")
+    run(None, None, data, tmp_path / "p.jsonl", progress=False)  # no image is read, so no model runs
+    err = capsys.readouterr().err
+    assert f"1 record(s) name image files by relative paths that do not exist; they are read against the " \
+           f"--data file's folder ({data.parent.resolve()})" in err
+    data.write_text(json.dumps({**RECORD, "images": [{"path": str(tmp_path / "a.png")}]}) + "\n")
+    run(None, None, data, tmp_path / "q.jsonl", progress=False)
+    assert "relative paths" not in capsys.readouterr().err  # an absolute path is looked for where it says
+
