@@ -1,6 +1,7 @@
 """Build the bundled default model from nothing (issue 8), through the project's own commands.
 
-    python scripts/build_default_model.py [--out runs/default_model] [--budget-minutes 110] [--ship]
+    python scripts/build_default_model.py [--out runs/default_model] [--budget-minutes 110]
+        [--only STAGE …] [--ship] [--curve] [--config build.yaml] [key=value …]
 
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
@@ -502,13 +503,17 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.config import ConfigError, load_config
     from rsvlm.tta import MODES
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # the whole docstring: --help is where the stages, the resume rules and the limits are found
+    p = argparse.ArgumentParser(description="\n\n".join(__doc__.split("\n\n", 2)[::2]), usage="%(prog)s [options] [key=value …]",
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="runs/default_model", help="work folder (default runs/default_model)")
     p.add_argument("--budget-minutes", type=positive, default=None,
                    help="scale training steps to this many minutes (default: build.yaml's reference)")
-    p.add_argument("--config", default=str(CONFIGS / "build.yaml"))
+    p.add_argument("--config", default=str(CONFIGS / "build.yaml"),
+                   help="build settings: data sizes, seeds, budget, evaluation (default configs/default/build.yaml)")
     # nargs="+": a bare --only used to mean every stage, a two-hour build
-    p.add_argument("--only", nargs="+", choices=list(STAGES), help="run just these stages (others untouched)")
+    p.add_argument("--only", nargs="+", choices=list(STAGES), metavar="STAGE",
+                   help="run just these stages, in the order above whatever the order given (others untouched)")
     p.add_argument("--ship", action="store_true", help="copy the final model into rsvlm/assets/default_model")
     p.add_argument("--curve", action="store_true",
                    help="also score each stage's checkpoint on the test set's cls/count/vqa/ground records")
@@ -530,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # a file on the path, no permission, a read-only disk: was a traceback
         p.error(f"--out {a.out}: cannot make the work folder ({e.strerror or e})")
     scale = (a.budget_minutes or bc.reference_minutes) / bc.reference_minutes
-    names = a.only or list(STAGES)
+    names = [n for n in STAGES if n in (a.only or STAGES)]  # `--only tokenizer data` ran the tokenizer first
     missing = missing_inputs(out, names, bc)
     if missing:  # else the stage's own command fails, and "the same command resumes" would fail again
         p.error(f"{len(missing)} input(s) not there: " + "; ".join(missing)
