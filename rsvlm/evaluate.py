@@ -223,6 +223,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print("rsvlm eval: predictions are matched to records by id, and python -m eval.* refuses a ground truth "
               "whose ids repeat: give each record its own id to score it", file=sys.stderr)
     records = records[:limit] if limit else records
+    # answered with "task": null, which no scoring script takes: said before the long run
+    if rank == 0 and (untasked := [r["id"] for r in records if r["task"] is None]):
+        print(f"rsvlm eval: {len(untasked)} of {len(records)} record(s) have no task (no \"task\" field, and no task "
+              f"tag such as [vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m "
+              "eval.TASK scores them; give each record its task", file=sys.stderr)
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
     _drop_cut_line(part)

@@ -158,3 +158,15 @@ def test_missing_images_say_where_relative_paths_are_looked_for(tmp_path, capsys
     run(None, None, data, tmp_path / "q.jsonl", progress=False)
     assert "relative paths" not in capsys.readouterr().err  # an absolute path is looked for where it says
 
+
+def test_records_without_a_task_are_named_before_the_run(tmp_path, capsys):
+    from rsvlm.evaluate import run
+
+    untagged = {**RECORD, "id": "b", "task": None,
+                "conversations": [{"from": "human", "value": "<image>\nwhat is it?"}, {"from": "gpt", "value": "x"}]}
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n" + json.dumps(untagged) + "\n")
+    run(None, None, data, tmp_path / "p.jsonl", progress=False)
+    err = capsys.readouterr().err  # was answered as "task": null without a word, and no scorer took it
+    assert "1 of 2 record(s) have no task" in err and "first: b" in err
+    assert [json.loads(x)["task"] for x in (tmp_path / "p.jsonl").read_text().splitlines()] == ["cls", None]
