@@ -26,8 +26,8 @@ checkpoint; Ctrl-C or ``kill`` on the build stops the running stage with it):
 
 ``--budget-minutes`` scales every training stage's ``max_steps`` (the YAMLs hold the steps of
 ``reference_minutes`` in configs/default/build.yaml). ``--ship`` copies OUT/final into
-rsvlm/assets/default_model with the model card. Limits: one process at a time per OUT; the
-step counts are calibrated on a 2-core CPU, so a faster machine finishes early rather than
+rsvlm/assets/default_model with the model card. Limits: one build at a time per OUT (a second
+is refused: OUT/.build.lock); the step counts are calibrated on a 2-core CPU, so a faster machine finishes early rather than
 training longer.
 """
 
@@ -534,6 +534,36 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:  # a file on the path, no permission, a read-only disk: was a traceback
         p.error(f"--out {a.out}: cannot make the work folder ({e.strerror or e})")
+    lock = lock_folder(out)
+    if lock is None:  # two builds trained into the same stage folders, each resuming the other's checkpoints
+        p.error(f"--out {a.out}: another build is running in it (pid {(out / LOCK).read_text().strip() or '?'}); "
+                "wait for it, stop it, or give another --out")
+    with lock:
+        return run_build(p, a, out, bc)
+
+
+LOCK = ".build.lock"
+
+
+def lock_folder(out: Path):
+    """OUT/.build.lock opened and locked (flock, released when the process ends) with this pid in it;
+    None when another process holds it."""
+    import fcntl
+
+    f = open(out / LOCK, "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    f.truncate(0)
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f
+
+
+def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: BuildConfig) -> int:
+    """The stages ``a`` asks for, with their missing inputs a usage error; the exit status."""
     scale = (a.budget_minutes or bc.reference_minutes) / bc.reference_minutes
     names = [n for n in STAGES if n in (a.only or STAGES)]  # `--only tokenizer data` ran the tokenizer first
     missing = missing_inputs(out, names, bc)

@@ -1,5 +1,5 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
-that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, ..."""
+that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, ..."""
 
 from __future__ import annotations
 
@@ -78,3 +78,21 @@ def test_stages_named_out_of_order_run_in_the_build_order(monkeypatch, tmp_path)
     # was: the tokenizer first, on training records the data stage had not written yet
     assert b.main(["--out", str(tmp_path), "--only", "tokenizer", "data", "tokenizer"]) == 0
     assert ran == ["data", "tokenizer"]
+
+
+def test_a_second_build_in_the_same_folder_is_refused(build, tmp_path, capsys):
+    import fcntl
+
+    assert build.main(["--out", str(tmp_path), "--only", "one"]) == 0  # the lock goes with the build
+    with open(tmp_path / ".build.lock", "a+") as held:  # as a running build holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.truncate(0)
+        held.write("4242\n")
+        held.flush()
+        # was: both trained into the same stage folders, each resuming from the other's checkpoints
+        with pytest.raises(SystemExit) as e:
+            build.main(["--out", str(tmp_path), "--only", "one"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and "another build is running in it (pid 4242)" in err, err
+    assert build.ran == [1.0]
+    assert build.main(["--out", str(tmp_path), "--only", "one"]) == 0  # free again once it ends
