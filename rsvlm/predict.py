@@ -256,7 +256,10 @@ def main(args) -> int:
             return 2
         result = inf.locate(answer, images[-1], scores)
         print(answer)
-    if args.min_score > 0:
+    if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer
+        print(f"rsvlm predict: note: --min-score {args.min_score} has nothing to drop: the answer has no objects",
+              file=sys.stderr)
+    elif args.min_score > 0:
         kept = [o for o in result["objects"] if o.get("score", 1.0) >= args.min_score]
         print(f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped")
         result["objects"] = kept

@@ -89,3 +89,13 @@ def test_a_long_object_table_is_cut_with_a_count(ckpt, geotiff, tmp_path, capsys
     printed = capsys.readouterr().out
     assert len(json.loads(out.read_text())["objects"]) == 7 and "… and 5 more object(s), not shown" in printed
     assert len([line for line in printed.splitlines() if "  ship  " in line]) == 2
+
+
+def test_min_score_on_an_answer_without_objects_says_so(ckpt, geotiff, capsys, monkeypatch):
+    from rsvlm import predict
+
+    monkeypatch.setattr(predict, "ask", lambda *a, **k: ("harbour", []))
+    assert _predict(ckpt, geotiff, "--task", "cls", "--min-score", "0.5") == 0
+    out, err = capsys.readouterr()
+    assert "dropped" not in out  # was "0 object(s) scored below --min-score 0.5 dropped" under a word
+    assert "--min-score 0.5 has nothing to drop: the answer has no objects" in err
