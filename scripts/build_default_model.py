@@ -195,6 +195,14 @@ def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
     return problems
 
 
+def redone_since(out: Path, name: str, bc: BuildConfig) -> list[str]:
+    """The stages that wrote ``name``'s inputs and finished after it did (their DONE is newer)."""
+    done = (out / name / "DONE").stat().st_mtime
+    makers = dict.fromkeys(MAKERS.get(p.relative_to(out).parts[0], p.relative_to(out).parts[0])
+                           for p in stage_inputs(name, out, bc))
+    return [m for m in makers if (out / m / "DONE").is_file() and (out / m / "DONE").stat().st_mtime > done]
+
+
 def extra_sources(extra: list, out: Path) -> list[str]:
     """``data.extra`` as an override, with its ``runs/default_model/`` paths moved under ``out``."""
     if not extra:
@@ -590,7 +598,10 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
     for k, name in enumerate(names, 1):
         done = out / name / "DONE"
         if done.is_file():
-            log(f"stage {k}/{len(names)} {name}: done before, skipped ({done})")
+            newer = redone_since(out, name, bc)
+            log(f"stage {k}/{len(names)} {name}: done before, skipped ({done})" + (
+                f"; note: {', '.join(newer)} ran again since, so this stage's result is of the older input "
+                "(delete its DONE to redo it)" if newer else ""))
             continue
         log(f"stage {k}/{len(names)} {name} …")
         t = time.perf_counter()

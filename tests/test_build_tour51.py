@@ -1,5 +1,5 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
-that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, ..."""
+that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, ..."""
 
 from __future__ import annotations
 
@@ -96,3 +96,24 @@ def test_a_second_build_in_the_same_folder_is_refused(build, tmp_path, capsys):
     assert e.value.code == 2 and "another build is running in it (pid 4242)" in err, err
     assert build.ran == [1.0]
     assert build.main(["--out", str(tmp_path), "--only", "one"]) == 0  # free again once it ends
+
+
+def test_a_skipped_stage_whose_input_stage_ran_again_says_so(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+    monkeypatch.setattr(b, "STAGES", {n: lambda out, bc, scale: None for n in b.STAGES})
+    for name, t in (("data", 1), ("tokenizer", 2), ("pretrain_encoder", 3), ("align", 4)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "DONE").write_text("{}")
+        os.utime(tmp_path / name / "DONE", (t, t))
+    (tmp_path / "pretrain_encoder" / "final").mkdir()
+    (tmp_path / "pretrain_encoder" / "final" / "encoder.safetensors").write_text("")
+    (tmp_path / "data" / "train").mkdir()
+    (tmp_path / "data" / "train" / "train.jsonl").write_text("")
+    (tmp_path / "tokenizer" / "DONE").unlink()  # the tokenizer is made again: align's DONE is now the older
+    assert b.main(["--out", str(tmp_path), "--only", "tokenizer", "pretrain_encoder", "align"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # was: "done before, skipped" alone, and the final model silently kept the old tokenizer's training
+    assert any("pretrain_encoder: done before, skipped" in s and "note: tokenizer ran again since" in s
+               for s in lines), lines
+    assert any("align: done before, skipped" in s and "note: tokenizer ran again since" in s for s in lines), lines
+    assert not any("note: data" in s for s in lines)
