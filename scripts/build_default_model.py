@@ -112,7 +112,7 @@ def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
                                       ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
         if not (out / "data" / split / f"{file}.jsonl").is_file():
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
-                   "--seed", str(seed), "--config", str(CONFIGS / cfg), "--no-progress", *bc.extra.get("data", [])))
+                   "--seed", str(seed), "--config", str(CONFIGS / cfg), *bc.extra.get("data", [])))  # with its bar
     for split, seed in (("train", bc.train_seed), ("test", bc.test_seed)):  # multi-turn records (rsvlm chat)
         if not (out / "data" / split / "chat.jsonl").is_file():
             run(py("-m", "data_gen", "chat", "--src", str(out / "data" / split / f"{split}.jsonl"),

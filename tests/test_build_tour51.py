@@ -1,5 +1,5 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
-that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, ..."""
+that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage."""
 
 from __future__ import annotations
 
@@ -117,3 +117,14 @@ def test_a_skipped_stage_whose_input_stage_ran_again_says_so(monkeypatch, tmp_pa
                for s in lines), lines
     assert any("align: done before, skipped" in s and "note: tokenizer ran again since" in s for s in lines), lines
     assert not any("note: data" in s for s in lines)
+
+
+def test_the_data_stage_shows_the_generators_progress(monkeypatch, tmp_path):
+    b = load_script("build_default_model", monkeypatch)
+    cmds = []
+    monkeypatch.setattr(b, "run", lambda cmd, env_threads=None: cmds.append(cmd))
+    b.stage_data(tmp_path, b.BuildConfig(), 1.0)
+    synth = [c for c in cmds if "synth" in c]
+    assert len(synth) == 4 and len(cmds) == 6  # train, warmup, multi, test; then chat for train and test
+    # was: --no-progress, so 18 000 scenes were a minute or two of silence after the command line
+    assert not any("--no-progress" in c for c in cmds), synth
