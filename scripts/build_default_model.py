@@ -381,15 +381,25 @@ def write_card(out: Path, bc: BuildConfig) -> Path:
                 n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
     tta, chat = out / "eval" / "report_tta.json", out / "eval" / "report_chat.json"
     chat_gt = out / "data" / "test" / "chat.jsonl"
+
+    def records(path: Path, task: str | None = None) -> str:  # "1248", or "–" without the file
+        if not path.is_file():
+            return "–"
+        with open(path) as f:
+            return str(sum(1 for line in f if task is None or json.loads(line).get("task") == task))
+
     facts = {"scores": scores_table(report),
              "scores_tta": scores_table(json.loads(tta.read_text())) if tta.is_file() else "(not scored)\n",
              "scores_chat": scores_table(json.loads(chat.read_text())) if chat.is_file() else "(not scored)\n",
-             "n_chat": str(sum(1 for _ in open(chat_gt))) if chat_gt.is_file() else "0",
+             "n_chat": records(chat_gt) if chat_gt.is_file() else "0",
              "tta_mode": bc.eval_tta,
              "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
              "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",
              "size_mb": f"{sum(p.stat().st_size for p in files) / 2**20:.1f}", "params_m": f"{n_params / 1e6:.2f}",
-             "n_test": str(sum(1 for _ in open(out / "data" / "test" / "test.jsonl"))),
+             "n_test": records(out / "data" / "test" / "test.jsonl"),
+             "test_scenes": str(bc.test_scenes), "test_seed": str(bc.test_seed),
+             "n_warmup": records(out / "data" / "warmup" / "train.jsonl", "ground"),
+             "n_multi": records(out / "data" / "multi" / "train.jsonl", "ground"),
              "steps": ", ".join(f"{n} {yaml.safe_load((out / n / 'train_config.yaml').read_text())['max_steps']}"
                                 for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file())}
     for kind, name in (("real", "loc_error.json"), ("shuffled", "loc_error_shuffled.json")):
@@ -401,6 +411,10 @@ def write_card(out: Path, bc: BuildConfig) -> Path:
     text = (CONFIGS / "model_card.md").read_text()
     for k, v in facts.items():
         text = text.replace("{{" + k + "}}", v)
+    left = sorted(set(re.findall(r"\{\{(\w+)\}\}", text)))
+    if left:  # a template key no fact fills was shipped as "{{key}}"
+        log(f"warning: the model card's template has {len(left)} key(s) the build does not fill, left as "
+            f"they are: {', '.join(left)} (facts: {', '.join(facts)})")
     (out / "MODEL_CARD.md").write_text(text)
     return out / "MODEL_CARD.md"
 

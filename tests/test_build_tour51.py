@@ -1,5 +1,6 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
-that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage."""
+that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage, the model card's
+facts."""
 
 from __future__ import annotations
 
@@ -128,3 +129,26 @@ def test_the_data_stage_shows_the_generators_progress(monkeypatch, tmp_path):
     assert len(synth) == 4 and len(cmds) == 6  # train, warmup, multi, test; then chat for train and test
     # was: --no-progress, so 18 000 scenes were a minute or two of silence after the command line
     assert not any("--no-progress" in c for c in cmds), synth
+
+
+def test_the_model_card_fills_the_data_facts_and_names_a_key_it_cannot(monkeypatch, tmp_path, capsys):
+    import json
+
+    b = load_script("build_default_model", monkeypatch)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "model_card.md").write_text(
+        "{{n_test}} records of {{test_scenes}} scenes (seed {{test_seed}}); warm-up {{n_warmup}}, "
+        "multi {{n_multi}} grounding records; {{typo}}\n")
+    monkeypatch.setattr(b, "CONFIGS", tmp_path / "configs")
+    (tmp_path / "final").mkdir()
+    for split, tasks in (("test", ["cls", "ground"]), ("warmup", ["ground", "ground"]), ("multi", ["ground", "cls"])):
+        (tmp_path / "data" / split).mkdir(parents=True)
+        (tmp_path / "data" / split / f"{'test' if split == 'test' else 'train'}.jsonl").write_text(
+            "".join(json.dumps({"task": t}) + "\n" for t in tasks))
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text(json.dumps({"metrics": []}))
+    card = b.write_card(tmp_path, b.BuildConfig(test_scenes=7, test_seed=9005)).read_text()
+    # was: the record counts of build 19's data typed into the template, stale after any rebuild
+    assert card.startswith("2 records of 7 scenes (seed 9005); warm-up 2, multi 1 grounding records; {{typo}}")
+    out = capsys.readouterr().out
+    assert "1 key(s) the build does not fill, left as they are: typo" in out, out  # was: shipped silently
