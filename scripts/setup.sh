@@ -4,7 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# rsvlm needs Python >= 3.10 (pyproject.toml); a .venv made with an older one would be reused by every later run
+new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; }
+version() { "$1" --version 2>&1 || echo "not found"; }
+if [ -x .venv/bin/python ] && ! new_enough .venv/bin/python; then
+  echo "[setup] error: .venv holds $(version .venv/bin/python); rsvlm needs Python >= 3.10: remove .venv and run again (PYTHON=python3.11 bash scripts/setup.sh to choose the interpreter)" >&2
+  exit 1
+fi
 if [ ! -x .venv/bin/python ]; then
+  if ! new_enough "$PY"; then
+    echo "[setup] error: $PY is $(version "$PY"); rsvlm needs Python >= 3.10: PYTHON=python3.11 bash scripts/setup.sh (or another >= 3.10)" >&2
+    exit 1
+  fi
   echo "[setup] creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi

@@ -1,13 +1,15 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
 that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage, the model card's
-facts."""
+facts; scripts/setup.sh with a Python older than the project needs."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
 import pytest
-from script_loader import load_script
+from script_loader import REPO, load_script
 
 
 @pytest.fixture
@@ -152,3 +154,28 @@ def test_the_model_card_fills_the_data_facts_and_names_a_key_it_cannot(monkeypat
     assert card.startswith("2 records of 7 scenes (seed 9005); warm-up 2, multi 1 grounding records; {{typo}}")
     out = capsys.readouterr().out
     assert "1 key(s) the build does not fill, left as they are: typo" in out, out  # was: shipped silently
+
+
+def _old_python(path):
+    """An interpreter stand-in that answers as Python 3.8 would (version check fails, venv refuses)."""
+    path.write_text("#!/bin/sh\n[ \"$1\" = --version ] && { echo 'Python 3.8.10'; exit 0; }\nexit 1\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_setup_refuses_a_python_older_than_3_10_before_making_the_venv(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "setup.sh", tmp_path / "scripts" / "setup.sh")
+    old = _old_python(tmp_path / "python3.8")
+    env = {**os.environ, "PYTHON": str(old)}
+    r = subprocess.run(["bash", str(tmp_path / "scripts" / "setup.sh")], env=env, capture_output=True, text=True,
+                       timeout=30)
+    # was: "creating .venv with Python 3.8.10", then a failure deep in venv or pip
+    assert r.returncode == 1 and f"{old} is Python 3.8.10; rsvlm needs Python >= 3.10" in r.stderr, r.stderr
+    assert not (tmp_path / ".venv").exists()
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)  # one made by an old interpreter, before the check
+    _old_python(tmp_path / ".venv" / "bin" / "python")
+    r = subprocess.run(["bash", str(tmp_path / "scripts" / "setup.sh")], env={**os.environ, "PYTHON": "python3"},
+                       capture_output=True, text=True, timeout=30)
+    # was: reused by every later run, whatever PYTHON said
+    assert r.returncode == 1 and ".venv holds Python 3.8.10" in r.stderr and "remove .venv" in r.stderr, r.stderr
