@@ -607,6 +607,14 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     return 0
 
 
+def minutes_in(spent: Path) -> float:
+    """The minutes an OUT/STAGE/SPENT file holds; 0 without one (or an unreadable one)."""
+    try:
+        return float(spent.read_text())
+    except (OSError, ValueError):
+        return 0.0
+
+
 def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: bool, ship_it: bool) -> None:
     t0 = time.perf_counter()
     for k, name in enumerate(names, 1):
@@ -618,12 +626,22 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
                 "(delete its DONE to redo it)" if newer else ""))
             continue
         log(f"stage {k}/{len(names)} {name} …")
+        # wall minutes of earlier attempts that stopped (a resumed stage's DONE counted its last part only)
+        spent = out / name / "SPENT"
+        before = minutes_in(spent)
         t = time.perf_counter()
-        STAGES[name](out, bc, scale)
-        minutes = (time.perf_counter() - t) / 60
+        try:
+            STAGES[name](out, bc, scale)
+        except BaseException:
+            spent.parent.mkdir(parents=True, exist_ok=True)
+            spent.write_text(f"{before + (time.perf_counter() - t) / 60:.2f}\n")
+            raise
+        minutes = before + (time.perf_counter() - t) / 60
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps({"minutes": round(minutes, 2), "scale": scale}) + "\n")
-        log(f"stage {name} finished in {minutes:.1f} min (total {(time.perf_counter() - t0) / 60:.1f} min)")
+        spent.unlink(missing_ok=True)
+        log(f"stage {name} finished in {minutes:.1f} min" + (f", {before:.1f} of them in earlier attempts" if before else "")
+            + f" (total {(time.perf_counter() - t0) / 60:.1f} min)")
     if curve:
         learning_curve(out, bc)
     if (out / "eval" / "report.json").is_file():

@@ -1,7 +1,7 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
 that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage, the model card's
 facts; scripts/setup.sh with a Python older than the project needs; the model card's figures against
-docs/default-model.md's."""
+docs/default-model.md's; the minutes of a stage that was resumed."""
 
 from __future__ import annotations
 
@@ -192,3 +192,27 @@ def test_the_model_card_quotes_the_det_by_class_figures_the_docs_measured():
     # was: 0.099 and 0.099, and 0.112 for a named class, after 4b3e7ed corrected the docs to 0.098 / 0.111
     assert f"against {n1.strip()} and {n2.strip()} for questions\n  naming a class" in card
     assert f"{a1.strip()} and {a2.strip()} on them, {p1.strip()} and {p2.strip()} over all" in card
+
+
+def test_a_resumed_stage_counts_the_minutes_of_its_earlier_attempts(monkeypatch, tmp_path, capsys):
+    import json
+
+    b = load_script("build_default_model", monkeypatch)
+    clock = [0.0]
+    monkeypatch.setattr(b.time, "perf_counter", lambda: clock[0])
+
+    def stage(minutes, stop):
+        def run(out, bc, scale):
+            clock[0] += 60 * minutes
+            if stop:
+                raise KeyboardInterrupt
+        return run
+
+    monkeypatch.setattr(b, "STAGES", {"one": stage(5, True)})
+    assert b.main(["--out", str(tmp_path), "--only", "one"]) == 130
+    monkeypatch.setattr(b, "STAGES", {"one": stage(2, False)})
+    assert b.main(["--out", str(tmp_path), "--only", "one"]) == 0
+    # was: 2.0, the resumed part alone, in DONE and so in the model card's minutes and the learning curve
+    assert json.loads((tmp_path / "one" / "DONE").read_text())["minutes"] == 7.0
+    assert "stage one finished in 7.0 min, 5.0 of them in earlier attempts" in capsys.readouterr().out
+    assert not (tmp_path / "one" / "SPENT").exists()
