@@ -5,7 +5,8 @@
 
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
-checkpoint; Ctrl-C or ``kill`` on the build stops the running stage with it):
+checkpoint; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose
+inputs are missing and made by no earlier stage of the run is refused before any stage runs:
 
     data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then
                       python -m data_gen chat  (each image's questions as 2–4-turn conversations)
@@ -27,8 +28,8 @@ checkpoint; Ctrl-C or ``kill`` on the build stops the running stage with it):
 ``--budget-minutes`` scales every training stage's ``max_steps`` (the YAMLs hold the steps of
 ``reference_minutes`` in configs/default/build.yaml). ``--ship`` copies OUT/final into
 rsvlm/assets/default_model with the model card. Limits: one build at a time per OUT (a second
-is refused: OUT/.build.lock); the step counts are calibrated on a 2-core CPU, so a faster machine finishes early rather than
-training longer.
+is refused: OUT/.build.lock); the step counts are calibrated on a 2-core CPU, so a faster
+machine finishes early rather than training longer.
 """
 
 from __future__ import annotations
@@ -534,13 +535,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default=str(CONFIGS / "build.yaml"),
                    help="build settings: data sizes, seeds, budget, evaluation (default configs/default/build.yaml)")
     # nargs="+": a bare --only used to mean every stage, a two-hour build
-    p.add_argument("--only", nargs="+", choices=list(STAGES), metavar="STAGE",
+    p.add_argument("--only", nargs="+", metavar="STAGE",
                    help="run just these stages, in the order above whatever the order given (others untouched)")
     p.add_argument("--ship", action="store_true", help="copy the final model into rsvlm/assets/default_model")
     p.add_argument("--curve", action="store_true",
                    help="also score each stage's checkpoint on the test set's cls/count/vqa/ground records")
     p.add_argument("overrides", nargs="*", help="key=value overrides of build.yaml")
     a = p.parse_args(argv)
+    if a.only:  # nargs="+" also takes the key=value overrides after it: `--only eval eval_tta=none`
+        a.overrides += [s for s in a.only if "=" in s]
+        a.only = [s for s in a.only if "=" not in s]
+        if not a.only:
+            p.error("argument --only: expected at least one stage")
+        for s in a.only:
+            if s not in STAGES:
+                p.error(f"argument --only: invalid choice: {s!r} (choose from {', '.join(STAGES)})")
     # `kill BUILD` would otherwise leave the running stage training on, orphaned, into the same folder
     signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     try:
@@ -648,6 +657,9 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         log(f"model card: {write_card(out, bc)}")
     if ship_it:
         ship(out)
+    made = [f"{what} {p}" for what, p in (("model", out / "final"), ("scores", out / "eval" / "report.md"))
+            if p.exists()]
+    log(f"build: {len(names)} stage(s) in {(time.perf_counter() - t0) / 60:.1f} min" + (f"; {', '.join(made)}" if made else ""))
 
 if __name__ == "__main__":
     sys.exit(main())

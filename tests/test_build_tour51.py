@@ -1,7 +1,7 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
 that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage, the model card's
 facts; scripts/setup.sh with a Python older than the project needs; the model card's figures against
-docs/default-model.md's; the minutes of a stage that was resumed."""
+docs/default-model.md's; the minutes of a stage that was resumed; overrides after --only's stages."""
 
 from __future__ import annotations
 
@@ -216,3 +216,18 @@ def test_a_resumed_stage_counts_the_minutes_of_its_earlier_attempts(monkeypatch,
     assert json.loads((tmp_path / "one" / "DONE").read_text())["minutes"] == 7.0
     assert "stage one finished in 7.0 min, 5.0 of them in earlier attempts" in capsys.readouterr().out
     assert not (tmp_path / "one" / "SPENT").exists()
+
+
+def test_overrides_after_the_only_stages_are_overrides(build, tmp_path, capsys):
+    # was: "argument --only: invalid choice: 'eval_tta=none'", --only's list taking every word after it
+    assert build.main(["--out", str(tmp_path), "--only", "one", "eval_tta=none"]) == 0
+    assert build.ran == [1.0]
+    assert "build: 1 stage(s) in 0.0 min" in capsys.readouterr().out.splitlines()[-1]  # was: no closing line
+    with pytest.raises(SystemExit) as e:
+        build.main(["--out", str(tmp_path), "--only", "one", "eval_tta=sideways"])  # still read, and checked
+    assert e.value.code == 2 and "eval_tta must be none or one of" in capsys.readouterr().err
+    for args, says in ((["--only", "eval_tta=none"], "--only: expected at least one stage"),
+                       (["--only", "one", "two"], "--only: invalid choice: 'two' (choose from one)")):
+        with pytest.raises(SystemExit) as e:
+            build.main(["--out", str(tmp_path), *args])
+        assert e.value.code == 2 and says in capsys.readouterr().err.strip().splitlines()[-1]
