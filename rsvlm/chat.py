@@ -77,7 +77,7 @@ class ChatREPL:
         if err := inf.all_nodata(img):
             self.say(f"error: {err}")
             return False
-        if self.session.messages:  # a question was already asked: new conversation on the new image
+        if self.session.asked:  # a question was already asked: new conversation on the new image
             self.session.reset()
             self.images, self.unsent, self.last = [], [], None
             self.say("(new image: conversation reset)")
@@ -158,7 +158,7 @@ class ChatREPL:
         if question.lstrip().startswith("[change]") and len(self.images) != 2:  # as predict: "None." about nothing
             self.say("[change] compares two images: load the second with /image before asking")
             return None
-        first = not self.session.messages
+        first = not self.session.asked  # messages holds the model's system message from the start
         text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)
         pieces = []
 

@@ -62,6 +62,11 @@ class ChatSession:
         self.last_scores: list[float] = []
         self.pointer_vis: list | None = None  # a loc pointer's visual states (rsvlm.model.pointer)
 
+    @property
+    def asked(self) -> int:
+        """Questions asked in this conversation (a system message alone is none)."""
+        return sum(m["role"] == "user" for m in self.messages)
+
     def rollback(self) -> None:
         """Undo an interrupted ``ask`` (Ctrl-C mid-answer): the cache goes back to the ids the
         interrupted turn started from (the earlier turns, or the prefix of them it kept)."""
