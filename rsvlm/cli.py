@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions")
     _model_args(p)
     p.add_argument("--data", required=True, help="test records (JSONL)")
+    p.add_argument("--image-root", help="folder that the records' relative image paths start from "
+                                        "(default: the --data file's folder), as LLaVA's --image-folder")
     p.add_argument("--out", required=True, help="predictions JSONL (resumed if it exists)")
     p.add_argument("--batch-size", type=_count(1), default=8)
     p.add_argument("--max-new-tokens", type=_count(1), default=256)

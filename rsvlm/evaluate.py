@@ -208,12 +208,14 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-        by_class: bool = False, retry_errors: bool = False) -> Path:
+        by_class: bool = False, retry_errors: bool = False, image_root: Path | None = None) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1);
     returns the file written last: ``out``, or with world > 1 this rank's part while another rank
-    is still answering (the last to finish merges)."""
+    is still answering (the last to finish merges). Relative image paths are read against
+    ``image_root``, by default ``data``'s folder."""
     from tqdm.auto import tqdm
 
+    root = Path(image_root) if image_root is not None else data.parent
     records, report = load_records(data, strict=False)
     if report.notable:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
@@ -231,7 +233,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     mine = records[rank::world]
     part = out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
     _drop_cut_line(part)
-    errors = sort_error_rows(part, {r["id"]: r for r in mine}, data.parent, retry_errors)
+    errors = sort_error_rows(part, {r["id"]: r for r in mine}, root, retry_errors)
     if n_retry := errors.n_changed + errors.n_undigested + errors.n_forced:
         why = ", ".join(w for n, w in [(errors.n_changed, f"{errors.n_changed} whose record or image files changed"),
                                        (errors.n_undigested, f"{errors.n_undigested} of an older rsvlm eval"),
@@ -252,7 +254,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                                    disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
-            for row in answer_batch(model, processor, todo[i : i + batch_size], data.parent, max_new_tokens,
+            for row in answer_batch(model, processor, todo[i : i + batch_size], root, max_new_tokens,
                                     constrain, tta, min_objects, by_class):
                 if "error" in row:
                     n_err += 1
@@ -266,7 +268,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {n_err + len(errors.kept)} of {len(mine)} record(s) with unreadable images, bands the "
               f"model cannot take or a prompt past the LLM's context answered empty (see 'error' in {part}{kept}; "
               f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
-        if hint := missing_images_hint(mine, data.parent):
+        if hint := missing_images_hint(mine, root):
             print(f"rsvlm eval: {hint}", file=sys.stderr)
     if world > 1 and not _merge_if_last(records, out, world):
         return part
@@ -283,8 +285,9 @@ def missing_images_hint(records: list[dict], root: Path) -> str | None:
     n = sum(any(missing(im) for im in r.get("images") or []) for r in records)
     if not n:
         return None
-    return (f"{n} record(s) name image files by relative paths that do not exist; they are read against the "
-            f"--data file's folder ({root.resolve()}): put the records file in the folder their paths start from")
+    return (f"{n} record(s) name image files by relative paths that do not exist; they are read against "
+            f"{root.resolve()} (the --data file's folder unless --image-root is given): give --image-root, the "
+            "folder their paths start from")
 
 
 def check_out(data: Path, out: Path, world: int = 1) -> str | None:
@@ -423,6 +426,9 @@ def main(args) -> int:
     if not Path(args.data).is_file():  # before a model that may take minutes to load
         print(f"rsvlm eval: records file not found: {args.data}", file=sys.stderr)
         return 2
+    if args.image_root and not Path(args.image_root).is_dir():
+        print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
+        return 2
     if err := check_out(Path(args.data), Path(args.out), world):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
@@ -453,7 +459,8 @@ def main(args) -> int:
     out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
               args.limit, rank, world, constrain=not args.free_decoding,
               tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,
-              by_class=args.det_by_class, retry_errors=args.retry_errors)
+              by_class=args.det_by_class, retry_errors=args.retry_errors,
+              image_root=Path(args.image_root) if args.image_root else None)
     if out != Path(args.out):  # rank 0 said "wrote OUT" while OUT did not exist yet
         print(f"wrote {out} (rank {rank}'s share); the last rank to finish merges the shares into {args.out}")
     else:

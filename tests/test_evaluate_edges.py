@@ -152,8 +152,8 @@ def test_missing_images_say_where_relative_paths_are_looked_for(tmp_path, capsys
     data.write_text(json.dumps({**RECORD, "images": [{"path": "cls_aid/a.png", "modality": "optical"}]}) + "\n")
     run(None, None, data, tmp_path / "p.jsonl", progress=False)  # no image is read, so no model runs
     err = capsys.readouterr().err
-    assert f"1 record(s) name image files by relative paths that do not exist; they are read against the " \
-           f"--data file's folder ({data.parent.resolve()})" in err
+    assert f"1 record(s) name image files by relative paths that do not exist; they are read against " \
+           f"{data.parent.resolve()} (the --data file's folder unless --image-root is given)" in err
     data.write_text(json.dumps({**RECORD, "images": [{"path": str(tmp_path / "a.png")}]}) + "\n")
     run(None, None, data, tmp_path / "q.jsonl", progress=False)
     assert "relative paths" not in capsys.readouterr().err  # an absolute path is looked for where it says
@@ -170,3 +170,20 @@ def test_records_without_a_task_are_named_before_the_run(tmp_path, capsys):
     err = capsys.readouterr().err  # was answered as "task": null without a word, and no scorer took it
     assert "1 of 2 record(s) have no task" in err and "first: b" in err
     assert [json.loads(x)["task"] for x in (tmp_path / "p.jsonl").read_text().splitlines()] == ["cls", None]
+
+
+def test_image_root_reads_relative_paths_against_another_folder(ckpt, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    (tmp_path / "imgs" / "cls_aid").mkdir(parents=True)
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "imgs" / "cls_aid" / "a.png")
+    data = tmp_path / "sets" / "test.jsonl"
+    data.parent.mkdir()
+    data.write_text(json.dumps({**RECORD, "images": [{"path": "cls_aid/a.png", "modality": "optical"}]}) + "\n")
+    argv = ["eval", "--data", str(data), "--max-new-tokens", "2", "--model", str(ckpt)]
+    assert main([*argv, "--out", str(tmp_path / "p.jsonl"), "--image-root", str(tmp_path / "imgz")]) == 2
+    assert "--image-root" in capsys.readouterr().err and not (tmp_path / "p.jsonl").exists()
+    assert main([*argv, "--out", str(tmp_path / "p.jsonl"), "--image-root", str(tmp_path / "imgs")]) == 0
+    row = json.loads((tmp_path / "p.jsonl").read_text())
+    assert row["id"] == "a" and "error" not in row  # without --image-root: "image not found"
