@@ -491,22 +491,22 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
 
 
 def ship(out: Path) -> Path:
-    """Copy OUT/final into the package (model card from OUT/MODEL_CARD.md where present)."""
+    """Copy OUT/final and its model card OUT/MODEL_CARD.md into the package."""
     dest = ROOT / "rsvlm" / "assets" / "default_model"
     if not (out / "final" / "config.yaml").is_file():  # checked before the bundled model is deleted
         raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to merge_chat first)")
     weights = sum(p.stat().st_size for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml")
     if weights > 50 * 2**20:  # so is this: it was found after the copy, with the bundled model gone
         raise ValueError(f"{out / 'final'}: {weights / 2**20:.1f} MB exceeds the package's 50 MB limit; not shipped")
-    card = (dest / "README.md").read_text() if (dest / "README.md").is_file() else None
+    card = out / "MODEL_CARD.md"
+    if not fresh(card, out / "final"):  # was: the bundled model's card kept, or an older build's shipped
+        raise FileNotFoundError(f"{card}: " + ("none" if not card.is_file() else f"older than {out / 'final'}")
+                                + "; the shipped card would describe another model: run the eval stage "
+                                "(it writes the card) first; not shipped")
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(out / "final", dest, ignore=shutil.ignore_patterns("train_config.yaml"))
-    src_card = out / "MODEL_CARD.md"
-    if src_card.is_file():
-        shutil.copy(src_card, dest / "README.md")
-    elif card is not None:
-        (dest / "README.md").write_text(card)
+    shutil.copy(card, dest / "README.md")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     log(f"shipped {dest} ({size / 2**20:.1f} MB)")
     return dest
@@ -653,7 +653,11 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
             + f" (total {(time.perf_counter() - t0) / 60:.1f} min)")
     if curve:
         learning_curve(out, bc)
-    if (out / "eval" / "report.json").is_file():
+    report = out / "eval" / "report.json"
+    if report.is_file() and (out / "final" / "config.yaml").is_file() and not fresh(report, out / "final"):
+        log(f"note: no model card: {report} holds the scores of an earlier {out / 'final'} (redo the eval "
+            f"stage: delete {out / 'eval' / 'DONE'})")
+    elif report.is_file():
         log(f"model card: {write_card(out, bc)}")
     if ship_it:
         ship(out)

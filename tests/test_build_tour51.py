@@ -1,7 +1,7 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
 that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage, the model card's
 facts; scripts/setup.sh with a Python older than the project needs; the model card's figures against
-docs/default-model.md's; the minutes of a stage that was resumed; overrides after --only's stages."""
+docs/default-model.md's; the minutes of a stage that was resumed; overrides after --only's stages; --ship and the model card of another model."""
 
 from __future__ import annotations
 
@@ -231,3 +231,44 @@ def test_overrides_after_the_only_stages_are_overrides(build, tmp_path, capsys):
         with pytest.raises(SystemExit) as e:
             build.main(["--out", str(tmp_path), *args])
         assert e.value.code == 2 and says in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_ship_needs_the_model_card_of_this_model(build, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    bundled = tmp_path / "rsvlm" / "assets" / "default_model"
+    bundled.mkdir(parents=True)
+    (bundled / "README.md").write_text("card of the bundled model\n")
+    out = tmp_path / "out"
+    (out / "final").mkdir(parents=True)
+    (out / "final" / "config.yaml").write_text("built\n")
+    os.utime(out / "final" / "config.yaml", (100, 100))
+    args = ["eval_tta=none", "--out", str(out), "--only", "one", "--ship"]
+    # was: shipped, keeping the bundled model's card for the new model
+    assert build.main(args) == 1
+    assert f"{out / 'MODEL_CARD.md'}: none; the shipped card would describe another model" in capsys.readouterr().err
+    (out / "MODEL_CARD.md").write_text("card of an earlier build\n")
+    os.utime(out / "MODEL_CARD.md", (1, 1))
+    assert build.main(args) == 1  # was: shipped with it
+    assert f"older than {out / 'final'}" in capsys.readouterr().err
+    assert (bundled / "README.md").read_text() == "card of the bundled model\n"
+    assert (bundled / "config.yaml").exists() is False
+    (out / "MODEL_CARD.md").write_text("card of this build\n")
+    assert build.main(args) == 0
+    assert (bundled / "README.md").read_text() == "card of this build\n" and (bundled / "config.yaml").is_file()
+
+
+def test_no_model_card_is_written_from_the_scores_of_an_earlier_model(build, tmp_path, monkeypatch, capsys):
+    cards = []
+    monkeypatch.setattr(build, "write_card", lambda out, bc: cards.append(out) or out / "MODEL_CARD.md")
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text("{}")
+    os.utime(tmp_path / "eval" / "report.json", (1, 1))
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "config.yaml").write_text("rebuilt since\n")
+    os.utime(tmp_path / "final" / "config.yaml", (100, 100))
+    assert build.main(["--out", str(tmp_path), "--only", "one"]) == 0
+    # was: a card of this model with the earlier model's scores
+    assert cards == [] and "holds the scores of an earlier" in capsys.readouterr().out
+    (tmp_path / "eval" / "report.json").write_text("{}")  # scored again
+    assert build.main(["--out", str(tmp_path), "--only", "one"]) == 0
+    assert cards == [tmp_path]
