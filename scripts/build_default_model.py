@@ -192,7 +192,8 @@ def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
                 continue
             if maker not in names[:i] or (out / maker / "DONE").is_file():
                 gone.append(path)
-                problems.append(f"{name} reads {path}, made by stage {maker}")
+                problems.append(f"{name} reads {path}, " + (f"made by stage {maker}" if maker in STAGES
+                                                            else "which no stage makes"))
     return problems
 
 
@@ -527,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.tta import MODES
 
     # the whole docstring: --help is where the stages, the resume rules and the limits are found
-    p = argparse.ArgumentParser(description="\n\n".join(__doc__.split("\n\n", 2)[::2]), usage="%(prog)s [options] [key=value …]",
+    p = argparse.ArgumentParser(description="\n\n".join(__doc__.split("\n\n", 2)[::2]),
+                                usage="%(prog)s [options] [key=value …]",
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="runs/default_model", help="work folder (default runs/default_model)")
     p.add_argument("--budget-minutes", type=positive, default=None,
@@ -649,7 +651,8 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps({"minutes": round(minutes, 2), "scale": scale}) + "\n")
         spent.unlink(missing_ok=True)
-        log(f"stage {name} finished in {minutes:.1f} min" + (f", {before:.1f} of them in earlier attempts" if before else "")
+        log(f"stage {name} finished in {minutes:.1f} min"
+            + (f", {before:.1f} of them in earlier attempts" if before else "")
             + f" (total {(time.perf_counter() - t0) / 60:.1f} min)")
     if curve:
         learning_curve(out, bc)
@@ -663,7 +666,8 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         ship(out)
     made = [f"{what} {p}" for what, p in (("model", out / "final"), ("scores", out / "eval" / "report.md"))
             if p.exists()]
-    log(f"build: {len(names)} stage(s) in {(time.perf_counter() - t0) / 60:.1f} min" + (f"; {', '.join(made)}" if made else ""))
+    log(f"build: {len(names)} stage(s) in {(time.perf_counter() - t0) / 60:.1f} min"
+        + (f"; {', '.join(made)}" if made else ""))
 
 if __name__ == "__main__":
     sys.exit(main())

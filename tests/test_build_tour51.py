@@ -13,6 +13,11 @@ import pytest
 from script_loader import REPO, load_script
 
 
+def _records(ran, name):
+    """A stage that only notes it ran."""
+    return lambda out, bc, scale: ran.append(name)
+
+
 @pytest.fixture
 def build(monkeypatch):
     b = load_script("build_default_model", monkeypatch)
@@ -39,7 +44,7 @@ def test_an_out_folder_that_cannot_be_made_is_one_usage_line(build, tmp_path, ca
 def test_a_stage_whose_inputs_are_not_there_is_refused_before_any_stage_runs(monkeypatch, tmp_path, capsys):
     b = load_script("build_default_model", monkeypatch)
     ran = []
-    monkeypatch.setattr(b, "STAGES", {n: (lambda n: lambda out, bc, scale: ran.append(n))(n) for n in b.STAGES})
+    monkeypatch.setattr(b, "STAGES", {n: _records(ran, n) for n in b.STAGES})
     out = tmp_path / "out"
     # was: rsvlm train started, failed on its data, and the build said "the same command resumes from there"
     with pytest.raises(SystemExit) as e:
@@ -52,6 +57,9 @@ def test_a_stage_whose_inputs_are_not_there_is_refused_before_any_stage_runs(mon
     assert ran == []
     assert b.main(["--out", str(out), "--only", "data", "tokenizer"]) == 0  # made by a stage before it
     assert ran == ["data", "tokenizer"]
+    with pytest.raises(SystemExit):  # a path under OUT that an override names, no stage's
+        b.main(["--out", str(out), "--only", "pretrain_encoder", f"extra={{pretrain_encoder: [data.train={out}/mine.jsonl]}}"])
+    assert f"pretrain_encoder reads {out / 'mine.jsonl'}, which no stage makes" in capsys.readouterr().err
     (out / "data" / "warmup").mkdir(parents=True)
     (out / "data" / "warmup" / "train.jsonl").write_text("")
     (out / "align").mkdir()
@@ -78,7 +86,7 @@ def test_help_lists_the_stages_and_how_a_build_resumes(build, capsys):
 def test_stages_named_out_of_order_run_in_the_build_order(monkeypatch, tmp_path):
     b = load_script("build_default_model", monkeypatch)
     ran = []
-    monkeypatch.setattr(b, "STAGES", {n: (lambda n: lambda out, bc, scale: ran.append(n))(n) for n in b.STAGES})
+    monkeypatch.setattr(b, "STAGES", {n: _records(ran, n) for n in b.STAGES})
     # was: the tokenizer first, on training records the data stage had not written yet
     assert b.main(["--out", str(tmp_path), "--only", "tokenizer", "data", "tokenizer"]) == 0
     assert ran == ["data", "tokenizer"]
