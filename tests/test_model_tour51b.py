@@ -47,3 +47,71 @@ def test_chat_sends_the_image_to_a_model_with_a_system_message(png, system):
     assert "(new image: conversation reset)" in out.getvalue()
     repl.handle("[cls] And this one?")
     assert repl.session.stats[-1]["images_encoded"] == 1 and repl.session.asked == 1
+
+
+def _saved_llama(tmp_path, hidden: int, inter: int):
+    """A tiny random Llama + byte tokenizer in HF layout: a stand-in for a downloaded base."""
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    llm, tok, _ = build_llm(LLMConfig(config=dict(
+        model_type="llama", vocab_size=260, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64)))
+    llm.save_pretrained(tmp_path, safe_serialization=True)
+    tok.save_pretrained(tmp_path)
+    return tmp_path
+
+
+def test_a_quantised_load_says_which_layers_a_cpu_leaves_unquantised(tmp_path, capfd):
+    """bitsandbytes' 4-bit CPU kernel packs weights in blocks of 32 output rows and 64 input
+    columns; layers it cannot take stayed fp32 without a word when out_features was odd (an all-odd
+    model quantised nothing and transformers said "using eetq"), and an odd in_features was not
+    left out at all, so the first no-grad forward failed. 8-bit takes any size: nothing is left out."""
+    pytest.importorskip("bitsandbytes")
+    import warnings
+
+    import bitsandbytes as bnb
+
+    from rsvlm.model.llm import LLMConfig, _unquantisable, build_llm
+
+    base = _saved_llama(tmp_path / "mixed", 64, 80)  # gate/up_proj out 80, down_proj in 80: odd
+    with pytest.warns(UserWarning, match=r"load_in_4bit: 3 of 7 linear layers stay unquantised: .*"
+                                         r"down_proj \(80->64\), gate_proj \(64->80\), up_proj \(64->80\) are not"):
+        q, _, _ = build_llm(LLMConfig(name_or_path=str(base), load_in_4bit=True))
+    assert sum(isinstance(m, bnb.nn.Linear4bit) for m in q.modules()) == 4
+    x = torch.tensor([[5, 6, 7]])
+    with torch.no_grad():  # the CPU kernel's no-grad path is the one that fails on an odd layer
+        assert torch.isfinite(q(input_ids=x).logits).all()
+    assert _unquantisable(str(base), cpu=False) == (["lm_head"], None)  # a GPU takes any size
+
+    capfd.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "stay unquantised" warning for 8-bit
+        q, _, _ = build_llm(LLMConfig(name_or_path=str(base), load_in_8bit=True))
+    assert sum(isinstance(m, bnb.nn.Linear8bitLt) for m in q.modules()) == 7
+    with torch.no_grad():
+        assert torch.isfinite(q(input_ids=x).logits).all()
+
+    odd = _saved_llama(tmp_path / "odd", 48, 80)
+    with pytest.warns(UserWarning, match=r"load_in_4bit: 7 of 7 .* \(nothing is quantised\)"):
+        build_llm(LLMConfig(name_or_path=str(odd), load_in_4bit=True))
+    assert "eetq" not in capfd.readouterr().err
+
+
+def test_building_a_lora_model_keeps_the_bitsandbytes_kernel_line_off_stderr():
+    """peft imports bitsandbytes, which on CPUs with AVX512-BF16 logs "pip install kernels"; every
+    script that built a LoRA model silenced it itself. Building one is quiet now, and the logger's
+    level is left as it was (scoped, not a global setting)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("peft")
+    bare = subprocess.run([sys.executable, "-c", "import peft"], capture_output=True, text=True, timeout=120)
+    if "gemm_4bit_forward" not in bare.stderr:
+        pytest.skip("bitsandbytes does not warn on this CPU")
+    code = ("import logging\nfrom rsvlm.config import load_config\nfrom rsvlm.model import VLMConfig, create_model\n"
+            f"m, _ = create_model(load_config(VLMConfig, {str(TINY)!r}, ['trainable.encoder=lora']))\n"
+            "import peft, bitsandbytes\nassert isinstance(m.llm, peft.PeftModel)\n"
+            "print('level', logging.getLogger('bitsandbytes.backends.cpu.ops').level)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "gemm_4bit_forward" not in run.stderr and "level 0" in run.stdout

@@ -3,8 +3,9 @@
 ``build_llm`` loads (or builds) the model and tokenizer, adds rsvlm's special tokens and resizes the
 embeddings; ``apply_llm_trainability`` makes it frozen, fully trainable or LoRA-adapted (peft), with
 the new token rows (``<loc_N>``, tags) trainable under LoRA through peft's ``trainable_token_indices``.
-4-bit (NF4) and 8-bit loading go through bitsandbytes; modules whose sizes its CPU kernels cannot
-take (out_features not a multiple of 32) and ``lm_head`` stay unquantised.
+4-bit (NF4) and 8-bit loading go through bitsandbytes; ``lm_head`` stays unquantised, and in a 4-bit
+load on a CPU so does every Linear whose out_features is not a multiple of 32 or in_features not one
+of 64 (its CPU kernel cannot take them), with a warning that counts them.
 
 Limits: quantised loading needs a saved model (``name_or_path``), not a config dict; a quantised
 LLM cannot be trained "full". No ``trust_remote_code``: only architectures transformers ships.
@@ -85,15 +86,47 @@ def _quant_config(cfg: LLMConfig, skip: list[str]):
     return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
 
 
-def _unquantisable(path: str) -> list[str]:
-    """lm_head plus every Linear whose out_features is not a multiple of 32 (built on meta, no weights)."""
+def _unquantisable(path: str, cpu: bool = True) -> tuple[list[str], str | None]:
+    """(modules left out of a 4-bit load, a warning or None): lm_head, and on a CPU every Linear
+    bitsandbytes' 4-bit CPU kernel cannot take (built on meta, no weights): it packs weights in
+    blocks of 32 output rows and 64 input columns, and its first no-grad forward fails otherwise
+    ("N must be divisible by block_n", "shape '[96, 1]' is invalid"). 8-bit takes any size."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path))
-    skip = ["lm_head"]
-    skip += [n for n, m in model.named_modules() if isinstance(m, nn.Linear) and m.out_features % 32]
-    return skip
+    linear = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear) and n != "lm_head"}
+    odd = {n: m for n, m in linear.items() if m.out_features % 32 or m.in_features % 64} if cpu else {}
+    if not odd:
+        return ["lm_head"], None
+    kinds = sorted({f"{n.rsplit('.', 1)[-1]} ({m.in_features}->{m.out_features})" for n, m in odd.items()})
+    note = (f"{len(odd)} of {len(linear)} linear layers stay unquantised"
+            f"{' (nothing is quantised)' if len(odd) == len(linear) else ''}: on a CPU bitsandbytes' 4-bit "
+            f"kernel needs out_features a multiple of 32 and in_features a multiple of 64, and "
+            f"{', '.join(kinds[:6])}{' …' if len(kinds) > 6 else ''} are not")
+    return ["lm_head", *odd], note
+
+
+@contextlib.contextmanager
+def _logger_quiet(name: str):
+    """The logger ``name`` at ERROR while the block runs (where rsvlm says the same thing itself)."""
+    import logging
+
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def bitsandbytes_quietly():
+    """bitsandbytes, on its first import (peft imports it, and so does a 4/8-bit load), logs on
+    CPUs with AVX512-BF16 that it cannot fetch an optional kernel from the hub ("pip install
+    kernels"); its built-in kernel runs and rsvlm never downloads. A context manager that holds
+    that one logger at ERROR while its block runs."""
+    return _logger_quiet("bitsandbytes.backends.cpu.ops")
 
 
 @contextlib.contextmanager
@@ -117,8 +150,9 @@ def bars_after(delay_s: float):
 @contextlib.contextmanager
 def peft_quietly():
     """peft asks a model ``is_gradient_checkpointing``, which transformers 5 answers with a
-    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on."""
-    with warnings.catch_warnings():
+    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on.
+    Import peft inside it too: peft imports bitsandbytes (``bitsandbytes_quietly``)."""
+    with warnings.catch_warnings(), bitsandbytes_quietly():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         yield
 
@@ -182,10 +216,17 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     if cfg.name_or_path:
         _check_local(cfg.name_or_path, "llm.name_or_path")
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
+        quiet = contextlib.nullcontext()
         if quant:
-            kwargs["quantization_config"] = _quant_config(cfg, _unquantisable(cfg.name_or_path))
             kwargs["device_map"] = str(device or "cpu")
-        with bars_after(bar_delay_s), _names_unreadable("llm.name_or_path", cfg.name_or_path):
+            skip, note = (_unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu")
+                          if cfg.load_in_4bit else (["lm_head"], None))
+            kwargs["quantization_config"] = _quant_config(cfg, skip)
+            if note:
+                warnings.warn(f"llm.load_in_4bit: {note}", stacklevel=2)
+                quiet = _logger_quiet("transformers.integrations.bitsandbytes")  # "using eetq but no linear modules"
+        with (bars_after(bar_delay_s), _names_unreadable("llm.name_or_path", cfg.name_or_path),
+              bitsandbytes_quietly(), quiet):
             llm = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, **kwargs)
     elif cfg.config:
         if quant:
@@ -310,7 +351,8 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
     llm.requires_grad_(False)
     if mode == "frozen":
         return llm
-    from peft import LoraConfig, get_peft_model
+    with bitsandbytes_quietly():
+        from peft import LoraConfig, get_peft_model
 
     token_targets = None
     if cfg.lora_token_rows:
