@@ -183,15 +183,13 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
     mode = cfg.trainable.llm
     if (root / "adapter").is_dir():
-        from peft import PeftModel
-
-        from rsvlm.model.llm import peft_quietly
+        from rsvlm.model.llm import _names_unreadable, peft_quietly
 
         llm.requires_grad_(False)
-        from rsvlm.model.llm import _names_unreadable
-
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
         with peft_quietly(), _names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
+            from peft import PeftModel
+
             llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
     else:
         from rsvlm.model.llm import apply_llm_trainability

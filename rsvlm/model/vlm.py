@@ -349,9 +349,10 @@ def set_trainable(model: RSVLM) -> None:
     model.encoders.requires_grad_(t.encoder == "full")
     for name, enc in model.encoders.items():
         if t.encoder == "lora":
-            from peft import LoraConfig, inject_adapter_in_model
+            from rsvlm.model.llm import bitsandbytes_quietly, check_lora_targets
 
-            from rsvlm.model.llm import check_lora_targets
+            with bitsandbytes_quietly():
+                from peft import LoraConfig, inject_adapter_in_model
 
             vc = model.cfg.encoders[name]
             if vc.lora_r < 1:
