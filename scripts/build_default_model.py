@@ -44,6 +44,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,15 +126,14 @@ def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
     """Sentencepiece on the training conversations as the model sees them (chat template, system
     prompt, sensor words), with rsvlm's special tokens cut out: they are added whole afterwards."""
     from rsvlm.data.conversation import record_messages
+    from rsvlm.data.records import read_records
     from rsvlm.model.templates import render
     from rsvlm.tokenizer import train_tokenizer
     from rsvlm.tokens import all_special_tokens
 
     special = re.compile("|".join(re.escape(t) for t in sorted(all_special_tokens(), key=len, reverse=True)))
-    texts = []
-    with open(out / "data" / "train" / "train.jsonl") as f:
-        for line in f:
-            texts.append(special.sub(" ", render(record_messages(json.loads(line)), "rsvlm")))
+    texts = [special.sub(" ", render(record_messages(rec), "rsvlm"))  # a bad line: RecordError naming file:line
+             for rec in read_records(out / "data" / "train" / "train.jsonl")]
     tok = train_tokenizer(texts, out / "tokenizer", vocab_size=bc.vocab_size)
     log(f"tokenizer: {len(tok)} tokens ({bc.vocab_size} pieces) from {len(texts)} conversations")
 
@@ -309,6 +309,14 @@ def stage_eval_tta(out: Path, bc: BuildConfig, _: float) -> None:
 def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | None = None) -> dict:
     """``rsvlm eval`` of OUT/final on ``gt`` (with ``--tta tta`` if given) and every task's scores,
     in eval/pred{tag}.jsonl, eval/scores{tag}/ and eval/report{tag}.json (tag: "_tta" with tta); the report."""
+    from rsvlm.data.records import read_records
+
+    # read first: a bad line names file:line before the answers, a record without a task is counted
+    tasks = Counter(rec["task"] for rec in read_records(gt))
+    unscored = {t: n for t, n in tasks.items() if t not in EVAL_TASKS and t != "regcap"}  # regcap: captioning's
+    if unscored:
+        log(f"note: {sum(unscored.values())} record(s) of {gt} are of no task a scoring script reads, answered "
+            "but not scored: " + ", ".join(f"{t or 'no task'} {n}" for t, n in sorted(unscored.items(), key=str)))
     ev, tag = out / "eval", tag if tag is not None else "_tta" if tta else ""
     (ev / f"scores{tag}").mkdir(parents=True, exist_ok=True)
     pred = ev / f"pred{tag}.jsonl"
@@ -317,9 +325,8 @@ def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | 
     run(py("-m", "rsvlm.cli", "eval", "--model", str(out / "final"), "--data", str(gt), "--out", str(pred),
            "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", str(bc.eval_max_new_tokens),
            *(("--tta", tta) if tta else ())), env_threads=2)
-    present = {json.loads(line)["task"] for line in gt.read_text().splitlines()}
     for task, script in EVAL_TASKS.items():
-        if task in present:
+        if task in tasks:
             run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(pred),
                    "--out", str(ev / f"scores{tag}" / f"{script}.json")))
     run(py("-m", "eval.report", "--dir", str(ev / f"scores{tag}"), "--out", str(ev / f"report{tag}.md")))
@@ -443,11 +450,12 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
     |expected bin − true bin|, with the right images and with other scenes', against always answering
     the centre); OUT/curve.md: metrics against cumulative CPU minutes (wall minutes of the stages on
     2 cores). Answers and errors newer than their checkpoint are reused."""
+    from rsvlm.data.records import read_records
+
     gt_all = out / "data" / "test" / "test.jsonl"
     gt = out / "curve" / "test_subset.jsonl"
     gt.parent.mkdir(parents=True, exist_ok=True)
-    gt.write_text("".join(line + "\n" for line in gt_all.read_text().splitlines()
-                          if json.loads(line)["task"] in CURVE_TASKS))
+    gt.write_text("".join(json.dumps(rec) + "\n" for rec in read_records(gt_all) if rec["task"] in CURVE_TASKS))
     shutil.copytree(gt_all.parent / "images", gt.parent / "images", dirs_exist_ok=True)
     rows, minutes = [], 0.0
     for name in TRAIN_STAGES:

@@ -1,7 +1,8 @@
 """scripts/build_default_model.py on odd but legitimate use and on bad input (tour 51): a work folder
 that cannot be made, a stage whose inputs no earlier stage makes, --help, stages named out of order, a second build in the same folder, a stage skipped though its input was redone, progress of the data stage, the model card's
 facts; scripts/setup.sh with a Python older than the project needs; the model card's figures against
-docs/default-model.md's; the minutes of a stage that was resumed; overrides after --only's stages; --ship and the model card of another model."""
+docs/default-model.md's; the minutes of a stage that was resumed; overrides after --only's stages; --ship and the model card of another model; bad or
+untagged records in the files the tokenizer and eval stages read."""
 
 from __future__ import annotations
 
@@ -280,3 +281,34 @@ def test_no_model_card_is_written_from_the_scores_of_an_earlier_model(build, tmp
     (tmp_path / "eval" / "report.json").write_text("{}")  # scored again
     assert build.main(["--out", str(tmp_path), "--only", "one"]) == 0
     assert cards == [tmp_path]
+
+
+def test_a_bad_record_line_is_named_and_untagged_records_are_counted(monkeypatch, tmp_path, capsys):
+    import json
+
+    b = load_script("build_default_model", monkeypatch)
+    cmds = []
+    monkeypatch.setattr(b, "run", lambda cmd, env_threads=None: cmds.append(cmd))
+    (tmp_path / "data" / "train").mkdir(parents=True)
+    train = tmp_path / "data" / "train" / "train.jsonl"
+    train.write_text('{"id": "a", "image": "x.png", "conversations": [{"from": "human", "value": "hi"}\n')
+    # was: "build: stopped; Expecting ',' delimiter: line 1 column 66 (char 65)", no file, no line
+    assert b.main(["--out", str(tmp_path), "--only", "tokenizer"]) == 1
+    assert f"{train}:1: not valid JSON" in capsys.readouterr().err
+    (tmp_path / "data" / "test").mkdir(parents=True)
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "config.yaml").write_text("")
+    gt = tmp_path / "data" / "test" / "test.jsonl"
+    turns = [{"from": "human", "value": "<image>\n[cls] What is this scene?"}, {"from": "gpt", "value": "lake"}]
+    plain = [{"from": "human", "value": "<image>\nDescribe it."}, {"from": "gpt", "value": "a lake"}]
+    gt.write_text("\n".join(json.dumps({"id": i, "image": "x.png", "conversations": c})
+                            for i, c in (("a", turns), ("b", plain), ("c", plain))) + "\n")
+    monkeypatch.setattr(b, "STAGES", {"eval": lambda out, bc, scale: b.answer_and_score(out, bc, gt, "")})
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text('{"metrics": []}')  # what eval.report writes
+    monkeypatch.setattr(b, "write_card", lambda out, bc: out / "MODEL_CARD.md")
+    # was: a KeyError 'task' traceback after rsvlm eval had answered every record
+    assert b.main(["--out", str(tmp_path), "--only", "eval"]) == 0
+    out = capsys.readouterr().out
+    assert f"2 record(s) of {gt} are of no task a scoring script reads, answered but not scored: no task 2" in out
+    assert [c[2] for c in cmds] == ["rsvlm.cli", "eval.classification", "eval.report"]
