@@ -105,13 +105,13 @@ def test_building_a_lora_model_keeps_the_bitsandbytes_kernel_line_off_stderr():
     import sys
 
     pytest.importorskip("peft")
-    bare = subprocess.run([sys.executable, "-c", "import peft"], capture_output=True, text=True, timeout=120)
-    if "gemm_4bit_forward" not in bare.stderr:
-        pytest.skip("bitsandbytes does not warn on this CPU")
     code = ("import logging\nfrom rsvlm.config import load_config\nfrom rsvlm.model import VLMConfig, create_model\n"
             f"m, _ = create_model(load_config(VLMConfig, {str(TINY)!r}, ['trainable.encoder=lora']))\n"
-            "import peft, bitsandbytes\nassert isinstance(m.llm, peft.PeftModel)\n"
-            "print('level', logging.getLogger('bitsandbytes.backends.cpu.ops').level)\n")
+            "import peft\nfrom bitsandbytes.functional import has_avx512bf16\n"
+            "assert isinstance(m.llm, peft.PeftModel)\n"
+            "print('warns' if has_avx512bf16() else 'quiet cpu', logging.getLogger('bitsandbytes.backends.cpu.ops').level)\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "gemm_4bit_forward" not in run.stderr and "level 0" in run.stdout
+    if "quiet cpu" in run.stdout:
+        pytest.skip("bitsandbytes does not warn on this CPU")
+    assert "gemm_4bit_forward" not in run.stderr and "warns 0" in run.stdout
