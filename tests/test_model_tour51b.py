@@ -115,3 +115,25 @@ def test_building_a_lora_model_keeps_the_bitsandbytes_kernel_line_off_stderr():
     if "quiet cpu" in run.stdout:
         pytest.skip("bitsandbytes does not warn on this CPU")
     assert "gemm_4bit_forward" not in run.stderr and "warns 0" in run.stdout
+
+
+def test_compare_weights_closes_its_bar_when_a_file_is_unreadable(tmp_path, capsys):
+    """An unreadable .safetensors partway left the progress bar open; it drew itself again after
+    the caller's 'error:' line when it was collected."""
+    import gc
+
+    from safetensors.torch import save_file
+
+    from rsvlm.model.checkpoint import compare_weights
+
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+        for name in ("1.safetensors", "2.safetensors"):
+            save_file({"w": torch.ones(3)}, tmp_path / side / name)
+    (tmp_path / "b" / "2.safetensors").write_bytes(b"\x00" * 5)  # B's second file is cut
+    with pytest.raises(ValueError, match=r"2.safetensors: not a readable safetensors file") as err:
+        compare_weights(tmp_path / "a", tmp_path / "b", progress=True)
+    assert "compare" in capsys.readouterr().err  # the bar was drawn
+    del err
+    gc.collect()
+    assert capsys.readouterr().err == ""  # and nothing more once the error is out

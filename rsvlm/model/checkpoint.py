@@ -338,7 +338,13 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     for rel in set(fa) | set(fb):
         with _safe_open(fa.get(rel) or fb[rel]) as h:
             total += len(h.keys())
-    bar = tqdm(total=total, unit="tensor", desc="compare", disable=not progress)
+    with tqdm(total=total, unit="tensor", desc="compare", disable=not progress) as bar:  # closed on an error too
+        _compare_files(fa, fb, rows, bar)
+    return rows
+
+
+def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], bar) -> None:
+    """``compare_weights``' rows for the files of A (``fa``) and B (``fb``) by relative path."""
     for rel in sorted(set(fa) | set(fb)):
         if rel not in fb or rel not in fa:
             side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
@@ -361,8 +367,6 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
                     diff = (x.double() - y.double()).abs().max().item() if x.is_floating_point() else 0.0
                 rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
                 bar.update()
-    bar.close()
-    return rows
 
 
 def _safe_open(path: Path):
