@@ -137,3 +137,39 @@ def test_compare_weights_closes_its_bar_when_a_file_is_unreadable(tmp_path, caps
     del err
     gc.collect()
     assert capsys.readouterr().err == ""  # and nothing more once the error is out
+
+
+@pytest.mark.parametrize("encoder", ["lora", "frozen"])
+def test_checkpointing_with_lora_gives_the_same_gradients_and_no_warning(encoder):
+    """With LoRA on the LLM (and on the encoder, or a frozen one), recomputation changes no gradient;
+    turning it on used transformers' deprecated name (a FutureWarning in every run), and a training
+    forward built a KV cache it never used (transformers said so under checkpointing)."""
+    import warnings
+
+    from rsvlm.model import ImageInput
+
+    def grads(checkpointing: bool):
+        torch.manual_seed(0)
+        model, proc = create_model(load_config(VLMConfig, TINY, [f"trainable.encoder={encoder}"]))
+        with torch.no_grad():  # LoRA B starts at zero, which leaves A without gradient
+            for n, p in model.named_parameters():
+                if "lora_B" in n:
+                    p.add_(0.1)
+        model.train()
+        if checkpointing:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                model.enable_gradient_checkpointing()
+        img = ImageInput(np.random.default_rng(0).random((3, 32, 32), dtype=np.float32))
+        batch = proc("<image>\n[cls] What scene? harbour", [img])
+        out = model(**batch, labels=batch["input_ids"].clone())
+        assert out.past_key_values is None
+        out.loss.backward()
+        return {n: p.grad for n, p in model.named_parameters() if p.grad is not None}
+
+    plain, ckpt = grads(False), grads(True)
+    assert plain.keys() == ckpt.keys()
+    assert sum("llm" in n and "lora_A" in n for n in ckpt) == 14
+    assert sum("encoders" in n and "lora_A" in n for n in ckpt) == (2 if encoder == "lora" else 0)
+    for n in plain:
+        torch.testing.assert_close(plain[n], ckpt[n], rtol=1e-5, atol=1e-6, msg=n)

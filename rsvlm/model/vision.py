@@ -222,7 +222,18 @@ def enable_gradient_checkpointing(encoder: nn.Module) -> None:
     if isinstance(encoder, OpenClipEncoder):
         encoder.visual.transformer.grad_checkpointing = True
     else:
-        encoder.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        enable_hf_checkpointing(encoder.model)
+
+
+def enable_hf_checkpointing(model: nn.Module) -> None:
+    """Non-reentrant checkpointing of a transformers model (or a peft model around one), through
+    ``activation_checkpointing_enable`` where transformers has it: its older name
+    ``gradient_checkpointing_enable`` warns (FutureWarning) in every run that turns it on."""
+    kwargs = {"use_reentrant": False}
+    if hasattr(model, "activation_checkpointing_enable"):
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:  # transformers before 5.2x
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
 
 def build_encoder(cfg: VisionConfig) -> nn.Module:

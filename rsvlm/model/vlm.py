@@ -157,6 +157,7 @@ class RSVLM(nn.Module):
                 labels: torch.Tensor | None = None, **llm_kwargs):
         """→ the LLM's output (``.loss`` when labels are given, ``.logits`` (B,T,V))."""
         embeds = self.embed_inputs(input_ids, images)
+        llm_kwargs.setdefault("use_cache", False)  # a whole-sequence pass; decoding keeps its own cache
         if self.loc_pointer is None:
             return self.llm(inputs_embeds=embeds, attention_mask=attention_mask, labels=labels, **llm_kwargs)
         out = self.llm(inputs_embeds=embeds, attention_mask=attention_mask,
@@ -249,9 +250,11 @@ class RSVLM(nn.Module):
         the backward pass (non-reentrant checkpointing, so frozen inputs need no grad hooks)."""
         from rsvlm.model.vision import enable_gradient_checkpointing
 
+        from rsvlm.model.vision import enable_hf_checkpointing
+
         for encoder in self.encoders.values():
             enable_gradient_checkpointing(encoder)
-        self.llm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        enable_hf_checkpointing(self.llm)
 
     # -- checkpoints (see rsvlm.model.checkpoint) ----------------------------------------------
     def save_pretrained(self, out_dir, adapter_only: bool = False):
