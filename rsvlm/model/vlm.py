@@ -248,9 +248,7 @@ class RSVLM(nn.Module):
     def enable_gradient_checkpointing(self) -> None:
         """Trade compute for memory in training: encoder blocks and LLM layers are recomputed in
         the backward pass (non-reentrant checkpointing, so frozen inputs need no grad hooks)."""
-        from rsvlm.model.vision import enable_gradient_checkpointing
-
-        from rsvlm.model.vision import enable_hf_checkpointing
+        from rsvlm.model.vision import enable_gradient_checkpointing, enable_hf_checkpointing
 
         for encoder in self.encoders.values():
             enable_gradient_checkpointing(encoder)
