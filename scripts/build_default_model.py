@@ -626,6 +626,14 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     return 0
 
 
+def done_scale(done: Path) -> float | None:
+    """The budget scale a DONE marker records; None for an unreadable one or one without it."""
+    try:
+        return float(json.loads(done.read_text())["scale"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def minutes_in(spent: Path) -> float:
     """The minutes an OUT/STAGE/SPENT file holds; 0 without one (or an unreadable one)."""
     try:
@@ -639,10 +647,15 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
     for k, name in enumerate(names, 1):
         done = out / name / "DONE"
         if done.is_file():
-            newer = redone_since(out, name, bc)
-            log(f"stage {k}/{len(names)} {name}: done before, skipped ({done})" + (
-                f"; note: {', '.join(newer)} ran again since, so this stage's result is of the older input "
-                "(delete its DONE to redo it)" if newer else ""))
+            newer, notes = redone_since(out, name, bc), []
+            if newer:
+                notes.append(f"{', '.join(newer)} ran again since, so this stage's result is of the older input")
+            then = done_scale(done)
+            if name in TRAIN_STAGES and then is not None and abs(then - scale) > 1e-9:  # `--budget-minutes` changed
+                notes.append(f"it trained at --budget-minutes {then * bc.reference_minutes:g}, this run asks "
+                             f"{scale * bc.reference_minutes:g} (it resumes from its last checkpoint)")
+            log(f"stage {k}/{len(names)} {name}: done before, skipped ({done})"
+                + (f"; note: {'; '.join(notes)}; delete its DONE to redo it" if notes else ""))
             continue
         log(f"stage {k}/{len(names)} {name} …")
         # wall minutes of earlier attempts that stopped (a resumed stage's DONE counted its last part only)

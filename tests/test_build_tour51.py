@@ -132,6 +132,22 @@ def test_a_skipped_stage_whose_input_stage_ran_again_says_so(monkeypatch, tmp_pa
     assert not any("note: data" in s for s in lines)
 
 
+def test_a_stage_done_at_another_budget_says_so(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+    monkeypatch.setattr(b, "STAGES", {n: lambda out, bc, scale: None for n in b.STAGES})
+    for name in ("data", "pretrain_encoder"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "DONE").write_text('{"minutes": 1.0, "scale": 0.25}')
+    assert b.main(["--out", str(tmp_path), "--only", "data", "pretrain_encoder"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # was: "done before, skipped" alone: a quick build's steps, then shipped as the full model
+    assert any("pretrain_encoder: done before, skipped" in s and "it trained at --budget-minutes 27.5, this run "
+               "asks 110" in s for s in lines), lines
+    assert not any("data: done before" in s and "note" in s for s in lines)  # not a training stage
+    assert b.main(["--out", str(tmp_path), "--only", "pretrain_encoder", "--budget-minutes", "27.5"]) == 0
+    assert "note" not in capsys.readouterr().out
+
+
 def test_the_data_stage_shows_the_generators_progress(monkeypatch, tmp_path):
     b = load_script("build_default_model", monkeypatch)
     cmds = []
