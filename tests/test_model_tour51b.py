@@ -173,3 +173,30 @@ def test_checkpointing_with_lora_gives_the_same_gradients_and_no_warning(encoder
     assert sum("encoders" in n and "lora_A" in n for n in ckpt) == (2 if encoder == "lora" else 0)
     for n in plain:
         torch.testing.assert_close(plain[n], ckpt[n], rtol=1e-5, atol=1e-6, msg=n)
+
+
+@pytest.mark.parametrize("layout", [{"vision_config": {}}, {"mm_vision_tower": "openai/clip", "mm_hidden_size": 32}])
+def test_convert_llava_names_a_cut_or_missing_weight_shard(tmp_path, layout):
+    """An interrupted download: a cut shard was a SafetensorError naming no file, and a shard the
+    index lists but the folder lacks was, for the HF layout, transformers' bare 'No such file'
+    and, for the original layout, a list of the LLM's missing tensor names."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from rsvlm.model import convert_llava
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "config.json").write_text(json.dumps({"model_type": "llava", **layout}))
+    (src / "tokenizer.json").write_text("{}")  # only looked for here: the weights are checked first
+    save_file({"a": torch.zeros(2)}, src / "model-00001-of-00002.safetensors")
+    (src / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": {
+        "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
+    with pytest.raises(FileNotFoundError, match=r"1 weight shard\(s\) that model.safetensors.index.json lists "
+                                                r"are missing: model-00002-of-00002.safetensors"):
+        convert_llava(src, tmp_path / "out")
+    (src / "model-00002-of-00002.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")  # cut
+    with pytest.raises(ValueError, match=r"model-00002-of-00002.safetensors: not a readable safetensors file"):
+        convert_llava(src, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

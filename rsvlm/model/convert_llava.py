@@ -46,7 +46,30 @@ def _read_json(path: Path) -> dict:
     return conf
 
 
+def _check_shards(src: Path) -> None:
+    """FileNotFoundError naming the shards a ``*.index.json`` lists that are not in ``src`` (an
+    interrupted download: the LLM's missing weights were reported as a list of tensor names), and
+    ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
+    from safetensors import SafetensorError, safe_open
+
+    for index in sorted(src.glob("*.index.json")):
+        weight_map = _read_json(index).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
+        missing = sorted({f for f in map(str, weight_map.values()) if not (src / f).is_file()})
+        if missing:
+            raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
+                                    f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
+    for f in sorted(src.glob("*.safetensors")):
+        try:
+            with safe_open(str(f), framework="pt"):
+                pass
+        except SafetensorError as e:
+            raise ValueError(f"{f}: not a readable safetensors file ({e})") from e
+
+
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
+    _check_shards(src)
     files = sorted(src.glob("*.safetensors")) or sorted(src.glob("pytorch_model*.bin"))
     if not files:
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")
@@ -98,6 +121,7 @@ def _hf_layout(src: Path, dtype):
         raise ValueError(f"{src}: only LLaVA-1.5's gelu projector with biases is supported")
     if not (any(src.glob("*.safetensors")) or any(src.glob("pytorch_model*.bin"))):  # transformers: an OSError
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")   # naming 5 file kinds
+    _check_shards(src)
     llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
     vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}
     proj = llava.model.multi_modal_projector
