@@ -8,7 +8,7 @@ counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
 are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)`` to place images under
 ``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
 is called: a usage error found on the way (a folder that is not there, ``--overlap`` not below
-``--tile``) leaves no folder behind, nor touches an earlier run's. A second run into the same
+``--tile`` or without it) leaves no folder behind, nor touches an earlier run's. A second run into the same
 folder overwrites the first run's images rather than adding renamed copies; files of the first
 run that the second does not write are left and counted in the notes
 (``stale_images_from_earlier_runs``). Nothing here decides geometry or wording.
@@ -200,9 +200,13 @@ def fraction(v: str) -> float:
     return x
 
 
-def check_tiling(tile: int | None, overlap: int) -> None:
-    """``--overlap`` must be smaller than ``--tile`` when tiling."""
-    if tile and overlap >= tile:
+def check_tiling(tile: int | None, overlap: int | None) -> None:
+    """``--overlap`` (None: not given) needs ``--tile`` and must be smaller than it; ConversionError
+    otherwise (without ``--tile`` nothing is tiled, and the overlap was ignored without a word)."""
+    if overlap is not None and not tile:
+        raise ConversionError(f"--overlap {overlap} is given without --tile: nothing is tiled "
+                              "(add --tile SIZE, or leave --overlap out)")
+    if tile and overlap is not None and overlap >= tile:
         raise ConversionError(f"--overlap {overlap} must be smaller than --tile {tile}")
 
 

@@ -78,7 +78,8 @@ def add_arguments(p) -> None:
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
     p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
-    p.add_argument("--overlap", type=int_at_least(0), default=0, help="tile overlap in pixels (below --tile)")
+    p.add_argument("--overlap", type=int_at_least(0), default=None,
+                   help="tile overlap in pixels, below --tile and only with it (default 0)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
 
 
@@ -258,7 +259,7 @@ def run(args, out: Output) -> None:
             continue
         if args.binary:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
-        windows = tile_windows(width, height, args.tile, args.overlap if args.tile else 0)
+        windows = tile_windows(width, height, args.tile, args.overlap or 0)
         for win in windows:
             sub = label[win.y0:win.y1, win.x0:win.x1]
             masks = class_masks(sub, classes, ignored, out, f"{lab} window {win.as_list()}")
