@@ -187,6 +187,9 @@ class ChatREPL:
                                    f"the model is shown the last {keep} exchanges (the image turn among them)"
                                    " from here on; --history changes it" if keep else
                                    "the oldest exchanges are left out from here on, to fit the LLM's context"))
+        if self.session.stats[-1]["cut"]:  # under the grammar a cut answer reads as a whole one
+            self.say(f"  note: the answer stopped at the token limit ({self.session.gen['max_new_tokens']} tokens); "
+                     "--max-new-tokens lets it run longer")
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question

@@ -200,3 +200,26 @@ def test_convert_llava_names_a_cut_or_missing_weight_shard(tmp_path, layout):
     with pytest.raises(ValueError, match=r"model-00002-of-00002.safetensors: not a readable safetensors file"):
         convert_llava(src, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_answer_cut_by_the_token_limit_is_said(png, monkeypatch):
+    """Under the grammar a cut answer reads as a whole one (no shape is left open, nothing for the
+    codec to report), so chat said nothing when --max-new-tokens ended an answer."""
+    from rsvlm.chat import ChatREPL
+
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, ["trainable.llm=frozen"]))
+    out = io.StringIO()
+    repl = ChatREPL(model, proc, out=out, max_new_tokens=3)  # a random model writes on past 3 tokens
+    repl.load_image([str(png / "a.png")])
+    repl.handle("[det] Detect every ship.")
+    assert repl.session.stats[-1]["cut"] and repl.session.stats[-1]["new_tokens"] == 3
+    assert "note: the answer stopped at the token limit (3 tokens); --max-new-tokens" in out.getvalue()
+    batch = proc(proc.chat_prompt(repl.session.messages[:-1]), repl.session.pixels)
+    assert model.generate(**batch, max_new_tokens=3).finished == [False]
+
+    monkeypatch.setattr(model, "eos_ids", lambda: set(range(len(model.tokenizer))))  # any token ends it
+    assert model.generate(**batch, max_new_tokens=3).finished == [True]
+    out.truncate(0)
+    repl.handle("[cls] What scene?")
+    assert not repl.session.stats[-1]["cut"] and "token limit" not in out.getvalue()

@@ -10,7 +10,8 @@ given with a turn are encoded once, in that turn.
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
     chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
-                 # dropped_turns (earlier exchanges left out: history, or the LLM's context)
+                 # dropped_turns (earlier exchanges left out: history, or the LLM's context),
+                 # cut (True where max_new_tokens ended the answer, not the model)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
 A turn shows the model at most ``history`` earlier exchanges (the model's ``prompt.max_history``;
@@ -138,7 +139,8 @@ class ChatSession:
         answer = streamer.answer(generated).strip()
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),
-                           "new_tokens": len(generated), "cache_len": self.cache_len, "dropped_turns": dropped})
+                           "new_tokens": len(generated), "cache_len": self.cache_len, "dropped_turns": dropped,
+                           "cut": not res.finished[0]})
         return answer
 
     def _overflow(self, messages: list[dict], prompt: list[int], gen_overrides: dict) -> int | None:

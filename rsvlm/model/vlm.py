@@ -57,6 +57,7 @@ class GenerateOutput:
     text: list[str]
     logprobs: list[list[float]] = field(default_factory=list)  # log p of each id in tokens
     scores: list[list[float]] = field(default_factory=list)  # per shape closed in text (grammar.shape_scores)
+    finished: list[bool] = field(default_factory=list)  # False where max_new_tokens cut the answer short
 
 
 class RSVLM(nn.Module):
@@ -225,7 +226,7 @@ class RSVLM(nn.Module):
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
         scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
-        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores)
+        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished)
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
                      vis: list | None = None, min_shapes: int | list[int] = 0
