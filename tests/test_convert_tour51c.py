@@ -5,10 +5,10 @@ the VQA / LLaVA / COCO datasets."""
 from __future__ import annotations
 
 import pytest
+from convert_helpers import convert, png
 
 from data_gen.convert import convert as run_convert
 from data_gen.convert.common import ConversionError
-from convert_helpers import png
 
 
 @pytest.mark.parametrize("fmt", ["dota", "masks", "levir-cd"])
@@ -21,3 +21,36 @@ def test_overlap_without_tile_is_a_usage_error(tmp_path, fmt):
     with pytest.raises(ConversionError, match="--overlap 4 is given without --tile"):
         run_convert([fmt, *src, "--out", str(tmp_path / "o"), "--overlap", "4"])
     assert not (tmp_path / "o").exists()
+
+
+def _class_folders(src):
+    for c in ("forest", "river"):
+        for i in range(2):
+            png(src / c / f"{c}_{i}.png", 8, 8)
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["out_below_src", "out_is_src"])
+def test_folder_out_inside_src_is_not_read_as_a_class_on_the_next_run(tmp_path, inside):
+    """A second run into an --out under --src took the first run's images for a class named after
+    the output folder (4 records of class 'rsvlm' beside the 4 real ones)."""
+    src = tmp_path / "src"
+    _class_folders(src)
+    out = src / "rsvlm" if inside else src
+    first, _ = convert(out, "folder", "--src", str(src))
+    second, recs = convert(out, "folder", "--src", str(src))
+    assert first["records"] == second["records"] == 4
+    assert {r["conversations"][1]["value"] for r in recs} == {"forest", "river"}
+    assert second["notes"]["images_in_out_folder_ignored"] == 4
+    assert "not_an_image" not in second["notes"]
+
+
+def test_images_under_an_out_inside_the_image_folder_are_not_indexed(tmp_path):
+    """rsivqa (any converter indexing --images) with --out under --images: the second run found each
+    image twice (the copy in OUT/images) and noted ambiguous_image_names."""
+    png(tmp_path / "imgs" / "a.png", 8, 8)
+    (tmp_path / "q.txt").write_text("a.png:what is this?forest\n")
+    argv = ("rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"))
+    convert(tmp_path / "imgs" / "out", *argv)
+    stats, recs = convert(tmp_path / "imgs" / "out", *argv)
+    assert "ambiguous_image_names" not in stats["notes"] and stats["notes"]["images_in_out_folder_ignored"] == 1
+    assert len(recs) == 1

@@ -100,6 +100,27 @@ class Output:
     def note(self, key: str, n: int = 1) -> None:
         self.notes[key] += n
 
+    def inputs_under(self, folder: Path) -> list[Path]:
+        """Every file under ``folder`` (recursive, sorted), less this run's output where ``--out``
+        lies inside ``folder`` (a second run read the first run's images as input): all of an
+        ``--out`` below ``folder``, or ``images/``, ``records.jsonl`` and ``stats.json`` of an
+        ``--out`` that is ``folder`` itself. The images among them are counted in the notes as
+        ``images_in_out_folder_ignored``."""
+        files = sorted(p for p in Path(folder).rglob("*") if p.is_file())
+        mine, top = self.dir.resolve(), Path(folder).resolve()
+        if mine == top:
+            products = {self.jsonl_path.resolve(), (self.dir / "stats.json").resolve()}
+            kept = [p for p in files if p.resolve() not in products
+                    and self.images_dir.resolve() not in p.resolve().parents]
+        elif top in mine.parents:
+            kept = [p for p in files if mine not in p.resolve().parents]
+        else:  # the usual case: nothing to resolve
+            return files
+        ignored = sum(p.suffix.lower() in IMAGE_EXTS for p in set(files) - set(kept))
+        if ignored:
+            self.note("images_in_out_folder_ignored", ignored)
+        return kept
+
     # --- images ------------------------------------------------------------------------------
     def copy_image(self, src: Path, name: str | None = None) -> str:
         """Copy ``src`` into ``images/`` once; return its path relative to the output folder."""
@@ -252,12 +273,14 @@ def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
     """File name and stem → path for every image under ``folder`` (recursive); a ``folder`` that
     does not exist raises ``ConversionError`` (else every image would be counted missing). A name
     found in several sub-folders maps to the first in sort order, counted in ``out``'s notes as
-    ``ambiguous_image_names`` (annotations name files, not folders)."""
+    ``ambiguous_image_names`` (annotations name files, not folders). Files in ``out``'s own folder,
+    where ``--out`` lies under ``folder``, are not indexed (``Output.inputs_under``)."""
     if not Path(folder).is_dir():
         raise ConversionError(f"{folder}: no such image folder")
     index: dict[str, Path] = {}
-    for p in sorted(Path(folder).rglob("*")):
-        if p.suffix.lower() in IMAGE_EXTS and p.is_file():
+    files = out.inputs_under(folder) if out is not None else sorted(p for p in Path(folder).rglob("*") if p.is_file())
+    for p in files:
+        if p.suffix.lower() in IMAGE_EXTS:
             if p.name in index and out is not None:
                 out.note("ambiguous_image_names")
             index.setdefault(p.name, p)

@@ -9,7 +9,8 @@ classes when there are at most ``--max-choices`` of them.
 Modality: ``--modality``, else inferred per image (a GeoTIFF with more than 4 bands → ``msi``,
 e.g. EuroSAT-MS; anything else ``optical``) and the inference counted in the notes.
 Unreadable images are bad annotations (``unreadable_image``); files that are not images are
-ignored and counted (``not_an_image``).
+ignored and counted (``not_an_image``). An ``--out`` inside ``--src`` is not read as a class: its
+images are left out and counted (``images_in_out_folder_ignored``).
 """
 
 from __future__ import annotations
@@ -51,21 +52,14 @@ def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
     if not src.is_dir():
         raise ConversionError(f"{src}: no such file or folder")
     items = []
-    subdirs = sorted(d for d in src.iterdir() if d.is_dir() and d.name != "images")
-    for d in subdirs:
-        for p in sorted(d.rglob("*")):
-            if p.is_file():
-                if p.suffix.lower() in IMAGE_EXTS:
-                    items.append((p, clean_label(d.name)))
-                else:
-                    out.note("not_an_image")
-    for p in sorted(src.iterdir()):
-        if p.is_file():
-            if p.suffix.lower() in IMAGE_EXTS:
-                items.append((p, class_from_name(p.stem)))
-            else:
-                out.note("not_an_image")
-    return items
+    for p in out.inputs_under(src):  # not the files of an --out inside --src
+        if p.suffix.lower() not in IMAGE_EXTS:
+            out.note("not_an_image")
+        elif p.parent == src:
+            items.append((p, class_from_name(p.stem)))
+        else:  # under a class folder, at any depth
+            items.append((p, clean_label(p.relative_to(src).parts[0])))
+    return sorted(items, key=lambda it: (it[0].parent == src, it[0]))  # class folders first, as before
 
 
 def _modality(path: Path, out: Output) -> str:
