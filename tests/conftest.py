@@ -39,6 +39,20 @@ def ckpt(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def base_dir(tmp_path_factory):
+    """A tiny random Llama + byte tokenizer saved in HF layout: a stand-in for a downloaded base."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+    from rsvlm.model.llm import build_llm
+
+    llm, tok, _ = build_llm(load_config(VLMConfig, REPO / "configs/model/tiny.yaml").llm)
+    d = tmp_path_factory.mktemp("base")
+    llm.save_pretrained(d)
+    tok.save_pretrained(d)
+    return d
+
+
+@pytest.fixture(scope="module")
 def geotiff(tmp_path_factory):
     """A 96x64 random RGB GeoTIFF in UTM 31N, 0.5 m pixels."""
     import numpy as np

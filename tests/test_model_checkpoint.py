@@ -36,17 +36,6 @@ def _logits(model, batch):
         return model(**batch).logits
 
 
-@pytest.fixture(scope="module")
-def base_dir(tmp_path_factory):
-    """A tiny random Llama + byte tokenizer saved in HF layout: a stand-in for a downloaded base."""
-    cfg = load_config(VLMConfig, TINY)
-    llm, tok, _ = build_llm(cfg.llm)
-    d = tmp_path_factory.mktemp("base")
-    llm.save_pretrained(d)
-    tok.save_pretrained(d)
-    return d
-
-
 def test_full_save_load_identical_logits_and_layout(tmp_path):
     torch.manual_seed(0)
     model, proc = create_model(load_config(VLMConfig, TINY))

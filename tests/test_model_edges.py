@@ -15,16 +15,6 @@ from rsvlm.tokens import IMAGE_TOKEN
 TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
 
 
-@pytest.fixture(scope="module")
-def base_dir(tmp_path_factory):
-    """A tiny random Llama + byte tokenizer in HF layout (a stand-in for a downloaded base)."""
-    llm, tok, _ = build_llm(load_config(VLMConfig, TINY).llm)
-    d = tmp_path_factory.mktemp("base")
-    llm.save_pretrained(d)
-    tok.save_pretrained(d)
-    return d
-
-
 def test_adapter_only_save_keeps_a_relative_base_path_loadable_from_elsewhere(tmp_path, base_dir, monkeypatch):
     monkeypatch.chdir(base_dir.parent)
     model, _ = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir.name}", "llm.config=null"]))

@@ -15,16 +15,6 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "configs/model/tiny.yaml"
 
 
-@pytest.fixture(scope="module")
-def base_dir(tmp_path_factory):
-    """A tiny random Llama + byte tokenizer saved in HF layout."""
-    llm, tok, _ = build_llm(load_config(VLMConfig, TINY).llm)
-    d = tmp_path_factory.mktemp("base")
-    llm.save_pretrained(d)
-    tok.save_pretrained(d)
-    return d
-
-
 def test_a_quick_llm_load_draws_no_progress_bar_and_leaves_transformers_hook_alone(base_dir, capfd):
     from transformers.utils import logging as hf_logging
 
