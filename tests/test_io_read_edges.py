@@ -199,12 +199,40 @@ def test_a_paletted_geotiff_is_read_in_its_colours(tmp_path):
         assert scene.read((8, 4, 4, 4)).data[:, 0, 0].tolist() == pytest.approx([200 / 255, 200 / 255, 1.0])
 
 
-def test_one_sentinel2_band_file_alone_says_how_to_give_the_others(tmp_path):
-    """B04.jp2 alone was read as a thermal image without a word about its band files."""
+def test_one_sentinel2_band_file_alone_is_one_msi_band_with_its_collar_as_nodata(tmp_path):
+    """B04.jp2 alone was read as a thermal image (one integer band → ir): its zero collar was valid
+    ground and the percentile stretch started at DN 0. It is one msi band named B04, in reflectance,
+    with DN 0 as nodata as in the scene's band files read together."""
     files = _s2_band_files(tmp_path)
     img = read_image(files[2])
-    assert img.modality == "ir" and any("one multispectral band (B04)" in n for n in img.notes)
-    assert not any("multispectral band" in n for n in read_image(files).notes)
+    assert img.modality == "msi" and img.bands == ["B04"] and img.data.shape == (1, 20, 20)
+    assert img.valid is not None and not img.valid[:, :8].any() and img.valid[:, 8:].all()
+    np.testing.assert_allclose(img.data[0, :, 8:], 0.1000, atol=1e-6)  # DN 1000 / 10000, no stretch
+    assert any("one Sentinel-2 band (B04)" in n and "comma-separated" in n for n in img.notes)
+    assert any(n.startswith("Sentinel-2 fill: DN 0 read as nodata") for n in img.notes)
+    assert not any("one Sentinel-2 band" in n for n in read_image(files).notes)
+    assert read_image(files[2], modality="msi").bands == ["B04"]  # given, too: one named band is an msi set
+    assert read_image(files[2], modality="ir").modality == "ir"  # and the modality given wins
+
+
+@pytest.mark.parametrize("name", ["B10.tif", "B4.tif", "band.tif"])
+def test_a_lone_band_file_not_surely_sentinel2_stays_as_before(tmp_path, name):
+    """B10/B11 are Landsat-8's thermal bands too, B4 not how ESA spells a band: not inferred as msi,
+    and msi is not taken for one unnamed band."""
+    path = tmp_path / name
+    with rasterio.open(path, "w", driver="GTiff", width=8, height=8, count=1, dtype="uint16") as ds:
+        ds.write(np.full((1, 8, 8), 900, np.uint16))
+    assert read_image(path).modality == "ir"
+    with pytest.raises(ValueError, match=r"1 band\(s\) cannot be read as msi"):
+        read_image(path, modality="msi")
+
+
+@pytest.mark.realdata
+def test_the_real_sentinel2_band_file_alone_keeps_its_collar_out(realdata):
+    img = read_image(realdata / "msi_s2" / "B02.jp2")
+    assert img.modality == "msi" and img.bands == ["B02"]
+    assert img.valid is not None and 0.55 < img.valid.mean() < 0.7  # 37.5 % of DN 0, as read with B03–B08
+    assert 0.0 < float(img.data[0][img.valid].min())  # reflectance of real ground, not the collar's 0
 
 
 def test_one_grey_band_inferred_as_thermal_names_the_other_readings():

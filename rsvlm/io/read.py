@@ -2,6 +2,7 @@
 
     img = read_image("scene.tif")                                  # modality inferred, see img.notes
     img = read_image(["B02.jp2", "B03.jp2", "B04.jp2", "B08.jp2"])  # one msi image, 4 bands
+    img = read_image("B02.jp2")                                    # one msi band (a Sentinel-2 name)
     with SceneReader("big.tif") as scene:                          # windowed, one stretch for all
         tile = scene.read((x0, y0, 512, 512))
 
@@ -84,6 +85,14 @@ def _band_name_from_file(p: Path) -> str:
     return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
 
 
+def _sentinel2_alone(p: Path) -> str | None:
+    """The band a lone file's name gives when it can only be Sentinel-2's (``B02.jp2``,
+    ``T33UUP_…_B8A_20m.jp2``, ``B12``: zero-padded or 8A), else None. ``B10`` / ``B11`` are left
+    out: a Landsat thermal band renamed is spelt alike."""
+    band = _band_name_from_file(p)
+    return band.upper() if re.fullmatch(r"[Bb](0[1-9]|12|8[Aa])", band) else None
+
+
 def _polarisation_from_file(p: Path) -> str | None:
     """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
     found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
@@ -121,6 +130,8 @@ class SceneReader:
             self.landsat, surface, note, skip = pr.landsat_described(src.descriptions, self.paths[0])
             self.notes += [note] if note else []
         landsat_dn = bool(self.landsat) or surface or bool(skip)  # Landsat Collection DN, named or not
+        # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
+        self.s2_band = _sentinel2_alone(self.paths[0]) if len(self.paths) == 1 and src.count == 1 else None
         if modality is None and landsat_dn:
             thermal = bool(self.landsat) and all(b in pr.THERMAL for b, *_ in self.landsat)
             modality = "ir" if thermal else "msi"
@@ -131,6 +142,10 @@ class SceneReader:
             modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
             self.notes.append(f"modality inferred as msi from bands "
                               f"{', '.join(_band_name_from_file(p) for p in self.paths)} in {len(self.paths)} files")
+        elif modality is None and self.s2_band:
+            modality = "msi"
+            self.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({self.s2_band}); "
+                              "give the scene's band files comma-separated (B02.jp2,B03.jp2,…) to read all of them")
         elif modality is None:
             modality, why = sc.infer_modality(
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
@@ -151,7 +166,8 @@ class SceneReader:
             seen = ok is None or bool(ok.any())
             sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
             identical = bool((sample == sample[:1]).all())
-        self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name, skip)
+        self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name, skip,
+                                           one_named_band=bool(self.s2_band))
         if note:
             self.notes.append(note)
         if identical and seen and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
@@ -222,6 +238,8 @@ class SceneReader:
             return list(names)
         if len(self.paths) > 1:
             return [_band_name_from_file(p) for p in self.paths]
+        if self.s2_band and self.modality == "msi":
+            return [self.s2_band]
         desc = [self.src.descriptions[i] for i in self.indexes]
         if all(desc) and len(set(desc)) == n:
             return list(desc)

@@ -66,7 +66,7 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
 def expected_bands(modality: str) -> str:
     return {
         "optical": "3 bands (RGB), 4 with alpha, or 1 grey band",
-        "msi": "2 or more bands",
+        "msi": "2 or more bands, or 1 Sentinel-2 band file (B04.jp2)",
         "sar": "1 to 4 polarisation bands (complex, float or uint amplitude)",
         "ir": "1 band (or 3 identical bands)",
     }[modality]
@@ -81,11 +81,12 @@ def check_dtype(modality: str, dtype: str, path: str) -> None:
 
 
 def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bool, path: str,
-               skip: set[int] = frozenset()) -> tuple[list[int], str | None]:
+               skip: set[int] = frozenset(), one_named_band: bool = False) -> tuple[list[int], str | None]:
     """Which source bands (0-based) to keep for ``modality``; ValueError when the count is wrong.
 
     ``identical``: all bands hold the same values (grey stored as RGB); ``skip``: bands left out
-    before counting. Returns (indices, note).
+    before counting; ``one_named_band``: the file is one band whose name is known (a Sentinel-2
+    band file alone), which is a set of msi bands too. Returns (indices, note).
     """
     if modality not in MODALITIES:
         raise ValueError(f"{path}: unknown modality {modality!r}; expected one of {', '.join(MODALITIES)}")
@@ -98,7 +99,7 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
         if n == 1:
             return keep * 3, "grey band replicated to RGB"
     elif modality == "msi":
-        if n >= 2:
+        if n >= 2 or (n == 1 and one_named_band):
             return keep, note
     elif modality == "sar":
         if n == 3 and identical:
