@@ -4,6 +4,8 @@ the VQA / LLaVA / COCO datasets."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from convert_helpers import convert, png
 
@@ -54,3 +56,23 @@ def test_images_under_an_out_inside_the_image_folder_are_not_indexed(tmp_path):
     stats, recs = convert(tmp_path / "imgs" / "out", *argv)
     assert "ambiguous_image_names" not in stats["notes"] and stats["notes"]["images_in_out_folder_ignored"] == 1
     assert len(recs) == 1
+
+
+def test_rsvqa_keeps_to_the_split_its_images_json_marks_active(tmp_path):
+    """RSVQA's *_images.json lists every image and marks the split's active; the converter read only
+    the questions file, so a split's records took in questions about another split's images."""
+    for i in (0, 1):
+        png(tmp_path / "Images_LR" / f"{i}.tif", 8, 8)
+    qs = [{"id": i, "img_id": i, "type": "presence", "question": "Is there a road", "answers_ids": [i], "active": True}
+          for i in (0, 1)]
+    ans = [{"id": i, "question_id": i, "answer": "yes", "active": True} for i in (0, 1)]
+    (tmp_path / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
+    (tmp_path / "LR_split_test_answers.json").write_text(json.dumps({"answers": ans}))
+    (tmp_path / "LR_split_test_images.json").write_text(
+        json.dumps({"images": [{"id": 0, "active": True, "questions_ids": [0]}, {"id": 1, "active": False}]}))
+    argv = ("rsvqa", "--src", str(tmp_path), "--images", str(tmp_path / "Images_LR"))
+    stats, recs = convert(tmp_path / "o", *argv)
+    assert [r["id"] for r in recs] == ["rsvqa-LR_split_test-0"] and stats["skipped"] == {"inactive_image": 1}
+    (tmp_path / "LR_split_test_images.json").unlink()  # without it, as before, and said
+    stats, recs = convert(tmp_path / "o2", *argv)
+    assert len(recs) == 2 and stats["notes"]["no_images_json"] == 1

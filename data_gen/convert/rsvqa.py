@@ -2,12 +2,18 @@
 
 ``--src`` is the folder with the JSON files; ``--prefix`` picks one split (``LR_split_test``,
 ``USGS_split_val``, …; default: every ``*_questions.json`` there). ``--images`` holds
-``{img_id}.tif`` (``Images_LR/`` or ``Data/``). One record per active question, with its first
-active answer verbatim; the question type (presence, count, comparison, rural_urban, area) is
-counted in the notes as ``type:…``.
+``{img_id}.tif`` (``Images_LR/`` or ``Data/``). One record per active question of an active
+image, with its first active answer verbatim; the question type (presence, count, comparison,
+rural_urban, area) is counted in the notes as ``type:…``.
 
-Bad entries: ``inactive`` (marked inactive by RSVQA), ``no_answer``, ``unparsable_question``,
-``missing_image``, ``unreadable_image`` (truncated or not an image; counted per question).
+A split is its images: RSVQA's ``*_images.json`` lists every image of the dataset and marks those
+of the split ``active`` (its own loaders read only those), so a question about an image it marks
+inactive belongs to another split and is skipped (``inactive_image``). Without that file the
+questions' own flags decide, noted as ``no_images_json``.
+
+Bad entries: ``inactive`` (marked inactive by RSVQA), ``inactive_image``, ``no_answer``,
+``unparsable_question``, ``missing_image``, ``unreadable_image`` (truncated or not an image;
+counted per question).
 """
 
 from __future__ import annotations
@@ -41,6 +47,16 @@ def _load(src: Path, prefix: str, kind: str) -> list[dict]:
     return data[kind]
 
 
+def _inactive_images(src: Path, prefix: str, out: Output) -> set:
+    """Ids of the images ``{prefix}_images.json`` marks inactive (another split's); an empty set,
+    noted as ``no_images_json``, where the file is absent."""
+    if not (src / f"{prefix}_images.json").is_file():
+        out.note("no_images_json")
+        return set()
+    return {im["id"] for im in _load(src, prefix, "images")
+            if isinstance(im, dict) and isinstance(im.get("id"), (int, str)) and im.get("active", True) is False}
+
+
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
@@ -53,6 +69,7 @@ def run(args, out: Output) -> None:
     sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
     for prefix in prefixes:
         questions = _load(src, prefix, "questions")
+        other_split = _inactive_images(src, prefix, out)
         answers = {a["id"]: a for a in _load(src, prefix, "answers")
                    if isinstance(a, dict) and isinstance(a.get("id"), (int, str))}
         for k, q in enumerate(tqdm(questions, desc=f"rsvqa {prefix}", unit="question")):
@@ -63,6 +80,9 @@ def run(args, out: Output) -> None:
                 continue
             if not q.get("active", True):
                 out.skip("inactive", where)
+                continue
+            if q["img_id"] in other_split:
+                out.skip("inactive_image", where, f"image {q['img_id']} is inactive in {prefix}_images.json")
                 continue
             ans = [answers[i] for i in q.get("answers_ids", [])
                    if isinstance(i, (int, str)) and i in answers and answers[i].get("active", True)]
