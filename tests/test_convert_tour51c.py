@@ -76,3 +76,21 @@ def test_rsvqa_keeps_to_the_split_its_images_json_marks_active(tmp_path):
     (tmp_path / "LR_split_test_images.json").unlink()  # without it, as before, and said
     stats, recs = convert(tmp_path / "o2", *argv)
     assert len(recs) == 2 and stats["notes"]["no_images_json"] == 1
+
+
+def test_rsivqa_questions_with_an_empty_template_slot_are_skipped_and_counted(tmp_path):
+    """RSIVQA's UCM/ucm_res.txt has 'How many  in the picture?zero' (the object name missing): such a
+    question asks nothing, and it was written as a record. DOTA's files name a bare stem after
+    'P0000: ', which must still find P0000.png."""
+    png(tmp_path / "imgs" / "1.tif", 8, 8)
+    png(tmp_path / "imgs" / "P0000.png", 8, 8)
+    (tmp_path / "ucm_res.txt").write_text(
+        "1.tif:Does this picture contain trees?yes\n1.tif:How many  in the picture?zero\n"
+        "1.tif:What is the location of the  in this picture?i cannot see it\n"
+        "P0000: how many planes are there in this picture?21\n")
+    stats, recs = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "ucm_res.txt"),
+                          "--images", str(tmp_path / "imgs"))
+    assert [r["conversations"][1]["value"] for r in recs] == ["yes", "21"]
+    assert recs[1]["images"][0]["path"] == "images/P0000.png"
+    assert stats["skipped"] == {"empty_template_slot": 2}
+    assert "ucm_res.txt:2" in stats["skipped_examples"]["empty_template_slot"]

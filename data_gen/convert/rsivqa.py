@@ -2,17 +2,22 @@
 
 ``--src`` is one or more ``.txt`` files (RSIVQA ships one per source dataset, e.g.
 ``AID/rsicd_vqa.txt``) or folders, each standing for the ``.txt`` files under it; ``--images`` the folder holding the images they name (searched
-recursively; the same stem with another extension is accepted and noted). Question and answer
+recursively; the same stem with another extension is accepted and noted, and a bare stem, as
+RSIVQA's DOTA and HRRSD files give it, ``P0000: how many planes …?21``, is found). Question and answer
 are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
 
 Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer),
-``missing_image`` (no such image under ``--images``), ``unreadable_image`` (truncated or not an
+``empty_template_slot`` (a question generated from a template whose object name came out empty,
+two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in
+this picture?``, common in RSIVQA's ``UCM/ucm_res.txt``), ``missing_image`` (no such image under
+``--images``), ``unreadable_image`` (truncated or not an
 image; counted per line). With ``--strict`` the first raises.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from data_gen.convert.common import (
@@ -25,6 +30,8 @@ from data_gen.convert.common import (
     make_record,
 )
 from rsvlm.tokens import MODALITIES
+
+_EMPTY_SLOT = re.compile(r"[a-z] {2,}[a-z]")  # "many  in": a template's object name left out
 
 
 def add_arguments(p) -> None:
@@ -74,6 +81,9 @@ def run(args, out: Output) -> None:
                 name, q, a = parse_line(line)
             except ValueError as e:
                 out.skip("unparsable_line", where, f"{e}: {line[:80]!r}")
+                continue
+            if _EMPTY_SLOT.search(q):
+                out.skip("empty_template_slot", where, f"no object between {_EMPTY_SLOT.search(q).group(0)!r}: {q!r}")
                 continue
             image = find_image(index, name, out)
             if image is None:
