@@ -94,3 +94,27 @@ def test_rsivqa_questions_with_an_empty_template_slot_are_skipped_and_counted(tm
     assert recs[1]["images"][0]["path"] == "images/P0000.png"
     assert stats["skipped"] == {"empty_template_slot": 2}
     assert "ucm_res.txt:2" in stats["skipped_examples"]["empty_template_slot"]
+
+
+@pytest.mark.parametrize("theta, kind, bounds", [
+    ("90", "box", [90, 30, 110, 70]),  # GeoChat's usual |<90>: upright, width and height swapped
+    ("-90", "box", [90, 30, 110, 70]),
+    ("180", "box", [80, 40, 120, 60]),
+    ("45", "obb", None),
+])
+def test_geochat_boxes_at_right_angles_are_boxes(tmp_path, theta, kind, bounds):
+    """Most GeoChat boxes carry |<90>; they became <obb> answers of upright rectangles, so a [ground]
+    record answered in oriented boxes where DESIGN.md's [ground] answers in boxes."""
+    from convert_helpers import objs
+
+    png(tmp_path / "imgs" / "g.png", 200, 100)
+    rec = {"id": "r", "image": "g.png", "conversations": [
+        {"from": "human", "value": "<image>\n[refer] where is <p>the ship</p>?"},
+        {"from": "gpt", "value": f"<p>the ship</p> {{<40><40><60><60>|<{theta}>}}"}]}  # 40 x 20 px about (100, 50)
+    (tmp_path / "gc.json").write_text(json.dumps([rec]))
+    _, (out,) = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "gc.json"), "--images", str(tmp_path / "imgs"))
+    (obj,) = objs(out)
+    assert out["task"] == "ground" and obj["kind"] == kind
+    if bounds:
+        assert all(abs(a - b) <= 0.2 for a, b in zip(obj["coords"], bounds)), obj["coords"]
+

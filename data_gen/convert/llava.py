@@ -10,9 +10,13 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
 * task tags ``[refer]`` → ``[ground]``, ``[identify]`` → ``[regcap]``, ``[grounding]`` and
   ``[caption]`` → ``[cap]`` (a grounded caption: text with geometry); ``[vqa]`` stays;
 * ``<p>phrase</p>`` → ``<ref>phrase</ref>``; the ``<delim>`` between boxes is dropped;
-* ``{<x1><y1><x2><y2>|<θ>}`` (0–100 scale of the image's width and height) → ``<box>`` when θ is 0
-  or absent, else ``<obb>`` from ``rsvlm.geometry.rbox_to_quad`` about the box centre, in
-  pixels (θ in degrees, clockwise on screen; GeoChat does not document its sign convention).
+* ``{<x1><y1><x2><y2>|<θ>}`` (0–100 scale of the image's width and height) → ``<obb>`` from
+  ``rsvlm.geometry.rbox_to_quad`` about the box centre, in pixels (θ in degrees, clockwise on
+  screen; GeoChat does not document its sign convention); θ absent or a multiple of 90 leaves the
+  rectangle upright, which is written as the ``<box>`` it is (at 90 and 270 its width and height
+  swapped about the centre). GeoChat writes most of its boxes ``|<90>`` (OpenCV's
+  ``minAreaRect`` angle for an upright rectangle): those are ``[ground]`` answers in boxes, as
+  DESIGN.md's ``[ground]`` gives them, not oriented boxes that are upright anyway.
 
 The record's ``task`` is its own ``task`` field, else the (rewritten) tag of its first user turn,
 else ``--task``; with none of these it is free chat (``task`` null). A record without
@@ -66,7 +70,10 @@ def rewrite_boxes(text: str, width: int, height: int) -> str:
         y1, y2 = sorted((y1 * height / 100, y2 * height / 100))
         if x2 - x1 <= 0 or y2 - y1 <= 0:
             raise BadBox("degenerate_box", m.group(0))
-        if theta == 0:
+        if theta % 90 == 0:  # upright: a box, turned a quarter about its centre at 90 and 270
+            if theta % 180:
+                cx, cy, hw, hh = (x1 + x2) / 2, (y1 + y2) / 2, (x2 - x1) / 2, (y2 - y1) / 2
+                x1, y1, x2, y2 = cx - hh, cy - hw, cx + hh, cy + hw
             obj = {"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}
         else:
             quad = geometry.rbox_to_quad((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, theta)
