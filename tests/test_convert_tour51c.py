@@ -118,3 +118,22 @@ def test_geochat_boxes_at_right_angles_are_boxes(tmp_path, theta, kind, bounds):
     if bounds:
         assert all(abs(a - b) <= 0.2 for a, b in zip(obj["coords"], bounds)), obj["coords"]
 
+
+def test_geochat_angles_turn_as_eval_foreign_reads_geochat_answers(tmp_path):
+    """The converter turned GeoChat's θ clockwise on screen, eval.foreign (as GeoChat's demo draws)
+    counter-clockwise: a model trained on converted GeoChat data was scored against the mirror image
+    of its training boxes whenever θ was not a right angle."""
+    from convert_helpers import objs, same_ring
+
+    from eval.foreign import decode_geochat
+
+    png(tmp_path / "imgs" / "g.png", 200, 100)
+    answer = "{<20><20><60><40>|<30>}"  # 80 x 20 px about (80, 30)
+    rec = {"id": "r", "image": "g.png", "conversations": [
+        {"from": "human", "value": "<image>\n[refer] where is <p>the ship</p>?"}, {"from": "gpt", "value": answer}]}
+    (tmp_path / "gc.json").write_text(json.dumps([rec]))
+    _, (out,) = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "gc.json"), "--images", str(tmp_path / "imgs"))
+    (mine,) = objs(out)
+    (theirs,), problems = decode_geochat(answer, 200, 100)
+    assert problems == [] and mine["kind"] == theirs["kind"] == "obb"
+    assert same_ring(mine["coords"], theirs["coords"], 200)

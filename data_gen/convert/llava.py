@@ -10,9 +10,11 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
 * task tags ``[refer]`` → ``[ground]``, ``[identify]`` → ``[regcap]``, ``[grounding]`` and
   ``[caption]`` → ``[cap]`` (a grounded caption: text with geometry); ``[vqa]`` stays;
 * ``<p>phrase</p>`` → ``<ref>phrase</ref>``; the ``<delim>`` between boxes is dropped;
-* ``{<x1><y1><x2><y2>|<θ>}`` (0–100 scale of the image's width and height) → ``<obb>`` from
-  ``rsvlm.geometry.rbox_to_quad`` about the box centre, in pixels (θ in degrees, clockwise on
-  screen; GeoChat does not document its sign convention); θ absent or a multiple of 90 leaves the
+* ``{<x1><y1><x2><y2>|<θ>}`` (0–100 scale of the image's width and height) → ``<obb>``: the box
+  turned by θ degrees about its centre, in pixels, counter-clockwise on screen as GeoChat's demo
+  draws it (``cv2.getRotationMatrix2D(centre, θ, 1)``) and as ``eval.foreign`` reads GeoChat's
+  answers (GeoChat documents no convention; this one makes its data and its answers agree).
+  θ absent or a multiple of 90 leaves the
   rectangle upright, which is written as the ``<box>`` it is (at 90 and 270 its width and height
   swapped about the centre). GeoChat writes most of its boxes ``|<90>`` (OpenCV's
   ``minAreaRect`` angle for an upright rectangle): those are ``[ground]`` answers in boxes, as
@@ -76,7 +78,8 @@ def rewrite_boxes(text: str, width: int, height: int) -> str:
                 x1, y1, x2, y2 = cx - hh, cy - hw, cx + hh, cy + hw
             obj = {"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}
         else:
-            quad = geometry.rbox_to_quad((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, theta)
+            # rbox_to_quad turns clockwise on screen; GeoChat's θ turns counter-clockwise
+            quad = geometry.rbox_to_quad((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, -theta)
             obj = {"kind": "obb", "label": None, "coords": quad}
         return geometry.encode([obj], width=width, height=height)
 
