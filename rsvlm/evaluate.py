@@ -291,15 +291,20 @@ def missing_images_hint(records: list[dict], root: Path) -> str | None:
 
 
 def check_out(data: Path, out: Path, world: int = 1) -> str | None:
-    """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder or a records file
-    (``data`` itself), ``data`` holds no records, or an earlier file there (resumed, never replaced) answers records ``data`` lacks,
-    which would leave another test set's answers mixed in."""
+    """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
+    (``data`` itself) or a path whose folder cannot be made, ``data`` holds no records, or an earlier
+    file there (resumed, never replaced) answers records ``data`` lacks, which would leave another
+    test set's answers mixed in. Creates nothing."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:  # a file where a folder of the path should be: was a traceback after the model loaded
-        return f"--out {out}: cannot create its folder ({e.strerror}: {e.filename})"
+    # a file where a folder of the path should be: was a traceback after the model loaded; the folder
+    # itself is made only when answers are written (a refused run left it behind, empty)
+    folder = out.parent.absolute()
+    up = next(p for p in [folder, *folder.parents] if p.exists())
+    if not up.is_dir():
+        return f"--out {out}: cannot create its folder ({up} is a file)"
+    if not os.access(up, os.W_OK | os.X_OK):
+        return f"--out {out}: cannot write in {up} (no permission)"
     if out.is_file():
         try:
             out.read_text()

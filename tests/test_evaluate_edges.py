@@ -187,3 +187,12 @@ def test_image_root_reads_relative_paths_against_another_folder(ckpt, tmp_path, 
     assert main([*argv, "--out", str(tmp_path / "p.jsonl"), "--image-root", str(tmp_path / "imgs")]) == 0
     row = json.loads((tmp_path / "p.jsonl").read_text())
     assert row["id"] == "a" and "error" not in row  # without --image-root: "image not found"
+
+
+def test_a_refused_run_leaves_no_folder_behind(tmp_path, capsys):
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    out = tmp_path / "runs" / "new" / "p.jsonl"
+    assert _eval(tmp_path, data, out) == 2  # refused after the checks on --out: the model is missing
+    assert "no-model" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()  # was left behind, empty
