@@ -137,3 +137,21 @@ def test_geochat_angles_turn_as_eval_foreign_reads_geochat_answers(tmp_path):
     (theirs,), problems = decode_geochat(answer, 200, 100)
     assert problems == [] and mine["kind"] == theirs["kind"] == "obb"
     assert same_ring(mine["coords"], theirs["coords"], 200)
+
+
+def test_coco_crowd_regions_are_flagged_difficult(tmp_path):
+    """A COCO crowd region (iscrowd 1) was a plain object of the [det] answer; pycocotools ignores
+    crowd ground truth, and so does eval.detection with difficult objects."""
+    from convert_helpers import objs
+
+    png(tmp_path / "imgs" / "a.png", 100, 50)
+    data = {"images": [{"id": 1, "file_name": "a.png", "width": 100, "height": 50}],
+            "categories": [{"id": 1, "name": "car"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 10]},
+                            {"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 10, 40, 30], "iscrowd": 1}]}
+    (tmp_path / "ann.json").write_text(json.dumps(data))
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "imgs"))
+    (det,) = [r for r in recs if r["task"] == "det"]
+    boxes = objs(det)
+    assert len(boxes) == 2 and det["meta"]["difficult"] == [i for i, b in enumerate(boxes) if b["coords"][0] > 40]
+    assert stats["notes"]["difficult_objects"] == 1

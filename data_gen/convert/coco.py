@@ -12,8 +12,13 @@ than 3 points), ``unparsable_annotation``, ``missing_image`` (image entry withou
 ``orphan_annotation`` (image_id not among the images); per image entry ``unparsable_image_entry``
 (no ``id`` or ``file_name``), ``unreadable_image`` (truncated file) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A category without
-an ``id`` or ``name`` is an error naming it. ``--skip-crowd`` drops crowd regions (counted as
-``crowd``).
+an ``id`` or ``name`` is an error naming it.
+
+Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and flagged difficult
+(``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
+leaves them out of #GT and of the false positives, as pycocotools does with crowd ground truth;
+they were plain objects, and a model finding each car of a crowd was scored with false
+positives. ``--skip-crowd`` drops them instead (counted as ``crowd``).
 """
 
 from __future__ import annotations
@@ -127,7 +132,8 @@ def run(args, out: Output) -> None:
         except (KeyError, TypeError) as e:
             out.skip("unparsable_annotation", where, repr(e))
             continue
-        per_image[ann["image_id"]].extend({**o, "src": where} for o in objs)
+        crowd = {"difficult": True} if ann.get("iscrowd") else {}
+        per_image[ann["image_id"]].extend({**o, "src": where, **crowd} for o in objs)
     index = index_images(args.images, out)
     for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
