@@ -155,3 +155,15 @@ def test_coco_crowd_regions_are_flagged_difficult(tmp_path):
     boxes = objs(det)
     assert len(boxes) == 2 and det["meta"]["difficult"] == [i for i, b in enumerate(boxes) if b["coords"][0] > 40]
     assert stats["notes"]["difficult_objects"] == 1
+
+
+def test_coco_polygon_of_an_odd_number_of_values_is_noted(tmp_path):
+    """[x1, y1, …, xn] (a value short): the stray last value was dropped without a word."""
+    png(tmp_path / "imgs" / "a.png", 100, 50)
+    data = {"images": [{"id": 1, "file_name": "a.png", "width": 100, "height": 50}],
+            "categories": [{"id": 1, "name": "tank"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20],
+                             "segmentation": [[10, 10, 30, 10, 30, 30, 10, 30, 10]]}]}
+    (tmp_path / "ann.json").write_text(json.dumps(data))
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "imgs"))
+    assert stats["notes"]["polygon_odd_value_dropped"] == 1 and {r["task"] for r in recs} == {"det", "ground", "seg"}

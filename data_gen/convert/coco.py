@@ -11,7 +11,8 @@ Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, polygo
 than 3 points), ``unparsable_annotation``, ``missing_image`` (image entry without a file),
 ``orphan_annotation`` (image_id not among the images); per image entry ``unparsable_image_entry``
 (no ``id`` or ``file_name``), ``unreadable_image`` (truncated file) and ``size_mismatch``
-(``width``/``height`` not the file's; entries without them take the file's). A category without
+(``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd
+number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
 an ``id`` or ``name`` is an error naming it.
 
 Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and flagged difficult
@@ -132,6 +133,9 @@ def run(args, out: Output) -> None:
         except (KeyError, TypeError) as e:
             out.skip("unparsable_annotation", where, repr(e))
             continue
+        seg = ann.get("segmentation")
+        if isinstance(seg, list) and any(isinstance(r, list) and len(r) % 2 for r in seg):
+            out.note("polygon_odd_value_dropped")  # x y … x: the stray last value is not a vertex
         crowd = {"difficult": True} if ann.get("iscrowd") else {}
         per_image[ann["image_id"]].extend({**o, "src": where, **crowd} for o in objs)
     index = index_images(args.images, out)
