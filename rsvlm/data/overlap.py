@@ -1,0 +1,262 @@
+"""Does a test set share scenes or images with a model's training data?
+
+A checkpoint of ``rsvlm train`` keeps its resolved config as ``train_config.yaml``, whose
+``data.train`` and ``data.extra`` name the training record files; the stages it started from
+(``init_from``, or ``model.llm.name_or_path`` pointing into an earlier checkpoint) keep theirs.
+Where those files are on this machine, ``overlap_report`` compares a test set against them:
+
+- by ``meta.scene`` (synthetic records carry it: ``s{seed}-{index}``, so a test set made with a
+  training seed shares scenes);
+- by image file path, resolved against each side's image root;
+- by image content: same size and the same bytes at the start, middle and end of the file (a
+  copy under another name); only training files of a size some test image has are read.
+
+One line of text when they overlap, for ``rsvlm eval`` to print as a warning; None otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rsvlm.data.records import ReadReport, image_paths, read_records
+
+
+@dataclass
+class OverlapConfig:
+    content: bool = True  # also match images by size and sampled bytes (one stat per training image)
+    sample_bytes: int = 4096  # bytes read at the start, middle and end of a file of a matching size
+    max_depth: int = 8  # earlier stages followed through init_from / model.llm.name_or_path
+    progress: bool = False  # a progress bar over the training records (stderr)
+
+
+@dataclass
+class Source:
+    """One training record file and the folder its image paths are relative to."""
+
+    path: Path
+    root: Path
+    model: Path  # the checkpoint whose train_config.yaml names it
+
+
+@dataclass
+class Found:
+    """What the comparison found."""
+
+    records: dict[str, set[str]] = field(default_factory=dict)  # test id → how it matched: scene, path, content
+    files: Counter = field(default_factory=Counter)  # training file → test records matched in it
+    missing: list[str] = field(default_factory=list)  # training files named but not on this machine
+    unreadable: list[str] = field(default_factory=list)  # training files that could not be read, and why
+    skipped: int = 0  # training lines read_records skipped (malformed)
+    n_train: int = 0  # training records compared
+
+
+def _abs(p: Path) -> str:
+    """An absolute, normalised path without a system call per file (symlinks are left as they are)."""
+    return os.path.normpath(os.path.abspath(p))
+
+
+def _resolve_config_path(value: str, model_dir: Path, out_dir: str | None) -> Path:
+    """A path of a train_config.yaml, read as the training run read it: relative to the folder it ran
+    in. That folder is found from ``out_dir`` when ``model_dir`` is ``OUT_DIR/final`` (or a step folder
+    below it); else the current folder."""
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return p
+    if out_dir and not Path(out_dir).is_absolute():
+        here = Path(_abs(model_dir))
+        n = len(Path(out_dir).parts)
+        for below in (1, 2):  # OUT_DIR/final, OUT_DIR/checkpoints/step_N
+            base = here.parents[below - 1] if below <= len(here.parents) else None
+            if base is not None and len(base.parts) > n and base.parts[-n:] == Path(out_dir).parts:
+                cand = Path(*base.parts[:-n]) / p
+                if cand.exists():
+                    return cand
+    return p
+
+
+def _model_paths(model) -> list:
+    """The files a config's model section starts from: the LLM's ``name_or_path`` and each encoder's
+    ``pretrained`` (an earlier stage's ``CKPT/llm`` or ``OUT/final/model.safetensors``)."""
+    if not isinstance(model, dict):
+        return []
+    llm = model.get("llm") if isinstance(model.get("llm"), dict) else {}
+    encoders = model.get("encoders") if isinstance(model.get("encoders"), dict) else {}
+    return [llm.get("name_or_path"), *(e.get("pretrained") for e in encoders.values() if isinstance(e, dict))]
+
+
+def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[str]]:
+    """The training record files of ``model_dir`` and of the stages it started from (found through
+    their train_config.yaml), and those named but not on this machine."""
+    import yaml
+
+    sources, missing, seen = [], [], set()
+    todo = [(Path(model_dir), 0)]
+    while todo:
+        folder, depth = todo.pop(0)
+        key = _abs(folder)
+        if key in seen or depth > cfg.max_depth:
+            continue
+        seen.add(key)
+        conf = folder / "train_config.yaml"
+        if not conf.is_file():
+            continue
+        try:
+            tc = yaml.safe_load(conf.read_text()) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(tc, dict):
+            continue
+        data = tc.get("data") if isinstance(tc.get("data"), dict) else {}
+        out_dir = tc.get("out_dir") if isinstance(tc.get("out_dir"), str) else None
+        named = [(data.get("train"), data.get("root"))]
+        named += [(e.get("path"), e.get("root")) for e in data.get("extra") or [] if isinstance(e, dict)]
+        for path, root in named:
+            if not isinstance(path, str) or not path:
+                continue
+            p = _resolve_config_path(path, folder, out_dir)
+            if not p.is_file():
+                missing.append(str(p))
+                continue
+            r = _resolve_config_path(root, folder, out_dir) if isinstance(root, str) and root else p.parent
+            sources.append(Source(p, r, folder))
+        for up in [tc.get("init_from"), *_model_paths(tc.get("model"))]:
+            if isinstance(up, str) and up:
+                up_dir = _resolve_config_path(up, folder, out_dir)
+                todo += [(up_dir, depth + 1), (up_dir.parent, depth + 1)]  # CKPT, or CKPT/llm
+    unique = {(_abs(s.path), _abs(s.root)): s for s in sources}
+    return list(unique.values()), sorted(set(missing))
+
+
+def _fingerprint(path: str, size: int, n: int) -> str | None:
+    """A hash of ``path``'s size and ``n`` bytes at its start, middle and end; None if unreadable."""
+    h = hashlib.blake2b(str(size).encode(), digest_size=16)
+    try:
+        with open(path, "rb") as f:
+            for at in sorted({0, max(0, size // 2 - n // 2), max(0, size - n)}):
+                f.seek(at)
+                h.update(f.read(n))
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
+def _records(test_records: Iterable[dict] | str | Path) -> Iterator[dict]:
+    if isinstance(test_records, (str, Path)):
+        yield from read_records(test_records, strict=False)
+    else:
+        yield from test_records
+
+
+@dataclass
+class TestIndex:
+    """The test records' scenes, image paths and image fingerprints, each → the ids of its records."""
+
+    scenes: dict[str, list[str]] = field(default_factory=dict)
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    prints: dict[str, list[str]] = field(default_factory=dict)
+    sizes: set[int] = field(default_factory=set)  # of the test images: a training image of another size differs
+    checked: set[str] = field(default_factory=set)  # training images already fingerprinted or ruled out
+
+    @classmethod
+    def build(cls, test: list[dict], root: Path, cfg: OverlapConfig) -> TestIndex:
+        index = cls()
+        for rec in test:
+            scene = (rec.get("meta") or {}).get("scene")
+            if isinstance(scene, (str, int)) and str(scene):
+                index.scenes.setdefault(str(scene), []).append(rec["id"])
+            try:
+                files = [f for fs in image_paths(rec, root) for f in fs]
+            except (KeyError, TypeError):  # a record without images or paths
+                files = []
+            for f in files:
+                index.paths.setdefault(_abs(f), []).append(rec["id"])
+        if cfg.content:
+            for path, ids in index.paths.items():
+                if (size := _size(path)) is not None and (fp := _fingerprint(path, size, cfg.sample_bytes)):
+                    index.prints.setdefault(fp, []).extend(ids)
+                    index.sizes.add(size)
+        return index
+
+    def hits(self, rec: dict, root: Path, cfg: OverlapConfig) -> Iterator[tuple[str, str]]:
+        """(test id, how) for each test record a training record ``rec`` shares something with."""
+        scene = rec["meta"].get("scene")
+        if isinstance(scene, (str, int)) and str(scene) in self.scenes:
+            yield from ((i, "scene") for i in self.scenes[str(scene)])
+        for f in (f for fs in image_paths(rec, root) for f in fs):
+            path = _abs(f)
+            if path in self.paths:
+                yield from ((i, "image path") for i in self.paths[path])
+            elif self.sizes and path not in self.checked:
+                self.checked.add(path)
+                if (size := _size(path)) in self.sizes and (fp := _fingerprint(path, size, cfg.sample_bytes)):
+                    yield from ((i, "image content") for i in self.prints.get(fp, []))
+
+
+def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: OverlapConfig) -> Found:
+    """Stream each training file once and note every test record that shares a scene, an image path
+    or an image's content with one of its records."""
+    from tqdm import tqdm
+
+    found, index = Found(), TestIndex.build(test, test_root, cfg)
+    for src in sources:
+        report = ReadReport(str(src.path))
+        records = tqdm(read_records(src.path, strict=False, report=report), desc=f"overlap {src.path.name}",
+                       unit="record", disable=not cfg.progress, file=sys.stderr)
+        try:
+            for rec in records:
+                found.n_train += 1
+                for i, how in index.hits(rec, src.root, cfg):
+                    found.files[str(src.path)] += i not in found.records
+                    found.records.setdefault(i, set()).add(how)
+        except (OSError, ValueError) as e:  # unreadable, or a JSON array file that is not JSON
+            found.unreadable.append(f"{src.path} ({e})")
+        found.skipped += report.n_skipped
+    return found
+
+
+def overlap_report(model_dir: str | Path, test_records: Iterable[dict] | str | Path,
+                   test_root: str | Path | None = None, cfg: OverlapConfig | None = None) -> str | None:
+    """One line saying how many test records share a scene or an image with ``model_dir``'s training
+    data (and its earlier stages'), naming the training files and the first such record.
+
+    ``test_records``: canonical records, or a records file (read non-strictly); ``test_root``: the
+    folder their image paths are relative to (default: that file's folder, else the current one).
+    None when there is no overlap, and when there is nothing to compare: no ``train_config.yaml`` in
+    ``model_dir`` (the bundled default model ships without one), or none of the training files it
+    names exist on this machine. Never raises for missing or unreadable training files."""
+    cfg = cfg or OverlapConfig()
+    sources, missing = _sources(Path(model_dir), cfg)
+    if not sources:
+        return None
+    test = list(_records(test_records))
+    if test_root is None:
+        test_root = Path(test_records).parent if isinstance(test_records, (str, Path)) else Path(".")
+    found = compare(sources, test, Path(test_root), cfg)
+    if not found.records:
+        return None
+    first = next(r["id"] for r in test if r["id"] in found.records)
+    hows = Counter(h for hs in found.records.values() for h in hs)
+    files = ", ".join(f"{f}: {n}" for f, n in found.files.most_common())
+    line = (f"{len(found.records)} of {len(test)} test records share a scene or image with the model's training "
+            f"data ({files}; by {', '.join(f'{h} {n}' for h, n in hows.most_common())}; first: id {first}, "
+            f"{' and '.join(sorted(found.records[first]))})")
+    if missing:
+        line += f"; not compared, not on this machine: {', '.join(missing)}"
+    if found.unreadable:
+        line += f"; not compared, unreadable: {', '.join(found.unreadable)}"
+    if found.skipped:
+        line += f"; {found.skipped} malformed training line(s) not compared"
+    return line
