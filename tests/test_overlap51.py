@@ -180,3 +180,22 @@ def test_realdata_image_listed_twice_matches(tmp_path):
     shutil.copy(tifs[0], tmp_path / "copy.tif")
     line = overlap_report(model, [rec("x0", "copy.tif")], tmp_path)
     assert line is not None and "image content" in line
+
+
+def test_records_repeating_an_id_each_count(tmp_path):
+    """LLaVA-style test files reuse an image's id: each record is counted, not each id."""
+    train = write_jsonl(tmp_path / "data/train.jsonl", [rec("t0", "images/a.png", "s5-000000")])
+    model = checkpoint(tmp_path / "run/final", str(train))
+    test = [rec("img1", "images/n.png", "s5-000000"), rec("img1", "images/n.png", "s5-000000"),
+            rec("img2", "images/m.png", "s6-000000")]
+    line = overlap_report(model, test, tmp_path / "test")
+    assert line is not None and line.startswith("2 of 3 ")
+
+
+def test_progress_bar_names_the_training_file(tmp_path, capsys):
+    from rsvlm.data.overlap import OverlapConfig
+
+    train = write_jsonl(tmp_path / "data/train.jsonl", [rec("t0", "images/a.png", "s5-000000")])
+    model = checkpoint(tmp_path / "run/final", str(train))
+    assert overlap_report(model, [rec("x", "i.png", "s5-000000")], tmp_path, OverlapConfig(progress=True))
+    assert "overlap train.jsonl" in capsys.readouterr().err

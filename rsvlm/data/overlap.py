@@ -32,7 +32,7 @@ class OverlapConfig:
     content: bool = True  # also match images by size and sampled bytes (one stat per training image)
     sample_bytes: int = 4096  # bytes read at the start, middle and end of a file of a matching size
     max_depth: int = 8  # earlier stages followed through init_from / model.llm.name_or_path
-    progress: bool = False  # a progress bar over the training records (stderr)
+    progress: bool | None = None  # a bar over the training records on stderr; None: on a terminal, past 2 s
 
 
 @dataclass
@@ -48,7 +48,7 @@ class Source:
 class Found:
     """What the comparison found."""
 
-    records: dict[str, set[str]] = field(default_factory=dict)  # test id → how it matched: scene, path, content
+    records: dict[int, set[str]] = field(default_factory=dict)  # test record position → how: scene, path, content
     files: Counter = field(default_factory=Counter)  # training file → test records matched in it
     missing: list[str] = field(default_factory=list)  # training files named but not on this machine
     unreadable: list[str] = field(default_factory=list)  # training files that could not be read, and why
@@ -133,12 +133,14 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
     return list(unique.values()), sorted(set(missing))
 
 
-def _fingerprint(path: str, size: int, n: int) -> str | None:
-    """A hash of ``path``'s size and ``n`` bytes at its start, middle and end; None if unreadable."""
+def _fingerprint(path: str, size: int, n: int, whole: bool = True) -> str | None:
+    """A hash of ``path``'s size and ``n`` bytes at its start (``whole``: and at its middle and end);
+    None if unreadable."""
     h = hashlib.blake2b(str(size).encode(), digest_size=16)
+    spots = sorted({0, max(0, size // 2 - n // 2), max(0, size - n)}) if whole else [0]
     try:
         with open(path, "rb") as f:
-            for at in sorted({0, max(0, size // 2 - n // 2), max(0, size - n)}):
+            for at in spots:
                 f.seek(at)
                 h.update(f.read(n))
     except OSError:
@@ -162,36 +164,38 @@ def _records(test_records: Iterable[dict] | str | Path) -> Iterator[dict]:
 
 @dataclass
 class TestIndex:
-    """The test records' scenes, image paths and image fingerprints, each → the ids of its records."""
+    """The test records' scenes, image paths and image fingerprints, each → the positions of its records."""
 
-    scenes: dict[str, list[str]] = field(default_factory=dict)
-    paths: dict[str, list[str]] = field(default_factory=dict)
-    prints: dict[str, list[str]] = field(default_factory=dict)
-    sizes: set[int] = field(default_factory=set)  # of the test images: a training image of another size differs
-    checked: set[str] = field(default_factory=set)  # training images already fingerprinted or ruled out
+    scenes: dict[str, list[int]] = field(default_factory=dict)
+    paths: dict[str, list[int]] = field(default_factory=dict)
+    prints: dict[str, list[int]] = field(default_factory=dict)  # size and sampled bytes → records
+    heads: set[str] = field(default_factory=set)  # size and first bytes: one read rules most files out
+    sizes: set[int] = field(default_factory=set)  # a training image of another size differs without a read
+    checked: set[str] = field(default_factory=set)  # training images already compared by content
 
     @classmethod
     def build(cls, test: list[dict], root: Path, cfg: OverlapConfig) -> TestIndex:
         index = cls()
-        for rec in test:
+        for pos, rec in enumerate(test):
             scene = (rec.get("meta") or {}).get("scene")
             if isinstance(scene, (str, int)) and str(scene):
-                index.scenes.setdefault(str(scene), []).append(rec["id"])
+                index.scenes.setdefault(str(scene), []).append(pos)
             try:
                 files = [f for fs in image_paths(rec, root) for f in fs]
             except (KeyError, TypeError):  # a record without images or paths
                 files = []
             for f in files:
-                index.paths.setdefault(_abs(f), []).append(rec["id"])
+                index.paths.setdefault(_abs(f), []).append(pos)
         if cfg.content:
-            for path, ids in index.paths.items():
+            for path, where in index.paths.items():
                 if (size := _size(path)) is not None and (fp := _fingerprint(path, size, cfg.sample_bytes)):
-                    index.prints.setdefault(fp, []).extend(ids)
+                    index.prints.setdefault(fp, []).extend(where)
+                    index.heads.add(_fingerprint(path, size, cfg.sample_bytes, whole=False))
                     index.sizes.add(size)
         return index
 
-    def hits(self, rec: dict, root: Path, cfg: OverlapConfig) -> Iterator[tuple[str, str]]:
-        """(test id, how) for each test record a training record ``rec`` shares something with."""
+    def hits(self, rec: dict, root: Path, cfg: OverlapConfig) -> Iterator[tuple[int, str]]:
+        """(test record position, how) for each test record a training record ``rec`` shares something with."""
         scene = rec["meta"].get("scene")
         if isinstance(scene, (str, int)) and str(scene) in self.scenes:
             yield from ((i, "scene") for i in self.scenes[str(scene)])
@@ -201,7 +205,9 @@ class TestIndex:
                 yield from ((i, "image path") for i in self.paths[path])
             elif self.sizes and path not in self.checked:
                 self.checked.add(path)
-                if (size := _size(path)) in self.sizes and (fp := _fingerprint(path, size, cfg.sample_bytes)):
+                n = cfg.sample_bytes
+                if ((size := _size(path)) in self.sizes and _fingerprint(path, size, n, whole=False) in self.heads
+                        and (fp := _fingerprint(path, size, n))):
                     yield from ((i, "image content") for i in self.prints.get(fp, []))
 
 
@@ -214,7 +220,9 @@ def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: Overl
     for src in sources:
         report = ReadReport(str(src.path))
         records = tqdm(read_records(src.path, strict=False, report=report), desc=f"overlap {src.path.name}",
-                       unit="record", disable=not cfg.progress, file=sys.stderr)
+                       unit="record", disable=None if cfg.progress is None else not cfg.progress,
+                       delay=2 if cfg.progress is None else 0,
+                       file=sys.stderr)
         try:
             for rec in records:
                 found.n_train += 1
@@ -247,12 +255,12 @@ def overlap_report(model_dir: str | Path, test_records: Iterable[dict] | str | P
     found = compare(sources, test, Path(test_root), cfg)
     if not found.records:
         return None
-    first = next(r["id"] for r in test if r["id"] in found.records)
+    first = min(found.records)  # in test order
     hows = Counter(h for hs in found.records.values() for h in hs)
     files = ", ".join(f"{f}: {n}" for f, n in found.files.most_common())
+    by = ", ".join(f"{h} {n}" for h, n in hows.most_common())
     line = (f"{len(found.records)} of {len(test)} test records share a scene or image with the model's training "
-            f"data ({files}; by {', '.join(f'{h} {n}' for h, n in hows.most_common())}; first: id {first}, "
-            f"{' and '.join(sorted(found.records[first]))})")
+            f"data ({files}; by {by}; first: id {test[first]['id']}, {' and '.join(sorted(found.records[first]))})")
     if missing:
         line += f"; not compared, not on this machine: {', '.join(missing)}"
     if found.unreadable:
