@@ -199,3 +199,15 @@ def test_progress_bar_names_the_training_file(tmp_path, capsys):
     model = checkpoint(tmp_path / "run/final", str(train))
     assert overlap_report(model, [rec("x", "i.png", "s5-000000")], tmp_path, OverlapConfig(progress=True))
     assert "overlap train.jsonl" in capsys.readouterr().err
+
+
+def test_odd_train_config_is_none_not_an_error(tmp_path):
+    """A train_config.yaml edited by hand (extra not a list, data a string, not YAML) compares what it can."""
+    train = write_jsonl(tmp_path / "data/train.jsonl", [rec("t0", "images/a.png", "s5-000000")])
+    model = tmp_path / "m"
+    model.mkdir()
+    test = [rec("x", "i.png", "s5-000000")]
+    for text in (f"data: {{train: {train}, extra: 3}}", "data: train.jsonl", "data: [", "- 1\n- 2"):
+        (model / "train_config.yaml").write_text(text)
+        line = overlap_report(model, test, tmp_path)
+        assert (line is not None) == text.startswith("data: {"), text

@@ -2,7 +2,9 @@
 
 A checkpoint of ``rsvlm train`` keeps its resolved config as ``train_config.yaml``, whose
 ``data.train`` and ``data.extra`` name the training record files; the stages it started from
-(``init_from``, or ``model.llm.name_or_path`` pointing into an earlier checkpoint) keep theirs.
+(``init_from``, or a model path into an earlier checkpoint: ``model.llm.name_or_path``,
+``model.encoders.*.pretrained``) keep theirs; a ``rsvlm merge-lora`` output keeps none, so the
+chain stops there.
 Where those files are on this machine, ``overlap_report`` compares a test set against them:
 
 - by ``meta.scene`` (synthetic records carry it: ``s{seed}-{index}``, so a test set made with a
@@ -31,7 +33,7 @@ from rsvlm.data.records import ReadReport, image_paths, read_records
 class OverlapConfig:
     content: bool = True  # also match images by size and sampled bytes (one stat per training image)
     sample_bytes: int = 4096  # bytes read at the start, middle and end of a file of a matching size
-    max_depth: int = 8  # earlier stages followed through init_from / model.llm.name_or_path
+    max_depth: int = 8  # earlier stages followed through init_from and the model's paths
     progress: bool | None = None  # a bar over the training records on stderr; None: on a terminal, past 2 s
 
 
@@ -41,7 +43,6 @@ class Source:
 
     path: Path
     root: Path
-    model: Path  # the checkpoint whose train_config.yaml names it
 
 
 @dataclass
@@ -53,7 +54,6 @@ class Found:
     missing: list[str] = field(default_factory=list)  # training files named but not on this machine
     unreadable: list[str] = field(default_factory=list)  # training files that could not be read, and why
     skipped: int = 0  # training lines read_records skipped (malformed)
-    n_train: int = 0  # training records compared
 
 
 def _abs(p: Path) -> str:
@@ -115,7 +115,8 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
         data = tc.get("data") if isinstance(tc.get("data"), dict) else {}
         out_dir = tc.get("out_dir") if isinstance(tc.get("out_dir"), str) else None
         named = [(data.get("train"), data.get("root"))]
-        named += [(e.get("path"), e.get("root")) for e in data.get("extra") or [] if isinstance(e, dict)]
+        extra = data.get("extra") if isinstance(data.get("extra"), list) else []
+        named += [(e.get("path"), e.get("root")) for e in extra if isinstance(e, dict)]
         for path, root in named:
             if not isinstance(path, str) or not path:
                 continue
@@ -124,7 +125,7 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
                 missing.append(str(p))
                 continue
             r = _resolve_config_path(root, folder, out_dir) if isinstance(root, str) and root else p.parent
-            sources.append(Source(p, r, folder))
+            sources.append(Source(p, r))
         for up in [tc.get("init_from"), *_model_paths(tc.get("model"))]:
             if isinstance(up, str) and up:
                 up_dir = _resolve_config_path(up, folder, out_dir)
@@ -225,7 +226,6 @@ def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: Overl
                        file=sys.stderr)
         try:
             for rec in records:
-                found.n_train += 1
                 for i, how in index.hits(rec, src.root, cfg):
                     found.files[str(src.path)] += i not in found.records
                     found.records.setdefault(i, set()).add(how)
