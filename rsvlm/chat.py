@@ -21,6 +21,8 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 
+TABLE_ROWS = 50  # objects printed at most under an answer; /geojson writes them all
+
 HELP = """commands:
   /image PATH [modality] [bands]
                            load an image (a second /image before asking makes a bi-temporal pair,
@@ -201,7 +203,8 @@ class ChatREPL:
         except KeyboardInterrupt:
             self.say("\n(stopped: the answer streamed above stands)")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
-        table = inf.objects_table(self.last["objects"])
+        # hundreds of objects flooded the terminal; /geojson writes them all
+        table = inf.objects_table(self.last["objects"], most=TABLE_ROWS, rest="/geojson writes them all")
         if table:
             self.say(table)
         for p in self.last["problems"]:

@@ -389,14 +389,14 @@ def _points(o: dict) -> list[list[float]]:
     return [list(p) for p in c]
 
 
-def objects_table(objects: list[dict], most: int | None = None) -> str:
+def objects_table(objects: list[dict], most: int | None = None,
+                  rest: str = "--out and --geojson write them all") -> str:
     """A plain-text table: label, kind, pixel coordinates, map coordinates when present; with
-    ``most``, the first ``most`` objects and a line counting the others."""
+    ``most``, the first ``most`` objects and a line counting the others (``rest``: where they are)."""
     if not objects:
         return ""
     if most is not None and len(objects) > most:
-        return (objects_table(objects[:most]) + f"\n… and {len(objects) - most} more object(s), not shown "
-                "(--out and --geojson write them all)")
+        return objects_table(objects[:most]) + f"\n… and {len(objects) - most} more object(s), not shown ({rest})"
     geo = any(o.get("map_coords") for o in objects)
     scored = any("score" in o for o in objects)
     rows = [("#", "label", "kind") + (("score",) if scored else ()) + ("pixel",) + (("map",) if geo else ())]
