@@ -189,17 +189,18 @@ class ChatREPL:
                                    f"the model is shown the last {keep} exchanges (the image turn among them)"
                                    " from here on; --history changes it" if keep else
                                    "the oldest exchanges are left out from here on, to fit the LLM's context"))
-        if self.session.stats[-1]["cut"]:  # under the grammar a cut answer reads as a whole one
-            self.say(f"  note: the answer stopped at the token limit ({self.session.gen['max_new_tokens']} tokens); "
-                     "--max-new-tokens lets it run longer")
+        cut = self.session.stats[-1]["cut"]
+        if cut:  # under the grammar a cut answer reads as a whole one
+            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'])}")
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
         try:  # the answers asked after the streamed one (per class, mirror views) can take a while
             if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
-                answer, scores = self.class_by_class(asked, answer)
+                joined = self.class_by_class(asked, answer)
+                (answer, scores), cut = joined, joined.cut
             if self.tta is not None:
-                answer, scores = self.fused(answer, scores)
+                answer, scores = self.fused(answer, scores, cut)
         except KeyboardInterrupt:
             self.say("\n(stopped: the answer streamed above stands)")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
@@ -215,26 +216,32 @@ class ChatREPL:
         s = self.session
         return inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects, self.by_class)
 
-    def class_by_class(self, asked: list[dict], answer: str) -> tuple[str, list[float]]:
+    def class_by_class(self, asked: list[dict], answer: str) -> inf.Answer:
         """The last question asked once per class of the model (``inference.class_questions``),
-        the joined answer said when it differs from the streamed one."""
-        joined, scores = self.answerer()([asked], [[inf.model_input(i) for i in self.images]])[0]
-        if joined != answer:
-            self.say(f"asked class by class: {joined}")
-        return joined, scores
+        the joined answer said when it differs from the streamed one (and when the token limit
+        stopped one of its class answers)."""
+        joined = self.answerer()([asked], [[inf.model_input(i) for i in self.images]])[0]
+        if joined.text != answer:
+            self.say(f"asked class by class: {joined.text}")
+        if joined.cut:
+            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a class answer')}")
+        return joined
 
-    def fused(self, answer: str, scores: list[float]) -> tuple[str, list[float]]:
-        """The last answer fused over ``self.tta``'s views, said when it differs from the streamed one."""
+    def fused(self, answer: str, scores: list[float], cut: bool = False) -> inf.Answer:
+        """The last answer (``cut`` where the token limit stopped it) fused over ``self.tta``'s
+        views, said when it differs from the streamed one, and when a view's answer was cut short."""
         from rsvlm.tta import fused_answers
 
         asked = self.session.messages[:-1]  # the conversation up to this question
-        f = fused_answers(self.answerer(), [asked], [[inf.model_input(i) for i in self.images]], [(answer, scores)],
-                          self.tta)[0]
+        f = fused_answers(self.answerer(), [asked], [[inf.model_input(i) for i in self.images]],
+                          [inf.Answer(answer, scores, cut=cut)], self.tta)[0]
         if f is None:
-            return answer, scores
+            return inf.Answer(answer, scores, cut=cut)
         if f.answer != answer:  # an empty fusion: no shape was found in enough of the views
             self.say(f"fused over {len(self.tta.views)} views: {f.answer or '(no shape found in enough views)'}")
-        return f.answer, (f.scores if f.objects is not None else scores)
+        if f.cut and not cut:  # the streamed answer's was said already
+            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer')}")
+        return inf.Answer(f.answer, f.scores if f.objects is not None else scores, cut=f.cut)
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""

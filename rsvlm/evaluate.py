@@ -16,6 +16,11 @@ carries ``"inputs_digest"`` (``inputs_digest``: the record and its image files' 
 resuming answers such a record again only when that has changed (an image since fixed), as the
 same model and options would fail the same way again.
 
+An answer the token limit (``--max-new-tokens``) stopped short carries ``"cut": true`` (under the
+grammar such an answer reads as a whole one: a detection missing its later objects); the run
+counts them on stderr at the end. With ``--tta``, a fused answer is cut where any answer fused
+into it was.
+
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
 ``"score"`` (``rsvlm.model.grammar.shape_scores``), which detection AP ranks by (DESIGN.md,
@@ -193,6 +198,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                  by_class: bool = False) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
+    A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it).
     ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
@@ -228,8 +234,10 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                 answers.append(None)
         keep = [j for j, a in enumerate(answers) if a is not None]
         ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
-    for k, (text, scores) in zip(ok, answers):
-        rows[k]["answer"] = text
+    for k, answer in zip(ok, answers):
+        (text, scores), rows[k]["answer"] = answer, answer[0]
+        if inf.is_cut(answer):
+            rows[k]["cut"] = True
         if records[k]["task"] == "det":
             rows[k].update(scored_objects(text, scores, records[k]))
     if tta is None:
@@ -238,6 +246,9 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         if fused is None:
             continue
         rows[k]["answer"] = fused.answer
+        rows[k].pop("cut", None)
+        if fused.cut:
+            rows[k]["cut"] = True
         if records[k]["task"] == "det":
             rows[k].pop("objects", None)
             if fused.objects and all("score" in o for o in fused.objects):
@@ -304,7 +315,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_err, first_err = 0, None
+    n_err, first_err, n_cut = 0, None, 0
     part.parent.mkdir(parents=True, exist_ok=True)
     with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
@@ -315,6 +326,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 if "error" in row:
                     n_err += 1
                     first_err = first_err or row
+                n_cut += bool(row.get("cut"))
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
@@ -326,6 +338,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
         if hint := missing_images_hint(mine, root):
             print(f"rsvlm eval: {hint}", file=sys.stderr)
+    if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
+        what = f"{n_cut} of the {len(todo)} answer(s) of this run"
+        print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
+              f"resumed, not replaced); they are marked \"cut\": true in {part}", file=sys.stderr)
     if world == 1 and all(f == out for f in answer_files(out)):
         return out  # answered in place: nothing to merge
     merged = merge_answers(every, len(records), out, world, root, retry_errors)

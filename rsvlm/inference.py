@@ -167,11 +167,45 @@ def record_inputs(record: dict, root) -> list:
             for files, im in zip(image_paths(record, root), record["images"])]
 
 
+class Answer(tuple):
+    """One generated answer: unpacks as ``(text, scores)`` (one score per shape closed); ``cut`` is
+    True where ``max_new_tokens`` stopped it before EOS (under the grammar a cut answer reads as a
+    whole one: no open shape for the codec to report)."""
+
+    cut: bool
+
+    def __new__(cls, text: str, scores: list[float], cut: bool = False) -> Answer:
+        self = super().__new__(cls, (text, scores))
+        self.cut = cut
+        return self
+
+    @property
+    def text(self) -> str:
+        return self[0]
+
+    @property
+    def scores(self) -> list[float]:
+        return self[1]
+
+
+def is_cut(answer) -> bool:
+    """Whether an answer (an ``Answer``; a plain ``(text, scores)`` pair is not) was cut short."""
+    return bool(getattr(answer, "cut", False))
+
+
+def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
+    """The note on answers the token limit stopped short (``what`` stopped …), as chat, predict and
+    eval say it."""
+    return (f"{what} stopped at the token limit ({max_new_tokens} tokens); --max-new-tokens lets "
+            f"{'them' if many else 'it'} run longer")
+
+
 def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
                      constrain: bool = True, min_objects: int = 0,
-                     by_class: bool = False) -> list[tuple[str, list[float]]]:
+                     by_class: bool = False) -> list[Answer]:
     """Greedy answers to a batch of conversations (each ending on a user turn) with their images
-    (ImageInputs): ``(text, one score per shape closed)`` each. ``min_objects`` keeps the answers
+    (ImageInputs): an ``Answer`` each, ``(text, one score per shape closed)`` with ``cut`` where
+    the token limit stopped it (a joined one where any of its parts was). ``min_objects`` keeps the answers
     to detection questions (the ``[det]`` tag) writing objects until they have that many
     (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
     ``by_class`` asks a detection question that names none of the model's classes once per class
@@ -229,16 +263,18 @@ def plural(noun: str) -> str:
     return noun + "s"
 
 
-def join_shapes(answers: list[tuple[str, list[float]]]) -> tuple[str, list[float]]:
+def join_shapes(answers: list[tuple[str, list[float]]]) -> Answer:
     """One answer from several: the shapes-only ones joined in order with their scores (each
-    answer's scores follow its shapes, so they stay aligned); the first answer if none is."""
+    answer's scores follow its shapes, so they stay aligned); the first answer if none is. It is
+    ``cut`` where any of them was (a class's answer stopped short misses its later objects)."""
     from rsvlm import geometry
     from rsvlm.tta import shapes_only
 
+    cut = any(is_cut(a) for a in answers)
     keep = [(t, s) for t, s in answers if shapes_only(geometry.decode(t, 1000, 1000))]
     if not keep:
-        return answers[0]
-    return "".join(t for t, _ in keep), [x for _, s in keep for x in s]
+        return Answer(*answers[0], cut=cut)
+    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut)
 
 
 def prompt_problem(model, processor, messages: list[dict], images: list, by_class: bool = False) -> str | None:
@@ -258,12 +294,13 @@ def prompt_problem(model, processor, messages: list[dict], images: list, by_clas
 
 
 def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
-              constrain: bool, min_objects: int) -> list[tuple[str, list[float]]]:
+              constrain: bool, min_objects: int) -> list[Answer]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
     out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
                          stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
-    return [(t.strip(), s) for t, s in zip(out.text, out.scores)]
+    finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
+    return [Answer(t.strip(), s, cut=not f) for t, s, f in zip(out.text, out.scores, finished)]
 
 
 def last_question(messages: list[dict]) -> str:
@@ -282,7 +319,7 @@ def asks_detection(messages: list[dict]) -> bool:
 
 def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0,
              by_class: bool = False):
-    """``(messages, images) -> [(text, scores)]``: ``generate_answers`` with these settings bound,
+    """``(messages, images) -> [Answer]``: ``generate_answers`` with these settings bound,
     the form ``tta.fused_answers`` asks the other views with."""
     return functools.partial(generate_answers, model, processor, max_new_tokens=max_new_tokens, constrain=constrain,
                              min_objects=min_objects, by_class=by_class)

@@ -26,28 +26,30 @@ TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tile
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-        by_class: bool = False) -> tuple[str, list[float]]:
-    """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes.
-    With ``tta``, an answer that is shapes only or text only is fused over the image's mirror views
-    (rsvlm.tta); ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
+        by_class: bool = False) -> inf.Answer:
+    """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
+    (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
+    shapes only or text only is fused over the image's mirror views (rsvlm.tta); ``min_objects``,
+    ``by_class``: see ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    answer, scores = generate(msgs, inputs)[0]
+    answer = generate(msgs, inputs)[0]
     if tta is not None:
         from rsvlm.tta import fused_answers
 
-        fused = fused_answers(generate, msgs, inputs, [(answer, scores)], tta)[0]
+        fused = fused_answers(generate, msgs, inputs, [answer], tta)[0]
         if fused is not None:
-            answer, scores = fused.answer, fused.scores
-    return answer, scores
+            answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut)
+    return answer
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
                    tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
     ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
-    are merged)."""
+    are merged). Each tile's entry in ``answers`` has ``"cut": true`` where the token limit stopped
+    its answer (or one fused into it)."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -62,13 +64,14 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
 
             fused = fused_answers(generate, msgs, inputs, first, tta)
         out = []
-        for tile, (text, scores), f in zip(tiles, first, fused):
+        for tile, answer, f in zip(tiles, first, fused):
+            (text, scores), cut = answer, inf.is_cut(answer)
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             if f is not None and f.objects is not None:  # shapes only, fused over the views
-                text, objects, problems = f.answer, f.objects, []
+                text, objects, problems, cut = f.answer, f.objects, [], f.cut
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
-                            "problems": problems})
+                            "problems": problems, **({"cut": True} if cut else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
         return out
 
@@ -239,6 +242,9 @@ def main(args) -> int:
         result["nodata_tiles"] = merger.n_nodata
         if stopped:
             result["stopped"] = stopped
+        if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
+            print(f"rsvlm predict: note: {inf.cut_note(args.max_new_tokens, f'{n_cut} of {len(tiles)} tile answers', True)}"
+                  + (" (\"cut\" in --out's tiles)" if args.out else ""), file=sys.stderr)
         skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
             print(tile_answers(tiles) + skipped + ("" if args.out else " (--out keeps each tile's answer)"))
@@ -246,16 +252,20 @@ def main(args) -> int:
             print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
     else:
         try:
-            answer, scores = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
-                                 tta, args.min_objects, args.det_by_class)
+            answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
+                         tta, args.min_objects, args.det_by_class)
         except KeyboardInterrupt:  # nothing to keep: no answer yet
             print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
             return 130
         except ValueError as e:  # a prompt past the LLM's context (too many images, a long --prompt)
             print(f"rsvlm predict: {e}", file=sys.stderr)
             return 2
-        result = inf.locate(answer, images[-1], scores)
-        print(answer)
+        (text, scores), cut = answer, inf.is_cut(answer)
+        result = inf.locate(text, images[-1], scores)
+        result["cut"] = cut
+        print(text)
+        if cut:  # under the grammar a cut answer reads as a whole one
+            print(f"rsvlm predict: note: {inf.cut_note(args.max_new_tokens)}", file=sys.stderr)
     if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer
         print(f"rsvlm predict: note: --min-score {args.min_score} has nothing to drop: the answer has no objects",
               file=sys.stderr)

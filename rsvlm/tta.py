@@ -306,6 +306,7 @@ def uncrop(objects: list[dict], window: tuple) -> list[dict]:
 class Fused:
     answer: str  # in the image's own frame
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
+    cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
 
     @property
     def scores(self) -> list[float]:
@@ -320,14 +321,16 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     answer (``first``) is neither shapes only nor short text (``cfg.text_words``).
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
-    per shape; a text answer of a view has its direction words mapped back before the vote."""
+    per shape; a text answer of a view has its direction words mapped back before the vote. A fused
+    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``)."""
     from rsvlm import geometry
-    from rsvlm.inference import with_scores
+    from rsvlm.inference import is_cut, with_scores
 
     cfg = cfg or FuseConfig()
     todo = []  # (record, width, height, shapes?)
     views: dict[int, list] = {}
     windows: dict[int, list] = {}  # per record, the part of the image each of its views saw
+    cut = {i: is_cut(a) for i, a in enumerate(first)}
     for i, (text, scores) in enumerate(first):
         h, w = images[i][0].array.shape[-2:]
         dec = geometry.decode(text, w, h)
@@ -346,7 +349,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
                      if (v := flip_view(images[i], messages[i], view)) is not None]
         out = generate([v[1] for *_, v in asked], [v[0] for *_, v in asked]) if asked else []
-        for (i, w, h, shapes, _), (text, scores) in zip(asked, out):
+        for (i, w, h, shapes, _), answer in zip(asked, out):
+            text, scores = answer
+            cut[i] = cut[i] or is_cut(answer)
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
@@ -366,7 +371,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if len(views[i]) == 1:  # no other view was asked (see croppable): the answer as it is
             continue
         if not shapes:
-            fused[i] = Fused(vote(views[i]))
+            fused[i] = Fused(vote(views[i]), cut=cut[i])
         elif (objs := fuse(views[i], w, h, cfg, windows[i])) is not None:
-            fused[i] = Fused(geometry.encode(objs, w, h), objs)
+            fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i])
     return fused
+

@@ -1,11 +1,135 @@
 """Answers the token limit cut short, said by predict and eval as chat says them; a TTA view the
-model refuses; chat's object table cut at 50 rows."""
+model refuses (below); chat's object table cut at 50 rows."""
 
 from __future__ import annotations
 
 import io
+import json
+
+import numpy as np
+import pytest
 
 from rsvlm import inference as inf
+from rsvlm import tta
+from rsvlm.cli import main
+
+BOX = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+
+
+class Says:
+    """Stands in for RSVLM.generate: ``rule(prompt) -> (text, finished)`` per sequence, or a
+    ValueError (a prompt past the context) for the whole batch; records every prompt it was asked."""
+
+    def __init__(self, processor, rule):
+        self.processor, self.rule, self.asked = processor, rule, []
+
+    def generate(self, input_ids, attention_mask, images, **kw):
+        from rsvlm.model.vlm import GenerateOutput
+
+        prompts = [self.processor.tokenizer.decode(ids.tolist()) for ids in input_ids]
+        self.asked += prompts
+        said = [self.rule(p) for p in prompts]
+        return GenerateOutput(tokens=[[] for _ in said], text=[t for t, _ in said],
+                              scores=[[0.9] * t.count("</box>") for t, _ in said], finished=[f for _, f in said])
+
+
+@pytest.fixture(scope="module")
+def processor(ckpt):
+    return inf.load_model(str(ckpt), "cpu")[1]
+
+
+def _image(value: float = 0.0):
+    from rsvlm.model import ImageInput
+
+    return ImageInput(np.full((3, 32, 32), value, np.float32), "optical", ["R", "G", "B"])
+
+
+def _ask(q: str) -> list[dict]:
+    return [{"role": "user", "content": f"<image>\n{q}"}]
+
+
+def test_an_answer_is_cut_where_generate_did_not_finish_it(processor, monkeypatch):
+    model = Says(processor, lambda p: (BOX, "first" not in p))
+    out = inf.generate_answers(model, processor, [_ask("[det] first ships"), _ask("[det] other ships")],
+                               [[_image()], [_image()]], 8)
+    assert [a.cut for a in out] == [True, False]
+    assert out[0] == (BOX, [0.9])  # unpacks as (text, scores), as before
+    # a model that does not say (no finished): nothing is cut
+    assert not inf.is_cut(inf.generate_answers(Says(processor, lambda p: (BOX, True)), processor,
+                                               [_ask("[det] ships")], [[_image()]], 8)[0])
+    # --det-by-class: the joined answer is cut where one class's answer was
+    monkeypatch.setattr(processor.prompt, "det_classes", ["ship", "plane"])
+    model = Says(processor, lambda p: (BOX, "plane" not in p))
+    joined = inf.generate_answers(model, processor, [_ask("[det] Detect every object.")], [[_image()]], 8,
+                                  by_class=True)[0]
+    assert joined.text.count("<box>") == 2 and joined.cut
+    assert inf.join_shapes([inf.Answer(BOX, [0.9]), (BOX, [0.8])]).cut is False
+
+
+def test_predict_says_an_answer_stopped_at_the_token_limit(ckpt, geotiff, processor, tmp_path, capsys, monkeypatch):
+    for finished in (False, True):
+        model = Says(processor, lambda p, f=finished: (BOX, f))
+        monkeypatch.setattr(inf, "load_model", lambda *a, model=model, **k: (model, processor))
+        out = tmp_path / f"r{finished}.json"
+        assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                     "--max-new-tokens", "7", "--out", str(out)]) == 0
+        err = capsys.readouterr().err
+        said = "note: the answer stopped at the token limit (7 tokens); --max-new-tokens lets it run longer" in err
+        assert said is not finished  # under the grammar the cut answer read as a whole one, without a word
+        assert json.loads(out.read_text())["cut"] is not finished
+
+
+def test_predict_tiled_counts_the_tiles_whose_answer_was_cut(ckpt, geotiff, processor, tmp_path, capsys, monkeypatch):
+    calls = iter(range(100))
+    monkeypatch.setattr(inf, "load_model",
+                        lambda *a, **k: (Says(processor, lambda p: (BOX, next(calls) % 2 == 1)), processor))
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
+    tiles = json.loads(out.read_text())["tiles"]
+    assert len(tiles) == 6 and [bool(t.get("cut")) for t in tiles] == [True, False] * 3
+    assert "note: 3 of 6 tile answers stopped at the token limit" in capsys.readouterr().err
+
+
+def _records(tmp_path, questions: list[str]):
+    from PIL import Image
+
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps({
+        "id": f"r{i}", "task": "det", "images": [{"path": "a.png", "modality": "optical"}],
+        "conversations": [{"from": "human", "value": f"<image>\n{q}"}, {"from": "gpt", "value": BOX}],
+        "meta": {"width": 32, "height": 32}}) + "\n" for i, q in enumerate(questions)))
+    return data
+
+
+def test_eval_marks_cut_answers_and_counts_them(processor, tmp_path, capsys):
+    from rsvlm import evaluate
+
+    data = _records(tmp_path, ["[det] first ships", "[det] other ships", "[det] first planes"])
+    model = Says(processor, lambda p: (BOX, "first" not in p))
+    out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", max_new_tokens=9, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("cut", False) for r in rows] == [True, False, True]
+    assert "2 of the 3 answer(s) of this run stopped at the token limit (9 tokens)" in capsys.readouterr().err
+
+
+def test_a_fused_answer_is_cut_where_any_view_answer_was():
+    def generate(messages, images):  # the h view's answer stopped short
+        return [inf.Answer(BOX, [0.9], cut=float(im[0].array[0, 0, 0]) == 1.0) for im in images]
+
+    img = np.zeros((3, 32, 32), np.float32)
+    img[:, :, -1] = 1.0  # the right column: the h view's top-left pixel
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(img, "optical", ["R", "G", "B"])]
+    cfg = tta.FuseConfig(views=("", "h"))
+    (f,) = tta.fused_answers(generate, [_ask("[det] ships")], [image], [inf.Answer(BOX, [0.9])], cfg)
+    assert f is not None and f.cut
+    (f,) = tta.fused_answers(generate, [_ask("[det] ships")], [[_image()]], [inf.Answer(BOX, [0.9])], cfg)
+    assert f is not None and not f.cut
+    (f,) = tta.fused_answers(generate, [_ask("[det] ships")], [[_image()]], [inf.Answer(BOX, [0.9], cut=True)], cfg)
+    assert f.cut  # the plain answer's own cut carries through
 
 
 def test_chat_prints_50_rows_of_a_long_answer_and_counts_the_rest(ckpt, geotiff, monkeypatch):
@@ -22,3 +146,17 @@ def test_chat_prints_50_rows_of_a_long_answer_and_counts_the_rest(ckpt, geotiff,
     assert len([line for line in said.splitlines() if "  car  " in line]) == 50
     assert "… and 70 more object(s), not shown (/geojson writes them all)" in said
     assert len(repl.last["objects"]) == 120  # /geojson still writes them all
+
+
+def test_chat_says_a_view_answer_was_cut(processor):
+    from rsvlm.chat import ChatREPL
+
+    out = io.StringIO()
+    repl = ChatREPL(Says(processor, lambda p: (BOX, True)), processor, out=out, max_new_tokens=5,
+                    tta=tta.FuseConfig(views=("", "h")))
+    repl.images = [type("Img", (), {"data": np.zeros((3, 32, 32), np.float32), "modality": "optical",
+                                    "bands": ("R", "G", "B"), "path": "a.png"})()]
+    repl.session.messages += [{"role": "user", "content": "<image>\n[det] ships"}, {"role": "assistant", "content": BOX}]
+    repl.answerer = lambda: (lambda m, i: [inf.Answer(BOX, [0.9], cut=True) for _ in m])
+    answer, scores = repl.fused(BOX, [0.9])
+    assert answer == BOX and "a view answer stopped at the token limit (5 tokens)" in out.getvalue()
