@@ -229,12 +229,15 @@ class ChatREPL:
 
     def fused(self, answer: str, scores: list[float], cut: bool = False) -> inf.Answer:
         """The last answer (``cut`` where the token limit stopped it) fused over ``self.tta``'s
-        views, said when it differs from the streamed one, and when a view's answer was cut short."""
+        views, said when it differs from the streamed one; a view refused or cut short is said too."""
         from rsvlm.tta import fused_answers
 
         asked = self.session.messages[:-1]  # the conversation up to this question
+        refused: dict[int, str] = {}
         f = fused_answers(self.answerer(), [asked], [[inf.model_input(i) for i in self.images]],
-                          [inf.Answer(answer, scores, cut=cut)], self.tta)[0]
+                          [inf.Answer(answer, scores, cut=cut)], self.tta, refused)[0]
+        for note in refused.values():
+            self.say(f"  note: {note}")
         if f is None:
             return inf.Answer(answer, scores, cut=cut)
         if f.answer != answer:  # an empty fusion: no shape was found in enough of the views

@@ -19,7 +19,7 @@ same model and options would fail the same way again.
 An answer the token limit (``--max-new-tokens``) stopped short carries ``"cut": true`` (under the
 grammar such an answer reads as a whole one: a detection missing its later objects); the run
 counts them on stderr at the end. With ``--tta``, a fused answer is cut where any answer fused
-into it was.
+into it was; a record whose view prompt the model refuses keeps its plain answer with a ``"note"``.
 
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
@@ -198,7 +198,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                  by_class: bool = False) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
-    A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it).
+    A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), and a
+    ``"note"`` where a view of its record was refused (its plain answer kept).
     ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
@@ -242,7 +243,10 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             rows[k].update(scored_objects(text, scores, records[k]))
     if tta is None:
         return rows
-    for k, fused in zip(ok, fused_answers(generate, msgs, images, answers, tta)):
+    refused: dict[int, str] = {}
+    for j, (k, fused) in enumerate(zip(ok, fused_answers(generate, msgs, images, answers, tta, refused))):
+        if j in refused:
+            rows[k]["note"] = refused[j]
         if fused is None:
             continue
         rows[k]["answer"] = fused.answer
@@ -315,7 +319,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_err, first_err, n_cut = 0, None, 0
+    n_err, first_err, n_cut, n_noted = 0, None, 0, 0
     part.parent.mkdir(parents=True, exist_ok=True)
     with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
@@ -327,6 +331,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                     n_err += 1
                     first_err = first_err or row
                 n_cut += bool(row.get("cut"))
+                n_noted += "note" in row
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
@@ -342,6 +347,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         what = f"{n_cut} of the {len(todo)} answer(s) of this run"
         print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
               f"resumed, not replaced); they are marked \"cut\": true in {part}", file=sys.stderr)
+    if n_noted:
+        print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
+              f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
     if world == 1 and all(f == out for f in answer_files(out)):
         return out  # answered in place: nothing to merge
     merged = merge_answers(every, len(records), out, world, root, retry_errors)

@@ -26,11 +26,12 @@ TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tile
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-        by_class: bool = False) -> inf.Answer:
+        by_class: bool = False, notes: list[str] | None = None) -> inf.Answer:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
-    shapes only or text only is fused over the image's mirror views (rsvlm.tta); ``min_objects``,
-    ``by_class``: see ``inference.generate_answers``."""
+    shapes only or text only is fused over the image's mirror views (rsvlm.tta; why it could not be,
+    where a view was refused, goes to ``notes``); ``min_objects``, ``by_class``: see
+    ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -38,7 +39,10 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     if tta is not None:
         from rsvlm.tta import fused_answers
 
-        fused = fused_answers(generate, msgs, inputs, [answer], tta)[0]
+        refused: dict[int, str] = {}
+        fused = fused_answers(generate, msgs, inputs, [answer], tta, refused)[0]
+        if notes is not None:
+            notes += refused.values()
         if fused is not None:
             answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut)
     return answer
@@ -49,7 +53,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
     ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
     are merged). Each tile's entry in ``answers`` has ``"cut": true`` where the token limit stopped
-    its answer (or one fused into it)."""
+    its answer (or one fused into it), and a ``"note"`` where a view of it was refused."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -58,20 +62,21 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
         inputs = [[inf.model_input(t)] for t in tiles]
         first = generate(msgs, inputs)
-        fused = [None] * len(tiles)
+        fused, refused = [None] * len(tiles), {}
         if tta is not None:
             from rsvlm.tta import fused_answers
 
-            fused = fused_answers(generate, msgs, inputs, first, tta)
+            fused = fused_answers(generate, msgs, inputs, first, tta, refused)
         out = []
-        for tile, answer, f in zip(tiles, first, fused):
+        for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
             (text, scores), cut = answer, inf.is_cut(answer)
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             if f is not None and f.objects is not None:  # shapes only, fused over the views
                 text, objects, problems, cut = f.answer, f.objects, [], f.cut
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
-                            "problems": problems, **({"cut": True} if cut else {})})
+                            "problems": problems, **({"cut": True} if cut else {}),
+                            **({"note": refused[k]} if k in refused else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
         return out
 
@@ -245,15 +250,19 @@ def main(args) -> int:
         if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
             print(f"rsvlm predict: note: {inf.cut_note(args.max_new_tokens, f'{n_cut} of {len(tiles)} tile answers', True)}"
                   + (" (\"cut\" in --out's tiles)" if args.out else ""), file=sys.stderr)
+        if notes := [t["note"] for t in tiles if "note" in t]:
+            print(f"rsvlm predict: note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: "
+                  f"{notes[0]})", file=sys.stderr)
         skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
             print(tile_answers(tiles) + skipped + ("" if args.out else " (--out keeps each tile's answer)"))
         else:
             print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
     else:
+        notes: list[str] = []
         try:
             answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
-                         tta, args.min_objects, args.det_by_class)
+                         tta, args.min_objects, args.det_by_class, notes)
         except KeyboardInterrupt:  # nothing to keep: no answer yet
             print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
             return 130
@@ -264,6 +273,8 @@ def main(args) -> int:
         result = inf.locate(text, images[-1], scores)
         result["cut"] = cut
         print(text)
+        for note in notes:
+            print(f"rsvlm predict: note: {note}", file=sys.stderr)
         if cut:  # under the grammar a cut answer reads as a whole one
             print(f"rsvlm predict: note: {inf.cut_note(args.max_new_tokens)}", file=sys.stderr)
     if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer

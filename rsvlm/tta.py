@@ -316,13 +316,17 @@ class Fused:
 
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
-                  cfg: FuseConfig | None = None) -> list[Fused | None]:
+                  cfg: FuseConfig | None = None, notes: dict[int, str] | None = None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
     answer (``first``) is neither shapes only nor short text (``cfg.text_words``).
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote. A fused
-    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``)."""
+    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``).
+
+    A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
+    more than the plain prompt, past the LLM's context) is asked record by record; a record it still
+    refuses keeps its plain answer (None), and ``notes``, where given, says why under its index."""
     from rsvlm import geometry
     from rsvlm.inference import is_cut, with_scores
 
@@ -331,6 +335,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     views: dict[int, list] = {}
     windows: dict[int, list] = {}  # per record, the part of the image each of its views saw
     cut = {i: is_cut(a) for i, a in enumerate(first)}
+    refused: dict[int, str] = {}  # record → why a view of it could not be asked
     for i, (text, scores) in enumerate(first):
         h, w = images[i][0].array.shape[-2:]
         dec = geometry.decode(text, w, h)
@@ -344,12 +349,14 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for view in cfg.views[1:] if todo else ():
         if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean
             asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share), messages[i]))
-                     for i, w, h, shapes in todo if shapes and croppable(messages[i])]
+                     for i, w, h, shapes in todo if shapes and croppable(messages[i]) and i not in refused]
         else:
             asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
-                     if (v := flip_view(images[i], messages[i], view)) is not None]
-        out = generate([v[1] for *_, v in asked], [v[0] for *_, v in asked]) if asked else []
+                     if i not in refused and (v := flip_view(images[i], messages[i], view)) is not None]
+        out = _ask_view(generate, asked, view, refused)
         for (i, w, h, shapes, _), answer in zip(asked, out):
+            if answer is None:
+                continue
             text, scores = answer
             cut[i] = cut[i] or is_cut(answer)
             if view.startswith("c"):
@@ -366,9 +373,11 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 windows[i].append((0, 0, w, h))
             elif not dec.objects and (said := swap_words(text.strip(), view, back=True)) is not None:
                 views[i].append(said)
+    if notes is not None:
+        notes.update(refused)
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
-        if len(views[i]) == 1:  # no other view was asked (see croppable): the answer as it is
+        if len(views[i]) == 1 or i in refused:  # no other view was asked (see croppable), or one was refused
             continue
         if not shapes:
             fused[i] = Fused(vote(views[i]), cut=cut[i])
@@ -376,3 +385,23 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i])
     return fused
 
+
+def _ask_view(generate, asked: list[tuple], view: str, refused: dict[int, str]) -> list:
+    """``generate``'s answers to ``asked`` (``(record, w, h, shapes, (images, messages))`` each) in
+    ``view``: one batch, or where it raises ValueError, record by record, a refused record's answer
+    None and its reason in ``refused``."""
+    if not asked:
+        return []
+    try:
+        return generate([v[1] for *_, v in asked], [v[0] for *_, v in asked])
+    except ValueError:
+        pass
+    out = []
+    for i, *_, (imgs, msgs) in asked:
+        try:
+            out.append(generate([msgs], [imgs])[0])
+        except ValueError as e:
+            refused[i] = (f"test-time augmentation left out: view {view!r} could not be asked ({e}); "
+                          "the plain answer is kept")
+            out.append(None)
+    return out

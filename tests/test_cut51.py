@@ -1,5 +1,5 @@
 """Answers the token limit cut short, said by predict and eval as chat says them; a TTA view the
-model refuses (below); chat's object table cut at 50 rows."""
+model refuses; chat's object table cut at 50 rows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
+from rsvlm import geometry, tta
 from rsvlm import inference as inf
-from rsvlm import tta
 from rsvlm.cli import main
 
 BOX = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
@@ -132,6 +132,54 @@ def test_a_fused_answer_is_cut_where_any_view_answer_was():
     assert f.cut  # the plain answer's own cut carries through
 
 
+def test_a_view_past_the_context_keeps_the_plain_answer_with_a_note():
+    def generate(messages, images):  # the mirrored question is a token longer: past the context
+        if any("rightmost" in m[-1]["content"] for m in messages):
+            raise ValueError("the prompt is 4097 tokens but the LLM's context is 4096 tokens")
+        return [inf.Answer(BOX, [0.9]) for _ in messages]
+
+    notes: dict[int, str] = {}
+    msgs = [_ask("[ground] the leftmost ship"), _ask("[ground] the ship")]
+    out = tta.fused_answers(generate, msgs, [[_image()], [_image()]], [(BOX, [0.9])] * 2, tta.FuseConfig(), notes)
+    assert out[0] is None and out[1] is not None  # the other record is fused as before
+    assert list(notes) == [0] and "view 'h' could not be asked" in notes[0] and "4097 tokens" in notes[0]
+
+
+def test_eval_with_tta_survives_a_refused_view(processor, tmp_path, capsys):
+    from rsvlm import evaluate
+
+    def rule(prompt):  # the h view's "right" takes the prompt past the context
+        if "right" in prompt:
+            raise ValueError("the prompt is past the LLM's context")
+        return BOX, True
+
+    data = _records(tmp_path, ["[det] ships on the left", "[det] ships"])
+    out = evaluate.run(Says(processor, rule), processor, data, tmp_path / "pred.jsonl", progress=False,
+                       tta=tta.FuseConfig(views=tta.VIEWS))  # was a ValueError traceback ending the run
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0]["answer"] == BOX and "error" not in rows[0] and "could not be asked" in rows[0]["note"]
+    assert "note" not in rows[1] and rows[1]["answer"] == geometry.encode(rows[1]["objects"], 32, 32)
+    assert "1 record(s) keep their plain answer, not fused over the --tta views" in capsys.readouterr().err
+
+
+def test_predict_with_tta_survives_a_refused_view(ckpt, geotiff, processor, tmp_path, capsys, monkeypatch):
+    def rule(prompt):  # the h view's "right" takes the prompt past the context
+        if "right" in prompt:
+            raise ValueError("the prompt is past the LLM's context")
+        return BOX, True
+
+    monkeypatch.setattr(inf, "load_model", lambda *a, **k: (Says(processor, rule), processor))
+    base = ["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+            "--prompt", "[det] ships on the left", "--tta", "flip"]
+    assert main([*base, "--out", str(tmp_path / "a.json")]) == 0  # was exit 2 and the plain answer lost
+    assert json.loads((tmp_path / "a.json").read_text())["answer"] == BOX
+    assert "note: test-time augmentation left out: view 'h' could not be asked" in capsys.readouterr().err
+    assert main([*base, "--tile", "32", "--overlap", "0", "--out", str(tmp_path / "t.json")]) == 0
+    tiles = json.loads((tmp_path / "t.json").read_text())["tiles"]
+    assert len(tiles) == 6 and all("could not be asked" in t["note"] for t in tiles)
+    assert "note: 6 of 6 tile(s) not fused over the views" in capsys.readouterr().err
+
+
 def test_chat_prints_50_rows_of_a_long_answer_and_counts_the_rest(ckpt, geotiff, monkeypatch):
     from rsvlm.chat import ChatREPL
 
@@ -148,7 +196,7 @@ def test_chat_prints_50_rows_of_a_long_answer_and_counts_the_rest(ckpt, geotiff,
     assert len(repl.last["objects"]) == 120  # /geojson still writes them all
 
 
-def test_chat_says_a_view_answer_was_cut(processor):
+def test_chat_says_a_view_answer_was_cut_or_refused(processor):
     from rsvlm.chat import ChatREPL
 
     out = io.StringIO()
@@ -160,3 +208,10 @@ def test_chat_says_a_view_answer_was_cut(processor):
     repl.answerer = lambda: (lambda m, i: [inf.Answer(BOX, [0.9], cut=True) for _ in m])
     answer, scores = repl.fused(BOX, [0.9])
     assert answer == BOX and "a view answer stopped at the token limit (5 tokens)" in out.getvalue()
+
+    def refuse(m, i):
+        raise ValueError("past the LLM's context")
+
+    repl.answerer = lambda: refuse
+    assert repl.fused(BOX, [0.9]) == (BOX, [0.9])
+    assert "view 'h' could not be asked (past the LLM's context); the plain answer is kept" in out.getvalue()
