@@ -300,7 +300,10 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
     out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
                          stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
-    return [Answer(t.strip(), s, cut=not f) for t, s, f in zip(out.text, out.scores, finished)]
+    # under --min-objects the grammar lets an answer end short of its count only when the token limit
+    # leaves no room for another shape: it ends on EOS, yet the limit cut it
+    short = [constrain and 0 < len(re.findall(_SHAPE_CLOSE, t)) < m for t, m in zip(out.text, mins)]
+    return [Answer(t.strip(), s, cut=not f or h) for t, s, f, h in zip(out.text, out.scores, finished, short)]
 
 
 def last_question(messages: list[dict]) -> str:

@@ -66,6 +66,18 @@ def test_an_answer_is_cut_where_generate_did_not_finish_it(processor, monkeypatc
     assert inf.join_shapes([inf.Answer(BOX, [0.9]), (BOX, [0.8])]).cut is False
 
 
+def test_an_answer_short_of_min_objects_under_the_grammar_is_cut(processor):
+    """The grammar opens no shape the token limit cannot close, and the --min-objects push lets go
+    only then: the answer ends on EOS (finished) with fewer objects than asked, cut by the limit."""
+    model = Says(processor, lambda p: (BOX, True))
+    asked = [_ask("[det] ships"), _ask("[cls] What scene?")]
+    out = inf.generate_answers(model, processor, asked, [[_image()], [_image()]], 20, min_objects=3)
+    assert [a.cut for a in out] == [True, False]  # the [cls] question is not held to 3 objects
+    assert not inf.generate_answers(model, processor, asked[:1], [[_image()]], 20, min_objects=1)[0].cut
+    assert not inf.generate_answers(model, processor, asked[:1], [[_image()]], 20, constrain=False,
+                                    min_objects=3)[0].cut  # free decoding: no push, nothing to infer
+
+
 def test_predict_says_an_answer_stopped_at_the_token_limit(ckpt, geotiff, processor, tmp_path, capsys, monkeypatch):
     for finished in (False, True):
         model = Says(processor, lambda p, f=finished: (BOX, f))
