@@ -236,7 +236,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         keep = [j for j, a in enumerate(answers) if a is not None]
         ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
     for k, answer in zip(ok, answers):
-        (text, scores), rows[k]["answer"] = answer, answer[0]
+        text, scores = answer
+        rows[k]["answer"] = text
         if inf.is_cut(answer):
             rows[k]["cut"] = True
         if records[k]["task"] == "det":

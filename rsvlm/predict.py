@@ -248,8 +248,9 @@ def main(args) -> int:
         if stopped:
             result["stopped"] = stopped
         if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
-            print(f"rsvlm predict: note: {inf.cut_note(args.max_new_tokens, f'{n_cut} of {len(tiles)} tile answers', True)}"
-                  + (" (\"cut\" in --out's tiles)" if args.out else ""), file=sys.stderr)
+            note = inf.cut_note(args.max_new_tokens, f"{n_cut} of {len(tiles)} tile answers", many=True)
+            print(f"rsvlm predict: note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""),
+                  file=sys.stderr)
         if notes := [t["note"] for t in tiles if "note" in t]:
             print(f"rsvlm predict: note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: "
                   f"{notes[0]})", file=sys.stderr)
