@@ -39,6 +39,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
+from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import load_records
 from rsvlm.tta import MODES, FuseConfig, fused_answers
 
@@ -545,6 +546,8 @@ def main(args) -> int:
     stamp, warning = unstamped_answers(Path(args.out), stamp)
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
+    if rank == 0 and (note := overlap_report(inf.resolve_model_dir(args.model), args.data, args.image_root)):
+        print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:

@@ -211,3 +211,23 @@ def test_odd_train_config_is_none_not_an_error(tmp_path):
         (model / "train_config.yaml").write_text(text)
         line = overlap_report(model, test, tmp_path)
         assert (line is not None) == text.startswith("data: {"), text
+
+
+def test_rsvlm_eval_warns_before_the_run_when_the_test_set_overlaps_training(ckpt, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.cli import main
+
+    model = tmp_path / "model"
+    shutil.copytree(ckpt, model)
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
+    train = write_jsonl(tmp_path / "train.jsonl", [rec("t0", "a.png", "s11-000000")])
+    test = write_jsonl(tmp_path / "test.jsonl", [rec("x0", "a.png", "s11-000000")])
+    argv = ["eval", "--model", str(model), "--data", str(test), "--max-new-tokens", "2", "--device", "cpu"]
+    assert main([*argv, "--out", str(tmp_path / "p.jsonl")]) == 0
+    assert "training data" not in capsys.readouterr().err  # no train_config.yaml: nothing to compare
+    checkpoint(model, str(train))
+    assert main([*argv, "--out", str(tmp_path / "q.jsonl")]) == 0
+    assert "rsvlm eval: warning: 1 of 1 test records share a scene or image with the model's training data" \
+        in capsys.readouterr().err

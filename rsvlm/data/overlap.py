@@ -3,8 +3,8 @@
 A checkpoint of ``rsvlm train`` keeps its resolved config as ``train_config.yaml``, whose
 ``data.train`` and ``data.extra`` name the training record files; the stages it started from
 (``init_from``, or a model path into an earlier checkpoint: ``model.llm.name_or_path``,
-``model.encoders.*.pretrained``) keep theirs; a ``rsvlm merge-lora`` output keeps none, so the
-chain stops there.
+``model.encoders.*.pretrained``) keep theirs, and a ``rsvlm merge-lora`` output keeps its
+source's.
 Where those files are on this machine, ``overlap_report`` compares a test set against them:
 
 - by ``meta.scene`` (synthetic records carry it: ``s{seed}-{index}``, so a test set made with a
