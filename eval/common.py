@@ -324,11 +324,17 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     if preds.differing:  # two runs' answers in one file (appended, or concatenated): which one counts matters
         notes.append(f"{len(preds.differing)} id(s) repeated with another answer than their first line's, which "
                      f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
-    failed = [it for it in items if it.pred and isinstance(it.pred.get("error"), str)]
-    scores["n_pred_errors"] = len(failed)
+    failed = [it for it in items if _errored(it)]
     if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
         notes.append(f"{len(failed)} prediction(s) carry an 'error' from rsvlm eval and score as wrong "
                      f"(first: {failed[0].record['id']}: {failed[0].pred['error'][:200]})")
+    if cut := [it for it in items if _cut(it)]:  # under the grammar a cut answer reads as a whole one
+        limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
+        at = f" of {limit} tokens ({Path(args.pred).name}.run.json)" if isinstance(limit, int) else ""
+        notes.append(f"{len(cut)} answer(s) stopped at rsvlm eval's token limit{at} (\"cut\": true) and are scored "
+                     f"as they stand, as if whole: a detection without its later objects, a caption without its "
+                     f"end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into another --out) "
+                     "if they are not few")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
     if ignored := scores.get("n_pred_objects_ignored"):
@@ -385,8 +391,24 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
     return out
 
 
+def _errored(it: Item) -> bool:
+    """A prediction ``rsvlm eval`` answered empty with an ``error``."""
+    return it.pred is not None and isinstance(it.pred.get("error"), str)
+
+
+def _cut(it: Item) -> bool:
+    """A prediction ``rsvlm eval`` marked ``"cut": true``: its answer stopped at ``--max-new-tokens``."""
+    return it.pred is not None and it.pred.get("cut") is True
+
+
+def pred_flags(items: list[Item]) -> dict:
+    """What ``rsvlm eval`` marked in the predictions of ``items``: ``n_pred_errors`` (answered empty
+    with an ``error``) and ``n_pred_cut`` (stopped by the token limit, ``"cut": true``)."""
+    return {"n_pred_errors": sum(map(_errored, items)), "n_pred_cut": sum(map(_cut, items))}
+
+
 def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> dict:
-    out = dict(score_fn(items, args))
+    out = {**score_fn(items, args), **pred_flags(items)}
     groups: dict[str, list[Item]] = {}
     for it in items:
         groups.setdefault(modality(it.record), []).append(it)
@@ -396,7 +418,7 @@ def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> d
         return out
     out["by_modality"] = {}
     for mod, sub in sorted(groups.items()):
-        sub_scores = score_fn(sub, args)
+        sub_scores = {**score_fn(sub, args), **pred_flags(sub)}
         sub_scores.pop("notes", None)
         out["by_modality"][mod] = sub_scores
     return out

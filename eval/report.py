@@ -5,9 +5,9 @@
 
 Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has one row per
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
-a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors), a
-third what answered each predictions file (``rsvlm eval``'s run.json, as the score file keeps it:
-model and options; "not recorded" without one). ``--out report.md``
+a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors and
+answers cut by its token limit), a third what answered each predictions file (``rsvlm eval``'s
+run.json, as the score file keeps it: model and options; "not recorded" without one). ``--out report.md``
 also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
 into one score (rows stay per file) or re-score anything.
 """
@@ -53,8 +53,8 @@ def build(scores: list[dict]) -> dict:
             row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             metrics.append(row)
-        for k in ("n_records", "n_missing", "n_unparseable", "n_pred_errors"):
-            if k not in s:  # n_pred_errors: score files of older versions lack it
+        for k in ("n_records", "n_missing", "n_unparseable", "n_pred_errors", "n_pred_cut"):
+            if k not in s:  # n_pred_errors, n_pred_cut: score files of older versions lack them
                 continue
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
@@ -83,7 +83,7 @@ def to_markdown(rep: dict) -> str:
     r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],
                      ["task", "scores", "predictions", "model", "options"])
     return ("# Evaluation report\n\n## Metrics by task and modality\n\n" + m
-            + "\n\n## Records scored, missing and unparseable\n\n" + c
+            + "\n\n## Records scored, missing, unparseable, failed and cut\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
 
 
