@@ -393,3 +393,37 @@ def test_chat_det_by_class_says_and_keeps_the_joined_answer(model_proc, tmp_path
     assert every.count("<box>") == 2 and n_every == 2  # one per class, what /vis and /geojson draw
     assert "asked class by class: " + every in out.getvalue()
     assert ships.count("<box>") == 1 and len(repl.last["objects"]) == 1  # a named class: the streamed answer
+
+
+def test_an_answer_ended_because_the_budget_hid_a_shape_is_not_finished(model_proc):
+    """Under the grammar a cut answer reads as complete: with 3 tokens left no box can open, so
+    a model that wants one writes EOS instead. decode reports that answer as not finished."""
+    from types import SimpleNamespace
+
+    from rsvlm.model.generation import GenerationConfig, decode
+
+    model, _ = model_proc
+    tok, eos = model.tokenizer, model.tokenizer.eos_token_id
+    vocab = len(tok)
+    box = tok.convert_tokens_to_ids("<box>")
+
+    def run(budget: int, box_logit: float):
+        def llm(inputs_embeds, **_):
+            logits = torch.zeros(1, inputs_embeds.shape[1], vocab)  # (B,T,V): wants <box>, then EOS
+            logits[..., box], logits[..., eos] = box_logit, 1.0
+            return SimpleNamespace(logits=logits)
+
+        con = GrammarConstraint(tok, {eos}, 1, budget)
+        cfg = GenerationConfig(max_new_tokens=budget, use_cache=False, vocab=vocab)
+        return decode(llm, lambda ids: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
+                      cfg, {eos}, constraint=con)
+
+    cut = run(3, 5.0)
+    assert cut.tokens == [[eos]] and cut.finished == [False]  # the model ranked <box> over its EOS
+    done = run(3, 0.5)
+    assert done.tokens == [[eos]] and done.finished == [True]  # it wanted to stop anyway
+    con = GrammarConstraint(tok, {eos}, 1, 100)
+    con([[]], vocab)
+    logits = torch.zeros(vocab)
+    logits[box] = 5.0
+    assert not con.cut_by_budget(0, logits, eos)  # nothing hidden with 100 tokens left

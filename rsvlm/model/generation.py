@@ -32,7 +32,7 @@ class GenerationConfig:
 class DecodeResult:
     tokens: list[list[int]]  # generated ids per sequence, up to and including EOS if it came
     cache: object | None  # the KV cache: prompt + every generated token but the last
-    finished: list[bool]  # True where EOS or a stop string ended the sequence
+    finished: list[bool]  # EOS or a stop string ended it (False too where the budget hid a shape the model chose)
     logprobs: list[list[float]] = field(default_factory=list)  # log p of each generated id (see decode)
 
 
@@ -93,6 +93,8 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     tokens: list[list[int]] = [[] for _ in range(b)]
     logprobs: list[list[float]] = [[] for _ in range(b)]
     finished = torch.zeros(b, dtype=torch.bool, device=inputs_embeds.device)
+    cut = [False] * b  # ended because the budget hid a shape the model wanted (GrammarConstraint)
+    cut_check = getattr(constraint, "cut_by_budget", None)
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
     step_embeds, step_pos = inputs_embeds, pos
@@ -104,7 +106,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             cache = out.past_key_values
         else:
             out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False, **hidden)
-        logits = out.logits[:, -1, :cfg.vocab].float()  # (B,V)
+        logits = raw = out.logits[:, -1, :cfg.vocab].float()  # (B,V)
         if constraint is not None:
             allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
             logits = logits.masked_fill(~allowed, float("-inf"))
@@ -120,6 +122,8 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         lp = torch.log_softmax(logits, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         for i in range(b):
             if not finished[i]:
+                if cut_check is not None and int(nxt[i]) in eos_ids:  # before the EOS joins its state
+                    cut[i] = cut_check(i, raw[i], int(nxt[i]))
                 tokens[i].append(int(nxt[i]))
                 logprobs[i].append(lp[i])
         finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)
@@ -134,4 +138,4 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         seq_pos = torch.cat([seq_pos, step_pos], dim=1)
         step_embeds = new_embed
     return DecodeResult(tokens=tokens, cache=cache if cfg.use_cache else None,
-                        finished=[bool(f) for f in finished], logprobs=logprobs)
+                        finished=[bool(f) and not c for f, c in zip(finished, cut)], logprobs=logprobs)

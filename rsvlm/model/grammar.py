@@ -289,6 +289,17 @@ class GrammarConstraint:
             self.seen[i] = len(toks)
         return torch.stack([self.g.allowed(s, self.max_new - len(t)) for s, t in zip(self.states, tokens)])  # (B,V)
 
+    def cut_by_budget(self, i: int, logits: torch.Tensor, chosen: int) -> bool:
+        """Whether sequence ``i``, ending on ``chosen`` (an EOS) with the model's unconstrained
+        ``logits`` (V,), did so because the token budget hid an opening tag the model ranked
+        above it: an answer the limit cut short, though under the grammar it reads as complete."""
+        s, g = self.states[i], self.g
+        if g is None or s.mode != "text" or chosen not in g.eos:
+            return False
+        left = self.max_new - self.seen[i]
+        hidden = [g.ids.open[k] for k, c in OPEN_COST.items() if c > left]
+        return bool(hidden) and bool((logits[hidden] > logits[chosen]).any())
+
     def next_axes(self) -> list[int | None]:
         """Per sequence, ``next_axis`` of its state after the last call."""
         return [next_axis(s) for s in self.states]
