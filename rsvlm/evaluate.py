@@ -29,162 +29,29 @@ predictions file). Without them every detection scores 1.0 and ranks in answer o
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import load_records
+from rsvlm.predictions import (
+    answer_files,
+    check_out,
+    check_stamp,
+    drop_cut_line,
+    inputs_digest,
+    merge_answers,
+    part_path,
+    resume_state,
+    run_stamp,
+    stamp_path,
+    unstamped_answers,
+)
 from rsvlm.tta import MODES, FuseConfig, fused_answers
-
-
-def part_path(out: Path, rank: int, world: int) -> Path:
-    """The file rank ``rank`` of ``world`` processes appends its answers to: ``out`` itself on one
-    process, else ``OUT.rankR``."""
-    return out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
-
-
-def answer_files(out: Path) -> list[Path]:
-    """``out`` and every rank part ``OUT.rankR`` beside it, those that exist, parts in rank order:
-    any R, as an earlier run may have had another process count than this one."""
-    parts = []
-    if out.parent.is_dir():
-        for p in out.parent.iterdir():
-            rank = p.name[len(out.name) + len(".rank"):]
-            if p.name.startswith(f"{out.name}.rank") and rank.isdigit() and p.is_file():
-                parts.append((int(rank), p))
-    return [f for f in [out] if f.is_file()] + [p for _, p in sorted(parts)]
-
-
-def _rows(path: Path) -> list[dict]:
-    """The rows of a predictions file that are JSON objects with an id; a line cut by a kill (or
-    being written by another rank) is left out, so its record reads as unanswered."""
-    rows = []
-    for line in path.read_text().splitlines() if path.is_file() else []:
-        with contextlib.suppress(json.JSONDecodeError):
-            if isinstance(row := json.loads(line), dict) and isinstance(row.get("id"), str):
-                rows.append(row)
-    return rows
-
-
-def _answered_ids(out: Path) -> set[str]:
-    """Ids answered (an error row included) in ``out`` or any of its rank parts."""
-    return {row["id"] for f in answer_files(out) for row in _rows(f)}
-
-
-def _holders(out: Path) -> tuple[str, str, str]:
-    """How messages name the files that hold ``out``'s answers: who, the verb's ending, what to delete
-    to start afresh (the rank parts too, else a rerun resumes from them)."""
-    if not (parts := [f.name for f in answer_files(out) if f != out]):
-        return str(out), "s", "delete it"
-    return f"{out} and its rank parts ({', '.join(parts)})", "", "delete them"
-
-
-def _drop_cut_line(path: Path) -> None:
-    """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer
-    appended would be glued to it and lost as one unreadable line. Its record is answered again."""
-    if not path.is_file():
-        return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with path.open("r+b") as f:
-            f.truncate(data.rfind(b"\n") + 1)
-
-
-def inputs_digest(record: dict, root: Path) -> str:
-    """What a failed answer depended on besides the model and options (``run_stamp``): the record
-    and its image files' sizes and modification times (a missing file as missing). Same digest,
-    same failure: an unreadable image, a prompt past the context."""
-    from rsvlm.data.records import image_paths
-
-    h = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode())
-    with contextlib.suppress(KeyError, TypeError):  # a record image_paths cannot read: the record alone
-        for f in (f for files in image_paths(record, root) for f in files):
-            try:
-                st = f.stat()
-                h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-            except OSError:
-                h.update(f"{f}:missing\n".encode())
-    return h.hexdigest()[:16]
-
-
-@dataclass
-class ErrorRows:
-    """The error rows of a predictions file at resume (``sort_error_rows``)."""
-
-    kept: list[dict] = field(default_factory=list)  # inputs unchanged: they would fail again
-    n_changed: int = 0  # record or image files changed since: answered again
-    n_undigested: int = 0  # written before rows carried an inputs_digest: answered again
-    n_forced: int = 0  # inputs unchanged, answered again because --retry-errors asks
-
-
-def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
-    """Remove from ``path`` the rows answered empty with an ``"error"`` whose record (in ``records``,
-    by id) or image files changed since, or that carry no ``inputs_digest``, so that resuming answers
-    them again; the others stay (the same model and options would fail on them again) unless
-    ``retry_all``."""
-    return resume_state(path, [], records, root, retry_all)[1]
-
-
-def resume_state(part: Path, others: list[Path], records: dict[str, dict], root: Path,
-                 retry_all: bool = False) -> tuple[set[str], ErrorRows]:
-    """The ids of ``records`` (by id) already answered in ``part`` (the file this run appends to) or
-    ``others`` (only read), and their error rows sorted. A record with an answer anywhere is done; one
-    answered only empty with an ``"error"`` is done when such a row's inputs are unchanged (it would
-    fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows."""
-    answered, failed = set(), {}
-    for f in [part, *others]:
-        for row in _rows(f):
-            if row["id"] not in records:  # another rank's or past --limit: not this run's to judge
-                continue
-            if "error" in row:
-                failed.setdefault(row["id"], []).append(row)
-            else:
-                answered.add(row["id"])
-    errors, done, digests = ErrorRows(), set(answered), {}
-    for i, rows in failed.items():
-        if i in answered:
-            continue
-        now = digests.setdefault(i, inputs_digest(records[i], root))
-        if not retry_all and (kept := [r for r in rows if r.get("inputs_digest") == now]):
-            errors.kept.append(kept[0])
-            done.add(i)
-        elif any(r.get("inputs_digest") == now for r in rows):
-            errors.n_forced += 1
-        elif any("inputs_digest" in r for r in rows):
-            errors.n_changed += 1
-        else:
-            errors.n_undigested += 1
-    again = set(failed) - done
-    if again and part.is_file():
-        lines = part.read_text().splitlines(keepends=True)
-        keep = [line for line in lines if not _is_error_of(line, again)]
-        if len(keep) < len(lines):  # through a rename: another rank may be reading the file
-            tmp = part.with_name(f"{part.name}.tmp{os.getpid()}")
-            tmp.write_text("".join(keep))
-            os.replace(tmp, part)
-    return done, errors
-
-
-def _is_error_of(line: str, ids: set[str]) -> bool:
-    with contextlib.suppress(json.JSONDecodeError):
-        return isinstance(row := json.loads(line), dict) and "error" in row and row.get("id") in ids
-    return False
-
-
-def _holds_records(path: Path) -> bool:
-    """Whether a line of ``path`` is an instruction record (has ``conversations``)."""
-    for line in path.read_text().splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            if isinstance(row := json.loads(line), dict) and "conversations" in row:
-                return True
-    return False
 
 
 def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
@@ -304,7 +171,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               "eval.TASK scores them; give each record its task", file=sys.stderr)
     mine = records[rank::world]
     part = part_path(out, rank, world)
-    _drop_cut_line(part)
+    drop_cut_line(part)
     # answers in OUT or in any rank's part count, whatever process count wrote them
     done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
                                 root, retry_errors)
@@ -374,149 +241,6 @@ def missing_images_hint(records: list[dict], root: Path) -> str | None:
     return (f"{n} record(s) name image files by relative paths that do not exist; they are read against "
             f"{root.resolve()} (the --data file's folder unless --image-root is given): give --image-root, the "
             "folder their paths start from")
-
-
-def check_out(data: Path, out: Path) -> str | None:
-    """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
-    (``data`` itself) or a path whose folder cannot be made, ``data`` holds no records, or ``out`` or
-    a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
-    another test set's answers mixed in. Creates nothing."""
-    if out.is_dir():
-        return f"--out {out} is a folder; give a file name (predictions JSONL)"
-    # a file where a folder of the path should be: was a traceback after the model loaded; the folder
-    # itself is made only when answers are written (a refused run left it behind, empty)
-    folder = out.parent.absolute()
-    up = next(p for p in [folder, *folder.parents] if p.exists())
-    if not up.is_dir():
-        return f"--out {out}: cannot create its folder ({up} is a file)"
-    if not os.access(up, os.W_OK | os.X_OK):
-        return f"--out {out}: cannot write in {up} (no permission)"
-    if out.is_file():
-        try:
-            out.read_text()
-        except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
-            return f"--out {out} is not a text file; give the predictions JSONL's path"
-    if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
-        return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
-    records, report = load_records(data, strict=False)
-    if not records:
-        return (f"no records to answer: {report.summary()}; first: {report.examples[0]}" if report.n_skipped
-                else f"{data}: no records to answer (an empty file)")
-    stale = sorted(_answered_ids(out) - {r["id"] for r in records})
-    if stale:
-        who, s, delete = _holders(out)
-        return (f"{who} already hold{s} {len(stale)} answer(s) to records not in {data} (first: {stale[0]}); "
-                f"{'it is' if s else 'they are'} resumed, not replaced: {delete} or choose another --out")
-    return None
-
-
-ANSWER_OPTIONS = ("max_new_tokens", "free_decoding", "tta", "min_objects", "det_by_class", "missing_bands",
-                  "load_4bit", "load_8bit")
-
-
-def run_stamp(model_dir: Path, args) -> dict:
-    """What the answers in a predictions file depend on: the checkpoint's weights (each weights
-    file's size and a hash of its first and last 4 MiB, so a copied folder matches and a
-    retrained one does not) and the options that change answers. Cannot: see a retraining that
-    left both ends of every weights file as they were."""
-    import hashlib
-
-    files = {}
-    for f in sorted([model_dir / "config.yaml", *model_dir.rglob("*.safetensors")]):
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            size = f.stat().st_size
-            h.update(fh.read(4 << 20))
-            if size > 8 << 20:
-                fh.seek(-(4 << 20), os.SEEK_END)
-                h.update(fh.read())
-        files[str(f.relative_to(model_dir))] = f"{size}:{h.hexdigest()[:16]}"
-    return {"model": str(model_dir.resolve()), "weights": files,
-            "options": {k: getattr(args, k, None) for k in ANSWER_OPTIONS}}
-
-
-def stamp_path(out: Path) -> Path:
-    """``OUT.run.json``: what the answers in ``out`` came from (``run_stamp``)."""
-    return out.with_name(out.name + ".run.json")
-
-
-def read_stamp(out: Path) -> dict | None:
-    """The stamp beside ``out``; None where there is none or it cannot be read."""
-    with contextlib.suppress(OSError, ValueError):
-        old = json.loads(stamp_path(out).read_text())
-        return old if isinstance(old, dict) else None
-    return None
-
-
-def unstamped_answers(out: Path, stamp: dict) -> tuple[dict, str | None]:
-    """``stamp`` to write beside ``out``, and a warning when ``out`` already holds answers that no
-    readable ``OUT.run.json`` vouches for (an older rsvlm eval, another tool, a deleted stamp): they
-    are resumed as they are, unchecked, and the stamp then counts them (``unchecked_answers``), so
-    that the scorers can say so."""
-    n = len(_answered_ids(out))
-    old = read_stamp(out)
-    if old is not None or not n:
-        carried = (old or {}).get("unchecked_answers") if n else None
-        return ({**stamp, "unchecked_answers": carried} if carried else stamp), None
-    why = "cannot be read" if stamp_path(out).exists() else "is missing"
-    who, s, delete = _holders(out)
-    return {**stamp, "unchecked_answers": n}, (
-        f"{who} hold{s} {n} answer(s) but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
-        f"wrote them): they are kept as they are, unchecked against this model and options; {delete} to "
-        "answer every record afresh")
-
-
-def check_stamp(out: Path, stamp: dict) -> str | None:
-    """Why ``out``'s earlier answers (its own or its rank parts') cannot be resumed with ``stamp``'s
-    model and options, or None. Files without a readable ``OUT.run.json`` are resumed as they are
-    (``unstamped_answers`` warns)."""
-    old = read_stamp(out)
-    if old is None or not _answered_ids(out):
-        return None
-    who, s, delete = _holders(out)
-    if old.get("weights") != stamp["weights"]:
-        return (f"{who} hold{s} answers of other weights ({old.get('model')}); they are resumed, not replaced: "
-                f"{delete} or choose another --out")
-    changed = [f"--{k.replace('_', '-')} {old.get('options', {}).get(k)} → {v}" for k, v in stamp["options"].items()
-               if old.get("options", {}).get(k) != v]
-    if changed:
-        return (f"{who} hold{s} answers given with other options ({'; '.join(changed)}): {delete} or choose "
-                "another --out")
-    return None
-
-
-def merge_answers(records: list[dict], n: int, out: Path, world: int, root: Path, retry_all: bool = False) -> bool:
-    """Write ``out`` anew from itself and every rank part beside it, one row per record of
-    ``records`` (the whole --data file, in its order) that has one, once each of the first ``n``
-    (this run's) has its answer; False, writing nothing, while one lacks it (its rank is still
-    answering: the last to finish merges). A record's row is an answer from its rank's part of
-    ``world``, else from ``out`` or another part; else an error row whose inputs are unchanged
-    (``inputs_digest``; with ``retry_all``, from its rank's part only: the others are those answered
-    again). A parts-based check, not a marker file: a marker would be stale from an earlier run. Two
-    ranks finishing together both write the same rows, each through its own file and a rename."""
-    files = answer_files(out)
-    rows = {f: {row["id"]: row for row in _rows(f)} for f in files}  # a later line of a file wins
-    lines, seen = [], set()
-    for i, rec in enumerate(records):
-        if (rid := rec["id"]) in seen:
-            continue
-        seen.add(rid)
-        owner = part_path(out, i % world, world) if i < n else None
-        got = [(f, rows[f][rid]) for f in sorted(files, key=lambda f: f != owner) if rid in rows[f]]
-        row = next((r for _, r in got if "error" not in r), None)
-        if row is None and got:
-            now = inputs_digest(rec, root)
-            row = next((r for f, r in got if r.get("inputs_digest") == now and (f == owner or not retry_all)),
-                       None if i < n else got[0][1])  # past --limit: as it is
-        if row is None and i < n:
-            return False
-        if row is not None:
-            lines.append(json.dumps(row) + "\n")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.name}.merge{os.getpid()}")
-    tmp.write_text("".join(lines))
-    os.replace(tmp, out)
-    return True
 
 
 def main(args) -> int:

@@ -34,7 +34,7 @@ def _image(path):
 
 def test_error_rows_are_answered_again_only_when_their_inputs_changed(tmp_path):
     from rsvlm.data.records import load_records
-    from rsvlm.evaluate import inputs_digest, sort_error_rows
+    from rsvlm.predictions import inputs_digest, sort_error_rows
 
     _image(tmp_path / "a.png")
     data = _write(tmp_path / "test.jsonl", [CLS, {**CLS, "id": "b", "images": [{"path": "b.png"}]},
