@@ -37,23 +37,26 @@ def _run(tmp_path, *extra: str) -> tuple[list[str], Path]:
     return argv, out
 
 
-def test_a_changed_lr_on_resume_takes_effect_and_the_changes_are_named(tmp_path, capsys):
+def _resumed(tmp_path, capsys, *changes: str) -> tuple[int, str, Path]:
+    """Train one step, then resume to step 2 with ``changes``: (exit status, stderr, out_dir)."""
     argv, out = _run(tmp_path, "max_steps=1")
     assert train_main(argv) == 0
     capsys.readouterr()
-    assert train_main([*argv, "max_steps=2", "optim.lr=0.01", "ckpt.resume=auto"]) == 0
-    err = capsys.readouterr().err
+    rc = train_main([*argv, "max_steps=2", *changes, "ckpt.resume=auto"])
+    return rc, capsys.readouterr().err, out
+
+
+def test_a_changed_lr_on_resume_takes_effect_and_the_changes_are_named(tmp_path, capsys):
+    rc, err, out = _resumed(tmp_path, capsys, "optim.lr=0.01")
+    assert rc == 0
     assert "changes 2 setting(s)" in err and "max_steps: 1 → 2" in err and "optim.lr: 0.001 → 0.01" in err
     lrs = [json.loads(x)["lr"] for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert lrs == [1e-3, 1e-2]  # the checkpoint's optimizer state used to keep 1e-3
 
 
 def test_resuming_with_another_model_shape_is_one_line_naming_a_tensor(tmp_path, capsys):
-    argv, out = _run(tmp_path, "max_steps=1")
-    assert train_main(argv) == 0
-    capsys.readouterr()
-    assert train_main([*argv, "max_steps=2", "model.llm.lora_r=8", "ckpt.resume=auto"]) == 1
-    err = capsys.readouterr().err
+    rc, err, _ = _resumed(tmp_path, capsys, "model.llm.lora_r=8")
+    assert rc == 1
     assert "model.llm.lora_r: 4 → 8" in err and "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("rsvlm train: ValueError:") and "lora_A" in last and "(this model (8," in last
