@@ -260,7 +260,8 @@ def main(args) -> int:
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:
-        stamp = run_stamp(inf.resolve_model_dir(args.model), args)
+        model_dir = inf.resolve_model_dir(args.model)
+        stamp = run_stamp(model_dir, args)
     except FileNotFoundError as e:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
@@ -270,7 +271,7 @@ def main(args) -> int:
     stamp, warning = unstamped_answers(Path(args.out), stamp)
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
-    if rank == 0 and (note := overlap_report(inf.resolve_model_dir(args.model), args.data, args.image_root)):
+    if rank == 0 and (note := overlap_report(model_dir, args.data, args.image_root)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.records import load_records
+from rsvlm.data.records import image_paths, load_records
 
 
 def part_path(out: Path, rank: int, world: int) -> Path:
@@ -75,8 +75,6 @@ def inputs_digest(record: dict, root: Path) -> str:
     """What a failed answer depended on besides the model and options (``run_stamp``): the record
     and its image files' sizes and modification times (a missing file as missing). Same digest,
     same failure: an unreadable image, a prompt past the context."""
-    from rsvlm.data.records import image_paths
-
     h = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode())
     with contextlib.suppress(KeyError, TypeError):  # a record image_paths cannot read: the record alone
         for f in (f for files in image_paths(record, root) for f in files):
@@ -204,8 +202,6 @@ def run_stamp(model_dir: Path, args) -> dict:
     file's size and a hash of its first and last 4 MiB, so a copied folder matches and a
     retrained one does not) and the options that change answers. Cannot: see a retraining that
     left both ends of every weights file as they were."""
-    import hashlib
-
     files = {}
     for f in sorted([model_dir / "config.yaml", *model_dir.rglob("*.safetensors")]):
         h = hashlib.sha256()
