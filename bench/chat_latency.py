@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from eval.common import require_at_least_one
 from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
 
@@ -59,9 +60,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts")
     ap.add_argument("overrides", nargs="*", help="model size overrides, key=value of configs/model/tiny.yaml")
     args = ap.parse_args()
-    for flag in ("new_tokens", "repeat"):
-        if getattr(args, flag) is not None and getattr(args, flag) < 1:
-            ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    require_at_least_one(ap, args, ("new_tokens", "repeat"))
     if args.turns < 2:  # the table compares turns 2..N, which reuse the cache
         ap.error(f"--turns {args.turns}: give 2 or more")
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel

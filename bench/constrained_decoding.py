@@ -22,6 +22,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from eval.common import require_at_least_one
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -34,9 +36,7 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
-    for flag in ("scenes", "batch_size", "max_new_tokens", "repeat"):
-        if getattr(args, flag) is not None and getattr(args, flag) < 1:
-            ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    require_at_least_one(ap, args, ("scenes", "batch_size", "max_new_tokens", "repeat"))
     if args.seed < 0:  # else data_gen's usage error, as a CalledProcessError traceback after loading the model
         ap.error(f"--seed {args.seed}: give 0 or more")
     if args.model and not (Path(args.model) / "config.yaml").is_file():

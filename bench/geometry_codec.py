@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.common import require_out_file
+
 FORMS = [("poly", True), ("grid", True), ("grid", False)]  # (form, per_instance)
 
 
@@ -88,8 +90,7 @@ def main(argv=None) -> int:
         budgets = []
     if not budgets or min(budgets) < 8:  # else a traceback from int() or from round_trip, after loading
         ap.error(f"--budgets {args.budgets!r}: give location-token budgets of 8 or more separated by commas")
-    if args.out and (args.out.is_dir() or not args.out.parent.is_dir()):  # else found after the work
-        ap.error(f"--out {args.out}: give a file in an existing folder")
+    require_out_file(ap, args.out)  # else found after the work
     args.realdata = args.realdata or default
     if not args.realdata.is_dir():
         ap.error(f"--realdata {args.realdata}: no such folder")

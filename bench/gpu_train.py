@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.common import require_at_least_one
+
 REPO = Path(__file__).resolve().parents[1]
 WORDS = "field river road roof ship harbour forest runway tank bridge".split()
 
@@ -120,9 +122,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--out", default=str(REPO / "runs/gpu_bench"))
     p.add_argument("overrides", nargs="*", help="more key=value overrides of the recipe")
     a = p.parse_args(argv)
-    for flag in ("batch_size", "answer_tokens", "records", "base_vocab"):
-        if getattr(a, flag) is not None and getattr(a, flag) < 1:
-            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    require_at_least_one(p, a, ("batch_size", "answer_tokens", "records", "base_vocab"))
     if a.profile_steps < 0:
         p.error(f"--profile-steps {a.profile_steps}: give 0 (off) or more")
     if a.peak_tflops is not None and not a.peak_tflops > 0:

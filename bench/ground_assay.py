@@ -37,6 +37,8 @@ import torch
 from safetensors import SafetensorError
 from tqdm import tqdm
 
+from eval.common import require_at_least_one, require_out_file
+
 ROOT = Path(__file__).resolve().parents[1]
 OBJECTS = ("plane", "ship", "large vehicle", "small vehicle", "storage tank", "building", "swimming pool")
 LOC0 = 100  # id of <loc_0> in the assay's own vocabulary (ids below are the prompt's few tokens)
@@ -83,11 +85,8 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
 def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     """--scenes and --steps of 1 or more, and an --out file in an existing folder: a usage error otherwise
     (they failed as tracebacks from the generator or the table, or after the whole run)."""
-    for flag in ("scenes", "steps"):
-        if getattr(a, flag) < 1:
-            p.error(f"--{flag} {getattr(a, flag)}: give 1 or more")
-    if a.out and (a.out.is_dir() or not a.out.parent.is_dir()):
-        p.error(f"--out {a.out}: give a file in an existing folder")
+    require_at_least_one(p, a, ("scenes", "steps"))
+    require_out_file(p, a.out)
 
 
 def load_images(jsonl: Path):

@@ -27,6 +27,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from eval.common import require_at_least_one, require_out_file
+
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = (("random", 0.0), ("random", 10.0), ("sincos", 0.0), ("sincos", 10.0))
 FLOOR = 45.0
@@ -86,15 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0", help="comma-separated seeds; the table shows their mean")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
-    for flag in ("steps", "every"):
-        if getattr(a, flag) < 1:
-            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    require_at_least_one(p, a, ("steps", "every"))
     try:
         seeds = [int(s) for s in a.seeds.split(",")]
     except ValueError:
         p.error(f"--seeds {a.seeds!r}: give whole numbers separated by commas")
-    if a.out and (Path(a.out).is_dir() or not Path(a.out).parent.is_dir()):  # else found after the work
-        p.error(f"--out {a.out}: give a file in an existing folder")
+    require_out_file(p, a.out)  # else found after the work
     results = {}
     for loc_init, sigma in VARIANTS:
         t = time.perf_counter()

@@ -23,6 +23,7 @@ from data_gen.synth.config import SynthConfig
 from data_gen.synth.raster import fill_convex
 from data_gen.synth.run import check_config, synthesize
 from data_gen.synth.scene import generate_scene
+from eval.common import require_at_least_one
 from rsvlm.config import load_config
 
 
@@ -105,9 +106,7 @@ def main(argv=None) -> int:
     p.add_argument("--config", default=None)
     p.add_argument("--repeat", type=int, default=2, help="interleaved runs per variant; the fastest counts")
     a = p.parse_args(argv)
-    for flag in ("n", "workers", "repeat"):
-        if getattr(a, flag) < 1:
-            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    require_at_least_one(p, a, ("n", "workers", "repeat"))
     try:
         cfg = load_config(SynthConfig, a.config, [f"scene.size={a.size}"])
         check_config(cfg)

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from eval.common import require_at_least_one
+
 
 def write_scene(path: Path, size: int, seed: int = 0) -> None:
     """size x size x 3 uint8 GeoTIFF with bright rectangles, written block-row by block-row."""
@@ -151,9 +153,7 @@ def main() -> None:
         sizes = [0]
     if min(sizes, default=1) < 1:
         ap.error(f"--sizes {args.sizes!r}: give whole pixel sides separated by commas, e.g. 2000,5000")
-    for flag in ("tile", "batch", "threads", "repeat", "timing_size"):  # else tracebacks, some after the scenes
-        if getattr(args, flag) < 1:
-            ap.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    require_at_least_one(ap, args, ("tile", "batch", "threads", "repeat", "timing_size"))  # else tracebacks, some after the scenes
     if not 0 <= args.overlap < args.tile:
         ap.error(f"--overlap {args.overlap}: give 0 or more and less than --tile {args.tile}")
     if args.workdir and not Path(args.workdir).is_dir():

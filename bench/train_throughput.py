@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.common import require_at_least_one
+
 REPO = Path(__file__).resolve().parents[1]
 WORDS = "field river road roof ship harbour forest runway tank bridge".split()
 
@@ -62,9 +64,7 @@ def main() -> None:
     args = p.parse_args()
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
-    for flag in ("steps", "n", "batch_size"):
-        if getattr(args, flag) < 1:
-            p.error(f"--{flag.replace('_', '-')} {getattr(args, flag)}: give 1 or more")
+    require_at_least_one(p, args, ("steps", "n", "batch_size"))
     # the training's own lines (DeepSpeed's accelerator warning is printed to stdout) go with the progress
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(sys.stderr):
         data = make_data(Path(tmp) / "data", args.n, args.seed)

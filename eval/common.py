@@ -282,14 +282,27 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     return scores
 
 
+def require_at_least_one(p: argparse.ArgumentParser, a: argparse.Namespace, flags: tuple[str, ...]) -> None:
+    """A usage error (one line, exit 2) for the first of ``flags`` (attributes of ``a``; None is unset)
+    below 1."""
+    for flag in flags:
+        if getattr(a, flag) is not None and getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+
+
+def require_out_file(p: argparse.ArgumentParser, out: str | Path | None) -> None:
+    """A usage error for an ``--out`` that is a folder or in no existing folder: found before the
+    work rather than after it."""
+    if out and (Path(out).is_dir() or not Path(out).parent.is_dir()):
+        p.error(f"--out {out}: give a file in an existing folder")
+
+
 def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
                      counts: tuple[str, ...] = ("limit", "batch_size", "max_new_tokens")) -> None:
     """Usage errors (one line, exit 2) for the arguments of a script that answers a test set with a
     model (bench/tta.py, det_decoding.py, missing_bands.py): a count below 1, a ``--data`` file
     that is not there, a ``--model`` folder that is no rsvlm checkpoint."""
-    for flag in counts:
-        if getattr(a, flag) is not None and getattr(a, flag) < 1:
-            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+    require_at_least_one(p, a, counts)
     if not Path(a.data).is_file():
         p.error(f"--data {a.data}: no such file")
     if a.model and not (Path(a.model) / "config.yaml").is_file():

@@ -17,6 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from eval.common import require_out_file
+
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
                progress: bool = True) -> dict:
@@ -91,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
         p.error(f"--limit {a.limit}: give 1 or more")
-    if a.out and (Path(a.out).is_dir() or not Path(a.out).parent.is_dir()):  # else found after the work
-        p.error(f"--out {a.out}: give a file in an existing folder")
+    require_out_file(p, a.out)  # else found after the work
     try:
         model, processor = load_model(a.model, device="cpu")
         res = cell_stats(model, processor, Path(a.data), a.limit)

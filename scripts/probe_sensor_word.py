@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from eval.common import require_out_file
+
 ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
 
 
@@ -81,8 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     a = p.parse_args(argv)
     if not Path(a.data).is_file():
         p.error(f"--data: no such file {a.data}")
-    if a.out and (Path(a.out).is_dir() or not Path(a.out).parent.is_dir()):  # else found after the work
-        p.error(f"--out {a.out}: give a file in an existing folder")
+    require_out_file(p, a.out)  # else found after the work
     try:
         records, _ = load_records(a.data)
         records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
