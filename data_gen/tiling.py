@@ -190,7 +190,7 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     if src.suffix.lower() in RASTER_SUFFIXES:
         from rasterio.windows import Window as RWindow
 
-        from data_gen.convert.common import open_raster
+        from rsvlm.io.sources import open_raster
 
         with open_raster(src) as ds:
             rw = RWindow(window.x0, window.y0, window.width, window.height)

@@ -308,16 +308,11 @@ def gdal_errors_logged():
 
 
 def open_raster(path, mode: str = "r", **kwargs):
-    """``rasterio.open`` without its NotGeoreferencedWarning: a plain TIFF (no CRS, no transform) is
-    a fine image here, and the warning, once per converter run, said nothing about which file."""
-    import warnings
+    """``rsvlm.io.sources.open_raster`` (``rasterio.open`` without its NotGeoreferencedWarning),
+    imported on use so that importing the converters loads no numpy."""
+    from rsvlm.io.sources import open_raster as _open
 
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(path, mode, **kwargs)
+    return _open(path, mode, **kwargs)
 
 
 def image_size(path: Path) -> tuple[int, int]:

@@ -83,8 +83,9 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     return pairs
 
 
-def geojson_crs(data: dict, path: Path, default: str = "EPSG:4326"):
-    """The CRS a GeoJSON's ``crs`` member names, else ``default``; ConversionError naming ``path``."""
+def geojson_crs(data: dict, path: Path, default="EPSG:4326"):
+    """The CRS a GeoJSON's ``crs`` member names, else ``default`` (a name or a ``CRS``);
+    ConversionError naming ``path``."""
     from rasterio.crs import CRS
 
     crs = data.get("crs")
@@ -170,7 +171,7 @@ def _run(args, out: Output) -> None:
 
     opts = det_options(args)
     try:
-        CRS.from_user_input(args.labels_crs)
+        labels_crs = CRS.from_user_input(args.labels_crs)  # parsed once, not per file
     except Exception as e:  # noqa: BLE001 - CRSError for any unreadable name
         raise ConversionError(f"--labels-crs {args.labels_crs!r}: not a CRS ({e})") from e
     pairs = pair_files(Path(args.images), Path(args.labels), args.match, out)
@@ -196,7 +197,7 @@ def _run(args, out: Output) -> None:
             out.skip("unparsable_labels", str(gj), "not a GeoJSON FeatureCollection (no 'features' list) or Feature")
             continue
         try:
-            src_crs = geojson_crs(data, gj, args.labels_crs)
+            src_crs = geojson_crs(data, gj, labels_crs)
         except ConversionError as e:
             out.skip("unparsable_labels", str(gj), str(e).removeprefix(f"{gj}: "))
             continue
@@ -239,8 +240,8 @@ def _run(args, out: Output) -> None:
                     out.skip("degenerate", where, "polygon under 1 px²")
                 else:
                     objects.append({**o, "src": where})
-        if objects and not _overlaps(_bounds(objects), width, height):
-            x0, y0, x1, y1 = _bounds(objects)
+        if objects and not _overlaps(bounds := _bounds(objects), width, height):
+            x0, y0, x1, y1 = bounds
             out.skip("all_outside_image", str(gj), f"all {len(objects)} footprints lie outside {tif.name}: their "
                      f"pixel bounds are x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, the image's 0..{width}, 0..{height}; "
                      f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?")

@@ -82,8 +82,8 @@ def run(args, out: Output) -> None:
             except ValueError as e:
                 out.skip("unparsable_line", where, f"{e}: {line[:80]!r}")
                 continue
-            if _EMPTY_SLOT.search(q):
-                out.skip("empty_template_slot", where, f"no object between {_EMPTY_SLOT.search(q).group(0)!r}: {q!r}")
+            if slot := _EMPTY_SLOT.search(q):
+                out.skip("empty_template_slot", where, f"no object between {slot.group(0)!r}: {q!r}")
                 continue
             image = find_image(index, name, out)
             if image is None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, open_source
+from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, open_raster, open_source
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -200,10 +200,11 @@ class SceneReader:
         if self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
-            shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
-            if (empty := _no_valid_pixel(valid, bad, src, self.nodata, shrunk)) is not None:
-                self.notes.append(empty)
-            valid = _and(valid, None if bad is None else ~bad)
+            usable = _and(valid, None if bad is None else ~bad)
+            if usable is not None and not usable.any():
+                shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
+                self.notes.append(_no_valid_pixel(valid, bad, src, self.nodata, shrunk))
+            valid = usable
             self.cfg.stretch = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if self.cfg.stretch is not None:
                 fixed = {"dB": self.cfg.sar_db_range, "K": self.cfg.ir_kelvin_range}.get(self.unit)
@@ -336,12 +337,9 @@ class SceneReader:
         self.close()
 
 
-def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str | None:
-    """A note when the decimated read's ``valid`` (h, w) and the values' own ``bad`` (h, w) leave no
-    valid pixel, saying which masks did it; None when some pixel is valid."""
-    mask = _and(valid, None if bad is None else ~bad)
-    if mask is None or mask.any():
-        return None
+def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str:
+    """The note for a decimated read whose ``valid`` (h, w) and values' own ``bad`` (h, w) leave no
+    valid pixel, saying which masks did it."""
     why = []
     if valid is not None and not valid.any():
         why += ["transparent (alpha 0)"] if src.alpha_index is not None else []
@@ -406,17 +404,11 @@ def image_size(path) -> tuple[int, int]:
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):  # the last: a large scene
         pass
     try:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+        from rasterio.errors import RasterioIOError
     except ImportError:
         raise ImageReadError(f"{p}: format not readable without rasterio") from None
-    import warnings
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            ds = rasterio.open(_names(path)[0])  # as given: a subdataset name unfolded
-        with ds:
+        with open_raster(_names(path)[0]) as ds:  # as given: a subdataset name unfolded
             return ds.width, ds.height
     except RasterioIOError as e:
         raise ImageReadError(f"{p}: not a readable raster ({gdal_message(e)})") from e

@@ -30,6 +30,20 @@ def gdal_message(err: BaseException) -> str:
     return str(err)
 
 
+def open_raster(path, mode: str = "r", **kwargs):
+    """``rasterio.open`` without its NotGeoreferencedWarning: a plain TIFF (no CRS, no transform) is
+    a fine image here (``RSImage.georeferenced`` says whether there is a CRS), and the warning named
+    no file."""
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path, mode, **kwargs)
+
+
 def check_image_path(p: Path) -> None:
     """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
     comma-separated band files it may have been meant as."""
@@ -195,20 +209,16 @@ class RasterioSource:
     """One GDAL dataset, or several single-band datasets on one grid (bands in separate files)."""
 
     def __init__(self, names: list[str], gdal_cache_mb: int = 64):
-        import warnings
-
         import rasterio
-        from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+        from rasterio.errors import RasterioIOError
 
         self._cache = gdal_cache_mb * 1024 * 1024
         self.paths, self.datasets, self.notes = list(names), [], []  # names as given, for messages
         try:
             for p in names:  # as written, not as Path folds them
                 try:
-                    # plain TIFFs are fine: RSImage.georeferenced says whether there is a CRS
-                    with rasterio.Env(GDAL_CACHEMAX=self._cache), warnings.catch_warnings():
-                        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                        self.datasets.append(rasterio.open(p))
+                    with rasterio.Env(GDAL_CACHEMAX=self._cache):
+                        self.datasets.append(open_raster(p))
                 except RasterioIOError as e:
                     raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({gdal_message(e)})") from e
                 if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
