@@ -91,6 +91,11 @@ def _fail(where: str, field_name: str, msg: str) -> RecordError:
     return RecordError(f"{where}: field '{field_name}': {msg}", re.sub(r"\[\d+\]", "[]", field_name))
 
 
+def _first_user(turns: list[dict]) -> str:
+    """The text of the first user turn ("" when none)."""
+    return next((t["value"] for t in turns if ROLES[t["from"]] == "user"), "")
+
+
 def task_from_prompt(text: str) -> str | None:
     """The task tag that opens a user turn (``"<image>\\n[det] …"`` → ``"det"``), or None."""
     m = _TAG_RE.match(text)
@@ -174,8 +179,7 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
 
     task = obj.get("task")
     if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records
-        first_user = next((t["value"] for t in out_convs if ROLES[t["from"]] == "user"), "")
-        task = task_from_prompt(first_user)
+        task = task_from_prompt(_first_user(out_convs))
     elif task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = obj.get("meta") or {}
@@ -235,8 +239,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.n_ok += 1
         report.note_id(rec["id"], where)
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
-            first_user = next((t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"), "")
-            if m := _TAG_RE.match(first_user):
+            if m := _TAG_RE.match(_first_user(rec["conversations"])):
                 report.unknown_tags[m.group(1)] += 1
         yield rec
 

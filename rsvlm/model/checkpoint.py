@@ -340,7 +340,7 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
                          "compare folders at the same level, e.g. runs/x/final against runs/y/final")
     rows = []
     total = 0
-    for rel in set(fa) | set(fb):
+    for rel in set(fa) | set(fb) if progress else ():  # the bar's length: every header read once more
         with _safe_open(fa.get(rel) or fb[rel]) as h:
             total += len(h.keys())
     with tqdm(total=total, unit="tensor", desc="compare", disable=not progress) as bar:  # closed on an error too

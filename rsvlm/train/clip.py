@@ -394,10 +394,7 @@ def train_clip(cfg) -> dict:
     if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
-    if report.notable and rank == 0:
-        print(f"[rsvlm.train] {report.summary()}" + (f"; first: {report.examples[:1]}" if report.examples else ""),
-              file=sys.stderr)
-    check_malformed(report, cfg)
+    check_malformed(report, cfg, rank)
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)

@@ -283,10 +283,10 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
     """What ``epoch_batches(grouped=True)`` never (or only in some epochs) draws: a group of fewer
     samples than one global batch (by its expected draws under ``weights``) is a dropped tail in
     every epoch."""
-    counts = Counter(groups)
+    counts, arr = Counter(groups), np.asarray(groups)
     notes = []
     for g, n in sorted(counts.items()):
-        expected = n if weights is None else float(np.sum(weights[np.asarray(groups) == g])) * len(groups)
+        expected = n if weights is None else float(np.sum(weights[arr == g])) * len(groups)
         if expected < global_batch - 1e-6:  # float sums of weights land just under a whole batch
             drawn = "never drawn" if weights is None else f"drawn {expected:.1f} times an epoch on average, so rarely"
             notes.append(f"{n} {g or 'untagged'} record(s) are fewer than one global batch ({global_batch}) and "

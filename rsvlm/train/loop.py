@@ -347,10 +347,7 @@ def train(cfg: TrainConfig) -> dict:
     weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
                                 [file_weights[i] for i in index["source"]])
-    if report.notable and rank == 0:
-        first = f"; first: {report.examples[:1]}" if report.n_skipped else ""
-        print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
-    check_malformed(report, cfg)
+    check_malformed(report, cfg, rank)
     if cfg.data.batching == "length_grouped" and rank == 0:
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
@@ -485,8 +482,12 @@ def train(cfg: TrainConfig) -> dict:
     return summary
 
 
-def check_malformed(report: ReadReport, cfg: TrainConfig) -> None:
-    """Fail before training when more than ``data.max_bad_fraction`` of the record lines were malformed."""
+def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
+    """(rank 0) Print the records summary where it says more than "all read"; fail before training
+    when more than ``data.max_bad_fraction`` of the record lines were malformed."""
+    if report.notable and rank == 0:
+        first = f"; first: {report.examples[:1]}" if report.examples else ""
+        print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
     if report.n_lines and report.n_skipped / report.n_lines > cfg.data.max_bad_fraction:
         raise TooManyBadSamples(f"{report.n_skipped} of {report.n_lines} record lines are malformed (> data."
                                 f"max_bad_fraction={cfg.data.max_bad_fraction}): {report.summary()}; first: "
