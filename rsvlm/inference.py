@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.conversation import PromptConfig, image_turn
+from rsvlm.geometry.codec import KINDS
 from rsvlm.tokens import task_tag
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
@@ -403,8 +404,8 @@ def with_scores(objects: list[dict], scores: list[float], text: str | None = Non
     return [{**o, "score": round(s, 6)} for o, s in zip(objects, scores)]
 
 
-_SHAPE_OPEN = r"<(?:box|obb|point|poly|mask)>"
-_SHAPE_CLOSE = r"</(?:box|obb|point|poly|mask)>"
+_SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"
+_SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
 
 
 def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]:
