@@ -156,6 +156,12 @@ def stage_overrides(name: str, out: Path) -> list[str]:
 MAKERS = {"merged": "merge", "final": "merge_chat"}  # OUT/<folder> → the stage that writes it, where they differ
 
 
+def maker_of(path: Path, out: Path) -> str:
+    """The stage that writes ``path`` under OUT (by its first folder)."""
+    top = path.relative_to(out).parts[0]
+    return MAKERS.get(top, top)
+
+
 def stage_inputs(name: str, out: Path, bc: BuildConfig) -> list[Path]:
     """The files and folders under OUT that stage ``name`` reads (a training stage: the paths of its
     resolved config, ``extra`` overrides included); unknown names read nothing."""
@@ -171,9 +177,7 @@ def stage_inputs(name: str, out: Path, bc: BuildConfig) -> list[Path]:
     from rsvlm.train.config import TrainConfig
 
     path = CONFIGS / f"{name}.yaml"
-    cfg = load_config(TrainConfig, path, [*stage_overrides(name, out),
-                                          *extra_sources(load_config(TrainConfig, path, []).data.extra, out),
-                                          *bc.extra.get(name, [])])
+    cfg = load_config(TrainConfig, path, train_overrides(name, out, bc, load_config(TrainConfig, path, [])))
     paths = [cfg.data.train, cfg.init_from, cfg.model.llm.tokenizer, cfg.model.llm.name_or_path,
              *(enc.pretrained for enc in cfg.model.encoders.values()), *(src.path for src in cfg.data.extra)]
     return [Path(p) for p in paths if p and Path(p).is_relative_to(out)]
@@ -187,7 +191,7 @@ def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
         if (out / name / "DONE").is_file():
             continue
         for path in stage_inputs(name, out, bc):
-            maker = MAKERS.get(path.relative_to(out).parts[0], path.relative_to(out).parts[0])
+            maker = maker_of(path, out)
             if path.exists() or any(path.is_relative_to(g) for g in gone):
                 continue
             if maker not in names[:i] or (out / maker / "DONE").is_file():
@@ -200,8 +204,7 @@ def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
 def redone_since(out: Path, name: str, bc: BuildConfig) -> list[str]:
     """The stages that wrote ``name``'s inputs and finished after it did (their DONE is newer)."""
     done = (out / name / "DONE").stat().st_mtime
-    makers = dict.fromkeys(MAKERS.get(p.relative_to(out).parts[0], p.relative_to(out).parts[0])
-                           for p in stage_inputs(name, out, bc))
+    makers = dict.fromkeys(maker_of(p, out) for p in stage_inputs(name, out, bc))
     return [m for m in makers if (out / m / "DONE").is_file() and (out / m / "DONE").stat().st_mtime > done]
 
 
@@ -219,6 +222,12 @@ def relocate(path: str, out: Path) -> str:
     return str(out / path[len(default):]) if path.startswith(default) else path
 
 
+def train_overrides(name: str, out: Path, bc: BuildConfig, cfg) -> list[str]:
+    """What a training stage overrides in its config ``cfg`` (besides ``max_steps``): OUT's paths,
+    ``data.extra`` moved under OUT, and build.yaml's ``extra`` for the stage."""
+    return [*stage_overrides(name, out), *extra_sources(cfg.data.extra, out), *bc.extra.get(name, [])]
+
+
 def make_train_stage(name: str):
     def stage(out: Path, bc: BuildConfig, scale: float) -> None:
         from rsvlm.config import load_config
@@ -228,8 +237,7 @@ def make_train_stage(name: str):
         cfg = load_config(TrainConfig, cfg_path, [])
         steps = max(10, round(cfg.max_steps * scale))
         run(py("-m", "rsvlm.train", "--config", str(cfg_path), f"max_steps={steps}",
-               *stage_overrides(name, out), *extra_sources(cfg.data.extra, out), *bc.extra.get(name, [])),
-            env_threads=2)
+               *train_overrides(name, out, bc, cfg)), env_threads=2)
     return stage
 
 
