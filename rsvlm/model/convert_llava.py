@@ -50,7 +50,7 @@ def _check_shards(src: Path) -> None:
     """FileNotFoundError naming the shards a ``*.index.json`` lists that are not in ``src`` (an
     interrupted download: the LLM's missing weights were reported as a list of tensor names), and
     ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
-    from safetensors import SafetensorError, safe_open
+    from rsvlm.model.checkpoint import _safe_open
 
     for index in sorted(src.glob("*.index.json")):
         weight_map = _read_json(index).get("weight_map")
@@ -61,11 +61,8 @@ def _check_shards(src: Path) -> None:
             raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
                                     f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
     for f in sorted(src.glob("*.safetensors")):
-        try:
-            with safe_open(str(f), framework="pt"):
-                pass
-        except SafetensorError as e:
-            raise ValueError(f"{f}: not a readable safetensors file ({e})") from e
+        with _safe_open(f):
+            pass
 
 
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
