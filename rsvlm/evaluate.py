@@ -91,16 +91,12 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         return rows
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    try:
-        answers = generate(msgs, images)
-    except ValueError:  # one record the checks above missed fails its batch: each record alone, failures named
-        answers = []
-        for k, m, im in zip(ok, msgs, images):
-            try:
-                answers.append(generate([m], [im])[0])
-            except ValueError as e:
-                rows[k]["error"], rows[k]["inputs_digest"] = str(e), inputs_digest(records[k], root)
-                answers.append(None)
+    # one record the checks above missed fails its batch: each record alone, failures named
+    answers, refused = inf.answers_or_refusals(generate, msgs, images)
+    if refused:
+        for j, why in refused.items():
+            k = ok[j]
+            rows[k]["error"], rows[k]["inputs_digest"] = why, inputs_digest(records[k], root)
         keep = [j for j, a in enumerate(answers) if a is not None]
         ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
     for k, answer in zip(ok, answers):

@@ -194,6 +194,26 @@ def is_cut(answer) -> bool:
     return bool(getattr(answer, "cut", False))
 
 
+def answers_or_refusals(generate, messages: list[list[dict]], images: list[list]) -> tuple[list, dict[int, str]]:
+    """``generate``'s answers (an ``answerer``) to a batch, and where it refuses the batch (ValueError:
+    a prompt past the LLM's context fails every conversation of it), each conversation asked alone: a
+    refused one's answer None and why under its position."""
+    if not messages:
+        return [], {}
+    try:
+        return generate(messages, images), {}
+    except ValueError:
+        pass
+    out, refused = [], {}
+    for j, (m, im) in enumerate(zip(messages, images)):
+        try:
+            out.append(generate([m], [im])[0])
+        except ValueError as e:
+            refused[j] = str(e)
+            out.append(None)
+    return out, refused
+
+
 def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
     """The note on answers the token limit stopped short (``what`` stopped …), as chat, predict and
     eval say it."""

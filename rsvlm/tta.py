@@ -390,18 +390,10 @@ def _ask_view(generate, asked: list[tuple], view: str, refused: dict[int, str]) 
     """``generate``'s answers to ``asked`` (``(record, w, h, shapes, (images, messages))`` each) in
     ``view``: one batch, or where it raises ValueError, record by record, a refused record's answer
     None and its reason in ``refused``."""
-    if not asked:
-        return []
-    try:
-        return generate([v[1] for *_, v in asked], [v[0] for *_, v in asked])
-    except ValueError:
-        pass
-    out = []
-    for i, *_, (imgs, msgs) in asked:
-        try:
-            out.append(generate([msgs], [imgs])[0])
-        except ValueError as e:
-            refused[i] = (f"test-time augmentation left out: view {view!r} could not be asked ({e}); "
-                          "the plain answer is kept")
-            out.append(None)
+    from rsvlm.inference import answers_or_refusals
+
+    out, why = answers_or_refusals(generate, [v[1] for *_, v in asked], [v[0] for *_, v in asked])
+    for j, e in why.items():
+        refused[asked[j][0]] = (f"test-time augmentation left out: view {view!r} could not be asked ({e}); "
+                                "the plain answer is kept")
     return out
