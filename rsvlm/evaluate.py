@@ -239,8 +239,31 @@ def missing_images_hint(records: list[dict], root: Path) -> str | None:
             "folder their paths start from")
 
 
+def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:
+    """``(RANK, WORLD_SIZE)`` from the launcher's environment (``(0, 1)`` where unset); ValueError,
+    naming the variable, for a value that is no whole number or a rank outside ``0…WORLD_SIZE-1``."""
+    env, got = os.environ if env is None else env, {}
+    for name, default in (("RANK", 0), ("WORLD_SIZE", 1)):
+        v = env.get(name, "").strip()
+        try:
+            got[name] = int(v) if v else default
+        except ValueError:
+            raise ValueError(f"{name}={env[name]!r} is not a whole number (set by torchrun or accelerate; "
+                             f"unset it to run as one process)") from None
+    rank, world = got["RANK"], got["WORLD_SIZE"]
+    if world < 1:
+        raise ValueError(f"WORLD_SIZE={world}: needs 1 or more processes")
+    if not 0 <= rank < world:
+        raise ValueError(f"RANK={rank} is outside 0…{world - 1} (WORLD_SIZE={world})")
+    return rank, world
+
+
 def main(args) -> int:
-    rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    try:
+        rank, world = process_rank()
+    except ValueError as e:
+        print(f"rsvlm eval: {e}", file=sys.stderr)
+        return 2
     device = args.device
     if device is None and world > 1:
         import torch
