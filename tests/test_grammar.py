@@ -34,9 +34,11 @@ def random_walk(tok, eos: int, vocab: int, budget: int, rng: random.Random) -> l
     ours = set(range(loc0, loc0 + NUM_BINS)) | set(tok.convert_tokens_to_ids(
         [f"<{c}{t}>" for t in ("ref", "box", "obb", "point", "poly", "mask") for c in ("", "/")]
         + ["<grid>", "</grid>", "<row>", "<run>"]))
+    # a text token ending in "<" as the answer's last reads to the codec as a cut tag (grammar: Cannot)
+    cut_tag = {i for i in range(len(tok)) if i not in ours and tok.decode([i]).endswith("<")}
     out: list[int] = []
     while len(out) < budget:
-        allowed = con([out], vocab)[0].nonzero().flatten().tolist()
+        allowed = [i for i in con([out], vocab)[0].nonzero().flatten().tolist() if i not in cut_tag]
         assert allowed, f"no token allowed after {out}"
         special = [i for i in allowed if i in ours]
         if eos in allowed and rng.random() < 0.03:
@@ -427,3 +429,39 @@ def test_an_answer_ended_because_the_budget_hid_a_shape_is_not_finished(model_pr
     logits = torch.zeros(vocab)
     logits[box] = 5.0
     assert not con.cut_by_budget(0, logits, eos)  # nothing hidden with 100 tokens left
+
+
+def test_a_label_opens_and_runs_on_only_while_a_shape_fits_after_it(model_proc):
+    """A ``<ref>`` opened with too few tokens left for a shape after ``</ref>`` ended the answer on a
+    label with nothing located; the budget now hides it, and a model that wanted it is reported cut."""
+    from types import SimpleNamespace
+
+    from rsvlm.model.generation import GenerationConfig, decode
+
+    model, _ = model_proc
+    tok, eos = model.tokenizer, model.tokenizer.eos_token_id
+    vocab = model.llm.get_output_embeddings().weight.shape[0]
+    ref, end_ref, point = (tok.convert_tokens_to_ids(t) for t in ("<ref>", "</ref>", "<point>"))
+    word = tok.convert_tokens_to_ids(tok.tokenize("ship"))[0]
+
+    def allowed_after(tokens, left):
+        return GrammarConstraint(tok, {eos}, 1, len(tokens) + left)([tokens], vocab)[0]
+
+    assert not allowed_after([], 5)[ref] and allowed_after([], 6)[ref]  # <ref></ref><point>2</point> is 6
+    assert allowed_after([ref], 6)[word] and not allowed_after([ref], 5)[word]  # the label stops in time
+    assert allowed_after([ref], 5).nonzero().flatten().tolist() == [end_ref]
+    assert allowed_after([ref, end_ref], 4)[point]  # and a point still fits after it
+
+    def run(budget: int):
+        def llm(inputs_embeds, **_):
+            logits = torch.zeros(1, inputs_embeds.shape[1], vocab)  # (B,T,V): wants <ref>, then EOS
+            logits[..., ref], logits[..., eos] = 5.0, 1.0
+            return SimpleNamespace(logits=logits)
+
+        con = GrammarConstraint(tok, {eos}, 1, budget)
+        cfg = GenerationConfig(max_new_tokens=budget, use_cache=False, vocab=vocab)
+        return decode(llm, lambda ids: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
+                      cfg, {eos}, constraint=con)
+
+    cut = run(5)
+    assert cut.tokens == [[eos]] and cut.finished == [False]  # no dangling label; reported cut

@@ -14,10 +14,12 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
 
 Given ``max_new_tokens``, a token is allowed only if the shortest way to close the open shape
 after it still fits: a shape is never cut by the token limit, and one that would not fit is never
-opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``).
+opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``); a ``<ref>``
+opens, and its label goes on, only while a shape still fits after its ``</ref>``.
 
-Cannot: check meaning (the right class, the canonical corner order, a simple ring), or stop a
-model from spending its budget on one long shape. A tokenizer without rsvlm's tokens gets no
+Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
+model from spending its budget on one long shape, or keep plain text from ending on a "<" (the
+codec reports that as a cut tag). A tokenizer without rsvlm's tokens gets no
 constraint (``RSVLM.grammar_constraint`` returns None).
 """
 
@@ -33,9 +35,11 @@ from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_t
 SHAPE_KINDS = tuple(k for k in GEOMETRY_TAGS if k != "ref")  # the tags that close a shape
 SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and mask are open-ended
 MIN_POLY_LOCS = 6
-# fewest tokens from an opening tag to its shape's close: <ref></ref>, <box>4</box>, …,
-# <mask><grid>6</grid><row></mask>
-OPEN_COST = {"ref": 2, "box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
+# fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row></mask>
+SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
+# … and from <ref> through the smallest shape after its label (<ref></ref><point>2</point>): a label
+# the budget would leave without a shape is never opened
+OPEN_COST = {"ref": 2 + min(SHAPE_COST.values()), **SHAPE_COST}
 
 
 def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
@@ -208,7 +212,7 @@ class GeometryGrammar:
             ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c > left]] = False
             return ok
         if s.mode == "ref":
-            if left >= 2:
+            if left >= 2 + min(SHAPE_COST.values()):  # this token, </ref>, then a shape still fit
                 return self.ref_ok
             ok = torch.zeros(self.vocab, dtype=torch.bool)
             ok[self.ids.close["ref"]] = True
@@ -291,8 +295,9 @@ class GrammarConstraint:
 
     def cut_by_budget(self, i: int, logits: torch.Tensor, chosen: int) -> bool:
         """Whether sequence ``i``, ending on ``chosen`` (an EOS) with the model's unconstrained
-        ``logits`` (V,), did so because the token budget hid an opening tag the model ranked
-        above it: an answer the limit cut short, though under the grammar it reads as complete."""
+        ``logits`` (V,), did so because the token budget hid an opening tag (a shape's, or a
+        ``<ref>`` with no room for a shape after its label) the model ranked above it: an answer
+        the limit cut short, though under the grammar it reads as complete."""
         s, g = self.states[i], self.g
         if g is None or s.mode != "text" or chosen not in g.eos:
             return False
