@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -32,71 +29,22 @@ from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import TrainConfig, check_config
-from rsvlm.train.logging import Metrics, StepProfiler, trim_metrics
+from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
+from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
+    TooManyBadSamples,
+    build_optimizer,
+    check_bad,
+    check_malformed,
+    check_out_dir,
+    lr_lambda,
+    note_changes,
+    note_resume,
+    resume_folder,
+    setup_distributed,
+    start_out_dir,
+)
 from rsvlm.tta import MODES
-
-
-class TooManyBadSamples(RuntimeError):
-    """More than ``data.max_bad_fraction`` of the samples seen could not be used."""
-
-
-def lr_lambda(cfg: TrainConfig):
-    warm, total, floor = cfg.optim.warmup_steps, cfg.max_steps, cfg.optim.min_lr_ratio
-
-    def f(step: int) -> float:
-        if step < warm:
-            return (step + 1) / (warm + 1)
-        if cfg.optim.schedule == "constant":
-            return 1.0
-        progress = min(1.0, (step - warm) / max(1, total - warm))
-        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
-
-    return f
-
-
-def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
-    """AdamW with weight decay on matrices only (every parameter with ``optim.decay_1d``), and the
-    warm-up + cosine/constant schedule."""
-    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("no trainable parameter: check model.trainable")
-    decay = cfg.optim.weight_decay
-    groups = [{"params": [p for _, p in params if p.ndim >= 2], "weight_decay": decay},
-              {"params": [p for _, p in params if p.ndim < 2], "weight_decay": decay if cfg.optim.decay_1d else 0.0}]
-    opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg.optim.lr, betas=tuple(cfg.optim.betas),
-                            eps=cfg.optim.eps)
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
-
-
-def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
-    """(rank, world size, device); initialises the process group under torchrun/deepspeed.
-    ``ddp``: several processes are allowed without DeepSpeed (plain ``torch.distributed``)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not cfg.dist.deepspeed and not ddp:
-        raise ValueError(f"{world} processes but no dist.deepspeed config; "
-                         "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
-    cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
-    if cfg.device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
-    local = int(os.environ.get("LOCAL_RANK", "0"))
-    device = torch.device("cuda", local) if cuda else torch.device("cpu")
-    if cuda:
-        torch.cuda.set_device(device)
-    backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
-    if cfg.dist.deepspeed:
-        if not any(k in os.environ for k in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK")):
-            raise ValueError(f"dist.deepspeed={cfg.dist.deepspeed} needs a launcher, even for one process: "
-                             "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
-                             "or scripts/launch.py")
-        import deepspeed
-
-        deepspeed.init_distributed(dist_backend=backend)
-    elif world > 1:
-        torch.distributed.init_process_group(backend)
-    else:
-        return 0, 1, device
-    return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
 def make_engine(model, cfg: TrainConfig, world: int):
@@ -130,41 +78,6 @@ def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int
         if rank == 0:
             save_config(cfg, tmp / "train_config.yaml")
     return final
-
-
-def resume_folder(cfg: TrainConfig) -> Path | None:
-    if not cfg.ckpt.resume:
-        return None
-    if cfg.ckpt.resume == "auto":
-        return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
-    folder = Path(cfg.ckpt.resume)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}")
-    return folder
-
-
-def note_changes(folder: Path, cfg: TrainConfig) -> None:
-    """(rank 0) Name the settings a resumed run changes from its checkpoint's: the data plan, the
-    schedule and the optimizer follow this run's (a changed ``batch_size``, ``seed`` or data
-    setting also moves the data position, so the run is not the one the checkpoint's would have been)."""
-    changes = ckpt.config_changes(folder, cfg)
-    if changes:
-        print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
-              f"{'; '.join(changes)} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
-
-
-def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
-    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint or one past ``max_steps``, and drop
-    metrics lines past ``step``."""
-    if not found:
-        print(f"[rsvlm.train] ckpt.resume=auto: no checkpoint in {Path(cfg.out_dir) / 'checkpoints'}; "
-              "starting at step 0", file=sys.stderr)
-    if step > cfg.max_steps:
-        print(f"[rsvlm.train] the checkpoint is at step {step}, past max_steps={cfg.max_steps}: nothing to train; "
-              f"final/ is written from step {step}", file=sys.stderr)
-    dropped = trim_metrics(Path(cfg.out_dir), step)
-    if dropped:
-        print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
 
 
 def _adapter_only(cfg: TrainConfig) -> bool:
@@ -265,48 +178,6 @@ def init_vision(model, ckpt_dir: Path) -> None:
         raise ValueError(f"init_from {path}: {len(shapes)} tensor(s) of another shape, e.g. {'; '.join(shapes[:3])}; "
                          "the model section must describe the same architecture as the source")
     model.load_state_dict(state, strict=False)
-
-
-RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
-
-
-def check_out_dir(cfg: TrainConfig) -> None:
-    """Refuse a fresh run (no ``ckpt.resume``) into an ``out_dir`` that holds a previous run's outputs:
-    its step folders would be pruned with the new ones and picked by a later ``ckpt.resume=auto``,
-    its metrics appended to and its ``final/`` replaced. ``overwrite=true`` lets ``start_out_dir``
-    remove them. ``ckpt.resume=auto`` into an ``out_dir`` with a ``final/`` but no step folder (a run
-    without ``ckpt.every``) is refused too: it would start at step 0 and replace that model.
-    Read-only, so every rank checks before the process group forms."""
-    if cfg.overwrite:
-        return
-    out = Path(cfg.out_dir)
-    if cfg.ckpt.resume == "auto" and (out / "final").exists() and ckpt.latest_checkpoint(out / "checkpoints") is None:
-        raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
-                              "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose another "
-                              "out_dir")
-    if cfg.ckpt.resume:
-        return
-    found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
-    if found:
-        raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}); continue it with "
-                              "ckpt.resume=auto, replace it with overwrite=true, or choose another out_dir")
-
-
-def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
-    """(rank 0) ``out_dir`` made, a previous run's outputs removed when ``overwrite`` starts afresh,
-    and the resolved config saved."""
-    out_dir = Path(cfg.out_dir)
-    if rank == 0:
-        if cfg.overwrite and not cfg.ckpt.resume:
-            found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
-            for p in found:
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
-            if found:
-                print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
-                      file=sys.stderr)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, out_dir / "train_config.yaml")
-    return out_dir
 
 
 def train(cfg: TrainConfig) -> dict:
@@ -480,28 +351,6 @@ def train(cfg: TrainConfig) -> dict:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)
     return summary
-
-
-def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
-    """(rank 0) Print the records summary where it says more than "all read"; fail before training
-    when more than ``data.max_bad_fraction`` of the record lines were malformed."""
-    if report.notable and rank == 0:
-        first = f"; first: {report.examples[:1]}" if report.examples else ""
-        print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
-    if report.n_lines and report.n_skipped / report.n_lines > cfg.data.max_bad_fraction:
-        raise TooManyBadSamples(f"{report.n_skipped} of {report.n_lines} record lines are malformed (> data."
-                                f"max_bad_fraction={cfg.data.max_bad_fraction}): {report.summary()}; first: "
-                                f"{report.examples[0] if report.examples else '?'}")
-
-
-def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
-    """Fail once the bad share exceeds the limit (mid-run only after 50 samples, so one early bad one is no verdict)."""
-    seen, bad = state["samples"], state["bad"]
-    if (final or seen >= 50) and seen and bad / seen > cfg.data.max_bad_fraction:
-        first = f"; the first: {state['first_bad']}" if state.get("first_bad") else ""
-        raise TooManyBadSamples(f"{bad} of {seen} samples could not be used (> data.max_bad_fraction="
-                                f"{cfg.data.max_bad_fraction}); first ids: {list(dict.fromkeys(state['bad_ids']))[:10]}"
-                                f"{first}")
 
 
 def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int) -> dict:
