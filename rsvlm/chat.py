@@ -21,8 +21,6 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 
-TABLE_ROWS = 50  # objects printed at most under an answer; /geojson writes them all
-
 HELP = """commands:
   /image PATH [modality] [bands]
                            load an image (a second /image before asking makes a bi-temporal pair,
@@ -205,11 +203,14 @@ class ChatREPL:
             self.say("\n(stopped: the answer streamed above stands)")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
         # hundreds of objects flooded the terminal; /geojson writes them all
-        table = inf.objects_table(self.last["objects"], most=TABLE_ROWS, rest="/geojson writes them all")
+        table = inf.objects_table(self.last["objects"], most=inf.TABLE_ROWS, rest="/geojson writes them all")
         if table:
             self.say(table)
-        for p in self.last["problems"]:
+        problems = self.last["problems"]  # a long free-decoded answer's hundreds flooded the terminal too
+        for p in problems[:inf.TABLE_ROWS]:
             self.say(f"  problem: {p}")
+        if len(problems) > inf.TABLE_ROWS:
+            self.say(f"  … and {len(problems) - inf.TABLE_ROWS} more problem(s), not shown")
         return answer
 
     def answerer(self):

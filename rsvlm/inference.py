@@ -450,6 +450,9 @@ def _points(o: dict) -> list[list[float]]:
     return [list(p) for p in c]
 
 
+TABLE_ROWS = 50  # objects (and problems) chat and predict print at most; --out, --geojson, /geojson write them all
+
+
 def objects_table(objects: list[dict], most: int | None = None,
                   rest: str = "--out and --geojson write them all") -> str:
     """A plain-text table: label, kind, pixel coordinates, map coordinates when present; with

@@ -20,7 +20,6 @@ from rsvlm import inference as inf
 from rsvlm.tta import MODES, FuseConfig
 
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
-TABLE_ROWS = 50  # objects (and problems) printed at most; --out and --geojson write them all
 TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
 
 
@@ -285,13 +284,13 @@ def main(args) -> int:
         kept = [o for o in result["objects"] if o.get("score", 1.0) >= args.min_score]
         print(f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped")
         result["objects"] = kept
-    table = inf.objects_table(result["objects"], most=TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
+    table = inf.objects_table(result["objects"], most=inf.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:
         print(table)
-    for p in result["problems"][:TABLE_ROWS]:
+    for p in result["problems"][:inf.TABLE_ROWS]:
         print(f"problem: {p}", file=sys.stderr)
-    if len(result["problems"]) > TABLE_ROWS:
-        print(f"… and {len(result['problems']) - TABLE_ROWS} more problem(s), not shown (--out writes them all)",
+    if len(result["problems"]) > inf.TABLE_ROWS:
+        print(f"… and {len(result['problems']) - inf.TABLE_ROWS} more problem(s), not shown (--out writes them all)",
               file=sys.stderr)
     result.update(task=args.task, prompt=question,
                   images=[{"path": im.path, "modality": im.modality, "bands": im.bands,

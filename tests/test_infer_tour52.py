@@ -1,0 +1,39 @@
+"""Chat, predict and the shared inference helpers, third tour: limits both commands share, and
+odd but legitimate input."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from rsvlm import inference as inf
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _repl(ckpt):
+    """A chat REPL on the tiny checkpoint writing into a StringIO: (repl, out)."""
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    return ChatREPL(model, processor, out=out, max_new_tokens=3), out
+
+
+def test_chat_and_predict_share_one_table_limit_and_chat_cuts_long_problem_lists(ckpt, geotiff, monkeypatch):
+    """TABLE_ROWS was defined in chat and predict each; one in inference governs both, and chat's
+    problems (printed all, hundreds from a long free-decoded answer) are cut like predict's."""
+    from rsvlm import chat, predict
+
+    assert not hasattr(chat, "TABLE_ROWS") and not hasattr(predict, "TABLE_ROWS")
+    monkeypatch.setattr(inf, "TABLE_ROWS", 2)
+    boxes = [{"kind": "box", "label": "ship", "coords": [i, i, i + 5, i + 5]} for i in range(5)]
+    monkeypatch.setattr(inf, "locate", lambda answer, img, scores=None: {
+        "answer": answer, "text": answer, "objects": boxes, "problems": [f"bad {i}" for i in range(5)]})
+    repl, out = _repl(ckpt)
+    assert repl.load_image([str(geotiff)])
+    repl.ask("[det] Detect every ship.")
+    said = out.getvalue()
+    assert len([line for line in said.splitlines() if "  ship  " in line]) == 2
+    assert "… and 3 more object(s), not shown (/geojson writes them all)" in said
+    assert "problem: bad 1" in said and "problem: bad 2" not in said and "… and 3 more problem(s), not shown" in said
