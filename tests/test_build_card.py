@@ -34,15 +34,15 @@ def test_model_card_shows_the_scores_with_and_without_test_time_augmentation(tmp
         return json.dumps({"metrics": [{"task": "grounding", "metric": "acc50", "all": acc50, "optical": acc50}]})
 
     (tmp_path / "eval" / "report.json").write_text(report(0.25))
-    card = b.write_card(tmp_path, bc).read_text()
+    card = b.write_card(tmp_path, bc, b.STAGES).read_text()
     assert "| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |" in card and "(not scored)" in card
     (tmp_path / "eval" / "report_tta.json").write_text(report(0.375))
-    card = b.write_card(tmp_path, bc).read_text()
+    card = b.write_card(tmp_path, bc, b.STAGES).read_text()
     assert card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.250 |") < card.index("| Grounding (acc@0.5) | ≥ 0.80 | 0.375 |")
     assert f"--tta {bc.eval_tta}" in card and "{{" not in card and card.count("(not scored)") == 1  # no chat yet
     (tmp_path / "eval" / "report_chat.json").write_text(report(0.125))
     (tmp_path / "data" / "test" / "chat.jsonl").write_text("{}\n")
-    card = b.write_card(tmp_path, bc).read_text()
+    card = b.write_card(tmp_path, bc, b.STAGES).read_text()
     assert "| Grounding (acc@0.5) | ≥ 0.80 | 0.125 |" in card and "(1 conversations" in card
     assert "(not scored)" not in card
     with pytest.raises(ValueError, match="eval_tta"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from script_loader import REPO, load_script
@@ -151,7 +152,7 @@ def test_a_stage_done_at_another_budget_says_so(monkeypatch, tmp_path, capsys):
 def test_the_data_stage_shows_the_generators_progress(monkeypatch, tmp_path):
     b = load_script("build_default_model", monkeypatch)
     cmds = []
-    monkeypatch.setattr(b, "run", lambda cmd, env_threads=None: cmds.append(cmd))
+    monkeypatch.setattr(sys.modules["build_stages"], "run", lambda cmd, env_threads=None: cmds.append(cmd))
     b.stage_data(tmp_path, b.BuildConfig(), 1.0)
     synth = [c for c in cmds if "synth" in c]
     assert len(synth) == 4 and len(cmds) == 6  # train, warmup, multi, test; then chat for train and test
@@ -167,7 +168,7 @@ def test_the_model_card_fills_the_data_facts_and_names_a_key_it_cannot(monkeypat
     (tmp_path / "configs" / "model_card.md").write_text(
         "{{n_test}} records of {{test_scenes}} scenes (seed {{test_seed}}); warm-up {{n_warmup}}, "
         "multi {{n_multi}} grounding records; {{typo}}\n")
-    monkeypatch.setattr(b, "CONFIGS", tmp_path / "configs")
+    monkeypatch.setattr(sys.modules["build_report"], "CONFIGS", tmp_path / "configs")
     (tmp_path / "final").mkdir()
     for split, tasks in (("test", ["cls", "ground"]), ("warmup", ["ground", "ground"]), ("multi", ["ground", "cls"])):
         (tmp_path / "data" / split).mkdir(parents=True)
@@ -175,7 +176,7 @@ def test_the_model_card_fills_the_data_facts_and_names_a_key_it_cannot(monkeypat
             "".join(json.dumps({"task": t}) + "\n" for t in tasks))
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "report.json").write_text(json.dumps({"metrics": []}))
-    card = b.write_card(tmp_path, b.BuildConfig(test_scenes=7, test_seed=9005)).read_text()
+    card = b.write_card(tmp_path, b.BuildConfig(test_scenes=7, test_seed=9005), b.STAGES).read_text()
     # was: the record counts of build 19's data typed into the template, stale after any rebuild
     assert card.startswith("2 records of 7 scenes (seed 9005); warm-up 2, multi 1 grounding records; {{typo}}")
     out = capsys.readouterr().out
@@ -284,7 +285,7 @@ def test_ship_needs_the_model_card_of_this_model(build, tmp_path, monkeypatch, c
 
 def test_no_model_card_is_written_from_the_scores_of_an_earlier_model(build, tmp_path, monkeypatch, capsys):
     cards = []
-    monkeypatch.setattr(build, "write_card", lambda out, bc: cards.append(out) or out / "MODEL_CARD.md")
+    monkeypatch.setattr(build, "write_card", lambda out, bc, stages: cards.append(out) or out / "MODEL_CARD.md")
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "report.json").write_text("{}")
     os.utime(tmp_path / "eval" / "report.json", (1, 1))
@@ -304,7 +305,7 @@ def test_a_bad_record_line_is_named_and_untagged_records_are_counted(monkeypatch
 
     b = load_script("build_default_model", monkeypatch)
     cmds = []
-    monkeypatch.setattr(b, "run", lambda cmd, env_threads=None: cmds.append(cmd))
+    monkeypatch.setattr(sys.modules["build_report"], "run", lambda cmd, env_threads=None: cmds.append(cmd))
     (tmp_path / "data" / "train").mkdir(parents=True)
     train = tmp_path / "data" / "train" / "train.jsonl"
     train.write_text('{"id": "a", "image": "x.png", "conversations": [{"from": "human", "value": "hi"}\n')
@@ -322,7 +323,7 @@ def test_a_bad_record_line_is_named_and_untagged_records_are_counted(monkeypatch
     monkeypatch.setattr(b, "STAGES", {"eval": lambda out, bc, scale: b.answer_and_score(out, bc, gt, "")})
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "report.json").write_text('{"metrics": []}')  # what eval.report writes
-    monkeypatch.setattr(b, "write_card", lambda out, bc: out / "MODEL_CARD.md")
+    monkeypatch.setattr(b, "write_card", lambda out, bc, stages: out / "MODEL_CARD.md")
     # was: a KeyError 'task' traceback after rsvlm eval had answered every record
     assert b.main(["--out", str(tmp_path), "--only", "eval"]) == 0
     out = capsys.readouterr().out

@@ -1,0 +1,253 @@
+"""The stages of scripts/build_default_model.py that score the built model, and what it writes from
+the scores: the model card, the learning curve, and the copy shipped into the package."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, log, py, run, stop_on_turn_end
+
+EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
+              "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
+
+
+def stage_eval(out: Path, bc: BuildConfig, _: float) -> None:
+    """Answer and score the test set (eval/pred.jsonl, eval/scores, eval/report.md) and the location error."""
+    gt = out / "data" / "test" / "test.jsonl"
+    report = answer_and_score(out, bc, gt, "")
+    log("scores against the issue-8 targets:\n" + scores_table(report))
+    err = location_error(out / "final", gt, out / "eval" / "loc_error")
+    log(f"location error (bins): {err['real']['mae_expected_bins']} with the right images, "
+        f"{err['shuffled']['mae_expected_bins']} with other scenes' (centre {err['real']['centre_mae_bins']})")
+    chat = out / "data" / "test" / "chat.jsonl"
+    if chat.is_file():  # the last turn of each chained conversation, the earlier ones as recorded
+        log("later turns of a chat:\n" + scores_table(answer_and_score(out, bc, chat, "", "_chat")))
+
+
+def stage_eval_tta(out: Path, bc: BuildConfig, _: float) -> None:
+    """The test set again with ``rsvlm eval --tta eval_tta`` (eval/pred_tta.jsonl, eval/scores_tta,
+    eval/report_tta.md): scoring only, after the model is built; ``eval_tta: none`` skips it."""
+    from rsvlm.tta import MODES
+
+    if bc.eval_tta == "none":
+        log("eval_tta: none, no test-time augmentation scores")
+        return
+    if bc.eval_tta not in MODES:
+        raise ValueError(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
+    report = answer_and_score(out, bc, out / "data" / "test" / "test.jsonl", bc.eval_tta)
+    log(f"with --tta {bc.eval_tta}:\n" + scores_table(report))
+
+
+def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | None = None) -> dict:
+    """``rsvlm eval`` of OUT/final on ``gt`` (with ``--tta tta`` if given) and every task's scores,
+    in eval/pred{tag}.jsonl, eval/scores{tag}/ and eval/report{tag}.json (tag: "_tta" with tta); the report."""
+    from rsvlm.data.records import read_records
+
+    # read first: a bad line names file:line before the answers, a record without a task is counted
+    tasks = Counter(rec["task"] for rec in read_records(gt))
+    unscored = {t: n for t, n in tasks.items() if t not in EVAL_TASKS and t != "regcap"}  # regcap: captioning's
+    if unscored:
+        log(f"note: {sum(unscored.values())} record(s) of {gt} are of no task a scoring script reads, answered "
+            "but not scored: " + ", ".join(f"{t or 'no task'} {n}" for t, n in sorted(unscored.items(), key=str)))
+    ev, tag = out / "eval", tag if tag is not None else "_tta" if tta else ""
+    (ev / f"scores{tag}").mkdir(parents=True, exist_ok=True)
+    pred = ev / f"pred{tag}.jsonl"
+    if pred.is_file() and pred.stat().st_mtime < (out / "final" / "config.yaml").stat().st_mtime:
+        pred.unlink()  # answers of an older model; a newer partial file is resumed by rsvlm eval
+    run(py("-m", "rsvlm.cli", "eval", "--model", str(out / "final"), "--data", str(gt), "--out", str(pred),
+           "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", str(bc.eval_max_new_tokens),
+           *(("--tta", tta) if tta else ())), env_threads=2)
+    for task, script in EVAL_TASKS.items():
+        if task in tasks:
+            run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(pred),
+                   "--out", str(ev / f"scores{tag}" / f"{script}.json")))
+    run(py("-m", "eval.report", "--dir", str(ev / f"scores{tag}"), "--out", str(ev / f"report{tag}.md")))
+    return json.loads((ev / f"report{tag}.json").read_text())
+
+
+def fresh(result: Path, ckpt: Path) -> bool:
+    """Whether ``result`` was written after the checkpoint ``ckpt`` was (so re-running can keep it)."""
+    return result.is_file() and result.stat().st_mtime > (ckpt / "config.yaml").stat().st_mtime
+
+
+def location_error(ckpt: Path, gt: Path, dest: Path) -> dict:
+    """Teacher-forced location error of ``ckpt`` on the ground and det records of ``gt``, with the right
+    images (DEST.json) and with other scenes' images (DEST_shuffled.json, ``--shuffle-images 0``):
+    {"real": ..., "shuffled": ...} of the "all" groups. Up-to-date files are reused."""
+    res = {}
+    for kind, extra in (("real", ()), ("shuffled", ("--shuffle-images", "0"))):
+        f = dest.with_name(dest.name + ("_shuffled" if extra else "") + ".json")
+        if not fresh(f, ckpt):
+            run(py("-m", "eval.loc_error", "--model", str(ckpt), "--data", str(gt), "--tasks", "ground,det",
+                   *extra, "--out", str(f)), env_threads=2)
+        res[kind] = json.loads(f.read_text())["all"]
+    return res
+
+
+TARGETS = (("classification", "accuracy", 0.95, "Classification (accuracy)"),
+           ("counting", "accuracy", 0.80, "Counting (exact)"), ("vqa", "accuracy", 0.90, "VQA (accuracy)"),
+           ("grounding", "acc50", 0.80, "Grounding (acc@0.5)"), ("detection", "mAP50", 0.60, "Detection hbb (mAP@0.5)"),
+           ("detection", "mAP50_obb", 0.50, "Detection obb (mAP@0.5)"),
+           ("segmentation", "mIoU", 0.60, "Segmentation (mIoU)"), ("change", "IoU_change", 0.50, "Change (IoU)"))
+MODALITIES = ("optical", "sar", "ir", "msi")
+
+
+def scores_table(report: dict) -> str:
+    """Markdown table: issue-8 targets against the scores of report.json (all and per modality)."""
+    rows = {(r["task"], r["metric"]): r for r in report["metrics"]}
+    lines = ["| Task | Target | all | " + " | ".join(MODALITIES) + " | all − target |",
+             "|---|---|---|" + "---|" * len(MODALITIES) + "---|"]
+    for task, metric, target, label in TARGETS:
+        r = rows.get((task, metric), {})
+        vals = [r.get(m) for m in ("all", *MODALITIES)]
+        cells = ["–" if v is None else f"{v:.3f}" for v in vals]
+        gap = "–" if vals[0] is None else f"{vals[0] - target:+.3f}"
+        lines.append(f"| {label} | ≥ {target:.2f} | " + " | ".join(cells) + f" | {gap} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
+    """OUT/MODEL_CARD.md from configs/default/model_card.md with the scores and build facts filled in
+    (``stages``: the build's stage names, in order, for their minutes)."""
+    import yaml
+
+    report = json.loads((out / "eval" / "report.json").read_text())
+    minutes = {n: json.loads((out / n / "DONE").read_text()).get("minutes", 0.0) for n in stages if (out / n / "DONE").is_file()}
+    files = [p for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml"]
+    from safetensors import safe_open
+
+    n_params = 0
+    for f in files:
+        if f.suffix == ".safetensors":
+            with safe_open(str(f), "pt") as st:
+                n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
+    tta, chat = out / "eval" / "report_tta.json", out / "eval" / "report_chat.json"
+    chat_gt = out / "data" / "test" / "chat.jsonl"
+
+    def records(path: Path, task: str | None = None) -> str:  # "1248", or "–" without the file
+        if not path.is_file():
+            return "–"
+        with open(path) as f:
+            return str(sum(1 for line in f if task is None or json.loads(line).get("task") == task))
+
+    facts = {"scores": scores_table(report),
+             "scores_tta": scores_table(json.loads(tta.read_text())) if tta.is_file() else "(not scored)\n",
+             "scores_chat": scores_table(json.loads(chat.read_text())) if chat.is_file() else "(not scored)\n",
+             "n_chat": records(chat_gt) if chat_gt.is_file() else "0",
+             "tta_mode": bc.eval_tta,
+             "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
+             "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",
+             "size_mb": f"{sum(p.stat().st_size for p in files) / 2**20:.1f}", "params_m": f"{n_params / 1e6:.2f}",
+             "n_test": records(out / "data" / "test" / "test.jsonl"),
+             "test_scenes": str(bc.test_scenes), "test_seed": str(bc.test_seed),
+             "n_warmup": records(out / "data" / "warmup" / "train.jsonl", "ground"),
+             "n_multi": records(out / "data" / "multi" / "train.jsonl", "ground"),
+             "steps": ", ".join(f"{n} {yaml.safe_load((out / n / 'train_config.yaml').read_text())['max_steps']}"
+                                for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file())}
+    for kind, name in (("real", "loc_error.json"), ("shuffled", "loc_error_shuffled.json")):
+        f = out / "eval" / name
+        err = json.loads(f.read_text())["all"] if f.is_file() else {}
+        facts[f"loc_{kind}"] = str(err.get("mae_expected_bins", "–"))
+        if kind == "real":
+            facts["loc_centre"] = str(err.get("centre_mae_bins", "–"))
+    text = (CONFIGS / "model_card.md").read_text()
+    for k, v in facts.items():
+        text = text.replace("{{" + k + "}}", v)
+    left = sorted(set(re.findall(r"\{\{(\w+)\}\}", text)))
+    if left:  # a template key no fact fills was shipped as "{{key}}"
+        log(f"warning: the model card's template has {len(left)} key(s) the build does not fill, left as "
+            f"they are: {', '.join(left)} (facts: {', '.join(facts)})")
+    (out / "MODEL_CARD.md").write_text(text)
+    return out / "MODEL_CARD.md"
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+CURVE_TASKS = ("cls", "count", "vqa", "ground")
+
+
+def learning_curve(out: Path, bc: BuildConfig) -> Path:
+    """Score every finished stage's checkpoint on the short-answer and grounding tasks of the test set,
+    plus the teacher-forced location error on its ground and det records (``eval.loc_error``: mean
+    |expected bin − true bin|, with the right images and with other scenes', against always answering
+    the centre); OUT/curve.md: metrics against cumulative CPU minutes (wall minutes of the stages on
+    2 cores). Answers and errors newer than their checkpoint are reused."""
+    from rsvlm.data.records import read_records
+
+    gt_all = out / "data" / "test" / "test.jsonl"
+    gt = out / "curve" / "test_subset.jsonl"
+    gt.parent.mkdir(parents=True, exist_ok=True)
+    gt.write_text("".join(json.dumps(rec) + "\n" for rec in read_records(gt_all) if rec["task"] in CURVE_TASKS))
+    shutil.copytree(gt_all.parent / "images", gt.parent / "images", dirs_exist_ok=True)
+    rows, minutes = [], 0.0
+    for name in TRAIN_STAGES:
+        done = out / name / "DONE"
+        if not done.is_file():
+            break
+        minutes += json.loads(done.read_text())["minutes"]
+        if name == "pretrain_encoder":
+            continue
+        if (out / name / "final" / "llm").is_dir():
+            stop_on_turn_end(out / name / "final")  # as the merge stage does for the shipped model
+        pred, sc = out / "curve" / f"{name}.jsonl", out / "curve" / name
+        sc.mkdir(exist_ok=True)
+        if not fresh(pred, out / name / "final"):  # answers of this checkpoint are kept on a re-run
+            run(py("-m", "rsvlm.cli", "eval", "--model", str(out / name / "final"), "--data", str(gt),
+                   "--out", str(pred), "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", "120"),
+                env_threads=2)
+        row = {"stage": name, "cpu_minutes": round(minutes, 1)}
+        for task in CURVE_TASKS:
+            script = EVAL_TASKS[task]
+            run(py("-m", f"eval.{script}", "--gt", str(gt), "--pred", str(pred), "--out", str(sc / f"{script}.json")))
+            s = json.loads((sc / f"{script}.json").read_text())
+            key = {"ground": "acc50"}.get(task, "accuracy")
+            row[f"{task} {key}"] = s.get(key)
+            for m in MODALITIES:
+                row[f"{task} {key} {m}"] = s.get("by_modality", {}).get(m, {}).get(key)
+        # teacher-forced: moves before acc@0.5 does; the shuffled-image control tells whether the image moved it
+        err = location_error(out / name / "final", gt_all, out / "curve" / f"{name}_loc_error")
+        row["loc mae (bins)"] = err["real"]["mae_expected_bins"]
+        row["loc mae, other scenes' images"] = err["shuffled"]["mae_expected_bins"]
+        row["loc centre baseline"] = err["real"]["centre_mae_bins"]
+        rows.append(row)
+    (out / "curve" / "curve.json").write_text(json.dumps(rows, indent=1))
+    keys = (["stage", "cpu_minutes"] + [f"{t} {'acc50' if t == 'ground' else 'accuracy'}" for t in CURVE_TASKS]
+            + ["loc mae (bins)", "loc mae, other scenes' images", "loc centre baseline"])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        lines.append("| " + " | ".join("–" if r.get(k) is None else (f"{r[k]:.3f}" if isinstance(r[k], float) and k != "cpu_minutes" else str(r[k])) for k in keys) + " |")
+    (out / "curve" / "curve.md").write_text("\n".join(lines) + "\n")
+    log("learning curve:\n" + "\n".join(lines))
+    return out / "curve" / "curve.md"
+
+
+def ship(out: Path, dest: Path) -> Path:
+    """Copy OUT/final and its model card OUT/MODEL_CARD.md to ``dest`` (the package's default model)."""
+    if not (out / "final" / "config.yaml").is_file():  # checked before the bundled model is deleted
+        raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to merge_chat first)")
+    weights = sum(p.stat().st_size for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml")
+    if weights > 50 * 2**20:  # so is this: it was found after the copy, with the bundled model gone
+        raise ValueError(f"{out / 'final'}: {weights / 2**20:.1f} MB exceeds the package's 50 MB limit; not shipped")
+    card = out / "MODEL_CARD.md"
+    if not fresh(card, out / "final"):  # was: the bundled model's card kept, or an older build's shipped
+        raise FileNotFoundError(f"{card}: " + ("none" if not card.is_file() else f"older than {out / 'final'}")
+                                + "; the shipped card would describe another model: run the eval stage "
+                                "(it writes the card) first; not shipped")
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(out / "final", dest, ignore=shutil.ignore_patterns("train_config.yaml"))
+    shutil.copy(card, dest / "README.md")
+    size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+    log(f"shipped {dest} ({size / 2**20:.1f} MB)")
+    return dest
+

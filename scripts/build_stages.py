@@ -1,0 +1,229 @@
+"""The stages of scripts/build_default_model.py that make the model: its settings (``BuildConfig``),
+the commands it runs, what each stage reads under OUT, and the data, tokenizer, training and merge
+stages themselves."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs" / "default"
+TRAIN_STAGES = ("pretrain_encoder", "align", "ground_warmup", "ground_multi", "sft_optical", "sft_multisensor",
+                "sft_chat")
+STAGE_DATA = {"ground_warmup": "warmup", "ground_multi": "multi"}  # training stage → OUT/data/<split>; else train
+
+
+@dataclass
+class BuildConfig:
+    train_scenes: int = 3000
+    train_seed: int = 11
+    test_scenes: int = 40
+    test_seed: int = 9001  # never used for training
+    warmup_scenes: int = 6000  # single-object optical scenes of the ground_warmup stage
+    warmup_seed: int = 12
+    multi_scenes: int = 18000  # optical scenes of at most 3 objects of the ground_multi stage (6000 before build 16, 12 000 in builds 16–17)
+    multi_seed: int = 13
+    vocab_size: int = 1000  # sentencepiece pieces before rsvlm's special tokens
+    reference_minutes: float = 110.0  # the stage YAMLs' max_steps fit this budget
+    eval_batch_size: int = 16
+    eval_max_new_tokens: int = 200
+    eval_tta: str = "dihedral"  # also score with `rsvlm eval --tta` this (none | flip | dihedral)
+    chat_turns: int = 3  # data/{train,test}/chat.jsonl: each image's questions chained, 2 to this many turns
+    extra: dict[str, list[str]] = field(default_factory=dict)  # stage → extra key=value overrides ("data": every synth call)
+
+
+def log(msg: str) -> None:
+    print(f"[build {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(cmd: list[str], env_threads: int | None = None) -> None:
+    env = dict(os.environ)
+    if env_threads:
+        env.setdefault("OMP_NUM_THREADS", str(env_threads))
+    log("$ " + " ".join(cmd))
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        rc = proc.wait()
+    except BaseException:  # Ctrl-C, or SIGTERM (main makes it SystemExit): stop the stage with the build
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+    if rc:
+        raise subprocess.CalledProcessError(rc, cmd)
+
+
+def py(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+# -- stages -----------------------------------------------------------------------------------
+def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
+    if bc.test_seed in (bc.train_seed, bc.warmup_seed, bc.multi_seed):
+        raise ValueError("the test seed must differ from the training seeds")
+    for split, file, n, seed, cfg in (("train", "train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
+                                      ("warmup", "train", bc.warmup_scenes, bc.warmup_seed, "data_warmup.yaml"),
+                                      ("multi", "train", bc.multi_scenes, bc.multi_seed, "data_multi.yaml"),
+                                      ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
+        if not (out / "data" / split / f"{file}.jsonl").is_file():
+            run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
+                   "--seed", str(seed), "--config", str(CONFIGS / cfg), *bc.extra.get("data", [])))  # with its bar
+    for split, seed in (("train", bc.train_seed), ("test", bc.test_seed)):  # multi-turn records (rsvlm chat)
+        if not (out / "data" / split / "chat.jsonl").is_file():
+            run(py("-m", "data_gen", "chat", "--src", str(out / "data" / split / f"{split}.jsonl"),
+                   "--out", str(out / "data" / split / "chat.jsonl"), "--turns", str(bc.chat_turns),
+                   "--seed", str(seed)))
+
+
+def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:
+    """Sentencepiece on the training conversations as the model sees them (chat template, system
+    prompt, sensor words), with rsvlm's special tokens cut out: they are added whole afterwards."""
+    from rsvlm.data.conversation import record_messages
+    from rsvlm.data.records import read_records
+    from rsvlm.model.templates import render
+    from rsvlm.tokenizer import train_tokenizer
+    from rsvlm.tokens import all_special_tokens
+
+    special = re.compile("|".join(re.escape(t) for t in sorted(all_special_tokens(), key=len, reverse=True)))
+    texts = [special.sub(" ", render(record_messages(rec), "rsvlm"))  # a bad line: RecordError naming file:line
+             for rec in read_records(out / "data" / "train" / "train.jsonl")]
+    tok = train_tokenizer(texts, out / "tokenizer", vocab_size=bc.vocab_size)
+    log(f"tokenizer: {len(tok)} tokens ({bc.vocab_size} pieces) from {len(texts)} conversations")
+
+
+def stage_overrides(name: str, out: Path) -> list[str]:
+    data = out / "data" / STAGE_DATA.get(name, "train") / "train.jsonl"
+    i = TRAIN_STAGES.index(name)
+    prev = TRAIN_STAGES[i - 1] if i > 0 else None  # each stage starts from the one before it
+    ov = [f"out_dir={out / name}", f"data.train={data}"]
+    if name in ("pretrain_encoder", "align"):
+        ov.append(f"model.llm.tokenizer={out / 'tokenizer'}")
+    if name == "align":
+        ov.append(f"model.encoders.default.pretrained={out / 'pretrain_encoder/final/encoder.safetensors'}")
+    elif prev:  # the previous stage's final checkpoint: vision side by init_from, LLM and tokenizer by path
+        src = out / "merged" if name == "sft_chat" else out / prev / "final"  # sft_multisensor's is an adapter
+        ov += [f"init_from={src}", f"model.llm.name_or_path={src / 'llm'}", f"model.llm.tokenizer={src / 'tokenizer'}"]
+    return ov
+
+
+MAKERS = {"merged": "merge", "final": "merge_chat"}  # OUT/<folder> → the stage that writes it, where they differ
+
+
+def maker_of(path: Path, out: Path) -> str:
+    """The stage that writes ``path`` under OUT (by its first folder)."""
+    top = path.relative_to(out).parts[0]
+    return MAKERS.get(top, top)
+
+
+def stage_inputs(name: str, out: Path, bc: BuildConfig) -> list[Path]:
+    """The files and folders under OUT that stage ``name`` reads (a training stage: the paths of its
+    resolved config, ``extra`` overrides included); unknown names read nothing."""
+    if name == "tokenizer":
+        return [out / "data" / "train" / "train.jsonl"]
+    if name in ("merge", "merge_chat"):
+        return [out / {"merge": "sft_multisensor", "merge_chat": "sft_chat"}[name] / "final"]
+    if name in ("eval", "eval_tta"):
+        return [out / "data" / "test" / "test.jsonl", out / "final"]
+    if name not in TRAIN_STAGES:
+        return []
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = CONFIGS / f"{name}.yaml"
+    cfg = load_config(TrainConfig, path, train_overrides(name, out, bc, load_config(TrainConfig, path, [])))
+    paths = [cfg.data.train, cfg.init_from, cfg.model.llm.tokenizer, cfg.model.llm.name_or_path,
+             *(enc.pretrained for enc in cfg.model.encoders.values()), *(src.path for src in cfg.data.extra)]
+    return [Path(p) for p in paths if p and Path(p).is_relative_to(out)]
+
+
+
+def extra_sources(extra: list, out: Path) -> list[str]:
+    """``data.extra`` as an override, with its ``runs/default_model/`` paths moved under ``out``."""
+    if not extra:
+        return []
+    moved = [{**dataclasses.asdict(src), "path": relocate(src.path, out),
+              "root": relocate(src.root, out) if src.root else None} for src in extra]
+    return ["data.extra=" + json.dumps(moved)]  # JSON is YAML flow syntax
+
+
+def relocate(path: str, out: Path) -> str:
+    default = "runs/default_model/"
+    return str(out / path[len(default):]) if path.startswith(default) else path
+
+
+def train_overrides(name: str, out: Path, bc: BuildConfig, cfg) -> list[str]:
+    """What a training stage overrides in its config ``cfg`` (besides ``max_steps``): OUT's paths,
+    ``data.extra`` moved under OUT, and build.yaml's ``extra`` for the stage."""
+    return [*stage_overrides(name, out), *extra_sources(cfg.data.extra, out), *bc.extra.get(name, [])]
+
+
+def make_train_stage(name: str):
+    def stage(out: Path, bc: BuildConfig, scale: float) -> None:
+        from rsvlm.config import load_config
+        from rsvlm.train.config import TrainConfig
+
+        cfg_path = CONFIGS / f"{name}.yaml"
+        cfg = load_config(TrainConfig, cfg_path, [])
+        steps = max(10, round(cfg.max_steps * scale))
+        run(py("-m", "rsvlm.train", "--config", str(cfg_path), f"max_steps={steps}",
+               *train_overrides(name, out, bc, cfg)), env_threads=2)
+    return stage
+
+
+def make_merge(stage: str, dest: str):
+    """A stage that folds ``stage``'s LoRA adapter into its base → OUT/``dest``."""
+
+    def merge(out: Path, bc: BuildConfig, _: float) -> None:
+        import yaml
+
+        final = out / dest
+        if final.exists():
+            shutil.rmtree(final)
+        run(py("-m", "rsvlm.cli", "merge-lora", "--model", str(out / stage / "final"), "--out", str(final)))
+        cfg = yaml.safe_load((final / "config.yaml").read_text())
+        for enc in cfg["encoders"].values():
+            enc["pretrained"] = None  # its weights are in vision.safetensors; the stage-1 file is not shipped
+        cfg["llm"]["loc_init"] = "random"
+        (final / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+        stop_on_turn_end(final)
+
+    return merge
+
+
+def stop_on_turn_end(ckpt: Path) -> list[int]:
+    """Make the first token of the template's turn end ("<|end|>") an EOS id of the LLM's generation
+    config, so every caller's greedy decoding stops after the answer (rsvlm predict/eval pass no
+    stop strings). Only safe because answers never contain that token: it is checked on answers
+    that end in plain text and in a geometry tag."""
+    from transformers import AutoTokenizer, GenerationConfig
+
+    from rsvlm.model.templates import TEMPLATES, render
+
+    tok = AutoTokenizer.from_pretrained(ckpt / "tokenizer")
+    ids = set()
+    for answer in ("lake", "3", "<ref>ship</ref><box><loc_1><loc_2><loc_3><loc_4></box>"):
+        head = tok(render([{"role": "user", "content": "q"}, {"role": "assistant", "content": answer}], "rsvlm")
+                   .removesuffix(TEMPLATES["rsvlm"]["assistant_suffix"]), add_special_tokens=False)["input_ids"]
+        full = tok(render([{"role": "user", "content": "q"}, {"role": "assistant", "content": answer}], "rsvlm"),
+                   add_special_tokens=False)["input_ids"]
+        if full[: len(head)] != head:
+            raise ValueError(f"turn end merges with the answer {answer!r}; cannot stop on a token")
+        ids.add(full[len(head)])
+    gen = GenerationConfig.from_pretrained(ckpt / "llm")
+    gen.eos_token_id = sorted({tok.eos_token_id, *ids})
+    gen.save_pretrained(ckpt / "llm")
+    log(f"generation stops at token(s) {gen.eos_token_id} ({tok.convert_ids_to_tokens(sorted(ids))})")
+    return gen.eos_token_id
+
