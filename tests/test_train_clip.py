@@ -147,9 +147,9 @@ def test_the_optimizer_schedule_is_followed(tmp_path):
     lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [x["step"] for x in lines] == [1, 2, 3, 4, 5, 6]
     f = lr_lambda(cfg)
-    for x in lines:  # the LR the next step will use, as the LM loop logs it
-        assert math.isclose(x["lr"], 1e-3 * f(x["step"]), rel_tol=1e-9), x
-    assert lines[-1]["lr"] < lines[2]["lr"] < 1e-3
+    for x in lines:  # the LR the logged step used (it was the next step's), as the LM loop logs it
+        assert math.isclose(x["lr"], 1e-3 * f(x["step"] - 1), rel_tol=1e-9), x
+    assert lines[0]["lr"] < lines[1]["lr"] < lines[2]["lr"] == 1e-3 > lines[3]["lr"] > lines[-1]["lr"]
     assert all(x["loss"] > 0 and "dense" not in x for x in lines)
 
 

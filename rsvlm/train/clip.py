@@ -363,6 +363,7 @@ def train_clip(cfg) -> dict:
         logged = accumulate(model, core, loss_fn, cfg, autocast, pixels, text, batch_t, world)
         if cfg.optim.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(core.parameters(), cfg.optim.max_grad_norm)
+        lr = opt.param_groups[0]["lr"]  # the rate this step uses, before the schedule moves on
         opt.step()
         sched.step()
         with torch.no_grad():
@@ -375,7 +376,7 @@ def train_clip(cfg) -> dict:
         state["step"] = step + 1
         bar.set_postfix(loss=f"{total:.4f}", **{k: f"{v:.3f}" for k, v in parts.items()})
         if rank == 0 and (state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps):
-            line = {"step": state["step"], "lr": sched.get_last_lr()[0]}
+            line = {"step": state["step"], "lr": lr}
             for key in ("losses", *(f"{k}_losses" for k in PATCH_HEADS)):
                 if window := state[key][log_from:]:
                     line[key[:-2]] = sum(window) / len(window)  # mean since the last line

@@ -307,6 +307,7 @@ def train(cfg: TrainConfig) -> dict:
             if ptr is not None:
                 total = loss + cfg.loss.pointer_weight * ptr
                 pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync
+        lr = engine.lr  # the rate this step uses: micro_step moves the schedule on at the step
         stepped = engine.micro_step(total * weight)
         if weight:
             mask = batch["attention_mask"]
@@ -324,7 +325,7 @@ def train(cfg: TrainConfig) -> dict:
             if pointer_n:
                 extra["pointer_loss"] = float(pointer_sum) / pointer_n
                 pointer_sum, pointer_n = 0.0, 0
-            metrics.log(state["step"], engine.lr, state["step"] - logged_step, extra)
+            metrics.log(state["step"], lr, state["step"] - logged_step, extra)
             logged_step = state["step"]
         if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
             save_checkpoint(engine, cfg, state, rank, world)
