@@ -26,14 +26,13 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import math
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
-from ground_assay import (
+from common import (
     LOC0,
     OBJECTS,
     ORDERS,
@@ -41,6 +40,7 @@ from ground_assay import (
     default_model_yaml,
     encode,
     encoders,
+    fmt,
     fresh_llm,
     prompt,
     synth_scenes,
@@ -103,11 +103,6 @@ def by_count(pred: torch.Tensor, truth: torch.Tensor) -> dict:
     for name, keep in (("0", truth == 0), ("1", truth == 1), ("2", truth == 2), ("3+", truth >= 3)):
         out[name] = float(pred[keep].eq(truth[keep]).float().mean()) if keep.any() else float("nan")
     return out
-
-
-def fmt(x: float | None) -> str:
-    """A table cell: '–' where there is no figure (the prior's tokens, a count no test scene has)."""
-    return "–" if x is None or math.isnan(x) else f"{x:.3f}"
 
 
 def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int, order: str = "image-first") -> dict:

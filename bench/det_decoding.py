@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tta import absolute_paths
+from common import absolute_paths, fmt
 
 from eval import common, detection
 from rsvlm import evaluate, inference
@@ -49,10 +49,6 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
             out[name] = dest / f"{name}.jsonl"
             out[name].write_text("\n".join(lines) + "\n")
     return out
-
-
-def fmt(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
 
 
 def main() -> None:

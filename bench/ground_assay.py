@@ -25,7 +25,6 @@ same steps when the tokens are perfect. Limits: one seed; teacher-forced, not gr
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import re
 import sys
@@ -34,59 +33,26 @@ import time
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from common import (
+    LOC0,
+    OBJECTS,
+    ORDERS,
+    ROOT,
+    check_counts,
+    default_model_yaml,
+    encode,
+    encoders,
+    fresh_llm,
+    prompt,
+    synth_scenes,
+)
 from tqdm import tqdm
-
-from eval.common import require_at_least_one, require_out_file
-
-ROOT = Path(__file__).resolve().parents[1]
-OBJECTS = ("plane", "ship", "large vehicle", "small vehicle", "storage tank", "building", "swimming pool")
-LOC0 = 100  # id of <loc_0> in the assay's own vocabulary (ids below are the prompt's few tokens)
-
-
-@functools.cache
-def default_model_yaml() -> dict:
-    import yaml
-
-    return yaml.safe_load((ROOT / "configs/default/model.yaml").read_text())
-
-
-def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
-    """``n`` scenes of the default model's training config with ``overrides``; their records file."""
-    from data_gen.synth.config import SynthConfig
-    from data_gen.synth.run import synthesize
-    from rsvlm.config import load_config
-
-    cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml", overrides)
-    synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
-    return out / "train.jsonl"
 
 
 def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
     return synth_scenes(out, n, seed, ["modalities=[optical]", "scene.max_objects=1", "scene.pairs_fraction=0",
                                        "instructions.task_weights={ground: 1}", "instructions.records_per_image=1",
                                        *overrides])
-
-
-def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
-    """``--encoder NAME=PATH`` specs → {name: frozen encoder}; a bad spec is a usage error."""
-    out = {}
-    for spec in specs:
-        name, _, path = spec.partition("=")
-        if not path or not Path(path).is_file():
-            p.error(f"--encoder {spec!r}: expected NAME=PATH to an existing .safetensors file")
-        try:  # not safetensors (never unpickled), not a ViT of the default model's shape: before any scene
-            out[name] = load_encoder(Path(path))
-        except (SafetensorError, ValueError, RuntimeError, OSError) as e:
-            p.error(f"--encoder {spec!r}: not an encoder this assay can load ({str(e)[:300]})")
-    return out
-
-
-def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
-    """--scenes and --steps of 1 or more, and an --out file in an existing folder: a usage error otherwise
-    (they failed as tracebacks from the generator or the table, or after the whole run)."""
-    require_at_least_one(p, a, ("scenes", "steps"))
-    require_out_file(p, a.out)
 
 
 def load_images(jsonl: Path):
@@ -105,27 +71,6 @@ def load_images(jsonl: Path):
         boxes.append([min(xs), min(ys), max(xs), max(ys)])
         cls.append(OBJECTS.index(r["meta"]["target_class"]))
     return torch.stack(pix), torch.tensor(boxes), torch.tensor(cls)
-
-
-def load_encoder(path: Path):
-    from safetensors.torch import load_file
-
-    from rsvlm.config import from_dict
-    from rsvlm.model.vision import VisionConfig, build_encoder
-
-    cfg = from_dict(VisionConfig, default_model_yaml()["encoders"]["default"])
-    enc = build_encoder(cfg).eval()
-    sd = load_file(str(path))
-    if any(k.startswith("encoders.default.") for k in sd):  # a full checkpoint's vision.safetensors
-        enc.load_state_dict({k[len("encoders.default."):]: v for k, v in sd.items() if k.startswith("encoders.default.")})
-    else:  # a pretraining encoder.safetensors (visual.* only; the patch-skip gate starts at 0)
-        enc.load_open_clip(path)
-    return enc
-
-
-@torch.no_grad()
-def encode(enc, pix: torch.Tensor) -> torch.Tensor:
-    return torch.cat([enc(pix[i:i + 64]) for i in range(0, len(pix), 64)])  # (n,36,W)
 
 
 def cell_of(boxes: torch.Tensor, grid: int = 6) -> torch.Tensor:
@@ -156,33 +101,6 @@ def cell_probe(tr: torch.Tensor, ctr: torch.Tensor, te: torch.Tensor, cte: torch
         opt.step()
     with torch.no_grad():
         return float((((te - mu) / sd) @ w).argmax(1).eq(cte).float().mean())
-
-
-def fresh_llm(vocab_size: int, token_width: int, seed: int):
-    """A fresh Llama of the default model's dims (seeded), a LayerNorm+Linear projector from
-    ``token_width``, and AdamW (lr 1e-3) over both."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(seed)
-    conf = dict(default_model_yaml()["llm"]["config"])
-    conf.update(vocab_size=vocab_size, max_position_embeddings=64)
-    conf.pop("model_type", None)
-    llm = LlamaForCausalLM(LlamaConfig(**conf))
-    d = llm.config.hidden_size
-    proj = torch.nn.Sequential(torch.nn.LayerNorm(token_width), torch.nn.Linear(token_width, d))
-    return llm, proj, torch.optim.AdamW([*llm.parameters(), *proj.parameters()], lr=1e-3)
-
-
-ORDERS = ("image-first", "question-first")
-
-
-def prompt(emb, proj, tok: torch.Tensor, cls: torch.Tensor, order: str) -> torch.Tensor:
-    """(b,39,d): ``<bos> <image tokens> <class> <sep>``, or with ``question-first`` ``<bos> <class>
-    <image tokens> <sep>``, where every visual token can attend to the asked class."""
-    b = len(tok)
-    bos, sep, q = emb(torch.full((b, 1), 5)), emb(torch.full((b, 1), 6)), emb(10 + cls[:, None])
-    parts = [bos, proj(tok), q, sep] if order == "image-first" else [bos, q, proj(tok), sep]
-    return torch.cat(parts, 1)
 
 
 def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int, order: str = "image-first") -> dict:

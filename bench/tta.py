@@ -20,6 +20,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from common import absolute_paths
+
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
 from rsvlm.data.records import RecordError, read_records
@@ -27,16 +29,6 @@ from rsvlm.tta import MODES, FuseConfig
 
 SCORERS = {"ground": (grounding, "acc50"), "det": (detection, "mAP50"), "det obb": (detection, "mAP50_obb"),
            "seg": (segmentation, "mIoU"), "change": (change, "IoU_change")}
-
-
-def absolute_paths(rec: dict, root: Path) -> None:
-    """``rec``'s image files (``path``, each of ``band_files``) resolved against ``root``, in place: the
-    records are answered from a copy in a temporary folder."""
-    for im in rec["images"]:
-        if im.get("path"):
-            im["path"] = str((root / im["path"]).resolve())
-        if im.get("band_files"):  # else read against the temporary folder: every such record answered empty
-            im["band_files"] = [str((root / f).resolve()) for f in im["band_files"]]
 
 
 def localisation_subset(data: Path, dest: Path, limit: int | None) -> Counter:

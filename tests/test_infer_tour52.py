@@ -37,3 +37,32 @@ def test_chat_and_predict_share_one_table_limit_and_chat_cuts_long_problem_lists
     assert len([line for line in said.splitlines() if "  ship  " in line]) == 2
     assert "… and 3 more object(s), not shown (/geojson writes them all)" in said
     assert "problem: bad 1" in said and "problem: bad 2" not in said and "… and 3 more problem(s), not shown" in said
+
+
+def test_no_benchmark_imports_another_only_the_shared_bench_common():
+    """det_decoding took absolute_paths from bench/tta.py and count_assay ten helpers from
+    ground_assay: a benchmark's edit broke another. What they share is in bench/common.py."""
+    import ast
+
+    bench = REPO / "bench"
+    scripts = {p.stem for p in bench.glob("*.py")} - {"common"}
+    crossed = []
+    for path in sorted(bench.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            crossed += [f"{path.name} imports {n}" for n in names if n and n.split(".")[0] in scripts]
+    assert scripts >= {"tta", "det_decoding", "ground_assay", "count_assay"} and crossed == []
+
+
+def test_bench_common_resolves_record_paths_and_dashes_missing_figures(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_common", REPO / "bench" / "common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    rec = {"images": [{"path": "a.tif"}, {"band_files": ["b/B02.tif", "b/B03.tif"]}]}
+    common.absolute_paths(rec, tmp_path)
+    assert rec["images"][0]["path"] == str(tmp_path / "a.tif")
+    assert rec["images"][1]["band_files"] == [str(tmp_path / "b" / f"B0{i}.tif") for i in (2, 3)]
+    assert [common.fmt(x) for x in (None, float("nan"), 0.25)] == ["–", "–", "0.250"]  # det_decoding printed 'nan'
