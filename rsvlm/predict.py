@@ -297,7 +297,7 @@ def main(args) -> int:
                            "width": (im.scene_size or (im.width, im.height))[0],
                            "height": (im.scene_size or (im.width, im.height))[1], "crs": im.crs} for im in images])
     if args.out:
-        Path(args.out).write_text(json.dumps(_jsonable(result), indent=1))
+        Path(args.out).write_text(json.dumps(jsonable(result), indent=1))
         print(f"wrote {args.out}")
     if args.geojson:
         from rsvlm.io import objects_to_geojson
@@ -339,13 +339,15 @@ def mask_rle(mask) -> dict:
     return {"size": list(np.shape(mask)), "counts": counts}
 
 
-def _jsonable(x):
+def jsonable(x):
+    """``x`` (dicts, lists, numpy scalars and arrays) as plain JSON values; a ``"mask"`` array as
+    ``mask_rle``'s run lengths."""
     import numpy as np
 
     if isinstance(x, dict):  # a merged tile mask's pixels as run lengths (they were left out)
-        return {k: mask_rle(v) if k == "mask" and isinstance(v, np.ndarray) else _jsonable(v) for k, v in x.items()}
+        return {k: mask_rle(v) if k == "mask" and isinstance(v, np.ndarray) else jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
+        return [jsonable(v) for v in x]
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, np.ndarray):

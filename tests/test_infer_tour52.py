@@ -4,7 +4,7 @@ odd but legitimate input."""
 import io
 from pathlib import Path
 
-import pytest
+import numpy as np
 
 from rsvlm import inference as inf
 
@@ -66,3 +66,22 @@ def test_bench_common_resolves_record_paths_and_dashes_missing_figures(tmp_path)
     assert rec["images"][0]["path"] == str(tmp_path / "a.tif")
     assert rec["images"][1]["band_files"] == [str(tmp_path / "b" / f"B0{i}.tif") for i in (2, 3)]
     assert [common.fmt(x) for x in (None, float("nan"), 0.25)] == ["–", "–", "0.250"]  # det_decoding printed 'nan'
+
+
+def test_no_module_imports_a_private_name_of_chat_predict_inference_or_the_geometry_grammar():
+    """tests imported rsvlm.predict._jsonable: a helper others use is public (``jsonable``)."""
+    import ast
+
+    ours = {"rsvlm.chat", "rsvlm.predict", "rsvlm.inference", "rsvlm.model.grammar", "rsvlm.geometry",
+            "rsvlm.geometry.codec", "rsvlm.geometry.grid", "rsvlm.geometry.masks", "rsvlm.geometry.shapes"}
+    found = []
+    for folder in ("rsvlm", "eval", "bench", "scripts", "data_gen", "tests"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module in ours:
+                    found += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                              if a.name.startswith("_") and not a.name.startswith("__")]
+    assert found == []
+    from rsvlm.predict import jsonable
+
+    assert jsonable({"n": np.int64(3), "mask": np.eye(2, dtype=bool)}) == {"n": 3, "mask": {"size": [2, 2], "counts": [0, 1, 2, 1]}}

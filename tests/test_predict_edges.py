@@ -293,13 +293,13 @@ def test_a_third_image_in_chat_starts_a_new_set(ckpt, geotiff):
 
 
 def test_a_merged_mask_keeps_its_pixels_in_the_json():
-    from rsvlm.predict import _jsonable, mask_rle
+    from rsvlm.predict import jsonable, mask_rle
 
     m = np.zeros((3, 4), bool)
     m[0, 0], m[1, 1:3], m[2, 3] = True, True, True
     assert mask_rle(m) == {"size": [3, 4], "counts": [0, 1, 4, 2, 4, 1]}
     assert mask_rle(np.zeros((2, 2), bool))["counts"] == [4]
-    obj = _jsonable({"kind": "mask", "mask": m, "offset": [10, 20], "coords": {"box": [10, 20, 14, 23]}})
+    obj = jsonable({"kind": "mask", "mask": m, "offset": [10, 20], "coords": {"box": [10, 20, 14, 23]}})
     counts = obj["mask"]["counts"]  # the merged mask of a tiled run was dropped from --out: only its box was left
     flat = np.repeat(np.arange(len(counts)) % 2 == 1, counts)
     np.testing.assert_array_equal(flat.reshape(3, 4), m)
