@@ -232,7 +232,11 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
 
 
 def ship(out: Path, dest: Path) -> Path:
-    """Copy OUT/final and its model card OUT/MODEL_CARD.md to ``dest`` (the package's default model)."""
+    """Copy OUT/final and its model card OUT/MODEL_CARD.md to ``dest`` (the package's default model),
+    with ``training_data.json``: the scenes it was trained on, for ``rsvlm eval``'s overlap warning
+    (its train_config.yaml, whose paths mean nothing elsewhere, is left out)."""
+    from rsvlm.data.overlap import TRAINING_DATA, training_data
+
     if not (out / "final" / "config.yaml").is_file():  # checked before the bundled model is deleted
         raise FileNotFoundError(f"{out / 'final'}: no built model to ship (run the stages up to merge_chat first)")
     weights = sum(p.stat().st_size for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml")
@@ -243,10 +247,20 @@ def ship(out: Path, dest: Path) -> Path:
         raise FileNotFoundError(f"{card}: " + ("none" if not card.is_file() else f"older than {out / 'final'}")
                                 + "; the shipped card would describe another model: run the eval stage "
                                 "(it writes the card) first; not shipped")
+    try:  # read before the bundled model is deleted too: without it, eval could not flag a test set of its scenes
+        scenes = training_data(out / "final")
+    except (FileNotFoundError, ValueError) as e:
+        raise ValueError(f"cannot record the training scenes ({TRAINING_DATA}): {e}; not shipped") from None
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(out / "final", dest, ignore=shutil.ignore_patterns("train_config.yaml"))
+    shutil.copytree(out / "final", dest, ignore=shutil.ignore_patterns("train_config.yaml", TRAINING_DATA))
     shutil.copy(card, dest / "README.md")
+    (dest / TRAINING_DATA).write_text(json.dumps(scenes, indent=1) + "\n")
+    seeds = ", ".join(f"seed {s}: {n}" for s, n in scenes["synthetic"].items()) or "none"
+    log(f"training scenes recorded in {dest / TRAINING_DATA}: synthetic {seeds}; {len(scenes['scenes'])} others"
+        + "".join(f"; {n} {what}, not recorded" for what, n in (
+            ("training record(s) without meta.scene", scenes["records_without_scene"]),
+            ("malformed training line(s)", scenes["malformed_lines"])) if n))
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     log(f"shipped {dest} ({size / 2**20:.1f} MB)")
     return dest

@@ -267,6 +267,8 @@ def test_ship_needs_the_model_card_of_this_model(build, tmp_path, monkeypatch, c
     out = tmp_path / "out"
     (out / "final").mkdir(parents=True)
     (out / "final" / "config.yaml").write_text("built\n")
+    (out / "final" / "train_config.yaml").write_text(f"data: {{train: {out / 'train.jsonl'}}}\n")
+    (out / "train.jsonl").write_text("")
     os.utime(out / "final" / "config.yaml", (100, 100))
     args = ["eval_tta=none", "--out", str(out), "--only", "one", "--ship"]
     # was: shipped, keeping the bundled model's card for the new model

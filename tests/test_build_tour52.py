@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from script_loader import REPO, load_script
 
 
@@ -20,3 +21,112 @@ def test_the_build_script_is_split_into_modules_under_500_lines(monkeypatch):
     assert b.STAGES["eval"] is sys.modules["build_report"].stage_eval
     assert list(b.STAGES) == ["data", "tokenizer", *b.TRAIN_STAGES[:-1], "merge", "sft_chat", "merge_chat",
                               "eval", "eval_tta"]
+
+
+def _rec(rid: str, scene: str | None) -> dict:
+    return {"id": rid, "images": [{"path": f"images/{rid}.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": "<image>\n[cls] What scene is this?"},
+                              {"from": "gpt", "value": "harbour"}], "task": "cls",
+            "meta": {"source": "synthetic", "scene": scene} if scene else {}}
+
+
+def _jsonl(path, records, extra_lines=()):
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + "".join(x + "\n" for x in extra_lines))
+    return path
+
+
+def test_a_synth_test_set_of_a_training_seed_is_flagged_for_the_bundled_model(tmp_path):
+    import yaml
+
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import load_config
+    from rsvlm.data.overlap import overlap_report
+    from rsvlm.inference import bundled_model_dir
+
+    cfg = load_config(SynthConfig, REPO / "configs" / "default" / "data_test.yaml", ["modalities=[optical]"])
+    for seed in (11, 12, 9002):
+        synthesize(tmp_path / str(seed), n=3, seed=seed, cfg=cfg, progress=False, verbose=False)
+    n = sum(1 for _ in open(tmp_path / "11" / "test.jsonl"))
+    # was: None for every set: the bundled model ships no train_config.yaml, so nothing was compared
+    for seed in (11, 12):
+        line = overlap_report(bundled_model_dir(), tmp_path / str(seed) / "test.jsonl")
+        assert line is not None and "training_data.json" in line and "by scene" in line, line
+    assert overlap_report(bundled_model_dir(), tmp_path / "11" / "test.jsonl").startswith(f"{n} of {n} ")
+    assert overlap_report(bundled_model_dir(), tmp_path / "9002" / "test.jsonl") is None  # a fresh seed
+    # a model fine-tuned from the bundled one inherits its training scenes through init_from
+    tuned = tmp_path / "tuned" / "final"
+    tuned.mkdir(parents=True)
+    own = _jsonl(tmp_path / "own.jsonl", [_rec("o0", "field-7")])
+    (tuned / "train_config.yaml").write_text(yaml.safe_dump({"init_from": str(bundled_model_dir()),
+                                                             "data": {"train": str(own)}}))
+    line = overlap_report(tuned, tmp_path / "11" / "test.jsonl")
+    assert line is not None and line.startswith(f"{n} of {n} ") and "training_data.json" in line
+
+
+def _built(out):
+    """OUT/final of a build: sft trained on seed-11 scenes and a chat file, from a warm-up stage on
+    seed-12 scenes (one record without a scene, one malformed line); its card written after it."""
+    import os
+
+    import yaml
+
+    train = _jsonl(out / "data/train/train.jsonl", [_rec(f"t{i}", f"s11-{i:06d}") for i in range(5)])
+    chat = _jsonl(out / "data/train/chat.jsonl", [_rec("c0", "s11-000003")])
+    warm = _jsonl(out / "data/warmup/train.jsonl", [_rec(f"w{i}", f"s12-{i:06d}") for i in range(3)]
+                  + [_rec("w9", None)], extra_lines=("{not json",))
+    for folder, cfg in (("warm/final", {"data": {"train": str(warm)}}),
+                        ("final", {"init_from": str(out / "warm/final"),
+                                   "data": {"train": str(train), "extra": [{"path": str(chat), "weight": 1.0}]}})):
+        (out / folder).mkdir(parents=True)
+        (out / folder / "train_config.yaml").write_text(yaml.safe_dump(cfg))
+    (out / "final" / "config.yaml").write_text("built\n")
+    os.utime(out / "final" / "config.yaml", (100, 100))
+    (out / "MODEL_CARD.md").write_text("card of this build\n")
+    return warm
+
+
+def test_ship_records_the_training_scenes_beside_the_model(monkeypatch, tmp_path, capsys):
+    import json
+
+    from rsvlm.data.overlap import overlap_report
+
+    b = load_script("build_default_model", monkeypatch)
+    out, dest = tmp_path / "out", tmp_path / "pkg" / "default_model"
+    warm = _built(out)
+    b.ship(out, dest)
+    data = json.loads((dest / "training_data.json").read_text())
+    # was: no record at all; the shipped model's overlap check had nothing to compare
+    assert data["synthetic"] == {"11": 5, "12": 3} and data["scenes"] == []
+    assert data["records_without_scene"] == 1 and data["malformed_lines"] == 1 and data["records"] == 10
+    assert data["files"] == ["data/train/train.jsonl", "data/train/chat.jsonl", "data/warmup/train.jsonl"]
+    assert not (dest / "train_config.yaml").exists() and (dest / "README.md").read_text() == "card of this build\n"
+    log = capsys.readouterr().out
+    assert "synthetic seed 11: 5, seed 12: 3" in log and "1 training record(s) without meta.scene" in log, log
+    assert overlap_report(dest, [_rec("x", "s12-000002")]) is not None
+    assert overlap_report(dest, [_rec("x", "s12-000003"), _rec("y", "s13-000000")]) is None
+    # training files gone: refused before the shipped model is touched (was: shipped without the record)
+    warm.unlink()
+    (out / "MODEL_CARD.md").touch()
+    with pytest.raises(ValueError, match=f"not on this machine: {warm}; not shipped"):
+        b.ship(out, dest)
+    assert json.loads((dest / "training_data.json").read_text()) == data
+
+
+def test_a_broken_training_data_json_is_named(tmp_path):
+    from rsvlm.data.overlap import overlap_report, training_data
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "training_data.json").write_text('{"synthetic": {"eleven": 3}, "scenes": []}')
+    with pytest.raises(ValueError, match=f"{model / 'training_data.json'}: not a training-scenes file"):
+        training_data(model)
+    (tmp_path / "m2").mkdir()
+    (tmp_path / "m2" / "training_data.json").write_text('{"synthetic": {"11": 3}, "scenes": ["field-7"]}')
+    (model / "train_config.yaml").write_text(f"init_from: {tmp_path / 'm2'}\n")
+    line = overlap_report(model, [_rec("x", "field-7"), _rec("y", "s11-000002"), _rec("z", "s11-000003")])
+    assert line is not None and line.startswith("2 of 3 ")
+    assert f"unreadable: {model / 'training_data.json'}: not a training-scenes file" in line

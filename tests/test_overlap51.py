@@ -87,13 +87,17 @@ def test_missing_training_files_or_config_is_none(tmp_path):
     assert overlap_report(tmp_path / "nowhere", [rec("x0", "images/a.png")], tmp_path) is None
 
 
-def test_bundled_default_model_is_none(tmp_path):
-    """The bundled model ships without train_config.yaml (its data is not on a user's machine)."""
+def test_bundled_default_model_flags_its_training_seeds(tmp_path):
+    """The bundled model ships without train_config.yaml (its data is not on a user's machine), but
+    with training_data.json: its training scenes by synthetic seed."""
     from rsvlm.inference import bundled_model_dir
 
-    train = write_jsonl(tmp_path / "test.jsonl", [rec("s11-000000-optical-cls-0", "images/s11-000000.png",
-                                                      "s11-000000")])
-    assert overlap_report(bundled_model_dir(), train) is None
+    test = write_jsonl(tmp_path / "test.jsonl", [rec("s11-000000-optical-cls-0", "images/s11-000000.png", "s11-000000"),
+                                                 rec("s9001-000000-optical-cls-0", "images/s9001-000000.png",
+                                                     "s9001-000000")])
+    line = overlap_report(bundled_model_dir(), test)  # was: None, nothing to compare
+    assert line is not None and line.startswith("1 of 2 ") and "training_data.json: 1" in line
+    assert "first: id s11-000000-optical-cls-0, scene" in line
 
 
 def test_extra_files_missing_ones_and_malformed_lines_are_reported(tmp_path):

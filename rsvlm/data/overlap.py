@@ -13,13 +13,20 @@ Where those files are on this machine, ``overlap_report`` compares a test set ag
 - by image content: same size and the same bytes at the start, middle and end of the file (a
   copy under another name); only training files of a size some test image has are read.
 
+A model shipped without its training files (the bundled default model) carries
+``training_data.json`` instead: ``training_data(MODEL)`` as JSON, written by the default-model
+build's ``--ship``, the scenes its training records named (synthetic ones as seed and count). A
+test set is compared with it by ``meta.scene`` only.
+
 One line of text when they overlap, for ``rsvlm eval`` to print as a warning; None otherwise.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -35,6 +42,34 @@ class OverlapConfig:
     sample_bytes: int = 4096  # bytes read at the start, middle and end of a file of a matching size
     max_depth: int = 8  # earlier stages followed through init_from and the model's paths
     progress: bool | None = None  # a bar over the training records on stderr; None: on a terminal, past 2 s
+
+
+TRAINING_DATA = "training_data.json"  # beside a model whose training files are not shipped with it
+SYNTHETIC_SCENE = re.compile(r"s(\d+)-(\d+)")  # `python -m data_gen synth` scene ids: s{seed}-{index:06d}
+
+
+@dataclass
+class Known:
+    """The training scenes a model's ``training_data.json`` lists."""
+
+    path: Path
+    synthetic: dict[int, int] = field(default_factory=dict)  # seed → scenes 0 … n-1 of `data_gen synth --seed`
+    scenes: set[str] = field(default_factory=set)  # other ``meta.scene`` names
+
+    @classmethod
+    def read(cls, path: Path) -> Known:
+        """The file's scenes; ValueError naming the file when it is not what ``training_data`` returns."""
+        try:
+            data = json.loads(Path(path).read_text())
+            synthetic = {int(seed): int(n) for seed, n in data["synthetic"].items()}
+            scenes = {str(s) for s in data["scenes"]}
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"{path}: not a training-scenes file ({type(e).__name__}: {e})") from None
+        return cls(Path(path), synthetic, scenes)
+
+    def has(self, scene: str) -> bool:
+        m = SYNTHETIC_SCENE.fullmatch(scene)
+        return bool(m and int(m[2]) < self.synthetic.get(int(m[1]), 0)) or scene in self.scenes
 
 
 @dataclass
@@ -90,12 +125,13 @@ def _model_paths(model) -> list:
     return [llm.get("name_or_path"), *(e.get("pretrained") for e in encoders.values() if isinstance(e, dict))]
 
 
-def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[str]]:
+def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[str], list[Known], list[str]]:
     """The training record files of ``model_dir`` and of the stages it started from (found through
-    their train_config.yaml), and those named but not on this machine."""
+    their train_config.yaml), those named but not on this machine, the ``training_data.json`` files
+    of those folders, and those of them that could not be read (and why)."""
     import yaml
 
-    sources, missing, seen = [], [], set()
+    sources, missing, known, bad, seen = [], [], [], [], set()
     todo = [(Path(model_dir), 0)]
     while todo:
         folder, depth = todo.pop(0)
@@ -103,6 +139,11 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
         if key in seen or depth > cfg.max_depth:
             continue
         seen.add(key)
+        if (listed := folder / TRAINING_DATA).is_file():
+            try:
+                known.append(Known.read(listed))
+            except ValueError as e:
+                bad.append(str(e))
         conf = folder / "train_config.yaml"
         if not conf.is_file():
             continue
@@ -131,7 +172,7 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
                 up_dir = _resolve_config_path(up, folder, out_dir)
                 todo += [(up_dir, depth + 1), (up_dir.parent, depth + 1)]  # CKPT, or CKPT/llm
     unique = {(_abs(s.path), _abs(s.root)): s for s in sources}
-    return list(unique.values()), sorted(set(missing))
+    return list(unique.values()), sorted(set(missing)), known, bad
 
 
 def _fingerprint(path: str, size: int, n: int, whole: bool = True) -> str | None:
@@ -212,12 +253,19 @@ class TestIndex:
                     yield from ((i, "image content") for i in self.prints.get(fp, []))
 
 
-def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: OverlapConfig) -> Found:
+def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: OverlapConfig,
+            known: list[Known] = ()) -> Found:
     """Stream each training file once and note every test record that shares a scene, an image path
-    or an image's content with one of its records."""
+    or an image's content with one of its records, or a scene a ``training_data.json`` lists."""
     from tqdm import tqdm
 
     found, index = Found(), TestIndex.build(test, test_root, cfg)
+    for k in known:
+        for scene, where in index.scenes.items():
+            if k.has(scene):
+                for i in where:
+                    found.files[str(k.path)] += i not in found.records
+                    found.records.setdefault(i, set()).add("scene")
     for src in sources:
         report = ReadReport(str(src.path))
         records = tqdm(read_records(src.path, strict=False, report=report), desc=f"overlap {src.path.name}",
@@ -244,15 +292,18 @@ def overlap_report(model_dir: str | Path, test_records: Iterable[dict] | str | P
     folder their image paths are relative to (default: that file's folder, else the current one).
     None when there is no overlap, and when there is nothing to compare: no ``train_config.yaml`` in
     ``model_dir`` (the bundled default model ships without one), or none of the training files it
-    names exist on this machine. Never raises for missing or unreadable training files."""
+    names exist on this machine. A ``training_data.json`` in ``model_dir`` or an earlier stage's
+    folder (the bundled default model has one) is compared by scene. Never raises for missing or
+    unreadable training files."""
     cfg = cfg or OverlapConfig()
-    sources, missing = _sources(Path(model_dir), cfg)
-    if not sources:
+    sources, missing, known, bad = _sources(Path(model_dir), cfg)
+    if not sources and not known:
         return None
     test = list(_records(test_records))
     if test_root is None:
         test_root = Path(test_records).parent if isinstance(test_records, (str, Path)) else Path(".")
-    found = compare(sources, test, Path(test_root), cfg)
+    found = compare(sources, test, Path(test_root), cfg, known)
+    found.unreadable += bad
     if not found.records:
         return None
     first = min(found.records)  # in test order
@@ -268,3 +319,57 @@ def overlap_report(model_dir: str | Path, test_records: Iterable[dict] | str | P
     if found.skipped:
         line += f"; {found.skipped} malformed training line(s) not compared"
     return line
+
+
+def training_data(model_dir: str | Path, cfg: OverlapConfig | None = None) -> dict:
+    """What ``training_data.json`` keeps of ``model_dir``'s training data: the ``meta.scene`` of every
+    record of the files its train_config.yaml and its earlier stages' name (and the scenes of any
+    ``training_data.json`` on the way), synthetic ones as {seed: 1 + highest index}, others listed,
+    with the counts of records without a scene and of malformed lines.
+
+    Raises FileNotFoundError when nothing names the training data or a named file is not on this
+    machine, ValueError when one cannot be read: a record of part of the data would pass for all of it."""
+    from tqdm import tqdm
+
+    cfg = cfg or OverlapConfig()
+    sources, missing, known, bad = _sources(Path(model_dir), cfg)
+    if missing:
+        raise FileNotFoundError(f"{model_dir}: training files not on this machine: {', '.join(missing)}")
+    if bad:
+        raise ValueError("; ".join(bad))
+    if not sources and not known:
+        raise FileNotFoundError(f"{model_dir}: no train_config.yaml or {TRAINING_DATA} names its training data")
+    synthetic: dict[int, int] = {}
+    other: set[str] = set()
+    for k in known:
+        other |= k.scenes
+        for seed, n in k.synthetic.items():
+            synthetic[seed] = max(synthetic.get(seed, 0), n)
+    n_records = without = skipped = 0
+    for src in sources:
+        report = ReadReport(str(src.path))
+        records = tqdm(read_records(src.path, strict=False, report=report), desc=f"scenes of {src.path.name}",
+                       unit="record", disable=None if cfg.progress is None else not cfg.progress,
+                       delay=2 if cfg.progress is None else 0, file=sys.stderr)
+        try:
+            for rec in records:
+                n_records += 1
+                scene = (rec.get("meta") or {}).get("scene")
+                if not isinstance(scene, (str, int)) or not str(scene):
+                    without += 1
+                elif m := SYNTHETIC_SCENE.fullmatch(str(scene)):
+                    synthetic[int(m[1])] = max(synthetic.get(int(m[1]), 0), int(m[2]) + 1)
+                else:
+                    other.add(str(scene))
+        except (OSError, ValueError) as e:  # unreadable, or a JSON array file that is not JSON
+            raise ValueError(f"{src.path}: unreadable ({e})") from None
+        skipped += report.n_skipped
+    paths = [_abs(s.path) for s in sources]
+    base = os.path.commonpath([os.path.dirname(p) for p in paths]) if paths else ""
+    return {"about": "The scenes this model was trained on, for rsvlm eval's warning of a test set that shares "
+                     "them (rsvlm.data.overlap). synthetic: `python -m data_gen synth --seed SEED` scenes "
+                     "s{SEED}-{index:06d} of index below the count; scenes: other meta.scene names.",
+            "synthetic": {str(seed): n for seed, n in sorted(synthetic.items())}, "scenes": sorted(other),
+            "records": n_records, "records_without_scene": without, "malformed_lines": skipped,
+            "files": [os.path.relpath(p, os.path.dirname(base)) if base else p for p in paths]}
+
