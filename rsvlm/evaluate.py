@@ -5,8 +5,9 @@ reference's, as in teacher forcing), so multi-turn records are scored on their f
 Resumable: ids already in ``--out`` are skipped, when ``OUT.run.json`` (written beside it) shows
 the same weights and answer options (``run_stamp``); a file without one is resumed as it is,
 with a warning. Under torchrun / accelerate (``RANK`` and ``WORLD_SIZE`` set) each process
-answers every WORLD_SIZE-th record into ``OUT.rankR``; the last process to finish merges the
-parts into ``OUT`` in record order. Whatever the process count, an answer in ``OUT`` or in any
+answers every WORLD_SIZE-th record into ``OUT.rankR``; the processes meet at the end through the
+launcher's rendezvous and rank 0 merges the parts into ``OUT`` in record order (without one, the
+last process to finish merges: ``launcher_sync``). Whatever the process count, an answer in ``OUT`` or in any
 ``OUT.rankR`` beside it (an earlier run's, on another count) counts as done, and the merge keeps
 it; a single process merges such parts into ``OUT`` too.
 
@@ -29,9 +30,12 @@ predictions file). Without them every detection scores 1.0 and ranks in answer o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from rsvlm import inference as inf
@@ -142,12 +146,17 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-        by_class: bool = False, retry_errors: bool = False, image_root: Path | None = None) -> Path:
+        by_class: bool = False, retry_errors: bool = False, image_root: Path | None = None,
+        sync: Callable[[object], list] | None = None) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1),
     answering the records that ``out`` and its rank parts, of any process count, do not answer yet
     (``resume_state``); returns the file written last: ``out``, or with world > 1 this rank's part
-    while another rank is still answering (the last to finish merges: ``merge_answers``). Relative
-    image paths are read against ``image_root``, by default ``data``'s folder."""
+    while another rank is still answering (``merge_answers``). ``sync`` (``launcher_sync``: every
+    rank's value, once every rank has given one) makes the ranks wait for each other, and rank 0
+    merges; without it the last to finish does, as it finds every share answered (with
+    ``retry_errors`` one can also merge early, on another's old error rows, before that rank retries
+    them: the last merges again). A rank without records writes no part. Relative image paths are
+    read against ``image_root``, by default ``data``'s folder."""
     from tqdm.auto import tqdm
 
     root = Path(image_root) if image_root is not None else data.parent
@@ -185,8 +194,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
     n_err, first_err, n_cut, n_noted = 0, None, 0, 0
-    part.parent.mkdir(parents=True, exist_ok=True)
-    with part.open("a") as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
+    if todo:
+        part.parent.mkdir(parents=True, exist_ok=True)
+    elif world > 1 and part.is_file() and part.stat().st_size == 0:
+        part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
+    with (part.open("a") if todo else contextlib.nullcontext()) as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                                    disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
@@ -215,10 +227,14 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if n_noted:
         print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
-    if world == 1 and all(f == out for f in answer_files(out)):
+    if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges
+        sync(None)
+        merged = sync(merge_answers(every, len(records), out, world, root, retry_errors) if rank == 0 else None)[0]
+    elif world == 1 and all(f == out for f in answer_files(out)):
         return out  # answered in place: nothing to merge
-    merged = merge_answers(every, len(records), out, world, root, retry_errors)
-    if world == 1 and not merged:  # an image changed during the run: its record is answered next time
+    else:
+        merged = merge_answers(every, len(records), out, world, root, retry_errors)
+    if not merged and (world == 1 or sync is not None) and rank == 0:  # its record is answered next time
         print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
               "during the run; run again", file=sys.stderr)
     return out if merged or world == 1 else part
@@ -258,6 +274,29 @@ def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:
     return rank, world
 
 
+def launcher_sync(world: int, timeout: timedelta = timedelta(days=7)) -> Callable[[object], list] | None:
+    """``value -> [every rank's value]``, returning once every rank has called it: the launcher's
+    rendezvous (torchrun and accelerate set ``MASTER_ADDR``/``MASTER_PORT``), joined as a CPU (gloo)
+    process group, so that a rank that finishes first waits, up to ``timeout``, for the others. None
+    on one process or without a rendezvous (``RANK``/``WORLD_SIZE`` set by hand, e.g. separate jobs):
+    there the last rank to finish merges. RuntimeError where the group cannot be joined."""
+    if world == 1 or not (os.environ.get("MASTER_ADDR") and os.environ.get("MASTER_PORT")):
+        return None
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        return None
+    if not dist.is_initialized():
+        dist.init_process_group("gloo", timeout=timeout)
+
+    def sync(value: object) -> list:
+        got = [None] * dist.get_world_size()
+        dist.all_gather_object(got, value)
+        return got
+
+    return sync
+
+
 def main(args) -> int:
     try:
         rank, world = process_rank()
@@ -292,6 +331,24 @@ def main(args) -> int:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     if rank == 0 and (note := overlap_report(model_dir, args.data, args.image_root)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
+    try:  # joined before the model loads: a launch that cannot meet fails in seconds, not after it
+        sync = launcher_sync(world)
+    except (RuntimeError, ValueError) as e:
+        print(f"rsvlm eval: cannot join the other processes at {os.environ.get('MASTER_ADDR')}:"
+              f"{os.environ.get('MASTER_PORT')} ({e}); without them rank {rank} of {world} stops", file=sys.stderr)
+        return 2
+    try:
+        return _answer(args, rank, world, device, model_dir, stamp, sync)
+    finally:
+        if sync is not None:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, stamp: dict,
+            sync: Callable[[object], list] | None) -> int:
+    """``main`` once the inputs are checked: load the model, answer, merge."""
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
@@ -309,8 +366,13 @@ def main(args) -> int:
               args.limit, rank, world, constrain=not args.free_decoding,
               tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,
               by_class=args.det_by_class, retry_errors=args.retry_errors,
-              image_root=Path(args.image_root) if args.image_root else None)
-    if out != Path(args.out):  # rank 0 said "wrote OUT" while OUT did not exist yet
+              image_root=Path(args.image_root) if args.image_root else None, sync=sync)
+    if out != Path(args.out) and sync is not None:
+        print(f"wrote {out} (rank {rank}'s share), not merged into {args.out}: a record's inputs changed during "
+              "the run; run again")
+    elif not out.exists():  # a rank of more than there are records: was "wrote OUT.rankR", a file never made
+        print(f"rank {rank} had no record left to answer; the last rank to finish merges the shares into {args.out}")
+    elif out != Path(args.out):  # rank 0 said "wrote OUT" while OUT did not exist yet
         print(f"wrote {out} (rank {rank}'s share); the last rank to finish merges the shares into {args.out}")
     else:
         print(f"wrote {out}")

@@ -2,8 +2,9 @@
 already in them, the error rows worth answering again (``inputs_digest``), the run stamp beside it
 (``OUT.run.json``: which weights and options answered), and the merge of the parts into ``OUT``.
 
-Cannot: coordinate ranks beyond files (no lock): with ``--retry-errors`` on several ranks one may
-merge early, and the last to finish merges again.
+Cannot: coordinate ranks beyond files (no lock) where the launcher gives no rendezvous (``rsvlm.evaluate.
+launcher_sync``): there, with ``--retry-errors`` on several ranks, one may merge early, on another rank's old
+error rows before that rank retries them, and the last to finish merges again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +42,11 @@ def _rows(path: Path) -> list[dict]:
     """The rows of a predictions file that are JSON objects with an id; a line cut by a kill (or
     being written by another rank) is left out, so its record reads as unanswered."""
     rows = []
-    for line in path.read_text().splitlines() if path.is_file() else []:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:  # none yet, or an empty part its rank just removed
+        return rows
+    for line in text.splitlines():
         with contextlib.suppress(json.JSONDecodeError):
             if isinstance(row := json.loads(line), dict) and isinstance(row.get("id"), str):
                 rows.append(row)
@@ -294,7 +300,9 @@ def merge_answers(records: list[dict], n: int, out: Path, world: int, root: Path
         if row is not None:
             lines.append(json.dumps(row) + "\n")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f"{out.name}.merge{os.getpid()}")
+    # a name of its own (two ranks on two machines sharing the folder may have the same pid), with the
+    # umask's permissions (a tempfile's 0600 would hide the predictions from the user's group)
+    tmp = out.with_name(f"{out.name}.merge{os.getpid()}.{secrets.token_hex(4)}")
     tmp.write_text("".join(lines))
     os.replace(tmp, out)
     return True

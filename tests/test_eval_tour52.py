@@ -33,3 +33,156 @@ def test_process_rank_reads_the_launchers_variables():
     assert evaluate.process_rank({}) == (0, 1)
     assert evaluate.process_rank({"RANK": " 3 ", "WORLD_SIZE": "4"}) == (3, 4)
     assert evaluate.process_rank({"RANK": "", "WORLD_SIZE": ""}) == (0, 1)
+
+
+def _standin(monkeypatch, slow: str | None = None, tag: list | None = None):
+    """``answer_batch`` for ``evaluate.run``: answers ``tag[0]``, an error row where the image is missing;
+    sleeps a little before answering the record ``slow`` (another rank still busy)."""
+    import time
+
+    tag = tag if tag is not None else ["run 1"]
+    asked = []
+
+    def answer(model, processor, records, root, *a, **kw):
+        rows = []
+        for r in records:
+            if r["id"] == slow:
+                time.sleep(0.3)
+            asked.append(r["id"])
+            if (root / r["images"][0]["path"]).is_file():
+                rows.append({"id": r["id"], "task": r["task"], "answer": tag[0]})
+            else:
+                rows.append({"id": r["id"], "task": r["task"], "answer": "", "error": f"gone.png ({tag[0]})",
+                             "inputs_digest": evaluate.inputs_digest(r, root)})
+        return rows
+
+    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    return asked, tag
+
+
+def _data(tmp_path, n, missing=()):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps({**RECORD, "id": f"r{i}", "images": [
+        {"path": "gone.png" if i in missing else "a.png", "modality": "optical"}]}) + "\n" for i in range(n)))
+    return data
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_ranks_without_records_leave_no_part_behind(tmp_path, monkeypatch, capsys):
+    asked, _ = _standin(monkeypatch)
+    data, out = _data(tmp_path, 2), tmp_path / "p.jsonl"
+    (tmp_path / "p.jsonl.rank3").write_text("")  # an empty part an older run left
+    for rank in (2, 3, 1, 0):  # four processes for two records: ranks 2 and 3 have none
+        evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=4, progress=False)
+    # were empty p.jsonl.rank2 and .rank3, listed by every later message about the parts, merged every time
+    assert sorted(p.name for p in tmp_path.glob("p.jsonl.rank*")) == ["p.jsonl.rank0", "p.jsonl.rank1"]
+    assert [r["id"] for r in _rows(out)] == ["r0", "r1"] and asked == ["r1", "r0"]
+    assert evaluate.run(None, None, data, out, batch_size=1, progress=False) == out  # resumed on one: nothing asked
+    assert asked == ["r1", "r0"] and [r["id"] for r in _rows(out)] == ["r0", "r1"]
+    capsys.readouterr()
+
+
+class ThreadSync:
+    """``launcher_sync`` for ranks run as threads of one process: every rank's value once all gave one."""
+
+    def __init__(self, world):
+        import threading
+
+        self.barrier, self.values = threading.Barrier(world, timeout=20), [None] * world
+
+    def of(self, rank):
+        def sync(value):
+            self.values[rank] = value
+            self.barrier.wait()
+            got = list(self.values)
+            self.barrier.wait()
+            return got
+
+        return sync
+
+
+def _ranks_as_threads(data, out, world, sync=None, **kw):
+    import threading
+
+    done = {}
+
+    def one(rank):
+        done[rank] = evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=world, progress=False,
+                                  sync=sync.of(rank) if sync else None, **kw)
+
+    threads = [threading.Thread(target=one, args=(r,)) for r in range(world)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return done
+
+
+def test_retried_errors_on_ranks_that_meet_are_merged_once_after_every_rank(tmp_path, monkeypatch, capsys):
+    from rsvlm import predictions
+
+    data, out = _data(tmp_path, 4, missing={1, 3}), tmp_path / "p.jsonl"
+    asked, tag = _standin(monkeypatch, slow="r3")
+    _ranks_as_threads(data, out, 2, ThreadSync(2))
+    assert [r.get("error") for r in _rows(out)] == [None, "gone.png (run 1)", None, "gone.png (run 1)"]
+    merges = []
+
+    def merge(*a, **kw):
+        merged = predictions.merge_answers(*a, **kw)
+        merges.append([r.get("error") for r in _rows(out)])
+        return merged
+
+    monkeypatch.setattr(evaluate, "merge_answers", merge)
+    tag[0] = "run 2"  # rank 1 retries r1 and r3 (slowly); rank 0 has nothing to retry and ends at once
+    done = _ranks_as_threads(data, out, 2, ThreadSync(2), retry_errors=True)
+    # without meeting, rank 0 merged while rank 1 was still retrying: OUT said "run 1" for r1 and r3, and
+    # rank 0 said "wrote OUT"
+    assert merges == [[None, "gone.png (run 2)", None, "gone.png (run 2)"]]  # once, by rank 0, after both
+    assert done == {0: out, 1: out} and asked[-2:] == ["r1", "r3"]
+    capsys.readouterr()
+
+
+def _rank_process(rank, port, data, out, result):
+    """One rank of a real two-process launch (forked: no second import of torch)."""
+    import os
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2")
+    sync = evaluate.launcher_sync(2)
+    got = evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=2, progress=False, sync=sync)
+    import torch.distributed as dist
+
+    dist.destroy_process_group()
+    result.write_text(str(got))
+
+
+def test_two_real_processes_meet_through_the_launchers_rendezvous(tmp_path, monkeypatch, capsys):
+    import multiprocessing
+    import socket
+
+    import torch.distributed  # noqa: F401  (imported before the fork, once)
+
+    _standin(monkeypatch, slow="r1")
+    data, out = _data(tmp_path, 3), tmp_path / "p.jsonl"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_rank_process, args=(r, port, data, out, tmp_path / f"got{r}")) for r in (0, 1)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert [(tmp_path / f"got{r}").read_text() for r in (0, 1)] == [str(out)] * 2  # both: merged
+    assert [r["id"] for r in _rows(out)] == ["r0", "r1", "r2"]
+    assert evaluate.launcher_sync(1) is None
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    assert evaluate.launcher_sync(2) is None  # RANK/WORLD_SIZE set by hand: the last to finish merges
+    capsys.readouterr()
