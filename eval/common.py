@@ -229,8 +229,10 @@ def table(rows: list[list[Any]], header: list[str]) -> str:
 
 
 def summary_table(scores: dict) -> str:
-    """The headline metrics, overall and per modality, as a table."""
+    """The headline metrics, overall and per modality, as a table; ``n_pred_errors`` and
+    ``n_pred_cut`` (answers ``rsvlm eval`` gave up on, or its token limit cut) as columns where any."""
     keys = scores["headline"] + ["n_records", "n_missing", "n_unparseable"]
+    keys += [k for k in ("n_pred_errors", "n_pred_cut") if scores.get(k)]
     rows = [["all", *(scores.get(k) for k in keys)]]
     rows += [[m, *(s.get(k) for k in keys)] for m, s in scores.get("by_modality", {}).items()]
     return table(rows, ["modality", *keys])

@@ -186,3 +186,29 @@ def test_two_real_processes_meet_through_the_launchers_rendezvous(tmp_path, monk
     monkeypatch.delenv("MASTER_ADDR", raising=False)
     assert evaluate.launcher_sync(2) is None  # RANK/WORLD_SIZE set by hand: the last to finish merges
     capsys.readouterr()
+
+
+def test_the_printed_table_counts_cut_and_errored_answers_per_modality(tmp_path, capsys):
+    from eval import counting
+
+    recs = [{**RECORD, "id": i, "task": "count", "images": [{"path": "a.png", "modality": m}],
+             "conversations": [{"from": "human", "value": "<image>\n[count] How many ships?"},
+                               {"from": "gpt", "value": "3"}]} for i, m in (("a", "optical"), ("b", "sar"), ("c", "sar"))]
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pred.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "a", "task": "count", "answer": "3"},
+        {"id": "b", "task": "count", "answer": "2", "cut": True},
+        {"id": "c", "task": "count", "answer": "", "error": "c.png: not found"}]))
+    scores = counting.main(["--gt", str(gt), "--pred", str(pred)])
+    table = capsys.readouterr().out.split("\nnote:")[0].splitlines()
+    head = [c.strip() for c in table[1].strip("|").split("|")]
+    # were a note under the table only: the table read 1 of 3 right with nothing in it saying why
+    assert head[-2:] == ["n_pred_errors", "n_pred_cut"]
+    rows = {cells[0]: cells[-2:] for cells in ([c.strip() for c in r.strip("|").split("|")] for r in table[3:])}
+    assert rows == {"all": ["1", "1"], "optical": ["0", "0"], "sar": ["1", "1"]}
+    assert scores["n_pred_cut"] == 1 and set(scores) >= {"n_pred_errors", "by_modality"}  # the JSON as before
+
+    pred.write_text(json.dumps({"id": "a", "task": "count", "answer": "3"}) + "\n")
+    counting.main(["--gt", str(gt), "--pred", str(pred)])
+    assert "n_pred_cut" not in capsys.readouterr().out  # none: the columns stay out of the way
