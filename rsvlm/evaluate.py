@@ -274,6 +274,25 @@ def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:
     return rank, world
 
 
+def rank_device(rank: int) -> str:
+    """The device of a process of several without ``--device``: the GPU of its ``LOCAL_RANK`` (else of
+    ``rank``), or the CPU where there is none; ValueError where that GPU does not exist (more processes
+    on a machine than it has GPUs) or ``LOCAL_RANK`` is no whole number."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu"
+    v = os.environ.get("LOCAL_RANK", "").strip()
+    try:
+        local = int(v) if v else rank
+    except ValueError:
+        raise ValueError(f"LOCAL_RANK={os.environ['LOCAL_RANK']!r} is not a whole number") from None
+    if not 0 <= local < (n := torch.cuda.device_count()):
+        raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {n} GPU(s) are visible: "
+                         f"start at most {n} process(es) per machine, or give --device (e.g. cuda:0, shared)")
+    return f"cuda:{local}"
+
+
 def launcher_sync(world: int, timeout: timedelta = timedelta(days=7)) -> Callable[[object], list] | None:
     """``value -> [every rank's value]``, returning once every rank has called it: the launcher's
     rendezvous (torchrun and accelerate set ``MASTER_ADDR``/``MASTER_PORT``), joined as a CPU (gloo)
@@ -305,9 +324,11 @@ def main(args) -> int:
         return 2
     device = args.device
     if device is None and world > 1:
-        import torch
-
-        device = f"cuda:{os.environ.get('LOCAL_RANK', rank)}" if torch.cuda.is_available() else "cpu"
+        try:
+            device = rank_device(rank)
+        except ValueError as e:
+            print(f"rsvlm eval: {e}", file=sys.stderr)
+            return 2
     if not Path(args.data).is_file():  # before a model that may take minutes to load
         print(f"rsvlm eval: records file not found: {args.data}", file=sys.stderr)
         return 2

@@ -212,3 +212,22 @@ def test_the_printed_table_counts_cut_and_errored_answers_per_modality(tmp_path,
     pred.write_text(json.dumps({"id": "a", "task": "count", "answer": "3"}) + "\n")
     counting.main(["--gt", str(gt), "--pred", str(pred)])
     assert "n_pred_cut" not in capsys.readouterr().out  # none: the columns stay out of the way
+
+
+def test_a_process_past_the_machines_gpus_is_one_line(tmp_path, monkeypatch, capsys):
+    import torch
+
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    argv = ["eval", "--model", str(tmp_path / "no-model"), "--data", str(data), "--out", str(tmp_path / "p.jsonl")]
+    for k, v in {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_RANK": "1"}.items():
+        monkeypatch.setenv(k, v)
+    # was "cuda:1" taken as given: a CUDA "invalid device ordinal" traceback once the model loaded
+    assert main(argv) == 2
+    assert "would take GPU cuda:1 (LOCAL_RANK), but 1 GPU(s) are visible" in capsys.readouterr().err
+    monkeypatch.setenv("LOCAL_RANK", "one")
+    assert main(argv) == 2 and "LOCAL_RANK='one' is not a whole number" in capsys.readouterr().err
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    assert evaluate.rank_device(1) == "cuda:0"
