@@ -32,8 +32,60 @@ def _argv(tmp_path, *extra: str) -> tuple[list[str], Path]:
 
 
 def test_a_metrics_line_logs_the_lr_its_step_used(tmp_path):
-    argv, out = _argv(tmp_path, "max_steps=3", "optim.lr=1e-3", "optim.warmup_steps=2", "optim.schedule=constant")
+    argv, out = _argv(tmp_path, "max_steps=2", "optim.lr=1e-3", "optim.warmup_steps=1", "optim.schedule=constant")
     assert train_main(argv) == 0
     lrs = [json.loads(x)["lr"] for x in (out / "metrics.jsonl").read_text().splitlines()]
-    # warm-up over 2 steps: 1/3, 2/3, then the full rate; it logged the next step's, 2/3 · 1e-3 at step 1
-    assert lrs == pytest.approx([1e-3 / 3, 2e-3 / 3, 1e-3], rel=1e-9)
+    assert lrs == pytest.approx([1e-3 / 2, 1e-3], rel=1e-9)  # a step of warm-up; it logged the next step's: 1e-3 twice
+
+
+@pytest.mark.parametrize("change, named", [
+    ("model.llm.lora_alpha=64", "model.llm.lora_alpha: 8 → 64"),  # was resumed with 8× the LoRA scale, unsaid
+    ("model.trainable.projector=frozen", "model.trainable.projector: 'full' → 'frozen'"),  # was refused after the build
+])
+def test_a_changed_model_section_on_resume_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch, change,
+                                                                               named):
+    import rsvlm.train.loop as loop
+
+    argv, out = _argv(tmp_path, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=1"]) == 0
+    saved = (out / "train_config.yaml").read_text()
+    capsys.readouterr()
+
+    def no_build(*a, **k):
+        raise AssertionError("the model was built before the model section was compared")
+
+    monkeypatch.setattr(loop, "build_model", no_build)
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto", change]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "was trained with another model section" in err[0] and named in err[0], err
+    assert "max_steps" not in err[0]  # only the model's keys are named
+    assert (out / "train_config.yaml").read_text() == saved
+
+
+def test_a_moved_model_file_may_be_resumed_from_but_a_path_set_anew_may_not(tmp_path, capsys):
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_changes
+
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/old/tok"])
+    save_config(cfg, tmp_path / "train_config.yaml")
+    check_changes(tmp_path, load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/new/tok"]), rank=0)
+    assert "model.llm.tokenizer: '/old/tok' → '/new/tok'" in capsys.readouterr().err  # named, not refused
+    with pytest.raises(ValueError, match=r"model\.encoders\.default\.pretrained: None → '/w\.safetensors'"):
+        check_changes(tmp_path, load_config(TrainConfig, recipe(tmp_path), [
+            "model.llm.tokenizer=/old/tok", "model.encoders.default.pretrained=/w.safetensors"]), rank=0)
+
+
+def test_a_changed_model_section_on_a_contrastive_resume_is_refused_before_anything_is_written(tmp_path, capsys):
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    out = tmp_path / "clip"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "batch_size=4", "ckpt.every=1"]
+    assert train_main([*argv, "max_steps=1"]) == 0
+    saved = (out / "train_config.yaml").read_text()
+    capsys.readouterr()
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto", "model.stems.optical.std=[1.0, 1.0, 1.0]"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    # was: resumed, its images normalised otherwise than the encoder was trained on, with a note among the changes
+    assert len(err) == 1 and "model.stems.optical.std" in err[0] and "another model section" in err[0], err
+    assert (out / "train_config.yaml").read_text() == saved  # was replaced by the refused run's config

@@ -75,9 +75,9 @@ from rsvlm.train.clip_heads import (
 from rsvlm.train.run import (
     build_optimizer,
     check_bad,
+    check_changes,
     check_malformed,
     lr_lambda,
-    note_changes,
     note_resume,
     resume_folder,
     setup_distributed,
@@ -193,22 +193,29 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
     return final
 
 
-def resume_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:
-    """Load the checkpoint ``ckpt.resume`` names into model, optimizer, schedule and sampler; its state, or {}."""
-    from safetensors.torch import load_file
-
-    from rsvlm.train import checkpoint as ckpt
-
+def clip_resume_folder(cfg, rank: int) -> Path | None:
+    """The step folder ``ckpt.resume`` names, checked before anything is built or written: a
+    contrastive pretraining step with the same model section (other changes named on rank 0)."""
     folder = resume_folder(cfg)
     if folder is None:
-        return {}
+        return None
     if not (folder / "model.safetensors").is_file():
         raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
     if not (folder / "scheduler.json").is_file():
         raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
                                 "LR schedule); start the run anew")
-    if rank == 0:
-        note_changes(folder, cfg)
+    check_changes(folder, cfg, rank)
+    return folder
+
+
+def resume_clip(cfg, folder: Path | None, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:
+    """Load ``folder`` (``clip_resume_folder``'s) into model, optimizer, schedule and sampler; its state, or {}."""
+    from safetensors.torch import load_file
+
+    from rsvlm.train import checkpoint as ckpt
+
+    if folder is None:
+        return {}
     try:
         model.load_state_dict(load_file(str(folder / "model.safetensors")))
     except RuntimeError as e:  # torch lists every mismatched tensor over many lines
@@ -282,6 +289,7 @@ def train_clip(cfg) -> dict:
     from rsvlm.train.checkpoint import barrier
 
     rank, world, device = setup_distributed(cfg, ddp=True)
+    folder = clip_resume_folder(cfg, rank)
     out_dir = start_out_dir(cfg, rank)
     pairs, weights, report = caption_pool(cfg)
     if len(pairs) < 2 * world:
@@ -296,7 +304,7 @@ def train_clip(cfg) -> dict:
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
     opt, sched = build_optimizer(core, cfg)
     gen = torch.Generator().manual_seed(cfg.seed)  # the same draws on every rank; each takes its share
-    start = resume_clip(cfg, core, opt, sched, gen, rank)
+    start = resume_clip(cfg, folder, core, opt, sched, gen, rank)
     model = core
     if world > 1:  # the encoder's unused last block (feature_layer) gets no gradient
         model = torch.nn.parallel.DistributedDataParallel(core, find_unused_parameters=True)

@@ -35,10 +35,10 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     TooManyBadSamples,
     build_optimizer,
     check_bad,
+    check_changes,
     check_malformed,
     check_out_dir,
     lr_lambda,
-    note_changes,
     note_resume,
     resume_folder,
     setup_distributed,
@@ -192,8 +192,7 @@ def train(cfg: TrainConfig) -> dict:
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
         ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
-        if rank == 0:
-            note_changes(folder, cfg)
+        check_changes(folder, cfg, rank)
     out_dir = start_out_dir(cfg, rank)
     model, processor = build_model(cfg, device)
     if cfg.gradient_checkpointing:

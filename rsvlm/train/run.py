@@ -92,12 +92,31 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
     return folder
 
 
-def note_changes(folder: Path, cfg: TrainConfig) -> None:
-    """(rank 0) Name the settings a resumed run changes from its checkpoint's: the data plan, the
+# model paths a run moved to another machine may point elsewhere (the files are taken to be the same ones)
+RELOCATABLE = ("name_or_path", "tokenizer", "pretrained")
+
+
+def _changes_model(change: str) -> bool:
+    """Whether a ``config_changes`` line (``key: old → new``) changes the model: a ``model.`` key other
+    than a path of ``RELOCATABLE`` moved from one file to another (one set or unset is a change)."""
+    key, values = change.split(": ", 1)
+    if not key.startswith("model."):
+        return False
+    return key.rsplit(".", 1)[-1] not in RELOCATABLE or "None" in values.split(" → ")
+
+
+def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
+    """Refuse a resume whose model section differs from its checkpoint's (the paths of
+    ``RELOCATABLE`` aside), naming the keys, before anything is built: the checkpoint's weights
+    continue the model it trained. (rank 0) Name the other settings it changes: the data plan, the
     schedule and the optimizer follow this run's (a changed ``batch_size``, ``seed`` or data
     setting also moves the data position, so the run is not the one the checkpoint's would have been)."""
     changes = ckpt.config_changes(folder, cfg)
-    if changes:
+    model = [c for c in changes if _changes_model(c)]
+    if model:
+        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(model)}; "
+                         "set it back to resume, or start a new run (another out_dir, or overwrite=true)")
+    if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
               f"{'; '.join(changes)} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
 
