@@ -89,3 +89,29 @@ def test_a_changed_model_section_on_a_contrastive_resume_is_refused_before_anyth
     # was: resumed, its images normalised otherwise than the encoder was trained on, with a note among the changes
     assert len(err) == 1 and "model.stems.optical.std" in err[0] and "another model section" in err[0], err
     assert (out / "train_config.yaml").read_text() == saved  # was replaced by the refused run's config
+
+
+@pytest.mark.parametrize("name, value, says", [
+    ("LOCAL_RANK", "abc", "LOCAL_RANK='abc' is not a whole number"), ("LOCAL_RANK", "-1", "LOCAL_RANK=-1: must be 0"),
+    ("WORLD_SIZE", "two", "WORLD_SIZE='two' is not a whole number"), ("WORLD_SIZE", "0", "WORLD_SIZE=0: must be 1"),
+])
+def test_a_launcher_variable_that_is_no_rank_is_one_line_naming_it(tmp_path, capsys, monkeypatch, name, value, says):
+    monkeypatch.setenv(name, value)
+    argv, out = _argv(tmp_path, "max_steps=1")
+    assert train_main(argv) == 1  # was a ValueError traceback from int()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rsvlm train: ValueError: ") and says in err[0], err
+
+
+def test_a_local_rank_past_the_visible_gpus_is_refused_naming_both(tmp_path, monkeypatch):
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import setup_distributed
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv("LOCAL_RANK", "2")  # three processes on a machine with two GPUs
+    with pytest.raises(ValueError, match=r"LOCAL_RANK=2, but 2 GPU\(s\) are visible"):  # was CUDA's invalid ordinal
+        setup_distributed(load_config(TrainConfig, recipe(tmp_path)))

@@ -51,17 +51,33 @@ def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
 
 
+def env_int(name: str, default: int, low: int = 0) -> int:
+    """The launcher's whole-number environment variable ``name`` (``default`` where unset or empty);
+    ValueError naming it for another value or one below ``low``."""
+    v = os.environ.get(name, "").strip()
+    try:
+        n = int(v) if v else default
+    except ValueError:
+        raise ValueError(f"{name}={os.environ[name]!r} is not a whole number (set by torchrun or deepspeed; unset "
+                         "it to train as one process)") from None
+    if n < low:
+        raise ValueError(f"{name}={n}: must be {low} or more")
+    return n
+
+
 def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
     """(rank, world size, device); initialises the process group under torchrun/deepspeed.
     ``ddp``: several processes are allowed without DeepSpeed (plain ``torch.distributed``)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    world = env_int("WORLD_SIZE", 1, low=1)
     if world > 1 and not cfg.dist.deepspeed and not ddp:
         raise ValueError(f"{world} processes but no dist.deepspeed config; "
                          "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
-    local = int(os.environ.get("LOCAL_RANK", "0"))
+    local = env_int("LOCAL_RANK", 0)
+    if cuda and local >= (n := torch.cuda.device_count()):
+        raise ValueError(f"LOCAL_RANK={local}, but {n} GPU(s) are visible: start at most {n} process(es) per machine")
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
