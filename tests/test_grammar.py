@@ -447,10 +447,10 @@ def test_a_label_opens_and_runs_on_only_while_a_shape_fits_after_it(model_proc):
     def allowed_after(tokens, left):
         return GrammarConstraint(tok, {eos}, 1, len(tokens) + left)([tokens], vocab)[0]
 
-    assert not allowed_after([], 5)[ref] and allowed_after([], 6)[ref]  # <ref></ref><point>2</point> is 6
+    assert not allowed_after([], 6)[ref] and allowed_after([], 7)[ref]  # <ref>ship</ref><point>2</point> is 7
     assert allowed_after([ref], 6)[word] and not allowed_after([ref], 5)[word]  # the label stops in time
-    assert allowed_after([ref], 5).nonzero().flatten().tolist() == [end_ref]
-    assert allowed_after([ref, end_ref], 4)[point]  # and a point still fits after it
+    assert allowed_after([ref, word], 5).nonzero().flatten().tolist() == [end_ref]
+    assert allowed_after([ref, word, end_ref], 4)[point]  # and a point still fits after it
 
     def run(budget: int):
         def llm(inputs_embeds, **_):
@@ -463,5 +463,15 @@ def test_a_label_opens_and_runs_on_only_while_a_shape_fits_after_it(model_proc):
         return decode(llm, lambda ids: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
                       cfg, {eos}, constraint=con)
 
-    cut = run(5)
+    cut = run(6)
     assert cut.tokens == [[eos]] and cut.finished == [False]  # no dangling label; reported cut
+    # a label the budget closed: the answer that ends after it is cut, whatever the model ranked
+    con = GrammarConstraint(tok, {eos}, 1, 7)
+    for done in ([], [ref], [ref, word]):
+        con([done], vocab)
+    con([[ref, word, end_ref]], vocab)
+    assert con.cut_by_budget(0, torch.zeros(vocab), eos)
+    free = GrammarConstraint(tok, {eos}, 1, 100)
+    for done in ([], [ref], [ref, word], [ref, word, end_ref]):
+        free([done], vocab)
+    assert not free.cut_by_budget(0, torch.zeros(vocab), eos)  # closed by the model with room to go on

@@ -15,7 +15,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
 Given ``max_new_tokens``, a token is allowed only if the shortest way to close the open shape
 after it still fits: a shape is never cut by the token limit, and one that would not fit is never
 opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``); a ``<ref>``
-opens, and its label goes on, only while a shape still fits after its ``</ref>``.
+opens only with room for a label token and a shape after its ``</ref>``, and its label goes on only
+while that shape still fits (a label the budget closed makes an answer that ends next ``cut``).
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
 model from spending its budget on one long shape, or keep plain text from ending on a "<" (the
@@ -37,9 +38,10 @@ SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and
 MIN_POLY_LOCS = 6
 # fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row></mask>
 SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
-# … and from <ref> through the smallest shape after its label (<ref></ref><point>2</point>): a label
-# the budget would leave without a shape is never opened
-OPEN_COST = {"ref": 2 + min(SHAPE_COST.values()), **SHAPE_COST}
+LABEL_ROOM = 2 + min(SHAPE_COST.values())  # inside a label: one more token, </ref>, then a <point> shape
+# … and <ref> with a label token and the smallest shape after it: a label the budget would leave
+# empty or without a shape is never opened
+OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
 
 
 def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
@@ -212,7 +214,7 @@ class GeometryGrammar:
             ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c > left]] = False
             return ok
         if s.mode == "ref":
-            if left >= 2 + min(SHAPE_COST.values()):  # this token, </ref>, then a shape still fit
+            if left >= LABEL_ROOM:
                 return self.ref_ok
             ok = torch.zeros(self.vocab, dtype=torch.bool)
             ok[self.ids.close["ref"]] = True
@@ -280,6 +282,7 @@ class GrammarConstraint:
         self.g: GeometryGrammar | None = None
         self.states = [_State() for _ in range(batch)]
         self.seen = [0] * batch
+        self.label_closed = [False] * batch  # the budget left a label nothing but </ref> (cut_by_budget)
         self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, int) else list(min_shapes)
         if len(self.min_shapes) != batch:
             raise ValueError(f"min_shapes has {len(self.min_shapes)} entries for a batch of {batch}")
@@ -291,16 +294,21 @@ class GrammarConstraint:
             for t in toks[self.seen[i]:]:
                 self.g.advance(self.states[i], t)
             self.seen[i] = len(toks)
+            if self.states[i].mode == "ref" and self.max_new - len(toks) < LABEL_ROOM:
+                self.label_closed[i] = True
         return torch.stack([self.g.allowed(s, self.max_new - len(t)) for s, t in zip(self.states, tokens)])  # (B,V)
 
     def cut_by_budget(self, i: int, logits: torch.Tensor, chosen: int) -> bool:
         """Whether sequence ``i``, ending on ``chosen`` (an EOS) with the model's unconstrained
         ``logits`` (V,), did so because the token budget hid an opening tag (a shape's, or a
-        ``<ref>`` with no room for a shape after its label) the model ranked above it: an answer
-        the limit cut short, though under the grammar it reads as complete."""
+        ``<ref>`` with no room for a label and a shape after it) the model ranked above it, or
+        after the budget closed a label: an answer the limit cut short, though under the grammar
+        it reads as complete."""
         s, g = self.states[i], self.g
         if g is None or s.mode != "text" or chosen not in g.eos:
             return False
+        if self.label_closed[i]:  # its label may have gone on ("small" of "small vehicle")
+            return True
         left = self.max_new - self.seen[i]
         hidden = [g.ids.open[k] for k, c in OPEN_COST.items() if c > left]
         return bool(hidden) and bool((logits[hidden] > logits[chosen]).any())
