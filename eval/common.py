@@ -339,6 +339,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     if preds.differing:  # two runs' answers in one file (appended, or concatenated): which one counts matters
         notes.append(f"{len(preds.differing)} id(s) repeated with another answer than their first line's, which "
                      f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
+    if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
+        notes.append(note)
     failed = [it for it in items if _errored(it)]
     if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
         notes.append(f"{len(failed)} prediction(s) carry an 'error' from rsvlm eval and score as wrong "
@@ -378,6 +380,26 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         notes.append(f"no line of {args.pred} has an 'answer' (or 'objects'): is it a records file, "
                      "--gt and --pred swapped?")
     return scores
+
+
+def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
+    """A note when records with no prediction in ``pred`` are answered in the rank parts beside it
+    (``PRED.rankR``): an ``rsvlm eval`` on several processes that has not merged them yet (one still
+    running, or stopped), whose answers would otherwise score as missing without a word."""
+    from rsvlm.predictions import answer_files
+
+    parts = [f for f in answer_files(Path(pred)) if f != Path(pred)]
+    if not parts or not missing:
+        return None
+    answered = set()
+    for f in parts:
+        with contextlib.suppress(ScoreError, OSError):
+            answered |= set(load_predictions(f).by_id)
+    if not (n := sum(it.id in answered for it in missing)):
+        return None
+    return (f"{n} record(s) without a prediction in {Path(pred).name} are answered in the rank parts beside it "
+            f"({', '.join(f.name for f in parts)}): rsvlm eval has not merged them into it (a process still "
+            "running, or stopped); run rsvlm eval again with the same --out, on any number of processes, to merge")
 
 
 def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:

@@ -231,3 +231,20 @@ def test_a_process_past_the_machines_gpus_is_one_line(tmp_path, monkeypatch, cap
     assert main(argv) == 2 and "LOCAL_RANK='one' is not a whole number" in capsys.readouterr().err
     monkeypatch.setenv("LOCAL_RANK", "0")
     assert evaluate.rank_device(1) == "cuda:0"
+
+
+def test_scoring_a_file_whose_rank_parts_are_not_merged_says_so(tmp_path, capsys):
+    from eval import classification
+
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps({**RECORD, "id": f"r{i}"}) + "\n" for i in range(3)))
+    pred.write_text(json.dumps({"id": "r0", "task": "cls", "answer": "lake"}) + "\n")  # an earlier run's merge
+    (tmp_path / "p.jsonl.rank1").write_text(json.dumps({"id": "r1", "task": "cls", "answer": "lake"}) + "\n")
+    scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["n_missing"] == 2  # scored as they stand
+    # was: r1 scored as missing without a word, its answer in p.jsonl.rank1
+    assert "1 record(s) without a prediction in p.jsonl are answered in the rank parts beside it (p.jsonl.rank1)" \
+        in " ".join(scores["notes"])
+    (tmp_path / "p.jsonl.rank1").write_text(json.dumps({"id": "r0", "task": "cls", "answer": "lake"}) + "\n")
+    assert not any("rank parts" in n for n in classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
+    capsys.readouterr()
