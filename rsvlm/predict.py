@@ -142,6 +142,10 @@ def main(args) -> int:
     except ValueError as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
+    if args.prompt is not None and not args.prompt.strip():  # an unset shell variable: was the standard question
+        print(f"rsvlm predict: --prompt is empty; leave it out to ask --task {args.task}'s standard question "
+              f"({inf.DEFAULT_PROMPTS[args.task]!r})", file=sys.stderr)
+        return 2
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rsvlm import inference as inf
 
@@ -85,3 +86,14 @@ def test_no_module_imports_a_private_name_of_chat_predict_inference_or_the_geome
     from rsvlm.predict import jsonable
 
     assert jsonable({"n": np.int64(3), "mask": np.eye(2, dtype=bool)}) == {"n": 3, "mask": {"size": [2, 2], "counts": [0, 1, 2, 1]}}
+
+
+@pytest.mark.parametrize("prompt", ["", "   "])
+def test_an_empty_prompt_is_refused_not_swapped_for_the_standard_question(geotiff, tmp_path, capsys, prompt):
+    """``--prompt "$Q"`` with Q unset asked the task's standard question without a word."""
+    from rsvlm.cli import main
+
+    rc = main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+               "--prompt", prompt])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--prompt is empty" in err and "[det] Detect every object." in err and "no-model" not in err
