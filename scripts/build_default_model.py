@@ -5,7 +5,8 @@
 
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
-checkpoint; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose
+checkpoint, and the data stage keeps each file made with the same arguments and data config, making
+again those made with others; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose
 inputs are missing and made by no earlier stage of the run is refused before any stage runs:
 
     data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then

@@ -70,21 +70,56 @@ def py(*args: str) -> list[str]:
 
 
 # -- stages -----------------------------------------------------------------------------------
+def made_with(target: Path, args: dict) -> bool:
+    """Whether ``target`` is there and was made with ``args`` (its ``.args.json``, written after it was
+    made); says why it is made again when it was made with other ones. A file of a build before the
+    arguments were recorded is kept, with a note."""
+    record = target.with_name(target.name + ".args.json")
+    if not target.is_file():
+        return False
+    if not record.is_file():
+        log(f"note: {target} kept: made before the build recorded its arguments (delete it to make it again)")
+        return True
+    try:
+        then = json.loads(record.read_text())
+    except (OSError, ValueError):
+        then = None
+    if then == args:
+        return True
+    diff = sorted(k for k in {**args, **(then if isinstance(then, dict) else {})}
+                  if not isinstance(then, dict) or then.get(k) != args.get(k))
+    log(f"{target}: made with other {', '.join(diff) or 'arguments'} than this build's; made again")
+    return False
+
+
+def record_args(target: Path, args: dict) -> None:
+    """What ``made_with`` compares, once ``target`` is made."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.with_name(target.name + ".args.json").write_text(json.dumps(args) + "\n")
+
+
 def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
+    """The scenes of every split (``data_gen synth``), and the training and test conversations
+    (``data_gen chat``); a split already made with the same arguments and config is kept."""
     if bc.test_seed in (bc.train_seed, bc.warmup_seed, bc.multi_seed):
         raise ValueError("the test seed must differ from the training seeds")
     for split, file, n, seed, cfg in (("train", "train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
                                       ("warmup", "train", bc.warmup_scenes, bc.warmup_seed, "data_warmup.yaml"),
                                       ("multi", "train", bc.multi_scenes, bc.multi_seed, "data_multi.yaml"),
                                       ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
-        if not (out / "data" / split / f"{file}.jsonl").is_file():
+        target = out / "data" / split / f"{file}.jsonl"
+        args = {"n": n, "seed": seed, "config": (CONFIGS / cfg).read_text(), "extra": bc.extra.get("data", [])}
+        if not made_with(target, args):  # was: kept whatever made it, so a redone data stage kept old scenes
+            (out / "data" / split / "chat.jsonl").unlink(missing_ok=True)  # made from the old records
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
                    "--seed", str(seed), "--config", str(CONFIGS / cfg), *bc.extra.get("data", [])))  # with its bar
+            record_args(target, args)
     for split, seed in (("train", bc.train_seed), ("test", bc.test_seed)):  # multi-turn records (rsvlm chat)
-        if not (out / "data" / split / "chat.jsonl").is_file():
+        target = out / "data" / split / "chat.jsonl"
+        if not made_with(target, args := {"turns": bc.chat_turns, "seed": seed}):
             run(py("-m", "data_gen", "chat", "--src", str(out / "data" / split / f"{split}.jsonl"),
-                   "--out", str(out / "data" / split / "chat.jsonl"), "--turns", str(bc.chat_turns),
-                   "--seed", str(seed)))
+                   "--out", str(target), "--turns", str(bc.chat_turns), "--seed", str(seed)))
+            record_args(target, args)
 
 
 def stage_tokenizer(out: Path, bc: BuildConfig, _: float) -> None:

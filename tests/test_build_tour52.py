@@ -130,3 +130,40 @@ def test_a_broken_training_data_json_is_named(tmp_path):
     line = overlap_report(model, [_rec("x", "field-7"), _rec("y", "s11-000002"), _rec("z", "s11-000003")])
     assert line is not None and line.startswith("2 of 3 ")
     assert f"unreadable: {model / 'training_data.json'}: not a training-scenes file" in line
+
+
+def test_a_redone_data_stage_makes_again_what_the_build_now_asks_for(monkeypatch, tmp_path, capsys):
+    from pathlib import Path
+
+    b = load_script("build_default_model", monkeypatch)
+    cmds = []
+
+    def fake_run(cmd, env_threads=None):  # writes what data_gen synth / chat would
+        out = Path(cmd[cmd.index("--out") + 1])
+        for f in ([out / "train.jsonl", out / "test.jsonl"] if "synth" in cmd else [out]):
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(" ".join(cmd) + "\n")
+        cmds.append((cmd[2], out.relative_to(tmp_path).as_posix()))
+
+    monkeypatch.setattr(sys.modules["build_stages"], "run", fake_run)
+    small = b.BuildConfig(train_scenes=5, warmup_scenes=4, multi_scenes=4, test_scenes=3)
+    b.stage_data(tmp_path, small, 1.0)
+    assert len(cmds) == 6
+    cmds.clear()
+    b.stage_data(tmp_path, small, 1.0)  # resumed: nothing made twice
+    assert cmds == []
+    # was: every split kept as it was, so `train_scenes=7` after deleting data/DONE trained on 5 scenes
+    b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=3), 1.0)
+    assert cmds == [("data_gen", "data/train"), ("data_gen", "data/train/chat.jsonl")]
+    assert "--n 7" in (tmp_path / "data/train/train.jsonl").read_text()
+    assert f"{tmp_path / 'data/train/train.jsonl'}: made with other n than this build's; made again" \
+        in capsys.readouterr().out
+    cmds.clear()
+    b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=3,
+                                         chat_turns=4), 1.0)
+    assert cmds == [("data_gen", "data/train/chat.jsonl"), ("data_gen", "data/test/chat.jsonl")]
+    cmds.clear()
+    (tmp_path / "data/test/test.jsonl.args.json").unlink()  # made by a build before the arguments were kept
+    b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=9,
+                                         chat_turns=4), 1.0)
+    assert cmds == [] and "made before the build recorded its arguments" in capsys.readouterr().out
