@@ -5,7 +5,8 @@
 Generates a small held-out synthetic test set (``configs/default/data_test.yaml``, a seed no build
 trains on) into a temporary folder, answers it with the model (default: the bundled one) through
 ``rsvlm eval``'s batched path, once decoding freely and once held to the geometry grammar, and
-prints per task the answers ``geometry.decode`` reports problems for, and the records and answer
+prints per task the answers ``geometry.decode`` reports problems for (records ``rsvlm eval`` could
+not answer are counted apart, with the first one's error), and the records and answer
 tokens per second of both (best of --repeat, the two interleaved): held answers that finish a
 mask instead of breaking off are longer, so tokens/s is the fair speed figure. Scores need
 ``eval/``; see docs/default-model.md.
@@ -71,11 +72,14 @@ def main() -> None:
                 answers[constrain] = [json.loads(line) for line in out.read_text().splitlines()]
     n = len(gt)
     bad = {c: Counter() for c in (False, True)}
+    failed: dict[bool, list[dict]] = {False: [], True: []}  # rows rsvlm eval could not answer ("error")
     total = Counter(r["task"] for r in gt.values())
     for c, rows in answers.items():
         for row in rows:
             meta = gt[row["id"]].get("meta", {})
-            if geometry.decode(row["answer"], meta.get("width", 96), meta.get("height", 96)).problems:
+            if "error" in row:  # answered "": it read as an answer without problems
+                failed[c].append(row)
+            elif geometry.decode(row["answer"], meta.get("width", 96), meta.get("height", 96)).problems:
                 bad[c][row["task"]] += 1
     print(f"{n} records of {args.scenes} scenes (seed {args.seed}); batch {args.batch_size}, "
           f"max {args.max_new_tokens} new tokens; threads={torch.get_num_threads()}")
@@ -84,6 +88,10 @@ def main() -> None:
     for task in sorted(total):
         print(f"| {task} | {total[task]} | {bad[False][task]} | {bad[True][task]} |")
     print(f"| all | {n} | {sum(bad[False].values())} | {sum(bad[True].values())} |")
+    for c, rows in failed.items():
+        if rows:
+            print(f"\n{len(rows)} record(s) not answered {'held' if c else 'free'} (counted in neither column; first: "
+                  f"{rows[0]['id']}: {rows[0]['error']})")
     tf, tc = min(times[False]), min(times[True])
     ntok = {c: sum(len(model.tokenizer.encode(r["answer"], add_special_tokens=False)) for r in rows)
             for c, rows in answers.items()}

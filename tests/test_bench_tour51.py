@@ -366,3 +366,22 @@ def test_assays_refuse_an_encoder_file_they_cannot_load_in_one_usage_line(tmp_pa
         err = capsys.readouterr().err
         assert e.value.code == 2 and "not an encoder this assay can load" in err and says in err, err[-1500:]
         assert "Traceback" not in err and "making" not in err
+
+
+def test_constrained_decoding_counts_records_it_could_not_answer_apart(tmp_path, monkeypatch, capsys, ckpt):
+    """A record rsvlm eval could not answer is written with answer "" and an "error": it was counted
+    as an answer without problems, the failure unsaid."""
+    _synth_stub(monkeypatch)
+
+    def run(model, processor, data, out, *a, constrain=True, **kw):
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "<box><loc_1>",
+                                           **({"answer": "", "error": "image not found: a.png"} if i == 0 else {})})
+                               + "\n" for i, r in enumerate(rows)))
+
+    monkeypatch.setattr("rsvlm.evaluate.run", run)
+    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "| ground | 4 | 3 | 3 |" in out
+    assert "1 record(s) not answered free (counted in neither column; first: " in out and "image not found: a.png" in out
+    assert "1 record(s) not answered held" in out
