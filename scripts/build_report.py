@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, log, py, run, stop_on_turn_end
+from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, done_minutes, log, py, run, stop_on_turn_end
 
 EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
               "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
@@ -117,7 +117,9 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
     import yaml
 
     report = json.loads((out / "eval" / "report.json").read_text())
-    minutes = {n: json.loads((out / n / "DONE").read_text()).get("minutes", 0.0) for n in stages if (out / n / "DONE").is_file()}
+    minutes = {n: done_minutes(out / n / "DONE") for n in stages if (out / n / "DONE").is_file()}
+    if unknown := [n for n, m in minutes.items() if m is None]:  # was: a JSON error, no card, after the build
+        log(f"note: the DONE of {', '.join(unknown)} records no minutes (marked done by hand?): '?' in the card")
     files = [p for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml"]
     from safetensors import safe_open
 
@@ -140,8 +142,9 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
              "scores_chat": scores_table(json.loads(chat.read_text())) if chat.is_file() else "(not scored)\n",
              "n_chat": records(chat_gt) if chat_gt.is_file() else "0",
              "tta_mode": bc.eval_tta,
-             "stage_minutes": ", ".join(f"{k} {v:.1f}" for k, v in minutes.items()),
-             "train_minutes": f"{sum(v for k, v in minutes.items() if k in TRAIN_STAGES):.1f}",
+             "stage_minutes": ", ".join(f"{k} {'?' if v is None else f'{v:.1f}'}" for k, v in minutes.items()),
+             "train_minutes": f"{sum(v or 0.0 for k, v in minutes.items() if k in TRAIN_STAGES):.1f}"
+                              + (" + ?" if any(minutes[k] is None for k in minutes if k in TRAIN_STAGES) else ""),
              "size_mb": f"{sum(p.stat().st_size for p in files) / 2**20:.1f}", "params_m": f"{n_params / 1e6:.2f}",
              "n_test": records(out / "data" / "test" / "test.jsonl"),
              "test_scenes": str(bc.test_scenes), "test_seed": str(bc.test_seed),
@@ -194,7 +197,9 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
         done = out / name / "DONE"
         if not done.is_file():
             break
-        minutes += json.loads(done.read_text())["minutes"]
+        if (spent := done_minutes(done)) is None:
+            log(f"note: {done} records no minutes: the curve's cpu_minutes leave {name} out")
+        minutes += spent or 0.0
         if name == "pretrain_encoder":
             continue
         if (out / name / "final" / "llm").is_dir():

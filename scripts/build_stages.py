@@ -65,6 +65,15 @@ def run(cmd: list[str], env_threads: int | None = None) -> None:
         raise subprocess.CalledProcessError(rc, cmd)
 
 
+def done_minutes(done: Path) -> float | None:
+    """The minutes a stage's DONE marker records; None for one without them (``touch OUT/STAGE/DONE``
+    to mark a stage done by hand) or an unreadable one."""
+    try:
+        return float(json.loads(done.read_text())["minutes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def py(*args: str) -> list[str]:
     return [sys.executable, *args]
 

@@ -167,3 +167,21 @@ def test_a_redone_data_stage_makes_again_what_the_build_now_asks_for(monkeypatch
     b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=9,
                                          chat_turns=4), 1.0)
     assert cmds == [] and "made before the build recorded its arguments" in capsys.readouterr().out
+
+
+def test_a_stage_marked_done_by_hand_leaves_its_minutes_unknown_in_the_card(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "model_card.md").write_text("minutes: {{stage_minutes}}; training {{train_minutes}}\n")
+    monkeypatch.setattr(sys.modules["build_report"], "CONFIGS", tmp_path / "configs")
+    for name, text in (("data", '{"minutes": 1.5, "scale": 1.0}'), ("pretrain_encoder", ""),
+                       ("align", '{"minutes": 2.25, "scale": 1.0}')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "DONE").write_text(text)  # `touch OUT/pretrain_encoder/DONE`
+    (tmp_path / "final").mkdir()
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text('{"metrics": []}')
+    # was: "build: stopped; Expecting value: line 1 column 1 (char 0)" after the whole build, and no card
+    card = b.write_card(tmp_path, b.BuildConfig(), b.STAGES).read_text()
+    assert card == "minutes: data 1.5, pretrain_encoder ?, align 2.2; training 2.2 + ?\n", card
+    assert "the DONE of pretrain_encoder records no minutes" in capsys.readouterr().out
