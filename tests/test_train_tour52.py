@@ -115,3 +115,20 @@ def test_a_local_rank_past_the_visible_gpus_is_refused_naming_both(tmp_path, mon
     monkeypatch.setenv("LOCAL_RANK", "2")  # three processes on a machine with two GPUs
     with pytest.raises(ValueError, match=r"LOCAL_RANK=2, but 2 GPU\(s\) are visible"):  # was CUDA's invalid ordinal
         setup_distributed(load_config(TrainConfig, recipe(tmp_path)))
+
+
+def _clip_argv(tmp_path, *extra: str) -> tuple[list[str], Path]:
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    out = tmp_path / "clip"
+    return ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "batch_size=4", *extra], out
+
+
+def test_a_contrastive_resume_past_max_steps_reports_the_checkpoints_step(tmp_path, capsys):
+    argv, out = _clip_argv(tmp_path, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=2"]) == 0
+    assert train_main([*argv, "max_steps=1", "ckpt.resume=auto"]) == 0
+    assert "past max_steps=1: nothing to train" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["steps"], summary["steps_this_run"], len(summary["losses"])) == (2, 0, 2)  # was (1, -1, 2)
+

@@ -401,7 +401,7 @@ def train_clip(cfg) -> dict:
         torch.distributed.all_gather_object(parts, (bad, samples))
         bad, samples = [i for p in parts for i in p[0]], sum(p[1] for p in parts)
     final = out_dir / "final"
-    summary = {"steps": cfg.max_steps, "steps_this_run": cfg.max_steps - start.get("step", 0), "processes": world,
+    summary = {"steps": state["step"], "steps_this_run": state["step"] - start.get("step", 0), "processes": world,
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
