@@ -132,3 +132,15 @@ def test_a_contrastive_resume_past_max_steps_reports_the_checkpoints_step(tmp_pa
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["steps"], summary["steps_this_run"], len(summary["losses"])) == (2, 0, 2)  # was (1, -1, 2)
 
+
+def test_a_contrastive_step_without_two_readable_pairs_is_counted_and_one_pair_a_step_refused(tmp_path, capsys):
+    argv, out = _clip_argv(tmp_path, "max_steps=3")
+    assert train_main([*argv, "batch_size=1"]) == 1  # was exit 0 after 3 steps that trained nothing, unsaid
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "batch_size × grad_accum = 1" in err[0] and not out.exists(), err
+    data = make_records(tmp_path / "bad", n=12, corrupt=12, ir_every=0)  # every image cut short
+    assert train_main([*argv, f"data.train={data}", "batch_size=2", "data.max_bad_fraction=1"]) == 0
+    err = capsys.readouterr().err
+    assert "step 3: 0 readable caption pair(s)" in err and "passed over" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["steps"], summary["skipped_steps"], summary["losses"]) == (3, 3, [])

@@ -288,6 +288,9 @@ def train_clip(cfg) -> dict:
 
     from rsvlm.train.checkpoint import barrier
 
+    if cfg.batch_size * cfg.grad_accum < 2:  # each process contrasts its own pairs: one would pass every step over
+        raise ValueError(f"objective clip: batch_size × grad_accum = {cfg.batch_size * cfg.grad_accum} caption pair "
+                         "per process and step; a contrastive step needs 2 or more")
     rank, world, device = setup_distributed(cfg, ddp=True)
     folder = clip_resume_folder(cfg, rank)
     out_dir = start_out_dir(cfg, rank)
@@ -356,7 +359,11 @@ def train_clip(cfg) -> dict:
             torch.distributed.all_reduce(c_t)  # so every rank reaches the same bad-share verdict
             n, counts["samples"], counts["bad"] = int(n_t), *c_t.tolist()
         check_bad(counts, cfg, final=False)
-        if n < 2:
+        if n < 2:  # no contrast without two pairs (every rank alike: n is the least)
+            state["step"], state["skipped_steps"] = step + 1, state.get("skipped_steps", 0) + 1
+            if rank == 0:
+                print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
+                      "step needs; passed over (counted in summary.json)", file=sys.stderr)
             continue
         pix, texts = pix[:n], texts[:n]
         ids = tok(texts, add_special_tokens=False)["input_ids"]
@@ -402,6 +409,7 @@ def train_clip(cfg) -> dict:
         bad, samples = [i for p in parts for i in p[0]], sum(p[1] for p in parts)
     final = out_dir / "final"
     summary = {"steps": state["step"], "steps_this_run": state["step"] - start.get("step", 0), "processes": world,
+               "skipped_steps": state.get("skipped_steps", 0),
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
                "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
