@@ -94,7 +94,13 @@ def load_predictions(path: str | Path) -> PredictionFile:
     the ids whose later lines answer otherwise are listed in ``differing``)."""
     path = Path(path)
     if not path.is_file():
-        raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}")
+        from rsvlm.predictions import answer_files
+
+        parts = "" if path.is_dir() else ", ".join(f.name for f in answer_files(path))
+        raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}" + (
+            f" (rank parts beside it, {parts}: rsvlm eval on several processes has not merged them, a process still "
+            "running or stopped; run it again with the same --out, on any number of processes, to merge)"
+            if parts else ""))
     out = PredictionFile(by_id={})
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line

@@ -248,3 +248,15 @@ def test_scoring_a_file_whose_rank_parts_are_not_merged_says_so(tmp_path, capsys
     (tmp_path / "p.jsonl.rank1").write_text(json.dumps({"id": "r0", "task": "cls", "answer": "lake"}) + "\n")
     assert not any("rank parts" in n for n in classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
     capsys.readouterr()
+
+
+def test_scoring_predictions_not_merged_yet_names_the_parts(tmp_path, capsys):
+    from eval import classification
+
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps(RECORD) + "\n")
+    (tmp_path / "p.jsonl.rank0").write_text(json.dumps({"id": "r0", "task": "cls", "answer": "lake"}) + "\n")
+    with pytest.raises(classification.common.ScoreError) as e:
+        classification.main(["--gt", str(gt), "--pred", str(pred)])
+    # was only "predictions file not found: p.jsonl", its answers one file over
+    assert "(rank parts beside it, p.jsonl.rank0: rsvlm eval on several processes has not merged them" in str(e.value)
