@@ -87,9 +87,11 @@ class ImageSpec:
 
     @classmethod
     def parse(cls, text: str, modality: str | None = None, bands: str | None = None) -> ImageSpec:
-        """``a.tif`` or band files ``B02.jp2,B03.jp2`` (spaces around the commas allowed); ValueError
-        when it names no file."""
-        files = [os.path.expanduser(p.strip()) for p in text.split(",") if p.strip()]
+        """``a.tif`` or band files ``B02.jp2,B03.jp2`` (spaces around the commas allowed; a file whose
+        own name holds a comma, ``scene,2020.tif``, is one file); ValueError when it names no file."""
+        whole = os.path.expanduser(text.strip())
+        files = [whole] if "," in whole and os.path.isfile(whole) else \
+            [os.path.expanduser(p.strip()) for p in text.split(",") if p.strip()]
         if not files:
             raise ValueError(f"image {text!r} names no file")
         return cls(files, modality, [b.strip() for b in bands.split(",")] if bands else None)

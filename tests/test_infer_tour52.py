@@ -97,3 +97,20 @@ def test_an_empty_prompt_is_refused_not_swapped_for_the_standard_question(geotif
                "--prompt", prompt])
     err = capsys.readouterr().err
     assert rc == 2 and "--prompt is empty" in err and "[det] Detect every object." in err and "no-model" not in err
+
+
+def test_an_image_whose_name_holds_a_comma_is_one_file_not_two_band_files(ckpt, geotiff, tmp_path, capsys):
+    """``--image "scene,2020.tif"`` was split into band files: 'image not found: …/scene'."""
+    import shutil
+
+    from rsvlm.cli import main
+
+    named = tmp_path / "scene,2020.tif"
+    shutil.copy(geotiff, named)
+    assert inf.ImageSpec.parse(str(named)).files == [str(named)]
+    assert inf.ImageSpec.parse(f"{tmp_path}/B02.tif, {tmp_path}/B03.tif").files == [f"{tmp_path}/B02.tif",
+                                                                                   f"{tmp_path}/B03.tif"]
+    assert main(["predict", "--model", str(ckpt), "--image", str(named), "--task", "cls", "--max-new-tokens", "2",
+                 "--device", "cpu"]) == 0
+    repl, out = _repl(ckpt)
+    assert repl.load_image([str(named)]) and "loaded scene,2020.tif: 96x64" in out.getvalue()
