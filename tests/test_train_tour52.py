@@ -144,3 +144,15 @@ def test_a_contrastive_step_without_two_readable_pairs_is_counted_and_one_pair_a
     assert "step 3: 0 readable caption pair(s)" in err and "passed over" in err
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["steps"], summary["skipped_steps"], summary["losses"]) == (3, 3, [])
+
+
+def test_a_contrastive_run_names_the_settings_only_the_lm_loop_reads(tmp_path, capsys):
+    argv, out = _clip_argv(tmp_path, "max_steps=1")
+    assert train_main([*argv, "log.tensorboard=true", "data.augment=flip", f"init_from={tmp_path}"]) == 0
+    notes = [x for x in capsys.readouterr().err.splitlines() if "does not use" in x]
+    # were ignored without a word: no tensorboard/ folder, no flipped views, the encoder not started from init_from
+    assert len(notes) == 1 and all(k in notes[0] for k in ("init_from=", "log.tensorboard=True", "data.augment='flip'"))
+    assert "model.encoders.default.pretrained" in notes[0] and "optim" not in notes[0]
+    capsys.readouterr()
+    assert train_main([*_clip_argv(tmp_path / "plain", "max_steps=1")[0]]) == 0
+    assert "does not use" not in capsys.readouterr().err  # the recipe alone sets none of them

@@ -55,7 +55,7 @@ import contextlib
 import json
 import math
 import sys
-from functools import partial
+from functools import partial, reduce
 from pathlib import Path
 
 import torch
@@ -281,6 +281,22 @@ def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels
     return [contrast + sum(getattr(cfg.clip, f"{k}_weight") * v for k, v in sums.items()), *sums.values()]
 
 
+# settings the LM loop reads and this one does not: named when a contrastive run sets them
+LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "data.augment",
+           "data.band_dropout", "data.task_weights", "data.modality_weights", "data.task_temperature",
+           "data.modality_temperature", "loss.loc_sigma", "loss.pointer_weight")
+
+
+def unused_settings(cfg) -> list[str]:
+    """``key=value`` of each ``LM_ONLY`` setting ``cfg`` gives another value than the default."""
+    default = type(cfg)()
+
+    def at(c, key: str):
+        return reduce(getattr, key.split("."), c)
+
+    return [f"{k}={at(cfg, k)!r}" for k in LM_ONLY if at(cfg, k) != at(default, k)]
+
+
 def train_clip(cfg) -> dict:
     from open_clip.loss import ClipLoss
     from safetensors.torch import save_file
@@ -292,6 +308,10 @@ def train_clip(cfg) -> dict:
         raise ValueError(f"objective clip: batch_size × grad_accum = {cfg.batch_size * cfg.grad_accum} caption pair "
                          "per process and step; a contrastive step needs 2 or more")
     rank, world, device = setup_distributed(cfg, ddp=True)
+    if (unused := unused_settings(cfg)) and rank == 0:
+        print(f"[rsvlm.train] contrastive pretraining (objective clip) does not use {', '.join(unused)}; only "
+              "the LM loop does" + ("" if cfg.init_from is None else
+                                    " (the encoder starts from model.encoders.default.pretrained)"), file=sys.stderr)
     folder = clip_resume_folder(cfg, rank)
     out_dir = start_out_dir(cfg, rank)
     pairs, weights, report = caption_pool(cfg)
