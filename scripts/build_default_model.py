@@ -96,10 +96,19 @@ def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
 
 
 def redone_since(out: Path, name: str, bc: BuildConfig) -> list[str]:
-    """The stages that wrote ``name``'s inputs and finished after it did (their DONE is newer)."""
+    """The stages that wrote ``name``'s inputs after it finished: an input file newer than its DONE,
+    or for a folder, its maker's DONE newer (a redone data stage that kept a file is not named)."""
     done = (out / name / "DONE").stat().st_mtime
-    makers = dict.fromkeys(maker_of(p, out) for p in stage_inputs(name, out, bc))
-    return [m for m in makers if (out / m / "DONE").is_file() and (out / m / "DONE").stat().st_mtime > done]
+
+    def newer(path: Path, maker: str) -> bool:
+        mark = path if path.is_file() else out / maker / "DONE"
+        return mark.is_file() and mark.stat().st_mtime > done
+
+    makers = {}
+    for p in stage_inputs(name, out, bc):
+        maker = maker_of(p, out)
+        makers[maker] = makers.get(maker, False) or newer(p, maker)
+    return [m for m, changed in makers.items() if changed and (out / m / "DONE").is_file()]
 
 
 STAGES = {"data": stage_data, "tokenizer": stage_tokenizer,

@@ -123,6 +123,8 @@ def test_a_skipped_stage_whose_input_stage_ran_again_says_so(monkeypatch, tmp_pa
     (tmp_path / "pretrain_encoder" / "final" / "encoder.safetensors").write_text("")
     (tmp_path / "data" / "train").mkdir()
     (tmp_path / "data" / "train" / "train.jsonl").write_text("")
+    for made in ("data/train/train.jsonl", "pretrain_encoder/final/encoder.safetensors"):  # as their stages left them
+        os.utime(tmp_path / made, (1, 1))
     (tmp_path / "tokenizer" / "DONE").unlink()  # the tokenizer is made again: align's DONE is now the older
     assert b.main(["--out", str(tmp_path), "--only", "tokenizer", "pretrain_encoder", "align"]) == 0
     lines = capsys.readouterr().out.splitlines()

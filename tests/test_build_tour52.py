@@ -185,3 +185,32 @@ def test_a_stage_marked_done_by_hand_leaves_its_minutes_unknown_in_the_card(monk
     card = b.write_card(tmp_path, b.BuildConfig(), b.STAGES).read_text()
     assert card == "minutes: data 1.5, pretrain_encoder ?, align 2.2; training 2.2 + ?\n", card
     assert "the DONE of pretrain_encoder records no minutes" in capsys.readouterr().out
+
+
+def test_a_redone_stage_that_kept_a_file_is_not_named_as_changing_it(monkeypatch, tmp_path, capsys):
+    import os
+
+    b = load_script("build_default_model", monkeypatch)
+    train = tmp_path / "data" / "train" / "train.jsonl"
+    remake = []
+
+    def data(out, bc, scale):  # a redone data stage: keeps train.jsonl unless asked for other scenes
+        if remake:
+            train.write_text("other scenes\n")
+
+    monkeypatch.setattr(b, "STAGES", {"data": data, "tokenizer": lambda out, bc, scale: None})
+    train.parent.mkdir(parents=True)
+    train.write_text("scenes\n")
+    os.utime(train, (1, 1))
+    (tmp_path / "tokenizer").mkdir()
+    (tmp_path / "tokenizer" / "DONE").write_text('{"minutes": 0.1, "scale": 1.0}')
+    os.utime(tmp_path / "tokenizer" / "DONE", (2, 2))
+    assert b.main(["--out", str(tmp_path), "--only", "data", "tokenizer"]) == 0
+    lines = [s for s in capsys.readouterr().out.splitlines() if "tokenizer: done before" in s]
+    # was: "note: data ran again since, so this stage's result is of the older input", for the same file
+    assert len(lines) == 1 and "note" not in lines[0], lines
+    (tmp_path / "data" / "DONE").unlink()
+    remake.append(True)
+    assert b.main(["--out", str(tmp_path), "--only", "data", "tokenizer"]) == 0
+    lines = [s for s in capsys.readouterr().out.splitlines() if "tokenizer: done before" in s]
+    assert len(lines) == 1 and "note: data ran again since" in lines[0], lines
