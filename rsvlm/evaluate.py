@@ -77,7 +77,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         try:
-            imgs = inf.record_inputs(r, root)
+            imgs = record_images(r, root)
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 processor.band_notes(im)
             m = prompt_of(r, processor.prompt)
@@ -127,6 +127,22 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             if fused.objects and all("score" in o for o in fused.objects):
                 rows[k]["objects"] = fused.objects
     return rows
+
+
+def record_images(record: dict, root: Path) -> list:
+    """A record's images, read as ``inf.record_inputs`` reads them, as ImageInputs; ValueError naming
+    the file where one has no valid pixel (every pixel nodata or not finite), which ``rsvlm predict``
+    refuses too: it reads as zeros, and the model would answer about a black image."""
+    from rsvlm.data.records import image_paths
+    from rsvlm.io import read_image
+
+    out = []
+    for files, im in zip(image_paths(record, root), record["images"]):
+        img = read_image(files if len(files) > 1 else files[0], modality=im.get("modality"), bands=im.get("bands"))
+        if err := inf.all_nodata(img):
+            raise ValueError(err)
+        out.append(inf.model_input(img))
+    return out
 
 
 def scored_objects(answer: str, scores: list[float], record: dict) -> dict:

@@ -260,3 +260,14 @@ def test_scoring_predictions_not_merged_yet_names_the_parts(tmp_path, capsys):
         classification.main(["--gt", str(gt), "--pred", str(pred)])
     # was only "predictions file not found: p.jsonl", its answers one file over
     assert "(rank parts beside it, p.jsonl.rank0: rsvlm eval on several processes has not merged them" in str(e.value)
+
+
+def test_an_image_without_a_valid_pixel_is_an_error_row_not_an_answer(tmp_path):
+    import numpy as np
+    import tifffile
+
+    tifffile.imwrite(tmp_path / "nan.tif", np.full((32, 32, 3), np.nan, np.float32), photometric="rgb")  # a scene outside its swath
+    rec = {**RECORD, "images": [{"path": "nan.tif", "modality": "optical"}]}
+    # was answered as if the image were black (rsvlm predict refuses it); no model is reached here
+    (row,) = evaluate.answer_batch(None, None, [rec], tmp_path, 8)
+    assert row["answer"] == "" and "nan.tif: every pixel is nodata" in row["error"] and "inputs_digest" in row
