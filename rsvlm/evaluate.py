@@ -130,15 +130,18 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
 
 
 def record_images(record: dict, root: Path) -> list:
-    """A record's images, read as ``inf.record_inputs`` reads them, as ImageInputs; ValueError naming
-    the file where one has no valid pixel (every pixel nodata or not finite), which ``rsvlm predict``
-    refuses too: it reads as zeros, and the model would answer about a black image."""
+    """A record's images as ImageInputs, each read whole as ``rsvlm predict`` reads it: shrunk to
+    ``inf.READ_MAX_SIDE`` pixels a side where larger (a full Sentinel-2 tile read whole took GBs per
+    record; the model shrinks it to its input anyway); ValueError naming the file where one has no valid
+    pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
+    model would answer about a black image."""
     from rsvlm.data.records import image_paths
-    from rsvlm.io import read_image
+    from rsvlm.io import SceneReader
 
     out = []
     for files, im in zip(image_paths(record, root), record["images"]):
-        img = read_image(files if len(files) > 1 else files[0], modality=im.get("modality"), bands=im.get("bands"))
+        with SceneReader(files if len(files) > 1 else files[0], im.get("modality"), im.get("bands")) as scene:
+            img = scene.read_shrunk(inf.READ_MAX_SIDE)
         if err := inf.all_nodata(img):
             raise ValueError(err)
         out.append(inf.model_input(img))

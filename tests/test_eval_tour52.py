@@ -271,3 +271,18 @@ def test_an_image_without_a_valid_pixel_is_an_error_row_not_an_answer(tmp_path):
     # was answered as if the image were black (rsvlm predict refuses it); no model is reached here
     (row,) = evaluate.answer_batch(None, None, [rec], tmp_path, 8)
     assert row["answer"] == "" and "nan.tif: every pixel is nodata" in row["error"] and "inputs_digest" in row
+
+
+def test_a_large_scene_is_read_shrunk_as_predict_reads_it(tmp_path, monkeypatch):
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm import inference
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 64, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    monkeypatch.setattr(inference, "READ_MAX_SIDE", 16)  # a whole Sentinel-2 tile, scaled down
+    (img,) = evaluate.record_images(RECORD, tmp_path)
+    assert img.array.shape == (3, 10, 16)  # was read whole, (3, 40, 64): GBs a record for a full tile
+    monkeypatch.setattr(inference, "READ_MAX_SIDE", 2048)
+    (img,) = evaluate.record_images(RECORD, tmp_path)
+    assert img.array.shape == (3, 40, 64)  # a chip is read as it is
