@@ -61,6 +61,10 @@ class ChatREPL:
         if not args:
             self.say("usage: /image PATH [modality] [bands]")
             return False
+        if len(args) > 3 or (len(args) > 1 and Path(" ".join(args)).exists()):  # the rest was ignored, unsaid
+            self.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
+                     f"put quotes around a path with spaces")
+            return False
         from rsvlm.io.scaling import MODALITIES
 
         modality, bands = (list(args[1:3]) + ["", ""])[:2]

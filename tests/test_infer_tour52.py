@@ -114,3 +114,19 @@ def test_an_image_whose_name_holds_a_comma_is_one_file_not_two_band_files(ckpt, 
                  "--device", "cpu"]) == 0
     repl, out = _repl(ckpt)
     assert repl.load_image([str(named)]) and "loaded scene,2020.tif: 96x64" in out.getvalue()
+
+
+def test_chat_image_with_words_past_its_bands_or_an_unquoted_spaced_path_says_so(ckpt, geotiff, tmp_path):
+    """``/image a.tif sar VV extra`` dropped 'extra' unsaid; ``/image my scene.tif`` read 'scene.tif'
+    as band names and said only 'image not found: my'."""
+    import shutil
+
+    spaced = tmp_path / "my scene.tif"
+    shutil.copy(geotiff, spaced)
+    repl, out = _repl(ckpt)
+    assert repl.handle(f"/image {geotiff} optical R,G,B extra")  # the session goes on
+    assert "got 4 words" in out.getvalue() and not repl.images
+    repl.handle(f"/image {spaced}")
+    assert "put quotes around a path with spaces" in out.getvalue() and not repl.images
+    repl.handle(f'/image "{spaced}" optical')
+    assert len(repl.images) == 1 and "loaded my scene.tif" in out.getvalue()
