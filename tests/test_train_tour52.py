@@ -156,3 +156,38 @@ def test_a_contrastive_run_names_the_settings_only_the_lm_loop_reads(tmp_path, c
     capsys.readouterr()
     assert train_main([*_clip_argv(tmp_path / "plain", "max_steps=1")[0]]) == 0
     assert "does not use" not in capsys.readouterr().err  # the recipe alone sets none of them
+
+
+def _nan_on_call(fn, call: int, pick=lambda r: r):
+    """``fn`` whose ``call``-th result comes back NaN (``pick`` says which part)."""
+    calls = []
+
+    def wrapped(*a, **k):
+        calls.append(1)
+        out = fn(*a, **k)
+        if len(calls) == call:
+            out = pick(out)
+        return out
+    return wrapped
+
+
+def test_a_nan_loss_stops_the_run_before_its_weights_are_saved(tmp_path, capsys, monkeypatch):
+    import rsvlm.train.loop as loop
+
+    monkeypatch.setattr(loop, "lm_losses", _nan_on_call(loop.lm_losses, 2, lambda r: (r[0] * float("nan"), r[1])))
+    argv, out = _argv(tmp_path, "max_steps=3", "ckpt.every=1", "log.every=5")
+    assert train_main(argv) == 1  # was exit 0: step 2's NaN update, then NaN checkpoints and a NaN final/ model
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "NonFiniteLoss" in err and "step 2," in err and "step_000001 (ckpt.resume=auto)" in err, err
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000001"] and not (out / "final").exists()
+
+
+def test_a_nan_contrastive_loss_stops_the_run(tmp_path, capsys, monkeypatch):
+    import rsvlm.train.clip as clip
+
+    monkeypatch.setattr(clip, "accumulate", _nan_on_call(clip.accumulate, 2, lambda r: [float("nan"), *r[1:]]))
+    argv, out = _clip_argv(tmp_path, "max_steps=3")
+    assert train_main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "NonFiniteLoss" in err and "step 2," in err and "train again with a lower optim.lr" in err, err
+    assert not (out / "final").exists()

@@ -76,6 +76,7 @@ from rsvlm.train.run import (
     build_optimizer,
     check_bad,
     check_changes,
+    check_finite,
     check_malformed,
     lr_lambda,
     note_resume,
@@ -404,6 +405,7 @@ def train_clip(cfg) -> dict:
         with torch.no_grad():
             core.logit_scale.clamp_(0, math.log(100))
         total, *parts = _mean_over_ranks(logged, device, world)
+        check_finite(not math.isfinite(total), cfg, step, step + 1, world)  # the same on every rank
         parts = {k: v for k, v in zip(PATCH_HEADS, parts) if k in batch_t}
         state["losses"].append(total)
         for k, v in parts.items():

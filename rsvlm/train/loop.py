@@ -36,6 +36,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     build_optimizer,
     check_bad,
     check_changes,
+    check_finite,
     check_malformed,
     check_out_dir,
     lr_lambda,
@@ -258,6 +259,7 @@ def train(cfg: TrainConfig) -> dict:
     dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
     last_good = None
+    nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
     t_start, steps_at_start = time.perf_counter(), state["step"]
     logged_step = state["step"]
     while state["step"] < cfg.max_steps:
@@ -306,6 +308,7 @@ def train(cfg: TrainConfig) -> dict:
             if ptr is not None:
                 total = loss + cfg.loss.pointer_weight * ptr
                 pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync
+        nonfinite |= ~torch.isfinite(total.detach())  # no sync: read at log lines and checkpoints
         lr = engine.lr  # the rate this step uses: micro_step moves the schedule on at the step
         stepped = engine.micro_step(total * weight)
         if weight:
@@ -319,14 +322,19 @@ def train(cfg: TrainConfig) -> dict:
         state["step"] += 1
         if profiler is not None:
             profiler.step()
-        if state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps:
+        log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
+        save_now = cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps
+        if log_now or save_now:
+            check_finite(nonfinite, cfg, checked, state["step"], world)
+            checked = state["step"]
+        if log_now:
             extra = {"epoch": state["epoch"]}
             if pointer_n:
                 extra["pointer_loss"] = float(pointer_sum) / pointer_n
                 pointer_sum, pointer_n = 0.0, 0
             metrics.log(state["step"], lr, state["step"] - logged_step, extra)
             logged_step = state["step"]
-        if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
+        if save_now:
             save_checkpoint(engine, cfg, state, rank, world)
         if cfg.slow_step_s:
             time.sleep(cfg.slow_step_s)

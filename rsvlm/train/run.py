@@ -23,6 +23,29 @@ class TooManyBadSamples(RuntimeError):
     """More than ``data.max_bad_fraction`` of the samples seen could not be used."""
 
 
+class NonFiniteLoss(ValueError):
+    """A training loss was NaN or infinite: the update it made leaves the weights unusable."""
+
+
+def check_finite(bad: torch.Tensor | bool, cfg: TrainConfig, since: int, step: int, world: int) -> None:
+    """(collective) Stop the run, naming the checkpoint to go back to, when a loss of steps ``since``+1 to
+    ``step`` was not finite on any rank (``bad``: a 0-d bool tensor kept on the device, so that only
+    this check waits for it). Under fp16, DeepSpeed's loss scaler passes over such steps itself."""
+    if cfg.precision == "fp16":
+        return
+    if torch.is_tensor(bad) and world > 1:  # every rank reaches the same verdict
+        bad = bad.to(torch.int32)
+        torch.distributed.all_reduce(bad, op=torch.distributed.ReduceOp.MAX)
+    if not bool(bad):
+        return
+    last = ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
+    again = (f"resume from {last} (ckpt.resume=auto)" if last else "train again") + (
+        " with a lower optim.lr, a longer optim.warmup_steps or optim.max_grad_norm, or precision=fp32")
+    raise NonFiniteLoss(f"the loss was not finite (NaN or inf) in step{'s' if step - since > 1 else ''} "
+                        f"{f'{since + 1}…' if step - since > 1 else ''}{step}, which leaves the weights unusable; "
+                        f"stopped before saving them: {again}")
+
+
 def lr_lambda(cfg: TrainConfig):
     warm, total, floor = cfg.optim.warmup_steps, cfg.max_steps, cfg.optim.min_lr_ratio
 
