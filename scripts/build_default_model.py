@@ -63,6 +63,7 @@ from build_stages import (  # noqa: E402, F401
     ROOT,
     TRAIN_STAGES,
     BuildConfig,
+    check_extra,
     extra_sources,
     log,
     make_merge,
@@ -164,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     if bc.eval_tta != "none" and bc.eval_tta not in MODES:  # else found by the last stage, hours later
         p.error(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
+    if err := check_extra(bc):
+        p.error(err)
     out = Path(a.out).resolve()
     if out.exists() and not out.is_dir():
         p.error(f"--out {a.out}: is a file; give a work folder")

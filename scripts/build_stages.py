@@ -213,6 +213,30 @@ def train_overrides(name: str, out: Path, bc: BuildConfig, cfg) -> list[str]:
     return [*stage_overrides(name, out), *extra_sources(cfg.data.extra, out), *bc.extra.get(name, [])]
 
 
+def check_extra(bc: BuildConfig) -> str | None:
+    """What is wrong with build.yaml's ``extra``, found before any stage runs: a stage name that takes
+    no overrides (they were ignored), or an override its config refuses (found when the stage ran,
+    hours in, or as a traceback); None when nothing is."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    if unknown := sorted(set(bc.extra) - {"data", *TRAIN_STAGES}):
+        return (f"extra: {', '.join(map(repr, unknown))}: no stage of that name takes overrides "
+                f"(data: every synth call; {', '.join(TRAIN_STAGES)})")
+    for name, values in bc.extra.items():
+        try:
+            if name == "data":
+                from data_gen.synth.config import SynthConfig
+
+                load_config(SynthConfig, CONFIGS / "data_train.yaml",
+                            [v for v in values if "=" in v and not v.startswith("-")])  # not --workers 2
+            else:
+                load_config(TrainConfig, CONFIGS / f"{name}.yaml", values)
+        except ConfigError as e:
+            return f"extra.{name}: {e}"
+    return None
+
+
 def make_train_stage(name: str):
     def stage(out: Path, bc: BuildConfig, scale: float) -> None:
         from rsvlm.config import load_config

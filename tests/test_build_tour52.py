@@ -214,3 +214,25 @@ def test_a_redone_stage_that_kept_a_file_is_not_named_as_changing_it(monkeypatch
     assert b.main(["--out", str(tmp_path), "--only", "data", "tokenizer"]) == 0
     lines = [s for s in capsys.readouterr().out.splitlines() if "tokenizer: done before" in s]
     assert len(lines) == 1 and "note: data ran again since" in lines[0], lines
+
+
+@pytest.mark.parametrize("extra, says", [
+    # was: ignored without a word (a stage name mistyped, or a stage that takes no overrides)
+    ("{algn: [optim.lr=0.001]}", "extra: 'algn': no stage of that name takes overrides"),
+    ("{eval: [optim.lr=0.001]}", "extra: 'eval': no stage of that name takes overrides"),
+    # was: a ConfigError traceback (a stage to run), or the stage's command failing hours in (a later one)
+    ("{align: [bogus=1]}", "extra.align: override 'bogus=1': unknown key 'bogus'"),
+    ("{sft_chat: [optim.bogus=1]}", "extra.sft_chat: override 'optim.bogus=1': unknown key"),
+    ("{data: [--workers, '2', scene.bogus=3]}", "extra.data: override 'scene.bogus=3': unknown key"),
+])
+def test_build_yaml_extra_is_checked_before_any_stage(monkeypatch, tmp_path, capsys, extra, says):
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {n: (lambda n: lambda out, bc, scale: ran.append(n))(n) for n in b.STAGES})
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(tmp_path), "--only", "data", f"extra={extra}"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and says in err, err
+    assert ran == []
+    ok = "{data: [--workers, '2', scene.size=64], align: [optim.lr=0.001]}"
+    assert b.main(["--out", str(tmp_path), "--only", "data", f"extra={ok}"]) == 0 and ran == ["data"]
