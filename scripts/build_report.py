@@ -256,11 +256,20 @@ def ship(out: Path, dest: Path) -> Path:
         scenes = training_data(out / "final")
     except (FileNotFoundError, ValueError) as e:
         raise ValueError(f"cannot record the training scenes ({TRAINING_DATA}): {e}; not shipped") from None
+    new, old = dest.with_name(f".{dest.name}.new"), dest.with_name(f".{dest.name}.old")
+    shutil.rmtree(new, ignore_errors=True)
+    try:  # copied beside it first: a copy that fails (a full disk) leaves the bundled model as it was
+        shutil.copytree(out / "final", new, ignore=shutil.ignore_patterns("train_config.yaml", TRAINING_DATA))
+        shutil.copy(card, new / "README.md")
+        (new / TRAINING_DATA).write_text(json.dumps(scenes, indent=1) + "\n")
+    except OSError as e:
+        shutil.rmtree(new, ignore_errors=True)
+        raise ValueError(f"copying {out / 'final'} to {new} failed ({e}); {dest} left as it was; not shipped") from None
+    shutil.rmtree(old, ignore_errors=True)
     if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(out / "final", dest, ignore=shutil.ignore_patterns("train_config.yaml", TRAINING_DATA))
-    shutil.copy(card, dest / "README.md")
-    (dest / TRAINING_DATA).write_text(json.dumps(scenes, indent=1) + "\n")
+        dest.rename(old)
+    new.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
     seeds = ", ".join(f"seed {s}: {n}" for s, n in scenes["synthetic"].items()) or "none"
     log(f"training scenes recorded in {dest / TRAINING_DATA}: synthetic {seeds}; {len(scenes['scenes'])} others"
         + "".join(f"; {n} {what}, not recorded" for what, n in (

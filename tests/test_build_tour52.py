@@ -236,3 +236,31 @@ def test_build_yaml_extra_is_checked_before_any_stage(monkeypatch, tmp_path, cap
     assert ran == []
     ok = "{data: [--workers, '2', scene.size=64], align: [optim.lr=0.001]}"
     assert b.main(["--out", str(tmp_path), "--only", "data", f"extra={ok}"]) == 0 and ran == ["data"]
+
+
+def test_a_ship_whose_copy_fails_leaves_the_bundled_model_as_it_was(monkeypatch, tmp_path):
+    import shutil
+
+    b = load_script("build_default_model", monkeypatch)
+    out, dest = tmp_path / "out", tmp_path / "pkg" / "default_model"
+    _built(out)
+    (out / "final" / "vision.safetensors").write_bytes(b"new weights")
+    dest.mkdir(parents=True)
+    (dest / "vision.safetensors").write_bytes(b"bundled weights")
+    copytree = shutil.copytree
+
+    def disk_full(src, dst, **kw):
+        if str(src).endswith("vision.safetensors"):
+            raise OSError(28, "No space left on device")
+        return shutil.copy2(src, dst, **kw)
+
+    monkeypatch.setattr(shutil, "copytree", lambda *a, **kw: copytree(*a, **kw, copy_function=disk_full))
+    # was: the bundled model deleted first, then an OSError traceback with half a copy in its place
+    with pytest.raises(ValueError, match="No space left on device.*left as it was; not shipped"):
+        b.ship(out, dest)
+    assert (dest / "vision.safetensors").read_bytes() == b"bundled weights"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["default_model"]
+    monkeypatch.setattr(shutil, "copytree", copytree)
+    b.ship(out, dest)
+    assert (dest / "vision.safetensors").read_bytes() == b"new weights" and (dest / "training_data.json").is_file()
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["default_model"]
