@@ -7,8 +7,8 @@ the same weights and answer options (``run_stamp``); a file without one is resum
 with a warning. Under torchrun / accelerate (``RANK`` and ``WORLD_SIZE`` set) each process
 answers every WORLD_SIZE-th record into ``OUT.rankR``; the processes meet at the end through the
 launcher's rendezvous and rank 0 merges the parts into ``OUT`` in record order (without one, the
-last process to finish merges: ``launcher_sync``). Whatever the process count, an answer in ``OUT`` or in any
-``OUT.rankR`` beside it (an earlier run's, on another count) counts as done, and the merge keeps
+last process to finish merges: ``launcher_sync``). Whatever the process count, an answer in
+``OUT`` or in any ``OUT.rankR`` beside it (an earlier run's, on another count) counts as done, and the merge keeps
 it; a single process merges such parts into ``OUT`` too.
 
 An image that cannot be read, or a prompt past the LLM's context, becomes an empty answer with an
@@ -217,9 +217,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
-    with (part.open("a") if todo else contextlib.nullcontext()) as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
-                                   desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
-                                   disable=not progress) as bar:
+    writing = part.open("a") if todo else contextlib.nullcontext()
+    with writing as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
+                            desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
+                            disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
             for row in answer_batch(model, processor, todo[i : i + batch_size], root, max_new_tokens,
                                     constrain, tta, min_objects, by_class):
