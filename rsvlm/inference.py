@@ -394,9 +394,12 @@ def pair_notes(before, after) -> list[str]:
 
 
 def _map_bounds(img) -> tuple[float, float, float, float]:
+    """An RSImage's footprint on the map: its scene's corners (a scene read shrunk keeps the scene's
+    transform, so its own width would cover a part of the ground)."""
     from rsvlm.io.georef import pixel_to_map
 
-    corners = pixel_to_map(img, [[0, 0], [img.width, 0], [0, img.height], [img.width, img.height]])  # (4,2)
+    w, h = scene_wh(img)
+    corners = pixel_to_map(img, [[0, 0], [w, 0], [0, h], [w, h]])  # (4,2)
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
     return float(x0), float(y0), float(x1), float(y1)
 

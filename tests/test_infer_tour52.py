@@ -130,3 +130,26 @@ def test_chat_image_with_words_past_its_bands_or_an_unquoted_spaced_path_says_so
     assert "put quotes around a path with spaces" in out.getvalue() and not repl.images
     repl.handle(f'/image "{spaced}" optical')
     assert len(repl.images) == 1 and "loaded my scene.tif" in out.getvalue()
+
+
+def _tif(path, side, pixel_m):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    data = np.random.default_rng(side).integers(0, 255, (3, side, side), dtype=np.uint8)  # (C,H,W)
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=3, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, pixel_m, pixel_m)) as ds:
+        ds.write(data)
+    return path
+
+
+def test_a_pair_read_shrunk_is_compared_on_the_ground_its_whole_scene_covers(tmp_path):
+    """A scene read shrunk (over READ_MAX_SIDE) keeps its transform: its footprint was taken from the
+    shrunk width, a quarter of its ground, and a pair over the same ground was said to overlap 25 %."""
+    fine = inf.read_spec(inf.ImageSpec([str(_tif(tmp_path / "fine.tif", 200, 0.5))]), max_side=100)
+    coarse = inf.read_spec(inf.ImageSpec([str(_tif(tmp_path / "coarse.tif", 100, 1.0))]), max_side=100)
+    assert (fine.width, inf.scene_wh(fine)) == (100, (200, 200))  # read shrunk
+    notes = inf.pair_notes(fine, coarse)
+    assert not any("different ground" in n for n in notes) and any("differs in size" in n for n in notes)
+    half = inf.read_spec(inf.ImageSpec([str(_tif(tmp_path / "half.tif", 100, 0.5))]), max_side=100)
+    assert any("overlap 25 %" in n for n in inf.pair_notes(fine, half))  # a quarter of the ground: still said
