@@ -191,3 +191,12 @@ def test_a_nan_contrastive_loss_stops_the_run(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "NonFiniteLoss" in err and "step 2," in err and "train again with a lower optim.lr" in err, err
     assert not (out / "final").exists()
+
+
+def test_an_epoch_without_one_usable_sample_fails_even_when_all_may_be_bad(tmp_path, capsys):
+    data = make_records(tmp_path / "bad", n=8, corrupt=8, ir_every=0)
+    argv, out = _argv(tmp_path, "max_steps=2", f"data.train={data}", "data.max_bad_fraction=1")
+    assert train_main(argv) == 1  # was an endless loop naming the same 8 bad samples over and over
+    err = capsys.readouterr().err
+    assert err.count("skipped sample") == 8 and "no sample of a whole epoch could be used (8 bad)" in err
+    assert "the first: rec" in err.strip().splitlines()[-1] and not (out / "final").exists()

@@ -260,13 +260,17 @@ def train(cfg: TrainConfig) -> dict:
     it = iter(dl)
     last_good = None
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
+    whole_epoch = state["micro_in_epoch"] == 0  # this run reads the current epoch from its start
     t_start, steps_at_start = time.perf_counter(), state["step"]
     logged_step = state["step"]
     while state["step"] < cfg.max_steps:
         try:
             batch = next(it)
         except StopIteration:
-            state["epoch"], state["micro_in_epoch"] = state["epoch"] + 1, 0
+            if last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
+                raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
+                                        f"bad); the first: {state.get('first_bad')}") from None
+            state["epoch"], state["micro_in_epoch"], whole_epoch = state["epoch"] + 1, 0, True
             dl, n_batches = loader(state["epoch"], 0)
             it = iter(dl)
             continue
