@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
     if err := check_extra(bc):
         p.error(err)
+    if not a.out.strip():  # `--out "$OUT"` with OUT unset: was a build into the current folder
+        p.error("--out: empty; give a work folder")
     out = Path(a.out).resolve()
     if out.exists() and not out.is_dir():
         p.error(f"--out {a.out}: is a file; give a work folder")

@@ -216,6 +216,11 @@ def test_a_redone_stage_that_kept_a_file_is_not_named_as_changing_it(monkeypatch
     assert len(lines) == 1 and "note: data ran again since" in lines[0], lines
 
 
+def _noting(ran: list, name: str):
+    """A stage that only notes it ran."""
+    return lambda out, bc, scale: ran.append(name)
+
+
 @pytest.mark.parametrize("extra, says", [
     # was: ignored without a word (a stage name mistyped, or a stage that takes no overrides)
     ("{algn: [optim.lr=0.001]}", "extra: 'algn': no stage of that name takes overrides"),
@@ -228,7 +233,7 @@ def test_a_redone_stage_that_kept_a_file_is_not_named_as_changing_it(monkeypatch
 def test_build_yaml_extra_is_checked_before_any_stage(monkeypatch, tmp_path, capsys, extra, says):
     b = load_script("build_default_model", monkeypatch)
     ran = []
-    monkeypatch.setattr(b, "STAGES", {n: (lambda n: lambda out, bc, scale: ran.append(n))(n) for n in b.STAGES})
+    monkeypatch.setattr(b, "STAGES", {n: _noting(ran, n) for n in b.STAGES})
     with pytest.raises(SystemExit) as e:
         b.main(["--out", str(tmp_path), "--only", "data", f"extra={extra}"])
     err = capsys.readouterr().err.strip().splitlines()[-1]
@@ -264,3 +269,14 @@ def test_a_ship_whose_copy_fails_leaves_the_bundled_model_as_it_was(monkeypatch,
     b.ship(out, dest)
     assert (dest / "vision.safetensors").read_bytes() == b"new weights" and (dest / "training_data.json").is_file()
     assert sorted(p.name for p in dest.parent.iterdir()) == ["default_model"]
+
+
+def test_an_empty_out_is_refused_not_the_current_folder(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {"one": lambda out, bc, scale: ran.append(out)})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", "", "--only", "one"])  # `--out "$OUT"` with OUT unset
+    assert e.value.code == 2 and "--out: empty; give a work folder" in capsys.readouterr().err
+    assert ran == [] and list(tmp_path.iterdir()) == []  # was: a build (and its lock file) in the current folder
