@@ -16,16 +16,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from eval import common
 
 
+def source_labels(paths: list[Path]) -> list[str]:
+    """How the tables name each score file: its file name, or where two share one (``a/vqa.json`` and
+    ``b/vqa.json``, two models' scores) its path below the folder all have in common."""
+    names = [Path(p).name for p in paths]
+    if len(set(names)) == len(names):
+        return names
+    full = [Path(p).resolve() for p in paths]
+    top = Path(os.path.commonpath(full)) if len(full) > 1 else full[0].parent
+    return [str(f.relative_to(top)) if f != top else f.name for f in full]
+
+
 def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
-    """Score dicts of ``paths``; with ``skip_foreign`` JSON files that are no score file are
-    passed over with a printed note (``--dir`` may hold a report.json), else they raise."""
-    out = []
+    """Score dicts of ``paths``, each with the ``_source`` the tables name it by (``source_labels``);
+    with ``skip_foreign`` JSON files that are no score file are passed over with a printed note
+    (``--dir`` may hold a report.json), else they raise. A file given twice is read once, with a note."""
+    out, seen, unique = [], set(), []
     for p in paths:
+        if Path(p).resolve() in seen:
+            print(f"note: {p} is given twice; read once")
+            continue
+        seen.add(Path(p).resolve())
+        unique.append(p)
+    for p, label in zip(unique, source_labels(unique)):
         try:
             s = json.loads(Path(p).read_text())
         except FileNotFoundError:
@@ -39,7 +58,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                 print(f"note: {p} is not an eval score file; left out")
                 continue
             raise common.ScoreError(f"{p}: not an eval score file (no 'task'/'headline' keys)")
-        out.append({**s, "_source": Path(p).name})
+        out.append({**s, "_source": label, "_path": Path(p)})
     return out
 
 
@@ -106,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
     scores = load_scores(paths, skip_foreign=args.dir is not None)
     if not scores:
         raise common.ScoreError(f"{args.dir}: no score files")
-    read = args.scores or [args.dir / s["_source"] for s in scores]
+    read = [s["_path"] for s in scores]
     if args.out and args.out.with_suffix(".json").resolve() in {p.resolve() for p in read}:
         ap.error(f"--out {args.out}: the JSON beside it, {args.out.with_suffix('.json')}, would overwrite a score file")
     rep = build(scores)

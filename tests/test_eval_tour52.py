@@ -286,3 +286,21 @@ def test_a_large_scene_is_read_shrunk_as_predict_reads_it(tmp_path, monkeypatch)
     monkeypatch.setattr(inference, "READ_MAX_SIDE", 2048)
     (img,) = evaluate.record_images(RECORD, tmp_path)
     assert img.array.shape == (3, 40, 64)  # a chip is read as it is
+
+
+def test_the_report_tells_two_models_score_files_of_one_name_apart(tmp_path, capsys):
+    from eval import report
+
+    def scores(acc, model):
+        return json.dumps({"task": "vqa", "headline": ["accuracy"], "accuracy": acc, "n_records": 4,
+                           "by_modality": {"optical": {"accuracy": acc}}, "run": {"model": model, "options": {}}})
+
+    for model, acc in (("a", 0.5), ("b", 0.75)):
+        (tmp_path / model).mkdir()
+        (tmp_path / model / "vqa.json").write_text(scores(acc, model))
+    a, b = tmp_path / "a" / "vqa.json", tmp_path / "b" / "vqa.json"
+    rep = report.main(["--scores", str(a), str(b), str(a)])
+    # were two rows named "vqa.json", and the file given twice a third
+    assert [(r["source"], r["all"]) for r in rep["metrics"]] == [("a/vqa.json", 0.5), ("b/vqa.json", 0.75)]
+    assert f"note: {a} is given twice; read once" in capsys.readouterr().out
+    assert [r["source"] for r in report.main(["--scores", str(a)])["metrics"]] == ["vqa.json"]  # one: its name
