@@ -163,3 +163,19 @@ def test_objects_to_mask_places_cropped_masks_at_their_offset():
     expected = np.zeros((4, 6), dtype=bool)
     expected[1:3, 4:6] = True  # the third column falls outside the 6-px-wide image
     assert (m == expected).all()
+
+
+@pytest.mark.parametrize("values, says", [(0.3, "0.3"), (float("nan"), "nan")])
+def test_a_float_mask_other_than_0_and_1_is_refused_naming_the_object(values, says):
+    """A probability map (or NaN nodata) was read as True wherever it is not 0: encoded as the whole image."""
+    from rsvlm import geometry
+
+    m = np.zeros((8, 8))
+    m[2:5, 2:5] = values
+    with pytest.raises(ValueError, match=f"object 1: a float64 mask must hold 0 and 1 only; it has 9 other.*{says}"):
+        geometry.encode([{"kind": "point", "coords": [1, 1]}, {"kind": "mask", "mask": m}], 8, 8)
+    with pytest.raises(ValueError, match="threshold a probability map"):
+        geometry.mask_iou(m, m > 0)
+    m[2:5, 2:5] = 1.0  # 0/1 floats, and 0/255 integers, are masks
+    assert geometry.encode([{"kind": "mask", "mask": m}], 8, 8) == geometry.encode(
+        [{"kind": "mask", "mask": (m * 255).astype(np.uint8)}], 8, 8) != ""

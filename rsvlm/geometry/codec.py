@@ -159,7 +159,11 @@ def encode(objects: list[dict], width: int, height: int) -> str:
             m = obj["mask"]
             if getattr(m, "shape", None) != (height, width):
                 raise ValueError(f"{where}: mask shape {getattr(m, 'shape', None)} is not (height, width) = {(height, width)}")
-            expanded = mask_to_objects(m, label, obj.get("form", DEFAULT_MASK_FORM), obj.get("budget", DEFAULT_MASK_BUDGET))
+            try:
+                expanded = mask_to_objects(m, label, obj.get("form", DEFAULT_MASK_FORM),
+                                           obj.get("budget", DEFAULT_MASK_BUDGET))
+            except ValueError as e:
+                raise ValueError(f"{where}: {e}") from None
         for o in expanded:
             if label != current:
                 parts.append("<ref></ref>" if label is None else f"<ref>{label}</ref>")

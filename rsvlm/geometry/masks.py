@@ -23,9 +23,16 @@ DEFAULT_MASK_BUDGET = 32  # location tokens per instance; see the table in docs/
 
 
 def _check_mask(mask) -> np.ndarray:
+    """``mask`` as a (H, W) bool array: nonzero is True for bool and integer masks (0/1, 0/255); a
+    float mask must hold 0 and 1 only (a probability map, or NaN for nodata, read as True wherever
+    it is not 0: a map of 0.01s encoded as the whole image)."""
     m = np.asarray(mask)
     if m.ndim != 2:
         raise ValueError(f"mask must be 2-D (height, width), got shape {m.shape}")
+    if m.dtype.kind in "fc" and not np.isin(m, (0, 1)).all():
+        bad = m[~np.isin(m, (0, 1))]
+        raise ValueError(f"a {m.dtype} mask must hold 0 and 1 only; it has {bad.size} other value(s) (e.g. "
+                         f"{float(bad.flat[0].real)}): threshold a probability map (mask >= 0.5) and set nodata to 0 first")
     return m.astype(bool, copy=False)
 
 
