@@ -163,6 +163,17 @@ def score(items: list[common.Item], args=None) -> dict:
     elif unknown:
         notes.append(f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")
+    # COCO keeps the max_dets highest-scored per image: the rest of a dense scene's answer drops out unseen
+    over = [len(d) - max_dets for d in hbb["dets"] if len(d) > max_dets]
+    n_gt_over = sum(len([o for o in g if not o.get("difficult")]) > max_dets for g in hbb["gts"])
+    if over or n_gt_over:
+        notes.append(f"--max-dets {max_dets}: COCO keeps that many detections per image, the highest-scored: "
+                     + (f"{sum(over)} predicted object(s) of {len(over)} record(s) past it are not scored" if over
+                        else "")
+                     + ("; " if over and n_gt_over else "")
+                     + (f"{n_gt_over} record(s) hold more reference objects than that, so their recall cannot be "
+                        "complete" if n_gt_over else "")
+                     + "; raise --max-dets for dense scenes (DOTA)")
     out: dict = {"mAP": None, "mAP50": None, "mAP50_obb": None}
     if hbb["gts"]:
         c = coco_map(hbb["gts"], hbb["dets"], hbb["sizes"], max_dets)
@@ -174,7 +185,7 @@ def score(items: list[common.Item], args=None) -> dict:
                     "per_class_obb": d["per_class"], "n_obb_det_unknown_class": d["n_det_unknown_class"]})
     return {**out, **common.counts(items, statuses), "n_records_hbb": len(hbb["gts"]),
             "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_gt_difficult": n_gt_difficult,
-            "n_pred_objects": n_pred_objects,
+            "n_pred_objects": n_pred_objects, "n_pred_objects_past_max_dets": sum(over),
             "n_pred_objects_ignored": dict(ignored), "n_pred_objects_unknown_class": dict(unknown),
             "notes": notes}
 

@@ -304,3 +304,24 @@ def test_the_report_tells_two_models_score_files_of_one_name_apart(tmp_path, cap
     assert [(r["source"], r["all"]) for r in rep["metrics"]] == [("a/vqa.json", 0.5), ("b/vqa.json", 0.75)]
     assert f"note: {a} is given twice; read once" in capsys.readouterr().out
     assert [r["source"] for r in report.main(["--scores", str(a)])["metrics"]] == ["vqa.json"]  # one: its name
+
+
+def test_detections_past_max_dets_are_counted_and_named(tmp_path, capsys):
+    from eval import detection
+    from rsvlm import geometry
+
+    boxes = [{"kind": "box", "label": "ship", "coords": [i * 8, 0, i * 8 + 6, 6]} for i in range(12)]
+    rec = {**RECORD, "task": "det", "meta": {"width": 100, "height": 100}, "conversations": [
+        {"from": "human", "value": "<image>\n[det] Detect every ship."},
+        {"from": "gpt", "value": geometry.encode(boxes, 100, 100)}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps(rec) + "\n")
+    pred.write_text(json.dumps({"id": "r0", "task": "det", "answer": geometry.encode(boxes, 100, 100)}) + "\n")
+    scores = detection.main(["--gt", str(gt), "--pred", str(pred), "--max-dets", "10"])
+    # was a lower AR and mAP with nothing saying that 2 of 12 right answers were never looked at
+    assert scores["n_pred_objects_past_max_dets"] == 2
+    assert any("2 predicted object(s) of 1 record(s) past it are not scored; 1 record(s) hold more reference "
+               "objects than that" in n for n in scores["notes"])
+    scores = detection.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["n_pred_objects_past_max_dets"] == 0 and not any("--max-dets" in n for n in scores["notes"])
+    capsys.readouterr()
