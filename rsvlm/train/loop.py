@@ -268,6 +268,7 @@ def train(cfg: TrainConfig) -> dict:
             batch = next(it)
         except StopIteration:
             if last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
+                check_bad(state, cfg, final=True)  # the usual verdict, where the limit is below all
                 raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
                                         f"bad); the first: {state.get('first_bad')}") from None
             state["epoch"], state["micro_in_epoch"], whole_epoch = state["epoch"] + 1, 0, True
