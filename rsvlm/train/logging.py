@@ -105,7 +105,12 @@ class Metrics:
             loss_sum, loss_n, real, slots = loss_sum + ls, loss_n + ln, real + r, slots + sl
         return sums, loss_sum / max(1, loss_n), real, slots, loss_n
 
-    def log(self, step: int, lr: float, steps_done: int, extra: dict | None = None) -> dict:
+    def step(self) -> None:
+        """An optimizer step is done: the bar moves on (its loss, LR and throughput change at log lines)."""
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def log(self, step: int, lr: float, extra: dict | None = None) -> dict:
         """Aggregate since the last call (all ranks take part), write a line on rank 0, reset."""
         sums, loss, real, slots, _ = self._gather()
         dt = max(1e-9, time.perf_counter() - self.t0)
@@ -120,7 +125,6 @@ class Metrics:
                     if k != "step" and isinstance(v, (int, float)):
                         self.tb.add_scalar(k, v, step)
             if self.bar is not None:
-                self.bar.update(steps_done)
                 self.bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}",
                                      non_pad=f"{rec['non_pad_fraction']:.2f}")
         self._reset()

@@ -262,7 +262,6 @@ def train(cfg: TrainConfig) -> dict:
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
     whole_epoch = state["micro_in_epoch"] == 0  # this run reads the current epoch from its start
     t_start, steps_at_start = time.perf_counter(), state["step"]
-    logged_step = state["step"]
     while state["step"] < cfg.max_steps:
         try:
             batch = next(it)
@@ -325,6 +324,7 @@ def train(cfg: TrainConfig) -> dict:
         if not stepped:
             continue
         state["step"] += 1
+        metrics.step()
         if profiler is not None:
             profiler.step()
         log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
@@ -337,8 +337,7 @@ def train(cfg: TrainConfig) -> dict:
             if pointer_n:
                 extra["pointer_loss"] = float(pointer_sum) / pointer_n
                 pointer_sum, pointer_n = 0.0, 0
-            metrics.log(state["step"], lr, state["step"] - logged_step, extra)
-            logged_step = state["step"]
+            metrics.log(state["step"], lr, extra)
         if save_now:
             save_checkpoint(engine, cfg, state, rank, world)
         if cfg.slow_step_s:
