@@ -403,11 +403,19 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
         side = stamp_path(Path(args.out))
         side.parent.mkdir(parents=True, exist_ok=True)
         side.write_text(json.dumps(stamp, indent=1) + "\n")
-    out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
-              args.limit, rank, world, constrain=not args.free_decoding,
-              tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None, min_objects=args.min_objects,
-              by_class=args.det_by_class, retry_errors=args.retry_errors,
-              image_root=Path(args.image_root) if args.image_root else None, sync=sync)
+    import torch
+
+    try:
+        out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
+                  args.limit, rank, world, constrain=not args.free_decoding,
+                  tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
+                  min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
+                  image_root=Path(args.image_root) if args.image_root else None, sync=sync)
+    except torch.OutOfMemoryError as e:  # hours into a run: say that nothing answered is lost
+        print(f"rsvlm eval: out of memory answering a batch of {args.batch_size} ({str(e).splitlines()[0][:200]}); "
+              f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
+              "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
+        return 1
     if out != Path(args.out) and sync is not None:
         print(f"wrote {out} (rank {rank}'s share), not merged into {args.out}: a record's inputs changed during "
               "the run; run again")

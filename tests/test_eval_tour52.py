@@ -325,3 +325,29 @@ def test_detections_past_max_dets_are_counted_and_named(tmp_path, capsys):
     scores = detection.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["n_pred_objects_past_max_dets"] == 0 and not any("--max-dets" in n for n in scores["notes"])
     capsys.readouterr()
+
+
+def test_running_out_of_memory_says_the_answers_are_kept(tmp_path, monkeypatch, capsys):
+    import types
+
+    import torch
+
+    from rsvlm import inference
+
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    model_dir = tmp_path / "m"
+    model_dir.mkdir()
+    (model_dir / "config.yaml").write_text("{}\n")
+    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, types.SimpleNamespace()))
+
+    def oom(*a, **kw):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore detail")
+
+    monkeypatch.setattr(evaluate, "run", oom)
+    # was a CUDA traceback, hours into a run, with no word that the answers so far survive
+    assert main(["eval", "--model", str(model_dir), "--data", str(data), "--out", str(tmp_path / "p.jsonl"),
+                 "--batch-size", "16"]) == 1
+    err = capsys.readouterr().err
+    assert "out of memory answering a batch of 16 (CUDA out of memory. Tried to allocate 2.00 GiB)" in err
+    assert f"kept in {tmp_path / 'p.jsonl'} and a rerun resumes" in err and "smaller --batch-size" in err
