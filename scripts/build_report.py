@@ -57,8 +57,8 @@ def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | 
     ev, tag = out / "eval", tag if tag is not None else "_tta" if tta else ""
     (ev / f"scores{tag}").mkdir(parents=True, exist_ok=True)
     pred = ev / f"pred{tag}.jsonl"
-    if pred.is_file() and pred.stat().st_mtime < (out / "final" / "config.yaml").stat().st_mtime:
-        pred.unlink()  # answers of an older model; a newer partial file is resumed by rsvlm eval
+    if pred.is_file() and not fresh(pred, out / "final", gt):
+        pred.unlink()  # answers of an older model or test set; a newer partial file is resumed by rsvlm eval
     run(py("-m", "rsvlm.cli", "eval", "--model", str(out / "final"), "--data", str(gt), "--out", str(pred),
            "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", str(bc.eval_max_new_tokens),
            *(("--tta", tta) if tta else ())), env_threads=2)
@@ -70,9 +70,11 @@ def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | 
     return json.loads((ev / f"report{tag}.json").read_text())
 
 
-def fresh(result: Path, ckpt: Path) -> bool:
-    """Whether ``result`` was written after the checkpoint ``ckpt`` was (so re-running can keep it)."""
-    return result.is_file() and result.stat().st_mtime > (ckpt / "config.yaml").stat().st_mtime
+def fresh(result: Path, ckpt: Path, *inputs: Path) -> bool:
+    """Whether ``result`` was written after the checkpoint ``ckpt`` was, and after the ``inputs`` it was
+    made from (a test set made again), so re-running can keep it."""
+    return result.is_file() and all(result.stat().st_mtime > p.stat().st_mtime
+                                    for p in (ckpt / "config.yaml", *inputs))
 
 
 def location_error(ckpt: Path, gt: Path, dest: Path) -> dict:
@@ -82,7 +84,7 @@ def location_error(ckpt: Path, gt: Path, dest: Path) -> dict:
     res = {}
     for kind, extra in (("real", ()), ("shuffled", ("--shuffle-images", "0"))):
         f = dest.with_name(dest.name + ("_shuffled" if extra else "") + ".json")
-        if not fresh(f, ckpt):
+        if not fresh(f, ckpt, gt):
             run(py("-m", "eval.loc_error", "--model", str(ckpt), "--data", str(gt), "--tasks", "ground,det",
                    *extra, "--out", str(f)), env_threads=2)
         res[kind] = json.loads(f.read_text())["all"]
@@ -206,7 +208,7 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
             stop_on_turn_end(out / name / "final")  # as the merge stage does for the shipped model
         pred, sc = out / "curve" / f"{name}.jsonl", out / "curve" / name
         sc.mkdir(exist_ok=True)
-        if not fresh(pred, out / name / "final"):  # answers of this checkpoint are kept on a re-run
+        if not fresh(pred, out / name / "final", gt_all):  # answers of this checkpoint and test set are kept
             run(py("-m", "rsvlm.cli", "eval", "--model", str(out / name / "final"), "--data", str(gt),
                    "--out", str(pred), "--batch-size", str(bc.eval_batch_size), "--max-new-tokens", "120"),
                 env_threads=2)

@@ -280,3 +280,39 @@ def test_an_empty_out_is_refused_not_the_current_folder(monkeypatch, tmp_path, c
         b.main(["--out", "", "--only", "one"])  # `--out "$OUT"` with OUT unset
     assert e.value.code == 2 and "--out: empty; give a work folder" in capsys.readouterr().err
     assert ran == [] and list(tmp_path.iterdir()) == []  # was: a build (and its lock file) in the current folder
+
+
+def test_answers_of_an_earlier_test_set_are_not_resumed_or_reused(monkeypatch, tmp_path):
+    import json
+    import os
+    from pathlib import Path
+
+    b = load_script("build_default_model", monkeypatch)
+    report = sys.modules["build_report"]
+    seen = []
+
+    def fake_run(cmd, env_threads=None):  # notes whether the answers were still there when each ran
+        out = cmd[cmd.index("--out") + 1]
+        seen.append((cmd[2], Path(out).name, Path(out).exists()))
+        if cmd[2] == "eval.loc_error":
+            Path(out).write_text('{"all": {"mae_expected_bins": 1.0}}')
+
+    monkeypatch.setattr(report, "run", fake_run)
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "config.yaml").write_text("")
+    os.utime(tmp_path / "final" / "config.yaml", (100, 100))
+    gt = _jsonl(tmp_path / "data/test/test.jsonl", [_rec("x0", "s9001-000000")])  # made again: now
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text('{"metrics": []}')
+    for f in ("pred.jsonl", "loc_error.json", "loc_error_shuffled.json"):
+        (tmp_path / "eval" / f).write_text(json.dumps({"id": "x0", "answer": "of the old test set", "all": {}}) + "\n")
+        os.utime(tmp_path / "eval" / f, (150, 150))  # after the model, before this test set
+    b.answer_and_score(tmp_path, b.BuildConfig(), gt, "")
+    # was: the old answers resumed by rsvlm eval (same ids) and scored against the new records
+    assert ("rsvlm.cli", "pred.jsonl", False) in seen, seen
+    seen.clear()
+    report.location_error(tmp_path / "final", gt, tmp_path / "eval" / "loc_error")
+    assert [s[:2] for s in seen] == [("eval.loc_error", "loc_error.json"), ("eval.loc_error", "loc_error_shuffled.json")]
+    seen.clear()
+    report.location_error(tmp_path / "final", gt, tmp_path / "eval" / "loc_error")  # now up to date: reused
+    assert seen == []
