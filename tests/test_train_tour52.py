@@ -200,3 +200,12 @@ def test_an_epoch_without_one_usable_sample_fails_even_when_all_may_be_bad(tmp_p
     err = capsys.readouterr().err
     assert err.count("skipped sample") == 8 and "no sample of a whole epoch could be used (8 bad)" in err
     assert "the first: rec" in err.strip().splitlines()[-1] and not (out / "final").exists()
+
+
+def test_a_caption_longer_than_the_text_context_is_named_and_counted(tmp_path, capsys):
+    argv, out = _clip_argv(tmp_path, "max_steps=2", "clip.context_length=20")
+    assert train_main(argv) == 0
+    notes = [x for x in capsys.readouterr().err.splitlines() if "cut to clip.context_length - 1 = 19" in x]
+    assert len(notes) == 1 and "the caption of rec" in notes[0]  # was cut without a word
+    summary = json.loads((out / "summary.json").read_text())
+    assert 0 < summary["cut_captions"] <= summary["samples"] == 8

@@ -354,7 +354,7 @@ def train_clip(cfg) -> dict:
     log_from = len(state["losses"])
     for step in bar:
         idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
-        pix, texts, targets = [], [], {k: [] for k in core.patch_heads()}
+        pix, texts, names, targets = [], [], [], {k: [] for k in core.patch_heads()}
         for i in idx:
             rec, caption, root = pairs[i]
             state["samples"] += 1
@@ -372,6 +372,7 @@ def train_clip(cfg) -> dict:
             for k, v in t.items():
                 targets[k].append(v)
             texts.append(caption)
+            names.append(rec["id"])
         n, counts = len(pix), {"samples": state["samples"], "bad": len(state["bad"]), "bad_ids": state["bad"],
                                "first_bad": state.get("first_bad")}
         if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
@@ -391,6 +392,12 @@ def train_clip(cfg) -> dict:
         L = cfg.clip.context_length
         text = torch.full((n, L), tok.pad_token_id, dtype=torch.long)  # (B,L)
         for j, t in enumerate(ids):
+            if len(t) > L - 1:  # trained on as cut: named once, then counted (summary.json)
+                if not state.get("cut"):
+                    print(f"[rsvlm.train] rank {rank}: the caption of {names[j]} is {len(t)} tokens, cut to "
+                          f"clip.context_length - 1 = {L - 1} (cut captions are counted in summary.json)",
+                          file=sys.stderr)
+                state["cut"] = state.get("cut", 0) + 1
             t = t[: L - 1] + [tok.eos_token_id]
             text[j, : len(t)] = torch.tensor(t)
         pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
@@ -424,16 +431,16 @@ def train_clip(cfg) -> dict:
             save_clip(cfg, core, opt, sched, gen, state, rank, world)
     if cfg.ckpt.every:  # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
         save_clip(cfg, core, opt, sched, gen, state, rank, world)
-    bad, samples = state["bad"], state["samples"]
+    bad, samples, cut = state["bad"], state["samples"], state.get("cut", 0)
     if world > 1:
         parts = [None] * world
-        torch.distributed.all_gather_object(parts, (bad, samples))
-        bad, samples = [i for p in parts for i in p[0]], sum(p[1] for p in parts)
+        torch.distributed.all_gather_object(parts, (bad, samples, cut))
+        bad, samples, cut = [i for p in parts for i in p[0]], sum(p[1] for p in parts), sum(p[2] for p in parts)
     final = out_dir / "final"
     summary = {"steps": state["step"], "steps_this_run": state["step"] - start.get("step", 0), "processes": world,
                "skipped_steps": state.get("skipped_steps", 0),
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
-               "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)),
+               "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)), "cut_captions": cut,
                "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
                "duplicate_ids": report.duplicates, "final": str(final / "encoder.safetensors")}
     if rank == 0:
