@@ -209,3 +209,12 @@ def test_a_caption_longer_than_the_text_context_is_named_and_counted(tmp_path, c
     assert len(notes) == 1 and "the caption of rec" in notes[0]  # was cut without a word
     summary = json.loads((out / "summary.json").read_text())
     assert 0 < summary["cut_captions"] <= summary["samples"] == 8
+
+
+def test_a_contrastive_run_ends_with_a_done_line_as_the_lm_loop_does(tmp_path, capsys):
+    argv, out = _clip_argv(tmp_path, "max_steps=2", "clip.context_length=20")
+    assert train_main(argv) == 0
+    last = capsys.readouterr().err.strip().splitlines()[-1]  # was nothing: the bar, then silence
+    assert last.startswith("[rsvlm.train] done: 2 steps, 0 bad sample(s) skipped, 0 malformed record(s), "), last
+    assert "cut caption(s)" in last and "passed over" not in last
+    assert last.endswith(f"; encoder in {out / 'final' / 'encoder.safetensors'}")

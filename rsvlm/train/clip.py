@@ -449,6 +449,10 @@ def train_clip(cfg) -> dict:
                   str(final / "encoder.safetensors"))
         save_config(cfg, final / "train_config.yaml")
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+        more = "".join(f", {summary[k]} {what}" for k, what in (("cut_captions", "cut caption(s)"),
+                                                                 ("skipped_steps", "step(s) passed over")) if summary[k])
+        print(f"[rsvlm.train] done: {summary['steps']} steps, {len(bad)} bad sample(s) skipped, {report.n_skipped} "
+              f"malformed record(s){more}; encoder in {summary['final']}", file=sys.stderr)
     check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad, "first_bad": state.get("first_bad")}, cfg,
               final=True)
     if world > 1:
