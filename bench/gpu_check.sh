@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU figures of docs/benchmarks.md ("GPU training"): the Qwen2.5-1.5B recipe with random weights,
 # bf16, ZeRO-2, gradient checkpointing, once with LoRA (the recipe) and once fully fine-tuned.
-#   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README)
+#   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README; STEPS=40 by default)
 set -euo pipefail
 out=${1:?usage: bench/gpu_check.sh OUT_DIR}
 mkdir -p "$out"
@@ -10,7 +10,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=c
 python3 -c "import torch, transformers, deepspeed, peft, datasets, open_clip; print('torch', torch.__version__, 'transformers', transformers.__version__, 'deepspeed', deepspeed.__version__, 'peft', peft.__version__)" | tee -a "$out/gpu.txt"
 failed=()
 for llm in lora full; do
-  python3 bench/gpu_train.py --llm "$llm" --steps 40 --batch-size 16 --profile-steps 3 --out /tmp/gpu_bench 2>&1 \
+  python3 bench/gpu_train.py --llm "$llm" --steps "${STEPS:-40}" --batch-size 16 --profile-steps 3 --out /tmp/gpu_bench 2>&1 \
     | grep -v "examples/s\|it/s\]" > "$out/log_$llm.txt" || { tail -40 "$out/log_$llm.txt"; failed+=("$llm"); continue; }
   tail -36 "$out/log_$llm.txt"
   cp /tmp/gpu_bench/result_$llm.json "$out/" && cp /tmp/gpu_bench/run_$llm/profile.txt "$out/profile_$llm.txt"
