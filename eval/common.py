@@ -341,6 +341,11 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                      f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
+    if other := _other_task(items):  # ids such as "0", "1" that two test sets both use: answers to other questions
+        it = other[0]
+        notes.append(f"{len(other)} prediction(s) name another task than their record's (first: {it.id!r}, a "
+                     f"{it.record.get('task')} record answered as {it.pred['task']}): the answers to another test "
+                     "set whose ids repeat these? They are scored as they are")
     failed = [it for it in items if _errored(it)]
     if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
         notes.append(f"{len(failed)} prediction(s) carry an 'error' from rsvlm eval and score as wrong "
@@ -426,6 +431,15 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
             out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
     return out
+
+
+def _other_task(items: list[Item]) -> list[Item]:
+    """The items whose prediction names an rsvlm task (``rsvlm.tokens.TASKS``; other tools may name
+    theirs otherwise) other than its record's."""
+    from rsvlm.tokens import TASKS
+
+    return [it for it in items if it.pred is not None and it.pred.get("task") in TASKS
+            and it.record.get("task") in TASKS and it.pred["task"] != it.record["task"]]
 
 
 def _errored(it: Item) -> bool:

@@ -351,3 +351,18 @@ def test_running_out_of_memory_says_the_answers_are_kept(tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert "out of memory answering a batch of 16 (CUDA out of memory. Tried to allocate 2.00 GiB)" in err
     assert f"kept in {tmp_path / 'p.jsonl'} and a rerun resumes" in err and "smaller --batch-size" in err
+
+
+def test_predictions_of_another_task_under_the_same_ids_are_named(tmp_path, capsys):
+    from eval import classification
+
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps({**RECORD, "id": str(i)}) + "\n" for i in range(3)))
+    pred.write_text("".join(json.dumps({"id": str(i), "task": t, "answer": a}) + "\n"
+                            for i, t, a in ((0, "cls", "lake"), (1, "vqa", "yes"), (2, "count", "3"))))
+    notes = " ".join(classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
+    # was scored as two wrong class names without a word: the VQA and counting sets' answers under ids "1", "2"
+    assert "2 prediction(s) name another task than their record's (first: '1', a cls record answered as vqa)" in notes
+    pred.write_text(json.dumps({"id": "1", "task": "referring", "answer": "lake"}) + "\n")  # another tool's name
+    assert "another task" not in " ".join(classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
+    capsys.readouterr()
