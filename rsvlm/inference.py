@@ -34,12 +34,20 @@ def bundled_model_dir() -> Path:
 
 
 def resolve_model_dir(model: str | None) -> Path:
-    path = Path(model) if model else bundled_model_dir()
+    """The checkpoint folder ``--model`` names (the bundled one without it); FileNotFoundError saying
+    why it is none: missing, a file (its config.yaml, a weights file) rather than the folder, or a
+    folder of something else."""
+    path = Path(model).expanduser() if model else bundled_model_dir()
     if not (path / "config.yaml").is_file():
         if model is None:
             raise FileNotFoundError(
                 f"no bundled default model in this installation ({path}); pass --model DIR "
                 "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (no such folder)")
+        if path.is_file():
+            hint = f": give its folder, {path.parent}" if (path.parent / "config.yaml").is_file() else ""
+            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})")
         from rsvlm.model.checkpoint import no_checkpoint
 
         raise FileNotFoundError(no_checkpoint(path))

@@ -153,3 +153,15 @@ def test_a_pair_read_shrunk_is_compared_on_the_ground_its_whole_scene_covers(tmp
     assert not any("different ground" in n for n in notes) and any("differs in size" in n for n in notes)
     half = inf.read_spec(inf.ImageSpec([str(_tif(tmp_path / "half.tif", 100, 0.5))]), max_side=100)
     assert any("overlap 25 %" in n for n in inf.pair_notes(fine, half))  # a quarter of the ground: still said
+
+
+def test_a_model_path_that_is_missing_or_a_file_says_which(ckpt, tmp_path):
+    """Both read 'not an rsvlm checkpoint (no config.yaml)': for the checkpoint's own config.yaml too."""
+    with pytest.raises(FileNotFoundError, match=r"none: not an rsvlm checkpoint \(no such folder\)"):
+        inf.resolve_model_dir(str(tmp_path / "none"))
+    with pytest.raises(FileNotFoundError, match=rf"a file; a checkpoint is a folder: give its folder, {ckpt}\)"):
+        inf.resolve_model_dir(str(ckpt / "config.yaml"))
+    (tmp_path / "w.safetensors").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=r"w.safetensors: not an rsvlm checkpoint \(a file; a checkpoint is a folder\)"):
+        inf.resolve_model_dir(str(tmp_path / "w.safetensors"))
+    assert inf.resolve_model_dir(str(ckpt)) == ckpt
