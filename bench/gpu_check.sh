@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU figures of docs/benchmarks.md ("GPU training"): the Qwen2.5-1.5B recipe with random weights,
 # bf16, ZeRO-2, gradient checkpointing, once with LoRA (the recipe) and once fully fine-tuned.
-#   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README; STEPS=40 by default)
+#   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README; STEPS=40 and LLMS="lora full" by default)
 set -euo pipefail
 out=${1:?usage: bench/gpu_check.sh OUT_DIR}
 mkdir -p "$out"
@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED=1 TORCH_EXTENSIONS_DIR=${TORCH_EXTENSIONS_DIR:-/tmp/torc
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv | tee "$out/gpu.txt"
 python3 -c "import torch, transformers, deepspeed, peft, datasets, open_clip; print('torch', torch.__version__, 'transformers', transformers.__version__, 'deepspeed', deepspeed.__version__, 'peft', peft.__version__)" | tee -a "$out/gpu.txt"
 failed=()
-for llm in lora full; do
+for llm in ${LLMS:-lora full}; do  # LLMS="full lora" runs full fine-tuning first
   python3 bench/gpu_train.py --llm "$llm" --steps "${STEPS:-40}" --batch-size 16 --profile-steps 3 --out /tmp/gpu_bench 2>&1 \
     | grep -v "examples/s\|it/s\]" > "$out/log_$llm.txt" || { tail -40 "$out/log_$llm.txt"; failed+=("$llm"); continue; }
   tail -36 "$out/log_$llm.txt"
