@@ -44,6 +44,11 @@ def score(items: list[common.Item], args=None) -> dict:
         confusion[gt][col] += 1
     per_class = {c: confusion[c][c] / sum(confusion[c].values()) for c in classes}
     n_right = sum(confusion[c][c] for c in classes)
+    notes = []
+    # the (other) column says how many, not which: a class spelt another way ("denseresidential") shows here
+    if other := Counter(p for _, p, status in pairs if status == common.OK and p not in classes):
+        notes.append(f"{sum(other.values())} answer(s) name no class of the ground truth and score as wrong; most "
+                     f"common: {', '.join(f'{a[:40]!r} ({n})' for a, n in other.most_common(5))}")
     return {
         "accuracy": n_right / len(items),
         "mean_class_accuracy": sum(per_class.values()) / len(classes),
@@ -51,6 +56,7 @@ def score(items: list[common.Item], args=None) -> dict:
         **common.counts(items, statuses),
         "per_class_accuracy": per_class,
         "confusion_matrix": {c: dict(confusion[c]) for c in classes},  # row: true class, column: answer
+        "notes": notes,
     }
 
 

@@ -366,3 +366,20 @@ def test_predictions_of_another_task_under_the_same_ids_are_named(tmp_path, caps
     pred.write_text(json.dumps({"id": "1", "task": "referring", "answer": "lake"}) + "\n")  # another tool's name
     assert "another task" not in " ".join(classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
     capsys.readouterr()
+
+
+def test_answers_that_are_no_class_are_named(tmp_path, capsys):
+    from eval import classification
+
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    classes = ["dense residential", "dense residential", "dense residential", "church"]
+    gt.write_text("".join(json.dumps({**RECORD, "id": str(i), "conversations": [
+        RECORD["conversations"][0], {"from": "gpt", "value": c}]}) + "\n" for i, c in enumerate(classes)))
+    pred.write_text("".join(json.dumps({"id": str(i), "task": "cls", "answer": a}) + "\n"
+                            for i, a in enumerate(["denseresidential", "denseresidential", "church", "church"])))
+    scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["confusion_matrix"]["dense residential"] == {"(other)": 2, "church": 1}
+    # the (other) column said how many, never which: a class spelt otherwise looked like a weak model
+    assert "2 answer(s) name no class of the ground truth and score as wrong; most common: 'denseresidential' (2)" \
+        in " ".join(scores["notes"])
+    capsys.readouterr()
