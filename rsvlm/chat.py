@@ -24,7 +24,8 @@ from rsvlm import inference as inf
 HELP = """commands:
   /image PATH [modality] [bands]
                            load an image (a second /image before asking makes a bi-temporal pair,
-                           a third starts anew; band files as a,b,c); modality is optical, msi, sar or ir (else inferred);
+                           a third starts anew; band files as a,b,c; "quotes" around a path with spaces);
+                           modality is optical, msi, sar or ir (else inferred);
                            bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV),
                            with or without a modality before them
   /reset                   forget the conversation (images stay loaded)

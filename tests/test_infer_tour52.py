@@ -130,6 +130,8 @@ def test_chat_image_with_words_past_its_bands_or_an_unquoted_spaced_path_says_so
     assert "put quotes around a path with spaces" in out.getvalue() and not repl.images
     repl.handle(f'/image "{spaced}" optical')
     assert len(repl.images) == 1 and "loaded my scene.tif" in out.getvalue()
+    repl.handle("/help")
+    assert '"quotes" around a path with spaces' in out.getvalue()
 
 
 def _tif(path, side, pixel_m):
