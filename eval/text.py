@@ -5,8 +5,9 @@
 1. lowercase and trim;
 2. drop a trailing ``</s>``-style end token and the opening task tag (``[vqa]``) if echoed;
 3. punctuation → space, except a decimal point between digits (``2.5`` stays);
-4. number words → digits (``zero``…``twenty``, ``thirty``…``ninety``, ``hundred``; compounds
-   such as ``twenty one`` are not combined);
+4. number words → digits (``zero``…``twenty``, ``thirty``…``ninety``, ``hundred``, ``thousand``),
+   compounds as one number (``twenty-one`` → ``21``, ``two hundred and five`` → ``205``,
+   ``a hundred`` → ``100``; ``one two`` stays ``1 2``);
 5. drop the articles ``a``, ``an``, ``the``;
 6. collapse whitespace;
 7. yes/no canonical: an answer whose first word is ``yes``/``yeah``/``yep``/``true``/``correct``
@@ -24,7 +25,8 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
 NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
-                     "eighty": "80", "ninety": "90", "hundred": "100"})
+                     "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000"})
+_SCALES = {"hundred": 100, "thousand": 1000}
 ARTICLES = {"a", "an", "the"}
 YES = {"yes", "yeah", "yep", "true", "correct"}
 NO = {"no", "nope", "false"}
@@ -33,11 +35,45 @@ _TAG = re.compile(r"^\s*\[\w+\]\s*|</s>\s*$")
 _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
 
 
+def _below(words: list[str], i: int, limit: int) -> tuple[int, int] | None:
+    """``(value, next index)`` of the number words from ``words[i]`` that make one number below
+    ``limit`` (``twenty one``, ``three hundred and five``), or None where none starts there."""
+    if i < len(words) and words[i] in _SCALES and _SCALES[words[i]] < limit:  # "hundred": one hundred
+        head, i = 1, i
+    elif i < len(words) and words[i] in NUMBER_WORDS and words[i] not in _SCALES:
+        head, i = int(NUMBER_WORDS[words[i]]), i + 1
+        if 20 <= head <= 90 and i < len(words) and words[i] in NUMBER_WORDS and 1 <= int(NUMBER_WORDS[words[i]]) <= 9:
+            head, i = head + int(NUMBER_WORDS[words[i]]), i + 1  # twenty one
+    else:
+        return None
+    for word, scale in sorted(_SCALES.items(), key=lambda kv: kv[1]):
+        if scale < limit and i < len(words) and words[i] == word and head < scale:
+            head, i = head * scale, i + 1
+            j = i + (i < len(words) and words[i] == "and")
+            if rest := _below(words, j, scale):
+                head, i = head + rest[0], rest[1]
+    return (head, i) if head < limit else None
+
+
+def number_words(words: list[str]) -> list[str]:
+    """``words`` with each run of number words that makes one number as its digits, other number
+    words as theirs (``["twenty", "one", "ships"]`` → ``["21", "ships"]``)."""
+    out, i = [], 0
+    while i < len(words):
+        if (got := _below(words, i, 10**6)) is not None:
+            out.append(str(got[0]))
+            i = got[1]
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def normalize_answer(text: str) -> str:
     """The comparable form of a short answer (see the module docstring)."""
     s = _TAG.sub("", text.strip().lower()).strip()
     s = _PUNCT.sub(" ", s)
-    words = [NUMBER_WORDS.get(w, w) for w in s.split()]
+    words = number_words(s.split())
     words = [w for w in words if w not in ARTICLES]
     if words and words[0] in YES:
         return "yes"
@@ -55,7 +91,7 @@ def parse_count(text: str) -> int | None:
     text = text.strip().lower()
     points = text.count("<point>")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
-    words = [NUMBER_WORDS.get(w, w) for w in _PUNCT.sub(" ", s).split()]
+    words = number_words(_PUNCT.sub(" ", s).split())
     for w in words:
         if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):
             return int(round(float(w))) if len(m[1].lstrip("0")) <= 15 else None

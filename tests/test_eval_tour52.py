@@ -383,3 +383,16 @@ def test_answers_that_are_no_class_are_named(tmp_path, capsys):
     assert "2 answer(s) name no class of the ground truth and score as wrong; most common: 'denseresidential' (2)" \
         in " ".join(scores["notes"])
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("answer, count, norm", [
+    ("There are twenty-one ships.", 21, "there are 21 ships"),  # was 20: "twenty" and "one" apart
+    ("two hundred and five", 205, "205"),  # was 2
+    ("a hundred", 100, "100"),
+    ("three thousand two hundred forty one", 3241, "3241"),
+    ("one two three", 1, "1 2 3"),  # no compound: each its own
+])
+def test_compound_number_words_are_one_number(answer, count, norm):
+    from eval.text import normalize_answer, parse_count
+
+    assert parse_count(answer) == count and normalize_answer(answer) == norm
