@@ -248,6 +248,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
     if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges
+        if progress:  # a rank done first may wait for hours: not silently
+            print(f"rsvlm eval: rank {rank} done; waiting for the other processes before rank 0 merges into {out}",
+                  file=sys.stderr)
         sync(None)
         merged = sync(merge_answers(every, len(records), out, world, root, retry_errors) if rank == 0 else None)[0]
     elif world == 1 and all(f == out for f in answer_files(out)):

@@ -114,8 +114,8 @@ def _ranks_as_threads(data, out, world, sync=None, **kw):
     done = {}
 
     def one(rank):
-        done[rank] = evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=world, progress=False,
-                                  sync=sync.of(rank) if sync else None, **kw)
+        done[rank] = evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=world,
+                                  sync=sync.of(rank) if sync else None, **{"progress": False, **kw})
 
     threads = [threading.Thread(target=one, args=(r,)) for r in range(world)]
     for t in threads:
@@ -141,12 +141,12 @@ def test_retried_errors_on_ranks_that_meet_are_merged_once_after_every_rank(tmp_
 
     monkeypatch.setattr(evaluate, "merge_answers", merge)
     tag[0] = "run 2"  # rank 1 retries r1 and r3 (slowly); rank 0 has nothing to retry and ends at once
-    done = _ranks_as_threads(data, out, 2, ThreadSync(2), retry_errors=True)
+    done = _ranks_as_threads(data, out, 2, ThreadSync(2), retry_errors=True, progress=True)
     # without meeting, rank 0 merged while rank 1 was still retrying: OUT said "run 1" for r1 and r3, and
     # rank 0 said "wrote OUT"
     assert merges == [[None, "gone.png (run 2)", None, "gone.png (run 2)"]]  # once, by rank 0, after both
     assert done == {0: out, 1: out} and asked[-2:] == ["r1", "r3"]
-    capsys.readouterr()
+    assert "rank 0 done; waiting for the other processes before rank 0 merges" in capsys.readouterr().err
 
 
 def _rank_process(rank, port, data, out, result):
