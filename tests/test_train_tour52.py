@@ -218,3 +218,13 @@ def test_a_contrastive_run_ends_with_a_done_line_as_the_lm_loop_does(tmp_path, c
     assert last.startswith("[rsvlm.train] done: 2 steps, 0 bad sample(s) skipped, 0 malformed record(s), "), last
     assert "cut caption(s)" in last and "passed over" not in last
     assert last.endswith(f"; encoder in {out / 'final' / 'encoder.safetensors'}")
+
+
+def test_a_bad_sample_is_named_once_though_every_epoch_counts_it(tmp_path, capsys):
+    data = make_records(tmp_path / "some", n=8, corrupt=2, ir_every=0)
+    argv, out = _argv(tmp_path, "max_steps=6", f"data.train={data}", "data.max_bad_fraction=1")  # 3 epochs
+    assert train_main(argv) == 0
+    named = [x for x in capsys.readouterr().err.splitlines() if "skipped sample" in x]
+    assert sorted(x.split("skipped sample ")[1].split(":")[0] for x in named) == ["rec0", "rec1"]  # were 6 lines
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bad_samples"] == 6 and summary["bad_ids"] == ["rec0", "rec1"] and summary["epochs"] == 2

@@ -276,8 +276,10 @@ def train(cfg: TrainConfig) -> dict:
             continue
         state["micro_in_epoch"] += 1
         state["samples"] += batch["n_samples"]
-        for rid, err in batch["bad"]:
+        for rid, err in batch["bad"]:  # every draw counted; each of the first 1000 named once, not every epoch
             state["bad"] += 1
+            if rid in state["bad_ids"]:
+                continue
             if len(state["bad_ids"]) < 1000:
                 state["bad_ids"].append(rid)
             state.setdefault("first_bad", f"{rid}: {err}")
