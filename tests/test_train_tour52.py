@@ -228,3 +228,13 @@ def test_a_bad_sample_is_named_once_though_every_epoch_counts_it(tmp_path, capsy
     assert sorted(x.split("skipped sample ")[1].split(":")[0] for x in named) == ["rec0", "rec1"]  # were 6 lines
     summary = json.loads((out / "summary.json").read_text())
     assert summary["bad_samples"] == 6 and summary["bad_ids"] == ["rec0", "rec1"] and summary["epochs"] == 2
+
+
+def test_a_bad_contrastive_sample_is_named_once_though_every_draw_counts_it(tmp_path, capsys):
+    data = make_records(tmp_path / "some", n=12, corrupt=2, ir_every=0)  # rec1, one of the 4 caption pairs
+    argv, out = _clip_argv(tmp_path, "max_steps=3", f"data.train={data}", "data.max_bad_fraction=1")
+    assert train_main(argv) == 0  # batch_size=4 draws every pair at every step
+    named = [x for x in capsys.readouterr().err.splitlines() if "skipped sample" in x]
+    assert len(named) == 1 and "skipped sample rec1:" in named[0]  # was once a step
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bad_samples"] == 3 and summary["bad_ids"] == ["rec1"]

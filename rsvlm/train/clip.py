@@ -348,6 +348,7 @@ def train_clip(cfg) -> dict:
                   "center": partial(center_targets, grid=grid, n_classes=c.dense_classes, subgrid=c.dense_subgrid)}
     target_fns = {name: target_fns[name] for name in core.patch_heads()}
     cache: dict[int, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
+    named = set(state["bad"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
                desc="clip", disable=not cfg.log.progress or rank != 0)
@@ -363,10 +364,12 @@ def train_clip(cfg) -> dict:
                     cache[i] = (_pixels(rec, root, cfg, size).to(torch.bfloat16),
                                 {k: make(rec, root) for k, make in target_fns.items()})
                 x, t = cache[i]
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError) as e:  # every draw counted, each sample named once
+                if rec["id"] not in named:
+                    named.add(rec["id"])
+                    print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
                 state["bad"].append(rec["id"])
                 state.setdefault("first_bad", f"{rec['id']}: {type(e).__name__}: {e}")
-                print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
             pix.append(x.float())
             for k, v in t.items():
