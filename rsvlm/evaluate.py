@@ -251,13 +251,23 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         if progress:  # a rank done first may wait for hours: not silently
             print(f"rsvlm eval: rank {rank} done; waiting for the other processes before rank 0 merges into {out}",
                   file=sys.stderr)
-        sync(None)
-        merged = sync(merge_answers(every, len(records), out, world, root, retry_errors) if rank == 0 else None)[0]
-    elif world == 1 and all(f == out for f in answer_files(out)):
+        wrote = sync(part.is_file())  # each rank's part as that rank sees it
+        # processes on several machines, each writing --out on a disk of its own (/tmp): rank 0 sees only its part
+        unseen = [r for r, w in enumerate(wrote) if w and not part_path(out, r, world).is_file()] if rank == 0 else []
+        if unseen:
+            print(f"rsvlm eval: the parts of rank(s) {', '.join(map(str, unseen))} are not in {out.parent} where rank 0 "
+                  "runs: processes on several machines need --out in a folder they share; copy every "
+                  f"{out.name}.rankR beside {out} and run rsvlm eval again (one process) to merge them", file=sys.stderr)
+        merged = sync(rank == 0 and not unseen and merge_answers(every, len(records), out, world, root,
+                                                                 retry_errors))[0]
+        if not merged and rank == 0 and not unseen:  # its record is answered next time
+            print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
+                  "during the run; run again", file=sys.stderr)
+        return out if merged else part
+    if world == 1 and all(f == out for f in answer_files(out)):
         return out  # answered in place: nothing to merge
-    else:
-        merged = merge_answers(every, len(records), out, world, root, retry_errors)
-    if not merged and (world == 1 or sync is not None) and rank == 0:  # its record is answered next time
+    merged = merge_answers(every, len(records), out, world, root, retry_errors)
+    if world == 1 and not merged:  # an image changed during the run: its record is answered next time
         print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
               "during the run; run again", file=sys.stderr)
     return out if merged or world == 1 else part
@@ -419,13 +429,13 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
               f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
               "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
         return 1
-    if out != Path(args.out) and sync is not None:
-        print(f"wrote {out} (rank {rank}'s share), not merged into {args.out}: a record's inputs changed during "
-              "the run; run again")
-    elif not out.exists():  # a rank of more than there are records: was "wrote OUT.rankR", a file never made
-        print(f"rank {rank} had no record left to answer; the last rank to finish merges the shares into {args.out}")
-    elif out != Path(args.out):  # rank 0 said "wrote OUT" while OUT did not exist yet
-        print(f"wrote {out} (rank {rank}'s share); the last rank to finish merges the shares into {args.out}")
-    else:
+    if out == Path(args.out):
         print(f"wrote {out}")
+        return 0
+    # a rank of more than there are records writes no part: was "wrote OUT.rankR", a file never made
+    share = f"wrote {out} (rank {rank}'s share)" if out.exists() else f"rank {rank} had no record left to answer"
+    if sync is not None:
+        print(f"{share}; not merged into {args.out}: see rank 0's message")
+    else:  # rank 0 said "wrote OUT" while OUT did not exist yet
+        print(f"{share}; the last rank to finish merges the shares into {args.out}")
     return 0

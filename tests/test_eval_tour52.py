@@ -396,3 +396,44 @@ def test_compound_number_words_are_one_number(answer, count, norm):
     from eval.text import normalize_answer, parse_count
 
     assert parse_count(answer) == count and normalize_answer(answer) == norm
+
+
+def test_parts_on_another_machines_disk_are_named_not_blamed_on_changed_inputs(tmp_path, monkeypatch, capsys):
+    data, out = _data(tmp_path, 4), tmp_path / "p.jsonl"
+    _standin(monkeypatch)
+    together = ThreadSync(2)
+    rank1 = together.of(1)
+
+    def elsewhere(value):  # rank 1 wrote its part on a disk of its own (--out /tmp/… on each machine)
+        if value is True:
+            (tmp_path / "p.jsonl.rank1").unlink()
+        return rank1(value)
+
+    together.of = lambda rank, of=together.of: elsewhere if rank == 1 else of(rank)
+    done = _ranks_as_threads(data, out, 2, together)
+    assert done == {0: tmp_path / "p.jsonl.rank0", 1: tmp_path / "p.jsonl.rank1"} and not out.exists()
+    err = capsys.readouterr().err
+    # was: "a record's inputs changed during the run; run again", which would not have helped
+    assert "the parts of rank(s) 1 are not in" in err and "need --out in a folder they share" in err
+    assert "inputs changed" not in err
+
+
+def test_a_rank_without_records_does_not_claim_a_file(tmp_path, monkeypatch, capsys):
+    import types
+
+    from rsvlm import inference
+
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.yaml").write_text("{}\n")
+    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, types.SimpleNamespace()))
+    monkeypatch.setattr(evaluate, "answer_batch", lambda *a, **kw: [])
+    for k, v in {"RANK": "1", "WORLD_SIZE": "2"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    assert main(["eval", "--model", str(tmp_path / "m"), "--data", str(data), "--out", str(tmp_path / "p.jsonl"),
+                 "--device", "cpu"]) == 0
+    said = capsys.readouterr().out  # one record, two processes: rank 1 has none
+    assert "rank 1 had no record left to answer; the last rank to finish merges the shares into" in said
+    assert not (tmp_path / "p.jsonl.rank1").exists()  # was "wrote p.jsonl.rank1", and it an empty file
