@@ -238,3 +238,19 @@ def test_a_bad_contrastive_sample_is_named_once_though_every_draw_counts_it(tmp_
     assert len(named) == 1 and "skipped sample rec1:" in named[0]  # was once a step
     summary = json.loads((out / "summary.json").read_text())
     assert summary["bad_samples"] == 3 and summary["bad_ids"] == ["rec1"]
+
+
+def test_an_init_from_without_weights_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
+    import rsvlm.train.loop as loop
+
+    def no_build(*a, **k):
+        raise AssertionError("the model was built before init_from was looked at")
+
+    monkeypatch.setattr(loop, "build_model", no_build)  # a 7B LLM takes minutes to build
+    (tmp_path / "stage1" / "final").mkdir(parents=True)
+    (tmp_path / "stage1" / "final" / "vision.safetensors").write_bytes(b"")
+    argv, out = _argv(tmp_path, "max_steps=1", f"init_from={tmp_path / 'stage1'}")
+    assert train_main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"init_from: no {tmp_path / 'stage1' / 'vision.safetensors'}" in err[0], err
+    assert f"give its {tmp_path / 'stage1' / 'final'}" in err[0] and not out.exists()

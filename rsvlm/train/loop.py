@@ -148,6 +148,16 @@ def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tens
     return fit_pos_table(src, (new, new))  # (1+new²,D)
 
 
+def check_init_from(cfg: TrainConfig) -> None:
+    """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors
+    (pointing at the run's ``final/`` where it names a run's ``out_dir``)."""
+    if not cfg.init_from or (Path(cfg.init_from) / "vision.safetensors").is_file():
+        return
+    final = Path(cfg.init_from) / "final"
+    hint = f": that is a run's out_dir; give its {final}" if (final / "vision.safetensors").is_file() else ""
+    raise FileNotFoundError(f"init_from: no {Path(cfg.init_from) / 'vision.safetensors'}{hint}")
+
+
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
@@ -189,6 +199,7 @@ def train(cfg: TrainConfig) -> dict:
         from rsvlm.train.clip import train_clip
 
         return train_clip(cfg)
+    check_init_from(cfg)
     rank, world, device = setup_distributed(cfg)
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
