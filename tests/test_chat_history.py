@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_predict_edges import _predict, _repl
+from test_predict_edges import chat_repl, predict_det
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,14 +26,14 @@ def short_ckpt(tmp_path_factory):
 
 
 def test_a_prompt_past_the_context_is_one_line_in_chat_and_predict(short_ckpt, geotiff, capsys):
-    repl, out = _repl(short_ckpt)
+    repl, out = chat_repl(short_ckpt)
     repl.load_image([str(geotiff), "optical"])
     assert repl.handle("[det] ships")  # was a traceback that ended the chat
     said = out.getvalue()
     assert re.search(r"error: .*context is 128 tokens.*reset the session to start a new one \(/reset\)", said)
     assert repl.session.stats == [] and repl.handle("/reset")  # the session goes on
     for tiles in ([], ["--tile", "32"]):  # a tiled run was a traceback
-        assert _predict(short_ckpt, geotiff, *tiles) == 2
+        assert predict_det(short_ckpt, geotiff, *tiles) == 2
         err = capsys.readouterr().err
         assert re.search(r"rsvlm predict: .*context is 128 tokens", err) and "Traceback" not in err
 
@@ -65,6 +65,6 @@ def test_chat_history_leaves_the_oldest_exchanges_out_and_says_so_once(ckpt, geo
 
 def test_a_folder_whose_config_is_no_model_config_is_named_as_not_a_checkpoint(geotiff, tmp_path, capsys):
     (tmp_path / "config.yaml").write_text("seed: 3\nscenes: 10\n")  # a data_gen output folder
-    assert _predict(tmp_path, geotiff) == 2
+    assert predict_det(tmp_path, geotiff) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path}: not an rsvlm checkpoint (its config.yaml is no model config: unknown key(s) scenes" in err

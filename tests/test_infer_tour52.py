@@ -1,24 +1,15 @@
 """Chat, predict and the shared inference helpers, third tour: limits both commands share, and
 odd but legitimate input."""
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_predict_edges import chat_repl
 
 from rsvlm import inference as inf
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _repl(ckpt):
-    """A chat REPL on the tiny checkpoint writing into a StringIO: (repl, out)."""
-    from rsvlm.chat import ChatREPL
-
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    return ChatREPL(model, processor, out=out, max_new_tokens=3), out
 
 
 def test_chat_and_predict_share_one_table_limit_and_chat_cuts_long_problem_lists(ckpt, geotiff, monkeypatch):
@@ -31,7 +22,7 @@ def test_chat_and_predict_share_one_table_limit_and_chat_cuts_long_problem_lists
     boxes = [{"kind": "box", "label": "ship", "coords": [i, i, i + 5, i + 5]} for i in range(5)]
     monkeypatch.setattr(inf, "locate", lambda answer, img, scores=None: {
         "answer": answer, "text": answer, "objects": boxes, "problems": [f"bad {i}" for i in range(5)]})
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     assert repl.load_image([str(geotiff)])
     repl.ask("[det] Detect every ship.")
     said = out.getvalue()
@@ -69,8 +60,9 @@ def test_bench_common_resolves_record_paths_and_dashes_missing_figures(tmp_path)
     assert [common.fmt(x) for x in (None, float("nan"), 0.25)] == ["–", "–", "0.250"]  # det_decoding printed 'nan'
 
 
-def test_no_module_imports_a_private_name_of_chat_predict_inference_or_the_geometry_grammar():
-    """tests imported rsvlm.predict._jsonable: a helper others use is public (``jsonable``)."""
+def test_no_module_imports_a_private_name_of_chat_predict_inference_the_geometry_grammar_or_a_test():
+    """tests imported rsvlm.predict._jsonable, and test_chat_history test_predict_edges' _repl and
+    _predict: a helper others use is public (``jsonable``, ``chat_repl``, ``predict_det``)."""
     import ast
 
     ours = {"rsvlm.chat", "rsvlm.predict", "rsvlm.inference", "rsvlm.model.grammar", "rsvlm.geometry",
@@ -79,7 +71,7 @@ def test_no_module_imports_a_private_name_of_chat_predict_inference_or_the_geome
     for folder in ("rsvlm", "eval", "bench", "scripts", "data_gen", "tests"):
         for path in sorted((REPO / folder).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.ImportFrom) and node.module in ours:
+                if isinstance(node, ast.ImportFrom) and (node.module in ours or (node.module or "").startswith("test_")):
                     found += [f"{path.name}: {node.module}.{a.name}" for a in node.names
                               if a.name.startswith("_") and not a.name.startswith("__")]
     assert found == []
@@ -112,7 +104,7 @@ def test_an_image_whose_name_holds_a_comma_is_one_file_not_two_band_files(ckpt, 
                                                                                    f"{tmp_path}/B03.tif"]
     assert main(["predict", "--model", str(ckpt), "--image", str(named), "--task", "cls", "--max-new-tokens", "2",
                  "--device", "cpu"]) == 0
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     assert repl.load_image([str(named)]) and "loaded scene,2020.tif: 96x64" in out.getvalue()
 
 
@@ -123,7 +115,7 @@ def test_chat_image_with_words_past_its_bands_or_an_unquoted_spaced_path_says_so
 
     spaced = tmp_path / "my scene.tif"
     shutil.copy(geotiff, spaced)
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     assert repl.handle(f"/image {geotiff} optical R,G,B extra")  # the session goes on
     assert "got 4 words" in out.getvalue() and not repl.images
     repl.handle(f"/image {spaced}")

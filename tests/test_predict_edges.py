@@ -12,7 +12,7 @@ from rsvlm.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _repl(ckpt):
+def chat_repl(ckpt):
     """A chat REPL on the tiny checkpoint writing into a StringIO: (repl, out)."""
     import io
 
@@ -26,25 +26,25 @@ def _repl(ckpt):
 
 
 
-def _predict(ckpt, image, *extra):
+def predict_det(ckpt, image, *extra):
     return main(["predict", "--model", str(ckpt), "--image", str(image), "--task", "det", "--max-new-tokens", "4",
                  "--device", "cpu", *extra])
 
 
 def test_bad_output_paths_are_refused_before_the_model_runs(geotiff, tmp_path, capsys):
     missing = tmp_path / "no-model"  # the checks come first: the model is never looked for
-    assert _predict(missing, geotiff, "--out", str(tmp_path)) == 2  # a folder: was an IsADirectoryError traceback
+    assert predict_det(missing, geotiff, "--out", str(tmp_path)) == 2  # a folder: was an IsADirectoryError traceback
     assert f"--out {tmp_path} is a folder" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
-    assert _predict(missing, geotiff, "--geojson", str(tmp_path / "file" / "r.geojson")) == 2
+    assert predict_det(missing, geotiff, "--geojson", str(tmp_path / "file" / "r.geojson")) == 2
     assert "--geojson" in capsys.readouterr().err
-    assert _predict(missing, geotiff, "--vis", str(tmp_path / "overlay")) == 2  # PIL's ValueError after the run
+    assert predict_det(missing, geotiff, "--vis", str(tmp_path / "overlay")) == 2  # PIL's ValueError after the run
     assert "unknown image extension" in capsys.readouterr().err
 
 
 def test_outputs_in_new_folders_are_all_written(ckpt, geotiff, tmp_path, capsys):
     out, gj, vis = tmp_path / "a" / "r.json", tmp_path / "b" / "r.geojson", tmp_path / "c" / "r.png"
-    assert _predict(ckpt, geotiff, "--out", str(out), "--geojson", str(gj), "--vis", str(vis)) == 0
+    assert predict_det(ckpt, geotiff, "--out", str(out), "--geojson", str(gj), "--vis", str(vis)) == 0
     assert json.loads(gj.read_text())["type"] == "FeatureCollection"  # its folder was not made before
     assert out.is_file() and vis.is_file()
 
@@ -55,7 +55,7 @@ def test_geojson_of_an_image_without_crs_is_refused_before_the_model_runs(tmp_pa
     png = tmp_path / "plain.png"
     Image.fromarray(np.zeros((32, 48, 3), np.uint8)).save(png)
     out = tmp_path / "r.json"  # was written, then --geojson failed after the answer and --vis never ran
-    assert _predict(tmp_path / "no-model", png, "--geojson", str(tmp_path / "r.geojson"), "--out", str(out)) == 2
+    assert predict_det(tmp_path / "no-model", png, "--geojson", str(tmp_path / "r.geojson"), "--out", str(out)) == 2
     err = capsys.readouterr().err
     assert "--geojson" in err and "plain.png is not georeferenced" in err and "not an rsvlm checkpoint" not in err
     assert not out.exists()
@@ -66,7 +66,7 @@ def test_chat_vis_and_geojson_errors_leave_the_session_running(ckpt, geotiff, tm
     from rsvlm import geometry
     from rsvlm import inference as inf
 
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]}], 96, 64)
     repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
@@ -81,11 +81,11 @@ def test_chat_vis_and_geojson_errors_leave_the_session_running(ckpt, geotiff, tm
 
 def test_tile_and_batch_size_below_one_are_refused(geotiff, tmp_path, capsys):
     missing = tmp_path / "no-model"
-    assert _predict(missing, geotiff, "--tile", "0") == 2  # was read as no --tile: the scene shrunk whole
+    assert predict_det(missing, geotiff, "--tile", "0") == 2  # was read as no --tile: the scene shrunk whole
     assert "--tile must be > 0" in capsys.readouterr().err
-    assert _predict(missing, geotiff, "--tile", "32", "--batch-size", "0") == 2  # was a ValueError traceback
+    assert predict_det(missing, geotiff, "--tile", "32", "--batch-size", "0") == 2  # was a ValueError traceback
     assert "--batch-size must be >= 1; got 0" in capsys.readouterr().err
-    _predict(missing, geotiff, "--overlap", "8")  # without --tile: said, not silently dropped
+    predict_det(missing, geotiff, "--overlap", "8")  # without --tile: said, not silently dropped
     assert "--overlap 8 ignored" in capsys.readouterr().err
 
 
@@ -104,7 +104,7 @@ def _collar_tif(path, w=96, h=64):
 
 def test_tiled_predict_skips_and_counts_nodata_tiles(ckpt, tmp_path, capsys):
     out = tmp_path / "t.json"
-    assert _predict(ckpt, _collar_tif(tmp_path / "collar.tif"), "--tile", "32", "--overlap", "0",
+    assert predict_det(ckpt, _collar_tif(tmp_path / "collar.tif"), "--tile", "32", "--overlap", "0",
                     "--out", str(out)) == 0
     res = json.loads(out.read_text())
     assert res["nodata_tiles"] == 4 and len(res["tiles"]) == 2  # 6 windows; the model was asked about 2
@@ -118,12 +118,12 @@ def test_an_image_with_no_valid_pixel_is_refused(ckpt, tmp_path, capsys):
 
     png = tmp_path / "clear.png"  # fully transparent: read, then answered as if it were a black scene
     Image.fromarray(np.zeros((32, 48, 4), np.uint8)).save(png)
-    assert _predict(ckpt, png, "--task", "cls") == 2
+    assert predict_det(ckpt, png, "--task", "cls") == 2
     assert "clear.png: every pixel is nodata" in capsys.readouterr().err
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(png)])
     assert "error:" in out.getvalue() and "every pixel is nodata" in out.getvalue() and not repl.images
-    assert _predict(ckpt, _collar_tif(tmp_path / "collar.tif"), "--task", "cls") == 0  # some valid pixels: asked
+    assert predict_det(ckpt, _collar_tif(tmp_path / "collar.tif"), "--task", "cls") == 0  # some valid pixels: asked
 
 
 def test_chat_with_an_unreadable_image_on_the_command_line_exits_2(ckpt, tmp_path, capsys):
@@ -138,9 +138,9 @@ def test_an_image_naming_no_file_is_an_error_and_spaces_after_commas_are_allowed
     from rsvlm import inference as inf
 
     for text in (",", ""):  # both were an IndexError traceback (in chat, one that ended the session)
-        assert _predict(tmp_path / "no-model", text) == 2
+        assert predict_det(tmp_path / "no-model", text) == 2
         assert "names no file" in capsys.readouterr().err
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     assert repl.handle("/image ,") and "error: image ',' names no file" in out.getvalue()
     spec = inf.ImageSpec.parse(f"{geotiff}, {geotiff}", bands="R, G,B")  # "image not found:  /…/scene.tif"
     assert spec.files == [str(geotiff)] * 2 and spec.bands == ["R", "G", "B"]
@@ -154,10 +154,10 @@ def test_a_change_pair_of_two_modalities_is_flagged(ckpt, geotiff, tmp_path, cap
     with rasterio.open(sar, "w", driver="GTiff", width=96, height=64, count=1, dtype="float32", crs="EPSG:32631",
                        transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
         ds.write(np.random.default_rng(0).uniform(0.01, 1, (1, 64, 96)).astype(np.float32))
-    assert _predict(ckpt, sar, "--image", str(geotiff), "--task", "change", "--missing-bands", "copy") == 0
+    assert predict_det(ckpt, sar, "--image", str(geotiff), "--task", "change", "--missing-bands", "copy") == 0
     err = capsys.readouterr().err
     assert "[pair] warning: the pair mixes modalities (sar and optical)" in err  # was answered without a word
-    assert _predict(ckpt, geotiff, "--image", str(geotiff), "--task", "change") == 0
+    assert predict_det(ckpt, geotiff, "--image", str(geotiff), "--task", "change") == 0
     assert "[pair]" not in capsys.readouterr().err
 
 
@@ -171,7 +171,7 @@ def test_notes_about_band_files_name_the_set_not_its_last_file(ckpt, tmp_path, c
         with rasterio.open(files[-1], "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16",
                            crs="EPSG:32633", transform=from_origin(0, 32, 10, 10)) as ds:
             ds.write(np.random.default_rng(0).integers(1, 3000, (1, 32, 32), dtype=np.uint16))
-    assert _predict(ckpt, ",".join(map(str, files)), "--task", "cls") == 0
+    assert predict_det(ckpt, ",".join(map(str, files)), "--task", "cls") == 0
     err = capsys.readouterr().err
     assert "[T_B02.tif…T_B08.tif (4 files)] modality inferred as msi" in err
     assert "[T_B08.tif]" not in err  # "[T_B08.tif] B11 missing" read as a fault of the B08 file
@@ -180,7 +180,7 @@ def test_notes_about_band_files_name_the_set_not_its_last_file(ckpt, tmp_path, c
 def test_tiled_text_answers_are_tallied_not_dropped(ckpt, geotiff, capsys):
     from rsvlm.predict import tile_answers
 
-    assert _predict(ckpt, geotiff, "--task", "cls", "--tile", "32", "--overlap", "0") == 0
+    assert predict_det(ckpt, geotiff, "--task", "cls", "--tile", "32", "--overlap", "0") == 0
     out = capsys.readouterr().out  # was "0 object(s) from 6 tiles" and no answer at all
     assert "answers of 6 tiles: " in out and "(--out keeps each tile's answer)" in out
     assert "object(s) from" not in out  # a word task has no objects to count
@@ -190,9 +190,9 @@ def test_tiled_text_answers_are_tallied_not_dropped(ckpt, geotiff, capsys):
 
 
 def test_a_prompt_tagged_for_another_task_is_flagged(geotiff, tmp_path, capsys):
-    _predict(tmp_path / "no-model", geotiff, "--prompt", "[cls] What scene is this?")  # --task det
+    predict_det(tmp_path / "no-model", geotiff, "--prompt", "[cls] What scene is this?")  # --task det
     assert "--prompt opens with [cls] but --task is det" in capsys.readouterr().err
-    _predict(tmp_path / "no-model", geotiff, "--prompt", "[det] Find the ships.")
+    predict_det(tmp_path / "no-model", geotiff, "--prompt", "[det] Find the ships.")
     assert "warning" not in capsys.readouterr().err
 
 
@@ -228,9 +228,9 @@ def test_a_tile_far_larger_than_the_input_gets_the_hint_a_whole_scene_gets(ckpt,
     with rasterio.open(path, "w", driver="GTiff", width=200, height=150, count=3, dtype="uint8", crs="EPSG:32631",
                        transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
         ds.write(np.random.default_rng(3).integers(0, 255, (3, 150, 200), dtype=np.uint8))
-    assert _predict(ckpt, path, "--tile", "100000", "--max-new-tokens", "2") == 0  # one window: the scene, shrunk
+    assert predict_det(ckpt, path, "--tile", "100000", "--max-new-tokens", "2") == 0  # one window: the scene, shrunk
     assert "--tile 100000: each window is shrunk to the model's 32 px input" in capsys.readouterr().err
-    assert _predict(ckpt, path, "--tile", "64", "--max-new-tokens", "2") == 0
+    assert predict_det(ckpt, path, "--tile", "64", "--max-new-tokens", "2") == 0
     assert "shrunk" not in capsys.readouterr().err
 
 
@@ -238,7 +238,7 @@ def test_objects_left_out_of_geojson_are_counted(ckpt, geotiff, tmp_path):
 
     from rsvlm import inference as inf
 
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     objects = [{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]},
                {"kind": "poly", "label": "pier", "coords": [[1.0, 1.0], [5.0, 5.0]]}]  # two vertices: no shape
@@ -266,7 +266,7 @@ def test_ctrl_c_in_a_tiled_run_writes_the_tiles_done(ckpt, geotiff, tmp_path, mo
     monkeypatch.setattr(predict, "tile_predictor", interrupted_after_one_batch)
     out = tmp_path / "t.json"
     try:
-        rc = _predict(ckpt, geotiff, "--tile", "32", "--overlap", "0", "--batch-size", "2", "--out", str(out))
+        rc = predict_det(ckpt, geotiff, "--tile", "32", "--overlap", "0", "--batch-size", "2", "--out", str(out))
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C ended predict with a traceback, the first batch's answers lost")
     assert rc == 130
@@ -311,10 +311,10 @@ def test_outputs_that_would_overwrite_each_other_or_an_input_are_refused(tmp_pat
     png = tmp_path / "scene.png"
     Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(png)
     before = png.read_bytes()
-    assert _predict(tmp_path / "no-model", png, "--vis", str(png)) == 2  # the overlay replaced the image
+    assert predict_det(tmp_path / "no-model", png, "--vis", str(png)) == 2  # the overlay replaced the image
     assert "--vis" in capsys.readouterr().err and png.read_bytes() == before
     r = tmp_path / "r.json"
-    assert _predict(tmp_path / "no-model", png, "--out", str(r), "--geojson", str(tmp_path / "." / "r.json")) == 2
+    assert predict_det(tmp_path / "no-model", png, "--out", str(r), "--geojson", str(tmp_path / "." / "r.json")) == 2
     assert "--out and --geojson name the same file" in capsys.readouterr().err
 
 
@@ -328,7 +328,7 @@ def test_chat_vis_never_overwrites_a_loaded_image(ckpt, tmp_path):
     png = tmp_path / "scene.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(png)
     before = png.read_bytes()
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(png)])
     answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 20.0, 20.0]}], 32, 32)
     repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
@@ -367,7 +367,7 @@ def test_chat_image_takes_bands_without_a_modality(ckpt, tmp_path):
     path = tmp_path / "rgbn.tif"
     with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=4, dtype="uint16") as ds:
         ds.write(np.random.default_rng(2).integers(0, 4000, (4, 32, 32), dtype=np.uint16))
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.handle(f"/image {path} R,G,B,NIR")  # was "unknown modality 'R,G,B,NIR'"
     assert repl.images and repl.images[0].bands == ["R", "G", "B", "NIR"] and repl.images[0].modality == "msi"
     repl.handle(f"/image {path} MSI B,G,R,NIR")
@@ -381,7 +381,7 @@ def test_chat_paths_starting_with_a_tilde_are_the_home_folder(ckpt, geotiff, tmp
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     (tmp_path / "s.tif").write_bytes(geotiff.read_bytes())
     repl.handle("/image ~/s.tif optical")  # chat has no shell to expand ~: "image not found: ~/s.tif"
     assert repl.images and "error" not in out.getvalue()
@@ -410,7 +410,7 @@ def test_a_device_this_machine_lacks_is_a_one_line_error(ckpt, geotiff, capsys):
 def test_chat_refuses_a_change_question_about_one_image(ckpt, geotiff):
 
 
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     assert repl.ask("[change] What changed?") is None and not repl.session.messages  # was answered ("None.")
     assert "compares two images" in out.getvalue()
@@ -420,23 +420,23 @@ def test_chat_refuses_a_change_question_about_one_image(ckpt, geotiff):
 
 def test_too_many_modality_or_bands_values_name_the_option(geotiff, tmp_path, capsys):
     missing = tmp_path / "no-model"
-    assert _predict(missing, geotiff, "--modality", "optical", "--modality", "sar") == 2
+    assert predict_det(missing, geotiff, "--modality", "optical", "--modality", "sar") == 2
     assert "2 --modality values for 1 --image arguments" in capsys.readouterr().err  # was "2 values for 1 …"
-    assert _predict(missing, geotiff, "--bands", "R,G,B", "--bands", "B,G,R") == 2
+    assert predict_det(missing, geotiff, "--bands", "R,G,B", "--bands", "B,G,R") == 2
     assert "2 --bands values" in capsys.readouterr().err
 
 
 def test_tiling_a_question_with_one_answer_per_scene_says_so(geotiff, tmp_path, capsys):
-    _predict(tmp_path / "no-model", geotiff, "--task", "ground", "--tile", "32")
+    predict_det(tmp_path / "no-model", geotiff, "--task", "ground", "--tile", "32")
     assert "--task ground is answered per tile" in capsys.readouterr().err  # one "largest ship" per window
-    _predict(tmp_path / "no-model", geotiff, "--tile", "32")  # det: shapes merge across tiles
+    predict_det(tmp_path / "no-model", geotiff, "--tile", "32")  # det: shapes merge across tiles
     assert "answered per tile" not in capsys.readouterr().err
 
 
 def test_chat_vis_before_any_answer_says_so(ckpt, geotiff, tmp_path):
 
 
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     repl.handle(f"/vis {tmp_path / 'v.png'}")  # said "no geometry in the last answer" of no answer at all
     assert "no answer to write yet: ask a question first" in out.getvalue()
@@ -450,7 +450,7 @@ def test_ctrl_c_before_an_untiled_answer_is_a_clean_stop(ckpt, geotiff, tmp_path
 
     monkeypatch.setattr(predict, "ask", interrupted)
     try:
-        rc = _predict(ckpt, geotiff, "--out", str(tmp_path / "r.json"))
+        rc = predict_det(ckpt, geotiff, "--out", str(tmp_path / "r.json"))
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C ended predict with a traceback")
     assert rc == 130 and "stopped (Ctrl-C) before the answer; nothing written" in capsys.readouterr().err
@@ -465,5 +465,5 @@ def test_tiled_vis_draws_on_the_scene_overview(ckpt, geotiff, tmp_path, monkeypa
 
     monkeypatch.setattr(predict, "VIS_MAX_SIDE", 32)
     vis = tmp_path / "v.png"
-    assert _predict(ckpt, geotiff, "--tile", "32", "--vis", str(vis)) == 0
+    assert predict_det(ckpt, geotiff, "--tile", "32", "--vis", str(vis)) == 0
     assert Image.open(vis).width == 32  # the 96x64 scene drawn at the cap
