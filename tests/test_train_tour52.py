@@ -254,3 +254,14 @@ def test_an_init_from_without_weights_is_refused_before_the_model_is_built(tmp_p
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"init_from: no {tmp_path / 'stage1' / 'vision.safetensors'}" in err[0], err
     assert f"give its {tmp_path / 'stage1' / 'final'}" in err[0] and not out.exists()
+
+
+def test_a_resumed_run_too_short_to_profile_says_so(tmp_path, capsys):
+    argv, out = _argv(tmp_path, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=1"]) == 0
+    capsys.readouterr()
+    # steps 7…7 of this run would be profiled, but it runs 6 (2…7): profile.txt was silently not written
+    assert train_main([*argv, "max_steps=7", "log.profile_steps=1", "ckpt.resume=auto", "ckpt.every=0"]) == 0
+    err = capsys.readouterr().err
+    assert "log.profile_steps=1 profiles this run's steps 7 to 7, but it has 6 left after step 1" in err
+    assert not (out / "profile.txt").exists()

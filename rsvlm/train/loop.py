@@ -264,8 +264,14 @@ def train(cfg: TrainConfig) -> dict:
             pin_memory=device.type == "cuda", persistent_workers=False), len(batches)
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
-    profiler = (StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda")
-                if cfg.log.profile_steps else None)
+    profiler = None
+    if cfg.log.profile_steps and cfg.max_steps - state["step"] < 6 + cfg.log.profile_steps:  # resumed too late
+        if rank == 0:
+            print(f"[rsvlm.train] log.profile_steps={cfg.log.profile_steps} profiles this run's steps 7 to "
+                  f"{6 + cfg.log.profile_steps}, but it has {max(0, cfg.max_steps - state['step'])} left after step "
+                  f"{state['step']}: no profile.txt is written", file=sys.stderr)
+    elif cfg.log.profile_steps:
+        profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda")
     engine.module.train()
     dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
