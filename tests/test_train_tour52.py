@@ -265,3 +265,17 @@ def test_a_resumed_run_too_short_to_profile_says_so(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "log.profile_steps=1 profiles this run's steps 7 to 7, but it has 6 left after step 1" in err
     assert not (out / "profile.txt").exists()
+
+
+@pytest.mark.parametrize("objective", ["lm", "clip"])
+def test_a_run_that_ends_over_the_bad_limit_fails_without_a_done_line_and_names_what_it_saved(tmp_path, capsys,
+                                                                                              objective):
+    data = make_records(tmp_path / "some", n=12, corrupt=2, ir_every=0)
+    argv, out = (_argv if objective == "lm" else _clip_argv)(tmp_path, "max_steps=2", f"data.train={data}")
+    assert train_main(argv) == 1
+    err = capsys.readouterr().err
+    assert "done:" not in err  # was "done: … model in …" and then the failure
+    saved = out / "final" / ("encoder.safetensors" if objective == "clip" else "")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("rsvlm train: TooManyBadSamples:") and f"saved all the same: {str(saved).rstrip('/')})" in last
+    assert saved.exists() and (out / "summary.json").is_file()

@@ -452,12 +452,13 @@ def train_clip(cfg) -> dict:
                   str(final / "encoder.safetensors"))
         save_config(cfg, final / "train_config.yaml")
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad, "first_bad": state.get("first_bad")}, cfg,
+              final=True, saved=Path(summary["final"]))  # the verdict before "done", as the LM loop's
+    if rank == 0:
         more = "".join(f", {summary[k]} {what}" for k, what in (("cut_captions", "cut caption(s)"),
                                                                  ("skipped_steps", "step(s) passed over")) if summary[k])
         print(f"[rsvlm.train] done: {summary['steps']} steps, {len(bad)} bad sample(s) skipped, {report.n_skipped} "
               f"malformed record(s){more}; encoder in {summary['final']}", file=sys.stderr)
-    check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad, "first_bad": state.get("first_bad")}, cfg,
-              final=True)
     if world > 1:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort the process at exit

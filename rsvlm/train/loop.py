@@ -374,10 +374,12 @@ def train(cfg: TrainConfig) -> dict:
         summary["peak_reserved_gib"] = torch.cuda.max_memory_reserved(device) / 2**30
     if rank == 0:
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    # the verdict before "done": a run that fails says so once, naming the model it saved
+    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"]}, cfg, final=True, saved=final)
+    if rank == 0:
         cut = f", {summary['cut_samples']} cut to data.max_length" if summary["cut_samples"] else ""
         print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped{cut}, "
               f"{report.n_skipped} malformed record(s); model in {final}", file=sys.stderr)
-    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"]}, cfg, final=True)
     if world > 1:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)

@@ -228,11 +228,13 @@ def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
                                 f"{report.examples[0] if report.examples else '?'}")
 
 
-def check_bad(state: dict, cfg: TrainConfig, final: bool) -> None:
-    """Fail once the bad share exceeds the limit (mid-run only after 50 samples, so one early bad one is no verdict)."""
+def check_bad(state: dict, cfg: TrainConfig, final: bool, saved: Path | None = None) -> None:
+    """Fail once the bad share exceeds the limit (mid-run only after 50 samples, so one early bad one is no
+    verdict); ``saved``: where the end of the run saved the model all the same, named in the error."""
     seen, bad = state["samples"], state["bad"]
     if (final or seen >= 50) and seen and bad / seen > cfg.data.max_bad_fraction:
         first = f"; the first: {state['first_bad']}" if state.get("first_bad") else ""
+        kept = f" (the model trained on the rest is saved all the same: {saved})" if saved else ""
         raise TooManyBadSamples(f"{bad} of {seen} samples could not be used (> data.max_bad_fraction="
                                 f"{cfg.data.max_bad_fraction}); first ids: {list(dict.fromkeys(state['bad_ids']))[:10]}"
-                                f"{first}")
+                                f"{first}{kept}")
