@@ -49,3 +49,21 @@ def test_a_poly_with_fewer_than_three_vertices_is_kept_but_reported():
         assert any("fewer than the grammar's 3" in p for p in out.problems), out.problems
     ok = geometry.decode("<poly><loc_1><loc_1><loc_9><loc_1><loc_9><loc_9></poly>", 1000, 1000)
     assert ok.problems == []
+
+
+def test_image_sizes_from_numpy_are_taken_as_ints():
+    """Sizes read from an array or a table (np.int64) were refused as 'must be a positive int'."""
+    import json
+
+    import numpy as np
+
+    from rsvlm import geometry
+
+    w, h = np.int64(100), np.int32(80)
+    text = geometry.encode([{"kind": "box", "label": "ship", "coords": [10, 8, 30, 20]}], w, h)
+    assert text == geometry.encode([{"kind": "box", "label": "ship", "coords": [10, 8, 30, 20]}], 100, 80)
+    parsed = geometry.decode(text, w, h)
+    assert parsed.objects == geometry.decode(text, 100, 80).objects and json.dumps(parsed.objects)
+    for bad in (10.0, True, np.bool_(True), 0, np.int64(-3)):
+        with pytest.raises(ValueError, match="image width must be a positive int"):
+            geometry.decode(text, bad, 80)

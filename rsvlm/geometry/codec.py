@@ -22,6 +22,7 @@ unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 
@@ -48,10 +49,13 @@ class Decoded:
 # ---------------------------------------------------------------- encode
 
 
-def _check_size(width, height) -> None:
+def _check_size(width, height) -> tuple[int, int]:
+    """(width, height) as ints: any positive integer (numpy's too: sizes read from an array or a
+    table), never a bool or a float."""
     for name, v in (("width", width), ("height", height)):
-        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0:
             raise ValueError(f"image {name} must be a positive int, got {v!r}")
+    return int(width), int(height)
 
 
 def _label(obj: dict, where: str) -> str | None:
@@ -146,7 +150,7 @@ def encode(objects: list[dict], width: int, height: int) -> str:
     """
     from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects
 
-    _check_size(width, height)
+    width, height = _check_size(width, height)
     parts: list[str] = []
     current: str | None = None
     for i, obj in enumerate(objects):
@@ -245,7 +249,7 @@ def decode(text: str, width: int, height: int) -> Decoded:
     ``{"box": pixel extent, "size": [C, R], "rows": runs}``; a poly with holes also has
     ``"rings"``, the exterior first). ``text`` keeps the words, ``<ref>`` phrases included.
     """
-    _check_size(width, height)
+    width, height = _check_size(width, height)
     out = Decoded()
     if not isinstance(text, str):
         out.problems.append(f"expected a str, got {type(text).__name__}")
