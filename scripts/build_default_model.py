@@ -64,6 +64,7 @@ from build_stages import (  # noqa: E402, F401
     TRAIN_STAGES,
     BuildConfig,
     check_extra,
+    check_settings,
     extra_sources,
     log,
     make_merge,
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     if bc.eval_tta != "none" and bc.eval_tta not in MODES:  # else found by the last stage, hours later
         p.error(f"eval_tta must be none or one of {sorted(MODES)}, got {bc.eval_tta!r}")
-    if err := check_extra(bc):
+    if err := check_settings(bc) or check_extra(bc):
         p.error(err)
     if not a.out.strip():  # `--out "$OUT"` with OUT unset: was a build into the current folder
         p.error("--out: empty; give a work folder")

@@ -213,6 +213,23 @@ def train_overrides(name: str, out: Path, bc: BuildConfig, cfg) -> list[str]:
     return [*stage_overrides(name, out), *extra_sources(cfg.data.extra, out), *bc.extra.get(name, [])]
 
 
+def check_settings(bc: BuildConfig) -> str | None:
+    """What is out of range in the build settings, found before any stage runs (a scene count of 0 was
+    found by the data stage's command, "the same command resumes" then failing again; a reference of
+    0 minutes was a ZeroDivisionError); None when nothing is."""
+    import math
+
+    bad = [f"{k} {getattr(bc, k)} (at least {least})" for k, least in (
+        ("train_scenes", 1), ("warmup_scenes", 1), ("multi_scenes", 1), ("test_scenes", 1), ("train_seed", 0),
+        ("warmup_seed", 0), ("multi_seed", 0), ("test_seed", 0), ("vocab_size", 1), ("eval_batch_size", 1),
+        ("eval_max_new_tokens", 1), ("chat_turns", 2)) if getattr(bc, k) < least]
+    if not (bc.reference_minutes > 0 and math.isfinite(bc.reference_minutes)):
+        bad.append(f"reference_minutes {bc.reference_minutes} (a number of minutes above 0)")
+    if bc.test_seed in (bc.train_seed, bc.warmup_seed, bc.multi_seed):
+        bad.append(f"test_seed {bc.test_seed} (must differ from the training seeds)")
+    return "out of range: " + "; ".join(bad) if bad else None
+
+
 def check_extra(bc: BuildConfig) -> str | None:
     """What is wrong with build.yaml's ``extra``, found before any stage runs: a stage name that takes
     no overrides (they were ignored), or an override its config refuses (found when the stage ran,

@@ -316,3 +316,20 @@ def test_answers_of_an_earlier_test_set_are_not_resumed_or_reused(monkeypatch, t
     seen.clear()
     report.location_error(tmp_path / "final", gt, tmp_path / "eval" / "loc_error")  # now up to date: reused
     assert seen == []
+
+
+@pytest.mark.parametrize("setting, says", [
+    ("reference_minutes=0", "reference_minutes 0.0 (a number of minutes above 0)"),  # was: ZeroDivisionError
+    ("train_scenes=0", "train_scenes 0 (at least 1)"),  # was: found by data_gen synth, "the same command resumes"
+    ("chat_turns=1", "chat_turns 1 (at least 2)"),  # was: found by data_gen chat, after every scene was made
+    ("test_seed=13", "test_seed 13 (must differ from the training seeds)"),  # was: found by the data stage
+])
+def test_build_settings_out_of_range_are_a_usage_error_before_any_stage(monkeypatch, tmp_path, capsys, setting, says):
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {n: _noting(ran, n) for n in b.STAGES})
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(tmp_path), "--only", "tokenizer", setting])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and f"out of range: {says}" in err, err
+    assert ran == []
