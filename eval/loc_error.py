@@ -53,13 +53,16 @@ def shuffle_images(records: list[str], seed: int) -> list[str]:
     return [json.dumps(r) for r in out]
 
 
-def teacher_forced(model, data, pad_id: int, batch_size: int):
-    """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad)."""
+def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = True):
+    """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad); a
+    bar on stderr counts the records."""
+    from tqdm.auto import tqdm
+
     from rsvlm.train import data as D
     from rsvlm.train.loop import _to
 
     device = next(model.parameters()).device
-    for start in range(0, len(data), batch_size):
+    for start in tqdm(range(0, len(data), batch_size), desc="loc_error", unit="batch", disable=not progress):
         batch = D.collate([data[i] for i in range(start, min(len(data), start + batch_size))], pad_id)
         if not batch["ids"]:
             yield batch, None
@@ -133,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
     p.add_argument("--out", default=None, help="write the result JSON here too")
+    p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")
     a = p.parse_args(argv)
     path = Path(a.data)
     if not path.is_file():
@@ -144,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")
         out_dir(a.out)
-    model, processor = load_model(a.model, device="cpu")
+    try:
+        model, processor = load_model(a.model, device=a.device)
+    except ValueError as e:  # a --device this machine does not have, a folder that is no checkpoint
+        raise ScoreError(str(e)) from None
     res = location_errors(model, processor, path, tasks, a.batch_size,
                           a.shuffle_images)
     if "all" not in res:

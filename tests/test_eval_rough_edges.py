@@ -293,3 +293,23 @@ def test_predictions_as_a_json_array_given_as_gt_are_named_as_swapped(tmp_path):
     records = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
     with pytest.raises(common.ScoreError, match="are --gt and --pred swapped"):  # was "conversations missing"
         counting.main(["--gt", str(preds), "--pred", records])
+
+
+def test_loc_error_takes_a_device_and_shows_its_progress(tmp_path, ckpt, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from eval import common, loc_error
+
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
+    box = geometry.encode([{"kind": "box", "label": "ship", "coords": [4, 4, 20, 20]}], 32, 32)
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps({"id": "r0", "task": "ground", "images": [{"path": "a.png", "modality": "optical"}],
+                                "meta": {"width": 32, "height": 32}, "conversations": [
+        {"from": "human", "value": "<image>\n[ground] the ship"}, {"from": "gpt", "value": box}]}) + "\n")
+    with pytest.raises(SystemExit) as e:  # was always the CPU: a 7B model's figure took hours on a GPU machine
+        common.main_guard(lambda: loc_error.main(["--data", str(data), "--model", str(ckpt), "--device", "cuda:7"]))
+    assert e.value.code == 2 and "--device cuda:7" in capsys.readouterr().err
+    assert loc_error.main(["--data", str(data), "--model", str(ckpt), "--device", "cpu"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["all"]["n"] == 4 and "loc_error: 100%" in out.err  # was silent batch after batch
