@@ -79,26 +79,42 @@ def py(*args: str) -> list[str]:
 
 
 # -- stages -----------------------------------------------------------------------------------
-def made_with(target: Path, args: dict) -> bool:
+def made_with(target: Path, args: dict, known: dict | None = None) -> bool:
     """Whether ``target`` is there and was made with ``args`` (its ``.args.json``, written after it was
-    made); says why it is made again when it was made with other ones. A file of a build before the
-    arguments were recorded is kept, with a note."""
+    made); says why it is made again when it was made with other ones. A file of a build from before
+    the arguments were recorded is compared by what is ``known`` of them (a subset of ``args``), and
+    kept, with a note, when that matches."""
     record = target.with_name(target.name + ".args.json")
     if not target.is_file():
         return False
-    if not record.is_file():
-        log(f"note: {target} kept: made before the build recorded its arguments (delete it to make it again)")
-        return True
     try:
-        then = json.loads(record.read_text())
+        then = json.loads(record.read_text()) if record.is_file() else None
     except (OSError, ValueError):
         then = None
+    if then is None and known is not None and all(known.get(k) == args[k] for k in known):
+        log(f"note: {target} kept: made before the build recorded its arguments; "
+            + (f"its {', '.join(known)} match, the rest is unchecked" if known else "unchecked")
+            + " (delete it to make it again)")
+        return True
     if then == args:
         return True
-    diff = sorted(k for k in {**args, **(then if isinstance(then, dict) else {})}
-                  if not isinstance(then, dict) or then.get(k) != args.get(k))
+    was = then if isinstance(then, dict) else known or {}
+    diff = [k for k in args if (k in was or then is not None) and was.get(k) != args[k]]
     log(f"{target}: made with other {', '.join(diff) or 'arguments'} than this build's; made again")
     return False
+
+
+def synth_known(folder: Path, seed: int) -> dict:
+    """What a ``data_gen synth`` output folder shows of its arguments: its scene count (stats.json)
+    and its seed (the first scene's file name); empty where it shows neither."""
+    known = {}
+    try:
+        known["n"] = int(json.loads((folder / "stats.json").read_text())["scenes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if (folder / "scenes").is_dir():
+        known["seed"] = seed if (folder / "scenes" / f"s{seed}-000000.json").is_file() else "another"
+    return known
 
 
 def record_args(target: Path, args: dict) -> None:
@@ -118,14 +134,15 @@ def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
                                       ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
         target = out / "data" / split / f"{file}.jsonl"
         args = {"n": n, "seed": seed, "config": (CONFIGS / cfg).read_text(), "extra": bc.extra.get("data", [])}
-        if not made_with(target, args):  # was: kept whatever made it, so a redone data stage kept old scenes
+        # was: kept whatever made it, so a redone data stage kept the scenes of other settings
+        if not made_with(target, args, synth_known(target.parent, seed)):
             (out / "data" / split / "chat.jsonl").unlink(missing_ok=True)  # made from the old records
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
                    "--seed", str(seed), "--config", str(CONFIGS / cfg), *bc.extra.get("data", [])))  # with its bar
             record_args(target, args)
     for split, seed in (("train", bc.train_seed), ("test", bc.test_seed)):  # multi-turn records (rsvlm chat)
         target = out / "data" / split / "chat.jsonl"
-        if not made_with(target, args := {"turns": bc.chat_turns, "seed": seed}):
+        if not made_with(target, args := {"turns": bc.chat_turns, "seed": seed}, {}):
             run(py("-m", "data_gen", "chat", "--src", str(out / "data" / split / f"{split}.jsonl"),
                    "--out", str(target), "--turns", str(bc.chat_turns), "--seed", str(seed)))
             record_args(target, args)
