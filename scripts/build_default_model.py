@@ -279,9 +279,13 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
             + f" (total {(time.perf_counter() - t0) / 60:.1f} min)")
     if curve:
         learning_curve(out, bc)
-    report = out / "eval" / "report.json"
+    report, gt = out / "eval" / "report.json", out / "data" / "test" / "test.jsonl"
     if report.is_file() and (out / "final" / "config.yaml").is_file() and not fresh(report, out / "final"):
         log(f"note: no model card: {report} holds the scores of an earlier {out / 'final'} (redo the eval "
+            f"stage: delete {out / 'eval' / 'DONE'})")
+    elif report.is_file() and gt.is_file() and report.stat().st_mtime < gt.stat().st_mtime:
+        # was: a card of this test set's size with the scores of the one made before it
+        log(f"note: no model card: {report} holds the scores of an earlier {gt} (redo the eval "
             f"stage: delete {out / 'eval' / 'DONE'})")
     elif report.is_file():
         log(f"model card: {write_card(out, bc, STAGES)}")

@@ -167,6 +167,17 @@ def test_a_redone_data_stage_makes_again_what_the_build_now_asks_for(monkeypatch
     b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=9,
                                          chat_turns=4), 1.0)
     assert cmds == [] and "made before the build recorded its arguments" in capsys.readouterr().out
+    # such a folder shows its scene count and seed: checked (was: kept whatever they were)
+    (tmp_path / "data/test/stats.json").write_text('{"scenes": 3}')
+    (tmp_path / "data/test/scenes").mkdir()
+    (tmp_path / "data/test/scenes/s9001-000000.json").write_text("{}")
+    b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=3,
+                                         chat_turns=4), 1.0)
+    assert cmds == [] and "its n, seed match, the rest is unchecked" in capsys.readouterr().out
+    b.stage_data(tmp_path, b.BuildConfig(train_scenes=7, warmup_scenes=4, multi_scenes=4, test_scenes=9,
+                                         test_seed=9002, chat_turns=4), 1.0)
+    assert cmds == [("data_gen", "data/test"), ("data_gen", "data/test/chat.jsonl")]
+    assert "test.jsonl: made with other n, seed than this build's; made again" in capsys.readouterr().out
 
 
 def test_a_stage_marked_done_by_hand_leaves_its_minutes_unknown_in_the_card(monkeypatch, tmp_path, capsys):
@@ -333,3 +344,25 @@ def test_build_settings_out_of_range_are_a_usage_error_before_any_stage(monkeypa
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert e.value.code == 2 and f"out of range: {says}" in err, err
     assert ran == []
+
+
+def test_no_model_card_is_written_from_the_scores_of_an_earlier_test_set(monkeypatch, tmp_path, capsys):
+    import os
+
+    b = load_script("build_default_model", monkeypatch)
+    cards = []
+    monkeypatch.setattr(b, "STAGES", {"data": lambda out, bc, scale: None})
+    monkeypatch.setattr(b, "write_card", lambda out, bc, stages: cards.append(out) or out / "MODEL_CARD.md")
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "config.yaml").write_text("")
+    os.utime(tmp_path / "final" / "config.yaml", (100, 100))
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text("{}")
+    os.utime(tmp_path / "eval" / "report.json", (200, 200))
+    _jsonl(tmp_path / "data/test/test.jsonl", [_rec("x0", "s9001-000000")])  # made again since: now
+    assert b.main(["--out", str(tmp_path), "--only", "data"]) == 0
+    # was: a card giving this test set's size with the scores of the one before it
+    assert cards == [] and "holds the scores of an earlier" in capsys.readouterr().out
+    (tmp_path / "eval" / "report.json").write_text("{}")  # scored again
+    assert b.main(["--out", str(tmp_path), "--only", "data"]) == 0
+    assert cards == [tmp_path]
