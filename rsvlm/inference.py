@@ -456,7 +456,9 @@ def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]
 
 def _points(o: dict) -> list[list[float]]:
     c = o["coords"]
-    if o["kind"] == "box":
+    if o["kind"] == "mask":  # its grid's box (decoded, or a merged tile mask's)
+        c = c["box"]
+    if o["kind"] in ("box", "mask"):
         return [[c[0], c[1]], [c[2], c[3]]]
     if o["kind"] == "point":
         return [list(c)]
@@ -478,7 +480,7 @@ def objects_table(objects: list[dict], most: int | None = None,
     scored = any("score" in o for o in objects)
     rows = [("#", "label", "kind") + (("score",) if scored else ()) + ("pixel",) + (("map",) if geo else ())]
     for i, o in enumerate(objects, 1):
-        pix = _fmt(_points(o)) if o["kind"] != "mask" else f"mask {o.get('area', '')}".strip()
+        pix = _fmt(_points(o)) if o["kind"] != "mask" else _mask_cell(o)
         mc = o.get("map_coords") or []
         mc = [mc] if o["kind"] == "point" and mc else mc
         score = ((f"{o['score']:.2f}" if "score" in o else "-"),) if scored else ()
@@ -487,6 +489,12 @@ def objects_table(objects: list[dict], most: int | None = None,
     rows = [tuple(_clip(c, n) for c, n in zip(r, limits)) for r in rows]
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _mask_cell(o: dict) -> str:
+    """A mask's pixel cell: "in" its box's corners (a mask printed as the bare word "mask")."""
+    box = o.get("coords")
+    return f"in {_fmt(_points(o))}" if isinstance(box, dict) and len(box.get("box") or ()) == 4 else "mask"
 
 
 def _clip(cell: str, n: int) -> str:

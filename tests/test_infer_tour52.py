@@ -159,3 +159,13 @@ def test_a_model_path_that_is_missing_or_a_file_says_which(ckpt, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"w.safetensors: not an rsvlm checkpoint \(a file; a checkpoint is a folder\)"):
         inf.resolve_model_dir(str(tmp_path / "w.safetensors"))
     assert inf.resolve_model_dir(str(ckpt)) == ckpt
+
+
+def test_the_object_table_says_where_a_mask_is():
+    """A mask's row read "mask" and nothing more: no hint where in the image it lies."""
+    from rsvlm import geometry
+
+    text = "<ref>water</ref><mask><grid><loc_100><loc_100><loc_300><loc_300><loc_2><loc_2></grid><row><loc_1><row><loc_2></mask>"
+    (row,) = inf.objects_table(geometry.decode(text, 96, 64).objects).splitlines()[1:]
+    assert row.split()[1:3] == ["water", "mask"] and row.endswith("in (9.6,6.4) (28.9,19.3)"), row
+    assert inf.objects_table([{"kind": "mask", "label": None, "coords": {}}]).splitlines()[1].endswith("mask")
