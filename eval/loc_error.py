@@ -53,9 +53,9 @@ def shuffle_images(records: list[str], seed: int) -> list[str]:
     return [json.dumps(r) for r in out]
 
 
-def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = True):
-    """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad); a
-    bar on stderr counts the records."""
+def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = False):
+    """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad);
+    with ``progress`` a bar on stderr counts the batches."""
     from tqdm.auto import tqdm
 
     from rsvlm.train import data as D
@@ -92,7 +92,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped = []
     device = next(model.parameters()).device
-    for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
+    for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size, progress=True):
         skipped += batch["bad"]
         if logits is None:
             continue
