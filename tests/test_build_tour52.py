@@ -366,3 +366,18 @@ def test_no_model_card_is_written_from_the_scores_of_an_earlier_test_set(monkeyp
     (tmp_path / "eval" / "report.json").write_text("{}")  # scored again
     assert b.main(["--out", str(tmp_path), "--only", "data"]) == 0
     assert cards == [tmp_path]
+
+
+def test_the_bundled_models_check_reads_no_test_image(monkeypatch, tmp_path):
+    import rsvlm.data.overlap as overlap
+    from rsvlm.inference import bundled_model_dir
+
+    for i in range(3):
+        (tmp_path / "images").mkdir(exist_ok=True)
+        (tmp_path / "images" / f"q{i}.png").write_bytes(bytes(64))
+    test = [_rec(f"q{i}", f"s11-00000{i}" if i else "field-7") for i in range(3)]
+    read = []
+    monkeypatch.setattr(overlap, "_fingerprint", lambda path, *a, **k: read.append(path))
+    line = overlap.overlap_report(bundled_model_dir(), test, tmp_path)
+    assert line is not None and line.startswith("2 of 3 ")
+    assert read == []  # was: every test image read at each eval start, for nothing to compare it with

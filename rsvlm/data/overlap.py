@@ -30,7 +30,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rsvlm.data.records import ReadReport, image_paths, read_records
@@ -302,7 +302,8 @@ def overlap_report(model_dir: str | Path, test_records: Iterable[dict] | str | P
     test = list(_records(test_records))
     if test_root is None:
         test_root = Path(test_records).parent if isinstance(test_records, (str, Path)) else Path(".")
-    found = compare(sources, test, Path(test_root), cfg, known)
+    # against training_data.json alone, by scene only: no test image is read (was: each one, at every eval)
+    found = compare(sources, test, Path(test_root), cfg if sources else replace(cfg, content=False), known)
     found.unreadable += bad
     if not found.records:
         return None
