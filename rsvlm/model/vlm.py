@@ -204,8 +204,9 @@ class RSVLM(nn.Module):
         ``constrain`` holds geometry to its grammar (``rsvlm.model.grammar``); False decodes freely.
         ``min_shapes`` (per sequence or for all; needs the grammar) keeps an answer writing objects
         until it has that many (``GrammarConstraint.push``), each scored by the model's own belief."""
-        if attention_mask is None:
-            attention_mask = torch.ones_like(input_ids)
+        device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
+        input_ids = input_ids.to(device)  # (B,T)
+        attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
         if on_token is not None and input_ids.shape[0] != 1:
             raise ValueError("on_token streaming needs batch size 1")
         for row, m in zip(input_ids.tolist(), attention_mask.tolist()):
