@@ -76,7 +76,7 @@ done 2>&1 | tee "$out/train_speed.txt"
 part eval_data 60 "$PY" -m data_gen synth --out "$work/test" --n "$n_test" --seed 9021 --config configs/default/data_test.yaml --workers 8 --no-progress
 part eval_answer 150 "$PY" -m rsvlm.cli eval --data "$work/test/test.jsonl" --out "$out/pred_gpu.jsonl" --device "$dev" \
   --batch-size 16 --max-new-tokens 200
-if [[ -f $out/pred_gpu.jsonl ]]; then
+if [[ -s $out/pred_gpu.jsonl ]]; then  # answers to score (a failed run can leave an empty file)
   mkdir -p "$out/scores"
   for task in classification captioning counting vqa grounding detection segmentation change; do
     "$PY" -m "eval.$task" --gt "$work/test/test.jsonl" --pred "$out/pred_gpu.jsonl" --out "$out/scores/$task.json" \
