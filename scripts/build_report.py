@@ -130,6 +130,8 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
         if f.suffix == ".safetensors":
             with safe_open(str(f), "pt") as st:
                 n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
+    steps = {n: yaml.safe_load((out / n / "train_config.yaml").read_text())["max_steps"]
+             for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file()}
     tta, chat = out / "eval" / "report_tta.json", out / "eval" / "report_chat.json"
     chat_gt = out / "data" / "test" / "chat.jsonl"
 
@@ -152,8 +154,11 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
              "test_scenes": str(bc.test_scenes), "test_seed": str(bc.test_seed),
              "n_warmup": records(out / "data" / "warmup" / "train.jsonl", "ground"),
              "n_multi": records(out / "data" / "multi" / "train.jsonl", "ground"),
-             "steps": ", ".join(f"{n} {yaml.safe_load((out / n / 'train_config.yaml').read_text())['max_steps']}"
-                                for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file())}
+             "steps": ", ".join(f"{n} {steps[n]}" for n in TRAIN_STAGES if n in steps),
+             # the recipe's figures as this build ran it (was: build 19's typed into the template)
+             **{f"steps_{n}": str(steps.get(n, "–")) for n in TRAIN_STAGES}, "vocab_size": str(bc.vocab_size),
+             **{k: _count(getattr(bc, k)) for k in ("train_scenes", "warmup_scenes", "multi_scenes")},
+             **{k: str(getattr(bc, k)) for k in ("train_seed", "warmup_seed", "multi_seed")}}
     for kind, name in (("real", "loc_error.json"), ("shuffled", "loc_error_shuffled.json")):
         f = out / "eval" / name
         err = json.loads(f.read_text())["all"] if f.is_file() else {}
@@ -169,6 +174,11 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
             f"they are: {', '.join(left)} (facts: {', '.join(facts)})")
     (out / "MODEL_CARD.md").write_text(text)
     return out / "MODEL_CARD.md"
+
+
+def _count(n: int) -> str:
+    """3000, 18 000: the card's way of writing a count."""
+    return f"{n:,}".replace(",", " ") if n >= 10_000 else str(n)
 
 
 def _numel(shape) -> int:

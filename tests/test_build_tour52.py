@@ -381,3 +381,42 @@ def test_the_bundled_models_check_reads_no_test_image(monkeypatch, tmp_path):
     line = overlap.overlap_report(bundled_model_dir(), test, tmp_path)
     assert line is not None and line.startswith("2 of 3 ")
     assert read == []  # was: every test image read at each eval start, for nothing to compare it with
+
+
+def test_the_card_gives_the_recipe_as_this_build_ran_it(monkeypatch, tmp_path):
+    import json
+
+    import yaml
+
+    from rsvlm.config import load_config
+
+    b = load_script("build_default_model", monkeypatch)
+
+    def card(bc, steps, n_warmup, n_multi):
+        for name in b.TRAIN_STAGES:
+            (tmp_path / name).mkdir(exist_ok=True)
+            (tmp_path / name / "train_config.yaml").write_text(yaml.safe_dump({"max_steps": steps(name)}))
+        for split, n in (("warmup", n_warmup), ("multi", n_multi)):
+            (tmp_path / "data" / split).mkdir(parents=True, exist_ok=True)
+            (tmp_path / "data" / split / "train.jsonl").write_text('{"task": "ground"}\n' * n)
+        (tmp_path / "final").mkdir(exist_ok=True)
+        (tmp_path / "eval").mkdir(exist_ok=True)
+        (tmp_path / "eval" / "report.json").write_text(json.dumps({"metrics": []}))
+        text = b.write_card(tmp_path, bc, b.STAGES).read_text()
+        return " ".join(text[text.index("## How it was built"):text.index("The pretrained encoder stays frozen")].split())
+
+    reference = load_config(b.BuildConfig, b.CONFIGS / "build.yaml", [])
+    yaml_steps = {n: yaml.safe_load((b.CONFIGS / f"{n}.yaml").read_text())["max_steps"] for n in b.TRAIN_STAGES}
+    bundled = (REPO / "rsvlm" / "assets" / "default_model" / "README.md").read_text()
+    shipped = " ".join(bundled[bundled.index("## How it was built"):bundled.index("The record counts above")].split())
+    # the reference recipe renders as the shipped card says it (build 19's counts: 5088 and 15 321 records)
+    assert card(reference, yaml_steps.get, 5088, 15321).replace("15321", "15 321") == shipped
+    # was: "3000 training scenes (seed 11)", "(1800 steps)", "18 000 … (seed 13)" whatever the build ran
+    small = b.BuildConfig(train_scenes=12, train_seed=21, warmup_scenes=40, multi_scenes=12000, multi_seed=23,
+                          vocab_size=500)
+    text = card(small, lambda name: 10, 30, 35)
+    for says in ("1. data: 12 training scenes (seed 21)", "sentencepiece BPE, 500 pieces", "encoder pretraining (10 steps)",
+                 "10 steps on the 30 grounding records of 40 single-object optical scenes (seed 12)",
+                 "10 steps on the 35 grounding records of 12 000 optical scenes of one to three objects (seed 23)",
+                 "9. conversations: 10 steps of LoRA"):
+        assert says in text, says
