@@ -72,8 +72,10 @@ def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = F
 
 
 def location_errors(model, processor, records_path: Path, tasks: set[str] | None, batch_size: int = 16,
-                    shuffle_seed: int | None = None) -> dict:
-    """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all, task:T and modality:M."""
+                    shuffle_seed: int | None = None, image_root: Path | None = None) -> dict:
+    """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all,
+    task:T and modality:M; relative image paths are read against ``image_root`` (by default the
+    records file's folder), and records that cannot be read are counted under ``skipped``."""
     from rsvlm.data.records import ReadReport
     from rsvlm.tokens import NUM_BINS, loc_token
     from rsvlm.train import data as D
@@ -88,7 +90,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
     if shuffle_seed is not None:
         index = index.remove_columns("record").add_column("record", shuffle_images(index["record"], shuffle_seed))
-    data = D.SFTDataset(index, records_path.parent, processor, processor.prompt, 1024)
+    data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, 1024)
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped = []
     device = next(model.parameters()).device
@@ -136,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
     p.add_argument("--out", default=None, help="write the result JSON here too")
+    p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
+                                                      "(default: the --data file's folder), as rsvlm eval's")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")
     a = p.parse_args(argv)
     path = Path(a.data)
@@ -148,12 +152,19 @@ def main(argv: list[str] | None = None) -> int:
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")
         out_dir(a.out)
+    if a.image_root and not Path(a.image_root).is_dir():
+        p.error(f"--image-root {a.image_root} is not a folder")
     try:
         model, processor = load_model(a.model, device=a.device)
     except ValueError as e:  # a --device this machine does not have, a folder that is no checkpoint
         raise ScoreError(str(e)) from None
-    res = location_errors(model, processor, path, tasks, a.batch_size,
-                          a.shuffle_images)
+    res = location_errors(model, processor, path, tasks, a.batch_size, a.shuffle_images,
+                          Path(a.image_root) if a.image_root else None)
+    if "all" not in res and (skipped := res.get("skipped")):  # was "hold no <loc_N>": the images were not found
+        first = skipped["first"][0]
+        raise ScoreError(f"{path}: none of its {a.tasks} records could be read ({skipped['n']} skipped; first: "
+                         f"{first[0]}: {first[1][:200]}); relative image paths are read against "
+                         f"{Path(a.image_root or path.parent).resolve()}: --image-root names another folder")
     if "all" not in res:
         raise ScoreError(f"{path}: the answers of its {a.tasks} records hold no <loc_N> to score")
     text = json.dumps(res, indent=1)

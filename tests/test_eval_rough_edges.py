@@ -313,3 +313,13 @@ def test_loc_error_takes_a_device_and_shows_its_progress(tmp_path, ckpt, capsys)
     assert loc_error.main(["--data", str(data), "--model", str(ckpt), "--device", "cpu"]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["all"]["n"] == 4 and "loc_error: 100%" in out.err  # was silent batch after batch
+
+    (tmp_path / "images").mkdir()  # LLaVA-style: the images in a folder of their own
+    (tmp_path / "a.png").rename(tmp_path / "images" / "a.png")
+    with pytest.raises(SystemExit) as e:
+        common.main_guard(lambda: loc_error.main(["--data", str(data), "--model", str(ckpt)]))
+    err = capsys.readouterr().err  # was "the answers of its ground,det records hold no <loc_N> to score"
+    assert e.value.code == 2 and "none of its ground,det records could be read (1 skipped; first: r0:" in err
+    assert "--image-root names another folder" in err
+    assert loc_error.main(["--data", str(data), "--model", str(ckpt), "--image-root", str(tmp_path / "images")]) == 0
+    assert json.loads(capsys.readouterr().out)["all"]["n"] == 4
