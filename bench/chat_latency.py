@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from eval.common import require_at_least_one
 from rsvlm.config import ConfigError, load_config
@@ -82,6 +84,7 @@ def main() -> None:
     n_vis = processor.n_visual_tokens(img)
 
     cached, baseline = [[] for _ in range(args.turns)], [[] for _ in range(args.turns)]
+    bar = tqdm(total=args.repeat * args.turns, desc="chat_latency turns", unit="turn", file=sys.stderr, leave=False)
     for _ in range(args.repeat):  # best of N; cached and full turns interleaved so load hits both alike
         session = ChatSession(model, processor, max_new_tokens=args.new_tokens)
         for k in range(args.turns):
@@ -95,6 +98,8 @@ def main() -> None:
             batch = processor(prompt, [img])
             model.generate(**batch, max_new_tokens=args.new_tokens, on_token=c.on_token)
             baseline[k].append((*c.result(), int(batch["input_ids"].shape[1])))
+            bar.update()
+    bar.close()
     cached = [min(runs, key=lambda r: r[0]) for runs in cached]
     baseline = [min(runs, key=lambda r: r[0]) for runs in baseline]
 

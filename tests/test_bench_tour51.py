@@ -187,7 +187,9 @@ def test_chat_latency_marks_turns_without_a_decode_rate_with_a_dash(monkeypatch,
              "llm.config.hidden_size=64", "llm.config.intermediate_size=128", "llm.config.num_attention_heads=2",
              "llm.config.num_key_value_heads=2"]
     bench_main("chat_latency", monkeypatch, ["--turns", "2", "--new-tokens", "1", "--repeat", "1", *small])
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    out, err = capsys.readouterr()
+    assert "chat_latency turns:" in err and "/2 [" in err and "turns:" not in out  # was: minutes without a word
+    rows = [line for line in out.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
     assert len(rows) == 2 and all(r.endswith("| – | – | – |") and "nan" not in r for r in rows), rows
     assert logger.level == logging.ERROR
 
