@@ -219,7 +219,7 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
         print(f"build: stopped; {' '.join(map(str, e.cmd))} exited with status {e.returncode} (its output is "
               "above); the same command resumes from there", file=sys.stderr)
         return 1
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, OSError) as e:  # OSError: was a traceback for a full disk or a file it may not write
         print(f"build: stopped; {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -420,3 +420,16 @@ def test_the_card_gives_the_recipe_as_this_build_ran_it(monkeypatch, tmp_path):
                  "10 steps on the 35 grounding records of 12 000 optical scenes of one to three objects (seed 23)",
                  "9. conversations: 10 steps of LoRA"):
         assert says in text, says
+
+
+def test_a_stage_that_cannot_write_a_file_is_one_line_naming_it(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+
+    def full(out, bc, scale):
+        raise OSError(28, "No space left on device", str(out / "one" / "checkpoints" / "step_10"))
+
+    monkeypatch.setattr(b, "STAGES", {"one": full})
+    # was: an OSError traceback
+    assert b.main(["--out", str(tmp_path), "--only", "one"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"build: stopped; [Errno 28] No space left on device: '{tmp_path / 'one/checkpoints/step_10'}'"], err
