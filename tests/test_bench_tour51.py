@@ -387,3 +387,21 @@ def test_constrained_decoding_counts_records_it_could_not_answer_apart(tmp_path,
     assert "| ground | 4 | 3 | 3 |" in out
     assert "1 record(s) not answered free (counted in neither column; first: " in out and "image not found: a.png" in out
     assert "1 record(s) not answered held" in out
+
+
+def test_synth_throughput_says_each_run_and_runs_one_worker_once(monkeypatch, capsys):
+    """The pipeline runs (minutes at the documented sizes) were silent, and --workers 1 ran the
+    baseline twice per round. synthesize is stubbed."""
+    import data_gen.synth.run
+
+    calls = []
+
+    def synthesize(out, n, seed, cfg, workers, **kw):
+        calls.append(workers)
+        return {"seconds": 1.0, "cpu_seconds": 1.0}
+
+    monkeypatch.setattr(data_gen.synth.run, "synthesize", synthesize)
+    assert bench_main("synth_throughput", monkeypatch, ["--n", "3", "--workers", "1", "--repeat", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert calls == [1, 1] and "run 2 of 2, 3 scenes, 1 worker(s)" in err and "rasterising" in err
+    assert "| 1 worker(s) | 1.00 | 3 |" in out and "synth_throughput:" not in out
