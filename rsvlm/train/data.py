@@ -87,7 +87,8 @@ class SFTDataset(torch.utils.data.Dataset):
     ``views``: with more than the identity, item ``k · len(index) + i`` is row i seen in
     ``views[k]`` (``rsvlm.tta``: images flipped or transposed, direction words and shapes mapped);
     a record that cannot be said in that view (``tta.map_text``) is taken as recorded.
-    ``band_dropout``: ``{modality: p}``, see ``drop_bands``; drawn from (seed, item).
+    ``band_dropout``: ``{modality: p}``, see ``drop_bands``; drawn from (seed, epoch, item), so a
+    sample loses other bands in another epoch (``set_epoch``; the same ones on every read of one).
     """
 
     def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
@@ -96,7 +97,11 @@ class SFTDataset(torch.utils.data.Dataset):
         roots = [root] if isinstance(root, (str, Path)) else list(root)
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
-        self.band_dropout, self.seed = dict(band_dropout or {}), seed
+        self.band_dropout, self.seed, self.epoch = dict(band_dropout or {}), seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch band dropout draws for; set it before the epoch's DataLoader starts its workers."""
+        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.index) * len(self.views)
@@ -110,7 +115,7 @@ class SFTDataset(torch.utils.data.Dataset):
             images, messages = record_inputs(rec, root), record_messages(rec, self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
-            rng = np.random.default_rng([self.seed, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None
+            rng = np.random.default_rng([self.seed, self.epoch, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None
             pixels = []
             for im in images:
                 stem = self.processor.stems.get(im.modality)
