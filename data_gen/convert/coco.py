@@ -7,9 +7,11 @@ RLE segmentations (``iscrowd`` or not, compressed or not) are decoded with
 annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` uses the boxes
 (bounds of the polygons where there are any), ``[seg]`` the polygons.
 
-Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, polygon with fewer
-than 3 points), ``unparsable_annotation``, ``missing_image`` (image entry without a file),
-``orphan_annotation`` (image_id not among the images); per image entry ``unparsable_image_entry``
+Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, no bbox and
+no ring of 3 points or more), ``unparsable_annotation``, ``missing_image`` (image entry without a file),
+``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
+``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
+(the box and the other rings are kept); per image entry ``unparsable_image_entry``
 (no ``id`` or ``file_name``), ``unreadable_image`` (truncated file) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd
 number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
@@ -60,19 +62,24 @@ def ann_objects(ann: dict, label: str, width: int, height: int) -> list[dict]:
         xs = [p[0] for o in polys for p in o["coords"]]
         ys = [p[1] for o in polys for p in o["coords"]]
         box = [min(xs), min(ys), max(xs), max(ys)]
+    elif short_rings(ann):
+        raise ValueError("polygon with fewer than 3 points")
     else:
         raise KeyError("bbox")
     return [{"kind": "box", "label": label, "coords": box}, *polys]
+
+
+def short_rings(ann: dict) -> int:
+    """Rings of ``ann``'s polygon segmentation with fewer than 3 points (left out of its objects)."""
+    seg = ann.get("segmentation")
+    return sum(isinstance(r, list) and len(r) // 2 < 3 for r in seg) if isinstance(seg, list) else 0
 
 
 def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
     seg = ann.get("segmentation")
     if isinstance(seg, list) and seg:
         polys = [[[float(r[i]), float(r[i + 1])] for i in range(0, len(r) - 1, 2)] for r in seg]
-        polys = [p for p in polys if len(p) >= 3]
-        if not polys:
-            raise ValueError("polygon with fewer than 3 points")
-        return [{"kind": "poly", "label": label, "coords": p} for p in polys]
+        return [{"kind": "poly", "label": label, "coords": p} for p in polys if len(p) >= 3]  # others: short_rings
     if isinstance(seg, dict) and "counts" in seg:
         import numpy as np
         from pycocotools import mask as mask_utils
@@ -136,6 +143,8 @@ def run(args, out: Output) -> None:
         seg = ann.get("segmentation")
         if isinstance(seg, list) and any(isinstance(r, list) and len(r) % 2 for r in seg):
             out.note("polygon_odd_value_dropped")  # x y … x: the stray last value is not a vertex
+        if short := short_rings(ann):  # the annotation's box and other rings are kept
+            out.note("polygon_ring_under_3_points_dropped", short)
         crowd = {"difficult": True} if ann.get("iscrowd") else {}
         per_image[ann["image_id"]].extend({**o, "src": where, **crowd} for o in objs)
     index = index_images(args.images, out)
