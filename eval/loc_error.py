@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     task:T and modality:M; relative image paths are read against ``image_root`` (by default the
     records file's folder), and records that cannot be read are counted under ``skipped``."""
     from rsvlm.data.records import ReadReport
+    from rsvlm.model.llm import context_length
     from rsvlm.tokens import NUM_BINS, loc_token
     from rsvlm.train import data as D
 
@@ -90,12 +92,15 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
     if shuffle_seed is not None:
         index = index.remove_columns("record").add_column("record", shuffle_images(index["record"], shuffle_seed))
-    data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, 1024)
+    # past the LLM's positions a RoPE model's logits are garbage, without a word: a long answer is cut there
+    ctx = context_length(model.llm) if hasattr(model, "llm") else None
+    data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, ctx or 1024)
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
-    skipped = []
+    skipped, cut = [], []
     device = next(model.parameters()).device
     for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size, progress=True):
         skipped += batch["bad"]
+        cut += batch["cut"]
         if logits is None:
             continue
         logits = logits[:, :-1]  # (B,T-1,V)
@@ -122,6 +127,8 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
                       "centre_mae_bins": round(float(c.mean()), 2)}
     if skipped:
         out["skipped"] = {"n": len(skipped), "first": skipped[:3]}
+    if cut:  # their later locations are not measured
+        out["cut"] = {"n": len(cut), "max_length": ctx or 1024, "first": cut[:3]}
     if report.n_skipped:
         out["malformed_records"] = report.summary()
     return out
@@ -167,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
                          f"{Path(a.image_root or path.parent).resolve()}: --image-root names another folder")
     if "all" not in res:
         raise ScoreError(f"{path}: the answers of its {a.tasks} records hold no <loc_N> to score")
+    if cut := res.get("cut"):
+        print(f"note: {cut['n']} record(s) are longer than the LLM's context ({cut['max_length']} tokens) and are cut "
+              f"there: their later locations are not measured (first: {cut['first'][0][0]}, {cut['first'][0][1]} "
+              "tokens)", file=sys.stderr)
     text = json.dumps(res, indent=1)
     if a.out:
         Path(a.out).write_text(text + "\n")

@@ -323,3 +323,25 @@ def test_loc_error_takes_a_device_and_shows_its_progress(tmp_path, ckpt, capsys)
     assert "--image-root names another folder" in err
     assert loc_error.main(["--data", str(data), "--model", str(ckpt), "--image-root", str(tmp_path / "images")]) == 0
     assert json.loads(capsys.readouterr().out)["all"]["n"] == 4
+
+
+def test_loc_error_cuts_answers_at_the_llms_context(tmp_path, ckpt, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from eval import loc_error
+
+    Image.fromarray(np.zeros((256, 256, 3), np.uint8)).save(tmp_path / "a.png")
+    xy = np.random.default_rng(1).integers(0, 240, (100, 2))
+    boxes = [{"kind": "box", "label": "ship", "coords": [float(x), float(y), x + 8.0, y + 8.0]} for x, y in xy]
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps({"id": "dense", "task": "det", "images": [{"path": "a.png", "modality": "optical"}],
+                                "meta": {"width": 256, "height": 256}, "conversations": [
+        {"from": "human", "value": "<image>\n[det] Detect every ship."},
+        {"from": "gpt", "value": geometry.encode(boxes, 256, 256)}]}) + "\n")
+    assert loc_error.main(["--data", str(data), "--model", str(ckpt), "--device", "cpu"]) == 0
+    out = capsys.readouterr()
+    res = json.loads(out.out)
+    # was measured to 1024 tokens, past the tiny LLM's 512 positions, where a RoPE model's logits mean nothing
+    assert res["cut"]["n"] == 1 and res["cut"]["max_length"] == 512 and res["cut"]["first"][0][0] == "dense"
+    assert 0 < res["all"]["n"] < 400 and "1 record(s) are longer than the LLM's context (512 tokens)" in out.err
