@@ -252,7 +252,6 @@ def check_extra(bc: BuildConfig) -> str | None:
     no overrides (they were ignored), or an override its config refuses (found when the stage ran,
     hours in, or as a traceback); None when nothing is."""
     from rsvlm.config import ConfigError, load_config
-    from rsvlm.train.config import TrainConfig
 
     if unknown := sorted(set(bc.extra) - {"data", *TRAIN_STAGES}):
         return (f"extra: {', '.join(map(repr, unknown))}: no stage of that name takes overrides "
@@ -265,6 +264,8 @@ def check_extra(bc: BuildConfig) -> str | None:
                 load_config(SynthConfig, CONFIGS / "data_train.yaml",
                             [v for v in values if "=" in v and not v.startswith("-")])  # not --workers 2
             else:
+                from rsvlm.train.config import TrainConfig  # here: its import takes seconds (torch)
+
                 load_config(TrainConfig, CONFIGS / f"{name}.yaml", values)
         except ConfigError as e:
             return f"extra.{name}: {e}"

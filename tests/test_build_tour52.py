@@ -433,3 +433,17 @@ def test_a_stage_that_cannot_write_a_file_is_one_line_naming_it(monkeypatch, tmp
     assert b.main(["--out", str(tmp_path), "--only", "one"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"build: stopped; [Errno 28] No space left on device: '{tmp_path / 'one/checkpoints/step_10'}'"], err
+
+
+def test_a_build_without_training_stages_or_extra_does_not_import_the_trainer(tmp_path):
+    import subprocess
+
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('bdm', {str(REPO / 'scripts' / 'build_default_model.py')!r})\n"
+            "b = sys.modules['bdm'] = importlib.util.module_from_spec(spec); spec.loader.exec_module(b)\n"
+            "b.STAGES['data'] = lambda out, bc, scale: None\n"
+            f"assert b.main(['--out', {str(tmp_path)!r}, '--only', 'data']) == 0\n"
+            "print('rsvlm.train.config' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    # was: True, seconds of torch import at every start, from the check of build.yaml's extra
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "False", r.stderr
