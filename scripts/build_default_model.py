@@ -5,9 +5,9 @@
 
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
-checkpoint, and the data stage keeps each file made with the same arguments and data config, making
-again those made with others; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose
-inputs are missing and made by no earlier stage of the run is refused before any stage runs:
+checkpoint; a redone data stage keeps the files made with the same settings and makes the others
+again; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose inputs are
+missing and made by no earlier stage of the run is refused before any stage runs:
 
     data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then
                       python -m data_gen chat  (each image's questions as 2–4-turn conversations)
@@ -28,7 +28,8 @@ inputs are missing and made by no earlier stage of the run is refused before any
 
 ``--budget-minutes`` scales every training stage's ``max_steps`` (the YAMLs hold the steps of
 ``reference_minutes`` in configs/default/build.yaml). ``--ship`` copies OUT/final into
-rsvlm/assets/default_model with the model card. Limits: one build at a time per OUT (a second
+rsvlm/assets/default_model with the model card and training_data.json (its training scenes, for
+rsvlm eval's overlap warning). Limits: one build at a time per OUT (a second
 is refused: OUT/.build.lock); the step counts are calibrated on a 2-core CPU, so a faster
 machine finishes early rather than training longer.
 """
