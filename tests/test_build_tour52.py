@@ -54,7 +54,7 @@ def test_a_synth_test_set_of_a_training_seed_is_flagged_for_the_bundled_model(tm
     # was: None for every set: the bundled model ships no train_config.yaml, so nothing was compared
     for seed in (11, 12):
         line = overlap_report(bundled_model_dir(), tmp_path / str(seed) / "test.jsonl")
-        assert line is not None and "training_data.json" in line and "by scene" in line, line
+        assert line is not None and f"training_data.json (synthetic seed {seed}): " in line and "by scene" in line, line
     assert overlap_report(bundled_model_dir(), tmp_path / "11" / "test.jsonl").startswith(f"{n} of {n} ")
     assert overlap_report(bundled_model_dir(), tmp_path / "9002" / "test.jsonl") is None  # a fresh seed
     # a model fine-tuned from the bundled one inherits its training scenes through init_from

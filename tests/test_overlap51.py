@@ -96,7 +96,7 @@ def test_bundled_default_model_flags_its_training_seeds(tmp_path):
                                                  rec("s9001-000000-optical-cls-0", "images/s9001-000000.png",
                                                      "s9001-000000")])
     line = overlap_report(bundled_model_dir(), test)  # was: None, nothing to compare
-    assert line is not None and line.startswith("1 of 2 ") and "training_data.json: 1" in line
+    assert line is not None and line.startswith("1 of 2 ") and "training_data.json (synthetic seed 11): 1" in line
     assert "first: id s11-000000-optical-cls-0, scene" in line
 
 

@@ -261,11 +261,12 @@ def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: Overl
 
     found, index = Found(), TestIndex.build(test, test_root, cfg)
     for k in known:
-        for scene, where in index.scenes.items():
-            if k.has(scene):
-                for i in where:
-                    found.files[str(k.path)] += i not in found.records
-                    found.records.setdefault(i, set()).add("scene")
+        shared = [scene for scene in index.scenes if k.has(scene)]
+        seeds = sorted({int(m[1]) for s in shared if (m := SYNTHETIC_SCENE.fullmatch(s))})
+        label = str(k.path) + (f" (synthetic seed {', '.join(map(str, seeds))})" if seeds else "")
+        for i in (i for scene in shared for i in index.scenes[scene]):
+            found.files[label] += i not in found.records
+            found.records.setdefault(i, set()).add("scene")
     for src in sources:
         report = ReadReport(str(src.path))
         records = tqdm(read_records(src.path, strict=False, report=report), desc=f"overlap {src.path.name}",
