@@ -279,3 +279,14 @@ def test_a_run_that_ends_over_the_bad_limit_fails_without_a_done_line_and_names_
     last = err.strip().splitlines()[-1]
     assert last.startswith("rsvlm train: TooManyBadSamples:") and f"saved all the same: {str(saved).rstrip('/')})" in last
     assert saved.exists() and (out / "summary.json").is_file()
+
+
+def test_a_contrastive_run_says_when_a_stem_feeds_another_encoder_than_the_one_it_trains(tmp_path, capsys):
+    data = make_records(tmp_path / "mixed", n=12, ir_every=4)  # rec7, one of the 4 caption pairs, is ir
+    argv, _ = _clip_argv(tmp_path, "max_steps=1", f"data.train={data}", "model.stems.ir.encoder=sar")
+    assert train_main(argv) == 0
+    notes = [x for x in capsys.readouterr().err.splitlines() if "feed other encoders" in x]
+    # was unsaid: the ir images trained encoders.default, and the sar encoder they feed got nothing
+    assert len(notes) == 1 and "1 ir pair(s) (encoder 'sar')" in notes[0], notes
+    assert train_main([*_clip_argv(tmp_path / "plain", "max_steps=1")[0]]) == 0
+    assert "feed other encoders" not in capsys.readouterr().err

@@ -167,6 +167,17 @@ def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None
     return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
 
 
+def other_encoders(pairs: list[tuple[dict, str, Path]], cfg) -> str:
+    """``N modality pair(s) (encoder E)`` for each modality of ``pairs`` whose stem names an encoder other
+    than ``default``, joined; empty when there is none."""
+    from collections import Counter
+
+    stems = cfg.model.stems
+    counts = Counter(m for rec, _, _ in pairs if (m := rec["images"][0]["modality"]) in stems
+                     and stems[m].encoder != "default")
+    return ", ".join(f"{n} {m} pair(s) (encoder {stems[m].encoder!r})" for m, n in sorted(counts.items()))
+
+
 def draw(gen: torch.Generator, n: int, weights: torch.Tensor | None, k: int) -> list[int]:
     """``k`` distinct pair indices: a random permutation's head, or weighted without replacement."""
     if weights is None:
@@ -323,6 +334,9 @@ def train_clip(cfg) -> dict:
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     check_malformed(report, cfg, rank)
+    if (elsewhere := other_encoders(pairs, cfg)) and rank == 0:
+        print(f"[rsvlm.train] {elsewhere}: their stems feed other encoders in the model, but contrastive pretraining "
+              "trains model.encoders.default alone, on every modality", file=sys.stderr)
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
