@@ -1,6 +1,7 @@
 """What both training loops (``loop.train`` and ``clip.train_clip``) do alike around their steps:
-the processes, the ``out_dir`` checks, AdamW with its schedule, the resume notes, and the verdicts
-on malformed records and unreadable samples."""
+the processes (and the launcher's variables), the ``out_dir`` checks, AdamW with its schedule, the
+resume checks and notes, and the verdicts on malformed records, unreadable samples and non-finite
+losses."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def check_finite(bad: torch.Tensor | bool, cfg: TrainConfig, since: int, step: i
         return
     last = ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
     again = (f"resume from {last} (ckpt.resume=auto)" if last else "train again") + (
-        " with a lower optim.lr, a longer optim.warmup_steps or optim.max_grad_norm, or precision=fp32")
+        " with a lower optim.lr or optim.max_grad_norm, a longer optim.warmup_steps, or precision=fp32")
     raise NonFiniteLoss(f"the loss was not finite (NaN or inf) in step{'s' if step - since > 1 else ''} "
                         f"{f'{since + 1}…' if step - since > 1 else ''}{step}, which leaves the weights unusable; "
                         f"stopped before saving them: {again}")
