@@ -1,6 +1,11 @@
 """scripts/build_default_model.py and the bundled model's training provenance (tour 52): the build
 script in modules each read at one sitting; the training scenes recorded beside a shipped model
-(training_data.json) so that ``rsvlm eval`` flags a test set made with a training seed."""
+(training_data.json) so that ``rsvlm eval`` flags a test set made with a training seed, without
+reading its images; a redone data stage that keeps only what the settings still ask for; notes of
+inputs rewritten since; build.yaml's settings and ``extra`` checked before any stage; an empty
+--out; a DONE without minutes; answers, scores and cards of an earlier test set; the card's recipe
+from the build; --ship that swaps the bundled model only once the copy is whole; an OSError as
+one line; no trainer import for a build that trains nothing."""
 
 from __future__ import annotations
 
