@@ -178,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:  # a file on the path, no permission, a read-only disk: was a traceback
         p.error(f"--out {a.out}: cannot make the work folder ({e.strerror or e})")
-    lock = lock_folder(out)
+    try:
+        lock = lock_folder(out)
+    except OSError as e:  # a folder it may not write in, or a folder by the lock's name: was a traceback
+        p.error(f"--out {a.out}: cannot write its lock file {out / LOCK} ({e.strerror or e})")
     if lock is None:  # two builds trained into the same stage folders, each resuming the other's checkpoints
         p.error(f"--out {a.out}: another build is running in it (pid {(out / LOCK).read_text().strip() or '?'}); "
                 "wait for it, stop it, or give another --out")

@@ -452,3 +452,16 @@ def test_a_build_without_training_stages_or_extra_does_not_import_the_trainer(tm
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
     # was: True, seconds of torch import at every start, from the check of build.yaml's extra
     assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "False", r.stderr
+
+
+def test_an_out_whose_lock_file_cannot_be_written_is_one_usage_line(monkeypatch, tmp_path, capsys):
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {"one": _noting(ran, "one")})
+    (tmp_path / ".build.lock").mkdir()  # a folder by its name (or, for a user, a folder they may not write in)
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(tmp_path), "--only", "one"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    # was: an IsADirectoryError (PermissionError) traceback
+    assert e.value.code == 2 and f"cannot write its lock file {tmp_path / '.build.lock'} (Is a directory)" in err, err
+    assert ran == []
