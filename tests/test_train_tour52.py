@@ -290,3 +290,21 @@ def test_a_contrastive_run_says_when_a_stem_feeds_another_encoder_than_the_one_i
     assert len(notes) == 1 and "1 ir pair(s) (encoder 'sar')" in notes[0], notes
     assert train_main([*_clip_argv(tmp_path / "plain", "max_steps=1")[0]]) == 0
     assert "feed other encoders" not in capsys.readouterr().err
+
+
+def test_tensorboard_without_its_package_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
+    import sys
+
+    import rsvlm.train.loop as loop
+
+    def no_build(*a, **k):
+        raise AssertionError("the model was built before tensorboard was looked for")
+
+    monkeypatch.setattr(loop, "build_model", no_build)
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "torch.utils.tensorboard", raising=False)
+    argv, out = _argv(tmp_path, "max_steps=1", "log.tensorboard=true")
+    assert train_main(argv) == 1  # was an ImportError traceback, after the model and data index were built
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "log.tensorboard=true needs the tensorboard package" in err[0], err
+    assert not out.exists()

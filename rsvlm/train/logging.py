@@ -39,6 +39,15 @@ def trim_metrics(out_dir: Path, step: int) -> int:
     return len(lines) - len(keep)
 
 
+def check_tensorboard() -> None:
+    """ValueError, before the model is built, where ``log.tensorboard`` could not write (no tensorboard package)."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+    except ImportError as e:
+        raise ValueError(f"log.tensorboard=true needs the tensorboard package (pip install tensorboard), or set "
+                         f"log.tensorboard=false: {e}") from None
+
+
 class Metrics:
     def __init__(self, out_dir: Path, rank: int, world_size: int, total_steps: int, start_step: int = 0,
                  progress: bool = True, tensorboard: bool = False):

@@ -29,7 +29,7 @@ from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import TrainConfig, check_config
-from rsvlm.train.logging import Metrics, StepProfiler
+from rsvlm.train.logging import Metrics, StepProfiler, check_tensorboard
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
 from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
     TooManyBadSamples,
@@ -200,6 +200,8 @@ def train(cfg: TrainConfig) -> dict:
 
         return train_clip(cfg)
     check_init_from(cfg)
+    if cfg.log.tensorboard:
+        check_tensorboard()
     rank, world, device = setup_distributed(cfg)
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
