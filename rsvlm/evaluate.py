@@ -326,12 +326,14 @@ def rank_device(rank: int) -> str:
     return f"cuda:{local}"
 
 
-def launcher_sync(world: int, timeout: timedelta = timedelta(days=7)) -> Callable[[object], list] | None:
+def launcher_sync(world: int, meet: timedelta = timedelta(minutes=10),
+                  wait: timedelta = timedelta(days=7)) -> Callable[[object], list] | None:
     """``value -> [every rank's value]``, returning once every rank has called it: the launcher's
     rendezvous (torchrun and accelerate set ``MASTER_ADDR``/``MASTER_PORT``), joined as a CPU (gloo)
-    process group, so that a rank that finishes first waits, up to ``timeout``, for the others. None
-    on one process or without a rendezvous (``RANK``/``WORLD_SIZE`` set by hand, e.g. separate jobs):
-    there the last rank to finish merges. RuntimeError where the group cannot be joined."""
+    process group within ``meet`` (the processes start together), so that a rank that finishes first
+    waits, up to ``wait``, for the others. None on one process or without a rendezvous (``RANK``/
+    ``WORLD_SIZE`` set by hand, e.g. separate jobs): there the last rank to finish merges.
+    RuntimeError where the group cannot be joined."""
     if world == 1 or not (os.environ.get("MASTER_ADDR") and os.environ.get("MASTER_PORT")):
         return None
     import torch.distributed as dist
@@ -339,11 +341,12 @@ def launcher_sync(world: int, timeout: timedelta = timedelta(days=7)) -> Callabl
     if not dist.is_available():
         return None
     if not dist.is_initialized():
-        dist.init_process_group("gloo", timeout=timeout)
+        dist.init_process_group("gloo", timeout=meet)
+    group = dist.new_group(backend="gloo", timeout=wait)  # one rank's share can take hours longer
 
     def sync(value: object) -> list:
         got = [None] * dist.get_world_size()
-        dist.all_gather_object(got, value)
+        dist.all_gather_object(got, value, group=group)
         return got
 
     return sync
@@ -385,12 +388,13 @@ def main(args) -> int:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     if rank == 0 and (note := overlap_report(model_dir, args.data, args.image_root)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
-    try:  # joined before the model loads: a launch that cannot meet fails in seconds, not after it
+    try:  # joined before the model loads: a launch that cannot meet is told so before the long run
         sync = launcher_sync(world)
-    except (RuntimeError, ValueError) as e:
-        print(f"rsvlm eval: cannot join the other processes at {os.environ.get('MASTER_ADDR')}:"
-              f"{os.environ.get('MASTER_PORT')} ({e}); without them rank {rank} of {world} stops", file=sys.stderr)
-        return 2
+    except (RuntimeError, ValueError) as e:  # as before there was a rendezvous: the last rank to finish merges
+        sync = None
+        print(f"rsvlm eval: warning: cannot meet the other processes at {os.environ.get('MASTER_ADDR')}:"
+              f"{os.environ.get('MASTER_PORT')} ({str(e).splitlines()[0][:200]}); rank {rank} of {world} answers its "
+              "share alone, and the last rank to finish merges the shares", file=sys.stderr)
     try:
         return _answer(args, rank, world, device, model_dir, stamp, sync)
     finally:

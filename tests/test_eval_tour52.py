@@ -437,3 +437,33 @@ def test_a_rank_without_records_does_not_claim_a_file(tmp_path, monkeypatch, cap
     said = capsys.readouterr().out  # one record, two processes: rank 1 has none
     assert "rank 1 had no record left to answer; the last rank to finish merges the shares into" in said
     assert not (tmp_path / "p.jsonl.rank1").exists()  # was "wrote p.jsonl.rank1", and it an empty file
+
+
+def test_a_rendezvous_that_fails_falls_back_to_the_last_rank_merging(tmp_path, monkeypatch, capsys):
+    import types
+
+    import torch.distributed as dist
+
+    from rsvlm import inference
+
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.yaml").write_text("{}\n")
+    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, types.SimpleNamespace()))
+    seen = {}
+    monkeypatch.setattr(evaluate, "run", lambda *a, **kw: seen.update(kw) or a[3].with_name("p.jsonl.rank1"))
+
+    def refuse(*a, **kw):
+        raise RuntimeError("Gloo connectFullMesh failed: no interface\nmore")
+
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(dist, "init_process_group", refuse)
+    for k, v in {"RANK": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "10.0.0.1", "MASTER_PORT": "29500"}.items():
+        monkeypatch.setenv(k, v)
+    # was: one line and exit 2, where processes that could not meet had merged through their files before
+    assert main(["eval", "--model", str(tmp_path / "m"), "--data", str(data), "--out", str(tmp_path / "p.jsonl"),
+                 "--device", "cpu"]) == 0
+    assert seen["sync"] is None
+    assert "cannot meet the other processes at 10.0.0.1:29500 (Gloo connectFullMesh failed: no interface); rank 1 " \
+        "of 2 answers its share alone" in capsys.readouterr().err
