@@ -280,6 +280,15 @@ class ChatREPL:
 
 def main(args) -> int:
     try:
+        specs = inf.image_specs(args.image or [], args.modality, args.bands)
+    except ValueError as e:
+        print(f"rsvlm chat: {e}", file=sys.stderr)
+        return 2
+    if len(specs) > 2:  # the third dropped the pair the first two made, with a note in the scroll
+        print(f"rsvlm chat: {len(specs)} --image given; a chat is about one image or a bi-temporal pair (two). "
+              "Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", file=sys.stderr)
+        return 2
+    try:
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
@@ -294,11 +303,6 @@ def main(args) -> int:
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                     min_objects=args.min_objects, by_class=args.det_by_class, history=args.history)
     processor.missing_bands = args.missing_bands
-    try:
-        specs = inf.image_specs(args.image or [], args.modality, args.bands)
-    except ValueError as e:
-        print(f"rsvlm chat: {e}", file=sys.stderr)
-        return 2
     for spec in specs:  # an --image that cannot be read ends the command, as in predict
         if not repl.load_image([",".join(spec.files), spec.modality or "", ",".join(spec.bands or [])]):
             return 2

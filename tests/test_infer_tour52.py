@@ -177,3 +177,17 @@ def test_the_object_table_says_where_a_mask_is():
     (row,) = inf.objects_table(geometry.decode(text, 96, 64).objects).splitlines()[1:]
     assert row.split()[1:3] == ["water", "mask"] and row.endswith("in (9.6,6.4) (28.9,19.3)"), row
     assert inf.objects_table([{"kind": "mask", "label": None, "coords": {}}]).splitlines()[1].endswith("mask")
+
+
+def test_chat_refuses_a_third_image_on_the_command_line_before_loading_the_model(geotiff, tmp_path, capsys):
+    """Three --image made a pair of the first two, then dropped it for the third (a note among the
+    loading lines); a bad --modality count was found only after the model loaded."""
+    from rsvlm.cli import main
+
+    missing = tmp_path / "no-model"
+    assert main(["chat", "--model", str(missing), *["--image", str(geotiff)] * 3]) == 2
+    err = capsys.readouterr().err
+    assert "3 --image given; a chat is about one image or a bi-temporal pair" in err and "no-model" not in err
+    assert main(["chat", "--model", str(missing), "--image", str(geotiff), "--image", str(geotiff),
+                 "--modality", "sar", "--modality", "sar", "--modality", "sar"]) == 2
+    assert "3 --modality values for 2 --image" in capsys.readouterr().err
