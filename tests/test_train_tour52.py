@@ -1,5 +1,7 @@
 """Training rough edges found on tour 52: file sizes of the loops, the logged LR, a changed model
-section on resume, a malformed LOCAL_RANK."""
+section on resume, launcher variables, NaN losses, all-bad data, bad samples named once, the
+contrastive loop's summary, skipped steps, cut captions, unused settings and done line, and checks
+(init_from, tensorboard) made before the model is built."""
 
 from __future__ import annotations
 
@@ -24,6 +26,16 @@ def test_each_training_module_is_read_at_one_sitting_and_the_old_imports_still_w
     assert clip.center_targets is clip_heads.center_targets and clip.box_loss is clip_heads.box_loss
 
 
+def _forbid_build(monkeypatch, before: str) -> None:
+    """``build_model`` fails the test: the run was to stop ``before`` it."""
+    import rsvlm.train.loop as loop
+
+    def no_build(*a, **k):
+        raise AssertionError(f"the model was built before {before}")
+
+    monkeypatch.setattr(loop, "build_model", no_build)
+
+
 def _argv(tmp_path, *extra: str) -> tuple[list[str], Path]:
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     out = tmp_path / "run"
@@ -44,17 +56,12 @@ def test_a_metrics_line_logs_the_lr_its_step_used(tmp_path):
 ])
 def test_a_changed_model_section_on_resume_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch, change,
                                                                                named):
-    import rsvlm.train.loop as loop
-
     argv, out = _argv(tmp_path, "ckpt.every=1")
     assert train_main([*argv, "max_steps=1"]) == 0
     saved = (out / "train_config.yaml").read_text()
     capsys.readouterr()
 
-    def no_build(*a, **k):
-        raise AssertionError("the model was built before the model section was compared")
-
-    monkeypatch.setattr(loop, "build_model", no_build)
+    _forbid_build(monkeypatch, "the model section was compared")
     assert train_main([*argv, "max_steps=2", "ckpt.resume=auto", change]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "was trained with another model section" in err[0] and named in err[0], err
@@ -241,12 +248,7 @@ def test_a_bad_contrastive_sample_is_named_once_though_every_draw_counts_it(tmp_
 
 
 def test_an_init_from_without_weights_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
-    import rsvlm.train.loop as loop
-
-    def no_build(*a, **k):
-        raise AssertionError("the model was built before init_from was looked at")
-
-    monkeypatch.setattr(loop, "build_model", no_build)  # a 7B LLM takes minutes to build
+    _forbid_build(monkeypatch, "init_from was looked at")  # a 7B LLM takes minutes to build
     (tmp_path / "stage1" / "final").mkdir(parents=True)
     (tmp_path / "stage1" / "final" / "vision.safetensors").write_bytes(b"")
     argv, out = _argv(tmp_path, "max_steps=1", f"init_from={tmp_path / 'stage1'}")
@@ -295,12 +297,7 @@ def test_a_contrastive_run_says_when_a_stem_feeds_another_encoder_than_the_one_i
 def test_tensorboard_without_its_package_is_refused_before_the_model_is_built(tmp_path, capsys, monkeypatch):
     import sys
 
-    import rsvlm.train.loop as loop
-
-    def no_build(*a, **k):
-        raise AssertionError("the model was built before tensorboard was looked for")
-
-    monkeypatch.setattr(loop, "build_model", no_build)
+    _forbid_build(monkeypatch, "tensorboard was looked for")
     monkeypatch.setitem(sys.modules, "tensorboard", None)  # as if it were not installed
     monkeypatch.delitem(sys.modules, "torch.utils.tensorboard", raising=False)
     argv, out = _argv(tmp_path, "max_steps=1", "log.tensorboard=true")
