@@ -305,3 +305,14 @@ def test_tensorboard_without_its_package_is_refused_before_the_model_is_built(tm
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "log.tensorboard=true needs the tensorboard package" in err[0], err
     assert not out.exists()
+
+
+def test_a_resized_position_table_is_noted_on_stderr_with_the_other_notes(tmp_path, capsys):
+    argv, out = _argv(tmp_path, "max_steps=1")
+    assert train_main(argv) == 0
+    grown = tmp_path / "grown"
+    assert train_main([*argv, f"out_dir={grown}", f"init_from={out / 'final'}", "optim.lr=0",
+                       "model.encoders.default.image_size=64"]) == 0
+    captured = capsys.readouterr()
+    assert "resized" not in captured.out  # was printed on stdout, apart from every other [rsvlm.train] note
+    assert "[rsvlm.train] init_from: encoders.default.visual.positional_embedding resized from 17 to 65" in captured.err

@@ -181,7 +181,8 @@ def init_vision(model, ckpt_dir: Path) -> None:
     for k, v in list(state.items()):
         fitted = _fit_positions(k, v, own_state[k].shape)
         if fitted is not None:
-            print(f"init_from: {k} resized from {v.shape[0]} to {fitted.shape[0]} positions (bicubic)", flush=True)
+            print(f"[rsvlm.train] init_from: {k} resized from {v.shape[0]} to {fitted.shape[0]} positions (bicubic)",
+                  file=sys.stderr)
             state[k] = fitted
     shapes = [f"{k} {tuple(v.shape)} (this model {tuple(own_state[k].shape)})"
               for k, v in state.items() if v.shape != own_state[k].shape]
