@@ -72,7 +72,7 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
         "--image", action="append", required=required, metavar="PATH",
         help="image file; give twice for a bi-temporal pair; comma-separate one file per band (a,b,c)",
     )
-    p.add_argument("--modality", action="append", choices=["optical", "msi", "sar", "ir"],
+    p.add_argument("--modality", action="append", type=str.lower, choices=["optical", "msi", "sar", "ir"],
                    help="modality of each --image (inferred from bands and dtype where left out)")
     p.add_argument("--bands", action="append", help="comma-separated band names of each --image")
     p.add_argument("--missing-bands", choices=["copy", "mean", "error"], default="copy",

@@ -191,3 +191,11 @@ def test_chat_refuses_a_third_image_on_the_command_line_before_loading_the_model
     assert main(["chat", "--model", str(missing), "--image", str(geotiff), "--image", str(geotiff),
                  "--modality", "sar", "--modality", "sar", "--modality", "sar"]) == 2
     assert "3 --modality values for 2 --image" in capsys.readouterr().err
+
+
+def test_modality_is_taken_in_any_case():
+    """predict refused `--modality SAR` (argparse choices are lower case) while chat's /image took it."""
+    from rsvlm.cli import build_parser
+
+    args = build_parser().parse_args(["predict", "--image", "x.tif", "--modality", "SAR", "--task", "cls"])
+    assert args.modality == ["sar"]
