@@ -154,7 +154,7 @@ def test_the_optimizer_schedule_is_followed(tmp_path):
 
 
 def test_extra_files_are_read_from_their_own_root_and_drawn_by_weight(tmp_path):
-    from rsvlm.train.clip import caption_pool
+    from rsvlm.train.clip_data import caption_pool
 
     data = make_records(tmp_path / "a", n=12)
     extra = make_records(tmp_path / "b", n=24, seed=1)

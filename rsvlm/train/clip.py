@@ -63,7 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
-from rsvlm.data.records import ReadReport, read_records
+from rsvlm.train.clip_data import caption_pool, draw, other_encoders, pair_pixels
 from rsvlm.train.clip_heads import (
     PATCH_HEADS,
     box_loss,  # noqa: F401 (tests import it from here)
@@ -128,61 +128,6 @@ def _tokenizer(cfg):
 
         return AutoTokenizer.from_pretrained(path)
     return byte_tokenizer()
-
-
-def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
-    caps = [r for r in records if r["task"] == "cap"] or records
-    out = []
-    for r in caps:
-        answer = next((t["value"] for t in r["conversations"] if t["from"] in ("gpt", "assistant")), None)
-        if answer and len(r["images"]) == 1:
-            out.append((r, answer))
-    return out
-
-
-def _pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
-    from rsvlm.inference import record_inputs
-    from rsvlm.model.stem import mixing_init, prepare
-
-    (img,) = record_inputs(rec, root)
-    stem = cfg.model.stems.get(img.modality)
-    if stem is None:
-        raise ValueError(f"{img.name}: no stem for modality {img.modality!r}")
-    x = prepare(stem, img.array, image_size, img.bands, img.name)  # (n_bands,S,S)
-    return torch.einsum("oc,chw->ohw", mixing_init(stem, 3), x)  # (3,S,S)
-
-
-def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None, ReadReport]:
-    """(record, caption, image root) of ``data.train`` and each ``data.extra`` file; the draw weight of
-    each pair (None: uniform, when there is no extra file); one read report for all files."""
-    files = [(Path(cfg.data.train), cfg.data.root, 1.0), *((Path(x.path), x.root, x.weight) for x in cfg.data.extra)]
-    report = ReadReport(" + ".join(str(f) for f, _, _ in files))
-    pairs, weights = [], []
-    for path, root, weight in files:
-        found = caption_pairs(list(read_records(path, strict=False, report=report)))
-        if cfg.data.extra and not found:
-            raise ValueError(f"{path}: no single-image caption pair ({report.summary()})")
-        pairs += [(rec, cap, Path(root or path.parent)) for rec, cap in found]
-        weights += [weight] * len(found)
-    return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
-
-
-def other_encoders(pairs: list[tuple[dict, str, Path]], cfg) -> str:
-    """``N modality pair(s) (encoder E)`` for each modality of ``pairs`` whose stem names an encoder other
-    than ``default``, joined; empty when there is none."""
-    from collections import Counter
-
-    stems = cfg.model.stems
-    counts = Counter(m for rec, _, _ in pairs if (m := rec["images"][0]["modality"]) in stems
-                     and stems[m].encoder != "default")
-    return ", ".join(f"{n} {m} pair(s) (encoder {stems[m].encoder!r})" for m, n in sorted(counts.items()))
-
-
-def draw(gen: torch.Generator, n: int, weights: torch.Tensor | None, k: int) -> list[int]:
-    """``k`` distinct pair indices: a random permutation's head, or weighted without replacement."""
-    if weights is None:
-        return torch.randperm(n, generator=gen)[:k].tolist()
-    return torch.multinomial(weights, k, replacement=False, generator=gen).tolist()
 
 
 def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: dict, rank: int, world: int) -> Path:
@@ -375,7 +320,7 @@ def train_clip(cfg) -> dict:
             state["samples"] += 1
             try:
                 if i not in cache:  # images are small; each is read once (bf16 copies, ~55 kB at 96 px)
-                    cache[i] = (_pixels(rec, root, cfg, size).to(torch.bfloat16),
+                    cache[i] = (pair_pixels(rec, root, cfg, size).to(torch.bfloat16),
                                 {k: make(rec, root) for k, make in target_fns.items()})
                 x, t = cache[i]
             except (OSError, ValueError) as e:  # every draw counted, each sample named once
