@@ -316,3 +316,17 @@ def test_a_resized_position_table_is_noted_on_stderr_with_the_other_notes(tmp_pa
     captured = capsys.readouterr()
     assert "resized" not in captured.out  # was printed on stdout, apart from every other [rsvlm.train] note
     assert "[rsvlm.train] init_from: encoders.default.visual.positional_embedding resized from 17 to 65" in captured.err
+
+
+def test_contrastive_images_past_the_memory_budget_are_read_again_not_kept(tmp_path, capsys, monkeypatch):
+    import rsvlm.train.clip as clip
+    import rsvlm.train.clip_data as clip_data
+
+    reads = []
+    monkeypatch.setattr(clip, "pair_pixels", lambda *a, **k: reads.append(1) or clip_data.pair_pixels(*a, **k))
+    monkeypatch.setattr(clip, "cache_budget", lambda: 3 * 32 * 32 * 2)  # one 32-px bf16 image
+    argv, out = _clip_argv(tmp_path, "max_steps=2")
+    assert train_main(argv) == 0  # every image was kept: a large pretraining set filled the memory, then was killed
+    notes = [x for x in capsys.readouterr().err.splitlines() if "image cache is full" in x]
+    assert len(notes) == 1 and "(1 of 4 pairs" in notes[0], notes
+    assert len(reads) == 4 + 3  # step 1 reads all 4 and keeps 1; step 2 reads the other 3 again

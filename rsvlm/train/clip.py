@@ -63,7 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
-from rsvlm.train.clip_data import caption_pool, draw, other_encoders, pair_pixels
+from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels
 from rsvlm.train.clip_heads import (
     PATCH_HEADS,
     box_loss,  # noqa: F401 (tests import it from here)
@@ -307,6 +307,7 @@ def train_clip(cfg) -> dict:
                   "center": partial(center_targets, grid=grid, n_classes=c.dense_classes, subgrid=c.dense_subgrid)}
     target_fns = {name: target_fns[name] for name in core.patch_heads()}
     cache: dict[int, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
+    budget, cached_bytes, full = cache_budget(), 0, False  # beyond the budget images are read at each draw
     named = set(state["bad"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
@@ -319,10 +320,20 @@ def train_clip(cfg) -> dict:
             rec, caption, root = pairs[i]
             state["samples"] += 1
             try:
-                if i not in cache:  # images are small; each is read once (bf16 copies, ~55 kB at 96 px)
-                    cache[i] = (pair_pixels(rec, root, cfg, size).to(torch.bfloat16),
-                                {k: make(rec, root) for k, make in target_fns.items()})
-                x, t = cache[i]
+                if i in cache:  # each image read once while the budget lasts (bf16 copies, ~55 kB at 96 px)
+                    x, t = cache[i]
+                else:
+                    x, t = (pair_pixels(rec, root, cfg, size).to(torch.bfloat16),
+                            {k: make(rec, root) for k, make in target_fns.items()})
+                    n_bytes = sum(v.numel() * v.element_size() for v in (x, *t.values()))
+                    if not full and (budget is None or cached_bytes + n_bytes <= budget):
+                        cache[i], cached_bytes = (x, t), cached_bytes + n_bytes
+                    elif not full:
+                        full = True
+                        if rank == 0:
+                            print(f"[rsvlm.train] the image cache is full at {cached_bytes / 2**30:.1f} GiB "
+                                  f"({len(cache)} of {len(pairs)} pairs; a quarter of this machine's memory): the "
+                                  "others are read from disk at each draw", file=sys.stderr)
             except (OSError, ValueError) as e:  # every draw counted, each sample named once
                 if rec["id"] not in named:
                     named.add(rec["id"])

@@ -1,13 +1,15 @@
 """The contrastive loop's data (``rsvlm.train.clip``): caption pairs from instruction records, their
-weighted draws, and their pixels through each modality's stem."""
+weighted draws, their pixels through each modality's stem, and how many decoded images to keep."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
 
 from rsvlm.data.records import ReadReport, read_records
+from rsvlm.train.run import env_int
 
 
 def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
@@ -45,6 +47,16 @@ def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None
         pairs += [(rec, cap, Path(root or path.parent)) for rec, cap in found]
         weights += [weight] * len(found)
     return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
+
+
+def cache_budget() -> int | None:
+    """Bytes of decoded images this process may keep: a quarter of the machine's memory, shared by the
+    processes on it (None where the memory size is not known)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return total // 4 // env_int("LOCAL_WORLD_SIZE", 1, low=1)
 
 
 def other_encoders(pairs: list[tuple[dict, str, Path]], cfg) -> str:
