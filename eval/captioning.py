@@ -13,7 +13,8 @@ split off the punctuation PTBTokenizer removes, drop it. The two agree on plain 
 not on every contraction or quote, so scores from the two are not interchangeable;
 ``tokenizer`` in the output says which ran. METEOR needs Java: without it ``METEOR`` is null and
 a note says why. A missing, unparseable or empty answer is scored as the one-word caption
-``<missing>``, which matches no reference (pycocoevalcap cannot score an empty string).
+``<missing>``, which matches no reference (pycocoevalcap cannot score an empty string). End tokens
+an answer ends on (``</s>``, ``<|im_end|>``: ``eval.text.strip_end_tokens``) are not part of it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import shutil
 
 from eval import common
+from eval.text import strip_end_tokens
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
 EMPTY = "<missing>"
@@ -81,6 +83,7 @@ def score(items: list[common.Item], args=None) -> dict:
         extra = [extra] if isinstance(extra, str) else extra  # one reference, not one per character
         refs[i] = [common.gt_answer(it.record), *[r for r in extra if isinstance(r, str)]]
         ans = None if it.pred is None else it.pred.get("answer")
+        ans = strip_end_tokens(ans) if isinstance(ans, str) else ans  # "<|im_end|>" scored as the words im, end
         status = common.MISSING if it.pred is None else (
             common.OK if isinstance(ans, str) and ans.strip() else common.UNPARSEABLE)
         statuses.append(status)

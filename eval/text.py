@@ -3,7 +3,8 @@
 ``normalize_answer`` applies, in order:
 
 1. lowercase and trim;
-2. drop a trailing ``</s>``-style end token and the opening task tag (``[vqa]``) if echoed;
+2. drop trailing end tokens (``</s>``, ``<|im_end|>``, ``<|eot_id|>``, ``<|endoftext|>``, ``<eos>``,
+   ``<end_of_turn>``: other tools' answers may keep them) and the opening task tag (``[vqa]``) if echoed;
 3. punctuation → space, except a decimal point between digits (``2.5`` stays);
 4. number words → digits (``zero``…``twenty``, ``thirty``…``ninety``, ``hundred``, ``thousand``),
    compounds as one number (``twenty-one`` → ``21``, ``two hundred and five`` → ``205``,
@@ -31,7 +32,9 @@ ARTICLES = {"a", "an", "the"}
 YES = {"yes", "yeah", "yep", "true", "correct"}
 NO = {"no", "nope", "false"}
 _PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s.]|_")
-_TAG = re.compile(r"^\s*\[\w+\]\s*|</s>\s*$")
+# trailing end tokens other tools' answers keep (</s>, <|im_end|>, <|eot_id|>, <eos>, <end_of_turn>)
+_END = r"(?:\s*(?:</s>|<\|[A-Za-z_]+\|>|<eos>|<end_of_turn>))+\s*$"
+_TAG = re.compile(r"^\s*\[\w+\]\s*|" + _END)  # those, and an echoed task tag
 _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
 
 
@@ -67,6 +70,11 @@ def number_words(words: list[str]) -> list[str]:
             out.append(words[i])
             i += 1
     return out
+
+
+def strip_end_tokens(text: str) -> str:
+    """``text`` without the end tokens it ends on (``"A port.<|im_end|>"`` → ``"A port."``)."""
+    return re.sub(_END, "", text)
 
 
 def normalize_answer(text: str) -> str:

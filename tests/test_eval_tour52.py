@@ -467,3 +467,22 @@ def test_a_rendezvous_that_fails_falls_back_to_the_last_rank_merging(tmp_path, m
     assert seen["sync"] is None
     assert "cannot meet the other processes at 10.0.0.1:29500 (Gloo connectFullMesh failed: no interface); rank 1 " \
         "of 2 answers its share alone" in capsys.readouterr().err
+
+
+def test_end_tokens_other_tools_keep_are_not_part_of_the_answer(tmp_path, capsys):
+    from eval import captioning, classification
+    from eval.text import normalize_answer, parse_count
+
+    # were "church im end", "3 eot id": a right class scored wrong
+    assert normalize_answer("Church.<|im_end|>") == normalize_answer("church<eos>") == "church"
+    assert normalize_answer("3<|eot_id|></s>") == "3" and parse_count("twelve<|endoftext|>") == 12
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps({**RECORD, "conversations": [RECORD["conversations"][0], {
+        "from": "gpt", "value": "church"}]}) + "\n" + json.dumps({**RECORD, "id": "c", "task": "cap", "conversations": [
+            {"from": "human", "value": "<image>\n[cap] Describe it."},
+            {"from": "gpt", "value": "A church beside a road."}]}) + "\n")
+    pred.write_text(json.dumps({"id": "r0", "task": "cls", "answer": "church<|im_end|>"}) + "\n"
+                    + json.dumps({"id": "c", "task": "cap", "answer": "A church beside a road.<|im_end|>"}) + "\n")
+    assert classification.main(["--gt", str(gt), "--pred", str(pred)])["accuracy"] == 1.0
+    assert captioning.main(["--gt", str(gt), "--pred", str(pred), "--no-java"])["BLEU-4"] > 0.99  # was 0.39
+    capsys.readouterr()
