@@ -341,6 +341,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                      f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
+    if note := normalised_objects_note(items):
+        notes.append(note)
     if other := _other_task(items):  # ids such as "0", "1" that two test sets both use: answers to other questions
         it = other[0]
         notes.append(f"{len(other)} prediction(s) name another task than their record's (first: {it.id!r}, a "
@@ -431,6 +433,33 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
             out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
     return out
+
+
+def normalised_objects_note(items: list[Item]) -> str | None:
+    """A note when every coordinate of the predictions' own ``objects`` lies in [0, 1] on images
+    of more than a few pixels: coordinates normalised to the image (another tool's convention),
+    where ``objects`` are in pixels, so each such shape scores as a speck in the top-left corner."""
+    values, n = [], 0
+    for it in items:
+        objs = it.pred.get("objects") if it.pred else None
+        if not isinstance(objs, list):
+            continue
+        for o in objs:
+            if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
+                n += 1
+                values += [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
+    if not values or not all(0 <= v <= 1 for v in values):
+        return None
+    sizes = [(it.record.get("meta") or {}).get("width") for it in items]
+    if not any(isinstance(w, (int, float)) and w > 8 for w in sizes):
+        return None
+    return (f"every coordinate of the {n} predicted object(s) given as 'objects' lies in [0, 1]: normalised to the "
+            "image? 'objects' are in pixels (meta.width × meta.height), so these score as specks in the top-left "
+            "corner; multiply by the image size, or give the answer text instead")
+
+
+def _flat(v) -> list:
+    return [x for e in v for x in _flat(e)] if isinstance(v, (list, tuple)) else [v]
 
 
 def _other_task(items: list[Item]) -> list[Item]:

@@ -486,3 +486,25 @@ def test_end_tokens_other_tools_keep_are_not_part_of_the_answer(tmp_path, capsys
     assert classification.main(["--gt", str(gt), "--pred", str(pred)])["accuracy"] == 1.0
     assert captioning.main(["--gt", str(gt), "--pred", str(pred), "--no-java"])["BLEU-4"] > 0.99  # was 0.39
     capsys.readouterr()
+
+
+def test_objects_given_in_normalised_coordinates_are_pointed_out(tmp_path, capsys):
+    from eval import grounding
+    from rsvlm import geometry
+
+    box = [20, 30, 60, 70]
+    rec = {**RECORD, "task": "ground", "meta": {"width": 100, "height": 100}, "conversations": [
+        {"from": "human", "value": "<image>\n[ground] the ship"},
+        {"from": "gpt", "value": geometry.encode([{"kind": "box", "label": "ship", "coords": box}], 100, 100)}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps(rec) + "\n")
+    pred.write_text(json.dumps({"id": "r0", "task": "ground", "objects": [
+        {"kind": "box", "label": "ship", "coords": [0.2, 0.3, 0.6, 0.7]}]}) + "\n")  # another tool's convention
+    scores = grounding.main(["--gt", str(gt), "--pred", str(pred)])
+    # was an mIoU of 0 with nothing saying why
+    assert scores["mIoU"] == 0 and "every coordinate of the 1 predicted object(s) given as 'objects' lies in [0, 1]" \
+        in " ".join(scores["notes"])
+    pred.write_text(json.dumps({"id": "r0", "task": "ground", "objects": [
+        {"kind": "box", "label": "ship", "coords": box}]}) + "\n")
+    assert not any("[0, 1]" in n for n in grounding.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
+    capsys.readouterr()
