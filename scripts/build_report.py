@@ -138,8 +138,18 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
     def records(path: Path, task: str | None = None) -> str:  # "1248", or "–" without the file
         if not path.is_file():
             return "–"
-        with open(path) as f:
-            return str(sum(1 for line in f if task is None or json.loads(line).get("task") == task))
+        n = 0
+        with open(path) as f:  # blank lines are no record; a bad one is named (was: a bare JSON error)
+            for i, line in enumerate(f, 1):
+                if not line.strip() or task is None:
+                    n += bool(line.strip())
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError as e:
+                    raise ValueError(f"{path}:{i}: not valid JSON ({e}); no model card") from None
+                n += isinstance(rec, dict) and rec.get("task") == task
+        return str(n)
 
     facts = {"scores": scores_table(report),
              "scores_tta": scores_table(json.loads(tta.read_text())) if tta.is_file() else "(not scored)\n",

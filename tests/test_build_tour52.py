@@ -465,3 +465,20 @@ def test_an_out_whose_lock_file_cannot_be_written_is_one_usage_line(monkeypatch,
     # was: an IsADirectoryError (PermissionError) traceback
     assert e.value.code == 2 and f"cannot write its lock file {tmp_path / '.build.lock'} (Is a directory)" in err, err
     assert ran == []
+
+
+def test_the_cards_record_counts_skip_blank_lines_and_name_a_bad_one(monkeypatch, tmp_path):
+    b = load_script("build_default_model", monkeypatch)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "model_card.md").write_text("{{n_test}} records; warm-up {{n_warmup}}\n")
+    monkeypatch.setattr(sys.modules["build_report"], "CONFIGS", tmp_path / "configs")
+    (tmp_path / "final").mkdir()
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text('{"metrics": []}')
+    _jsonl(tmp_path / "data/test/test.jsonl", [_rec("x0", "s9001-000000")], extra_lines=("",))
+    warm = _jsonl(tmp_path / "data/warmup/train.jsonl", [{"task": "ground"}], extra_lines=("", '{"task": "ground"}'))
+    # was: 2 test records for one and a blank line; a JSON error naming no file for the warm-up's blank line
+    assert b.write_card(tmp_path, b.BuildConfig(), b.STAGES).read_text() == "1 records; warm-up 2\n"
+    warm.write_text('{"task": "ground"}\n{"task": \n')
+    with pytest.raises(ValueError, match=f"{warm}:2: not valid JSON"):
+        b.write_card(tmp_path, b.BuildConfig(), b.STAGES)
