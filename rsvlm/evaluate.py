@@ -193,6 +193,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {len(untasked)} of {len(records)} record(s) have no task (no \"task\" field, and no task "
               f"tag such as [vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m "
               "eval.TASK scores them; give each record its task", file=sys.stderr)
+    if rank == 0 and (trailing := [r["id"] for r in records if _ends_on_a_question(r)]):
+        print(f"rsvlm eval: {len(trailing)} record(s) end on a question after their last answer (first: {trailing[0]}): "
+              "the prompt stops before that answer, the reference the scorers compare with, so the question after it "
+              "is not asked; end each record on the answer to score", file=sys.stderr)
     mine = records[rank::world]
     part = part_path(out, rank, world)
     drop_cut_line(part)
@@ -271,6 +275,13 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
               "during the run; run again", file=sys.stderr)
     return out if merged or world == 1 else part
+
+
+def _ends_on_a_question(record: dict) -> bool:
+    """Whether a record's conversation goes on with a user turn after its last answer."""
+    turns = [t.get("from") for t in record.get("conversations") or [] if isinstance(t, dict)]
+    answers = [i for i, f in enumerate(turns) if f in ("gpt", "assistant")]
+    return bool(answers) and any(f in ("human", "user") for f in turns[answers[-1] + 1:])
 
 
 def missing_images_hint(records: list[dict], root: Path) -> str | None:

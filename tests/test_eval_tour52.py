@@ -508,3 +508,15 @@ def test_objects_given_in_normalised_coordinates_are_pointed_out(tmp_path, capsy
         {"kind": "box", "label": "ship", "coords": box}]}) + "\n")
     assert not any("[0, 1]" in n for n in grounding.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
     capsys.readouterr()
+
+
+def test_a_record_ending_on_a_question_is_pointed_out_before_the_run(tmp_path, monkeypatch, capsys):
+    asked, _ = _standin(monkeypatch)
+    data, out = _data(tmp_path, 2), tmp_path / "p.jsonl"
+    recs = [json.loads(line) for line in data.read_text().splitlines()]
+    recs[1]["conversations"].append({"from": "human", "value": "[count] How many ships?"})  # no answer to it
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    evaluate.run(None, None, data, out, batch_size=1, progress=False)
+    # was answered on its first question without a word that the last one was never asked
+    assert "1 record(s) end on a question after their last answer (first: r1)" in capsys.readouterr().err
+    assert asked == ["r0", "r1"]
