@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -216,7 +217,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_err, first_err, n_cut, n_noted = 0, None, 0, 0
+    n_err, first_err, n_cut, n_noted, rows_failed = 0, None, 0, 0, []
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
@@ -231,6 +232,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 if "error" in row:
                     n_err += 1
                     first_err = first_err or row
+                    rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
                 n_noted += "note" in row
                 f.write(json.dumps(row) + "\n")
@@ -244,6 +246,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
         if hint := missing_images_hint(mine, root):
             print(f"rsvlm eval: {hint}", file=sys.stderr)
+        if getattr(processor, "missing_bands", "error") == "error" and (
+                n_bands := sum(_lacks_bands(row) for row in [*errors.kept, *rows_failed])):
+            print(f"rsvlm eval: {n_bands} of them lack bands the model expects (a VV-only SAR scene for a VV+VH "
+                  "model, 4 of 6 Sentinel-2 bands): --missing-bands copy or mean fills them, as rsvlm predict does "
+                  "(a run of its own, with another --out; report it if you use it)", file=sys.stderr)
     if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
         what = f"{n_cut} of the {len(todo)} answer(s) of this run"
         print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
@@ -275,6 +282,12 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
               "during the run; run again", file=sys.stderr)
     return out if merged or world == 1 else part
+
+
+def _lacks_bands(row: dict) -> bool:
+    """Whether an error row says its image lacks bands the model expects (``rsvlm.model.stem``'s
+    messages), which ``--missing-bands copy|mean`` would fill."""
+    return bool(re.search(r"expects (bands|\d+ band\(s\)) \[", str(row.get("error", ""))))
 
 
 def _ends_on_a_question(record: dict) -> bool:

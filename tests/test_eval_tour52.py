@@ -520,3 +520,17 @@ def test_a_record_ending_on_a_question_is_pointed_out_before_the_run(tmp_path, m
     # was answered on its first question without a word that the last one was never asked
     assert "1 record(s) end on a question after their last answer (first: r1)" in capsys.readouterr().err
     assert asked == ["r0", "r1"]
+
+
+def test_records_lacking_bands_point_to_missing_bands(tmp_path, monkeypatch, capsys):
+    data, out = _data(tmp_path, 2), tmp_path / "p.jsonl"
+
+    def answer(model, processor, records, root, *a, **kw):
+        return [{"id": r["id"], "task": r["task"], "answer": "", "inputs_digest": "x", "error": f"{r['id']}.tif: "
+                 "modality 'sar' expects bands ['VV', 'VH']; missing ['VH'] among ['VV']"} for r in records]
+
+    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    evaluate.run(None, None, data, out, batch_size=1, progress=False)
+    # was only "record(s) with unreadable images, bands the model cannot take …": nothing said how to go on
+    assert "2 of them lack bands the model expects" in (err := capsys.readouterr().err)
+    assert "--missing-bands copy or mean fills them" in err
