@@ -68,9 +68,11 @@ def test_adapter_only_round_trip_and_merge(tmp_path, base_dir, token_rows):
     assert torch.equal(_logits(loaded, _batch(proc2)), ref)
 
     (tmp_path / "ad" / "train_config.yaml").write_text("data: {train: runs/x/train.jsonl}\n")  # as training writes
+    (tmp_path / "ad" / "training_data.json").write_text('{"scenes": {}}')  # as the build's --ship writes
     merge_lora(tmp_path / "ad", tmp_path / "merged")
     assert (tmp_path / "merged" / "llm").is_dir() and not (tmp_path / "merged" / "adapter").exists()
     assert "runs/x/train.jsonl" in (tmp_path / "merged" / "train_config.yaml").read_text()  # what it learnt from
+    assert (tmp_path / "merged" / "training_data.json").read_text() == '{"scenes": {}}'
     merged, proc3 = load_pretrained(tmp_path / "merged")
     torch.testing.assert_close(_logits(merged, _batch(proc3)), ref, atol=1e-5, rtol=1e-5)
     assert not any(p.requires_grad for p in merged.llm.parameters())  # merged config says llm: frozen

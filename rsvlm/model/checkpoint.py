@@ -222,16 +222,17 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/
     into a new or empty ``out_dir`` (one holding files would mix two models). The source's
-    ``train_config.yaml``, if any, is copied along: what the weights were trained on
-    (``rsvlm.data.overlap`` follows it)."""
+    ``train_config.yaml`` and ``training_data.json``, if any, are copied along: what the weights
+    were trained on (``rsvlm.data.overlap`` follows them)."""
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
     model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
     written = save_pretrained(model, out_dir)
-    if (provenance := Path(src_dir) / "train_config.yaml").is_file():
-        shutil.copyfile(provenance, Path(written) / "train_config.yaml")
+    for name in ("train_config.yaml", "training_data.json"):  # provenance: what the weights were trained on
+        if (provenance := Path(src_dir) / name).is_file():
+            shutil.copyfile(provenance, Path(written) / name)
     return written
 
 

@@ -293,9 +293,10 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
     for g, n in sorted(counts.items()):
         expected = n if weights is None else float(np.sum(weights[arr == g])) * len(groups)
         if expected < global_batch - 1e-6:  # float sums of weights land just under a whole batch
-            drawn = "never drawn" if weights is None else f"drawn {expected:.1f} times an epoch on average, so rarely"
+            drawn = ("never drawn" if weights is None
+                     else f"drawn {expected:.1f} times an epoch on average, so rarely trained on,")
             notes.append(f"{n} {g or 'untagged'} record(s) are fewer than one global batch ({global_batch}) and "
-                         f"are {drawn} trained on with data.batching=length_grouped (batches hold one modality); "
+                         f"are {drawn} with data.batching=length_grouped (batches hold one modality); "
                          "add records of it, lower batch_size, or set data.batching=naive")
     return notes
 
