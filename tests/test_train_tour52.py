@@ -330,3 +330,16 @@ def test_contrastive_images_past_the_memory_budget_are_read_again_not_kept(tmp_p
     notes = [x for x in capsys.readouterr().err.splitlines() if "image cache is full" in x]
     assert len(notes) == 1 and "(1 of 4 pairs" in notes[0], notes
     assert len(reads) == 4 + 3  # step 1 reads all 4 and keeps 1; step 2 reads the other 3 again
+
+
+def test_each_epoch_tells_the_dataset_its_number_so_band_dropout_draws_anew(tmp_path, monkeypatch):
+    from rsvlm.train import data as D
+
+    epochs = []
+    monkeypatch.setattr(D.SFTDataset, "set_epoch", lambda self, e: epochs.append(e) or setattr(self, "epoch", e))
+    argv, out = _argv(tmp_path, "max_steps=3", "ckpt.every=3")  # 8 records, 4 a step: epochs 0 and 1
+    assert train_main(argv) == 0
+    assert epochs == [0, 1]  # SFTDataset.set_epoch (41135d0) was never called: every epoch drew epoch 0's bands
+    epochs.clear()
+    assert train_main([*argv, "max_steps=5", "ckpt.resume=auto"]) == 0  # resumed inside epoch 1
+    assert epochs == [1, 2]

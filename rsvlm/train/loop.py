@@ -261,6 +261,7 @@ def train(cfg: TrainConfig) -> dict:
         if not batches:
             raise ValueError(f"{report.path}: {len(lengths)} records cannot fill one global batch of "
                              f"{cfg.batch_size * world}")
+        dataset.set_epoch(epoch)  # band dropout draws anew each epoch (before the workers copy the dataset)
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
             collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
