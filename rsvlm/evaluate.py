@@ -60,10 +60,11 @@ from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
 def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
-    """Messages up to (not including) the last assistant turn, written as ``prompt`` (the model's)."""
+    """Messages up to (not including) the last assistant turn, written as ``prompt`` (the model's);
+    all of them for a record with no answer (a blind test set's, ending on its question)."""
     msgs = record_messages(record, prompt or PromptConfig())
-    last = max(i for i, m in enumerate(msgs) if m["role"] == "assistant")
-    return msgs[:last]
+    answers = [i for i, m in enumerate(msgs) if m["role"] == "assistant"]
+    return msgs[:answers[-1]] if answers else msgs
 
 
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
@@ -180,7 +181,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     from tqdm.auto import tqdm
 
     root = Path(image_root) if image_root is not None else data.parent
-    records, report = load_records(data, strict=False)
+    records, report = load_records(data, strict=False, need_answer=False)  # a blind test set is answered
     if report.notable:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
         for example in report.examples[:3]:  # which lines, and why

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.records import image_paths, load_records
+from rsvlm.data.records import RecordError, image_paths, load_records
 
 
 def part_path(out: Path, rank: int, world: int) -> Path:
@@ -187,7 +187,10 @@ def check_out(data: Path, out: Path) -> str | None:
             return f"--out {out} is not a text file; give the predictions JSONL's path"
     if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
-    records, report = load_records(data, strict=False)
+    try:
+        records, report = load_records(data, strict=False, need_answer=False)
+    except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
+        return str(e)
     if not records:
         return (f"no records to answer: {report.summary()}; first: {report.examples[0]}" if report.n_skipped
                 else f"{data}: no records to answer (an empty file)")

@@ -102,11 +102,13 @@ def task_from_prompt(text: str) -> str | None:
     return m.group(1) if m and m.group(1) in TASKS else None
 
 
-def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
+def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) -> dict[str, Any]:
     """Validate one record and return it in canonical form. Raises ``RecordError``.
 
     Plain LLaVA records (``"image": "path"``) become one optical image; ``"image": [a, b]``
     two. ``task`` is taken from the first user turn's tag when the record has none.
+    ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
+    set, which ``rsvlm eval`` answers); training and scoring need the answers.
     """
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
@@ -171,7 +173,10 @@ def normalize_record(obj: Any, where: str = "record") -> dict[str, Any]:
                 raise _fail(where, f"{f}.value", f"geometry does not follow the grammar: {problems[0]}")
         out_convs.append({"from": role, "value": value})
     if not any(ROLES[t["from"]] == "assistant" for t in out_convs):
-        raise _fail(where, "conversations", "has no gpt (assistant) turn")
+        if need_answer:
+            raise _fail(where, "conversations", "has no gpt (assistant) turn")
+        if ROLES[out_convs[-1]["from"]] != "user":
+            raise _fail(where, "conversations", "has no gpt (assistant) turn and ends on no question")
 
     n_ph = sum(t["value"].count(IMAGE_TOKEN) for t in out_convs)
     if n_ph != len(out_images):
@@ -208,11 +213,13 @@ def _iter_raw(path: Path) -> Iterator[tuple[str, bytes | Any]]:
                 yield f":{lineno}", line
 
 
-def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None) -> Iterator[dict]:
+def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None,
+                 need_answer: bool = True) -> Iterator[dict]:
     """Yield canonical records from a JSONL (or JSON array) file.
 
     ``strict``: the first bad line raises ``RecordError`` naming file, line and field.
     Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).
+    ``need_answer``: see ``normalize_record``.
     """
     path = Path(path)
     check_records_path(path)
@@ -228,7 +235,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                     raise RecordError(f"{where}: not UTF-8 text ({e.reason} at byte {e.start})", "json") from e
                 except json.JSONDecodeError as e:
                     raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno})", "json") from e
-            rec = normalize_record(raw, where)
+            rec = normalize_record(raw, where, need_answer)
         except RecordError as e:
             if strict:
                 raise
@@ -244,10 +251,10 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         yield rec
 
 
-def load_records(path: str | Path, strict: bool = True) -> tuple[list[dict], ReadReport]:
+def load_records(path: str | Path, strict: bool = True, need_answer: bool = True) -> tuple[list[dict], ReadReport]:
     """All records of a file plus the report of what was skipped (non-strict mode)."""
     report = ReadReport(str(path))
-    return list(read_records(path, strict=strict, report=report)), report
+    return list(read_records(path, strict=strict, report=report, need_answer=need_answer)), report
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
