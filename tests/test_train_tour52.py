@@ -343,3 +343,16 @@ def test_each_epoch_tells_the_dataset_its_number_so_band_dropout_draws_anew(tmp_
     epochs.clear()
     assert train_main([*argv, "max_steps=5", "ckpt.resume=auto"]) == 0  # resumed inside epoch 1
     assert epochs == [1, 2]
+
+
+def test_only_rank_0_says_a_contrastive_run_resumed(tmp_path, capsys, monkeypatch):
+    import torch
+
+    import rsvlm.train.clip as clip
+
+    argv, out = _clip_argv(tmp_path, "ckpt.every=1")
+    assert train_main([*argv, "max_steps=1"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(clip, "setup_distributed", lambda cfg, ddp: (1, 1, torch.device("cpu")))  # as rank 1 sees it
+    train_main([*argv, "max_steps=2", "ckpt.resume=auto"])
+    assert "resumed contrastive pretraining" not in capsys.readouterr().err  # was said by every process

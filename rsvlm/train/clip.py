@@ -296,7 +296,7 @@ def train_clip(cfg) -> dict:
     grid = size // core.encoder.patch_size
     state = {"step": 0, "losses": [], **{f"{k}_losses": [] for k in PATCH_HEADS}, "bad": [], "samples": 0}
     state.update(start)
-    if start:
+    if start and rank == 0:  # once, as the LM loop says it
         print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, bool(start), state["step"])
