@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from rsvlm.model.llm import apply_llm_trainability, build_llm
@@ -14,10 +16,14 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
     """Random or pretrained (``pretrained`` / ``name_or_path`` paths in cfg) model, trainability applied.
 
     The vision side is initialised from the global torch RNG (seed it for reproducible weights).
+    ``device="meta"`` builds shapes only (sizes, memory plans): nothing is allocated on the way.
     """
-    llm, tokenizer, special = build_llm(cfg.llm, device, dtype)
-    llm = apply_llm_trainability(llm, cfg.llm, cfg.trainable.llm, special)
-    model = RSVLM(cfg, llm, tokenizer, special)
+    meta = device is not None and torch.device(device).type == "meta"
+    # elsewhere weights are made on the CPU and moved (same values on every device)
+    with torch.device("meta") if meta else contextlib.nullcontext():
+        llm, tokenizer, special = build_llm(cfg.llm, device, dtype)
+        llm = apply_llm_trainability(llm, cfg.llm, cfg.trainable.llm, special)
+        model = RSVLM(cfg, llm, tokenizer, special)
     for part in (model.encoders, model.stems, model.projectors):
         part.to(device=device, dtype=dtype)
     set_trainable(model)
