@@ -28,3 +28,25 @@ def test_create_model_on_meta_builds_the_llm_there_not_on_the_cpu_first(monkeypa
     assert seen == ["meta"]  # was "cpu": a 7B config filled 30 GB of RAM before the move to meta
     assert {p.device.type for p in model.parameters()} == {"meta"}
     assert torch.empty(0).device.type == "cpu"  # the default device is left as it was
+
+
+@pytest.mark.parametrize("array, says", [
+    ((np.ones((2, 8, 8)) + 1j).astype(np.complex64), "complex values"),  # took the real part, warning only
+    (np.ones((2, 0, 8), np.float32), "empty image"),  # torch's interpolate error named no file
+    (np.full((2, 8, 8), "a", dtype=object), "not numbers"),  # torch's TypeError named no file
+])
+def test_prepare_refuses_an_array_that_is_no_image_naming_it(array, says):
+    from rsvlm.model.stem import StemConfig, prepare
+
+    cfg = StemConfig(modality="sar", bands=["VV", "VH"], mean=[0.5, 0.4], std=[0.2, 0.2])
+    with pytest.raises(ValueError, match=f"slc.tif: .*{says}"):
+        prepare(cfg, array, 16, name="slc.tif")
+
+
+def test_prepare_names_a_channels_last_array():
+    from rsvlm.model.stem import StemConfig, prepare
+
+    rgb = np.random.default_rng(0).random((40, 30, 3), dtype=np.float32)  # np.asarray(PIL image) / 255
+    with pytest.raises(ValueError, match=r"scene.png: shape \(40, 30, 3\) looks like \(H,W,C\)"):
+        prepare(StemConfig(), rgb, 16, name="scene.png")  # was: 'expects 3 band(s) … got 40'
+    assert prepare(StemConfig(), rgb.transpose(2, 0, 1), 16).shape == (3, 16, 16)

@@ -164,13 +164,27 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
     """(C,H,W) float image → normalised (len(cfg.bands), image_size, image_size) float32 tensor.
 
     The configured bands are picked from the array by ``match_bands`` (``bands`` names the array's
-    channels), which also says how a band the image lacks is filled (``fill``).
+    channels), which also says how a band the image lacks is filled (``fill``). An array that
+    cannot be one image (complex, empty, not numbers, NaN, channels last) is a ValueError naming it.
     """
-    x = torch.as_tensor(np.asarray(array) if not isinstance(array, torch.Tensor) else array)
+    if not isinstance(array, torch.Tensor):
+        array = np.asarray(array)
+        if array.dtype.kind not in "biufc":  # strings, objects: torch's TypeError named no image
+            raise ValueError(f"{name}: pixel values of dtype {array.dtype} are not numbers")
+    x = torch.as_tensor(array)
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3:
         raise ValueError(f"{name}: expected a (C,H,W) array for modality {cfg.modality!r}, got shape {tuple(x.shape)}")
+    if x.is_complex():  # .float() would keep the real part without a word
+        raise ValueError(f"{name}: complex values (an SLC?); give physically scaled amplitude, as "
+                         f"rsvlm.io's readers make it (amplitude → dB)")
+    if x.shape[1] == 0 or x.shape[2] == 0:
+        raise ValueError(f"{name}: empty image of shape {tuple(x.shape)}")
+    n = len(cfg.bands)
+    if bands is None and x.shape[0] != n and x.shape[2] == n and x.shape[0] > 4 * n:
+        raise ValueError(f"{name}: shape {tuple(x.shape)} looks like (H,W,C) with {n} bands last; "
+                         f"the array must be (C,H,W) (e.g. arr.transpose(2, 0, 1))")
     match = match_bands(cfg, bands, x.shape[0], name, fill)
     x = x.float()
     if not torch.isfinite(x).all():
