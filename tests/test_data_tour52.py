@@ -34,3 +34,16 @@ def test_band_dropout_draws_other_bands_in_another_epoch(tmp_path):
     assert sum(not torch.equal(a, b) for a, b in zip(first, second)) >= len(items) // 2  # most samples: other bands
     ds.set_epoch(0)
     assert all(torch.equal(a, b) for a, b in zip(first, planes()))  # deterministic per (seed, epoch, item)
+
+
+def test_records_past_the_llms_context_are_named_before_training():
+    """data.max_length above the LLM's context trained positions that eval and chat refuse to ask at,
+    without a word."""
+    from rsvlm.train.loop import past_context
+
+    assert past_context([100, 600, 700], 2048, 512).startswith("2 record(s) run past the LLM's context of 512")
+    assert "data.max_length=512" in past_context([600], 2048, 512)
+    assert past_context([600], 384, 512) is None  # max_length within the context: nothing gets through
+    assert past_context([100, 200], 2048, 512) is None  # none that long
+    assert past_context([600], 384, None) is None  # a config without a context length
+    assert past_context([600], 550, 512).startswith("1 record")  # cut at max_length, still past 512

@@ -23,6 +23,7 @@ import torch
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
+from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
@@ -106,6 +107,18 @@ def build_model(cfg: TrainConfig, device: torch.device):
     if cfg.init_from:
         init_vision(model, Path(cfg.init_from))
     return model, processor
+
+
+def past_context(lengths: list[int], max_length: int, context: int | None) -> str | None:
+    """Why records longer than the LLM's ``context`` are a problem, or None: ``max_length`` above it
+    lets them train positions that chat and eval never ask about (they refuse prompts past it)."""
+    if context is None or max_length <= context:
+        return None
+    n = sum(min(n, max_length) > context for n in lengths)
+    return (f"{n} record(s) run past the LLM's context of {context} tokens (data.max_length={max_length} "
+            f"lets them through): their later tokens train positions the model is never asked at (rsvlm eval "
+            f"and chat refuse prompts past the context); set data.max_length={context} or raise "
+            "model.llm.config.max_position_embeddings") if n else None
 
 
 def export_step(folder: Path, out: Path) -> Path:
@@ -233,6 +246,8 @@ def train(cfg: TrainConfig) -> dict:
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
                                 [file_weights[i] for i in index["source"]])
     check_malformed(report, cfg, rank)
+    if rank == 0 and (note := past_context(lengths, cfg.data.max_length, context_length(model.llm))):
+        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     if cfg.data.batching == "length_grouped" and rank == 0:
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
