@@ -52,7 +52,7 @@ class DataConfig:
     # {modality: p}: each image of that modality loses a random proper subset of its bands with
     # probability p, refilled as `rsvlm predict --missing-bands copy` fills them, so the model learns
     # to answer from fewer bands (single-polarisation SAR, 4-band MSI). The draw is a function of
-    # (seed, sample), so a resumed run and every epoch see the same one.
+    # (seed, epoch, sample): a resumed run sees the same one, another epoch another.
     band_dropout: dict[str, float] = field(default_factory=dict)
 
     # The prompt format is the model's (``model.prompt``), saved with it so chat and eval match.
