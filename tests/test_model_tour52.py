@@ -50,3 +50,34 @@ def test_prepare_names_a_channels_last_array():
     with pytest.raises(ValueError, match=r"scene.png: shape \(40, 30, 3\) looks like \(H,W,C\)"):
         prepare(StemConfig(), rgb, 16, name="scene.png")  # was: 'expects 3 band(s) … got 40'
     assert prepare(StemConfig(), rgb.transpose(2, 0, 1), 16).shape == (3, 16, 16)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return create_model(load_config(VLMConfig, TINY))
+
+
+def _img(modality="optical", c=3):
+    from rsvlm.model.processor import ImageInput
+
+    return ImageInput(np.random.default_rng(0).random((c, 8, 8), dtype=np.float32), modality)
+
+
+def test_processor_takes_one_image_unwrapped_and_refuses_a_flat_list_for_a_batch(tiny):
+    _, proc = tiny
+    one = proc("<image>\nWhat is this?", _img())  # was: TypeError 'ImageInput' object is not iterable
+    assert len(one["images"]) == 1 and len(one["images"][0]) == 1
+    assert (one["input_ids"] == proc.image_token_id).sum() == proc.n_tokens["optical"]
+    with pytest.raises(ValueError, match="one list of images per text"):
+        proc(["<image> a", "<image> b"], [_img(), _img()])
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"text": [], "images": []}, "empty batch"),  # was: 'max() arg is an empty sequence'
+    ({"text": ["a", "bbb"], "padding_side": "middle"}, "padding_side"),  # was: padded on the right
+])
+def test_processor_refuses_an_empty_batch_and_an_unknown_padding_side(tiny, kwargs, says):
+    _, proc = tiny
+    with pytest.raises(ValueError, match=says):
+        proc(**kwargs)

@@ -120,14 +120,22 @@ class Processor:
                  add_special_tokens: bool = True) -> dict:
         """→ ``{"input_ids": (B,T), "attention_mask": (B,T), "images": list[list[Pixels]]}``.
 
-        ``images`` is a list of images for one text, or a list of such lists for a batch.
+        ``images`` is an image or a list of images for one text, or a list of such lists for a batch.
         Padding is on the left by default (what generation needs); training may ask for "right".
         """
+        if padding_side not in ("left", "right"):
+            raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
         texts = [text] if isinstance(text, str) else list(text)
+        if not texts:
+            raise ValueError("no texts given (an empty batch)")
+        if isinstance(images, (ImageInput, Pixels, np.ndarray)):
+            images = [images]  # one image for one text
         if images is None:
             images = [[] for _ in texts]
         elif isinstance(text, str):
             images = [list(images)]
+        elif any(isinstance(ims, (ImageInput, Pixels, np.ndarray)) for ims in images):
+            raise ValueError("a batch of texts takes one list of images per text, e.g. [[image_a], [image_b]]")
         if len(images) != len(texts):
             raise ValueError(f"{len(texts)} text(s) but {len(images)} image list(s)")
         prepared = [[self.prepare_image(im) for im in ims] for ims in images]
