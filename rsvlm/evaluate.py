@@ -56,6 +56,7 @@ from rsvlm.predictions import (
     stamp_path,
     unstamped_answers,
 )
+from rsvlm.processes import env_int
 from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
@@ -316,18 +317,9 @@ def missing_images_hint(records: list[dict], root: Path) -> str | None:
 def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:
     """``(RANK, WORLD_SIZE)`` from the launcher's environment (``(0, 1)`` where unset); ValueError,
     naming the variable, for a value that is no whole number or a rank outside ``0…WORLD_SIZE-1``."""
-    env, got = os.environ if env is None else env, {}
-    for name, default in (("RANK", 0), ("WORLD_SIZE", 1)):
-        v = env.get(name, "").strip()
-        try:
-            got[name] = int(v) if v else default
-        except ValueError:
-            raise ValueError(f"{name}={env[name]!r} is not a whole number (set by torchrun or accelerate; "
-                             f"unset it to run as one process)") from None
-    rank, world = got["RANK"], got["WORLD_SIZE"]
-    if world < 1:
-        raise ValueError(f"WORLD_SIZE={world}: needs 1 or more processes")
-    if not 0 <= rank < world:
+    world = env_int("WORLD_SIZE", 1, low=1, env=env)
+    rank = env_int("RANK", 0, env=env)
+    if rank >= world:
         raise ValueError(f"RANK={rank} is outside 0…{world - 1} (WORLD_SIZE={world})")
     return rank, world
 
@@ -340,12 +332,8 @@ def rank_device(rank: int) -> str:
 
     if not torch.cuda.is_available():
         return "cpu"
-    v = os.environ.get("LOCAL_RANK", "").strip()
-    try:
-        local = int(v) if v else rank
-    except ValueError:
-        raise ValueError(f"LOCAL_RANK={os.environ['LOCAL_RANK']!r} is not a whole number") from None
-    if not 0 <= local < (n := torch.cuda.device_count()):
+    local = env_int("LOCAL_RANK", rank)
+    if not local < (n := torch.cuda.device_count()):
         raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {n} GPU(s) are visible: "
                          f"start at most {n} process(es) per machine, or give --device (e.g. cuda:0, shared)")
     return f"cuda:{local}"

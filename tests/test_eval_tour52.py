@@ -15,7 +15,7 @@ RECORD = {"id": "r0", "task": "cls", "images": [{"path": "a.png", "modality": "o
     ({"RANK": "0", "WORLD_SIZE": "two"}, "WORLD_SIZE='two' is not a whole number"),
     ({"RANK": "first", "WORLD_SIZE": "2"}, "RANK='first' is not a whole number"),
     ({"RANK": "2", "WORLD_SIZE": "2"}, "RANK=2 is outside 0…1"),
-    ({"RANK": "0", "WORLD_SIZE": "0"}, "WORLD_SIZE=0: needs 1 or more"),
+    ({"RANK": "0", "WORLD_SIZE": "0"}, "WORLD_SIZE=0: must be 1 or more"),
 ])
 def test_a_bad_rank_or_world_size_is_one_line_naming_the_variable(tmp_path, monkeypatch, capsys, env, said):
     data = tmp_path / "test.jsonl"

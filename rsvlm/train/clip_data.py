@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from rsvlm.data.records import ReadReport, read_records
-from rsvlm.train.run import env_int
+from rsvlm.processes import env_int
 
 
 def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:

@@ -15,6 +15,7 @@ import torch
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
+from rsvlm.processes import env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.logging import trim_metrics
@@ -73,20 +74,6 @@ def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=cfg.optim.lr, betas=tuple(cfg.optim.betas),
                             eps=cfg.optim.eps)
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
-
-
-def env_int(name: str, default: int, low: int = 0) -> int:
-    """The launcher's whole-number environment variable ``name`` (``default`` where unset or empty);
-    ValueError naming it for another value or one below ``low``."""
-    v = os.environ.get(name, "").strip()
-    try:
-        n = int(v) if v else default
-    except ValueError:
-        raise ValueError(f"{name}={os.environ[name]!r} is not a whole number (set by torchrun or deepspeed; unset "
-                         "it to train as one process)") from None
-    if n < low:
-        raise ValueError(f"{name}={n}: must be {low} or more")
-    return n
 
 
 def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
