@@ -81,3 +81,11 @@ def test_processor_refuses_an_empty_batch_and_an_unknown_padding_side(tiny, kwar
     _, proc = tiny
     with pytest.raises(ValueError, match=says):
         proc(**kwargs)
+
+
+@pytest.mark.parametrize("message", [{"content": "hi"}, {"role": "user", "content": None}, "hi"])
+def test_render_names_a_malformed_message(message):
+    from rsvlm.model.templates import render
+
+    with pytest.raises(ValueError, match="message 1: must be"):  # was KeyError 'role' / a TypeError
+        render([{"role": "system", "content": "S"}, message], "rsvlm")

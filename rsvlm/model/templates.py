@@ -53,6 +53,9 @@ def render(messages: list[dict], template: dict | str, add_generation_prompt: bo
     LLaVA's prompt ends in "ASSISTANT:" and the model itself writes the space).
     """
     t = get_template(template) if isinstance(template, str) else template
+    for i, m in enumerate(messages):  # a KeyError 'role' or str + None named no message
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+            raise ValueError(f"message {i}: must be {{'role': str, 'content': str}}, got {m!r:.120}")
     out = []
     first = 1 if messages and messages[0]["role"] == "system" else 0  # i below counts the caller's messages
     system = messages[0]["content"] if first else t["system"]
