@@ -89,3 +89,11 @@ def test_render_names_a_malformed_message(message):
 
     with pytest.raises(ValueError, match="message 1: must be"):  # was KeyError 'role' / a TypeError
         render([{"role": "system", "content": "S"}, message], "rsvlm")
+
+
+def test_load_pretrained_names_weights_of_another_shape_than_the_config(ckpt):
+    from rsvlm.model import load_pretrained
+
+    with pytest.raises(ValueError, match=r"vision.safetensors: \d+ tensor\(s\) of another shape .*config.yaml "
+                                         r"with the overrides given.*class_embedding \(64,\) \(the config builds \(48,\)\)"):
+        load_pretrained(ckpt, overrides=["encoders.default.width=48"])  # was torch's RuntimeError, no file named

@@ -208,6 +208,14 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         state = load_file(str(root / "vision.safetensors"))
     except SafetensorError as e:  # truncated by a full disk or an interrupted copy
         raise ValueError(f"{root / 'vision.safetensors'}: not a readable safetensors file ({e})") from e
+    own = model.state_dict()
+    odd = [f"{k} {tuple(v.shape)} (the config builds {tuple(own[k].shape)})"
+           for k, v in state.items() if k in own and v.shape != own[k].shape]
+    if odd:  # torch's RuntimeError named no file and no cause
+        raise ValueError(f"{root / 'vision.safetensors'}: {len(odd)} tensor(s) of another shape than "
+                         f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds: "
+                         f"{'; '.join(odd[:3])}{' …' if len(odd) > 3 else ''}; the weights and the config "
+                         "are of different models")
     res = model.load_state_dict(state, strict=False)
     missing = [k for k in res.missing_keys if not k.startswith("llm.")]
     if missing:
