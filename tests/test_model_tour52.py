@@ -97,3 +97,29 @@ def test_load_pretrained_names_weights_of_another_shape_than_the_config(ckpt):
     with pytest.raises(ValueError, match=r"vision.safetensors: \d+ tensor\(s\) of another shape .*config.yaml "
                                          r"with the overrides given.*class_embedding \(64,\) \(the config builds \(48,\)\)"):
         load_pretrained(ckpt, overrides=["encoders.default.width=48"])  # was torch's RuntimeError, no file named
+
+
+class _Moves(torch.Tensor):
+    """A tensor that records the devices it is sent to with ``.to`` (no second device on a CPU runner)."""
+
+    sent: list = []
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is torch.Tensor.to and any(isinstance(a, torch.device) for a in args[1:]):
+            cls.sent.append(args[0].shape)
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def test_forward_moves_the_processors_cpu_tensors_to_the_models_device(tiny):
+    model, proc = tiny
+    batch = proc("<image>\n[cls] What is this?", _img())
+    _Moves.sent = []
+    ids, mask = batch["input_ids"].as_subclass(_Moves), batch["attention_mask"].as_subclass(_Moves)
+    labels = batch["input_ids"].clone().as_subclass(_Moves)
+    with torch.no_grad():
+        out = model(ids, mask, batch["images"], labels=labels)
+    # generate did so already; forward (the module docstring's `model(**batch, labels=labels)`) met
+    # a CUDA model's embeddings with CPU ids
+    assert _Moves.sent[:3] == [ids.shape] * 3
+    assert torch.isfinite(out.loss)

@@ -157,6 +157,10 @@ class RSVLM(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, images=None,
                 labels: torch.Tensor | None = None, **llm_kwargs):
         """→ the LLM's output (``.loss`` when labels are given, ``.logits`` (B,T,V))."""
+        device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
+        input_ids = input_ids.to(device)  # (B,T)
+        attention_mask = None if attention_mask is None else attention_mask.to(device)
+        labels = None if labels is None else labels.to(device)  # the pointer's loss below meets logits
         embeds = self.embed_inputs(input_ids, images)
         llm_kwargs.setdefault("use_cache", False)  # a whole-sequence pass; decoding keeps its own cache
         if self.loc_pointer is None:
