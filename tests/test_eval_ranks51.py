@@ -41,7 +41,8 @@ class StandIn:
         monkeypatch.setattr(evaluate, "answer_batch", answer)
 
 
-def _data(tmp_path, n, missing=()):
+def records_file(tmp_path, n, missing=()):
+    """tmp_path/test.jsonl of n cls records r0… over one black image; ``missing`` ones name gone.png."""
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
     data = tmp_path / "test.jsonl"
     data.write_text("".join(json.dumps({**RECORD, "id": f"r{i}", "images": [
@@ -59,7 +60,7 @@ def _rows(out):
 
 def test_a_single_process_run_continued_on_two_ranks_answers_only_the_rest(tmp_path, monkeypatch):
     model = StandIn(monkeypatch)
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 6), tmp_path / "p.jsonl"
     model.stop_after = 4
     with pytest.raises(Killed):
         _run(data, out)  # killed after 4 of 6 answers
@@ -74,7 +75,7 @@ def test_a_single_process_run_continued_on_two_ranks_answers_only_the_rest(tmp_p
 
 def test_two_ranks_resumed_on_three_and_then_on_one(tmp_path, monkeypatch):
     model = StandIn(monkeypatch)
-    data, out = _data(tmp_path, 9), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 9), tmp_path / "p.jsonl"
     _run(data, out, rank=0, world=2)  # r0 r2 r4 r6 r8
     model.stop_after = 7
     with pytest.raises(Killed):
@@ -99,7 +100,7 @@ def test_two_ranks_resumed_on_three_and_then_on_one(tmp_path, monkeypatch):
 
 def test_error_rows_are_kept_or_answered_again_whatever_the_process_count(tmp_path, monkeypatch, capsys):
     model = StandIn(monkeypatch)
-    data, out = _data(tmp_path, 4, missing={1}), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 4, missing={1}), tmp_path / "p.jsonl"
     _run(data, out)
     assert "gone.png" in _rows(out)[1]["error"]
     capsys.readouterr()
@@ -123,7 +124,7 @@ def test_error_rows_are_kept_or_answered_again_whatever_the_process_count(tmp_pa
 
 def test_error_rows_retried_on_request_are_merged_in_place_of_the_old_ones(tmp_path, monkeypatch):
     model = StandIn(monkeypatch)
-    data, out = _data(tmp_path, 3, missing={0, 2}), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 3, missing={0, 2}), tmp_path / "p.jsonl"
     for rank in (0, 1):
         _run(data, out, rank=rank, world=2)
     gone = "gone.png: not found (run 1)"
@@ -139,7 +140,7 @@ def test_error_rows_retried_on_request_are_merged_in_place_of_the_old_ones(tmp_p
 
 
 def test_answers_in_parts_of_another_process_count_are_checked(tmp_path, capsys):
-    data = _data(tmp_path, 2)
+    data = records_file(tmp_path, 2)
     out = tmp_path / "p.jsonl"
     (tmp_path / "p.jsonl.rank3").write_text(json.dumps({"id": "zz", "task": "cls", "answer": "forest"}) + "\n")
     assert "p.jsonl and its rank parts (p.jsonl.rank3) already hold 1 answer(s) to records not in" in (
@@ -156,7 +157,7 @@ def test_answers_in_parts_of_another_process_count_are_checked(tmp_path, capsys)
 
 def test_the_merge_keeps_answers_past_limit(tmp_path, monkeypatch):
     model = StandIn(monkeypatch)
-    data, out = _data(tmp_path, 5), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 5), tmp_path / "p.jsonl"
     _run(data, out)
     for rank in (0, 1):  # a quick look on two ranks at the first 2 records: all answered already
         assert _run(data, out, rank=rank, world=2, limit=2) == out

@@ -3,12 +3,10 @@ records, the scorers' tables."""
 import json
 
 import pytest
+from test_eval_ranks51 import RECORD, records_file
 
 from rsvlm import evaluate
 from rsvlm.cli import main
-
-RECORD = {"id": "r0", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
-          "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]}
 
 
 @pytest.mark.parametrize("env, said", [
@@ -60,24 +58,13 @@ def _standin(monkeypatch, slow: str | None = None, tag: list | None = None):
     return asked, tag
 
 
-def _data(tmp_path, n, missing=()):
-    import numpy as np
-    from PIL import Image
-
-    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
-    data = tmp_path / "test.jsonl"
-    data.write_text("".join(json.dumps({**RECORD, "id": f"r{i}", "images": [
-        {"path": "gone.png" if i in missing else "a.png", "modality": "optical"}]}) + "\n" for i in range(n)))
-    return data
-
-
 def _rows(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_ranks_without_records_leave_no_part_behind(tmp_path, monkeypatch, capsys):
     asked, _ = _standin(monkeypatch)
-    data, out = _data(tmp_path, 2), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 2), tmp_path / "p.jsonl"
     (tmp_path / "p.jsonl.rank3").write_text("")  # an empty part an older run left
     for rank in (2, 3, 1, 0):  # four processes for two records: ranks 2 and 3 have none
         evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=4, progress=False)
@@ -128,7 +115,7 @@ def _ranks_as_threads(data, out, world, sync=None, **kw):
 def test_retried_errors_on_ranks_that_meet_are_merged_once_after_every_rank(tmp_path, monkeypatch, capsys):
     from rsvlm import predictions
 
-    data, out = _data(tmp_path, 4, missing={1, 3}), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 4, missing={1, 3}), tmp_path / "p.jsonl"
     asked, tag = _standin(monkeypatch, slow="r3")
     _ranks_as_threads(data, out, 2, ThreadSync(2))
     assert [r.get("error") for r in _rows(out)] == [None, "gone.png (run 1)", None, "gone.png (run 1)"]
@@ -169,7 +156,7 @@ def test_two_real_processes_meet_through_the_launchers_rendezvous(tmp_path, monk
     import torch.distributed  # noqa: F401  (imported before the fork, once)
 
     _standin(monkeypatch, slow="r1")
-    data, out = _data(tmp_path, 3), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 3), tmp_path / "p.jsonl"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -399,7 +386,7 @@ def test_compound_number_words_are_one_number(answer, count, norm):
 
 
 def test_parts_on_another_machines_disk_are_named_not_blamed_on_changed_inputs(tmp_path, monkeypatch, capsys):
-    data, out = _data(tmp_path, 4), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
     _standin(monkeypatch)
     together = ThreadSync(2)
     rank1 = together.of(1)
@@ -418,7 +405,8 @@ def test_parts_on_another_machines_disk_are_named_not_blamed_on_changed_inputs(t
     assert "inputs changed" not in err
 
 
-def test_a_rank_without_records_does_not_claim_a_file(tmp_path, monkeypatch, capsys):
+def _stub_model(tmp_path, monkeypatch):
+    """A one-record test set and a model folder whose loading is stubbed out; the records' path."""
     import types
 
     from rsvlm import inference
@@ -428,6 +416,11 @@ def test_a_rank_without_records_does_not_claim_a_file(tmp_path, monkeypatch, cap
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "config.yaml").write_text("{}\n")
     monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, types.SimpleNamespace()))
+    return data
+
+
+def test_a_rank_without_records_does_not_claim_a_file(tmp_path, monkeypatch, capsys):
+    data = _stub_model(tmp_path, monkeypatch)
     monkeypatch.setattr(evaluate, "answer_batch", lambda *a, **kw: [])
     for k, v in {"RANK": "1", "WORLD_SIZE": "2"}.items():
         monkeypatch.setenv(k, v)
@@ -440,17 +433,10 @@ def test_a_rank_without_records_does_not_claim_a_file(tmp_path, monkeypatch, cap
 
 
 def test_a_rendezvous_that_fails_falls_back_to_the_last_rank_merging(tmp_path, monkeypatch, capsys):
-    import types
-
     import torch.distributed as dist
 
-    from rsvlm import inference
 
-    data = tmp_path / "test.jsonl"
-    data.write_text(json.dumps(RECORD) + "\n")
-    (tmp_path / "m").mkdir()
-    (tmp_path / "m" / "config.yaml").write_text("{}\n")
-    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, types.SimpleNamespace()))
+    data = _stub_model(tmp_path, monkeypatch)
     seen = {}
     monkeypatch.setattr(evaluate, "run", lambda *a, **kw: seen.update(kw) or a[3].with_name("p.jsonl.rank1"))
 
@@ -512,7 +498,7 @@ def test_objects_given_in_normalised_coordinates_are_pointed_out(tmp_path, capsy
 
 def test_a_record_ending_on_a_question_is_pointed_out_before_the_run(tmp_path, monkeypatch, capsys):
     asked, _ = _standin(monkeypatch)
-    data, out = _data(tmp_path, 2), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 2), tmp_path / "p.jsonl"
     recs = [json.loads(line) for line in data.read_text().splitlines()]
     recs[1]["conversations"].append({"from": "human", "value": "[count] How many ships?"})  # no answer to it
     data.write_text("".join(json.dumps(r) + "\n" for r in recs))
@@ -523,7 +509,7 @@ def test_a_record_ending_on_a_question_is_pointed_out_before_the_run(tmp_path, m
 
 
 def test_records_lacking_bands_point_to_missing_bands(tmp_path, monkeypatch, capsys):
-    data, out = _data(tmp_path, 2), tmp_path / "p.jsonl"
+    data, out = records_file(tmp_path, 2), tmp_path / "p.jsonl"
 
     def answer(model, processor, records, root, *a, **kw):
         return [{"id": r["id"], "task": r["task"], "answer": "", "inputs_digest": "x", "error": f"{r['id']}.tif: "
