@@ -123,3 +123,14 @@ def test_forward_moves_the_processors_cpu_tensors_to_the_models_device(tiny):
     # a CUDA model's embeddings with CPU ids
     assert _Moves.sent[:3] == [ids.shape] * 3
     assert torch.isfinite(out.loss)
+
+
+def test_a_chat_answer_that_runs_past_the_context_warns_as_generate_does():
+    from rsvlm.model.session import ChatSession
+
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, ["llm.config.max_position_embeddings=200"]))
+    chat = ChatSession(model.eval(), proc, max_new_tokens=120, constrain=False)
+    with pytest.warns(UserWarning, match=r"an answer ran \d+ token\(s\) past the LLM's context of 200"):
+        chat.ask("What is this?", images=[_img()])  # ~150 prompt tokens + 120 new: was silent
+    assert chat.stats[-1]["cache_len"] > 200

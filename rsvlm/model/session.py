@@ -18,7 +18,7 @@ A turn shows the model at most ``history`` earlier exchanges (the model's ``prom
 the turn that brought the images is one of them and stays), leaving the oldest out, and fewer when
 the conversation nears the LLM's context, so a long chat goes on; with ``history=0`` every
 question is asked as the first turn about the images (their visual tokens stay cached). A turn
-that cannot fit even alone is a ValueError.
+that cannot fit even alone is a ValueError; an answer that runs past the context is a warning.
 
 Limits: batch size 1; a template that rewrites earlier turns still works, but re-prefills from the
 first token it changes (from the start, images re-encoded, when that is before an image).
@@ -26,6 +26,7 @@ first token it changes (from the start, images re-encoded, when that is before a
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -122,6 +123,11 @@ class ChatSession:
                      constraint=constraint, adjust=adjust, push=constraint.push if constraint and mins else None)
         generated = res.tokens[0]
         streamer.flush(generated)
+        ctx = context_length(model.llm)
+        if ctx is not None and len(prompt) + len(generated) > ctx:  # as RSVLM.generate warns
+            warnings.warn(f"an answer ran {len(prompt) + len(generated) - ctx} token(s) past the LLM's context of "
+                          f"{ctx} (max_position_embeddings); its end is unreliable (a lower max_new_tokens, "
+                          "or reset the session)", stacklevel=2)
         answer_ids = streamer.strip(generated)
         in_cache = min(len(answer_ids), len(generated) - 1)  # the last sampled token was never fed
         self.cache = res.cache
