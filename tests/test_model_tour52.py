@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_model_edges_llava import parts  # noqa: F401  (a fixture: a tiny random LLaVA's parts)
 
 from rsvlm.config import load_config
 from rsvlm.model import VLMConfig, create_model
@@ -134,3 +135,49 @@ def test_a_chat_answer_that_runs_past_the_context_warns_as_generate_does():
     with pytest.warns(UserWarning, match=r"an answer ran \d+ token\(s\) past the LLM's context of 200"):
         chat.ask("What is this?", images=[_img()])  # ~150 prompt tokens + 120 new: was silent
     assert chat.stats[-1]["cache_len"] > 200
+
+
+def _sharded_llava(tmp_path, parts, stale: bool, index: bool):
+    """An original-layout LLaVA folder in two shards (with or without their index), and a stale
+    consolidated ``model.safetensors`` of other weights beside them where ``stale``."""
+    import json
+
+    from safetensors.torch import save_file
+
+    sd, conf, tower, tok = parts
+    src = tmp_path / "src"
+    src.mkdir()
+    keys = sorted(sd)
+    shards = {"model-00001-of-00002.safetensors": keys[::2], "model-00002-of-00002.safetensors": keys[1::2]}
+    for name, ks in shards.items():
+        save_file({k: sd[k].contiguous() for k in ks}, str(src / name))
+    if index:
+        (src / "model.safetensors.index.json").write_text(
+            json.dumps({"weight_map": {k: name for name, ks in shards.items() for k in ks}}))
+    if stale:  # an older download's single file, sorted after the shards: its tensors replaced theirs
+        save_file({k: torch.zeros_like(v) for k, v in sd.items()}, str(src / "model.safetensors"))
+    (src / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(src)
+    return src, tower
+
+
+def test_convert_llava_reads_the_shards_its_index_lists_not_a_stale_file_beside_them(tmp_path, parts):
+    from safetensors.torch import load_file
+
+    from rsvlm.model import convert_llava
+
+    src, tower = _sharded_llava(tmp_path, parts, stale=True, index=True)
+    with pytest.warns(UserWarning, match=r"src: model.safetensors not listed in model.safetensors.index.json: left out"):
+        out = convert_llava(src, tmp_path / "out", vision_tower=tower)
+    proj = load_file(str(out / "vision.safetensors"))["projectors.default.net.0.weight"]
+    assert torch.equal(proj, parts[0]["model.mm_projector.0.weight"])  # was all zeros
+
+
+def test_convert_llava_refuses_a_tensor_in_two_files_without_an_index(tmp_path, parts):
+    from rsvlm.model import convert_llava
+
+    src, tower = _sharded_llava(tmp_path, parts, stale=True, index=False)
+    with pytest.raises(ValueError, match=r"src: \d+ tensor\(s\) in both model-00001-of-00002.safetensors and "
+                                         r"model.safetensors .*remove the stale file"):
+        convert_llava(src, tmp_path / "out", vision_tower=tower)
+    assert not (tmp_path / "out").exists()

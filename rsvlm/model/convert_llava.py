@@ -66,13 +66,30 @@ def _check_shards(src: Path) -> None:
 
 
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
+    """Every tensor of ``src``'s weight files: the shards its index lists where it has one (others,
+    e.g. a stale consolidated file beside new shards, are left out with a warning naming them);
+    a tensor in two files is a ValueError (one silently replaced the other)."""
     _check_shards(src)
     files = sorted(src.glob("*.safetensors")) or sorted(src.glob("pytorch_model*.bin"))
     if not files:
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")
+    index = src / f"{'model.safetensors' if files[0].suffix == '.safetensors' else 'pytorch_model.bin'}.index.json"
+    if index.is_file():
+        listed = set(map(str, _read_json(index)["weight_map"].values()))
+        left = [f.name for f in files if f.name not in listed]
+        if left:
+            warnings.warn(f"{src}: {', '.join(left)} not listed in {index.name}: left out", stacklevel=3)
+        files = [f for f in files if f.name in listed]
     sd: dict[str, torch.Tensor] = {}
+    where: dict[str, str] = {}
     for f in files:
-        sd.update(read_state_dict(f))  # .bin read with weights_only=True
+        part = read_state_dict(f)  # .bin read with weights_only=True
+        twice = sorted(set(part) & set(sd))
+        if twice:
+            raise ValueError(f"{src}: {len(twice)} tensor(s) in both {where[twice[0]]} and {f.name} "
+                             f"(e.g. {twice[0]}); remove the stale file")
+        sd.update(part)
+        where.update(dict.fromkeys(part, f.name))
     return sd
 
 
