@@ -181,3 +181,26 @@ def test_convert_llava_refuses_a_tensor_in_two_files_without_an_index(tmp_path, 
                                          r"model.safetensors .*remove the stale file"):
         convert_llava(src, tmp_path / "out", vision_tower=tower)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"max_new_tokens": 0}, "max_new_tokens must be an integer >= 1"),  # answered '' without a word
+    ({"max_new_tokens": -3}, "max_new_tokens must be an integer >= 1"),
+    ({"do_sample": True, "temperature": float("nan")}, "temperature must be > 0 and finite"),  # torch.multinomial
+    ({"do_sample": True, "top_p": 2.0}, r"top_p must be in \(0, 1\]"),  # was taken as 1
+])
+def test_generation_settings_out_of_range_are_refused_by_generate_and_by_a_chat(tiny, kwargs, says):
+    from rsvlm.model.session import ChatSession
+
+    model, proc = tiny
+    batch = proc("<image>\nWhat is this?", _img())
+    with pytest.raises(ValueError, match=says):
+        model.generate(**{"max_new_tokens": 4, **batch, **kwargs})
+    with pytest.raises(ValueError, match=says):  # at once, not at the first question
+        ChatSession(model, proc, **kwargs)
+
+
+def test_generate_refuses_an_empty_prompt_by_its_row(tiny):
+    model, proc = tiny
+    with pytest.raises(ValueError, match="sequence 1: empty prompt"):  # was a reshape error inside the LLM
+        model.generate(**proc(["What is this?", ""]), max_new_tokens=2)

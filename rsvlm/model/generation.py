@@ -11,6 +11,7 @@ are generated before the loop sees it.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,14 @@ class GenerationConfig:
     stop_strings: list[str] = field(default_factory=list)
     vocab: int | None = None  # ids from here on (padded embedding rows, no token) are never chosen
 
+    def __post_init__(self):  # a bad value answered '' (max_new_tokens <= 0) or failed in torch.multinomial
+        if not (isinstance(self.max_new_tokens, numbers.Integral) and self.max_new_tokens >= 1):
+            raise ValueError(f"max_new_tokens must be an integer >= 1, got {self.max_new_tokens!r}")
+        if self.do_sample and not 0 < self.temperature < float("inf"):
+            raise ValueError(f"temperature must be > 0 and finite for sampling, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+
 
 @dataclass
 class DecodeResult:
@@ -40,8 +49,6 @@ def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Ge
     # logits: (B,V) → (B,)
     if not cfg.do_sample:
         return logits.argmax(-1)
-    if cfg.temperature <= 0:
-        raise ValueError(f"temperature must be > 0 for sampling, got {cfg.temperature}")
     probs = torch.softmax(logits.float() / cfg.temperature, dim=-1)  # (B,V)
     if cfg.top_p < 1.0:
         sorted_p, idx = probs.sort(dim=-1, descending=True)

@@ -50,6 +50,7 @@ class ChatSession:
             raise ValueError(f"history (prompt.max_history) must be 'all' or >= 0, got {self.history!r}")
         self.min_objects = min_objects  # a [det] question's answer keeps writing objects up to this (GrammarConstraint.push)
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
+        GenerationConfig(**self.gen)  # bad settings are refused now, not at the first question
         self.system = system if system is not None else processor.prompt.system  # the model's, by default
         self.reset()
 

@@ -213,7 +213,9 @@ class RSVLM(nn.Module):
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
         if on_token is not None and input_ids.shape[0] != 1:
             raise ValueError("on_token streaming needs batch size 1")
-        for row, m in zip(input_ids.tolist(), attention_mask.tolist()):
+        for k, (row, m) in enumerate(zip(input_ids.tolist(), attention_mask.tolist())):
+            if not any(m):  # the LLM failed on it with a reshape error
+                raise ValueError(f"sequence {k}: empty prompt (no tokens); ask something")
             self.check_context([i for i, keep in zip(row, m) if keep])
         gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, list(stop_strings or []),
                                 len(self.tokenizer))
