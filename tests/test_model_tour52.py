@@ -204,3 +204,21 @@ def test_generate_refuses_an_empty_prompt_by_its_row(tiny):
     model, proc = tiny
     with pytest.raises(ValueError, match="sequence 1: empty prompt"):  # was a reshape error inside the LLM
         model.generate(**proc(["What is this?", ""]), max_new_tokens=2)
+
+
+def test_load_pretrained_refuses_an_llm_folder_not_saved_with_its_tokenizer(tmp_path, ckpt):
+    import shutil
+
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from rsvlm.model import load_pretrained
+
+    bad = tmp_path / "ckpt"
+    shutil.copytree(ckpt, bad)
+    conf = AutoConfig.from_pretrained(bad / "llm")
+    conf.vocab_size = 260  # the base as published, before rsvlm's tokens were added
+    shutil.rmtree(bad / "llm")
+    AutoModelForCausalLM.from_config(conf).save_pretrained(bad / "llm")
+    with pytest.raises(ValueError, match=r"llm: 260 embedding rows, but .*tokenizer needs 1286; this llm/ was not"):
+        load_pretrained(bad)  # was loaded, the <loc_N> and tag rows made anew at the mean row
+    load_pretrained(ckpt)  # the checkpoint as saved loads

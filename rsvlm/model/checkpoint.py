@@ -152,6 +152,16 @@ def _check_files(root: Path, llm_cfg) -> None:
                 raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
 
 
+def _vocab_rows(llm_dir: Path) -> int | None:
+    """The embedding rows an HF model folder's config.json gives its LLM (None where it gives none)."""
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(llm_dir).get_text_config().vocab_size)
+    except (OSError, ValueError, TypeError, AttributeError):  # build_llm names an unreadable folder
+        return None
+
+
 def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
@@ -180,7 +190,14 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
     _check_files(root, llm_cfg)
     cfg = dataclasses.replace(cfg, llm=llm_cfg)
+    own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
+    saved_rows = _vocab_rows(root / "llm") if own_llm else None
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
+    if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
+        raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs "
+                         f"{len(tokenizer)}; "
+                         "this llm/ was not saved with this checkpoint's tokenizer (a base model copied in?), "
+                         "and rsvlm's tokens would start untrained")
     mode = cfg.trainable.llm
     if (root / "adapter").is_dir():
         from rsvlm.model.llm import _names_unreadable, peft_quietly
