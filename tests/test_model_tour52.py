@@ -222,3 +222,17 @@ def test_load_pretrained_refuses_an_llm_folder_not_saved_with_its_tokenizer(tmp_
     with pytest.raises(ValueError, match=r"llm: 260 embedding rows, but .*tokenizer needs 1286; this llm/ was not"):
         load_pretrained(bad)  # was loaded, the <loc_N> and tag rows made anew at the mean row
     load_pretrained(ckpt)  # the checkpoint as saved loads
+
+
+def test_an_open_clip_tower_of_another_width_is_named_with_the_file(tmp_path):
+    from safetensors.torch import save_file
+
+    from rsvlm.model.vision import OpenClipEncoder, VisionConfig
+
+    small = OpenClipEncoder(VisionConfig(width=32, layers=1, heads=2, patch_size=8, image_size=32))
+    save_file({f"visual.{k}": v.contiguous() for k, v in small.visual.state_dict().items()},
+              str(tmp_path / "vit-b.safetensors"))
+    with pytest.raises(ValueError, match=r"vit-b.safetensors: \d+ tensor\(s\) of another shape .*class_embedding "
+                                         r"\(32,\) \(the config builds \(64,\)\)"):  # was torch's RuntimeError
+        OpenClipEncoder(VisionConfig(width=64, layers=1, heads=4, patch_size=8, image_size=32,
+                                     pretrained=str(tmp_path / "vit-b.safetensors")))

@@ -158,6 +158,13 @@ class OpenClipEncoder(nn.Module):
             if fitted is None:
                 raise ValueError(f"{path}: positional_embedding {tuple(pos.shape)} is not a class row plus a square grid")
             sd["positional_embedding"] = fitted
+        own = self.visual.state_dict()
+        odd = [f"{k} {tuple(v.shape)} (the config builds {tuple(own[k].shape)})"
+               for k, v in sd.items() if k in own and v.shape != own[k].shape]
+        if odd:  # torch's size-mismatch RuntimeError named no file
+            raise ValueError(f"{path}: {len(odd)} tensor(s) of another shape than the encoder config builds "
+                             f"({'; '.join(odd[:3])}{' …' if len(odd) > 3 else ''}); a tower of another size? "
+                             "Set encoders.NAME width/layers/heads/patch_size (or arch) to the checkpoint's")
         res = self.visual.load_state_dict(sd, strict=False)
         report = {"missing": list(res.missing_keys), "unexpected": list(res.unexpected_keys)}
         if report["missing"]:
