@@ -236,3 +236,12 @@ def test_an_open_clip_tower_of_another_width_is_named_with_the_file(tmp_path):
                                          r"\(32,\) \(the config builds \(64,\)\)"):  # was torch's RuntimeError
         OpenClipEncoder(VisionConfig(width=64, layers=1, heads=4, patch_size=8, image_size=32,
                                      pretrained=str(tmp_path / "vit-b.safetensors")))
+
+
+def test_lower_case_sentinel2_band_names_are_matched_by_name_not_taken_in_order():
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    cfg = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.1] * 4, std=[0.1] * 4)
+    m = match_bands(cfg, ["b04", "b03", "b02", "b08"], 4, "s2.tif")  # --bands b04,b03,b02,b08
+    assert m.index == [2, 1, 0, 3]  # was [0, 1, 2, 3]: red fed in as blue, as 'unnamed bands'
+    assert match_bands(cfg, ["b1", "b2", "b3", "b4"], 4).index == [0, 1, 2, 3]  # a reader's unnamed bands

@@ -69,7 +69,9 @@ class BandMatch:
 
 
 def _generic(bands: list[str]) -> bool:
-    return all(re.fullmatch(r"b\d+", b) for b in bands)
+    """Readers' names for bands without a description: ``b1 … bN`` (no leading zero, so a user's
+    lower-case Sentinel-2 ``b04`` is a name, matched as ``B04``)."""
+    return all(re.fullmatch(r"b[1-9]\d*", b) for b in bands)
 
 
 def _key(band: str) -> str:
