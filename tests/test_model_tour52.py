@@ -245,3 +245,12 @@ def test_lower_case_sentinel2_band_names_are_matched_by_name_not_taken_in_order(
     m = match_bands(cfg, ["b04", "b03", "b02", "b08"], 4, "s2.tif")  # --bands b04,b03,b02,b08
     assert m.index == [2, 1, 0, 3]  # was [0, 1, 2, 3]: red fed in as blue, as 'unnamed bands'
     assert match_bands(cfg, ["b1", "b2", "b3", "b4"], 4).index == [0, 1, 2, 3]  # a reader's unnamed bands
+
+
+def test_a_chat_takes_one_image_unwrapped_as_the_processor_does(tiny):
+    from rsvlm.model.session import ChatSession
+
+    model, proc = tiny
+    chat = ChatSession(model.eval(), proc, max_new_tokens=2, constrain=False)
+    chat.ask("What is this?", images=_img())  # was: TypeError 'ImageInput' object is not iterable
+    assert chat.stats[-1]["images_encoded"] == 1 and len(chat.pixels) == 1

@@ -35,6 +35,7 @@ from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import shape_scores
 from rsvlm.model.llm import context_length
+from rsvlm.model.processor import ImageInput, Pixels
 from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN, task_tag
 
@@ -80,7 +81,7 @@ class ChatSession:
     @torch.no_grad()
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
-        images = list(images or [])
+        images = [images] if isinstance(images, (ImageInput, Pixels)) else list(images or [])  # one, or a list
         text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         dropped = 0
