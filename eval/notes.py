@@ -1,0 +1,155 @@
+"""The notes a score file carries about its predictions file as a whole: what was read past, what
+looks like another test set's or another tool's answers, what ``rsvlm eval`` flagged (errors, cut
+answers, unmerged rank parts). Each is a sentence a reader can act on; none changes a score."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections import Counter
+from pathlib import Path
+
+from eval.common import FORMAT_MARKS, UNPARSEABLE, is_cut, is_errored, pred_objects
+from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
+
+
+def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dict], tasks: tuple[str, ...],
+                     task_name: str, args: argparse.Namespace, scores: dict, run_note: str | None) -> list[str]:
+    """The notes of ``eval.common.evaluate``'s scores (``scores``: the counts so far)."""
+    notes: list[str] = []
+    notes += preds.bad_examples
+    if run_note:
+        notes.append(run_note)
+    if preds.differing:  # two runs' answers in one file (appended, or concatenated): which one counts matters
+        notes.append(f"{len(preds.differing)} id(s) repeated with another answer than their first line's, which "
+                     f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
+    if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
+        notes.append(note)
+    if note := normalised_objects_note(items):
+        notes.append(note)
+    if other := _other_task(items):  # ids such as "0", "1" that two test sets both use: answers to other questions
+        it = other[0]
+        notes.append(f"{len(other)} prediction(s) name another task than their record's (first: {it.id!r}, a "
+                     f"{it.record.get('task')} record answered as {it.pred['task']}): the answers to another test "
+                     "set whose ids repeat these? They are scored as they are")
+    failed = [it for it in items if is_errored(it)]
+    if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
+        notes.append(f"{len(failed)} prediction(s) carry an 'error' from rsvlm eval and score as wrong "
+                     f"(first: {failed[0].record['id']}: {failed[0].pred['error'][:200]})")
+    if cut := [it for it in items if is_cut(it)]:  # under the grammar a cut answer reads as a whole one
+        limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
+        at = f" of {limit} tokens ({Path(args.pred).name}.run.json)" if isinstance(limit, int) else ""
+        notes.append(f"{len(cut)} answer(s) stopped at rsvlm eval's token limit{at} (\"cut\": true) and are scored "
+                     f"as they stand, as if whole: a detection without its later objects, a caption without its "
+                     f"end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into another --out) "
+                     "if they are not few")
+    if scores.get("n_unparseable"):
+        notes += unparseable_examples(items, task_name, args.format)
+    if ignored := scores.get("n_pred_objects_ignored"):
+        notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
+                     f"{ignored}")
+    answers = [it.pred["answer"] for it in items if it.pred and isinstance(it.pred.get("answer"), str)]
+    for fmt, mark in FORMAT_MARKS.items():
+        n = sum(1 for a in answers if mark.search(a) and not FORMAT_MARKS[args.format].search(a))
+        if fmt != args.format and n:
+            notes.append(f"{n} answer(s) hold {fmt} geometry, which the {args.format} reader does not read "
+                         f"(--format {fmt}?)")
+    if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
+        if not preds.by_id:
+            notes.append(f"{args.pred} holds no prediction: every record is missing")
+        else:
+            by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
+            if n_ours := sum(by_task[t] for t in tasks):  # the task is right, the ids are not
+                notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
+                             f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions: the answers to "
+                             f"another test set? (ids such as {next(iter(preds.by_id))!r} in the predictions, "
+                             f"{records[0]['id']!r} in the ground truth)")
+            else:
+                notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
+                             f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
+    elif not any("answer" in p or "objects" in p for _, p in preds.by_id.values()):
+        notes.append(f"no line of {args.pred} has an 'answer' (or 'objects'): is it a records file, "
+                     "--gt and --pred swapped?")
+    return notes
+
+
+def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
+    """A note when records with no prediction in ``pred`` are answered in the rank parts beside it
+    (``PRED.rankR``): an ``rsvlm eval`` on several processes that has not merged them yet (one still
+    running, or stopped), whose answers would otherwise score as missing without a word."""
+    from rsvlm.predictions import answer_files
+
+    parts = [f for f in answer_files(Path(pred)) if f != Path(pred)]
+    if not parts or not missing:
+        return None
+    answered = set()
+    for f in parts:
+        with contextlib.suppress(ScoreError, OSError):
+            answered |= set(load_predictions(f).by_id)
+    if not (n := sum(it.id in answered for it in missing)):
+        return None
+    return (f"{n} record(s) without a prediction in {Path(pred).name} are answered in the rank parts beside it "
+            f"({', '.join(f.name for f in parts)}): rsvlm eval has not merged them into it (a process still "
+            "running, or stopped); run rsvlm eval again with the same --out, on any number of processes, to merge")
+
+
+def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:
+    """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
+    string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer."""
+    from eval.text import normalize_answer, parse_count
+
+    out = []
+    for it in items:
+        if it.pred is None or len(out) >= n:
+            continue
+        ans = it.pred.get("answer")
+        if not isinstance(ans, str) and it.pred.get("objects") is None:
+            out.append(f"unparseable {it.id!r}: 'answer' is {type(ans).__name__} {ans!r:.40}, not a string")
+        elif task_name in ("detection", "grounding", "segmentation", "change"):
+            got = pred_objects(it, fmt)
+            if got.status == UNPARSEABLE:
+                out.append(f"unparseable {it.id!r}: {'; '.join(map(str, got.problems[:2]))}")
+        elif not isinstance(ans, str):
+            continue
+        elif task_name == "counting":
+            if parse_count(ans) is None:
+                out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count")
+        elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
+            out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
+    return out
+
+
+def normalised_objects_note(items: list[Item]) -> str | None:
+    """A note when every coordinate of the predictions' own ``objects`` lies in [0, 1] on images
+    of more than a few pixels: coordinates normalised to the image (another tool's convention),
+    where ``objects`` are in pixels, so each such shape scores as a speck in the top-left corner."""
+    values, n = [], 0
+    for it in items:
+        objs = it.pred.get("objects") if it.pred else None
+        if not isinstance(objs, list):
+            continue
+        for o in objs:
+            if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
+                n += 1
+                values += [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
+    if not values or not all(0 <= v <= 1 for v in values):
+        return None
+    sizes = [(it.record.get("meta") or {}).get("width") for it in items]
+    if not any(isinstance(w, (int, float)) and w > 8 for w in sizes):
+        return None
+    return (f"every coordinate of the {n} predicted object(s) given as 'objects' lies in [0, 1]: normalised to the "
+            "image? 'objects' are in pixels (meta.width × meta.height), so these score as specks in the top-left "
+            "corner; multiply by the image size, or give the answer text instead")
+
+
+def _flat(v) -> list:
+    return [x for e in v for x in _flat(e)] if isinstance(v, (list, tuple)) else [v]
+
+
+def _other_task(items: list[Item]) -> list[Item]:
+    """The items whose prediction names an rsvlm task (``rsvlm.tokens.TASKS``; other tools may name
+    theirs otherwise) other than its record's."""
+    from rsvlm.tokens import TASKS
+
+    return [it for it in items if it.pred is not None and it.pred.get("task") in TASKS
+            and it.record.get("task") in TASKS and it.pred["task"] != it.record["task"]]
