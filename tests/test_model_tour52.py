@@ -254,3 +254,25 @@ def test_a_chat_takes_one_image_unwrapped_as_the_processor_does(tiny):
     chat = ChatSession(model.eval(), proc, max_new_tokens=2, constrain=False)
     chat.ask("What is this?", images=_img())  # was: TypeError 'ImageInput' object is not iterable
     assert chat.stats[-1]["images_encoded"] == 1 and len(chat.pixels) == 1
+
+
+def test_the_loc_pointer_reads_four_images_as_four_grids_not_one_larger_grid():
+    from rsvlm.model.pointer import LocPointer, LocPointerConfig
+    from rsvlm.tokens import NUM_BINS
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY, ["loc_pointer.enabled=true"]))
+    assert model.loc_pointer.grid == 4  # the tiny model's 16 tokens per image
+    ptr = LocPointer(LocPointerConfig(enabled=True, dim=8, sigma_cells=0.3), d_llm=16)
+    ptr.grid = 4
+    with torch.no_grad():
+        ptr.q.weight.copy_(torch.eye(8, 16) * 10)
+        ptr.k.weight.copy_(torch.eye(8, 16) * 10)
+        vis = torch.zeros(64, 16)  # four images of 4 × 4 tokens
+        vis[2 * 16 + 1 * 4 + 2, 0] = 1.0  # the third image's row 1, column 2
+        h = torch.zeros(2, 16)
+        h[:, 0] = 1.0
+        logp = ptr.log_prior(h, vis, torch.tensor([0, 1]))
+    cell = NUM_BINS / 4  # was 1/8: 64 tokens read as one 8 × 8 image (x at 812, y at 562)
+    assert int(logp[0].argmax()) == pytest.approx(2.5 * cell, abs=2)
+    assert int(logp[1].argmax()) == pytest.approx(1.5 * cell, abs=2)

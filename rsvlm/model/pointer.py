@@ -72,11 +72,18 @@ class LocPointer(nn.Module):
         self.cfg = cfg
         self.q = nn.Linear(d_llm, cfg.dim, bias=False)
         self.k = nn.Linear(d_llm, cfg.dim, bias=False)
+        self.grid: int | None = None  # each image's token grid side, set by the model that owns it
+
+    def side(self, n_vis: int) -> int:
+        """Grid side of ``n_vis`` visual tokens: the model's own where they are whole images of it
+        (4 images of 4 × 4 tokens are not one 8 × 8 image), else ``grid_side``'s guess."""
+        g = self.grid
+        return g if g and n_vis % (g * g) == 0 and n_vis > 0 else grid_side(n_vis)
 
     def log_prior(self, h: torch.Tensor, vis: torch.Tensor, axes: torch.Tensor) -> torch.Tensor:
         """h (M,D) query hidden states, vis (N,D) one sample's visual hidden states, axes (M,) 0/1
         → (M, NUM_BINS) log-probabilities over location bins."""
-        g = grid_side(vis.shape[0])
+        g = self.side(vis.shape[0])
         q, k = self.q(h.float()), self.k(vis.float())  # (M,d), (N,d)
         a = torch.softmax(q @ k.T / math.sqrt(self.cfg.dim), -1).view(len(h), -1, g, g)  # (M,images,g,g)
         per_axis = torch.stack([a.sum((1, 2)), a.sum((1, 3))], 1)  # (M,2,g): columns (x), rows (y)

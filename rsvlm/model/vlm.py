@@ -14,6 +14,7 @@ Limits: on_token streaming is for batch size 1; no beam search.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ class RSVLM(nn.Module):
         self.tokenizer = tokenizer
         self.special = special
         self.loc_pointer = LocPointer(cfg.loc_pointer, d_llm) if cfg.loc_pointer.enabled else None
+        sides = {math.isqrt(self.n_visual_tokens(m)) for m in cfg.stems}
+        if self.loc_pointer is not None and len(sides) == 1:  # one grid for every modality
+            self.loc_pointer.grid = sides.pop()
         self._pointer_ids = None
 
     # -- vision -------------------------------------------------------------------------------
