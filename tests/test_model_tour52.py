@@ -276,3 +276,14 @@ def test_the_loc_pointer_reads_four_images_as_four_grids_not_one_larger_grid():
     cell = NUM_BINS / 4  # was 1/8: 64 tokens read as one 8 × 8 image (x at 812, y at 562)
     assert int(logp[0].argmax()) == pytest.approx(2.5 * cell, abs=2)
     assert int(logp[1].argmax()) == pytest.approx(1.5 * cell, abs=2)
+
+
+@pytest.mark.parametrize("bands, std, says", [
+    (["B02", "B8", "B08"], [0.1, 0.1, 0.1], r"bands \['B08', 'B8'\] name one band twice"),  # fed one channel twice
+    (["VV", "VH"], [0.2, float("nan")], "std must be positive"),  # every pixel came out NaN
+])
+def test_a_stem_config_naming_a_band_twice_or_a_nan_std_is_refused(bands, std, says):
+    from rsvlm.model.stem import Stem, StemConfig
+
+    with pytest.raises(ValueError, match=says):
+        Stem(StemConfig(modality="msi", bands=bands, mean=[0.1] * len(bands), std=std), width=8)

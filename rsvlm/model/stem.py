@@ -43,8 +43,12 @@ def check_stem(cfg: StemConfig) -> None:
     if n == 0 or len(cfg.mean) != n or len(cfg.std) != n:
         raise ValueError(f"stem {cfg.modality!r}: bands {cfg.bands}, mean and std must have one entry per band "
                          f"(got {n}, {len(cfg.mean)}, {len(cfg.std)})")
-    if any(s <= 0 for s in cfg.std):
+    if not all(s > 0 for s in cfg.std):  # NaN too: every pixel would come out NaN
         raise ValueError(f"stem {cfg.modality!r}: std must be positive, got {cfg.std}")
+    keys = [_key(b) for b in cfg.bands]
+    twice = sorted({b for b, k in zip(cfg.bands, keys) if keys.count(k) > 1})
+    if twice:  # both would read the one image channel of that name
+        raise ValueError(f"stem {cfg.modality!r}: bands {twice} name one band twice (B8 is B08)")
     if cfg.resize not in RESIZE_MODES:
         raise ValueError(f"stem {cfg.modality!r}: resize must be one of {RESIZE_MODES}, got {cfg.resize!r}")
     if cfg.rgb_bands is not None and (len(cfg.rgb_bands) != 3 or set(cfg.rgb_bands) - set(cfg.bands)):
