@@ -287,3 +287,14 @@ def test_a_stem_config_naming_a_band_twice_or_a_nan_std_is_refused(bands, std, s
 
     with pytest.raises(ValueError, match=says):
         Stem(StemConfig(modality="msi", bands=bands, mean=[0.1] * len(bands), std=std), width=8)
+
+
+def test_generate_takes_one_sequences_images_as_a_flat_list(tiny):
+    model, proc = tiny
+    batch = proc("<image>\nWhat is this?", _img())
+    flat = model.generate(batch["input_ids"], batch["attention_mask"], batch["images"][0], max_new_tokens=2)
+    nested = model.generate(**batch, max_new_tokens=2)  # was: TypeError 'Pixels' object is not iterable
+    assert flat.tokens == nested.tokens
+    two = proc(["<image> a", "<image> b"], [[_img()], [_img()]])
+    with pytest.raises(ValueError, match="2 sequences take one list of images each"):
+        model.generate(two["input_ids"], two["attention_mask"], [im[0] for im in two["images"]], max_new_tokens=2)

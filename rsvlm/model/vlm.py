@@ -133,6 +133,10 @@ class RSVLM(nn.Module):
         """(B,T) ids + per-sample image lists → (B,T,D) embeddings with visual tokens spliced in."""
         embeds = self.embed_tokens(input_ids)  # (B,T,D)
         slots = input_ids == self.special.image  # (B,T)
+        if isinstance(images, (ImageInput, Pixels)) or (images and isinstance(images[0], (ImageInput, Pixels))):
+            if input_ids.shape[0] != 1:  # a flat list: the images of one sequence
+                raise ValueError(f"{input_ids.shape[0]} sequences take one list of images each, e.g. [[a], [b]]")
+            images = [images] if isinstance(images, (ImageInput, Pixels)) else [images]
         images = [list(x) for x in (images or [[] for _ in range(input_ids.shape[0])])]
         if len(images) != input_ids.shape[0]:
             raise ValueError(f"{input_ids.shape[0]} sequences but {len(images)} image lists")
