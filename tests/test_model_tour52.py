@@ -326,3 +326,15 @@ def test_generate_takes_one_sequences_images_as_a_flat_list(tiny):
     two = proc(["<image> a", "<image> b"], [[_img()], [_img()]])
     with pytest.raises(ValueError, match="2 sequences take one list of images each"):
         model.generate(two["input_ids"], two["attention_mask"], [im[0] for im in two["images"]], max_new_tokens=2)
+
+
+def test_load_pretrained_names_an_empty_config_yaml(tmp_path, ckpt):
+    import shutil
+
+    from rsvlm.config import ConfigError
+    from rsvlm.model import load_pretrained
+
+    shutil.copytree(ckpt, tmp_path / "ckpt")
+    (tmp_path / "ckpt" / "config.yaml").write_text("")
+    with pytest.raises(ConfigError, match=r"ckpt/config.yaml: empty"):  # was 'LLM base None not found'
+        load_pretrained(tmp_path / "ckpt")

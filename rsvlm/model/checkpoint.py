@@ -176,6 +176,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if not (root / "config.yaml").is_file():
         raise FileNotFoundError(no_checkpoint(root))
     raw = load_yaml(root / "config.yaml")
+    if not raw:  # every key at its default: the message was 'LLM base None not found'
+        raise ConfigError(f"{root / 'config.yaml'}: empty, where a checkpoint keeps its model config "
+                          "(an interrupted save or copy?)")
     try:  # the file alone first: a data_gen or training config there is not the user's override error
         from_dict(VLMConfig, raw)
     except ConfigError as e:
