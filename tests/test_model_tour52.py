@@ -338,3 +338,12 @@ def test_load_pretrained_names_an_empty_config_yaml(tmp_path, ckpt):
     (tmp_path / "ckpt" / "config.yaml").write_text("")
     with pytest.raises(ConfigError, match=r"ckpt/config.yaml: empty"):  # was 'LLM base None not found'
         load_pretrained(tmp_path / "ckpt")
+
+
+def test_band_notes_name_a_channels_last_array_as_prepare_does(tiny):
+    from rsvlm.model.processor import ImageInput
+
+    _, proc = tiny
+    hwc = ImageInput(np.zeros((40, 30, 3), np.float32), "optical", name="scene.png")
+    with pytest.raises(ValueError, match=r"scene.png: shape \(40, 30, 3\) looks like \(H,W,C\)"):
+        proc.band_notes(hwc)  # checked before the model runs: was 'expects 3 band(s) … got 40'

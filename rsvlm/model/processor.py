@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from rsvlm.data.conversation import PromptConfig
-from rsvlm.model.stem import StemConfig, match_bands, prepare
+from rsvlm.model.stem import StemConfig, check_channels_first, match_bands, prepare
 from rsvlm.model.templates import get_template, render
 from rsvlm.tokens import IMAGE_TOKEN
 
@@ -72,6 +72,7 @@ class Processor:
         """What ``prepare_image`` will assume about this image's bands (aliases, stand-ins, fills);
         raises ValueError, naming the image, where its bands cannot feed the model."""
         n = image.array.shape[0] if image.array.ndim == 3 else 1
+        check_channels_first(self._stem(image), tuple(image.array.shape), image.bands, image.name)
         return match_bands(self._stem(image), image.bands, n, image.name, self.missing_bands).notes
 
     def _stem(self, image: ImageInput) -> StemConfig:

@@ -165,6 +165,15 @@ def _filled(index: list[int | None], want: list[str], fill: str, notes: list[str
     return BandMatch(index, notes, copy_from if fill == "copy" else {})
 
 
+def check_channels_first(cfg: StemConfig, shape: tuple[int, ...], bands: list[str] | None, name: str) -> None:
+    """ValueError naming an unnamed (H,W,C) array (``np.asarray`` of a PIL image), which would
+    read as H bands."""
+    n = len(cfg.bands)
+    if bands is None and len(shape) == 3 and shape[0] != n and shape[2] == n and shape[0] > 4 * n:
+        raise ValueError(f"{name}: shape {shape} looks like (H,W,C) with {n} bands last; "
+                         f"the array must be (C,H,W) (e.g. arr.transpose(2, 0, 1))")
+
+
 def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
             bands: list[str] | None = None, name: str = "image", fill: str = "error") -> torch.Tensor:
     """(C,H,W) float image → normalised (len(cfg.bands), image_size, image_size) float32 tensor.
@@ -187,10 +196,7 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
                          f"rsvlm.io's readers make it (amplitude → dB)")
     if x.shape[1] == 0 or x.shape[2] == 0:
         raise ValueError(f"{name}: empty image of shape {tuple(x.shape)}")
-    n = len(cfg.bands)
-    if bands is None and x.shape[0] != n and x.shape[2] == n and x.shape[0] > 4 * n:
-        raise ValueError(f"{name}: shape {tuple(x.shape)} looks like (H,W,C) with {n} bands last; "
-                         f"the array must be (C,H,W) (e.g. arr.transpose(2, 0, 1))")
+    check_channels_first(cfg, tuple(x.shape), bands, name)
     match = match_bands(cfg, bands, x.shape[0], name, fill)
     x = x.float()
     if not torch.isfinite(x).all():
