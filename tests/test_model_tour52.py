@@ -347,3 +347,10 @@ def test_band_notes_name_a_channels_last_array_as_prepare_does(tiny):
     hwc = ImageInput(np.zeros((40, 30, 3), np.float32), "optical", name="scene.png")
     with pytest.raises(ValueError, match=r"scene.png: shape \(40, 30, 3\) looks like \(H,W,C\)"):
         proc.band_notes(hwc)  # checked before the model runs: was 'expects 3 band(s) … got 40'
+
+
+def test_create_model_on_meta_takes_a_pretrained_llm_folder_by_its_config(base_dir):
+    cfg = load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"])
+    model, _ = create_model(cfg, device="meta")  # was transformers' RuntimeError (from_pretrained under meta)
+    assert {p.device.type for p in model.parameters()} == {"meta"}
+    assert model.llm.get_input_embeddings().weight.shape[0] == len(model.tokenizer)

@@ -213,7 +213,13 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     quant = cfg.load_in_4bit or cfg.load_in_8bit
-    if cfg.name_or_path:
+    meta = device is not None and torch.device(device).type == "meta"
+    if cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
+        _check_local(cfg.name_or_path, "llm.name_or_path")
+        with _names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
+            llm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path),
+                                                   dtype=dtype or torch.float32)
+    elif cfg.name_or_path:
         _check_local(cfg.name_or_path, "llm.name_or_path")
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
         quiet = contextlib.nullcontext()
