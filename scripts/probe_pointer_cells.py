@@ -63,7 +63,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
             at = torch.tensor([p - 1 for p, _ in coords])  # positions that predict them
             axes = torch.tensor([ax for _, ax in coords])
             llm = out.logits[b, at, pid.loc0:pid.loc0 + NUM_BINS].float().log_softmax(-1)  # (M,1000)
-            g = grid_side(len(vis))
+            g = model.loc_pointer.side(len(vis)) if model.loc_pointer is not None else grid_side(len(vis))
             ptr = (model.loc_pointer.log_prior(hidden[b, at], hidden[b, vis], axes) if model.loc_pointer is not None
                    else torch.zeros_like(llm))
             true_cell = torch.tensor([ids[p] - pid.loc0 for p, _ in coords]) * g // NUM_BINS  # (M,)

@@ -158,3 +158,15 @@ def test_per_sample_losses_match_a_token_by_token_reference():
         total, n_total = total + s, n_total + n
     torch.testing.assert_close(per_sample, torch.tensor(expect), rtol=1e-5, atol=1e-5)
     assert float(loss) == pytest.approx(total / n_total, rel=1e-5)
+
+
+def test_pointer_targets_take_several_images_whose_tokens_make_a_square_for_none():
+    """4 images of 2 × 2 tokens (16, a square) were taken for one 4 × 4 image: the target cell then
+    pointed into the wrong image. With the model's grid (LocPointer.grid) they are several images."""
+    from rsvlm.train.losses import pointer_targets
+
+    box = [8, LOC0 + 100, LOC0 + 700, LOC0 + 300, LOC0 + 900]
+    ids, labels = (torch.tensor([x]) for x in _seq(16, [], box))
+    assert len(pointer_targets(ids, labels, _pointer_ids())) == 1  # no grid given: read as one 4 × 4 image
+    assert pointer_targets(ids, labels, _pointer_ids(), grid=2) == []  # four 2 × 2 images: no one-image target
+    assert len(pointer_targets(ids, labels, _pointer_ids(), grid=4)) == 1  # one 4 × 4 image

@@ -235,6 +235,7 @@ def train(cfg: TrainConfig) -> dict:
     n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
     loc_start = processor.tokenizer.convert_tokens_to_ids(loc_token(0))
     pids = pointer_ids(processor.tokenizer, processor.tokenizer.convert_tokens_to_ids(IMAGE_TOKEN))
+    grid = model.loc_pointer.grid if model.loc_pointer is not None else None  # tokens per image side
     pointer_sum, pointer_n = 0.0, 0
     index = D.build_index(paths, processor.tokenizer, n_vis, report)
     views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
@@ -346,7 +347,7 @@ def train(cfg: TrainConfig) -> dict:
         loss, per_sample = lm_losses(out.logits, batch["labels"][:, start:], loc_start, cfg.loss.loc_sigma)
         total = loss  # the LM loss alone is what metrics log as "loss"
         if use_pointer:
-            ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pids))
+            ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pids, grid))
             if ptr is not None:
                 total = loss + cfg.loss.pointer_weight * ptr
                 pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync

@@ -45,18 +45,21 @@ def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None 
     return tok.sum() / valid.sum().clamp(min=1), tok.sum(1) / valid.clamp(min=1)
 
 
-def pointer_targets(input_ids: torch.Tensor, labels: torch.Tensor, ids: PointerIds) -> list[tuple[int, int, torch.Tensor, int]]:
-    """Per sample with one square grid of visual tokens and a box/obb answer: (sample, query
+def pointer_targets(input_ids: torch.Tensor, labels: torch.Tensor, ids: PointerIds,
+                    grid: int | None = None) -> list[tuple[int, int, torch.Tensor, int]]:
+    """Per sample with one image's grid of visual tokens and a box/obb answer: (sample, query
     position, visual token positions (N,), index of the token whose patch holds the first shape's
     centre). The query is the opening tag's position, whose hidden state predicts the first
-    location. Tokens are taken in row-major patch order."""
+    location. Tokens are taken in row-major patch order. ``grid``: the model's tokens per image side
+    (``LocPointer.grid``); without it a square count is taken for one image, so 4 images of 4 × 4
+    tokens would pass as one 8 × 8 image."""
     out = []
     box = ids.grammar.open["box"]
     shapes = torch.tensor([box, ids.grammar.open["obb"]], device=input_ids.device)
     for b in range(input_ids.shape[0]):
         vis = (input_ids[b] == ids.image).nonzero().flatten()  # (N,)
-        g = math.isqrt(len(vis))
-        if len(vis) == 0 or g * g != len(vis):
+        g = grid or math.isqrt(len(vis))
+        if len(vis) == 0 or g * g != len(vis):  # several images (a pair): no target
             continue
         is_open = (labels[b] != -100) & torch.isin(input_ids[b], shapes)
         if not bool(is_open.any()):
