@@ -89,9 +89,10 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
     llm_cfg = dataclasses.replace(cfg.llm, tokenizer="tokenizer", load_in_4bit=False, load_in_8bit=False)
     if not adapter_only:
         base = model.llm.get_base_model() if peft else model.llm
-        from rsvlm.model.llm import bars_after
+        from rsvlm.model.llm import bars_after, deepspeed_cpu_note_quietly
 
-        with bars_after(2.0):  # "Writing model shards: 100%|...| 1/1" at every checkpoint of a training run
+        # "Writing model shards: 100%|...| 1/1" at every checkpoint of a training run
+        with bars_after(2.0), deepspeed_cpu_note_quietly():
             base.save_pretrained(out / "llm", state_dict=base_llm_state_dict(model.llm))
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
     elif Path(cfg.llm.name_or_path).exists():  # a base given relative to the working directory: kept absolute

@@ -130,6 +130,26 @@ def bitsandbytes_quietly():
 
 
 @contextlib.contextmanager
+def deepspeed_cpu_note_quietly():
+    """transformers' ``save_pretrained`` asks accelerate to unwrap the model, which imports DeepSpeed
+    where it is installed; on a machine without a GPU that import logs "Setting accelerator to CPU"
+    to stdout, in the middle of a plain training run's output. A context manager that drops that
+    one message from DeepSpeed's logger while its block runs (a filter survives DeepSpeed setting
+    the logger up on import)."""
+    import logging
+
+    def other(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Setting accelerator to CPU")
+
+    logger = logging.getLogger("DeepSpeed")
+    logger.addFilter(other)
+    try:
+        yield
+    finally:
+        logger.removeFilter(other)
+
+
+@contextlib.contextmanager
 def bars_after(delay_s: float):
     """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
     ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress.
