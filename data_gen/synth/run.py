@@ -169,5 +169,8 @@ def _run(job, items, workers: int):
         return
     import multiprocessing as mp
 
-    with mp.get_context("fork").Pool(workers) as pool:
+    # not "fork": a fork of a process with threads (torch's, a test runner's, GDAL's) can copy a lock
+    # some thread held, and the worker then waits on it forever (seen: a CI run hung in a worker)
+    start = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    with mp.get_context(start).Pool(workers) as pool:
         yield from pool.imap(job, items, chunksize=8)
