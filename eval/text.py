@@ -42,7 +42,7 @@ def _below(words: list[str], i: int, limit: int) -> tuple[int, int] | None:
     """``(value, next index)`` of the number words from ``words[i]`` that make one number below
     ``limit`` (``twenty one``, ``three hundred and five``), or None where none starts there."""
     if i < len(words) and words[i] in _SCALES and _SCALES[words[i]] < limit:  # "hundred": one hundred
-        head, i = 1, i
+        head = 1
     elif i < len(words) and words[i] in NUMBER_WORDS and words[i] not in _SCALES:
         head, i = int(NUMBER_WORDS[words[i]]), i + 1
         if 20 <= head <= 90 and i < len(words) and words[i] in NUMBER_WORDS and 1 <= int(NUMBER_WORDS[words[i]]) <= 9:

@@ -139,12 +139,10 @@ def record_images(record: dict, root: Path) -> list:
     pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
     model would answer about a black image."""
     from rsvlm.data.records import image_paths
-    from rsvlm.io import SceneReader
 
     out = []
     for files, im in zip(image_paths(record, root), record["images"]):
-        with SceneReader(files if len(files) > 1 else files[0], im.get("modality"), im.get("bands")) as scene:
-            img = scene.read_shrunk(inf.READ_MAX_SIDE)
+        img = inf.read_spec(inf.ImageSpec(files, im.get("modality"), im.get("bands")), max_side=inf.READ_MAX_SIDE)
         if err := inf.all_nodata(img):
             raise ValueError(err)
         out.append(inf.model_input(img))
@@ -219,7 +217,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_err, first_err, n_cut, n_noted, rows_failed = 0, None, 0, 0, []
+    n_cut, n_noted, rows_failed = 0, 0, []
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
@@ -232,19 +230,17 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
             for row in answer_batch(model, processor, todo[i : i + batch_size], root, max_new_tokens,
                                     constrain, tta, min_objects, by_class):
                 if "error" in row:
-                    n_err += 1
-                    first_err = first_err or row
                     rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
                 n_noted += "note" in row
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
-    if n_err or errors.kept:
-        first = first_err or errors.kept[0]
+    if rows_failed or errors.kept:
+        first = (rows_failed or errors.kept)[0]
         kept = f", {len(errors.kept)} of them from the last run" if errors.kept else ""
-        print(f"rsvlm eval: {n_err + len(errors.kept)} of {len(mine)} record(s) with unreadable images, bands the "
-              f"model cannot take or a prompt past the LLM's context answered empty (see 'error' in {out}{kept}; "
+        print(f"rsvlm eval: {len(rows_failed) + len(errors.kept)} of {len(mine)} record(s) with unreadable images, "
+              f"bands the model cannot take or a prompt past the LLM's context answered empty (see 'error' in {out}{kept}; "
               f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
         if hint := missing_images_hint(mine, root):
             print(f"rsvlm eval: {hint}", file=sys.stderr)
