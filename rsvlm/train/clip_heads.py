@@ -106,7 +106,7 @@ PATCH_HEADS = ("dense", "box", "center")  # the per-patch losses in logged order
 
 
 def patch_losses(cfg, heads: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]
-                    ) -> tuple[torch.Tensor | float, dict[str, float]]:
+                 ) -> tuple[torch.Tensor | float, dict[str, float]]:
     """(weighted sum of the per-patch losses, each loss by head) of one micro-batch, each a mean over
     its samples. heads: the model's per-patch outputs; targets: theirs, (b,N,s²,K) or (b,N,5)."""
     loss, parts = 0.0, {}
