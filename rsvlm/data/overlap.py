@@ -253,12 +253,19 @@ class TestIndex:
                     yield from ((i, "image content") for i in self.prints.get(fp, []))
 
 
+def _with_bar(src: Source, report: ReadReport, what: str, cfg: OverlapConfig) -> Iterator[dict]:
+    """``src``'s records (bad lines counted in ``report``), with ``cfg.progress``'s bar on stderr."""
+    from tqdm import tqdm
+
+    return tqdm(read_records(src.path, strict=False, report=report), desc=f"{what} {src.path.name}", unit="record",
+                disable=None if cfg.progress is None else not cfg.progress, delay=2 if cfg.progress is None else 0,
+                file=sys.stderr)
+
+
 def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: OverlapConfig,
             known: list[Known] = ()) -> Found:
     """Stream each training file once and note every test record that shares a scene, an image path
     or an image's content with one of its records, or a scene a ``training_data.json`` lists."""
-    from tqdm import tqdm
-
     found, index = Found(), TestIndex.build(test, test_root, cfg)
     for k in known:
         shared = [scene for scene in index.scenes if k.has(scene)]
@@ -269,10 +276,7 @@ def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: Overl
             found.records.setdefault(i, set()).add("scene")
     for src in sources:
         report = ReadReport(str(src.path))
-        records = tqdm(read_records(src.path, strict=False, report=report), desc=f"overlap {src.path.name}",
-                       unit="record", disable=None if cfg.progress is None else not cfg.progress,
-                       delay=2 if cfg.progress is None else 0,
-                       file=sys.stderr)
+        records = _with_bar(src, report, "overlap", cfg)
         try:
             for rec in records:
                 for i, how in index.hits(rec, src.root, cfg):
@@ -331,8 +335,6 @@ def training_data(model_dir: str | Path, cfg: OverlapConfig | None = None) -> di
 
     Raises FileNotFoundError when nothing names the training data or a named file is not on this
     machine, ValueError when one cannot be read: a record of part of the data would pass for all of it."""
-    from tqdm import tqdm
-
     cfg = cfg or OverlapConfig()
     sources, missing, known, bad = _sources(Path(model_dir), cfg)
     if missing:
@@ -350,9 +352,7 @@ def training_data(model_dir: str | Path, cfg: OverlapConfig | None = None) -> di
     n_records = without = skipped = 0
     for src in sources:
         report = ReadReport(str(src.path))
-        records = tqdm(read_records(src.path, strict=False, report=report), desc=f"scenes of {src.path.name}",
-                       unit="record", disable=None if cfg.progress is None else not cfg.progress,
-                       delay=2 if cfg.progress is None else 0, file=sys.stderr)
+        records = _with_bar(src, report, "scenes of", cfg)
         try:
             for rec in records:
                 n_records += 1
