@@ -66,6 +66,7 @@ from build_stages import (  # noqa: E402, F401
     BuildConfig,
     check_extra,
     check_settings,
+    done_value,
     extra_sources,
     log,
     make_merge,
@@ -232,14 +233,6 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     return 0
 
 
-def done_scale(done: Path) -> float | None:
-    """The budget scale a DONE marker records; None for an unreadable one or one without it."""
-    try:
-        return float(json.loads(done.read_text())["scale"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def minutes_in(spent: Path) -> float:
     """The minutes an OUT/STAGE/SPENT file holds; 0 without one (or an unreadable one)."""
     try:
@@ -256,7 +249,7 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
             newer, notes = redone_since(out, name, bc), []
             if newer:
                 notes.append(f"{', '.join(newer)} ran again since, so this stage's result is of the older input")
-            then = done_scale(done)
+            then = done_value(done, "scale")
             if name in TRAIN_STAGES and then is not None and abs(then - scale) > 1e-9:  # `--budget-minutes` changed
                 notes.append(f"it trained at --budget-minutes {then * bc.reference_minutes:g}, this run asks "
                              f"{scale * bc.reference_minutes:g} (it resumes from its last checkpoint)")

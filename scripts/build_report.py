@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, done_minutes, log, py, run, stop_on_turn_end
+from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, done_value, log, py, run, stop_on_turn_end
 
 EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
               "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
@@ -119,7 +119,7 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
     import yaml
 
     report = json.loads((out / "eval" / "report.json").read_text())
-    minutes = {n: done_minutes(out / n / "DONE") for n in stages if (out / n / "DONE").is_file()}
+    minutes = {n: done_value(out / n / "DONE", "minutes") for n in stages if (out / n / "DONE").is_file()}
     if unknown := [n for n, m in minutes.items() if m is None]:  # was: a JSON error, no card, after the build
         log(f"note: the DONE of {', '.join(unknown)} records no minutes (marked done by hand?): '?' in the card")
     files = [p for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml"]
@@ -219,7 +219,7 @@ def learning_curve(out: Path, bc: BuildConfig) -> Path:
         done = out / name / "DONE"
         if not done.is_file():
             break
-        if (spent := done_minutes(done)) is None:
+        if (spent := done_value(done, "minutes")) is None:
             log(f"note: {done} records no minutes: the curve's cpu_minutes leave {name} out")
         minutes += spent or 0.0
         if name == "pretrain_encoder":

@@ -65,11 +65,11 @@ def run(cmd: list[str], env_threads: int | None = None) -> None:
         raise subprocess.CalledProcessError(rc, cmd)
 
 
-def done_minutes(done: Path) -> float | None:
-    """The minutes a stage's DONE marker records; None for one without them (``touch OUT/STAGE/DONE``
-    to mark a stage done by hand) or an unreadable one."""
+def done_value(done: Path, key: str) -> float | None:
+    """What a stage's DONE marker records under ``key`` ("minutes", "scale"); None for one without it
+    (``touch OUT/STAGE/DONE`` to mark a stage done by hand) or an unreadable one."""
     try:
-        return float(json.loads(done.read_text())["minutes"])
+        return float(json.loads(done.read_text())[key])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
