@@ -79,6 +79,9 @@ class CheckpointConfig:
     resume: str | None = None  # "auto" (latest in out_dir) | a step folder | None
 
 
+PROFILE_AFTER = 6  # steps before log.profile_steps' first (StepProfiler's wait, then 1 warm-up)
+
+
 @dataclass
 class LogConfig:
     every: int = 1  # steps between log lines
@@ -202,8 +205,9 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:
         raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
-    if cfg.log.profile_steps and cfg.max_steps < 6 + cfg.log.profile_steps:
-        raise ValueError(f"log.profile_steps={cfg.log.profile_steps} profiles steps 7..{6 + cfg.log.profile_steps}; "
+    if cfg.log.profile_steps and cfg.max_steps < PROFILE_AFTER + cfg.log.profile_steps:
+        raise ValueError(f"log.profile_steps={cfg.log.profile_steps} profiles steps {PROFILE_AFTER + 1}.."
+                         f"{PROFILE_AFTER + cfg.log.profile_steps}; "
                          f"max_steps={cfg.max_steps} ends before")
     if cfg.loss.loc_sigma < 0:
         raise ValueError(f"loss.loc_sigma must be >= 0, got {cfg.loss.loc_sigma}")

@@ -29,7 +29,7 @@ from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.checkpoint import barrier
-from rsvlm.train.config import TrainConfig, check_config
+from rsvlm.train.config import PROFILE_AFTER, TrainConfig, check_config
 from rsvlm.train.logging import Metrics, StepProfiler, check_tensorboard
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
 from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
@@ -285,13 +285,14 @@ def train(cfg: TrainConfig) -> dict:
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
     profiler = None
-    if cfg.log.profile_steps and cfg.max_steps - state["step"] < 6 + cfg.log.profile_steps:  # resumed too late
+    if cfg.log.profile_steps and cfg.max_steps - state["step"] < PROFILE_AFTER + cfg.log.profile_steps:  # resumed late
         if rank == 0:
-            print(f"[rsvlm.train] log.profile_steps={cfg.log.profile_steps} profiles this run's steps 7 to "
-                  f"{6 + cfg.log.profile_steps}, but it has {max(0, cfg.max_steps - state['step'])} left after step "
+            print(f"[rsvlm.train] log.profile_steps={cfg.log.profile_steps} profiles this run's steps {PROFILE_AFTER + 1} to "
+                  f"{PROFILE_AFTER + cfg.log.profile_steps}, but it has {max(0, cfg.max_steps - state['step'])} left after step "
                   f"{state['step']}: no profile.txt is written", file=sys.stderr)
     elif cfg.log.profile_steps:
-        profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda")
+        profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda",
+                                wait=PROFILE_AFTER - 1)
     engine.module.train()
     dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
