@@ -26,6 +26,7 @@ import torch
 
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.processor import Processor
+from rsvlm.model.vision import shape_mismatches
 from rsvlm.model.vlm import RSVLM, VLMConfig
 
 _PEFT_KEY = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.")
@@ -229,14 +230,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         state = load_file(str(root / "vision.safetensors"))
     except SafetensorError as e:  # truncated by a full disk or an interrupted copy
         raise ValueError(f"{root / 'vision.safetensors'}: not a readable safetensors file ({e})") from e
-    own = model.state_dict()
-    odd = [f"{k} {tuple(v.shape)} (the config builds {tuple(own[k].shape)})"
-           for k, v in state.items() if k in own and v.shape != own[k].shape]
-    if odd:  # torch's RuntimeError named no file and no cause
-        raise ValueError(f"{root / 'vision.safetensors'}: {len(odd)} tensor(s) of another shape than "
+    n, odd = shape_mismatches(state, model.state_dict())
+    if n:  # torch's RuntimeError named no file and no cause
+        raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than "
                          f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds: "
-                         f"{'; '.join(odd[:3])}{' …' if len(odd) > 3 else ''}; the weights and the config "
-                         "are of different models")
+                         f"{odd}; the weights and the config are of different models")
     res = model.load_state_dict(state, strict=False)
     missing = [k for k in res.missing_keys if not k.startswith("llm.")]
     if missing:

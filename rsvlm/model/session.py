@@ -26,7 +26,6 @@ first token it changes (from the start, images re-encoded, when that is before a
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import torch
@@ -125,11 +124,7 @@ class ChatSession:
                      constraint=constraint, adjust=adjust, push=constraint.push if constraint and mins else None)
         generated = res.tokens[0]
         streamer.flush(generated)
-        ctx = context_length(model.llm)
-        if ctx is not None and len(prompt) + len(generated) > ctx:  # as RSVLM.generate warns
-            warnings.warn(f"an answer ran {len(prompt) + len(generated) - ctx} token(s) past the LLM's context of "
-                          f"{ctx} (max_position_embeddings); its end is unreliable (a lower max_new_tokens, "
-                          "or reset the session)", stacklevel=2)
+        model.warn_past_context(len(prompt) + len(generated), " (a lower max_new_tokens, or reset the session)")
         answer_ids = streamer.strip(generated)
         in_cache = min(len(answer_ids), len(generated) - 1)  # the last sampled token was never fed
         self.cache = res.cache

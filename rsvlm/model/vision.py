@@ -89,6 +89,14 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     return sd
 
 
+def shape_mismatches(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor]) -> tuple[int, str]:
+    """How many of ``state``'s tensors have another shape than ``own``'s of that name, and the first
+    three as "NAME (shape) (the config builds (shape))" ("; "-joined, " …" after them where more)."""
+    odd = [f"{k} {tuple(v.shape)} (the config builds {tuple(own[k].shape)})"
+           for k, v in state.items() if k in own and v.shape != own[k].shape]
+    return len(odd), "; ".join(odd[:3]) + (" …" if len(odd) > 3 else "")
+
+
 class OpenClipEncoder(nn.Module):
     """open_clip ``VisionTransformer`` run up to ``feature_layer``; returns patch tokens (no CLS)."""
 
@@ -158,12 +166,10 @@ class OpenClipEncoder(nn.Module):
             if fitted is None:
                 raise ValueError(f"{path}: positional_embedding {tuple(pos.shape)} is not a class row plus a square grid")
             sd["positional_embedding"] = fitted
-        own = self.visual.state_dict()
-        odd = [f"{k} {tuple(v.shape)} (the config builds {tuple(own[k].shape)})"
-               for k, v in sd.items() if k in own and v.shape != own[k].shape]
-        if odd:  # torch's size-mismatch RuntimeError named no file
-            raise ValueError(f"{path}: {len(odd)} tensor(s) of another shape than the encoder config builds "
-                             f"({'; '.join(odd[:3])}{' …' if len(odd) > 3 else ''}); a tower of another size? "
+        n, odd = shape_mismatches(sd, self.visual.state_dict())
+        if n:  # torch's size-mismatch RuntimeError named no file
+            raise ValueError(f"{path}: {n} tensor(s) of another shape than the encoder config builds "
+                             f"({odd}); a tower of another size? "
                              "Set encoders.NAME width/layers/heads/patch_size (or arch) to the checkpoint's")
         res = self.visual.load_state_dict(sd, strict=False)
         report = {"missing": list(res.missing_keys), "unexpected": list(res.unexpected_keys)}

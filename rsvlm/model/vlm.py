@@ -197,6 +197,14 @@ class RSVLM(nn.Module):
             raise ValueError(f"{what} is {len(ids)} tokens ({n_vis} of them for images) but the LLM's context is "
                              f"{ctx} tokens (max_position_embeddings){fix or '; use fewer images or a shorter text'}")
 
+    def warn_past_context(self, n_tokens: int, fix: str = "") -> None:
+        """A warning when a prompt and its answer (``n_tokens`` in all) ran past the LLM's context:
+        the answer's end is unreliable. Warns at the caller of the caller (generate's, ask's)."""
+        ctx = context_length(self.llm)
+        if ctx is not None and n_tokens > ctx:
+            warnings.warn(f"an answer ran {n_tokens - ctx} token(s) past the LLM's context of {ctx} "
+                          f"(max_position_embeddings); its end is unreliable{fix}", stacklevel=3)
+
     def eos_ids(self) -> set[int]:
         ids = getattr(self.llm, "generation_config", None)
         eos = getattr(ids, "eos_token_id", None) if ids is not None else None
@@ -234,10 +242,7 @@ class RSVLM(nn.Module):
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
                      generator=generator, on_step=streamer.step, constraint=constraint, adjust=adjust, push=push)
         streamer.flush(res.tokens[0])
-        ctx, longest = context_length(self.llm), int(attention_mask.sum(-1).max()) + max(map(len, res.tokens))
-        if ctx is not None and longest > ctx:
-            warnings.warn(f"an answer ran {longest - ctx} token(s) past the LLM's context of {ctx} "
-                          "(max_position_embeddings); its end is unreliable", stacklevel=2)
+        self.warn_past_context(int(attention_mask.sum(-1).max()) + max(map(len, res.tokens)))
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
         scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
