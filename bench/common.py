@@ -55,7 +55,6 @@ def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
     return out / "train.jsonl"
 
 
-
 def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
     """``--encoder NAME=PATH`` specs → {name: frozen encoder}; a bad spec is a usage error."""
     out = {}
@@ -77,7 +76,6 @@ def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     require_out_file(p, a.out)
 
 
-
 def load_encoder(path: Path):
     from safetensors.torch import load_file
 
@@ -97,7 +95,6 @@ def load_encoder(path: Path):
 @torch.no_grad()
 def encode(enc, pix: torch.Tensor) -> torch.Tensor:
     return torch.cat([enc(pix[i:i + 64]) for i in range(0, len(pix), 64)])  # (n,36,W)
-
 
 
 def fresh_llm(vocab_size: int, token_width: int, seed: int):

@@ -29,8 +29,8 @@ def _check_mask(mask) -> np.ndarray:
     m = np.asarray(mask)
     if m.ndim != 2:
         raise ValueError(f"mask must be 2-D (height, width), got shape {m.shape}")
-    if m.dtype.kind in "fc" and not np.isin(m, (0, 1)).all():
-        bad = m[~np.isin(m, (0, 1))]
+    bad = m[~np.isin(m, (0, 1))] if m.dtype.kind in "fc" else None
+    if bad is not None and bad.size:
         raise ValueError(f"a {m.dtype} mask must hold 0 and 1 only; it has {bad.size} other value(s) (e.g. "
                          f"{float(bad.flat[0].real)}): threshold a probability map (mask >= 0.5) and set nodata to 0 first")
     return m.astype(bool, copy=False)
