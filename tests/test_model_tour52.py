@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_model_llava import original_layout
 
 from rsvlm.config import load_config
 from rsvlm.model import VLMConfig, create_model
@@ -141,28 +140,6 @@ def test_a_chat_answer_that_runs_past_the_context_warns_as_generate_does():
     assert chat.stats[-1]["cache_len"] > 200
 
 
-@pytest.fixture(scope="module")
-def llava(tmp_path_factory):
-    """(original-layout state dict, its config.json dict, a CLIP tower folder, the tokenizer) of a tiny random LLaVA."""
-    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
-
-    from rsvlm.model.llm import byte_tokenizer
-    from rsvlm.tokens import IMAGE_TOKEN
-
-    tok = byte_tokenizer()
-    tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
-    cfg = LlavaConfig(
-        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                       num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
-        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=1,
-                                num_attention_heads=4, num_key_value_heads=2),
-        image_token_id=tok.convert_tokens_to_ids(IMAGE_TOKEN))
-    torch.manual_seed(0)
-    hf = LlavaForConditionalGeneration(cfg).eval()
-    tower = tmp_path_factory.mktemp("clip")
-    hf.model.vision_tower.save_pretrained(tower)
-    sd, conf = original_layout(hf)
-    return sd, conf, tower, tok
 
 
 def _sharded_llava(tmp_path, parts, stale: bool, index: bool):
@@ -189,22 +166,22 @@ def _sharded_llava(tmp_path, parts, stale: bool, index: bool):
     return src, tower
 
 
-def test_convert_llava_reads_the_shards_its_index_lists_not_a_stale_file_beside_them(tmp_path, llava):
+def test_convert_llava_reads_the_shards_its_index_lists_not_a_stale_file_beside_them(tmp_path, tiny_llava):
     from safetensors.torch import load_file
 
     from rsvlm.model import convert_llava
 
-    src, tower = _sharded_llava(tmp_path, llava, stale=True, index=True)
+    src, tower = _sharded_llava(tmp_path, tiny_llava, stale=True, index=True)
     with pytest.warns(UserWarning, match=r"src: model.safetensors not listed in model.safetensors.index.json: left out"):
         out = convert_llava(src, tmp_path / "out", vision_tower=tower)
     proj = load_file(str(out / "vision.safetensors"))["projectors.default.net.0.weight"]
-    assert torch.equal(proj, llava[0]["model.mm_projector.0.weight"])  # was all zeros
+    assert torch.equal(proj, tiny_llava[0]["model.mm_projector.0.weight"])  # was all zeros
 
 
-def test_convert_llava_refuses_a_tensor_in_two_files_without_an_index(tmp_path, llava):
+def test_convert_llava_refuses_a_tensor_in_two_files_without_an_index(tmp_path, tiny_llava):
     from rsvlm.model import convert_llava
 
-    src, tower = _sharded_llava(tmp_path, llava, stale=True, index=False)
+    src, tower = _sharded_llava(tmp_path, tiny_llava, stale=True, index=False)
     with pytest.raises(ValueError, match=r"src: \d+ tensor\(s\) in both model-00001-of-00002.safetensors and "
                                          r"model.safetensors .*remove the stale file"):
         convert_llava(src, tmp_path / "out", vision_tower=tower)
