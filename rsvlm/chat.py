@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from rsvlm import inference as inf
+from rsvlm import tables
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -208,14 +209,11 @@ class ChatREPL:
             self.say("\n(stopped: the answer streamed above stands)")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
         # hundreds of objects flooded the terminal; /geojson writes them all
-        table = inf.objects_table(self.last["objects"], most=inf.TABLE_ROWS, rest="/geojson writes them all")
+        table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
         if table:
             self.say(table)
-        problems = self.last["problems"]  # a long free-decoded answer's hundreds flooded the terminal too
-        for p in problems[:inf.TABLE_ROWS]:
-            self.say(f"  problem: {p}")
-        if len(problems) > inf.TABLE_ROWS:
-            self.say(f"  … and {len(problems) - inf.TABLE_ROWS} more problem(s), not shown")
+        for line in tables.problem_lines(self.last["problems"]):  # a long free-decoded answer's hundreds, cut too
+            self.say("  " + line)
         return answer
 
     def answerer(self):

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from rsvlm import inference as inf
+from rsvlm import tables
 from rsvlm.tta import MODES, FuseConfig
 
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
@@ -288,14 +289,11 @@ def main(args) -> int:
         kept = [o for o in result["objects"] if o.get("score", 1.0) >= args.min_score]
         print(f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped")
         result["objects"] = kept
-    table = inf.objects_table(result["objects"], most=inf.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
+    table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:
         print(table)
-    for p in result["problems"][:inf.TABLE_ROWS]:
-        print(f"problem: {p}", file=sys.stderr)
-    if len(result["problems"]) > inf.TABLE_ROWS:
-        print(f"… and {len(result['problems']) - inf.TABLE_ROWS} more problem(s), not shown (--out writes them all)",
-              file=sys.stderr)
+    for line in tables.problem_lines(result["problems"], rest="--out writes them all"):
+        print(line, file=sys.stderr)
     result.update(task=args.task, prompt=question,
                   images=[{"path": im.path, "modality": im.modality, "bands": im.bands,
                            "width": (im.scene_size or (im.width, im.height))[0],

@@ -8,17 +8,18 @@ import pytest
 from test_predict_edges import chat_repl
 
 from rsvlm import inference as inf
+from rsvlm import tables
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_chat_and_predict_share_one_table_limit_and_chat_cuts_long_problem_lists(ckpt, geotiff, monkeypatch):
-    """TABLE_ROWS was defined in chat and predict each; one in inference governs both, and chat's
+    """TABLE_ROWS was defined in chat and predict each; one in rsvlm.tables governs both, and chat's
     problems (printed all, hundreds from a long free-decoded answer) are cut like predict's."""
-    from rsvlm import chat, predict
+    from rsvlm import chat, predict, tables
 
     assert not hasattr(chat, "TABLE_ROWS") and not hasattr(predict, "TABLE_ROWS")
-    monkeypatch.setattr(inf, "TABLE_ROWS", 2)
+    monkeypatch.setattr(tables, "TABLE_ROWS", 2)
     boxes = [{"kind": "box", "label": "ship", "coords": [i, i, i + 5, i + 5]} for i in range(5)]
     monkeypatch.setattr(inf, "locate", lambda answer, img, scores=None: {
         "answer": answer, "text": answer, "objects": boxes, "problems": [f"bad {i}" for i in range(5)]})
@@ -174,9 +175,9 @@ def test_the_object_table_says_where_a_mask_is():
     from rsvlm import geometry
 
     text = "<ref>water</ref><mask><grid><loc_100><loc_100><loc_300><loc_300><loc_2><loc_2></grid><row><loc_1><row><loc_2></mask>"
-    (row,) = inf.objects_table(geometry.decode(text, 96, 64).objects).splitlines()[1:]
+    (row,) = tables.objects_table(geometry.decode(text, 96, 64).objects).splitlines()[1:]
     assert row.split()[1:3] == ["water", "mask"] and row.endswith("in (9.6,6.4) (28.9,19.3)"), row
-    assert inf.objects_table([{"kind": "mask", "label": None, "coords": {}}]).splitlines()[1].endswith("mask")
+    assert tables.objects_table([{"kind": "mask", "label": None, "coords": {}}]).splitlines()[1].endswith("mask")
 
 
 def test_chat_refuses_a_third_image_on_the_command_line_before_loading_the_model(geotiff, tmp_path, capsys):

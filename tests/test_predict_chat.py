@@ -11,6 +11,7 @@ import pytest
 from rsvlm import geometry
 from rsvlm import inference as inf
 from rsvlm.cli import main
+from rsvlm.tables import objects_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,7 +29,7 @@ def test_locate_adds_map_coordinates(geotiff):
     # pixel x → 500000 + 0.5 x ; pixel y → 4000000 - 0.5 y (bin centres: within half a bin)
     assert x1 == pytest.approx(500000 + 0.5 * 12, abs=0.5 * 96 / 1000 * 0.5 + 1e-6)
     assert y2 == pytest.approx(4000000 - 0.5 * 30, abs=0.5 * 64 / 1000 * 0.5 + 1e-6)
-    table = inf.objects_table(res["objects"])
+    table = objects_table(res["objects"])
     assert "ship" in table and "500006" in table
 
 
@@ -38,10 +39,10 @@ def test_locate_scores_objects_only_when_each_has_one(geotiff):
                               {"kind": "box", "label": "plane", "coords": [50.0, 8.0, 90.0, 60.0]}], img.width, img.height)
     res = inf.locate(answer, img, [0.9, 0.25])
     assert [o["score"] for o in res["objects"]] == [0.9, 0.25]
-    table = inf.objects_table(res["objects"]).splitlines()
+    table = objects_table(res["objects"]).splitlines()
     assert "score" in table[0] and "0.90" in table[1] and "0.25" in table[2]
     assert all("score" not in o for o in inf.locate(answer, img, [0.9])["objects"])  # 2 objects, 1 score
-    assert "score" not in inf.objects_table(inf.locate(answer, img)["objects"])
+    assert "score" not in objects_table(inf.locate(answer, img)["objects"])
 
 
 def test_locate_reports_bad_geometry_never_raises(geotiff):

@@ -197,7 +197,7 @@ def test_a_prompt_tagged_for_another_task_is_flagged(geotiff, tmp_path, capsys):
 
 
 def test_the_object_table_keeps_the_precision_of_degrees():
-    from rsvlm.inference import objects_table
+    from rsvlm.tables import objects_table
 
     box = {"kind": "box", "label": "ship", "coords": [10.0, 10.0, 30.0, 20.0],
            "map_coords": [[77.95392, 10.41151], [77.96012, 10.41151], [77.96012, 10.40612], [77.95392, 10.40612]]}
@@ -208,7 +208,7 @@ def test_the_object_table_keeps_the_precision_of_degrees():
 
 
 def test_long_table_cells_are_cut_between_coordinates():
-    from rsvlm.inference import objects_table
+    from rsvlm.tables import objects_table
 
     ring = [[float(i), float(i % 3)] for i in range(40)]
     utm = [[793152.25 + i, 2050084.97] for i in range(40)]

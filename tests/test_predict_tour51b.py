@@ -74,14 +74,14 @@ def test_a_rank_that_does_not_merge_says_which_file_it_wrote(ckpt, tmp_path, cap
 
 
 def test_a_long_object_table_is_cut_with_a_count(ckpt, geotiff, tmp_path, capsys, monkeypatch):
-    from rsvlm import geometry, inference, predict
-    from rsvlm.inference import objects_table
+    from rsvlm import geometry, predict, tables
+    from rsvlm.tables import objects_table
 
     boxes = [{"kind": "box", "label": "ship", "coords": [i, i, i + 5, i + 5]} for i in range(7)]
     lines = objects_table(boxes, most=3).splitlines()
     assert len(lines) == 5 and lines[-1].startswith("… and 4 more object(s), not shown")
     assert objects_table(boxes, most=7) == objects_table(boxes)
-    monkeypatch.setattr(inference, "TABLE_ROWS", 2)  # a tiled scene's thousands of rows flooded the terminal
+    monkeypatch.setattr(tables, "TABLE_ROWS", 2)  # a tiled scene's thousands of rows flooded the terminal
     answer = geometry.encode(boxes, 96, 64)
     monkeypatch.setattr(predict, "ask", lambda *a, **k: (answer, [0.9] * 7))
     out = tmp_path / "r.json"
