@@ -266,6 +266,10 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
         out_dir(args.out)
+        from rsvlm.predictions import sweep_temps
+
+        if swept := sweep_temps(Path(args.out)):  # a scoring killed while writing --out
+            print(f"note: {swept}")
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
@@ -280,7 +284,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         if scores.get(key):
             print(f"note: {scores[key]} {what}")
     if args.out:
-        Path(args.out).write_text(json.dumps(scores, indent=1, sort_keys=False) + "\n")
+        from rsvlm.predictions import replace_text  # a kill leaves the old scores or the new, not half a file
+
+        replace_text(Path(args.out), json.dumps(scores, indent=1, sort_keys=False) + "\n")
         print(f"scores written to {args.out}")
     return scores
 

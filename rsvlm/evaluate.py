@@ -51,9 +51,11 @@ from rsvlm.predictions import (
     inputs_digest,
     merge_answers,
     part_path,
+    replace_text,
     resume_state,
     run_stamp,
     stamp_path,
+    sweep_temps,
     unstamped_answers,
 )
 from rsvlm.processes import env_int
@@ -180,6 +182,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     from tqdm.auto import tqdm
 
     root = Path(image_root) if image_root is not None else data.parent
+    if swept := sweep_temps(out):  # a run killed mid-merge, or mid-rewrite of a part
+        print(f"rsvlm eval: {swept}", file=sys.stderr)
     records, report = load_records(data, strict=False, need_answer=False)  # a blind test set is answered
     if report.notable:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
@@ -428,7 +432,7 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     if rank == 0:  # what the answers came from, checked when the file is resumed
         side = stamp_path(Path(args.out))
         side.parent.mkdir(parents=True, exist_ok=True)
-        side.write_text(json.dumps(stamp, indent=1) + "\n")
+        replace_text(side, json.dumps(stamp, indent=1) + "\n")
     import torch
 
     try:
