@@ -9,6 +9,8 @@
 Scaling (``ReadConfig``): optical/ir uint8 /255, other dtypes stretched between percentiles;
 msi reflectance (uint16 DN / 10000); sar amplitude → dB → stretched to [0, 1]. The stretch is
 computed once per scene from a decimated read, so every window of a scene is scaled alike.
+What GDAL or tifffile log about a damaged file while reading it ("TIFFReadDirectory: Bogus
+StripByteCounts field", "invalid page offset") becomes one of the image's ``notes``.
 
 Cannot: reproject or resample band files onto a common grid (they must share one), apply
 radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.
@@ -25,7 +27,7 @@ import numpy as np
 
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, open_raster, open_source
+from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, library_messages, open_raster, open_source
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -111,12 +113,14 @@ class SceneReader:
         self.paths = _as_paths(path)
         self.name = ", ".join(_names(path))
         self.cfg = dataclasses.replace(scaling) if scaling is not None else sc.ReadConfig()
-        self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
-        try:
-            self._resolve(modality, bands)
-        except BaseException:
-            self.src.close()
-            raise
+        with library_messages([]) as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
+            self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
+            try:
+                self._resolve(modality, bands)
+            except BaseException:
+                self.src.close()
+                raise
+        self.notes += [n for n in heard if n not in self.notes]
 
     def _resolve(self, modality, bands):
         src, name = self.src, self.name
@@ -278,13 +282,14 @@ class SceneReader:
         x0, y0, w, h = (int(v) for v in window)
         if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
-        data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
+        with library_messages([]) as heard:
+            data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
         whole = (x0, y0, w, h) == (0, 0, W, H)
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, valid=valid, crs=self.src.crs,
             transform=_shift_transform(self.src.transform, x0, y0),
-            gcps=_shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=list(self.notes),
+            gcps=_shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard),
             window=None if whole else (x0, y0, w, h), scene_size=(W, H),
         )
 
@@ -297,8 +302,9 @@ class SceneReader:
         W, H = self.width, self.height
         if max(W, H) <= max_side:
             return self.read()
-        data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
-        notes = [*self.notes, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the model shrinks "
+        with library_messages([]) as heard:
+            data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
+        notes = [*self._notes(heard), f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the model shrinks "
                               "it further); shapes are given in the scene's pixels"]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name, valid=valid,
                        crs=self.src.crs, transform=self.src.transform, gcps=self.src.gcps,
@@ -308,13 +314,18 @@ class SceneReader:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
         file has them), scaled as every window is; its transform is the shrunk grid's, and it has
         no GCPs (for display: ``draw_overlay(..., object_scale=overview.width / scene width)``)."""
-        data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
+        with library_messages([]) as heard:
+            data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         t = self.src.transform
         fx, fy = self.width / data.shape[2], self.height / data.shape[1]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name, valid=valid,
                        crs=self.src.crs if t else None,
                        transform=(t[0] * fx, t[1] * fy, t[2], t[3] * fx, t[4] * fy, t[5]) if t else None,
-                       inferred_modality=self.inferred, notes=list(self.notes), scene_size=(self.width, self.height))
+                       inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height))
+
+    def _notes(self, heard: list[str]) -> list[str]:
+        """The scene's notes and what the libraries said while reading one window (``library_messages``)."""
+        return [*self.notes, *(n for n in heard if n not in self.notes)]
 
     def _scaled(self, raw, valid):
         """Raw band values (C, h, w) and their nodata mask → (scaled float32 data, valid or None)."""

@@ -7,7 +7,10 @@ slice it, so whole-scene tiling is memory-bounded only for rasterio formats (til
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +22,58 @@ TIFF_SUFFIXES = (".tif", ".tiff")
 
 class ImageReadError(ValueError):
     """A file exists but cannot be decoded (truncated, corrupt, or not an image)."""
+
+
+# where the libraries log what they find wrong in a file: tifffile's "invalid page offset", GDAL's
+# "TIFFReadDirectory: Bogus StripByteCounts field" (through rasterio), none naming the file
+LIBRARY_LOGGERS = ("tifffile", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io")
+
+
+class _Heard(logging.Filter):
+    """Takes this thread's warnings (and GDAL's errors, which rasterio logs at INFO and may not
+    raise) off a library logger into ``notes``, so they do not print without the file's name."""
+
+    def __init__(self, notes: list[str], floor: dict[str, int]):
+        super().__init__()
+        self.notes, self.thread = notes, threading.get_ident()
+        self.floor = floor  # each logger's level before ``library_messages`` lowered it
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.levelno == logging.INFO and str(record.msg).startswith("GDAL signalled an error")
+        if record.thread != self.thread or (record.levelno < logging.WARNING and not failure):
+            return record.levelno >= self.floor.get(record.name, logging.NOTSET)  # as if not lowered
+        if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
+            msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
+            msg = re.sub(r"^[^\s:]+\.\w{2,5}: (?=\w)", "", str(msg))  # GDAL says it once with the file's name, once without
+            note = f"GDAL {'error' if failure else 'warning'} while reading: {msg}"
+        else:  # "<tifffile.TiffPages @8> invalid page offset 1000000000"
+            note = f"{record.name} {record.levelname.lower()} while reading: " + re.sub(
+                r"^<\w+\.(\w+) @(\d+)> ", r"\1 @\2: ", record.getMessage())
+        if note not in self.notes:
+            self.notes.append(note)
+        return False
+
+
+@contextlib.contextmanager
+def library_messages(notes: list[str]):
+    """Within the block, what tifffile and rasterio (GDAL) log about the file read (a damaged IFD, a
+    bogus strip count) is appended to ``notes`` instead of printed to stderr naming no file."""
+    loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
+    heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers})
+    lowered = [lg for lg in loggers if lg.level == logging.NOTSET or lg.level > logging.INFO]
+    levels = [lg.level for lg in lowered]
+    for lg in loggers:
+        lg.addFilter(heard)
+    for lg in lowered:  # GDAL's errors come at INFO; nothing below WARNING passes the filter
+        lg.setLevel(logging.INFO)
+    try:
+        yield notes
+    finally:
+        for lg in loggers:
+            lg.removeFilter(heard)
+        for lg, level in zip(lowered, levels):
+            if not any(isinstance(f, _Heard) for f in lg.filters):  # another thread's read still listens
+                lg.setLevel(level)
 
 
 def gdal_message(err: BaseException) -> str:
@@ -87,12 +142,12 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         return RasterioSource([str(p) for p in names], gdal_cache_mb)
     except ImportError:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
-            return ArraySource(paths[0], _read_tifffile(paths[0]), note="rasterio not installed: read by tifffile")
+            return _tifffile_source(paths[0], "rasterio not installed: read by tifffile")
         raise ImportError("reading this format needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
             try:
-                return ArraySource(paths[0], _read_tifffile(paths[0]), note=f"read by tifffile ({err})")
+                return _tifffile_source(paths[0], f"read by tifffile ({err})")
             except ImageReadError:
                 pass
         raise
@@ -137,20 +192,29 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
     return arr, alpha, note
 
 
-def _read_tifffile(path: Path) -> tuple[np.ndarray, int | None]:
+def _tifffile_source(path: Path, note: str) -> "ArraySource":
+    """The first image of a TIFF, decoded by tifffile (no rasterio, or a TIFF GDAL cannot open)."""
     import tifffile
 
     try:
-        arr = tifffile.imread(path)
+        with tifffile.TiffFile(path) as tf:
+            n_series, arr = len(tf.series), tf.series[0].asarray()
     except Exception as e:  # tifffile raises many types for bad files
         raise ImageReadError(f"{path}: cannot decode TIFF, truncated or corrupt ({e})") from e
+    notes = [note]
+    if arr.ndim == 4 or n_series > 1:  # pages of one shape are one series: (pages, H, W, C) was refused
+        n = arr.shape[0] if arr.ndim == 4 else n_series
+        notes.append(f"the file holds {n} images (TIFF pages); the first is read, as GDAL reads it")
+        arr = arr[0] if arr.ndim == 4 else arr
     if arr.ndim == 2:
         arr = arr[None]
     elif arr.ndim == 3 and arr.shape[-1] <= 16 and arr.shape[0] > 16:
         arr = np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
     elif arr.ndim != 3:
         raise ImageReadError(f"{path}: TIFF has shape {arr.shape}; expected (H, W) or (H, W, C)")
-    return arr, None
+    src = ArraySource(path, (arr, None))
+    src.notes += notes
+    return src
 
 
 class ArraySource:
@@ -210,29 +274,43 @@ class RasterioSource:
 
     def __init__(self, names: list[str], gdal_cache_mb: int = 64):
         import rasterio
+        from rasterio._err import CPLE_BaseError
         from rasterio.errors import RasterioIOError
 
         self._cache = gdal_cache_mb * 1024 * 1024
         self.paths, self.datasets, self.notes = list(names), [], []  # names as given, for messages
-        try:
-            for p in names:  # as written, not as Path folds them
-                try:
-                    with rasterio.Env(GDAL_CACHEMAX=self._cache):
+        # in an Env GDAL's messages go to rasterio's loggers (``library_messages``), not to stderr as
+        # "ERROR 1: …", and an error GDAL met listing a damaged TIFF's pages is not raised later by
+        # an unrelated call (colorinterp) as a CPLE_AppDefinedError naming no file
+        with rasterio.Env(GDAL_CACHEMAX=self._cache):
+            try:
+                for p in names:  # as written, not as Path folds them
+                    try:
                         self.datasets.append(open_raster(p))
-                except RasterioIOError as e:
-                    raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({gdal_message(e)})") from e
-                if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
-                    subs = self.datasets[-1].subdatasets
-                    raise ImageReadError(f"{p}: holds no raster of its own" + (
-                        f" but {len(subs)} subdatasets; give one as the image, e.g. {', '.join(subs[:3])}"
-                        if subs else ""))
-                if subs := self.datasets[-1].subdatasets:  # a multi-page TIFF: GDAL opens its first page
-                    self.notes.append(f"the file holds {len(subs)} images (TIFF pages or subdatasets); the first is read, "
-                                      f"another by its name, e.g. {subs[1]}")
-            self._check_grid()
-        except BaseException:
-            self.close()
-            raise
+                    except RasterioIOError as e:
+                        raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({gdal_message(e)})") from e
+                    if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
+                        subs = self.datasets[-1].subdatasets
+                        raise ImageReadError(f"{p}: holds no raster of its own" + (
+                            f" but {len(subs)} subdatasets; give one as the image, e.g. {', '.join(subs[:3])}"
+                            if subs else ""))
+                    if subs := self.datasets[-1].subdatasets:  # a multi-page TIFF: GDAL opens its first page
+                        self.notes.append(f"the file holds {len(subs)} images (TIFF pages or subdatasets); the first "
+                                          f"is read, another by its name, e.g. {subs[1]}")
+                self._check_grid()
+                try:
+                    self._describe()
+                except CPLE_BaseError:  # an error GDAL met listing a damaged TIFF's pages, raised by the next
+                    self._describe()  # call that checks (colorinterp); already a note (library_messages)
+            except CPLE_BaseError as e:
+                self.close()
+                raise ImageReadError(f"{self.paths[0]}: not a readable raster, truncated or corrupt ({e})") from e
+            except BaseException:
+                self.close()
+                raise
+
+    def _describe(self):
+        """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata."""
         ds = self.datasets[0]
         self.width, self.height = ds.width, ds.height
         self.count = sum(d.count for d in self.datasets)
@@ -291,6 +369,7 @@ class RasterioSource:
 
     def _read(self, indexes, nodata, window=None, out_shape=None):
         import rasterio
+        from rasterio._err import CPLE_BaseError
         from rasterio.errors import RasterioIOError
 
         bands, valid, masked_done = [], None, set()
@@ -298,7 +377,7 @@ class RasterioSource:
             if self._palette is not None:  # one band of indices → the colours asked for
                 try:
                     idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
-                except RasterioIOError as e:
+                except (RasterioIOError, CPLE_BaseError) as e:
                     raise ImageReadError(f"{self.paths[0]}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
                 bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
                 if self._masked[0]:
@@ -311,7 +390,7 @@ class RasterioSource:
                         masked_done.add(j)
                         m = d.dataset_mask(window=window, out_shape=out_shape) > 0
                         valid = m if valid is None else valid & m
-                except RasterioIOError as e:
+                except (RasterioIOError, CPLE_BaseError) as e:
                     raise ImageReadError(f"{d.name}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:

@@ -1,0 +1,79 @@
+"""Rough-edge tour 53 of the readers: damaged files, band names, odd but legitimate inputs."""
+
+from __future__ import annotations
+
+import logging
+import struct
+
+import numpy as np
+import pytest
+
+from rsvlm.io import read_image
+
+tifffile = pytest.importorskip("tifffile")
+
+
+def _two_page_tiff(path, next_ifd: int | None = None):
+    """A 2-page uint8 RGB TIFF; ``next_ifd`` overwrites the first page's pointer to the second."""
+    a = (np.arange(64 * 64 * 3) % 251).astype(np.uint8).reshape(64, 64, 3)
+    with tifffile.TiffWriter(path) as tw:
+        tw.write(a, photometric="rgb")
+        tw.write(a, photometric="rgb")
+    if next_ifd is not None:
+        b = bytearray(path.read_bytes())
+        first = struct.unpack_from("<I", b, 4)[0]  # little-endian classic TIFF: header, then IFD offset
+        n_tags = struct.unpack_from("<H", b, first)[0]
+        struct.pack_into("<I", b, first + 2 + 12 * n_tags, next_ifd)
+        path.write_bytes(bytes(b))
+    return path
+
+
+def _bogus_strip_count(path):
+    """A grey TIFF whose StripByteCounts is 0: GDAL warns, ignores it and reads the pixels."""
+    tifffile.imwrite(path, (np.arange(64 * 64) % 251).astype(np.uint8).reshape(64, 64))
+    with tifffile.TiffFile(path) as tf:
+        tag = tf.pages[0].tags["StripByteCounts"]
+    b = bytearray(path.read_bytes())
+    struct.pack_into("<I", b, tag.valueoffset, 0)
+    path.write_bytes(bytes(b))
+    return path
+
+
+def test_a_broken_page_chain_is_a_note_not_a_gdal_traceback_or_an_unnamed_stderr_line(tmp_path, capfd):
+    """GDAL met the bad second-IFD offset while listing the pages and printed "ERROR 1: …"; the
+    error then came out of an unrelated call (colorinterp) as a CPLE_AppDefinedError traceback."""
+    pytest.importorskip("rasterio")
+    path = _two_page_tiff(tmp_path / "scene.tif", next_ifd=10**9)
+    img = read_image(path)
+    assert img.data.shape == (3, 64, 64)
+    assert any("GDAL error while reading" in n and "offset 1000000000" in n for n in img.notes), img.notes
+    err = capfd.readouterr().err
+    assert "ERROR 1" not in err and "1000000000" not in err
+
+
+def test_a_gdal_warning_becomes_one_note_and_prints_nothing(tmp_path, capfd):
+    pytest.importorskip("rasterio")
+    path = _bogus_strip_count(tmp_path / "grey.tif")
+    img = read_image(path, modality="ir")
+    bogus = [n for n in img.notes if "StripByteCounts" in n]
+    assert len(bogus) == 1 and bogus[0].startswith("GDAL warning while reading: TIFFReadDirectory"), img.notes
+    assert "StripByteCounts" not in capfd.readouterr().err
+    assert logging.getLogger("rasterio._env").level == logging.NOTSET  # the logger is left as it was
+
+
+def test_tifffile_warnings_become_notes_and_a_page_series_reads_its_first_page(tmp_path, monkeypatch, capfd):
+    """Without rasterio a TIFF is read by tifffile, which logged "<tifffile.TiffPages @8> invalid
+    page offset" naming no file, and refused a two-page TIFF's (2, H, W, 3) series outright."""
+    from rsvlm.io import sources
+
+    def no_rasterio(*args, **kwargs):
+        raise ImportError("rasterio")
+
+    monkeypatch.setattr(sources, "RasterioSource", no_rasterio)
+    whole = read_image(_two_page_tiff(tmp_path / "pages.tif"))
+    assert whole.data.shape == (3, 64, 64)
+    assert any("holds 2 images" in n for n in whole.notes), whole.notes
+    img = read_image(_two_page_tiff(tmp_path / "broken.tif", next_ifd=10**9))
+    assert img.data.shape == (3, 64, 64)
+    assert any(n.startswith("tifffile ") and "invalid page offset 1000000000" in n for n in img.notes), img.notes
+    assert "invalid page offset" not in capfd.readouterr().err
