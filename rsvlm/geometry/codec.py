@@ -202,9 +202,16 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
     if pos < len(text):
         items.append(("text", text[pos:]))
         tail = text[text.rfind("<"):] if "<" in text[pos:] else ""
-        if tail and ">" not in tail and (re.fullmatch(r"<loc_\d+", tail) or any(t.startswith(tail) for t in _TAG_NAMES)):
+        if _is_cut_tag(tail):
             probs.append(f"text ends inside a tag: {tail!r}")
     return items, probs
+
+
+def _is_cut_tag(tail: str) -> bool:
+    """Whether ``tail`` (the text after the last "<") is the start of an rsvlm tag: ``<re``, ``</bo``,
+    ``<loc_12``. A lone "<" (``a < b``, ``smaller than <``), ``<3`` or ``<b>`` are text."""
+    return len(tail) >= 2 and (bool(re.fullmatch(r"<loc_(0|[1-9]\d{0,2})", tail))
+                               or any(t.startswith(tail) for t in _TAG_NAMES))
 
 
 def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list[str]) -> dict | None:
