@@ -7,6 +7,17 @@ import pytest
 from rsvlm import geometry
 
 
+# ---------------------------------------------------------------- zero-padded locations
+
+
+@pytest.mark.parametrize("loc", ["<loc_01>", "<loc_000>", "<loc_0999>"])
+def test_a_zero_padded_location_is_no_token_and_is_reported(loc):
+    # was: <loc_01> read as bin 1; the tokenizer has no such token, so the model never writes it
+    d = geometry.decode(f"<ref>ship</ref><box>{loc}<loc_10><loc_20><loc_20></box>", 100, 100)
+    assert d.objects == [] and any(loc in p and "not a location token" in p for p in d.problems)
+    assert geometry.decode("<point><loc_0><loc_0></point>", 9, 9).problems == []  # <loc_0> itself is one
+
+
 # ---------------------------------------------------------------- a "<" that is text
 
 
