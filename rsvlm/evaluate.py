@@ -36,6 +36,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,19 +73,21 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
 
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
                  constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-                 by_class: bool = False) -> list[dict]:
+                 by_class: bool = False, notes: ReadNotes | None = None) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
     A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), and a
     ``"note"`` where a view of its record was refused (its plain answer kept).
-    ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
+    ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
+    each record's images noted."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
+        said: list[str] = []
         try:
-            imgs = record_images(r, root)
+            imgs = record_images(r, root, said)
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
-                processor.band_notes(im)
+                said += processor.band_notes(im)
             m = prompt_of(r, processor.prompt)
             # a prompt past the context fails this record here: in the batch it failed every record of it
             if problem := inf.prompt_problem(model, processor, m, imgs, by_class):
@@ -95,6 +98,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             ok.append(len(rows))
             msgs.append(m)
             images.append(imgs)
+        if notes is not None:
+            notes.add(r["id"], said)
         rows.append(row)
     if not ok:
         return rows
@@ -134,21 +139,53 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     return rows
 
 
-def record_images(record: dict, root: Path) -> list:
+def record_images(record: dict, root: Path, notes: list[str] | None = None) -> list:
     """A record's images as ImageInputs, each read whole as ``rsvlm predict`` reads it: shrunk to
     ``inf.READ_MAX_SIDE`` pixels a side where larger (a full Sentinel-2 tile read whole took GBs per
     record; the model shrinks it to its input anyway); ValueError naming the file where one has no valid
     pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
-    model would answer about a black image."""
+    model would answer about a black image. What reading noted is added to ``notes``."""
     from rsvlm.data.records import image_paths
 
     out = []
     for files, im in zip(image_paths(record, root), record["images"]):
         img = inf.read_spec(inf.ImageSpec(files, im.get("modality"), im.get("bands")), max_side=inf.READ_MAX_SIDE)
+        if notes is not None:
+            notes += img.notes
         if err := inf.all_nodata(img):
             raise ValueError(err)
         out.append(inf.model_input(img))
     return out
+
+
+# reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied
+_ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
+
+
+@dataclass
+class ReadNotes:
+    """What reading the images of a run's records noted (``rsvlm.io`` notes: a file of several images,
+    a modality inferred, no valid pixel; ``band_notes``: a band filled), by kind: the records of each
+    and the first one's id and note. Routine notes (``_ROUTINE``) are left out."""
+
+    kinds: dict[str, list] = field(default_factory=dict)  # kind -> [records, first id, first note]
+
+    def add(self, rid: str, notes: list[str]) -> None:
+        for kind, note in {self.kind(n): n for n in reversed(notes) if not _ROUTINE.match(n)}.items():
+            self.kinds.setdefault(kind, [0, rid, note])[0] += 1
+
+    @staticmethod
+    def kind(note: str) -> str:
+        """A note up to its first ``:``, ``(`` or ``;``, its numbers as N: "the file holds N images"."""
+        head = re.split(r"[:(;]", note, maxsplit=1)[0]
+        return " ".join(re.sub(r"(?<![\w.-])\d+(?![\w.-])", "N", head).split())
+
+    def summary(self, n_records: int, most: int = 8) -> str | None:
+        """A line, then one per kind (the ``most`` of most records); None without a note."""
+        rows = sorted(self.kinds.values(), key=lambda v: -v[0])
+        more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
+        return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
+            f"\n  {n} record(s): {note[:240]} (first: {rid})" for n, rid, note in rows[:most]) + more if rows else None
 
 
 def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
@@ -221,7 +258,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_cut, n_noted, rows_failed = 0, 0, []
+    n_cut, n_noted, rows_failed, read_notes = 0, 0, [], ReadNotes()
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
@@ -232,7 +269,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                             disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
             for row in answer_batch(model, processor, todo[i : i + batch_size], root, max_new_tokens,
-                                    constrain, tta, min_objects, by_class):
+                                    constrain, tta, min_objects, by_class, notes=read_notes):
                 if "error" in row:
                     rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
@@ -240,6 +277,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
+    if said := read_notes.summary(len(todo)):  # a note a record at a time would bury the run's other messages
+        print(f"rsvlm eval: {said}", file=sys.stderr)
     if rows_failed or errors.kept:
         first = (rows_failed or errors.kept)[0]
         kept = f", {len(errors.kept)} of them from the last run" if errors.kept else ""

@@ -62,3 +62,75 @@ def test_a_scorer_removes_its_killed_runs_temp_file_and_writes_its_scores_whole(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.jsonl", "p.jsonl", "scores.json"]
     assert "removed 1 temp file(s) a killed run left beside" in capsys.readouterr().out
     assert json.loads(out.read_text())["n_records"] == 1
+
+
+class Processor:
+    """The processor ``answer_batch`` asks before generating: band notes by image file name."""
+
+    missing_bands = "copy"
+
+    def __init__(self, band_notes: dict[str, list[str]]):
+        from rsvlm.data.conversation import PromptConfig
+
+        self.prompt, self.notes = PromptConfig(), band_notes
+
+    def band_notes(self, image):
+        return self.notes.get(image.name.rsplit("/", 1)[-1], [])
+
+    def chat_prompt(self, messages, add_generation_prompt=True):
+        return "prompt"
+
+    def encode(self, text, images):
+        return [0]
+
+
+def _answering(monkeypatch, answer="lake"):
+    """The model's answers, for ``answer_batch``: ``answer`` to every prompt."""
+    from rsvlm import inference
+
+    monkeypatch.setattr(inference, "answerer", lambda *a, **kw: lambda msgs, imgs: [inference.Answer(answer, [])
+                                                                                     for _ in msgs])
+
+
+def test_reading_notes_are_counted_by_kind_and_said_once_at_the_end(tmp_path, monkeypatch, capsys):
+    import numpy as np
+    import tifffile
+    from PIL import Image
+
+    rgb = (np.arange(3 * 16 * 16) % 251).astype(np.uint8).reshape(3, 16, 16)
+    for _ in range(2):  # two pages: the first is read
+        tifffile.imwrite(tmp_path / "pages.tif", rgb, photometric="rgb", planarconfig="separate", append=True)
+    Image.fromarray(rgb[0]).save(tmp_path / "grey.png")
+    Image.fromarray(rgb.transpose(1, 2, 0)).save(tmp_path / "rgb.png")
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text("".join(json.dumps({**RECORD, "id": rid, "images": [{"path": f, "modality": "optical"}]}) + "\n"
+                            for rid, f in [("a", "rgb.png"), ("b", "pages.tif"), ("c", "grey.png"),
+                                           ("d", "pages.tif"), ("e", "rgb.png")]))
+    _answering(monkeypatch)
+    proc = Processor({"rgb.png": ["band red read as R", "NIR missing: filled with R (expect weaker answers)"]})
+    evaluate.run(None, proc, data, out, batch_size=2, progress=False)
+    err = capsys.readouterr().err
+    # were dropped: the pages left unread, a grey image answered as colour, a band filled, said nowhere
+    assert "reading the images of the 5 record(s) of this run noted" in err
+    lines = [line.strip() for line in err.splitlines() if line.startswith("  ")]
+    assert lines == ["2 record(s): NIR missing: filled with R (expect weaker answers) (first: a)",
+                     "2 record(s): the file holds 2 images (TIFF pages or subdatasets); the first is read, another by "
+                     f"its name, e.g. GTIFF_DIR:2:{tmp_path / 'pages.tif'} (first: b)",
+                     "1 record(s): grey band replicated to RGB (first: c)"]
+    assert "red read as R" not in err  # a band's other name: routine, as the stretch is
+    assert [json.loads(line)["answer"] for line in out.read_text().splitlines()] == ["lake"] * 5
+
+
+def test_note_kinds_keep_names_and_drop_numbers():
+    kind = evaluate.ReadNotes.kind
+    assert kind("modality inferred as sar from 2 bands float32 (dual polarisation)") == \
+        "modality inferred as sar from N bands float32"
+    assert kind("Sentinel-2 fill: DN 0 read as nodata") == "Sentinel-2 fill"
+    assert kind("no valid pixel: every pixel is nodata") == "no valid pixel"
+    notes = evaluate.ReadNotes()
+    for i in range(12):
+        notes.add(f"r{i}", [f"note {'abcdefghijkl'[i]}: said", "stretch (2-98 percentiles): R [0, 1]"] + ["no valid pixel: x"] * (i < 3))
+    said = notes.summary(12, most=3).splitlines()
+    assert said[1:] == ["  3 record(s): no valid pixel: x (first: r0)", "  1 record(s): note a: said (first: r0)",
+                        "  1 record(s): note b: said (first: r1)", "  and 10 more kind(s) of note"]
+    assert evaluate.ReadNotes().summary(3) is None
