@@ -3,8 +3,68 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from rsvlm import geometry
+from rsvlm.model.grammar import GrammarConstraint
+from rsvlm.model.llm import byte_tokenizer
+from rsvlm.tokens import add_special_tokens
+
+BOX = "<box><loc_10><loc_10><loc_20><loc_20></box>"
+
+
+@pytest.fixture(scope="module")
+def tok():
+    t = byte_tokenizer()
+    add_special_tokens(t)
+    return t
+
+
+def allowed_after(tok, text: str, left: int = 1 << 20) -> torch.Tensor:
+    """(V,) bool: what the grammar allows after ``text`` with ``left`` tokens to go."""
+    ids = tok(text, add_special_tokens=False).input_ids
+    return GrammarConstraint(tok, {tok.eos_token_id}, 1, len(ids) + left)([ids], len(tok))[0]
+
+
+# ---------------------------------------------------------------- a label with no shape
+
+
+def test_a_label_another_label_replaces_is_reported_and_stays_in_the_text():
+    # was: no problem, "ship" silently lost as a label
+    d = geometry.decode(f"there are <ref>ship</ref><ref>plane</ref>{BOX}", 100, 100)
+    assert [o["label"] for o in d.objects] == ["plane"]
+    assert len(d.problems) == 1 and "<ref>ship</ref> labels no shape" in d.problems[0]
+    assert d.text == "there are ship plane"
+    d = geometry.decode(f"<ref>ship</ref> , <ref></ref>{BOX}", 100, 100)  # no word between: still nothing labelled
+    assert d.objects[0]["label"] is None and "<ref>ship</ref> labels no shape" in d.problems[0]
+    assert "<ref></ref> labels no shape" in geometry.decode(f"<ref></ref><ref>a</ref>{BOX}", 9, 9).problems[0]
+
+
+@pytest.mark.parametrize("text", [
+    f"<ref>ship</ref>{BOX}{BOX}",  # one label, several shapes
+    f"<ref>ship</ref> at {BOX} and {BOX}.",  # text between does not end the label
+    "<ref>harbour</ref> None.",  # a label said of in words: the eval's empty reference
+    f"<ref>ship</ref> none here. <ref>plane</ref>{BOX}",
+    "[ground] where is <ref>the white ship</ref>",  # a question's referring phrase (GeoChat's [refer])
+])
+def test_labels_with_shapes_or_words_after_them_are_no_problem(text):
+    assert geometry.decode(text, 100, 100).problems == []
+
+
+def test_the_grammar_holds_a_closed_label_to_a_shape_or_a_word(tok):
+    eos, ref = tok.eos_token_id, tok.convert_tokens_to_ids("<ref>")
+    box, point = tok.convert_tokens_to_ids("<box>"), tok.convert_tokens_to_ids("<point>")
+    ok = allowed_after(tok, "<ref>ship</ref>")
+    assert not ok[eos] and not ok[ref] and ok[box] and ok[tok.convert_tokens_to_ids("Ġ")]  # was: EOS allowed
+    ok = allowed_after(tok, "<ref>ship</ref> ")  # a space is no word
+    assert not ok[eos] and not ok[ref]
+    ok = allowed_after(tok, "<ref>harbour</ref> N")
+    assert ok[eos] and ok[ref]
+    ok = allowed_after(tok, f"<ref>ship</ref>{BOX}")
+    assert ok[eos] and ok[ref]
+    # with only a point's room left, nothing but the point may follow the label
+    ok = allowed_after(tok, "<ref>s</ref>", left=4)
+    assert ok.nonzero().flatten().tolist() == [point]
 
 
 # ---------------------------------------------------------------- zero-padded locations

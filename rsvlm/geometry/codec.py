@@ -267,12 +267,15 @@ def decode(text: str, width: int, height: int) -> Decoded:
     items, out.problems = _lex(text)
     words: list[str] = []
     label: str | None = None
+    unshaped: str | None = None  # the closed <ref> neither a shape nor a word has followed yet, as written
     last_poly: dict | None = None  # a following counter-clockwise <poly> becomes its hole
     i, n = 0, len(items)
     while i < n:
         kind, val = items[i]
         if kind == "text":
             words.append(val)
+            if unshaped is not None and re.search(r"\w", val):
+                unshaped = None  # the answer says something of the label in words ("None.")
             i += 1
         elif kind in ("loc", "bad"):
             out.problems.append(f"{f'<loc_{val}>' if kind == 'loc' else val} outside any shape; ignored")
@@ -282,15 +285,19 @@ def decode(text: str, width: int, height: int) -> Decoded:
             while j < n and items[j][0] == "text":
                 j += 1
             phrase = "".join(v for _, v in items[i + 1:j])
+            _no_shape(unshaped, out.problems)
             if j < n and items[j][1] == "</ref>":
                 j += 1
+                unshaped = f"<ref>{phrase}</ref>"
             else:
                 out.problems.append(f"<ref>{phrase[:40]} is not closed by </ref>")
+                unshaped = None
             label = phrase.strip() or None
             last_poly = None
             words += [" ", phrase, " "]
             i = j
         elif val in _SHAPE_TAGS:
+            unshaped = None
             close = "</" + val[1:]
             j = i + 1
             while j < n and items[j][1] != close and not (items[j][0] == "tag" and (items[j][1] in _SHAPE_TAGS or items[j][1] == "<ref>")):
@@ -317,5 +324,12 @@ def decode(text: str, width: int, height: int) -> Decoded:
         else:
             out.problems.append(f"stray {val}; ignored")
             i += 1
-    out.text = _clean_text(words)
+    out.text = _clean_text(words)  # a label last of all is none: a question names its referring phrase so
     return out
+
+
+def _no_shape(ref: str | None, probs: list[str]) -> None:
+    """Report a closed ``<ref>`` (as written) that labels nothing: another ``<ref>`` came first, with
+    no shape and no word between."""
+    if ref is not None:
+        probs.append(f"{ref:.60} labels no shape (another <ref> follows); kept as text only")

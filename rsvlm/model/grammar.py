@@ -6,7 +6,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
 
 * Outside a shape: any text, EOS and the opening tags ``<ref> <box> <obb> <point> <poly> <mask>``;
   never a ``<loc_N>``, a closing tag, ``<grid> </grid> <row> <run>``, ``<image>`` or a task tag.
-* ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token).
+* ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token). After ``</ref>`` a shape or a
+  word must come before EOS or another ``<ref>`` (``geometry.decode`` reports a label with neither).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -19,20 +20,22 @@ opens only with room for a label token and a shape after its ``</ref>``, and its
 while that shape still fits (a label the budget closed makes an answer that ends next ``cut``).
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
-model from spending its budget on one long shape, or keep plain text from ending on a "<" (the
-codec reports that as a cut tag). A tokenizer without rsvlm's tokens gets no
+model from spending its budget on one long shape, or keep plain text from ending on the start of
+a tag such as "</" or "<bo" (the codec reports that as a cut tag; a lone "<" is text). A tokenizer without rsvlm's tokens gets no
 constraint (``RSVLM.grammar_constraint`` returns None).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import torch
 
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
+_WORD = re.compile(r"\w")
 SHAPE_KINDS = tuple(k for k in GEOMETRY_TAGS if k != "ref")  # the tags that close a shape
 SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and mask are open-ended
 MIN_POLY_LOCS = 6
@@ -89,6 +92,7 @@ class _State:
     row_sum: int = 0  # cells covered by the current row's runs
     row_len: int = 0  # runs written in the current row
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
+    labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,10 @@ class GrammarIds:
                 s.mode = "ref"
             elif kind is not None:
                 s.mode, s.kind, s.locs = ("grid_open" if kind == "mask" else "shape"), kind, []
+                s.labelled = False
         elif s.mode == "ref":
             if t == self.close["ref"]:
-                s.mode = "text"
+                s.mode, s.labelled = "text", True
         elif s.mode == "shape":
             if loc is not None:
                 s.locs.append(loc)
@@ -178,7 +183,7 @@ class GeometryGrammar:
 
     def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
         self.ids = GrammarIds.of(tokenizer)
-        self.advance = self.ids.advance
+        self.decode_one = lambda t: tokenizer.decode([t])
         self.vocab = vocab_size
         self.eos = {i for i in eos_ids if i < vocab_size}
         tid = tokenizer.convert_tokens_to_ids
@@ -196,6 +201,14 @@ class GeometryGrammar:
         self.text_ok[list(self.ids.open.values())] = True
         self.text_ok[list(self.eos)] = True
 
+    def advance(self, s: _State, t: int) -> None:
+        """``GrammarIds.advance``, and a text token holding a word ends a label's wait for a shape
+        (``<ref>harbour</ref> None.`` says of the label in words; ``geometry.decode`` agrees)."""
+        waiting = s.mode == "text" and s.labelled
+        self.ids.advance(s, t)
+        if waiting and s.labelled and _WORD.search(self.decode_one(t)):
+            s.labelled = False
+
     @staticmethod
     def supports(tokenizer) -> bool:
         unk = getattr(tokenizer, "unk_token_id", None)
@@ -208,6 +221,12 @@ class GeometryGrammar:
         included). A token is allowed only if the shortest way to close the open shape after it
         still fits, so a shape opened within the budget always closes."""
         if s.mode == "text":
+            if s.labelled:  # a label waits for its shape: text only while the smallest still fits after it
+                ok = self.text_ok.clone() if left > min(SHAPE_COST.values()) else torch.zeros(self.vocab, dtype=torch.bool)
+                ok[list(self.eos)] = False
+                ok[[self.ids.open[k] for k, c in OPEN_COST.items() if k == "ref" or c > left]] = False
+                ok[[self.ids.open[k] for k, c in SHAPE_COST.items() if c <= left]] = True
+                return ok
             if left >= max(OPEN_COST.values()):
                 return self.text_ok
             ok = self.text_ok.clone()
