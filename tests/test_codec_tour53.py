@@ -95,3 +95,45 @@ def test_text_ending_on_the_start_of_a_real_tag_is_still_reported(tail):
 @pytest.mark.parametrize("tail", ["<loc_1000", "<loc_01", "<locx"])
 def test_a_tail_no_token_starts_with_is_text(tail):
     assert geometry.decode(f"one ship {tail}", 10, 10).problems == []
+
+
+# ---------------------------------------------------------------- sampling with a generator
+
+
+def test_sampling_runs_on_the_generators_device_and_returns_ids_on_the_logits(monkeypatch):
+    """A CPU generator with a CUDA model failed in torch.multinomial (it wants both on one device);
+    here a generator that says it lives on "meta" stands in for the other device."""
+    from types import SimpleNamespace
+
+    from rsvlm.model.generation import GenerationConfig, sample_next
+
+    seen = []
+
+    def multinomial(probs, n, generator=None):  # torch's own rule: probs and generator on one device
+        if generator is not None and probs.device != generator.device:
+            raise RuntimeError(f"generator on {generator.device}, probs on {probs.device}")
+        seen.append(probs.device)
+        return torch.ones(probs.shape[0], n, dtype=torch.long)
+
+    monkeypatch.setattr(torch, "multinomial", multinomial)
+    cfg = GenerationConfig(do_sample=True, top_p=0.9)
+    ids = sample_next(torch.zeros(2, 5), cfg, SimpleNamespace(device=torch.device("meta")))
+    assert seen == [torch.device("meta")] and ids.device == torch.device("cpu") and ids.tolist() == [1, 1]
+
+
+def test_a_seeded_generator_samples_the_same_ids_again():
+    from rsvlm.model.generation import GenerationConfig, sample_next
+
+    cfg = GenerationConfig(do_sample=True, temperature=2.0)
+    logits = torch.randn(3, 50, generator=torch.Generator().manual_seed(1))  # (B,V)
+    runs = [sample_next(logits, cfg, torch.Generator().manual_seed(7)).tolist() for _ in range(2)]
+    assert runs[0] == runs[1] and len(runs[0]) == 3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device for logits off the generator's")
+def test_a_cpu_generator_samples_cuda_logits():
+    from rsvlm.model.generation import GenerationConfig, sample_next
+
+    logits = torch.randn(2, 50, device="cuda")  # (B,V)
+    ids = sample_next(logits, GenerationConfig(do_sample=True), torch.Generator().manual_seed(0))
+    assert ids.device.type == "cuda" and ids.shape == (2,)

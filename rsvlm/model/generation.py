@@ -46,6 +46,8 @@ class DecodeResult:
 
 
 def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Generator | None) -> torch.Tensor:
+    """Greedy or sampled next ids. ``generator`` may live on another device than ``logits`` (a CPU
+    generator for a CUDA model): sampling then runs on the generator's device and the ids come back."""
     # logits: (B,V) → (B,)
     if not cfg.do_sample:
         return logits.argmax(-1)
@@ -55,6 +57,8 @@ def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Ge
         drop = sorted_p.cumsum(-1) - sorted_p > cfg.top_p  # keep the smallest set reaching top_p
         sorted_p = sorted_p.masked_fill(drop, 0.0)
         probs = torch.zeros_like(probs).scatter(-1, idx, sorted_p)
+    if generator is not None and generator.device != probs.device:  # torch.multinomial refuses a mix
+        return torch.multinomial(probs.to(generator.device), 1, generator=generator).squeeze(-1).to(logits.device)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
