@@ -122,7 +122,8 @@ def test_landsat_band_files_are_named_and_scaled_by_their_mission_and_level(tmp_
     as_optical = read_image(band_files("LC09_L2SP_1_2_3_T1_SR", ["B4", "B3", "B2"]), modality="optical")
     assert as_optical.bands == ["R", "G", "B"]
     other = read_image(band_files("XX08_scene_SR", ["B3", "B4", "B5"], dn=1000), modality="msi")  # not Landsat
-    assert other.bands == ["B3", "B4", "B5"]  # the file names' last parts
+    assert other.bands == ["B03", "B04", "B05"]  # the file names' last parts, read as Sentinel-2's numbers
+    assert any("name no mission" in n and "Landsat 4/5/7 (--bands R,NIR,SWIR1)" in n for n in other.notes)
     np.testing.assert_allclose(other.data[:, 0, 0], 0.1, rtol=1e-5)  # DN / 10000 as before
 
 

@@ -77,3 +77,49 @@ def test_tifffile_warnings_become_notes_and_a_page_series_reads_its_first_page(t
     assert img.data.shape == (3, 64, 64)
     assert any(n.startswith("tifffile ") and "invalid page offset 1000000000" in n for n in img.notes), img.notes
     assert "invalid page offset" not in capfd.readouterr().err
+
+
+def _stack(path, n=4):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=8, height=8, count=n, dtype="uint16", crs="EPSG:32618",
+                       transform=from_origin(0, 8, 1, 1)) as ds:
+        ds.write(np.arange(1, n + 1, dtype=np.uint16)[:, None, None] * np.full((n, 8, 8), 500, np.uint16))
+    return path
+
+
+S2_STEM = dict(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.1] * 4, std=[0.1] * 4)
+
+
+def test_band_numbers_are_read_by_the_mission_the_file_name_says(tmp_path):
+    """--bands b4,b3,b2,b8 were "unnamed bands" taken in the stem's order: b4 fed B02 (red as
+    blue) whatever the mission. A Landsat 7 product's band 4 is near infrared, its band 3 red."""
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    l7 = read_image(_stack(tmp_path / "LE07_L1TP_016037_20020813_20200903_02_T1_stack.tif"), modality="msi",
+                    bands=["b4", "b3", "b2", "b8"])
+    assert l7.bands == ["NIR", "R", "G", "pan"]
+    assert any("Landsat 7's numbering (the file name says Landsat 7): b4 as NIR" in n for n in l7.notes), l7.notes
+    m = match_bands(StemConfig(**S2_STEM), l7.bands, 4, fill="copy")
+    assert m.index == [None, 2, 1, 0]  # B03 ← band 2 (green), B04 ← band 3 (red), B08 ← band 4; no blue
+    s2 = read_image(_stack(tmp_path / "T18TWL_20230613T153809_stack.tif"), modality="msi", bands=["b4", "b3", "b2", "b8"])
+    assert s2.bands == ["B04", "B03", "B02", "B08"]
+    assert any("the file name says Sentinel-2" in n for n in s2.notes)
+
+
+def test_band_numbers_no_file_places_are_read_as_sentinel2_and_the_note_gives_each_spelling(tmp_path):
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    img = read_image(_stack(tmp_path / "stack.tif"), modality="msi", bands=["b4", "b3", "b2", "b8"])
+    assert img.bands == ["B04", "B03", "B02", "B08"]
+    note = next(n for n in img.notes if n.startswith("band numbers"))
+    assert "name no mission" in note and "b4 as B04 (red)" in note
+    for spelling in ("--bands R,G,B,pan", "--bands NIR,R,G,pan", "--bands B04,B03,B02,B08"):
+        assert spelling in note  # Landsat 8/9, Landsat 4/5/7, Sentinel-2
+    assert match_bands(StemConfig(**S2_STEM), img.bands, 4).index == [2, 1, 0, 3]  # was [0, 1, 2, 3]
+    assert match_bands(StemConfig(**S2_STEM), ["b4", "b3", "b2", "b8"], 4).index == [2, 1, 0, 3]  # no reader's order
+    plain = read_image(tmp_path / "stack.tif", modality="msi", bands=["b1", "b2", "b3", "b4"])
+    assert plain.bands == ["b1", "b2", "b3", "b4"] and not any(n.startswith("band numbers") for n in plain.notes)
+    with pytest.raises(ValueError, match=r"stack\.tif: band names .* name B04 twice"):
+        read_image(tmp_path / "stack.tif", modality="msi", bands=["b4", "B04", "b2", "b8"])

@@ -22,6 +22,52 @@ LANDSAT_BANDS = {
 LANDSAT_MISSIONS = {"LC08": "oli", "LC09": "oli", "LO08": "oli", "LO09": "oli", "LE07": "tm", "LT05": "tm",
                     "LT04": "tm"}
 THERMAL = {"TIR", "TIR2"}
+S2_WAVELENGTHS = {"B01": "coastal", "B02": "blue", "B03": "green", "B04": "red", "B05": "red edge",
+                  "B06": "red edge", "B07": "red edge", "B08": "near infrared", "B09": "water vapour",
+                  "B10": "cirrus", "B11": "SWIR1", "B12": "SWIR2"}
+
+
+def mission_from_names(paths: list[Path]) -> tuple[str, str] | None:
+    """(mission, numbering) that every file's name says: a Landsat product ID (``LE07_…`` →
+    ``("Landsat 7", "tm")``), a Sentinel-2 product or tile name (``S2B_MSIL2A_…``, also as a
+    folder above the file; ``T33UUP_20230613T101559_…``) → ``("Sentinel-2", "s2")``; else None."""
+    found = set()
+    for p in paths:
+        prefix = p.stem.upper().split("_")[0]
+        if prefix in LANDSAT_MISSIONS:
+            found.add((f"Landsat {prefix[2:].lstrip('0')}", LANDSAT_MISSIONS[prefix]))
+        elif any(re.match(r"S2[A-D]_MSI", part) for part in p.absolute().parts) or re.match(
+                r"T\d{2}[A-Z]{3}_\d{8}T\d{6}_", p.name):
+            found.add(("Sentinel-2", "s2"))
+        else:
+            return None
+    return found.pop() if len(found) == 1 else None
+
+
+def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[list[str], str | None]:
+    """(names, note): bare band numbers (``b4``, ``B4``, ``B11``) among ``names`` read by the
+    ``mission`` (``mission_from_names``) numbering them: Landsat's as the band they are there
+    (Landsat 7's ``b4`` → ``NIR``), Sentinel-2's zero-padded (``B04``). With no mission they are
+    read as Sentinel-2's, and the note says how to name them for another (Landsat 7's band 4 is
+    near infrared, Sentinel-2's red). ``(names, None)`` when there is no bare number."""
+    bare = [b for b in names if re.fullmatch(r"[Bb][1-9]\d?", b)]
+    if not bare:
+        return names, None
+    s2 = {b: f"B{int(b[1:]):02d}" for b in bare}
+    if mission is not None and mission[1] != "s2":
+        table = LANDSAT_BANDS[mission[1]]
+        out = [table.get(b.upper(), b) for b in names]
+        told = ", ".join(f"{b} as {table[b.upper()]}" for b in bare if b.upper() in table)
+        return out, f"band numbers read by {mission[0]}'s numbering (the file name says {mission[0]}): {told}"
+    out = [s2.get(b, b) for b in names]
+    told = ", ".join(f"{b} as {s2[b]} ({S2_WAVELENGTHS.get(s2[b], 'no band')})" for b in bare)
+    if mission is not None:
+        return out, f"band numbers read by Sentinel-2's numbering (the file name says Sentinel-2): {told}"
+    landsat = {k: ",".join(LANDSAT_BANDS[k].get(b.upper(), b) if b in s2 else b for b in names) for k in ("oli", "tm")}
+    return out, (f"band numbers name no mission (nothing in the file says which): read as Sentinel-2's, {told}. "
+                 f"Landsat numbers its bands otherwise; name them by wavelength for Landsat 8/9 "
+                 f"(--bands {landsat['oli']}) or Landsat 4/5/7 (--bands {landsat['tm']}), or zero-padded for "
+                 f"Sentinel-2 (--bands {','.join(out)}) to say so")
 
 
 def landsat_band(p: Path) -> tuple[str, str, str] | None:

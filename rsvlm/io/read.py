@@ -225,15 +225,26 @@ class SceneReader:
                              "(or [gain, offset, K1, K2]) for this file")
 
     def _band_names(self, bands):
+        """The bands' names: given, else from the file; bare band numbers (``b4``) by the mission
+        the file names say (``products.band_numbers``), since Landsat 7's band 4 is Sentinel-2's B08."""
+        names = self._named(bands)
+        unnamed = ([f"b{i + 1}" for i in self.indexes], [f"b{i + 1}" for i in range(len(names))])
+        if names in unnamed:  # the reader's own names for unnamed bands (or a user's spelling of them)
+            return names
+        out, note = pr.band_numbers(names, pr.mission_from_names(self.paths))
+        low = [b.lower() for b in out]
+        if bands is not None and (dup := [b for i, b in enumerate(out) if low.count(low[i]) > 1 and low.index(low[i]) == i]):
+            raise ValueError(f"{self.name}: band names {list(bands)} name {', '.join(dup)} twice; "
+                             "band matching would take one and leave the other unread")
+        self.notes += [note] if note else []
+        return out
+
+    def _named(self, bands):
         n = len(self.indexes)
         if bands is not None:
             if len(bands) != n:
                 raise ValueError(f"{self.name}: {len(bands)} band names {list(bands)} given; "
                                  f"the image has {n} band(s) as {self.modality}")
-            low = [str(b).lower() for b in bands]
-            if dup := [str(b) for i, b in enumerate(bands) if low.count(low[i]) > 1 and low.index(low[i]) == i]:
-                raise ValueError(f"{self.name}: band names {list(bands)} name {', '.join(dup)} twice; "
-                                 "band matching would take one and leave the other unread")
             return [str(b) for b in bands]
         if self.landsat and len(self.indexes) == len(self.landsat):
             names, missions, nums = zip(*self.landsat)

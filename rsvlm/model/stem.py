@@ -73,9 +73,11 @@ class BandMatch:
 
 
 def _generic(bands: list[str]) -> bool:
-    """Readers' names for bands without a description: ``b1 … bN`` (no leading zero, so a user's
-    lower-case Sentinel-2 ``b04`` is a name, matched as ``B04``)."""
-    return all(re.fullmatch(r"b[1-9]\d*", b) for b in bands)
+    """Readers' names for bands without a description: ``b1 … bN`` in increasing order (no leading
+    zero, so a user's lower-case Sentinel-2 ``b04`` is a name, matched as ``B04``; ``b4, b3, b2`` is
+    no reader's order either, and was fed to B02, B03, B04: red as blue)."""
+    nums = [int(m[1]) if (m := re.fullmatch(r"b([1-9]\d*)", b)) else 0 for b in bands]
+    return all(nums) and all(a < b for a, b in zip(nums, nums[1:]))
 
 
 def _key(band: str) -> str:
