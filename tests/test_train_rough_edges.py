@@ -108,9 +108,10 @@ def test_resume_from_a_half_written_or_wrong_folder_names_what_it_lacks(tmp_path
     capsys.readouterr()
     for folder, why in ((half, "lacks optimizer.safetensors (a half-written"), (out, f"step folders are in {out / 'checkpoints'}"),
                         (out / "final", "not a step folder")):
-        assert train_main([*argv, f"out_dir={tmp_path / 'again'}", f"ckpt.resume={folder}"]) == 1
+        assert train_main([*argv, f"out_dir={tmp_path / 'again'}", f"ckpt.resume={folder}"]) == 2  # was 1
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "ckpt.resume" in err[0] and why in err[0], err
+        assert not (tmp_path / "again").exists()  # refused before anything is written
     export = load_script("export_step")
     assert export.main([str(out / "final"), "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
@@ -121,7 +122,7 @@ def test_deepspeed_without_a_launcher_says_how_to_start_it(tmp_path, capsys, mon
     monkeypatch.delenv("RANK", raising=False)
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'ds'}",
-                       "dist.deepspeed=configs/deepspeed/zero2.json"]) == 1  # was an mpi4py traceback
+                       "dist.deepspeed=configs/deepspeed/zero2.json"]) == 2  # was an mpi4py traceback
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "needs a launcher" in err[0], err
 
@@ -184,7 +185,7 @@ def test_a_device_that_is_not_there_or_not_a_device_is_one_line(tmp_path, capsys
     assert "device must be auto, cpu or cuda, got 'gpu'" in capsys.readouterr().err
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is visible")
-    assert train_main([*argv, f"out_dir={tmp_path / 'b'}", "device=cuda"]) == 1  # was a RuntimeError traceback
+    assert train_main([*argv, f"out_dir={tmp_path / 'b'}", "device=cuda"]) == 2  # was a RuntimeError traceback
     assert "no CUDA device is visible" in capsys.readouterr().err.strip().splitlines()[-1]
 
 

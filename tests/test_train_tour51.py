@@ -56,9 +56,9 @@ def test_a_changed_lr_on_resume_takes_effect_and_the_changes_are_named(tmp_path,
 
 def test_resuming_with_another_model_shape_is_one_line_naming_the_key(tmp_path, capsys):
     rc, err, _ = _resumed(tmp_path, capsys, "model.llm.lora_r=8")
-    assert rc == 1 and "Traceback" not in err
+    assert rc == 2 and "Traceback" not in err  # refused before anything is built or written: a config error
     last = err.strip().splitlines()[-1]  # before the model is built (tour 52); it named a lora_A tensor after
-    assert last.startswith("rsvlm train: ValueError:") and "model.llm.lora_r: 4 → 8" in last
+    assert last.startswith("rsvlm train: ckpt.resume:") and "model.llm.lora_r: 4 → 8" in last
 
 
 def test_a_finished_contrastive_run_can_be_extended_from_its_last_step(tmp_path, capsys):

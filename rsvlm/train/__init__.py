@@ -10,7 +10,8 @@ from __future__ import annotations
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``--config FILE [key=value …]`` → train; returns the exit code (2 on a bad config, 1 on failure)."""
+    """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
+    builds or writes anything (``run.preflight``), 1 when it fails after, 130 on Ctrl-C."""
     import argparse
     import logging
     import sys
@@ -26,32 +27,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    from rsvlm.train.config import TrainConfig, check_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import preflight
 
+    # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
+    # launcher's variables, the step folder to resume from); 1: failed once the run started
     try:
         cfg = load_config(TrainConfig, args.config, args.overrides)
-        check_config(cfg)
-    except (ConfigError, ValueError) as e:
+        preflight(cfg)
+    except (ConfigError, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
     from pathlib import Path
 
-    from rsvlm.data.records import check_records_path
-    from rsvlm.train.loop import TooManyBadSamples, check_out_dir, train
-
-    # a missing records file or a used out_dir is refused like a config error, before the model is built
-    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
-    for key, path in sources:
-        try:
-            check_records_path(path)
-        except FileNotFoundError as e:
-            print(f"rsvlm train: {key}: {e}", file=sys.stderr)
-            return 2
-    try:
-        check_out_dir(cfg)
-    except FileExistsError as e:
-        print(f"rsvlm train: {e}", file=sys.stderr)
-        return 2
+    from rsvlm.train.loop import TooManyBadSamples, train
 
     try:
         train(cfg)

@@ -26,6 +26,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -287,16 +288,28 @@ def _flat(tree, prefix: str = "") -> dict:
     return out
 
 
-def config_changes(folder: Path, cfg) -> list[str]:
-    """``key: saved → now`` for each setting this run changes from the step folder's
-    ``train_config.yaml`` (bookkeeping keys left out); empty when the folder has no config."""
+@dataclass(frozen=True)
+class Change:
+    """One setting a resumed run changes from its step folder's ``train_config.yaml``."""
+
+    key: str  # dotted, e.g. "model.llm.lora_r"
+    old: object  # the step folder's value (None: not set there)
+    new: object  # this run's
+
+    def __str__(self) -> str:  # the one spelling of a change in messages
+        return f"{self.key}: {self.old!r} → {self.new!r}"
+
+
+def config_changes(folder: Path, cfg) -> list[Change]:
+    """Each setting this run changes from the step folder's ``train_config.yaml``, by key (bookkeeping
+    keys left out); empty when the folder has no config."""
     from rsvlm.config import load_config, to_dict
 
     path = Path(folder) / "train_config.yaml"
     if not path.is_file():
         return []
     old, new = _flat(to_dict(load_config(type(cfg), path))), _flat(to_dict(cfg))
-    return [f"{k}: {old.get(k)!r} → {new.get(k)!r}" for k in sorted(old.keys() | new.keys())
+    return [Change(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys())
             if old.get(k) != new.get(k) and not k.startswith(BOOKKEEPING)]
 
 

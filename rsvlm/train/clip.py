@@ -150,17 +150,29 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
     return final
 
 
+def check_clip_batch(cfg) -> None:
+    """ValueError where a process would contrast fewer than 2 pairs a step (every step would be passed over)."""
+    if cfg.batch_size * cfg.grad_accum < 2:
+        raise ValueError(f"objective clip: batch_size × grad_accum = {cfg.batch_size * cfg.grad_accum} caption pair "
+                         "per process and step; a contrastive step needs 2 or more")
+
+
+def check_clip_folder(folder: Path) -> None:
+    """FileNotFoundError where ``folder`` is no contrastive pretraining step folder to resume from."""
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
+    if not (folder / "scheduler.json").is_file():
+        raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
+                                "LR schedule); start the run anew")
+
+
 def clip_resume_folder(cfg, rank: int) -> Path | None:
     """The step folder ``ckpt.resume`` names, checked before anything is built or written: a
     contrastive pretraining step with the same model section (other changes named on rank 0)."""
     folder = resume_folder(cfg)
     if folder is None:
         return None
-    if not (folder / "model.safetensors").is_file():
-        raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
-    if not (folder / "scheduler.json").is_file():
-        raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
-                                "LR schedule); start the run anew")
+    check_clip_folder(folder)
     check_changes(folder, cfg, rank)
     return folder
 
@@ -261,9 +273,7 @@ def train_clip(cfg) -> dict:
 
     from rsvlm.train.checkpoint import barrier
 
-    if cfg.batch_size * cfg.grad_accum < 2:  # each process contrasts its own pairs: one would pass every step over
-        raise ValueError(f"objective clip: batch_size × grad_accum = {cfg.batch_size * cfg.grad_accum} caption pair "
-                         "per process and step; a contrastive step needs 2 or more")
+    check_clip_batch(cfg)  # each process contrasts its own pairs: one would pass every step over
     rank, world, device = setup_distributed(cfg, ddp=True)
     if (unused := unused_settings(cfg)) and rank == 0:
         print(f"[rsvlm.train] contrastive pretraining (objective clip) does not use {', '.join(unused)}; only "

@@ -29,8 +29,8 @@ from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
 from rsvlm.train.checkpoint import barrier
-from rsvlm.train.config import PROFILE_AFTER, TrainConfig, check_config
-from rsvlm.train.logging import Metrics, StepProfiler, check_tensorboard
+from rsvlm.train.config import PROFILE_AFTER, TrainConfig
+from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
 from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
     TooManyBadSamples,
@@ -39,9 +39,10 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     check_changes,
     check_finite,
     check_malformed,
-    check_out_dir,
+    check_out_dir,  # noqa: F401 (importable from here as before)
     lr_lambda,
     note_resume,
+    preflight,
     resume_folder,
     setup_distributed,
     start_out_dir,
@@ -161,16 +162,6 @@ def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tens
     return fit_pos_table(src, (new, new))  # (1+new²,D)
 
 
-def check_init_from(cfg: TrainConfig) -> None:
-    """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors
-    (pointing at the run's ``final/`` where it names a run's ``out_dir``)."""
-    if not cfg.init_from or (Path(cfg.init_from) / "vision.safetensors").is_file():
-        return
-    final = Path(cfg.init_from) / "final"
-    hint = f": that is a run's out_dir; give its {final}" if (final / "vision.safetensors").is_file() else ""
-    raise FileNotFoundError(f"init_from: no {Path(cfg.init_from) / 'vision.safetensors'}{hint}")
-
-
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
@@ -207,15 +198,11 @@ def init_vision(model, ckpt_dir: Path) -> None:
 
 def train(cfg: TrainConfig) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json)."""
-    check_config(cfg)
-    check_out_dir(cfg)
+    preflight(cfg)
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 
         return train_clip(cfg)
-    check_init_from(cfg)
-    if cfg.log.tensorboard:
-        check_tensorboard()
     rank, world, device = setup_distributed(cfg)
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built

@@ -18,7 +18,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.processes import env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
-from rsvlm.train.logging import trim_metrics
+from rsvlm.train.logging import check_tensorboard, trim_metrics
 
 
 class TooManyBadSamples(RuntimeError):
@@ -76,9 +76,10 @@ def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(cfg))
 
 
-def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
-    """(rank, world size, device); initialises the process group under torchrun/deepspeed.
-    ``ddp``: several processes are allowed without DeepSpeed (plain ``torch.distributed``)."""
+def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
+    """(world size, local rank, whether CUDA is used) from the launcher's variables; ValueError, before
+    any process group forms, for a launch this config cannot run. ``ddp``: several processes are allowed
+    without DeepSpeed (plain ``torch.distributed``)."""
     world = env_int("WORLD_SIZE", 1, low=1)
     if world > 1 and not cfg.dist.deepspeed and not ddp:
         raise ValueError(f"{world} processes but no dist.deepspeed config; "
@@ -89,15 +90,22 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
     local = env_int("LOCAL_RANK", 0)
     if cuda and local >= (n := torch.cuda.device_count()):
         raise ValueError(f"LOCAL_RANK={local}, but {n} GPU(s) are visible: start at most {n} process(es) per machine")
+    if cfg.dist.deepspeed and not any(k in os.environ for k in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK")):
+        raise ValueError(f"dist.deepspeed={cfg.dist.deepspeed} needs a launcher, even for one process: "
+                         "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
+                         "or scripts/launch.py")
+    return world, local, cuda
+
+
+def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
+    """(rank, world size, device); initialises the process group under torchrun/deepspeed
+    (``check_launch``'s refusals first)."""
+    world, local, cuda = check_launch(cfg, ddp)
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
     backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
     if cfg.dist.deepspeed:
-        if not any(k in os.environ for k in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK")):
-            raise ValueError(f"dist.deepspeed={cfg.dist.deepspeed} needs a launcher, even for one process: "
-                             "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
-                             "or scripts/launch.py")
         import deepspeed
 
         deepspeed.init_distributed(dist_backend=backend)
@@ -106,6 +114,55 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
     else:
         return 0, 1, device
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
+
+
+def preflight(cfg: TrainConfig) -> None:
+    """Every refusal that needs nothing built and nothing written, each naming what to change: the
+    config's values, the records files, ``out_dir``, the launcher's variables, (LM loop) ``init_from`` and
+    ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
+    files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
+    FileNotFoundError, FileExistsError), 1 on a failure once the run has started; ``train`` runs it first."""
+    from rsvlm.data.records import check_records_path
+    from rsvlm.train.config import check_config
+
+    check_config(cfg)
+    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    for key, path in sources:
+        try:
+            check_records_path(path)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"{key}: {e}") from None
+    check_out_dir(cfg)
+    clip = cfg.objective == "clip"
+    world, _, _ = check_launch(cfg, ddp=clip)
+    if clip:
+        from rsvlm.train.clip import check_clip_batch
+
+        check_clip_batch(cfg)
+    else:
+        check_init_from(cfg)
+        if cfg.log.tensorboard:
+            check_tensorboard()
+    folder = resume_folder(cfg)
+    if folder is None:
+        return
+    if clip:
+        from rsvlm.train.clip import check_clip_folder
+
+        check_clip_folder(folder)
+    else:  # the rank the launcher set; train checks again with the process group's
+        ckpt.check_step_folder(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed), world)
+    model_changes(folder, cfg)
+
+
+def check_init_from(cfg: TrainConfig) -> None:
+    """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors
+    (pointing at the run's ``final/`` where it names a run's ``out_dir``)."""
+    if not cfg.init_from or (Path(cfg.init_from) / "vision.safetensors").is_file():
+        return
+    final = Path(cfg.init_from) / "final"
+    hint = f": that is a run's out_dir; give its {final}" if (final / "vision.safetensors").is_file() else ""
+    raise FileNotFoundError(f"init_from: no {Path(cfg.init_from) / 'vision.safetensors'}{hint}")
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
@@ -123,29 +180,33 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
 RELOCATABLE = ("name_or_path", "tokenizer", "pretrained")
 
 
-def _changes_model(change: str) -> bool:
-    """Whether a ``config_changes`` line (``key: old → new``) changes the model: a ``model.`` key other
-    than a path of ``RELOCATABLE`` moved from one file to another (one set or unset is a change)."""
-    key, values = change.split(": ", 1)
-    if not key.startswith("model."):
+def changes_model(change: ckpt.Change) -> bool:
+    """Whether ``change`` changes the model: a ``model.`` key other than a path of ``RELOCATABLE``
+    moved from one file to another (one set or unset is a change)."""
+    if not change.key.startswith("model."):
         return False
-    return key.rsplit(".", 1)[-1] not in RELOCATABLE or "None" in values.split(" → ")
+    return change.key.rsplit(".", 1)[-1] not in RELOCATABLE or change.old is None or change.new is None
+
+
+def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
+    """Refuse (ValueError) a resume whose model section differs from its checkpoint's (the paths of
+    ``RELOCATABLE`` aside), naming the keys, before anything is built: the checkpoint's weights
+    continue the model it trained. Otherwise the settings it changes (``note_changes`` names them)."""
+    changes = ckpt.config_changes(folder, cfg)
+    if model := [c for c in changes if changes_model(c)]:
+        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(map(str, model))}; "
+                         "set it back to resume, or start a new run (another out_dir, or overwrite=true)")
+    return changes
 
 
 def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
-    """Refuse a resume whose model section differs from its checkpoint's (the paths of
-    ``RELOCATABLE`` aside), naming the keys, before anything is built: the checkpoint's weights
-    continue the model it trained. (rank 0) Name the other settings it changes: the data plan, the
-    schedule and the optimizer follow this run's (a changed ``batch_size``, ``seed`` or data
-    setting also moves the data position, so the run is not the one the checkpoint's would have been)."""
-    changes = ckpt.config_changes(folder, cfg)
-    model = [c for c in changes if _changes_model(c)]
-    if model:
-        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(model)}; "
-                         "set it back to resume, or start a new run (another out_dir, or overwrite=true)")
+    """``model_changes``' refusal; (rank 0) name the other settings it changes: the data plan, the
+    schedule and the optimizer follow this run's (a changed ``batch_size``, ``seed`` or data setting
+    also moves the data position, so the run is not the one the checkpoint's would have been)."""
+    changes = model_changes(folder, cfg)
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
-              f"{'; '.join(changes)} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
+              f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
 
 
 def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:

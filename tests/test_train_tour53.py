@@ -1,0 +1,52 @@
+"""Tour 53 of training: exit statuses, the bad-sample verdicts of several processes, resume changes as data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_train_utils import make_records, recipe
+
+from rsvlm.train import main as train_main
+
+
+def _argv(tmp_path: Path, *extra: str) -> tuple[list[str], Path]:
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    return ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=4", *extra], out
+
+
+@pytest.mark.parametrize("env, override, says", [
+    ({"WORLD_SIZE": "2"}, None, "2 processes but no dist.deepspeed config"),
+    ({}, "init_from={tmp}/nothing", "init_from: no"),
+    ({}, "ckpt.resume={tmp}/nothing", "ckpt.resume: no checkpoint folder"),
+])
+def test_a_refusal_before_the_run_starts_exits_2_and_writes_nothing(tmp_path, capsys, monkeypatch, env, override,
+                                                                     says):
+    """They exited 1, as a failure while training does, though the one line names a setting to change."""
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    argv, out = _argv(tmp_path, *([override.format(tmp=tmp_path)] if override else []))
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("rsvlm train: ") and says in err[0], err
+    assert not out.exists()
+
+
+def test_config_changes_are_data_and_one_spelling(tmp_path):
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.checkpoint import Change, config_changes
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import changes_model
+
+    save_config(load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/a → b"]), tmp_path / "train_config.yaml")
+    now = load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/c", "optim.lr=0.5"])
+    changes = config_changes(tmp_path, now)
+    tok = next(c for c in changes if c.key == "model.llm.tokenizer")
+    assert tok == Change("model.llm.tokenizer", "/a → b", "/c") and str(tok) == "model.llm.tokenizer: '/a → b' → '/c'"
+    assert not changes_model(tok)  # a file moved; a set or unset path, or any other model key, is a change
+    assert changes_model(Change("model.llm.tokenizer", None, "/c")) and changes_model(Change("model.llm.lora_r", 4, 8))
+    assert not changes_model(next(c for c in changes if c.key == "optim.lr"))
+    assert json.dumps([str(c) for c in changes])  # the messages' spelling, one per change
