@@ -35,6 +35,48 @@ def test_a_refusal_before_the_run_starts_exits_2_and_writes_nothing(tmp_path, ca
     assert not out.exists()
 
 
+CASES = {  # case: (each rank's counts, whether its first micro-batch was empty, what every rank says)
+    "share": ([{"samples": 40, "bad": 0, "bad_ids": []},
+               {"samples": 40, "bad": 40, "bad_ids": ["rec1"], "first_bad": "rec1: OSError: truncated"}],
+              [False, False], "40 of 80 samples could not be used"),
+    "first": ([{"samples": 4, "bad": 0, "bad_ids": []},
+               {"samples": 4, "bad": 4, "bad_ids": ["rec1"], "first_bad": "rec1: OSError: truncated"}],
+              [False, True], "1 of 2 processes had no readable sample"),
+}
+
+
+def _verdicts(rank: int, world: int, store: str, results: str) -> None:
+    """One process of ``test_every_process_reaches_the_same_bad_sample_verdict``: its verdicts, as files."""
+    from types import SimpleNamespace
+
+    import torch.distributed as dist
+
+    from rsvlm.train.run import TooManyBadSamples, check_micro_batch
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
+    cfg = SimpleNamespace(data=SimpleNamespace(max_bad_fraction=0.01))
+    for case, (states, stuck, _) in CASES.items():
+        try:
+            check_micro_batch(states[rank], cfg, stuck[rank], world)
+            said = "went on"
+        except TooManyBadSamples as e:
+            said = str(e)
+        Path(results, f"{case}{rank}.txt").write_text(said)
+    dist.destroy_process_group()
+
+
+def test_every_process_reaches_the_same_bad_sample_verdict(tmp_path):
+    """The LM loop decided the bad share (and an empty first micro-batch) per process: the process with
+    the bad samples stopped while the others waited in the next collective, for ever (the contrastive
+    loop summed the counts). Two gloo processes on the CPU."""
+    import torch.multiprocessing as mp
+
+    mp.start_processes(_verdicts, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, start_method="fork")
+    for case, (_, _, says) in CASES.items():
+        said = [(tmp_path / f"{case}{r}.txt").read_text() for r in (0, 1)]
+        assert all(says in s and "rec1" in s for s in said), said  # rank 0 too, naming rank 1's sample
+
+
 def test_config_changes_are_data_and_one_spelling(tmp_path):
     from rsvlm.config import load_config, save_config
     from rsvlm.train.checkpoint import Change, config_changes

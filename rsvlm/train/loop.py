@@ -8,7 +8,9 @@ run ends with exactly the weights of a run that was never stopped.
 
 Limits: several processes need a DeepSpeed config (there is no plain-DDP path); an optimizer
 step with an empty micro-batch on one rank (all its samples bad) re-runs that rank's previous
-micro-batch with zero weight, so the collective calls stay in step.
+micro-batch with zero weight, so the collective calls stay in step; the bad-sample verdicts are
+taken on the counts of all ranks (a host all-reduce of three numbers per micro-batch), so every
+rank stops at the same micro-batch.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     check_changes,
     check_finite,
     check_malformed,
+    check_micro_batch,
     check_out_dir,  # noqa: F401 (importable from here as before)
+    host_group,
     lr_lambda,
     note_resume,
     preflight,
@@ -241,6 +245,7 @@ def train(cfg: TrainConfig) -> dict:
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
 
     engine = make_engine(model, cfg, world)
+    counts_group = host_group(world)
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
     if folder is not None:
         fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings
@@ -317,13 +322,12 @@ def train(cfg: TrainConfig) -> dict:
             state["cut"] = state.get("cut", 0) + 1
             if len(state.setdefault("cut_ids", [])) < 1000:
                 state["cut_ids"].append(rid)
-        check_bad(state, cfg, final=False)
+        empty = batch["input_ids"].shape[0] == 0
+        check_micro_batch(state, cfg, empty and last_good is None, world, counts_group)  # alike on every rank
         weight = 1.0
-        if batch["input_ids"].shape[0] == 0:
-            if last_good is None and world == 1:
+        if empty:
+            if last_good is None:  # one process (several stopped together above)
                 continue
-            if last_good is None:
-                raise TooManyBadSamples(f"rank {rank}: first micro-batch had no readable sample")
             batch, weight = last_good, 0.0
         last_good = batch
         start = answer_window(batch["labels"])  # prompts and images need no logits
@@ -383,7 +387,8 @@ def train(cfg: TrainConfig) -> dict:
     if rank == 0:
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     # the verdict before "done": a run that fails says so once, naming the model it saved
-    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"]}, cfg, final=True, saved=final)
+    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"], "bad_ids": summary["bad_ids"]},
+              cfg, final=True, saved=final)
     if rank == 0:
         cut = f", {summary['cut_samples']} cut to data.max_length" if summary["cut_samples"] else ""
         print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped{cut}, "

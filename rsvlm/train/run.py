@@ -277,13 +277,50 @@ def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
                                 f"{report.examples[0] if report.examples else '?'}")
 
 
+def over_bad_limit(seen: int, bad: int, cfg: TrainConfig, final: bool) -> bool:
+    """Whether ``bad`` of ``seen`` samples is over ``data.max_bad_fraction`` (mid-run only from 50 samples on,
+    so one early bad one is no verdict)."""
+    return (final or seen >= 50) and seen > 0 and bad / seen > cfg.data.max_bad_fraction
+
+
 def check_bad(state: dict, cfg: TrainConfig, final: bool, saved: Path | None = None) -> None:
-    """Fail once the bad share exceeds the limit (mid-run only after 50 samples, so one early bad one is no
-    verdict); ``saved``: where the end of the run saved the model all the same, named in the error."""
+    """Fail once the bad share exceeds the limit (``over_bad_limit``); ``saved``: where the end of the run
+    saved the model all the same, named in the error."""
     seen, bad = state["samples"], state["bad"]
-    if (final or seen >= 50) and seen and bad / seen > cfg.data.max_bad_fraction:
+    if over_bad_limit(seen, bad, cfg, final):
         first = f"; the first: {state['first_bad']}" if state.get("first_bad") else ""
         kept = f" (the model trained on the rest is saved all the same: {saved})" if saved else ""
         raise TooManyBadSamples(f"{bad} of {seen} samples could not be used (> data.max_bad_fraction="
                                 f"{cfg.data.max_bad_fraction}); first ids: {list(dict.fromkeys(state['bad_ids']))[:10]}"
                                 f"{first}{kept}")
+
+
+def host_group(world: int):
+    """(collective) A gloo group for counts kept on the host, where the backend is another (nccl), so
+    that summing them waits for no device; None (the default group) for gloo or one process."""
+    if world == 1 or torch.distributed.get_backend() == "gloo":
+        return None
+    return torch.distributed.new_group(backend="gloo")
+
+
+def check_micro_batch(state: dict, cfg: TrainConfig, stuck: bool, world: int, group=None) -> None:
+    """(collective, once per micro-batch) The LM loop's mid-run verdicts, reached alike on every rank so
+    that none stops while the others wait in a collective: the bad share of the samples of all ranks
+    (``check_bad``), and ``stuck``, a rank whose first micro-batch had no readable sample (it has no
+    batch to stand in for it; one process passes over it instead)."""
+    if world == 1:
+        check_bad(state, cfg, final=False)
+        return
+    summed = torch.tensor([state["samples"], state["bad"], int(stuck)], dtype=torch.int64)  # on the host
+    torch.distributed.all_reduce(summed, group=group)
+    samples, bad, n_stuck = summed.tolist()
+    if not (n_stuck or over_bad_limit(samples, bad, cfg, final=False)):
+        return
+    parts = [None] * world  # the ids of every rank, for the message (all ranks are here alike)
+    torch.distributed.all_gather_object(parts, (state["bad_ids"], state.get("first_bad")), group=group)
+    merged = {"samples": samples, "bad": bad, "bad_ids": [i for p in parts for i in p[0]],
+              "first_bad": next((p[1] for p in parts if p[1]), None)}
+    check_bad(merged, cfg, final=False)
+    raise TooManyBadSamples(f"{n_stuck} of {world} processes had no readable sample in their first micro-batch "
+                            f"({bad} bad of {samples}; the first: {merged['first_bad']}); fix or drop those records, "
+                            "or raise batch_size")
