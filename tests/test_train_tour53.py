@@ -92,3 +92,18 @@ def test_config_changes_are_data_and_one_spelling(tmp_path):
     assert changes_model(Change("model.llm.tokenizer", None, "/c")) and changes_model(Change("model.llm.lora_r", 4, 8))
     assert not changes_model(next(c for c in changes if c.key == "optim.lr"))
     assert json.dumps([str(c) for c in changes])  # the messages' spelling, one per change
+
+
+def test_contrastive_pairs_of_a_modality_without_a_stem_are_counted_apart_not_as_bad_samples(tmp_path, capsys):
+    """Each draw of one was a bad sample ('no stem for modality'), so a file with a few SAR captions
+    failed the run over data.max_bad_fraction, though nothing in the data was wrong."""
+    data = make_records(tmp_path / "d", n=12, ir_every=4)  # 4 caption records, 1 of them ir
+    out = tmp_path / "clip"
+    stems = "model.stems={optical: {modality: optical, bands: [R, G, B], mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "batch_size=4", "max_steps=1", stems]
+    assert train_main(argv) == 0
+    err = capsys.readouterr().err
+    assert "1 ir caption pair(s) left out: model.stems has no stem for that modality (it has optical)" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["no_stem_pairs"] == {"ir": 1} and summary["bad_samples"] == 0 and summary["samples"] == 3

@@ -63,7 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
-from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels
+from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
 from rsvlm.train.clip_heads import (
     PATCH_HEADS,
     box_loss,  # noqa: F401 (tests import it from here)
@@ -282,9 +282,16 @@ def train_clip(cfg) -> dict:
     folder = clip_resume_folder(cfg, rank)
     out_dir = start_out_dir(cfg, rank)
     pairs, weights, report = caption_pool(cfg)
+    pairs, weights, no_stem = without_stem(pairs, weights, cfg)
+    left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
+    if no_stem and rank == 0:
+        print(f"[rsvlm.train] {left_out} caption pair(s) left out: model.stems has no stem for "
+              f"{'that modality' if len(no_stem) == 1 else 'those modalities'} (it has {', '.join(cfg.model.stems)}); "
+              "counted as no_stem_pairs in summary.json, not as bad samples", file=sys.stderr)
     if len(pairs) < 2 * world:
-        raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s); contrastive training "
-                         f"on {world} process(es) needs at least {2 * world} ({report.summary()})")
+        raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
+                         + (f" with a stem ({left_out} without one)" if no_stem else "")
+                         + f"; contrastive training on {world} process(es) needs at least {2 * world} ({report.summary()})")
     if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
@@ -424,7 +431,7 @@ def train_clip(cfg) -> dict:
                "skipped_steps": state.get("skipped_steps", 0),
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)), "cut_captions": cut,
-               "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
+               "no_stem_pairs": no_stem, "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
                "duplicate_ids": report.duplicates, "final": str(final / "encoder.safetensors")}
     if rank == 0:
         final.mkdir(parents=True, exist_ok=True)

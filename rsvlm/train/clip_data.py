@@ -49,6 +49,22 @@ def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None
     return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
 
 
+def without_stem(pairs: list[tuple[dict, str, Path]], weights: torch.Tensor | None, cfg
+                 ) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None, dict[str, int]]:
+    """``pairs`` (and their ``weights``) less those whose image's modality has no stem in
+    ``model.stems``, and how many were left out by modality: a config that leaves a modality out,
+    not unreadable data, so they are not bad samples (each draw of one was counted against
+    ``data.max_bad_fraction``)."""
+    from collections import Counter
+
+    modality = [rec["images"][0]["modality"] for rec, _, _ in pairs]
+    left = Counter(m for m in modality if m not in cfg.model.stems)
+    if not left:
+        return pairs, weights, {}
+    keep = [i for i, m in enumerate(modality) if m in cfg.model.stems]
+    return [pairs[i] for i in keep], (weights[keep] if weights is not None else None), dict(sorted(left.items()))
+
+
 def cache_budget() -> int | None:
     """Bytes of decoded images this process may keep: a quarter of the machine's memory, shared by the
     processes on it (None where the memory size is not known)."""
