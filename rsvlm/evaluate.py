@@ -49,6 +49,7 @@ from rsvlm.predictions import (
     check_out,
     check_stamp,
     drop_cut_line,
+    failure_lines,
     inputs_digest,
     merge_answers,
     part_path,
@@ -279,19 +280,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
             bar.update(len(todo[i : i + batch_size]))
     if said := read_notes.summary(len(todo)):  # a note a record at a time would bury the run's other messages
         print(f"rsvlm eval: {said}", file=sys.stderr)
-    if rows_failed or errors.kept:
-        first = (rows_failed or errors.kept)[0]
-        kept = f", {len(errors.kept)} of them from the last run" if errors.kept else ""
-        print(f"rsvlm eval: {len(rows_failed) + len(errors.kept)} of {len(mine)} record(s) with unreadable images, "
-              f"bands the model cannot take or a prompt past the LLM's context answered empty (see 'error' in {out}{kept}; "
-              f"first: {first['id']}: {first['error'][:200]})", file=sys.stderr)
-        if hint := missing_images_hint(mine, root):
-            print(f"rsvlm eval: {hint}", file=sys.stderr)
-        if getattr(processor, "missing_bands", "error") == "error" and (
-                n_bands := sum(_lacks_bands(row) for row in [*errors.kept, *rows_failed])):
-            print(f"rsvlm eval: {n_bands} of them lack bands the model expects (a VV-only SAR scene for a VV+VH "
-                  "model, 4 of 6 Sentinel-2 bands): --missing-bands copy or mean fills them, as rsvlm predict does "
-                  "(a run of its own, with another --out; report it if you use it)", file=sys.stderr)
+    filling = getattr(processor, "missing_bands", "error") != "error"
+    for line in failure_lines(rows_failed, errors, mine, out, root, filling):
+        print(f"rsvlm eval: {line}", file=sys.stderr)
     if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
         what = f"{n_cut} of the {len(todo)} answer(s) of this run"
         print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
@@ -325,32 +316,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     return out if merged or world == 1 else part
 
 
-def _lacks_bands(row: dict) -> bool:
-    """Whether an error row says its image lacks bands the model expects (``rsvlm.model.stem``'s
-    messages), which ``--missing-bands copy|mean`` would fill."""
-    return bool(re.search(r"expects (bands|\d+ band\(s\)) \[", str(row.get("error", ""))))
-
-
 def _ends_on_a_question(record: dict) -> bool:
     """Whether a record's conversation goes on with a user turn after its last answer."""
     turns = [t.get("from") for t in record.get("conversations") or [] if isinstance(t, dict)]
     answers = [i for i, f in enumerate(turns) if f in ("gpt", "assistant")]
     return bool(answers) and any(f in ("human", "user") for f in turns[answers[-1] + 1:])
-
-
-def missing_images_hint(records: list[dict], root: Path) -> str | None:
-    """Where relative image paths of ``records`` are looked for, when some name files that do not
-    exist there (LLaVA-style data names its images relative to an image folder of its own); else None."""
-    def missing(im) -> bool:
-        files = (im.get("band_files") or [im.get("path")]) if isinstance(im, dict) else []
-        return any(isinstance(f, str) and not Path(f).is_absolute() and not (root / f).exists() for f in files)
-
-    n = sum(any(missing(im) for im in r.get("images") or []) for r in records)
-    if not n:
-        return None
-    return (f"{n} record(s) name image files by relative paths that do not exist; they are read against "
-            f"{root.resolve()} (the --data file's folder unless --image-root is given): give --image-root, the "
-            "folder their paths start from")
 
 
 def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:

@@ -150,6 +150,44 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     return done, errors
 
 
+def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], out: Path, root: Path,
+                  filling: bool = False) -> list[str]:
+    """The closing lines of a run about ``records`` (this rank's) answered empty with an ``"error"``: this
+    run's ``failed`` rows and the kept ones of earlier runs (``errors.kept``), how many and the first; where
+    relative image paths were looked for, when some name no file (``missing_images_hint``); and unless
+    ``filling`` (``--missing-bands``), how many lack bands ``--missing-bands copy|mean`` would fill."""
+    if not (rows := [*failed, *errors.kept]):
+        return []
+    first, kept = rows[0], f", {len(errors.kept)} of them from the last run" if errors.kept else ""
+    lines = [f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take or a "
+             f"prompt past the LLM's context answered empty (see 'error' in {out}{kept}; first: {first['id']}: "
+             f"{first['error'][:200]})"]
+    if hint := missing_images_hint(records, root):
+        lines.append(hint)
+    # rsvlm.model.stem's messages for an image that lacks bands the model expects
+    if not filling and (n := sum(bool(re.search(r"expects (bands|\d+ band\(s\)) \[", str(r.get("error", ""))))
+                                 for r in rows)):
+        lines.append(f"{n} of them lack bands the model expects (a VV-only SAR scene for a VV+VH model, 4 of 6 "
+                     "Sentinel-2 bands): --missing-bands copy or mean fills them, as rsvlm predict does (a run of "
+                     "its own, with another --out; report it if you use it)")
+    return lines
+
+
+def missing_images_hint(records: list[dict], root: Path) -> str | None:
+    """Where relative image paths of ``records`` are looked for, when some name files that do not
+    exist there (LLaVA-style data names its images relative to an image folder of its own); else None."""
+    def missing(im) -> bool:
+        files = (im.get("band_files") or [im.get("path")]) if isinstance(im, dict) else []
+        return any(isinstance(f, str) and not Path(f).is_absolute() and not (root / f).exists() for f in files)
+
+    n = sum(any(missing(im) for im in r.get("images") or []) for r in records)
+    if not n:
+        return None
+    return (f"{n} record(s) name image files by relative paths that do not exist; they are read against "
+            f"{root.resolve()} (the --data file's folder unless --image-root is given): give --image-root, the "
+            "folder their paths start from")
+
+
 def _is_error_of(line: str, ids: set[str]) -> bool:
     with contextlib.suppress(json.JSONDecodeError):
         return isinstance(row := json.loads(line), dict) and "error" in row and row.get("id") in ids
