@@ -221,8 +221,14 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     try:
         build(out, bc, scale, names, a.curve, a.ship)
     except subprocess.CalledProcessError as e:
-        print(f"build: stopped; {' '.join(map(str, e.cmd))} exited with status {e.returncode} (its output is "
-              "above); the same command resumes from there", file=sys.stderr)
+        cmd = " ".join(map(str, e.cmd))
+        if e.returncode == 2:  # a refusal of its arguments or settings: resuming meets it again
+            print(f"build: stopped; {cmd} refused its settings (exit status 2; the reason is above): change what it "
+                  "names (build.yaml, its extra overrides, or the stage's config in configs/default/), then run the "
+                  "same command", file=sys.stderr)
+        else:
+            print(f"build: stopped; {cmd} exited with status {e.returncode} (its output is above); the same command "
+                  "resumes from there", file=sys.stderr)
         return 1
     except (ValueError, OSError) as e:  # OSError: was a traceback for a full disk or a file it may not write
         print(f"build: stopped; {e}", file=sys.stderr)

@@ -280,9 +280,51 @@ def make_train_stage(name: str):
         cfg_path = CONFIGS / f"{name}.yaml"
         cfg = load_config(TrainConfig, cfg_path, [])
         steps = max(10, round(cfg.max_steps * scale))
-        run(py("-m", "rsvlm.train", "--config", str(cfg_path), f"max_steps={steps}",
-               *train_overrides(name, out, bc, cfg)), env_threads=2)
+        overrides = [f"max_steps={steps}", *train_overrides(name, out, bc, cfg)]
+        if short := batch_shortfall(name, load_config(TrainConfig, cfg_path, overrides), out, bc):
+            raise ValueError(short)
+        run(py("-m", "rsvlm.train", "--config", str(cfg_path), *overrides), env_threads=2)
     return stage
+
+
+def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
+    """What to change where training stage ``name``'s records (its resolved config ``cfg``) cannot fill
+    one batch of its first epoch, as the trainer plans it; None where they can, or for a contrastive
+    stage (it draws from any two pairs). Found before the stage runs: the trainer found it after
+    building the model, and the build said "the same command resumes", which failed the same way."""
+    from collections import Counter
+
+    from rsvlm.data.records import ReadReport, read_records
+    from rsvlm.train import data as D
+
+    files = [(Path(cfg.data.train), 1.0), *((Path(src.path), src.weight) for src in cfg.data.extra)]
+    if cfg.objective == "clip" or not all(path.is_file() for path, _ in files):  # a missing one: named elsewhere
+        return None
+    tasks, groups, weights = [], [], []
+    for path, weight in files:
+        for rec in read_records(path, strict=False, report=ReadReport(str(path))):
+            mods = sorted({im["modality"] for im in rec["images"]})
+            if set(mods) <= set(cfg.model.stems):  # as the trainer's index: other records are malformed there
+                tasks.append(rec["task"] or "chat")
+                groups.append("+".join(mods) or "text")
+                weights.append(weight)
+    d = cfg.data
+    try:
+        w = D.mixture_weights(tasks, groups, d.task_temperature, d.modality_temperature, d.task_weights,
+                              d.modality_weights, weights) if tasks else None
+    except ValueError:  # the trainer names it
+        return None
+    grouped = d.batching == "length_grouped"
+    if tasks and D.epoch_batches([0] * len(tasks), cfg.batch_size, 1, 0, cfg.seed, 0, grouped, d.group_factor, w,
+                                 groups):
+        return None
+    split = STAGE_DATA.get(name, "train")
+    counts = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items())) or "none usable"
+    return (f"stage {name}: {len(tasks)} record(s) ({counts}) in {', '.join(str(p) for p, _ in files)} cannot fill "
+            f"one batch of batch_size={cfg.batch_size}" + (" (a batch holds one modality)" if grouped else "")
+            + f"; the same command fails again: raise {split}_scenes in build.yaml (now "
+            f"{getattr(bc, f'{split}_scenes')}) and delete {out / 'data' / 'DONE'} to make the data again, or lower "
+            f"the stage's batch size (build.yaml extra: {{{name}: [batch_size=N]}})")
 
 
 def make_merge(stage: str, dest: str):

@@ -1,0 +1,38 @@
+"""scripts/build_default_model.py, tour 53: a training stage whose data cannot fill one batch, and a
+stage command that refuses its settings, say what to change, not "the same command resumes"."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from script_loader import load_script
+from test_train_utils import make_records
+
+
+def test_a_stage_whose_data_cannot_fill_one_batch_names_the_numbers_and_what_to_change(monkeypatch, tmp_path):
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(sys.modules["build_stages"], "run", lambda cmd, **_: ran.append(cmd))
+    out = tmp_path / "out"
+    make_records(out / "data" / "warmup", n=5, ir_every=0)  # 5 optical records; the stage's batch is 32
+    bc = b.BuildConfig(warmup_scenes=2)
+    with pytest.raises(ValueError) as e:
+        b.STAGES["ground_warmup"](out, bc, 1.0)
+    says = str(e.value)
+    # was: the trainer's "cannot fill one global batch" after the model was built, then "the same command
+    # resumes", which failed the same way
+    assert says.startswith("stage ground_warmup: 5 record(s) (5 optical)") and "batch_size=32" in says, says
+    assert "raise warmup_scenes in build.yaml (now 2)" in says and str(out / "data" / "DONE") in says
+    assert "extra: {ground_warmup: [batch_size=N]}" in says and ran == []
+    b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": ["batch_size=4"]}), 1.0)  # 5 fill one of 4
+    assert len(ran) == 1 and "batch_size=4" in ran[0]
+
+
+def test_a_stage_command_that_refuses_its_settings_does_not_say_the_same_command_resumes(monkeypatch, tmp_path,
+                                                                                         capsys):
+    b = load_script("build_default_model", monkeypatch)
+    monkeypatch.setattr(b, "STAGES", {"one": lambda out, bc, scale: b.run([sys.executable, "-c", "raise SystemExit(2)"])})
+    assert b.main(["--out", str(tmp_path / "out"), "--only", "one"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "refused its settings (exit status 2" in err[0] and "resumes" not in err[0], err
