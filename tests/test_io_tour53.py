@@ -123,3 +123,27 @@ def test_band_numbers_no_file_places_are_read_as_sentinel2_and_the_note_gives_ea
     assert plain.bands == ["b1", "b2", "b3", "b4"] and not any(n.startswith("band numbers") for n in plain.notes)
     with pytest.raises(ValueError, match=r"stack\.tif: band names .* name B04 twice"):
         read_image(tmp_path / "stack.tif", modality="msi", bands=["b4", "B04", "b2", "b8"])
+
+
+def test_what_only_a_window_read_says_is_kept_and_printed_once_naming_the_scene(tmp_path, monkeypatch, capsys):
+    """A window's own notes (a damaged block only it reads) were dropped by run_tiled."""
+    from PIL import Image
+
+    from rsvlm.io import TileMerger, run_tiled, sources
+
+    path = tmp_path / "scene.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 96, 3), dtype=np.uint8)).save(path)
+    plain = sources.ArraySource.read
+
+    def read(self, window, indexes, nodata):
+        if window[0] > 0:  # as tifffile says it of a bad tile: "<tifffile.TiffPage @8> …"
+            logging.getLogger("tifffile").warning("<tifffile.TiffPage @8> corrupted tile @32 not read")
+        return plain(self, window, indexes, nodata)
+
+    monkeypatch.setattr(sources.ArraySource, "read", read)
+    merger = TileMerger()
+    run_tiled(path, lambda imgs: [[] for _ in imgs], tile=32, overlap=0, batch_size=2, merger=merger)
+    assert merger.n_tiles == 6
+    assert merger.notes == ["tifffile warning while reading: TiffPage @8: corrupted tile @32 not read"]
+    err = capsys.readouterr().err
+    assert err.count(f"[{path}] tifffile warning while reading") == 1

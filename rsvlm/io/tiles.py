@@ -20,6 +20,7 @@ of a merged mask: it grows with the area the mask covers (a scene-wide class mas
 from __future__ import annotations
 
 import concurrent.futures as cf
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -109,6 +110,7 @@ class TileMerger:
         self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
         self.n_tiles = 0
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
+        self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
 
     def add(self, window: Window, objects: list[dict]) -> None:
         x0, y0 = window[0], window[1]
@@ -321,7 +323,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     Only one batch (two with ``prefetch``: the next is read while the model runs) is in memory;
     the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata
     (a scene's collar) is not given to ``predict_fn``. Pass a ``TileMerger`` to read its counts
-    (``n_tiles``, ``n_nodata`` of those skipped, ``n_objects_in``) afterwards.
+    (``n_tiles``, ``n_nodata`` of those skipped, ``n_objects_in``) afterwards, and its ``notes``: what
+    a window's read said that the scene's did not (printed as it comes, with ``progress``).
     """
     from tqdm.auto import tqdm
 
@@ -342,6 +345,10 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 imgs = pending.result() if prefetch else read(batch)
                 if prefetch and k + 1 < len(batches):
                     pending = pool.submit(read, batches[k + 1])
+                for note in (n for im in imgs for n in im.notes if n not in scene.notes and n not in merger.notes):
+                    merger.notes.append(note)  # e.g. GDAL's warning on a damaged block only this window read
+                    if progress:
+                        bar.write(f"[{scene.name}] {note}", file=sys.stderr)
                 asked = [(w, im) for w, im in zip(batch, imgs) if im.valid is None or im.valid.any()]
                 merger.n_nodata += len(batch) - len(asked)
                 results = predict_fn([im for _, im in asked]) if asked else []
