@@ -147,3 +147,17 @@ def test_what_only_a_window_read_says_is_kept_and_printed_once_naming_the_scene(
     assert merger.notes == ["tifffile warning while reading: TiffPage @8: corrupted tile @32 not read"]
     err = capsys.readouterr().err
     assert err.count(f"[{path}] tifffile warning while reading") == 1
+
+
+@pytest.mark.parametrize("name", ["empty.png", "empty.tif", "empty.jp2"])
+def test_an_empty_file_is_said_to_be_empty(tmp_path, name):
+    """A 0-byte file was "cannot identify image file" (PNG) or "not recognized as being in a
+    supported file format" (TIFF): a format problem, where the file had never been written."""
+    from rsvlm.io import ImageReadError, image_size
+
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(ImageReadError, match=rf"{name}: empty file \(0 bytes\)"):
+        read_image(path)
+    with pytest.raises(ImageReadError, match="empty file"):
+        image_size(path)

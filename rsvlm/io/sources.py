@@ -101,7 +101,9 @@ def open_raster(path, mode: str = "r", **kwargs):
 
 def check_image_path(p: Path) -> None:
     """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
-    comma-separated band files it may have been meant as."""
+    comma-separated band files it may have been meant as; an empty file is an ImageReadError."""
+    if p.is_file() and p.stat().st_size == 0:  # a download or copy that never wrote: say so, not "unrecognised format"
+        raise ImageReadError(f"{p}: empty file (0 bytes)")
     if p.is_file() or _subdataset_file(p) is not None:
         return
     if not p.is_dir():
