@@ -189,6 +189,13 @@ class ReadNotes:
             f"\n  {n} record(s): {note[:240]} (first: {rid})" for n, rid, note in rows[:most]) + more if rows else None
 
 
+def grammar_problem(answer: str) -> str | None:
+    """The first problem the geometry decoder finds in an answer; None where it reads cleanly."""
+    from rsvlm import geometry
+
+    return next(iter(geometry.decode(answer, 1000, 1000).problems), None) if "<" in answer else None
+
+
 def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
     """``{"objects": [...]}`` for a cleanly decoded answer with one score per object, else ``{}``."""
     from rsvlm import geometry
@@ -259,7 +266,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_cut, n_noted, rows_failed, read_notes = 0, 0, [], ReadNotes()
+    n_cut, n_noted, rows_failed, read_notes, malformed = 0, 0, [], ReadNotes(), []
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
@@ -275,6 +282,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                     rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
                 n_noted += "note" in row
+                if problem := grammar_problem(row["answer"]):
+                    malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(todo[i : i + batch_size]))
@@ -287,6 +296,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         what = f"{n_cut} of the {len(todo)} answer(s) of this run"
         print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
               f"resumed, not replaced); they are marked \"cut\": true in {part}", file=sys.stderr)
+    if malformed:  # --free-decoding, or a model the grammar cannot hold: the scorers count them, found late
+        how = " (decoded freely: --free-decoding)" if not constrain else ""
+        print(f"rsvlm eval: note: {len(malformed)} of the {len(todo)} answer(s) of this run hold geometry that does not "
+              f"follow the grammar{how} (first: {malformed[0][0]}: {malformed[0][1][:200]}); the scorers score what "
+              "can be read of each and count the rest as unparseable", file=sys.stderr)
     if n_noted:
         print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)

@@ -134,3 +134,21 @@ def test_note_kinds_keep_names_and_drop_numbers():
     assert said[1:] == ["  3 record(s): no valid pixel: x (first: r0)", "  1 record(s): note a: said (first: r0)",
                         "  1 record(s): note b: said (first: r1)", "  and 10 more kind(s) of note"]
     assert evaluate.ReadNotes().summary(3) is None
+
+
+def test_answers_whose_geometry_breaks_the_grammar_are_counted_at_the_end(tmp_path, monkeypatch, capsys):
+    from rsvlm import inference
+
+    data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
+    answers = iter(["<ref>ship</ref><box><loc_5><loc_9></box>", "lake", "<ref>ship", "<ref>a</ref><point><loc_1>"
+                    "<loc_2></point>"])
+    monkeypatch.setattr(inference, "answerer", lambda *a, **kw: lambda msgs, imgs: [inference.Answer(next(answers), [])
+                                                                                    for _ in msgs])
+    evaluate.run(None, Processor({}), data, out, batch_size=3, progress=False, constrain=False)
+    err = capsys.readouterr().err
+    # were said nowhere before scoring: a --free-decoding run of broken answers looked like any other
+    assert ("2 of the 4 answer(s) of this run hold geometry that does not follow the grammar (decoded freely: "
+            "--free-decoding) (first: r0: <box> needs 4 location tokens, got 2; dropped)") in err
+    _answering(monkeypatch)
+    evaluate.run(None, Processor({}), data, tmp_path / "q.jsonl", batch_size=3, progress=False)
+    assert "grammar" not in capsys.readouterr().err
