@@ -137,3 +137,40 @@ def test_a_cpu_generator_samples_cuda_logits():
     logits = torch.randn(2, 50, device="cuda")  # (B,V)
     ids = sample_next(logits, GenerationConfig(do_sample=True), torch.Generator().manual_seed(0))
     assert ids.device.type == "cuda" and ids.shape == (2,)
+
+
+# ---------------------------------------------------------------- the budget's last tokens
+
+
+def run_scripted(tok, prefs: list[dict[int, float]], budget: int):
+    """generation.decode under the grammar with a fake LLM whose logits at step k are ``prefs[k]``
+    (the last one from then on)."""
+    from types import SimpleNamespace
+
+    from rsvlm.model.generation import GenerationConfig, decode
+
+    vocab, eos = len(tok), tok.eos_token_id
+
+    def llm(inputs_embeds, **_):
+        logits = torch.zeros(1, inputs_embeds.shape[1], vocab)  # (B,T,V); the prompt is 2 long
+        for t, v in prefs[min(inputs_embeds.shape[1] - 2, len(prefs) - 1)].items():
+            logits[..., t] = v
+        return SimpleNamespace(logits=logits)
+
+    con = GrammarConstraint(tok, {eos}, 1, budget)
+    cfg = GenerationConfig(max_new_tokens=budget, use_cache=False, vocab=vocab)
+    return decode(llm, lambda ids: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
+                  cfg, {eos}, constraint=con)
+
+
+def test_a_shape_the_budget_hid_after_a_label_makes_the_answer_cut_though_it_ends_on_eos(tok):
+    """rsvlm predict --max-new-tokens 10 answered '<ref>building</ref>ip', not cut: the model ranked
+    <box> first after the label, the budget hid it, the model wrote a word and then EOS, and only
+    the EOS step was checked. Every step is now."""
+    i = tok.convert_tokens_to_ids
+    ref, end_ref, box, eos = i("<ref>"), i("</ref>"), i("<box>"), tok.eos_token_id
+    prefs = [{ref: 5}, {i("b"): 5}, {i("u"): 5}, {end_ref: 5}, {box: 5, i("i"): 3}, {eos: 5}]
+    res = run_scripted(tok, prefs, 9)
+    assert res.tokens[0] == [ref, i("b"), i("u"), end_ref, i("i"), eos] and res.finished == [False]
+    res = run_scripted(tok, prefs, 30)  # room for the box: written, and finished
+    assert tok.decode(res.tokens[0][:5]) == "<ref>bu</ref><box>" and res.finished == [True]

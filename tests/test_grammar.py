@@ -428,7 +428,7 @@ def test_an_answer_ended_because_the_budget_hid_a_shape_is_not_finished(model_pr
     con([[]], vocab)
     logits = torch.zeros(vocab)
     logits[box] = 5.0
-    assert not con.cut_by_budget(0, logits, eos)  # nothing hidden with 100 tokens left
+    assert not con.cut_by_budget(0, logits)  # nothing hidden with 100 tokens left
 
 
 def test_a_label_opens_and_runs_on_only_while_a_shape_fits_after_it(model_proc):
@@ -465,13 +465,12 @@ def test_a_label_opens_and_runs_on_only_while_a_shape_fits_after_it(model_proc):
 
     cut = run(6)
     assert cut.tokens == [[eos]] and cut.finished == [False]  # no dangling label; reported cut
-    # a label the budget closed: the answer that ends after it is cut, whatever the model ranked
+    # a label the budget closed while the model would have gone on with it is cut; one it ended anyway is not
     con = GrammarConstraint(tok, {eos}, 1, 7)
-    for done in ([], [ref], [ref, word]):
-        con([done], vocab)
-    con([[ref, word, end_ref]], vocab)
-    assert con.cut_by_budget(0, torch.zeros(vocab), eos)
+    con([[ref, word]], vocab)  # 5 left: nothing but </ref>
+    on, done = torch.zeros(vocab), torch.zeros(vocab)
+    on[word], done[end_ref] = 2.0, 2.0
+    assert con.cut_by_budget(0, on) and not con.cut_by_budget(0, done)
     free = GrammarConstraint(tok, {eos}, 1, 100)
-    for done in ([], [ref], [ref, word], [ref, word, end_ref]):
-        free([done], vocab)
-    assert not free.cut_by_budget(0, torch.zeros(vocab), eos)  # closed by the model with room to go on
+    free([[ref, word]], vocab)
+    assert not free.cut_by_budget(0, on)  # room to go on: the model's own choice

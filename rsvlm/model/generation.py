@@ -41,7 +41,7 @@ class GenerationConfig:
 class DecodeResult:
     tokens: list[list[int]]  # generated ids per sequence, up to and including EOS if it came
     cache: object | None  # the KV cache: prompt + every generated token but the last
-    finished: list[bool]  # EOS or a stop string ended it (False too where the budget hid a shape the model chose)
+    finished: list[bool]  # EOS or a stop string ended it (False too where the budget hid the token the model ranked first)
     logprobs: list[list[float]] = field(default_factory=list)  # log p of each generated id (see decode)
 
 
@@ -104,7 +104,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     tokens: list[list[int]] = [[] for _ in range(b)]
     logprobs: list[list[float]] = [[] for _ in range(b)]
     finished = torch.zeros(b, dtype=torch.bool, device=inputs_embeds.device)
-    cut = [False] * b  # ended because the budget hid a shape the model wanted (GrammarConstraint)
+    cut = [False] * b  # the budget hid the token the model ranked first at some step (GrammarConstraint)
     cut_check = getattr(constraint, "cut_by_budget", None)
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
@@ -133,8 +133,8 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         lp = torch.log_softmax(logits, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         for i in range(b):
             if not finished[i]:
-                if cut_check is not None and int(nxt[i]) in eos_ids:  # before the EOS joins its state
-                    cut[i] = cut_check(i, raw[i], int(nxt[i]))
+                if cut_check is not None and not cut[i]:  # this step's, before nxt joins the state
+                    cut[i] = cut_check(i, raw[i])
                 tokens[i].append(int(nxt[i]))
                 logprobs[i].append(lp[i])
         finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)

@@ -17,7 +17,10 @@ Given ``max_new_tokens``, a token is allowed only if the shortest way to close t
 after it still fits: a shape is never cut by the token limit, and one that would not fit is never
 opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``); a ``<ref>``
 opens only with room for a label token and a shape after its ``</ref>``, and its label goes on only
-while that shape still fits (a label the budget closed makes an answer that ends next ``cut``).
+while that shape still fits. An answer in which the budget hid, at any step, the token the model
+ranked first (a shape it wanted, its label's next piece, a polygon's next vertex) is ``cut``
+(``GrammarConstraint.cut_by_budget``): the grammar cannot know a label's length in advance, so a
+label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never silently.
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
 model from spending its budget on one long shape, or keep plain text from ending on the start of
@@ -45,6 +48,7 @@ LABEL_ROOM = 2 + min(SHAPE_COST.values())  # inside a label: one more token, </r
 # … and <ref> with a label token and the smallest shape after it: a label the budget would leave
 # empty or without a shape is never opened
 OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
+BUDGET_REACH = max(OPEN_COST.values())  # with this many tokens left or more, the budget hides nothing
 
 
 def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
@@ -301,7 +305,8 @@ class GrammarConstraint:
         self.g: GeometryGrammar | None = None
         self.states = [_State() for _ in range(batch)]
         self.seen = [0] * batch
-        self.label_closed = [False] * batch  # the budget left a label nothing but </ref> (cut_by_budget)
+        self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
+        self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None
         self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, int) else list(min_shapes)
         if len(self.min_shapes) != batch:
             raise ValueError(f"min_shapes has {len(self.min_shapes)} entries for a batch of {batch}")
@@ -313,24 +318,24 @@ class GrammarConstraint:
             for t in toks[self.seen[i]:]:
                 self.g.advance(self.states[i], t)
             self.seen[i] = len(toks)
-            if self.states[i].mode == "ref" and self.max_new - len(toks) < LABEL_ROOM:
-                self.label_closed[i] = True
-        return torch.stack([self.g.allowed(s, self.max_new - len(t)) for s, t in zip(self.states, tokens)])  # (B,V)
+            left = self.max_new - len(toks)
+            self.allowed_now[i] = ok = self.g.allowed(self.states[i], left)
+            hid = self.g.allowed(self.states[i]) & ~ok if left < BUDGET_REACH else None
+            self.hidden[i] = hid if hid is not None and bool(hid.any()) else None
+        return torch.stack(self.allowed_now)  # (B,V)
 
-    def cut_by_budget(self, i: int, logits: torch.Tensor, chosen: int) -> bool:
-        """Whether sequence ``i``, ending on ``chosen`` (an EOS) with the model's unconstrained
-        ``logits`` (V,), did so because the token budget hid an opening tag (a shape's, or a
-        ``<ref>`` with no room for a label and a shape after it) the model ranked above it, or
-        after the budget closed a label: an answer the limit cut short, though under the grammar
-        it reads as complete."""
-        s, g = self.states[i], self.g
-        if g is None or s.mode != "text" or chosen not in g.eos:
+    def cut_by_budget(self, i: int, logits: torch.Tensor) -> bool:
+        """Whether, at the step the last call allowed, the token budget hid from sequence ``i`` the
+        token its model ranked first (by its unconstrained ``logits`` (V,) among those the grammar
+        allows): a shape's opening tag (the answer then ends, or writes a word or a smaller shape
+        instead: ``<ref>building</ref>ip``), a label's next piece (``<ref>b</ref>`` of "building"),
+        a polygon's next vertex. Such an answer was cut short by the limit, though under the
+        grammar it reads as complete."""
+        hid = self.hidden[i]
+        if hid is None:
             return False
-        if self.label_closed[i]:  # its label may have gone on ("small" of "small vehicle")
-            return True
-        left = self.max_new - self.seen[i]
-        hidden = [g.ids.open[k] for k, c in OPEN_COST.items() if c > left]
-        return bool(hidden) and bool((logits[hidden] > logits[chosen]).any())
+        ok = self.allowed_now[i].to(logits.device)
+        return bool(logits.masked_fill(~hid.to(logits.device), -math.inf).max() > logits.masked_fill(~ok, -math.inf).max())
 
     def next_axes(self) -> list[int | None]:
         """Per sequence, ``next_axis`` of its state after the last call."""
