@@ -174,3 +174,18 @@ def test_a_shape_the_budget_hid_after_a_label_makes_the_answer_cut_though_it_end
     assert res.tokens[0] == [ref, i("b"), i("u"), end_ref, i("i"), eos] and res.finished == [False]
     res = run_scripted(tok, prefs, 30)  # room for the box: written, and finished
     assert tok.decode(res.tokens[0][:5]) == "<ref>bu</ref><box>" and res.finished == [True]
+
+
+# ---------------------------------------------------------------- encoder input
+
+
+@pytest.mark.parametrize("obj", [
+    {"kind": "box", "coords": "1234"},  # was: the box [1, 2, 3, 4]
+    {"kind": "point", "coords": "12"},
+    {"kind": "obb", "coords": ["12", "34", "56", "78"]},  # was: four [x, y] corners, one digit each
+    {"kind": "poly", "coords": ["12", "34", "56"]},
+    {"kind": "poly", "coords": b"123456"},
+])
+def test_coordinates_given_as_a_string_are_refused_naming_the_object(obj):
+    with pytest.raises(ValueError, match=r"object 0( ring 0)?: expected"):
+        geometry.encode([obj], 100, 100)

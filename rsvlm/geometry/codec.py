@@ -71,6 +71,8 @@ def _label(obj: dict, where: str) -> str | None:
 
 def _pairs(coords, n: int | None, where: str) -> list[list[float]]:
     try:
+        if isinstance(coords, (str, bytes)) or any(isinstance(p, (str, bytes)) for p in coords):
+            raise TypeError("a string is no [x, y] pair")  # "12" read as [1, 2]
         pts = [[float(p[0]), float(p[1])] for p in coords]
         bad = any(len(p) != 2 for p in coords)
     except (TypeError, IndexError, ValueError) as e:
@@ -83,6 +85,8 @@ def _pairs(coords, n: int | None, where: str) -> list[list[float]]:
 
 def _numbers(coords, n: int, where: str) -> list[float]:
     try:
+        if isinstance(coords, (str, bytes)):
+            raise TypeError("a string is no list of numbers")  # "1234" read as [1, 2, 3, 4]
         vals = [float(v) for v in coords]
     except (TypeError, ValueError) as e:
         raise ValueError(f"{where}: expected {n} numbers, got {coords!r:.80}") from e
