@@ -181,31 +181,56 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     """Write the ``window`` of image ``src`` to ``dst``; return georeferencing for the record.
 
     GeoTIFF / JP2 sources are cropped with rasterio into a GeoTIFF ``dst`` that keeps CRS and the
-    window's affine transform (returned as ``{"crs", "transform"}``); others with PIL (``{}``).
+    window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
+    from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
+    mask, the image description, ground control points (shifted into the tile); others with PIL (``{}``).
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
     src, dst = Path(src), Path(dst)
     if dst.suffix.lower() != tile_suffix(src):
         raise ValueError(f"{dst}: a tile of {src.name} is written as {tile_suffix(src)}, not {dst.suffix or 'no suffix'}")
     if src.suffix.lower() in RASTER_SUFFIXES:
-        from rasterio.windows import Window as RWindow
-
-        from rsvlm.io.sources import open_raster
-
-        with open_raster(src) as ds:
-            rw = RWindow(window.x0, window.y0, window.width, window.height)
-            data = ds.read(window=rw)  # (bands, h, w)
-            transform = ds.window_transform(rw)
-            profile = {"driver": "GTiff", "width": window.width, "height": window.height,
-                       "count": ds.count, "dtype": data.dtype, "crs": ds.crs, "transform": transform,
-                       "nodata": ds.nodata}
-            with open_raster(dst, "w", **profile) as out:
-                out.write(data)
-            if ds.crs is None:
-                return {}
-            return {"crs": ds.crs.to_string(), "transform": list(transform)[:6]}
+        return _crop_raster(src, window, dst)
     from PIL import Image
 
     with Image.open(src) as im:
         im.crop((window.x0, window.y0, window.x1, window.y1)).save(dst)
     return {}
+
+
+def _crop_raster(src: Path, window: Window, dst: Path) -> dict:
+    """``crop_to_file`` for a GDAL raster: the window as a GeoTIFF with the source's metadata."""
+    import numpy as np
+    import rasterio
+    from rasterio.control import GroundControlPoint
+    from rasterio.enums import ColorInterp
+    from rasterio.windows import Window as RWindow
+
+    from rsvlm.io.sources import open_raster
+
+    with open_raster(src) as ds, rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        rw = RWindow(window.x0, window.y0, window.width, window.height)
+        data = ds.read(window=rw)  # (bands, h, w)
+        transform = ds.window_transform(rw)
+        gcps, gcp_crs = ds.gcps if ds.transform.is_identity else ([], None)
+        palette = ds.colorinterp == (ColorInterp.palette,)
+        profile = {"driver": "GTiff", "width": window.width, "height": window.height, "count": ds.count,
+                   "dtype": data.dtype, "crs": ds.crs, "transform": None if gcps else transform, "nodata": ds.nodata}
+        with open_raster(dst, "w", **profile, **({"photometric": "palette"} if palette else {})) as out:
+            out.write(data)
+            out.update_tags(**ds.tags())
+            out.descriptions, out.units = ds.descriptions, ds.units
+            out.scales, out.offsets = ds.scales, ds.offsets
+            if palette:
+                out.write_colormap(1, ds.colormap(1))
+            else:
+                out.colorinterp = ds.colorinterp  # R, G, B, alpha: the reader's colours and transparency
+            flags = ds.mask_flag_enums[0]
+            if ds.nodata is None and all(f.name == "per_dataset" for f in flags):  # an internal or .msk mask
+                out.write_mask(ds.dataset_mask(window=rw).astype(np.uint8))
+            if gcps:  # a radar scene referenced by ground control points (Sentinel-1 GRD)
+                out.gcps = ([GroundControlPoint(row=g.row - window.y0, col=g.col - window.x0, x=g.x, y=g.y, z=g.z,
+                                                id=g.id, info=g.info) for g in gcps], gcp_crs)
+        if ds.crs is None:
+            return {}
+        return {"crs": ds.crs.to_string(), "transform": list(transform)[:6]}

@@ -161,3 +161,44 @@ def test_an_empty_file_is_said_to_be_empty(tmp_path, name):
         read_image(path)
     with pytest.raises(ImageReadError, match="empty file"):
         image_size(path)
+
+
+def test_a_geotiff_tile_keeps_what_the_reader_takes_from_the_scene(tmp_path):
+    """data_gen's crop_to_file wrote pixels, CRS and transform only: a tile lost its band names
+    (B02… became b1…), its palette (colours read as grey indices, modality ir), its internal
+    nodata mask, and a GCP-referenced radar scene's georeferencing (and with it the sar reading)."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.control import GroundControlPoint
+    from rasterio.crs import CRS
+    from rasterio.transform import from_origin
+
+    from data_gen.tiling import Window, crop_to_file
+    from rsvlm.io.georef import pixel_to_map
+
+    rng = np.random.default_rng(0)
+    geo = dict(driver="GTiff", width=32, height=32, crs="EPSG:32633", transform=from_origin(0, 32, 1, 1))
+    with rasterio.open(tmp_path / "msi.tif", "w", count=4, dtype="uint16", **geo) as ds:
+        ds.write(rng.integers(1, 3000, (4, 32, 32), dtype=np.uint16))
+        ds.descriptions = ("B02", "B03", "B04", "B08")
+    with rasterio.open(tmp_path / "pal.tif", "w", count=1, dtype="uint8", photometric="palette", **geo) as ds:
+        ds.write(rng.integers(0, 3, (1, 32, 32), dtype=np.uint8))
+        ds.write_colormap(1, {0: (255, 0, 0, 255), 1: (0, 255, 0, 255), 2: (0, 0, 255, 255)})
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            tmp_path / "masked.tif", "w", count=3, dtype="uint8", photometric="RGB", **geo) as ds:
+        ds.write(rng.integers(1, 255, (3, 32, 32), dtype=np.uint8))
+        ds.write_mask(np.where(np.arange(32)[:, None] < 12, 0, 255).astype(np.uint8).repeat(32, 1))
+    gcps = [GroundControlPoint(row=r, col=c, x=10 + c / 32, y=50 - r / 32) for r in (0, 32) for c in (0, 32)]
+    with rasterio.open(tmp_path / "grd.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16") as ds:
+        ds.write(rng.integers(1, 3000, (1, 32, 32), dtype=np.uint16))
+        ds.gcps = (gcps, CRS.from_epsg(4326))
+    win = Window(8, 8, 24, 24)
+    for name in ("msi", "pal", "masked", "grd"):
+        crop_to_file(tmp_path / f"{name}.tif", win, tmp_path / f"{name}_tile.tif")
+    assert read_image(tmp_path / "msi_tile.tif").bands == ["B02", "B03", "B04", "B08"]
+    pal = read_image(tmp_path / "pal_tile.tif")
+    assert pal.modality == "optical" and pal.data.shape == (3, 16, 16)
+    masked = read_image(tmp_path / "masked_tile.tif")  # rows 8-11 of the scene are masked: 4 of the tile's 16
+    assert masked.valid is not None and masked.valid.mean() == pytest.approx(12 / 16)
+    grd = read_image(tmp_path / "grd_tile.tif")
+    assert grd.modality == "sar" and grd.gcps and grd.crs == "EPSG:4326"
+    assert pixel_to_map(grd, [0, 0]) == pytest.approx([10 + 8 / 32, 50 - 8 / 32], abs=1e-6)  # the scene's (8, 8)
