@@ -107,3 +107,19 @@ def test_contrastive_pairs_of_a_modality_without_a_stem_are_counted_apart_not_as
     assert "1 ir caption pair(s) left out: model.stems has no stem for that modality (it has optical)" in err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["no_stem_pairs"] == {"ir": 1} and summary["bad_samples"] == 0 and summary["samples"] == 3
+
+
+def test_a_run_shorter_than_its_warm_up_says_its_lr_never_reaches_optim_lr(tmp_path, capsys):
+    """max_steps=3 with optim.warmup_steps=10 trained at 3/11 of optim.lr at most, without a word."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import note_schedule
+
+    argv, out = _argv(tmp_path, "max_steps=1", "optim.warmup_steps=1", "optim.lr=1e-3")
+    assert train_main(argv) == 0
+    warned = [ln for ln in capsys.readouterr().err.splitlines() if "optim.warmup_steps=1 " in ln]
+    assert len(warned) == 1 and "not below max_steps=1" in warned[0] and "rising to 0.0005 " in warned[0], warned
+    assert json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])["lr"] == pytest.approx(5e-4)
+    for steps, warns in ((3, True), (10, True), (11, False)):  # 10 steps of warm-up, then one at optim.lr
+        note_schedule(load_config(TrainConfig, recipe(tmp_path), ["optim.warmup_steps=10", f"max_steps={steps}"]), 0)
+        assert ("the whole run is warm-up" in capsys.readouterr().err) == warns, steps

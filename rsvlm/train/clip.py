@@ -80,6 +80,7 @@ from rsvlm.train.run import (
     check_malformed,
     lr_lambda,
     note_resume,
+    note_schedule,
     resume_folder,
     setup_distributed,
     start_out_dir,
@@ -281,6 +282,7 @@ def train_clip(cfg) -> dict:
                                     " (the encoder starts from model.encoders.default.pretrained)"), file=sys.stderr)
     folder = clip_resume_folder(cfg, rank)
     out_dir = start_out_dir(cfg, rank)
+    note_schedule(cfg, rank)
     pairs, weights, report = caption_pool(cfg)
     pairs, weights, no_stem = without_stem(pairs, weights, cfg)
     left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())

@@ -46,6 +46,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     host_group,
     lr_lambda,
     note_resume,
+    note_schedule,
     preflight,
     resume_folder,
     setup_distributed,
@@ -213,6 +214,7 @@ def train(cfg: TrainConfig) -> dict:
         ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
         check_changes(folder, cfg, rank)
     out_dir = start_out_dir(cfg, rank)
+    note_schedule(cfg, rank)
     model, processor = build_model(cfg, device)
     if cfg.gradient_checkpointing:
         model.enable_gradient_checkpointing()

@@ -62,6 +62,17 @@ def lr_lambda(cfg: TrainConfig):
     return f
 
 
+def note_schedule(cfg: TrainConfig, rank: int) -> None:
+    """(rank 0) Say when the warm-up outlasts the run: its LR never reaches ``optim.lr``, nor decays."""
+    warm, total = cfg.optim.warmup_steps, cfg.max_steps
+    if rank or warm < total or not cfg.optim.lr:
+        return
+    top = cfg.optim.lr * lr_lambda(cfg)(total - 1)
+    print(f"[rsvlm.train] warning: optim.warmup_steps={warm} is not below max_steps={total}: the whole run is "
+          f"warm-up, its LR rising to {top:.3g} at the last step, never to optim.lr={cfg.optim.lr:g}"
+          + ("" if cfg.optim.schedule == "constant" else ", and the cosine decay never starts"), file=sys.stderr)
+
+
 def build_optimizer(model: torch.nn.Module, cfg: TrainConfig):
     """AdamW with weight decay on matrices only (every parameter with ``optim.decay_1d``), and the
     warm-up + cosine/constant schedule."""
