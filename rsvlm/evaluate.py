@@ -2,7 +2,8 @@
 
 The prompt is the record's conversation up to its last assistant turn (earlier answers are the
 reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
-Resumable: ids already in ``--out`` are skipped, when ``OUT.run.json`` (written beside it) shows
+Resumable: ids already in ``--out`` are skipped (but those whose record asks otherwise since: its
+row's ``"asked_digest"``), when ``OUT.run.json`` (written beside it) shows
 the same weights and answer options (``run_stamp``); a file without one is resumed as it is,
 with a warning. Under torchrun / accelerate (``RANK`` and ``WORLD_SIZE`` set) each process
 answers every WORLD_SIZE-th record into ``OUT.rankR``; the processes meet at the end through the
@@ -46,6 +47,7 @@ from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import load_records
 from rsvlm.predictions import (
     answer_files,
+    asked_digest,
     check_out,
     check_stamp,
     drop_cut_line,
@@ -259,6 +261,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                                        (errors.n_forced, f"{errors.n_forced} unchanged, as --retry-errors asks")] if n)
         print(f"rsvlm eval: {n_retry} record(s) answered empty with an error last time are answered again ({why})",
               file=sys.stderr)
+    if again := errors.asked_again:
+        print(f"rsvlm eval: {len(again)} record(s) ask otherwise than when they were answered (their question or images "
+              f"changed since; first: {again[0]}): answered again", file=sys.stderr)
     if errors.kept:
         first = errors.kept[0]
         print(f"rsvlm eval: {len(errors.kept)} record(s) answered empty with an error last time are not answered "
@@ -276,8 +281,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                             desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                             disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
-            for row in answer_batch(model, processor, todo[i : i + batch_size], root, max_new_tokens,
-                                    constrain, tta, min_objects, by_class, notes=read_notes):
+            batch = todo[i : i + batch_size]
+            for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
+                                                       min_objects, by_class, notes=read_notes)):
+                row["asked_digest"] = asked_digest(record)  # a rerun answers it again if the question changes
                 if "error" in row:
                     rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
@@ -286,7 +293,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                     malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
                 f.flush()
-            bar.update(len(todo[i : i + batch_size]))
+            bar.update(len(batch))
     if said := read_notes.summary(len(todo)):  # a note a record at a time would bury the run's other messages
         print(f"rsvlm eval: {said}", file=sys.stderr)
     filling = getattr(processor, "missing_bands", "error") != "error"

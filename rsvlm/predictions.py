@@ -102,6 +102,7 @@ class ErrorRows:
     n_changed: int = 0  # record or image files changed since: answered again
     n_undigested: int = 0  # written before rows carried an inputs_digest: answered again
     n_forced: int = 0  # inputs unchanged, answered again because --retry-errors asks
+    asked_again: list[str] = field(default_factory=list)  # ids answered when they asked otherwise: answered again
 
 
 def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
@@ -118,13 +119,15 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     ``others`` (only read), and their error rows sorted. A record with an answer anywhere is done; one
     answered only empty with an ``"error"`` is done when such a row's inputs are unchanged (it would
     fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows."""
-    answered, failed = set(), {}
+    answered, failed, stale = set(), {}, set()
     for f in [part, *others]:
         for row in _rows(f):
             if row["id"] not in records:  # another rank's or past --limit: not this run's to judge
                 continue
             if "error" in row:
                 failed.setdefault(row["id"], []).append(row)
+            elif is_stale(row, records[row["id"]]):
+                stale.add(row["id"])
             else:
                 answered.add(row["id"])
     errors, done, digests = ErrorRows(), set(answered), {}
@@ -141,10 +144,11 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
             errors.n_changed += 1
         else:
             errors.n_undigested += 1
-    again = set(failed) - done
+    errors.asked_again = [i for i in records if i in stale and i not in done]
+    again = (set(failed) - done) | set(errors.asked_again)  # none has an answer to its question: their rows go
     if again and part.is_file():
         lines = part.read_text().splitlines(keepends=True)
-        keep = [line for line in lines if not _is_error_of(line, again)]
+        keep = [line for line in lines if not _is_row_of(line, again)]
         if len(keep) < len(lines):  # through a rename: another rank may be reading the file
             replace_text(part, "".join(keep))
     return done, errors
@@ -188,10 +192,25 @@ def missing_images_hint(records: list[dict], root: Path) -> str | None:
             "folder their paths start from")
 
 
-def _is_error_of(line: str, ids: set[str]) -> bool:
+def _is_row_of(line: str, ids: set[str]) -> bool:
     with contextlib.suppress(json.JSONDecodeError):
-        return isinstance(row := json.loads(line), dict) and "error" in row and row.get("id") in ids
+        return isinstance(row := json.loads(line), dict) and row.get("id") in ids
     return False
+
+
+def asked_digest(record: dict) -> str:
+    """What a record asks the model: its images (files, modality, bands) and its turns before its last
+    answer (the reference, which may be fixed without changing the question)."""
+    turns = [t for t in record.get("conversations") or [] if isinstance(t, dict)]
+    answers = [i for i, t in enumerate(turns) if t.get("from", t.get("role")) in ("gpt", "assistant")]
+    asked = [record.get("images"), turns[:answers[-1]] if answers else turns]
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def is_stale(row: dict, record: dict) -> bool:
+    """Whether a row answers what its record no longer asks (its ``asked_digest`` differs; a row of an
+    older rsvlm eval, without one, is taken as it is)."""
+    return "asked_digest" in row and row["asked_digest"] != asked_digest(record)
 
 
 def _holds_records(path: Path) -> bool:
@@ -331,7 +350,7 @@ def merge_answers(records: list[dict], n: int, out: Path, world: int, root: Path
         seen.add(rid)
         owner = part_path(out, i % world, world) if i < n else None
         got = [(f, rows[f][rid]) for f in sorted(files, key=lambda f: f != owner) if rid in rows[f]]
-        row = next((r for _, r in got if "error" not in r), None)
+        row = next((r for _, r in got if "error" not in r and not is_stale(r, rec)), None)
         if row is None and got:
             now = inputs_digest(rec, root)
             row = next((r for f, r in got if r.get("inputs_digest") == now and (f == owner or not retry_all)),

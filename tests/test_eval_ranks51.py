@@ -119,7 +119,8 @@ def test_error_rows_are_kept_or_answered_again_whatever_the_process_count(tmp_pa
     assert model.asked == ["r0", "r1", "r2", "r3", "r1"]
     rows = _rows(out)
     assert [r["id"] for r in rows] == ["r0", "r1", "r2", "r3"]
-    assert rows[1] == {"id": "r1", "task": "cls", "answer": "run 2"}  # the new answer, not the old error row
+    assert rows[1] == {"id": "r1", "task": "cls", "answer": "run 2",  # the new answer, not the old error row
+                       "asked_digest": evaluate.asked_digest(json.loads(data.read_text().splitlines()[1]))}
 
 
 def test_error_rows_retried_on_request_are_merged_in_place_of_the_old_ones(tmp_path, monkeypatch):

@@ -152,3 +152,47 @@ def test_answers_whose_geometry_breaks_the_grammar_are_counted_at_the_end(tmp_pa
     _answering(monkeypatch)
     evaluate.run(None, Processor({}), data, tmp_path / "q.jsonl", batch_size=3, progress=False)
     assert "grammar" not in capsys.readouterr().err
+
+
+def _ask(data, rid, question=None, answer=None):
+    """Rewrite record ``rid`` of ``data``: its question and/or its reference answer."""
+    recs = [json.loads(line) for line in data.read_text().splitlines()]
+    for r in recs:
+        if r["id"] == rid:
+            human, gpt = r["conversations"]
+            r["conversations"] = [{**human, "value": question or human["value"]}, {**gpt, "value": answer or gpt["value"]}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+
+
+def test_a_record_asked_otherwise_since_its_answer_is_answered_again(tmp_path, monkeypatch, capsys):
+    model = StandIn(monkeypatch)
+    data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
+    evaluate.run(None, None, data, out, batch_size=2, progress=False)
+    _ask(data, "r1", question="<image>\n[cls] Which scene is it? Answer in one word.")
+    _ask(data, "r2", answer="water")  # a fixed reference: the question is the same, its answer stands
+    model.tag = "run 2"
+    evaluate.run(None, None, data, out, batch_size=2, progress=False)
+    # was kept: the answer to the old question, scored against the new one's reference
+    assert "1 record(s) ask otherwise than when they were answered (their question or images changed since; " \
+           "first: r1): answered again" in capsys.readouterr().err
+    rows = {r["id"]: r["answer"] for r in map(json.loads, out.read_text().splitlines())}
+    assert rows == {"r0": "run 1", "r1": "run 2", "r2": "run 1", "r3": "run 1"} and model.asked[4:] == ["r1"]
+    assert len(out.read_text().splitlines()) == 4
+
+    _ask(data, "r3", question="<image>\n[cls] And now?")  # on two processes: the merge takes the new answer
+    model.tag = "run 3"
+    for rank in (1, 0):
+        evaluate.run(None, None, data, out, batch_size=2, rank=rank, world=2, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["answer"]) for r in rows] == [("r0", "run 1"), ("r1", "run 2"), ("r2", "run 1"),
+                                                      ("r3", "run 3")] and model.asked[5:] == ["r3"]
+    capsys.readouterr()
+
+
+def test_answers_without_an_asked_digest_are_resumed_as_they_are(tmp_path, monkeypatch):
+    model = StandIn(monkeypatch)
+    data, out = records_file(tmp_path, 2), tmp_path / "p.jsonl"
+    out.write_text("".join(json.dumps({"id": f"r{i}", "task": "cls", "answer": "old"}) + "\n" for i in range(2)))
+    _ask(data, "r0", question="<image>\n[cls] Another question")
+    evaluate.run(None, None, data, out, batch_size=2, progress=False)  # an older rsvlm eval's: nothing to compare
+    assert model.asked == [] and [json.loads(line)["answer"] for line in out.read_text().splitlines()] == ["old"] * 2
