@@ -202,3 +202,25 @@ def test_a_geotiff_tile_keeps_what_the_reader_takes_from_the_scene(tmp_path):
     grd = read_image(tmp_path / "grd_tile.tif")
     assert grd.modality == "sar" and grd.gcps and grd.crs == "EPSG:4326"
     assert pixel_to_map(grd, [0, 0]) == pytest.approx([10 + 8 / 32, 50 - 8 / 32], abs=1e-6)  # the scene's (8, 8)
+
+
+def test_a_16_bit_colour_png_keeps_its_16_bits(tmp_path, monkeypatch):
+    """PIL reads a 16-bit RGB PNG as 8-bit RGB (the high bytes): 32249 became 125, scaled /255
+    as uint8, without a word. GDAL reads it as it is; without rasterio a note says what PIL did."""
+    rasterio = pytest.importorskip("rasterio")
+    import importlib.util
+
+    from rsvlm.io import sources
+
+    dn = (np.arange(3 * 32 * 48).reshape(3, 32, 48) * 7 % 65536).astype(np.uint16)
+    with rasterio.open(tmp_path / "rgb16.png", "w", driver="PNG", width=48, height=32, count=3, dtype="uint16") as ds:
+        ds.write(dn)
+    img = read_image(tmp_path / "rgb16.png")
+    assert img.modality == "optical" and any("3 bands uint16" in n for n in img.notes), img.notes
+    stretch = next(n for n in img.notes if n.startswith("stretch"))
+    assert "2-98 percentiles" in stretch  # a uint16 stretch, not uint8 / 255
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rasterio" else find_spec(name, *a))
+    monkeypatch.setattr(sources, "RasterioSource", lambda *a, **k: (_ for _ in ()).throw(ImportError("rasterio")))
+    cut = read_image(tmp_path / "rgb16.png")
+    assert any("16 bits a channel cut to 8 by PIL" in n for n in cut.notes), cut.notes

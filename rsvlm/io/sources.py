@@ -8,6 +8,7 @@ slice it, so whole-scene tiling is memory-bounded only for rasterio formats (til
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import re
 import threading
@@ -138,8 +139,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         try:
             arr, alpha, note = _read_pil(paths[0])
             return ArraySource(paths[0], (arr, alpha), note=note)
-        except _TooLarge:
-            pass  # a scene past PIL's decompression-bomb limit: GDAL reads it, in windows where it can
+        except _ForGdal:
+            pass  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows where it can)
     try:
         return RasterioSource([str(p) for p in names], gdal_cache_mb)
     except ImportError:
@@ -155,8 +156,9 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         raise
 
 
-class _TooLarge(Exception):
-    """PIL refuses an image this large (its decompression-bomb guard)."""
+class _ForGdal(Exception):
+    """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
+    bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
 
 
 def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
@@ -170,6 +172,9 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
         with im:
+            deep = im.mode in ("RGB", "RGBA", "LA") and any(";16" in str(t[3]) for t in im.tile)  # "RGB;16B"
+            if deep and importlib.util.find_spec("rasterio") is not None:
+                raise _ForGdal(f"{im.mode} with 16 bits a channel")
             im.load()
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
             if im.mode == "P":
@@ -179,7 +184,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
             arr = np.asarray(im)
             bands = im.getbands()
     except Image.DecompressionBombError as e:
-        raise _TooLarge(str(e)) from e
+        raise _ForGdal(str(e)) from e
     except UnidentifiedImageError as e:
         raise ImageReadError(f"{path}: not a readable image ({e})") from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
@@ -191,6 +196,8 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
     note = None if turn in (1, None) else (
         f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
         "shows them turned or mirrored)")
+    if deep:
+        note = "16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"
     return arr, alpha, note
 
 
