@@ -189,3 +189,19 @@ def test_a_shape_the_budget_hid_after_a_label_makes_the_answer_cut_though_it_end
 def test_coordinates_given_as_a_string_are_refused_naming_the_object(obj):
     with pytest.raises(ValueError, match=r"object 0( ring 0)?: expected"):
         geometry.encode([obj], 100, 100)
+
+
+def test_a_traced_mask_outline_has_no_vertices_along_straight_edges():
+    """The union of row runs kept a vertex at every pixel row of a straight side: a 7-pixel column
+    cost 16 vertices (32 location tokens) where its 4 corners are exact."""
+    import numpy as np
+
+    col = np.zeros((7, 3), bool)
+    col[:, 1] = True
+    (obj,) = geometry.mask_to_objects(col, "mast", "poly", 64)
+    assert len(obj["coords"]) == 4 and "rings" not in obj
+    ring = np.zeros((6, 6), bool)
+    ring[1:5, 1:5], ring[2:4, 2:4] = True, False
+    (obj,) = geometry.mask_to_objects(ring, "pond", "poly", 64)
+    assert [len(r) for r in obj["rings"]] == [4, 4]
+    assert (geometry.objects_to_mask([obj], 6, 6) == ring).all()
