@@ -14,9 +14,10 @@ Encoding (one spelling per shape, computed on bins after quantisation):
 
 Decoding: a ``<ref>`` labels every shape after it until the next ``<ref>`` (text in between
 does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` of the same
-``<ref>`` is a hole of it. Problems are reported, never raised: out-of-range or stray tokens,
-unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or y1>y2
-(swapped, kept). Cannot: tell a hole from a separate counter-clockwise instance by geometry.
+``<ref>`` is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
+tokens, unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
+y1>y2 (swapped, kept), a ``<ref>`` the next one replaces with no shape or word between. Cannot:
+tell a hole from a separate counter-clockwise instance by geometry.
 """
 
 from __future__ import annotations
