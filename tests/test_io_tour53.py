@@ -224,3 +224,28 @@ def test_a_16_bit_colour_png_keeps_its_16_bits(tmp_path, monkeypatch):
     monkeypatch.setattr(sources, "RasterioSource", lambda *a, **k: (_ for _ in ()).throw(ImportError("rasterio")))
     cut = read_image(tmp_path / "rgb16.png")
     assert any("16 bits a channel cut to 8 by PIL" in n for n in cut.notes), cut.notes
+
+
+def test_float_msi_in_dn_is_scaled_as_dn_and_float_reflectance_stays(tmp_path):
+    """An Earth Engine export of Sentinel-2 is often float32 DN (0-10000): float msi was taken as
+    reflectance as it stood, so the model saw reflectances in the thousands."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    from rsvlm.io import ReadConfig, SceneReader
+
+    rng = np.random.default_rng(0)
+    for name, scale in (("dn.tif", 10000.0), ("refl.tif", 1.0)):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", width=32, height=32, count=4, dtype="float32",
+                           crs="EPSG:32633", transform=from_origin(0, 32, 10, 10)) as ds:
+            ds.write((rng.uniform(0.02, 0.4, (4, 32, 32)) * scale).astype(np.float32))
+    with SceneReader(tmp_path / "dn.tif") as scene:
+        img, scaling = scene.read(), scene.scaling
+    assert img.modality == "msi" and 0.02 <= img.data.min() and img.data.max() <= 0.4
+    assert any(n.startswith("float values up to") and "read as DN / 10000" in n for n in img.notes), img.notes
+    window = read_image(tmp_path / "dn.tif", window=(0, 0, 8, 8), scaling=scaling)  # windows scaled alike
+    np.testing.assert_allclose(window.data, img.data[:, :8, :8])
+    refl = read_image(tmp_path / "refl.tif")
+    assert refl.data.max() <= 0.4 and not any("float values" in n for n in refl.notes)
+    kept = read_image(tmp_path / "dn.tif", scaling=ReadConfig(msi_float_dn=False))
+    assert kept.data.max() > 1000  # the user's word wins

@@ -7,7 +7,8 @@
         tile = scene.read((x0, y0, 512, 512))
 
 Scaling (``ReadConfig``): optical/ir uint8 /255, other dtypes stretched between percentiles;
-msi reflectance (uint16 DN / 10000); sar amplitude → dB → stretched to [0, 1]. The stretch is
+msi reflectance (uint16 DN / 10000; float values as they are, or as DN where their 98th
+percentile passes 2); sar amplitude → dB → stretched to [0, 1]. The stretch is
 computed once per scene from a decimated read, so every window of a scene is scaled alike.
 What GDAL or tifffile log about a damaged file while reading it ("TIFFReadDirectory: Bogus
 StripByteCounts field", "invalid page offset") becomes one of the image's ``notes``.
@@ -201,8 +202,16 @@ class SceneReader:
               and all(re.fullmatch(r"[Bb]\d{1,2}[Aa]?", b) for b in self.bands)):
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
-        if self.cfg.stretch is None:
+        float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
+        if float_msi or self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
+        if float_msi:  # an Earth Engine export's float32 DN were taken as reflectance 1000s
+            self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw, valid)
+            if self.cfg.msi_float_dn:
+                dn = f"(DN {self.cfg.msi_offset:+g})" if self.cfg.msi_offset else "DN"
+                self.notes.append(f"float values up to {p98:.4g} (98th percentile) are no reflectance: read as "
+                                  f"{dn} / {self.cfg.msi_scale:g} (ReadConfig.msi_float_dn=False keeps them)")
+        if self.cfg.stretch is None:
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
             usable = _and(valid, None if bad is None else ~bad)
             if usable is not None and not usable.any():

@@ -25,6 +25,7 @@ class ReadConfig:
     percentiles: tuple[float, float] = (2.0, 98.0)  # stretch of uint16/float optical & ir, and of sar dB
     msi_scale: float = 10000.0  # msi uint16 DN → reflectance: (DN + msi_offset) / msi_scale
     msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
+    msi_float_dn: bool | None = None  # float msi holds DN (scaled as integers are), not reflectance; None: from its values
     sar_input: str = "amplitude"  # real-valued sar is "amplitude" (20·log10) or "intensity" (10·log10)
     sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
     ir_kelvin: list[float] | None = None  # integer ir DN → kelvin: [gain, offset] or [gain, offset, K1, K2] (below)
@@ -149,8 +150,8 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
     vals = raw.astype(np.float32)
     bad = ~np.isfinite(vals).all(axis=0) if kind == "f" else None
     if modality == "msi":
-        if kind in "ui":
-            return (vals + cfg.msi_offset) / cfg.msi_scale, None, "reflectance"
+        if kind in "ui" or cfg.msi_float_dn:  # DN, also as floats (an Earth Engine export's float32)
+            return (vals + cfg.msi_offset) / cfg.msi_scale, bad, "reflectance"
         return vals, bad, "reflectance"  # float msi is taken as reflectance already
     return vals, bad, "raw"
 
@@ -184,3 +185,15 @@ def apply_stretch(values: np.ndarray, stretch: list[list[float]] | None) -> np.n
     lo = np.asarray([s[0] for s in stretch], np.float32)[:, None, None]
     hi = np.asarray([s[1] for s in stretch], np.float32)[:, None, None]
     return np.clip((values - lo) / (hi - lo), 0.0, 1.0).astype(np.float32, copy=False)
+
+
+MSI_REFLECTANCE_MAX = 2.0  # float msi whose 98th percentile exceeds this holds DN: reflectance hardly passes 1.5
+
+
+def float_msi_dn(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
+    """(whether float msi ``raw`` (C, h, w) holds DN rather than reflectance, its 98th percentile)
+    from its valid, finite values."""
+    v = raw[:, valid] if valid is not None else raw.reshape(raw.shape[0], -1)  # (C, n)
+    v = v[np.isfinite(v)]
+    p98 = float(np.percentile(v, 98)) if v.size else 0.0
+    return p98 > MSI_REFLECTANCE_MAX, p98
