@@ -476,6 +476,10 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
               f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
               "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C hours into a run: a traceback said nothing of the answers so far
+        print(f"rsvlm eval: interrupted; the answers written so far are kept in {part_path(Path(args.out), rank, world)}"
+              " and a rerun with the same --out resumes from them", file=sys.stderr)
+        return 130
     if out == Path(args.out):
         print(f"wrote {out}")
         return 0

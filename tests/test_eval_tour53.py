@@ -196,3 +196,30 @@ def test_answers_without_an_asked_digest_are_resumed_as_they_are(tmp_path, monke
     _ask(data, "r0", question="<image>\n[cls] Another question")
     evaluate.run(None, None, data, out, batch_size=2, progress=False)  # an older rsvlm eval's: nothing to compare
     assert model.asked == [] and [json.loads(line)["answer"] for line in out.read_text().splitlines()] == ["old"] * 2
+
+
+def test_ctrl_c_during_a_run_says_the_answers_so_far_are_kept(tmp_path, monkeypatch, capsys):
+    import types
+
+    from rsvlm import inference
+    from rsvlm.cli import main
+
+    data, out = records_file(tmp_path, 3), tmp_path / "p.jsonl"
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.yaml").write_text("{}\n")
+    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, types.SimpleNamespace()))
+    model = StandIn(monkeypatch)
+
+    def answer(*a, **kw):
+        if model.asked:
+            raise KeyboardInterrupt
+        model.asked.append("r0")
+        return [{"id": "r0", "task": "cls", "answer": "lake"}]
+
+    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    # was a traceback from deep in generation, with no word that the answers so far survive
+    assert main(["eval", "--model", str(tmp_path / "m"), "--data", str(data), "--out", str(out),
+                 "--batch-size", "1"]) == 130
+    assert f"interrupted; the answers written so far are kept in {out} and a rerun with the same --out resumes" \
+        in capsys.readouterr().err
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["r0"]
