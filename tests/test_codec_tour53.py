@@ -205,3 +205,10 @@ def test_a_traced_mask_outline_has_no_vertices_along_straight_edges():
     (obj,) = geometry.mask_to_objects(ring, "pond", "poly", 64)
     assert [len(r) for r in obj["rings"]] == [4, 4]
     assert (geometry.objects_to_mask([obj], 6, 6) == ring).all()
+
+
+@pytest.mark.parametrize("loc", ["<loc_١٢>", "<loc_５>", "<loc_𝟗>"])
+def test_a_location_in_other_digits_is_no_token(loc):
+    # was: "<loc_١٢>" (Arabic-Indic digits, which regex \d matches) read as bin 12
+    d = geometry.decode(f"<point>{loc}<loc_5></point>", 100, 100)
+    assert d.objects == [] and any(loc in p for p in d.problems)

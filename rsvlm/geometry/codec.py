@@ -32,7 +32,7 @@ from rsvlm.geometry.shapes import NUM_BINS, canonical_quad, canonical_ring, dequ
 from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
-_TOKEN = re.compile(r"<loc_(\d+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(row|run)>")
+_TOKEN = re.compile(r"<loc_([0-9]+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(row|run)>")  # ASCII digits: "<loc_١٢>" is no token
 _PROMPT_TOKENS = (IMAGE_TOKEN, *task_tag_tokens())  # the tokenizer reads these as rsvlm tokens inside any text
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
 _TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
@@ -218,7 +218,7 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
 def _is_cut_tag(tail: str) -> bool:
     """Whether ``tail`` (the text after the last "<") is the start of an rsvlm tag: ``<re``, ``</bo``,
     ``<loc_12``. A lone "<" (``a < b``, ``smaller than <``), ``<3`` or ``<b>`` are text."""
-    return len(tail) >= 2 and (bool(re.fullmatch(r"<loc_(0|[1-9]\d{0,2})", tail))
+    return len(tail) >= 2 and (bool(re.fullmatch(r"<loc_(0|[1-9][0-9]{0,2})", tail))
                                or any(t.startswith(tail) for t in _TAG_NAMES))
 
 
