@@ -123,3 +123,13 @@ def test_a_run_shorter_than_its_warm_up_says_its_lr_never_reaches_optim_lr(tmp_p
     for steps, warns in ((3, True), (10, True), (11, False)):  # 10 steps of warm-up, then one at optim.lr
         note_schedule(load_config(TrainConfig, recipe(tmp_path), ["optim.warmup_steps=10", f"max_steps={steps}"]), 0)
         assert ("the whole run is warm-up" in capsys.readouterr().err) == warns, steps
+
+
+def test_an_epoch_whose_weighted_draws_fill_no_batch_is_passed_over_not_a_failure(tmp_path, capsys):
+    """3 optical and 3 ir records in batches of 4, drawn with weights (with replacement): epoch 1 of
+    seed 1 draws fewer than 4 of each, and the run failed there, mid-way, 'cannot fill one global batch'."""
+    data = make_records(tmp_path / "six", n=6, ir_every=2)
+    argv, out = _argv(tmp_path, f"data.train={data}", "seed=1", "data.modality_temperature=2", "max_steps=2")
+    assert train_main(argv) == 0
+    assert "epoch(s) 1–1: the weighted draws filled no global batch of 4; passed over to epoch 2" in capsys.readouterr().err
+    assert json.loads((out / "summary.json").read_text())["epochs"] == 2

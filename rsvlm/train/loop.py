@@ -19,6 +19,7 @@ import functools
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -53,6 +54,8 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     start_out_dir,
 )
 from rsvlm.tta import MODES
+
+EMPTY_EPOCHS = 10  # weighted epochs in a row without a full global batch before the run gives up
 
 
 def make_engine(model, cfg: TrainConfig, world: int):
@@ -267,15 +270,28 @@ def train(cfg: TrainConfig) -> dict:
         return D.with_views(batches, len(lengths), len(views), cfg.seed, epoch)
 
     def loader(epoch: int, start: int):
-        batches = plan(epoch)
-        if not batches:
-            raise ValueError(f"{report.path}: {len(lengths)} records cannot fill one global batch of "
-                             f"{cfg.batch_size * world}")
-        dataset.set_epoch(epoch)  # band dropout draws anew each epoch (before the workers copy the dataset)
+        """(DataLoader, epoch): the first epoch from ``epoch`` on whose plan holds a batch. Weighted draws
+        (with replacement) may leave an epoch without a full one by chance: up to 10 in a row are passed
+        over, said on stderr; the same counts every epoch (no weights) leave none to hope for."""
+        for e in range(epoch, epoch + (EMPTY_EPOCHS if weights is not None else 1)):
+            if batches := plan(e):
+                break
+        else:
+            by = ", ".join(f"{n} {m}" for m, n in sorted(Counter(modalities).items()))
+            grouped = cfg.data.batching == "length_grouped"
+            raise ValueError(f"{report.path}: {len(lengths)} records ({by}) cannot fill one global batch of "
+                             f"{cfg.batch_size * world} (batch_size={cfg.batch_size} × {world} process(es)"
+                             + (", one modality a batch" if grouped else "")
+                             + (f", in {EMPTY_EPOCHS} epochs of weighted draws" if weights is not None else "")
+                             + "): lower batch_size or add records" + (", or set data.batching=naive" if grouped else ""))
+        if e > epoch and rank == 0:
+            print(f"[rsvlm.train] epoch(s) {epoch}–{e - 1}: the weighted draws filled no global batch of "
+                  f"{cfg.batch_size * world}; passed over to epoch {e}", file=sys.stderr)
+        dataset.set_epoch(e)  # band dropout draws anew each epoch (before the workers copy the dataset)
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
             collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
-            pin_memory=device.type == "cuda", persistent_workers=False), len(batches)
+            pin_memory=device.type == "cuda", persistent_workers=False), e
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
     profiler = None
@@ -288,7 +304,7 @@ def train(cfg: TrainConfig) -> dict:
         profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda",
                                 wait=PROFILE_AFTER - 1)
     engine.module.train()
-    dl, n_batches = loader(state["epoch"], state["micro_in_epoch"])
+    dl, state["epoch"] = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
     last_good = None
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
@@ -303,7 +319,7 @@ def train(cfg: TrainConfig) -> dict:
                 raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
                                         f"bad); the first: {state.get('first_bad')}") from None
             state["epoch"], state["micro_in_epoch"], whole_epoch = state["epoch"] + 1, 0, True
-            dl, n_batches = loader(state["epoch"], 0)
+            dl, state["epoch"] = loader(state["epoch"], 0)
             it = iter(dl)
             continue
         state["micro_in_epoch"] += 1
