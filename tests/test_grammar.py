@@ -34,7 +34,8 @@ def random_walk(tok, eos: int, vocab: int, budget: int, rng: random.Random) -> l
     ours = set(range(loc0, loc0 + NUM_BINS)) | set(tok.convert_tokens_to_ids(
         [f"<{c}{t}>" for t in ("ref", "box", "obb", "point", "poly", "mask") for c in ("", "/")]
         + ["<grid>", "</grid>", "<row>", "<run>"]))
-    # a text token ending in "<" as the answer's last reads to the codec as a cut tag (grammar: Cannot)
+    # text tokens ending in "<" may start a tag the next ones go on with ("<", "bo"): at the answer's
+    # end the codec reads that as a cut tag (grammar: Cannot); a lone "<" alone would be text
     cut_tag = {i for i in range(len(tok)) if i not in ours and tok.decode([i]).endswith("<")}
     out: list[int] = []
     while len(out) < budget:
