@@ -45,6 +45,11 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "if they are not few")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
+    if task_name in ("detection", "grounding", "segmentation", "change") and (empty := [
+            it for it in items if it.pred is not None and not is_errored(it) and it.pred.get("objects") is None
+            and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]):  # not even "None."
+        notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
+                     f"{empty[0].id}): a tool that wrote nothing there?")
     if ignored := scores.get("n_pred_objects_ignored"):
         notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
                      f"{ignored}")

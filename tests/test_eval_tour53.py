@@ -223,3 +223,21 @@ def test_ctrl_c_during_a_run_says_the_answers_so_far_are_kept(tmp_path, monkeypa
     assert f"interrupted; the answers written so far are kept in {out} and a rerun with the same --out resumes" \
         in capsys.readouterr().err
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["r0"]
+
+
+def test_empty_answers_to_geometry_tasks_are_noted_not_only_scored_as_nothing(tmp_path, capsys):
+    from eval import grounding
+
+    rec = {**RECORD, "task": "ground", "meta": {"width": 100, "height": 100}, "conversations": [
+        {"from": "human", "value": "<image>\n[ground] Where is the ship?"},
+        {"from": "gpt", "value": "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps({**rec, "id": f"g{i}"}) + "\n" for i in range(4)))
+    pred.write_text("".join(json.dumps(p) + "\n" for p in [
+        {"id": "g0", "task": "ground", "answer": " "}, {"id": "g1", "task": "ground", "answer": "No ship."},
+        {"id": "g2", "task": "ground", "answer": "", "error": "g2.png: not found"},
+        {"id": "g3", "task": "ground", "answer": "", "objects": []}]))
+    notes = grounding.main(["--gt", str(gt), "--pred", str(pred)])["notes"]
+    # were scored IoU 0 without a word: a tool's blank output read as a model that found nothing
+    assert "1 prediction(s) have an empty answer, scored as finding nothing (first: g0)" in " ".join(notes)
+    capsys.readouterr()
