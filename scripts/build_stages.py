@@ -289,7 +289,7 @@ def make_train_stage(name: str):
 
 def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
     """What to change where training stage ``name``'s records (its resolved config ``cfg``) cannot fill
-    one batch of its first epoch, as the trainer plans it; None where they can, or for a contrastive
+    one batch in the epochs the trainer tries, as it plans them; None where they can, or for a contrastive
     stage (it draws from any two pairs). Found before the stage runs: the trainer found it after
     building the model, and the build said "the same command resumes", which failed the same way."""
     from collections import Counter
@@ -315,9 +315,9 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
     except ValueError:  # the trainer names it
         return None
     grouped = d.batching == "length_grouped"
-    if tasks and D.epoch_batches([0] * len(tasks), cfg.batch_size, 1, 0, cfg.seed, 0, grouped, d.group_factor, w,
-                                 groups):
-        return None
+    if tasks and any(D.epoch_batches([0] * len(tasks), cfg.batch_size, 1, 0, cfg.seed, epoch, grouped, d.group_factor,
+                                     w, groups) for epoch in range(D.EMPTY_EPOCHS if w is not None else 1)):
+        return None  # weighted draws: the trainer passes over up to EMPTY_EPOCHS epochs without a batch
     split = STAGE_DATA.get(name, "train")
     counts = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items())) or "none usable"
     return (f"stage {name}: {len(tasks)} record(s) ({counts}) in {', '.join(str(p) for p, _ in files)} cannot fill "

@@ -243,6 +243,9 @@ def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: f
     return w / w.sum()
 
 
+EMPTY_EPOCHS = 10  # weighted epochs in a row without a full global batch before a run gives up
+
+
 def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: int, seed: int, epoch: int,
                   grouped: bool = True, group_factor: int = 16, weights: np.ndarray | None = None,
                   groups: list[str] | None = None) -> list[list[int]]:

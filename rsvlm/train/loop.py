@@ -55,8 +55,6 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
 )
 from rsvlm.tta import MODES
 
-EMPTY_EPOCHS = 10  # weighted epochs in a row without a full global batch before the run gives up
-
 
 def make_engine(model, cfg: TrainConfig, world: int):
     from rsvlm.train.engine import DeepSpeedEngine, PlainEngine
@@ -273,7 +271,7 @@ def train(cfg: TrainConfig) -> dict:
         """(DataLoader, epoch): the first epoch from ``epoch`` on whose plan holds a batch. Weighted draws
         (with replacement) may leave an epoch without a full one by chance: up to 10 in a row are passed
         over, said on stderr; the same counts every epoch (no weights) leave none to hope for."""
-        for e in range(epoch, epoch + (EMPTY_EPOCHS if weights is not None else 1)):
+        for e in range(epoch, epoch + (D.EMPTY_EPOCHS if weights is not None else 1)):
             if batches := plan(e):
                 break
         else:
@@ -282,7 +280,7 @@ def train(cfg: TrainConfig) -> dict:
             raise ValueError(f"{report.path}: {len(lengths)} records ({by}) cannot fill one global batch of "
                              f"{cfg.batch_size * world} (batch_size={cfg.batch_size} × {world} process(es)"
                              + (", one modality a batch" if grouped else "")
-                             + (f", in {EMPTY_EPOCHS} epochs of weighted draws" if weights is not None else "")
+                             + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weights is not None else "")
                              + "): lower batch_size or add records" + (", or set data.batching=naive" if grouped else ""))
         if e > epoch and rank == 0:
             print(f"[rsvlm.train] epoch(s) {epoch}–{e - 1}: the weighted draws filled no global batch of "
