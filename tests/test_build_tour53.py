@@ -36,3 +36,17 @@ def test_a_stage_command_that_refuses_its_settings_does_not_say_the_same_command
     assert b.main(["--out", str(tmp_path / "out"), "--only", "one"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "refused its settings (exit status 2" in err[0] and "resumes" not in err[0], err
+
+
+def test_the_batch_check_passes_a_stage_whose_weighted_epoch_0_alone_is_short(monkeypatch, tmp_path):
+    """The trainer passes over a weighted epoch without a full batch; the check refused the stage for it."""
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(sys.modules["build_stages"], "run", lambda cmd, **_: ran.append(cmd))
+    out = tmp_path / "out"
+    make_records(out / "data" / "warmup", n=6, ir_every=2)  # 3 optical, 3 ir: seed 0's epoch 0 draws no 4 of one
+    extra = ["batch_size=4", "seed=0", "data.modality_temperature=2"]
+    b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": extra}), 1.0)
+    assert len(ran) == 1
+    with pytest.raises(ValueError, match=r"6 record\(s\) \(3 ir, 3 optical\) .* batch_size=7"):
+        b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": [*extra, "batch_size=7"]}), 1.0)
