@@ -212,3 +212,27 @@ def test_a_location_in_other_digits_is_no_token(loc):
     # was: "<loc_١٢>" (Arabic-Indic digits, which regex \d matches) read as bin 12
     d = geometry.decode(f"<point>{loc}<loc_5></point>", 100, 100)
     assert d.objects == [] and any(loc in p for p in d.problems)
+
+
+GRID = {"box": [0, 0, 10, 10], "size": [2, 2], "rows": [[0, 1], [0, 1]]}
+
+
+@pytest.mark.parametrize("change, why", [
+    ({"size": [2.5, 2]}, "grid size must be a whole number, got 2.5"),  # was: a 2-column grid
+    ({"rows": [[0, True], [0, 1]]}, "run length must be a whole number, got True"),
+    ({"rows": [[0, 1.7], [0, 1]]}, "run length must be a whole number, got 1.7"),  # was: "slice indices must be integers"
+    ({"box": [10, 10, 0, 0]}, "empty, inverted or narrower than a bin"),  # was: a header decode reports
+    ({"box": [5, 5, 5.001, 5.001]}, "empty, inverted or narrower than a bin"),
+    ({"box": "0,0,10,10"}, "4 finite numbers"),
+    ({"box": None}, "4 finite numbers"),
+])
+def test_bad_grid_coords_are_refused_saying_what_is_wrong(change, why):
+    with pytest.raises(ValueError, match=rf"object 0: bad grid coords: .*{why}"):
+        geometry.encode([{"kind": "mask", "coords": {**GRID, **change}}], 10, 10)
+
+
+def test_grid_coords_without_a_box_name_the_missing_key():
+    with pytest.raises(ValueError, match="'box' is missing"):  # was: "bad grid coords: 'box'"
+        geometry.encode([{"kind": "mask", "coords": {"size": [2, 2], "rows": [[0, 1], [0, 1]]}}], 10, 10)
+    text = geometry.encode([{"kind": "mask", "coords": {**GRID, "size": [2.0, 2]}}], 10, 10)  # whole floats (JSON)
+    assert geometry.decode(text, 10, 10).problems == []

@@ -24,6 +24,8 @@ Cannot: hold more than 999 cells per side, or anything finer than a bin at the b
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from rsvlm.geometry.shapes import NUM_BINS, quantize
@@ -144,15 +146,26 @@ def grid_from_mask(mask: np.ndarray, budget: int) -> dict:
     return {"box": [x0, y0, x1, y1], "size": [best.shape[1], best.shape[0]], "rows": [row_runs(r) for r in best]}
 
 
+def _whole(v, what: str) -> int:
+    """``v`` as an int: a whole number (2 or 2.0, numpy's too), never a bool or 2.5 (was truncated)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not float(v).is_integer():
+        raise ValueError(f"{what} must be a whole number, got {v!r}")
+    return int(v)
+
+
 def grid_cells(coords: dict) -> np.ndarray:
     """Grid coords -> (R, C) bool cells. Raises ValueError on malformed coords."""
-    c, r = (int(v) for v in coords["size"])
+    missing = [k for k in ("size", "rows") if k not in coords]
+    if missing:
+        raise ValueError(f"grid coords need 'box', 'size' and 'rows'; {missing[0]!r} is missing")
+    c, r = (_whole(v, "grid size") for v in coords["size"])
     rows = coords["rows"]
     if not (1 <= c <= MAX_CELLS and 1 <= r <= MAX_CELLS) or len(rows) != r:
         raise ValueError(f"grid size {c}x{r} does not fit its {len(rows)} rows (sizes 1..{MAX_CELLS})")
     out = np.zeros((r, c), dtype=bool)
     for i, runs in enumerate(rows):
-        if sum(runs) > c or any(int(v) < 0 for v in runs):
+        runs = [_whole(v, f"grid row {i}: a run length") for v in runs]
+        if sum(runs) > c or any(v < 0 for v in runs):
             raise ValueError(f"grid row {i}: runs {runs} do not fit {c} columns")
         pos = 0
         for k, n in enumerate(runs):
@@ -178,7 +191,17 @@ def grid_to_mask(coords: dict, width: int, height: int) -> np.ndarray:
 def grid_tokens(coords: dict, width: int, height: int) -> list[str | int]:
     """Grid coords -> the token items between <mask> and </mask>: tag strings and loc ints."""
     cells = grid_cells(coords)
-    bins = box_bins(coords["box"], width, height)
+    if "box" not in coords:
+        raise ValueError("grid coords need 'box', 'size' and 'rows'; 'box' is missing")
+    try:
+        box = [] if isinstance(coords["box"], (str, bytes)) else [float(v) for v in coords["box"]]
+    except (TypeError, ValueError):
+        box = []
+    if len(box) != 4 or not all(np.isfinite(box)):
+        raise ValueError(f"grid box must be 4 finite numbers [x1, y1, x2, y2], got {coords['box']!r}")
+    bins = box_bins(box, width, height)
+    if bins[2] < bins[0] or bins[3] < bins[1]:  # decode would report the header (and swap it)
+        raise ValueError(f"grid box {coords['box']!r} is empty, inverted or narrower than a bin")
     items: list[str | int] = ["<grid>", *bins, cells.shape[1], cells.shape[0], "</grid>"]
     for runs, rep in _row_blocks(cells):
         items += ["<row>", *runs]
