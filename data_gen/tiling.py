@@ -48,15 +48,6 @@ class Window:
         return [self.x0, self.y0, self.x1, self.y1]
 
 
-def _starts(size: int, tile: int, stride: int) -> list[int]:
-    if size <= tile:
-        return [0]
-    starts = list(range(0, size - tile + 1, stride))
-    if starts[-1] != size - tile:
-        starts.append(size - tile)
-    return starts
-
-
 def tile_windows(width: int, height: int, tile: int | None = None, overlap: int = 0) -> list[Window]:
     """Row-major windows covering a ``width`` x ``height`` image; one full window when ``tile`` is None."""
     if width < 1 or height < 1:
@@ -67,12 +58,9 @@ def tile_windows(width: int, height: int, tile: int | None = None, overlap: int 
         raise ValueError(f"tile must be a positive size in px, got {tile}")
     if not 0 <= overlap < tile:
         raise ValueError(f"overlap must be in [0, tile): got tile={tile}, overlap={overlap}")
-    stride = tile - overlap
-    return [
-        Window(x, y, min(x + tile, width), min(y + tile, height))
-        for y in _starts(height, tile, stride)
-        for x in _starts(width, tile, stride)
-    ]
+    from rsvlm.io.tiles import iter_windows  # the same windows as rsvlm predict --tile runs over
+
+    return [Window(x, y, x + w, y + h) for x, y, w, h in iter_windows(width, height, tile, overlap)]
 
 
 def object_shape(obj: dict):
