@@ -100,6 +100,7 @@ def test_band_numbers_are_read_by_the_mission_the_file_name_says(tmp_path):
     l7 = read_image(_stack(tmp_path / "LE07_L1TP_016037_20020813_20200903_02_T1_stack.tif"), modality="msi",
                     bands=["b4", "b3", "b2", "b8"])
     assert l7.bands == ["NIR", "R", "G", "pan"]
+    assert "Landsat fill: DN 0 read as nodata (the file declares no nodata value)" in l7.notes  # not "Sentinel-2 fill"
     assert any("Landsat 7's numbering (the file name says Landsat 7): b4 as NIR" in n for n in l7.notes), l7.notes
     m = match_bands(StemConfig(**S2_STEM), l7.bands, 4, fill="copy")
     assert m.index == [None, 2, 1, 0]  # B03 ← band 2 (green), B04 ← band 3 (red), B08 ← band 4; no blue

@@ -195,7 +195,8 @@ class SceneReader:
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         self.nodata = self.cfg.nodata
-        if landsat_dn and self.nodata is None and not src.declares_nodata:
+        named_landsat = (pr.mission_from_names(self.paths) or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
+        if (landsat_dn or named_landsat and modality == "msi") and self.nodata is None and not src.declares_nodata:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
             self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
         elif (self.nodata is None and not src.declares_nodata and modality == "msi" and src.dtype == "uint16"
