@@ -236,3 +236,13 @@ def test_grid_coords_without_a_box_name_the_missing_key():
         geometry.encode([{"kind": "mask", "coords": {"size": [2, 2], "rows": [[0, 1], [0, 1]]}}], 10, 10)
     text = geometry.encode([{"kind": "mask", "coords": {**GRID, "size": [2.0, 2]}}], 10, 10)  # whole floats (JSON)
     assert geometry.decode(text, 10, 10).problems == []
+
+
+@pytest.mark.parametrize("obj", [
+    {"kind": "box", "coords": [float("nan"), 0, 5, 5]},  # was: nothing drawn, no word
+    {"kind": "obb", "coords": [[0, 0], [float("nan"), 0], [5, 5], [0, 5]]},  # was: 50 pixels of garbage
+    {"kind": "poly", "coords": [[0, 0], [9, 0], [9, 9]], "rings": [[[0, 0], [9, 0], [9, 9]], [[1, float("inf")], [2, 2], [1, 2]]]},
+])
+def test_rasterising_non_finite_coordinates_is_refused_naming_the_object(obj):
+    with pytest.raises(ValueError, match=rf"object 0 \({obj['kind']}\): cannot rasterise: non-finite"):
+        geometry.objects_to_mask([obj], 10, 10)

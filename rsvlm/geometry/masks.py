@@ -157,6 +157,9 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     for i, o in enumerate(objects):
         kind, c = o.get("kind"), o.get("coords")
         try:
+            parts = (o.get("rings") or [c]) if kind == "poly" else [c] if kind in ("box", "obb") else []
+            if not all(np.isfinite(np.asarray(r, dtype=float)).all() for r in parts):
+                raise ValueError("non-finite coordinates")  # NaN drew nothing (box) or garbage (obb, poly)
             if kind == "box":
                 x1, y1, x2, y2 = (float(v) for v in c)
                 cx, cy = np.arange(width) + 0.5, np.arange(height) + 0.5
