@@ -250,3 +250,14 @@ def test_float_msi_in_dn_is_scaled_as_dn_and_float_reflectance_stays(tmp_path):
     assert refl.data.max() <= 0.4 and not any("float values" in n for n in refl.notes)
     kept = read_image(tmp_path / "dn.tif", scaling=ReadConfig(msi_float_dn=False))
     assert kept.data.max() > 1000  # the user's word wins
+
+
+def test_an_animated_image_says_only_its_first_frame_is_read(tmp_path):
+    """PIL decodes the first frame of an animated GIF (a time series saved as one) without a word."""
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((16, 16, 3), (40 * k, 0, 0), np.uint8)) for k in range(3)]
+    frames[0].save(tmp_path / "series.gif", save_all=True, append_images=frames[1:])
+    img = read_image(tmp_path / "series.gif")
+    assert "the file holds 3 frames; the first is read" in img.notes
+    assert float(img.data[0].max()) == 0.0  # frame 0: no red

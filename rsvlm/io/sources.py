@@ -137,8 +137,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         check_image_path(p)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
-            arr, alpha, note = _read_pil(paths[0])
-            return ArraySource(paths[0], (arr, alpha), note=note)
+            arr, alpha, notes = _read_pil(paths[0])
+            return ArraySource(paths[0], (arr, alpha), notes)
         except _ForGdal:
             pass  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows where it can)
     try:
@@ -161,8 +161,9 @@ class _ForGdal(Exception):
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
 
 
-def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
-    """(bands (C, H, W) as stored, alpha band index or None, a note on an EXIF orientation or None)."""
+def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
+    """(bands (C, H, W) as stored, alpha band index or None, notes: an EXIF orientation ignored,
+    frames after the first, 16-bit colour cut to 8 bits)."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -177,6 +178,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
             im.load()
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
+            frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
             if im.mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
             elif im.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
@@ -193,12 +195,12 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, str | None]:
     if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
         arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs
     alpha = bands.index("A") if "A" in bands else None
-    note = None if turn in (1, None) else (
+    notes = [] if turn in (1, None) else [
         f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
-        "shows them turned or mirrored)")
-    if deep:
-        note = "16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"
-    return arr, alpha, note
+        "shows them turned or mirrored)"]
+    notes += ["16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"] if deep else []
+    notes += [f"the file holds {frames} frames; the first is read"] if frames > 1 else []
+    return arr, alpha, notes
 
 
 def _tifffile_source(path: Path, note: str) -> "ArraySource":
@@ -221,15 +223,13 @@ def _tifffile_source(path: Path, note: str) -> "ArraySource":
         arr = np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
     elif arr.ndim != 3:
         raise ImageReadError(f"{path}: TIFF has shape {arr.shape}; expected (H, W) or (H, W, C)")
-    src = ArraySource(path, (arr, None))
-    src.notes += notes
-    return src
+    return ArraySource(path, (arr, None), notes)
 
 
 class ArraySource:
     """A decoded image held in memory (PIL / tifffile); not georeferenced."""
 
-    def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], note: str | None = None):
+    def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], notes: list[str] | None = None):
         self.arr, self.alpha_index = arr_alpha  # (C, H, W)
         self.paths = [path]
         self.count, self.height, self.width = self.arr.shape
@@ -237,7 +237,7 @@ class ArraySource:
         self.crs = self.transform = self.gcps = None
         self.descriptions = [None] * self.count
         self.colour_names = ["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count
-        self.notes = [note] if note else []
+        self.notes = list(notes or [])
         self.declares_nodata = False  # PIL / tifffile: an alpha band at most, no nodata value
 
     def read(self, window, indexes: list[int], nodata: float | None):
