@@ -133,3 +133,17 @@ def test_an_epoch_whose_weighted_draws_fill_no_batch_is_passed_over_not_a_failur
     assert train_main(argv) == 0
     assert "epoch(s) 1–1: the weighted draws filled no global batch of 4; passed over to epoch 2" in capsys.readouterr().err
     assert json.loads((out / "summary.json").read_text())["epochs"] == 2
+
+
+def test_a_contrastive_run_whose_every_step_was_passed_over_fails_and_saves_nothing(tmp_path, capsys):
+    """Under data.max_bad_fraction=1 with every image gone it said 'done' (exit 0) and wrote a random
+    encoder as final/, where the LM loop stops after an epoch without one usable sample."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    data.write_text(data.read_text().replace("images/", "gone/"))
+    out = tmp_path / "clip"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "batch_size=4", "max_steps=2", "data.max_bad_fraction=1"]
+    assert train_main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "done:" not in "".join(err) and "no step of this run had 2 readable caption pairs (2 passed over" in err[-1]
+    assert "image not found" in err[-1] and not (out / "final").exists()

@@ -73,6 +73,7 @@ from rsvlm.train.clip_heads import (
     patch_targets,
 )
 from rsvlm.train.run import (
+    TooManyBadSamples,
     build_optimizer,
     check_bad,
     check_changes,
@@ -421,6 +422,11 @@ def train_clip(cfg) -> dict:
             log_from = len(state["losses"])
         if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
             save_clip(cfg, core, opt, sched, gen, state, rank, world)
+    ran = state["step"] - start.get("step", 0)
+    if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank
+        raise TooManyBadSamples(f"no step of this run had 2 readable caption pairs ({ran} passed over; "
+                                f"{len(state['bad'])} bad sample(s) of {state['samples']} on this process; the first: "
+                                f"{state.get('first_bad')}): nothing was trained, and nothing is saved")
     if cfg.ckpt.every:  # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
         save_clip(cfg, core, opt, sched, gen, state, rank, world)
     bad, samples, cut = state["bad"], state["samples"], state.get("cut", 0)
