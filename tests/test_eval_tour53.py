@@ -241,3 +241,42 @@ def test_empty_answers_to_geometry_tasks_are_noted_not_only_scored_as_nothing(tm
     # were scored IoU 0 without a word: a tool's blank output read as a model that found nothing
     assert "1 prediction(s) have an empty answer, scored as finding nothing (first: g0)" in " ".join(notes)
     capsys.readouterr()
+
+
+def test_captioning_starts_java_once_for_the_whole_set_and_every_modality(tmp_path, monkeypatch, capsys):
+    from pycocoevalcap.meteor import meteor
+    from pycocoevalcap.tokenizer import ptbtokenizer
+
+    from eval import captioning
+
+    started = []
+
+    class Tokenizer:  # PTBTokenizer's form: {key: [{"caption": str}]} -> {key: [str]}
+        def __init__(self):
+            started.append("ptb")
+
+        def tokenize(self, sent):
+            return {k: [captioning.python_tokenize(c["caption"]) for c in v] for k, v in sent.items()}
+
+    class Meteor:
+        def __init__(self):
+            started.append("meteor")
+
+        def compute_score(self, gts, res):
+            return 0.5, [0.5] * len(gts)
+
+    monkeypatch.setattr(ptbtokenizer, "PTBTokenizer", Tokenizer)
+    monkeypatch.setattr(meteor, "Meteor", Meteor)
+    monkeypatch.setattr(captioning, "java_available", lambda: True)
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    recs = [{**RECORD, "id": f"c{i}", "task": "cap", "images": [{"path": "a.png", "modality": m}], "conversations": [
+        {"from": "human", "value": "<image>\n[cap] Describe it."}, {"from": "gpt", "value": "Two ships in a harbour."}]}
+        for i, m in enumerate(["optical", "sar", "ir", "sar"])]
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pred.write_text("".join(json.dumps({"id": f"c{i}", "task": "cap", "answer": "Two ships."}) + "\n" for i in range(4)))
+    scores = captioning.main(["--gt", str(gt), "--pred", str(pred)])
+    # were 4 starts of each (the set, then each of 3 modalities): ~6 s apiece, silent
+    assert started == ["ptb", "meteor"]
+    assert scores["METEOR"] == 0.5 and set(scores["by_modality"]) == {"optical", "sar", "ir"}
+    assert scores["by_modality"]["sar"]["ROUGE-L"] == pytest.approx(scores["ROUGE-L"])  # the same captions, tokens
+    capsys.readouterr()
