@@ -147,3 +147,19 @@ def test_a_contrastive_run_whose_every_step_was_passed_over_fails_and_saves_noth
     err = capsys.readouterr().err.strip().splitlines()
     assert "done:" not in "".join(err) and "no step of this run had 2 readable caption pairs (2 passed over" in err[-1]
     assert "image not found" in err[-1] and not (out / "final").exists()
+
+
+def test_a_contrastive_step_folder_of_two_processes_is_refused_for_one_before_anything_is_built(tmp_path, capsys):
+    """The LM loop refused it; the contrastive one resumed unsaid (fewer processes) or failed on a missing
+    RNG file after building the model (more)."""
+    step = tmp_path / "step_000002"
+    step.mkdir()
+    for name in ("model.safetensors", "scheduler.json", "rng_rank0.json", "rng_rank1.json"):
+        (step / name).write_text("{}")
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "clip"
+    assert train_main(["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}",
+                       f"out_dir={out}", f"ckpt.resume={step}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "saved by 2 process(es) and this run has 1; resume with 2" in err[0], err
+    assert not out.exists()

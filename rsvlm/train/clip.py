@@ -159,22 +159,27 @@ def check_clip_batch(cfg) -> None:
                          "per process and step; a contrastive step needs 2 or more")
 
 
-def check_clip_folder(folder: Path) -> None:
-    """FileNotFoundError where ``folder`` is no contrastive pretraining step folder to resume from."""
+def check_clip_folder(folder: Path, world: int) -> None:
+    """FileNotFoundError where ``folder`` is no contrastive pretraining step folder to resume from;
+    ValueError where another number of processes than ``world`` saved it (each rank's RNG streams)."""
     if not (folder / "model.safetensors").is_file():
         raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
     if not (folder / "scheduler.json").is_file():
         raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
                                 "LR schedule); start the run anew")
+    saved = sum(1 for p in folder.glob("rng_rank*.json") if p.stem[len("rng_rank"):].isdigit())
+    if saved and saved != world:  # was: more processes failed after the model was built, fewer resumed unsaid
+        raise ValueError(f"ckpt.resume: {folder} was saved by {saved} process(es) and this run has {world}; resume "
+                         f"with {saved} (each rank's RNG streams, and the share of each global batch, are per process)")
 
 
-def clip_resume_folder(cfg, rank: int) -> Path | None:
+def clip_resume_folder(cfg, rank: int, world: int) -> Path | None:
     """The step folder ``ckpt.resume`` names, checked before anything is built or written: a
     contrastive pretraining step with the same model section (other changes named on rank 0)."""
     folder = resume_folder(cfg)
     if folder is None:
         return None
-    check_clip_folder(folder)
+    check_clip_folder(folder, world)
     check_changes(folder, cfg, rank)
     return folder
 
@@ -281,7 +286,7 @@ def train_clip(cfg) -> dict:
         print(f"[rsvlm.train] contrastive pretraining (objective clip) does not use {', '.join(unused)}; only "
               "the LM loop does" + ("" if cfg.init_from is None else
                                     " (the encoder starts from model.encoders.default.pretrained)"), file=sys.stderr)
-    folder = clip_resume_folder(cfg, rank)
+    folder = clip_resume_folder(cfg, rank, world)
     out_dir = start_out_dir(cfg, rank)
     note_schedule(cfg, rank)
     pairs, weights, report = caption_pool(cfg)

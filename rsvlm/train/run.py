@@ -160,7 +160,7 @@ def preflight(cfg: TrainConfig) -> None:
     if clip:
         from rsvlm.train.clip import check_clip_folder
 
-        check_clip_folder(folder)
+        check_clip_folder(folder, world)
     else:  # the rank the launcher set; train checks again with the process group's
         ckpt.check_step_folder(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed), world)
     model_changes(folder, cfg)
