@@ -246,3 +246,11 @@ def test_grid_coords_without_a_box_name_the_missing_key():
 def test_rasterising_non_finite_coordinates_is_refused_naming_the_object(obj):
     with pytest.raises(ValueError, match=rf"object 0 \({obj['kind']}\): cannot rasterise: non-finite"):
         geometry.objects_to_mask([obj], 10, 10)
+
+
+def test_a_word_after_a_label_counts_when_its_bytes_come_one_token_at_a_time(tok):
+    # byte tokens of "无" each decode to "\ufffd" alone; decoded together they are a word
+    eos = tok.eos_token_id
+    ok = allowed_after(tok, "<ref>船</ref> 无")
+    assert ok[eos] and geometry.decode("<ref>船</ref> 无", 9, 9).problems == []
+    assert not allowed_after(tok, "<ref>船</ref> ")[eos]

@@ -97,6 +97,7 @@ class _State:
     row_len: int = 0  # runs written in the current row
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
+    said: list[int] = field(default_factory=list)  # the text tokens since that </ref>
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class GrammarIds:
                 s.labelled = False
         elif s.mode == "ref":
             if t == self.close["ref"]:
-                s.mode, s.labelled = "text", True
+                s.mode, s.labelled, s.said = "text", True, []
         elif s.mode == "shape":
             if loc is not None:
                 s.locs.append(loc)
@@ -187,7 +188,7 @@ class GeometryGrammar:
 
     def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
         self.ids = GrammarIds.of(tokenizer)
-        self.decode_one = lambda t: tokenizer.decode([t])
+        self.decode = tokenizer.decode
         self.vocab = vocab_size
         self.eos = {i for i in eos_ids if i < vocab_size}
         tid = tokenizer.convert_tokens_to_ids
@@ -206,12 +207,13 @@ class GeometryGrammar:
         self.text_ok[list(self.eos)] = True
 
     def advance(self, s: _State, t: int) -> None:
-        """``GrammarIds.advance``, and a text token holding a word ends a label's wait for a shape
+        """``GrammarIds.advance``, and text holding a word since ``</ref>`` ends a label's wait for a shape
         (``<ref>harbour</ref> None.`` says of the label in words; ``geometry.decode`` agrees)."""
         waiting = s.mode == "text" and s.labelled
         self.ids.advance(s, t)
-        if waiting and s.labelled and _WORD.search(self.decode_one(t)):
-            s.labelled = False
+        if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
+            s.said.append(t)
+            s.labelled = not _WORD.search(self.decode(s.said))
 
     @staticmethod
     def supports(tokenizer) -> bool:
