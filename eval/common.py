@@ -426,9 +426,13 @@ def out_dir(path: str | Path) -> None:
 
 
 def main_guard(fn: Callable[[], Any]) -> None:
-    """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback."""
+    """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback, Ctrl-C one
+    line and exit 130."""
     try:
         fn()
+    except KeyboardInterrupt:  # Ctrl-C minutes into a large set: a traceback from deep in pycocotools
+        print("interrupted: nothing was written", file=sys.stderr)
+        sys.exit(130)
     except (ScoreError, OSError) as e:  # OSError: a file that cannot be read or written, named in it
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

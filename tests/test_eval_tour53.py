@@ -280,3 +280,14 @@ def test_captioning_starts_java_once_for_the_whole_set_and_every_modality(tmp_pa
     assert scores["METEOR"] == 0.5 and set(scores["by_modality"]) == {"optical", "sar", "ir"}
     assert scores["by_modality"]["sar"]["ROUGE-L"] == pytest.approx(scores["ROUGE-L"])  # the same captions, tokens
     capsys.readouterr()
+
+
+def test_ctrl_c_while_scoring_is_one_line(monkeypatch, capsys):
+    from eval import common
+
+    def scoring():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as stop:  # was a KeyboardInterrupt traceback from deep in pycocotools
+        common.main_guard(scoring)
+    assert stop.value.code == 130 and capsys.readouterr().err == "interrupted: nothing was written\n"
