@@ -88,7 +88,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         said: list[str] = []
         try:
-            imgs = record_images(r, root, said)
+            imgs = record_images(r, root, said, getattr(processor, "image_sizes", None))
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 said += processor.band_notes(im)
             m = prompt_of(r, processor.prompt)
@@ -142,19 +142,23 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     return rows
 
 
-def record_images(record: dict, root: Path, notes: list[str] | None = None) -> list:
+def record_images(record: dict, root: Path, notes: list[str] | None = None,
+                  input_sizes: dict[str, int] | None = None) -> list:
     """A record's images as ImageInputs, each read whole as ``rsvlm predict`` reads it: shrunk to
     ``inf.READ_MAX_SIDE`` pixels a side where larger (a full Sentinel-2 tile read whole took GBs per
     record; the model shrinks it to its input anyway); ValueError naming the file where one has no valid
     pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
-    model would answer about a black image. What reading noted is added to ``notes``."""
+    model would answer about a black image. What reading noted is added to ``notes``, and with the
+    model's ``input_sizes`` (by modality) a scene so much larger that small objects vanish
+    (``inf.size_note``)."""
     from rsvlm.data.records import image_paths
 
     out = []
     for files, im in zip(image_paths(record, root), record["images"]):
         img = inf.read_spec(inf.ImageSpec(files, im.get("modality"), im.get("bands")), max_side=inf.READ_MAX_SIDE)
         if notes is not None:
-            notes += img.notes
+            size = inf.size_note(img, input_sizes[img.modality]) if img.modality in (input_sizes or {}) else None
+            notes += img.notes + ([size] if size else [])
         if err := inf.all_nodata(img):
             raise ValueError(err)
         out.append(inf.model_input(img))
@@ -180,8 +184,7 @@ class ReadNotes:
     @staticmethod
     def kind(note: str) -> str:
         """A note up to its first ``:``, ``(`` or ``;``, its numbers as N: "the file holds N images"."""
-        head = re.split(r"[:(;]", note, maxsplit=1)[0]
-        return " ".join(re.sub(r"(?<![\w.-])\d+(?![\w.-])", "N", head).split())
+        return " ".join(re.sub(r"\d+", "N", re.split(r"[:(;]", note, maxsplit=1)[0]).split())
 
     def summary(self, n_records: int, most: int = 8) -> str | None:
         """A line, then one per kind (the ``most`` of most records); None without a note."""

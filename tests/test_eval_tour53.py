@@ -68,6 +68,7 @@ class Processor:
     """The processor ``answer_batch`` asks before generating: band notes by image file name."""
 
     missing_bands = "copy"
+    image_sizes: dict[str, int] = {}  # the model's input side by modality
 
     def __init__(self, band_notes: dict[str, list[str]]):
         from rsvlm.data.conversation import PromptConfig
@@ -121,11 +122,13 @@ def test_reading_notes_are_counted_by_kind_and_said_once_at_the_end(tmp_path, mo
     assert [json.loads(line)["answer"] for line in out.read_text().splitlines()] == ["lake"] * 5
 
 
-def test_note_kinds_keep_names_and_drop_numbers():
+def test_note_kinds_group_notes_by_their_words_not_their_numbers():
     kind = evaluate.ReadNotes.kind
     assert kind("modality inferred as sar from 2 bands float32 (dual polarisation)") == \
-        "modality inferred as sar from N bands float32"
-    assert kind("Sentinel-2 fill: DN 0 read as nodata") == "Sentinel-2 fill"
+        "modality inferred as sar from N bands floatN"
+    assert kind("Sentinel-2 fill: DN 0 read as nodata") == "Sentinel-N fill"  # a key to group by, never shown
+    assert kind("4000x3000 px shrunk whole to the model's 224 px input") == kind("512x640 px shrunk whole to the "
+                                                                                 "model's 64 px input")
     assert kind("no valid pixel: every pixel is nodata") == "no valid pixel"
     notes = evaluate.ReadNotes()
     for i in range(12):
@@ -291,3 +294,18 @@ def test_ctrl_c_while_scoring_is_one_line(monkeypatch, capsys):
     with pytest.raises(SystemExit) as stop:  # was a KeyboardInterrupt traceback from deep in pycocotools
         common.main_guard(scoring)
     assert stop.value.code == 130 and capsys.readouterr().err == "interrupted: nothing was written\n"
+
+
+def test_scenes_far_larger_than_the_models_input_are_counted_with_the_reading_notes(tmp_path, monkeypatch, capsys):
+    import numpy as np
+    from PIL import Image
+
+    data, out = records_file(tmp_path, 3), tmp_path / "p.jsonl"
+    Image.fromarray(np.zeros((40, 48, 3), np.uint8)).save(tmp_path / "a.png")
+    proc = Processor({})
+    proc.image_sizes = {"optical": 8}
+    _answering(monkeypatch)
+    evaluate.run(None, proc, data, out, batch_size=2, progress=False)
+    # was said by rsvlm predict and chat, never by eval: a detection set of 10 000 px scenes scored at 224 px
+    assert "  3 record(s): 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; rsvlm predict " \
+           "--tile 8 looks at it window by window (first: r0)" in capsys.readouterr().err
