@@ -24,8 +24,8 @@ label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never s
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
 model from spending its budget on one long shape, or keep plain text from ending on the start of
-a tag such as "</" or "<bo" (the codec reports that as a cut tag; a lone "<" is text). A tokenizer without rsvlm's tokens gets no
-constraint (``RSVLM.grammar_constraint`` returns None).
+a tag such as "</" or "<bo" (the codec reports that as a cut tag; a lone "<" is text). A
+tokenizer without rsvlm's tokens gets no constraint (``RSVLM.grammar_constraint`` returns None).
 """
 
 from __future__ import annotations
@@ -207,8 +207,8 @@ class GeometryGrammar:
         self.text_ok[list(self.eos)] = True
 
     def advance(self, s: _State, t: int) -> None:
-        """``GrammarIds.advance``, and text holding a word since ``</ref>`` ends a label's wait for a shape
-        (``<ref>harbour</ref> None.`` says of the label in words; ``geometry.decode`` agrees)."""
+        """``GrammarIds.advance``, and text holding a word since ``</ref>`` ends a label's wait for a
+        shape (``<ref>harbour</ref> None.`` says of the label in words; ``geometry.decode`` agrees)."""
         waiting = s.mode == "text" and s.labelled
         self.ids.advance(s, t)
         if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
