@@ -261,3 +261,16 @@ def test_an_animated_image_says_only_its_first_frame_is_read(tmp_path):
     img = read_image(tmp_path / "series.gif")
     assert "the file holds 3 frames; the first is read" in img.notes
     assert float(img.data[0].max()) == 0.0  # frame 0: no red
+
+
+def test_the_real_files_read_without_a_library_message(realdata):
+    """GDAL's errors are taken in at INFO (where rasterio logs them): none of the sound real
+    files, JPEG2000, GCP-referenced and complex SAR among them, may come out with one."""
+    from rsvlm.io import SceneReader
+
+    files = sorted(p for p in realdata.rglob("*") if p.suffix.lower() in (".tif", ".tiff", ".png", ".jpg", ".jp2"))
+    assert len(files) >= 15
+    for path in files:
+        with SceneReader(path) as scene:
+            notes = scene.read((0, 0, min(64, scene.width), min(64, scene.height))).notes
+        assert not [n for n in notes if "while reading" in n], (path, notes)
