@@ -25,7 +25,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
-    if note := normalised_objects_note(items):
+    if note := normalised_objects_note(items) or outside_objects_note(items):
         notes.append(note)
     if other := _other_task(items):  # ids such as "0", "1" that two test sets both use: answers to other questions
         it = other[0]
@@ -145,6 +145,27 @@ def normalised_objects_note(items: list[Item]) -> str | None:
     return (f"every coordinate of the {n} predicted object(s) given as 'objects' lies in [0, 1]: normalised to the "
             "image? 'objects' are in pixels (meta.width × meta.height), so these score as specks in the top-left "
             "corner; multiply by the image size, or give the answer text instead")
+
+
+def outside_objects_note(items: list[Item]) -> str | None:
+    """A note when predicted ``objects`` (pixels, as given) reach past their image (``meta.width`` ×
+    ``meta.height``, a pixel of slack): coordinates in another frame (the whole scene's where the
+    record is a tile of it, bins 0–999), which score as misses without a word."""
+    out = []
+    for it in items:
+        objs, meta = (it.pred.get("objects") if it.pred else None), it.record.get("meta") or {}
+        w, h = meta.get("width"), meta.get("height")
+        if not isinstance(objs, list) or not all(isinstance(v, (int, float)) and v > 0 for v in (w, h)):
+            continue
+        for o in objs:
+            if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
+                xy = [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
+                if any(not -1 <= v <= lim + 1 for v, lim in zip(xy, [w, h] * len(xy))):
+                    out.append(it.id)
+    if not out:
+        return None
+    return (f"{len(out)} predicted object(s) given as 'objects' reach past their image (meta.width × meta.height; "
+            f"first in {out[0]}): pixels of another frame (the whole scene's, for a tile of it)? They score as misses")
 
 
 def _flat(v) -> list:

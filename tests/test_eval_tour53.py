@@ -309,3 +309,25 @@ def test_scenes_far_larger_than_the_models_input_are_counted_with_the_reading_no
     # was said by rsvlm predict and chat, never by eval: a detection set of 10 000 px scenes scored at 224 px
     assert "  3 record(s): 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; rsvlm predict " \
            "--tile 8 looks at it window by window (first: r0)" in capsys.readouterr().err
+
+
+def test_predicted_objects_past_their_image_are_noted(tmp_path, capsys):
+    from eval import grounding
+
+    rec = {**RECORD, "task": "ground", "meta": {"width": 100, "height": 80}, "conversations": [
+        {"from": "human", "value": "<image>\n[ground] Where is the ship?"},
+        {"from": "gpt", "value": "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"}]}
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps({**rec, "id": f"g{i}"}) + "\n" for i in range(3)))
+
+    def score(*boxes):
+        pred.write_text("".join(json.dumps({"id": f"g{i}", "task": "ground", "answer": "",
+                                            "objects": [{"kind": "box", "coords": b}]}) + "\n"
+                                for i, b in enumerate(boxes)))
+        return " ".join(grounding.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
+
+    # a tile's record, the objects in its scene's pixels: were scored as misses without a word
+    assert "2 predicted object(s) given as 'objects' reach past their image (meta.width × meta.height; first in " \
+           "g1)" in score([10, 8, 30, 24], [1010, 8, 1030, 24], [10, 85, 30, 99])
+    assert "reach past" not in score([10, 8, 30, 24], [0, 0, 100.5, 80], [70, 60, 99, 79])
+    capsys.readouterr()
