@@ -274,3 +274,14 @@ def test_the_real_files_read_without_a_library_message(realdata):
         with SceneReader(path) as scene:
             notes = scene.read((0, 0, min(64, scene.width), min(64, scene.height))).notes
         assert not [n for n in notes if "while reading" in n], (path, notes)
+
+
+def test_a_users_debug_logging_of_rasterio_is_left_alone_while_warnings_become_notes(tmp_path, caplog):
+    """Taking GDAL's messages as notes set rasterio's loggers to INFO for the read, which hid the
+    DEBUG records of a user who had turned logging up to DEBUG."""
+    pytest.importorskip("rasterio")
+    caplog.set_level(logging.DEBUG)
+    img = read_image(_bogus_strip_count(tmp_path / "grey.tif"), modality="ir")
+    assert any(n.startswith("GDAL warning while reading") for n in img.notes)
+    assert any(r.name in ("rasterio._env", "rasterio._base") and r.levelno == logging.DEBUG for r in caplog.records)
+    assert not any("StripByteCounts" in r.getMessage() for r in caplog.records)  # a note, not a log line

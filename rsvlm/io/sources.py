@@ -61,7 +61,7 @@ def library_messages(notes: list[str]):
     bogus strip count) is appended to ``notes`` instead of printed to stderr naming no file."""
     loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
     heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers})
-    lowered = [lg for lg in loggers if lg.level == logging.NOTSET or lg.level > logging.INFO]
+    lowered = [lg for lg in loggers if lg.getEffectiveLevel() > logging.INFO]  # a user's DEBUG stays
     levels = [lg.level for lg in lowered]
     for lg in loggers:
         lg.addFilter(heard)
