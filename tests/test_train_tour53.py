@@ -163,3 +163,23 @@ def test_a_contrastive_step_folder_of_two_processes_is_refused_for_one_before_an
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "saved by 2 process(es) and this run has 1; resume with 2" in err[0], err
     assert not out.exists()
+
+
+def test_a_resume_with_another_seed_or_init_from_is_refused_in_the_lm_loop(tmp_path):
+    """The frozen weights (a config-built LLM under LoRA, a frozen random encoder) are drawn from the seed
+    again at a resume; a changed seed gave the resumed run other ones, with only a note."""
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import model_changes
+
+    def cfg(*ov):
+        return load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", *ov])
+
+    save_config(cfg("seed=0", "init_from=/a/final"), tmp_path / "train_config.yaml")
+    with pytest.raises(ValueError, match=r"seed: 0 → 5 \(seed: the frozen weights, which step folders do not hold"):
+        model_changes(tmp_path, cfg("seed=5", "init_from=/a/final"))
+    with pytest.raises(ValueError, match=r"init_from: '/a/final' → None"):
+        model_changes(tmp_path, cfg("seed=0"))
+    assert [c.key for c in model_changes(tmp_path, cfg("seed=0", "init_from=/moved/final"))] == ["init_from"]
+    assert [c.key for c in model_changes(tmp_path, cfg("seed=5", "init_from=/a/final", "objective=clip"))] == [
+        "objective", "seed"]  # the contrastive loop saves every weight: its seed moves the draws only

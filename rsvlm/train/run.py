@@ -191,9 +191,16 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
 RELOCATABLE = ("name_or_path", "tokenizer", "pretrained")
 
 
-def changes_model(change: ckpt.Change) -> bool:
+# what the LM loop rebuilds its frozen weights from at a resume (step folders hold the trainable ones only)
+FROZEN_FROM = ("seed", "init_from")
+
+
+def changes_model(change: ckpt.Change, objective: str = "lm") -> bool:
     """Whether ``change`` changes the model: a ``model.`` key other than a path of ``RELOCATABLE``
-    moved from one file to another (one set or unset is a change)."""
+    moved from one file to another (one set or unset is a change), or, in the LM loop, ``seed`` or
+    ``init_from`` set, unset or (seed) changed."""
+    if objective == "lm" and change.key in FROZEN_FROM:
+        return change.key == "seed" or change.old is None or change.new is None
     if not change.key.startswith("model."):
         return False
     return change.key.rsplit(".", 1)[-1] not in RELOCATABLE or change.old is None or change.new is None
@@ -202,18 +209,23 @@ def changes_model(change: ckpt.Change) -> bool:
 def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
     """Refuse (ValueError) a resume whose model section differs from its checkpoint's (the paths of
     ``RELOCATABLE`` aside), naming the keys, before anything is built: the checkpoint's weights
-    continue the model it trained. Otherwise the settings it changes (``note_changes`` names them)."""
+    continue the model it trained. So is, in the LM loop, another ``seed`` or ``init_from``: the
+    frozen weights are drawn from them again, and a changed seed gave other ones unsaid. Otherwise
+    the settings it changes (``check_changes`` names them)."""
     changes = ckpt.config_changes(folder, cfg)
-    if model := [c for c in changes if changes_model(c)]:
-        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(map(str, model))}; "
-                         "set it back to resume, or start a new run (another out_dir, or overwrite=true)")
+    if model := [c for c in changes if changes_model(c, cfg.objective)]:
+        frozen = [c.key for c in model if c.key in FROZEN_FROM]
+        why = (f" ({' and '.join(frozen)}: the frozen weights, which step folders do not hold, are made from "
+               f"{'it' if len(frozen) == 1 else 'them'} again)" if frozen else "")
+        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(map(str, model))}"
+                         f"{why}; set it back to resume, or start a new run (another out_dir, or overwrite=true)")
     return changes
 
 
 def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     """``model_changes``' refusal; (rank 0) name the other settings it changes: the data plan, the
-    schedule and the optimizer follow this run's (a changed ``batch_size``, ``seed`` or data setting
-    also moves the data position, so the run is not the one the checkpoint's would have been)."""
+    schedule and the optimizer follow this run's (a changed ``batch_size`` or data setting, or a contrastive
+    run's ``seed``, also moves the data position, so the run is not the one the checkpoint's would have been)."""
     changes = model_changes(folder, cfg)
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
