@@ -285,3 +285,21 @@ def test_a_users_debug_logging_of_rasterio_is_left_alone_while_warnings_become_n
     assert any(n.startswith("GDAL warning while reading") for n in img.notes)
     assert any(r.name in ("rasterio._env", "rasterio._base") and r.levelno == logging.DEBUG for r in caplog.records)
     assert not any("StripByteCounts" in r.getMessage() for r in caplog.records)  # a note, not a log line
+
+
+def test_a_scene_georeferenced_by_rpcs_says_why_it_has_no_map_coordinates(tmp_path):
+    """A Level-1 satellite scene (WorldView L1B) carries RPCs, no transform and no GCPs: it read
+    as not georeferenced without a word, and --geojson then said the file had no georeferencing."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.rpc import RPC
+
+    one = [1.0] + [0.0] * 19
+    rpc = RPC(height_off=100, height_scale=500, lat_off=45.0, lat_scale=0.05, line_den_coeff=one,
+              line_num_coeff=[0, 0, -1] + [0] * 17, line_off=16, line_scale=16, long_off=7.0, long_scale=0.05,
+              samp_den_coeff=one, samp_num_coeff=[0, 1] + [0] * 18, samp_off=16, samp_scale=16)
+    with rasterio.open(tmp_path / "l1b.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16") as ds:
+        ds.write(np.full((1, 32, 32), 500, np.uint16))
+        ds.rpcs = rpc
+    img = read_image(tmp_path / "l1b.tif", modality="optical")
+    assert not img.georeferenced
+    assert any(n.startswith("georeferenced by RPCs") and "gdalwarp -rpc" in n for n in img.notes), img.notes

@@ -331,6 +331,9 @@ class RasterioSource:
         self.gcps = list(gcps) if gcps and self.transform is None else None
         if self.gcps and self.crs is None and gcp_crs is not None:
             self.crs = gcp_crs.to_string()
+        if self.transform is None and not self.gcps and ds.rpcs is not None:  # a satellite L1 product (WorldView L1B)
+            self.notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
+                              "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
         self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
         if len(self.datasets) == 1 and not any(self.descriptions):
             named = _tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
