@@ -252,6 +252,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {len(trailing)} record(s) end on a question after their last answer (first: {trailing[0]}): "
               "the prompt stops before that answer, the reference the scorers compare with, so the question after it "
               "is not asked; end each record on the answer to score", file=sys.stderr)
+    # only some without a reference (answers lost in a conversion?): answered, but no scorer takes the set
+    blind = [r["id"] for r in records if all(t["from"] not in ("gpt", "assistant") for t in r["conversations"])]
+    if rank == 0 and 0 < len(blind) < len(records):
+        print(f"rsvlm eval: {len(blind)} of {len(records)} record(s) have no answer (first: {blind[0]}): they are answered "
+              "as a blind test set's, but python -m eval.TASK refuses a ground truth with such records", file=sys.stderr)
     mine = records[rank::world]
     part = part_path(out, rank, world)
     drop_cut_line(part)
@@ -314,6 +319,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if n_noted:
         print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
+    unmerged = f"the rank parts beside {out} are not merged into it: a record's inputs changed during the run; run again"
     if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges
         if progress:  # a rank done first may wait for hours: not silently
             print(f"rsvlm eval: rank {rank} done; waiting for the other processes before rank 0 merges into {out}",
@@ -328,15 +334,13 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         merged = sync(rank == 0 and not unseen and merge_answers(every, len(records), out, world, root,
                                                                  retry_errors))[0]
         if not merged and rank == 0 and not unseen:  # its record is answered next time
-            print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
-                  "during the run; run again", file=sys.stderr)
+            print(f"rsvlm eval: {unmerged}", file=sys.stderr)
         return out if merged else part
     if world == 1 and all(f == out for f in answer_files(out)):
         return out  # answered in place: nothing to merge
     merged = merge_answers(every, len(records), out, world, root, retry_errors)
     if world == 1 and not merged:  # an image changed during the run: its record is answered next time
-        print(f"rsvlm eval: the rank parts beside {out} are not merged into it: a record's inputs changed "
-              "during the run; run again", file=sys.stderr)
+        print(f"rsvlm eval: {unmerged}", file=sys.stderr)
     return out if merged or world == 1 else part
 
 

@@ -331,3 +331,18 @@ def test_predicted_objects_past_their_image_are_noted(tmp_path, capsys):
            "g1)" in score([10, 8, 30, 24], [1010, 8, 1030, 24], [10, 85, 30, 99])
     assert "reach past" not in score([10, 8, 30, 24], [0, 0, 100.5, 80], [70, 60, 99, 79])
     capsys.readouterr()
+
+
+def test_a_set_of_which_only_some_records_have_an_answer_is_said_before_the_run(tmp_path, monkeypatch, capsys):
+    StandIn(monkeypatch)
+    data, out = records_file(tmp_path, 3), tmp_path / "p.jsonl"
+    recs = [json.loads(line) for line in data.read_text().splitlines()]
+    recs[1]["conversations"] = recs[1]["conversations"][:1]  # its answer lost in a conversion
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    evaluate.run(None, None, data, out, batch_size=3, progress=False)
+    # was found only by the scorer, after the run: "has no gpt (assistant) turn"
+    assert "1 of 3 record(s) have no answer (first: r1): they are answered as a blind test set's, but python -m " \
+           "eval.TASK refuses a ground truth with such records" in capsys.readouterr().err
+    data.write_text("".join(json.dumps({**r, "conversations": r["conversations"][:1]}) + "\n" for r in recs))
+    evaluate.run(None, None, data, tmp_path / "q.jsonl", batch_size=3, progress=False)
+    assert "have no answer" not in capsys.readouterr().err  # a blind test set: as meant
