@@ -171,7 +171,8 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     GeoTIFF / JP2 sources are cropped with rasterio into a GeoTIFF ``dst`` that keeps CRS and the
     window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
-    mask, the image description, ground control points (shifted into the tile); others with PIL (``{}``).
+    mask, the image description, ground control points and RPCs (shifted into the tile); others
+    with PIL (``{}``).
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
     src, dst = Path(src), Path(dst)
@@ -216,6 +217,9 @@ def _crop_raster(src: Path, window: Window, dst: Path) -> dict:
             flags = ds.mask_flag_enums[0]
             if ds.nodata is None and all(f.name == "per_dataset" for f in flags):  # an internal or .msk mask
                 out.write_mask(ds.dataset_mask(window=rw).astype(np.uint8))
+            if (rpcs := ds.rpcs) is not None:  # a Level-1 satellite scene: its RPCs, moved to the tile's origin
+                rpcs.line_off, rpcs.samp_off = rpcs.line_off - window.y0, rpcs.samp_off - window.x0
+                out.rpcs = rpcs
             if gcps:  # a radar scene referenced by ground control points (Sentinel-1 GRD)
                 out.gcps = ([GroundControlPoint(row=g.row - window.y0, col=g.col - window.x0, x=g.x, y=g.y, z=g.z,
                                                 id=g.id, info=g.info) for g in gcps], gcp_crs)

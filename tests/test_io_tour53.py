@@ -303,3 +303,24 @@ def test_a_scene_georeferenced_by_rpcs_says_why_it_has_no_map_coordinates(tmp_pa
     img = read_image(tmp_path / "l1b.tif", modality="optical")
     assert not img.georeferenced
     assert any(n.startswith("georeferenced by RPCs") and "gdalwarp -rpc" in n for n in img.notes), img.notes
+
+
+def test_a_tile_of_an_rpc_scene_keeps_its_rpcs_moved_to_the_tile(tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.rpc import RPC
+    from rasterio.transform import RPCTransformer
+
+    from data_gen.tiling import Window, crop_to_file
+
+    one = [1.0] + [0.0] * 19
+    rpc = RPC(height_off=100, height_scale=500, lat_off=45.0, lat_scale=0.05, line_den_coeff=one,
+              line_num_coeff=[0, 0, -1] + [0] * 17, line_off=16, line_scale=16, long_off=7.0, long_scale=0.05,
+              samp_den_coeff=one, samp_num_coeff=[0, 1] + [0] * 18, samp_off=16, samp_scale=16)
+    with rasterio.open(tmp_path / "l1b.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16") as ds:
+        ds.write(np.full((1, 32, 32), 500, np.uint16))
+        ds.rpcs = rpc
+    crop_to_file(tmp_path / "l1b.tif", Window(8, 4, 24, 20), tmp_path / "tile.tif")
+    with rasterio.open(tmp_path / "l1b.tif") as scene, rasterio.open(tmp_path / "tile.tif") as tile:
+        assert tile.rpcs is not None  # was None: the tile had no georeferencing at all
+        with RPCTransformer(scene.rpcs) as s, RPCTransformer(tile.rpcs) as t:
+            assert t.xy(3, 5) == pytest.approx(s.xy(3 + 4, 5 + 8))  # (row, col) of the tile is the scene's shifted
