@@ -346,3 +346,18 @@ def test_a_set_of_which_only_some_records_have_an_answer_is_said_before_the_run(
     data.write_text("".join(json.dumps({**r, "conversations": r["conversations"][:1]}) + "\n" for r in recs))
     evaluate.run(None, None, data, tmp_path / "q.jsonl", batch_size=3, progress=False)
     assert "have no answer" not in capsys.readouterr().err  # a blind test set: as meant
+
+
+def test_a_negative_count_is_no_count_not_its_absolute_value(tmp_path, capsys):
+    from eval import counting
+    from eval.text import parse_count
+
+    assert [parse_count(a) for a in ["-3", "There are -3 ships.", "\u22123", "3-4 ships", "Count - 3"]] == \
+        [None, None, None, 3, 3]
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps({**RECORD, "task": "count", "conversations": [
+        {"from": "human", "value": "<image>\n[count] How many ships?"}, {"from": "gpt", "value": "3"}]}) + "\n")
+    pred.write_text(json.dumps({"id": "r0", "task": "count", "answer": "-3"}) + "\n")
+    scores = counting.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["accuracy"] == 0 and scores["n_unparseable"] == 1  # was right: "-3" read as 3
+    capsys.readouterr()
