@@ -183,3 +183,26 @@ def test_a_resume_with_another_seed_or_init_from_is_refused_in_the_lm_loop(tmp_p
     assert [c.key for c in model_changes(tmp_path, cfg("seed=0", "init_from=/moved/final"))] == ["init_from"]
     assert [c.key for c in model_changes(tmp_path, cfg("seed=5", "init_from=/a/final", "objective=clip"))] == [
         "objective", "seed"]  # the contrastive loop saves every weight: its seed moves the draws only
+
+
+def test_a_save_after_resuming_from_an_earlier_step_removes_the_later_ones_not_itself(tmp_path, capsys):
+    """Resumed from step 2 of a run that had gone on to step 4, with ckpt.keep=1: the save of step 3
+    deleted itself and kept step 4 of the abandoned run, which ckpt.resume=auto then picked."""
+    from rsvlm.config import load_config
+    from rsvlm.train import checkpoint as ckpt
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import note_resume
+
+    root = tmp_path / "run" / "checkpoints"
+    for step in (2, 4):
+        ckpt.step_dir(root, step).mkdir(parents=True)
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", f"out_dir={tmp_path / 'run'}",
+                                                       f"ckpt.resume={ckpt.step_dir(root, 2)}"])
+    note_resume(cfg, True, 2)
+    err = capsys.readouterr().err
+    assert f"1 step folder(s) in {root} past step 2 (step_000004) are of the run that went on from it" in err, err
+    step3 = ckpt.step_dir(root, 3)
+    ckpt.prepare_tmp(step3)
+    ckpt.commit(step3, keep=1)
+    assert sorted(p.name for p in root.iterdir()) == ["step_000003"]
+    assert ckpt.latest_checkpoint(root) == step3

@@ -62,14 +62,26 @@ def prepare_tmp(final: Path) -> Path:
 
 
 def commit(final: Path, keep: int) -> None:
-    """(rank 0) Rename ``final.tmp`` → ``final`` and delete all but the last ``keep`` step folders."""
+    """(rank 0) Rename ``final.tmp`` → ``final``; keep the last ``keep`` step folders up to it and delete
+    the others, those past its step too: they are of a run that went on from an earlier step this one
+    resumed from (they pruned the step just saved, and ``ckpt.resume=auto`` picked them)."""
     tmp = tmp_dir(final)
     if final.exists():  # the same step saved again (e.g. a resumed run re-reaching it)
         shutil.rmtree(final)
     os.replace(tmp, final)
+    now = int(STEP_RE.match(final.name).group(1))
     steps = sorted((int(m.group(1)), p) for p in final.parent.iterdir() if (m := STEP_RE.match(p.name)))
-    for _, p in steps[: max(0, len(steps) - max(1, keep))]:
+    upto = [p for n, p in steps if n <= now]
+    for p in [*upto[: max(0, len(upto) - max(1, keep))], *(p for n, p in steps if n > now)]:
         shutil.rmtree(p, ignore_errors=True)
+
+
+def later_steps(root: Path, step: int) -> list[Path]:
+    """The complete step folders under ``root`` past ``step``."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (m := STEP_RE.match(p.name)) and int(m.group(1)) > step and p.is_dir())
 
 
 def barrier(world: int) -> None:

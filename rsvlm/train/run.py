@@ -233,14 +233,18 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
 
 
 def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
-    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint or one past ``max_steps``, and drop
-    metrics lines past ``step``."""
+    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint or one past ``max_steps``, or step folders
+    past ``step`` will go, and drop metrics lines past ``step``."""
     if not found:
         print(f"[rsvlm.train] ckpt.resume=auto: no checkpoint in {Path(cfg.out_dir) / 'checkpoints'}; "
               "starting at step 0", file=sys.stderr)
     if step > cfg.max_steps:
         print(f"[rsvlm.train] the checkpoint is at step {step}, past max_steps={cfg.max_steps}: nothing to train; "
               f"final/ is written from step {step}", file=sys.stderr)
+    if later := ckpt.later_steps(Path(cfg.out_dir) / "checkpoints", step):
+        print(f"[rsvlm.train] ckpt.resume: {len(later)} step folder(s) in {later[0].parent} past step {step} "
+              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) are of the run that went on "
+              "from it; this run's first save removes them (give another out_dir to keep them)", file=sys.stderr)
     dropped = trim_metrics(Path(cfg.out_dir), step)
     if dropped:
         print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
