@@ -5,7 +5,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
   agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
   angle (mod 180°), points by mean;
-* several boxes or obbs (detection): shapes of all views clustered greedily by label and IoU
+* several boxes or obbs, or any for a question asking for every object (detection,
+  ``many``): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
   ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
   share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
@@ -156,10 +157,12 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
 
 
 def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
-         windows: list[tuple] | None = None) -> list[dict] | None:
+         windows: list[tuple] | None = None, many: bool = False) -> list[dict] | None:
     """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
     the identity view first; ``windows`` as ``fuse_many`` takes them), as the module docstring
-    says; None when the identity view has no shapes to fuse."""
+    says; None when the identity view has no shapes to fuse. ``many``: the question asks for every
+    object (``[det]``), so shapes are clustered even where each view found at most one (as one
+    shape per view, two ships each seen by half the views were voted down to one)."""
     if cfg is None:
         from rsvlm.tta import FuseConfig
 
@@ -174,7 +177,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     if not kinds <= set(BOXLIKE) or len(kinds) != 1:
         return None
     usable = [objs if {o["kind"] for o in objs} == kinds else [] for objs in views]
-    if all(len(objs) <= 1 for objs in usable):
+    if not many and all(len(objs) <= 1 for objs in usable):
         return [fuse_single([objs[0] for objs in usable if objs], cfg)]
     return fuse_many(usable, cfg, windows)
 

@@ -77,10 +77,18 @@ def croppable(messages: list[dict]) -> bool:
     from rsvlm.inference import last_question
     from rsvlm.tokens import task_tag
 
-    text = last_question(messages)
-    if task_tag("det") in text:
+    if asks_all(messages):
         return True
+    text = last_question(messages)
     return task_tag("ground") in text and not _framing_words().search(text)
+
+
+def asks_all(messages: list[dict]) -> bool:
+    """Whether the last question asks for every object (``[det]``), however few a view found."""
+    from rsvlm.inference import last_question
+    from rsvlm.tokens import task_tag
+
+    return task_tag("det") in last_question(messages)
 
 
 @functools.cache
@@ -381,7 +389,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             continue
         if not shapes:
             fused[i] = Fused(vote(views[i]), cut=cut[i])
-        elif (objs := fuse(views[i], w, h, cfg, windows[i])) is not None:
+        elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None:
             fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i])
     return fused
 

@@ -216,7 +216,7 @@ def test_chat_says_a_view_answer_was_cut_or_refused(processor):
                     tta=tta.FuseConfig(views=("", "h")))
     repl.images = [type("Img", (), {"data": np.zeros((3, 32, 32), np.float32), "modality": "optical",
                                     "bands": ("R", "G", "B"), "path": "a.png"})()]
-    repl.session.messages += [{"role": "user", "content": "<image>\n[det] ships"}, {"role": "assistant", "content": BOX}]
+    repl.session.messages += [{"role": "user", "content": "<image>\n[ground] the ship"}, {"role": "assistant", "content": BOX}]
     repl.answerer = lambda: (lambda m, i: [inf.Answer(BOX, [0.9], cut=True) for _ in m])
     answer, scores = repl.fused(BOX, [0.9])
     assert answer == BOX and "a view answer stopped at the token limit (5 tokens)" in out.getvalue()

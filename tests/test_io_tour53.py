@@ -324,3 +324,37 @@ def test_a_tile_of_an_rpc_scene_keeps_its_rpcs_moved_to_the_tile(tmp_path):
         assert tile.rpcs is not None  # was None: the tile had no georeferencing at all
         with RPCTransformer(scene.rpcs) as s, RPCTransformer(tile.rpcs) as t:
             assert t.xy(3, 5) == pytest.approx(s.xy(3 + 4, 5 + 8))  # (row, col) of the tile is the scene's shifted
+
+
+def test_detection_over_views_keeps_two_ships_each_view_found_one_of():
+    """With at most one box per view the views were fused as one object (grounding's medoid vote):
+    two ships, each found by half of the eight dihedral views, came out as one."""
+    from rsvlm import geometry, inference, tta
+    from rsvlm.model import ImageInput
+
+    img = np.zeros((3, 64, 96), np.float32)  # (C, H, W), not square
+    img[:, 8:16, 10:20] = 1.0
+    img[:, 44:54, 70:84] = 1.0
+
+    def first_square(messages, images):  # the bright square nearest the view's top-left corner
+        out = []
+        for ims in images:
+            a = ims[0].array[0]  # (H, W) in the view's frame
+            ys, xs = np.nonzero(a > 0.5)
+            k = int(np.argmin(ys + xs))
+            near = (abs(ys - ys[k]) < 16) & (abs(xs - xs[k]) < 16)
+            box = [float(xs[near].min()), float(ys[near].min()), float(xs[near].max() + 1), float(ys[near].max() + 1)]
+            text = geometry.encode([{"kind": "box", "label": "ship", "coords": box}], a.shape[1], a.shape[0])
+            out.append(inference.Answer(text, [0.9]))
+        return out
+
+    image = [ImageInput(img, "optical", ["R", "G", "B"])]
+    cfg = tta.FuseConfig(views=tta.DIHEDRAL)
+    for question, n in (("[det] Detect every ship.", 2), ("[ground] the ship", 1)):
+        messages = [{"role": "user", "content": f"<image>\n{question}"}]
+        (first,) = first_square([messages], [image])
+        (fused,) = tta.fused_answers(first_square, [messages], [image], [first], cfg)
+        assert len(fused.objects) == n, question
+    boxes = sorted(o["coords"] for o in tta.fused_answers(
+        first_square, [[{"role": "user", "content": "<image>\n[det] ships"}]], [image], [first], cfg)[0].objects)
+    assert boxes[0] == pytest.approx([10, 8, 20, 16], abs=0.6) and boxes[1] == pytest.approx([70, 44, 84, 54], abs=0.6)
