@@ -118,7 +118,8 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     """The ids of ``records`` (by id) already answered in ``part`` (the file this run appends to) or
     ``others`` (only read), and their error rows sorted. A record with an answer anywhere is done; one
     answered only empty with an ``"error"`` is done when such a row's inputs are unchanged (it would
-    fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows."""
+    fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows. An answer
+    to what its record no longer asks (``is_stale``) is no answer: answered again (``asked_again``)."""
     answered, failed, stale = set(), {}, set()
     for f in [part, *others]:
         for row in _rows(f):
@@ -337,7 +338,7 @@ def merge_answers(records: list[dict], n: int, out: Path, world: int, root: Path
     ``records`` (the whole --data file, in its order) that has one, once each of the first ``n``
     (this run's) has its answer; False, writing nothing, while one lacks it (its rank is still
     answering: the last to finish merges). A record's row is an answer from its rank's part of
-    ``world``, else from ``out`` or another part; else an error row whose inputs are unchanged
+    ``world``, else from ``out`` or another part (never one ``is_stale``); else an error row whose inputs are unchanged
     (``inputs_digest``; with ``retry_all``, from its rank's part only: the others are those answered
     again). A parts-based check, not a marker file: a marker would be stale from an earlier run. Two
     ranks finishing together both write the same rows, each through its own file and a rename."""
