@@ -206,3 +206,17 @@ def test_a_save_after_resuming_from_an_earlier_step_removes_the_later_ones_not_i
     ckpt.commit(step3, keep=1)
     assert sorted(p.name for p in root.iterdir()) == ["step_000003"]
     assert ckpt.latest_checkpoint(root) == step3
+
+
+@pytest.mark.parametrize("override, says", [
+    ("data.band_dropout={optics: 0.5}", "data.band_dropout['optics']: the model has no stem for 'optics'"),
+    ("model.stems.optical.std=[1.0]", "stem 'optical': bands ['R', 'G', 'B'], mean and std must have one entry"),
+])
+def test_a_setting_the_model_cannot_use_is_refused_before_anything_is_written(tmp_path, capsys, override, says):
+    """A band_dropout typo trained without dropout, unsaid; a stem's std of the wrong length was found while
+    the model was built (exit 1, out_dir already written)."""
+    argv, out = _argv(tmp_path, "max_steps=1", override)
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err
+    assert not out.exists()

@@ -168,6 +168,9 @@ def check_config(cfg: TrainConfig) -> None:
     for m, p in cfg.data.band_dropout.items():
         if not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"data.band_dropout[{m!r}] must lie in [0, 1], got {p!r}")
+        if m not in cfg.model.stems:  # was: a typo ('optics') trained without any dropout, unsaid
+            raise ValueError(f"data.band_dropout[{m!r}]: the model has no stem for {m!r} (model.stems: "
+                             f"{', '.join(cfg.model.stems)})")
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
     if cfg.data.batching not in BATCHING:

@@ -134,9 +134,12 @@ def preflight(cfg: TrainConfig) -> None:
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError), 1 on a failure once the run has started; ``train`` runs it first."""
     from rsvlm.data.records import check_records_path
+    from rsvlm.model.stem import check_stem
     from rsvlm.train.config import check_config
 
     check_config(cfg)
+    for stem in cfg.model.stems.values():  # else found while the model is built, once out_dir is written
+        check_stem(stem)
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         try:
