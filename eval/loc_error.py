@@ -178,9 +178,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {cut['n']} record(s) are longer than the LLM's context ({cut['max_length']} tokens) and are cut "
               f"there: their later locations are not measured (first: {cut['first'][0][0]}, {cut['first'][0][1]} "
               "tokens)", file=sys.stderr)
+    if skipped := res.get("skipped"):  # were in the JSON alone: a figure over fewer records than asked, silently
+        first = skipped["first"][0]
+        print(f"note: {skipped['n']} record(s) could not be read and are left out (first: {first[0]}: {first[1][:200]})",
+              file=sys.stderr)
+    if res.get("malformed_records"):
+        print(f"note: {res['malformed_records']}", file=sys.stderr)
     text = json.dumps(res, indent=1)
     if a.out:
-        Path(a.out).write_text(text + "\n")
+        from rsvlm.predictions import replace_text  # a kill leaves the old result or the new, not half a file
+
+        replace_text(Path(a.out), text + "\n")
     print(text)
     return 0
 

@@ -361,3 +361,20 @@ def test_a_negative_count_is_no_count_not_its_absolute_value(tmp_path, capsys):
     scores = counting.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["accuracy"] == 0 and scores["n_unparseable"] == 1  # was right: "-3" read as 3
     capsys.readouterr()
+
+
+def test_loc_error_says_on_stderr_what_it_left_out(tmp_path, monkeypatch, capsys):
+    from eval import loc_error
+    from rsvlm import inference
+
+    data = records_file(tmp_path, 1)
+    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, None))
+    monkeypatch.setattr(loc_error, "location_errors", lambda *a, **kw: {
+        "all": {"n": 4, "mae_bins": 10.0}, "skipped": {"n": 2, "first": [["r1", "image not found: gone.png"]]},
+        "malformed_records": "test.jsonl: 3 records read, 1 skipped (invalid JSON: 1)"})
+    assert loc_error.main(["--data", str(data), "--out", str(tmp_path / "le.json")]) == 0
+    err = capsys.readouterr().err
+    # were in the JSON alone: a figure over fewer records than the file holds, said nowhere a reader looks
+    assert "note: 2 record(s) could not be read and are left out (first: r1: image not found: gone.png)" in err
+    assert "note: test.jsonl: 3 records read, 1 skipped (invalid JSON: 1)" in err
+    assert json.loads((tmp_path / "le.json").read_text())["skipped"]["n"] == 2
