@@ -220,3 +220,17 @@ def test_a_setting_the_model_cannot_use_is_refused_before_anything_is_written(tm
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0], err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("override, says", [
+    ("clip.context_length=0", "clip.context_length must be >= 2, got 0"),  # was a RuntimeError traceback
+    ("clip.context_length=1", "clip.context_length must be >= 2, got 1"),  # was every caption cut to nothing
+    ("clip.text_heads=3", "clip.text_width=64 must be a multiple of clip.text_heads=3"),  # an AssertionError
+    ("clip.embed_dim=0", "clip.embed_dim must be >= 1, got 0"),  # a RuntimeError traceback
+])
+def test_a_text_tower_that_cannot_be_built_is_a_config_error(tmp_path, capsys, override, says):
+    out = tmp_path / "clip"
+    assert train_main(["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), "data.train=x.jsonl",
+                       f"out_dir={out}", override]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says in err[0], err

@@ -224,6 +224,14 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"clip.center_weight must be >= 0, got {cfg.clip.center_weight}")
     if cfg.clip.dense_subgrid < 1:
         raise ValueError(f"clip.dense_subgrid must be >= 1, got {cfg.clip.dense_subgrid}")
+    c = cfg.clip  # the text tower's sizes: were tracebacks from torch (or captions cut to nothing) mid-build
+    for key, least in (("context_length", 2), ("embed_dim", 1), ("text_width", 1), ("text_layers", 1),
+                       ("text_heads", 1), ("dense_classes", 1)):
+        if getattr(c, key) < least:
+            raise ValueError(f"clip.{key} must be >= {least}, got {getattr(c, key)}"
+                             + (" (a caption's tokens and its end token)" if key == "context_length" else ""))
+    if c.text_width % c.text_heads:
+        raise ValueError(f"clip.text_width={c.text_width} must be a multiple of clip.text_heads={c.text_heads}")
 
 
 def check_numbers(cfg: TrainConfig) -> None:
