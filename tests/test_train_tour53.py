@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,17 @@ def test_a_text_tower_that_cannot_be_built_is_a_config_error(tmp_path, capsys, o
                        f"out_dir={out}", override]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0], err
+
+
+@pytest.mark.parametrize("override, says", [
+    ("loss.pointer_weight=-1", "loss.pointer_weight must be >= 0 (0: off), got -1.0"),  # was trained, maximising it
+    ("loss.loc_sigma=nan", "loss.loc_sigma must be >= 0 (0: off), got nan"),  # NaN passed `< 0`
+    ("clip.dense_weight=.nan", "clip.dense_weight must be >= 0 (0: off), got nan"),
+    ("clip.box_weight=-0.5", "clip.box_weight must be >= 0 (0: off), got -0.5"),
+])
+def test_a_loss_weight_below_zero_or_nan_is_refused(tmp_path, override, says):
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    with pytest.raises(ValueError, match=re.escape(says)):
+        check_config(load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", override]))

@@ -212,16 +212,8 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"log.profile_steps={cfg.log.profile_steps} profiles steps {PROFILE_AFTER + 1}.."
                          f"{PROFILE_AFTER + cfg.log.profile_steps}; "
                          f"max_steps={cfg.max_steps} ends before")
-    if cfg.loss.loc_sigma < 0:
-        raise ValueError(f"loss.loc_sigma must be >= 0, got {cfg.loss.loc_sigma}")
-    if cfg.clip.dense_weight < 0:
-        raise ValueError(f"clip.dense_weight must be >= 0, got {cfg.clip.dense_weight}")
     if cfg.clip.dense_target not in ("share", "presence"):
         raise ValueError(f"clip.dense_target must be 'share' or 'presence', got {cfg.clip.dense_target!r}")
-    if cfg.clip.box_weight < 0:
-        raise ValueError(f"clip.box_weight must be >= 0, got {cfg.clip.box_weight}")
-    if cfg.clip.center_weight < 0:
-        raise ValueError(f"clip.center_weight must be >= 0, got {cfg.clip.center_weight}")
     if cfg.clip.dense_subgrid < 1:
         raise ValueError(f"clip.dense_subgrid must be >= 1, got {cfg.clip.dense_subgrid}")
     c = cfg.clip  # the text tower's sizes: were tracebacks from torch (or captions cut to nothing) mid-build
@@ -255,6 +247,11 @@ def check_numbers(cfg: TrainConfig) -> None:
              ("optim.max_grad_norm", o.max_grad_norm, o.max_grad_norm >= 0, ">= 0 (0: no clipping)"),
              ("optim.betas", o.betas, len(o.betas) == 2 and all(0 <= b < 1 for b in o.betas),
               "two numbers in [0, 1)")]
+    # loss weights and widths: NaN passed the old `< 0` checks, and a negative pointer weight was taken
+    rules += [(key, v, 0 <= v < float("inf"), ">= 0 (0: off)") for key, v in (
+        ("loss.loc_sigma", cfg.loss.loc_sigma), ("loss.pointer_weight", cfg.loss.pointer_weight),
+        ("clip.dense_weight", cfg.clip.dense_weight), ("clip.box_weight", cfg.clip.box_weight),
+        ("clip.center_weight", cfg.clip.center_weight))]
     for key, value, ok, want in rules:
         if not ok:
             raise ValueError(f"{key} must be {want}, got {value!r}")
