@@ -242,8 +242,10 @@ def test_a_text_tower_that_cannot_be_built_is_a_config_error(tmp_path, capsys, o
     ("loss.loc_sigma=nan", "loss.loc_sigma must be >= 0 (0: off), got nan"),  # NaN passed `< 0`
     ("clip.dense_weight=.nan", "clip.dense_weight must be >= 0 (0: off), got nan"),
     ("clip.box_weight=-0.5", "clip.box_weight must be >= 0 (0: off), got -0.5"),
+    ("data.task_temperature=.nan", "data.task_temperature and data.modality_temperature must be > 0"),
+    ("data.extra=[{path: b.jsonl, weight: .nan}]", "data.extra[0] (b.jsonl): weight must be > 0, got nan"),
 ])
-def test_a_loss_weight_below_zero_or_nan_is_refused(tmp_path, override, says):
+def test_a_weight_below_zero_or_nan_is_refused(tmp_path, override, says):
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig, check_config
 

@@ -180,7 +180,7 @@ def check_config(cfg: TrainConfig) -> None:
     for i, src in enumerate(cfg.data.extra):
         if not src.path:
             raise ValueError(f"data.extra[{i}]: no path given")
-        if src.weight <= 0:
+        if not 0 < src.weight < float("inf"):  # NaN too: it made every draw probability NaN
             raise ValueError(f"data.extra[{i}] ({src.path}): weight must be > 0, got {src.weight}")
     if cfg.objective == "clip" and cfg.dist.deepspeed:
         raise ValueError("dist.deepspeed: contrastive pretraining (objective clip) runs plain torch.distributed "
@@ -196,7 +196,7 @@ def check_config(cfg: TrainConfig) -> None:
         for g, w in getattr(cfg.data, key).items():
             if not w >= 0:
                 raise ValueError(f"data.{key}[{g!r}] must be >= 0, got {w}")
-    if cfg.data.task_temperature <= 0 or cfg.data.modality_temperature <= 0:
+    if not (cfg.data.task_temperature > 0 and cfg.data.modality_temperature > 0):  # NaN too
         raise ValueError("data.task_temperature and data.modality_temperature must be > 0")
     if not 0 <= cfg.data.max_bad_fraction <= 1:
         raise ValueError(f"data.max_bad_fraction must be in [0, 1], got {cfg.data.max_bad_fraction}")
