@@ -249,8 +249,8 @@ def check_settings(bc: BuildConfig) -> str | None:
 
 def check_extra(bc: BuildConfig) -> str | None:
     """What is wrong with build.yaml's ``extra``, found before any stage runs: a stage name that takes
-    no overrides (they were ignored), or an override its config refuses (found when the stage ran,
-    hours in, or as a traceback); None when nothing is."""
+    no overrides (they were ignored), or an override its config refuses, by key or by value (found when
+    the stage ran, hours in, or as a traceback); None when nothing is."""
     from rsvlm.config import ConfigError, load_config
 
     if unknown := sorted(set(bc.extra) - {"data", *TRAIN_STAGES}):
@@ -264,10 +264,11 @@ def check_extra(bc: BuildConfig) -> str | None:
                 load_config(SynthConfig, CONFIGS / "data_train.yaml",
                             [v for v in values if "=" in v and not v.startswith("-")])  # not --workers 2
             else:
-                from rsvlm.train.config import TrainConfig  # here: its import takes seconds (torch)
+                # imported here: it takes seconds (torch)
+                from rsvlm.train.config import TrainConfig, check_config
 
-                load_config(TrainConfig, CONFIGS / f"{name}.yaml", values)
-        except ConfigError as e:
+                check_config(load_config(TrainConfig, CONFIGS / f"{name}.yaml", values))  # batch_size=0 too
+        except (ConfigError, ValueError) as e:
             return f"extra.{name}: {e}"
     return None
 

@@ -50,3 +50,16 @@ def test_the_batch_check_passes_a_stage_whose_weighted_epoch_0_alone_is_short(mo
     assert len(ran) == 1
     with pytest.raises(ValueError, match=r"6 record\(s\) \(3 ir, 3 optical\) .* batch_size=7"):
         b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": [*extra, "batch_size=7"]}), 1.0)
+
+
+def test_an_extra_override_of_a_value_the_trainer_refuses_is_a_usage_error_before_any_stage(monkeypatch, tmp_path,
+                                                                                            capsys):
+    """Only unknown keys were caught up front: batch_size=0 for a late stage was found when it ran, hours in."""
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {n: (lambda name: lambda out, bc, scale: ran.append(name))(n) for n in b.STAGES})
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(tmp_path), "--only", "data", "extra={sft_chat: [batch_size=0]}"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and "extra.sft_chat: batch_size must be >= 1, got 0" in err, err
+    assert ran == []
