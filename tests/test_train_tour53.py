@@ -259,3 +259,26 @@ def test_a_weight_below_zero_or_nan_is_refused(tmp_path, override, says):
 
     with pytest.raises(ValueError, match=re.escape(says)):
         check_config(load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", override]))
+
+
+def test_resuming_another_runs_step_folder_into_an_out_dir_that_holds_a_run_is_refused(tmp_path, capsys):
+    """The check let any ckpt.resume through: the two runs' metrics and step folders mixed in out_dir."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import continues_own
+
+    other = tmp_path / "a" / "checkpoints" / "step_000001"
+    other.mkdir(parents=True)
+    argv, out = _argv(tmp_path, f"ckpt.resume={other}")
+    out.mkdir()
+    (out / "metrics.jsonl").write_text('{"step": 1}\n')
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"ckpt.resume={other} is not one of its step folders" in err[0], err
+    assert (out / "metrics.jsonl").read_text() == '{"step": 1}\n'
+
+    def cfg(resume):
+        return load_config(TrainConfig, recipe(tmp_path), [f"out_dir={out}", f"ckpt.resume={resume}"])
+
+    assert continues_own(cfg("auto")) and continues_own(cfg(out / "checkpoints" / "step_000003"))
+    assert not continues_own(cfg(other))  # so overwrite=true removes out_dir's run first

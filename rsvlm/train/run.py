@@ -256,13 +256,20 @@ def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
 RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
 
 
+def continues_own(cfg: TrainConfig) -> bool:
+    """Whether ``ckpt.resume`` continues the run ``out_dir`` holds (``auto``, or one of its step folders)."""
+    resume = cfg.ckpt.resume
+    own = (Path(cfg.out_dir) / "checkpoints").resolve()
+    return resume == "auto" or bool(resume) and Path(resume).resolve().parent == own
+
+
 def check_out_dir(cfg: TrainConfig) -> None:
-    """Refuse a fresh run (no ``ckpt.resume``) into an ``out_dir`` that holds a previous run's outputs:
-    its step folders would be pruned with the new ones and picked by a later ``ckpt.resume=auto``,
-    its metrics appended to and its ``final/`` replaced. ``overwrite=true`` lets ``start_out_dir``
-    remove them. ``ckpt.resume=auto`` into an ``out_dir`` with a ``final/`` but no step folder (a run
-    without ``ckpt.every``) is refused too: it would start at step 0 and replace that model.
-    Read-only, so every rank checks before the process group forms."""
+    """Refuse a fresh run (no ``ckpt.resume``), or one resumed from another run's step folder, into an
+    ``out_dir`` that holds a previous run's outputs: its step folders would be pruned with the new ones
+    and picked by a later ``ckpt.resume=auto``, its metrics appended to and its ``final/`` replaced.
+    ``overwrite=true`` lets ``start_out_dir`` remove them. ``ckpt.resume=auto`` into an ``out_dir`` with
+    a ``final/`` but no step folder (a run without ``ckpt.every``) is refused too: it would start at
+    step 0 and replace that model. Read-only, so every rank checks before the process group forms."""
     if cfg.overwrite:
         return
     out = Path(cfg.out_dir)
@@ -270,20 +277,24 @@ def check_out_dir(cfg: TrainConfig) -> None:
         raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
                               "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose another "
                               "out_dir")
-    if cfg.ckpt.resume:
+    if continues_own(cfg):
         return
     found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
+    if found and cfg.ckpt.resume:  # was: mixed in, its later step folders removed as stale at the first save
+        raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}), and ckpt.resume="
+                              f"{cfg.ckpt.resume} is not one of its step folders: continuing another run there would mix "
+                              "the two; choose another out_dir, or replace that run with overwrite=true")
     if found:
         raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}); continue it with "
                               "ckpt.resume=auto, replace it with overwrite=true, or choose another out_dir")
 
 
 def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
-    """(rank 0) ``out_dir`` made, a previous run's outputs removed when ``overwrite`` starts afresh,
-    and the resolved config saved."""
+    """(rank 0) ``out_dir`` made, a previous run's outputs removed when ``overwrite`` starts afresh (or
+    continues another run's step folder), and the resolved config saved."""
     out_dir = Path(cfg.out_dir)
     if rank == 0:
-        if cfg.overwrite and not cfg.ckpt.resume:
+        if cfg.overwrite and not continues_own(cfg):
             found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
             for p in found:
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
