@@ -282,3 +282,14 @@ def test_resuming_another_runs_step_folder_into_an_out_dir_that_holds_a_run_is_r
 
     assert continues_own(cfg("auto")) and continues_own(cfg(out / "checkpoints" / "step_000003"))
     assert not continues_own(cfg(other))  # so overwrite=true removes out_dir's run first
+
+
+@pytest.mark.parametrize("where, says", [("file", "{f} is a file; give a folder"),
+                                         ("file/run", "{f} is a file, not a folder to make it in")])
+def test_an_out_dir_that_cannot_be_made_is_refused_naming_why(tmp_path, capsys, where, says):
+    """It was '[Errno 17] File exists' (exit 1), or a NotADirectoryError traceback, once the model was built."""
+    (tmp_path / "file").write_text("")
+    argv, _ = _argv(tmp_path, f"out_dir={tmp_path / where}")
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says.format(f=tmp_path / "file") in err[0] and "Traceback" not in err[0], err

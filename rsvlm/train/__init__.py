@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(TrainConfig, args.config, args.overrides)
         preflight(cfg)
-    except (ConfigError, ValueError, FileNotFoundError, FileExistsError) as e:
+    except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
         print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
     from pathlib import Path
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         train(cfg)
-    except (TooManyBadSamples, ValueError, FileNotFoundError, FileExistsError) as e:
+    except (TooManyBadSamples, ValueError, OSError) as e:  # OSError: a full disk, a file it may not write
         print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -263,16 +263,32 @@ def continues_own(cfg: TrainConfig) -> bool:
     return resume == "auto" or bool(resume) and Path(resume).resolve().parent == own
 
 
+def check_writable(out: Path) -> None:
+    """FileExistsError where ``out`` (or a folder it would be made in) is a file, PermissionError where its
+    nearest existing folder may not be written in: found before anything is built (they were an OSError
+    traceback, or an errno line, once the model was)."""
+    at = out
+    while not at.exists() and at != at.parent:
+        at = at.parent
+    if not at.is_dir():
+        raise FileExistsError(f"out_dir {out}: {at} is a file" + ("" if at == out else ", not a folder to make it in")
+                              + "; give a folder")
+    if not os.access(at, os.W_OK | os.X_OK):
+        raise PermissionError(f"out_dir {out}: cannot write in {at}; give a folder you may write in")
+
+
 def check_out_dir(cfg: TrainConfig) -> None:
     """Refuse a fresh run (no ``ckpt.resume``), or one resumed from another run's step folder, into an
     ``out_dir`` that holds a previous run's outputs: its step folders would be pruned with the new ones
     and picked by a later ``ckpt.resume=auto``, its metrics appended to and its ``final/`` replaced.
     ``overwrite=true`` lets ``start_out_dir`` remove them. ``ckpt.resume=auto`` into an ``out_dir`` with
     a ``final/`` but no step folder (a run without ``ckpt.every``) is refused too: it would start at
-    step 0 and replace that model. Read-only, so every rank checks before the process group forms."""
+    step 0 and replace that model; so is an ``out_dir`` that cannot be made (``check_writable``).
+    Read-only, so every rank checks before the process group forms."""
+    out = Path(cfg.out_dir)
+    check_writable(out)
     if cfg.overwrite:
         return
-    out = Path(cfg.out_dir)
     if cfg.ckpt.resume == "auto" and (out / "final").exists() and ckpt.latest_checkpoint(out / "checkpoints") is None:
         raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
                               "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose another "
