@@ -302,25 +302,29 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
     if cfg.objective == "clip" or not all(path.is_file() for path, _ in files):  # a missing one: named elsewhere
         return None
     tasks, groups, weights = [], [], []
+    report = ReadReport(", ".join(str(p) for p, _ in files))
     for path, weight in files:
-        for rec in read_records(path, strict=False, report=ReadReport(str(path))):
+        for rec in read_records(path, strict=False, report=report):
             mods = sorted({im["modality"] for im in rec["images"]})
             if set(mods) <= set(cfg.model.stems):  # as the trainer's index: other records are malformed there
                 tasks.append(rec["task"] or "chat")
                 groups.append("+".join(mods) or "text")
                 weights.append(weight)
+    if not tasks:  # a broken or emptied data file: the scene count is not what to change
+        return (f"stage {name}: no usable record in {report.path} ({report.summary()}); make the data again: "
+                f"delete {out / 'data' / 'DONE'} (and the broken file) and run the same command")
     d = cfg.data
     try:
         w = D.mixture_weights(tasks, groups, d.task_temperature, d.modality_temperature, d.task_weights,
-                              d.modality_weights, weights) if tasks else None
+                              d.modality_weights, weights)
     except ValueError:  # the trainer names it
         return None
     grouped = d.batching == "length_grouped"
-    if tasks and any(D.epoch_batches([0] * len(tasks), cfg.batch_size, 1, 0, cfg.seed, epoch, grouped, d.group_factor,
+    if any(D.epoch_batches([0] * len(tasks), cfg.batch_size, 1, 0, cfg.seed, epoch, grouped, d.group_factor,
                                      w, groups) for epoch in range(D.EMPTY_EPOCHS if w is not None else 1)):
         return None  # weighted draws: the trainer passes over up to EMPTY_EPOCHS epochs without a batch
     split = STAGE_DATA.get(name, "train")
-    counts = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items())) or "none usable"
+    counts = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items()))
     return (f"stage {name}: {len(tasks)} record(s) ({counts}) in {', '.join(str(p) for p, _ in files)} cannot fill "
             f"one batch of batch_size={cfg.batch_size}" + (" (a batch holds one modality)" if grouped else "")
             + f"; the same command fails again: raise {split}_scenes in build.yaml (now "

@@ -63,3 +63,16 @@ def test_an_extra_override_of_a_value_the_trainer_refuses_is_a_usage_error_befor
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert e.value.code == 2 and "extra.sft_chat: batch_size must be >= 1, got 0" in err, err
     assert ran == []
+
+
+def test_a_stage_whose_data_file_holds_no_usable_record_says_to_make_the_data_again(monkeypatch, tmp_path):
+    b = load_script("build_default_model", monkeypatch)
+    monkeypatch.setattr(sys.modules["build_stages"], "run", lambda cmd, **_: pytest.fail("the stage ran"))
+    out = tmp_path / "out"
+    (out / "data" / "warmup").mkdir(parents=True)
+    (out / "data" / "warmup" / "train.jsonl").write_text('{"id": "cut sh\n\n')  # a disk that filled up
+    with pytest.raises(ValueError) as e:
+        b.STAGES["ground_warmup"](out, b.BuildConfig(), 1.0)
+    says = str(e.value)  # not "raise warmup_scenes": the scene count is not what went wrong
+    assert says.startswith("stage ground_warmup: no usable record in") and "invalid JSON: 1" in says, says
+    assert f"delete {out / 'data' / 'DONE'}" in says and "warmup_scenes" not in says
