@@ -293,3 +293,15 @@ def test_an_out_dir_that_cannot_be_made_is_refused_naming_why(tmp_path, capsys, 
     assert train_main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says.format(f=tmp_path / "file") in err[0] and "Traceback" not in err[0], err
+
+
+def test_lm_records_of_a_modality_without_a_stem_are_counted_apart_not_as_malformed(tmp_path, capsys):
+    """They counted as malformed lines: 2 ir records of 8 under an optical-only model refused the run
+    (> data.max_bad_fraction), though nothing in the data was wrong."""
+    data = make_records(tmp_path / "mixed", n=8, ir_every=4)  # rec3 and rec7 are ir
+    stems = "model.stems={optical: {modality: optical, bands: [R, G, B], mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}"
+    argv, out = _argv(tmp_path, f"data.train={data}", "max_steps=1", "batch_size=2", stems)
+    assert train_main(argv) == 0
+    assert "2 ir record(s) left out: model.stems has no stem for that modality (it has optical)" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["no_stem_records"] == {"ir": 2} and summary["malformed_records"] == 0

@@ -33,10 +33,12 @@ TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length esti
 
 
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
-                report: ReadReport):
+                report: ReadReport, no_stem: Counter | None = None):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
-    column is the file's position. Malformed lines, and records of a modality the model has no stem
-    for (a key missing from ``n_visual_tokens``), are counted in ``report`` (one for all files)."""
+    column is the file's position. Malformed lines are counted in ``report`` (one for all files), and so
+    are records of a modality the model has no stem for (a key missing from ``n_visual_tokens``) unless
+    ``no_stem`` is given: the training loop counts them there by modality, apart, as a config that leaves
+    a modality out is no malformed data (they spent ``data.max_bad_fraction``'s share of bad lines)."""
     from datasets import Dataset
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -48,6 +50,9 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
             mods = [im["modality"] for im in rec["images"]]
             if unfit := sorted(set(mods) - set(n_visual_tokens)):  # would be a bad sample every epoch
                 report.n_ok -= 1
+                if no_stem is not None:
+                    no_stem[unfit[0]] += 1
+                    continue
                 report.skipped[f"modality the model has no stem for: {unfit[0]}"] += 1
                 if len(report.examples) < 5:
                     report.examples.append(f"{path}: record {rec['id']}: no stem for modality {unfit[0]!r}; "
@@ -62,7 +67,8 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                                     + TEMPLATE_OVERHEAD * len(rec["conversations"]))
             rows["source"].append(source)
         if len(rows["id"]) == before:
-            raise ValueError(f"{path}: no usable record ({report.summary()})")
+            left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
+            raise ValueError(f"{path}: no usable record ({report.summary()}{left})")
     ds = Dataset.from_dict(rows)
 
     def lengths(batch):

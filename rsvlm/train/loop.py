@@ -231,7 +231,13 @@ def train(cfg: TrainConfig) -> dict:
     pids = pointer_ids(processor.tokenizer, processor.tokenizer.convert_tokens_to_ids(IMAGE_TOKEN))
     grid = model.loc_pointer.grid if model.loc_pointer is not None else None  # tokens per image side
     pointer_sum, pointer_n = 0.0, 0
-    index = D.build_index(paths, processor.tokenizer, n_vis, report)
+    no_stem: Counter = Counter()  # records of a modality without a stem, left out: a config choice, not bad data
+    index = D.build_index(paths, processor.tokenizer, n_vis, report, no_stem)
+    if no_stem and rank == 0:
+        print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
+              f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
+              f"{', '.join(cfg.model.stems)}); counted as no_stem_records in summary.json, not as malformed",
+              file=sys.stderr)
     views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
     dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length, views,
                            band_dropout=cfg.data.band_dropout, seed=cfg.seed)
@@ -396,7 +402,7 @@ def train(cfg: TrainConfig) -> dict:
         save_checkpoint(engine, cfg, state, rank, world)
     final = save_final(engine, cfg, rank)
     summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start)
-    summary["final"] = str(final)
+    summary["final"], summary["no_stem_records"] = str(final), dict(sorted(no_stem.items()))
     if device.type == "cuda":  # this rank's peak; ranks differ little under ZeRO
         summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
         summary["peak_reserved_gib"] = torch.cuda.max_memory_reserved(device) / 2**30
