@@ -306,7 +306,7 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
     for path, weight in files:
         for rec in read_records(path, strict=False, report=report):
             mods = sorted({im["modality"] for im in rec["images"]})
-            if set(mods) <= set(cfg.model.stems):  # as the trainer's index: other records are malformed there
+            if set(mods) <= set(cfg.model.stems):  # as the trainer's index: it leaves the others out
                 tasks.append(rec["task"] or "chat")
                 groups.append("+".join(mods) or "text")
                 weights.append(weight)
