@@ -53,9 +53,11 @@ def test_two_processes_train_like_one_process_on_the_whole_batch(tmp_path, scene
 
     data = scenes
     one = train(_cfg(tmp_path, data, tmp_path / "one", "batch_size=8", *COMMON))
-    run = torchrun(_cfg_path(tmp_path, data, tmp_path / "two"), "batch_size=4", *COMMON)
+    run = torchrun(_cfg_path(tmp_path, data, tmp_path / "two"), "batch_size=4", "ckpt.every=3", *COMMON)
     assert run.returncode == 0, run.stderr[-3000:]
     two = json.loads((tmp_path / "two" / "summary.json").read_text())
+    step = tmp_path / "two" / "checkpoints" / "step_000003"  # each rank's own counts, for a resume to go on from
+    assert [json.loads((step / f"trainer_state_rank{r}.json").read_text())["samples"] for r in (0, 1)] == [12, 12]
     assert two["processes"] == 2 and one["processes"] == 1
     assert two["samples"] == one["samples"] == 24 and two["bad_samples"] == 0
     torch.testing.assert_close(torch.tensor(two["losses"]), torch.tensor(one["losses"]), rtol=1e-4, atol=1e-5)

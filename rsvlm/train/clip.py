@@ -134,7 +134,8 @@ def _tokenizer(cfg):
 
 def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: dict, rank: int, world: int) -> Path:
     """A complete ``checkpoints/step_N`` folder (written to ``.tmp``, then renamed): rank 0 writes the
-    model, optimizer, schedule and sampler (identical on every rank), each rank its RNG streams."""
+    model, optimizer, schedule and sampler (identical on every rank), each rank its RNG streams and its
+    counters (rank 0's alone made every rank resume with rank 0's sample and bad counts)."""
     from safetensors.torch import save_file
 
     from rsvlm.train import checkpoint as ckpt
@@ -142,12 +143,12 @@ def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: di
     final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
     with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
         ckpt.save_rng(tmp, rank)
+        ckpt.save_trainer_state(tmp, state, rank)  # each rank's counts (samples drawn, bad ones) are its own
         if rank == 0:
             save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
             ckpt.save_optimizer(tmp, opt)
             (tmp / "scheduler.json").write_text(json.dumps(sched.state_dict()))
             save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
-            ckpt.save_trainer_state(tmp, state)
             save_config(cfg, tmp / "train_config.yaml")
     return final
 
@@ -203,7 +204,8 @@ def resume_clip(cfg, folder: Path | None, model: nn.Module, opt, sched, gen: tor
     ckpt.reapply_optim(opt, sched, fresh, cfg.optim.lr, lr_lambda(cfg))
     gen.set_state(load_file(str(folder / "sampler.safetensors"))["generator"])
     ckpt.load_rng(folder, rank)
-    return ckpt.load_trainer_state(folder)
+    own = (folder / f"trainer_state_rank{rank}.json").is_file()  # folders saved before tour 53: rank 0's alone
+    return ckpt.load_trainer_state(folder, rank if own else 0)
 
 
 def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> list[float]:
