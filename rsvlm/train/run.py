@@ -132,7 +132,8 @@ def preflight(cfg: TrainConfig) -> None:
     config's values, the records files, ``out_dir``, the launcher's variables, (LM loop) ``init_from`` and
     ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
-    FileNotFoundError, FileExistsError), 1 on a failure once the run has started; ``train`` runs it first."""
+    FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
+    runs it first."""
     from rsvlm.data.records import check_records_path
     from rsvlm.model.stem import check_stem
     from rsvlm.train.config import check_config
