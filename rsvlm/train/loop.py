@@ -275,8 +275,8 @@ def train(cfg: TrainConfig) -> dict:
 
     def loader(epoch: int, start: int):
         """(DataLoader, epoch): the first epoch from ``epoch`` on whose plan holds a batch. Weighted draws
-        (with replacement) may leave an epoch without a full one by chance: up to 10 in a row are passed
-        over, said on stderr; the same counts every epoch (no weights) leave none to hope for."""
+        (with replacement) may leave an epoch without a full one by chance: it is passed over, said on
+        stderr, and ``D.EMPTY_EPOCHS`` in a row stop the run; the same counts every epoch (no weights) at once."""
         for e in range(epoch, epoch + (D.EMPTY_EPOCHS if weights is not None else 1)):
             if batches := plan(e):
                 break
