@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_intermixed_args(argv)  # key=value may follow the options
     if not 0 < args.master_port < 65536:
         ap.error(f"--master-port {args.master_port}: give a TCP port, 1 to 65535")
+    for flag, n in (("--nodes", args.nodes), ("--gpus-per-node", args.gpus_per_node)):
+        if n < 1:  # was "nodes and gpus_per_node must be >= 1", the names of build()'s arguments
+            ap.error(f"{flag} {n}: give 1 or more")
     try:
         plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile, args.master_addr,
                      args.master_port, args.overrides, check_hostfile=not args.dry_run or

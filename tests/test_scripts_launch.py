@@ -64,3 +64,11 @@ def test_a_grad_accum_override_is_refused_since_the_launcher_sets_it(monkeypatch
     assert captured.out == "" and "grad_accum=4: the launcher sets grad_accum" in captured.err
     assert launch.main([recipe, "--gpus-per-node", "8", "--dry-run", "batch_size=4"]) == 0
     assert "grad_accum=4 batch_size=4" in capsys.readouterr().out  # 4 × 4 × 8 = 128, as the header says
+
+
+@pytest.mark.parametrize("flag", ["--nodes", "--gpus-per-node"])
+def test_a_count_of_nodes_or_gpus_below_one_is_a_usage_error_naming_the_flag(monkeypatch, capsys, flag):
+    launch = load_script("launch", monkeypatch)
+    with pytest.raises(SystemExit) as e:
+        launch.main([str(REPO / "configs/train/recipes/geochat-7b-sft.yaml"), flag, "0", "--dry-run"])
+    assert e.value.code == 2 and f"{flag} 0: give 1 or more" in capsys.readouterr().err
