@@ -38,7 +38,6 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from rsvlm import inference as inf
@@ -62,7 +61,7 @@ from rsvlm.predictions import (
     sweep_temps,
     unstamped_answers,
 )
-from rsvlm.processes import env_int
+from rsvlm.processes import launcher_sync, process_rank, rank_device
 from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
@@ -349,57 +348,6 @@ def _ends_on_a_question(record: dict) -> bool:
     turns = [t.get("from") for t in record.get("conversations") or [] if isinstance(t, dict)]
     answers = [i for i, f in enumerate(turns) if f in ("gpt", "assistant")]
     return bool(answers) and any(f in ("human", "user") for f in turns[answers[-1] + 1:])
-
-
-def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:
-    """``(RANK, WORLD_SIZE)`` from the launcher's environment (``(0, 1)`` where unset); ValueError,
-    naming the variable, for a value that is no whole number or a rank outside ``0…WORLD_SIZE-1``."""
-    world = env_int("WORLD_SIZE", 1, low=1, env=env)
-    rank = env_int("RANK", 0, env=env)
-    if rank >= world:
-        raise ValueError(f"RANK={rank} is outside 0…{world - 1} (WORLD_SIZE={world})")
-    return rank, world
-
-
-def rank_device(rank: int) -> str:
-    """The device of a process of several without ``--device``: the GPU of its ``LOCAL_RANK`` (else of
-    ``rank``), or the CPU where there is none; ValueError where that GPU does not exist (more processes
-    on a machine than it has GPUs) or ``LOCAL_RANK`` is no whole number."""
-    import torch
-
-    if not torch.cuda.is_available():
-        return "cpu"
-    local = env_int("LOCAL_RANK", rank)
-    if not local < (n := torch.cuda.device_count()):
-        raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {n} GPU(s) are visible: "
-                         f"start at most {n} process(es) per machine, or give --device (e.g. cuda:0, shared)")
-    return f"cuda:{local}"
-
-
-def launcher_sync(world: int, meet: timedelta = timedelta(minutes=10),
-                  wait: timedelta = timedelta(days=7)) -> Callable[[object], list] | None:
-    """``value -> [every rank's value]``, returning once every rank has called it: the launcher's
-    rendezvous (torchrun and accelerate set ``MASTER_ADDR``/``MASTER_PORT``), joined as a CPU (gloo)
-    process group within ``meet`` (the processes start together), so that a rank that finishes first
-    waits, up to ``wait``, for the others. None on one process or without a rendezvous (``RANK``/
-    ``WORLD_SIZE`` set by hand, e.g. separate jobs): there the last rank to finish merges.
-    RuntimeError where the group cannot be joined."""
-    if world == 1 or not (os.environ.get("MASTER_ADDR") and os.environ.get("MASTER_PORT")):
-        return None
-    import torch.distributed as dist
-
-    if not dist.is_available():
-        return None
-    if not dist.is_initialized():
-        dist.init_process_group("gloo", timeout=meet)
-    group = dist.new_group(backend="gloo", timeout=wait)  # one rank's share can take hours longer
-
-    def sync(value: object) -> list:
-        got = [None] * dist.get_world_size()
-        dist.all_gather_object(got, value, group=group)
-        return got
-
-    return sync
 
 
 def main(args) -> int:
