@@ -305,3 +305,21 @@ def test_lm_records_of_a_modality_without_a_stem_are_counted_apart_not_as_malfor
     assert "2 ir record(s) left out: model.stems has no stem for that modality (it has optical)" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["no_stem_records"] == {"ir": 2} and summary["malformed_records"] == 0
+
+
+def test_contrastive_bad_draws_are_counted_not_listed_and_an_old_listing_resumes(tmp_path, capsys):
+    """The contrastive loop kept the id of every bad draw, in every checkpoint and summary.json (a list
+    as long as the run's bad draws); it now counts them and keeps the first 1000 ids once, as the LM loop."""
+    data = make_records(tmp_path / "d", n=12, corrupt=5, ir_every=0)  # rec1 and rec4: caption records, cut short
+    out = tmp_path / "clip"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "batch_size=4", "ckpt.every=1", "data.max_bad_fraction=1"]
+    assert train_main([*argv, "max_steps=1"]) == 0
+    state_file = out / "checkpoints" / "step_000001" / "trainer_state_rank0.json"
+    state = json.loads(state_file.read_text())
+    assert state["bad"] == 2 and sorted(state["bad_ids"]) == ["rec1", "rec4"]
+    state["bad"] = ["rec1", "rec4", "rec1"]  # as a folder saved before: every bad draw's id
+    state_file.write_text(json.dumps(state))
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bad_samples"] == 3 + 2 and summary["bad_ids"] == ["rec1", "rec4"]  # step 2 drew all 4 again

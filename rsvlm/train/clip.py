@@ -321,8 +321,11 @@ def train_clip(cfg) -> dict:
     loss_fn = ClipLoss(local_loss=True, gather_with_grad=True, rank=rank, world_size=world)
     size = core.encoder.image_size
     grid = size // core.encoder.patch_size
-    state = {"step": 0, "losses": [], **{f"{k}_losses": [] for k in PATCH_HEADS}, "bad": [], "samples": 0}
+    state = {"step": 0, "losses": [], **{f"{k}_losses": [] for k in PATCH_HEADS}, "bad": 0, "bad_ids": [],
+             "samples": 0}
     state.update(start)
+    if isinstance(state["bad"], list):  # a folder saved before tour 53 listed every bad draw's id
+        state["bad"], state["bad_ids"] = len(state["bad"]), list(dict.fromkeys(state["bad"]))[:1000]
     if start and rank == 0:  # once, as the LM loop says it
         print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
     if cfg.ckpt.resume and rank == 0:
@@ -335,7 +338,7 @@ def train_clip(cfg) -> dict:
     target_fns = {name: target_fns[name] for name in core.patch_heads()}
     cache: dict[int, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
     budget, cached_bytes, full = cache_budget(), 0, False  # beyond the budget images are read at each draw
-    named = set(state["bad"])  # bad samples already named on stderr
+    named = set(state["bad_ids"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
                desc="clip", disable=not cfg.log.progress or rank != 0)
@@ -365,7 +368,9 @@ def train_clip(cfg) -> dict:
                 if rec["id"] not in named:
                     named.add(rec["id"])
                     print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
-                state["bad"].append(rec["id"])
+                state["bad"] += 1  # every draw counted; the first 1000 ids kept, each once (as the LM loop)
+                if len(state["bad_ids"]) < 1000 and rec["id"] not in state["bad_ids"]:
+                    state["bad_ids"].append(rec["id"])
                 state.setdefault("first_bad", f"{rec['id']}: {type(e).__name__}: {e}")
                 continue
             pix.append(x.float())
@@ -373,7 +378,7 @@ def train_clip(cfg) -> dict:
                 targets[k].append(v)
             texts.append(caption)
             names.append(rec["id"])
-        n, counts = len(pix), {"samples": state["samples"], "bad": len(state["bad"]), "bad_ids": state["bad"],
+        n, counts = len(pix), {"samples": state["samples"], "bad": state["bad"], "bad_ids": state["bad_ids"],
                                "first_bad": state.get("first_bad")}
         if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
             n_t, c_t = torch.tensor([n], device=device), torch.tensor([counts["samples"], counts["bad"]], device=device)
@@ -432,20 +437,21 @@ def train_clip(cfg) -> dict:
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank
         raise TooManyBadSamples(f"no step of this run had 2 readable caption pairs ({ran} passed over; "
-                                f"{len(state['bad'])} bad sample(s) of {state['samples']} on this process; the first: "
+                                f"{state['bad']} bad sample(s) of {state['samples']} on this process; the first: "
                                 f"{state.get('first_bad')}): nothing was trained, and nothing is saved")
     if cfg.ckpt.every:  # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
         save_clip(cfg, core, opt, sched, gen, state, rank, world)
-    bad, samples, cut = state["bad"], state["samples"], state.get("cut", 0)
+    bad, ids, samples, cut = state["bad"], state["bad_ids"], state["samples"], state.get("cut", 0)
     if world > 1:
         parts = [None] * world
-        torch.distributed.all_gather_object(parts, (bad, samples, cut))
-        bad, samples, cut = [i for p in parts for i in p[0]], sum(p[1] for p in parts), sum(p[2] for p in parts)
+        torch.distributed.all_gather_object(parts, (bad, ids, samples, cut))
+        bad, samples, cut = (sum(p[i] for p in parts) for i in (0, 2, 3))
+        ids = [i for p in parts for i in p[1]]
     final = out_dir / "final"
     summary = {"steps": state["step"], "steps_this_run": state["step"] - start.get("step", 0), "processes": world,
                "skipped_steps": state.get("skipped_steps", 0),
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
-               "samples": samples, "bad_samples": len(bad), "bad_ids": sorted(set(bad)), "cut_captions": cut,
+               "samples": samples, "bad_samples": bad, "bad_ids": sorted(set(ids)), "cut_captions": cut,
                "no_stem_pairs": no_stem, "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
                "duplicate_ids": report.duplicates, "final": str(final / "encoder.safetensors")}
     if rank == 0:
@@ -454,12 +460,12 @@ def train_clip(cfg) -> dict:
                   str(final / "encoder.safetensors"))
         save_config(cfg, final / "train_config.yaml")
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
-    check_bad({"samples": samples, "bad": len(bad), "bad_ids": bad, "first_bad": state.get("first_bad")}, cfg,
+    check_bad({"samples": samples, "bad": bad, "bad_ids": ids, "first_bad": state.get("first_bad")}, cfg,
               final=True, saved=Path(summary["final"]))  # the verdict before "done", as the LM loop's
     if rank == 0:
         more = "".join(f", {summary[k]} {what}" for k, what in (("cut_captions", "cut caption(s)"),
                                                                  ("skipped_steps", "step(s) passed over")) if summary[k])
-        print(f"[rsvlm.train] done: {summary['steps']} steps, {len(bad)} bad sample(s) skipped, {report.n_skipped} "
+        print(f"[rsvlm.train] done: {summary['steps']} steps, {bad} bad sample(s) skipped, {report.n_skipped} "
               f"malformed record(s){more}; encoder in {summary['final']}", file=sys.stderr)
     if world > 1:
         barrier(world)
