@@ -19,6 +19,7 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -53,7 +54,9 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if value is None:
         if optional or tp is Any:
             return None
-        raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)})")
+        key = where.rsplit(".", 1)[-1]
+        hint = (f"; YAML needs a space after the colon: {{{key.replace(':', ': ', 1)}}}" if ":" in key else "")
+        raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){hint}")
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
@@ -298,9 +301,9 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     try:
         return from_dict(cls, data)
     except ConfigError as e:  # blame the override that set the bad key, else the file
-        key = str(e).split(":", 1)[0]
-        culprit = [o for o in overrides if key == (k := o.split("=", 1)[0].strip().lstrip("-"))
-                   or key.startswith(k + ".")]
+        said = str(e)  # names the bad key as 'a.b.c: …' or 'unknown key(s) a.b[0].c for …'
+        culprit = [o for o in overrides
+                   if re.search(rf"(?<![\w.]){re.escape(o.split('=', 1)[0].strip().lstrip('-'))}(?=[.\[:\s,;]|$)", said)]
         raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{path or cls.__name__}: {e}") from e
 
 
