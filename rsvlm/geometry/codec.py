@@ -196,7 +196,7 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
         if m.group(1) is not None:
             digits = m.group(1)  # int() refuses over 4300 digits: a free-decoded run of them is out of range too
             v = int(digits) if len(digits) <= 9 else NUM_BINS
-            if digits != digits.lstrip("0") and digits != "0":  # no such token: hand-written or converted text
+            if len(digits) > 1 and digits[0] == "0":  # no such token: hand-written or converted text
                 probs.append(f"{m.group(0):.20} is not a location token (zero-padded; they are <loc_0>…<loc_{NUM_BINS - 1}>)")
                 items.append(("bad", m.group(0)))
             elif v >= NUM_BINS:

@@ -164,10 +164,8 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                 x1, y1, x2, y2 = (float(v) for v in c)
                 cx, cy = np.arange(width) + 0.5, np.arange(height) + 0.5
                 out |= ((cy >= y1) & (cy <= y2))[:, None] & ((cx >= x1) & (cx <= x2))[None, :]
-            elif kind == "obb":
-                out |= fill_rings([c], width, height)
-            elif kind == "poly":
-                out |= fill_rings(o.get("rings") or [c], width, height)
+            elif kind in ("obb", "poly"):
+                out |= fill_rings(parts, width, height)
             elif kind == "mask":
                 if o.get("mask") is None:
                     out |= grid.grid_to_mask(c, width, height)

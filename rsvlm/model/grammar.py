@@ -230,7 +230,7 @@ class GeometryGrammar:
             if s.labelled:  # a label waits for its shape: text only while the smallest still fits after it
                 ok = self.text_ok.clone() if left > min(SHAPE_COST.values()) else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
-                ok[[self.ids.open[k] for k, c in OPEN_COST.items() if k == "ref" or c > left]] = False
+                ok[list(self.ids.open.values())] = False
                 ok[[self.ids.open[k] for k, c in SHAPE_COST.items() if c <= left]] = True
                 return ok
             if left >= max(OPEN_COST.values()):
