@@ -101,7 +101,7 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
             common.OK if isinstance(ans, str) and ans.strip() else common.UNPARSEABLE)
         statuses.append(status)
         cands[i] = [ans if status == common.OK else ""]
-    texts = {(it.id, side): texts[i] for i, it in enumerate(items) for side, texts in (("ref", refs), ("cand", cands))}
+    texts = {(it.id, side): by_i[i] for i, it in enumerate(items) for side, by_i in (("ref", refs), ("cand", cands))}
     java.tokens.update(_tokenize({k: v for k, v in texts.items() if k not in java.tokens}, use_java))  # one JVM start
     refs = {i: [r if r.strip() else EMPTY for r in java.tokens[(it.id, "ref")]] for i, it in enumerate(items)}
     cands = {i: [java.tokens[(it.id, "cand")][0].strip() or EMPTY] for i, it in enumerate(items)}  # empty or punctuation

@@ -129,14 +129,9 @@ def normalised_objects_note(items: list[Item]) -> str | None:
     of more than a few pixels: coordinates normalised to the image (another tool's convention),
     where ``objects`` are in pixels, so each such shape scores as a speck in the top-left corner."""
     values, n = [], 0
-    for it in items:
-        objs = it.pred.get("objects") if it.pred else None
-        if not isinstance(objs, list):
-            continue
-        for o in objs:
-            if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
-                n += 1
-                values += [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
+    for _, xy in _shape_coords(items):
+        n += 1
+        values += xy
     if not values or not all(0 <= v <= 1 for v in values):
         return None
     sizes = [(it.record.get("meta") or {}).get("width") for it in items]
@@ -152,20 +147,25 @@ def outside_objects_note(items: list[Item]) -> str | None:
     ``meta.height``, a pixel of slack): coordinates in another frame (the whole scene's where the
     record is a tile of it, bins 0–999), which score as misses without a word."""
     out = []
-    for it in items:
-        objs, meta = (it.pred.get("objects") if it.pred else None), it.record.get("meta") or {}
+    for it, xy in _shape_coords(items):
+        meta = it.record.get("meta") or {}
         w, h = meta.get("width"), meta.get("height")
-        if not isinstance(objs, list) or not all(isinstance(v, (int, float)) and v > 0 for v in (w, h)):
-            continue
-        for o in objs:
-            if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
-                xy = [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
-                if any(not -1 <= v <= lim + 1 for v, lim in zip(xy, [w, h] * len(xy))):
-                    out.append(it.id)
+        if all(isinstance(v, (int, float)) and v > 0 for v in (w, h)) and any(
+                not -1 <= v <= lim + 1 for v, lim in zip(xy, [w, h] * len(xy))):
+            out.append(it.id)
     if not out:
         return None
     return (f"{len(out)} predicted object(s) given as 'objects' reach past their image (meta.width × meta.height; "
             f"first in {out[0]}): pixels of another frame (the whole scene's, for a tile of it)? They score as misses")
+
+
+def _shape_coords(items: list[Item]):
+    """``(item, its numeric coordinates)`` for each shape of the predictions' own ``objects``."""
+    for it in items:
+        objs = it.pred.get("objects") if it.pred else None
+        for o in objs if isinstance(objs, list) else []:
+            if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
+                yield it, [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
 
 
 def _flat(v) -> list:
