@@ -27,15 +27,22 @@ S2_WAVELENGTHS = {"B01": "coastal", "B02": "blue", "B03": "green", "B04": "red",
                   "B10": "cirrus", "B11": "SWIR1", "B12": "SWIR2"}
 
 
+def landsat_mission(p: Path) -> tuple[str, str] | None:
+    """(mission, numbering) of a Landsat product ID starting the file name (``LE07_…`` →
+    ``("Landsat 7", "tm")``); None for any other name."""
+    prefix = p.stem.upper().split("_")[0]
+    kind = LANDSAT_MISSIONS.get(prefix)
+    return None if kind is None else (f"Landsat {prefix[2:].lstrip('0')}", kind)
+
+
 def mission_from_names(paths: list[Path]) -> tuple[str, str] | None:
     """(mission, numbering) that every file's name says: a Landsat product ID (``LE07_…`` →
     ``("Landsat 7", "tm")``), a Sentinel-2 product or tile name (``S2B_MSIL2A_…``, also as a
     folder above the file; ``T33UUP_20230613T101559_…``) → ``("Sentinel-2", "s2")``; else None."""
     found = set()
     for p in paths:
-        prefix = p.stem.upper().split("_")[0]
-        if prefix in LANDSAT_MISSIONS:
-            found.add((f"Landsat {prefix[2:].lstrip('0')}", LANDSAT_MISSIONS[prefix]))
+        if landsat := landsat_mission(p):
+            found.add(landsat)
         elif any(re.match(r"S2[A-D]_MSI", part) for part in p.absolute().parts) or re.match(
                 r"T\d{2}[A-Z]{3}_\d{8}T\d{6}_", p.name):
             found.add(("Sentinel-2", "s2"))
@@ -74,13 +81,11 @@ def landsat_band(p: Path) -> tuple[str, str, str] | None:
     """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's
     band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any
     other name."""
-    parts = p.stem.upper().split("_")
-    kind = LANDSAT_MISSIONS.get(parts[0])
+    landsat = landsat_mission(p)
     m = re.search(r"_(B\d+)(?:_VCID_\d)?$", p.stem.upper())
-    if kind is None or m is None or m.group(1) not in LANDSAT_BANDS[kind]:
+    if landsat is None or m is None or m.group(1) not in LANDSAT_BANDS[landsat[1]]:
         return None
-    name = LANDSAT_BANDS[kind][m.group(1)]
-    return name, f"Landsat {parts[0][2:].lstrip('0')}", m.group(1)
+    return LANDSAT_BANDS[landsat[1]][m.group(1)], landsat[0], m.group(1)
 
 
 def landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tuple[str, str, str]] | None, bool,
@@ -107,9 +112,8 @@ def landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tup
             f"{'thermal and quality' if kind_of == 'SR' else 'quality'} bands, on other scales)") if skip else None
     nums = [found[i].group(2) for i in keep]
     surface = kind_of == "SR"
-    prefix = p.stem.upper().split("_")[0]
-    if prefix in LANDSAT_MISSIONS:
-        kind, mission = LANDSAT_MISSIONS[prefix], f"Landsat {prefix[2:].lstrip('0')}"
+    if landsat := landsat_mission(p):
+        mission, kind = landsat
     elif {"SR_B6", "ST_B10", "ST_B11"} & set(upper):
         kind, mission = "oli", "Landsat 8/9"
     elif "ST_B6" in upper:

@@ -28,7 +28,14 @@ import numpy as np
 
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, library_messages, open_raster, open_source
+from rsvlm.io.sources import (
+    ImageReadError,
+    check_image_path,
+    gdal_message,
+    library_messages,
+    open_raster,
+    open_source,
+)
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -114,7 +121,7 @@ class SceneReader:
         self.paths = _as_paths(path)
         self.name = ", ".join(_names(path))
         self.cfg = dataclasses.replace(scaling) if scaling is not None else sc.ReadConfig()
-        with library_messages([]) as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
+        with library_messages() as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
             self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
             try:
                 self._resolve(modality, bands)
@@ -178,7 +185,8 @@ class SceneReader:
         if identical and seen and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
             self.notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                               "give the modality (--modality sar or ir)")
-        self.bands = self._band_names(bands)
+        mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
+        self.bands = self._band_names(bands, mission)
         default = sc.ReadConfig()
         if (landsat_dn and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
                 == (default.msi_scale, default.msi_offset)
@@ -195,7 +203,7 @@ class SceneReader:
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         self.nodata = self.cfg.nodata
-        named_landsat = (pr.mission_from_names(self.paths) or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
+        named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
         if (landsat_dn or named_landsat and modality == "msi") and self.nodata is None and not src.declares_nodata:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
             self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
@@ -234,14 +242,14 @@ class SceneReader:
             raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
                              "(or [gain, offset, K1, K2]) for this file")
 
-    def _band_names(self, bands):
+    def _band_names(self, bands, mission):
         """The bands' names: given, else from the file; bare band numbers (``b4``) by the mission
         the file names say (``products.band_numbers``), since Landsat 7's band 4 is Sentinel-2's B08."""
         names = self._named(bands)
         unnamed = ([f"b{i + 1}" for i in self.indexes], [f"b{i + 1}" for i in range(len(names))])
         if names in unnamed:  # the reader's own names for unnamed bands (or a user's spelling of them)
             return names
-        out, note = pr.band_numbers(names, pr.mission_from_names(self.paths))
+        out, note = pr.band_numbers(names, mission)
         low = [b.lower() for b in out]
         if bands is not None and (dup := [b for i, b in enumerate(out) if low.count(low[i]) > 1 and low.index(low[i]) == i]):
             raise ValueError(f"{self.name}: band names {list(bands)} name {', '.join(dup)} twice; "
@@ -303,7 +311,7 @@ class SceneReader:
         x0, y0, w, h = (int(v) for v in window)
         if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
-        with library_messages([]) as heard:
+        with library_messages() as heard:
             data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
         whole = (x0, y0, w, h) == (0, 0, W, H)
         return RSImage(
@@ -323,7 +331,7 @@ class SceneReader:
         W, H = self.width, self.height
         if max(W, H) <= max_side:
             return self.read()
-        with library_messages([]) as heard:
+        with library_messages() as heard:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         notes = [*self._notes(heard), f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the model shrinks "
                               "it further); shapes are given in the scene's pixels"]
@@ -335,7 +343,7 @@ class SceneReader:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
         file has them), scaled as every window is; its transform is the shrunk grid's, and it has
         no GCPs (for display: ``draw_overlay(..., object_scale=overview.width / scene width)``)."""
-        with library_messages([]) as heard:
+        with library_messages() as heard:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         t = self.src.transform
         fx, fy = self.width / data.shape[2], self.height / data.shape[1]

@@ -56,9 +56,10 @@ class _Heard(logging.Filter):
 
 
 @contextlib.contextmanager
-def library_messages(notes: list[str]):
+def library_messages():
     """Within the block, what tifffile and rasterio (GDAL) log about the file read (a damaged IFD, a
-    bogus strip count) is appended to ``notes`` instead of printed to stderr naming no file."""
+    bogus strip count) is appended to the list it yields instead of printed to stderr naming no file."""
+    notes: list[str] = []
     loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
     heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers})
     lowered = [lg for lg in loggers if lg.getEffectiveLevel() > logging.INFO]  # a user's DEBUG stays
@@ -203,7 +204,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
     return arr, alpha, notes
 
 
-def _tifffile_source(path: Path, note: str) -> "ArraySource":
+def _tifffile_source(path: Path, note: str) -> ArraySource:
     """The first image of a TIFF, decoded by tifffile (no rasterio, or a TIFF GDAL cannot open)."""
     import tifffile
 
