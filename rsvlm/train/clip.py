@@ -174,19 +174,8 @@ def check_clip_folder(folder: Path, world: int) -> None:
                          f"with {saved} (each rank's RNG streams, and the share of each global batch, are per process)")
 
 
-def clip_resume_folder(cfg, rank: int, world: int) -> Path | None:
-    """The step folder ``ckpt.resume`` names, checked before anything is built or written: a
-    contrastive pretraining step with the same model section (other changes named on rank 0)."""
-    folder = resume_folder(cfg)
-    if folder is None:
-        return None
-    check_clip_folder(folder, world)
-    check_changes(folder, cfg, rank)
-    return folder
-
-
 def resume_clip(cfg, folder: Path | None, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:
-    """Load ``folder`` (``clip_resume_folder``'s) into model, optimizer, schedule and sampler; its state, or {}."""
+    """Load ``folder`` (``ckpt.resume``'s, checked by ``preflight``) into model, optimizer, schedule and sampler; its state, or {}."""
     from safetensors.torch import load_file
 
     from rsvlm.train import checkpoint as ckpt
@@ -282,13 +271,14 @@ def train_clip(cfg) -> dict:
 
     from rsvlm.train.checkpoint import barrier
 
-    check_clip_batch(cfg)  # each process contrasts its own pairs: one would pass every step over
     rank, world, device = setup_distributed(cfg, ddp=True)
     if (unused := unused_settings(cfg)) and rank == 0:
         print(f"[rsvlm.train] contrastive pretraining (objective clip) does not use {', '.join(unused)}; only "
               "the LM loop does" + ("" if cfg.init_from is None else
                                     " (the encoder starts from model.encoders.default.pretrained)"), file=sys.stderr)
-    folder = clip_resume_folder(cfg, rank, world)
+    folder = resume_folder(cfg)  # its files, processes and model section checked by preflight (train runs it)
+    if folder is not None:
+        check_changes(folder, cfg, rank)  # (rank 0) names the other settings it changes
     out_dir = start_out_dir(cfg, rank)
     note_schedule(cfg, rank)
     pairs, weights, report = caption_pool(cfg)
