@@ -143,20 +143,23 @@ def normalised_objects_note(items: list[Item]) -> str | None:
 
 
 def outside_objects_note(items: list[Item]) -> str | None:
-    """A note when predicted ``objects`` (pixels, as given) reach past their image (``meta.width`` ×
-    ``meta.height``, a pixel of slack): coordinates in another frame (the whole scene's where the
-    record is a tile of it, bins 0–999), which score as misses without a word."""
+    """A note when predicted ``objects`` (pixels, as given) lie wholly outside their image (``meta.width``
+    × ``meta.height``): coordinates in another frame (the whole scene's where the record is a tile of
+    it, bins 0–999), which score as misses without a word. A shape that only reaches past an edge (an
+    obb's corner at the border, a box mapped back from a mirror view) is scored as it is: no note."""
     out = []
     for it, xy in _shape_coords(items):
         meta = it.record.get("meta") or {}
         w, h = meta.get("width"), meta.get("height")
-        if all(isinstance(v, (int, float)) and v > 0 for v in (w, h)) and any(
-                not -1 <= v <= lim + 1 for v, lim in zip(xy, [w, h] * len(xy))):
-            out.append(it.id)
+        if len(xy) >= 2 and all(isinstance(v, (int, float)) and v > 0 for v in (w, h)):
+            xs, ys = xy[0::2], xy[1::2]
+            if max(xs) < 0 or min(xs) > w or max(ys) < 0 or min(ys) > h:
+                out.append(it.id)
     if not out:
         return None
-    return (f"{len(out)} predicted object(s) given as 'objects' reach past their image (meta.width × meta.height; "
-            f"first in {out[0]}): pixels of another frame (the whole scene's, for a tile of it)? They score as misses")
+    return (f"{len(out)} predicted object(s) given as 'objects' lie wholly outside their image (meta.width × "
+            f"meta.height; first in {out[0]}): pixels of another frame (the whole scene's, for a tile of it)? They "
+            "score as misses")
 
 
 def _shape_coords(items: list[Item]):
