@@ -287,9 +287,8 @@ def test_a_users_debug_logging_of_rasterio_is_left_alone_while_warnings_become_n
     assert not any("StripByteCounts" in r.getMessage() for r in caplog.records)  # a note, not a log line
 
 
-def test_a_scene_georeferenced_by_rpcs_says_why_it_has_no_map_coordinates(tmp_path):
-    """A Level-1 satellite scene (WorldView L1B) carries RPCs, no transform and no GCPs: it read
-    as not georeferenced without a word, and --geojson then said the file had no georeferencing."""
+def _rpc_scene(path):
+    """A 32 × 32 uint16 Level-1 scene georeferenced by RPCs only (no transform, no GCPs)."""
     rasterio = pytest.importorskip("rasterio")
     from rasterio.rpc import RPC
 
@@ -297,9 +296,15 @@ def test_a_scene_georeferenced_by_rpcs_says_why_it_has_no_map_coordinates(tmp_pa
     rpc = RPC(height_off=100, height_scale=500, lat_off=45.0, lat_scale=0.05, line_den_coeff=one,
               line_num_coeff=[0, 0, -1] + [0] * 17, line_off=16, line_scale=16, long_off=7.0, long_scale=0.05,
               samp_den_coeff=one, samp_num_coeff=[0, 1] + [0] * 18, samp_off=16, samp_scale=16)
-    with rasterio.open(tmp_path / "l1b.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16") as ds:
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16") as ds:
         ds.write(np.full((1, 32, 32), 500, np.uint16))
         ds.rpcs = rpc
+
+
+def test_a_scene_georeferenced_by_rpcs_says_why_it_has_no_map_coordinates(tmp_path):
+    """A Level-1 satellite scene (WorldView L1B) carries RPCs, no transform and no GCPs: it read
+    as not georeferenced without a word, and --geojson then said the file had no georeferencing."""
+    _rpc_scene(tmp_path / "l1b.tif")
     img = read_image(tmp_path / "l1b.tif", modality="optical")
     assert not img.georeferenced
     assert any(n.startswith("georeferenced by RPCs") and "gdalwarp -rpc" in n for n in img.notes), img.notes
@@ -307,18 +312,11 @@ def test_a_scene_georeferenced_by_rpcs_says_why_it_has_no_map_coordinates(tmp_pa
 
 def test_a_tile_of_an_rpc_scene_keeps_its_rpcs_moved_to_the_tile(tmp_path):
     rasterio = pytest.importorskip("rasterio")
-    from rasterio.rpc import RPC
     from rasterio.transform import RPCTransformer
 
     from data_gen.tiling import Window, crop_to_file
 
-    one = [1.0] + [0.0] * 19
-    rpc = RPC(height_off=100, height_scale=500, lat_off=45.0, lat_scale=0.05, line_den_coeff=one,
-              line_num_coeff=[0, 0, -1] + [0] * 17, line_off=16, line_scale=16, long_off=7.0, long_scale=0.05,
-              samp_den_coeff=one, samp_num_coeff=[0, 1] + [0] * 18, samp_off=16, samp_scale=16)
-    with rasterio.open(tmp_path / "l1b.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16") as ds:
-        ds.write(np.full((1, 32, 32), 500, np.uint16))
-        ds.rpcs = rpc
+    _rpc_scene(tmp_path / "l1b.tif")
     crop_to_file(tmp_path / "l1b.tif", Window(8, 4, 24, 20), tmp_path / "tile.tif")
     with rasterio.open(tmp_path / "l1b.tif") as scene, rasterio.open(tmp_path / "tile.tif") as tile:
         assert tile.rpcs is not None  # was None: the tile had no georeferencing at all
