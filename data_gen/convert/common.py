@@ -315,40 +315,56 @@ def open_raster(path, mode: str = "r", **kwargs):
     return _open(path, mode, **kwargs)
 
 
-def image_size(path: Path) -> tuple[int, int]:
+def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     """(width, height) of an image read to its end, so that a truncated file is caught here and
     not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks (no
     inflating) and decodes a JPEG at 1/8 scale, other formats whole.
 
-    Raises ``ConversionError`` naming the file when it cannot be read.
+    What GDAL says of a damaged file it still reads (a bogus strip count, a broken page chain)
+    is counted in ``out``'s notes under a key naming the file (``PATH: GDAL warning while
+    reading: …``), or without ``out`` logged as a warning naming it (logger ``data_gen.convert``);
+    it went to stderr naming no file, or nowhere. Raises ``ConversionError`` naming the file when
+    it cannot be read, with what GDAL said on the way.
     """
+    from rsvlm.io.sources import gdal_message, library_messages
+
     path = Path(path)
+    heard: list[str] = []
     try:
         if path.suffix.lower() in (".tif", ".tiff", ".jp2"):
-            with open_raster(path) as ds:
+            with gdal_errors_logged(), library_messages() as heard, open_raster(path) as ds:
                 for _, win in ds.block_windows():
                     ds.read(window=win)
-                return ds.width, ds.height
-        from PIL import Image
+                size = ds.width, ds.height
+        else:
+            from PIL import Image
 
-        with Image.open(path) as im:
-            size = im.size
-            if im.format == "PNG":
-                im.verify()
-            else:
-                im.draft(im.mode, (1, 1))  # JPEG: smallest DCT scale, still reads every byte
-                im.load()
-            return size
+            with Image.open(path) as im:
+                size = im.size
+                if im.format == "PNG":
+                    im.verify()
+                else:
+                    im.draft(im.mode, (1, 1))  # JPEG: smallest DCT scale, still reads every byte
+                    im.load()
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
-        from rsvlm.io.sources import gdal_message
+        why = gdal_message(e)
+        said = "; ".join(n for n in heard if n.split(": ", 1)[-1] not in why)
+        raise ConversionError(f"{path}: cannot read image ({why}){f' [{said}]' if said else ''}") from e
+    for note in heard:
+        if out is not None:
+            out.note(f"{path}: {note}")
+        else:
+            import logging
 
-        raise ConversionError(f"{path}: cannot read image ({gdal_message(e)})") from e
+            logging.getLogger("data_gen.convert").warning("%s: %s", path, note)
+    return size
 
 
 def readable_size(path: Path, out: Output, where: str) -> tuple[int, int] | None:
-    """``image_size``, or None after counting the image as skipped ``unreadable_image``."""
+    """``image_size`` (its library messages in ``out``'s notes), or None after counting the image
+    as skipped ``unreadable_image``."""
     try:
-        return image_size(path)
+        return image_size(path, out)
     except ConversionError as e:
         out.skip("unreadable_image", where, str(e))
         return None

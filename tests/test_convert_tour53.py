@@ -1,0 +1,60 @@
+"""Rough-edge tour 53 of the converters' image reads: what GDAL says of a damaged file."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+pytest.importorskip("rasterio")
+pytest.importorskip("tifffile")
+
+from test_io_tour53 import _bogus_strip_count, _two_page_tiff  # noqa: E402  (the damaged TIFFs)
+
+from data_gen.convert.common import ConversionError, Output, image_size  # noqa: E402
+
+
+def test_a_converters_gdal_warning_is_a_stats_note_naming_the_file(tmp_path, capfd):
+    """image_size read outside rasterio.Env: GDAL's 'Bogus StripByteCounts' went nowhere (or, with
+    logging set up, to stderr naming no file) and the converted record gave no sign of it."""
+    from convert_helpers import convert
+
+    src = tmp_path / "dota"
+    (src / "images").mkdir(parents=True)
+    (src / "labelTxt").mkdir()
+    image = _bogus_strip_count(src / "images" / "P0001.tif")
+    (src / "labelTxt" / "P0001.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert len(records) >= 1
+    said = [k for k in stats["notes"] if "StripByteCounts" in k]
+    assert len(said) == 1 and said[0].startswith(f"{image}: GDAL warning while reading: TIFFReadDirectory"), stats
+    assert "StripByteCounts" not in capfd.readouterr().err
+
+
+def test_without_an_output_the_message_is_logged_naming_the_file(tmp_path, caplog):
+    path = _two_page_tiff(tmp_path / "pages.tif", next_ifd=10**9)
+    with caplog.at_level(logging.DEBUG):
+        assert image_size(path) == (64, 64)
+    ours = [r.getMessage() for r in caplog.records if r.name == "data_gen.convert"]
+    assert ours and all(m.startswith(f"{path}: GDAL error while reading") for m in ours), caplog.records
+    assert any("offset 1000000000" in m for m in ours), ours
+    unnamed = [r for r in caplog.records if r.name.startswith("rasterio") and "irectory" in r.getMessage()]
+    assert not unnamed, unnamed  # GDAL's own lines, which name no file or only in passing
+
+
+def test_a_clean_file_adds_no_note(tmp_path):
+    path = _two_page_tiff(tmp_path / "pages.tif")
+    out = Output(tmp_path / "o", source="test")
+    assert image_size(path, out) == (64, 64)
+    assert not out.notes and not out.started
+
+
+def test_a_truncated_tiff_error_keeps_what_gdal_said_on_the_way(tmp_path):
+    """The error gave rasterio's last exception only; GDAL's 'got N bytes, expected M' came
+    before it as an unnamed log line."""
+    full = _bogus_strip_count(tmp_path / "full.tif")
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(full.read_bytes()[:-2000])
+    with pytest.raises(ConversionError, match="cut.tif: cannot read image") as err:
+        image_size(cut)
+    assert "StripByteCounts" in str(err.value), str(err.value)
