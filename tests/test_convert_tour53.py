@@ -58,3 +58,27 @@ def test_a_truncated_tiff_error_keeps_what_gdal_said_on_the_way(tmp_path):
     with pytest.raises(ConversionError, match="cut.tif: cannot read image") as err:
         image_size(cut)
     assert "StripByteCounts" in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("name", ["scene.png", "scene.jpg"])
+def test_an_image_past_pils_decompression_limit_is_read_through_not_skipped(tmp_path, monkeypatch, name):
+    """PIL refuses an image over twice Image.MAX_IMAGE_PIXELS (179 M px: a 20000 x 20000 DOTA-v2
+    PNG), so image_size called it unreadable and the converters skipped it; between one and two
+    times the limit PIL's DecompressionBombWarning printed naming no file."""
+    import warnings
+
+    import numpy as np
+    from PIL import Image
+
+    path = tmp_path / name
+    Image.fromarray((np.arange(64 * 48 * 3) % 251).astype(np.uint8).reshape(48, 64, 3)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 3072 px: past twice the limit
+    assert image_size(path) == (64, 48)
+    cut = tmp_path / f"cut{path.suffix}"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ConversionError, match=f"{cut.name}: cannot read image"):
+        image_size(cut)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)  # past the limit, below twice it: PIL warns
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        assert image_size(path) == (64, 48)

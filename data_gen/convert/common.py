@@ -318,7 +318,8 @@ def open_raster(path, mode: str = "r", **kwargs):
 def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     """(width, height) of an image read to its end, so that a truncated file is caught here and
     not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks (no
-    inflating) and decodes a JPEG at 1/8 scale, other formats whole.
+    inflating) and decodes a JPEG at 1/8 scale, other formats whole; an image past PIL's
+    decompression-bomb limit (a 20000 px DOTA-v2 scene) is read by rasterio in strips of rows.
 
     What GDAL says of a damaged file it still reads (a bogus strip count, a broken page chain)
     is counted in ``out``'s notes under a key naming the file (``PATH: GDAL warning while
@@ -331,21 +332,11 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     path = Path(path)
     heard: list[str] = []
     try:
-        if path.suffix.lower() in (".tif", ".tiff", ".jp2"):
-            with gdal_errors_logged(), library_messages() as heard, open_raster(path) as ds:
-                for _, win in ds.block_windows():
-                    ds.read(window=win)
-                size = ds.width, ds.height
-        else:
-            from PIL import Image
-
-            with Image.open(path) as im:
-                size = im.size
-                if im.format == "PNG":
-                    im.verify()
-                else:
-                    im.draft(im.mode, (1, 1))  # JPEG: smallest DCT scale, still reads every byte
-                    im.load()
+        gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2")
+        size = None if gdal else _pil_size(path)
+        if size is None:
+            with gdal_errors_logged(), library_messages() as heard:
+                size = _gdal_size(path, by_blocks=gdal)
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         why = gdal_message(e)
         said = "; ".join(n for n in heard if n.split(": ", 1)[-1] not in why)
@@ -358,6 +349,46 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
 
             logging.getLogger("data_gen.convert").warning("%s: %s", path, note)
     return size
+
+
+def _pil_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image PIL reads through, or None for one past PIL's decompression-bomb
+    limit (it was skipped as unreadable; its warning below the limit printed naming no file)."""
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # a large scene: its size is the point
+        try:
+            im = Image.open(path)
+        except Image.DecompressionBombError:
+            return None
+        with im:
+            size = im.size  # draft shrinks it
+            if im.format == "PNG":
+                im.verify()
+            else:
+                im.draft(im.mode, (1, 1))  # JPEG: smallest DCT scale, still reads every byte
+                im.load()
+            return size
+
+
+def _gdal_size(path: Path, by_blocks: bool) -> tuple[int, int]:
+    """(width, height) of a raster rasterio reads through: block by block (a tiled GeoTIFF), or in
+    strips of rows (a PNG or JPEG), never all rows at once: GDAL 3.10 reads a truncated 8-bit PNG
+    whole without an error (the rows it lacks are whatever was in memory), row by row with one."""
+    from rasterio.windows import Window
+
+    with open_raster(path) as ds:
+        if by_blocks:
+            for _, win in ds.block_windows():
+                ds.read(window=win)
+        else:
+            rows = max(1, min(2**24 // max(1, ds.width * ds.count), (ds.height + 1) // 2))  # <= 16 M samples
+            for y in range(0, ds.height, rows):
+                ds.read(window=Window(0, y, ds.width, min(rows, ds.height - y)))
+        return ds.width, ds.height
 
 
 def readable_size(path: Path, out: Output, where: str) -> tuple[int, int] | None:
