@@ -82,3 +82,18 @@ def test_an_image_past_pils_decompression_limit_is_read_through_not_skipped(tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         assert image_size(path) == (64, 48)
+
+
+@pytest.mark.parametrize("name", ["empty.png", "empty.tif"])
+def test_an_empty_file_is_said_to_be_empty_as_the_reader_says(tmp_path, name):
+    """A 0-byte image was "cannot identify image file" or GDAL's "not recognized as being in a
+    supported file format" (twice: raised, and again as what GDAL said on the way)."""
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(ConversionError, match=rf"{name}: empty file \(0 bytes\)$"):
+        image_size(path)
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"not a tiff")
+    with pytest.raises(ConversionError) as err:
+        image_size(junk)
+    assert str(err.value).count("not recognized") == 1, str(err.value)

@@ -327,10 +327,14 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     it went to stderr naming no file, or nowhere. Raises ``ConversionError`` naming the file when
     it cannot be read, with what GDAL said on the way.
     """
-    from rsvlm.io.sources import gdal_message, library_messages
+    from rsvlm.io.sources import check_image_path, gdal_message, library_messages
 
     path = Path(path)
     heard: list[str] = []
+    try:
+        check_image_path(path)  # "empty file (0 bytes)", not "cannot identify image file"
+    except (ValueError, FileNotFoundError) as e:
+        raise ConversionError(str(e)) from e
     try:
         gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2")
         size = None if gdal else _pil_size(path)
@@ -339,7 +343,8 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
                 size = _gdal_size(path, by_blocks=gdal)
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         why = gdal_message(e)
-        said = "; ".join(n for n in heard if n.split(": ", 1)[-1] not in why)
+        unquoted = str.maketrans("", "", "`'\"")  # GDAL quotes a name `so' in its log, 'so' when raised
+        said = "; ".join(n for n in heard if n.split(": ", 1)[-1].translate(unquoted) not in why.translate(unquoted))
         raise ConversionError(f"{path}: cannot read image ({why}){f' [{said}]' if said else ''}") from e
     for note in heard:
         if out is not None:
