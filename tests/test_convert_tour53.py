@@ -97,3 +97,26 @@ def test_an_empty_file_is_said_to_be_empty_as_the_reader_says(tmp_path, name):
     with pytest.raises(ConversionError) as err:
         image_size(junk)
     assert str(err.value).count("not recognized") == 1, str(err.value)
+
+
+def test_a_georeferenced_pngs_sidecars_are_copied_with_it(tmp_path):
+    """GDAL keeps a PNG's CRS and transform in ``a.png.aux.xml`` (or a world file): copy_image
+    copied the PNG alone, so the record's image was no longer georeferenced."""
+    import numpy as np
+    import rasterio
+    from convert_helpers import convert
+    from rasterio.transform import from_origin
+
+    from rsvlm.io import read_image
+
+    (tmp_path / "src" / "ship").mkdir(parents=True)
+    with rasterio.Env(), rasterio.open(tmp_path / "src" / "ship" / "a.png", "w", driver="PNG", width=32, height=32,
+                                       count=3, dtype="uint8", crs="EPSG:32633",
+                                       transform=from_origin(500000, 4000000, 1, 1)) as ds:
+        ds.write(np.full((3, 32, 32), 100, np.uint8))
+    for _ in range(2):  # a second run into the folder: the sidecar is no stale image
+        stats, records = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
+        img = read_image(tmp_path / "out" / records[0]["images"][0]["path"])
+        assert img.georeferenced and img.crs == "EPSG:32633", img
+        assert stats["notes"]["sidecars_copied"] == 1 and stats["images"] == 1, stats
+        assert "stale_images_from_earlier_runs" not in stats["notes"], stats

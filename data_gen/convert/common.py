@@ -5,8 +5,8 @@
 counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
 ``out.skip(reason, where)`` for each bad annotation (counted; with ``strict`` it raises
 ``ConversionError`` naming the file and line), ``out.note(key)`` for things worth knowing that
-are not errors, and ``out.copy_image(path)`` / ``out.image_path(name)`` to place images under
-``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
+are not errors, and ``out.copy_image(path)`` (with the sidecars GDAL reads: ``.aux.xml``, world
+files) / ``out.image_path(name)`` to place images under ``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
 is called: a usage error found on the way (a folder that is not there, ``--overlap`` not below
 ``--tile`` or without it) leaves no folder behind, nor touches an earlier run's. A second run into the same
 folder overwrites the first run's images rather than adding renamed copies; files of the first
@@ -54,6 +54,7 @@ class Output:
         self.examples: dict[str, str] = {}  # first place each skip reason was seen
         self._copied: dict[Path, str] = {}
         self._written: set[str] = set()  # images/… paths this run wrote (older runs' files are overwritten)
+        self._sidecars: set[str] = set()  # images/… sidecar files copied beside them (copy_image)
         self._ids: set[str] = set()
 
     def _start(self) -> None:
@@ -123,12 +124,25 @@ class Output:
 
     # --- images ------------------------------------------------------------------------------
     def copy_image(self, src: Path, name: str | None = None) -> str:
-        """Copy ``src`` into ``images/`` once; return its path relative to the output folder."""
+        """Copy ``src`` into ``images/`` once, with the sidecar files GDAL reads beside it (a PNG's
+        georeferencing in ``.aux.xml`` or a world file, a ``.msk`` nodata mask), renamed as it is
+        and counted in the notes as ``sidecars_copied``; return its path relative to the output
+        folder. Without them a georeferenced PNG's copy was not georeferenced."""
+        from rsvlm.io.sources import GEO_SIDECARS
+
         src = Path(src).resolve()
         if src in self._copied:
             return self._copied[src]
         dst, rel = self.image_path(name or src.name)
         shutil.copyfile(src, dst)
+        for suffix in (*GEO_SIDECARS, ".tfw", ".tifw", ".j2w", ".msk"):
+            # GDAL looks for both spellings: a.png.aux.xml / a.aux.xml, a.png.wld / a.wld
+            for side, side_dst in ((Path(f"{src}{suffix}"), Path(f"{dst}{suffix}")),
+                                   (src.with_suffix(suffix), dst.with_suffix(suffix))):
+                if side.is_file() and f"images/{side_dst.name}" not in self._sidecars:
+                    shutil.copyfile(side, side_dst)
+                    self._sidecars.add(f"images/{side_dst.name}")
+                    self.note("sidecars_copied")
         self._copied[src] = rel
         return rel
 
@@ -145,7 +159,8 @@ class Output:
 
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:
-        stale = sum(1 for p in self.images_dir.iterdir() if f"images/{p.name}" not in self._written) \
+        ours = self._written | self._sidecars
+        stale = sum(1 for p in self.images_dir.iterdir() if f"images/{p.name}" not in ours) \
             if self.images_dir.is_dir() else 0
         if stale:  # left by an earlier run into the same folder; no record of this run names them
             self.notes["stale_images_from_earlier_runs"] = stale
