@@ -129,18 +129,18 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
 
 def preflight(cfg: TrainConfig) -> None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
-    config's values, the records files, ``out_dir``, the launcher's variables, (LM loop) ``init_from`` and
-    ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
+    config's values (the model section's: ``check_model_config``), the records files, ``out_dir``, the
+    launcher's variables, (LM loop) ``init_from`` and ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
     runs it first."""
     from rsvlm.data.records import check_records_path
-    from rsvlm.model.stem import check_stem
+    from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import check_config
 
     check_config(cfg)
-    for stem in cfg.model.stems.values():  # else found while the model is built, once out_dir is written
-        check_stem(stem)
+    lm = cfg.objective == "lm"  # the contrastive loop builds encoders and stems only
+    check_model_config(cfg.model, lm=lm)  # else found while the model is built, once out_dir is written
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         try:

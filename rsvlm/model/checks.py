@@ -1,0 +1,203 @@
+"""``check_model_config(cfg)``: a model section's refusals, found without building the model.
+
+Each ValueError names the key (``model.`` by default, as in a training config) and what it may be.
+It reads only the config: the builders' registries (``ENCODERS``, ``PROJECTORS``, ``TEMPLATES``),
+open_clip's architecture table and transformers' config classes, no weights and no files, so
+``rsvlm.train.run.preflight`` refuses such a run (exit 2) before its ``out_dir`` is written; the
+builders (``create_model``) found them only after.
+
+Cannot: check LoRA target module names, or the width of an LLM loaded from ``name_or_path``
+(both need the model), nor whether the weights files it names are there; those are still found
+while it is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import warnings
+
+from rsvlm.model.llm import LLMConfig, _check_config_keys
+from rsvlm.model.projector import PROJECTORS, ProjectorConfig
+from rsvlm.model.stem import check_stem
+from rsvlm.model.templates import TEMPLATES
+from rsvlm.model.vision import ENCODERS, VisionConfig
+from rsvlm.model.vlm import VLMConfig
+
+# values the builders test inline (projector.py, vision.py, stem.py, llm.py) and export no name for
+POS_CODES = ("none", "loc2d")
+POS_EMBEDS = ("learned", "sincos2d")
+INTERPOLATIONS = ("bilinear", "bicubic")  # stem._interp resizes with antialias, which takes only these
+LOC_INITS = ("random", "sincos")
+
+
+def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
+    """ValueError naming the first key of ``cfg`` its builders would refuse, or that would fail at the
+    first step (a patch size that does not divide the image, a stem's resize mode); ``prefix``: where
+    the section sits (``""`` for a model YAML of its own); ``lm``: check the LLM, projector and loc
+    pointer too (a contrastive run builds encoders and stems only)."""
+    grids = {}  # encoder name → token grid side
+    for name, enc in cfg.encoders.items():
+        grids[name] = check_encoder(enc, f"{prefix}encoders.{name}", cfg.trainable.encoder)
+    if not cfg.stems:
+        raise ValueError(f"{prefix}stems: no stem; give one per modality (e.g. optical: {{bands: [R, G, B], …}})")
+    for name, stem in cfg.stems.items():
+        key = f"{prefix}stems.{name}"
+        if stem.modality != name:
+            raise ValueError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}")
+        if stem.encoder not in cfg.encoders:
+            raise ValueError(f"{key}.encoder {stem.encoder!r} is not among {prefix}encoders {sorted(cfg.encoders)}")
+        try:
+            check_stem(stem)
+        except ValueError as e:
+            raise ValueError(f"{key}: {e}") from None
+        if stem.interpolation not in INTERPOLATIONS:  # was a per-sample error, every image counted bad
+            raise ValueError(f"{key}.interpolation must be one of {INTERPOLATIONS}, got {stem.interpolation!r}")
+    if lm:
+        check_lm_parts(cfg, prefix, {n: grids[n] for n in {s.encoder for s in cfg.stems.values()}})
+    if cfg.prompt.max_history is not None and cfg.prompt.max_history < 0:
+        raise ValueError(f"{prefix}prompt.max_history must be >= 0 (None: as many as the context holds), "
+                         f"got {cfg.prompt.max_history}")
+    try:  # written with {s} / {pl} (inference.py); another field was a KeyError at predict time
+        cfg.prompt.det_class_question.format(s="ship", pl="ships")
+    except (KeyError, IndexError, ValueError) as e:
+        raise ValueError(f"{prefix}prompt.det_class_question {cfg.prompt.det_class_question!r}: only {{s}} (singular) "
+                         f"and {{pl}} (plural) may be filled in ({type(e).__name__}: {e})") from None
+
+
+def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int]) -> None:
+    """The LLM, the projector (``grids``: token grid side of each encoder a stem uses) and the loc pointer."""
+    d_llm = check_llm(cfg.llm, f"{prefix}llm", cfg.trainable.llm)
+    check_projector(cfg.projector, f"{prefix}projector", grids, d_llm)
+    p = cfg.loc_pointer
+    if p.enabled and not (p.dim >= 1 and p.sigma_cells > 0 and 0 < p.eps <= 1):
+        raise ValueError(f"{prefix}loc_pointer: dim must be >= 1, sigma_cells > 0 and eps in (0, 1], got dim={p.dim}, "
+                         f"sigma_cells={p.sigma_cells}, eps={p.eps}")
+
+
+def _resolved(cfg: VisionConfig, key: str) -> dict:
+    """The tower's sizes as the encoder builds them: width, heads, layers, patch_size, image_size."""
+    if cfg.type == "hf_clip":
+        hf = dict(cfg.hf_config or {})
+        return {"width": hf.get("hidden_size", cfg.width), "heads": hf.get("num_attention_heads", cfg.heads),
+                "layers": hf.get("num_hidden_layers", cfg.layers), "patch_size": hf.get("patch_size", cfg.patch_size),
+                "image_size": hf.get("image_size", cfg.image_size or 224)}
+    if not cfg.arch:
+        return {"width": cfg.width, "heads": cfg.heads, "layers": cfg.layers, "patch_size": cfg.patch_size,
+                "image_size": cfg.image_size or 32}
+    from open_clip import get_model_config, list_models
+
+    model_cfg = get_model_config(cfg.arch)
+    if model_cfg is None:
+        close = difflib.get_close_matches(cfg.arch, list_models(), n=3)
+        raise ValueError(f"{key}.arch: unknown open_clip architecture {cfg.arch!r}"
+                         + (f"; did you mean {close}?" if close else " (open_clip.list_models() names them)"))
+    v = model_cfg["vision_cfg"]
+    if isinstance(v.get("layers"), (list, tuple)) or v.get("timm_model_name"):
+        raise ValueError(f"{key}.arch: open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
+    size = cfg.image_size or v["image_size"]
+    return {"width": v["width"], "heads": None, "layers": v["layers"], "patch_size": v["patch_size"],
+            "image_size": size if isinstance(size, int) else size[0]}
+
+
+def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
+    """The encoder's token grid side; ValueError naming ``key``'s field its build (or its first forward) refuses."""
+    if cfg.type not in ENCODERS:
+        raise ValueError(f"{key}.type: unknown encoder type {cfg.type!r}; known: {sorted(ENCODERS)}")
+    if cfg.type == "hf_clip" and (cfg.patch_skip or cfg.pretrained):
+        raise ValueError(f"{key}: hf_clip encoders take weights from a converted checkpoint; patch_skip and "
+                         "pretrained are open_clip-only")
+    if cfg.pos_embed not in POS_EMBEDS:
+        raise ValueError(f"{key}.pos_embed must be one of {POS_EMBEDS}, got {cfg.pos_embed!r}")
+    s = _resolved(cfg, key)
+    for field in ("width", "layers", "patch_size", "image_size", *(("heads",) if s["heads"] is not None else ())):
+        if not s[field] >= 1:
+            raise ValueError(f"{key}.{field} must be >= 1, got {s[field]}")
+    if s["heads"] is not None and s["width"] % s["heads"]:
+        raise ValueError(f"{key}: width {s['width']} is not divisible by heads {s['heads']}")
+    if not cfg.arch and cfg.type == "open_clip" and not cfg.mlp_ratio > 0:
+        raise ValueError(f"{key}.mlp_ratio must be > 0, got {cfg.mlp_ratio}")
+    if s["image_size"] % s["patch_size"]:  # was: built, then every image refused at the first step
+        raise ValueError(f"{key}: image_size {s['image_size']} is not a multiple of patch_size {s['patch_size']}; "
+                         f"e.g. image_size={s['image_size'] // s['patch_size'] * s['patch_size'] or s['patch_size']}")
+    n = s["layers"]
+    if not -(n + 1) <= cfg.feature_layer <= n:  # open_clip took it modulo n+1 (-5 of 2 layers: after 1 block)
+        raise ValueError(f"{key}.feature_layer must be in [{-(n + 1)}, {n}] for {n} layers (0: the patch embeddings, "
+                         f"-1: the last block), got {cfg.feature_layer}")
+    if trainable == "lora" and cfg.lora_r < 1:
+        raise ValueError(f"{key}.lora_r must be >= 1 (trainable.encoder is lora), got {cfg.lora_r}")
+    return s["image_size"] // s["patch_size"]
+
+
+def check_projector(cfg: ProjectorConfig, key: str, grids: dict[str, int], d_llm: int | None) -> None:
+    """ValueError naming ``key``'s field the projector refuses; ``grids``: token grid side of each encoder a
+    stem uses; ``d_llm``: the LLM's width where the config gives it."""
+    if cfg.type not in PROJECTORS:
+        raise ValueError(f"{key}.type: unknown projector type {cfg.type!r}; known: {sorted(PROJECTORS)}")
+    if cfg.pool < 1:
+        raise ValueError(f"{key}.pool must be >= 1, got {cfg.pool}")
+    if cfg.pos_code not in POS_CODES:
+        raise ValueError(f"{key}.pos_code must be one of {POS_CODES}, got {cfg.pos_code!r}")
+    if not (0 <= cfg.pos_code_scale < math.inf):
+        raise ValueError(f"{key}.pos_code_scale must be >= 0, got {cfg.pos_code_scale}")
+    if cfg.pos_code == "loc2d" and d_llm is not None and d_llm % 4:
+        raise ValueError(f"{key}.pos_code loc2d needs an LLM width divisible by 4, got {d_llm}")
+    for name, g in sorted(grids.items()):
+        if g % cfg.pool:
+            raise ValueError(f"{key}.pool {cfg.pool} does not divide the {g}x{g} token grid of encoder {name!r}")
+
+
+def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
+    """The LLM's width where ``config`` builds it (None for ``name_or_path``: it needs the folder's config);
+    ValueError naming ``key``'s field ``build_llm`` or ``apply_llm_trainability`` refuses."""
+    quant = cfg.load_in_4bit or cfg.load_in_8bit
+    if cfg.load_in_4bit and cfg.load_in_8bit:
+        raise ValueError(f"{key}.load_in_4bit and {key}.load_in_8bit are exclusive")
+    if quant and trainable == "full":
+        raise ValueError(f"{key}: a 4/8-bit LLM cannot be trained 'full'; set trainable.llm to lora (QLoRA) or frozen")
+    if cfg.chat_template is not None and cfg.chat_template not in TEMPLATES:
+        close = difflib.get_close_matches(str(cfg.chat_template), list(TEMPLATES), n=1)
+        raise ValueError(f"{key}.chat_template: unknown chat template {cfg.chat_template!r}; known: {sorted(TEMPLATES)} "
+                         f"(null: the tokenizer's own){f'; did you mean {close[0]!r}?' if close else ''}")
+    if cfg.pad_vocab_multiple < 1:
+        raise ValueError(f"{key}.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
+    if cfg.loc_init not in LOC_INITS:
+        raise ValueError(f"{key}.loc_init must be one of {LOC_INITS}, got {cfg.loc_init!r}")
+    if trainable == "lora":
+        if cfg.lora_r < 1:  # peft's "`r` should be a positive integer" named no key
+            raise ValueError(f"{key}.lora_r must be >= 1 (trainable.llm is lora), got {cfg.lora_r}")
+        if not 0 <= cfg.lora_dropout < 1:  # 1 would zero every LoRA input: the adapters learn nothing
+            raise ValueError(f"{key}.lora_dropout must be in [0, 1), got {cfg.lora_dropout}")
+    if cfg.name_or_path:
+        return None
+    if not cfg.config:
+        raise ValueError(f"{key} needs name_or_path (a saved model) or config (random weights)")
+    if quant:
+        raise ValueError(f"{key}: 4/8-bit loading needs {key}.name_or_path (a saved model), not {key}.config")
+    return _llm_width(cfg, key)
+
+
+def _llm_width(cfg: LLMConfig, key: str) -> int:
+    """``config``'s hidden width, through transformers' own config class and its checks (a head count
+    that does not divide the width was a traceback from the build)."""
+    from transformers import CONFIG_MAPPING, AutoConfig
+
+    conf = dict(cfg.config)
+    model_type = conf.pop("model_type", None)
+    if model_type is None:
+        raise ValueError(f"{key}.config needs a model_type (e.g. 'llama', 'qwen2')")
+    if model_type not in CONFIG_MAPPING:
+        close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
+        raise ValueError(f"{key}.config.model_type {model_type!r} is not a transformers model type"
+                         f"{f'; did you mean {close}?' if close else ''}")
+    try:
+        with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
+            warnings.simplefilter("ignore")
+            _check_config_keys(model_type, conf)
+            hf = AutoConfig.for_model(model_type, **conf)
+    except Exception as e:  # transformers' validators raise their own error types
+        cause = e.__cause__ or e
+        msg = str(cause).removeprefix("llm.config.")
+        raise ValueError(f"{key}.config: {msg.strip().splitlines()[-1].strip() if msg.strip() else type(e).__name__}") from None
+    return int(hf.get_text_config().hidden_size)
+
