@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("rasterio")
 pytest.importorskip("tifffile")
 
-from test_io_tour53 import _bogus_strip_count, _two_page_tiff  # noqa: E402  (the damaged TIFFs)
+from test_io_tour53 import bogus_strip_count, two_page_tiff  # noqa: E402  (the damaged TIFFs)
 
 from data_gen.convert.common import ConversionError, Output, image_size  # noqa: E402
 
@@ -22,7 +22,7 @@ def test_a_converters_gdal_warning_is_a_stats_note_naming_the_file(tmp_path, cap
     src = tmp_path / "dota"
     (src / "images").mkdir(parents=True)
     (src / "labelTxt").mkdir()
-    image = _bogus_strip_count(src / "images" / "P0001.tif")
+    image = bogus_strip_count(src / "images" / "P0001.tif")
     (src / "labelTxt" / "P0001.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
     stats, records = convert(tmp_path / "o", "dota", "--src", str(src))
     assert len(records) >= 1
@@ -32,7 +32,7 @@ def test_a_converters_gdal_warning_is_a_stats_note_naming_the_file(tmp_path, cap
 
 
 def test_without_an_output_the_message_is_logged_naming_the_file(tmp_path, caplog):
-    path = _two_page_tiff(tmp_path / "pages.tif", next_ifd=10**9)
+    path = two_page_tiff(tmp_path / "pages.tif", next_ifd=10**9)
     with caplog.at_level(logging.DEBUG):
         assert image_size(path) == (64, 64)
     ours = [r.getMessage() for r in caplog.records if r.name == "data_gen.convert"]
@@ -43,7 +43,7 @@ def test_without_an_output_the_message_is_logged_naming_the_file(tmp_path, caplo
 
 
 def test_a_clean_file_adds_no_note(tmp_path):
-    path = _two_page_tiff(tmp_path / "pages.tif")
+    path = two_page_tiff(tmp_path / "pages.tif")
     out = Output(tmp_path / "o", source="test")
     assert image_size(path, out) == (64, 64)
     assert not out.notes and not out.started
@@ -52,7 +52,7 @@ def test_a_clean_file_adds_no_note(tmp_path):
 def test_a_truncated_tiff_error_keeps_what_gdal_said_on_the_way(tmp_path):
     """The error gave rasterio's last exception only; GDAL's 'got N bytes, expected M' came
     before it as an unnamed log line."""
-    full = _bogus_strip_count(tmp_path / "full.tif")
+    full = bogus_strip_count(tmp_path / "full.tif")
     cut = tmp_path / "cut.tif"
     cut.write_bytes(full.read_bytes()[:-2000])
     with pytest.raises(ConversionError, match="cut.tif: cannot read image") as err:

@@ -13,7 +13,7 @@ from rsvlm.io import read_image
 tifffile = pytest.importorskip("tifffile")
 
 
-def _two_page_tiff(path, next_ifd: int | None = None):
+def two_page_tiff(path, next_ifd: int | None = None):
     """A 2-page uint8 RGB TIFF; ``next_ifd`` overwrites the first page's pointer to the second."""
     a = (np.arange(64 * 64 * 3) % 251).astype(np.uint8).reshape(64, 64, 3)
     with tifffile.TiffWriter(path) as tw:
@@ -28,7 +28,7 @@ def _two_page_tiff(path, next_ifd: int | None = None):
     return path
 
 
-def _bogus_strip_count(path):
+def bogus_strip_count(path):
     """A grey TIFF whose StripByteCounts is 0: GDAL warns, ignores it and reads the pixels."""
     tifffile.imwrite(path, (np.arange(64 * 64) % 251).astype(np.uint8).reshape(64, 64))
     with tifffile.TiffFile(path) as tf:
@@ -43,7 +43,7 @@ def test_a_broken_page_chain_is_a_note_not_a_gdal_traceback_or_an_unnamed_stderr
     """GDAL met the bad second-IFD offset while listing the pages and printed "ERROR 1: …"; the
     error then came out of an unrelated call (colorinterp) as a CPLE_AppDefinedError traceback."""
     pytest.importorskip("rasterio")
-    path = _two_page_tiff(tmp_path / "scene.tif", next_ifd=10**9)
+    path = two_page_tiff(tmp_path / "scene.tif", next_ifd=10**9)
     img = read_image(path)
     assert img.data.shape == (3, 64, 64)
     assert any("GDAL error while reading" in n and "offset 1000000000" in n for n in img.notes), img.notes
@@ -53,7 +53,7 @@ def test_a_broken_page_chain_is_a_note_not_a_gdal_traceback_or_an_unnamed_stderr
 
 def test_a_gdal_warning_becomes_one_note_and_prints_nothing(tmp_path, capfd):
     pytest.importorskip("rasterio")
-    path = _bogus_strip_count(tmp_path / "grey.tif")
+    path = bogus_strip_count(tmp_path / "grey.tif")
     img = read_image(path, modality="ir")
     bogus = [n for n in img.notes if "StripByteCounts" in n]
     assert len(bogus) == 1 and bogus[0].startswith("GDAL warning while reading: TIFFReadDirectory"), img.notes
@@ -70,10 +70,10 @@ def test_tifffile_warnings_become_notes_and_a_page_series_reads_its_first_page(t
         raise ImportError("rasterio")
 
     monkeypatch.setattr(sources, "RasterioSource", no_rasterio)
-    whole = read_image(_two_page_tiff(tmp_path / "pages.tif"))
+    whole = read_image(two_page_tiff(tmp_path / "pages.tif"))
     assert whole.data.shape == (3, 64, 64)
     assert any("holds 2 images" in n for n in whole.notes), whole.notes
-    img = read_image(_two_page_tiff(tmp_path / "broken.tif", next_ifd=10**9))
+    img = read_image(two_page_tiff(tmp_path / "broken.tif", next_ifd=10**9))
     assert img.data.shape == (3, 64, 64)
     assert any(n.startswith("tifffile ") and "invalid page offset 1000000000" in n for n in img.notes), img.notes
     assert "invalid page offset" not in capfd.readouterr().err
@@ -281,7 +281,7 @@ def test_a_users_debug_logging_of_rasterio_is_left_alone_while_warnings_become_n
     DEBUG records of a user who had turned logging up to DEBUG."""
     pytest.importorskip("rasterio")
     caplog.set_level(logging.DEBUG)
-    img = read_image(_bogus_strip_count(tmp_path / "grey.tif"), modality="ir")
+    img = read_image(bogus_strip_count(tmp_path / "grey.tif"), modality="ir")
     assert any(n.startswith("GDAL warning while reading") for n in img.notes)
     assert any(r.name in ("rasterio._env", "rasterio._base") and r.levelno == logging.DEBUG for r in caplog.records)
     assert not any("StripByteCounts" in r.getMessage() for r in caplog.records)  # a note, not a log line
