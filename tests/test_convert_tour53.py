@@ -120,3 +120,16 @@ def test_a_georeferenced_pngs_sidecars_are_copied_with_it(tmp_path):
         assert img.georeferenced and img.crs == "EPSG:32633", img
         assert stats["notes"]["sidecars_copied"] == 1 and stats["images"] == 1, stats
         assert "stale_images_from_earlier_runs" not in stats["notes"], stats
+
+
+def test_the_folder_converter_puts_gdals_words_in_its_stats_too(tmp_path, capfd):
+    """folder (and levir, llava, masks, rsivqa, rsvqa) called image_size without their Output: the
+    message was only a log line, and the stats said nothing of the damaged file."""
+    from convert_helpers import convert
+
+    (tmp_path / "src" / "forest").mkdir(parents=True)
+    image = bogus_strip_count(tmp_path / "src" / "forest" / "f1.tif")
+    stats, records = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"), "--modality", "ir")
+    assert len(records) == 1
+    said = [k for k in stats["notes"] if "StripByteCounts" in k]
+    assert len(said) == 1 and said[0].startswith(f"{image}: GDAL warning while reading"), stats["notes"]

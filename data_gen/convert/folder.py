@@ -82,7 +82,7 @@ def run(args, out: Output) -> None:
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
     for path, cls in tqdm(items, desc="folder", unit="image"):
         try:
-            width, height = image_size(path)
+            width, height = image_size(path, out)
             modality = args.modality or _modality(path, out)
         except (ConversionError, OSError) as e:
             out.skip("unreadable_image", str(path), str(e))

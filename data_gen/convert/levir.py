@@ -103,7 +103,7 @@ def run(args, out: Output) -> None:
             continue
         try:
             mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
-            sizes = {image_size(a), image_size(b)}
+            sizes = {image_size(a, out), image_size(b, out)}
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))
             continue

@@ -133,7 +133,7 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         if not src.is_file():
             raise BadBox("missing_image", str(src))
         try:
-            got = image_size(src)  # every image read through: a truncated one is skipped here
+            got = image_size(src, out)  # every image read through: a truncated one is skipped here
         except ConversionError as e:
             raise BadBox("unreadable_image", str(e)) from e
         size = size or got

@@ -250,7 +250,7 @@ def run(args, out: Output) -> None:
             continue
         try:
             label = read_label(lab, rgb)
-            width, height = image_size(image)
+            width, height = image_size(image, out)
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))
             continue

@@ -95,7 +95,7 @@ def run(args, out: Output) -> None:
                 continue
             if image not in sizes:
                 try:
-                    sizes[image] = image_size(image)
+                    sizes[image] = image_size(image, out)
                 except ConversionError as e:
                     sizes[image] = str(e)
             if isinstance(sizes[image], str):
