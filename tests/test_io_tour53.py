@@ -356,3 +356,21 @@ def test_detection_over_views_keeps_two_ships_each_view_found_one_of():
     boxes = sorted(o["coords"] for o in tta.fused_answers(
         first_square, [[{"role": "user", "content": "<image>\n[det] ships"}]], [image], [first], cfg)[0].objects)
     assert boxes[0] == pytest.approx([10, 8, 20, 16], abs=0.6) and boxes[1] == pytest.approx([70, 44, 84, 54], abs=0.6)
+
+
+def test_a_truncated_png_read_through_gdal_is_an_error_not_zeros(tmp_path):
+    """A PNG with a world file goes through GDAL, whose whole-image read of a cut 8-bit PNG filled the
+    missing rows with zeros without a word (GDAL 3.10): the model saw half a scene."""
+    pytest.importorskip("rasterio")
+    from PIL import Image
+
+    from rsvlm.io import ImageReadError
+
+    rgb = np.random.default_rng(0).integers(0, 255, (64, 48, 3)).astype(np.uint8)  # (H, W, C)
+    Image.fromarray(rgb).save(tmp_path / "scene.png")
+    (tmp_path / "scene.pgw").write_text("1\n0\n0\n-1\n500000\n4000000\n")
+    assert read_image(tmp_path / "scene.png").data.shape == (3, 64, 48)  # sound: read as before
+    (tmp_path / "cut.png").write_bytes((tmp_path / "scene.png").read_bytes()[:4000])
+    (tmp_path / "cut.pgw").write_text((tmp_path / "scene.pgw").read_text())
+    with pytest.raises(ImageReadError, match=r"cut.png: read failed, file truncated or corrupt \(GDAL could not"):
+        read_image(tmp_path / "cut.png")

@@ -19,6 +19,9 @@ import numpy as np
 PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
 TIFF_SUFFIXES = (".tif", ".tiff")
+# formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
+# world file, 16-bit colour): RasterioSource decodes them once at open to find a truncated file
+WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
 
 
 class ImageReadError(ValueError):
@@ -299,6 +302,12 @@ class RasterioSource:
                         self.datasets.append(open_raster(p))
                     except RasterioIOError as e:
                         raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({gdal_message(e)})") from e
+                    if self.datasets[-1].driver in WHOLE_DECODED:
+                        try:  # GDAL 3.10 fills a truncated PNG's missing rows with zeros on a whole read, unsaid
+                            self.datasets[-1].checksum(1)  # one decode more; it raises where the file is cut
+                        except (RasterioIOError, CPLE_BaseError) as e:
+                            raise ImageReadError(f"{p}: read failed, file truncated or corrupt (GDAL could not decode "
+                                                 f"all its rows: {gdal_message(e)})") from e
                     if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
                         subs = self.datasets[-1].subdatasets
                         raise ImageReadError(f"{p}: holds no raster of its own" + (
