@@ -120,7 +120,7 @@ def gt_difficult(record: dict, n_objects: int) -> set[int]:
 
 
 def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
-    """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given).
+    """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given, or null).
 
     An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
     form ``rsvlm eval`` writes); otherwise ``answer`` is decoded in ``fmt``. An answer with
@@ -135,7 +135,7 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         if not isinstance(objs, list) or not all(_valid_object(o) for o in objs):
             return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
                                             "with coordinates fitting the kind"])
-        return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objs], OK)
+        return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs], OK)
     answer = item.pred.get("answer")
     if not isinstance(answer, str):
         return Parsed([], UNPARSEABLE, ["'answer' is not a string"])
@@ -163,7 +163,7 @@ def _valid_object(o: Any) -> bool:
     def num(v):
         return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
-    if not isinstance(o, dict) or not num(o.get("score", 0.0)):
+    if not isinstance(o, dict) or not (o.get("score") is None or num(o["score"])):  # null: no score given
         return False
     kind, c = o.get("kind"), o.get("coords")
 

@@ -91,7 +91,7 @@ def normalize_answer(text: str) -> str:
 
 
 def parse_count(text: str) -> int | None:
-    """The count an answer states: its first number outside geometry, rounded (``"about 1,204"`` →
+    """The count an answer states: its first number outside geometry, rounded half up (``"about 1,204"`` →
     1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
     A first number of over 15 digits (a degenerate ``"1111…"``, past what a float holds exactly), or a
@@ -104,7 +104,7 @@ def parse_count(text: str) -> int | None:
     words = number_words(_PUNCT.sub(" ", s).split())
     for w in words:
         if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):
-            return int(round(float(w))) if len(m[1].lstrip("0")) <= 15 else None
+            return int(float(w) + 0.5) if len(m[1].lstrip("0")) <= 15 else None  # half up: 2.5 → 3, as 3.5 → 4
     if set(words) & {"none", "no", "nothing"}:
         return 0
     return points or None

@@ -379,3 +379,17 @@ def test_loc_error_says_on_stderr_what_it_left_out(tmp_path, monkeypatch, capsys
     assert "note: 2 record(s) could not be read and are left out (first: r1: image not found: gone.png)" in err
     assert "note: test.jsonl: 3 records read, 1 skipped (invalid JSON: 1)" in err
     assert json.loads((tmp_path / "le.json").read_text())["skipped"]["n"] == 2
+
+
+def test_a_null_object_score_is_no_score_and_a_half_count_rounds_up():
+    """``"score": null`` (a tool's JSON of a None) made the whole prediction unparseable; "2.5" read as
+    2 but "3.5" as 4 (Python's round half to even)."""
+    from eval.common import OK, UNPARSEABLE, Item, pred_objects
+    from eval.text import parse_count
+
+    rec = {**RECORD, "meta": {"width": 100, "height": 100}}
+    box = {"kind": "box", "label": "ship", "coords": [10, 10, 30, 30]}
+    got = pred_objects(Item(rec, {"id": "r0", "objects": [{**box, "score": None}, {**box, "score": 0.4}]}, 0))
+    assert got.status == OK and [o["score"] for o in got.objects] == [1.0, 0.4]
+    assert pred_objects(Item(rec, {"id": "r0", "objects": [{**box, "score": "high"}]}, 0)).status == UNPARSEABLE
+    assert [parse_count(a) for a in ("2.5", "3.5", "0.4", "about 7.5 ships")] == [3, 4, 0, 8]
