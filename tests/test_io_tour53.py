@@ -374,3 +374,10 @@ def test_a_truncated_png_read_through_gdal_is_an_error_not_zeros(tmp_path):
     (tmp_path / "cut.pgw").write_text((tmp_path / "scene.pgw").read_text())
     with pytest.raises(ImageReadError, match=r"cut.png: read failed, file truncated or corrupt \(GDAL could not"):
         read_image(tmp_path / "cut.png")
+
+
+def test_a_device_given_as_the_image_is_said_to_be_no_regular_file():
+    from rsvlm.io import ImageReadError
+
+    with pytest.raises(ImageReadError, match=r"^/dev/null: not a regular file"):  # was "image not found: /dev/null"
+        read_image("/dev/null")

@@ -111,6 +111,8 @@ def check_image_path(p: Path) -> None:
         raise ImageReadError(f"{p}: empty file (0 bytes)")
     if p.is_file() or _subdataset_file(p) is not None:
         return
+    if p.exists() and not p.is_dir():  # /dev/null, a pipe, a socket: was "image not found" though it is there
+        raise ImageReadError(f"{p}: not a regular file (a device, pipe or socket); give an image file")
     if not p.is_dir():
         raise FileNotFoundError(f"image not found: {p}")
     rasters = sorted(f.name for f in p.iterdir() if f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))
