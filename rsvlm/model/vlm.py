@@ -32,9 +32,14 @@ from rsvlm.model.projector import Projector, ProjectorConfig
 from rsvlm.model.stem import Stem, StemConfig, prepare
 from rsvlm.model.vision import VisionConfig, build_encoder
 
+WHOLE = ("frozen", "full")  # modes of a part without LoRA
+TRAINABLE = {"encoder": TRAINABILITY, "stem": WHOLE, "projector": WHOLE, "llm": TRAINABILITY}  # field → its modes
+
 
 @dataclass
 class TrainableConfig:
+    """What each part trains; ``TRAINABLE`` lists each field's modes."""
+
     encoder: str = "frozen"  # frozen | lora | full (all encoders)
     stem: str = "full"  # frozen | full
     projector: str = "full"  # frozen | full
@@ -61,14 +66,21 @@ class GenerateOutput:
     finished: list[bool] = field(default_factory=list)  # False where max_new_tokens cut the answer short
 
 
+def check_stem_links(cfg: VLMConfig, prefix: str = "") -> None:
+    """ValueError naming the first stem whose modality is not its key or whose encoder is not in
+    ``cfg.encoders``; ``prefix``: where the model section sits (``"model."`` in a training config)."""
+    for name, stem in cfg.stems.items():
+        key = f"{prefix}stems.{name}"
+        if stem.modality != name:
+            raise ValueError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}")
+        if stem.encoder not in cfg.encoders:
+            raise ValueError(f"{key}.encoder {stem.encoder!r} is not among {prefix}encoders {sorted(cfg.encoders)}")
+
+
 class RSVLM(nn.Module):
     def __init__(self, cfg: VLMConfig, llm: nn.Module, tokenizer, special):
         super().__init__()
-        for name, stem in cfg.stems.items():
-            if stem.modality != name:
-                raise ValueError(f"stems.{name}.modality is {stem.modality!r}; it must equal its key")
-            if stem.encoder not in cfg.encoders:
-                raise ValueError(f"stems.{name}.encoder {stem.encoder!r} is not among encoders {sorted(cfg.encoders)}")
+        check_stem_links(cfg)
         self.cfg = cfg
         self.encoders = nn.ModuleDict({n: build_encoder(c) for n, c in cfg.encoders.items()})
         self.stems = nn.ModuleDict({m: Stem(c, self.encoders[c.encoder].width) for m, c in cfg.stems.items()})
@@ -360,10 +372,11 @@ def set_trainable(model: RSVLM) -> None:
     """Apply ``cfg.trainable`` to the vision side (the LLM is handled in ``apply_llm_trainability``)."""
     t = model.cfg.trainable
     for part, mode in (("stem", t.stem), ("projector", t.projector)):
-        if mode not in ("frozen", "full"):
-            raise ValueError(f"trainable.{part} must be frozen or full, got {mode!r} (LoRA is for encoder and llm)")
-    if t.encoder not in TRAINABILITY:
-        raise ValueError(f"trainable.encoder must be one of {TRAINABILITY}, got {t.encoder!r}")
+        if mode not in TRAINABLE[part]:
+            raise ValueError(f"trainable.{part} must be {' or '.join(TRAINABLE[part])}, got {mode!r} "
+                             "(LoRA is for encoder and llm)")
+    if t.encoder not in TRAINABLE["encoder"]:
+        raise ValueError(f"trainable.encoder must be one of {TRAINABLE['encoder']}, got {t.encoder!r}")
     model.stems.requires_grad_(t.stem == "full")
     model.projectors.requires_grad_(t.projector == "full")
     if model.loc_pointer is not None:  # trained with the projector it reads through

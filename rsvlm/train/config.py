@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from rsvlm.model.vlm import VLMConfig
+from rsvlm.model.vlm import TRAINABLE, VLMConfig
 
 BATCHING = ("length_grouped", "naive")
 OBJECTIVES = ("lm", "clip")
@@ -152,10 +152,6 @@ class TrainConfig:
     gradient_checkpointing: bool = False  # recompute encoder blocks and LLM layers in backward (less memory)
     overwrite: bool = False  # a fresh run (no ckpt.resume) may replace a previous run's outputs in out_dir
     slow_step_s: float = 0.0  # sleep after each step (tests kill runs mid-way with it)
-
-
-TRAINABLE = {"encoder": ("frozen", "lora", "full"), "stem": ("frozen", "full"), "projector": ("frozen", "full"),
-             "llm": ("frozen", "lora", "full")}
 
 
 def check_config(cfg: TrainConfig) -> None:
