@@ -1,8 +1,9 @@
 """``check_model_config(cfg)``: a model section's refusals, found without building the model.
 
 Each ValueError names the key (``model.`` by default, as in a training config) and what it may be.
-It reads only the config: the builders' registries (``ENCODERS``, ``PROJECTORS``, ``TEMPLATES``),
-open_clip's architecture table and transformers' config classes, no weights and no files, so
+It reads only the config: the builders' registries (``ENCODERS``, ``PROJECTORS``, ``TEMPLATES``) and
+lists of allowed values (``POS_CODES``, ``POS_EMBEDS``, ``LOC_INITS``, ``INTERPOLATIONS``), open_clip's
+architecture table and transformers' config classes, no weights and no files, so
 ``rsvlm.train.run.preflight`` refuses such a run (exit 2) before its ``out_dir`` is written; the
 builders (``create_model``) found them only after.
 
@@ -17,18 +18,12 @@ import difflib
 import math
 import warnings
 
-from rsvlm.model.llm import LLMConfig, _check_config_keys
-from rsvlm.model.projector import PROJECTORS, ProjectorConfig
-from rsvlm.model.stem import check_stem
+from rsvlm.model.llm import LOC_INITS, LLMConfig, _check_config_keys
+from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig
+from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
-from rsvlm.model.vision import ENCODERS, VisionConfig
-from rsvlm.model.vlm import VLMConfig
-
-# values the builders test inline (projector.py, vision.py, stem.py, llm.py) and export no name for
-POS_CODES = ("none", "loc2d")
-POS_EMBEDS = ("learned", "sincos2d")
-INTERPOLATIONS = ("bilinear", "bicubic")  # stem._interp resizes with antialias, which takes only these
-LOC_INITS = ("random", "sincos")
+from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig
+from rsvlm.model.vlm import VLMConfig, check_stem_links
 
 
 def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
@@ -41,12 +36,9 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
         grids[name] = check_encoder(enc, f"{prefix}encoders.{name}", cfg.trainable.encoder)
     if not cfg.stems:
         raise ValueError(f"{prefix}stems: no stem; give one per modality (e.g. optical: {{bands: [R, G, B], …}})")
+    check_stem_links(cfg, prefix)
     for name, stem in cfg.stems.items():
         key = f"{prefix}stems.{name}"
-        if stem.modality != name:
-            raise ValueError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}")
-        if stem.encoder not in cfg.encoders:
-            raise ValueError(f"{key}.encoder {stem.encoder!r} is not among {prefix}encoders {sorted(cfg.encoders)}")
         try:
             check_stem(stem)
         except ValueError as e:

@@ -26,6 +26,7 @@ from torch import nn
 from rsvlm.tokens import SpecialTokenIds, add_special_tokens
 
 TRAINABILITY = ("frozen", "lora", "full")
+LOC_INITS = ("random", "sincos")  # LLMConfig.loc_init
 
 
 @dataclass
@@ -46,7 +47,7 @@ class LLMConfig:
     load_in_4bit: bool = False
     load_in_8bit: bool = False
     seed: int = 0  # for random init from `config`
-    loc_init: str = "random"  # "random" | "sincos": <loc_N> rows of a config-built LLM start as sin-cos of N
+    loc_init: str = "random"  # one of LOC_INITS; "sincos": <loc_N> rows of a config-built LLM start as sin-cos of N
 
 
 def byte_tokenizer(size: int = 0):
@@ -297,8 +298,8 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path))
-    if cfg.loc_init not in ("random", "sincos"):
-        raise ValueError(f"llm.loc_init must be 'random' or 'sincos', got {cfg.loc_init!r}")
+    if cfg.loc_init not in LOC_INITS:
+        raise ValueError(f"llm.loc_init must be {' or '.join(map(repr, LOC_INITS))}, got {cfg.loc_init!r}")
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
         init_loc_rows(llm, ids.loc_start)
     if device is not None and not quant:

@@ -22,12 +22,14 @@ from torch import nn
 from rsvlm.model.llm import sincos_code
 from rsvlm.tokens import NUM_BINS
 
+POS_CODES = ("none", "loc2d")  # ProjectorConfig.pos_code
+
 
 @dataclass
 class ProjectorConfig:
     type: str = "mlp2x_gelu"  # key of PROJECTORS: "linear" | "mlp2x_gelu"
     pool: int = 1  # k for k×k average pooling of the token grid (1 = none)
-    pos_code: str = "none"  # "none" | "loc2d": add each token's cell centre, as a sin-cos code of its loc bins
+    pos_code: str = "none"  # one of POS_CODES; "loc2d": add each token's cell centre, as a sin-cos code of its loc bins
     pos_code_scale: float = 0.5  # code RMS relative to the image's token RMS
 
 
@@ -50,8 +52,8 @@ class Projector(nn.Module):
             raise ValueError(f"unknown projector type {cfg.type!r}; known: {sorted(PROJECTORS)}")
         if cfg.pool < 1:
             raise ValueError(f"projector pool must be >= 1, got {cfg.pool}")
-        if cfg.pos_code not in ("none", "loc2d"):
-            raise ValueError(f"projector pos_code must be 'none' or 'loc2d', got {cfg.pos_code!r}")
+        if cfg.pos_code not in POS_CODES:
+            raise ValueError(f"projector pos_code must be {' or '.join(map(repr, POS_CODES))}, got {cfg.pos_code!r}")
         if cfg.pos_code == "loc2d" and d_out % 4:
             raise ValueError(f"projector pos_code loc2d needs an LLM width divisible by 4, got {d_out}")
         self.pool = cfg.pool

@@ -24,6 +24,7 @@ from torch import nn
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 RESIZE_MODES = ("stretch", "pad", "crop")
+INTERPOLATIONS = ("bilinear", "bicubic")  # StemConfig.interpolation: _interp resizes with antialias, which takes only these
 
 
 @dataclass
@@ -35,7 +36,7 @@ class StemConfig:
     encoder: str = "default"  # key in VLMConfig.encoders; stems naming one encoder share its weights
     rgb_bands: list[str] | None = None  # bands that start on the encoder's R,G,B; None → "R","G","B" if present
     resize: str = "stretch"  # "stretch" | "pad" (to square with the band means, LLaVA-1.5) | "crop" (short side, centre)
-    interpolation: str = "bicubic"  # "bilinear" | "bicubic"
+    interpolation: str = "bicubic"  # one of INTERPOLATIONS
 
 
 def check_stem(cfg: StemConfig) -> None:

@@ -20,6 +20,8 @@ import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import nn
 
+POS_EMBEDS = ("learned", "sincos2d")  # VisionConfig.pos_embed
+
 
 @dataclass
 class VisionConfig:
@@ -34,7 +36,7 @@ class VisionConfig:
     quick_gelu: bool = False  # OpenAI CLIP weights were trained with QuickGELU
     pretrained: str | None = None  # local open_clip state dict (.safetensors, or .pt/.bin read weights_only)
     feature_layer: int = -2  # hidden state index as in HF hidden_states: 0 = embeddings, -1 = last block
-    pos_embed: str = "learned"  # "learned" | "sincos2d" (fixed, open_clip's sin_cos_2d)
+    pos_embed: str = "learned"  # one of POS_EMBEDS: "learned" | "sincos2d" (fixed, open_clip's sin_cos_2d)
     patch_skip: bool = False  # add the patch embeddings (gated, gate starts at 0) to the output tokens
     hf_config: dict[str, Any] | None = None  # CLIPVisionConfig kwargs for type "hf_clip"
     lora_r: int = 8  # used where the trainability of encoders is "lora"
@@ -123,8 +125,8 @@ class OpenClipEncoder(nn.Module):
         if isinstance(vcfg.get("layers"), (list, tuple)) or vcfg.get("timm_model_name"):
             raise ValueError(f"open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
         vcfg["pos_embed_type"] = "sin_cos_2d" if cfg.pos_embed == "sincos2d" else "learnable"
-        if cfg.pos_embed not in ("learned", "sincos2d"):
-            raise ValueError(f"pos_embed must be 'learned' or 'sincos2d', got {cfg.pos_embed!r}")
+        if cfg.pos_embed not in POS_EMBEDS:
+            raise ValueError(f"pos_embed must be {' or '.join(map(repr, POS_EMBEDS))}, got {cfg.pos_embed!r}")
         self.visual = _build_vision_tower(embed_dim, CLIPVisionCfg(**vcfg), quick_gelu=quick_gelu)
         if cfg.pos_embed == "sincos2d":
             self.visual.positional_embedding.requires_grad_(False)
