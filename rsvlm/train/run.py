@@ -139,8 +139,8 @@ def preflight(cfg: TrainConfig) -> None:
     from rsvlm.train.config import check_config
 
     check_config(cfg)
-    lm = cfg.objective == "lm"  # the contrastive loop builds encoders and stems only
-    check_model_config(cfg.model, lm=lm)  # else found while the model is built, once out_dir is written
+    clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
+    check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         try:
@@ -148,7 +148,6 @@ def preflight(cfg: TrainConfig) -> None:
         except FileNotFoundError as e:
             raise FileNotFoundError(f"{key}: {e}") from None
     check_out_dir(cfg)
-    clip = cfg.objective == "clip"
     world, _, _ = check_launch(cfg, ddp=clip)
     if clip:
         from rsvlm.train.clip import check_clip_batch
