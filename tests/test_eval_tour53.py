@@ -228,14 +228,20 @@ def test_ctrl_c_during_a_run_says_the_answers_so_far_are_kept(tmp_path, monkeypa
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["r0"]
 
 
+def ground_records(tmp_path, width: int, height: int, n: int):
+    """``tmp_path/gt.jsonl``: ``n`` grounding records g0… of one ship, on a ``width`` × ``height`` image."""
+    rec = {**RECORD, "task": "ground", "meta": {"width": width, "height": height}, "conversations": [
+        {"from": "human", "value": "<image>\n[ground] Where is the ship?"},
+        {"from": "gpt", "value": "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"}]}
+    gt = tmp_path / "gt.jsonl"
+    gt.write_text("".join(json.dumps({**rec, "id": f"g{i}"}) + "\n" for i in range(n)))
+    return gt
+
+
 def test_empty_answers_to_geometry_tasks_are_noted_not_only_scored_as_nothing(tmp_path, capsys):
     from eval import grounding
 
-    rec = {**RECORD, "task": "ground", "meta": {"width": 100, "height": 100}, "conversations": [
-        {"from": "human", "value": "<image>\n[ground] Where is the ship?"},
-        {"from": "gpt", "value": "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"}]}
-    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
-    gt.write_text("".join(json.dumps({**rec, "id": f"g{i}"}) + "\n" for i in range(4)))
+    gt, pred = ground_records(tmp_path, 100, 100, 4), tmp_path / "p.jsonl"
     pred.write_text("".join(json.dumps(p) + "\n" for p in [
         {"id": "g0", "task": "ground", "answer": " "}, {"id": "g1", "task": "ground", "answer": "No ship."},
         {"id": "g2", "task": "ground", "answer": "", "error": "g2.png: not found"},
@@ -314,11 +320,7 @@ def test_scenes_far_larger_than_the_models_input_are_counted_with_the_reading_no
 def test_predicted_objects_past_their_image_are_noted(tmp_path, capsys):
     from eval import grounding
 
-    rec = {**RECORD, "task": "ground", "meta": {"width": 100, "height": 80}, "conversations": [
-        {"from": "human", "value": "<image>\n[ground] Where is the ship?"},
-        {"from": "gpt", "value": "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"}]}
-    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
-    gt.write_text("".join(json.dumps({**rec, "id": f"g{i}"}) + "\n" for i in range(3)))
+    gt, pred = ground_records(tmp_path, 100, 80, 3), tmp_path / "p.jsonl"
 
     def score(*boxes):
         pred.write_text("".join(json.dumps({"id": f"g{i}", "task": "ground", "answer": "",
