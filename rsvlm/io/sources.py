@@ -320,9 +320,10 @@ class RasterioSource:
                                           f"is read, another by its name, e.g. {subs[1]}")
                 self._check_grid()
                 try:
-                    self._describe()
+                    described = self._describe()
                 except CPLE_BaseError:  # an error GDAL met listing a damaged TIFF's pages, raised by the next
-                    self._describe()  # call that checks (colorinterp); already a note (library_messages)
+                    described = self._describe()  # call that checks (colorinterp); already a note (library_messages)
+                self.notes += described  # the failed try's notes are dropped with it, not said twice
             except CPLE_BaseError as e:
                 self.close()
                 raise ImageReadError(f"{self.paths[0]}: not a readable raster, truncated or corrupt ({e})") from e
@@ -330,9 +331,10 @@ class RasterioSource:
                 self.close()
                 raise
 
-    def _describe(self):
-        """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata."""
-        ds = self.datasets[0]
+    def _describe(self) -> list[str]:
+        """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
+        its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
+        ds, notes = self.datasets[0], []
         self.width, self.height = ds.width, ds.height
         self.count = sum(d.count for d in self.datasets)
         # GDAL's CInt16 (Sentinel-1 SLC) has no numpy dtype; rasterio reads it as complex64
@@ -344,14 +346,14 @@ class RasterioSource:
         if self.gcps and self.crs is None and gcp_crs is not None:
             self.crs = gcp_crs.to_string()
         if self.transform is None and not self.gcps and ds.rpcs is not None:  # a satellite L1 product (WorldView L1B)
-            self.notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
-                              "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
+            notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
+                         "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
         self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
         if len(self.datasets) == 1 and not any(self.descriptions):
             named = _tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
             if named:
                 self.descriptions = named
-                self.notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
+                notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
         from rasterio.enums import ColorInterp
 
         ci = [c for ds_ in self.datasets for c in ds_.colorinterp]
@@ -365,12 +367,13 @@ class RasterioSource:
                 lut[k] = rgba[:3]
             self._palette, self.count, self.colour_names = lut, 3, ["R", "G", "B"]
             self.descriptions = [None] * 3
-            self.notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
+            notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self._masked = [
             d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
             for d in self.datasets
         ]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
+        return notes
 
     def _check_grid(self):
         first = self.datasets[0]
