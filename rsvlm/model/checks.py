@@ -39,12 +39,12 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
     check_stem_links(cfg, prefix)
     for name, stem in cfg.stems.items():
         key = f"{prefix}stems.{name}"
+        if stem.interpolation not in INTERPOLATIONS:  # check_stem refuses it too, naming no key
+            raise ValueError(f"{key}.interpolation must be one of {INTERPOLATIONS}, got {stem.interpolation!r}")
         try:
             check_stem(stem)
         except ValueError as e:
             raise ValueError(f"{key}: {e}") from None
-        if stem.interpolation not in INTERPOLATIONS:  # was a per-sample error, every image counted bad
-            raise ValueError(f"{key}.interpolation must be one of {INTERPOLATIONS}, got {stem.interpolation!r}")
     if lm:
         check_lm_parts(cfg, prefix, {n: grids[n] for n in {s.encoder for s in cfg.stems.values()}})
     if cfg.prompt.max_history is not None and cfg.prompt.max_history < 0:

@@ -52,6 +52,9 @@ def check_stem(cfg: StemConfig) -> None:
         raise ValueError(f"stem {cfg.modality!r}: bands {twice} name one band twice (B8 is B08)")
     if cfg.resize not in RESIZE_MODES:
         raise ValueError(f"stem {cfg.modality!r}: resize must be one of {RESIZE_MODES}, got {cfg.resize!r}")
+    if cfg.interpolation not in INTERPOLATIONS:  # was: built, then every image refused at its first resize
+        raise ValueError(f"stem {cfg.modality!r}: interpolation must be one of {INTERPOLATIONS}, "
+                         f"got {cfg.interpolation!r}")
     if cfg.rgb_bands is not None and (len(cfg.rgb_bands) != 3 or set(cfg.rgb_bands) - set(cfg.bands)):
         raise ValueError(f"stem {cfg.modality!r}: rgb_bands {cfg.rgb_bands} must be 3 of {cfg.bands}")
 
