@@ -22,3 +22,16 @@ def test_a_stem_with_an_unknown_interpolation_is_refused_when_built():
                                          r"got 'nearest'"):
         stem.Stem(stem.StemConfig(interpolation="nearest"), width=8)
     assert stem.Stem(stem.StemConfig(interpolation="bilinear"), width=8).modality == "optical"
+
+
+@pytest.mark.parametrize("field,value,says", [("loc_init", "zeros", "llm.loc_init must be 'random' or 'sincos'"),
+                                              ("pad_vocab_multiple", 0, "llm.pad_vocab_multiple must be >= 1")])
+def test_build_llm_refuses_a_bad_value_before_it_loads_anything(tmp_path, field, value, says):
+    """Both were checked once the LLM had been loaded or built (minutes for a 7B model): a folder that is
+    not there shows that the check now comes first."""
+    cfg = replace(load_config(VLMConfig, TINY).llm, name_or_path=str(tmp_path / "no_model"), config=None,
+                  **{field: value})
+    with pytest.raises(ValueError, match=says):
+        llm.build_llm(cfg)
+    with pytest.raises(FileNotFoundError, match="no_model not found"):  # the same config, the value put right
+        llm.build_llm(replace(cfg, loc_init="random", pad_vocab_multiple=1))

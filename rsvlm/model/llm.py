@@ -233,6 +233,10 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``."""
     from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    if cfg.loc_init not in LOC_INITS:  # before the load: it was found only once the model was built
+        raise ValueError(f"llm.loc_init must be {' or '.join(map(repr, LOC_INITS))}, got {cfg.loc_init!r}")
+    if cfg.pad_vocab_multiple < 1:
+        raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
     quant = cfg.load_in_4bit or cfg.load_in_8bit
     meta = device is not None and torch.device(device).type == "meta"
     if cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
@@ -289,8 +293,6 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             raise ValueError(f"llm.tokenizer {tok_path}: its ids run to {own - 1} but the LLM {cfg.name_or_path} "
                              f"has {rows_now} embedding rows; is it the tokenizer of another model?")
     ids = add_special_tokens(tokenizer)
-    if cfg.pad_vocab_multiple < 1:
-        raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
     rows = -(-len(tokenizer) // cfg.pad_vocab_multiple) * cfg.pad_vocab_multiple  # rows past len(tokenizer): no token
     if llm.get_input_embeddings().num_embeddings != rows:
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
@@ -298,8 +300,6 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path))
-    if cfg.loc_init not in LOC_INITS:
-        raise ValueError(f"llm.loc_init must be {' or '.join(map(repr, LOC_INITS))}, got {cfg.loc_init!r}")
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
         init_loc_rows(llm, ids.loc_start)
     if device is not None and not quant:
