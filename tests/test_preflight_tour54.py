@@ -35,3 +35,29 @@ def test_build_llm_refuses_a_bad_value_before_it_loads_anything(tmp_path, field,
         llm.build_llm(cfg)
     with pytest.raises(FileNotFoundError, match="no_model not found"):  # the same config, the value put right
         llm.build_llm(replace(cfg, loc_init="random", pad_vocab_multiple=1))
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_train_runs_preflight_unless_told_it_has_run(monkeypatch):
+    """``rsvlm train`` runs preflight itself (its exit status 2) and then ``train``, which ran it again;
+    ``checked=True`` says it has run. Stopped where the run would start its processes."""
+    from rsvlm.train import loop
+    from rsvlm.train.config import TrainConfig
+
+    calls = []
+    monkeypatch.setattr(loop, "preflight", calls.append)
+
+    def stop(*_a, **_k):
+        raise _Stop
+
+    monkeypatch.setattr(loop, "setup_distributed", stop)
+    cfg = TrainConfig()
+    with pytest.raises(_Stop):
+        loop.train(cfg, checked=True)
+    assert calls == []
+    with pytest.raises(_Stop):
+        loop.train(cfg)
+    assert calls == [cfg]

@@ -202,9 +202,11 @@ def init_vision(model, ckpt_dir: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
-def train(cfg: TrainConfig) -> dict:
-    """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json)."""
-    preflight(cfg)
+def train(cfg: TrainConfig, checked: bool = False) -> dict:
+    """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
+    ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status)."""
+    if not checked:
+        preflight(cfg)
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 
