@@ -254,13 +254,35 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
-    model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])
+    model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])  # float32: the sum B·A is exact
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
+    # each tensor back to the dtype its source stored (a bf16 checkpoint was written as float32, twice the size)
+    llm_files = sorted(Path(model.cfg.llm.name_or_path).glob("*.safetensors"))
+    stored = {**saved_dtypes([Path(src_dir) / "vision.safetensors"]),
+              **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
+    with torch.no_grad():
+        for name, t in [*model.named_parameters(), *model.named_buffers()]:
+            if (want := stored.get(name)) is not None and t.is_floating_point() and want.is_floating_point:
+                t.data = t.data.to(want)
     written = save_pretrained(model, out_dir)
     for name in ("train_config.yaml", "training_data.json"):  # provenance: what the weights were trained on
         if (provenance := Path(src_dir) / name).is_file():
             shutil.copyfile(provenance, Path(written) / name)
     return written
+
+
+_SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def saved_dtypes(files: list[Path]) -> dict[str, torch.dtype]:
+    """The floating dtype each tensor of the safetensors ``files`` is stored in, from the headers only."""
+    out = {}
+    for f in files:
+        with _safe_open(f) as h:
+            for k in h.keys():
+                if (dt := _SAFETENSORS_DTYPES.get(h.get_slice(k).get_dtype())) is not None:
+                    out[k] = dt
+    return out
 
 
 def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
