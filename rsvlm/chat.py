@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
+from rsvlm.tokens import TASKS, task_tag
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -35,6 +37,19 @@ HELP = """commands:
   /help                    this text
   /quit                    leave (Ctrl-D too); Ctrl-C stops an answer
 questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change]"""
+
+
+def tagged(question: str) -> str:
+    """``question`` with its leading task tag as the model learnt it: lower case, one space after
+    (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a bracketed first word that
+    is no task tag (``[detect]``), which the model would read as plain text."""
+    m = re.match(r"\s*\[([A-Za-z]\w*)\]\s*", question)
+    if not m:
+        return question.strip()
+    if m.group(1).lower() not in TASKS:
+        raise ValueError(f"unknown task tag [{m.group(1)}]: the tags are {' '.join(map(task_tag, TASKS))}; "
+                         "a question without one is free chat")
+    return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
 
 
 class ChatREPL:
@@ -161,7 +176,12 @@ class ChatREPL:
         if not self.images:
             self.say("load an image first: /image PATH")
             return None
-        if question.lstrip().startswith("[change]") and len(self.images) != 2:  # as predict: "None." about nothing
+        try:  # "[DET] …" was asked as the characters "[DET]", not the tag, and answered as free chat
+            question = tagged(question)
+        except ValueError as e:
+            self.say(f"error: {e}")
+            return None
+        if question.startswith(task_tag("change")) and len(self.images) != 2:  # as predict: "None." about nothing
             self.say("[change] compares two images: load the second with /image before asking")
             return None
         first = not self.session.asked  # messages holds the model's system message from the start
