@@ -31,3 +31,35 @@ def test_merging_a_bf16_checkpoint_keeps_bf16_and_its_answers(tmp_path):
     ref = _logits(lora, _batch(proc))
     again, proc2 = load_pretrained(merged)
     torch.testing.assert_close(_logits(again, _batch(proc2)), ref, atol=0.05, rtol=0.05)  # bf16 rounding of W + BA
+
+
+class _Boom:
+    """A pickle that runs a command when unpickled (weights_only loading refuses it with a traceback)."""
+
+    def __reduce__(self):
+        import os
+
+        return os.system, ("true",)
+
+
+@pytest.mark.parametrize("layout", ["renamed", "shard_missing"])
+def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp_path, layout):
+    """Any *.safetensors in llm/ passed the check, and transformers then read pytorch_model.bin beside it
+    (an UnpicklingError traceback); a sharded llm/ with a shard gone was a list of tensor names."""
+    import json
+    import shutil
+
+    src = _lora_ckpt(tmp_path / "ck")
+    llm = src / "llm"
+    if layout == "renamed":  # e.g. a user's copy that kept only some file under another name
+        (llm / "model.safetensors").rename(llm / "weights.safetensors")
+        torch.save({"x": _Boom()}, llm / "pytorch_model.bin")
+        says = r"llm: no \*\.safetensors LLM weights under a name .*weights\.safetensors is neither.*pytorch_model\.bin"
+    else:
+        shutil.move(llm / "model.safetensors", llm / "model-00001-of-00002.safetensors")
+        (llm / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
+            "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
+        says = r"llm: 1 weight shard\(s\) that model.safetensors.index.json lists are missing: model-00002-of-00002"
+    with pytest.raises(FileNotFoundError, match=says):
+        merge_lora(src, tmp_path / "merged")
+    assert not (tmp_path / "merged").exists()

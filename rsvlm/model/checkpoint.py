@@ -16,6 +16,7 @@ as LoRA weights inside vision.safetensors and is not merged by ``merge_lora``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import sys
@@ -142,8 +143,14 @@ def _check_files(root: Path, llm_cfg) -> None:
     if not (root / "vision.safetensors").is_file():
         raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
     llm_dir = Path(llm_cfg.name_or_path)
-    if llm_dir.is_dir() and not any(llm_dir.glob("*.safetensors")):
-        raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{_pickles(llm_dir)}")
+    # the names transformers reads safetensors from; without them it falls back to pytorch_model.bin (a pickle)
+    if llm_dir.is_dir() and not any((llm_dir / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
+        other = sorted(p.name for p in llm_dir.glob("*.safetensors"))
+        named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; {other[0]} is "
+                 "neither)") if other else ""
+        raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
+    if llm_dir.is_dir():
+        check_shards(llm_dir, "model.safetensors.index.json", headers=False)  # a cut file: build_llm
     if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
         raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found (a checkpoint keeps it in "
                                 f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
@@ -152,6 +159,34 @@ def _check_files(root: Path, llm_cfg) -> None:
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             if not (adapter / name).is_file():
                 raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
+
+
+def check_shards(src: Path, pattern: str = "*.index.json", headers: bool = True) -> None:
+    """FileNotFoundError naming the shards an index (``pattern``) in ``src`` lists that are not there (an
+    interrupted download: the LLM's missing weights were reported as a list of tensor names), and
+    (``headers``) ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
+    for index in sorted(src.glob(pattern)):
+        weight_map = read_json_object(index).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
+        missing = sorted({f for f in map(str, weight_map.values()) if not (src / f).is_file()})
+        if missing:
+            raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
+                                    f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
+    for f in sorted(src.glob("*.safetensors")) if headers else ():
+        with _safe_open(f):
+            pass
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON object file as a dict; ValueError naming the file when it is not one."""
+    try:
+        conf = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(conf, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(conf).__name__}")
+    return conf
 
 
 def _vocab_rows(llm_dir: Path) -> int | None:

@@ -18,7 +18,6 @@ are inside the checkpoint; LLaVA's own splitting of the prompt around ``<image>`
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 import torch
 
 from rsvlm.data.conversation import PromptConfig
+from rsvlm.model.checkpoint import check_shards, read_json_object
 from rsvlm.model.llm import LLMConfig
 from rsvlm.model.projector import ProjectorConfig
 from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
@@ -35,47 +35,17 @@ from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
 
 
-def _read_json(path: Path) -> dict:
-    """A JSON config file as a dict; ValueError naming the file when it is not one."""
-    try:
-        conf = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from e
-    if not isinstance(conf, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(conf).__name__}")
-    return conf
-
-
-def _check_shards(src: Path) -> None:
-    """FileNotFoundError naming the shards a ``*.index.json`` lists that are not in ``src`` (an
-    interrupted download: the LLM's missing weights were reported as a list of tensor names), and
-    ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
-    from rsvlm.model.checkpoint import _safe_open
-
-    for index in sorted(src.glob("*.index.json")):
-        weight_map = _read_json(index).get("weight_map")
-        if not isinstance(weight_map, dict):
-            raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
-        missing = sorted({f for f in map(str, weight_map.values()) if not (src / f).is_file()})
-        if missing:
-            raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
-                                    f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
-    for f in sorted(src.glob("*.safetensors")):
-        with _safe_open(f):
-            pass
-
-
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
     """Every tensor of ``src``'s weight files: the shards its index lists where it has one (others,
     e.g. a stale consolidated file beside new shards, are left out with a warning naming them);
     a tensor in two files is a ValueError (one silently replaced the other)."""
-    _check_shards(src)
+    check_shards(src)
     files = sorted(src.glob("*.safetensors")) or sorted(src.glob("pytorch_model*.bin"))
     if not files:
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")
     index = src / f"{'model.safetensors' if files[0].suffix == '.safetensors' else 'pytorch_model.bin'}.index.json"
     if index.is_file():
-        listed = set(map(str, _read_json(index)["weight_map"].values()))
+        listed = set(map(str, read_json_object(index)["weight_map"].values()))
         left = [f.name for f in files if f.name not in listed]
         if left:
             warnings.warn(f"{src}: {', '.join(left)} not listed in {index.name}: left out", stacklevel=3)
@@ -107,7 +77,7 @@ def _preprocess(src: Path, default_resize: str) -> StemConfig:
     mean, std, resize = list(CLIP_MEAN), list(CLIP_STD), default_resize
     pp = src / "preprocessor_config.json"
     if pp.is_file():
-        p = _read_json(pp)
+        p = read_json_object(pp)
         mean, std = list(p.get("image_mean", mean)), list(p.get("image_std", std))
         resize = "crop" if p.get("do_center_crop", True) else "stretch"
     return StemConfig(modality="optical", bands=["R", "G", "B"], mean=mean, std=std, encoder="default",
@@ -124,7 +94,7 @@ def _vision_cfg(hf_vision: dict, feature_layer: int) -> VisionConfig:
 def _hf_layout(src: Path, dtype):
     from transformers import LlavaForConditionalGeneration
 
-    conf = _read_json(src / "config.json")
+    conf = read_json_object(src / "config.json")
     if conf.get("vision_feature_select_strategy", "default") != "default":
         raise ValueError(f"{src}: vision_feature_select_strategy {conf['vision_feature_select_strategy']!r} "
                          "is not supported (only 'default': patch tokens without CLS)")
@@ -135,7 +105,7 @@ def _hf_layout(src: Path, dtype):
         raise ValueError(f"{src}: only LLaVA-1.5's gelu projector with biases is supported")
     if not (any(src.glob("*.safetensors")) or any(src.glob("pytorch_model*.bin"))):  # transformers: an OSError
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")   # naming 5 file kinds
-    _check_shards(src)
+    check_shards(src)
     llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
     vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}
     proj = llava.model.multi_modal_projector
@@ -149,7 +119,7 @@ def _hf_layout(src: Path, dtype):
 
 
 def _original_layout(src: Path, vision_tower: str | Path | None):
-    conf = _read_json(src / "config.json")
+    conf = read_json_object(src / "config.json")
     sd = _read_weights(src)
     if conf.get("mm_vision_select_feature", "patch") != "patch":
         raise ValueError(f"{src}: mm_vision_select_feature {conf['mm_vision_select_feature']!r} is not supported")
@@ -170,7 +140,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     if tower_dir is not None and tower_dir.is_dir():
         if not (tower_dir / "config.json").is_file():
             raise FileNotFoundError(f"vision tower {tower_dir}: no config.json (a local CLIP in HF layout)")
-        tconf = _read_json(tower_dir / "config.json")
+        tconf = read_json_object(tower_dir / "config.json")
         hf_vision = dict(tconf.get("vision_config", tconf))
         if tconf.get("model_type") in ("clip", "clip_vision_model"):  # a diff-saved config leaves out defaults
             from transformers import CLIPVisionConfig
@@ -229,7 +199,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the model's
         raise FileExistsError(f"{out}: already exists and is not empty; convert into a new folder")
-    conf = _read_json(src / "config.json")
+    conf = read_json_object(src / "config.json")
     if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
         raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
                          "(mm_vision_tower) — not a LLaVA checkpoint")
