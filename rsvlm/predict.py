@@ -10,6 +10,7 @@ keeps its plain answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -135,6 +136,11 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
 
 
 def main(args) -> int:
+    with contextlib.ExitStack() as open_scenes:  # --tile's scene: read, tiled and drawn through one open file
+        return _main(args, open_scenes)
+
+
+def _main(args, open_scenes: contextlib.ExitStack) -> int:
     if args.out and str(args.out).lower().endswith(".geojson") and not args.geojson:
         print(f"rsvlm predict: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON", file=sys.stderr)
         args.geojson, args.out = args.out, None
@@ -171,10 +177,17 @@ def main(args) -> int:
         print(f"rsvlm predict: warning: --overlap {args.overlap} ignored: it applies to --tile SIZE", file=sys.stderr)
     if args.tile and (note := tile_note(args.task)):
         print(f"rsvlm predict: note: {note}", file=sys.stderr)
+    scene = None  # --tile: the scene, open for its tiles and --vis (a PNG that GDAL reads is decoded at each open)
     try:
-        # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
-        images = [inf.read_spec(s, window=(0, 0, 1, 1)) if args.tile else inf.read_spec(s, max_side=inf.READ_MAX_SIDE)
-                  for s in specs]
+        if args.tile:  # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
+            from rsvlm.io import SceneReader
+
+            spec = specs[0]
+            scene = open_scenes.enter_context(SceneReader(spec.files if len(spec.files) > 1 else spec.files[0],
+                                                          spec.modality, spec.bands))
+            images = [scene.read((0, 0, 1, 1))]
+        else:
+            images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
@@ -229,13 +242,11 @@ def main(args) -> int:
         from rsvlm.io import TileMerger, iter_windows, run_tiled
 
         tiles: list = []
-        spec, merger = specs[0], TileMerger()
+        merger = TileMerger()
         try:
-            objects = run_tiled(spec.files if len(spec.files) > 1 else spec.files[0],
-                                tile_predictor(model, processor, question, args.max_new_tokens, tiles,
-                                               not args.free_decoding, tta, args.min_objects, args.det_by_class),
-                                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size,
-                                modality=images[0].modality, bands=spec.bands, merger=merger)
+            objects = run_tiled(scene, tile_predictor(model, processor, question, args.max_new_tokens, tiles,
+                                                      not args.free_decoding, tta, args.min_objects, args.det_by_class),
+                                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size, merger=merger)
         except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
             objects = merger.result()
             total = len(iter_windows(*images[0].scene_size, args.tile, args.overlap))
@@ -317,12 +328,7 @@ def main(args) -> int:
         base = images[-1]
         scale = base.width / inf.scene_wh(base)[0]  # below 1 for a scene read shrunk: shapes are in its pixels
         if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
-            from rsvlm.io import SceneReader
-
-            spec = specs[0]
-            with SceneReader(spec.files if len(spec.files) > 1 else spec.files[0], images[0].modality,
-                             spec.bands) as scene:
-                base = scene.read_overview(VIS_MAX_SIDE)
+            base = scene.read_overview(VIS_MAX_SIDE)
             scale = base.width / scene.width
         draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale)
         print(f"wrote {args.vis}")

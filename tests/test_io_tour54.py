@@ -30,3 +30,60 @@ def test_a_note_said_before_gdal_raised_on_a_damaged_tiff_is_said_once(tmp_path)
     assert img.bands == ["B02", "B03", "B04", "B08"]
     assert any("offset 1000000000" in n for n in img.notes), img.notes  # the retry did happen
     assert len(img.notes) == len(set(img.notes)), img.notes
+
+
+def georeferenced_png(path, w: int = 80, h: int = 64):
+    """A random RGB PNG with a world file beside it: GDAL reads it (PIL would not georeference it)."""
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (h, w, 3)).astype(np.uint8)).save(path)
+    path.with_suffix(".pgw").write_text("0.5\n0\n0\n-0.5\n500000\n4000000\n")
+    return path
+
+
+def predict(ckpt, image, *extra):
+    from rsvlm.cli import main
+
+    return main(["predict", "--model", str(ckpt), "--image", str(image), "--max-new-tokens", "4", "--device", "cpu",
+                 *extra])
+
+
+def count_opens(monkeypatch) -> list[str]:
+    """The files RasterioSource opens from now on (each open of a GDAL-read PNG decodes it whole)."""
+    from rsvlm.io import sources
+
+    opened, init = [], sources.RasterioSource.__init__
+
+    def counted(self, names, *args, **kwargs):
+        opened.extend(names)
+        init(self, names, *args, **kwargs)
+
+    monkeypatch.setattr(sources.RasterioSource, "__init__", counted)
+    return opened
+
+
+def test_predict_tile_opens_its_scene_once_for_the_first_read_the_tiles_and_the_overlay(ckpt, tmp_path, monkeypatch,
+                                                                                       capsys):
+    """The first 1-pixel read, run_tiled and --vis each opened the file: a PNG GDAL reads was decoded
+    whole three times (its truncation check, which also fills GDAL's block cache for that open)."""
+    pytest.importorskip("rasterio")
+    png = georeferenced_png(tmp_path / "scene.png")
+    opened = count_opens(monkeypatch)
+    assert predict(ckpt, png, "--task", "det", "--tile", "48", "--vis", str(tmp_path / "vis.png")) == 0
+    assert opened == [str(png)]
+    assert (tmp_path / "vis.png").is_file()
+
+
+def test_run_tiled_on_an_open_scene_leaves_it_open_and_takes_no_reading_options(tmp_path):
+    pytest.importorskip("rasterio")
+    from rsvlm.io import SceneReader, run_tiled
+
+    png = georeferenced_png(tmp_path / "scene.png")
+    seen = []
+    with SceneReader(png, "optical") as scene:
+        run_tiled(scene, lambda tiles: seen.extend(t.window for t in tiles) or [[] for _ in tiles], tile=40,
+                  overlap=0, progress=False)
+        assert scene.read((0, 0, 2, 2)).data.shape == (3, 2, 2)  # still open
+        with pytest.raises(ValueError, match="an open SceneReader has its own modality"):
+            run_tiled(scene, lambda tiles: [[] for _ in tiles], modality="sar", progress=False)
+    assert sorted(seen) == [(0, 0, 40, 40), (0, 24, 40, 40), (40, 0, 40, 40), (40, 24, 40, 40)]

@@ -20,6 +20,7 @@ of a merged mask: it grows with the area the mask covers (a scene-wide class mas
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -320,11 +321,15 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
               ) -> list[dict]:
     """Run ``predict_fn`` over a scene window by window, in batches, and merge the results.
 
-    Only one batch (two with ``prefetch``: the next is read while the model runs) is in memory;
-    the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata
-    (a scene's collar) is not given to ``predict_fn``. Pass a ``TileMerger`` to read its counts
-    (``n_tiles``, ``n_nodata`` of those skipped, ``n_objects_in``) afterwards, and its ``notes``: what
-    a window's read said that the scene's did not (printed as it comes, with ``progress``).
+    ``path`` is a file, a list of band files, or an open ``SceneReader`` (left open; its modality, bands
+    and scaling hold, so ``modality``, ``bands`` and ``scaling`` are not given): a caller that has read
+    from the scene already passes it, so that its file is not opened and checked again (a PNG that GDAL
+    reads is decoded whole at each open: ``sources.RasterioSource``). Only one batch (two with
+    ``prefetch``: the next is read while the model runs) is in memory; the scene's stretch is fixed once
+    from a decimated read. A window whose every pixel is nodata (a scene's collar) is not given to
+    ``predict_fn``. Pass a ``TileMerger`` to read its counts (``n_tiles``, ``n_nodata`` of those
+    skipped, ``n_objects_in``) afterwards, and its ``notes``: what a window's read said that the
+    scene's did not (printed as it comes, with ``progress``).
     """
     from tqdm.auto import tqdm
 
@@ -332,7 +337,11 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    with SceneReader(path, modality, bands, scaling) as scene:
+    if isinstance(path, SceneReader) and (modality, bands, scaling) != (None, None, None):
+        raise ValueError("run_tiled: an open SceneReader has its own modality, bands and scaling; give them to it")
+    opened = contextlib.nullcontext(path) if isinstance(path, SceneReader) else SceneReader(path, modality, bands,
+                                                                                             scaling)
+    with opened as scene:
         windows = iter_windows(scene.width, scene.height, tile, overlap)
         merger = merger or TileMerger(iou_threshold, scene_size=(scene.width, scene.height))
         merger.scene_size = (scene.width, scene.height)
