@@ -7,9 +7,12 @@ architecture table and transformers' config classes, no weights and no files, so
 ``rsvlm.train.run.preflight`` refuses such a run (exit 2) before its ``out_dir`` is written; the
 builders (``create_model``) found them only after.
 
+``check_model_files(cfg)`` looks for the local files the section names (an encoder's ``pretrained``,
+the LLM's folder and its weights, the tokenizer's files), FileNotFoundError naming the key.
+
 Cannot: check LoRA target module names, or the width of an LLM loaded from ``name_or_path``
-(both need the model), nor whether the weights files it names are there; those are still found
-while it is built.
+(both need the model), nor whether the files named are whole or of this architecture, nor a hub
+name's files; those are still found while it is built.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import difflib
 import math
 import warnings
 
-from rsvlm.model.llm import LOC_INITS, LLMConfig, _check_config_keys
+from rsvlm.model.llm import LOC_INITS, LLMConfig, _check_config_keys, check_llm_files
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
-from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig
+from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, check_pretrained
 from rsvlm.model.vlm import VLMConfig, check_stem_links
 
 
@@ -55,6 +58,15 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
     except (KeyError, IndexError, ValueError) as e:
         raise ValueError(f"{prefix}prompt.det_class_question {cfg.prompt.det_class_question!r}: only {{s}} (singular) "
                          f"and {{pl}} (plural) may be filled in ({type(e).__name__}: {e})") from None
+
+
+def check_model_files(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
+    """FileNotFoundError naming the first key whose local file or folder is not there or lacks what its
+    builder reads (``check_pretrained``, ``check_llm_files``); ``lm``: the LLM's too."""
+    for name, enc in cfg.encoders.items():
+        check_pretrained(enc, f"{prefix}encoders.{name}")
+    if lm:
+        check_llm_files(cfg.llm, f"{prefix}llm", weights=True)
 
 
 def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int]) -> None:

@@ -192,6 +192,58 @@ def _check_local(path: str, key: str) -> str:
     return path
 
 
+def _local_folder(path: str, key: str) -> Path | None:
+    """``path`` as a local folder, or None for a hub name (``_check_local``); FileNotFoundError naming
+    ``key`` where it is a local path that is not there or is a file."""
+    folder = Path(_check_local(path, key)).expanduser()
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{key}: {path} is a file; give the folder it is in (a Hugging Face model folder)")
+    return folder
+
+
+# what transformers' AutoTokenizer reads in a folder: tokenizer.json / tokenizer_config.json / tokenizer.model,
+# vocab.json / vocab.txt, sentencepiece and tiktoken files
+TOKENIZER_FILES = ("tokenizer*", "vocab*", "*.model", "*.spm", "*.tiktoken")
+
+
+def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -> None:
+    """FileNotFoundError naming ``prefix.name_or_path`` or ``prefix.tokenizer`` where a local folder
+    (``_check_local``'s sense) is not there, or lacks what transformers reads: ``config.json`` and
+    (``weights``) a weights file (or a LoRA adapter's ``adapter_config.json``), tokenizer files. An rsvlm
+    checkpoint given for them is named, with its ``llm/`` and ``tokenizer/``. Hub names are left to
+    transformers. Was: exit 1 once the run had started, with transformers' "Unrecognized model" or a
+    page on converting slow tokenizers."""
+    from transformers.utils import (
+        CONFIG_NAME,
+        SAFE_WEIGHTS_INDEX_NAME,
+        SAFE_WEIGHTS_NAME,
+        WEIGHTS_INDEX_NAME,
+        WEIGHTS_NAME,
+    )
+
+    key = f"{prefix}.name_or_path"
+    folder = _local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
+    if folder is not None and not (folder / "adapter_config.json").is_file():
+        files = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME, WEIGHTS_INDEX_NAME)
+        lacks = [] if (folder / CONFIG_NAME).is_file() else [CONFIG_NAME]
+        if weights and not any((folder / f).is_file() for f in files):
+            lacks.append(" or ".join(files))
+        if lacks:
+            hint = (f"; {folder} is an rsvlm checkpoint, whose LLM is {folder / 'llm'}"
+                    if (folder / "llm" / CONFIG_NAME).is_file() else "")
+            raise FileNotFoundError(f"{key}: {folder} holds no Hugging Face model: no {' and no '.join(lacks)}{hint}")
+    tok, key = (cfg.tokenizer, f"{prefix}.tokenizer") if cfg.tokenizer else (cfg.name_or_path, key)
+    folder = _local_folder(tok, key) if tok else None
+    if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
+        hint = (f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
+                if (folder / "tokenizer").is_dir() else "" if cfg.tokenizer else f"; give {prefix}.tokenizer"
+                + (f" (its checkpoint's is {folder.parent / 'tokenizer'})" if (folder.parent / "tokenizer").is_dir() else ""))
+        raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
+                                f"…){hint}")
+
+
 @contextlib.contextmanager
 def _names_unreadable(key: str, path: str, *also: type[Exception]):
     """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
@@ -239,13 +291,12 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
     quant = cfg.load_in_4bit or cfg.load_in_8bit
     meta = device is not None and torch.device(device).type == "meta"
+    check_llm_files(cfg, weights=not (meta and not quant))
     if cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
-        _check_local(cfg.name_or_path, "llm.name_or_path")
         with _names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
             llm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path),
                                                    dtype=dtype or torch.float32)
     elif cfg.name_or_path:
-        _check_local(cfg.name_or_path, "llm.name_or_path")
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
         quiet = contextlib.nullcontext()
         if quant:
@@ -280,7 +331,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     tok_path = cfg.tokenizer or cfg.name_or_path
     if tok_path:
         with _names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
-            tokenizer = AutoTokenizer.from_pretrained(_check_local(tok_path, "llm.tokenizer"))
+            tokenizer = AutoTokenizer.from_pretrained(tok_path)
     else:
         tokenizer = byte_tokenizer()
     if cfg.name_or_path:  # a tokenizer of another model: its ids past the table would get fresh rows silently

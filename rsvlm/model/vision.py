@@ -99,6 +99,14 @@ def shape_mismatches(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor
     return len(odd), "; ".join(odd[:3]) + (" …" if len(odd) > 3 else "")
 
 
+def check_pretrained(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
+    """FileNotFoundError naming ``key.pretrained`` where it is set and no file is there."""
+    if cfg.pretrained and not Path(cfg.pretrained).is_file():
+        what = "is a folder, not a file" if Path(cfg.pretrained).is_dir() else "not found"
+        raise FileNotFoundError(f"encoder pretrained: {cfg.pretrained} {what} ({key}.pretrained: an open_clip-layout "
+                                "safetensors or torch state dict file)")
+
+
 class OpenClipEncoder(nn.Module):
     """open_clip ``VisionTransformer`` run up to ``feature_layer``; returns patch tokens (no CLS)."""
 
@@ -139,9 +147,7 @@ class OpenClipEncoder(nn.Module):
         # shape (1,), not (): DeepSpeed's rank-0 broadcast cannot view a 0-d parameter as bytes
         self.gate = nn.Parameter(torch.zeros(1)) if cfg.patch_skip else None
         if cfg.pretrained:
-            if not Path(cfg.pretrained).is_file():
-                raise FileNotFoundError(f"encoder pretrained: {cfg.pretrained} not found (an open_clip-layout "
-                                        f"safetensors or torch state dict; encoders.NAME.pretrained)")
+            check_pretrained(cfg)
             self.load_open_clip(cfg.pretrained)
 
     @property

@@ -129,18 +129,20 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
 
 def preflight(cfg: TrainConfig) -> None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
-    config's values (the model section's: ``check_model_config``), the records files, ``out_dir``, the
+    config's values (the model section's: ``check_model_config``, and the local model files it names:
+    ``check_model_files``), the records files, ``out_dir``, the
     launcher's variables, (LM loop) ``init_from`` and ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
-    runs it first."""
+    runs it first, unless its caller has (``checked=True``)."""
     from rsvlm.data.records import check_records_path
-    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.checks import check_model_config, check_model_files
     from rsvlm.train.config import check_config
 
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
+    check_model_files(cfg.model, lm=not clip)
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         try:
