@@ -68,10 +68,18 @@ def prompt(record: dict) -> str:
     return users[-1] if users else ""
 
 
-def modality(record: dict) -> str:
-    """The record's modality; bi-temporal pairs of two modalities read ``optical+sar``."""
-    mods = list(dict.fromkeys(im.get("modality", "optical") for im in record.get("images") or []))
-    return "+".join(mods) or "optical"
+def modality(record: dict, pred: dict | None = None) -> str:
+    """The record's modality; bi-temporal pairs of two modalities read ``optical+sar``. An image the
+    record does not name the modality of takes the one ``rsvlm eval`` inferred reading it (the
+    prediction's ``modalities``), else reads ``unknown``: never taken for optical."""
+    from rsvlm.data.modality import UNKNOWN
+    from rsvlm.tokens import MODALITIES
+
+    images = record.get("images") or []
+    run = pred.get("modalities") if isinstance(pred, dict) else None
+    run = run if isinstance(run, list) and len(run) == len(images) else [None] * len(images)
+    mods = [im.get("modality") or (m if m in MODALITIES else UNKNOWN) for im, m in zip(images, run)]
+    return "+".join(dict.fromkeys(mods)) or "optical"
 
 
 def image_size(record: dict) -> tuple[int, int]:
@@ -333,6 +341,13 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
     scores.update(_scored(items, score_fn, args))
+    from rsvlm.data.modality import UNKNOWN
+
+    if unknown := sum(UNKNOWN in modality(it.record, it.pred).split("+") for it in items):
+        scores.setdefault("notes", []).append(
+            f"{unknown} record(s) are tabled under modality 'unknown': the ground truth does not name an image's "
+            "modality and the prediction does not carry the one rsvlm eval inferred reading it (\"modalities\"); "
+            "name it in the ground truth's images, or answer with rsvlm eval")
     scores["n_gt_other_tasks"] = dict(other)
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
@@ -366,7 +381,7 @@ def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> d
     out = {**score_fn(items, args), **pred_flags(items)}
     groups: dict[str, list[Item]] = {}
     for it in items:
-        groups.setdefault(modality(it.record), []).append(it)
+        groups.setdefault(modality(it.record, it.pred), []).append(it)
     if len(groups) == 1:  # one modality: its scores are the overall ones
         (mod,) = groups
         out["by_modality"] = {mod: {k: v for k, v in out.items() if k != "notes"}}

@@ -26,7 +26,9 @@ into it was; a record whose view prompt the model refuses keeps its plain answer
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
 ``"score"`` (``rsvlm.model.grammar.shape_scores``), which detection AP ranks by (DESIGN.md,
-predictions file). Without them every detection scores 1.0 and ranks in answer order.
+predictions file). Without them every detection scores 1.0 and ranks in answer order. A record that
+does not name an image's modality gets ``"modalities"``: those reading inferred, which the scorers
+table it by (``eval.common.modality``) and the prompt names.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import load_records
+from rsvlm.data.records import load_records, with_modalities
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -90,7 +92,9 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             imgs = record_images(r, root, said, getattr(processor, "image_sizes", None))
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 said += processor.band_notes(im)
-            m = prompt_of(r, processor.prompt)
+            if any(im["modality"] is None for im in r["images"]):  # the scorers table the record by these
+                row["modalities"] = [im.modality for im in imgs]
+            m = prompt_of(with_modalities(r, [im.modality for im in imgs]), processor.prompt)
             # a prompt past the context fails this record here: in the batch it failed every record of it
             if problem := inf.prompt_problem(model, processor, m, imgs, by_class):
                 raise ValueError(problem)

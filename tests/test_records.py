@@ -21,10 +21,10 @@ def test_design_record_is_valid():
     assert r["task"] == "det" and r["images"][0]["modality"] == "optical"
 
 
-def test_plain_llava_record_is_one_optical_image():
+def test_plain_llava_record_is_one_image_of_unsaid_modality():
     r = normalize_record({"id": 3, "image": "a.jpg", "conversations": [
         {"from": "human", "value": "<image>\nWhat is this?"}, {"from": "gpt", "value": "A port."}]})
-    assert r["images"] == [{"path": "a.jpg", "modality": "optical"}] and r["id"] == "3" and r["task"] is None
+    assert r["images"] == [{"path": "a.jpg", "modality": None}] and r["id"] == "3" and r["task"] is None
 
 
 def test_task_inferred_from_tag():

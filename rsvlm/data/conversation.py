@@ -108,10 +108,15 @@ def record_messages(record: dict, prompt: PromptConfig | None = None) -> list[di
     """A canonical record's ``conversations`` as chat messages (``role``/``content``).
 
     Placeholders are counted across turns, so a second image in a later turn gets the second
-    modality. A record's own leading system turn takes the place of ``prompt.system``.
+    modality. A record's own leading system turn takes the place of ``prompt.system``. An image whose
+    modality the record leaves unsaid (None) is a ValueError where the prompt names modalities: give
+    the one reading found (``rsvlm.data.records.with_modalities``) first.
     """
     prompt = prompt or PromptConfig()
     mods = [im["modality"] for im in record.get("images", [])]
+    if prompt.annotate_modality and None in mods:  # was written "None image: <image>"
+        raise ValueError(f"record {record.get('id')}: the modality of image {mods.index(None)} is not known (the "
+                         "record does not name it, and it was not inferred from the file): the prompt names it")
     turns = record["conversations"]
     own_system = bool(turns) and ROLES[turns[0]["from"]] == "system"  # two made rsvlm's templates raise
     messages = [] if own_system else system_messages(prompt.system)

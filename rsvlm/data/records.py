@@ -47,6 +47,11 @@ class ReadReport:
     first_duplicate: str | None = None  # "'id' at file:line"
     ids: set[str] = field(default_factory=set, repr=False)
     unknown_tags: Counter = field(default_factory=Counter)  # kept, untagged, whose prompt opens "[xyz]"
+    # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
+    inferred: Counter = field(default_factory=Counter)
+    inferred_first: str | None = None
+    uninferred: int = 0  # such files that could not be opened: their records are kept, and fail when read
+    uninferred_first: str | None = None  # "path: why"
 
     @property
     def n_skipped(self) -> int:
@@ -55,7 +60,17 @@ class ReadReport:
     @property
     def notable(self) -> bool:
         """Whether the summary says more than "all records read": worth printing."""
-        return bool(self.n_skipped or self.duplicates or self.unknown_tags)
+        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred or self.uninferred)
+
+    def note_inferred(self, path: str, modality: str | None, why: str) -> None:
+        """One image file whose records do not name its modality: what it was inferred as, from what
+        (``modality`` None: the file could not be opened; ``why`` says why)."""
+        if modality is None:
+            self.uninferred += 1
+            self.uninferred_first = self.uninferred_first or f"{path}: {why}"
+        else:
+            self.inferred[(modality, why)] += 1
+            self.inferred_first = self.inferred_first or path
 
     def note_id(self, rid: str, where: str) -> None:
         if rid in self.ids:
@@ -73,6 +88,14 @@ class ReadReport:
             tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags.most_common(5))
             s += (f"; {sum(self.unknown_tags.values())} kept as untagged chat whose prompt opens with a tag "
                   f"that is not a task ({tags}; tasks: {', '.join(TASKS)})")
+        if self.inferred:
+            kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
+            more = f" and {len(self.inferred) - 6} more kind(s)" if len(self.inferred) > 6 else ""
+            s += (f"; modality inferred for {sum(self.inferred.values())} image file(s) whose records do not name it: "
+                  f"{kinds}{more} (first: {self.inferred_first}; a \"modality\" in the record's images overrides)")
+        if self.uninferred:
+            s += (f"; {self.uninferred} image file(s) whose records do not name their modality could not be opened to "
+                  f"infer it (first: {self.uninferred_first}): their records are kept, and fail when read")
         return s
 
 
@@ -105,8 +128,10 @@ def task_from_prompt(text: str) -> str | None:
 def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) -> dict[str, Any]:
     """Validate one record and return it in canonical form. Raises ``RecordError``.
 
-    Plain LLaVA records (``"image": "path"``) become one optical image; ``"image": [a, b]``
-    two. ``task`` is taken from the first user turn's tag when the record has none.
+    Plain LLaVA records (``"image": "path"``) become one image; ``"image": [a, b]`` two. An image
+    whose record does not name its modality gets ``"modality": None`` (unsaid: the reader infers it,
+    ``rsvlm.data.modality`` before training, and ``with_modalities`` writes what was found back).
+    ``task`` is taken from the first user turn's tag when the record has none.
     ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
     set, which ``rsvlm eval`` answers); training and scoring need the answers.
     """
@@ -123,7 +148,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
     if images is None and "image" in obj:
         img = obj["image"]
         paths = img if isinstance(img, list) else [img]
-        images = [{"path": p, "modality": "optical"} for p in paths]
+        images = [{"path": p} for p in paths]
     images = images or []
     if not isinstance(images, list):
         raise _fail(where, "images", "must be a list")
@@ -138,8 +163,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
             raise _fail(where, f"{f}.path", "missing (and no band_files)")
         if im.get("path") and not isinstance(im["path"], str):
             raise _fail(where, f"{f}.path", f"must be a file path (a string), got {type(im['path']).__name__}")
-        mod = im.get("modality", "optical")
-        if mod not in MODALITIES:
+        mod = im.get("modality")  # None (absent or null): unsaid, inferred from the file when read
+        if mod is not None and mod not in MODALITIES:
             raise _fail(where, f"{f}.modality", f"{mod!r} is not one of {', '.join(MODALITIES)}")
         bf = im.get("band_files")
         if bf is not None and (not isinstance(bf, list) or not all(isinstance(p, str) for p in bf)):
@@ -255,6 +280,18 @@ def load_records(path: str | Path, strict: bool = True, need_answer: bool = True
     """All records of a file plus the report of what was skipped (non-strict mode)."""
     report = ReadReport(str(path))
     return list(read_records(path, strict=strict, report=report, need_answer=need_answer)), report
+
+
+def with_modalities(record: dict, found: list[str | None]) -> dict:
+    """``record`` with each image whose modality it leaves unsaid (None) given the one in ``found``
+    (one per image: what reading or ``rsvlm.data.modality`` inferred); the record itself when it
+    names them all."""
+    if all(im["modality"] is not None for im in record["images"]):
+        return record
+    if len(found) != len(record["images"]):
+        raise ValueError(f"record {record['id']}: {len(found)} modalities for {len(record['images'])} image(s)")
+    return {**record, "images": [im if im["modality"] is not None else {**im, "modality": m}
+                                 for im, m in zip(record["images"], found)]}
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:

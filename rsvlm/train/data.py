@@ -26,29 +26,41 @@ import numpy as np
 import torch
 
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
-from rsvlm.data.records import ReadReport, read_records
+from rsvlm.data.modality import ModalityFinder, modality_label
+from rsvlm.data.records import ReadReport, read_records, with_modalities
 from rsvlm.inference import record_inputs
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
 
 
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
-                report: ReadReport, no_stem: Counter | None = None):
+                report: ReadReport, no_stem: Counter | None = None,
+                roots: Sequence[str | Path | None] | None = None):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
     column is the file's position. Malformed lines are counted in ``report`` (one for all files), and so
     are records of a modality the model has no stem for (a key missing from ``n_visual_tokens``) unless
     ``no_stem`` is given: the training loop counts them there by modality, apart, as a config that leaves
-    a modality out is no malformed data (they spent ``data.max_bad_fraction``'s share of bad lines)."""
+    a modality out is no malformed data (they spent ``data.max_bad_fraction``'s share of bad lines).
+
+    An image whose record does not name its modality has it inferred from its file (``roots``: each
+    file's image root, as ``SFTDataset`` reads them; None: the file's folder) and written into the
+    indexed record, counted in ``report``; one whose file cannot be opened keeps None (group
+    ``unknown``) and fails as a bad sample when read, as any unreadable image does."""
     from datasets import Dataset
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    roots = list(roots) if roots is not None else [None] * len(paths)
+    if len(roots) != len(paths):
+        raise ValueError(f"{len(roots)} image roots for {len(paths)} records files")
     rows: dict[str, list] = {"record": [], "id": [], "task": [], "modality": [], "text": [], "n_visual": [],
                              "source": []}
-    for source, path in enumerate(paths):
+    finder, most = ModalityFinder(), max(n_visual_tokens.values(), default=0)
+    for source, (path, root) in enumerate(zip(paths, roots)):
         before = len(rows["id"])
         for rec in read_records(path, strict=False, report=report):
+            rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
             mods = [im["modality"] for im in rec["images"]]
-            if unfit := sorted(set(mods) - set(n_visual_tokens)):  # would be a bad sample every epoch
+            if unfit := sorted(set(mods) - set(n_visual_tokens) - {None}):  # would be a bad sample every epoch
                 report.n_ok -= 1
                 if no_stem is not None:
                     no_stem[unfit[0]] += 1
@@ -61,14 +73,16 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
             rows["record"].append(json.dumps(rec))
             rows["id"].append(rec["id"])
             rows["task"].append(rec["task"] or "chat")
-            rows["modality"].append("+".join(sorted(set(mods))) or "text")
+            rows["modality"].append(modality_label(mods))
             rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
-            rows["n_visual"].append(sum(n_visual_tokens.get(m, 0) for m in mods)
+            rows["n_visual"].append(sum(n_visual_tokens.get(m, most) for m in mods)  # unknown: the most
                                     + TEMPLATE_OVERHEAD * len(rec["conversations"]))
             rows["source"].append(source)
         if len(rows["id"]) == before:
+            finder.close()
             left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
             raise ValueError(f"{path}: no usable record ({report.summary()}{left})")
+    finder.close()
     ds = Dataset.from_dict(rows)
 
     def lengths(batch):
@@ -118,7 +132,8 @@ class SFTDataset(torch.utils.data.Dataset):
         rec = json.loads(row["record"])
         try:
             root = self.roots[row.get("source", 0)]
-            images, messages = record_inputs(rec, root), record_messages(rec, self.prompt)
+            images = record_inputs(rec, root)  # a modality the index could not infer: inferred reading it
+            messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
             rng = np.random.default_rng([self.seed, self.epoch, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None

@@ -1,0 +1,207 @@
+"""A record's image modality where the record does not name it: inferred from the file (band count,
+dtype, names) by the reader's rule and reported, never taken for optical (DESIGN.md "Modalities")."""
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from rsvlm.data.records import ReadReport, normalize_record, with_modalities
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def llava(rid: str, image, question: str = "What is it?", answer: str = "a ship") -> dict:
+    return {"id": rid, "image": image, "conversations": [
+        {"from": "human", "value": "<image>\n" * (len(image) if isinstance(image, list) else 1) + question},
+        {"from": "gpt", "value": answer}]}
+
+
+def sar_tif(path: Path, side: int = 16) -> Path:
+    """A one-band float32 GeoTIFF (a Sentinel-1 backscatter chip's layout)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=1, dtype="float32",
+                       crs="EPSG:32631", transform=from_origin(500000, 5000000, 10, 10)) as ds:
+        ds.write(np.random.default_rng(0).random((1, side, side), dtype=np.float32) + 0.01)
+    return path
+
+
+def words(texts, add_special_tokens=False):  # a tokenizer stand-in: one id per word
+    return {"input_ids": [t.split() for t in texts]}
+
+
+def write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_an_unnamed_modality_is_unsaid_and_a_named_one_is_kept():
+    r = normalize_record(llava("a", "x.tif"))
+    assert r["images"] == [{"path": "x.tif", "modality": None}]  # was "optical", silently
+    named = normalize_record({**llava("b", "x.tif"), "image": None, "images": [{"path": "x.tif", "modality": "ir"}]})
+    assert named["images"][0]["modality"] == "ir"
+    with pytest.raises(ValueError, match=r"images\[0\]\.modality.*'radar' is not one of"):
+        normalize_record({**llava("c", "x.tif"), "images": [{"path": "x.tif", "modality": "radar"}]})
+    assert with_modalities(r, ["sar"])["images"][0]["modality"] == "sar"
+    assert with_modalities(named, ["sar"]) is named  # what a record names is never replaced
+
+
+def test_the_prompt_refuses_an_image_of_unknown_modality():
+    from rsvlm.data.conversation import PromptConfig, record_messages
+
+    r = normalize_record(llava("a", "x.tif"))
+    with pytest.raises(ValueError, match="record a: the modality of image 0 is not known"):
+        record_messages(r)  # was "None image: <image>"
+    assert record_messages(with_modalities(r, ["sar"]))[-2]["content"].startswith("SAR image: <image>")
+    assert "<image>" in record_messages(r, PromptConfig(annotate_modality=False))[-2]["content"]
+
+
+def test_training_index_infers_from_the_file_and_counts_it(tmp_path):
+    from rsvlm.train import data as D
+
+    sar_tif(tmp_path / "s1.tif")
+    from PIL import Image
+
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "rgb.png")
+    path = write(tmp_path / "train.jsonl", [
+        llava("a", "s1.tif"), llava("b", "s1.tif", "How many ships?", "2"),  # one file, inferred once
+        {**llava("c", "s1.tif"), "image": None, "images": [{"path": "s1.tif", "modality": "optical"}]},
+        llava("d", "rgb.png")])
+    report = ReadReport(str(path))
+    index = D.build_index(path, words, {"optical": 16, "sar": 8}, report)
+    assert index["modality"] == ["sar", "sar", "optical", "optical"]  # a, b were optical: the wrong stem
+    mods = [[im["modality"] for im in json.loads(r)["images"]] for r in index["record"]]
+    assert mods == [["sar"], ["sar"], ["optical"], ["optical"]]  # the record says "SAR image" to the LLM
+    assert report.inferred == {("sar", "1 band float32"): 1, ("optical", "3 bands uint8"): 1}
+    said = report.summary()
+    assert report.notable and "modality inferred for 2 image file(s) whose records do not name it: " \
+        "sar 1 (1 band float32), optical 1 (3 bands uint8)" in said and f"(first: {tmp_path / 's1.tif'};" in said
+    assert index["length"][0] == index["length"][3] - 16 + 8  # sar's visual tokens, not optical's
+
+
+def test_a_modality_without_a_stem_found_by_inference_is_left_out_as_such(tmp_path):
+    from collections import Counter
+
+    from rsvlm.train import data as D
+
+    sar_tif(tmp_path / "s1.tif")
+    path = write(tmp_path / "train.jsonl", [llava("a", "s1.tif"), {**llava("b", "s1.tif"), "image": None,
+                                                                    "images": [{"path": "s1.tif", "modality": "ir"}]}])
+    no_stem, report = Counter(), ReadReport(str(path))
+    index = D.build_index(path, words, {"optical": 16, "ir": 16}, report, no_stem)
+    assert index["id"] == ["b"] and no_stem == {"sar": 1}  # was trained through the optical stem
+
+
+def test_an_image_that_cannot_be_opened_is_kept_and_counted(tmp_path):
+    from rsvlm.train import data as D
+
+    (tmp_path / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    path = write(tmp_path / "train.jsonl", [llava("a", "gone.tif"), llava("b", "cut.png")])
+    report = ReadReport(str(path))
+    index = D.build_index(path, words, {"optical": 16}, report, roots=[tmp_path])
+    assert index["id"] == ["a", "b"] and index["modality"] == ["unknown", "unknown"]  # fail as bad samples when read
+    assert report.uninferred == 2 and "image not found" in report.uninferred_first
+    assert "2 image file(s) whose records do not name their modality could not be opened" in report.summary()
+    with pytest.raises(ValueError, match="image roots for"):
+        D.build_index(path, words, {"optical": 16}, ReadReport(str(path)), roots=[tmp_path, tmp_path])
+
+
+def test_a_sample_the_index_could_not_infer_is_prompted_with_what_reading_found(tmp_path, monkeypatch):
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.train import data as D
+
+    class Processor:  # SFTDataset's processor, its pixels the images as read
+        stems: dict = {}
+
+        def prepare_image(self, image, fill=None):
+            return image
+
+    sar_tif(tmp_path / "s1.tif")
+    path = write(tmp_path / "train.jsonl", [llava("a", "s1.tif")])
+    index = D.build_index(path, words, {"sar": 8}, ReadReport(str(path)), roots=[tmp_path / "elsewhere"])
+    assert index["modality"] == ["unknown"]
+    said = []
+    monkeypatch.setattr(D, "encode_sample", lambda proc, messages, pixels, n: said.append(messages) or
+                        {"input_ids": [1], "labels": [1], "n_tokens": 1})
+    item = D.SFTDataset(index, tmp_path, Processor(), PromptConfig(), 64)[0]
+    assert not item.get("bad") and item["images"][0].modality == "sar"  # was a bad sample: "None image"
+    assert said[0][-2]["content"].startswith("SAR image: <image>")
+
+
+def test_clip_caption_pairs_infer_the_modality_too(tmp_path):
+    from rsvlm.train.clip_data import caption_pool, without_stem
+
+    sar_tif(tmp_path / "s1.tif")
+    path = write(tmp_path / "train.jsonl", [llava("a", "s1.tif", "[cap] Describe it.", "Ships at sea."),
+                                            llava("b", "gone.tif", "[cap] Describe it.", "A port.")])
+    cfg = SimpleNamespace(data=SimpleNamespace(train=str(path), root=None, extra=[]),
+                          model=SimpleNamespace(stems={"optical": None}))
+    pairs, _, report = caption_pool(cfg)
+    assert [p[0]["images"][0]["modality"] for p in pairs] == ["sar", None]
+    assert report.inferred == {("sar", "1 band float32"): 1} and report.uninferred == 1
+    kept, _, left = without_stem(pairs, None, cfg)
+    assert left == {"sar": 1} and [p[0]["id"] for p in kept] == ["b"]  # b: a bad sample when drawn, as before
+
+
+def test_eval_infers_tallies_prompts_and_writes_the_modality(tmp_path, monkeypatch, capsys):
+    from test_eval_tour53 import Processor, _answering
+
+    from rsvlm import evaluate
+
+    for name in ("a.tif", "b.tif"):
+        sar_tif(tmp_path / name)
+    data, out = write(tmp_path / "test.jsonl", [llava("a", "a.tif"), llava("b", "b.tif"),
+                                                {**llava("c", "a.tif"), "image": None,
+                                                 "images": [{"path": "a.tif", "modality": "sar"}]}]), tmp_path / "p.jsonl"
+    asked = []
+    _answering(monkeypatch)
+    plain = evaluate.prompt_of
+    monkeypatch.setattr(evaluate, "prompt_of", lambda r, prompt=None: asked.append(r["images"]) or plain(r, prompt))
+    evaluate.run(None, Processor({}), data, out, batch_size=2, progress=False)
+    err = capsys.readouterr().err
+    assert "2 record(s): modality inferred as sar from 1 band float32 (first: a)" in err  # said once, counted
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("modalities") for r in rows] == [["sar"], ["sar"], None]  # c names its own
+    assert [im[0]["modality"] for im in asked] == ["sar"] * 3  # the prompt says what was read
+
+
+def test_scorers_table_an_unnamed_modality_as_inferred_or_unknown(tmp_path, capsys):
+    from eval import classification
+    from eval.common import modality
+
+    gt = normalize_record(llava("a", "a.tif"))
+    assert modality(gt, {"id": "a", "answer": "x", "modalities": ["sar"]}) == "sar"
+    assert modality(gt, {"id": "a", "answer": "x"}) == modality(gt) == "unknown"  # was "optical"
+    assert modality(gt, {"id": "a", "modalities": ["radar"]}) == "unknown"
+    named = {**gt, "images": [{"path": "a.tif", "modality": "ir"}]}
+    assert modality(named, {"id": "a", "modalities": ["sar"]}) == "ir"  # the ground truth's word wins
+
+    recs = [{**llava(i, f"{i}.tif", "[cls] What scene?", "harbour"), "task": "cls"} for i in "abc"]
+    gt_path = write(tmp_path / "gt.jsonl", recs)
+    pred = write(tmp_path / "pred.jsonl", [{"id": "a", "task": "cls", "answer": "harbour", "modalities": ["sar"]},
+                                           {"id": "b", "task": "cls", "answer": "forest", "modalities": ["sar"]},
+                                           {"id": "c", "task": "cls", "answer": "harbour"}])
+    scores = classification.main(["--gt", str(gt_path), "--pred", str(pred)])
+    assert set(scores["by_modality"]) == {"sar", "unknown"}
+    assert scores["by_modality"]["sar"]["n_records"] == 2 and scores["by_modality"]["unknown"]["n_records"] == 1
+    assert any(n.startswith("1 record(s) are tabled under modality 'unknown'") for n in scores["notes"])
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is absent (a fresh clone)")
+def test_real_scenes_in_llava_records_index_as_what_they_are(tmp_path):
+    from rsvlm.train import data as D
+
+    s2 = ",".join(str(REALDATA / "msi_s2" / f"B0{b}.jp2") for b in "2348")
+    path = write(tmp_path / "train.jsonl", [
+        llava("s1", str(REALDATA / "sar_s1grd" / "iw-vv.tiff")),  # uint16, ground control points only
+        llava("l8", str(REALDATA / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF")),
+        {**llava("s2", None), "image": None, "images": [{"band_files": s2.split(",")}]},
+        llava("aid", str(REALDATA / "cls_aid" / "church_183.png"))])
+    report = ReadReport(str(path))
+    index = D.build_index(path, words, {"optical": 16, "sar": 16, "ir": 16, "msi": 16}, report)
+    assert index["modality"] == ["sar", "ir", "msi", "optical"]
+    assert sum(report.inferred.values()) == 4 and not report.uninferred
