@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
@@ -135,14 +136,34 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
     return None
 
 
+@dataclass
+class Said:
+    """What predict says on stderr beside its answer (reading notes, warnings), kept for ``--out``'s and
+    ``--geojson``'s ``"notes"``: a pipeline that reads only the files learns the same. A line said
+    again is neither printed nor kept twice."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def __call__(self, text: str, about: str | None = None, printed: bool = False) -> None:
+        """Say ``text`` about an image (``about``: its label, or "pair") as ``[about] text``, else as
+        ``rsvlm predict: text``; ``printed``: already printed (run_tiled's notes, a stdout line), kept only."""
+        line = f"[{about}] {text}" if about else text
+        if line in self.lines:
+            return
+        self.lines.append(line)
+        if not printed:
+            print(line if about else f"rsvlm predict: {line}", file=sys.stderr)
+
+
 def main(args) -> int:
     with contextlib.ExitStack() as open_scenes:  # --tile's scene: read, tiled and drawn through one open file
         return _main(args, open_scenes)
 
 
 def _main(args, open_scenes: contextlib.ExitStack) -> int:
+    say = Said()
     if args.out and str(args.out).lower().endswith(".geojson") and not args.geojson:
-        print(f"rsvlm predict: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON", file=sys.stderr)
+        say(f"note: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON")
         args.geojson, args.out = args.out, None
     try:
         specs = inf.image_specs(args.image, args.modality, args.bands)
@@ -161,9 +182,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
               file=sys.stderr)
         return 2
     if args.task != "change" and len(specs) > 1:
-        print(f"[pair] warning: {len(specs)} images for --task {args.task}: the model was trained on two images for "
-              "change only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)",
-              file=sys.stderr)
+        say(f"warning: {len(specs)} images for --task {args.task}: the model was trained on two images for change "
+            "only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", "pair")
     if args.tile is not None:  # --tile 0 ran the scene untiled without a word
         args.overlap = min(64, args.tile // 4) if args.overlap is None else args.overlap
         if args.tile <= 0 or not 0 <= args.overlap < args.tile:
@@ -174,9 +194,9 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: --batch-size must be >= 1; got {args.batch_size}", file=sys.stderr)
             return 2
     elif args.overlap is not None:
-        print(f"rsvlm predict: warning: --overlap {args.overlap} ignored: it applies to --tile SIZE", file=sys.stderr)
+        say(f"warning: --overlap {args.overlap} ignored: it applies to --tile SIZE")
     if args.tile and (note := tile_note(args.task)):
-        print(f"rsvlm predict: note: {note}", file=sys.stderr)
+        say(f"note: {note}")
     scene = None  # --tile: the scene, open for its tiles and --vis (a PNG that GDAL reads is decoded at each open)
     try:
         if args.tile:  # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
@@ -193,7 +213,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         return 2
     for im in images:
         for note in im.notes:
-            print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
+            say(note, inf.image_label(im))
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
@@ -208,8 +228,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     if not question.lstrip().startswith("["):
         question = f"[{args.task}] {question}"
     elif (tag := re.match(r"\s*\[(\w+)\]", question)) and tag.group(1) != args.task:
-        print(f"rsvlm predict: warning: --prompt opens with [{tag.group(1)}] but --task is {args.task}: asked as "
-              f"[{tag.group(1)}], the answer read as --task {args.task}", file=sys.stderr)
+        say(f"warning: --prompt opens with [{tag.group(1)}] but --task is {args.task}: asked as [{tag.group(1)}], "
+            f"the answer read as --task {args.task}")
     try:
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
@@ -221,17 +241,17 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     processor.missing_bands = args.missing_bands
     for im in images if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality]):
-            print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
+            say(note, inf.image_label(im))
     if args.tile and min(args.tile, max(images[0].scene_size)) > 4 * (n := processor.image_sizes[images[0].modality]):
-        print(f"[{inf.image_label(images[0])}] --tile {args.tile}: each window is shrunk to the model's {n} px "
-              f"input, so small objects vanish; --tile {n} looks at the scene at its own resolution", file=sys.stderr)
+        say(f"--tile {args.tile}: each window is shrunk to the model's {n} px input, so small objects vanish; "
+            f"--tile {n} looks at the scene at its own resolution", inf.image_label(images[0]))
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
-            print(f"[pair] warning: {note}", file=sys.stderr)
+            say(f"warning: {note}", "pair")
     try:
         for im in images:
             for note in processor.band_notes(inf.model_input(im)):
-                print(f"[{inf.image_label(im)}] {note}", file=sys.stderr)
+                say(note, inf.image_label(im))
     except ValueError as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
@@ -260,15 +280,15 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
                       problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         result["nodata_tiles"] = merger.n_nodata
+        for note in merger.notes:  # what a window's read alone met; run_tiled printed it as it came
+            say(note, inf.image_label(images[0]), printed=True)
         if stopped:
             result["stopped"] = stopped
         if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
             note = inf.cut_note(args.max_new_tokens, f"{n_cut} of {len(tiles)} tile answers", many=True)
-            print(f"rsvlm predict: note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""),
-                  file=sys.stderr)
+            say(f"note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""))
         if notes := [t["note"] for t in tiles if "note" in t]:
-            print(f"rsvlm predict: note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: "
-                  f"{notes[0]})", file=sys.stderr)
+            say(f"note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: {notes[0]})")
         skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
             print(tile_answers(tiles) + skipped + ("" if args.out else " (--out keeps each tile's answer)"))
@@ -290,22 +310,23 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         result["cut"] = cut
         print(text)
         for note in notes:
-            print(f"rsvlm predict: note: {note}", file=sys.stderr)
+            say(f"note: {note}")
         if cut:  # under the grammar a cut answer reads as a whole one
-            print(f"rsvlm predict: note: {inf.cut_note(args.max_new_tokens)}", file=sys.stderr)
+            say(f"note: {inf.cut_note(args.max_new_tokens)}")
     if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer
-        print(f"rsvlm predict: note: --min-score {args.min_score} has nothing to drop: the answer has no objects",
-              file=sys.stderr)
+        say(f"note: --min-score {args.min_score} has nothing to drop: the answer has no objects")
     elif args.min_score > 0:
         kept = [o for o in result["objects"] if o.get("score", 1.0) >= args.min_score]
-        print(f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped")
+        dropped = f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped"
+        print(dropped)
+        say(dropped, printed=True)
         result["objects"] = kept
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:
         print(table)
     for line in tables.problem_lines(result["problems"], rest="--out writes them all"):
         print(line, file=sys.stderr)
-    result.update(task=args.task, prompt=question,
+    result.update(task=args.task, prompt=question, notes=say.lines,
                   images=[{"path": im.path, "modality": im.modality, "bands": im.bands,
                            "width": (im.scene_size or (im.width, im.height))[0],
                            "height": (im.scene_size or (im.width, im.height))[1], "crs": im.crs} for im in images])
@@ -320,6 +341,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         except ValueError as e:
             print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
             return 2
+        fc["notes"] = say.lines  # a foreign member (RFC 7946, 6.1): GDAL and QGIS read past it
         Path(args.geojson).write_text(json.dumps(fc))
         print(f"wrote {args.geojson} ({inf.geojson_count(fc, result['objects'])})")
     if args.vis:

@@ -87,3 +87,31 @@ def test_run_tiled_on_an_open_scene_leaves_it_open_and_takes_no_reading_options(
         with pytest.raises(ValueError, match="an open SceneReader has its own modality"):
             run_tiled(scene, lambda tiles: [[] for _ in tiles], modality="sar", progress=False)
     assert sorted(seen) == [(0, 0, 40, 40), (0, 24, 40, 40), (40, 0, 40, 40), (40, 24, 40, 40)]
+
+
+def test_predict_out_and_geojson_carry_the_notes_printed_on_stderr(ckpt, geotiff, tmp_path, capsys):
+    """--out and --geojson carried none of the reading notes (modality inferred, a scene shrunk whole,
+    the answer cut at the token limit) predict prints: a pipeline reading the files lost them."""
+    import json
+
+    out, gj = tmp_path / "r.json", tmp_path / "r.geojson"
+    assert predict(ckpt, geotiff, "--task", "det", "--out", str(out), "--geojson", str(gj)) == 0
+    err = capsys.readouterr().err
+    notes = json.loads(out.read_text())["notes"]
+    assert any(n.startswith("[scene.tif] modality inferred as optical") for n in notes), notes
+    for note in notes:  # each as printed, without the program's name
+        assert note in err or f"rsvlm predict: {note}" in err, (note, err)
+    assert json.loads(gj.read_text())["notes"] == notes  # a GeoJSON foreign member
+    assert len(notes) == len(set(notes))
+
+
+def test_predict_tile_out_carries_the_tiling_and_reading_notes(ckpt, tmp_path, capsys):
+    import json
+
+    pytest.importorskip("rasterio")
+    png = georeferenced_png(tmp_path / "scene.png")
+    out = tmp_path / "r.json"
+    assert predict(ckpt, png, "--task", "count", "--tile", "48", "--out", str(out)) == 0
+    notes = json.loads(out.read_text())["notes"]
+    assert any(n.startswith("[scene.png] modality inferred as optical") for n in notes), notes
+    assert any(n.startswith("note: --tile asks each window on its own") for n in notes), notes
