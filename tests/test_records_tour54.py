@@ -205,3 +205,20 @@ def test_real_scenes_in_llava_records_index_as_what_they_are(tmp_path):
     index = D.build_index(path, words, {"optical": 16, "sar": 16, "ir": 16, "msi": 16}, report)
     assert index["modality"] == ["sar", "ir", "msi", "optical"]
     assert sum(report.inferred.values()) == 4 and not report.uninferred
+
+
+def test_eval_says_how_a_record_gives_the_modality_not_a_flag_it_lacks(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+    from test_eval_tour53 import Processor, _answering
+
+    from rsvlm import evaluate
+
+    Image.fromarray(np.full((16, 16), 7, np.uint8)).save(tmp_path / "grey.png")
+    data, out = write(tmp_path / "test.jsonl", [llava("g", "grey.png")]), tmp_path / "p.jsonl"
+    _answering(monkeypatch)
+    evaluate.run(None, Processor({}), data, out, progress=False)
+    err = capsys.readouterr().err
+    assert "1 record(s): modality inferred as ir from 1 band uint8 (a panchromatic or grey photo: \"modality\": " \
+        "\"optical\" in the record; single-polarisation SAR: \"modality\": \"sar\" in the record) (first: g)" in err
+    assert "--modality" not in err  # rsvlm eval has no such option
+    assert json.loads(out.read_text())["modalities"] == ["ir"]
