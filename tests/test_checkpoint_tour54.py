@@ -63,3 +63,41 @@ def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp
     with pytest.raises(FileNotFoundError, match=says):
         merge_lora(src, tmp_path / "merged")
     assert not (tmp_path / "merged").exists()
+
+
+def _step_folders(root: Path) -> Path:
+    """Two plain-engine step folders (1 and 2) of a one-layer model, as the LM loop saves them."""
+    from rsvlm.train import checkpoint as ckpt
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    model(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    for step in (1, 2):
+        folder = ckpt.step_dir(root, step)
+        folder.mkdir(parents=True)
+        ckpt.save_plain(folder, model, opt, sched)
+        ckpt.save_rng(folder, 0)
+        ckpt.save_trainer_state(folder, {"step": step}, 0)
+    return folder
+
+
+@pytest.mark.parametrize("name", ["trainable.safetensors", "optimizer.safetensors", "optimizer.json", "scheduler.json",
+                                  "rng_rank0.json", "rng_rank0.safetensors", "trainer_state_rank0.json"])
+def test_a_cut_file_of_a_step_folder_is_named_before_the_resume_starts(tmp_path, name):
+    """check_step_folder saw only that the files were there: the resume built the model, then died on a
+    SafetensorError traceback or a JSONDecodeError naming no file."""
+    from rsvlm.train import checkpoint as ckpt
+
+    folder = _step_folders(tmp_path / "checkpoints")
+    ckpt.check_step_folder(folder, 0, deepspeed=False)  # whole: passes
+    (folder / name).write_bytes((folder / name).read_bytes()[:-7])
+    earlier = ckpt.step_dir(tmp_path / "checkpoints", 1)
+    with pytest.raises(ValueError, match=rf"step_000002/{name}: .*; resume from the step before it, "
+                                         rf"ckpt.resume={earlier}"):
+        ckpt.check_step_folder(folder, 0, deepspeed=False)
+    if name == "trainable.safetensors":  # what scripts/export_step.py reads
+        with pytest.raises(ValueError, match=rf"step_000002/{name}: not a readable safetensors file"):
+            ckpt.load_trainable(folder, torch.nn.Linear(3, 2))
+

@@ -174,7 +174,7 @@ def check_shards(src: Path, pattern: str = "*.index.json", headers: bool = True)
             raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
                                     f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
     for f in sorted(src.glob("*.safetensors")) if headers else ():
-        with _safe_open(f):
+        with open_safetensors(f):
             pass
 
 
@@ -203,7 +203,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
     """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn."""
-    from safetensors.torch import load_file
 
     from rsvlm.config import apply_overrides
     from rsvlm.model.llm import build_llm
@@ -259,12 +258,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     set_trainable(model)
     for part in (model.encoders, model.stems, model.projectors):
         part.to(device=device, dtype=dtype)
-    from safetensors import SafetensorError
-
-    try:
-        state = load_file(str(root / "vision.safetensors"))
-    except SafetensorError as e:  # truncated by a full disk or an interrupted copy
-        raise ValueError(f"{root / 'vision.safetensors'}: not a readable safetensors file ({e})") from e
+    state = load_safetensors(root / "vision.safetensors")
     n, odd = shape_mismatches(state, model.state_dict())
     if n:  # torch's RuntimeError named no file and no cause
         raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than "
@@ -313,7 +307,7 @@ def saved_dtypes(files: list[Path]) -> dict[str, torch.dtype]:
     """The floating dtype each tensor of the safetensors ``files`` is stored in, from the headers only."""
     out = {}
     for f in files:
-        with _safe_open(f) as h:
+        with open_safetensors(f) as h:
             for k in h.keys():
                 if (dt := _SAFETENSORS_DTYPES.get(h.get_slice(k).get_dtype())) is not None:
                     out[k] = dt
@@ -369,7 +363,7 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         if not rel.endswith(".safetensors"):
             shutil.copyfile(p, dest)
             continue
-        handles = [_safe_open(r / rel) for r in roots]
+        handles = [open_safetensors(r / rel) for r in roots]
         keys = set(handles[0].keys())
         for r, h in zip(roots[1:], handles[1:]):
             if set(h.keys()) != keys:
@@ -426,7 +420,7 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     rows = []
     total = 0
     for rel in set(fa) | set(fb) if progress else ():  # the bar's length: every header read once more
-        with _safe_open(fa.get(rel) or fb[rel]) as h:
+        with open_safetensors(fa.get(rel) or fb[rel]) as h:
             total += len(h.keys())
     with tqdm(total=total, unit="tensor", desc="compare", disable=not progress) as bar:  # closed on an error too
         _compare_files(fa, fb, rows, bar)
@@ -438,10 +432,10 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
     for rel in sorted(set(fa) | set(fb)):
         if rel not in fb or rel not in fa:
             side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
-            with _safe_open(p) as h:
+            with open_safetensors(p) as h:
                 rows += [{"file": rel, "name": k, "status": f"only in {side}", "max_abs": 0.0} for k in sorted(h.keys())]
             continue
-        with _safe_open(fa[rel]) as ha, _safe_open(fb[rel]) as hb:
+        with open_safetensors(fa[rel]) as ha, open_safetensors(fb[rel]) as hb:
             ka, kb = set(ha.keys()), set(hb.keys())
             for k in sorted(ka | kb):
                 if k not in kb or k not in ka:
@@ -459,7 +453,18 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                 bar.update()
 
 
-def _safe_open(path: Path):
+def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    """``safetensors.torch.load_file`` whose failure on a truncated or foreign file names it (ValueError)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except SafetensorError as e:  # truncated by a full disk or an interrupted copy
+        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+
+
+def open_safetensors(path: Path):
     """``safetensors.safe_open`` whose failure on a truncated or foreign file names it (ValueError)."""
     from safetensors import SafetensorError, safe_open
 

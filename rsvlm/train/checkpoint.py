@@ -35,6 +35,53 @@ import torch
 STEP_RE = re.compile(r"^step_(\d+)$")
 
 
+def read_json(path: Path):
+    """A step folder's JSON file; ValueError naming it when it is cut or damaged (a bare JSONDecodeError
+    named no file)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cut or damaged ({e}){_earlier(Path(path).parent)}") from e
+
+
+def read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """A step folder's safetensors file; ValueError naming it when it is cut or damaged (a SafetensorError
+    traceback named no file)."""
+    from rsvlm.model.checkpoint import load_safetensors
+
+    try:
+        return load_safetensors(path)
+    except ValueError as e:
+        raise ValueError(f"{e}{_earlier(Path(path).parent)}") from e
+
+
+def _earlier(folder: Path) -> str:
+    """The end of a message on a damaged step folder: the step folder before it to resume from, if any."""
+    m = STEP_RE.match(folder.name)
+    if m is None:
+        return ""
+    before = [p for p in sorted(folder.parent.iterdir())
+              if (n := STEP_RE.match(p.name)) and int(n.group(1)) < int(m.group(1)) and p.is_dir()]
+    return f"; resume from the step before it, ckpt.resume={before[-1]}" if before else ""
+
+
+def check_readable(folder: Path, names: list[str]) -> None:
+    """ValueError naming the first of ``names`` in ``folder`` that is cut or damaged: JSON that does not
+    parse, safetensors whose header does not (only headers are read), before anything is built."""
+    from rsvlm.model.checkpoint import open_safetensors
+
+    for name in names:
+        path = Path(folder) / name
+        if name.endswith(".json"):
+            read_json(path)
+        elif name.endswith(".safetensors"):
+            try:
+                with open_safetensors(path):
+                    pass
+            except ValueError as e:
+                raise ValueError(f"{e}{_earlier(Path(folder))}") from e
+
+
 def step_dir(root: Path, step: int) -> Path:
     return Path(root) / f"step_{step:06d}"
 
@@ -122,17 +169,16 @@ def save_rng(folder: Path, rank: int) -> None:
 
 
 def load_rng(folder: Path, rank: int) -> None:
-    from safetensors.torch import load_file
 
     path = folder / f"rng_rank{rank}.json"
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: no RNG state for rank {rank} (was it saved with another world size?)")
-    state = json.loads(path.read_text())
+    state = read_json(path)
     py = state["python"]
     random.setstate((py[0], tuple(py[1]), py[2]))
     npv = state["numpy"]
     np.random.set_state((npv[0], np.asarray(npv[1], dtype=np.uint32), *npv[2:]))
-    tensors = load_file(str(folder / f"rng_rank{rank}.safetensors"))
+    tensors = read_tensors(folder / f"rng_rank{rank}.safetensors")
     torch.set_rng_state(tensors["torch"])
     if "cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["cuda"])
@@ -171,15 +217,14 @@ def save_optimizer(folder: Path, optimizer) -> None:
 
 def load_optimizer(folder: Path, optimizer) -> None:
     """``save_optimizer``'s files into ``optimizer`` (or an older folder's ``optimizer.pt``, weights only)."""
-    from safetensors.torch import load_file
 
     folder = Path(folder)
     if not (folder / "optimizer.safetensors").is_file() and (folder / "optimizer.pt").is_file():
         optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
         return
-    meta = json.loads((folder / "optimizer.json").read_text())
+    meta = read_json(folder / "optimizer.json")
     state: dict[int, dict] = {}
-    for key, v in [*load_file(str(folder / "optimizer.safetensors")).items(), *meta["numbers"].items()]:
+    for key, v in [*read_tensors(folder / "optimizer.safetensors").items(), *meta["numbers"].items()]:
         i, name = key.split(".", 1)
         state.setdefault(int(i), {})[name] = v
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
@@ -226,6 +271,7 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
                and not (legacy and n.startswith("optimizer."))]
     if not missing:
         check_world(folder, world)
+        check_readable(folder, [n for n in step_files(rank, deepspeed) if (Path(folder) / n).is_file()])
         return
     if deepspeed and (Path(folder) / "trainable.safetensors").is_file():
         why = "it was saved by the plain engine (no dist.deepspeed)"
@@ -250,9 +296,8 @@ def check_world(folder: Path, world: int) -> None:
 
 def load_trainable(folder: Path, model: torch.nn.Module) -> None:
     """Copy a plain-engine step folder's trainable parameters into ``model`` (the same names, exactly)."""
-    from safetensors.torch import load_file
 
-    state = load_file(str(trainable_file(folder)))
+    state = read_tensors(trainable_file(folder))
     want = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(state) != want:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]
@@ -271,7 +316,7 @@ def load_trainable(folder: Path, model: torch.nn.Module) -> None:
 def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
     load_trainable(folder, model)
     load_optimizer(folder, optimizer)
-    scheduler.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
+    scheduler.load_state_dict(read_json(folder / "scheduler.json"))
 
 
 def save_trainer_state(folder: Path, state: dict, rank: int = 0) -> None:
@@ -283,7 +328,7 @@ def load_trainer_state(folder: Path, rank: int = 0) -> dict:
     path = Path(folder) / f"trainer_state_rank{rank}.json"
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: not a training checkpoint for rank {rank} (no {path.name})")
-    return json.loads(path.read_text())
+    return read_json(path)
 
 
 # -- a resumed run's config against the checkpoint's ------------------------------------------------
