@@ -69,9 +69,10 @@ def prompt(record: dict) -> str:
 
 
 def modality(record: dict, pred: dict | None = None) -> str:
-    """The record's modality; bi-temporal pairs of two modalities read ``optical+sar``. An image the
-    record does not name the modality of takes the one ``rsvlm eval`` inferred reading it (the
-    prediction's ``modalities``), else reads ``unknown``: never taken for optical."""
+    """The record's modality; bi-temporal pairs of two modalities read ``optical+sar``, a record
+    without an image ``text`` (as training groups it). An image the record does not name the
+    modality of takes the one ``rsvlm eval`` inferred reading it (the prediction's ``modalities``),
+    else reads ``unknown``: never taken for optical."""
     from rsvlm.data.modality import UNKNOWN
     from rsvlm.tokens import MODALITIES
 
@@ -79,7 +80,7 @@ def modality(record: dict, pred: dict | None = None) -> str:
     run = pred.get("modalities") if isinstance(pred, dict) else None
     run = run if isinstance(run, list) and len(run) == len(images) else [None] * len(images)
     mods = [im.get("modality") or (m if m in MODALITIES else UNKNOWN) for im, m in zip(images, run)]
-    return "+".join(dict.fromkeys(mods)) or "optical"
+    return "+".join(dict.fromkeys(mods)) or "text"
 
 
 def image_size(record: dict) -> tuple[int, int]:

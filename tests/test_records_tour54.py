@@ -222,3 +222,11 @@ def test_eval_says_how_a_record_gives_the_modality_not_a_flag_it_lacks(tmp_path,
         "\"optical\" in the record; single-polarisation SAR: \"modality\": \"sar\" in the record) (first: g)" in err
     assert "--modality" not in err  # rsvlm eval has no such option
     assert json.loads(out.read_text())["modalities"] == ["ir"]
+
+
+def test_a_record_without_an_image_is_tabled_as_text_not_optical():
+    from eval.common import modality
+
+    rec = normalize_record({"id": "t", "conversations": [{"from": "human", "value": "[vqa] What is SAR?"},
+                                                         {"from": "gpt", "value": "radar"}]})
+    assert modality(rec, {"id": "t", "answer": "radar"}) == "text"  # was "optical"
