@@ -101,3 +101,19 @@ def test_a_cut_file_of_a_step_folder_is_named_before_the_resume_starts(tmp_path,
         with pytest.raises(ValueError, match=rf"step_000002/{name}: not a readable safetensors file"):
             ckpt.load_trainable(folder, torch.nn.Linear(3, 2))
 
+
+def test_export_step_of_a_missing_step_names_the_steps_there(tmp_path, monkeypatch, capsys, ckpt):
+    """A step ckpt.keep had pruned was 'no train_config.yaml (not a step folder of rsvlm train)'; a run's
+    final/ was 'not a step folder of rsvlm train', though it is the model export_step would write."""
+    from script_loader import load_script
+
+    from rsvlm.train.checkpoint import not_a_step_folder
+
+    export = load_script("export_step", monkeypatch)
+    _step_folders(tmp_path / "checkpoints")
+    gone = tmp_path / "checkpoints" / "step_000009"
+    assert export.main([str(gone), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{gone}: no such folder; {gone.parent} holds step_000001, step_000002" in err, err
+    assert not (tmp_path / "out").exists()
+    assert not_a_step_folder(ckpt).startswith("it is a model folder already")

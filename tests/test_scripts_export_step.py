@@ -13,6 +13,7 @@ def test_ctrl_c_removes_a_half_written_export_but_never_a_users_files(tmp_path, 
         raise KeyboardInterrupt
 
     monkeypatch.setattr("rsvlm.train.loop.export_step", interrupted)
+    (tmp_path / "train_config.yaml").write_text("")  # a step folder (the script checks for one first)
     assert export.main([str(tmp_path), "--out", str(tmp_path / "new")]) == 130  # was: a KeyboardInterrupt traceback
     assert not (tmp_path / "new").exists()  # was: left, so the rerun was refused as 'not empty'
     assert capsys.readouterr().err.startswith("interrupted; nothing exported")

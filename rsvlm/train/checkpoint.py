@@ -240,6 +240,12 @@ def trainable_file(folder: Path) -> Path:
 
 def not_a_step_folder(folder: Path) -> str:
     """Why ``folder`` is no plain-engine step folder, as the end of an error message."""
+    if not folder.exists():  # e.g. a step ckpt.keep pruned: say which are there
+        steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
+        return "no such folder" + (f"; {folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)"
+                                   if steps else "")
+    if (folder / "config.yaml").is_file() and (folder / "vision.safetensors").is_file():
+        return "it is a model folder already (config.yaml, vision.safetensors): use it as it is"
     if (folder / "deepspeed").is_dir() or (folder / "trainer_state_rank0.json").is_file():
         return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
                 "zero_to_fp32 first")
