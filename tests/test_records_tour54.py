@@ -45,6 +45,9 @@ def test_an_unnamed_modality_is_unsaid_and_a_named_one_is_kept():
     assert named["images"][0]["modality"] == "ir"
     with pytest.raises(ValueError, match=r"images\[0\]\.modality.*'radar' is not one of"):
         normalize_record({**llava("c", "x.tif"), "images": [{"path": "x.tif", "modality": "radar"}]})
+    spelt = [normalize_record({**llava("d", "x.tif"), "images": [{"path": "x.tif", "modality": m}]})["images"][0]
+             for m in ("SAR", " Optical ", "", None)]
+    assert [im["modality"] for im in spelt] == ["sar", "optical", None, None]  # "SAR" was refused; --modality takes it
     assert with_modalities(r, ["sar"])["images"][0]["modality"] == "sar"
     assert with_modalities(named, ["sar"]) is named  # what a record names is never replaced
 

@@ -163,7 +163,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
             raise _fail(where, f"{f}.path", "missing (and no band_files)")
         if im.get("path") and not isinstance(im["path"], str):
             raise _fail(where, f"{f}.path", f"must be a file path (a string), got {type(im['path']).__name__}")
-        mod = im.get("modality")  # None (absent or null): unsaid, inferred from the file when read
+        mod = im.get("modality")  # None (absent, null or blank): unsaid, inferred from the file when read
+        if isinstance(mod, str):  # "SAR", as --modality takes it
+            mod = mod.strip().lower() or None
         if mod is not None and mod not in MODALITIES:
             raise _fail(where, f"{f}.modality", f"{mod!r} is not one of {', '.join(MODALITIES)}")
         bf = im.get("band_files")
