@@ -64,7 +64,7 @@ class ChatREPL:
         self.tta, self.by_class = tta, by_class  # tta: an rsvlm.tta.FuseConfig, or None
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
                                    do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain,
-                                   min_objects=min_objects, history=history)
+                                   min_objects=min_objects, history=history, stop_at_context=True)
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
@@ -200,9 +200,9 @@ class ChatREPL:
             self.session.rollback()
             self.say("\n(stopped)")
             return None
-        except ValueError as e:  # past the LLM's context even without the earlier exchanges
+        except ValueError as e:  # past the LLM's context even without the earlier exchanges (ContextError)
             self.session.rollback()
-            self.say(f"\nerror: {e} (/reset)")
+            self.say(f"\nerror: {e}" + (" (/reset)" if getattr(e, "resettable", False) else ""))
             return None
         self.say()
         dropped = [s["dropped_turns"] for s in self.session.stats]
@@ -214,7 +214,9 @@ class ChatREPL:
                                    " from here on; --history changes it" if keep else
                                    "the oldest exchanges are left out from here on, to fit the LLM's context"))
         cut = self.session.stats[-1]["cut"]
-        if cut:  # under the grammar a cut answer reads as a whole one
+        if self.session.stats[-1]["at_context"]:  # was a Python warning, mid-line, naming torch's file
+            self.say(f"  note: {self.context_note()}")
+        elif cut:  # under the grammar a cut answer reads as a whole one
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'])}")
         self.unsent = []
         scores = self.session.last_scores
@@ -235,6 +237,14 @@ class ChatREPL:
         for line in tables.problem_lines(self.last["problems"]):  # a long free-decoded answer's hundreds, cut too
             self.say("  " + line)
         return answer
+
+    def context_note(self) -> str:
+        """What to say of an answer the end of the LLM's context stopped, and what gives it room."""
+        from rsvlm.model.llm import context_length
+
+        earlier = sum(m["role"] == "assistant" for m in self.session.messages[:-1])  # the exchanges it was shown
+        return (f"the answer stopped at the end of the LLM's context ({context_length(self.session.model.llm)} "
+                f"tokens); a shorter question leaves it more room{', and so does /reset' if earlier else ''}")
 
     def answerer(self):
         s = self.session

@@ -30,7 +30,8 @@ def test_a_prompt_past_the_context_is_one_line_in_chat_and_predict(short_ckpt, g
     repl.load_image([str(geotiff), "optical"])
     assert repl.handle("[det] ships")  # was a traceback that ended the chat
     said = out.getvalue()
-    assert re.search(r"error: .*context is 128 tokens.*reset the session to start a new one \(/reset\)", said)
+    assert re.search(r"error: .*context is 128 tokens.*the images and the system prompt alone fill it", said)
+    assert "/reset" not in said  # a new conversation would not fit either
     assert repl.session.stats == [] and repl.handle("/reset")  # the session goes on
     for tiles in ([], ["--tile", "32"]):  # a tiled run was a traceback
         assert predict_det(short_ckpt, geotiff, *tiles) == 2

@@ -21,3 +21,68 @@ def test_a_task_tag_is_read_in_any_case_and_an_unknown_one_is_refused(ckpt, geot
     assert len(repl.session.stats) == 1  # neither was asked
     assert repl.handle("[1] is the free-chat question it looks like")
     assert last_question(repl) == "[1] is the free-chat question it looks like"
+
+
+@pytest.fixture(scope="module")
+def ctx_ckpt(tmp_path_factory):
+    """The tiny checkpoint with a 192-token context: a few hundred characters of question fill it."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+    from test_chat_history import REPO
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                                        ["llm.config.max_position_embeddings=192"]))
+    out = tmp_path_factory.mktemp("ctx192")
+    model.save_pretrained(out)
+    return out
+
+
+def first_prompt_len(repl, question: str) -> int:
+    """Tokens of ``question`` asked first about the loaded image, as ChatSession sends it."""
+    from rsvlm import inference as inf
+    from rsvlm.data.conversation import system_messages
+
+    s = repl.session
+    text = inf.user_text(question, repl.images, True, s.processor.prompt)
+    full = s.processor.chat_prompt(system_messages(s.system) + [{"role": "user", "content": text}],
+                                   add_generation_prompt=True)
+    pixels = [s.processor.prepare_image(inf.model_input(im)) for im in repl.images]
+    return len(s.processor.encode(full, pixels, add_special_tokens=True))
+
+
+def test_an_answer_stops_at_the_end_of_the_context_with_a_note_not_a_python_warning(ctx_ckpt, geotiff):
+    import warnings
+
+    repl, out = chat_repl(ctx_ckpt)
+    repl.session.gen["max_new_tokens"] = 20
+    repl.load_image([str(geotiff), "optical"])
+    question = "[vqa] is there " + "a" * 200
+    question = question[: len(question) - (first_prompt_len(repl, question) - 189)]  # 3 tokens of room
+    assert first_prompt_len(repl, question) == 189
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was a UserWarning naming torch's _contextlib.py, mid-answer
+        assert repl.handle(question)
+    stats = repl.session.stats[-1]
+    assert stats["at_context"] and stats["new_tokens"] <= 3 and stats["cache_len"] <= 192
+    said = out.getvalue()
+    assert "note: the answer stopped at the end of the LLM's context (192 tokens); a shorter question" in said
+    assert "token limit" not in said  # --max-new-tokens was not what stopped it
+
+
+def test_a_question_too_long_says_what_helps_and_reset_only_where_it_would(ctx_ckpt, geotiff):
+    repl, out = chat_repl(ctx_ckpt)
+    repl.session.history = None  # every earlier exchange shown
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[vqa] " + "a" * 300)
+    said = out.getvalue()
+    assert "leaving no room for an answer; shorten the question" in said and "/reset" not in said  # a reset is no help
+    assert not repl.session.stats
+    assert repl.handle("[cls] scene?")
+    fits_alone = "[vqa] is there " + "a" * 200
+    fits_alone = fits_alone[: len(fits_alone) - (first_prompt_len(repl, fits_alone) - 185)]
+    assert repl.handle(fits_alone)  # fits alone, not after the first exchange, which holds the image
+    assert "leaving no room for an answer; reset the session to start a new one (/reset)" in out.getvalue()
+    assert len(repl.session.stats) == 1

@@ -11,14 +11,17 @@ given with a turn are encoded once, in that turn.
     chat.ask("[det] Detect every ship.")
     chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
                  # dropped_turns (earlier exchanges left out: history, or the LLM's context),
-                 # cut (True where max_new_tokens ended the answer, not the model)
+                 # cut (True where max_new_tokens ended the answer, not the model),
+                 # at_context (cut, by the end of the LLM's context rather than max_new_tokens)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
 A turn shows the model at most ``history`` earlier exchanges (the model's ``prompt.max_history``;
 the turn that brought the images is one of them and stays), leaving the oldest out, and fewer when
 the conversation nears the LLM's context, so a long chat goes on; with ``history=0`` every
 question is asked as the first turn about the images (their visual tokens stay cached). A turn
-that cannot fit even alone is a ValueError; an answer that runs past the context is a warning.
+that leaves no room for an answer even alone is a ContextError (a ValueError); an answer that runs
+past the context is a warning, or with ``stop_at_context`` stops there (``stats``' ``at_context``):
+past it a RoPE LLM writes garbage.
 
 Limits: batch size 1; a template that rewrites earlier turns still works, but re-prefills from the
 first token it changes (from the start, images re-encoded, when that is before an image).
@@ -39,11 +42,21 @@ from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN, task_tag
 
 
+class ContextError(ValueError):
+    """A question that leaves no room for an answer in the LLM's context; ``resettable`` where it
+    would fit as the first question of a new conversation."""
+
+    def __init__(self, message: str, resettable: bool):
+        super().__init__(message)
+        self.resettable = resettable
+
+
 class ChatSession:
     def __init__(self, model: RSVLM, processor, system: str | None = None, max_new_tokens: int = 256,
                  do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0, constrain: bool = True,
-                 min_objects: int = 0, history: int | str | None = None):
+                 min_objects: int = 0, history: int | str | None = None, stop_at_context: bool = False):
         self.model, self.processor, self.constrain = model, processor, constrain
+        self.stop_at_context = stop_at_context  # an answer ends where the context does (else: runs on, warned)
         # earlier exchanges shown (None: what the context holds); history=None takes the model's, "all" none
         self.history = processor.prompt.max_history if history is None else None if history == "all" else history
         if self.history is not None and (not isinstance(self.history, int) or self.history < 0):
@@ -81,6 +94,7 @@ class ChatSession:
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
         images = [images] if isinstance(images, (ImageInput, Pixels)) else list(images or [])  # one, or a list
+        question = text
         text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         dropped = 0
@@ -97,7 +111,7 @@ class ChatSession:
             dropped += 1
             full = self.processor.chat_prompt(messages, add_generation_prompt=True)
             prompt = self.processor.encode(full, every, add_special_tokens=True)
-        self.model.check_context(prompt, "the conversation", "; reset the session to start a new one")
+        self._check_room(prompt, question, every, self.modalities + [im.modality for im in images])
         keep = min(_common_prefix(self.token_ids[: self.cache_len], prompt), len(prompt) - 1)
         slots = prompt[keep:].count(self.model.special.image)
         if slots != sum(self.processor.n_visual_tokens(p) for p in pixels):
@@ -115,6 +129,10 @@ class ChatSession:
         mask = torch.ones(1, self.cache_len + len(new_ids), dtype=torch.long, device=device)
         gcfg = GenerationConfig(use_cache=True, stop_strings=self.processor.stop_strings, vocab=len(model.tokenizer),
                                 **{**self.gen, **gen_overrides})
+        ctx = context_length(model.llm)
+        at_context = self.stop_at_context and ctx is not None and ctx - len(prompt) < gcfg.max_new_tokens
+        if at_context:  # past the context a RoPE LLM writes garbage: the answer stops there, shapes closed
+            gcfg.max_new_tokens = ctx - len(prompt)
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
         mins = self.min_objects if task_tag("det") in text else 0
@@ -143,8 +161,29 @@ class ChatSession:
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),
                            "new_tokens": len(generated), "cache_len": self.cache_len, "dropped_turns": dropped,
-                           "cut": not res.finished[0]})
+                           "cut": not res.finished[0], "at_context": at_context and not res.finished[0]})
         return answer
+
+    def _check_room(self, prompt: list[int], question: str, pixels: list, modalities: list[str]) -> None:
+        """ContextError unless ``prompt`` leaves the LLM's context room for an answer token, saying
+        what would help: a new conversation (``question`` asked first about the images, ``pixels``
+        of ``modalities``), a shorter question, or neither."""
+        ctx = context_length(self.model.llm)
+        if ctx is None or len(prompt) < ctx:
+            return
+        first = system_messages(self.system) + [
+            {"role": "user", "content": image_turn(question, modalities, self.processor.prompt)}]
+        alone = len(self.processor.encode(self.processor.chat_prompt(first, add_generation_prompt=True), pixels,
+                                          add_special_tokens=True))
+        words = len(self.model.tokenizer(question, add_special_tokens=False).input_ids)
+        resettable = alone < min(ctx, len(prompt))
+        fix = ("reset the session to start a new one" if resettable else
+               f"shorten the question ({words} tokens)" if alone - words < ctx else
+               "the images and the system prompt alone fill it, so resetting would not help either: use fewer "
+               "images or an LLM with a longer context")
+        raise ContextError(f"the conversation is {len(prompt)} tokens ({prompt.count(self.model.special.image)} of "
+                           f"them for images) but the LLM's context is {ctx} tokens (max_position_embeddings), "
+                           f"leaving no room for an answer; {fix}", resettable)
 
     def _overflow(self, messages: list[dict], prompt: list[int], gen_overrides: dict) -> int | None:
         """Index of the oldest user + assistant exchange without images, to drop when the exchanges
