@@ -117,3 +117,29 @@ def test_export_step_of_a_missing_step_names_the_steps_there(tmp_path, monkeypat
     assert f"{gone}: no such folder; {gone.parent} holds step_000001, step_000002" in err, err
     assert not (tmp_path / "out").exists()
     assert not_a_step_folder(ckpt).startswith("it is a model folder already")
+
+
+def test_a_failed_merge_leaves_no_half_written_out_and_never_writes_inside_its_source(tmp_path, monkeypatch):
+    """A merge that died half-way (a full disk, Ctrl-C) left llm/ and vision.safetensors in --out: a
+    model that loads wrong, and the rerun was refused as 'not empty'. --out inside the source nested a
+    checkpoint in a checkpoint, which every rglob over the source (averaging, comparing) then met."""
+    import rsvlm.model.checkpoint as ck
+
+    src = _lora_ckpt(tmp_path / "ck")
+    with pytest.raises(ValueError, match=rf"{src}/merged: inside the checkpoint {src}; merge into a folder outside"):
+        merge_lora(src, src / "merged")
+    assert not (src / "merged").exists()
+    save = ck.save_pretrained
+
+    def disk_full(model, out):
+        save(model, out)  # everything written but the provenance copy
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ck, "save_pretrained", disk_full)
+    (tmp_path / "empty").mkdir()
+    for out in (tmp_path / "new", tmp_path / "empty"):
+        with pytest.raises(OSError, match="No space left"):
+            merge_lora(src, out)
+        assert (out == tmp_path / "empty") == out.exists() and not (out.exists() and any(out.iterdir())), out
+    monkeypatch.setattr(ck, "save_pretrained", save)
+    assert (merge_lora(src, tmp_path / "new") / "vision.safetensors").is_file()  # the rerun is not refused

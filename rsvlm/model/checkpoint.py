@@ -277,27 +277,37 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
 
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/
-    into a new or empty ``out_dir`` (one holding files would mix two models). The source's
+    into a new or empty ``out_dir`` outside the source (one holding files would mix two models), which
+    a failed or interrupted merge leaves as it found it. The source's
     ``train_config.yaml`` and ``training_data.json``, if any, are copied along: what the weights
     were trained on (``rsvlm.data.overlap`` follows them)."""
-    out = Path(out_dir)
+    out, src = Path(out_dir), Path(src_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
+    if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
+        raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
     model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])  # float32: the sum B·A is exact
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
     # each tensor back to the dtype its source stored (a bf16 checkpoint was written as float32, twice the size)
     llm_files = sorted(Path(model.cfg.llm.name_or_path).glob("*.safetensors"))
-    stored = {**saved_dtypes([Path(src_dir) / "vision.safetensors"]),
+    stored = {**saved_dtypes([src / "vision.safetensors"]),
               **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
     with torch.no_grad():
         for name, t in [*model.named_parameters(), *model.named_buffers()]:
             if (want := stored.get(name)) is not None and t.is_floating_point() and want.is_floating_point:
                 t.data = t.data.to(want)
-    written = save_pretrained(model, out_dir)
-    for name in ("train_config.yaml", "training_data.json"):  # provenance: what the weights were trained on
-        if (provenance := Path(src_dir) / name).is_file():
-            shutil.copyfile(provenance, Path(written) / name)
-    return written
+    existed = out.exists()
+    try:
+        save_pretrained(model, out)
+        for name in ("train_config.yaml", "training_data.json"):  # provenance: what the weights were trained on
+            if (provenance := src / name).is_file():
+                shutil.copyfile(provenance, out / name)
+    except BaseException:  # a full disk, Ctrl-C: a half-written out passed for a model, and blocked the rerun
+        shutil.rmtree(out, ignore_errors=True)
+        if existed:
+            out.mkdir()
+        raise
+    return out
 
 
 _SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
