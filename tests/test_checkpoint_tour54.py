@@ -143,3 +143,23 @@ def test_a_failed_merge_leaves_no_half_written_out_and_never_writes_inside_its_s
         assert (out == tmp_path / "empty") == out.exists() and not (out.exists() and any(out.iterdir())), out
     monkeypatch.setattr(ck, "save_pretrained", save)
     assert (merge_lora(src, tmp_path / "new") / "vision.safetensors").is_file()  # the rerun is not refused
+
+
+def test_averaging_merged_fine_tunes_of_two_runs_is_not_refused_for_their_train_configs(tmp_path):
+    """merge-lora copies each run's train_config.yaml (and training_data.json) along, and the average
+    compared them byte for byte: two fine-tunes of one start (another lr, out_dir) were always 'differs'."""
+    from test_scripts_checkpoints import fake_ckpt
+
+    from rsvlm.model.checkpoint import average_checkpoints
+
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    (a / "train_config.yaml").write_text("out_dir: runs/a\noptim: {lr: 0.001}\n")
+    (b / "train_config.yaml").write_text("out_dir: runs/b\noptim: {lr: 0.0005}\n")
+    (b / "training_data.json").write_text("{}")
+    out = average_checkpoints([a, b], tmp_path / "avg")
+    assert not (out / "train_config.yaml").exists() and not (out / "training_data.json").exists()  # neither's alone
+    assert "What each was trained on (train_config.yaml, training_data.json) is in its own folder" in (
+        out / "README.md").read_text()
+    (b / "config.yaml").write_text("encoders: {x: 1}\n")  # the model's own files are still compared
+    with pytest.raises(ValueError, match="config.yaml differs"):
+        average_checkpoints([a, b], tmp_path / "avg2")

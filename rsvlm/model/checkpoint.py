@@ -275,6 +275,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     return model, model.make_processor()
 
 
+PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what it was trained on
+
+
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/
     into a new or empty ``out_dir`` outside the source (one holding files would mix two models), which
@@ -299,7 +302,7 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     existed = out.exists()
     try:
         save_pretrained(model, out)
-        for name in ("train_config.yaml", "training_data.json"):  # provenance: what the weights were trained on
+        for name in PROVENANCE:
             if (provenance := src / name).is_file():
                 shutil.copyfile(provenance, out / name)
     except BaseException:  # a full disk, Ctrl-C: a half-written out passed for a model, and blocked the rerun
@@ -328,8 +331,9 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
                         weights: list[float] | None = None) -> Path:
     """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
     every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
-    dtype); everything else is copied from the first. Only meaningful for models fine-tuned from
-    one starting point. Refuses unmerged LoRA checkpoints (averaging A and B apart is not averaging
+    dtype); everything else is copied from the first, but for ``PROVENANCE`` (each input's training
+    config and data, which differ between fine-tunes): the card names the inputs instead. Only
+    meaningful for models fine-tuned from one starting point. Refuses unmerged LoRA checkpoints (averaging A and B apart is not averaging
     their product: run ``rsvlm merge-lora`` first), differing configs or tokenizers, and tensors
     that differ in name, shape or dtype, or (non-floating) in value."""
 
@@ -349,8 +353,9 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         if (r / "adapter").is_dir():
             raise ValueError(f"{r}: holds an unmerged LoRA adapter; run `rsvlm merge-lora` on it first")
 
-    def files(r: Path) -> dict[str, Path]:
-        return {str(p.relative_to(r)): p for p in sorted(r.rglob("*")) if p.is_file() and p.name != "README.md"}
+    def files(r: Path) -> dict[str, Path]:  # the model's files: not its card, nor what each was trained on
+        return {rel: p for p in sorted(r.rglob("*")) if p.is_file()
+                and (rel := str(p.relative_to(r))) not in ("README.md", *PROVENANCE)}
 
     first = files(roots[0])
     if not any(rel.endswith(".safetensors") for rel in first):
@@ -392,8 +397,10 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
                 raise ValueError(f"{rel}: non-floating tensor {k!r} differs between checkpoints")
         save_file(merged, str(dest), metadata=handles[0].metadata())
     card = (roots[0] / "README.md").read_text() if (roots[0] / "README.md").is_file() else ""
+    kept = [n for n in PROVENANCE if any((r / n).is_file() for r in roots)]
     (out / "README.md").write_text(card + "\nWeight average of: " + ", ".join(
-        f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n")
+        f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n" + (
+        f"\nWhat each was trained on ({', '.join(kept)}) is in its own folder, not copied here.\n" if kept else ""))
     return out
 
 
