@@ -91,13 +91,22 @@ class ChatREPL:
         try:
             img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None),
                                 max_side=inf.READ_MAX_SIDE)
-            band_notes = self.session.processor.band_notes(inf.model_input(img))
         except (FileNotFoundError, ValueError) as e:
             self.say(f"error: {e}")
             return False
-        if err := inf.all_nodata(img):
+        if err := self.add_image(img):
             self.say(f"error: {err}")
             return False
+        return True
+
+    def add_image(self, img) -> str | None:
+        """Add a read RSImage to the conversation, saying what it is; the reason it cannot be, else None."""
+        try:
+            band_notes = self.session.processor.band_notes(inf.model_input(img))
+        except ValueError as e:
+            return str(e)
+        if err := inf.all_nodata(img):
+            return err
         if self.session.asked:  # a question was already asked: new conversation on the new image
             self.session.reset()
             self.images, self.unsent, self.last = [], [], None
@@ -116,7 +125,7 @@ class ChatREPL:
         if len(self.unsent) == 2:
             for note in inf.pair_notes(*self.unsent):
                 self.say(f"  warning: {note}")
-        return True
+        return None
 
     def reset(self) -> None:
         self.session.reset()
@@ -316,7 +325,8 @@ def main(args) -> int:
         print(f"rsvlm chat: {len(specs)} --image given; a chat is about one image or a bi-temporal pair (two). "
               "Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", file=sys.stderr)
         return 2
-    try:
+    try:  # before the model loads (minutes for a large one), as in predict
+        images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
@@ -331,8 +341,9 @@ def main(args) -> int:
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                     min_objects=args.min_objects, by_class=args.det_by_class, history=args.history)
     processor.missing_bands = args.missing_bands
-    for spec in specs:  # an --image that cannot be read ends the command, as in predict
-        if not repl.load_image([",".join(spec.files), spec.modality or "", ",".join(spec.bands or [])]):
+    for img in images:  # an --image the model cannot take ends the command, as in predict
+        if err := repl.add_image(img):
+            print(f"rsvlm chat: {err}", file=sys.stderr)
             return 2
     repl.say("rsvlm chat — /help for commands, /quit to leave")
     try:

@@ -86,3 +86,30 @@ def test_a_question_too_long_says_what_helps_and_reset_only_where_it_would(ctx_c
     assert repl.handle(fits_alone)  # fits alone, not after the first exchange, which holds the image
     assert "leaving no room for an answer; reset the session to start a new one (/reset)" in out.getvalue()
     assert len(repl.session.stats) == 1
+
+
+def test_an_image_chat_cannot_take_is_one_stderr_line_and_the_model_is_not_loaded_first(ckpt, tmp_path, monkeypatch,
+                                                                                     capsys):
+    import numpy as np
+    import tifffile
+    from PIL import Image
+
+    from rsvlm import inference as inf
+    from rsvlm.cli import main
+
+    good = tmp_path / "scene.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(good)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(good.read_bytes()[:300])
+    load = inf.load_model
+    monkeypatch.setattr(inf, "load_model", lambda *a, **k: pytest.fail("the model was loaded before the images"))
+    assert main(["chat", "--image", str(good), "--image", str(cut)]) == 2
+    said = capsys.readouterr()  # was "error: …" on stdout, after the model had loaded
+    assert f"rsvlm chat: {cut}: cannot decode image" in said.err and said.out == ""
+    monkeypatch.setattr(inf, "load_model", load)
+    vv = tmp_path / "vv.tif"  # one polarisation; the tiny model wants VV and VH
+    tifffile.imwrite(vv, np.random.default_rng(1).random((32, 32), dtype=np.float32))
+    assert main(["chat", "--model", str(ckpt), "--image", str(vv), "--modality", "sar", "--bands", "VV",
+                 "--missing-bands", "error"]) == 2
+    said = capsys.readouterr()
+    assert "rsvlm chat: " in said.err and "missing ['VH']" in said.err and "error:" not in said.out
