@@ -163,3 +163,41 @@ def test_averaging_merged_fine_tunes_of_two_runs_is_not_refused_for_their_train_
     (b / "config.yaml").write_text("encoders: {x: 1}\n")  # the model's own files are still compared
     with pytest.raises(ValueError, match="config.yaml differs"):
         average_checkpoints([a, b], tmp_path / "avg2")
+
+
+def test_converting_an_fp16_llava_keeps_fp16(tmp_path):
+    """convert_llava built and wrote float32 whatever the source held: GeoChat-7B's 14 GB of fp16 came out
+    at 28 GB. The conversion still runs in float32; the weights are written as the source stored them."""
+    import json
+
+    import test_model_llava as lv
+    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+
+    from rsvlm.model import convert_llava
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.tokens import IMAGE_TOKEN
+
+    tok = byte_tokenizer()
+    tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
+    image_id = tok.convert_tokens_to_ids(IMAGE_TOKEN)
+    torch.manual_seed(0)
+    hf = LlavaForConditionalGeneration(LlavaConfig(
+        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                                       image_size=32, patch_size=8, projection_dim=32),
+        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                                num_attention_heads=4, num_key_value_heads=2),
+        image_token_id=image_id)).eval()
+    hf.to(torch.float16).save_pretrained(tmp_path / "hf16")
+    tok.save_pretrained(tmp_path / "hf16")
+    hf.float()  # the reference: fp16 weights computed in float32, as load_pretrained runs them
+    assert json.loads((tmp_path / "hf16" / "config.json").read_text())["dtype"] == "float16"
+    out = convert_llava(tmp_path / "hf16", tmp_path / "ck")
+    for rel in ("vision.safetensors", "llm/model.safetensors"):
+        assert set(saved_dtypes([out / rel]).values()) == {torch.float16}, rel
+    model, proc = load_pretrained(out)
+    model.eval()
+    _, batch, pixel_values = lv._inputs(proc, 16, image_id)
+    with torch.no_grad():
+        ours = model(**batch).logits
+        theirs = hf(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=pixel_values).logits
+    assert (ours[..., : theirs.shape[-1]] - theirs).abs().max().item() <= 1e-4

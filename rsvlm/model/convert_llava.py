@@ -84,6 +84,20 @@ def _preprocess(src: Path, default_resize: str) -> StemConfig:
                       resize=resize, interpolation="bicubic")
 
 
+def _source_dtype(src: Path, conf: dict) -> torch.dtype:
+    """The floating dtype most of ``src``'s safetensors weights are stored in (headers only), else the one
+    its config.json names (``.bin`` weights), else float32."""
+    from collections import Counter
+
+    from rsvlm.model.checkpoint import saved_dtypes
+
+    stored = Counter(saved_dtypes(sorted(src.glob("*.safetensors"))).values())
+    if stored:
+        return stored.most_common(1)[0][0]
+    named = getattr(torch, str(conf.get("dtype") or conf.get("torch_dtype") or ""), None)
+    return named if isinstance(named, torch.dtype) and named.is_floating_point else torch.float32
+
+
 def _vision_cfg(hf_vision: dict, feature_layer: int) -> VisionConfig:
     hf = {k: v for k, v in hf_vision.items() if not k.startswith("_") and k not in
           ("architectures", "model_type", "transformers_version", "dtype", "torch_dtype")}
@@ -188,7 +202,8 @@ def _tower_keys(hf_vision: dict, tower: dict[str, torch.Tensor]) -> dict[str, to
 
 def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | Path | None = None,
                   dtype: torch.dtype | None = None) -> Path:
-    """Write an rsvlm checkpoint equivalent to the LLaVA checkpoint in ``src_dir``."""
+    """Write an rsvlm checkpoint equivalent to the LLaVA checkpoint in ``src_dir``, its weights in
+    ``dtype`` (default: the dtype the source stores them in)."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     from rsvlm.model.checkpoint import save_pretrained
@@ -241,6 +256,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         if missing or res.unexpected_keys:
             raise ValueError(f"{src}: vision weights do not fit: missing {missing[:5]}, "
                              f"unexpected {res.unexpected_keys[:5]}")
-        return save_pretrained(model, out)
+        # converted in float32 unless dtype is given, saved as the source stored it (an fp16 7B came out at 28 GB)
+        return save_pretrained(model.to(dtype or _source_dtype(src, conf)), out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
