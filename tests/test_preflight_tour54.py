@@ -143,3 +143,89 @@ def test_build_llm_names_the_key_for_a_folder_without_a_model(tmp_path):
     cfg = replace(load_config(VLMConfig, TINY).llm, name_or_path=str(tmp_path), config=None)
     with pytest.raises(FileNotFoundError, match=r"^llm\.name_or_path: .* holds no Hugging Face model: no config\.json"):
         llm.build_llm(cfg)
+
+
+def test_max_length_that_cannot_hold_one_image_is_refused_before_the_run(records, tmp_path, capsys):
+    """Every sample was cut inside its image and skipped as bad: found once the run was 50 samples in
+    (TooManyBadSamples, exit 1); now preflight counts the image tokens from the config (exit 2)."""
+    out = tmp_path / "run"
+    assert _train(records, out, "data.max_length=16") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ("data.max_length=16 cannot hold one image and an answer: one image is 16 or more tokens "
+                              "before any text (optical 16, msi 16, sar 16, ir 16)") in err[0], err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("overrides", [[], ["model.projector.pool=2"], ["model.encoders.sar.image_size=64"]])
+def test_preflight_counts_image_tokens_as_the_built_model_does(overrides):
+    from rsvlm.model import create_model
+    from rsvlm.model.checks import image_tokens
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_max_length
+
+    cfg = load_config(TrainConfig, SFT, ["data.max_length=17", *overrides])
+    _, processor = create_model(cfg.model, device="meta")
+    assert image_tokens(cfg.model) == processor.n_tokens
+    assert check_max_length(cfg) == processor.n_tokens  # one modality fits: the run is not refused
+
+
+@pytest.fixture(scope="module")
+def tiny_processor():
+    from rsvlm.model import create_model
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, SFT, ["model.encoders.sar.image_size=96"])  # sar: 144 image tokens
+    return cfg, create_model(cfg.model, device="meta")[1]
+
+
+def _index(mods: list[str], system: int = 0):
+    from datasets import Dataset
+
+    recs = ['{"id": "r", "conversations": [{"from": "system", "value": ""}]}' if i < system else '{"id": "r"}'
+            for i in range(len(mods))]
+    return Dataset.from_dict({"record": recs, "modality": mods})
+
+
+def test_records_whose_prompt_and_image_cannot_fit_are_counted_before_the_first_step(tiny_processor, capsys):
+    """An image that fits but whose prompt around it does not (the rsvlm template's system prompt is 120
+    tokens of the byte tokenizer) was a bad sample each, found mid-run; now named before the first step."""
+    from rsvlm.train.run import check_unfit, shortest_sample, unfit_records
+
+    cfg, processor = tiny_processor
+    optical, sar = (shortest_sample(processor, cfg.model.prompt, m) for m in ("optical", "sar"))
+    assert optical > processor.n_tokens["optical"] + 100 and sar > optical + 100  # sar: 144 image tokens, optical 16
+    mods = ["optical"] * 6 + ["optical+sar", "sar"]
+    assert unfit_records(_index(mods)["record"], mods, processor, cfg.model.prompt, sar) == {}
+    assert unfit_records(_index(mods)["record"], mods, processor, cfg.model.prompt, sar - 1) == {"sar": 2}
+    assert unfit_records(_index(mods)["record"], mods, processor, cfg.model.prompt, optical - 1) == {"optical": 7, "sar": 1}
+    # a record's own system turn replaces the model's system prompt: it may be shorter, so it is not counted
+    assert unfit_records(_index(mods, system=6)["record"], mods, processor, cfg.model.prompt, optical - 1) == {
+        "optical": 1, "sar": 1}
+
+    cfg.data.max_length = sar - 1
+    cfg.data.max_bad_fraction = 0.5  # 2 of 8 records: a warning, and the run goes on
+    check_unfit(_index(mods), processor, cfg, rank=0)
+    err = capsys.readouterr().err
+    assert (f"warning: 2 of 8 records cannot fit data.max_length={sar - 1}: 2 sar record(s), whose shortest sample "
+            f"runs {sar} tokens (144 of them the image) before its answer; each would be skipped") in err, err
+    check_unfit(_index(mods), processor, cfg, rank=1)
+    assert capsys.readouterr().err == ""  # said once, by rank 0
+    cfg.data.max_bad_fraction = 0.2
+    with pytest.raises(ValueError, match=r"^2 of 8 records cannot fit .*, more than data\.max_bad_fraction=0\.2: "
+                                         r"raise data\.max_length"):
+        check_unfit(_index(mods), processor, cfg, rank=0)
+
+
+def test_a_run_whose_records_cannot_fit_stops_before_its_first_step(tmp_path, capsys):
+    """data.max_length=17 holds an optical image (16 tokens) but not the prompt around it: every sample was
+    skipped as bad until the 50th, then TooManyBadSamples; now the run stops once the data is read."""
+    from test_train_utils import make_records
+
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "run"
+    assert _train(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rsvlm train: ValueError: 4 of 4 records cannot fit data.max_length=17: 4 optical "
+                              "record(s), whose shortest sample runs"), err
+    assert not (out / "metrics.jsonl").exists() and not (out / "final").exists()
+

@@ -22,7 +22,7 @@ import math
 import warnings
 
 from rsvlm.model.llm import LOC_INITS, LLMConfig, _check_config_keys, check_llm_files
-from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig
+from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
 from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, check_pretrained
@@ -58,6 +58,15 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
     except (KeyError, IndexError, ValueError) as e:
         raise ValueError(f"{prefix}prompt.det_class_question {cfg.prompt.det_class_question!r}: only {{s}} (singular) "
                          f"and {{pl}} (plural) may be filled in ({type(e).__name__}: {e})") from None
+
+
+def image_tokens(cfg: VLMConfig, prefix: str = "model.") -> dict[str, int]:
+    """Visual tokens of one image of each stem's modality, counted as the built model counts them
+    (``RSVLM.n_visual_tokens``: its encoder's token grid, pooled by the projector); ``check_model_config``
+    first (ValueError naming the key otherwise)."""
+    used = {s.encoder for s in cfg.stems.values()}
+    grids = {n: check_encoder(cfg.encoders[n], f"{prefix}encoders.{n}", cfg.trainable.encoder) for n in used}
+    return {m: pooled_tokens((grids[s.encoder], grids[s.encoder]), cfg.projector.pool) for m, s in cfg.stems.items()}
 
 
 def check_model_files(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:

@@ -45,6 +45,14 @@ def _mlp2x_gelu(d_in: int, d_out: int) -> nn.Module:
 PROJECTORS = {"linear": _linear, "mlp2x_gelu": _mlp2x_gelu}
 
 
+def pooled_tokens(grid: tuple[int, int], pool: int) -> int:
+    """Tokens of a (gh,gw) token grid after k×k pooling (``ProjectorConfig.pool``): one image's visual tokens."""
+    gh, gw = grid
+    if gh % pool or gw % pool:
+        raise ValueError(f"token grid {gh}x{gw} is not divisible by the projector pool {pool}")
+    return (gh // pool) * (gw // pool)
+
+
 class Projector(nn.Module):
     def __init__(self, cfg: ProjectorConfig, d_in: int, d_out: int):
         super().__init__()
@@ -61,10 +69,7 @@ class Projector(nn.Module):
         self.net = PROJECTORS[cfg.type](d_in, d_out)
 
     def n_tokens(self, grid: tuple[int, int]) -> int:
-        gh, gw = grid
-        if gh % self.pool or gw % self.pool:
-            raise ValueError(f"token grid {gh}x{gw} is not divisible by the projector pool {self.pool}")
-        return (gh // self.pool) * (gw // self.pool)
+        return pooled_tokens(grid, self.pool)
 
     def forward(self, tokens: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
         # tokens: (B,gh·gw,D_vis) → (B,(gh/k)·(gw/k),D_llm)

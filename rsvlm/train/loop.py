@@ -44,6 +44,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     check_malformed,
     check_micro_batch,
     check_out_dir,  # noqa: F401 (importable from here as before)
+    check_unfit,
     host_group,
     lr_lambda,
     note_resume,
@@ -249,6 +250,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
                                 [file_weights[i] for i in index["source"]])
     check_malformed(report, cfg, rank)
+    check_unfit(index, processor, cfg, rank)  # before the first step: they were bad samples mid-run
     if rank == 0 and (note := past_context(lengths, cfg.data.max_length, context_length(model.llm))):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     if cfg.data.batching == "length_grouped" and rank == 0:

@@ -16,6 +16,7 @@ import torch
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
 from rsvlm.processes import env_int
+from rsvlm.tokens import IMAGE_TOKEN
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.logging import check_tensorboard, trim_metrics
@@ -156,6 +157,7 @@ def preflight(cfg: TrainConfig) -> None:
 
         check_clip_batch(cfg)
     else:
+        check_max_length(cfg)
         check_init_from(cfg)
         if cfg.log.tensorboard:
             check_tensorboard()
@@ -169,6 +171,75 @@ def preflight(cfg: TrainConfig) -> None:
     else:  # the rank the launcher set; train checks again with the process group's
         ckpt.check_step_folder(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed), world)
     model_changes(folder, cfg)
+
+
+def check_max_length(cfg: TrainConfig) -> dict[str, int]:
+    """Each stem's visual tokens per image (``image_tokens``); ValueError where ``data.max_length`` cannot
+    hold one image of any modality and an answer token: every sample would be skipped as bad, found only
+    once the run was 50 samples in. The prompt's words are counted once the model and data are
+    (``check_unfit``)."""
+    from rsvlm.model.checks import image_tokens
+
+    tokens, limit = image_tokens(cfg.model), cfg.data.max_length
+    if all(n >= limit for n in tokens.values()):
+        each = ", ".join(f"{m} {n}" for m, n in tokens.items())
+        raise ValueError(f"data.max_length={limit} cannot hold one image and an answer: one image is {min(tokens.values())}"
+                         f" or more tokens before any text ({each}); raise data.max_length above that plus the prompt "
+                         "and answers, or pool the image tokens (model.projector.pool)")
+    return tokens
+
+
+def shortest_sample(processor, prompt, modality: str) -> int:
+    """Tokens up to the first answer token of the shortest sample with one image of ``modality``, in the
+    model's prompt format (``prompt``: ``model.prompt``): what ``data.max_length`` must hold at least."""
+    from rsvlm.data.conversation import IGNORE_INDEX, record_messages
+    from rsvlm.model.processor import Pixels
+    from rsvlm.train.data import encode_sample
+
+    rec = {"id": "shortest", "images": [{"modality": modality}],
+           "conversations": [{"from": "human", "value": IMAGE_TOKEN}, {"from": "gpt", "value": "x"}]}
+    enc = encode_sample(processor, record_messages(rec, prompt), [Pixels(torch.empty(0), modality)], None)
+    return next(i for i, t in enumerate(enc["labels"]) if t != IGNORE_INDEX) + 1
+
+
+def unfit_records(records: list[str], modalities: list[str], processor, prompt, max_length: int) -> dict[str, int]:
+    """{modality: records} of the index's ``records`` (their JSON) whose shortest possible sample of one
+    of their images' ``modalities`` ("optical+sar") runs past ``max_length`` before its answer starts
+    (``shortest_sample``; with no system prompt for a record with its own system turn, which replaces
+    it): each will be a bad sample."""
+    from dataclasses import replace
+
+    need: dict[tuple[str, bool], int] = {}
+    out: dict[str, int] = {}
+    for rec, mods in zip(records, modalities):
+        own = '"from": "system"' in rec  # its own system turn may be shorter than the model's
+        for m in mods.split("+") if mods != "text" else ():
+            if (m, own) not in need:
+                need[m, own] = shortest_sample(processor, replace(prompt, system="") if own else prompt, m)
+            if need[m, own] > max_length:
+                out[m] = out.get(m, 0) + 1
+                break
+    return out
+
+
+def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
+    """Fail before the first step (ValueError) when more than ``data.max_bad_fraction`` of the records
+    cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run was 50
+    samples in); (rank 0) else name them as a warning."""
+    limit = cfg.data.max_length
+    unfit = unfit_records(index["record"], index["modality"], processor, cfg.model.prompt, limit)
+    if not unfit:
+        return
+    n, total = sum(unfit.values()), len(index)
+    what = (f"{n} of {total} records cannot fit data.max_length={limit}: "
+            + ", ".join(f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)} "
+                        f"tokens ({processor.n_tokens[m]} of them the image) before its answer" for m, k in sorted(unfit.items()))
+            + "; each would be skipped as a bad sample")
+    if n / total > cfg.data.max_bad_fraction:
+        raise ValueError(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise data.max_length, "
+                         "pool the image tokens (model.projector.pool), or leave those records out")
+    if rank == 0:
+        print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
 
 
 def check_init_from(cfg: TrainConfig) -> None:
