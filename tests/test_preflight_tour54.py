@@ -229,3 +229,27 @@ def test_a_run_whose_records_cannot_fit_stops_before_its_first_step(tmp_path, ca
                               "record(s), whose shortest sample runs"), err
     assert not (out / "metrics.jsonl").exists() and not (out / "final").exists()
 
+
+@pytest.mark.parametrize("warm,steps,schedule,says", [
+    (2, 2, "cosine", "optim.warmup_steps=2 is not below max_steps=2: the whole run is warm-up, its LR rising to "
+                     "0.000667 at the last step, never to optim.lr=0.001, and the cosine decay never starts"),
+    (1, 1, "constant", "optim.warmup_steps=1 is not below max_steps=1: the whole run is warm-up, its LR rising to "
+                       "0.0005 at the last step, never to optim.lr=0.001\n"),
+    (1, 2, "cosine", "optim.warmup_steps=1 with max_steps=2: the warm-up ends at the last step, which runs at "
+                     "optim.lr=0.001; the cosine decay never starts"),
+    (1, 2, "constant", None), (1, 3, "cosine", None), (0, 1, "cosine", None)])
+def test_a_run_no_longer_than_its_warm_up_says_so_once(warm, steps, schedule, says, capsys):
+    """The rates are the schedule's (``lr_lambda``: (step+1)/(warm+1) while warming up, as metrics.jsonl logs
+    them). warm-up 1 of 2 cosine steps said nothing: its LR reached optim.lr at the last step and never decayed."""
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import lr_lambda, note_schedule
+
+    cfg = load_config(TrainConfig, SFT, [f"optim.warmup_steps={warm}", f"max_steps={steps}", "optim.lr=0.001",
+                                         f"optim.schedule={schedule}"])
+    note_schedule(cfg, rank=0)
+    err = capsys.readouterr().err
+    assert (err == "") if says is None else (err.count("warning") == 1 and says in err), err
+    if warm == steps - 1:
+        assert lr_lambda(cfg)(steps - 1) == 1.0  # the last step: optim.lr itself
+    note_schedule(cfg, rank=1)
+    assert capsys.readouterr().err == ""

@@ -64,9 +64,15 @@ def lr_lambda(cfg: TrainConfig):
 
 
 def note_schedule(cfg: TrainConfig, rank: int) -> None:
-    """(rank 0) Say when the warm-up outlasts the run: its LR never reaches ``optim.lr``, nor decays."""
+    """(rank 0) Say when the warm-up outlasts the run (its LR never reaches ``optim.lr``, nor decays), or,
+    with a cosine schedule, ends at its last step (that step runs at ``optim.lr``: the decay never starts)."""
     warm, total = cfg.optim.warmup_steps, cfg.max_steps
-    if rank or warm < total or not cfg.optim.lr:
+    if rank or not warm or warm < total - 1 or not cfg.optim.lr:
+        return
+    if warm == total - 1:
+        if cfg.optim.schedule == "cosine":
+            print(f"[rsvlm.train] warning: optim.warmup_steps={warm} with max_steps={total}: the warm-up ends at the "
+                  f"last step, which runs at optim.lr={cfg.optim.lr:g}; the cosine decay never starts", file=sys.stderr)
         return
     top = cfg.optim.lr * lr_lambda(cfg)(total - 1)
     print(f"[rsvlm.train] warning: optim.warmup_steps={warm} is not below max_steps={total}: the whole run is "
