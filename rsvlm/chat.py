@@ -14,6 +14,7 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shlex
@@ -334,6 +335,8 @@ def main(args) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm chat: {err}", file=sys.stderr)
         return 2
+    if args.load_8bit:  # bitsandbytes logs this for every layer at every token, in the middle of the answer
+        logging.getLogger("bitsandbytes.autograd._functions").setLevel(logging.ERROR)
     from rsvlm.tta import MODES, FuseConfig
 
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,

@@ -113,3 +113,29 @@ def test_an_image_chat_cannot_take_is_one_stderr_line_and_the_model_is_not_loade
                  "--missing-bands", "error"]) == 2
     said = capsys.readouterr()
     assert "rsvlm chat: " in said.err and "missing ['VH']" in said.err and "error:" not in said.out
+
+
+def chat_main(argv: list[str], lines: list[str], monkeypatch) -> int:
+    """``rsvlm chat`` with ``lines`` typed at its prompt, then Ctrl-D."""
+    from rsvlm.cli import main
+
+    typed = iter(lines)
+
+    def typing(prompt=""):
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", typing)
+    return main(["chat", *argv])
+
+
+def test_an_8bit_chat_answers_without_a_log_line_per_layer_and_token(ckpt, geotiff, monkeypatch, capsys, caplog):
+    pytest.importorskip("bitsandbytes")
+    assert chat_main(["--model", str(ckpt), "--load-8bit", "--device", "cpu", "--image", str(geotiff),
+                      "--max-new-tokens", "3"], ["[cls] What scene?"], monkeypatch) == 0
+    said = capsys.readouterr()
+    logged = [r.getMessage() for r in caplog.records]
+    assert not [m for m in logged if "MatMul8bitLt" in m]  # was one line per layer per token, inside the answer
+    assert "loaded scene.tif" in said.out
