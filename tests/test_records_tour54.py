@@ -98,21 +98,27 @@ def test_a_modality_without_a_stem_found_by_inference_is_left_out_as_such(tmp_pa
     assert index["id"] == ["b"] and no_stem == {"sar": 1}  # was trained through the optical stem
 
 
-def test_an_image_that_cannot_be_opened_is_kept_and_counted(tmp_path):
+def test_a_record_whose_image_cannot_be_opened_is_left_out_and_counted(tmp_path):
+    from rsvlm.data.modality import UNOPENED
     from rsvlm.train import data as D
 
     (tmp_path / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-    path = write(tmp_path / "train.jsonl", [llava("a", "gone.tif"), llava("b", "cut.png")])
+    sar_tif(tmp_path / "s1.tif")
+    path = write(tmp_path / "train.jsonl", [llava("a", "gone.tif"), llava("b", "cut.png"), llava("c", "s1.tif")])
     report = ReadReport(str(path))
-    index = D.build_index(path, words, {"optical": 16}, report, roots=[tmp_path])
-    assert index["id"] == ["a", "b"] and index["modality"] == ["unknown", "unknown"]  # fail as bad samples when read
-    assert report.uninferred == 2 and "image not found" in report.uninferred_first
-    assert "2 image file(s) whose records do not name their modality could not be opened" in report.summary()
+    index = D.build_index(path, words, {"optical": 16, "sar": 8}, report, roots=[tmp_path])
+    assert index["id"] == ["c"] and report.n_ok == 1 and report.skipped == {UNOPENED: 2}  # stem and length unknown
+    said = report.summary()
+    assert f"2 skipped ({UNOPENED}: 2)" in said and "modality inferred for 1 image file(s)" in said
+    assert report.examples[0] == (f"{path}: record a: images[0] does not name its modality, and it cannot be "
+                                  f"inferred: FileNotFoundError: image not found: {tmp_path / 'gone.tif'}")
+    with pytest.raises(ValueError, match=r"no usable record .*image that cannot be opened"):  # a wrong root: before step 1
+        D.build_index(path, words, {"optical": 16, "sar": 8}, ReadReport(str(path)), roots=[tmp_path / "elsewhere"])
     with pytest.raises(ValueError, match="image roots for"):
         D.build_index(path, words, {"optical": 16}, ReadReport(str(path)), roots=[tmp_path, tmp_path])
 
 
-def test_a_sample_the_index_could_not_infer_is_prompted_with_what_reading_found(tmp_path, monkeypatch):
+def test_a_sample_whose_modality_is_still_unsaid_is_prompted_with_what_reading_found(tmp_path, monkeypatch):
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.train import data as D
 
@@ -123,9 +129,7 @@ def test_a_sample_the_index_could_not_infer_is_prompted_with_what_reading_found(
             return image
 
     sar_tif(tmp_path / "s1.tif")
-    path = write(tmp_path / "train.jsonl", [llava("a", "s1.tif")])
-    index = D.build_index(path, words, {"sar": 8}, ReadReport(str(path)), roots=[tmp_path / "elsewhere"])
-    assert index["modality"] == ["unknown"]
+    index = [{"record": json.dumps(normalize_record(llava("a", "s1.tif"))), "task": "chat", "modality": "sar"}]
     said = []
     monkeypatch.setattr(D, "encode_sample", lambda proc, messages, pixels, n: said.append(messages) or
                         {"input_ids": [1], "labels": [1], "n_tokens": 1})
@@ -135,6 +139,7 @@ def test_a_sample_the_index_could_not_infer_is_prompted_with_what_reading_found(
 
 
 def test_clip_caption_pairs_infer_the_modality_too(tmp_path):
+    from rsvlm.data.modality import UNOPENED
     from rsvlm.train.clip_data import caption_pool, without_stem
 
     sar_tif(tmp_path / "s1.tif")
@@ -143,10 +148,11 @@ def test_clip_caption_pairs_infer_the_modality_too(tmp_path):
     cfg = SimpleNamespace(data=SimpleNamespace(train=str(path), root=None, extra=[]),
                           model=SimpleNamespace(stems={"optical": None}))
     pairs, _, report = caption_pool(cfg)
-    assert [p[0]["images"][0]["modality"] for p in pairs] == ["sar", None]
-    assert report.inferred == {("sar", "1 band float32"): 1} and report.uninferred == 1
+    assert [p[0]["images"][0]["modality"] for p in pairs] == ["sar"]  # was optical
+    assert report.inferred == {("sar", "1 band float32"): 1} and report.skipped == {UNOPENED: 1}
+    assert report.n_ok == 1
     kept, _, left = without_stem(pairs, None, cfg)
-    assert left == {"sar": 1} and [p[0]["id"] for p in kept] == ["b"]  # b: a bad sample when drawn, as before
+    assert left == {"sar": 1} and not kept  # was trained through the optical stem
 
 
 def test_eval_infers_tallies_prompts_and_writes_the_modality(tmp_path, monkeypatch, capsys):
@@ -207,7 +213,7 @@ def test_real_scenes_in_llava_records_index_as_what_they_are(tmp_path):
     report = ReadReport(str(path))
     index = D.build_index(path, words, {"optical": 16, "sar": 16, "ir": 16, "msi": 16}, report)
     assert index["modality"] == ["sar", "ir", "msi", "optical"]
-    assert sum(report.inferred.values()) == 4 and not report.uninferred
+    assert sum(report.inferred.values()) == 4 and not report.skipped
 
 
 def test_eval_says_how_a_record_gives_the_modality_not_a_flag_it_lacks(tmp_path, monkeypatch, capsys):

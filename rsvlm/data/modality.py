@@ -3,8 +3,12 @@ for training: by the reader's own rule (``rsvlm.io.SceneReader``, the one ``rsvl
 ``rsvlm eval`` infer with), once per file, counted in the run's ``ReadReport``.
 
     finder = ModalityFinder()
-    record = finder.fill(record, root, report)   # images[i].modality: given, inferred, or None
+    record = finder.fill(record, root, report)   # images[i].modality: given or inferred; RecordError
     finder.close()                               # ends the progress bar, if one was shown
+
+A file that cannot be opened leaves its record's modality unknown: ``fill`` raises ``RecordError``
+naming it, and the readers skip that record and count it (``UNOPENED``), as read_records does a
+malformed line; a run whose data.root is wrong is told so before the first step.
 """
 
 from __future__ import annotations
@@ -14,17 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rsvlm.data.records import ReadReport, image_paths, with_modalities
+from rsvlm.data.records import ReadReport, RecordError, image_paths, with_modalities
 
-UNKNOWN = "unknown"  # the label (index group, score table) of an image whose modality is neither given nor found
+UNKNOWN = "unknown"  # the score tables' label of an image whose modality is neither given nor found
+UNOPENED = "image that cannot be opened to infer its modality"  # the skip reason of ``fill``'s RecordError
 _WHY = re.compile(r"modality inferred as (\w+) from (.+?)(?: \(|[:;]|$)")
 _STATS_SIDE = 8  # SceneReader computes a stretch on opening; the modality needs none of it
-
-
-def modality_label(modalities: list[str | None]) -> str:
-    """A group name for an image list's modalities: ``sar``, ``optical+sar``, ``unknown`` for one
-    neither given nor found, ``text`` for none."""
-    return "+".join(sorted({m or UNKNOWN for m in modalities})) or "text"
 
 
 def inferred_why(notes: list[str]) -> str:
@@ -37,37 +36,41 @@ class ModalityFinder:
     """Infers, file by file, the modality of each image a record leaves unsaid (cached by path);
     a progress bar shows once inferring has taken a few seconds."""
 
-    seen: dict[tuple[str, ...], str | None] = field(default_factory=dict)
+    seen: dict[tuple[str, ...], str | None] = field(default_factory=dict)  # files -> modality (None: see errors)
+    errors: dict[tuple[str, ...], str] = field(default_factory=dict)  # files -> why they cannot be opened
     bar: Any = field(default=None, repr=False)
 
     def fill(self, record: dict, root: str | Path, report: ReadReport) -> dict:
-        """``record`` with its unsaid modalities inferred (``with_modalities``); an image whose file
-        cannot be opened keeps None, counted in ``report``: its record is kept, and fails when read
-        as any unreadable image does."""
+        """``record`` with its unsaid modalities inferred (``with_modalities``); RecordError naming
+        the file where one cannot be opened."""
         if all(im["modality"] is not None for im in record["images"]):
             return record
-        found = [im["modality"] or self.infer(files, report)
-                 for files, im in zip(image_paths(record, root), record["images"])]
+        found = []
+        for i, (files, im) in enumerate(zip(image_paths(record, root), record["images"])):
+            m = im["modality"] or self.infer(files, report)
+            if m is None:  # missing, truncated, not an image
+                raise RecordError(f"record {record['id']}: images[{i}] does not name its modality, and it cannot be "
+                                  f"inferred: {self.errors[tuple(map(str, files))]}", UNOPENED)
+            found.append(m)
         return with_modalities(record, found)
 
     def infer(self, files: list[Path], report: ReadReport) -> str | None:
-        """The modality the reader infers for ``files`` (one image: a file, or one file per band)."""
+        """The modality the reader infers for ``files`` (one image: a file, or one file per band); None
+        where they cannot be opened (``errors`` says why)."""
         key = tuple(map(str, files))
         if key in self.seen:
             return self.seen[key]
         from rsvlm.io import ReadConfig, SceneReader
 
-        name = ", ".join(key)
         try:
             with SceneReader(list(key) if len(key) > 1 else key[0], None, None,
                              ReadConfig(stats_max_side=_STATS_SIDE)) as scene:
-                found, why = scene.modality, inferred_why(scene.notes) or "its header"
-        except (OSError, ValueError) as e:  # missing, truncated, not an image: the sample fails when read
-            found, why = None, f"{type(e).__name__}: {e}"
-        report.note_inferred(name, found, why)
-        self.seen[key] = found
+                self.seen[key] = scene.modality
+                report.note_inferred(", ".join(key), scene.modality, inferred_why(scene.notes) or "its header")
+        except (OSError, ValueError) as e:
+            self.seen[key], self.errors[key] = None, f"{type(e).__name__}: {e}"
         self._tick()
-        return found
+        return self.seen[key]
 
     def _tick(self) -> None:
         if self.bar is None:

@@ -50,8 +50,6 @@ class ReadReport:
     # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
     inferred: Counter = field(default_factory=Counter)
     inferred_first: str | None = None
-    uninferred: int = 0  # such files that could not be opened: their records are kept, and fail when read
-    uninferred_first: str | None = None  # "path: why"
 
     @property
     def n_skipped(self) -> int:
@@ -60,17 +58,19 @@ class ReadReport:
     @property
     def notable(self) -> bool:
         """Whether the summary says more than "all records read": worth printing."""
-        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred or self.uninferred)
+        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred)
 
-    def note_inferred(self, path: str, modality: str | None, why: str) -> None:
-        """One image file whose records do not name its modality: what it was inferred as, from what
-        (``modality`` None: the file could not be opened; ``why`` says why)."""
-        if modality is None:
-            self.uninferred += 1
-            self.uninferred_first = self.uninferred_first or f"{path}: {why}"
-        else:
-            self.inferred[(modality, why)] += 1
-            self.inferred_first = self.inferred_first or path
+    def note_inferred(self, path: str, modality: str, why: str) -> None:
+        """One image file whose records do not name its modality: what it was inferred as, from what."""
+        self.inferred[(modality, why)] += 1
+        self.inferred_first = self.inferred_first or path
+
+    def drop(self, reason: str, example: str) -> None:
+        """A record read, then left out by its reader for ``reason``: counted as skipped."""
+        self.n_ok -= 1
+        self.skipped[reason] += 1
+        if len(self.examples) < 5:
+            self.examples.append(example)
 
     def note_id(self, rid: str, where: str) -> None:
         if rid in self.ids:
@@ -93,9 +93,6 @@ class ReadReport:
             more = f" and {len(self.inferred) - 6} more kind(s)" if len(self.inferred) > 6 else ""
             s += (f"; modality inferred for {sum(self.inferred.values())} image file(s) whose records do not name it: "
                   f"{kinds}{more} (first: {self.inferred_first}; a \"modality\" in the record's images overrides)")
-        if self.uninferred:
-            s += (f"; {self.uninferred} image file(s) whose records do not name their modality could not be opened to "
-                  f"infer it (first: {self.uninferred_first}): their records are kept, and fail when read")
         return s
 
 

@@ -38,19 +38,24 @@ def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None
     """(record, caption, image root) of ``data.train`` and each ``data.extra`` file; the draw weight of
     each pair (None: uniform, when there is no extra file); one read report for all files. An image
     whose record does not name its modality has it inferred from its file (``ModalityFinder``,
-    counted in the report; None where the file cannot be opened: a bad sample when drawn)."""
+    counted in the report; a pair whose file cannot be opened is left out, counted as skipped)."""
     from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import RecordError
 
     files = [(Path(cfg.data.train), cfg.data.root, 1.0), *((Path(x.path), x.root, x.weight) for x in cfg.data.extra)]
     report = ReadReport(" + ".join(str(f) for f, _, _ in files))
     pairs, weights, finder = [], [], ModalityFinder()
     for path, root, weight in files:
-        found = caption_pairs(list(read_records(path, strict=False, report=report)))
+        root, found = Path(root or path.parent), []
+        for rec, cap in caption_pairs(list(read_records(path, strict=False, report=report))):
+            try:
+                found.append((finder.fill(rec, root, report), cap, root))
+            except RecordError as e:
+                report.drop(e.field, f"{path}: {e}")
         if cfg.data.extra and not found:
             finder.close()
             raise ValueError(f"{path}: no single-image caption pair ({report.summary()})")
-        root = Path(root or path.parent)
-        pairs += [(finder.fill(rec, root, report), cap, root) for rec, cap in found]
+        pairs += found
         weights += [weight] * len(found)
     finder.close()
     return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
@@ -64,11 +69,11 @@ def without_stem(pairs: list[tuple[dict, str, Path]], weights: torch.Tensor | No
     ``data.max_bad_fraction``)."""
     from collections import Counter
 
-    modality = [rec["images"][0]["modality"] for rec, _, _ in pairs]  # None: not inferred, fails when drawn
-    left = Counter(m for m in modality if m is not None and m not in cfg.model.stems)
+    modality = [rec["images"][0]["modality"] for rec, _, _ in pairs]
+    left = Counter(m for m in modality if m not in cfg.model.stems)
     if not left:
         return pairs, weights, {}
-    keep = [i for i, m in enumerate(modality) if m is None or m in cfg.model.stems]
+    keep = [i for i, m in enumerate(modality) if m in cfg.model.stems]
     return [pairs[i] for i in keep], (weights[keep] if weights is not None else None), dict(sorted(left.items()))
 
 

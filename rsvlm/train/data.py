@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
-from rsvlm.data.modality import ModalityFinder, modality_label
-from rsvlm.data.records import ReadReport, read_records, with_modalities
+from rsvlm.data.modality import ModalityFinder
+from rsvlm.data.records import ReadReport, RecordError, read_records, with_modalities
 from rsvlm.inference import record_inputs
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
@@ -44,8 +44,8 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
 
     An image whose record does not name its modality has it inferred from its file (``roots``: each
     file's image root, as ``SFTDataset`` reads them; None: the file's folder) and written into the
-    indexed record, counted in ``report``; one whose file cannot be opened keeps None (group
-    ``unknown``) and fails as a bad sample when read, as any unreadable image does."""
+    indexed record, counted in ``report``; a record with such an image whose file cannot be opened is
+    left out and counted in ``report`` as skipped (its modality, its stem, its length are unknown)."""
     from datasets import Dataset
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -54,28 +54,30 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         raise ValueError(f"{len(roots)} image roots for {len(paths)} records files")
     rows: dict[str, list] = {"record": [], "id": [], "task": [], "modality": [], "text": [], "n_visual": [],
                              "source": []}
-    finder, most = ModalityFinder(), max(n_visual_tokens.values(), default=0)
+    finder = ModalityFinder()
     for source, (path, root) in enumerate(zip(paths, roots)):
         before = len(rows["id"])
         for rec in read_records(path, strict=False, report=report):
-            rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
+            try:
+                rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
+            except RecordError as e:
+                report.drop(e.field, f"{path}: {e}")
+                continue
             mods = [im["modality"] for im in rec["images"]]
-            if unfit := sorted(set(mods) - set(n_visual_tokens) - {None}):  # would be a bad sample every epoch
-                report.n_ok -= 1
+            if unfit := sorted(set(mods) - set(n_visual_tokens)):  # would be a bad sample every epoch
                 if no_stem is not None:
+                    report.n_ok -= 1
                     no_stem[unfit[0]] += 1
                     continue
-                report.skipped[f"modality the model has no stem for: {unfit[0]}"] += 1
-                if len(report.examples) < 5:
-                    report.examples.append(f"{path}: record {rec['id']}: no stem for modality {unfit[0]!r}; "
-                                           f"the model has {sorted(n_visual_tokens)}")
+                report.drop(f"modality the model has no stem for: {unfit[0]}", f"{path}: record {rec['id']}: no stem "
+                            f"for modality {unfit[0]!r}; the model has {sorted(n_visual_tokens)}")
                 continue
             rows["record"].append(json.dumps(rec))
             rows["id"].append(rec["id"])
             rows["task"].append(rec["task"] or "chat")
-            rows["modality"].append(modality_label(mods))
+            rows["modality"].append("+".join(sorted(set(mods))) or "text")
             rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
-            rows["n_visual"].append(sum(n_visual_tokens.get(m, most) for m in mods)  # unknown: the most
+            rows["n_visual"].append(sum(n_visual_tokens[m] for m in mods)
                                     + TEMPLATE_OVERHEAD * len(rec["conversations"]))
             rows["source"].append(source)
         if len(rows["id"]) == before:
@@ -132,7 +134,7 @@ class SFTDataset(torch.utils.data.Dataset):
         rec = json.loads(row["record"])
         try:
             root = self.roots[row.get("source", 0)]
-            images = record_inputs(rec, root)  # a modality the index could not infer: inferred reading it
+            images = record_inputs(rec, root)  # a modality still unsaid (an index made elsewhere): inferred here
             messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
