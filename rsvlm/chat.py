@@ -23,7 +23,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
-from rsvlm.tokens import TASKS, task_tag
+from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -43,7 +43,10 @@ questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [r
 def tagged(question: str) -> str:
     """``question`` with its leading task tag as the model learnt it: lower case, one space after
     (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a bracketed first word that
-    is no task tag (``[detect]``), which the model would read as plain text."""
+    is no task tag (``[detect]``), which the model would read as plain text, and for ``<image>``."""
+    if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
+        raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and chat writes it; "
+                         "/image PATH loads one, and a question refers to it in words")
     m = re.match(r"\s*\[([A-Za-z]\w*)\]\s*", question)
     if not m:
         return question.strip()

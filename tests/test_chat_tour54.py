@@ -139,3 +139,13 @@ def test_an_8bit_chat_answers_without_a_log_line_per_layer_and_token(ckpt, geoti
     logged = [r.getMessage() for r in caplog.records]
     assert not [m for m in logged if "MatMul8bitLt" in m]  # was one line per layer per token, inside the answer
     assert "loaded scene.tif" in said.out
+
+
+def test_an_image_placeholder_typed_in_a_question_is_refused(ckpt, geotiff):
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[cls] What is <image>?")  # took the image's place: the image spliced mid-question
+    assert "error: <image> is where an image goes in the prompt" in out.getvalue()
+    assert not repl.session.stats and repl.unsent  # not asked; the image still goes with the first question
+    assert repl.handle("[cls] What is this?")
+    assert repl.session.messages[-2]["content"].count("<image>") == 1
