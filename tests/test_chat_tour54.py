@@ -1,8 +1,12 @@
 """``rsvlm chat`` as a demanding analyst uses it: task tags as typed, questions at the context's
 edge, bad --image paths, quantised models."""
 
+from pathlib import Path
+
 import pytest
 from test_predict_edges import chat_repl
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def last_question(repl) -> str:
@@ -30,7 +34,6 @@ def ctx_ckpt(tmp_path_factory):
 
     from rsvlm.config import load_config
     from rsvlm.model import VLMConfig, create_model
-    from test_chat_history import REPO
 
     torch.manual_seed(0)
     model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
