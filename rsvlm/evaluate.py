@@ -45,7 +45,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import load_records, with_modalities
+from rsvlm.data.records import as_record_fields, load_records, with_modalities
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -168,8 +168,6 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
     return out
 
 
-# predict's option, which the reader's notes advise; eval's records say it in their images
-_RECORD_MODALITY, _IN_RECORD = re.compile(r"--modality (\w+)"), r'"modality": "\1" in the record'
 # reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied
 _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
 
@@ -192,12 +190,12 @@ class ReadNotes:
         return " ".join(re.sub(r"\d+", "N", re.split(r"[:(;]", note, maxsplit=1)[0]).split())
 
     def summary(self, n_records: int, most: int = 8) -> str | None:
-        """A line, then one per kind (the ``most`` of most records); None without a note. The reader's
-        advice to give ``--modality X``, which rsvlm eval has not, is said as the record's ``modality``."""
+        """A line, then one per kind (the ``most`` of most records), its advice said for records
+        (``as_record_fields``); None without a note."""
         rows = sorted(self.kinds.values(), key=lambda v: -v[0])
         more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
         return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
-            f"\n  {n} record(s): {_RECORD_MODALITY.sub(_IN_RECORD, note)[:240]} (first: {rid})"
+            f"\n  {n} record(s): {as_record_fields(note)[:240]} (first: {rid})"
             for n, rid, note in rows[:most]) + more if rows else None
 
 

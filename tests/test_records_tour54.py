@@ -239,3 +239,15 @@ def test_a_record_without_an_image_is_tabled_as_text_not_optical():
     rec = normalize_record({"id": "t", "conversations": [{"from": "human", "value": "[vqa] What is SAR?"},
                                                          {"from": "gpt", "value": "radar"}]})
     assert modality(rec, {"id": "t", "answer": "radar"}) == "text"  # was "optical"
+
+
+def test_reading_advice_names_the_record_fields_not_predict_flags():
+    from rsvlm.data.records import as_record_fields
+
+    assert as_record_fields("its 3 bands are identical: give the modality (--modality sar or ir)") == \
+        'its 3 bands are identical: give the modality ("modality": "sar" or "ir" in the record)'
+    assert as_record_fields("2 unnamed bands taken in the order VV, VH (name them with --bands if not)") == \
+        '2 unnamed bands taken in the order VV, VH (name them with "bands" in the record if not)'
+    assert as_record_fields("zero-padded for Sentinel-2 (--bands B01,B8A) to say so") == \
+        'zero-padded for Sentinel-2 ("bands": ["B01", "B8A"] in the record) to say so'
+    assert as_record_fields("stretch (2-98 percentiles): R [0, 1]") == "stretch (2-98 percentiles): R [0, 1]"

@@ -293,6 +293,21 @@ def with_modalities(record: dict, found: list[str | None]) -> dict:
                                  for im, m in zip(record["images"], found)]}
 
 
+# rsvlm predict's options, which reading's notes advise; a record says them in its images
+_FLAGS = [(re.compile(r"--modality (\w+)((?: or \w+)*)"),  # "--modality sar or ir"
+           lambda m: '"modality": ' + " or ".join(f'"{w}"' for w in re.findall(r"\w+", m[0])[1:] if w != "or")),
+          (re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*))?"),  # "--bands B1,B2", "with --bands if not"
+           lambda m: '"bands"' + (": [" + ", ".join(f'"{b}"' for b in m[1].split(",")) + "]" if m[1] else ""))]
+
+
+def as_record_fields(note: str) -> str:
+    """A reading note with its advice to give ``--modality`` or ``--bands`` (rsvlm predict's options,
+    which rsvlm eval has not) said as the record's ``"modality"`` / ``"bands"``."""
+    for pattern, said in _FLAGS:
+        note = pattern.sub(lambda m, said=said: said(m) + " in the record", note)
+    return note
+
+
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
     """Per image, the file(s) to read: ``[path]`` or its ``band_files``, resolved against ``root``."""
     root = Path(root)
