@@ -201,3 +201,23 @@ def test_converting_an_fp16_llava_keeps_fp16(tmp_path):
         ours = model(**batch).logits
         theirs = hf(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=pixel_values).logits
     assert (ours[..., : theirs.shape[-1]] - theirs).abs().max().item() <= 1e-4
+
+
+def test_merge_lora_folds_the_encoders_lora_in_too_and_averaging_refuses_lora_factors(tmp_path):
+    """Encoder LoRA stayed as factors in vision.safetensors after merge-lora, and average_checkpoints
+    (which refused only an adapter/) averaged those A and B apart: a model no fine-tune ever was."""
+    from rsvlm.model.checkpoint import average_checkpoints, open_safetensors
+
+    src = _lora_ckpt(tmp_path / "ck", "trainable.encoder=lora")  # lora_B moved off zero: the factors count
+    lora, proc = load_pretrained(src)
+    ref = _logits(lora, _batch(proc))
+    merged = merge_lora(src, tmp_path / "merged")
+    with open_safetensors(merged / "vision.safetensors") as h:
+        assert not [k for k in h.keys() if "lora_" in k or "base_layer" in k]
+    again, proc2 = load_pretrained(merged)
+    assert again.cfg.trainable.encoder == "frozen"
+    torch.testing.assert_close(_logits(again, _batch(proc2)), ref, atol=1e-5, rtol=1e-5)
+    full = _lora_ckpt(tmp_path / "full", "trainable.encoder=lora", "trainable.llm=full")  # no adapter/: was averaged
+    with pytest.raises(ValueError, match=r"vision.safetensors: holds LoRA factors \(encoders\..*lora_A.*merge-lora"):
+        average_checkpoints([full, _lora_ckpt(tmp_path / "full2", "trainable.encoder=lora", "trainable.llm=full")],
+                            tmp_path / "avg")

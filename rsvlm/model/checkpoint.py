@@ -9,8 +9,9 @@
 
 ``adapter_only=True`` leaves out ``llm/``; the adapter then names the base model by the path in
 ``cfg.llm.name_or_path`` (made absolute when it is a local folder), which must exist when loading. Loading reads safetensors/JSON only.
-Limits: a 4/8-bit LLM saves adapter-only (its base is re-quantised on load); encoder LoRA is kept
-as LoRA weights inside vision.safetensors and is not merged by ``merge_lora``.
+Limits: a 4/8-bit LLM saves adapter-only, and loads in full precision unless ``load_in_4bit`` /
+``load_in_8bit`` is given again; encoder LoRA is kept as LoRA weights inside vision.safetensors
+(``merge_lora`` folds it in).
 """
 
 from __future__ import annotations
@@ -279,7 +280,8 @@ PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what
 
 
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
-    """Fold the LLM's LoRA adapter into its weights; writes a checkpoint with llm/ and no adapter/
+    """Fold the LLM's LoRA adapter, and the encoders' LoRA, into their weights; writes a checkpoint
+    with llm/, no adapter/ and no LoRA factors in vision.safetensors
     into a new or empty ``out_dir`` outside the source (one holding files would mix two models), which
     a failed or interrupted merge leaves as it found it. The source's
     ``train_config.yaml`` and ``training_data.json``, if any, are copied along: what the weights
@@ -290,10 +292,12 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
         raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
     model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])  # float32: the sum B·A is exact
-    model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen"))
+    encoder = "frozen" if merge_encoder_lora(model) else model.cfg.trainable.encoder
+    model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen",
+                                                                             encoder=encoder))
     # each tensor back to the dtype its source stored (a bf16 checkpoint was written as float32, twice the size)
     llm_files = sorted(Path(model.cfg.llm.name_or_path).glob("*.safetensors"))
-    stored = {**saved_dtypes([src / "vision.safetensors"]),
+    stored = {**{k.replace(".base_layer.", "."): v for k, v in saved_dtypes([src / "vision.safetensors"]).items()},
               **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
     with torch.no_grad():
         for name, t in [*model.named_parameters(), *model.named_buffers()]:
@@ -311,6 +315,23 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
             out.mkdir()
         raise
     return out
+
+
+def merge_encoder_lora(model: RSVLM) -> int:
+    """Fold the encoders' LoRA (``trainable.encoder: lora``) into their weights: each LoRA layer is
+    replaced by its base layer holding W + scale·B·A. Returns how many layers were merged."""
+    if model.cfg.trainable.encoder != "lora":
+        return 0
+    from peft.tuners.lora import LoraLayer
+
+    merged = 0
+    for name, module in list(model.encoders.named_modules()):
+        if isinstance(module, LoraLayer):
+            module.merge()
+            parent, _, child = name.rpartition(".")
+            setattr(model.encoders.get_submodule(parent) if parent else model.encoders, child, module.get_base_layer())
+            merged += 1
+    return merged
 
 
 _SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
@@ -383,6 +404,9 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         for r, h in zip(roots[1:], handles[1:]):
             if set(h.keys()) != keys:
                 raise ValueError(f"{r / rel}: tensor names differ from {p}: {sorted(set(h.keys()) ^ keys)[:5]}")
+        if lora := sorted(k for k in keys if _PEFT_KEY.search(k + ".")):  # e.g. encoder LoRA in vision.safetensors
+            raise ValueError(f"{p}: holds LoRA factors ({lora[0]}, {len(lora)} in all), and averaging A and B apart "
+                             "is not averaging their product; run `rsvlm merge-lora` on each checkpoint first")
         merged = {}
         for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=None):
             ts = [h.get_tensor(k) for h in handles]
