@@ -195,7 +195,10 @@ class ChatREPL:
             self.say(f"error: {e}")
             return None
         if question.startswith(task_tag("change")) and len(self.images) != 2:  # as predict: "None." about nothing
-            self.say("[change] compares two images: load the second with /image before asking")
+            label = inf.image_label(self.images[0])  # after a question, /image starts anew on the new image alone
+            self.say(f"[change] compares two images: /image BEFORE then /image AFTER start a conversation on a pair "
+                     f"(this one asked about {label} alone)" if self.session.asked else
+                     f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
         first = not self.session.asked  # messages holds the model's system message from the start
         text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)

@@ -152,3 +152,17 @@ def test_an_image_placeholder_typed_in_a_question_is_refused(ckpt, geotiff):
     assert not repl.session.stats and repl.unsent  # not asked; the image still goes with the first question
     assert repl.handle("[cls] What is this?")
     assert repl.session.messages[-2]["content"].count("<image>") == 1
+
+
+def test_a_change_question_about_one_image_says_how_to_make_the_pair_from_where_the_chat_is(ckpt, geotiff):
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[change] what changed?")
+    assert "load the after image with /image (scene.tif is the before one)" in out.getvalue()
+    assert repl.handle("[cls] scene?") and repl.handle("[change] what changed?")
+    # "load the second with /image" was wrong here: after a question /image starts anew on that image alone
+    assert "/image BEFORE then /image AFTER start a conversation on a pair (this one asked about scene.tif" \
+        in out.getvalue()
+    for _ in range(2):
+        assert repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[change] what changed?") and len(repl.session.stats) == 1 and len(repl.images) == 2
