@@ -342,13 +342,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
     scores.update(_scored(items, score_fn, args))
-    from rsvlm.data.modality import UNKNOWN
-
-    if unknown := sum(UNKNOWN in modality(it.record, it.pred).split("+") for it in items):
-        scores.setdefault("notes", []).append(
-            f"{unknown} record(s) are tabled under modality 'unknown': the ground truth does not name an image's "
-            "modality and the prediction does not carry the one rsvlm eval inferred reading it (\"modalities\"); "
-            "name it in the ground truth's images, or answer with rsvlm eval")
+    if note := unknown_note(items):
+        scores.setdefault("notes", []).append(note)
     scores["n_gt_other_tasks"] = dict(other)
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
@@ -360,6 +355,22 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores.setdefault("notes", []).extend(prediction_notes(items, preds, records, tasks, task_name, args, scores,
                                                             run_note))
     return scores
+
+
+def unknown_note(items: list[Item]) -> str | None:
+    """Why records are tabled under modality ``unknown`` (``modality``), by what their predictions lack;
+    None where none is."""
+    from rsvlm.data.modality import UNKNOWN
+
+    unknown = [it for it in items if UNKNOWN in modality(it.record, it.pred).split("+")]
+    if not unknown:
+        return None
+    kinds = Counter("missing" if it.pred is None else "answered empty with an error (image not read)" if is_errored(it)
+                    else "without the \"modalities\" rsvlm eval writes (another tool or an older rsvlm eval)"
+                    for it in unknown)
+    return (f"{len(unknown)} record(s) are tabled under modality 'unknown': the ground truth does not name an image's "
+            f"modality and their prediction is {', '.join(f'{k} ({n})' for k, n in kinds.most_common())}; name it in "
+            "the ground truth's images to table them by it")
 
 
 def is_errored(it: Item) -> bool:

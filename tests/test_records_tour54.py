@@ -188,15 +188,20 @@ def test_scorers_table_an_unnamed_modality_as_inferred_or_unknown(tmp_path, caps
     named = {**gt, "images": [{"path": "a.tif", "modality": "ir"}]}
     assert modality(named, {"id": "a", "modalities": ["sar"]}) == "ir"  # the ground truth's word wins
 
-    recs = [{**llava(i, f"{i}.tif", "[cls] What scene?", "harbour"), "task": "cls"} for i in "abc"]
+    recs = [{**llava(i, f"{i}.tif", "[cls] What scene?", "harbour"), "task": "cls"} for i in "abcde"]
     gt_path = write(tmp_path / "gt.jsonl", recs)
     pred = write(tmp_path / "pred.jsonl", [{"id": "a", "task": "cls", "answer": "harbour", "modalities": ["sar"]},
                                            {"id": "b", "task": "cls", "answer": "forest", "modalities": ["sar"]},
-                                           {"id": "c", "task": "cls", "answer": "harbour"}])
+                                           {"id": "c", "task": "cls", "answer": "harbour"},
+                                           {"id": "d", "task": "cls", "answer": "", "error": "image not found: d.tif"}])
     scores = classification.main(["--gt", str(gt_path), "--pred", str(pred)])
     assert set(scores["by_modality"]) == {"sar", "unknown"}
-    assert scores["by_modality"]["sar"]["n_records"] == 2 and scores["by_modality"]["unknown"]["n_records"] == 1
-    assert any(n.startswith("1 record(s) are tabled under modality 'unknown'") for n in scores["notes"])
+    assert scores["by_modality"]["sar"]["n_records"] == 2 and scores["by_modality"]["unknown"]["n_records"] == 3
+    assert ("3 record(s) are tabled under modality 'unknown': the ground truth does not name an image's modality and "
+            "their prediction is ") in (note := next(n for n in scores["notes"] if "'unknown'" in n))
+    assert all(f"{why} (1)" in note for why in ("missing", "answered empty with an error (image not read)",
+                                                 "without the \"modalities\" rsvlm eval writes (another tool or an "
+                                                 "older rsvlm eval)"))
 
 
 @pytest.mark.realdata
