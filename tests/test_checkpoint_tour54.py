@@ -42,7 +42,7 @@ class _Boom:
         return os.system, ("true",)
 
 
-@pytest.mark.parametrize("layout", ["renamed", "shard_missing"])
+@pytest.mark.parametrize("layout", ["renamed", "shard_missing", "no_config"])
 def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp_path, layout):
     """Any *.safetensors in llm/ passed the check, and transformers then read pytorch_model.bin beside it
     (an UnpicklingError traceback); a sharded llm/ with a shard gone was a list of tensor names."""
@@ -55,6 +55,9 @@ def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp
         (llm / "model.safetensors").rename(llm / "weights.safetensors")
         torch.save({"x": _Boom()}, llm / "pytorch_model.bin")
         says = r"llm: no \*\.safetensors LLM weights under a name .*weights\.safetensors is neither.*pytorch_model\.bin"
+    elif layout == "no_config":  # was transformers' 'Unrecognized model in …llm. Should have a model_type key'
+        (llm / "config.json").unlink()
+        says = r"llm: no config.json \(the LLM's Hugging Face config"
     else:
         shutil.move(llm / "model.safetensors", llm / "model-00001-of-00002.safetensors")
         (llm / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {

@@ -150,6 +150,8 @@ def _check_files(root: Path, llm_cfg) -> None:
         named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; {other[0]} is "
                  "neither)") if other else ""
         raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
+    if llm_dir.is_dir() and not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
+        raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, saved beside its weights)")
     if llm_dir.is_dir():
         check_shards(llm_dir, "model.safetensors.index.json", headers=False)  # a cut file: build_llm
     if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
