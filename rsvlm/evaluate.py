@@ -67,9 +67,12 @@ from rsvlm.processes import launcher_sync, process_rank, rank_device
 from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
-def prompt_of(record: dict, prompt: PromptConfig | None = None) -> list[dict]:
+def prompt_of(record: dict, prompt: PromptConfig | None = None, images: list | None = None) -> list[dict]:
     """Messages up to (not including) the last assistant turn, written as ``prompt`` (the model's);
-    all of them for a record with no answer (a blind test set's, ending on its question)."""
+    all of them for a record with no answer (a blind test set's, ending on its question). ``images``:
+    the record's images as read (ImageInputs), whose modalities name those the record leaves unsaid."""
+    if images is not None:
+        record = with_modalities(record, [im.modality for im in images])
     msgs = record_messages(record, prompt or PromptConfig())
     answers = [i for i, m in enumerate(msgs) if m["role"] == "assistant"]
     return msgs[:answers[-1]] if answers else msgs
@@ -94,7 +97,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                 said += processor.band_notes(im)
             if any(im["modality"] is None for im in r["images"]):  # the scorers table the record by these
                 row["modalities"] = [im.modality for im in imgs]
-            m = prompt_of(with_modalities(r, [im.modality for im in imgs]), processor.prompt)
+            m = prompt_of(r, processor.prompt, imgs)
             # a prompt past the context fails this record here: in the batch it failed every record of it
             if problem := inf.prompt_problem(model, processor, m, imgs, by_class):
                 raise ValueError(problem)

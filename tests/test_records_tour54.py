@@ -156,25 +156,24 @@ def test_clip_caption_pairs_infer_the_modality_too(tmp_path):
 
 
 def test_eval_infers_tallies_prompts_and_writes_the_modality(tmp_path, monkeypatch, capsys):
-    from test_eval_tour53 import Processor, _answering
+    from test_eval_tour53 import Processor
 
-    from rsvlm import evaluate
+    from rsvlm import evaluate, inference
 
     for name in ("a.tif", "b.tif"):
         sar_tif(tmp_path / name)
     data, out = write(tmp_path / "test.jsonl", [llava("a", "a.tif"), llava("b", "b.tif"),
                                                 {**llava("c", "a.tif"), "image": None,
                                                  "images": [{"path": "a.tif", "modality": "sar"}]}]), tmp_path / "p.jsonl"
-    asked = []
-    _answering(monkeypatch)
-    plain = evaluate.prompt_of
-    monkeypatch.setattr(evaluate, "prompt_of", lambda r, prompt=None: asked.append(r["images"]) or plain(r, prompt))
+    asked = []  # the prompts the model is given
+    monkeypatch.setattr(inference, "answerer", lambda *a, **kw: lambda msgs, imgs: asked.extend(
+        m[-1]["content"] for m in msgs) or [inference.Answer("lake", []) for _ in msgs])
     evaluate.run(None, Processor({}), data, out, batch_size=2, progress=False)
     err = capsys.readouterr().err
     assert "2 record(s): modality inferred as sar from 1 band float32 (first: a)" in err  # said once, counted
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r.get("modalities") for r in rows] == [["sar"], ["sar"], None]  # c names its own
-    assert [im[0]["modality"] for im in asked] == ["sar"] * 3  # the prompt says what was read
+    assert [q.split(":")[0] for q in asked] == ["SAR image"] * 3  # the prompt says what was read
 
 
 def test_scorers_table_an_unnamed_modality_as_inferred_or_unknown(tmp_path, capsys):
