@@ -224,3 +224,18 @@ def test_merge_lora_folds_the_encoders_lora_in_too_and_averaging_refuses_lora_fa
     with pytest.raises(ValueError, match=r"vision.safetensors: holds LoRA factors \(encoders\..*lora_A.*merge-lora"):
         average_checkpoints([full, _lora_ckpt(tmp_path / "full2", "trainable.encoder=lora", "trainable.llm=full")],
                             tmp_path / "avg")
+
+
+def test_compare_tells_a_dtype_change_from_a_shape_change_and_says_how_far_values_moved(tmp_path):
+    """A bf16 copy of a float32 checkpoint was 'shape' for every tensor, with |Δ| 0: as if nothing of it
+    could be compared, though every tensor has the same shape and values within bf16 rounding."""
+    from safetensors.torch import save_file
+
+    from rsvlm.model.checkpoint import compare_weights
+
+    t = torch.tensor([1.0, 1.0 + 2 ** -10, 3.0])  # the middle value is not a bf16 number
+    save_file({"w": t, "s": torch.ones(2, 2)}, str(tmp_path / "a.safetensors"))
+    save_file({"w": t.bfloat16(), "s": torch.ones(4)}, str(tmp_path / "b.safetensors"))
+    rows = {r["name"]: r for r in compare_weights(tmp_path / "a.safetensors", tmp_path / "b.safetensors")}
+    assert rows["w"]["status"] == "dtype" and rows["w"]["max_abs"] == pytest.approx(2 ** -10)
+    assert rows["s"]["status"] == "shape" and rows["s"]["max_abs"] == 0.0

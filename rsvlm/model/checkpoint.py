@@ -433,8 +433,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
 def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> list[dict]:
     """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
     matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
-    ``status`` (``same``, ``differs``, ``shape`` for a shape or dtype change, ``only in A`` /
-    ``only in B``) and ``max_abs`` (max |a − b| for floating tensors that differ, else 0). Exact:
+    ``status`` (``same``, ``differs``, ``shape``, ``dtype``, ``only in A`` / ``only in B``) and
+    ``max_abs`` (max |a − b| for floating tensors that differ in value or dtype, else 0). Exact:
     no tolerance, because the question it answers is whether two runs trained the same weights.
     Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
     over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
@@ -485,8 +485,12 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                     rows.append({"file": rel, "name": k, "status": "only in " + ("A" if k in ka else "B"), "max_abs": 0.0})
                     continue
                 x, y = ha.get_tensor(k), hb.get_tensor(k)
-                if x.shape != y.shape or x.dtype != y.dtype:
+                if x.shape != y.shape:
                     status, diff = "shape", 0.0
+                elif x.dtype != y.dtype:  # a bf16 copy of float32 weights: how far the values moved, too
+                    status = "dtype"
+                    floating = x.is_floating_point() and y.is_floating_point()
+                    diff = (x.double() - y.double()).abs().max().item() if floating and x.numel() else 0.0
                 elif torch.equal(x, y):
                     status, diff = "same", 0.0
                 else:
