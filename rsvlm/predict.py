@@ -175,7 +175,9 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
               f"({inf.DEFAULT_PROMPTS[args.task]!r})", file=sys.stderr)
         return 2
     if args.tile and len(specs) != 1:
-        print("rsvlm predict: --tile takes exactly one --image", file=sys.stderr)
+        print("rsvlm predict: --tile takes exactly one --image" + (
+            "; a change pair is answered whole (crop both scenes to the same windows to compare them piece by piece)"
+            if args.task == "change" else ""), file=sys.stderr)
         return 2
     if args.task == "change" and len(specs) != 2:
         print(f"rsvlm predict: --task change compares two images, --image BEFORE --image AFTER; got {len(specs)}",
@@ -289,11 +291,12 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             say(f"note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""))
         if notes := [t["note"] for t in tiles if "note" in t]:
             say(f"note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: {notes[0]})")
-        skipped = f" ({merger.n_nodata} tiles all nodata, not asked)" if merger.n_nodata else ""
+        nodata = merger.n_nodata
+        skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
             print(tile_answers(tiles) + skipped + ("" if args.out else " (--out keeps each tile's answer)"))
         else:
-            print(f"{len(objects)} object(s) from {len(tiles)} tiles{skipped}")
+            print(f"{len(objects)} object(s) from {len(tiles)} tile{'s' * (len(tiles) != 1)}{skipped}")
     else:
         notes: list[str] = []
         try:

@@ -115,3 +115,23 @@ def test_predict_tile_out_carries_the_tiling_and_reading_notes(ckpt, tmp_path, c
     notes = json.loads(out.read_text())["notes"]
     assert any(n.startswith("[scene.png] modality inferred as optical") for n in notes), notes
     assert any(n.startswith("note: --tile asks each window on its own") for n in notes), notes
+
+
+def test_one_nodata_tile_and_one_tile_are_counted_in_the_singular(ckpt, tmp_path, capsys):
+    """'1 object(s) from 1 tiles (1 tiles all nodata, not asked)' on the real Sentinel-2 sample."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "collar.tif"
+    data = np.random.default_rng(0).integers(1, 255, (3, 32, 64), dtype=np.uint8)  # (C, H, W)
+    data[:, :, :32] = 0  # the left window is all nodata
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=32, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    assert predict(ckpt, path, "--task", "det", "--tile", "32", "--overlap", "0") == 0
+    assert " from 1 tile (1 tile all nodata, not asked)" in capsys.readouterr().out
+
+
+def test_tile_with_a_change_pair_says_the_pair_is_answered_whole(geotiff, tmp_path, capsys):
+    assert predict(tmp_path / "no-model", geotiff, "--image", str(geotiff), "--task", "change", "--tile", "32") == 2
+    assert "--tile takes exactly one --image; a change pair is answered whole" in capsys.readouterr().err
