@@ -43,7 +43,11 @@ questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [r
 def tagged(question: str) -> str:
     """``question`` with its leading task tag as the model learnt it: lower case, one space after
     (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a bracketed first word that
-    is no task tag (``[detect]``), which the model would read as plain text, and for ``<image>``."""
+    is no task tag (``[detect]``), which the model would read as plain text, for ``<image>``, and for
+    bytes that are no UTF-8."""
+    if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
+        raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
+                         "to UTF-8")
     if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
         raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and chat writes it; "
                          "/image PATH loads one, and a question refers to it in words")
@@ -365,6 +369,10 @@ def main(args) -> int:
         except EOFError:
             repl.say()
             return 0
+        except UnicodeDecodeError as e:  # a strict stdin: the traceback ended the chat
+            repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x}): set the terminal "
+                     f"to {e.encoding}")
+            continue
         except KeyboardInterrupt:
             repl.say("\n(Ctrl-D or /quit to leave)")
             continue

@@ -118,17 +118,18 @@ def test_an_image_chat_cannot_take_is_one_stderr_line_and_the_model_is_not_loade
     assert "rsvlm chat: " in said.err and "missing ['VH']" in said.err and "error:" not in said.out
 
 
-def chat_main(argv: list[str], lines: list[str], monkeypatch) -> int:
-    """``rsvlm chat`` with ``lines`` typed at its prompt, then Ctrl-D."""
+def chat_main(argv: list[str], lines: list, monkeypatch) -> int:
+    """``rsvlm chat`` with ``lines`` typed at its prompt (an exception among them raised by input()),
+    then Ctrl-D."""
     from rsvlm.cli import main
 
     typed = iter(lines)
 
     def typing(prompt=""):
-        try:
-            return next(typed)
-        except StopIteration:
-            raise EOFError from None
+        line = next(typed, EOFError())
+        if isinstance(line, Exception):
+            raise line
+        return line
 
     monkeypatch.setattr("builtins.input", typing)
     return main(["chat", *argv])
@@ -166,3 +167,16 @@ def test_a_change_question_about_one_image_says_how_to_make_the_pair_from_where_
     for _ in range(2):
         assert repl.load_image([str(geotiff), "optical"])
     assert repl.handle("[change] what changed?") and len(repl.session.stats) == 1 and len(repl.images) == 2
+
+
+def test_a_line_that_is_no_utf8_is_an_error_not_a_traceback(ckpt, geotiff, monkeypatch, capsys):
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[cls] caf\udce9?")  # a Latin-1 "é" through stdin's surrogateescape: a TypeError ended the chat
+    assert "error: the question is not UTF-8 text (byte 0xe9): set the terminal to UTF-8" in out.getvalue()
+    assert not repl.session.stats
+    strict = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
+    assert chat_main(["--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"],
+                     [strict, "[cls] scene?"], monkeypatch) == 0
+    said = capsys.readouterr().out
+    assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8" in said
