@@ -180,3 +180,27 @@ def test_a_line_that_is_no_utf8_is_an_error_not_a_traceback(ckpt, geotiff, monke
                      [strict, "[cls] scene?"], monkeypatch) == 0
     said = capsys.readouterr().out
     assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8" in said
+
+
+def test_the_views_asked_after_the_streamed_answer_show_progress_on_a_terminal(ckpt, geotiff):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+    from rsvlm.tta import MODES, FuseConfig
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    for out in (Terminal(), io.StringIO()):
+        repl = ChatREPL(model, processor, out=out, max_new_tokens=2, tta=FuseConfig(views=MODES["flip"]))
+        repl.load_image([str(geotiff), "optical"])
+        assert repl.handle("[count] How many ships?")  # a short answer: fused over the 3 other views
+        said = out.getvalue()
+        if isinstance(out, Terminal):  # was silent until the fused answer, minutes with a large model
+            assert "  (asking view 1 of 3…)\r\x1b[K  (asking view 2 of 3…)\r\x1b[K  (asking view 3 of 3…)\r\x1b[K" \
+                in said
+        else:  # a pipe or a file gets no line it would have to erase
+            assert "asking view" not in said and "\x1b" not in said
