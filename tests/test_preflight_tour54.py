@@ -253,3 +253,20 @@ def test_a_run_no_longer_than_its_warm_up_says_so_once(warm, steps, schedule, sa
         assert lr_lambda(cfg)(steps - 1) == 1.0  # the last step: optim.lr itself
     note_schedule(cfg, rank=1)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("root", ["nothere", "file.txt"])
+@pytest.mark.parametrize("key", ["data.root", "data.extra"])
+def test_an_image_root_that_is_no_folder_is_refused_before_the_run(records, tmp_path, capsys, root, key):
+    """Every image was 'not found', a bad sample each, until TooManyBadSamples 50 samples in (exit 1)."""
+    (tmp_path / "file.txt").write_text("")
+    given = tmp_path / root
+    override = (f"data.root={given}" if key == "data.root" else f"data.extra=[{{path: {records}, root: {given}}}]")
+    out = tmp_path / "run"
+    assert _train(records, out, override) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    name = "data.root" if key == "data.root" else "data.extra[0].root"
+    assert len(err) == 1 and f"{name}: {given} is {'not there' if root == 'nothere' else 'a file'}; give the folder" \
+        in err[0], err
+    assert not out.exists()
+

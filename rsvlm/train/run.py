@@ -156,6 +156,11 @@ def preflight(cfg: TrainConfig) -> None:
             check_records_path(path)
         except FileNotFoundError as e:
             raise FileNotFoundError(f"{key}: {e}") from None
+    roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
+    for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
+        if root is not None and not Path(root).is_dir():
+            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
+                                    "folder the records' image paths are relative to (unset: the records file's folder)")
     check_out_dir(cfg)
     world, _, _ = check_launch(cfg, ddp=clip)
     if clip:
