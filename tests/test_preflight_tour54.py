@@ -270,3 +270,23 @@ def test_an_image_root_that_is_no_folder_is_refused_before_the_run(records, tmp_
         in err[0], err
     assert not out.exists()
 
+
+@pytest.mark.parametrize("content,says", [
+    (None, "dist.deepspeed: DeepSpeed config not found: {path}"),
+    ("{\"train_batch_size\": ", "dist.deepspeed: {path}: not valid JSON"),
+    ("{\"train_micro_batch_size_per_gpu\": 3}", "dist.deepspeed: {path}: DeepSpeed config sets "
+                                                "train_micro_batch_size_per_gpu=3 but the training config gives 4"),
+])
+def test_a_deepspeed_config_it_cannot_use_is_refused_before_the_run(records, tmp_path, capsys, monkeypatch,
+                                                                       content, says):
+    """Under a launcher these were found once the model had been built (exit 1, on every rank)."""
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    path = tmp_path / "ds.json"
+    if content is not None:
+        path.write_text(content)
+    out = tmp_path / "run"
+    assert _train(records, out, f"dist.deepspeed={path}", "batch_size=4") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and says.format(path=path) in err[0], err
+    assert not out.exists()

@@ -163,6 +163,15 @@ def preflight(cfg: TrainConfig) -> None:
                                     "folder the records' image paths are relative to (unset: the records file's folder)")
     check_out_dir(cfg)
     world, _, _ = check_launch(cfg, ddp=clip)
+    if cfg.dist.deepspeed:  # its file, JSON and batch numbers; were found once the model was built
+        from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+        try:
+            load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"dist.deepspeed: {e}") from None
+        except ValueError as e:
+            raise ValueError(f"dist.deepspeed: {e}") from None
     if clip:
         from rsvlm.train.clip import check_clip_batch
 
