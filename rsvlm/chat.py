@@ -204,6 +204,9 @@ class ChatREPL:
                      f"(this one asked about {label} alone)" if self.session.asked else
                      f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
+        if len(self.images) == 2 and (tag := re.match(r"\[\w+\]", question)) and tag.group() != task_tag("change"):
+            self.say(f"  note: {tag.group()} about the pair: the model saw pairs for [change] only; shapes are read in "
+                     f"{inf.image_label(self.images[1])}'s pixels")  # as predict warns
         first = not self.session.asked  # messages holds the model's system message from the start
         text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)
         pieces = []

@@ -204,3 +204,14 @@ def test_the_views_asked_after_the_streamed_answer_show_progress_on_a_terminal(c
                 in said
         else:  # a pipe or a file gets no line it would have to erase
             assert "asking view" not in said and "\x1b" not in said
+
+
+def test_a_task_other_than_change_about_a_pair_is_noted(ckpt, geotiff):
+    repl, out = chat_repl(ckpt)
+    for _ in range(2):
+        repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[det] Detect every ship.")  # predict warns of this; chat said nothing
+    assert "note: [det] about the pair: the model saw pairs for [change] only; shapes are read in scene.tif's" \
+        in out.getvalue()
+    assert repl.handle("[change] What changed?") and repl.handle("what changed?")
+    assert out.getvalue().count("about the pair") == 1
