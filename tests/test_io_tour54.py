@@ -135,3 +135,22 @@ def test_one_nodata_tile_and_one_tile_are_counted_in_the_singular(ckpt, tmp_path
 def test_tile_with_a_change_pair_says_the_pair_is_answered_whole(geotiff, tmp_path, capsys):
     assert predict(tmp_path / "no-model", geotiff, "--image", str(geotiff), "--task", "change", "--tile", "32") == 2
     assert "--tile takes exactly one --image; a change pair is answered whole" in capsys.readouterr().err
+
+
+def test_8bit_sar_says_it_is_read_as_display_scaled_grey(tmp_path):
+    """A SAR chip saved as a JPEG (HRSID) read with modality sar was scaled / 255 without a word, while a
+    16-bit scene says its dB stretch: the user could not tell the dB conversion was skipped."""
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32)).astype(np.uint8)).save(tmp_path / "chip.png")
+    img = read_image(tmp_path / "chip.png", modality="sar")
+    assert img.data.max() <= 1.0
+    assert any(n.startswith("8-bit SAR read as display-scaled grey") for n in img.notes), img.notes
+    assert not any("8-bit SAR" in n for n in read_image(tmp_path / "chip.png", modality="ir").notes)
+
+
+def test_the_real_hrsid_chip_read_as_sar_says_how(realdata):
+    img = read_image(realdata / "sar_hrsid" / "P0008_0_800_9000_9800.jpg", modality="sar")
+    assert img.data.shape == (1, 800, 800)
+    assert any(n.startswith("3 identical bands") for n in img.notes), img.notes
+    assert any(n.startswith("8-bit SAR read as display-scaled grey") for n in img.notes), img.notes

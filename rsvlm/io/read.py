@@ -238,6 +238,9 @@ class SceneReader:
             self.unit = sc.to_physical(np.zeros((1, 1, 1), src.dtype), modality, self.cfg)[2]
             if len(self.cfg.stretch) != len(self.indexes):  # one band's range would be broadcast over all
                 raise ValueError(f"{name}: scaling.stretch has {len(self.cfg.stretch)} bands, image has {len(self.indexes)}")
+        if modality == "sar" and self.unit == "unit":  # a SAR chip saved as JPEG / PNG: its grey is kept as it is
+            self.notes.append("8-bit SAR read as display-scaled grey (values / 255), not as amplitude in dB as 16-bit, "
+                              "float and complex SAR are")
         if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
             raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
                              "(or [gain, offset, K1, K2]) for this file")
