@@ -290,3 +290,21 @@ def test_a_deepspeed_config_it_cannot_use_is_refused_before_the_run(records, tmp
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says.format(path=path) in err[0], err
     assert not out.exists()
+
+
+def test_a_hub_name_offline_must_be_in_the_cache(monkeypatch, tmp_path):
+    """Offline, a hub name not in the cache was transformers' OSError ('We couldn't connect to
+    https://huggingface.co'), exit 1 once out_dir was written; online it is left to transformers."""
+    import huggingface_hub
+
+    from rsvlm.model.checks import check_model_files
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, SFT, ["model.llm.name_or_path=nobody/no-such-llm", "model.llm.config=null"])
+    monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: True)
+    with pytest.raises(FileNotFoundError, match=r"^model\.llm\.name_or_path: nobody/no-such-llm is a hub name \(no such "
+                                                r"local folder\) whose files are not in the Hugging Face cache, and "
+                                                r"HF_HUB_OFFLINE is set"):
+        check_model_files(cfg.model)
+    monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)
+    assert check_model_files(cfg.model) is None

@@ -208,12 +208,23 @@ def _local_folder(path: str, key: str) -> Path | None:
 TOKENIZER_FILES = ("tokenizer*", "vocab*", "*.model", "*.spm", "*.tiktoken")
 
 
+def _check_cached(name: str, key: str, file: str) -> None:
+    """FileNotFoundError naming ``key`` where ``name`` is a hub name, the hub is off (``HF_HUB_OFFLINE``)
+    and the Hugging Face cache lacks its ``file``: transformers' OSError came once the model was built."""
+    import huggingface_hub as hub
+
+    if hub.is_offline_mode() and not isinstance(hub.try_to_load_from_cache(name, file), str):
+        raise FileNotFoundError(f"{key}: {name} is a hub name (no such local folder) whose files are not in the Hugging "
+                                f"Face cache, and HF_HUB_OFFLINE is set: download it first (hf download {name}) or "
+                                "give a local folder")
+
+
 def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -> None:
     """FileNotFoundError naming ``prefix.name_or_path`` or ``prefix.tokenizer`` where a local folder
     (``_check_local``'s sense) is not there, or lacks what transformers reads: ``config.json`` and
     (``weights``) a weights file (or a LoRA adapter's ``adapter_config.json``), tokenizer files. An rsvlm
-    checkpoint given for them is named, with its ``llm/`` and ``tokenizer/``. Hub names are left to
-    transformers. Was: exit 1 once the run had started, with transformers' "Unrecognized model" or a
+    checkpoint given for them is named, with its ``llm/`` and ``tokenizer/``. A hub name offline must be
+    in the cache (``_check_cached``); online it is left to transformers. Was: exit 1 once the run had started, with transformers' "Unrecognized model" or a
     page on converting slow tokenizers."""
     from transformers.utils import (
         CONFIG_NAME,
@@ -225,6 +236,8 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
 
     key = f"{prefix}.name_or_path"
     folder = _local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
+    if cfg.name_or_path and folder is None:
+        _check_cached(cfg.name_or_path, key, CONFIG_NAME)
     if folder is not None and not (folder / "adapter_config.json").is_file():
         files = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME, WEIGHTS_INDEX_NAME)
         lacks = [] if (folder / CONFIG_NAME).is_file() else [CONFIG_NAME]
