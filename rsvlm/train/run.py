@@ -137,8 +137,8 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
 def preflight(cfg: TrainConfig) -> None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
     config's values (the model section's: ``check_model_config``, and the local model files it names:
-    ``check_model_files``), the records files, ``out_dir``, the
-    launcher's variables, (LM loop) ``init_from`` and ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
+    ``check_model_files``), the records files and image roots, ``out_dir``, the
+    launcher's variables and the ``dist.deepspeed`` file, (LM loop) ``init_from`` and ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
     runs it first, unless its caller has (``checked=True``)."""
