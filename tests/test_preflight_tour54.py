@@ -195,11 +195,11 @@ def test_records_whose_prompt_and_image_cannot_fit_are_counted_before_the_first_
     optical, sar = (shortest_sample(processor, cfg.model.prompt, m) for m in ("optical", "sar"))
     assert optical > processor.n_tokens["optical"] + 100 and sar > optical + 100  # sar: 144 image tokens, optical 16
     mods = ["optical"] * 6 + ["optical+sar", "sar"]
-    assert unfit_records(_index(mods)["record"], mods, processor, cfg.model.prompt, sar) == {}
-    assert unfit_records(_index(mods)["record"], mods, processor, cfg.model.prompt, sar - 1) == {"sar": 2}
-    assert unfit_records(_index(mods)["record"], mods, processor, cfg.model.prompt, optical - 1) == {"optical": 7, "sar": 1}
+    assert unfit_records(_index(mods), processor, cfg.model.prompt, sar) == {}
+    assert unfit_records(_index(mods), processor, cfg.model.prompt, sar - 1) == {"sar": 2}
+    assert unfit_records(_index(mods), processor, cfg.model.prompt, optical - 1) == {"optical": 7, "sar": 1}
     # a record's own system turn replaces the model's system prompt: it may be shorter, so it is not counted
-    assert unfit_records(_index(mods, system=6)["record"], mods, processor, cfg.model.prompt, optical - 1) == {
+    assert unfit_records(_index(mods, system=6), processor, cfg.model.prompt, optical - 1) == {
         "optical": 1, "sar": 1}
 
     cfg.data.max_length = sar - 1

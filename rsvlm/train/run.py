@@ -222,23 +222,25 @@ def shortest_sample(processor, prompt, modality: str) -> int:
     return next(i for i, t in enumerate(enc["labels"]) if t != IGNORE_INDEX) + 1
 
 
-def unfit_records(records: list[str], modalities: list[str], processor, prompt, max_length: int) -> dict[str, int]:
-    """{modality: records} of the index's ``records`` (their JSON) whose shortest possible sample of one
-    of their images' ``modalities`` ("optical+sar") runs past ``max_length`` before its answer starts
+def unfit_records(index, processor, prompt, max_length: int) -> dict[str, int]:
+    """{modality: records} of the training index's records (its ``modality`` column: "optical+sar") with an
+    image whose shortest possible sample runs past ``max_length`` before its answer starts
     (``shortest_sample``; with no system prompt for a record with its own system turn, which replaces
-    it): each will be a bad sample."""
+    it): each will be a bad sample. The records' JSON is read only where a modality is over."""
     from dataclasses import replace
 
-    need: dict[tuple[str, bool], int] = {}
+    modalities = index["modality"]
+    kinds = {m for mods in set(modalities) if mods != "text" for m in mods.split("+")}
+    over = {m for m in kinds if shortest_sample(processor, prompt, m) > max_length}
+    if not over:
+        return {}
+    bare = {m for m in over if shortest_sample(processor, replace(prompt, system=""), m) > max_length}
     out: dict[str, int] = {}
-    for rec, mods in zip(records, modalities):
+    for rec, mods in zip(index["record"], modalities):
         own = '"from": "system"' in rec  # its own system turn may be shorter than the model's
-        for m in mods.split("+") if mods != "text" else ():
-            if (m, own) not in need:
-                need[m, own] = shortest_sample(processor, replace(prompt, system="") if own else prompt, m)
-            if need[m, own] > max_length:
-                out[m] = out.get(m, 0) + 1
-                break
+        m = next((m for m in mods.split("+") if m in (bare if own else over)), None)
+        if m is not None:
+            out[m] = out.get(m, 0) + 1
     return out
 
 
@@ -247,7 +249,7 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
     cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run was 50
     samples in); (rank 0) else name them as a warning."""
     limit = cfg.data.max_length
-    unfit = unfit_records(index["record"], index["modality"], processor, cfg.model.prompt, limit)
+    unfit = unfit_records(index, processor, cfg.model.prompt, limit)
     if not unfit:
         return
     n, total = sum(unfit.values()), len(index)
