@@ -154,3 +154,29 @@ def test_the_real_hrsid_chip_read_as_sar_says_how(realdata):
     assert img.data.shape == (1, 800, 800)
     assert any(n.startswith("3 identical bands") for n in img.notes), img.notes
     assert any(n.startswith("8-bit SAR read as display-scaled grey") for n in img.notes), img.notes
+
+
+def test_a_note_only_a_window_read_said_reaches_predict_tile_out_once(ckpt, tmp_path, monkeypatch, capsys):
+    """run_tiled printed a damaged block's note as it came; --out had no word of it."""
+    import json
+    import logging
+
+    from PIL import Image
+
+    from rsvlm.io import sources
+
+    path = tmp_path / "scene.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 96, 3), dtype=np.uint8)).save(path)
+    plain = sources.ArraySource.read
+
+    def read(self, window, indexes, nodata):
+        if window[0] > 0:  # as tifffile says it of a bad tile
+            logging.getLogger("tifffile").warning("<tifffile.TiffPage @8> corrupted tile @32 not read")
+        return plain(self, window, indexes, nodata)
+
+    monkeypatch.setattr(sources.ArraySource, "read", read)
+    out = tmp_path / "r.json"
+    assert predict(ckpt, path, "--task", "det", "--tile", "32", "--overlap", "0", "--out", str(out)) == 0
+    notes = json.loads(out.read_text())["notes"]
+    assert notes.count("[scene.png] tifffile warning while reading: TiffPage @8: corrupted tile @32 not read") == 1
+    assert capsys.readouterr().err.count("corrupted tile @32") == 1  # printed by run_tiled, not again by predict
