@@ -97,10 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("chat", help="interactive chat about one image or an image pair")
+    p = sub.add_parser("chat", help="interactive chat about one image or an image pair",
+                       description="Chat about one image or a bi-temporal pair (two --image, before and after), "
+                                   "the answers streamed and their objects tabled with map coordinates.",
+                       epilog="In the chat: /image PATH [modality] [bands] loads an image (or the --image files "
+                              "load first), /vis out.png and /geojson out.geojson write the last answer's objects, "
+                              "/reset, /help, /quit (or Ctrl-D). A question may open with a task tag: [cls] [vqa] "
+                              "[cap] [count] [det] [ground] [regcap] [seg] [change] (docs/cli.md).")
     _model_args(p)
     _image_args(p, required=False)
-    p.add_argument("--max-new-tokens", type=_count(1), default=256)
+    p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
+                   help="longest answer in tokens (default 256); an answer it stops is noted")
     p.add_argument("--temperature", type=_number(0.0), default=0.0, help="0 = greedy")
     p.add_argument("--history", type=_history, default=None, metavar="N|all",
                    help="earlier exchanges the model is shown, the turn with the image among them, the oldest "

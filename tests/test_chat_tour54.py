@@ -215,3 +215,13 @@ def test_a_task_other_than_change_about_a_pair_is_noted(ckpt, geotiff):
         in out.getvalue()
     assert repl.handle("[change] What changed?") and repl.handle("what changed?")
     assert out.getvalue().count("about the pair") == 1
+
+
+def test_chat_help_names_the_commands_inside_the_chat_and_the_answer_limit():
+    from rsvlm.cli import build_parser
+
+    chat = build_parser()._subparsers._group_actions[0].choices["chat"]
+    text = " ".join(chat.format_help().split())  # was the options alone: nothing said how to load an image in it
+    for said in ("/image PATH [modality] [bands]", "/vis out.png", "/geojson out.geojson", "/quit (or Ctrl-D)",
+                 "[det] [ground]", "--max-new-tokens N longest answer in tokens (default 256)"):
+        assert said in text
