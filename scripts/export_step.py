@@ -25,16 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel from
     # the hub; the built-in fallback runs and nothing is downloaded (as in rsvlm.cli)
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
+    out = Path(args.out)
+    fresh = not out.exists() or out.is_dir() and not any(out.iterdir())  # only then is a half-export ours to remove
     step = Path(args.step)
-    if not (step / "train_config.yaml").is_file():  # was: 'no train_config.yaml' for a step that is not there
+    if (step / "config.yaml").is_file() and (step / "vision.safetensors").is_file():  # e.g. a run's final/
+        print(f"error: {step}: not a step folder but a model folder already (config.yaml, vision.safetensors); "
+              "use it as it is", file=sys.stderr)
+        return 2
+    if fresh and not (step / "train_config.yaml").is_file():  # was: 'no train_config.yaml' for a step not there
         from rsvlm.train.checkpoint import not_a_step_folder
 
         why = ("a half-written or damaged step folder" if (step / "trainer_state_rank0.json").is_file()
                else not_a_step_folder(step))
         print(f"error: {step}: {why if not step.exists() else f'no train_config.yaml; {why}'}", file=sys.stderr)
         return 2
-    out = Path(args.out)
-    fresh = not out.exists() or out.is_dir() and not any(out.iterdir())  # only then is a half-export ours to remove
     try:
         from rsvlm.train.loop import export_step
 

@@ -86,31 +86,43 @@ def _step_folders(root: Path) -> Path:
     return folder
 
 
+def _load_step(folder: Path, name: str) -> None:
+    """Read ``name`` of a ``_step_folders`` folder as the resume does."""
+    from rsvlm.train import checkpoint as ckpt
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    if name.startswith("rng"):
+        ckpt.load_rng(folder, 0)
+    elif name.startswith("trainer_state"):
+        ckpt.load_trainer_state(folder, 0)
+    else:
+        ckpt.load_plain(folder, model, opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0))
+
+
 @pytest.mark.parametrize("name", ["trainable.safetensors", "optimizer.safetensors", "optimizer.json", "scheduler.json",
                                   "rng_rank0.json", "rng_rank0.safetensors", "trainer_state_rank0.json"])
 def test_a_cut_file_of_a_step_folder_is_named_before_the_resume_starts(tmp_path, name):
-    """check_step_folder saw only that the files were there: the resume built the model, then died on a
-    SafetensorError traceback or a JSONDecodeError naming no file."""
+    """A resume saw only that the files were there: it built the model, then died on a SafetensorError
+    traceback or a JSONDecodeError naming no file (export_step too, on trainable.safetensors)."""
     from rsvlm.train import checkpoint as ckpt
 
     folder = _step_folders(tmp_path / "checkpoints")
-    ckpt.check_step_folder(folder, 0, deepspeed=False)  # whole: passes
+    ckpt.check_step_readable(folder, 0, deepspeed=False)  # whole: passes
     (folder / name).write_bytes((folder / name).read_bytes()[:-7])
+    ckpt.check_step_folder(folder, 0, deepspeed=False)  # every file is there
     earlier = ckpt.step_dir(tmp_path / "checkpoints", 1)
     with pytest.raises(ValueError, match=rf"step_000002/{name}: .*; resume from the step before it, "
                                          rf"ckpt.resume={earlier}"):
-        ckpt.check_step_folder(folder, 0, deepspeed=False)
-    if name == "trainable.safetensors":  # what scripts/export_step.py reads
-        with pytest.raises(ValueError, match=rf"step_000002/{name}: not a readable safetensors file"):
-            ckpt.load_trainable(folder, torch.nn.Linear(3, 2))
+        ckpt.check_step_readable(folder, 0, deepspeed=False)
+    with pytest.raises(ValueError, match=rf"step_000002/{name}: .*; resume from the step before it"):
+        _load_step(folder, name)  # what the resume reads, once the model is built
 
 
 def test_export_step_of_a_missing_step_names_the_steps_there(tmp_path, monkeypatch, capsys, ckpt):
     """A step ckpt.keep had pruned was 'no train_config.yaml (not a step folder of rsvlm train)'; a run's
     final/ was 'not a step folder of rsvlm train', though it is the model export_step would write."""
     from script_loader import load_script
-
-    from rsvlm.train.checkpoint import not_a_step_folder
 
     export = load_script("export_step", monkeypatch)
     _step_folders(tmp_path / "checkpoints")
@@ -119,7 +131,10 @@ def test_export_step_of_a_missing_step_names_the_steps_there(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert f"{gone}: no such folder; {gone.parent} holds step_000001, step_000002" in err, err
     assert not (tmp_path / "out").exists()
-    assert not_a_step_folder(ckpt).startswith("it is a model folder already")
+    assert export.main([str(ckpt), "--out", str(tmp_path / "out")]) == 2
+    assert f"{ckpt}: not a step folder but a model folder already (config.yaml, vision.safetensors); use it as it" \
+        in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_failed_merge_leaves_no_half_written_out_and_never_writes_inside_its_source(tmp_path, monkeypatch):

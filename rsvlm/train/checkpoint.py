@@ -65,13 +65,16 @@ def _earlier(folder: Path) -> str:
     return f"; resume from the step before it, ckpt.resume={before[-1]}" if before else ""
 
 
-def check_readable(folder: Path, names: list[str]) -> None:
-    """ValueError naming the first of ``names`` in ``folder`` that is cut or damaged: JSON that does not
-    parse, safetensors whose header does not (only headers are read), before anything is built."""
+def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
+    """ValueError naming the first file of ``rank`` in step folder ``folder`` (``check_step_folder`` found
+    them all there) that is cut or damaged: JSON that does not parse, safetensors whose header does not
+    (only headers are read), before anything is built. DeepSpeed's own files are left to it."""
     from rsvlm.model.checkpoint import open_safetensors
 
-    for name in names:
+    for name in step_files(rank, deepspeed):
         path = Path(folder) / name
+        if not path.is_file():  # an older folder's optimizer.pt instead: check_step_folder's call
+            continue
         if name.endswith(".json"):
             read_json(path)
         elif name.endswith(".safetensors"):
@@ -244,8 +247,6 @@ def not_a_step_folder(folder: Path) -> str:
         steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
         return "no such folder" + (f"; {folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)"
                                    if steps else "")
-    if (folder / "config.yaml").is_file() and (folder / "vision.safetensors").is_file():
-        return "it is a model folder already (config.yaml, vision.safetensors): use it as it is"
     if (folder / "deepspeed").is_dir() or (folder / "trainer_state_rank0.json").is_file():
         return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
                 "zero_to_fp32 first")
@@ -277,7 +278,6 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
                and not (legacy and n.startswith("optimizer."))]
     if not missing:
         check_world(folder, world)
-        check_readable(folder, [n for n in step_files(rank, deepspeed) if (Path(folder) / n).is_file()])
         return
     if deepspeed and (Path(folder) / "trainable.safetensors").is_file():
         why = "it was saved by the plain engine (no dist.deepspeed)"
