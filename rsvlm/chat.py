@@ -233,8 +233,9 @@ class ChatREPL:
             keep = self.session.history
             self.say("  note: " + ("each question is asked afresh about the image, as this model answers best; "
                                    "--history N shows it N earlier exchanges" if keep == 0 else
-                                   f"the model is shown the last {keep} exchanges (the image turn among them)"
-                                   " from here on; --history changes it" if keep else
+                                   "the model is shown the exchange that brought the image"  # the first, not the last
+                                   + (f" and the last {'one' if keep == 2 else keep - 1} after it" if keep > 1 else " alone") +
+                                   " with each question from here on; --history changes it" if keep else
                                    "the oldest exchanges are left out from here on, to fit the LLM's context"))
         cut = self.session.stats[-1]["cut"]
         if self.session.stats[-1]["at_context"]:  # was a Python warning, mid-line, naming torch's file

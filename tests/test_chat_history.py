@@ -53,7 +53,9 @@ def test_chat_history_leaves_the_oldest_exchanges_out_and_says_so_once(ckpt, geo
             build_parser().parse_args(["chat", "--history", bad])
     model, processor = inf.load_model(str(ckpt), "cpu")
     for history, said_once, dropped in (
-            (2, "the model is shown the last 2 exchanges (the image turn among them) from here on", [0, 0, 0, 1, 1]),
+            (2, "the model is shown the exchange that brought the image and the last one after it with each question "
+                "from here on", [0, 0, 0, 1, 1]),
+            (1, "the model is shown the exchange that brought the image alone with each question", [0, 0, 1, 1, 1]),
             (0, "each question is asked afresh about the image", [0, 1, 1, 1, 1])):
         out = io.StringIO()
         repl = ChatREPL(model, processor, out=out, max_new_tokens=2, history=history)
