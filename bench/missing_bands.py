@@ -98,8 +98,8 @@ def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, 
     with out.open("w") as f, tqdm(total=len(records), desc=desc, unit="rec", file=sys.stderr, leave=False) as bar:
         for i in range(0, len(records), batch):
             chunk = records[i : i + batch]
-            msgs = [evaluate.prompt_of(r, processor.prompt) for r in chunk]
             images = [[keep_bands(im, stem, bands) for im in inference.record_inputs(r, root)] for r in chunk]
+            msgs = [evaluate.prompt_of(r, processor.prompt, imgs) for r, imgs in zip(chunk, images)]
             for r, (text, _) in zip(chunk, generate(msgs, images)):
                 f.write(json.dumps({"id": r["id"], "task": r["task"], "answer": text}) + "\n")
             bar.update(len(chunk))

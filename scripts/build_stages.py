@@ -295,16 +295,23 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
     building the model, and the build said "the same command resumes", which failed the same way."""
     from collections import Counter
 
-    from rsvlm.data.records import ReadReport, read_records
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import ReadReport, RecordError, read_records
     from rsvlm.train import data as D
 
-    files = [(Path(cfg.data.train), 1.0), *((Path(src.path), src.weight) for src in cfg.data.extra)]
-    if cfg.objective == "clip" or not all(path.is_file() for path, _ in files):  # a missing one: named elsewhere
+    train = Path(cfg.data.train)
+    files = [(train, 1.0, cfg.data.root or train.parent),
+             *((Path(src.path), src.weight, src.root or Path(src.path).parent) for src in cfg.data.extra)]
+    if cfg.objective == "clip" or not all(path.is_file() for path, _, _ in files):  # a missing one: named elsewhere
         return None
     tasks, groups, weights = [], [], []
-    report = ReadReport(", ".join(str(p) for p, _ in files))
-    for path, weight in files:
+    report, finder = ReadReport(", ".join(str(p) for p, _, _ in files)), ModalityFinder()
+    for path, weight, root in files:
         for rec in read_records(path, strict=False, report=report):
+            try:  # an image whose record leaves its modality out: as the trainer's index infers it
+                rec = finder.fill(rec, root, report)
+            except RecordError:
+                continue
             mods = sorted({im["modality"] for im in rec["images"]})
             if set(mods) <= set(cfg.model.stems):  # as the trainer's index: it leaves the others out
                 tasks.append(rec["task"] or "chat")
@@ -325,7 +332,7 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
         return None  # weighted draws: the trainer passes over up to EMPTY_EPOCHS epochs without a batch
     split = STAGE_DATA.get(name, "train")
     counts = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items()))
-    return (f"stage {name}: {len(tasks)} record(s) ({counts}) in {', '.join(str(p) for p, _ in files)} cannot fill "
+    return (f"stage {name}: {len(tasks)} record(s) ({counts}) in {', '.join(str(p) for p, _, _ in files)} cannot fill "
             f"one batch of batch_size={cfg.batch_size}" + (" (a batch holds one modality)" if grouped else "")
             + f"; the same command fails again: raise {split}_scenes in build.yaml (now "
             f"{getattr(bc, f'{split}_scenes')}) and delete {out / 'data' / 'DONE'} to make the data again, or lower "

@@ -53,7 +53,7 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rows.jsonl"
         path.write_text("".join(json.dumps(x) + "\n" for x in rows))
-        index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)))
+        index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)), roots=[image_root])
     # the words are written into the question above, so the processor must not add its own
     data = D.SFTDataset(index, image_root, processor,
                         PromptConfig(annotate_modality=False, system=processor.prompt.system), 1024)
