@@ -180,3 +180,18 @@ def test_a_note_only_a_window_read_said_reaches_predict_tile_out_once(ckpt, tmp_
     notes = json.loads(out.read_text())["notes"]
     assert notes.count("[scene.png] tifffile warning while reading: TiffPage @8: corrupted tile @32 not read") == 1
     assert capsys.readouterr().err.count("corrupted tile @32") == 1  # printed by run_tiled, not again by predict
+
+
+def test_unnamed_uint16_msi_bands_are_no_sentinel2_bands_and_keep_their_zeros(tmp_path):
+    """A 5-band uint16 stack without band names (b1 … b5, the reader's own names) matched the Sentinel-2
+    band pattern: its DN 0 were masked as "Sentinel-2 fill" though nothing said it was Sentinel-2."""
+    path = tmp_path / "five.tif"
+    dn = np.random.default_rng(0).integers(1, 10000, (5, 20, 30)).astype(np.uint16)  # (C, H, W)
+    dn[:, :, :6] = 0
+    tifffile.imwrite(path, dn, photometric="minisblack", planarconfig="separate")
+    img = read_image(path)
+    assert img.modality == "msi" and img.bands == ["b1", "b2", "b3", "b4", "b5"]
+    assert img.valid is None and not any("Sentinel-2 fill" in n for n in img.notes), img.notes
+    named = read_image(path, bands=["B02", "B03", "B04", "B08", "B8A"])  # named as Sentinel-2's: its fill
+    assert named.valid is not None and not named.valid[:, :6].any()
+    assert any(n.startswith("Sentinel-2 fill: DN 0 read as nodata") for n in named.notes)

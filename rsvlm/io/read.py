@@ -208,7 +208,7 @@ class SceneReader:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
             self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
         elif (self.nodata is None and not src.declares_nodata and modality == "msi" and src.dtype == "uint16"
-              and all(re.fullmatch(r"[Bb]\d{1,2}[Aa]?", b) for b in self.bands)):
+              and all(re.fullmatch(r"[Bb](0[1-9]|1[0-2]|8[Aa])", b) for b in self.bands)):  # not the reader's b1 … bN
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
         float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
