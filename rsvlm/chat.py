@@ -359,6 +359,10 @@ def main(args) -> int:
         print(f"rsvlm chat: {len(specs)} --image given; a chat is about one image or a bi-temporal pair (two). "
               "Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", file=sys.stderr)
         return 2
+    if args.min_objects and args.free_decoding:  # it was ignored without a word: the grammar is what holds answers open
+        print("rsvlm chat: --min-objects works through the geometry grammar, which --free-decoding turns off; "
+              "drop one of them", file=sys.stderr)
+        return 2
     try:  # before the model loads (minutes for a large one), as in predict
         images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)

@@ -225,3 +225,12 @@ def test_chat_help_names_the_commands_inside_the_chat_and_the_answer_limit():
     for said in ("/image PATH [modality] [bands]", "/vis out.png", "/geojson out.geojson", "/quit (or Ctrl-D)",
                  "[det] [ground]", "--max-new-tokens N longest answer in tokens (default 256)"):
         assert said in text
+
+
+def test_min_objects_with_free_decoding_is_refused_not_ignored(monkeypatch, capsys):
+    from rsvlm import inference as inf
+
+    monkeypatch.setattr(inf, "load_model", lambda *a, **k: pytest.fail("refused only after the model loaded"))
+    assert chat_main(["--free-decoding", "--min-objects", "5"], [], monkeypatch) == 2
+    assert "rsvlm chat: --min-objects works through the geometry grammar, which --free-decoding turns off" \
+        in capsys.readouterr().err
