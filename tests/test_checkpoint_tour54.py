@@ -178,8 +178,9 @@ def test_averaging_merged_fine_tunes_of_two_runs_is_not_refused_for_their_train_
     assert not (out / "train_config.yaml").exists() and not (out / "training_data.json").exists()  # neither's alone
     assert "What each was trained on (train_config.yaml, training_data.json) is in its own folder" in (
         out / "README.md").read_text()
-    (b / "config.yaml").write_text("encoders: {x: 1}\n")  # the model's own files are still compared
-    with pytest.raises(ValueError, match="config.yaml differs"):
+    (b / "config.yaml").write_text("encoders: {x: 1}\nllm: {lora_r: 2}\n")  # the model's own files are compared,
+    with pytest.raises(ValueError, match=r"config.yaml differs from .*a/config.yaml \(encoders.x: None → 1; "
+                                         r"llm.lora_r: None → 2\): only checkpoints of one config"):  # naming how
         average_checkpoints([a, b], tmp_path / "avg2")
 
 

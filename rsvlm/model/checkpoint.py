@@ -389,8 +389,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
             raise ValueError(f"{r}: files differ from {roots[0]}: {sorted(set(other) ^ set(first))[:5]}")
         for rel, p in first.items():
             if not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes():
-                raise ValueError(f"{r / rel} differs from {p}: only checkpoints of one config and "
-                                 "tokenizer can be averaged")
+                raise ValueError(f"{r / rel} differs from {p}{_config_changes(p, other[rel]) if rel == 'config.yaml' else ''}"
+                                 ": only checkpoints of one config and tokenizer can be averaged")
     out = Path(out_dir)
     if out.resolve() in {r.resolve() for r in roots}:
         raise ValueError(f"{out}: the output must not be one of the inputs")
@@ -428,6 +428,18 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n" + (
         f"\nWhat each was trained on ({', '.join(kept)}) is in its own folder, not copied here.\n" if kept else ""))
     return out
+
+
+def _config_changes(a: Path, b: Path) -> str:
+    """The settings two checkpoints' config.yaml files differ in, for a message (" (key: old → new; …)")."""
+    from rsvlm.train.checkpoint import Change, flat_keys
+
+    try:
+        old, new = flat_keys(load_yaml(a) or {}), flat_keys(load_yaml(b) or {})
+    except ConfigError:  # not YAML: the bytes differ, and that is all there is to say
+        return ""
+    changes = [str(Change(k, old.get(k), new.get(k))) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
+    return f" ({'; '.join(changes[:3])}{f'; +{len(changes) - 3} more' if len(changes) > 3 else ''})" if changes else ""
 
 
 def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> list[dict]:

@@ -342,12 +342,13 @@ def load_trainer_state(folder: Path, rank: int = 0) -> dict:
 BOOKKEEPING = ("out_dir", "ckpt.", "log.", "overwrite", "slow_step_s", "data.num_workers", "dist.backend", "device")
 
 
-def _flat(tree, prefix: str = "") -> dict:
+def flat_keys(tree, prefix: str = "") -> dict:
+    """A nested dict as {dotted key: leaf value}."""
     if not isinstance(tree, dict):
         return {prefix[:-1]: tree}
     out = {}
     for k, v in tree.items():
-        out.update(_flat(v, f"{prefix}{k}."))
+        out.update(flat_keys(v, f"{prefix}{k}."))
     return out
 
 
@@ -371,7 +372,7 @@ def config_changes(folder: Path, cfg) -> list[Change]:
     path = Path(folder) / "train_config.yaml"
     if not path.is_file():
         return []
-    old, new = _flat(to_dict(load_config(type(cfg), path))), _flat(to_dict(cfg))
+    old, new = flat_keys(to_dict(load_config(type(cfg), path))), flat_keys(to_dict(cfg))
     return [Change(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys())
             if old.get(k) != new.get(k) and not k.startswith(BOOKKEEPING)]
 
