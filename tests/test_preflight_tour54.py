@@ -308,3 +308,26 @@ def test_a_hub_name_offline_must_be_in_the_cache(monkeypatch, tmp_path):
         check_model_files(cfg.model)
     monkeypatch.setattr(huggingface_hub, "is_offline_mode", lambda: False)
     assert check_model_files(cfg.model) is None
+
+
+def test_an_init_from_file_cut_short_is_refused_before_the_run(records, tmp_path, capsys):
+    """A vision.safetensors cut short (a copy that stopped) was a SafetensorError traceback once the model
+    was built (exit 1, out_dir written); safetensors' header check finds it up front."""
+    import torch
+    from safetensors.torch import save_file
+
+    src = tmp_path / "stage1"
+    src.mkdir()
+    save_file({"stems.optical.mix": torch.zeros(3, 3)}, str(src / "vision.safetensors"))
+    whole = (src / "vision.safetensors").read_bytes()
+    (src / "vision.safetensors").write_bytes(whole[:-8])
+    out = tmp_path / "run"
+    assert _train(records, out, f"init_from={src}") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"init_from: {src / 'vision.safetensors'} is not a readable safetensors file (" in err[0] \
+        and "was it cut short?" in err[0], err
+    assert not out.exists()
+    from rsvlm.train.loop import init_vision  # the loader says the same in its words, without a traceback
+
+    with pytest.raises(ValueError, match="not a readable safetensors file"):
+        init_vision(None, src)

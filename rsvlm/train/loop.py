@@ -175,12 +175,12 @@ def init_vision(model, ckpt_dir: Path) -> None:
     starts fresh when the source has none; LoRA keys of the source are refused.
     A ViT position table of another grid is resized (bicubic, as open_clip and GeoChat do); any other
     shape difference is refused, naming the tensor."""
-    from safetensors.torch import load_file
+    from rsvlm.model.vision import read_state_dict
 
     path = ckpt_dir / "vision.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"init_from: no {path}")
-    state = load_file(str(path))
+    state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
     own_state = model.state_dict()
     own = {k for k in own_state if not k.startswith("llm.")}
     fresh = not any(k.startswith("loc_pointer.") for k in state)  # a pointer added in this stage

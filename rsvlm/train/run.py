@@ -266,9 +266,19 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
 
 def check_init_from(cfg: TrainConfig) -> None:
     """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors
-    (pointing at the run's ``final/`` where it names a run's ``out_dir``)."""
-    if not cfg.init_from or (Path(cfg.init_from) / "vision.safetensors").is_file():
+    (pointing at the run's ``final/`` where it names a run's ``out_dir``); ValueError where that file's
+    header cannot be read or does not cover the file (cut short: a traceback once the model was built)."""
+    if not cfg.init_from:
         return
+    path = Path(cfg.init_from) / "vision.safetensors"
+    if path.is_file():
+        from safetensors import SafetensorError, safe_open
+
+        try:
+            with safe_open(str(path), framework="pt"):  # reads the header and checks the size it gives
+                return
+        except SafetensorError as e:
+            raise ValueError(f"init_from: {path} is not a readable safetensors file ({e}); was it cut short?") from None
     final = Path(cfg.init_from) / "final"
     hint = f": that is a run's out_dir; give its {final}" if (final / "vision.safetensors").is_file() else ""
     raise FileNotFoundError(f"init_from: no {Path(cfg.init_from) / 'vision.safetensors'}{hint}")
