@@ -176,6 +176,10 @@ class ChatREPL:
         if not args:
             self.say(f"usage: {usage}")
             return False
+        if len(args) > 1:  # "/geojson my ships.geojson" wrote a file "my" and left the rest unsaid
+            self.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
+                     "a path with spaces")
+            return False
         if not self.last:  # nothing asked yet, or a new image / reset since
             self.say("no answer to write yet: ask a question first")
             return False

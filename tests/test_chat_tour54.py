@@ -234,3 +234,15 @@ def test_min_objects_with_free_decoding_is_refused_not_ignored(monkeypatch, caps
     assert chat_main(["--free-decoding", "--min-objects", "5"], [], monkeypatch) == 2
     assert "rsvlm chat: --min-objects works through the geometry grammar, which --free-decoding turns off" \
         in capsys.readouterr().err
+
+
+def test_a_write_command_with_a_path_of_several_words_is_refused(ckpt, geotiff, tmp_path, monkeypatch):
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    repl.last = {"question": "[det] ships", "objects": [{"kind": "box", "label": "ship", "coords": [1, 2, 9, 8]}],
+                 "problems": []}
+    monkeypatch.chdir(tmp_path)
+    assert repl.handle("/geojson my ships.geojson")  # wrote a file named "my"
+    assert "error: /geojson takes one path, got 2 words ['my', 'ships.geojson']" in out.getvalue()
+    assert repl.handle('/geojson "my ships.geojson"')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my ships.geojson"]
