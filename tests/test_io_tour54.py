@@ -195,3 +195,21 @@ def test_unnamed_uint16_msi_bands_are_no_sentinel2_bands_and_keep_their_zeros(tm
     named = read_image(path, bands=["B02", "B03", "B04", "B08", "B8A"])  # named as Sentinel-2's: its fill
     assert named.valid is not None and not named.valid[:, :6].any()
     assert any(n.startswith("Sentinel-2 fill: DN 0 read as nodata") for n in named.notes)
+
+
+def test_one_msi_band_is_drawn_as_grey(tmp_path):
+    """A Sentinel-2 band file read alone is one msi band; predict --vis on it was an IndexError traceback
+    (the composite took bands 0, 1, 1)."""
+    from rsvlm.io import RSImage, draw_overlay, to_display_rgb
+
+    data = np.linspace(0, 0.3, 20 * 30, dtype=np.float32).reshape(1, 20, 30)  # (1, H, W) reflectance
+    img = RSImage(data=data, modality="msi", bands=["B04"], path="B04.jp2")
+    rgb = to_display_rgb(img)  # (H, W, 3)
+    assert rgb.shape == (20, 30, 3) and (rgb[..., 0] == rgb[..., 2]).all() and rgb.max() > rgb.min()
+    draw_overlay(img, [{"kind": "box", "label": "ship", "coords": [2, 2, 10, 8]}], tmp_path / "o.png")
+    assert (tmp_path / "o.png").is_file()
+
+
+def test_predict_vis_on_the_real_sentinel2_band_file_alone(realdata, ckpt, tmp_path, capsys):
+    assert predict(ckpt, realdata / "msi_s2" / "B04.jp2", "--task", "det", "--vis", str(tmp_path / "v.png")) == 0
+    assert (tmp_path / "v.png").is_file()

@@ -1,7 +1,8 @@
 """Overlays: an ``RSImage`` rendered for display, with decoded objects drawn on it (PIL only).
 
 Display: optical as is; msi as an RGB composite (true colour from bands named R/G/B, B04/B03/B02
-or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 % jointly over the three bands; sar as grey of its first band
+or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 % jointly over the three bands (one msi
+band, a Sentinel-2 band file read alone, as grey); sar as grey of its first band
 (already a dB stretch from the reader); ir through an inferno colour map (or grey). Nodata is black.
 
 Cannot: draw more than one SAR polarisation at once, or keep full resolution beyond ``max_side``
@@ -45,7 +46,7 @@ def _msi_bands(img, rgb_bands) -> list[int]:
     for triple in _RGB_NAMES:
         if all(t.lower() in lower for t in triple):
             return [lower.index(t.lower()) for t in triple]
-    return [0, 1, 2] if len(names) >= 3 else [0, 1, 1]
+    return [min(i, len(names) - 1) for i in range(3)]  # the first 3; two as (1, 2, 2); one (B04.jp2) as grey
 
 
 def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno") -> np.ndarray:
