@@ -310,9 +310,11 @@ def test_a_hub_name_offline_must_be_in_the_cache(monkeypatch, tmp_path):
     assert check_model_files(cfg.model) is None
 
 
-def test_an_init_from_file_cut_short_is_refused_before_the_run(records, tmp_path, capsys):
-    """A vision.safetensors cut short (a copy that stopped) was a SafetensorError traceback once the model
-    was built (exit 1, out_dir written); safetensors' header check finds it up front."""
+@pytest.mark.parametrize("key", ["init_from", "pretrained"])
+def test_a_weights_file_cut_short_is_refused_before_the_run(records, tmp_path, capsys, key):
+    """A safetensors file cut short (a copy that stopped): init_from's was a SafetensorError traceback, an
+    encoder's pretrained a ValueError, once the model was built (exit 1, out_dir written); safetensors'
+    header check finds it up front."""
     import torch
     from safetensors.torch import save_file
 
@@ -322,11 +324,15 @@ def test_an_init_from_file_cut_short_is_refused_before_the_run(records, tmp_path
     whole = (src / "vision.safetensors").read_bytes()
     (src / "vision.safetensors").write_bytes(whole[:-8])
     out = tmp_path / "run"
-    assert _train(records, out, f"init_from={src}") == 2
+    given, name = ((f"init_from={src}", "init_from") if key == "init_from" else
+                   (f"model.encoders.default.pretrained={src / 'vision.safetensors'}", "model.encoders.default.pretrained"))
+    assert _train(records, out, given) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and f"init_from: {src / 'vision.safetensors'} is not a readable safetensors file (" in err[0] \
+    assert len(err) == 1 and f"{name}: {src / 'vision.safetensors'} is not a readable safetensors file (" in err[0] \
         and "was it cut short?" in err[0], err
     assert not out.exists()
+    if key == "pretrained":
+        return
     from rsvlm.train.loop import init_vision  # the loader says the same in its words, without a traceback
 
     with pytest.raises(ValueError, match="not a readable safetensors file"):

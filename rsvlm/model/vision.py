@@ -99,12 +99,27 @@ def shape_mismatches(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor
     return len(odd), "; ".join(odd[:3]) + (" …" if len(odd) > 3 else "")
 
 
+def check_safetensors(path: str | Path, key: str) -> None:
+    """ValueError naming ``key`` where the safetensors file ``path``'s header cannot be read or does not
+    cover the file (a copy cut short); reads the header only."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt"):
+            pass
+    except SafetensorError as e:
+        raise ValueError(f"{key}: {path} is not a readable safetensors file ({e}); was it cut short?") from None
+
+
 def check_pretrained(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
-    """FileNotFoundError naming ``key.pretrained`` where it is set and no file is there."""
+    """FileNotFoundError naming ``key.pretrained`` where it is set and no file is there; ValueError where a
+    safetensors file is cut short (``check_safetensors``)."""
     if cfg.pretrained and not Path(cfg.pretrained).is_file():
         what = "is a folder, not a file" if Path(cfg.pretrained).is_dir() else "not found"
         raise FileNotFoundError(f"encoder pretrained: {cfg.pretrained} {what} ({key}.pretrained: an open_clip-layout "
                                 "safetensors or torch state dict file)")
+    if cfg.pretrained and Path(cfg.pretrained).suffix == ".safetensors":
+        check_safetensors(cfg.pretrained, f"{key}.pretrained")
 
 
 class OpenClipEncoder(nn.Module):

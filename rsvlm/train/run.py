@@ -272,13 +272,10 @@ def check_init_from(cfg: TrainConfig) -> None:
         return
     path = Path(cfg.init_from) / "vision.safetensors"
     if path.is_file():
-        from safetensors import SafetensorError, safe_open
+        from rsvlm.model.vision import check_safetensors
 
-        try:
-            with safe_open(str(path), framework="pt"):  # reads the header and checks the size it gives
-                return
-        except SafetensorError as e:
-            raise ValueError(f"init_from: {path} is not a readable safetensors file ({e}); was it cut short?") from None
+        check_safetensors(path, "init_from")
+        return
     final = Path(cfg.init_from) / "final"
     hint = f": that is a run's out_dir; give its {final}" if (final / "vision.safetensors").is_file() else ""
     raise FileNotFoundError(f"init_from: no {Path(cfg.init_from) / 'vision.safetensors'}{hint}")
