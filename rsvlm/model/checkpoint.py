@@ -17,7 +17,6 @@ Limits: a 4/8-bit LLM saves adapter-only, and loads in full precision unless ``l
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import shutil
 import sys
@@ -144,16 +143,17 @@ def _check_files(root: Path, llm_cfg) -> None:
     if not (root / "vision.safetensors").is_file():
         raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
     llm_dir = Path(llm_cfg.name_or_path)
-    # the names transformers reads safetensors from; without them it falls back to pytorch_model.bin (a pickle)
-    if llm_dir.is_dir() and not any((llm_dir / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
-        other = sorted(p.name for p in llm_dir.glob("*.safetensors"))
-        named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; {other[0]} is "
-                 "neither)") if other else ""
-        raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
-    if llm_dir.is_dir() and not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
-        raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, saved beside its weights)")
-    if llm_dir.is_dir():
-        check_shards(llm_dir, "model.safetensors.index.json", headers=False)  # a cut file: build_llm
+    if llm_dir.is_dir():  # without HF's safetensors names transformers reads pytorch_model.bin (a pickle)
+        if not any((llm_dir / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
+            other = sorted(p.name for p in llm_dir.glob("*.safetensors"))
+            named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; "
+                     f"{other[0]} is neither)") if other else ""
+            raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
+        if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
+            raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
+        from rsvlm.model.convert_llava import check_shards
+
+        check_shards(llm_dir, "model.safetensors.index.json", headers=False)  # a cut file: build_llm names it
     if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
         raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found (a checkpoint keeps it in "
                                 f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
@@ -162,34 +162,6 @@ def _check_files(root: Path, llm_cfg) -> None:
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             if not (adapter / name).is_file():
                 raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
-
-
-def check_shards(src: Path, pattern: str = "*.index.json", headers: bool = True) -> None:
-    """FileNotFoundError naming the shards an index (``pattern``) in ``src`` lists that are not there (an
-    interrupted download: the LLM's missing weights were reported as a list of tensor names), and
-    (``headers``) ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
-    for index in sorted(src.glob(pattern)):
-        weight_map = read_json_object(index).get("weight_map")
-        if not isinstance(weight_map, dict):
-            raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
-        missing = sorted({f for f in map(str, weight_map.values()) if not (src / f).is_file()})
-        if missing:
-            raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
-                                    f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
-    for f in sorted(src.glob("*.safetensors")) if headers else ():
-        with open_safetensors(f):
-            pass
-
-
-def read_json_object(path: Path) -> dict:
-    """A JSON object file as a dict; ValueError naming the file when it is not one."""
-    try:
-        conf = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from e
-    if not isinstance(conf, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(conf).__name__}")
-    return conf
 
 
 def _vocab_rows(llm_dir: Path) -> int | None:
@@ -206,7 +178,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
     """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn."""
-
     from rsvlm.config import apply_overrides
     from rsvlm.model.llm import build_llm
     from rsvlm.model.vlm import set_trainable
@@ -282,11 +253,10 @@ PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what
 
 
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
-    """Fold the LLM's LoRA adapter, and the encoders' LoRA, into their weights; writes a checkpoint
-    with llm/, no adapter/ and no LoRA factors in vision.safetensors
-    into a new or empty ``out_dir`` outside the source (one holding files would mix two models), which
-    a failed or interrupted merge leaves as it found it. The source's
-    ``train_config.yaml`` and ``training_data.json``, if any, are copied along: what the weights
+    """Fold the LLM's LoRA adapter, and the encoders' LoRA, into their weights, each stored in its
+    source's dtype: a checkpoint with llm/, no adapter/ and no LoRA factors, written into a new or
+    empty ``out_dir`` outside the source (one holding files would mix two models), which a failed or
+    interrupted merge leaves as it found it. ``PROVENANCE`` files are copied along: what the weights
     were trained on (``rsvlm.data.overlap`` follows them)."""
     out, src = Path(out_dir), Path(src_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -326,14 +296,12 @@ def merge_encoder_lora(model: RSVLM) -> int:
         return 0
     from peft.tuners.lora import LoraLayer
 
-    merged = 0
-    for name, module in list(model.encoders.named_modules()):
-        if isinstance(module, LoraLayer):
-            module.merge()
-            parent, _, child = name.rpartition(".")
-            setattr(model.encoders.get_submodule(parent) if parent else model.encoders, child, module.get_base_layer())
-            merged += 1
-    return merged
+    layers = [(name, m) for name, m in model.encoders.named_modules() if isinstance(m, LoraLayer)]
+    for name, module in layers:
+        module.merge()
+        parent, _, child = name.rpartition(".")
+        setattr(model.encoders.get_submodule(parent) if parent else model.encoders, child, module.get_base_layer())
+    return len(layers)
 
 
 _SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
@@ -356,10 +324,10 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
     dtype); everything else is copied from the first, but for ``PROVENANCE`` (each input's training
     config and data, which differ between fine-tunes): the card names the inputs instead. Only
-    meaningful for models fine-tuned from one starting point. Refuses unmerged LoRA checkpoints (averaging A and B apart is not averaging
-    their product: run ``rsvlm merge-lora`` first), differing configs or tokenizers, and tensors
-    that differ in name, shape or dtype, or (non-floating) in value."""
-
+    meaningful for models fine-tuned from one starting point. Refuses LoRA factors (an adapter/ or
+    encoder LoRA: averaging A and B apart is not averaging their product; ``rsvlm merge-lora``
+    first), differing configs (naming the settings) or tokenizers, and tensors that differ in name,
+    shape or dtype, or (non-floating) in value."""
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
@@ -434,10 +402,7 @@ def _config_changes(a: Path, b: Path) -> str:
     """The settings two checkpoints' config.yaml files differ in, for a message (" (key: old → new; …)")."""
     from rsvlm.train.checkpoint import Change, flat_keys
 
-    try:
-        old, new = flat_keys(load_yaml(a) or {}), flat_keys(load_yaml(b) or {})
-    except ConfigError:  # not YAML: the bytes differ, and that is all there is to say
-        return ""
+    old, new = flat_keys(load_yaml(a) or {}), flat_keys(load_yaml(b) or {})
     changes = [str(Change(k, old.get(k), new.get(k))) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
     return f" ({'; '.join(changes[:3])}{f'; +{len(changes) - 3} more' if len(changes) > 3 else ''})" if changes else ""
 

@@ -18,6 +18,7 @@ are inside the checkpoint; LLaVA's own splitting of the prompt around ``<image>`
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import tempfile
@@ -27,12 +28,41 @@ from pathlib import Path
 import torch
 
 from rsvlm.data.conversation import PromptConfig
-from rsvlm.model.checkpoint import check_shards, read_json_object
 from rsvlm.model.llm import LLMConfig
 from rsvlm.model.projector import ProjectorConfig
 from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
 from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
+
+
+def check_shards(src: Path, pattern: str = "*.index.json", headers: bool = True) -> None:
+    """FileNotFoundError naming the shards an index (``pattern``) in ``src`` lists that are not there (an
+    interrupted download: the LLM's missing weights were reported as a list of tensor names), and
+    (``headers``) ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
+    from rsvlm.model.checkpoint import open_safetensors
+
+    for index in sorted(src.glob(pattern)):
+        weight_map = read_json_object(index).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
+        missing = sorted({f for f in map(str, weight_map.values()) if not (src / f).is_file()})
+        if missing:
+            raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
+                                    f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
+    for f in sorted(src.glob("*.safetensors")) if headers else ():
+        with open_safetensors(f):
+            pass
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON object file as a dict; ValueError naming the file when it is not one."""
+    try:
+        conf = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from e
+    if not isinstance(conf, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(conf).__name__}")
+    return conf
 
 
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
