@@ -328,7 +328,7 @@ def test_a_weights_file_cut_short_is_refused_before_the_run(records, tmp_path, c
                    (f"model.encoders.default.pretrained={src / 'vision.safetensors'}", "model.encoders.default.pretrained"))
     assert _train(records, out, given) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and f"{name}: {src / 'vision.safetensors'} is not a readable safetensors file (" in err[0] \
+    assert len(err) == 1 and f"{name}: {src / 'vision.safetensors'}: not a readable safetensors file (" in err[0] \
         and "was it cut short?" in err[0], err
     assert not out.exists()
     if key == "pretrained":

@@ -101,14 +101,14 @@ def shape_mismatches(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor
 
 def check_safetensors(path: str | Path, key: str) -> None:
     """ValueError naming ``key`` where the safetensors file ``path``'s header cannot be read or does not
-    cover the file (a copy cut short); reads the header only."""
-    from safetensors import SafetensorError, safe_open
+    cover the file (a copy cut short); reads the header only (``checkpoint.open_safetensors``)."""
+    from rsvlm.model.checkpoint import open_safetensors
 
     try:
-        with safe_open(str(path), framework="pt"):
+        with open_safetensors(Path(path)):
             pass
-    except SafetensorError as e:
-        raise ValueError(f"{key}: {path} is not a readable safetensors file ({e}); was it cut short?") from None
+    except ValueError as e:
+        raise ValueError(f"{key}: {e}; was it cut short?") from None
 
 
 def check_pretrained(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
