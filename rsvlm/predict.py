@@ -155,6 +155,13 @@ class Said:
             print(line if about else f"rsvlm predict: {line}", file=sys.stderr)
 
 
+def image_labels(images: list) -> list[str]:
+    """How predict names each RSImage in its notes: ``inference.image_label``'s short name, or the path
+    where two images share it (a change pair 2019/scene.tif, 2020/scene.tif), so that their notes differ."""
+    short = [inf.image_label(im) for im in images]
+    return [im.path if short.count(name) > 1 else name for im, name in zip(images, short)]
+
+
 def main(args) -> int:
     with contextlib.ExitStack() as open_scenes:  # --tile's scene: read, tiled and drawn through one open file
         return _main(args, open_scenes)
@@ -213,9 +220,10 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
-    for im in images:
+    labels = image_labels(images)
+    for im, label in zip(images, labels):
         for note in im.notes:
-            say(note, inf.image_label(im))
+            say(note, label)
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
@@ -241,19 +249,19 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     processor.missing_bands = args.missing_bands
-    for im in images if not args.tile else []:
+    for im, label in zip(images, labels) if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality]):
-            say(note, inf.image_label(im))
+            say(note, label)
     if args.tile and min(args.tile, max(images[0].scene_size)) > 4 * (n := processor.image_sizes[images[0].modality]):
         say(f"--tile {args.tile}: each window is shrunk to the model's {n} px input, so small objects vanish; "
-            f"--tile {n} looks at the scene at its own resolution", inf.image_label(images[0]))
+            f"--tile {n} looks at the scene at its own resolution", labels[0])
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
             say(f"warning: {note}", "pair")
     try:
-        for im in images:
+        for im, label in zip(images, labels):
             for note in processor.band_notes(inf.model_input(im)):
-                say(note, inf.image_label(im))
+                say(note, label)
     except ValueError as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
@@ -283,7 +291,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         result["nodata_tiles"] = merger.n_nodata
         for note in merger.notes:  # what a window's read alone met; run_tiled printed it as it came
-            say(note, inf.image_label(images[0]), printed=True)
+            say(note, labels[0], printed=True)
         if stopped:
             result["stopped"] = stopped
         if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one

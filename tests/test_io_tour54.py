@@ -213,3 +213,20 @@ def test_one_msi_band_is_drawn_as_grey(tmp_path):
 def test_predict_vis_on_the_real_sentinel2_band_file_alone(realdata, ckpt, tmp_path, capsys):
     assert predict(ckpt, realdata / "msi_s2" / "B04.jp2", "--task", "det", "--vis", str(tmp_path / "v.png")) == 0
     assert (tmp_path / "v.png").is_file()
+
+
+def test_a_pair_of_files_of_one_name_keeps_each_image_s_notes(ckpt, geotiff, tmp_path, capsys):
+    """2019/scene.tif and 2020/scene.tif were both '[scene.tif] …': the second's notes read as the first's
+    said twice (and --out's notes, said once each, would have lost them)."""
+    import json
+    import shutil
+
+    before, after = tmp_path / "2019" / "scene.tif", tmp_path / "2020" / "scene.tif"
+    for p in (before, after):
+        p.parent.mkdir()
+        shutil.copy(geotiff, p)
+    out = tmp_path / "r.json"
+    assert predict(ckpt, before, "--image", str(after), "--task", "change", "--out", str(out)) == 0
+    notes = json.loads(out.read_text())["notes"]
+    for p in (before, after):
+        assert f"[{p}] modality inferred as optical from 3 bands uint8" in notes, notes
