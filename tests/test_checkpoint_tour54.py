@@ -255,3 +255,20 @@ def test_compare_tells_a_dtype_change_from_a_shape_change_and_says_how_far_value
     rows = {r["name"]: r for r in compare_weights(tmp_path / "a.safetensors", tmp_path / "b.safetensors")}
     assert rows["w"]["status"] == "dtype" and rows["w"]["max_abs"] == pytest.approx(2 ** -10)
     assert rows["s"]["status"] == "shape" and rows["s"]["max_abs"] == 0.0
+
+
+def test_an_adapter_only_save_over_a_full_one_drops_its_stale_llm_but_never_the_base(tmp_path, base_dir):
+    """The older llm/ stayed beside an adapter that names another base: a second LLM (7B: 14 GB) that
+    averaging and comparing read as part of the model; a base that is that llm/ must stay."""
+    full = _lora_ckpt(tmp_path / "ck")
+    assert (full / "llm").is_dir()
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
+    model.save_pretrained(full, adapter_only=True)
+    assert not (full / "llm").exists()
+    loaded, _ = load_pretrained(full)
+    torch.testing.assert_close(_logits(loaded, _batch(proc)), _logits(model, _batch(proc)))
+    own = _lora_ckpt(tmp_path / "own")  # loaded, its base is own/llm: saving adapter-only back keeps it
+    again, _ = load_pretrained(own)
+    again.save_pretrained(own, adapter_only=True)
+    assert (own / "llm" / "model.safetensors").is_file() and load_pretrained(own)

@@ -99,6 +99,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
     elif Path(cfg.llm.name_or_path).exists():  # a base given relative to the working directory: kept absolute
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path=str(Path(cfg.llm.name_or_path).resolve()))
+    if adapter_only and (out / "llm").is_dir() and (out / "llm").resolve() != Path(llm_cfg.name_or_path).resolve():
+        shutil.rmtree(out / "llm")  # an older full save's LLM: a second model beside the one config.yaml names
     if peft:
         model.llm.save_pretrained(out / "adapter")
     elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
@@ -312,9 +314,7 @@ def saved_dtypes(files: list[Path]) -> dict[str, torch.dtype]:
     out = {}
     for f in files:
         with open_safetensors(f) as h:
-            for k in h.keys():
-                if (dt := _SAFETENSORS_DTYPES.get(h.get_slice(k).get_dtype())) is not None:
-                    out[k] = dt
+            out.update({k: _SAFETENSORS_DTYPES[d] for k in h.keys() if (d := h.get_slice(k).get_dtype()) in _SAFETENSORS_DTYPES})
     return out
 
 
