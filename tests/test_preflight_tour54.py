@@ -81,11 +81,15 @@ def _train(records: Path, out: Path, *overrides: str) -> int:
 
 
 def _checkpoint_like(root: Path) -> Path:
-    """An rsvlm checkpoint's layout (llm/ in Hugging Face layout, tokenizer/), the files empty."""
+    """An rsvlm checkpoint's layout (llm/ in Hugging Face layout, tokenizer/), the files all but empty."""
+    import torch
+    from safetensors.torch import save_file
+
     (root / "llm").mkdir(parents=True)
     (root / "tokenizer").mkdir()
-    for name in ("llm/config.json", "llm/model.safetensors", "tokenizer/tokenizer.json", "config.yaml"):
+    for name in ("llm/config.json", "tokenizer/tokenizer.json", "config.yaml"):
         (root / name).write_text("{}")
+    save_file({"w": torch.zeros(4, 4)}, str(root / "llm/model.safetensors"))
     return root
 
 
@@ -337,3 +341,31 @@ def test_a_weights_file_cut_short_is_refused_before_the_run(records, tmp_path, c
 
     with pytest.raises(ValueError, match="not a readable safetensors file"):
         init_vision(None, src)
+
+
+@pytest.mark.parametrize("case", ["cut", "shard"])
+def test_an_llm_whose_weights_are_cut_or_missing_a_shard_is_refused_before_the_run(tmp_path, case):
+    """A download that stopped: transformers' error came once out_dir was written (exit 1)."""
+    import json
+
+    from rsvlm.model.checks import check_model_files
+    from rsvlm.train.config import TrainConfig
+
+    ck = _checkpoint_like(tmp_path / "ck")
+    llm_dir = ck / "llm"
+    cfg = load_config(TrainConfig, SFT, [f"model.llm.name_or_path={llm_dir}", "model.llm.config=null",
+                                         f"model.llm.tokenizer={ck / 'tokenizer'}"])
+    assert check_model_files(cfg.model) is None
+    if case == "cut":
+        (llm_dir / "model.safetensors").write_bytes((llm_dir / "model.safetensors").read_bytes()[:-8])
+        with pytest.raises(ValueError, match=rf"^model\.llm\.name_or_path: {llm_dir / 'model.safetensors'}: not a "
+                                             "readable safetensors file"):
+            check_model_files(cfg.model)
+    else:
+        (llm_dir / "model.safetensors").rename(llm_dir / "model-00001-of-00002.safetensors")
+        (llm_dir / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
+            "w": "model-00001-of-00002.safetensors", "v": "model-00002-of-00002.safetensors"}}))
+        with pytest.raises(FileNotFoundError, match=r"^model\.llm\.name_or_path: .*1 weight shard\(s\) that "
+                                                    r"model\.safetensors\.index\.json lists are missing: "
+                                                    r"model-00002-of-00002\.safetensors"):
+            check_model_files(cfg.model)

@@ -247,6 +247,15 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
             hint = (f"; {folder} is an rsvlm checkpoint, whose LLM is {folder / 'llm'}"
                     if (folder / "llm" / CONFIG_NAME).is_file() else "")
             raise FileNotFoundError(f"{key}: {folder} holds no Hugging Face model: no {' and no '.join(lacks)}{hint}")
+        if weights:  # shards an index lists that are not there, safetensors files cut short (headers only)
+            from rsvlm.model.convert_llava import check_shards
+
+            try:
+                check_shards(folder, SAFE_WEIGHTS_INDEX_NAME)
+            except FileNotFoundError as e:
+                raise FileNotFoundError(f"{key}: {e}") from None
+            except ValueError as e:
+                raise ValueError(f"{key}: {e}") from None
     tok, key = (cfg.tokenizer, f"{prefix}.tokenizer") if cfg.tokenizer else (cfg.name_or_path, key)
     folder = _local_folder(tok, key) if tok else None
     if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
