@@ -8,11 +8,14 @@ architecture table and transformers' config classes, no weights and no files, so
 builders (``create_model``) found them only after.
 
 ``check_model_files(cfg)`` looks for the local files the section names (an encoder's ``pretrained``,
-the LLM's folder and its weights, the tokenizer's files), FileNotFoundError naming the key.
+the LLM's folder, its weights and shards, the tokenizer's files; safetensors headers only),
+FileNotFoundError or ValueError naming the key; offline, for a hub name in the cache.
+
+``image_tokens(cfg)``: one image's visual tokens per modality, as the built model counts them.
 
 Cannot: check LoRA target module names, or the width of an LLM loaded from ``name_or_path``
-(both need the model), nor whether the files named are whole or of this architecture, nor a hub
-name's files; those are still found while it is built.
+(both need the model), nor whether the files named are of this architecture, nor a hub name's
+files online; those are still found while it is built.
 """
 
 from __future__ import annotations
