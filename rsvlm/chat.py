@@ -274,17 +274,19 @@ class ChatREPL:
         return (f"the answer stopped at the end of the LLM's context ({context_length(self.session.model.llm)} "
                 f"tokens); a shorter question leaves it more room{', and so does /reset' if earlier else ''}")
 
-    def answerer(self, doing: str, most: int = 1):
-        """``inference.answerer`` with the chat's settings. On a terminal each batch it answers
-        shows ``doing`` (and its count of at most ``most``) on a line of its own until it is done:
-        a large model takes a while over a view or a class question, after the streamed answer."""
+    def answerer(self):
         s = self.session
-        ask = inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects, self.by_class)
+        return inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects, self.by_class)
+
+    def shown(self, ask, doing: str, most: int = 1):
+        """``ask`` (an ``answerer``) that, on a terminal, shows ``doing`` (and its count of at most
+        ``most``) on a line of its own while each batch is answered: a large model takes a while
+        over a view or a class question, after the streamed answer."""
         if not getattr(self.out, "isatty", lambda: False)():
             return ask
         done = []
 
-        def shown(messages, images):
+        def asking(messages, images):
             done.append(1)
             self.out.write(f"  ({doing}{f' {len(done)} of {most}' if most > 1 else ''}…)")
             self.out.flush()
@@ -294,13 +296,13 @@ class ChatREPL:
                 self.out.write("\r\033[K")  # the line goes: what stays is said after
                 self.out.flush()
 
-        return shown
+        return asking
 
     def class_by_class(self, asked: list[dict], answer: str) -> inf.Answer:
         """The last question asked once per class of the model (``inference.class_questions``),
         the joined answer said when it differs from the streamed one (and when the token limit
         stopped one of its class answers)."""
-        joined = self.answerer("asking class by class")([asked], [[inf.model_input(i) for i in self.images]])[0]
+        joined = self.shown(self.answerer(), "asking class by class")([asked], [[inf.model_input(i) for i in self.images]])[0]
         if joined.text != answer:
             self.say(f"asked class by class: {joined.text}")
         if joined.cut:
@@ -314,7 +316,7 @@ class ChatREPL:
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
-        f = fused_answers(self.answerer("asking view", len(self.tta.views) - 1), [asked],
+        f = fused_answers(self.shown(self.answerer(), "asking view", len(self.tta.views) - 1), [asked],
                           [[inf.model_input(i) for i in self.images]], [inf.Answer(answer, scores, cut=cut)], self.tta,
                           refused)[0]
         for note in refused.values():
