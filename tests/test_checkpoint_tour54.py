@@ -184,9 +184,10 @@ def test_averaging_merged_fine_tunes_of_two_runs_is_not_refused_for_their_train_
         average_checkpoints([a, b], tmp_path / "avg2")
 
 
-def test_converting_an_fp16_llava_keeps_fp16(tmp_path):
+def test_converting_an_fp16_llava_keeps_fp16_and_a_stopped_one_leaves_nothing(tmp_path, monkeypatch):
     """convert_llava built and wrote float32 whatever the source held: GeoChat-7B's 14 GB of fp16 came out
-    at 28 GB. The conversion still runs in float32; the weights are written as the source stored them."""
+    at 28 GB. The conversion still runs in float32; the weights are written as the source stored them.
+    A conversion stopped while writing left its --out half-written."""
     import json
 
     import test_model_llava as lv
@@ -220,6 +221,18 @@ def test_converting_an_fp16_llava_keeps_fp16(tmp_path):
         ours = model(**batch).logits
         theirs = hf(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=pixel_values).logits
     assert (ours[..., : theirs.shape[-1]] - theirs).abs().max().item() <= 1e-4
+
+    import rsvlm.model.checkpoint as ck
+
+    def stopped(model, out):  # Ctrl-C once vision.safetensors and the tokenizer are written
+        (out / "tokenizer").mkdir(parents=True)
+        (out / "vision.safetensors").write_bytes(b"")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ck, "save_pretrained", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        convert_llava(tmp_path / "hf16", tmp_path / "cut")
+    assert not (tmp_path / "cut").exists()  # was left half-written: it loaded as a broken model, and blocked a rerun
 
 
 def test_merge_lora_folds_the_encoders_lora_in_too_and_averaging_refuses_lora_factors(tmp_path):

@@ -16,6 +16,7 @@ Limits: a 4/8-bit LLM saves adapter-only, and loads in full precision unless ``l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import shutil
@@ -255,11 +256,9 @@ PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what
 
 
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
-    """Fold the LLM's LoRA adapter, and the encoders' LoRA, into their weights, each stored in its
-    source's dtype: a checkpoint with llm/, no adapter/ and no LoRA factors, written into a new or
-    empty ``out_dir`` outside the source (one holding files would mix two models), which a failed or
-    interrupted merge leaves as it found it. ``PROVENANCE`` files are copied along: what the weights
-    were trained on (``rsvlm.data.overlap`` follows them)."""
+    """Fold the LLM's adapter and the encoders' LoRA into their weights (each stored in its source's dtype)
+    and write them into a new or empty ``out_dir`` outside the source, which a failed or interrupted merge
+    leaves as it was; ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them)."""
     out, src = Path(out_dir), Path(src_dir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
@@ -273,27 +272,32 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     llm_files = sorted(Path(model.cfg.llm.name_or_path).glob("*.safetensors"))
     stored = {**{k.replace(".base_layer.", "."): v for k, v in saved_dtypes([src / "vision.safetensors"]).items()},
               **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
-    with torch.no_grad():
-        for name, t in [*model.named_parameters(), *model.named_buffers()]:
-            if (want := stored.get(name)) is not None and t.is_floating_point() and want.is_floating_point:
-                t.data = t.data.to(want)
-    existed = out.exists()
-    try:
+    for name, t in [*model.named_parameters(), *model.named_buffers()]:
+        if (want := stored.get(name)) is not None and t.is_floating_point() and want.is_floating_point:
+            t.data = t.data.to(want)
+    with undone_on_failure(out):
         save_pretrained(model, out)
         for name in PROVENANCE:
             if (provenance := src / name).is_file():
                 shutil.copyfile(provenance, out / name)
-    except BaseException:  # a full disk, Ctrl-C: a half-written out passed for a model, and blocked the rerun
+    return out
+
+
+@contextlib.contextmanager
+def undone_on_failure(out: Path):
+    """Writing a model into a new or empty ``out``: a failure (full disk, Ctrl-C) leaves it as it was."""
+    existed = out.exists()
+    try:
+        yield out
+    except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         if existed:
             out.mkdir()
         raise
-    return out
 
 
 def merge_encoder_lora(model: RSVLM) -> int:
-    """Fold the encoders' LoRA (``trainable.encoder: lora``) into their weights: each LoRA layer is
-    replaced by its base layer holding W + scale·B·A. Returns how many layers were merged."""
+    """Replace each encoder LoRA layer by its base layer holding W + scale·B·A; how many there were."""
     if model.cfg.trainable.encoder != "lora":
         return 0
     from peft.tuners.lora import LoraLayer
@@ -464,15 +468,12 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                 x, y = ha.get_tensor(k), hb.get_tensor(k)
                 if x.shape != y.shape:
                     status, diff = "shape", 0.0
-                elif x.dtype != y.dtype:  # a bf16 copy of float32 weights: how far the values moved, too
-                    status = "dtype"
+                elif x.dtype == y.dtype and torch.equal(x, y):
+                    status, diff = "same", 0.0
+                else:  # other values, or another dtype (a bf16 copy of float32 weights): how far they moved
+                    status = "differs" if x.dtype == y.dtype else "dtype"
                     floating = x.is_floating_point() and y.is_floating_point()
                     diff = (x.double() - y.double()).abs().max().item() if floating and x.numel() else 0.0
-                elif torch.equal(x, y):
-                    status, diff = "same", 0.0
-                else:
-                    status = "differs"
-                    diff = (x.double() - y.double()).abs().max().item() if x.is_floating_point() else 0.0
                 rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
                 bar.update()
 

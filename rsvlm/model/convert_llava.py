@@ -236,7 +236,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     ``dtype`` (default: the dtype the source stores them in)."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from rsvlm.model.checkpoint import save_pretrained
+    from rsvlm.model.checkpoint import save_pretrained, undone_on_failure
     from rsvlm.model.factory import create_model
 
     src, out = Path(src_dir), Path(out_dir)
@@ -287,6 +287,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
             raise ValueError(f"{src}: vision weights do not fit: missing {missing[:5]}, "
                              f"unexpected {res.unexpected_keys[:5]}")
         # converted in float32 unless dtype is given, saved as the source stored it (an fp16 7B came out at 28 GB)
-        return save_pretrained(model.to(dtype or _source_dtype(src, conf)), out)
+        with undone_on_failure(out):
+            return save_pretrained(model.to(dtype or _source_dtype(src, conf)), out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
