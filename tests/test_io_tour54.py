@@ -230,3 +230,20 @@ def test_a_pair_of_files_of_one_name_keeps_each_image_s_notes(ckpt, geotiff, tmp
     notes = json.loads(out.read_text())["notes"]
     for p in (before, after):
         assert f"[{p}] modality inferred as optical from 3 bands uint8" in notes, notes
+
+
+def test_the_real_levir_pair_and_s1_scene_write_their_notes(realdata, ckpt, tmp_path, capsys):
+    import json
+
+    levir, out = realdata / "cd_levir", tmp_path / "pair.json"
+    assert predict(ckpt, levir / "test_7_0256_0512_A.png", "--image", str(levir / "test_7_0256_0512_B.png"),
+                   "--task", "change", "--out", str(out)) == 0
+    notes = json.loads(out.read_text())["notes"]
+    for name in ("A", "B"):
+        assert f"[test_7_0256_0512_{name}.png] modality inferred as optical from 3 bands uint8" in notes, notes
+    gj = tmp_path / "s1.geojson"  # georeferenced by ground control points only, tiled
+    assert predict(ckpt, realdata / "sar_s1grd" / "iw-vv.tiff", "--task", "det", "--tile", "400", "--geojson",
+                   str(gj)) == 0
+    notes = json.loads(gj.read_text())["notes"]
+    assert "[iw-vv.tiff] modality inferred as sar from 1 band uint16 georeferenced by GCPs only" in notes, notes
+    assert "[iw-vv.tiff] band named VV from the file name" in notes
