@@ -246,3 +246,17 @@ def test_a_write_command_with_a_path_of_several_words_is_refused(ckpt, geotiff, 
     assert "error: /geojson takes one path, got 2 words ['my', 'ships.geojson']" in out.getvalue()
     assert repl.handle('/geojson "my ships.geojson"')
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my ships.geojson"]
+
+
+def test_sampling_at_a_tiny_temperature_is_greedy_not_a_crash():
+    import torch
+
+    from rsvlm.model.generation import GenerationConfig, sample_next
+
+    logits = torch.tensor([[5.0, 1.0, -2.0, float("-inf")], [0.5, 3.0, 3.0 - 1e-3, 0.0]])  # (2,4)
+    for t in (1e-40, 1e-300, 5e-324):  # a RuntimeError (NaN probabilities) that ended the chat
+        ids = sample_next(logits, GenerationConfig(do_sample=True, temperature=t), torch.Generator().manual_seed(0))
+        assert ids.tolist() == [0, 1]
+    hot = sample_next(logits.repeat(200, 1), GenerationConfig(do_sample=True, temperature=1e6),
+                      torch.Generator().manual_seed(0))  # (400,) ~uniform over the tokens allowed
+    assert set(hot[::2].tolist()) == {0, 1, 2} and set(hot[1::2].tolist()) == {0, 1, 2, 3}

@@ -51,7 +51,9 @@ def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Ge
     # logits: (B,V) → (B,)
     if not cfg.do_sample:
         return logits.argmax(-1)
-    probs = torch.softmax(logits.float() / cfg.temperature, dim=-1)  # (B,V)
+    # shifted to a top of 0 and in float64, a tiny temperature cannot overflow (1e-40 made inf/inf = NaN in float32)
+    shifted = (logits - logits.max(-1, keepdim=True).values).double()  # (B,V), <= 0
+    probs = torch.softmax(shifted / cfg.temperature, dim=-1)  # (B,V)
     if cfg.top_p < 1.0:
         sorted_p, idx = probs.sort(dim=-1, descending=True)
         drop = sorted_p.cumsum(-1) - sorted_p > cfg.top_p  # keep the smallest set reaching top_p
