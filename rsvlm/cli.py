@@ -67,6 +67,14 @@ def _history(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"{e} (or all)") from None
 
 
+def _temperature(text: str) -> float:
+    """``--temperature``: a finite number >= 0 (inf reached the sampler's check as a traceback)."""
+    t = _number(0.0)(text)
+    if t == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be finite (0 = greedy), got {text}")
+    return t
+
+
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument(
         "--image", action="append", required=required, metavar="PATH",
@@ -108,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
-    p.add_argument("--temperature", type=_number(0.0), default=0.0, help="0 = greedy")
+    p.add_argument("--temperature", type=_temperature, default=0.0, help="0 = greedy")
     p.add_argument("--history", type=_history, default=None, metavar="N|all",
                    help="earlier exchanges the model is shown, the turn with the image among them, the oldest "
                         "left out first; 0 asks every question afresh about the image; all = as many as the "

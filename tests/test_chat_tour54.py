@@ -260,3 +260,12 @@ def test_sampling_at_a_tiny_temperature_is_greedy_not_a_crash():
     hot = sample_next(logits.repeat(200, 1), GenerationConfig(do_sample=True, temperature=1e6),
                       torch.Generator().manual_seed(0))  # (400,) ~uniform over the tokens allowed
     assert set(hot[::2].tolist()) == {0, 1, 2} and set(hot[1::2].tolist()) == {0, 1, 2, 3}
+
+
+def test_an_infinite_temperature_is_a_usage_error(capsys):
+    from rsvlm.cli import build_parser
+
+    with pytest.raises(SystemExit):  # a ValueError traceback, once the model had loaded
+        build_parser().parse_args(["chat", "--temperature", "inf"])
+    assert "argument --temperature: must be finite (0 = greedy), got inf" in capsys.readouterr().err
+    assert build_parser().parse_args(["chat", "--temperature", "0.7"]).temperature == 0.7
