@@ -369,3 +369,31 @@ def test_an_llm_whose_weights_are_cut_or_missing_a_shard_is_refused_before_the_r
                                                     r"model\.safetensors\.index\.json lists are missing: "
                                                     r"model-00002-of-00002\.safetensors"):
             check_model_files(cfg.model)
+
+
+@pytest.mark.parametrize("overrides,says", [
+    (["model.llm.target_modules=[q_prj,v_proj]"],
+     "model.llm.target_modules: ['q_prj'] match no module of this LlamaForCausalLM; its linear layers are"),
+    (["model.trainable.encoder=lora", "model.encoders.sar.lora_target_modules=[fc1]"],
+     "model.encoders.sar.lora_target_modules: ['fc1'] match no module of this OpenClipEncoder; its linear layers are "
+     "['c_fc', 'c_proj', 'out_proj']"),
+])
+def test_a_lora_target_that_matches_no_module_is_refused_before_the_run(records, tmp_path, capsys, overrides, says):
+    """Found once the model had been loaded (minutes for a 7B LLM), exit 1 with out_dir written; the part
+    built on the meta device (no weights) shows it up front."""
+    out = tmp_path / "run"
+    assert _train(records, out, *overrides) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"rsvlm train: {says}"), err
+    assert not out.exists()
+
+
+def test_lora_targets_that_match_pass_and_a_frozen_part_is_not_looked_at():
+    from rsvlm.model.checks import check_lora_names
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, SFT, ["model.trainable.encoder=lora"])
+    assert check_lora_names(cfg.model) is None
+    cfg = load_config(TrainConfig, SFT, ["model.trainable.llm=frozen", "model.llm.target_modules=[nothing]",
+                                         "model.encoders.sar.lora_target_modules=[nothing]"])
+    assert check_lora_names(cfg.model) is None

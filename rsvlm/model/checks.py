@@ -11,11 +11,12 @@ builders (``create_model``) found them only after.
 the LLM's folder, its weights and shards, the tokenizer's files; safetensors headers only),
 FileNotFoundError or ValueError naming the key; offline, for a hub name in the cache.
 
-``image_tokens(cfg)``: one image's visual tokens per modality, as the built model counts them.
+``image_tokens(cfg)``: one image's visual tokens per modality, as the built model counts them;
+``check_lora_names(cfg)``: LoRA targets, on the parts built on the meta device (no weights).
 
-Cannot: check LoRA target module names, or the width of an LLM loaded from ``name_or_path``
-(both need the model), nor whether the files named are of this architecture, nor a hub name's
-files online; those are still found while it is built.
+Cannot: check the width of an LLM loaded from ``name_or_path`` (it needs the folder's config), nor
+whether the files named are of this architecture, nor a hub name's files online (nor its LoRA
+targets); those are still found while it is built.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 import warnings
+from pathlib import Path
 
 from rsvlm.model.llm import LOC_INITS, LLMConfig, _check_config_keys, check_llm_files
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
@@ -79,6 +81,41 @@ def check_model_files(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -
         check_pretrained(enc, f"{prefix}encoders.{name}")
     if lm:
         check_llm_files(cfg.llm, f"{prefix}llm", weights=True)
+
+
+def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
+    """ValueError naming ``llm.target_modules`` or ``encoders.NAME.lora_target_modules`` where an entry
+    matches no module (``llm.check_lora_targets``), on the part built on the meta device: shapes only,
+    no weights read, nothing allocated. It was found once the model was loaded (minutes for a 7B one).
+    An LLM by hub name is left to the build. ``check_model_config`` and ``check_model_files`` first."""
+    from dataclasses import replace
+
+    import torch
+
+    from rsvlm.model.llm import check_lora_targets
+    from rsvlm.model.vision import build_encoder
+
+    if cfg.trainable.encoder == "lora":
+        for name, vc in cfg.encoders.items():
+            with torch.device("meta"):
+                enc = build_encoder(replace(vc, pretrained=None))
+            check_lora_targets(enc, list(vc.lora_target_modules), f"{prefix}encoders.{name}.lora_target_modules")
+    if not (lm and cfg.trainable.llm == "lora"):
+        return
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    if cfg.llm.name_or_path:
+        if not Path(cfg.llm.name_or_path).expanduser().is_dir():
+            return
+        hf = AutoConfig.from_pretrained(cfg.llm.name_or_path)
+    else:
+        conf = dict(cfg.llm.config)
+        with warnings.catch_warnings():  # said once, by the build
+            warnings.simplefilter("ignore")
+            hf = AutoConfig.for_model(conf.pop("model_type"), **conf)
+    with torch.device("meta"):
+        llm = AutoModelForCausalLM.from_config(hf)
+    check_lora_targets(llm, list(cfg.llm.target_modules), f"{prefix}llm.target_modules")
 
 
 def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int]) -> None:

@@ -143,13 +143,14 @@ def preflight(cfg: TrainConfig) -> None:
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
     runs it first, unless its caller has (``checked=True``)."""
     from rsvlm.data.records import check_records_path
-    from rsvlm.model.checks import check_model_config, check_model_files
+    from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
     from rsvlm.train.config import check_config
 
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
     check_model_files(cfg.model, lm=not clip)
+    check_lora_names(cfg.model, lm=not clip)
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         try:
