@@ -285,3 +285,16 @@ def test_an_adapter_only_save_over_a_full_one_drops_its_stale_llm_but_never_the_
     again, _ = load_pretrained(own)
     again.save_pretrained(own, adapter_only=True)
     assert (own / "llm" / "model.safetensors").is_file() and load_pretrained(own)
+
+
+def test_a_run_out_dir_or_step_folder_given_as_a_model_says_where_the_model_is(tmp_path):
+    """`rsvlm merge-lora --model runs/x` (or chat, eval) said only 'not an rsvlm checkpoint (no config.yaml)'."""
+    step = _step_folders(tmp_path / "run" / "checkpoints")
+    (tmp_path / "run" / "final").mkdir()
+    (tmp_path / "run" / "final" / "config.yaml").write_text("{}\n")
+    with pytest.raises(FileNotFoundError, match=rf"run: not an rsvlm checkpoint \(no config.yaml\); it is a training "
+                                                rf"run's out_dir, whose model is {tmp_path / 'run' / 'final'}"):
+        merge_lora(tmp_path / "run", tmp_path / "merged")
+    with pytest.raises(FileNotFoundError, match=r"step_000002: not an rsvlm checkpoint \(no config.yaml\); it is a "
+                                                r"training step folder: write it as a model with scripts/export_step"):
+        load_pretrained(step)

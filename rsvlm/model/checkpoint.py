@@ -41,10 +41,6 @@ def _is_peft(llm) -> bool:
     return peft is not None and isinstance(llm, peft.PeftModel)
 
 
-def _quantised(cfg: VLMConfig) -> bool:
-    return cfg.llm.load_in_4bit or cfg.llm.load_in_8bit
-
-
 def vision_state_dict(model: RSVLM) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not k.startswith("llm.")}
 
@@ -85,7 +81,7 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
     if adapter_only and not cfg.llm.name_or_path:
         raise ValueError("adapter_only save needs llm.name_or_path (a base on disk); this LLM was built "
                          "from llm.config — save the full checkpoint instead")
-    if not adapter_only and _quantised(cfg):
+    if not adapter_only and (cfg.llm.load_in_4bit or cfg.llm.load_in_8bit):
         raise ValueError("a 4/8-bit LLM is saved adapter_only (its base is re-quantised on load)")
     save_file(vision_state_dict(model), str(out / "vision.safetensors"))
     model.tokenizer.save_pretrained(out / "tokenizer")
@@ -118,9 +114,14 @@ def _resolve(path: str | None, root: Path) -> str | None:
 
 
 def no_checkpoint(root: Path) -> str:
-    """Why ``root`` (without a config.yaml) is no checkpoint, and what it looks like instead: a
-    part of one (its adapter/, llm/ or tokenizer/), a bare peft adapter, a Hugging Face model."""
+    """Why ``root`` (without a config.yaml) is no checkpoint, and what it looks like instead: a part of one
+    (its adapter/, llm/ or tokenizer/), a training run's out_dir or step folder, a bare peft adapter, a
+    Hugging Face model."""
     msg = f"{root}: not an rsvlm checkpoint (no config.yaml)"
+    if (root / "final" / "config.yaml").is_file():  # `--model runs/x`: a run's model is its final/
+        return f"{msg}; it is a training run's out_dir, whose model is {root / 'final'}"
+    if (root / "trainable.safetensors").is_file() or (root / "trainer_state_rank0.json").is_file():
+        return f"{msg}; it is a training step folder: write it as a model with scripts/export_step.py first"
     if (root.parent / "config.yaml").is_file() and root.name in ("adapter", "llm", "tokenizer"):
         return f"{msg}; it is the {root.name}/ of the checkpoint {root.parent}: load that folder"
     if (root / "adapter_config.json").is_file():
@@ -211,8 +212,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs "
-                         f"{len(tokenizer)}; "
-                         "this llm/ was not saved with this checkpoint's tokenizer (a base model copied in?), "
+                         f"{len(tokenizer)}; this llm/ was not saved with this checkpoint's tokenizer (a base model copied in?), "
                          "and rsvlm's tokens would start untrained")
     mode = cfg.trainable.llm
     if (root / "adapter").is_dir():
@@ -247,8 +247,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
                          f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}")
     if res.unexpected_keys:
-        warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}",
-                      stacklevel=2)
+        warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
 
 
