@@ -397,3 +397,13 @@ def test_lora_targets_that_match_pass_and_a_frozen_part_is_not_looked_at():
     cfg = load_config(TrainConfig, SFT, ["model.trainable.llm=frozen", "model.llm.target_modules=[nothing]",
                                          "model.encoders.sar.lora_target_modules=[nothing]"])
     assert check_lora_names(cfg.model) is None
+
+
+def test_an_llm_config_json_that_cannot_be_read_is_one_line_naming_the_key(records, tmp_path, capsys):
+    ck = _checkpoint_like(tmp_path / "ck")
+    (ck / "llm/config.json").write_text('{"model_type": ')  # cut short
+    out = tmp_path / "run"
+    assert _train(records, out, f"model.llm.name_or_path={ck / 'llm'}", "model.llm.config=null",
+                  f"model.llm.tokenizer={ck / 'tokenizer'}") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"model.llm.name_or_path {ck / 'llm'}: cannot be read (OSError: " in err[0], err

@@ -92,7 +92,7 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) ->
 
     import torch
 
-    from rsvlm.model.llm import check_lora_targets
+    from rsvlm.model.llm import _names_unreadable, check_lora_targets
     from rsvlm.model.vision import build_encoder
 
     if cfg.trainable.encoder == "lora":
@@ -107,7 +107,8 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) ->
     if cfg.llm.name_or_path:
         if not Path(cfg.llm.name_or_path).expanduser().is_dir():
             return
-        hf = AutoConfig.from_pretrained(cfg.llm.name_or_path)
+        with _names_unreadable(f"{prefix}llm.name_or_path", cfg.llm.name_or_path, ValueError):  # a config.json
+            hf = AutoConfig.from_pretrained(cfg.llm.name_or_path)                             # of another kind
     else:
         conf = dict(cfg.llm.config)
         with warnings.catch_warnings():  # said once, by the build
