@@ -130,7 +130,8 @@ def test_chat_with_an_unreadable_image_on_the_command_line_exits_2(ckpt, tmp_pat
     bad = tmp_path / "cut.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)  # it said the error, then chatted on without an image
     assert main(["chat", "--model", str(ckpt), "--image", str(bad), "--device", "cpu"]) == 2
-    assert "cut.png" in capsys.readouterr().out
+    err = capsys.readouterr().err  # one 'rsvlm chat: …' line on stderr, before the model loads
+    assert "cut.png" in err and err.startswith("rsvlm chat: "), err
 
 
 def test_an_image_naming_no_file_is_an_error_and_spaces_after_commas_are_allowed(ckpt, geotiff, tmp_path, capsys):
