@@ -130,7 +130,10 @@ class ChatREPL:
         size = inf.size_note(img, self.session.processor.image_sizes[img.modality])
         for note in img.notes + band_notes + ([size] if size else []):
             self.say(f"  note: {note}")
-        if len(self.unsent) == 2:
+        if len(self.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word
+            before, after = (inf.image_label(im) for im in self.unsent)
+            self.say(f"(a pair: {before} before, {after} after, both sent with the next question; "
+                     "a third /image starts anew)")
             for note in inf.pair_notes(*self.unsent):
                 self.say(f"  warning: {note}")
         return None

@@ -269,3 +269,16 @@ def test_an_infinite_temperature_is_a_usage_error(capsys):
         build_parser().parse_args(["chat", "--temperature", "inf"])
     assert "argument --temperature: must be finite (0 = greedy), got inf" in capsys.readouterr().err
     assert build_parser().parse_args(["chat", "--temperature", "0.7"]).temperature == 0.7
+
+
+def test_a_second_image_loaded_before_asking_says_it_makes_a_pair(ckpt, geotiff, tmp_path):
+    import shutil
+
+    later = tmp_path / "later.tif"
+    shutil.copy(geotiff, later)
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert "a pair" not in out.getvalue()
+    repl.load_image([str(later), "optical"])  # was silent: meant as "look at this one instead", it made a pair
+    assert "(a pair: scene.tif before, later.tif after, both sent with the next question; a third /image starts anew)" \
+        in out.getvalue()
