@@ -298,3 +298,18 @@ def test_a_run_out_dir_or_step_folder_given_as_a_model_says_where_the_model_is(t
     with pytest.raises(FileNotFoundError, match=r"step_000002: not an rsvlm checkpoint \(no config.yaml\); it is a "
                                                 r"training step folder: write it as a model with scripts/export_step"):
         load_pretrained(step)
+
+
+def test_a_tensor_averaging_cannot_mix_names_each_checkpoint_with_its_shape_and_dtype(tmp_path):
+    """'vision.safetensors: tensor 'v' differs in shape or dtype ([((2, 3), 'torch.float32'), …])' named
+    neither checkpoint: which of five inputs is the bf16 one?"""
+    from safetensors.torch import save_file
+    from test_scripts_checkpoints import fake_ckpt
+
+    from rsvlm.model.checkpoint import average_checkpoints
+
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    save_file({"v": torch.ones(2, 3, dtype=torch.bfloat16)}, str(b / "vision.safetensors"))
+    with pytest.raises(ValueError, match=rf"tensor 'v' differs in shape or dtype: {a}/vision.safetensors \(2, 3\) "
+                                         rf"float32, {b}/vision.safetensors \(2, 3\) bfloat16"):
+        average_checkpoints([a, b], tmp_path / "avg")

@@ -384,8 +384,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=None):
             ts = [h.get_tensor(k) for h in handles]
             if any(t.shape != ts[0].shape or t.dtype != ts[0].dtype for t in ts):
-                raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype "
-                                 f"({[(tuple(t.shape), str(t.dtype)) for t in ts]})")
+                raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype: " + ", ".join(  # naming whose
+                    f"{r / rel} {tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}" for r, t in zip(roots, ts)))
             if ts[0].is_floating_point():
                 merged[k] = sum(x * t.float() for x, t in zip(w, ts)).to(ts[0].dtype).contiguous()
             elif all(torch.equal(t, ts[0]) for t in ts):
