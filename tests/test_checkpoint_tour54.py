@@ -313,3 +313,19 @@ def test_a_tensor_averaging_cannot_mix_names_each_checkpoint_with_its_shape_and_
     with pytest.raises(ValueError, match=rf"tensor 'v' differs in shape or dtype: {a}/vision.safetensors \(2, 3\) "
                                          rf"float32, {b}/vision.safetensors \(2, 3\) bfloat16"):
         average_checkpoints([a, b], tmp_path / "avg")
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_merging_an_adapter_whose_config_says_quantised_merges_into_the_full_precision_base(tmp_path, base_dir, bits):
+    """A config.yaml with llm.load_in_4bit: true (hand-set, or another tool's) made merge-lora load the base
+    quantised and fail on 'only Tensors of floating point dtype can require gradients'."""
+    pytest.importorskip("bitsandbytes", reason="bitsandbytes not installed")
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
+    _perturb_trainables(model)
+    src = model.save_pretrained(tmp_path / "ad", adapter_only=True)
+    text = (src / "config.yaml").read_text()
+    assert f"load_in_{bits}bit: false" in text
+    (src / "config.yaml").write_text(text.replace(f"load_in_{bits}bit: false", f"load_in_{bits}bit: true"))
+    merged, proc2 = load_pretrained(merge_lora(src, tmp_path / "merged"))
+    torch.testing.assert_close(_logits(merged, _batch(proc2)), _logits(model, _batch(proc)), atol=1e-5, rtol=1e-5)

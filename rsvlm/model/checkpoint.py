@@ -263,7 +263,8 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
         raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
         raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
-    model, _ = load_pretrained(src_dir, overrides=["trainable.llm=full"])  # float32: the sum B·A is exact
+    # float32, not quantised (a config.yaml saying 4-bit was a RuntimeError): W + B·A exactly, 4-bit on load later
+    model, _ = load_pretrained(src, overrides=["trainable.llm=full", "llm.load_in_4bit=false", "llm.load_in_8bit=false"])
     encoder = "frozen" if merge_encoder_lora(model) else model.cfg.trainable.encoder
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen",
                                                                              encoder=encoder))
