@@ -99,7 +99,7 @@ class ChatREPL:
         try:
             img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None),
                                 max_side=inf.READ_MAX_SIDE)
-        except (FileNotFoundError, ValueError) as e:
+        except (OSError, ValueError) as e:  # OSError: a file without read permission ended the chat
             self.say(f"error: {e}")
             return False
         if err := self.add_image(img):
@@ -375,7 +375,7 @@ def main(args) -> int:
     try:  # before the model loads (minutes for a large one), as in predict
         images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
-    except (FileNotFoundError, ValueError) as e:
+    except (OSError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
         return 2
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):

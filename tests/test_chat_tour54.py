@@ -282,3 +282,13 @@ def test_a_second_image_loaded_before_asking_says_it_makes_a_pair(ckpt, geotiff,
     repl.load_image([str(later), "optical"])  # was silent: meant as "look at this one instead", it made a pair
     assert "(a pair: scene.tif before, later.tif after, both sent with the next question; a third /image starts anew)" \
         in out.getvalue()
+
+
+def test_an_image_path_the_system_refuses_is_an_error_line_not_the_end(ckpt, tmp_path, monkeypatch, capsys):
+    long = tmp_path / ("a" * 300 + ".tif")  # past the file system's 255-byte names: an OSError, not "not found"
+    repl, out = chat_repl(ckpt)
+    assert repl.handle(f"/image {long}")  # the OSError ended the chat with a traceback
+    assert "File name too long" in out.getvalue().split("error: ", 1)[1]
+    assert repl.handle("/help") and "/geojson" in out.getvalue()  # the chat goes on
+    assert chat_main(["--image", str(long)], [], monkeypatch) == 2
+    assert "File name too long" in capsys.readouterr().err.split("rsvlm chat: ", 1)[1]
