@@ -1,5 +1,5 @@
 """``rsvlm chat`` as a demanding analyst uses it: task tags as typed, questions at the context's
-edge, bad --image paths, quantised models."""
+edge, unreadable or refused image paths, pairs, 8-bit models, odd lines and options."""
 
 from pathlib import Path
 
