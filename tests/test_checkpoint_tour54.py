@@ -329,3 +329,16 @@ def test_merging_an_adapter_whose_config_says_quantised_merges_into_the_full_pre
     (src / "config.yaml").write_text(text.replace(f"load_in_{bits}bit: false", f"load_in_{bits}bit: true"))
     merged, proc2 = load_pretrained(merge_lora(src, tmp_path / "merged"))
     torch.testing.assert_close(_logits(merged, _batch(proc2)), _logits(model, _batch(proc)), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_a_full_fine_tune_loads_4_or_8_bit_to_answer(tmp_path, bits):
+    """`rsvlm chat --model FULL --load-4bit` on a checkpoint trained with trainable.llm: full (or merged from
+    one that was) failed: 'a 4/8-bit LLM cannot be trained full'. Loaded to answer, its LLM is frozen."""
+    pytest.importorskip("bitsandbytes", reason="bitsandbytes not installed")
+    src = _lora_ckpt(tmp_path / "full", "trainable.llm=full")
+    ref, proc = load_pretrained(src)
+    q, qproc = load_pretrained(src, load_in_4bit=bits == 4, load_in_8bit=bits == 8)
+    assert q.cfg.trainable.llm == "frozen" and not any(p.requires_grad for p in q.llm.parameters())
+    err = (_logits(q, _batch(qproc)) - _logits(ref, _batch(proc))).abs().max().item()
+    assert err < 0.5, f"{bits}-bit logits drift {err}"  # quantisation error, not garbage

@@ -206,15 +206,15 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
     _check_files(root, llm_cfg)
-    cfg = dataclasses.replace(cfg, llm=llm_cfg)
+    # a full fine-tune loaded 4/8-bit is there to answer: frozen (it was "cannot be trained 'full'")
+    mode = "frozen" if (llm_cfg.load_in_4bit or llm_cfg.load_in_8bit) and cfg.trainable.llm == "full" else cfg.trainable.llm
+    cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = _vocab_rows(root / "llm") if own_llm else None
     llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
-        raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs "
-                         f"{len(tokenizer)}; this llm/ was not saved with this checkpoint's tokenizer (a base model copied in?), "
-                         "and rsvlm's tokens would start untrained")
-    mode = cfg.trainable.llm
+        raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
+                         "llm/ was not saved with this tokenizer (a base model copied in?): rsvlm's tokens would start untrained")
     if (root / "adapter").is_dir():
         from rsvlm.model.llm import _names_unreadable, peft_quietly
 
