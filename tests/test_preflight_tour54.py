@@ -407,3 +407,33 @@ def test_an_llm_config_json_that_cannot_be_read_is_one_line_naming_the_key(recor
                   f"model.llm.tokenizer={ck / 'tokenizer'}") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"model.llm.name_or_path {ck / 'llm'}: cannot be read (OSError: " in err[0], err
+
+
+@pytest.mark.parametrize("template", ["file", "config", None])
+def test_an_answer_lead_with_the_tokenizers_own_template_is_refused_before_the_run(records, tmp_path, capsys,
+                                                                                    template):
+    """The processor refused it once the model was loaded (exit 1, out_dir written)."""
+    import json
+
+    ck = _checkpoint_like(tmp_path / "ck")
+    tok = ck / "tokenizer"
+    if template == "file":
+        (tok / "chat_template.jinja").write_text("{{ messages }}")
+    elif template == "config":
+        (tok / "tokenizer_config.json").write_text(json.dumps({"chat_template": "{{ messages }}"}))
+    overrides = [f"model.llm.name_or_path={ck / 'llm'}", "model.llm.config=null", f"model.llm.tokenizer={tok}",
+                 "model.llm.chat_template=null", "model.prompt.answer_lead=' '", "model.trainable.llm=frozen"]
+    from rsvlm.model.checks import check_model_files
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, SFT, overrides)
+    if template is None:  # the registry's rsvlm template is used, which takes the lead
+        assert check_model_files(cfg.model) is None
+        return
+    out = tmp_path / "run"
+    assert _train(records, out, *overrides) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and (f"model.prompt.answer_lead needs a registry chat template (model.llm.chat_template, e.g. "
+                              f"rsvlm); the tokenizer in {tok} has its own") in err[0], err
+    assert not out.exists()
+    assert check_model_files(load_config(TrainConfig, SFT, [*overrides, "model.llm.chat_template=rsvlm"]).model) is None

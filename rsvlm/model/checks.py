@@ -79,8 +79,30 @@ def check_model_files(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -
     builder reads (``check_pretrained``, ``check_llm_files``); ``lm``: the LLM's too."""
     for name, enc in cfg.encoders.items():
         check_pretrained(enc, f"{prefix}encoders.{name}")
-    if lm:
-        check_llm_files(cfg.llm, f"{prefix}llm", weights=True)
+    if not lm:
+        return
+    check_llm_files(cfg.llm, f"{prefix}llm", weights=True)
+    tok = cfg.llm.tokenizer or cfg.llm.name_or_path
+    if cfg.prompt.answer_lead is not None and cfg.llm.chat_template is None and tok and _own_template(Path(tok)):
+        raise ValueError(f"{prefix}prompt.answer_lead needs a registry chat template ({prefix}llm.chat_template, e.g. "
+                         f"rsvlm); the tokenizer in {tok} has its own, which writes its answers itself")
+
+
+def _own_template(folder: Path) -> bool:
+    """Whether the tokenizer folder holds a chat template of its own (``chat_template.jinja``, a
+    ``chat_templates/`` folder, or one in ``tokenizer_config.json``), which ``Processor`` uses where
+    ``llm.chat_template`` is null."""
+    import json
+
+    from transformers.utils import CHAT_TEMPLATE_DIR, CHAT_TEMPLATE_FILE
+
+    folder = folder.expanduser()
+    if (folder / CHAT_TEMPLATE_FILE).is_file() or (folder / CHAT_TEMPLATE_DIR).is_dir():
+        return True
+    try:
+        return bool(json.loads((folder / "tokenizer_config.json").read_text()).get("chat_template"))
+    except (OSError, ValueError, AttributeError):  # none, or not a JSON object: the build says so
+        return False
 
 
 def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
