@@ -43,7 +43,7 @@ class _Boom:
 
 
 @pytest.mark.parametrize("layout", ["renamed", "shard_missing", "no_config"])
-def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp_path, layout):
+def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp_path, monkeypatch, layout):
     """Any *.safetensors in llm/ passed the check, and transformers then read pytorch_model.bin beside it
     (an UnpicklingError traceback); a sharded llm/ with a shard gone was a list of tensor names."""
     import json
@@ -63,6 +63,10 @@ def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp
         (llm / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
             "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
         says = r"llm: 1 weight shard\(s\) that model.safetensors.index.json lists are missing: model-00002-of-00002"
+    def unpickled(*a, **k):
+        raise AssertionError("torch.load was called: a pickle was read")
+
+    monkeypatch.setattr(torch, "load", unpickled)
     with pytest.raises(FileNotFoundError, match=says):
         merge_lora(src, tmp_path / "merged")
     assert not (tmp_path / "merged").exists()
