@@ -437,3 +437,15 @@ def test_an_answer_lead_with_the_tokenizers_own_template_is_refused_before_the_r
                               f"rsvlm); the tokenizer in {tok} has its own") in err[0], err
     assert not out.exists()
     assert check_model_files(load_config(TrainConfig, SFT, [*overrides, "model.llm.chat_template=rsvlm"]).model) is None
+
+
+def test_a_run_with_every_part_frozen_is_refused_before_the_run(records, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _train(records, out, "model.trainable={encoder: frozen, stem: frozen, projector: frozen, llm: frozen}") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "model.trainable: encoder, stem, projector, llm are all frozen: nothing would train" \
+        in err[0], err
+    assert not out.exists()
+    assert _train(records, out, "model.trainable={encoder: frozen, stem: frozen, projector: full, llm: frozen}",
+                  "data.train=/nonexistent.jsonl") == 2  # one part trained: the next refusal is another's
+    assert "data.train" in capsys.readouterr().err

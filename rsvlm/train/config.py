@@ -161,6 +161,9 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"model.trainable.{part} must be one of {modes}, got {getattr(cfg.model.trainable, part)!r}")
     if cfg.objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}")
+    if cfg.objective == "lm" and all(getattr(cfg.model.trainable, part) == "frozen" for part in TRAINABLE):
+        raise ValueError(f"model.trainable: {', '.join(TRAINABLE)} are all frozen: nothing would train (it was found "
+                         "once the model was built); make one of them full or lora")
     for m, p in cfg.data.band_dropout.items():
         if not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"data.band_dropout[{m!r}] must lie in [0, 1], got {p!r}")
