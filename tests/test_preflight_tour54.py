@@ -449,3 +449,26 @@ def test_a_run_with_every_part_frozen_is_refused_before_the_run(records, tmp_pat
     assert _train(records, out, "model.trainable={encoder: frozen, stem: frozen, projector: full, llm: frozen}",
                   "data.train=/nonexistent.jsonl") == 2  # one part trained: the next refusal is another's
     assert "data.train" in capsys.readouterr().err
+
+
+def test_a_resume_from_a_step_folder_with_a_file_cut_short_is_refused_before_the_run(records, tmp_path, capsys):
+    """rsvlm.train.checkpoint.check_step_readable (headers only) in preflight: the cut file was found once
+    the model and data had been built (exit 1)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from rsvlm.train.checkpoint import step_files
+
+    step = tmp_path / "run" / "checkpoints" / "step_000001"
+    step.mkdir(parents=True)
+    for name in step_files(0, deepspeed=False):
+        if name.endswith(".json"):
+            (step / name).write_text("{}")
+        else:
+            save_file({"w": torch.zeros(2)}, str(step / name))
+    (step / "trainable.safetensors").write_bytes((step / "trainable.safetensors").read_bytes()[:-4])
+    assert _train(records, tmp_path / "run", "ckpt.resume=auto") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"rsvlm train: ckpt.resume: {step / 'trainable.safetensors'}: not a "
+                                               "readable safetensors file"), err
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["checkpoints"]  # nothing written

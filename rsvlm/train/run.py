@@ -191,6 +191,10 @@ def preflight(cfg: TrainConfig) -> None:
         check_clip_folder(folder, world)
     else:  # the rank the launcher set; train checks again with the process group's
         ckpt.check_step_folder(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed), world)
+        try:  # a file cut short: was exit 1 once the model and data were built
+            ckpt.check_step_readable(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed))
+        except ValueError as e:
+            raise ValueError(f"ckpt.resume: {e}") from None
     model_changes(folder, cfg)
 
 
