@@ -150,7 +150,6 @@ def preflight(cfg: TrainConfig) -> None:
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
     check_model_files(cfg.model, lm=not clip)
-    check_lora_names(cfg.model, lm=not clip)
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         try:
@@ -182,6 +181,7 @@ def preflight(cfg: TrainConfig) -> None:
         check_init_from(cfg)
         if cfg.log.tensorboard:
             check_tensorboard()
+    check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
     folder = resume_folder(cfg)
     if folder is None:
         return
