@@ -14,7 +14,6 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shlex
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
-from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
+from rsvlm.tokens import task_tag
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -38,26 +37,6 @@ HELP = """commands:
   /help                    this text
   /quit                    leave (Ctrl-D too); Ctrl-C stops an answer
 questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change]"""
-
-
-def tagged(question: str) -> str:
-    """``question`` with its leading task tag as the model learnt it: lower case, one space after
-    (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a bracketed first word that
-    is no task tag (``[detect]``), which the model would read as plain text, for ``<image>``, and for
-    bytes that are no UTF-8."""
-    if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
-        raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
-                         "to UTF-8")
-    if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
-        raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and chat writes it; "
-                         "/image PATH loads one, and a question refers to it in words")
-    m = re.match(r"\s*\[([A-Za-z]\w*)\]\s*", question)
-    if not m:
-        return question.strip()
-    if m.group(1).lower() not in TASKS:
-        raise ValueError(f"unknown task tag [{m.group(1)}]: the tags are {' '.join(map(task_tag, TASKS))}; "
-                         "a question without one is free chat")
-    return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
 
 
 class ChatREPL:
@@ -201,7 +180,7 @@ class ChatREPL:
             self.say("load an image first: /image PATH")
             return None
         try:  # "[DET] …" was asked as the characters "[DET]", not the tag, and answered as free chat
-            question = tagged(question)
+            question = inf.tagged(question)
         except ValueError as e:
             self.say(f"error: {e}")
             return None
@@ -368,10 +347,6 @@ def main(args) -> int:
         print(f"rsvlm chat: {len(specs)} --image given; a chat is about one image or a bi-temporal pair (two). "
               "Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", file=sys.stderr)
         return 2
-    if args.min_objects and args.free_decoding:  # it was ignored without a word: the grammar is what holds answers open
-        print("rsvlm chat: --min-objects works through the geometry grammar, which --free-decoding turns off; "
-              "drop one of them", file=sys.stderr)
-        return 2
     try:  # before the model loads (minutes for a large one), as in predict
         images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
@@ -381,8 +356,6 @@ def main(args) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm chat: {err}", file=sys.stderr)
         return 2
-    if args.load_8bit:  # bitsandbytes logs this for every layer at every token, in the middle of the answer
-        logging.getLogger("bitsandbytes.autograd._functions").setLevel(logging.ERROR)
     from rsvlm.tta import MODES, FuseConfig
 
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -238,6 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel
     # from the hub; the built-in fallback runs, and rsvlm never downloads, so the line is noise
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
+    if getattr(args, "load_8bit", False):  # logged for every layer at every token, in the middle of an answer
+        logging.getLogger("bitsandbytes.autograd._functions").setLevel(logging.ERROR)
+    if getattr(args, "min_objects", 0) and getattr(args, "free_decoding", False):  # was ignored without a word
+        print(f"rsvlm {args.command}: --min-objects works through the geometry grammar, which --free-decoding "
+              "turns off; drop one of them", file=sys.stderr)
+        return 2
     module, func = args.handler.split(":")
     try:
         handler = getattr(importlib.import_module(module), func)
@@ -248,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(handler(args) or 0)
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
         return _fail(args.command, e)
+    except BrokenPipeError:  # stdout closed by its reader (rsvlm chat … | head -1): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+        return 0
 
 
 if __name__ == "__main__":

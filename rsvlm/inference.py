@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rsvlm.data.conversation import PromptConfig, image_turn
 from rsvlm.geometry.codec import KINDS
-from rsvlm.tokens import task_tag
+from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
 DEFAULT_PROMPTS = {
@@ -138,11 +138,31 @@ def scene_wh(img) -> tuple[int, int]:
     return img.scene_size if img.window is None and img.scene_size else (img.width, img.height)
 
 
+def tagged(question: str) -> str:
+    """``question`` (chat's, predict's ``--prompt``) with its leading task tag as the model learnt it:
+    lower case, one space after (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a
+    bracketed first word that is no task tag (``[detect]``), which the model would read as plain
+    text, for ``<image>``, and for bytes that are no UTF-8."""
+    if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
+        raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
+                         "to UTF-8")
+    if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
+        raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and rsvlm writes it there; "
+                         "a question refers to the image in words")
+    m = re.match(r"\s*\[([A-Za-z]\w*)\]\s*", question)
+    if not m:
+        return question.strip()
+    if m.group(1).lower() not in TASKS:
+        raise ValueError(f"unknown task tag [{m.group(1)}]: the tags are {' '.join(map(task_tag, TASKS))}; "
+                         "a question without one is free chat")
+    return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
+
+
 def geojson_count(fc: dict, objects: list) -> str:
     """"N features", and how many objects had no shape to write (objects_to_geojson leaves out a
     polygon of under 3 vertices and an empty mask)."""
     n, left = len(fc["features"]), len(objects) - len(fc["features"])
-    return f"{n} features" + (f"; {left} object(s) without a shape left out" if left else "")
+    return f"{n} feature{'s' if n != 1 else ''}" + (f"; {left} object(s) without a shape left out" if left else "")
 
 
 def image_label(img) -> str:

@@ -234,10 +234,14 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         print(f"rsvlm predict: --geojson: {images[-1].path} is not georeferenced (no CRS with a transform or ground "
               "control points), so it has no map coordinates; --out writes pixel coordinates", file=sys.stderr)
         return 2
-    question = args.prompt or inf.DEFAULT_PROMPTS[args.task]
-    if not question.lstrip().startswith("["):
+    try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
+        question = inf.tagged(args.prompt or inf.DEFAULT_PROMPTS[args.task])
+    except ValueError as e:
+        print(f"rsvlm predict: --prompt: {e}", file=sys.stderr)
+        return 2
+    if not question.startswith("["):
         question = f"[{args.task}] {question}"
-    elif (tag := re.match(r"\s*\[(\w+)\]", question)) and tag.group(1) != args.task:
+    elif (tag := re.match(r"\[(\w+)\]", question)) and tag.group(1) != args.task:
         say(f"warning: --prompt opens with [{tag.group(1)}] but --task is {args.task}: asked as [{tag.group(1)}], "
             f"the answer read as --task {args.task}")
     try:

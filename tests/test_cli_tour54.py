@@ -1,0 +1,52 @@
+"""What every command of ``rsvlm`` shares (rsvlm.cli.main, rsvlm.inference), tour 54: predict reads a
+task tag as chat does, --min-objects without the grammar is refused by every command, a reader that
+closes stdout ends a command quietly, and "1 feature" is singular."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm.cli import main
+
+
+def predict(tmp_path, image, *extra):
+    return main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(image), "--task", "det",
+                 "--device", "cpu", *extra])
+
+
+def test_predict_reads_its_prompts_task_tag_in_any_case_and_refuses_an_unknown_one(geotiff, tmp_path, capsys):
+    from rsvlm import inference as inf
+
+    assert inf.tagged("[DET]Find the ships.") == "[det] Find the ships."
+    predict(tmp_path, geotiff, "--prompt", "[DET] Find the ships.")  # the model is looked for after the prompt
+    assert "--prompt opens with" not in capsys.readouterr().err  # was: asked as [DET], plain characters to it
+    assert predict(tmp_path, geotiff, "--prompt", "[detect] ships") == 2
+    err = capsys.readouterr().err
+    assert "rsvlm predict: --prompt: unknown task tag [detect]" in err and "[det]" in err, err
+    assert predict(tmp_path, geotiff, "--prompt", "<image> ships?") == 2
+    assert "<image> is where an image goes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["predict", "eval"])
+def test_min_objects_without_the_grammar_is_refused_by_every_command(command, geotiff, tmp_path, capsys):
+    argv = {"predict": ["--image", str(geotiff), "--task", "det"], "eval": ["--data", str(tmp_path / "d.jsonl"),
+                                                         "--out", str(tmp_path / "p.jsonl")]}[command]
+    assert main([command, "--model", str(tmp_path / "no-model"), *argv, "--free-decoding", "--min-objects", "3"]) == 2
+    assert f"rsvlm {command}: --min-objects works through the geometry grammar" in capsys.readouterr().err
+
+
+def test_a_reader_that_closes_stdout_ends_the_command_quietly(monkeypatch, capfd):
+    from rsvlm import predict as pred
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")  # print() into `| head -1` after head has exited
+
+    monkeypatch.setattr(pred, "main", closed)
+    assert main(["predict", "--image", "x.tif", "--task", "det"]) == 0
+
+
+def test_one_geojson_feature_is_singular():
+    from rsvlm.inference import geojson_count
+
+    assert geojson_count({"features": [{}]}, [{}]) == "1 feature"
+    assert geojson_count({"features": [{}, {}]}, [{}, {}, {}]) == "2 features; 1 object(s) without a shape left out"
