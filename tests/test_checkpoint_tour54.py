@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_model_checkpoint import TINY, _batch, _logits, _perturb_trainables
+from test_model_checkpoint import TINY, logits_of, make_batch, perturb_trainables
 
 from rsvlm.config import load_config
 from rsvlm.model import VLMConfig, create_model, load_pretrained, merge_lora
@@ -17,7 +17,7 @@ def _lora_ckpt(root: Path, *overrides: str, dtype: torch.dtype | None = None) ->
     """A tiny LoRA checkpoint (llm/ + adapter/) whose trainable weights moved off their start."""
     torch.manual_seed(0)
     model, _ = create_model(load_config(VLMConfig, TINY, list(overrides)), dtype=dtype)
-    _perturb_trainables(model)
+    perturb_trainables(model)
     return model.save_pretrained(root)
 
 
@@ -28,9 +28,9 @@ def test_merging_a_bf16_checkpoint_keeps_bf16_and_its_answers(tmp_path):
     for rel in ("vision.safetensors", "llm/model.safetensors"):
         assert set(saved_dtypes([merged / rel]).values()) == {torch.bfloat16}, rel
     lora, proc = load_pretrained(src)
-    ref = _logits(lora, _batch(proc))
+    ref = logits_of(lora, make_batch(proc))
     again, proc2 = load_pretrained(merged)
-    torch.testing.assert_close(_logits(again, _batch(proc2)), ref, atol=0.05, rtol=0.05)  # bf16 rounding of W + BA
+    torch.testing.assert_close(logits_of(again, make_batch(proc2)), ref, atol=0.05, rtol=0.05)  # bf16 rounding of W + BA
 
 
 class _Boom:
@@ -246,13 +246,13 @@ def test_merge_lora_folds_the_encoders_lora_in_too_and_averaging_refuses_lora_fa
 
     src = _lora_ckpt(tmp_path / "ck", "trainable.encoder=lora")  # lora_B moved off zero: the factors count
     lora, proc = load_pretrained(src)
-    ref = _logits(lora, _batch(proc))
+    ref = logits_of(lora, make_batch(proc))
     merged = merge_lora(src, tmp_path / "merged")
     with open_safetensors(merged / "vision.safetensors") as h:
         assert not [k for k in h.keys() if "lora_" in k or "base_layer" in k]
     again, proc2 = load_pretrained(merged)
     assert again.cfg.trainable.encoder == "frozen"
-    torch.testing.assert_close(_logits(again, _batch(proc2)), ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(logits_of(again, make_batch(proc2)), ref, atol=1e-5, rtol=1e-5)
     full = _lora_ckpt(tmp_path / "full", "trainable.encoder=lora", "trainable.llm=full")  # no adapter/: was averaged
     with pytest.raises(ValueError, match=r"vision.safetensors: holds LoRA factors \(encoders\..*lora_A.*merge-lora"):
         average_checkpoints([full, _lora_ckpt(tmp_path / "full2", "trainable.encoder=lora", "trainable.llm=full")],
@@ -284,7 +284,7 @@ def test_an_adapter_only_save_over_a_full_one_drops_its_stale_llm_but_never_the_
     model.save_pretrained(full, adapter_only=True)
     assert not (full / "llm").exists()
     loaded, _ = load_pretrained(full)
-    torch.testing.assert_close(_logits(loaded, _batch(proc)), _logits(model, _batch(proc)))
+    torch.testing.assert_close(logits_of(loaded, make_batch(proc)), logits_of(model, make_batch(proc)))
     own = _lora_ckpt(tmp_path / "own")  # loaded, its base is own/llm: saving adapter-only back keeps it
     again, _ = load_pretrained(own)
     again.save_pretrained(own, adapter_only=True)
@@ -326,13 +326,13 @@ def test_merging_an_adapter_whose_config_says_quantised_merges_into_the_full_pre
     pytest.importorskip("bitsandbytes", reason="bitsandbytes not installed")
     torch.manual_seed(0)
     model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
-    _perturb_trainables(model)
+    perturb_trainables(model)
     src = model.save_pretrained(tmp_path / "ad", adapter_only=True)
     text = (src / "config.yaml").read_text()
     assert f"load_in_{bits}bit: false" in text
     (src / "config.yaml").write_text(text.replace(f"load_in_{bits}bit: false", f"load_in_{bits}bit: true"))
     merged, proc2 = load_pretrained(merge_lora(src, tmp_path / "merged"))
-    torch.testing.assert_close(_logits(merged, _batch(proc2)), _logits(model, _batch(proc)), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(logits_of(merged, make_batch(proc2)), logits_of(model, make_batch(proc)), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("bits", [4, 8])
@@ -344,5 +344,5 @@ def test_a_full_fine_tune_loads_4_or_8_bit_to_answer(tmp_path, bits):
     ref, proc = load_pretrained(src)
     q, qproc = load_pretrained(src, load_in_4bit=bits == 4, load_in_8bit=bits == 8)
     assert q.cfg.trainable.llm == "frozen" and not any(p.requires_grad for p in q.llm.parameters())
-    err = (_logits(q, _batch(qproc)) - _logits(ref, _batch(proc))).abs().max().item()
+    err = (logits_of(q, make_batch(qproc)) - logits_of(ref, make_batch(proc))).abs().max().item()
     assert err < 0.5, f"{bits}-bit logits drift {err}"  # quantisation error, not garbage

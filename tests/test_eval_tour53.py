@@ -85,7 +85,7 @@ class Processor:
         return [0]
 
 
-def _answering(monkeypatch, answer="lake"):
+def answering(monkeypatch, answer="lake"):
     """The model's answers, for ``answer_batch``: ``answer`` to every prompt."""
     from rsvlm import inference
 
@@ -107,7 +107,7 @@ def test_reading_notes_are_counted_by_kind_and_said_once_at_the_end(tmp_path, mo
     data.write_text("".join(json.dumps({**RECORD, "id": rid, "images": [{"path": f, "modality": "optical"}]}) + "\n"
                             for rid, f in [("a", "rgb.png"), ("b", "pages.tif"), ("c", "grey.png"),
                                            ("d", "pages.tif"), ("e", "rgb.png")]))
-    _answering(monkeypatch)
+    answering(monkeypatch)
     proc = Processor({"rgb.png": ["band red read as R", "NIR missing: filled with R (expect weaker answers)"]})
     evaluate.run(None, proc, data, out, batch_size=2, progress=False)
     err = capsys.readouterr().err
@@ -152,7 +152,7 @@ def test_answers_whose_geometry_breaks_the_grammar_are_counted_at_the_end(tmp_pa
     # were said nowhere before scoring: a --free-decoding run of broken answers looked like any other
     assert ("2 of the 4 answer(s) of this run hold geometry that does not follow the grammar (decoded freely: "
             "--free-decoding) (first: r0: <box> needs 4 location tokens, got 2; dropped)") in err
-    _answering(monkeypatch)
+    answering(monkeypatch)
     evaluate.run(None, Processor({}), data, tmp_path / "q.jsonl", batch_size=3, progress=False)
     assert "grammar" not in capsys.readouterr().err
 
@@ -310,7 +310,7 @@ def test_scenes_far_larger_than_the_models_input_are_counted_with_the_reading_no
     Image.fromarray(np.zeros((40, 48, 3), np.uint8)).save(tmp_path / "a.png")
     proc = Processor({})
     proc.image_sizes = {"optical": 8}
-    _answering(monkeypatch)
+    answering(monkeypatch)
     evaluate.run(None, proc, data, out, batch_size=2, progress=False)
     # was said by rsvlm predict and chat, never by eval: a detection set of 10 000 px scenes scored at 224 px
     assert "  3 record(s): 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; rsvlm predict " \

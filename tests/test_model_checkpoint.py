@@ -15,14 +15,14 @@ from rsvlm.tokens import IMAGE_TOKEN
 TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
 
 
-def _batch(proc):
+def make_batch(proc):
     rng = np.random.default_rng(0)
     imgs = [ImageInput(rng.random((3, 32, 32), dtype=np.float32)),
             ImageInput(rng.random((2, 32, 32), dtype=np.float32), "sar")]
     return proc(proc.chat_prompt([{"role": "user", "content": f"{IMAGE_TOKEN}{IMAGE_TOKEN}\n[det] ships <loc_3>"}]), imgs)
 
 
-def _perturb_trainables(model, seed=1):
+def perturb_trainables(model, seed=1):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
@@ -30,7 +30,7 @@ def _perturb_trainables(model, seed=1):
                 p.add_(torch.randn(p.shape, generator=g) * 0.05)
 
 
-def _logits(model, batch):
+def logits_of(model, batch):
     model.eval()
     with torch.no_grad():
         return model(**batch).logits
@@ -39,15 +39,15 @@ def _logits(model, batch):
 def test_full_save_load_identical_logits_and_layout(tmp_path):
     torch.manual_seed(0)
     model, proc = create_model(load_config(VLMConfig, TINY))
-    _perturb_trainables(model)
-    batch = _batch(proc)
-    ref = _logits(model, batch)
+    perturb_trainables(model)
+    batch = make_batch(proc)
+    ref = logits_of(model, batch)
     model.save_pretrained(tmp_path / "ck")
     names = {p.name for p in (tmp_path / "ck").iterdir()}
     assert {"config.yaml", "vision.safetensors", "llm", "adapter", "tokenizer", "README.md"} <= names
     assert not list((tmp_path / "ck").rglob("*.bin")) and not list((tmp_path / "ck").rglob("*.pt"))
     loaded, proc2 = load_pretrained(tmp_path / "ck")
-    assert torch.equal(_logits(loaded, _batch(proc2)), ref)
+    assert torch.equal(logits_of(loaded, make_batch(proc2)), ref)
     trainable = {n for n, p in loaded.named_parameters() if p.requires_grad}
     assert trainable == {n for n, p in model.named_parameters() if p.requires_grad}
 
@@ -57,15 +57,15 @@ def test_adapter_only_round_trip_and_merge(tmp_path, base_dir, token_rows):
     torch.manual_seed(0)
     model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null",
                                                              f"llm.lora_token_rows={str(token_rows).lower()}"]))
-    _perturb_trainables(model)
-    batch = _batch(proc)
-    ref = _logits(model, batch)
+    perturb_trainables(model)
+    batch = make_batch(proc)
+    ref = logits_of(model, batch)
     model.save_pretrained(tmp_path / "ad", adapter_only=True)
     assert not (tmp_path / "ad" / "llm").exists()
     adapter_cfg = json.loads((tmp_path / "ad" / "adapter" / "adapter_config.json").read_text())
     assert adapter_cfg["base_model_name_or_path"] == str(base_dir)
     loaded, proc2 = load_pretrained(tmp_path / "ad")
-    assert torch.equal(_logits(loaded, _batch(proc2)), ref)
+    assert torch.equal(logits_of(loaded, make_batch(proc2)), ref)
 
     (tmp_path / "ad" / "train_config.yaml").write_text("data: {train: runs/x/train.jsonl}\n")  # as training writes
     (tmp_path / "ad" / "training_data.json").write_text('{"scenes": {}}')  # as the build's --ship writes
@@ -74,7 +74,7 @@ def test_adapter_only_round_trip_and_merge(tmp_path, base_dir, token_rows):
     assert "runs/x/train.jsonl" in (tmp_path / "merged" / "train_config.yaml").read_text()  # what it learnt from
     assert (tmp_path / "merged" / "training_data.json").read_text() == '{"scenes": {}}'
     merged, proc3 = load_pretrained(tmp_path / "merged")
-    torch.testing.assert_close(_logits(merged, _batch(proc3)), ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(logits_of(merged, make_batch(proc3)), ref, atol=1e-5, rtol=1e-5)
     assert not any(p.requires_grad for p in merged.llm.parameters())  # merged config says llm: frozen
     with pytest.raises(FileExistsError, match="merged: already exists and is not empty"):
         merge_lora(tmp_path / "ad", tmp_path / "merged")  # would mix two models' files
@@ -82,7 +82,7 @@ def test_adapter_only_round_trip_and_merge(tmp_path, base_dir, token_rows):
     merged.save_pretrained(tmp_path / "ad")
     assert not (tmp_path / "ad" / "adapter").exists()
     again, proc4 = load_pretrained(tmp_path / "ad")
-    torch.testing.assert_close(_logits(again, _batch(proc4)), ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(logits_of(again, make_batch(proc4)), ref, atol=1e-5, rtol=1e-5)
 
 
 def test_adapter_only_needs_a_base_on_disk(tmp_path):
@@ -135,14 +135,14 @@ def test_quantised_load_runs_on_cpu_and_trains_lora(tmp_path, base_dir, bits):
     torch.manual_seed(0)
     model, proc = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
     model.save_pretrained(tmp_path / "ad", adapter_only=True)
-    ref = _logits(model, _batch(proc))
+    ref = logits_of(model, make_batch(proc))
     q, qproc = load_pretrained(tmp_path / "ad", load_in_4bit=bits == 4, load_in_8bit=bits == 8)
     import bitsandbytes as bnb
 
     kind = bnb.nn.Linear4bit if bits == 4 else bnb.nn.Linear8bitLt
     quantised = [n for n, m in q.llm.named_modules() if isinstance(m, kind)]
     assert len(quantised) == 2 * 7  # every q,k,v,o,gate,up,down of both layers; lm_head left out
-    batch = _batch(qproc)
+    batch = make_batch(qproc)
     out = q(**batch, labels=batch["input_ids"])
     assert torch.isfinite(out.loss)
     err = (out.logits.detach() - ref).abs().max().item()
@@ -166,7 +166,7 @@ def test_padded_vocab_rows_round_trip_and_are_never_generated(tmp_path):
     with torch.no_grad():  # make every padded row the argmax for any input
         head = model.llm.get_output_embeddings().weight
         head[n_tok:] = head[:n_tok].abs().max() * 50 * torch.sign(torch.randn(rows - n_tok, head.shape[1]))
-    batch = _batch(proc)
+    batch = make_batch(proc)
     model.eval()
     assert int(model(**batch).logits[0, -1].argmax()) >= n_tok  # the padded rows do win the raw argmax
     out = model.generate(batch["input_ids"], batch["attention_mask"], images=batch["images"], max_new_tokens=5,
@@ -175,7 +175,7 @@ def test_padded_vocab_rows_round_trip_and_are_never_generated(tmp_path):
     model.save_pretrained(tmp_path / "ck")
     loaded, proc2 = load_pretrained(tmp_path / "ck")
     assert loaded.llm.get_input_embeddings().weight.shape[0] == rows
-    assert torch.equal(_logits(loaded, _batch(proc2)), _logits(model, batch))
+    assert torch.equal(logits_of(loaded, make_batch(proc2)), logits_of(model, batch))
 
 
 def test_pad_vocab_multiple_must_be_positive():
@@ -198,7 +198,7 @@ def test_average_checkpoints_is_the_weighted_mean_and_refuses_mismatches(tmp_pat
     model, proc = create_model(load_config(VLMConfig, TINY))
     dirs = []
     for seed in (1, 2):
-        _perturb_trainables(model, seed)
+        perturb_trainables(model, seed)
         model.save_pretrained(tmp_path / f"lora{seed}")
         dirs.append(merge_lora(tmp_path / f"lora{seed}", tmp_path / f"full{seed}"))
     out = average_checkpoints(dirs, tmp_path / "avg", weights=[1, 3])
@@ -209,7 +209,7 @@ def test_average_checkpoints_is_the_weighted_mean_and_refuses_mismatches(tmp_pat
         for k in a:
             assert torch.allclose(m[k], 0.25 * a[k] + 0.75 * b[k], atol=1e-6), (rel, k)
     avg_model, avg_proc = load_pretrained(out)
-    assert torch.isfinite(_logits(avg_model, _batch(avg_proc))).all()
+    assert torch.isfinite(logits_of(avg_model, make_batch(avg_proc))).all()
     with pytest.raises(ValueError, match="unmerged LoRA adapter.*merge-lora"):
         average_checkpoints([dirs[0], tmp_path / "lora1"], tmp_path / "bad")
     other = tmp_path / "other"

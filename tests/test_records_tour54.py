@@ -222,13 +222,13 @@ def test_real_scenes_in_llava_records_index_as_what_they_are(tmp_path):
 
 def test_eval_says_how_a_record_gives_the_modality_not_a_flag_it_lacks(tmp_path, monkeypatch, capsys):
     from PIL import Image
-    from test_eval_tour53 import Processor, _answering
+    from test_eval_tour53 import Processor, answering
 
     from rsvlm import evaluate
 
     Image.fromarray(np.full((16, 16), 7, np.uint8)).save(tmp_path / "grey.png")
     data, out = write(tmp_path / "test.jsonl", [llava("g", "grey.png")]), tmp_path / "p.jsonl"
-    _answering(monkeypatch)
+    answering(monkeypatch)
     evaluate.run(None, Processor({}), data, out, progress=False)
     err = capsys.readouterr().err
     assert "1 record(s): modality inferred as ir from 1 band uint8 (a panchromatic or grey photo: \"modality\": " \
