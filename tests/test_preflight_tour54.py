@@ -198,6 +198,17 @@ def test_records_whose_prompt_and_image_cannot_fit_are_counted_before_the_first_
     cfg, processor = tiny_processor
     optical, sar = (shortest_sample(processor, cfg.model.prompt, m) for m in ("optical", "sar"))
     assert optical > processor.n_tokens["optical"] + 100 and sar > optical + 100  # sar: 144 image tokens, optical 16
+    import torch
+
+    from rsvlm.data.conversation import record_messages
+    from rsvlm.model.processor import Pixels
+    from rsvlm.train.data import encode_sample
+
+    shortest = record_messages({"images": [{"modality": "optical"}], "conversations": [
+        {"from": "human", "value": "<image>"}, {"from": "gpt", "value": "x"}]}, cfg.model.prompt)
+    assert len(encode_sample(processor, shortest, [Pixels(torch.empty(0), "optical")], optical)["input_ids"]) == optical
+    with pytest.raises(ValueError, match="no assistant token left"):  # the data path's own verdict, one token less
+        encode_sample(processor, shortest, [Pixels(torch.empty(0), "optical")], optical - 1)
     mods = ["optical"] * 6 + ["optical+sar", "sar"]
     assert unfit_records(_index(mods), processor, cfg.model.prompt, sar) == {}
     assert unfit_records(_index(mods), processor, cfg.model.prompt, sar - 1) == {"sar": 2}
