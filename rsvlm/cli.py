@@ -202,14 +202,25 @@ def run_train(args) -> int:
 
 
 def run_merge_lora(args) -> int:
+    import yaml
+
     from rsvlm.model import merge_lora
 
-    if not (Path(args.model) / "adapter").is_dir() and (Path(args.model) / "config.yaml").is_file():
-        print(f"note: {args.model} holds no LoRA adapter (no adapter/): its weights are written as they are")
+    src = Path(args.model)
+    try:  # encoder LoRA lives in vision.safetensors and is merged too
+        encoder = (yaml.safe_load((src / "config.yaml").read_text()) or {}).get("trainable", {}).get("encoder")
+    except (OSError, yaml.YAMLError, AttributeError):
+        encoder = None  # merge_lora names what is wrong with it
+    if not (src / "adapter").is_dir() and (src / "config.yaml").is_file() and encoder not in (None, "lora"):
+        print(f"note: {args.model} holds no LoRA adapter (no adapter/, no encoder LoRA): its weights are written as "
+              "they are")
     try:
         print(f"wrote {merge_lora(args.model, args.out)}")
     except (ValueError, FileExistsError, OSError) as e:  # a bad checkpoint or --out: one line, not a traceback
         return _fail(args.command, e)
+    except KeyboardInterrupt:  # merge_lora has removed what it wrote
+        print(f"rsvlm {args.command}: interrupted; nothing written to {args.out}", file=sys.stderr)
+        return 130
     return 0
 
 

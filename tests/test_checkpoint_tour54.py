@@ -346,3 +346,25 @@ def test_a_full_fine_tune_loads_4_or_8_bit_to_answer(tmp_path, bits):
     assert q.cfg.trainable.llm == "frozen" and not any(p.requires_grad for p in q.llm.parameters())
     err = (logits_of(q, make_batch(qproc)) - logits_of(ref, make_batch(proc))).abs().max().item()
     assert err < 0.5, f"{bits}-bit logits drift {err}"  # quantisation error, not garbage
+
+
+def test_merge_lora_cli_notes_no_adapter_only_where_nothing_is_merged_and_ctrl_c_is_one_line(tmp_path, monkeypatch,
+                                                                                              capsys):
+    """The note 'holds no LoRA adapter' was said of a checkpoint whose encoder LoRA merge-lora folds in."""
+    from rsvlm import model as rsvlm_model
+    from rsvlm.cli import main
+
+    enc = _lora_ckpt(tmp_path / "enc", "trainable.encoder=lora", "trainable.llm=full")  # no adapter/
+    assert main(["merge-lora", "--model", str(enc), "--out", str(tmp_path / "m1")]) == 0
+    assert "holds no LoRA adapter" not in capsys.readouterr().out
+    plain = merge_lora(enc, tmp_path / "m2")  # merged: nothing left to merge
+    assert main(["merge-lora", "--model", str(plain), "--out", str(tmp_path / "m3")]) == 0
+    assert "holds no LoRA adapter (no adapter/, no encoder LoRA)" in capsys.readouterr().out
+
+    def interrupted(src, out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rsvlm_model, "merge_lora", interrupted)
+    assert main(["merge-lora", "--model", str(enc), "--out", str(tmp_path / "m4")]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"rsvlm merge-lora: interrupted; nothing written to {tmp_path / 'm4'}"], err
