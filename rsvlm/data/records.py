@@ -60,6 +60,14 @@ class ReadReport:
         """Whether the summary says more than "all records read": worth printing."""
         return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred)
 
+    @property
+    def inferred_by_modality(self) -> dict[str, int]:
+        """Image files whose modality was inferred, by the modality found (training's summary.json)."""
+        out: Counter = Counter()
+        for (modality, _), n in self.inferred.items():
+            out[modality] += n
+        return dict(out)
+
     def note_inferred(self, path: str, modality: str, why: str) -> None:
         """One image file whose records do not name its modality: what it was inferred as, from what."""
         self.inferred[(modality, why)] += 1

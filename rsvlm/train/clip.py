@@ -443,7 +443,8 @@ def train_clip(cfg) -> dict:
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": bad, "bad_ids": sorted(set(ids)), "cut_captions": cut,
                "no_stem_pairs": no_stem, "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
-               "duplicate_ids": report.duplicates, "final": str(final / "encoder.safetensors")}
+               "inferred_modalities": report.inferred_by_modality, "duplicate_ids": report.duplicates,
+               "final": str(final / "encoder.safetensors")}
     if rank == 0:
         final.mkdir(parents=True, exist_ok=True)
         save_file({f"visual.{k}": v.contiguous() for k, v in core.encoder.visual.state_dict().items()},
