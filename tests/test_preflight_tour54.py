@@ -483,3 +483,12 @@ def test_a_resume_from_a_step_folder_with_a_file_cut_short_is_refused_before_the
     assert len(err) == 1 and err[0].startswith(f"rsvlm train: ckpt.resume: {step / 'trainable.safetensors'}: not a "
                                                "readable safetensors file"), err
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["checkpoints"]  # nothing written
+
+
+def test_every_shipped_lm_recipe_holds_its_images():
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_max_length
+
+    paths = [*(REPO / "configs/train").rglob("*.yaml"), *(REPO / "configs/default").glob("[as]*.yaml")]
+    cfgs = [c for c in (load_config(TrainConfig, p) for p in sorted(paths)) if c.objective == "lm"]
+    assert len(cfgs) >= 10 and all(max(check_max_length(c).values()) < c.data.max_length for c in cfgs)
