@@ -337,10 +337,12 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if isinstance(path, SceneReader) and (modality, bands, scaling) != (None, None, None):
+    if not isinstance(path, SceneReader):
+        opened = SceneReader(path, modality, bands, scaling)
+    elif (modality, bands, scaling) == (None, None, None):
+        opened = contextlib.nullcontext(path)  # the caller's: left open
+    else:
         raise ValueError("run_tiled: an open SceneReader has its own modality, bands and scaling; give them to it")
-    opened = contextlib.nullcontext(path) if isinstance(path, SceneReader) else SceneReader(path, modality, bands,
-                                                                                             scaling)
     with opened as scene:
         windows = iter_windows(scene.width, scene.height, tile, overlap)
         merger = merger or TileMerger(iou_threshold, scene_size=(scene.width, scene.height))
