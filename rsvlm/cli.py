@@ -202,14 +202,13 @@ def run_train(args) -> int:
 
 
 def run_merge_lora(args) -> int:
-    import yaml
-
+    from rsvlm.config import ConfigError, load_yaml
     from rsvlm.model import merge_lora
 
     src = Path(args.model)
     try:  # encoder LoRA lives in vision.safetensors and is merged too
-        encoder = (yaml.safe_load((src / "config.yaml").read_text()) or {}).get("trainable", {}).get("encoder")
-    except (OSError, yaml.YAMLError, AttributeError):
+        encoder = (load_yaml(src / "config.yaml").get("trainable") or {}).get("encoder", "frozen")
+    except (OSError, ConfigError, AttributeError):
         encoder = None  # merge_lora names what is wrong with it
     if not (src / "adapter").is_dir() and (src / "config.yaml").is_file() and encoder not in (None, "lora"):
         print(f"note: {args.model} holds no LoRA adapter (no adapter/, no encoder LoRA): its weights are written as "

@@ -100,8 +100,7 @@ class ChatSession:
         dropped = 0
         if self.history == 0 and not images and self.pixels:  # asked afresh: the images move to this turn
             dropped = sum(m["role"] == "assistant" for m in self.messages)
-            messages = system_messages(self.system) + [
-                {"role": "user", "content": image_turn(text, self.modalities, self.processor.prompt)}]
+            messages = self._first_turn(text, self.modalities)
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
         pixels = [self.processor.prepare_image(im) for im in images]
         every = self.pixels + pixels
@@ -164,6 +163,11 @@ class ChatSession:
                            "cut": not res.finished[0], "at_context": at_context and not res.finished[0]})
         return answer
 
+    def _first_turn(self, question: str, modalities: list[str]) -> list[dict]:
+        """The messages of ``question`` asked as a conversation's first turn, about images of ``modalities``."""
+        return system_messages(self.system) + [
+            {"role": "user", "content": image_turn(question, modalities, self.processor.prompt)}]
+
     def _check_room(self, prompt: list[int], question: str, pixels: list, modalities: list[str]) -> None:
         """ContextError unless ``prompt`` leaves the LLM's context room for an answer token, saying
         what would help: a new conversation (``question`` asked first about the images, ``pixels``
@@ -171,8 +175,7 @@ class ChatSession:
         ctx = context_length(self.model.llm)
         if ctx is None or len(prompt) < ctx:
             return
-        first = system_messages(self.system) + [
-            {"role": "user", "content": image_turn(question, modalities, self.processor.prompt)}]
+        first = self._first_turn(question, modalities)
         alone = len(self.processor.encode(self.processor.chat_prompt(first, add_generation_prompt=True), pixels,
                                           add_special_tokens=True))
         words = len(self.model.tokenizer(question, add_special_tokens=False).input_ids)
