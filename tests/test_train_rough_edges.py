@@ -194,7 +194,7 @@ def test_the_qlora_recipe_without_its_llm_names_the_folder(tmp_path, capsys):
     tried to download it (an OSError traceback offline)."""
     data = make_records(tmp_path / "d", n=4)
     assert train_main(["--config", str(recipe(tmp_path, "qlora_tiny.yaml")), f"data.train={data}",
-                       f"out_dir={tmp_path / 'q'}", "log.progress=false"]) == 1
+                       f"out_dir={tmp_path / 'q'}", "log.progress=false"]) == 2  # preflight's refusal (was 1)
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "runs/tiny_llm not found" in err[0], err
 

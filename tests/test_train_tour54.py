@@ -29,3 +29,18 @@ def test_contrastive_training_counts_the_modalities_it_inferred_in_summary_json(
     assert "modality inferred for 4 image file(s)" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["inferred_modalities"] == {"optical": 3, "ir": 1}, summary["inferred_modalities"]
+
+
+def test_lm_training_infers_modalities_under_data_root_and_counts_them(tmp_path, capsys):
+    """The index looked for the images beside the JSONL, not under data.root: every record whose images
+    name no modality was skipped as unopenable and the run stopped with no usable record."""
+    data = unnamed(make_records(tmp_path / "d", n=8, ir_every=4))  # images under d/images; 6 RGB, 2 grey
+    moved = tmp_path / "elsewhere" / "train.jsonl"
+    moved.parent.mkdir()
+    data.rename(moved)
+    out = tmp_path / "lm"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={moved}", f"data.root={tmp_path / 'd'}",
+            f"out_dir={out}", "log.progress=false", "batch_size=2", "max_steps=1"]
+    assert train_main(argv) == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["inferred_modalities"] == {"optical": 6, "ir": 2} and summary["malformed_records"] == 0, summary

@@ -51,7 +51,7 @@ class Processor:
         self.template = None if (template is None and has_own) else get_template(template or "rsvlm")
         if self.prompt.answer_lead is not None:
             if self.template is None:
-                raise ValueError("model.prompt.answer_lead needs a registry chat template (model.chat_template); "
+                raise ValueError("model.prompt.answer_lead needs a registry chat template (model.llm.chat_template); "
                                  "this tokenizer's own template writes its answers itself")
             self.template = {**self.template, "answer_lead": self.prompt.answer_lead}
         self.missing_bands = "error"  # how a band an image lacks is filled: stem.FILL_MODES ("copy" in the CLI)

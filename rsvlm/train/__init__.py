@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.train.loop import TooManyBadSamples, train
 
     try:
-        train(cfg)
+        train(cfg, checked=True)  # preflight ran above
     except (TooManyBadSamples, ValueError, OSError) as e:  # OSError: a full disk, a file it may not write
         print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1

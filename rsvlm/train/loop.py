@@ -235,7 +235,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     grid = model.loc_pointer.grid if model.loc_pointer is not None else None  # tokens per image side
     pointer_sum, pointer_n = 0.0, 0
     no_stem: Counter = Counter()  # records of a modality without a stem, left out: a config choice, not bad data
-    index = D.build_index(paths, processor.tokenizer, n_vis, report, no_stem)
+    index = D.build_index(paths, processor.tokenizer, n_vis, report, no_stem, roots)
     if no_stem and rank == 0:
         print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
               f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
@@ -438,6 +438,7 @@ def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps
     return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
             "bad_ids": sorted(set(ids)), "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
             "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
-            "malformed_reasons": dict(report.skipped), "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
+            "malformed_reasons": dict(report.skipped), "inferred_modalities": report.inferred_by_modality,
+            "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
             "seconds": seconds, "tokens_per_s": tokens / max(1e-9, seconds),
             "steps_this_run": steps}
