@@ -305,18 +305,19 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig) -> str | None:
     if cfg.objective == "clip" or not all(path.is_file() for path, _, _ in files):  # a missing one: named elsewhere
         return None
     tasks, groups, weights = [], [], []
-    report, finder = ReadReport(", ".join(str(p) for p, _, _ in files)), ModalityFinder()
-    for path, weight, root in files:
-        for rec in read_records(path, strict=False, report=report):
-            try:  # an image whose record leaves its modality out: as the trainer's index infers it
-                rec = finder.fill(rec, root, report)
-            except RecordError:
-                continue
-            mods = sorted({im["modality"] for im in rec["images"]})
-            if set(mods) <= set(cfg.model.stems):  # as the trainer's index: it leaves the others out
-                tasks.append(rec["task"] or "chat")
-                groups.append("+".join(mods) or "text")
-                weights.append(weight)
+    report = ReadReport(", ".join(str(p) for p, _, _ in files))
+    with ModalityFinder() as finder:
+        for path, weight, root in files:
+            for rec in read_records(path, strict=False, report=report):
+                try:  # an image whose record leaves its modality out: as the trainer's index infers it
+                    rec = finder.fill(rec, root, report)
+                except RecordError:
+                    continue
+                mods = sorted({im["modality"] for im in rec["images"]})
+                if set(mods) <= set(cfg.model.stems):  # as the trainer's index: it leaves the others out
+                    tasks.append(rec["task"] or "chat")
+                    groups.append("+".join(mods) or "text")
+                    weights.append(weight)
     if not tasks:  # a broken or emptied data file: the scene count is not what to change
         return (f"stage {name}: no usable record in {report.path} ({report.summary()}); make the data again: "
                 f"delete {out / 'data' / 'DONE'} (and the broken file) and run the same command")

@@ -2,9 +2,8 @@
 for training: by the reader's own rule (``rsvlm.io.SceneReader``, the one ``rsvlm predict`` and
 ``rsvlm eval`` infer with), once per file, counted in the run's ``ReadReport``.
 
-    finder = ModalityFinder()
-    record = finder.fill(record, root, report)   # images[i].modality: given or inferred; RecordError
-    finder.close()                               # ends the progress bar, if one was shown
+    with ModalityFinder() as finder:                 # leaving it ends the progress bar, if one was shown
+        record = finder.fill(record, root, report)   # images[i].modality: given or inferred; RecordError
 
 A file that cannot be opened leaves its record's modality unknown: ``fill`` raises ``RecordError``
 naming it, and the readers skip that record and count it (``UNOPENED``), as read_records does a
@@ -83,3 +82,9 @@ class ModalityFinder:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+    def __enter__(self) -> ModalityFinder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -44,20 +44,19 @@ def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None
 
     files = [(Path(cfg.data.train), cfg.data.root, 1.0), *((Path(x.path), x.root, x.weight) for x in cfg.data.extra)]
     report = ReadReport(" + ".join(str(f) for f, _, _ in files))
-    pairs, weights, finder = [], [], ModalityFinder()
-    for path, root, weight in files:
-        root, found = Path(root or path.parent), []
-        for rec, cap in caption_pairs(list(read_records(path, strict=False, report=report))):
-            try:
-                found.append((finder.fill(rec, root, report), cap, root))
-            except RecordError as e:
-                report.drop(e.field, f"{path}: {e}")
-        if cfg.data.extra and not found:
-            finder.close()
-            raise ValueError(f"{path}: no single-image caption pair ({report.summary()})")
-        pairs += found
-        weights += [weight] * len(found)
-    finder.close()
+    pairs, weights = [], []
+    with ModalityFinder() as finder:
+        for path, root, weight in files:
+            root, found = Path(root or path.parent), []
+            for rec, cap in caption_pairs(list(read_records(path, strict=False, report=report))):
+                try:
+                    found.append((finder.fill(rec, root, report), cap, root))
+                except RecordError as e:
+                    report.drop(e.field, f"{path}: {e}")
+            if cfg.data.extra and not found:
+                raise ValueError(f"{path}: no single-image caption pair ({report.summary()})")
+            pairs += found
+            weights += [weight] * len(found)
     return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report
 
 

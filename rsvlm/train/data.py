@@ -54,37 +54,35 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         raise ValueError(f"{len(roots)} image roots for {len(paths)} records files")
     rows: dict[str, list] = {"record": [], "id": [], "task": [], "modality": [], "text": [], "n_visual": [],
                              "source": []}
-    finder = ModalityFinder()
-    for source, (path, root) in enumerate(zip(paths, roots)):
-        before = len(rows["id"])
-        for rec in read_records(path, strict=False, report=report):
-            try:
-                rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
-            except RecordError as e:
-                report.drop(e.field, f"{path}: {e}")
-                continue
-            mods = [im["modality"] for im in rec["images"]]
-            if unfit := sorted(set(mods) - set(n_visual_tokens)):  # would be a bad sample every epoch
-                if no_stem is not None:
-                    report.n_ok -= 1
-                    no_stem[unfit[0]] += 1
+    with ModalityFinder() as finder:
+        for source, (path, root) in enumerate(zip(paths, roots)):
+            before = len(rows["id"])
+            for rec in read_records(path, strict=False, report=report):
+                try:
+                    rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
+                except RecordError as e:
+                    report.drop(e.field, f"{path}: {e}")
                     continue
-                report.drop(f"modality the model has no stem for: {unfit[0]}", f"{path}: record {rec['id']}: no stem "
-                            f"for modality {unfit[0]!r}; the model has {sorted(n_visual_tokens)}")
-                continue
-            rows["record"].append(json.dumps(rec))
-            rows["id"].append(rec["id"])
-            rows["task"].append(rec["task"] or "chat")
-            rows["modality"].append("+".join(sorted(set(mods))) or "text")
-            rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
-            rows["n_visual"].append(sum(n_visual_tokens[m] for m in mods)
-                                    + TEMPLATE_OVERHEAD * len(rec["conversations"]))
-            rows["source"].append(source)
-        if len(rows["id"]) == before:
-            finder.close()
-            left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
-            raise ValueError(f"{path}: no usable record ({report.summary()}{left})")
-    finder.close()
+                mods = [im["modality"] for im in rec["images"]]
+                if unfit := sorted(set(mods) - set(n_visual_tokens)):  # would be a bad sample every epoch
+                    if no_stem is not None:
+                        report.n_ok -= 1
+                        no_stem[unfit[0]] += 1
+                        continue
+                    report.drop(f"modality the model has no stem for: {unfit[0]}", f"{path}: record {rec['id']}: no stem "
+                                f"for modality {unfit[0]!r}; the model has {sorted(n_visual_tokens)}")
+                    continue
+                rows["record"].append(json.dumps(rec))
+                rows["id"].append(rec["id"])
+                rows["task"].append(rec["task"] or "chat")
+                rows["modality"].append("+".join(sorted(set(mods))) or "text")
+                rows["text"].append("\n".join(t["value"] for t in rec["conversations"]))
+                rows["n_visual"].append(sum(n_visual_tokens[m] for m in mods)
+                                        + TEMPLATE_OVERHEAD * len(rec["conversations"]))
+                rows["source"].append(source)
+            if len(rows["id"]) == before:
+                left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
+                raise ValueError(f"{path}: no usable record ({report.summary()}{left})")
     ds = Dataset.from_dict(rows)
 
     def lengths(batch):
