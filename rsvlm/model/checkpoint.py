@@ -155,9 +155,7 @@ def _check_files(root: Path, llm_cfg) -> None:
             raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
         if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
             raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
-        from rsvlm.model.convert_llava import check_shards
-
-        check_shards(llm_dir, "model.safetensors.index.json", headers=False)  # a cut file: build_llm names it
+        # shards its index lists that are missing, and cut files: build_llm's check_llm_files names them
     if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
         raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found (a checkpoint keeps it in "
                                 f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
@@ -404,10 +402,9 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
 
 def _config_changes(a: Path, b: Path) -> str:
     """The settings two checkpoints' config.yaml files differ in, for a message (" (key: old → new; …)")."""
-    from rsvlm.train.checkpoint import Change, flat_keys
+    from rsvlm.train.checkpoint import tree_changes
 
-    old, new = flat_keys(load_yaml(a) or {}), flat_keys(load_yaml(b) or {})
-    changes = [str(Change(k, old.get(k), new.get(k))) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
+    changes = [str(c) for c in tree_changes(load_yaml(a) or {}, load_yaml(b) or {})]
     return f" ({'; '.join(changes[:3])}{f'; +{len(changes) - 3} more' if len(changes) > 3 else ''})" if changes else ""
 
 

@@ -35,10 +35,10 @@ from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
 
 
-def check_shards(src: Path, pattern: str = "*.index.json", headers: bool = True) -> None:
+def check_shards(src: Path, pattern: str = "*.index.json") -> None:
     """FileNotFoundError naming the shards an index (``pattern``) in ``src`` lists that are not there (an
     interrupted download: the LLM's missing weights were reported as a list of tensor names), and
-    (``headers``) ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
+    ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
     from rsvlm.model.checkpoint import open_safetensors
 
     for index in sorted(src.glob(pattern)):
@@ -49,7 +49,7 @@ def check_shards(src: Path, pattern: str = "*.index.json", headers: bool = True)
         if missing:
             raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
                                     f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
-    for f in sorted(src.glob("*.safetensors")) if headers else ():
+    for f in sorted(src.glob("*.safetensors")):
         with open_safetensors(f):
             pass
 

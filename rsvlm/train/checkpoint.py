@@ -172,7 +172,6 @@ def save_rng(folder: Path, rank: int) -> None:
 
 
 def load_rng(folder: Path, rank: int) -> None:
-
     path = folder / f"rng_rank{rank}.json"
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: no RNG state for rank {rank} (was it saved with another world size?)")
@@ -220,7 +219,6 @@ def save_optimizer(folder: Path, optimizer) -> None:
 
 def load_optimizer(folder: Path, optimizer) -> None:
     """``save_optimizer``'s files into ``optimizer`` (or an older folder's ``optimizer.pt``, weights only)."""
-
     folder = Path(folder)
     if not (folder / "optimizer.safetensors").is_file() and (folder / "optimizer.pt").is_file():
         optimizer.load_state_dict(torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True))
@@ -302,7 +300,6 @@ def check_world(folder: Path, world: int) -> None:
 
 def load_trainable(folder: Path, model: torch.nn.Module) -> None:
     """Copy a plain-engine step folder's trainable parameters into ``model`` (the same names, exactly)."""
-
     state = read_tensors(trainable_file(folder))
     want = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(state) != want:
@@ -372,9 +369,14 @@ def config_changes(folder: Path, cfg) -> list[Change]:
     path = Path(folder) / "train_config.yaml"
     if not path.is_file():
         return []
-    old, new = flat_keys(to_dict(load_config(type(cfg), path))), flat_keys(to_dict(cfg))
-    return [Change(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys())
-            if old.get(k) != new.get(k) and not k.startswith(BOOKKEEPING)]
+    return [c for c in tree_changes(to_dict(load_config(type(cfg), path)), to_dict(cfg))
+            if not c.key.startswith(BOOKKEEPING)]
+
+
+def tree_changes(old_tree: dict, new_tree: dict) -> list[Change]:
+    """Each dotted key whose leaf differs between two nested dicts, sorted by key."""
+    old, new = flat_keys(old_tree), flat_keys(new_tree)
+    return [Change(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
 
 
 def reapply_optim(optimizer, scheduler, fresh: list[dict], base_lr: float, lr_at) -> None:
