@@ -69,7 +69,7 @@ def test_cli_names_a_pickled_llm_without_a_traceback(ckpt, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("part, says", [
-    ("llm/model.safetensors", r"llm\.name_or_path .*llm: cannot be read \(SafetensorError"),
+    ("llm/model.safetensors", r"llm\.name_or_path: .*llm/model\.safetensors: not a readable safetensors file"),
     ("llm/config.json", r"llm\.name_or_path .*llm: cannot be read \(OSError: .*config\.json"),
     ("tokenizer/tokenizer.json", r"llm\.tokenizer .*tokenizer: cannot be read \(JSONDecodeError"),
     ("adapter/adapter_model.safetensors", r"adapter .*adapter: cannot be read \(SafetensorError"),
