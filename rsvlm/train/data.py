@@ -35,7 +35,7 @@ TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length esti
 
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
                 report: ReadReport, no_stem: Counter | None = None,
-                roots: Sequence[str | Path | None] | None = None):
+                roots: Sequence[str | Path | None] | None = None, progress: bool = True):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
     column is the file's position. Malformed lines are counted in ``report`` (one for all files), and so
     are records of a modality the model has no stem for (a key missing from ``n_visual_tokens``) unless
@@ -45,8 +45,10 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     An image whose record does not name its modality has it inferred from its file (``roots``: each
     file's image root, as ``SFTDataset`` reads them; None: the file's folder) and written into the
     indexed record, counted in ``report``; a record with such an image whose file cannot be opened is
-    left out and counted in ``report`` as skipped (its modality, its stem, its length are unknown)."""
+    left out and counted in ``report`` as skipped (its modality, its stem, its length are unknown).
+    ``progress``: a bar while the samples are measured (tokenised)."""
     from datasets import Dataset
+    from tqdm.auto import tqdm
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     roots = list(roots) if roots is not None else [None] * len(paths)
@@ -83,13 +85,12 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
             if len(rows["id"]) == before:
                 left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
                 raise ValueError(f"{path}: no usable record ({report.summary()}{left})")
-    ds = Dataset.from_dict(rows)
-
-    def lengths(batch):
-        ids = tokenizer(batch["text"], add_special_tokens=False)["input_ids"]
-        return {"length": [len(i) + n for i, n in zip(ids, batch["n_visual"])]}
-
-    return ds.map(lengths, batched=True, remove_columns=["text", "n_visual"], desc="measuring samples")
+    texts, rows["length"] = rows.pop("text"), []
+    for i in tqdm(range(0, len(texts), 1000), desc="measuring samples", unit="k records", disable=not progress):
+        ids = tokenizer(texts[i : i + 1000], add_special_tokens=False)["input_ids"]
+        rows["length"] += [len(t) + n for t, n in zip(ids, rows["n_visual"][i : i + 1000])]
+    del rows["n_visual"]
+    return Dataset.from_dict(rows)
 
 
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:

@@ -235,7 +235,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     grid = model.loc_pointer.grid if model.loc_pointer is not None else None  # tokens per image side
     pointer_sum, pointer_n = 0.0, 0
     no_stem: Counter = Counter()  # records of a modality without a stem, left out: a config choice, not bad data
-    index = D.build_index(paths, processor.tokenizer, n_vis, report, no_stem, roots)
+    index = D.build_index(paths, processor.tokenizer, n_vis, report, no_stem, roots, cfg.log.progress and rank == 0)
     if no_stem and rank == 0:
         print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
               f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
