@@ -122,13 +122,17 @@ def image_specs(images: list[str], modalities: list[str] | None, bands: list[str
 READ_MAX_SIDE = 2048  # a whole scene is read at most this large (4x+ any model's input; rsvlm.io.read_shrunk)
 
 
+def open_spec(spec: ImageSpec):
+    """An open ``SceneReader`` on the image ``spec`` names (a file, or one file per band)."""
+    from rsvlm.io import SceneReader
+
+    return SceneReader(spec.files if len(spec.files) > 1 else spec.files[0], spec.modality, spec.bands)
+
+
 def read_spec(spec: ImageSpec, window=None, max_side: int | None = None):
     """The image ``spec`` names: ``window`` of it, or the whole scene (read shrunk to ``max_side``
     pixels a side when larger: ``SceneReader.read_shrunk``)."""
-    from rsvlm.io import SceneReader
-
-    files = spec.files if len(spec.files) > 1 else spec.files[0]
-    with SceneReader(files, spec.modality, spec.bands) as scene:
+    with open_spec(spec) as scene:
         return scene.read_shrunk(max_side) if window is None and max_side else scene.read(window)
 
 

@@ -209,11 +209,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     scene = None  # --tile: the scene, open for its tiles and --vis (a PNG that GDAL reads is decoded at each open)
     try:
         if args.tile:  # whole scenes are never read at once: a 1-pixel window carries CRS, transform and notes
-            from rsvlm.io import SceneReader
-
-            spec = specs[0]
-            scene = open_scenes.enter_context(SceneReader(spec.files if len(spec.files) > 1 else spec.files[0],
-                                                          spec.modality, spec.bands))
+            scene = open_scenes.enter_context(inf.open_spec(specs[0]))
             images = [scene.read((0, 0, 1, 1))]
         else:
             images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
