@@ -50,3 +50,11 @@ def test_one_geojson_feature_is_singular():
 
     assert geojson_count({"features": [{}]}, [{}]) == "1 feature"
     assert geojson_count({"features": [{}, {}]}, [{}, {}, {}]) == "2 features; 1 object(s) without a shape left out"
+
+
+def test_an_image_name_the_system_refuses_is_one_line_naming_it(tmp_path, capsys):
+    """A file name past 255 bytes: is_file() raised ENAMETOOLONG, a traceback out of predict."""
+    long = tmp_path / ("a" * 300 + ".tif")
+    assert predict(tmp_path, long) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"rsvlm predict: {long}: ") and "too long" in err[0], err

@@ -106,7 +106,14 @@ def open_raster(path, mode: str = "r", **kwargs):
 
 def check_image_path(p: Path) -> None:
     """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
-    comma-separated band files it may have been meant as; an empty file is an ImageReadError."""
+    comma-separated band files it may have been meant as; an empty file is an ImageReadError, and so
+    is a path the system refuses to look at (a name past its length limit)."""
+    try:
+        p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # said below, with what is there instead
+    except OSError as e:  # ENAMETOOLONG, EACCES on a folder above it: was a traceback from is_file()
+        raise ImageReadError(f"{p}: {e.strerror}") from None
     if p.is_file() and p.stat().st_size == 0:  # a download or copy that never wrote: say so, not "unrecognised format"
         raise ImageReadError(f"{p}: empty file (0 bytes)")
     if p.is_file() or _subdataset_file(p) is not None:
