@@ -24,13 +24,23 @@ from __future__ import annotations
 import difflib
 import math
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
-from rsvlm.model.llm import LOC_INITS, LLMConfig, _check_config_keys, check_llm_files
+import torch
+
+from rsvlm.model.llm import (
+    LOC_INITS,
+    LLMConfig,
+    _check_config_keys,
+    _names_unreadable,
+    check_llm_files,
+    check_lora_targets,
+)
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
-from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, check_pretrained
+from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, build_encoder, check_pretrained
 from rsvlm.model.vlm import VLMConfig, check_stem_links
 
 
@@ -110,13 +120,6 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) ->
     matches no module (``llm.check_lora_targets``), on the part built on the meta device: shapes only,
     no weights read, nothing allocated. It was found once the model was loaded (minutes for a 7B one).
     An LLM by hub name is left to the build. ``check_model_config`` and ``check_model_files`` first."""
-    from dataclasses import replace
-
-    import torch
-
-    from rsvlm.model.llm import _names_unreadable, check_lora_targets
-    from rsvlm.model.vision import build_encoder
-
     if cfg.trainable.encoder == "lora":
         for name, vc in cfg.encoders.items():
             with torch.device("meta"):
@@ -132,10 +135,7 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) ->
         with _names_unreadable(f"{prefix}llm.name_or_path", cfg.llm.name_or_path, ValueError):  # a config.json
             hf = AutoConfig.from_pretrained(cfg.llm.name_or_path)                             # of another kind
     else:
-        conf = dict(cfg.llm.config)
-        with warnings.catch_warnings():  # said once, by the build
-            warnings.simplefilter("ignore")
-            hf = AutoConfig.for_model(conf.pop("model_type"), **conf)
+        hf = _hf_config(cfg.llm, f"{prefix}llm")
     with torch.device("meta"):
         llm = AutoModelForCausalLM.from_config(hf)
     check_lora_targets(llm, list(cfg.llm.target_modules), f"{prefix}llm.target_modules")
@@ -250,12 +250,12 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
         raise ValueError(f"{key} needs name_or_path (a saved model) or config (random weights)")
     if quant:
         raise ValueError(f"{key}: 4/8-bit loading needs {key}.name_or_path (a saved model), not {key}.config")
-    return _llm_width(cfg, key)
+    return int(_hf_config(cfg, key).get_text_config().hidden_size)
 
 
-def _llm_width(cfg: LLMConfig, key: str) -> int:
-    """``config``'s hidden width, through transformers' own config class and its checks (a head count
-    that does not divide the width was a traceback from the build)."""
+def _hf_config(cfg: LLMConfig, key: str):
+    """transformers' config that ``config`` builds, through its own config class and its checks (a head
+    count that does not divide the width was a traceback from the build); ValueError naming ``key``."""
     from transformers import CONFIG_MAPPING, AutoConfig
 
     conf = dict(cfg.config)
@@ -275,5 +275,5 @@ def _llm_width(cfg: LLMConfig, key: str) -> int:
         cause = e.__cause__ or e
         msg = str(cause).removeprefix("llm.config.")
         raise ValueError(f"{key}.config: {msg.strip().splitlines()[-1].strip() if msg.strip() else type(e).__name__}") from None
-    return int(hf.get_text_config().hidden_size)
+    return hf
 
