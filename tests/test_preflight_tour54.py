@@ -165,7 +165,7 @@ def test_preflight_counts_image_tokens_as_the_built_model_does(overrides):
     from rsvlm.model import create_model
     from rsvlm.model.checks import image_tokens
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import check_max_length
+    from rsvlm.train.max_length import check_max_length
 
     cfg = load_config(TrainConfig, SFT, ["data.max_length=17", *overrides])
     _, processor = create_model(cfg.model, device="meta")
@@ -193,7 +193,7 @@ def _index(mods: list[str], system: int = 0):
 def test_records_whose_prompt_and_image_cannot_fit_are_counted_before_the_first_step(tiny_processor, capsys):
     """An image that fits but whose prompt around it does not (the rsvlm template's system prompt is 120
     tokens of the byte tokenizer) was a bad sample each, found mid-run; now named before the first step."""
-    from rsvlm.train.run import check_unfit, shortest_sample, unfit_records
+    from rsvlm.train.max_length import check_unfit, shortest_sample, unfit_records
 
     cfg, processor = tiny_processor
     optical, sar = (shortest_sample(processor, cfg.model.prompt, m) for m in ("optical", "sar"))
@@ -487,7 +487,7 @@ def test_a_resume_from_a_step_folder_with_a_file_cut_short_is_refused_before_the
 
 def test_every_shipped_lm_recipe_holds_its_images():
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import check_max_length
+    from rsvlm.train.max_length import check_max_length
 
     paths = [*(REPO / "configs/train").rglob("*.yaml"), *(REPO / "configs/default").glob("[as]*.yaml")]
     cfgs = [c for c in (load_config(TrainConfig, p) for p in sorted(paths)) if c.objective == "lm"]
