@@ -261,9 +261,13 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
     tok, key = (cfg.tokenizer, f"{prefix}.tokenizer") if cfg.tokenizer else (cfg.name_or_path, key)
     folder = _local_folder(tok, key) if tok else None
     if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
-        hint = (f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
-                if (folder / "tokenizer").is_dir() else "" if cfg.tokenizer else f"; give {prefix}.tokenizer"
-                + (f" (its checkpoint's is {folder.parent / 'tokenizer'})" if (folder.parent / "tokenizer").is_dir() else ""))
+        hint = ""
+        if (folder / "tokenizer").is_dir():
+            hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
+        elif not cfg.tokenizer:  # the LLM's folder, with no tokenizer of its own
+            hint = f"; give {prefix}.tokenizer"
+            if (folder.parent / "tokenizer").is_dir():
+                hint += f" (its checkpoint's is {folder.parent / 'tokenizer'})"
         raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
                                 f"…){hint}")
 
