@@ -404,6 +404,8 @@ def pair_notes(before, after) -> list[str]:
     """What makes a bi-temporal pair of RSImages suspect: other modalities, sizes, CRS, ground.
     The model resizes both to its input and compares them cell by cell, so it cannot tell."""
     notes = []
+    if _same_files(before.path, after.path):  # the same path given twice: nothing can have changed
+        notes.append(f"both images of the pair are {after.path}: give the earlier scene first, the later second")
     if before.modality != after.modality:
         notes.append(f"the pair mixes modalities ({before.modality} and {after.modality}): the model compared "
                      f"images of one sensor only, so it reads the sensors' differences as change")
@@ -423,6 +425,14 @@ def pair_notes(before, after) -> list[str]:
                 notes.append(f"the pair covers different ground (overlap {100 * inter / union:.0f} % of the "
                              f"union of their footprints): crop both to the common extent")
     return notes
+
+
+def _same_files(a: str, b: str) -> bool:
+    """Whether two RSImage paths (", "-joined band files) name the same files."""
+    try:
+        return [os.path.realpath(x) for x in a.split(", ")] == [os.path.realpath(x) for x in b.split(", ")]
+    except (OSError, ValueError):
+        return a == b
 
 
 def _map_bounds(img) -> tuple[float, float, float, float]:

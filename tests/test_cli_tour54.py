@@ -58,3 +58,13 @@ def test_an_image_name_the_system_refuses_is_one_line_naming_it(tmp_path, capsys
     assert predict(tmp_path, long) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"rsvlm predict: {long}: ") and "too long" in err[0], err
+
+
+def test_a_pair_of_one_file_twice_is_flagged(geotiff, tmp_path):
+    from rsvlm import inference as inf
+
+    img = inf.read_spec(inf.ImageSpec.parse(str(geotiff), None, None))
+    notes = inf.pair_notes(img, img)
+    assert len(notes) == 1 and notes[0].startswith(f"both images of the pair are {geotiff}"), notes
+    (tmp_path / "link.tif").symlink_to(geotiff)  # the same file under another name
+    assert inf.pair_notes(img, inf.read_spec(inf.ImageSpec.parse(str(tmp_path / "link.tif"), None, None)))
