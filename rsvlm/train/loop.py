@@ -35,6 +35,7 @@ from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
+from rsvlm.train.max_length import check_unfit
 from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
     TooManyBadSamples,
     build_optimizer,
@@ -44,7 +45,6 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     check_malformed,
     check_micro_batch,
     check_out_dir,  # noqa: F401 (importable from here as before)
-    check_unfit,
     host_group,
     lr_lambda,
     note_resume,

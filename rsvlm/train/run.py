@@ -19,7 +19,7 @@ from rsvlm.processes import env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.logging import check_tensorboard, trim_metrics
-from rsvlm.train.max_length import check_max_length, check_unfit  # noqa: F401 (check_unfit: loop imports it from here)
+from rsvlm.train.max_length import check_max_length
 
 
 class TooManyBadSamples(RuntimeError):
