@@ -68,3 +68,27 @@ def test_a_pair_of_one_file_twice_is_flagged(geotiff, tmp_path):
     assert len(notes) == 1 and notes[0].startswith(f"both images of the pair are {geotiff}"), notes
     (tmp_path / "link.tif").symlink_to(geotiff)  # the same file under another name
     assert inf.pair_notes(img, inf.read_spec(inf.ImageSpec.parse(str(tmp_path / "link.tif"), None, None)))
+
+
+@pytest.mark.parametrize("name", ["page.tif", "notes.png"])
+def test_a_text_file_given_as_an_image_is_named_as_text_not_as_a_corrupt_raster(name, tmp_path, capsys):
+    """An HTML error page saved as .tif read 'not a readable raster, truncated or corrupt'."""
+    page = tmp_path / name
+    page.write_text("<html><body>403 Forbidden</body></html>\n")
+    assert predict(tmp_path, page) == 2
+    assert f"{page}: a text file, not an image (it starts '<html><body>403 Forbidden</body></html>')" \
+        in capsys.readouterr().err
+
+
+def test_a_broken_vrt_keeps_gdals_words(tmp_path):
+    """A VRT is text that GDAL reads: its missing source is the fault, not its being text."""
+    from rsvlm.io import read_image
+    from rsvlm.io.sources import ImageReadError
+
+    vrt = tmp_path / "scene.vrt"
+    vrt.write_text('<VRTDataset rasterXSize="4" rasterYSize="4"><VRTRasterBand dataType="Byte" band="1">'
+                   '<SimpleSource><SourceFilename relativeToVRT="1">gone.tif</SourceFilename></SimpleSource>'
+                   "</VRTRasterBand></VRTDataset>\n")
+    with pytest.raises(ImageReadError) as e:
+        read_image(vrt)
+    assert "gone.tif" in str(e.value) and "text file" not in str(e.value)

@@ -104,6 +104,29 @@ def open_raster(path, mode: str = "r", **kwargs):
         return rasterio.open(path, mode, **kwargs)
 
 
+def text_start(p) -> str | None:
+    """The start of ``p`` where it is a text file (an HTML error page saved as .tif, a JSON, a list of
+    paths), else None: an image that cannot be read is then named as text, not as a corrupt raster."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(512)
+        text = head.decode("utf-8")
+    except (OSError, UnicodeDecodeError):  # binary (or cut mid-character: then binary enough)
+        return None
+    if not text.strip() or any(c < " " and c not in "\t\r\n" for c in text):
+        return None
+    first = text.strip().splitlines()[0]
+    return first[:60] + ("…" if len(first) > 60 else "")
+
+
+def not_readable(p, what: str, why) -> ImageReadError:
+    """The error for a file whose format no reader recognised: said to be text where it is
+    (``text_start``; a recognised text format, a VRT with a missing source, keeps the reader's words)."""
+    if ("not recognized" in str(why) or "cannot identify" in str(why)) and (start := text_start(p)):
+        return ImageReadError(f"{p}: a text file, not an image (it starts {start!r})")
+    return ImageReadError(f"{p}: {what} ({why})")
+
+
 def check_image_path(p: Path) -> None:
     """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
     comma-separated band files it may have been meant as; an empty file is an ImageReadError, and so
@@ -201,7 +224,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
     except Image.DecompressionBombError as e:
         raise _ForGdal(str(e)) from e
     except UnidentifiedImageError as e:
-        raise ImageReadError(f"{path}: not a readable image ({e})") from e
+        raise not_readable(path, "not a readable image", e) from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
         raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e
     arr = arr[None] if arr.ndim == 2 else np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
@@ -310,7 +333,7 @@ class RasterioSource:
                     try:
                         self.datasets.append(open_raster(p))
                     except RasterioIOError as e:
-                        raise ImageReadError(f"{p}: not a readable raster, truncated or corrupt ({gdal_message(e)})") from e
+                        raise not_readable(p, "not a readable raster, truncated or corrupt", gdal_message(e)) from e
                     if self.datasets[-1].driver in WHOLE_DECODED:
                         # GDAL 3.10 fills a truncated PNG's missing rows with zeros on a whole read, unsaid; the
                         # checksum raises where the file is cut. Its sequential decode also fills the block cache
