@@ -93,10 +93,11 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         said: list[str] = []
         try:
             imgs = record_images(r, root, said, getattr(processor, "image_sizes", None))
+            # the scorers table the record by these: written before the band check, which fails a read image
+            if any(im["modality"] is None for im in r["images"]):
+                row["modalities"] = [im.modality for im in imgs]
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 said += processor.band_notes(im)
-            if any(im["modality"] is None for im in r["images"]):  # the scorers table the record by these
-                row["modalities"] = [im.modality for im in imgs]
             m = prompt_of(r, processor.prompt, imgs)
             # a prompt past the context fails this record here: in the batch it failed every record of it
             if problem := inf.prompt_problem(model, processor, m, imgs, by_class):

@@ -1,0 +1,45 @@
+"""rsvlm eval, the scorers and the LLaVA converter on LLaVA / GeoChat-style data (tour 54): records
+that leave an image's modality unsaid, from conversion through answering to the per-modality tables.
+The model is a stand-in (``test_eval_tour53``'s Processor and ``answering``)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_eval_ranks51 import RECORD
+from test_eval_tour53 import Processor, answering
+
+from rsvlm import evaluate
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason=f"real sample files not here ({REAL})")
+
+
+def _sar(path: Path) -> Path:
+    """A 1-band float32 GeoTIFF: inferred as SAR when the record does not say."""
+    import tifffile
+
+    tifffile.imwrite(path, (np.arange(16 * 16, dtype=np.float32).reshape(16, 16) % 7) + 1)
+    return path
+
+
+class NoVH(Processor):
+    """A model that refuses every image: the band check fails the record after its image was read."""
+
+    def band_notes(self, image):
+        raise ValueError(f"{image.name}: modality '{image.modality}' expects bands ['VV', 'VH']; missing ['VH']")
+
+
+def test_a_record_failed_on_its_bands_keeps_the_modality_inferred_for_it(tmp_path, monkeypatch, capsys):
+    from eval import classification
+
+    _sar(tmp_path / "vv.tif")
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text(json.dumps({**RECORD, "images": [{"path": "vv.tif"}]}) + "\n")
+    answering(monkeypatch)
+    evaluate.run(None, NoVH({}), data, out, batch_size=1, progress=False)
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert "expects bands" in row["error"] and row["modalities"] == ["sar"]  # was: no modalities, tabled 'unknown'
+    scores = classification.main(["--gt", str(data), "--pred", str(out)])
+    assert list(scores["by_modality"]) == ["sar"] and scores["by_modality"]["sar"]["n_pred_errors"] == 1
+    assert not any("'unknown'" in n for n in scores["notes"])
