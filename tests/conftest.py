@@ -105,3 +105,12 @@ def load_script(name: str):
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture
+def sft_record(tmp_path):
+    """``train.jsonl`` of one LLaVA-style record (its image need not exist: for runs refused before reading)."""
+    path = tmp_path / "train.jsonl"
+    path.write_text('{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\\nhi"}, '
+                    '{"from": "gpt", "value": "ok"}]}\n')
+    return path

@@ -9,9 +9,8 @@ from test_predict_edges import chat_repl, predict_det
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def short_ckpt(tmp_path_factory):
-    """The tiny checkpoint with a 128-token context: the system prompt alone nearly fills it."""
+def tiny_ckpt_with_context(tmp_path_factory, n_positions: int):
+    """The tiny checkpoint (seed 0) with an LLM context of ``n_positions`` tokens, saved once per module."""
     import torch
 
     from rsvlm.config import load_config
@@ -19,10 +18,16 @@ def short_ckpt(tmp_path_factory):
 
     torch.manual_seed(0)
     model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
-                                        ["llm.config.max_position_embeddings=128"]))
-    out = tmp_path_factory.mktemp("short")
+                                        [f"llm.config.max_position_embeddings={n_positions}"]))
+    out = tmp_path_factory.mktemp(f"ctx{n_positions}")
     model.save_pretrained(out)
     return out
+
+
+@pytest.fixture(scope="module")
+def short_ckpt(tmp_path_factory):
+    """The tiny checkpoint with a 128-token context: the system prompt alone nearly fills it."""
+    return tiny_ckpt_with_context(tmp_path_factory, 128)
 
 
 def test_a_prompt_past_the_context_is_one_line_in_chat_and_predict(short_ckpt, geotiff, capsys):

@@ -4,6 +4,7 @@ edge, unreadable or refused image paths, pairs, 8-bit models, odd lines and opti
 from pathlib import Path
 
 import pytest
+from test_chat_history import tiny_ckpt_with_context
 from test_predict_edges import chat_repl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,17 +31,7 @@ def test_a_task_tag_is_read_in_any_case_and_an_unknown_one_is_refused(ckpt, geot
 @pytest.fixture(scope="module")
 def ctx_ckpt(tmp_path_factory):
     """The tiny checkpoint with a 192-token context: a few hundred characters of question fill it."""
-    import torch
-
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
-                                        ["llm.config.max_position_embeddings=192"]))
-    out = tmp_path_factory.mktemp("ctx192")
-    model.save_pretrained(out)
-    return out
+    return tiny_ckpt_with_context(tmp_path_factory, 192)
 
 
 def first_prompt_len(repl, question: str) -> int:

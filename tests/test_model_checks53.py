@@ -62,31 +62,24 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def records(tmp_path):
-    path = tmp_path / "train.jsonl"
-    path.write_text('{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\\nhi"}, '
-                    '{"from": "gpt", "value": "ok"}]}\n')
-    return path
-
-
-def _train(records: Path, out: Path, *overrides: str) -> int:
-    return main(["--config", SFT, f"data.train={records}", f"out_dir={out}", *overrides])
+def train_sft(records: Path, out: Path, *overrides: str) -> int:
+    """``rsvlm train`` on configs/train/sft_tiny.yaml with ``records``, into ``out``."""
+    return main(["--config", SFT, f"data.train={records}", f"out_dir={out}", "log.progress=false", *overrides])
 
 
 @pytest.mark.parametrize("override,words", CASES, ids=[c[0].split("=")[0] for c in CASES])
-def test_refused_before_out_dir(override, words, records, tmp_path, capsys):
+def test_refused_before_out_dir(override, words, sft_record, tmp_path, capsys):
     out = tmp_path / "run"
-    assert _train(records, out, override) == 2
+    assert train_sft(sft_record, out, override) == 2
     err = capsys.readouterr().err
     assert words in err, err
     assert not out.exists()
 
 
-def test_the_same_run_passes_preflight_without_the_override(records, tmp_path):
+def test_the_same_run_passes_preflight_without_the_override(sft_record, tmp_path):
     from rsvlm.train.run import preflight
 
-    cfg = load_config(TrainConfig, SFT, [f"data.train={records}", f"out_dir={tmp_path / 'run'}"])
+    cfg = load_config(TrainConfig, SFT, [f"data.train={sft_record}", f"out_dir={tmp_path / 'run'}"])
     assert preflight(cfg) is None
     assert not (tmp_path / "run").exists()
 

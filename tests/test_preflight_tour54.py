@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from test_model_checks53 import train_sft
 
 from rsvlm.config import load_config
 from rsvlm.model import llm, stem
@@ -66,20 +67,6 @@ def test_train_runs_preflight_unless_told_it_has_run(monkeypatch):
 SFT = str(REPO / "configs/train/sft_tiny.yaml")
 
 
-@pytest.fixture
-def records(tmp_path):
-    path = tmp_path / "train.jsonl"
-    path.write_text('{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\\nhi"}, '
-                    '{"from": "gpt", "value": "ok"}]}\n')
-    return path
-
-
-def _train(records: Path, out: Path, *overrides: str) -> int:
-    from rsvlm.train import main
-
-    return main(["--config", SFT, f"data.train={records}", f"out_dir={out}", "log.progress=false", *overrides])
-
-
 def _checkpoint_like(root: Path) -> Path:
     """An rsvlm checkpoint's layout (llm/ in Hugging Face layout, tokenizer/), the files all but empty."""
     import torch
@@ -107,7 +94,7 @@ def _checkpoint_like(root: Path) -> Path:
     ("encoder", "encoder pretrained: {tmp}/empty is a folder, not a file (model.encoders.sar.pretrained: an "
                 "open_clip-layout safetensors or torch state dict file)"),
 ])
-def test_a_local_model_file_that_is_not_there_is_refused_before_the_run(records, tmp_path, capsys, case, says):
+def test_a_local_model_file_that_is_not_there_is_refused_before_the_run(sft_record, tmp_path, capsys, case, says):
     """Each exited 1 after out_dir/train_config.yaml was written, with transformers' 'Unrecognized model in …
     Should have a `model_type` key' or a page on converting slow tokenizers; now exit 2, the key named."""
     (tmp_path / "empty").mkdir()
@@ -121,13 +108,13 @@ def test_a_local_model_file_that_is_not_there_is_refused_before_the_run(records,
         "encoder": [f"model.encoders.sar.pretrained={tmp_path / 'empty'}"],
     }[case]
     out = tmp_path / "run"
-    assert _train(records, out, *overrides) == 2
+    assert train_sft(sft_record, out, *overrides) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says.format(tmp=tmp_path) in err[0], err
     assert not out.exists()
 
 
-def test_the_checkpoints_own_llm_and_tokenizer_pass(records, tmp_path):
+def test_the_checkpoints_own_llm_and_tokenizer_pass(sft_record, tmp_path):
     from rsvlm.model.checks import check_model_files
     from rsvlm.train.config import TrainConfig
 
@@ -149,11 +136,11 @@ def test_build_llm_names_the_key_for_a_folder_without_a_model(tmp_path):
         llm.build_llm(cfg)
 
 
-def test_max_length_that_cannot_hold_one_image_is_refused_before_the_run(records, tmp_path, capsys):
+def test_max_length_that_cannot_hold_one_image_is_refused_before_the_run(sft_record, tmp_path, capsys):
     """Every sample was cut inside its image and skipped as bad: found once the run was 50 samples in
     (TooManyBadSamples, exit 1); now preflight counts the image tokens from the config (exit 2)."""
     out = tmp_path / "run"
-    assert _train(records, out, "data.max_length=16") == 2
+    assert train_sft(sft_record, out, "data.max_length=16") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ("data.max_length=16 cannot hold one image and an answer: one image is 16 or more tokens "
                               "before any text (optical 16, msi 16, sar 16, ir 16)") in err[0], err
@@ -238,7 +225,7 @@ def test_a_run_whose_records_cannot_fit_stops_before_its_first_step(tmp_path, ca
 
     data = make_records(tmp_path / "d", n=4, ir_every=0)
     out = tmp_path / "run"
-    assert _train(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 1
+    assert train_sft(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("rsvlm train: ValueError: 4 of 4 records cannot fit data.max_length=17: 4 optical "
                               "record(s), whose shortest sample runs"), err
@@ -272,13 +259,13 @@ def test_a_run_no_longer_than_its_warm_up_says_so_once(warm, steps, schedule, sa
 
 @pytest.mark.parametrize("root", ["nothere", "file.txt"])
 @pytest.mark.parametrize("key", ["data.root", "data.extra"])
-def test_an_image_root_that_is_no_folder_is_refused_before_the_run(records, tmp_path, capsys, root, key):
+def test_an_image_root_that_is_no_folder_is_refused_before_the_run(sft_record, tmp_path, capsys, root, key):
     """Every image was 'not found', a bad sample each, until TooManyBadSamples 50 samples in (exit 1)."""
     (tmp_path / "file.txt").write_text("")
     given = tmp_path / root
-    override = (f"data.root={given}" if key == "data.root" else f"data.extra=[{{path: {records}, root: {given}}}]")
+    override = (f"data.root={given}" if key == "data.root" else f"data.extra=[{{path: {sft_record}, root: {given}}}]")
     out = tmp_path / "run"
-    assert _train(records, out, override) == 2
+    assert train_sft(sft_record, out, override) == 2
     err = capsys.readouterr().err.strip().splitlines()
     name = "data.root" if key == "data.root" else "data.extra[0].root"
     assert len(err) == 1 and f"{name}: {given} is {'not there' if root == 'nothere' else 'a file'}; give the folder" \
@@ -292,7 +279,7 @@ def test_an_image_root_that_is_no_folder_is_refused_before_the_run(records, tmp_
     ("{\"train_micro_batch_size_per_gpu\": 3}", "dist.deepspeed: {path}: DeepSpeed config sets "
                                                 "train_micro_batch_size_per_gpu=3 but the training config gives 4"),
 ])
-def test_a_deepspeed_config_it_cannot_use_is_refused_before_the_run(records, tmp_path, capsys, monkeypatch,
+def test_a_deepspeed_config_it_cannot_use_is_refused_before_the_run(sft_record, tmp_path, capsys, monkeypatch,
                                                                        content, says):
     """Under a launcher these were found once the model had been built (exit 1, on every rank)."""
     monkeypatch.setenv("RANK", "0")
@@ -301,7 +288,7 @@ def test_a_deepspeed_config_it_cannot_use_is_refused_before_the_run(records, tmp
     if content is not None:
         path.write_text(content)
     out = tmp_path / "run"
-    assert _train(records, out, f"dist.deepspeed={path}", "batch_size=4") == 2
+    assert train_sft(sft_record, out, f"dist.deepspeed={path}", "batch_size=4") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says.format(path=path) in err[0], err
     assert not out.exists()
@@ -326,7 +313,7 @@ def test_a_hub_name_offline_must_be_in_the_cache(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("key", ["init_from", "pretrained"])
-def test_a_weights_file_cut_short_is_refused_before_the_run(records, tmp_path, capsys, key):
+def test_a_weights_file_cut_short_is_refused_before_the_run(sft_record, tmp_path, capsys, key):
     """A safetensors file cut short (a copy that stopped): init_from's was a SafetensorError traceback, an
     encoder's pretrained a ValueError, once the model was built (exit 1, out_dir written); safetensors'
     header check finds it up front."""
@@ -341,7 +328,7 @@ def test_a_weights_file_cut_short_is_refused_before_the_run(records, tmp_path, c
     out = tmp_path / "run"
     given, name = ((f"init_from={src}", "init_from") if key == "init_from" else
                    (f"model.encoders.default.pretrained={src / 'vision.safetensors'}", "model.encoders.default.pretrained"))
-    assert _train(records, out, given) == 2
+    assert train_sft(sft_record, out, given) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{name}: {src / 'vision.safetensors'}: not a readable safetensors file (" in err[0] \
         and "was it cut short?" in err[0], err
@@ -389,11 +376,11 @@ def test_an_llm_whose_weights_are_cut_or_missing_a_shard_is_refused_before_the_r
      "model.encoders.sar.lora_target_modules: ['fc1'] match no module of this OpenClipEncoder; its linear layers are "
      "['c_fc', 'c_proj', 'out_proj']"),
 ])
-def test_a_lora_target_that_matches_no_module_is_refused_before_the_run(records, tmp_path, capsys, overrides, says):
+def test_a_lora_target_that_matches_no_module_is_refused_before_the_run(sft_record, tmp_path, capsys, overrides, says):
     """Found once the model had been loaded (minutes for a 7B LLM), exit 1 with out_dir written; the part
     built on the meta device (no weights) shows it up front."""
     out = tmp_path / "run"
-    assert _train(records, out, *overrides) == 2
+    assert train_sft(sft_record, out, *overrides) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"rsvlm train: {says}"), err
     assert not out.exists()
@@ -410,18 +397,18 @@ def test_lora_targets_that_match_pass_and_a_frozen_part_is_not_looked_at():
     assert check_lora_names(cfg.model) is None
 
 
-def test_an_llm_config_json_that_cannot_be_read_is_one_line_naming_the_key(records, tmp_path, capsys):
+def test_an_llm_config_json_that_cannot_be_read_is_one_line_naming_the_key(sft_record, tmp_path, capsys):
     ck = _checkpoint_like(tmp_path / "ck")
     (ck / "llm/config.json").write_text('{"model_type": ')  # cut short
     out = tmp_path / "run"
-    assert _train(records, out, f"model.llm.name_or_path={ck / 'llm'}", "model.llm.config=null",
+    assert train_sft(sft_record, out, f"model.llm.name_or_path={ck / 'llm'}", "model.llm.config=null",
                   f"model.llm.tokenizer={ck / 'tokenizer'}") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"model.llm.name_or_path {ck / 'llm'}: cannot be read (OSError: " in err[0], err
 
 
 @pytest.mark.parametrize("template", ["file", "config", None])
-def test_an_answer_lead_with_the_tokenizers_own_template_is_refused_before_the_run(records, tmp_path, capsys,
+def test_an_answer_lead_with_the_tokenizers_own_template_is_refused_before_the_run(sft_record, tmp_path, capsys,
                                                                                     template):
     """The processor refused it once the model was loaded (exit 1, out_dir written)."""
     import json
@@ -442,7 +429,7 @@ def test_an_answer_lead_with_the_tokenizers_own_template_is_refused_before_the_r
         assert check_model_files(cfg.model) is None
         return
     out = tmp_path / "run"
-    assert _train(records, out, *overrides) == 2
+    assert train_sft(sft_record, out, *overrides) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and (f"model.prompt.answer_lead needs a registry chat template (model.llm.chat_template, e.g. "
                               f"rsvlm); the tokenizer in {tok} has its own") in err[0], err
@@ -450,19 +437,19 @@ def test_an_answer_lead_with_the_tokenizers_own_template_is_refused_before_the_r
     assert check_model_files(load_config(TrainConfig, SFT, [*overrides, "model.llm.chat_template=rsvlm"]).model) is None
 
 
-def test_a_run_with_every_part_frozen_is_refused_before_the_run(records, tmp_path, capsys):
+def test_a_run_with_every_part_frozen_is_refused_before_the_run(sft_record, tmp_path, capsys):
     out = tmp_path / "run"
-    assert _train(records, out, "model.trainable={encoder: frozen, stem: frozen, projector: frozen, llm: frozen}") == 2
+    assert train_sft(sft_record, out, "model.trainable={encoder: frozen, stem: frozen, projector: frozen, llm: frozen}") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "model.trainable: encoder, stem, projector, llm are all frozen: nothing would train" \
         in err[0], err
     assert not out.exists()
-    assert _train(records, out, "model.trainable={encoder: frozen, stem: frozen, projector: full, llm: frozen}",
+    assert train_sft(sft_record, out, "model.trainable={encoder: frozen, stem: frozen, projector: full, llm: frozen}",
                   "data.train=/nonexistent.jsonl") == 2  # one part trained: the next refusal is another's
     assert "data.train" in capsys.readouterr().err
 
 
-def test_a_resume_from_a_step_folder_with_a_file_cut_short_is_refused_before_the_run(records, tmp_path, capsys):
+def test_a_resume_from_a_step_folder_with_a_file_cut_short_is_refused_before_the_run(sft_record, tmp_path, capsys):
     """rsvlm.train.checkpoint.check_step_readable (headers only) in preflight: the cut file was found once
     the model and data had been built (exit 1)."""
     import torch
@@ -478,7 +465,7 @@ def test_a_resume_from_a_step_folder_with_a_file_cut_short_is_refused_before_the
         else:
             save_file({"w": torch.zeros(2)}, str(step / name))
     (step / "trainable.safetensors").write_bytes((step / "trainable.safetensors").read_bytes()[:-4])
-    assert _train(records, tmp_path / "run", "ckpt.resume=auto") == 2
+    assert train_sft(sft_record, tmp_path / "run", "ckpt.resume=auto") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"rsvlm train: ckpt.resume: {step / 'trainable.safetensors'}: not a "
                                                "readable safetensors file"), err
