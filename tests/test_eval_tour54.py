@@ -43,3 +43,33 @@ def test_a_record_failed_on_its_bands_keeps_the_modality_inferred_for_it(tmp_pat
     scores = classification.main(["--gt", str(data), "--pred", str(out)])
     assert list(scores["by_modality"]) == ["sar"] and scores["by_modality"]["sar"]["n_pred_errors"] == 1
     assert not any("'unknown'" in n for n in scores["notes"])
+
+
+def _llava(tmp_path: Path, records: list[dict]) -> Path:
+    src = tmp_path / "llava.json"
+    src.write_text(json.dumps([{"conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"},
+                                                  {"from": "gpt", "value": "lake"}], **r} for r in records]))
+    return src
+
+
+def test_llava_images_that_name_no_modality_are_left_unsaid_not_written_down_as_optical(tmp_path):
+    from convert_helpers import convert, png
+
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import ReadReport
+
+    _sar(tmp_path / "vv.tif")
+    png(tmp_path / "rgb.png", 8, 8)
+    src = _llava(tmp_path, [{"id": "a", "image": "vv.tif"},
+                            {"id": "b", "images": [{"path": "rgb.png", "modality": " SAR "}]},  # any case, as loaded
+                            {"id": "c", "images": [{"path": "vv.tif", "modality": None}]},  # null: unsaid
+                            {"id": "d", "images": [{"path": "rgb.png", "modality": "optical"}]}])
+    stats, recs = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(tmp_path))
+    assert stats["skipped"] == {}  # was: 'SAR' and null skipped as unknown_modality
+    assert [r["images"][0]["modality"] for r in recs] == [None, "sar", None, "optical"]
+    raw = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
+    assert "modality" not in raw[0]["images"][0]  # was: "optical", for a 1-band float32 SAR scene
+    with ModalityFinder() as finder:  # what training and rsvlm eval then read it as
+        assert finder.fill(recs[0], tmp_path / "o", ReadReport("records.jsonl"))["images"][0]["modality"] == "sar"
+    _, recs = convert(tmp_path / "o2", "llava", "--src", str(src), "--images", str(tmp_path), "--modality", "ir")
+    assert [r["images"][0]["modality"] for r in recs] == ["ir", "sar", "ir", "optical"]  # the flag fills the unsaid

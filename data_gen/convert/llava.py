@@ -2,8 +2,12 @@
 
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``);
 ``--images`` is the folder the ``image`` paths are relative to. Images are copied to
-``OUT/images``; ``"image": path`` means one optical image (``--modality`` to change it), a list
-means several, and records already in rsvlm form (``images``) pass through.
+``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
+(``images``) pass through. An image's modality is its own ``modality`` (any case), else ``--modality``;
+with neither it is left out, unsaid, and inferred from the file wherever the records are read
+(``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers' tables).
+Not ``optical`` by default: a record's modality always wins over inference, so a SAR or thermal
+GeoTIFF written down as optical would be read as optical everywhere.
 
 GeoChat spellings are rewritten into DESIGN.md's grammar:
 
@@ -55,7 +59,8 @@ class BadBox(ValueError):
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="LLaVA/GeoChat JSON array or JSONL")
     p.add_argument("--images", required=True, type=Path, help="folder the image paths are relative to")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default=None, choices=MODALITIES,
+                   help="modality of images that name none (default: none written; inferred from the file when read)")
     p.add_argument("--task", default=None, choices=TASKS, help="task of records that name none (default: free chat)")
 
 
@@ -137,10 +142,12 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         except ConversionError as e:
             raise BadBox("unreadable_image", str(e)) from e
         size = size or got
-        modality = spec.get("modality", args.modality)
-        if modality not in MODALITIES:
-            raise BadBox("unknown_modality", f"{modality!r} is not one of {', '.join(MODALITIES)}")
-        images.append({**spec, "path": out.copy_image(src), "modality": modality})
+        modality = spec.get("modality")  # any case; null or blank is unsaid, as the records loader reads it
+        modality = (modality.strip().lower() if isinstance(modality, str) else modality) or args.modality
+        if modality is not None and modality not in MODALITIES:
+            raise BadBox("unknown_modality", f"{spec.get('modality')!r} is not one of {', '.join(MODALITIES)}")
+        images.append({**{k: v for k, v in spec.items() if k != "modality"}, "path": out.copy_image(src),
+                       **({"modality": modality} if modality else {})})
     width, height = size or (1, 1)
     convs = []
     for turn in raw["conversations"]:
