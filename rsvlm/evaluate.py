@@ -45,7 +45,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import as_record_fields, load_records, with_modalities
+from rsvlm.data.records import ReadReport, as_record_fields, load_records, with_modalities
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -228,7 +228,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         limit: int | None = None, rank: int = 0, world: int = 1, progress: bool = True,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
         by_class: bool = False, retry_errors: bool = False, image_root: Path | None = None,
-        sync: Callable[[object], list] | None = None) -> Path:
+        sync: Callable[[object], list] | None = None, loaded: tuple[list[dict], ReadReport] | None = None) -> Path:
     """Write predictions for ``data`` to ``out`` (this rank's share to ``out.rankR`` when world > 1),
     answering the records that ``out`` and its rank parts, of any process count, do not answer yet
     (``resume_state``); returns the file written last: ``out``, or with world > 1 this rank's part
@@ -237,13 +237,15 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     merges; without it the last to finish does, as it finds every share answered (with
     ``retry_errors`` one can also merge early, on another's old error rows, before that rank retries
     them: the last merges again). A rank without records writes no part. Relative image paths are
-    read against ``image_root``, by default ``data``'s folder."""
+    read against ``image_root``, by default ``data``'s folder. ``loaded``: ``data`` as
+    ``load_records(data, strict=False, need_answer=False)`` gave it, where the caller read it already."""
     from tqdm.auto import tqdm
 
     root = Path(image_root) if image_root is not None else data.parent
     if swept := sweep_temps(out):  # a run killed mid-merge, or mid-rewrite of a part
         print(f"rsvlm eval: {swept}", file=sys.stderr)
-    records, report = load_records(data, strict=False, need_answer=False)  # a blind test set is answered
+    # a blind test set is answered
+    records, report = loaded or load_records(data, strict=False, need_answer=False)
     if report.notable:
         print(f"rsvlm eval: {report.summary()}", file=sys.stderr)
         for example in report.examples[:3]:  # which lines, and why
@@ -394,7 +396,10 @@ def main(args) -> int:
     stamp, warning = unstamped_answers(Path(args.out), stamp)
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
-    if rank == 0 and (note := overlap_report(model_dir, args.data, args.image_root)):
+    # read once for the overlap check and the run (was once each); check_out refused a file not readable whole
+    loaded = load_records(Path(args.data), strict=False, need_answer=False)
+    # the records as answered, blind ones too (the file read again skipped those: a blind set was never compared)
+    if rank == 0 and (note := overlap_report(model_dir, loaded[0], args.image_root or Path(args.data).parent)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
     try:  # joined before the model loads: a launch that cannot meet is told so before the long run
         sync = launcher_sync(world)
@@ -404,7 +409,7 @@ def main(args) -> int:
               f"{os.environ.get('MASTER_PORT')} ({str(e).splitlines()[0][:200]}); rank {rank} of {world} answers its "
               "share alone, and the last rank to finish merges the shares", file=sys.stderr)
     try:
-        return _answer(args, rank, world, device, model_dir, stamp, sync)
+        return _answer(args, rank, world, device, model_dir, stamp, sync, loaded)
     finally:
         if sync is not None:
             import torch.distributed as dist
@@ -413,7 +418,7 @@ def main(args) -> int:
 
 
 def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, stamp: dict,
-            sync: Callable[[object], list] | None) -> int:
+            sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport]) -> int:
     """``main`` once the inputs are checked: load the model, answer, merge."""
     try:
         model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
@@ -435,7 +440,7 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
                   args.limit, rank, world, constrain=not args.free_decoding,
                   tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                   min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
-                  image_root=Path(args.image_root) if args.image_root else None, sync=sync)
+                  image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
     except torch.OutOfMemoryError as e:  # hours into a run: say that nothing answered is lost
         print(f"rsvlm eval: out of memory answering a batch of {args.batch_size} ({str(e).splitlines()[0][:200]}); "
               f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "

@@ -73,3 +73,42 @@ def test_llava_images_that_name_no_modality_are_left_unsaid_not_written_down_as_
         assert finder.fill(recs[0], tmp_path / "o", ReadReport("records.jsonl"))["images"][0]["modality"] == "sar"
     _, recs = convert(tmp_path / "o2", "llava", "--src", str(src), "--images", str(tmp_path), "--modality", "ir")
     assert [r["images"][0]["modality"] for r in recs] == ["ir", "sar", "ir", "optical"]  # the flag fills the unsaid
+
+
+def test_a_blind_test_set_made_with_a_training_seed_is_warned_of(tmp_path, monkeypatch, capsys):
+    """The overlap check read --data again, skipping records without an answer: a blind set was never compared."""
+    from rsvlm import inference
+    from rsvlm.cli import main
+
+    sample = Path(__file__).resolve().parents[1] / "rsvlm" / "assets" / "samples" / "airport_optical.png"
+    data = tmp_path / "blind.jsonl"
+    data.write_text(json.dumps({"id": "q", "images": [{"path": str(sample)}], "meta": {"scene": "s11-000001"},
+                                "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}]}) + "\n")
+
+    def no_model(*a, **kw):  # the model is not needed past the warning
+        raise ValueError("no model in this test")
+
+    monkeypatch.setattr(inference, "load_model", no_model)
+    assert main(["eval", "--data", str(data), "--out", str(tmp_path / "p.jsonl")]) == 2  # the bundled model
+    assert "warning: 1 of 1 test records share a scene or image with the model's training data" in capsys.readouterr().err
+
+
+def test_eval_reads_the_data_file_once_past_its_checks(tmp_path, monkeypatch):
+    """--data was read for the overlap check and again for the run (8 s per 100 000 records each)."""
+    from types import SimpleNamespace
+
+    from test_eval_ranks51 import StandIn, records_file
+
+    from rsvlm import inference
+    from rsvlm.cli import main
+    from rsvlm.data import overlap
+
+    StandIn(monkeypatch)
+    monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, SimpleNamespace()))
+    reads = []
+    for mod, name in ((evaluate, "load_records"), (overlap, "read_records")):
+        real = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda *a, _real=real, _name=name, **kw: reads.append(_name) or _real(*a, **kw))
+    data = records_file(tmp_path, 3)
+    assert main(["eval", "--data", str(data), "--out", str(tmp_path / "p.jsonl")]) == 0
+    assert reads == ["load_records"] and len((tmp_path / "p.jsonl").read_text().splitlines()) == 3
