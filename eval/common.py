@@ -107,9 +107,15 @@ def gt_objects(record: dict) -> list[dict]:
     from rsvlm import geometry
 
     w, h = image_size(record)
-    dec = geometry.decode(gt_answer(record), w, h)
+    answer = gt_answer(record)
+    dec = geometry.decode(answer, w, h)
     if dec.problems:
         raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
+    # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive
+    if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
+        raise ScoreError(f"record {record['id']!r}: the ground-truth answer holds {other} geometry ({answer[:80]!r}), "
+                         "which reads as no object: convert the set first (python -m data_gen convert llava rewrites "
+                         "GeoChat's boxes); --format is the predictions' format")
     return list(dec.objects)
 
 
@@ -333,9 +339,10 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     records, other, all_ids = load_gt(args.gt, tasks, keep)
     preds = load_predictions(args.pred)
-    if not records:
-        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} "
-                         f"(found {dict(other) or 'none'})")
+    if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
+        untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
+                    "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'none'}){untasked}")
     items = pair(records, preds)
     if prepare:
         prepare(items)

@@ -112,3 +112,24 @@ def test_eval_reads_the_data_file_once_past_its_checks(tmp_path, monkeypatch):
     data = records_file(tmp_path, 3)
     assert main(["eval", "--data", str(data), "--out", str(tmp_path / "p.jsonl")]) == 0
     assert reads == ["load_records"] and len((tmp_path / "p.jsonl").read_text().splitlines()) == 3
+
+
+GEOCHAT = {"image": "g.png", "meta": {"width": 200, "height": 100}}
+
+
+def test_a_geochat_set_scored_unconverted_is_refused_naming_the_record_not_scored_as_empty(tmp_path, capsys):
+    from eval import detection, grounding
+    from eval.common import ScoreError
+
+    gt, pred = tmp_path / "gt.json", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps([{**GEOCHAT, "id": "d", "conversations": [
+        {"from": "human", "value": "<image>\n[det] Detect every vehicle."},
+        {"from": "gpt", "value": "<p>vehicle</p>{<10><10><20><20>|<90>}"}]}]))
+    pred.write_text(json.dumps({"id": "d", "answer": "<p>vehicle</p>{<10><10><20><20>|<90>}"}) + "\n")
+    # was: the reference read as no object, "AP is undefined", every detection a false positive
+    with pytest.raises(ScoreError, match=r"record 'd': the ground-truth answer holds geochat geometry .*convert llava"):
+        detection.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])
+    gt.write_text(json.dumps([{**GEOCHAT, "id": "r", "conversations": [
+        {"from": "human", "value": "<image>\n[refer] Where is <p>the ship</p>?"}, {"from": "gpt", "value": "x"}]}]))
+    with pytest.raises(ScoreError, match=r"no records of task ground .*'None' is 1 record\(s\) with no \"task\".*convert"):
+        grounding.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])
