@@ -133,3 +133,23 @@ def test_a_geochat_set_scored_unconverted_is_refused_naming_the_record_not_score
         {"from": "human", "value": "<image>\n[refer] Where is <p>the ship</p>?"}, {"from": "gpt", "value": "x"}]}]))
     with pytest.raises(ScoreError, match=r"no records of task ground .*'None' is 1 record\(s\) with no \"task\".*convert"):
         grounding.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])
+
+
+@needs_real
+def test_llava_records_with_one_file_per_band_are_converted_not_skipped(tmp_path):
+    """Sentinel-2 bands as separate files: was skipped as unparsable_record (KeyError 'path')."""
+    from convert_helpers import convert
+
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import ReadReport
+
+    bands = [f"msi_s2/B0{b}.jp2" for b in (2, 3, 4, 8)]
+    src = _llava(tmp_path, [{"id": "s2", "images": [{"band_files": bands, "bands": ["B02", "B03", "B04", "B08"]}]},
+                            {"id": "str", "images": [{"band_files": "msi_s2/B02.jp2"}]}])  # not a list
+    stats, (rec,) = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(REAL))
+    assert stats["skipped"] == {"unparsable_record": 1}
+    assert [Path(f).name for f in rec["images"][0]["band_files"]] == ["B02.jp2", "B03.jp2", "B04.jp2", "B08.jp2"]
+    assert all((tmp_path / "o" / f).is_file() for f in rec["images"][0]["band_files"])
+    assert "path" not in rec["images"][0] and rec["images"][0]["bands"] == ["B02", "B03", "B04", "B08"]
+    with ModalityFinder() as finder:
+        assert finder.fill(rec, tmp_path / "o", ReadReport("r"))["images"][0]["modality"] == "msi"

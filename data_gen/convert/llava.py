@@ -3,7 +3,7 @@
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``);
 ``--images`` is the folder the ``image`` paths are relative to. Images are copied to
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
-(``images``) pass through. An image's modality is its own ``modality`` (any case), else ``--modality``;
+(``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's modality is its own ``modality`` (any case), else ``--modality``;
 with neither it is left out, unsaid, and inferred from the file wherever the records are read
 (``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers' tables).
 Not ``optical`` by default: a record's modality always wins over inference, so a SAR or thermal
@@ -134,19 +134,27 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         specs = [{"path": p} for p in (img if isinstance(img, list) else [img] if img else [])]
     images, size = [], None
     for spec in specs:
-        src = Path(args.images) / spec["path"]
-        if not src.is_file():
-            raise BadBox("missing_image", str(src))
-        try:
-            got = image_size(src, out)  # every image read through: a truncated one is skipped here
-        except ConversionError as e:
-            raise BadBox("unreadable_image", str(e)) from e
-        size = size or got
         modality = spec.get("modality")  # any case; null or blank is unsaid, as the records loader reads it
         modality = (modality.strip().lower() if isinstance(modality, str) else modality) or args.modality
         if modality is not None and modality not in MODALITIES:
             raise BadBox("unknown_modality", f"{spec.get('modality')!r} is not one of {', '.join(MODALITIES)}")
-        images.append({**{k: v for k, v in spec.items() if k != "modality"}, "path": out.copy_image(src),
+        files = spec.get("band_files") or [spec["path"]]  # one file per band wins, as rsvlm reads them
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise TypeError("images[].band_files is not a list of paths")
+        for f in files:
+            src = Path(args.images) / f
+            if not src.is_file():
+                raise BadBox("missing_image", str(src))
+            try:
+                got = image_size(src, out)  # every image read through: a truncated one is skipped here
+            except ConversionError as e:
+                raise BadBox("unreadable_image", str(e)) from e
+            size = size or got
+        copied = [out.copy_image(Path(args.images) / f) for f in files]
+        if spec.get("band_files") and spec.get("path"):  # never read beside band_files; not copied
+            out.note("path_beside_band_files_left_out")
+        where_to = {"band_files": copied} if spec.get("band_files") else {"path": copied[0]}
+        images.append({**{k: v for k, v in spec.items() if k not in ("modality", "path")}, **where_to,
                        **({"modality": modality} if modality else {})})
     width, height = size or (1, 1)
     convs = []
