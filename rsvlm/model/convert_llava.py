@@ -178,7 +178,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
     tower_prefix = "model.vision_tower.vision_tower."
     tower = {k[len(tower_prefix):]: v for k, v in sd.items() if k.startswith(tower_prefix)}
     if vision_tower and not Path(vision_tower).is_dir():
-        raise FileNotFoundError(f"vision_tower {vision_tower}: not a folder (a local CLIP in HF layout)")
+        raise FileNotFoundError(f"vision_tower (--vision-tower) {vision_tower}: not a folder (a local CLIP in HF layout)")
     named = vision_tower or conf.get("mm_vision_tower")
     tower_dir = Path(named) if named else None  # Path("") would be the working directory
     if tower_dir is not None and tower_dir.is_dir():
@@ -197,10 +197,12 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         if not tower:
             tower = _read_weights(tower_dir)
     elif tower:
-        raise ValueError(f"{src}: pass vision_tower= (a local CLIP dir) for the tower's config")
+        raise ValueError(f"{src}: pass vision_tower= (rsvlm convert-llava --vision-tower DIR), a local CLIP "
+                         "in HF layout, for the tower's config.json")
     else:
         raise FileNotFoundError(f"{src}: vision tower {conf.get('mm_vision_tower')!r} is not a local directory; "
-                                "pass vision_tower= pointing at a local CLIP (HF layout) dir")
+                                "pass vision_tower= (rsvlm convert-llava --vision-tower DIR) pointing at a local "
+                                "CLIP in HF layout (docs/models.md)")
     tower = {k.removeprefix("vision_model."): v for k, v in tower.items() if not k.startswith("text_model.")}
     pos = tower.get("embeddings.position_embedding.weight")
     if pos is not None:  # GeoChat-style towers carry position tables for a larger input
