@@ -156,6 +156,9 @@ def encode(objects: list[dict], width: int, height: int) -> str:
     from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects
 
     width, height = _check_size(width, height)
+    if isinstance(objects, (dict, str, bytes)) or not hasattr(objects, "__iter__"):  # a dict iterated its keys
+        hint = " (wrap one object in a list: [obj])" if isinstance(objects, dict) else ""
+        raise ValueError(f"objects must be a list of dicts, got a {type(objects).__name__}{hint}")
     parts: list[str] = []
     current: str | None = None
     for i, obj in enumerate(objects):

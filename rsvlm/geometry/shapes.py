@@ -28,6 +28,8 @@ def quantize(x: float, size: int) -> int:
     """Pixel coordinate -> bin ``floor(x * 1000 / size)``, clamped to 0..999."""
     if not math.isfinite(x):
         raise ValueError(f"coordinate {x!r} is not finite")
+    if not size > 0:  # 0 divided by zero; a negative size put every coordinate in bin 0
+        raise ValueError(f"image size must be positive, got {size!r}")
     return max(0, min(NUM_BINS - 1, math.floor(x * NUM_BINS / size)))  # x·1000 first: exact for pixel centres
 
 
