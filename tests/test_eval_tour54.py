@@ -63,16 +63,17 @@ def test_llava_images_that_name_no_modality_are_left_unsaid_not_written_down_as_
     src = _llava(tmp_path, [{"id": "a", "image": "vv.tif"},
                             {"id": "b", "images": [{"path": "rgb.png", "modality": " SAR "}]},  # any case, as loaded
                             {"id": "c", "images": [{"path": "vv.tif", "modality": None}]},  # null: unsaid
-                            {"id": "d", "images": [{"path": "rgb.png", "modality": "optical"}]}])
+                            {"id": "d", "images": [{"path": "rgb.png", "modality": "optical"}]},
+                            {"id": "e", "image": "vv.tif", "modality": "sar"}])  # a plain record's: was dropped
     stats, recs = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(tmp_path))
     assert stats["skipped"] == {}  # was: 'SAR' and null skipped as unknown_modality
-    assert [r["images"][0]["modality"] for r in recs] == [None, "sar", None, "optical"]
+    assert [r["images"][0]["modality"] for r in recs] == [None, "sar", None, "optical", "sar"]
     raw = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
     assert "modality" not in raw[0]["images"][0]  # was: "optical", for a 1-band float32 SAR scene
     with ModalityFinder() as finder:  # what training and rsvlm eval then read it as
         assert finder.fill(recs[0], tmp_path / "o", ReadReport("records.jsonl"))["images"][0]["modality"] == "sar"
     _, recs = convert(tmp_path / "o2", "llava", "--src", str(src), "--images", str(tmp_path), "--modality", "ir")
-    assert [r["images"][0]["modality"] for r in recs] == ["ir", "sar", "ir", "optical"]  # the flag fills the unsaid
+    assert [r["images"][0]["modality"] for r in recs] == ["ir", "sar", "ir", "optical", "sar"]  # the flag fills the unsaid
 
 
 def test_a_blind_test_set_made_with_a_training_seed_is_warned_of(tmp_path, monkeypatch, capsys):

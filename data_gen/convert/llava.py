@@ -3,9 +3,10 @@
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``);
 ``--images`` is the folder the ``image`` paths are relative to. Images are copied to
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
-(``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's modality is its own ``modality`` (any case), else ``--modality``;
-with neither it is left out, unsaid, and inferred from the file wherever the records are read
-(``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers' tables).
+(``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's
+modality is its own ``modality`` (any case; for ``"image"``, the record's ``modality``), else
+``--modality``; with neither it is left out, unsaid, and inferred from the file wherever the records
+are read (``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers).
 Not ``optical`` by default: a record's modality always wins over inference, so a SAR or thermal
 GeoTIFF written down as optical would be read as optical everywhere.
 
@@ -134,7 +135,8 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         specs = [{"path": p} for p in (img if isinstance(img, list) else [img] if img else [])]
     images, size = [], None
     for spec in specs:
-        modality = spec.get("modality")  # any case; null or blank is unsaid, as the records loader reads it
+        # any case; null or blank is unsaid, as the records loader reads it; a plain record's own beside "image"
+        modality = spec.get("modality") or ("images" not in raw and raw.get("modality") or None)
         modality = (modality.strip().lower() if isinstance(modality, str) else modality) or args.modality
         if modality is not None and modality not in MODALITIES:
             raise BadBox("unknown_modality", f"{spec.get('modality')!r} is not one of {', '.join(MODALITIES)}")
