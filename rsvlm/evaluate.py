@@ -258,7 +258,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if rank == 0 and (untasked := [r["id"] for r in records if r["task"] is None]):
         print(f"rsvlm eval: {len(untasked)} of {len(records)} record(s) have no task (no \"task\" field, and no task "
               f"tag such as [vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m "
-              "eval.TASK scores them; give each record its task", file=sys.stderr)
+              "eval.TASK scores them; give each record its task (python -m data_gen convert llava --task does, and rewrites "
+              "GeoChat's own tags such as [refer] and its {<x1><y1><x2><y2>} boxes into rsvlm's)", file=sys.stderr)
     if rank == 0 and (trailing := [r["id"] for r in records if _ends_on_a_question(r)]):
         print(f"rsvlm eval: {len(trailing)} record(s) end on a question after their last answer (first: {trailing[0]}): "
               "the prompt stops before that answer, the reference the scorers compare with, so the question after it "

@@ -154,3 +154,17 @@ def test_llava_records_with_one_file_per_band_are_converted_not_skipped(tmp_path
     assert "path" not in rec["images"][0] and rec["images"][0]["bands"] == ["B02", "B03", "B04", "B08"]
     with ModalityFinder() as finder:
         assert finder.fill(rec, tmp_path / "o", ReadReport("r"))["images"][0]["modality"] == "msi"
+
+
+def test_records_without_a_task_are_pointed_to_the_converter(tmp_path, monkeypatch, capsys):
+    """GeoChat's [refer] opens no rsvlm task: the run said "give each record its task", not how."""
+    from test_eval_ranks51 import StandIn, records_file
+
+    StandIn(monkeypatch)
+    data = records_file(tmp_path, 1)
+    rec = json.loads(data.read_text())
+    data.write_text(json.dumps({**rec, "task": None, "conversations": [
+        {"from": "human", "value": "<image>\n[refer] Where is <p>the ship</p>?"}, {"from": "gpt", "value": "x"}]}) + "\n")
+    evaluate.run(None, None, data, tmp_path / "p.jsonl", progress=False)
+    err = capsys.readouterr().err
+    assert "1 of 1 record(s) have no task" in err and "python -m data_gen convert llava --task" in err
