@@ -168,3 +168,25 @@ def test_records_without_a_task_are_pointed_to_the_converter(tmp_path, monkeypat
     evaluate.run(None, None, data, tmp_path / "p.jsonl", progress=False)
     err = capsys.readouterr().err
     assert "1 of 1 record(s) have no task" in err and "python -m data_gen convert llava --task" in err
+
+
+@needs_real
+def test_a_llava_set_over_real_scenes_is_converted_answered_and_tabled_by_the_inferred_modality(tmp_path, monkeypatch):
+    from convert_helpers import convert
+
+    from eval import classification
+
+    src = _llava(tmp_path, [{"id": "s1", "image": "sar_s1grd/iw-vv.tiff"},
+                            {"id": "rgbn", "image": "msi_rgbn/rgbn_suba.tif"},
+                            {"id": "dota", "image": "obb_dota/P1888.png"},
+                            {"id": "said", "images": [{"path": "obb_dota/P1888.png", "modality": "ir"}]}])
+    stats, recs = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(REAL))
+    assert stats["records"] == 4 and [r["images"][0]["modality"] for r in recs] == [None, None, None, "ir"]
+    answering(monkeypatch)
+    data, out = tmp_path / "o" / "records.jsonl", tmp_path / "p.jsonl"
+    evaluate.run(None, Processor({}), data, out, batch_size=4, progress=False)
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert {k: r.get("modalities") for k, r in rows.items()} == {
+        "s1": ["sar"], "rgbn": ["msi"], "dota": ["optical"], "said": None}  # a said modality is the record's
+    scores = classification.main(["--gt", str(data), "--pred", str(out)])
+    assert {m: s["n_records"] for m, s in scores["by_modality"].items()} == {"ir": 1, "msi": 1, "optical": 1, "sar": 1}
