@@ -190,3 +190,21 @@ def test_a_llava_set_over_real_scenes_is_converted_answered_and_tabled_by_the_in
         "s1": ["sar"], "rgbn": ["msi"], "dota": ["optical"], "said": None}  # a said modality is the record's
     scores = classification.main(["--gt", str(data), "--pred", str(out)])
     assert {m: s["n_records"] for m, s in scores["by_modality"].items()} == {"ir": 1, "msi": 1, "optical": 1, "sar": 1}
+
+
+def test_a_llava_file_that_is_one_json_object_is_named_not_read_as_lines_of_bad_records(tmp_path):
+    from convert_helpers import convert, png
+
+    from data_gen.convert import convert as run_convert
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "rgb.png", 8, 8)
+    rec = json.loads(_llava(tmp_path, [{"id": "a", "image": "rgb.png"}]).read_text())[0]
+    src = tmp_path / "wrapped.json"
+    src.write_text(json.dumps({"info": "v1", "data": [rec]}, indent=1))
+    with pytest.raises(ConversionError, match=r"one JSON object, not a JSON array .* under 'data'"):
+        run_convert(["llava", "--src", str(src), "--images", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()  # was: each of its 9 lines skipped as unparsable_record
+    src.write_text(json.dumps(rec, indent=1))  # one record, pretty-printed
+    stats, (got,) = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(tmp_path))
+    assert got["id"] == "a" and stats["skipped"] == {}

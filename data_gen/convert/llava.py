@@ -1,6 +1,7 @@
 """LLaVA / GeoChat conversation JSON → rsvlm records.
 
-``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``);
+``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``); a file
+that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``) an error naming its lists;
 ``--images`` is the folder the ``image`` paths are relative to. Images are copied to
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
 (``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's
@@ -113,6 +114,13 @@ def _records(path: Path) -> list[tuple[str, object]]:
             return [(f"{path}: record {i}", r) for i, r in enumerate(json.loads(text))]
         except json.JSONDecodeError as e:
             raise ConversionError(f"{path}: not valid JSON ({e})") from e
+    whole = _json_object(text)
+    if whole is not None and "conversations" in whole:  # one record, maybe pretty-printed over many lines
+        return [(f"{path}: record 0", whole)]
+    if whole is not None:  # a wrapper: each of its lines read as a bad record
+        lists = [k for k, v in whole.items() if isinstance(v, list)]
+        raise ConversionError(f"{path}: one JSON object, not a JSON array or JSONL of records" + (
+            f"; its list(s) under {', '.join(map(repr, lists[:3]))}: save the records list alone" if lists else ""))
     out = []
     for n, line in enumerate(text.splitlines(), 1):
         if line.strip():
@@ -121,6 +129,15 @@ def _records(path: Path) -> list[tuple[str, object]]:
             except json.JSONDecodeError as e:
                 out.append((f"{path}:{n}", BadBox("unparsable_record", str(e))))
     return out
+
+
+def _json_object(text: str) -> dict | None:
+    """The file as one JSON object (pretty-printed over many lines, or one record on one line), else None."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None
 
 
 def convert_record(raw: dict, args, out: Output, where: str) -> dict:
