@@ -14,7 +14,9 @@ not on every contraction or quote, so scores from the two are not interchangeabl
 ``tokenizer`` in the output says which ran. METEOR needs Java: without it ``METEOR`` is null and
 a note says why. A missing, unparseable or empty answer is scored as the one-word caption
 ``<missing>``, which matches no reference (pycocoevalcap cannot score an empty string). End tokens
-an answer ends on (``</s>``, ``<|im_end|>``: ``eval.text.strip_end_tokens``) are not part of it.
+an answer ends on (``</s>``, ``<|im_end|>``: ``eval.text.strip_end_tokens``) are not part of it, nor is
+the geometry of a grounded caption, in the reference or the answer (``eval.text.caption_text``: its
+``<ref>`` phrases are words, its shapes, rsvlm's, GeoChat's or Falcon's, are left out).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval import common
-from eval.text import strip_end_tokens
+from eval.text import caption_text, strip_end_tokens
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
 EMPTY = "<missing>"
@@ -94,13 +96,14 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     for i, it in enumerate(items):
         extra = (it.record.get("meta") or {}).get("references") or []
         extra = [extra] if isinstance(extra, str) else extra  # one reference, not one per character
-        refs[i] = [common.gt_answer(it.record), *[r for r in extra if isinstance(r, str)]]
+        # a grounded caption's geometry (GeoChat's [grounding]) scored as words: "loc_405" matched only the same bin
+        refs[i] = [caption_text(r) for r in [common.gt_answer(it.record), *[r for r in extra if isinstance(r, str)]]]
         ans = None if it.pred is None else it.pred.get("answer")
         ans = strip_end_tokens(ans) if isinstance(ans, str) else ans  # "<|im_end|>" scored as the words im, end
         status = common.MISSING if it.pred is None else (
             common.OK if isinstance(ans, str) and ans.strip() else common.UNPARSEABLE)
         statuses.append(status)
-        cands[i] = [ans if status == common.OK else ""]
+        cands[i] = [caption_text(ans) if status == common.OK else ""]
     texts = {(it.id, side): by_i[i] for i, it in enumerate(items) for side, by_i in (("ref", refs), ("cand", cands))}
     java.tokens.update(_tokenize({k: v for k, v in texts.items() if k not in java.tokens}, use_java))  # one JVM start
     refs = {i: [r if r.strip() else EMPTY for r in java.tokens[(it.id, "ref")]] for i, it in enumerate(items)}

@@ -77,6 +77,17 @@ def strip_end_tokens(text: str) -> str:
     return re.sub(_END, "", text)
 
 
+# a grounded caption's phrases, and its shapes (rsvlm's, GeoChat's {<x1>…}, Falcon's) and other tags
+_PHRASE = re.compile(r"<(ref|p)>(.*?)</\1>", re.S)
+_GEOMETRY = re.compile(r"<(box|obb|point|poly|mask|quad)>.*?</\1>|\{\s*<[^{}]*\}|<[^<>\s]+>", re.S)
+
+
+def caption_text(text: str) -> str:
+    """A caption's words: a grounded caption's ``<ref>``/``<p>`` phrases kept, its geometry and other
+    tags left out (``"A <ref>ship</ref><box>…</box> in port."`` → ``"A ship in port."``)."""
+    return " ".join(_GEOMETRY.sub(" ", _PHRASE.sub(r" \2 ", text)).split())
+
+
 def normalize_answer(text: str) -> str:
     """The comparable form of a short answer (see the module docstring)."""
     s = _TAG.sub("", text.strip().lower()).strip()

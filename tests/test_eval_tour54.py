@@ -208,3 +208,20 @@ def test_a_llava_file_that_is_one_json_object_is_named_not_read_as_lines_of_bad_
     src.write_text(json.dumps(rec, indent=1))  # one record, pretty-printed
     stats, (got,) = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(tmp_path))
     assert got["id"] == "a" and stats["skipped"] == {}
+
+
+def test_a_grounded_caption_is_scored_on_its_words_not_its_location_tokens(tmp_path):
+    """GeoChat's [grounding] converts to a [cap] reference with boxes: BLEU-4 was 0.04 for the same words."""
+    from eval import captioning
+
+    said = "A ship is in the harbour near a long pier."
+    ref = "A <ref>ship</ref><box><loc_100><loc_200><loc_300><loc_400></box> is in the harbour near a long pier."
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text(json.dumps({"id": "c", "images": [{"path": "x.png"}], "task": "cap", "conversations": [
+        {"from": "human", "value": "<image>\n[cap] Describe it."}, {"from": "gpt", "value": ref}]}) + "\n")
+    for answer in (said, ref, "A <p>ship</p>{<10><20><30><40>|<90>} is in the harbour near a long pier."):
+        pred.write_text(json.dumps({"id": "c", "answer": answer}) + "\n")
+        scores = captioning.main(["--gt", str(gt), "--pred", str(pred), "--no-java"])
+        assert scores["BLEU-4"] == pytest.approx(1.0, abs=1e-3) and scores["n_unparseable"] == 0, answer
+    pred.write_text(json.dumps({"id": "c", "answer": "<box><loc_1><loc_2><loc_3><loc_4></box>"}) + "\n")
+    assert captioning.main(["--gt", str(gt), "--pred", str(pred), "--no-java"])["BLEU-1"] < 1e-6  # no words
