@@ -103,11 +103,12 @@ def test_models_md_input_size_claim_holds_arch_with_image_size_builds_the_dims_t
     text = (REPO / "docs" / "models.md").read_text()
     assert "`arch` fixes the input" not in text
     with torch.device("meta"):
-        by_arch = OpenClipEncoder(VisionConfig(type="open_clip", arch="ViT-L-14", image_size=448))
-        by_dims = OpenClipEncoder(VisionConfig(type="open_clip", width=1024, layers=24, heads=16, patch_size=14,
+        by_arch = OpenClipEncoder(VisionConfig(type="open_clip", arch="ViT-B-32", image_size=448))
+        by_dims = OpenClipEncoder(VisionConfig(type="open_clip", width=768, layers=12, heads=12, patch_size=32,
                                                image_size=448, mlp_ratio=4.0))
+        own = OpenClipEncoder(VisionConfig(type="open_clip", arch="ViT-B-32"))
     a, b = by_arch.state_dict(), by_dims.state_dict()
-    assert by_arch.grid == by_dims.grid == (32, 32)
+    assert by_arch.grid == by_dims.grid == (14, 14) and own.grid == (7, 7)  # 224 px without image_size
     assert {k: v.shape for k, v in a.items()} == {k: v.shape for k, v in b.items()}
 
 
@@ -151,3 +152,31 @@ def test_quantize_refuses_a_size_that_is_not_positive(size):
     with pytest.raises(ValueError, match="image size must be positive"):
         geometry.quantize(3.0, size)  # 0 was a ZeroDivisionError, -4 silently bin 0
     assert geometry.quantize(3.0, 10) == 300
+
+
+def test_a_tower_taken_from_the_folder_not_the_checkpoint_is_said(tmp_path, tiny_llava):
+    """docs/models.md's GeoChat conversion: a checkpoint without its tower gets the folder's tower at the
+    folder's size, which GeoChat's own code would have resized to 504 px; that is said, not silent."""
+    import warnings
+
+    from safetensors.torch import load_file, save_file
+
+    from rsvlm.model import convert_llava
+
+    sd, conf, tower, tok = tiny_llava
+    src = tmp_path / "bare"
+    src.mkdir()
+    save_file(sd, str(src / "model.safetensors"))
+    (src / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(src)
+    with pytest.warns(UserWarning, match=r"holds no vision tower weights; .*clip.*'s are used as they are"):
+        convert_llava(src, tmp_path / "ck1", vision_tower=tower)
+    full = tmp_path / "full"  # the tower inside, as original LLaVA checkpoints save it: nothing to say
+    full.mkdir()
+    inside = {f"model.vision_tower.vision_tower.{k}": v for k, v in load_file(str(tower / "model.safetensors")).items()}
+    save_file({**sd, **inside}, str(full / "model.safetensors"))
+    (full / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(full)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        convert_llava(full, tmp_path / "ck2", vision_tower=tower)
