@@ -67,6 +67,7 @@ def test_llava_images_that_name_no_modality_are_left_unsaid_not_written_down_as_
                             {"id": "e", "image": "vv.tif", "modality": "sar"}])  # a plain record's: was dropped
     stats, recs = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(tmp_path))
     assert stats["skipped"] == {}  # was: 'SAR' and null skipped as unknown_modality
+    assert stats["notes"] == {"modality_left_to_inference": 2}
     assert [r["images"][0]["modality"] for r in recs] == [None, "sar", None, "optical", "sar"]
     raw = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
     assert "modality" not in raw[0]["images"][0]  # was: "optical", for a 1-band float32 SAR scene

@@ -7,7 +7,8 @@ that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``
 (``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's
 modality is its own ``modality`` (any case; for ``"image"``, the record's ``modality``), else
 ``--modality``; with neither it is left out, unsaid, and inferred from the file wherever the records
-are read (``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers).
+are read (``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers),
+counted in the notes as ``modality_left_to_inference``.
 Not ``optical`` by default: a record's modality always wins over inference, so a SAR or thermal
 GeoTIFF written down as optical would be read as optical everywhere.
 
@@ -173,6 +174,8 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         if spec.get("band_files") and spec.get("path"):  # never read beside band_files; not copied
             out.note("path_beside_band_files_left_out")
         where_to = {"band_files": copied} if spec.get("band_files") else {"path": copied[0]}
+        if modality is None:  # said in the stats: training and rsvlm eval infer it from the file
+            out.note("modality_left_to_inference")
         images.append({**{k: v for k, v in spec.items() if k not in ("modality", "path")}, **where_to,
                        **({"modality": modality} if modality else {})})
     width, height = size or (1, 1)
