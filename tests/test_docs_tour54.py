@@ -180,3 +180,15 @@ def test_a_tower_taken_from_the_folder_not_the_checkpoint_is_said(tmp_path, tiny
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         convert_llava(full, tmp_path / "ck2", vision_tower=tower)
+
+
+def test_geometry_md_mask_arrays_integer_nonzero_is_on_float_must_be_binary():
+    import numpy as np
+
+    on = np.zeros((8, 10), bool)
+    on[2:6, 3:5] = True
+    want = geometry.encode([{"kind": "mask", "label": "roof", "mask": on}], width=10, height=8)
+    for m in (on.astype(np.uint8) * 255, on.astype(np.int32), on.astype(np.float32)):
+        assert geometry.encode([{"kind": "mask", "label": "roof", "mask": m}], width=10, height=8) == want
+    with pytest.raises(ValueError, match="object 0: a float64 mask must hold 0 and 1 only"):
+        geometry.encode([{"kind": "mask", "label": "roof", "mask": on * 0.9}], width=10, height=8)
