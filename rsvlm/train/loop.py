@@ -203,6 +203,27 @@ def init_vision(model, ckpt_dir: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
+def find_stand_in(dataset, groups: list[str], key: tuple[str, ...], pad_id: int, tries: int = 64) -> dict | None:
+    """A collated one-sample batch of the first readable record (of ``tries``) whose group is in ``key``, or
+    None: the zero-weight stand-in for a rank's all-bad micro-batch, which must run the stems and encoders
+    the other ranks' micro-batches run (ZeRO reduces their gradients: another's aborted the run)."""
+    for i in [i for i, g in enumerate(groups) if g in key][:tries]:
+        if not (sample := dataset[i]).get("bad"):  # view 0, the image as it is
+            return D.collate([sample], pad_id)
+    return None
+
+
+def check_naive_groups(batching: str, world: int, groups: list[str]) -> None:
+    """ValueError where ``data.batching=naive`` would give the ranks of a step micro-batches of other
+    modalities, hence other stems and encoders, whose gradients ZeRO cannot reduce (a gloo abort)."""
+    if world > 1 and batching == "naive" and len(set(groups)) > 1:
+        by = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items()))
+        raise ValueError(f"data.batching=naive on {world} processes with records of several modalities ({by}): the "
+                         "ranks of a step would run other stems and encoders, which ZeRO cannot reduce; use "
+                         "data.batching=length_grouped (each global batch of one modality)")
+
+
+
 def train(cfg: TrainConfig, checked: bool = False) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
     ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status)."""
@@ -257,6 +278,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
 
+    check_naive_groups(cfg.data.batching, world, modalities)  # before the engine: it aborted at the first step
     engine = make_engine(model, cfg, world)
     counts_group = host_group(world)
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
@@ -277,6 +299,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
                                   modalities)
         return D.with_views(batches, len(lengths), len(views), cfg.seed, epoch)
 
+    planned: list[list[int]] = []
+
     def loader(epoch: int, start: int):
         """(DataLoader, epoch): the first epoch from ``epoch`` on whose plan holds a batch. Weighted draws
         (with replacement) may leave an epoch without a full one by chance: it is passed over, said on
@@ -296,6 +320,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
             print(f"[rsvlm.train] epoch(s) {epoch}–{e - 1}: the weighted draws filled no global batch of "
                   f"{cfg.batch_size * world}; passed over to epoch {e}", file=sys.stderr)
         dataset.set_epoch(e)  # band dropout draws anew each epoch (before the workers copy the dataset)
+        planned[:] = batches  # the whole epoch's: an all-bad micro-batch's modalities are read from it
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
             collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
@@ -314,7 +339,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     engine.module.train()
     dl, state["epoch"] = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
-    last_good = None
+    last_good = None  # the last micro-batch with a readable sample
+    stand_ins: dict[tuple[str, ...], dict] = {}  # the last such of each modality group (several processes)
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
     whole_epoch = state["micro_in_epoch"] == 0  # this run reads the current epoch from its start
     t_start, steps_at_start = time.perf_counter(), state["step"]
@@ -349,13 +375,22 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
             if len(state.setdefault("cut_ids", [])) < 1000:
                 state["cut_ids"].append(rid)
         empty = batch["input_ids"].shape[0] == 0
-        check_micro_batch(state, cfg, empty and last_good is None, world, counts_group)  # alike on every rank
+        stand_in = last_good
+        if world > 1:  # ZeRO reduces the gradients of the stems and encoders the others' micro-batches ran
+            key = tuple(sorted({modalities[i % len(lengths)] for i in planned[state["micro_in_epoch"] - 1]}))
+            if empty and key not in stand_ins:
+                stand_ins[key] = find_stand_in(dataset, modalities, key, processor.tokenizer.pad_token_id)
+            stand_in = stand_ins.get(key)
+        check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group)  # alike on every rank
         weight = 1.0
         if empty:
-            if last_good is None:  # one process (several stopped together above)
+            if stand_in is None:  # one process (several stopped together above)
                 continue
-            batch, weight = last_good, 0.0
-        last_good = batch
+            batch, weight = stand_in, 0.0
+        else:
+            last_good = batch
+            if world > 1:
+                stand_ins[key] = batch
         start = answer_window(batch["labels"])  # prompts and images need no logits
         seq = batch["input_ids"].shape[1]
         use_pointer = cfg.loss.pointer_weight > 0
