@@ -27,8 +27,8 @@ into it was; a record whose view prompt the model refuses keeps its plain answer
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
 ``"score"`` (``rsvlm.model.grammar.shape_scores``), which detection AP ranks by (DESIGN.md,
 predictions file). Without them every detection scores 1.0 and ranks in answer order. A record that
-does not name an image's modality gets ``"modalities"``: those reading inferred, which the scorers
-table it by (``eval.common.modality``) and the prompt names.
+does not name an image's modality gets ``"modalities"`` (an error row too, where its images were read):
+those reading inferred, which the scorers table it by (``eval.common.modality``) and the prompt names.
 """
 
 from __future__ import annotations
