@@ -192,3 +192,10 @@ def test_geometry_md_mask_arrays_integer_nonzero_is_on_float_must_be_binary():
         assert geometry.encode([{"kind": "mask", "label": "roof", "mask": m}], width=10, height=8) == want
     with pytest.raises(ValueError, match="object 0: a float64 mask must hold 0 and 1 only"):
         geometry.encode([{"kind": "mask", "label": "roof", "mask": on * 0.9}], width=10, height=8)
+
+
+@pytest.mark.parametrize("a", [[0, 0, 1], [0, 0, 1, 1, 7]])
+def test_box_iou_refuses_a_box_that_is_not_four_numbers(a):
+    assert geometry.box_iou([0, 0, 2, 2], [1, 1, 3, 3]) == pytest.approx(1 / 7)
+    with pytest.raises(ValueError, match=r"box_iou takes two \[x1, y1, x2, y2\] boxes"):
+        geometry.box_iou(a, [0, 0, 1, 1])  # was an IndexError, or the first 4 of 5 numbers

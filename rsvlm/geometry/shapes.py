@@ -130,7 +130,10 @@ def object_ring(obj: dict) -> list[list[float]] | None:
 
 
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """IoU of two ``[x1, y1, x2, y2]`` boxes (0 when both are empty)."""
+    """IoU of two ``[x1, y1, x2, y2]`` boxes, x1 <= x2 and y1 <= y2 as ``decode`` gives them (0 when
+    both are empty); ValueError for anything but 4 numbers each."""
+    if len(a) != 4 or len(b) != 4:  # a 3-number box was an IndexError, a 5-number one used its first 4
+        raise ValueError(f"box_iou takes two [x1, y1, x2, y2] boxes, got {list(a)!r} and {list(b)!r}")
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
