@@ -36,6 +36,15 @@ def test_naive_batching_of_several_modalities_on_several_processes_is_refused():
     loop.check_naive_groups("length_grouped", 2, groups)
 
 
+def test_data_short_of_one_global_batch_names_the_batch_size_that_fits():
+    # was "lower batch_size or add records, or set data.batching=naive" whatever the counts
+    assert loop.short_of_batch({"optical": 3}, 2, 2, grouped=True) == "batch_size=1 or lower, or add records"
+    assert loop.short_of_batch({"optical": 3, "ir": 2}, 4, 1, grouped=True) == (
+        "batch_size=3 or lower, or data.batching=naive, or add records")  # naive helps one process only
+    assert loop.short_of_batch({"optical": 1, "ir": 1}, 1, 2, grouped=True).startswith("fewer processes than 2")
+    assert loop.short_of_batch({"optical": 5}, 4, 2, grouped=False) == "batch_size=2 or lower, or add records"
+
+
 def test_two_zero2_processes_get_past_a_bad_sample_on_one_rank(tmp_path):
     """batch_size=1: rank 0's micro-batch of the corrupt optical record is empty. It stood in its previous
     micro-batch, an ir one, so the ranks reduced the gradients of other stems: gloo aborted ('Received

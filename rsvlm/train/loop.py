@@ -223,6 +223,15 @@ def check_naive_groups(batching: str, world: int, groups: list[str]) -> None:
                          "data.batching=length_grouped (each global batch of one modality)")
 
 
+def short_of_batch(n_by_group: dict[str, int], batch_size: int, world: int, grouped: bool) -> str:
+    """What to change where no global batch fills: the largest ``batch_size`` that fills one, and
+    ``data.batching=naive`` only where it would help (one process, enough records of all groups together)."""
+    total, most = sum(n_by_group.values()), max(n_by_group.values(), default=0)
+    fits = (most if grouped else total) // world
+    fix = (f"batch_size={fits} or lower" if fits else f"fewer processes than {world} (there are fewer "
+           f"{'records of any one modality' if grouped else 'records'})")
+    return fix + (", or data.batching=naive" if grouped and world == 1 and total >= batch_size else "") + ", or add records"
+
 
 def train(cfg: TrainConfig, checked: bool = False) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
@@ -315,7 +324,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
                              f"{cfg.batch_size * world} (batch_size={cfg.batch_size} × {world} process(es)"
                              + (", one modality a batch" if grouped else "")
                              + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weights is not None else "")
-                             + "): lower batch_size or add records" + (", or set data.batching=naive" if grouped else ""))
+                             + f"): give {short_of_batch(Counter(modalities), cfg.batch_size, world, grouped)}")
         if e > epoch and rank == 0:
             print(f"[rsvlm.train] epoch(s) {epoch}–{e - 1}: the weighted draws filled no global batch of "
                   f"{cfg.batch_size * world}; passed over to epoch {e}", file=sys.stderr)
