@@ -7,6 +7,7 @@ import json
 import pytest
 from test_train_utils import make_records, recipe, torchrun
 
+from rsvlm.data.records import ReadReport
 from rsvlm.train import loop
 
 
@@ -43,6 +44,13 @@ def test_data_short_of_one_global_batch_names_the_batch_size_that_fits():
         "batch_size=3 or lower, or data.batching=naive, or add records")  # naive helps one process only
     assert loop.short_of_batch({"optical": 1, "ir": 1}, 1, 2, grouped=True).startswith("fewer processes than 2")
     assert loop.short_of_batch({"optical": 5}, 4, 2, grouped=False) == "batch_size=2 or lower, or add records"
+
+
+def test_a_resumed_runs_tokens_per_second_counts_its_own_tokens():
+    state = {"step": 6, "epoch": 0, "samples": 24, "bad": 0, "bad_ids": [], "tokens": 3000, "slots": 4000}
+    summary = loop.summarize(state, ReadReport("x"), 1, seconds=2.0, steps=2, tokens_before=2000)
+    assert summary["tokens"] == 3000  # the whole run's, as before
+    assert summary["tokens_per_s"] == pytest.approx(500.0)  # was 1500: all 3000 tokens over this run's 2 s
 
 
 def test_two_zero2_processes_get_past_a_bad_sample_on_one_rank(tmp_path):

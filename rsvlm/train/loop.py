@@ -352,7 +352,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     stand_ins: dict[tuple[str, ...], dict] = {}  # the last such of each modality group (several processes)
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
     whole_epoch = state["micro_in_epoch"] == 0  # this run reads the current epoch from its start
-    t_start, steps_at_start = time.perf_counter(), state["step"]
+    t_start, steps_at_start, tokens_at_start = time.perf_counter(), state["step"], state["tokens"]
     while state["step"] < cfg.max_steps:
         try:
             batch = next(it)
@@ -449,7 +449,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     if cfg.ckpt.every:
         save_checkpoint(engine, cfg, state, rank, world)
     final = save_final(engine, cfg, rank)
-    summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start)
+    summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start,
+                        tokens_at_start)
     summary["final"], summary["no_stem_records"] = str(final), dict(sorted(no_stem.items()))
     if device.type == "cuda":  # this rank's peak; ranks differ little under ZeRO
         summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
@@ -469,20 +470,23 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     return summary
 
 
-def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int) -> dict:
+def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps: int, tokens_before: int = 0) -> dict:
+    """The run's counts over all ranks (collective); ``seconds``, ``steps`` and this rank's ``tokens_before`` of
+    this run alone: a resumed run's tokens/s was its whole history's tokens over its own seconds."""
     bad, samples, tokens, slots = state["bad"], state["samples"], state["tokens"], state.get("slots", 0)
+    new = tokens - tokens_before
     cut, ids, cut_ids = state.get("cut", 0), list(state["bad_ids"]), list(state.get("cut_ids", []))
     if world > 1:
         import torch.distributed as dist
 
         parts = [None] * world
-        dist.all_gather_object(parts, (bad, samples, tokens, slots, cut, ids, cut_ids))
-        bad, samples, tokens, slots, cut = (sum(p[i] for p in parts) for i in range(5))
-        ids, cut_ids = [i for p in parts for i in p[5]], [i for p in parts for i in p[6]]
+        dist.all_gather_object(parts, (bad, samples, tokens, slots, cut, new, ids, cut_ids))
+        bad, samples, tokens, slots, cut, new = (sum(p[i] for p in parts) for i in range(6))
+        ids, cut_ids = [i for p in parts for i in p[6]], [i for p in parts for i in p[7]]
     return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
             "bad_ids": sorted(set(ids)), "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
             "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
             "malformed_reasons": dict(report.skipped), "inferred_modalities": report.inferred_by_modality,
             "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
-            "seconds": seconds, "tokens_per_s": tokens / max(1e-9, seconds),
+            "seconds": seconds, "tokens_per_s": new / max(1e-9, seconds),
             "steps_this_run": steps}
