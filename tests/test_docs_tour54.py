@@ -199,3 +199,12 @@ def test_box_iou_refuses_a_box_that_is_not_four_numbers(a):
     assert geometry.box_iou([0, 0, 2, 2], [1, 1, 3, 3]) == pytest.approx(1 / 7)
     with pytest.raises(ValueError, match=r"box_iou takes two \[x1, y1, x2, y2\] boxes"):
         geometry.box_iou(a, [0, 0, 1, 1])  # was an IndexError, or the first 4 of 5 numbers
+
+
+def test_every_repository_path_the_walk_through_names_exists():
+    mine = [REPO / "README.md", *(REPO / "docs" / f for f in ("models.md", "memory.md", "geometry.md"))]
+    named = {(doc.name, m.rstrip(".")) for doc in mine
+             for m in re.findall(r"(?<![\w/.])(?:configs|tests|scripts|bench|rsvlm|docs)/[\w./-]+", doc.read_text())}
+    placeholders = re.compile(r"(^|/)(NAME|CONFIG|DIR|CKPT|TASK)(\.|/|$)|\*")  # configs/train/NAME.yaml, …/*.yaml
+    missing = sorted(f"{doc}: {p}" for doc, p in named if not placeholders.search(p) and not (REPO / p).exists())
+    assert len(named) > 20 and not missing, missing
