@@ -66,4 +66,5 @@ def test_two_zero2_processes_get_past_a_bad_sample_on_one_rank(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 3 and summary["bad_ids"] == ["rec0"]
+    assert "all_gather_into_tensor" not in run.stderr  # DeepSpeed's FutureWarnings, six of them, are filtered
 

@@ -63,9 +63,15 @@ class DeepSpeedEngine:
     """``deepspeed.initialize`` with torch AdamW and our schedule as client optimizer/scheduler."""
 
     def __init__(self, model, optimizer, scheduler, ds_config: dict):
+        import warnings
+
         import deepspeed
 
         from rsvlm.train.deepspeed_config import weights_only_checkpoint_engine, zero3_external_parameters
+
+        # DeepSpeed's ZeRO calls torch's deprecated all_gather_into_tensor: a FutureWarning per call site and
+        # rank, six for a 2-process run, none of them the user's to act on
+        warnings.filterwarnings("ignore", message=r".*all_gather_into_tensor.* is deprecated", category=FutureWarning)
 
         self.stage = int(ds_config.get("zero_optimization", {}).get("stage", 0))
         if self.stage == 3:
