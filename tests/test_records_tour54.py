@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rsvlm.data.records import ReadReport, normalize_record, with_modalities
+from rsvlm.data.records import ReadReport, RecordError, normalize_record, with_modalities
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -255,3 +255,13 @@ def test_reading_advice_names_the_record_fields_not_predict_flags():
     assert as_record_fields("zero-padded for Sentinel-2 (--bands B01,B8A) to say so") == \
         'zero-padded for Sentinel-2 ("bands": ["B01", "B8A"] in the record) to say so'
     assert as_record_fields("stretch (2-98 percentiles): R [0, 1]") == "stretch (2-98 percentiles): R [0, 1]"
+
+
+def test_a_plain_records_own_modality_names_its_image():
+    """It was dropped: the image then left to inference, where the llava converter keeps it."""
+    rec = normalize_record({"id": 1, "image": "vv.tif", "modality": "SAR",
+                            "conversations": [{"from": "human", "value": "<image>\nq"}, {"from": "gpt", "value": "a"}]})
+    assert rec["images"] == [{"path": "vv.tif", "modality": "sar"}]
+    with pytest.raises(RecordError, match=r"images\[0\]\.modality.*'radar' is not one of"):
+        normalize_record({"id": 2, "image": "x.tif", "modality": "radar",
+                          "conversations": [{"from": "human", "value": "<image>\nq"}, {"from": "gpt", "value": "a"}]})

@@ -133,7 +133,8 @@ def task_from_prompt(text: str) -> str | None:
 def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) -> dict[str, Any]:
     """Validate one record and return it in canonical form. Raises ``RecordError``.
 
-    Plain LLaVA records (``"image": "path"``) become one image; ``"image": [a, b]`` two. An image
+    Plain LLaVA records (``"image": "path"``) become one image; ``"image": [a, b]`` two (a top-level
+    ``"modality"`` beside ``"image"`` is theirs). An image
     whose record does not name its modality gets ``"modality": None`` (unsaid: the reader infers it,
     ``rsvlm.data.modality`` before training, and ``with_modalities`` writes what was found back).
     ``task`` is taken from the first user turn's tag when the record has none.
@@ -153,7 +154,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
     if images is None and "image" in obj:
         img = obj["image"]
         paths = img if isinstance(img, list) else [img]
-        images = [{"path": p} for p in paths]
+        mod = obj.get("modality")  # a plain record's own "modality" names its images' (as the llava converter reads it)
+        images = [{"path": p, **({"modality": mod} if mod is not None else {})} for p in paths]
     images = images or []
     if not isinstance(images, list):
         raise _fail(where, "images", "must be a list")
