@@ -45,7 +45,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import ReadReport, as_record_fields, load_records, with_modalities
+from rsvlm.data.records import ReadReport, RecordError, as_record_fields, load_records, with_modalities
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -382,7 +382,12 @@ def main(args) -> int:
     if args.image_root and not Path(args.image_root).is_dir():
         print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
         return 2
-    if err := check_out(Path(args.data), Path(args.out)):
+    try:  # read once: for check_out, the overlap check and the run
+        loaded = load_records(Path(args.data), strict=False, need_answer=False)
+    except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
+        print(f"rsvlm eval: {e}", file=sys.stderr)
+        return 2
+    if err := check_out(Path(args.data), Path(args.out), loaded):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:
@@ -397,8 +402,6 @@ def main(args) -> int:
     stamp, warning = unstamped_answers(Path(args.out), stamp)
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
-    # read once for the overlap check and the run (was once each); check_out refused a file not readable whole
-    loaded = load_records(Path(args.data), strict=False, need_answer=False)
     # the records as answered, blind ones too (the file read again skipped those: a blind set was never compared)
     if rank == 0 and (note := overlap_report(model_dir, loaded[0], args.image_root or Path(args.data).parent)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones

@@ -223,11 +223,12 @@ def _holds_records(path: Path) -> bool:
     return False
 
 
-def check_out(data: Path, out: Path) -> str | None:
+def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
     (``data`` itself) or a path whose folder cannot be made, ``data`` holds no records, or ``out`` or
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
-    another test set's answers mixed in. Creates nothing."""
+    another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
+    need_answer=False)`` gave, where the caller read it already. Creates nothing."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
     # a file where a folder of the path should be: was a traceback after the model loaded; the folder
@@ -246,7 +247,7 @@ def check_out(data: Path, out: Path) -> str | None:
     if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     try:
-        records, report = load_records(data, strict=False, need_answer=False)
+        records, report = loaded or load_records(data, strict=False, need_answer=False)
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
         return str(e)
     if not records:

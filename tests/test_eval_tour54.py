@@ -101,19 +101,20 @@ def test_eval_reads_the_data_file_once_past_its_checks(tmp_path, monkeypatch):
 
     from test_eval_ranks51 import StandIn, records_file
 
-    from rsvlm import inference
+    from rsvlm import inference, predictions
     from rsvlm.cli import main
     from rsvlm.data import overlap
 
     StandIn(monkeypatch)
     monkeypatch.setattr(inference, "load_model", lambda *a, **kw: (None, SimpleNamespace()))
     reads = []
-    for mod, name in ((evaluate, "load_records"), (overlap, "read_records")):
-        real = getattr(mod, name)
-        monkeypatch.setattr(mod, name, lambda *a, _real=real, _name=name, **kw: reads.append(_name) or _real(*a, **kw))
+    for mod, name in ((evaluate, "load_records"), (predictions, "load_records"), (overlap, "read_records")):
+        real, who = getattr(mod, name), f"{mod.__name__}.{name}"
+        monkeypatch.setattr(mod, name, lambda *a, _real=real, _who=who, **kw: reads.append(_who) or _real(*a, **kw))
     data = records_file(tmp_path, 3)
     assert main(["eval", "--data", str(data), "--out", str(tmp_path / "p.jsonl")]) == 0
-    assert reads == ["load_records"] and len((tmp_path / "p.jsonl").read_text().splitlines()) == 3
+    # check_out (rsvlm.predictions) read it a second time before the model loaded
+    assert reads == ["rsvlm.evaluate.load_records"] and len((tmp_path / "p.jsonl").read_text().splitlines()) == 3
 
 
 GEOCHAT = {"image": "g.png", "meta": {"width": 200, "height": 100}}
