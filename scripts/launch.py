@@ -90,6 +90,9 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
                          f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
     accum = global_batch // (micro * world)
+    if world > 1 and not cfg.dist.deepspeed and cfg.objective != "clip":  # else every rank refused it, once started
+        raise ValueError(f"{recipe}: {world} processes but no dist.deepspeed config (the LM loop has no plain-DDP "
+                         "path); pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
     if cfg.dist.deepspeed:  # its batch numbers and ZeRO stage, checked before any process starts
         from dataclasses import replace
 

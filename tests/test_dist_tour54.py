@@ -68,3 +68,20 @@ def test_two_zero2_processes_get_past_a_bad_sample_on_one_rank(tmp_path):
     assert summary["steps"] == 3 and summary["bad_ids"] == ["rec0"]
     assert "all_gather_into_tensor" not in run.stderr  # DeepSpeed's FutureWarnings, six of them, are filtered
 
+
+
+def test_the_launcher_refuses_several_lm_processes_without_a_deepspeed_config(tmp_path, monkeypatch, capsys):
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    sft = tmp_path / "sft.yaml"
+    sft.write_text("# global_batch: 8\n" + recipe(tmp_path).read_text())
+    # was: printed and started, and every rank refused it ("2 processes but no dist.deepspeed config")
+    assert launch.main([str(sft), "--gpus-per-node", "2", "--dry-run"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "2 processes but no dist.deepspeed config" in captured.err
+    assert launch.main([str(sft), "--gpus-per-node", "1", "--dry-run"]) == 0  # one process: the plain engine
+    assert launch.main([str(sft), "--gpus-per-node", "2", "--dry-run", "dist.deepspeed=configs/deepspeed/zero2.json"]) == 0
+    clip = tmp_path / "clip.yaml"  # contrastive pretraining runs plain torch.distributed
+    clip.write_text("# global_batch: 8\n" + recipe(tmp_path, "pretrain_encoder_tiny.yaml").read_text())
+    assert launch.main([str(clip), "--gpus-per-node", "2", "--dry-run", "batch_size=2"]) == 0, capsys.readouterr().err
