@@ -38,6 +38,7 @@ class LaunchPlan:
     micro_batch: int
     grad_accum: int
     global_batch: int
+    out_dir: str = ""  # the recipe's (after overrides), for the line that says where to resume
 
 
 def recipe_global_batch(path: str | Path) -> int:
@@ -122,7 +123,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
                 raise ValueError("more than one node with torchrun needs --master-addr or --hostfile")
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
-    return LaunchPlan(cmd + train, world, micro, accum, global_batch)
+    return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))
 
 
 def launcher_path(name: str) -> str | None:
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     proc = subprocess.Popen(shlex.quote(exe) + line[len(plan.command[0]):], shell=True)  # shell: ${NODE_RANK}
     try:
-        return proc.wait()
+        status = proc.wait()
     except KeyboardInterrupt:  # the launcher got Ctrl-C too: let it stop its ranks (subprocess.call killed it)
         print(f"launch: interrupted; waiting for {plan.command[0]} to stop (Ctrl-C again kills it)", file=sys.stderr)
         try:
@@ -179,6 +180,18 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             proc.kill()
         return 130
+    if status:  # a rank failed (or was killed) and the launcher stopped the others: its report ends in a traceback
+        print(f"launch: {plan.command[0]} exited with status {status}; {resume_hint(plan.out_dir)}", file=sys.stderr)
+    return status
+
+
+def resume_hint(out_dir: str) -> str:
+    """Where a failed run can go on from: its latest complete step folder, or that there is none."""
+    from rsvlm.train.checkpoint import latest_checkpoint
+
+    last = latest_checkpoint(Path(out_dir) / "checkpoints")
+    return (f"continue from {last} with ckpt.resume=auto, once the failing rank's cause (above) is fixed" if last
+            else f"no step folder was saved in {out_dir} (ckpt.every sets how often)")
 
 
 if __name__ == "__main__":

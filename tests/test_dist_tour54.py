@@ -85,3 +85,28 @@ def test_the_launcher_refuses_several_lm_processes_without_a_deepspeed_config(tm
     clip = tmp_path / "clip.yaml"  # contrastive pretraining runs plain torch.distributed
     clip.write_text("# global_batch: 8\n" + recipe(tmp_path, "pretrain_encoder_tiny.yaml").read_text())
     assert launch.main([str(clip), "--gpus-per-node", "2", "--dry-run", "batch_size=2"]) == 0, capsys.readouterr().err
+
+
+def test_a_failed_launch_says_where_to_continue_from(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from test_train_utils import REPO
+
+    fake = tmp_path / "bin" / "torchrun"  # a launcher whose rank died: its own report, then status 1
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'ChildFailedError: rank 1 exitcode -9' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    out = tmp_path / "run"
+    (out / "checkpoints" / "step_000004").mkdir(parents=True)
+    (out / "checkpoints" / "step_000006.tmp").mkdir()  # cut short by the kill: not one to resume from
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out)).read_text())
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    run = subprocess.run([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
+                          "--gpus-per-node", "1"], env=env, capture_output=True, text=True, timeout=120)
+    # was: torchrun's report alone, and its status; nothing said which step folder a resume would take
+    assert run.returncode == 1, run.stderr
+    assert (f"launch: torchrun exited with status 1; continue from {out / 'checkpoints' / 'step_000004'} with "
+            "ckpt.resume=auto") in run.stderr
