@@ -129,12 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     _detection_args(p)
     p.set_defaults(handler="rsvlm.chat:main")
 
-    p = sub.add_parser("predict", help="one question, one answer, written as JSON / GeoJSON / overlay")
+    p = sub.add_parser("predict", help="one question, one answer, written as JSON / GeoJSON / overlay",
+                       description="Ask one question (--task, or --prompt) about one image or a change pair; the "
+                                   "answer is printed with its objects tabled in map coordinates, and written as "
+                                   "JSON (--out), GeoJSON (--geojson) and an overlay (--vis). --tile answers a "
+                                   "whole scene window by window (docs/cli.md).")
     _model_args(p)
     _image_args(p, required=True)
     p.add_argument("--task", choices=TASK_CHOICES, required=True)
     p.add_argument("--prompt", help="the question (default: a standard question for the task)")
-    p.add_argument("--max-new-tokens", type=_count(1), default=256)
+    p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
+                   help="longest answer in tokens (default 256); an answer it stops is noted")
     p.add_argument("--out", help="write the result as JSON here")
     p.add_argument("--geojson", help="write parsed objects as GeoJSON (in the image's CRS) here")
     p.add_argument("--vis", help="write an overlay PNG here")
@@ -144,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")  # range: predict
     p.add_argument("--overlap", type=int, default=None,
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
-    p.add_argument("--batch-size", type=int, default=4, help="tiles per forward pass")  # checked with --tile
+    p.add_argument("--batch-size", type=_count(1), default=4, metavar="N", help="tiles per forward pass with --tile "
+                   "(default 4)")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
                    help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
                         "time, dihedral: 8x; rsvlm.tta), a [det] or [ground] answer with crops also over four "
@@ -166,8 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-root", help="folder that the records' relative image paths start from "
                                         "(default: the --data file's folder), as LLaVA's --image-folder")
     p.add_argument("--out", required=True, help="predictions JSONL (resumed if it exists)")
-    p.add_argument("--batch-size", type=_count(1), default=8)
-    p.add_argument("--max-new-tokens", type=_count(1), default=256)
+    p.add_argument("--batch-size", type=_count(1), default=8, metavar="N",
+                   help="records answered per forward pass (default 8); lower it where a batch runs out of memory")
+    p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
+                   help="longest answer in tokens (default 256); rows it stops are marked \"cut\": true")
     p.add_argument("--limit", type=_count(1), help="only the first N records")
     p.add_argument("--missing-bands", choices=["error", "copy", "mean"], default="error",
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
@@ -183,13 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="rsvlm.evaluate:main")
 
     p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")
-    p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--model", required=True, metavar="DIR",
+                   help="the rsvlm checkpoint with a LoRA adapter (adapter/) or encoder LoRA")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="a new or empty folder outside --model for the merged checkpoint")
     p.set_defaults(handler="rsvlm.cli:run_merge_lora")
 
     p = sub.add_parser("convert-llava", help="convert a LLaVA-1.5 / GeoChat checkpoint to rsvlm")
-    p.add_argument("--src", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--src", required=True, metavar="DIR", help="the LLaVA-1.5 or GeoChat checkpoint folder")
+    p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder for the rsvlm checkpoint")
     p.add_argument("--vision-tower", help="local CLIP vision tower (original LLaVA layout only)")
     p.set_defaults(handler="rsvlm.cli:run_convert_llava")
     return ap

@@ -199,9 +199,6 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {args.tile} and {args.overlap}",
                   file=sys.stderr)
             return 2
-        if args.batch_size < 1:
-            print(f"rsvlm predict: --batch-size must be >= 1; got {args.batch_size}", file=sys.stderr)
-            return 2
     elif args.overlap is not None:
         say(f"warning: --overlap {args.overlap} ignored: it applies to --tile SIZE")
     if args.tile and (note := tile_note(args.task)):

@@ -83,8 +83,9 @@ def test_tile_and_batch_size_below_one_are_refused(geotiff, tmp_path, capsys):
     missing = tmp_path / "no-model"
     assert predict_det(missing, geotiff, "--tile", "0") == 2  # was read as no --tile: the scene shrunk whole
     assert "--tile must be > 0" in capsys.readouterr().err
-    assert predict_det(missing, geotiff, "--tile", "32", "--batch-size", "0") == 2  # was a ValueError traceback
-    assert "--batch-size must be >= 1; got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # a usage error, with --tile or not (was a ValueError traceback)
+        predict_det(missing, geotiff, "--batch-size", "0")
+    assert e.value.code == 2 and "argument --batch-size: must be at least 1, got 0" in capsys.readouterr().err
     predict_det(missing, geotiff, "--overlap", "8")  # without --tile: said, not silently dropped
     assert "--overlap 8 ignored" in capsys.readouterr().err
 
