@@ -92,3 +92,17 @@ def test_a_broken_vrt_keeps_gdals_words(tmp_path):
     with pytest.raises(ImageReadError) as e:
         read_image(vrt)
     assert "gone.tif" in str(e.value) and "text file" not in str(e.value)
+
+
+def test_a_torchscript_encoder_file_is_refused_without_torchs_advice_to_unpickle(tmp_path):
+    import torch
+
+    from rsvlm.model.vision import read_state_dict
+
+    path = tmp_path / "ViT-B-16.pt"  # OpenAI's CLIP release is a TorchScript archive
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(path))
+    with pytest.raises(ValueError) as e:
+        read_state_dict(path)
+    says = str(e.value)
+    assert says.startswith(f"{path}: not a plain tensor state dict") and "safetensors release" in says, says
+    assert "weights_only=False" not in says, says  # torch's advice, which the project refuses

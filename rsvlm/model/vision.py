@@ -81,8 +81,11 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # TorchScript archives, pickled objects: refused
-        raise ValueError(f"{path}: not a plain state dict readable with weights_only=True ({e})") from e
+    except Exception as e:  # TorchScript archives, pickled objects: refused (torch's advice to unpickle is not passed on)
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path}: not a plain tensor state dict (a TorchScript archive or pickled objects, which rsvlm "
+                         f"never unpickles: {why[:200]}); use the model's safetensors release (open_clip's "
+                         "open_clip_model.safetensors, e.g. timm/vit_base_patch16_clip_224.openai)") from e
     for key in ("state_dict", "model"):
         if isinstance(sd, dict) and isinstance(sd.get(key), dict):
             sd = sd[key]
