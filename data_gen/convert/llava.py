@@ -158,11 +158,12 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         modality = (modality.strip().lower() if isinstance(modality, str) else modality) or args.modality
         if modality is not None and modality not in MODALITIES:
             raise BadBox("unknown_modality", f"{spec.get('modality')!r} is not one of {', '.join(MODALITIES)}")
-        files = spec.get("band_files") or [spec["path"]]  # one file per band wins, as rsvlm reads them
+        bands = spec.get("band_files")  # one file per band wins, as rsvlm reads them
+        files = bands or [spec["path"]]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
-        for f in files:
-            src = Path(args.images) / f
+        srcs = [Path(args.images) / f for f in files]
+        for src in srcs:  # all read before any is copied
             if not src.is_file():
                 raise BadBox("missing_image", str(src))
             try:
@@ -170,10 +171,10 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
             except ConversionError as e:
                 raise BadBox("unreadable_image", str(e)) from e
             size = size or got
-        copied = [out.copy_image(Path(args.images) / f) for f in files]
-        if spec.get("band_files") and spec.get("path"):  # never read beside band_files; not copied
+        copied = [out.copy_image(src) for src in srcs]
+        if bands and spec.get("path"):  # never read beside band_files; not copied
             out.note("path_beside_band_files_left_out")
-        where_to = {"band_files": copied} if spec.get("band_files") else {"path": copied[0]}
+        where_to = {"band_files": copied} if bands else {"path": copied[0]}
         if modality is None:  # said in the stats: training and rsvlm eval infer it from the file
             out.note("modality_left_to_inference")
         images.append({**{k: v for k, v in spec.items() if k not in ("modality", "path")}, **where_to,
