@@ -110,3 +110,28 @@ def test_a_failed_launch_says_where_to_continue_from(tmp_path):
     assert run.returncode == 1, run.stderr
     assert (f"launch: torchrun exited with status 1; continue from {out / 'checkpoints' / 'step_000004'} with "
             "ckpt.resume=auto") in run.stderr
+
+
+@pytest.mark.parametrize("saved, config, refused", [
+    ("mp_rank_00_model_states.pt zero_pp_rank_0_mp_rank_00_optim_states.pt", "zero3.json", True),
+    ("zero_pp_rank_0_mp_rank_00_model_states.pt zero_pp_rank_0_mp_rank_00_optim_states.pt", "zero2.json", True),
+    ("zero_pp_rank_0_mp_rank_00_model_states.pt zero_pp_rank_0_mp_rank_00_optim_states.pt", "zero3_offload.json", False),
+    ("mp_rank_00_model_states.pt zero_pp_rank_0_mp_rank_00_optim_states.pt", "zero2_offload.json", False),
+])
+def test_a_resume_under_another_zero_stage_is_refused_before_the_model_is_built(tmp_path, saved, config, refused):
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import check_zero_stage
+
+    step = tmp_path / "step_000002"
+    (step / "deepspeed" / "state").mkdir(parents=True)
+    for name in saved.split():
+        (step / "deepspeed" / "state" / name).write_bytes(b"")
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"dist.deepspeed=configs/deepspeed/{config}"])
+    if not refused:
+        check_zero_stage(step, cfg, 1)
+        return
+    # was: a bare AssertionError inside DeepSpeed's load_checkpoint, on every rank, once the engine was built
+    with pytest.raises(ValueError, match=rf"{step} was saved under ZeRO stage (3|1 or 2) and dist.deepspeed=.*{config} "
+                                         r"is stage (2|3); .*resume with the dist.deepspeed it was saved with"):
+        check_zero_stage(step, cfg, 1)

@@ -80,6 +80,29 @@ def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
         raise ValueError(f"{path}: {e}") from e
 
 
+def saved_zero_stages(folder: str | Path) -> tuple[int, ...] | None:
+    """The ZeRO stages whose layout a step folder's ``deepspeed/state`` has: (3,) for per-rank model states,
+    (1, 2) for optimizer shards beside one model state, (0,) for neither; None where there is no such folder."""
+    state = Path(folder) / "deepspeed" / "state"
+    if not state.is_dir():
+        return None
+    if any(state.glob("zero_pp_rank_*_model_states.pt")):
+        return (3,)
+    return (1, 2) if any(state.glob("zero_pp_rank_*_optim_states.pt")) else (0,)
+
+
+def check_zero_stage(folder: str | Path, cfg, world_size: int) -> None:
+    """ValueError where step folder ``folder`` was saved under another ZeRO stage than ``cfg.dist.deepspeed``
+    runs: DeepSpeed cannot load one stage's shards under another (a bare AssertionError, once the model and
+    engine were built)."""
+    ds = load_deepspeed_config(cfg.dist.deepspeed, cfg, world_size)
+    saved, stage = saved_zero_stages(folder), int(ds.get("zero_optimization", {}).get("stage", 0))
+    if saved is not None and stage not in saved:
+        raise ValueError(f"ckpt.resume: {folder} was saved under ZeRO stage {' or '.join(map(str, saved))} and "
+                         f"dist.deepspeed={cfg.dist.deepspeed} is stage {stage}; DeepSpeed cannot load one stage's "
+                         "shards under another: resume with the dist.deepspeed it was saved with, or start a new run")
+
+
 def weights_only_checkpoint_engine():
     """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``.
 

@@ -246,6 +246,10 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
         ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
+        if cfg.dist.deepspeed:  # another stage's shards: a bare AssertionError inside DeepSpeed's load
+            from rsvlm.train.deepspeed_config import check_zero_stage
+
+            check_zero_stage(folder, cfg, world)
         check_changes(folder, cfg, rank)
     out_dir = start_out_dir(cfg, rank)
     note_schedule(cfg, rank)
