@@ -68,8 +68,9 @@ def read_hostfile(path: str | Path) -> list[tuple[str, int]]:
 
 def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_per_node: int = 8,
           hostfile: str | None = None, master_addr: str | None = None, master_port: int = 29500,
-          overrides: list[str] | None = None, check_hostfile: bool = True) -> LaunchPlan:
-    """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes."""
+          overrides: list[str] | None = None, check_hostfile: bool = True, check_out: bool = False) -> LaunchPlan:
+    """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
+    ``out_dir`` its ranks would refuse (``check_out_dir``, read-only), before any of them starts."""
     from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config
 
@@ -100,6 +101,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         from rsvlm.train.deepspeed_config import load_deepspeed_config
 
         load_deepspeed_config(cfg.dist.deepspeed, replace(cfg, grad_accum=accum), world)
+    if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
+        from rsvlm.train.run import check_out_dir
+
+        check_out_dir(cfg)
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile, args.master_addr,
                      args.master_port, args.overrides, check_hostfile=not args.dry_run or
-                     bool(args.hostfile and Path(args.hostfile).is_file()))
+                     bool(args.hostfile and Path(args.hostfile).is_file()), check_out=not args.dry_run)
     except (ValueError, OSError) as e:
         print(f"launch: {e}", file=sys.stderr)
         return 2

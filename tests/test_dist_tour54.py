@@ -105,7 +105,8 @@ def test_a_failed_launch_says_where_to_continue_from(tmp_path):
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out)).read_text())
     env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
     run = subprocess.run([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
-                          "--gpus-per-node", "1"], env=env, capture_output=True, text=True, timeout=120)
+                          "--gpus-per-node", "1", "ckpt.resume=auto"], env=env, capture_output=True, text=True,
+                         timeout=120)
     # was: torchrun's report alone, and its status; nothing said which step folder a resume would take
     assert run.returncode == 1, run.stderr
     assert (f"launch: torchrun exited with status 1; continue from {out / 'checkpoints' / 'step_000004'} with "
@@ -135,3 +136,19 @@ def test_a_resume_under_another_zero_stage_is_refused_before_the_model_is_built(
     with pytest.raises(ValueError, match=rf"{step} was saved under ZeRO stage (3|1 or 2) and dist.deepspeed=.*{config} "
                                          r"is stage (2|3); .*resume with the dist.deepspeed it was saved with"):
         check_zero_stage(step, cfg, 1)
+
+
+def test_the_launcher_refuses_an_out_dir_its_ranks_would_refuse(tmp_path, monkeypatch, capsys):
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "metrics.jsonl").write_text("{}\n")  # a previous run's
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out)).read_text())
+    monkeypatch.setattr(launch, "launcher_path", lambda name: pytest.fail("the launcher was started"))
+    # was: started, and every rank printed "already holds a run", then the launcher's report of them
+    assert launch.main([str(cfg), "--gpus-per-node", "1"]) == 2
+    assert f"launch: out_dir {out} already holds a run (metrics.jsonl)" in capsys.readouterr().err
+    assert launch.main([str(cfg), "--gpus-per-node", "1", "--dry-run"]) == 0  # prints only

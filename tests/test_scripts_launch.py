@@ -38,7 +38,8 @@ def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("# global_batch: 4\n" + (REPO / "configs/train/sft_tiny.yaml").read_text())
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(recipe), "--launcher", "torchrun",
-                             "--gpus-per-node", "1"], env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
+                             "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}"],  # launch.py checks out_dir
+                            env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
