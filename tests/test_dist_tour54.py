@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from test_train_utils import make_records, recipe, torchrun
@@ -51,6 +52,38 @@ def test_a_resumed_runs_tokens_per_second_counts_its_own_tokens():
     summary = loop.summarize(state, ReadReport("x"), 1, seconds=2.0, steps=2, tokens_before=2000)
     assert summary["tokens"] == 3000  # the whole run's, as before
     assert summary["tokens_per_s"] == pytest.approx(500.0)  # was 1500: all 3000 tokens over this run's 2 s
+
+
+def _summaries(rank: int, world: int, store: str, results: str) -> None:
+    """One gloo process of the test below: its summary's first bad sample, as a file."""
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
+    state = {"step": 2, "epoch": 0, "samples": 4, "bad": rank, "bad_ids": ["rec1"] * rank, "tokens": 10}
+    if rank:
+        state["first_bad"] = "rec1: ImageReadError: truncated"
+    summary = loop.summarize(state, ReadReport("x"), world, seconds=1.0, steps=2)
+    Path(results, f"first{rank}.txt").write_text(str(summary["first_bad"]))
+    dist.destroy_process_group()
+
+
+def test_every_rank_names_the_same_first_bad_sample_in_the_final_verdict(tmp_path):
+    """The final verdict (too many bad samples) named the first one's reason on the rank that met it only:
+    two ranks printed two messages, one without the reason."""
+    import time
+
+    import torch.multiprocessing as mp
+
+    procs = mp.start_processes(_summaries, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, join=False,
+                               start_method="fork")
+    deadline = time.monotonic() + 60
+    while not procs.join(timeout=1):
+        if time.monotonic() > deadline:
+            for proc in procs.processes:
+                proc.kill()
+            pytest.fail("the two processes did not finish within 60 s")
+    said = [(tmp_path / f"first{r}.txt").read_text() for r in (0, 1)]
+    assert said == ["rec1: ImageReadError: truncated"] * 2, said
 
 
 def test_two_zero2_processes_get_past_a_bad_sample_on_one_rank(tmp_path):

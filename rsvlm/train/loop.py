@@ -462,8 +462,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     if rank == 0:
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     # the verdict before "done": a run that fails says so once, naming the model it saved
-    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"], "bad_ids": summary["bad_ids"]},
-              cfg, final=True, saved=final)
+    check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"], "bad_ids": summary["bad_ids"],
+               "first_bad": summary["first_bad"]}, cfg, final=True, saved=final)  # alike on every rank
     if rank == 0:
         cut = f", {summary['cut_samples']} cut to data.max_length" if summary["cut_samples"] else ""
         print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped{cut}, "
@@ -478,17 +478,18 @@ def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps
     """The run's counts over all ranks (collective); ``seconds``, ``steps`` and this rank's ``tokens_before`` of
     this run alone: a resumed run's tokens/s was its whole history's tokens over its own seconds."""
     bad, samples, tokens, slots = state["bad"], state["samples"], state["tokens"], state.get("slots", 0)
-    new = tokens - tokens_before
+    new, first = tokens - tokens_before, state.get("first_bad")
     cut, ids, cut_ids = state.get("cut", 0), list(state["bad_ids"]), list(state.get("cut_ids", []))
     if world > 1:
         import torch.distributed as dist
 
         parts = [None] * world
-        dist.all_gather_object(parts, (bad, samples, tokens, slots, cut, new, ids, cut_ids))
+        dist.all_gather_object(parts, (bad, samples, tokens, slots, cut, new, ids, cut_ids, first))
         bad, samples, tokens, slots, cut, new = (sum(p[i] for p in parts) for i in range(6))
         ids, cut_ids = [i for p in parts for i in p[6]], [i for p in parts for i in p[7]]
+        first = next((p[8] for p in parts if p[8]), None)  # the final verdict names it on every rank alike
     return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
-            "bad_ids": sorted(set(ids)), "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
+            "bad_ids": sorted(set(ids)), "first_bad": first, "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
             "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
             "malformed_reasons": dict(report.skipped), "inferred_modalities": report.inferred_by_modality,
             "tokens": tokens, "non_pad_fraction": tokens / max(1, slots),
