@@ -62,14 +62,17 @@ def _summaries(rank: int, world: int, store: str, results: str) -> None:
     state = {"step": 2, "epoch": 0, "samples": 4, "bad": rank, "bad_ids": ["rec1"] * rank, "tokens": 10}
     if rank:
         state["first_bad"] = "rec1: ImageReadError: truncated"
+    from rsvlm.train.clip import gather_counts
+
     summary = loop.summarize(state, ReadReport("x"), world, seconds=1.0, steps=2)
     Path(results, f"first{rank}.txt").write_text(str(summary["first_bad"]))
+    Path(results, f"clip{rank}.txt").write_text(str(gather_counts(state, world)))  # the contrastive loop's
     dist.destroy_process_group()
 
 
 def test_every_rank_names_the_same_first_bad_sample_in_the_final_verdict(tmp_path):
-    """The final verdict (too many bad samples) named the first one's reason on the rank that met it only:
-    two ranks printed two messages, one without the reason."""
+    """The final verdict (too many bad samples) of both loops named the first one's reason on the rank that
+    met it only: two ranks printed two messages, one without the reason."""
     import time
 
     import torch.multiprocessing as mp
@@ -84,6 +87,8 @@ def test_every_rank_names_the_same_first_bad_sample_in_the_final_verdict(tmp_pat
             pytest.fail("the two processes did not finish within 60 s")
     said = [(tmp_path / f"first{r}.txt").read_text() for r in (0, 1)]
     assert said == ["rec1: ImageReadError: truncated"] * 2, said
+    clip = [(tmp_path / f"clip{r}.txt").read_text() for r in (0, 1)]
+    assert clip == [str((1, ["rec1"], 8, 0, "rec1: ImageReadError: truncated"))] * 2, clip
 
 
 def test_two_zero2_processes_get_past_a_bad_sample_on_one_rank(tmp_path):

@@ -248,6 +248,18 @@ def accumulate(model: nn.Module, core: ClipModel, loss_fn, cfg, autocast, pixels
     return [contrast + sum(getattr(cfg.clip, f"{k}_weight") * v for k, v in sums.items()), *sums.values()]
 
 
+def gather_counts(state: dict, world: int) -> tuple[int, list, int, int, str | None]:
+    """(collective) Bad draws, bad ids, samples, cut captions and the first bad sample's reason of all ranks:
+    the final verdict names that reason alike on every rank (it did on the rank that met it only)."""
+    mine = (state["bad"], state["bad_ids"], state["samples"], state.get("cut", 0), state.get("first_bad"))
+    if world == 1:
+        return mine
+    parts = [None] * world
+    torch.distributed.all_gather_object(parts, mine)
+    bad, samples, cut = (sum(p[i] for p in parts) for i in (0, 2, 3))
+    return bad, [i for p in parts for i in p[1]], samples, cut, next((p[4] for p in parts if p[4]), None)
+
+
 # settings the LM loop reads and this one does not: named when a contrastive run sets them
 LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "data.augment",
            "data.band_dropout", "data.task_weights", "data.modality_weights", "data.task_temperature",
@@ -431,12 +443,7 @@ def train_clip(cfg) -> dict:
                                 f"{state.get('first_bad')}): nothing was trained, and nothing is saved")
     if cfg.ckpt.every:  # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
         save_clip(cfg, core, opt, sched, gen, state, rank, world)
-    bad, ids, samples, cut = state["bad"], state["bad_ids"], state["samples"], state.get("cut", 0)
-    if world > 1:
-        parts = [None] * world
-        torch.distributed.all_gather_object(parts, (bad, ids, samples, cut))
-        bad, samples, cut = (sum(p[i] for p in parts) for i in (0, 2, 3))
-        ids = [i for p in parts for i in p[1]]
+    bad, ids, samples, cut, first = gather_counts(state, world)
     final = out_dir / "final"
     summary = {"steps": state["step"], "steps_this_run": state["step"] - start.get("step", 0), "processes": world,
                "skipped_steps": state.get("skipped_steps", 0),
@@ -451,7 +458,7 @@ def train_clip(cfg) -> dict:
                   str(final / "encoder.safetensors"))
         save_config(cfg, final / "train_config.yaml")
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
-    check_bad({"samples": samples, "bad": bad, "bad_ids": ids, "first_bad": state.get("first_bad")}, cfg,
+    check_bad({"samples": samples, "bad": bad, "bad_ids": ids, "first_bad": first}, cfg,
               final=True, saved=Path(summary["final"]))  # the verdict before "done", as the LM loop's
     if rank == 0:
         more = "".join(f", {summary[k]} {what}" for k, what in (("cut_captions", "cut caption(s)"),
