@@ -190,3 +190,20 @@ def test_the_launcher_refuses_an_out_dir_its_ranks_would_refuse(tmp_path, monkey
     assert launch.main([str(cfg), "--gpus-per-node", "1"]) == 2
     assert f"launch: out_dir {out} already holds a run (metrics.jsonl)" in capsys.readouterr().err
     assert launch.main([str(cfg), "--gpus-per-node", "1", "--dry-run"]) == 0  # prints only
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
+def test_precision_reaches_deepspeed_whatever_sections_its_json_has(tmp_path, precision):
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import fill_auto, load_deepspeed_config
+
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"precision={precision}",
+                                                      "dist.deepspeed=configs/deepspeed/zero2.json"])
+    shipped = load_deepspeed_config("configs/deepspeed/zero2.json", cfg, 2)
+    bare = fill_auto({"zero_optimization": {"stage": 2}}, cfg, 2)  # was: no fp16 section, so fp32 under fp16
+    for out in (shipped, bare):
+        assert (out["bf16"]["enabled"], out["fp16"]["enabled"]) == (precision == "bf16", precision == "fp16")
+    other = "bf16" if precision == "fp16" else "fp16"  # a section set by hand against precision: named
+    with pytest.raises(ValueError, match=rf"sets {other}.enabled=True but the training config's precision is {precision}"):
+        fill_auto({other: {"enabled": True}}, cfg, 2)

@@ -38,7 +38,8 @@ def auto_values(cfg, world_size: int) -> dict:
 
 
 def fill_auto(ds: dict, cfg, world_size: int) -> dict:
-    """A copy of ``ds`` with its "auto" values filled; batch keys are always set from ``cfg``."""
+    """A copy of ``ds`` with its "auto" values filled; batch keys are always set from ``cfg``, and so is
+    ``bf16``/``fp16`` where the JSON has no such section (one that disagrees with ``precision`` is an error)."""
     values = auto_values(cfg, world_size)
     out = json.loads(json.dumps(ds))
 
@@ -61,6 +62,11 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
             raise ValueError(f"DeepSpeed config sets {key}={out[key]} but the training config gives {values[key]}; "
                              f"set it to \"auto\"")
         out[key] = values[key]
+    for name in ("bf16", "fp16"):  # a section left out ran in fp32 whatever precision said
+        want, section = cfg.precision == name, out.setdefault(name, {})
+        if section.setdefault("enabled", want) != want:
+            raise ValueError(f"DeepSpeed config sets {name}.enabled={section['enabled']} but the training config's "
+                             f"precision is {cfg.precision}; set it to \"auto\"")
     out.setdefault("zero_force_ds_cpu_optimizer", False)
     out.setdefault("steps_per_print", 10**9)  # rsvlm logs itself
     return out
