@@ -7,8 +7,9 @@ rank's RNG streams and the position inside the epoch's batch plan, so on CPU in 
 run ends with exactly the weights of a run that was never stopped.
 
 Limits: several processes need a DeepSpeed config (there is no plain-DDP path); an optimizer
-step with an empty micro-batch on one rank (all its samples bad) re-runs that rank's previous
-micro-batch with zero weight, so the collective calls stay in step; the bad-sample verdicts are
+step with an empty micro-batch on one rank (all its samples bad) re-runs, with zero weight, that rank's
+last micro-batch of the same modalities (``find_stand_in``), so the collectives stay in step over the
+same stems and encoders; ``data.batching=naive`` of several modalities is refused; the bad-sample verdicts are
 taken on the counts of all ranks (a host all-reduce of three numbers per micro-batch), so every
 rank stops at the same micro-batch.
 """
