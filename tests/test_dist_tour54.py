@@ -207,3 +207,14 @@ def test_precision_reaches_deepspeed_whatever_sections_its_json_has(tmp_path, pr
     other = "bf16" if precision == "fp16" else "fp16"  # a section set by hand against precision: named
     with pytest.raises(ValueError, match=rf"sets {other}.enabled=True but the training config's precision is {precision}"):
         fill_auto({other: {"enabled": True}}, cfg, 2)
+
+
+def test_the_contrastive_loop_names_the_rank_of_a_bad_sample_as_the_lm_loop_does(tmp_path, capsys):
+    from rsvlm.train import main
+
+    data = make_records(tmp_path / "d", n=8, corrupt=2)  # rec1, a caption record, is cut short
+    cfg = recipe(tmp_path, "pretrain_encoder_tiny.yaml", out_dir=str(tmp_path / "run"), data={"train": str(data)})
+    assert main(["--config", str(cfg), "log.progress=false", "max_steps=1", "batch_size=3",
+                 "data.max_bad_fraction=1.0"]) == 0
+    # was "skipped sample rec1: …": each rank reads its own share of a batch, so which one met it matters
+    assert "[rsvlm.train] rank 0: skipped sample rec1: " in capsys.readouterr().err

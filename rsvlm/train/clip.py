@@ -369,7 +369,7 @@ def train_clip(cfg) -> dict:
             except (OSError, ValueError) as e:  # every draw counted, each sample named once
                 if rec["id"] not in named:
                     named.add(rec["id"])
-                    print(f"[rsvlm.train] skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
+                    print(f"[rsvlm.train] rank {rank}: skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
                 state["bad"] += 1  # every draw counted; the first 1000 ids kept, each once (as the LM loop)
                 if len(state["bad_ids"]) < 1000 and rec["id"] not in state["bad_ids"]:
                     state["bad_ids"].append(rec["id"])
