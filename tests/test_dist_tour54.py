@@ -218,3 +218,32 @@ def test_the_contrastive_loop_names_the_rank_of_a_bad_sample_as_the_lm_loop_does
                  "data.max_bad_fraction=1.0"]) == 0
     # was "skipped sample rec1: …": each rank reads its own share of a batch, so which one met it matters
     assert "[rsvlm.train] rank 0: skipped sample rec1: " in capsys.readouterr().err
+
+
+def test_preflight_refuses_a_resume_under_another_zero_stage_with_exit_2(tmp_path, monkeypatch, capsys):
+    """rsvlm train's preflight (exit 2, on the launcher's first rank), not train's check after the launch (exit 1)."""
+    from rsvlm.train import main as train_main
+    from rsvlm.train import run
+
+    step = tmp_path / "step_000002"
+    (step / "deepspeed" / "state").mkdir(parents=True)
+    for name in ("mp_rank_00_model_states.pt", "zero_pp_rank_0_mp_rank_00_optim_states.pt"):
+        (step / "deepspeed" / "state" / name).write_bytes(b"")  # saved under ZeRO-1/2
+    for name in ("check_step_folder", "check_step_readable"):  # the step's other files: checked elsewhere
+        monkeypatch.setattr(run.ckpt, name, lambda *a, **k: None)
+    monkeypatch.setattr(run, "model_changes", lambda *a, **k: None)
+    monkeypatch.setenv("RANK", "0")  # as under a launcher, which DeepSpeed needs
+    data = make_records(tmp_path / "d", n=4)
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'out'}",
+                       "dist.deepspeed=configs/deepspeed/zero3.json", f"ckpt.resume={step}"]) == 2
+    assert "was saved under ZeRO stage 1 or 2 and dist.deepspeed=configs/deepspeed/zero3.json" in capsys.readouterr().err
+
+
+def test_a_small_group_on_several_processes_is_not_told_to_use_naive_batching():
+    """Several processes refuse data.batching=naive with several modalities: the note suggested it anyway."""
+    from rsvlm.train.data import undrawn_groups
+
+    groups = ["optical"] * 20 + ["sar"] * 3
+    one, two = undrawn_groups(groups, None, 8, world_size=1), undrawn_groups(groups, None, 8, world_size=2)
+    assert len(one) == len(two) == 1 and one[0].startswith("3 sar record(s) are fewer than one global batch (8)")
+    assert one[0].endswith("or set data.batching=naive") and "naive" not in two[0].split("(batches hold")[1], two

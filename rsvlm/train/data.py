@@ -309,10 +309,12 @@ def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: in
     return [[int(i) for i in g[rank::world_size]] for g in glob]
 
 
-def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: int) -> list[str]:
+def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: int,
+                   world_size: int = 1) -> list[str]:
     """What ``epoch_batches(grouped=True)`` never (or only in some epochs) draws: a group of fewer
     samples than one global batch (by its expected draws under ``weights``) is a dropped tail in
-    every epoch."""
+    every epoch. ``data.batching=naive`` is suggested on one process only: on several, batches of
+    mixed modalities are refused (the ranks' ZeRO reductions would differ)."""
     counts, arr = Counter(groups), np.asarray(groups)
     notes = []
     for g, n in sorted(counts.items()):
@@ -322,7 +324,8 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
                      else f"drawn {expected:.1f} times an epoch on average, so rarely trained on,")
             notes.append(f"{n} {g or 'untagged'} record(s) are fewer than one global batch ({global_batch}) and "
                          f"are {drawn} with data.batching=length_grouped (batches hold one modality); "
-                         "add records of it, lower batch_size, or set data.batching=naive")
+                         "add records of it, lower batch_size" + (", or set data.batching=naive" if world_size == 1
+                                                                   else ""))
     return notes
 
 

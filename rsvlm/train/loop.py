@@ -289,7 +289,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     if rank == 0 and (note := past_context(lengths, cfg.data.max_length, context_length(model.llm))):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     if cfg.data.batching == "length_grouped" and rank == 0:
-        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world):
+        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
 
     check_naive_groups(cfg.data.batching, world, modalities)  # before the engine: it aborted at the first step

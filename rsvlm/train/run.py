@@ -195,6 +195,10 @@ def preflight(cfg: TrainConfig) -> None:
             ckpt.check_step_readable(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed))
         except ValueError as e:
             raise ValueError(f"ckpt.resume: {e}") from None
+        if cfg.dist.deepspeed:  # another ZeRO stage's shards: exit 1 from train, after the launch
+            from rsvlm.train.deepspeed_config import check_zero_stage
+
+            check_zero_stage(folder, cfg, world)
     model_changes(folder, cfg)
 
 
@@ -399,8 +403,8 @@ def host_group(world: int):
 def check_micro_batch(state: dict, cfg: TrainConfig, stuck: bool, world: int, group=None) -> None:
     """(collective, once per micro-batch) The LM loop's mid-run verdicts, reached alike on every rank so
     that none stops while the others wait in a collective: the bad share of the samples of all ranks
-    (``check_bad``), and ``stuck``, a rank whose first micro-batch had no readable sample (it has no
-    batch to stand in for it; one process passes over it instead)."""
+    (``check_bad``), and ``stuck``, a rank whose micro-batch had no readable sample and no readable record
+    of its modalities to stand in for it (one process passes over it instead)."""
     if world == 1:
         check_bad(state, cfg, final=False)
         return
@@ -414,6 +418,7 @@ def check_micro_batch(state: dict, cfg: TrainConfig, stuck: bool, world: int, gr
     merged = {"samples": samples, "bad": bad, "bad_ids": [i for p in parts for i in p[0]],
               "first_bad": next((p[1] for p in parts if p[1]), None)}
     check_bad(merged, cfg, final=False)
-    raise TooManyBadSamples(f"{n_stuck} of {world} processes had no readable sample in their first micro-batch "
+    raise TooManyBadSamples(f"{n_stuck} of {world} processes had a micro-batch of bad samples only and no readable "
+                            "record of its modalities to stand in for it "
                             f"({bad} bad of {samples}; the first: {merged['first_bad']}); fix or drop those records, "
                             "or raise batch_size")
