@@ -4,6 +4,7 @@ and their count by modality is kept in summary.json, beside the malformed-record
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from test_train_utils import make_records, recipe
 
@@ -45,3 +46,29 @@ def test_lm_training_infers_modalities_under_data_root_and_counts_them(tmp_path,
     assert "measuring samples" not in capsys.readouterr().err  # datasets' map drew its bar with log.progress=false
     summary = json.loads((out / "summary.json").read_text())
     assert summary["inferred_modalities"] == {"optical": 6, "ir": 2} and summary["malformed_records"] == 0, summary
+
+
+def test_pruned_and_replaced_step_folders_are_set_aside_before_they_are_deleted(tmp_path, monkeypatch):
+    """A kill mid-rmtree left a half-deleted step_N, which ckpt.resume=auto picked and then refused."""
+    import shutil
+
+    from rsvlm.train import checkpoint as ckpt
+
+    root = tmp_path / "checkpoints"
+    for n in (1, 2):
+        (root / f"step_00000{n}").mkdir(parents=True)
+        (root / f"step_00000{n}" / "model.safetensors").write_text("x")
+    (root / "step_000000.old").mkdir()  # a killed run's leftover
+    deleted = []
+
+    def killed_mid_delete(p, ignore_errors=False):  # what a kill leaves: the folder there, its name kept
+        deleted.append(Path(p).name)
+
+    monkeypatch.setattr(shutil, "rmtree", killed_mid_delete)
+    final = root / "step_000003"
+    ckpt.prepare_tmp(final)
+    ckpt.commit(final, keep=1)
+    assert ckpt.latest_checkpoint(root) == final  # never a half-deleted step_000002
+    assert sorted(p.name for p in root.iterdir()) == ["step_000000.old", "step_000001.old", "step_000002.old",
+                                                      "step_000003"]
+    assert set(deleted) == {"step_000000.old", "step_000001.old", "step_000002.old"}
