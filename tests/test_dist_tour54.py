@@ -247,3 +247,15 @@ def test_a_small_group_on_several_processes_is_not_told_to_use_naive_batching():
     one, two = undrawn_groups(groups, None, 8, world_size=1), undrawn_groups(groups, None, 8, world_size=2)
     assert len(one) == len(two) == 1 and one[0].startswith("3 sar record(s) are fewer than one global batch (8)")
     assert one[0].endswith("or set data.batching=naive") and "naive" not in two[0].split("(batches hold")[1], two
+
+
+@pytest.mark.parametrize("rank, said", [("0", True), ("1", False)])
+def test_a_refusal_every_rank_reaches_is_said_by_the_first_rank_only(rank, said, tmp_path, monkeypatch, capsys):
+    """Under a launcher each rank printed the same refusal (two lines for two processes)."""
+    from rsvlm.train import main as train_main
+
+    monkeypatch.setenv("RANK", rank)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert train_main(["--config", str(recipe(tmp_path)), "data.train=/nothing/here.jsonl",
+                       f"out_dir={tmp_path / 'out'}"]) == 2
+    assert ("rsvlm train: " in capsys.readouterr().err) == said

@@ -27,16 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    import os
+
     from rsvlm.train.config import TrainConfig
     from rsvlm.train.run import preflight
 
+    # under a launcher every rank runs this; what all ranks reach alike is said by the first only
+    rank, world = os.environ.get("RANK", "0"), int(os.environ.get("WORLD_SIZE", "1") or 1)
+    first = rank == "0"
     # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
     # launcher's variables, the step folder to resume from); 1: failed once the run started
     try:
         cfg = load_config(TrainConfig, args.config, args.overrides)
         preflight(cfg)
     except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
-        print(f"rsvlm train: {e}", file=sys.stderr)
+        if first:
+            print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
     from pathlib import Path
 
@@ -44,14 +50,19 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         train(cfg, checked=True)  # preflight ran above
-    except (TooManyBadSamples, ValueError, OSError) as e:  # OSError: a full disk, a file it may not write
-        print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
+    except TooManyBadSamples as e:  # a verdict every rank reaches alike, with the same words
+        if first:
+            print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
+        print(f"rsvlm train{f' (rank {rank})' if world > 1 else ''}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         from rsvlm.train.checkpoint import latest_checkpoint
 
         last = latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
-        print("\nrsvlm train: interrupted; " + (f"continue from {last} with ckpt.resume=auto" if last else
-              "no checkpoint was saved (ckpt.every sets how often)"), file=sys.stderr)
+        if first:
+            print("\nrsvlm train: interrupted; " + (f"continue from {last} with ckpt.resume=auto" if last else
+                  "no checkpoint was saved (ckpt.every sets how often)"), file=sys.stderr)
         return 130
     return 0
