@@ -43,7 +43,7 @@ CASES = {  # case: (each rank's counts, whether its first micro-batch was empty,
               [False, False], "40 of 80 samples could not be used"),
     "first": ([{"samples": 4, "bad": 0, "bad_ids": []},
                {"samples": 4, "bad": 4, "bad_ids": ["rec1"], "first_bad": "rec1: OSError: truncated"}],
-              [False, True], "1 of 2 processes had no readable sample"),
+              [False, True], "1 of 2 processes had a micro-batch of bad samples only"),
 }
 
 

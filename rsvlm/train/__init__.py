@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.train.run import preflight
 
     # under a launcher every rank runs this; what all ranks reach alike is said by the first only
-    rank, world = os.environ.get("RANK", "0"), int(os.environ.get("WORLD_SIZE", "1") or 1)
-    first = rank == "0"
+    rank, several = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1") not in ("", "1")
+    first = not (rank.strip().isdigit() and int(rank) > 0)  # a RANK that is no number: preflight names it
     # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
     # launcher's variables, the step folder to resume from); 1: failed once the run started
     try:
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
-        print(f"rsvlm train{f' (rank {rank})' if world > 1 else ''}: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"rsvlm train{f' (rank {rank})' if several else ''}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         from rsvlm.train.checkpoint import latest_checkpoint
