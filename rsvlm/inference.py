@@ -428,11 +428,8 @@ def pair_notes(before, after) -> list[str]:
 
 
 def _same_files(a: str, b: str) -> bool:
-    """Whether two RSImage paths (", "-joined band files) name the same files."""
-    try:
-        return [os.path.realpath(x) for x in a.split(", ")] == [os.path.realpath(x) for x in b.split(", ")]
-    except (OSError, ValueError):
-        return a == b
+    """Whether two RSImage paths (", "-joined band files, each read already) name the same files."""
+    return [os.path.realpath(x) for x in a.split(", ")] == [os.path.realpath(x) for x in b.split(", ")]
 
 
 def _map_bounds(img) -> tuple[float, float, float, float]:
