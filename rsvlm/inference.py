@@ -1,17 +1,34 @@
 """What chat, predict and eval share: finding and loading a model, reading the images a user
 names, writing the standard question of a task, and turning an answer into located objects.
+Generating the answers themselves (batches, cut answers, refusals, detection class by class):
+``rsvlm.answering``, whose names are importable from here too.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsvlm.answering import (  # noqa: F401  (chat, predict, eval and tests use them as inference.NAME)
+    SHAPE_CLOSE,
+    SHAPE_OPEN,
+    Answer,
+    answerer,
+    answers_or_refusals,
+    asks_detection,
+    class_questions,
+    cut_note,
+    generate_answers,
+    is_cut,
+    join_shapes,
+    last_question,
+    no_det_classes,
+    plural,
+    prompt_problem,
+)
 from rsvlm.data.conversation import PromptConfig, image_turn
-from rsvlm.geometry.codec import KINDS
 from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
@@ -202,187 +219,6 @@ def record_inputs(record: dict, root) -> list:
             for files, im in zip(image_paths(record, root), record["images"])]
 
 
-class Answer(tuple):
-    """One generated answer: unpacks as ``(text, scores)`` (one score per shape closed); ``cut`` is
-    True where ``max_new_tokens`` stopped it before EOS (under the grammar a cut answer reads as a
-    whole one: no open shape for the codec to report)."""
-
-    cut: bool
-
-    def __new__(cls, text: str, scores: list[float], cut: bool = False) -> Answer:
-        self = super().__new__(cls, (text, scores))
-        self.cut = cut
-        return self
-
-    @property
-    def text(self) -> str:
-        return self[0]
-
-    @property
-    def scores(self) -> list[float]:
-        return self[1]
-
-
-def is_cut(answer) -> bool:
-    """Whether an answer (an ``Answer``; a plain ``(text, scores)`` pair is not) was cut short."""
-    return bool(getattr(answer, "cut", False))
-
-
-def answers_or_refusals(generate, messages: list[list[dict]], images: list[list]) -> tuple[list, dict[int, str]]:
-    """``generate``'s answers (an ``answerer``) to a batch, and where it refuses the batch (ValueError:
-    a prompt past the LLM's context fails every conversation of it), each conversation asked alone: a
-    refused one's answer None and why under its position."""
-    if not messages:
-        return [], {}
-    try:
-        return generate(messages, images), {}
-    except ValueError:
-        pass
-    out, refused = [], {}
-    for j, (m, im) in enumerate(zip(messages, images)):
-        try:
-            out.append(generate([m], [im])[0])
-        except ValueError as e:
-            refused[j] = str(e)
-            out.append(None)
-    return out, refused
-
-
-def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
-    """The note on answers the token limit stopped short (``what`` stopped …), as chat, predict and
-    eval say it."""
-    return (f"{what} stopped at the token limit ({max_new_tokens} tokens); --max-new-tokens lets "
-            f"{'them' if many else 'it'} run longer")
-
-
-def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
-                     constrain: bool = True, min_objects: int = 0,
-                     by_class: bool = False) -> list[Answer]:
-    """Greedy answers to a batch of conversations (each ending on a user turn) with their images
-    (ImageInputs): an ``Answer`` each, ``(text, one score per shape closed)`` with ``cut`` where
-    the token limit stopped it (a joined one where any of its parts was). ``min_objects`` keeps the answers
-    to detection questions (the ``[det]`` tag) writing objects until they have that many
-    (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
-    ``by_class`` asks a detection question that names none of the model's classes once per class
-    (``class_questions``) in the same batch, and joins the answers' shapes."""
-    if not by_class:
-        return _generate(model, processor, messages, images, max_new_tokens, constrain, min_objects)
-    plan, asked, imgs = [], [], []
-    for m, im in zip(messages, images):
-        qs = class_questions(m, processor.prompt) or [m]
-        plan.append((len(asked), len(qs)))
-        asked += qs
-        imgs += [im] * len(qs)
-    answers = _generate(model, processor, asked, imgs, max_new_tokens, constrain, min_objects)
-    return [answers[a] if n == 1 else join_shapes(answers[a:a + n]) for a, n in plan]
-
-
-def class_questions(messages: list[dict], prompt: PromptConfig) -> list[list[dict]] | None:
-    """The conversation once per class of ``prompt.det_classes``, its last question asking for
-    that class (``prompt.det_class_question``, then the question's later sentences, e.g. "Use
-    oriented boxes."), when that question is a ``[det]`` question naming none of the classes;
-    else None. Cannot: tell a question asking for a class by another word ("cars") from one
-    asking for all objects."""
-    if not prompt.det_classes or not asks_detection(messages):
-        return None
-    i = max(k for k, m in enumerate(messages) if m["role"] == "user")
-    content, tag = messages[i]["content"], task_tag("det")
-    if not isinstance(content, str):
-        return None
-    head, ask = content[: content.index(tag)], content[content.index(tag) + len(tag):].strip()
-    if any(re.search(rf"\b{re.escape(c.lower())}", ask.lower()) for c in prompt.det_classes):
-        return None  # it names a class (its plural too): asked as it is
-    rest = " ".join(re.split(r"(?<=[.?!])\s+", ask)[1:])
-    out = []
-    for c in prompt.det_classes:
-        q = prompt.det_class_question.format(s=c, pl=plural(c))
-        turn = {**messages[i], "content": f"{head}{tag} {q}" + (f" {rest}" if rest else "")}
-        out.append(messages[:i] + [turn] + messages[i + 1:])
-    return out
-
-
-def no_det_classes(processor, model: str | None) -> str | None:
-    """Why ``--det-by-class`` cannot run with this model, or None when it can."""
-    if processor.prompt.det_classes:
-        return None
-    return (f"--det-by-class needs the model's detection classes, and {model or 'the default model'}'s config "
-            f"lists none (prompt.det_classes in its config.yaml)")
-
-
-def plural(noun: str) -> str:
-    """English plural of a class name's last word: ship → ships, bus → buses, ferry → ferries."""
-    if re.search(r"(s|x|z|ch|sh)$", noun):
-        return noun + "es"
-    if re.search(r"[^aeiou]y$", noun):
-        return noun[:-1] + "ies"
-    return noun + "s"
-
-
-def join_shapes(answers: list[tuple[str, list[float]]]) -> Answer:
-    """One answer from several: the shapes-only ones joined in order with their scores (each
-    answer's scores follow its shapes, so they stay aligned); the first answer if none is. It is
-    ``cut`` where any of them was (a class's answer stopped short misses its later objects)."""
-    from rsvlm import geometry
-    from rsvlm.tta import shapes_only
-
-    cut = any(is_cut(a) for a in answers)
-    keep = [(t, s) for t, s in answers if shapes_only(geometry.decode(t, 1000, 1000))]
-    if not keep:
-        return Answer(*answers[0], cut=cut)
-    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut)
-
-
-def prompt_problem(model, processor, messages: list[dict], images: list, by_class: bool = False) -> str | None:
-    """Why ``generate_answers`` would refuse this conversation (ImageInputs ``images``), or None:
-    its prompt (with ``by_class``, each class question's), tokenised as the model will tokenise it,
-    is past the LLM's context, or its ``<image>`` placeholders do not match its images. Cheap: the
-    text is tokenised, no pixels are prepared. A model without ``check_context`` is not checked."""
-    check = getattr(model, "check_context", None)
-    for m in (by_class and class_questions(messages, processor.prompt)) or [messages]:
-        try:
-            ids = processor.encode(processor.chat_prompt(m, add_generation_prompt=True), images)
-            if check is not None:
-                check(ids)
-        except ValueError as e:
-            return str(e)
-    return None
-
-
-def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
-              constrain: bool, min_objects: int) -> list[Answer]:
-    texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
-    mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
-    out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
-                         stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
-    finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
-    # under --min-objects the grammar lets an answer end short of its count only when the token limit
-    # leaves no room for another shape: it ends on EOS, yet the limit cut it
-    short = [constrain and 0 < len(re.findall(_SHAPE_CLOSE, t)) < m for t, m in zip(out.text, mins)]
-    return [Answer(t.strip(), s, cut=not f or h) for t, s, f, h in zip(out.text, out.scores, finished, short)]
-
-
-def last_question(messages: list[dict]) -> str:
-    """The text of the last user turn ("" without one)."""
-    last = next((m for m in reversed(messages) if m["role"] == "user"), None)
-    content = last["content"] if last else ""
-    if not isinstance(content, str):  # a list of parts
-        content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return content
-
-
-def asks_detection(messages: list[dict]) -> bool:
-    """Whether the last user turn carries the ``[det]`` task tag."""
-    return task_tag("det") in last_question(messages)
-
-
-def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0,
-             by_class: bool = False):
-    """``(messages, images) -> [Answer]``: ``generate_answers`` with these settings bound,
-    the form ``tta.fused_answers`` asks the other views with."""
-    return functools.partial(generate_answers, model, processor, max_new_tokens=max_new_tokens, constrain=constrain,
-                             min_objects=min_objects, by_class=by_class)
-
-
 def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfig | None = None) -> str:
     """The user's turn: image placeholders (written as ``prompt``, the model's format, says) on the
     turn that brings the images, then the question."""
@@ -463,13 +299,9 @@ def with_scores(objects: list[dict], scores: list[float], text: str | None = Non
     onto the wrong objects)."""
     if len(scores) != len(objects):
         return objects
-    if text is not None and len(re.findall(_SHAPE_OPEN, text)) != len(re.findall(_SHAPE_CLOSE, text)):
+    if text is not None and len(re.findall(SHAPE_OPEN, text)) != len(re.findall(SHAPE_CLOSE, text)):
         return objects
     return [{**o, "score": round(s, 6)} for o, s in zip(objects, scores)]
-
-
-_SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"
-_SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
 
 
 def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]:

@@ -1,0 +1,205 @@
+"""Weight files: reading safetensors whose failure names the file, the dtypes they store, and what
+works on whole checkpoints tensor by tensor (``average_checkpoints``, ``compare_weights``).
+Nothing here unpickles: a weight file that is not safetensors is refused.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import torch
+
+from rsvlm.config import load_yaml
+
+PEFT_KEY = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.")  # a LoRA / trainable-token adapter's tensor
+PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what it was trained on
+
+
+_SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def saved_dtypes(files: list[Path]) -> dict[str, torch.dtype]:
+    """The floating dtype each tensor of the safetensors ``files`` is stored in, from the headers only."""
+    out = {}
+    for f in files:
+        with open_safetensors(f) as h:
+            out.update({k: _SAFETENSORS_DTYPES[d] for k in h.keys() if (d := h.get_slice(k).get_dtype()) in _SAFETENSORS_DTYPES})
+    return out
+
+
+def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
+                        weights: list[float] | None = None) -> Path:
+    """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
+    every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
+    dtype); everything else is copied from the first, but for ``PROVENANCE`` (each input's training
+    config and data, which differ between fine-tunes): the card names the inputs instead. Only
+    meaningful for models fine-tuned from one starting point. Refuses LoRA factors (an adapter/ or
+    encoder LoRA: averaging A and B apart is not averaging their product; ``rsvlm merge-lora``
+    first), differing configs (naming the settings) or tokenizers, and tensors that differ in name,
+    shape or dtype, or (non-floating) in value."""
+    from safetensors.torch import save_file
+    from tqdm.auto import tqdm
+
+    roots = [Path(d) for d in src_dirs]
+    if len(roots) < 2:
+        raise ValueError("averaging needs at least two checkpoints")
+    w = [1.0 / len(roots)] * len(roots) if weights is None else [float(x) for x in weights]
+    if len(w) != len(roots) or any(x < 0 for x in w) or sum(w) <= 0:
+        raise ValueError(f"weights {weights}: need one non-negative weight per checkpoint, not all zero")
+    w = [x / sum(w) for x in w]
+    for r in roots:
+        if not (r / "config.yaml").is_file():
+            raise FileNotFoundError(f"{r}: not an rsvlm checkpoint (no config.yaml)")
+        if (r / "adapter").is_dir():
+            raise ValueError(f"{r}: holds an unmerged LoRA adapter; run `rsvlm merge-lora` on it first")
+
+    def files(r: Path) -> dict[str, Path]:  # the model's files: not its card, nor what each was trained on
+        return {rel: p for p in sorted(r.rglob("*")) if p.is_file()
+                and (rel := str(p.relative_to(r))) not in ("README.md", *PROVENANCE)}
+
+    first = files(roots[0])
+    if not any(rel.endswith(".safetensors") for rel in first):
+        raise ValueError(f"{roots[0]}: no .safetensors weights to average")
+    for r in roots[1:]:
+        other = files(r)
+        if set(other) != set(first):
+            raise ValueError(f"{r}: files differ from {roots[0]}: {sorted(set(other) ^ set(first))[:5]}")
+        for rel, p in first.items():
+            if not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes():
+                raise ValueError(f"{r / rel} differs from {p}{_config_changes(p, other[rel]) if rel == 'config.yaml' else ''}"
+                                 ": only checkpoints of one config and tokenizer can be averaged")
+    out = Path(out_dir)
+    if out.resolve() in {r.resolve() for r in roots}:
+        raise ValueError(f"{out}: the output must not be one of the inputs")
+    out.mkdir(parents=True, exist_ok=True)
+    for rel, p in first.items():
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not rel.endswith(".safetensors"):
+            shutil.copyfile(p, dest)
+            continue
+        handles = [open_safetensors(r / rel) for r in roots]
+        keys = set(handles[0].keys())
+        for r, h in zip(roots[1:], handles[1:]):
+            if set(h.keys()) != keys:
+                raise ValueError(f"{r / rel}: tensor names differ from {p}: {sorted(set(h.keys()) ^ keys)[:5]}")
+        if lora := sorted(k for k in keys if PEFT_KEY.search(k + ".")):  # e.g. encoder LoRA in vision.safetensors
+            raise ValueError(f"{p}: holds LoRA factors ({lora[0]}, {len(lora)} in all), and averaging A and B apart "
+                             "is not averaging their product; run `rsvlm merge-lora` on each checkpoint first")
+        merged = {}
+        for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=None):
+            ts = [h.get_tensor(k) for h in handles]
+            if any(t.shape != ts[0].shape or t.dtype != ts[0].dtype for t in ts):
+                raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype: " + ", ".join(  # naming whose
+                    f"{r / rel} {tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}" for r, t in zip(roots, ts)))
+            if ts[0].is_floating_point():
+                merged[k] = sum(x * t.float() for x, t in zip(w, ts)).to(ts[0].dtype).contiguous()
+            elif all(torch.equal(t, ts[0]) for t in ts):
+                merged[k] = ts[0]
+            else:
+                raise ValueError(f"{rel}: non-floating tensor {k!r} differs between checkpoints")
+        save_file(merged, str(dest), metadata=handles[0].metadata())
+    card = (roots[0] / "README.md").read_text() if (roots[0] / "README.md").is_file() else ""
+    kept = [n for n in PROVENANCE if any((r / n).is_file() for r in roots)]
+    (out / "README.md").write_text(card + "\nWeight average of: " + ", ".join(
+        f"{r} ({x:.3f})" for r, x in zip(roots, w)) + "\n" + (
+        f"\nWhat each was trained on ({', '.join(kept)}) is in its own folder, not copied here.\n" if kept else ""))
+    return out
+
+
+def _config_changes(a: Path, b: Path) -> str:
+    """The settings two checkpoints' config.yaml files differ in, for a message (" (key: old → new; …)")."""
+    from rsvlm.train.checkpoint import tree_changes
+
+    changes = [str(c) for c in tree_changes(load_yaml(a) or {}, load_yaml(b) or {})]
+    return f" ({'; '.join(changes[:3])}{f'; +{len(changes) - 3} more' if len(changes) > 3 else ''})" if changes else ""
+
+
+def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> list[dict]:
+    """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
+    matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
+    ``status`` (``same``, ``differs``, ``shape``, ``dtype``, ``only in A`` / ``only in B``) and
+    ``max_abs`` (max |a − b| for floating tensors that differ in value or dtype, else 0). Exact:
+    no tolerance, because the question it answers is whether two runs trained the same weights.
+    Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
+    over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
+    empty, or compared at different levels: ``runs/x`` against ``runs/y/final``) are a ValueError."""
+    from tqdm.auto import tqdm
+
+    pa, pb = Path(a), Path(b)
+    for p in (pa, pb):
+        if not p.exists():
+            raise FileNotFoundError(f"{p}: no such checkpoint folder or file")
+    if pa.is_file() != pb.is_file():
+        raise ValueError(f"{pa} and {pb}: compare two folders or two files, not one of each")
+
+    if pa.is_file():  # two files: compared whatever their names
+        fa, fb = {pa.name: pa}, {pa.name: pb}
+    else:
+        fa, fb = ({str(f.relative_to(p)): f for f in sorted(p.rglob("*.safetensors"))} for p in (pa, pb))
+    if not fa and not fb:
+        raise ValueError(f"{pa} and {pb}: no .safetensors files in either")
+    if not set(fa) & set(fb):
+        def some(f):
+            return ", ".join(sorted(f)[:3]) + (" …" if len(f) > 3 else "") if f else "none"
+
+        raise ValueError(f"{pa} and {pb}: no .safetensors file in common (A has {some(fa)}; B has {some(fb)}); "
+                         "compare folders at the same level, e.g. runs/x/final against runs/y/final")
+    rows = []
+    total = 0
+    for rel in set(fa) | set(fb) if progress else ():  # the bar's length: every header read once more
+        with open_safetensors(fa.get(rel) or fb[rel]) as h:
+            total += len(h.keys())
+    with tqdm(total=total, unit="tensor", desc="compare", disable=not progress) as bar:  # closed on an error too
+        _compare_files(fa, fb, rows, bar)
+    return rows
+
+
+def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], bar) -> None:
+    """``compare_weights``' rows for the files of A (``fa``) and B (``fb``) by relative path."""
+    for rel in sorted(set(fa) | set(fb)):
+        if rel not in fb or rel not in fa:
+            side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
+            with open_safetensors(p) as h:
+                rows += [{"file": rel, "name": k, "status": f"only in {side}", "max_abs": 0.0} for k in sorted(h.keys())]
+            continue
+        with open_safetensors(fa[rel]) as ha, open_safetensors(fb[rel]) as hb:
+            ka, kb = set(ha.keys()), set(hb.keys())
+            for k in sorted(ka | kb):
+                if k not in kb or k not in ka:
+                    rows.append({"file": rel, "name": k, "status": "only in " + ("A" if k in ka else "B"), "max_abs": 0.0})
+                    continue
+                x, y = ha.get_tensor(k), hb.get_tensor(k)
+                if x.shape != y.shape:
+                    status, diff = "shape", 0.0
+                elif x.dtype == y.dtype and torch.equal(x, y):
+                    status, diff = "same", 0.0
+                else:  # other values, or another dtype (a bf16 copy of float32 weights): how far they moved
+                    status = "differs" if x.dtype == y.dtype else "dtype"
+                    floating = x.is_floating_point() and y.is_floating_point()
+                    diff = (x.double() - y.double()).abs().max().item() if floating and x.numel() else 0.0
+                rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
+                bar.update()
+
+
+def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    """``safetensors.torch.load_file`` whose failure on a truncated or foreign file names it (ValueError)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except SafetensorError as e:  # truncated by a full disk or an interrupted copy
+        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+
+
+def open_safetensors(path: Path):
+    """``safetensors.safe_open`` whose failure on a truncated or foreign file names it (ValueError)."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        return safe_open(str(path), framework="pt")
+    except SafetensorError as e:
+        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
