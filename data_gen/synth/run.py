@@ -110,10 +110,11 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     crowded = Counter()  # scenes of classes that always hold objects: all / with none placed
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
-    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
     try:
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
-            for gt, recs, skipped, wanted, split in _run(job, list(enumerate(splits)), workers):
+            for gt, recs, skipped, wanted, split, job_cpu in _run(job, list(enumerate(splits)), workers):
+                worker_cpu += job_cpu if workers > 1 else 0.0  # with one worker it is this process's own
                 stats.add_scene(gt, split)
                 stats.add_wanted(wanted)
                 if gt["scene_class"] in _ALWAYS_OBJECTS and cfg.scene.max_objects > 0:
@@ -126,7 +127,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                 bar.update(1)
     finally:
         files.close()
-    dt, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0 + worker_cpu
     report = stats.report()
     (out / "stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
@@ -150,17 +151,13 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     return report
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process and its finished children (pool workers)."""
-    import resource
-
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def _job(item, **kw):
+    """One scene's results, its split and the CPU seconds it took in the process that made it: pool
+    workers are the forkserver's children, not this process's, so RUSAGE_CHILDREN never sees them."""
     i, split = item
-    return (*make_scene(i, split, **kw), split)
+    cpu0 = time.process_time()
+    res = make_scene(i, split, **kw)
+    return (*res, split, time.process_time() - cpu0)
 
 
 def _run(job, items, workers: int):
