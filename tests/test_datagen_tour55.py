@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
 from rsvlm.config import from_dict
 
 
-def _cfg(modalities=("optical",), size: int = 32, **instructions) -> SynthConfig:
-    return from_dict(SynthConfig, {"modalities": list(modalities), "scene": {"size": size, "pairs_fraction": 0.0},
+def _cfg(modalities=("optical",), size: int = 32, pairs: float = 0.0, split=None, **instructions) -> SynthConfig:
+    return from_dict(SynthConfig, {"modalities": list(modalities), "scene": {"size": size, "pairs_fraction": pairs},
+                                   "split": split or {"val": 0.1, "test": 0.1},
                                    "instructions": {"records_per_image": 1, **instructions}})
 
 
@@ -20,3 +23,26 @@ def test_cpu_time_counts_the_pool_workers(tmp_path):
     two = synthesize(tmp_path / "two", 4, seed=0, cfg=cfg, workers=2, progress=False, verbose=False)
     assert one["cpu_seconds"] > 0
     assert two["cpu_seconds"] >= 0.5 * one["cpu_seconds"]
+
+
+def _lines(path) -> dict[str, str]:
+    """Record lines of a records file by scene."""
+    out: dict[str, list[str]] = {}
+    for line in path.read_text().splitlines():
+        out.setdefault(json.loads(line)["meta"]["scene"], []).append(line)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def test_rebuild_draws_each_scene_by_its_id_not_its_place_in_the_folder(tmp_path):
+    # the synth seed remade synth's records only while the folder held exactly synth's scenes: one
+    # scene removed (or one of another run sorting first) shifted every later scene's draws
+    from data_gen.__main__ import main
+
+    cfg = _cfg(split={"val": 0.0, "test": 0.0})
+    synthesize(tmp_path, 6, seed=3, cfg=cfg, progress=False, verbose=False)
+    before = _lines(tmp_path / "train.jsonl")
+    (tmp_path / "scenes" / "s3-000001.json").unlink()
+    assert main(["rebuild", "--dir", str(tmp_path), "--seed", "3", "--prefix", "r_", "--no-progress"]) == 0
+    after = _lines(tmp_path / "r_train.jsonl")
+    assert set(after) == set(before) - {"s3-000001"}
+    assert all(after[s] == before[s] for s in after)

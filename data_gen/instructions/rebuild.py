@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -45,15 +47,15 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").unlink(missing_ok=True)
     files = SplitFiles(root, prefix)
     try:
-        for i, path in enumerate(tqdm(paths, desc="records", unit="scene", disable=not progress)):
+        for path in tqdm(paths, desc="records", unit="scene", disable=not progress):
             try:
                 scene = json.loads(path.read_text())
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}: not valid JSON ({e})") from e
             _check_scene(scene, path)
             split = scene.get("split", "train")
-            recs, skipped, wanted = build_scene_records(scene, None, cfg, np.random.default_rng([seed, i, 3]), split,
-                                                        root)
+            rng = np.random.default_rng(scene_key(scene["scene"], seed))
+            recs, skipped, wanted = build_scene_records(scene, None, cfg, rng, split, root)
             stats.add_scene(scene, split)
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
@@ -73,6 +75,18 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+def scene_key(scene_id: str, seed: int) -> list[int]:
+    """Key of one scene's random draws, from its id, not its place in the folder (a scene removed, or
+    one of another run sorting first, shifted every later scene's records): synth's own key
+    ``[seed, index, 3]`` for a scene ``s<seed>-<index>``, so synth's seed remakes synth's records;
+    a scene of another seed adds it, so that same-index scenes of merged sets draw apart."""
+    m = re.fullmatch(r"s(\d+)-(\d+)", str(scene_id))
+    if not m:  # renamed by hand: a stable key of its own
+        return [seed, zlib.crc32(str(scene_id).encode()), 4]
+    own, index = int(m[1]), int(m[2])
+    return [seed, index, 3] if own == seed else [seed, index, 3, own]
 
 
 _SCENE_KEYS = ("scene", "scene_class", "width", "height", "pair", "frames", "changes", "change_mask", "bands")
