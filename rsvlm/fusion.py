@@ -4,7 +4,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
 * one box, obb or point per view (grounding): the medoid, the view whose shape has the highest
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
   agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
-  angle (mod 180°), points by mean;
+  angle (mod 90°, the sides swapped with a quarter turn: a near-square box is one box whichever
+  side a view took for its long one), points by mean;
 * several boxes or obbs, or any for a question asking for every object (detection,
   ``many``): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
@@ -58,19 +59,31 @@ def _rect(quad) -> tuple[np.ndarray, float, float, float]:
     return q.mean(0), float(lens[i] + lens[i + 2]) / 2, float(lens[1 - i] + lens[3 - i]) / 2, math.atan2(u[1], u[0])
 
 
+def _aligned(rect: tuple, ref: float) -> tuple[float, float, float]:
+    """(angle within 45° of ``ref``, side along it, side across it) of a ``_rect``: a rectangle is
+    the same turned by 180°, and by 90° with its sides swapped, so a near-square box whose long side
+    one view measured along the other axis still averages with the rest (two such 45° apart in doubled
+    angles cancelled out to a box turned halfway between them)."""
+    _, long_, short, a = rect
+    d = (a - ref + math.pi / 2) % math.pi - math.pi / 2  # in [-90°, 90°)
+    if abs(d) > math.pi / 4:
+        return ref + d - math.copysign(math.pi / 2, d), short, long_
+    return ref + d, long_, short
+
+
 def average(shapes: list[dict]) -> dict:
     """One shape of the kind of ``shapes[0]`` from all of that kind: the mean box or point, or the
-    obb of the mean centre, side lengths and (doubled-angle mean) orientation."""
+    obb of the mean centre, orientation and side lengths (each obb turned by a multiple of 90° as
+    ``_aligned`` says, so that its angle lies within 45° of the first's)."""
     same = [s for s in shapes if s["kind"] == shapes[0]["kind"]]
     kind = shapes[0]["kind"]
     if kind in ("box", "point"):
         return {**shapes[0], "coords": np.mean([s["coords"] for s in same], axis=0).tolist()}
     rects = [_rect(s["coords"]) for s in same]
     c = np.mean([r[0] for r in rects], axis=0)
-    long_, short = float(np.mean([r[1] for r in rects])), float(np.mean([r[2] for r in rects]))
-    a = float(np.angle(np.mean([np.exp(2j * r[3]) for r in rects]))) / 2
-    u = np.array([math.cos(a), math.sin(a)]) * long_ / 2
-    v = np.array([-math.sin(a), math.cos(a)]) * short / 2
+    a, along, across = np.mean([_aligned(r, rects[0][3]) for r in rects], axis=0)  # (3,)
+    u = np.array([math.cos(a), math.sin(a)]) * along / 2
+    v = np.array([-math.sin(a), math.cos(a)]) * across / 2
     return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
 
 
