@@ -46,3 +46,19 @@ def test_rebuild_draws_each_scene_by_its_id_not_its_place_in_the_folder(tmp_path
     after = _lines(tmp_path / "r_train.jsonl")
     assert set(after) == set(before) - {"s3-000001"}
     assert all(after[s] == before[s] for s in after)
+
+
+def test_preview_names_a_truncated_scene_json_and_still_draws_the_others(tmp_path, capsys):
+    # a scene JSON cut short (a killed run) was a JSONDecodeError traceback that drew nothing
+    from data_gen.synth.preview import main as preview
+
+    synthesize(tmp_path, 3, seed=1, cfg=_cfg(), progress=False, verbose=False)
+    bad = tmp_path / "scenes" / "s1-000001.json"
+    bad.write_text(bad.read_text()[:40])
+    assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "pv")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: not valid JSON" in err and "1 of 3 scene(s) not drawn: s1-000001" in err
+    assert len(list((tmp_path / "pv").glob("*.png"))) >= 1
+    (tmp_path / "scenes" / "s1-000002.json").write_text("[1, 2]")  # JSON, but not a scene
+    assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "pv"), "--scenes", "s1-000002"]) == 2
+    assert "s1-000002.json: not a scene JSON of `python -m data_gen synth` (not a JSON object)" in capsys.readouterr().err

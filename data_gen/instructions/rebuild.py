@@ -48,11 +48,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     files = SplitFiles(root, prefix)
     try:
         for path in tqdm(paths, desc="records", unit="scene", disable=not progress):
-            try:
-                scene = json.loads(path.read_text())
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}: not valid JSON ({e})") from e
-            _check_scene(scene, path)
+            scene = load_scene(path)
             split = scene.get("split", "train")
             rng = np.random.default_rng(scene_key(scene["scene"], seed))
             recs, skipped, wanted = build_scene_records(scene, None, cfg, rng, split, root)
@@ -91,6 +87,16 @@ def scene_key(scene_id: str, seed: int) -> list[int]:
 
 _SCENE_KEYS = ("scene", "scene_class", "width", "height", "pair", "frames", "changes", "change_mask", "bands")
 _FRAME_KEYS = ("time", "images", "sem_mask", "inst_mask", "objects")
+
+
+def load_scene(path: Path) -> dict:
+    """One scene JSON of ``data_gen synth``; ValueError naming ``path`` and what is wrong with it."""
+    try:
+        scene = json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:  # cut short by a killed run, or not JSON
+        raise ValueError(f"{path}: not valid JSON ({e})") from e
+    _check_scene(scene, path)
+    return scene
 
 
 def _check_scene(scene, path: Path) -> None:

@@ -10,7 +10,6 @@ for t1 and the change mask. Reads the files as written, so it checks the writer 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -100,6 +99,8 @@ def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from data_gen.instructions.rebuild import load_scene
+
     p = argparse.ArgumentParser(prog="python -m data_gen.synth.preview")
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--out", required=True, help="folder for the PNGs")
@@ -120,10 +121,14 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
-    if wanted:
-        scenes = [json.loads((root / "scenes" / f"{w}.json").read_text()) for w in wanted]
-    else:
-        scenes = [json.loads(p.read_text()) for p in paths]
+    scenes, failed = [], []
+    for path in [root / "scenes" / f"{w}.json" for w in wanted] or paths:
+        try:
+            scenes.append(load_scene(path))
+        except (OSError, ValueError) as e:  # a truncated or foreign scene JSON; the others still drawn
+            failed.append(path.stem)
+            print(f"error: {e}", file=sys.stderr)
+    if not wanted:  # the first scene of each class, single and pair
         seen, keep = set(), []
         for s in scenes:
             key = (s["scene_class"], s["pair"])
@@ -131,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 seen.add(key)
                 keep.append(s)
         scenes = keep
-    failed = []
+    total = len(scenes) + len(failed)
     for s in scenes:
         name = f"{s['scene_class'].replace(' ', '_')}{'_pair' if s['pair'] else ''}_{s['scene']}.png"
         try:
@@ -143,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         panel.save(out / name)
         print(out / name)
     if failed:
-        print(f"error: {len(failed)} of {len(scenes)} scene(s) not drawn: {', '.join(failed)}", file=sys.stderr)
+        print(f"error: {len(failed)} of {total} scene(s) not drawn: {', '.join(failed)}", file=sys.stderr)
         return 2
     return 0
 
