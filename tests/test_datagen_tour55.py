@@ -62,3 +62,17 @@ def test_preview_names_a_truncated_scene_json_and_still_draws_the_others(tmp_pat
     (tmp_path / "scenes" / "s1-000002.json").write_text("[1, 2]")  # JSON, but not a scene
     assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "pv"), "--scenes", "s1-000002"]) == 2
     assert "s1-000002.json: not a scene JSON of `python -m data_gen synth` (not a JSON object)" in capsys.readouterr().err
+
+
+def test_every_rendered_modality_weighted_zero_is_a_mix_that_makes_no_record(tmp_path, capsys):
+    # it rendered every scene and wrote empty records files with exit 0
+    from data_gen.__main__ import main
+
+    out = tmp_path / "o"
+    assert main(["synth", "--out", str(out), "--n", "2", "--modalities", "optical", "--size", "32", "--no-progress",
+                 "instructions.modality_weights={optical: 0, sar: 1}"]) == 2
+    err = capsys.readouterr().err
+    assert "instructions.modality_weights" in err and "every rendered modality (optical) has weight 0" in err
+    assert not out.exists()
+    assert main(["synth", "--out", str(out), "--n", "1", "--modalities", "optical", "--size", "32", "--no-progress",
+                 "instructions.modality_weights={optical: 0}", "instructions.records_per_image=0"]) == 0

@@ -69,6 +69,11 @@ def check_config(cfg: SynthConfig) -> None:
             not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change"):
         raise ValueError("instructions.task_weights: change is the only task with a weight > 0, and it needs "
                          "pairs, but scene.pairs_fraction is 0: no record could be made")
+    if (ins.all_tasks or ins.records_per_image > 0) and \
+            not any(float(ins.modality_weights.get(m, 1.0)) > 0 for m in cfg.modalities):
+        raise ValueError(f"instructions.modality_weights {ins.modality_weights}: every rendered modality "
+                         f"({', '.join(cfg.modalities)}) has weight 0, so no record could be made "
+                         "(instructions.records_per_image=0 asks for none)")
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
         raise ValueError(f"scene.pairs_fraction {sc.pairs_fraction} must be in [0, 1]")
