@@ -20,13 +20,15 @@ SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
 class Answer(tuple):
     """One generated answer: unpacks as ``(text, scores)`` (one score per shape closed); ``cut`` is
     True where ``max_new_tokens`` stopped it before EOS (under the grammar a cut answer reads as a
-    whole one: no open shape for the codec to report)."""
+    whole one: no open shape for the codec to report); ``past_context`` where its prompt and answer
+    ran past the LLM's context (``context_of``), past which a RoPE LLM's answer is unreliable."""
 
     cut: bool
+    past_context: bool
 
-    def __new__(cls, text: str, scores: list[float], cut: bool = False) -> Answer:
+    def __new__(cls, text: str, scores: list[float], cut: bool = False, past_context: bool = False) -> Answer:
         self = super().__new__(cls, (text, scores))
-        self.cut = cut
+        self.cut, self.past_context = cut, past_context
         return self
 
     @property
@@ -41,6 +43,27 @@ class Answer(tuple):
 def is_cut(answer) -> bool:
     """Whether an answer (an ``Answer``; a plain ``(text, scores)`` pair is not) was cut short."""
     return bool(getattr(answer, "cut", False))
+
+
+def is_past_context(answer) -> bool:
+    """Whether an answer (an ``Answer``; a plain pair is not) ran past the LLM's context."""
+    return bool(getattr(answer, "past_context", False))
+
+
+def context_of(model) -> int | None:
+    """The tokens ``model``'s LLM has positions for (``max_position_embeddings``); None where it
+    does not say, or ``model`` has no LLM (a stand-in)."""
+    from rsvlm.model.llm import context_length
+
+    llm = getattr(model, "llm", None)
+    return context_length(llm) if llm is not None and hasattr(llm, "config") else None
+
+
+def context_note(n: int, of: int, ctx: int | None) -> str:
+    """The note on ``n`` of ``of`` answers that ran past the LLM's context of ``ctx`` tokens, as
+    predict and eval say it."""
+    return (f"{n} of the {of} answer(s) ran past the LLM's context of {ctx or '?'} tokens (prompt and answer; "
+            "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them short of it")
 
 
 def answers_or_refusals(generate, messages: list[list[dict]], images: list[list]) -> tuple[list, dict[int, str]]:
@@ -136,15 +159,16 @@ def plural(noun: str) -> str:
 def join_shapes(answers: list[tuple[str, list[float]]]) -> Answer:
     """One answer from several: the shapes-only ones joined in order with their scores (each
     answer's scores follow its shapes, so they stay aligned); the first answer if none is. It is
-    ``cut`` where any of them was (a class's answer stopped short misses its later objects)."""
+    ``cut`` where any of them was (a class's answer stopped short misses its later objects), and
+    ``past_context`` where any of them ran past the context."""
     from rsvlm import geometry
     from rsvlm.tta import shapes_only
 
-    cut = any(is_cut(a) for a in answers)
+    cut, past = any(is_cut(a) for a in answers), any(is_past_context(a) for a in answers)
     keep = [(t, s) for t, s in answers if shapes_only(geometry.decode(t, 1000, 1000))]
     if not keep:
-        return Answer(*answers[0], cut=cut)
-    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut)
+        return Answer(*answers[0], cut=cut, past_context=past)
+    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past)
 
 
 def prompt_problem(model, processor, messages: list[dict], images: list, by_class: bool = False) -> str | None:
@@ -167,13 +191,17 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
               constrain: bool, min_objects: int) -> list[Answer]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
-    out = model.generate(**processor(texts, images), max_new_tokens=max_new_tokens,
+    batch = processor(texts, images)
+    out = model.generate(**batch, max_new_tokens=max_new_tokens,
                          stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
     # under --min-objects the grammar lets an answer end short of its count only when the token limit
     # leaves no room for another shape: it ends on EOS, yet the limit cut it
     short = [constrain and 0 < len(re.findall(SHAPE_CLOSE, t)) < m for t, m in zip(out.text, mins)]
-    return [Answer(t.strip(), s, cut=not f or h) for t, s, f, h in zip(out.text, out.scores, finished, short)]
+    ctx = context_of(model)  # each answer's own prompt and tokens: generate warns of the batch's longest only
+    past = [ctx is not None and int(n) + len(t) > ctx for n, t in zip(batch["attention_mask"].sum(-1), out.tokens)]
+    return [Answer(t.strip(), s, cut=not f or h, past_context=p)
+            for t, s, f, h, p in zip(out.text, out.scores, finished, short, past)]
 
 
 def last_question(messages: list[dict]) -> str:

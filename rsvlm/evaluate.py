@@ -19,8 +19,9 @@ resuming answers such a record again only when that has changed (an image since 
 same model and options would fail the same way again.
 
 An answer the token limit (``--max-new-tokens``) stopped short carries ``"cut": true`` (under the
-grammar such an answer reads as a whole one: a detection missing its later objects); the run
-counts them on stderr at the end. With ``--tta``, a fused answer is cut where any answer fused
+grammar such an answer reads as a whole one: a detection missing its later objects), and one whose
+prompt and answer ran past the LLM's context ``"past_context": true`` (its end is unreliable); the
+run counts each on stderr at the end. With ``--tta``, a fused answer is cut where any answer fused
 into it was; a record whose view prompt the model refuses keeps its plain answer with a ``"note"``.
 
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
@@ -38,6 +39,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +130,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows[k]["answer"] = text
         if inf.is_cut(answer):
             rows[k]["cut"] = True
+        if inf.is_past_context(answer):  # kept through --tta: its views' prompts are as long
+            rows[k]["past_context"] = True
         if records[k]["task"] == "det":
             rows[k].update(scored_objects(text, scores, records[k]))
     if tta is None:
@@ -171,6 +175,8 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
         out.append(inf.model_input(img))
     return out
 
+
+_PAST_CONTEXT_WARNING = r"an answer ran \d+ token\(s\) past the LLM's context"  # RSVLM.warn_past_context's
 
 # reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied
 _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
@@ -291,15 +297,17 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_cut, n_noted, rows_failed, read_notes, malformed = 0, 0, [], ReadNotes(), []
+    n_cut, n_past, n_noted, rows_failed, read_notes, malformed = 0, 0, 0, [], ReadNotes(), []
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
     writing = part.open("a") if todo else contextlib.nullcontext()
-    with writing as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
+    with writing as f, warnings.catch_warnings(), tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                             desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                             disable=not progress) as bar:
+        # said of each batch by RSVLM.generate: marked in each row instead, and counted once below
+        warnings.filterwarnings("ignore", message=_PAST_CONTEXT_WARNING)
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
@@ -308,6 +316,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 if "error" in row:
                     rows_failed.append(row)
                 n_cut += bool(row.get("cut"))
+                n_past += bool(row.get("past_context"))
                 n_noted += "note" in row
                 if problem := grammar_problem(row["answer"]):
                     malformed.append((row["id"], problem))
@@ -323,6 +332,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         what = f"{n_cut} of the {len(todo)} answer(s) of this run"
         print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
               f"resumed, not replaced); they are marked \"cut\": true in {part}", file=sys.stderr)
+    if n_past:  # generate's warning a batch at a time named no record
+        print(f"rsvlm eval: warning: {inf.context_note(n_past, len(todo), inf.context_of(model))}; they are "
+              f"marked \"past_context\": true in {part}", file=sys.stderr)
     if malformed:  # --free-decoding, or a model the grammar cannot hold: the scorers count them, found late
         how = " (decoded freely: --free-decoding)" if not constrain else ""
         print(f"rsvlm eval: note: {len(malformed)} of the {len(todo)} answer(s) of this run hold geometry that does not "

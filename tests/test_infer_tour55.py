@@ -21,3 +21,45 @@ def test_split_modules_leave_room_and_keep_the_old_import_paths():
         assert getattr(inference, name) is getattr(answering, name), name
     for path in ("rsvlm/model/checkpoint.py", "rsvlm/inference.py"):
         assert len((REPO / path).read_text().splitlines()) < 400, path
+
+
+def _short_context_model(root: Path, ctx: int = 170):
+    """A tiny (model, processor) whose LLM has ``ctx`` positions (an image and a question take ~160),
+    and root/a.png."""
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, processor = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                                                [f"llm.config.max_position_embeddings={ctx}"]))
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(root / "a.png")
+    return model.eval(), processor
+
+
+def test_eval_marks_and_counts_the_answers_that_ran_past_the_context(tmp_path, capsys):
+    """An answer running past the LLM's context was a raw UserWarning per batch (naming torch's
+    _contextlib.py, not the record) and nothing in --out: now each row says so, and one note counts them."""
+    import json
+    import warnings
+
+    from rsvlm import evaluate
+
+    model, processor = _short_context_model(tmp_path)
+    rec = {"task": "cap", "images": [{"path": "a.png", "modality": "optical"}],
+           "conversations": [{"from": "human", "value": "<image>\n[cap] Describe it."}, {"from": "gpt", "value": "x"}]}
+    data = tmp_path / "t.jsonl"
+    data.write_text("".join(json.dumps({**rec, "id": f"r{i}"}) + "\n" for i in range(2)))
+    out = tmp_path / "p.jsonl"
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        evaluate.run(model, processor, data, out, batch_size=2, max_new_tokens=24, constrain=False, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("past_context") for r in rows] == [True] * 2
+    err = capsys.readouterr().err
+    assert "2 of the 2 answer(s) ran past the LLM's context of 170 tokens" in err
+    assert err.count("past the LLM's context") == 1 and '"past_context": true' in err
+    assert not [w for w in seen if "past the LLM's context" in str(w.message)]  # counted, not warned per batch
