@@ -105,11 +105,14 @@ def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int,
 
 
 def crop_view(images: list, view: str, share: float) -> list:
-    """The ImageInputs cut to corner crop ``view`` (every image of a record alike); the model sees
+    """The ImageInputs cut to corner crop ``view`` (every image of a record alike: each at its own
+    size, so a pair of two resolutions of one ground keeps covering the same ground); the model sees
     each crop at its full input size, so objects look ``1 / share`` times larger."""
-    h, w = images[0].array.shape[-2:]
-    x0, y0, cw, ch = crop_window(view, w, h, share)
-    return [replace(im, array=np.ascontiguousarray(im.array[..., y0 : y0 + ch, x0 : x0 + cw])) for im in images]
+    out = []
+    for im in images:
+        x0, y0, cw, ch = crop_window(view, im.array.shape[-1], im.array.shape[-2], share)
+        out.append(replace(im, array=np.ascontiguousarray(im.array[..., y0 : y0 + ch, x0 : x0 + cw])))
+    return out
 
 
 def _table(step: str) -> dict[str, str]:

@@ -29,3 +29,19 @@ def test_a_near_square_obb_averages_with_one_whose_long_side_is_the_other():
     turned = {**q, "coords": q["coords"][2:] + q["coords"][:2]}
     assert geometry.polygon_iou(fusion.average([q, turned, _rbox(30, 25, 10, 3, 280)])["coords"], q["coords"]) \
         == pytest.approx(1)
+
+
+def test_a_crop_of_a_pair_of_two_resolutions_covers_the_same_ground_in_both():
+    # a 10 m and a 20 m image of one ground (or a change pair whose later scene is larger): the crop
+    # was cut in the first image's pixels from both, so the larger one lost most of its ground
+    from rsvlm.model import ImageInput
+
+    fine = np.random.default_rng(0).random((2, 96, 120)).astype(np.float32)  # (C,H,W), non-square
+    coarse = fine[:1, ::2, ::2].copy()  # (1,48,60): every other pixel of the same ground
+    for view in tta.CROPS:
+        small, large = tta.crop_view([ImageInput(coarse, "sar", ["VV"]), ImageInput(fine, "msi")], view, 0.75)
+        x0, y0, cw, ch = tta.crop_window(view, 120, 96, 0.75)
+        assert large.array.shape == (2, ch, cw) and small.array.shape == (1, ch // 2, cw // 2), view
+        np.testing.assert_array_equal(large.array, fine[:, y0:y0 + ch, x0:x0 + cw])
+        np.testing.assert_array_equal(small.array, coarse[:, y0 // 2:(y0 + ch) // 2, x0 // 2:(x0 + cw) // 2])
+        assert (small.modality, small.bands) == ("sar", ["VV"])
