@@ -166,7 +166,7 @@ def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list
     """(ImageInputs seen in ``view``, messages said of it: every user and assistant turn through
     ``map_text``, so direction words and any shape in a question move too), or None when a turn
     cannot be said in that view. The system message is left as it is."""
-    h, w = images[0].array.shape[-2:]
+    h, w = images[-1].array.shape[-2:]  # shapes are said in a pair's later image's pixels, as answers are
     msgs = []
     for m in messages:
         if m["role"] != "system" and isinstance(m.get("content"), str):
@@ -348,7 +348,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     cut = {i: is_cut(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     for i, (text, scores) in enumerate(first):
-        h, w = images[i][0].array.shape[-2:]
+        h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
         dec = geometry.decode(text, w, h)
         if shapes_only(dec):
             todo.append((i, w, h, True))

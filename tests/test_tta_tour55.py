@@ -45,3 +45,38 @@ def test_a_crop_of_a_pair_of_two_resolutions_covers_the_same_ground_in_both():
         np.testing.assert_array_equal(large.array, fine[:, y0:y0 + ch, x0:x0 + cw])
         np.testing.assert_array_equal(small.array, coarse[:, y0 // 2:(y0 + ch) // 2, x0 // 2:(x0 + cw) // 2])
         assert (small.modality, small.bands) == ("sar", ["VV"])
+
+
+class _Views:
+    """Stands in for an answerer: on each view (asked in ``views`` order) it answers ``objects`` (shapes
+    of a ``w`` × ``h`` answer frame) as seen in that view, or ``answers[view]`` where given."""
+
+    def __init__(self, objects, w, h, views, answers=None):
+        self.objects, self.w, self.h, self.views, self.answers, self.calls = objects, w, h, list(views), answers or {}, 0
+
+    def __call__(self, messages, images):
+        self.calls += 1
+        view = self.views[self.calls]
+        out = []
+        for ims in images:
+            hv, wv = ims[-1].array.shape[-2:]
+            text = self.answers.get(view, geometry.encode(tta.to_view(self.objects, view, self.w, self.h), wv, hv))
+            out.append((text, []))
+        return out
+
+
+def test_a_change_mask_is_fused_in_the_pixels_of_the_later_image_not_the_coarser_earlier_one():
+    # a pair whose earlier scene is 4 times coarser: the answer is in the later image's pixels
+    # (inference.pair_notes), but the views' masks were voted on at the earlier one's 16 x 16, and a
+    # 3 x 4 px change every view found was voted away
+    from rsvlm.model import ImageInput
+
+    pair = [ImageInput(np.zeros((3, 16, 16), np.float32)), ImageInput(np.zeros((3, 64, 64), np.float32))]
+    mask = np.zeros((64, 64), bool)
+    mask[10:13, 41:45] = True
+    objs = geometry.mask_to_objects(mask, "change", form="grid", budget=10**4)
+    plain = geometry.encode(objs, 64, 64)
+    msgs = [[{"role": "user", "content": "<image>\n<image>\n[change] Segment the changed buildings."}]]
+    fused = tta.fused_answers(_Views(objs, 64, 64, tta.VIEWS), msgs, [pair], [(plain, [])], tta.FuseConfig())[0]
+    assert fused.answer == plain
+    np.testing.assert_array_equal(geometry.objects_to_mask(fused.objects, 64, 64), mask)
