@@ -118,11 +118,12 @@ def mask_to_objects(mask: np.ndarray, label: str | None, form: str = DEFAULT_MAS
     ``form="poly"``: one ``poly`` object per 4-connected instance (``"rings"``: exterior, holes),
     at most ``budget`` location tokens each. ``form="grid"``: one ``mask`` object for the whole
     mask with ``budget`` x instances location tokens, or one per instance with
-    ``per_instance=True``.
+    ``per_instance=True``. ``budget`` is a whole number (8 or more), else ValueError.
     """
     m = _check_mask(mask)
     if form not in MASK_FORMS:
         raise ValueError(f"unknown mask form {form!r} (expected one of {MASK_FORMS})")
+    budget = grid._whole(budget, "mask budget")  # "32" was a TypeError, NaN or 32.7 passed unread
     lab, n = instances(m)
     if n == 0:
         return []
