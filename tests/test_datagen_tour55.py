@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
 from rsvlm.config import from_dict
@@ -76,3 +78,37 @@ def test_every_rendered_modality_weighted_zero_is_a_mix_that_makes_no_record(tmp
     assert not out.exists()
     assert main(["synth", "--out", str(out), "--n", "1", "--modalities", "optical", "--size", "32", "--no-progress",
                  "instructions.modality_weights={optical: 0}", "instructions.records_per_image=0"]) == 0
+
+
+def _vqa_records(path, n: int) -> None:
+    recs = [{"id": f"a-{i}", "task": "vqa", "images": [{"path": "a.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": f"<image>\n[vqa] q {i}?"}, {"from": "gpt", "value": "yes"}]}
+            for i in range(n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+
+
+def test_ctrl_c_during_chat_is_one_line_and_leaves_no_partial_file(tmp_path, capsys, monkeypatch):
+    # it was a traceback, and a Ctrl-C while writing left chat.jsonl.partial beside the earlier --out
+    import data_gen.instructions.chat as chat
+    from data_gen.__main__ import main
+
+    src, out = tmp_path / "train.jsonl", tmp_path / "chat.jsonl"
+    _vqa_records(src, 12)
+    out.write_text("earlier\n")
+    dumps, calls = chat.json.dumps, []
+
+    def dumps_then_interrupt(obj, *args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return dumps(obj, *args, **kw)
+
+    monkeypatch.setattr(chat.json, "dumps", dumps_then_interrupt)
+    try:
+        rc = main(["chat", "--src", str(src), "--out", str(out), "--no-progress"])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C during chat came out as a KeyboardInterrupt traceback")
+    assert rc == 130
+    err = capsys.readouterr().err
+    assert f"interrupted: {out} not written (the earlier file there is as it was)" in err and "Traceback" not in err
+    assert out.read_text() == "earlier\n" and not list(tmp_path.glob("*.partial"))

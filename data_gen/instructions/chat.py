@@ -74,8 +74,6 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rsvlm.data.records import ReadReport, read_records
-
     p = argparse.ArgumentParser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
@@ -90,7 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists() and src.exists() and out.samefile(src):
         print(f"error: --out {out} is the --src file; write the conversations to another file", file=sys.stderr)
         return 2
+    part = out.with_name(out.name + ".partial")  # renamed when complete: no half-written --out
+    written: list[bool] = []
+    try:
+        return _run(a, src, out, part, written)
+    except KeyboardInterrupt:  # Ctrl-C: one line, and no .partial left beside an earlier --out
+        part.unlink(missing_ok=True)
+        print(f"interrupted: {out} " + ("was written" if written else "not written" + (
+            " (the earlier file there is as it was)" if out.exists() else "")), file=sys.stderr)
+        return 130
+
+
+def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[bool]) -> int:
     from tqdm import tqdm
+
+    from rsvlm.data.records import ReadReport, read_records
 
     report = ReadReport(a.src)
     try:
@@ -107,13 +119,13 @@ def main(argv: list[str] | None = None) -> int:
                else f"none of its {len(records)} records has an image" if records else "it holds no records")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
-    part = out.with_name(out.name + ".partial")  # renamed when complete: no half-written --out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(part, "w", encoding="utf-8") as f:
             for r in tqdm(chats, desc="chat: write", unit="conversation", disable=a.no_progress):
                 f.write(json.dumps(r) + "\n")
         part.replace(out)
+        written.append(True)
     except OSError as e:
         print(f"error: cannot write --out {out}: {e}", file=sys.stderr)
         return 2
