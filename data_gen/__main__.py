@@ -16,14 +16,16 @@ def synth_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m data_gen synth",
                                 description="Synthetic multi-modal scenes with ground truth and instruction records.")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--n", type=int, required=True, help="number of scenes")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=int, required=True, help="number of scenes (at least 1)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="scene ids are s<seed>-<index>; same seed and config give the same bytes (default 0)")
     p.add_argument("--modalities", default=None, help="comma list of optical,sar,ir,msi (default: config)")
     p.add_argument("--size", type=int, default=None, help="scene side in px (default: config, 128)")
     p.add_argument("--pairs-fraction", type=float, default=None, help="fraction of bi-temporal scenes")
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml")
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes (at most --n are started); the output is the same whatever the number (default 1)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value config overrides, e.g. instructions.records_per_image=4")
     a = p.parse_args(argv)
     if not a.out.strip():

@@ -112,3 +112,15 @@ def test_ctrl_c_during_chat_is_one_line_and_leaves_no_partial_file(tmp_path, cap
     err = capsys.readouterr().err
     assert f"interrupted: {out} not written (the earlier file there is as it was)" in err and "Traceback" not in err
     assert out.read_text() == "earlier\n" and not list(tmp_path.glob("*.partial"))
+
+
+def test_no_more_workers_are_started_than_scenes(tmp_path, capsys, monkeypatch):
+    # --n 1 --workers 4 started a pool of 4 processes (each importing numpy and the renderers) for one scene
+    import multiprocessing
+
+    def no_pool(*_a, **_k):
+        raise AssertionError("a process pool was started for a single scene")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_pool)
+    synthesize(tmp_path, 1, seed=0, cfg=_cfg(), workers=4, progress=False, verbose=True)
+    assert "(1 worker(s);" in capsys.readouterr().out

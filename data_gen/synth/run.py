@@ -106,6 +106,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     if n < 1 or seed < 0 or workers < 1:
         raise ValueError(f"need n >= 1, seed >= 0 and workers >= 1, got n={n}, seed={seed}, workers={workers}")
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
+    workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
     for sub in ("images", "masks", "scenes"):
         (out / sub).mkdir(parents=True, exist_ok=True)
