@@ -124,3 +124,19 @@ def test_no_more_workers_are_started_than_scenes(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(multiprocessing, "get_context", no_pool)
     synthesize(tmp_path, 1, seed=0, cfg=_cfg(), workers=4, progress=False, verbose=True)
     assert "(1 worker(s);" in capsys.readouterr().out
+
+
+def test_rebuild_of_an_interrupted_synth_folder_says_so(tmp_path, capsys):
+    # rebuild turned the scenes a killed synth run had written into records files that looked complete
+    from data_gen.__main__ import main
+
+    synthesize(tmp_path, 3, seed=0, cfg=_cfg(), progress=False, verbose=False)
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "a_", "--no-progress"]) == 0
+    assert "did not finish" not in capsys.readouterr().err
+    for s in ("train", "val", "test"):  # as synth leaves the folder when killed after scene 2
+        (tmp_path / f"{s}.jsonl").rename(tmp_path / f"{s}.jsonl.partial")
+    (tmp_path / "scenes" / "s0-000002.json").unlink()
+    assert main(["rebuild", "--dir", str(tmp_path), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {tmp_path / 'train.jsonl.partial'}: an earlier run there" in err and "the 2 there" in err
+    assert json.loads((tmp_path / "stats.json").read_text())["unfinished_run"] == str(tmp_path / "train.jsonl.partial")

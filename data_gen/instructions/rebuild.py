@@ -44,6 +44,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
     stats, missing = Stats(), []
+    unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     (root / f"{prefix}stats.json").unlink(missing_ok=True)
     files = SplitFiles(root, prefix)
     try:
@@ -68,6 +69,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     report = stats.report()
     if missing:
         report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
+    if unfinished:
+        report["unfinished_run"] = str(root / "train.jsonl.partial")
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
@@ -147,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
               + (f" with {len(a.overrides)} override(s)" if a.overrides else ""))
         report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)
         print(format_report(report))
+        if cut := report.get("unfinished_run"):
+            print(f"note: {cut}: an earlier run there (synth, or rebuild without --prefix) did not finish, so "
+                  f"{Path(a.dir) / 'scenes'} may hold fewer scenes than it was asked for; the records are of "
+                  f"the {report['scenes']} there", file=sys.stderr)
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
                   file=sys.stderr)
