@@ -169,6 +169,13 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     return out
 
 
+def fits(first: list[dict], objs: list[dict]) -> bool:
+    """Whether a view's shapes ``objs`` fuse with the identity view's ``first``: polygons and masks
+    with polygons and masks, other shapes with the same one kind; finding nothing fits anything."""
+    kinds, own = {o["kind"] for o in first}, {o["kind"] for o in objs}
+    return not own or (own <= set(MASKLIKE) if kinds <= set(MASKLIKE) else own == kinds)
+
+
 def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
          windows: list[tuple] | None = None, many: bool = False) -> list[dict] | None:
     """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
@@ -184,12 +191,11 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     if not first:
         return None
     kinds = {o["kind"] for o in first}
-    if kinds <= set(MASKLIKE):  # a view that answered other kinds found nothing
-        usable = [objs if {o["kind"] for o in objs} <= set(MASKLIKE) else [] for objs in views]
+    usable = [objs if fits(first, objs) else [] for objs in views]  # a view that answered other kinds found nothing
+    if kinds <= set(MASKLIKE):
         return fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
     if not kinds <= set(BOXLIKE) or len(kinds) != 1:
         return None
-    usable = [objs if {o["kind"] for o in objs} == kinds else [] for objs in views]
     if not many and all(len(objs) <= 1 for objs in usable):
         return [fuse_single([objs[0] for objs in usable if objs], cfg)]
     return fuse_many(usable, cfg, windows)

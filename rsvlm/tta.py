@@ -22,7 +22,7 @@ boxes shifted back and those on an inner edge of the crop dropped, then fused as
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
 compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
 identity view's answer (the caller need not run the other views for it); a view whose answer has
-problems or another shape kind counts as finding nothing; a question a view cannot say (``above``
+problems or another shape kind counts as finding nothing (``Fused.note`` counts such views); a question a view cannot say (``above``
 under a transpose) skips that view; the views assume the scene has no handedness the model
 relies on (sun azimuth and shadows, text on the ground). Measured in docs/default-model.md
 ("Test-time augmentation").
@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rsvlm.fusion import cut_by, fuse, vote
+from rsvlm.fusion import cut_by, fits, fuse, vote
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
@@ -318,12 +318,33 @@ class Fused:
     answer: str  # in the image's own frame
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
+    note: str | None = None  # how many view answers were left out of the fusion, and why (``_unfused``)
 
     @property
     def scores(self) -> list[float]:
         """One score per fused shape, in order, where every shape has one (as ``inference.locate`` takes)."""
         objs = self.objects or []
         return [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
+
+
+def _unfused(dec, first: list[dict] | None) -> str | None:
+    """Why a view's decoded answer is left out of the fusion though it said something; None where it
+    is fused or found nothing. ``first``: the identity view's shapes, None for a text answer."""
+    if dec.problems:
+        return "its geometry does not parse"
+    if first is None:
+        return "it holds shapes" if dec.objects else None
+    if dec.objects and not shapes_only(dec):
+        return "it holds text besides its shapes"
+    return None if fits(first, dec.objects) else "it holds another kind of shape"
+
+
+def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
+    """The ``Fused.note`` for ``left`` ((view, why) each) of ``n`` other views' answers."""
+    view, why = left[0]
+    counted = "each counted as finding nothing" if shapes else "left out of the vote"
+    return (f"test-time augmentation: {len(left)} of {n} other view answer(s) could not be fused, {counted} "
+            f"(first: view {view!r}: {why})")
 
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
@@ -333,7 +354,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote. A fused
-    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``).
+    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), and its
+    ``note`` counts the view answers left out (``_unfused``: geometry that does not parse, ...).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
@@ -347,6 +369,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     windows: dict[int, list] = {}  # per record, the part of the image each of its views saw
     cut = {i: is_cut(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
+    left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
+    n_asked: dict[int, int] = {}  # record → other views answered
     for i, (text, scores) in enumerate(first):
         h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
         dec = geometry.decode(text, w, h)
@@ -370,30 +394,38 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 continue
             text, scores = answer
             cut[i] = cut[i] or is_cut(answer)
+            n_asked[i] = n_asked.get(i, 0) + 1
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
+                if why := _unfused(dec, views[i][0]):
+                    left.setdefault(i, []).append((view, why))
                 shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
                 kept = [o for o in shifted if not cut_by(o, (x0, y0, cw, ch), w, h)]
                 views[i].append(kept if shapes_only(dec) else [])
                 windows[i].append((x0, y0, cw, ch))
                 continue
             dec = geometry.decode(text, *view_size(view, w, h))
+            if why := _unfused(dec, views[i][0] if shapes else None):
+                left.setdefault(i, []).append((view, why))
             if shapes:
                 views[i].append(unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else [])
                 windows[i].append((0, 0, w, h))
             elif not dec.objects and (said := swap_words(text.strip(), view, back=True)) is not None:
                 views[i].append(said)
+            elif not dec.objects:
+                left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))
     if notes is not None:
         notes.update(refused)
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
         if len(views[i]) == 1 or i in refused:  # no other view was asked (see croppable), or one was refused
             continue
+        note = _unfused_note(left[i], n_asked[i], shapes) if i in left else None
         if not shapes:
-            fused[i] = Fused(vote(views[i]), cut=cut[i])
+            fused[i] = Fused(vote(views[i]), cut=cut[i], note=note)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None:
-            fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i])
+            fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i], note=note)
     return fused
 
 

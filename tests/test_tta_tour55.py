@@ -80,3 +80,26 @@ def test_a_change_mask_is_fused_in_the_pixels_of_the_later_image_not_the_coarser
     fused = tta.fused_answers(_Views(objs, 64, 64, tta.VIEWS), msgs, [pair], [(plain, [])], tta.FuseConfig())[0]
     assert fused.answer == plain
     np.testing.assert_array_equal(geometry.objects_to_mask(fused.objects, 64, 64), mask)
+
+
+def test_view_answers_left_out_of_the_fusion_are_counted_in_its_note():
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 30, 40), np.float32))]  # (C,H,W): a non-square scene
+    ship = [{"kind": "box", "label": "ship", "coords": [4.0, 5.0, 14.0, 12.0]}]
+    plain = geometry.encode(ship, 40, 30)
+    det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+    odd = {"h": "<ref>ship</ref><box><loc_1><loc_2></box>",  # cut off inside a shape: does not parse
+           "v": "<ref>ship</ref><point><loc_500><loc_500></point>"}  # another kind of shape
+    fused = tta.fused_answers(_Views(ship, 40, 30, tta.VIEWS, odd), det, [image], [(plain, [])], tta.FuseConfig())[0]
+    assert geometry.decode(fused.answer, 40, 30).objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
+    assert fused.note.startswith("test-time augmentation: 2 of 3 other view answer(s) could not be fused")
+    assert "view 'h': its geometry does not parse" in fused.note
+    # every view read: no note; a short text answer whose view answered shapes is left out of the vote
+    assert tta.fused_answers(_Views(ship, 40, 30, tta.VIEWS), det, [image], [(plain, [])])[0].note is None
+    cls = [[{"role": "user", "content": "<image>\n[cls] What kind of scene is this?"}]]
+    text = {"": "harbour", "h": "harbour", "v": plain, "hv": "harbour"}
+    voted = tta.fused_answers(_Views([], 40, 30, tta.VIEWS, text), cls, [image], [("harbour", [])])[0]
+    assert voted.answer == "harbour"
+    assert voted.note == ("test-time augmentation: 1 of 3 other view answer(s) could not be fused, left out of the "
+                          "vote (first: view 'v': it holds shapes)")
