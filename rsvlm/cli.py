@@ -10,7 +10,10 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import sys
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
@@ -250,6 +253,39 @@ def _fail(command: str, e: Exception) -> int:
     return 2
 
 
+@dataclass
+class WarningLines:
+    """Python warnings of a CLI run said as ``rsvlm CMD: warning: …`` on one line (the raw form named a
+    library's file and line, and repeated its source line); a warning repeated with other numbers
+    ("ran 82 token(s) …", "ran 90 …") is said once, and ``summary`` counts the repeats at the end."""
+
+    command: str
+    seen: dict[tuple, list] = field(default_factory=dict)  # (category, message with numbers as N) -> [n, text]
+
+    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        """``warnings.showwarning``'s signature."""
+        text = " ".join(str(message).split())
+        kind = "" if category is UserWarning else f" ({category.__name__})"
+        key = (category, re.sub(r"\d+", "N", text))
+        if key in self.seen:
+            self.seen[key][0] += 1
+            return
+        self.seen[key] = [1, text]
+        self._say(f"rsvlm {self.command}: warning{kind}: {text}")
+
+    def summary(self) -> None:
+        for n, text in self.seen.values():
+            if n > 1:
+                self._say(f"rsvlm {self.command}: the warning \"{text[:100]}{'…' if len(text) > 100 else ''}\" "
+                          f"came {n} times in all")
+
+    @staticmethod
+    def _say(line: str) -> None:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stderr)  # above a progress bar, which a plain print would break
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
@@ -265,6 +301,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rsvlm {args.command}: --min-objects works through the geometry grammar, which --free-decoding "
               "turns off; drop one of them", file=sys.stderr)
         return 2
+    if args.command == "train":  # its ranks say their warnings themselves
+        return _run(args)
+    lines = WarningLines(args.command)
+    with warnings.catch_warnings():  # showwarning and the filters as they were once the run ends
+        warnings.showwarning = lines.show
+        warnings.filterwarnings("always", category=UserWarning, append=True)  # each counted, not the first alone
+        try:
+            return _run(args)
+        finally:
+            lines.summary()
+
+
+def _run(args) -> int:
+    """The subcommand's handler on ``args``; a missing path or a closed stdout said in one line."""
     module, func = args.handler.split(":")
     try:
         handler = getattr(importlib.import_module(module), func)

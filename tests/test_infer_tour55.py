@@ -63,3 +63,28 @@ def test_eval_marks_and_counts_the_answers_that_ran_past_the_context(tmp_path, c
     assert "2 of the 2 answer(s) ran past the LLM's context of 170 tokens" in err
     assert err.count("past the LLM's context") == 1 and '"past_context": true' in err
     assert not [w for w in seen if "past the LLM's context" in str(w.message)]  # counted, not warned per batch
+
+
+def test_cli_runs_say_warnings_in_one_line_and_count_the_repeats(monkeypatch, capsys):
+    """A Python warning in rsvlm predict/eval/chat printed as `…/torch/utils/_contextlib.py:124:
+    UserWarning: …` plus a source line, once per batch; now one line, the repeats counted at the end,
+    and the warnings machinery is as it was once main returns."""
+    import warnings
+
+    from rsvlm.cli import main
+
+    def handler(args):
+        for n in (82, 90, 7):
+            warnings.warn(f"an answer ran {n} token(s) past the LLM's context of 200", stacklevel=1)
+        warnings.warn("bands\nread as\tgrey", FutureWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr("rsvlm.predict.main", handler)
+    shown = warnings.showwarning
+    assert main(["predict", "--image", "a.png", "--task", "cls"]) == 0
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "rsvlm predict: warning: an answer ran 82 token(s) past the LLM's context of 200",
+        "rsvlm predict: warning (FutureWarning): bands read as grey",
+        "rsvlm predict: the warning \"an answer ran 82 token(s) past the LLM's context of 200\" came 3 times in all"]
+    assert warnings.showwarning is shown
