@@ -173,7 +173,7 @@ def fits(first: list[dict], objs: list[dict]) -> bool:
     """Whether a view's shapes ``objs`` fuse with the identity view's ``first``: polygons and masks
     with polygons and masks, other shapes with the same one kind; finding nothing fits anything."""
     kinds, own = {o["kind"] for o in first}, {o["kind"] for o in objs}
-    return not own or (own <= set(MASKLIKE) if kinds <= set(MASKLIKE) else own == kinds)
+    return not own or not kinds or (own <= set(MASKLIKE) if kinds <= set(MASKLIKE) else own == kinds)
 
 
 def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
@@ -182,12 +182,14 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     the identity view first; ``windows`` as ``fuse_many`` takes them), as the module docstring
     says; None when the identity view has no shapes to fuse. ``many``: the question asks for every
     object (``[det]``), so shapes are clustered even where each view found at most one (as one
-    shape per view, two ships each seen by half the views were voted down to one)."""
+    shape per view, two ships each seen by half the views were voted down to one), and where the
+    identity view found none ("None."), those of the others are (the first that found some gives
+    the kind), each scored by the share of the views that found it; None where no view found one."""
     if cfg is None:
         from rsvlm.tta import FuseConfig
 
         cfg = FuseConfig()
-    first = views[0]
+    first = views[0] or (next((objs for objs in views if objs), []) if many else [])
     if not first:
         return None
     kinds = {o["kind"] for o in first}

@@ -350,7 +350,10 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
-    answer (``first``) is neither shapes only nor short text (``cfg.text_words``).
+    answer (``first``) is neither shapes only nor short text (``cfg.text_words``). The identity
+    answer to a ``[det]`` question that holds no shape ("None.") is fused as shapes: the other views
+    (crops too) may find what it missed, each shape scored by the share of the views that found it;
+    it stays as it is where none is kept.
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote. A fused
@@ -377,6 +380,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if shapes_only(dec):
             todo.append((i, w, h, True))
             views[i] = [with_scores(dec.objects, scores, text)]
+        elif asks_all(messages[i]) and not dec.objects and not dec.problems:  # "None.": another view may find some
+            todo.append((i, w, h, True))
+            views[i] = [[]]
         elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
             todo.append((i, w, h, False))
             views[i] = [text.strip()]
@@ -424,7 +430,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         note = _unfused_note(left[i], n_asked[i], shapes) if i in left else None
         if not shapes:
             fused[i] = Fused(vote(views[i]), cut=cut[i], note=note)
-        elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None:
+        elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
+                objs or views[i][0]):  # "None." stays where no view's shape is kept
             fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i], note=note)
     return fused
 

@@ -103,3 +103,27 @@ def test_view_answers_left_out_of_the_fusion_are_counted_in_its_note():
     assert voted.answer == "harbour"
     assert voted.note == ("test-time augmentation: 1 of 3 other view answer(s) could not be fused, left out of the "
                           "vote (first: view 'v': it holds shapes)")
+
+
+def test_a_detection_answered_none_is_fused_with_what_the_other_views_found():
+    # the plain answer "None." was voted as text: every view that found the ship was thrown out, and
+    # no crop was asked, so TTA could never find an object the plain answer missed
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 48, 64), np.float32))]
+    ship = [{"kind": "box", "label": "ship", "coords": [4.0, 5.0, 14.0, 12.0]}]
+    det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+    views = tta.MODES["flip"]
+    gen = _Views(ship, 64, 48, views, {"v": "None."})  # 2 of the 4 views find it
+    fused = tta.fused_answers(gen, det, [image], [("None.", [])], tta.FuseConfig(views=views))[0]
+    (box,) = fused.objects
+    assert box["coords"] == pytest.approx(ship[0]["coords"], abs=0.05) and box["label"] == "ship"
+    assert geometry.decode(fused.answer, 64, 48).objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
+    # where no view finds one, or too few do, "None." stays; a class question answered "None." is voted
+    nothing = {v: "None." for v in views}
+    assert tta.fused_answers(_Views([], 64, 48, views, nothing), det, [image], [("None.", [])]) == [None]
+    few = tta.FuseConfig(views=views, min_views=3)
+    assert tta.fused_answers(_Views(ship, 64, 48, views, {"v": "None."}), det, [image], [("None.", [])], few) == [None]
+    cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
+    assert tta.fused_answers(_Views(ship, 64, 48, views, {"h": "None."}), cls, [image],
+                             [("None.", [])])[0].answer == "None."
