@@ -140,3 +140,20 @@ def test_rebuild_of_an_interrupted_synth_folder_says_so(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"note: {tmp_path / 'train.jsonl.partial'}: an earlier run there" in err and "the 2 there" in err
     assert json.loads((tmp_path / "stats.json").read_text())["unfinished_run"] == str(tmp_path / "train.jsonl.partial")
+
+
+def test_objects_too_small_to_draw_are_counted_not_silently_absent(tmp_path, capsys):
+    # at 32 px a small vehicle draws under 3 px and is never placed: parking lots had no cars, without a word
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32, "pairs_fraction": 0.0,
+                                                                      "scene_weights": {"parking lot": 1000}},
+                                  "instructions": {"records_per_image": 1, "task_weights": {"cls": 1}}})
+    rep = synthesize(tmp_path / "a", 2, seed=0, cfg=cfg, progress=False)
+    assert "small vehicle" not in rep["object_classes"] and rep["objects_too_small"]["small vehicle"] >= 8
+    err = capsys.readouterr().err
+    assert "were left out as too small to draw (under 3 px at scene.size 32" in err and "small vehicle" in err
+    assert json.loads((tmp_path / "a" / "stats.json").read_text())["objects_too_small"] == rep["objects_too_small"]
+    cfg.scene.min_object_px = 10.0  # the fix the note names
+    rep = synthesize(tmp_path / "b", 2, seed=0, cfg=cfg, progress=False)
+    assert rep["object_classes"]["small vehicle"] >= 2 and not rep["objects_too_small"]
+    assert "too small" not in capsys.readouterr().err
+    assert "objects_too_small" not in json.loads((tmp_path / "b" / "stats.json").read_text())

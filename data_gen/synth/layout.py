@@ -8,6 +8,7 @@ noise); objects are placed by rejection sampling inside a zone mask, never overl
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -161,6 +162,8 @@ class Placer:
         self.objects: list[SceneObject] = []
         self.next_id = first_id
         self.rejected = 0
+        self.too_small: Counter = Counter()  # class -> objects left out: each try that was drawn had under 3 px
+        self._sizes = [0, 0]  # tries of the current object that were drawn: under 3 px, 3 px or more
 
     def _footprint(self, obj: SceneObject, grow: float):
         if obj.cls == "storage tank":
@@ -181,6 +184,7 @@ class Placer:
             return 0
         placed = 0
         for _ in range(n):
+            self._sizes = [0, 0]
             for _ in range(tries):
                 obj = self.propose(cls, cand, angle, jitter)
                 if obj is not None and self.accept(obj, mask):
@@ -188,6 +192,8 @@ class Placer:
                     break
             else:
                 self.rejected += 1
+                if self._sizes[0] and not self._sizes[1]:  # counting only: no draw of rng
+                    self.too_small[cls] += 1
         return placed
 
     def propose(self, cls: str, cand: np.ndarray, angle: float | None, jitter: float) -> SceneObject | None:
@@ -221,7 +227,11 @@ class Placer:
         if win is None or grown is None:
             return False
         ys, xs, m = win
-        if m.sum() < 3 or not zone_mask[ys, xs][m].all():
+        drawn = int(m.sum())
+        self._sizes[drawn >= 3] += 1
+        if drawn < 3:
+            return False
+        if not zone_mask[ys, xs][m].all():
             return False
         gys, gxs, gm = grown
         if self.occ[gys, gxs][gm].any():

@@ -9,6 +9,7 @@ buildings) and changes the sun. Storage tanks and pools never change.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,6 +58,7 @@ class SceneGraph:
     size: int
     frames: list[Frame]  # one, or two in time order
     changes: list[dict] = field(default_factory=list)  # {"type", "class", "id"} for pairs
+    too_small: Counter = field(default_factory=Counter)  # class -> objects left out: under 3 px drawn
 
     @property
     def is_pair(self) -> bool:
@@ -93,17 +95,18 @@ def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pai
     placer = Placer(bg, rng, size, **sizing)
     _place_recipe(placer, bg, RECIPES[scene_class], rng, max_objects)
     f0 = Frame(bg, placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
-    graph = SceneGraph(scene_id, scene_class, size, [f0])
+    graph = SceneGraph(scene_id, scene_class, size, [f0], too_small=placer.too_small.copy())
     if pair:
-        f1, changes = _change(f0, placer, scene_class, rng, size, max_objects, sizing)
+        f1, changes, too_small = _change(f0, placer, scene_class, rng, size, max_objects, sizing)
         graph.frames.append(f1)
         graph.changes = changes
+        graph.too_small.update(too_small)
     return graph
 
 
 def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_objects: int,
             sizing: dict[str, float]):
-    """Second frame and the list of change events."""
+    """Second frame, the list of change events, and the arrivals left out as too small to draw."""
     bg1 = copy.deepcopy(f0.bg)
     changes: list[dict] = []
     keep: list[SceneObject] = []
@@ -137,7 +140,7 @@ def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_ob
         green = m == MAT["crop_green"]
         m[green & (rng.uniform() < 0.5)] = MAT["crop_ripe"]
     f1 = Frame(bg1, keep + placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
-    return f1, changes
+    return f1, changes, placer.too_small
 
 
 def _paint_soil(bg: Background, o: SceneObject) -> None:
