@@ -40,18 +40,25 @@ def answer_files(out: Path) -> list[Path]:
     return [f for f in [out] if f.is_file()] + [p for _, p in sorted(parts)]
 
 
-def _rows(path: Path) -> list[dict]:
+def _rows(path: Path, bad: list[str] | None = None) -> list[dict]:
     """The rows of a predictions file that are JSON objects with an id; a line cut by a kill (or
-    being written by another rank) is left out, so its record reads as unanswered."""
+    being written by another rank) is left out, so its record reads as unanswered. ``bad``, where
+    given, gets ``PATH:N: why`` for each other line left out but blank ones (a last line without its
+    newline is being written, or was cut: not one)."""
     rows = []
     try:
         text = path.read_text()
     except FileNotFoundError:  # none yet, or an empty part its rank just removed
         return rows
-    for line in text.splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            if isinstance(row := json.loads(line), dict) and isinstance(row.get("id"), str):
-                rows.append(row)
+    for n, line in enumerate(text.splitlines(keepends=True), 1):
+        try:
+            row, why = json.loads(line), 'not a JSON object with a string "id"'
+        except json.JSONDecodeError as e:
+            row, why = None, f"not JSON ({e.msg})"
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            rows.append(row)
+        elif bad is not None and line.strip() and line.endswith("\n"):
+            bad.append(f"{path}:{n}: {why}")
     return rows
 
 
@@ -103,6 +110,7 @@ class ErrorRows:
     n_undigested: int = 0  # written before rows carried an inputs_digest: answered again
     n_forced: int = 0  # inputs unchanged, answered again because --retry-errors asks
     asked_again: list[str] = field(default_factory=list)  # ids answered when they asked otherwise: answered again
+    unreadable: list[str] = field(default_factory=list)  # "PATH:N: why" of lines no answer could be read from
 
 
 def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
@@ -120,9 +128,9 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     answered only empty with an ``"error"`` is done when such a row's inputs are unchanged (it would
     fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows. An answer
     to what its record no longer asks (``is_stale``) is no answer: answered again (``asked_again``)."""
-    answered, failed, stale = set(), {}, set()
+    answered, failed, stale, bad = set(), {}, set(), []
     for f in [part, *others]:
-        for row in _rows(f):
+        for row in _rows(f, bad):
             if row["id"] not in records:  # another rank's or past --limit: not this run's to judge
                 continue
             if "error" in row:
@@ -131,7 +139,7 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
                 stale.add(row["id"])
             else:
                 answered.add(row["id"])
-    errors, done, digests = ErrorRows(), set(answered), {}
+    errors, done, digests = ErrorRows(unreadable=bad), set(answered), {}
     for i, rows in failed.items():
         if i in answered:
             continue
@@ -160,13 +168,19 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
     """The closing lines of a run about ``records`` (this rank's) answered empty with an ``"error"``: this
     run's ``failed`` rows and the kept ones of earlier runs (``errors.kept``), how many and the first; where
     relative image paths were looked for, when some name no file (``missing_images_hint``); and unless
-    ``filling`` (``--missing-bands``), how many lack bands ``--missing-bands copy|mean`` would fill."""
+    ``filling`` (``--missing-bands``), how many lack bands ``--missing-bands copy|mean`` would fill. First,
+    where lines of the earlier answers could not be read (``errors.unreadable``), how many and the first."""
+    lines = []
+    if bad := errors.unreadable:  # its record, if it answered one of this run's, read as unanswered
+        lines.append(f"{len(bad)} line(s) of the earlier answers could not be read (first: {bad[0][:300]}): the "
+                     "records they answered, if any, were answered again; the lines are left where they are, and "
+                     "the scorers count them as unreadable: delete them")
     if not (rows := [*failed, *errors.kept]):
-        return []
+        return lines
     first, kept = rows[0], f", {len(errors.kept)} of them from the last run" if errors.kept else ""
-    lines = [f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take or a "
-             f"prompt past the LLM's context answered empty (see 'error' in {out}{kept}; first: {first['id']}: "
-             f"{first['error'][:200]})"]
+    lines.append(f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take or "
+                 f"a prompt past the LLM's context answered empty (see 'error' in {out}{kept}; first: "
+                 f"{first['id']}: {first['error'][:200]})")
     if hint := missing_images_hint(records, root):
         lines.append(hint)
     # rsvlm.model.stem's messages for an image that lacks bands the model expects

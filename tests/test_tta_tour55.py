@@ -127,3 +127,31 @@ def test_a_detection_answered_none_is_fused_with_what_the_other_views_found():
     cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
     assert tta.fused_answers(_Views(ship, 64, 48, views, {"h": "None."}), cls, [image],
                              [("None.", [])])[0].answer == "None."
+
+
+def test_a_resumed_run_says_which_earlier_lines_it_could_not_read(tmp_path, monkeypatch, capsys):
+    # a line broken in the middle of the predictions (two writers, a hand edit): its record read as
+    # unanswered and was answered again without a word, and the scorers then counted the line unreadable
+    import json
+
+    from test_eval_ranks51 import StandIn, _run, records_file
+
+    model = StandIn(monkeypatch)
+    data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
+    _run(data, out)
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text(lines[0] + '{"id": "r1", "task": "cls", "ans\n' + "\n" + "[1, 2]\n" + "".join(lines[2:]))
+    capsys.readouterr()
+    model.asked, model.tag = [], "run 2"
+    _run(data, out)
+    assert model.asked == ["r1"]
+    err = capsys.readouterr().err
+    assert f"2 line(s) of the earlier answers could not be read (first: {out}:2: not JSON (" in err
+    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()[4:]]
+    assert ids == ["r2", "r3", "r1"]  # lines 2 to 4 left as they were
+    assert '"ans\n' in out.read_text()
+    # a last line without its newline is one a kill cut: dropped before the resume, as ever, and not counted
+    out.write_text(out.read_text() + '{"id": "r9", "ta')
+    _run(data, out)
+    assert "2 line(s) of the earlier answers could not be read" in capsys.readouterr().err
+    assert not out.read_text().endswith('"ta')
