@@ -19,7 +19,7 @@ def synth_main(argv: list[str]) -> int:
     p.add_argument("--n", type=int, required=True, help="number of scenes (at least 1)")
     p.add_argument("--seed", type=int, default=0,
                    help="scene ids are s<seed>-<index>; same seed and config give the same bytes (default 0)")
-    p.add_argument("--modalities", default=None, help="comma list of optical,sar,ir,msi (default: config)")
+    p.add_argument("--modalities", default=None, help="comma list of optical,sar,ir,msi, any case (default: config)")
     p.add_argument("--size", type=int, default=None, help="scene side in px (default: config, 128)")
     p.add_argument("--pairs-fraction", type=float, default=None, help="fraction of bi-temporal scenes")
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml")
@@ -32,7 +32,8 @@ def synth_main(argv: list[str]) -> int:
         p.error("--out is empty (it would write into the current folder)")
     overrides = list(a.overrides)
     if a.modalities is not None:
-        names = [m.strip() for m in a.modalities.split(",") if m.strip()]  # "optical, sar," is fine
+        names = [m.strip().lower() for m in a.modalities.split(",") if m.strip()]  # "Optical, SAR," is fine,
+        # as rsvlm's --modality takes any case
         overrides.append(f"modalities={json.dumps(names)}")  # JSON is YAML: any name reaches the check
     if a.size is not None:
         overrides.append(f"scene.size={a.size}")

@@ -157,3 +157,15 @@ def test_objects_too_small_to_draw_are_counted_not_silently_absent(tmp_path, cap
     assert rep["object_classes"]["small vehicle"] >= 2 and not rep["objects_too_small"]
     assert "too small" not in capsys.readouterr().err
     assert "objects_too_small" not in json.loads((tmp_path / "b" / "stats.json").read_text())
+
+
+def test_modalities_flag_takes_any_case_as_rsvlm_modality_does(tmp_path):
+    # "--modalities optical,SAR" was an error, while rsvlm predict --modality SAR is fine
+    import yaml
+
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path), "--n", "1", "--size", "16", "--modalities", "Optical, SAR", "--pairs-fraction", "0",
+                 "--no-progress"]) == 0
+    assert yaml.safe_load((tmp_path / "config.yaml").read_text())["modalities"] == ["optical", "sar"]
+    assert sorted(p.name for p in (tmp_path / "images").iterdir()) == ["s0-000000_optical.png", "s0-000000_sar.tif"]
