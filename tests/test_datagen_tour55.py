@@ -169,3 +169,11 @@ def test_modalities_flag_takes_any_case_as_rsvlm_modality_does(tmp_path):
                  "--no-progress"]) == 0
     assert yaml.safe_load((tmp_path / "config.yaml").read_text())["modalities"] == ["optical", "sar"]
     assert sorted(p.name for p in (tmp_path / "images").iterdir()) == ["s0-000000_optical.png", "s0-000000_sar.tif"]
+
+
+def test_all_tasks_asks_a_pairs_single_image_questions_of_its_second_frame(tmp_path):
+    # docs/data.md said the frame was random; with all_tasks it is always t1 (the eval sets)
+    synthesize(tmp_path, 3, seed=0, cfg=_cfg(pairs=1.0, all_tasks=True), progress=False, verbose=False)
+    recs = [json.loads(line) for s in ("train", "val", "test") for line in (tmp_path / f"{s}.jsonl").open()]
+    times = {r["meta"]["time"] for r in recs if r["task"] != "change"}
+    assert times == {"t1"} and {r["meta"]["time"] for r in recs if r["task"] == "change"} == {"t0,t1"}
