@@ -177,3 +177,15 @@ def test_all_tasks_asks_a_pairs_single_image_questions_of_its_second_frame(tmp_p
     recs = [json.loads(line) for s in ("train", "val", "test") for line in (tmp_path / f"{s}.jsonl").open()]
     times = {r["meta"]["time"] for r in recs if r["task"] != "change"}
     assert times == {"t1"} and {r["meta"]["time"] for r in recs if r["task"] == "change"} == {"t0,t1"}
+
+
+def test_chat_refuses_a_folder_as_out_before_reading_and_leaves_no_partial(tmp_path, capsys):
+    # the records were read and chained, the rename onto the folder failed, and OUT.partial stayed
+    from data_gen.__main__ import main
+
+    src, folder = tmp_path / "train.jsonl", tmp_path / "out"
+    _vqa_records(src, 4)
+    folder.mkdir()
+    assert main(["chat", "--src", str(src), "--out", str(folder), "--no-progress"]) == 2
+    assert f"error: --out {folder} is a folder; give a file, e.g. {folder / 'chat.jsonl'}" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.partial"))

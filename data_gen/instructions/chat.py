@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     if src.is_dir():
         print(f"error: --src {src} is a folder; give a records file, e.g. {src / 'train.jsonl'}", file=sys.stderr)
         return 2
+    if out.is_dir():  # it was read and chained, then the rename failed and left OUT.partial beside it
+        print(f"error: --out {out} is a folder; give a file, e.g. {out / 'chat.jsonl'}", file=sys.stderr)
+        return 2
     if out.exists() and src.exists() and out.samefile(src):
         print(f"error: --out {out} is the --src file; write the conversations to another file", file=sys.stderr)
         return 2
@@ -127,6 +130,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         part.replace(out)
         written.append(True)
     except OSError as e:
+        part.unlink(missing_ok=True)
         print(f"error: cannot write --out {out}: {e}", file=sys.stderr)
         return 2
     used = sum(len(r["meta"]["turn_ids"]) for r in chats)
