@@ -69,6 +69,28 @@ class FuseConfig:
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
     crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
 
+    def __post_init__(self):
+        """``views`` may be a mode's name (``"dihedral"``); a ValueError for views no mode has, or
+        without the identity first (the plain answer is that view's: one left out went unasked), and
+        for shares, counts and thresholds out of their range."""
+        if isinstance(self.views, str):
+            if self.views not in MODES:
+                raise ValueError(f"FuseConfig.views: unknown mode {self.views!r} (known: {', '.join(MODES)})")
+            self.views = MODES[self.views]
+        views, known = tuple(self.views), DIHEDRAL + CROPS
+        if not views or views[0] != "" or len(set(views)) < len(views) or not set(views) <= set(known):
+            raise ValueError(f"FuseConfig.views: {views!r} must be the identity '' first, then other views of "
+                             f"{known[1:]!r}, each once (or a mode's name: {', '.join(MODES)})")
+        self.views = views
+        bad = [f"{k} {v!r}" for k, v, ok in (
+            ("agree", self.agree, 0 <= self.agree <= 1), ("cluster_iou", self.cluster_iou, 0 <= self.cluster_iou <= 1),
+            ("min_views", self.min_views, self.min_views >= 1), ("min_share", self.min_share, 0 < self.min_share <= 1),
+            ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
+            ("crop_share", self.crop_share, 0 < self.crop_share <= 1)) if not ok]
+        if bad:
+            raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
+                             "least 1, min_share and crop_share in (0, 1], text_words at least 0)")
+
 
 def croppable(messages: list[dict]) -> bool:
     """Whether a crop leaves the last question's meaning alone: a ``[det]`` question, or a

@@ -155,3 +155,21 @@ def test_a_resumed_run_says_which_earlier_lines_it_could_not_read(tmp_path, monk
     _run(data, out)
     assert "2 line(s) of the earlier answers could not be read" in capsys.readouterr().err
     assert not out.read_text().endswith('"ta')
+
+
+@pytest.mark.parametrize("kw, says", [
+    ({"views": ("h", "v")}, "must be the identity '' first"),  # "h" went unasked: the plain answer is the identity's
+    ({"views": "ihedral"}, "unknown mode 'ihedral'"),  # a string was taken view by view: 'i', 'h', 'e', …
+    ({"views": ("", "x")}, "must be the identity '' first"),  # an unknown view was asked as the identity
+    ({"views": ("", "h", "h")}, "each once"),
+    ({"min_share": 0}, "min_share 0 out of range"),  # every pixel of the image kept
+    ({"crop_share": 1.5}, "crop_share 1.5 out of range"),  # a crop window starting left of the image
+])
+def test_a_fuse_config_a_mode_cannot_have_is_refused(kw, says):
+    with pytest.raises(ValueError, match=says.replace("(", r"\(")):
+        tta.FuseConfig(**kw)
+
+
+def test_a_fuse_config_takes_a_modes_name():
+    assert tta.FuseConfig(views="dihedral+crops").views == tta.MODES["dihedral+crops"]
+    assert tta.FuseConfig(views=list(tta.VIEWS)).views == tta.VIEWS
