@@ -189,3 +189,14 @@ def test_chat_refuses_a_folder_as_out_before_reading_and_leaves_no_partial(tmp_p
     assert main(["chat", "--src", str(src), "--out", str(folder), "--no-progress"]) == 2
     assert f"error: --out {folder} is a folder; give a file, e.g. {folder / 'chat.jsonl'}" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_rebuild_names_a_records_file_it_cannot_write(tmp_path, capsys):
+    # an OSError other than a missing file (a folder in the way, a read-only --dir) was a traceback
+    from data_gen.__main__ import main
+
+    synthesize(tmp_path, 2, seed=0, cfg=_cfg(), progress=False, verbose=False)
+    (tmp_path / "g_train.jsonl.partial").mkdir()
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(tmp_path / "g_train.jsonl.partial") in err and "Traceback" not in err

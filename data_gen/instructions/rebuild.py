@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
                   file=sys.stderr)
-    except (ConfigError, ValueError, FileNotFoundError) as e:
+    except (ConfigError, ValueError, OSError) as e:  # OSError: a file it cannot write, named in it
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
