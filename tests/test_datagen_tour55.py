@@ -200,3 +200,12 @@ def test_rebuild_names_a_records_file_it_cannot_write(tmp_path, capsys):
     assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and str(tmp_path / "g_train.jsonl.partial") in err and "Traceback" not in err
+
+
+def test_preview_names_an_out_that_cannot_be_a_folder(tmp_path, capsys):
+    from data_gen.synth.preview import main as preview
+
+    synthesize(tmp_path, 1, seed=0, cfg=_cfg(), progress=False, verbose=False)
+    (tmp_path / "file").write_text("")
+    assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "file")]) == 2  # was a FileExistsError traceback
+    assert f"error: --out {tmp_path / 'file'} cannot be made a folder" in capsys.readouterr().err

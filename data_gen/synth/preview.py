@@ -120,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",
               file=sys.stderr)
         return 2
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a file of that name, a read-only parent
+        print(f"error: --out {out} cannot be made a folder ({e})", file=sys.stderr)
+        return 2
     scenes, failed = [], []
     for path in [root / "scenes" / f"{w}.json" for w in wanted] or paths:
         try:
@@ -145,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(s["scene"])
             print(f"error: scene {s['scene']}: {e}", file=sys.stderr)
             continue
-        panel.save(out / name)
+        try:
+            panel.save(out / name)
+        except OSError as e:  # the disk is full, or a folder of that name is in the way
+            print(f"error: cannot write {out / name} ({e})", file=sys.stderr)
+            return 2
         print(out / name)
     if failed:
         print(f"error: {len(failed)} of {total} scene(s) not drawn: {', '.join(failed)}", file=sys.stderr)
