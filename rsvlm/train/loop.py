@@ -32,6 +32,14 @@ from rsvlm.model.pointer import pointer_ids
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
+from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: importable from here as before)
+    StandIns,
+    check_naive_groups,
+    count_dropped,
+    find_stand_in,
+    no_full_batch,
+    short_of_batch,
+)
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig
 from rsvlm.train.logging import Metrics, StepProfiler
@@ -204,36 +212,6 @@ def init_vision(model, ckpt_dir: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
-def find_stand_in(dataset, groups: list[str], key: tuple[str, ...], pad_id: int, tries: int = 64) -> dict | None:
-    """A collated one-sample batch of the first readable record (of ``tries``) whose group is in ``key``, or
-    None: the zero-weight stand-in for a rank's all-bad micro-batch, which must run the stems and encoders
-    the other ranks' micro-batches run (ZeRO reduces their gradients: another's aborted the run)."""
-    for i in [i for i, g in enumerate(groups) if g in key][:tries]:
-        if not (sample := dataset[i]).get("bad"):  # view 0, the image as it is
-            return D.collate([sample], pad_id)
-    return None
-
-
-def check_naive_groups(batching: str, world: int, groups: list[str]) -> None:
-    """ValueError where ``data.batching=naive`` would give the ranks of a step micro-batches of other
-    modalities, hence other stems and encoders, whose gradients ZeRO cannot reduce (a gloo abort)."""
-    if world > 1 and batching == "naive" and len(set(groups)) > 1:
-        by = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items()))
-        raise ValueError(f"data.batching=naive on {world} processes with records of several modalities ({by}): the "
-                         "ranks of a step would run other stems and encoders, which ZeRO cannot reduce; use "
-                         "data.batching=length_grouped (each global batch of one modality)")
-
-
-def short_of_batch(n_by_group: dict[str, int], batch_size: int, world: int, grouped: bool) -> str:
-    """What to change where no global batch fills: the largest ``batch_size`` that fills one, and
-    ``data.batching=naive`` only where it would help (one process, enough records of all groups together)."""
-    total, most = sum(n_by_group.values()), max(n_by_group.values(), default=0)
-    fits = (most if grouped else total) // world
-    fix = (f"batch_size={fits} or lower" if fits else f"fewer processes than {world} (there are fewer "
-           f"{'records of any one modality' if grouped else 'records'})")
-    return fix + (", or data.batching=naive" if grouped and world == 1 and total >= batch_size else "") + ", or add records"
-
-
 def train(cfg: TrainConfig, checked: bool = False) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
     ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status)."""
@@ -323,13 +301,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
             if batches := plan(e):
                 break
         else:
-            by = ", ".join(f"{n} {m}" for m, n in sorted(Counter(modalities).items()))
-            grouped = cfg.data.batching == "length_grouped"
-            raise ValueError(f"{report.path}: {len(lengths)} records ({by}) cannot fill one global batch of "
-                             f"{cfg.batch_size * world} (batch_size={cfg.batch_size} × {world} process(es)"
-                             + (", one modality a batch" if grouped else "")
-                             + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weights is not None else "")
-                             + f"): give {short_of_batch(Counter(modalities), cfg.batch_size, world, grouped)}")
+            raise no_full_batch(report.path, modalities, cfg.batch_size, world, cfg.data.batching == "length_grouped",
+                                weights is not None)
         if e > epoch and rank == 0:
             print(f"[rsvlm.train] epoch(s) {epoch}–{e - 1}: the weighted draws filled no global batch of "
                   f"{cfg.batch_size * world}; passed over to epoch {e}", file=sys.stderr)
@@ -353,8 +326,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     engine.module.train()
     dl, state["epoch"] = loader(state["epoch"], state["micro_in_epoch"])
     it = iter(dl)
-    last_good = None  # the last micro-batch with a readable sample
-    stand_ins: dict[tuple[str, ...], dict] = {}  # the last such of each modality group (several processes)
+    stand_ins = StandIns(dataset, modalities, world, processor.tokenizer.pad_token_id)
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
     whole_epoch = state["micro_in_epoch"] == 0  # this run reads the current epoch from its start
     t_start, steps_at_start, tokens_at_start = time.perf_counter(), state["step"], state["tokens"]
@@ -362,7 +334,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
         try:
             batch = next(it)
         except StopIteration:
-            if last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
+            if stand_ins.last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
                 check_bad(state, cfg, final=True)  # the usual verdict, where the limit is below all
                 raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
                                         f"bad); the first: {state.get('first_bad')}") from None
@@ -372,39 +344,15 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
             continue
         state["micro_in_epoch"] += 1
         state["samples"] += batch["n_samples"]
-        for rid, err in batch["bad"]:  # every draw counted; each of the first 1000 named once, not every epoch
-            state["bad"] += 1
-            if rid in state["bad_ids"]:
-                continue
-            if len(state["bad_ids"]) < 1000:
-                state["bad_ids"].append(rid)
-            state.setdefault("first_bad", f"{rid}: {err}")
-            print(f"[rsvlm.train] rank {rank}: skipped sample {rid}: {err}", file=sys.stderr)
-        for rid, n in batch["cut"]:  # trained on as cut: named once, then counted (summary.json)
-            if not state.get("cut"):
-                print(f"[rsvlm.train] rank {rank}: sample {rid} is {n} tokens, cut to data.max_length="
-                      f"{cfg.data.max_length}: the end of its answer is not trained (cut samples are counted in "
-                      "summary.json)", file=sys.stderr)
-            state["cut"] = state.get("cut", 0) + 1
-            if len(state.setdefault("cut_ids", [])) < 1000:
-                state["cut_ids"].append(rid)
+        count_dropped(state, batch, rank, cfg.data.max_length)
         empty = batch["input_ids"].shape[0] == 0
-        stand_in = last_good
-        if world > 1:  # ZeRO reduces the gradients of the stems and encoders the others' micro-batches ran
-            key = tuple(sorted({modalities[i % len(lengths)] for i in planned[state["micro_in_epoch"] - 1]}))
-            if empty and key not in stand_ins:
-                stand_ins[key] = find_stand_in(dataset, modalities, key, processor.tokenizer.pad_token_id)
-            stand_in = stand_ins.get(key)
+        stand_in = stand_ins.update(batch, planned[state["micro_in_epoch"] - 1])
         check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group)  # alike on every rank
         weight = 1.0
         if empty:
             if stand_in is None:  # one process (several stopped together above)
                 continue
             batch, weight = stand_in, 0.0
-        else:
-            last_good = batch
-            if world > 1:
-                stand_ins[key] = batch
         start = answer_window(batch["labels"])  # prompts and images need no logits
         seq = batch["input_ids"].shape[1]
         use_pointer = cfg.loss.pointer_weight > 0
