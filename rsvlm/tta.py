@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rsvlm.fusion import cut_by, fits, fuse, vote
+from rsvlm.fusion import BOXLIKE, cut_by, fits, fuse, vote
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
@@ -412,7 +412,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for view in cfg.views[1:] if todo else ():
         if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean
             asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share), messages[i]))
-                     for i, w, h, shapes in todo if shapes and croppable(messages[i]) and i not in refused]
+                     for i, w, h, shapes in todo if shapes and croppable(messages[i]) and i not in refused
+                     and {o["kind"] for o in views[i][0]} <= set(BOXLIKE)]  # a crop's masks cannot be shifted back
         else:
             asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
                      if i not in refused and (v := flip_view(images[i], messages[i], view)) is not None]

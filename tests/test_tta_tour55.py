@@ -173,3 +173,23 @@ def test_a_fuse_config_a_mode_cannot_have_is_refused(kw, says):
 def test_a_fuse_config_takes_a_modes_name():
     assert tta.FuseConfig(views="dihedral+crops").views == tta.MODES["dihedral+crops"]
     assert tta.FuseConfig(views=list(tta.VIEWS)).views == tta.VIEWS
+
+
+def test_crops_are_not_asked_where_the_plain_answer_is_a_polygon_or_mask():
+    # a crop's polygons were shifted back but its masks dropped, and the pixel vote counted each crop
+    # as covering nothing: under --tta crops a grounded region (free decoding) was voted away to ""
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 40, 40), np.float32))]
+    lake = geometry.mask_to_objects(np.pad(np.ones((10, 12), bool), ((5, 25), (8, 20))), "lake", form="grid")
+    plain = geometry.encode(lake, 40, 40)
+    ground = [[{"role": "user", "content": "<image>\n[ground] Where is the lake?"}]]
+    cfg = tta.FuseConfig(views="crops")
+
+    def generate(messages, images):
+        raise AssertionError("no crop is asked about a mask")
+
+    assert tta.fused_answers(generate, ground, [image], [(plain, [])], cfg) == [None]
+    fused = tta.fused_answers(_Views(lake, 40, 40, tta.MODES["dihedral+crops"]), ground, [image], [(plain, [])],
+                              tta.FuseConfig(views="dihedral+crops"))[0]
+    assert fused.answer == plain  # the 8 mirror views alone, each finding it
