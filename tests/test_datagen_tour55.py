@@ -209,3 +209,19 @@ def test_preview_names_an_out_that_cannot_be_a_folder(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "file")]) == 2  # was a FileExistsError traceback
     assert f"error: --out {tmp_path / 'file'} cannot be made a folder" in capsys.readouterr().err
+
+
+def test_chat_takes_images_given_as_one_file_per_band(tmp_path, capsys):
+    # an image with band_files and no path (Sentinel-2 as one file per band) was a KeyError traceback
+    from data_gen.__main__ import main
+
+    bands = ["B02.tif", "B03.tif", "B04.tif", "B08.tif"]
+    recs = [{"id": f"s2-{i}", "task": "vqa", "images": [{"band_files": bands if i < 3 else bands[:2], "modality": "msi"}],
+             "conversations": [{"from": "human", "value": f"<image>\n[vqa] q {i}?"}, {"from": "gpt", "value": "no"}]}
+            for i in range(4)]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert main(["chat", "--src", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
+    out = capsys.readouterr()
+    chats = [json.loads(line) for line in (tmp_path / "c.jsonl").open()]
+    assert [sorted(c["meta"]["turn_ids"]) for c in chats] == [["s2-0", "s2-1", "s2-2"]]  # s2-3: other files
+    assert "1 left alone" in out.out and "4 of 4 images are not under" in out.err

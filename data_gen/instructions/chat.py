@@ -35,6 +35,15 @@ def _strip_images(text: str) -> str:
     return text.replace(IMAGE_TOKEN + "\n", "").replace(IMAGE_TOKEN, "").lstrip()
 
 
+def _image_id(im: dict) -> str | tuple[str, ...]:
+    """What names one image: its ``band_files`` (one file per band, the records' reading), else its ``path``."""
+    return tuple(im["band_files"]) if im.get("band_files") else im["path"]
+
+
+def _files(im: dict) -> list[str]:
+    return list(im["band_files"]) if im.get("band_files") else [im["path"]]
+
+
 def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     """Conversations of 2..``turns`` of the records asked of the same images (module docstring)."""
     if turns < 2 or seed < 0:
@@ -42,7 +51,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
-            groups[tuple(im["path"] for im in r["images"])].append(r)
+            groups[tuple(_image_id(im) for im in r["images"])].append(r)
     rng = np.random.default_rng(seed)
     out = []
     for key in sorted(groups, key=str):  # a fixed order: the output depends on the seed only
@@ -145,7 +154,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
 
 def _image_notes(chats: list[dict], src: Path, out: Path) -> list[str]:
     """Warnings about image paths, which stay relative to the --src folder (training's default root)."""
-    names = sorted({im["path"] for r in chats for im in r["images"] if not Path(im["path"]).is_absolute()})
+    names = sorted({f for r in chats for im in r["images"] for f in _files(im) if not Path(f).is_absolute()})
     missing = [n for n in names if not (src.parent / n).exists()]
     notes = []
     if missing:
