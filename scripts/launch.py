@@ -186,17 +186,11 @@ def main(argv: list[str] | None = None) -> int:
             proc.kill()
         return 130
     if status:  # a rank failed (or was killed) and the launcher stopped the others: its report ends in a traceback
-        print(f"launch: {plan.command[0]} exited with status {status}; {resume_hint(plan.out_dir)}", file=sys.stderr)
+        from rsvlm.train.checkpoint import resume_hint
+
+        print(f"launch: {plan.command[0]} exited with status {status}; {resume_hint(plan.out_dir)} (its cause is in "
+              "the output above)", file=sys.stderr)
     return status
-
-
-def resume_hint(out_dir: str) -> str:
-    """Where a failed run can go on from: its latest complete step folder, or that there is none."""
-    from rsvlm.train.checkpoint import latest_checkpoint
-
-    last = latest_checkpoint(Path(out_dir) / "checkpoints")
-    return (f"continue from {last} with ckpt.resume=auto, once the failing rank's cause (above) is fixed" if last
-            else f"no step folder was saved in {out_dir} (ckpt.every sets how often)")
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ def test_a_nan_loss_stops_the_run_before_its_weights_are_saved(tmp_path, capsys,
     argv, out = _argv(tmp_path, "max_steps=3", "ckpt.every=1", "log.every=5")
     assert train_main(argv) == 1  # was exit 0: step 2's NaN update, then NaN checkpoints and a NaN final/ model
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "NonFiniteLoss" in err and "step 2," in err and "step_000001 (ckpt.resume=auto)" in err, err
+    assert "NonFiniteLoss" in err and "step 2," in err and "step_000001 with ckpt.resume=auto and a lower optim.lr" in err, err
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000001"] and not (out / "final").exists()
 
 

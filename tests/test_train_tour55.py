@@ -4,6 +4,28 @@ group, SIGTERM, ranks started by hand, verdicts said once, one resume hint, the 
 from __future__ import annotations
 
 import torch
+from test_train_utils import recipe
+
+from rsvlm.train import main as train_main
+from rsvlm.train.checkpoint import resume_hint
+
+
+def test_every_stop_says_where_to_continue_in_one_wording(sft_record, tmp_path, monkeypatch, capsys):
+    """Ctrl-C said 'no checkpoint was saved', scripts/launch.py 'no step folder was saved in OUT_DIR', a
+    non-finite loss 'resume from X (ckpt.resume=auto)'."""
+    import rsvlm.train.loop as loop
+
+    def interrupted(cfg, checked=False, stop=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "train", interrupted)
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}"]) == 130
+    assert capsys.readouterr().err.strip() == f"rsvlm train: interrupted; {resume_hint(out)}"
+    assert resume_hint(out) == f"no step folder was saved in {out / 'checkpoints'} (ckpt.every sets how often)"
+    (out / "checkpoints" / "step_000003").mkdir(parents=True)
+    (out / "checkpoints" / "step_000004.tmp").mkdir()  # a save cut short: not one to continue from
+    assert resume_hint(out) == f"continue from {out / 'checkpoints' / 'step_000003'} with ckpt.resume=auto"
 
 
 def test_stand_ins_take_the_last_readable_micro_batch_of_the_same_modalities():

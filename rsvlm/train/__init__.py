@@ -44,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
         if first:
             print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
-    from pathlib import Path
-
     from rsvlm.train.loop import TooManyBadSamples, train
 
     try:
@@ -58,11 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rsvlm train{f' (rank {rank})' if several else ''}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        from rsvlm.train.checkpoint import latest_checkpoint
+        from rsvlm.train.checkpoint import resume_hint
 
-        last = latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
         if first:
-            print("\nrsvlm train: interrupted; " + (f"continue from {last} with ckpt.resume=auto" if last else
-                  "no checkpoint was saved (ckpt.every sets how often)"), file=sys.stderr)
+            print(f"\nrsvlm train: interrupted; {resume_hint(cfg.out_dir)}", file=sys.stderr)
         return 130
     return 0

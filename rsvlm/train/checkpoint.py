@@ -98,6 +98,15 @@ def latest_checkpoint(root: Path) -> Path | None:
     return steps[-1][1] if steps else None
 
 
+def resume_hint(out_dir: str | Path) -> str:
+    """Where a run that stopped short goes on from, in the one wording every stop uses (Ctrl-C, SIGTERM, a
+    non-finite loss, a failed launch): its latest complete step folder, or that none was saved."""
+    root = Path(out_dir) / "checkpoints"
+    last = latest_checkpoint(root)
+    return (f"continue from {last} with ckpt.resume=auto" if last
+            else f"no step folder was saved in {root} (ckpt.every sets how often)")
+
+
 def tmp_dir(final: Path) -> Path:
     return final.with_name(final.name + ".tmp")
 

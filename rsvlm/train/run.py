@@ -41,9 +41,9 @@ def check_finite(bad: torch.Tensor | bool, cfg: TrainConfig, since: int, step: i
         torch.distributed.all_reduce(bad, op=torch.distributed.ReduceOp.MAX)
     if not bool(bad):
         return
-    last = ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
-    again = (f"resume from {last} (ckpt.resume=auto)" if last else "train again") + (
-        " with a lower optim.lr or optim.max_grad_norm, a longer optim.warmup_steps, or precision=fp32")
+    hint = ckpt.resume_hint(cfg.out_dir)
+    again = (f"{hint} and " if hint.startswith("continue") else f"{hint}; train again with ") + (
+        "a lower optim.lr or optim.max_grad_norm, a longer optim.warmup_steps, or precision=fp32")
     raise NonFiniteLoss(f"the loss was not finite (NaN or inf) in step{'s' if step - since > 1 else ''} "
                         f"{f'{since + 1}…' if step - since > 1 else ''}{step}, which leaves the weights unusable; "
                         f"stopped before saving them: {again}")
