@@ -12,7 +12,8 @@ so that their predictions are scored on the same data and by the same code.
 
 A ``<p>…</p>`` or ``<ref>…</ref>`` phrase labels the geometry that follows it. Like
 ``rsvlm.geometry.decode`` this never raises on model output: what cannot be read is returned
-as a problem next to what could. It cannot read masks, points or any other format.
+as a problem next to what could. It cannot read masks, points or any other format (a falcon
+``<point>`` or other tag holding bins is a problem, not an answer of no object).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _GEOCHAT_BRACE = re.compile(r"\{([^{}]*)\}")
 _GEOCHAT_BOX = re.compile(rf"^\s*<{_NUM}>\s*<{_NUM}>\s*<{_NUM}>\s*<{_NUM}>\s*(?:\|\s*<?{_NUM}>?\s*)?$")
 _FALCON_TAG = re.compile(r"<(box|quad|poly)>(.*?)</\1>", re.S)
 _FALCON_INT = re.compile(r"<(\d{1,6})>")  # longer runs are text: int() refuses over 4300 digits
+_FALCON_OTHER = re.compile(r"<([A-Za-z_]\w*)>\s*(?:<\d+>\s*)+</\1>")  # any other tag holding bins: <point>
 
 
 def decode(text: str, width: int, height: int, fmt: str) -> tuple[list[dict], list[str]]:
@@ -106,4 +108,6 @@ def decode_falcon(text: str, width: int, height: int) -> tuple[list[dict], list[
     opened = len(re.findall(r"<(?:box|quad|poly)>", text))
     if opened != len(_FALCON_TAG.findall(text)):
         problems.append("falcon: unclosed <box>/<quad>/<poly> (truncated answer?)")
+    for m in _FALCON_OTHER.finditer(_FALCON_TAG.sub("", text)):  # was read as no object at all, without a word
+        problems.append(f"falcon: cannot read <{m.group(1)}> (only <box>, <quad> and <poly>): {m.group(0)!r:.80}")
     return objects, problems

@@ -193,3 +193,14 @@ def test_crops_are_not_asked_where_the_plain_answer_is_a_polygon_or_mask():
     fused = tta.fused_answers(_Views(lake, 40, 40, tta.MODES["dihedral+crops"]), ground, [image], [(plain, [])],
                               tta.FuseConfig(views="dihedral+crops"))[0]
     assert fused.answer == plain  # the 8 mirror views alone, each finding it
+
+
+def test_a_falcon_tag_the_reader_does_not_know_is_a_problem_not_an_answer_of_nothing():
+    from eval import foreign
+
+    # a point (or any other tag of bins) read as no object and no problem: scored as a clean empty answer
+    objs, problems = foreign.decode("<ref>ship</ref><point><500><250></point>", 200, 100, "falcon")
+    assert objs == [] and problems == ["falcon: cannot read <point> (only <box>, <quad> and <poly>): "
+                                       "'<point><500><250></point>'"]
+    objs, problems = foreign.decode("<box><1><2><3><4></box> and <ref>ship</ref>, 2 of them", 200, 100, "falcon")
+    assert len(objs) == 1 and problems == []
