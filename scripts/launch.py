@@ -73,6 +73,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     ``out_dir`` its ranks would refuse (``check_out_dir``, read-only), before any of them starts."""
     from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config
+    from rsvlm.train.run import check_engine
 
     if launcher not in LAUNCHERS:
         raise ValueError(f"launcher must be one of {LAUNCHERS}, got {launcher!r}")
@@ -92,9 +93,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
                          f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
     accum = global_batch // (micro * world)
-    if world > 1 and not cfg.dist.deepspeed and cfg.objective != "clip":  # else every rank refused it, once started
-        raise ValueError(f"{recipe}: {world} processes but no dist.deepspeed config (the LM loop has no plain-DDP "
-                         "path); pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
+    try:  # the ranks' own check (run.check_launch), here before they start: else every rank refused it
+        check_engine(cfg, world, ddp=cfg.objective == "clip")
+    except ValueError as e:
+        raise ValueError(f"{recipe}: {e}") from None
     if cfg.dist.deepspeed:  # its batch numbers and ZeRO stage, checked before any process starts
         from dataclasses import replace
 

@@ -3,6 +3,7 @@ group, SIGTERM, ranks started by hand, verdicts said once, one resume hint, the 
 
 from __future__ import annotations
 
+import pytest
 import torch
 from test_train_utils import recipe
 
@@ -26,6 +27,26 @@ def test_every_stop_says_where_to_continue_in_one_wording(sft_record, tmp_path, 
     (out / "checkpoints" / "step_000003").mkdir(parents=True)
     (out / "checkpoints" / "step_000004.tmp").mkdir()  # a save cut short: not one to continue from
     assert resume_hint(out) == f"continue from {out / 'checkpoints' / 'step_000003'} with ckpt.resume=auto"
+
+
+def test_the_launcher_asks_the_ranks_own_check_for_several_processes_without_deepspeed(tmp_path, monkeypatch):
+    from script_loader import load_script
+
+    import rsvlm.train.run as run
+
+    launch = load_script("launch", monkeypatch)
+    sft = tmp_path / "sft.yaml"
+    sft.write_text("# global_batch: 8\n" + recipe(tmp_path).read_text())
+    asked = []
+
+    def check_engine(cfg, world, ddp=False):
+        asked.append((world, ddp))
+        raise ValueError("the ranks' words")
+
+    monkeypatch.setattr(run, "check_engine", check_engine)
+    with pytest.raises(ValueError, match=r"sft\.yaml: the ranks' words$"):  # was its own copy of the message
+        launch.build(sft, gpus_per_node=2)
+    assert asked == [(2, False)]
 
 
 def test_stand_ins_take_the_last_readable_micro_batch_of_the_same_modalities():

@@ -99,9 +99,7 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     any process group forms, for a launch this config cannot run. ``ddp``: several processes are allowed
     without DeepSpeed (plain ``torch.distributed``)."""
     world = env_int("WORLD_SIZE", 1, low=1)
-    if world > 1 and not cfg.dist.deepspeed and not ddp:
-        raise ValueError(f"{world} processes but no dist.deepspeed config; "
-                         "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
+    check_engine(cfg, world, ddp)
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
@@ -113,6 +111,15 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
                          "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
                          "or scripts/launch.py")
     return world, local, cuda
+
+
+def check_engine(cfg: TrainConfig, world: int, ddp: bool = False) -> None:
+    """ValueError for ``world`` processes this config cannot run: the LM loop has no plain-DDP path, so
+    several need ``dist.deepspeed`` (``ddp``: plain ``torch.distributed`` is allowed, as contrastive
+    pretraining runs). ``check_launch`` and ``scripts/launch.py`` both ask it."""
+    if world > 1 and not cfg.dist.deepspeed and not ddp:
+        raise ValueError(f"{world} processes but no dist.deepspeed config (the LM loop has no plain-DDP path); "
+                         "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
 
 
 def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
