@@ -228,7 +228,8 @@ def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | 
     if x1 > x2 or y1 > y2:
         probs.append(f"<grid> box {head[:4]} has x1>x2 or y1>y2; swapped")
         x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
-    rows: list[list[int]] = []
+    rows: list[list[int]] = []  # the first r rows; ``total`` counts them all
+    total, last = 0, None  # rows written (<run> repeats included), the last row's runs
     i, body = 0, items[end + 1:]
     while i < len(body):
         t = body[i]
@@ -238,27 +239,30 @@ def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | 
                 j += 1
             runs = list(body[i + 1:j])
             if sum(runs) > c:
-                probs.append(f"<mask> row {len(rows)}: runs {runs} exceed {c} columns; cut")
+                probs.append(f"<mask> row {total}: runs {runs} exceed {c} columns; cut")
                 keep, tot = [], 0
                 for v in runs:
                     keep.append(min(v, c - tot))
                     tot += keep[-1]
                 runs = keep
-            rows.append(runs)
+            last, total = runs, total + 1
+            rows += [runs][:r - len(rows)]
             i = j
         elif t == "<run>":
-            if not rows or i + 1 >= len(body) or not isinstance(body[i + 1], int) or body[i + 1] < 1:
-                probs.append(f"<mask> <run> at row {len(rows)} has no previous row or no count >= 1; ignored")
+            if last is None or i + 1 >= len(body) or not isinstance(body[i + 1], int) or body[i + 1] < 1:
+                probs.append(f"<mask> <run> at row {total} has no previous row or no count >= 1; ignored")
                 i += 1
                 continue
-            rows += [list(rows[-1]) for _ in range(body[i + 1])]
+            # a free-decoded run of <run><loc_999> made 999 row lists per token, all but r of them cut
+            rows += [list(last) for _ in range(min(body[i + 1], r - len(rows)))]
+            total += body[i + 1]
             i += 2
         else:
             probs.append(f"<mask> unexpected {_show(t)} between rows; ignored")
             i += 1
-    if len(rows) != r:
-        probs.append(f"<mask> has {len(rows)} rows, header says {r}; {'cut' if len(rows) > r else 'padded with empty rows'}")
-        rows = rows[:r] + [[] for _ in range(r - len(rows))]
+    if total != r:
+        probs.append(f"<mask> has {total} rows, header says {r}; {'cut' if total > r else 'padded with empty rows'}")
+        rows += [[] for _ in range(r - len(rows))]
     box = _extent([x1, y1, x2, y2], width, height)
     return {"box": box, "size": [c, r], "rows": rows}, probs
 
