@@ -225,3 +225,20 @@ def test_chat_takes_images_given_as_one_file_per_band(tmp_path, capsys):
     chats = [json.loads(line) for line in (tmp_path / "c.jsonl").open()]
     assert [sorted(c["meta"]["turn_ids"]) for c in chats] == [["s2-0", "s2-1", "s2-2"]]  # s2-3: other files
     assert "1 left alone" in out.out and "4 of 4 images are not under" in out.err
+
+
+def test_chat_ids_stay_unique_when_the_source_reuses_record_ids(tmp_path, capsys):
+    # LLaVA-style files name records by their image: two conversations of one image got one id, which
+    # rsvlm eval's resume and python -m eval.TASK match answers by
+    from data_gen.__main__ import main
+
+    recs = [{"id": "P0001", "image": "P0001.png",
+             "conversations": [{"from": "human", "value": f"<image>\n[vqa] q {i}?"}, {"from": "gpt", "value": "a"}]}
+            for i in range(8)]
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    for seed in range(4):
+        assert main(["chat", "--src", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "c.jsonl"),
+                     "--no-progress", "--seed", str(seed)]) == 0
+        ids = [json.loads(line)["id"] for line in (tmp_path / "c.jsonl").open()]
+        assert len(set(ids)) == len(ids) >= 2 and all(i.startswith("chat-P0001-") for i in ids)
+    assert "reuses record ids (7, first: 'P0001'" in capsys.readouterr().err

@@ -21,6 +21,7 @@ never split.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import defaultdict
@@ -53,7 +54,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
         if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
             groups[tuple(_image_id(im) for im in r["images"])].append(r)
     rng = np.random.default_rng(seed)
-    out = []
+    out, used = [], set()
     for key in sorted(groups, key=str):  # a fixed order: the output depends on the seed only
         group = [groups[key][i] for i in rng.permutation(len(groups[key]))]
         sizes = []
@@ -76,7 +77,13 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
                             t["value"] = _strip_images(t["value"])
                 convs += turns_j
             first, last = part[0], part[-1]  # the last turn is the one scored: its meta
-            out.append({"id": f"chat-{first['id']}-{k}", "images": first["images"], "conversations": convs,
+            rid = base = f"chat-{first['id']}-{k}"
+            for n in itertools.count(2):  # a source reusing ids (LLaVA's image-named ones): -dup2, as convert does
+                if rid not in used:
+                    break
+                rid = f"{base}-dup{n}"
+            used.add(rid)
+            out.append({"id": rid, "images": first["images"], "conversations": convs,
                         "task": last["task"], "meta": {**last.get("meta", {}), "turn_tasks": [r["task"] for r in part],
                                                        "turn_ids": [r["id"] for r in part]}})
     return out
@@ -126,6 +133,9 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         return 2
     if report.n_skipped:
         print(f"skipped {report.summary()}; first: {report.examples[0]}", file=sys.stderr)
+    if report.duplicates:  # ids stay unique in --out: rsvlm eval resumes and python -m eval.TASK matches by id
+        print(f"note: {a.src} reuses record ids ({report.duplicates}, first: {report.first_duplicate}); a "
+              "conversation id taken already gets -dup2, -dup3, …", file=sys.stderr)
     if not chats:
         why = (f"each image of its {len(records)} records has one question" if any(r["images"] for r in records)
                else f"none of its {len(records)} records has an image" if records else "it holds no records")
