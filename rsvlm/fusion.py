@@ -101,12 +101,14 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
 
 
 def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
-    """Whether a box or obb touches an edge of a crop ``window`` that lies inside the ``w`` × ``h``
-    image: likely a piece of an object, left to the views that saw it whole."""
+    """Whether a box or obb comes within ``tol`` pixels, or two location bins of the crop where those
+    are more (a crop over 500 px a side: at 1 px, a box the model ended a bin short of the edge of a
+    1900 px crop was kept as a whole object), of an edge of a crop ``window`` that lies inside the
+    ``w`` × ``h`` image: likely a piece of an object, left to the views that saw it whole."""
     from rsvlm.io.tiles import touches_inner_edge
 
     c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
-    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), tol)
+    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), max(tol, 2 * max(window[2:]) / 1000))
 
 
 def holds(window: tuple, o: dict, w: int, h: int) -> bool:

@@ -204,3 +204,19 @@ def test_a_falcon_tag_the_reader_does_not_know_is_a_problem_not_an_answer_of_not
                                        "'<point><500><250></point>'"]
     objs, problems = foreign.decode("<box><1><2><3><4></box> and <ref>ship</ref>, 2 of them", 200, 100, "falcon")
     assert len(objs) == 1 and problems == []
+
+
+def test_a_box_a_bin_short_of_a_large_crops_inner_edge_is_taken_for_a_piece_of_an_object():
+    # a 2000 px scene: its crops are 1833 px, a location bin 1.8 px; a box the model ended one bin
+    # short of the crop's inner edge was 2.8 px from it, past the 1 px tolerance, and kept whole
+    window = tta.crop_window("c0", 2000, 2000, 11 / 12)  # (0, 0, 1833, 1833): inner edges right and below
+    cw = window[2]
+    piece = geometry.decode(f"<box><loc_900><loc_100><loc_{998}><loc_200></box>", cw, cw).objects[0]
+    assert cw - piece["coords"][2] > 2
+    assert fusion.cut_by(piece, window, 2000, 2000)
+    whole = geometry.decode("<box><loc_900><loc_100><loc_995><loc_200></box>", cw, cw).objects[0]
+    assert not fusion.cut_by(whole, window, 2000, 2000)
+    # a small scene keeps its 1 px: ten bins of an 88 px crop
+    small = {"kind": "box", "coords": [40.0, 10.0, 87.2, 20.0]}
+    assert fusion.cut_by(small, (0, 0, 88, 88), 96, 96) and not fusion.cut_by({**small, "coords": [40, 10, 86.9, 20]},
+                                                                               (0, 0, 88, 88), 96, 96)
