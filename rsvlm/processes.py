@@ -7,6 +7,11 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 
+class SameOnEveryRank(Exception):
+    """A mixin for errors every process of a run reaches alike (a verdict taken on numbers all ranks share,
+    or on data every rank reads the same): said once, by rank 0, where another error names its rank."""
+
+
 def env_int(name: str, default: int, low: int = 0, env: Mapping[str, str] | None = None) -> int:
     """The whole-number variable ``name`` of ``env`` (the process environment by default; ``default``
     where unset or empty); ValueError naming it for another value or one below ``low``."""
@@ -71,3 +76,4 @@ def launcher_sync(world: int, meet: timedelta = timedelta(minutes=10),
         return got
 
     return sync
+

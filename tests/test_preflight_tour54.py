@@ -227,7 +227,7 @@ def test_a_run_whose_records_cannot_fit_stops_before_its_first_step(tmp_path, ca
     out = tmp_path / "run"
     assert train_sft(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("rsvlm train: ValueError: 4 of 4 records cannot fit data.max_length=17: 4 optical "
+    assert err[-1].startswith("rsvlm train: UnfitRecords: 4 of 4 records cannot fit data.max_length=17: 4 optical "
                               "record(s), whose shortest sample runs"), err
     assert not (out / "metrics.jsonl").exists() and not (out / "final").exists()
 

@@ -11,6 +11,29 @@ from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
 
 
+def test_a_verdict_every_rank_reaches_alike_is_said_by_rank_0_only(sft_record, tmp_path, monkeypatch, capsys):
+    """'cannot fill one global batch' was printed once per rank, each naming its rank."""
+    import rsvlm.train.loop as loop
+    import rsvlm.train.run as run
+    from rsvlm.train.batches import no_full_batch
+
+    def short(cfg, checked=False, stop=None):
+        raise no_full_batch("train.jsonl", ["optical"] * 3, 2, 2, grouped=True, weighted=False)
+
+    monkeypatch.setattr(loop, "train", short)
+    monkeypatch.setattr(run, "preflight", lambda cfg: None)  # the launch itself is not what is tested
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'run'}"]
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    said = {}
+    for rank in ("0", "1"):
+        monkeypatch.setenv("RANK", rank)
+        assert train_main(argv) == 1
+        said[rank] = capsys.readouterr().err
+    assert said["1"] == "", said
+    assert said["0"].startswith("rsvlm train: DataPlanError: train.jsonl: 3 records (3 optical) cannot fill one "
+                                "global batch of 4"), said
+
+
 def test_every_stop_says_where_to_continue_in_one_wording(sft_record, tmp_path, monkeypatch, capsys):
     """Ctrl-C said 'no checkpoint was saved', scripts/launch.py 'no step folder was saved in OUT_DIR', a
     non-finite loss 'resume from X (ckpt.resume=auto)'."""

@@ -44,11 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         if first:
             print(f"rsvlm train: {e}", file=sys.stderr)
         return 2
-    from rsvlm.train.loop import TooManyBadSamples, train
+    from rsvlm.processes import SameOnEveryRank
+    from rsvlm.train.loop import train
 
     try:
         train(cfg, checked=True)  # preflight ran above
-    except TooManyBadSamples as e:  # a verdict every rank reaches alike, with the same words
+    except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
         if first:
             print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
         return 1

@@ -6,7 +6,12 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from rsvlm.processes import SameOnEveryRank
 from rsvlm.train import data as D
+
+
+class DataPlanError(SameOnEveryRank, ValueError):
+    """The data cannot make the batches the config asks for (every rank finds it alike, from the same index)."""
 
 
 def find_stand_in(dataset, groups: list[str], key: tuple[str, ...], pad_id: int, tries: int = 64) -> dict | None:
@@ -67,11 +72,11 @@ def count_dropped(state: dict, batch: dict, rank: int, max_length: int) -> None:
 
 
 def check_naive_groups(batching: str, world: int, groups: list[str]) -> None:
-    """ValueError where ``data.batching=naive`` would give the ranks of a step micro-batches of other
+    """DataPlanError where ``data.batching=naive`` would give the ranks of a step micro-batches of other
     modalities, hence other stems and encoders, whose gradients ZeRO cannot reduce (a gloo abort)."""
     if world > 1 and batching == "naive" and len(set(groups)) > 1:
         by = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items()))
-        raise ValueError(f"data.batching=naive on {world} processes with records of several modalities ({by}): "
+        raise DataPlanError(f"data.batching=naive on {world} processes with records of several modalities ({by}): "
                             "the ranks of a step would run other stems and encoders, which ZeRO cannot reduce; use "
                             "data.batching=length_grouped (each global batch of one modality)")
 
@@ -87,10 +92,10 @@ def short_of_batch(n_by_group: dict[str, int], batch_size: int, world: int, grou
 
 
 def no_full_batch(path: str, groups: list[str], batch_size: int, world: int, grouped: bool,
-                  weighted: bool) -> ValueError:
+                  weighted: bool) -> DataPlanError:
     """The error for records (``groups``: each one's modality group) that fill no global batch."""
     by = ", ".join(f"{n} {m}" for m, n in sorted(Counter(groups).items()))
-    return ValueError(f"{path}: {len(groups)} records ({by}) cannot fill one global batch of {batch_size * world} "
+    return DataPlanError(f"{path}: {len(groups)} records ({by}) cannot fill one global batch of {batch_size * world} "
                          f"(batch_size={batch_size} × {world} process(es)" + (", one modality a batch" if grouped else "")
                          + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weighted else "")
                          + f"): give {short_of_batch(Counter(groups), batch_size, world, grouped)}")

@@ -8,8 +8,13 @@ import sys
 
 import torch
 
+from rsvlm.processes import SameOnEveryRank
 from rsvlm.tokens import IMAGE_TOKEN
 from rsvlm.train.config import TrainConfig
+
+
+class UnfitRecords(SameOnEveryRank, ValueError):
+    """More records than ``data.max_bad_fraction`` cannot fit ``data.max_length`` (alike on every rank)."""
 
 
 def check_max_length(cfg: TrainConfig) -> dict[str, int]:
@@ -64,7 +69,7 @@ def unfit_records(index, processor, prompt, max_length: int) -> dict[str, int]:
 
 
 def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
-    """Fail before the first step (ValueError) when more than ``data.max_bad_fraction`` of the records
+    """Fail before the first step (UnfitRecords, a ValueError) when more than ``data.max_bad_fraction`` of the records
     cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run was 50
     samples in); (rank 0) else name them as a warning."""
     limit = cfg.data.max_length
@@ -77,7 +82,7 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
                         f"tokens ({processor.n_tokens[m]} of them the image) before its answer" for m, k in sorted(unfit.items()))
             + "; each would be skipped as a bad sample")
     if n / total > cfg.data.max_bad_fraction:
-        raise ValueError(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise data.max_length, "
-                         "pool the image tokens (model.projector.pool), or leave those records out")
+        raise UnfitRecords(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise data.max_length, "
+                           "pool the image tokens (model.projector.pool), or leave those records out")
     if rank == 0:
         print(f"[rsvlm.train] warning: {what}", file=sys.stderr)

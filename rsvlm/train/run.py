@@ -15,18 +15,18 @@ import torch
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
-from rsvlm.processes import env_int
+from rsvlm.processes import SameOnEveryRank, env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.logging import check_tensorboard, trim_metrics
 from rsvlm.train.max_length import check_max_length
 
 
-class TooManyBadSamples(RuntimeError):
+class TooManyBadSamples(SameOnEveryRank, RuntimeError):
     """More than ``data.max_bad_fraction`` of the samples seen could not be used."""
 
 
-class NonFiniteLoss(ValueError):
+class NonFiniteLoss(SameOnEveryRank, ValueError):
     """A training loss was NaN or infinite: the update it made leaves the weights unusable."""
 
 
