@@ -21,6 +21,7 @@ never split.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import sys
@@ -112,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(a, src, out, part, written)
     except KeyboardInterrupt:  # Ctrl-C: one line, and no .partial left beside an earlier --out
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
         print(f"interrupted: {out} " + ("was written" if written else "not written" + (
             " (the earlier file there is as it was)" if out.exists() else "")), file=sys.stderr)
         return 130
@@ -149,7 +151,8 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         part.replace(out)
         written.append(True)
     except OSError as e:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # under a file named as a folder there is nothing to remove
+            part.unlink(missing_ok=True)
         print(f"error: cannot write --out {out}: {e}", file=sys.stderr)
         return 2
     used = sum(len(r["meta"]["turn_ids"]) for r in chats)
