@@ -54,8 +54,8 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "side", "half", "largest", "smallest", "biggest",
           "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {"left top": "top left", "right top": "top right", "left bottom": "bottom left",
-           "right bottom": "bottom right"}  # a transpose turns "top left" into "left top"
+CORNERS = {f"{a}{sep}{b}": f"{b}{sep}{a}" for a in ("left", "right") for b in ("top", "bottom")
+           for sep in (" ", "-")}  # a transpose turns "top left" into "left top", "top-left" into "left-top"
 
 
 @dataclass

@@ -220,3 +220,12 @@ def test_a_box_a_bin_short_of_a_large_crops_inner_edge_is_taken_for_a_piece_of_a
     small = {"kind": "box", "coords": [40.0, 10.0, 87.2, 20.0]}
     assert fusion.cut_by(small, (0, 0, 88, 88), 96, 96) and not fusion.cut_by({**small, "coords": [40, 10, 86.9, 20]},
                                                                                (0, 0, 88, 88), 96, 96)
+
+
+@pytest.mark.parametrize("view, want", [("t", "Top-left"), ("th", "Top-right"), ("tv", "Bottom-left"),
+                                        ("thv", "Bottom-right")])
+def test_a_hyphenated_corner_comes_out_of_a_transpose_in_the_usual_order(view, want):
+    # "top-left" came out of a transpose as "left-top", a phrase no question of the training data has
+    q = "Top-left of the scene: where is the ship in the top left?"
+    assert tta.swap_words(q, view) == f"{want} of the scene: where is the ship in the {want.lower().replace('-', ' ')}?"
+    assert tta.swap_words(tta.swap_words(q, view), view, back=True) == q
