@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -88,3 +90,64 @@ def test_cli_runs_say_warnings_in_one_line_and_count_the_repeats(monkeypatch, ca
         "rsvlm predict: warning (FutureWarning): bands read as grey",
         "rsvlm predict: the warning \"an answer ran 82 token(s) past the LLM's context of 200\" came 3 times in all"]
     assert warnings.showwarning is shown
+
+
+def _base(folder: Path, *overrides: str) -> Path:
+    """A tiny random Llama + tokenizer in HF layout (``llm.config`` overrides: another size)."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+    from rsvlm.model.llm import build_llm
+
+    llm, tok, _ = build_llm(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", list(overrides)).llm)
+    llm.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def adapter_ckpt(tmp_path_factory):
+    """An adapter-only LoRA checkpoint over a 2-layer base at ROOT/base (which tests replace)."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    root = tmp_path_factory.mktemp("adapter")
+    base = _base(root / "base")
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                                        [f"llm.name_or_path={base}", "llm.config=null"]))
+    return model.save_pretrained(root / "ck", adapter_only=True)
+
+
+@pytest.mark.parametrize("other, says", [
+    ("llm.config.num_hidden_layers=1", r"it adapts model\.layers\.1\.\S+, which the base does not have"),
+    ("llm.config.num_hidden_layers=3", r"the base has 14 adapted weight\(s\) the adapter lacks \(first: \S+layers\.2\."),
+    ("llm.config.hidden_size=96", r"for a layer of size 64 where the base's \S+ has 96"),
+])
+def test_an_adapter_over_another_base_is_refused_naming_the_difference(adapter_ckpt, tmp_path, other, says):
+    """A base with fewer layers lost the adapter's last ones without a word, one with more was a
+    peft warning and then a merge, one of another width a size-mismatch traceback (exit 1)."""
+    import shutil
+
+    from rsvlm.model import load_pretrained
+
+    base = adapter_ckpt.parent / "base"
+    shutil.move(base, tmp_path / "kept")
+    try:
+        _base(base, other)  # the base path now holds another model
+        with pytest.raises(ValueError, match=r"adapter: a LoRA adapter trained on another base than .*base "
+                                             r"\(point llm\.name_or_path in .*config\.yaml at the base .*\): .*" + says):
+            load_pretrained(adapter_ckpt)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.move(tmp_path / "kept", base)
+
+
+def test_merge_lora_into_a_file_says_it_is_a_file(adapter_ckpt, tmp_path, capsys):
+    from rsvlm.cli import main
+
+    (tmp_path / "out").write_text("notes")
+    assert main(["merge-lora", "--model", str(adapter_ckpt), "--out", str(tmp_path / "out")]) == 2
+    assert "out: a file, where the merged checkpoint (a folder) goes" in capsys.readouterr().err  # was "not empty"
+    assert (tmp_path / "out").read_text() == "notes"

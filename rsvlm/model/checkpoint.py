@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import shutil
 import sys
 import warnings
@@ -173,6 +174,41 @@ def _check_files(root: Path, llm_cfg) -> None:
                 raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
 
 
+def adapter_mismatch(llm, adapter: Path) -> str | None:
+    """Why the peft adapter in folder ``adapter`` was not trained on the LLM ``llm`` (no peft wrapper
+    yet), from its safetensors header: a layer it adapts that ``llm`` lacks, or one of another size;
+    None where every layer it adapts is there in its size, or the file cannot be read (the load
+    names it). Cannot see a base with more layers (peft's missing adapter keys) or of other
+    weights in the same shapes."""
+    try:
+        header = open_safetensors(adapter / "adapter_model.safetensors")
+    except ValueError:
+        return None
+    with header as h:
+        for key in sorted(h.keys()):
+            name = key.removeprefix("base_model.model.")
+            if not (m := PEFT_KEY.search(name + ".")):
+                continue
+            path, part = name[: m.start()].rstrip(".").removesuffix(".token_adapter"), m.group(1)
+            try:
+                module = llm.get_submodule(path)
+            except AttributeError:
+                return f"it adapts {path}, which the base does not have"
+            shape = tuple(h.get_slice(key).get_shape())
+            if hasattr(module, "in_features") and part in ("lora_A", "lora_B"):  # A (r,in), B (out,r)
+                want, got = ((module.in_features, shape[-1]) if part == "lora_A" else (module.out_features, shape[0]))
+            elif hasattr(module, "embedding_dim") and part in ("lora_embedding_A", "lora_embedding_B"):
+                want, got = ((module.num_embeddings, shape[-1]) if part == "lora_embedding_A"
+                             else (module.embedding_dim, shape[0]))
+            elif part == "trainable_tokens_delta" and getattr(module, "weight", None) is not None:  # (n,D)
+                want, got = module.weight.shape[-1], shape[-1]
+            else:
+                continue
+            if want != got:
+                return f"{key} is {list(shape)}, for a layer of size {got} where the base's {path} has {want}"
+    return None
+
+
 def _vocab_rows(llm_dir: Path) -> int | None:
     """The embedding rows an HF model folder's config.json gives its LLM (None where it gives none)."""
     from transformers import AutoConfig
@@ -224,11 +260,22 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         from rsvlm.model.llm import _names_unreadable, peft_quietly
 
         llm.requires_grad_(False)
+        other = (f"{root / 'adapter'}: a LoRA adapter trained on another base than {llm_cfg.name_or_path} "
+                 f"(point llm.name_or_path in {root / 'config.yaml'} at the base it was trained on)")
+        if why := adapter_mismatch(llm, root / "adapter"):  # peft dropped such layers without a word
+            raise ValueError(f"{other}: {why}")
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
         with peft_quietly(), _names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
             from peft import PeftModel
 
-            llm = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora"))
+            warnings.filterwarnings("error", message=".*Found missing adapter keys")  # was a warning, and a merge
+            try:
+                llm, lacks = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora")), []
+            except UserWarning as e:  # layers of the base the adapter has no weights for: a larger base
+                lacks = re.findall(r"'([^']+)'", str(e)) or ["?"]
+        if lacks:
+            raise ValueError(f"{other}: the base has {len(lacks)} adapted weight(s) the adapter lacks (first: "
+                             f"{lacks[0]})")
     else:
         from rsvlm.model.llm import apply_llm_trainability
 
@@ -261,7 +308,9 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     and write them into a new or empty ``out_dir`` outside the source, which a failed or interrupted merge
     leaves as it was; ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them)."""
     out, src = Path(out_dir), Path(src_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: a file, where the merged checkpoint (a folder) goes; merge into a new folder")
+    if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
         raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
