@@ -242,3 +242,17 @@ def test_chat_ids_stay_unique_when_the_source_reuses_record_ids(tmp_path, capsys
         ids = [json.loads(line)["id"] for line in (tmp_path / "c.jsonl").open()]
         assert len(set(ids)) == len(ids) >= 2 and all(i.startswith("chat-P0001-") for i in ids)
     assert "reuses record ids (7, first: 'P0001'" in capsys.readouterr().err
+
+
+def test_preview_draws_the_first_single_scene_and_the_first_pair_of_each_class(tmp_path):
+    # the help and docs said "the first scene of each class"; a class's first pair is drawn too
+    from data_gen.synth.preview import main as preview
+
+    cfg = _cfg(pairs=0.5)
+    cfg.scene.scene_weights = {"parking lot": 1000.0}
+    synthesize(tmp_path, 6, seed=0, cfg=cfg, progress=False, verbose=False)
+    pairs = sorted(json.loads(p.read_text())["pair"] for p in (tmp_path / "scenes").glob("*.json"))
+    assert pairs[0] is False and pairs[-1] is True  # both kinds among the 6
+    assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "pv"), "--scale", "1"]) == 0
+    names = sorted(p.name.rsplit("_", 1)[0] for p in (tmp_path / "pv").glob("*.png"))
+    assert names == ["parking_lot", "parking_lot_pair"]
