@@ -174,7 +174,8 @@ def _index(mods: list[str], system: int = 0):
 
     recs = ['{"id": "r", "conversations": [{"from": "system", "value": ""}]}' if i < system else '{"id": "r"}'
             for i in range(len(mods))]
-    return Dataset.from_dict({"record": recs, "modality": mods})
+    return Dataset.from_dict({"record": recs, "modality": mods, "id": [f"r{i}" for i in range(len(mods))],
+                              "length": [0] * len(mods)})  # as build_index's columns (check_unfit reads them)
 
 
 def test_records_whose_prompt_and_image_cannot_fit_are_counted_before_the_first_step(tiny_processor, capsys):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_train_utils import recipe
+from test_train_utils import make_records, recipe
 
 from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
@@ -70,6 +70,25 @@ def test_the_launcher_asks_the_ranks_own_check_for_several_processes_without_dee
     with pytest.raises(ValueError, match=r"sft\.yaml: the ranks' words$"):  # was its own copy of the message
         launch.build(sft, gpus_per_node=2)
     assert asked == [(2, False)]
+
+
+def test_records_that_will_be_cut_are_counted_and_named_before_the_first_step(tmp_path, capsys):
+    """The fit check took the shortest possible sample only: a record whose answer would be cut was named
+    once drawn, the first one only; the index's length estimate left out the prompt format's system prompt
+    (120 tokens here), so it is added per modality."""
+    from rsvlm.train.max_length import cut_records
+
+    lengths, ids = [100, 700, 300, 650, 900, 800, 600], ["a", "b", "c", "d", "e", "f", "g"]
+    said = cut_records(lengths, ids, 512, unfit={"e"})  # e cannot fit at all: a bad sample, not a cut one
+    assert said.startswith("4 of 7 records run past data.max_length=512 tokens by an estimate, e.g. "
+                           "f (~800), b (~700), d (~650), …: they will be cut from the end"), said
+    assert cut_records(lengths, ids, 900) is None
+    data = make_records(tmp_path / "d", n=8, ir_every=0)  # rec7, the longest caption, is 241 tokens
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "max_steps=1", "batch_size=4", "data.max_length=220"]
+    assert train_main(argv) == 0
+    assert ("warning: 1 of 8 records run past data.max_length=220 tokens by an estimate, e.g. rec7 (~241): they "
+            "will be cut from the end") in capsys.readouterr().err
 
 
 def test_stand_ins_take_the_last_readable_micro_batch_of_the_same_modalities():

@@ -1,6 +1,8 @@
 """Whether a sample fits ``data.max_length``: one image of each modality before the run is set up
 (``check_max_length``, in ``run.preflight``), each training record's shortest sample once the model and
-data are (``check_unfit``, before the first step); those that do not were bad samples found mid-run."""
+data are (``check_unfit``, before the first step; those that do not were bad samples found mid-run),
+and which records' estimated lengths run past it, to be cut (``cut_records``: they were named one at a
+time, the first only, once drawn)."""
 
 from __future__ import annotations
 
@@ -33,24 +35,63 @@ def check_max_length(cfg: TrainConfig) -> dict[str, int]:
     return tokens
 
 
-def shortest_sample(processor, prompt, modality: str) -> int:
-    """Tokens up to the first answer token of the shortest sample with one image of ``modality``, in the
-    model's prompt format (``prompt``: ``model.prompt``): what ``data.max_length`` must hold at least."""
-    from rsvlm.data.conversation import IGNORE_INDEX, record_messages
+def _shortest(processor, prompt, modality: str) -> dict:
+    """The encoding of the shortest record with one image of ``modality`` (its question the image alone, its
+    answer one letter) in the model's prompt format (``prompt``: ``model.prompt``), uncut."""
+    from rsvlm.data.conversation import record_messages
     from rsvlm.model.processor import Pixels
     from rsvlm.train.data import encode_sample
 
     rec = {"id": "shortest", "images": [{"modality": modality}],
            "conversations": [{"from": "human", "value": IMAGE_TOKEN}, {"from": "gpt", "value": "x"}]}
-    enc = encode_sample(processor, record_messages(rec, prompt), [Pixels(torch.empty(0), modality)], None)
-    return next(i for i, t in enumerate(enc["labels"]) if t != IGNORE_INDEX) + 1
+    return encode_sample(processor, record_messages(rec, prompt), [Pixels(torch.empty(0), modality)], None)
 
 
-def unfit_records(index, processor, prompt, max_length: int) -> dict[str, int]:
+def shortest_sample(processor, prompt, modality: str) -> int:
+    """Tokens up to the first answer token of the shortest sample with one image of ``modality``, in the
+    model's prompt format (``prompt``: ``model.prompt``): what ``data.max_length`` must hold at least."""
+    from rsvlm.data.conversation import IGNORE_INDEX
+
+    labels = _shortest(processor, prompt, modality)["labels"]
+    return next(i for i, t in enumerate(labels) if t != IGNORE_INDEX) + 1
+
+
+def template_share(processor, prompt, modality: str) -> int:
+    """What the prompt format adds to a sample with one image of ``modality`` beyond the index's length
+    estimate (``data.build_index``: the turns' text tokens, the visual tokens and ``TEMPLATE_OVERHEAD``
+    per turn, no system prompt): the shortest record's true length less its estimate."""
+    from rsvlm.train.data import TEMPLATE_OVERHEAD
+
+    text = processor.tokenizer(f"{IMAGE_TOKEN}\nx", add_special_tokens=False)["input_ids"]
+    estimate = len(text) + processor.n_tokens[modality] + 2 * TEMPLATE_OVERHEAD
+    return len(_shortest(processor, prompt, modality)["input_ids"]) - estimate
+
+
+def sample_lengths(index, processor, prompt) -> list[int]:
+    """Each record's estimated length (the index's) with the prompt format's share added (``template_share``,
+    the least of its images' modalities; without the system prompt for a record with its own system turn,
+    which replaces it)."""
+    from dataclasses import replace
+
+    kinds = sorted({m for mods in set(index["modality"]) if mods != "text" for m in mods.split("+")})
+    if not kinds:
+        return list(index["length"])
+    share = {m: template_share(processor, prompt, m) for m in kinds}
+    bare = ({m: template_share(processor, replace(prompt, system=""), m) for m in kinds}
+            if any('"from": "system"' in rec for rec in index["record"]) else share)
+    out = []
+    for n, mods, rec in zip(index["length"], index["modality"], index["record"]):
+        table = bare if '"from": "system"' in rec else share
+        out.append(n + min(table[m] for m in (kinds if mods == "text" else mods.split("+"))))
+    return out
+
+
+def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | None = None) -> dict[str, int]:
     """{modality: records} of the training index's records (its ``modality`` column: "optical+sar") with an
     image whose shortest possible sample runs past ``max_length`` before its answer starts
     (``shortest_sample``; with no system prompt for a record with its own system turn, which replaces
-    it): each will be a bad sample. The records' JSON is read only where a modality is over."""
+    it): each will be a bad sample. The records' JSON is read only where a modality is over. ``ids``: a set
+    their ids are added to."""
     from dataclasses import replace
 
     modalities = index["modality"]
@@ -60,29 +101,49 @@ def unfit_records(index, processor, prompt, max_length: int) -> dict[str, int]:
         return {}
     bare = {m for m in over if shortest_sample(processor, replace(prompt, system=""), m) > max_length}
     out: dict[str, int] = {}
-    for rec, mods in zip(index["record"], modalities):
+    for rec, mods, rid in zip(index["record"], modalities, index["id"]):
         own = '"from": "system"' in rec  # its own system turn may be shorter than the model's
         m = next((m for m in mods.split("+") if m in (bare if own else over)), None)
         if m is not None:
             out[m] = out.get(m, 0) + 1
+            if ids is not None:
+                ids.add(rid)
     return out
 
 
+def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[str] = frozenset(),
+                show: int = 3) -> str | None:
+    """What to say of the records whose estimated length (``sample_lengths``) runs past ``max_length``,
+    ``unfit`` ones (bad, not cut) aside, or None: they will be cut from the end, the end of their answers
+    not trained; counted, the longest ``show`` named."""
+    over = sorted(((n, rid) for n, rid in zip(lengths, ids) if n > max_length and rid not in unfit), reverse=True)
+    if not over:
+        return None
+    named = ", ".join(f"{rid} (~{n})" for n, rid in over[:show]) + (", …" if len(over) > show else "")
+    return (f"{len(over)} of {len(lengths)} records run past data.max_length={max_length} tokens by an estimate, "
+            f"e.g. {named}: they will be cut from the end, the end of their answers not trained (counted "
+            "as cut_samples in summary.json); raise data.max_length to train them whole")
+
+
 def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
-    """Fail before the first step (UnfitRecords, a ValueError) when more than ``data.max_bad_fraction`` of the records
-    cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run was 50
-    samples in); (rank 0) else name them as a warning."""
-    limit = cfg.data.max_length
-    unfit = unfit_records(index, processor, cfg.model.prompt, limit)
-    if not unfit:
-        return
-    n, total = sum(unfit.values()), len(index)
-    what = (f"{n} of {total} records cannot fit data.max_length={limit}: "
-            + ", ".join(f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)} "
-                        f"tokens ({processor.n_tokens[m]} of them the image) before its answer" for m, k in sorted(unfit.items()))
-            + "; each would be skipped as a bad sample")
-    if n / total > cfg.data.max_bad_fraction:
-        raise UnfitRecords(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise data.max_length, "
-                           "pool the image tokens (model.projector.pool), or leave those records out")
-    if rank == 0:
-        print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
+    """Fail before the first step (UnfitRecords, a ValueError) when more than ``data.max_bad_fraction`` of
+    the records cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run
+    was 50 samples in); (rank 0) else name them, and the records that will be cut (``cut_records``), as
+    warnings."""
+    limit, unfit_ids = cfg.data.max_length, set()
+    unfit = unfit_records(index, processor, cfg.model.prompt, limit, unfit_ids)
+    if unfit:
+        n, total = sum(unfit.values()), len(index)
+        what = (f"{n} of {total} records cannot fit data.max_length={limit}: "
+                + ", ".join(f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)}"
+                            f" tokens ({processor.n_tokens[m]} of them the image) before its answer"
+                            for m, k in sorted(unfit.items()))
+                + "; each would be skipped as a bad sample")
+        if n / total > cfg.data.max_bad_fraction:
+            raise UnfitRecords(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise "
+                               "data.max_length, pool the image tokens (model.projector.pool), or leave those records out")
+        if rank == 0:
+            print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
+    if rank == 0 and (cut := cut_records(sample_lengths(index, processor, cfg.model.prompt), index["id"], limit,
+                                         unfit_ids)):
+        print(f"[rsvlm.train] warning: {cut}", file=sys.stderr)
