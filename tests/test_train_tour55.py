@@ -11,6 +11,26 @@ from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "0.5"])
+def test_a_nonsense_dist_timeout_is_refused_before_anything_is_written(value, sft_record, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}", f"dist.timeout_s={value}"]
+    assert train_main(argv) == 2
+    assert "dist.timeout_s must be >= 1 (seconds a process waits for the others at a collective)" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_changed_dist_timeout_is_no_change_to_name_on_resume(tmp_path):
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.checkpoint import config_changes
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, recipe(tmp_path))
+    save_config(cfg, tmp_path / "train_config.yaml")
+    cfg.dist.timeout_s = 60.0  # where and how long to wait, not what is trained
+    assert config_changes(tmp_path, cfg) == []
+
+
 def test_a_verdict_every_rank_reaches_alike_is_said_by_rank_0_only(sft_record, tmp_path, monkeypatch, capsys):
     """'cannot fill one global batch' was printed once per rank, each naming its rank."""
     import rsvlm.train.loop as loop

@@ -355,7 +355,8 @@ def load_trainer_state(folder: Path, rank: int = 0) -> dict:
 
 # -- a resumed run's config against the checkpoint's ------------------------------------------------
 # keys that say where and how often to write, not what is trained: free to change on resume
-BOOKKEEPING = ("out_dir", "ckpt.", "log.", "overwrite", "slow_step_s", "data.num_workers", "dist.backend", "device")
+BOOKKEEPING = ("out_dir", "ckpt.", "log.", "overwrite", "slow_step_s", "data.num_workers", "dist.backend",
+               "dist.timeout_s", "device")
 
 
 def flat_keys(tree, prefix: str = "") -> dict:

@@ -94,6 +94,10 @@ class LogConfig:
 class DistConfig:
     deepspeed: str | None = None  # path to a DeepSpeed JSON (configs/deepspeed/zero2.json …); None: plain torch
     backend: str = "auto"  # torch.distributed backend; "auto": nccl with CUDA, else gloo
+    # seconds a process waits for the others to join the group, or at one of its collectives, before it
+    # fails: how long the others hang on where one rank died without its launcher stopping them (torch's
+    # default: 30 min on gloo, 10 on nccl; DeepSpeed's: 10). DeepSpeed's own ZeRO groups keep torch's.
+    timeout_s: float = 1800.0
 
 
 @dataclass
@@ -235,6 +239,8 @@ def check_numbers(cfg: TrainConfig) -> None:
              ("slow_step_s", cfg.slow_step_s, cfg.slow_step_s >= 0, ">= 0"),
              ("log.every", cfg.log.every, cfg.log.every >= 1, ">= 1"),
              ("log.profile_steps", cfg.log.profile_steps, cfg.log.profile_steps >= 0, ">= 0 (0: off)"),
+             ("dist.timeout_s", cfg.dist.timeout_s, 1 <= cfg.dist.timeout_s < float("inf"),
+              ">= 1 (seconds a process waits for the others at a collective)"),
              ("ckpt.every", cfg.ckpt.every, cfg.ckpt.every >= 0, ">= 0 (0: only at the end)"),
              ("ckpt.keep", cfg.ckpt.keep, cfg.ckpt.keep >= 1, ">= 1"),
              ("data.group_factor", cfg.data.group_factor, cfg.data.group_factor >= 1, ">= 1"),

@@ -272,7 +272,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
 
     check_naive_groups(cfg.data.batching, world, modalities)  # before the engine: it aborted at the first step
     engine = make_engine(model, cfg, world)
-    counts_group = host_group(world)
+    counts_group = host_group(world, cfg.dist.timeout_s)
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
     if folder is not None:
         fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings

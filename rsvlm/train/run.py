@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import torch
@@ -123,19 +124,20 @@ def check_engine(cfg: TrainConfig, world: int, ddp: bool = False) -> None:
 
 
 def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
-    """(rank, world size, device); initialises the process group under torchrun/deepspeed
-    (``check_launch``'s refusals first)."""
+    """(rank, world size, device); initialises the process group under torchrun/deepspeed, waiting
+    ``dist.timeout_s`` there and at every collective (``check_launch``'s refusals first)."""
     world, local, cuda = check_launch(cfg, ddp)
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
     backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
+    timeout = timedelta(seconds=cfg.dist.timeout_s)
     if cfg.dist.deepspeed:
         import deepspeed
 
-        deepspeed.init_distributed(dist_backend=backend)
+        deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
     elif world > 1:
-        torch.distributed.init_process_group(backend)
+        torch.distributed.init_process_group(backend, timeout=timeout)
     else:
         return 0, 1, device
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
@@ -399,12 +401,13 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool, saved: Path | None = N
                                 f"{first}{kept}")
 
 
-def host_group(world: int):
+def host_group(world: int, timeout_s: float):
     """(collective) A gloo group for counts kept on the host, where the backend is another (nccl), so
-    that summing them waits for no device; None (the default group) for gloo or one process."""
+    that summing them waits for no device (up to ``timeout_s``, as the default group); None (the default
+    group) for gloo or one process."""
     if world == 1 or torch.distributed.get_backend() == "gloo":
         return None
-    return torch.distributed.new_group(backend="gloo")
+    return torch.distributed.new_group(backend="gloo", timeout=timedelta(seconds=timeout_s))
 
 
 def check_micro_batch(state: dict, cfg: TrainConfig, stuck: bool, world: int, group=None) -> None:
