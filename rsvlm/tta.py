@@ -440,15 +440,19 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if shapes:
                 views[i].append(unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else [])
                 windows[i].append((0, 0, w, h))
-            elif not dec.objects and (said := swap_words(text.strip(), view, back=True)) is not None:
+            elif dec.objects:
+                pass  # counted above (_unfused)
+            elif not text.strip():  # no answer: voted, several such outvoted the plain one to an empty answer
+                left.setdefault(i, []).append((view, "it is empty"))
+            elif (said := swap_words(text.strip(), view, back=True)) is not None:
                 views[i].append(said)
-            elif not dec.objects:
+            else:
                 left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))
     if notes is not None:
         notes.update(refused)
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
-        if len(views[i]) == 1 or i in refused:  # no other view was asked (see croppable), or one was refused
+        if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
         note = _unfused_note(left[i], n_asked[i], shapes) if i in left else None
         if not shapes:

@@ -229,3 +229,16 @@ def test_a_hyphenated_corner_comes_out_of_a_transpose_in_the_usual_order(view, w
     q = "Top-left of the scene: where is the ship in the top left?"
     assert tta.swap_words(q, view) == f"{want} of the scene: where is the ship in the {want.lower().replace('-', ' ')}?"
     assert tta.swap_words(tta.swap_words(q, view), view, back=True) == q
+
+
+def test_an_empty_view_answer_is_no_vote():
+    # three views that answered nothing (an end of text at once) outvoted the plain "harbour" to ""
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 32, 32), np.float32))]
+    cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
+    empty = {"h": "", "v": " ", "hv": "\n"}
+    voted = tta.fused_answers(_Views([], 32, 32, tta.VIEWS, empty), cls, [image], [("harbour", [])])[0]
+    assert voted.answer == "harbour"
+    assert voted.note.endswith("3 of 3 other view answer(s) could not be fused, left out of the vote (first: view "
+                               "'h': it is empty)")
