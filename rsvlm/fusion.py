@@ -7,7 +7,7 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   angle (mod 90°, the sides swapped with a quarter turn: a near-square box is one box whichever
   side a view took for its long one), points by mean;
 * several boxes or obbs, or any for a question asking for every object (detection,
-  ``many``): shapes of all views clustered greedily by label and IoU
+  ``many``; also where the identity view found none, "None."): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
   ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
   share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
@@ -16,10 +16,12 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   view's mask form (``budget`` location tokens per instance);
 * a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
   each view's answer with its direction words mapped back, and the most common answer taken
-  (exact match, case, punctuation and spacing ignored; ties go to the identity view). Longer text (captions) is kept as
+  (exact match, case, punctuation and spacing ignored; ties go to the identity view; an empty answer
+  is no vote). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
 
-Limits: a view whose answer has problems or another shape kind counts as finding nothing; the
+Limits: a view whose answer has problems or another shape kind counts as finding nothing (``rsvlm.tta``
+counts such views in ``Fused.note``); the
 text vote is an exact match after case, punctuation and spacing (no synonyms, no number words).
 """
 
