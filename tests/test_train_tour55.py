@@ -3,12 +3,25 @@ group, SIGTERM, ranks started by hand, verdicts said once, one resume hint, the 
 
 from __future__ import annotations
 
+import socket
+import time
+from pathlib import Path
+
 import pytest
 import torch
 from test_train_utils import make_records, recipe
 
 from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
+
+GLOO_CLOSED = ("[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:561] Connection closed by peer "
+               "[127.0.0.1]:26015. This is typically caused by a remote worker crashing.")  # torch 2.14's words
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "0.5"])
@@ -29,6 +42,68 @@ def test_a_changed_dist_timeout_is_no_change_to_name_on_resume(tmp_path):
     save_config(cfg, tmp_path / "train_config.yaml")
     cfg.dist.timeout_s = 60.0  # where and how long to wait, not what is trained
     assert config_changes(tmp_path, cfg) == []
+
+
+def test_a_rank_started_by_hand_whose_peer_never_comes_stops_at_dist_timeout_with_one_line(tmp_path, monkeypatch,
+                                                                                            capsys):
+    """RANK=0 WORLD_SIZE=2 by hand, rank 1 never started: it waited torch's 30 minutes, then a DistStoreError
+    traceback ("1/2 clients joined"); now dist.timeout_s, then one line saying what to do."""
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    port = _free_port()
+    for k, v in {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
+                 "MASTER_PORT": str(port)}.items():
+        monkeypatch.setenv(k, v)
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}",
+            f"out_dir={tmp_path / 'run'}", "log.progress=false", "max_steps=1", "batch_size=2", "dist.timeout_s=1"]
+    start = time.monotonic()
+    assert train_main(argv) == 1  # plain torch.distributed (contrastive pretraining)
+    assert time.monotonic() - start < 30 and not torch.distributed.is_initialized()
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(f"rsvlm train (rank 0): the 2 processes did not all meet at 127.0.0.1:{port} within "
+                           "dist.timeout_s=1 ("), line
+    assert "scripts/launch.py (or torchrun / deepspeed) starts them all" in line, line
+
+
+def test_ranks_by_hand_without_a_rendezvous_are_refused_in_preflight(sft_record, tmp_path, monkeypatch, capsys):
+    """torch's env:// ValueError traceback ("MASTER_ADDR expected, but not set"), once the run had started."""
+    for k in ("MASTER_ADDR", "MASTER_PORT", "LOCAL_RANK"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}",
+            "dist.deepspeed=configs/deepspeed/zero2.json"]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert ("WORLD_SIZE=2 and RANK=0 are set but MASTER_ADDR and MASTER_PORT are not: the processes have nowhere to "
+            "meet; start the job with scripts/launch.py") in err, err
+    assert not out.exists()
+
+
+def test_a_lost_peer_is_one_line_naming_the_launcher_and_where_to_continue(sft_record, tmp_path, monkeypatch, capsys):
+    """gloo's "Connection closed by peer" (a rank started by hand died) was a traceback on the others."""
+    import rsvlm.train.loop as loop
+
+    def dies(cfg, checked=False, stop=None):
+        (Path(cfg.out_dir) / "checkpoints" / "step_000002").mkdir(parents=True)
+        raise RuntimeError(GLOO_CLOSED)
+
+    monkeypatch.setattr(loop, "train", dies)
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Traceback" not in err[0], err
+    assert err[0].startswith("rsvlm train: the process group failed (Connection closed by peer [127.0.0.1]:26015. "), err
+    assert "start the job with scripts/launch.py" in err[0] and err[0].endswith(
+        f"continue from {out / 'checkpoints' / 'step_000002'} with ckpt.resume=auto"), err
+
+    def bug(cfg, checked=False, stop=None):  # a RuntimeError of our own keeps its traceback
+        raise RuntimeError("shape mismatch")
+
+    monkeypatch.setattr(loop, "train", bug)
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'b'}"])
 
 
 def test_a_verdict_every_rank_reaches_alike_is_said_by_rank_0_only(sft_record, tmp_path, monkeypatch, capsys):

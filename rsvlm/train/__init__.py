@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     import os
 
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import preflight
+    from rsvlm.train.run import lost_group, lost_group_line, preflight
 
     # under a launcher every rank runs this; what all ranks reach alike is said by the first only
     rank, several = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1") not in ("", "1")
@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
         print(f"rsvlm train{f' (rank {rank})' if several else ''}: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    except RuntimeError as e:
+        if not lost_group(e):  # a fault of ours: its traceback
+            raise
+        print(f"rsvlm train{f' (rank {rank})' if several else ''}: {lost_group_line(e, cfg.out_dir)}",
+              file=sys.stderr)  # was gloo's traceback
         return 1
     except KeyboardInterrupt:
         from rsvlm.train.checkpoint import resume_hint

@@ -101,6 +101,11 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     without DeepSpeed (plain ``torch.distributed``)."""
     world = env_int("WORLD_SIZE", 1, low=1)
     check_engine(cfg, world, ddp)
+    rendezvous = [k for k in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k, "").strip()]
+    if world > 1 and "RANK" in os.environ and rendezvous:  # was torch's ValueError traceback from env:// on every rank
+        raise ValueError(f"WORLD_SIZE={world} and RANK={os.environ['RANK']} are set but {' and '.join(rendezvous)} "
+                         f"{'is' if len(rendezvous) == 1 else 'are'} not: the processes have nowhere to meet; start "
+                         "the job with scripts/launch.py (or torchrun / deepspeed), which sets them all")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
@@ -123,23 +128,53 @@ def check_engine(cfg: TrainConfig, world: int, ddp: bool = False) -> None:
                          "pass dist.deepspeed=configs/deepspeed/zero2.json (or zero3*.json)")
 
 
+class ProcessGroupError(RuntimeError):
+    """The processes of a run could not meet, or lost one of them."""
+
+
+def lost_group(e: BaseException) -> bool:
+    """Whether ``e`` is the process group's failure rather than the run's: torch's distributed errors, and
+    gloo's transport errors (a plain RuntimeError naming gloo's source: "Connection closed by peer")."""
+    return isinstance(e, (ProcessGroupError, torch.distributed.DistError)) or (
+        isinstance(e, RuntimeError) and "/gloo/" in str(e))
+
+
+def lost_group_line(e: BaseException, out_dir: str | Path) -> str:
+    """The one line for ``lost_group(e)``: what failed, what it means and how to start the job."""
+    if isinstance(e, ProcessGroupError):
+        return f"{e}; {ckpt.resume_hint(out_dir)}"
+    said = str(e).splitlines()[0] if str(e) else type(e).__name__
+    said = said.split("] ", 1)[-1] if said.startswith("[") else said  # gloo's source path and line
+    return (f"the process group failed ({said}): another process of the run died, was killed or cannot be "
+            "reached (its own output says why); ranks started by hand (RANK/WORLD_SIZE set per process) are not "
+            "stopped together when one fails, so start the job with scripts/launch.py (or torchrun / deepspeed); "
+            f"{ckpt.resume_hint(out_dir)}")
+
+
 def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
     """(rank, world size, device); initialises the process group under torchrun/deepspeed, waiting
-    ``dist.timeout_s`` there and at every collective (``check_launch``'s refusals first)."""
+    ``dist.timeout_s`` there and at every collective (``check_launch``'s refusals first); ProcessGroupError
+    where the others do not join within it."""
     world, local, cuda = check_launch(cfg, ddp)
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
         torch.cuda.set_device(device)
     backend = cfg.dist.backend if cfg.dist.backend != "auto" else ("nccl" if cuda else "gloo")
-    timeout = timedelta(seconds=cfg.dist.timeout_s)
-    if cfg.dist.deepspeed:
-        import deepspeed
-
-        deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
-    elif world > 1:
-        torch.distributed.init_process_group(backend, timeout=timeout)
-    else:
+    if world == 1 and not cfg.dist.deepspeed:
         return 0, 1, device
+    timeout = timedelta(seconds=cfg.dist.timeout_s)
+    try:
+        if cfg.dist.deepspeed:
+            import deepspeed
+
+            deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
+        else:
+            torch.distributed.init_process_group(backend, timeout=timeout)
+    except torch.distributed.DistError as e:  # was a DistStoreError traceback ("1/2 clients joined")
+        where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
+        raise ProcessGroupError(f"the {world} processes did not all meet at {where} within dist.timeout_s="
+                                f"{cfg.dist.timeout_s:g} ({e}): were the others started, with the same MASTER_ADDR "
+                                "and MASTER_PORT? scripts/launch.py (or torchrun / deepspeed) starts them all") from e
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
