@@ -23,6 +23,82 @@ def test_a_mask_budget_that_is_no_whole_number_is_refused_naming_the_object(form
     assert geometry.encode([{"kind": "mask", "mask": m, "form": form, "budget": 32.0}], 12, 10).count("<loc_") > 0
 
 
+# ---------------------------------------------------------------- tags spelled in text
+
+
+@pytest.fixture(scope="module")
+def tok():
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.tokens import add_special_tokens
+
+    t = byte_tokenizer()
+    add_special_tokens(t)
+    return t
+
+
+def text_ids(tok, text: str) -> list[int]:
+    """``text`` as one byte token per character (never rsvlm's own tokens: a model may spell them)."""
+    return tok.convert_tokens_to_ids(["Ġ" if c == " " else c for c in text])
+
+
+def allowed_after(tok, ids: list[int], left: int = 1 << 20):
+    from rsvlm.model.grammar import GrammarConstraint
+
+    return GrammarConstraint(tok, {tok.eos_token_id}, 1, len(ids) + left)([ids], len(tok))[0]
+
+
+@pytest.mark.parametrize("before, ok", [
+    ("see <box", False), ("see </poly", False), ("<loc_12", False), ("<loc_0012", False), ("<ref>a <grid", False),
+    ("see <b", True), ("a <3", True), ("x <loc_", True), ("<loc_5 ", True), ("a <box ", True),
+])
+def test_text_cannot_spell_a_tag_the_codec_would_read(tok, before, ok):
+    """Text pieces ``<`` ``b`` ``o`` ``x`` ``>`` are text to the grammar but ``<box>`` to ``geometry.decode``:
+    a shape or a stray location the grammar never held to anything."""
+    ids = text_ids(tok, before[5:]) if before.startswith("<ref>") else text_ids(tok, before)
+    if before.startswith("<ref>"):
+        ids = tok.convert_tokens_to_ids(["<ref>"]) + ids
+    assert bool(allowed_after(tok, ids)[text_ids(tok, ">")[0]]) is ok
+
+
+@pytest.mark.parametrize("before, ok", [("see <bo", False), ("</ref", False), ("<loc_9", False),
+                                        ("a < b", True), ("a <3", True), ("<b>", True), ("a <", True)])
+def test_an_answer_cannot_end_inside_a_spelled_tag(tok, before, ok):
+    assert bool(allowed_after(tok, text_ids(tok, before))[tok.eos_token_id]) is ok
+
+
+def test_a_model_that_spells_tags_in_text_still_writes_an_answer_that_decodes_cleanly(tok):
+    """It ranks the bytes of "<loc_5>" and "<box>…" first as text: before, the answer read as a stray
+    location and a box the grammar never checked (4 locations, x1 > x2 allowed); now the grammar
+    refuses each ">" that would close one, and the model's second choice stands."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from rsvlm.model.generation import GenerationConfig, decode
+    from rsvlm.model.grammar import GrammarConstraint
+
+    vocab, eos = len(tok), tok.eos_token_id
+    want = text_ids(tok, "at <loc_5> the <box>") + tok.convert_tokens_to_ids(["<loc_9>", "<loc_1>"]) + [eos]
+    second = text_ids(tok, "]")[0]
+
+    def llm(inputs_embeds, **_):
+        step = inputs_embeds.shape[1] - 2  # the prompt is 2 long
+        logits = torch.zeros(1, inputs_embeds.shape[1], vocab)  # (B,T,V)
+        logits[..., want[min(step, len(want) - 1)]] = 5.0
+        logits[..., second] = 4.0
+        logits[..., eos] = 3.0
+        return SimpleNamespace(logits=logits)
+
+    con = GrammarConstraint(tok, {eos}, 1, 40)
+    cfg = GenerationConfig(max_new_tokens=40, use_cache=False, vocab=vocab)
+    res = decode(llm, lambda ids: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
+                 cfg, {eos}, constraint=con)
+    text = tok.decode(res.tokens[0], skip_special_tokens=True)
+    assert text.startswith("at <loc_5] the <box]"), text
+    parsed = geometry.decode(text, 100, 100)
+    assert parsed.problems == [] and parsed.objects == []
+
+
 # ---------------------------------------------------------------- grid masks past their rows
 
 

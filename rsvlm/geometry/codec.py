@@ -213,16 +213,28 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
     if pos < len(text):
         items.append(("text", text[pos:]))
         tail = text[text.rfind("<"):] if "<" in text[pos:] else ""
-        if _is_cut_tag(tail):
+        if is_cut_tag(tail):
             probs.append(f"text ends inside a tag: {tail!r}")
     return items, probs
 
 
-def _is_cut_tag(tail: str) -> bool:
-    """Whether ``tail`` (the text after the last "<") is the start of an rsvlm tag: ``<re``, ``</bo``,
-    ``<loc_12``. A lone "<" (``a < b``, ``smaller than <``), ``<3`` or ``<b>`` are text."""
+def is_cut_tag(tail: str) -> bool:
+    """Whether ``tail`` (the text from the last "<" on) is the start of an rsvlm tag: ``<re``, ``</bo``,
+    ``<loc_12``; ``decode`` reports an answer ending on one. A lone "<" (``a < b``, ``smaller than <``),
+    ``<3`` or ``<b>`` are text."""
     return len(tail) >= 2 and (bool(re.fullmatch(r"<loc_(0|[1-9][0-9]{0,2})", tail))
                                or any(t.startswith(tail) for t in _TAG_NAMES))
+
+
+def spells_tag(text: str) -> bool:
+    """Whether ``decode`` reads a tag or a location (well formed or not: ``<loc_01>``) in ``text``."""
+    return _TOKEN.search(text) is not None
+
+
+def may_start_tag(tail: str) -> bool:
+    """Whether more text could make ``tail`` (the text from the last "<" on) one that ``spells_tag``."""
+    return tail.startswith("<") and (bool(re.fullmatch(r"<loc_[0-9]*", tail))
+                                     or any(t.startswith(tail) for t in _TAG_NAMES))
 
 
 def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list[str]) -> dict | None:

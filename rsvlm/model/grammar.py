@@ -6,6 +6,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
 
 * Outside a shape: any text, EOS and the opening tags ``<ref> <box> <obb> <point> <poly> <mask>``;
   never a ``<loc_N>``, a closing tag, ``<grid> </grid> <row> <run>``, ``<image>`` or a task tag.
+  Nor may text spell one the codec would read (``<`` ``bo`` ``x>`` is ``<box>`` to it; in a label
+  too), and text ending on the start of a tag (``<bo``, ``</``; not a lone ``<``) cannot take EOS.
 * ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token). After ``</ref>`` a shape or a
   word must come before EOS or another ``<ref>`` (``geometry.decode`` reports a label with neither).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
@@ -23,8 +25,8 @@ ranked first (a shape it wanted, its label's next piece, a polygon's next vertex
 label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never silently.
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
-model from spending its budget on one long shape, or keep plain text from ending on the start of
-a tag such as "</" or "<bo" (the codec reports that as a cut tag; a lone "<" is text). A
+model from spending its budget on one long shape, or keep the token limit from cutting text on
+the start of a tag such as "</" or "<bo" (the codec reports that as a cut tag). A
 tokenizer without rsvlm's tokens gets no constraint (``RSVLM.grammar_constraint`` returns None).
 """
 
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 _WORD = re.compile(r"\w")
@@ -98,6 +101,7 @@ class _State:
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
     said: list[int] = field(default_factory=list)  # the text tokens since that </ref>
+    tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,17 @@ class GeometryGrammar:
         text[: min(len(tokenizer), vocab_size)] = True
         text[self.ids.loc0: self.ids.loc0 + NUM_BINS] = False
         text[ours] = False
+        self.plain = text.clone()  # (V,) the text tokens
+        # a tag spelled in text ("<", "bo", "x>" reads <box>) starts at a piece holding "<" and ends at one
+        # holding ">"; a piece that holds a whole tag is never text. Raw vocabulary strings hold every
+        # "<" and ">" their text does (byte-level and byte-fallback pieces included), and few others.
+        is_text = text.tolist()
+        odd = sorted(i for piece, i in tokenizer.get_vocab().items()
+                     if ("<" in piece or ">" in piece) and i < vocab_size and is_text[i])
+        pieces = dict(zip(odd, tokenizer.batch_decode([[i] for i in odd])))
+        self.openers = {i for i, p in pieces.items() if "<" in p}
+        self.closers = {i: p for i, p in pieces.items() if ">" in p}
+        text[[i for i, p in self.closers.items() if spells_tag(p)]] = False
         self.ref_ok = text.clone()
         self.ref_ok[self.ids.close["ref"]] = True
         self.ref_ok[list(self.eos)] = False
@@ -210,10 +225,35 @@ class GeometryGrammar:
         """``GrammarIds.advance``, and text holding a word since ``</ref>`` ends a label's wait for a
         shape (``<ref>harbour</ref> None.`` says of the label in words; ``geometry.decode`` agrees)."""
         waiting = s.mode == "text" and s.labelled
+        texty = s.mode in ("text", "ref")
         self.ids.advance(s, t)
+        if s.tail or t in self.openers:  # else it stays empty: the common case, checked in a set
+            s.tail = self._tail(s.tail, t) if texty and bool(self.plain[t]) else []
         if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
             s.said.append(t)
             s.labelled = not _WORD.search(self.decode(s.said))
+
+    def _tail(self, tail: list[int], t: int) -> list[int]:
+        """The text tokens from the last piece holding "<" after text token ``t``, while their text from
+        that "<" on may still become a tag; else []."""
+        tail = [t] if t in self.openers else tail + [t] if tail else []
+        return tail if tail and may_start_tag(self._from_lt(tail)) else []
+
+    def _from_lt(self, ids: list[int]) -> str:
+        text = self.decode(ids)
+        return text[text.rfind("<"):]
+
+    def _unspelled(self, s: _State, ok: torch.Tensor) -> torch.Tensor:
+        """``ok`` without the text pieces that would finish a tag begun in ``s.tail`` (``geometry.decode``
+        would read a shape the grammar never checked, or a stray location) and, in text, without EOS
+        where the text ends on the start of a tag (``decode``: "text ends inside a tag")."""
+        ok, rest = ok.clone(), self._from_lt(s.tail)
+        for i, piece in self.closers.items():  # the cheap test on pieces first, then the exact one in context
+            if ok[i] and spells_tag(rest + piece) and spells_tag(self.decode(s.tail + [i])):
+                ok[i] = False
+        if s.mode == "text" and is_cut_tag(rest):
+            ok[list(self.eos)] = False
+        return ok
 
     @staticmethod
     def supports(tokenizer) -> bool:
@@ -226,6 +266,11 @@ class GeometryGrammar:
         """(V,) bool: the tokens that may follow in state ``s`` when ``left`` tokens remain (this one
         included). A token is allowed only if the shortest way to close the open shape after it
         still fits, so a shape opened within the budget always closes."""
+        if s.mode in ("text", "ref") and s.tail:
+            return self._unspelled(s, self._allowed(s, left))
+        return self._allowed(s, left)
+
+    def _allowed(self, s: _State, left: int) -> torch.Tensor:
         if s.mode == "text":
             if s.labelled:  # a label waits for its shape: text only while the smallest still fits after it
                 ok = self.text_ok.clone() if left > min(SHAPE_COST.values()) else torch.zeros(self.vocab, dtype=torch.bool)
