@@ -95,10 +95,14 @@ class FuseConfig:
 def croppable(messages: list[dict]) -> bool:
     """Whether a crop leaves the last question's meaning alone: a ``[det]`` question, or a
     ``[ground]`` one with no word of position or relative size ("the leftmost ship", "the largest
-    ship" may be another ship in a crop; "the ship" and "the white ship" are not)."""
+    ship" may be another ship in a crop; "the ship" and "the white ship" are not), in a conversation
+    whose turns hold no shape (a crop is asked the turns as they are, and a shape said of the whole
+    image, an earlier answer's boxes in a chat or a box in the question, would point elsewhere in it)."""
     from rsvlm.inference import last_question
     from rsvlm.tokens import task_tag
 
+    if any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
+        return False
     if asks_all(messages):
         return True
     text = last_question(messages)

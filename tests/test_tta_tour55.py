@@ -242,3 +242,15 @@ def test_an_empty_view_answer_is_no_vote():
     assert voted.answer == "harbour"
     assert voted.note.endswith("3 of 3 other view answer(s) could not be fused, left out of the vote (first: view "
                                "'h': it is empty)")
+
+
+def test_no_crop_is_asked_a_conversation_that_holds_shapes_said_of_the_whole_image():
+    # a crop is asked the turns as they are: a chat's earlier boxes, or a box in the question, said of
+    # the whole image, pointed elsewhere in the crop
+    box = "<box><loc_100><loc_100><loc_300><loc_300></box>"
+    chat = [{"role": "user", "content": "<image>\n[det] Detect every ship."},
+            {"role": "assistant", "content": f"<ref>ship</ref>{box}"},
+            {"role": "user", "content": "[ground] Where is the white ship?"}]
+    assert tta.croppable(chat[2:]) and not tta.croppable(chat)
+    assert not tta.croppable([{"role": "user", "content": f"<image>\n[det] Detect every ship like the one at {box}."}])
+    assert tta.croppable([{"role": "system", "content": f"Boxes look like {box}."}, *chat[2:]])
