@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_model_llava import llava_dir  # noqa: F401  (a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -151,3 +152,21 @@ def test_merge_lora_into_a_file_says_it_is_a_file(adapter_ckpt, tmp_path, capsys
     assert main(["merge-lora", "--model", str(adapter_ckpt), "--out", str(tmp_path / "out")]) == 2
     assert "out: a file, where the merged checkpoint (a folder) goes" in capsys.readouterr().err  # was "not empty"
     assert (tmp_path / "out").read_text() == "notes"
+
+
+def test_convert_llava_refuses_an_out_inside_the_source_or_a_file_and_draws_no_bars(llava_dir, tmp_path,  # noqa: F811
+                                                                                     capsys):
+    """--out inside the LLaVA folder was written there (merge-lora refuses that), a file was 'not empty', and
+    a tiny model's conversion drew transformers' "Loading weights" and "Writing model shards" bars."""
+    from rsvlm.cli import main
+
+    src = llava_dir[0]
+    assert main(["convert-llava", "--src", str(src), "--out", str(src / "rsvlm")]) == 2
+    assert "rsvlm: inside the LLaVA checkpoint" in capsys.readouterr().err and not (src / "rsvlm").exists()
+    (tmp_path / "f").write_text("x")
+    assert main(["convert-llava", "--src", str(src), "--out", str(tmp_path / "f")]) == 2
+    assert "f: a file, where the converted checkpoint (a folder) goes" in capsys.readouterr().err
+    assert main(["convert-llava", "--src", str(src), "--out", str(tmp_path / "ok")]) == 0
+    said = capsys.readouterr()
+    assert said.out.strip() == f"wrote {tmp_path / 'ok'}"
+    assert "Loading weights" not in said.err and "Writing model shards" not in said.err

@@ -150,7 +150,10 @@ def _hf_layout(src: Path, dtype):
     if not (any(src.glob("*.safetensors")) or any(src.glob("pytorch_model*.bin"))):  # transformers: an OSError
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")   # naming 5 file kinds
     check_shards(src)
-    llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
+    from rsvlm.model.llm import bars_after
+
+    with bars_after(2.0):  # "Loading weights: 100%" for a small model: a 7B one still shows its progress
+        llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
     vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}
     proj = llava.model.multi_modal_projector
     vision.update({"projectors.default.net.0.weight": proj.linear_1.weight, "projectors.default.net.0.bias": proj.linear_1.bias,
@@ -247,8 +250,12 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     src, out = Path(src_dir), Path(out_dir)
     if not (src / "config.json").is_file():
         raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the model's
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: a file, where the converted checkpoint (a folder) goes; convert into a new folder")
+    if out.exists() and any(out.iterdir()):  # stale files would pass for the model's
         raise FileExistsError(f"{out}: already exists and is not empty; convert into a new folder")
+    if src.resolve() in out.resolve().parents:  # a model inside a model: a glob of the source's weights sees both
+        raise ValueError(f"{out}: inside the LLaVA checkpoint {src}; convert into a folder outside it")
     conf = read_json_object(src / "config.json")
     if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
         raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
@@ -277,7 +284,10 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         if missing or res.unexpected_keys:
             raise ValueError(f"{src}: LLM weights do not fit {model_type}: missing {missing[:5]}, "
                              f"unexpected {res.unexpected_keys[:5]}")
-        llm.save_pretrained(stage)
+        from rsvlm.model.llm import bars_after, deepspeed_cpu_note_quietly
+
+        with bars_after(2.0), deepspeed_cpu_note_quietly():  # as save_pretrained writes it: no bar, no DeepSpeed note
+            llm.save_pretrained(stage)
         AutoTokenizer.from_pretrained(src).save_pretrained(stage)
         cfg = VLMConfig(encoders={"default": vcfg}, stems={"optical": stem},
                         projector=ProjectorConfig(type=ptype, pool=1),
