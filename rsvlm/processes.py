@@ -1,4 +1,5 @@
-"""The launcher's environment (torchrun, deepspeed, accelerate), shared by training and ``rsvlm eval``."""
+"""The launcher's environment (torchrun, deepspeed, accelerate), shared by training and ``rsvlm eval``, and
+how a run stops on SIGTERM (``StopOnTerm``)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,56 @@ def launcher_sync(world: int, meet: timedelta = timedelta(minutes=10),
 
     return sync
 
+
+class Terminated(BaseException):
+    """SIGTERM (what a cluster scheduler sends before it kills a job) stopped the run; a BaseException, as
+    KeyboardInterrupt is, so that no ``except Exception`` on the way takes it for an error. ``saved``: the
+    step folder the run saved on its way out, if it did."""
+
+    def __init__(self, saved=None):
+        super().__init__("stopped by SIGTERM")
+        self.saved = saved
+
+
+class StopOnTerm:
+    """``with StopOnTerm() as stop:`` SIGTERM raises ``Terminated`` in this process at once, as Ctrl-C does;
+    after ``stop.defer()`` (a loop that stops between steps) the first only sets ``stop.requested``, for
+    the loop to stop at its next step boundary, and a second raises at once. Other processes forked
+    from this one (data loader workers) leave SIGTERM to it. The previous handler is put back on leaving."""
+
+    def __init__(self):
+        self.requested, self.deferring, self.pid, self.previous = False, False, os.getpid(), None
+
+    def __enter__(self) -> StopOnTerm:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():  # elsewhere Python takes no handler
+            self.previous = signal.signal(signal.SIGTERM, self._on_term)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        self.deferring = False
+
+    def _on_term(self, signum, frame) -> None:
+        if os.getpid() != self.pid:  # a forked worker: the main process decides
+            return
+        if self.deferring and not self.requested:
+            self.requested = True
+            return
+        raise Terminated()
+
+    def defer(self) -> None:
+        """From now until the ``with`` block ends, a first SIGTERM is only noted (``requested``)."""
+        self.deferring = True
+
+
+def ignore_sigterm(_worker_id: int = 0) -> None:
+    """A data loader worker's ``worker_init_fn``: SIGTERM is for the main process, which stops the workers."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -3,6 +3,8 @@ group, SIGTERM, ranks started by hand, verdicts said once, one resume hint, the 
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -165,6 +167,82 @@ def test_the_launcher_asks_the_ranks_own_check_for_several_processes_without_dee
     with pytest.raises(ValueError, match=r"sft\.yaml: the ranks' words$"):  # was its own copy of the message
         launch.build(sft, gpus_per_node=2)
     assert asked == [(2, False)]
+
+
+def _stops(rank: int, world: int, store: str, results: str) -> None:
+    """One gloo process of the test below: whether it stops, having been told (rank 1) or not (rank 0)."""
+    from types import SimpleNamespace
+
+    import torch.distributed as dist
+
+    from rsvlm.train.run import check_micro_batch
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
+    cfg = SimpleNamespace(data=SimpleNamespace(max_bad_fraction=0.01))
+    state = {"samples": 4, "bad": 0, "bad_ids": []}
+    said = [check_micro_batch(state, cfg, False, world, stop=False),
+            check_micro_batch(state, cfg, False, world, stop=rank == 1)]
+    Path(results, f"stop{rank}.txt").write_text(str(said))
+    dist.destroy_process_group()
+
+
+def test_a_sigterm_on_one_rank_stops_every_rank_at_the_same_micro_batch(tmp_path):
+    import torch.multiprocessing as mp
+
+    procs = mp.start_processes(_stops, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, join=False,
+                               start_method="fork")
+    deadline = time.monotonic() + 60
+    while not procs.join(timeout=1):
+        if time.monotonic() > deadline:
+            for proc in procs.processes:
+                proc.kill()
+            pytest.fail("the two processes did not finish within 60 s")
+    assert [(tmp_path / f"stop{r}.txt").read_text() for r in (0, 1)] == ["[False, True]"] * 2
+
+
+def test_sigterm_before_the_first_step_stops_at_once_with_the_hint(sft_record, tmp_path, monkeypatch, capsys):
+    """SIGTERM (a scheduler's notice) killed the run without a word; Ctrl-C said where to continue."""
+    import rsvlm.train.loop as loop
+
+    def building(cfg, checked=False, stop=None):
+        os.kill(os.getpid(), signal.SIGTERM)  # while the model and data are built
+        time.sleep(5)
+        raise AssertionError("SIGTERM did not stop the run")
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(loop, "train", building)
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}"]) == 143
+    assert capsys.readouterr().err.strip() == f"rsvlm train: stopped by SIGTERM; {resume_hint(out)}"
+    assert signal.getsignal(signal.SIGTERM) is before  # put back for the caller
+
+
+def test_sigterm_mid_run_saves_a_complete_step_and_says_where_to_continue(tmp_path, capsys):
+    """The loop takes a SIGTERM at its next step boundary, all ranks alike, and saves there (a save cut short
+    by the scheduler's SIGKILL leaves a step_N.tmp only, which no resume takes)."""
+    import threading
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+
+    def scheduler():  # once step 1 is logged
+        deadline = time.monotonic() + 60
+        while not (out / "metrics.jsonl").is_file() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=scheduler, daemon=True).start()
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "max_steps=50", "batch_size=4", "ckpt.every=1000", "slow_step_s=0.2"]
+    assert train_main(argv) == 143
+    err = capsys.readouterr().err
+    steps = sorted(p.name for p in (out / "checkpoints").iterdir())
+    assert len(steps) == 1 and steps[0] < "step_000050" and not steps[0].endswith(".tmp"), steps
+    saved = out / "checkpoints" / steps[0]
+    assert (saved / "trainer_state_rank0.json").is_file() and (saved / "trainable.safetensors").is_file()
+    assert err.strip().splitlines()[-1] == (f"rsvlm train: stopped by SIGTERM (its step saved on the way out); "
+                                            f"continue from {saved} with ckpt.resume=auto"), err[-2000:]
+    assert not (out / "final").exists()
 
 
 def test_records_that_will_be_cut_are_counted_and_named_before_the_first_step(tmp_path, capsys):

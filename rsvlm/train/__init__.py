@@ -11,7 +11,9 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
-    builds or writes anything (``run.preflight``), 1 when it fails after, 130 on Ctrl-C."""
+    builds or writes anything (``run.preflight``), 1 when it fails after, 130 on Ctrl-C, 143 on SIGTERM
+    (which stops at the next step boundary once the steps have begun, saving a step folder where
+    ``ckpt.every`` is set)."""
     import argparse
     import logging
     import sys
@@ -29,43 +31,47 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     import os
 
+    from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
+    from rsvlm.train.checkpoint import resume_hint
     from rsvlm.train.config import TrainConfig
     from rsvlm.train.run import lost_group, lost_group_line, preflight
 
     # under a launcher every rank runs this; what all ranks reach alike is said by the first only
     rank, several = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1") not in ("", "1")
     first = not (rank.strip().isdigit() and int(rank) > 0)  # a RANK that is no number: preflight names it
-    # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
-    # launcher's variables, the step folder to resume from); 1: failed once the run started
-    try:
-        cfg = load_config(TrainConfig, args.config, args.overrides)
-        preflight(cfg)
-    except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
-        if first:
-            print(f"rsvlm train: {e}", file=sys.stderr)
-        return 2
-    from rsvlm.processes import SameOnEveryRank
-    from rsvlm.train.loop import train
+    who = f"rsvlm train{f' (rank {rank})' if several else ''}"
+    cfg = None
+    with StopOnTerm() as stop:
+        try:
+            # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
+            # launcher's variables, the step folder to resume from); 1: failed once the run started
+            try:
+                cfg = load_config(TrainConfig, args.config, args.overrides)
+                preflight(cfg)
+            except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
+                if first:
+                    print(f"rsvlm train: {e}", file=sys.stderr)
+                return 2
+            from rsvlm.train.loop import train
 
-    try:
-        train(cfg, checked=True)  # preflight ran above
-    except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
-        if first:
-            print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
-        print(f"rsvlm train{f' (rank {rank})' if several else ''}: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    except RuntimeError as e:
-        if not lost_group(e):  # a fault of ours: its traceback
-            raise
-        print(f"rsvlm train{f' (rank {rank})' if several else ''}: {lost_group_line(e, cfg.out_dir)}",
-              file=sys.stderr)  # was gloo's traceback
-        return 1
-    except KeyboardInterrupt:
-        from rsvlm.train.checkpoint import resume_hint
-
-        if first:
-            print(f"\nrsvlm train: interrupted; {resume_hint(cfg.out_dir)}", file=sys.stderr)
-        return 130
+            train(cfg, checked=True, stop=stop)  # preflight ran above
+        except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
+            if first:
+                print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
+            return 1
+        except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
+            print(f"{who}: {type(e).__name__}: {e}", file=sys.stderr)
+            return 1
+        except RuntimeError as e:
+            if not lost_group(e):  # a fault of ours: its traceback
+                raise
+            print(f"{who}: {lost_group_line(e, cfg.out_dir)}", file=sys.stderr)  # was gloo's traceback
+            return 1
+        except (KeyboardInterrupt, Terminated) as e:
+            if first:
+                how = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped by SIGTERM"
+                saved = " (its step saved on the way out)" if getattr(e, "saved", None) else ""
+                hint = resume_hint(cfg.out_dir) if cfg is not None else "nothing was started"
+                print(f"\nrsvlm train: {how}{saved}; {hint}", file=sys.stderr)
+            return 130 if isinstance(e, KeyboardInterrupt) else 143
     return 0

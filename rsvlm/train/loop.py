@@ -29,6 +29,7 @@ from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
+from rsvlm.processes import StopOnTerm, Terminated, ignore_sigterm
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
@@ -212,9 +213,12 @@ def init_vision(model, ckpt_dir: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
-def train(cfg: TrainConfig, checked: bool = False) -> dict:
+def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
-    ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status)."""
+    ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status).
+    ``stop``: SIGTERM's handler (``rsvlm train`` installs it); from the first step on, a SIGTERM on any
+    rank stops every rank at the same step boundary, saving a step folder there where ``ckpt.every``
+    is set, and raises ``Terminated`` naming it."""
     if not checked:
         preflight(cfg)
     if cfg.objective == "clip":
@@ -311,7 +315,7 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
         return torch.utils.data.DataLoader(
             dataset, batch_sampler=batches[start:], num_workers=cfg.data.num_workers,
             collate_fn=functools.partial(D.collate, pad_id=processor.tokenizer.pad_token_id),
-            pin_memory=device.type == "cuda", persistent_workers=False), e
+            pin_memory=device.type == "cuda", persistent_workers=False, worker_init_fn=ignore_sigterm), e
 
     metrics = Metrics(out_dir, rank, world, cfg.max_steps, state["step"], cfg.log.progress, cfg.log.tensorboard)
     profiler = None
@@ -330,6 +334,9 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
     nonfinite, checked = torch.zeros((), dtype=torch.bool, device=device), state["step"]  # since the last check
     whole_epoch = state["micro_in_epoch"] == 0  # this run reads the current epoch from its start
     t_start, steps_at_start, tokens_at_start = time.perf_counter(), state["step"], state["tokens"]
+    stopping = False  # a SIGTERM every rank has heard of: stop at the end of this step
+    if stop is not None:
+        stop.defer()  # a first SIGTERM from here on is taken at a step boundary (a second stops at once)
     while state["step"] < cfg.max_steps:
         try:
             batch = next(it)
@@ -347,7 +354,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
         count_dropped(state, batch, rank, cfg.data.max_length)
         empty = batch["input_ids"].shape[0] == 0
         stand_in = stand_ins.update(batch, planned[state["micro_in_epoch"] - 1])
-        check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group)  # alike on every rank
+        stopping |= check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group,  # alike on every rank
+                                      stop=stop is not None and stop.requested)
         weight = 1.0
         if empty:
             if stand_in is None:  # one process (several stopped together above)
@@ -382,7 +390,8 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
         if profiler is not None:
             profiler.step()
         log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
-        save_now = cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps
+        stop_now = stopping and state["step"] < cfg.max_steps  # at the last step the run ends as usual
+        save_now = cfg.ckpt.every and (state["step"] % cfg.ckpt.every == 0 or stop_now) and state["step"] < cfg.max_steps
         if log_now or save_now:
             check_finite(nonfinite, cfg, checked, state["step"], world)
             checked = state["step"]
@@ -392,8 +401,13 @@ def train(cfg: TrainConfig, checked: bool = False) -> dict:
                 extra["pointer_loss"] = float(pointer_sum) / pointer_n
                 pointer_sum, pointer_n = 0.0, 0
             metrics.log(state["step"], lr, extra)
-        if save_now:
-            save_checkpoint(engine, cfg, state, rank, world)
+        saved = save_checkpoint(engine, cfg, state, rank, world) if save_now else None
+        if stop_now:
+            metrics.close()
+            if world > 1:  # every rank stops at this step: leave the group together (see the end of train)
+                barrier(world)
+                torch.distributed.destroy_process_group()
+            raise Terminated(saved)
         if cfg.slow_step_s:
             time.sleep(cfg.slow_step_s)
     metrics.close()

@@ -445,19 +445,20 @@ def host_group(world: int, timeout_s: float):
     return torch.distributed.new_group(backend="gloo", timeout=timedelta(seconds=timeout_s))
 
 
-def check_micro_batch(state: dict, cfg: TrainConfig, stuck: bool, world: int, group=None) -> None:
+def check_micro_batch(state: dict, cfg: TrainConfig, stuck: bool, world: int, group=None, stop: bool = False) -> bool:
     """(collective, once per micro-batch) The LM loop's mid-run verdicts, reached alike on every rank so
     that none stops while the others wait in a collective: the bad share of the samples of all ranks
     (``check_bad``), and ``stuck``, a rank whose micro-batch had no readable sample and no readable record
-    of its modalities to stand in for it (one process passes over it instead)."""
+    of its modalities to stand in for it (one process passes over it instead). Returns whether any rank
+    was asked to ``stop`` (SIGTERM), so that all stop at the same step."""
     if world == 1:
         check_bad(state, cfg, final=False)
-        return
-    summed = torch.tensor([state["samples"], state["bad"], int(stuck)], dtype=torch.int64)  # on the host
+        return stop
+    summed = torch.tensor([state["samples"], state["bad"], int(stuck), int(stop)], dtype=torch.int64)  # on the host
     torch.distributed.all_reduce(summed, group=group)
-    samples, bad, n_stuck = summed.tolist()
+    samples, bad, n_stuck, n_stop = summed.tolist()
     if not (n_stuck or over_bad_limit(samples, bad, cfg, final=False)):
-        return
+        return bool(n_stop)
     parts = [None] * world  # the ids of every rank, for the message (all ranks are here alike)
     torch.distributed.all_gather_object(parts, (state["bad_ids"], state.get("first_bad")), group=group)
     merged = {"samples": samples, "bad": bad, "bad_ids": [i for p in parts for i in p[0]],
