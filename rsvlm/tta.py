@@ -22,9 +22,11 @@ boxes shifted back and those on an inner edge of the crop dropped, then fused as
 Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
 compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
 identity view's answer (the caller need not run the other views for it); a view whose answer has
-problems or another shape kind counts as finding nothing (``Fused.note`` counts such views); a question a view cannot say (``above``
-under a transpose) skips that view; the views assume the scene has no handedness the model
-relies on (sun azimuth and shadows, text on the ground). Measured in docs/default-model.md
+problems or another shape kind counts as finding nothing, and an empty one is no vote
+(``Fused.note`` counts such views); a question a view cannot say (``above`` under a transpose)
+skips that view; crops are not asked where the conversation holds shapes or the answer is a
+polygon or mask; the views assume the scene has no handedness the model relies on (sun azimuth
+and shadows, text on the ground). Measured in docs/default-model.md
 ("Test-time augmentation").
 """
 
@@ -444,8 +446,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if shapes:
                 views[i].append(unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else [])
                 windows[i].append((0, 0, w, h))
-            elif dec.objects:
-                pass  # counted above (_unfused)
+            elif dec.objects or dec.problems:
+                pass  # left out, and counted above (_unfused)
             elif not text.strip():  # no answer: voted, several such outvoted the plain one to an empty answer
                 left.setdefault(i, []).append((view, "it is empty"))
             elif (said := swap_words(text.strip(), view, back=True)) is not None:

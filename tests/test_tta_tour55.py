@@ -254,3 +254,14 @@ def test_no_crop_is_asked_a_conversation_that_holds_shapes_said_of_the_whole_ima
     assert tta.croppable(chat[2:]) and not tta.croppable(chat)
     assert not tta.croppable([{"role": "user", "content": f"<image>\n[det] Detect every ship like the one at {box}."}])
     assert tta.croppable([{"role": "system", "content": f"Boxes look like {box}."}, *chat[2:]])
+
+
+def test_a_view_answer_of_broken_geometry_is_no_vote():
+    # three views whose answer was a cut shape with nothing read from it outvoted the plain "harbour"
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 32, 32), np.float32))]
+    cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
+    broken = {v: "<box><loc_1>" for v in tta.VIEWS}
+    voted = tta.fused_answers(_Views([], 32, 32, tta.VIEWS, broken), cls, [image], [("harbour", [])])[0]
+    assert voted.answer == "harbour" and "view 'h': its geometry does not parse" in voted.note
