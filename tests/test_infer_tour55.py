@@ -170,3 +170,19 @@ def test_convert_llava_refuses_an_out_inside_the_source_or_a_file_and_draws_no_b
     said = capsys.readouterr()
     assert said.out.strip() == f"wrote {tmp_path / 'ok'}"
     assert "Loading weights" not in said.err and "Writing model shards" not in said.err
+
+
+def test_a_checkpoint_config_cut_before_its_llm_section_says_so(adapter_ckpt, tmp_path):
+    """It said "LLM base None not found (no llm/ in the checkpoint)" beside the checkpoint's llm/."""
+    import shutil
+
+    from rsvlm.config import ConfigError
+    from rsvlm.model import load_pretrained
+
+    cut = shutil.copytree(adapter_ckpt, tmp_path / "ck")
+    (cut / "llm").mkdir()  # as a full save has it
+    text = (cut / "config.yaml").read_text()
+    (cut / "config.yaml").write_text(text[: text.index("\nllm:") + 1])  # a copy stopped there
+    with pytest.raises(ConfigError, match=r"config\.yaml: names no LLM \(llm\.name_or_path\); it has no llm section at "
+                                          r"all: cut short .*; this checkpoint's own LLM is .*ck/llm: llm\.name_or_path: llm"):
+        load_pretrained(cut)

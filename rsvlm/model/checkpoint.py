@@ -243,7 +243,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                                   tokenizer=_resolve(cfg.llm.tokenizer, root),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
                                   load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
-    if llm_cfg.name_or_path is None or not Path(llm_cfg.name_or_path).exists():
+    if cfg.llm.name_or_path is None:  # was "LLM base None not found (no llm/ in the checkpoint)", beside its llm/
+        cut = "; it has no llm section at all: cut short by an interrupted save or copy?" if "llm" not in raw else ""
+        own = f"; this checkpoint's own LLM is {root / 'llm'}: llm.name_or_path: llm" if (root / "llm").is_dir() else ""
+        raise ConfigError(f"{root / 'config.yaml'}: names no LLM (llm.name_or_path){cut}{own}")
+    if not Path(llm_cfg.name_or_path).exists():
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
     _check_files(root, llm_cfg)
