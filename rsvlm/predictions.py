@@ -239,7 +239,8 @@ def _holds_records(path: Path) -> bool:
 
 def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
-    (``data`` itself) or a path whose folder cannot be made, ``data`` holds no records, or ``out`` or
+    (``data`` itself), a file of lines none of which is a prediction (a score file, a log) or a path
+    whose folder cannot be made, ``data`` holds no records, or ``out`` or
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
     another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
     need_answer=False)`` gave, where the caller read it already. Creates nothing."""
@@ -260,6 +261,10 @@ def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
             return f"--out {out} is not a text file; give the predictions JSONL's path"
     if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
+    bad: list[str] = []
+    if out.is_file() and not _rows(out, bad) and bad:  # a score file, a log: answers were appended to it
+        return (f"--out {out} holds no predictions ({len(bad)} line(s), none a JSON object with an \"id\"; first: "
+                f"{bad[0][:200]}): is it a score file? Give the predictions JSONL's path, or a new file")
     try:
         records, report = loaded or load_records(data, strict=False, need_answer=False)
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8

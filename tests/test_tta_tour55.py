@@ -265,3 +265,23 @@ def test_a_view_answer_of_broken_geometry_is_no_vote():
     broken = {v: "<box><loc_1>" for v in tta.VIEWS}
     voted = tta.fused_answers(_Views([], 32, 32, tta.VIEWS, broken), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour" and "view 'h': its geometry does not parse" in voted.note
+
+
+def test_eval_refuses_an_out_that_holds_no_predictions(tmp_path):
+    # a score file given as --out (eval.detection's --out and rsvlm eval's side by side) had the
+    # answers appended to its JSON, spoiling both
+    import json
+
+    from rsvlm.predictions import check_out
+    from test_eval_ranks51 import records_file
+
+    data = records_file(tmp_path, 2)
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps({"task": "classification", "accuracy": 0.5}, indent=2) + "\n")
+    assert check_out(data, scores).startswith(f"--out {scores} holds no predictions (4 line(s), none a JSON object "
+                                              f"with an \"id\"; first: {scores}:1: not JSON (")
+    assert scores.read_text().startswith("{\n")
+    ok = tmp_path / "p.jsonl"
+    for text in ("", "\n", '{"id": "r0", "task": "cls", "answer": "lake"}\nnot json\n', '{"id": "r0", "ta'):
+        ok.write_text(text)  # empty, a broken line beside an answer, a last line a kill cut: resumed
+        assert check_out(data, ok) is None, text
