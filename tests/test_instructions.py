@@ -101,8 +101,9 @@ def test_geometry_answers_decode_to_ground_truth(data):
             for o, i in zip(dec.objects, r["meta"]["target_ids"]):
                 assert o["kind"] == ("obb" if obb else "box")
                 gt = by_id[i]
-                if obb:
-                    assert np.abs(np.array(o["coords"]) - np.array(gt["obb"])).max() <= 64 / 1000 + 1e-6
+                if obb:  # same corners, same turn; quantising may move which corner is top-most (first)
+                    got, want = np.reshape(o["coords"], (4, 2)), np.reshape(gt["obb"], (4, 2))
+                    assert min(np.abs(got - np.roll(want, k, axis=0)).max() for k in range(4)) <= 64 / 1000 + 1e-6
                 else:
                     assert np.abs(np.array(o["coords"]) - np.array(gt["hbox"])).max() <= 64 / 1000 + 1e-6
                 if r["task"] == "det":
