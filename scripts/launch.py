@@ -177,23 +177,46 @@ def main(argv: list[str] | None = None) -> int:
     if exe is None:
         print(f"launch: {plan.command[0]} not found on PATH nor beside {sys.executable}", file=sys.stderr)
         return 2
-    proc = subprocess.Popen(shlex.quote(exe) + line[len(plan.command[0]):], shell=True)  # shell: ${NODE_RANK}
+    # shell: ${NODE_RANK}; exec: the launcher takes the shell's place, so a signal sent to proc reaches it
+    proc = subprocess.Popen("exec " + shlex.quote(exe) + line[len(plan.command[0]):], shell=True)
+    return wait_for(proc, plan)
+
+
+def wait_for(proc: subprocess.Popen, plan: LaunchPlan) -> int:
+    """The launcher's exit status, after saying where to continue from when it failed. Ctrl-C (which the
+    launcher gets too) waits for it to stop its ranks (a second kills it), status 130; SIGTERM (a
+    scheduler's notice, sent to this process alone) is passed on to it, which passes it on to the ranks
+    (they stop at a step boundary, saving), and waited for, status 143."""
+    import signal
+
+    from rsvlm.train.checkpoint import resume_hint
+
+    name, termed = plan.command[0], []
+
+    def pass_on(signum, _frame):
+        termed.append(signum)
+        proc.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, pass_on)  # was: this process died, the launcher ran on unseen
     try:
         status = proc.wait()
     except KeyboardInterrupt:  # the launcher got Ctrl-C too: let it stop its ranks (subprocess.call killed it)
-        print(f"launch: interrupted; waiting for {plan.command[0]} to stop (Ctrl-C again kills it)", file=sys.stderr)
+        print(f"launch: interrupted; waiting for {name} to stop (Ctrl-C again kills it)", file=sys.stderr)
         try:
             proc.wait()
         except KeyboardInterrupt:
             proc.kill()
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if termed:
+        print(f"launch: SIGTERM passed on to {name}, which stopped with status {status}; {resume_hint(plan.out_dir)}",
+              file=sys.stderr)
+        return 143
     if status:  # a rank failed (or was killed) and the launcher stopped the others: its report ends in a traceback
-        from rsvlm.train.checkpoint import resume_hint
-
-        print(f"launch: {plan.command[0]} exited with status {status}; {resume_hint(plan.out_dir)} (its cause is in "
-              "the output above)", file=sys.stderr)
+        print(f"launch: {name} exited with status {status}; {resume_hint(plan.out_dir)} (its cause is in the output "
+              "above)", file=sys.stderr)
     return status
-
 
 if __name__ == "__main__":
     sys.exit(main())
