@@ -310,3 +310,20 @@ def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path):
     assert proc.returncode == 143 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1] == (f"launch: SIGTERM passed on to torchrun, which stopped with status 1; "
                                             f"{resume_hint(tmp_path / 'run')}"), err
+
+
+@pytest.mark.parametrize("override, says", [
+    ("dist.backend=glo", "dist.backend must be one of ('auto', 'gloo', 'nccl', 'ucc', 'mpi', 'xccl'), got 'glo'"),
+    ("dist.backend=nccl", "dist.backend=nccl needs CUDA, and this run is on the CPU (device=cpu); use dist.backend=gloo")])
+def test_a_backend_the_processes_cannot_use_is_refused_before_they_meet(override, says, sft_record, tmp_path,
+                                                                         monkeypatch, capsys):
+    """A misspelt backend was read only once a process group formed (never on one process); nccl on the CPU
+    failed on every rank once it had."""
+    for k, v in {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}.items():
+        monkeypatch.setenv(k, v)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}", "device=cpu", override,
+            "dist.deepspeed=configs/deepspeed/zero2.json"]
+    assert train_main(argv) == 2
+    assert says in capsys.readouterr().err
+    assert not out.exists()

@@ -16,6 +16,7 @@ from rsvlm.model.vlm import TRAINABLE, VLMConfig
 
 BATCHING = ("length_grouped", "naive")
 OBJECTIVES = ("lm", "clip")
+BACKENDS = ("auto", "gloo", "nccl", "ucc", "mpi", "xccl")  # torch.distributed's, and auto
 
 
 @dataclass
@@ -176,6 +177,8 @@ def check_config(cfg: TrainConfig) -> None:
                              f"{', '.join(cfg.model.stems)})")
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
+    if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process
+        raise ValueError(f"dist.backend must be one of {BACKENDS}, got {cfg.dist.backend!r}")
     if cfg.data.batching not in BATCHING:
         raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}")
     if not cfg.data.train:

@@ -109,6 +109,10 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
+    if cfg.dist.backend == "nccl" and not cuda and (world > 1 or cfg.dist.deepspeed):  # was torch's error per rank
+        why = "device=cpu" if cfg.device == "cpu" else "no GPU is visible"
+        raise ValueError(f"dist.backend=nccl needs CUDA, and this run is on the CPU ({why}); use dist.backend=gloo "
+                         "(or auto)")
     local = env_int("LOCAL_RANK", 0)
     if cuda and local >= (n := torch.cuda.device_count()):
         raise ValueError(f"LOCAL_RANK={local}, but {n} GPU(s) are visible: start at most {n} process(es) per machine")
