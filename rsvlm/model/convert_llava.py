@@ -254,12 +254,12 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         raise FileExistsError(f"{out}: a file, where the converted checkpoint (a folder) goes; convert into a new folder")
     if out.exists() and any(out.iterdir()):  # stale files would pass for the model's
         raise FileExistsError(f"{out}: already exists and is not empty; convert into a new folder")
-    if src.resolve() in out.resolve().parents:  # a model inside a model: a glob of the source's weights sees both
-        raise ValueError(f"{out}: inside the LLaVA checkpoint {src}; convert into a folder outside it")
     conf = read_json_object(src / "config.json")
     if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
         raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
                          "(mm_vision_tower) — not a LLaVA checkpoint")
+    if src.resolve() in out.resolve().parents:  # a model inside a model: a glob of the source's weights sees both
+        raise ValueError(f"{out}: inside the LLaVA checkpoint {src}; convert into a folder outside it")
     if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
         raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
                                 "copy the LLaVA's tokenizer files there")
