@@ -92,6 +92,8 @@ def test_a_lost_peer_is_one_line_naming_the_launcher_and_where_to_continue(sft_r
 
     monkeypatch.setattr(loop, "train", dies)
     monkeypatch.setenv("WORLD_SIZE", "1")
+    for k in ("TORCHELASTIC_RUN_ID", "LOCAL_SIZE"):  # torchrun's and deepspeed's: no launcher here
+        monkeypatch.delenv(k, raising=False)
     out = tmp_path / "run"
     assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
@@ -102,6 +104,11 @@ def test_a_lost_peer_is_one_line_naming_the_launcher_and_where_to_continue(sft_r
 
     def bug(cfg, checked=False, stop=None):  # a RuntimeError of our own keeps its traceback
         raise RuntimeError("shape mismatch")
+
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")  # under torchrun, which stops the others itself
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'a'}"]) == 1
+    err = capsys.readouterr().err
+    assert "the launcher stops the others;" in err and "scripts/launch.py" not in err, err
 
     monkeypatch.setattr(loop, "train", bug)
     with pytest.raises(RuntimeError, match="shape mismatch"):

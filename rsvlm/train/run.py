@@ -149,10 +149,11 @@ def lost_group_line(e: BaseException, out_dir: str | Path) -> str:
         return f"{e}; {ckpt.resume_hint(out_dir)}"
     said = str(e).splitlines()[0] if str(e) else type(e).__name__
     said = said.split("] ", 1)[-1] if said.startswith("[") else said  # gloo's source path and line
-    return (f"the process group failed ({said}): another process of the run died, was killed or cannot be "
-            "reached (its own output says why); ranks started by hand (RANK/WORLD_SIZE set per process) are not "
-            "stopped together when one fails, so start the job with scripts/launch.py (or torchrun / deepspeed); "
-            f"{ckpt.resume_hint(out_dir)}")
+    launched = any(k in os.environ for k in ("TORCHELASTIC_RUN_ID", "LOCAL_SIZE"))  # torchrun's, deepspeed's
+    how = ("the launcher stops the others" if launched else "ranks started by hand (RANK/WORLD_SIZE set per process) "
+           "are not stopped together when one fails, so start the job with scripts/launch.py (or torchrun / deepspeed)")
+    return (f"the process group failed ({said}): another process of the run died, was killed or cannot be reached "
+            f"(its own output says why); {how}; {ckpt.resume_hint(out_dir)}")
 
 
 def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
