@@ -47,17 +47,22 @@ MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+
 SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
     "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
           "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
-          "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically"},
+          "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
+          "northeast": "southwest", "northeastern": "southwestern"},  # northwest, southeast: their own image
     "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
-          "westernmost": "easternmost"},
+          "westernmost": "easternmost", "northwest": "northeast", "southwest": "southeast",
+          "northwestern": "northeastern", "southwestern": "southeastern"},
     "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
-          "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost"},
+          "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
+          "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
+          "northeastern": "southeastern"},
 }
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "side", "half", "largest", "smallest", "biggest",
           "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {f"{a}{sep}{b}": f"{b}{sep}{a}" for a in ("left", "right") for b in ("top", "bottom")
-           for sep in (" ", "-")}  # a transpose turns "top left" into "left top", "top-left" into "left-top"
+CORNERS = {f"{a}{sep}{b}": f"{b}{sep}{a}" for a, b in [(a, b) for a in ("left", "right") for b in ("top", "bottom")]
+           + [(a, b) for a in ("west", "east") for b in ("north", "south")]
+           for sep in (" ", "-")}  # a transpose turns "top left" into "left top", "north-west" into "west-north"
 
 
 @dataclass

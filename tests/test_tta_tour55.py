@@ -272,8 +272,9 @@ def test_eval_refuses_an_out_that_holds_no_predictions(tmp_path):
     # answers appended to its JSON, spoiling both
     import json
 
-    from rsvlm.predictions import check_out
     from test_eval_ranks51 import records_file
+
+    from rsvlm.predictions import check_out
 
     data = records_file(tmp_path, 2)
     scores = tmp_path / "scores.json"
@@ -285,3 +286,22 @@ def test_eval_refuses_an_out_that_holds_no_predictions(tmp_path):
     for text in ("", "\n", '{"id": "r0", "task": "cls", "answer": "lake"}\nnot json\n', '{"id": "r0", "ta'):
         ok.write_text(text)  # empty, a broken line beside an answer, a last line a kill cut: resumed
         assert check_out(data, ok) is None, text
+
+
+CORNER_AT = {"northwest": (0, 0), "northeast": (1, 0), "southwest": (0, 1), "southeast": (1, 1)}
+
+
+@pytest.mark.parametrize("view", tta.DIHEDRAL[1:])
+def test_a_compass_corner_is_said_of_each_view_where_its_pixels_go(view):
+    # "northwest" (one word) was left as it was in every view, so a mirrored view was asked about the
+    # other corner; "north-west" came out of a transpose as "west-north"
+    for word, (x, y) in CORNER_AT.items():
+        corner = {"kind": "point", "label": None, "coords": [x * 40.0, y * 30.0]}
+        wv, hv = tta.view_size(view, 40, 30)
+        cx, cy = tta.to_view([corner], view, 40, 30)[0]["coords"]
+        there = next(w for w, (a, b) in CORNER_AT.items() if (a * wv, b * hv) == (cx, cy))
+        assert tta.swap_words(f"The {word} tank, {word}ern of the road.", view) == \
+            f"The {there} tank, {there}ern of the road.", word
+        hyphen = f"{word[:5]}-{word[5:]}"
+        assert tta.swap_words(f"the {hyphen} corner", view) == f"the {there[:5]}-{there[5:]} corner", word
+        assert tta.swap_words(tta.swap_words(word, view), view, back=True) == word
