@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/tiling.py                       # 2000..20000 px scenes, prints two tables
     .venv/bin/python bench/tiling.py --sizes 2000,5000     # quicker
+    .venv/bin/python bench/tiling.py --only png            # a PNG that GDAL reads: row strips vs windows
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -9,6 +10,12 @@ stand-in model (a small random-weight conv net for the compute, plus a threshold
 objects), and the subprocess reports its peak RSS (``ru_maxrss``). The baseline row is that same
 process right after imports, before any tile is read. Bounded means: the peak does not grow
 with the scene. The second table times batch_size 1 against batch_size N on one scene.
+
+``--only png`` writes a 16-bit RGB PNG (which GDAL reads: PIL would cut its 16 bits), whose rows
+GDAL decodes from the top at every read that starts above its last, and times ``run_tiled`` over it
+cutting each row of windows from one strip read (``tiles.RowReader``, as it does) against reading
+window by window (as it did), with GDAL's block cache at ``--png-cache-mb`` (ReadConfig.gdal_cache_mb;
+the default 64 MiB thrashes the same way on a scene 8 times as wide).
 """
 
 from __future__ import annotations
@@ -93,6 +100,41 @@ def child(path: str, tile: int, overlap: int, batch: int, prefetch: bool) -> Non
                       "objects_in": merger.n_objects_in, "objects": len(objs)}))
 
 
+def write_png(path: Path, width: int, height: int, seed: int = 0) -> None:
+    """width x height 16-bit RGB PNG: textured ground and bright "vehicles" over 3 % of it (above the
+    2 % the stretch's 98th percentile leaves bright, so the stand-in finds them)."""
+    import numpy as np
+    import rasterio
+
+    rng = np.random.default_rng(seed)
+    data = rng.integers(5000, 6000, (3, height, width), dtype=np.uint16)  # (3, H, W)
+    for _ in range(max(1, width * height // 16000)):
+        x, y = int(rng.integers(0, width - 40)), int(rng.integers(0, height - 20))
+        data[0, y : y + 16, x : x + 32] = 60000
+    with rasterio.open(path, "w", driver="PNG", width=width, height=height, count=3, dtype="uint16") as ds:
+        ds.write(data)
+
+
+def png_timing(path: Path, tile: int, overlap: int, batch: int, cache_mb: int) -> list[tuple]:
+    """(how, seconds, tiles, objects) for row strips (run_tiled's way) and window by window."""
+    from unittest import mock
+
+    from rsvlm.io import ReadConfig, SceneReader, TileMerger, run_tiled
+    from rsvlm.io import tiles as tiles_mod
+
+    predict = stand_in()
+    out = []
+    for how, strips in (("row strips", True), ("window by window", False)):
+        with SceneReader(path, scaling=ReadConfig(gdal_cache_mb=cache_mb)) as scene, \
+                mock.patch.object(tiles_mod, "decodes_from_start", lambda _s, strips=strips: strips):
+            merger = TileMerger()
+            t0 = time.perf_counter()
+            objs = run_tiled(scene, predict, tile=tile, overlap=overlap, batch_size=batch, progress=False,
+                             merger=merger)
+            out.append((how, time.perf_counter() - t0, merger.n_tiles, len(objs)))
+    return out
+
+
 def timing(path: Path, tile: int, overlap: int, batch: int, repeat: int, threads: int) -> list[tuple]:
     """Settings interleaved round by round in this process (so load from other processes hits all
     alike); returns (batch, prefetch, median s, min s, tiles, objects) per setting."""
@@ -139,7 +181,9 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both"], default="both")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png"], default="both")
+    ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png")
+    ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache for --only png")
     ap.add_argument("--workdir", default=None, help="where scenes are written (default: a temp dir, removed)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--no-prefetch", action="store_true", help=argparse.SUPPRESS)
@@ -148,7 +192,7 @@ def main() -> None:
         return child(args.child, args.tile, args.overlap, args.batch, not args.no_prefetch)
 
     try:
-        sizes = [int(s) for s in args.sizes.split(",")] if args.only != "timing" else []
+        sizes = [int(s) for s in args.sizes.split(",")] if args.only in ("memory", "both") else []
     except ValueError:
         sizes = [0]
     if min(sizes, default=1) < 1:
@@ -159,7 +203,26 @@ def main() -> None:
     if args.workdir and not Path(args.workdir).is_dir():
         ap.error(f"--workdir {args.workdir}: no such folder (scenes up to {max(sizes, default=args.timing_size)} px "
                  "are written there; make it first)")
+    if args.only == "png":
+        try:
+            png_w, png_h = (int(v) for v in args.png_size.lower().split("x"))
+        except ValueError:
+            png_w = png_h = 0
+        if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
+            ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
+                     "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        if args.only == "png":
+            path = Path(tmp) / "scene.png"
+            write_png(path, png_w, png_h)
+            res = png_timing(path, args.tile, args.overlap, args.batch, args.png_cache_mb)
+            print(f"\nrun_tiled over a {png_w}x{png_h} 16-bit RGB PNG read by GDAL (tile {args.tile}, overlap "
+                  f"{args.overlap}, batch {args.batch}, GDAL cache {args.png_cache_mb} MiB)\n")
+            print("| reads | s | tiles | objects | slower than row strips |")
+            print("|---|---|---|---|---|")
+            for how, dt, n, objs in res:
+                print(f"| {how} | {dt:.1f} | {n} | {objs} | {dt / res[0][1]:.1f}x |")
+            return
         rows = []
         for size in sizes:
             path = Path(tmp) / f"scene_{size}.tif"

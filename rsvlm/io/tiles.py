@@ -315,6 +315,45 @@ def merge_tile_objects(per_tile: list[tuple[Window, list[dict]]], iou_threshold:
     return merger.result()
 
 
+def decodes_from_start(scene) -> bool:
+    """Whether a ``SceneReader``'s file is one GDAL decodes from its first row at each read that
+    starts above its last (PNG, JPEG, GIF, WebP: ``sources.WHOLE_DECODED``): once a tile's rows
+    outgrow GDAL's block cache (``ReadConfig.gdal_cache_mb``), every window re-decodes the scene
+    above it."""
+    from rsvlm.io.sources import WHOLE_DECODED
+
+    return any(getattr(d, "driver", None) in WHOLE_DECODED for d in getattr(scene.src, "datasets", ()))
+
+
+class RowReader:
+    """``read(window)`` of a scene; with ``strips``, a row of windows is cut from one read of the
+    scene's full width (kept until a window of another row is asked for): one decode per row of
+    windows, not one per window, for a file that ``decodes_from_start``."""
+
+    def __init__(self, scene, strips: bool):
+        self.scene, self.strips = scene, strips
+        self._rows, self._strip = None, None  # (y0, h) of the strip held, and its RSImage (C, h, W)
+
+    def __call__(self, window: Window):
+        if not self.strips:
+            return self.scene.read(window)
+        from dataclasses import replace
+
+        from rsvlm.io.read import _shift_gcps, _shift_transform
+
+        x0, y0, w, h = window
+        if self._rows != (y0, h):
+            self._strip, self._rows = None, None  # the last row's strip freed before the next is read
+            self._strip, self._rows = self.scene.read((0, y0, self.scene.width, h)), (y0, h)
+        s = self._strip
+        if (x0, w) == (0, s.width):
+            return s
+        return replace(s, data=np.ascontiguousarray(s.data[:, :, x0 : x0 + w]),  # (C, h, w)
+                       valid=None if s.valid is None else np.ascontiguousarray(s.valid[:, x0 : x0 + w]),
+                       transform=_shift_transform(s.transform, x0, 0), gcps=_shift_gcps(s.gcps, x0, 0),
+                       notes=list(s.notes), window=(x0, y0, w, h))
+
+
 def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: int = 8,
               modality: str | None = None, progress: bool = True, *, bands: list[str] | None = None,
               scaling=None, iou_threshold: float = 0.5, prefetch: bool = False, merger: TileMerger | None = None
@@ -325,8 +364,9 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     and scaling hold, so ``modality``, ``bands`` and ``scaling`` are not given): a caller that has read
     from the scene already passes it, so that its file is not opened and checked again (a PNG that GDAL
     reads is decoded whole at each open: ``sources.RasterioSource``). Only one batch (two with
-    ``prefetch``: the next is read while the model runs) is in memory; the scene's stretch is fixed once
-    from a decimated read. A window whose every pixel is nodata (a scene's collar) is not given to
+    ``prefetch``: the next is read while the model runs) is in memory, and for a PNG or JPEG that GDAL
+    reads (``decodes_from_start``) the strip of the scene's width its row of windows is cut from
+    (``RowReader``); the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata (a scene's collar) is not given to
     ``predict_fn``. Pass a ``TileMerger`` to read its counts (``n_tiles``, ``n_nodata`` of those
     skipped, ``n_objects_in``) afterwards, and its ``notes``: what a window's read said that the
     scene's did not (printed as it comes, with ``progress``).
@@ -348,7 +388,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
         merger = merger or TileMerger(iou_threshold, scene_size=(scene.width, scene.height))
         merger.scene_size = (scene.width, scene.height)
         batches = [windows[i : i + batch_size] for i in range(0, len(windows), batch_size)]
-        read = lambda b: [scene.read(w) for w in b]  # noqa: E731
+        read_window = RowReader(scene, strips=decodes_from_start(scene))
+        read = lambda b: [read_window(w) for w in b]  # noqa: E731
         with cf.ThreadPoolExecutor(max_workers=1) as pool, tqdm(
                 total=len(windows), desc=f"tiles of {scene.name}", unit="tile", disable=not progress) as bar:
             pending = pool.submit(read, batches[0]) if prefetch else None

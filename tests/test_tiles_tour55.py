@@ -1,0 +1,62 @@
+"""Rough edges of whole-scene tiling (rsvlm.io.tiles, predict --tile) met on large and odd scenes."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rasterio")
+
+
+def _png_with_world_file(path, w=200, h=150):
+    """An RGB PNG with a world file (.pgw): GDAL reads it, georeferenced, decoding rows from the top."""
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(path)
+    path.with_suffix(".pgw").write_text("0.5\n0\n0\n-0.5\n500000.25\n4000000.25\n")  # A D B E C F
+    return path
+
+
+def _counting_reads(scene):
+    """Counts ``scene.read`` calls: (windows asked for, the uncounted read)."""
+    calls, read = [], scene.read
+
+    def counted(window=None):
+        calls.append(window)
+        return read(window)
+
+    scene.read = counted
+    return calls, read
+
+
+def test_a_png_read_by_gdal_is_decoded_once_per_row_of_windows_not_per_window(tmp_path):
+    """GDAL decodes a PNG from its first row at each read above its last; window by window, a
+    40000 px wide 16-bit PNG took ~5 s a window (docs/benchmarks.md). Each row of windows is now
+    cut from one strip, and the tiles are the windows a direct read gives."""
+    from rsvlm.io import SceneReader, iter_windows, run_tiled
+
+    path = _png_with_world_file(tmp_path / "scene.png")
+    seen = []
+    with SceneReader(path) as scene:
+        assert scene.src.datasets[0].driver == "PNG"
+        calls, read = _counting_reads(scene)
+        run_tiled(scene, lambda ims: seen.extend(ims) or [[] for _ in ims], tile=64, overlap=0, batch_size=5,
+                  progress=False)
+        windows = iter_windows(200, 150, 64, 0)
+        assert len(calls) == len({w[1] for w in windows}) == 3  # was one read per window: 12
+        direct = [read(w) for w in windows]
+    assert [im.window for im in seen] == windows
+    for got, want in zip(seen, direct):
+        assert np.array_equal(got.data, want.data) and got.data.flags.c_contiguous
+        assert got.transform == pytest.approx(want.transform) and got.crs == want.crs
+        assert (got.valid is None) == (want.valid is None)
+
+
+def test_a_geotiff_is_still_read_window_by_window(geotiff):
+    """Strips are for files decoded from the top only: a GeoTIFF's windows stay separate reads, so
+    the memory of a tiled run does not grow with the scene's width."""
+    from rsvlm.io import SceneReader, run_tiled
+
+    with SceneReader(geotiff) as scene:
+        calls, _ = _counting_reads(scene)
+        run_tiled(scene, lambda ims: [[] for _ in ims], tile=32, overlap=0, progress=False)
+    assert len(calls) == 6 and all(w[2] == 32 for w in calls)
