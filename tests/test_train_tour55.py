@@ -334,3 +334,14 @@ def test_a_backend_the_processes_cannot_use_is_refused_before_they_meet(override
     assert train_main(argv) == 2
     assert says in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_records_past_the_llms_context_are_counted_with_the_prompt_formats_share(tmp_path, capsys):
+    """The context check read the index's estimate, which leaves out the system prompt: rec7 (241 tokens with
+    it, ~121 without) ran past a context of 230 unsaid."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "max_steps=1", "batch_size=4", "optim.warmup_steps=0",
+            "model.llm.config.max_position_embeddings=230"]
+    assert train_main(argv) == 0
+    assert "warning: 1 record(s) run past the LLM's context of 230 tokens (data.max_length=384" in capsys.readouterr().err

@@ -267,8 +267,9 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                                 cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
                                 [file_weights[i] for i in index["source"]])
     check_malformed(report, cfg, rank)
-    check_unfit(index, processor, cfg, rank)  # before the first step: they were bad samples mid-run
-    if rank == 0 and (note := past_context(lengths, cfg.data.max_length, context_length(model.llm))):
+    sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
+    # with the prompt format's share: the index's estimate left out the system prompt (120 tokens of rsvlm's)
+    if rank == 0 and (note := past_context(sample_lengths, cfg.data.max_length, context_length(model.llm))):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     if cfg.data.batching == "length_grouped" and rank == 0:
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):

@@ -125,11 +125,11 @@ def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[
             "as cut_samples in summary.json); raise data.max_length to train them whole")
 
 
-def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
+def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int]:
     """Fail before the first step (UnfitRecords, a ValueError) when more than ``data.max_bad_fraction`` of
     the records cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run
     was 50 samples in); (rank 0) else name them, and the records that will be cut (``cut_records``), as
-    warnings."""
+    warnings. Returns each record's estimated length (``sample_lengths``)."""
     limit, unfit_ids = cfg.data.max_length, set()
     unfit = unfit_records(index, processor, cfg.model.prompt, limit, unfit_ids)
     if unfit:
@@ -144,6 +144,7 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> None:
                                "data.max_length, pool the image tokens (model.projector.pool), or leave those records out")
         if rank == 0:
             print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
-    if rank == 0 and (cut := cut_records(sample_lengths(index, processor, cfg.model.prompt), index["id"], limit,
-                                         unfit_ids)):
+    lengths = sample_lengths(index, processor, cfg.model.prompt)
+    if rank == 0 and (cut := cut_records(lengths, index["id"], limit, unfit_ids)):
         print(f"[rsvlm.train] warning: {cut}", file=sys.stderr)
+    return lengths
