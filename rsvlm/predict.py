@@ -3,7 +3,9 @@ GeoJSON and an overlay PNG.
 
 Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps only geometry
 (the text answers of single tiles are not merged into one sentence: a word task's are
-tallied, and each is in ``--out``). ``--tta`` fuses each tile's
+tallied, and each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the line
+printed as the scene's answer: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word
+task, the count ("12 object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's
 shapes over its mirror views before the tiles are merged; a tile whose answer is not shapes only
 keeps its plain answer.
 """
@@ -283,7 +285,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: {e}", file=sys.stderr)
             return 2
         result = inf.locate("", images[0])
-        result.update(objects=objects, tiles=tiles, answer=None,
+        result.update(objects=objects, tiles=tiles,  # "answer": the line printed below (was null)
                       problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         result["nodata_tiles"] = merger.n_nodata
@@ -299,9 +301,11 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         nodata = merger.n_nodata
         skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
-            print(tile_answers(tiles) + skipped + ("" if args.out else " (--out keeps each tile's answer)"))
+            result["answer"] = tile_answers(tiles) + skipped
+            print(result["answer"] + ("" if args.out else " (--out keeps each tile's answer)"))
         else:
-            print(f"{len(objects)} object(s) from {len(tiles)} tile{'s' * (len(tiles) != 1)}{skipped}")
+            result["answer"] = f"{len(objects)} object(s) from {len(tiles)} tile{'s' * (len(tiles) != 1)}{skipped}"
+            print(result["answer"])
     else:
         notes: list[str] = []
         try:

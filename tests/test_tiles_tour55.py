@@ -60,3 +60,19 @@ def test_a_geotiff_is_still_read_window_by_window(geotiff):
         calls, _ = _counting_reads(scene)
         run_tiled(scene, lambda ims: [[] for _ in ims], tile=32, overlap=0, progress=False)
     assert len(calls) == 6 and all(w[2] == 32 for w in calls)
+
+
+@pytest.mark.parametrize("task, head", [("cls", "answers of 6 tiles: "), ("det", "object(s) from 6 tiles")])
+def test_a_tiled_out_says_the_scenes_answer_not_null(ckpt, geotiff, tmp_path, capsys, task, head):
+    """--out's "answer" was null for every tiled run: a script reading it got None where the
+    untiled run gives text. It is now the line printed as the scene's answer."""
+    import json
+
+    from rsvlm.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", task, "--max-new-tokens", "4",
+                 "--device", "cpu", "--tile", "32", "--overlap", "0", "--out", str(out)]) == 0
+    answer = json.loads(out.read_text())["answer"]
+    assert isinstance(answer, str) and head in answer
+    assert answer in capsys.readouterr().out
