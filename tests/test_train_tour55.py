@@ -66,19 +66,22 @@ def test_a_rank_started_by_hand_whose_peer_never_comes_stops_at_dist_timeout_wit
     assert "scripts/launch.py (or torchrun / deepspeed) starts them all" in line, line
 
 
-def test_ranks_by_hand_without_a_rendezvous_are_refused_in_preflight(sft_record, tmp_path, monkeypatch, capsys):
-    """torch's env:// ValueError traceback ("MASTER_ADDR expected, but not set"), once the run had started."""
-    for k in ("MASTER_ADDR", "MASTER_PORT", "LOCAL_RANK"):
+@pytest.mark.parametrize("env, unset", [({"RANK": "0"}, "MASTER_ADDR and MASTER_PORT are"),
+                                        ({"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}, "RANK is")])
+def test_ranks_by_hand_without_a_rendezvous_are_refused_in_preflight(env, unset, sft_record, tmp_path, monkeypatch,
+                                                                     capsys):
+    """torch's env:// ValueError ("MASTER_ADDR expected, but not set"), once the run had started."""
+    for k in ("RANK", "MASTER_ADDR", "MASTER_PORT", "LOCAL_RANK"):
         monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("RANK", "0")
-    monkeypatch.setenv("WORLD_SIZE", "2")
+    for k, v in {"WORLD_SIZE": "2", **env}.items():
+        monkeypatch.setenv(k, v)
     out = tmp_path / "run"
-    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}",
-            "dist.deepspeed=configs/deepspeed/zero2.json"]
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={sft_record}",
+            f"out_dir={out}"]  # plain torch.distributed
     assert train_main(argv) == 2
     err = capsys.readouterr().err
-    assert ("WORLD_SIZE=2 and RANK=0 are set but MASTER_ADDR and MASTER_PORT are not: the processes have nowhere to "
-            "meet; start the job with scripts/launch.py") in err, err
+    assert f"WORLD_SIZE=2 is set but {unset} not (each process needs its RANK, and the same MASTER_ADDR and " \
+           "MASTER_PORT to meet at); start the job with scripts/launch.py" in err, err
     assert not out.exists()
 
 

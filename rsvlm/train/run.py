@@ -101,11 +101,11 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     without DeepSpeed (plain ``torch.distributed``)."""
     world = env_int("WORLD_SIZE", 1, low=1)
     check_engine(cfg, world, ddp)
-    rendezvous = [k for k in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k, "").strip()]
-    if world > 1 and "RANK" in os.environ and rendezvous:  # was torch's ValueError traceback from env:// on every rank
-        raise ValueError(f"WORLD_SIZE={world} and RANK={os.environ['RANK']} are set but {' and '.join(rendezvous)} "
-                         f"{'is' if len(rendezvous) == 1 else 'are'} not: the processes have nowhere to meet; start "
-                         "the job with scripts/launch.py (or torchrun / deepspeed), which sets them all")
+    unset = [k for k in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k, "").strip()]
+    if world > 1 and unset:  # was torch's env:// ValueError once the run had started, on every rank
+        raise ValueError(f"WORLD_SIZE={world} is set but {' and '.join(unset)} {'is' if len(unset) == 1 else 'are'} not "
+                         "(each process needs its RANK, and the same MASTER_ADDR and MASTER_PORT to meet at); start the "
+                         "job with scripts/launch.py (or torchrun / deepspeed), which sets them all")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
