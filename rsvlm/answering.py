@@ -66,20 +66,38 @@ def context_note(n: int, of: int, ctx: int | None) -> str:
             "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them short of it")
 
 
+class PromptsRefused(ValueError):
+    """Conversations of a batch whose prompts, once tokenised, are past the LLM's context: ``why``
+    under each one's position; the batch's others can be asked without them."""
+
+    def __init__(self, why: dict[int, str]):
+        super().__init__(next(iter(why.values())))
+        self.why = why
+
+
 def answers_or_refusals(generate, messages: list[list[dict]], images: list[list]) -> tuple[list, dict[int, str]]:
-    """``generate``'s answers (an ``answerer``) to a batch, and where it refuses the batch (ValueError:
-    a prompt past the LLM's context fails every conversation of it), each conversation asked alone: a
-    refused one's answer None and why under its position."""
+    """``generate``'s answers (an ``answerer``) to a batch, and where it refuses conversations of it
+    (``PromptsRefused``) the others asked again together, or where it refuses the batch otherwise
+    (ValueError), each conversation asked alone: a refused one's answer None and why under its position."""
     if not messages:
         return [], {}
+    refused: dict[int, str] = {}
     try:
         return generate(messages, images), {}
+    except PromptsRefused as e:
+        refused = dict(e.why)
+        rest = [j for j in range(len(messages)) if j not in refused]
+        try:
+            got = dict(zip(rest, generate([messages[j] for j in rest], [images[j] for j in rest]))) if rest else {}
+            return [got.get(j) for j in range(len(messages))], refused
+        except ValueError:
+            pass
     except ValueError:
         pass
-    out, refused = [], {}
+    out = []
     for j, (m, im) in enumerate(zip(messages, images)):
         try:
-            out.append(generate([m], [im])[0])
+            out.append(None if j in refused else generate([m], [im])[0])
         except ValueError as e:
             refused[j] = str(e)
             out.append(None)
@@ -111,7 +129,14 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
         plan.append((len(asked), len(qs)))
         asked += qs
         imgs += [im] * len(qs)
-    answers = _generate(model, processor, asked, imgs, max_new_tokens, constrain, min_objects)
+    try:
+        answers = _generate(model, processor, asked, imgs, max_new_tokens, constrain, min_objects)
+    except PromptsRefused as e:  # by class question: said of the conversation it belongs to (its first such)
+        owner = [i for i, (_, n) in enumerate(plan) for _ in range(n)]
+        why: dict[int, str] = {}
+        for j, w in sorted(e.why.items()):
+            why.setdefault(owner[j], w)
+        raise PromptsRefused(why) from None
     return [answers[a] if n == 1 else join_shapes(answers[a:a + n]) for a, n in plan]
 
 
@@ -171,27 +196,20 @@ def join_shapes(answers: list[tuple[str, list[float]]]) -> Answer:
     return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past)
 
 
-def prompt_problem(model, processor, messages: list[dict], images: list, by_class: bool = False) -> str | None:
-    """Why ``generate_answers`` would refuse this conversation (ImageInputs ``images``), or None:
-    its prompt (with ``by_class``, each class question's), tokenised as the model will tokenise it,
-    is past the LLM's context, or its ``<image>`` placeholders do not match its images. Cheap: the
-    text is tokenised, no pixels are prepared. A model without ``check_context`` is not checked."""
-    check = getattr(model, "check_context", None)
-    for m in (by_class and class_questions(messages, processor.prompt)) or [messages]:
-        try:
-            ids = processor.encode(processor.chat_prompt(m, add_generation_prompt=True), images)
-            if check is not None:
-                check(ids)
-        except ValueError as e:
-            return str(e)
-    return None
-
-
 def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
               constrain: bool, min_objects: int) -> list[Answer]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
-    batch = processor(texts, images)
+    batch = processor(texts, images)  # tokenised once: each prompt's length is checked on these ids
+    if (check := getattr(model, "check_context", None)) is not None:  # else one long prompt failed the batch
+        why = {}
+        for j, (row, mask) in enumerate(zip(batch["input_ids"].tolist(), batch["attention_mask"].tolist())):
+            try:
+                check([i for i, keep in zip(row, mask) if keep])
+            except ValueError as e:
+                why[j] = str(e)
+        if why:
+            raise PromptsRefused(why)
     out = model.generate(**batch, max_new_tokens=max_new_tokens,
                          stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut

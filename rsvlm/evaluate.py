@@ -101,9 +101,6 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 said += processor.band_notes(im)
             m = prompt_of(r, processor.prompt, imgs)
-            # a prompt past the context fails this record here: in the batch it failed every record of it
-            if problem := inf.prompt_problem(model, processor, m, imgs, by_class):
-                raise ValueError(problem)
         except (FileNotFoundError, ValueError) as e:
             row["error"], row["inputs_digest"] = str(e), inputs_digest(r, root)
         else:
@@ -117,7 +114,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         return rows
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    # one record the checks above missed fails its batch: each record alone, failures named
+    # a prompt past the context (found on the batch's ids: each prompt is tokenised once) is this record's error
+    # row, the others asked together; anything else that fails the batch: each record alone, failures named
     answers, refused = inf.answers_or_refusals(generate, msgs, images)
     if refused:
         for j, why in refused.items():

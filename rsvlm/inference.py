@@ -15,6 +15,7 @@ from rsvlm.answering import (  # noqa: F401  (chat, predict, eval and tests use 
     SHAPE_CLOSE,
     SHAPE_OPEN,
     Answer,
+    PromptsRefused,
     answerer,
     answers_or_refusals,
     asks_detection,
@@ -29,7 +30,6 @@ from rsvlm.answering import (  # noqa: F401  (chat, predict, eval and tests use 
     last_question,
     no_det_classes,
     plural,
-    prompt_problem,
 )
 from rsvlm.data.conversation import PromptConfig, image_turn
 from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag

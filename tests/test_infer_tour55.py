@@ -19,7 +19,7 @@ def test_split_modules_leave_room_and_keep_the_old_import_paths():
 
     for name in ("average_checkpoints", "compare_weights", "saved_dtypes", "open_safetensors", "load_safetensors"):
         assert getattr(checkpoint, name) is getattr(weights, name), name
-    for name in ("Answer", "generate_answers", "answerer", "prompt_problem", "class_questions", "is_cut",
+    for name in ("Answer", "generate_answers", "answerer", "PromptsRefused", "class_questions", "is_cut",
                  "cut_note", "answers_or_refusals", "join_shapes", "last_question", "no_det_classes"):
         assert getattr(inference, name) is getattr(answering, name), name
     for path in ("rsvlm/model/checkpoint.py", "rsvlm/inference.py"):
@@ -186,3 +186,25 @@ def test_a_checkpoint_config_cut_before_its_llm_section_says_so(adapter_ckpt, tm
     with pytest.raises(ConfigError, match=r"config\.yaml: names no LLM \(llm\.name_or_path\); it has no llm section at "
                                           r"all: cut short .*; this checkpoint's own LLM is .*ck/llm: llm\.name_or_path: llm"):
         load_pretrained(cut)
+
+
+def test_eval_tokenises_each_prompt_once_and_still_refuses_the_long_one_alone(tmp_path):
+    """answer_batch tokenised every prompt to check it against the context, and generation tokenised it
+    again; now the check reads the batch's own ids, and a prompt past the context is still its record's
+    error row while the others are answered in one batch."""
+    from rsvlm import evaluate
+
+    model, processor = _short_context_model(tmp_path, ctx=256)
+    encoded, generated = [], []
+    encode, generate = processor.encode, model.generate
+    processor.encode = lambda text, *a, **kw: encoded.append(text) or encode(text, *a, **kw)
+    model.generate = lambda input_ids, *a, **kw: generated.append(len(input_ids)) or generate(input_ids, *a, **kw)
+    recs = [{"id": f"r{i}", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": f"<image>\n[cls] {q}"}, {"from": "gpt", "value": "lake"}]}
+            for i, q in enumerate(["What is it?", "Which scene?", "What is it? " + "Look closely. " * 40])]
+    rows = evaluate.answer_batch(model, processor, recs[:2], tmp_path, max_new_tokens=2)
+    assert len(encoded) == 2 and generated == [2] and not any("error" in r for r in rows)  # was 4 encodings
+    encoded.clear(), generated.clear()
+    rows = evaluate.answer_batch(model, processor, recs, tmp_path, max_new_tokens=2)
+    assert generated == [2] and [("error" in r) for r in rows] == [False, False, True]
+    assert "but the LLM's context is 256 tokens" in rows[2]["error"] and rows[2]["answer"] == ""
