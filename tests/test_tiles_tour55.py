@@ -76,3 +76,34 @@ def test_a_tiled_out_says_the_scenes_answer_not_null(ckpt, geotiff, tmp_path, ca
     answer = json.loads(out.read_text())["answer"]
     assert isinstance(answer, str) and head in answer
     assert answer in capsys.readouterr().out
+
+
+def test_a_rotated_box_cut_at_a_tile_corner_is_one_object():
+    """A rotated vehicle across a tile's edge near its corner is a triangle in that tile; a box around
+    the triangle has twice its area, so its overlap over the smaller area stayed below 0.5 and the
+    piece was kept as a second vehicle (8 extra of 756 rotated vehicles in a parking-lot simulation)."""
+    from data_gen.tiling import Window as CutWindow
+    from data_gen.tiling import clip_object
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    car = {"kind": "obb", "label": "car", "coords": [[65.7, 58.9], [94.4, 67.7], [90.3, 81.1], [61.6, 72.3]]}
+    per_tile = []
+    for x0, y0, w, h in iter_windows(112, 112, 64, 16):  # the car is whole in the tile at (48, 48) only
+        got, _ = clip_object(car, CutWindow(x0, y0, x0 + w, y0 + h), min_visible=0.0)
+        per_tile.append(((x0, y0, w, h), got))
+    assert sum(map(len, (objs for _, objs in per_tile))) == 3  # seen in three tiles, cut in two
+    merged = merge_tile_objects(per_tile, scene_size=(112, 112))
+    assert len(merged) == 1
+    assert sorted(map(tuple, merged[0]["coords"])) == sorted(map(tuple, car["coords"]))  # the whole view kept
+
+
+def test_neighbours_poking_into_a_cut_view_window_stay_apart():
+    """Parked cars whose boxes overlap by a few pixels, one cut by a tile edge: the cut one is not
+    taken for a piece of its neighbour, whatever the edge covers of it."""
+    from rsvlm.io import merge_tile_objects
+
+    a = {"kind": "box", "label": "car", "coords": [20, 10, 64, 24]}  # cut by tile A's right edge at x = 64
+    b = {"kind": "box", "label": "car", "coords": [62, 10, 100, 24]}  # whole in tile B, 2 px into tile A
+    merged = merge_tile_objects([((0, 0, 64, 64), [a]), ((48, 0, 64, 64), [{**b, "coords": [14, 10, 52, 24]}])],
+                                scene_size=(112, 64))
+    assert len(merged) == 2

@@ -182,7 +182,7 @@ class TileMerger:
                     continue
                 iou = inter / (gi.area + gj.area - inter)
                 across = it["tile"] != items[j]["tile"] and (it["trunc"] or items[j]["trunc"])
-                ios = inter / max(min(gi.area, gj.area), 1e-9) if across else 0.0
+                ios = self._cut_overlap(it, items[j], inter) if across else 0.0
                 if iou >= self.iou_threshold or ios >= self.iou_threshold:
                     alive[j] = False
                     if it["trunc"] and items[j]["trunc"]:
@@ -199,6 +199,26 @@ class TileMerger:
                     obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
             out.append((it["order"], obj))
         return out
+
+    @staticmethod
+    def _cut_overlap(a: dict, b: dict, inter: float) -> float:
+        """How far two views from different tiles, one or both cut by an inner tile edge, are one
+        object: their intersection ``inter`` over the smaller area, or over the part of the other view
+        inside a cut view's window, what that tile could see of it. A rotated object cut at a tile's
+        corner is a triangle there, and a box around the triangle has twice its area: over the smaller
+        area such a piece never reached 0.5 and was kept as a second object. The window's part counts
+        only when it is a quarter or more of the cut view (a neighbour poking a few pixels into the
+        window, which the cut view's edge overlaps, stays apart)."""
+        from shapely.geometry import box
+
+        ios = inter / max(min(a["geom"].area, b["geom"].area), 1e-9)
+        for cut, other in ((a, b), (b, a)):
+            if cut["trunc"]:
+                x0, y0, w, h = cut["window"]
+                seen = other["geom"].intersection(box(x0, y0, x0 + w, y0 + h)).area  # the other view, in cut's tile
+                if seen >= 0.25 * cut["geom"].area:
+                    ios = max(ios, min(1.0, inter / max(seen, 1e-9)))
+        return ios
 
     def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds) -> list[list[dict]]:
         """Union-find over pairs from different tiles that ``overlaps`` (candidates by bbox tree)."""
