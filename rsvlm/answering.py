@@ -15,6 +15,8 @@ from rsvlm.tokens import task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
 SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
+# RSVLM.warn_past_context's warning, a batch at a time: a caller that marks each Answer.past_context filters it out
+PAST_CONTEXT_WARNING = r"an answer ran \d+ token\(s\) past the LLM's context"
 
 
 class Answer(tuple):

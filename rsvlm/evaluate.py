@@ -174,8 +174,6 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
     return out
 
 
-_PAST_CONTEXT_WARNING = r"an answer ran \d+ token\(s\) past the LLM's context"  # RSVLM.warn_past_context's
-
 # reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied
 _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
 
@@ -305,7 +303,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                             desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                             disable=not progress) as bar:
         # said of each batch by RSVLM.generate: marked in each row instead, and counted once below
-        warnings.filterwarnings("ignore", message=_PAST_CONTEXT_WARNING)
+        warnings.filterwarnings("ignore", message=inf.PAST_CONTEXT_WARNING)
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
