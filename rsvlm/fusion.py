@@ -108,9 +108,10 @@ def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
     1900 px crop was kept as a whole object), of an edge of a crop ``window`` that lies inside the
     ``w`` × ``h`` image: likely a piece of an object, left to the views that saw it whole."""
     from rsvlm.io.tiles import touches_inner_edge
+    from rsvlm.tokens import NUM_BINS
 
     c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
-    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), max(tol, 2 * max(window[2:]) / 1000))
+    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), max(tol, 2 * max(window[2:]) / NUM_BINS))
 
 
 def holds(window: tuple, o: dict, w: int, h: int) -> bool:

@@ -7,7 +7,7 @@ the same views as training augmentation (``data.augment``, ``map_text``).
 and both ``hv`` (a half turn); ``DIHEDRAL`` (``--tta dihedral``) adds the four transposed (``t``
 first, then the flips): every symmetry of a square. Every image of a record is turned alike (a
 change pair stays registered), and the question's direction words are mapped to match
-(``SWAPS``: left/right, leftmost/rightmost, west/east for ``h``; top/bottom, topmost/bottommost,
+(``rsvlm.tta_words``: left/right, leftmost/rightmost, west/east for ``h``; top/bottom, topmost/bottommost,
 upper/lower, above/below, north/south for ``v``; left/top, right/bottom, west/north, east/south
 for ``t``), so "the leftmost ship" still names the same ship. Shapes come back through the
 inverse map (``unflip``), and ``rsvlm.fusion.fuse`` makes one answer of them (its docstring says how, by
@@ -19,50 +19,30 @@ for ``[det]`` questions and for ``[ground]`` ones with no word of position or re
 (``croppable``: a crop changes what "the leftmost", "the largest" or "how many" mean), their
 boxes shifted back and those on an inner edge of the crop dropped, then fused as above.
 
-Limits: the swapped words are English, whole words only ("left-hand" becomes "right-hand", a
-compass bearing in degrees is not turned); an answer with text besides its shapes keeps the
-identity view's answer (the caller need not run the other views for it); a view whose answer has
-problems or another shape kind counts as finding nothing, and an empty one is no vote
-(``Fused.note`` counts such views); a question a view cannot say (``above`` under a transpose)
-skips that view; crops are not asked where the conversation holds shapes or the answer is a
-polygon or mask; the views assume the scene has no handedness the model relies on (sun azimuth
-and shadows, text on the ground). Measured in docs/default-model.md
+Limits: the swapped words are English, whole words only (``rsvlm.tta_words``); an answer with text
+besides its shapes keeps the identity view's answer (the caller need not run the other views for
+it); a view whose answer has problems or another shape kind counts as finding nothing, and an empty
+one is no vote (``Fused.note`` counts such views); a question a view cannot say (``above`` under a
+transpose) skips that view; crops are not asked where the conversation holds shapes or the answer is
+a polygon or mask; the views assume the scene has no handedness the model relies on (sun azimuth and
+shadows, text on the ground). Measured in docs/default-model.md
 ("Test-time augmentation").
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from rsvlm.fusion import BOXLIKE, cut_by, fits, fuse, vote
+from rsvlm.tta_words import CORNERS, FRAMED, SWAPS, UNMAPPED, framing_words, swap_words  # noqa: F401 (tables: importable here)
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
 CROPS = ("c0", "c1", "c2", "c3")  # corner crops, top left, top right, bottom left, bottom right: detection only
 MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+crops": DIHEDRAL + CROPS}
-SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
-    "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
-          "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
-          "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
-          "northeast": "southwest", "northeastern": "southwestern"},  # northwest, southeast: their own image
-    "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
-          "westernmost": "easternmost", "northwest": "northeast", "southwest": "southeast",
-          "northwestern": "northeastern", "southwestern": "southeastern"},
-    "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
-          "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
-          "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
-          "northeastern": "southeastern"},
-}
-UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
-FRAMED = ("centre", "center", "middle", "corner", "edge", "side", "half", "largest", "smallest", "biggest",
-          "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {f"{a}{sep}{b}": f"{b}{sep}{a}" for a, b in [(a, b) for a in ("left", "right") for b in ("top", "bottom")]
-           + [(a, b) for a in ("west", "east") for b in ("north", "south")]
-           for sep in (" ", "-")}  # a transpose turns "top left" into "left top", "north-west" into "west-north"
 
 
 @dataclass
@@ -113,7 +93,7 @@ def croppable(messages: list[dict]) -> bool:
     if asks_all(messages):
         return True
     text = last_question(messages)
-    return task_tag("ground") in text and not _framing_words().search(text)
+    return task_tag("ground") in text and not framing_words().search(text)
 
 
 def asks_all(messages: list[dict]) -> bool:
@@ -122,13 +102,6 @@ def asks_all(messages: list[dict]) -> bool:
     from rsvlm.tokens import task_tag
 
     return task_tag("det") in last_question(messages)
-
-
-@functools.cache
-def _framing_words() -> re.Pattern:
-    """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case (built once, on first use)."""
-    words = {w for table in SWAPS.values() for pair in table.items() for w in pair} | set(UNMAPPED["t"]) | set(FRAMED)
-    return re.compile(rf"\b({'|'.join(sorted(words))})\b", flags=re.I)
 
 
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
@@ -146,32 +119,6 @@ def crop_view(images: list, view: str, share: float) -> list:
         x0, y0, cw, ch = crop_window(view, im.array.shape[-1], im.array.shape[-2], share)
         out.append(replace(im, array=np.ascontiguousarray(im.array[..., y0 : y0 + ch, x0 : x0 + cw])))
     return out
-
-
-def _table(step: str) -> dict[str, str]:
-    return {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}}
-
-
-def _sub(text: str, table: dict[str, str]) -> str:
-    def sub(m: re.Match) -> str:
-        word = m.group(0)
-        new = table[word.lower()]
-        return new.capitalize() if word[0].isupper() else new
-
-    return re.sub(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", sub, text, flags=re.IGNORECASE)
-
-
-def swap_words(text: str, view: str, back: bool = False) -> str | None:
-    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept), or
-    with ``back`` from the view to the image (the steps undone in reverse order); None when it
-    holds a word a step has no one-word image for ("above" under a transpose)."""
-    for step in ("vht" if back else "thv"):
-        if step not in view:
-            continue
-        if any(re.search(rf"\b{w}\b", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
-            return None
-        text = _sub(text, _table(step))
-    return _sub(text, CORNERS) if "t" in view else text
 
 
 def flip_array(a: np.ndarray, view: str) -> np.ndarray:
@@ -451,8 +398,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if shapes:
                 views[i].append(unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else [])
                 windows[i].append((0, 0, w, h))
-            elif dec.objects or dec.problems:
-                pass  # left out, and counted above (_unfused)
+            elif why:
+                pass  # left out, and counted above
             elif not text.strip():  # no answer: voted, several such outvoted the plain one to an empty answer
                 left.setdefault(i, []).append((view, "it is empty"))
             elif (said := swap_words(text.strip(), view, back=True)) is not None:

@@ -1,0 +1,74 @@
+"""The direction words of a question or answer said of a mirror view of its image (``rsvlm.tta``):
+per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
+mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corner phrases a
+transpose leaves in an unusual order (``CORNERS``), and the words a corner crop changes the meaning
+of (``framing_words``). ``swap_words`` maps a text into a view and back.
+
+Limits: English, whole words only ("left-hand" becomes "right-hand"); a compass bearing in degrees
+is not turned.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from itertools import product
+
+SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
+    "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
+          "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
+          "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
+          "northeast": "southwest", "northeastern": "southwestern"},  # northwest, southeast: their own image
+    "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
+          "westernmost": "easternmost", "northwest": "northeast", "southwest": "southeast",
+          "northwestern": "northeastern", "southwestern": "southeastern"},
+    "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
+          "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
+          "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
+          "northeastern": "southeastern"},
+}
+UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
+FRAMED = ("centre", "center", "middle", "corner", "edge", "side", "half", "largest", "smallest", "biggest",
+          "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
+CORNERS = {f"{a}{sep}{b}": f"{b}{sep}{a}"  # a transpose turns "top left" into "left top", "north-west" into "west-north"
+           for a, b in [*product(("left", "right"), ("top", "bottom")), *product(("west", "east"), ("north", "south"))]
+           for sep in " -"}
+
+
+@functools.cache
+def framing_words() -> re.Pattern:
+    """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case (built once, on first use)."""
+    words = {w for table in SWAPS.values() for pair in table.items() for w in pair} | set(UNMAPPED["t"]) | set(FRAMED)
+    return re.compile(rf"\b({'|'.join(sorted(words))})\b", flags=re.I)
+
+
+@functools.cache
+def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
+    """(word → its image, a pattern of those words, longest first) of a view's ``step``, both ways;
+    ``"corners"``: ``CORNERS`` one way (built once per step, on first use)."""
+    table = CORNERS if step == "corners" else {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}}
+    return table, re.compile(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", flags=re.IGNORECASE)
+
+
+def _sub(text: str, step: str) -> str:
+    table, pattern = _swapper(step)
+
+    def sub(m: re.Match) -> str:
+        word = m.group(0)
+        new = table[word.lower()]
+        return new.capitalize() if word[0].isupper() else new
+
+    return pattern.sub(sub, text)
+
+
+def swap_words(text: str, view: str, back: bool = False) -> str | None:
+    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept), or
+    with ``back`` from the view to the image (the steps undone in reverse order); None when it
+    holds a word a step has no one-word image for ("above" under a transpose)."""
+    for step in ("vht" if back else "thv"):
+        if step not in view:
+            continue
+        if any(re.search(rf"\b{w}\b", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
+            return None
+        text = _sub(text, step)
+    return _sub(text, "corners") if "t" in view else text
