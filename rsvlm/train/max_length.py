@@ -76,14 +76,11 @@ def sample_lengths(index, processor, prompt) -> list[int]:
     kinds = sorted({m for mods in set(index["modality"]) if mods != "text" for m in mods.split("+")})
     if not kinds:
         return list(index["length"])
+    own = ['"from": "system"' in rec for rec in index["record"]]  # each record's JSON scanned once
     share = {m: template_share(processor, prompt, m) for m in kinds}
-    bare = ({m: template_share(processor, replace(prompt, system=""), m) for m in kinds}
-            if any('"from": "system"' in rec for rec in index["record"]) else share)
-    out = []
-    for n, mods, rec in zip(index["length"], index["modality"], index["record"]):
-        table = bare if '"from": "system"' in rec else share
-        out.append(n + min(table[m] for m in (kinds if mods == "text" else mods.split("+"))))
-    return out
+    bare = {m: template_share(processor, replace(prompt, system=""), m) for m in kinds} if any(own) else share
+    return [n + min((bare if o else share)[m] for m in (kinds if mods == "text" else mods.split("+")))
+            for n, mods, o in zip(index["length"], index["modality"], own)]
 
 
 def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | None = None) -> dict[str, int]:
@@ -125,11 +122,12 @@ def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[
             "as cut_samples in summary.json); raise data.max_length to train them whole")
 
 
-def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int]:
+def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | None:
     """Fail before the first step (UnfitRecords, a ValueError) when more than ``data.max_bad_fraction`` of
     the records cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run
     was 50 samples in); (rank 0) else name them, and the records that will be cut (``cut_records``), as
-    warnings. Returns each record's estimated length (``sample_lengths``)."""
+    warnings. Returns (rank 0, the one that says them) each record's estimated length (``sample_lengths``);
+    elsewhere None."""
     limit, unfit_ids = cfg.data.max_length, set()
     unfit = unfit_records(index, processor, cfg.model.prompt, limit, unfit_ids)
     if unfit:
@@ -144,7 +142,9 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int]:
                                "data.max_length, pool the image tokens (model.projector.pool), or leave those records out")
         if rank == 0:
             print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
+    if rank != 0:  # the warnings below are rank 0's, and so is the caller's use of the lengths
+        return None
     lengths = sample_lengths(index, processor, cfg.model.prompt)
-    if rank == 0 and (cut := cut_records(lengths, index["id"], limit, unfit_ids)):
+    if (cut := cut_records(lengths, index["id"], limit, unfit_ids)):
         print(f"[rsvlm.train] warning: {cut}", file=sys.stderr)
     return lengths
