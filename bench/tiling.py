@@ -3,6 +3,7 @@
     .venv/bin/python bench/tiling.py                       # 2000..20000 px scenes, prints two tables
     .venv/bin/python bench/tiling.py --sizes 2000,5000     # quicker
     .venv/bin/python bench/tiling.py --only png            # a PNG that GDAL reads: row strips vs windows
+    .venv/bin/python bench/tiling.py --only crops          # data_gen: a PNG's tiles written, one decode vs many
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -135,6 +136,34 @@ def png_timing(path: Path, tile: int, overlap: int, batch: int, cache_mb: int) -
     return out
 
 
+def crop_timing(tmp: Path, size: int, tile: int, overlap: int) -> list[tuple]:
+    """(how, seconds, tiles) writing the tiles of a size x size RGB PNG with data_gen.tiling: one
+    decode (``cropper``) against ``crop_to_file`` per tile. The scene is smooth blobs and noise,
+    about as compressible as aerial photos (PNG saving is a large part of the time)."""
+    import numpy as np
+    from PIL import Image
+    from scipy import ndimage
+
+    from data_gen.tiling import crop_to_file, cropper, tile_windows
+
+    rng = np.random.default_rng(0)
+    blobs = ndimage.zoom(rng.integers(0, 255, (3, size // 16, size // 16)).astype(np.uint8), (1, 16, 16), order=1)
+    rgb = (blobs[:, :size, :size] // 2 + rng.integers(0, 24, (3, size, size), dtype=np.uint8))  # (3, S, S)
+    src = tmp / "scene.png"
+    Image.fromarray(np.moveaxis(rgb, 0, -1)).save(src)
+    windows = tile_windows(size, size, tile, overlap)
+    t0 = time.perf_counter()
+    with cropper(src) as crop:
+        for k, win in enumerate(windows):
+            crop(win, tmp / f"a_{k}.png")
+    one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for k, win in enumerate(windows):
+        crop_to_file(src, win, tmp / f"b_{k}.png")
+    return [("cropper: one decode", one, len(windows)), ("crop_to_file per tile", time.perf_counter() - t0,
+                                                          len(windows))]
+
+
 def timing(path: Path, tile: int, overlap: int, batch: int, repeat: int, threads: int) -> list[tuple]:
     """Settings interleaved round by round in this process (so load from other processes hits all
     alike); returns (batch, prefetch, median s, min s, tiles, objects) per setting."""
@@ -181,7 +210,8 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png"], default="both")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops"], default="both")
+    ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
     ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png")
     ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache for --only png")
     ap.add_argument("--workdir", default=None, help="where scenes are written (default: a temp dir, removed)")
@@ -203,6 +233,8 @@ def main() -> None:
     if args.workdir and not Path(args.workdir).is_dir():
         ap.error(f"--workdir {args.workdir}: no such folder (scenes up to {max(sizes, default=args.timing_size)} px "
                  "are written there; make it first)")
+    if args.only == "crops" and args.crop_size < 64:
+        ap.error(f"--crop-size {args.crop_size}: give 64 px or more")
     if args.only == "png":
         try:
             png_w, png_h = (int(v) for v in args.png_size.lower().split("x"))
@@ -212,6 +244,14 @@ def main() -> None:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        if args.only == "crops":
+            res = crop_timing(Path(tmp), args.crop_size, 1024, 200)
+            print(f"\nTiles of a {args.crop_size}x{args.crop_size} RGB PNG written by data_gen.tiling (tile 1024, overlap 200)\n")
+            print("| how | s | tiles |")
+            print("|---|---|---|")
+            for how, dt, n in res:
+                print(f"| {how} | {dt:.1f} | {n} |")
+            return
         if args.only == "png":
             path = Path(tmp) / "scene.png"
             write_png(path, png_w, png_h)

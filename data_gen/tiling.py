@@ -23,6 +23,7 @@ image. Masks are not objects here: crop the mask array with the window instead.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,19 +173,40 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
     mask, the image description, ground control points and RPCs (shifted into the tile); others
-    with PIL (``{}``).
+    with PIL (``{}``), decoding the whole file: for several windows of one image use ``cropper``.
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
-    src, dst = Path(src), Path(dst)
-    if dst.suffix.lower() != tile_suffix(src):
-        raise ValueError(f"{dst}: a tile of {src.name} is written as {tile_suffix(src)}, not {dst.suffix or 'no suffix'}")
+    with cropper(src) as crop:
+        return crop(window, dst)
+
+
+@contextlib.contextmanager
+def cropper(src: Path):
+    """``crop(window, dst) -> dict``: ``crop_to_file`` for many windows of one image, a PNG or JPEG
+    decoded once (per window it was decoded whole at every tile: 0.55 s a tile of a 4000 px DOTA
+    PNG, 25 tiles at ``--tile 1024``); a GeoTIFF or JP2 is read window by window as before."""
+    src = Path(src)
+
+    def checked(dst) -> Path:
+        dst = Path(dst)
+        if dst.suffix.lower() != tile_suffix(src):
+            raise ValueError(f"{dst}: a tile of {src.name} is written as {tile_suffix(src)}, "
+                             f"not {dst.suffix or 'no suffix'}")
+        return dst
+
     if src.suffix.lower() in RASTER_SUFFIXES:
-        return _crop_raster(src, window, dst)
+        yield lambda window, dst: _crop_raster(src, window, checked(dst))
+        return
     from PIL import Image
 
     with Image.open(src) as im:
-        im.crop((window.x0, window.y0, window.x1, window.y1)).save(dst)
-    return {}
+        im.load()  # decoded once here, not by each crop
+
+        def crop(window: Window, dst) -> dict:
+            im.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst))
+            return {}
+
+        yield crop
 
 
 def _crop_raster(src: Path, window: Window, dst: Path) -> dict:
