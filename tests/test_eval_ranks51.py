@@ -50,7 +50,7 @@ def records_file(tmp_path, n, missing=()):
     return data
 
 
-def _run(data, out, rank=0, world=1, **kw):
+def run_eval(data, out, rank=0, world=1, **kw):
     return evaluate.run(None, None, data, out, batch_size=1, rank=rank, world=world, progress=False, **kw)
 
 
@@ -63,10 +63,10 @@ def test_a_single_process_run_continued_on_two_ranks_answers_only_the_rest(tmp_p
     data, out = records_file(tmp_path, 6), tmp_path / "p.jsonl"
     model.stop_after = 4
     with pytest.raises(Killed):
-        _run(data, out)  # killed after 4 of 6 answers
+        run_eval(data, out)  # killed after 4 of 6 answers
     model.stop_after, model.tag = None, "run 2"
-    assert _run(data, out, rank=1, world=2) == out.with_name("p.jsonl.rank1")
-    assert _run(data, out, rank=0, world=2) == out
+    assert run_eval(data, out, rank=1, world=2) == out.with_name("p.jsonl.rank1")
+    assert run_eval(data, out, rank=0, world=2) == out
     assert model.asked == ["r0", "r1", "r2", "r3", "r5", "r4"]  # was: r1 r3 r5 r0 r2 r4 answered again
     rows = _rows(out)
     assert [r["id"] for r in rows] == [f"r{i}" for i in range(6)]
@@ -76,44 +76,44 @@ def test_a_single_process_run_continued_on_two_ranks_answers_only_the_rest(tmp_p
 def test_two_ranks_resumed_on_three_and_then_on_one(tmp_path, monkeypatch):
     model = StandIn(monkeypatch)
     data, out = records_file(tmp_path, 9), tmp_path / "p.jsonl"
-    _run(data, out, rank=0, world=2)  # r0 r2 r4 r6 r8
+    run_eval(data, out, rank=0, world=2)  # r0 r2 r4 r6 r8
     model.stop_after = 7
     with pytest.raises(Killed):
-        _run(data, out, rank=1, world=2)  # r1 r3, then killed
+        run_eval(data, out, rank=1, world=2)  # r1 r3, then killed
     assert not out.exists()
     model.stop_after, model.tag = 8, "run 2"
     for rank in (2, 0):  # rank 1 (r1 r4 r7 of three) is killed before it answers r7
-        _run(data, out, rank=rank, world=3)
+        run_eval(data, out, rank=rank, world=3)
     with pytest.raises(Killed):
-        _run(data, out, rank=1, world=3)
+        run_eval(data, out, rank=1, world=3)
     assert not out.exists()  # r7 has no answer yet: nothing merged
     model.stop_after, model.tag = None, "run 3"
-    assert _run(data, out) == out  # on one process: the parts' answers merged into OUT
+    assert run_eval(data, out) == out  # on one process: the parts' answers merged into OUT
     assert model.asked == ["r0", "r2", "r4", "r6", "r8", "r1", "r3", "r5", "r7"]  # each once
     rows = _rows(out)
     assert [r["id"] for r in rows] == [f"r{i}" for i in range(9)]
     assert {r["id"]: r["answer"] for r in rows} == {
         **{f"r{i}": "run 1" for i in (0, 1, 2, 3, 4, 6, 8)}, "r5": "run 2", "r7": "run 3"}
-    assert _run(data, out, rank=0, world=4) == out  # every record answered: merged at once
+    assert run_eval(data, out, rank=0, world=4) == out  # every record answered: merged at once
     assert model.asked[9:] == [] and _rows(out) == rows  # nothing answered twice, nothing lost
 
 
 def test_error_rows_are_kept_or_answered_again_whatever_the_process_count(tmp_path, monkeypatch, capsys):
     model = StandIn(monkeypatch)
     data, out = records_file(tmp_path, 4, missing={1}), tmp_path / "p.jsonl"
-    _run(data, out)
+    run_eval(data, out)
     assert "gone.png" in _rows(out)[1]["error"]
     capsys.readouterr()
     model.tag = "run 2"
     for rank in (1, 0):  # r1's image still missing: it would fail again, so it is kept, not answered
-        _run(data, out, rank=rank, world=2)
+        run_eval(data, out, rank=rank, world=2)
     err = capsys.readouterr().err
     assert "1 record(s) answered empty with an error last time are not answered again" in err
     assert model.asked == ["r0", "r1", "r2", "r3"] and "gone.png" in _rows(out)[1]["error"]
 
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "gone.png")  # the user puts it in place
     for rank in (0, 2, 1):  # r1 is rank 1's of three; its error row sits in OUT
-        _run(data, out, rank=rank, world=3)
+        run_eval(data, out, rank=rank, world=3)
     assert "1 record(s) answered empty with an error last time are answered again (1 whose record or image " \
         "files changed)" in capsys.readouterr().err
     assert model.asked == ["r0", "r1", "r2", "r3", "r1"]
@@ -127,13 +127,13 @@ def test_error_rows_retried_on_request_are_merged_in_place_of_the_old_ones(tmp_p
     model = StandIn(monkeypatch)
     data, out = records_file(tmp_path, 3, missing={0, 2}), tmp_path / "p.jsonl"
     for rank in (0, 1):
-        _run(data, out, rank=rank, world=2)
+        run_eval(data, out, rank=rank, world=2)
     gone = "gone.png: not found (run 1)"
     assert [r.get("error") for r in _rows(out)] == [gone, None, gone]
     (tmp_path / "a.png").unlink()  # r1 would fail now, but it has an answer: done
     model.tag = "run 2"
     for rank in (2, 1, 0):
-        _run(data, out, rank=rank, world=3, retry_errors=True)
+        run_eval(data, out, rank=rank, world=3, retry_errors=True)
     assert model.asked == ["r0", "r2", "r1", "r2", "r0"]  # r0 and r2 once more each
     rows = _rows(out)
     assert [r["id"] for r in rows] == ["r0", "r1", "r2"] and rows[1]["answer"] == "run 1"
@@ -159,8 +159,8 @@ def test_answers_in_parts_of_another_process_count_are_checked(tmp_path, capsys)
 def test_the_merge_keeps_answers_past_limit(tmp_path, monkeypatch):
     model = StandIn(monkeypatch)
     data, out = records_file(tmp_path, 5), tmp_path / "p.jsonl"
-    _run(data, out)
+    run_eval(data, out)
     for rank in (0, 1):  # a quick look on two ranks at the first 2 records: all answered already
-        assert _run(data, out, rank=rank, world=2, limit=2) == out
+        assert run_eval(data, out, rank=rank, world=2, limit=2) == out
     assert model.asked == [f"r{i}" for i in range(5)]
     assert [r["id"] for r in _rows(out)] == [f"r{i}" for i in range(5)]  # was cut to r0 r1 by the merge

@@ -134,16 +134,16 @@ def test_a_resumed_run_says_which_earlier_lines_it_could_not_read(tmp_path, monk
     # unanswered and was answered again without a word, and the scorers then counted the line unreadable
     import json
 
-    from test_eval_ranks51 import StandIn, _run, records_file
+    from test_eval_ranks51 import StandIn, records_file, run_eval
 
     model = StandIn(monkeypatch)
     data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
-    _run(data, out)
+    run_eval(data, out)
     lines = out.read_text().splitlines(keepends=True)
     out.write_text(lines[0] + '{"id": "r1", "task": "cls", "ans\n' + "\n" + "[1, 2]\n" + "".join(lines[2:]))
     capsys.readouterr()
     model.asked, model.tag = [], "run 2"
-    _run(data, out)
+    run_eval(data, out)
     assert model.asked == ["r1"]
     err = capsys.readouterr().err
     assert f"2 line(s) of the earlier answers could not be read (first: {out}:2: not JSON (" in err
@@ -152,7 +152,7 @@ def test_a_resumed_run_says_which_earlier_lines_it_could_not_read(tmp_path, monk
     assert '"ans\n' in out.read_text()
     # a last line without its newline is one a kill cut: dropped before the resume, as ever, and not counted
     out.write_text(out.read_text() + '{"id": "r9", "ta')
-    _run(data, out)
+    run_eval(data, out)
     assert "2 line(s) of the earlier answers could not be read" in capsys.readouterr().err
     assert not out.read_text().endswith('"ta')
 
