@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import sys
@@ -222,6 +223,14 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
+    if args.tile and 2 * args.overlap > args.tile:  # --overlap 500 --tile 512: a 10980 px scene in 763,876 tiles
+        from rsvlm.io.tiles import n_windows
+
+        step, n = args.tile - args.overlap, n_windows(*images[0].scene_size, args.tile, args.overlap)
+        per_pixel = math.ceil(args.tile / step) ** 2
+        say(f"note: --overlap {args.overlap} is over half of --tile {args.tile}: windows start every {step} px, "
+            f"{n:,} tiles for this {'x'.join(map(str, images[0].scene_size))} scene, each pixel in up to "
+            f"{per_pixel:,} of them; the default overlap is {min(64, args.tile // 4)}", labels[0])
     if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
@@ -268,7 +277,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
     if args.tile:
-        from rsvlm.io import TileMerger, iter_windows, run_tiled
+        from rsvlm.io import TileMerger, run_tiled
+        from rsvlm.io.tiles import n_windows
 
         tiles: list = []
         merger = TileMerger()
@@ -278,7 +288,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
                                 tile=args.tile, overlap=args.overlap, batch_size=args.batch_size, merger=merger)
         except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
             objects = merger.result()
-            total = len(iter_windows(*images[0].scene_size, args.tile, args.overlap))
+            total = n_windows(*images[0].scene_size, args.tile, args.overlap)
             stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
             print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so

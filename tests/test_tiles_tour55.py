@@ -132,3 +132,21 @@ def test_the_tiles_of_one_png_are_cut_from_one_decode(tmp_path, monkeypatch):
     for k in range(len(windows)):
         assert np.array_equal(np.asarray(Image.open(tmp_path / f"one_{k}.png")),
                               np.asarray(Image.open(tmp_path / f"many_{k}.png")))
+
+
+def test_an_overlap_over_half_the_tile_is_noted_with_its_tile_count_before_the_model_loads(geotiff, tmp_path, capsys):
+    """--overlap 500 --tile 512 ran a 10980 px scene as 763,876 tiles without a word (and made
+    every window first); the count is now said up front, counted without making the windows."""
+    from rsvlm.cli import main
+    from rsvlm.io import iter_windows
+    from rsvlm.io.tiles import n_windows
+
+    args = ["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det", "--tile", "32"]
+    assert main(args + ["--overlap", "24"]) == 2  # the missing model is found after the note
+    err = capsys.readouterr().err
+    assert "--overlap 24 is over half of --tile 32: windows start every 8 px, 45 tiles for this 96x64 scene" in err
+    assert "each pixel in up to 16 of them" in err
+    main(args + ["--overlap", "16"])
+    assert "over half" not in capsys.readouterr().err
+    assert n_windows(96, 64, 32, 24) == len(iter_windows(96, 64, 32, 24)) == 45
+    assert n_windows(10980, 10980, 512, 500) == 763_876

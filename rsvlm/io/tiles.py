@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import math
 import sys
 from collections.abc import Callable
 
@@ -30,13 +31,20 @@ from rsvlm.io.georef import mask_array
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
-__all__ = ["iter_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
+__all__ = ["iter_windows", "n_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
 
 
 def _starts(n: int, tile: int, step: int) -> list[int]:
     if n <= tile:
         return [0]
     return list(range(0, n - tile, step)) + [n - tile]
+
+
+def n_windows(width: int, height: int, tile: int, overlap: int) -> int:
+    """How many windows ``iter_windows`` gives, without making them (an overlap near the tile's size
+    makes millions)."""
+    step = tile - overlap
+    return math.prod(1 if n <= tile else -(-(n - tile) // step) + 1 for n in (width, height))
 
 
 def iter_windows(width: int, height: int, tile: int, overlap: int) -> list[Window]:
