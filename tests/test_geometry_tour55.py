@@ -121,3 +121,21 @@ def test_a_mask_whose_runs_pass_its_rows_many_times_decodes_without_building_the
     assert len(rows) == 999 and all(r == [0, 5, 3, 7] for r in rows)
     exact = geometry.decode(head + "<run><loc_998></mask>", 1000, 1000)  # the same mask, its 999 rows as written
     assert exact.problems == [] and exact.objects == parsed.objects
+
+
+# ---------------------------------------------------------------- rings as arrays
+
+
+def test_a_polygon_whose_rings_are_one_array_encodes_and_rasterises_as_the_list_does():
+    """``{"rings": np.array([exterior, hole])}`` (rings of equal length read from a file) raised numpy's
+    "truth value of an array … is ambiguous", from ``rings or [coords]``, in encode and objects_to_mask."""
+    ext, hole = [[10, 10], [90, 10], [90, 90], [10, 90]], [[30, 30], [60, 30], [60, 60], [30, 60]]
+    as_list = {"kind": "poly", "label": "field", "rings": [ext, hole]}
+    as_array = {**as_list, "rings": np.array([ext, hole], dtype=np.float32)}
+    text = geometry.encode([as_list], 100, 100)
+    assert geometry.encode([as_array], 100, 100) == text and text.count("<poly>") == 2
+    drawn = geometry.objects_to_mask([as_list], 100, 100)
+    assert drawn.sum() == 80 * 80 - 30 * 30
+    assert (geometry.objects_to_mask([as_array], 100, 100) == drawn).all()
+    with pytest.raises(ValueError, match=r"object 0: rings must be a list of rings, got str"):
+        geometry.encode([{**as_list, "rings": "abc"}], 100, 100)

@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 
 from rsvlm.geometry import grid
-from rsvlm.geometry.shapes import NUM_BINS, canonical_quad, canonical_ring, dequantize, quantize, signed_area
+from rsvlm.geometry.shapes import (NUM_BINS, canonical_quad, canonical_ring, dequantize, poly_rings, quantize,
+                                   signed_area)
 from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
@@ -119,9 +120,10 @@ def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
         x, y = _numbers(c, 2, where)
         return f"<point>{_locs([quantize(x, w), quantize(y, h)])}</point>"
     if kind == "poly":
-        rings = obj.get("rings") or [c]
-        if not isinstance(rings, (list, tuple)) or not rings:
-            raise ValueError(f"{where}: a poly needs coords (one ring) or rings (a list of rings)")
+        try:
+            rings = poly_rings(obj)
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
         qr = []
         for k, ring in enumerate(rings):
             pts = _pairs(ring, None, f"{where} ring {k}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from rsvlm.geometry import grid
-from rsvlm.geometry.shapes import dedupe_ring, fill_rings
+from rsvlm.geometry.shapes import dedupe_ring, fill_rings, poly_rings
 
 MASK_FORMS = ("poly", "grid")
 DEFAULT_MASK_FORM = "poly"  # wins on building / ship / change instances; use "grid" for amorphous regions
@@ -158,7 +158,7 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     for i, o in enumerate(objects):
         kind, c = o.get("kind"), o.get("coords")
         try:
-            parts = (o.get("rings") or [c]) if kind == "poly" else [c] if kind in ("box", "obb") else []
+            parts = poly_rings(o) if kind == "poly" else [c] if kind in ("box", "obb") else []
             if not all(np.isfinite(np.asarray(r, dtype=float)).all() for r in parts):
                 raise ValueError("non-finite coordinates")  # NaN drew nothing (box) or garbage (obb, poly)
             if kind == "box":

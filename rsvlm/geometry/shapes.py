@@ -117,6 +117,18 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
     return out
 
 
+def poly_rings(obj: dict) -> list:
+    """A poly object's rings, exterior first: its ``"rings"`` where given and not empty (a list, or an
+    array of equal rings: ``rings or [coords]`` raised numpy's "truth value … is ambiguous"), else
+    ``[coords]``. Raises ValueError where ``rings`` is no sequence."""
+    rings = obj.get("rings")
+    if rings is None:
+        return [obj.get("coords")]
+    if isinstance(rings, (str, bytes, dict)) or not hasattr(rings, "__len__"):
+        raise ValueError(f"rings must be a list of rings, got {type(rings).__name__}")
+    return list(rings) if len(rings) else [obj.get("coords")]
+
+
 def object_ring(obj: dict) -> list[list[float]] | None:
     """The outer ring of a decoded ``box``, ``obb`` or ``poly`` object as ``[[x, y], …]`` (a box's
     corners clockwise from its top-left); None for a ``point`` or a ``mask``, which have none."""
