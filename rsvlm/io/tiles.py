@@ -7,14 +7,17 @@ each window's pixel coordinates; ``run_tiled`` returns them in scene pixels, dup
 
 Merging (``TileMerger``): boxes and oriented boxes go through greedy NMS by polygon IoU (shapely);
 an object cut by an inner tile edge is "truncated", and a truncated view of the same object seen
-in another tile is recognised by intersection over the smaller area, the whole view kept (or the
+in another tile is recognised by intersection over the smaller area, or over what the truncated
+view's tile could see of the other (a rotated object's corner piece), the whole view kept (or the
 union of the cut views when no tile saw it whole). Polygons and masks of one label that overlap
-across tiles are unioned; points of one label closer than ``point_radius`` across tiles are one.
-Ranking: "score" when present, else earlier objects (tile order, then answer order) win.
+across tiles are unioned (a union's holes, its own or its parts', kept as ``rings``); points of
+one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
+earlier objects (tile order, then answer order) win.
 
 Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
-object size), keep polygon holes (a unioned polygon keeps its exterior ring), or bound the memory
+object size; with ``overlap=0`` pieces that only touch at a seam stay apart), or bound the memory
 of a merged mask: it grows with the area the mask covers (a scene-wide class mask is scene-sized).
+A PNG or JPEG that GDAL reads is read a row of windows at a time (``RowReader``).
 """
 
 from __future__ import annotations
