@@ -307,15 +307,22 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     return model, model.make_processor()
 
 
+def check_new_folder(out: Path, what: str, verb: str) -> None:
+    """FileExistsError where ``out``, the folder ``what`` (e.g. "merged checkpoint") is to be written
+    into, is a file or holds files already (stale ones would pass for the model's); ``verb`` ("merge")
+    says what to do into a new folder instead."""
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: a file, where the {what} (a folder) goes; {verb} into a new folder")
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out}: already exists and is not empty; {verb} into a new folder")
+
+
 def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     """Fold the LLM's adapter and the encoders' LoRA into their weights (each stored in its source's dtype)
     and write them into a new or empty ``out_dir`` outside the source, which a failed or interrupted merge
     leaves as it was; ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them)."""
     out, src = Path(out_dir), Path(src_dir)
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out}: a file, where the merged checkpoint (a folder) goes; merge into a new folder")
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out}: already exists and is not empty; merge into a new folder")
+    check_new_folder(out, "merged checkpoint", "merge")
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
         raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
     # float32, not quantised (a config.yaml saying 4-bit was a RuntimeError): W + B·A exactly, 4-bit on load later

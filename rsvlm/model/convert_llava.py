@@ -33,14 +33,13 @@ from rsvlm.model.projector import ProjectorConfig
 from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
 from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
+from rsvlm.model.weights import open_safetensors, saved_dtypes
 
 
 def check_shards(src: Path, pattern: str = "*.index.json") -> None:
     """FileNotFoundError naming the shards an index (``pattern``) in ``src`` lists that are not there (an
     interrupted download: the LLM's missing weights were reported as a list of tensor names), and
     ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
-    from rsvlm.model.checkpoint import open_safetensors
-
     for index in sorted(src.glob(pattern)):
         weight_map = read_json_object(index).get("weight_map")
         if not isinstance(weight_map, dict):
@@ -118,8 +117,6 @@ def _source_dtype(src: Path, conf: dict) -> torch.dtype:
     """The floating dtype most of ``src``'s safetensors weights are stored in (headers only), else the one
     its config.json names (``.bin`` weights), else float32."""
     from collections import Counter
-
-    from rsvlm.model.checkpoint import saved_dtypes
 
     stored = Counter(saved_dtypes(sorted(src.glob("*.safetensors"))).values())
     if stored:
@@ -244,16 +241,13 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     ``dtype`` (default: the dtype the source stores them in)."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from rsvlm.model.checkpoint import save_pretrained, undone_on_failure
+    from rsvlm.model.checkpoint import check_new_folder, save_pretrained, undone_on_failure
     from rsvlm.model.factory import create_model
 
     src, out = Path(src_dir), Path(out_dir)
     if not (src / "config.json").is_file():
         raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out}: a file, where the converted checkpoint (a folder) goes; convert into a new folder")
-    if out.exists() and any(out.iterdir()):  # stale files would pass for the model's
-        raise FileExistsError(f"{out}: already exists and is not empty; convert into a new folder")
+    check_new_folder(out, "converted checkpoint", "convert")
     conf = read_json_object(src / "config.json")
     if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
         raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
