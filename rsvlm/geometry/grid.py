@@ -110,15 +110,18 @@ def _downsample(mask: np.ndarray, bins: list[int], cols: int, rows: int) -> np.n
     return cells.reshape(rows, cols)
 
 
-def grid_from_mask(mask: np.ndarray, budget: int) -> dict:
+def grid_from_mask(mask: np.ndarray, budget: int, within: tuple[slice, slice] | None = None) -> dict:
     """Encode a (H, W) bool mask as one grid of at most ``budget`` location tokens.
 
     Returns grid coords ``{"box": [x0, y0, x1, y1] pixels, "size": [C, R], "rows": [runs, ...]}``.
     The finest grid (with the box's pixel aspect) that fits the budget wins. Raises ValueError
-    on an empty mask or a budget under 8 (header plus one row).
+    on an empty mask or a budget under 8 (header plus one row). ``within`` (row and column slices
+    holding every on pixel, ``ndimage.find_objects``') only spares a search of the whole mask.
     """
     h, w = mask.shape
-    ys, xs = np.nonzero(mask)
+    sy, sx = within or (slice(0, h), slice(0, w))
+    ys, xs = np.nonzero(mask[sy, sx])  # (n,), (n,) in the window
+    ys, xs = ys + (sy.start or 0), xs + (sx.start or 0)
     if len(xs) == 0:
         raise ValueError("cannot encode an empty mask as a grid")
     if budget < 8:

@@ -132,14 +132,16 @@ def mask_to_objects(mask: np.ndarray, label: str | None, form: str = DEFAULT_MAS
     from scipy import ndimage
 
     out = []
-    for k, sl in enumerate(ndimage.find_objects(lab), start=1):
-        sub = np.zeros_like(m)
-        sub[sl] = lab[sl] == k
+    sub = np.zeros_like(m) if form == "grid" else None  # one (H, W) buffer, each instance set and cleared in its box
+    for k, sl in enumerate(ndimage.find_objects(lab), start=1):  # (a fresh one each was O(H·W) per instance)
+        inst = lab[sl] == k
         if form == "grid":
-            out.append({"kind": "mask", "label": label, "coords": grid.grid_from_mask(sub, budget)})
+            sub[sl] = inst
+            out.append({"kind": "mask", "label": label, "coords": grid.grid_from_mask(sub, budget, sl)})
+            sub[sl] = False
             continue
         y0, x0 = sl[0].start, sl[1].start
-        rings = simplify_to_budget(mask_polygon(sub[sl]), budget)
+        rings = simplify_to_budget(mask_polygon(inst), budget)
         rings = [[[x + x0, y + y0] for x, y in r] for r in rings]
         obj = {"kind": "poly", "label": label, "coords": rings[0]}
         if len(rings) > 1:
