@@ -37,17 +37,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import ReadReport, RecordError, as_record_fields, load_records, with_modalities
+from rsvlm.data.records import ReadReport, RecordError, load_records, with_modalities
+from rsvlm.eval_reading import ReadNotes, record_images
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -149,60 +148,6 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             if fused.objects and all("score" in o for o in fused.objects):
                 rows[k]["objects"] = fused.objects
     return rows
-
-
-def record_images(record: dict, root: Path, notes: list[str] | None = None,
-                  input_sizes: dict[str, int] | None = None) -> list:
-    """A record's images as ImageInputs, each read whole as ``rsvlm predict`` reads it: shrunk to
-    ``inf.READ_MAX_SIDE`` pixels a side where larger (a full Sentinel-2 tile read whole took GBs per
-    record; the model shrinks it to its input anyway); ValueError naming the file where one has no valid
-    pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
-    model would answer about a black image. What reading noted is added to ``notes``, and with the
-    model's ``input_sizes`` (by modality) a scene so much larger that small objects vanish
-    (``inf.size_note``)."""
-    from rsvlm.data.records import image_paths
-
-    out = []
-    for files, im in zip(image_paths(record, root), record["images"]):
-        img = inf.read_spec(inf.ImageSpec(files, im.get("modality"), im.get("bands")), max_side=inf.READ_MAX_SIDE)
-        if notes is not None:
-            size = inf.size_note(img, input_sizes[img.modality]) if img.modality in (input_sizes or {}) else None
-            notes += img.notes + ([size] if size else [])
-        if err := inf.all_nodata(img):
-            raise ValueError(err)
-        out.append(inf.model_input(img))
-    return out
-
-
-# reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied
-_ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
-
-
-@dataclass
-class ReadNotes:
-    """What reading the images of a run's records noted (``rsvlm.io`` notes: a file of several images,
-    a modality inferred, no valid pixel; ``band_notes``: a band filled), by kind: the records of each
-    and the first one's id and note. Routine notes (``_ROUTINE``) are left out."""
-
-    kinds: dict[str, list] = field(default_factory=dict)  # kind -> [records, first id, first note]
-
-    def add(self, rid: str, notes: list[str]) -> None:
-        for kind, note in {self.kind(n): n for n in reversed(notes) if not _ROUTINE.match(n)}.items():
-            self.kinds.setdefault(kind, [0, rid, note])[0] += 1
-
-    @staticmethod
-    def kind(note: str) -> str:
-        """A note up to its first ``:``, ``(`` or ``;``, its numbers as N: "the file holds N images"."""
-        return " ".join(re.sub(r"\d+", "N", re.split(r"[:(;]", note, maxsplit=1)[0]).split())
-
-    def summary(self, n_records: int, most: int = 8) -> str | None:
-        """A line, then one per kind (the ``most`` of most records), its advice said for records
-        (``as_record_fields``); None without a note."""
-        rows = sorted(self.kinds.values(), key=lambda v: -v[0])
-        more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
-        return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
-            f"\n  {n} record(s): {as_record_fields(note)[:240]} (first: {rid})"
-            for n, rid, note in rows[:most]) + more if rows else None
 
 
 def grammar_problem(answer: str) -> str | None:
