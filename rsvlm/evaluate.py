@@ -143,10 +143,9 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows[k].pop("cut", None)
         if fused.cut:
             rows[k]["cut"] = True
-        if records[k]["task"] == "det":
+        if records[k]["task"] == "det":  # in meta's pixels as the plain path's (fused.objects: the image as read)
             rows[k].pop("objects", None)
-            if fused.objects and all("score" in o for o in fused.objects):
-                rows[k]["objects"] = fused.objects
+            rows[k].update(scored_objects(fused.answer, fused.scores, records[k]))
     return rows
 
 

@@ -1,0 +1,73 @@
+"""Follow-ups of tour 55 in eval and chat: --tta detections in the record's pixels on a scene read
+shrunk, view answers left out of a fusion shown (``"tta_note"``, chat), the past-context flag given
+by ``RSVLM.generate`` itself, and the scorers' count of such rows."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rsvlm import evaluate, geometry
+from rsvlm import inference as inf
+from rsvlm.data.conversation import PromptConfig
+from rsvlm.tta import MODES, FuseConfig
+
+BLOCK = (500, 300, 600, 400)  # x0, y0, x1, y1 of the bright block in the 3000 x 1500 scene
+
+
+def _big_scene(root):
+    """root/big.png: a 3000 x 1500 black scene (read shrunk to 2048 px a side) with one bright block."""
+    a = np.zeros((1500, 3000, 3), np.uint8)
+    x0, y0, x1, y1 = BLOCK
+    a[y0:y1, x0:x1] = 255
+    Image.fromarray(a).save(root / "big.png")
+
+
+def _det_record(rid="r0"):
+    return {"id": rid, "task": "det", "images": [{"path": "big.png", "modality": "optical"}],
+            "meta": {"width": 3000, "height": 1500},
+            "conversations": [{"from": "human", "value": "<image>\n[det] Detect every storage tank."},
+                              {"from": "gpt", "value": "None."}]}
+
+
+class _BoxesTheBlock:
+    """An answerer standing in for the model: boxes the bright block of the image each view shows it
+    (in that image's pixels); where ``odd(image)`` holds, the answer is a box cut short."""
+
+    def __init__(self, odd=lambda arr: False):
+        self.odd, self.calls = odd, 0
+
+    def __call__(self, messages, images):
+        self.calls += 1
+        out = []
+        for ims in images:
+            arr = ims[-1].array  # (C,H,W), the view's
+            h, w = arr.shape[-2:]
+            ys, xs = np.nonzero(arr.mean(0) > arr.mean())
+            box = [{"kind": "box", "label": "storage tank",
+                    "coords": [float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)]}]
+            text = "<ref>storage tank</ref><box><loc_1><loc_2></box>" if self.odd(arr) else geometry.encode(box, w, h)
+            out.append(inf.Answer(text, [0.9]))
+        return out
+
+
+def _stand_in(monkeypatch, answerer):
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: answerer)
+    return types.SimpleNamespace(prompt=PromptConfig(), band_notes=lambda im: [], image_sizes=None)
+
+
+def test_tta_detections_of_a_scene_read_shrunk_are_in_the_records_pixels(tmp_path, monkeypatch):
+    # a 3000 px scene is read at 2048 px: the fused objects were in those pixels (x = 341 for 500), while
+    # the scorers take "objects" in meta.width/height, as the plain answer's are
+    _big_scene(tmp_path)
+    processor = _stand_in(monkeypatch, _BoxesTheBlock())
+    plain = evaluate.answer_batch(None, processor, [_det_record()], tmp_path, 64)[0]
+    fused = evaluate.answer_batch(None, processor, [_det_record()], tmp_path, 64, tta=FuseConfig(views=MODES["flip"]))[0]
+    (want,) = plain["objects"]
+    assert want["coords"] == pytest.approx(list(BLOCK), abs=3)  # a location bin of 3000 px is 3 px
+    (got,) = fused["objects"]
+    assert got["coords"] == pytest.approx(want["coords"], abs=3) and got["score"] == pytest.approx(0.9)
+    assert "error" not in fused and "tta_note" not in fused
