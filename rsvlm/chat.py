@@ -293,7 +293,8 @@ class ChatREPL:
 
     def fused(self, answer: str, scores: list[float], cut: bool = False) -> inf.Answer:
         """The last answer (``cut`` where the token limit stopped it) fused over ``self.tta``'s
-        views, said when it differs from the streamed one; a view refused or cut short is said too."""
+        views, said when it differs from the streamed one; a view refused, cut short or left out of the
+        fusion (``Fused.note``) is said too."""
         from rsvlm.tta import fused_answers
 
         asked = self.session.messages[:-1]  # the conversation up to this question
@@ -305,6 +306,8 @@ class ChatREPL:
             self.say(f"  note: {note}")
         if f is None:
             return inf.Answer(answer, scores, cut=cut)
+        if f.note:  # view answers left out of the fusion: which, and why
+            self.say(f"  note: {f.note}")
         if f.answer != answer:  # an empty fusion: no shape was found in enough of the views
             self.say(f"fused over {len(self.tta.views)} views: {f.answer or '(no shape found in enough views)'}")
         if f.cut and not cut:  # the streamed answer's was said already

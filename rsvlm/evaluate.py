@@ -22,7 +22,8 @@ An answer the token limit (``--max-new-tokens``) stopped short carries ``"cut": 
 grammar such an answer reads as a whole one: a detection missing its later objects), and one whose
 prompt and answer ran past the LLM's context ``"past_context": true`` (its end is unreliable); the
 run counts each on stderr at the end. With ``--tta``, a fused answer is cut where any answer fused
-into it was; a record whose view prompt the model refuses keeps its plain answer with a ``"note"``.
+into it was; a record whose view prompt the model refuses keeps its plain answer with a ``"note"``,
+and one whose view answers were left out of the fusion says which in ``"tta_note"`` (counted at the end).
 
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
@@ -84,8 +85,9 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                  by_class: bool = False, notes: ReadNotes | None = None) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
-    A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), and a
-    ``"note"`` where a view of its record was refused (its plain answer kept).
+    A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), a
+    ``"note"`` where a view of its record was refused (its plain answer kept), and a ``"tta_note"``
+    where view answers were left out of its fusion (``Fused.note``).
     ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
     each record's images noted."""
     rows, ok, msgs, images = [], [], [], []
@@ -143,6 +145,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows[k].pop("cut", None)
         if fused.cut:
             rows[k]["cut"] = True
+        if fused.note:  # view answers left out of the fusion: not "note", which counts refused prompts
+            rows[k]["tta_note"] = fused.note
         if records[k]["task"] == "det":  # in meta's pixels as the plain path's (fused.objects: the image as read)
             rows[k].pop("objects", None)
             rows[k].update(scored_objects(fused.answer, fused.scores, records[k]))
@@ -237,7 +241,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
-    n_cut, n_past, n_noted, rows_failed, read_notes, malformed = 0, 0, 0, [], ReadNotes(), []
+    n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
@@ -258,6 +262,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 n_cut += bool(row.get("cut"))
                 n_past += bool(row.get("past_context"))
                 n_noted += "note" in row
+                n_unfused += "tta_note" in row
                 if problem := grammar_problem(row["answer"]):
                     malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
@@ -283,6 +288,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if n_noted:
         print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
+    if n_unfused:
+        print(f"rsvlm eval: note: {n_unfused} record(s) had view answers left out of their --tta fusion (empty, "
+              f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)
     unmerged = f"the rank parts beside {out} are not merged into it: a record's inputs changed during the run; run again"
     if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges
         if progress:  # a rank done first may wait for hours: not silently

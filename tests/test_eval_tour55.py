@@ -4,6 +4,7 @@ by ``RSVLM.generate`` itself, and the scorers' count of such rows."""
 
 from __future__ import annotations
 
+import json
 import types
 
 import numpy as np
@@ -71,3 +72,39 @@ def test_tta_detections_of_a_scene_read_shrunk_are_in_the_records_pixels(tmp_pat
     (got,) = fused["objects"]
     assert got["coords"] == pytest.approx(want["coords"], abs=3) and got["score"] == pytest.approx(0.9)
     assert "error" not in fused and "tta_note" not in fused
+
+
+def test_view_answers_left_out_of_an_eval_fusion_are_written_and_counted(tmp_path, monkeypatch, capsys):
+    # Fused.note (a view answer that does not parse, left out) was shown nowhere
+    _big_scene(tmp_path)
+    right = _BoxesTheBlock(odd=lambda arr: np.nonzero(arr.mean(0) > arr.mean())[1].mean() > arr.shape[-1] / 2)
+    processor = _stand_in(monkeypatch, right)  # the h view (the block on the right) answers a broken box
+    data, out = tmp_path / "t.jsonl", tmp_path / "p.jsonl"
+    data.write_text("".join(json.dumps(_det_record(f"r{i}")) + "\n" for i in range(2)))
+    evaluate.run(None, processor, data, out, batch_size=2, tta=FuseConfig(views=MODES["flip"]), progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    for row in rows:
+        assert row["tta_note"].startswith("test-time augmentation: 2 of 3 other view answer(s) could not be fused")
+        assert "its geometry does not parse" in row["tta_note"] and "note" not in row  # no refused prompt
+    err = capsys.readouterr().err
+    assert "2 record(s) had view answers left out of their --tta fusion" in err and "'tta_note'" in err
+    assert "prompt was refused" not in err
+
+
+def test_chat_says_which_view_answers_were_left_out_of_the_fusion(monkeypatch):
+    import io
+
+    from rsvlm import tta
+    from rsvlm.chat import ChatREPL
+
+    note = "test-time augmentation: 1 of 3 other view answer(s) could not be fused, each counted as finding nothing"
+    box = "<box><loc_100><loc_100><loc_300><loc_300></box>"
+    monkeypatch.setattr(tta, "fused_answers", lambda *a, **k: [tta.Fused(box, [], note=note)])
+    out = io.StringIO()
+    repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in fused_answers
+    repl.out, repl.tta, repl.images = out, FuseConfig(), []
+    repl.session = types.SimpleNamespace(messages=[{"role": "user", "content": "q"}, {"role": "assistant", "content": box}],
+                                         gen={"max_new_tokens": 8})
+    monkeypatch.setattr(ChatREPL, "answerer", lambda self: None)
+    repl.fused(box, [0.5])
+    assert f"  note: {note}" in out.getvalue().splitlines()
