@@ -231,6 +231,10 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         say(f"note: --overlap {args.overlap} is over half of --tile {args.tile}: windows start every {step} px, "
             f"{n:,} tiles for this {'x'.join(map(str, images[0].scene_size))} scene, each pixel in up to "
             f"{per_pixel:,} of them; the default overlap is {min(64, args.tile // 4)}", labels[0])
+    if args.tile and args.overlap == 0 and args.task not in TEXT_TASKS:  # 888 boxes for 777 parked cars at --tile 128
+        say(f"note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
+            f"they are reported as two objects; an overlap of at least the largest object's size (default "
+            f"{min(64, args.tile // 4)}) lets the tiles' views of it merge")
     if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2

@@ -150,3 +150,16 @@ def test_an_overlap_over_half_the_tile_is_noted_with_its_tile_count_before_the_m
     assert "over half" not in capsys.readouterr().err
     assert n_windows(96, 64, 32, 24) == len(iter_windows(96, 64, 32, 24)) == 45
     assert n_windows(10980, 10980, 512, 500) == 763_876
+
+
+def test_overlap_0_for_shapes_says_that_objects_on_a_seam_come_in_two_pieces(geotiff, tmp_path, capsys):
+    """--overlap 0 gave 888 boxes for 777 parked cars (tile 128, a parking-lot simulation): the
+    halves of a car on a seam do not overlap, so nothing merges them. predict now says so."""
+    from rsvlm.cli import main
+
+    args = ["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--tile", "32", "--overlap"]
+    main(args + ["0", "--task", "det"])
+    assert "note: --overlap 0: an object across a seam between tiles is two pieces" in capsys.readouterr().err
+    main(args + ["0", "--task", "cls"])  # words: nothing to merge
+    main(args + ["8", "--task", "det"])
+    assert "--overlap 0" not in capsys.readouterr().err
