@@ -166,3 +166,21 @@ def test_a_grid_per_instance_costs_per_instance_not_per_instance_times_image():
     assert seconds(big) < 15 * seconds(small)
     objs = geometry.mask_to_objects(small, "x", "grid", 32, per_instance=True)
     assert (geometry.objects_to_mask(objs, 60, 60) == small).all()
+
+
+# ---------------------------------------------------------------- coordinates in training answers
+
+
+def test_the_coordinate_walk_goes_past_a_mask_whose_run_has_no_count(tok):
+    """``<run></mask>`` (a hand-converted answer in training data) was a TypeError (None + int) in the
+    loc pointer's teacher-forced pass; ``coordinate_axes`` takes any sequence. The shapes after it
+    are found, and a shape left open ends at the next opening tag, as ``geometry.decode`` reads it
+    (``<point>`` was taken for the open box's close, and its coordinates for text)."""
+    from rsvlm.model.grammar import GrammarIds, coordinate_axes
+
+    text = ("<mask><grid><loc_1><loc_2><loc_3><loc_4><loc_2><loc_2></grid><row><loc_0><loc_2><run></mask>"
+            "<box><loc_5><loc_6><loc_7><loc_8></box><box><loc_9><loc_9><point><loc_3><loc_4></point>")
+    ids = tok(text, add_special_tokens=False).input_ids
+    loc0 = tok.convert_tokens_to_ids("<loc_0>")
+    found = [(ids[p] - loc0, axis) for p, axis in coordinate_axes(ids, GrammarIds.of(tok))]
+    assert found == [(1, 0), (2, 1), (3, 0), (4, 1), (5, 0), (6, 1), (7, 0), (8, 1), (9, 0), (9, 1), (3, 0), (4, 1)]

@@ -125,8 +125,11 @@ class GrammarIds:
                    {k: tid(f"</{k}>") for k in GEOMETRY_TAGS}, *(tid(t) for t in mask_tokens()))
 
     def advance(self, s: _State, t: int) -> None:
-        """Move ``s`` past token ``t`` (assumed allowed)."""
+        """Move ``s`` past token ``t`` (allowed, when decoding; any, in training data, where an opening
+        tag leaves an open label or shape unclosed and starts its own, as ``geometry.decode`` reads it)."""
         loc = t - self.loc0 if 0 <= t - self.loc0 < NUM_BINS else None
+        if s.mode != "text" and t in self.open.values():
+            s.mode = "text"
         if s.mode == "text":
             kind = next((k for k, i in self.open.items() if i == t), None)
             if kind == "ref":
@@ -162,7 +165,11 @@ class GrammarIds:
                 s.mode = "text"  # </mask>
                 s.closed.append("mask")
         elif s.mode == "run":
-            s.mode, s.rows_done = "rows", s.rows_done + loc
+            s.mode = "rows"
+            if loc is None:  # no count (training data): the token is read between rows, as decode does
+                self.advance(s, t)
+            else:
+                s.rows_done += loc
 
 
 def next_axis(s: _State) -> int | None:
@@ -177,7 +184,8 @@ def next_axis(s: _State) -> int | None:
 def coordinate_axes(ids: list[int], g: GrammarIds) -> list[tuple[int, int]]:
     """(position, axis) of every coordinate token in a token sequence that follows the grammar
     (training answers, prompts with a region): axis 0 for x, 1 for y. Where it does not, the walk
-    is the decoder's: a token it would never allow moves the state as ``advance`` says."""
+    is the decoder's: a token it would never allow moves the state as ``advance`` says (an opening
+    tag ends a shape left open, as ``geometry.decode`` reads it); it never raises."""
     s, out = _State(), []
     for p, t in enumerate(ids):
         axis = next_axis(s)
