@@ -15,8 +15,6 @@ from rsvlm.tokens import task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
 SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
-# RSVLM.warn_past_context's warning, a batch at a time: a caller that marks each Answer.past_context filters it out
-PAST_CONTEXT_WARNING = r"an answer ran \d+ token\(s\) past the LLM's context"
 
 
 class Answer(tuple):
@@ -212,14 +210,14 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
                 why[j] = str(e)
         if why:
             raise PromptsRefused(why)
-    out = model.generate(**batch, max_new_tokens=max_new_tokens,
-                         stop_strings=processor.stop_strings, constrain=constrain, min_shapes=mins)
+    # each answer past the context is flagged (Answer.past_context), for the caller to say: no warning a batch
+    out = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
+                         constrain=constrain, min_shapes=mins, warn_context=False)
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
     # under --min-objects the grammar lets an answer end short of its count only when the token limit
     # leaves no room for another shape: it ends on EOS, yet the limit cut it
     short = [constrain and 0 < len(re.findall(SHAPE_CLOSE, t)) < m for t, m in zip(out.text, mins)]
-    ctx = context_of(model)  # each answer's own prompt and tokens: generate warns of the batch's longest only
-    past = [ctx is not None and int(n) + len(t) > ctx for n, t in zip(batch["attention_mask"].sum(-1), out.tokens)]
+    past = out.past_context or [False] * len(out.text)  # a model that does not say: none past
     return [Answer(t.strip(), s, cut=not f or h, past_context=p)
             for t, s, f, h, p in zip(out.text, out.scores, finished, short, past)]
 

@@ -39,7 +39,6 @@ import contextlib
 import json
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -247,11 +246,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
     writing = part.open("a") if todo else contextlib.nullcontext()
-    with writing as f, warnings.catch_warnings(), tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
+    with writing as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
                             desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                             disable=not progress) as bar:
-        # said of each batch by RSVLM.generate: marked in each row instead, and counted once below
-        warnings.filterwarnings("ignore", message=inf.PAST_CONTEXT_WARNING)
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,

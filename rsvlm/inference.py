@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.answering import (  # noqa: F401  (chat, predict, eval and tests use them as inference.NAME)
-    PAST_CONTEXT_WARNING,
     SHAPE_CLOSE,
     SHAPE_OPEN,
     Answer,

@@ -108,3 +108,33 @@ def test_chat_says_which_view_answers_were_left_out_of_the_fusion(monkeypatch):
     monkeypatch.setattr(ChatREPL, "answerer", lambda self: None)
     repl.fused(box, [0.5])
     assert f"  note: {note}" in out.getvalue().splitlines()
+
+
+def test_generate_flags_each_answer_past_the_context_and_warns_at_the_callers_line():
+    # generate warned of the batch's longest answer only, naming torch's _contextlib.py, and callers that
+    # mark each answer worked it out again and filtered the warning with a regex copy of its wording
+    import warnings
+
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import ImageInput, VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, processor = create_model(load_config(VLMConfig, evaluate.Path(__file__).parents[1] / "configs/model/tiny.yaml",
+                                                 ["llm.config.max_position_embeddings=220"]))
+    image = [ImageInput(np.zeros((3, 32, 32), np.float32))]
+    texts = [processor.chat_prompt([{"role": "user", "content": f"<image>\n[cap] {q}"}], add_generation_prompt=True)
+             for q in ("A?", "Describe the whole image in detail.")]
+    batch = processor(texts, [image, image])
+    n = 220 - int(batch["attention_mask"][0].sum())  # the first answer ends at the context, the longer prompt's past it
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = model.eval().generate(**batch, max_new_tokens=n, constrain=False, warn_context=False)
+    assert not seen and [len(t) for t in out.tokens] == [n, n]  # the flags said instead: no warning
+    assert out.past_context == [False, True]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model.generate(**batch, max_new_tokens=n, constrain=False)  # a library user's call: warned, at this line
+    (w,) = [w for w in seen if "past the LLM's context" in str(w.message)]
+    assert w.filename == __file__

@@ -64,6 +64,7 @@ class GenerateOutput:
     logprobs: list[list[float]] = field(default_factory=list)  # log p of each id in tokens
     scores: list[list[float]] = field(default_factory=list)  # per shape closed in text (grammar.shape_scores)
     finished: list[bool] = field(default_factory=list)  # False where max_new_tokens cut the answer short
+    past_context: list[bool] = field(default_factory=list)  # True where prompt and answer ran past the LLM's context
 
 
 def check_stem_links(cfg: VLMConfig, prefix: str = "") -> None:
@@ -209,13 +210,19 @@ class RSVLM(nn.Module):
             raise ValueError(f"{what} is {len(ids)} tokens ({n_vis} of them for images) but the LLM's context is "
                              f"{ctx} tokens (max_position_embeddings){fix or '; use fewer images or a shorter text'}")
 
-    def warn_past_context(self, n_tokens: int, fix: str = "") -> None:
-        """A warning when a prompt and its answer (``n_tokens`` in all) ran past the LLM's context:
-        the answer's end is unreliable. Warns at the caller of the caller (generate's, ask's)."""
+    def past_context(self, n_tokens: int) -> bool:
+        """Whether a prompt and its answer (``n_tokens`` in all) ran past the LLM's context."""
         ctx = context_length(self.llm)
-        if ctx is not None and n_tokens > ctx:
+        return ctx is not None and n_tokens > ctx
+
+    def warn_past_context(self, n_tokens: int, fix: str = "", stacklevel: int = 4) -> None:
+        """A warning when a prompt and its answer (``n_tokens`` in all) ran past the LLM's context:
+        the answer's end is unreliable. ``stacklevel`` 4 names the line that called generate or
+        ``ChatSession.ask`` (each under ``torch.no_grad``'s wrapper, a frame of torch's own)."""
+        if self.past_context(n_tokens):
+            ctx = context_length(self.llm)
             warnings.warn(f"an answer ran {n_tokens - ctx} token(s) past the LLM's context of {ctx} "
-                          f"(max_position_embeddings); its end is unreliable{fix}", stacklevel=3)
+                          f"(max_position_embeddings); its end is unreliable{fix}", stacklevel=stacklevel)
 
     def eos_ids(self) -> set[int]:
         ids = getattr(self.llm, "generation_config", None)
@@ -230,8 +237,10 @@ class RSVLM(nn.Module):
                  max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  use_cache: bool = True, stop_strings: list[str] | None = None,
                  on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
-                 constrain: bool = True, min_shapes: int | list[int] = 0) -> GenerateOutput:
+                 constrain: bool = True, min_shapes: int | list[int] = 0, warn_context: bool = True) -> GenerateOutput:
         """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1).
+        ``past_context`` in the output flags each answer that ran past the LLM's context; ``warn_context``
+        also warns (once, of the longest), for a caller that does not read the flags.
 
         ``constrain`` holds geometry to its grammar (``rsvlm.model.grammar``); False decodes freely.
         ``min_shapes`` (per sequence or for all; needs the grammar) keeps an answer writing objects
@@ -254,11 +263,14 @@ class RSVLM(nn.Module):
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
                      generator=generator, on_step=streamer.step, constraint=constraint, adjust=adjust, push=push)
         streamer.flush(res.tokens[0])
-        self.warn_past_context(int(attention_mask.sum(-1).max()) + max(map(len, res.tokens)))
+        lengths = [int(n) + len(t) for n, t in zip(attention_mask.sum(-1), res.tokens)]  # each row's prompt and answer
+        if warn_context:
+            self.warn_past_context(max(lengths))
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
         scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
-        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished)
+        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished,
+                              [self.past_context(n) for n in lengths])
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
                      vis: list | None = None, min_shapes: int | list[int] = 0
