@@ -245,10 +245,11 @@ def table(rows: list[list[Any]], header: list[str]) -> str:
 
 
 def summary_table(scores: dict) -> str:
-    """The headline metrics, overall and per modality, as a table; ``n_pred_errors`` and
-    ``n_pred_cut`` (answers ``rsvlm eval`` gave up on, or its token limit cut) as columns where any."""
+    """The headline metrics, overall and per modality, as a table; ``n_pred_errors``, ``n_pred_cut``
+    and ``n_pred_past_context`` (answers ``rsvlm eval`` gave up on, its token limit cut, or that ran
+    past the LLM's context) as columns where any."""
     keys = scores["headline"] + ["n_records", "n_missing", "n_unparseable"]
-    keys += [k for k in ("n_pred_errors", "n_pred_cut") if scores.get(k)]
+    keys += [k for k in PRED_FLAGS if scores.get(k)]
     rows = [["all", *(scores.get(k) for k in keys)]]
     rows += [[m, *(s.get(k) for k in keys)] for m, s in scores.get("by_modality", {}).items()]
     return table(rows, ["modality", *keys])
@@ -390,10 +391,21 @@ def is_cut(it: Item) -> bool:
     return it.pred is not None and it.pred.get("cut") is True
 
 
+def is_past_context(it: Item) -> bool:
+    """A prediction ``rsvlm eval`` marked ``"past_context": true``: its prompt and answer ran past the
+    LLM's context, so the answer's end is unreliable."""
+    return it.pred is not None and it.pred.get("past_context") is True
+
+
+# the counts of what rsvlm eval marked in predictions, by key: a score file's, and summary_table's columns
+PRED_FLAGS = {"n_pred_errors": is_errored, "n_pred_cut": is_cut, "n_pred_past_context": is_past_context}
+
+
 def pred_flags(items: list[Item]) -> dict:
     """What ``rsvlm eval`` marked in the predictions of ``items``: ``n_pred_errors`` (answered empty
-    with an ``error``) and ``n_pred_cut`` (stopped by the token limit, ``"cut": true``)."""
-    return {"n_pred_errors": sum(map(is_errored, items)), "n_pred_cut": sum(map(is_cut, items))}
+    with an ``error``), ``n_pred_cut`` (stopped by the token limit, ``"cut": true``) and
+    ``n_pred_past_context`` (past the LLM's context, ``"past_context": true``)."""
+    return {key: sum(map(flag, items)) for key, flag in PRED_FLAGS.items()}
 
 
 def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> dict:

@@ -138,3 +138,22 @@ def test_generate_flags_each_answer_past_the_context_and_warns_at_the_callers_li
         model.generate(**batch, max_new_tokens=n, constrain=False)  # a library user's call: warned, at this line
     (w,) = [w for w in seen if "past the LLM's context" in str(w.message)]
     assert w.filename == __file__
+
+
+def test_the_scorers_count_answers_past_the_context_as_they_count_cut_ones(tmp_path, capsys):
+    # rsvlm eval marks "past_context": true, and the scorers scored such answers with nothing said
+    from test_eval_ranks51 import RECORD
+
+    from eval import classification
+
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps({**RECORD, "id": i, "images": [{"path": "a.png", "modality": m}]}) + "\n"
+                          for i, m in (("a", "optical"), ("b", "sar"))))
+    pred.write_text("".join(json.dumps(r) + "\n" for r in [{"id": "a", "task": "cls", "answer": "lake"},
+                                                            {"id": "b", "task": "cls", "answer": "la", "past_context": True}]))
+    scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
+    assert scores["n_pred_past_context"] == 1 and scores["n_pred_cut"] == 0
+    assert {m: s["n_pred_past_context"] for m, s in scores["by_modality"].items()} == {"optical": 0, "sar": 1}
+    table = capsys.readouterr().out.split("\nnote:")[0].splitlines()
+    assert [c.strip() for c in table[1].strip("|").split("|")][-1] == "n_pred_past_context"
+    assert [c.strip() for c in table[3].strip("|").split("|")][-1] == "1"  # the "all" row
