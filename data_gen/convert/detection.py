@@ -39,11 +39,12 @@ non-empty ``meta.difficult`` to leave them out).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from data_gen.convert.common import Output, check_tiling, fraction, int_at_least, make_meta, make_record, pick
-from data_gen.tiling import Window, clip_object, crop_to_file, tile_objects, tile_suffix, tile_windows
+from data_gen.tiling import Window, clip_object, cropper, tile_objects, tile_suffix, tile_windows
 
 DET_ALL = ("Detect every object in the image and name its class.",
            "Find all objects and give each one's class.",
@@ -131,21 +132,23 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         out.note("object_cuts_at_tile_borders", counts["cut"])
         out.note("objects_lost_at_tile_borders", counts["lost"])
     written: set = set()  # the source annotations (their "src", else the object) some record holds
-    for win, objs in zip(windows, per_window):
-        if not objs:
-            out.note("empty_images")
-            continue
-        if len(windows) == 1:
-            rel, extra = out.copy_image(image), dict(image_extra or {})
-        else:
-            dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{tile_suffix(image)}")
-            extra = crop_to_file(image, win, dst)
-            out.note("tiles")
-        images = [{"path": rel, "modality": modality, **extra}]
-        meta = make_meta(source, file, win.width, win.height, win.as_list())
-        tid = rid if len(windows) == 1 else f"{rid}-{win.x0}-{win.y0}"
-        written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg)
-                    if o.get("difficult")}
+    tiled = len(windows) > 1
+    with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
+        for win, objs in zip(windows, per_window):
+            if not objs:
+                out.note("empty_images")
+                continue
+            if not tiled:
+                rel, extra = out.copy_image(image), dict(image_extra or {})
+            else:
+                dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{tile_suffix(image)}")
+                extra = crop(win, dst)
+                out.note("tiles")
+            images = [{"path": rel, "modality": modality, **extra}]
+            meta = make_meta(source, file, win.width, win.height, win.as_list())
+            tid = rid if not tiled else f"{rid}-{win.x0}-{win.y0}"
+            written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg)
+                        if o.get("difficult")}
     if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
         out.note("difficult_objects", len(written))
 

@@ -21,6 +21,7 @@ Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from data_gen.convert.common import (
@@ -34,7 +35,7 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.masks import binary_mask, read_label, seg_records
-from data_gen.tiling import crop_to_file, tile_suffix, tile_windows
+from data_gen.tiling import cropper, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -112,24 +113,26 @@ def run(args, out: Output) -> None:
             continue
         width, height = next(iter(sizes))
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
-        for win in windows:
-            sub = mask[win.y0:win.y1, win.x0:win.x1]
-            if len(windows) == 1:
-                rels = [out.copy_image(a, f"{name}_A{a.suffix}"), out.copy_image(b, f"{name}_B{b.suffix}")]
-            else:
-                rels = []
-                for tag, p in (("A", a), ("B", b)):
-                    dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{tile_suffix(p)}")
-                    crop_to_file(p, win, dst)
-                    rels.append(rel)
-                out.note("tiles")
-            images = [{"path": r, "modality": args.modality} for r in rels]
-            meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
-            rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if len(windows) > 1 else "")
-            out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],
-                                "change", meta))
-            if sub.any():
-                seg_records(out, {args.label: sub}, rid=rid, images=images, meta=meta, form=args.form,
-                            budget=args.budget, task="change", questions=SEGMENT)
-            else:
-                out.note("pairs_without_change")
+        with contextlib.ExitStack() as stack:  # A and B each decoded once, not once per tile
+            crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b)) if len(windows) > 1}
+            for win in windows:
+                sub = mask[win.y0:win.y1, win.x0:win.x1]
+                if len(windows) == 1:
+                    rels = [out.copy_image(a, f"{name}_A{a.suffix}"), out.copy_image(b, f"{name}_B{b.suffix}")]
+                else:
+                    rels = []
+                    for tag, p in (("A", a), ("B", b)):
+                        dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{tile_suffix(p)}")
+                        crops[tag](win, dst)
+                        rels.append(rel)
+                    out.note("tiles")
+                images = [{"path": r, "modality": args.modality} for r in rels]
+                meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
+                rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if len(windows) > 1 else "")
+                out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],
+                                    "change", meta))
+                if sub.any():
+                    seg_records(out, {args.label: sub}, rid=rid, images=images, meta=meta, form=args.form,
+                                budget=args.budget, task="change", questions=SEGMENT)
+                else:
+                    out.note("pairs_without_change")

@@ -24,6 +24,7 @@ Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unr
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from data_gen.convert.common import (
@@ -39,7 +40,7 @@ from data_gen.convert.common import (
     pick,
     read_json,
 )
-from data_gen.tiling import RASTER_SUFFIXES, crop_to_file, tile_suffix, tile_windows
+from data_gen.tiling import RASTER_SUFFIXES, cropper, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -260,22 +261,24 @@ def run(args, out: Output) -> None:
         if args.binary:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
-        for win in windows:
-            sub = label[win.y0:win.y1, win.x0:win.x1]
-            masks = class_masks(sub, classes, ignored, out, f"{lab} window {win.as_list()}")
-            if not masks:
-                out.note("empty_images")
-                continue
-            if len(windows) == 1:
-                rel, extra = out.copy_image(image), _georef(image)
-            else:
-                dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{tile_suffix(image)}")
-                extra = crop_to_file(image, win, dst)
-                out.note("tiles")
-            images = [{"path": rel, "modality": args.modality, **extra}]
-            meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
-            rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if len(windows) > 1 else "")
-            seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
+        tiled = len(windows) > 1
+        with cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
+            for win in windows:
+                sub = label[win.y0:win.y1, win.x0:win.x1]
+                masks = class_masks(sub, classes, ignored, out, f"{lab} window {win.as_list()}")
+                if not masks:
+                    out.note("empty_images")
+                    continue
+                if not tiled:
+                    rel, extra = out.copy_image(image), _georef(image)
+                else:
+                    dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{tile_suffix(image)}")
+                    extra = crop(win, dst)
+                    out.note("tiles")
+                images = [{"path": rel, "modality": args.modality, **extra}]
+                meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
+                rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
+                seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
 
 
 def _georef(path: Path) -> dict:
