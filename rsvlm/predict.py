@@ -34,9 +34,9 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         by_class: bool = False, notes: list[str] | None = None) -> inf.Answer:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
-    shapes only or text only is fused over the image's mirror views (rsvlm.tta; why it could not be,
-    where a view was refused, goes to ``notes``); ``min_objects``, ``by_class``: see
-    ``inference.generate_answers``."""
+    shapes only or text only is fused over the image's mirror views (rsvlm.tta; where a view was
+    refused, and the view answers left out of the fusion, go to ``notes``); the answer keeps the plain
+    one's ``past_context``. ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -47,9 +47,9 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         refused: dict[int, str] = {}
         fused = fused_answers(generate, msgs, inputs, [answer], tta, refused)[0]
         if notes is not None:
-            notes += refused.values()
-        if fused is not None:
-            answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut)
+            notes += [*refused.values(), *([fused.note] if fused is not None and fused.note else [])]
+        if fused is not None:  # its views' prompts are as long as the plain one's
+            answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut, past_context=inf.is_past_context(answer))
     return answer
 
 
@@ -58,7 +58,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
     ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
     are merged). Each tile's entry in ``answers`` has ``"cut": true`` where the token limit stopped
-    its answer (or one fused into it), and a ``"note"`` where a view of it was refused."""
+    its answer (or one fused into it), ``"past_context": true`` where its prompt and answer ran past
+    the LLM's context, a ``"note"`` where a view of it was refused, and a ``"tta_note"`` where view
+    answers were left out of its fusion (``tta.Fused.note``)."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -81,7 +83,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                 text, objects, problems, cut = f.answer, f.objects, [], f.cut
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
-                            **({"note": refused[k]} if k in refused else {})})
+                            **({"past_context": True} if inf.is_past_context(answer) else {}),
+                            **({"note": refused[k]} if k in refused else {}),
+                            **({"tta_note": f.note} if f is not None and f.note else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
         return out
 
@@ -312,6 +316,12 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             say(f"note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""))
         if notes := [t["note"] for t in tiles if "note" in t]:
             say(f"note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: {notes[0]})")
+        if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
+            say(f"note: {len(notes)} of {len(tiles)} tile(s) fused without some view answers (\"tta_note\" in "
+                f"--out's tiles; first: {notes[0]})")
+        if n_past := sum(bool(t.get("past_context")) for t in tiles):
+            say(f"warning: {inf.context_note(n_past, len(tiles), inf.context_of(model))}"
+                + ("; they are marked \"past_context\": true in --out's tiles" if args.out else ""))
         nodata = merger.n_nodata
         skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
         if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
@@ -334,11 +344,14 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         (text, scores), cut = answer, inf.is_cut(answer)
         result = inf.locate(text, images[-1], scores)
         result["cut"] = cut
+        result["past_context"] = inf.is_past_context(answer)
         print(text)
         for note in notes:
             say(f"note: {note}")
         if cut:  # under the grammar a cut answer reads as a whole one
             say(f"note: {inf.cut_note(args.max_new_tokens)}")
+        if result["past_context"]:  # its end is unreliable; generate no longer warns a batch at a time
+            say(f"warning: {inf.context_note(1, 1, inf.context_of(model))}")
     if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer
         say(f"note: --min-score {args.min_score} has nothing to drop: the answer has no objects")
     elif args.min_score > 0:

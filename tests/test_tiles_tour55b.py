@@ -102,3 +102,81 @@ def test_a_tiff_scene_is_still_cropped_with_its_georeferencing(tmp_path):
     assert tiles[(0, 0, 40, 40)]["transform"] == [0.5, 0, 500000, 0, -0.5, 4000000]
     assert tiles[(40, 20, 80, 60)]["transform"] == [0.5, 0, 500020, 0, -0.5, 3999990]
     assert all(t["crs"] == "EPSG:32631" for t in tiles.values())
+
+
+BOX = "<box><loc_100><loc_100><loc_300><loc_300></box>"
+
+
+def _fake_answerer(monkeypatch, past: bool = True):
+    """``inference.answerer`` answering each prompt of its first batch with one box (flagged past the
+    context where ``past``), of a later batch (the views of --tta) with a box that does not parse;
+    past the context a later batch is plain prompts too: every call answers as the first."""
+    from rsvlm import inference as inf
+
+    calls = []
+
+    def answerer(*a, **k):
+        def generate(msgs, inputs):
+            calls.append(len(msgs))
+            if len(calls) == 1 or past:
+                return [inf.Answer(BOX, [0.9], past_context=past) for _ in msgs]
+            return [inf.Answer("<box><loc_100><loc_100>", []) for _ in msgs]
+
+        return generate
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+    return calls
+
+
+def _predict(ckpt, image, out, *more):
+    from rsvlm.cli import main
+
+    return main(["predict", "--model", str(ckpt), "--image", str(image), "--task", "det", "--device", "cpu",
+                 "--out", str(out), *more])
+
+
+def test_predict_marks_an_answer_past_the_context_in_out(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    """eval marks "past_context": true on such rows; predict wrote nothing of it in --out."""
+    import json
+
+    _fake_answerer(monkeypatch)
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, out) == 0
+    result = json.loads(out.read_text())
+    assert result["past_context"] is True
+    assert any("1 of the 1 answer(s) ran past the LLM's context" in n for n in result["notes"])
+    assert "ran past the LLM's context" in capsys.readouterr().err
+
+
+def test_predict_marks_each_tile_past_the_context_and_counts_them_once(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    import json
+
+    _fake_answerer(monkeypatch)
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, out, "--tile", "32", "--overlap", "0") == 0
+    result = json.loads(out.read_text())
+    assert [t.get("past_context") for t in result["tiles"]] == [True] * 6
+    err = capsys.readouterr().err
+    assert err.count("ran past the LLM's context") == 1 and "6 of the 6 answer(s)" in err
+    assert '"past_context": true in --out\'s tiles' in err
+
+
+def test_predict_says_the_tta_view_answers_left_out_of_the_fusion(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    """tta.Fused.note (view answers that did not parse, counted as finding nothing) went nowhere in
+    predict, untiled or tiled; eval and chat say it."""
+    import json
+
+    _fake_answerer(monkeypatch, past=False)
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, out, "--tta", "flip") == 0
+    result = json.loads(out.read_text())
+    assert [n for n in result["notes"] if "could not be fused" in n and "does not parse" in n]
+    assert result["past_context"] is False
+    assert "could not be fused" in capsys.readouterr().err
+
+    _fake_answerer(monkeypatch, past=False)
+    assert _predict(ckpt, geotiff, out, "--tta", "flip", "--tile", "32", "--overlap", "0", "--batch-size", "8") == 0
+    result = json.loads(out.read_text())
+    assert all("could not be fused" in t["tta_note"] for t in result["tiles"]) and len(result["tiles"]) == 6
+    assert [n for n in result["notes"] if n.startswith("note: 6 of 6 tile(s) fused without some view answers")]
+    assert not any("past_context" in t for t in result["tiles"])
