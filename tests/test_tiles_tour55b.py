@@ -180,3 +180,62 @@ def test_predict_says_the_tta_view_answers_left_out_of_the_fusion(ckpt, geotiff,
     assert all("could not be fused" in t["tta_note"] for t in result["tiles"]) and len(result["tiles"]) == 6
     assert [n for n in result["notes"] if n.startswith("note: 6 of 6 tile(s) fused without some view answers")]
     assert not any("past_context" in t for t in result["tiles"])
+
+
+def _counting_dataset_reads(monkeypatch) -> list:
+    """Each rasterio ``DatasetReader.read`` call's indexes."""
+    from rasterio.io import DatasetReader
+
+    calls, real_read = [], DatasetReader.read
+    monkeypatch.setattr(DatasetReader, "read", lambda self, indexes=None, **k: calls.append(indexes)
+                        or real_read(self, indexes, **k))
+    return calls
+
+
+def test_the_bands_of_one_file_are_read_in_one_call(tmp_path, monkeypatch):
+    """A 3-band PNG that GDAL reads was read a band at a time, each band decoding the strip's rows
+    again; one call reads them all, the same arrays (dtype, band order, any order asked)."""
+    rasterio = pytest.importorskip("rasterio")
+    from rsvlm.io.sources import RasterioSource
+
+    data = np.random.default_rng(5).integers(0, 65535, (3, 40, 50), dtype=np.uint16)  # (C, H, W)
+    with rasterio.open(tmp_path / "s.png", "w", driver="PNG", width=50, height=40, count=3, dtype="uint16") as ds:
+        ds.write(data)
+    src = RasterioSource([str(tmp_path / "s.png")])
+    calls = _counting_dataset_reads(monkeypatch)
+    try:
+        for order in ([0, 1, 2], [2, 0], [1, 1, 2]):
+            calls.clear()
+            raw, valid = src.read((5, 4, 30, 20), order, None)
+            assert len(calls) == 1  # was one per band
+            assert raw.dtype == np.uint16 and np.array_equal(raw, data[order, 4:24, 5:35]) and valid is None
+        raw, _ = src.read_decimated(25, [0, 1, 2], None)
+        assert raw.shape == (3, 20, 25) and len(calls) == 2
+    finally:
+        src.close()
+
+
+def test_bands_in_separate_files_keep_their_order_and_masks(tmp_path, monkeypatch):
+    """One read per band file, in the order asked; each file's nodata mask still and-ed in."""
+    rasterio = pytest.importorskip("rasterio")
+    from rsvlm.io.sources import RasterioSource
+
+    rng = np.random.default_rng(6)
+    names = []
+    for k, nodata in enumerate((None, 0, None)):
+        band = rng.integers(1, 255, (1, 16, 20), dtype=np.uint8)
+        if nodata is not None:
+            band[0, :4] = nodata
+        names.append(str(tmp_path / f"b{k}.tif"))
+        with rasterio.open(names[-1], "w", driver="GTiff", width=20, height=16, count=1, dtype="uint8",
+                           nodata=nodata, crs="EPSG:32631", transform=(1, 0, 0, 0, -1, 0)) as ds:
+            ds.write(band)
+    want = np.stack([rasterio.open(n).read(1) for n in names])  # (3, 16, 20)
+    src = RasterioSource(names)
+    calls = _counting_dataset_reads(monkeypatch)
+    try:
+        raw, valid = src.read((0, 0, 20, 16), [2, 1, 0], None)
+    finally:
+        src.close()
+    assert np.array_equal(raw, want[[2, 1, 0]]) and len(calls) == 3
+    assert valid is not None and not valid[:4].any() and valid[4:].all()

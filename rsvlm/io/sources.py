@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import logging
 import re
 import threading
@@ -445,9 +446,11 @@ class RasterioSource:
                 bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
-            for d, bi in self._band_map(indexes) if self._palette is None else []:
+            # a run of bands of one file in one read: band by band, a PNG's rows were decoded once per band
+            runs = itertools.groupby(self._band_map(indexes) if self._palette is None else [], key=lambda db: db[0])
+            for d, run in runs:
                 try:
-                    bands.append(d.read(bi, window=window, out_shape=out_shape))
+                    bands.extend(d.read([bi for _, bi in run], window=window, out_shape=out_shape))  # (k, h, w)
                     j = self.datasets.index(d)
                     if self._masked[j] and j not in masked_done:
                         masked_done.add(j)
