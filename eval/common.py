@@ -1,6 +1,7 @@
 """Shared plumbing of the scoring scripts: parsing answers into objects, the command line, the
 printed table and the scores JSON (reading and pairing the inputs: ``eval.inputs``; the notes about a
-predictions file as a whole: ``eval.notes``).
+predictions file as a whole: ``eval.notes``; what ``rsvlm eval`` marks in a row and its counts:
+``eval.flags``).
 
 Ground truth is a file of DESIGN.md instruction records; the reference answer is the last
 ``gpt`` turn. Predictions are ``{"id", "task", "answer", optional "objects"}`` lines. Every
@@ -25,6 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import them from here)
+    PRED_FLAGS,
+    is_cut,
+    is_errored,
+    is_past_context,
+    pred_flags,
+)
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
     Item,
     PredictionFile,
@@ -379,33 +387,6 @@ def unknown_note(items: list[Item]) -> str | None:
     return (f"{len(unknown)} record(s) are tabled under modality 'unknown': the ground truth does not name an image's "
             f"modality and their prediction is {', '.join(f'{k} ({n})' for k, n in kinds.most_common())}; name it in "
             "the ground truth's images to table them by it")
-
-
-def is_errored(it: Item) -> bool:
-    """A prediction ``rsvlm eval`` answered empty with an ``error``."""
-    return it.pred is not None and isinstance(it.pred.get("error"), str)
-
-
-def is_cut(it: Item) -> bool:
-    """A prediction ``rsvlm eval`` marked ``"cut": true``: its answer stopped at ``--max-new-tokens``."""
-    return it.pred is not None and it.pred.get("cut") is True
-
-
-def is_past_context(it: Item) -> bool:
-    """A prediction ``rsvlm eval`` marked ``"past_context": true``: its prompt and answer ran past the
-    LLM's context, so the answer's end is unreliable."""
-    return it.pred is not None and it.pred.get("past_context") is True
-
-
-# the counts of what rsvlm eval marked in predictions, by key: a score file's, and summary_table's columns
-PRED_FLAGS = {"n_pred_errors": is_errored, "n_pred_cut": is_cut, "n_pred_past_context": is_past_context}
-
-
-def pred_flags(items: list[Item]) -> dict:
-    """What ``rsvlm eval`` marked in the predictions of ``items``: ``n_pred_errors`` (answered empty
-    with an ``error``), ``n_pred_cut`` (stopped by the token limit, ``"cut": true``) and
-    ``n_pred_past_context`` (past the LLM's context, ``"past_context": true``)."""
-    return {key: sum(map(flag, items)) for key, flag in PRED_FLAGS.items()}
 
 
 def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> dict:

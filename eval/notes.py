@@ -9,7 +9,8 @@ import contextlib
 from collections import Counter
 from pathlib import Path
 
-from eval.common import FORMAT_MARKS, UNPARSEABLE, is_cut, is_errored, pred_objects
+from eval.common import FORMAT_MARKS, UNPARSEABLE, pred_objects
+from eval.flags import is_cut, is_errored
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
 
 
