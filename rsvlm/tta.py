@@ -192,6 +192,8 @@ def _map_xy(points, view: str, w: int, h: int) -> list[list[float]]:
 def _move(objects: list[dict], xy, mask) -> list[dict]:
     """Shapes with every point list passed through ``xy`` (boxes re-ordered to x1 < x2, y1 < y2)
     and every grid mask through ``mask`` (object → objects)."""
+    from rsvlm.geometry.shapes import poly_rings
+
     out = []
     for o in objects:
         kind, c = o["kind"], o["coords"]
@@ -202,8 +204,8 @@ def _move(objects: list[dict], xy, mask) -> list[dict]:
             out.append({**o, "coords": xy([c])[0]})
         elif kind in ("obb", "poly"):
             new = {**o, "coords": xy(c)}
-            if o.get("rings"):
-                new["rings"] = [xy(r) for r in o["rings"]]
+            if o.get("rings") is not None:  # an array of rings too (its truth value is ambiguous)
+                new["rings"] = [xy(r) for r in poly_rings(o)]
             out.append(new)
         elif kind == "mask":
             out += mask(o)

@@ -7,7 +7,6 @@ import pytest
 
 from rsvlm import geometry
 
-
 # ---------------------------------------------------------------- mask budgets
 
 
@@ -184,3 +183,30 @@ def test_the_coordinate_walk_goes_past_a_mask_whose_run_has_no_count(tok):
     loc0 = tok.convert_tokens_to_ids("<loc_0>")
     found = [(ids[p] - loc0, axis) for p, axis in coordinate_axes(ids, GrammarIds.of(tok))]
     assert found == [(1, 0), (2, 1), (3, 0), (4, 1), (5, 0), (6, 1), (7, 0), (8, 1), (9, 0), (9, 1), (3, 0), (4, 1)]
+
+
+def test_array_rings_are_read_as_a_list_is_in_overlays_georef_and_tta_views(tmp_path):
+    """``obj.get("rings") or [coords]`` raised numpy's ambiguous truth value for a ``rings`` array in
+    ``draw_overlay``, ``object_geometry`` and ``tta.to_view``; they read rings through ``poly_rings``."""
+    from PIL import Image
+
+    from rsvlm import tta
+    from rsvlm.io import RSImage, draw_overlay
+    from rsvlm.io.georef import object_geometry
+
+    ext, hole = [[10, 10], [90, 10], [90, 90], [10, 90]], [[30, 30], [60, 30], [60, 60], [30, 60]]
+    as_list = {"kind": "poly", "label": "field", "coords": ext, "rings": [ext, hole]}
+    as_array = {**as_list, "rings": np.array([ext, hole], dtype=np.float32)}
+
+    img = RSImage(data=np.zeros((3, 100, 100), np.float32), modality="optical", bands=["R", "G", "B"], path="synthetic")
+    drawn = [np.asarray(Image.open(draw_overlay(img, [o], tmp_path / f"{k}.png", min_side=100)))
+             for k, o in enumerate([as_list, as_array])]
+    assert (drawn[0] == drawn[1]).all()
+
+    pytest.importorskip("shapely")
+    geom = object_geometry(as_array)
+    assert geom.equals(object_geometry(as_list)) and geom.area == 80 * 80 - 30 * 30
+
+    moved = tta.to_view([as_array], "h", 100, 100)[0]
+    assert moved["rings"] == tta.to_view([as_list], "h", 100, 100)[0]["rings"]
+    assert moved["rings"][1][0] == [70, 30]

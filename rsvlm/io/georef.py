@@ -97,12 +97,14 @@ def object_geometry(obj: dict):
     """
     from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
+    from rsvlm.geometry.shapes import poly_rings
+
     kind, c = obj.get("kind"), obj.get("coords")
     if kind == "box":
         x1, y1, x2, y2 = (float(v) for v in c)
         return box(x1, y1, x2, y2)
     if kind in ("obb", "poly"):
-        rings = [[(float(x), float(y)) for x, y in r] for r in (obj.get("rings") or [c])]
+        rings = [[(float(x), float(y)) for x, y in r] for r in poly_rings(obj)]
         return Polygon(rings[0], [r for r in rings[1:] if len(r) >= 3]) if len(rings[0]) >= 3 else None
     if kind == "point":
         return Point(float(c[0]), float(c[1]))

@@ -159,6 +159,8 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     """
     from PIL import Image, ImageDraw
 
+    from rsvlm.geometry.shapes import poly_rings
+
     if Path(out_png).suffix.lower() not in Image.registered_extensions():  # PIL would say so after the drawing
         raise ValueError(f"{out_png}: unknown image extension {Path(out_png).suffix or '(none)'!r}; "
                          "give e.g. overlay.png")
@@ -185,7 +187,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
             mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
             fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * s), round(y0 * s)), mi)
         elif obj["kind"] == "poly" and len(obj["coords"]) >= 3:
-            rings = obj.get("rings") or [obj["coords"]]
+            rings = poly_rings(obj)
             mi = Image.new("L", base.size, 0)
             mdraw = ImageDraw.Draw(mi)
             for k, ring in enumerate(rings):  # exterior filled, holes cut
@@ -199,7 +201,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         if kind == "box":
             draw.rectangle([c[0] * s, c[1] * s, c[2] * s, c[3] * s], outline=col, width=lw)
         elif kind in ("obb", "poly"):
-            for ring in obj.get("rings") or [c]:
+            for ring in poly_rings(obj):
                 pts = [(x * s, y * s) for x, y in ring]
                 draw.line(pts + pts[:1], fill=col, width=lw, joint="curve")
         elif kind == "point":
