@@ -186,8 +186,10 @@ def grid_to_mask(coords: dict, width: int, height: int) -> np.ndarray:
         raise ValueError(f"grid box {coords['box']} is empty")
     ci = _cells(width, x0, x1, cells.shape[1])
     ri = _cells(height, y0, y1, cells.shape[0])
-    out = cells[np.ix_(np.maximum(ri, 0), np.maximum(ci, 0))]  # (H, W)
-    out &= (ri >= 0)[:, None] & (ci >= 0)[None, :]
+    xs, ys = np.flatnonzero(ci >= 0), np.flatnonzero(ri >= 0)  # the box's pixels: one run along each axis
+    out = np.zeros((height, width), dtype=bool)
+    if len(xs) and len(ys):  # only the box is looked up (a whole-image lookup cost H·W per mask)
+        out[ys[0]: ys[-1] + 1, xs[0]: xs[-1] + 1] = cells[np.ix_(ri[ys], ci[xs])]
     return out
 
 
