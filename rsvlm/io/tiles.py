@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import math
 import sys
 from collections.abc import Callable
 
@@ -45,9 +44,9 @@ def _starts(n: int, tile: int, step: int) -> list[int]:
 
 def n_windows(width: int, height: int, tile: int, overlap: int) -> int:
     """How many windows ``iter_windows`` gives, without making them (an overlap near the tile's size
-    makes millions)."""
+    makes millions): its column starts times its row starts."""
     step = tile - overlap
-    return math.prod(1 if n <= tile else -(-(n - tile) // step) + 1 for n in (width, height))
+    return len(_starts(width, tile, step)) * len(_starts(height, tile, step))
 
 
 def iter_windows(width: int, height: int, tile: int, overlap: int) -> list[Window]:
