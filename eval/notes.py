@@ -1,6 +1,6 @@
 """The notes a score file carries about its predictions file as a whole: what was read past, what
 looks like another test set's or another tool's answers, what ``rsvlm eval`` flagged (errors, cut
-answers, unmerged rank parts). Each is a sentence a reader can act on; none changes a score."""
+answers, answers past the LLM's context, unmerged rank parts). Each is a sentence a reader can act on; none changes a score."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from eval.common import FORMAT_MARKS, UNPARSEABLE, pred_objects
-from eval.flags import is_cut, is_errored
+from eval.flags import is_cut, is_errored, is_past_context
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
 
 
@@ -44,6 +44,10 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      f"as they stand, as if whole: a detection without its later objects, a caption without its "
                      f"end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into another --out) "
                      "if they are not few")
+    if past := [it for it in items if is_past_context(it)]:  # the model read past what it was trained on
+        notes.append(f"{len(past)} answer(s) ran past the LLM's context (\"past_context\": true) and are scored as "
+                     f"they stand: their ends are unreliable (first: {past[0].record['id']}); shorter prompts or a "
+                     "lower --max-new-tokens keep answers inside it")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
     if task_name in ("detection", "grounding", "segmentation", "change") and (empty := [
