@@ -5,9 +5,9 @@
 
 Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has one row per
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
-a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors and
-answers cut by its token limit), a third what answered each predictions file (``rsvlm eval``'s
-run.json, as the score file keeps it: model and options; "not recorded" without one). ``--out report.md``
+a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors, answers
+cut by its token limit and answers past the LLM's context), a third what answered each predictions
+file (``rsvlm eval``'s run.json, as the score file keeps it: model and options; "not recorded" without one). ``--out report.md``
 also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
 into one score (rows stay per file) or re-score anything.
 """
@@ -72,8 +72,8 @@ def build(scores: list[dict]) -> dict:
             row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             metrics.append(row)
-        for k in ("n_records", "n_missing", "n_unparseable", "n_pred_errors", "n_pred_cut"):
-            if k not in s:  # n_pred_errors, n_pred_cut: score files of older versions lack them
+        for k in ("n_records", "n_missing", "n_unparseable", *common.PRED_FLAGS):
+            if k not in s:  # n_pred_errors, n_pred_cut, n_pred_past_context: older score files lack them
                 continue
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
@@ -102,7 +102,7 @@ def to_markdown(rep: dict) -> str:
     r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],
                      ["task", "scores", "predictions", "model", "options"])
     return ("# Evaluation report\n\n## Metrics by task and modality\n\n" + m
-            + "\n\n## Records scored, missing, unparseable, failed and cut\n\n" + c
+            + "\n\n## Records scored, missing, unparseable, failed, cut and past the context\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
 
 

@@ -88,5 +88,5 @@ def test_the_report_tabulates_cut_answers_per_modality_and_passes_over_older_sco
     rows = [r for r in rep["counts"] if r["count"] == "n_pred_cut"]
     assert [(r["source"], r["all"], r["optical"], r["sar"]) for r in rows] == [("detection.json", 1, 1, 0)]
     out = capsys.readouterr().out
-    assert "## Records scored, missing, unparseable, failed and cut" in out
+    assert "## Records scored, missing, unparseable, failed, cut and past the context" in out
     assert "| n_pred_cut " in out

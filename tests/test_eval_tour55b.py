@@ -1,11 +1,12 @@
 """Follow-ups of tour 55 in the scorers: the answers ``rsvlm eval`` marked ``"past_context": true``
 are named in a note by every scorer, as cut ones are, and eval.report tabulates their count;
 hand-written predictions files, no model."""
+import json
 
 import pytest
 from test_eval_cut51 import CASES, _record, _write
 
-from eval import captioning
+from eval import captioning, report
 
 
 def _score(tmp_path, name):
@@ -38,3 +39,13 @@ def test_no_answer_past_the_context_no_note(tmp_path):
     scores = mod.main(["--gt", gt, "--pred", pred])
     assert scores["n_pred_past_context"] == 0 and not [n for n in scores["notes"] if "LLM's context" in n]
 
+
+def test_the_report_tabulates_answers_past_the_context_and_passes_over_older_score_files(tmp_path, capsys):
+    _, new = _score(tmp_path, "detection")
+    old = tmp_path / "old.json"  # a score file of a version without n_pred_past_context
+    old.write_text(json.dumps({k: v for k, v in json.loads(new.read_text()).items() if k != "n_pred_past_context"}))
+    rep = report.main(["--scores", str(new), str(old)])
+    # was: the count was in the score file but not in the report's counts table
+    rows = [r for r in rep["counts"] if r["count"] == "n_pred_past_context"]
+    assert [(r["source"], r["all"], r["optical"], r["sar"]) for r in rows] == [("detection.json", 1, 0, 1)]
+    assert "| n_pred_past_context " in capsys.readouterr().out
