@@ -250,7 +250,8 @@ class RSVLM(nn.Module):
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
         if on_token is not None and input_ids.shape[0] != 1:
             raise ValueError("on_token streaming needs batch size 1")
-        for k, (row, m) in enumerate(zip(input_ids.tolist(), attention_mask.tolist())):
+        masks = attention_mask.tolist()  # (B,T) on the host once: the checks and the lengths past the answers
+        for k, (row, m) in enumerate(zip(input_ids.tolist(), masks)):
             if not any(m):  # the LLM failed on it with a reshape error
                 raise ValueError(f"sequence {k}: empty prompt (no tokens); ask something")
             self.check_context([i for i, keep in zip(row, m) if keep])
@@ -263,14 +264,14 @@ class RSVLM(nn.Module):
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
                      generator=generator, on_step=streamer.step, constraint=constraint, adjust=adjust, push=push)
         streamer.flush(res.tokens[0])
-        lengths = [int(n) + len(t) for n, t in zip(attention_mask.sum(-1), res.tokens)]  # each row's prompt and answer
-        if warn_context:
+        lengths = [sum(m) + len(t) for m, t in zip(masks, res.tokens)]  # each row's prompt and answer
+        past = [self.past_context(n) for n in lengths]
+        if warn_context and any(past):
             self.warn_past_context(max(lengths))
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
         scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
-        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished,
-                              [self.past_context(n) for n in lengths])
+        return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished, past)
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
                      vis: list | None = None, min_shapes: int | list[int] = 0
