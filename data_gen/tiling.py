@@ -173,7 +173,8 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
     mask, the image description, ground control points and RPCs (shifted into the tile); others
-    with PIL (``{}``), decoding the whole file: for several windows of one image use ``cropper``.
+    with PIL (``{}``), decoding the whole file: for several windows of one image use ``cropper``
+    (a PNG or JPEG past PIL's pixel limit, or with 16 bits a colour channel, through GDAL).
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
     with cropper(src) as crop:
@@ -184,7 +185,8 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
 def cropper(src: Path):
     """``crop(window, dst) -> dict``: ``crop_to_file`` for many windows of one image, a PNG or JPEG
     decoded once (per window it was decoded whole at every tile: 0.55 s a tile of a 4000 px DOTA
-    PNG, 25 tiles at ``--tile 1024``); a GeoTIFF or JP2 is read window by window as before."""
+    PNG, 25 tiles at ``--tile 1024``); a GeoTIFF or JP2 is read window by window as before. One
+    that PIL would not keep (past its pixel limit, 16-bit colour) is cut by GDAL (``_strip_cropper``)."""
     src = Path(src)
 
     def checked(dst) -> Path:
@@ -197,13 +199,65 @@ def cropper(src: Path):
     if src.suffix.lower() in RASTER_SUFFIXES:
         yield lambda window, dst: _crop_raster(src, window, checked(dst))
         return
+    import warnings
+
     from PIL import Image
 
-    with Image.open(src) as im:
+    from rsvlm.io.sources import pil_cuts_bits
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # a large scene: tiling it is the point
+        try:
+            im = Image.open(src)
+        except Image.DecompressionBombError:  # past PIL's pixel limit (a DOTA-v2 scene): it raised, naming no file
+            im = None
+    if im is None or pil_cuts_bits(im):  # 16-bit colour: PIL wrote its tiles with 8 bits, unsaid
+        if im is not None:
+            im.close()
+        with _strip_cropper(src, checked) as crop:
+            yield crop
+        return
+    with im:
         im.load()  # decoded once here, not by each crop
 
         def crop(window: Window, dst) -> dict:
             im.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst))
+            return {}
+
+        yield crop
+
+
+@contextlib.contextmanager
+def _strip_cropper(src: Path, checked):
+    """``cropper``'s ``crop`` for a PNG or JPEG that PIL would not keep (past its pixel limit, or 16
+    bits a colour channel): GDAL reads one strip of the image's width per row of windows (it decodes
+    such a file from the top at each read above its last), and each tile is a PNG written by GDAL,
+    its bits and any palette kept. Windows come row by row (``tile_windows``)."""
+    import warnings
+
+    from rasterio.enums import ColorInterp
+    from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.windows import Window as RWindow
+
+    from rsvlm.io.sources import open_raster
+
+    with open_raster(src) as ds:
+        held: dict = {}  # (y0, h) of the strip held → its (bands, h, W) pixels
+
+        def crop(window: Window, dst) -> dict:
+            dst = checked(dst)
+            rows = (window.y0, window.height)
+            if rows not in held:
+                held.clear()  # the last row's strip freed before the next is read
+                held[rows] = ds.read(window=RWindow(0, window.y0, ds.width, window.height))  # (C, h, W)
+            data = held[rows][:, :, window.x0 : window.x1]  # (C, h, w)
+            with warnings.catch_warnings():  # written on close, without georeferencing: a plain PNG
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                with open_raster(dst, "w", driver="PNG", width=window.width, height=window.height,
+                                 count=ds.count, dtype=data.dtype) as out:
+                    out.write(data)
+                    if ds.colorinterp == (ColorInterp.palette,):
+                        out.write_colormap(1, ds.colormap(1))
             return {}
 
         yield crop

@@ -239,3 +239,49 @@ def test_bands_in_separate_files_keep_their_order_and_masks(tmp_path, monkeypatc
         src.close()
     assert np.array_equal(raw, want[[2, 1, 0]]) and len(calls) == 3
     assert valid is not None and not valid[:4].any() and valid[4:].all()
+
+
+def _tile_pixels(out: Path) -> dict:
+    """{(x0, y0): (C, h, w) pixels} of the PNG tiles a converter wrote, as GDAL reads them (bits kept)."""
+    from rsvlm.io.sources import open_raster
+
+    got = {}
+    for t in (out / "images").glob("*.png"):
+        with open_raster(t) as ds:
+            got[tuple(int(v) for v in t.stem.split("_")[-2:])] = ds.read()
+    return got
+
+
+def test_a_png_past_pils_pixel_limit_is_tiled_from_strips(tmp_path, monkeypatch):
+    """A DOTA-v2 scene past PIL's decompression-bomb limit passed the size check (read by GDAL) and
+    then crashed --tile with PIL's DecompressionBombError, naming no file."""
+    pytest.importorskip("rasterio")
+    src = tmp_path / "dota"
+    whole = np.asarray(Image.open(_noise_png(src / "P9.png", 120, 90)))  # (H, W, 3)
+    (src / "P9.txt").write_text("10 10 30 10 30 25 10 25 ship 0\n80 60 100 60 100 80 80 80 ship 0\n")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2000)  # 120 x 90 is past twice that
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "64", "--overlap", "8")
+    assert stats["notes"]["tiles"] == 2 and recs
+    for (x0, y0), px in _tile_pixels(tmp_path / "o").items():
+        assert px.shape == (3, 64, 64) and np.array_equal(np.moveaxis(px, 0, -1), whole[y0:y0 + 64, x0:x0 + 64])
+
+
+def test_a_16_bit_colour_png_keeps_its_bits_in_its_tiles(tmp_path):
+    """PIL reads 16-bit colour as 8 bits: tiles of such a scene were written 8-bit, unsaid, while the
+    untiled record keeps the 16-bit file; GDAL now cuts them, bits kept."""
+    rasterio = pytest.importorskip("rasterio")
+    data = np.random.default_rng(7).integers(0, 65535, (3, 50, 70), dtype=np.uint16)  # (C, H, W)
+    (tmp_path / "img").mkdir()
+    with rasterio.open(tmp_path / "img" / "s2.png", "w", driver="PNG", width=70, height=50, count=3,
+                       dtype="uint16") as ds:
+        ds.write(data)
+    lab = np.zeros((50, 70), np.uint8)
+    lab[::6, ::6] = 1
+    (tmp_path / "lab").mkdir()
+    Image.fromarray(lab).save(tmp_path / "lab" / "s2.png")
+    stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                       "--binary", "water", "--tile", "32", "--overlap", "0")
+    tiles = _tile_pixels(tmp_path / "o")
+    assert stats["notes"]["tiles"] == len(tiles) == 6
+    for (x0, y0), px in tiles.items():
+        assert px.dtype == np.uint16 and np.array_equal(px, data[:, y0:y0 + 32, x0:x0 + 32])

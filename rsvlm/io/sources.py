@@ -193,6 +193,12 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         raise
 
 
+def pil_cuts_bits(im) -> bool:
+    """Whether PIL reads the open image ``im`` with fewer bits than stored: colour with 16 bits a
+    channel ("RGB;16B"), which it cuts to 8 (a 16-bit grey PNG it keeps)."""
+    return im.mode in ("RGB", "RGBA", "LA") and any(";16" in str(t[3]) for t in im.tile)
+
+
 class _ForGdal(Exception):
     """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
@@ -210,7 +216,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
         with im:
-            deep = im.mode in ("RGB", "RGBA", "LA") and any(";16" in str(t[3]) for t in im.tile)  # "RGB;16B"
+            deep = pil_cuts_bits(im)
             if deep and importlib.util.find_spec("rasterio") is not None:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
             im.load()
