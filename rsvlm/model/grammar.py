@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 
 import torch
@@ -195,6 +196,30 @@ def coordinate_axes(ids: list[int], g: GrammarIds) -> list[tuple[int, int]]:
     return out
 
 
+_PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> {(V, its length): _angle_pieces}
+
+
+def _angle_pieces(tokenizer, text: torch.Tensor) -> tuple[set[int], dict[int, str], list[int]]:
+    """Of the text tokens (``text``: (V,) bool), those whose piece holds "<" (openers), those holding ">"
+    with their text (closers), and those holding a whole tag (never text). A scan of the whole
+    vocabulary (0.1 s at 150k pieces, seconds for a padded one), so made once per tokenizer, not
+    once per ``generate``.
+
+    A tag spelled in text ("<", "bo", "x>" reads <box>) starts at a piece holding "<" and ends at one
+    holding ">". Raw vocabulary strings hold every "<" and ">" their text does (byte-level and
+    byte-fallback pieces included), and few others."""
+    per = _PIECES.setdefault(tokenizer, {})
+    key = (len(text), len(tokenizer))
+    if key not in per:
+        is_text = text.tolist()
+        odd = sorted(i for piece, i in tokenizer.get_vocab().items()
+                     if ("<" in piece or ">" in piece) and i < len(text) and is_text[i])
+        pieces = dict(zip(odd, tokenizer.batch_decode([[i] for i in odd])))
+        closers = {i: p for i, p in pieces.items() if ">" in p}
+        per[key] = ({i for i, p in pieces.items() if "<" in p}, closers, [i for i, p in closers.items() if spells_tag(p)])
+    return per[key]
+
+
 class GeometryGrammar:
     """Token ids of the grammar for one tokenizer, and the allowed set of each state."""
 
@@ -212,16 +237,8 @@ class GeometryGrammar:
         text[self.ids.loc0: self.ids.loc0 + NUM_BINS] = False
         text[ours] = False
         self.plain = text.clone()  # (V,) the text tokens
-        # a tag spelled in text ("<", "bo", "x>" reads <box>) starts at a piece holding "<" and ends at one
-        # holding ">"; a piece that holds a whole tag is never text. Raw vocabulary strings hold every
-        # "<" and ">" their text does (byte-level and byte-fallback pieces included), and few others.
-        is_text = text.tolist()
-        odd = sorted(i for piece, i in tokenizer.get_vocab().items()
-                     if ("<" in piece or ">" in piece) and i < vocab_size and is_text[i])
-        pieces = dict(zip(odd, tokenizer.batch_decode([[i] for i in odd])))
-        self.openers = {i for i, p in pieces.items() if "<" in p}
-        self.closers = {i: p for i, p in pieces.items() if ">" in p}
-        text[[i for i, p in self.closers.items() if spells_tag(p)]] = False
+        self.openers, self.closers, whole = _angle_pieces(tokenizer, text)
+        text[whole] = False
         self.ref_ok = text.clone()
         self.ref_ok[self.ids.close["ref"]] = True
         self.ref_ok[list(self.eos)] = False
