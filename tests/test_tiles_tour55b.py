@@ -285,3 +285,23 @@ def test_a_16_bit_colour_png_keeps_its_bits_in_its_tiles(tmp_path):
     assert stats["notes"]["tiles"] == len(tiles) == 6
     for (x0, y0), px in tiles.items():
         assert px.dtype == np.uint16 and np.array_equal(px, data[:, y0:y0 + 32, x0:x0 + 32])
+
+
+def test_a_scene_of_many_tiles_shows_their_progress(tmp_path, monkeypatch):
+    """The converters' bar counts images: a DOTA-v2 scene's hundreds of tiles (minutes) sat at 0/1."""
+    import tqdm
+
+    bars, real = [], tqdm.tqdm
+
+    def recorded(*a, **k):
+        bars.append(k)
+        return real(*a, **k)
+
+    monkeypatch.setattr(tqdm, "tqdm", recorded)
+    src = tmp_path / "dota"
+    _noise_png(src / "P3.png", 100, 60)
+    (src / "P3.txt").write_text("5 5 25 5 25 20 5 20 ship 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "20", "--overlap", "0")
+    tiles = [b for b in bars if b.get("unit") == "tile"]
+    assert [b["desc"] for b in tiles] == ["tiles of P3.png"] and not tiles[0]["disable"]
+    assert stats["notes"]["empty_images"] == 14  # 15 windows went by, one with the ship

@@ -44,7 +44,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data_gen.convert.common import Output, check_tiling, fraction, int_at_least, make_meta, make_record, pick
-from data_gen.tiling import Window, clip_object, cropper, tile_objects, tile_suffix, tile_windows
+from data_gen.tiling import (
+    Window,
+    clip_object,
+    cropper,
+    tile_objects,
+    tile_progress,
+    tile_suffix,
+    tile_windows,
+)
 
 DET_ALL = ("Detect every object in the image and name its class.",
            "Find all objects and give each one's class.",
@@ -134,7 +142,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     written: set = set()  # the source annotations (their "src", else the object) some record holds
     tiled = len(windows) > 1
     with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
-        for win, objs in zip(windows, per_window):
+        for win, objs in zip(tile_progress(windows, Path(image).name), per_window):
             if not objs:
                 out.note("empty_images")
                 continue

@@ -35,7 +35,7 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.masks import binary_mask, read_label, seg_records
-from data_gen.tiling import cropper, tile_suffix, tile_windows
+from data_gen.tiling import cropper, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -115,7 +115,7 @@ def run(args, out: Output) -> None:
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         with contextlib.ExitStack() as stack:  # A and B each decoded once, not once per tile
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b)) if len(windows) > 1}
-            for win in windows:
+            for win in tile_progress(windows, name):
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
                 if len(windows) == 1:
                     rels = [out.copy_image(a, f"{name}_A{a.suffix}"), out.copy_image(b, f"{name}_B{b.suffix}")]

@@ -40,7 +40,7 @@ from data_gen.convert.common import (
     pick,
     read_json,
 )
-from data_gen.tiling import RASTER_SUFFIXES, cropper, tile_suffix, tile_windows
+from data_gen.tiling import RASTER_SUFFIXES, cropper, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -263,7 +263,7 @@ def run(args, out: Output) -> None:
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
         with cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
-            for win in windows:
+            for win in tile_progress(windows, image.name):
                 sub = label[win.y0:win.y1, win.x0:win.x1]
                 masks = class_masks(sub, classes, ignored, out, f"{lab} window {win.as_list()}")
                 if not masks:
