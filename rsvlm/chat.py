@@ -283,12 +283,16 @@ class ChatREPL:
     def class_by_class(self, asked: list[dict], answer: str) -> inf.Answer:
         """The last question asked once per class of the model (``inference.class_questions``),
         the joined answer said when it differs from the streamed one (and when the token limit
-        stopped one of its class answers)."""
+        stopped one of its class answers, or one ran past the LLM's context)."""
         joined = self.shown(self.answerer(), "asking class by class")([asked], [[inf.model_input(i) for i in self.images]])[0]
         if joined.text != answer:
             self.say(f"asked class by class: {joined.text}")
         if joined.cut:
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a class answer')}")
+        if joined.past_context:  # generate flags it and warns no more: said nowhere else
+            ctx = inf.context_of(self.session.model)
+            self.say(f"  note: a class answer ran past the LLM's context{f' of {ctx} tokens' if ctx else ''}: its end "
+                     "is unreliable; a shorter question or a lower --max-new-tokens keeps it inside")
         return joined
 
     def fused(self, answer: str, scores: list[float], cut: bool = False) -> inf.Answer:

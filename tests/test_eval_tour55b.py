@@ -1,6 +1,6 @@
-"""Follow-ups of tour 55 in the scorers: the answers ``rsvlm eval`` marked ``"past_context": true``
-are named in a note by every scorer, as cut ones are, and eval.report tabulates their count;
-hand-written predictions files, no model."""
+"""Follow-ups of tour 55: the answers ``rsvlm eval`` marked ``"past_context": true`` are named in a
+note by every scorer, as cut ones are, and eval.report tabulates their count (hand-written
+predictions files, no model); chat says a class answer past the context (a stand-in answerer)."""
 import json
 
 import pytest
@@ -49,3 +49,30 @@ def test_the_report_tabulates_answers_past_the_context_and_passes_over_older_sco
     rows = [r for r in rep["counts"] if r["count"] == "n_pred_past_context"]
     assert [(r["source"], r["all"], r["optical"], r["sar"]) for r in rows] == [("detection.json", 1, 0, 1)]
     assert "| n_pred_past_context " in capsys.readouterr().out
+
+
+
+def test_chat_says_a_class_answer_ran_past_the_context():
+    # generate flags such answers and warns no more: chat --det-by-class said it nowhere
+    import io
+    import types
+
+    import numpy as np
+    from transformers import LlamaConfig
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+    from rsvlm.data.conversation import PromptConfig
+
+    model = types.SimpleNamespace(llm=types.SimpleNamespace(config=LlamaConfig(max_position_embeddings=220)))
+    out, box = io.StringIO(), "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    repl = ChatREPL(model, types.SimpleNamespace(prompt=PromptConfig()), out=out, max_new_tokens=5)
+    repl.images = [types.SimpleNamespace(data=np.zeros((3, 32, 32), np.float32), modality="optical",
+                                         bands=("R", "G", "B"), path="a.png")]
+    asked = [{"role": "user", "content": "<image>\n[det] Detect all objects."}]
+    for past in (False, True):
+        repl.answerer = lambda past=past: (lambda m, i: [inf.Answer(box, [0.9], past_context=past) for _ in m])
+        assert repl.class_by_class(asked, box).past_context is past
+    said = [line for line in out.getvalue().splitlines() if "past the LLM's context" in line]
+    assert said == ["  note: a class answer ran past the LLM's context of 220 tokens: its end is unreliable; "
+                    "a shorter question or a lower --max-new-tokens keeps it inside"]
