@@ -6,8 +6,8 @@ Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps o
 tallied, and each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the line
 printed as the scene's answer: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word
 task, the count ("12 object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's
-shapes over its mirror views before the tiles are merged; a tile whose answer is not shapes only
-keeps its plain answer.
+shapes over its mirror views before the tiles are merged, and a tile's short text answer is its
+views' vote before the tiles are tallied; a longer text, or text with shapes, keeps its plain answer.
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             if f is not None and f.objects is not None:  # shapes only, fused over the views
                 text, objects, problems, cut = f.answer, f.objects, [], f.cut
+            elif f is not None:  # short text: the views' vote, as untiled (its views were asked for it)
+                text, cut = f.answer, f.cut
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
                             **({"past_context": True} if inf.is_past_context(answer) else {}),

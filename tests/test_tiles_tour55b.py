@@ -128,10 +128,10 @@ def _fake_answerer(monkeypatch, past: bool = True):
     return calls
 
 
-def _predict(ckpt, image, out, *more):
+def _predict(ckpt, image, out, *more, task: str = "det"):
     from rsvlm.cli import main
 
-    return main(["predict", "--model", str(ckpt), "--image", str(image), "--task", "det", "--device", "cpu",
+    return main(["predict", "--model", str(ckpt), "--image", str(image), "--task", task, "--device", "cpu",
                  "--out", str(out), *more])
 
 
@@ -305,3 +305,28 @@ def test_a_scene_of_many_tiles_shows_their_progress(tmp_path, monkeypatch):
     tiles = [b for b in bars if b.get("unit") == "tile"]
     assert [b["desc"] for b in tiles] == ["tiles of P3.png"] and not tiles[0]["disable"]
     assert stats["notes"]["empty_images"] == 14  # 15 windows went by, one with the ship
+
+
+def test_a_tiles_short_text_answer_under_tta_is_its_views_vote(ckpt, geotiff, tmp_path, monkeypatch):
+    """--tile --tta asked every view of a word tile, then kept the plain answer and threw the vote away
+    (untiled, and in eval, the vote is the answer)."""
+    import json
+
+    from rsvlm import inference as inf
+
+    calls = []
+
+    def answerer(*a, **k):
+        def generate(msgs, inputs):
+            calls.append(len(msgs))
+            return [inf.Answer("forest" if len(calls) == 1 else "lake", []) for _ in msgs]
+
+        return generate
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, out, "--tta", "flip", "--tile", "32", "--overlap", "0", "--batch-size", "8",
+                    task="cls") == 0
+    result = json.loads(out.read_text())
+    assert len(calls) == 4  # the plain prompts, then 3 mirror views
+    assert [t["answer"] for t in result["tiles"]] == ["lake"] * 6 and result["answer"].endswith("'lake' x6")
