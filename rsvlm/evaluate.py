@@ -128,7 +128,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows[k]["answer"] = text
         if inf.is_cut(answer):
             rows[k]["cut"] = True
-        if inf.is_past_context(answer):  # kept through --tta: its views' prompts are as long
+        if inf.is_past_context(answer):  # kept through --tta, the plain answer's alone (tta.Fused carries no view's)
             rows[k]["past_context"] = True
         if records[k]["task"] == "det":
             rows[k].update(scored_objects(text, scores, records[k]))
