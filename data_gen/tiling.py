@@ -77,13 +77,15 @@ def object_shape(obj: dict):
     import shapely
     from shapely.geometry import Point, Polygon, box
 
+    from rsvlm.geometry.shapes import poly_rings  # here: rsvlm.geometry costs start-up time
+
     kind, c = obj["kind"], obj["coords"]
     if kind == "box":
         if len(c) != 4:
             raise ValueError(f"a box needs 4 numbers x1 y1 x2 y2, got {c!r}")
         return box(*c)
     if kind in ("obb", "poly"):
-        rings = obj.get("rings") or [c]
+        rings = poly_rings(obj)  # a list or an array of rings
         if len(rings[0]) < 3:  # shapely's own error names no object
             raise ValueError(f"{kind} needs at least 3 corners, got {len(rings[0])}: {rings[0]!r}")
         poly = Polygon(rings[0], rings[1:])
@@ -128,7 +130,9 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[li
             x1, y1, x2, y2 = obj["coords"]
             return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
         if geom.geom_type == "Polygon" and len(geom.exterior.coords) - 1 == len(obj["coords"]):
-            return [_poly_obj(obj, [obj["coords"], *(obj.get("rings") or [None])[1:]], dx, dy)], None
+            from rsvlm.geometry.shapes import poly_rings
+
+            return [_poly_obj(obj, [obj["coords"], *poly_rings(obj)[1:]], dx, dy)], None
     if geom.area <= 0 or inter.area / geom.area < min_visible:
         return [], "cut"
     if kind == "box":

@@ -330,3 +330,20 @@ def test_a_tiles_short_text_answer_under_tta_is_its_views_vote(ckpt, geotiff, tm
     result = json.loads(out.read_text())
     assert len(calls) == 4  # the plain prompts, then 3 mirror views
     assert [t["answer"] for t in result["tiles"]] == ["lake"] * 6 and result["answer"].endswith("'lake' x6")
+
+
+def test_a_poly_whose_rings_are_an_array_is_tiled_and_shifted():
+    """Rings as a numpy array (``poly_rings`` reads them): ``obj.get("rings") or ...`` raised numpy's
+    "truth value is ambiguous" in data_gen.tiling's clip and io.tiles' shift into the scene."""
+    from data_gen.tiling import Window, clip_object, tile_objects
+    from rsvlm.io.tiles import _shift
+
+    outer, hole = [[0, 0], [10, 0], [10, 10], [0, 10]], [[4, 4], [6, 4], [6, 6], [4, 6]]
+    obj = {"kind": "poly", "label": "lake", "coords": outer, "rings": np.array([outer, hole], dtype=float)}
+    inside, why = clip_object(obj, Window(0, 0, 20, 20))
+    assert why is None and inside[0]["coords"] == [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]
+    assert inside[0]["rings"][1] == [[4.0, 4.0], [6.0, 4.0], [6.0, 6.0], [4.0, 6.0]]
+    per_window, counts = tile_objects([obj], [Window(0, 0, 8, 10), Window(5, 0, 13, 10)])
+    assert counts == {"cut": 0, "lost": 0, "outside": 0} and all(len(objs) == 1 for objs in per_window)
+    shifted = _shift(obj, 100, 50, (100, 50, 20, 20))
+    assert shifted["rings"][1] == [[104.0, 54.0], [106.0, 54.0], [106.0, 56.0], [104.0, 56.0]]

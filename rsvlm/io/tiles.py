@@ -70,8 +70,10 @@ def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
         out["coords"] = [c[0] + x0, c[1] + y0, c[2] + x0, c[3] + y0]
     elif kind in ("obb", "poly"):
         out["coords"] = [[x + x0, y + y0] for x, y in c]
-        if obj.get("rings"):
-            out["rings"] = [[[x + x0, y + y0] for x, y in r] for r in obj["rings"]]
+        if obj.get("rings") is not None:  # an array of rings too (its truth value is ambiguous)
+            from rsvlm.geometry.shapes import poly_rings
+
+            out["rings"] = [[[x + x0, y + y0] for x, y in r] for r in poly_rings(obj)]
     elif kind == "point":
         out["coords"] = [c[0] + x0, c[1] + y0]
     elif kind == "mask":
