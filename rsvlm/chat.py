@@ -232,11 +232,12 @@ class ChatREPL:
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
         try:  # the answers asked after the streamed one (per class, mirror views) can take a while
+            past = False  # the streamed answer stops at the end of the context (said above), never past it
             if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
                 joined = self.class_by_class(asked, answer)
-                (answer, scores), cut = joined, joined.cut
+                (answer, scores), cut, past = joined, joined.cut, joined.past_context
             if self.tta is not None:
-                answer, scores = self.fused(answer, scores, cut)
+                answer, scores = self.fused(answer, scores, cut, past)
         except KeyboardInterrupt:
             self.say("\n(stopped: the answer streamed above stands)")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
@@ -290,33 +291,41 @@ class ChatREPL:
         if joined.cut:
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a class answer')}")
         if joined.past_context:  # generate flags it and warns no more: said nowhere else
-            ctx = inf.context_of(self.session.model)
-            self.say(f"  note: a class answer ran past the LLM's context{f' of {ctx} tokens' if ctx else ''}: its end "
-                     "is unreliable; a shorter question or a lower --max-new-tokens keeps it inside")
+            self.say_past_context("a class answer")
         return joined
 
-    def fused(self, answer: str, scores: list[float], cut: bool = False) -> inf.Answer:
-        """The last answer (``cut`` where the token limit stopped it) fused over ``self.tta``'s
-        views, said when it differs from the streamed one; a view refused, cut short or left out of the
-        fusion (``Fused.note``) is said too."""
+    def say_past_context(self, what: str) -> None:
+        """A note that ``what`` (an answer asked after the streamed one) ran past the LLM's context."""
+        ctx = inf.context_of(self.session.model)
+        self.say(f"  note: {what} ran past the LLM's context{f' of {ctx} tokens' if ctx else ''}: its end "
+                 "is unreliable; a shorter question or a lower --max-new-tokens keeps it inside")
+
+    def fused(self, answer: str, scores: list[float], cut: bool = False, past_context: bool = False) -> inf.Answer:
+        """The last answer (``cut`` where the token limit stopped it, ``past_context`` where it ran past
+        the LLM's context: both said already) fused over ``self.tta``'s views, said when it differs from
+        the streamed one; a view refused, cut short, past the context or left out of the fusion
+        (``Fused.note``) is said too."""
         from rsvlm.tta import fused_answers
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
         f = fused_answers(self.shown(self.answerer(), "asking view", len(self.tta.views) - 1), [asked],
-                          [[inf.model_input(i) for i in self.images]], [inf.Answer(answer, scores, cut=cut)], self.tta,
-                          refused)[0]
+                          [[inf.model_input(i) for i in self.images]],
+                          [inf.Answer(answer, scores, cut=cut, past_context=past_context)], self.tta, refused)[0]
         for note in refused.values():
             self.say(f"  note: {note}")
         if f is None:
-            return inf.Answer(answer, scores, cut=cut)
+            return inf.Answer(answer, scores, cut=cut, past_context=past_context)
         if f.note:  # view answers left out of the fusion: which, and why
             self.say(f"  note: {f.note}")
         if f.answer != answer:  # an empty fusion: no shape was found in enough of the views
             self.say(f"fused over {len(self.tta.views)} views: {f.answer or '(no shape found in enough views)'}")
         if f.cut and not cut:  # the streamed answer's was said already
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer')}")
-        return inf.Answer(f.answer, f.scores if f.objects is not None else scores, cut=f.cut)
+        if f.past_context and not past_context:  # generate flags it and warns no more: said nowhere else
+            self.say_past_context("a view answer")
+        return inf.Answer(f.answer, f.scores if f.objects is not None else scores, cut=f.cut,
+                          past_context=f.past_context)
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""

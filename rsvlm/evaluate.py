@@ -21,9 +21,9 @@ same model and options would fail the same way again.
 An answer the token limit (``--max-new-tokens``) stopped short carries ``"cut": true`` (under the
 grammar such an answer reads as a whole one: a detection missing its later objects), and one whose
 prompt and answer ran past the LLM's context ``"past_context": true`` (its end is unreliable); the
-run counts each on stderr at the end. With ``--tta``, a fused answer is cut where any answer fused
-into it was; a record whose view prompt the model refuses keeps its plain answer with a ``"note"``,
-and one whose view answers were left out of the fusion says which in ``"tta_note"`` (counted at the end).
+run counts each on stderr at the end. With ``--tta``, a fused answer is cut, or past the context,
+where any answer fused into it was; a record whose view prompt the model refuses keeps its plain
+answer with a ``"note"``, and one whose view answers were left out of the fusion says which in ``"tta_note"`` (counted at the end).
 
 ``det`` records whose answer decodes without a problem also get ``"objects"``: the decoded
 objects in pixels (``meta.width``/``meta.height``) with the model's confidence in each as
@@ -128,7 +128,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         rows[k]["answer"] = text
         if inf.is_cut(answer):
             rows[k]["cut"] = True
-        if inf.is_past_context(answer):  # kept through --tta, the plain answer's alone (tta.Fused carries no view's)
+        if inf.is_past_context(answer):
             rows[k]["past_context"] = True
         if records[k]["task"] == "det":
             rows[k].update(scored_objects(text, scores, records[k]))
@@ -141,9 +141,10 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         if fused is None:
             continue
         rows[k]["answer"] = fused.answer
-        rows[k].pop("cut", None)
-        if fused.cut:
-            rows[k]["cut"] = True
+        for flag in ("cut", "past_context"):  # where the plain answer or any view's was (tta.Fused)
+            rows[k].pop(flag, None)
+            if getattr(fused, flag):
+                rows[k][flag] = True
         if fused.note:  # view answers left out of the fusion: not "note", which counts refused prompts
             rows[k]["tta_note"] = fused.note
         if records[k]["task"] == "det":  # in meta's pixels as the plain path's (fused.objects: the image as read)

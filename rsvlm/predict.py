@@ -35,8 +35,9 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
     shapes only or text only is fused over the image's mirror views (rsvlm.tta; where a view was
-    refused, and the view answers left out of the fusion, go to ``notes``); the answer keeps the plain
-    one's ``past_context``. ``min_objects``, ``by_class``: see ``inference.generate_answers``."""
+    refused, and the view answers left out of the fusion, go to ``notes``); a fused answer is ``cut``,
+    or ``past_context``, where the plain one or any view's was. ``min_objects``, ``by_class``: see
+    ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -48,8 +49,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         fused = fused_answers(generate, msgs, inputs, [answer], tta, refused)[0]
         if notes is not None:
             notes += [*refused.values(), *([fused.note] if fused is not None and fused.note else [])]
-        if fused is not None:  # its views' prompts are as long as the plain one's
-            answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut, past_context=inf.is_past_context(answer))
+        if fused is not None:
+            answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut, past_context=fused.past_context)
     return answer
 
 
@@ -58,9 +59,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
     ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
     are merged). Each tile's entry in ``answers`` has ``"cut": true`` where the token limit stopped
-    its answer (or one fused into it), ``"past_context": true`` where its prompt and answer ran past
-    the LLM's context, a ``"note"`` where a view of it was refused, and a ``"tta_note"`` where view
-    answers were left out of its fusion (``tta.Fused.note``)."""
+    its answer (or one fused into it), ``"past_context": true`` where its prompt and answer (or one
+    fused into it) ran past the LLM's context, a ``"note"`` where a view of it was refused, and a
+    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``)."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -76,16 +77,16 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
             fused = fused_answers(generate, msgs, inputs, first, tta, refused)
         out = []
         for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
-            (text, scores), cut = answer, inf.is_cut(answer)
+            (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             if f is not None and f.objects is not None:  # shapes only, fused over the views
-                text, objects, problems, cut = f.answer, f.objects, [], f.cut
+                text, objects, problems, cut, past = f.answer, f.objects, [], f.cut, f.past_context
             elif f is not None:  # short text: the views' vote, as untiled (its views were asked for it)
-                text, cut = f.answer, f.cut
+                text, cut, past = f.answer, f.cut, f.past_context
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
-                            **({"past_context": True} if inf.is_past_context(answer) else {}),
+                            **({"past_context": True} if past else {}),
                             **({"note": refused[k]} if k in refused else {}),
                             **({"tta_note": f.note} if f is not None and f.note else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate

@@ -300,6 +300,7 @@ class Fused:
     answer: str  # in the image's own frame
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
+    past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
     note: str | None = None  # how many view answers were left out of the fusion, and why (``_unfused``)
 
     @property
@@ -339,20 +340,22 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote. A fused
-    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), and its
-    ``note`` counts the view answers left out (``_unfused``: geometry that does not parse, ...).
+    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
+    likewise (``Answer.past_context``: a view's prompt and answer can run longer), and its ``note``
+    counts the view answers left out (``_unfused``: geometry that does not parse, ...).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
     refuses keeps its plain answer (None), and ``notes``, where given, says why under its index."""
     from rsvlm import geometry
-    from rsvlm.inference import is_cut, with_scores
+    from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
     todo = []  # (record, width, height, shapes?)
     views: dict[int, list] = {}
     windows: dict[int, list] = {}  # per record, the part of the image each of its views saw
     cut = {i: is_cut(a) for i, a in enumerate(first)}
+    past = {i: is_past_context(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
     n_asked: dict[int, int] = {}  # record → other views answered
@@ -383,6 +386,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 continue
             text, scores = answer
             cut[i] = cut[i] or is_cut(answer)
+            past[i] = past[i] or is_past_context(answer)
             n_asked[i] = n_asked.get(i, 0) + 1
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
@@ -416,10 +420,10 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             continue
         note = _unfused_note(left[i], n_asked[i], shapes) if i in left else None
         if not shapes:
-            fused[i] = Fused(vote(views[i]), cut=cut[i], note=note)
+            fused[i] = Fused(vote(views[i]), cut=cut[i], past_context=past[i], note=note)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
                 objs or views[i][0]):  # "None." stays where no view's shape is kept
-            fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i], note=note)
+            fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i], past_context=past[i], note=note)
     return fused
 
 
