@@ -113,11 +113,12 @@ def run(args, out: Output) -> None:
             continue
         width, height = next(iter(sizes))
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
+        tiled = len(windows) > 1
         with contextlib.ExitStack() as stack:  # A and B each decoded once, not once per tile
-            crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b)) if len(windows) > 1}
+            crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
             for win in tile_progress(windows, name):
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
-                if len(windows) == 1:
+                if not tiled:
                     rels = [out.copy_image(a, f"{name}_A{a.suffix}"), out.copy_image(b, f"{name}_B{b.suffix}")]
                 else:
                     rels = []
@@ -128,7 +129,7 @@ def run(args, out: Output) -> None:
                     out.note("tiles")
                 images = [{"path": r, "modality": args.modality} for r in rels]
                 meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
-                rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if len(windows) > 1 else "")
+                rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],
                                     "change", meta))
                 if sub.any():
