@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 BOXLIKE = ("box", "obb", "point")
 MASKLIKE = ("poly", "mask")
+SQUARE = 0.8  # short / long side at or above which an obb's long side is taken as a guess (``average``)
 
 
 def _iou(a: dict, b: dict) -> float:
@@ -83,7 +84,11 @@ def average(shapes: list[dict]) -> dict:
         return {**shapes[0], "coords": np.mean([s["coords"] for s in same], axis=0).tolist()}
     rects = [_rect(s["coords"]) for s in same]
     c = np.mean([r[0] for r in rects], axis=0)
-    a, along, across = np.mean([_aligned(r, rects[0][3]) for r in rects], axis=0)  # (3,)
+    if all(r[2] >= SQUARE * r[1] for r in rects):  # which side is long is a guess: align mod 90°
+        a, along, across = np.mean([_aligned(r, rects[0][3]) for r in rects], axis=0)  # (3,)
+    else:  # the long side is seen: the doubled-angle mean of the long sides' directions (mod 180°)
+        along, across = float(np.mean([r[1] for r in rects])), float(np.mean([r[2] for r in rects]))
+        a = float(np.angle(np.mean([np.exp(2j * r[3]) for r in rects]))) / 2
     u = np.array([math.cos(a), math.sin(a)]) * along / 2
     v = np.array([-math.sin(a), math.cos(a)]) * across / 2
     return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
