@@ -4,8 +4,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
 * one box, obb or point per view (grounding): the medoid, the view whose shape has the highest
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
   agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
-  angle (mod 90°, the sides swapped with a quarter turn: a near-square box is one box whichever
-  side a view took for its long one), points by mean;
+  angle (mod 180°; mod 90° with the sides swapped where every view's box is near-square,
+  ``SQUARE``: which side is long is then a guess), points by mean;
 * several boxes or obbs, or any for a question asking for every object (detection,
   ``many``; also where the identity view found none, "None."): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
