@@ -352,7 +352,7 @@ def test_ctrl_c_during_the_mirror_views_keeps_the_chat_and_the_streamed_answer(c
     repl = ChatREPL(model, processor, out=out, max_new_tokens=4, tta=FuseConfig(views=MODES["flip"]))
     repl.load_image([str(geotiff), "optical"])
 
-    def interrupted(answer, scores, cut=False):
+    def interrupted(*args, **kwargs):  # fused(answer, scores, cut, past_context)
         raise KeyboardInterrupt
 
     repl.fused = interrupted  # Ctrl-C while the other views are asked
