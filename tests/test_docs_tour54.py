@@ -114,8 +114,8 @@ def test_models_md_input_size_claim_holds_arch_with_image_size_builds_the_dims_t
 
 def _llava_without_tower(root: Path) -> Path:
     """An original-layout LLaVA folder whose tower is only named (a hub id), as GeoChat's is."""
-    from safetensors.torch import save_file
     import torch
+    from safetensors.torch import save_file
 
     src = root / "geochat-7B"
     src.mkdir()

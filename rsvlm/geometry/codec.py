@@ -28,8 +28,15 @@ import re
 from dataclasses import dataclass, field
 
 from rsvlm.geometry import grid
-from rsvlm.geometry.shapes import (NUM_BINS, canonical_quad, canonical_ring, dequantize, poly_rings, quantize,
-                                   signed_area)
+from rsvlm.geometry.shapes import (
+    NUM_BINS,
+    canonical_quad,
+    canonical_ring,
+    dequantize,
+    poly_rings,
+    quantize,
+    signed_area,
+)
 from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
