@@ -13,7 +13,7 @@ BOX = {"kind": "box", "label": "ship", "coords": [10, 10, 40, 40]}
 SQUARE = {"kind": "poly", "label": "ship", "coords": [[10, 10], [40, 10], [40, 40], [10, 40]]}
 
 
-def _record(rid, task, prompt, answer, modality, n_images=1):
+def cut_record(rid, task, prompt, answer, modality, n_images=1):
     return {"id": rid, "task": task, "images": [{"path": f"{rid}{i}.png", "modality": modality} for i in range(n_images)],
             "conversations": [{"from": "human", "value": "<image>\n" * n_images + prompt},
                               {"from": "gpt", "value": answer}], "meta": {"width": W, "height": H}}
@@ -33,19 +33,19 @@ CASES = {
 }
 
 
-def _write(path, rows):
+def write_records(path, rows):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
 
 
 def _score(tmp_path, name, stamp=None):
     mod, task, prompt, answer, n = CASES[name]
-    recs = [_record(rid, task, prompt, answer, mod_, n)
+    recs = [cut_record(rid, task, prompt, answer, mod_, n)
             for rid, mod_ in (("a", "optical"), ("b", "sar"), ("c", "sar"))]
     preds = [{"id": "a", "task": task, "answer": answer, "cut": True},  # stopped at the limit: counted
              {"id": "b", "task": task, "answer": answer, "cut": False},  # not cut
              {"id": "c", "task": task, "answer": answer}]  # an older rsvlm eval's row: not cut
-    gt, pred = _write(tmp_path / "gt.jsonl", recs), _write(tmp_path / "p.jsonl", preds)
+    gt, pred = write_records(tmp_path / "gt.jsonl", recs), write_records(tmp_path / "p.jsonl", preds)
     if stamp:
         (tmp_path / "p.jsonl.run.json").write_text(json.dumps(stamp))
     out = tmp_path / f"{name}.json"
@@ -74,8 +74,8 @@ def test_the_note_gives_the_limit_run_json_recorded(tmp_path):
 
 def test_no_cut_answer_no_note(tmp_path):
     mod, task, prompt, answer, n = CASES["vqa"]
-    gt = _write(tmp_path / "gt.jsonl", [_record("a", task, prompt, answer, "optical")])
-    pred = _write(tmp_path / "p.jsonl", [{"id": "a", "task": task, "answer": answer, "cut": "yes"}])  # not true
+    gt = write_records(tmp_path / "gt.jsonl", [cut_record("a", task, prompt, answer, "optical")])
+    pred = write_records(tmp_path / "p.jsonl", [{"id": "a", "task": task, "answer": answer, "cut": "yes"}])  # not true
     scores = mod.main(["--gt", gt, "--pred", pred])
     assert scores["n_pred_cut"] == 0 and not [n for n in scores["notes"] if "token limit" in n]
 

@@ -19,7 +19,7 @@ from rsvlm.tta import MODES, FuseConfig
 BLOCK = (500, 300, 600, 400)  # x0, y0, x1, y1 of the bright block in the 3000 x 1500 scene
 
 
-def _big_scene(root):
+def big_scene(root):
     """root/big.png: a 3000 x 1500 black scene (read shrunk to 2048 px a side) with one bright block."""
     a = np.zeros((1500, 3000, 3), np.uint8)
     x0, y0, x1, y1 = BLOCK
@@ -27,7 +27,7 @@ def _big_scene(root):
     Image.fromarray(a).save(root / "big.png")
 
 
-def _det_record(rid="r0"):
+def det_record(rid="r0"):
     return {"id": rid, "task": "det", "images": [{"path": "big.png", "modality": "optical"}],
             "meta": {"width": 3000, "height": 1500},
             "conversations": [{"from": "human", "value": "<image>\n[det] Detect every storage tank."},
@@ -55,7 +55,7 @@ class _BoxesTheBlock:
         return out
 
 
-def _stand_in(monkeypatch, answerer):
+def stand_in(monkeypatch, answerer):
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: answerer)
     return types.SimpleNamespace(prompt=PromptConfig(), band_notes=lambda im: [], image_sizes=None)
 
@@ -63,10 +63,10 @@ def _stand_in(monkeypatch, answerer):
 def test_tta_detections_of_a_scene_read_shrunk_are_in_the_records_pixels(tmp_path, monkeypatch):
     # a 3000 px scene is read at 2048 px: the fused objects were in those pixels (x = 341 for 500), while
     # the scorers take "objects" in meta.width/height, as the plain answer's are
-    _big_scene(tmp_path)
-    processor = _stand_in(monkeypatch, _BoxesTheBlock())
-    plain = evaluate.answer_batch(None, processor, [_det_record()], tmp_path, 64)[0]
-    fused = evaluate.answer_batch(None, processor, [_det_record()], tmp_path, 64, tta=FuseConfig(views=MODES["flip"]))[0]
+    big_scene(tmp_path)
+    processor = stand_in(monkeypatch, _BoxesTheBlock())
+    plain = evaluate.answer_batch(None, processor, [det_record()], tmp_path, 64)[0]
+    fused = evaluate.answer_batch(None, processor, [det_record()], tmp_path, 64, tta=FuseConfig(views=MODES["flip"]))[0]
     (want,) = plain["objects"]
     assert want["coords"] == pytest.approx(list(BLOCK), abs=3)  # a location bin of 3000 px is 3 px
     (got,) = fused["objects"]
@@ -76,11 +76,11 @@ def test_tta_detections_of_a_scene_read_shrunk_are_in_the_records_pixels(tmp_pat
 
 def test_view_answers_left_out_of_an_eval_fusion_are_written_and_counted(tmp_path, monkeypatch, capsys):
     # Fused.note (a view answer that does not parse, left out) was shown nowhere
-    _big_scene(tmp_path)
+    big_scene(tmp_path)
     right = _BoxesTheBlock(odd=lambda arr: np.nonzero(arr.mean(0) > arr.mean())[1].mean() > arr.shape[-1] / 2)
-    processor = _stand_in(monkeypatch, right)  # the h view (the block on the right) answers a broken box
+    processor = stand_in(monkeypatch, right)  # the h view (the block on the right) answers a broken box
     data, out = tmp_path / "t.jsonl", tmp_path / "p.jsonl"
-    data.write_text("".join(json.dumps(_det_record(f"r{i}")) + "\n" for i in range(2)))
+    data.write_text("".join(json.dumps(det_record(f"r{i}")) + "\n" for i in range(2)))
     evaluate.run(None, processor, data, out, batch_size=2, tta=FuseConfig(views=MODES["flip"]), progress=False)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     for row in rows:

@@ -4,18 +4,18 @@ predictions files, no model); chat says a class answer past the context (a stand
 import json
 
 import pytest
-from test_eval_cut51 import CASES, _record, _write
+from test_eval_cut51 import CASES, cut_record, write_records
 
 from eval import captioning, report
 
 
 def _score(tmp_path, name):
     mod, task, prompt, answer, n = CASES[name]
-    recs = [_record(rid, task, prompt, answer, m, n) for rid, m in (("a", "optical"), ("b", "sar"), ("c", "sar"))]
+    recs = [cut_record(rid, task, prompt, answer, m, n) for rid, m in (("a", "optical"), ("b", "sar"), ("c", "sar"))]
     preds = [{"id": "a", "task": task, "answer": answer},
              {"id": "b", "task": task, "answer": answer, "past_context": True},  # ran past the context
              {"id": "c", "task": task, "answer": answer, "past_context": "yes"}]  # not true: not counted
-    gt, pred = _write(tmp_path / "gt.jsonl", recs), _write(tmp_path / "p.jsonl", preds)
+    gt, pred = write_records(tmp_path / "gt.jsonl", recs), write_records(tmp_path / "p.jsonl", preds)
     out = tmp_path / f"{name}.json"
     java = ["--no-java"] if mod is captioning else []  # METEOR through Java takes seconds
     return mod.main(["--gt", gt, "--pred", pred, "--out", str(out), *java]), out
@@ -34,8 +34,8 @@ def test_every_scorer_names_the_first_answer_past_the_context(name, tmp_path, ca
 
 def test_no_answer_past_the_context_no_note(tmp_path):
     mod, task, prompt, answer, n = CASES["vqa"]
-    gt = _write(tmp_path / "gt.jsonl", [_record("a", task, prompt, answer, "optical")])
-    pred = _write(tmp_path / "p.jsonl", [{"id": "a", "task": task, "answer": answer, "past_context": False}])
+    gt = write_records(tmp_path / "gt.jsonl", [cut_record("a", task, prompt, answer, "optical")])
+    pred = write_records(tmp_path / "p.jsonl", [{"id": "a", "task": task, "answer": answer, "past_context": False}])
     scores = mod.main(["--gt", gt, "--pred", pred])
     assert scores["n_pred_past_context"] == 0 and not [n for n in scores["notes"] if "LLM's context" in n]
 

@@ -50,15 +50,15 @@ def test_a_fused_answer_is_past_the_context_where_the_plain_or_any_view_answer_w
 
 
 def test_eval_marks_a_record_whose_view_answer_ran_past_the_context(tmp_path, monkeypatch):
-    from test_eval_tour55 import _big_scene, _det_record, _stand_in
+    from test_eval_tour55 import big_scene, det_record, stand_in
 
     from rsvlm import evaluate
 
-    _big_scene(tmp_path)
+    big_scene(tmp_path)
     rows = {}
     for past in (None, 1):
-        processor = _stand_in(monkeypatch, _PastOnView(BOX, past))
-        rows[past] = evaluate.answer_batch(None, processor, [_det_record()], tmp_path, 64, tta=tta.FuseConfig())[0]
+        processor = stand_in(monkeypatch, _PastOnView(BOX, past))
+        rows[past] = evaluate.answer_batch(None, processor, [det_record()], tmp_path, 64, tta=tta.FuseConfig())[0]
     assert "past_context" not in rows[None]
     assert rows[1]["past_context"] is True and rows[1]["answer"] == BOX  # the plain answer was inside
 
