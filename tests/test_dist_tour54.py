@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_train_utils import make_records, recipe, torchrun
+from test_train_utils import make_records, recipe, torchrun, two_ranks
 
 from rsvlm.data.records import ReadReport
 from rsvlm.train import loop
@@ -73,18 +73,7 @@ def _summaries(rank: int, world: int, store: str, results: str) -> None:
 def test_every_rank_names_the_same_first_bad_sample_in_the_final_verdict(tmp_path):
     """The final verdict (too many bad samples) of both loops named the first one's reason on the rank that
     met it only: two ranks printed two messages, one without the reason."""
-    import time
-
-    import torch.multiprocessing as mp
-
-    procs = mp.start_processes(_summaries, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, join=False,
-                               start_method="fork")
-    deadline = time.monotonic() + 60
-    while not procs.join(timeout=1):
-        if time.monotonic() > deadline:
-            for proc in procs.processes:
-                proc.kill()
-            pytest.fail("the two processes did not finish within 60 s")
+    two_ranks(_summaries, tmp_path)
     said = [(tmp_path / f"first{r}.txt").read_text() for r in (0, 1)]
     assert said == ["rec1: ImageReadError: truncated"] * 2, said
     clip = [(tmp_path / f"clip{r}.txt").read_text() for r in (0, 1)]

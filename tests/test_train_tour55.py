@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_train_utils import make_records, recipe
+from test_train_utils import make_records, recipe, two_ranks
 
 from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
@@ -197,16 +197,7 @@ def _stops(rank: int, world: int, store: str, results: str) -> None:
 
 
 def test_a_sigterm_on_one_rank_stops_every_rank_at_the_same_micro_batch(tmp_path):
-    import torch.multiprocessing as mp
-
-    procs = mp.start_processes(_stops, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, join=False,
-                               start_method="fork")
-    deadline = time.monotonic() + 60
-    while not procs.join(timeout=1):
-        if time.monotonic() > deadline:
-            for proc in procs.processes:
-                proc.kill()
-            pytest.fail("the two processes did not finish within 60 s")
+    two_ranks(_stops, tmp_path)
     assert [(tmp_path / f"stop{r}.txt").read_text() for r in (0, 1)] == ["[False, True]"] * 2
 
 

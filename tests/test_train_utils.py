@@ -77,3 +77,21 @@ def torchrun(cfg_path: Path, *overrides: str) -> subprocess.CompletedProcess:
             "--master_port", str(port),
             "-m", "rsvlm.train", "--config", str(cfg_path), "log.progress=false", *overrides]
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+
+
+def two_ranks(fn, tmp_path: Path, timeout_s: float = 60) -> None:
+    """Run ``fn(rank, 2, store, results)`` on two forked processes (a file store under ``tmp_path``,
+    results written under it); fail the test, killing both, if they have not finished in ``timeout_s``."""
+    import time
+
+    import pytest
+    import torch.multiprocessing as mp
+
+    procs = mp.start_processes(fn, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, join=False,
+                               start_method="fork")
+    deadline = time.monotonic() + timeout_s
+    while not procs.join(timeout=1):
+        if time.monotonic() > deadline:
+            for proc in procs.processes:
+                proc.kill()
+            pytest.fail(f"the two processes did not finish within {timeout_s:g} s")
