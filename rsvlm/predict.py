@@ -80,10 +80,10 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
             (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
-            if f is not None and f.objects is not None:  # shapes only, fused over the views
-                text, objects, problems, cut, past = f.answer, f.objects, [], f.cut, f.past_context
-            elif f is not None:  # short text: the views' vote, as untiled (its views were asked for it)
+            if f is not None:  # fused over the views: shapes only, or short text's vote (as untiled)
                 text, cut, past = f.answer, f.cut, f.past_context
+                if f.objects is not None:
+                    objects, problems = f.objects, []
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
                             **({"past_context": True} if past else {}),
