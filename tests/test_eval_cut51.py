@@ -38,19 +38,33 @@ def write_records(path, rows):
     return str(path)
 
 
-def _score(tmp_path, name, stamp=None):
+def score_flags(tmp_path, name, flags, stamp=None):
+    """Scores of ``name``'s scorer over three right answers, to a (optical), b and c (sar), each row
+    with its ``flags`` (``{"cut": True}``...), and the score file's path."""
     mod, task, prompt, answer, n = CASES[name]
     recs = [cut_record(rid, task, prompt, answer, mod_, n)
             for rid, mod_ in (("a", "optical"), ("b", "sar"), ("c", "sar"))]
-    preds = [{"id": "a", "task": task, "answer": answer, "cut": True},  # stopped at the limit: counted
-             {"id": "b", "task": task, "answer": answer, "cut": False},  # not cut
-             {"id": "c", "task": task, "answer": answer}]  # an older rsvlm eval's row: not cut
+    preds = [{"id": rid, "task": task, "answer": answer, **f} for rid, f in zip("abc", flags)]
     gt, pred = write_records(tmp_path / "gt.jsonl", recs), write_records(tmp_path / "p.jsonl", preds)
     if stamp:
         (tmp_path / "p.jsonl.run.json").write_text(json.dumps(stamp))
     out = tmp_path / f"{name}.json"
     java = ["--no-java"] if mod is captioning else []  # METEOR through Java takes seconds
     return mod.main(["--gt", gt, "--pred", pred, "--out", str(out), *java]), out
+
+
+def report_rows(tmp_path, new, key):
+    """eval.report over the score file ``new`` and a copy without ``key`` (an older version's):
+    the counts table's rows of ``key``."""
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({k: v for k, v in json.loads(new.read_text()).items() if k != key}))
+    rep = report.main(["--scores", str(new), str(old)])
+    return [(r["source"], r["all"], r["optical"], r["sar"]) for r in rep["counts"] if r["count"] == key]
+
+
+def _score(tmp_path, name, stamp=None):
+    # a: stopped at the limit (counted); b: not cut; c: an older rsvlm eval's row (not cut)
+    return score_flags(tmp_path, name, ({"cut": True}, {"cut": False}, {}), stamp)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -82,11 +96,7 @@ def test_no_cut_answer_no_note(tmp_path):
 
 def test_the_report_tabulates_cut_answers_per_modality_and_passes_over_older_score_files(tmp_path, capsys):
     _, new = _score(tmp_path, "detection")
-    old = tmp_path / "old.json"  # a score file of a version without n_pred_cut
-    old.write_text(json.dumps({k: v for k, v in json.loads(new.read_text()).items() if k != "n_pred_cut"}))
-    rep = report.main(["--scores", str(new), str(old)])
-    rows = [r for r in rep["counts"] if r["count"] == "n_pred_cut"]
-    assert [(r["source"], r["all"], r["optical"], r["sar"]) for r in rows] == [("detection.json", 1, 1, 0)]
+    assert report_rows(tmp_path, new, "n_pred_cut") == [("detection.json", 1, 1, 0)]
     out = capsys.readouterr().out
     assert "## Records scored, missing, unparseable, failed, cut and past the context" in out
     assert "| n_pred_cut " in out

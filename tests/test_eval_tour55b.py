@@ -1,24 +1,14 @@
 """Follow-ups of tour 55: the answers ``rsvlm eval`` marked ``"past_context": true`` are named in a
 note by every scorer, as cut ones are, and eval.report tabulates their count (hand-written
 predictions files, no model); chat says a class answer past the context (a stand-in answerer)."""
-import json
 
 import pytest
-from test_eval_cut51 import CASES, cut_record, write_records
-
-from eval import captioning, report
+from test_eval_cut51 import CASES, cut_record, report_rows, score_flags, write_records
 
 
 def _score(tmp_path, name):
-    mod, task, prompt, answer, n = CASES[name]
-    recs = [cut_record(rid, task, prompt, answer, m, n) for rid, m in (("a", "optical"), ("b", "sar"), ("c", "sar"))]
-    preds = [{"id": "a", "task": task, "answer": answer},
-             {"id": "b", "task": task, "answer": answer, "past_context": True},  # ran past the context
-             {"id": "c", "task": task, "answer": answer, "past_context": "yes"}]  # not true: not counted
-    gt, pred = write_records(tmp_path / "gt.jsonl", recs), write_records(tmp_path / "p.jsonl", preds)
-    out = tmp_path / f"{name}.json"
-    java = ["--no-java"] if mod is captioning else []  # METEOR through Java takes seconds
-    return mod.main(["--gt", gt, "--pred", pred, "--out", str(out), *java]), out
+    # b ran past the context; c's "yes" is not true: not counted
+    return score_flags(tmp_path, name, ({}, {"past_context": True}, {"past_context": "yes"}))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -42,12 +32,8 @@ def test_no_answer_past_the_context_no_note(tmp_path):
 
 def test_the_report_tabulates_answers_past_the_context_and_passes_over_older_score_files(tmp_path, capsys):
     _, new = _score(tmp_path, "detection")
-    old = tmp_path / "old.json"  # a score file of a version without n_pred_past_context
-    old.write_text(json.dumps({k: v for k, v in json.loads(new.read_text()).items() if k != "n_pred_past_context"}))
-    rep = report.main(["--scores", str(new), str(old)])
     # was: the count was in the score file but not in the report's counts table
-    rows = [r for r in rep["counts"] if r["count"] == "n_pred_past_context"]
-    assert [(r["source"], r["all"], r["optical"], r["sar"]) for r in rows] == [("detection.json", 1, 0, 1)]
+    assert report_rows(tmp_path, new, "n_pred_past_context") == [("detection.json", 1, 0, 1)]
     assert "| n_pred_past_context " in capsys.readouterr().out
 
 
