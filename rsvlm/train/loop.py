@@ -147,10 +147,10 @@ def export_step(folder: Path, out: Path) -> Path:
     ``init_from``, ``model.llm.name_or_path``), so those paths must still hold what they held then;
     nothing can check that. Contrastive-pretraining and DeepSpeed step folders are refused."""
     from rsvlm.config import load_config
+    from rsvlm.model.checkpoint import check_new_folder
 
     folder, out = Path(folder), Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the model's
-        raise FileExistsError(f"{out}: already exists and is not empty; export into a new folder")
+    check_new_folder(out, "exported model", "export")
     if not (folder / "train_config.yaml").is_file():
         raise FileNotFoundError(f"{folder}: no train_config.yaml (not a step folder of rsvlm train)")
     cfg = load_config(TrainConfig, folder / "train_config.yaml")
