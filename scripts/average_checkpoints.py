@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     for r, m in seen.items():  # else written into the input, which then holds a second checkpoint
         if where == r or r in where.parents:
             ap.error(f"--out {args.out}: inside the input {m}; write the average into a new folder outside it")
-    from rsvlm.model.checkpoint import average_checkpoints
+    from rsvlm.model.weights import average_checkpoints
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the average's

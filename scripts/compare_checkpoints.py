@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.show < 0:  # bad[:-1] listed all but one
         ap.error(f"--show {args.show}: give 0 or more")
-    from rsvlm.model.checkpoint import compare_weights
+    from rsvlm.model.weights import compare_weights
 
     for p in (Path(args.a), Path(args.b)):
         if p.is_file() and p.suffix != ".safetensors":

@@ -104,8 +104,8 @@ def shape_mismatches(state: dict[str, torch.Tensor], own: dict[str, torch.Tensor
 
 def check_safetensors(path: str | Path, key: str) -> None:
     """ValueError naming ``key`` where the safetensors file ``path``'s header cannot be read or does not
-    cover the file (a copy cut short); reads the header only (``checkpoint.open_safetensors``)."""
-    from rsvlm.model.checkpoint import open_safetensors
+    cover the file (a copy cut short); reads the header only (``weights.open_safetensors``)."""
+    from rsvlm.model.weights import open_safetensors
 
     try:
         with open_safetensors(Path(path)):

@@ -47,7 +47,7 @@ def read_json(path: Path):
 def read_tensors(path: Path) -> dict[str, torch.Tensor]:
     """A step folder's safetensors file; ValueError naming it when it is cut or damaged (a SafetensorError
     traceback named no file)."""
-    from rsvlm.model.checkpoint import load_safetensors
+    from rsvlm.model.weights import load_safetensors
 
     try:
         return load_safetensors(path)
@@ -69,7 +69,7 @@ def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
     """ValueError naming the first file of ``rank`` in step folder ``folder`` (``check_step_folder`` found
     them all there) that is cut or damaged: JSON that does not parse, safetensors whose header does not
     (only headers are read), before anything is built. DeepSpeed's own files are left to it."""
-    from rsvlm.model.checkpoint import open_safetensors
+    from rsvlm.model.weights import open_safetensors
 
     for name in step_files(rank, deepspeed):
         path = Path(folder) / name
