@@ -14,7 +14,7 @@ Encoding (one spelling per shape, computed on bins after quantisation):
 
 Decoding: a ``<ref>`` labels every shape after it until the next ``<ref>`` (text in between
 does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` of the same
-``<ref>`` is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
+``<ref>`` (nothing but whitespace between) is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
 tokens, unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
 y1>y2 (swapped, kept), a ``<ref>`` the next one replaces with no shape or word between. Cannot:
 tell a hole from a separate counter-clockwise instance by geometry.
@@ -305,6 +305,8 @@ def decode(text: str, width: int, height: int) -> Decoded:
             words.append(val)
             if unshaped is not None and re.search(r"\w", val):
                 unshaped = None  # the answer says something of the label in words ("None.")
+            if not val.isspace():
+                last_poly = None  # rings follow each other (DESIGN.md): words between start another object
             i += 1
         elif kind in ("loc", "bad"):
             out.problems.append(f"{f'<loc_{val}>' if kind == 'loc' else val} outside any shape; ignored")
