@@ -46,3 +46,51 @@ def test_a_geotiff_is_opened_once_for_all_its_tiles(tmp_path, monkeypatch):
         win = windows[4]
         assert (t.read() == s.read(window=((win.y0, win.y1), (win.x0, win.x1)))).all()
         assert extras[4]["transform"] == list(t.transform)[:6] and extras[4]["crs"] == "EPSG:32618"
+
+
+def _label(path, w: int, h: int, boxes=()):
+    from PIL import Image
+
+    lab = np.zeros((h, w), np.uint8)
+    for x0, y0, x1, y1, v in boxes:
+        lab[y0:y1, x0:x1] = v
+    Image.fromarray(lab).save(path)
+    return path
+
+
+def test_an_image_with_no_object_in_any_window_is_not_decoded_but_counted(tmp_path, monkeypatch):
+    """masks read an image through (and decoded it whole to cut tiles) when every window of its
+    label was background: minutes for nothing on a large LoveDA / iSAID scene without the class."""
+    import data_gen.convert.masks as masks
+
+    calls = []
+    monkeypatch.setattr(masks, "cropper", lambda p: calls.append(("cropper", p)))
+    monkeypatch.setattr(masks, "image_size", lambda p, out=None: calls.append(("image_size", p)))
+    png(tmp_path / "img" / "a.png", 90, 60)
+    png(tmp_path / "img" / "b.png", 90, 60)
+    (tmp_path / "lab").mkdir()
+    _label(tmp_path / "lab" / "a_mask.png", 90, 60)
+    _label(tmp_path / "lab" / "b_mask.png", 90, 60, [(0, 0, 90, 60, 0)])
+    from data_gen.convert import main
+
+    assert main(["masks", "--out", str(tmp_path / "o"), "--images", str(tmp_path / "img"), "--labels",
+                 str(tmp_path / "lab"), "--binary", "ship", "--tile", "30"]) == 2  # nothing written: an error
+    import json
+
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert calls == [] and stats["records"] == 0
+    assert stats["notes"]["images_without_objects_not_read"] == 2
+    assert stats["notes"]["empty_images"] == 2 * 6  # 3 x 2 windows of each
+
+
+def test_an_unknown_label_value_is_counted_once_per_image_not_per_tile(tmp_path):
+    """Tiled, a value in no palette was counted once per window it showed in (four times here)."""
+    png(tmp_path / "a.png", 40, 40)
+    _label(tmp_path / "a_mask.png", 40, 40, [(2, 2, 30, 30, 1), (15, 15, 25, 25, 7)])
+    pal = tmp_path / "pal.json"
+    pal.write_text('{"tree": 1}')
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "a.png"), "--labels",
+                          str(tmp_path / "a_mask.png"), "--palette", str(pal), "--tile", "20", "--overlap", "0")
+    assert stats["skipped"] == {"unknown_label_value": 1}, stats["skipped_examples"]
+    assert "value 7 on 100 pixels" in stats["skipped_examples"]["unknown_label_value"]
+    assert len(recs) == 4 and stats["notes"]["tiles"] == 4

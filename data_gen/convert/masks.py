@@ -17,7 +17,9 @@ Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
 ``grid`` or ``both``). Polygons are the codec's simplified traces of the mask, so decoding gives
 those polygons back within one bin, not the mask pixel for pixel (the tests report the IoU).
-Tiles crop image and mask alike: segmentation needs no border rule.
+Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
+present gets no record (counted in the notes as ``empty_images``); an image none of whose windows
+has one is not read past its header (``images_without_objects_not_read``), nor decoded to be cut.
 
 Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unreadable``.
 """
@@ -163,29 +165,38 @@ def binary_mask(label, out: Output):
     return label > top / 2
 
 
-def class_masks(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> dict:
-    """class → bool mask (H, W) for the classes present; unknown values are reported."""
+def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> None:
+    """Count each value of ``label`` (H, W) or (H, W, 3) that no class claims nor is ignored, once
+    per label image (it was once per tile, an overlapped pixel twice) as ``unknown_label_value``."""
     import numpy as np
 
     rgb = label.ndim == 3
     flat = label.reshape(-1, 3) if rgb else label.reshape(-1)
-    values, inverse = np.unique(flat, axis=0 if rgb else None, return_inverse=True)
-    inverse = inverse.reshape(label.shape[:2])
-    known = {tuple(v) if isinstance(v, list) else v for v in classes.values()}
-    known |= {tuple(v) if isinstance(v, list) else v for v in ignored}
+    if rgb:  # one uint32 per colour: np.unique of rows is many times slower
+        flat = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
+    values, counts = np.unique(flat, return_counts=True)
+    if "nonzero" in classes.values():
+        return  # --binary: every value but 0 is the class
+    known = {tuple(v) if isinstance(v, list) else v for v in (*classes.values(), *ignored)}
+    for v, n in zip(values.tolist(), counts.tolist()):
+        key = (v >> 16, (v >> 8) & 255, v & 255) if rgb else v
+        if key not in known:
+            out.skip("unknown_label_value", where, f"value {key} on {n} pixels")
+
+
+def class_masks(label, classes: dict[str, object]) -> dict:
+    """class → bool mask (H, W) for the classes present in ``label`` (H, W) or (H, W, 3)."""
+    import numpy as np
+
+    rgb = label.ndim == 3
     masks = {}
     for c, v in classes.items():
         if v == "nonzero":
             m = (label != 0) if not rgb else np.any(label != 0, axis=-1)
-            known |= {tuple(x) if rgb else int(x) for x in values if np.any(np.asarray(x) != 0)}
         else:
             m = np.all(label == np.asarray(v), axis=-1) if rgb else (label == v)
         if m.any():
             masks[c] = m
-    for k, v in enumerate(values):
-        key = tuple(int(x) for x in v) if rgb else int(v)
-        if key not in known:
-            out.skip("unknown_label_value", where, f"value {key} on {(inverse == k).sum()} pixels")
     return masks
 
 
@@ -251,7 +262,7 @@ def run(args, out: Output) -> None:
             continue
         try:
             label = read_label(lab, rgb)
-            width, height = image_size(image, out)
+            width, height = header_size(image)
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))
             continue
@@ -260,14 +271,22 @@ def run(args, out: Output) -> None:
             continue
         if args.binary:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
+        unknown_values(label, classes, ignored, out, str(lab))
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
+        per_window = [class_masks(label[w.y0:w.y1, w.x0:w.x1], classes) for w in windows]
+        out.note("empty_images", sum(not m for m in per_window))
+        if not any(per_window):  # nothing to write: the image is neither read through nor decoded
+            out.note("images_without_objects_not_read")
+            continue
+        try:
+            image_size(image, out)  # read to its end: a truncated image is caught here, not in training
+        except ConversionError as e:
+            out.skip("unreadable", str(lab), str(e))
+            continue
         tiled = len(windows) > 1
         with cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
-            for win in tile_progress(windows, image.name):
-                sub = label[win.y0:win.y1, win.x0:win.x1]
-                masks = class_masks(sub, classes, ignored, out, f"{lab} window {win.as_list()}")
+            for win, masks in zip(tile_progress(windows, image.name), per_window):
                 if not masks:
-                    out.note("empty_images")
                     continue
                 if not tiled:
                     rel, extra = out.copy_image(image), _georef(image)
@@ -279,6 +298,16 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
+
+
+def header_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the image's header, no pixels decoded; ConversionError naming it."""
+    from rsvlm.io.read import image_size as header
+
+    try:
+        return header(path)
+    except (OSError, ValueError) as e:  # ImageReadError, a missing or empty file
+        raise ConversionError(str(e) if str(path) in str(e) else f"{path}: cannot read image ({e})") from e
 
 
 def _georef(path: Path) -> dict:
