@@ -212,8 +212,14 @@ class SceneReader:
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
         float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
-        if float_msi or self.cfg.stretch is None:
+        float_sar = modality == "sar" and np.dtype(src.dtype).kind == "f" and self.cfg.sar_input is None
+        if float_msi or float_sar or self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
+        if float_sar:  # sigma0 exported in dB read as amplitude had its contrast turned over (water bright)
+            db, median = sc.sar_in_db(raw, valid)
+            self.cfg.sar_input = "db" if db else "amplitude"
+            self.notes += [f"float values with median {median:.4g} are already in dB (amplitude is never negative): "
+                           "kept as they are (ReadConfig.sar_input='amplitude' or 'intensity' decides instead)"] if db else []
         if float_msi:  # an Earth Engine export's float32 DN were taken as reflectance 1000s
             self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw, valid)
             if self.cfg.msi_float_dn:

@@ -4,7 +4,9 @@ Pure numpy; no file access. ``read.py`` feeds it raw arrays (C, H, W) in the fil
 
 What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex values are
 turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
-for data already calibrated to sigma0/beta0. Thermal DN become kelvin only where ``ir_kelvin`` gives
+for data already calibrated to sigma0/beta0. Float SAR already in dB (a SNAP or Earth Engine
+sigma0 export) is kept as it is; it cannot be told from amplitude and intensity except by its
+values, whose median is below 0 (``sar_in_db``), nor amplitude from intensity at all. Thermal DN become kelvin only where ``ir_kelvin`` gives
 the product's constants (``read.py`` sets them for Landsat files): no emissivity or atmospheric
 correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MODALITIES = ("optical", "msi", "sar", "ir")
+SAR_INPUTS = ("amplitude", "intensity", "db")  # what real-valued sar holds (ReadConfig.sar_input)
 
 
 @dataclass
@@ -26,7 +29,7 @@ class ReadConfig:
     msi_scale: float = 10000.0  # msi uint16 DN → reflectance: (DN + msi_offset) / msi_scale
     msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
     msi_float_dn: bool | None = None  # float msi holds DN (scaled as integers are), not reflectance; None: from its values
-    sar_input: str = "amplitude"  # real-valued sar is "amplitude" (20·log10) or "intensity" (10·log10)
+    sar_input: str | None = None  # real sar: "amplitude" (20·log10), "intensity" (10·log10) or "db" (as is); None: from its values
     sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
     ir_kelvin: list[float] | None = None  # integer ir DN → kelvin: [gain, offset] or [gain, offset, K1, K2] (below)
     ir_kelvin_range: list[float] | None = None  # fixed [min, max] K for ir in kelvin; None → percentiles
@@ -137,8 +140,14 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
         kelvin = k2 / np.log(k1 / np.where(vals > 0, vals, 1.0) + 1.0)
         return kelvin.astype(np.float32), bad, "K"
     if modality == "sar":
+        if cfg.sar_input is not None and cfg.sar_input not in SAR_INPUTS:
+            raise ValueError(f"sar_input must be one of {', '.join(SAR_INPUTS)} (or None: from the values), "
+                             f"not {cfg.sar_input!r}")
         if kind == "u" and raw.dtype.itemsize == 1:
             return raw.astype(np.float32) / 255.0, None, "unit"  # display-scaled 8-bit SAR: no dB
+        if kind != "c" and cfg.sar_input == "db":  # calibrated and already in dB: negative values are no amplitude
+            db = raw.astype(np.float32)
+            return db, ~np.isfinite(db).all(axis=0), "dB"
         amp = np.abs(raw).astype(np.float32)  # complex → amplitude; real → itself
         bad = ~(amp > 0).all(axis=0) | ~np.isfinite(amp).all(axis=0)  # (H, W): log undefined
         factor = 10.0 if (kind != "c" and cfg.sar_input == "intensity") else 20.0
@@ -190,10 +199,23 @@ def apply_stretch(values: np.ndarray, stretch: list[list[float]] | None) -> np.n
 MSI_REFLECTANCE_MAX = 2.0  # float msi whose 98th percentile exceeds this holds DN: reflectance hardly passes 1.5
 
 
+def _valid_percentile(raw: np.ndarray, valid: np.ndarray | None, q: float) -> float:
+    """The ``q``-th percentile of the valid, finite values of ``raw`` (C, h, w); 0 when there are none."""
+    v = raw[:, valid] if valid is not None else raw.reshape(raw.shape[0], -1)  # (C, n)
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, q)) if v.size else 0.0
+
+
 def float_msi_dn(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
     """(whether float msi ``raw`` (C, h, w) holds DN rather than reflectance, its 98th percentile)
     from its valid, finite values."""
-    v = raw[:, valid] if valid is not None else raw.reshape(raw.shape[0], -1)  # (C, n)
-    v = v[np.isfinite(v)]
-    p98 = float(np.percentile(v, 98)) if v.size else 0.0
+    p98 = _valid_percentile(raw, valid, 98)
     return p98 > MSI_REFLECTANCE_MAX, p98
+
+
+def sar_in_db(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
+    """(whether real float sar ``raw`` (C, h, w) is already in dB, the median of its valid, finite
+    values): amplitude and intensity are never negative (a few noise-subtracted pixels may be),
+    while sigma0 in dB mostly is (-25 dB water, -10 dB land)."""
+    median = _valid_percentile(raw, valid, 50)
+    return median < 0, median

@@ -1,0 +1,47 @@
+"""Rough-edge tour 56 of scaling, georeferencing, products and overlays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rsvlm.io import ReadConfig, read_image
+
+pytest.importorskip("rasterio")
+from test_io_read import write_tif  # noqa: E402
+
+
+def _sigma0_db(h: int = 64, w: int = 64) -> np.ndarray:
+    """A float32 sigma0 scene in dB (1, h, w): water (top half) near -23 dB, land near -9 dB."""
+    rng = np.random.default_rng(0)
+    db = rng.normal(-9.0, 2.0, (1, h, w)).astype(np.float32)
+    db[0, : h // 2] -= 14.0
+    return db
+
+
+def test_float_sar_already_in_db_keeps_water_dark(tmp_path):
+    """Float SAR in dB (a SNAP or Earth Engine sigma0 export) was taken as amplitude: 20·log10 of
+    |-23| is above 20·log10(|-9|), so calm water came out brighter than land, and a pixel at 0 dB
+    was made invalid. Its values are now kept as dB, with a note; the same scene in linear
+    intensity reads alike."""
+    db = _sigma0_db()
+    img = read_image(write_tif(tmp_path / "db.tif", db))
+    assert img.modality == "sar"
+    assert img.data[0, :32].mean() < 0.3 < 0.6 < img.data[0, 32:].mean()  # water dark, land bright
+    assert any("already in dB" in n for n in img.notes), img.notes
+    lin = read_image(write_tif(tmp_path / "lin.tif", (10 ** (db / 10)).astype(np.float32)))
+    np.testing.assert_allclose(img.data, lin.data, atol=1e-4)
+    assert not any("already in dB" in n for n in lin.notes), lin.notes
+
+
+def test_float_sar_in_db_can_be_told_otherwise_and_a_misspelt_sar_input_is_refused(tmp_path):
+    """An explicit sar_input wins over the values; one it does not know ("power") was read as
+    amplitude without a word."""
+    path = write_tif(tmp_path / "db.tif", _sigma0_db())
+    forced = read_image(path, scaling=ReadConfig(sar_input="amplitude"))
+    assert forced.data[0, :32].mean() > forced.data[0, 32:].mean()  # what the user asked for
+    assert not any("already in dB" in n for n in forced.notes)
+    fixed = read_image(path, scaling=ReadConfig(sar_db_range=[-25.0, 0.0]))
+    np.testing.assert_allclose(fixed.data[0, 5, 5], np.clip((_sigma0_db()[0, 5, 5] + 25) / 25, 0, 1), atol=1e-6)
+    with pytest.raises(ValueError, match="sar_input.*'power'"):
+        read_image(path, scaling=ReadConfig(sar_input="power"))
