@@ -85,15 +85,21 @@ def build_meta(cfg):
     return model
 
 
+def hf_config(llm_config: dict):
+    """The transformers config of ``llm.config`` (the published architecture values)."""
+    from transformers import AutoConfig
+
+    conf = dict(llm_config)
+    return AutoConfig.for_model(conf.pop("model_type"), **conf)
+
+
 def bare_llm_meta(llm_config: dict):
     """The base causal LM exactly as published (its own vocabulary), on the meta device."""
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM
 
-    conf = dict(llm_config)
-    hf = AutoConfig.for_model(conf.pop("model_type"), **conf)
     with torch.device("meta"):
-        return AutoModelForCausalLM.from_config(hf)
+        return AutoModelForCausalLM.from_config(hf_config(llm_config))
 
 
 def n_params(module, trainable: bool | None = None) -> int:
@@ -131,8 +137,8 @@ def tokenizer_len(name_or_path: str | None) -> int | None:
 def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None) -> Inventory:
     """Parameter counts and shapes of ``cfg`` (a meta_config) for the estimates.
 
-    The embedding rows are set to ``base_tokenizer_len`` + rsvlm's added tokens (the published
-    ``vocab_size`` when the tokenizer length is unknown).
+    The embedding rows are set to ``base_tokenizer_len`` + rsvlm's added tokens (``llm.config``'s
+    published ``vocab_size`` when the tokenizer length is unknown).
     """
     from torch import nn
 
@@ -140,7 +146,10 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
     text = model.llm.config.get_text_config()
     h, tied = text.hidden_size, bool(getattr(text, "tie_word_embeddings", False))
     rows_now = model.llm.get_input_embeddings().weight.shape[0]
-    rows = (base_tokenizer_len or text.vocab_size) + len(model.special.added)
+    # not text.vocab_size: the meta build resized it to its byte-level stand-in's rows (+ the added tokens
+    # counted twice: 2,312 rows for tiny, whose real build has 1,286; 2,312 for any 128k-vocabulary LLM too)
+    published = hf_config(cfg.llm.config).get_text_config().vocab_size
+    rows = (base_tokenizer_len or published) + len(model.special.added)
     extra = (rows - rows_now) * h * (1 if tied else 2)
     quant = sum(m.weight.numel() for n, m in model.llm.named_modules()
                 if isinstance(m, nn.Linear) and "lora_" not in n and "lm_head" not in n)
