@@ -60,7 +60,9 @@ TOKENIZER_LEN = {"vicuna-7b-v1.5": 32000, "Qwen2.5-1.5B-Instruct": 151665, "Qwen
 def offline(cfg):
     """A copy of VLMConfig ``cfg`` buildable without files: LLM from its ``config`` dict, no weights."""
     if not cfg.llm.config:
-        raise ValueError("llm.config (the published architecture values) is needed for an offline build")
+        raise ValueError("no llm.config (the LLM's published architecture values), which a build without weight "
+                         "files needs; a checkpoint's config.yaml has none: plan from the model YAML or recipe it "
+                         "was trained with (a run's final/ keeps it as train_config.yaml)")
     llm = dataclasses.replace(cfg.llm, name_or_path=None, tokenizer=None, load_in_4bit=False, load_in_8bit=False)
     encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
     return dataclasses.replace(cfg, llm=llm, encoders=encoders)
@@ -367,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:  # every file read before the slow part starts
         try:
             cfgs.append(model_config(path, args.llm))
+            offline(cfgs[-1])  # a checkpoint's config.yaml (no llm.config): one line, not a traceback mid-plan
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2

@@ -21,3 +21,12 @@ def test_memory_plan_counts_a_tiny_model_as_its_real_build(monkeypatch):
     assert inv.vocab_rows == rows  # was 2,312: the meta build's resized 1,286 rows + the added tokens again
     assert inv.total == sum(p.numel() for p in model.parameters())
     assert inv.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def test_memory_plan_names_a_checkpoints_config_in_one_line(monkeypatch, capsys, ckpt):
+    plan = load_script("memory_plan", monkeypatch)
+    # a checkpoint's config.yaml names its llm/ folder, not the architecture: was a ValueError traceback
+    assert plan.main([str(REPO / "configs/model/tiny.yaml"), str(ckpt / "config.yaml")]) == 2
+    out = capsys.readouterr()
+    assert out.err.startswith(f"memory_plan: {ckpt / 'config.yaml'}: no llm.config") and out.err.count("\n") == 1
+    assert "train_config.yaml" in out.err and "###" not in out.out  # refused before any plan is printed
