@@ -29,7 +29,7 @@ of marked cells, where presence marks every sub-cell an object touches.
 
 With ``ckpt.every`` > 0 the run saves the model, AdamW state, batch-sampling and torch RNG streams
 and the loss history every that many steps and at the end (``out_dir/checkpoints/step_N``, as the LM
-loop does);
+loop does; a SIGTERM stops the run at the next step, saving one there, as in the LM loop);
 ``ckpt.resume`` (``auto`` or a folder) continues from one, drawing the same batches as a run that
 was never stopped.
 
@@ -55,6 +55,7 @@ import contextlib
 import json
 import math
 import sys
+import time
 from functools import partial, reduce
 from pathlib import Path
 
@@ -63,6 +64,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
+from rsvlm.processes import StopOnTerm
 from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
 from rsvlm.train.clip_heads import (
     PATCH_HEADS,
@@ -79,6 +81,8 @@ from rsvlm.train.run import (
     check_changes,
     check_finite,
     check_malformed,
+    check_micro_batch,
+    host_group,
     lr_lambda,
     note_resume,
     note_schedule,
@@ -86,6 +90,7 @@ from rsvlm.train.run import (
     setup_distributed,
     start_out_dir,
 )
+from rsvlm.train.stopping import leave, save_due, stop_due
 
 
 class ClipModel(nn.Module):
@@ -276,7 +281,9 @@ def unused_settings(cfg) -> list[str]:
     return [f"{k}={at(cfg, k)!r}" for k in LM_ONLY if at(cfg, k) != at(default, k)]
 
 
-def train_clip(cfg) -> dict:
+def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
+    """Run contrastive pretraining to ``cfg.max_steps``; the summary (also out_dir/summary.json). ``stop``:
+    SIGTERM's handler, taken at a step boundary as in ``loop.train``."""
     from open_clip.loss import ClipLoss
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
@@ -345,6 +352,22 @@ def train_clip(cfg) -> dict:
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
                desc="clip", disable=not cfg.log.progress or rank != 0)
     log_from = len(state["losses"])
+    counts_group, stopping = host_group(world, cfg.dist.timeout_s), False  # stopping: a SIGTERM every rank heard of
+
+    def step_boundary() -> None:
+        """A step folder every ``ckpt.every`` steps; a SIGTERM every rank has heard of stops the run here, saving
+        one (``stopping``, as the LM loop does)."""
+        stop_now = stop_due(stopping, state["step"], cfg.max_steps)
+        saved = (save_clip(cfg, core, opt, sched, gen, state, rank, world)
+                 if save_due(cfg.ckpt.every, state["step"], cfg.max_steps, stop_now) else None)
+        if stop_now:
+            bar.close()
+            leave(saved, world)
+        if cfg.slow_step_s:
+            time.sleep(cfg.slow_step_s)
+
+    if stop is not None:
+        stop.defer()  # a first SIGTERM from here on is taken at a step boundary (a second stops at once)
     for step in bar:
         idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
         pix, texts, names, targets = [], [], [], {k: [] for k in core.patch_heads()}
@@ -380,19 +403,19 @@ def train_clip(cfg) -> dict:
                 targets[k].append(v)
             texts.append(caption)
             names.append(rec["id"])
-        n, counts = len(pix), {"samples": state["samples"], "bad": state["bad"], "bad_ids": state["bad_ids"],
-                               "first_bad": state.get("first_bad")}
+        n = len(pix)
         if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
-            n_t, c_t = torch.tensor([n], device=device), torch.tensor([counts["samples"], counts["bad"]], device=device)
+            n_t = torch.tensor([n], device=device)
             torch.distributed.all_reduce(n_t, op=torch.distributed.ReduceOp.MIN)
-            torch.distributed.all_reduce(c_t)  # so every rank reaches the same bad-share verdict
-            n, counts["samples"], counts["bad"] = int(n_t), *c_t.tolist()
-        check_bad(counts, cfg, final=False)
+            n = int(n_t)
+        # the bad-share verdict on the counts of all ranks, and whether any rank has been sent SIGTERM
+        stopping |= check_micro_batch(state, cfg, False, world, counts_group, stop=stop is not None and stop.requested)
         if n < 2:  # no contrast without two pairs (every rank alike: n is the least)
             state["step"], state["skipped_steps"] = step + 1, state.get("skipped_steps", 0) + 1
             if rank == 0:
                 print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
                       "step needs; passed over (counted in summary.json)", file=sys.stderr)
+            step_boundary()
             continue
         pix, texts = pix[:n], texts[:n]
         ids = tok(texts, add_special_tokens=False)["input_ids"]
@@ -434,8 +457,7 @@ def train_clip(cfg) -> dict:
             with open(out_dir / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(line) + "\n")
             log_from = len(state["losses"])
-        if cfg.ckpt.every and state["step"] % cfg.ckpt.every == 0 and state["step"] < cfg.max_steps:
-            save_clip(cfg, core, opt, sched, gen, state, rank, world)
+        step_boundary()
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank
         raise TooManyBadSamples(f"no step of this run had 2 readable caption pairs ({ran} passed over; "

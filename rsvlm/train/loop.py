@@ -29,7 +29,7 @@ from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
-from rsvlm.processes import StopOnTerm, Terminated, ignore_sigterm
+from rsvlm.processes import StopOnTerm, ignore_sigterm
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
@@ -64,6 +64,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     setup_distributed,
     start_out_dir,
 )
+from rsvlm.train.stopping import leave, save_due, stop_due
 from rsvlm.tta import MODES
 
 
@@ -224,7 +225,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 
-        return train_clip(cfg)
+        return train_clip(cfg, stop)
     rank, world, device = setup_distributed(cfg)
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
@@ -391,8 +392,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         if profiler is not None:
             profiler.step()
         log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
-        stop_now = stopping and state["step"] < cfg.max_steps  # at the last step the run ends as usual
-        save_now = cfg.ckpt.every and (state["step"] % cfg.ckpt.every == 0 or stop_now) and state["step"] < cfg.max_steps
+        stop_now = stop_due(stopping, state["step"], cfg.max_steps)
+        save_now = save_due(cfg.ckpt.every, state["step"], cfg.max_steps, stop_now)
         if log_now or save_now:
             check_finite(nonfinite, cfg, checked, state["step"], world)
             checked = state["step"]
@@ -405,10 +406,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         saved = save_checkpoint(engine, cfg, state, rank, world) if save_now else None
         if stop_now:
             metrics.close()
-            if world > 1:  # every rank stops at this step: leave the group together (see the end of train)
-                barrier(world)
-                torch.distributed.destroy_process_group()
-            raise Terminated(saved)
+            leave(saved, world)
         if cfg.slow_step_s:
             time.sleep(cfg.slow_step_s)
     metrics.close()

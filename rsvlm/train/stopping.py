@@ -1,0 +1,35 @@
+"""How both training loops (``loop.train`` and ``clip.train_clip``) stop on SIGTERM: once every rank has heard
+of it (the request rides on each loop's per-step count all-reduce, ``run.check_micro_batch``), all stop at the
+same step boundary, saving a step folder there where ``ckpt.every`` is set, and raise ``Terminated`` naming it
+(``rsvlm train`` then prints the resume hint and exits 143)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+from rsvlm.processes import Terminated
+
+
+def stop_due(stopping: bool, step: int, max_steps: int) -> bool:
+    """Whether a SIGTERM every rank has heard of stops the run after ``step`` (at the last step it ends as usual)."""
+    return stopping and step < max_steps
+
+
+def save_due(every: int, step: int, max_steps: int, stop_now: bool) -> bool:
+    """Whether ``step`` saves a step folder: every ``every`` steps (0: never), and where SIGTERM stops the run;
+    the last step's folder is saved by the end of the run."""
+    return bool(every) and (step % every == 0 or stop_now) and step < max_steps
+
+
+def leave(saved: Path | None, world: int) -> NoReturn:
+    """(collective) Every rank stops at this step: leave the process group together (as the end of a run does,
+    else gloo's threads can abort a rank at exit), then raise ``Terminated`` naming the step folder saved."""
+    if world > 1:
+        import torch
+
+        from rsvlm.train.checkpoint import barrier
+
+        barrier(world)
+        torch.distributed.destroy_process_group()
+    raise Terminated(saved)
