@@ -45,3 +45,41 @@ def test_float_sar_in_db_can_be_told_otherwise_and_a_misspelt_sar_input_is_refus
     np.testing.assert_allclose(fixed.data[0, 5, 5], np.clip((_sigma0_db()[0, 5, 5] + 25) / 25, 0, 1), atol=1e-6)
     with pytest.raises(ValueError, match="sar_input.*'power'"):
         read_image(path, scaling=ReadConfig(sar_input="power"))
+
+
+@pytest.mark.parametrize("modality, bands", [("ir", ["TIR"]), ("msi", ["B02", "B03", "B04", "B08"])])
+def test_display_of_a_large_scene_costs_little_more_than_its_output(modality, bands):
+    """to_display_rgb made float64 (H, W, 3) copies of the scene: a 6000² thermal band (144 MB)
+    took 3.3 GB more to draw, a 4-band msi one 2.7 GB. It now works a band at a time in uint8,
+    its percentiles from the scene decimated as the reader's are."""
+    import tracemalloc
+
+    from rsvlm.io import RSImage, to_display_rgb
+
+    n = 1200
+    data = np.random.default_rng(0).random((len(bands), n, n), dtype=np.float32)  # (C, H, W)
+    valid = np.ones((n, n), bool)
+    valid[:20] = False
+    img = RSImage(data=data, modality=modality, bands=bands, path="big", valid=valid)
+    tracemalloc.start()
+    try:
+        rgb = to_display_rgb(img)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rgb.shape == (n, n, 3) and (rgb[:20] == 0).all() and rgb[20:].mean() > 60
+    assert peak < 16 * n * n, f"{peak / n / n:.0f} bytes a pixel"  # output 3, a float band 4, masks, the sample
+
+
+def test_a_one_band_optical_image_is_drawn_grey(tmp_path):
+    """An RSImage built by hand with one grey optical band (the reader replicates it, a caller need
+    not) failed in PIL: "Cannot handle this data type: (1, 1, 1), |u1"."""
+    from PIL import Image
+
+    from rsvlm.io import RSImage, draw_overlay
+
+    ramp = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (48, 1))[None]  # (1, 48, 64)
+    img = RSImage(data=ramp, modality="optical", bands=["pan"], path="pan")
+    out = np.asarray(Image.open(draw_overlay(img, [], tmp_path / "pan.png", min_side=64)))
+    assert out.shape == (48, 64, 3) and (out[..., 0] == out[..., 2]).all()
+    assert out[0, 0, 0] == 0 and out[0, -1, 0] == 255

@@ -27,12 +27,27 @@ _PALETTE = [(255, 56, 56), (56, 200, 255), (255, 210, 0), (72, 240, 72), (255, 1
 _RGB_NAMES = [("R", "G", "B"), ("red", "green", "blue"), ("B04", "B03", "B02"), ("B4", "B3", "B2")]
 
 
-def _percentile_stretch(band: np.ndarray, valid: np.ndarray | None, lo=2.0, hi=98.0) -> np.ndarray:
-    v = band[valid] if valid is not None else band.ravel()
+def _limits(data: np.ndarray, idx: list[int], valid: np.ndarray | None, lo: float, hi: float,
+            max_side: int = 1024) -> tuple[float, float]:
+    """Joint [lo, hi] percentiles of bands ``idx`` of ``data`` (C, H, W) over valid pixels, from the
+    bands decimated to ``max_side`` (as the reader's stretch is: full-size copies of a large scene's
+    bands cost gigabytes)."""
+    k = max(1, -(-max(data.shape[1:]) // max_side))
+    sample = data[:, ::k, ::k][sorted(set(idx))]  # (c, h, w)
+    v = sample[:, valid[::k, ::k]] if valid is not None else sample.reshape(len(sample), -1)  # (c, n)
     if v.size == 0:
-        return np.zeros_like(band)
-    a, b = np.percentile(v, [lo, hi])
-    return np.clip((band - a) / (b - a if b > a else 1.0), 0, 1)
+        return 0.0, 1.0
+    a, b = (float(x) for x in np.percentile(v, [lo, hi]))
+    return a, b if b > a else a + 1.0
+
+
+def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+    """(H, W) float → uint8 (H, W), ``lo`` → 0 and ``hi`` → 255, with one float temporary."""
+    t = band - np.float32(lo)  # (H, W) float32
+    t *= np.float32(255.0 / (hi - lo))
+    np.clip(t, 0, 255, out=t)
+    t += 0.5
+    return t.astype(np.uint8)
 
 
 def _msi_bands(img, rgb_bands) -> list[int]:
@@ -49,26 +64,34 @@ def _msi_bands(img, rgb_bands) -> list[int]:
     return [min(i, len(names) - 1) for i in range(3)]  # the first 3; two as (1, 2, 2); one (B04.jp2) as grey
 
 
+def _inferno_lut() -> np.ndarray:
+    """(256, 3) uint8: ``_INFERNO`` interpolated at each grey level."""
+    x = np.linspace(0, len(_INFERNO) - 1, 256)
+    lut = np.stack([np.interp(x, np.arange(len(_INFERNO)), _INFERNO[:, j]) for j in range(3)], -1)  # (256, 3)
+    return lut.round().astype(np.uint8)
+
+
 def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno") -> np.ndarray:
-    """RSImage → uint8 (H, W, 3) for display (see module doc for each modality)."""
+    """RSImage → uint8 (H, W, 3) for display (see module doc for each modality).
+
+    Works a band at a time in uint8: its memory is the output and one float band beside the image.
+    """
+    if img.modality == "ir" and ir_cmap not in ("inferno", "grey"):
+        raise ValueError(f"ir_cmap must be 'inferno' or 'grey', got {ir_cmap!r}")
     data, valid = img.data, img.valid  # (C, H, W) float32
+    out = np.empty((*data.shape[1:], 3), np.uint8)  # (H, W, 3)
     if img.modality == "msi":  # one stretch for the three bands keeps the colour balance
-        rgb = _percentile_stretch(np.stack([data[i] for i in _msi_bands(img, rgb_bands)], axis=-1),
-                                  None if valid is None else np.repeat(valid[..., None], 3, axis=-1))
+        idx = _msi_bands(img, rgb_bands)
+        lo, hi = _limits(data, idx, valid, 2.0, 98.0)
+        for j, i in enumerate(idx):
+            out[..., j] = _to_uint8(data[i], lo, hi)
     elif img.modality == "optical":
-        rgb = np.moveaxis(data[:3], 0, -1)
+        for j in range(3):
+            out[..., j] = _to_uint8(data[min(j, len(data) - 1)])  # a grey band drawn as grey
     else:
-        g = data[0] if img.modality == "sar" else _percentile_stretch(data[0], valid, 1.0, 99.0)
-        if img.modality == "ir" and ir_cmap == "inferno":
-            x = np.clip(g, 0, 1) * (len(_INFERNO) - 1)  # (H, W)
-            i0 = np.minimum(np.floor(x).astype(int), len(_INFERNO) - 2)
-            t = (x - i0)[..., None]
-            rgb = (_INFERNO[i0] * (1 - t) + _INFERNO[i0 + 1] * t) / 255.0
-        elif ir_cmap not in ("inferno", "grey"):
-            raise ValueError(f"ir_cmap must be 'inferno' or 'grey', got {ir_cmap!r}")
-        else:
-            rgb = np.repeat(g[..., None], 3, axis=-1)
-    out = (np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+        lo, hi = (0.0, 1.0) if img.modality == "sar" else _limits(data, [0], valid, 1.0, 99.0)
+        g = _to_uint8(data[0], lo, hi)  # (H, W)
+        out[:] = _inferno_lut()[g] if img.modality == "ir" and ir_cmap == "inferno" else g[..., None]
     if valid is not None:
         out[~valid] = 0
     return out
