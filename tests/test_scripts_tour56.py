@@ -3,6 +3,8 @@ build, export_step's and average_checkpoints' refusals, compare_checkpoints on o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from script_loader import REPO, load_script
 
 
@@ -30,3 +32,17 @@ def test_memory_plan_names_a_checkpoints_config_in_one_line(monkeypatch, capsys,
     out = capsys.readouterr()
     assert out.err.startswith(f"memory_plan: {ckpt / 'config.yaml'}: no llm.config") and out.err.count("\n") == 1
     assert "train_config.yaml" in out.err and "###" not in out.out  # refused before any plan is printed
+
+
+def test_export_step_refuses_an_out_inside_the_step_folder(tmp_path, monkeypatch, capsys):
+    export = load_script("export_step", monkeypatch)
+    monkeypatch.setattr("rsvlm.train.loop.export_step", lambda step, out: Path(out).mkdir() or Path(out))
+    step = tmp_path / "run" / "checkpoints" / "step_000006"
+    step.mkdir(parents=True)
+    (step / "train_config.yaml").write_text("")
+    # was: written there, and deleted with the step when a resumed run pruned it (ckpt.keep)
+    assert export.main([str(step), "--out", str(step / "model")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --out {step / 'model'}: inside the step folder {step}") and err.count("\n") == 1
+    assert not (step / "model").exists()
+    assert export.main([str(step), "--out", str(tmp_path / "run" / "step6")]) == 0
