@@ -309,13 +309,13 @@ class ChatREPL:
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
+        plain = inf.Answer(answer, scores, cut=cut, past_context=past_context)
         f = fused_answers(self.shown(self.answerer(), "asking view", len(self.tta.views) - 1), [asked],
-                          [[inf.model_input(i) for i in self.images]],
-                          [inf.Answer(answer, scores, cut=cut, past_context=past_context)], self.tta, refused)[0]
+                          [[inf.model_input(i) for i in self.images]], [plain], self.tta, refused)[0]
         for note in refused.values():
             self.say(f"  note: {note}")
         if f is None:
-            return inf.Answer(answer, scores, cut=cut, past_context=past_context)
+            return plain
         if f.note:  # view answers left out of the fusion: which, and why
             self.say(f"  note: {f.note}")
         if f.answer != answer:  # an empty fusion: no shape was found in enough of the views
@@ -324,8 +324,7 @@ class ChatREPL:
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer')}")
         if f.past_context and not past_context:  # generate flags it and warns no more: said nowhere else
             self.say_past_context("a view answer")
-        return inf.Answer(f.answer, f.scores if f.objects is not None else scores, cut=f.cut,
-                          past_context=f.past_context)
+        return f.as_answer()  # as predict and eval take it (a voted text has no scores: see Fused.as_answer)
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""

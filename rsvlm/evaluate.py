@@ -124,14 +124,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         keep = [j for j, a in enumerate(answers) if a is not None]
         ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
     for k, answer in zip(ok, answers):
-        text, scores = answer
-        rows[k]["answer"] = text
-        if inf.is_cut(answer):
-            rows[k]["cut"] = True
-        if inf.is_past_context(answer):
-            rows[k]["past_context"] = True
-        if records[k]["task"] == "det":
-            rows[k].update(scored_objects(text, scores, records[k]))
+        put_answer(rows[k], answer, records[k])
     if tta is None:
         return rows
     refused: dict[int, str] = {}
@@ -140,17 +133,26 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             rows[k]["note"] = refused[j]
         if fused is None:
             continue
-        rows[k]["answer"] = fused.answer
-        for flag in ("cut", "past_context"):  # where the plain answer or any view's was (tta.Fused)
-            rows[k].pop(flag, None)
-            if getattr(fused, flag):
-                rows[k][flag] = True
+        put_answer(rows[k], fused.as_answer(), records[k])  # cut, past_context: where the plain or any view's was
         if fused.note:  # view answers left out of the fusion: not "note", which counts refused prompts
             rows[k]["tta_note"] = fused.note
-        if records[k]["task"] == "det":  # in meta's pixels as the plain path's (fused.objects: the image as read)
-            rows[k].pop("objects", None)
-            rows[k].update(scored_objects(fused.answer, fused.scores, records[k]))
     return rows
+
+
+def put_answer(row: dict, answer, record: dict) -> None:
+    """``row``'s ``"answer"``, its ``"cut"`` and ``"past_context"`` flags and, for a ``det`` record, its
+    scored ``"objects"`` (in meta's pixels, not the image's as read), replacing any it had, from an
+    ``inference.Answer`` (a plain ``(text, scores)`` pair: not cut, not past the context)."""
+    text, scores = answer
+    row["answer"] = text
+    for key in ("cut", "past_context", "objects"):
+        row.pop(key, None)
+    if inf.is_cut(answer):
+        row["cut"] = True
+    if inf.is_past_context(answer):
+        row["past_context"] = True
+    if record["task"] == "det":
+        row.update(scored_objects(text, scores, record))
 
 
 def grammar_problem(answer: str) -> str | None:

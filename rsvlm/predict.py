@@ -50,7 +50,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         if notes is not None:
             notes += [*refused.values(), *([fused.note] if fused is not None and fused.note else [])]
         if fused is not None:
-            answer = inf.Answer(fused.answer, fused.scores, cut=fused.cut, past_context=fused.past_context)
+            answer = fused.as_answer()
     return answer
 
 

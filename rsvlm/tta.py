@@ -33,11 +33,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rsvlm.fusion import BOXLIKE, cut_by, fits, fuse, vote
 from rsvlm.tta_words import CORNERS, FRAMED, SWAPS, UNMAPPED, framing_words, swap_words  # noqa: F401 (tables: importable here)
+
+if TYPE_CHECKING:
+    from rsvlm.answering import Answer
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
@@ -308,6 +312,14 @@ class Fused:
         """One score per fused shape, in order, where every shape has one (as ``inference.locate`` takes)."""
         objs = self.objects or []
         return [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
+
+    def as_answer(self) -> Answer:
+        """The fused answer as an ``inference.Answer``, as chat, predict and eval take it: its text, the
+        fused shapes' scores (none for a text answer: the plain answer's scores belong to the plain
+        text, and a voted answer may be another view's words) and its ``cut`` and ``past_context``."""
+        from rsvlm import answering
+
+        return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context)
 
 
 def _unfused(dec, first: list[dict] | None) -> str | None:
