@@ -159,12 +159,14 @@ class StepProfiler:
     """torch.profiler over ``active`` optimizer steps after ``wait`` (+1 warm-up); rank 0 writes
     ``profile.txt``: the profiled wall time, the device-busy share of it, and the top operators by
     self device time (CPU time without a GPU). Profiling syncs the device at each step boundary and
-    slows the profiled steps; their throughput is not representative."""
+    slows the profiled steps; their throughput is not representative. ``close`` (also where the run
+    stops early) stops it; stopped inside the profiled steps, profile.txt holds those, marked as cut."""
 
     def __init__(self, out_dir: Path, active: int, rank: int, cuda: bool, wait: int = 5):
         import torch
 
         self.path, self.rank, self.first, self.cuda = Path(out_dir) / "profile.txt", rank, wait + 1, cuda
+        self.active = active
         acts = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if self.cuda else [])
         self.times: list[float] = []
         self.prof = torch.profiler.profile(
@@ -189,7 +191,10 @@ class StepProfiler:
         stats = prof.key_averages()
         wall = self.times[-1] - self.times[self.first - 1]  # the active steps, end to end
         key = "self_device_time_total" if self.cuda else "self_cpu_time_total"
-        lines = [f"profiled steps: {len(self.times) - self.first}, wall {wall * 1e3:.1f} ms"]
+        done = len(self.times) - self.first
+        cut = "" if done >= self.active else (f" of the {self.active} asked (cut short: the run stopped after step "
+                                              f"{len(self.times)}; the table also holds what ran after it)")
+        lines = [f"profiled steps: {done}{cut}, wall {wall * 1e3:.1f} ms"]
         if self.cuda:
             kernels = [e for e in stats if e.device_type == torch.autograd.DeviceType.CUDA
                        and not e.key.startswith("ProfilerStep")]  # kernels, not the ops or step marks above them
@@ -200,4 +205,7 @@ class StepProfiler:
         self.path.write_text("\n".join(lines) + "\n")
 
     def close(self) -> None:
-        self.prof.stop()
+        """Stop profiling (again: nothing); inside the profiled steps, profile.txt is written with those done."""
+        if self.prof is not None:
+            prof, self.prof = self.prof, None
+            prof.stop()

@@ -339,79 +339,80 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     stopping = False  # a SIGTERM every rank has heard of: stop at the end of this step
     if stop is not None:
         stop.defer()  # a first SIGTERM from here on is taken at a step boundary (a second stops at once)
-    while state["step"] < cfg.max_steps:
-        try:
-            batch = next(it)
-        except StopIteration:
-            if stand_ins.last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
-                check_bad(state, cfg, final=True)  # the usual verdict, where the limit is below all
-                raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
-                                        f"bad); the first: {state.get('first_bad')}") from None
-            state["epoch"], state["micro_in_epoch"], whole_epoch = state["epoch"] + 1, 0, True
-            dl, state["epoch"] = loader(state["epoch"], 0)
-            it = iter(dl)
-            continue
-        state["micro_in_epoch"] += 1
-        state["samples"] += batch["n_samples"]
-        count_dropped(state, batch, rank, cfg.data.max_length)
-        empty = batch["input_ids"].shape[0] == 0
-        stand_in = stand_ins.update(batch, planned[state["micro_in_epoch"] - 1])
-        stopping |= check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group,  # alike on every rank
-                                      stop=stop is not None and stop.requested)
-        weight = 1.0
-        if empty:
-            if stand_in is None:  # one process (several stopped together above)
+    try:
+        while state["step"] < cfg.max_steps:
+            try:
+                batch = next(it)
+            except StopIteration:
+                if stand_ins.last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
+                    check_bad(state, cfg, final=True)  # the usual verdict, where the limit is below all
+                    raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
+                                            f"bad); the first: {state.get('first_bad')}") from None
+                state["epoch"], state["micro_in_epoch"], whole_epoch = state["epoch"] + 1, 0, True
+                dl, state["epoch"] = loader(state["epoch"], 0)
+                it = iter(dl)
                 continue
-            batch, weight = stand_in, 0.0
-        start = answer_window(batch["labels"])  # prompts and images need no logits
-        seq = batch["input_ids"].shape[1]
-        use_pointer = cfg.loss.pointer_weight > 0
-        out = engine.forward(**_to(batch, device), logits_to_keep=seq - start,
-                             **({"output_hidden_states": True} if use_pointer else {}))
-        # labels stay on the CPU: lm_losses moves them itself, and finds location tokens without a sync
-        loss, per_sample = lm_losses(out.logits, batch["labels"][:, start:], loc_start, cfg.loss.loc_sigma)
-        total = loss  # the LM loss alone is what metrics log as "loss"
-        if use_pointer:
-            ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pids, grid))
-            if ptr is not None:
-                total = loss + cfg.loss.pointer_weight * ptr
-                pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync
-        nonfinite |= ~torch.isfinite(total.detach())  # no sync: read at log lines and checkpoints
-        lr = engine.lr  # the rate this step uses: micro_step moves the schedule on at the step
-        stepped = engine.micro_step(total * weight)
-        if weight:
-            mask = batch["attention_mask"]
-            state["tokens"] += int(mask.sum())
-            state["slots"] = state.get("slots", 0) + mask.numel()
-            metrics.add_batch(loss, per_sample, batch["tasks"],
-                              batch["modalities"], int(mask.sum()), mask.numel())
-        if not stepped:
-            continue
-        state["step"] += 1
-        metrics.step()
+            state["micro_in_epoch"] += 1
+            state["samples"] += batch["n_samples"]
+            count_dropped(state, batch, rank, cfg.data.max_length)
+            empty = batch["input_ids"].shape[0] == 0
+            stand_in = stand_ins.update(batch, planned[state["micro_in_epoch"] - 1])
+            stopping |= check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group,  # alike on every rank
+                                          stop=stop is not None and stop.requested)
+            weight = 1.0
+            if empty:
+                if stand_in is None:  # one process (several stopped together above)
+                    continue
+                batch, weight = stand_in, 0.0
+            start = answer_window(batch["labels"])  # prompts and images need no logits
+            seq = batch["input_ids"].shape[1]
+            use_pointer = cfg.loss.pointer_weight > 0
+            out = engine.forward(**_to(batch, device), logits_to_keep=seq - start,
+                                 **({"output_hidden_states": True} if use_pointer else {}))
+            # labels stay on the CPU: lm_losses moves them itself, and finds location tokens without a sync
+            loss, per_sample = lm_losses(out.logits, batch["labels"][:, start:], loc_start, cfg.loss.loc_sigma)
+            total = loss  # the LM loss alone is what metrics log as "loss"
+            if use_pointer:
+                ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pids, grid))
+                if ptr is not None:
+                    total = loss + cfg.loss.pointer_weight * ptr
+                    pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync
+            nonfinite |= ~torch.isfinite(total.detach())  # no sync: read at log lines and checkpoints
+            lr = engine.lr  # the rate this step uses: micro_step moves the schedule on at the step
+            stepped = engine.micro_step(total * weight)
+            if weight:
+                mask = batch["attention_mask"]
+                state["tokens"] += int(mask.sum())
+                state["slots"] = state.get("slots", 0) + mask.numel()
+                metrics.add_batch(loss, per_sample, batch["tasks"],
+                                  batch["modalities"], int(mask.sum()), mask.numel())
+            if not stepped:
+                continue
+            state["step"] += 1
+            metrics.step()
+            if profiler is not None:
+                profiler.step()
+            log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
+            stop_now = stop_due(stopping, state["step"], cfg.max_steps)
+            save_now = save_due(cfg.ckpt.every, state["step"], cfg.max_steps, stop_now)
+            if log_now or save_now:
+                check_finite(nonfinite, cfg, checked, state["step"], world)
+                checked = state["step"]
+            if log_now:
+                extra = {"epoch": state["epoch"]}
+                if pointer_n:
+                    extra["pointer_loss"] = float(pointer_sum) / pointer_n
+                    pointer_sum, pointer_n = 0.0, 0
+                metrics.log(state["step"], lr, extra)
+            saved = save_checkpoint(engine, cfg, state, rank, world) if save_now else None
+            if stop_now:
+                leave(saved, world)
+            if cfg.slow_step_s:
+                time.sleep(cfg.slow_step_s)
+    finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled
         if profiler is not None:
-            profiler.step()
-        log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
-        stop_now = stop_due(stopping, state["step"], cfg.max_steps)
-        save_now = save_due(cfg.ckpt.every, state["step"], cfg.max_steps, stop_now)
-        if log_now or save_now:
-            check_finite(nonfinite, cfg, checked, state["step"], world)
-            checked = state["step"]
-        if log_now:
-            extra = {"epoch": state["epoch"]}
-            if pointer_n:
-                extra["pointer_loss"] = float(pointer_sum) / pointer_n
-                pointer_sum, pointer_n = 0.0, 0
-            metrics.log(state["step"], lr, extra)
-        saved = save_checkpoint(engine, cfg, state, rank, world) if save_now else None
-        if stop_now:
-            metrics.close()
-            leave(saved, world)
-        if cfg.slow_step_s:
-            time.sleep(cfg.slow_step_s)
-    metrics.close()
-    if profiler is not None:
-        profiler.close()
+            profiler.close()
+        metrics.close()
     if cfg.ckpt.every:
         save_checkpoint(engine, cfg, state, rank, world)
     final = save_final(engine, cfg, rank)
