@@ -83,3 +83,25 @@ def test_a_one_band_optical_image_is_drawn_grey(tmp_path):
     out = np.asarray(Image.open(draw_overlay(img, [], tmp_path / "pan.png", min_side=64)))
     assert out.shape == (48, 64, 3) and (out[..., 0] == out[..., 2]).all()
     assert out[0, 0, 0] == 0 and out[0, -1, 0] == 255
+
+
+def test_objects_wholly_outside_the_image_are_counted_in_the_legend(tmp_path):
+    """A box past the image's edge (a model's answer off the scene, or objects of another image)
+    was drawn nowhere and said nowhere: its label fell off the canvas and counted as shown. It is
+    now left out and the legend strip says how many; an object in part inside is still drawn, as
+    is one of a scene drawn on its shrunk overview (object_scale)."""
+    from PIL import Image
+
+    from rsvlm.io import RSImage, draw_overlay
+
+    img = RSImage(data=np.zeros((3, 100, 200), np.float32), modality="optical", bands=["R", "G", "B"], path="o")
+    inside = [{"kind": "box", "coords": [150, 80, 260, 140], "label": "ship"}]  # in part inside
+    out = [{"kind": "box", "coords": [400, 300, 420, 320], "label": "ship"},
+           {"kind": "mask", "mask": np.ones((4, 4), bool), "offset": [-50, 10], "label": "pond"}]
+    plain = Image.open(draw_overlay(img, inside, tmp_path / "a.png", min_side=200))
+    told = Image.open(draw_overlay(img, inside + out, tmp_path / "b.png", min_side=200))
+    assert plain.size == (200, 100) and told.width == 200 and told.height > 100  # a legend strip below
+    np.testing.assert_array_equal(np.asarray(told)[:100], np.asarray(plain))  # nothing more drawn on the image
+    half = RSImage(data=np.zeros((3, 50, 100), np.float32), modality="optical", bands=["R", "G", "B"], path="ov")
+    shrunk = Image.open(draw_overlay(half, inside, tmp_path / "c.png", min_side=100, object_scale=0.5))
+    assert shrunk.size == (100, 50) and np.asarray(shrunk).any()  # drawn, no legend

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "map_coords",
-           "objects_with_map_coords"]
+__all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
+           "map_coords", "objects_with_map_coords"]
 
 
 def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
@@ -35,6 +35,15 @@ def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
     w, h = max(1, int(np.ceil(x1)) - ox), max(1, int(np.ceil(y1)) - oy)
     local = dict(c, box=[x0 - ox, y0 - oy, x1 - ox, y1 - oy])  # integer shift keeps pixel centres aligned
     return grid_to_mask(local, w, h), (ox, oy)
+
+
+def mask_bounds(obj: dict) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) pixel box around a mask object's pixels; None when it has none."""
+    m, (x0, y0) = mask_array(obj)  # (h, w)
+    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+    if rows.size == 0:
+        return None
+    return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
 
 
 def _referencing(img_or_transform):
@@ -131,12 +140,8 @@ def map_coords(obj: dict, img) -> list:
     elif kind in ("obb", "poly"):
         pts = c
     elif kind == "box" or kind == "mask":
-        if kind == "mask":
-            m, (x0, y0) = mask_array(obj)
-            rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-            if rows.size == 0:
-                return []
-            c = [x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1]
+        if kind == "mask" and (c := mask_bounds(obj)) is None:
+            return []
         x1, y1, x2, y2 = c
         pts = [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
     else:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array
+from rsvlm.io.georef import mask_array, mask_bounds
 
 __all__ = ["to_display_rgb", "draw_overlay"]
 
@@ -115,9 +115,20 @@ def _anchor(obj: dict, s: float) -> tuple[float, float]:
         return x * s, y * s
     if kind == "point":
         return c[0] * s + 6, c[1] * s - 6
-    m, (x0, y0) = mask_array(obj)
-    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-    return ((x0 + (cols[0] if cols.size else 0)) * s, (y0 + (rows[0] if rows.size else 0)) * s)
+    x0, y0, *_ = mask_bounds(obj) or mask_array(obj)[1]
+    return x0 * s, y0 * s
+
+
+def _where(obj: dict, w: float, h: float) -> str:
+    """"inside" an image of ``w`` x ``h`` object pixels (in part or whole), "outside" it, or "empty" (a mask)."""
+    if obj["kind"] == "mask":
+        box = mask_bounds(obj)
+        if box is None:
+            return "empty"
+    else:
+        pts = np.asarray(obj["coords"], dtype=np.float64).reshape(-1, 2)  # (N, 2): box corners, vertices, a point
+        box = (*pts.min(axis=0), *pts.max(axis=0))
+    return "outside" if box[2] < 0 or box[3] < 0 or box[0] > w or box[1] > h else "inside"
 
 
 def place_labels(rects: list[tuple[float, float, float, float]]) -> list[bool]:
@@ -133,16 +144,16 @@ def place_labels(rects: list[tuple[float, float, float, float]]) -> list[bool]:
     return out
 
 
-def _with_legend(img, objects: list[dict], colour, font, n_hidden: int):
-    """``img`` with a legend strip below it: each label's colour and object count, and how many
-    labels were left out where they overlapped."""
+def _with_legend(img, objects: list[dict], colour, font, said: list[str]):
+    """``img`` with a legend strip below it: each label's colour and object count, then ``said``
+    (how many labels were left out where they overlapped, how many objects lie outside)."""
     from collections import Counter
 
     from PIL import Image, ImageDraw
 
     counts = Counter(obj.get("label") for obj in objects)
     items = [(f"{label or 'unlabelled'} {n}", colour(label)) for label, n in counts.most_common()]
-    items.append((f"({n_hidden} overlapping label{'s' if n_hidden > 1 else ''} not drawn)", None))
+    items += [(f"({text})", None) for text in said]
     probe = ImageDraw.Draw(img)
     x_lo, t, _, b = probe.textbbox((0, 0), "Ag", font=font)
     h, pad = b - t, 6
@@ -176,7 +187,8 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
     are dots; each object is labelled (with its score when it has one); colours are per label.
     Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
-    below the image gives each label's colour and count. The image is scaled so its longer side
+    below the image gives each label's colour and count; objects wholly outside the image are counted
+    there too, not drawn. The image is scaled so its longer side
     lies in [min_side, max_side]. ``object_scale``: the image's pixels per object pixel, for
     objects of a scene drawn on its shrunk overview (``SceneReader.read_overview``).
     """
@@ -189,6 +201,8 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
                          "give e.g. overlay.png")
     base = Image.fromarray(to_display_rgb(img, rgb_bands, ir_cmap))
     W, H = base.size
+    every, where = objects, [_where(o, W / object_scale, H / object_scale) for o in objects]
+    objects = [o for o, w in zip(every, where) if w == "inside"]  # the others are counted in the legend
     s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
     if s != 1.0:
         base = base.resize((max(1, round(W * s)), max(1, round(H * s))),
@@ -249,8 +263,12 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
             draw.text((rect[0] + 2 - x_lo, rect[1] + 2 - t), text, fill=ink, font=font)
 
     out = out.convert("RGB")
-    if not all(shown):
-        out = _with_legend(out, objects, colour, font, len(shown) - sum(shown))
+    n = {("overlapping label", "overlapping labels"): len(shown) - sum(shown),
+         ("object outside the image", "objects outside the image"): where.count("outside"),
+         ("empty mask", "empty masks"): where.count("empty")}
+    said = [f"{k} {what[k > 1]} not drawn" for what, k in n.items() if k]
+    if said:
+        out = _with_legend(out, every, colour, font, said)
     if title:
         x_lo, t, _, b = draw.textbbox((0, 0), title, font=font)
         canvas = Image.new("RGB", (out.width, out.height + (b - t) + 12), (24, 24, 24))
