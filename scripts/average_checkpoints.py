@@ -43,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the average's
         print(f"error: {out}: already exists and is not empty; write the average into a new folder", file=sys.stderr)
         return 2
+    from rsvlm.model.checkpoint import no_checkpoint
+
     for d in map(Path, args.models):
+        if not (d / "config.yaml").is_file():  # a run's out_dir, a step folder: say what it is (and what to give)
+            print(f"error: {no_checkpoint(d) if d.exists() else f'{d}: no such checkpoint folder'}", file=sys.stderr)
+            return 2
         pickled = sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.suffix in PICKLED) if d.is_dir() else []
         if pickled or (d.is_dir() and not any(d.rglob("*.safetensors"))):
             print(f"error: {d}: {'holds pickled weights ' + ', '.join(pickled[:3]) if pickled else 'no *.safetensors'}"

@@ -46,3 +46,22 @@ def test_export_step_refuses_an_out_inside_the_step_folder(tmp_path, monkeypatch
     assert err.startswith(f"error: --out {step / 'model'}: inside the step folder {step}") and err.count("\n") == 1
     assert not (step / "model").exists()
     assert export.main([str(step), "--out", str(tmp_path / "run" / "step6")]) == 0
+
+
+def test_average_says_what_an_input_that_is_no_checkpoint_is(tmp_path, monkeypatch, capsys):
+    from test_scripts_checkpoints import fake_ckpt
+
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, run = fake_ckpt(tmp_path / "a"), tmp_path / "run"
+    fake_ckpt(run / "final")
+    step = run / "checkpoints" / "step_000004"
+    step.mkdir(parents=True)
+    (step / "trainable.safetensors").write_bytes(b"")
+    for given, says in ((run, f"{run}: not an rsvlm checkpoint (no config.yaml); it is a training run's out_dir, "
+                              f"whose model is {run / 'final'}"),  # was the first half alone
+                        (step, "it is a training step folder: write it as a model with scripts/export_step.py"),
+                        (tmp_path / "gone", f"{tmp_path / 'gone'}: no such checkpoint folder")):
+        assert avg.main([str(a), str(given), "--out", str(tmp_path / "avg")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and says in err and err.count("\n") == 1, err
+    assert not (tmp_path / "avg").exists()
