@@ -246,6 +246,14 @@ def may_start_tag(tail: str) -> bool:
                                      or any(t.startswith(tail) for t in _TAG_NAMES))
 
 
+def tag_ends(tail: str) -> tuple[list[str], bool]:
+    """How text can go on after ``tail`` (the text from the last "<" on) to finish a tag ``spells_tag``
+    reads there: the rest of each named tag ``tail`` starts, up to its ">" (``<bo`` → ``["x>"]``), and
+    whether it may still become a location (``<lo``, ``<loc_12``: digits and ">" to come)."""
+    named = [t[len(tail):] for t in _TAG_NAMES if t != "<loc_" and t.startswith(tail) and len(t) > len(tail)]
+    return named, "<loc_".startswith(tail) or bool(re.fullmatch(r"<loc_[0-9]*", tail))
+
+
 def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list[str]) -> dict | None:
     kind = tag[1:-1]
     if kind == "mask":

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag
+from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 _WORD = re.compile(r"\w")
@@ -196,18 +196,25 @@ def coordinate_axes(ids: list[int], g: GrammarIds) -> list[tuple[int, int]]:
     return out
 
 
-_PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> {(V, its length): _angle_pieces}
+_PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> {(V, its length): AnglePieces}
 
 
-def _angle_pieces(tokenizer, text: torch.Tensor) -> tuple[set[int], dict[int, str], list[int]]:
-    """Of the text tokens (``text``: (V,) bool), those whose piece holds "<" (openers), those holding ">"
-    with their text (closers), and those holding a whole tag (never text). A scan of the whole
-    vocabulary (0.1 s at 150k pieces, seconds for a padded one), so made once per tokenizer, not
-    once per ``generate``.
+@dataclass(frozen=True)
+class AnglePieces:
+    """The text tokens that matter to tags spelled in text (``geometry.decode`` reads ``<`` ``bo`` ``x>``
+    as ``<box>``): such a tag starts at a piece holding "<" and ends at one holding ">"."""
 
-    A tag spelled in text ("<", "bo", "x>" reads <box>) starts at a piece holding "<" and ends at one
-    holding ">". Raw vocabulary strings hold every "<" and ">" their text does (byte-level and
-    byte-fallback pieces included), and few others."""
+    openers: set[int]  # pieces holding "<"
+    ends: dict[str, list[int]]  # a piece's text up to its first ">" (holding no "<") → the pieces so begun
+    loc_ends: list[str]  # the keys of ``ends`` that may finish a location ("12>", "_3>", ">")
+    whole: list[int]  # pieces holding a whole tag: never text
+
+
+def _angle_pieces(tokenizer, text: torch.Tensor) -> AnglePieces:
+    """``AnglePieces`` of the text tokens (``text``: (V,) bool). A scan of the whole vocabulary (0.1 s
+    at 150k pieces, seconds for a padded one), so made once per tokenizer, not once per ``generate``.
+    Raw vocabulary strings hold every "<" and ">" their text does (byte-level and byte-fallback
+    pieces included), and few others."""
     per = _PIECES.setdefault(tokenizer, {})
     key = (len(text), len(tokenizer))
     if key not in per:
@@ -215,8 +222,14 @@ def _angle_pieces(tokenizer, text: torch.Tensor) -> tuple[set[int], dict[int, st
         odd = sorted(i for piece, i in tokenizer.get_vocab().items()
                      if ("<" in piece or ">" in piece) and i < len(text) and is_text[i])
         pieces = dict(zip(odd, tokenizer.batch_decode([[i] for i in odd])))
-        closers = {i: p for i, p in pieces.items() if ">" in p}
-        per[key] = ({i for i, p in pieces.items() if "<" in p}, closers, [i for i, p in closers.items() if spells_tag(p)])
+        ends: dict[str, list[int]] = {}
+        for i, p in pieces.items():
+            head = p[:p.find(">") + 1]
+            if head and "<" not in head:  # a "<" before the ">" starts a tag of its own: whole, or none
+                ends.setdefault(head, []).append(i)
+        per[key] = AnglePieces({i for i, p in pieces.items() if "<" in p}, ends,
+                               [h for h in ends if re.fullmatch(r"[loc_0-9]*>", h)],
+                               [i for i, p in pieces.items() if ">" in p and spells_tag(p)])
     return per[key]
 
 
@@ -225,7 +238,7 @@ class GeometryGrammar:
 
     def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
         self.ids = GrammarIds.of(tokenizer)
-        self.decode = tokenizer.decode
+        self.decode, self.batch_decode = tokenizer.decode, tokenizer.batch_decode
         self.vocab = vocab_size
         self.eos = {i for i in eos_ids if i < vocab_size}
         tid = tokenizer.convert_tokens_to_ids
@@ -237,8 +250,8 @@ class GeometryGrammar:
         text[self.ids.loc0: self.ids.loc0 + NUM_BINS] = False
         text[ours] = False
         self.plain = text.clone()  # (V,) the text tokens
-        self.openers, self.closers, whole = _angle_pieces(tokenizer, text)
-        text[whole] = False
+        self.angle = _angle_pieces(tokenizer, text)
+        text[self.angle.whole] = False
         self.ref_ok = text.clone()
         self.ref_ok[self.ids.close["ref"]] = True
         self.ref_ok[list(self.eos)] = False
@@ -252,7 +265,7 @@ class GeometryGrammar:
         waiting = s.mode == "text" and s.labelled
         texty = s.mode in ("text", "ref")
         self.ids.advance(s, t)
-        if s.tail or t in self.openers:  # else it stays empty: the common case, checked in a set
+        if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
             s.tail = self._tail(s.tail, t) if texty and bool(self.plain[t]) else []
         if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
             s.said.append(t)
@@ -261,7 +274,7 @@ class GeometryGrammar:
     def _tail(self, tail: list[int], t: int) -> list[int]:
         """The text tokens from the last piece holding "<" after text token ``t``, while their text from
         that "<" on may still become a tag; else []."""
-        tail = [t] if t in self.openers else tail + [t] if tail else []
+        tail = [t] if t in self.angle.openers else tail + [t] if tail else []
         return tail if tail and may_start_tag(self._from_lt(tail)) else []
 
     def _from_lt(self, ids: list[int]) -> str:
@@ -273,9 +286,14 @@ class GeometryGrammar:
         would read a shape the grammar never checked, or a stray location) and, in text, without EOS
         where the text ends on the start of a tag (``decode``: "text ends inside a tag")."""
         ok, rest = ok.clone(), self._from_lt(s.tail)
-        for i, piece in self.closers.items():  # the cheap test on pieces first, then the exact one in context
-            if ok[i] and spells_tag(rest + piece) and spells_tag(self.decode(s.tail + [i])):
-                ok[i] = False
+        # a piece finishes the tag when its text up to its ">" is the tag's rest: looked up, not scanned
+        named, loc = tag_ends(rest)
+        heads = [h for h in named if h in self.angle.ends]
+        heads += [h for h in self.angle.loc_ends if spells_tag(rest + h)] if loc else []
+        ids = [i for h in heads for i in self.angle.ends[h]]
+        ids = [i for i, keep in zip(ids, ok[ids].tolist()) if keep]
+        if ids:  # then the exact test, in context (a SentencePiece "▁x>" is " x>" there)
+            ok[[i for i, t in zip(ids, self.batch_decode([s.tail + [i] for i in ids])) if spells_tag(t)]] = False
         if s.mode == "text" and is_cut_tag(rest):
             ok[list(self.eos)] = False
         return ok
