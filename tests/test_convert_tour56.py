@@ -94,3 +94,50 @@ def test_an_unknown_label_value_is_counted_once_per_image_not_per_tile(tmp_path)
     assert stats["skipped"] == {"unknown_label_value": 1}, stats["skipped_examples"]
     assert "value 7 on 100 pixels" in stats["skipped_examples"]["unknown_label_value"]
     assert len(recs) == 4 and stats["notes"]["tiles"] == 4
+
+
+def test_an_image_whose_bands_do_not_fit_the_modality_is_skipped_naming_it(tmp_path):
+    """A 4-band R, G, B, NIR GeoTIFF under the default --modality optical was written as optical:
+    every record failed in training ('4 band(s) cannot be read as optical')."""
+    src = tmp_path / "dota"
+    src.mkdir()
+    tif = _geotiff(src / "P1.tif", 64, 48, count=4, photometric="MINISBLACK")  # no alpha: GDAL makes 4 uint8 bands RGBA
+    (src / "P1.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    from data_gen.convert import main
+
+    assert main(["dota", "--out", str(tmp_path / "o"), "--src", str(src)]) == 2  # no record: an error
+    import json
+
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["skipped"] == {"wrong_band_count": 1}
+    said = stats["skipped_examples"]["wrong_band_count"]
+    assert str(tif) in said and "4 band(s) cannot be read as optical" in said and "--modality msi" in said
+    stats, recs = convert(tmp_path / "o2", "dota", "--src", str(src), "--modality", "msi")
+    assert stats["skipped"] == {} and {r["images"][0]["modality"] for r in recs} == {"msi"}
+
+
+def test_a_change_pair_that_is_not_one_band_is_not_written_as_ir(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for tag in "AB":
+        Image.fromarray(rng.integers(0, 255, (32, 32, 3)).astype(np.uint8)).save(tmp_path / f"p_{tag}.png")
+    _label(tmp_path / "p_label.png", 32, 32, [(4, 4, 12, 12, 255)])
+    from data_gen.convert.common import ConversionError
+
+    with pytest.raises(ConversionError, match=r"p_A.png: 3 band\(s\) cannot be read as ir.*--modality optical"):
+        convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path), "--modality", "ir", "--strict")
+    stats, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(tmp_path))
+    assert len(recs) == 2 and stats["skipped"] == {}
+
+
+def test_a_folder_geotiff_of_four_bands_is_inferred_msi_not_optical(tmp_path):
+    """folder inferred optical for any GeoTIFF of up to 4 bands: an R, G, B, NIR scene, which the
+    reader cannot read as optical."""
+    (tmp_path / "src" / "forest").mkdir(parents=True)
+    _geotiff(tmp_path / "src" / "forest" / "f1.tif", 32, 32, count=4, photometric="MINISBLACK")
+    _geotiff(tmp_path / "src" / "forest" / "f2.tif", 32, 32, count=3)
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
+    assert {r["meta"]["file"]: r["images"][0]["modality"] for r in recs} == {"forest/f1.tif": "msi",
+                                                                           "forest/f2.tif": "optical"}
+    assert stats["notes"]["modality_inferred_msi"] == 1 and stats["notes"]["modality_inferred_optical"] == 1

@@ -154,7 +154,7 @@ def run(args, out: Output) -> None:
         if path is None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
             continue
-        size = readable_size(path, out, f"{args.ann}: image id {image_id} ({path})")
+        size = readable_size(path, out, f"{args.ann}: image id {image_id} ({path})", args.modality)
         if size is None:
             continue
         if (im.get("width") or size[0], im.get("height") or size[1]) != size:

@@ -411,13 +411,48 @@ def _gdal_size(path: Path, by_blocks: bool) -> tuple[int, int]:
         return ds.width, ds.height
 
 
-def readable_size(path: Path, out: Output, where: str) -> tuple[int, int] | None:
-    """``image_size`` (its library messages in ``out``'s notes), or None after counting the image
-    as skipped ``unreadable_image``."""
+class WrongBands(ConversionError):
+    """An image whose bands cannot be read as the modality its records would name."""
+
+
+def check_bands(path: Path, modality: str | None) -> None:
+    """Raise ``WrongBands`` naming ``path`` when ``rsvlm.io.read`` cannot read it as ``modality``
+    (a 4-band R, G, B, NIR GeoTIFF under the default ``--modality optical``, a 4-band scene as
+    ``ir``): its records failed only in training. The message says what the reader would infer.
+    A PNG or JPEG always reads as optical (1 or 3 colour bands) and is not opened for it; the
+    other checks open the file's header, and read a 3-band image shrunk for ``sar`` / ``ir``."""
+    from data_gen.tiling import RASTER_SUFFIXES
+
+    if modality is None or modality == "optical" and Path(path).suffix.lower() not in RASTER_SUFFIXES:
+        return
+    from rsvlm.io.read import SceneReader
+    from rsvlm.io.sources import ImageReadError
+
     try:
-        return image_size(path, out)
+        with SceneReader(path, modality):
+            return
+    except ImageReadError as e:
+        raise ConversionError(str(e)) from e
+    except ValueError as e:  # plan_bands / check_dtype: the band count or dtype does not fit
+        why = str(e)
+    try:
+        with SceneReader(path) as r:
+            why += f"; it reads as {r.modality} (--modality {r.modality})"
+    except ValueError:
+        pass
+    raise WrongBands(why)
+
+
+def readable_size(path: Path, out: Output, where: str, modality: str | None = None) -> tuple[int, int] | None:
+    """``image_size`` (its library messages in ``out``'s notes), or None after counting the image
+    as skipped ``unreadable_image``, or ``wrong_band_count`` where it cannot be read as
+    ``modality`` (``check_bands``)."""
+    try:
+        size = image_size(path, out)
+        check_bands(path, modality)
+        return size
     except ConversionError as e:
-        out.skip("unreadable_image", where, str(e))
+        out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", where, str(e))
         return None
 
 

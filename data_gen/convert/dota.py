@@ -126,7 +126,7 @@ def run(args, out: Output) -> None:
         if image is None:
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
             continue
-        size = readable_size(image, out, str(image))
+        size = readable_size(image, out, str(image), args.modality)
         if size is None:
             continue
         width, height = size

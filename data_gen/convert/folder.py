@@ -6,8 +6,11 @@ without its trailing ``_N`` (``church_183.png`` → ``church``). Class names are
 (``storage_tank``, ``AnnualCrop`` → ``storage tank``, ``annual crop``). The question lists the
 classes when there are at most ``--max-choices`` of them.
 
-Modality: ``--modality``, else inferred per image (a GeoTIFF with more than 4 bands → ``msi``,
-e.g. EuroSAT-MS; anything else ``optical``) and the inference counted in the notes.
+Modality: ``--modality``, else inferred per image and the inference counted in the notes
+(``modality_inferred_msi`` …): a GeoTIFF or JP2 as ``rsvlm.io.read`` infers it from its bands
+and dtype (EuroSAT-MS's 13 bands or an R, G, B, NIR scene → ``msi``, 3 bands → ``optical``, one
+uint band → ``ir``, complex → ``sar``), a PNG or JPEG ``optical``. An image that cannot be read
+as ``--modality`` is ``wrong_band_count`` (``common.check_bands``).
 Unreadable images are bad annotations (``unreadable_image``); files that are not images are
 ignored and counted (``not_an_image``). An ``--out`` inside ``--src`` is not read as a class: its
 images are left out and counted (``images_in_out_folder_ignored``).
@@ -22,14 +25,16 @@ from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
     Output,
+    WrongBands,
+    check_bands,
     clean_label,
     image_size,
     int_at_least,
     make_meta,
     make_record,
-    open_raster,
     pick,
 )
+from data_gen.tiling import RASTER_SUFFIXES
 from rsvlm.tokens import MODALITIES
 
 QUESTIONS = ("What kind of scene is this?", "Classify this scene.", "Which scene class does this image show?")
@@ -63,13 +68,17 @@ def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
 
 
 def _modality(path: Path, out: Output) -> str:
-    if path.suffix.lower() in (".tif", ".tiff"):
-        with open_raster(path) as ds:
-            if ds.count > 4:
-                out.note("modality_inferred_msi")
-                return "msi"
-    out.note("modality_inferred_optical")
-    return "optical"
+    """The modality ``rsvlm.io.read`` infers from a GeoTIFF or JP2's bands and dtype, counted in the
+    notes (it was ``optical`` below 5 bands: a 4-band R, G, B, NIR scene, which cannot be read as
+    optical, or a uint16 thermal band); a PNG or JPEG is ``optical``."""
+    modality = "optical"
+    if path.suffix.lower() in RASTER_SUFFIXES:
+        from rsvlm.io.read import SceneReader
+
+        with SceneReader(path) as reader:
+            modality = reader.modality
+    out.note(f"modality_inferred_{modality}")
+    return modality
 
 
 def run(args, out: Output) -> None:
@@ -83,8 +92,12 @@ def run(args, out: Output) -> None:
     for path, cls in tqdm(items, desc="folder", unit="image"):
         try:
             width, height = image_size(path, out)
+            check_bands(path, args.modality)
             modality = args.modality or _modality(path, out)
-        except (ConversionError, OSError) as e:
+        except WrongBands as e:
+            out.skip("wrong_band_count", str(path), str(e))
+            continue
+        except (ValueError, OSError) as e:  # ConversionError, or the reader's ImageReadError
             out.skip("unreadable_image", str(path), str(e))
             continue
         rel = out.copy_image(path, name=f"{clean_label(cls).replace(' ', '_')}__{path.name}")

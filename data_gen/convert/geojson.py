@@ -178,7 +178,7 @@ def _run(args, out: Output) -> None:
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
     for tif, gj in tqdm(pairs, desc="geojson", unit="image"):
-        if readable_size(tif, out, str(tif)) is None:
+        if readable_size(tif, out, str(tif), args.modality) is None:
             continue
         with open_raster(tif) as ds:  # without a transform: said below as no_georeference
             crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]

@@ -16,7 +16,8 @@ change. A label with more values (saved as JPEG, whose compression blurs 0/255 i
 resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
 the noise is not change, and counted in the notes as ``labels_not_binary``.
 
-Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``.
+Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``, and
+``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    WrongBands,
+    check_bands,
     check_tiling,
     image_size,
     int_at_least,
@@ -105,8 +108,10 @@ def run(args, out: Output) -> None:
         try:
             mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
             sizes = {image_size(a, out), image_size(b, out)}
+            check_bands(a, args.modality)
+            check_bands(b, args.modality)
         except ConversionError as e:
-            out.skip("unreadable", str(lab), str(e))
+            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable", str(lab), str(e))
             continue
         if len(sizes) != 1 or mask.shape != next(iter(sizes))[::-1]:
             out.skip("size_mismatch", str(lab), f"A/B {sorted(sizes)} vs label {mask.shape[::-1]}")

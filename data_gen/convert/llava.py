@@ -34,7 +34,8 @@ else ``--task``; with none of these it is free chat (``task`` null). A record wi
 Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
 ``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``, ``unreadable_image``
-(truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's).
+(truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's),
+``wrong_band_count`` (an image that cannot be read as its modality: ``common.check_bands``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import json
 import re
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, image_size, make_meta
+from data_gen.convert.common import ConversionError, Output, WrongBands, check_bands, image_size, make_meta
 from rsvlm.tokens import MODALITIES, TASKS
 
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
@@ -168,6 +169,10 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
                 raise BadBox("missing_image", str(src))
             try:
                 got = image_size(src, out)  # every image read through: a truncated one is skipped here
+                if not bands:  # band files are one band each: an msi set
+                    check_bands(src, modality)
+            except WrongBands as e:
+                raise BadBox("wrong_band_count", str(e)) from e
             except ConversionError as e:
                 raise BadBox("unreadable_image", str(e)) from e
             size = size or got

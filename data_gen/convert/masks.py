@@ -18,10 +18,12 @@ Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``grid`` or ``both``). Polygons are the codec's simplified traces of the mask, so decoding gives
 those polygons back within one bin, not the mask pixel for pixel (the tests report the IoU).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
-present gets no record (counted in the notes as ``empty_images``); an image none of whose windows
-has one is not read past its header (``images_without_objects_not_read``), nor decoded to be cut.
+present gets no record (counted in the notes as ``empty_images``); the image of a label none of
+whose windows has one is not opened at all (``images_without_objects_not_read``; its size and
+bytes go unchecked, as no record would come of it).
 
-Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unreadable``.
+Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unreadable``, and
+``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    WrongBands,
+    check_bands,
     check_tiling,
     image_size,
     index_images,
@@ -262,27 +266,31 @@ def run(args, out: Output) -> None:
             continue
         try:
             label = read_label(lab, rgb)
-            width, height = header_size(image)
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))
-            continue
-        if label.shape[:2] != (height, width):
-            out.skip("size_mismatch", str(lab), f"label {label.shape[:2]} vs image {(height, width)}")
             continue
         if args.binary:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
-        unknown_values(label, classes, ignored, out, str(lab))
-        windows = tile_windows(width, height, args.tile, args.overlap or 0)
+        height, width = label.shape[:2]
+        windows = tile_windows(width, height, args.tile, args.overlap or 0)  # the image's, once sizes agree
         per_window = [class_masks(label[w.y0:w.y1, w.x0:w.x1], classes) for w in windows]
-        out.note("empty_images", sum(not m for m in per_window))
-        if not any(per_window):  # nothing to write: the image is neither read through nor decoded
+        if not any(per_window):  # nothing to write: the image is not opened, let alone decoded
+            unknown_values(label, classes, ignored, out, str(lab))
+            out.note("empty_images", len(windows))
             out.note("images_without_objects_not_read")
             continue
         try:
-            image_size(image, out)  # read to its end: a truncated image is caught here, not in training
+            size = image_size(image, out)  # read to its end: a truncated image is caught here, not in training
+            check_bands(image, args.modality)
         except ConversionError as e:
-            out.skip("unreadable", str(lab), str(e))
+            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable", str(lab), str(e))
             continue
+        if size != (width, height):
+            out.skip("size_mismatch", str(lab), f"label {(height, width)} vs image {size[::-1]}")
+            continue
+        unknown_values(label, classes, ignored, out, str(lab))
+        if empty := sum(not m for m in per_window):
+            out.note("empty_images", empty)
         tiled = len(windows) > 1
         with cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, masks in zip(tile_progress(windows, image.name), per_window):
@@ -298,16 +306,6 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
-
-
-def header_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the image's header, no pixels decoded; ConversionError naming it."""
-    from rsvlm.io.read import image_size as header
-
-    try:
-        return header(path)
-    except (OSError, ValueError) as e:  # ImageReadError, a missing or empty file
-        raise ConversionError(str(e) if str(path) in str(e) else f"{path}: cannot read image ({e})") from e
 
 
 def _georef(path: Path) -> dict:

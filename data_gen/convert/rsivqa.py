@@ -23,6 +23,8 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    WrongBands,
+    check_bands,
     find_image,
     image_size,
     index_images,
@@ -92,10 +94,12 @@ def run(args, out: Output) -> None:
             if image not in sizes:
                 try:
                     sizes[image] = image_size(image, out)
+                    check_bands(image, args.modality)
                 except ConversionError as e:
-                    sizes[image] = str(e)
-            if isinstance(sizes[image], str):
-                out.skip("unreadable_image", where, sizes[image])
+                    sizes[image] = e
+            if isinstance(sizes[image], ConversionError):
+                bands = isinstance(sizes[image], WrongBands)
+                out.skip("wrong_band_count" if bands else "unreadable_image", where, str(sizes[image]))
                 continue
             w, h = sizes[image]
             rel = out.copy_image(image)
