@@ -5,7 +5,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
   agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
   angle (mod 180°; mod 90° with the sides swapped where every view's box is near-square,
-  ``SQUARE``: which side is long is then a guess), points by mean;
+  ``SQUARE``: which side is long is then a guess), points by mean (two points' "IoU" falls from 1 at
+  one spot to 0 ``point_reach`` of the image's width and height apart: 4 px at the default model's 96 px);
 * several boxes or obbs, or any for a question asking for every object (detection,
   ``many``; also where the identity view found none, "None."): shapes of all views clustered greedily by label and IoU
   (at most one per view in a cluster, highest score first); a cluster found in at least
@@ -41,12 +42,13 @@ MASKLIKE = ("poly", "mask")
 SQUARE = 0.8  # short / long side at or above which an obb's long side is taken as a guess (``average``)
 
 
-def _iou(a: dict, b: dict) -> float:
+def _iou(a: dict, b: dict, reach: tuple[float, float]) -> float:
+    """IoU of two shapes; of two points, 1 at the same spot falling to 0 ``reach`` (x, y) pixels apart."""
     from rsvlm import geometry
 
-    if a["kind"] == "point" or b["kind"] == "point":  # 1 at the same spot, 0 four pixels apart
+    if a["kind"] == "point" or b["kind"] == "point":
         (ax, ay), (bx, by) = a["coords"], b["coords"]
-        return max(0.0, 1.0 - math.hypot(ax - bx, ay - by) / 4.0)
+        return max(0.0, 1.0 - math.hypot((ax - bx) / reach[0], (ay - by) / reach[1]))
     if a["kind"] == "box" and b["kind"] == "box":
         return geometry.box_iou(a["coords"], b["coords"])
     return geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
@@ -94,10 +96,19 @@ def average(shapes: list[dict]) -> dict:
     return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
 
 
-def fuse_single(shapes: list[dict], cfg: FuseConfig) -> dict:
-    """The medoid of one shape per view, averaged with the views that agree with it."""
-    n = len(shapes)
-    iou = np.array([[_iou(a, b) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
+def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> tuple[float, float]:
+    """(x, y) pixels at which two points of a ``size`` (w, h) image stop agreeing: ``cfg.point_reach``
+    of its width and height (a location bin is a share of each side, as a box's IoU is of its size);
+    None: the default model's 96 px, 4 px."""
+    w, h = size or (96, 96)
+    return cfg.point_reach * w, cfg.point_reach * h
+
+
+def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | None = None) -> dict:
+    """The medoid of one shape per view, averaged with the views that agree with it (points: within
+    ``_reach`` of the ``size`` (w, h) image)."""
+    n, reach = len(shapes), _reach(cfg, size)
+    iou = np.array([[_iou(a, b, reach) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
     med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
     group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
     return average(group)
@@ -127,13 +138,15 @@ def holds(window: tuple, o: dict, w: int, h: int) -> bool:
     return bool(inside) and not cut_by(o, window, w, h)
 
 
-def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None) -> list[dict]:
+def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None,
+              size: tuple[int, int] | None = None) -> list[dict]:
     """Shapes found in at least ``min_views`` views, each cluster averaged and scored by its
     members' mean score times the share of the views that found it, of all views (those that found
     nothing too) whose ``windows`` (x0, y0, w, h in the image's pixels, the identity view's, the
     whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
     for what lies outside it or on its inner edge. A cluster overlapping a better-scored one of its
-    label (IoU >= ``cluster_iou``: a view's repeated box) is dropped."""
+    label (IoU >= ``cluster_iou``: a view's repeated box) is dropped. ``size``: as ``fuse_single`` takes it."""
+    reach = _reach(cfg, size)
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
     clusters: list[list[tuple[int, dict]]] = []
@@ -143,7 +156,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
             head = c[0][1]
             if head.get("label") != o.get("label") or any(cv == v for cv, _ in c):
                 continue
-            if (i := _iou(head, o)) >= best_iou:
+            if (i := _iou(head, o, reach)) >= best_iou:
                 best, best_iou = c, i
         if best is None:
             clusters.append([(v, o)])
@@ -160,7 +173,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
         out.append(shape)
     kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
     for shape in sorted(out, key=lambda o: -o.get("score", 1.0)):
-        if all(k.get("label") != shape.get("label") or _iou(k, shape) < cfg.cluster_iou for k in kept):
+        if all(k.get("label") != shape.get("label") or _iou(k, shape, reach) < cfg.cluster_iou for k in kept):
             kept.append(shape)
     return kept
 
@@ -209,8 +222,8 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     if not kinds <= set(BOXLIKE) or len(kinds) != 1:
         return None
     if not many and all(len(objs) <= 1 for objs in usable):
-        return [fuse_single([objs[0] for objs in usable if objs], cfg)]
-    return fuse_many(usable, cfg, windows)
+        return [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
+    return fuse_many(usable, cfg, windows, (w, h))
 
 
 def vote(answers: list[str]) -> str:

@@ -59,6 +59,7 @@ class FuseConfig:
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
     crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
+    point_reach: float = 4 / 96  # points: the share of each side two must be within to agree (4 of 96 px)
 
     def __post_init__(self):
         """``views`` may be a mode's name (``"dihedral"``); a ValueError for views no mode has, or
@@ -77,10 +78,11 @@ class FuseConfig:
             ("agree", self.agree, 0 <= self.agree <= 1), ("cluster_iou", self.cluster_iou, 0 <= self.cluster_iou <= 1),
             ("min_views", self.min_views, self.min_views >= 1), ("min_share", self.min_share, 0 < self.min_share <= 1),
             ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
-            ("crop_share", self.crop_share, 0 < self.crop_share <= 1)) if not ok]
+            ("crop_share", self.crop_share, 0 < self.crop_share <= 1),
+            ("point_reach", self.point_reach, 0 < self.point_reach <= 1)) if not ok]
         if bad:
             raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
-                             "least 1, min_share and crop_share in (0, 1], text_words at least 0)")
+                             "least 1, min_share, crop_share and point_reach in (0, 1], text_words at least 0)")
 
 
 def croppable(messages: list[dict]) -> bool:

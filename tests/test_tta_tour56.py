@@ -66,3 +66,29 @@ def test_chat_predict_and_eval_make_the_same_answer_of_a_voted_text(monkeypatch,
     assert (said.text, said.scores, said.cut) == ("harbour", [], True)  # the second view's answer was cut
     assert (chatted.text, chatted.scores, chatted.cut) == (said.text, said.scores, said.cut)
     assert (row["answer"], row.get("cut")) == (said.text, True) and "objects" not in row
+
+
+def _pt(x, y, label=None):
+    return {"kind": "point", "label": label, "coords": [x, y]}
+
+
+def test_points_agree_within_a_share_of_the_image_not_a_fixed_four_pixels():
+    # was: 4 px at every size, so a 960 px scene's views, a few location bins apart, never agreed
+    big = [[_pt(100, 100)], [_pt(120, 100)], [_pt(110, 115)], [_pt(500, 500)]]
+    (out,) = fusion.fuse(big, 960, 960)
+    assert out["coords"] == pytest.approx([110, 105])  # the three near ones averaged, the stray left out
+    small = [[_pt(x / 10, y / 10) for x, y in (o["coords"] for o in v)] for v in big]
+    assert fusion.fuse(small, 96, 96)[0]["coords"] == pytest.approx([11, 10.5])  # the same at 96 px
+    found = fusion.fuse([[_pt(100, 100, "car")], [_pt(110, 100, "car")]], 960, 960, many=True)
+    assert [o["coords"] for o in found] == [pytest.approx([105, 100])]  # one car seen twice, not two
+    # at the default model's 96 px the reach is 4 px, as it was; across a non-square image, a share of each side
+    reach = fusion._reach(tta.FuseConfig(), (96, 96))
+    for d in (0.0, 1.0, 2.8, 3.9, 4.0, 7.0):
+        assert fusion._iou(_pt(10, 10), _pt(10 + d, 10), reach) == pytest.approx(max(0.0, 1 - d / 4))
+    wide = fusion._reach(tta.FuseConfig(), (960, 480))
+    assert fusion._iou(_pt(0, 0), _pt(20, 0), wide) == pytest.approx(0.5) == fusion._iou(_pt(0, 0), _pt(0, 10), wide)
+
+
+def test_a_fuse_config_refuses_a_point_reach_out_of_range():
+    with pytest.raises(ValueError, match="point_reach 0 out of range"):
+        tta.FuseConfig(point_reach=0)
