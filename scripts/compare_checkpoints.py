@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for p in (Path(args.a), Path(args.b)):
         if p.is_file() and p.suffix != ".safetensors":
-            print(f"error: {p}: not a .safetensors file (pickled .bin/.pt weights are never loaded)", file=sys.stderr)
+            why = ("pickled weights, which are never loaded" if p.suffix in PICKLED
+                   else "give two checkpoint folders or two .safetensors files")  # was 'pickled' for a config.yaml
+            print(f"error: {p}: not a .safetensors file; {why}", file=sys.stderr)
             return 2
         if p.is_dir():
             for f in sorted(q for q in p.rglob("*") if q.suffix in PICKLED):

@@ -65,3 +65,17 @@ def test_average_says_what_an_input_that_is_no_checkpoint_is(tmp_path, monkeypat
         err = capsys.readouterr().err
         assert err.startswith("error: ") and says in err and err.count("\n") == 1, err
     assert not (tmp_path / "avg").exists()
+
+
+def test_compare_of_a_file_that_is_not_weights_says_what_to_give(tmp_path, monkeypatch, capsys):
+    from test_scripts_checkpoints import fake_ckpt
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    assert cmp.main([str(a / "config.yaml"), str(b / "config.yaml")]) == 2
+    err = capsys.readouterr().err  # was '(pickled .bin/.pt weights are never loaded)', of a YAML file
+    assert err == f"error: {a / 'config.yaml'}: not a .safetensors file; give two checkpoint folders or two " \
+                  ".safetensors files\n"
+    (tmp_path / "w.pt").write_bytes(b"")
+    assert cmp.main([str(tmp_path / "w.pt"), str(b / "vision.safetensors")]) == 2
+    assert "w.pt: not a .safetensors file; pickled weights, which are never loaded" in capsys.readouterr().err
