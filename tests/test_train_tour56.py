@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import torch
-from test_train_utils import make_records, recipe
+from test_train_utils import make_records, recipe, two_ranks
 
 from rsvlm.train import main as train_main
 
@@ -101,3 +101,62 @@ def test_the_profiler_closes_once_and_says_nothing_where_no_step_was_profiled(tm
     said = (tmp_path / "profile.txt").read_text().splitlines()[0]
     assert said.startswith("profiled steps: 1 of the 3 asked (cut short: the run stopped after step 3; "), said
     assert not torch.autograd._profiler_enabled()
+
+
+def test_the_zero_groups_are_every_process_group_the_deepspeed_engine_holds_once():
+    """dist.timeout_s reached init_process_group and the count group, while DeepSpeed's own ZeRO groups (made by
+    new_group without a timeout) kept torch's 30 minutes (gloo) or 10 (nccl)."""
+    from types import SimpleNamespace
+
+    from rsvlm.train.engine import zero_groups
+
+    world, clone, params = object(), object(), [torch.nn.Parameter(torch.zeros(1)) for _ in range(3)]
+    params[0].ds_process_group, params[1].ds_process_group = world, clone  # ZeRO-3's per-parameter group
+    module = SimpleNamespace(parameters=lambda: iter(params))
+    zero2 = SimpleNamespace(data_parallel_group=clone, seq_data_parallel_group=clone, module=module,
+                            optimizer=SimpleNamespace(dp_process_group=clone))
+    assert zero_groups(zero2) == [clone, world]
+    plain = SimpleNamespace(data_parallel_group=None, module=SimpleNamespace(parameters=lambda: iter([])),
+                            optimizer=torch.optim.SGD([params[2]]))
+    assert zero_groups(plain) == []
+
+
+def _group_timeouts(rank: int, world: int, store: str, results: str) -> None:
+    """One gloo process of the test below: a group made as DeepSpeed makes its ZeRO groups, then set_timeouts."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    from rsvlm.train.engine import set_timeouts
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world,
+                            timeout=timedelta(seconds=7))
+    group = dist.new_group(ranks=list(range(world)))  # deepspeed.utils.groups._clone_world_group's call
+
+    def timeout():
+        return group._get_backend(torch.device("cpu")).options._timeout.total_seconds()
+
+    before = timeout()
+    set_timeouts([group], 7.0)
+    dist.barrier(group=group)
+    Path(results, f"timeout{rank}.txt").write_text(f"{before:g} {timeout():g}")
+    dist.destroy_process_group()
+
+
+def test_set_timeouts_gives_a_group_made_without_one_dist_timeout_s(tmp_path):
+    two_ranks(_group_timeouts, tmp_path)
+    assert [(tmp_path / f"timeout{r}.txt").read_text() for r in (0, 1)] == ["1800 7"] * 2
+
+
+def test_the_deepspeed_engine_is_given_dist_timeout_s(tmp_path, monkeypatch):
+    import rsvlm.train.engine as engine
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.loop import make_engine
+
+    given = []
+    monkeypatch.setattr(engine, "DeepSpeedEngine", lambda *args: given.append(args))
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["dist.deepspeed=configs/deepspeed/zero2.json",
+                                                      "dist.timeout_s=90"])
+    make_engine(torch.nn.Linear(2, 2), cfg, world=1)
+    assert len(given) == 1 and given[0][-1] == 90

@@ -5,12 +5,16 @@
 
 ``micro_step`` does backward and, every ``grad_accum`` micro-batches, clipping, the optimizer and
 the LR schedule. The DeepSpeed engine delegates all of it (and gradient accumulation, ZeRO
-partitioning, checkpoint sharding) to ``deepspeed.initialize``'s engine.
+partitioning, checkpoint sharding) to ``deepspeed.initialize``'s engine, and gives the process groups
+DeepSpeed makes for ZeRO ``dist.timeout_s`` (``zero_groups``): ``deepspeed.init_distributed(timeout=…)``
+reaches the default group only, and DeepSpeed's ``new_group`` calls take torch's default (30 minutes on
+gloo, 10 on nccl).
 """
 
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import torch
@@ -59,10 +63,33 @@ class PlainEngine:
         return contextlib.nullcontext()
 
 
-class DeepSpeedEngine:
-    """``deepspeed.initialize`` with torch AdamW and our schedule as client optimizer/scheduler."""
+def zero_groups(engine) -> list:
+    """The process groups a DeepSpeed engine holds for ZeRO, each once: its data-parallel group (DeepSpeed's clone
+    of the world group), the sequence-data-parallel one, the ZeRO optimizer's and (ZeRO-3) each parameter's."""
+    found = [getattr(engine, "data_parallel_group", None), getattr(engine, "seq_data_parallel_group", None),
+             getattr(engine.optimizer, "dp_process_group", None),
+             *(getattr(p, "ds_process_group", None) for p in engine.module.parameters())]
+    groups: list = []
+    for group in found:
+        if group is not None and not any(group is g for g in groups):
+            groups.append(group)
+    return groups
 
-    def __init__(self, model, optimizer, scheduler, ds_config: dict):
+
+def set_timeouts(groups: list, timeout_s: float) -> None:
+    """Every collective on ``groups`` waits ``timeout_s`` seconds before it fails."""
+    import torch.distributed as dist
+
+    set_timeout = getattr(dist, "set_timeout", None) or dist.distributed_c10d._set_pg_timeout  # an older torch: its earlier name
+    for group in groups:
+        set_timeout(timedelta(seconds=timeout_s), group)
+
+
+class DeepSpeedEngine:
+    """``deepspeed.initialize`` with torch AdamW and our schedule as client optimizer/scheduler; ``timeout_s``
+    (``dist.timeout_s``): how long its ZeRO groups wait at a collective."""
+
+    def __init__(self, model, optimizer, scheduler, ds_config: dict, timeout_s: float | None = None):
         import warnings
 
         import deepspeed
@@ -80,6 +107,8 @@ class DeepSpeedEngine:
         self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
             model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
         self.engine.checkpoint_engine = weights_only_checkpoint_engine()
+        if timeout_s is not None:
+            set_timeouts(zero_groups(self.engine), timeout_s)
         self.module = self.engine.module
 
     @property

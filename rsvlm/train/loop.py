@@ -75,7 +75,8 @@ def make_engine(model, cfg: TrainConfig, world: int):
     if cfg.dist.deepspeed:
         from rsvlm.train.deepspeed_config import load_deepspeed_config
 
-        return DeepSpeedEngine(model, opt, sched, load_deepspeed_config(cfg.dist.deepspeed, cfg, world))
+        return DeepSpeedEngine(model, opt, sched, load_deepspeed_config(cfg.dist.deepspeed, cfg, world),
+                               cfg.dist.timeout_s)
     dtype = torch.bfloat16 if cfg.precision == "bf16" else None
     return PlainEngine(model, opt, sched, cfg.grad_accum, cfg.optim.max_grad_norm, dtype)
 
