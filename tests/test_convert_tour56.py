@@ -141,3 +141,16 @@ def test_a_folder_geotiff_of_four_bands_is_inferred_msi_not_optical(tmp_path):
     assert {r["meta"]["file"]: r["images"][0]["modality"] for r in recs} == {"forest/f1.tif": "msi",
                                                                            "forest/f2.tif": "optical"}
     assert stats["notes"]["modality_inferred_msi"] == 1 and stats["notes"]["modality_inferred_optical"] == 1
+
+
+def test_llava_checks_the_modality_it_writes_and_passes_a_records_own(tmp_path):
+    import json
+
+    _geotiff(tmp_path / "n.tif", 16, 16, count=4, photometric="MINISBLACK")
+    turns = [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "a field"}]
+    (tmp_path / "l.json").write_text(json.dumps([{"id": "flag", "image": "n.tif", "conversations": turns},
+                                                 {"id": "own", "image": "n.tif", "modality": "msi", "conversations": turns}]))
+    stats, recs = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path),
+                          "--modality", "optical")
+    assert [r["id"] for r in recs] == ["own"] and stats["skipped"] == {"wrong_band_count": 1}
+    assert "cannot be read as optical" in stats["skipped_examples"]["wrong_band_count"]

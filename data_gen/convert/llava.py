@@ -35,7 +35,9 @@ Bad records, skipped whole (one bad box would corrupt the conversation): ``unpar
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
 ``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``, ``unreadable_image``
 (truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's),
-``wrong_band_count`` (an image that cannot be read as its modality: ``common.check_bands``).
+``wrong_band_count`` (an image that cannot be read as ``--modality``, where the image names none:
+``common.check_bands``; an image's own modality passes as given, and a wrong one is the reader's
+error wherever the record is read).
 """
 
 from __future__ import annotations
@@ -155,8 +157,9 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
     images, size = [], None
     for spec in specs:
         # any case; null or blank is unsaid, as the records loader reads it; a plain record's own beside "image"
-        modality = spec.get("modality") or ("images" not in raw and raw.get("modality") or None)
-        modality = (modality.strip().lower() if isinstance(modality, str) else modality) or args.modality
+        own = spec.get("modality") or ("images" not in raw and raw.get("modality") or None)
+        own = own.strip().lower() if isinstance(own, str) else own
+        modality = own or args.modality
         if modality is not None and modality not in MODALITIES:
             raise BadBox("unknown_modality", f"{spec.get('modality')!r} is not one of {', '.join(MODALITIES)}")
         bands = spec.get("band_files")  # one file per band wins, as rsvlm reads them
@@ -169,7 +172,7 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
                 raise BadBox("missing_image", str(src))
             try:
                 got = image_size(src, out)  # every image read through: a truncated one is skipped here
-                if not bands:  # band files are one band each: an msi set
+                if not bands and not own:  # --modality is ours to check; a record's own passes as given
                     check_bands(src, modality)
             except WrongBands as e:
                 raise BadBox("wrong_band_count", str(e)) from e
