@@ -105,3 +105,20 @@ def test_objects_wholly_outside_the_image_are_counted_in_the_legend(tmp_path):
     half = RSImage(data=np.zeros((3, 50, 100), np.float32), modality="optical", bands=["R", "G", "B"], path="ov")
     shrunk = Image.open(draw_overlay(half, inside, tmp_path / "c.png", min_side=100, object_scale=0.5))
     assert shrunk.size == (100, 50) and np.asarray(shrunk).any()  # drawn, no legend
+
+
+@pytest.mark.parametrize("cfg, name", [
+    (ReadConfig(sar_db_range=[0.0, -25.0]), "sar_db_range"),  # was: the image turned over
+    (ReadConfig(sar_db_range=[-5.0, -5.0]), "sar_db_range"),  # was: all black
+    (ReadConfig(percentiles=(98.0, 2.0)), "percentiles"),  # was: nearly black
+    (ReadConfig(percentiles=(2.0, 180.0)), "percentiles"),  # was: numpy's "Percentiles must be in the range"
+    (ReadConfig(stretch=[[float("nan"), 3.0]]), r"stretch\[0\]"),  # was: every value NaN
+    (ReadConfig(sar_input="power"), "sar_input"),
+])
+def test_a_scaling_range_that_cannot_scale_is_refused_naming_the_setting(tmp_path, cfg, name):
+    """Fixed or percentile ranges that are not [low, high] were used as given: reversed they turned
+    the image over, with equal ends it came out black, with a NaN end every value was NaN."""
+    path = write_tif(tmp_path / "db.tif", _sigma0_db())
+    with pytest.raises(ValueError, match=f"ReadConfig.{name}"):
+        read_image(path, scaling=cfg)
+    assert np.isfinite(read_image(path, scaling=ReadConfig(sar_db_range=[-25.0, 0.0])).data).all()

@@ -121,6 +121,7 @@ class SceneReader:
         self.paths = _as_paths(path)
         self.name = ", ".join(_names(path))
         self.cfg = dataclasses.replace(scaling) if scaling is not None else sc.ReadConfig()
+        sc.check_config(self.cfg)
         with library_messages() as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
             self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
             try:

@@ -39,6 +39,24 @@ class ReadConfig:
     gdal_cache_mb: int = 64  # GDAL block cache used by windowed reads (bounds peak memory)
 
 
+def check_config(cfg: ReadConfig) -> None:
+    """ValueError naming the setting where ``cfg`` cannot scale anything: an unknown ``sar_input``, or
+    a range that is not [low, high] with low < high (reversed it turned the image over, equal ends or
+    NaN made it black or NaN)."""
+    if cfg.sar_input is not None and cfg.sar_input not in SAR_INPUTS:
+        raise ValueError(f"ReadConfig.sar_input must be one of {', '.join(SAR_INPUTS)} (or None: from the values), "
+                         f"not {cfg.sar_input!r}")
+    ranges = {"percentiles": cfg.percentiles, "sar_db_range": cfg.sar_db_range, "ir_kelvin_range": cfg.ir_kelvin_range,
+              **{f"stretch[{i}]": r for i, r in enumerate(cfg.stretch or [])}}
+    for name, r in ranges.items():
+        if r is None:
+            continue
+        ok = len(r) == 2 and all(isinstance(v, (int, float, np.number)) and np.isfinite(v) for v in r) and r[0] < r[1]
+        if not ok or name == "percentiles" and not 0 <= r[0] < r[1] <= 100:
+            raise ValueError(f"ReadConfig.{name} {list(r)} must be [low, high] with low < high"
+                             + (" in [0, 100]" if name == "percentiles" else ""))
+
+
 def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,
                    n_files: int = 1) -> tuple[str, str]:
     """Guess the modality from band count and dtype; returns (modality, human-readable reason).
@@ -140,9 +158,6 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
         kelvin = k2 / np.log(k1 / np.where(vals > 0, vals, 1.0) + 1.0)
         return kelvin.astype(np.float32), bad, "K"
     if modality == "sar":
-        if cfg.sar_input is not None and cfg.sar_input not in SAR_INPUTS:
-            raise ValueError(f"sar_input must be one of {', '.join(SAR_INPUTS)} (or None: from the values), "
-                             f"not {cfg.sar_input!r}")
         if kind == "u" and raw.dtype.itemsize == 1:
             return raw.astype(np.float32) / 255.0, None, "unit"  # display-scaled 8-bit SAR: no dB
         if kind != "c" and cfg.sar_input == "db":  # calibrated and already in dB: negative values are no amplitude
