@@ -178,6 +178,19 @@ def tile_suffix(src: Path) -> str:
     return ".tif" if Path(src).suffix.lower() in RASTER_SUFFIXES else ".png"
 
 
+def georef(src: Path) -> dict:
+    """``{"crs", "transform"}`` of a georeferenced GeoTIFF or JP2 as a whole (what ``crop_to_file``
+    returns for a window of it), else ``{}``."""
+    if Path(src).suffix.lower() not in RASTER_SUFFIXES:
+        return {}
+    from rsvlm.io.sources import open_raster
+
+    with open_raster(src) as ds:
+        if ds.crs is None:
+            return {}
+        return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}
+
+
 def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     """Write the ``window`` of image ``src`` to ``dst``; return georeferencing for the record.
 

@@ -154,3 +154,26 @@ def test_llava_checks_the_modality_it_writes_and_passes_a_records_own(tmp_path):
                           "--modality", "optical")
     assert [r["id"] for r in recs] == ["own"] and stats["skipped"] == {"wrong_band_count": 1}
     assert "cannot be read as optical" in stats["skipped_examples"]["wrong_band_count"]
+
+
+def test_georeferenced_change_pairs_and_untiled_scenes_keep_crs_and_transform_in_records(tmp_path):
+    """levir-cd dropped what each tile's crop returned (crs, its transform), and wrote none for a
+    whole GeoTIFF pair; dota/voc/coco wrote them for tiles of a GeoTIFF but not for the whole one."""
+    src = tmp_path / "cd"
+    src.mkdir()
+    for tag in "AB":
+        _geotiff(src / f"x_{tag}.tif", 48, 32)
+    _label(src / "x_label.png", 48, 32, [(2, 2, 20, 20, 255)])
+    _, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src), "--tile", "32", "--overlap", "0")
+    tiles = {tuple(r["meta"]["tile"]): r["images"] for r in recs if r["id"].endswith("-describe")}
+    assert set(tiles) == {(0, 0, 32, 32), (16, 0, 48, 32)}  # the last column flush with the edge
+    for im in tiles[(16, 0, 48, 32)]:
+        assert im["crs"] == "EPSG:32618" and im["transform"] == [0.5, 0, 500008, 0, -0.5, 4000000]
+    _, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(src))
+    assert all(im["transform"] == [0.5, 0, 500000, 0, -0.5, 4000000] for r in recs for im in r["images"])
+    dota = tmp_path / "dota"
+    dota.mkdir()
+    _geotiff(dota / "P2.tif", 64, 48)
+    (dota / "P2.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    _, recs = convert(tmp_path / "o3", "dota", "--src", str(dota))
+    assert {r["images"][0]["crs"] for r in recs} == {"EPSG:32618"}

@@ -48,6 +48,7 @@ from data_gen.tiling import (
     Window,
     clip_object,
     cropper,
+    georef,
     tile_objects,
     tile_progress,
     tile_suffix,
@@ -147,7 +148,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                 out.note("empty_images")
                 continue
             if not tiled:
-                rel, extra = out.copy_image(image), dict(image_extra or {})
+                rel, extra = out.copy_image(image), dict(image_extra if image_extra is not None else georef(image))
             else:
                 dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{tile_suffix(image)}")
                 extra = crop(win, dst)

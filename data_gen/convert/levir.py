@@ -38,7 +38,7 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.masks import binary_mask, read_label, seg_records
-from data_gen.tiling import cropper, tile_progress, tile_suffix, tile_windows
+from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -123,16 +123,16 @@ def run(args, out: Output) -> None:
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
             for win in tile_progress(windows, name):
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
-                if not tiled:
-                    rels = [out.copy_image(a, f"{name}_A{a.suffix}"), out.copy_image(b, f"{name}_B{b.suffix}")]
-                else:
-                    rels = []
-                    for tag, p in (("A", a), ("B", b)):
+                images = []
+                for tag, p in (("A", a), ("B", b)):
+                    if not tiled:
+                        rel, extra = out.copy_image(p, f"{name}_{tag}{p.suffix}"), georef(p)
+                    else:
                         dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{tile_suffix(p)}")
-                        crops[tag](win, dst)
-                        rels.append(rel)
+                        extra = crops[tag](win, dst)  # a GeoTIFF tile's CRS and transform
+                    images.append({"path": rel, "modality": args.modality, **extra})
+                if tiled:
                     out.note("tiles")
-                images = [{"path": r, "modality": args.modality} for r in rels]
                 meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
                 rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],

@@ -46,7 +46,7 @@ from data_gen.convert.common import (
     pick,
     read_json,
 )
-from data_gen.tiling import RASTER_SUFFIXES, cropper, tile_progress, tile_suffix, tile_windows
+from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -297,7 +297,7 @@ def run(args, out: Output) -> None:
                 if not masks:
                     continue
                 if not tiled:
-                    rel, extra = out.copy_image(image), _georef(image)
+                    rel, extra = out.copy_image(image), georef(image)
                 else:
                     dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{tile_suffix(image)}")
                     extra = crop(win, dst)
@@ -306,13 +306,3 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
-
-
-def _georef(path: Path) -> dict:
-    """``{"crs", "transform"}`` of a georeferenced GeoTIFF or JP2, else ``{}``."""
-    if path.suffix.lower() not in RASTER_SUFFIXES:
-        return {}
-    with open_raster(path) as ds:
-        if ds.crs is None:
-            return {}
-        return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}
