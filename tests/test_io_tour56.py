@@ -122,3 +122,20 @@ def test_a_scaling_range_that_cannot_scale_is_refused_naming_the_setting(tmp_pat
     with pytest.raises(ValueError, match=f"ReadConfig.{name}"):
         read_image(path, scaling=cfg)
     assert np.isfinite(read_image(path, scaling=ReadConfig(sar_db_range=[-25.0, 0.0])).data).all()
+
+
+def test_thermal_overlays_with_a_fixed_kelvin_range_share_their_colours(tmp_path):
+    """ir was stretched again for display (1-99 percentiles of each scene), so with a fixed
+    ir_kelvin_range, set to compare scenes, a cool scene and a warm one both ran from black to
+    yellow. The display now keeps the reader's scaling: 285 K is one colour in both."""
+    from rsvlm.io import to_display_rgb
+
+    cfg = ReadConfig(ir_kelvin=[0.01, 0.0], ir_kelvin_range=[270.0, 320.0])  # K = DN / 100
+    ramp = np.linspace(0, 1, 40 * 40).reshape(1, 40, 40)
+    cool = read_image(write_tif(tmp_path / "cool.tif", (28000 + 1000 * ramp).astype(np.uint16)), "ir", scaling=cfg)
+    warm = read_image(write_tif(tmp_path / "warm.tif", (28500 + 1000 * ramp).astype(np.uint16)), "ir", scaling=cfg)
+    a, b = to_display_rgb(cool), to_display_rgb(warm)  # (40, 40, 3)
+    at_285_cool = a.reshape(-1, 3)[np.abs(280 + 10 * ramp.ravel() - 285).argmin()]
+    at_285_warm = b.reshape(-1, 3)[np.abs(285 + 10 * ramp.ravel() - 285).argmin()]
+    np.testing.assert_allclose(at_285_cool, at_285_warm, atol=2)
+    assert a[0, 0].sum() > 60  # 280 K is no black: the range starts at 270 K

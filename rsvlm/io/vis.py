@@ -3,7 +3,8 @@
 Display: optical as is; msi as an RGB composite (true colour from bands named R/G/B, B04/B03/B02
 or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 % jointly over the three bands (one msi
 band, a Sentinel-2 band file read alone, as grey); sar as grey of its first band
-(already a dB stretch from the reader); ir through an inferno colour map (or grey). Nodata is black.
+(already a dB stretch from the reader); ir through an inferno colour map (or grey) of the reader's
+stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata is black.
 
 Cannot: draw more than one SAR polarisation at once, or keep full resolution beyond ``max_side``
 (large scenes are downscaled for display; objects are scaled with them).
@@ -89,8 +90,7 @@ def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "infe
         for j in range(3):
             out[..., j] = _to_uint8(data[min(j, len(data) - 1)])  # a grey band drawn as grey
     else:
-        lo, hi = (0.0, 1.0) if img.modality == "sar" else _limits(data, [0], valid, 1.0, 99.0)
-        g = _to_uint8(data[0], lo, hi)  # (H, W)
+        g = _to_uint8(data[0])  # (H, W): the reader's stretch, its dB or kelvin range where fixed
         out[:] = _inferno_lut()[g] if img.modality == "ir" and ir_cmap == "inferno" else g[..., None]
     if valid is not None:
         out[~valid] = 0
