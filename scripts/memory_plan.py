@@ -359,10 +359,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import logging
 
-    from tqdm import tqdm
+    from rsvlm.model.llm import deepspeed_cpu_note_quietly
 
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
+    with deepspeed_cpu_note_quietly():  # DeepSpeed's import said 'Setting accelerator to CPU' on stdout, in the plan
+        return plans(args)
+
+
+def plans(args: argparse.Namespace) -> int:
+    """``main``'s work: the plan of each config in ``args`` on stdout, one line on stderr for a bad one."""
+    from tqdm import tqdm
 
     paths = [Path(p) for p in args.configs] or default_configs()
     cfgs = []
