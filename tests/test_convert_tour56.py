@@ -177,3 +177,20 @@ def test_georeferenced_change_pairs_and_untiled_scenes_keep_crs_and_transform_in
     (dota / "P2.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
     _, recs = convert(tmp_path / "o3", "dota", "--src", str(dota))
     assert {r["images"][0]["crs"] for r in recs} == {"EPSG:32618"}
+
+
+def test_an_image_with_no_annotation_left_is_not_read_through_but_counted(tmp_path, monkeypatch):
+    """An empty DOTA label file (or one whose lines were all skipped) still had its image read to
+    the end (seconds in strips for a DOTA-v2 scene) for records that never came."""
+    import data_gen.convert.dota as dota
+
+    src = tmp_path / "dota"
+    for name, text in (("P1", ""), ("P2", "imagesource:GoogleEarth\ngsd:0.5\n"), ("P3", "1 2 3\n"),
+                       ("P4", "4 4 30 4 30 20 4 20 ship 0\n")):
+        png(src / f"{name}.png", 64, 48)
+        (src / f"{name}.txt").write_text(text)
+    read, real = [], dota.readable_size
+    monkeypatch.setattr(dota, "readable_size", lambda p, *a: read.append(p.name) or real(p, *a))
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert read == ["P4.png"] and {r["meta"]["file"] for r in recs} == {"P4.txt"}
+    assert stats["notes"]["images_without_objects_not_read"] == 3 and stats["skipped"] == {"unparsable_line": 1}

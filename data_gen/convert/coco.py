@@ -37,7 +37,7 @@ from data_gen.convert.common import (
     read_json,
     readable_size,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from rsvlm.tokens import MODALITIES
 
 
@@ -153,6 +153,8 @@ def run(args, out: Output) -> None:
         path = find_image(index, Path(im["file_name"]).name, out)
         if path is None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
+            continue
+        if nothing_to_write(out, objects):
             continue
         size = readable_size(path, out, f"{args.ann}: image id {image_id} ({path})", args.modality)
         if size is None:

@@ -20,7 +20,9 @@ less than ``min_visible`` of their area inside (``outside_image`` /
 rule; drops there are not errors and are reported as notes. An object under one bin of the
 codec's 1000-bin grid wide or high (a few pixels in a large image) cannot be written and is
 skipped as ``smaller_than_a_bin``. Images or tiles with no object get
-no record (noted as ``empty_images``): the grammar has no spelling for "nothing here" yet.
+no record (noted as ``empty_images``, per window): the grammar has no spelling for "nothing here"
+yet. An image with no annotation at all (an empty label file, every line skipped) is not read
+(``nothing_to_write``: noted as ``images_without_objects_not_read``, not ``empty_images``).
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``)
 are written like any other object, and every record whose answer holds one says which in
@@ -160,6 +162,16 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                         if o.get("difficult")}
     if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
         out.note("difficult_objects", len(written))
+
+
+def nothing_to_write(out: Output, objects: list[dict]) -> bool:
+    """Whether an image has no annotation left to write (an empty label file, or every line
+    skipped); counted in the notes as ``images_without_objects_not_read``. The caller then does not
+    read the image through: a DOTA-v2 scene took seconds in strips for records that never came."""
+    if objects:
+        return False
+    out.note("images_without_objects_not_read")
+    return True
 
 
 def collapses(obj: dict, width: int, height: int) -> bool:

@@ -36,7 +36,7 @@ from data_gen.convert.common import (
     index_images,
     readable_size,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from rsvlm.tokens import MODALITIES
 
 DOTA_CLASSES = (
@@ -125,6 +125,8 @@ def run(args, out: Output) -> None:
         image = find_image(index, path.stem, out)
         if image is None:
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
+            continue
+        if nothing_to_write(out, objects):
             continue
         size = readable_size(image, out, str(image), args.modality)
         if size is None:

@@ -39,7 +39,7 @@ from data_gen.convert.common import (
     index_images,
     readable_size,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from rsvlm.tokens import MODALITIES
 
 DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
@@ -148,6 +148,8 @@ def run(args, out: Output) -> None:
         image = image or find_image(index, path.stem, out)
         if image is None:
             out.skip("missing_image", str(path), f"{fname or path.stem} not in {image_dir}")
+            continue
+        if nothing_to_write(out, objects):
             continue
         size = readable_size(image, out, str(image), args.modality)
         if size is None:
