@@ -139,3 +139,48 @@ def test_thermal_overlays_with_a_fixed_kelvin_range_share_their_colours(tmp_path
     at_285_warm = b.reshape(-1, 3)[np.abs(285 + 10 * ramp.ravel() - 285).argmin()]
     np.testing.assert_allclose(at_285_cool, at_285_warm, atol=2)
     assert a[0, 0].sum() > 60  # 280 K is no black: the range starts at 270 K
+
+
+L8 = "LC08_L1TP_016037_20170813_20170814_01_RT"
+MTL = """GROUP = L1_METADATA_FILE
+    SUN_ELEVATION = 62.17310472
+    RADIANCE_MULT_BAND_10 = 3.3420E-04
+    RADIANCE_ADD_BAND_10 = 0.10000
+    K1_CONSTANT_BAND_10 = 774.8853
+    K2_CONSTANT_BAND_10 = 1321.0789
+    REFLECTANCE_MULT_BAND_2 = 2.0000E-05
+    REFLECTANCE_MULT_BAND_3 = 2.0000E-05
+    REFLECTANCE_ADD_BAND_2 = -0.100000
+    REFLECTANCE_ADD_BAND_3 = -0.100000
+"""
+
+
+def _landsat_dn(seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(20000, 30000, (1, 32, 32)).astype(np.uint16)  # (1, H, W)
+
+
+def test_a_landsat_thermal_band_whose_mtl_lacks_its_constants_says_so(tmp_path):
+    """A Level-1 thermal band beside an _MTL.txt cut short (K1, K2 lost) was stretched as DN with
+    no word of why it was no temperature; a complete one still gives kelvin."""
+    band = write_tif(tmp_path / f"{L8}_B10.TIF", _landsat_dn())
+    (tmp_path / f"{L8}_MTL.txt").write_text(MTL.split("    K1_")[0])  # cut before K1
+    cut = read_image(band)
+    assert any("K1_CONSTANT_BAND_10, K2_CONSTANT_BAND_10" in n and "not turned into kelvin" in n
+               for n in cut.notes), cut.notes
+    assert not any(", K)" in n for n in cut.notes), cut.notes  # its stretch is in DN
+    (tmp_path / f"{L8}_MTL.txt").write_text(MTL)
+    whole = read_image(band)
+    assert any("stretch (2-98 percentiles, K)" in n for n in whole.notes), whole.notes
+
+
+def test_landsat_level1_reflectance_says_what_its_mtl_lacks_instead_of_that_there_is_none(tmp_path):
+    """Band files whose _MTL.txt had no reflectance rescaling for them were said to have no _MTL.txt."""
+    paths = [write_tif(tmp_path / f"{L8}_B{b}.TIF", _landsat_dn(b)) for b in (2, 3, 4)]
+    (tmp_path / f"{L8}_MTL.txt").write_text(MTL)  # no REFLECTANCE_*_BAND_4
+    img = read_image(paths)
+    note = next(n for n in img.notes if "Level-1 reflectance" in n)
+    assert "REFLECTANCE_MULT/ADD" in note and "B2, B3, B4" in note and "no _MTL.txt" not in note, note
+    np.testing.assert_allclose(np.nanmax(img.data), 30000 * 2e-5 - 0.1, atol=1e-3)  # DN × 2e-5 − 0.1
+    (tmp_path / f"{L8}_MTL.txt").write_text(MTL + "    REFLECTANCE_MULT_BAND_4 = 2.0000E-05\n"
+                                                  "    REFLECTANCE_ADD_BAND_4 = -0.100000\n")
+    assert any("sun elevation" in n and "from the _MTL.txt" in n for n in read_image(paths).notes)

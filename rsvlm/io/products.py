@@ -142,26 +142,29 @@ def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> t
         return None  # a Level-1 product ID names every file (an Earth Engine export's name need not)
     mtl = landsat_mtl(paths[0])
     if mtl is not None:
-        mult = {mtl.get(f"REFLECTANCE_MULT_BAND_{b[1:]}") for b in bands}
-        add = {mtl.get(f"REFLECTANCE_ADD_BAND_{b[1:]}") for b in bands}
-        elev = mtl.get("SUN_ELEVATION")
-        if len(mult) == len(add) == 1 and None not in mult | add and elev and float(elev) > 0:
-            m, a, sin = float(mult.pop()), float(add.pop()), math.sin(math.radians(float(elev)))
+        mult = {mtl_number(mtl, f"REFLECTANCE_MULT_BAND_{b[1:]}") for b in bands}
+        add = {mtl_number(mtl, f"REFLECTANCE_ADD_BAND_{b[1:]}") for b in bands}
+        elev = mtl_number(mtl, "SUN_ELEVATION")
+        if len(mult) == len(add) == 1 and None not in mult | add and elev and elev > 0:
+            m, a, sin = mult.pop(), add.pop(), math.sin(math.radians(elev))
             return sin / m, a / m, (f"Landsat Level-1 reflectance from the _MTL.txt: (DN × {m:g} + {a:g}) / "
-                                    f"sin({float(elev):.1f}° sun elevation)")
+                                    f"sin({elev:.1f}° sun elevation)")
     if all(LANDSAT_MISSIONS.get(s.split("_")[0]) == "oli" for s in stems):
-        return 5e4, -5e3, "Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt: no sun-elevation correction)"
+        why = ("no _MTL.txt beside the files" if mtl is None else
+               f"the _MTL.txt has no one REFLECTANCE_MULT/ADD or SUN_ELEVATION for bands {', '.join(bands)}")
+        return 5e4, -5e3, f"Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 ({why}: no sun-elevation correction)"
     return None
 
 
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
 
 
-def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[float], str] | None:
+def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[float] | None, str] | None:
     """(``ReadConfig.ir_kelvin``, note) for one Landsat thermal band: Collection 2 Level-2 surface
     temperature (``…_ST_B10.TIF`` or an ``ST_B10`` band description) is DN × 0.00341802 + 149 K;
     a Level-1 band becomes brightness temperature at the sensor with the radiance rescaling and
-    K1, K2 of its product's ``_MTL.txt`` beside it. None otherwise (the DN are stretched as they are)."""
+    K1, K2 of its product's ``_MTL.txt`` beside it; ``(None, note)`` where that file lacks them (a
+    truncated download). None otherwise (the DN are stretched as they are)."""
     stem = path.stem.upper()
     if "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]:
         return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
@@ -170,10 +173,11 @@ def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[fl
     if mtl is None:
         return None
     keys = [f"{k}_BAND_{m.group(1)}" for k in ("RADIANCE_MULT", "RADIANCE_ADD", "K1_CONSTANT", "K2_CONSTANT")]
-    try:
-        gain, offset, k1, k2 = (float(mtl[k]) for k in keys)
-    except (KeyError, ValueError):
-        return None
+    gain, offset, k1, k2 = values = [mtl_number(mtl, k) for k in keys]
+    if None in values:
+        missing = [k for k, v in zip(keys, values) if v is None]
+        return None, (f"the _MTL.txt beside it has no number for {', '.join(missing)}: the thermal DN are "
+                      "stretched as they are, not turned into kelvin")
     return [gain, offset, k1, k2], (f"Landsat Level-1 brightness temperature from the _MTL.txt: "
                                     f"{k2:g} / ln({k1:g} / (DN × {gain:g} + {offset:g}) + 1) K")
 
@@ -186,6 +190,15 @@ def landsat_mtl(p: Path) -> dict[str, str] | None:
         return None
     pairs = (line.split("=", 1) for line in mtl.read_text(errors="replace").splitlines() if "=" in line)
     return {k.strip(): v.strip().strip('"') for k, v in pairs}
+
+
+def mtl_number(mtl: dict[str, str], key: str) -> float | None:
+    """The finite number an ``_MTL.txt`` gives for ``key``; None where it gives none (a truncated file)."""
+    try:
+        v = float(mtl.get(key, ""))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
 
 
 S2_BASELINE_4_FROM = "20220125"  # ESA processes every product sensed from this day on with baseline >= 04.00
