@@ -72,7 +72,7 @@ def run(args, out: Output) -> None:
     from tqdm import tqdm
 
     index = index_images(args.images, out)
-    sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
+    sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
     for txt in {Path(t).resolve(): t for t in _text_files(args.src)}.values():  # a file named twice is read once
         lines = Path(txt).read_text(encoding="utf-8-sig", errors="replace").splitlines()
         for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):

@@ -68,7 +68,7 @@ def run(args, out: Output) -> None:
     if not prefixes:
         raise ConversionError(f"{src}: no *_questions.json")
     index = index_images(args.images, out)
-    sizes: dict[Path, tuple[int, int] | str] = {}  # size, or why it cannot be read
+    sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
     for prefix in prefixes:
         questions = _load(src, prefix, "questions")
         other_split = _inactive_images(src, prefix, out)
