@@ -184,3 +184,16 @@ def test_landsat_level1_reflectance_says_what_its_mtl_lacks_instead_of_that_ther
     (tmp_path / f"{L8}_MTL.txt").write_text(MTL + "    REFLECTANCE_MULT_BAND_4 = 2.0000E-05\n"
                                                   "    REFLECTANCE_ADD_BAND_4 = -0.100000\n")
     assert any("sun elevation" in n and "from the _MTL.txt" in n for n in read_image(paths).notes)
+
+
+@pytest.mark.parametrize("xy", [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1.0, 2.0, 3.0, 4.0], 5.0])
+def test_coordinates_that_are_no_points_are_refused(xy):
+    """(N, 3) points or a flat [x1, y1, x2, y2] were reshaped into pairs and mapped: numbers of
+    the wrong shape came back as if they were right."""
+    from rsvlm.io import map_to_pixel, pixel_to_map
+
+    t = (10.0, 0.0, 500000.0, 0.0, -10.0, 4200000.0)
+    for f in (pixel_to_map, map_to_pixel):
+        with pytest.raises(ValueError, match=r"\[x, y\] or an \(N, 2\) array"):
+            f(t, xy)
+    assert pixel_to_map(t, [[1, 2], [3, 4]]).tolist() == [[500010.0, 4199980.0], [500030.0, 4199960.0]]

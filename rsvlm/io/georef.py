@@ -46,6 +46,15 @@ def mask_bounds(obj: dict) -> tuple[int, int, int, int] | None:
     return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
 
 
+def _points(xy) -> tuple[np.ndarray, np.ndarray]:
+    """``xy`` as a float array and as (N, 2) points; ValueError unless it is [x, y] or (..., 2) (a flat
+    [x1, y1, x2, y2] or (N, 3) points were paired up wrongly)."""
+    arr = np.asarray(xy, dtype=np.float64)
+    if arr.ndim == 0 or arr.shape[-1] != 2:
+        raise ValueError(f"coordinates must be one [x, y] or an (N, 2) array of them, not shape {arr.shape}")
+    return arr, arr.reshape(-1, 2)
+
+
 def _referencing(img_or_transform):
     """→ ("affine", Affine) | ("gcps", [GroundControlPoint]) or ValueError."""
     from affine import Affine
@@ -69,8 +78,7 @@ def _referencing(img_or_transform):
 
 def pixel_to_map(img_or_transform, xy) -> np.ndarray:
     """Pixel (x, y) → map (X, Y) in the image's CRS. ``xy``: [x, y] or (N, 2); returns the same shape."""
-    arr = np.asarray(xy, dtype=np.float64)
-    pts = arr.reshape(-1, 2)  # (N, 2)
+    arr, pts = _points(xy)  # as given, (N, 2)
     kind, ref = _referencing(img_or_transform)
     if kind == "affine":
         a, b, c, d, e, f = ref[:6]
@@ -85,8 +93,7 @@ def pixel_to_map(img_or_transform, xy) -> np.ndarray:
 
 def map_to_pixel(img_or_transform, xy) -> np.ndarray:
     """Map (X, Y) → fractional pixel (x, y); inverse of ``pixel_to_map``."""
-    arr = np.asarray(xy, dtype=np.float64)
-    pts = arr.reshape(-1, 2)  # (N, 2)
+    arr, pts = _points(xy)  # as given, (N, 2)
     kind, ref = _referencing(img_or_transform)
     if kind == "affine":
         inv = ~ref
