@@ -19,8 +19,8 @@ Per image (or tile) and class present: one ``[seg]`` record whose answer is
 those polygons back within one bin, not the mask pixel for pixel (the tests report the IoU).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
-whose windows has one is not opened at all (``images_without_objects_not_read``; its size and
-bytes go unchecked, as no record would come of it).
+whose windows has one is not opened at all (``images_without_objects_not_read``, not
+``empty_images``; its size and bytes go unchecked, as no record would come of it).
 
 Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unreadable``, and
 ``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
@@ -273,10 +273,11 @@ def run(args, out: Output) -> None:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
         height, width = label.shape[:2]
         windows = tile_windows(width, height, args.tile, args.overlap or 0)  # the image's, once sizes agree
-        per_window = [class_masks(label[w.y0:w.y1, w.x0:w.x1], classes) for w in windows]
-        if not any(per_window):  # nothing to write: the image is not opened, let alone decoded
+        # which windows hold a class; their masks are made again one window at a time (kept for
+        # every window, a large scene's tiles held a scene's worth of masks per class at once)
+        present = [bool(class_masks(label[w.y0:w.y1, w.x0:w.x1], classes)) for w in windows]
+        if not any(present):  # nothing to write: the image is not opened, let alone decoded
             unknown_values(label, classes, ignored, out, str(lab))
-            out.note("empty_images", len(windows))
             out.note("images_without_objects_not_read")
             continue
         try:
@@ -289,13 +290,14 @@ def run(args, out: Output) -> None:
             out.skip("size_mismatch", str(lab), f"label {(height, width)} vs image {size[::-1]}")
             continue
         unknown_values(label, classes, ignored, out, str(lab))
-        if empty := sum(not m for m in per_window):
+        if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
         with cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
-            for win, masks in zip(tile_progress(windows, image.name), per_window):
-                if not masks:
+            for win, has in zip(tile_progress(windows, image.name), present):
+                if not has:
                     continue
+                masks = class_masks(label[win.y0:win.y1, win.x0:win.x1], classes)
                 if not tiled:
                     rel, extra = out.copy_image(image), georef(image)
                 else:
