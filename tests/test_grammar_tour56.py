@@ -50,7 +50,7 @@ def test_the_work_per_step_on_a_spelled_tag_does_not_grow_with_the_vocabulary(mo
     calls = []
     monkeypatch.setattr(grammar, "spells_tag", lambda text: calls.append(text) or spells_tag(text))
     counts = {}
-    for size in (300, 4000):
+    for size in (300, 2000):
         tok = padded_tok(size)
         ids = tok.convert_tokens_to_ids(list("seeĠ<box"))
         con = grammar.GrammarConstraint(tok, {tok.eos_token_id}, 1, 1 << 20)
@@ -59,4 +59,75 @@ def test_the_work_per_step_on_a_spelled_tag_does_not_grow_with_the_vocabulary(mo
         ok = con([ids], len(tok))[0]  # one step on "see <box"
         counts[size] = len(calls)
         assert not ok[tok.convert_tokens_to_ids(">")] and ok[tok.convert_tokens_to_ids("Ġ")]  # "<box>" is still refused
-    assert counts[300] == counts[4000] < 10, counts
+    assert counts[300] == counts[2000] < 10, counts
+
+
+# ---------------------------------------------------------------- a shape owed, stop strings held
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return padded_tok(0)
+
+
+def allowed_after(tok, ids: list[int], left: int = 1 << 20, **kw):
+    from rsvlm.model.grammar import GrammarConstraint
+
+    return GrammarConstraint(tok, {tok.eos_token_id}, 1, len(ids) + left, **kw)([ids], len(tok))[0]
+
+
+def text_ids(tok, text: str) -> list[int]:
+    """``text`` one byte token per character (a model may spell anything so)."""
+    return tok.convert_tokens_to_ids(["Ġ" if c == " " else c for c in text])
+
+
+def run_scripted(tok, want: list[str], budget: int, **kw) -> str:
+    """``generation.decode`` under the grammar with a fake LLM that ranks the tokens of ``want`` (rsvlm
+    tokens or one character each) first at its steps, EOS then, and else ``</ref>``, a point at
+    location 5: the answer's text."""
+    import torch
+    from types import SimpleNamespace
+
+    from rsvlm.model.generation import GenerationConfig, decode
+    from rsvlm.model.grammar import GrammarConstraint
+
+    eos, vocab = tok.eos_token_id, len(tok)
+    fallback = {eos: 9.0, tok.convert_tokens_to_ids("</ref>"): 8.0, tok.convert_tokens_to_ids("<point>"): 7.0,
+                tok.convert_tokens_to_ids("<loc_5>"): 6.0, tok.convert_tokens_to_ids("</point>"): 5.0}
+    steps = [tok.convert_tokens_to_ids(w) if w.startswith("<") and len(w) > 1 else text_ids(tok, w)[0] for w in want]
+
+    def llm(inputs_embeds, **_):
+        k = inputs_embeds.shape[1] - 2  # tokens generated so far
+        logits = torch.zeros(1, inputs_embeds.shape[1], vocab)  # (B,T,V)
+        for i, v in fallback.items():
+            logits[0, -1, i] = v
+        if k < len(steps):
+            logits[0, -1, steps[k]] = 20.0
+        return SimpleNamespace(logits=logits)
+
+    con = GrammarConstraint(tok, {eos}, 1, budget, **kw)
+    cfg = GenerationConfig(max_new_tokens=budget, use_cache=False, vocab=vocab)
+    out = decode(llm, lambda ids: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
+                 cfg, {eos}, constraint=con)
+    return tok.decode([t for t in out.tokens[0] if t != eos])
+
+
+def test_a_ground_answer_needs_a_shape_before_it_ends(tok):
+    """DESIGN.md: a [ground] answer is one or more boxes. The grammar let it end on none ("None.");
+    with ``need_shape`` it writes one, and keeps the room for it."""
+    eos, point = tok.eos_token_id, tok.convert_tokens_to_ids("<point>")
+    box = [tok.convert_tokens_to_ids(t) for t in ["<box>", "<loc_1>", "<loc_2>", "<loc_3>", "<loc_4>", "</box>"]]
+    assert allowed_after(tok, [])[eos] and allowed_after(tok, text_ids(tok, "None."))[eos]
+    assert not allowed_after(tok, [], need_shape=True)[eos]
+    assert not allowed_after(tok, text_ids(tok, "None."), need_shape=True)[eos]
+    assert allowed_after(tok, box, need_shape=True)[eos]  # one shape closed: it may end
+    near = allowed_after(tok, text_ids(tok, "It is"), left=4, need_shape=True)
+    assert near.nonzero().flatten().tolist() == [point]  # the last room left is the shape's
+    assert allowed_after(tok, [], left=3, need_shape=True)[eos]  # no shape fits at all: as it was
+    assert run_scripted(tok, list("None."), 30) == "None."
+    held = run_scripted(tok, list("None."), 30, need_shape=True)
+    assert held == "None.<point><loc_5><loc_5></point>"
+    assert [o["kind"] for o in geometry.decode(held, 100, 100).objects] == ["point"]
+    assert run_scripted(tok, list("None."), 30, need_shape=[False]) == "None."
+    with pytest.raises(ValueError, match="need_shape has 2 entries for a batch of 1"):
+        allowed_after(tok, [], need_shape=[True, False])

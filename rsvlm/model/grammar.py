@@ -10,6 +10,7 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   too), and text ending on the start of a tag (``<bo``, ``</``; not a lone ``<``) cannot take EOS.
 * ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token). After ``</ref>`` a shape or a
   word must come before EOS or another ``<ref>`` (``geometry.decode`` reports a label with neither).
+* An answer that needs a shape (``need_shape``: a ``[ground]`` question) takes no EOS before one.
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -103,6 +104,7 @@ class _State:
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
     said: list[int] = field(default_factory=list)  # the text tokens since that </ref>
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
+    need_shape: bool = False  # no EOS before a shape closes (a [ground] answer: one or more boxes)
 
 
 @dataclass(frozen=True)
@@ -315,11 +317,12 @@ class GeometryGrammar:
 
     def _allowed(self, s: _State, left: int) -> torch.Tensor:
         if s.mode == "text":
-            if s.labelled:  # a label waits for its shape: text only while the smallest still fits after it
+            owed = s.need_shape and not s.closed and left >= min(SHAPE_COST.values())  # else none can fit: free
+            if s.labelled or owed:  # a shape is due: text only while the smallest still fits after it
                 ok = self.text_ok.clone() if left > min(SHAPE_COST.values()) else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
-                ok[[self.ids.open[k] for k, c in SHAPE_COST.items() if c <= left]] = True
+                ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c <= left and (k != "ref" or not s.labelled)]] = True
                 return ok
             if left >= max(OPEN_COST.values()):
                 return self.text_ok
@@ -387,13 +390,20 @@ class GrammarConstraint:
     so the extra objects carry the last ``<ref>`` label. Cannot: add an object of another class
     (a pushed ``<ref>`` drew labels of nonsense), answer a question the model answered "None.", or
     stop the model from writing an object twice; a pushed object's score counts the model's own
-    low belief in going on (``decode`` scores under the grammar, not under the push)."""
+    low belief in going on (``decode`` scores under the grammar, not under the push).
+
+    ``need_shape`` (one per sequence, or one for all) holds an answer from ending before it has
+    closed a shape, as a ``[ground]`` answer must (DESIGN.md: one or more boxes); it is dropped
+    where ``max_new_tokens`` leaves no room for even a ``<point>``."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
-                 min_shapes: int | list[int] = 0):
+                 min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False):
         self.tokenizer, self.eos_ids, self.max_new = tokenizer, eos_ids, max_new_tokens
         self.g: GeometryGrammar | None = None
-        self.states = [_State() for _ in range(batch)]
+        need = [need_shape] * batch if isinstance(need_shape, bool) else list(need_shape)
+        if len(need) != batch:
+            raise ValueError(f"need_shape has {len(need)} entries for a batch of {batch}")
+        self.states = [_State(need_shape=n) for n in need]
         self.seen = [0] * batch
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None
