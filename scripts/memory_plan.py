@@ -3,6 +3,7 @@ plus activation estimates, and the largest micro-batch that fits.
 
     .venv/bin/python scripts/memory_plan.py                      # every configs/model/*.yaml but tiny
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --seq-len 4096 --llm full
+    .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --gpus 141 2x8x40   # your GPUs (GiB)
 
 Each config is built on the meta device (no weights, no RAM) to count parameters exactly; the
 embedding rows are then set to what the real tokenizer gives (``TOKENIZER_LEN`` + rsvlm's added
@@ -293,16 +294,17 @@ class PlanRow:
     max_micro: int  # 0: does not fit
 
 
-def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES) -> list[PlanRow]:
+def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, hardware=HARDWARE) -> list[PlanRow]:
+    """One row per strategy and ``hardware`` entry (gpus per node, nodes, GiB per GPU)."""
     rows = []
     act = activation_bytes(inv, seq_len, images)
     for strategy in strategies:
-        for gpn, nodes, gb in HARDWARE:
+        for gpn, nodes, gb in hardware:
             state, cpu = model_state_bytes(inv, strategy, gpn, nodes)
-            cap = gb * GiB
+            cap = int(gb * GiB)
             free = cap - reserve_bytes(cap) - state
             micro = max(0, math.floor(free / act)) if free > 0 else 0
-            hw = f"{nodes * gpn}×{gb} GB"
+            hw = f"{f'{nodes}×{gpn}' if nodes > 1 else gpn}×{gb:g} GB"
             rows.append(PlanRow(strategy, hw, state / GiB, act / GiB, cpu / GiB, micro))
     return rows
 
@@ -328,6 +330,19 @@ def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int) -> str:
 
 def default_configs() -> list[Path]:
     return sorted(p for p in (REPO / "configs" / "model").glob("*.yaml") if p.stem != "tiny")
+
+
+def gpus(text: str) -> tuple[int, int, float]:
+    """argparse type: GiB, GPUSxGiB or NODESxGPUSxGiB (141, 8x80, 2x8x80) → (gpus per node, nodes, GiB per GPU)."""
+    *counts, gib = text.lower().replace("×", "x").split("x")
+    try:
+        counts, size = [int(c) for c in counts], float(gib)
+    except ValueError:
+        size = None
+    if size is None or len(counts) > 2 or any(c < 1 for c in counts) or not 0 < size < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: give GiB per GPU, GPUSxGiB or NODESxGPUSxGiB (e.g. 141, 8x80)")
+    nodes, per_node = [1] * (2 - len(counts)) + counts
+    return per_node, nodes, size
 
 
 def positive(text: str) -> int:
@@ -356,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seq-len", type=positive, default=2048, help="tokens per sample, visual tokens included")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
     ap.add_argument("--llm", choices=("lora", "full"), default="lora", help="LLM trainability to plan for")
+    ap.add_argument("--gpus", type=gpus, nargs="+", metavar="[NODESx][GPUSx]GiB",
+                    help="the GPUs to plan for, e.g. 141 (one 141 GiB GPU), 8x80, 2x8x80 (default: 24 80 8x80)")
     args = ap.parse_args(argv)
     import logging
 
@@ -387,7 +404,7 @@ def plans(args: argparse.Namespace) -> int:
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
             return 2
         strategies = STRATEGIES if args.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
-        print(markdown(inv, plan(inv, args.seq_len, args.images, strategies), args.seq_len))
+        print(markdown(inv, plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE), args.seq_len))
     return 0
 
 

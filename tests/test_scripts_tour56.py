@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from script_loader import REPO, load_script
 
 
@@ -79,3 +80,23 @@ def test_compare_of_a_file_that_is_not_weights_says_what_to_give(tmp_path, monke
     (tmp_path / "w.pt").write_bytes(b"")
     assert cmp.main([str(tmp_path / "w.pt"), str(b / "vision.safetensors")]) == 2
     assert "w.pt: not a .safetensors file; pickled weights, which are never loaded" in capsys.readouterr().err
+
+
+def test_memory_plan_for_the_users_gpus_matches_a_hand_count(monkeypatch, capsys):
+    plan = load_script("memory_plan", monkeypatch)
+    # tiny at 64 tokens: h 64, i 128, L 2, g 2/4, V 260 + the added rows; ViT n 17 (4×4 + CLS), w 64, 1 block
+    # run (feature_layer -2 of 2), 16 visual tokens; the stems train, so the ViT's activations are kept
+    cfg = plan.model_config(REPO / "configs/model/tiny.yaml", "lora")
+    inv = plan.inventory(plan.offline(cfg), "tiny")
+    s, h, V = 64, 64, inv.vocab_rows
+    act = 2 * s * h * 2 + 2 * s * (6 * h + 2 * h // 2 + 4 * 128) + 10 * s * V + 2 * 17 * 64 + 4 * 16 * h + 32 * 17 * 64
+    assert plan.activation_bytes(inv, s) == act
+    T, F = inv.trainable, inv.total - inv.trainable
+    free = 40 * 2**30 - (4 * 2**30 + 2 * 2**30) - (2 * T + 18 * T + 2 * F)  # reserve 10% + 2 GiB; ZeRO-2 on one GPU
+    assert plan.main([str(REPO / "configs/model/tiny.yaml"), "--seq-len", "64", "--gpus", "40", "2x8x80"]) == 0
+    out = capsys.readouterr().out  # was: always 1×24, 1×80 and 8×80 GB, whatever GPU the user has
+    assert "| strategy | 1×40 GB: GiB/GPU (states) · max micro-batch | 2×8×80 GB:" in out
+    assert f"| zero2 | 0.0 · {free // act} | " in out
+    with pytest.raises(SystemExit):
+        plan.main([str(REPO / "configs/model/tiny.yaml"), "--gpus", "8x0"])
+    assert "--gpus: '8x0': give GiB per GPU, GPUSxGiB or NODESxGPUSxGiB" in capsys.readouterr().err
