@@ -194,3 +194,24 @@ def test_an_image_with_no_annotation_left_is_not_read_through_but_counted(tmp_pa
     stats, recs = convert(tmp_path / "o", "dota", "--src", str(src))
     assert read == ["P4.png"] and {r["meta"]["file"] for r in recs} == {"P4.txt"}
     assert stats["notes"]["images_without_objects_not_read"] == 3 and stats["skipped"] == {"unparsable_line": 1}
+
+
+@pytest.mark.realdata
+def test_real_scenes_are_written_with_the_modality_the_reader_reads_them_as(tmp_path, realdata):
+    """folder wrote the R, G, B, NIR GeoTIFF and the Landsat-8 thermal band as optical; dota over the
+    former, under the default --modality optical, wrote records no reader could read."""
+    from rsvlm.io.read import SceneReader
+
+    for name, want in (("msi_rgbn", "msi"), ("ir_landsat8", "ir"), ("cls_aid", "optical")):
+        _, (rec,) = convert(tmp_path / name, "folder", "--src", str(realdata / name))
+        assert rec["images"][0]["modality"] == want
+        with SceneReader(tmp_path / name / rec["images"][0]["path"], want) as r:  # it reads as written
+            assert r.modality == want
+    src = tmp_path / "dota"
+    src.mkdir()
+    (src / "rgbn_suba.tif").symlink_to(realdata / "msi_rgbn" / "rgbn_suba.tif")
+    (src / "rgbn_suba.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    from data_gen.convert.common import ConversionError
+
+    with pytest.raises(ConversionError, match=r"rgbn_suba.tif: 4 band\(s\) cannot be read as optical.*--modality msi"):
+        convert(tmp_path / "o", "dota", "--src", str(src), "--strict")
