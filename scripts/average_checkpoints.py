@@ -39,11 +39,14 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--out {args.out}: inside the input {m}; write the average into a new folder outside it")
     from rsvlm.model.weights import average_checkpoints
 
+    from rsvlm.model.checkpoint import check_new_folder, no_checkpoint
+
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # stale files would pass for the average's
-        print(f"error: {out}: already exists and is not empty; write the average into a new folder", file=sys.stderr)
+    try:  # stale files would pass for the average's; a file was said to be 'not empty'
+        check_new_folder(out, "average", "write the average")
+    except FileExistsError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    from rsvlm.model.checkpoint import no_checkpoint
 
     for d in map(Path, args.models):
         if not (d / "config.yaml").is_file():  # a run's out_dir, a step folder: say what it is (and what to give)

@@ -100,3 +100,16 @@ def test_memory_plan_for_the_users_gpus_matches_a_hand_count(monkeypatch, capsys
     with pytest.raises(SystemExit):
         plan.main([str(REPO / "configs/model/tiny.yaml"), "--gpus", "8x0"])
     assert "--gpus: '8x0': give GiB per GPU, GPUSxGiB or NODESxGPUSxGiB" in capsys.readouterr().err
+
+
+def test_average_names_an_out_that_is_a_file_as_a_file(tmp_path, monkeypatch, capsys):
+    from test_scripts_checkpoints import fake_ckpt
+
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    (tmp_path / "soup.safetensors").write_bytes(b"x")
+    assert avg.main([str(a), str(b), "--out", str(tmp_path / "soup.safetensors")]) == 2
+    err = capsys.readouterr().err  # was '…: already exists and is not empty'
+    assert err == f"error: {tmp_path / 'soup.safetensors'}: a file, where the average (a folder) goes; write the " \
+                  "average into a new folder\n"
+    assert (tmp_path / "soup.safetensors").read_bytes() == b"x"
