@@ -34,6 +34,22 @@ def test_float_sar_already_in_db_keeps_water_dark(tmp_path):
     assert not any("already in dB" in n for n in lin.notes), lin.notes
 
 
+def test_float_sar_is_told_in_db_by_its_low_values_not_its_median(tmp_path):
+    """A city's sigma0 in dB has its median above 0 dB, yet is dB; noise-subtracted intensity over
+    open water has its median a hair below 0, yet is no dB."""
+    city = np.random.default_rng(1).normal(3.0, 2.0, (1, 64, 64)).astype(np.float32)  # (1, H, W) dB
+    city[0, :12] -= 15.0  # a river, near -12 dB
+    assert np.median(city) > 0
+    img = read_image(write_tif(tmp_path / "city.tif", city))
+    assert any("already in dB" in n for n in img.notes), img.notes
+    noise = np.random.default_rng(1).normal(-0.0005, 0.002, (1, 64, 64)).astype(np.float32)
+    noise[0, :, 60:] = 0.05  # a ship's bright strip
+    assert np.median(noise) < 0
+    sea = read_image(write_tif(tmp_path / "sea.tif", noise))
+    assert not any("already in dB" in n for n in sea.notes), sea.notes
+    assert sea.data[0, :, 60:].mean() > 0.9  # the strip bright (its non-positive pixels are invalid)
+
+
 def test_float_sar_in_db_can_be_told_otherwise_and_a_misspelt_sar_input_is_refused(tmp_path):
     """An explicit sar_input wins over the values; one it does not know ("power") was read as
     amplitude without a word."""

@@ -217,9 +217,9 @@ class SceneReader:
         if float_msi or float_sar or self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
         if float_sar:  # sigma0 exported in dB read as amplitude had its contrast turned over (water bright)
-            db, median = sc.sar_in_db(raw, valid)
+            db, p2 = sc.sar_in_db(raw, valid)
             self.cfg.sar_input = "db" if db else "amplitude"
-            self.notes += [f"float values with median {median:.4g} are already in dB (amplitude is never negative): "
+            self.notes += [f"float values down to {p2:.4g} (2nd percentile) are already in dB (no amplitude is negative): "
                            "kept as they are (ReadConfig.sar_input='amplitude' or 'intensity' decides instead)"] if db else []
         if float_msi:  # an Earth Engine export's float32 DN were taken as reflectance 1000s
             self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw, valid)

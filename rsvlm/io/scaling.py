@@ -5,9 +5,9 @@ Pure numpy; no file access. ``read.py`` feeds it raw arrays (C, H, W) in the fil
 What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex values are
 turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
 for data already calibrated to sigma0/beta0. Float SAR already in dB (a SNAP or Earth Engine
-sigma0 export) is kept as it is; it cannot be told from amplitude and intensity except by its
-values, whose median is below 0 (``sar_in_db``), nor amplitude from intensity at all. Thermal DN become kelvin only where ``ir_kelvin`` gives
-the product's constants (``read.py`` sets them for Landsat files): no emissivity or atmospheric
+sigma0 export) is kept as it is; it is told from amplitude and intensity by its values alone
+(``sar_in_db``), and amplitude from intensity not at all. Thermal DN become kelvin only where
+``ir_kelvin`` gives the product's constants (``read.py`` sets them for Landsat files): no emissivity or atmospheric
 correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
 """
 
@@ -228,9 +228,13 @@ def float_msi_dn(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float
     return p98 > MSI_REFLECTANCE_MAX, p98
 
 
+SAR_DB_BELOW = -1.0  # float sar whose 2nd percentile is below this is in dB: no linear backscatter is
+
+
 def sar_in_db(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
-    """(whether real float sar ``raw`` (C, h, w) is already in dB, the median of its valid, finite
-    values): amplitude and intensity are never negative (a few noise-subtracted pixels may be),
-    while sigma0 in dB mostly is (-25 dB water, -10 dB land)."""
-    median = _valid_percentile(raw, valid, 50)
-    return median < 0, median
+    """(whether real float sar ``raw`` (C, h, w) is already in dB, the 2nd percentile of its valid,
+    finite values): amplitude and intensity are never below 0 but by noise subtraction's few
+    thousandths, while any scene in dB has pixels far below (-25 dB water, -15 dB shadow), even
+    one whose median is above 0 dB (a city's)."""
+    p2 = _valid_percentile(raw, valid, 2)
+    return p2 < SAR_DB_BELOW, p2
