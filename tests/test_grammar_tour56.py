@@ -85,8 +85,9 @@ def run_scripted(tok, want: list[str], budget: int, **kw) -> str:
     """``generation.decode`` under the grammar with a fake LLM that ranks the tokens of ``want`` (rsvlm
     tokens or one character each) first at its steps, EOS then, and else ``</ref>``, a point at
     location 5: the answer's text."""
-    import torch
     from types import SimpleNamespace
+
+    import torch
 
     from rsvlm.model.generation import GenerationConfig, decode
     from rsvlm.model.grammar import GrammarConstraint
@@ -131,3 +132,38 @@ def test_a_ground_answer_needs_a_shape_before_it_ends(tok):
     assert run_scripted(tok, list("None."), 30, need_shape=[False]) == "None."
     with pytest.raises(ValueError, match="need_shape has 2 entries for a batch of 1"):
         allowed_after(tok, [], need_shape=[True, False])
+
+
+STOP = ["<|end|>"]
+
+
+def test_a_stop_string_cannot_cut_a_label(tok):
+    """A model writing the chat template's stop string inside ``<ref>`` ended the answer there:
+    ``<ref>sh``, an unclosed label. A stop string ends an answer as EOS does, so it cannot come
+    where EOS cannot."""
+    ref, gt = tok.convert_tokens_to_ids("<ref>"), text_ids(tok, ">")[0]
+    label = [ref] + text_ids(tok, "sh<|end|")
+    assert allowed_after(tok, label)[gt]  # no stop strings given: as it was
+    assert not allowed_after(tok, label, stop_strings=STOP)[gt]
+    assert allowed_after(tok, label[1:], stop_strings=STOP)[gt]  # in plain text EOS may come, and so may it
+    assert allowed_after(tok, label + text_ids(tok, "|"), stop_strings=STOP)[gt]  # "<|end||>" is no stop string
+    assert not allowed_after(tok, label[1:], need_shape=True, stop_strings=STOP)[gt]  # nor before a shape owed
+    free = run_scripted(tok, ["<ref>", *"sh<|end|>"], 30)
+    assert free.startswith("<ref>sh<|end|>")  # what generate cut to "<ref>sh"
+    held = run_scripted(tok, ["<ref>", *"sh<|end|>"], 30, stop_strings=STOP)
+    assert "<|end|>" not in held and geometry.decode(held, 100, 100).problems == []
+    assert held.startswith("<ref>sh<|end|</ref><point>")
+
+
+def test_a_stop_string_split_over_sentencepiece_pieces_is_held_in_a_label_too():
+    """The default model's tokenizer writes "<|end|>" as "▁<|" "end" "|>" (its EOS is "<|")."""
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    t = AutoTokenizer.from_pretrained(Path(__file__).resolve().parents[1] / "rsvlm" / "assets" / "default_model" / "tokenizer")
+    ref, end = t.convert_tokens_to_ids("<ref>"), t.convert_tokens_to_ids("|>")
+    label = [ref] + t.convert_tokens_to_ids(["▁ship", "▁<|", "end"]) if "▁ship" in t.get_vocab() else \
+        [ref] + t("ship", add_special_tokens=False)["input_ids"] + t.convert_tokens_to_ids(["▁<|", "end"])
+    assert t.decode(label + [end]).endswith("<|end|>")
+    assert allowed_after(t, label)[end] and not allowed_after(t, label, stop_strings=STOP)[end]

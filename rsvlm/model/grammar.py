@@ -10,6 +10,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   too), and text ending on the start of a tag (``<bo``, ``</``; not a lone ``<``) cannot take EOS.
 * ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token). After ``</ref>`` a shape or a
   word must come before EOS or another ``<ref>`` (``geometry.decode`` reports a label with neither).
+  Where EOS may not come, neither may text that finishes one of the chat template's stop strings
+  (``generate`` would cut the answer there: ``<ref>sh`` of ``<ref>sh<|end|>``).
 * An answer that needs a shape (``need_shape``: a ``[ground]`` question) takes no EOS before one.
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
+from rsvlm.model.generation import stop_pieces
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 _WORD = re.compile(r"\w")
@@ -54,6 +57,7 @@ LABEL_ROOM = 2 + min(SHAPE_COST.values())  # inside a label: one more token, </r
 # empty or without a shape is never opened
 OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
 BUDGET_REACH = max(OPEN_COST.values())  # with this many tokens left or more, the budget hides nothing
+RUN_KEEP = 64  # text tokens kept to find a stop string begun in them: 16 characters at 4 bytes a token
 
 
 def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
@@ -105,6 +109,7 @@ class _State:
     said: list[int] = field(default_factory=list)  # the text tokens since that </ref>
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # no EOS before a shape closes (a [ground] answer: one or more boxes)
+    run: list[int] = field(default_factory=list)  # the last RUN_KEEP text tokens since the last tag or location
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,7 @@ class GeometryGrammar:
         waiting = s.mode == "text" and s.labelled
         texty = s.mode in ("text", "ref")
         self.ids.advance(s, t)
+        s.run = [*s.run[1 - RUN_KEEP:], t] if texty and s.mode in ("text", "ref") and bool(self.plain[t]) else []
         if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
             s.tail = self._tail(s.tail, t) if texty and bool(self.plain[t]) else []
         if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
@@ -394,12 +400,18 @@ class GrammarConstraint:
 
     ``need_shape`` (one per sequence, or one for all) holds an answer from ending before it has
     closed a shape, as a ``[ground]`` answer must (DESIGN.md: one or more boxes); it is dropped
-    where ``max_new_tokens`` leaves no room for even a ``<point>``."""
+    where ``max_new_tokens`` leaves no room for even a ``<point>``. ``stop_strings`` (the chat
+    template's, which ``generate`` cuts the answer at) end an answer as EOS does, so text may not
+    finish one where EOS may not come: in a ``<ref>`` label, right after ``</ref>``, before a
+    needed shape. Cannot: see a stop string a token's text makes only with its neighbours' bytes
+    in a way its text alone does not show (a SentencePiece space before a stop string)."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
-                 min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False):
+                 min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
+                 stop_strings: list[str] = ()):
         self.tokenizer, self.eos_ids, self.max_new = tokenizer, eos_ids, max_new_tokens
         self.g: GeometryGrammar | None = None
+        self.stops, self.stop_pieces = tuple(s for s in stop_strings if s), None
         need = [need_shape] * batch if isinstance(need_shape, bool) else list(need_shape)
         if len(need) != batch:
             raise ValueError(f"need_shape has {len(need)} entries for a batch of {batch}")
@@ -419,10 +431,28 @@ class GrammarConstraint:
                 self.g.advance(self.states[i], t)
             self.seen[i] = len(toks)
             left = self.max_new - len(toks)
-            self.allowed_now[i] = ok = self.g.allowed(self.states[i], left)
-            hid = self.g.allowed(self.states[i]) & ~ok if left < BUDGET_REACH else None
+            self.allowed_now[i] = ok = self._held(self.states[i], left)
+            hid = self._held(self.states[i]) & ~ok if left < BUDGET_REACH else None
             self.hidden[i] = hid if hid is not None and bool(hid.any()) else None
         return torch.stack(self.allowed_now)  # (B,V)
+
+    def _held(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
+        """(V,) the grammar's allowed set, less the text that would finish a stop string where EOS may
+        not come: a stop string ends the answer as EOS does (in a label, before a needed shape)."""
+        ok = self.g.allowed(s, left)
+        if not self.stops or s.mode not in ("text", "ref") or not self.g.eos or ok[list(self.g.eos)].any():
+            return ok
+        if self.stop_pieces is None:
+            self.stop_pieces = stop_pieces(self.tokenizer, self.g.plain, self.stops)
+        ok, before = ok.clone(), self.g.decode(s.run)
+        within, maybe = self.stop_pieces.finishing(before)
+        ok[within] = False
+        maybe = [i for i, keep in zip(maybe, ok[maybe].tolist()) if keep]
+        if maybe:  # in context: a piece's text alone can differ (a SentencePiece "▁" is a space there)
+            n = sum(before.count(x) for x in self.stops)
+            texts = self.g.batch_decode([s.run + [i] for i in maybe])
+            ok[[i for i, t in zip(maybe, texts) if sum(t.count(x) for x in self.stops) > n]] = False
+        return ok
 
     def cut_by_budget(self, i: int, logits: torch.Tensor) -> bool:
         """Whether, at the step the last call allowed, the token budget hid from sequence ``i`` the
