@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 import sys
 from pathlib import Path
 
@@ -47,14 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # it only reads: nothing to clean up
         print("\nstopped (Ctrl-C): nothing compared", file=sys.stderr)
         return 130
+    def far(r: dict) -> float:  # a NaN |Δ| (one side NaN: a run that diverged) is the largest, not hidden
+        return math.inf if math.isnan(r["max_abs"]) else r["max_abs"]
+
     by_file = collections.defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
     print(f"{'file':<40} {'tensors':>7} {'differ':>6} {'max |Δ|':>10}")
     for f, rs in by_file.items():
         bad = [r for r in rs if r["status"] != "same"]
-        print(f"{f:<40} {len(rs):>7} {len(bad):>6} {max((r['max_abs'] for r in rs), default=0.0):>10.3g}")
-    bad = sorted((r for r in rows if r["status"] != "same"), key=lambda r: -r["max_abs"])
+        print(f"{f:<40} {len(rs):>7} {len(bad):>6} {max(rs, key=far)['max_abs'] if rs else 0.0:>10.3g}")
+    bad = sorted((r for r in rows if r["status"] != "same"), key=far, reverse=True)
     for r in bad[: args.show]:
         print(f"  {r['file']}: {r['name']}  {r['status']}  {r['max_abs']:.3g}")
     print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ")

@@ -113,3 +113,20 @@ def test_average_names_an_out_that_is_a_file_as_a_file(tmp_path, monkeypatch, ca
     assert err == f"error: {tmp_path / 'soup.safetensors'}: a file, where the average (a folder) goes; write the " \
                   "average into a new folder\n"
     assert (tmp_path / "soup.safetensors").read_bytes() == b"x"
+
+
+def test_compare_puts_a_nan_tensor_first_and_in_its_files_line(tmp_path, monkeypatch, capsys):
+    import torch
+    from safetensors.torch import save_file
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    save_file({"a": torch.zeros(2), "m": torch.zeros(2), "w": torch.ones(3)}, str(a))
+    save_file({"a": torch.full((2,), 0.5), "m": torch.full((2,), 0.25), "w": torch.tensor([1.0, float("nan"), 1.0])},
+              str(b))
+    assert cmp.main([str(a), str(b), "--show", "1"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    # was: max(0.5, 0.25, nan) = 0.5 in the file's line, and the NaN tensor sorted anywhere (here last, unlisted)
+    assert lines[1].split()[-3:] == ["3", "3", "nan"], lines
+    assert lines[2].split() == ["a.safetensors:", "w", "differs", "nan"], lines
+    assert lines[3] == "3 of 3 tensors differ"
