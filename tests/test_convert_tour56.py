@@ -215,3 +215,19 @@ def test_real_scenes_are_written_with_the_modality_the_reader_reads_them_as(tmp_
 
     with pytest.raises(ConversionError, match=r"rgbn_suba.tif: 4 band\(s\) cannot be read as optical.*--modality msi"):
         convert(tmp_path / "o", "dota", "--src", str(src), "--strict")
+
+
+def test_images_without_a_label_are_counted_not_left_out_unsaid(tmp_path):
+    """The masks docstring listed missing_label, but images no label paired with were dropped
+    without a word (a LoveDA split with one mask folder short went unnoticed)."""
+    for name in ("a", "b"):
+        png(tmp_path / "img" / f"{name}.png", 20, 20)
+    (tmp_path / "lab").mkdir()
+    _label(tmp_path / "lab" / "a_mask.png", 20, 20, [(2, 2, 9, 9, 1)])
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "water")
+    assert len(recs) == 1 and stats["skipped"] == {} and stats["notes"]["images_without_label"] == 1
+    _label(tmp_path / "img" / "a_mask.png", 20, 20, [(2, 2, 9, 9, 1)])  # one folder: labels are not images
+    stats, _ = convert(tmp_path / "o2", "masks", "--images", str(tmp_path / "img"), "--labels",
+                       str(tmp_path / "img"), "--binary", "water")
+    assert stats["notes"]["images_without_label"] == 1, stats["notes"]

@@ -22,7 +22,9 @@ present gets no record (counted in the notes as ``empty_images``); the image of 
 whose windows has one is not opened at all (``images_without_objects_not_read``, not
 ``empty_images``; its size and bytes go unchecked, as no record would come of it).
 
-Other bad inputs: ``missing_label``, ``missing_image``, ``size_mismatch``, ``unreadable``, and
+Images under ``--images`` that no label pairs with get no record and are counted in the notes as
+``images_without_label`` (a test split without masks is no error). Bad inputs: ``missing_image``
+(a label without its image), ``size_mismatch``, ``unreadable``, and
 ``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
 """
 
@@ -225,7 +227,9 @@ def seg_records(out: Output, masks: dict, *, rid: str, images: list[dict], meta:
 
 
 def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None) -> list[tuple[Path | None, Path]]:
-    """(image or None, label) per label file."""
+    """(image or None, label) per label file; with ``out``, the images under an ``images`` folder
+    that no label pairs with are counted in the notes as ``images_without_label`` (not an error: a
+    DeepGlobe or LoveDA test split has no masks)."""
     from data_gen.convert.common import IMAGE_EXTS
 
     if images.is_file() and labels.is_file():
@@ -248,6 +252,11 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         if img is not None and img.resolve() == lab.resolve():
             img = None
         pairs.append((img, lab))
+    if out is not None and images.is_dir():  # an image no label pairs with was left out unsaid
+        taken = {p.resolve() for p in (*label_files, *(img for img, _ in pairs if img is not None))}
+        unpaired = {p.resolve() for p in index.values()} - taken
+        if unpaired:
+            out.note("images_without_label", len(unpaired))
     return pairs
 
 
