@@ -353,15 +353,16 @@ def positive(text: str) -> int:
     return n
 
 
-def model_config(path: Path, llm: str):
-    """The ``VLMConfig`` of a model YAML, or of a training recipe's ``model:`` section, LLM set to ``llm``."""
+def model_config(path: Path, llm: str | None = None):
+    """The ``VLMConfig`` of a model YAML, or of a training recipe's ``model:`` section; its LLM's trainability
+    set to ``llm`` where given, else the file's own."""
     from rsvlm.config import load_config, load_yaml
     from rsvlm.model import VLMConfig
     from rsvlm.train.config import TrainConfig
 
     if isinstance(load_yaml(path).get("model"), dict):  # a recipe (configs/train/…): its model section
-        return load_config(TrainConfig, path, [f"model.trainable.llm={llm}"]).model
-    return load_config(VLMConfig, path, [f"trainable.llm={llm}"])
+        return load_config(TrainConfig, path, [f"model.trainable.llm={llm}"] if llm else []).model
+    return load_config(VLMConfig, path, [f"trainable.llm={llm}"] if llm else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
     ap.add_argument("--seq-len", type=positive, default=2048, help="tokens per sample, visual tokens included")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
-    ap.add_argument("--llm", choices=("lora", "full"), default="lora", help="LLM trainability to plan for")
+    ap.add_argument("--llm", choices=("frozen", "lora", "full"),
+                    help="LLM trainability to plan for (default: the config's own trainable.llm)")
     ap.add_argument("--gpus", type=gpus, nargs="+", metavar="[NODESx][GPUSx]GiB",
                     help="the GPUs to plan for, e.g. 141 (one 141 GiB GPU), 8x80, 2x8x80 (default: 24 80 8x80)")
     args = ap.parse_args(argv)
@@ -398,12 +400,12 @@ def plans(args: argparse.Namespace) -> int:
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
     for path, cfg in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs):
-        inv = inventory(offline(cfg), f"{path.stem} (LLM {args.llm})", tokenizer_len(cfg.llm.name_or_path))
+        inv = inventory(offline(cfg), f"{path.stem} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         if args.seq_len <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
             print(f"memory_plan: --seq-len {args.seq_len}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
             return 2
-        strategies = STRATEGIES if args.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
+        strategies = STRATEGIES if cfg.trainable.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
         print(markdown(inv, plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE), args.seq_len))
     return 0
 

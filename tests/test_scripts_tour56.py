@@ -130,3 +130,21 @@ def test_compare_puts_a_nan_tensor_first_and_in_its_files_line(tmp_path, monkeyp
     assert lines[1].split()[-3:] == ["3", "3", "nan"], lines
     assert lines[2].split() == ["a.safetensors:", "w", "differs", "nan"], lines
     assert lines[3] == "3 of 3 tensors differ"
+
+
+def test_memory_plan_keeps_a_recipes_own_llm_trainability(monkeypatch, capsys):
+    from rsvlm.model import create_model
+
+    plan = load_script("memory_plan", monkeypatch)
+    recipe = REPO / "configs/train/align_tiny.yaml"  # trainable.llm: frozen (projector and stems only)
+    cfg = plan.model_config(recipe)
+    assert cfg.trainable.llm == "frozen"
+    inv = plan.inventory(plan.offline(cfg), "align")
+    model, _ = create_model(cfg)
+    assert inv.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert plan.main([str(recipe), "--seq-len", "64"]) == 0
+    out = capsys.readouterr().out  # was: '(LLM lora)', LoRA adapters and token rows planned that align never has
+    assert out.startswith("### align_tiny (LLM frozen)") and f"{inv.trainable / 1e6:.1f} M trainable" in out
+    assert "qlora_4bit" not in out
+    assert plan.main([str(recipe), "--seq-len", "64", "--llm", "lora"]) == 0
+    assert capsys.readouterr().out.startswith("### align_tiny (LLM lora)")
