@@ -14,7 +14,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
   back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
-  view's mask form (``budget`` location tokens per instance);
+  view's mask form (``budget`` location tokens per instance), polygons smoothed out of the pixel
+  grid's staircases (``smooth_poly``, ``smooth_px``);
 * a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
   each view's answer with its direction words mapped back, and the most common answer taken
   (exact match, case, punctuation and spacing ignored; ties go to the identity view; an empty answer
@@ -179,7 +180,8 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
 
 
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
-    """Per label, the pixels at least ``min_share`` of the views cover, re-encoded as ``form``."""
+    """Per label, the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
+    smoothed out of their pixel staircases: ``smooth_poly``)."""
     from rsvlm import geometry
 
     labels = list(dict.fromkeys(o.get("label") for objs in views for o in objs))
@@ -188,8 +190,64 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         votes = sum(geometry.objects_to_mask([o for o in objs if o.get("label") == label], w, h).astype(np.int32)
                     for objs in views)  # (H,W)
         mask = votes >= _needed(cfg, len(views))
-        out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
+        if form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
+            out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
+                    for o in geometry.mask_to_objects(mask, label, form="poly", budget=1 << 30)]
+        else:
+            out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
+
+
+def _through_steps(ring) -> np.ndarray:
+    """A ring traced along pixel edges, through the middle of each pixel's length of edge instead: a
+    slanted side's staircase becomes a slope; a corner between two sides of 2 px or more stays."""
+    c = np.asarray(ring, dtype=float)  # (N,2), whole-pixel vertices
+    if len(c) > 1 and (c[0] == c[-1]).all():
+        c = c[:-1]
+    e = np.roll(c, -1, axis=0) - c  # (N,2) edges, each along x or y
+    n = np.maximum(1, np.rint(np.abs(e).sum(1))).astype(int)  # (N,) pixels along each edge
+    corner = np.minimum(n, np.roll(n, 1)) >= 2  # (N,) both edges at the vertex are sides, not steps
+    out = []
+    for p, d, k, keep in zip(c, e, n, corner):
+        if keep:
+            out.append(p)
+        out += [p + d * (j + 0.5) / k for j in range(k)]
+    return np.array(out)  # (M,2)
+
+
+def _pixel_iou(a: list, b: list) -> float:
+    """IoU of the pixels (centres inside) of two polygons' rings, in the window both lie in."""
+    from rsvlm.geometry.masks import mask_iou
+    from rsvlm.geometry.shapes import fill_rings
+
+    pts = np.concatenate([np.asarray(r, dtype=float) for r in [*a, *b]])  # (K,2)
+    x0, y0 = np.floor(pts.min(0)).astype(int)
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
+    fill = [fill_rings([np.asarray(r, dtype=float) - (x0, y0) for r in rings], x1 - x0, y1 - y0) for rings in (a, b)]
+    return mask_iou(*fill)
+
+
+def smooth_poly(o: dict, budget: int, tol: float) -> dict:
+    """Polygon ``o``, traced along pixel edges (``geometry.mask_to_objects`` with no budget), in at most
+    ``budget`` location tokens: its staircases cut through their steps (``_through_steps``) and
+    simplified (Douglas-Peucker, topology kept) at ``tol`` pixels, or ¾ or ½ of it, the coarsest whose
+    pixels are as near the traced ones as the traced outline fitted to the budget alone (which stays
+    where none is): a slanted or round outline in fewer vertices, no further from the pixels voted."""
+    from shapely.geometry import Polygon
+
+    from rsvlm.geometry.masks import simplify_to_budget
+    from rsvlm.geometry.shapes import poly_rings
+
+    rings = poly_rings(o)
+    best = simplify_to_budget(Polygon(rings[0], rings[1:]), budget)  # as mask_to_objects fits it
+    floor = _pixel_iou(best, rings)
+    smooth = Polygon(_through_steps(rings[0]), [_through_steps(r) for r in rings[1:]])
+    for t in (tol, 0.75 * tol, 0.5 * tol) if smooth.is_valid else ():  # a hole touching the outside may cross
+        cand = simplify_to_budget(smooth.simplify(t, preserve_topology=True), budget)
+        if _pixel_iou(cand, rings) >= floor:
+            best = cand
+            break
+    return {"kind": "poly", "label": o.get("label"), "coords": best[0], **({"rings": best} if len(best) > 1 else {})}
 
 
 def fits(first: list[dict], objs: list[dict]) -> bool:

@@ -60,6 +60,7 @@ class FuseConfig:
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
     crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
     point_reach: float = 4 / 96  # points: the share of each side two must be within to agree (4 of 96 px)
+    smooth_px: float = 1.0  # fused polygons: Douglas-Peucker tolerance through the pixel staircases (0: traced as is)
 
     def __post_init__(self):
         """``views`` may be a mode's name (``"dihedral"``); a ValueError for views no mode has, or
@@ -79,10 +80,11 @@ class FuseConfig:
             ("min_views", self.min_views, self.min_views >= 1), ("min_share", self.min_share, 0 < self.min_share <= 1),
             ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
             ("crop_share", self.crop_share, 0 < self.crop_share <= 1),
-            ("point_reach", self.point_reach, 0 < self.point_reach <= 1)) if not ok]
+            ("point_reach", self.point_reach, 0 < self.point_reach <= 1),
+            ("smooth_px", self.smooth_px, 0 <= self.smooth_px < float("inf"))) if not ok]
         if bad:
             raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
-                             "least 1, min_share, crop_share and point_reach in (0, 1], text_words at least 0)")
+                             "least 1, min_share, crop_share and point_reach in (0, 1], text_words and smooth_px at least 0)")
 
 
 def croppable(messages: list[dict]) -> bool:

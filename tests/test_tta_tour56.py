@@ -92,3 +92,60 @@ def test_points_agree_within_a_share_of_the_image_not_a_fixed_four_pixels():
 def test_a_fuse_config_refuses_a_point_reach_out_of_range():
     with pytest.raises(ValueError, match="point_reach 0 out of range"):
         tta.FuseConfig(point_reach=0)
+
+
+SHIFTS = [(0, 0), (0.6, -0.4), (-0.5, 0.3), (0.3, 0.7), (-0.7, -0.6), (0.4, 0.1), (-0.2, 0.5), (0.1, -0.8)]  # (8,2) px
+
+
+def _views(ring_at) -> list[list[dict]]:
+    """Eight views' polygons of one building, each a fraction of a pixel off (``ring_at(dx, dy)``: its rings)."""
+    return [[{"kind": "poly", "label": "building", "coords": (r := ring_at(dx, dy))[0], "rings": r}] for dx, dy in SHIFTS]
+
+
+def _fit(fused: list[dict], views: list[list[dict]], w: int = 96, h: int = 96) -> tuple[float, float]:
+    """Mean IoU of a fused answer with each view's polygon: as shapes, and as pixels (what the scorers compare)."""
+    (o,) = fused
+    shape = np.mean([geometry.polygon_iou(o["coords"], v[0]["coords"]) for v in views])
+    got = geometry.objects_to_mask(fused, w, h)
+    return shape, np.mean([geometry.mask_iou(got, geometry.objects_to_mask(v, w, h)) for v in views])
+
+
+def _circle(cx, cy, r, n=24):
+    return [[cx + r * math.cos(2 * math.pi * k / n), cy + r * math.sin(2 * math.pi * k / n)] for k in range(n)]
+
+
+@pytest.mark.parametrize("ring_at,budget,shorter", [
+    (lambda dx, dy: [geometry.rbox_to_quad(48 + dx, 40 + dy, 40, 18, 25)], 32, True),  # a slanted building
+    (lambda dx, dy: [geometry.rbox_to_quad(48 + dx, 40 + dy, 30, 3, 40)], 32, True),  # a thin slanted pier
+    (lambda dx, dy: [_circle(40 + dx, 50 + dy, 17, 6)], 32, True),  # a hexagonal tank
+    # a ring-shaped tank, its hole kept: its vertices fill the budget either way, but lie nearer the views
+    (lambda dx, dy: [_circle(40 + dx, 50 + dy, 17), _circle(40 + dx, 50 + dy, 7)], 64, False),
+], ids=["slanted", "thin", "hexagon", "ring"])
+def test_fused_polygons_are_smoothed_out_of_their_pixel_staircases(ring_at, budget, shorter):
+    # was: the fused polygon was traced along the voted pixels' edges, a staircase up to the budget's vertices
+    from shapely.geometry import Polygon
+
+    from rsvlm.geometry.shapes import poly_rings
+
+    views = _views(ring_at)
+    old = fusion.fuse(views, 96, 96, tta.FuseConfig(smooth_px=0, budget=budget))  # traced as is
+    new = fusion.fuse(views, 96, 96, tta.FuseConfig(budget=budget))
+    (o,), (n,) = old, new
+    assert len(poly_rings(n)) == len(poly_rings(o)) and Polygon(poly_rings(n)[0], poly_rings(n)[1:]).is_valid
+    (shape_old, pixels_old), (shape_new, pixels_new) = _fit(old, views), _fit(new, views)
+    assert shape_new > shape_old and pixels_new >= pixels_old  # nearer the views' shapes, their pixels no further
+    assert sum(map(len, poly_rings(n))) <= budget // 2
+    if shorter:
+        assert sum(map(len, poly_rings(n))) < sum(map(len, poly_rings(o)))
+        assert len(geometry.encode(new, 96, 96)) < len(geometry.encode(old, 96, 96))
+
+
+def test_a_fused_upright_building_keeps_its_corners():
+    views = _views(lambda dx, dy: [[[20, 30], [40, 30], [40, 42], [20, 42]]])  # the same in every view: no staircase
+    (o,) = fusion.fuse(views, 96, 96)
+    assert sorted(map(tuple, o["coords"])) == [(20, 30), (20, 42), (40, 30), (40, 42)] and "rings" not in o
+
+
+def test_a_fuse_config_refuses_a_negative_smoothing():
+    with pytest.raises(ValueError, match="smooth_px -1 out of range"):
+        tta.FuseConfig(smooth_px=-1)
