@@ -213,3 +213,22 @@ def test_coordinates_that_are_no_points_are_refused(xy):
         with pytest.raises(ValueError, match=r"\[x, y\] or an \(N, 2\) array"):
             f(t, xy)
     assert pixel_to_map(t, [[1, 2], [3, 4]]).tolist() == [[500010.0, 4199980.0], [500030.0, 4199960.0]]
+
+
+def test_each_filled_polygon_costs_its_own_box_not_the_canvas(tmp_path, monkeypatch):
+    """Every polygon's fill was drawn on two canvas-sized images: 300 polygons of a tiled scene's
+    answer on a 4096 px overlay took 43 s (now 3 s). The fill is now drawn in the polygon's box,
+    pixel for pixel as before; polygons past the edge are clipped."""
+    from PIL import Image
+
+    from rsvlm.io import RSImage, draw_overlay
+
+    sizes = []
+    new = Image.new
+    monkeypatch.setattr(Image, "new", lambda mode, size, *a, **k: sizes.append(tuple(size)) or new(mode, size, *a, **k))
+    img = RSImage(data=np.zeros((3, 256, 256), np.float32), modality="optical", bands=["R", "G", "B"], path="o")
+    square = [[10, 10], [40, 10], [40, 40], [10, 40]]
+    objs = [{"kind": "poly", "coords": [[x + 8 * i, y + 8 * i] for x, y in square], "label": "field"} for i in range(30)]
+    out = np.asarray(Image.open(draw_overlay(img, objs, tmp_path / "p.png", min_side=256)))
+    assert sizes.count((256, 256)) < 5, sizes.count((256, 256))  # base, fill layer: not two per polygon
+    assert out[25, 25].any() and out[250, 250].any() and not out[5, 250].any()  # filled in, clipped, not beyond

@@ -224,12 +224,16 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
             mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
             fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * s), round(y0 * s)), mi)
         elif obj["kind"] == "poly" and len(obj["coords"]) >= 3:
-            rings = poly_rings(obj)
-            mi = Image.new("L", base.size, 0)
+            rings = [np.asarray(r, np.float64) * s for r in poly_rings(obj)]  # (n, 2) each, on the canvas
+            (x0, y0), (x1, y1) = np.floor(rings[0].min(axis=0)), np.floor(rings[0].max(axis=0)) + 2
+            x0, y0, x1, y1 = int(max(x0, 0)), int(max(y0, 0)), int(min(x1, base.width)), int(min(y1, base.height))
+            if x1 <= x0 or y1 <= y0:
+                continue
+            mi = Image.new("L", (x1 - x0, y1 - y0), 0)  # its box only: one canvas a polygon took 0.14 s at 4096²
             mdraw = ImageDraw.Draw(mi)
             for k, ring in enumerate(rings):  # exterior filled, holes cut
-                mdraw.polygon([(x * s, y * s) for x, y in ring], fill=a if k == 0 else 0)
-            fill.paste(Image.new("RGBA", base.size, col + (255,)), (0, 0), mi)
+                mdraw.polygon([(x - x0, y - y0) for x, y in ring.tolist()], fill=a if k == 0 else 0)
+            fill.paste(Image.new("RGBA", mi.size, col + (255,)), (x0, y0), mi)
     out = Image.alpha_composite(base, fill)
 
     draw = ImageDraw.Draw(out)
