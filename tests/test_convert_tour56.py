@@ -231,3 +231,21 @@ def test_images_without_a_label_are_counted_not_left_out_unsaid(tmp_path):
     stats, _ = convert(tmp_path / "o2", "masks", "--images", str(tmp_path / "img"), "--labels",
                        str(tmp_path / "img"), "--binary", "water")
     assert stats["notes"]["images_without_label"] == 1, stats["notes"]
+
+
+def test_dota_and_voc_count_the_images_no_label_file_names(tmp_path):
+    """Images without a label file were passed over without a word (a labelTxt folder short of
+    files looked like a complete conversion)."""
+    src = tmp_path / "split"
+    for name in ("P1", "P2", "P3"):
+        png(src / "images" / f"{name}.png", 40, 30)
+    (src / "labelTxt").mkdir()
+    (src / "labelTxt" / "P1.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert stats["notes"]["images_without_label"] == 2
+    (tmp_path / "xml").mkdir()
+    (tmp_path / "xml" / "P2.xml").write_text("<annotation><filename>P2.png</filename><object><name>ship</name>"
+                                             "<bndbox><xmin>3</xmin><ymin>3</ymin><xmax>20</xmax><ymax>15</ymax>"
+                                             "</bndbox></object></annotation>")
+    stats, _ = convert(tmp_path / "o2", "voc", "--src", str(tmp_path / "xml"), "--images", str(src / "images"))
+    assert stats["notes"]["images_without_label"] == 2 and stats["records"] == 2

@@ -303,6 +303,16 @@ def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
     return index
 
 
+def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
+    """Count the images of ``index`` (``index_images``) that are not among ``used`` (paths: those
+    an annotation named, and any label files in the same folder) in ``out``'s notes as
+    ``images_without_label``: they get no record, and were left out without a word (a label
+    folder a few files short went unnoticed; a test split without labels is no error)."""
+    left = {p.resolve() for p in index.values()} - {Path(p).resolve() for p in used}
+    if left:
+        out.note("images_without_label", len(left))
+
+
 def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> Path | None:
     """Exact file name first, then the same stem with another extension (noted)."""
     if name in index:

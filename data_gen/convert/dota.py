@@ -10,8 +10,11 @@ refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
 ``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
-(quad area under 1 px²), plus ``missing_image`` per label file without an image and ``unreadable_image`` per image
-that cannot be read to its end (truncated).
+(quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
+that cannot be read to its end (truncated) and ``wrong_band_count`` per image that cannot be read as
+``--modality``. Images no label file names get no record and are counted in the notes as
+``images_without_label``; those whose label file holds no object are not read
+(``images_without_objects_not_read``).
 
 ``difficult`` objects (a last field other than 0) are kept and flagged: each record whose answer
 holds one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``; a
@@ -34,6 +37,7 @@ from data_gen.convert.common import (
     clean_label,
     find_image,
     index_images,
+    note_unlabelled,
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
@@ -120,12 +124,14 @@ def run(args, out: Output) -> None:
     files = sorted(label_dir.glob("*.txt"))
     if not files:
         raise ConversionError(f"{label_dir}: no labelTxt files")
+    named = []  # the images some label file names
     for path in tqdm(files, desc="dota", unit="image"):
         objects, gsd = parse_label_file(path, out, allowed, args.skip_difficult)
         image = find_image(index, path.stem, out)
         if image is None:
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
             continue
+        named.append(image)
         if nothing_to_write(out, objects):
             continue
         size = readable_size(image, out, str(image), args.modality)
@@ -135,3 +141,4 @@ def run(args, out: Output) -> None:
         emit_objects(out, rid=f"dota-{path.stem}", source="DOTA", file=path.name, image=image,
                      width=width, height=height, objects=objects, opts=opts, modality=args.modality,
                      forms=("obb", "box"))
+    note_unlabelled(out, index, named)

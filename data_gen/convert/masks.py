@@ -44,6 +44,7 @@ from data_gen.convert.common import (
     int_at_least,
     make_meta,
     make_record,
+    note_unlabelled,
     open_raster,
     pick,
     read_json,
@@ -253,10 +254,7 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
             img = None
         pairs.append((img, lab))
     if out is not None and images.is_dir():  # an image no label pairs with was left out unsaid
-        taken = {p.resolve() for p in (*label_files, *(img for img, _ in pairs if img is not None))}
-        unpaired = {p.resolve() for p in index.values()} - taken
-        if unpaired:
-            out.note("images_without_label", len(unpaired))
+        note_unlabelled(out, index, [*label_files, *(img for img, _ in pairs if img is not None)])
     return pairs
 
 

@@ -21,7 +21,10 @@ the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapp
 height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``,
 ``unparsable_object`` (missing or non-numeric box), ``unknown_class`` (only with ``--classes``,
 matched whatever the case and ``-``/``_``/spaces), ``degenerate`` (no area), ``missing_image``,
-``unreadable_image`` (truncated or not an image).
+``unreadable_image`` (truncated or not an image), ``wrong_band_count`` (cannot be read as
+``--modality``). Images under ``--images`` no XML names are counted in the notes as
+``images_without_label``; those whose XML holds no object are not read
+(``images_without_objects_not_read``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from data_gen.convert.common import (
     clean_label,
     find_image,
     index_images,
+    note_unlabelled,
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
@@ -111,6 +115,7 @@ def run(args, out: Output) -> None:
     files = sorted(src.rglob("*.xml"))
     if not files:
         raise ConversionError(f"{src}: no .xml files")
+    named = []  # the images some XML names
     for path in tqdm(files, desc="voc", unit="image"):
         try:
             root = ET.parse(path).getroot()
@@ -149,6 +154,7 @@ def run(args, out: Output) -> None:
         if image is None:
             out.skip("missing_image", str(path), f"{fname or path.stem} not in {image_dir}")
             continue
+        named.append(image)
         if nothing_to_write(out, objects):
             continue
         size = readable_size(image, out, str(image), args.modality)
@@ -160,3 +166,4 @@ def run(args, out: Output) -> None:
         forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
         emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.name, image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
+    note_unlabelled(out, index, named)
