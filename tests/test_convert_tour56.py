@@ -249,3 +249,14 @@ def test_dota_and_voc_count_the_images_no_label_file_names(tmp_path):
                                              "</bndbox></object></annotation>")
     stats, _ = convert(tmp_path / "o2", "voc", "--src", str(tmp_path / "xml"), "--images", str(src / "images"))
     assert stats["notes"]["images_without_label"] == 2 and stats["records"] == 2
+
+
+def test_levir_counts_the_pairs_no_label_names(tmp_path):
+    for sub in ("A", "B", "label"):
+        (tmp_path / "cd" / sub).mkdir(parents=True)
+    for name in ("p1", "p2"):
+        for sub in "AB":
+            png(tmp_path / "cd" / sub / f"{name}.png", 16, 16)
+    _label(tmp_path / "cd" / "label" / "p1.png", 16, 16)
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "cd"))
+    assert len(recs) == 1 and stats["notes"]["images_without_label"] == 1

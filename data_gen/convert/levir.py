@@ -16,7 +16,8 @@ change. A label with more values (saved as JPEG, whose compression blurs 0/255 i
 resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
 the noise is not change, and counted in the notes as ``labels_not_binary``.
 
-Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``, and
+Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
+as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``, and
 ``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
 """
 
@@ -35,6 +36,7 @@ from data_gen.convert.common import (
     int_at_least,
     make_meta,
     make_record,
+    note_unlabelled,
     pick,
 )
 from data_gen.convert.masks import binary_mask, read_label, seg_records
@@ -101,6 +103,8 @@ def run(args, out: Output) -> None:
     triples = find_triples(src)
     if not triples:
         raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)")
+    befores = sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else sorted(src.glob("*_A.*"))
+    note_unlabelled(out, {str(p): p for p in befores if p.is_file()}, [a for _, a, _, _ in triples if a])
     for name, a, b, lab in tqdm(triples, desc="levir-cd", unit="pair"):
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
