@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from test_train_utils import make_records, recipe, two_ranks
 
@@ -160,3 +161,46 @@ def test_the_deepspeed_engine_is_given_dist_timeout_s(tmp_path, monkeypatch):
                                                       "dist.timeout_s=90"])
     make_engine(torch.nn.Linear(2, 2), cfg, world=1)
     assert len(given) == 1 and given[0][-1] == 90
+
+
+@pytest.fixture(scope="module")
+def clip_step(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(config, records, step folder) of a finished one-step contrastive run with ckpt.every."""
+    tmp = tmp_path_factory.mktemp("clip_step")
+    data, cfg = make_records(tmp / "d", n=8, ir_every=0), recipe(tmp, "pretrain_encoder_tiny.yaml")
+    assert train_main(["--config", str(cfg), f"data.train={data}", f"out_dir={tmp / 'run'}", "log.progress=false",
+                       "batch_size=2", "max_steps=1", "ckpt.every=1"]) == 0
+    return cfg, data, tmp / "run" / "checkpoints" / "step_000001"
+
+
+@pytest.mark.parametrize("damage, says", [
+    ("cut model.safetensors", "ckpt.resume: {f}/model.safetensors: not a readable safetensors file ("),
+    ("cut scheduler.json", "ckpt.resume: {f}/scheduler.json: cut or damaged ("),
+    ("rm sampler.safetensors", "ckpt.resume: {f} lacks sampler.safetensors (a half-written or damaged step folder)"),
+    ("rm rng_rank0.safetensors", "ckpt.resume: {f} lacks rng_rank0.safetensors (a half-written or damaged step"),
+    ("lm", "{f}: not a contrastive pretraining checkpoint (no model.safetensors); it is a step folder of the LM "
+           "loop (objective lm)")])
+def test_a_damaged_contrastive_step_folder_is_refused_before_anything_is_built(damage, says, clip_step, tmp_path,
+                                                                              capsys):
+    """A cut model.safetensors was a SafetensorError traceback, a cut scheduler.json a bare JSONDecodeError and a
+    missing sampler a FileNotFoundError, each exit 1 once the model was built; an LM step folder said only
+    'no model.safetensors'."""
+    import shutil
+
+    cfg, data, step = clip_step
+    folder = tmp_path / "step_000001"
+    shutil.copytree(step, folder)
+    how, name = damage.split(" ") if " " in damage else (damage, "")
+    if how == "cut":
+        (folder / name).write_bytes((folder / name).read_bytes()[:20])
+    elif how == "rm":
+        (folder / name).unlink()
+    else:
+        (folder / "model.safetensors").rename(folder / "trainable.safetensors")
+    out = tmp_path / "run"
+    argv = ["--config", str(cfg), f"data.train={data}", f"out_dir={out}", "log.progress=false", "batch_size=2",
+            "max_steps=2", f"ckpt.resume={folder}"]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rsvlm train: " + says.format(f=folder)), err
+    assert not out.exists()

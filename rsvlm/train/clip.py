@@ -65,6 +65,7 @@ from torch import nn
 
 from rsvlm.config import save_config
 from rsvlm.processes import StopOnTerm
+from rsvlm.train.clip_ckpt import check_clip_folder, resume_clip, save_clip  # noqa: F401 (run.preflight's)
 from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
 from rsvlm.train.clip_heads import (
     PATCH_HEADS,
@@ -83,7 +84,6 @@ from rsvlm.train.run import (
     check_malformed,
     check_micro_batch,
     host_group,
-    lr_lambda,
     note_resume,
     note_schedule,
     resume_folder,
@@ -137,69 +137,11 @@ def _tokenizer(cfg):
     return byte_tokenizer()
 
 
-def save_clip(cfg, model: nn.Module, opt, sched, gen: torch.Generator, state: dict, rank: int, world: int) -> Path:
-    """A complete ``checkpoints/step_N`` folder (written to ``.tmp``, then renamed): rank 0 writes the
-    model, optimizer, schedule and sampler (identical on every rank), each rank its RNG streams and its
-    counters (rank 0's alone made every rank resume with rank 0's sample and bad counts)."""
-    from safetensors.torch import save_file
-
-    from rsvlm.train import checkpoint as ckpt
-
-    final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
-    with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
-        ckpt.save_rng(tmp, rank)
-        ckpt.save_trainer_state(tmp, state, rank)  # each rank's counts (samples drawn, bad ones) are its own
-        if rank == 0:
-            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-            ckpt.save_optimizer(tmp, opt)
-            (tmp / "scheduler.json").write_text(json.dumps(sched.state_dict()))
-            save_file({"generator": gen.get_state()}, str(tmp / "sampler.safetensors"))
-            save_config(cfg, tmp / "train_config.yaml")
-    return final
-
-
 def check_clip_batch(cfg) -> None:
     """ValueError where a process would contrast fewer than 2 pairs a step (every step would be passed over)."""
     if cfg.batch_size * cfg.grad_accum < 2:
         raise ValueError(f"objective clip: batch_size × grad_accum = {cfg.batch_size * cfg.grad_accum} caption pair "
                          "per process and step; a contrastive step needs 2 or more")
-
-
-def check_clip_folder(folder: Path, world: int) -> None:
-    """FileNotFoundError where ``folder`` is no contrastive pretraining step folder to resume from;
-    ValueError where another number of processes than ``world`` saved it (each rank's RNG streams)."""
-    if not (folder / "model.safetensors").is_file():
-        raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)")
-    if not (folder / "scheduler.json").is_file():
-        raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
-                                "LR schedule); start the run anew")
-    saved = sum(1 for p in folder.glob("rng_rank*.json") if p.stem[len("rng_rank"):].isdigit())
-    if saved and saved != world:  # was: more processes failed after the model was built, fewer resumed unsaid
-        raise ValueError(f"ckpt.resume: {folder} was saved by {saved} process(es) and this run has {world}; resume "
-                         f"with {saved} (each rank's RNG streams, and the share of each global batch, are per process)")
-
-
-def resume_clip(cfg, folder: Path | None, model: nn.Module, opt, sched, gen: torch.Generator, rank: int) -> dict:
-    """Load ``folder`` (``ckpt.resume``'s, checked by ``preflight``) into model, optimizer, schedule and sampler; its state, or {}."""
-    from safetensors.torch import load_file
-
-    from rsvlm.train import checkpoint as ckpt
-
-    if folder is None:
-        return {}
-    try:
-        model.load_state_dict(load_file(str(folder / "model.safetensors")))
-    except RuntimeError as e:  # torch lists every mismatched tensor over many lines
-        raise ValueError(f"ckpt.resume: {folder} holds another model than this config builds (changed clip.* or "
-                         f"model.encoders settings?): {str(e).splitlines()[1].strip()}") from e
-    fresh = [dict(g) for g in opt.param_groups]  # this run's optim settings
-    ckpt.load_optimizer(folder, opt)
-    sched.load_state_dict(json.loads((folder / "scheduler.json").read_text()))
-    ckpt.reapply_optim(opt, sched, fresh, cfg.optim.lr, lr_lambda(cfg))
-    gen.set_state(load_file(str(folder / "sampler.safetensors"))["generator"])
-    ckpt.load_rng(folder, rank)
-    own = (folder / f"trainer_state_rank{rank}.json").is_file()  # folders saved before tour 53: rank 0's alone
-    return ckpt.load_trainer_state(folder, rank if own else 0)
 
 
 def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> list[float]:
