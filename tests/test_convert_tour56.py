@@ -260,3 +260,23 @@ def test_levir_counts_the_pairs_no_label_names(tmp_path):
     _label(tmp_path / "cd" / "label" / "p1.png", 16, 16)
     stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "cd"))
     assert len(recs) == 1 and stats["notes"]["images_without_label"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["dota", "masks", "levir-cd"])
+def test_an_overlap_over_half_the_tile_is_a_usage_error_before_any_work(tmp_path, fmt):
+    """--tile 1024 --overlap 1000 (an overlap taken for the step) was accepted: windows every 24 px,
+    over 600,000 tiles written for one DOTA-v2 scene."""
+    from data_gen.convert import convert as run_convert
+    from data_gen.convert.common import ConversionError
+
+    src = {"dota": ["--src", str(tmp_path)], "levir-cd": ["--src", str(tmp_path)],
+           "masks": ["--images", str(tmp_path), "--labels", str(tmp_path), "--binary", "x"]}[fmt]
+    with pytest.raises(ConversionError, match=r"--overlap 1000 is over half of --tile 1024: windows would start "
+                                              r"every 24 px.* up to 1849 tiles"):
+        run_convert([fmt, "--out", str(tmp_path / "o"), *src, "--tile", "1024", "--overlap", "1000"])
+    assert not (tmp_path / "o").exists()
+    png(tmp_path / "a.png", 40, 40)
+    (tmp_path / "a.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    if fmt == "dota":  # half is allowed
+        stats, _ = convert(tmp_path / "o2", "dota", *src, "--tile", "20", "--overlap", "10")
+        assert stats["notes"]["tiles"] >= 1

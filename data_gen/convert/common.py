@@ -7,7 +7,7 @@ counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
 ``ConversionError`` naming the file and line), ``out.note(key)`` for things worth knowing that
 are not errors, and ``out.copy_image(path)`` (with the sidecars GDAL reads: ``.aux.xml``, world
 files) / ``out.image_path(name)`` to place images under ``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
-is called: a usage error found on the way (a folder that is not there, ``--overlap`` not below
+is called: a usage error found on the way (a folder that is not there, ``--overlap`` over half of
 ``--tile`` or without it) leaves no folder behind, nor touches an earlier run's. A second run into the same
 folder overwrites the first run's images rather than adding renamed copies; files of the first
 run that the second does not write are left and counted in the notes
@@ -237,13 +237,21 @@ def fraction(v: str) -> float:
 
 
 def check_tiling(tile: int | None, overlap: int | None) -> None:
-    """``--overlap`` (None: not given) needs ``--tile`` and must be smaller than it; ConversionError
-    otherwise (without ``--tile`` nothing is tiled, and the overlap was ignored without a word)."""
+    """``--overlap`` (None: not given) needs ``--tile`` and must be at most half of it; ConversionError
+    otherwise (without ``--tile`` nothing is tiled, and the overlap was ignored without a word; past
+    half, windows start every few pixels and every pixel is written into many tiles:
+    ``--tile 1024 --overlap 1000`` cuts a 20000 px DOTA-v2 scene into over 600,000 tiles of 1024 px)."""
     if overlap is not None and not tile:
         raise ConversionError(f"--overlap {overlap} is given without --tile: nothing is tiled "
                               "(add --tile SIZE, or leave --overlap out)")
     if tile and overlap is not None and overlap >= tile:
         raise ConversionError(f"--overlap {overlap} must be smaller than --tile {tile}")
+    if tile and overlap is not None and 2 * overlap > tile:
+        step = tile - overlap
+        raise ConversionError(
+            f"--overlap {overlap} is over half of --tile {tile}: windows would start every {step} px and each "
+            f"pixel would be written into up to {(-(-tile // step)) ** 2} tiles; --overlap is the pixels neighbouring "
+            f"tiles share, not the step (DOTA's devkit: --tile 1024 --overlap 200)")
 
 
 def make_record(rid: str, images: list[dict], turns: list[tuple[str, str]], task: str, meta: dict) -> dict:

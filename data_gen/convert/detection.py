@@ -78,7 +78,7 @@ class DetOptions:
 def add_det_arguments(parser) -> None:
     parser.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
     parser.add_argument("--overlap", type=int_at_least(0), default=None,
-                        help="tile overlap in pixels, below --tile and only with it (default 200, at most a quarter of --tile)")
+                        help="tile overlap in pixels, at most half of --tile, only with it (default 200, at most a quarter of --tile)")
     parser.add_argument("--min-visible", type=fraction, default=0.5,
                         help="keep an object cut by a border when this share of its area is inside")
     parser.add_argument("--per-class", action="store_true", help="one [det] record per class")
@@ -86,7 +86,7 @@ def add_det_arguments(parser) -> None:
 
 
 def det_options(args) -> DetOptions:
-    """The options of ``add_det_arguments``; ConversionError for an ``--overlap`` not below ``--tile``
+    """The options of ``add_det_arguments``; ConversionError for an ``--overlap`` over half of ``--tile``
     (it was replaced by a quarter of the tile without a word) or without ``--tile``."""
     check_tiling(args.tile, args.overlap)
     if not args.tile:

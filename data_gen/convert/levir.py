@@ -56,7 +56,7 @@ def add_arguments(p) -> None:
     p.add_argument("--budget", type=int_at_least(8), default=None)
     p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
     p.add_argument("--overlap", type=int_at_least(0), default=None,
-                   help="tile overlap in pixels, below --tile and only with it (default 0)")
+                   help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
 
 
