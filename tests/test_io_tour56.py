@@ -232,3 +232,20 @@ def test_each_filled_polygon_costs_its_own_box_not_the_canvas(tmp_path, monkeypa
     out = np.asarray(Image.open(draw_overlay(img, objs, tmp_path / "p.png", min_side=256)))
     assert sizes.count((256, 256)) < 5, sizes.count((256, 256))  # base, fill layer: not two per polygon
     assert out[25, 25].any() and out[250, 250].any() and not out[5, 250].any()  # filled in, clipped, not beyond
+
+
+def test_an_image_with_a_transform_but_no_crs_says_it_gets_no_map_coordinates(tmp_path):
+    """A world file without its .prj (or a GeoTIFF without a CRS) has a transform, so it looked
+    georeferenced, yet predict's objects came without map coordinates and nothing said why."""
+    from PIL import Image
+
+    a = np.random.default_rng(0).integers(0, 255, (3, 40, 50)).astype(np.uint8)  # (C, H, W)
+    no_crs = read_image(write_tif(tmp_path / "a.tif", a, crs=None))
+    Image.fromarray(a.transpose(1, 2, 0)).save(tmp_path / "b.png")
+    (tmp_path / "b.pgw").write_text("0.5\n0\n0\n-0.5\n500000\n4000000\n")
+    world = read_image(tmp_path / "b.png")
+    for img in (no_crs, world):
+        assert img.transform is not None and img.crs is None and not img.georeferenced
+        assert any("georeferenced without a CRS" in n for n in img.notes), img.notes
+    with_crs = read_image(write_tif(tmp_path / "c.tif", a))
+    assert with_crs.georeferenced and not any("without a CRS" in n for n in with_crs.notes)

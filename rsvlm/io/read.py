@@ -251,6 +251,9 @@ class SceneReader:
         if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
             raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
                              "(or [gain, offset, K1, K2]) for this file")
+        if src.crs is None and (src.transform is not None or src.gcps):  # a world file without its .prj
+            self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
+                              "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
 
     def _band_names(self, bands, mission):
         """The bands' names: given, else from the file; bare band numbers (``b4``) by the mission
