@@ -204,3 +204,35 @@ def test_a_damaged_contrastive_step_folder_is_refused_before_anything_is_built(d
     err = capsys.readouterr().err
     assert err.startswith("rsvlm train: " + says.format(f=folder)), err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[1, 2]', "the top level must be a JSON object"),
+    ('{"zero_optimization": 2}', 'zero_optimization must be a JSON object such as {"stage": 2}, got 2'),
+    ('{"bf16": true}', 'bf16 must be a JSON object such as {"enabled": "auto"}, got true'),
+    ('{"train_batch_size": "8"}', 'DeepSpeed config sets train_batch_size="8" but the training config gives 8'),
+    ('{"gradient_clipping": 2.0}', "DeepSpeed config sets gradient_clipping=2.0 but the training config gives 1.0 "
+                                   "(optim.max_grad_norm)")])
+def test_a_deepspeed_json_of_the_wrong_shape_or_values_is_refused_naming_the_key(text, says, tmp_path):
+    """A top level, zero_optimization or bf16 of another JSON type was an AttributeError traceback (preflight
+    let it through as a crash); '"8"' read 'sets train_batch_size=8 but the training config gives 8'; an
+    explicit gradient_clipping overrode optim.max_grad_norm unsaid."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "optim.max_grad_norm=1.0"])
+    (tmp_path / "ds.json").write_text(text)
+    with pytest.raises(ValueError) as e:
+        load_deepspeed_config(tmp_path / "ds.json", cfg, world_size=2)
+    assert str(e.value).startswith(f"{tmp_path / 'ds.json'}: ") and says in str(e.value), str(e.value)
+
+
+def test_a_deepspeed_json_without_gradient_clipping_clips_at_optim_max_grad_norm(tmp_path):
+    """Left out, DeepSpeed's default of 0 trained without clipping whatever optim.max_grad_norm said."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import fill_auto
+
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["optim.max_grad_norm=0.7"])
+    assert fill_auto({"zero_optimization": {"stage": 2}}, cfg, 2)["gradient_clipping"] == 0.7

@@ -2,7 +2,8 @@
 
     ds = load_deepspeed_config("configs/deepspeed/zero3.json", cfg, world_size=8)
 
-Filled keys (anything else set to "auto" is an error naming it):
+Filled keys (anything else set to "auto" is an error naming it; the batch keys and gradient_clipping
+are set where the JSON leaves them out, and a value of its own that disagrees is refused):
 
     train_micro_batch_size_per_gpu   cfg.batch_size
     gradient_accumulation_steps      cfg.grad_accum
@@ -37,9 +38,18 @@ def auto_values(cfg, world_size: int) -> dict:
     }
 
 
+SECTIONS = {"zero_optimization": '{"stage": 2}', "bf16": '{"enabled": "auto"}', "fp16": '{"enabled": "auto"}'}
+
+
 def fill_auto(ds: dict, cfg, world_size: int) -> dict:
-    """A copy of ``ds`` with its "auto" values filled; batch keys are always set from ``cfg``, and so is
-    ``bf16``/``fp16`` where the JSON has no such section (one that disagrees with ``precision`` is an error)."""
+    """A copy of ``ds`` with its "auto" values filled; batch keys and ``gradient_clipping`` are always set
+    from ``cfg``, and so is ``bf16``/``fp16`` where the JSON has no such section (a value that disagrees
+    with ``cfg`` is an error: DeepSpeed would run with it, whatever the training config says)."""
+    if not isinstance(ds, dict):  # was an AttributeError traceback
+        raise ValueError(f"the top level must be a JSON object ({{\"zero_optimization\": …}}), got {type(ds).__name__}")
+    for name, example in SECTIONS.items():
+        if name in ds and not isinstance(ds[name], dict):
+            raise ValueError(f"{name} must be a JSON object such as {example}, got {json.dumps(ds[name])}")
     values = auto_values(cfg, world_size)
     out = json.loads(json.dumps(ds))
 
@@ -57,10 +67,13 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
     stage = out.get("zero_optimization", {}).get("stage", 0)
     if stage not in ZERO_STAGES:
         raise ValueError(f"zero_optimization.stage is {stage!r}; ZeRO stages are {ZERO_STAGES}")
-    for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size"):
+    # gradient_clipping left out was DeepSpeed's 0 (no clipping), whatever optim.max_grad_norm said
+    for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size",
+                "gradient_clipping"):
         if out.get(key, values[key]) != values[key]:
-            raise ValueError(f"DeepSpeed config sets {key}={out[key]} but the training config gives {values[key]}; "
-                             f"set it to \"auto\"")
+            own = " (optim.max_grad_norm)" if key == "gradient_clipping" else ""
+            raise ValueError(f"DeepSpeed config sets {key}={json.dumps(out[key])} but the training config gives "
+                             f"{values[key]}{own}; set it to \"auto\"")
         out[key] = values[key]
     for name in ("bf16", "fp16"):  # a section left out ran in fp32 whatever precision said
         want, section = cfg.precision == name, out.setdefault(name, {})
