@@ -310,6 +310,7 @@ class Fused:
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
     note: str | None = None  # how many view answers were left out of the fusion, and why (``_unfused``)
+    answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
 
     @property
     def scores(self) -> list[float]:
@@ -434,12 +435,13 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
-        note = _unfused_note(left[i], n_asked[i], shapes) if i in left else None
+        said = {"cut": cut[i], "past_context": past[i], "answers": 1 + n_asked.get(i, 0),
+                "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None}
         if not shapes:
-            fused[i] = Fused(vote(views[i]), cut=cut[i], past_context=past[i], note=note)
+            fused[i] = Fused(vote(views[i]), **said)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
                 objs or views[i][0]):  # "None." stays where no view's shape is kept
-            fused[i] = Fused(geometry.encode(objs, w, h), objs, cut=cut[i], past_context=past[i], note=note)
+            fused[i] = Fused(geometry.encode(objs, w, h), objs, **said)
     return fused
 
 

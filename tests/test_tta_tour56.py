@@ -149,3 +149,17 @@ def test_a_fused_upright_building_keeps_its_corners():
 def test_a_fuse_config_refuses_a_negative_smoothing():
     with pytest.raises(ValueError, match="smooth_px -1 out of range"):
         tta.FuseConfig(smooth_px=-1)
+
+
+def test_chat_says_how_many_views_it_fused_not_how_many_the_mode_has():
+    # was: "fused over 12 views" for dihedral+crops, where a [cls] question is asked no crop (8 answers)
+    from rsvlm.chat import ChatREPL
+
+    repl = ChatREPL.__new__(ChatREPL)
+    repl.out, repl.tta, repl.images = io.StringIO(), tta.FuseConfig(views="dihedral+crops"), [_image()]
+    repl.session = types.SimpleNamespace(messages=[*CLS, {"role": "assistant", "content": "beach"}],
+                                         gen={"max_new_tokens": 8}, model=None)
+    ask = _ViewsSay("beach", "harbour", calls=1)
+    repl.answerer = lambda: ask
+    assert repl.fused("beach", []).text == "harbour" and ask.calls == 1 + 7
+    assert "fused over 8 views: harbour" in repl.out.getvalue()
