@@ -249,3 +249,20 @@ def test_an_image_with_a_transform_but_no_crs_says_it_gets_no_map_coordinates(tm
         assert any("georeferenced without a CRS" in n for n in img.notes), img.notes
     with_crs = read_image(write_tif(tmp_path / "c.tif", a))
     assert with_crs.georeferenced and not any("without a CRS" in n for n in with_crs.notes)
+
+
+def test_ir_kelvin_turns_a_float_radiance_band_into_kelvin(tmp_path):
+    """ir_kelvin was applied to integer DN only: a float32 radiance band given the constants was
+    stretched as radiance without a word, and with ir_kelvin_range the reader asked for the
+    ir_kelvin it had been given."""
+    rad = np.random.default_rng(0).uniform(8.0, 11.0, (1, 32, 32)).astype(np.float32)  # W/(m² sr µm)
+    rad[0, 0, 0] = np.nan
+    path = write_tif(tmp_path / "rad.tif", rad)
+    k1, k2 = 774.8853, 1321.0789  # Landsat 8 band 10
+    img = read_image(path, "ir", scaling=ReadConfig(ir_kelvin=[1.0, 0.0, k1, k2], ir_kelvin_range=[270.0, 320.0]))
+    kelvin = k2 / np.log(k1 / rad[0, 5, 5] + 1)
+    assert 280 < kelvin < 310 and not img.valid[0, 0]
+    np.testing.assert_allclose(img.data[0, 5, 5], (kelvin - 270) / 50, atol=1e-5)
+    celsius = read_image(path, "ir", scaling=ReadConfig(ir_kelvin=[1.0, 273.15], ir_kelvin_range=[270.0, 320.0]))
+    np.testing.assert_allclose(celsius.data[0, 5, 5], (rad[0, 5, 5] + 3.15) / 50, atol=1e-5)
+    assert not celsius.valid[0, 0]

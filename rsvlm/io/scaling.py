@@ -7,8 +7,8 @@ turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_
 for data already calibrated to sigma0/beta0. Float SAR already in dB (a SNAP or Earth Engine
 sigma0 export) is kept as it is; it is told from amplitude and intensity by its values alone
 (``sar_in_db``), and amplitude from intensity not at all. Thermal DN become kelvin only where
-``ir_kelvin`` gives the product's constants (``read.py`` sets them for Landsat files): no emissivity or atmospheric
-correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
+``ir_kelvin`` gives the product's constants (``read.py`` sets them for Landsat files): no
+emissivity or atmospheric correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class ReadConfig:
     msi_float_dn: bool | None = None  # float msi holds DN (scaled as integers are), not reflectance; None: from its values
     sar_input: str | None = None  # real sar: "amplitude" (20·log10), "intensity" (10·log10) or "db" (as is); None: from its values
     sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
-    ir_kelvin: list[float] | None = None  # integer ir DN → kelvin: [gain, offset] or [gain, offset, K1, K2] (below)
+    ir_kelvin: list[float] | None = None  # ir DN (or float radiance) → kelvin: [gain, offset] or [gain, offset, K1, K2]
     ir_kelvin_range: list[float] | None = None  # fixed [min, max] K for ir in kelvin; None → percentiles
     nodata: float | None = None  # value treated as nodata where the file declares none (0 for L1 DN)
     stretch: list[list[float]] | None = None  # fixed per-band [lo, hi] (raw units; dB for sar)
@@ -141,20 +141,20 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
     """raw (C, H, W) any dtype → (values float32 (C, H, W), invalid-from-values (H, W) or None, unit).
 
     unit is "unit" (already in [0, 1]), "raw" (needs a stretch), "reflectance", "dB" (sar) or "K".
-    Integer ir with ``cfg.ir_kelvin`` is DN·gain + offset: kelvin itself for two numbers (a
-    surface-temperature product), radiance for four, turned into brightness temperature
-    K2 / ln(K1 / radiance + 1) (invalid where radiance <= 0).
+    ir with ``cfg.ir_kelvin`` is DN·gain + offset (float values too: [1, 0, K1, K2] for radiance):
+    kelvin itself for two numbers (a surface-temperature product), radiance for four, turned into
+    brightness temperature K2 / ln(K1 / radiance + 1) (invalid where radiance <= 0 or not finite).
     """
     kind = raw.dtype.kind
-    if modality == "ir" and kind in "ui" and cfg.ir_kelvin is not None:
+    if modality == "ir" and kind != "c" and cfg.ir_kelvin is not None:  # float ir too (radiance), once left as it was
         gain, offset, *planck = (float(v) for v in cfg.ir_kelvin)
         if len(planck) not in (0, 2):
             raise ValueError(f"ir_kelvin takes [gain, offset] or [gain, offset, K1, K2], not {cfg.ir_kelvin}")
         vals = raw.astype(np.float64) * gain + offset  # (C, H, W) kelvin, or radiance W/(m² sr µm)
         if not planck:
-            return vals.astype(np.float32), None, "K"
+            return vals.astype(np.float32), ~np.isfinite(vals).all(axis=0) if kind == "f" else None, "K"
         k1, k2 = planck
-        bad = ~(vals > 0).all(axis=0)  # (H, W): no temperature for radiance <= 0
+        bad = ~(np.isfinite(vals) & (vals > 0)).all(axis=0)  # (H, W): no temperature for radiance <= 0
         kelvin = k2 / np.log(k1 / np.where(vals > 0, vals, 1.0) + 1.0)
         return kelvin.astype(np.float32), bad, "K"
     if modality == "sar":
