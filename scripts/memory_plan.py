@@ -33,6 +33,7 @@ checkpointing on every LLM decoder layer; s tokens, h hidden, i MLP, g = kv_head
     vision   32·n·w·B per image         when gradients reach the encoder (trainable stem or encoder):
                                         16 stored (n, w) tensors per ViT block, not checkpointed
            + 2·n·w + 4·n'·h             projector input and hidden (n' tokens after pooling)
+                                        (n, w, B of the stem whose image costs most, for every image)
 
 Fits when states + micro·activations + reserve ≤ capacity, reserve = 10% + 2 GiB (CUDA context,
 NCCL and DeepSpeed buckets, fragmentation). Limits: an estimate, not a measurement (no GPU was
@@ -121,7 +122,7 @@ class Inventory:
     inter: int
     layers: int
     kv_ratio: float
-    vis_tokens: int  # per image, after pooling
+    vis_tokens: int  # per image, after pooling (vis_*: of the stem whose image costs most activation memory)
     vis_width: int
     vis_blocks: int  # ViT blocks run (up to feature_layer)
     vis_seq: int  # patch tokens + CLS at the encoder's input size
@@ -158,18 +159,21 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
                 if isinstance(m, nn.Linear) and "lora_" not in n and "lm_head" not in n)
     largest = max(sum(p.numel() for p in m.parameters(recurse=False)) for m in model.modules())
     largest = max(largest, rows * h)
-    enc_name = next(iter(cfg.stems.values())).encoder
-    enc = model.encoders[enc_name]
-    grid = enc.image_size // enc.patch_size
-    blocks = len(_encoder_parts(enc)[1])
     t = cfg.trainable
+    grads = t.encoder != "frozen" or t.stem != "frozen"
+    shapes = []  # (visual tokens, width, blocks, patches + CLS) of each stem's image, the costliest planned for
+    for stem, sc in cfg.stems.items():  # was the first stem's: a SAR encoder at twice the size went unseen
+        enc = model.encoders[sc.encoder]
+        shapes.append((model.n_visual_tokens(stem), enc.width, len(_encoder_parts(enc)[1]),
+                       (enc.image_size // enc.patch_size) ** 2 + 1))
+    tokens, width, blocks, seq = max(shapes, key=lambda v: (2 * v[3] * v[1] + 4 * v[0] * h
+                                                           + grads * 32 * v[3] * v[1] * v[2], v[0]))
     return Inventory(
         name=name, total=n_params(model) + extra, quantisable=quant,
         trainable=n_params(model, True) + (extra if cfg.trainable.llm == "full" else 0),
         largest_layer=largest, vocab_rows=rows, hidden=h, inter=text.intermediate_size,
         layers=text.num_hidden_layers, kv_ratio=text.num_key_value_heads / text.num_attention_heads,
-        vis_tokens=model.n_visual_tokens(next(iter(cfg.stems))), vis_width=enc.width, vis_blocks=blocks,
-        vis_seq=grid * grid + 1, vision_grads=t.encoder != "frozen" or t.stem != "frozen")
+        vis_tokens=tokens, vis_width=width, vis_blocks=blocks, vis_seq=seq, vision_grads=grads)
 
 
 def _encoder_parts(enc) -> tuple[list, list]:

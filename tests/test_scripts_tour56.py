@@ -148,3 +148,15 @@ def test_memory_plan_keeps_a_recipes_own_llm_trainability(monkeypatch, capsys):
     assert "qlora_4bit" not in out
     assert plan.main([str(recipe), "--seq-len", "64", "--llm", "lora"]) == 0
     assert capsys.readouterr().out.startswith("### align_tiny (LLM lora)")
+
+
+def test_memory_plan_plans_for_the_costliest_stems_image(monkeypatch):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    plan = load_script("memory_plan", monkeypatch)
+    # tiny's sar stem on its own encoder at 64 px: 64 visual tokens, 65 patches + CLS (optical: 16 and 17)
+    cfg = plan.offline(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["encoders.sar.image_size=64"]))
+    inv = plan.inventory(cfg, "tiny")
+    assert list(cfg.stems)[0] == "optical"  # was planned alone: 16 tokens, 17 patches, a quarter of sar's
+    assert (inv.vis_tokens, inv.vis_seq, inv.vis_width, inv.vis_blocks) == (64, 65, 64, 1)
