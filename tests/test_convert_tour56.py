@@ -280,3 +280,23 @@ def test_an_overlap_over_half_the_tile_is_a_usage_error_before_any_work(tmp_path
     if fmt == "dota":  # half is allowed
         stats, _ = convert(tmp_path / "o2", "dota", *src, "--tile", "20", "--overlap", "10")
         assert stats["notes"]["tiles"] >= 1
+
+
+def test_tile_objects_clips_an_object_only_against_the_windows_it_reaches(monkeypatch):
+    """Every object was clipped (shapely) against every window: 26 s for 3000 objects over the 225
+    tiles of a 12000 px scene, minutes for a DOTA-v2 one. The result is the same as before."""
+    import data_gen.tiling as tiling
+
+    rng = np.random.default_rng(0)
+    objs = [{"kind": "obb", "label": "car", "coords": (c + rng.uniform(-9, 9, (4, 2))).tolist()}
+            for c in rng.uniform(0, 600, (40, 1, 2))]
+    objs += [{"kind": "box", "label": "x", "coords": [95, 5, 130, 20]}, {"kind": "point", "coords": [100, 100]},
+             {"kind": "poly", "label": "p", "coords": [[-40, -40], [-20, -40], [-20, -20]]}]  # outside the image
+    windows = tile_windows(600, 600, 100, 0)
+    want = [[clip_one for o in objs for clip_one in tiling.clip_object(o, w)[0]] for w in windows]
+    calls = []
+    real = tiling.clip_object
+    monkeypatch.setattr(tiling, "clip_object", lambda o, w, m=0.5: calls.append(1) or real(o, w, m))
+    per_window, counts = tiling.tile_objects(objs, windows)
+    assert [sorted(map(str, p)) for p in per_window] == [sorted(map(str, p)) for p in want]
+    assert counts["outside"] == 1 and len(calls) <= 4 * len(objs) < len(objs) * len(windows) / 8
