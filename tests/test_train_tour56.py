@@ -178,8 +178,8 @@ def clip_step(tmp_path_factory) -> tuple[Path, Path, Path]:
     ("cut scheduler.json", "ckpt.resume: {f}/scheduler.json: cut or damaged ("),
     ("rm sampler.safetensors", "ckpt.resume: {f} lacks sampler.safetensors (a half-written or damaged step folder)"),
     ("rm rng_rank0.safetensors", "ckpt.resume: {f} lacks rng_rank0.safetensors (a half-written or damaged step"),
-    ("lm", "{f}: not a contrastive pretraining checkpoint (no model.safetensors); it is a step folder of the LM "
-           "loop (objective lm)")])
+    ("lm", "ckpt.resume: {f}: not a contrastive pretraining checkpoint (no model.safetensors); it is a step "
+           "folder of the LM loop (objective lm)")])
 def test_a_damaged_contrastive_step_folder_is_refused_before_anything_is_built(damage, says, clip_step, tmp_path,
                                                                               capsys):
     """A cut model.safetensors was a SafetensorError traceback, a cut scheduler.json a bare JSONDecodeError and a
@@ -236,3 +236,17 @@ def test_a_deepspeed_json_without_gradient_clipping_clips_at_optim_max_grad_norm
 
     cfg = load_config(TrainConfig, recipe(tmp_path), ["optim.max_grad_norm=0.7"])
     assert fill_auto({"zero_optimization": {"stage": 2}}, cfg, 2)["gradient_clipping"] == 0.7
+
+
+def test_a_contrastive_resume_from_a_runs_folder_says_where_its_step_folders_are(clip_step, tmp_path, capsys):
+    """ckpt.resume=OUT_DIR or OUT_DIR/checkpoints said only 'no model.safetensors' (the LM loop's resume names
+    the step folders)."""
+    cfg, data, step = clip_step
+    run = step.parent.parent
+    for given, says in ((run, f"this is a run's out_dir: its step folders are in {run / 'checkpoints'}"),
+                        (step.parent, f"it holds step folders: give one (the latest is {step}), or ckpt.resume=auto")):
+        argv = ["--config", str(cfg), f"data.train={data}", f"out_dir={tmp_path / 'run'}", "log.progress=false",
+                "batch_size=2", "max_steps=2", f"ckpt.resume={given}"]
+        assert train_main(argv) == 2
+        assert capsys.readouterr().err.strip() == (f"rsvlm train: ckpt.resume: {given}: not a contrastive pretraining "
+                                                   f"checkpoint (no model.safetensors); {says}")

@@ -46,9 +46,14 @@ def check_clip_folder(folder: Path, world: int) -> None:
     from rsvlm.model.vision import check_safetensors
 
     if not (folder / "model.safetensors").is_file():
-        lm = (folder / "trainable.safetensors").is_file() or (folder / "deepspeed").is_dir()
-        raise FileNotFoundError(f"{folder}: not a contrastive pretraining checkpoint (no model.safetensors)"
-                                + ("; it is a step folder of the LM loop (objective lm)" if lm else ""))
+        if (folder / "trainable.safetensors").is_file() or (folder / "deepspeed").is_dir():
+            why = "it is a step folder of the LM loop (objective lm)"
+        elif (folder / "trainer_state_rank0.json").is_file():
+            why = "a half-written or damaged step folder"
+        else:  # a run's out_dir, its checkpoints folder, …: where the step folders are
+            why = ckpt.not_a_step_folder(folder)
+        raise FileNotFoundError(f"ckpt.resume: {folder}: not a contrastive pretraining checkpoint (no "
+                                f"model.safetensors); {why}")
     if not (folder / "scheduler.json").is_file():
         raise FileNotFoundError(f"{folder}: no scheduler.json (saved by an rsvlm whose contrastive loop kept no "
                                 "LR schedule); start the run anew")
