@@ -266,3 +266,22 @@ def test_ir_kelvin_turns_a_float_radiance_band_into_kelvin(tmp_path):
     celsius = read_image(path, "ir", scaling=ReadConfig(ir_kelvin=[1.0, 273.15], ir_kelvin_range=[270.0, 320.0]))
     np.testing.assert_allclose(celsius.data[0, 5, 5], (rad[0, 5, 5] + 3.15) / 50, atol=1e-5)
     assert not celsius.valid[0, 0]
+
+
+@pytest.mark.parametrize("obj, why", [
+    ({"kind": "circle", "coords": [10, 10, 5]}, "kind 'circle' is none of box"),  # was: "cannot reshape array"
+    ({"coords": [1, 1, 5, 5]}, "kind None is none of box"),  # was: KeyError 'kind'
+    ({"kind": "box", "coords": [1, 1, 5]}, r"box coords are \[x1, y1, x2, y2\]"),  # was: "cannot reshape"
+    ({"kind": "obb", "coords": [[1, 1], [5, 1], [5, 5]]}, "obb coords are 4"),  # was: drawn as a triangle
+    ({"kind": "mask", "coords": None}, "neither a 'mask' array"),
+])
+def test_an_object_that_is_no_geometry_is_refused_naming_it(tmp_path, obj, why):
+    """draw_overlay met a malformed object with numpy's or Python's own error, naming neither the
+    object nor what was wrong with it."""
+    from rsvlm.io import RSImage, draw_overlay
+
+    img = RSImage(data=np.zeros((3, 50, 50), np.float32), modality="optical", bands=["R", "G", "B"], path="o")
+    good = {"kind": "point", "coords": [3, 3]}
+    with pytest.raises(ValueError, match=f"object 1 .*{why}"):
+        draw_overlay(img, [good, obj], tmp_path / "o.png")
+    assert not (tmp_path / "o.png").exists()
