@@ -285,3 +285,23 @@ def test_an_object_that_is_no_geometry_is_refused_naming_it(tmp_path, obj, why):
     with pytest.raises(ValueError, match=f"object 1 .*{why}"):
         draw_overlay(img, [good, obj], tmp_path / "o.png")
     assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.parametrize("obj, why", [
+    ({"kind": "box", "coords": [1, 1, 5]}, "not enough values to unpack"),
+    ({"coords": [1, 1, 5, 5]}, "unknown object kind None"),
+    ("box", "'str' object has no attribute"),
+])
+def test_geojson_and_map_coordinates_name_the_object_they_cannot_place(obj, why):
+    """objects_to_geojson and objects_with_map_coords raised Python's own error for a malformed
+    object ("not enough values to unpack", an AttributeError predict did not catch), naming no object."""
+    from rsvlm.io import objects_to_geojson, objects_with_map_coords
+    from rsvlm.io.read import RSImage
+
+    img = RSImage(data=np.zeros((3, 8, 8), np.float32), modality="optical", bands=["R", "G", "B"], path="g.tif",
+                  crs="EPSG:32633", transform=(10.0, 0.0, 500000.0, 0.0, -10.0, 4200000.0))
+    good = {"kind": "point", "coords": [1, 1]}
+    for f in (objects_to_geojson, objects_with_map_coords):
+        with pytest.raises(ValueError, match=f"object 1 .*{why}"):
+            f([good, obj], img)
+    assert objects_with_map_coords([good], img)[0]["map_coords"] == [500010.0, 4199990.0]

@@ -159,7 +159,20 @@ def map_coords(obj: dict, img) -> list:
 
 def objects_with_map_coords(objects: list[dict], img) -> list[dict]:
     """Copies of ``objects`` with "map_coords" (see ``map_coords``) in the image's CRS."""
-    return [dict(o, map_coords=map_coords(o, img)) for o in objects]
+    _referencing(img)  # raises for non-georeferenced images, not as the first object's fault
+    return [dict(o, map_coords=c) for o, c in zip(objects, _per_object(objects, lambda o: map_coords(o, img)))]
+
+
+def _per_object(objects: list[dict], f) -> list:
+    """``[f(obj) for obj in objects]``; ValueError naming the object where ``f`` fails on it (a box of
+    3 numbers met "not enough values to unpack", a missing kind "'NoneType' object …")."""
+    out = []
+    for i, obj in enumerate(objects):
+        try:
+            out.append(f(obj))
+        except (ValueError, TypeError, AttributeError, KeyError) as e:
+            raise ValueError(f"object {i} ({obj!r:.100}): {e}") from e
+    return out
 
 
 def _crs_member(crs: str) -> dict:
@@ -185,8 +198,7 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     if getattr(img, "crs", None) is None:
         raise ValueError(f"{getattr(img, 'path', img)}: has a transform but no CRS; cannot write GeoJSON")
     features = []
-    for obj in objects:
-        geom = object_geometry(obj)
+    for obj, geom in zip(objects, _per_object(objects, object_geometry)):
         if geom is None or geom.is_empty:
             continue
         geom = shapely.transform(geom, lambda pts: pixel_to_map(img, pts))  # (N, 2) → (N, 2)
