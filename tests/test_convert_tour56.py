@@ -300,3 +300,25 @@ def test_tile_objects_clips_an_object_only_against_the_windows_it_reaches(monkey
     per_window, counts = tiling.tile_objects(objs, windows)
     assert [sorted(map(str, p)) for p in per_window] == [sorted(map(str, p)) for p in want]
     assert counts["outside"] == 1 and len(calls) <= 4 * len(objs) < len(objs) * len(windows) / 8
+
+
+def test_a_colour_label_under_a_grey_palette_is_named_not_a_flood_of_unknown_grey_levels(tmp_path):
+    """A Potsdam-style colour label with a grey-level palette was turned into luminance (PIL) or its
+    first band (GeoTIFF), and each colour came out as an 'unknown_label_value' grey level."""
+    from PIL import Image
+
+    png(tmp_path / "a.png", 20, 20)
+    lab = np.zeros((20, 20, 3), np.uint8)
+    lab[2:9, 2:9] = [0, 0, 255]
+    Image.fromarray(lab).save(tmp_path / "a_label.png")
+    pal = tmp_path / "pal.json"
+    pal.write_text('{"building": 2}')
+    args = ["masks", "--images", str(tmp_path / "a.png"), "--labels", str(tmp_path / "a_label.png")]
+    from data_gen.convert.common import ConversionError
+
+    with pytest.raises(ConversionError, match=r"a_label.png: a colour label \(3 bands that differ\) under a "
+                                              r"palette of grey levels"):
+        convert(tmp_path / "o", *args, "--palette", str(pal), "--strict")
+    Image.fromarray(np.repeat(lab[..., 2:] // 255 * 2, 3, axis=2)).save(tmp_path / "a_label.png")  # grey as RGB
+    stats, recs = convert(tmp_path / "o2", *args, "--palette", str(pal))
+    assert len(recs) == 1 and stats["skipped"] == {}

@@ -138,8 +138,11 @@ def _label_value(v, rgb: bool) -> bool:
     return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
-def read_label(path: Path, rgb: bool):
-    """Label array (H, W) or (H, W, 3); raises ConversionError naming the file."""
+def read_label(path: Path, rgb: bool, grey_levels: bool = False):
+    """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
+    its values are class codes (a grey-level palette), so a label whose colour bands differ is an
+    error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
+    every colour came out as an unknown grey level)."""
     import numpy as np
 
     try:
@@ -148,14 +151,31 @@ def read_label(path: Path, rgb: bool):
                 a = ds.read()  # (bands, h, w)
             if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
+            if not rgb and grey_levels:
+                _one_grey(path, a)
             return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
         from PIL import Image
 
         with Image.open(path) as im:
             im.load()
-            return np.asarray(im.convert("RGB") if rgb else (im.convert("L") if im.mode not in ("L", "P", "I", "I;16") else im))
+            if rgb:
+                return np.asarray(im.convert("RGB"))
+            if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
+                return np.asarray(im)
+            if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
+                _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0))
+            return np.asarray(im.convert("L"))
+    except ConversionError:
+        raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def _one_grey(path: Path, bands) -> None:
+    """ConversionError unless every band of ``bands`` (C, H, W) holds the same values."""
+    if len(bands) > 1 and not (bands == bands[:1]).all():
+        raise ConversionError(f"{path}: a colour label ({len(bands)} bands that differ) under a palette of grey "
+                              "levels: give the classes as [r, g, b] colours (or --binary CLASS)")
 
 
 def binary_mask(label, out: Output):
@@ -272,7 +292,7 @@ def run(args, out: Output) -> None:
             out.skip("missing_image", str(lab), "no image with the label's stem")
             continue
         try:
-            label = read_label(lab, rgb)
+            label = read_label(lab, rgb, grey_levels=not args.binary)
         except ConversionError as e:
             out.skip("unreadable", str(lab), str(e))
             continue
