@@ -6,8 +6,10 @@ Teacher-forced on the records' answers, for every coordinate (``rsvlm.model.gram
 coordinate_axes``): the probability the location logits put on the true bin's cell (the
 visual-token column for an x, row for a y) and how often their most likely bin lies in it, for
 the LLM's logits alone, the pointer's term alone and the two together (what the model decodes
-from). A model without a pointer has only the LLM's (the other two rows repeat it). Limits:
-cells of square images tiled by one g × g grid; every record needs its images.
+from). A model without a pointer has a flat term in the pointer's row (mass 1/g, one cell's share
+of the bins; its argmax, bin 0, counts the coordinates in the first cell), said under the rows,
+and its combined row repeats the LLM's. Limits: cells of square images tiled by one g × g grid;
+every record needs its images.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{res['n']} coordinates; probability on the true cell / most likely bin in it:")
     for k in ("llm", "pointer", "both"):
         print(f"  {k:8s} {res[k]['mass']:.3f} / {res[k]['argmax_in_cell']:.3f}")
+    if model.loc_pointer is None:  # else its row reads as a pointer that beats the LLM on the argmax
+        print("  (no location pointer in this model: its row is a flat term's, 1/g and the first cell's share; "
+              "both is the LLM's)")
     if a.out:
         Path(a.out).write_text(json.dumps(res, indent=1))
     return 0

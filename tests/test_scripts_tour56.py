@@ -160,3 +160,14 @@ def test_memory_plan_plans_for_the_costliest_stems_image(monkeypatch):
     inv = plan.inventory(cfg, "tiny")
     assert list(cfg.stems)[0] == "optical"  # was planned alone: 16 tokens, 17 patches, a quarter of sar's
     assert (inv.vis_tokens, inv.vis_seq, inv.vis_width, inv.vis_blocks) == (64, 65, 64, 1)
+
+
+def test_probe_pointer_cells_says_a_model_has_no_pointer(tmp_path, monkeypatch, capsys, ckpt):
+    from test_probe_pointer_cells import ground_records
+
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    assert probe.main(["--model", str(ckpt), "--data", str(ground_records(tmp_path)), "--limit", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].split()[:2] == ["pointer", "0.250"]  # a flat term: one cell's share of the bins
+    # was unexplained: a 'pointer' row for a model without one, its argmax (bin 0) scoring the first cell
+    assert out[4].startswith("  (no location pointer in this model: its row is a flat term's")
