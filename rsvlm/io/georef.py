@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
-           "map_coords", "objects_with_map_coords"]
+           "map_coords", "objects_with_map_coords", "per_object"]
 
 
 def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
@@ -160,10 +160,10 @@ def map_coords(obj: dict, img) -> list:
 def objects_with_map_coords(objects: list[dict], img) -> list[dict]:
     """Copies of ``objects`` with "map_coords" (see ``map_coords``) in the image's CRS."""
     _referencing(img)  # raises for non-georeferenced images, not as the first object's fault
-    return [dict(o, map_coords=c) for o, c in zip(objects, _per_object(objects, lambda o: map_coords(o, img)))]
+    return [dict(o, map_coords=c) for o, c in zip(objects, per_object(objects, lambda o: map_coords(o, img)))]
 
 
-def _per_object(objects: list[dict], f) -> list:
+def per_object(objects: list[dict], f) -> list:
     """``[f(obj) for obj in objects]``; ValueError naming the object where ``f`` fails on it (a box of
     3 numbers met "not enough values to unpack", a missing kind "'NoneType' object …")."""
     out = []
@@ -198,7 +198,7 @@ def objects_to_geojson(objects: list[dict], img) -> dict:
     if getattr(img, "crs", None) is None:
         raise ValueError(f"{getattr(img, 'path', img)}: has a transform but no CRS; cannot write GeoJSON")
     features = []
-    for obj, geom in zip(objects, _per_object(objects, object_geometry)):
+    for obj, geom in zip(objects, per_object(objects, object_geometry)):
         if geom is None or geom.is_empty:
             continue
         geom = shapely.transform(geom, lambda pts: pixel_to_map(img, pts))  # (N, 2) → (N, 2)

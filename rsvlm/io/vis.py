@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array, mask_bounds
+from rsvlm.io.georef import mask_array, mask_bounds, per_object
 
 __all__ = ["to_display_rgb", "draw_overlay"]
 
@@ -123,26 +123,23 @@ _COORDS = {"box": ((4,), "[x1, y1, x2, y2]"), "point": ((2,), "[x, y]"), "obb": 
            "poly": ((-1, 2), "[x, y] vertices")}
 
 
-def _where(i: int, obj: dict, w: float, h: float) -> str:
+def _where(obj: dict, w: float, h: float) -> str:
     """"inside" an image of ``w`` x ``h`` object pixels (in part or whole), "outside" it, or "empty"
-    (a mask); ValueError naming object ``i`` where it is no geometry object."""
-    kind = obj.get("kind") if isinstance(obj, dict) else None
-    try:
-        if kind == "mask":
-            box = mask_bounds(obj)
-            if box is None:
-                return "empty"
-        elif kind in _COORDS:
-            shape, what = _COORDS[kind]
-            pts = np.asarray(obj.get("coords"), dtype=np.float64)
-            if pts.ndim != len(shape) or any(n not in (-1, m) for n, m in zip(shape, pts.shape)) or not pts.size:
-                raise ValueError(f"{kind} coords are {what}, not {obj.get('coords')!r:.80}")
-            pts = pts.reshape(-1, 2)  # (N, 2): box corners, vertices, a point
-            box = (*pts.min(axis=0), *pts.max(axis=0))
-        else:
-            raise ValueError(f"kind {kind!r} is none of box, obb, point, poly, mask")
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"object {i} ({obj!r:.100}): {e}") from e
+    (a mask); ValueError where it is no geometry object."""
+    kind = obj.get("kind")
+    if kind == "mask":
+        box = mask_bounds(obj)
+        if box is None:
+            return "empty"
+    elif kind in _COORDS:
+        shape, what = _COORDS[kind]
+        pts = np.asarray(obj.get("coords"), dtype=np.float64)
+        if pts.ndim != len(shape) or any(n not in (-1, m) for n, m in zip(shape, pts.shape)) or not pts.size:
+            raise ValueError(f"{kind} coords are {what}, not {obj.get('coords')!r:.80}")
+        pts = pts.reshape(-1, 2)  # (N, 2): box corners, vertices, a point
+        box = (*pts.min(axis=0), *pts.max(axis=0))
+    else:
+        raise ValueError(f"kind {kind!r} is none of box, obb, point, poly, mask")
     return "outside" if box[2] < 0 or box[3] < 0 or box[0] > w or box[1] > h else "inside"
 
 
@@ -216,7 +213,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
                          "give e.g. overlay.png")
     base = Image.fromarray(to_display_rgb(img, rgb_bands, ir_cmap))
     W, H = base.size
-    every, where = objects, [_where(i, o, W / object_scale, H / object_scale) for i, o in enumerate(objects)]
+    every, where = objects, per_object(objects, lambda o: _where(o, W / object_scale, H / object_scale))
     objects = [o for o, w in zip(every, where) if w == "inside"]  # the others are counted in the legend
     s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
     if s != 1.0:
