@@ -12,7 +12,8 @@ no ring of 3 points or more), ``unparsable_annotation``, ``missing_image`` (imag
 ``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
 ``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
 (the box and the other rings are kept); per image entry ``unparsable_image_entry``
-(no ``id`` or ``file_name``), ``unreadable_image`` (truncated file) and ``size_mismatch``
+(no ``id`` or ``file_name``), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
+be read as ``--modality``) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd
 number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
 an ``id`` or ``name`` is an error naming it.

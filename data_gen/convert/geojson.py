@@ -20,7 +20,8 @@ pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster
 ``degenerate`` (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files, ``unparsable_labels`` for a GeoJSON
 file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unreadable_image`` for a
-raster that cannot be read to its end and ``no_georeference`` for a raster without a CRS or an
+raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
+``--modality``, and ``no_georeference`` for a raster without a CRS or an
 affine transform (one georeferenced by ground control points only, a radar GRD, is not mapped: warp
 it first). A file whose footprints all lie wholly outside its image (a CRS or pairing mistake, not
 bad annotations) is skipped once as ``all_outside_image``, the bounds of both named.

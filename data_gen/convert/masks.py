@@ -8,7 +8,8 @@ share one folder, only files with a label suffix are labels. The class map is ``
 JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an optional
 ``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
-``unknown_label_value`` (counted per image and value, or raised under ``--strict``). With
+``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
+under a palette of grey levels is ``unreadable``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
 mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
 notes as ``labels_not_binary``).

@@ -12,7 +12,8 @@ Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answe
 two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in
 this picture?``, common in RSIVQA's ``UCM/ucm_res.txt``), ``missing_image`` (no such image under
 ``--images``), ``unreadable_image`` (truncated or not an
-image; counted per line). With ``--strict`` the first raises.
+image; counted per line), ``wrong_band_count`` (cannot be read as ``--modality``; per line). With
+``--strict`` the first raises.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ questions' own flags decide, noted as ``no_images_json``.
 
 Bad entries: ``inactive`` (marked inactive by RSVQA), ``inactive_image``, ``no_answer``,
 ``unparsable_question``, ``missing_image``, ``unreadable_image`` (truncated or not an image;
-counted per question).
+counted per question), ``wrong_band_count`` (cannot be read as ``--modality``; per question).
 """
 
 from __future__ import annotations
