@@ -305,3 +305,19 @@ def test_geojson_and_map_coordinates_name_the_object_they_cannot_place(obj, why)
         with pytest.raises(ValueError, match=f"object 1 .*{why}"):
             f([good, obj], img)
     assert objects_with_map_coords([good], img)[0]["map_coords"] == [500010.0, 4199990.0]
+
+
+def test_a_long_title_is_wrapped_to_the_overlay_not_cut_at_its_edge(tmp_path):
+    """predict and chat put the question above the overlay on one line: a long one ran off the
+    image's right edge and was lost there."""
+    from PIL import Image
+
+    from rsvlm.io import RSImage, draw_overlay
+
+    img = RSImage(data=np.zeros((3, 64, 64), np.float32), modality="optical", bands=["R", "G", "B"], path="o")
+    title = "[det] Detect every small vehicle parked along the road north of the river " * 4
+    out = np.asarray(Image.open(draw_overlay(img, [], tmp_path / "t.png", title=title, min_side=512)))
+    short = np.asarray(Image.open(draw_overlay(img, [], tmp_path / "s.png", title="[det] ships", min_side=512)))
+    strip = out[: out.shape[0] - 512]  # (h, 512, 3): the title above the image
+    assert strip.shape[0] > 3 * (short.shape[0] - 512)  # several lines
+    assert (strip[:, -5:] == 24).all()  # nothing written into the right margin

@@ -285,11 +285,17 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     said = [f"{k} {what[k > 1]} not drawn" for what, k in n.items() if k]
     if said:
         out = _with_legend(out, every, colour, font, said)
-    if title:
+    if title:  # wrapped to the image's width: a long question ran off its edge
+        import textwrap
+
+        per_char = draw.textlength(title, font=font) / max(1, len(title))
+        lines = textwrap.wrap(title, max(8, int((out.width - 12) / max(per_char, 1.0))))
         x_lo, t, _, b = draw.textbbox((0, 0), title, font=font)
-        canvas = Image.new("RGB", (out.width, out.height + (b - t) + 12), (24, 24, 24))
-        canvas.paste(out, (0, (b - t) + 12))
-        ImageDraw.Draw(canvas).text((6 - x_lo, 6 - t), title, fill=(240, 240, 240), font=font)
+        top = len(lines) * (b - t + 4) + 8
+        canvas = Image.new("RGB", (out.width, out.height + top), (24, 24, 24))
+        canvas.paste(out, (0, top))
+        for k, line in enumerate(lines):
+            ImageDraw.Draw(canvas).text((6 - x_lo, 6 - t + k * (b - t + 4)), line, fill=(240, 240, 240), font=font)
         out = canvas
     out_png = Path(out_png)
     out_png.parent.mkdir(parents=True, exist_ok=True)
