@@ -31,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--show {args.show}: give 0 or more")
     from rsvlm.model.weights import compare_weights
 
-    for p in (Path(args.a), Path(args.b)):
+    a, b = Path(args.a), Path(args.b)
+    for step, model in ((a, b), (b, a)):  # was 'no .safetensors file in common; compare … at the same level'
+        if (step / "trainable.safetensors").is_file() and (model / "config.yaml").is_file():
+            print(f"error: {step} is a training step folder and {model} a model: write the step as a model with "
+                  "scripts/export_step.py, then compare the two models", file=sys.stderr)
+            return 2
+    for p in (a, b):
         if p.is_file() and p.suffix != ".safetensors":
             why = ("pickled weights, which are never loaded" if p.suffix in PICKLED
                    else "give two checkpoint folders or two .safetensors files")  # was 'pickled' for a config.yaml

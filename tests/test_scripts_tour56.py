@@ -171,3 +171,21 @@ def test_probe_pointer_cells_says_a_model_has_no_pointer(tmp_path, monkeypatch, 
     assert out[2].split()[:2] == ["pointer", "0.250"]  # a flat term: one cell's share of the bins
     # was unexplained: a 'pointer' row for a model without one, its argmax (bin 0) scoring the first cell
     assert out[4].startswith("  (no location pointer in this model: its row is a flat term's")
+
+
+def test_compare_of_a_step_folder_with_a_model_says_to_export_it(tmp_path, monkeypatch, capsys):
+    import torch
+    from safetensors.torch import save_file
+    from test_scripts_checkpoints import fake_ckpt
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    final = fake_ckpt(tmp_path / "run" / "final")
+    step = tmp_path / "run" / "checkpoints" / "step_000006"
+    step.mkdir(parents=True)
+    save_file({"w": torch.ones(4)}, str(step / "trainable.safetensors"))
+    for args in ([step, final], [final, step]):
+        assert cmp.main([str(x) for x in args]) == 2
+        err = capsys.readouterr().err  # was: 'no .safetensors file in common …; compare folders at the same level'
+        assert err == f"error: {step} is a training step folder and {final} a model: write the step as a model " \
+                      "with scripts/export_step.py, then compare the two models\n"
+    assert cmp.main([str(step), str(step)]) == 0  # two step folders compare as they are
