@@ -7,7 +7,8 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 ``.safetensors`` files. Prints one line per file (tensors, how many differ, the largest
 |difference|) and the tensors that differ most. Exit status 0 when every tensor is equal, 1 when
 any differs or is missing on one side, 2 on an error (folders with no weight file in common
-among them), 130 on Ctrl-C. Configs and tokenizers are not compared.
+among them; a training step folder against a model, which scripts/export_step.py writes as one
+first), 130 on Ctrl-C. Configs and tokenizers are not compared.
 """
 
 from __future__ import annotations
