@@ -318,9 +318,10 @@ class ChatREPL:
             return plain
         if f.note:  # view answers left out of the fusion: which, and why
             self.say(f"  note: {f.note}")
-        if f.answer != answer:  # an empty fusion: no shape was found in enough of the views
+        if f.answer != answer:
             views = f.answers or len(self.tta.views)  # the views asked: crops are not, for most questions
-            self.say(f"fused over {views} views: {f.answer or '(no shape found in enough views)'}")
+            said = f"{f.answer} (no shape found in enough views)".strip() if f.objects == [] else f.answer
+            self.say(f"fused over {views} views: {said}")
         if f.cut and not cut:  # the streamed answer's was said already
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer')}")
         if f.past_context and not past_context:  # generate flags it and warns no more: said nowhere else

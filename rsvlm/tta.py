@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
 CROPS = ("c0", "c1", "c2", "c3")  # corner crops, top left, top right, bottom left, bottom right: detection only
+NONE = "None."  # a fused answer where no shape is kept: what the model answers where it finds none
 MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+crops": DIHEDRAL + CROPS}
 
 
@@ -305,7 +306,7 @@ def uncrop(objects: list[dict], window: tuple) -> list[dict]:
 
 @dataclass
 class Fused:
-    answer: str  # in the image's own frame
+    answer: str  # in the image's own frame; ``NONE`` where no shape was kept (``objects`` empty)
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
@@ -441,7 +442,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             fused[i] = Fused(vote(views[i]), **said)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
                 objs or views[i][0]):  # "None." stays where no view's shape is kept
-            fused[i] = Fused(geometry.encode(objs, w, h), objs, **said)
+            fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)
     return fused
 
 

@@ -32,6 +32,17 @@ class _ViewsSay:
         return [inf.Answer(text, scores, cut=self.calls == 3) for _ in messages]
 
 
+def _repl(ask, messages: list[dict], cfg: tta.FuseConfig | None = None):
+    """A ChatREPL with no session, asking through the stand-in ``ask`` after ``messages`` (the last, the answer)."""
+    from rsvlm.chat import ChatREPL
+
+    repl = ChatREPL.__new__(ChatREPL)
+    repl.out, repl.tta, repl.images = io.StringIO(), cfg or tta.FuseConfig(), [_image()]
+    repl.session = types.SimpleNamespace(messages=messages, gen={"max_new_tokens": 8}, model=None)
+    repl.answerer = lambda: ask
+    return repl
+
+
 def test_fused_as_answer_carries_its_text_shapes_scores_and_flags():
     box = {"kind": "box", "label": "ship", "coords": [10, 10, 20, 20], "score": 0.8}
     shapes = tta.Fused("<ref>ship</ref>…", [box], cut=True, note="n").as_answer()
@@ -45,17 +56,12 @@ def test_chat_predict_and_eval_make_the_same_answer_of_a_voted_text(monkeypatch,
     from PIL import Image
 
     from rsvlm import evaluate, predict
-    from rsvlm.chat import ChatREPL
 
     processor = types.SimpleNamespace(prompt=PromptConfig(), band_notes=lambda im: [], image_sizes=None)
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: _ViewsSay("beach", "harbour"))
     said = predict.ask(None, processor, [_image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig())
 
-    repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in answerer
-    repl.out, repl.tta, repl.images = io.StringIO(), tta.FuseConfig(), [_image()]
-    repl.session = types.SimpleNamespace(messages=[*CLS, {"role": "assistant", "content": "beach"}],
-                                         gen={"max_new_tokens": 8}, model=None)
-    monkeypatch.setattr(ChatREPL, "answerer", lambda self: _ViewsSay("beach", "harbour", calls=1))
+    repl = _repl(_ViewsSay("beach", "harbour", calls=1), [*CLS, {"role": "assistant", "content": "beach"}])
     chatted = repl.fused("beach", [0.7])
 
     Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
@@ -153,13 +159,21 @@ def test_a_fuse_config_refuses_a_negative_smoothing():
 
 def test_chat_says_how_many_views_it_fused_not_how_many_the_mode_has():
     # was: "fused over 12 views" for dihedral+crops, where a [cls] question is asked no crop (8 answers)
-    from rsvlm.chat import ChatREPL
-
-    repl = ChatREPL.__new__(ChatREPL)
-    repl.out, repl.tta, repl.images = io.StringIO(), tta.FuseConfig(views="dihedral+crops"), [_image()]
-    repl.session = types.SimpleNamespace(messages=[*CLS, {"role": "assistant", "content": "beach"}],
-                                         gen={"max_new_tokens": 8}, model=None)
     ask = _ViewsSay("beach", "harbour", calls=1)
-    repl.answerer = lambda: ask
+    repl = _repl(ask, [*CLS, {"role": "assistant", "content": "beach"}], tta.FuseConfig(views="dihedral+crops"))
     assert repl.fused("beach", []).text == "harbour" and ask.calls == 1 + 7
     assert "fused over 8 views: harbour" in repl.out.getvalue()
+
+
+def test_a_fusion_that_keeps_no_shape_answers_none_not_an_empty_string():
+    # was: "", which the scorers take for a tool that wrote nothing ("not even 'None.'")
+    poly = geometry.encode([{"kind": "poly", "label": "tree", "coords": [[2, 2], [12, 2], [12, 12], [2, 12]]}], 32, 32)
+    ask = _ViewsSay(poly, poly)  # the same corner of every view: four corners of the image once flipped back
+    msgs = [[{"role": "user", "content": "<image>\n[seg] Segment the trees. Answer with polygons."}]]
+    inputs = [[inf.model_input(_image())]]
+    (fused,) = tta.fused_answers(ask, msgs, inputs, ask(msgs, inputs), tta.FuseConfig())
+    assert (fused.answer, fused.objects, fused.answers) == ("None.", [], 4)
+    assert geometry.decode(fused.answer, 32, 32).problems == []
+    repl = _repl(_ViewsSay(poly, poly, calls=1), [*msgs[0], {"role": "assistant", "content": poly}])
+    assert repl.fused(poly, [0.9]).text == "None."
+    assert "fused over 4 views: None. (no shape found in enough views)" in repl.out.getvalue()
