@@ -230,7 +230,8 @@ def cropper(src: Path):
     """``crop(window, dst) -> dict``: ``crop_to_file`` for many windows of one image, a PNG or JPEG
     decoded once (per window it was decoded whole at every tile: 0.55 s a tile of a 4000 px DOTA
     PNG, 25 tiles at ``--tile 1024``); a GeoTIFF or JP2 is opened once and read window by window. One
-    that PIL would not keep (past its pixel limit, 16-bit colour) is cut by GDAL (``_strip_cropper``)."""
+    that PIL would not keep (past its pixel limit, 16-bit colour), or georeferenced by a sidecar (a
+    world file, ``.aux.xml``), is cut by GDAL (``_strip_cropper``)."""
     src = Path(src)
 
     def checked(dst) -> Path:
@@ -248,8 +249,13 @@ def cropper(src: Path):
 
     from PIL import Image
 
-    from rsvlm.io.sources import pil_cuts_bits
+    from rsvlm.io.sources import GEO_SIDECARS, pil_cuts_bits
 
+    sidecar = any(Path(f"{src}{s}").exists() or src.with_suffix(s).exists() for s in GEO_SIDECARS)
+    if sidecar:  # a georeferenced PNG or JPEG (world file, .aux.xml): GDAL keeps it in each tile
+        with _strip_cropper(src, checked) as crop:
+            yield crop
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # a large scene: tiling it is the point
         try:
@@ -275,9 +281,11 @@ def cropper(src: Path):
 @contextlib.contextmanager
 def _strip_cropper(src: Path, checked):
     """``cropper``'s ``crop`` for a PNG or JPEG that PIL would not keep (past its pixel limit, or 16
-    bits a colour channel): GDAL reads one strip of the image's width per row of windows (it decodes
-    such a file from the top at each read above its last), and each tile is a PNG written by GDAL,
-    its bits and any palette kept. Windows come row by row (``tile_windows``)."""
+    bits a colour channel) or that a sidecar georeferences: GDAL reads one strip of the image's width
+    per row of windows (it decodes such a file from the top at each read above its last), and each
+    tile is a PNG written by GDAL, its bits and any palette kept, and a georeferenced one's CRS and
+    window transform (in the tile's ``.png.aux.xml``; returned as ``{"crs", "transform"}``; PIL cut
+    such tiles without either). Windows come row by row (``tile_windows``)."""
     import warnings
 
     from rasterio.enums import ColorInterp
@@ -288,6 +296,7 @@ def _strip_cropper(src: Path, checked):
 
     with open_raster(src) as ds:
         held: dict = {}  # (y0, h) of the strip held → its (bands, h, W) pixels
+        placed = not ds.transform.is_identity  # a world file alone: a transform without a CRS
 
         def crop(window: Window, dst) -> dict:
             dst = checked(dst)
@@ -296,14 +305,18 @@ def _strip_cropper(src: Path, checked):
                 held.clear()  # the last row's strip freed before the next is read
                 held[rows] = ds.read(window=RWindow(0, window.y0, ds.width, window.height))  # (C, h, W)
             data = held[rows][:, :, window.x0 : window.x1]  # (C, h, w)
-            with warnings.catch_warnings():  # written on close, without georeferencing: a plain PNG
+            rw = RWindow(window.x0, window.y0, window.width, window.height)
+            where = {"crs": ds.crs, "transform": ds.window_transform(rw)} if placed else {}
+            with warnings.catch_warnings():  # written on close; without georeferencing a plain PNG
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
                 with open_raster(dst, "w", driver="PNG", width=window.width, height=window.height,
-                                 count=ds.count, dtype=data.dtype) as out:
+                                 count=ds.count, dtype=data.dtype, **where) as out:
                     out.write(data)
                     if ds.colorinterp == (ColorInterp.palette,):
                         out.write_colormap(1, ds.colormap(1))
-            return {}
+            if not placed or ds.crs is None:
+                return {}
+            return {"crs": ds.crs.to_string(), "transform": list(where["transform"])[:6]}
 
         yield crop
 

@@ -322,3 +322,24 @@ def test_a_colour_label_under_a_grey_palette_is_named_not_a_flood_of_unknown_gre
     Image.fromarray(np.repeat(lab[..., 2:] // 255 * 2, 3, axis=2)).save(tmp_path / "a_label.png")  # grey as RGB
     stats, recs = convert(tmp_path / "o2", *args, "--palette", str(pal))
     assert len(recs) == 1 and stats["skipped"] == {}
+
+
+def test_tiles_of_a_georeferenced_png_keep_its_georeferencing(tmp_path):
+    """A PNG georeferenced by a sidecar (.aux.xml, world file) was cut by PIL: its tiles and their
+    records had no CRS or transform, though the whole image copied kept its sidecar."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    src = tmp_path / "dota"
+    src.mkdir()
+    with rasterio.open(src / "G1.png", "w", driver="PNG", width=80, height=60, count=3, dtype="uint8",
+                       crs="EPSG:32618", transform=from_origin(500000, 4000000, 0.5, 0.5)) as ds:
+        ds.write((np.arange(3 * 60 * 80) % 250).reshape(3, 60, 80).astype(np.uint8))
+    assert (src / "G1.png.aux.xml").is_file()
+    (src / "G1.txt").write_text("50 30 70 30 70 50 50 50 ship 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "40", "--overlap", "0")
+    (rec, *_) = [r for r in recs if r["meta"]["tile"] == [40, 20, 80, 60]]
+    assert rec["images"][0]["crs"] == "EPSG:32618" and rec["images"][0]["transform"][2:6:3] == [500020, 3999990]
+    with rasterio.open(tmp_path / "o" / rec["images"][0]["path"]) as t, rasterio.open(src / "G1.png") as s:
+        assert t.crs == s.crs and t.transform.c == 500020 and (t.read() == s.read(window=((20, 60), (40, 80)))).all()
+    assert "stale_images_from_earlier_runs" not in stats["notes"]  # the tiles' own .aux.xml are theirs

@@ -160,7 +160,8 @@ class Output:
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:
         ours = self._written | self._sidecars
-        stale = sum(1 for p in self.images_dir.iterdir() if f"images/{p.name}" not in ours) \
+        stale = sum(1 for p in self.images_dir.iterdir()  # a tile's .png.aux.xml (GDAL's) is the tile's
+                    if f"images/{p.name}" not in ours and f"images/{p.name.removesuffix('.aux.xml')}" not in ours) \
             if self.images_dir.is_dir() else 0
         if stale:  # left by an earlier run into the same folder; no record of this run names them
             self.notes["stale_images_from_earlier_runs"] = stale
