@@ -218,7 +218,8 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
     mask, the image description, ground control points and RPCs (shifted into the tile); others
     with PIL (``{}``), decoding the whole file: for several windows of one image use ``cropper``
-    (a PNG or JPEG past PIL's pixel limit, or with 16 bits a colour channel, through GDAL).
+    (a PNG or JPEG past PIL's pixel limit, with 16 bits a colour channel, or georeferenced by a
+    sidecar, through GDAL).
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
     with cropper(src) as crop:
