@@ -28,9 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     fresh = not out.exists() or out.is_dir() and not any(out.iterdir())  # only then is a half-export ours to remove
     step = Path(args.step)
+    from rsvlm.train.checkpoint import STEP_RE
+
     if fresh and (step.resolve() == out.resolve() or step.resolve() in out.resolve().parents):  # else: 'not empty'
         print(f"error: --out {out}: inside the step folder {step}, which ckpt.keep deletes, the export with it, "
               "once the run saves past it; export into a folder outside it", file=sys.stderr)
+        return 2
+    if fresh and out.resolve().parent == step.resolve().parent and STEP_RE.match(out.name):
+        print(f"error: --out {out}: named as a step folder beside {step}, where ckpt.resume=auto would take it "
+              "for the latest step and ckpt.keep delete it; export into a folder outside it", file=sys.stderr)
         return 2
     if (step / "config.yaml").is_file() and (step / "vision.safetensors").is_file():  # e.g. a run's final/
         print(f"error: {step}: not a step folder but a model folder already (config.yaml, vision.safetensors); "

@@ -46,6 +46,11 @@ def test_export_step_refuses_an_out_inside_the_step_folder(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert err.startswith(f"error: --out {step / 'model'}: inside the step folder {step}") and err.count("\n") == 1
     assert not (step / "model").exists()
+    beside = step.parent / "step_000010"  # was picked by ckpt.resume=auto as the latest step, then refused
+    assert export.main([str(step), "--out", str(beside)]) == 2
+    assert f"--out {beside}: named as a step folder beside {step}" in capsys.readouterr().err
+    assert not beside.exists()
+    assert export.main([str(step), "--out", str(step.parent / "exported")]) == 0  # a name resume never takes
     assert export.main([str(step), "--out", str(tmp_path / "run" / "step6")]) == 0
 
 
