@@ -321,3 +321,33 @@ def test_a_long_title_is_wrapped_to_the_overlay_not_cut_at_its_edge(tmp_path):
     strip = out[: out.shape[0] - 512]  # (h, 512, 3): the title above the image
     assert strip.shape[0] > 3 * (short.shape[0] - 512)  # several lines
     assert (strip[:, -5:] == 24).all()  # nothing written into the right margin
+
+
+def _with_scales(path, scales, offsets):
+    import rasterio
+
+    with rasterio.open(path, "r+") as ds:
+        ds.scales, ds.offsets = scales, offsets
+    return path
+
+
+def test_msi_dn_are_scaled_as_the_file_declares(tmp_path):
+    """A GeoTIFF that declares its reflectance as DN × 0.0001 − 0.1 (GDAL scale / offset, as Earth
+    Search's Sentinel-2 COGs do) was read as DN / 10000: every reflectance 0.1 too high."""
+    dn = np.full((4, 16, 16), 3000, np.uint16)
+    img = read_image(_with_scales(write_tif(tmp_path / "cog.tif", dn), (1e-4,) * 4, (-0.1,) * 4))
+    np.testing.assert_allclose(img.data, 0.2, atol=1e-6)
+    assert any("as the file declares it (GDAL scale / offset): DN × 0.0001 − 0.1" in n for n in img.notes), img.notes
+    plain = read_image(write_tif(tmp_path / "plain.tif", dn))
+    np.testing.assert_allclose(plain.data, 0.3, atol=1e-6)
+    assert not any("declares" in n for n in plain.notes)
+    told = read_image(_with_scales(write_tif(tmp_path / "mixed.tif", dn), (1e-4, 1e-4, 2e-4, 1e-4), (0.0,) * 4))
+    np.testing.assert_allclose(told.data, 0.3, atol=1e-6)  # one scale for all bands only: said, not applied
+    assert any("DN × 0.0001 + 0, DN × 0.0002 + 0 (GDAL scale / offset), not applied" in n for n in told.notes), told.notes
+
+
+def test_a_thermal_band_that_declares_kelvin_says_how_to_use_it(tmp_path):
+    """MODIS-style LST (DN × 0.02 = K) was stretched as DN without a word of the file's scale."""
+    dn = np.random.default_rng(0).integers(14000, 15500, (1, 16, 16)).astype(np.uint16)
+    img = read_image(_with_scales(write_tif(tmp_path / "lst.tif", dn), (0.02,), (0.0,)), "ir")
+    assert any("DN × 0.02 + 0" in n and "ir_kelvin=[scale, offset]" in n for n in img.notes), img.notes
