@@ -343,3 +343,25 @@ def test_tiles_of_a_georeferenced_png_keep_its_georeferencing(tmp_path):
     with rasterio.open(tmp_path / "o" / rec["images"][0]["path"]) as t, rasterio.open(src / "G1.png") as s:
         assert t.crs == s.crs and t.transform.c == 500020 and (t.read() == s.read(window=((20, 60), (40, 80)))).all()
     assert "stale_images_from_earlier_runs" not in stats["notes"]  # the tiles' own .aux.xml are theirs
+
+
+def test_geojson_pairing_says_which_geotiffs_it_passed_over(tmp_path):
+    """GeoTIFFs sharing a --match key (SpaceNet's PAN/ and RGB-PanSharpen/ chips) kept the last one
+    without a word, and GeoTIFFs the pattern did not match were reported as one."""
+    import json
+
+    for sub in ("PAN", "RGB"):
+        (tmp_path / "img" / sub).mkdir(parents=True)
+        _geotiff(tmp_path / "img" / sub / f"{sub}_AOI_1_img1.tif", 40, 40, count=1 if sub == "PAN" else 3)
+    _geotiff(tmp_path / "img" / "RGB" / "notes_a.tif", 8, 8)
+    _geotiff(tmp_path / "img" / "RGB" / "notes_b.tif", 8, 8)
+    (tmp_path / "lab").mkdir()
+    ring = [[500002, 3999998], [500010, 3999998], [500010, 3999990], [500002, 3999990], [500002, 3999998]]
+    (tmp_path / "lab" / "buildings_AOI_1_img1.geojson").write_text(json.dumps({
+        "type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:32618"}},
+        "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--match", r"AOI_\d+_img\d+")
+    assert stats["notes"]["ambiguous_image_names"] == 1 and stats["skipped"] == {"missing_labels": 2}
+    assert {r["meta"]["file"] for r in recs} == {"buildings_AOI_1_img1.geojson"}
+    assert recs[0]["images"][0]["path"].endswith("PAN_AOI_1_img1.tif")  # the first in sort order, as --images finds

@@ -18,7 +18,9 @@ Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
 ``unparsable_geometry`` (a feature that is not an object, coordinates that are not number
 pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
 ``degenerate`` (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
-``missing_image`` / ``missing_labels`` for unmatched files, ``unparsable_labels`` for a GeoJSON
+``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
+does not match too; of GeoTIFFs sharing a key the first in sort order pairs, the others noted as
+``ambiguous_image_names``), ``unparsable_labels`` for a GeoJSON
 file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unreadable_image`` for a
 raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
 ``--modality``, and ``no_georeference`` for a raster without a CRS or an
@@ -65,11 +67,24 @@ def _key(stem: str, pattern: str | None) -> str | None:
 
 
 def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> list[tuple[Path, Path]]:
+    """(GeoTIFF, GeoJSON) pairs by key (``--match``); a GeoJSON or GeoTIFF without its other half is
+    skipped (``missing_image`` / ``missing_labels``), each GeoTIFF whose name ``--match`` does not
+    match too. Of GeoTIFFs sharing a key (SpaceNet's ``PAN/`` and ``RGB-PanSharpen/`` images of one
+    chip under one ``--images``) the first in sort order pairs, the others are counted in the notes
+    as ``ambiguous_image_names``: the last one won, and the rest were dropped without a word."""
     if images.is_file() and labels.is_file():
         return [(images, labels)]
     tifs = [images] if images.is_file() else sorted(p for p in images.rglob("*") if p.suffix.lower() in (".tif", ".tiff"))
     gjs = [labels] if labels.is_file() else sorted(p for p in labels.rglob("*") if p.suffix.lower() in (".geojson", ".json"))
-    by_key = {_key(p.stem, pattern): p for p in tifs}
+    by_key: dict[str, Path] = {}
+    for p in tifs:
+        k = _key(p.stem, pattern)
+        if k is None:
+            out.skip("missing_labels", str(p), f"--match {pattern!r} finds no key in its name")
+        elif k in by_key:
+            out.note("ambiguous_image_names")
+        else:
+            by_key[k] = p
     pairs, used = [], set()
     for g in gjs:
         k = _key(g.stem, pattern)
