@@ -200,13 +200,17 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
 
 def _through_steps(ring) -> np.ndarray:
     """A ring traced along pixel edges, through the middle of each pixel's length of edge instead: a
-    slanted side's staircase becomes a slope; a corner between two sides of 2 px or more stays."""
+    slanted side's staircase becomes a slope. A step is an edge of one pixel between turns of opposite
+    ways (a stair's riser or tread, a notch); a corner with no step beside it stays (a small square's too)."""
     c = np.asarray(ring, dtype=float)  # (N,2), whole-pixel vertices
     if len(c) > 1 and (c[0] == c[-1]).all():
         c = c[:-1]
-    e = np.roll(c, -1, axis=0) - c  # (N,2) edges, each along x or y
+    e = np.roll(c, -1, axis=0) - c  # (N,2) edges, each along x or y; edge i runs from vertex i
     n = np.maximum(1, np.rint(np.abs(e).sum(1))).astype(int)  # (N,) pixels along each edge
-    corner = np.minimum(n, np.roll(n, 1)) >= 2  # (N,) both edges at the vertex are sides, not steps
+    prev = np.roll(e, 1, axis=0)  # (N,) the edge into each vertex
+    turn = np.sign(prev[:, 0] * e[:, 1] - prev[:, 1] * e[:, 0])  # (N,) which way the ring turns at each vertex
+    step = (n == 1) & (turn != np.roll(turn, -1))  # (N,) edge i turns one way at its start, the other at its end
+    corner = ~step & ~np.roll(step, 1)  # (N,) no step on either side of the vertex
     out = []
     for p, d, k, keep in zip(c, e, n, corner):
         if keep:
