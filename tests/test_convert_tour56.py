@@ -365,3 +365,18 @@ def test_geojson_pairing_says_which_geotiffs_it_passed_over(tmp_path):
     assert stats["notes"]["ambiguous_image_names"] == 1 and stats["skipped"] == {"missing_labels": 2}
     assert {r["meta"]["file"] for r in recs} == {"buildings_AOI_1_img1.geojson"}
     assert recs[0]["images"][0]["path"].endswith("PAN_AOI_1_img1.tif")  # the first in sort order, as --images finds
+
+
+def test_windows_are_full_size_and_the_last_is_shifted_back_flush_with_the_edge():
+    """DOTA's devkit shifts the last window back instead of cutting a sliver; so do the converters
+    (and rsvlm predict --tile, which shares iter_windows): the window list, for the sizes that matter."""
+    assert [w.as_list() for w in tile_windows(712, 557, 256, 64)][:4] == [
+        [0, 0, 256, 256], [192, 0, 448, 256], [384, 0, 640, 256], [456, 0, 712, 256]]
+    assert tile_windows(1024, 1024, 1024, 200) == tile_windows(1024, 1024)  # exactly one tile: the image
+    assert {(w.width, w.height) for w in tile_windows(300, 2000, 512, 100)} == {(300, 512)}  # narrower: its width
+    for size, tile, overlap in ((1000, 400, 100), (1050, 400, 0), (4000, 1024, 200), (401, 400, 0)):
+        wins = tile_windows(size, size, tile, overlap)
+        assert {(w.width, w.height) for w in wins} == {(tile, tile)}
+        xs = sorted({w.x0 for w in wins})
+        assert xs[0] == 0 and xs[-1] == size - tile  # flush: no sliver past the last full window
+        assert all(b - a <= tile - overlap for a, b in zip(xs, xs[1:]))  # neighbours share >= overlap px
