@@ -380,3 +380,15 @@ def test_windows_are_full_size_and_the_last_is_shifted_back_flush_with_the_edge(
         xs = sorted({w.x0 for w in wins})
         assert xs[0] == 0 and xs[-1] == size - tile  # flush: no sliver past the last full window
         assert all(b - a <= tile - overlap for a, b in zip(xs, xs[1:]))  # neighbours share >= overlap px
+
+
+def test_a_class_folder_without_images_is_counted_not_dropped_unsaid(tmp_path):
+    png(tmp_path / "src" / "forest" / "f1.png", 16, 16)
+    png(tmp_path / "src" / "river" / "r1.png", 16, 16)
+    (tmp_path / "src" / "desert").mkdir()
+    (tmp_path / "src" / "desert" / "notes.txt").write_text("to do")
+    stats, recs = convert(tmp_path / "src" / "out", "folder", "--src", str(tmp_path / "src"))
+    assert len(recs) == 2 and "desert" not in recs[0]["conversations"][0]["value"]
+    assert stats["notes"]["class_folders_without_images"] == 1
+    stats, _ = convert(tmp_path / "src" / "out", "folder", "--src", str(tmp_path / "src"))  # again: out/ is there
+    assert stats["notes"]["class_folders_without_images"] == 1  # not the --out folder inside --src

@@ -12,8 +12,10 @@ and dtype (EuroSAT-MS's 13 bands or an R, G, B, NIR scene → ``msi``, 3 bands �
 uint band → ``ir``, complex → ``sar``), a PNG or JPEG ``optical``. An image that cannot be read
 as ``--modality`` is ``wrong_band_count`` (``common.check_bands``).
 Unreadable images are bad annotations (``unreadable_image``); files that are not images are
-ignored and counted (``not_an_image``). An ``--out`` inside ``--src`` is not read as a class: its
-images are left out and counted (``images_in_out_folder_ignored``).
+ignored and counted (``not_an_image``), and so are class folders without an image
+(``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
+``--src`` is not read as a class: its images are left out and counted
+(``images_in_out_folder_ignored``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
             items.append((p, class_from_name(p.stem)))
         else:  # under a class folder, at any depth
             items.append((p, clean_label(p.relative_to(src).parts[0])))
+    holding = {p.relative_to(src).parts[0] for p, _ in items if p.parent != src}
+    mine = out.dir.resolve()
+    if empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine]:
+        out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
     return sorted(items, key=lambda it: (it[0].parent == src, it[0]))  # class folders first, as before
 
 
