@@ -351,3 +351,29 @@ def test_a_thermal_band_that_declares_kelvin_says_how_to_use_it(tmp_path):
     dn = np.random.default_rng(0).integers(14000, 15500, (1, 16, 16)).astype(np.uint16)
     img = read_image(_with_scales(write_tif(tmp_path / "lst.tif", dn), (0.02,), (0.0,)), "ir")
     assert any("DN × 0.02 + 0" in n and "ir_kelvin=[scale, offset]" in n for n in img.notes), img.notes
+
+
+def test_a_scene_drawn_much_smaller_is_averaged_down_before_its_display_is_made(tmp_path):
+    """draw_overlay made the display of the whole scene at full size and shrank it after: a scene
+    drawn at a tenth of its side cost its full size in uint8 and a float band. Blocks of pixels
+    are now averaged first; what lands where on the canvas is unchanged."""
+    import tracemalloc
+
+    from PIL import Image
+
+    from rsvlm.io import RSImage, draw_overlay
+
+    data = np.zeros((3, 1000, 2000), np.float32)  # (C, H, W)
+    data[:, :, 1200:1400] = 1.0  # a bright stripe: canvas columns 60-69 at 1/20
+    img = RSImage(data=data, modality="optical", bands=["R", "G", "B"], path="big")
+    box = [{"kind": "box", "coords": [1800, 500, 1990, 990], "label": "x"}]
+    tracemalloc.start()
+    try:
+        out = np.asarray(Image.open(draw_overlay(img, box, tmp_path / "o.png", max_side=100, min_side=50)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.shape == (50, 100, 3)
+    assert out[10, 61:69].min() > 200 and out[10, :58].max() < 30 and out[10, 72:88].max() < 30  # the stripe
+    assert out[40, 90:100, 0].max() > 200  # the box's outline in its place, right and bottom edges
+    assert peak < 2_000_000, f"{peak / 1e6:.1f} MB for a 2000x1000 scene"  # was ~14 MB

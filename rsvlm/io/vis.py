@@ -97,6 +97,21 @@ def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "infe
     return out
 
 
+def _binned(img, k: int):
+    """``img`` with each k × k block of pixels averaged (valid where the block's first pixel is), its
+    last H % k rows and W % k columns left out; ``img`` itself for k = 1."""
+    if k == 1:
+        return img
+    import dataclasses
+
+    C, H, W = img.data.shape
+    h, w = H // k, W // k
+    data = np.stack([img.data[i, : h * k, : w * k].reshape(h, k, w, k).mean(axis=(1, 3), dtype=np.float32)
+                     for i in range(C)])  # (C, h, w)
+    valid = None if img.valid is None else img.valid[: h * k : k, : w * k : k]
+    return dataclasses.replace(img, data=data, valid=valid)
+
+
 def _font(size: int):
     from PIL import ImageFont
 
@@ -211,14 +226,17 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     if Path(out_png).suffix.lower() not in Image.registered_extensions():  # PIL would say so after the drawing
         raise ValueError(f"{out_png}: unknown image extension {Path(out_png).suffix or '(none)'!r}; "
                          "give e.g. overlay.png")
-    base = Image.fromarray(to_display_rgb(img, rgb_bands, ir_cmap))
-    W, H = base.size
+    W, H = img.width, img.height
     every, where = objects, per_object(objects, lambda o: _where(o, W / object_scale, H / object_scale))
     objects = [o for o, w in zip(every, where) if w == "inside"]  # the others are counted in the legend
     s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
-    if s != 1.0:
-        base = base.resize((max(1, round(W * s)), max(1, round(H * s))),
-                           Image.Resampling.NEAREST if s > 1 else Image.Resampling.BILINEAR)
+    k = max(1, min(int(1 / s), W, H))  # source pixels a side averaged before the resize: a huge scene's
+    shown = Image.fromarray(to_display_rgb(_binned(img, k), rgb_bands, ir_cmap))  # display is not made whole
+    base = Image.new("RGB", (max(1, round(W * s)), max(1, round(H * s))))
+    if s != 1.0:  # k × the binned size: the scene's last W % k columns (under a canvas pixel) stay black
+        shown = shown.resize((max(1, round(shown.width * k * s)), max(1, round(shown.height * k * s))),
+                             Image.Resampling.NEAREST if s > 1 else Image.Resampling.BILINEAR)
+    base.paste(shown, (0, 0))
     base = base.convert("RGBA")
     s *= object_scale  # from here on s maps object coordinates to the canvas
     lw = max(2, round(max(base.size) / 400))
