@@ -214,10 +214,12 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
     are dots; each object is labelled (with its score when it has one); colours are per label.
     Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
-    below the image gives each label's colour and count; objects wholly outside the image are counted
-    there too, not drawn. The image is scaled so its longer side
-    lies in [min_side, max_side]. ``object_scale``: the image's pixels per object pixel, for
-    objects of a scene drawn on its shrunk overview (``SceneReader.read_overview``).
+    below the image gives each label's colour and count; objects wholly outside the image (and empty
+    masks) are counted there too, not drawn. The image is scaled so its longer side lies in
+    [min_side, max_side] (blocks of pixels averaged first where it shrinks 2× or more); ``title``
+    is wrapped above it. ``object_scale``: the image's pixels per object pixel, for objects of a
+    scene drawn on its shrunk overview (``SceneReader.read_overview``). ValueError naming an object
+    that is no geometry.
     """
     from PIL import Image, ImageDraw
 
