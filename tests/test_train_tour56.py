@@ -250,3 +250,36 @@ def test_a_contrastive_resume_from_a_runs_folder_says_where_its_step_folders_are
         assert train_main(argv) == 2
         assert capsys.readouterr().err.strip() == (f"rsvlm train: ckpt.resume: {given}: not a contrastive pretraining "
                                                    f"checkpoint (no model.safetensors); {says}")
+
+
+@pytest.mark.parametrize("make, says", [
+    ("rgb", "meta.{key} must be one band of ids, got 3 bands (PIL mode RGB)"),
+    ("float", "meta.{key} must hold whole-number ids, got float32 values"),
+    ("negative", "meta.{key} holds negative ids (down to -1); 0 is background")])
+def test_a_mask_of_another_form_is_a_bad_sample_naming_it(make, says, tmp_path):
+    """An RGB sem_mask was a torch 'permute' RuntimeError, a float inst_mask a numpy TypeError (either crashed
+    the run: the loop counts ValueError and OSError as bad samples); an RGB or negative inst_mask gave targets
+    unsaid."""
+    import numpy as np
+    import tifffile
+    from PIL import Image
+
+    from rsvlm.train.clip_heads import box_targets, center_targets, patch_targets
+
+    if make == "rgb":
+        Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "m.png")
+        name = "m.png"
+    else:
+        name = "m.tif"
+        tifffile.imwrite(tmp_path / name, np.full((16, 16), 1.5 if make == "float" else -1,
+                                                  np.float32 if make == "float" else np.int16))
+    rec = {"id": "r", "meta": {"sem_mask": name, "inst_mask": name}}
+    for make_targets, key in ((lambda: patch_targets(rec, tmp_path, 2, 3), "sem_mask"),
+                              (lambda: box_targets(rec, tmp_path, 2), "inst_mask"),
+                              (lambda: center_targets(rec, tmp_path, 2, 3), "inst_mask")):
+        with pytest.raises(ValueError) as e:
+            make_targets()
+        assert str(e.value) == f"{tmp_path / name}: " + says.format(key=key)
+    Image.fromarray(np.eye(16, dtype=np.uint8)).save(tmp_path / "ok.png")  # one band of ids: as before
+    ok = {"id": "r", "meta": {"sem_mask": "ok.png", "inst_mask": "ok.png"}}
+    assert patch_targets(ok, tmp_path, 2, 3).shape == (4, 1, 3) and box_targets(ok, tmp_path, 2)[:, 0].sum() == 1

@@ -10,18 +10,38 @@ import torch
 import torch.nn.functional as F
 
 
+def read_mask(root: Path, rel: str, key: str):
+    """``meta.{key}``'s mask as an (H,W) array of non-negative whole-number ids; ValueError naming the file and
+    the key for another form (an RGB or float mask crashed the run with a torch or numpy error, or, as instance
+    ids, gave wrong targets unsaid), which the contrastive loop counts as a bad sample."""
+    import numpy as np
+    from PIL import Image
+
+    path = root / rel
+    with Image.open(path) as im:
+        mode, arr = im.mode, np.asarray(im)
+    if arr.ndim != 2:
+        raise ValueError(f"{path}: meta.{key} must be one band of ids, got {arr.shape[2]} bands (PIL mode {mode})")
+    if arr.dtype == bool:
+        return arr.astype(np.uint8)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"{path}: meta.{key} must hold whole-number ids, got {arr.dtype} values")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{path}: meta.{key} holds negative ids (down to {arr.min()}); 0 is background")
+    return arr
+
+
 def patch_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: int = 1,
                   kind: str = "share") -> torch.Tensor:
     """(grid², subgrid², K) per sub-cell of each patch (row-major): each semantic class's share of
     its pixels (``kind="share"``) or 1/0 for whether the class has a pixel there (``"presence"``),
     from the record's ``meta.sem_mask``."""
     import numpy as np
-    from PIL import Image
 
     rel = (rec.get("meta") or {}).get("sem_mask")
     if not rel:
         raise ValueError(f"{rec['id']}: no meta.sem_mask (needed by clip.dense_weight)")
-    sem = torch.from_numpy(np.asarray(Image.open(root / rel), dtype=np.int64))  # (H,W)
+    sem = torch.from_numpy(read_mask(root, rel, "sem_mask").astype(np.int64))  # (H,W)
     if int(sem.max()) >= n_classes:
         raise ValueError(f"{root / rel}: class id {int(sem.max())} >= clip.dense_classes={n_classes}")
     if kind not in ("share", "presence"):
@@ -38,14 +58,12 @@ def box_targets(rec: dict, root: Path, grid: int) -> torch.Tensor:
     """(grid², 5) per patch (row-major): 1/0 for whether an object's box centre lies in it, then that
     box's x0, y0, x1, y1 relative to the patch's top-left corner, in patch units (0 where no centre
     lies; the largest box where several do), from the record's ``meta.inst_mask`` (0 = background)."""
-    import numpy as np
-    from PIL import Image
     from scipy import ndimage
 
     rel = (rec.get("meta") or {}).get("inst_mask")
     if not rel:
         raise ValueError(f"{rec['id']}: no meta.inst_mask (needed by clip.box_weight)")
-    inst = np.asarray(Image.open(root / rel))  # (H,W) instance ids
+    inst = read_mask(root, rel, "inst_mask")  # (H,W) instance ids
     ph, pw = inst.shape[0] / grid, inst.shape[1] / grid  # one patch, in mask pixels
     out, area = torch.zeros(grid * grid, 5), torch.zeros(grid * grid)
     for sl in ndimage.find_objects(inst):  # each id's bounding slices in one pass; None for absent ids
@@ -66,14 +84,13 @@ def center_targets(rec: dict, root: Path, grid: int, n_classes: int, subgrid: in
     its box centre, else 0, from ``meta.inst_mask`` (0 = background) and ``meta.sem_mask`` (an
     object's class is its pixels' most common semantic id, so a partly covered object keeps its own)."""
     import numpy as np
-    from PIL import Image
     from scipy import ndimage
 
     meta = rec.get("meta") or {}
     if not meta.get("inst_mask") or not meta.get("sem_mask"):
         raise ValueError(f"{rec['id']}: no meta.inst_mask or meta.sem_mask (needed by clip.center_weight)")
-    inst = np.asarray(Image.open(root / meta["inst_mask"]))  # (H,W) instance ids
-    sem = np.asarray(Image.open(root / meta["sem_mask"]), dtype=np.int64)  # (H,W) semantic ids
+    inst = read_mask(root, meta["inst_mask"], "inst_mask")  # (H,W) instance ids
+    sem = read_mask(root, meta["sem_mask"], "sem_mask").astype(np.int64)  # (H,W) semantic ids
     if inst.shape != sem.shape:
         raise ValueError(f"{root / meta['inst_mask']}: {inst.shape} pixels, its sem_mask {sem.shape}")
     g = grid * subgrid  # sub-cells a side
