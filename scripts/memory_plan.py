@@ -62,9 +62,9 @@ TOKENIZER_LEN = {"vicuna-7b-v1.5": 32000, "Qwen2.5-1.5B-Instruct": 151665, "Qwen
 def offline(cfg):
     """A copy of VLMConfig ``cfg`` buildable without files: LLM from its ``config`` dict, no weights."""
     if not cfg.llm.config:
-        raise ValueError("no llm.config (the LLM's published architecture values), which a build without weight "
-                         "files needs; a checkpoint's config.yaml has none: plan from the model YAML or recipe it "
-                         "was trained with (a run's final/ keeps it as train_config.yaml)")
+        raise ValueError("no llm.config (the LLM's published architecture values, which a build without weight "
+                         "files needs), as in a checkpoint's config.yaml; plan from a config that has one, e.g. the "
+                         "recipe a run's final/ keeps as train_config.yaml")
     llm = dataclasses.replace(cfg.llm, name_or_path=None, tokenizer=None, load_in_4bit=False, load_in_8bit=False)
     encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
     return dataclasses.replace(cfg, llm=llm, encoders=encoders)
@@ -364,9 +364,13 @@ def model_config(path: Path, llm: str | None = None):
     from rsvlm.model import VLMConfig
     from rsvlm.train.config import TrainConfig
 
-    if isinstance(load_yaml(path).get("model"), dict):  # a recipe (configs/train/…): its model section
-        return load_config(TrainConfig, path, [f"model.trainable.llm={llm}"] if llm else []).model
-    return load_config(VLMConfig, path, [f"trainable.llm={llm}"] if llm else [])
+    from rsvlm.model.checks import check_model_config
+
+    recipe = isinstance(load_yaml(path).get("model"), dict)  # a recipe (configs/train/…): its model section
+    cfg = (load_config(TrainConfig, path, [f"model.trainable.llm={llm}"] if llm else []).model if recipe
+           else load_config(VLMConfig, path, [f"trainable.llm={llm}"] if llm else []))
+    check_model_config(cfg, "model." if recipe else "")  # e.g. --llm full of a 4-bit LLM: was planned, not refused
+    return cfg
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -409,7 +413,8 @@ def plans(args: argparse.Namespace) -> int:
             print(f"memory_plan: --seq-len {args.seq_len}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
             return 2
-        strategies = STRATEGIES if cfg.trainable.llm == "lora" else STRATEGIES[:-1]  # QLoRA trains adapters only
+        strategies = (("qlora_4bit",) if cfg.llm.load_in_4bit  # what a 4-bit recipe runs: not a bf16 LLM
+                      else STRATEGIES if cfg.trainable.llm == "lora" else STRATEGIES[:-1])  # QLoRA trains adapters
         print(markdown(inv, plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE), args.seq_len))
     return 0
 

@@ -194,3 +194,19 @@ def test_compare_of_a_step_folder_with_a_model_says_to_export_it(tmp_path, monke
         assert err == f"error: {step} is a training step folder and {final} a model: write the step as a model " \
                       "with scripts/export_step.py, then compare the two models\n"
     assert cmp.main([str(step), str(step)]) == 0  # two step folders compare as they are
+
+
+def test_memory_plan_of_a_4bit_recipe_plans_what_it_runs(tmp_path, monkeypatch, capsys):
+    plan = load_script("memory_plan", monkeypatch)
+    recipe = tmp_path / "qlora.yaml"  # sft_tiny (LoRA) with its LLM loaded 4-bit, as qlora_tiny (which has no llm.config)
+    text = (REPO / "configs/train/sft_tiny.yaml").read_text()
+    recipe.write_text(text.replace("    chat_template: rsvlm\n", "    chat_template: rsvlm\n    load_in_4bit: true\n"
+                                   "    name_or_path: weights/llm/absent\n", 1))  # 4-bit loads a saved LLM
+    assert plan.main([str(recipe), "--seq-len", "64"]) == 0
+    rows = [line.split(" | ")[0] for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows == ["| strategy", "| ---", "| qlora_4bit"]  # was zero2 … zero3_offload too, of a bf16 LLM
+    # was a plan for full fine-tuning of a 4-bit LLM, which training refuses
+    assert plan.main([str(recipe), "--seq-len", "64", "--llm", "full"]) == 2
+    out = capsys.readouterr()
+    assert out.err == f"memory_plan: {recipe}: model.llm: a 4/8-bit LLM cannot be trained 'full'; set " \
+                      "trainable.llm to lora (QLoRA) or frozen\n" and not out.out
