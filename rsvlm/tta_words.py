@@ -4,7 +4,8 @@ mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corn
 transpose leaves in an unusual order (``CORNERS``), and the words a corner crop changes the meaning
 of (``framing_words``). ``swap_words`` maps a text into a view and back.
 
-Limits: English, whole words only ("left-hand" becomes "right-hand"); a compass bearing in degrees
+Limits: English, whole words only ("left-hand" becomes "right-hand"); compass points in letters
+are the four intercardinal ones in capitals ("NW"; not "N" or "NNE"); a compass bearing in degrees
 is not turned.
 """
 
@@ -27,27 +28,44 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
           "northeastern": "southeastern"},
 }
+COMPASS = {  # per step, the compass points in capitals, matched in capitals only ("ne", "se" may be other words)
+    "t": {"NE": "SW"},  # NW, SE: their own image
+    "h": {"NW": "NE", "SW": "SE"},
+    "v": {"NW": "SW", "NE": "SE"},
+}
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
-FRAMED = ("centre", "center", "middle", "corner", "edge", "side", "half", "largest", "smallest", "biggest",
-          "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {f"{a}{sep}{b}": f"{b}{sep}{a}"  # a transpose turns "top left" into "left top", "north-west" into "west-north"
-           for a, b in [*product(("left", "right"), ("top", "bottom")), *product(("west", "east"), ("north", "south"))]
-           for sep in " -"}
+FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
+          "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
+CORNERS = {  # a transpose turns "top left" into "left top", "north-west" into "west-north", "south-western" into "east-northern"
+    **{f"{a}{sep}{b}": f"{b}{sep}{a}"
+       for a, b in [*product(("left", "right"), ("top", "bottom")), *product(("west", "east"), ("north", "south"))]
+       for sep in " -"},
+    **{f"{a}-{b}ern": f"{b}-{a}ern" for a, b in product(("west", "east"), ("north", "south"))},
+}
+
+
+def _words(words, capitals=()) -> re.Pattern:
+    """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written."""
+    alts = [f"(?i:{'|'.join(sorted(words, key=len, reverse=True))})", *sorted(capitals)]
+    return re.compile(rf"\b({'|'.join(alts)})\b")
 
 
 @functools.cache
 def framing_words() -> re.Pattern:
-    """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case (built once, on first use)."""
+    """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case, or of COMPASS in capitals (built once, on first use)."""
     words = {w for table in SWAPS.values() for pair in table.items() for w in pair} | set(UNMAPPED["t"]) | set(FRAMED)
-    return re.compile(rf"\b({'|'.join(sorted(words))})\b", flags=re.I)
+    return _words(words, {w for table in COMPASS.values() for pair in table.items() for w in pair})
 
 
 @functools.cache
 def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
-    """(word → its image, a pattern of those words, longest first) of a view's ``step``, both ways;
-    ``"corners"``: ``CORNERS`` one way (built once per step, on first use)."""
-    table = CORNERS if step == "corners" else {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}}
-    return table, re.compile(r"\b(" + "|".join(sorted(table, key=len, reverse=True)) + r")\b", flags=re.IGNORECASE)
+    """(word → its image, a pattern of those words) of a view's ``step``, both ways, its ``COMPASS``
+    points too; ``"corners"``: ``CORNERS`` one way (built once per step, on first use)."""
+    if step == "corners":
+        return CORNERS, _words(CORNERS)
+    capitals = {**COMPASS[step], **{b: a for a, b in COMPASS[step].items()}}
+    return {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}, **capitals}, _words(
+        {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}}, capitals)
 
 
 def _sub(text: str, step: str) -> str:
@@ -55,7 +73,11 @@ def _sub(text: str, step: str) -> str:
 
     def sub(m: re.Match) -> str:
         word = m.group(0)
-        new = table[word.lower()]
+        new = table[word] if word in table else table[word.lower()]
+        if word.isupper() and len(word) > 1:  # "NORTHERN" stays in capitals, as "NE" does
+            return new.upper()
+        if word.istitle():  # "Top Left", "North-West": each word's capital kept
+            return new.title()
         return new.capitalize() if word[0].isupper() else new
 
     return pattern.sub(sub, text)

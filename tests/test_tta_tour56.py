@@ -179,3 +179,26 @@ def test_a_fusion_that_keeps_no_shape_answers_none_not_an_empty_string():
     repl = _repl(_ViewsSay(poly, poly, calls=1), [*msgs[0], {"role": "assistant", "content": poly}])
     assert repl.fused(poly, [0.9]).text == "None."
     assert "fused over 4 views: None. (no shape found in enough views)" in repl.out.getvalue()
+
+
+@pytest.mark.parametrize("question,view,want", [
+    ("the ship in the NW corner", "h", "the ship in the NE corner"),  # was: NW in every view
+    ("the ship in the NW corner", "thv", "the ship in the SE corner"),
+    ("the NE quadrant", "t", "the SW quadrant"),
+    ("the south-western field", "t", "the north-eastern field"),  # was: "east-northern"
+    ("the NORTHERN dock", "t", "the WESTERN dock"),  # was: "Western"
+    ("Left of the Top Left building", "t", "Top of the Top Left building"),  # was: "Top left"
+    ("se ne nw", "h", "se ne nw"),  # compass points in capitals only
+])
+def test_compass_points_and_their_cases_follow_the_view(question, view, want):
+    from rsvlm.tta_words import swap_words
+
+    assert swap_words(question, view) == want
+    assert swap_words(want, view, back=True) == question
+
+
+@pytest.mark.parametrize("question", ["[ground] the ship in the NW", "[ground] the ship in the quadrant of the lake",
+                                      "[ground] the ship on the image border"])
+def test_no_crop_is_asked_a_question_of_a_compass_point_or_a_part_of_the_image(question):
+    assert not tta.croppable([{"role": "user", "content": question}])
+    assert tta.croppable([{"role": "user", "content": "[ground] the white ship SE2"}])  # a name, not a point
