@@ -37,9 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     for r, m in seen.items():  # else written into the input, which then holds a second checkpoint
         if where == r or r in where.parents:
             ap.error(f"--out {args.out}: inside the input {m}; write the average into a new folder outside it")
-    from rsvlm.model.weights import average_checkpoints
-
     from rsvlm.model.checkpoint import check_new_folder, no_checkpoint
+    from rsvlm.model.weights import average_checkpoints
 
     out = Path(args.out)
     try:  # stale files would pass for the average's; a file was said to be 'not empty'
@@ -47,7 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     except FileExistsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-
     for d in map(Path, args.models):
         if not (d / "config.yaml").is_file():  # a run's out_dir, a step folder: say what it is (and what to give)
             print(f"error: {no_checkpoint(d) if d.exists() else f'{d}: no such checkpoint folder'}", file=sys.stderr)

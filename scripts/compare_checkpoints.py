@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # it only reads: nothing to clean up
         print("\nstopped (Ctrl-C): nothing compared", file=sys.stderr)
         return 130
+
     def far(r: dict) -> float:  # a NaN |Δ| (one side NaN: a run that diverged) is the largest, not hidden
         return math.inf if math.isnan(r["max_abs"]) else r["max_abs"]
 

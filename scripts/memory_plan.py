@@ -362,9 +362,8 @@ def model_config(path: Path, llm: str | None = None):
     set to ``llm`` where given, else the file's own."""
     from rsvlm.config import load_config, load_yaml
     from rsvlm.model import VLMConfig
-    from rsvlm.train.config import TrainConfig
-
     from rsvlm.model.checks import check_model_config
+    from rsvlm.train.config import TrainConfig
 
     recipe = isinstance(load_yaml(path).get("model"), dict)  # a recipe (configs/train/…): its model section
     cfg = (load_config(TrainConfig, path, [f"model.trainable.llm={llm}"] if llm else []).model if recipe
