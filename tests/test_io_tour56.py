@@ -377,3 +377,23 @@ def test_a_scene_drawn_much_smaller_is_averaged_down_before_its_display_is_made(
     assert out[10, 61:69].min() > 200 and out[10, :58].max() < 30 and out[10, 72:88].max() < 30  # the stripe
     assert out[40, 90:100, 0].max() > 200  # the box's outline in its place, right and bottom edges
     assert peak < 2_000_000, f"{peak / 1e6:.1f} MB for a 2000x1000 scene"  # was ~14 MB
+
+
+def test_an_undeclared_fill_value_is_masked_or_named_not_stretched_over(tmp_path):
+    """A float scene whose collar holds -9999 without declaring it had its stretch run from -9999:
+    every real value came out the same grey (std 0.0003). A known fill value far outside the
+    other values is now nodata, with a note; any other such value (a saturated 65535) is only
+    named, since it may be real."""
+    db = _sigma0_db()
+    db[0, :, :10] = -9999.0
+    img = read_image(write_tif(tmp_path / "fill.tif", db))
+    assert not img.valid[:, :10].any() and img.valid[:, 10:].all()
+    assert img.data[0, :32, 10:].mean() < 0.3 < 0.6 < img.data[0, 32:, 10:].mean()  # water and land apart
+    assert any("hold -9999" in n and "read as nodata" in n for n in img.notes), img.notes
+    dn = np.random.default_rng(0).integers(300, 3000, (3, 64, 64)).astype(np.uint16)
+    dn[:, 20:30, 20:30] = 65535  # a saturated cloud
+    cloud = read_image(write_tif(tmp_path / "cloud.tif", dn))
+    assert cloud.valid is None and cloud.data[:, 25, 25].min() == 1.0  # kept, drawn white
+    assert any("hold 65535" in n and "if that is fill" in n for n in cloud.notes), cloud.notes
+    plain = read_image(write_tif(tmp_path / "plain.tif", np.where(dn == 65535, 0, dn).astype(np.uint16)))
+    assert not any("pixels hold" in n for n in plain.notes), plain.notes  # 0 beside 300: no gap

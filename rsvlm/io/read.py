@@ -226,6 +226,11 @@ class SceneReader:
         float_sar = modality == "sar" and np.dtype(src.dtype).kind == "f" and self.cfg.sar_input is None
         if float_msi or float_sar or self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
+            if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
+                    and (fill := sc.undeclared_fill(raw, valid))):
+                self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
+                valid = valid if self.nodata is None else _and(valid, ~(raw == self.nodata).all(axis=0))
+                self.notes.append(note)
         if float_sar:  # sigma0 exported in dB read as amplitude had its contrast turned over (water bright)
             db, p2 = sc.sar_in_db(raw, valid)
             self.cfg.sar_input = "db" if db else "amplitude"

@@ -238,3 +238,33 @@ def sar_in_db(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
     one whose median is above 0 dB (a city's)."""
     p2 = _valid_percentile(raw, valid, 2)
     return p2 < SAR_DB_BELOW, p2
+
+
+FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
+
+
+def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005
+                    ) -> tuple[float | None, str] | None:
+    """(nodata, note) for a fill value a file holds without declaring it: the lowest or highest value of
+    ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the other values
+    than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the value where
+    it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
+    where there is no such value."""
+    if raw.dtype.kind == "c":  # a complex fill is amplitude 0, invalid already
+        return None
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
+    v = v[:, np.isfinite(v).all(axis=0)].astype(np.float64)  # uint16 0 - 4 wrapped round
+    if v.shape[1] < 2:
+        return None
+    for x in (v.min(), v.max()):
+        held = (v == x).all(axis=0)  # (n,) the pixels where every band holds it
+        rest = v[:, ~held]
+        if held.mean() < share or rest.size == 0 or abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
+            continue
+        x, told = float(x), f"{held.mean():.1%} of the pixels hold {float(x):g}, far outside the others' " \
+                             f"[{float(rest.min()):g}, {float(rest.max()):g}], and the file declares no nodata"
+        if x in FILL_VALUES:
+            return x, f"{told}: read as nodata (ReadConfig.nodata=... says otherwise)"
+        return None, f"{told}: if that is fill, give it as nodata (gdal_edit.py -a_nodata {x:g}, or ReadConfig.nodata)"
+    return None
+
