@@ -397,3 +397,17 @@ def test_an_undeclared_fill_value_is_masked_or_named_not_stretched_over(tmp_path
     assert any("hold 65535" in n and "if that is fill" in n for n in cloud.notes), cloud.notes
     plain = read_image(write_tif(tmp_path / "plain.tif", np.where(dn == 65535, 0, dn).astype(np.uint16)))
     assert not any("pixels hold" in n for n in plain.notes), plain.notes  # 0 beside 300: no gap
+
+
+def test_a_fill_value_found_in_a_scene_masks_windows_read_with_its_scaling(tmp_path):
+    """read_window(..., scaling=scene.scaling) computes no stretch, so it never looks for fill:
+    the -9999 the scene had found came back as valid values, clipped to 0."""
+    from rsvlm.io import SceneReader, read_window
+
+    db = _sigma0_db()
+    db[0, :, :10] = -9999.0
+    path = write_tif(tmp_path / "fill.tif", db)
+    with SceneReader(path) as scene:
+        cfg = scene.scaling
+    win = read_window(path, (0, 0, 32, 32), scaling=cfg)
+    assert not win.valid[:, :10].any() and win.valid[:, 10:].all()

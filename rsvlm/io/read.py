@@ -229,6 +229,7 @@ class SceneReader:
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
                     and (fill := sc.undeclared_fill(raw, valid))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
+                self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
                 valid = valid if self.nodata is None else _and(valid, ~(raw == self.nodata).all(axis=0))
                 self.notes.append(note)
         if float_sar:  # sigma0 exported in dB read as amplitude had its contrast turned over (water bright)
