@@ -213,7 +213,8 @@ def georef(src: Path) -> dict:
 def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     """Write the ``window`` of image ``src`` to ``dst``; return georeferencing for the record.
 
-    GeoTIFF / JP2 sources are cropped with rasterio into a GeoTIFF ``dst`` that keeps CRS and the
+    GeoTIFF / JP2 sources are cropped with rasterio into a GeoTIFF ``dst`` (compressed as the
+    source where that is lossless, else deflate: ``_tile_compression``) that keeps CRS and the
     window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
     mask, the image description, ground control points and RPCs (shifted into the tile); others
@@ -322,6 +323,24 @@ def _strip_cropper(src: Path, checked):
         yield crop
 
 
+LOSSLESS = ("deflate", "lzw", "zstd", "lzma", "packbits")  # GeoTIFF compressions a tile keeps as they are
+
+
+def _tile_compression(ds) -> dict:
+    """How a GeoTIFF tile of ``ds`` is compressed: as the source where that is lossless (with its
+    predictor), deflate where the source is compressed otherwise (a JP2, a JPEG-compressed
+    GeoTIFF: re-encoding would lose more, and uncompressed tiles of a Sentinel-2 JP2 took ten
+    times its size on disk), nothing for an uncompressed source."""
+    structure = {k.upper(): str(v).lower() for k, v in ds.tags(ns="IMAGE_STRUCTURE").items()}
+    method = structure.get("COMPRESSION", "")
+    if ds.driver == "GTiff" and method in LOSSLESS:
+        return {"compress": method, **({"predictor": int(structure["PREDICTOR"])} if "PREDICTOR" in structure else {})}
+    if ds.driver == "GTiff" and method in ("", "none"):
+        return {}
+    # a JP2 (compressed by nature) or a lossy GeoTIFF: deflate, integers by their differences
+    return {"compress": "deflate", **({"predictor": 2} if ds.dtypes[0][0] in "ui" else {})}
+
+
 @contextlib.contextmanager
 def _raster_cropper(src: Path):
     """``crop(window, dst) -> dict`` for a GDAL raster: each window as a GeoTIFF with the source's
@@ -342,6 +361,7 @@ def _raster_cropper(src: Path):
         tags = ds.tags()
         internal_mask = ds.nodata is None and all(f.name == "per_dataset" for f in ds.mask_flag_enums[0])
         crs = ds.crs.to_string() if ds.crs is not None else None
+        packing = _tile_compression(ds)
 
         def crop(window: Window, dst: Path) -> dict:
             rw = RWindow(window.x0, window.y0, window.width, window.height)
@@ -349,7 +369,7 @@ def _raster_cropper(src: Path):
             transform = ds.window_transform(rw)
             profile = {"driver": "GTiff", "width": window.width, "height": window.height, "count": ds.count,
                        "dtype": data.dtype, "crs": ds.crs, "transform": None if gcps else transform,
-                       "nodata": ds.nodata}
+                       "nodata": ds.nodata, **packing}
             with open_raster(dst, "w", **profile, **({"photometric": "palette"} if palette else {})) as out:
                 out.write(data)
                 out.update_tags(**tags)

@@ -392,3 +392,21 @@ def test_a_class_folder_without_images_is_counted_not_dropped_unsaid(tmp_path):
     assert stats["notes"]["class_folders_without_images"] == 1
     stats, _ = convert(tmp_path / "src" / "out", "folder", "--src", str(tmp_path / "src"))  # again: out/ is there
     assert stats["notes"]["class_folders_without_images"] == 1  # not the --out folder inside --src
+
+
+@pytest.mark.parametrize(("extra", "want"), [({"compress": "deflate", "predictor": 2}, ("deflate", "2")),
+                                             ({"compress": "lzw"}, ("lzw", None)),
+                                             ({"compress": "jpeg"}, ("deflate", "2")),  # lossy: not re-encoded
+                                             ({}, (None, None))])
+def test_geotiff_tiles_keep_the_sources_compression_losslessly(tmp_path, extra, want):
+    """Tiles of a compressed GeoTIFF or JP2 were written uncompressed: a Sentinel-1 GRD's tiles took
+    1.6x the scene's size, a JP2's 4x."""
+    import rasterio
+
+    src = _geotiff(tmp_path / "s.tif", 64, 64, **extra)
+    with cropper(src) as crop:
+        crop(tile_windows(64, 64, 32)[3], tmp_path / "t.tif")
+    with rasterio.open(tmp_path / "t.tif") as t, rasterio.open(src) as s:
+        got = t.tags(ns="IMAGE_STRUCTURE")
+        assert (got.get("COMPRESSION", "").lower() or None, got.get("PREDICTOR")) == want
+        assert (t.read() == s.read(window=((32, 64), (32, 64)))).all()  # the source's values, as decoded
