@@ -130,6 +130,8 @@ def test_objects_wholly_outside_the_image_are_counted_in_the_legend(tmp_path):
     (ReadConfig(percentiles=(2.0, 180.0)), "percentiles"),  # was: numpy's "Percentiles must be in the range"
     (ReadConfig(stretch=[[float("nan"), 3.0]]), r"stretch\[0\]"),  # was: every value NaN
     (ReadConfig(sar_input="power"), "sar_input"),
+    (ReadConfig(msi_scale=0.0), "msi_scale"),  # was: every reflectance inf
+    (ReadConfig(stats_max_side=0), "stats_max_side"),
 ])
 def test_a_scaling_range_that_cannot_scale_is_refused_naming_the_setting(tmp_path, cfg, name):
     """Fixed or percentile ranges that are not [low, high] were used as given: reversed they turned

@@ -46,6 +46,11 @@ def check_config(cfg: ReadConfig) -> None:
     if cfg.sar_input is not None and cfg.sar_input not in SAR_INPUTS:
         raise ValueError(f"ReadConfig.sar_input must be one of {', '.join(SAR_INPUTS)} (or None: from the values), "
                          f"not {cfg.sar_input!r}")
+    if not (np.isfinite(cfg.msi_scale) and cfg.msi_scale > 0 and np.isfinite(cfg.msi_offset)):
+        raise ValueError(f"ReadConfig.msi_scale {cfg.msi_scale} must be a number above 0 (and msi_offset "
+                         f"{cfg.msi_offset} finite): reflectance is (DN + msi_offset) / msi_scale")
+    if cfg.stats_max_side < 1:
+        raise ValueError(f"ReadConfig.stats_max_side {cfg.stats_max_side} must be 1 or more (pixels a side)")
     ranges = {"percentiles": cfg.percentiles, "sar_db_range": cfg.sar_db_range, "ir_kelvin_range": cfg.ir_kelvin_range,
               **{f"stretch[{i}]": r for i, r in enumerate(cfg.stretch or [])}}
     for name, r in ranges.items():
