@@ -52,6 +52,8 @@ def recipe_global_batch(path: str | Path) -> int:
 
 def read_hostfile(path: str | Path) -> list[tuple[str, int]]:
     """DeepSpeed hostfile → [(host, slots)]; blank lines and # comments skipped."""
+    if not Path(path).is_file():  # was "[Errno 2] No such file or directory: 'hosts'"
+        raise ValueError(f"hostfile {path}: no such file (one 'HOST slots=N' line per node)")
     hosts = []
     for n, line in enumerate(Path(path).read_text().splitlines(), 1):
         line = line.split("#", 1)[0].strip()
@@ -126,8 +128,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     else:
         cmd = ["torchrun", "--nnodes", str(nodes), "--nproc_per_node", str(gpus_per_node)]
         if nodes > 1:
-            if not master_addr:
-                raise ValueError("more than one node with torchrun needs --master-addr or --hostfile")
+            if not master_addr:  # a dry run reads no missing hostfile: it was said to be missing as an option
+                raise ValueError(f"hostfile {hostfile}: no such file, where torchrun's rendezvous host (the first) "
+                                 "comes from; give it, or --master-addr" if hostfile else
+                                 "more than one node with torchrun needs --master-addr or --hostfile")
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
     return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))

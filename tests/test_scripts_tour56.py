@@ -210,3 +210,20 @@ def test_memory_plan_of_a_4bit_recipe_plans_what_it_runs(tmp_path, monkeypatch, 
     out = capsys.readouterr()
     assert out.err == f"memory_plan: {recipe}: model.llm: a 4/8-bit LLM cannot be trained 'full'; set " \
                       "trainable.llm to lora (QLoRA) or frozen\n" and not out.out
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--hostfile", "{gone}"], "launch: hostfile {gone}: no such file (one 'HOST slots=N' line per node)"),
+    (["--hostfile", "{gone}", "--launcher", "torchrun"], "launch: hostfile {gone}: no such file (one"),
+    # a dry run does not read the hosts, but torchrun's rendezvous comes from the file: it was 'needs --hostfile'
+    (["--hostfile", "{gone}", "--launcher", "torchrun", "--dry-run"],
+     "launch: hostfile {gone}: no such file, where torchrun's rendezvous host (the first) comes from; give it, or "
+     "--master-addr"),
+])
+def test_launch_names_a_missing_hostfile(tmp_path, monkeypatch, capsys, args, says):
+    launch = load_script("launch", monkeypatch)
+    gone = tmp_path / "hosts"
+    recipe = REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"
+    assert launch.main([str(recipe), "--nodes", "2", *(a.format(gone=gone) for a in args)]) == 2
+    err = capsys.readouterr().err  # was "launch: [Errno 2] No such file or directory: '…/hosts'"
+    assert err.startswith(says.format(gone=gone)) and err.count("\n") == 1, err
