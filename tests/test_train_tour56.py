@@ -283,3 +283,15 @@ def test_a_mask_of_another_form_is_a_bad_sample_naming_it(make, says, tmp_path):
     Image.fromarray(np.eye(16, dtype=np.uint8)).save(tmp_path / "ok.png")  # one band of ids: as before
     ok = {"id": "r", "meta": {"sem_mask": "ok.png", "inst_mask": "ok.png"}}
     assert patch_targets(ok, tmp_path, 2, 3).shape == (4, 1, 3) and box_targets(ok, tmp_path, 2)[:, 0].sum() == 1
+
+
+def test_a_contrastive_batch_larger_than_the_caption_pairs_is_said(clip_step, tmp_path, capsys):
+    """batch_size=32 over 3 caption pairs contrasted 3 a step without a word (the LM loop refuses data that
+    cannot fill one global batch)."""
+    cfg, data, _ = clip_step
+    base = ["--config", str(cfg), f"data.train={data}", "log.progress=false", "max_steps=1", "optim.warmup_steps=0"]
+    assert train_main([*base, f"out_dir={tmp_path / 'a'}", "batch_size=32"]) == 0
+    assert ("warning: 3 caption pair(s), fewer than a global batch of 32 (batch_size × grad_accum × processes): each "
+            "step contrasts 3 of them") in capsys.readouterr().err
+    assert train_main([*base, f"out_dir={tmp_path / 'b'}", "batch_size=3"]) == 0
+    assert "fewer than a global batch" not in capsys.readouterr().err

@@ -253,6 +253,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
                          + (f" with a stem ({left_out} without one)" if no_stem else "")
                          + f"; contrastive training on {world} process(es) needs at least {2 * world} ({report.summary()})")
+    if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
+        print(f"[rsvlm.train] warning: {len(pairs)} caption pair(s), fewer than a global batch of {per_step} (batch_size "
+              f"× grad_accum × processes): each step contrasts {len(pairs) // world * world} of them", file=sys.stderr)
     if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
