@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.weights and not all(math.isfinite(w) for w in args.weights):  # nan/inf made every tensor NaN
         ap.error(f"--weights {' '.join(map(str, args.weights))}: give finite numbers")
+    if args.weights and (min(args.weights) < 0 or not any(args.weights)):  # was "weights [-1.0, 2.0]: need …"
+        ap.error(f"--weights {' '.join(map(str, args.weights))}: give non-negative numbers, not all zero")
     if args.weights and len(args.weights) != len(args.models):
         ap.error(f"--weights: {len(args.weights)} weight(s) for {len(args.models)} models; give one per model")
     seen: dict[Path, str] = {}

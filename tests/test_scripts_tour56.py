@@ -227,3 +227,16 @@ def test_launch_names_a_missing_hostfile(tmp_path, monkeypatch, capsys, args, sa
     assert launch.main([str(recipe), "--nodes", "2", *(a.format(gone=gone) for a in args)]) == 2
     err = capsys.readouterr().err  # was "launch: [Errno 2] No such file or directory: '…/hosts'"
     assert err.startswith(says.format(gone=gone)) and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("weights", [["-1", "2"], ["0", "0"]])
+def test_average_names_negative_or_zero_weights_as_its_option(tmp_path, monkeypatch, capsys, weights):
+    from test_scripts_checkpoints import fake_ckpt
+
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    with pytest.raises(SystemExit) as e:  # was 'error: weights [-1.0, 2.0]: need one non-negative weight …'
+        avg.main([str(a), str(b), "--out", str(tmp_path / "avg"), "--weights", *weights])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "--weights" in err and "give non-negative numbers, not all zero" in err
+    assert not (tmp_path / "avg").exists()
