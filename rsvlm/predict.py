@@ -36,21 +36,26 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
     shapes only or text only is fused over the image's mirror views (rsvlm.tta; where a view was
     refused, and the view answers left out of the fusion, go to ``notes``); a fused answer is ``cut``,
-    or ``past_context``, where the plain one or any view's was. ``min_objects``, ``by_class``: see
+    or ``past_context``, where the plain one or any view's was. ``notes`` also says which was cut: the
+    answer, or a view answer fused into it. ``min_objects``, ``by_class``: see
     ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     answer = generate(msgs, inputs)[0]
+    said = [inf.cut_note(max_new_tokens)] if inf.is_cut(answer) else []  # under the grammar it reads as whole
     if tta is not None:
         from rsvlm.tta import fused_answers
 
         refused: dict[int, str] = {}
         fused = fused_answers(generate, msgs, inputs, [answer], tta, refused)[0]
-        if notes is not None:
-            notes += [*refused.values(), *([fused.note] if fused is not None and fused.note else [])]
+        said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]
+        if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
+            said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
         if fused is not None:
             answer = fused.as_answer()
+    if notes is not None:
+        notes += said
     return answer
 
 
@@ -349,10 +354,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         result["cut"] = cut
         result["past_context"] = inf.is_past_context(answer)
         print(text)
-        for note in notes:
+        for note in notes:  # the cut one too, the answer's or a view's (ask)
             say(f"note: {note}")
-        if cut:  # under the grammar a cut answer reads as a whole one
-            say(f"note: {inf.cut_note(args.max_new_tokens)}")
         if result["past_context"]:  # its end is unreliable; generate no longer warns a batch at a time
             say(f"warning: {inf.context_note(1, 1, inf.context_of(model))}")
     if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer

@@ -23,13 +23,13 @@ class _ViewsSay:
     """An answerer standing in for the model: ``first`` to the first batch it is asked (the plain
     prompts), with a stray score as a text answer's plain scores could hold, ``rest`` to every later one."""
 
-    def __init__(self, first: str, rest: str, calls: int = 0):
-        self.first, self.rest, self.calls = first, rest, calls
+    def __init__(self, first: str, rest: str, calls: int = 0, cut_on: int = 3):
+        self.first, self.rest, self.calls, self.cut_on = first, rest, calls, cut_on  # cut_on: the call cut short
 
     def __call__(self, messages, images):
         text, scores = (self.first, [0.7]) if self.calls == 0 else (self.rest, [])
         self.calls += 1
-        return [inf.Answer(text, scores, cut=self.calls == 3) for _ in messages]
+        return [inf.Answer(text, scores, cut=self.calls == self.cut_on) for _ in messages]
 
 
 def _repl(ask, messages: list[dict], cfg: tta.FuseConfig | None = None):
@@ -202,3 +202,15 @@ def test_compass_points_and_their_cases_follow_the_view(question, view, want):
 def test_no_crop_is_asked_a_question_of_a_compass_point_or_a_part_of_the_image(question):
     assert not tta.croppable([{"role": "user", "content": question}])
     assert tta.croppable([{"role": "user", "content": "[ground] the white ship SE2"}])  # a name, not a point
+
+
+@pytest.mark.parametrize("cut_on,says", [(3, "a view answer fused into it stopped"), (1, "the answer stopped")])
+def test_predict_says_whether_the_answer_or_a_view_answer_was_cut(monkeypatch, cut_on, says):
+    # was: "the answer stopped at the token limit" under a fused "None." whose view answer was the cut one
+    from rsvlm import predict
+
+    processor = types.SimpleNamespace(prompt=PromptConfig())
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: _ViewsSay("beach", "harbour", cut_on=cut_on))
+    notes: list[str] = []
+    answer = predict.ask(None, processor, [_image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig(), notes=notes)
+    assert answer.cut is True and notes == [f"{says} at the token limit (64 tokens); --max-new-tokens lets it run longer"]
