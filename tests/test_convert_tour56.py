@@ -410,3 +410,16 @@ def test_geotiff_tiles_keep_the_sources_compression_losslessly(tmp_path, extra, 
         got = t.tags(ns="IMAGE_STRUCTURE")
         assert (got.get("COMPRESSION", "").lower() or None, got.get("PREDICTOR")) == want
         assert (t.read() == s.read(window=((32, 64), (32, 64)))).all()  # the source's values, as decoded
+
+
+def test_an_image_whose_objects_are_all_under_a_bin_is_not_written(tmp_path):
+    """The image was copied (or its tile cut) before its objects were found too small for the
+    1000-bin grid: an image in images/ that no record named, counted in the stats' images."""
+    src = tmp_path / "dota"
+    png(src / "S.png", 3000, 1000)
+    (src / "S.txt").write_text("10 10 11.5 10 11.5 11.5 10 11.5 small-vehicle 0\n")
+    png(src / "T.png", 300, 100)
+    (src / "T.txt").write_text("10 10 30 10 30 30 10 30 small-vehicle 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["T.png"] and stats["images"] == 1
+    assert stats["skipped"] == {"smaller_than_a_bin": 1} and {r["meta"]["file"] for r in recs} == {"T.txt"}

@@ -139,6 +139,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
             out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))
     windows = tile_windows(width, height, opts.tile, opts.overlap)
     per_window, counts = tile_objects(inside, windows, opts.min_visible)
+    per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
     if len(windows) > 1:
         out.note("object_cuts_at_tile_borders", counts["cut"])
         out.note("objects_lost_at_tile_borders", counts["lost"])
@@ -191,20 +192,22 @@ def collapses(obj: dict, width: int, height: int) -> bool:
     return False
 
 
+def writable(out: Output, objs: list[dict], width: int, height: int, file: str) -> list[dict]:
+    """``objs`` less those too small for the codec's grid of a ``width`` x ``height`` image or tile,
+    each skipped as ``smaller_than_a_bin``. Found before the image or tile is written: an image whose
+    objects were all under a bin was copied (or cut) and no record named it."""
+    small = [collapses(o, width, height) for o in objs]
+    for o in (o for o, s in zip(objs, small) if s):
+        out.skip("smaller_than_a_bin", o.get("src", file),
+                 f"{o['kind']} {o['coords']} on the 1000-bin grid of {width}x{height}")
+    return [o for o, s in zip(objs, small) if not s]
+
+
 def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: list[dict],
                    forms: tuple[str, ...], opts: DetOptions, seg: bool) -> list[dict]:
-    """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels);
-    returns the objects written (those not too small for the grid)."""
+    """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels, each
+    one ``writable``); returns the objects written."""
     from rsvlm import geometry
-
-    small = [collapses(o, meta["width"], meta["height"]) for o in objs]
-    for o in (o for o, s in zip(objs, small) if s):
-        out.skip("smaller_than_a_bin", o.get("src", meta["file"]),
-                 f"{o['kind']} {o['coords']} on the 1000-bin grid of {meta['width']}x{meta['height']}")
-    objs = [o for o, s in zip(objs, small) if not s]
-    if not objs:
-        out.note("empty_images")
-        return []
 
     def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])

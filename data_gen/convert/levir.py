@@ -39,7 +39,7 @@ from data_gen.convert.common import (
     note_unlabelled,
     pick,
 )
-from data_gen.convert.masks import binary_mask, read_label, seg_records
+from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -142,7 +142,7 @@ def run(args, out: Output) -> None:
                 out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],
                                     "change", meta))
                 if sub.any():
-                    seg_records(out, {args.label: sub}, rid=rid, images=images, meta=meta, form=args.form,
-                                budget=args.budget, task="change", questions=SEGMENT)
+                    seg_records(out, trace(out, {args.label: sub}, args.form, args.budget), rid=rid, images=images,
+                                meta=meta, task="change", questions=SEGMENT)
                 else:
                     out.note("pairs_without_change")

@@ -228,24 +228,34 @@ def class_masks(label, classes: dict[str, object]) -> dict:
     return masks
 
 
-def seg_records(out: Output, masks: dict, *, rid: str, images: list[dict], meta: dict, form: str,
-                budget: int | None, task: str = "seg", questions=SEG) -> None:
-    """One record per class (and form) from its mask; the ``images`` list is given whole."""
+def trace(out: Output, masks: dict, form: str, budget: int | None) -> list[tuple[str, str, list[dict]]]:
+    """(class, form, objects) per class of ``masks`` and form (``--form both``: poly and grid), by
+    ``rsvlm.geometry.mask_to_objects``; a class too small to trace is left out, counted in the
+    notes as ``classes_too_small_to_trace``. Traced before the image is written, so that an image
+    or tile none of whose classes can be traced is not written (it was, and no record named it)."""
     from rsvlm import geometry
 
-    h, w = next(iter(masks.values())).shape if masks else (0, 0)
-    forms = ("poly", "grid") if form == "both" else (form,)
+    kw = {} if budget is None else {"budget": budget}
+    traced = []
     for c, m in masks.items():
-        for f in forms:
-            kw = {} if budget is None else {"budget": budget}
-            objs = geometry.mask_to_objects(m, c, form=f, **kw)
-            if not objs:
+        for f in ("poly", "grid") if form == "both" else (form,):
+            if objs := geometry.mask_to_objects(m, c, form=f, **kw):
+                traced.append((c, f, objs))
+            else:
                 out.note("classes_too_small_to_trace")
-                continue
-            answer = geometry.encode(objs, width=w, height=h)
-            key = f"{rid}-{c.replace(' ', '_')}-{f}"
-            q = pick(questions, key).format(c=c) + (GRID if f == "grid" else "")
-            out.add(make_record(key, images, [(q, answer)], task, meta))
+    return traced
+
+
+def seg_records(out: Output, traced: list[tuple[str, str, list[dict]]], *, rid: str, images: list[dict],
+                meta: dict, task: str = "seg", questions=SEG) -> None:
+    """One record per (class, form) of ``trace``'s output; the ``images`` list is given whole."""
+    from rsvlm import geometry
+
+    for c, f, objs in traced:
+        answer = geometry.encode(objs, width=meta["width"], height=meta["height"])
+        key = f"{rid}-{c.replace(' ', '_')}-{f}"
+        q = pick(questions, key).format(c=c) + (GRID if f == "grid" else "")
+        out.add(make_record(key, images, [(q, answer)], task, meta))
 
 
 def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None) -> list[tuple[Path | None, Path]]:
@@ -325,7 +335,11 @@ def run(args, out: Output) -> None:
             for win, has in zip(tile_progress(windows, image.name), present):
                 if not has:
                     continue
-                masks = class_masks(label[win.y0:win.y1, win.x0:win.x1], classes)
+                traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes), args.form,
+                               args.budget)
+                if not traced:  # every class too small to trace: nothing to write the image for
+                    out.note("empty_images")
+                    continue
                 if not tiled:
                     rel, extra = out.copy_image(image), georef(image)
                 else:
@@ -335,4 +349,4 @@ def run(args, out: Output) -> None:
                 images = [{"path": rel, "modality": args.modality, **extra}]
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
-                seg_records(out, masks, rid=rid, images=images, meta=meta, form=args.form, budget=args.budget)
+                seg_records(out, traced, rid=rid, images=images, meta=meta)
