@@ -423,3 +423,20 @@ def test_an_image_whose_objects_are_all_under_a_bin_is_not_written(tmp_path):
     stats, recs = convert(tmp_path / "o", "dota", "--src", str(src))
     assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["T.png"] and stats["images"] == 1
     assert stats["skipped"] == {"smaller_than_a_bin": 1} and {r["meta"]["file"] for r in recs} == {"T.txt"}
+
+
+def test_a_mask_speck_under_a_bin_is_not_written_as_a_polygon_of_no_area(tmp_path):
+    """masks wrote a one-pixel speck of a 3000 px image as <poly><loc_2>…</poly> (every vertex one
+    bin: no area); a tile holding nothing else was written with no record naming it."""
+    png(tmp_path / "a.png", 3000, 40)
+    _label(tmp_path / "a_mask.png", 3000, 40, [(7, 7, 8, 8, 1), (100, 5, 140, 35, 1)])
+    stats, (rec,) = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "a.png"), "--labels",
+                            str(tmp_path / "a_mask.png"), "--binary", "ship")
+    assert "<poly><loc_2><loc_" not in rec["conversations"][1]["value"]
+    assert rec["conversations"][1]["value"].count("<poly>") == 1 and stats["notes"]["instances_smaller_than_a_bin"] == 1
+    _label(tmp_path / "a_mask.png", 3000, 40, [(7, 7, 8, 8, 1)])  # the speck alone
+    from data_gen.convert import main
+
+    assert main(["masks", "--out", str(tmp_path / "o2"), "--images", str(tmp_path / "a.png"), "--labels",
+                 str(tmp_path / "a_mask.png"), "--binary", "ship"]) == 2
+    assert not any((tmp_path / "o2" / "images").iterdir())  # no image that no record names

@@ -17,7 +17,8 @@ notes as ``labels_not_binary``).
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
 ``grid`` or ``both``). Polygons are the codec's simplified traces of the mask, so decoding gives
-those polygons back within one bin, not the mask pixel for pixel (the tests report the IoU).
+those polygons back within one bin, not the mask pixel for pixel (the tests report the IoU); one
+under a bin wide or high is left out (``instances_smaller_than_a_bin``, in the notes).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
 whose windows has one is not opened at all (``images_without_objects_not_read``, not
@@ -230,17 +231,25 @@ def class_masks(label, classes: dict[str, object]) -> dict:
 
 def trace(out: Output, masks: dict, form: str, budget: int | None) -> list[tuple[str, str, list[dict]]]:
     """(class, form, objects) per class of ``masks`` and form (``--form both``: poly and grid), by
-    ``rsvlm.geometry.mask_to_objects``; a class too small to trace is left out, counted in the
-    notes as ``classes_too_small_to_trace``. Traced before the image is written, so that an image
-    or tile none of whose classes can be traced is not written (it was, and no record named it)."""
+    ``rsvlm.geometry.mask_to_objects``. A polygon under one bin of the codec's 1000-bin grid wide or
+    high is left out, counted in the notes as ``instances_smaller_than_a_bin`` (a one-pixel speck in
+    a 3000 px image was written ``<poly><loc_2><loc_2>…</poly>``, a polygon of no area), and a class
+    with nothing left as ``classes_too_small_to_trace``. Traced before the image is written, so that
+    an image or tile with nothing to trace is not written (it was, and no record named it)."""
+    from data_gen.convert.detection import collapses
     from rsvlm import geometry
 
     kw = {} if budget is None else {"budget": budget}
     traced = []
     for c, m in masks.items():
+        h, w = m.shape
         for f in ("poly", "grid") if form == "both" else (form,):
-            if objs := geometry.mask_to_objects(m, c, form=f, **kw):
-                traced.append((c, f, objs))
+            objs = geometry.mask_to_objects(m, c, form=f, **kw)
+            kept = [o for o in objs if o["kind"] != "poly" or not collapses(o, w, h)]
+            if len(kept) < len(objs):
+                out.note("instances_smaller_than_a_bin", len(objs) - len(kept))
+            if kept:
+                traced.append((c, f, kept))
             else:
                 out.note("classes_too_small_to_trace")
     return traced
