@@ -12,7 +12,7 @@ from convert_helpers import convert, png  # noqa: E402
 from data_gen.tiling import cropper, tile_windows  # noqa: E402
 
 
-def _geotiff(path, w: int, h: int, count: int = 3, dtype: str = "uint8", **extra):
+def rs_geotiff(path, w: int, h: int, count: int = 3, dtype: str = "uint8", **extra):
     import rasterio
     from rasterio.transform import from_origin
 
@@ -28,7 +28,7 @@ def test_a_geotiff_is_opened_once_for_all_its_tiles(tmp_path, monkeypatch):
     on a JP2, 1.7x on a deflate GeoTIFF whose blocks several tiles share."""
     import rsvlm.io.sources as sources
 
-    src = _geotiff(tmp_path / "scene.tif", 96, 64, compress="deflate")
+    src = rs_geotiff(tmp_path / "scene.tif", 96, 64, compress="deflate")
     real, reads = sources.open_raster, []
 
     def counting(path, mode="r", **kw):
@@ -48,7 +48,7 @@ def test_a_geotiff_is_opened_once_for_all_its_tiles(tmp_path, monkeypatch):
         assert extras[4]["transform"] == list(t.transform)[:6] and extras[4]["crs"] == "EPSG:32618"
 
 
-def _label(path, w: int, h: int, boxes=()):
+def label_png(path, w: int, h: int, boxes=()):
     from PIL import Image
 
     lab = np.zeros((h, w), np.uint8)
@@ -69,8 +69,8 @@ def test_an_image_with_no_object_in_any_window_is_not_decoded_but_counted(tmp_pa
     png(tmp_path / "img" / "a.png", 90, 60)
     png(tmp_path / "img" / "b.png", 90, 60)
     (tmp_path / "lab").mkdir()
-    _label(tmp_path / "lab" / "a_mask.png", 90, 60)
-    _label(tmp_path / "lab" / "b_mask.png", 90, 60, [(0, 0, 90, 60, 0)])
+    label_png(tmp_path / "lab" / "a_mask.png", 90, 60)
+    label_png(tmp_path / "lab" / "b_mask.png", 90, 60, [(0, 0, 90, 60, 0)])
     from data_gen.convert import main
 
     assert main(["masks", "--out", str(tmp_path / "o"), "--images", str(tmp_path / "img"), "--labels",
@@ -86,7 +86,7 @@ def test_an_image_with_no_object_in_any_window_is_not_decoded_but_counted(tmp_pa
 def test_an_unknown_label_value_is_counted_once_per_image_not_per_tile(tmp_path):
     """Tiled, a value in no palette was counted once per window it showed in (four times here)."""
     png(tmp_path / "a.png", 40, 40)
-    _label(tmp_path / "a_mask.png", 40, 40, [(2, 2, 30, 30, 1), (15, 15, 25, 25, 7)])
+    label_png(tmp_path / "a_mask.png", 40, 40, [(2, 2, 30, 30, 1), (15, 15, 25, 25, 7)])
     pal = tmp_path / "pal.json"
     pal.write_text('{"tree": 1}')
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "a.png"), "--labels",
@@ -101,7 +101,7 @@ def test_an_image_whose_bands_do_not_fit_the_modality_is_skipped_naming_it(tmp_p
     every record failed in training ('4 band(s) cannot be read as optical')."""
     src = tmp_path / "dota"
     src.mkdir()
-    tif = _geotiff(src / "P1.tif", 64, 48, count=4, photometric="MINISBLACK")  # no alpha: GDAL makes 4 uint8 bands RGBA
+    tif = rs_geotiff(src / "P1.tif", 64, 48, count=4, photometric="MINISBLACK")  # no alpha: GDAL makes 4 uint8 bands RGBA
     (src / "P1.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
     from data_gen.convert import main
 
@@ -122,7 +122,7 @@ def test_a_change_pair_that_is_not_one_band_is_not_written_as_ir(tmp_path):
     rng = np.random.default_rng(0)
     for tag in "AB":
         Image.fromarray(rng.integers(0, 255, (32, 32, 3)).astype(np.uint8)).save(tmp_path / f"p_{tag}.png")
-    _label(tmp_path / "p_label.png", 32, 32, [(4, 4, 12, 12, 255)])
+    label_png(tmp_path / "p_label.png", 32, 32, [(4, 4, 12, 12, 255)])
     from data_gen.convert.common import ConversionError
 
     with pytest.raises(ConversionError, match=r"p_A.png: 3 band\(s\) cannot be read as ir.*--modality optical"):
@@ -135,8 +135,8 @@ def test_a_folder_geotiff_of_four_bands_is_inferred_msi_not_optical(tmp_path):
     """folder inferred optical for any GeoTIFF of up to 4 bands: an R, G, B, NIR scene, which the
     reader cannot read as optical."""
     (tmp_path / "src" / "forest").mkdir(parents=True)
-    _geotiff(tmp_path / "src" / "forest" / "f1.tif", 32, 32, count=4, photometric="MINISBLACK")
-    _geotiff(tmp_path / "src" / "forest" / "f2.tif", 32, 32, count=3)
+    rs_geotiff(tmp_path / "src" / "forest" / "f1.tif", 32, 32, count=4, photometric="MINISBLACK")
+    rs_geotiff(tmp_path / "src" / "forest" / "f2.tif", 32, 32, count=3)
     stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
     assert {r["meta"]["file"]: r["images"][0]["modality"] for r in recs} == {"forest/f1.tif": "msi",
                                                                            "forest/f2.tif": "optical"}
@@ -146,7 +146,7 @@ def test_a_folder_geotiff_of_four_bands_is_inferred_msi_not_optical(tmp_path):
 def test_llava_checks_the_modality_it_writes_and_passes_a_records_own(tmp_path):
     import json
 
-    _geotiff(tmp_path / "n.tif", 16, 16, count=4, photometric="MINISBLACK")
+    rs_geotiff(tmp_path / "n.tif", 16, 16, count=4, photometric="MINISBLACK")
     turns = [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "a field"}]
     (tmp_path / "l.json").write_text(json.dumps([{"id": "flag", "image": "n.tif", "conversations": turns},
                                                  {"id": "own", "image": "n.tif", "modality": "msi", "conversations": turns}]))
@@ -162,8 +162,8 @@ def test_georeferenced_change_pairs_and_untiled_scenes_keep_crs_and_transform_in
     src = tmp_path / "cd"
     src.mkdir()
     for tag in "AB":
-        _geotiff(src / f"x_{tag}.tif", 48, 32)
-    _label(src / "x_label.png", 48, 32, [(2, 2, 20, 20, 255)])
+        rs_geotiff(src / f"x_{tag}.tif", 48, 32)
+    label_png(src / "x_label.png", 48, 32, [(2, 2, 20, 20, 255)])
     _, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src), "--tile", "32", "--overlap", "0")
     tiles = {tuple(r["meta"]["tile"]): r["images"] for r in recs if r["id"].endswith("-describe")}
     assert set(tiles) == {(0, 0, 32, 32), (16, 0, 48, 32)}  # the last column flush with the edge
@@ -173,7 +173,7 @@ def test_georeferenced_change_pairs_and_untiled_scenes_keep_crs_and_transform_in
     assert all(im["transform"] == [0.5, 0, 500000, 0, -0.5, 4000000] for r in recs for im in r["images"])
     dota = tmp_path / "dota"
     dota.mkdir()
-    _geotiff(dota / "P2.tif", 64, 48)
+    rs_geotiff(dota / "P2.tif", 64, 48)
     (dota / "P2.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
     _, recs = convert(tmp_path / "o3", "dota", "--src", str(dota))
     assert {r["images"][0]["crs"] for r in recs} == {"EPSG:32618"}
@@ -223,11 +223,11 @@ def test_images_without_a_label_are_counted_not_left_out_unsaid(tmp_path):
     for name in ("a", "b"):
         png(tmp_path / "img" / f"{name}.png", 20, 20)
     (tmp_path / "lab").mkdir()
-    _label(tmp_path / "lab" / "a_mask.png", 20, 20, [(2, 2, 9, 9, 1)])
+    label_png(tmp_path / "lab" / "a_mask.png", 20, 20, [(2, 2, 9, 9, 1)])
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
                           str(tmp_path / "lab"), "--binary", "water")
     assert len(recs) == 1 and stats["skipped"] == {} and stats["notes"]["images_without_label"] == 1
-    _label(tmp_path / "img" / "a_mask.png", 20, 20, [(2, 2, 9, 9, 1)])  # one folder: labels are not images
+    label_png(tmp_path / "img" / "a_mask.png", 20, 20, [(2, 2, 9, 9, 1)])  # one folder: labels are not images
     stats, _ = convert(tmp_path / "o2", "masks", "--images", str(tmp_path / "img"), "--labels",
                        str(tmp_path / "img"), "--binary", "water")
     assert stats["notes"]["images_without_label"] == 1, stats["notes"]
@@ -257,7 +257,7 @@ def test_levir_counts_the_pairs_no_label_names(tmp_path):
     for name in ("p1", "p2"):
         for sub in "AB":
             png(tmp_path / "cd" / sub / f"{name}.png", 16, 16)
-    _label(tmp_path / "cd" / "label" / "p1.png", 16, 16)
+    label_png(tmp_path / "cd" / "label" / "p1.png", 16, 16)
     stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "cd"))
     assert len(recs) == 1 and stats["notes"]["images_without_label"] == 1
 
@@ -352,9 +352,9 @@ def test_geojson_pairing_says_which_geotiffs_it_passed_over(tmp_path):
 
     for sub in ("PAN", "RGB"):
         (tmp_path / "img" / sub).mkdir(parents=True)
-        _geotiff(tmp_path / "img" / sub / f"{sub}_AOI_1_img1.tif", 40, 40, count=1 if sub == "PAN" else 3)
-    _geotiff(tmp_path / "img" / "RGB" / "notes_a.tif", 8, 8)
-    _geotiff(tmp_path / "img" / "RGB" / "notes_b.tif", 8, 8)
+        rs_geotiff(tmp_path / "img" / sub / f"{sub}_AOI_1_img1.tif", 40, 40, count=1 if sub == "PAN" else 3)
+    rs_geotiff(tmp_path / "img" / "RGB" / "notes_a.tif", 8, 8)
+    rs_geotiff(tmp_path / "img" / "RGB" / "notes_b.tif", 8, 8)
     (tmp_path / "lab").mkdir()
     ring = [[500002, 3999998], [500010, 3999998], [500010, 3999990], [500002, 3999990], [500002, 3999998]]
     (tmp_path / "lab" / "buildings_AOI_1_img1.geojson").write_text(json.dumps({
@@ -403,7 +403,7 @@ def test_geotiff_tiles_keep_the_sources_compression_losslessly(tmp_path, extra, 
     1.6x the scene's size, a JP2's 4x."""
     import rasterio
 
-    src = _geotiff(tmp_path / "s.tif", 64, 64, **extra)
+    src = rs_geotiff(tmp_path / "s.tif", 64, 64, **extra)
     with cropper(src) as crop:
         crop(tile_windows(64, 64, 32)[3], tmp_path / "t.tif")
     with rasterio.open(tmp_path / "t.tif") as t, rasterio.open(src) as s:
@@ -429,12 +429,12 @@ def test_a_mask_speck_under_a_bin_is_not_written_as_a_polygon_of_no_area(tmp_pat
     """masks wrote a one-pixel speck of a 3000 px image as <poly><loc_2>…</poly> (every vertex one
     bin: no area); a tile holding nothing else was written with no record naming it."""
     png(tmp_path / "a.png", 3000, 40)
-    _label(tmp_path / "a_mask.png", 3000, 40, [(7, 7, 8, 8, 1), (100, 5, 140, 35, 1)])
+    label_png(tmp_path / "a_mask.png", 3000, 40, [(7, 7, 8, 8, 1), (100, 5, 140, 35, 1)])
     stats, (rec,) = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "a.png"), "--labels",
                             str(tmp_path / "a_mask.png"), "--binary", "ship")
     assert "<poly><loc_2><loc_" not in rec["conversations"][1]["value"]
     assert rec["conversations"][1]["value"].count("<poly>") == 1 and stats["notes"]["instances_smaller_than_a_bin"] == 1
-    _label(tmp_path / "a_mask.png", 3000, 40, [(7, 7, 8, 8, 1)])  # the speck alone
+    label_png(tmp_path / "a_mask.png", 3000, 40, [(7, 7, 8, 8, 1)])  # the speck alone
     from data_gen.convert import main
 
     assert main(["masks", "--out", str(tmp_path / "o2"), "--images", str(tmp_path / "a.png"), "--labels",
