@@ -413,3 +413,19 @@ def test_a_fill_value_found_in_a_scene_masks_windows_read_with_its_scaling(tmp_p
         cfg = scene.scaling
     win = read_window(path, (0, 0, 32, 32), scaling=cfg)
     assert not win.valid[:, :10].any() and win.valid[:, 10:].all()
+
+
+def test_geojson_in_degrees_names_a_crs_whose_axes_are_longitude_then_latitude(tmp_path):
+    """A scene in EPSG:4326 was written with the crs member urn:ogc:def:crs:EPSG::4326, whose axis
+    order is latitude first, beside coordinates that are longitude first: readers that honour the
+    URN's order put the objects on the other side of the world."""
+    from rsvlm.io import objects_to_geojson
+
+    a = np.zeros((3, 20, 20), np.uint8)
+    img = read_image(write_tif(tmp_path / "deg.tif", a, crs="EPSG:4326",
+                               transform=(0.001, 0.0, 10.0, 0.0, -0.001, 50.0)))
+    fc = objects_to_geojson([{"kind": "point", "coords": [5, 5], "label": "x"}], img)
+    assert fc["crs"]["properties"]["name"] == "urn:ogc:def:crs:OGC:1.3:CRS84"
+    np.testing.assert_allclose(fc["features"][0]["geometry"]["coordinates"], [10.005, 49.995])  # lon, lat
+    utm = read_image(write_tif(tmp_path / "utm.tif", a))
+    assert objects_to_geojson([], utm)["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::32633"

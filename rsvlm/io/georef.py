@@ -180,6 +180,8 @@ def _crs_member(crs: str) -> dict:
 
     epsg = CRS.from_user_input(crs).to_epsg()
     name = f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else CRS.from_user_input(crs).to_wkt()
+    if epsg == 4326:  # the URN of EPSG:4326 orders latitude first, which readers that honour it swap to
+        name = "urn:ogc:def:crs:OGC:1.3:CRS84"  # as GDAL writes it: longitude, latitude, as the coordinates are
     return {"type": "name", "properties": {"name": name}}
 
 
