@@ -3,6 +3,7 @@ DeepSpeed's own process groups and dist.timeout_s, and what a user meets on the 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -295,3 +296,33 @@ def test_a_contrastive_batch_larger_than_the_caption_pairs_is_said(clip_step, tm
             "step contrasts 3 of them") in capsys.readouterr().err
     assert train_main([*base, f"out_dir={tmp_path / 'b'}", "batch_size=3"]) == 0
     assert "fewer than a global batch" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("recipe_name", ["sft_tiny.yaml", "pretrain_encoder_tiny.yaml"])
+def test_the_step_sigterm_stops_at_is_logged(recipe_name, tmp_path, monkeypatch):
+    """With log.every=1000 a run stopped by SIGTERM at step 3 wrote no metrics line: the losses since the last
+    line were lost (a resume's lines start after the step folder's step)."""
+    import rsvlm.train.clip as clip
+    import rsvlm.train.logging as logging
+
+    calls = []
+
+    def term_at_step_2(*args):  # a scheduler's SIGTERM during step 2: taken at the next step boundary
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    if recipe_name == "sft_tiny.yaml":
+        step = logging.Metrics.step
+        monkeypatch.setattr(logging.Metrics, "step", lambda self: (term_at_step_2(), step(self)))
+    else:
+        accumulate = clip.accumulate
+        monkeypatch.setattr(clip, "accumulate", lambda *a: (term_at_step_2(), accumulate(*a))[1])
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path, recipe_name)), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "max_steps=50", "batch_size=2", "log.every=1000", "ckpt.every=1000"]
+    assert train_main(argv) == 143
+    lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    stopped = int(sorted((out / "checkpoints").iterdir())[-1].name.split("_")[1])
+    assert [x["step"] for x in lines] == [stopped] and stopped in (2, 3), lines

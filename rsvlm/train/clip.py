@@ -394,7 +394,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             state[f"{k}_losses"].append(v)
         state["step"] = step + 1
         bar.set_postfix(loss=f"{total:.4f}", **{k: f"{v:.3f}" for k, v in parts.items()})
-        if rank == 0 and (state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps):
+        last = state["step"] == cfg.max_steps or stop_due(stopping, state["step"], cfg.max_steps)  # (stopped at)
+        if rank == 0 and (state["step"] % cfg.log.every == 0 or last):
             line = {"step": state["step"], "lr": lr}
             for key in ("losses", *(f"{k}_losses" for k in PATCH_HEADS)):
                 if window := state[key][log_from:]:

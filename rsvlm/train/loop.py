@@ -393,8 +393,9 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             metrics.step()
             if profiler is not None:
                 profiler.step()
-            log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps
             stop_now = stop_due(stopping, state["step"], cfg.max_steps)
+            # the step a run stops at is logged, as its last one is (the window since the last line was lost)
+            log_now = state["step"] % cfg.log.every == 0 or state["step"] == cfg.max_steps or stop_now
             save_now = save_due(cfg.ckpt.every, state["step"], cfg.max_steps, stop_now)
             if log_now or save_now:
                 check_finite(nonfinite, cfg, checked, state["step"], world)
