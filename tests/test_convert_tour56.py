@@ -258,6 +258,7 @@ def test_levir_counts_the_pairs_no_label_names(tmp_path):
         for sub in "AB":
             png(tmp_path / "cd" / sub / f"{name}.png", 16, 16)
     label_png(tmp_path / "cd" / "label" / "p1.png", 16, 16)
+    (tmp_path / "cd" / "A" / "p1.png.aux.xml").write_text("<PAMDataset/>")  # a sidecar, not an image
     stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "cd"))
     assert len(recs) == 1 and stats["notes"]["images_without_label"] == 1
 

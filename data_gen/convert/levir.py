@@ -27,6 +27,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen.convert.common import (
+    IMAGE_EXTS,
     ConversionError,
     Output,
     WrongBands,
@@ -104,7 +105,8 @@ def run(args, out: Output) -> None:
     if not triples:
         raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)")
     befores = sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else sorted(src.glob("*_A.*"))
-    note_unlabelled(out, {str(p): p for p in befores if p.is_file()}, [a for _, a, _, _ in triples if a])
+    note_unlabelled(out, {str(p): p for p in befores if p.is_file() and p.suffix.lower() in IMAGE_EXTS},
+                    [a for _, a, _, _ in triples if a])  # not a sidecar (x_A.png.aux.xml)
     for name, a, b, lab in tqdm(triples, desc="levir-cd", unit="pair"):
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
