@@ -94,7 +94,8 @@ def expected_bands(modality: str) -> str:
     return {
         "optical": "3 bands (RGB), 4 with alpha, or 1 grey band",
         "msi": "2 or more bands, or 1 Sentinel-2 band file (B04.jp2)",
-        "sar": "1 to 4 polarisation bands (complex, float or uint amplitude)",
+        "sar": ("1, 2 or 4 polarisation bands (complex, float or uint amplitude), or 3 identical ones (grey "
+                "stored as RGB); 3 others are a colour composite (Pauli RGB): read it as optical"),
         "ir": "1 band (or 3 identical bands)",
     }[modality]
 
