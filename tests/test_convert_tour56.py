@@ -441,3 +441,24 @@ def test_a_mask_speck_under_a_bin_is_not_written_as_a_polygon_of_no_area(tmp_pat
     assert main(["masks", "--out", str(tmp_path / "o2"), "--images", str(tmp_path / "a.png"), "--labels",
                  str(tmp_path / "a_mask.png"), "--binary", "ship"]) == 2
     assert not any((tmp_path / "o2" / "images").iterdir())  # no image that no record names
+
+
+def test_levir_takes_no_gdal_sidecar_for_a_label_or_an_image(tmp_path):
+    """label/x.png.aux.xml was a label (skipped as missing_image), and a flat x_A.aux.xml, sorted
+    before x_A.tif, was taken for the A image (skipped unreadable)."""
+    for sub in ("A", "B", "label"):
+        (tmp_path / "cd" / sub).mkdir(parents=True)
+    for sub in "AB":
+        png(tmp_path / "cd" / sub / "p1.png", 16, 16)
+    label_png(tmp_path / "cd" / "label" / "p1.png", 16, 16, [(2, 2, 8, 8, 255)])
+    (tmp_path / "cd" / "label" / "p1.png.aux.xml").write_text("<PAMDataset/>")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "cd"))
+    assert stats["skipped"] == {} and len(recs) == 2
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for tag in "AB":
+        rs_geotiff(flat / f"x_{tag}.tif", 16, 16)
+        (flat / f"x_{tag}.aux.xml").write_text("<PAMDataset/>")
+    label_png(flat / "x_label.png", 16, 16, [(2, 2, 8, 8, 255)])
+    stats, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(flat))
+    assert stats["skipped"] == {} and recs[0]["images"][0]["path"].endswith("x_A.tif")

@@ -62,12 +62,13 @@ def add_arguments(p) -> None:
 
 
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:
-    """(name, A, B, label) per label file; A or B None when absent."""
+    """(name, A, B, label) per label image; A or B None when absent. Files that are not images (a
+    GDAL sidecar ``x.png.aux.xml``) are neither labels nor A or B images."""
     if (src / "label").is_dir():
         return [(p.stem, _same(src / "A", p.name), _same(src / "B", p.name), p)
-                for p in sorted((src / "label").iterdir()) if p.is_file()]
+                for p in sorted((src / "label").iterdir()) if _image(p)]
     out = []
-    for p in sorted(src.glob("*_label.*")):
+    for p in sorted(p for p in src.glob("*_label.*") if _image(p)):
         name = p.stem[: -len("_label")]
         out.append((name, _first(src, f"{name}_A"), _first(src, f"{name}_B"), p))
     return out
@@ -79,8 +80,12 @@ def _same(folder: Path, name: str) -> Path | None:
 
 
 def _first(folder: Path, stem: str) -> Path | None:
-    hits = sorted(p for p in folder.glob(f"{stem}.*") if p.is_file())
+    hits = sorted(p for p in folder.glob(f"{stem}.*") if _image(p))  # not x_A.aux.xml, sorted before x_A.tif
     return hits[0] if hits else None
+
+
+def _image(p: Path) -> bool:
+    return p.is_file() and p.suffix.lower() in IMAGE_EXTS
 
 
 def describe(mask, label: str) -> str:
@@ -105,8 +110,7 @@ def run(args, out: Output) -> None:
     if not triples:
         raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)")
     befores = sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else sorted(src.glob("*_A.*"))
-    note_unlabelled(out, {str(p): p for p in befores if p.is_file() and p.suffix.lower() in IMAGE_EXTS},
-                    [a for _, a, _, _ in triples if a])  # not a sidecar (x_A.png.aux.xml)
+    note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
     for name, a, b, lab in tqdm(triples, desc="levir-cd", unit="pair"):
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
