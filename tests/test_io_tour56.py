@@ -436,3 +436,17 @@ def test_three_different_sar_bands_are_refused_without_saying_three_would_do(tmp
     a = np.random.default_rng(0).random((3, 16, 16)).astype(np.float32)
     with pytest.raises(ValueError, match=r"3 band\(s\) cannot be read as sar; expected 1, 2 or 4 .*read it as optical"):
         read_image(write_tif(tmp_path / "pauli.tif", a), "sar")
+
+
+@pytest.mark.parametrize("kw, why", [({"alpha": 40}, "alpha 40 must lie in"), ({"alpha": -0.2}, "alpha -0.2"),
+                                     ({"object_scale": 0}, "object_scale 0 must"), ({"max_side": 0}, "max_side 0")])
+def test_overlay_settings_out_of_range_are_refused_naming_them(tmp_path, kw, why):
+    """alpha=40 (a percent) met numpy's "Python integer 10200 out of bounds for uint8" at the
+    first mask; object_scale=0 divided by zero."""
+    from rsvlm.io import RSImage, draw_overlay
+
+    img = RSImage(data=np.zeros((3, 50, 50), np.float32), modality="optical", bands=["R", "G", "B"], path="o")
+    mask = {"kind": "mask", "mask": np.ones((5, 5), bool), "label": "m"}
+    with pytest.raises(ValueError, match=why):
+        draw_overlay(img, [mask], tmp_path / "o.png", **kw)
+    assert draw_overlay(img, [mask], tmp_path / "o.png", alpha=1.0).is_file()

@@ -228,6 +228,11 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     if Path(out_png).suffix.lower() not in Image.registered_extensions():  # PIL would say so after the drawing
         raise ValueError(f"{out_png}: unknown image extension {Path(out_png).suffix or '(none)'!r}; "
                          "give e.g. overlay.png")
+    if not 0 <= alpha <= 1:  # 40 (a percent) was numpy's "Python integer 10200 out of bounds for uint8"
+        raise ValueError(f"alpha {alpha} must lie in [0, 1]: the opacity of mask and polygon fills")
+    if not (object_scale > 0 and min(max_side, min_side) >= 1):
+        raise ValueError(f"object_scale {object_scale} must be above 0, max_side {max_side} and min_side "
+                         f"{min_side} 1 or more")
     W, H = img.width, img.height
     every, where = objects, per_object(objects, lambda o: _where(o, W / object_scale, H / object_scale))
     objects = [o for o, w in zip(every, where) if w == "inside"]  # the others are counted in the legend
