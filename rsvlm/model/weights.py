@@ -30,7 +30,7 @@ def saved_dtypes(files: list[Path]) -> dict[str, torch.dtype]:
 
 
 def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
-                        weights: list[float] | None = None) -> Path:
+                        weights: list[float] | None = None, progress: bool = True) -> Path:
     """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
     every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
     dtype); everything else is copied from the first, but for ``PROVENANCE`` (each input's training
@@ -38,7 +38,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     meaningful for models fine-tuned from one starting point. Refuses LoRA factors (an adapter/ or
     encoder LoRA: averaging A and B apart is not averaging their product; ``rsvlm merge-lora``
     first), differing configs (naming the settings) or tokenizers, and tensors that differ in name,
-    shape or dtype, or (non-floating) in value."""
+    shape or dtype, or (non-floating) in value. ``progress``: a bar per weight file, on a terminal or
+    not (a 7B soup written to a log file reads for minutes)."""
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
@@ -89,7 +90,7 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
             raise ValueError(f"{p}: holds LoRA factors ({lora[0]}, {len(lora)} in all), and averaging A and B apart "
                              "is not averaging their product; run `rsvlm merge-lora` on each checkpoint first")
         merged = {}
-        for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=None):
+        for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=not progress):
             ts = [h.get_tensor(k) for h in handles]
             if any(t.shape != ts[0].shape or t.dtype != ts[0].dtype for t in ts):
                 raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype: " + ", ".join(  # naming whose
@@ -174,7 +175,7 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                 x, y = ha.get_tensor(k), hb.get_tensor(k)
                 if x.shape != y.shape:
                     status, diff = "shape", 0.0
-                elif x.dtype == y.dtype and torch.equal(x, y):
+                elif x.dtype == y.dtype and (torch.equal(x, y) or _same_bits(x, y)):  # NaN != NaN in torch.equal
                     status, diff = "same", 0.0
                 else:  # other values, or another dtype (a bf16 copy of float32 weights): how far they moved
                     status = "differs" if x.dtype == y.dtype else "dtype"
@@ -182,6 +183,11 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                     diff = (x.double() - y.double()).abs().max().item() if floating and x.numel() else 0.0
                 rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
                 bar.update()
+
+
+def _same_bits(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """Whether two tensors of one dtype and shape hold the same bytes (a diverged run's NaN equals itself)."""
+    return torch.equal(x.contiguous().reshape(-1).view(torch.uint8), y.contiguous().reshape(-1).view(torch.uint8))
 
 
 def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
