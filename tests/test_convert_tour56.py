@@ -462,3 +462,15 @@ def test_levir_takes_no_gdal_sidecar_for_a_label_or_an_image(tmp_path):
     label_png(flat / "x_label.png", 16, 16, [(2, 2, 8, 8, 255)])
     stats, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(flat))
     assert stats["skipped"] == {} and recs[0]["images"][0]["path"].endswith("x_A.tif")
+
+
+def test_voc_reads_no_gdal_sidecar_as_an_annotation(tmp_path):
+    """A P1.png.aux.xml beside the images (QGIS writes one on opening a file) was read as a VOC file
+    without objects, and its image counted as having none."""
+    png(tmp_path / "P1.png", 40, 30)
+    (tmp_path / "P1.xml").write_text("<annotation><filename>P1.png</filename><object><name>ship</name><bndbox>"
+                                     "<xmin>3</xmin><ymin>3</ymin><xmax>20</xmax><ymax>15</ymax></bndbox></object>"
+                                     "</annotation>")
+    (tmp_path / "P1.png.aux.xml").write_text("<PAMDataset><Metadata/></PAMDataset>")
+    stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
+    assert len(recs) == 2 and stats["notes"] == {"sidecars_copied": 1} and stats["skipped"] == {}  # with P1.png

@@ -112,7 +112,7 @@ def run(args, out: Output) -> None:
         image_dir = cands[0] if cands else src
     index = index_images(image_dir, out)
     allowed = class_filter(args.classes)
-    files = sorted(src.rglob("*.xml"))
+    files = sorted(p for p in src.rglob("*.xml") if not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
     if not files:
         raise ConversionError(f"{src}: no .xml files")
     named = []  # the images some XML names
