@@ -450,3 +450,10 @@ def test_overlay_settings_out_of_range_are_refused_naming_them(tmp_path, kw, why
     with pytest.raises(ValueError, match=why):
         draw_overlay(img, [mask], tmp_path / "o.png", **kw)
     assert draw_overlay(img, [mask], tmp_path / "o.png", alpha=1.0).is_file()
+
+
+def test_a_fixed_stretch_may_be_a_numpy_array(tmp_path):
+    """check_config's first form took ``cfg.stretch or []``: a numpy array's truth value raised."""
+    path = write_tif(tmp_path / "db.tif", _sigma0_db())
+    img = read_image(path, scaling=ReadConfig(stretch=np.array([[-25.0, 0.0]]), sar_input="db"))
+    np.testing.assert_allclose(img.data[0, 5, 5], np.clip((_sigma0_db()[0, 5, 5] + 25) / 25, 0, 1), atol=1e-6)

@@ -52,7 +52,7 @@ def check_config(cfg: ReadConfig) -> None:
     if cfg.stats_max_side < 1:
         raise ValueError(f"ReadConfig.stats_max_side {cfg.stats_max_side} must be 1 or more (pixels a side)")
     ranges = {"percentiles": cfg.percentiles, "sar_db_range": cfg.sar_db_range, "ir_kelvin_range": cfg.ir_kelvin_range,
-              **{f"stretch[{i}]": r for i, r in enumerate(cfg.stretch or [])}}
+              **{f"stretch[{i}]": r for i, r in enumerate([] if cfg.stretch is None else cfg.stretch)}}
     for name, r in ranges.items():
         if r is None:
             continue
