@@ -457,3 +457,17 @@ def test_a_fixed_stretch_may_be_a_numpy_array(tmp_path):
     path = write_tif(tmp_path / "db.tif", _sigma0_db())
     img = read_image(path, scaling=ReadConfig(stretch=np.array([[-25.0, 0.0]]), sar_input="db"))
     np.testing.assert_allclose(img.data[0, 5, 5], np.clip((_sigma0_db()[0, 5, 5] + 25) / 25, 0, 1), atol=1e-6)
+
+
+def test_a_declared_scale_applied_to_a_scene_is_not_said_unapplied_in_its_windows(tmp_path):
+    """Windows read with scene.scaling (msi_scale and msi_offset already the declared ones) were
+    told the file's scale was 'not applied'."""
+    from rsvlm.io import SceneReader, read_window
+
+    dn = np.full((4, 16, 16), 3000, np.uint16)
+    path = _with_scales(write_tif(tmp_path / "cog.tif", dn), (1e-4,) * 4, (-0.1,) * 4)
+    with SceneReader(path) as scene:
+        cfg = scene.scaling
+    win = read_window(path, (0, 0, 8, 8), scaling=cfg)
+    np.testing.assert_allclose(win.data, 0.2, atol=1e-6)
+    assert not any("not applied" in n for n in win.notes), win.notes

@@ -190,11 +190,14 @@ class SceneReader:
         self.bands = self._band_names(bands, mission)
         default = sc.ReadConfig()
         declared = _declared_scaling(src, self.indexes)  # [(scale, offset)] GDAL gives the bands read
+        if len(declared) == 1 and declared[0][0] and modality == "msi" and np.allclose(
+                (self.cfg.msi_scale * declared[0][0], self.cfg.msi_offset * declared[0][0]), (1, declared[0][1])):
+            declared = []  # applied already: a scene's .scaling passed on to read its windows
         if (len(declared) == 1 and declared[0][0] and modality == "msi" and np.dtype(src.dtype).kind in "ui"
                 and (self.cfg.msi_scale, self.cfg.msi_offset) == (default.msi_scale, default.msi_offset)):
             (gain, offset), declared = declared[0], []  # an Earth Search Sentinel-2 COG: DN × 0.0001 − 0.1
             self.cfg.msi_scale, self.cfg.msi_offset = 1 / gain, offset / gain
-            self.notes.append(f"reflectance as the file declares it (GDAL scale / offset): {_dn_times(gain, offset)}")
+            self.notes.append(f"reflectance as the file declares it (GDAL scale / offset): {sc.dn_text(gain, offset)}")
         elif (landsat_dn and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
                 == (default.msi_scale, default.msi_offset)
                 and (how := pr.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
@@ -210,7 +213,7 @@ class SceneReader:
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
-            told = ", ".join(_dn_times(a, b) for a, b in declared)
+            told = ", ".join(sc.dn_text(a, b) for a, b in declared)
             self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
                               "is read from the DN" + (" (ir_kelvin=[scale, offset] if that is kelvin)" * (modality == "ir")))
         self.nodata = self.cfg.nodata
@@ -412,10 +415,6 @@ def _declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
     pairs = [(float(a), float(b)) for d in getattr(src, "datasets", []) for a, b in zip(d.scales, d.offsets)]
     used = list(dict.fromkeys(pairs[i] for i in indexes)) if len(pairs) == src.count else []  # not a palette's RGB
     return [] if used == [(1.0, 0.0)] else used
-
-
-def _dn_times(scale: float, offset: float) -> str:
-    return f"DN × {scale:g} {'−' if offset < 0 else '+'} {abs(offset):g}"
 
 
 def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str:

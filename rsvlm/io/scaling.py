@@ -62,6 +62,11 @@ def check_config(cfg: ReadConfig) -> None:
                              + (" in [0, 100]" if name == "percentiles" else ""))
 
 
+def dn_text(scale: float, offset: float) -> str:
+    """``DN × 0.0001 − 0.1``: how values are made of DN, for notes."""
+    return f"DN × {scale:g} {'−' if offset < 0 else '+'} {abs(offset):g}"
+
+
 def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,
                    n_files: int = 1) -> tuple[str, str]:
     """Guess the modality from band count and dtype; returns (modality, human-readable reason).
