@@ -199,16 +199,17 @@ def unknown_values(label, classes: dict[str, object], ignored: list, out: Output
     per label image (it was once per tile, an overlapped pixel twice) as ``unknown_label_value``."""
     import numpy as np
 
-    rgb = label.ndim == 3
-    flat = label.reshape(-1, 3) if rgb else label.reshape(-1)
-    if rgb:  # one uint32 per colour: np.unique of rows is many times slower
-        flat = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
-    values, counts = np.unique(flat, return_counts=True)
     if "nonzero" in classes.values():
         return  # --binary: every value but 0 is the class
+    rgb = label.ndim == 3
+    flat = label.reshape(-1, 3) if rgb else label.reshape(-1)
+    packed = rgb and flat.dtype == np.uint8  # one uint32 per colour: np.unique of rows is many times slower
+    if packed:
+        flat = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
+    values, counts = np.unique(flat, axis=0 if rgb and not packed else None, return_counts=True)
     known = {tuple(v) if isinstance(v, list) else v for v in (*classes.values(), *ignored)}
     for v, n in zip(values.tolist(), counts.tolist()):
-        key = (v >> 16, (v >> 8) & 255, v & 255) if rgb else v
+        key = (v >> 16, (v >> 8) & 255, v & 255) if packed else tuple(v) if rgb else v
         if key not in known:
             out.skip("unknown_label_value", where, f"value {key} on {n} pixels")
 
