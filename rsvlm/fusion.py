@@ -207,7 +207,7 @@ def _through_steps(ring) -> np.ndarray:
         c = c[:-1]
     e = np.roll(c, -1, axis=0) - c  # (N,2) edges, each along x or y; edge i runs from vertex i
     n = np.maximum(1, np.rint(np.abs(e).sum(1))).astype(int)  # (N,) pixels along each edge
-    prev = np.roll(e, 1, axis=0)  # (N,) the edge into each vertex
+    prev = np.roll(e, 1, axis=0)  # (N,2) the edge into each vertex
     turn = np.sign(prev[:, 0] * e[:, 1] - prev[:, 1] * e[:, 0])  # (N,) which way the ring turns at each vertex
     step = (n == 1) & (turn != np.roll(turn, -1))  # (N,) edge i turns one way at its start, the other at its end
     corner = ~step & ~np.roll(step, 1)  # (N,) no step on either side of the vertex
