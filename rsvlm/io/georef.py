@@ -178,10 +178,12 @@ def per_object(objects: list[dict], f) -> list:
 def _crs_member(crs: str) -> dict:
     from rasterio.crs import CRS
 
-    epsg = CRS.from_user_input(crs).to_epsg()
-    name = f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else CRS.from_user_input(crs).to_wkt()
+    crs = CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
     if epsg == 4326:  # the URN of EPSG:4326 orders latitude first, which readers that honour it swap to
         name = "urn:ogc:def:crs:OGC:1.3:CRS84"  # as GDAL writes it: longitude, latitude, as the coordinates are
+    else:
+        name = f"urn:ogc:def:crs:EPSG::{epsg}" if epsg else crs.to_wkt()
     return {"type": "name", "properties": {"name": name}}
 
 

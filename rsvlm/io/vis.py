@@ -130,7 +130,7 @@ def _anchor(obj: dict, s: float) -> tuple[float, float]:
         return x * s, y * s
     if kind == "point":
         return c[0] * s + 6, c[1] * s - 6
-    x0, y0, *_ = mask_bounds(obj) or mask_array(obj)[1]
+    x0, y0, _, _ = mask_bounds(obj)  # never empty: draw_overlay leaves empty masks out
     return x0 * s, y0 * s
 
 
