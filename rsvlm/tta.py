@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rsvlm.fusion import BOXLIKE, cut_by, fits, fuse, vote
-from rsvlm.tta_words import CORNERS, FRAMED, SWAPS, UNMAPPED, framing_words, swap_words  # noqa: F401 (tables: importable here)
+from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, framing_words, swap_words  # noqa: F401 (tables: importable here)
 
 if TYPE_CHECKING:
     from rsvlm.answering import Answer
