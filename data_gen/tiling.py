@@ -200,21 +200,14 @@ def tile_suffix(src: Path) -> str:
 def georef(src: Path) -> dict:
     """``{"crs", "transform"}`` of a georeferenced GeoTIFF or JP2, or PNG / JPEG with a sidecar, as
     a whole (what ``crop_to_file`` returns for a window of it), else ``{}``."""
-    if Path(src).suffix.lower() not in RASTER_SUFFIXES and not _geo_sidecar(Path(src)):
-        return {}
-    from rsvlm.io.sources import open_raster
+    from rsvlm.io.sources import _has_geo_sidecar, open_raster  # the reader's own sidecar test
 
+    if Path(src).suffix.lower() not in RASTER_SUFFIXES and not _has_geo_sidecar(Path(src)):
+        return {}
     with open_raster(src) as ds:
         if ds.crs is None or ds.transform.is_identity:
             return {}
         return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}
-
-
-def _geo_sidecar(src: Path) -> bool:
-    """Whether a sidecar GDAL reads beside ``src`` (a world file, ``.aux.xml``) may georeference it."""
-    from rsvlm.io.sources import GEO_SIDECARS
-
-    return any(Path(f"{src}{s}").exists() or src.with_suffix(s).exists() for s in GEO_SIDECARS)
 
 
 def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
@@ -258,9 +251,9 @@ def cropper(src: Path):
 
     from PIL import Image
 
-    from rsvlm.io.sources import pil_cuts_bits
+    from rsvlm.io.sources import _has_geo_sidecar, pil_cuts_bits
 
-    if _geo_sidecar(src):  # a georeferenced PNG or JPEG (world file, .aux.xml): GDAL keeps it in each tile
+    if _has_geo_sidecar(src):  # a georeferenced PNG or JPEG (world file, .aux.xml): GDAL keeps it in each tile
         with _strip_cropper(src, checked) as crop:
             yield crop
         return
