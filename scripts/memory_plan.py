@@ -166,8 +166,7 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
         enc = model.encoders[sc.encoder]
         shapes.append((model.n_visual_tokens(stem), enc.width, len(_encoder_parts(enc)[1]),
                        (enc.image_size // enc.patch_size) ** 2 + 1))
-    tokens, width, blocks, seq = max(shapes, key=lambda v: (2 * v[3] * v[1] + 4 * v[0] * h
-                                                           + grads * 32 * v[3] * v[1] * v[2], v[0]))
+    tokens, width, blocks, seq = max(shapes, key=lambda v: (image_activation_bytes(*v, h, grads), v[0]))
     return Inventory(
         name=name, total=n_params(model) + extra, quantisable=quant,
         trainable=n_params(model, True) + (extra if cfg.trainable.llm == "full" else 0),
@@ -252,10 +251,13 @@ def activation_bytes(inv: Inventory, seq_len: int, images: int = 1) -> int:
     """Activation memory of one sample (formula in the module docstring)."""
     s, h, i = seq_len, inv.hidden, inv.inter
     llm = 2 * s * h * inv.layers + 2 * s * (6 * h + 2 * h * inv.kv_ratio + 4 * i) + 10 * s * inv.vocab_rows
-    vis = 2 * inv.vis_seq * inv.vis_width + 4 * inv.vis_tokens * h
-    if inv.vision_grads:
-        vis += 32 * inv.vis_seq * inv.vis_width * inv.vis_blocks
+    vis = image_activation_bytes(inv.vis_tokens, inv.vis_width, inv.vis_blocks, inv.vis_seq, h, inv.vision_grads)
     return int(llm + images * vis)
+
+
+def image_activation_bytes(tokens: int, width: int, blocks: int, seq: int, hidden: int, grads: bool) -> int:
+    """Activation memory of one image: projector input and hidden, and the ViT's blocks when ``grads``."""
+    return 2 * seq * width + 4 * tokens * hidden + (32 * seq * width * blocks if grads else 0)
 
 
 def model_state_bytes(inv: Inventory, strategy: str, gpus_per_node: int, nodes: int) -> tuple[int, int]:
