@@ -12,7 +12,6 @@ are generated before the loop sees it.
 from __future__ import annotations
 
 import numbers
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,45 +35,6 @@ class GenerationConfig:
             raise ValueError(f"temperature must be > 0 and finite for sampling, got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
-
-
-@dataclass(frozen=True)
-class StopPieces:
-    """The tokens that would finish a stop string: those whose text holds a whole one, and per proper
-    suffix of one, those whose text begins with it (they finish it after text ending on the rest).
-    Read from each token's text alone; a caller checks the second kind in context."""
-
-    stops: tuple[str, ...]
-    within: list[int]
-    begin: dict[str, list[int]]  # s[k:] (0 < k < len(s)) → the ids whose text starts with it
-
-    @classmethod
-    def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
-        """From ``pieces`` (id → its text) and the stop strings."""
-        stops = tuple(s for s in stops if s)
-        begin: dict[str, list[int]] = {}
-        for rest in {s[k:] for s in stops for k in range(1, len(s))}:
-            begin[rest] = [i for i, p in pieces.items() if p.startswith(rest)]
-        return cls(stops, [i for i, p in pieces.items() if any(s in p for s in stops)], begin)
-
-    def finishing(self, text: str) -> tuple[list[int], list[int]]:
-        """(the ids that finish a stop string after any text, those that may finish one begun at the end of ``text``)."""
-        return self.within, sorted({i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k])
-                                    for i in self.begin[s[k:]]})
-
-
-_STOPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> {(V, its length, stops): StopPieces}
-
-
-def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPieces:
-    """``StopPieces`` of the text tokens (``text``: (V,) bool): every one is decoded (2 s at 150k pieces),
-    so made once per tokenizer and stop strings, and only when a constraint first needs them."""
-    per = _STOPS.setdefault(tokenizer, {})
-    key = (len(text), len(tokenizer), stops)
-    if key not in per:
-        ids = text.nonzero().flatten().tolist()
-        per[key] = StopPieces.of(dict(zip(ids, tokenizer.batch_decode([[i] for i in ids]))), list(stops))
-    return per[key]
 
 
 @dataclass

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
-from rsvlm.model.generation import stop_pieces
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 _WORD = re.compile(r"\w")
@@ -203,7 +202,8 @@ def coordinate_axes(ids: list[int], g: GrammarIds) -> list[tuple[int, int]]:
     return out
 
 
-_PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tokenizer -> {(V, its length): AnglePieces}
+# tokenizer -> {(V, its length): AnglePieces, (V, its length, stop strings): StopPieces}
+_PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -240,6 +240,42 @@ def _angle_pieces(tokenizer, text: torch.Tensor) -> AnglePieces:
     return per[key]
 
 
+@dataclass(frozen=True)
+class StopPieces:
+    """The tokens that would finish a stop string: those whose text holds a whole one, and per proper
+    suffix of one, those whose text begins with it (they finish it after text ending on the rest).
+    Read from each token's text alone; a caller checks the second kind in context."""
+
+    stops: tuple[str, ...]
+    within: list[int]
+    begin: dict[str, list[int]]  # s[k:] (0 < k < len(s)) → the ids whose text starts with it
+
+    @classmethod
+    def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
+        """From ``pieces`` (id → its text) and the stop strings."""
+        stops = tuple(s for s in stops if s)
+        begin: dict[str, list[int]] = {}
+        for rest in {s[k:] for s in stops for k in range(1, len(s))}:
+            begin[rest] = [i for i, p in pieces.items() if p.startswith(rest)]
+        return cls(stops, [i for i, p in pieces.items() if any(s in p for s in stops)], begin)
+
+    def finishing(self, text: str) -> tuple[list[int], list[int]]:
+        """(the ids that finish a stop string after any text, those that may finish one begun at the end of ``text``)."""
+        return self.within, sorted({i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k])
+                                    for i in self.begin[s[k:]]})
+
+
+def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPieces:
+    """``StopPieces`` of the text tokens (``text``: (V,) bool): every one is decoded (2 s at 150k pieces),
+    so made once per tokenizer and stop strings, and only when a constraint first needs them."""
+    per = _PIECES.setdefault(tokenizer, {})
+    key = (len(text), len(tokenizer), stops)
+    if key not in per:
+        ids = text.nonzero().flatten().tolist()
+        per[key] = StopPieces.of(dict(zip(ids, tokenizer.batch_decode([[i] for i in ids]))), list(stops))
+    return per[key]
+
+
 class GeometryGrammar:
     """Token ids of the grammar for one tokenizer, and the allowed set of each state."""
 
@@ -272,9 +308,10 @@ class GeometryGrammar:
         waiting = s.mode == "text" and s.labelled
         texty = s.mode in ("text", "ref")
         self.ids.advance(s, t)
-        s.run = [*s.run[1 - RUN_KEEP:], t] if texty and s.mode in ("text", "ref") and bool(self.plain[t]) else []
+        text = texty and bool(self.plain[t])  # a text token in text or a label (it moves no state)
+        s.run = [*s.run[1 - RUN_KEEP:], t] if text else []
         if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
-            s.tail = self._tail(s.tail, t) if texty and bool(self.plain[t]) else []
+            s.tail = self._tail(s.tail, t) if text else []
         if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
             s.said.append(t)
             s.labelled = not _WORD.search(self.decode(s.said))
