@@ -19,7 +19,6 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
-import re
 import types
 import typing
 from pathlib import Path
@@ -31,7 +30,12 @@ T = TypeVar("T")
 
 
 class ConfigError(ValueError):
-    """A config file or override does not fit the dataclass it is loaded into."""
+    """A config file or override does not fit the dataclass it is loaded into; ``keys``: the dotted
+    keys at fault where one is known (``optim.lr``, ``extra[0].pth``), which tell whose fault it is."""
+
+    def __init__(self, *args, keys: tuple[str, ...] = ()):
+        super().__init__(*args)
+        self.keys = tuple(keys)
 
 
 def _field_types(cls: type) -> dict[str, Any]:
@@ -56,12 +60,12 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             return None
         key = where.rsplit(".", 1)[-1]
         hint = (f"; YAML needs a space after the colon: {{{key.replace(':', ': ', 1)}}}" if ":" in key else "")
-        raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){hint}")
+        raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){hint}", keys=(where,))
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping for {tp.__name__}, got {value!r}")
+            raise ConfigError(f"{where}: expected a mapping for {tp.__name__}, got {value!r}", keys=(where,))
         return from_dict(tp, value, where=where)
     origin = typing.get_origin(tp)
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -76,16 +80,16 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is bool:
         if isinstance(value, bool):
             return value
-        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        raise ConfigError(f"{where}: expected true/false, got {value!r}", keys=(where,))
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
-        raise ConfigError(f"{where}: expected a string, got {value!r}")
+        raise ConfigError(f"{where}: expected a string, got {value!r}", keys=(where,))
     if tp in (int, float):
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}", keys=(where,))
     if origin in (list, tuple) or tp in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
+            raise ConfigError(f"{where}: expected a list, got {value!r}", keys=(where,))
         args = typing.get_args(tp)
         if args and args[-1] is not Ellipsis and origin is list:
             value = [_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
@@ -94,7 +98,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         return list(value) if origin is list or tp is list else tuple(value)
     if origin is dict or tp is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}", keys=(where,))
         args = typing.get_args(tp)
         if args and args[1] is not Any:  # each value checked as its field says ({cls: x} for dict[str, float])
             return {k: _coerce(v, args[1], f"{where}.{k}") for k, v in value.items()}
@@ -110,18 +114,18 @@ def _moved_to(cls: type, key: str) -> str | None:
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     """Build dataclass ``cls`` from a (nested) mapping. Unknown keys raise and list the valid ones."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{where or cls.__name__}: expected a mapping, got {type(data).__name__}")
+        raise ConfigError(f"{where or cls.__name__}: expected a mapping, got {type(data).__name__}",
+                          keys=(where,) if where else ())
     ftypes = _field_types(cls)
     unknown = sorted(set(data) - set(ftypes))
     if unknown:
         prefix = f"{where}." if where else ""
         for k in unknown:
             if _moved_to(cls, k):
-                raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there")
+                raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there", keys=(prefix + k,))
         raise ConfigError(
             f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
-            f"valid keys at this level: {', '.join(sorted(ftypes))}"
-        )
+            f"valid keys at this level: {', '.join(sorted(ftypes))}", keys=tuple(prefix + k for k in unknown))
     kwargs = {k: _coerce(v, ftypes[k], f"{where}.{k}" if where else k) for k, v in data.items()}
     return cls(**kwargs)
 
@@ -300,11 +304,18 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     data = apply_overrides(data, overrides, cls)
     try:
         return from_dict(cls, data)
-    except ConfigError as e:  # blame the override that set the bad key, else the file
-        said = str(e)  # names the bad key as 'a.b.c: …' or 'unknown key(s) a.b[0].c for …'
-        culprit = [o for o in overrides
-                   if re.search(rf"(?<![\w.]){re.escape(o.split('=', 1)[0].strip().lstrip('-'))}(?=[.\[:\s,;]|$)", said)]
-        raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{path or cls.__name__}: {e}") from e
+    except ConfigError as e:  # blame the override that set a bad key (or a mapping holding it), else the file
+        culprit = [o for o in overrides if any(_within(key, _split_override(o)[0]) for key in e.keys)]
+        raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{path or cls.__name__}: {e}",
+                          keys=e.keys) from e
+
+
+def _within(key: str, path: list[str]) -> bool:
+    """Whether dotted ``key`` (``a.b``, ``a.b[0].c``) is the override path ``path`` or lies under it. The
+    message's text is not searched: its list of valid keys names an override's key too (a file's
+    ``max_step`` was blamed on ``max_steps=1``)."""
+    own = ".".join(path)
+    return key == own or key.startswith((own + ".", own + "["))
 
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
