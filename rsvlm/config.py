@@ -202,9 +202,11 @@ def _as_written(text: str, raw: str) -> Any:
     return raw
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None) -> dict[str, Any]:
+def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
+                    source: str = "the config it overrides") -> dict[str, Any]:
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
-    and a text field takes its value as written (``_as_written``)."""
+    and a text field takes its value as written (``_as_written``). A key set below a value that is no
+    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
     for text in overrides:
         path, raw = _split_override(text)
         leaf = _annotation(cls, path) if cls is not None else None
@@ -235,7 +237,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                 node[part] = value
             else:
                 nxt = node.get(part)
-                if not isinstance(nxt, dict):
+                if nxt is not None and not isinstance(nxt, dict):  # was replaced by {}: the value lost unsaid
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is {nxt!r:.60} in {source}, "
+                                      f"not a mapping to set {path[i + 1]!r} in; fix that value first",
+                                      keys=(".".join(path[: i + 1]),))
+                if nxt is None:
                     nxt = {}
                     node[part] = nxt
                 node = nxt
@@ -301,7 +307,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         path = Path(path)
         data = _merge(to_dict(cls()), with_bases(load_yaml(path), cls, path.parent, (path.resolve(),)), cls)
     overrides = list(overrides or [])
-    data = apply_overrides(data, overrides, cls)
+    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
     try:
         return from_dict(cls, data)
     except ConfigError as e:  # blame the override that set a bad key (or a mapping holding it), else the file
