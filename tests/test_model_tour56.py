@@ -31,3 +31,9 @@ def test_a_stem_without_colour_bands_keeps_its_first_bands_or_its_rgb_bands():
     assert mixing_init(_stem(["HH", "HV", "VV"])).argmax(dim=1).tolist() == [0, 1, 2]
     w = mixing_init(_stem(["red", "green", "blue", "nir"], rgb_bands=["nir", "red", "green"]))  # false colour
     assert w.argmax(dim=1).tolist() == [3, 0, 1]
+
+
+@pytest.mark.parametrize("mean", [[0.5, float("nan"), 0.5], [0.5, float("inf"), 0.5]])
+def test_a_stem_mean_that_is_no_number_is_refused(mean):
+    with pytest.raises(ValueError, match="stem 'optical': mean must be finite numbers"):
+        check_stem(StemConfig(mean=mean))  # was: every pixel of the band NaN, a NaN loss at step 1

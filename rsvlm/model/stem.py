@@ -13,6 +13,7 @@ exactly only when no resize is needed; inputs must already be physically scaled 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -46,6 +47,8 @@ def check_stem(cfg: StemConfig) -> None:
                          f"(got {n}, {len(cfg.mean)}, {len(cfg.std)})")
     if not all(s > 0 for s in cfg.std):  # NaN too: every pixel would come out NaN
         raise ValueError(f"stem {cfg.modality!r}: std must be positive, got {cfg.std}")
+    if not all(math.isfinite(m) for m in cfg.mean):  # every pixel of the band came out NaN
+        raise ValueError(f"stem {cfg.modality!r}: mean must be finite numbers, got {cfg.mean}")
     keys = [_key(b) for b in cfg.bands]
     twice = sorted({b for b, k in zip(cfg.bands, keys) if keys.count(k) > 1})
     if twice:  # both would read the one image channel of that name
