@@ -33,6 +33,21 @@ def test_a_stem_without_colour_bands_keeps_its_first_bands_or_its_rgb_bands():
     assert w.argmax(dim=1).tolist() == [3, 0, 1]
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, bool])
+def test_integer_pixel_counts_are_refused_naming_the_image(dtype):
+    from rsvlm.model.processor import ImageInput, Processor
+
+    counts = np.full((3, 8, 8), 200).astype(dtype)  # np.asarray(PIL image).transpose(2, 0, 1)
+    with pytest.raises(ValueError, match=f"scene.png: pixel values of dtype {np.dtype(dtype).name} are raw counts"):
+        prepare(StemConfig(), counts, 8, name="scene.png")  # was: normalised as if scaled, values up to ~900
+    proc = Processor({"optical": StemConfig()}, {"optical": 8}, {"optical": 1}, tokenizer=None, image_token_id=0)
+    with pytest.raises(ValueError, match="raw counts"):
+        proc.prepare_image(counts)  # was cast to float32 0…255 on the way in
+    with pytest.raises(ValueError, match="raw counts"):
+        proc.prepare_image(ImageInput(torch.as_tensor(counts), "optical"))
+    assert prepare(StemConfig(), counts.astype(np.float32) / 255, 8).shape == (3, 8, 8)
+
+
 @pytest.mark.parametrize("mean", [[0.5, float("nan"), 0.5], [0.5, float("inf"), 0.5]])
 def test_a_stem_mean_that_is_no_number_is_refused(mean):
     with pytest.raises(ValueError, match="stem 'optical': mean must be finite numbers"):

@@ -61,8 +61,8 @@ class Processor:
         """Checked, resized, normalised pixels; ``fill`` overrides ``missing_bands`` for this image."""
         if isinstance(image, Pixels):
             return image
-        if not isinstance(image, ImageInput):
-            image = ImageInput(np.asarray(image, dtype=np.float32))
+        if not isinstance(image, ImageInput):  # an array keeps its dtype: prepare refuses integer counts
+            image = ImageInput(image if isinstance(image, np.ndarray) else np.asarray(image, dtype=np.float32))
         cfg = self._stem(image)
         x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name,
                     fill or self.missing_bands)

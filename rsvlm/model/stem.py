@@ -189,7 +189,8 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
 
     The configured bands are picked from the array by ``match_bands`` (``bands`` names the array's
     channels), which also says how a band the image lacks is filled (``fill``). An array that
-    cannot be one image (complex, empty, not numbers, NaN, channels last) is a ValueError naming it.
+    cannot be one image (complex, integer counts, empty, not numbers, NaN, channels last) is a ValueError
+    naming it.
     """
     if not isinstance(array, torch.Tensor):
         array = np.asarray(array)
@@ -206,6 +207,10 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
     if x.shape[1] == 0 or x.shape[2] == 0:
         raise ValueError(f"{name}: empty image of shape {tuple(x.shape)}")
     check_channels_first(cfg, tuple(x.shape), bands, name)
+    if not x.is_floating_point():  # raw counts (np.asarray of a PIL image): 0…255 went in as if scaled
+        raise ValueError(f"{name}: pixel values of dtype {str(x.dtype).removeprefix('torch.')} are raw counts; the "
+                         f"stem takes physically scaled floats, as rsvlm.io's readers make them (8-bit optical: "
+                         f"array / 255)")
     match = match_bands(cfg, bands, x.shape[0], name, fill)
     x = x.float()
     if not torch.isfinite(x).all():
