@@ -3,10 +3,14 @@ ignores, and resuming from the other loop's step folder."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import torch
 
 from rsvlm.config import ConfigError, load_config
 from rsvlm.train.config import TrainConfig
+from rsvlm.train.logging import Metrics
 
 
 def test_an_unknown_key_in_the_file_is_the_files_fault_not_an_overrides_it_lists_as_valid(tmp_path):
@@ -37,3 +41,18 @@ def test_an_override_below_a_file_value_that_is_no_mapping_names_it_instead_of_d
         load_config(TrainConfig, p, ["data.task_weights.cls=2"])
     p.write_text("max_steps: 3\n")  # a mapping the file leaves unset (None, or absent) is still made
     assert load_config(TrainConfig, p, ["data.task_weights.cls=2"]).data.task_weights == {"cls": 2.0}
+
+
+def test_a_log_window_without_a_sample_logs_a_null_loss_not_a_perfect_one(tmp_path):
+    """Steps whose every micro-batch was a zero-weight stand-in (all images unreadable) logged "loss": 0.0."""
+    m = Metrics(tmp_path, rank=0, world_size=1, total_steps=3, progress=True)
+    m.step()
+    rec = m.log(step=1, lr=1e-3)  # no add_batch: the loop adds none for a stand-in
+    assert rec["loss"] is None and not any(k.startswith("loss/") for k in rec)
+    assert "loss=n/a" in str(m.bar)
+    m.add_batch(torch.tensor(2.5), torch.tensor([2.5]), ["cls"], ["optical"], 4, 4)
+    m.step()
+    assert m.log(step=2, lr=1e-3)["loss"] == pytest.approx(2.5) and "loss=2.5000" in str(m.bar)
+    m.close()
+    lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [x["loss"] for x in lines] == [None, pytest.approx(2.5)]

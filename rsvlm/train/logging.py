@@ -2,8 +2,10 @@
 
 Per-sample losses (mean over each sample's assistant tokens) are summed by task and by modality
 between log lines and gathered from all ranks, so a task that gets worse while the total falls
-shows up. ``tokens_per_s`` counts real (non-pad) tokens of all ranks. Losses are kept as tensors
-until a log line: reading them back each micro-step would make the host wait for the GPU.
+shows up. ``tokens_per_s`` counts real (non-pad) tokens of all ranks. A line over steps without a
+sample has ``"loss": null`` (and no per-task keys): nothing was measured, which 0.0 read as perfect.
+Losses are kept as tensors until a log line: reading them back each micro-step would make the host
+wait for the GPU.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ class Metrics:
                 sums[key][1] += 1
         return dict(sums), sum(values[:n]), n, self.real, self.slots
 
-    def _gather(self) -> tuple[dict, float, int, int, float]:
+    def _gather(self) -> tuple[dict, float | None, int, int, float]:
         local = self._local()
         import torch.distributed as dist
 
@@ -112,7 +114,7 @@ class Metrics:
                 sums[k][0] += v
                 sums[k][1] += n
             loss_sum, loss_n, real, slots = loss_sum + ls, loss_n + ln, real + r, slots + sl
-        return sums, loss_sum / max(1, loss_n), real, slots, loss_n
+        return sums, (loss_sum / loss_n if loss_n else None), real, slots, loss_n
 
     def step(self) -> None:
         """An optimizer step is done: the bar moves on (its loss, LR and throughput change at log lines)."""
@@ -120,7 +122,9 @@ class Metrics:
             self.bar.update(1)
 
     def log(self, step: int, lr: float, extra: dict | None = None) -> dict:
-        """Aggregate since the last call (all ranks take part), write a line on rank 0, reset."""
+        """Aggregate since the last call (all ranks take part), write a line on rank 0, reset. A window
+        without a sample (every one of its micro-batches a zero-weight stand-in: all its images
+        unreadable) logs ``"loss": null``, which TensorBoard and the bar leave out (0.0 read as perfect)."""
         sums, loss, real, slots, _ = self._gather()
         dt = max(1e-9, time.perf_counter() - self.t0)
         rec = {"step": step, "loss": loss, "lr": lr, "tokens_per_s": real / dt, "tokens": real, "seconds": dt,
@@ -134,7 +138,7 @@ class Metrics:
                     if k != "step" and isinstance(v, (int, float)):
                         self.tb.add_scalar(k, v, step)
             if self.bar is not None:
-                self.bar.set_postfix(loss=f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}",
+                self.bar.set_postfix(loss="n/a" if loss is None else f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}",
                                      non_pad=f"{rec['non_pad_fraction']:.2f}")
         self._reset()
         return rec
