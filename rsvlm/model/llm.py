@@ -203,75 +203,6 @@ def _local_folder(path: str, key: str) -> Path | None:
     return folder
 
 
-# what transformers' AutoTokenizer reads in a folder: tokenizer.json / tokenizer_config.json / tokenizer.model,
-# vocab.json / vocab.txt, sentencepiece and tiktoken files
-TOKENIZER_FILES = ("tokenizer*", "vocab*", "*.model", "*.spm", "*.tiktoken")
-
-
-def _check_cached(name: str, key: str, file: str) -> None:
-    """FileNotFoundError naming ``key`` where ``name`` is a hub name, the hub is off (``HF_HUB_OFFLINE``)
-    and the Hugging Face cache lacks its ``file``: transformers' OSError came once the model was built."""
-    import huggingface_hub as hub
-
-    if hub.is_offline_mode() and not isinstance(hub.try_to_load_from_cache(name, file), str):
-        raise FileNotFoundError(f"{key}: {name} is a hub name (no such local folder) whose files are not in the Hugging "
-                                f"Face cache, and HF_HUB_OFFLINE is set: download it first (hf download {name}) or "
-                                "give a local folder")
-
-
-def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -> None:
-    """FileNotFoundError naming ``prefix.name_or_path`` or ``prefix.tokenizer`` where a local folder
-    (``_check_local``'s sense) is not there, or lacks what transformers reads: ``config.json`` and
-    (``weights``) a weights file (or a LoRA adapter's ``adapter_config.json``), tokenizer files; with
-    ``weights``, ValueError where a safetensors file is cut short and FileNotFoundError where a shard its
-    index lists is missing (``convert_llava.check_shards``). An rsvlm checkpoint given for them is named,
-    with its ``llm/`` and ``tokenizer/``. A hub name offline must be in the cache (``_check_cached``);
-    online it is left to transformers. Was: exit 1 once the run had started, with transformers'
-    "Unrecognized model" or a page on converting slow tokenizers."""
-    from transformers.utils import (
-        CONFIG_NAME,
-        SAFE_WEIGHTS_INDEX_NAME,
-        SAFE_WEIGHTS_NAME,
-        WEIGHTS_INDEX_NAME,
-        WEIGHTS_NAME,
-    )
-
-    key = f"{prefix}.name_or_path"
-    folder = _local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
-    if cfg.name_or_path and folder is None:
-        _check_cached(cfg.name_or_path, key, CONFIG_NAME)
-    if folder is not None and not (folder / "adapter_config.json").is_file():
-        files = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME, WEIGHTS_INDEX_NAME)
-        lacks = [] if (folder / CONFIG_NAME).is_file() else [CONFIG_NAME]
-        if weights and not any((folder / f).is_file() for f in files):
-            lacks.append(" or ".join(files))
-        if lacks:
-            hint = (f"; {folder} is an rsvlm checkpoint, whose LLM is {folder / 'llm'}"
-                    if (folder / "llm" / CONFIG_NAME).is_file() else "")
-            raise FileNotFoundError(f"{key}: {folder} holds no Hugging Face model: no {' and no '.join(lacks)}{hint}")
-        if weights:  # shards an index lists that are not there, safetensors files cut short (headers only)
-            from rsvlm.model.convert_llava import check_shards
-
-            try:
-                check_shards(folder, SAFE_WEIGHTS_INDEX_NAME)
-            except FileNotFoundError as e:
-                raise FileNotFoundError(f"{key}: {e}") from None
-            except ValueError as e:
-                raise ValueError(f"{key}: {e}") from None
-    tok, key = (cfg.tokenizer, f"{prefix}.tokenizer") if cfg.tokenizer else (cfg.name_or_path, key)
-    folder = _local_folder(tok, key) if tok else None
-    if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
-        hint = ""
-        if (folder / "tokenizer").is_dir():
-            hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
-        elif not cfg.tokenizer:  # the LLM's folder, with no tokenizer of its own
-            hint = f"; give {prefix}.tokenizer"
-            if (folder.parent / "tokenizer").is_dir():
-                hint += f" (its checkpoint's is {folder.parent / 'tokenizer'})"
-        raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
-                                f"…){hint}")
-
-
 @contextlib.contextmanager
 def _names_unreadable(key: str, path: str, *also: type[Exception]):
     """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
@@ -319,6 +250,8 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         raise ValueError(f"llm.pad_vocab_multiple must be >= 1, got {cfg.pad_vocab_multiple}")
     quant = cfg.load_in_4bit or cfg.load_in_8bit
     meta = device is not None and torch.device(device).type == "meta"
+    from rsvlm.model.checks import check_llm_files  # checks imports this module
+
     check_llm_files(cfg, weights=not (meta and not quant))
     if cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
         with _names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
