@@ -63,9 +63,8 @@ def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     points too; ``"corners"``: ``CORNERS`` one way (built once per step, on first use)."""
     if step == "corners":
         return CORNERS, _words(CORNERS)
-    capitals = {**COMPASS[step], **{b: a for a, b in COMPASS[step].items()}}
-    return {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}, **capitals}, _words(
-        {**SWAPS[step], **{b: a for a, b in SWAPS[step].items()}}, capitals)
+    words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
+    return {**words, **capitals}, _words(words, capitals)
 
 
 def _sub(text: str, step: str) -> str:
