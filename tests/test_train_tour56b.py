@@ -7,9 +7,10 @@ import json
 
 import pytest
 import torch
+from test_train_utils import recipe
 
 from rsvlm.config import ConfigError, load_config
-from rsvlm.train.config import TrainConfig
+from rsvlm.train.config import TrainConfig, unused_settings
 from rsvlm.train.logging import Metrics
 
 
@@ -56,3 +57,28 @@ def test_a_log_window_without_a_sample_logs_a_null_loss_not_a_perfect_one(tmp_pa
     m.close()
     lines = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [x["loss"] for x in lines] == [None, pytest.approx(2.5)]
+
+
+def test_an_lm_run_names_the_clip_settings_it_ignores_as_a_contrastive_run_names_the_lm_ones(tmp_path, monkeypatch,
+                                                                                           capsys):
+    """clip.dense_weight=1 in an instruction stage trained without any dense loss, without a word; a contrastive
+    run named the LM loop's settings it ignores (unused_settings), now one helper says both."""
+    import rsvlm.train.loop as loop
+
+    class Built(Exception):
+        """Raised where the loop goes on to the step folder, the model and the data: the note is said before."""
+
+    def resume_folder(cfg):
+        raise Built
+
+    monkeypatch.setattr(loop, "resume_folder", resume_folder)
+    cfg = load_config(TrainConfig, recipe(tmp_path), ["clip.dense_weight=1", "clip.dense_target=presence",
+                                                      f"out_dir={tmp_path / 'run'}", "device=cpu"])
+    with pytest.raises(Built):
+        loop.train(cfg, checked=True)
+    notes = [x for x in capsys.readouterr().err.splitlines() if "does not use" in x]
+    assert notes == ["[rsvlm.train] the LM loop (objective lm) does not use clip.dense_weight=1.0, "
+                     "clip.dense_target='presence'; only contrastive pretraining (objective clip) does"], notes
+    assert unused_settings(load_config(TrainConfig, recipe(tmp_path))) == []  # the recipe alone sets none of them
+    cfg = load_config(TrainConfig, None, ["objective=clip", "loss.loc_sigma=2", "clip.box_weight=1"])
+    assert unused_settings(cfg) == ["loss.loc_sigma=2.0"]  # the contrastive side as before

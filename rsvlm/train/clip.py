@@ -56,7 +56,7 @@ import json
 import math
 import sys
 import time
-from functools import partial, reduce
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -75,6 +75,7 @@ from rsvlm.train.clip_heads import (
     patch_losses,
     patch_targets,
 )
+from rsvlm.train.config import LM_ONLY, note_unused, unused_settings  # noqa: F401 (importable here as before)
 from rsvlm.train.run import (
     TooManyBadSamples,
     build_optimizer,
@@ -207,22 +208,6 @@ def gather_counts(state: dict, world: int) -> tuple[int, list, int, int, str | N
     return bad, [i for p in parts for i in p[1]], samples, cut, next((p[4] for p in parts if p[4]), None)
 
 
-# settings the LM loop reads and this one does not: named when a contrastive run sets them
-LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "data.augment",
-           "data.band_dropout", "data.task_weights", "data.modality_weights", "data.task_temperature",
-           "data.modality_temperature", "loss.loc_sigma", "loss.pointer_weight")
-
-
-def unused_settings(cfg) -> list[str]:
-    """``key=value`` of each ``LM_ONLY`` setting ``cfg`` gives another value than the default."""
-    default = type(cfg)()
-
-    def at(c, key: str):
-        return reduce(getattr, key.split("."), c)
-
-    return [f"{k}={at(cfg, k)!r}" for k in LM_ONLY if at(cfg, k) != at(default, k)]
-
-
 def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     """Run contrastive pretraining to ``cfg.max_steps``; the summary (also out_dir/summary.json). ``stop``:
     SIGTERM's handler, taken at a step boundary as in ``loop.train``."""
@@ -233,10 +218,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     from rsvlm.train.checkpoint import barrier
 
     rank, world, device = setup_distributed(cfg, ddp=True)
-    if (unused := unused_settings(cfg)) and rank == 0:
-        print(f"[rsvlm.train] contrastive pretraining (objective clip) does not use {', '.join(unused)}; only "
-              "the LM loop does" + ("" if cfg.init_from is None else
-                                    " (the encoder starts from model.encoders.default.pretrained)"), file=sys.stderr)
+    note_unused(cfg, rank)  # the LM loop's settings it ignores
     folder = resume_folder(cfg)  # its files, processes and model section checked by preflight (train runs it)
     if folder is not None:
         check_changes(folder, cfg, rank)  # (rank 0) names the other settings it changes

@@ -9,7 +9,9 @@ these fields (``rsvlm.train.deepspeed_config.fill_auto``), so each number is wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass, field, fields
+from functools import reduce
 from typing import ClassVar
 
 from rsvlm.model.vlm import TRAINABLE, VLMConfig
@@ -263,3 +265,36 @@ def check_numbers(cfg: TrainConfig) -> None:
     for key, value, ok, want in rules:
         if not ok:
             raise ValueError(f"{key} must be {want}, got {value!r}")
+
+
+# settings the LM loop reads and the contrastive one does not, and the other way round (all of clip.*):
+# named on stderr where a run of the other objective sets them
+LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "data.augment",
+           "data.band_dropout", "data.task_weights", "data.modality_weights", "data.task_temperature",
+           "data.modality_temperature", "loss.loc_sigma", "loss.pointer_weight")
+CLIP_ONLY = tuple(f"clip.{f.name}" for f in fields(ClipConfig))
+
+
+def unused_settings(cfg: TrainConfig) -> list[str]:
+    """``key=value`` of each setting ``cfg`` gives another value than the default that its objective's
+    loop does not read (``LM_ONLY`` in a contrastive run, ``CLIP_ONLY`` in an LM run)."""
+    default = type(cfg)()
+
+    def at(c, key: str):
+        return reduce(getattr, key.split("."), c)
+
+    keys = LM_ONLY if cfg.objective == "clip" else CLIP_ONLY
+    return [f"{k}={at(cfg, k)!r}" for k in keys if at(cfg, k) != at(default, k)]
+
+
+def note_unused(cfg: TrainConfig, rank: int) -> None:
+    """(rank 0) Name on stderr the settings ``cfg`` changes that its loop ignores (``unused_settings``)."""
+    if rank or not (unused := unused_settings(cfg)):
+        return
+    if cfg.objective == "clip":
+        print(f"[rsvlm.train] contrastive pretraining (objective clip) does not use {', '.join(unused)}; only "
+              "the LM loop does" + ("" if cfg.init_from is None else
+                                    " (the encoder starts from model.encoders.default.pretrained)"), file=sys.stderr)
+    else:  # was: clip.dense_weight=1 in an instruction stage trained without the dense loss, unsaid
+        print(f"[rsvlm.train] the LM loop (objective {cfg.objective}) does not use {', '.join(unused)}; only "
+              "contrastive pretraining (objective clip) does", file=sys.stderr)

@@ -42,7 +42,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
     short_of_batch,
 )
 from rsvlm.train.checkpoint import barrier
-from rsvlm.train.config import PROFILE_AFTER, TrainConfig
+from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
 from rsvlm.train.max_length import check_unfit
@@ -228,6 +228,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
 
         return train_clip(cfg, stop)
     rank, world, device = setup_distributed(cfg)
+    note_unused(cfg, rank)  # clip.* settings it ignores
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
         ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
