@@ -235,7 +235,7 @@ def preflight(cfg: TrainConfig) -> None:
     if folder is None:
         return
     if clip:
-        from rsvlm.train.clip import check_clip_folder
+        from rsvlm.train.clip_ckpt import check_clip_folder
 
         check_clip_folder(folder, world)
     else:  # the rank the launcher set; train checks again with the process group's
