@@ -52,3 +52,40 @@ def test_integer_pixel_counts_are_refused_naming_the_image(dtype):
 def test_a_stem_mean_that_is_no_number_is_refused(mean):
     with pytest.raises(ValueError, match="stem 'optical': mean must be finite numbers"):
         check_stem(StemConfig(mean=mean))  # was: every pixel of the band NaN, a NaN loss at step 1
+
+
+def _llama(**kw):
+    from transformers import LlamaConfig
+
+    return LlamaConfig(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                       num_key_value_heads=2, max_position_embeddings=128, **kw)
+
+
+@pytest.mark.parametrize("kind", ["base", "bert"])
+def test_an_llm_folder_whose_weights_lack_part_of_the_causal_lm_is_refused(tmp_path, kind):
+    from transformers import BertConfig, BertModel, LlamaModel
+
+    from rsvlm.model.llm import LLMConfig, build_llm, byte_tokenizer
+
+    if kind == "base":  # a base model saved without its LM head (transformers' LlamaModel)
+        LlamaModel(_llama(tie_word_embeddings=False)).save_pretrained(tmp_path)
+        says = r"LlamaForCausalLM its config.json builds \(first: lm_head.weight\).*it holds a LlamaModel"
+    else:  # an encoder, no causal LM at all
+        BertModel(BertConfig(vocab_size=300, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                             intermediate_size=64)).save_pretrained(tmp_path)
+        says = r"BertLMHeadModel its config.json builds \(first: cls\.predictions.*it holds a BertModel"
+    byte_tokenizer().save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match=f"llm.name_or_path {tmp_path}: its weights lack .*{says}"):
+        build_llm(LLMConfig(name_or_path=str(tmp_path)))  # was: loaded with them at random, a load report logged
+
+
+def test_an_llm_folder_with_its_head_or_tied_embeddings_loads(tmp_path):
+    from transformers import LlamaForCausalLM
+
+    from rsvlm.model.llm import LLMConfig, build_llm, byte_tokenizer
+
+    for tied in (False, True):
+        LlamaForCausalLM(_llama(tie_word_embeddings=tied)).save_pretrained(tmp_path / str(tied))
+        byte_tokenizer().save_pretrained(tmp_path / str(tied))
+        llm, _, _ = build_llm(LLMConfig(name_or_path=str(tmp_path / str(tied))))
+        assert llm.config.hidden_size == 32

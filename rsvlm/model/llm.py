@@ -270,7 +270,13 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
                 quiet = _logger_quiet("transformers.integrations.bitsandbytes")  # "using eetq but no linear modules"
         with (bars_after(bar_delay_s), _names_unreadable("llm.name_or_path", cfg.name_or_path),
               bitsandbytes_quietly(), quiet):
-            llm = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, **kwargs)
+            llm, info = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, output_loading_info=True, **kwargs)
+        if info["missing_keys"]:  # was: transformers' load report, then a model with parts at random
+            lacks = sorted(info["missing_keys"])
+            raise ValueError(f"llm.name_or_path {cfg.name_or_path}: its weights lack {len(lacks)} tensor(s) of the "
+                             f"{type(llm).__name__} its config.json builds (first: {', '.join(lacks[:3])}), which "
+                             f"would start at random; it holds a {', '.join(llm.config.architectures or ['?'])}: "
+                             f"give a causal LM with its LM head (…ForCausalLM)")
     elif cfg.config:
         if quant:
             raise ValueError("4/8-bit loading needs llm.name_or_path (a saved model), not llm.config")
