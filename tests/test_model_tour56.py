@@ -89,3 +89,19 @@ def test_an_llm_folder_with_its_head_or_tied_embeddings_loads(tmp_path):
         byte_tokenizer().save_pretrained(tmp_path / str(tied))
         llm, _, _ = build_llm(LLMConfig(name_or_path=str(tmp_path / str(tied))))
         assert llm.config.hidden_size == 32
+
+
+def test_a_typo_in_an_hf_clip_towers_hf_config_is_refused_naming_the_key():
+    from rsvlm.model.checks import check_encoder
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    cfg = VisionConfig(type="hf_clip", hf_config={"hidden_sise": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                                  "intermediate_size": 64, "patch_size": 8, "image_size": 16})
+    with pytest.raises(ValueError, match=r"model.encoders.default.hf_config.hidden_sise is not a CLIPVisionConfig field; "
+                                         r"did you mean \['hidden_size'\]"):
+        check_encoder(cfg, "model.encoders.default", "frozen")  # was: passed, then a 768-wide tower was built
+    with pytest.raises(ValueError, match=r"^hf_config.hidden_sise is not a CLIPVisionConfig field"):
+        build_encoder(cfg)
+    cfg.hf_config["hidden_size"] = cfg.hf_config.pop("hidden_sise")
+    assert check_encoder(cfg, "model.encoders.default", "frozen") == 2
+    assert build_encoder(cfg)(torch.zeros(1, 3, 16, 16)).shape == (1, 4, 32)  # (B,N,D)

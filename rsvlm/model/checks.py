@@ -183,6 +183,10 @@ def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
     if cfg.type == "hf_clip" and (cfg.patch_skip or cfg.pretrained):
         raise ValueError(f"{key}: hf_clip encoders take weights from a converted checkpoint; patch_skip and "
                          "pretrained are open_clip-only")
+    if cfg.type == "hf_clip":
+        with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
+            warnings.simplefilter("ignore")
+            _check_config_keys("clip_vision_model", dict(cfg.hf_config or {}), f"{key}.hf_config")
     if cfg.pos_embed not in POS_EMBEDS:
         raise ValueError(f"{key}.pos_embed must be one of {POS_EMBEDS}, got {cfg.pos_embed!r}")
     s = _resolved(cfg, key)

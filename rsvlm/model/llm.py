@@ -218,8 +218,9 @@ def _names_unreadable(key: str, path: str, *also: type[Exception]):
         raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
 
 
-def _check_config_keys(model_type: str, conf: dict[str, Any]) -> None:
-    """A key of ``llm.config`` that transformers' config class does not define is stored and never
+def _check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
+    """A key of ``llm.config`` (or another transformers config given as a dict at ``where``, e.g. an
+    hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
     read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
     when it is close to a defined key, warned about otherwise (configs also take free-form extras)."""
     import inspect
@@ -233,8 +234,8 @@ def _check_config_keys(model_type: str, conf: dict[str, Any]) -> None:
     for key in sorted(set(conf) - known):
         close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)
         if close:
-            raise ValueError(f"llm.config.{key} is not a {cls.__name__} field; did you mean {close}?")
-        warnings.warn(f"llm.config.{key} is not a {cls.__name__} field; it is stored but no model code reads it",
+            raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?")
+        warnings.warn(f"{where}.{key} is not a {cls.__name__} field; it is stored but no model code reads it",
                       stacklevel=3)
 
 

@@ -232,7 +232,10 @@ class HFClipEncoder(nn.Module):
         super().__init__()
         from transformers import CLIPVisionConfig, CLIPVisionModel
 
+        from rsvlm.model.llm import _check_config_keys
+
         hf = dict(cfg.hf_config or {})
+        _check_config_keys("clip_vision_model", hf, "hf_config")  # was: a typo built a default-size tower
         hf.setdefault("hidden_size", cfg.width)
         hf.setdefault("num_hidden_layers", cfg.layers)
         hf.setdefault("num_attention_heads", cfg.heads)
