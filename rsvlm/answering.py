@@ -119,6 +119,7 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
     the token limit stopped it (a joined one where any of its parts was). ``min_objects`` keeps the answers
     to detection questions (the ``[det]`` tag) writing objects until they have that many
     (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
+    Under the grammar (``constrain``) an answer to a ``[ground]`` question closes a shape before it ends.
     ``by_class`` asks a detection question that names none of the model's classes once per class
     (``class_questions``) in the same batch, and joins the answers' shapes."""
     if not by_class:
@@ -200,6 +201,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
               constrain: bool, min_objects: int) -> list[Answer]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
+    need = [asks_task(m, "ground") for m in messages]  # under the grammar: one shape at least (DESIGN.md)
     batch = processor(texts, images)  # tokenised once: each prompt's length is checked on these ids
     if (check := getattr(model, "check_context", None)) is not None:  # else one long prompt failed the batch
         why = {}
@@ -212,7 +214,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
             raise PromptsRefused(why)
     # each answer past the context is flagged (Answer.past_context), for the caller to say: no warning a batch
     out = model.generate(**batch, max_new_tokens=max_new_tokens, stop_strings=processor.stop_strings,
-                         constrain=constrain, min_shapes=mins, warn_context=False)
+                         constrain=constrain, min_shapes=mins, need_shape=need, warn_context=False)
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
     # under --min-objects the grammar lets an answer end short of its count only when the token limit
     # leaves no room for another shape: it ends on EOS, yet the limit cut it
@@ -231,9 +233,14 @@ def last_question(messages: list[dict]) -> str:
     return content
 
 
+def asks_task(messages: list[dict], task: str) -> bool:
+    """Whether the last user turn carries ``task``'s tag (``"ground"``: ``[ground]``)."""
+    return task_tag(task) in last_question(messages)
+
+
 def asks_detection(messages: list[dict]) -> bool:
     """Whether the last user turn carries the ``[det]`` task tag."""
-    return task_tag("det") in last_question(messages)
+    return asks_task(messages, "det")
 
 
 def answerer(model, processor, max_new_tokens: int, constrain: bool = True, min_objects: int = 0,

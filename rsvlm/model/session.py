@@ -15,6 +15,9 @@ given with a turn are encoded once, in that turn.
                  # at_context (cut, by the end of the LLM's context rather than max_new_tokens)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
+Under the grammar (``constrain``) a ``[ground]`` question's answer closes a shape before it ends
+(DESIGN.md: one or more boxes), and a ``[det]`` one writes at least ``min_objects`` objects.
+
 A turn shows the model at most ``history`` earlier exchanges (the model's ``prompt.max_history``;
 the turn that brought the images is one of them and stays), leaving the oldest out, and fewer when
 the conversation nears the LLM's context, so a long chat goes on; with ``history=0`` every
@@ -135,7 +138,8 @@ class ChatSession:
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
         mins = self.min_objects if task_tag("det") in text else 0
-        constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis, mins)
+        constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis, mins,
+                                                need_shape=task_tag("ground") in text, stop_strings=gcfg.stop_strings)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
                      past_len=self.cache_len, generator=generator, on_step=streamer.step,
                      constraint=constraint, adjust=adjust, push=constraint.push if constraint and mins else None)

@@ -237,14 +237,18 @@ class RSVLM(nn.Module):
                  max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  use_cache: bool = True, stop_strings: list[str] | None = None,
                  on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
-                 constrain: bool = True, min_shapes: int | list[int] = 0, warn_context: bool = True) -> GenerateOutput:
+                 constrain: bool = True, min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
+                 warn_context: bool = True) -> GenerateOutput:
         """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1).
         ``past_context`` in the output flags each answer that ran past the LLM's context; ``warn_context``
         also warns (once, of the longest), for a caller that does not read the flags.
 
         ``constrain`` holds geometry to its grammar (``rsvlm.model.grammar``); False decodes freely.
         ``min_shapes`` (per sequence or for all; needs the grammar) keeps an answer writing objects
-        until it has that many (``GrammarConstraint.push``), each scored by the model's own belief."""
+        until it has that many (``GrammarConstraint.push``), each scored by the model's own belief;
+        ``need_shape`` (per sequence or for all; needs the grammar) keeps an answer from ending before
+        it has closed a shape (a ``[ground]`` answer). The grammar also keeps text from finishing one of
+        ``stop_strings`` where EOS may not come (inside ``<ref>``, before an owed shape)."""
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
@@ -259,7 +263,8 @@ class RSVLM(nn.Module):
                                 len(self.tokenizer))
         embeds = self.embed_inputs(input_ids, images)
         streamer = TextStreamer(self.tokenizer, self.eos_ids(), gcfg.stop_strings, on_token)
-        constraint, adjust = self.decode_hooks(input_ids, max_new_tokens, constrain, min_shapes=min_shapes)
+        constraint, adjust = self.decode_hooks(input_ids, max_new_tokens, constrain, min_shapes=min_shapes,
+                                               need_shape=need_shape, stop_strings=gcfg.stop_strings)
         push = constraint.push if constraint is not None and any(constraint.min_shapes) else None
         res = decode(self.llm, self.embed_tokens, embeds, attention_mask, gcfg, self.eos_ids(),
                      generator=generator, on_step=streamer.step, constraint=constraint, adjust=adjust, push=push)
@@ -274,22 +279,26 @@ class RSVLM(nn.Module):
         return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished, past)
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
-                     vis: list | None = None, min_shapes: int | list[int] = 0
-                     ) -> tuple[GrammarConstraint | None, PointerDecoder | None]:
-        """``decode``'s constraint and, for a model with a loc pointer, its ``adjust`` (which needs
+                     vis: list | None = None, min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
+                     stop_strings: list[str] = ()) -> tuple[GrammarConstraint | None, PointerDecoder | None]:
+        """``decode``'s constraint (None when ``constrain`` is False: ``min_shapes``, ``need_shape`` and
+        ``stop_strings`` then do nothing) and, for a model with a loc pointer, its ``adjust`` (which needs
         the grammar to know where coordinates are); ``vis`` carries a chat's earlier visual states."""
-        constraint = self.grammar_constraint(input_ids.shape[0], max_new_tokens, min_shapes) if constrain else None
+        constraint = self.grammar_constraint(input_ids.shape[0], max_new_tokens, min_shapes, need_shape,
+                                             stop_strings) if constrain else None
         if self.loc_pointer is None or constraint is None:
             return constraint, None
         return constraint, PointerDecoder(self.loc_pointer, self.pointer_ids(), input_ids, constraint, vis)
 
-    def grammar_constraint(self, batch: int, max_new_tokens: int,
-                           min_shapes: int | list[int] = 0) -> GrammarConstraint | None:
-        """A fresh geometry-grammar constraint for ``batch`` sequences of at most ``max_new_tokens``;
-        None where the tokenizer lacks rsvlm's tokens."""
+    def grammar_constraint(self, batch: int, max_new_tokens: int, min_shapes: int | list[int] = 0,
+                           need_shape: bool | list[bool] = False,
+                           stop_strings: list[str] = ()) -> GrammarConstraint | None:
+        """A fresh geometry-grammar constraint for ``batch`` sequences of at most ``max_new_tokens``
+        (the options: ``GrammarConstraint``); None where the tokenizer lacks rsvlm's tokens."""
         if not GeometryGrammar.supports(self.tokenizer):
             return None
-        return GrammarConstraint(self.tokenizer, self.eos_ids(), batch, max_new_tokens, min_shapes)
+        return GrammarConstraint(self.tokenizer, self.eos_ids(), batch, max_new_tokens, min_shapes, need_shape,
+                                 stop_strings)
 
     def enable_gradient_checkpointing(self) -> None:
         """Trade compute for memory in training: encoder blocks and LLM layers are recomputed in

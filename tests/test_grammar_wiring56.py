@@ -1,0 +1,127 @@
+"""The grammar's owed shape (``need_shape``) and held stop strings, as generate, chat, predict and
+eval pass them (tour 56): a ``[ground]`` answer closes a shape, a stop string cannot cut a label."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from rsvlm import geometry
+
+REPO = Path(__file__).resolve().parents[1]
+NONE = list("None.")  # what an untrained model may answer a [ground] question
+CUT_LABEL = ["<ref>", *"sh<|end|>"]  # a label the chat template's stop string would end
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """The tiny random model (seed 0) and its processor, in eval mode."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+    return model.eval(), proc
+
+
+@contextmanager
+def scripted(model, words: list[str]):
+    """The LLM ranks the tokens of ``words`` (rsvlm tokens, or one character each) first at its first
+    steps, then EOS, then ``</ref>``, a box at location 5: every row of a batch alike."""
+    import torch
+
+    tok = model.tokenizer
+    head = model.llm.get_output_embeddings()
+    later = torch.zeros(head.weight.shape[0])  # (V,)
+    for i in model.eos_ids():
+        later[i] = 9.0
+    for v, t in zip((8.0, 7.0, 6.0, 5.0), ("</ref>", "<box>", "<loc_5>", "</box>")):
+        later[tok.convert_tokens_to_ids(t)] = v
+    ids = [tok.convert_tokens_to_ids(w if len(w) > 1 else "Ġ" if w == " " else w) for w in words]
+    step = [0]
+
+    def hook(_module, _args, out):  # out: (B,T,V) logits
+        if out.shape[1] > 1:  # a prefill: the answer starts
+            step[0] = 0
+        add = later.clone()
+        if step[0] < len(ids):
+            add[ids[step[0]]] = 30.0
+        step[0] += 1
+        return out + add.to(out.dtype)
+
+    handle = head.register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def kinds(answer: str) -> list[str]:
+    """The kinds of the objects ``answer`` holds; a problem the codec reports fails the test."""
+    parsed = geometry.decode(answer, 100, 100)
+    assert parsed.problems == [], (answer, parsed.problems)
+    return [o["kind"] for o in parsed.objects]
+
+
+def generate(model, proc, questions: list[str], words: list[str], **kw) -> list[str]:
+    batch = proc([proc.chat_prompt([{"role": "user", "content": q}]) for q in questions])
+    with scripted(model, words):
+        return model.generate(**batch, max_new_tokens=30, stop_strings=proc.stop_strings, **kw).text
+
+
+def test_generate_holds_a_ground_answer_to_a_shape_per_sequence(tiny):
+    """DESIGN.md: a [ground] answer is one or more boxes; generate let it end on "None."."""
+    model, proc = tiny
+    assert generate(model, proc, ["[ground] the ship"], NONE) == ["None."]  # not asked for: as it was
+    held = generate(model, proc, ["[ground] the ship"], NONE, need_shape=True)[0]
+    assert held.startswith("None.") and kinds(held) == ["box"]
+    both = generate(model, proc, ["[ground] the ship", "[vqa] any ship?"], NONE, need_shape=[True, False])
+    assert kinds(both[0]) == ["box"] and both[1] == "None."
+    assert generate(model, proc, ["[ground] the ship"], NONE, need_shape=True, constrain=False) == ["None."]
+
+
+def test_generate_keeps_a_stop_string_from_cutting_a_label(tiny):
+    """The chat template's stop string written inside <ref> cut the answer to "<ref>sh", an unclosed label."""
+    model, proc = tiny
+    assert "<|end|>" in proc.stop_strings
+    held = generate(model, proc, ["[vqa] what is there?"], CUT_LABEL)[0]
+    assert held.startswith("<ref>sh<|end|</ref>") and kinds(held) == ["box"]
+    free = generate(model, proc, ["[vqa] what is there?"], CUT_LABEL, constrain=False)[0]
+    assert free == "<ref>sh"  # unconstrained: cut at the stop string, as before
+
+
+def ask(model, proc, question: str, words: list[str], **kw) -> str:
+    from rsvlm.model.session import ChatSession
+
+    with scripted(model, words):
+        return ChatSession(model, proc, max_new_tokens=30, **kw).ask(question)
+
+
+def test_chat_holds_a_ground_answer_to_a_shape_and_a_label_from_its_stop_string(tiny):
+    model, proc = tiny
+    assert kinds(ask(model, proc, "[ground] the ship", NONE)) == ["box"]
+    assert ask(model, proc, "[vqa] any ship?", NONE) == "None."  # only [ground] owes a shape
+    assert ask(model, proc, "[ground] the ship", NONE, constrain=False) == "None."
+    assert kinds(ask(model, proc, "[vqa] what is there?", CUT_LABEL)) == ["box"]  # was "<ref>sh"
+
+
+def test_predict_and_eval_hold_ground_answers_to_a_shape(tiny):
+    """predict and eval ask through ``answering.answerer``: a batch of a [ground] and a [cls] question."""
+    from rsvlm import answering
+
+    model, proc = tiny
+    msgs = [[{"role": "user", "content": "[ground] the ship"}], [{"role": "user", "content": "[cls] the scene?"}]]
+    assert answering.asks_task(msgs[0], "ground") and not answering.asks_task(msgs[1], "ground")
+    assert answering.asks_detection([{"role": "user", "content": "[det] ships"}])
+    with scripted(model, NONE):
+        got = answering.answerer(model, proc, 30)(msgs, [[], []])
+        free = answering.answerer(model, proc, 30, constrain=False)(msgs, [[], []])
+    assert kinds(got[0].text) == ["box"] and not got[0].cut and got[1].text == "None."
+    assert [a.text for a in free] == ["None.", "None."]
+    with scripted(model, CUT_LABEL):
+        got = answering.answerer(model, proc, 30)(msgs[1:], [[]])
+    assert kinds(got[0].text) == ["box"]
