@@ -155,9 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_count(1), default=4, metavar="N", help="tiles per forward pass with --tile "
                    "(default 4)")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
-                   help="an answer that is shapes is fused over the image's mirror views (flip: 4x the "
-                        "time, dihedral: 8x; rsvlm.tta), a [det] or [ground] answer with crops also over four "
-                        "corner crops (+4x); with --tile, each tile's shapes before the merge")
+                   help="an answer that is shapes or short text (a class, a count, yes/no) is fused over the "
+                        "image's mirror views (flip: 4x the time, dihedral: 8x; rsvlm.tta), a [det] or [ground] "
+                        "answer with crops also over four corner crops (+4x); with --tile, each tile's shapes "
+                        "before the merge")
     p.set_defaults(handler="rsvlm.predict:main")
 
     p = sub.add_parser("train", help="train from a YAML config (also under deepspeed / torchrun)",
@@ -184,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
                         "(error, default), or its bands filled as in predict (copy, mean)")
     p.add_argument("--tta", choices=TTA_MODES, default="none",
-                   help="answers that are shapes are fused over the image's mirror views (flip: 3 more "
-                        "answers; dihedral: 7, transposes too; crops: 4 corner crops of [det] and [ground] answers; "
-                        "dihedral+crops: both; rsvlm.tta)")
+                   help="answers that are shapes or short text (a class, a count, yes/no) are fused over the "
+                        "image's mirror views (flip: 3 more answers; dihedral: 7, transposes too; crops: 4 corner "
+                        "crops of [det] and [ground] answers; dihedral+crops: both; rsvlm.tta)")
     p.add_argument("--retry-errors", action="store_true",
                    help="on resume, answer again every record answered empty with an error, even if its record "
                         "and image files are unchanged (by default only changed ones are)")

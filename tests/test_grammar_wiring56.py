@@ -125,3 +125,14 @@ def test_predict_and_eval_hold_ground_answers_to_a_shape(tiny):
     with scripted(model, CUT_LABEL):
         got = answering.answerer(model, proc, 30)(msgs[1:], [[]])
     assert kinds(got[0].text) == ["box"]
+
+
+def test_the_tta_help_of_predict_and_eval_says_short_text_is_voted_too():
+    """predict's and eval's --tta help said only shape answers are fused; a class, a count or a yes/no is
+    voted over the views as well (rsvlm.tta.fused_answers, docs/cli.md), as chat's help says."""
+    from rsvlm.cli import build_parser
+
+    subs = next(a for a in build_parser()._actions if a.choices and "predict" in a.choices).choices
+    for name in ("chat", "predict", "eval"):
+        help_ = next(a.help for a in subs[name]._actions if "--tta" in a.option_strings)
+        assert "short text" in help_ or "short-text" in help_, (name, help_)
