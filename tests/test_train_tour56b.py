@@ -7,9 +7,10 @@ import json
 
 import pytest
 import torch
-from test_train_utils import recipe
+from test_train_utils import make_records, recipe
 
 from rsvlm.config import ConfigError, load_config
+from rsvlm.train import main as train_main
 from rsvlm.train.config import TrainConfig, unused_settings
 from rsvlm.train.logging import Metrics
 
@@ -82,3 +83,34 @@ def test_an_lm_run_names_the_clip_settings_it_ignores_as_a_contrastive_run_names
     assert unused_settings(load_config(TrainConfig, recipe(tmp_path))) == []  # the recipe alone sets none of them
     cfg = load_config(TrainConfig, None, ["objective=clip", "loss.loc_sigma=2", "clip.box_weight=1"])
     assert unused_settings(cfg) == ["loss.loc_sigma=2.0"]  # the contrastive side as before
+
+
+def test_a_contrastive_step_folder_is_named_as_such_to_an_lm_resume_and_exports_its_encoder(tmp_path, monkeypatch,
+                                                                                            capsys):
+    """An LM ckpt.resume of a contrastive step folder said "lacks trainable.safetensors (a half-written or
+    damaged step folder)", not_a_step_folder called it a DeepSpeed folder (it has a trainer_state_rank0.json),
+    and export_step refused it, naming model.safetensors, which no encoder's pretrained can read."""
+    from safetensors.torch import load_file
+    from script_loader import load_script
+
+    from rsvlm.train import checkpoint as ckpt
+
+    data = make_records(tmp_path / "d", n=6, ir_every=0)
+    clip = tmp_path / "clip"
+    assert train_main(["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}",
+                       f"out_dir={clip}", "log.progress=false", "batch_size=2", "max_steps=1", "ckpt.every=1"]) == 0
+    step = clip / "checkpoints" / "step_000001"
+    capsys.readouterr()
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'lm'}",
+                       "log.progress=false", "batch_size=2", "max_steps=1", f"ckpt.resume={step}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a step folder of the LM loop; it is a step folder of contrastive pretraining" in err[0]
+    assert "half-written" not in err[0] and f"scripts/export_step.py {step} --out DIR" in err[0], err
+    for deepspeed in (False, True):  # a ZeRO run is told the same (it 'lacked deepspeed' as a damaged folder)
+        with pytest.raises(FileNotFoundError, match="step folder of contrastive pretraining"):
+            ckpt.check_step_folder(step, 0, deepspeed)
+    assert "DeepSpeed" not in ckpt.not_a_step_folder(step) and "contrastive" in ckpt.not_a_step_folder(step)
+    export = load_script("export_step", monkeypatch)
+    assert export.main([str(step), "--out", str(tmp_path / "enc")]) == 0  # its encoder, as final/ holds it
+    got, want = load_file(tmp_path / "enc" / "encoder.safetensors"), load_file(clip / "final" / "encoder.safetensors")
+    assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in want)

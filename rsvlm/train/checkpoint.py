@@ -258,12 +258,50 @@ def trainable_file(folder: Path) -> Path:
     return path
 
 
+# what only a contrastive pretraining step folder holds (rsvlm.train.clip_ckpt), beside the RNG, trainer-state,
+# optimizer and schedule files both loops write
+CLIP_STEP_FILES = ("model.safetensors", "sampler.safetensors")
+
+
+def clip_step(folder: Path) -> bool:
+    """Whether ``folder`` is a step folder of contrastive pretraining (objective clip), complete or not."""
+    return any((Path(folder) / n).is_file() for n in CLIP_STEP_FILES)
+
+
+def clip_step_hint(folder: Path) -> str:
+    """What to do with a contrastive pretraining step folder given where the LM loop's is wanted."""
+    return (f"it is a step folder of contrastive pretraining (objective clip: {', '.join(CLIP_STEP_FILES)}), which "
+            "that objective resumes (objective=clip, as its train_config.yaml says); to start an LM stage from its "
+            f"encoder, python scripts/export_step.py {folder} --out DIR writes DIR/encoder.safetensors for "
+            "model.encoders.default.pretrained")
+
+
+def export_clip_encoder(folder: Path, out: Path) -> Path:
+    """A contrastive pretraining step folder's encoder as ``out/encoder.safetensors``, the ``visual.*`` keys
+    (open_clip's layout) its ``final/encoder.safetensors`` would hold at that step; its path."""
+    from safetensors.torch import save_file
+
+    path = Path(folder) / "model.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: no model.safetensors (a half-written or damaged step folder)"
+                                f"{_earlier(Path(folder))}")
+    prefix = "encoder.visual."
+    visual = {f"visual.{k[len(prefix):]}": v for k, v in read_tensors(path).items() if k.startswith(prefix)}
+    if not visual:
+        raise ValueError(f"{path}: no {prefix}* tensors (not a contrastive pretraining model)")
+    Path(out).mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in visual.items()}, str(Path(out) / "encoder.safetensors"))
+    return Path(out) / "encoder.safetensors"
+
+
 def not_a_step_folder(folder: Path) -> str:
     """Why ``folder`` is no plain-engine step folder, as the end of an error message."""
     if not folder.exists():  # e.g. a step ckpt.keep pruned: say which are there
         steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
         return "no such folder" + (f"; {folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)"
                                    if steps else "")
+    if clip_step(folder):  # it has a trainer_state_rank0.json too: it was called a DeepSpeed folder
+        return clip_step_hint(folder)
     if (folder / "deepspeed").is_dir() or (folder / "trainer_state_rank0.json").is_file():
         return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
                 "zero_to_fp32 first")
@@ -296,6 +334,8 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
     if not missing:
         check_world(folder, world)
         return
+    if clip_step(folder):  # was: "lacks trainable.safetensors (a half-written or damaged step folder)"
+        raise FileNotFoundError(f"ckpt.resume: {folder}: not a step folder of the LM loop; {clip_step_hint(folder)}")
     if deepspeed and (Path(folder) / "trainable.safetensors").is_file():
         why = "it was saved by the plain engine (no dist.deepspeed)"
     elif not deepspeed and (Path(folder) / "deepspeed").is_dir():

@@ -147,7 +147,8 @@ def export_step(folder: Path, out: Path) -> Path:
 
     The frozen parts are rebuilt as training built them, from the folder's train_config.yaml (seed,
     ``init_from``, ``model.llm.name_or_path``), so those paths must still hold what they held then;
-    nothing can check that. Contrastive-pretraining and DeepSpeed step folders are refused."""
+    nothing can check that. A contrastive pretraining step folder gives its encoder, as that run's
+    ``final/encoder.safetensors`` would be at that step; a DeepSpeed step folder is refused."""
     from rsvlm.config import load_config
     from rsvlm.model.checkpoint import check_new_folder
 
@@ -156,8 +157,10 @@ def export_step(folder: Path, out: Path) -> Path:
     if not (folder / "train_config.yaml").is_file():
         raise FileNotFoundError(f"{folder}: no train_config.yaml (not a step folder of rsvlm train)")
     cfg = load_config(TrainConfig, folder / "train_config.yaml")
-    if cfg.objective == "clip":
-        raise ValueError(f"{folder}: a contrastive pretraining step; its encoder is in model.safetensors")
+    if cfg.objective == "clip":  # was refused, naming model.safetensors, which no encoder's pretrained can read
+        ckpt.export_clip_encoder(folder, out)
+        save_config(cfg, out / "train_config.yaml")
+        return out
     ckpt.trainable_file(folder)  # before the model is built: a DeepSpeed folder fails at once
     model, _ = build_model(cfg, torch.device("cpu"))
     ckpt.load_trainable(folder, model)
