@@ -4,11 +4,15 @@ weights lack part of the causal LM, an encoder ``image_size`` of 0, a LoRA alpha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from rsvlm.model.stem import StemConfig, check_stem, mixing_init, prepare
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
 
 
 def _stem(bands, **kw):
@@ -105,3 +109,23 @@ def test_a_typo_in_an_hf_clip_towers_hf_config_is_refused_naming_the_key():
     cfg.hf_config["hidden_size"] = cfg.hf_config.pop("hidden_sise")
     assert check_encoder(cfg, "model.encoders.default", "frozen") == 2
     assert build_encoder(cfg)(torch.zeros(1, 3, 16, 16)).shape == (1, 4, 32)  # (B,N,D)
+
+
+@pytest.mark.parametrize("override, says", [
+    ("encoders.default.patch_size=64", r"^encoders.default: image_size 32 is not a multiple of patch_size 64"),  # was at
+    ("encoders.default.image_size=0", r"^encoders.default.image_size must be >= 1, got 0"),  # the first image, no key
+    ("encoders.sar.feature_layer=-7", r"^encoders.sar.feature_layer must be in \[-3, 2\]"),  # was: after 1 block
+    ("llm.config.num_attention_heads=5", r"^llm.config: The hidden size \(64\) is not a multiple"),  # was 3 lines
+    ("projector.pool=3", r"^projector.pool 3 does not divide the 4x4 token grid of encoder 'default'"),
+])
+def test_create_model_refuses_a_bad_config_in_one_line_naming_the_key(override, says):
+    import copy
+
+    from rsvlm.config import apply_overrides, from_dict, load_yaml
+    from rsvlm.model import VLMConfig, create_model
+
+    raw = copy.deepcopy(load_yaml(TINY))
+    cfg = from_dict(VLMConfig, apply_overrides(raw, [override], VLMConfig))
+    with pytest.raises(ValueError, match=says) as e:
+        create_model(cfg, device="meta")
+    assert "\n" not in str(e.value)

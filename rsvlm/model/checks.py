@@ -157,10 +157,10 @@ def _resolved(cfg: VisionConfig, key: str) -> dict:
         hf = dict(cfg.hf_config or {})
         return {"width": hf.get("hidden_size", cfg.width), "heads": hf.get("num_attention_heads", cfg.heads),
                 "layers": hf.get("num_hidden_layers", cfg.layers), "patch_size": hf.get("patch_size", cfg.patch_size),
-                "image_size": hf.get("image_size", cfg.image_size or 224)}
+                "image_size": hf.get("image_size", 224 if cfg.image_size is None else cfg.image_size)}
     if not cfg.arch:
         return {"width": cfg.width, "heads": cfg.heads, "layers": cfg.layers, "patch_size": cfg.patch_size,
-                "image_size": cfg.image_size or 32}
+                "image_size": 32 if cfg.image_size is None else cfg.image_size}
     from open_clip import get_model_config, list_models
 
     model_cfg = get_model_config(cfg.arch)
@@ -171,7 +171,7 @@ def _resolved(cfg: VisionConfig, key: str) -> dict:
     v = model_cfg["vision_cfg"]
     if isinstance(v.get("layers"), (list, tuple)) or v.get("timm_model_name"):
         raise ValueError(f"{key}.arch: open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
-    size = cfg.image_size or v["image_size"]
+    size = v["image_size"] if cfg.image_size is None else cfg.image_size  # 0 is no default: refused below
     return {"width": v["width"], "heads": None, "layers": v["layers"], "patch_size": v["patch_size"],
             "image_size": size if isinstance(size, int) else size[0]}
 
@@ -205,7 +205,7 @@ def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
         raise ValueError(f"{key}.feature_layer must be in [{-(n + 1)}, {n}] for {n} layers (0: the patch embeddings, "
                          f"-1: the last block), got {cfg.feature_layer}")
     if trainable == "lora" and cfg.lora_r < 1:
-        raise ValueError(f"{key}.lora_r must be >= 1 (trainable.encoder is lora), got {cfg.lora_r}")
+        raise ValueError(f"{key}.lora_r must be >= 1, got {cfg.lora_r} (trainable.encoder is lora)")
     return s["image_size"] // s["patch_size"]
 
 
@@ -245,7 +245,7 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
         raise ValueError(f"{key}.loc_init must be one of {LOC_INITS}, got {cfg.loc_init!r}")
     if trainable == "lora":
         if cfg.lora_r < 1:  # peft's "`r` should be a positive integer" named no key
-            raise ValueError(f"{key}.lora_r must be >= 1 (trainable.llm is lora), got {cfg.lora_r}")
+            raise ValueError(f"{key}.lora_r must be >= 1, got {cfg.lora_r} (trainable.llm is lora)")
         if not 0 <= cfg.lora_dropout < 1:  # 1 would zero every LoRA input: the adapters learn nothing
             raise ValueError(f"{key}.lora_dropout must be in [0, 1), got {cfg.lora_dropout}")
     if cfg.name_or_path:
@@ -270,14 +270,14 @@ def _hf_config(cfg: LLMConfig, key: str):
         close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
         raise ValueError(f"{key}.config.model_type {model_type!r} is not a transformers model type"
                          f"{f'; did you mean {close}?' if close else ''}")
+    with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
+        warnings.simplefilter("ignore")
+        _check_config_keys(model_type, conf, f"{key}.config")
     try:
-        with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
-            warnings.simplefilter("ignore")
-            _check_config_keys(model_type, conf)
-            hf = AutoConfig.for_model(model_type, **conf)
+        hf = AutoConfig.for_model(model_type, **conf)
     except Exception as e:  # transformers' validators raise their own error types
         cause = e.__cause__ or e
-        msg = str(cause).removeprefix("llm.config.")
+        msg = str(cause)
         raise ValueError(f"{key}.config: {msg.strip().splitlines()[-1].strip() if msg.strip() else type(e).__name__}") from None
     return hf
 

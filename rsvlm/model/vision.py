@@ -138,7 +138,7 @@ class OpenClipEncoder(nn.Module):
             if model_cfg is None:
                 raise ValueError(f"unknown open_clip architecture {cfg.arch!r}")
             vcfg = dict(model_cfg["vision_cfg"])
-            if cfg.image_size:
+            if cfg.image_size is not None:
                 vcfg["image_size"] = cfg.image_size
             embed_dim = model_cfg["embed_dim"]
             quick_gelu = cfg.quick_gelu or model_cfg.get("quick_gelu", False)
@@ -146,7 +146,7 @@ class OpenClipEncoder(nn.Module):
             if cfg.width % cfg.heads:
                 raise ValueError(f"vision width {cfg.width} is not divisible by heads {cfg.heads}")
             vcfg = dict(width=cfg.width, layers=cfg.layers, head_width=cfg.width // cfg.heads,
-                        patch_size=cfg.patch_size, image_size=cfg.image_size or 32, mlp_ratio=cfg.mlp_ratio)
+                        patch_size=cfg.patch_size, image_size=32 if cfg.image_size is None else cfg.image_size, mlp_ratio=cfg.mlp_ratio)
             embed_dim, quick_gelu = cfg.width, cfg.quick_gelu
         if isinstance(vcfg.get("layers"), (list, tuple)) or vcfg.get("timm_model_name"):
             raise ValueError(f"open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
@@ -241,7 +241,7 @@ class HFClipEncoder(nn.Module):
         hf.setdefault("num_attention_heads", cfg.heads)
         hf.setdefault("intermediate_size", int(cfg.width * cfg.mlp_ratio))
         hf.setdefault("patch_size", cfg.patch_size)
-        hf.setdefault("image_size", cfg.image_size or 224)
+        hf.setdefault("image_size", 224 if cfg.image_size is None else cfg.image_size)
         self.model = CLIPVisionModel(CLIPVisionConfig(**hf))
         self.patch_size = int(hf["patch_size"])
         self.image_size = int(hf["image_size"])
