@@ -217,8 +217,13 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
                          constrain=constrain, min_shapes=mins, need_shape=need, warn_context=False)
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
     # under --min-objects the grammar lets an answer end short of its count only when the token limit
-    # leaves no room for another shape: it ends on EOS, yet the limit cut it
-    short = [constrain and 0 < len(re.findall(SHAPE_CLOSE, t)) < m for t, m in zip(out.text, mins)]
+    # leaves no room for another shape: it ends on EOS, yet the limit cut it; so a [ground] answer
+    # with no shape at all, where the limit is below the smallest shape's tokens
+    from rsvlm.model.grammar import SHAPE_COST
+
+    no_room = max_new_tokens < min(SHAPE_COST.values())
+    closed = [len(re.findall(SHAPE_CLOSE, t)) for t in out.text]
+    short = [constrain and (0 < n < m or (g and n == 0 and no_room)) for n, m, g in zip(closed, mins, need)]
     past = out.past_context or [False] * len(out.text)  # a model that does not say: none past
     return [Answer(t.strip(), s, cut=not f or h, past_context=p)
             for t, s, f, h, p in zip(out.text, out.scores, finished, short, past)]

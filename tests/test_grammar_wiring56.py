@@ -136,3 +136,18 @@ def test_the_tta_help_of_predict_and_eval_says_short_text_is_voted_too():
     for name in ("chat", "predict", "eval"):
         help_ = next(a.help for a in subs[name]._actions if "--tta" in a.option_strings)
         assert "short text" in help_ or "short-text" in help_, (name, help_)
+
+
+def test_a_ground_answer_the_token_limit_left_no_room_for_a_shape_is_marked_cut(tiny):
+    """Under 4 tokens no shape fits, so the grammar owes none: the answer ended on EOS, shapeless, and
+    predict and eval said nothing of the limit that let it."""
+    from rsvlm import answering
+
+    model, proc = tiny
+    msgs = [[{"role": "user", "content": "[ground] the ship"}], [{"role": "user", "content": "[cls] the scene?"}]]
+    with scripted(model, list("No")):
+        tight = answering.answerer(model, proc, 3)(msgs, [[], []])
+        room = answering.answerer(model, proc, 4)(msgs, [[], []])
+        free = answering.answerer(model, proc, 3, constrain=False)(msgs, [[], []])
+    assert [(a.text, a.cut) for a in tight] == [("No", True), ("No", False)]
+    assert kinds(room[0].text) == ["point"] and [a.text for a in free] == ["No", "No"] and not free[0].cut
