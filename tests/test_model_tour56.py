@@ -129,3 +129,15 @@ def test_create_model_refuses_a_bad_config_in_one_line_naming_the_key(override, 
     with pytest.raises(ValueError, match=says) as e:
         create_model(cfg, device="meta")
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("override", ["llm.lora_alpha=0", "encoders.default.lora_alpha=-8"])
+def test_a_lora_alpha_that_is_not_positive_is_refused(override):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+    from rsvlm.model.checks import check_model_config
+
+    key = override.split("=")[0]
+    cfg = load_config(VLMConfig, TINY, [override, "trainable.encoder=lora"])
+    with pytest.raises(ValueError, match=f"^model.{key} must be > 0, got {override.split('=')[1]}"):
+        check_model_config(cfg)  # was: built; alpha 0 scales the adapters to 0 and they never learn

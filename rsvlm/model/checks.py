@@ -206,6 +206,8 @@ def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
                          f"-1: the last block), got {cfg.feature_layer}")
     if trainable == "lora" and cfg.lora_r < 1:
         raise ValueError(f"{key}.lora_r must be >= 1, got {cfg.lora_r} (trainable.encoder is lora)")
+    if trainable == "lora" and not cfg.lora_alpha > 0:  # 0 scales the adapters' output and gradients to 0
+        raise ValueError(f"{key}.lora_alpha must be > 0, got {cfg.lora_alpha} (trainable.encoder is lora)")
     return s["image_size"] // s["patch_size"]
 
 
@@ -246,6 +248,8 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
     if trainable == "lora":
         if cfg.lora_r < 1:  # peft's "`r` should be a positive integer" named no key
             raise ValueError(f"{key}.lora_r must be >= 1, got {cfg.lora_r} (trainable.llm is lora)")
+        if not cfg.lora_alpha > 0:  # 0 scales the adapters' output and gradients to 0: they learn nothing
+            raise ValueError(f"{key}.lora_alpha must be > 0, got {cfg.lora_alpha} (trainable.llm is lora)")
         if not 0 <= cfg.lora_dropout < 1:  # 1 would zero every LoRA input: the adapters learn nothing
             raise ValueError(f"{key}.lora_dropout must be in [0, 1), got {cfg.lora_dropout}")
     if cfg.name_or_path:
