@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
 from pathlib import Path
 
@@ -25,6 +26,20 @@ def absolute_paths(rec: dict, root: Path) -> None:
             im["path"] = str((root / im["path"]).resolve())
         if im.get("band_files"):  # else read against the temporary folder: every such record answered empty
             im["band_files"] = [str((root / f).resolve()) for f in im["band_files"]]
+
+
+def steady(metrics: Path, after: int) -> dict:
+    """Real (non-pad) tokens/s and the non-pad fraction of a training run's ``metrics.jsonl`` over the
+    logged steps after ``after``: the steps before warm up, and the final save is no step (the run's
+    summary.json times both)."""
+    recs = [json.loads(x) for x in metrics.read_text().splitlines()]
+    recs = [r for r in recs if r["step"] > after]
+    if not recs:
+        raise ValueError(f"{metrics}: no logged step after step {after}; raise --steps")
+    tokens, seconds = sum(r["tokens"] for r in recs), sum(r["seconds"] for r in recs)
+    slots = sum(r["tokens"] / r["non_pad_fraction"] for r in recs if r["non_pad_fraction"])
+    return {"steps": len(recs), "tokens": tokens, "seconds": seconds, "tokens_per_s": tokens / seconds,
+            "non_pad_fraction": tokens / max(1, slots)}
 
 
 def fmt(x: float | None) -> str:

@@ -79,6 +79,14 @@ def measured_peak_tflops(n: int = 8192, reps: int = 10) -> float:
     return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e12
 
 
+def bench_common():
+    """bench/common.py (on sys.path when a bench script runs; not when this file is loaded as a module)."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import common
+
+    return common
+
+
 def memory_plan():
     """scripts/memory_plan.py as a module (scripts are not a package)."""
     sys.path.insert(0, str(REPO / "scripts"))
@@ -96,16 +104,6 @@ def flops_per_sample(cfg, seq_len: int, answer_len: int) -> dict:
     with torch.device("meta"):
         model, _ = create_model(cfg.model)
     return memory_plan().train_flops(model, seq_len, answer_len)
-
-
-def steady(metrics: Path, after: int) -> dict:
-    """tokens/s over the logged steps after ``after``."""
-    recs = [json.loads(x) for x in metrics.read_text().splitlines()]
-    recs = [r for r in recs if r["step"] > after]
-    if not recs:
-        raise ValueError(f"{metrics}: no logged step after step {after}; raise --steps")
-    tokens, seconds = sum(r["tokens"] for r in recs), sum(r["seconds"] for r in recs)
-    return {"steps": len(recs), "tokens": tokens, "seconds": seconds, "tokens_per_s": tokens / seconds}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -178,7 +176,7 @@ def main(argv: list[str] | None = None) -> dict:
     seq = summary["tokens"] / summary["samples"]  # every sample has this length (non-pad fraction 1)
     answer = a.answer_tokens + 1  # the answer and its end-of-turn token: the loop keeps their logits
     flops = flops_per_sample(cfg, round(seq), answer)
-    st = steady(run_dir / "metrics.jsonl", 6 + a.profile_steps + 1)
+    st = bench_common().steady(run_dir / "metrics.jsonl", 6 + a.profile_steps + 1)
     samples_s = st["tokens_per_s"] / seq
     achieved = flops["total"] * samples_s / 1e12
     res = {"recipe": Path(a.recipe).name, "llm": cfg.model.trainable.llm, "gpus": gpus,

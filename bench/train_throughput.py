@@ -5,7 +5,8 @@
 Both arms train the tiny recipe (configs/train/sft_tiny.yaml) from the same initial weights on
 the same synthetic records (answers of very different lengths, generated in a temp folder) for the
 same number of steps, one process on CPU. Printed: real (non-pad) tokens per second, the non-pad
-fraction of the padded batches, and the ratios grouped / naive.
+fraction of the padded batches, and the ratios grouped / naive, all over steps 2.. of each run (from
+its metrics.jsonl): the first step warms up, and saving the final model is not training.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from common import steady
 
 from eval.common import require_at_least_one
 
@@ -45,14 +47,16 @@ def make_data(root: Path, n: int, seed: int) -> Path:
 
 
 def run(data: Path, out: Path, batching: str, steps: int, batch_size: int) -> dict:
+    """One arm's steps 2.. (``common.steady``: tokens, seconds, tokens_per_s, non_pad_fraction)."""
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig
     from rsvlm.train.loop import train
 
     cfg = load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", [
         f"data.train={data}", f"out_dir={out}", f"data.batching={batching}", f"max_steps={steps}",
-        f"batch_size={batch_size}", "ckpt.every=0", "log.progress=false", "data.max_length=1024"])
-    return train(cfg)
+        f"batch_size={batch_size}", "ckpt.every=0", "log.every=1", "log.progress=false", "data.max_length=1024"])
+    train(cfg)
+    return steady(out / "metrics.jsonl", after=1)
 
 
 def main() -> None:
@@ -64,12 +68,15 @@ def main() -> None:
     args = p.parse_args()
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
-    require_at_least_one(p, args, ("steps", "n", "batch_size"))
+    require_at_least_one(p, args, ("n", "batch_size"))
+    if args.steps < 2:  # else found after both runs, by steady()
+        p.error(f"--steps {args.steps}: give 2 or more (the first step warms up and is not timed)")
     # the training's own lines (DeepSpeed's accelerator warning is printed to stdout) go with the progress
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(sys.stderr):
         data = make_data(Path(tmp) / "data", args.n, args.seed)
         res = {b: run(data, Path(tmp) / b, b, args.steps, args.batch_size) for b in ("naive", "length_grouped")}
-    print(f"\ntiny recipe, {args.steps} steps, batch {args.batch_size}, {args.n} records, 1 CPU process")
+    print(f"\ntiny recipe, {args.steps} steps, batch {args.batch_size}, {args.n} records, 1 CPU process; "
+          f"timed: steps 2..{args.steps}")
     print(f"{'batching':<16}{'tokens/s':>12}{'non-pad':>10}{'tokens':>10}{'seconds':>10}")
     for name, r in res.items():
         print(f"{name:<16}{r['tokens_per_s']:>12.0f}{r['non_pad_fraction']:>10.3f}{r['tokens']:>10}{r['seconds']:>10.1f}")

@@ -262,7 +262,7 @@ def test_train_throughput_keeps_the_trainings_own_lines_off_the_table(monkeypatc
 
     mod = bench_module("train_throughput", monkeypatch)
     monkeypatch.setattr(mod, "run", run)
-    monkeypatch.setattr(sys, "argv", ["train_throughput", "--steps", "1", "--n", "1"])
+    monkeypatch.setattr(sys, "argv", ["train_throughput", "--steps", "2", "--n", "1"])
     mod.main()
     out, err = capsys.readouterr()
     assert "accelerator" not in out and err.count("Setting accelerator to CPU") == 2

@@ -24,3 +24,30 @@ def test_chat_latency_times_tokens_not_streamed_pieces(monkeypatch, capsys):
     assert len(rows) == 2
     for row in rows:
         assert row[5] != "–" and float(row[5]) > 0 and float(row[6]) > 0, row  # tok/s cached and full
+
+
+def test_train_throughput_times_steps_after_the_first_not_the_final_save(tmp_path, monkeypatch):
+    """tokens/s was the training summary's: the first (warm-up) step and the final model's save
+    counted as training time. Saving is slowed by 1 s here: the run's own summary counts it, the bench not."""
+    import json
+    import time
+
+    import rsvlm.train.loop as loop
+    from test_bench_tour51 import bench_module
+
+    save = loop.save_final
+    monkeypatch.setattr(loop, "save_final", lambda *a, **k: (time.sleep(1.0), save(*a, **k))[1])
+    mod = bench_module("train_throughput", monkeypatch)
+    data = mod.make_data(tmp_path / "data", 8, 0)
+    res = mod.run(data, tmp_path / "naive", "naive", 3, 2)
+    summary = json.loads((tmp_path / "naive" / "summary.json").read_text())
+    assert res["steps"] == 2 and 0 < res["seconds"] <= summary["seconds"] - 1.0, (res, summary["seconds"])
+    assert res["tokens_per_s"] == res["tokens"] / res["seconds"] and 0 < res["non_pad_fraction"] <= 1
+
+
+def test_train_throughput_refuses_a_run_with_no_timed_step(monkeypatch, capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as e:
+        bench_main("train_throughput", monkeypatch, ["--steps", "1"])
+    assert e.value.code == 2 and "--steps 1: give 2 or more" in capsys.readouterr().err
