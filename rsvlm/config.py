@@ -344,6 +344,8 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
     path = (here / Path(ref).expanduser()).resolve()
     if path in seen:
         raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
+    if path.is_dir():  # was 'not found'
+        raise ConfigError(f"base {path} is a folder; give a config file (.yaml) (named in {named_in})")
     if not path.is_file():
         raise ConfigError(f"base file not found: {path} (named in {named_in})")
     return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)

@@ -114,3 +114,13 @@ def test_a_contrastive_step_folder_is_named_as_such_to_an_lm_resume_and_exports_
     assert export.main([str(step), "--out", str(tmp_path / "enc")]) == 0  # its encoder, as final/ holds it
     got, want = load_file(tmp_path / "enc" / "encoder.safetensors"), load_file(clip / "final" / "encoder.safetensors")
     assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in want)
+
+
+def test_a_base_that_is_a_folder_is_said_to_be_one(tmp_path):
+    """'base: configs/model' (the folder, not model.yaml in it) was 'base file not found'; it is there."""
+    (tmp_path / "model").mkdir()
+    p = tmp_path / "run.yaml"
+    p.write_text("model:\n  base: model\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, p)
+    assert str(e.value) == f"base {tmp_path / 'model'} is a folder; give a config file (.yaml) (named in {p})"
