@@ -151,3 +151,15 @@ def test_a_ground_answer_the_token_limit_left_no_room_for_a_shape_is_marked_cut(
         free = answering.answerer(model, proc, 3, constrain=False)(msgs, [[], []])
     assert [(a.text, a.cut) for a in tight] == [("No", True), ("No", False)]
     assert kinds(room[0].text) == ["point"] and [a.text for a in free] == ["No", "No"] and not free[0].cut
+
+
+def test_chat_marks_a_ground_answer_the_token_limit_left_no_room_for_a_shape_as_cut(tiny):
+    from rsvlm.model.session import ChatSession
+
+    model, proc = tiny
+    for limit, constrain, cut in ((3, True, True), (4, True, True), (3, False, False), (30, True, False)):
+        chat = ChatSession(model, proc, max_new_tokens=limit, constrain=constrain)
+        with scripted(model, list("No")):
+            answer = chat.ask("[ground] the ship")
+        assert chat.stats[-1]["cut"] is cut, (limit, constrain, answer)
+        assert (answer == "No") is (limit == 3), answer  # 4 tokens: a point, cut (no room left for EOS)

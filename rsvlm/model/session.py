@@ -38,7 +38,7 @@ import torch
 
 from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
-from rsvlm.model.grammar import shape_scores
+from rsvlm.model.grammar import SHAPE_COST, shape_scores
 from rsvlm.model.llm import context_length
 from rsvlm.model.processor import ImageInput, Pixels
 from rsvlm.model.vlm import RSVLM, TextStreamer
@@ -137,9 +137,9 @@ class ChatSession:
             gcfg.max_new_tokens = ctx - len(prompt)
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
-        mins = self.min_objects if task_tag("det") in text else 0
+        mins, need = self.min_objects if task_tag("det") in text else 0, task_tag("ground") in text
         constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis, mins,
-                                                need_shape=task_tag("ground") in text, stop_strings=gcfg.stop_strings)
+                                                need_shape=need, stop_strings=gcfg.stop_strings)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
                      past_len=self.cache_len, generator=generator, on_step=streamer.step,
                      constraint=constraint, adjust=adjust, push=constraint.push if constraint and mins else None)
@@ -161,10 +161,13 @@ class ChatSession:
         self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
                                         res.logprobs[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()
+        # a [ground] answer the grammar owed no shape, as the limit left no room for one: cut by it, though it took EOS
+        cut = not res.finished[0] or (constraint is not None and need and not self.last_scores
+                                      and gcfg.max_new_tokens < min(SHAPE_COST.values()))
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),
                            "new_tokens": len(generated), "cache_len": self.cache_len, "dropped_turns": dropped,
-                           "cut": not res.finished[0], "at_context": at_context and not res.finished[0]})
+                           "cut": cut, "at_context": at_context and cut})
         return answer
 
     def _first_turn(self, question: str, modalities: list[str]) -> list[dict]:
