@@ -141,3 +141,19 @@ def test_a_lora_alpha_that_is_not_positive_is_refused(override):
     cfg = load_config(VLMConfig, TINY, [override, "trainable.encoder=lora"])
     with pytest.raises(ValueError, match=f"^model.{key} must be > 0, got {override.split('=')[1]}"):
         check_model_config(cfg)  # was: built; alpha 0 scales the adapters to 0 and they never learn
+
+
+@pytest.mark.parametrize("keys, says", [
+    (["vision_model.embeddings.patch_embedding.weight", "vision_model.post_layernorm.weight"],
+     "a transformers CLIP: use the open_clip release"),  # openai/clip-vit-large-patch14-336's model.safetensors
+    (["model.embed_tokens.weight", "lm_head.weight"], r"first keys: lm_head.weight, model.embed_tokens.weight\)$"),
+])
+def test_a_pretrained_file_of_no_open_clip_tower_says_so(tmp_path, keys, says):
+    from safetensors.torch import save_file
+
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    path = tmp_path / "model.safetensors"
+    save_file({k: torch.zeros(2, 2) for k in keys}, str(path))
+    with pytest.raises(ValueError, match=f"{path}: none of its 2 tensors is an open_clip vision tower's.*{says}"):
+        build_encoder(VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16, pretrained=str(path)))

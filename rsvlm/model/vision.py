@@ -186,13 +186,19 @@ class OpenClipEncoder(nn.Module):
         if any(k.startswith("visual.") for k in sd):
             sd = {k[len("visual."):]: v for k, v in sd.items() if k.startswith("visual.")}
         sd.pop("proj", None)
+        own = self.visual.state_dict()
+        if not set(sd) & set(own):  # was: "missing vision keys [every one]", which said nothing of the file
+            hf = any(k.startswith(("vision_model.", "model.vision_model.")) for k in sd)
+            hint = "; a transformers CLIP: use the open_clip release (open_clip_model.safetensors)" if hf else ""
+            raise ValueError(f"{path}: none of its {len(sd)} tensors is an open_clip vision tower's "
+                             f"(first keys: {', '.join(sorted(sd)[:3])}){hint}")
         pos = sd.get("positional_embedding")
         if pos is not None and pos.shape != self.visual.positional_embedding.shape:
             fitted = fit_pos_table(pos, self.grid)
             if fitted is None:
                 raise ValueError(f"{path}: positional_embedding {tuple(pos.shape)} is not a class row plus a square grid")
             sd["positional_embedding"] = fitted
-        n, odd = shape_mismatches(sd, self.visual.state_dict())
+        n, odd = shape_mismatches(sd, own)
         if n:  # torch's size-mismatch RuntimeError named no file
             raise ValueError(f"{path}: {n} tensor(s) of another shape than the encoder config builds "
                              f"({odd}); a tower of another size? "
