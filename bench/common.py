@@ -8,6 +8,7 @@ import argparse
 import functools
 import json
 import math
+import sys
 from pathlib import Path
 
 import torch
@@ -40,6 +41,17 @@ def steady(metrics: Path, after: int) -> dict:
     slots = sum(r["tokens"] / r["non_pad_fraction"] for r in recs if r["non_pad_fraction"])
     return {"steps": len(recs), "tokens": tokens, "seconds": seconds, "tokens_per_s": tokens / seconds,
             "non_pad_fraction": tokens / max(1, slots)}
+
+
+def warm_up(model, processor, data: Path, out: Path, batch_size: int, max_new_tokens: int, **kw) -> None:
+    """Answer ``data``'s first batch untimed (``rsvlm eval``'s path, ``kw`` its options), so the
+    first timed pass, often the baseline, does not carry the first calls' one-off costs; ``out`` is
+    removed after."""
+    from rsvlm import evaluate
+
+    print(f"warm-up: the first {batch_size} record(s), untimed", file=sys.stderr)
+    evaluate.run(model, processor, data, out, batch_size, max_new_tokens, limit=batch_size, progress=False, **kw)
+    out.unlink(missing_ok=True)
 
 
 def fmt(x: float | None) -> str:

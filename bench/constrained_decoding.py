@@ -7,14 +7,16 @@ trains on) into a temporary folder, answers it with the model (default: the bund
 ``rsvlm eval``'s batched path, once decoding freely and once held to the geometry grammar, and
 prints per task the answers ``geometry.decode`` reports problems for (records ``rsvlm eval`` could
 not answer are counted apart, with the first one's error), and the records and answer
-tokens per second of both (best of --repeat, the two interleaved): held answers that finish a
-mask instead of breaking off are longer, so tokens/s is the fair speed figure. Scores need
-``eval/``; see docs/default-model.md.
+tokens per second of both (best of --repeat, the two interleaved, after an untimed warm-up batch):
+held answers that finish a mask instead of breaking off are longer, so tokens/s is the fair speed
+figure. Answer tokens are those the model generated (its end-of-answer tokens left out), not the
+answers' text tokenised again. Scores need ``eval/``; see docs/default-model.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
@@ -23,9 +25,30 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from common import warm_up
+
 from eval.common import require_at_least_one
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@contextlib.contextmanager
+def counting_tokens(model):
+    """Within it, ``model.generate``'s answers' tokens (EOS and stop-string tokens left out, as
+    ``GenerateOutput.tokens``) are added up in the list yielded, one sum per call."""
+    generate = model.generate
+    counts: list[int] = []
+
+    def counted(*args, **kwargs):
+        out = generate(*args, **kwargs)
+        counts.append(sum(len(t) for t in out.tokens))
+        return out
+
+    model.generate = counted
+    try:
+        yield counts
+    finally:
+        del model.generate  # the class's method again
 
 
 def main() -> None:
@@ -60,15 +83,21 @@ def main() -> None:
         gt = {json.loads(line)["id"]: json.loads(line) for line in (data / "test.jsonl").read_text().splitlines()}
         times: dict[bool, list[float]] = {True: [], False: []}
         answers: dict[bool, list[dict]] = {}
+        ntok: dict[bool, int] = {}
+        for constrain in (False, True):
+            warm_up(model, processor, data / "test.jsonl", Path(tmp) / "warm.jsonl", args.batch_size,
+                    args.max_new_tokens, constrain=constrain)
         for r in range(args.repeat):
             for constrain in (False, True):
                 out = Path(tmp) / f"pred-{constrain}-{r}.jsonl"
                 print(f"constrained_decoding: run {r + 1} of {args.repeat}, {'held' if constrain else 'free'}",
                       file=sys.stderr)  # rsvlm eval's bar follows
-                t0 = time.perf_counter()
-                evaluate.run(model, processor, data / "test.jsonl", out, args.batch_size, args.max_new_tokens,
-                             progress=True, constrain=constrain)
-                times[constrain].append(time.perf_counter() - t0)
+                with counting_tokens(model) as counts:
+                    t0 = time.perf_counter()
+                    evaluate.run(model, processor, data / "test.jsonl", out, args.batch_size, args.max_new_tokens,
+                                 progress=True, constrain=constrain)
+                    times[constrain].append(time.perf_counter() - t0)
+                ntok[constrain] = sum(counts)
                 answers[constrain] = [json.loads(line) for line in out.read_text().splitlines()]
     n = len(gt)
     bad = {c: Counter() for c in (False, True)}
@@ -93,8 +122,6 @@ def main() -> None:
             print(f"\n{len(rows)} record(s) not answered {'held' if c else 'free'} (counted in neither column; first: "
                   f"{rows[0]['id']}: {rows[0]['error']})")
     tf, tc = min(times[False]), min(times[True])
-    ntok = {c: sum(len(model.tokenizer.encode(r["answer"], add_special_tokens=False)) for r in rows)
-            for c, rows in answers.items()}
     print("\n| decoding | answer tokens | records/s | answer tokens/s |\n|---|---|---|---|")
     print(f"| free | {ntok[False]} | {n / tf:.2f} | {ntok[False] / tf:.1f} |")
     print(f"| held | {ntok[True]} | {n / tc:.2f} | {ntok[True] / tc:.1f} |")

@@ -51,3 +51,45 @@ def test_train_throughput_refuses_a_run_with_no_timed_step(monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:
         bench_main("train_throughput", monkeypatch, ["--steps", "1"])
     assert e.value.code == 2 and "--steps 1: give 2 or more" in capsys.readouterr().err
+
+
+def test_constrained_decoding_counts_the_tokens_generated(tmp_path, monkeypatch, capsys, ckpt):
+    """Answer tokens were the answers' text tokenised again: a random model's bytes that end in half
+    a character tokenise to more tokens than it generated (up to --max-new-tokens 3 each)."""
+    from test_bench_tour51 import _synth_stub
+
+    _synth_stub(monkeypatch)
+    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1",
+                                                     "--max-new-tokens", "3"])
+    out, err = capsys.readouterr()
+    rows = {r.split(" | ")[0][2:]: r.split(" | ") for r in out.splitlines() if r.startswith(("| free |", "| held |"))}
+    assert set(rows) == {"free", "held"}
+    for row in rows.values():
+        assert 0 < int(row[1]) <= 4 * 3, row  # 4 records, 3 new tokens at most each
+    assert "warm-up" in err
+
+
+def test_constrained_decoding_times_no_warm_up(tmp_path, monkeypatch, capsys, ckpt):
+    """The first pass (free decoding) carried the first calls' one-off costs: 1 s here. An untimed
+    warm-up batch now takes them."""
+    import json
+    import time
+
+    from test_bench_tour51 import _synth_stub
+
+    _synth_stub(monkeypatch)
+    calls = []
+
+    def run(model, processor, data, out, *a, constrain=True, **kw):
+        if not calls:
+            time.sleep(1.0)
+        calls.append(kw.get("limit"))
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
+
+    monkeypatch.setattr("rsvlm.evaluate.run", run)
+    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
+    out = capsys.readouterr().out
+    free = next(r for r in out.splitlines() if r.startswith("| free |")).split(" | ")
+    assert float(free[2]) > 40, free  # 4 records: at most 0.1 s, not 1 s and more
+    assert calls[:2] == [16, 16] and calls[2:] == [None, None]  # warm-ups of a batch, free and held; then the runs
