@@ -125,6 +125,8 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
             return _filled([0] + [None] * (len(want) - 1), want, fill,
                            [f"1 unnamed band taken as {want[0]} (name it with --bands)"])
         hint = "; name them (--bands) to fill the missing ones" if filling and n_channels < len(want) else ""
+        if n_channels > len(want):  # a 13-band Sentinel-2 file for a 4-band stem: named, its bands are picked
+            hint = f"; name them (--bands, or the record's bands) to pick the model's {len(want)} from them"
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
     lower = {_key(b): i for i, b in enumerate(bands)}
     index: list[int | None] = []
