@@ -7,8 +7,8 @@ after the other in this process: plain, with ``--min-objects N`` (answers kept w
 ``GrammarConstraint.push``), with ``--det-by-class`` (a question naming none of the model's
 classes asked once per class, ``inference.class_questions``), and with both. Each is scored with
 ``eval.detection`` over all records and over the two kinds of question apart. Prints seconds per
-record, the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO mAP and AR100; progress goes
-to stderr.
+record (after an untimed warm-up batch), the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO
+mAP and AR100; progress goes to stderr.
 The model defaults to the bundled one; ``--det-by-class`` needs a model whose config lists its
 classes (``prompt.det_classes``).
 """
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import absolute_paths, fmt
+from common import absolute_paths, fmt, warm_up
 
 from eval import common, detection
 from rsvlm import evaluate, inference
@@ -75,6 +75,7 @@ def main() -> None:
         if "all" not in sets:  # else a KeyError
             ap.error(f"--data {a.data}: no det record")
         n = {k: sum(1 for _ in p.open()) for k, p in sets.items()}
+        warm_up(model, processor, sets["all"], Path(tmp) / "warm.jsonl", a.batch_size, a.max_new_tokens)
         for name, (min_objects, by_class) in variants.items():
             pred = Path(tmp) / f"pred{len(rows)}.jsonl"
             print(f"det_decoding: pass {len(rows) + 1} of {len(variants)}, {name}", file=sys.stderr)  # its bar follows

@@ -93,3 +93,27 @@ def test_constrained_decoding_times_no_warm_up(tmp_path, monkeypatch, capsys, ck
     free = next(r for r in out.splitlines() if r.startswith("| free |")).split(" | ")
     assert float(free[2]) > 40, free  # 4 records: at most 0.1 s, not 1 s and more
     assert calls[:2] == [16, 16] and calls[2:] == [None, None]  # warm-ups of a batch, free and held; then the runs
+
+
+def test_tta_bench_times_the_plain_pass_without_warm_up(tmp_path, monkeypatch, capsys, ckpt):
+    """The plain pass, the baseline of every ratio, came first and carried the first calls' one-off
+    costs (1 s here), so each mode's '× plain' read low. An untimed warm-up batch takes them."""
+    import json
+    import time
+
+    from test_probe_pointer_cells import ground_records
+
+    calls = []
+
+    def run(model, processor, data, out, *a, **kw):
+        if not calls:
+            time.sleep(1.0)
+        calls.append(kw.get("limit"))
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
+
+    monkeypatch.setattr("rsvlm.evaluate.run", run)
+    bench_main("tta", monkeypatch, ["--data", str(ground_records(tmp_path)), "--model", str(ckpt)])
+    plain = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("| none |")).split(" | ")
+    assert float(plain[1]) < 0.1, plain  # 4 records: not 1 s and more
+    assert calls[0] == 16 and None in calls[1:]
