@@ -9,7 +9,8 @@ SAR and MSI records of a test set with references (cls, count, vqa, ground) once
 of the model's stem (the baseline, in the same run) and, per reduced band set (``REDUCED``, those
 the stem has), once with each fill, and scores them with the eval scripts. Prints each headline
 score and its ratio to the baseline; records left out (an unreadable image, bands the stem
-cannot take) are counted below the table. Progress goes to stderr.
+cannot take) are counted below the table, and so are records the model refuses (a prompt past its
+context), which are scored wrong. Progress goes to stderr.
 The model defaults to the bundled one. Limit: the test images are synthetic, so this measures the
 model's reliance on a band, not how a real VV-only scene differs from a dual-polarisation one.
 """
@@ -92,17 +93,25 @@ def keep_bands(img: ImageInput, stem: StemConfig, bands: list[str]) -> ImageInpu
 
 
 def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, bands: list[str], batch: int,
-           max_new: int, out: Path, fill: str, desc: str) -> None:
+           max_new: int, out: Path, fill: str, desc: str) -> dict[str, str]:
+    """Predictions for ``records`` in ``out``; a record the model refuses (its prompt past the LLM's
+    context) is answered "" with its error, which the scorers count wrong. Returns {id: why} of those."""
     processor.missing_bands = fill
     generate = inference.answerer(model, processor, max_new)
+    refused = {}
     with out.open("w") as f, tqdm(total=len(records), desc=desc, unit="rec", file=sys.stderr, leave=False) as bar:
         for i in range(0, len(records), batch):
             chunk = records[i : i + batch]
             images = [[keep_bands(im, stem, bands) for im in inference.record_inputs(r, root)] for r in chunk]
             msgs = [evaluate.prompt_of(r, processor.prompt, imgs) for r, imgs in zip(chunk, images)]
-            for r, (text, _) in zip(chunk, generate(msgs, images)):
-                f.write(json.dumps({"id": r["id"], "task": r["task"], "answer": text}) + "\n")
+            answers, why = inference.answers_or_refusals(generate, msgs, images)  # else one such record ended the run
+            for j, (r, got) in enumerate(zip(chunk, answers)):
+                row = {"id": r["id"], "task": r["task"], "answer": got[0] if got is not None else ""}
+                if j in why:
+                    refused[r["id"]] = row["error"] = why[j]
+                f.write(json.dumps(row) + "\n")
             bar.update(len(chunk))
+    return refused
 
 
 def scores(gt: Path, pred: Path) -> dict[str, float | None]:
@@ -125,7 +134,7 @@ def main() -> None:
     if not any(subset(records, m, a.limit) for m in REDUCED):  # before loading the model
         ap.error(f"--data {a.data}: no {' or '.join(REDUCED)} record of task {', '.join(SCORERS)}")
     model, processor = inference.load_model(a.model, "cpu")
-    rows, left_out = [], []
+    rows, left_out, refusals = [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         for modality in REDUCED:
             recs = subset(records, modality, a.limit)
@@ -153,8 +162,12 @@ def main() -> None:
                     pred = Path(tmp) / f"{modality}-{len(bands)}-{fill}.jsonl"
                     t = time.perf_counter()
                     desc = f"{modality} {label}" + ("" if k == 0 else f", {fill}")
-                    answer(model, processor, recs, a.data.parent, stem, bands, a.batch_size, a.max_new_tokens,
-                           pred, fill, desc)
+                    refused = answer(model, processor, recs, a.data.parent, stem, bands, a.batch_size,
+                                     a.max_new_tokens, pred, fill, desc)
+                    if refused:  # said below the table, once per modality
+                        r = refusals.setdefault(modality, {"ids": set(), "runs": 0, "first": next(iter(refused.items()))})
+                        r["ids"] |= set(refused)
+                        r["runs"] += 1
                     sc = scores(gt, pred)
                     base = base or sc
                     rows.append((modality, label, "–" if k == 0 else fill, len(recs), sc, base))
@@ -175,6 +188,10 @@ def main() -> None:
         print(f"| {modality} | {label} | {fill} | {n} | " + " | ".join(cells) + " |")
     for line in left_out:
         print(f"left out: {line}")
+    for modality, r in refusals.items():
+        runs = sum(row[0] == modality for row in rows)
+        print(f"not answered: {len(r['ids'])} {modality} record(s) the model refused in {r['runs']} of {runs} run(s), "
+              f"answered empty and scored wrong (first: {r['first'][0]}: {r['first'][1]})")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,20 @@ def test_tta_bench_times_the_plain_pass_without_warm_up(tmp_path, monkeypatch, c
     plain = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("| none |")).split(" | ")
     assert float(plain[1]) < 0.1, plain  # 4 records: not 1 s and more
     assert calls[0] == 16 and None in calls[1:]
+
+
+def test_missing_bands_scores_a_refused_record_wrong_and_says_so(tmp_path, monkeypatch, capsys, ckpt):
+    """A record whose prompt is past the LLM's context ended the whole run in a PromptsRefused
+    traceback, after the model had loaded; now it is answered empty, scored wrong and said."""
+    import json
+
+    from test_bench_tour51 import sar_records
+
+    data = sar_records(tmp_path, [["VV", "VH"], ["VV", "VH"]])
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    rows[1]["conversations"][0]["value"] = "<image>\n[cls] " + "What scene is this? " * 200  # past 512 tokens
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    bench_main("missing_bands", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--max-new-tokens", "2"])
+    out = capsys.readouterr().out
+    assert [line.split(" | ")[3] for line in out.splitlines() if line.startswith("| sar")] == ["2"] * 5
+    assert "not answered: 1 sar record(s) the model refused in 5 of 5 run(s)" in out and "sar1: the prompt is" in out
