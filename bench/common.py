@@ -78,7 +78,11 @@ def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
     from rsvlm.config import load_config
 
     cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml", overrides)
-    synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
+    rep = synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
+    if rep["records_short"]:  # scenes without the asked record: fewer than asked for, said why
+        why = ", ".join(f"{v} {k}" for k, v in rep["skipped"].items())
+        print(f"{out.name}: {rep['records']} of the {rep['records_wanted']} records asked of {n} scenes were made "
+              f"({why})", file=sys.stderr)
     return out / "train.jsonl"
 
 

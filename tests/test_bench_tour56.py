@@ -147,3 +147,14 @@ def test_assays_refuse_no_oracle_without_an_encoder(monkeypatch, capsys):
         err = capsys.readouterr().err
         assert e.value.code == 2 and "--no-oracle without --encoder leaves no tokens to assay" in err, (name, err)
 
+
+def test_assay_scenes_say_the_records_they_could_not_make(tmp_path, monkeypatch, capsys):
+    """A single-object scene without a uniquely referable object gives no grounding record: 5 of 40
+    scenes here. The assays' header said '35 training scenes' of the 40 asked, the reason unsaid."""
+    from test_bench_tour51 import bench_module
+
+    mod = bench_module("ground_assay", monkeypatch)
+    jsonl = mod.make_scenes(tmp_path / "train", 40, 9102)
+    assert sum(1 for _ in jsonl.open()) == 35
+    err = capsys.readouterr().err
+    assert "train: 35 of the 40 records asked of 40 scenes were made (5 ground: no uniquely referable object)" in err
