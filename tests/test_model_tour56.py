@@ -168,3 +168,30 @@ def test_more_unnamed_bands_than_the_stem_takes_says_naming_them_picks_them():
         prepare(cfg, x, 8, name="s2.tif")  # was: 'got 13' alone
     named = prepare(cfg, x, 8, s2)  # the hint holds: named, the four are picked
     assert torch.allclose(named[2], (torch.from_numpy(x[3]) - 0.1) / 0.1, atol=1e-5)  # B04
+
+
+def test_loading_a_base_llm_logs_no_note_on_mean_resizing(tmp_path):
+    import logging
+
+    from transformers import LlamaForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    from rsvlm.model.llm import LLMConfig, build_llm, byte_tokenizer
+
+    LlamaForCausalLM(_llama()).save_pretrained(tmp_path)
+    byte_tokenizer().save_pretrained(tmp_path)
+    hf_logging.warning_once.cache_clear()  # transformers says it once per process: an earlier load may have said it
+    said = []  # read from the logger: transformers' own handler writes to the stderr of the test that imported it
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            said.append(record.getMessage())
+
+    logger, keep = logging.getLogger("transformers.modeling_utils"), Keep()
+    logger.addHandler(keep)
+    try:
+        llm, tok, _ = build_llm(LLMConfig(name_or_path=str(tmp_path)))
+    finally:
+        logger.removeHandler(keep)
+    assert llm.get_input_embeddings().num_embeddings == len(tok) > 300  # rsvlm's tokens got rows
+    assert not [m for m in said if "mean_resizing" in m]  # was said twice, once per table

@@ -316,7 +316,8 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     if llm.get_input_embeddings().num_embeddings != rows:
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
         # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
-        with torch.random.fork_rng(devices=[]):
+        # transformers' note on mean resizing ("To disable this, use mean_resizing=False", twice) is rsvlm's choice
+        with torch.random.fork_rng(devices=[]), _logger_quiet("transformers.modeling_utils"):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path))
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
