@@ -64,7 +64,7 @@ def run(loc_init: str, sigma: float, steps: int, every: int, seed: int) -> list[
     test = boxes(512, test_gen, loc0, box, end)
     curve = []
     for step in tqdm(range(steps + 1), desc=f"{loc_init} σ={sigma}", unit="step", file=sys.stderr, leave=False):
-        if step % every == 0:
+        if step % every == 0 or step == steps:  # the last step too: the table's end column is "at the end"
             with torch.no_grad():
                 lg = llm(input_ids=test).logits[:, 2:4, loc0:loc0 + 1000]  # (512,2,1000): predicts x2, y2
                 mean = (lg.softmax(-1) * torch.arange(1000)).sum(-1)  # (512,2)

@@ -158,3 +158,12 @@ def test_assay_scenes_say_the_records_they_could_not_make(tmp_path, monkeypatch,
     assert sum(1 for _ in jsonl.open()) == 35
     err = capsys.readouterr().err
     assert "train: 35 of the 40 records asked of 40 scenes were made (5 ground: no uniquely referable object)" in err
+
+
+def test_loc_learning_scores_the_last_step(monkeypatch):
+    """--steps 3 --every 2 scored steps 0 and 2 only, and the table's 'at the end' column was step 2's."""
+    from test_bench_tour51 import bench_module
+
+    mod = bench_module("loc_learning", monkeypatch)
+    curve = mod.run("sincos", 10.0, steps=3, every=2, seed=0)
+    assert [s for s, _ in curve] == [0, 2, 3] and all(v > 0 for _, v in curve)
