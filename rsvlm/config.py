@@ -312,8 +312,34 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         return from_dict(cls, data)
     except ConfigError as e:  # blame the override that set a bad key (or a mapping holding it), else the file
         culprit = [o for o in overrides if any(_within(key, _split_override(o)[0]) for key in e.keys)]
-        raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{path or cls.__name__}: {e}",
-                          keys=e.keys) from e
+        if culprit or path is None:
+            raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{cls.__name__}: {e}",
+                              keys=e.keys) from e
+        origin = next((f for key in e.keys if (f := _origin(load_yaml(path), path, key)) is not None), path)
+        where = str(path) if Path(origin).resolve() == path.resolve() else f"{origin} (a base of {path})"
+        raise ConfigError(f"{where}: {e}", keys=e.keys) from e
+
+
+def _origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
+    """The file whose value of dotted ``key`` the merge kept: ``file`` (mapping ``data``) or one of the
+    ``base:`` files it names, at any level, followed as ``with_bases`` merges them; None if none sets it.
+    A key inside a list (``extra[0].pth``) is the list's: a list replaces a base's whole."""
+    raw = key.split(".")
+    cut = next((i + 1 for i, p in enumerate(raw) if "[" in p), len(raw))  # up to the first list
+    parts = [p.split("[", 1)[0] for p in raw[:cut]]
+    head = parts[0]
+    if head in data:
+        if len(parts) == 1 or not isinstance(data[head], dict):
+            return file
+        if (found := _origin(data[head], file, ".".join(parts[1:]))) is not None:
+            return found
+    ref = data.get("base")
+    if isinstance(ref, str) and (base := (Path(file).parent / Path(ref).expanduser()).resolve()).is_file():
+        try:
+            return _origin(load_yaml(base), base, ".".join(parts))
+        except ConfigError:  # with_bases has read it once; an error there is no answer here
+            return None
+    return None
 
 
 def _within(key: str, path: list[str]) -> bool:

@@ -124,3 +124,21 @@ def test_a_base_that_is_a_folder_is_said_to_be_one(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, p)
     assert str(e.value) == f"base {tmp_path / 'model'} is a folder; give a config file (.yaml) (named in {p})"
+
+
+def test_a_bad_key_from_a_base_file_names_that_file_not_the_one_naming_it(tmp_path):
+    """A typo in configs/model/X.yaml (model: {base: …}) was blamed on the recipe, which does not hold it."""
+    (tmp_path / "model.yaml").write_text("llm: {lora_r: 4}\nlora_rr: 4\n")
+    (tmp_path / "run.yaml").write_text("model:\n  base: model.yaml\n  llm: {lora_alpha: 8}\nmax_steps: 2\n")
+    (tmp_path / "top.yaml").write_text("base: run.yaml\ndata: {extra: [{pth: x}]}\n")
+    run, top, model = (tmp_path / n for n in ("run.yaml", "top.yaml", "model.yaml"))
+    with pytest.raises(ConfigError, match=rf"^{model} \(a base of {run}\): unknown key\(s\) model.lora_rr"):
+        load_config(TrainConfig, run)
+    with pytest.raises(ConfigError, match=rf"^{model} \(a base of {top}\): unknown key\(s\) model.lora_rr"):
+        load_config(TrainConfig, top)  # through two bases
+    (tmp_path / "model.yaml").write_text("llm: {lora_r: 4}\n")
+    with pytest.raises(ConfigError, match=rf"^{top}: unknown key\(s\) data.extra\[0\].pth"):
+        load_config(TrainConfig, top)  # the file's own key is still the file's
+    (tmp_path / "run.yaml").write_text("model:\n  base: model.yaml\n  llm: {lora_alpha: x}\n")
+    with pytest.raises(ConfigError, match=rf"^{run} \(a base of {top}\): model.llm.lora_alpha: expected"):
+        load_config(TrainConfig, top)
