@@ -195,3 +195,14 @@ def test_loading_a_base_llm_logs_no_note_on_mean_resizing(tmp_path):
         logger.removeHandler(keep)
     assert llm.get_input_embeddings().num_embeddings == len(tok) > 300  # rsvlm's tokens got rows
     assert not [m for m in said if "mean_resizing" in m]  # was said twice, once per table
+
+
+def test_the_python_example_in_docs_models_runs(monkeypatch):
+    docs = (TINY.parents[2] / "docs" / "models.md").read_text()
+    code = docs.split("## Building in Python")[1].split("```python\n")[1].split("```")[0]
+    monkeypatch.chdir(TINY.parents[2])  # its config path is the repository's
+    rng = np.random.default_rng(0)
+    scope = {"before": rng.random((3, 40, 50), dtype=np.float32), "after": rng.random((3, 40, 50), dtype=np.float32)}
+    assert "max_new_tokens=64" in code
+    exec(code.replace("max_new_tokens=64", "max_new_tokens=4"), scope)  # the test's time
+    assert len(scope["out"].text) == 1 and scope["batch"]["input_ids"].shape[0] == 1
