@@ -225,9 +225,11 @@ def main() -> None:
         sizes = [int(s) for s in args.sizes.split(",")] if args.only in ("memory", "both") else []
     except ValueError:
         sizes = [0]
-    if min(sizes, default=1) < 1:
-        ap.error(f"--sizes {args.sizes!r}: give whole pixel sides separated by commas, e.g. 2000,5000")
+    if min(sizes, default=41) < 41:  # write_scene's "vehicles" are 32 px wide, 40 px from the right edge
+        ap.error(f"--sizes {args.sizes!r}: give whole pixel sides of 41 or more separated by commas, e.g. 2000,5000")
     require_at_least_one(ap, args, ("tile", "batch", "threads", "repeat", "timing_size"))  # else tracebacks, some after the scenes
+    if args.only in ("timing", "both") and args.timing_size < 41:
+        ap.error(f"--timing-size {args.timing_size}: give 41 px or more")
     if not 0 <= args.overlap < args.tile:
         ap.error(f"--overlap {args.overlap}: give 0 or more and less than --tile {args.tile}")
     if args.workdir and not Path(args.workdir).is_dir():

@@ -167,3 +167,16 @@ def test_loc_learning_scores_the_last_step(monkeypatch):
     mod = bench_module("loc_learning", monkeypatch)
     curve = mod.run("sincos", 10.0, steps=3, every=2, seed=0)
     assert [s for s, _ in curve] == [0, 2, 3] and all(v > 0 for _, v in curve)
+
+
+def test_tiling_refuses_scenes_too_small_for_its_writer(tmp_path, monkeypatch, capsys):
+    """A 30 px scene was a 'high <= 0' ValueError traceback from the scene writer."""
+    import pytest
+
+    for args, says in ((["--sizes", "30", "--only", "memory"], "--sizes '30': give whole pixel sides of 41 or more"),
+                       (["--timing-size", "30", "--only", "timing"], "--timing-size 30: give 41 px or more")):
+        with pytest.raises(SystemExit) as e:
+            bench_main("tiling", monkeypatch, ["--workdir", str(tmp_path), *args])
+        assert e.value.code == 2 and says in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
