@@ -280,7 +280,7 @@ def main() -> None:
             print("| scene (px) | file MiB | raw pixels MiB | tiles | baseline RSS MiB | peak RSS MiB | "
                   "run growth MiB | peak / smallest | run s |")
             print("|---|---|---|---|---|---|---|---|---|")
-            first = rows[0][4]["peak_mb"]
+            first = min(rows, key=lambda r: r[0])[4]["peak_mb"]  # the smallest scene's, whatever the order of --sizes
             for size, fmb, rawmb, _, r in rows:
                 print(f"| {size}x{size} | {fmb:.0f} | {rawmb:.0f} | {r['tiles']} | {r['base_mb']:.0f} | "
                       f"{r['peak_mb']:.0f} | {r['peak_mb'] - r['base_mb']:.0f} | {r['peak_mb'] / first:.2f} | "

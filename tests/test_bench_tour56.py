@@ -180,3 +180,16 @@ def test_tiling_refuses_scenes_too_small_for_its_writer(tmp_path, monkeypatch, c
         assert e.value.code == 2 and says in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
+
+def test_tiling_compares_peaks_with_the_smallest_scene(tmp_path, monkeypatch, capsys):
+    """'peak / smallest' divided by the first size given: --sizes 600,300 showed 300's peak as 0.93."""
+    from test_bench_tour51 import bench_module
+
+    mod = bench_module("tiling", monkeypatch)
+    monkeypatch.setattr(mod, "write_scene", lambda path, size, seed=0: path.write_bytes(b"x" * size))
+    monkeypatch.setattr(mod, "run_child", lambda path, *a, **k: {
+        "base_mb": 100.0, "peak_mb": 150.0 if "600" in path.name else 120.0, "seconds": 0.1, "tiles": 4})
+    monkeypatch.setattr(sys, "argv", ["tiling", "--sizes", "600,300", "--only", "memory", "--workdir", str(tmp_path)])
+    mod.main()
+    rows = [r.split(" | ") for r in capsys.readouterr().out.splitlines() if r.startswith(("| 600x600", "| 300x300"))]
+    assert {r[0][2:]: r[7] for r in rows} == {"600x600": "1.25", "300x300": "1.00"}
