@@ -206,3 +206,15 @@ def test_the_python_example_in_docs_models_runs(monkeypatch):
     assert "max_new_tokens=64" in code
     exec(code.replace("max_new_tokens=64", "max_new_tokens=4"), scope)  # the test's time
     assert len(scope["out"].text) == 1 and scope["batch"]["input_ids"].shape[0] == 1
+
+
+def test_create_model_names_a_missing_encoder_file_by_its_key_before_loading_the_llm(monkeypatch, tmp_path):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, factory
+
+    loaded = []
+    monkeypatch.setattr(factory, "build_llm", lambda *a, **k: loaded.append(1))
+    cfg = load_config(VLMConfig, TINY, [f"encoders.sar.pretrained={tmp_path / 'nope.safetensors'}"])
+    with pytest.raises(FileNotFoundError, match=r"nope.safetensors not found \(encoders.sar.pretrained: "):
+        create_model(cfg, device="meta")  # was '(encoders.NAME.pretrained: …)', once the LLM had loaded
+    assert not loaded

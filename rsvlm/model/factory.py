@@ -18,11 +18,15 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
     The vision side is initialised from the global torch RNG (seed it for reproducible weights).
     ``device="meta"`` builds shapes only (sizes, memory plans): nothing is allocated on the way.
     A config its parts would refuse, or that would fail at the first image (a patch larger than the
-    image), is one ValueError naming the key first (``checks.check_model_config``).
+    image), is one ValueError naming the key first (``checks.check_model_config``); so is an encoder's
+    ``pretrained`` file that is not there (FileNotFoundError), before the LLM is loaded.
     """
     from rsvlm.model.checks import check_model_config
+    from rsvlm.model.vision import check_pretrained
 
     check_model_config(cfg, prefix="")  # was: found at the first forward, naming no key, or a traceback
+    for name, enc in cfg.encoders.items():  # before the LLM loads (minutes for a 7B); was 'encoders.NAME'
+        check_pretrained(enc, f"encoders.{name}")
     meta = device is not None and torch.device(device).type == "meta"
     # elsewhere weights are made on the CPU and moved (same values on every device)
     with torch.device("meta") if meta else contextlib.nullcontext():
