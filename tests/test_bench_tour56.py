@@ -193,3 +193,23 @@ def test_tiling_compares_peaks_with_the_smallest_scene(tmp_path, monkeypatch, ca
     mod.main()
     rows = [r.split(" | ") for r in capsys.readouterr().out.splitlines() if r.startswith(("| 600x600", "| 300x300"))]
     assert {r[0][2:]: r[7] for r in rows} == {"600x600": "1.25", "300x300": "1.00"}
+
+
+def test_chat_latency_takes_each_figures_best_run_apart(monkeypatch, capsys):
+    """Best of --repeat took the run of least TTFT whole, its decode rate with it, even where that
+    run's decode was the disturbed one (a rate ratio of 0.32x under load)."""
+    from test_bench_tour51 import bench_module
+
+    mod = bench_module("chat_latency", monkeypatch)
+    result, calls = mod.Clock.result, []
+
+    def scripted(self):  # run 1 of each path: first token sooner, decode slower than run 2
+        ttft, rate, n = result(self)
+        calls.append(1)
+        return (0.1, 10.0, n) if len(calls) <= 4 else (0.2, 50.0, n)
+
+    monkeypatch.setattr(mod.Clock, "result", scripted)
+    monkeypatch.setattr(sys, "argv", ["chat_latency", "--turns", "2", "--new-tokens", "3", "--repeat", "2", *TINY])
+    mod.main()
+    rows = [r.split(" | ") for r in capsys.readouterr().out.splitlines() if r.startswith(("| 1 |", "| 2 |"))]
+    assert [r[2:4] + r[5:7] for r in rows] == [["100.0", "100.0", "50.0", "50.0"]] * 2
