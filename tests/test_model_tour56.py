@@ -218,3 +218,26 @@ def test_create_model_names_a_missing_encoder_file_by_its_key_before_loading_the
     with pytest.raises(FileNotFoundError, match=r"nope.safetensors not found \(encoders.sar.pretrained: "):
         create_model(cfg, device="meta")  # was '(encoders.NAME.pretrained: …)', once the LLM had loaded
     assert not loaded
+
+
+@pytest.mark.parametrize("shape", [(3, 30, 90), (3, 91, 30)])
+def test_pad_resizing_gives_the_numbers_of_a_padded_square(shape):
+    import torch.nn.functional as F
+
+    cfg = StemConfig(resize="pad")
+    x = np.random.default_rng(0).random(shape, dtype=np.float32)
+    mean, std = torch.tensor(cfg.mean)[:, None, None], torch.tensor(cfg.std)[:, None, None]  # (C,1,1)
+    _, h, w = shape
+    s = max(h, w)
+    square = mean.expand(3, s, s).clone()  # LLaVA-1.5's expand2square with the band means
+    square[:, (s - h) // 2:(s - h) // 2 + h, (s - w) // 2:(s - w) // 2 + w] = torch.from_numpy(x)
+    want = F.interpolate(square[None], size=(16, 16), mode="bicubic", align_corners=False, antialias=True)[0]
+    assert torch.allclose(prepare(cfg, x, 16), (want - mean) / std, atol=1e-5)
+
+
+def test_pad_resizing_a_long_strip_makes_no_square_of_its_long_side():
+    cfg = StemConfig(modality="sar", bands=["VV"], mean=[0.5], std=[0.2], resize="pad")
+    strip = np.full((1, 2, 300_000), 0.7, np.float32)  # a square of its long side: 360 GB
+    x = prepare(cfg, strip, 16)  # was: "can't allocate memory"
+    assert x.shape == (1, 16, 16)
+    assert torch.allclose(x[0, 0], torch.zeros(16), atol=1e-4)  # the band mean above and below the strip

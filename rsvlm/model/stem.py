@@ -235,6 +235,17 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
 def _resize(x: torch.Tensor, cfg: StemConfig, size: int, fill: torch.Tensor) -> torch.Tensor:
     # x: (C,H,W) → (C,size,size)
     c, h, w = x.shape
+    if cfg.resize == "pad" and h != w and max(h, w) > size:
+        # the long side resized first (the square canvas of it took long/short × the image's memory), then the
+        # short side padded and resized: the same numbers, as torch's antialiased resize is separable
+        s = max(h, w)
+        x = _interp(x, (h, size) if w > h else (size, w), cfg.interpolation)  # (C,h,size) or (C,size,w)
+        canvas = fill.expand(c, *((s, size) if w > h else (size, s))).clone()  # (C,s,size) or (C,size,s)
+        if w > h:
+            canvas[:, (s - h) // 2:(s - h) // 2 + h] = x
+        else:
+            canvas[:, :, (s - w) // 2:(s - w) // 2 + w] = x
+        return _interp(canvas, (size, size), cfg.interpolation)
     if cfg.resize == "pad" and h != w:
         s = max(h, w)
         canvas = fill.expand(c, s, s).clone()
