@@ -103,7 +103,7 @@ def main() -> None:
             q = ("<image>\n" if k == 0 else "") + QUESTIONS[k % len(QUESTIONS)]
             session.ask(q, images=[img] if k == 0 else None, on_token=stream)
             cached[k].append((*c.result()[:2], session.stats[-1]["prefill_tokens"]))
-            history = session.messages[: 2 * k + 1]  # the same user turns and answers as the session
+            history = session.messages[:-1]  # what the session was asked: its system message, turns and answers
             c = Clock(model.llm)
             prompt = processor.chat_prompt(history, add_generation_prompt=True)
             batch = processor(prompt, [img])

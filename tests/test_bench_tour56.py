@@ -213,3 +213,15 @@ def test_chat_latency_takes_each_figures_best_run_apart(monkeypatch, capsys):
     mod.main()
     rows = [r.split(" | ") for r in capsys.readouterr().out.splitlines() if r.startswith(("| 1 |", "| 2 |"))]
     assert [r[2:4] + r[5:7] for r in rows] == [["100.0", "100.0", "50.0", "50.0"]] * 2
+
+
+def test_chat_latency_baseline_asks_what_the_session_asked_under_a_system_prompt(monkeypatch, capsys):
+    """With a system prompt (a size override of the model config may set one) the baseline sliced
+    the messages as if there were none, and asked turn 1 without its question and image: a ValueError
+    ('0 <image> placeholder(s) but 1 image(s)')."""
+    bench_main("chat_latency", monkeypatch, ["--turns", "2", "--new-tokens", "2", "--repeat", "1", *TINY,
+                                             "prompt.system=You read satellite images."])
+    rows = [r.split(" | ") for r in capsys.readouterr().out.splitlines() if r.startswith(("| 1 |", "| 2 |"))]
+    cached, full = (int(v) for v in rows[0][1].split(" / "))
+    assert cached == full  # turn 1: the same prompt both ways
+    assert int(rows[1][1].split(" / ")[1]) > full  # turn 2 re-prefills the history
