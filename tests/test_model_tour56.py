@@ -241,3 +241,25 @@ def test_pad_resizing_a_long_strip_makes_no_square_of_its_long_side():
     x = prepare(cfg, strip, 16)  # was: "can't allocate memory"
     assert x.shape == (1, 16, 16)
     assert torch.allclose(x[0, 0], torch.zeros(16), atol=1e-4)  # the band mean above and below the strip
+
+
+@pytest.mark.parametrize("conf, says", [
+    ({"model_type": "llava_llama", "mm_vision_tower": "openai/clip-vit-large-patch14-336"},
+     r"has model_type 'llava_llama', of which transformers has no causal LM; a LLaVA-style checkpoint .*rsvlm convert-llava "
+     r"--src"),  # GeoChat-7B's folder
+    ({"model_type": "clip_vision_model"}, r"has model_type 'clip_vision_model', of which transformers has no causal LM; give"),
+])
+def test_an_llm_folder_of_no_causal_lm_type_is_one_line_naming_the_key(tmp_path, conf, says):
+    import json
+
+    from safetensors.torch import save_file
+
+    from rsvlm.model.llm import LLMConfig, build_llm, byte_tokenizer
+
+    (tmp_path / "config.json").write_text(json.dumps(conf))
+    save_file({"w": torch.zeros(1)}, str(tmp_path / "model.safetensors"))
+    byte_tokenizer().save_pretrained(tmp_path)
+    for device in (None, "meta"):
+        with pytest.raises(ValueError, match=f"^llm.name_or_path: {tmp_path / 'config.json'} {says}") as e:
+            build_llm(LLMConfig(name_or_path=str(tmp_path)), device=device)  # was transformers' 3-line error
+        assert "\n" not in str(e.value)

@@ -332,6 +332,7 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
             hint = (f"; {folder} is an rsvlm checkpoint, whose LLM is {folder / 'llm'}"
                     if (folder / "llm" / CONFIG_NAME).is_file() else "")
             raise FileNotFoundError(f"{key}: {folder} holds no Hugging Face model: no {' and no '.join(lacks)}{hint}")
+        _check_causal_lm(folder / CONFIG_NAME, key)
         if weights:  # shards an index lists that are not there, safetensors files cut short (headers only)
             from rsvlm.model.convert_llava import check_shards
 
@@ -353,3 +354,25 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
                 hint += f" (its checkpoint's is {folder.parent / 'tokenizer'})"
         raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
                                 f"…){hint}")
+
+
+def _check_causal_lm(config_json: Path, key: str) -> None:
+    """ValueError naming ``key`` where ``config_json`` names no model type transformers has a causal LM
+    for (a LLaVA or GeoChat folder, a CLIP); transformers' own error took several lines, naming neither
+    the key nor ``rsvlm convert-llava``. An unreadable file, or one without a model_type, is left to the
+    build, which names it."""
+    import json
+
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    try:
+        conf = json.loads(config_json.read_text())
+    except (OSError, ValueError):
+        return
+    model_type = conf.get("model_type") if isinstance(conf, dict) else None
+    if model_type is None or model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:  # none: transformers says so
+        return
+    llava = "mm_vision_tower" in conf or "mm_projector_type" in conf or str(model_type).startswith("llava")
+    hint = (f"; a LLaVA-style checkpoint (LLaVA-1.5, GeoChat) converts first: rsvlm convert-llava --src "
+            f"{config_json.parent} --out DIR" if llava else "; give a causal LM's folder (…ForCausalLM)")
+    raise ValueError(f"{key}: {config_json} has model_type {model_type!r}, of which transformers has no causal LM{hint}")
