@@ -1,6 +1,8 @@
 """Model parts built from configs, tour 56: a stem's colour bands by any of their names, integer pixel
-counts, a stem mean that is not a number, typos in an hf_clip tower's ``hf_config``, an LLM folder whose
-weights lack part of the causal LM, an encoder ``image_size`` of 0, a LoRA alpha of 0."""
+counts, a stem mean that is not a number, more unnamed bands than a stem takes, 'pad' resizing of a
+long strip; typos in an hf_clip tower's ``hf_config``, a pretrained file of no open_clip tower; an LLM
+folder whose weights lack part of the causal LM or whose model type has none (LLaVA); create_model's
+config check and encoder files; a LoRA alpha of 0; the mean-resizing note; docs/models.md's example."""
 
 from __future__ import annotations
 
