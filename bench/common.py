@@ -101,13 +101,10 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
 
 
 def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
-    """--scenes and --steps of 1 or more, an --out file in an existing folder, and something to assay:
-    a usage error otherwise (they failed as tracebacks from the generator or the table, or after the
-    whole run; --no-oracle without --encoder made every scene for a table without a row)."""
+    """--scenes and --steps of 1 or more, and an --out file in an existing folder: a usage error otherwise
+    (they failed as tracebacks from the generator or the table, or after the whole run)."""
     require_at_least_one(p, a, ("scenes", "steps"))
     require_out_file(p, a.out)
-    if a.no_oracle and not a.encoder:
-        p.error("--no-oracle without --encoder leaves no tokens to assay: give --encoder NAME=PATH")
 
 
 def load_encoder(path: Path):

@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
     check_counts(p, a)
+    if a.no_oracle and not a.encoder:  # else every scene made for a table without a row
+        p.error("--no-oracle without --encoder leaves no tokens to assay: give --encoder NAME=PATH")
     scene = [f"scene.{kv}" for kv in a.scene]
     try:  # else a ConfigError traceback once the encoders are loaded
         from data_gen.synth.config import SynthConfig
