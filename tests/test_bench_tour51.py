@@ -194,7 +194,7 @@ def test_chat_latency_marks_turns_without_a_decode_rate_with_a_dash(monkeypatch,
     assert logger.level == logging.ERROR
 
 
-def _synth_stub(monkeypatch):
+def synth_stub(monkeypatch):
     """``python -m data_gen synth`` replaced by four ground records in ``--out``/test.jsonl."""
     import subprocess
 
@@ -207,7 +207,7 @@ def _synth_stub(monkeypatch):
 
 
 def test_constrained_decoding_shows_each_run_on_stderr(tmp_path, monkeypatch, capsys, ckpt):
-    _synth_stub(monkeypatch)
+    synth_stub(monkeypatch)
     bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1",
                                                      "--max-new-tokens", "2"])
     out, err = capsys.readouterr()
@@ -217,7 +217,7 @@ def test_constrained_decoding_shows_each_run_on_stderr(tmp_path, monkeypatch, ca
 
 def test_constrained_decoding_with_every_free_answer_empty_still_prints_its_tables(tmp_path, monkeypatch, capsys,
                                                                                     ckpt):
-    _synth_stub(monkeypatch)
+    synth_stub(monkeypatch)
 
     def run(model, processor, data, out, *a, constrain=True, **kw):
         rows = [json.loads(line) for line in data.read_text().splitlines()]
@@ -373,7 +373,7 @@ def test_assays_refuse_an_encoder_file_they_cannot_load_in_one_usage_line(tmp_pa
 def test_constrained_decoding_counts_records_it_could_not_answer_apart(tmp_path, monkeypatch, capsys, ckpt):
     """A record rsvlm eval could not answer is written with answer "" and an "error": it was counted
     as an answer without problems, the failure unsaid."""
-    _synth_stub(monkeypatch)
+    synth_stub(monkeypatch)
 
     def run(model, processor, data, out, *a, constrain=True, **kw):
         rows = [json.loads(line) for line in data.read_text().splitlines()]

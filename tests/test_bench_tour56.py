@@ -56,9 +56,9 @@ def test_train_throughput_refuses_a_run_with_no_timed_step(monkeypatch, capsys):
 def test_constrained_decoding_counts_the_tokens_generated(tmp_path, monkeypatch, capsys, ckpt):
     """Answer tokens were the answers' text tokenised again: a random model's bytes that end in half
     a character tokenise to more tokens than it generated (up to --max-new-tokens 3 each)."""
-    from test_bench_tour51 import _synth_stub
+    from test_bench_tour51 import synth_stub
 
-    _synth_stub(monkeypatch)
+    synth_stub(monkeypatch)
     bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1",
                                                      "--max-new-tokens", "3"])
     out, err = capsys.readouterr()
@@ -75,9 +75,9 @@ def test_constrained_decoding_times_no_warm_up(tmp_path, monkeypatch, capsys, ck
     import json
     import time
 
-    from test_bench_tour51 import _synth_stub
+    from test_bench_tour51 import synth_stub
 
-    _synth_stub(monkeypatch)
+    synth_stub(monkeypatch)
     calls = []
 
     def run(model, processor, data, out, *a, constrain=True, **kw):

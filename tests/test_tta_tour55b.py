@@ -32,7 +32,7 @@ class _PastOnView:
         return [inf.Answer(self.text, [0.9] if "<box>" in self.text else [], past_context=past) for _ in messages]
 
 
-def _image(w=32, h=32):
+def image(w=32, h=32):
     """An RSImage stand-in (what predict and chat hold)."""
     return types.SimpleNamespace(data=np.zeros((3, h, w), np.float32), modality="optical", bands=("R", "G", "B"),
                                  path="a.png", width=w, height=h, window=None)
@@ -43,8 +43,8 @@ def _image(w=32, h=32):
 def test_a_fused_answer_is_past_the_context_where_the_plain_or_any_view_answer_was(text, msgs, past):
     # was: Fused carried cut but not past_context, so a view answer past the context was fused unsaid
     ask = _PastOnView(text, past)
-    first = ask([msgs], [[inf.model_input(_image())]])
-    fused = tta.fused_answers(ask, [msgs], [[inf.model_input(_image())]], first, tta.FuseConfig())[0]
+    first = ask([msgs], [[inf.model_input(image())]])
+    fused = tta.fused_answers(ask, [msgs], [[inf.model_input(image())]], first, tta.FuseConfig())[0]
     assert ask.calls == 4 and fused is not None and fused.answer == text
     assert fused.past_context is (past is not None) and fused.cut is False
 
@@ -69,7 +69,7 @@ def test_predict_ask_keeps_a_view_answers_past_context_flag(monkeypatch):
     processor = types.SimpleNamespace(prompt=PromptConfig())
     for past, want in ((None, False), (3, True)):
         monkeypatch.setattr(inf, "answerer", lambda *a, past=past, **k: _PastOnView(BOX, past))
-        answer = predict.ask(None, processor, [_image()], "[det] Detect every ship.", 64, tta=tta.FuseConfig())
+        answer = predict.ask(None, processor, [image()], "[det] Detect every ship.", 64, tta=tta.FuseConfig())
         assert answer.text == BOX and answer.past_context is want
 
 
@@ -81,7 +81,7 @@ def test_a_tile_whose_view_answer_ran_past_the_context_is_marked(monkeypatch, te
     processor = types.SimpleNamespace(prompt=PromptConfig())
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: _PastOnView(text, 2))
     answers: list = []
-    predict.tile_predictor(None, processor, question, 64, answers, tta=tta.FuseConfig())([_image(), _image()])
+    predict.tile_predictor(None, processor, question, 64, answers, tta=tta.FuseConfig())([image(), image()])
     assert [a.get("past_context") for a in answers] == [True, True] and [a["answer"] for a in answers] == [text] * 2
 
 
@@ -90,7 +90,7 @@ def _chat(monkeypatch, ask):
 
     out = io.StringIO()
     repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in answerer
-    repl.out, repl.tta, repl.images = out, tta.FuseConfig(), [_image()]
+    repl.out, repl.tta, repl.images = out, tta.FuseConfig(), [image()]
     repl.session = types.SimpleNamespace(messages=[*DET, {"role": "assistant", "content": BOX}],
                                          gen={"max_new_tokens": 8}, model=None)
     monkeypatch.setattr(ChatREPL, "answerer", lambda self: ask)

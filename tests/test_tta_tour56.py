@@ -10,7 +10,7 @@ import types
 
 import numpy as np
 import pytest
-from test_tta_tour55b import _image
+from test_tta_tour55b import image
 
 from rsvlm import fusion, geometry, tta
 from rsvlm import inference as inf
@@ -37,7 +37,7 @@ def _repl(ask, messages: list[dict], cfg: tta.FuseConfig | None = None):
     from rsvlm.chat import ChatREPL
 
     repl = ChatREPL.__new__(ChatREPL)
-    repl.out, repl.tta, repl.images = io.StringIO(), cfg or tta.FuseConfig(), [_image()]
+    repl.out, repl.tta, repl.images = io.StringIO(), cfg or tta.FuseConfig(), [image()]
     repl.session = types.SimpleNamespace(messages=messages, gen={"max_new_tokens": 8}, model=None)
     repl.answerer = lambda: ask
     return repl
@@ -59,7 +59,7 @@ def test_chat_predict_and_eval_make_the_same_answer_of_a_voted_text(monkeypatch,
 
     processor = types.SimpleNamespace(prompt=PromptConfig(), band_notes=lambda im: [], image_sizes=None)
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: _ViewsSay("beach", "harbour"))
-    said = predict.ask(None, processor, [_image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig())
+    said = predict.ask(None, processor, [image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig())
 
     repl = _repl(_ViewsSay("beach", "harbour", calls=1), [*CLS, {"role": "assistant", "content": "beach"}])
     chatted = repl.fused("beach", [0.7])
@@ -172,7 +172,7 @@ def test_a_fusion_that_keeps_no_shape_answers_none_not_an_empty_string():
     poly = geometry.encode([{"kind": "poly", "label": "tree", "coords": [[2, 2], [12, 2], [12, 12], [2, 12]]}], 32, 32)
     ask = _ViewsSay(poly, poly)  # the same corner of every view: four corners of the image once flipped back
     msgs = [[{"role": "user", "content": "<image>\n[seg] Segment the trees. Answer with polygons."}]]
-    inputs = [[inf.model_input(_image())]]
+    inputs = [[inf.model_input(image())]]
     (fused,) = tta.fused_answers(ask, msgs, inputs, ask(msgs, inputs), tta.FuseConfig())
     assert (fused.answer, fused.objects, fused.answers) == ("None.", [], 4)
     assert geometry.decode(fused.answer, 32, 32).problems == []
@@ -212,5 +212,5 @@ def test_predict_says_whether_the_answer_or_a_view_answer_was_cut(monkeypatch, c
     processor = types.SimpleNamespace(prompt=PromptConfig())
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: _ViewsSay("beach", "harbour", cut_on=cut_on))
     notes: list[str] = []
-    answer = predict.ask(None, processor, [_image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig(), notes=notes)
+    answer = predict.ask(None, processor, [image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig(), notes=notes)
     assert answer.cut is True and notes == [f"{says} at the token limit (64 tokens); --max-new-tokens lets it run longer"]
