@@ -32,8 +32,9 @@ def test_train_throughput_times_steps_after_the_first_not_the_final_save(tmp_pat
     import json
     import time
 
-    import rsvlm.train.loop as loop
     from test_bench_tour51 import bench_module
+
+    import rsvlm.train.loop as loop
 
     save = loop.save_final
     monkeypatch.setattr(loop, "save_final", lambda *a, **k: (time.sleep(1.0), save(*a, **k))[1])
@@ -69,39 +70,11 @@ def test_constrained_decoding_counts_the_tokens_generated(tmp_path, monkeypatch,
     assert "warm-up" in err
 
 
-def test_constrained_decoding_times_no_warm_up(tmp_path, monkeypatch, capsys, ckpt):
-    """The first pass (free decoding) carried the first calls' one-off costs: 1 s here. An untimed
-    warm-up batch now takes them."""
+def slow_first_eval(monkeypatch) -> list:
+    """Stand in for ``rsvlm.evaluate.run``: answers "x" to every record, the first call taking 1 s
+    (a first call's one-off costs); returns the list of each call's ``limit``."""
     import json
     import time
-
-    from test_bench_tour51 import synth_stub
-
-    synth_stub(monkeypatch)
-    calls = []
-
-    def run(model, processor, data, out, *a, constrain=True, **kw):
-        if not calls:
-            time.sleep(1.0)
-        calls.append(kw.get("limit"))
-        rows = [json.loads(line) for line in data.read_text().splitlines()]
-        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
-
-    monkeypatch.setattr("rsvlm.evaluate.run", run)
-    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
-    out = capsys.readouterr().out
-    free = next(r for r in out.splitlines() if r.startswith("| free |")).split(" | ")
-    assert float(free[2]) > 40, free  # 4 records: at most 0.1 s, not 1 s and more
-    assert calls[:2] == [16, 16] and calls[2:] == [None, None]  # warm-ups of a batch, free and held; then the runs
-
-
-def test_tta_bench_times_the_plain_pass_without_warm_up(tmp_path, monkeypatch, capsys, ckpt):
-    """The plain pass, the baseline of every ratio, came first and carried the first calls' one-off
-    costs (1 s here), so each mode's '× plain' read low. An untimed warm-up batch takes them."""
-    import json
-    import time
-
-    from test_probe_pointer_cells import ground_records
 
     calls = []
 
@@ -113,6 +86,30 @@ def test_tta_bench_times_the_plain_pass_without_warm_up(tmp_path, monkeypatch, c
         out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
 
     monkeypatch.setattr("rsvlm.evaluate.run", run)
+    return calls
+
+
+def test_constrained_decoding_times_no_warm_up(tmp_path, monkeypatch, capsys, ckpt):
+    """The first pass (free decoding) carried the first calls' one-off costs: 1 s here. An untimed
+    warm-up batch now takes them."""
+    from test_bench_tour51 import synth_stub
+
+    synth_stub(monkeypatch)
+    calls = slow_first_eval(monkeypatch)
+    bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
+    out = capsys.readouterr().out
+    free = next(r for r in out.splitlines() if r.startswith("| free |")).split(" | ")
+    assert float(free[2]) > 40, free  # 4 records: at most 0.1 s, not 1 s and more
+    assert calls[:2] == [16, 16] and calls[2:] == [None, None]  # warm-ups of a batch, free and held; then the runs
+
+
+def test_tta_bench_times_the_plain_pass_without_warm_up(tmp_path, monkeypatch, capsys, ckpt):
+    """The plain pass, the baseline of every ratio, came first and carried the first calls' one-off
+    costs (1 s here), so each mode's '× plain' read low. An untimed warm-up batch takes them."""
+
+    from test_probe_pointer_cells import ground_records
+
+    calls = slow_first_eval(monkeypatch)
     bench_main("tta", monkeypatch, ["--data", str(ground_records(tmp_path)), "--model", str(ckpt)])
     plain = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("| none |")).split(" | ")
     assert float(plain[1]) < 0.1, plain  # 4 records: not 1 s and more
