@@ -219,9 +219,9 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
     # under --min-objects the grammar lets an answer end short of its count only when the token limit
     # leaves no room for another shape: it ends on EOS, yet the limit cut it; so a [ground] answer
     # with no shape at all, where the limit is below the smallest shape's tokens
-    from rsvlm.model.grammar import SHAPE_COST
+    from rsvlm.model.grammar import SMALLEST_SHAPE
 
-    no_room = max_new_tokens < min(SHAPE_COST.values())
+    no_room = max_new_tokens < SMALLEST_SHAPE
     closed = [len(re.findall(SHAPE_CLOSE, t)) for t in out.text]
     short = [constrain and (0 < n < m or (g and n == 0 and no_room)) for n, m, g in zip(closed, mins, need)]
     past = out.past_context or [False] * len(out.text)  # a model that does not say: none past

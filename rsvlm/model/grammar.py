@@ -51,7 +51,8 @@ SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and
 MIN_POLY_LOCS = 6
 # fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row></mask>
 SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
-LABEL_ROOM = 2 + min(SHAPE_COST.values())  # inside a label: one more token, </ref>, then a <point> shape
+SMALLEST_SHAPE = min(SHAPE_COST.values())  # tokens of the cheapest shape, a <point>: under it none fits
+LABEL_ROOM = 2 + SMALLEST_SHAPE  # inside a label: one more token, </ref>, then a <point> shape
 # … and <ref> with a label token and the smallest shape after it: a label the budget would leave
 # empty or without a shape is never opened
 OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
@@ -286,9 +287,9 @@ class GeometryGrammar:
 
     def _allowed(self, s: _State, left: int) -> torch.Tensor:
         if s.mode == "text":
-            owed = s.need_shape and not s.closed and left >= min(SHAPE_COST.values())  # else none can fit: free
+            owed = s.need_shape and not s.closed and left >= SMALLEST_SHAPE  # else none can fit: free
             if s.labelled or owed:  # a shape is due: text only while the smallest still fits after it
-                ok = self.text_ok.clone() if left > min(SHAPE_COST.values()) else torch.zeros(self.vocab, dtype=torch.bool)
+                ok = self.text_ok.clone() if left > SMALLEST_SHAPE else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
                 ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c <= left and (k != "ref" or not s.labelled)]] = True

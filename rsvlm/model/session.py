@@ -38,7 +38,7 @@ import torch
 
 from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
-from rsvlm.model.grammar import SHAPE_COST, shape_scores
+from rsvlm.model.grammar import SMALLEST_SHAPE, shape_scores
 from rsvlm.model.llm import context_length
 from rsvlm.model.processor import ImageInput, Pixels
 from rsvlm.model.vlm import RSVLM, TextStreamer
@@ -163,7 +163,7 @@ class ChatSession:
         answer = streamer.answer(generated).strip()
         # a [ground] answer the grammar owed no shape, as the limit left no room for one: cut by it, though it took EOS
         cut = not res.finished[0] or (constraint is not None and need and not self.last_scores
-                                      and gcfg.max_new_tokens < min(SHAPE_COST.values()))
+                                      and gcfg.max_new_tokens < SMALLEST_SHAPE)
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),
                            "new_tokens": len(generated), "cache_len": self.cache_len, "dropped_turns": dropped,
