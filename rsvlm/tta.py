@@ -107,10 +107,9 @@ def croppable(messages: list[dict]) -> bool:
 
 def asks_all(messages: list[dict]) -> bool:
     """Whether the last question asks for every object (``[det]``), however few a view found."""
-    from rsvlm.inference import last_question
-    from rsvlm.tokens import task_tag
+    from rsvlm.inference import asks_detection
 
-    return task_tag("det") in last_question(messages)
+    return asks_detection(messages)
 
 
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
