@@ -302,9 +302,11 @@ def not_a_step_folder(folder: Path) -> str:
                                    if steps else "")
     if clip_step(folder):  # it has a trainer_state_rank0.json too: it was called a DeepSpeed folder
         return clip_step_hint(folder)
-    if (folder / "deepspeed").is_dir() or (folder / "trainer_state_rank0.json").is_file():
+    if (folder / "deepspeed").is_dir():
         return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
                 "zero_to_fp32 first")
+    if (folder / "trainer_state_rank0.json").is_file():  # the plain engine's files, or some, without the weights
+        return f"a half-written or damaged step folder{_earlier(folder)}"  # was called a DeepSpeed folder
     if (folder / "checkpoints").is_dir():
         return f"this is a run's out_dir: its step folders are in {folder / 'checkpoints'}"
     if (latest := latest_checkpoint(folder)) is not None:
