@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from importlib import import_module
+from pathlib import Path
 
 # format name -> (module under data_gen.convert, one-line help); modules load on use
 CONVERTERS: dict[str, tuple[str, str]] = {
@@ -54,9 +55,12 @@ def convert(argv: list[str]) -> dict:
     """Run one conversion from command-line words (``["dota", "--src", …, "--out", …]``); return
     (and print) its stats. Raises ``ConversionError`` on unreadable input or, with ``--strict``,
     on the first bad annotation."""
+    return _convert(build_parser().parse_args(argv))
+
+
+def _convert(args: argparse.Namespace) -> dict:
     from data_gen.convert.common import Output
 
-    args = build_parser().parse_args(argv)
     out = Output(args.out, source=args.format, strict=args.strict)
     try:
         converter(args.format).run(args, out)
@@ -69,13 +73,26 @@ def convert(argv: list[str]) -> dict:
     return stats
 
 
+INPUTS = ("src", "ann", "images", "labels")  # the options naming a converter's input files or folders
+
+
+def inputs(args: argparse.Namespace) -> str:
+    """The input options of a parsed command line as written, ``--src DIR --images DIR``."""
+    def words(v) -> str:
+        return " ".join(map(str, v)) if isinstance(v, list) else str(v)
+
+    return " ".join(f"--{k} {words(v)}" for k in INPUTS if (v := getattr(args, k, None)) is not None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr; a run
-    that writes no record at all is an error too (its stats say why: what was skipped)."""
+    that writes no record at all is an error too, naming the input options and the empty records
+    file (its stats say why: what was skipped)."""
     from data_gen.convert.common import ConversionError
 
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        stats = convert(sys.argv[1:] if argv is None else argv)
+        stats = _convert(args)
     except ConversionError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -83,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         why = ", ".join(f"{n} {r}" for r, n in (stats["skipped"] or stats["notes"]).items()) or "nothing to convert"
         first = max(stats["skipped"], key=stats["skipped"].get, default=None)  # the commonest reason's first case
         example = f"; e.g. {stats['skipped_examples'][first]}" if first else ""
-        print(f"error: no records written ({why}){example}", file=sys.stderr)
+        where = f"{args.format} {inputs(args)} → {Path(args.out) / stats['jsonl']}"  # which run, and its empty file
+        print(f"error: {where}: no records written ({why}){example}", file=sys.stderr)
         return 2
     return 0
