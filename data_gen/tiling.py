@@ -28,6 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".jp2")  # cropped with rasterio into a GeoTIFF; others with PIL into a PNG
+# zlib level of PNG tiles (PIL's and GDAL's default is 6): on the realdata DOTA scene's 256 px tiles
+# level 3 wrote 1219 KiB in 160 ms where 6 wrote 1230 KiB in 423 ms, and on the LEVIR-CD pair
+# 136 + 117 KiB where 6 wrote 143 + 132 KiB, at half the time (level 1: 2 % larger again)
+PNG_LEVEL = 3
 
 
 @dataclass(frozen=True)
@@ -218,9 +222,9 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
     mask, the image description, ground control points and RPCs (shifted into the tile); others
-    with PIL (``{}``), decoding the whole file: for several windows of one image use ``cropper``
-    (a PNG or JPEG past PIL's pixel limit, with 16 bits a colour channel, or georeferenced by a
-    sidecar, through GDAL).
+    with PIL into a PNG (``{}``; zlib level ``PNG_LEVEL``), decoding the whole file: for several
+    windows of one image use ``cropper`` (a PNG or JPEG past PIL's pixel limit, with 16 bits a colour
+    channel, or georeferenced by a sidecar, through GDAL).
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
     """
     with cropper(src) as crop:
@@ -273,7 +277,7 @@ def cropper(src: Path):
         im.load()  # decoded once here, not by each crop
 
         def crop(window: Window, dst) -> dict:
-            im.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst))
+            im.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst), compress_level=PNG_LEVEL)
             return {}
 
         yield crop
@@ -311,7 +315,7 @@ def _strip_cropper(src: Path, checked):
             with warnings.catch_warnings():  # written on close; without georeferencing a plain PNG
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
                 with open_raster(dst, "w", driver="PNG", width=window.width, height=window.height,
-                                 count=ds.count, dtype=data.dtype, **where) as out:
+                                 count=ds.count, dtype=data.dtype, zlevel=PNG_LEVEL, **where) as out:
                     out.write(data)
                     if ds.colorinterp == (ColorInterp.palette,):
                         out.write_colormap(1, ds.colormap(1))
