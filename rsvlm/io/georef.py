@@ -37,9 +37,12 @@ def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
     return grid_to_mask(local, w, h), (ox, oy)
 
 
-def mask_bounds(obj: dict) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) pixel box around a mask object's pixels; None when it has none."""
-    m, (x0, y0) = mask_array(obj)  # (h, w)
+def mask_bounds(obj: dict, decoded: tuple[np.ndarray, tuple[int, int]] | None = None
+                ) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) pixel box around a mask object's pixels; None when it has none.
+    ``decoded``: the object's ``mask_array`` where the caller has it already (a grid mask is
+    rasterised again otherwise)."""
+    m, (x0, y0) = decoded if decoded is not None else mask_array(obj)  # (h, w)
     rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
     if rows.size == 0:
         return None

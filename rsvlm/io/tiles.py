@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array
+from rsvlm.io.georef import mask_array, mask_bounds
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
@@ -77,14 +77,16 @@ def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
     elif kind == "point":
         out["coords"] = [c[0] + x0, c[1] + y0]
     elif kind == "mask":
-        m, (ox, oy) = mask_array(obj)  # (h, w) placed at (ox, oy) in the tile
+        decoded = mask_array(obj)
+        m, (ox, oy) = decoded  # (h, w) placed at (ox, oy) in the tile
         if obj.get("mask") is not None and "offset" not in obj and m.shape != (window[3], window[2]):
             raise ValueError(f"mask of shape {m.shape} does not match its tile {window[2]}x{window[3]}")
-        rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
-        if rows.size == 0:
+        bounds = mask_bounds(obj, decoded)  # (bx0, by0, bx1, by1) in tile pixels
+        if bounds is None:
             return None
-        out["mask"] = m[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].copy()
-        out["offset"] = [int(ox + x0 + cols[0]), int(oy + y0 + rows[0])]
+        bx0, by0, bx1, by1 = bounds
+        out["mask"] = m[by0 - oy : by1 - oy, bx0 - ox : bx1 - ox].copy()
+        out["offset"] = [int(bx0 + x0), int(by0 + y0)]
         _set_mask_box(out)
     else:
         raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
