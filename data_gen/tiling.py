@@ -69,11 +69,17 @@ def tile_windows(width: int, height: int, tile: int | None = None, overlap: int 
 
 
 def tile_progress(windows: list[Window], name: str):
-    """``windows`` under a progress bar of the tiles of image ``name``, shown once they take over 2 s
-    (a DOTA-v2 scene at --tile 1024 is hundreds of tiles, minutes under a per-image bar at 0)."""
+    """``windows`` under a progress bar of the tiles of image ``name`` (``inner_progress``: a
+    DOTA-v2 scene at --tile 1024 is hundreds of tiles, minutes under a per-image bar at 0)."""
+    return inner_progress(windows, f"tiles of {name}", "tile")
+
+
+def inner_progress(items: list, desc: str, unit: str):
+    """``items``, the parts of one input under a converter's per-input bar, under a bar of their own
+    that is shown once they take over 2 s and cleared when done (none for a single item)."""
     from tqdm import tqdm
 
-    return tqdm(windows, desc=f"tiles of {name}", unit="tile", leave=False, delay=2, disable=len(windows) < 2)
+    return tqdm(items, desc=desc, unit=unit, leave=False, delay=2, disable=len(items) < 2)
 
 
 def object_shape(obj: dict):

@@ -56,3 +56,42 @@ def test_png_tiles_are_written_at_zlib_level_3(tmp_path):
         with cropper(tmp_path / name) as crop:
             crop(Window(0, 0, 32, 32), tmp_path / f"t_{name}")
         assert _level(tmp_path / f"t_{name}") == 1, name  # level 3 (PIL and GDAL wrote 6: FLEVEL 2)
+
+
+def _geotiff(path, w=40, h=40, count=3, transform=None, crs="EPSG:32618", value=60):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=count, dtype="uint8", crs=crs,
+                       transform=transform or from_origin(500000, 4000000, 1.0, 1.0)) as ds:
+        ds.write(np.full((count, h, w), value, np.uint8))
+    return path
+
+
+def test_geojson_reprojection_has_a_progress_bar_of_its_footprints(tmp_path, monkeypatch):
+    """One GeoJSON of a city's footprints is one item of the per-file bar, which sat at 0/1 while
+    every footprint was reprojected (minutes); the footprints now have a bar of their own."""
+    import json
+
+    import tqdm as tqdm_module
+    from rasterio.warp import transform as warp
+
+    bars = []
+    real = tqdm_module.tqdm
+
+    def spy(*args, **kwargs):
+        bars.append((kwargs.get("desc"), len(args[0]) if args and hasattr(args[0], "__len__") else None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm_module, "tqdm", spy)
+    tif = _geotiff(tmp_path / "scene.tif")
+    feats = []
+    for x0 in (5, 15, 25):  # three 6 x 6 m squares, given in longitude / latitude
+        xs, ys = [500000 + x0, 500000 + x0 + 6, 500000 + x0 + 6, 500000 + x0], [3999990, 3999990, 3999984, 3999984]
+        lon, lat = warp("EPSG:32618", "EPSG:4326", xs, ys)
+        ring = [[a, b] for a, b in zip(lon, lat)]
+        feats.append({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}})
+    (tmp_path / "scene.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(tmp_path / "scene.geojson"))
+    assert stats["notes"]["reprojected_files"] == 1 and len(objs(next(r for r in recs if "det" in r["id"]))) == 3
+    assert ("footprints of scene.geojson", 3) in bars, bars

@@ -12,7 +12,9 @@ says; a file that declares none but whose first vertex is no longitude/latitude 
 ``undeclared_crs``, naming the fix). When it differs from the raster's, geometries are reprojected with
 ``rasterio.warp.transform_geom``; then every vertex goes through the inverse of the raster's
 affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
-Polygons keep their holes; a MultiPolygon gives one polygon per part (noted).
+Polygons keep their holes; a MultiPolygon gives one polygon per part (noted). A file whose
+footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
+under the per-file one.
 
 Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
 ``unparsable_geometry`` (a feature that is not an object, coordinates that are not number
@@ -44,6 +46,7 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, finite
+from data_gen.tiling import inner_progress
 from rsvlm.tokens import MODALITIES
 
 
@@ -227,8 +230,8 @@ def _run(args, out: Output) -> None:
         if src_crs != crs:
             out.note("reprojected_files")
             reproject = lambda g, s=src_crs, d=crs: transform_geom(s, d, g)  # noqa: E731
-        objects = []
-        for k, feat in enumerate(data["features"]):
+        objects = []  # a city's footprints in one file: minutes of reprojection under the per-file bar
+        for k, feat in enumerate(inner_progress(data["features"], f"footprints of {gj.name}", "footprint")):
             where = f"{gj}: features[{k}]"
             if not isinstance(feat, dict):
                 out.skip("unparsable_geometry", where, "not a JSON object")
