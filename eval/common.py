@@ -146,7 +146,8 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given, or null).
 
     An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
-    form ``rsvlm eval`` writes); otherwise ``answer`` is decoded in ``fmt``. An answer with
+    form ``rsvlm eval`` writes), a reversed box put in order (status ``partial``, as the decoder does),
+    a mask array not of the image's size unparseable; otherwise ``answer`` is decoded in ``fmt``. An answer with
     problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
     or only polygons of under 3 vertices): then, like an answer that is not a string, it is
     ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``).
@@ -158,7 +159,13 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         if not isinstance(objs, list) or not all(_valid_object(o) for o in objs):
             return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
                                             "with coordinates fitting the kind"])
-        return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs], OK)
+        from eval import regions
+
+        if bad := regions.mask_size_problems(objs, *image_size(item.record)):
+            return Parsed([], UNPARSEABLE, bad)
+        objs, problems = regions.ordered_boxes(objs)
+        return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs],
+                      PARTIAL if problems else OK, problems)
     answer = item.pred.get("answer")
     if not isinstance(answer, str):
         return Parsed([], UNPARSEABLE, ["'answer' is not a string"])

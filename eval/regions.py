@@ -75,3 +75,33 @@ def to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     from rsvlm.geometry import objects_to_mask
 
     return objects_to_mask(objects, width, height)
+
+
+def ordered_boxes(objects: list[dict]) -> tuple[list[dict], list[str]]:
+    """``objects`` with each box whose corners come reversed (x1 > x2 or y1 > y2) put in order, and a
+    problem naming each: what ``rsvlm.geometry.decode`` does with such a box in answer text. Read as
+    given, it was a hit in detection (by its enclosing box) and nothing at all in grounding and masks."""
+    out, problems = [], []
+    for i, o in enumerate(objects):
+        if o.get("kind") == "box" and (o["coords"][0] > o["coords"][2] or o["coords"][1] > o["coords"][3]):
+            x1, y1, x2, y2 = o["coords"]
+            problems.append(f"object {i}: box {list(o['coords'])} has x1>x2 or y1>y2; swapped")
+            o = {**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]}
+        out.append(o)
+    return out, problems
+
+
+def mask_size_problems(objects: list[dict], width: int, height: int) -> list[str]:
+    """A problem for each mask array given without an ``offset`` whose shape is not the image's
+    (height, width): rasterised as it is, it lay in the top-left corner of the image (a mask of half
+    the resolution covered a quarter of it) and scored there without a word."""
+    import numpy as np
+
+    out = []
+    for i, o in enumerate(objects):
+        if o.get("kind") == "mask" and o.get("mask") is not None and o.get("offset") is None:
+            shape = np.asarray(o["mask"], dtype=bool).shape  # (h, w)
+            if shape != (height, width):
+                out.append(f"object {i}: mask array is {shape[1]}x{shape[0]} pixels, the image {width}x{height} "
+                           "(meta.width x meta.height): resize it to the image, or give the 'offset' of a crop")
+    return out
