@@ -3,9 +3,14 @@ contrastive recipes' settings, empty contrastive log windows, HF-style flags, an
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+from test_train_utils import make_records, recipe
 
 from rsvlm.train import checkpoint as ckpt
+from rsvlm.train import main as train_main
+from rsvlm.train.run import check_init_from
 
 
 def test_a_plain_step_folder_without_its_weights_is_not_called_a_deepspeed_one(tmp_path):
@@ -21,3 +26,42 @@ def test_a_plain_step_folder_without_its_weights_is_not_called_a_deepspeed_one(t
     assert f"ckpt.resume={root / 'step_000002'}" in why, why
     (root / "step_000004" / "deepspeed").mkdir()  # a DeepSpeed folder is still called one
     assert "zero_to_fp32" in ckpt.not_a_step_folder(root / "step_000004")
+
+
+def _refusal(folder) -> str:
+    """``check_init_from``'s refusal of ``init_from=folder`` (preflight's; the test below runs it once whole)."""
+    with pytest.raises(FileNotFoundError) as e:
+        check_init_from(SimpleNamespace(init_from=str(folder)))
+    return str(e.value)
+
+
+def test_an_init_from_of_contrastive_pretraining_or_a_step_folder_says_what_to_give_instead(tmp_path, capsys):
+    """init_from at a contrastive run's final/ (or its out_dir, or one of its step folders) said only "no
+    vision.safetensors": its encoder.safetensors starts an encoder through model.encoders.default.pretrained."""
+    clip = tmp_path / "clip"
+    (clip / "final").mkdir(parents=True)
+    (clip / "final" / "encoder.safetensors").write_bytes(b"")
+    (clip / "final" / "train_config.yaml").write_text("objective: clip\n")
+    step = clip / "checkpoints" / "step_000002"
+    step.mkdir(parents=True)
+    for name in ("model.safetensors", "sampler.safetensors", "trainer_state_rank0.json"):
+        (step / name).write_bytes(b"")
+    pretrained = f"model.encoders.default.pretrained={clip / 'final' / 'encoder.safetensors'}"
+    data = make_records(tmp_path / "d", n=4, ir_every=0)  # rsvlm train: one line, exit 2, nothing written
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'lm'}",
+                       f"init_from={clip / 'final'}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and pretrained in err[0] and not (tmp_path / "lm").exists(), err
+    for given in (clip / "final", clip):  # the final/ folder, and the run's out_dir
+        line = _refusal(given)
+        assert f"init_from: no {given / 'vision.safetensors'}" in line and pretrained in line, line
+        assert "contrastive pretraining" in line and "leave init_from unset" in line, line
+    line = _refusal(step)
+    assert f"scripts/export_step.py {step} --out DIR" in line and "model.encoders.default.pretrained" in line, line
+    lm_step = tmp_path / "lm_run" / "checkpoints" / "step_000003"  # the LM loop's step folder: export it first
+    lm_step.mkdir(parents=True)
+    (lm_step / "trainable.safetensors").write_bytes(b"")
+    line = _refusal(lm_step)
+    assert f"step folder of the LM loop; python scripts/export_step.py {lm_step} --out DIR" in line, line
+    assert f"it holds step folders (the latest is {lm_step})" in _refusal(lm_step.parent)  # its checkpoints/
+    assert "no such folder" in _refusal(tmp_path / "nowhere")

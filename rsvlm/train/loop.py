@@ -191,10 +191,11 @@ def init_vision(model, ckpt_dir: Path) -> None:
     A ViT position table of another grid is resized (bicubic, as open_clip and GeoChat do); any other
     shape difference is refused, naming the tensor."""
     from rsvlm.model.vision import read_state_dict
+    from rsvlm.train.init_from import init_from_hint
 
     path = ckpt_dir / "vision.safetensors"
     if not path.is_file():
-        raise FileNotFoundError(f"init_from: no {path}")
+        raise FileNotFoundError(f"init_from: no {path}{init_from_hint(ckpt_dir)}")
     state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
     own_state = model.state_dict()
     own = {k for k in own_state if not k.startswith("llm.")}

@@ -19,6 +19,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.processes import SameOnEveryRank, env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
+from rsvlm.train.init_from import check_init_from
 from rsvlm.train.logging import check_tensorboard, trim_metrics
 from rsvlm.train.max_length import check_max_length
 
@@ -249,23 +250,6 @@ def preflight(cfg: TrainConfig) -> None:
 
             check_zero_stage(folder, cfg, world)
     model_changes(folder, cfg)
-
-
-def check_init_from(cfg: TrainConfig) -> None:
-    """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors
-    (pointing at the run's ``final/`` where it names a run's ``out_dir``); ValueError where that file's
-    header cannot be read or does not cover the file (cut short: a traceback once the model was built)."""
-    if not cfg.init_from:
-        return
-    path = Path(cfg.init_from) / "vision.safetensors"
-    if path.is_file():
-        from rsvlm.model.vision import check_safetensors
-
-        check_safetensors(path, "init_from")
-        return
-    final = Path(cfg.init_from) / "final"
-    hint = f": that is a run's out_dir; give its {final}" if (final / "vision.safetensors").is_file() else ""
-    raise FileNotFoundError(f"init_from: no {Path(cfg.init_from) / 'vision.safetensors'}{hint}")
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
