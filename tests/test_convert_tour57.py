@@ -5,13 +5,12 @@ level of tiles."""
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
+from convert_helpers import convert, objs, png
 from PIL import Image
 
-from convert_helpers import convert, objs, png
+from data_gen.convert.common import ConversionError
 
 
 def test_no_records_written_names_the_input_and_the_empty_records_file(tmp_path, capsys):
@@ -95,3 +94,42 @@ def test_geojson_reprojection_has_a_progress_bar_of_its_footprints(tmp_path, mon
     stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(tmp_path / "scene.geojson"))
     assert stats["notes"]["reprojected_files"] == 1 and len(objs(next(r for r in recs if "det" in r["id"]))) == 3
     assert ("footprints of scene.geojson", 3) in bars, bars
+
+
+def test_levir_cd_skips_a_pair_whose_geotiffs_lie_on_different_grids(tmp_path):
+    """A and B were checked for size only: GeoTIFFs of one size in other CRSs or shifted by pixels
+    made [change] records whose "changes" were the shift."""
+    from rasterio.transform import from_origin
+
+    src = tmp_path / "cd"
+    for d in ("A", "B", "label"):
+        (src / d).mkdir(parents=True)
+    grid = from_origin(500000, 4000000, 0.5, 0.5)
+    for name, b_crs, b_grid in (("same", "EPSG:32618", from_origin(500000 + 1e-6, 4000000, 0.5, 0.5)),
+                                ("shifted", "EPSG:32618", from_origin(500005, 4000000, 0.5, 0.5)),
+                                ("crs", "EPSG:32617", grid)):
+        _geotiff(src / "A" / f"{name}.tif", 32, 32, transform=grid)
+        _geotiff(src / "B" / f"{name}.tif", 32, 32, transform=b_grid, crs=b_crs)
+        lab = np.zeros((32, 32), np.uint8)
+        lab[4:12, 4:12] = 255
+        Image.fromarray(lab).save(src / "label" / f"{name}.tif")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src))
+    assert {r["id"].split("-")[1] for r in recs} == {"same"}  # a millionth of a metre apart is one grid
+    assert stats["skipped"] == {"grid_mismatch": 2}
+    assert stats["skipped_examples"]["grid_mismatch"].endswith("(A crs.tif is in EPSG:32618, B crs.tif in EPSG:32617)")
+    with pytest.raises(ConversionError, match=r"crs\.tif: grid_mismatch \(A crs\.tif is in EPSG:32618, B crs\.tif in EPSG:32617\)"):
+        convert(tmp_path / "s", "levir-cd", "--src", str(src), "--strict")
+
+
+def test_levir_cd_size_mismatch_says_which_image_has_which_size(tmp_path):
+    """The example gave the set of A/B sizes (one entry when A and B agreed), not which was which."""
+    png(tmp_path / "p_A.png", 32, 32)
+    png(tmp_path / "p_B.png", 40, 32)
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(tmp_path / "p_label.png")
+    from data_gen.convert import main
+
+    assert main(["levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    import json
+
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["skipped_examples"]["size_mismatch"].endswith("(A 32x32, B 40x32, label 32x32 px)")

@@ -17,8 +17,12 @@ resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 f
 the noise is not change, and counted in the notes as ``labels_not_binary``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
-as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch``, ``unreadable``, and
-``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
+as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
+and label not of one size), ``grid_mismatch`` (georeferenced A and B, a GeoTIFF or a PNG with a
+sidecar, in different CRSs or with different transforms: their pixels are not the same places,
+and a change mask over them means nothing), ``unreadable``, and ``wrong_band_count`` for an image
+that cannot be read as ``--modality`` (``common.check_bands``). A pair of which only one image is
+georeferenced is converted, counted in the notes as ``pairs_georeferenced_on_one_side``.
 """
 
 from __future__ import annotations
@@ -88,6 +92,26 @@ def _image(p: Path) -> bool:
     return p.is_file() and p.suffix.lower() in IMAGE_EXTS
 
 
+def grid_difference(a: Path, b: Path, out: Output) -> str | None:
+    """What differs between the pixel grids of georeferenced images ``a`` and ``b`` of one size (CRS,
+    or a transform coefficient by over a thousandth of a pixel), else None. A pair of which only one
+    image is georeferenced cannot be compared: counted in the notes as ``pairs_georeferenced_on_one_side``."""
+    from rasterio.crs import CRS
+
+    ga, gb = georef(a), georef(b)
+    if not ga or not gb:
+        if ga or gb:
+            out.note("pairs_georeferenced_on_one_side")
+        return None
+    if CRS.from_user_input(ga["crs"]) != CRS.from_user_input(gb["crs"]):
+        return f"A {a.name} is in {ga['crs']}, B {b.name} in {gb['crs']}"
+    ta, tb = ga["transform"], gb["transform"]
+    pixel = max(abs(ta[0]), abs(ta[1]), abs(ta[3]), abs(ta[4]))
+    if max(abs(x - y) for x, y in zip(ta, tb)) > 1e-3 * pixel:
+        return f"A {a.name} has transform {ta}, B {b.name} {tb}: the pixels are not the same places"
+    return None
+
+
 def describe(mask, label: str) -> str:
     """Change text from a bool mask (H, W): region count and changed share."""
     from scipy import ndimage
@@ -124,7 +148,11 @@ def run(args, out: Output) -> None:
             out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable", str(lab), str(e))
             continue
         if len(sizes) != 1 or mask.shape != next(iter(sizes))[::-1]:
-            out.skip("size_mismatch", str(lab), f"A/B {sorted(sizes)} vs label {mask.shape[::-1]}")
+            (wa, ha), (wb, hb) = image_size(a), image_size(b)
+            out.skip("size_mismatch", str(lab), f"A {wa}x{ha}, B {wb}x{hb}, label {mask.shape[1]}x{mask.shape[0]} px")
+            continue
+        if (why := grid_difference(a, b, out)) is not None:
+            out.skip("grid_mismatch", str(lab), why)
             continue
         width, height = next(iter(sizes))
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
