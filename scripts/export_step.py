@@ -3,9 +3,13 @@ checkpoint taken mid-run.
 
     python scripts/export_step.py runs/X/STAGE/checkpoints/step_002500 --out runs/X/step_002500
 
-The folder must come from ``rsvlm train`` on the plain engine (not DeepSpeed, not contrastive
-pretraining), and the paths its train_config.yaml starts from (``init_from``,
-``model.llm.name_or_path``) must still hold what they held during training.
+A step folder of the LM loop on the plain engine is written as that run's final/ would have been at
+that step; the paths its train_config.yaml starts from (``init_from``, ``model.llm.name_or_path``) must
+still hold what they held during training. A DeepSpeed step folder needs DeepSpeed's zero_to_fp32
+first. A step folder of contrastive pretraining (objective clip) gives its encoder, as that run's
+final/ would: DIR/encoder.safetensors (open_clip visual.* keys), for
+model.encoders.default.pretrained=DIR/encoder.safetensors. --out must be a new or empty folder, not
+inside the step folder nor named step_N beside it (ckpt.keep would delete it with the steps).
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("step", help="a checkpoints/step_N folder")
-    ap.add_argument("--out", required=True, help="model folder to write")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("step", help="a checkpoints/step_N folder of rsvlm train (the LM loop on the plain engine, or "
+                                 "contrastive pretraining: its encoder)")
+    ap.add_argument("--out", required=True, help="the folder to write (new or empty, outside the step folder, not "
+                                                 "named step_N beside it)")
     args = ap.parse_args(argv)
     # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel from
     # the hub; the built-in fallback runs and nothing is downloaded (as in rsvlm.cli)

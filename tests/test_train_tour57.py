@@ -65,3 +65,17 @@ def test_an_init_from_of_contrastive_pretraining_or_a_step_folder_says_what_to_g
     assert f"step folder of the LM loop; python scripts/export_step.py {lm_step} --out DIR" in line, line
     assert f"it holds step folders (the latest is {lm_step})" in _refusal(lm_step.parent)  # its checkpoints/
     assert "no such folder" in _refusal(tmp_path / "nowhere")
+
+
+def test_export_steps_help_says_it_exports_a_contrastive_step_folders_encoder(monkeypatch, capsys):
+    """Its docstring (the --help text) said the folder must not come from contrastive pretraining, which it
+    has exported since tour 56; --help now says what each kind of step folder becomes and the --out rules."""
+    from script_loader import load_script
+
+    export = load_script("export_step", monkeypatch)
+    with pytest.raises(SystemExit):
+        export.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "not contrastive pretraining" not in text and "not contrastive" not in " ".join(export.__doc__.split())
+    assert "DIR/encoder.safetensors" in text and "model.encoders.default.pretrained=DIR/encoder.safetensors" in text
+    assert "zero_to_fp32" in text and "named step_N beside it" in text, text
