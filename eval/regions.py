@@ -105,3 +105,21 @@ def mask_size_problems(objects: list[dict], width: int, height: int) -> list[str
                 out.append(f"object {i}: mask array is {shape[1]}x{shape[0]} pixels, the image {width}x{height} "
                            "(meta.width x meta.height): resize it to the image, or give the 'offset' of a crop")
     return out
+
+
+def one_bin_wide(objects: list[dict], width: int, height: int) -> list[dict]:
+    """``objects`` with each box of zero width or height made one bin of the codec (``width / 1000``
+    or ``height / 1000`` pixels) wide about that line. An object narrower than a bin has both corners
+    in one bin, decoded to its centre: at zero area no prediction, a copy of the reference included,
+    could match it (IoU 0 / 0), nor draw a pixel of it. Other objects are returned as they are."""
+    from rsvlm.geometry.shapes import NUM_BINS
+
+    out = []
+    for o in objects:
+        if o.get("kind") == "box" and (o["coords"][2] <= o["coords"][0] or o["coords"][3] <= o["coords"][1]):
+            x1, y1, x2, y2 = (float(v) for v in o["coords"])
+            hx = width / NUM_BINS / 2 if x2 <= x1 else 0.0
+            hy = height / NUM_BINS / 2 if y2 <= y1 else 0.0
+            o = {**o, "coords": [x1 - hx, y1 - hy, x2 + hx, y2 + hy]}
+        out.append(o)
+    return out

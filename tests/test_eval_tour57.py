@@ -58,3 +58,62 @@ def test_a_mask_crop_with_an_offset_is_placed_there(tmp_path):
     got = run(tmp_path, "segmentation", [record("a", "seg", [SHIP])],
               [{"id": "a", "answer": "", "objects": [{"kind": "mask", "mask": crop.tolist(), "offset": [10, 10]}]}])
     assert got["n_unparseable"] == 0 and got["mIoU"] > 0.9
+
+
+# a 4000 px scene: a vehicle 3 px wide has both x corners in bin 250, decoded to zero width
+TINY = "<ref>small vehicle</ref><box><loc_250><loc_250><loc_250><loc_252></box><box><loc_100><loc_100><loc_110><loc_110></box>"
+
+
+def tiny_record(task):
+    return {"id": "a", "task": task, "images": [{"path": "a.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": f"<image>\n[{task}] small vehicles"},
+                              {"from": "gpt", "value": TINY}], "meta": {"width": 4000, "height": 4000}}
+
+
+@pytest.mark.parametrize("given", ["answer", "objects"])
+def test_the_reference_itself_scores_full_marks_on_a_box_narrower_than_a_bin(tmp_path, given):
+    """A zero-width reference box matched nothing, its own copy included: mAP50 0.25, grounding 0.5."""
+    objects = geometry.decode(TINY, 4000, 4000).objects
+    pred = {"id": "a", "answer": TINY} if given == "answer" else {"id": "a", "answer": "", "objects": objects}
+    det = run(tmp_path, "detection", [tiny_record("det")], [pred])
+    ground = run(tmp_path, "grounding", [tiny_record("ground")], [pred])
+    seg = run(tmp_path, "segmentation", [tiny_record("seg")], [pred])
+    assert det["mAP50"] == pytest.approx(1.0) and det["mAP"] == pytest.approx(1.0)
+    assert ground["mIoU"] == pytest.approx(1.0) and ground["acc50"] == 1.0
+    assert seg["mIoU"] == 1.0 and seg["n_empty_references"] == 0
+
+
+def test_one_bin_wide_widens_only_the_zero_extent_about_its_line():
+    from eval.regions import one_bin_wide
+
+    line, flat, box = ([100.0, 10.0, 100.0, 30.0], [10.0, 50.0, 30.0, 50.0], [1.0, 2.0, 3.0, 4.0])
+    got = [o["coords"] for o in one_bin_wide([{"kind": "box", "coords": c} for c in (line, flat, box)], 4000, 2000)]
+    assert got == [[98.0, 10.0, 102.0, 30.0], [10.0, 49.0, 30.0, 51.0], box]
+
+
+def test_widened_boxes_score_as_pycocotools_scores_them():
+    """The COCO path against a direct COCOeval run on the widened boxes (xywh)."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    from eval.detection import coco_map
+    from eval.regions import one_bin_wide
+
+    gt = one_bin_wide([{"kind": "box", "label": "car", "coords": [100.0, 100.0, 100.0, 112.0]}], 4000, 4000)
+    det = one_bin_wide([{"kind": "box", "label": "car", "score": 0.9, "coords": [101.0, 100.0, 101.0, 112.0]}],
+                       4000, 4000)
+    ours = coco_map([gt], [det], [(4000, 4000)])
+    xywh = lambda c: [c[0], c[1], c[2] - c[0], c[3] - c[1]]  # noqa: E731
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO()
+        coco.dataset = {"images": [{"id": 1, "width": 4000, "height": 4000}], "categories": [{"id": 1, "name": "car"}],
+                        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": xywh(gt[0]["coords"]),
+                                         "area": 4.0 * 12, "iscrowd": 0}]}
+        coco.createIndex()
+        dt = coco.loadRes([{"image_id": 1, "category_id": 1, "bbox": xywh(det[0]["coords"]), "score": 0.9}])
+        ev = COCOeval(coco, dt, "bbox")
+        ev.evaluate(), ev.accumulate(), ev.summarize()
+    assert ours["mAP"] == pytest.approx(ev.stats[0]) and ours["mAP50"] == pytest.approx(ev.stats[1]) == 1.0
