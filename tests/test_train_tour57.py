@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from test_train_utils import make_records, recipe
+from test_train_utils import REPO, make_records, recipe
 
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import main as train_main
@@ -79,3 +79,21 @@ def test_export_steps_help_says_it_exports_a_contrastive_step_folders_encoder(mo
     assert "not contrastive pretraining" not in text and "not contrastive" not in " ".join(export.__doc__.split())
     assert "DIR/encoder.safetensors" in text and "model.encoders.default.pretrained=DIR/encoder.safetensors" in text
     assert "zero_to_fp32" in text and "named step_N beside it" in text, text
+
+
+def test_no_shipped_contrastive_recipe_sets_what_contrastive_pretraining_ignores():
+    """The contrastive recipes set data.max_length, batching and group_factor, which that loop never read (its
+    captions are cut at clip.context_length, its batches drawn by the file weights): the ignored-settings note
+    now names them, and fired on our own recipes."""
+    import yaml
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, unused_settings
+
+    found = [p for p in sorted((REPO / "configs").rglob("*.yaml"))
+             if (yaml.safe_load(p.read_text()) or {}).get("objective") == "clip"]
+    assert {p.name for p in found} >= {"pretrain_encoder_tiny.yaml", "pretrain_encoder.yaml"}, found
+    for path in found:
+        assert unused_settings(load_config(TrainConfig, path)) == [], path
+    cfg = load_config(TrainConfig, found[0], ["data.max_length=384", "data.group_factor=8", "data.batching=naive"])
+    assert unused_settings(cfg) == ["data.max_length=384", "data.batching='naive'", "data.group_factor=8"]

@@ -271,7 +271,8 @@ def check_numbers(cfg: TrainConfig) -> None:
 # named on stderr where a run of the other objective sets them
 LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "data.augment",
            "data.band_dropout", "data.task_weights", "data.modality_weights", "data.task_temperature",
-           "data.modality_temperature", "loss.loc_sigma", "loss.pointer_weight")
+           "data.modality_temperature", "data.max_length", "data.batching", "data.group_factor", "data.num_workers",
+           "loss.loc_sigma", "loss.pointer_weight")
 CLIP_ONLY = tuple(f"clip.{f.name}" for f in fields(ClipConfig))
 
 
