@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
             and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]):  # not even "None."
         notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
                      f"{empty[0].id}): a tool that wrote nothing there?")
+    if task_name in ("detection", "grounding", "segmentation", "change") and (note := unread_coordinates_note(
+            items, args.format)):
+        notes.append(note)
     if ignored := scores.get("n_pred_objects_ignored"):
         notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
                      f"{ignored}")
@@ -127,6 +131,30 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
             out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
     return out
+
+
+_BRACKETED = re.compile(r"[\[(]([^\[\]()]*)[\])]")  # the inside of (…) or […]
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
+    """A note when answers read cleanly as no object though they hold four or more numbers in brackets
+    (``[10, 10, 50, 50]``, ``<|box_start|>(100,100),(500,500)<|box_end|>``): boxes in a form no reader
+    here reads (another tool's), which scored as finding nothing without a word."""
+    unread = []
+    for it in items:
+        ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
+        if not isinstance(ans, str) or sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(ans)) < 4:
+            continue
+        got = pred_objects(it, fmt)
+        if got.status != UNPARSEABLE and not got.objects:
+            unread.append(it)
+    if not unread:
+        return None
+    first = unread[0]
+    return (f"{len(unread)} answer(s) read as no object though they hold coordinates in a form the {fmt} reader "
+            f"does not read (first: {first.id}: {first.pred['answer'][:80]!r}); they score as finding nothing: "
+            "give them in a --format this script reads (rsvlm, geochat, falcon) or as 'objects' in pixels")
 
 
 def normalised_objects_note(items: list[Item]) -> str | None:

@@ -117,3 +117,22 @@ def test_widened_boxes_score_as_pycocotools_scores_them():
         ev = COCOeval(coco, dt, "bbox")
         ev.evaluate(), ev.accumulate(), ev.summarize()
     assert ours["mAP"] == pytest.approx(ev.stats[0]) and ours["mAP50"] == pytest.approx(ev.stats[1]) == 1.0
+
+
+@pytest.mark.parametrize("fmt", ["rsvlm", "geochat", "falcon"])
+@pytest.mark.parametrize("answer", ["[10, 10, 50, 50]", "<|box_start|>(100,100),(500,500)<|box_end|>",
+                                    "The ship is at (10, 10, 50, 50)."])
+def test_boxes_in_a_form_no_reader_reads_are_pointed_out(tmp_path, fmt, answer):
+    """They read as no object, cleanly: a grounding score of 0 without a word."""
+    got = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [{"id": "a", "answer": answer}],
+              "--format", fmt)
+    assert got["mIoU"] == 0.0 and got["n_unparseable"] == 0
+    assert any(n.startswith(f"1 answer(s) read as no object though they hold coordinates in a form the {fmt} reader")
+               for n in got["notes"])
+
+
+@pytest.mark.parametrize("answer", ["There is 1 ship (near the dock).", "None.", "<ref>ship</ref>"
+                                    "<box><loc_100><loc_100><loc_500><loc_500></box>"])
+def test_answers_without_such_numbers_get_no_such_note(tmp_path, answer):
+    got = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [{"id": "a", "answer": answer}])
+    assert not any("read as no object" in n for n in got["notes"])
