@@ -121,7 +121,9 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def _anchor(obj: dict, s: float) -> tuple[float, float]:
+def _anchor(obj: dict, s: float, mask_box: tuple | None) -> tuple[float, float]:
+    """Where ``obj``'s label goes on a canvas of ``s`` pixels per object pixel (a mask's at the
+    top-left of ``mask_box``, its pixels' box)."""
     kind, c = obj["kind"], obj.get("coords")
     if kind == "box":
         return c[0] * s, c[1] * s
@@ -130,7 +132,7 @@ def _anchor(obj: dict, s: float) -> tuple[float, float]:
         return x * s, y * s
     if kind == "point":
         return c[0] * s + 6, c[1] * s - 6
-    x0, y0, _, _ = mask_bounds(obj)  # never empty: draw_overlay leaves empty masks out
+    x0, y0, _, _ = mask_box  # never empty: draw_overlay leaves empty masks out
     return x0 * s, y0 * s
 
 
@@ -138,14 +140,17 @@ _COORDS = {"box": ((4,), "[x1, y1, x2, y2]"), "point": ((2,), "[x, y]"), "obb": 
            "poly": ((-1, 2), "[x, y] vertices")}
 
 
-def _where(obj: dict, w: float, h: float) -> str:
-    """"inside" an image of ``w`` x ``h`` object pixels (in part or whole), "outside" it, or "empty"
-    (a mask); ValueError where it is no geometry object."""
-    kind = obj.get("kind")
+def _where(obj: dict, w: float, h: float) -> tuple[str, tuple | None]:
+    """("inside" an image of ``w`` x ``h`` object pixels (in part or whole), "outside" it, or "empty"
+    (a mask); a mask's (array (h, w), (x0, y0), its pixels' box), decoded here once for the fill and
+    the label, else None); ValueError where it is no geometry object."""
+    kind, mask = obj.get("kind"), None
     if kind == "mask":
-        box = mask_bounds(obj)
+        decoded = mask_array(obj)  # a grid mask is rasterised once per overlay (it was 3 times)
+        box = mask_bounds(obj, decoded)
         if box is None:
-            return "empty"
+            return "empty", None
+        mask = (*decoded, box)
     elif kind in _COORDS:
         shape, what = _COORDS[kind]
         pts = np.asarray(obj.get("coords"), dtype=np.float64)
@@ -155,7 +160,7 @@ def _where(obj: dict, w: float, h: float) -> str:
         box = (*pts.min(axis=0), *pts.max(axis=0))
     else:
         raise ValueError(f"kind {kind!r} is none of box, obb, point, poly, mask")
-    return "outside" if box[2] < 0 or box[3] < 0 or box[0] > w or box[1] > h else "inside"
+    return "outside" if box[2] < 0 or box[3] < 0 or box[0] > w or box[1] > h else "inside", mask
 
 
 def place_labels(rects: list[tuple[float, float, float, float]]) -> list[bool]:
@@ -234,8 +239,10 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         raise ValueError(f"object_scale {object_scale} must be above 0, max_side {max_side} and min_side "
                          f"{min_side} 1 or more")
     W, H = img.width, img.height
-    every, where = objects, per_object(objects, lambda o: _where(o, W / object_scale, H / object_scale))
-    objects = [o for o, w in zip(every, where) if w == "inside"]  # the others are counted in the legend
+    every, placed = objects, per_object(objects, lambda o: _where(o, W / object_scale, H / object_scale))
+    where = [w for w, _ in placed]
+    inside = [(o, m) for o, (w, m) in zip(every, placed) if w == "inside"]  # the others are counted in the legend
+    objects, masks = [o for o, _ in inside], [m for _, m in inside]  # masks: (array, (x0, y0), box) or None
     s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
     k = max(1, min(int(1 / s), W, H))  # source pixels a side averaged before the resize: a huge scene's
     shown = Image.fromarray(to_display_rgb(_binned(img, k), rgb_bands, ir_cmap))  # display is not made whole
@@ -253,10 +260,10 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
 
     fill = Image.new("RGBA", base.size, (0, 0, 0, 0))  # semi-transparent layer: masks, polygon interiors
     a = int(round(alpha * 255))
-    for obj in objects:
+    for obj, mask in zip(objects, masks):
         col = colour(obj.get("label"))
         if obj["kind"] == "mask":
-            m, (x0, y0) = mask_array(obj)  # (h, w)
+            m, (x0, y0), _ = mask  # (h, w)
             size = (max(1, round(m.shape[1] * s)), max(1, round(m.shape[0] * s)))
             mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
             fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * s), round(y0 * s)), mi)
@@ -291,7 +298,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         text = obj.get("label") or obj["kind"]
         if obj.get("score") is not None:
             text += f" {float(obj['score']):.2f}"
-        x, y = _anchor(obj, s)
+        x, y = _anchor(obj, s, masks[k] and masks[k][2])
         x_lo, t, r, b = draw.textbbox((0, 0), text, font=font)
         x = max(0, min(x, out.width - (r - x_lo) - 4))  # keep the label inside the image
         y = max(0, y - (b - t) - 4)
