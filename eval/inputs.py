@@ -8,11 +8,16 @@ naming it); predictions are read leniently, their bad lines and repeated ids cou
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class ScoreError(ValueError):
@@ -55,6 +60,11 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
 
     kept, other = [], Counter()
     ids = set()
+    with contextlib.suppress(OSError):  # a missing file or a folder: the records reader names it
+        with open(path, "rb") as f:
+            if f.read(2) == GZIP_MAGIC:  # the reader's own error was "not UTF-8 text (invalid start byte)"
+                raise ScoreError(f"{path} is gzip-compressed: decompress it first (gunzip -k {path}); ground truth is "
+                                 "read as plain JSONL or a JSON array")
     try:
         records = list(read_records(path, strict=True))
     except RecordError as e:
@@ -89,9 +99,9 @@ def _is_predictions(path: str | Path) -> bool:
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
-    """Predictions by id. Bad lines (not JSON, no id) and repeated ids are counted, never fatal:
-    the records they were meant for are then scored as missing (first prediction of an id wins;
-    the ids whose later lines answer otherwise are listed in ``differing``)."""
+    """Predictions by id, from JSONL, plain or gzip-compressed. Bad lines (not JSON, no id) and repeated
+    ids are counted, never fatal: the records they were meant for are then scored as missing (first
+    prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``)."""
     path = Path(path)
     if not path.is_file():
         from rsvlm.predictions import answer_files
@@ -102,8 +112,14 @@ def load_predictions(path: str | Path) -> PredictionFile:
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
             if parts else ""))
     out = PredictionFile(by_id={})
+    data = path.read_bytes()
+    if data[:2] == GZIP_MAGIC:  # pred.jsonl.gz: read as it is, as every line would be a bad one
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as e:
+            raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
+        text = data.decode("utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
     except UnicodeDecodeError as e:
         raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
     if text.lstrip().startswith("[") and _json_list(text):  # every line would be a bad one, every record missing

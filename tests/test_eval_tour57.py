@@ -136,3 +136,23 @@ def test_boxes_in_a_form_no_reader_reads_are_pointed_out(tmp_path, fmt, answer):
 def test_answers_without_such_numbers_get_no_such_note(tmp_path, answer):
     got = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [{"id": "a", "answer": answer}])
     assert not any("read as no object" in n for n in got["notes"])
+
+
+def test_gzip_predictions_are_read_and_a_gzip_ground_truth_is_named(tmp_path):
+    """Every line of a pred.jsonl.gz was "not UTF-8 text"; a gzip --gt was 'not UTF-8 text at byte 1'."""
+    import gzip
+
+    from eval import common
+
+    gt = write(tmp_path / "gt.jsonl", [record("a", "ground", [SHIP])])
+    line = json.dumps({"id": "a", "answer": geometry.encode([SHIP], 100, 100)}) + "\n"
+    (tmp_path / "pred.jsonl.gz").write_bytes(gzip.compress(line.encode()))
+    got = common.load_predictions(tmp_path / "pred.jsonl.gz")
+    assert list(got.by_id) == ["a"] and got.n_bad_lines == 0
+    (tmp_path / "cut.gz").write_bytes(gzip.compress(line.encode())[:20])
+    with pytest.raises(common.ScoreError, match="cut.gz: a gzip file that cannot be decompressed"):
+        common.load_predictions(tmp_path / "cut.gz")
+    (tmp_path / "gt.jsonl.gz").write_bytes(gzip.compress((tmp_path / "gt.jsonl").read_bytes()))
+    with pytest.raises(common.ScoreError, match=r"gt.jsonl.gz is gzip-compressed: decompress it first"):
+        common.load_gt(tmp_path / "gt.jsonl.gz", ("ground",))
+    assert common.load_gt(gt, ("ground",))[0][0]["id"] == "a"
