@@ -257,6 +257,11 @@ class HFClipEncoder(nn.Module):
             raise ValueError("hf_clip encoders take weights from a converted checkpoint; "
                              "patch_skip and pretrained are open_clip-only")
 
+    @property
+    def grid(self) -> tuple[int, int]:
+        g = self.image_size // self.patch_size
+        return g, g
+
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         # pixels: (B,C,H,W) at image_size (HF interpolates position embeddings only on request)
         h, w = pixels.shape[-2:]

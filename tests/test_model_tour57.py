@@ -1,0 +1,59 @@
+"""Model parts, tour 57: load_pretrained's overrides checked as create_model checks them and a position table
+resized to an overridden image_size; a checkpoint whose encoder started from a pretrained file no longer
+there; a contrastive pretraining model.safetensors as an encoder's pretrained file; 'crop' resizing of a
+thin strip; an arch preset against explicit dims; rgb_bands by any of a band's names; an MLP of 0 units."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rsvlm.model.stem import StemConfig, check_stem, mixing_init, prepare
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
+
+
+def _tiny():
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    return load_config(VLMConfig, TINY)
+
+
+def test_an_image_size_override_resizes_the_saved_position_table(ckpt):
+    from rsvlm.model.checkpoint import load_pretrained
+    from rsvlm.model.vision import interpolate_pos_embed
+
+    base, _ = load_pretrained(ckpt)
+    # was: ValueError, positional_embedding (17, 64) where the config builds (65, 64)
+    big, proc = load_pretrained(ckpt, overrides=["encoders.default.image_size=64", "encoders.sar.image_size=64"])
+    assert proc.image_sizes["optical"] == 64 and proc.n_tokens["optical"] == 64  # an 8x8 grid
+    table = big.encoders["default"].visual.positional_embedding  # (65,64)
+    old = base.encoders["default"].visual.positional_embedding  # (17,64)
+    assert torch.allclose(table, interpolate_pos_embed(old, (4, 4), (8, 8)))
+    pixels = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():  # the same tower as the saved one run at 64 px (positions interpolated on the fly)
+        assert torch.allclose(big.encoders["default"](pixels), base.encoders["default"](pixels), atol=1e-5)
+    # sin-cos positions are not learned: those of the 8x8 grid, as a fresh encoder builds them
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    fresh = build_encoder(dataclasses.replace(big.cfg.encoders["sar"], pretrained=None))
+    assert isinstance(big.cfg.encoders["sar"], VisionConfig)
+    assert torch.equal(big.encoders["sar"].visual.positional_embedding, fresh.visual.positional_embedding)
+
+
+@pytest.mark.parametrize("override, match", [
+    ("projector.pool=3", r"config.yaml with the overrides given: projector.pool 3 does not divide the 4x4 token grid"),
+    ("encoders.default.patch_size=5", r"encoders.default: image_size 32 is not a multiple of patch_size 5"),
+    ("encoders.default.feature_layer=7", r"encoders.default.feature_layer must be in \[-3, 2\]"),
+])
+def test_overrides_at_load_are_checked_as_create_model_checks_them(ckpt, override, match):
+    from rsvlm.model.checkpoint import load_pretrained
+
+    with pytest.raises(ValueError, match=match):  # was a bare traceback or a weights-shape message
+        load_pretrained(ckpt, overrides=[override])
