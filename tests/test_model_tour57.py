@@ -57,3 +57,25 @@ def test_overrides_at_load_are_checked_as_create_model_checks_them(ckpt, overrid
 
     with pytest.raises(ValueError, match=match):  # was a bare traceback or a weights-shape message
         load_pretrained(ckpt, overrides=[override])
+
+
+def test_a_checkpoint_loads_without_the_pretrained_file_its_encoder_started_from(tmp_path):
+    from safetensors.torch import save_file
+
+    from rsvlm.model import create_model
+    from rsvlm.model.checkpoint import load_pretrained
+
+    cfg = _tiny()
+    torch.manual_seed(0)
+    model, _ = create_model(cfg)
+    start = tmp_path / "encoder.safetensors"
+    save_file({f"visual.{k}": v.contiguous() for k, v in model.encoders["default"].visual.state_dict().items()},
+              str(start))
+    enc = dataclasses.replace(cfg.encoders["default"], pretrained=str(start))
+    model, _ = create_model(dataclasses.replace(cfg, encoders={**cfg.encoders, "default": enc}))
+    model.save_pretrained(tmp_path / "ckpt")
+    start.unlink()  # the checkpoint moved to another machine: was FileNotFoundError for encoder.safetensors
+    loaded, _ = load_pretrained(tmp_path / "ckpt")
+    assert loaded.cfg.encoders["default"].pretrained == str(start)  # its provenance is kept
+    for k, v in model.encoders.state_dict().items():
+        assert torch.equal(loaded.encoders.state_dict()[k], v), k

@@ -293,7 +293,10 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if mode == "full" and _is_peft(llm):
         llm = llm.merge_and_unload()
         llm.requires_grad_(True)
-    model = RSVLM(cfg, llm, tokenizer, special)
+    # the encoders' weights are in vision.safetensors: their training start (encoders.NAME.pretrained) is
+    # neither read nor needed (was: FileNotFoundError on a machine without it); model.cfg keeps the name
+    model = RSVLM(_without_pretrained(cfg), llm, tokenizer, special)
+    model.cfg = cfg
     set_trainable(model)
     for part in (model.encoders, model.stems, model.projectors):
         part.to(device=device, dtype=dtype)
@@ -312,6 +315,10 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
+
+
+def _without_pretrained(cfg: VLMConfig) -> VLMConfig:
+    return dataclasses.replace(cfg, encoders={n: dataclasses.replace(e, pretrained=None) for n, e in cfg.encoders.items()})
 
 
 def fit_positions(model: RSVLM, state: dict[str, torch.Tensor], path: Path) -> None:
