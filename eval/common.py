@@ -111,8 +111,8 @@ def norm_label(label: Any) -> str:
 
 
 def gt_objects(record: dict) -> list[dict]:
-    """Objects of the reference answer in pixels, a box narrower than one bin made one bin wide
-    (``regions.one_bin_wide``); a malformed reference raises ScoreError."""
+    """Objects of the reference answer in pixels as the scripts score them (``regions.for_scoring``: a box
+    narrower than one bin made one bin wide); a malformed reference raises ScoreError."""
     from rsvlm import geometry
 
     w, h = image_size(record)
@@ -127,7 +127,7 @@ def gt_objects(record: dict) -> list[dict]:
                          "GeoChat's boxes); --format is the predictions' format")
     from eval import regions
 
-    return regions.one_bin_wide(list(dec.objects), w, h)
+    return regions.for_scoring(list(dec.objects), w, h)
 
 
 def gt_difficult(record: dict, n_objects: int) -> set[int]:
@@ -151,8 +151,9 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
     form ``rsvlm eval`` writes), a reversed box put in order (status ``partial``, as the decoder does),
     a mask array not of the image's size unparseable; otherwise ``answer`` is decoded in ``fmt``.
-    Boxes of zero width or height are made one bin wide (``regions.one_bin_wide``), as the reference's
-    are in ``gt_objects``. An answer with problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
+    Either way the objects are put as the scripts score them (``regions.for_scoring``: an obb's crossed
+    corners in order, a box of zero width or height one bin wide), as the reference's are. An answer
+    with problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
     or only polygons of under 3 vertices): then, like an answer that is not a string, it is
     ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``).
     """
@@ -168,7 +169,7 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         if bad := regions.mask_size_problems(objs, *image_size(item.record)):
             return Parsed([], UNPARSEABLE, bad)
         objs, problems = regions.ordered_boxes(objs)
-        objs = regions.one_bin_wide(objs, *image_size(item.record))
+        objs = regions.for_scoring(objs, *image_size(item.record))
         return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs],
                       PARTIAL if problems else OK, problems)
     answer = item.pred.get("answer")
@@ -186,7 +187,7 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         objects, problems = foreign.decode(answer, w, h, fmt)
     from eval import regions
 
-    objects = regions.one_bin_wide(objects, w, h)
+    objects = regions.for_scoring(objects, w, h)
     usable = [o for o in objects if o.get("kind") not in ("poly", "obb") or len(o.get("coords") or []) >= 3]
     if problems and not usable:
         return Parsed([], UNPARSEABLE, problems)

@@ -123,3 +123,27 @@ def one_bin_wide(objects: list[dict], width: int, height: int) -> list[dict]:
             o = {**o, "coords": [x1 - hx, y1 - hy, x2 + hx, y2 + hy]}
         out.append(o)
     return out
+
+
+def convex_obbs(objects: list[dict]) -> list[dict]:
+    """``objects`` with each obb whose four corners come in crossing order (``[[x1, y1], [x2, y1], [x1, y2],
+    [x2, y2]]``, a "bowtie") given in order round its centre: read as written it was two triangles, half
+    the rectangle meant, in IoU and in masks alike. An obb in order (every one the encoder writes) is
+    returned as it is, as are other objects."""
+    import math
+
+    from shapely.geometry import Polygon
+
+    out = []
+    for o in objects:
+        c = o.get("coords") if o.get("kind") == "obb" else None
+        if c is not None and len(c) == 4 and not Polygon(c).is_valid:
+            cx, cy = sum(p[0] for p in c) / 4, sum(p[1] for p in c) / 4
+            o = {**o, "coords": sorted(c, key=lambda p: math.atan2(p[1] - cy, p[0] - cx))}
+        out.append(o)
+    return out
+
+
+def for_scoring(objects: list[dict], width: int, height: int) -> list[dict]:
+    """Decoded objects as every script scores them: ``convex_obbs``, then ``one_bin_wide``."""
+    return one_bin_wide(convex_obbs(objects), width, height)

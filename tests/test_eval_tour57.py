@@ -156,3 +156,28 @@ def test_gzip_predictions_are_read_and_a_gzip_ground_truth_is_named(tmp_path):
     with pytest.raises(common.ScoreError, match=r"gt.jsonl.gz is gzip-compressed: decompress it first"):
         common.load_gt(tmp_path / "gt.jsonl.gz", ("ground",))
     assert common.load_gt(gt, ("ground",))[0][0]["id"] == "a"
+
+
+BOWTIE = [[10.0, 10.0], [50.0, 10.0], [10.0, 50.0], [50.0, 50.0]]  # SHIP's corners, crossing order
+
+
+@pytest.mark.parametrize("given", ["answer", "objects"])
+def test_an_obb_with_crossed_corners_is_scored_as_the_rectangle_it_names(tmp_path, given):
+    """Read as written it was two triangles: grounding IoU 0.5, segmentation IoU 0.5."""
+    obb = {"kind": "obb", "label": "ship", "coords": BOWTIE}
+    text = "<ref>ship</ref><obb>" + "".join(f"<loc_{int(v * 10)}>" for p in BOWTIE for v in p) + "</obb>"
+    pred = {"id": "a", "answer": text} if given == "answer" else {"id": "a", "answer": "", "objects": [obb]}
+    ground = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [pred])
+    seg = run(tmp_path, "segmentation", [record("a", "seg", [SHIP])], [pred])
+    assert ground["mIoU"] > 0.99 and ground["acc50"] == 1.0 and seg["mIoU"] > 0.99
+
+
+def test_convex_obbs_leaves_an_obb_in_order_as_it_is():
+    from eval.regions import convex_obbs
+
+    ring = [[10.0, 10.0], [50.0, 10.0], [50.0, 50.0], [10.0, 50.0]]
+    got = convex_obbs([{"kind": "obb", "coords": ring}, {"kind": "obb", "coords": BOWTIE}])
+    assert got[0]["coords"] is ring
+    from shapely.geometry import Polygon
+
+    assert Polygon(got[1]["coords"]).is_valid and Polygon(got[1]["coords"]).area == 1600.0
