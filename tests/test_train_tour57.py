@@ -97,3 +97,18 @@ def test_no_shipped_contrastive_recipe_sets_what_contrastive_pretraining_ignores
         assert unused_settings(load_config(TrainConfig, path)) == [], path
     cfg = load_config(TrainConfig, found[0], ["data.max_length=384", "data.group_factor=8", "data.batching=naive"])
     assert unused_settings(cfg) == ["data.max_length=384", "data.batching='naive'", "data.group_factor=8"]
+
+
+def test_a_contrastive_log_window_whose_steps_were_all_passed_over_logs_loss_null(tmp_path, capsys):
+    """A contrastive step with fewer than two readable pairs wrote no metrics line at all (nor, when it ended a
+    window, the line for that window); the LM loop logs such a window as "loss": null. Both agree now."""
+    import json
+
+    data = make_records(tmp_path / "bad", n=6, corrupt=6, ir_every=0)  # every image cut short
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}",
+                       f"out_dir={out}", "log.progress=false", "batch_size=2", "max_steps=2",
+                       "data.max_bad_fraction=1"]) == 1  # nothing trained: refused at the end, as before
+    lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [(x["step"], x["loss"]) for x in lines] == [(1, None), (2, None)], lines
+    assert all(set(x) == {"step", "lr", "loss"} for x in lines), lines  # no head's loss either

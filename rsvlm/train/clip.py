@@ -208,6 +208,19 @@ def gather_counts(state: dict, world: int) -> tuple[int, list, int, int, str | N
     return bad, [i for p in parts for i in p[1]], samples, cut, next((p[4] for p in parts if p[4]), None)
 
 
+def write_line(out_dir: Path, state: dict, since: int, lr: float) -> int:
+    """(rank 0) Append ``metrics.jsonl``'s line for the steps since the last one (``since``: the number of trained
+    steps' losses then): the step, the LR and the mean losses of the steps that trained, ``"loss": null`` (and
+    no head's loss) where each was passed over, as the LM loop logs a window without a sample; the new ``since``."""
+    line = {"step": state["step"], "lr": lr, "loss": None}
+    for key in ("losses", *(f"{k}_losses" for k in PATCH_HEADS)):
+        if window := state[key][since:]:
+            line[key[:-2]] = sum(window) / len(window)  # mean since the last line
+    with open(out_dir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(line) + "\n")
+    return len(state["losses"])
+
+
 def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     """Run contrastive pretraining to ``cfg.max_steps``; the summary (also out_dir/summary.json). ``stop``:
     SIGTERM's handler, taken at a step boundary as in ``loop.train``."""
@@ -293,6 +306,13 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         if cfg.slow_step_s:
             time.sleep(cfg.slow_step_s)
 
+    def log_due() -> bool:
+        """(rank 0) Whether the step just done ends a log window: every ``log.every``, the last, and the one
+        a SIGTERM stops the run at."""
+        done = state["step"]
+        return rank == 0 and (done % cfg.log.every == 0 or done == cfg.max_steps or stop_due(stopping, done,
+                                                                                            cfg.max_steps))
+
     if stop is not None:
         stop.defer()  # a first SIGTERM from here on is taken at a step boundary (a second stops at once)
     for step in bar:
@@ -342,6 +362,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             if rank == 0:
                 print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
                       "step needs; passed over (counted in summary.json)", file=sys.stderr)
+            if log_due():  # was no line at all: the LM loop logs such a window as "loss": null
+                log_from = write_line(out_dir, state, log_from, opt.param_groups[0]["lr"])
             step_boundary()
             continue
         pix, texts = pix[:n], texts[:n]
@@ -376,15 +398,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             state[f"{k}_losses"].append(v)
         state["step"] = step + 1
         bar.set_postfix(loss=f"{total:.4f}", **{k: f"{v:.3f}" for k, v in parts.items()})
-        last = state["step"] == cfg.max_steps or stop_due(stopping, state["step"], cfg.max_steps)  # (stopped at)
-        if rank == 0 and (state["step"] % cfg.log.every == 0 or last):
-            line = {"step": state["step"], "lr": lr}
-            for key in ("losses", *(f"{k}_losses" for k in PATCH_HEADS)):
-                if window := state[key][log_from:]:
-                    line[key[:-2]] = sum(window) / len(window)  # mean since the last line
-            with open(out_dir / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(line) + "\n")
-            log_from = len(state["losses"])
+        if log_due():
+            log_from = write_line(out_dir, state, log_from, lr)
         step_boundary()
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank
