@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rsvlm.io import RSImage, draw_overlay
+from rsvlm.io import ReadConfig, RSImage, draw_overlay, read_image, to_display_rgb
+
+pytest.importorskip("rasterio")
+from test_io_read import write_tif  # noqa: E402
 
 
 def _img(data, modality, bands, valid=None):
@@ -31,3 +34,31 @@ def test_an_overlay_rasterises_each_grid_mask_once(tmp_path, monkeypatch):
 
     drawn = np.asarray(Image.open(out))  # (64, 64, 3): each mask filled where it lies
     assert all(drawn[15 + 15 * k, 20].any() for k in range(3)) and not drawn[60, 60].any()
+
+
+@pytest.mark.parametrize("modality, arr", [
+    ("optical", np.full((3, 16, 16), 1000, np.uint16)),  # a blank uint16 tile
+    ("sar", np.full((1, 16, 16), 0.3, np.float32)),  # amplitude, one dB value
+    ("ir", np.full((1, 16, 16), 300, np.uint16)),
+])
+def test_a_band_of_one_value_reads_and_draws_mid_grey_not_black(tmp_path, modality, arr):
+    """Its 2-98 % stretch had no width and took [v, v + 1], which put v at 0: black, unsaid."""
+    img = read_image(write_tif(tmp_path / "flat.tif", arr), modality)
+    assert np.allclose(img.data, 0.5)
+    assert any("of one value throughout" in n and "mid-grey" in n for n in img.notes)
+    if modality != "ir":  # (ir goes through its colour map)
+        assert (to_display_rgb(img) == 128).all()
+
+
+def test_a_float_band_of_one_value_in_display_range_reads_as_it_is(tmp_path):
+    img = read_image(write_tif(tmp_path / "f.tif", np.full((3, 8, 8), 0.25, np.float32)), "optical")
+    assert np.allclose(img.data, 0.25) and any("as it is (in [0, 1])" in n for n in img.notes)
+    fixed = read_image(tmp_path / "f.tif", "optical", scaling=ReadConfig(stretch=[[0, 0.5]] * 3))
+    assert np.allclose(fixed.data, 0.5) and not any("one value" in n for n in fixed.notes)  # a given stretch holds
+
+
+def test_an_msi_composite_of_one_value_is_drawn_as_its_reflectance():
+    img = _img(np.full((4, 8, 8), 0.2), "msi", ["B02", "B03", "B04", "B08"])
+    assert (to_display_rgb(img) == 51).all()  # 0.2 × 255; the joint 2-98 % stretch drew it black
+    img = _img(np.full((4, 8, 8), 3.0), "msi", ["B02", "B03", "B04", "B08"])  # past [0, 1]: mid-grey
+    assert (to_display_rgb(img) == 128).all()

@@ -28,6 +28,7 @@ import numpy as np
 
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
+from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, sentinel2_alone
 from rsvlm.io.sources import (
     ImageReadError,
     check_image_path,
@@ -87,28 +88,6 @@ def _as_paths(path) -> list[Path]:
     return paths
 
 
-def _band_name_from_file(p: Path) -> str:
-    """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem that names
-    a band like ``B02`` / ``B8A`` (Sentinel-2 Level-2A adds the resolution: ``…_B04_10m.jp2``),
-    else the last part."""
-    parts = p.stem.split("_")
-    return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
-
-
-def _sentinel2_alone(p: Path) -> str | None:
-    """The band a lone file's name gives when it can only be Sentinel-2's (``B02.jp2``,
-    ``T33UUP_…_B8A_20m.jp2``, ``B12``: zero-padded or 8A), else None. ``B10`` / ``B11`` are left
-    out: a Landsat thermal band renamed is spelt alike."""
-    band = _band_name_from_file(p)
-    return band.upper() if re.fullmatch(r"[Bb](0[1-9]|12|8[Aa])", band) else None
-
-
-def _polarisation_from_file(p: Path) -> str | None:
-    """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
-    found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
-    return found.pop().upper() if len(found) == 1 else None
-
-
 class SceneReader:
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
 
@@ -144,17 +123,17 @@ class SceneReader:
             self.notes += [note] if note else []
         landsat_dn = bool(self.landsat) or surface or bool(skip)  # Landsat Collection DN, named or not
         # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
-        self.s2_band = _sentinel2_alone(self.paths[0]) if len(self.paths) == 1 and src.count == 1 else None
+        self.s2_band = sentinel2_alone(self.paths[0]) if len(self.paths) == 1 and src.count == 1 else None
         if modality is None and landsat_dn:
             thermal = bool(self.landsat) and all(b in pr.THERMAL for b, *_ in self.landsat)
             modality = "ir" if thermal else "msi"
             where = "file name(s)" if len(self.paths) > 1 or pr.landsat_band(self.paths[0]) else "band descriptions"
             self.notes.append(f"modality inferred as {modality} from Landsat {where}")
         elif modality is None and len(self.paths) > 1 and all(
-                re.fullmatch(r"[Bb]\d{1,2}[Aa]?", _band_name_from_file(p)) for p in self.paths):
+                re.fullmatch(r"[Bb]\d{1,2}[Aa]?", band_name_from_file(p)) for p in self.paths):
             modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
             self.notes.append(f"modality inferred as msi from bands "
-                              f"{', '.join(_band_name_from_file(p) for p in self.paths)} in {len(self.paths)} files")
+                              f"{', '.join(band_name_from_file(p) for p in self.paths)} in {len(self.paths)} files")
         elif modality is None and self.s2_band:
             modality = "msi"
             self.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({self.s2_band}); "
@@ -164,7 +143,7 @@ class SceneReader:
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
                 n_files=len(self.paths))
             self.notes.append(why)
-            band = _band_name_from_file(self.paths[0])
+            band = band_name_from_file(self.paths[0])
             if len(self.paths) == 1 and src.count == 1 and re.fullmatch(r"[Bb]\d{1,2}[Aa]?", band):
                 self.notes.append(f"the file holds one multispectral band ({band}), read as a grey {modality} image; "
                                   "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
@@ -253,7 +232,9 @@ class SceneReader:
                 shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
                 self.notes.append(_no_valid_pixel(valid, bad, src, self.nodata, shrunk))
             valid = usable
-            self.cfg.stretch = sc.compute_stretch(values, valid, self.cfg, self.unit)
+            self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
+            if flat:  # (a constant band had read as 0, black)
+                self.notes.append(_flat_note(self.bands, flat, self.unit))
             if self.cfg.stretch is not None:
                 fixed = {"dB": self.cfg.sar_db_range, "K": self.cfg.ir_kelvin_range}.get(self.unit)
                 how = ("fixed range" if fixed
@@ -303,7 +284,7 @@ class SceneReader:
                               f"named {', '.join(names)}")
             return list(names)
         if len(self.paths) > 1:
-            return [_band_name_from_file(p) for p in self.paths]
+            return [band_name_from_file(p) for p in self.paths]
         if self.s2_band and self.modality == "msi":
             return [self.s2_band]
         desc = [self.src.descriptions[i] for i in self.indexes]
@@ -311,7 +292,7 @@ class SceneReader:
             return list(desc)
         if self.modality == "optical":
             return ["R", "G", "B"]
-        if self.modality == "sar" and n == 1 and (pol := _polarisation_from_file(self.paths[0])):
+        if self.modality == "sar" and n == 1 and (pol := polarisation_from_file(self.paths[0])):
             self.notes.append(f"band named {pol} from the file name")
             return [pol]
         if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
@@ -430,6 +411,14 @@ def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str:
     where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
     return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
             "where RSImage.valid is False")
+
+
+def _flat_note(bands: list[str], flat: dict[int, float], unit: str) -> str:
+    """The note for bands of one value (``scaling.compute_stretch``'s ``flat``)."""
+    told = ", ".join(f"{bands[i]} {v:.4g}" for i, v in flat.items())
+    kept = [sc.flat_range(v, unit == "raw") == [0.0, 1.0] for v in flat.values()]
+    how = "as it is (in [0, 1])" if all(kept) else "mid-grey (0.5)" if not any(kept) else "mid-grey, or as it is in [0, 1]"
+    return f"band{'s' * (len(flat) > 1)} of one value throughout ({told}): nothing to stretch, read as {how}"
 
 
 def _and(a, b):

@@ -191,26 +191,39 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
     return vals, bad, "raw"
 
 
+def flat_range(value: float, in_display_range: bool) -> list[float]:
+    """The [lo, hi] that shows a band holding one ``value``: the value itself where it lies in [0, 1]
+    and ``in_display_range`` says such values are shown as they are, else mid-grey (0.5). A
+    percentile stretch had no width there and took [value, value + 1], which drew it black."""
+    return [0.0, 1.0] if in_display_range and 0.0 <= value <= 1.0 else [value - 0.5, value + 0.5]
+
+
 def compute_stretch(values: np.ndarray, valid: np.ndarray | None, cfg: ReadConfig, unit: str
-                    ) -> list[list[float]] | None:
-    """Per-band [lo, hi] from valid pixels (percentiles, or the fixed dB or K range); None when unneeded."""
+                    ) -> tuple[list[list[float]] | None, dict[int, float]]:
+    """(per-band [lo, hi] from valid pixels (percentiles, or the fixed dB or K range), None when
+    unneeded; the bands that hold one value, by index: ``flat_range`` shows them mid-grey, or as
+    they are for raw values in [0, 1])."""
     if unit in ("unit", "reflectance"):
-        return None
+        return None, {}
     fixed = {"dB": cfg.sar_db_range, "K": cfg.ir_kelvin_range}.get(unit)
     if fixed is not None:
         lo, hi = fixed
-        return [[float(lo), float(hi)] for _ in range(values.shape[0])]
+        return [[float(lo), float(hi)] for _ in range(values.shape[0])], {}
     p_lo, p_hi = cfg.percentiles
-    out = []
-    for band in values:  # (H, W)
+    out, flat = [], {}
+    for i, band in enumerate(values):  # (H, W)
         v = band[valid] if valid is not None else band.ravel()
         v = v[np.isfinite(v)]
         if v.size == 0:
             out.append([0.0, 1.0])
             continue
         lo, hi = np.percentile(v, [p_lo, p_hi])
+        if hi <= lo and v.min() == v.max():
+            flat[i] = float(lo)
+            out.append(flat_range(float(lo), unit == "raw"))
+            continue
         out.append([float(lo), float(hi) if hi > lo else float(lo) + 1.0])
-    return out
+    return out, flat
 
 
 def apply_stretch(values: np.ndarray, stretch: list[list[float]] | None) -> np.ndarray:

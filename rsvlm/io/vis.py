@@ -5,6 +5,8 @@ or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 % jointly over th
 band, a Sentinel-2 band file read alone, as grey); sar as grey of its first band
 (already a dB stretch from the reader); ir through an inferno colour map (or grey) of the reader's
 stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata is black.
+A band of one value has nothing to stretch: it is drawn as it is where it lies in [0, 1]
+(reflectance, a float image in display range), else mid-grey (``scaling.flat_range``).
 
 Cannot: draw more than one SAR polarisation at once, or keep full resolution beyond ``max_side``
 (large scenes are downscaled for display; objects are scaled with them).
@@ -17,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.io.georef import mask_array, mask_bounds, per_object
+from rsvlm.io.scaling import flat_range
 
 __all__ = ["to_display_rgb", "draw_overlay"]
 
@@ -39,6 +42,8 @@ def _limits(data: np.ndarray, idx: list[int], valid: np.ndarray | None, lo: floa
     if v.size == 0:
         return 0.0, 1.0
     a, b = (float(x) for x in np.percentile(v, [lo, hi]))
+    if b <= a and v.min() == v.max():  # one value: as it is in [0, 1], else mid-grey (it was black)
+        a, b = flat_range(a, in_display_range=True)
     return a, b if b > a else a + 1.0
 
 
