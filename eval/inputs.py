@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 GZIP_MAGIC = b"\x1f\x8b"
 
 
