@@ -11,7 +11,7 @@ import re
 
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.geometry.codec import KINDS
-from rsvlm.tokens import task_tag
+from rsvlm.tokens import opening_task, task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
 SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
@@ -239,12 +239,13 @@ def last_question(messages: list[dict]) -> str:
 
 
 def asks_task(messages: list[dict], task: str) -> bool:
-    """Whether the last user turn carries ``task``'s tag (``"ground"``: ``[ground]``)."""
-    return task_tag(task) in last_question(messages)
+    """Whether ``task``'s tag (``"ground"``: ``[ground]``) opens the last user turn (DESIGN.md; one
+    further on is text: ``tokens.opening_task``)."""
+    return opening_task(last_question(messages)) == task
 
 
 def asks_detection(messages: list[dict]) -> bool:
-    """Whether the last user turn carries the ``[det]`` task tag."""
+    """Whether the ``[det]`` task tag opens the last user turn."""
     return asks_task(messages, "det")
 
 

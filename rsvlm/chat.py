@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import sys
 from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
-from rsvlm.tokens import task_tag
+from rsvlm.tokens import opening_task
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -184,14 +183,15 @@ class ChatREPL:
         except ValueError as e:
             self.say(f"error: {e}")
             return None
-        if question.startswith(task_tag("change")) and len(self.images) != 2:  # as predict: "None." about nothing
+        task = opening_task(question)
+        if task == "change" and len(self.images) != 2:  # as predict: "None." about nothing
             label = inf.image_label(self.images[0])  # after a question, /image starts anew on the new image alone
             self.say(f"[change] compares two images: /image BEFORE then /image AFTER start a conversation on a pair "
                      f"(this one asked about {label} alone)" if self.session.asked else
                      f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
-        if len(self.images) == 2 and (tag := re.match(r"\[\w+\]", question)) and tag.group() != task_tag("change"):
-            self.say(f"  note: {tag.group()} about the pair: the model saw pairs for [change] only; shapes are read in "
+        if len(self.images) == 2 and task not in (None, "change"):
+            self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only; shapes are read in "
                      f"{inf.image_label(self.images[1])}'s pixels")  # as predict warns
         first = not self.session.asked  # messages holds the model's system message from the start
         text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)

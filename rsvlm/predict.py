@@ -16,13 +16,13 @@ import contextlib
 import json
 import math
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
+from rsvlm.tokens import opening_task
 from rsvlm.tta import MODES, FuseConfig
 
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
@@ -259,10 +259,10 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     except ValueError as e:
         print(f"rsvlm predict: --prompt: {e}", file=sys.stderr)
         return 2
-    if not question.startswith("["):
+    if (tag := opening_task(question)) is None:  # "[1] of the ships?" opens with no tag: one is put before it
         question = f"[{args.task}] {question}"
-    elif (tag := re.match(r"\[(\w+)\]", question)) and tag.group(1) != args.task:
-        say(f"warning: --prompt opens with [{tag.group(1)}] but --task is {args.task}: asked as [{tag.group(1)}], "
+    elif tag != args.task:
+        say(f"warning: --prompt opens with [{tag}] but --task is {args.task}: asked as [{tag}], "
             f"the answer read as --task {args.task}")
     try:
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)

@@ -7,6 +7,7 @@ embeddings and mark the new rows trainable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 NUM_BINS = 1000
@@ -26,6 +27,17 @@ def geometry_tag_tokens() -> list[str]:
 
 def task_tag(task: str) -> str:
     return f"[{task}]"
+
+
+def opening_task(text: str) -> str | None:
+    """The task whose tag opens a user turn ``text``, after any image placeholders, bare or as a
+    prompt writes them (``"SAR image: <image> (SAR)\\n"``): ``"<image>\\n[det] Detect ships"`` →
+    ``"det"``. None for free chat, a tag further on (``"[vqa] what does [ground] mean?"`` is ``"vqa"``)
+    and a bracketed word that is no task's tag as the model learnt it (``[DET]``, ``[detect]``: the
+    tokenizer reads those as plain characters; ``rsvlm.inference.tagged`` writes them as tags)."""
+    images = rf"(?:\s*(?:[\w-]+ image: )?{re.escape(IMAGE_TOKEN)}(?: \([\w-]+\))?)*"
+    m = re.match(rf"{images}\s*\[(\w+)\]", text)
+    return m.group(1) if m and m.group(1) in TASKS else None
 
 
 def task_tag_tokens() -> list[str]:

@@ -95,14 +95,14 @@ def croppable(messages: list[dict]) -> bool:
     whose turns hold no shape (a crop is asked the turns as they are, and a shape said of the whole
     image, an earlier answer's boxes in a chat or a box in the question, would point elsewhere in it)."""
     from rsvlm.inference import last_question
-    from rsvlm.tokens import task_tag
+    from rsvlm.tokens import opening_task
 
     if any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
         return False
     if asks_all(messages):
         return True
     text = last_question(messages)
-    return task_tag("ground") in text and not framing_words().search(text)
+    return opening_task(text) == "ground" and not framing_words().search(text)
 
 
 def asks_all(messages: list[dict]) -> bool:

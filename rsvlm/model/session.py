@@ -42,7 +42,7 @@ from rsvlm.model.grammar import SMALLEST_SHAPE, shape_scores
 from rsvlm.model.llm import context_length
 from rsvlm.model.processor import ImageInput, Pixels
 from rsvlm.model.vlm import RSVLM, TextStreamer
-from rsvlm.tokens import IMAGE_TOKEN, task_tag
+from rsvlm.tokens import IMAGE_TOKEN, opening_task
 
 
 class ContextError(ValueError):
@@ -137,7 +137,8 @@ class ChatSession:
             gcfg.max_new_tokens = ctx - len(prompt)
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
-        mins, need = self.min_objects if task_tag("det") in text else 0, task_tag("ground") in text
+        task = opening_task(text)  # a tag further on is text: "[vqa] what does [ground] mean?" owes no shape
+        mins, need = self.min_objects if task == "det" else 0, task == "ground"
         constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis, mins,
                                                 need_shape=need, stop_strings=gcfg.stop_strings)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
