@@ -79,3 +79,34 @@ def test_a_checkpoint_loads_without_the_pretrained_file_its_encoder_started_from
     assert loaded.cfg.encoders["default"].pretrained == str(start)  # its provenance is kept
     for k, v in model.encoders.state_dict().items():
         assert torch.equal(loaded.encoders.state_dict()[k], v), k
+
+
+def test_a_contrastive_pretraining_model_file_gives_its_encoder(tmp_path):
+    from safetensors.torch import save_file
+
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    vc = VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16)
+    torch.manual_seed(0)
+    trained = build_encoder(vc)
+    # what rsvlm.train.clip_ckpt.save_clip writes: ClipModel's whole state (encoder, image_proj, text tower)
+    state = {**{f"encoder.visual.{k}": v for k, v in trained.visual.state_dict().items()},
+             "image_proj.weight": torch.zeros(16, 32), "text.token_embedding.weight": torch.zeros(8, 16),
+             "logit_scale": torch.zeros(())}
+    path = tmp_path / "step_000010" / "model.safetensors"
+    path.parent.mkdir()
+    save_file({k: v.contiguous() for k, v in state.items()}, str(path))
+    enc = build_encoder(dataclasses.replace(vc, pretrained=str(path)))  # was: none of its tensors is a tower's
+    for k, v in trained.visual.state_dict().items():
+        assert torch.equal(enc.visual.state_dict()[k], v), k
+
+
+def test_a_checkpoints_vision_file_as_pretrained_points_at_init_from(tmp_path):
+    from safetensors.torch import save_file
+
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    path = tmp_path / "vision.safetensors"
+    save_file({"encoders.default.visual.conv1.weight": torch.zeros(2, 2)}, str(path))
+    with pytest.raises(ValueError, match=r"an rsvlm checkpoint's vision.safetensors .*init_from=DIR"):
+        build_encoder(VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16, pretrained=str(path)))

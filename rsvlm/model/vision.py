@@ -180,9 +180,14 @@ class OpenClipEncoder(nn.Module):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def load_open_clip(self, path: str | Path) -> dict[str, list[str]]:
-        """Load the ``visual.*`` part of an open_clip state dict; returns missing/unexpected keys."""
+        """Load the ``visual.*`` part of an open_clip state dict, or the encoder's of rsvlm's contrastive
+        pretraining ``model.safetensors``; returns missing/unexpected keys."""
         sd = read_state_dict(path)
         sd = {k.removeprefix("module."): v for k, v in sd.items()}
+        if any(k.startswith("encoder.visual.") for k in sd) and any(k.startswith("text.") for k in sd):
+            # rsvlm's contrastive pretraining model.safetensors (ClipModel): its encoder's visual.* part, which
+            # scripts/export_step.py writes out as encoder.safetensors (was: 'none of its tensors is …')
+            sd = {k.removeprefix("encoder."): v for k, v in sd.items() if k.startswith("encoder.visual.")}
         if any(k.startswith("visual.") for k in sd):
             sd = {k[len("visual."):]: v for k, v in sd.items() if k.startswith("visual.")}
         sd.pop("proj", None)
@@ -190,6 +195,9 @@ class OpenClipEncoder(nn.Module):
         if not set(sd) & set(own):  # was: "missing vision keys [every one]", which said nothing of the file
             hf = any(k.startswith(("vision_model.", "model.vision_model.")) for k in sd)
             hint = "; a transformers CLIP: use the open_clip release (open_clip_model.safetensors)" if hf else ""
+            if any(k.startswith("encoders.") for k in sd):  # a checkpoint's vision.safetensors
+                hint = ("; an rsvlm checkpoint's vision.safetensors (encoders.NAME.*): start a run from that checkpoint "
+                        "with init_from=DIR instead")
             raise ValueError(f"{path}: none of its {len(sd)} tensors is an open_clip vision tower's "
                              f"(first keys: {', '.join(sorted(sd)[:3])}){hint}")
         pos = sd.get("positional_embedding")
