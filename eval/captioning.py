@@ -33,6 +33,7 @@ from eval.text import caption_text, strip_end_tokens
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
 EMPTY = "<missing>"
+NO_REFERENCE = "<no-reference>"  # a record none of whose references has a word: matches no answer, EMPTY included
 _BRACKETS = {"(": "-lrb-", ")": "-rrb-", "[": "-lsb-", "]": "-rsb-", "{": "-lcb-", "}": "-rcb-"}
 _PTB_PUNCT = {"\"", "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--",
               "...", ";"}
@@ -94,10 +95,8 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     use_java = java_available() and not getattr(args, "no_java", False)
     refs, cands, statuses = {}, {}, []
     for i, it in enumerate(items):
-        extra = (it.record.get("meta") or {}).get("references") or []
-        extra = [extra] if isinstance(extra, str) else extra  # one reference, not one per character
         # a grounded caption's geometry (GeoChat's [grounding]) scored as words: "loc_405" matched only the same bin
-        refs[i] = [caption_text(r) for r in [common.gt_answer(it.record), *[r for r in extra if isinstance(r, str)]]]
+        refs[i] = [caption_text(r) for r in [common.gt_answer(it.record), *meta_references(it.record)]]
         ans = None if it.pred is None else it.pred.get("answer")
         ans = strip_end_tokens(ans) if isinstance(ans, str) else ans  # "<|im_end|>" scored as the words im, end
         status = common.MISSING if it.pred is None else (
@@ -106,7 +105,8 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         cands[i] = [caption_text(ans) if status == common.OK else ""]
     texts = {(it.id, side): by_i[i] for i, it in enumerate(items) for side, by_i in (("ref", refs), ("cand", cands))}
     java.tokens.update(_tokenize({k: v for k, v in texts.items() if k not in java.tokens}, use_java))  # one JVM start
-    refs = {i: [r if r.strip() else EMPTY for r in java.tokens[(it.id, "ref")]] for i, it in enumerate(items)}
+    # an empty reference (a "" in meta.references, one of geometry alone) is left out: as EMPTY it matched a missing answer
+    refs = {i: [r for r in java.tokens[(it.id, "ref")] if r.strip()] or [NO_REFERENCE] for i, it in enumerate(items)}
     cands = {i: [java.tokens[(it.id, "cand")][0].strip() or EMPTY] for i, it in enumerate(items)}  # empty or punctuation
     out: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
@@ -115,6 +115,9 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         out["ROUGE-L"] = float(Rouge().compute_score(refs, cands)[0])
         out["CIDEr"] = float(Cider().compute_score(refs, cands)[0])
     notes = []
+    if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
+        notes.append(f"{len(wordless)} record(s) have no reference with a word (first: {wordless[0]}; a reference of "
+                     "geometry or punctuation alone): they score 0 whatever the answer")
     if use_java:
         from pycocoevalcap.meteor.meteor import Meteor
 
@@ -130,6 +133,18 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         by_task[t] = sum(1 for it in items if it.record["task"] == t)
     return {**out, **common.counts(items, statuses), "tokenizer": "ptb" if use_java else "python",
             "n_records_by_task": by_task, "notes": notes}
+
+
+def meta_references(record: dict) -> list[str]:
+    """The extra reference captions of ``meta.references``: a list of strings, or one string (not one
+    reference per character). Anything else raises ScoreError naming the record: a list of RSICD-style
+    ``{"raw": …}`` sentences was left out without a word, scoring against the one reference answer."""
+    extra = (record.get("meta") or {}).get("references")
+    extra = [] if extra is None else [extra] if isinstance(extra, str) else extra  # "" is left out with the rest
+    if not isinstance(extra, list) or not all(isinstance(r, str) for r in extra):
+        raise common.ScoreError(f"record {record['id']!r}: meta.references must be a list of strings (or one string), "
+                                f"got {extra!r:.80}")
+    return extra
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -181,3 +181,31 @@ def test_convex_obbs_leaves_an_obb_in_order_as_it_is():
     from shapely.geometry import Polygon
 
     assert Polygon(got[1]["coords"]).is_valid and Polygon(got[1]["coords"]).area == 1600.0
+
+
+def caption_record(rid, answer, references=None):
+    return {"id": rid, "task": "cap", "images": [{"path": f"{rid}.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": "<image>\n[cap] Describe the image."},
+                              {"from": "gpt", "value": answer}],
+            "meta": {"width": 100, "height": 100, **({"references": references} if references is not None else {})}}
+
+
+@pytest.mark.parametrize("references", [["", "A boat in port."], None])
+def test_an_empty_reference_gives_a_missing_caption_no_credit(tmp_path, references):
+    """An empty reference was the token <missing>, which a missing answer is: ROUGE-L 1.0 for no answer."""
+    recs = [caption_record("a", "A ship in a harbour.", references)]
+    if references is None:  # a reference of geometry alone has no word either
+        recs = [caption_record("a", "<box><loc_1><loc_1><loc_5><loc_5></box>")]
+    got = run(tmp_path, "captioning", recs + [caption_record("b", "Trees.")], [{"id": "b", "answer": "Trees."}],
+              "--no-java")
+    assert got["n_missing"] == 1 and got["ROUGE-L"] == 0.5 and got["BLEU-1"] < 0.5
+    assert (references is None) == any("no reference with a word" in n for n in got["notes"])
+
+
+def test_references_that_are_not_strings_are_an_error_naming_the_record(tmp_path):
+    """RSICD-style {"raw": ...} sentences were left out without a word."""
+    from eval import common
+
+    recs = [caption_record("a", "A ship.", [{"raw": "a boat in port"}])]
+    with pytest.raises(common.ScoreError, match=r"record 'a': meta.references must be a list of strings"):
+        run(tmp_path, "captioning", recs, [{"id": "a", "answer": "A ship."}], "--no-java")
