@@ -110,3 +110,21 @@ def test_a_checkpoints_vision_file_as_pretrained_points_at_init_from(tmp_path):
     save_file({"encoders.default.visual.conv1.weight": torch.zeros(2, 2)}, str(path))
     with pytest.raises(ValueError, match=r"an rsvlm checkpoint's vision.safetensors .*init_from=DIR"):
         build_encoder(VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16, pretrained=str(path)))
+
+
+@pytest.mark.parametrize("overrides, match", [
+    (["encoders.default.mlp_ratio=0.01"], r"^model.encoders.default.mlp_ratio 0.01 gives width 64 an MLP of 0 units; "
+                                          r"it needs >= 0.0156$"),
+    (["encoders.default.type=hf_clip", "encoders.default.mlp_ratio=0.001", "encoders.sar.pos_embed=learned"],
+     r"^model.encoders.default.mlp_ratio 0.001 gives width 64 an MLP of 0 units"),
+    (["encoders.default.type=hf_clip", "encoders.default.hf_config={intermediate_size: 0}"],
+     r"^model.encoders.default.hf_config.intermediate_size must be >= 1, got 0$"),
+])
+def test_an_mlp_of_no_units_is_refused_naming_the_key(overrides, match):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+    from rsvlm.model.checks import check_model_config
+
+    cfg = load_config(VLMConfig, TINY, overrides)
+    with pytest.raises(ValueError, match=match):  # was: built, an MLP of 0 units, and a weights-shape error on load
+        check_model_config(cfg)
