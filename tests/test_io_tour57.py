@@ -62,3 +62,41 @@ def test_an_msi_composite_of_one_value_is_drawn_as_its_reflectance():
     assert (to_display_rgb(img) == 51).all()  # 0.2 × 255; the joint 2-98 % stretch drew it black
     img = _img(np.full((4, 8, 8), 3.0), "msi", ["B02", "B03", "B04", "B08"])  # past [0, 1]: mid-grey
     assert (to_display_rgb(img) == 128).all()
+
+
+def test_an_optical_geotiff_stored_bgr_is_named_and_drawn_by_its_colours(tmp_path):
+    """Its blue band was named R: fed to the model's red channel and drawn red."""
+    from rasterio.enums import ColorInterp
+
+    arr = np.zeros((3, 8, 8), np.uint8)
+    arr[0] = 200  # the file's first band is blue, as its colour interpretation says
+    p = write_tif(tmp_path / "bgr.tif", arr)
+    with __import__("rasterio").open(p, "r+") as ds:
+        ds.colorinterp = [ColorInterp.blue, ColorInterp.green, ColorInterp.red]
+    img = read_image(p)
+    assert img.bands == ["B", "G", "R"] and any("bands stored B, G, R" in n for n in img.notes)
+    assert tuple(to_display_rgb(img)[0, 0]) == (0, 0, 200)
+    assert tuple(to_display_rgb(img, rgb_bands=["b", "g", "r"])[0, 0]) == (200, 0, 0)  # as asked, any case
+
+
+def test_rgb_bands_are_honoured_for_optical_and_sar_and_refused_by_name_for_ir():
+    """rgb_bands was read for msi alone: an optical or SAR image ignored it without a word."""
+    ramp = np.linspace(0, 1, 8, dtype=np.float32)
+    opt = _img(np.stack([np.full((8, 8), 0.2), np.full((8, 8), 0.6), np.tile(ramp, (8, 1))]), "optical", ["R", "G", "B"])
+    assert tuple(to_display_rgb(opt, rgb_bands=["G", "R", "R"])[0, 0]) == (153, 51, 51)
+    sar = _img(np.stack([np.full((8, 8), 1.0), np.zeros((8, 8))]), "sar", ["VV", "VH"])
+    assert tuple(to_display_rgb(sar)[0, 0]) == (255, 255, 255)  # grey of VV
+    assert tuple(to_display_rgb(sar, rgb_bands=["vv", "VH", "VV"])[0, 0]) == (255, 0, 255)
+    with pytest.raises(ValueError, match=r"ir image has one band \(b1\).*ir_cmap"):
+        to_display_rgb(_img(ramp[None, None].repeat(8, 1), "ir", ["b1"]), rgb_bands=["b1", "b1", "b1"])
+    with pytest.raises(ValueError, match="'HH' names none"):
+        to_display_rgb(sar, rgb_bands=["HH", "VH", "VV"])
+
+
+def test_rgb_bands_match_as_the_stem_matches_band_names():
+    """``B4`` / ``red`` for ``B04``: only the exact spelling was found ("must be 3 of the image's bands")."""
+    data = np.zeros((4, 8, 8), np.float32)
+    data[2] = 0.3  # B04, red
+    img = _img(data, "msi", ["B02", "B03", "B04", "B08"])
+    for names in (["B4", "B3", "B2"], ["red", "green", "blue"], ["R", "g", "b02"]):
+        assert tuple(to_display_rgb(img, rgb_bands=names)[0, 0]) == (255, 0, 0), names

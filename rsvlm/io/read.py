@@ -290,6 +290,10 @@ class SceneReader:
         desc = [self.src.descriptions[i] for i in self.indexes]
         if all(desc) and len(set(desc)) == n:
             return list(desc)
+        colour = [self.src.colour_names[i] for i in self.indexes]
+        if self.modality == "optical" and sorted(colour, key=str) == ["B", "G", "R"] and colour != ["R", "G", "B"]:
+            self.notes.append(f"bands stored {', '.join(colour)} (the file's colour interpretation)")
+            return colour  # a BGR file: its blue band was named R, fed to the model's red and drawn red
         if self.modality == "optical":
             return ["R", "G", "B"]
         if self.modality == "sar" and n == 1 and (pol := polarisation_from_file(self.paths[0])):
@@ -297,7 +301,6 @@ class SceneReader:
             return [pol]
         if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
             return [f"b{i + 1}" for i in self.indexes]
-        colour = [self.src.colour_names[i] for i in self.indexes]
         if len({c for c in colour if c}) != sum(map(bool, colour)) or not any(colour):
             return [f"b{i + 1}" for i in self.indexes]
         # beside R, G, B a band without a colour is "band4", not "b4": band matching reads b4 as

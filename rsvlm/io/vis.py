@@ -1,15 +1,18 @@
 """Overlays: an ``RSImage`` rendered for display, with decoded objects drawn on it (PIL only).
 
-Display: optical as is; msi as an RGB composite (true colour from bands named R/G/B, B04/B03/B02
-or B4/B3/B2, or ``rgb_bands`` for false colour) stretched 2-98 % jointly over the three bands (one msi
-band, a Sentinel-2 band file read alone, as grey); sar as grey of its first band
-(already a dB stretch from the reader); ir through an inferno colour map (or grey) of the reader's
-stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata is black.
-A band of one value has nothing to stretch: it is drawn as it is where it lies in [0, 1]
-(reflectance, a float image in display range), else mid-grey (``scaling.flat_range``).
+Display: optical as is (bands named R, G, B in the file's colour order); msi as an RGB composite
+(true colour from bands named R/G/B, B04/B03/B02 or B4/B3/B2) stretched 2-98 % jointly over the
+three bands (one msi band, a Sentinel-2 band file read alone, as grey); sar as grey of its first
+band (already a dB stretch from the reader); ir through an inferno colour map (or grey) of the
+reader's stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata
+is black. ``rgb_bands`` names the bands drawn as red, green and blue (case-insensitively, and as the
+model's stem names them: ``red`` = ``B04`` = ``B4``) for optical, msi (false colour) and sar
+(``["VV", "VH", "VV"]``, each band by the reader's dB stretch); ir, one band, refuses it. A band of
+one value has nothing to stretch: it is drawn as it is where it lies in [0, 1] (reflectance, a
+float image in display range), else mid-grey (``scaling.flat_range``).
 
-Cannot: draw more than one SAR polarisation at once, or keep full resolution beyond ``max_side``
-(large scenes are downscaled for display; objects are scaled with them).
+Cannot: keep full resolution beyond ``max_side`` (large scenes are downscaled for display;
+objects are scaled with them).
 """
 
 from __future__ import annotations
@@ -56,18 +59,39 @@ def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     return t.astype(np.uint8)
 
 
-def _msi_bands(img, rgb_bands) -> list[int]:
+def _band_at(names: list[str], want: str) -> int | None:
+    """Index of the band of ``names`` that ``want`` names: the same name in any case, else one the
+    model's stem takes for it (``B4`` is ``B04``, ``red`` is ``R`` and ``B04``: ``stem.SAME_BAND``,
+    imported only then, as it loads torch); None where none is."""
+    low = [n.lower() for n in names]
+    if want.lower() in low:
+        return low.index(want.lower())
+    from rsvlm.model.stem import SAME_BAND, _key
+
+    keys = [_key(n) for n in names]
+    same = next((g for g in SAME_BAND if _key(want) in {_key(x) for x in g}), ())
+    return next((keys.index(_key(x)) for x in (want, *same) if _key(x) in keys), None)
+
+
+def _display_bands(img, rgb_bands) -> list[int]:
+    """The bands of ``img`` drawn as red, green and blue: ``rgb_bands`` by name (``_band_at``; a
+    name may repeat: ``["VV", "VH", "VV"]``), else the bands named as colours (an optical file
+    stored B, G, R is drawn R, G, B), else the first three (two as (1, 2, 2), one as grey)."""
     names = list(img.bands)
     if rgb_bands is not None:
-        missing = [b for b in rgb_bands if b not in names]
-        if len(rgb_bands) != 3 or missing:
-            raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} must be 3 of the image's bands {names}")
-        return [names.index(b) for b in rgb_bands]
+        if img.modality == "ir":
+            raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} picks 3 bands for a colour composite, but an "
+                             f"ir image has one band ({names[0]}), drawn through ir_cmap ('inferno' or 'grey')")
+        idx = [_band_at(names, str(b)) for b in rgb_bands]
+        if len(idx) != 3 or None in idx:
+            raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} must name 3 of the image's bands {names}"
+                             + "".join(f"; {b!r} names none" for b, i in zip(rgb_bands, idx) if i is None))
+        return idx  # type: ignore[return-value]
     lower = [n.lower() for n in names]
     for triple in _RGB_NAMES:
         if all(t.lower() in lower for t in triple):
             return [lower.index(t.lower()) for t in triple]
-    return [min(i, len(names) - 1) for i in range(3)]  # the first 3; two as (1, 2, 2); one (B04.jp2) as grey
+    return [min(i, len(names) - 1) for i in range(3)]
 
 
 def _inferno_lut() -> np.ndarray:
@@ -87,13 +111,13 @@ def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "infe
     data, valid = img.data, img.valid  # (C, H, W) float32
     out = np.empty((*data.shape[1:], 3), np.uint8)  # (H, W, 3)
     if img.modality == "msi":  # one stretch for the three bands keeps the colour balance
-        idx = _msi_bands(img, rgb_bands)
+        idx = _display_bands(img, rgb_bands)
         lo, hi = _limits(data, idx, valid, 2.0, 98.0)
         for j, i in enumerate(idx):
             out[..., j] = _to_uint8(data[i], lo, hi)
-    elif img.modality == "optical":
-        for j in range(3):
-            out[..., j] = _to_uint8(data[min(j, len(data) - 1)])  # a grey band drawn as grey
+    elif img.modality == "optical" or rgb_bands is not None:  # each band by the reader's stretch (sar: dB)
+        for j, i in enumerate(_display_bands(img, rgb_bands)):
+            out[..., j] = _to_uint8(data[i])  # a grey band drawn as grey
     else:
         g = _to_uint8(data[0])  # (H, W): the reader's stretch, its dB or kelvin range where fixed
         out[:] = _inferno_lut()[g] if img.modality == "ir" and ir_cmap == "inferno" else g[..., None]
