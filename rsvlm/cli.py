@@ -165,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train from a YAML recipe (configs/train/*.yaml; docs/training.md).",
                        epilog="key=value overrides set any recipe key, dotted for nested ones, values read as "
                               "YAML: max_steps=200 optim.lr=1e-4 model.llm.name_or_path=/models/qwen "
-                              "data.extra=[] ckpt.resume=auto overwrite=true")
+                              "data.extra=[] ckpt.resume=auto overwrite=true (--max_steps=200, --max_steps 200 and "
+                              "--overwrite, as Hugging Face's Trainer takes them, are read the same)")
     p.add_argument("--config", required=True, help="the recipe, e.g. configs/train/sft_tiny.yaml")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="recipe keys to change (below)")
     p.set_defaults(handler="rsvlm.cli:run_train")
@@ -289,6 +290,11 @@ class WarningLines:
 
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]:  # --max_steps=3 (as HF Trainer takes it) is the override max_steps=3, not an error
+        from rsvlm.train.flags import flag_overrides
+
+        argv = ["train", *flag_overrides(argv[1:])]
     args = ap.parse_args(argv)
     if not getattr(args, "handler", None):
         ap.print_help()

@@ -112,3 +112,32 @@ def test_a_contrastive_log_window_whose_steps_were_all_passed_over_logs_loss_nul
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert [(x["step"], x["loss"]) for x in lines] == [(1, None), (2, None)], lines
     assert all(set(x) == {"step", "lr", "loss"} for x in lines), lines  # no head's loss either
+
+
+def test_hf_style_flags_are_read_as_the_key_value_overrides_they_mean(tmp_path, monkeypatch, capsys):
+    """`rsvlm train --config X --max_steps=3` (as Hugging Face's Trainer takes it) was argparse's "unrecognized
+    arguments"; recipe keys given as flags are now the overrides they mean, and real options still work."""
+    import rsvlm.train
+    from rsvlm.cli import main as cli_main
+    from rsvlm.train.flags import flag_overrides
+
+    assert flag_overrides(["--config", "--max_steps.yaml", "--max-steps=3", "--optim.lr", "1e-4", "--overwrite",
+                           "--log.progress", "false", "--local_rank=0", "--seed", "-1", "--nope", "data.root=r"]) == [
+        "--config", "--max_steps.yaml", "max_steps=3", "optim.lr=1e-4", "overwrite=true", "log.progress=false",
+        "--local_rank=0", "seed=-1", "--nope", "data.root=r"]
+    assert flag_overrides(["--model.encoders.default.pretrained", "e.safetensors", "--", "--x=1"]) == [
+        "model.encoders.default.pretrained=e.safetensors", "--", "--x=1"]
+    given = []
+    monkeypatch.setattr(rsvlm.train, "main", lambda argv: given.append(argv) or 0)
+    assert cli_main(["train", "--config=c.yaml", "--max_steps=3", "--overwrite", "ckpt.every=1"]) == 0
+    assert given == [["--config", "c.yaml", "max_steps=3", "overwrite=true", "ckpt.every=1"]], given
+    monkeypatch.undo()
+    cfg = recipe(tmp_path)
+    assert rsvlm.train.main(["--local_rank=0", "--config", str(cfg), "--max_steps=0"]) == 2  # the value is read
+    assert "max_steps must be >= 1, got 0" in capsys.readouterr().err
+    assert rsvlm.train.main(["--config", str(cfg), "--max_step=3"]) == 2  # a misspelt key: the loader's list
+    err = capsys.readouterr().err
+    assert "override 'max_step=3': unknown key 'max_step'" in err and "max_steps" in err, err
+    with pytest.raises(SystemExit):  # an unknown bare flag is still argparse's error
+        rsvlm.train.main(["--config", str(cfg), "--nope"])
+    assert "unrecognized arguments: --nope" in capsys.readouterr().err

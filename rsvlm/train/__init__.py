@@ -27,8 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rsvlm train", description="Train an rsvlm model from a YAML recipe.")
     parser.add_argument("--config", required=True, help="configs/train/NAME.yaml")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
+                                                     "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
+    from rsvlm.train.flags import flag_overrides
+
+    args = parser.parse_args(flag_overrides(sys.argv[1:] if argv is None else list(argv)))
     import os
 
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated

@@ -1,0 +1,61 @@
+"""``rsvlm train``'s command line: recipe keys typed as flags (``--max_steps=3``, ``--optim.lr 1e-4``, as Hugging
+Face's Trainer takes them) are read as the ``key=value`` overrides they mean.
+
+    flag_overrides(["--config", "x.yaml", "--max_steps=3", "--overwrite"])
+    # ["--config", "x.yaml", "max_steps=3", "overwrite=true"]
+"""
+
+from __future__ import annotations
+
+# rsvlm train's own options, left to argparse (those with a value take the next word)
+OPTIONS = {"--config": True, "--local_rank": True, "--local-rank": True, "--help": False, "-h": False}
+TRUTHS = ("true", "false", "yes", "no", "on", "off", "1", "0")
+
+
+def config_key(key: str):
+    """(whether ``key`` is a dotted ``TrainConfig`` key, whether it is a boolean one); a key under a mapping
+    (``data.task_weights.cls``, ``model.encoders.default.pretrained``) counts, whatever follows."""
+    from rsvlm.train.config import TrainConfig
+
+    node = TrainConfig()
+    for part in key.split("."):
+        if isinstance(node, dict):
+            return True, False
+        if not part or part.startswith("_") or not hasattr(node, part) or callable(getattr(node, part)):
+            return False, False
+        node = getattr(node, part)
+    return True, isinstance(node, bool)
+
+
+def flag_overrides(argv: list[str]) -> list[str]:
+    """``argv`` with each ``--key=value`` (hyphens in the key read as underscores) as ``key=value``; so is
+    ``--key value`` where ``key`` is a recipe key, and a boolean key's bare ``--key`` as ``key=true``. The
+    options of ``OPTIONS`` and anything else are left as they are (argparse names an unknown flag; an unknown
+    key given as ``--key=value`` is named, with the valid ones, by the config's loader)."""
+    out, i = [], 0
+    while i < len(argv):
+        word = argv[i]
+        name, eq, value = word.partition("=")
+        if word == "--":  # what follows is positional
+            return out + argv[i:]
+        if not word.startswith("--") or name in OPTIONS:
+            takes = OPTIONS.get(word, False)  # "--config x.yaml": the path is no flag
+            out += argv[i:i + 1 + takes]
+            i += 1 + takes
+            continue
+        key = name[2:].replace("-", "_")
+        if eq:
+            out.append(f"{key}={value}")
+            i += 1
+            continue
+        known, boolean = config_key(key)
+        after = argv[i + 1] if i + 1 < len(argv) else None
+        if known and boolean and (after is None or after.lower() not in TRUTHS):  # --overwrite
+            out.append(f"{key}=true")
+        elif known and after is not None and not after.startswith("--"):  # --max_steps 3
+            out.append(f"{key}={after}")
+            i += 1
+        else:
+            out.append(word)
+        i += 1
+    return out
