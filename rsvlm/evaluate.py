@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import ReadReport, RecordError, load_records, with_modalities
+from rsvlm.data.records import ROLES, ReadReport, RecordError, load_records, with_modalities
 from rsvlm.eval_reading import ReadNotes, record_images
 from rsvlm.predictions import (
     answer_files,
@@ -65,6 +66,7 @@ from rsvlm.predictions import (
     unstamped_answers,
 )
 from rsvlm.processes import launcher_sync, process_rank, rank_device
+from rsvlm.tokens import IMAGE_TOKEN, TASKS, opening_task, task_tag
 from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
@@ -79,16 +81,43 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None, images: list | N
     return msgs[:answers[-1]] if answers else msgs
 
 
+def tagged_record(record: dict) -> tuple[dict, str | None]:
+    """``record`` with the task tag opening each user turn written as the model learnt it, as chat and
+    predict write a question (``inference.tagged``: ``<image>\\n[GROUND]The ship`` → ``<image>\\n[ground] The
+    ship``), and the first bracketed word opening a turn that is no task's tag (``[refer]``; None where
+    none does): that turn is left as written, which the model reads as plain text."""
+    turns, unknown = [], None
+    for turn in record["conversations"]:
+        value = turn.get("value")
+        if ROLES.get(turn.get("from")) == "user" and isinstance(value, str):
+            pieces = value.split(IMAGE_TOKEN)  # the tag opens the first words, before or after placeholders
+            k = next((i for i, p in enumerate(pieces) if p.strip()), None)
+            m = re.match(r"\s*\[([A-Za-z]\w*)\]", pieces[k]) if k is not None else None
+            if m and m.group(1).lower() not in TASKS:
+                unknown = unknown or m.group(0).strip()
+            elif m and (opening_task(pieces[k]) is None or pieces[k][m.end():][:1] not in ("", " ", "\n")):
+                piece = pieces[k]
+                lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
+                with contextlib.suppress(ValueError):  # text that is no UTF-8: asked as written
+                    pieces[k] = lead + inf.tagged(piece.strip()) + trail
+                turn = {**turn, "value": IMAGE_TOKEN.join(pieces)}
+        turns.append(turn)
+    return {**record, "conversations": turns}, unknown
+
+
 def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
                  constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-                 by_class: bool = False, notes: ReadNotes | None = None) -> list[dict]:
+                 by_class: bool = False, notes: ReadNotes | None = None,
+                 untagged: dict[str, str] | None = None) -> list[dict]:
     """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
     A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), a
     ``"note"`` where a view of its record was refused (its plain answer kept), and a ``"tta_note"``
     where view answers were left out of its fusion (``Fused.note``).
     ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
-    each record's images noted."""
+    each record's images noted. A record's questions are asked with their tags as the model learnt them
+    (``tagged_record``); ``untagged`` gets the id of each whose turn opens with a bracketed word that is no
+    task's tag, and that word (the turn is asked as written)."""
     rows, ok, msgs, images = [], [], [], []
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
@@ -100,7 +129,10 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                 row["modalities"] = [im.modality for im in imgs]
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 said += processor.band_notes(im)
-            m = prompt_of(r, processor.prompt, imgs)
+            asked, unknown = tagged_record(r)  # "[GROUND]The ship": the model learnt "[ground] The ship"
+            if unknown and untagged is not None:
+                untagged[r["id"]] = unknown
+            m = prompt_of(asked, processor.prompt, imgs)
         except (FileNotFoundError, ValueError) as e:
             row["error"], row["inputs_digest"] = str(e), inputs_digest(r, root)
         else:
@@ -244,6 +276,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
+    untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
@@ -255,7 +288,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
-                                                       min_objects, by_class, notes=read_notes)):
+                                                       min_objects, by_class, notes=read_notes,
+                                                       untagged=untagged)):
                 row["asked_digest"] = asked_digest(record)  # a rerun answers it again if the question changes
                 if "error" in row:
                     rows_failed.append(row)
@@ -268,6 +302,12 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 f.write(json.dumps(row) + "\n")
                 f.flush()
             bar.update(len(batch))
+    if untagged:  # asked as written: said once, not lost in the answers
+        rid, tag = next(iter(untagged.items()))
+        print(f"rsvlm eval: note: {len(untagged)} of the {len(todo)} record(s) of this run open a question with a "
+              f"bracketed word that is no task tag (first: {rid}: {tag}): asked as written, which the model reads as "
+              f"plain text; the tags are {' '.join(map(task_tag, TASKS))} (python -m data_gen convert llava "
+              "rewrites GeoChat's own, such as [refer])", file=sys.stderr)
     if said := read_notes.summary(len(todo)):  # a note a record at a time would bury the run's other messages
         print(f"rsvlm eval: {said}", file=sys.stderr)
     filling = getattr(processor, "missing_bands", "error") != "error"

@@ -5,6 +5,7 @@ turn's task by it; ``rsvlm eval`` writes a record's tag as the model learnt it, 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from test_grammar_wiring56 import NONE, kinds, scripted, tiny  # noqa: F401 (tiny: a fixture)
@@ -87,3 +88,56 @@ def test_predict_puts_the_task_tag_before_a_prompt_opening_with_no_tag(ckpt, geo
                  "--prompt", "[1] of the ships: how many are moored?", "--out", str(out)]) == 0
     assert asked[0].endswith("\n[count] [1] of the ships: how many are moored?")
     assert not [n for n in json.loads(out.read_text())["notes"] if "opens with" in n]
+
+
+def _records(root: Path) -> Path:
+    """root/t.jsonl: a [ground] record whose tag is in capitals, one glued to its words, one with GeoChat's
+    [refer] (no task tag), and a plain one; root/a.png their image."""
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(root / "a.png")
+    questions = {"caps": "<image>\n[GROUND] the ship", "glued": "<image>\n[ground]The ship",
+                 "refer": "<image>\n[refer] the ship", "plain": "<image>\n[ground] the ship"}
+    lines = [json.dumps({"id": rid, "task": "ground", "images": [{"path": "a.png", "modality": "optical"}],
+                         "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": "None."}]})
+             for rid, q in questions.items()]
+    (root / "t.jsonl").write_text("\n".join(lines) + "\n")
+    return root / "t.jsonl"
+
+
+def test_eval_asks_a_records_tag_as_the_model_learnt_it_and_counts_unknown_tags(tmp_path, monkeypatch, capsys):
+    """rsvlm eval asked "[GROUND] the ship" as written (the model reads it as characters, and no shape was
+    owed), where chat and predict ask "[ground] the ship"."""
+    from test_eval_tour55 import stand_in
+
+    from rsvlm import evaluate
+    from rsvlm import inference as inf
+
+    asked = {}
+
+    def answerer(messages, images):
+        for m in messages:
+            asked[m[-1]["content"]] = answering.asks_task(m, "ground")
+        return [inf.Answer("None.", []) for _ in messages]
+
+    processor = stand_in(monkeypatch, answerer)
+    out = evaluate.run(None, processor, _records(tmp_path), tmp_path / "p.jsonl", progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["answer"] for r in rows] == ["None."] * 4  # each record answered, the [refer] one too
+    assert asked == {"optical image: <image>\n[ground] the ship": True, "optical image: <image>\n[ground] The ship": True,
+                     "optical image: <image>\n[refer] the ship": False}
+    err = capsys.readouterr().err
+    assert "1 of the 4 record(s) of this run open a question with a bracketed word that is no task tag " \
+           "(first: refer: [refer]): asked as written" in err
+
+
+def test_tagged_record_leaves_a_record_asked_as_learnt_as_it_is():
+    from rsvlm.evaluate import tagged_record
+
+    turns = [{"from": "human", "value": "[det] Detect ships.\n<image>"}, {"from": "gpt", "value": "[GROUND]x"},
+             {"from": "human", "value": "<image>\n[vqa] what does [GROUND] mean?"}]
+    record = {"id": "a", "conversations": turns}
+    assert tagged_record(record) == (record, None)  # an answer's words and a tag further on are not touched
+    multi = {"id": "b", "conversations": [*turns, {"from": "human", "value": "[Count]How many?"}]}
+    assert tagged_record(multi)[0]["conversations"][-1]["value"] == "[count] How many?"
