@@ -15,9 +15,12 @@ unchanged. An object that a window border cuts is kept in that window only when 
   ``poly`` per part;
 * ``point`` → kept when inside the window, never "cut".
 
-Otherwise it is dropped from that window and counted as ``cut``. An object dropped from every
-window it touches is counted as ``lost``; with overlap ≥ the object's size this cannot happen.
-The same rule with the whole image as the one window clips annotations that stick out of an
+Otherwise it is "cut" in that window: with ``keep_cut`` (the converters' default, as DOTA's devkit
+keeps such an object marked difficult 2) its visible part is kept, clipped as above and marked
+``"cut": True``; without, it is dropped from that window. Either way it is counted as ``cut``
+(the parts kept carry the mark). An object dropped from every window it touches is counted as
+``lost``; with overlap ≥ the object's size, or with ``keep_cut``, this cannot happen. The same rule
+without ``keep_cut``, the whole image as the one window, clips annotations that stick out of an
 image. Masks are not objects here: crop the mask array with the window instead.
 """
 
@@ -117,8 +120,11 @@ def _shift(points, dx: float, dy: float) -> list[list[float]]:
     return [[float(x) - dx, float(y) - dy] for x, y in points]
 
 
-def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[list[dict], str | None]:
-    """Objects for ``window`` (its own coordinates) and why none came out: ``"outside"``/``"cut"``."""
+def clip_object(obj: dict, window: Window, min_visible: float = 0.5,
+                keep_cut: bool = False) -> tuple[list[dict], str | None]:
+    """Objects for ``window`` (its own coordinates) and why none came out: ``"outside"``/``"cut"``.
+    ``keep_cut``: an object under ``min_visible`` inside comes out clipped, each part marked
+    ``"cut": True``, and ``None``."""
     from shapely.geometry import box
 
     if not 0 <= min_visible <= 1:
@@ -144,7 +150,9 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5) -> tuple[li
 
             return [_poly_obj(obj, [obj["coords"], *poly_rings(obj)[1:]], dx, dy)], None
     if geom.area <= 0 or inter.area / geom.area < min_visible:
-        return [], "cut"
+        if not keep_cut or geom.area <= 0:
+            return [], "cut"
+        obj = {**obj, "cut": True}
     if kind == "box":
         x1, y1, x2, y2 = inter.bounds
         return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
@@ -165,9 +173,10 @@ def _poly_obj(obj: dict, rings: list, dx: float, dy: float) -> dict:
     return out
 
 
-def tile_objects(objects: list[dict], windows: list[Window], min_visible: float = 0.5):
-    """Per window its clipped objects, and counts: ``cut`` (drops from one window), ``lost``
-    (objects kept in no window), ``outside`` (objects that touch no window: outside the image)."""
+def tile_objects(objects: list[dict], windows: list[Window], min_visible: float = 0.5, keep_cut: bool = False):
+    """Per window its clipped objects, and counts: ``cut`` (an object under ``min_visible`` in one
+    window: dropped there, or with ``keep_cut`` kept marked ``"cut"``), ``lost`` (objects kept in no
+    window), ``outside`` (objects that touch no window: outside the image)."""
     per_window: list[list[dict]] = [[] for _ in windows]
     cut = lost = outside = 0
     for obj in objects:
@@ -176,11 +185,11 @@ def tile_objects(objects: list[dict], windows: list[Window], min_visible: float 
         for k, win in enumerate(windows):
             if b is not None and (b[2] < win.x0 or b[0] > win.x1 or b[3] < win.y0 or b[1] > win.y1):
                 continue  # apart from the window: "outside", as clip_object finds (at 26 s a 12000 px scene)
-            got, why = clip_object(obj, win, min_visible)
+            got, why = clip_object(obj, win, min_visible, keep_cut)
             per_window[k].extend(got)
             kept = kept or bool(got)
             touched = touched or why != "outside"
-            cut += why == "cut"
+            cut += why == "cut" or any(o.get("cut") for o in got)
         lost += touched and not kept
         outside += not touched
     return per_window, {"cut": cut, "lost": lost, "outside": outside}

@@ -235,7 +235,8 @@ def test_no_records_message_falls_back_on_the_notes(tmp_path, capsys):
 
     png(tmp_path / "a.png", 64, 48)
     (tmp_path / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
-    assert main(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "4", "--overlap", "0"]) == 2
+    assert main(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "4", "--overlap", "0",
+                 "--drop-cut"]) == 2
     assert "objects_lost_at_tile_borders" in capsys.readouterr().err
 
 

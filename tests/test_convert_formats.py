@@ -92,7 +92,7 @@ def test_dota_tiles_follow_border_rule(tmp_path):
                                  "185 60 235 60 235 90 185 90 ship 0\n"
                                  "180 45 210 45 210 55 180 55 helicopter 0\n")
     stats, recs = convert(tmp_path / "out", "dota", "--src", str(src), "--tile", "200", "--overlap", "100",
-                          "--no-ground")
+                          "--no-ground", "--drop-cut")  # kept as difficult by default: test_convert_tour57
     tiles = {tuple(r["meta"]["tile"]): r for r in recs if r["id"].endswith("det-box")}
     assert set(tiles) == {(0, 0, 200, 100), (100, 0, 300, 100)}
     left = objs(tiles[(0, 0, 200, 100)])

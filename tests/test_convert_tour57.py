@@ -150,3 +150,56 @@ def test_masks_grid_counts_the_instances_its_cells_are_too_coarse_to_hold(tmp_pa
         assert stats["notes"].get("instances_lost_in_grid", 0) == lost, budget
         (grid,) = objs(rec)
         assert objects_to_mask([grid], 120, 120)[[3, 116], [117, 3]].sum() == 2 - lost  # as counted
+
+
+def _cut_scene(tmp_path):
+    """A 300 x 100 DOTA scene tiled 200 / 100: the ship at x 185..235 is 30 % in the left tile."""
+    src = tmp_path / "dota"
+    png(src / "big.png", 300, 100)
+    (src / "big.txt").write_text("10 10 50 10 50 40 10 40 plane 0\n"
+                                 "185 60 235 60 235 90 185 90 ship 0\n")
+    return src
+
+
+def test_an_object_a_tile_border_cuts_under_min_visible_is_kept_there_as_difficult(tmp_path):
+    """It was dropped from the tile whose pixels show 30 % of it, so that a model finding it there
+    scored a false positive; DOTA's devkit (ImgSplit) keeps it, clipped, as difficult 2."""
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(_cut_scene(tmp_path)), "--tile", "200",
+                          "--overlap", "100")
+    by = {r["id"]: r for r in recs}
+    for form in ("obb", "box"):
+        left = by[f"dota-big-0-0-det-{form}"]
+        assert [o["label"] for o in objs(left)] == ["plane", "ship"] and left["meta"]["difficult"] == [1]
+        ship = np.asarray(objs(left)[1]["coords"], float).reshape(-1, 2)
+        assert ship[:, 0].min() == pytest.approx(185, abs=0.5) and ship[:, 0].max() == pytest.approx(200, abs=0.5)
+        right = by[f"dota-big-100-0-det-{form}"]
+        assert [o["label"] for o in objs(right)] == ["ship"] and right["meta"]["difficult"] == []  # whole there
+    assert by["dota-big-0-0-ground-ship"]["meta"]["difficult"] == [0]  # the tile's one ship is the cut one
+    assert stats["notes"]["object_cuts_at_tile_borders"] == 1 and stats["notes"]["cut_objects_kept_difficult"] == 1
+    assert "difficult_objects" not in stats["notes"] and stats["skipped_total"] == 0  # no annotation is difficult
+
+    stats, recs = convert(tmp_path / "d", "dota", "--src", str(_cut_scene(tmp_path)), "--tile", "200",
+                          "--overlap", "100", "--drop-cut")  # the old rule, asked for
+    left = next(r for r in recs if r["id"] == "dota-big-0-0-det-box")
+    assert [o["label"] for o in objs(left)] == ["plane"] and "cut_objects_kept_difficult" not in stats["notes"]
+
+
+def test_a_cut_part_under_a_bin_is_a_note_not_a_bad_annotation(tmp_path):
+    """A sliver a tile border leaves of an object is no annotation error: --strict must not stop on
+    it, nor may it count among the skipped annotations."""
+    src = tmp_path / "dota"
+    png(src / "big.png", 3000, 100)
+    (src / "big.txt").write_text("1999 10 2040 10 2040 40 1999 40 ship 0\n")  # 1 px of it left of x 2000
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "2000", "--overlap", "0", "--strict")
+    assert stats["notes"]["cut_slivers_under_a_bin"] == 1 and stats["skipped_total"] == 0
+    assert {tuple(r["meta"]["tile"]) for r in recs} == {(1000, 0, 3000, 100)}  # the ship's tile alone
+
+
+def test_dota_p1888_tiled_keeps_its_cut_vehicles_as_difficult(realdata, tmp_path):
+    """On the real DOTA scene at --tile 256 the 13 cuts were dropped; each is now in its tile,
+    flagged, and every flag points at an object of the answer."""
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(realdata / "obb_dota"), "--tile", "256")
+    assert stats["notes"]["object_cuts_at_tile_borders"] == stats["notes"]["cut_objects_kept_difficult"] == 13
+    flagged = [(r, i) for r in recs if r["task"] == "det" for i in r["meta"]["difficult"]]
+    assert len(flagged) == 2 * 13  # each cut in an obb and a box record
+    assert all(i < len(objs(r)) for r, i in flagged) and stats["skipped_total"] == 0

@@ -17,20 +17,28 @@ finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad 
 (``non_finite_coordinates``), and so are annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
-rule; drops there are not errors and are reported as notes. An object under one bin of the
+rule, which is no error: an object a tile border cuts with less than ``min_visible`` of its area in
+the tile (counted in the notes as ``object_cuts_at_tile_borders``) keeps its visible part there,
+clipped and flagged difficult (below), as DOTA's devkit (``ImgSplit``) keeps it marked difficult
+2, counted as ``cut_objects_kept_difficult``: a model that finds the visible part of a car at a
+tile's edge is then neither right nor wrong in ``eval.detection``, where dropping it made the find a
+false positive. ``--drop-cut`` (``keep_cut=False``) drops it from that tile instead; one dropped
+from every tile is counted as ``objects_lost_at_tile_borders``. An object under one bin of the
 codec's 1000-bin grid wide or high (a few pixels in a large image) cannot be written and is
-skipped as ``smaller_than_a_bin``. Images or tiles with no object get
+skipped as ``smaller_than_a_bin``; a cut part of one that small is counted in the notes as
+``cut_slivers_under_a_bin`` instead (it is no bad annotation). Images or tiles with no object get
 no record (noted as ``empty_images``, per window): the grammar has no spelling for "nothing here"
 yet. An image with no annotation at all (an empty label file, every line skipped) is not read
 (``nothing_to_write``: noted as ``images_without_objects_not_read``, not ``empty_images``).
 
-Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``)
-are written like any other object, and every record whose answer holds one says which in
+Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``;
+the parts kept of objects cut at tile borders, ``"cut": True``) are written like any other object, and every record whose answer holds one says which in
 ``meta["difficult"]``: the sorted indices, from 0, into the objects that decoding the record's
 answer gives, in answer order (so after the per-class sorting, per-class splitting and tiling
 here; an object clipped at a tile border keeps its flag in each tile it is kept in). The notes'
 ``difficult_objects`` counts the difficult annotations some record holds (not those skipped as
-outside the image, under a bin or lost at tile borders; one kept in two tiles once). Every
+outside the image, under a bin or lost at tile borders; one kept in two tiles once; not the cut
+ones, which ``cut_objects_kept_difficult`` counts per tile). Every
 record carries the key, ``[]`` when the answer holds no difficult object, so that every line of a
 file has the same keys and types (``datasets``' JSON loader infers its schema from the first
 block). A ``[ground]`` record about a difficult object is still written, with
@@ -73,6 +81,7 @@ class DetOptions:
     min_visible: float = 0.5
     per_class: bool = False
     ground: bool = True
+    keep_cut: bool = True  # a tile border's cut under min_visible: kept as difficult (False: dropped)
 
 
 def add_det_arguments(parser) -> None:
@@ -80,7 +89,11 @@ def add_det_arguments(parser) -> None:
     parser.add_argument("--overlap", type=int_at_least(0), default=None,
                         help="tile overlap in pixels, at most half of --tile, only with it (default 200, at most a quarter of --tile)")
     parser.add_argument("--min-visible", type=fraction, default=0.5,
-                        help="keep an object cut by a border when this share of its area is inside")
+                        help="an object a tile border cuts under this share of its area is kept as difficult "
+                             "(or dropped: --drop-cut); one under it inside the image is a bad annotation")
+    parser.add_argument("--drop-cut", action="store_true",
+                        help="drop an object a tile border cuts under --min-visible from that tile instead of "
+                             "keeping its visible part flagged difficult (DOTA's devkit keeps it, difficult 2)")
     parser.add_argument("--per-class", action="store_true", help="one [det] record per class")
     parser.add_argument("--no-ground", action="store_true", help="no [ground] records")
 
@@ -95,16 +108,16 @@ def det_options(args) -> DetOptions:
         overlap = min(200, args.tile // 4)
     else:
         overlap = args.overlap
-    return DetOptions(args.tile, overlap, args.min_visible, args.per_class, not args.no_ground)
+    return DetOptions(args.tile, overlap, args.min_visible, args.per_class, not args.no_ground, not args.drop_cut)
 
 
 def as_form(obj: dict, form: str) -> dict:
-    """``box`` from any polygonal object (its bounds); ``obb`` and ``poly`` as they are."""
+    """``box`` from any polygonal object (its bounds, its flags kept); ``obb`` and ``poly`` as they are."""
     if form == "box" and obj["kind"] != "box":
         xs = [p[0] for p in obj["coords"]]
         ys = [p[1] for p in obj["coords"]]
         box = {"kind": "box", "label": obj["label"], "coords": [min(xs), min(ys), max(xs), max(ys)]}
-        return {**box, "difficult": True} if obj.get("difficult") else box
+        return {**box, **{k: True for k in ("difficult", "cut") if obj.get(k)}}
     return obj
 
 
@@ -138,11 +151,13 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         if why is not None:
             out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))
     windows = tile_windows(width, height, opts.tile, opts.overlap)
-    per_window, counts = tile_objects(inside, windows, opts.min_visible)
+    per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
     per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
     if len(windows) > 1:
         out.note("object_cuts_at_tile_borders", counts["cut"])
         out.note("objects_lost_at_tile_borders", counts["lost"])
+        if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs):  # those some record holds
+            out.note("cut_objects_kept_difficult", kept_cut)
     written: set = set()  # the source annotations (their "src", else the object) some record holds
     tiled = len(windows) > 1
     with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
@@ -194,10 +209,14 @@ def collapses(obj: dict, width: int, height: int) -> bool:
 
 def writable(out: Output, objs: list[dict], width: int, height: int, file: str) -> list[dict]:
     """``objs`` less those too small for the codec's grid of a ``width`` x ``height`` image or tile,
-    each skipped as ``smaller_than_a_bin``. Found before the image or tile is written: an image whose
-    objects were all under a bin was copied (or cut) and no record named it."""
+    each skipped as ``smaller_than_a_bin``, or, a sliver a tile border cut (``"cut"``: no bad
+    annotation), counted in the notes as ``cut_slivers_under_a_bin``. Found before the image or tile
+    is written: an image whose objects were all under a bin was copied (or cut) and no record named it."""
     small = [collapses(o, width, height) for o in objs]
     for o in (o for o, s in zip(objs, small) if s):
+        if o.get("cut"):
+            out.note("cut_slivers_under_a_bin")
+            continue
         out.skip("smaller_than_a_bin", o.get("src", file),
                  f"{o['kind']} {o['coords']} on the 1000-bin grid of {width}x{height}")
     return [o for o, s in zip(objs, small) if not s]
@@ -212,7 +231,7 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
     def add(kind: str, q: str, objs_: list[dict], task: str) -> None:
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
         # box/obb/poly objects decode one for one, in the order encoded: indices into the answer
-        difficult = [i for i, o in enumerate(objs_) if o.get("difficult")]
+        difficult = [i for i, o in enumerate(objs_) if o.get("difficult") or o.get("cut")]
         out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, {**meta, "difficult": difficult}))
 
     det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds

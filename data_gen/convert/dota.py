@@ -23,6 +23,11 @@ holds one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.det
 does. Those some record holds are counted in the notes as ``difficult_objects`` (not those
 then skipped, e.g. as ``mostly_outside_image``). ``--skip-difficult`` leaves them
 out of the records instead (counted as skipped ``difficult``).
+
+With ``--tile``, an object a tile border cuts with under ``--min-visible`` of its area in a tile is
+kept there, clipped and flagged difficult the same way, as the devkit's ``ImgSplit`` writes it with
+difficult 2 (notes: ``cut_objects_kept_difficult``); ``--drop-cut`` drops it from that tile instead.
+``--skip-difficult`` is about the annotations' own flag and leaves these alone.
 """
 
 from __future__ import annotations
