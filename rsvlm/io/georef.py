@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
-           "map_coords", "objects_with_map_coords", "per_object"]
+           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps"]
 
 
 def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
@@ -47,6 +47,24 @@ def mask_bounds(obj: dict, decoded: tuple[np.ndarray, tuple[int, int]] | None = 
     if rows.size == 0:
         return None
     return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
+
+
+def shift_transform(t, x0, y0):
+    """An affine transform (a, b, c, d, e, f) of a scene → that of its window starting at pixel (x0, y0)."""
+    if t is None or (x0 == 0 and y0 == 0):
+        return t
+    a, b, c, d, e, f = t
+    return (a, b, c + a * x0 + b * y0, d, e, f + d * x0 + e * y0)
+
+
+def shift_gcps(gcps, x0, y0):
+    """A scene's ground control points → those of its window starting at pixel (x0, y0)."""
+    if not gcps or (x0 == 0 and y0 == 0):
+        return gcps
+    from rasterio.control import GroundControlPoint
+
+    return [GroundControlPoint(row=g.row - y0, col=g.col - x0, x=g.x, y=g.y, z=g.z, id=g.id, info=g.info)
+            for g in gcps]
 
 
 def _points(xy) -> tuple[np.ndarray, np.ndarray]:

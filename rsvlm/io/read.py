@@ -29,6 +29,7 @@ import numpy as np
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, sentinel2_alone
+from rsvlm.io.georef import shift_gcps, shift_transform
 from rsvlm.io.sources import (
     ImageReadError,
     check_image_path,
@@ -333,8 +334,8 @@ class SceneReader:
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, valid=valid, crs=self.src.crs,
-            transform=_shift_transform(self.src.transform, x0, y0),
-            gcps=_shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard),
+            transform=shift_transform(self.src.transform, x0, y0),
+            gcps=shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard),
             window=None if whole else (x0, y0, w, h), scene_size=(W, H),
         )
 
@@ -428,22 +429,6 @@ def _and(a, b):
     if a is None:
         return b
     return a if b is None else a & b
-
-
-def _shift_transform(t, x0, y0):
-    if t is None or (x0 == 0 and y0 == 0):
-        return t
-    a, b, c, d, e, f = t
-    return (a, b, c + a * x0 + b * y0, d, e, f + d * x0 + e * y0)
-
-
-def _shift_gcps(gcps, x0, y0):
-    if not gcps or (x0 == 0 and y0 == 0):
-        return gcps
-    from rasterio.control import GroundControlPoint
-
-    return [GroundControlPoint(row=g.row - y0, col=g.col - x0, x=g.x, y=g.y, z=g.z, id=g.id, info=g.info)
-            for g in gcps]
 
 
 def read_image(path, modality: str | None = None, bands: list[str] | None = None, window: Window | None = None,

@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array, mask_bounds
+from rsvlm.io.georef import mask_array, mask_bounds, shift_gcps, shift_transform
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
@@ -373,8 +373,6 @@ class RowReader:
             return self.scene.read(window)
         from dataclasses import replace
 
-        from rsvlm.io.read import _shift_gcps, _shift_transform
-
         x0, y0, w, h = window
         if self._rows != (y0, h):
             self._strip, self._rows = None, None  # the last row's strip freed before the next is read
@@ -384,7 +382,7 @@ class RowReader:
             return s
         return replace(s, data=np.ascontiguousarray(s.data[:, :, x0 : x0 + w]),  # (C, h, w)
                        valid=None if s.valid is None else np.ascontiguousarray(s.valid[:, x0 : x0 + w]),
-                       transform=_shift_transform(s.transform, x0, 0), gcps=_shift_gcps(s.gcps, x0, 0),
+                       transform=shift_transform(s.transform, x0, 0), gcps=shift_gcps(s.gcps, x0, 0),
                        notes=list(s.notes), window=(x0, y0, w, h))
 
 
