@@ -128,3 +128,19 @@ def test_an_mlp_of_no_units_is_refused_naming_the_key(overrides, match):
     cfg = load_config(VLMConfig, TINY, overrides)
     with pytest.raises(ValueError, match=match):  # was: built, an MLP of 0 units, and a weights-shape error on load
         check_model_config(cfg)
+
+
+def _msi(bands, **kw):
+    return StemConfig(modality="msi", bands=bands, mean=[0.1] * len(bands), std=[0.1] * len(bands), **kw)
+
+
+@pytest.mark.parametrize("rgb", [["B08", "B04", "B03"], ["b8", "red", "green"], ["NIR", "R", "B3"], ["nir", "B4", "g"]])
+def test_rgb_bands_match_any_name_of_a_band(rgb):
+    cfg = _msi(["B02", "B03", "B04", "B08"], rgb_bands=rgb)  # false colour: NIR, red, green
+    check_stem(cfg)  # was: "rgb_bands … must be 3 of" for any name but the exact one
+    assert mixing_init(cfg).argmax(dim=1).tolist() == [3, 2, 1]
+
+
+def test_rgb_bands_naming_no_band_is_refused_naming_it():
+    with pytest.raises(ValueError, match=r"rgb_bands \['B08', 'B04', 'swir'\] must be 3 of .*; 'swir' names none of them$"):
+        check_stem(_msi(["B02", "B03", "B04", "B08"], rgb_bands=["B08", "B04", "swir"]))

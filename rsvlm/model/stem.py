@@ -58,8 +58,11 @@ def check_stem(cfg: StemConfig) -> None:
     if cfg.interpolation not in INTERPOLATIONS:  # was: built, then every image refused at its first resize
         raise ValueError(f"stem {cfg.modality!r}: interpolation must be one of {INTERPOLATIONS}, "
                          f"got {cfg.interpolation!r}")
-    if cfg.rgb_bands is not None and (len(cfg.rgb_bands) != 3 or set(cfg.rgb_bands) - set(cfg.bands)):
-        raise ValueError(f"stem {cfg.modality!r}: rgb_bands {cfg.rgb_bands} must be 3 of {cfg.bands}")
+    if cfg.rgb_bands is not None:  # by any name of a band, as the bands' own matching (was: exact names only)
+        unknown = [b for b in cfg.rgb_bands if band_at(cfg.bands, str(b)) is None]
+        if len(cfg.rgb_bands) != 3 or unknown:
+            raise ValueError(f"stem {cfg.modality!r}: rgb_bands {cfg.rgb_bands} must be 3 of {cfg.bands}"
+                             + "".join(f"; {b!r} names none of them" for b in unknown))
 
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
@@ -93,6 +96,14 @@ def _key(band: str) -> str:
     x = band.lower()
     m = re.fullmatch(r"b0*(\d+)(a?)", x)
     return f"b{int(m[1])}{m[2]}" if m else x
+
+
+def band_at(names: list[str], want: str) -> int | None:
+    """Index of the band of ``names`` that ``want`` names: the same name (``_key``: any case, ``B4`` is
+    ``B04``), else one of its ``SAME_BAND`` names (``red`` is ``R`` and ``B04``); None where none is."""
+    keys = [_key(n) for n in names]
+    same = next((g for g in SAME_BAND if _key(want) in {_key(x) for x in g}), ())
+    return next((keys.index(_key(x)) for x in (want, *same) if _key(x) in keys), None)
 
 
 def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name: str = "image",
@@ -269,11 +280,11 @@ def _interp(x: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
 
 
 def colour_bands(cfg: StemConfig) -> list[str] | None:
-    """The stem's bands that start on the encoder's R, G, B: ``rgb_bands``, else the bands ``SAME_BAND``
-    names red, green and blue (``R``, ``red``, Sentinel-2 ``B04`` …); None where one of them is missing.
-    Was: literal ``R, G, B`` only, so ``[blue, green, red, nir]`` started with blue on R."""
-    if cfg.rgb_bands is not None:
-        return list(cfg.rgb_bands)
+    """The stem's bands that start on the encoder's R, G, B: those ``rgb_bands`` names (``band_at``), else the
+    bands ``SAME_BAND`` names red, green and blue (``R``, ``red``, Sentinel-2 ``B04`` …); None where one of them
+    is missing. Was: literal ``R, G, B`` only, so ``[blue, green, red, nir]`` started with blue on R."""
+    if cfg.rgb_bands is not None:  # check_stem refused names of none of the bands
+        return [cfg.bands[band_at(cfg.bands, str(b))] for b in cfg.rgb_bands]
     found = [next((b for b in cfg.bands if _key(b) in {_key(x) for x in same}), None) for same in SAME_BAND[:3]]
     return None if None in found else found  # type: ignore[return-value]
 
