@@ -41,6 +41,8 @@ class Item:
 class PredictionFile:
     by_id: dict[str, tuple[int, dict]]  # id -> (line order, prediction)
     n_bad_lines: int = 0
+    n_question_ids: int = 0  # lines without an "id", matched by their "question_id"
+    n_text_answers: int = 0  # lines without an "answer" (or "objects"), scored on their "text"
     n_duplicates: int = 0
     differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise
     bad_examples: list[str] = field(default_factory=list)
@@ -98,7 +100,9 @@ def _is_predictions(path: str | Path) -> bool:
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
-    """Predictions by id, from JSONL, plain or gzip-compressed. Bad lines (not JSON, no id) and repeated
+    """Predictions by id, from JSONL, plain or gzip-compressed; a line without an ``id`` is matched by its
+    ``question_id`` (the key LLaVA's and GeoChat's eval scripts write), one without an ``answer`` (or
+    ``objects``) is scored on its ``text`` (LLaVA's ``model_vqa``). Bad lines (not JSON, no id) and repeated
     ids are counted, never fatal: the records they were meant for are then scored as missing (first
     prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``)."""
     path = Path(path)
@@ -128,6 +132,12 @@ def load_predictions(path: str | Path) -> PredictionFile:
             continue
         try:
             obj = json.loads(line)
+            if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
+                obj = {**obj, "id": obj["question_id"]}
+                out.n_question_ids += 1
+            if isinstance(obj, dict) and "answer" not in obj and "objects" not in obj and isinstance(obj.get("text"), str):
+                obj = {**obj, "answer": obj["text"]}  # LLaVA's model_vqa: {"question_id", "prompt", "text", ...}
+                out.n_text_answers += 1
             if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError("not an object with an 'id'")
         except ValueError as e:

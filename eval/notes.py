@@ -20,6 +20,12 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     """The notes of ``eval.common.evaluate``'s scores (``scores``: the counts so far)."""
     notes: list[str] = []
     notes += preds.bad_examples
+    if preds.n_question_ids:
+        notes.append(f"{preds.n_question_ids} prediction line(s) have no 'id' and are matched by their 'question_id' "
+                     "(as LLaVA's and GeoChat's eval scripts write them)")
+    if preds.n_text_answers:
+        notes.append(f"{preds.n_text_answers} prediction line(s) have no 'answer' and are scored on their 'text' (as "
+                     "LLaVA's model_vqa writes it)")
     if run_note:
         notes.append(run_note)
     if preds.differing:  # two runs' answers in one file (appended, or concatenated): which one counts matters

@@ -209,3 +209,22 @@ def test_references_that_are_not_strings_are_an_error_naming_the_record(tmp_path
     recs = [caption_record("a", "A ship.", [{"raw": "a boat in port"}])]
     with pytest.raises(common.ScoreError, match=r"record 'a': meta.references must be a list of strings"):
         run(tmp_path, "captioning", recs, [{"id": "a", "answer": "A ship."}], "--no-java")
+
+
+def vqa_record(rid, answer):
+    return {"id": rid, "task": "vqa", "images": [{"path": "a.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": "<image>\n[vqa] Is there a ship?"},
+                              {"from": "gpt", "value": answer}]}
+
+
+def test_llava_and_geochat_answer_files_are_matched_by_question_id_and_read_from_text(tmp_path):
+    """Every line of them was 'not an object with an id', and every record missing."""
+    recs = [vqa_record("0", "yes"), vqa_record("1", "no"), vqa_record("2", "yes")]
+    preds = [{"question_id": 0, "prompt": "Is there a ship?", "text": "Yes", "answer_id": "x", "model_id": "m"},
+             {"question_id": "1", "answer": "No.", "ground_truth": "no"},  # GeoChat's batch scripts
+             {"id": "2", "question_id": "9", "answer": "yes", "text": "no"}]  # an id and an answer win
+    got = run(tmp_path, "vqa", recs, preds)
+    assert got["accuracy"] == 1.0 and got["n_missing"] == 0 and got["n_pred_bad_lines"] == 0
+    assert any(n.startswith("2 prediction line(s) have no 'id' and are matched by their 'question_id'")
+               for n in got["notes"])
+    assert any(n.startswith("1 prediction line(s) have no 'answer' and are scored on their 'text'") for n in got["notes"])
