@@ -74,7 +74,6 @@ def test_geojson_reprojection_has_a_progress_bar_of_its_footprints(tmp_path, mon
     import json
 
     import tqdm as tqdm_module
-    from rasterio.warp import transform as warp
 
     bars = []
     real = tqdm_module.tqdm
@@ -85,12 +84,7 @@ def test_geojson_reprojection_has_a_progress_bar_of_its_footprints(tmp_path, mon
 
     monkeypatch.setattr(tqdm_module, "tqdm", spy)
     tif = _geotiff(tmp_path / "scene.tif")
-    feats = []
-    for x0 in (5, 15, 25):  # three 6 x 6 m squares, given in longitude / latitude
-        xs, ys = [500000 + x0, 500000 + x0 + 6, 500000 + x0 + 6, 500000 + x0], [3999990, 3999990, 3999984, 3999984]
-        lon, lat = warp("EPSG:32618", "EPSG:4326", xs, ys)
-        ring = [[a, b] for a, b in zip(lon, lat)]
-        feats.append({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}})
+    feats = _lonlat_squares((5, 15, 25))
     (tmp_path / "scene.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(tmp_path / "scene.geojson"))
     assert stats["notes"]["reprojected_files"] == 1 and len(objs(next(r for r in recs if "det" in r["id"]))) == 3
@@ -203,3 +197,44 @@ def test_dota_p1888_tiled_keeps_its_cut_vehicles_as_difficult(realdata, tmp_path
     flagged = [(r, i) for r in recs if r["task"] == "det" for i in r["meta"]["difficult"]]
     assert len(flagged) == 2 * 13  # each cut in an obb and a box record
     assert all(i < len(objs(r)) for r, i in flagged) and stats["skipped_total"] == 0
+
+
+def _lonlat_squares(corners, size=6):
+    """GeoJSON features: ``size`` m squares at UTM 18N offsets ``corners`` from the test raster's
+    corner (500000, 4000000), given in longitude / latitude."""
+    from rasterio.warp import transform as warp
+
+    feats = []
+    for x0 in corners:
+        xs = [500000 + x0, 500000 + x0 + size, 500000 + x0 + size, 500000 + x0]
+        ys = [3999990, 3999990, 3999990 - size, 3999990 - size]
+        lon, lat = warp("EPSG:32618", "EPSG:4326", xs, ys)
+        ring = [[a, b] for a, b in zip(lon, lat)]
+        feats.append({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]}})
+    return feats
+
+
+def test_geojson_footprints_are_reprojected_thousands_a_call_and_a_bad_one_alone(tmp_path, monkeypatch):
+    """One GDAL call a footprint: 1.1 s for 5000, a block of them 0.05 s. A footprint GDAL cannot
+    reproject fails its block, whose footprints are then reprojected one by one: it alone is skipped."""
+    import json
+
+    import rasterio.warp
+
+    calls = []
+    real = rasterio.warp.transform_geom
+    monkeypatch.setattr(rasterio.warp, "transform_geom", lambda s, d, g, **k: calls.append(g) or real(s, d, g, **k))
+    tif = _geotiff(tmp_path / "scene.tif")
+    feats = _lonlat_squares((5, 15, 25))
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tif), "--labels", str(tmp_path / "a.geojson"))
+    assert len(calls) == 1 and len(calls[0]) == 3 and stats["skipped_total"] == 0
+    assert len(objs(next(r for r in recs if "det" in r["id"]))) == 3
+
+    bad = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[-77, 95], [-76.99, 95], [-76.99, 96], [-77, 95]]]}}  # latitude 95: PROJ refuses it
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [*feats, bad]}))
+    calls.clear()
+    stats, recs = convert(tmp_path / "p", "geojson", "--images", str(tif), "--labels", str(tmp_path / "a.geojson"))
+    assert stats["skipped"] == {"unprojectable_geometry": 1} and "features[3]" in stats["skipped_examples"]["unprojectable_geometry"]
+    assert len(objs(next(r for r in recs if "det" in r["id"]))) == 3 and len(calls) == 1 + 4

@@ -9,9 +9,9 @@ in the file stem; default the whole stem) extracts: SpaceNet's ``RGB-PanSharpen_
 The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it; a bare
 string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPSG:4326, as RFC 7946
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
-``undeclared_crs``, naming the fix). When it differs from the raster's, geometries are reprojected with
-``rasterio.warp.transform_geom``; then every vertex goes through the inverse of the raster's
-affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
+``undeclared_crs``, naming the fix). When it differs from the raster's, geometries are reprojected
+with ``rasterio.warp.transform_geom``, thousands a call (``reprojected``); then every vertex goes
+through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes; a MultiPolygon gives one polygon per part (noted). A file whose
 footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
 under the per-file one.
@@ -33,6 +33,7 @@ bad annotations) is skipped once as ``all_outside_image``, the bounds of both na
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -150,6 +151,22 @@ def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
     return objs
 
 
+def reprojected(features: list, reproject, chunk: int = 4096):
+    """Per feature its geometry through ``reproject``, or None where the feature is to be reprojected
+    alone (not a polygon, or in a block of ``chunk`` features that GDAL could not reproject at once:
+    one footprint outside the CRS's domain fails its block, and is then skipped alone). Reprojected
+    ``chunk`` at a time: one GDAL call a footprint took 1.1 s for 5000, one a block 0.05 s."""
+    for start in range(0, len(features), chunk):
+        block = features[start : start + chunk]
+        polys = [k for k, f in enumerate(block) if isinstance(f, dict) and isinstance(g := f.get("geometry"), dict)
+                 and g.get("type") in ("Polygon", "MultiPolygon") and g.get("coordinates")]
+        try:
+            done = dict(zip(polys, reproject([block[k]["geometry"] for k in polys]))) if polys else {}
+        except Exception:  # noqa: BLE001 - GDAL's errors: each feature of the block is then tried alone
+            done = {}
+        yield from (done.get(k) for k in range(len(block)))
+
+
 def _first_vertex(features: list):
     """The first (x, y) of the first polygon among ``features``, or None."""
     for f in features:
@@ -230,8 +247,10 @@ def _run(args, out: Output) -> None:
         if src_crs != crs:
             out.note("reprojected_files")
             reproject = lambda g, s=src_crs, d=crs: transform_geom(s, d, g)  # noqa: E731
+        features = data["features"]
+        done = reprojected(features, reproject) if reproject is not None else itertools.repeat(None)
         objects = []  # a city's footprints in one file: minutes of reprojection under the per-file bar
-        for k, feat in enumerate(inner_progress(data["features"], f"footprints of {gj.name}", "footprint")):
+        for k, (feat, geom) in enumerate(zip(inner_progress(features, f"footprints of {gj.name}", "footprint"), done)):
             where = f"{gj}: features[{k}]"
             if not isinstance(feat, dict):
                 out.skip("unparsable_geometry", where, "not a JSON object")
@@ -243,7 +262,8 @@ def _run(args, out: Output) -> None:
                     out.skip("unknown_class", where, f"no property {args.class_property!r}")
                     continue
             try:
-                objs = feature_objects(feat.get("geometry"), clean_label(str(label)), ~transform, reproject)
+                objs = feature_objects(geom or feat.get("geometry"), clean_label(str(label)), ~transform,
+                                       None if geom else reproject)
             except BadFeature as e:
                 out.skip(e.reason, where, str(e))
                 continue
