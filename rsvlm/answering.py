@@ -15,6 +15,7 @@ from rsvlm.tokens import opening_task, task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
 SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
+WINDOW = "window"  # a user turn's key: (x0, y0, width, height) of the part of the image its images show (a TTA crop)
 
 
 class Answer(tuple):
@@ -119,7 +120,8 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
     the token limit stopped it (a joined one where any of its parts was). ``min_objects`` keeps the answers
     to detection questions (the ``[det]`` tag) writing objects until they have that many
     (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
-    Under the grammar (``constrain``) an answer to a ``[ground]`` question closes a shape before it ends.
+    Under the grammar (``constrain``) an answer to a ``[ground]`` question closes a shape before it ends
+    (``owes_shape``: not one asked of a crop).
     ``by_class`` asks a detection question that names none of the model's classes once per class
     (``class_questions``) in the same batch, and joins the answers' shapes."""
     if not by_class:
@@ -201,7 +203,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
               constrain: bool, min_objects: int) -> list[Answer]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
-    need = [asks_task(m, "ground") for m in messages]  # under the grammar: one shape at least (DESIGN.md)
+    need = [owes_shape(m) for m in messages]  # under the grammar: one shape at least (DESIGN.md)
     batch = processor(texts, images)  # tokenised once: each prompt's length is checked on these ids
     if (check := getattr(model, "check_context", None)) is not None:  # else one long prompt failed the batch
         why = {}
@@ -231,8 +233,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
 
 def last_question(messages: list[dict]) -> str:
     """The text of the last user turn ("" without one)."""
-    last = next((m for m in reversed(messages) if m["role"] == "user"), None)
-    content = last["content"] if last else ""
+    content = _last_turn(messages).get("content", "")
     if not isinstance(content, str):  # a list of parts
         content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
     return content
@@ -242,6 +243,18 @@ def asks_task(messages: list[dict], task: str) -> bool:
     """Whether ``task``'s tag (``"ground"``: ``[ground]``) opens the last user turn (DESIGN.md; one
     further on is text: ``tokens.opening_task``)."""
     return opening_task(last_question(messages)) == task
+
+
+def owes_shape(messages: list[dict]) -> bool:
+    """Whether the answer owes a shape under the grammar: a ``[ground]`` question (DESIGN.md: one or
+    more boxes) about the whole image. One asked of a part of it (its turn's ``WINDOW``: a TTA corner
+    crop, ``tta.crop_messages``) owes none: what it asks for may be outside that part."""
+    return asks_task(messages, "ground") and _last_turn(messages).get(WINDOW) is None
+
+
+def _last_turn(messages: list[dict]) -> dict:
+    """The last user turn ({} without one)."""
+    return next((m for m in reversed(messages) if m["role"] == "user"), {})
 
 
 def asks_detection(messages: list[dict]) -> bool:

@@ -17,7 +17,9 @@ what the answers hold).
 crops of ``crop_share`` of each side, seen by the model at its full input size; they are asked
 for ``[det]`` questions and for ``[ground]`` ones with no word of position or relative size
 (``croppable``: a crop changes what "the leftmost", "the largest" or "how many" mean), their
-boxes shifted back and those on an inner edge of the crop dropped, then fused as above.
+boxes shifted back and those on an inner edge of the crop dropped, then fused as above. A crop's
+``[ground]`` answer owes no shape under the grammar (``crop_messages``: the object may be outside the
+crop), and one without is no vote.
 
 Limits: the swapped words are English, whole words only (``rsvlm.tta_words``); an answer with text
 besides its shapes keeps the identity view's answer (the caller need not run the other views for
@@ -127,6 +129,16 @@ def crop_view(images: list, view: str, share: float) -> list:
         x0, y0, cw, ch = crop_window(view, im.array.shape[-1], im.array.shape[-2], share)
         out.append(replace(im, array=np.ascontiguousarray(im.array[..., y0 : y0 + ch, x0 : x0 + cw])))
     return out
+
+
+def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> list[dict]:
+    """``messages`` with the last question marked as asked of ``window`` (x0, y0, width, height) of the
+    image (``answering.WINDOW``): a ``[ground]`` question owes a shape about the whole image only, and
+    in a crop what it asks for may be outside (``answering.owes_shape``)."""
+    from rsvlm.answering import WINDOW
+
+    i = max(k for k, m in enumerate(messages) if m["role"] == "user")
+    return [*messages[:i], {**messages[i], WINDOW: tuple(window)}, *messages[i + 1:]]
 
 
 def flip_array(a: np.ndarray, view: str) -> np.ndarray:
@@ -391,7 +403,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         windows[i] = [(0, 0, w, h)]
     for view in cfg.views[1:] if todo else ():
         if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean
-            asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share), messages[i]))
+            asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share),
+                                        crop_messages(messages[i], crop_window(view, w, h, cfg.crop_share))))
                      for i, w, h, shapes in todo if shapes and croppable(messages[i]) and i not in refused
                      and {o["kind"] for o in views[i][0]} <= set(BOXLIKE)]  # a crop's masks cannot be shifted back
         else:
