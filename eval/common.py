@@ -95,8 +95,8 @@ def image_size(record: dict) -> tuple[int, int]:
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
     if not isinstance(w, (int, float)) or not isinstance(h, (int, float)) or w <= 0 or h <= 0:
-        raise ScoreError(f"record {record['id']!r}: meta.width/meta.height missing or not positive; "
-                         "geometry cannot be put in pixels without them")
+        raise ScoreError(f"record {record['id']!r}: meta.width/meta.height missing or not positive numbers (got "
+                         f"{w!r:.20} x {h!r:.20}); geometry cannot be put in pixels without them")
     return int(w), int(h)
 
 

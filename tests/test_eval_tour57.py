@@ -228,3 +228,12 @@ def test_llava_and_geochat_answer_files_are_matched_by_question_id_and_read_from
     assert any(n.startswith("2 prediction line(s) have no 'id' and are matched by their 'question_id'")
                for n in got["notes"])
     assert any(n.startswith("1 prediction line(s) have no 'answer' and are scored on their 'text'") for n in got["notes"])
+
+
+def test_a_size_given_as_text_is_named_in_the_error(tmp_path):
+    """It read 'missing or not positive', though the record has a width: the string "512"."""
+    from eval import common
+
+    rec = record("a", "ground", [SHIP]) | {"meta": {"width": "512", "height": 512}}
+    with pytest.raises(common.ScoreError, match=r"record 'a': .* \(got '512' x 512\)"):
+        run(tmp_path, "grounding", [rec], [{"id": "a", "answer": "None."}])
