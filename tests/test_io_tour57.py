@@ -100,3 +100,47 @@ def test_rgb_bands_match_as_the_stem_matches_band_names():
     img = _img(data, "msi", ["B02", "B03", "B04", "B08"])
     for names in (["B4", "B3", "B2"], ["red", "green", "blue"], ["R", "g", "b02"]):
         assert tuple(to_display_rgb(img, rgb_bands=names)[0, 0]) == (255, 0, 0), names
+
+
+def _db100(tmp_path, name, scale=None, iq=False):
+    """An int16 SAR GeoTIFF of dB × 100 (water -22 dB on the left, land -8 dB on the right), or an
+    SLC's real part (I: centred on 0)."""
+    rng = np.random.default_rng(0)
+    db = np.where(np.arange(64)[None, :] < 32, -22.0, -8.0) + rng.normal(0, 1.5, (64, 64))
+    arr = rng.normal(0, 300, (64, 64)) if iq else db * 100
+    p = write_tif(tmp_path / name, np.round(arr).astype(np.int16))
+    if scale:
+        with __import__("rasterio").open(p, "r+") as ds:
+            ds.scales = (scale,)
+    return p
+
+
+def test_int16_sar_of_db_times_100_reads_as_db_with_the_declared_scale(tmp_path):
+    """Read as amplitude (20·log10 |DN|) its water came out bright and its land dark."""
+    img = read_image(_db100(tmp_path, "s.tif", scale=0.01), "sar")
+    assert img.data[0, :, :32].mean() < 0.3 < 0.7 < img.data[0, :, 32:].mean()  # water dark, land bright
+    assert any("read as dB × 100 by the scale the file declares" in n for n in img.notes)
+    assert not any("not applied" in n for n in img.notes)
+    stretch = next(n for n in img.notes if n.startswith("stretch"))
+    lo, hi = (float(x) for x in stretch.split("[")[1].rstrip("]").split(", "))
+    assert -27 < lo < -20 and -8 < hi < -3  # in dB
+    fixed = read_image(tmp_path / "s.tif", "sar", scaling=ReadConfig(sar_db_range=[-25, 0]))
+    assert abs(fixed.data[0, :, :32].mean() - 3 / 25) < 0.05  # -22 dB of [-25, 0]
+
+
+def test_int16_sar_of_db_without_a_declared_scale_is_told_by_its_values(tmp_path):
+    p = _db100(tmp_path, "u.tif")
+    img = read_image(p, "sar")
+    assert img.data[0, :, :32].mean() < 0.3 < 0.7 < img.data[0, :, 32:].mean()
+    assert any("factor the file does not declare" in n and "sar_db_scale=0.01" in n for n in img.notes)
+    with pytest.raises(ValueError, match=r"u\.tif: sar_db_range .* give ReadConfig\.sar_db_scale"):
+        read_image(p, "sar", scaling=ReadConfig(sar_db_range=[-25, 0]))  # all would clip to black
+    given = read_image(p, "sar", scaling=ReadConfig(sar_db_scale=0.01, sar_db_range=[-25, 0]))
+    assert abs(given.data[0, :, :32].mean() - 3 / 25) < 0.05
+    with pytest.raises(ValueError, match="sar_db_scale"):
+        read_image(p, "sar", scaling=ReadConfig(sar_db_scale=0.01, sar_input="amplitude"))
+
+
+def test_an_int16_slc_part_centred_on_zero_is_not_taken_for_db(tmp_path):
+    img = read_image(_db100(tmp_path, "i.tif", iq=True), "sar")
+    assert not any("read as dB" in n for n in img.notes)

@@ -192,10 +192,6 @@ class SceneReader:
               and (s2 := pr.sentinel2_offset(self.paths))):
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
-        if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
-            told = ", ".join(sc.dn_text(a, b) for a, b in declared)
-            self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
-                              "is read from the DN" + (" (ir_kelvin=[scale, offset] if that is kelvin)" * (modality == "ir")))
         self.nodata = self.cfg.nodata
         named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
         if (landsat_dn or named_landsat and modality == "msi") and self.nodata is None and not src.declares_nodata:
@@ -207,7 +203,10 @@ class SceneReader:
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
         float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
         float_sar = modality == "sar" and np.dtype(src.dtype).kind == "f" and self.cfg.sar_input is None
-        if float_msi or float_sar or self.cfg.stretch is None:
+        int_sar = modality == "sar" and np.dtype(src.dtype).kind == "i" and self.cfg.sar_input is None
+        if modality == "sar" and self.cfg.sar_db_scale is not None:
+            int_sar, float_sar, self.cfg.sar_input = False, False, "db"  # the user says it is dB × k
+        if float_msi or float_sar or int_sar or self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
                     and (fill := sc.undeclared_fill(raw, valid))):
@@ -220,6 +219,18 @@ class SceneReader:
             self.cfg.sar_input = "db" if db else "amplitude"
             self.notes += [f"float values down to {p2:.4g} (2nd percentile) are already in dB (no amplitude is negative): "
                            "kept as they are (ReadConfig.sar_input='amplitude' or 'intensity' decides instead)"] if db else []
+        if int_sar:  # int16 dB × 100 read as amplitude had its contrast turned over (water bright)
+            db, p2 = sc.sar_dn_in_db(raw, valid)
+            self.cfg.sar_input = "db" if db else None
+        if (self.cfg.sar_input == "db" and modality == "sar" and len(declared) == 1 and declared[0][1] == 0
+                and self.cfg.sar_db_scale in (None, declared[0][0])):
+            self.cfg.sar_db_scale, declared = declared[0][0], []  # the file's own dB × k: GDAL scale 0.01
+        if int_sar and db:
+            self.notes.append(sc.sar_db_note(p2, self.cfg, self.name))
+        if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
+            told = ", ".join(sc.dn_text(a, b) for a, b in declared)
+            self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
+                              "is read from the DN" + (" (ir_kelvin=[scale, offset] if that is kelvin)" * (modality == "ir")))
         if float_msi:  # an Earth Engine export's float32 DN were taken as reflectance 1000s
             self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw, valid)
             if self.cfg.msi_float_dn:
@@ -235,7 +246,7 @@ class SceneReader:
             valid = usable
             self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if flat:  # (a constant band had read as 0, black)
-                self.notes.append(_flat_note(self.bands, flat, self.unit))
+                self.notes.append(sc.flat_note(self.bands, flat, self.unit))
             if self.cfg.stretch is not None:
                 fixed = {"dB": self.cfg.sar_db_range, "K": self.cfg.ir_kelvin_range}.get(self.unit)
                 how = ("fixed range" if fixed
@@ -415,14 +426,6 @@ def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str:
     where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
     return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
             "where RSImage.valid is False")
-
-
-def _flat_note(bands: list[str], flat: dict[int, float], unit: str) -> str:
-    """The note for bands of one value (``scaling.compute_stretch``'s ``flat``)."""
-    told = ", ".join(f"{bands[i]} {v:.4g}" for i, v in flat.items())
-    kept = [sc.flat_range(v, unit == "raw") == [0.0, 1.0] for v in flat.values()]
-    how = "as it is (in [0, 1])" if all(kept) else "mid-grey (0.5)" if not any(kept) else "mid-grey, or as it is in [0, 1]"
-    return f"band{'s' * (len(flat) > 1)} of one value throughout ({told}): nothing to stretch, read as {how}"
 
 
 def _and(a, b):

@@ -6,7 +6,10 @@ What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex
 turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
 for data already calibrated to sigma0/beta0. Float SAR already in dB (a SNAP or Earth Engine
 sigma0 export) is kept as it is; it is told from amplitude and intensity by its values alone
-(``sar_in_db``), and amplitude from intensity not at all. Thermal DN become kelvin only where
+(``sar_in_db``), and amplitude from intensity not at all. Signed-integer SAR whose values are
+mostly negative (``sar_dn_in_db``) holds dB too, often × 100 (int16 archives): by the GDAL scale the
+file declares, or ``sar_db_scale``; undeclared, its factor is unknown (a percentile stretch does not
+need it; ``sar_db_range`` does). Thermal DN become kelvin only where
 ``ir_kelvin`` gives the product's constants (``read.py`` sets them for Landsat files): no
 emissivity or atmospheric correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
 """
@@ -30,6 +33,7 @@ class ReadConfig:
     msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
     msi_float_dn: bool | None = None  # float msi holds DN (scaled as integers are), not reflectance; None: from its values
     sar_input: str | None = None  # real sar: "amplitude" (20·log10), "intensity" (10·log10) or "db" (as is); None: from its values
+    sar_db_scale: float | None = None  # sar holding dB × k (int16 dB × 100: 0.01): dB = value × sar_db_scale; None: the file's GDAL scale, else 1
     sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
     ir_kelvin: list[float] | None = None  # ir DN (or float radiance) → kelvin: [gain, offset] or [gain, offset, K1, K2]
     ir_kelvin_range: list[float] | None = None  # fixed [min, max] K for ir in kelvin; None → percentiles
@@ -46,6 +50,10 @@ def check_config(cfg: ReadConfig) -> None:
     if cfg.sar_input is not None and cfg.sar_input not in SAR_INPUTS:
         raise ValueError(f"ReadConfig.sar_input must be one of {', '.join(SAR_INPUTS)} (or None: from the values), "
                          f"not {cfg.sar_input!r}")
+    if cfg.sar_db_scale is not None and not (np.isfinite(cfg.sar_db_scale) and cfg.sar_db_scale > 0
+                                             and cfg.sar_input in (None, "db")):
+        raise ValueError(f"ReadConfig.sar_db_scale {cfg.sar_db_scale} must be a number above 0 (dB per stored unit: "
+                         f"0.01 for dB × 100), and says the values are dB: sar_input {cfg.sar_input!r} says otherwise")
     if not (np.isfinite(cfg.msi_scale) and cfg.msi_scale > 0 and np.isfinite(cfg.msi_offset)):
         raise ValueError(f"ReadConfig.msi_scale {cfg.msi_scale} must be a number above 0 (and msi_offset "
                          f"{cfg.msi_offset} finite): reflectance is (DN + msi_offset) / msi_scale")
@@ -173,6 +181,8 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
             return raw.astype(np.float32) / 255.0, None, "unit"  # display-scaled 8-bit SAR: no dB
         if kind != "c" and cfg.sar_input == "db":  # calibrated and already in dB: negative values are no amplitude
             db = raw.astype(np.float32)
+            if cfg.sar_db_scale is not None:  # int16 dB × 100
+                db *= np.float32(cfg.sar_db_scale)
             return db, ~np.isfinite(db).all(axis=0), "dB"
         amp = np.abs(raw).astype(np.float32)  # complex → amplitude; real → itself
         bad = ~(amp > 0).all(axis=0) | ~np.isfinite(amp).all(axis=0)  # (H, W): log undefined
@@ -196,6 +206,14 @@ def flat_range(value: float, in_display_range: bool) -> list[float]:
     and ``in_display_range`` says such values are shown as they are, else mid-grey (0.5). A
     percentile stretch had no width there and took [value, value + 1], which drew it black."""
     return [0.0, 1.0] if in_display_range and 0.0 <= value <= 1.0 else [value - 0.5, value + 0.5]
+
+
+def flat_note(bands: list[str], flat: dict[int, float], unit: str) -> str:
+    """The note for bands of one value (``compute_stretch``'s ``flat``)."""
+    told = ", ".join(f"{bands[i]} {v:.4g}" for i, v in flat.items())
+    kept = [flat_range(v, unit == "raw") == [0.0, 1.0] for v in flat.values()]
+    how = "as it is (in [0, 1])" if all(kept) else "mid-grey (0.5)" if not any(kept) else "mid-grey, or as it is in [0, 1]"
+    return f"band{'s' * (len(flat) > 1)} of one value throughout ({told}): nothing to stretch, read as {how}"
 
 
 def compute_stretch(values: np.ndarray, valid: np.ndarray | None, cfg: ReadConfig, unit: str
@@ -262,6 +280,37 @@ def sar_in_db(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
     one whose median is above 0 dB (a city's)."""
     p2 = _valid_percentile(raw, valid, 2)
     return p2 < SAR_DB_BELOW, p2
+
+
+SAR_DB_FLOOR = -100.0  # no backscatter is below -100 dB: integer sar further down holds dB times a factor
+
+
+def sar_dn_in_db(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float]:
+    """(whether signed-integer sar ``raw`` (C, h, w) holds dB, or dB × k as int16 archives hold dB × 100,
+    the 2nd percentile of its valid values): amplitude and intensity DN are never negative; an SLC's
+    real or imaginary part is, but centres on 0, while a dB scene's median lies below 0 by a tenth
+    of its 2-98 % spread or more (-8 dB land, -20 dB water; a city's -5 dB of a 35 dB spread)."""
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
+    if v.size == 0:
+        return False, 0.0
+    p2, p50, p98 = (float(x) for x in np.percentile(v, [2, 50, 98]))
+    return p2 < SAR_DB_BELOW and p50 < -0.1 * (p98 - p2), p2
+
+
+def sar_db_note(p2: float, cfg: ReadConfig, name: str) -> str:
+    """The note for signed-integer sar read as dB (``sar_dn_in_db``; ``p2`` its 2nd percentile); ValueError
+    naming ``name`` where ``cfg.sar_db_range``, in dB, meets values of a factor nothing gives."""
+    k = cfg.sar_db_scale
+    unknown = k is None and p2 < SAR_DB_FLOOR
+    if unknown and cfg.sar_db_range is not None:
+        raise ValueError(f"{name}: sar_db_range {list(cfg.sar_db_range)} is in dB, but its integer values (down to "
+                         f"{p2:g}) are dB times a factor the file does not declare: give ReadConfig.sar_db_scale "
+                         "(0.01 for dB × 100)")
+    how = (f"dB × {1 / k:g} by the scale the file declares (GDAL scale {k:g})" if k else
+           "dB times a factor the file does not declare (ReadConfig.sar_db_scale=0.01 says dB × 100; the "
+           "percentile stretch is the same either way)" if unknown else "dB")
+    return (f"integer values down to {p2:g} (2nd percentile) are no amplitude (never negative): read as {how}; "
+            "ReadConfig.sar_input='amplitude' says otherwise")
 
 
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
