@@ -144,3 +144,40 @@ def test_rgb_bands_match_any_name_of_a_band(rgb):
 def test_rgb_bands_naming_no_band_is_refused_naming_it():
     with pytest.raises(ValueError, match=r"rgb_bands \['B08', 'B04', 'swir'\] must be 3 of .*; 'swir' names none of them$"):
         check_stem(_msi(["B02", "B03", "B04", "B08"], rgb_bands=["B08", "B04", "swir"]))
+
+
+@pytest.mark.parametrize("arch, extra, match", [
+    ("ViT-B-16", {"width": 512}, r"encoders.default.width 512 \(the preset's: 768\)"),
+    ("ViT-B-16", {"layers": 6, "heads": 8},
+     r"encoders.default.layers 6 \(the preset's: 12\), encoders.default.heads 8 \(the preset's: 12\) contradict;"),
+    ("ViT-B-16-quickgelu", {"quick_gelu": False}, r"quick_gelu false \(the preset is QuickGELU; for GELU use its plain "
+                                                  r"arch, 'ViT-B-16'\)"),
+])
+def test_an_arch_preset_against_explicit_dims_is_refused_naming_them(arch, extra, match):
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    enc = VisionConfig(arch=arch, image_size=32, **extra)
+    cfg = _tiny()
+    cfg = dataclasses.replace(cfg, encoders={**cfg.encoders, "default": enc})
+    with pytest.raises(ValueError, match=match):  # was: the preset won without a word
+        check_model_config(cfg, prefix="")
+    with torch.device("meta"), pytest.raises(ValueError, match=match.replace("default", "NAME")):  # the build too
+        build_encoder(enc)
+
+
+def test_an_arch_preset_takes_its_own_activation_unless_quick_gelu_is_set():
+    from open_clip.transformer import QuickGELU
+
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    def quick(**kw):
+        with torch.device("meta"):
+            enc = build_encoder(VisionConfig(image_size=32, **kw))
+        return isinstance(enc.visual.transformer.resblocks[0].mlp.gelu, QuickGELU)
+
+    assert quick(arch="ViT-B-16-quickgelu")  # was GELU: the default quick_gelu false was taken as asked
+    assert not quick(arch="ViT-B-16")
+    assert quick(arch="ViT-B-16", quick_gelu=True)  # OpenAI weights in a plain preset, as the configs do
+    assert not quick(arch="ViT-B-16", width=768, layers=12, heads=12)  # the preset's own dims, written out, pass
+    assert not quick(width=64) and quick(width=64, quick_gelu=True)

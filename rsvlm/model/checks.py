@@ -40,7 +40,7 @@ from rsvlm.model.llm import (
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
-from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, build_encoder, check_pretrained
+from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, build_encoder, check_arch_keys, check_pretrained
 from rsvlm.model.vlm import VLMConfig, check_stem_links
 
 
@@ -171,6 +171,7 @@ def _resolved(cfg: VisionConfig, key: str) -> dict:
     v = model_cfg["vision_cfg"]
     if isinstance(v.get("layers"), (list, tuple)) or v.get("timm_model_name"):
         raise ValueError(f"{key}.arch: open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
+    check_arch_keys(cfg, model_cfg, key)
     size = v["image_size"] if cfg.image_size is None else cfg.image_size  # 0 is no default: refused below
     return {"width": v["width"], "heads": None, "layers": v["layers"], "patch_size": v["patch_size"],
             "image_size": size if isinstance(size, int) else size[0]}

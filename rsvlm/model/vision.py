@@ -11,7 +11,7 @@ Limits: only ViTs (no ResNet / timm towers); OpenAI's TorchScript ``.pt`` archiv
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ class VisionConfig:
     patch_size: int = 8
     image_size: int | None = None  # None: the arch's own size (custom dims: 32); else positions are interpolated
     mlp_ratio: float = 4.0
-    quick_gelu: bool = False  # OpenAI CLIP weights were trained with QuickGELU
+    quick_gelu: bool | None = None  # None: the arch's own (custom dims: GELU); OpenAI CLIP weights need True
     pretrained: str | None = None  # local open_clip state dict (.safetensors, or .pt/.bin read weights_only)
     feature_layer: int = -2  # hidden state index as in HF hidden_states: 0 = embeddings, -1 = last block
     pos_embed: str = "learned"  # one of POS_EMBEDS: "learned" | "sincos2d" (fixed, open_clip's sin_cos_2d)
@@ -125,6 +125,30 @@ def check_pretrained(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
         check_safetensors(cfg.pretrained, f"{key}.pretrained")
 
 
+ARCH_DIMS = ("width", "layers", "heads", "patch_size", "mlp_ratio")  # an arch preset gives these
+
+
+def check_arch_keys(cfg: VisionConfig, model_cfg: dict, key: str = "encoders.NAME") -> None:
+    """ValueError naming ``key``'s fields that contradict the open_clip preset ``cfg.arch`` (``model_cfg``, from
+    ``open_clip.get_model_config``): a dim of ``ARCH_DIMS`` set to neither its default nor the preset's (the
+    preset won without a word), or ``quick_gelu: false`` for a QuickGELU preset (``…-quickgelu``).
+    ``quick_gelu: true`` for a GELU preset is taken (OpenAI weights in ``ViT-L-14-336``)."""
+    v = model_cfg["vision_cfg"]
+    preset = {"width": v.get("width"), "layers": v.get("layers"), "patch_size": v.get("patch_size"),
+              "mlp_ratio": v.get("mlp_ratio", 4.0),
+              "heads": v["width"] // v.get("head_width", 64) if isinstance(v.get("width"), int) else None}
+    defaults = {f.name: f.default for f in fields(VisionConfig)}
+    odd = [f"{key}.{k} {getattr(cfg, k)} (the preset's: {preset[k]})" for k in ARCH_DIMS
+           if getattr(cfg, k) != defaults[k] and getattr(cfg, k) != preset[k]]
+    if cfg.quick_gelu is False and model_cfg.get("quick_gelu", False):
+        odd.append(f"{key}.quick_gelu false (the preset is QuickGELU; for GELU use its plain arch, "
+                   f"{cfg.arch.removesuffix('-quickgelu')!r})")
+    if odd:
+        raise ValueError(f"{key}.arch {cfg.arch!r} gives the tower's dims and activation, which {', '.join(odd)} "
+                         f"contradict{'s' if len(odd) == 1 else ''}; drop them, or drop arch to build a tower of "
+                         "your own dims")
+
+
 class OpenClipEncoder(nn.Module):
     """open_clip ``VisionTransformer`` run up to ``feature_layer``; returns patch tokens (no CLS)."""
 
@@ -140,14 +164,15 @@ class OpenClipEncoder(nn.Module):
             vcfg = dict(model_cfg["vision_cfg"])
             if cfg.image_size is not None:
                 vcfg["image_size"] = cfg.image_size
+            check_arch_keys(cfg, model_cfg)
             embed_dim = model_cfg["embed_dim"]
-            quick_gelu = cfg.quick_gelu or model_cfg.get("quick_gelu", False)
+            quick_gelu = model_cfg.get("quick_gelu", False) if cfg.quick_gelu is None else cfg.quick_gelu
         else:
             if cfg.width % cfg.heads:
                 raise ValueError(f"vision width {cfg.width} is not divisible by heads {cfg.heads}")
             vcfg = dict(width=cfg.width, layers=cfg.layers, head_width=cfg.width // cfg.heads,
                         patch_size=cfg.patch_size, image_size=32 if cfg.image_size is None else cfg.image_size, mlp_ratio=cfg.mlp_ratio)
-            embed_dim, quick_gelu = cfg.width, cfg.quick_gelu
+            embed_dim, quick_gelu = cfg.width, bool(cfg.quick_gelu)
         if isinstance(vcfg.get("layers"), (list, tuple)) or vcfg.get("timm_model_name"):
             raise ValueError(f"open_clip architecture {cfg.arch!r} is not a ViT; only ViTs are supported")
         vcfg["pos_embed_type"] = "sin_cos_2d" if cfg.pos_embed == "sincos2d" else "learnable"
