@@ -144,3 +144,11 @@ def test_int16_sar_of_db_without_a_declared_scale_is_told_by_its_values(tmp_path
 def test_an_int16_slc_part_centred_on_zero_is_not_taken_for_db(tmp_path):
     img = read_image(_db100(tmp_path, "i.tif", iq=True), "sar")
     assert not any("read as dB" in n for n in img.notes)
+
+
+def test_rgb_bands_may_be_written_comma_separated_as_band_lists_are():
+    """A string was taken letter by letter: "must be 3 of the image's bands" for ['B', '0', '8', ',', …]."""
+    data = np.zeros((4, 8, 8), np.float32)
+    data[3] = 0.4  # B08
+    img = _img(data, "msi", ["B02", "B03", "B04", "B08"])
+    assert tuple(to_display_rgb(img, rgb_bands="B08, B04,B03")[0, 0]) == (255, 0, 0)

@@ -78,6 +78,8 @@ def _display_bands(img, rgb_bands) -> list[int]:
     name may repeat: ``["VV", "VH", "VV"]``), else the bands named as colours (an optical file
     stored B, G, R is drawn R, G, B), else the first three (two as (1, 2, 2), one as grey)."""
     names = list(img.bands)
+    if isinstance(rgb_bands, str):  # "B08,B04,B03", as --bands is written: was taken letter by letter
+        rgb_bands = [b.strip() for b in rgb_bands.split(",")]
     if rgb_bands is not None:
         if img.modality == "ir":
             raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} picks 3 bands for a colour composite, but an "
@@ -102,7 +104,8 @@ def _inferno_lut() -> np.ndarray:
 
 
 def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno") -> np.ndarray:
-    """RSImage → uint8 (H, W, 3) for display (see module doc for each modality).
+    """RSImage → uint8 (H, W, 3) for display (see module doc for each modality); ``rgb_bands``: the 3
+    band names drawn as red, green and blue, as a list or comma-separated (``"B08,B04,B03"``).
 
     Works a band at a time in uint8: its memory is the output and one float band beside the image.
     """
