@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter
@@ -311,6 +312,10 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         if swept := sweep_temps(Path(args.out)):  # a scoring killed while writing --out
             print(f"note: {swept}")
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare)
+    if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
+        from rsvlm.predictions import replace_text  # a kill leaves the old scores or the new, not half a file
+
+        replace_text(Path(args.out), json.dumps(scores, indent=1, sort_keys=False) + "\n")
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
     if details:
@@ -324,9 +329,6 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         if scores.get(key):
             print(f"note: {scores[key]} {what}")
     if args.out:
-        from rsvlm.predictions import replace_text  # a kill leaves the old scores or the new, not half a file
-
-        replace_text(Path(args.out), json.dumps(scores, indent=1, sort_keys=False) + "\n")
         print(f"scores written to {args.out}")
     return scores
 
@@ -470,9 +472,13 @@ def out_dir(path: str | Path) -> None:
 
 def main_guard(fn: Callable[[], Any]) -> None:
     """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback, Ctrl-C one
-    line and exit 130."""
+    line and exit 130, stdout closed by its reader (``| head``) nothing (exit 0)."""
     try:
         fn()
+        sys.stdout.flush()  # a pipe's buffer: its broken pipe surfaces here, not at the interpreter's exit (status 120)
+    except BrokenPipeError:  # stdout piped into `head`: the reader stopped, nothing went wrong (--out is written)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's recipe: the exit flush raised again
+        sys.exit(0)
     except KeyboardInterrupt:  # Ctrl-C minutes into a large set: a traceback from deep in pycocotools
         print("interrupted: nothing was written", file=sys.stderr)
         sys.exit(130)

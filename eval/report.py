@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> dict:
         ap.error(f"--out {args.out}: the JSON beside it, {args.out.with_suffix('.json')}, would overwrite a score file")
     rep = build(scores)
     md = to_markdown(rep)
-    print(md)
-    if args.out:
+    if args.out:  # before printing: `… | head` closing stdout under the table left no report
         args.out.write_text(md)
         args.out.with_suffix(".json").write_text(json.dumps(rep, indent=1) + "\n")
+    print(md)
+    if args.out:
         print(f"report written to {args.out} and {args.out.with_suffix('.json')}")
     return rep
 

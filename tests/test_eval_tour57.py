@@ -237,3 +237,28 @@ def test_a_size_given_as_text_is_named_in_the_error(tmp_path):
     rec = record("a", "ground", [SHIP]) | {"meta": {"width": "512", "height": 512}}
     with pytest.raises(common.ScoreError, match=r"record 'a': .* \(got '512' x 512\)"):
         run(tmp_path, "grounding", [rec], [{"id": "a", "answer": "None."}])
+
+
+def _closed_stdout(args, cwd):
+    """Run ``python -m ARGS`` with stdout a pipe closed before it writes (``… | head -0``)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    proc.stdout.close()
+    return proc.wait(timeout=60), proc.stderr.read().decode()
+
+
+def test_scores_and_reports_are_written_when_stdout_is_piped_into_head(tmp_path):
+    """The table was printed before --out was written: stdout closed under it, the scores were lost
+    behind 'error: [Errno 32] Broken pipe' (exit status 2)."""
+    recs = [vqa_record(str(i), "yes") | {"meta": {"qtype": f"question type {i}"}} for i in range(300)]  # > 8 KiB out
+    gt = write(tmp_path / "gt.jsonl", recs)
+    pred = write(tmp_path / "pred.jsonl", [{"id": r["id"], "answer": "yes"} for r in recs])
+    rc, err = _closed_stdout(["eval.vqa", "--gt", gt, "--pred", pred, "--out", "s/vqa.json"], tmp_path)
+    assert (rc, err) == (0, "") and json.loads((tmp_path / "s/vqa.json").read_text())["accuracy"] == 1.0
+    rc, err = _closed_stdout(["eval.report", "--dir", "s", "--out", "r.md"], tmp_path)
+    assert (rc, err) == (0, "") and (tmp_path / "r.md").is_file() and (tmp_path / "r.json").is_file()
