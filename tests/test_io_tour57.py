@@ -152,3 +152,14 @@ def test_rgb_bands_may_be_written_comma_separated_as_band_lists_are():
     data[3] = 0.4  # B08
     img = _img(data, "msi", ["B02", "B03", "B04", "B08"])
     assert tuple(to_display_rgb(img, rgb_bands="B08, B04,B03")[0, 0]) == (255, 0, 0)
+
+
+def test_scaling_may_be_a_dict_of_read_config_fields_and_a_wrong_key_is_named(tmp_path):
+    """A dict (a YAML or JSON config's) met "replace() should be called on dataclass instances"."""
+    p = _db100(tmp_path, "d.tif")
+    img = read_image(p, "sar", scaling={"sar_db_scale": 0.01, "sar_db_range": [-25, 0]})
+    assert abs(img.data[0, :, :32].mean() - 3 / 25) < 0.05
+    with pytest.raises(ValueError, match="sar_db_rang is no ReadConfig field .*sar_db_range"):
+        read_image(p, "sar", scaling={"sar_db_rang": [-25, 0]})
+    with pytest.raises(TypeError, match="ReadConfig or a dict"):
+        read_image(p, "sar", scaling=[-25, 0])

@@ -97,10 +97,10 @@ class SceneReader:
     """
 
     def __init__(self, path, modality: str | None = None, bands: list[str] | None = None,
-                 scaling: sc.ReadConfig | None = None):
+                 scaling: sc.ReadConfig | dict | None = None):
         self.paths = _as_paths(path)
         self.name = ", ".join(_names(path))
-        self.cfg = dataclasses.replace(scaling) if scaling is not None else sc.ReadConfig()
+        self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
         with library_messages() as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
             self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
@@ -435,8 +435,9 @@ def _and(a, b):
 
 
 def read_image(path, modality: str | None = None, bands: list[str] | None = None, window: Window | None = None,
-               scaling: sc.ReadConfig | None = None) -> RSImage:
-    """Read a file (or one file per band) as one ``RSImage``; ``window`` = (x0, y0, w, h) or whole image.
+               scaling: sc.ReadConfig | dict | None = None) -> RSImage:
+    """Read a file (or one file per band) as one ``RSImage``; ``window`` = (x0, y0, w, h) or whole image;
+    ``scaling`` a ``ReadConfig`` or a dict of its fields.
 
     Raises FileNotFoundError (missing), ImageReadError (truncated/corrupt; a ValueError), ValueError
     (wrong band count, dtype or modality, band files on different grids) — each naming the file.
@@ -446,7 +447,7 @@ def read_image(path, modality: str | None = None, bands: list[str] | None = None
 
 
 def read_window(path, window: Window, modality: str | None = None, bands: list[str] | None = None,
-                scaling: sc.ReadConfig | None = None) -> RSImage:
+                scaling: sc.ReadConfig | dict | None = None) -> RSImage:
     """One window of a scene. Pass the ``scaling`` of a ``SceneReader`` to scale windows alike;
     without it, the stretch comes from the whole scene (a decimated read) on every call."""
     return read_image(path, modality, bands, window, scaling)

@@ -43,6 +43,25 @@ class ReadConfig:
     gdal_cache_mb: int = 64  # GDAL block cache used by windowed reads (bounds peak memory)
 
 
+def as_config(scaling) -> ReadConfig:
+    """A copy of ``scaling``: a ``ReadConfig``, a mapping of its fields (a YAML or JSON config's), or
+    None (the defaults); ValueError naming a key that is no field, TypeError for anything else (a dict
+    met dataclasses' "replace() should be called on dataclass instances")."""
+    import dataclasses
+
+    if scaling is None:
+        return ReadConfig()
+    if isinstance(scaling, ReadConfig):
+        return dataclasses.replace(scaling)
+    if isinstance(scaling, dict):
+        names = [f.name for f in dataclasses.fields(ReadConfig)]
+        if unknown := [k for k in scaling if k not in names]:
+            raise ValueError(f"scaling: {', '.join(map(str, unknown))} {'is' if len(unknown) == 1 else 'are'} no "
+                             f"ReadConfig field (those are {', '.join(names)})")
+        return ReadConfig(**scaling)
+    raise TypeError(f"scaling must be a ReadConfig or a dict of its fields, not {type(scaling).__name__}")
+
+
 def check_config(cfg: ReadConfig) -> None:
     """ValueError naming the setting where ``cfg`` cannot scale anything: an unknown ``sar_input``, or
     a range that is not [low, high] with low < high (reversed it turned the image over, equal ends or
