@@ -60,10 +60,10 @@ def context_of(model) -> int | None:
     return context_length(llm) if llm is not None and hasattr(llm, "config") else None
 
 
-def context_note(n: int, of: int, ctx: int | None) -> str:
-    """The note on ``n`` of ``of`` answers that ran past the LLM's context of ``ctx`` tokens, as
-    predict and eval say it."""
-    return (f"{n} of the {of} answer(s) ran past the LLM's context of {ctx or '?'} tokens (prompt and answer; "
+def context_note(n: int, of: int, ctx: int | None, what: str = "answer(s)") -> str:
+    """The note on ``n`` of ``of`` answers (``what``) that ran past the LLM's context of ``ctx`` tokens,
+    as predict and eval say it."""
+    return (f"{n} of the {of} {what} ran past the LLM's context of {ctx or '?'} tokens (prompt and answer; "
             "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them short of it")
 
 

@@ -37,12 +37,14 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     shapes only or text only is fused over the image's mirror views (rsvlm.tta; where a view was
     refused, and the view answers left out of the fusion, go to ``notes``); a fused answer is ``cut``,
     or ``past_context``, where the plain one or any view's was. ``notes`` also says which was cut: the
-    answer, or a view answer fused into it. ``min_objects``, ``by_class``: see
+    answer, or a view answer fused into it, and which ran past the LLM's context: the answer, or which
+    view answers (a warning: its line starts "warning: "). ``min_objects``, ``by_class``: see
     ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     answer = generate(msgs, inputs)[0]
+    past = inf.is_past_context(answer)
     said = [inf.cut_note(max_new_tokens)] if inf.is_cut(answer) else []  # under the grammar it reads as whole
     if tta is not None:
         from rsvlm.tta import fused_answers
@@ -52,8 +54,14 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
+        if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"
+            views = ", ".join(map(repr, fused.past_views))
+            said.append("warning: " + inf.context_note(len(fused.past_views), (fused.answers or 1) - 1, inf.context_of(
+                model), f"view answer(s) fused into it ({views}; not the answer itself)"))
         if fused is not None:
             answer = fused.as_answer()
+    if past:  # its end is unreliable; generate no longer warns a batch at a time
+        said.append(f"warning: {inf.context_note(1, 1, inf.context_of(model))}")
     if notes is not None:
         notes += said
     return answer
@@ -65,7 +73,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
     are merged). Each tile's entry in ``answers`` has ``"cut": true`` where the token limit stopped
     its answer (or one fused into it), ``"past_context": true`` where its prompt and answer (or one
-    fused into it) ran past the LLM's context, a ``"note"`` where a view of it was refused, and a
+    fused into it) ran past the LLM's context (``"past_views"``: the views whose answers did, where
+    its own answer did not), a ``"note"`` where a view of it was refused, and a
     ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``)."""
     from rsvlm import geometry
 
@@ -85,6 +94,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
             (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
+            only_views = list(f.past_views) if f is not None and not past else []  # past the context: views only
             if f is not None:  # fused over the views: shapes only, or short text's vote (as untiled)
                 text, cut, past = f.answer, f.cut, f.past_context
                 if f.objects is not None:
@@ -92,6 +102,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
                             **({"past_context": True} if past else {}),
+                            **({"past_views": only_views} if only_views else {}),
                             **({"note": refused[k]} if k in refused else {}),
                             **({"tta_note": f.note} if f is not None and f.note else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
@@ -328,7 +339,9 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             say(f"note: {len(notes)} of {len(tiles)} tile(s) fused without some view answers (\"tta_note\" in "
                 f"--out's tiles; first: {notes[0]})")
         if n_past := sum(bool(t.get("past_context")) for t in tiles):
+            only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
             say(f"warning: {inf.context_note(n_past, len(tiles), inf.context_of(model))}"
+                + (f" ({only} of them only in view answers fused into them, named in \"past_views\")" if only else "")
                 + ("; they are marked \"past_context\": true in --out's tiles" if args.out else ""))
         nodata = merger.n_nodata
         skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
@@ -354,10 +367,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         result["cut"] = cut
         result["past_context"] = inf.is_past_context(answer)
         print(text)
-        for note in notes:  # the cut one too, the answer's or a view's (ask)
-            say(f"note: {note}")
-        if result["past_context"]:  # its end is unreliable; generate no longer warns a batch at a time
-            say(f"warning: {inf.context_note(1, 1, inf.context_of(model))}")
+        for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
+            say(note if note.startswith("warning: ") else f"note: {note}")
     if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer
         say(f"note: --min-score {args.min_score} has nothing to drop: the answer has no objects")
     elif args.min_score > 0:

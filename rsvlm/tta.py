@@ -321,6 +321,7 @@ class Fused:
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
+    past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
     note: str | None = None  # how many view answers were left out of the fusion, and why (``_unfused``)
     answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
 
@@ -370,7 +371,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote. A fused
     answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
-    likewise (``Answer.past_context``: a view's prompt and answer can run longer), and its ``note``
+    likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
+    the views whose answers did), and its ``note``
     counts the view answers left out (``_unfused``: geometry that does not parse, ...).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
@@ -388,6 +390,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
     n_asked: dict[int, int] = {}  # record → other views answered
+    past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     for i, (text, scores) in enumerate(first):
         h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
         dec = geometry.decode(text, w, h)
@@ -417,6 +420,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             text, scores = answer
             cut[i] = cut[i] or is_cut(answer)
             past[i] = past[i] or is_past_context(answer)
+            if is_past_context(answer):
+                past_views.setdefault(i, []).append(view)
             n_asked[i] = n_asked.get(i, 0) + 1
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
@@ -448,7 +453,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
-        said = {"cut": cut[i], "past_context": past[i], "answers": 1 + n_asked.get(i, 0),
+        said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
+                "answers": 1 + n_asked.get(i, 0),
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None}
         if not shapes:
             fused[i] = Fused(vote(views[i]), **said)

@@ -40,3 +40,65 @@ def test_the_crops_of_a_ground_question_may_answer_without_a_box(tiny):  # noqa:
         (fused,) = tta.fused_answers(ask, [_ground()], [image], [inf.Answer(BOX, [0.9])], tta.FuseConfig(views="crops"))
     assert answered == ["None."] * 4  # no crop held to a box
     assert fused is not None and fused.note is None and fused.answer == BOX and fused.answers == 5
+
+
+def test_predict_says_which_view_answers_ran_past_the_context(monkeypatch):
+    """--tta: "1 of the 1 answer(s) ran past the LLM's context" where only a view's answer had."""
+    import types
+
+    from test_tta_tour55b import _PastOnView, image
+
+    from rsvlm import predict
+    from rsvlm.data.conversation import PromptConfig
+
+    processor = types.SimpleNamespace(prompt=PromptConfig())
+    said = {}
+    for past in (None, 0, 2):  # none, the plain answer (call 0), view 'v' (call 2 of "", h, v, hv)
+        monkeypatch.setattr(inf, "answerer", lambda *a, past=past, **k: _PastOnView(BOX, past))
+        said[past] = []
+        answer = predict.ask(None, processor, [image()], "[det] Detect every ship.", 64, tta=tta.FuseConfig(),
+                             notes=said[past])
+        assert answer.past_context is (past is not None)
+    assert said[None] == []
+    assert said[0] == ["warning: 1 of the 1 answer(s) ran past the LLM's context of ? tokens (prompt and answer; "
+                       "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them "
+                       "short of it"]
+    assert len(said[2]) == 1 and said[2][0].startswith(
+        "warning: 1 of the 3 view answer(s) fused into it ('v'; not the answer itself) ran past the LLM's context")
+
+
+def _past_on_views(monkeypatch):
+    """``inference.answerer``: a box to every prompt, the answers of the second call on (the views) past
+    the LLM's context."""
+    calls = []
+
+    def answerer(*a, **k):
+        def generate(msgs, inputs):
+            calls.append(len(msgs))
+            return [inf.Answer(BOX, [0.9], past_context=len(calls) > 1) for _ in msgs]
+
+        return generate
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+
+
+def test_predict_cli_says_only_view_answers_ran_past_the_context(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    import json
+
+    from rsvlm.cli import main
+
+    _past_on_views(monkeypatch)
+    run = ["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu", "--tta", "flip"]
+    out = tmp_path / "r.json"
+    assert main([*run, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 of the 1 answer(s)" not in err
+    assert "warning: 3 of the 3 view answer(s) fused into it ('h', 'v', 'hv'; not the answer itself) ran past" in err
+    assert json.loads(out.read_text())["past_context"] is True  # the fused answer holds theirs
+
+    _past_on_views(monkeypatch)
+    assert main([*run, "--out", str(out), "--tile", "32", "--overlap", "0", "--batch-size", "8"]) == 0
+    tiles = json.loads(out.read_text())["tiles"]
+    assert [t["past_views"] for t in tiles] == [["h", "v", "hv"]] * 6
+    assert "6 of the 6 answer(s) ran past the LLM's context" in (err := capsys.readouterr().err)
+    assert "(6 of them only in view answers fused into them, named in \"past_views\")" in err
