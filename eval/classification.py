@@ -3,7 +3,8 @@
 ``python -m eval.classification --gt GT.jsonl --pred PRED.jsonl [--out scores.json]``
 
 The class is the reference answer of each ``cls`` record; a prediction is right when its answer
-equals it after ``eval.text.normalize_answer`` (so ``"A church."`` matches ``church``). It
+equals it after ``eval.text.normalize_answer`` without its yes/no folding (so ``"A church."`` matches
+``church``, and xBD's ``no-damage`` is not the answer ``"No."``). It
 cannot accept synonyms or a class hidden in a sentence (``"This is a church"`` is wrong).
 Missing and unparseable answers are wrong and appear in the confusion matrix as the
 columns ``(missing)`` and ``(unparseable)``; answers that are no ground-truth class are
@@ -25,9 +26,9 @@ def predicted_label(item: common.Item) -> tuple[str | None, str]:
     if item.pred is None:
         return None, common.MISSING
     ans = item.pred.get("answer")
-    if not isinstance(ans, str) or not normalize_answer(ans):
+    if not isinstance(ans, str) or not normalize_answer(ans, yes_no=False):
         return None, common.UNPARSEABLE
-    return normalize_answer(ans), common.OK
+    return normalize_answer(ans, yes_no=False), common.OK
 
 
 def score(items: list[common.Item], args=None) -> dict:
@@ -35,7 +36,7 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "classification"):
         pred, status = predicted_label(it)
         statuses.append(status)
-        pairs.append((normalize_answer(common.gt_answer(it.record)), pred, status))
+        pairs.append((normalize_answer(common.gt_answer(it.record), yes_no=False), pred, status))
     classes = sorted({g for g, _, _ in pairs})
     confusion: dict[str, Counter] = defaultdict(Counter)
     for gt, pred, status in pairs:

@@ -88,12 +88,15 @@ def caption_text(text: str) -> str:
     return " ".join(_GEOMETRY.sub(" ", _PHRASE.sub(r" \2 ", text)).split())
 
 
-def normalize_answer(text: str) -> str:
-    """The comparable form of a short answer (see the module docstring)."""
+def normalize_answer(text: str, yes_no: bool = True) -> str:
+    """The comparable form of a short answer (see the module docstring); ``yes_no=False`` leaves out
+    step 7, for class names (``no damage`` is a class of its own, not ``no``)."""
     s = _TAG.sub("", text.strip().lower()).strip()
     s = _PUNCT.sub(" ", s)
     words = number_words(s.split())
     words = [w for w in words if w not in ARTICLES]
+    if not yes_no:
+        return " ".join(words)
     if words and words[0] in YES:
         return "yes"
     if words and words[0] in NO:

@@ -262,3 +262,18 @@ def test_scores_and_reports_are_written_when_stdout_is_piped_into_head(tmp_path)
     assert (rc, err) == (0, "") and json.loads((tmp_path / "s/vqa.json").read_text())["accuracy"] == 1.0
     rc, err = _closed_stdout(["eval.report", "--dir", "s", "--out", "r.md"], tmp_path)
     assert (rc, err) == (0, "") and (tmp_path / "r.md").is_file() and (tmp_path / "r.json").is_file()
+
+
+def cls_record(rid, answer):
+    return {"id": rid, "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": "<image>\n[cls] What is the damage level?"},
+                              {"from": "gpt", "value": answer}]}
+
+
+def test_a_class_whose_name_starts_with_no_is_not_the_answer_no(tmp_path):
+    """xBD's no-damage was folded to "no" as a VQA answer is: "No." and "Nope" were right, the class read "no"."""
+    recs = [cls_record("a", "no-damage"), cls_record("b", "no-damage"), cls_record("c", "destroyed")]
+    preds = [{"id": "a", "answer": "No damage."}, {"id": "b", "answer": "No."}, {"id": "c", "answer": "destroyed"}]
+    got = run(tmp_path, "classification", recs, preds)
+    assert got["n_correct"] == 2 and got["per_class_accuracy"] == {"destroyed": 1.0, "no damage": 0.5}
+    assert got["confusion_matrix"]["no damage"] == {"no damage": 1, "(other)": 1}
