@@ -163,3 +163,16 @@ def test_scaling_may_be_a_dict_of_read_config_fields_and_a_wrong_key_is_named(tm
         read_image(p, "sar", scaling={"sar_db_rang": [-25, 0]})
     with pytest.raises(TypeError, match="ReadConfig or a dict"):
         read_image(p, "sar", scaling=[-25, 0])
+
+
+def test_empty_masks_of_tile_answers_are_counted_and_said_not_dropped_unsaid(tmp_path, capsys):
+    from rsvlm.io import TileMerger, run_tiled
+
+    p = write_tif(tmp_path / "t.tif", np.random.default_rng(0).integers(0, 255, (3, 64, 64), dtype=np.uint8))
+    empty = {"kind": "mask", "label": "pond", "mask": np.zeros((32, 32), bool)}
+    full = {"kind": "mask", "label": "pond", "mask": np.ones((32, 32), bool)}
+    merger = TileMerger()
+    objects = run_tiled(p, lambda ims: [[empty, full]] * len(ims), tile=32, overlap=0, merger=merger)
+    assert merger.n_empty_masks == 4 and len(objects) == 4  # (masks that only touch at a seam stay apart)
+    assert merger.notes == ["4 mask(s) in the tile answers hold no pixel: no object, not kept"]
+    assert "4 mask(s) in the tile answers hold no pixel" in capsys.readouterr().err

@@ -126,6 +126,7 @@ class TileMerger:
         self.n_tiles = 0
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
         self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
+        self.n_empty_masks = 0  # tile answers' masks without a pixel: no object to keep (said in ``notes``)
 
     def add(self, window: Window, objects: list[dict]) -> None:
         x0, y0 = window[0], window[1]
@@ -134,6 +135,8 @@ class TileMerger:
             if shifted is not None:
                 self._items.append({"obj": shifted, "tile": self.n_tiles, "window": tuple(window),
                                     "order": len(self._items)})
+            else:  # was dropped without a word
+                self.n_empty_masks += 1
         self.n_tiles += 1
 
     @property
@@ -145,7 +148,12 @@ class TileMerger:
         return touches_inner_edge(geom.bounds, it["window"], scene, self.edge_tol)
 
     def result(self) -> list[dict]:
+        """The scene's objects, duplicates merged; masks without a pixel are counted in ``notes``."""
         from rsvlm.io.georef import object_geometry
+
+        if self.n_empty_masks:
+            said = f"{self.n_empty_masks} mask(s) in the tile answers hold no pixel: no object, not kept"
+            self.notes = [n for n in self.notes if not n.endswith("hold no pixel: no object, not kept")] + [said]
 
         scene = self.scene_size or (max((it["window"][0] + it["window"][2] for it in self._items), default=0),
                                     max((it["window"][1] + it["window"][3] for it in self._items), default=0))
@@ -400,8 +408,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     reads (``decodes_from_start``) the strip of the scene's width its row of windows is cut from
     (``RowReader``); the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata (a scene's collar) is not given to
     ``predict_fn``. Pass a ``TileMerger`` to read its counts (``n_tiles``, ``n_nodata`` of those
-    skipped, ``n_objects_in``) afterwards, and its ``notes``: what a window's read said that the
-    scene's did not (printed as it comes, with ``progress``).
+    skipped, ``n_objects_in``, ``n_empty_masks``) afterwards, and its ``notes``: what a window's read said
+    that the scene's did not, and how many masks of the answers held no pixel (printed with ``progress``).
     """
     from tqdm.auto import tqdm
 
@@ -444,4 +452,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 bar.update(len(batch))
                 if merger.n_nodata:
                     bar.set_postfix(nodata=merger.n_nodata)
-        return merger.result()
+        said = list(merger.notes)
+        objects = merger.result()
+        for note in (n for n in merger.notes if n not in said and progress):  # what merging found (empty masks)
+            print(f"[{scene.name}] {note}", file=sys.stderr)
+        return objects
