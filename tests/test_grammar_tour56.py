@@ -83,8 +83,8 @@ def text_ids(tok, text: str) -> list[int]:
 
 def run_scripted(tok, want: list[str], budget: int, **kw) -> str:
     """``generation.decode`` under the grammar with a fake LLM that ranks the tokens of ``want`` (rsvlm
-    tokens or one character each) first at its steps, EOS then, and else ``</ref>``, a point at
-    location 5: the answer's text."""
+    tokens or one character each) first at its steps, EOS then, and else ``</ref>``, a point (or, where
+    no point may come, a box) at location 5: the answer's text."""
     from types import SimpleNamespace
 
     import torch
@@ -94,7 +94,8 @@ def run_scripted(tok, want: list[str], budget: int, **kw) -> str:
 
     eos, vocab = tok.eos_token_id, len(tok)
     fallback = {eos: 9.0, tok.convert_tokens_to_ids("</ref>"): 8.0, tok.convert_tokens_to_ids("<point>"): 7.0,
-                tok.convert_tokens_to_ids("<loc_5>"): 6.0, tok.convert_tokens_to_ids("</point>"): 5.0}
+                tok.convert_tokens_to_ids("<box>"): 6.5, tok.convert_tokens_to_ids("<loc_5>"): 6.0,
+                tok.convert_tokens_to_ids("</point>"): 5.0, tok.convert_tokens_to_ids("</box>"): 5.0}
     steps = [tok.convert_tokens_to_ids(w) if w.startswith("<") and len(w) > 1 else text_ids(tok, w)[0] for w in want]
 
     def llm(inputs_embeds, **_):
@@ -116,19 +117,19 @@ def run_scripted(tok, want: list[str], budget: int, **kw) -> str:
 def test_a_ground_answer_needs_a_shape_before_it_ends(tok):
     """DESIGN.md: a [ground] answer is one or more boxes. The grammar let it end on none ("None.");
     with ``need_shape`` it writes one, and keeps the room for it."""
-    eos, point = tok.eos_token_id, tok.convert_tokens_to_ids("<point>")
+    eos, open_box = tok.eos_token_id, tok.convert_tokens_to_ids("<box>")
     box = [tok.convert_tokens_to_ids(t) for t in ["<box>", "<loc_1>", "<loc_2>", "<loc_3>", "<loc_4>", "</box>"]]
     assert allowed_after(tok, [])[eos] and allowed_after(tok, text_ids(tok, "None."))[eos]
     assert not allowed_after(tok, [], need_shape=True)[eos]
     assert not allowed_after(tok, text_ids(tok, "None."), need_shape=True)[eos]
     assert allowed_after(tok, box, need_shape=True)[eos]  # one shape closed: it may end
-    near = allowed_after(tok, text_ids(tok, "It is"), left=4, need_shape=True)
-    assert near.nonzero().flatten().tolist() == [point]  # the last room left is the shape's
-    assert allowed_after(tok, [], left=3, need_shape=True)[eos]  # no shape fits at all: as it was
+    near = allowed_after(tok, text_ids(tok, "It is"), left=6, need_shape=True)
+    assert near.nonzero().flatten().tolist() == [open_box]  # the last room left is the box's (tour 57: a box)
+    assert allowed_after(tok, [], left=5, need_shape=True)[eos]  # no box fits at all: as it was
     assert run_scripted(tok, list("None."), 30) == "None."
     held = run_scripted(tok, list("None."), 30, need_shape=True)
-    assert held == "None.<point><loc_5><loc_5></point>"
-    assert [o["kind"] for o in geometry.decode(held, 100, 100).objects] == ["point"]
+    assert held == "None.<box><loc_5><loc_5><loc_5><loc_5></box>"
+    assert [o["kind"] for o in geometry.decode(held, 100, 100).objects] == ["box"]
     assert run_scripted(tok, list("None."), 30, need_shape=[False]) == "None."
     with pytest.raises(ValueError, match="need_shape has 2 entries for a batch of 1"):
         allowed_after(tok, [], need_shape=[True, False])

@@ -139,27 +139,27 @@ def test_the_tta_help_of_predict_and_eval_says_short_text_is_voted_too():
 
 
 def test_a_ground_answer_the_token_limit_left_no_room_for_a_shape_is_marked_cut(tiny):
-    """Under 4 tokens no shape fits, so the grammar owes none: the answer ended on EOS, shapeless, and
-    predict and eval said nothing of the limit that let it."""
+    """Under 6 tokens no box fits, so the grammar owes none: the answer ended on EOS, shapeless, and
+    predict and eval said nothing of the limit that let it (tour 57: the owed shape is a box, not a point)."""
     from rsvlm import answering
 
     model, proc = tiny
     msgs = [[{"role": "user", "content": "[ground] the ship"}], [{"role": "user", "content": "[cls] the scene?"}]]
     with scripted(model, list("No")):
-        tight = answering.answerer(model, proc, 3)(msgs, [[], []])
-        room = answering.answerer(model, proc, 4)(msgs, [[], []])
-        free = answering.answerer(model, proc, 3, constrain=False)(msgs, [[], []])
+        tight = answering.answerer(model, proc, 5)(msgs, [[], []])
+        room = answering.answerer(model, proc, 6)(msgs, [[], []])
+        free = answering.answerer(model, proc, 5, constrain=False)(msgs, [[], []])
     assert [(a.text, a.cut) for a in tight] == [("No", True), ("No", False)]
-    assert kinds(room[0].text) == ["point"] and [a.text for a in free] == ["No", "No"] and not free[0].cut
+    assert kinds(room[0].text) == ["box"] and [a.text for a in free] == ["No", "No"] and not free[0].cut
 
 
 def test_chat_marks_a_ground_answer_the_token_limit_left_no_room_for_a_shape_as_cut(tiny):
     from rsvlm.model.session import ChatSession
 
     model, proc = tiny
-    for limit, constrain, cut in ((3, True, True), (4, True, True), (3, False, False), (30, True, False)):
+    for limit, constrain, cut in ((5, True, True), (6, True, True), (5, False, False), (30, True, False)):
         chat = ChatSession(model, proc, max_new_tokens=limit, constrain=constrain)
         with scripted(model, list("No")):
             answer = chat.ask("[ground] the ship")
         assert chat.stats[-1]["cut"] is cut, (limit, constrain, answer)
-        assert (answer == "No") is (limit == 3), answer  # 4 tokens: a point, cut (no room left for EOS)
+        assert (answer == "No") is (limit == 5), answer  # 6 tokens: a box, cut (no room left for EOS)

@@ -12,7 +12,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   word must come before EOS or another ``<ref>`` (``geometry.decode`` reports a label with neither).
   Where EOS may not come, neither may text that finishes one of the chat template's stop strings
   (``generate`` would cut the answer there: ``<ref>sh`` of ``<ref>sh<|end|>``).
-* An answer that needs a shape (``need_shape``: a ``[ground]`` question) takes no EOS before one.
+* An answer that needs a shape (``need_shape``: a ``[ground]`` question, DESIGN.md's "one or more
+  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one.
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -51,11 +52,16 @@ SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and
 MIN_POLY_LOCS = 6
 # fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row></mask>
 SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
-SMALLEST_SHAPE = min(SHAPE_COST.values())  # tokens of the cheapest shape, a <point>: under it none fits
-LABEL_ROOM = 2 + SMALLEST_SHAPE  # inside a label: one more token, </ref>, then a <point> shape
+CHEAPEST = min(SHAPE_COST.values())  # tokens of the cheapest shape, a <point>: under it none fits
+BOX_KINDS = ("box", "obb")  # the shapes of a need_shape ([ground]) answer: DESIGN.md, "one or more boxes"
+# tokens of the smallest shape an answer owes (a <box>): under it the grammar owes none, and answering and
+# the chat session mark a [ground] answer with no shape cut by the limit
+SMALLEST_SHAPE = min(SHAPE_COST[k] for k in BOX_KINDS)
+LABEL_ROOM = 2 + CHEAPEST  # inside a label: one more token, </ref>, then a <point> shape
 # … and <ref> with a label token and the smallest shape after it: a label the budget would leave
 # empty or without a shape is never opened
 OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
+BOX_OPEN_COST = {"ref": 3 + SMALLEST_SHAPE, **{k: SHAPE_COST[k] for k in BOX_KINDS}}  # the same in a [ground] answer
 BUDGET_REACH = max(OPEN_COST.values())  # with this many tokens left or more, the budget hides nothing
 RUN_KEEP = 64  # text tokens kept to find a stop string begun in them: 16 characters at 4 bytes a token
 
@@ -108,7 +114,7 @@ class _State:
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
     said: list[int] = field(default_factory=list)  # the text tokens since that </ref>
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
-    need_shape: bool = False  # no EOS before a shape closes (a [ground] answer: one or more boxes)
+    need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
     run: list[int] = field(default_factory=list)  # the last RUN_KEEP text tokens since the last tag or location
 
 
@@ -285,22 +291,27 @@ class GeometryGrammar:
             return self._unspelled(s, self._allowed(s, left))
         return self._allowed(s, left)
 
+    @staticmethod
+    def owes(s: _State, left: int) -> bool:
+        """Whether ``s`` may not end yet for want of a box (``need_shape``, none closed, one still fits)."""
+        return s.need_shape and not s.closed and left >= SMALLEST_SHAPE
+
     def _allowed(self, s: _State, left: int) -> torch.Tensor:
+        cost, small = (BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (OPEN_COST, CHEAPEST)
         if s.mode == "text":
-            owed = s.need_shape and not s.closed and left >= SMALLEST_SHAPE  # else none can fit: free
-            if s.labelled or owed:  # a shape is due: text only while the smallest still fits after it
-                ok = self.text_ok.clone() if left > SMALLEST_SHAPE else torch.zeros(self.vocab, dtype=torch.bool)
+            if s.labelled or self.owes(s, left):  # a shape is due: text only while the smallest still fits after it
+                ok = self.text_ok.clone() if left > small else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
-                ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c <= left and (k != "ref" or not s.labelled)]] = True
+                ok[[self.ids.open[k] for k, c in cost.items() if c <= left and (k != "ref" or not s.labelled)]] = True
                 return ok
-            if left >= max(OPEN_COST.values()):
+            if left >= BUDGET_REACH and not s.need_shape:
                 return self.text_ok
             ok = self.text_ok.clone()
-            ok[[self.ids.open[k] for k, c in OPEN_COST.items() if c > left]] = False
+            ok[[i for k, i in self.ids.open.items() if cost.get(k, left + 1) > left]] = False
             return ok
         if s.mode == "ref":
-            if left >= LABEL_ROOM:
+            if left >= 2 + small:
                 return self.ref_ok
             ok = torch.zeros(self.vocab, dtype=torch.bool)
             ok[self.ids.close["ref"]] = True
@@ -362,12 +373,13 @@ class GrammarConstraint:
     stop the model from writing an object twice; a pushed object's score counts the model's own
     low belief in going on (``decode`` scores under the grammar, not under the push).
 
-    ``need_shape`` (one per sequence, or one for all) holds an answer from ending before it has
-    closed a shape, as a ``[ground]`` answer must (DESIGN.md: one or more boxes); it is dropped
-    where ``max_new_tokens`` leaves no room for even a ``<point>``. ``stop_strings`` (the chat
+    ``need_shape`` (one per sequence, or one for all) holds an answer to boxes (``<box>``, ``<obb>``)
+    and from ending before it has closed one, as a ``[ground]`` answer must (DESIGN.md: one or more
+    boxes); the end is not held where ``max_new_tokens`` leaves no room for a box (``SMALLEST_SHAPE``).
+    ``stop_strings`` (the chat
     template's, which ``generate`` cuts the answer at) end an answer as EOS does, so text may not
     finish one where EOS may not come: in a ``<ref>`` label, right after ``</ref>``, before a
-    needed shape. Cannot: see a stop string a token's text makes only with its neighbours' bytes
+    needed box. Cannot: see a stop string a token's text makes only with its neighbours' bytes
     in a way its text alone does not show (a SentencePiece space before a stop string)."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
