@@ -13,7 +13,8 @@
 6. collapse whitespace;
 7. yes/no canonical: an answer whose first word is ``yes``/``yeah``/``yep``/``true``/``correct``
    becomes ``yes``; one whose first word is ``no``/``nope``/``false`` becomes ``no``
-   (``"No, there is none."`` → ``no``).
+   (``"No, there is none."`` → ``no``). VQA applies it only where the reference answers yes or no
+   (``is_yes_no``), classification never: ``no damage`` is no ``no``.
 
 It cannot see meaning: synonyms (``automobile`` / ``car``) or plural forms stay different.
 """
@@ -102,6 +103,15 @@ def normalize_answer(text: str, yes_no: bool = True) -> str:
     if words and words[0] in NO:
         return "no"
     return " ".join(words)
+
+
+def is_yes_no(reference: str) -> bool:
+    """Whether a reference answer answers yes or no: its first word is ``yes``/``yeah``/``yep``/``correct``/
+    ``nope``, or ``no``/``true``/``false`` alone or before a ``,`` ``.`` ``;`` ``:`` ``!`` or ``?``
+    (``"No, there is none."``), not a phrase that begins with one (``no damage``, ``true colour``), whose
+    answers are compared without step 7."""
+    head = re.match(r"(\w+)\s*([,.;:!?]|$)?", _TAG.sub("", reference.strip().lower()).strip())
+    return bool(head) and head[1] in YES | NO and (head[1] not in {"no", "true", "false"} or head[2] is not None)
 
 
 def parse_count(text: str) -> int | None:

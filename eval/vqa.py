@@ -3,7 +3,9 @@
 ``python -m eval.vqa --gt GT.jsonl --pred PRED.jsonl [--out scores.json]``
 
 A prediction is right when ``eval.text.normalize_answer`` of its answer equals that of the
-reference (lowercase, no punctuation or articles, number words as digits, yes/no canonical).
+reference (lowercase, no punctuation or articles, number words as digits, yes/no canonical where the
+reference answers yes or no: ``"No, there is none."`` does, RescueNet's ``no damage`` does not, so the
+answer ``"No."`` is wrong there).
 The question type is ``meta.qtype`` (RSVQA: presence, comparison, count, rural_urban, area);
 records without one are grouped as ``(none)``. It cannot give partial credit (no VQA-v2 style
 soft accuracy over several annotators' answers) or accept synonyms.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from eval import common
-from eval.text import normalize_answer
+from eval.text import is_yes_no, normalize_answer
 
 HEADLINE = ["accuracy", "mean_qtype_accuracy"]
 
@@ -22,7 +24,8 @@ HEADLINE = ["accuracy", "mean_qtype_accuracy"]
 def score(items: list[common.Item], args=None) -> dict:
     statuses, by_type = [], defaultdict(lambda: [0, 0])  # qtype -> [right, total]
     for it in common.progress(items, "vqa"):
-        gt = normalize_answer(common.gt_answer(it.record))
+        yes_no = is_yes_no(common.gt_answer(it.record))  # "no damage" is no "no": the answer "No." is wrong there
+        gt = normalize_answer(common.gt_answer(it.record), yes_no)
         ans = None if it.pred is None else it.pred.get("answer")
         if it.pred is None:
             status = common.MISSING
@@ -31,7 +34,7 @@ def score(items: list[common.Item], args=None) -> dict:
         else:
             status = common.OK
         statuses.append(status)
-        right = status == common.OK and normalize_answer(ans) == gt
+        right = status == common.OK and normalize_answer(ans, yes_no) == gt
         qtype = str((it.record.get("meta") or {}).get("qtype") or "(none)")
         by_type[qtype][0] += right
         by_type[qtype][1] += 1

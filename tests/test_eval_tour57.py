@@ -277,3 +277,13 @@ def test_a_class_whose_name_starts_with_no_is_not_the_answer_no(tmp_path):
     got = run(tmp_path, "classification", recs, preds)
     assert got["n_correct"] == 2 and got["per_class_accuracy"] == {"destroyed": 1.0, "no damage": 0.5}
     assert got["confusion_matrix"]["no damage"] == {"no damage": 1, "(other)": 1}
+
+
+def test_a_vqa_reference_that_begins_with_no_is_not_a_no(tmp_path):
+    """RescueNet's damage answers: "no damage" was folded to "no", so the answer "No." was right."""
+    recs = [vqa_record("a", "no damage"), vqa_record("b", "no damage"), vqa_record("c", "No, there is none."),
+            vqa_record("d", "yes it is"), vqa_record("e", "no")]
+    preds = [{"id": "a", "answer": "No."}, {"id": "b", "answer": "No damage"}, {"id": "c", "answer": "no"},
+             {"id": "d", "answer": "Yes."}, {"id": "e", "answer": "No damage here."}]
+    got = run(tmp_path, "vqa", recs, preds)
+    assert got["n_correct"] == 4 and got["accuracy"] == 0.8  # all but "a"
