@@ -1,10 +1,14 @@
-"""Rough edges of the decoding grammar (tour 57): the owed shape of a ``[ground]`` answer is a box."""
+"""Rough edges of the decoding grammar (tour 57): an owed box's score and the model's wish to stop,
+the owed shape of a ``[ground]`` answer is a box."""
 
 from __future__ import annotations
 
+import math
 import random
+from types import SimpleNamespace
 
 import pytest
+import torch
 from test_grammar_tour56 import allowed_after, padded_tok, text_ids
 
 from rsvlm import geometry
@@ -19,6 +23,75 @@ def ids(tok, *words: str) -> list[int]:
     """rsvlm's tokens (``<box>``, ``<loc_5>``) as they are, other words one byte token per character."""
     special = tok.get_added_vocab()
     return [i for w in words for i in ([special[w]] if w in special else text_ids(tok, w))]
+
+
+def fixed_decode(tok, bias: dict[str, float], budget: int, **kw):
+    """``generation.decode`` under the grammar with a fake LLM whose logits are ``bias`` (token → logit,
+    the rest 0) at every step: (the DecodeResult, the logits (V,))."""
+    from rsvlm.model.generation import GenerationConfig, decode
+    from rsvlm.model.grammar import GrammarConstraint
+
+    vocab, eos = len(tok), tok.eos_token_id
+    row = torch.zeros(vocab)  # (V,)
+    for t, v in bias.items():
+        row[eos if t == "EOS" else tok.convert_tokens_to_ids(t)] = v
+
+    def llm(inputs_embeds, **_):
+        return SimpleNamespace(logits=row.expand(1, inputs_embeds.shape[1], vocab).clone())  # (B,T,V)
+
+    con = GrammarConstraint(tok, {eos}, 1, budget, **kw)
+    cfg = GenerationConfig(max_new_tokens=budget, use_cache=False, vocab=vocab)
+    out = decode(llm, lambda i: torch.zeros(1, 1, 4), torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long),
+                 cfg, {eos}, constraint=con)
+    return out, row
+
+
+# ---------------------------------------------------------------- 1. an owed box's score
+
+
+def test_an_owed_boxs_score_holds_the_models_wish_to_stop(tok):
+    """The first token of an owed box was scored among the tokens the grammar allowed, EOS not among
+    them: a model that wanted to stop ("the unicorn": nothing there) scored its forced box as high as
+    one it chose (0.033-0.047 against 0.047-0.069 for "storage tank" on the DOTA sample, now
+    0.013-0.020). The owed box's tokens are now scored as if no box were owed, EOS counted."""
+    from rsvlm.model.grammar import shape_scores
+
+    eos = tok.eos_token_id
+    bias = {"EOS": 6.0, "<box>": 2.0, "<loc_5>": 3.0, "</box>": 1.0}
+    out, row = fixed_decode(tok, bias, 30, need_shape=True)
+    pieces = tok.convert_ids_to_tokens(out.tokens[0])
+    assert pieces == ["<box>", "<loc_5>", "<loc_5>", "<loc_5>", "<loc_5>", "</box>", tok.eos_token]
+    allowed = allowed_after(tok, [], need_shape=True)  # (V,) the first step's, EOS not in it
+    assert not allowed[eos]
+    among = row.masked_fill(~allowed, -math.inf)
+    with_eos = among.clone()
+    with_eos[eos] = row[eos]
+    box = tok.convert_tokens_to_ids("<box>")
+    want, old = torch.log_softmax(with_eos, -1)[box].item(), torch.log_softmax(among, -1)[box].item()
+    assert out.logprobs[0][0] == pytest.approx(want, abs=1e-5) and want < old - 0.5  # the wish to stop counts
+    end = row.masked_fill(~allowed_after(tok, out.tokens[0][:6], need_shape=True), -math.inf)
+    assert out.logprobs[0][6] == pytest.approx(torch.log_softmax(end, -1)[eos].item(), abs=1e-5)  # nothing owed
+    (score,) = shape_scores(pieces, out.logprobs[0])
+    assert score == pytest.approx(math.exp((want + sum(out.logprobs[0][1:6])) / 6), rel=1e-5)
+
+
+def test_only_the_owed_boxs_tokens_count_eos(tok):
+    """Once the box is written nothing is owed: the second box is scored among what the grammar allows."""
+    from rsvlm.model.grammar import GrammarConstraint
+
+    bias = {"EOS": -9.0, "<box>": 2.0, "<loc_5>": 3.0, "</box>": 1.0}
+    out, row = fixed_decode(tok, bias, 12, need_shape=True)
+    first = out.tokens[0][:6]
+    assert tok.decode(out.tokens[0]) == tok.decode(first) * 2  # two boxes, the budget left room for no third
+    after = row.masked_fill(~allowed_after(tok, first, left=6, need_shape=True), -math.inf)
+    assert out.logprobs[0][6] == pytest.approx(torch.log_softmax(after, -1)[first[0]].item(), abs=1e-6)
+    con = GrammarConstraint(tok, {tok.eos_token_id}, 2, 30, need_shape=[True, False])
+    con([[], []], len(tok))
+    widened = con.also_scored()  # (2,V): the owed row only, and in it EOS, not the other shapes' tags
+    assert widened[0, tok.eos_token_id] and not widened[0, tok.convert_tokens_to_ids("<point>")]
+    assert not widened[1].any()
+    con([first, []], len(tok))
+    assert con.also_scored() is None
 
 
 # ---------------------------------------------------------------- 2. the owed shape is a box

@@ -94,7 +94,9 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
 
     ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
     among the tokens the constraint allowed, not only those ``push`` left (the confidence ``rsvlm.model.grammar.shape_scores``
-    turns into a score per shape).
+    turns into a score per shape), and those ``constraint.also_scored()`` names (B, V) where it has
+    that method (``GrammarConstraint``: EOS where only an owed box hid it, so the box's score holds
+    the model's wish to stop).
     """
     from transformers import DynamicCache
 
@@ -108,6 +110,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     finished = torch.zeros(b, dtype=torch.bool, device=inputs_embeds.device)
     cut = [False] * b  # the budget hid the token the model ranked first at some step (GrammarConstraint)
     cut_check = getattr(constraint, "cut_by_budget", None)
+    widen = getattr(constraint, "also_scored", None)
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
     step_embeds, step_pos = inputs_embeds, pos
@@ -120,11 +123,14 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         else:
             out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False, **hidden)
         logits = raw = out.logits[:, -1, :cfg.vocab].float()  # (B,V)
+        extra = None
         if constraint is not None:
             allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
             logits = logits.masked_fill(~allowed, float("-inf"))
+            extra = widen() if widen is not None else None  # (B,V) bool or None
         if adjust is not None:
             logits = adjust(out, logits)
+        scored = logits if extra is None else torch.where(extra.to(logits.device), raw, logits)  # (B,V)
         choose = logits
         keep = push(tokens, logits.shape[-1]) if push is not None else None
         if keep is not None:
@@ -132,7 +138,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             free = torch.isinf(pushed).all(-1, keepdim=True)  # (B,1) nothing allowed is left
             choose = torch.where(free, logits, pushed)
         nxt = sample_next(choose, cfg, generator)  # (B,)
-        lp = torch.log_softmax(logits, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
+        lp = torch.log_softmax(scored, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         for i in range(b):
             if not finished[i]:
                 if cut_check is not None and not cut[i]:  # this step's, before nxt joins the state

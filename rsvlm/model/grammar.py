@@ -13,7 +13,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   Where EOS may not come, neither may text that finishes one of the chat template's stop strings
   (``generate`` would cut the answer there: ``<ref>sh`` of ``<ref>sh<|end|>``).
 * An answer that needs a shape (``need_shape``: a ``[ground]`` question, DESIGN.md's "one or more
-  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one.
+  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one; its owed box is scored
+  as if it were not owed (``GrammarConstraint.also_scored``), so its score holds the wish to stop.
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -395,6 +396,7 @@ class GrammarConstraint:
         self.seen = [0] * batch
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None
+        self.owed: list[torch.Tensor | None] = [None] * batch  # (V,) what only an owed box hides now, or None
         self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, int) else list(min_shapes)
         if len(self.min_shapes) != batch:
             raise ValueError(f"min_shapes has {len(self.min_shapes)} entries for a batch of {batch}")
@@ -410,7 +412,20 @@ class GrammarConstraint:
             self.allowed_now[i] = ok = self._held(self.states[i], left)
             hid = self._held(self.states[i]) & ~ok if left < BUDGET_REACH else None
             self.hidden[i] = hid if hid is not None and bool(hid.any()) else None
+            s = self.states[i]
+            self.owed[i] = self._held(replace(s, closed=["box"]), left) & ~ok \
+                if s.mode == "text" and self.g.owes(s, left) else None
         return torch.stack(self.allowed_now)  # (B,V)
+
+    def also_scored(self) -> torch.Tensor | None:
+        """(B, V) bool: the tokens, beyond those the last call allowed, that ``decode``'s log-probabilities
+        count (those only an owed box hides: EOS, and text that would end the answer or fill the room
+        the box needs; not the other shapes' tags, which no [ground] answer writes), or None where there
+        are none. So the owed box's score holds the model's wish to stop: its tokens are scored as if it
+        were not owed, as a pushed object's are without the push."""
+        if all(o is None for o in self.owed):
+            return None
+        return torch.stack([torch.zeros_like(a) if o is None else o for o, a in zip(self.owed, self.allowed_now)])
 
     def _held(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
         """(V,) the grammar's allowed set, less the text that would finish a stop string where EOS may
