@@ -305,13 +305,15 @@ class ChatREPL:
         the LLM's context: both said already) fused over ``self.tta``'s views, said when it differs from
         the streamed one; a view refused, cut short, past the context or left out of the fusion
         (``Fused.note``) is said too."""
-        from rsvlm.tta import fused_answers
+        from rsvlm.tta import fused_answers, views_asked
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
         plain = inf.Answer(answer, scores, cut=cut, past_context=past_context)
-        f = fused_answers(self.shown(self.answerer(), "asking view", len(self.tta.views) - 1), [asked],
-                          [[inf.model_input(i) for i in self.images]], [plain], self.tta, refused)[0]
+        inputs = [[inf.model_input(i) for i in self.images]]
+        most = len(views_asked([asked], inputs, [plain], self.tta))  # crops are not asked for most questions
+        f = fused_answers(self.shown(self.answerer(), "asking view", most), [asked], inputs, [plain], self.tta,
+                          refused)[0]
         for note in refused.values():
             self.say(f"  note: {note}")
         if f is None:

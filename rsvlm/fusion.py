@@ -31,16 +31,45 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from rsvlm.answering import Answer
     from rsvlm.tta import FuseConfig
 
 BOXLIKE = ("box", "obb", "point")
 MASKLIKE = ("poly", "mask")
 SQUARE = 0.8  # short / long side at or above which an obb's long side is taken as a guess (``average``)
+
+
+@dataclass
+class Fused:
+    """A record's answer fused over its views (``rsvlm.tta.fused_answers``, which ``tta.Fused`` names too)."""
+
+    answer: str  # in the image's own frame; ``tta.NONE`` where no shape was kept (``objects`` empty)
+    objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
+    cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
+    past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
+    past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
+    note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``)
+    answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
+
+    @property
+    def scores(self) -> list[float]:
+        """One score per fused shape, in order, where every shape has one (as ``inference.locate`` takes)."""
+        objs = self.objects or []
+        return [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
+
+    def as_answer(self) -> Answer:
+        """The fused answer as an ``inference.Answer``, as chat, predict and eval take it: its text, the
+        fused shapes' scores (none for a text answer: the plain answer's scores belong to the plain
+        text, and a voted answer may be another view's words) and its ``cut`` and ``past_context``."""
+        from rsvlm import answering
+
+        return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context)
 
 
 def _iou(a: dict, b: dict, reach: tuple[float, float]) -> float:

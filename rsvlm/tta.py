@@ -35,15 +35,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rsvlm.fusion import BOXLIKE, cut_by, fits, fuse, vote
+from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fuse, vote
 from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, framing_words, swap_words  # noqa: F401 (tables: importable here)
-
-if TYPE_CHECKING:
-    from rsvlm.answering import Answer
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
@@ -167,15 +163,20 @@ def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list
     ``map_text``, so direction words and any shape in a question move too), or None when a turn
     cannot be said in that view. The system message is left as it is."""
     h, w = images[-1].array.shape[-2:]  # shapes are said in a pair's later image's pixels, as answers are
+    msgs = _view_messages(messages, view, w, h)
+    return None if msgs is None else ([replace(im, array=flip_array(im.array, view)) for im in images], msgs)
+
+
+def _view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict] | None:
+    """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``."""
     msgs = []
     for m in messages:
         if m["role"] != "system" and isinstance(m.get("content"), str):
-            text = map_text(m["content"], view, w, h)
-            if text is None:
+            if (text := map_text(m["content"], view, w, h)) is None:
                 return None
             m = {**m, "content": text}
         msgs.append(m)
-    return [replace(im, array=flip_array(im.array, view)) for im in images], msgs
+    return msgs
 
 
 def shapes_only(decoded) -> bool:
@@ -315,31 +316,6 @@ def uncrop(objects: list[dict], window: tuple) -> list[dict]:
     return _move(objects, lambda pts: [[x + x0, y + y0] for x, y in pts], lambda o: [])
 
 
-@dataclass
-class Fused:
-    answer: str  # in the image's own frame; ``NONE`` where no shape was kept (``objects`` empty)
-    objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
-    cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
-    past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
-    past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
-    note: str | None = None  # how many view answers were left out of the fusion, and why (``_unfused``)
-    answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
-
-    @property
-    def scores(self) -> list[float]:
-        """One score per fused shape, in order, where every shape has one (as ``inference.locate`` takes)."""
-        objs = self.objects or []
-        return [o["score"] for o in objs] if objs and all("score" in o for o in objs) else []
-
-    def as_answer(self) -> Answer:
-        """The fused answer as an ``inference.Answer``, as chat, predict and eval take it: its text, the
-        fused shapes' scores (none for a text answer: the plain answer's scores belong to the plain
-        text, and a voted answer may be another view's words) and its ``cut`` and ``past_context``."""
-        from rsvlm import answering
-
-        return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context)
-
-
 def _unfused(dec, first: list[dict] | None) -> str | None:
     """Why a view's decoded answer is left out of the fusion though it said something; None where it
     is fused or found nothing. ``first``: the identity view's shapes, None for a text answer."""
@@ -382,37 +358,17 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
-    todo = []  # (record, width, height, shapes?)
-    views: dict[int, list] = {}
-    windows: dict[int, list] = {}  # per record, the part of the image each of its views saw
+    todo, views = _plain_views(messages, images, first, cfg)  # (record, width, height, shapes?); answers per view
+    windows = {i: [(0, 0, w, h)] for i, w, h, _ in todo}  # per record, the part of the image each of its views saw
     cut = {i: is_cut(a) for i, a in enumerate(first)}
     past = {i: is_past_context(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
-    for i, (text, scores) in enumerate(first):
-        h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
-        dec = geometry.decode(text, w, h)
-        if shapes_only(dec):
-            todo.append((i, w, h, True))
-            views[i] = [with_scores(dec.objects, scores, text)]
-        elif asks_all(messages[i]) and not dec.objects and not dec.problems:  # "None.": another view may find some
-            todo.append((i, w, h, True))
-            views[i] = [[]]
-        elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
-            todo.append((i, w, h, False))
-            views[i] = [text.strip()]
-        windows[i] = [(0, 0, w, h)]
     for view in cfg.views[1:] if todo else ():
-        if view.startswith("c"):  # a crop changes what "the leftmost" or "how many" mean
-            asked = [(i, w, h, shapes, (crop_view(images[i], view, cfg.crop_share),
-                                        crop_messages(messages[i], crop_window(view, w, h, cfg.crop_share))))
-                     for i, w, h, shapes in todo if shapes and croppable(messages[i]) and i not in refused
-                     and {o["kind"] for o in views[i][0]} <= set(BOXLIKE)]  # a crop's masks cannot be shifted back
-        else:
-            asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo
-                     if i not in refused and (v := flip_view(images[i], messages[i], view)) is not None]
+        asked = [(i, w, h, shapes, _view_of(images[i], messages[i], view, w, h, cfg.crop_share))
+                 for i, w, h, shapes in todo if i not in refused and _asks(view, messages[i], w, h, shapes, views[i][0])]
         out = _ask_view(generate, asked, view, refused)
         for (i, w, h, shapes, _), answer in zip(asked, out):
             if answer is None:
@@ -462,6 +418,56 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 objs or views[i][0]):  # "None." stays where no view's shape is kept
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)
     return fused
+
+
+def views_asked(messages: list[list[dict]], images: list[list], first: list, cfg: FuseConfig | None = None) -> tuple:
+    """The other views of ``cfg.views`` that ``fused_answers`` asks of any of these records, in order (a
+    refusal aside): none where no plain answer is fused, no crop the question or answer rules out
+    (``croppable``), no view a turn cannot be said in. What chat counts its "asking view k of N" by."""
+    cfg = cfg or FuseConfig()
+    todo, plain = _plain_views(messages, images, first, cfg)
+    return tuple(v for v in cfg.views[1:] if any(_asks(v, messages[i], w, h, s, plain[i][0]) for i, w, h, s in todo))
+
+
+def _plain_views(messages: list[list[dict]], images: list[list], first: list,
+                 cfg: FuseConfig) -> tuple[list[tuple[int, int, int, bool]], dict[int, list]]:
+    """(record, width, height, shapes?) of each plain answer fused (shapes only, a ``[det]`` "None.", or
+    short text, about an image), and per such record the answers of its views so far: the plain one's shapes or text."""
+    from rsvlm import geometry
+    from rsvlm.inference import with_scores
+
+    todo, views = [], {}
+    for i, (text, scores) in enumerate(first):
+        if not images[i]:  # a conversation without an image has no views
+            continue
+        h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
+        dec = geometry.decode(text, w, h)
+        if shapes_only(dec):
+            todo.append((i, w, h, True))
+            views[i] = [with_scores(dec.objects, scores, text)]
+        elif asks_all(messages[i]) and not dec.objects and not dec.problems:  # "None.": another view may find some
+            todo.append((i, w, h, True))
+            views[i] = [[]]
+        elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
+            todo.append((i, w, h, False))
+            views[i] = [text.strip()]
+    return todo, views
+
+
+def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain) -> bool:
+    """Whether a record is asked ``view`` (``plain``: its plain answer's shapes, or text): a crop where its
+    question keeps its meaning in one (``croppable``) and the shapes are boxes (a crop's masks cannot be
+    shifted back); a mirror view where every turn can be said in it."""
+    if view.startswith("c"):
+        return shapes and croppable(messages) and {o["kind"] for o in plain} <= set(BOXLIKE)
+    return _view_messages(messages, view, w, h) is not None
+
+
+def _view_of(images: list, messages: list[dict], view: str, w: int, h: int, share: float) -> tuple[list, list]:
+    """(ImageInputs, messages) of a record seen in ``view``: a crop's, or a mirror view's (``flip_view``)."""
+    if view.startswith("c"):
+        return crop_view(images, view, share), crop_messages(messages, crop_window(view, w, h, share))
+    return flip_view(images, messages, view)
 
 
 def _ask_view(generate, asked: list[tuple], view: str, refused: dict[int, str]) -> list:

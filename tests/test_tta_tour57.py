@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from test_grammar_wiring56 import NONE, scripted, tiny  # noqa: F401 (tiny: a fixture)
+from test_tta_tour55b import _PastOnView, image
 
 from rsvlm import answering, tta
 from rsvlm import inference as inf
@@ -45,8 +46,6 @@ def test_the_crops_of_a_ground_question_may_answer_without_a_box(tiny):  # noqa:
 def test_predict_says_which_view_answers_ran_past_the_context(monkeypatch):
     """--tta: "1 of the 1 answer(s) ran past the LLM's context" where only a view's answer had."""
     import types
-
-    from test_tta_tour55b import _PastOnView, image
 
     from rsvlm import predict
     from rsvlm.data.conversation import PromptConfig
@@ -102,3 +101,46 @@ def test_predict_cli_says_only_view_answers_ran_past_the_context(ckpt, geotiff, 
     assert [t["past_views"] for t in tiles] == [["h", "v", "hv"]] * 6
     assert "6 of the 6 answer(s) ran past the LLM's context" in (err := capsys.readouterr().err)
     assert "(6 of them only in view answers fused into them, named in \"past_views\")" in err
+
+
+class _Terminal:
+    """A chat's output on a terminal (``isatty``): what is written, kept."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, s: str) -> None:
+        self.text += s
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _fused_in_chat(monkeypatch, question: str, answer: str) -> str:
+    """What chat writes on a terminal while fusing ``answer`` to ``question`` over dihedral+crops."""
+    import types
+
+    from rsvlm.chat import ChatREPL
+
+    repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in answerer
+    repl.out, repl.tta, repl.images = _Terminal(), tta.FuseConfig(views="dihedral+crops"), [image(64, 64)]
+    turns = [{"role": "user", "content": f"optical image: <image>\n{question}"}, {"role": "assistant", "content": answer}]
+    repl.session = types.SimpleNamespace(messages=turns, gen={"max_new_tokens": 8}, model=None)
+    monkeypatch.setattr(ChatREPL, "answerer", lambda self: _PastOnView(answer, None))
+    repl.fused(answer, [0.9] if "<box>" in answer else [])
+    return repl.out.text
+
+
+def test_chat_counts_only_the_views_it_asks(monkeypatch):
+    # was "asking view k of 11" for dihedral+crops, though the 4 crops are asked of none of these
+    for question, answer in (("[cls] What scene is this?", "harbour"), ("[ground] the ship in the NW", BOX)):
+        said = _fused_in_chat(monkeypatch, question, answer)
+        assert "(asking view 7 of 7…)" in said and "of 11" not in said and "8 of" not in said
+    said = _fused_in_chat(monkeypatch, "[ground] the white ship", BOX)  # crops asked too
+    assert "(asking view 11 of 11…)" in said
+    assert tta.views_asked([[{"role": "user", "content": "[ground] the tank above the road"}]],
+                           [[inf.model_input(image())]], [(BOX, [0.9])],
+                           tta.FuseConfig(views="dihedral")) == ("h", "v", "hv")  # "above": no transposed view
