@@ -141,3 +141,34 @@ def test_hf_style_flags_are_read_as_the_key_value_overrides_they_mean(tmp_path, 
     with pytest.raises(SystemExit):  # an unknown bare flag is still argparse's error
         rsvlm.train.main(["--config", str(cfg), "--nope"])
     assert "unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"zero_optimization": {"stage": 2, "overlap_com": False}}, "zero_optimization.overlap_com: not a key DeepSpeed"),
+    ({"zero_optimization": {"stage": 3, "offload_param": {"device": "gpu"}}},
+     "zero_optimization.offload_param.device: Input should be 'none', 'cpu' or 'nvme', got \"gpu\""),
+    ({"zero_optimization": {"stage": 2, "reduce_bucket_size": "big"}}, "zero_optimization.reduce_bucket_size: "),
+    ({"zero_optimization": {"stage": True}}, "zero_optimization.stage is true; ZeRO stages are"),
+    ({"bf16": {"enabled": "auto", "loss_scale": 0}}, "bf16.loss_scale: not a key DeepSpeed knows"),
+    ({"optimizer": {"type": "AdamW", "params": {"lr": 1e-3}}}, "optimizer: rsvlm builds the optimizer itself"),
+    ({"scheduler": {"type": "WarmupLR"}}, "optim.warmup_steps"),
+    ({"zero_force_ds_cpu_optimizer": True}, "zero_force_ds_cpu_optimizer is true with"),
+])
+def test_deepspeed_keys_are_checked_before_the_model_is_built_naming_the_file_and_key(change, said, tmp_path):
+    """A misspelt ZeRO key or a bad offload device was DeepSpeed's pydantic error inside deepspeed.initialize,
+    once the model was built; an optimizer or scheduler section was passed over unsaid (the loop gives DeepSpeed
+    its own AdamW and schedule), and zero_force_ds_cpu_optimizer=true with offload refused late."""
+    import json
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    ds = json.loads((REPO / "configs" / "deepspeed" / "zero2_offload.json").read_text())
+    cfg = load_config(TrainConfig, None, ["precision=bf16"])
+    load_deepspeed_config(REPO / "configs" / "deepspeed" / "zero2_offload.json", cfg, 2)  # as shipped: taken
+    path = tmp_path / "ds.json"
+    path.write_text(json.dumps({**ds, **change}))
+    with pytest.raises(ValueError) as e:
+        load_deepspeed_config(path, cfg, 2)
+    assert str(e.value).startswith(f"{path}: ") and said in str(e.value), str(e.value)

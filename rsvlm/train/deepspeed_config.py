@@ -65,8 +65,9 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
 
     walk(out, "")
     stage = out.get("zero_optimization", {}).get("stage", 0)
-    if stage not in ZERO_STAGES:
-        raise ValueError(f"zero_optimization.stage is {stage!r}; ZeRO stages are {ZERO_STAGES}")
+    if type(stage) is not int or stage not in ZERO_STAGES:  # true passed as stage 1
+        raise ValueError(f"zero_optimization.stage is {json.dumps(stage)}; ZeRO stages are {ZERO_STAGES}")
+    check_own_keys(out)
     # gradient_clipping left out was DeepSpeed's 0 (no clipping), whatever optim.max_grad_norm said
     for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size",
                 "gradient_clipping"):
@@ -83,6 +84,67 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
     out.setdefault("zero_force_ds_cpu_optimizer", False)
     out.setdefault("steps_per_print", 10**9)  # rsvlm logs itself
     return out
+
+
+# sections DeepSpeed passes over when deepspeed.initialize is given an optimizer and schedule, as the loop gives it
+CLIENT_SECTIONS = {"optimizer": "optim.lr, optim.betas, optim.eps, optim.weight_decay",
+                   "scheduler": "optim.warmup_steps, optim.schedule, optim.min_lr_ratio"}
+
+
+def check_own_keys(ds: dict) -> None:
+    """ValueError naming the key where the JSON sets what the loop decides itself (an ``optimizer`` or
+    ``scheduler`` section, which DeepSpeed would pass over unsaid for the loop's AdamW and schedule;
+    ``zero_force_ds_cpu_optimizer`` true with an offloaded optimizer, which DeepSpeed then refuses), or where
+    DeepSpeed's own models of ``zero_optimization``, ``bf16`` and ``fp16`` refuse a key or value (a misspelt
+    key, an offload device that does not exist): both were found inside ``deepspeed.initialize``, once the
+    model was built."""
+    for name, keys in CLIENT_SECTIONS.items():
+        if name in ds:
+            raise ValueError(f"{name}: rsvlm builds the {name} itself (torch AdamW and its warm-up + cosine/constant "
+                             f"schedule), and DeepSpeed would pass over this section; set {keys} in the training "
+                             f"config and drop \"{name}\" from the JSON")
+    offload = (ds.get("zero_optimization", {}).get("offload_optimizer") or {})
+    if ds.get("zero_force_ds_cpu_optimizer") is True and isinstance(offload, dict) and offload.get("device") not in (
+            None, "none"):
+        raise ValueError("zero_force_ds_cpu_optimizer is true with zero_optimization.offload_optimizer, which makes "
+                         "DeepSpeed refuse rsvlm's torch AdamW (its DeepSpeedCPUAdam needs a compiled extension); "
+                         "set it to false")
+    try:
+        from pydantic import ValidationError
+    except ImportError:  # DeepSpeed needs pydantic: without it the run fails at DeepSpeed's import, which says so
+        return
+    for name, model in (("zero_optimization", "deepspeed.runtime.zero.config:DeepSpeedZeroConfig"),
+                        ("bf16", "deepspeed.runtime.precision_config:DeepSpeedBF16Config"),
+                        ("fp16", "deepspeed.runtime.precision_config:DeepSpeedFP16Config")):
+        if not isinstance(ds.get(name), dict):
+            continue
+        try:
+            validate = _deepspeed_model(model)
+        except ImportError:  # as above: the run's own import of DeepSpeed says so
+            return
+        try:
+            validate(**ds[name])
+        except ValidationError as e:
+            err = e.errors()[0]
+            key = ".".join([name, *map(str, err["loc"])])
+            said = ("not a key DeepSpeed knows (a misspelling?)" if err["type"] == "extra_forbidden"
+                    else f"{err['msg']}, got {json.dumps(err.get('input'), default=str)}")
+            raise ValueError(f"{key}: {said}") from None
+
+
+def _deepspeed_model(where: str):
+    """DeepSpeed's config model ``module:Class``, imported without DeepSpeed's log lines (on a machine without a
+    GPU it says so, on stdout, at import; the run says it again when it starts DeepSpeed)."""
+    import importlib
+    import logging
+
+    module, name = where.split(":")
+    before = logging.root.manager.disable
+    logging.disable(max(before, logging.WARNING))
+    try:
+        return getattr(importlib.import_module(module), name)
+    finally:
+        logging.disable(before)
 
 
 def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
