@@ -4,7 +4,8 @@ image and re-prefill the whole history every turn.
     OMP_NUM_THREADS=2 .venv/bin/python bench/chat_latency.py [--turns 8] [--new-tokens 16] [size overrides]
 
 Both paths answer the same conversation (the baseline replays the cached session's own answers
-as history), so each turn's prompt is identical. Prints time to first token (TTFT) and decode
+as history), so each turn's prompt is identical, and decode under the same constraints (``held``:
+stop strings, a ``[ground]`` answer's owed shape). Prints time to first token (TTFT) and decode
 tokens/s per turn (best of --repeat, cached and full turns interleaved), and the ratios; both are
 read off the LLM's forward passes (``Clock``), not the streamed text. Random weights; the model is
 "small" (below), big enough that prefill dominates as it does for real models.
@@ -26,6 +27,7 @@ from tqdm import tqdm
 from eval.common import require_at_least_one
 from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
+from rsvlm.tokens import task_tag
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = [
@@ -65,6 +67,13 @@ def best(runs: list[tuple[float, float, int]]) -> tuple[float, float, int]:
     return min(r[0] for r in runs), max(rates, default=float("nan")), runs[0][2]
 
 
+def held(session: ChatSession, question: str) -> dict:
+    """``generate``'s options that hold an answer to what ``session.ask`` holds ``question``'s to: the
+    template's stop strings, a ``[ground]`` answer's owed shape, a ``[det]`` one's least objects."""
+    return {"stop_strings": session.processor.stop_strings, "need_shape": task_tag("ground") in question,
+            "min_shapes": session.min_objects if task_tag("det") in question else 0, "constrain": session.constrain}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--turns", type=int, default=8)
@@ -95,9 +104,10 @@ def main() -> None:
 
     # untimed, a turn each way: the first calls' one-off costs are no turn's (turn 1, cached first, took them)
     first = "<image>\n" + QUESTIONS[0]
-    ChatSession(model, processor, max_new_tokens=args.new_tokens).ask(first, images=[img])
+    warm = ChatSession(model, processor, max_new_tokens=args.new_tokens)
+    warm.ask(first, images=[img])
     batch = processor(processor.chat_prompt([{"role": "user", "content": first}], add_generation_prompt=True), [img])
-    model.generate(**batch, max_new_tokens=args.new_tokens)
+    model.generate(**batch, max_new_tokens=args.new_tokens, **held(warm, first))
     cached, baseline = [[] for _ in range(args.turns)], [[] for _ in range(args.turns)]
     stream = lambda piece: None  # noqa: E731  both stream, as a chat does; the clock reads the LLM's passes
     bar = tqdm(total=args.repeat * args.turns, desc="chat_latency turns", unit="turn", file=sys.stderr, leave=False)
@@ -112,7 +122,7 @@ def main() -> None:
             c = Clock(model.llm)
             prompt = processor.chat_prompt(history, add_generation_prompt=True)
             batch = processor(prompt, [img])
-            model.generate(**batch, max_new_tokens=args.new_tokens, on_token=stream)
+            model.generate(**batch, max_new_tokens=args.new_tokens, on_token=stream, **held(session, q))
             baseline[k].append((*c.result()[:2], int(batch["input_ids"].shape[1])))
             bar.update()
     bar.close()

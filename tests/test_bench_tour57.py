@@ -32,3 +32,32 @@ def test_tiling_png_times_its_baseline_after_a_warm_up(tmp_path, monkeypatch):
     assert [r[0] for r in rows] == ["row strips", "window by window"] and rows[0][2] == rows[1][2] > 1
     assert rows[0][1] < 0.4, rows  # was 0.5 s and more: the warm-up's
 
+
+def test_chat_latency_baseline_decodes_under_the_sessions_constraints(monkeypatch, capsys):
+    """The plain ``generate`` baseline passed neither ``stop_strings`` nor ``need_shape``, which the
+    cached session passes (turn 6 is a [ground] question): the two paths decoded under different rules."""
+    import inspect
+
+    from test_bench_tour56 import TINY
+
+    from rsvlm.model.vlm import RSVLM
+
+    hooks, seen = RSVLM.decode_hooks, []
+    sig = inspect.signature(hooks)
+
+    def spy(self, *a, **k):
+        got = sig.bind(self, *a, **k)
+        got.apply_defaults()
+        seen.append((got.arguments["constrain"], got.arguments["min_shapes"], got.arguments["need_shape"],
+                     tuple(got.arguments["stop_strings"])))
+        return hooks(self, *a, **k)
+
+    monkeypatch.setattr(RSVLM, "decode_hooks", spy)
+    bench_main = bench_module("chat_latency", monkeypatch).main
+    monkeypatch.setattr("sys.argv", ["chat_latency", "--turns", "6", "--new-tokens", "2", "--repeat", "1", *TINY])
+    bench_main()
+    assert len(seen) == 2 + 2 * 6  # the warm-up's two, then each turn cached and plain
+    cached, plain = seen[0::2], seen[1::2]
+    assert plain == cached, (cached, plain)
+    assert cached[-1][2] is True and all(c[3] for c in cached)  # turn 6 owes a shape; stop strings everywhere
+    assert "| 6 |" in capsys.readouterr().out
