@@ -1,5 +1,5 @@
 """Rough edges of the decoding grammar (tour 57): an owed box's score and the model's wish to stop,
-the owed shape of a ``[ground]`` answer is a box."""
+the owed shape of a ``[ground]`` answer is a box, stop strings after a half-written tag or a ``</ref>``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from test_grammar_tour56 import allowed_after, padded_tok, text_ids
+from test_grammar_tour56 import STOP, allowed_after, padded_tok, text_ids
 
 from rsvlm import geometry
 
@@ -137,3 +137,77 @@ def test_random_walks_of_a_ground_answer_decode_to_boxes(tok):
         parsed = geometry.decode(tok.decode(out), 1000, 1000)
         assert parsed.problems == [], (walk, tok.decode(out))
         assert parsed.objects and {o["kind"] for o in parsed.objects} <= {"box", "obb"}, tok.decode(out)
+
+
+# ---------------------------------------------------------------- 3. stop strings
+
+
+@pytest.mark.parametrize("before, held", [
+    ("<bo", True),  # the answer would end "<bo": a cut tag (decode: "text ends inside a tag")
+    ("</", True),
+    ("ab", False), ("a <", False), ("<b>", False),  # text that may end: as it was
+])
+def test_a_stop_string_after_a_half_written_tag_is_held(tok, before, held):
+    """A stop string's own "<" hid the half-written tag before it from the rule that keeps EOS from
+    ending text on the start of a tag: ``<bo<|end|>`` ended the answer on "<bo"."""
+    gt = text_ids(tok, ">")[0]
+    prefix = text_ids(tok, before + "<|end|")
+    assert allowed_after(tok, prefix)[gt]  # no stop strings given: nothing to hold
+    assert bool(allowed_after(tok, prefix, stop_strings=STOP)[gt]) is not held
+
+
+@pytest.mark.parametrize("after, held", [("", True), (" ", True), (" No", False), ("<box", True)])
+def test_a_stop_strings_own_word_does_not_say_of_a_label(tok, after, held):
+    """After ``</ref>`` a shape or a word must come before the end; the "end" of "<|end|>" counted as that
+    word, so ``<ref>ship</ref><|end|>`` ended the answer on a label with nothing after it."""
+    gt = text_ids(tok, ">")[0]
+    prefix = ids(tok, "<ref>", "ship", "</ref>") + text_ids(tok, after + "<|end|")
+    assert bool(allowed_after(tok, prefix, stop_strings=STOP)[gt]) is not held
+
+
+def test_decoding_with_a_model_that_wants_the_stop_string_keeps_the_answer_well_formed(tok):
+    from test_grammar_tour56 import run_scripted
+
+    label = ["<ref>", *"ship", "</ref>", *"<|end|>"]
+    assert cut_stops_text(run_scripted(tok, label, 30)) == "<ref>ship</ref>"  # what generate made of it
+    held = cut_stops_text(run_scripted(tok, label, 30, stop_strings=STOP))
+    assert [o["label"] for o in geometry.decode(held, 100, 100).objects] == ["ship"], held
+    tag = [*"see <bo<|end|>"]
+    assert geometry.decode(cut_stops_text(run_scripted(tok, tag, 30)), 100, 100).problems  # "text ends inside a tag"
+    held = cut_stops_text(run_scripted(tok, tag, 30, stop_strings=STOP))
+    assert held.startswith("see <bo") and geometry.decode(held, 100, 100).problems == [], held
+
+
+def cut_stops_text(text: str) -> str:
+    """The answer ``generate`` makes of the text: cut at its first stop string."""
+    from rsvlm.model.vlm import cut_stops
+
+    return cut_stops(text, STOP, shortest=2)
+
+
+def test_the_pieces_holding_a_whole_stop_string_are_sorted_by_the_text_before_it():
+    """A piece holding a whole stop string ends the answer on its text before it (its head)."""
+    from rsvlm.model.grammar_pieces import StopPieces
+
+    sp = StopPieces.of({1: "<|end|>", 2: "a<|end|>", 3: "<bo<|end|>", 4: "\n<|end|>", 5: "x>", 6: "|>"}, STOP)
+    assert sorted(sp.within) == [1, 2, 3, 4] and sp.begin["|>"] == [6]
+    assert sp.ending_badly(False, "") == [3]  # its own head ends on a tag's start
+    assert sorted(sp.ending_badly(True, "")) == [1, 3, 4]  # after </ref>: those that bring no word
+    assert sorted(sp.ending_badly(False, "<bo")) == [1, 3]  # "<bo" + "" is still a cut tag; "<boa" is text
+    assert sp.start(STOP, "ab<|end|>", 3) == 2 and sp.start(STOP, "<|end|>ab", 8) is None
+
+
+def test_the_default_tokenizers_stop_string_after_a_label_is_held():
+    """The default model's tokenizer writes "<|end|>" as "▁<|" "end" "|>": its "end" is a word."""
+    from pathlib import Path
+
+    from transformers import AutoTokenizer
+
+    t = AutoTokenizer.from_pretrained(Path(__file__).resolve().parents[1] / "rsvlm" / "assets" / "default_model" / "tokenizer")
+    end = t.convert_tokens_to_ids("|>")
+    label = t.convert_tokens_to_ids(["<ref>"]) + t("ship", add_special_tokens=False)["input_ids"] + \
+        t.convert_tokens_to_ids(["</ref>", "▁<|", "end"])
+    assert t.decode(label + [end]).endswith("<|end|>")
+    assert allowed_after(t, label)[end] and not allowed_after(t, label, stop_strings=STOP)[end]
+    word = label[:-2] + t(" None", add_special_tokens=False)["input_ids"] + label[-2:]
+    assert allowed_after(t, word, stop_strings=STOP)[end]  # a word came first: it may end there

@@ -10,8 +10,10 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   too), and text ending on the start of a tag (``<bo``, ``</``; not a lone ``<``) cannot take EOS.
 * ``<ref>``: text, then ``</ref>`` (no EOS, no other rsvlm token). After ``</ref>`` a shape or a
   word must come before EOS or another ``<ref>`` (``geometry.decode`` reports a label with neither).
-  Where EOS may not come, neither may text that finishes one of the chat template's stop strings
-  (``generate`` would cut the answer there: ``<ref>sh`` of ``<ref>sh<|end|>``).
+  The chat template's stop strings end an answer where they start (``generate`` cuts it there), so
+  text finishes one only where EOS could follow the text before it (not ``<ref>sh<|end|>``,
+  ``<bo<|end|>``, nor ``<ref>ship</ref><|end|>``, whose "end" is no word), and EOS follows a stop
+  string's start (which ``generate`` drops too) only where it could follow the text before that.
 * An answer that needs a shape (``need_shape``: a ``[ground]`` question, DESIGN.md's "one or more
   boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one; its owed box is scored
   as if it were not owed (``GrammarConstraint.also_scored``), so its score holds the wish to stop.
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
-from rsvlm.model.grammar_pieces import angle_pieces, stop_pieces
+from rsvlm.model.grammar_pieces import angle_pieces, may_end, stop_pieces
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 _WORD = re.compile(r"\w")
@@ -117,6 +119,7 @@ class _State:
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
     run: list[int] = field(default_factory=list)  # the last RUN_KEEP text tokens since the last tag or location
+    since_ref: bool = False  # ``run`` began right after a </ref>
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,7 @@ class GeometryGrammar:
         self.ids.advance(s, t)
         text = texty and bool(self.plain[t])  # a text token in text or a label (it moves no state)
         s.run = [*s.run[1 - RUN_KEEP:], t] if text else []
+        s.since_ref = t == self.ids.close["ref"] or (s.since_ref and bool(s.run))
         if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
             s.tail = self._tail(s.tail, t) if text else []
         if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
@@ -377,11 +381,11 @@ class GrammarConstraint:
     ``need_shape`` (one per sequence, or one for all) holds an answer to boxes (``<box>``, ``<obb>``)
     and from ending before it has closed one, as a ``[ground]`` answer must (DESIGN.md: one or more
     boxes); the end is not held where ``max_new_tokens`` leaves no room for a box (``SMALLEST_SHAPE``).
-    ``stop_strings`` (the chat
-    template's, which ``generate`` cuts the answer at) end an answer as EOS does, so text may not
-    finish one where EOS may not come: in a ``<ref>`` label, right after ``</ref>``, before a
-    needed box. Cannot: see a stop string a token's text makes only with its neighbours' bytes
-    in a way its text alone does not show (a SentencePiece space before a stop string)."""
+    ``stop_strings`` (the chat template's, which ``generate`` cuts the answer at) end an answer where
+    they start, so text may not finish one where EOS could not follow the text before it: in a
+    ``<ref>`` label, right after ``</ref>`` with no word before it, before a needed box, on the start
+    of a tag. Cannot: see a stop string a token's text makes only with its neighbours' bytes in a way
+    its text alone does not show (a SentencePiece space before a stop string)."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
                  min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
@@ -428,21 +432,33 @@ class GrammarConstraint:
         return torch.stack([torch.zeros_like(a) if o is None else o for o, a in zip(self.owed, self.allowed_now)])
 
     def _held(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
-        """(V,) the grammar's allowed set, less the text that would finish a stop string where EOS may
-        not come: a stop string ends the answer as EOS does (in a label, before a needed shape)."""
+        """(V,) the grammar's allowed set, less the text that would finish a stop string where the answer
+        may not end: ``generate`` cuts it where the stop string starts, so the text before that must be
+        text EOS may follow (not in a label or before an owed box, not with no word after ``</ref>``,
+        not on the start of a tag: ``<bo<|end|>``; the "end" of ``<ref>ship</ref><|end|>`` is no word).
+        Nor EOS after the start of one, which ``generate`` drops too (``<ref>ship</ref><|end|``)."""
         ok = self.g.allowed(s, left)
-        if not self.stops or s.mode not in ("text", "ref") or not self.g.eos or ok[list(self.g.eos)].any():
+        if not self.stops or s.mode not in ("text", "ref") or not self.g.eos:
             return ok
+        from rsvlm.model.vlm import cut_stops  # vlm builds on this module
+
         if self.stop_pieces is None:
             self.stop_pieces = stop_pieces(self.tokenizer, self.g.plain, self.stops)
+        sp = self.stop_pieces
+        nowhere = s.mode == "ref" or self.g.owes(s, left)  # no text here may end the answer
+        if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(sp.end_of(s.run))):
+            return ok  # text that may end, on no stop string's start: no piece or EOS could end it badly
         ok, before = ok.clone(), self.g.decode(s.run)
-        within, maybe = self.stop_pieces.finishing(before)
-        ok[within] = False
+        word = s.labelled or (s.since_ref and len(s.run) < RUN_KEEP)  # only text with a word since </ref> may
+        ok[sp.within if nowhere else sp.ending_badly(s.labelled, self.g._from_lt(s.tail) if s.tail else "")] = False
+        if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
+            ok[list(self.g.eos)] = False
+        maybe = sp.finishing(before)
         maybe = [i for i, keep in zip(maybe, ok[maybe].tolist()) if keep]
         if maybe:  # in context: a piece's text alone can differ (a SentencePiece "▁" is a space there)
-            n = sum(before.count(x) for x in self.stops)
             texts = self.g.batch_decode([s.run + [i] for i in maybe])
-            ok[[i for i, t in zip(maybe, texts) if sum(t.count(x) for x in self.stops) > n]] = False
+            ends = [(i, sp.start(sp.stops, t, len(before)), t) for i, t in zip(maybe, texts)]
+            ok[[i for i, j, t in ends if j is not None and (nowhere or not may_end(t[:j], word))]] = False
         return ok
 
     def cut_by_budget(self, i: int, logits: torch.Tensor) -> bool:

@@ -1,6 +1,7 @@
 """The vocabulary tables the geometry grammar needs, made once per tokenizer: the pieces that can
 spell a tag in text (``AnglePieces``) and those that can finish a chat template's stop string
-(``StopPieces``). Cached per tokenizer object (weakly), so a long-lived model pays each scan once."""
+(``StopPieces``). Cached per tokenizer object (weakly), so a long-lived model pays each scan once.
+``may_end`` says whether an answer may end on a text (where a stop string would end it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rsvlm.geometry.codec import spells_tag
+from rsvlm.geometry.codec import is_cut_tag, spells_tag
 
 # tokenizer -> {(V, its length): AnglePieces, (V, its length, stop strings): StopPieces}
 _PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -54,11 +55,16 @@ def angle_pieces(tokenizer, text: torch.Tensor) -> AnglePieces:
 class StopPieces:
     """The tokens that would finish a stop string: those whose text holds a whole one, and per proper
     suffix of one, those whose text begins with it (they finish it after text ending on the rest).
-    Read from each token's text alone; a caller checks the second kind in context."""
+    Read from each token's text alone; a caller checks the second kind in context. The answer ends
+    where the stop string starts, so a piece holding one is sorted by its text before it (its head)."""
 
     stops: tuple[str, ...]
     within: list[int]
     begin: dict[str, list[int]]  # s[k:] (0 < k < len(s)) → the ids whose text starts with it
+    cut: list[int]  # ids of ``within`` whose head ends on the start of a tag by itself ("<bo<|end|>")
+    wordless: list[int]  # ids of ``within`` whose head holds no word character
+    short: dict[str, list[int]]  # heads that may go on a tag begun before them ("", "x", "/bo") → ids
+    texts: dict[int, str]  # each text token's own text
 
     @classmethod
     def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
@@ -67,12 +73,46 @@ class StopPieces:
         begin: dict[str, list[int]] = {}
         for rest in {s[k:] for s in stops for k in range(1, len(s))}:
             begin[rest] = [i for i, p in pieces.items() if p.startswith(rest)]
-        return cls(stops, [i for i, p in pieces.items() if any(s in p for s in stops)], begin)
+        within = [i for i, p in pieces.items() if any(s in p for s in stops)]
+        heads = {i: pieces[i][:StopPieces.start(stops, pieces[i], 0)] for i in within}
+        short: dict[str, list[int]] = {}
+        for i, h in heads.items():
+            if re.fullmatch(r"[a-z0-9_/]{0,8}", h):
+                short.setdefault(h, []).append(i)
+        return cls(stops, within, begin, [i for i, h in heads.items() if "<" in h and is_cut_tag(h[h.rfind("<"):])],
+                   [i for i, h in heads.items() if not re.search(r"\w", h)], short, pieces)
 
-    def finishing(self, text: str) -> tuple[list[int], list[int]]:
-        """(the ids that finish a stop string after any text, those that may finish one begun at the end of ``text``)."""
-        return self.within, sorted({i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k])
-                                    for i in self.begin[s[k:]]})
+    @staticmethod
+    def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
+        """Where the first stop string in ``text`` that ends past its first ``done`` characters starts."""
+        return min((j for s in stops if (j := text.find(s, max(0, done - len(s) + 1))) >= 0), default=None)
+
+    def end_of(self, ids: list[int]) -> str:
+        """The end of the text of text tokens ``ids``, as long as the longest stop string at least, from
+        their own texts (no decode: the end is the same, for a test that must be quick, not exact)."""
+        return "".join(self.texts.get(i, "") for i in ids[-max(map(len, self.stops)):])
+
+    def begun(self, text: str) -> bool:
+        """Whether ``text`` ends on the start of a stop string."""
+        return any(text.endswith(s[:k]) for s in self.stops for k in range(1, len(s)))
+
+    def finishing(self, text: str) -> list[int]:
+        """The ids that may finish a stop string begun at the end of ``text`` (``within`` finish one anywhere)."""
+        return sorted({i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k]) for i in self.begin[s[k:]]})
+
+    def ending_badly(self, labelled: bool, rest: str) -> list[int]:
+        """The ids of ``within`` that would end an answer, in text where it may end at some point, where it
+        may not: on the start of a tag (their own, or one ``rest`` began: the text from its last "<"
+        while that may start a tag), or with no word after a ``</ref>`` (``labelled``)."""
+        bad = self.cut + (self.wordless if labelled else [])
+        return bad + [i for h, ids in self.short.items() if rest and is_cut_tag(rest + h) for i in ids]
+
+
+def may_end(text: str, word: bool) -> bool:
+    """Whether an answer may end on ``text``, the text since its last tag (``word``: one is owed in it,
+    after a ``</ref>``): not on the start of a tag (``geometry.decode``: "text ends inside a tag")."""
+    lt = text.rfind("<")
+    return (not word or bool(re.search(r"\w", text))) and (lt < 0 or not is_cut_tag(text[lt:]))
 
 
 def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPieces:
