@@ -181,3 +181,40 @@ def test_an_arch_preset_takes_its_own_activation_unless_quick_gelu_is_set():
     assert quick(arch="ViT-B-16", quick_gelu=True)  # OpenAI weights in a plain preset, as the configs do
     assert not quick(arch="ViT-B-16", width=768, layers=12, heads=12)  # the preset's own dims, written out, pass
     assert not quick(width=64) and quick(width=64, quick_gelu=True)
+
+
+def _crop_reference(x, size):  # what 'crop' computed before: the whole image resized, then its centre cut
+    import torch.nn.functional as F
+
+    _, h, w = x.shape
+    nh, nw = max(size, round(h * size / min(h, w))), max(size, round(w * size / min(h, w)))
+    y = F.interpolate(x[None], size=(nh, nw), mode="bicubic", align_corners=False, antialias=True)[0]
+    return y[:, (nh - size) // 2:(nh - size) // 2 + size, (nw - size) // 2:(nw - size) // 2 + size]
+
+
+@pytest.mark.parametrize("shape, size", [((3, 30, 50), 24), ((1, 7, 333), 32), ((2, 50, 30), 32), ((1, 37, 1001), 32),
+                                         ((1, 333, 7), 16)])
+def test_crop_resizing_gives_the_numbers_of_resizing_the_whole_image(shape, size):
+    torch.manual_seed(0)
+    x = torch.rand(shape)
+    cfg = StemConfig(bands=["R", "G", "B"][:shape[0]], mean=[0.0] * shape[0], std=[1.0] * shape[0], resize="crop")
+    assert torch.allclose(prepare(cfg, x, size), _crop_reference(x, size), atol=1e-4)
+
+
+def test_crop_resizing_of_a_thin_strip_resizes_only_what_it_keeps(monkeypatch):
+    import torch.nn.functional as F
+
+    sizes, interpolate = [], F.interpolate
+
+    def spy(x, *args, **kwargs):
+        y = interpolate(x, *args, **kwargs)
+        sizes.append(y.shape[-2] * y.shape[-1])
+        return y
+
+    monkeypatch.setattr(F, "interpolate", spy)
+    strip = np.random.default_rng(0).random((1, 4, 20000), dtype=np.float32)  # e.g. a pushbroom line scan
+    cfg = StemConfig(bands=["TIR"], mean=[0.5], std=[0.2], resize="crop")
+    t = time.perf_counter()
+    out = prepare(cfg, strip, 32)
+    assert out.shape == (1, 32, 32) and time.perf_counter() - t < 2
+    assert max(sizes) <= 4 * 32 * 32  # was a 32x160000 intermediate (4x200000 at 336 px: 336x16.8M, minutes)

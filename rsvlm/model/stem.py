@@ -264,14 +264,44 @@ def _resize(x: torch.Tensor, cfg: StemConfig, size: int, fill: torch.Tensor) -> 
         canvas[:, top:top + h, left:left + w] = x
         x, h, w = canvas, s, s
     if cfg.resize == "crop" and h != w:
-        scale = size / min(h, w)
-        nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
-        x = _interp(x, (nh, nw), cfg.interpolation)
-        top, left = (nh - size) // 2, (nw - size) // 2
-        return x[:, top:top + size, left:left + size]
+        return _crop(x, size, cfg.interpolation)
     if (h, w) != (size, size):
         x = _interp(x, (size, size), cfg.interpolation)
     return x
+
+
+def _crop(x: torch.Tensor, size: int, mode: str) -> torch.Tensor:
+    """The short side resized to ``size`` and the long side's centre cut: the numbers of resizing the whole
+    image (long side in proportion) and cutting, from a resize of only the source span the cut reads
+    (a 4×200000 px strip made a 336×16.8M intermediate first). Separable: the long side first, then the short."""
+    # x: (C,H,W) → (C,size,size)
+    tall = x.shape[1] > x.shape[2]
+    if tall:
+        x = x.transpose(1, 2)  # (C,W,H): the long side last
+    h, w = x.shape[1:]
+    nw = max(size, round(w * size / h))  # the long side's length in the whole-image resize
+    left = (nw - size) // 2
+    a, b, o = _span(w, nw, left, size)
+    y = F.interpolate(x[None, :, :, a:b], scale_factor=(1.0, nw / w), mode=mode, align_corners=False,
+                      antialias=True, recompute_scale_factor=False)  # (1,C,h,≈(b-a)·nw/w), at the whole resize's ratio
+    y = _interp(y[0, :, :, left - o:left - o + size], (size, size), mode)  # (C,size,size)
+    return y.transpose(1, 2) if tall else y
+
+
+def _span(n_in: int, n_out: int, lo: int, k: int) -> tuple[int, int, int]:
+    """Source cells ``[a, b)`` that a resize of ``n_in`` cells to ``n_out`` reads for its output cells
+    ``[lo, lo+k)``, and ``o``, the output cell that a resize of ``[a, b)`` at the same ratio starts at.
+    ``a`` is taken where ``a·n_out/n_in`` is whole (the same numbers) within 64 spans; else the start nearest
+    to whole among those (off by a small fraction of an output cell)."""
+    r = n_in / n_out
+    reach = math.ceil(2 * max(1.0, r)) + 2  # bicubic's support, widened by the antialiasing of a shrink
+    lo_in = max(0, math.floor(lo * r) - reach)
+    budget = math.ceil(64 * k * r)  # extra source cells worth resizing for exact numbers: 64·k output cells
+    a = lo_in // (n_in // math.gcd(n_in, n_out)) * (n_in // math.gcd(n_in, n_out))
+    if lo_in - a > budget:
+        a = min(range(max(0, lo_in - budget), lo_in + 1), key=lambda s: abs(s / r - round(s / r)))
+    b = min(n_in, math.ceil((lo + k) * r) + reach)
+    return a, b, round(a * n_out / n_in)
 
 
 def _interp(x: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
