@@ -2,9 +2,11 @@
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
 mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corner phrases a
 transpose leaves in an unusual order (``CORNERS``), and the words a corner crop changes the meaning
-of (``framing_words``). ``swap_words`` maps a text into a view and back.
+of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
+ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
+(``KEPT``: "a right-angled corner", "a top-down view"). ``swap_words`` maps a text into a view and back.
 
-Limits: English, whole words only ("left-hand" becomes "right-hand"); compass points in letters
+Limits: English, whole words and the compounds of ``HANDED`` and ``KEPT`` only; compass points in letters
 are the four intercardinal ones in capitals ("NW"; not "N" or "NNE"); a compass bearing in degrees
 is not turned.
 """
@@ -43,6 +45,9 @@ CORNERS = {  # a transpose turns "top left" into "left top", "north-west" into "
     **{f"{a}-{b}ern": f"{b}-{a}ern" for a, b in product(("west", "east"), ("north", "south"))},
 }
 
+HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- "}  # before a transpose: no "top-hand"
+KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up")  # no direction in them
+
 
 def _words(words, capitals=()) -> re.Pattern:
     """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written."""
@@ -60,10 +65,13 @@ def framing_words() -> re.Pattern:
 @functools.cache
 def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     """(word → its image, a pattern of those words) of a view's ``step``, both ways, its ``COMPASS``
-    points too; ``"corners"``: ``CORNERS`` one way (built once per step, on first use)."""
-    if step == "corners":
-        return CORNERS, _words(CORNERS)
+    points too, and ``KEPT``'s phrases as they are (matched first: they are longer); ``"corners"``:
+    ``CORNERS`` one way, ``"hand"``: ``HANDED`` one way (built once per step, on first use)."""
+    if step in ("corners", "hand"):
+        table = CORNERS if step == "corners" else HANDED
+        return table, _words(table)
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
+    words |= {w: w for w in KEPT}
     return {**words, **capitals}, _words(words, capitals)
 
 
@@ -83,7 +91,8 @@ def _sub(text: str, step: str) -> str:
 
 
 def swap_words(text: str, view: str, back: bool = False) -> str | None:
-    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept), or
+    """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
+    transpose says "left-hand" as "top"), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
     holds a word a step has no one-word image for ("above" under a transpose)."""
     for step in ("vht" if back else "thv"):
@@ -91,5 +100,5 @@ def swap_words(text: str, view: str, back: bool = False) -> str | None:
             continue
         if any(re.search(rf"\b{w}\b", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
-        text = _sub(text, step)
+        text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
     return _sub(text, "corners") if "t" in view else text

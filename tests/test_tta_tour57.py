@@ -5,6 +5,7 @@ context; chat counts the views it asks; a transpose keeps compound direction wor
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from test_grammar_wiring56 import NONE, scripted, tiny  # noqa: F401 (tiny: a fixture)
 from test_tta_tour55b import _PastOnView, image
 
@@ -144,3 +145,27 @@ def test_chat_counts_only_the_views_it_asks(monkeypatch):
     assert tta.views_asked([[{"role": "user", "content": "[ground] the tank above the road"}]],
                            [[inf.model_input(image())]], [(BOX, [0.9])],
                            tta.FuseConfig(views="dihedral")) == ("h", "v", "hv")  # "above": no transposed view
+
+
+@pytest.mark.parametrize("text,view,said", [
+    ("the right-hand ship", "t", "the bottom ship"),  # was "the bottom-hand ship"
+    ("the Left-hand ship", "t", "the Top ship"),
+    ("on the left hand side", "t", "on the top side"),
+    ("the right-hand ship", "tv", "the top ship"),
+    ("the right-hand ship", "h", "the left-hand ship"),  # a mirror keeps the compound
+    ("a right-angled building on the left", "h", "a right-angled building on the right"),  # was "left-angled"
+    ("two right angles", "thv", "two right angles"),
+    ("a Right-Angled corner", "t", "a Right-Angled corner"),
+    ("a top-down view of the top ship", "v", "a top-down view of the bottom ship"),  # was "bottom-down"
+    ("a top-down view", "t", "a top-down view")])
+def test_compound_direction_words_stay_english(text, view, said):
+    from rsvlm.tta_words import swap_words
+
+    assert swap_words(text, view) == said
+    assert swap_words("the bottom ship", "t", back=True) == "the right ship"
+
+
+def test_a_question_in_a_transposed_view_keeps_its_compounds_english():
+    _, msgs = tta.flip_view([ImageInput(np.zeros((3, 8, 8), np.float32))],
+                            [{"role": "user", "content": "[ground] the right-hand right-angled pier"}], "t")
+    assert msgs[0]["content"] == "[ground] the bottom right-angled pier"
