@@ -8,7 +8,7 @@ import pytest
 
 from rsvlm.io import ReadConfig, RSImage, draw_overlay, read_image, to_display_rgb
 
-pytest.importorskip("rasterio")
+rasterio = pytest.importorskip("rasterio")
 from test_io_read import write_tif  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def test_an_optical_geotiff_stored_bgr_is_named_and_drawn_by_its_colours(tmp_pat
     arr = np.zeros((3, 8, 8), np.uint8)
     arr[0] = 200  # the file's first band is blue, as its colour interpretation says
     p = write_tif(tmp_path / "bgr.tif", arr)
-    with __import__("rasterio").open(p, "r+") as ds:
+    with rasterio.open(p, "r+") as ds:
         ds.colorinterp = [ColorInterp.blue, ColorInterp.green, ColorInterp.red]
     img = read_image(p)
     assert img.bands == ["B", "G", "R"] and any("bands stored B, G, R" in n for n in img.notes)
@@ -110,7 +110,7 @@ def _db100(tmp_path, name, scale=None, iq=False):
     arr = rng.normal(0, 300, (64, 64)) if iq else db * 100
     p = write_tif(tmp_path / name, np.round(arr).astype(np.int16))
     if scale:
-        with __import__("rasterio").open(p, "r+") as ds:
+        with rasterio.open(p, "r+") as ds:
             ds.scales = (scale,)
     return p
 
