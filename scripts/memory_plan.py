@@ -4,6 +4,7 @@ plus activation estimates, and the largest micro-batch that fits.
     .venv/bin/python scripts/memory_plan.py                      # every configs/model/*.yaml but tiny
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --seq-len 4096 --llm full
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --gpus 141 2x8x40   # your GPUs (GiB)
+    .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --answer-len 256    # logits kept per sample
 
 Each config is built on the meta device (no weights, no RAM) to count parameters exactly; the
 embedding rows are then set to what the real tokenizer gives (``TOKENIZER_LEN`` + rsvlm's added
@@ -25,11 +26,14 @@ est2/est3 are ``estimate_zero2_model_states_mem_needs`` / ``estimate_zero3_model
 absmax per 64 weights (0.5625 bytes; no double quantisation); lm_head and embeddings stay bf16.
 
 Activations (bytes per sample, bf16, fused attention (flash / SDPA, no s² score matrix), gradient
-checkpointing on every LLM decoder layer; s tokens, h hidden, i MLP, g = kv_heads/heads, L layers):
+checkpointing on every LLM decoder layer; s tokens, h hidden, i MLP, g = kv_heads/heads, L layers,
+a the answer window: the training loop keeps logits from the batch's first labelled position on
+(``logits_to_keep``), by default s less the images' visual tokens, ``--answer-len`` where known):
 
     llm      2·s·h·L                    checkpointed layer inputs
            + 2·s·(6h + 2h·g + 4i)       one layer recomputed during backward
-           + 10·s·V                     logits: bf16 out + fp32 copy for the loss + its fp32 grad
+           + 14·a·V                     logits: bf16 out (held to the step's end), the loss's fp32
+                                        log-softmax, and in backward its two fp32 gradients
     vision   32·n·w·B per image         when gradients reach the encoder (trainable stem or encoder):
                                         16 stored (n, w) tensors per ViT block, not checkpointed
            + 2·n·w + 4·n'·h             projector input and hidden (n' tokens after pooling)
@@ -247,10 +251,16 @@ def train_flops(model, seq_len: int, answer_len: int, images: int = 1, modality:
     return out
 
 
-def activation_bytes(inv: Inventory, seq_len: int, images: int = 1) -> int:
-    """Activation memory of one sample (formula in the module docstring)."""
-    s, h, i = seq_len, inv.hidden, inv.inter
-    llm = 2 * s * h * inv.layers + 2 * s * (6 * h + 2 * h * inv.kv_ratio + 4 * i) + 10 * s * inv.vocab_rows
+def answer_window(inv: Inventory, seq_len: int, images: int = 1, answer_len: int | None = None) -> int:
+    """Positions whose logits one sample keeps: ``answer_len``, else all but the images' visual tokens
+    (which come before any answer)."""
+    return answer_len if answer_len is not None else max(1, seq_len - images * inv.vis_tokens)
+
+
+def activation_bytes(inv: Inventory, seq_len: int, images: int = 1, answer_len: int | None = None) -> int:
+    """Activation memory of one sample (formula in the module docstring; ``answer_window`` for a)."""
+    s, h, i, a = seq_len, inv.hidden, inv.inter, answer_window(inv, seq_len, images, answer_len)
+    llm = 2 * s * h * inv.layers + 2 * s * (6 * h + 2 * h * inv.kv_ratio + 4 * i) + 14 * a * inv.vocab_rows
     vis = image_activation_bytes(inv.vis_tokens, inv.vis_width, inv.vis_blocks, inv.vis_seq, h, inv.vision_grads)
     return int(llm + images * vis)
 
@@ -300,10 +310,11 @@ class PlanRow:
     max_micro: int  # 0: does not fit
 
 
-def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, hardware=HARDWARE) -> list[PlanRow]:
+def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, hardware=HARDWARE,
+         answer_len: int | None = None) -> list[PlanRow]:
     """One row per strategy and ``hardware`` entry (gpus per node, nodes, GiB per GPU)."""
     rows = []
-    act = activation_bytes(inv, seq_len, images)
+    act = activation_bytes(inv, seq_len, images, answer_len)
     for strategy in strategies:
         for gpn, nodes, gb in hardware:
             state, cpu = model_state_bytes(inv, strategy, gpn, nodes)
@@ -315,11 +326,12 @@ def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, h
     return rows
 
 
-def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int) -> str:
+def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int, answer: int | None = None) -> str:
     hws = list(dict.fromkeys(r.hardware for r in rows))
+    kept = f" ({answer} with logits)" if answer is not None else ""
     out = [f"### {inv.name}", "",
            f"{inv.total / 1e9:.3f} B parameters, {inv.trainable / 1e6:.1f} M trainable, "
-           f"{inv.vis_tokens} visual tokens per image, sequence {seq_len} tokens, activations "
+           f"{inv.vis_tokens} visual tokens per image, sequence {seq_len} tokens{kept}, activations "
            f"{rows[0].act_gb:.2f} GiB per sample.", "",
            "| strategy | " + " | ".join(f"{h}: GiB/GPU (states) · max micro-batch" for h in hws) + " |",
            "| --- | " + " | ".join("---" for _ in hws) + " |"]
@@ -380,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
     ap.add_argument("--seq-len", type=positive, default=2048, help="tokens per sample, visual tokens included")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
+    ap.add_argument("--answer-len", type=positive, metavar="N",
+                    help="positions per sample whose logits training keeps: from the batch's first answer token "
+                         "to its end (default: --seq-len less the images' visual tokens)")
     ap.add_argument("--llm", choices=("frozen", "lora", "full"),
                     help="LLM trainability to plan for (default: the config's own trainable.llm)")
     ap.add_argument("--gpus", type=gpus, nargs="+", metavar="[NODESx][GPUSx]GiB",
@@ -414,9 +429,16 @@ def plans(args: argparse.Namespace) -> int:
             print(f"memory_plan: --seq-len {args.seq_len}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
             return 2
+        answer = answer_window(inv, args.seq_len, args.images, args.answer_len)
+        if answer > args.seq_len - args.images * inv.vis_tokens:
+            print(f"memory_plan: --answer-len {answer}: {path}'s samples of --seq-len {args.seq_len} hold "
+                  f"{args.seq_len - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
+                  "visual tokens; give at most that", file=sys.stderr)
+            return 2
         strategies = (("qlora_4bit",) if cfg.llm.load_in_4bit  # what a 4-bit recipe runs: not a bf16 LLM
                       else STRATEGIES if cfg.trainable.llm == "lora" else STRATEGIES[:-1])  # QLoRA trains adapters
-        print(markdown(inv, plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE), args.seq_len))
+        rows = plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE, answer)
+        print(markdown(inv, rows, args.seq_len, answer))
     return 0
 
 

@@ -175,9 +175,11 @@ def test_activation_estimate_follows_the_documented_formula(built):
     cfg, model = built["qwen2.5-1.5b-multisensor"]
     inv = mp.inventory(cfg, "ms", 151665, model=model)
     s, h, i, L, V = 1000, 1536, 8960, 28, inv.vocab_rows
-    llm = 2 * s * h * L + 2 * s * (6 * h + 2 * h * (2 / 12) + 4 * i) + 10 * s * V
+    llm = 2 * s * h * L + 2 * s * (6 * h + 2 * h * (2 / 12) + 4 * i)
     vis = 2 * 577 * 1024 + 4 * 144 * h + 32 * 577 * 1024 * 23  # stems train → ViT activations kept (23 blocks)
     assert inv.vision_grads and inv.vis_blocks == 23
-    assert mp.activation_bytes(inv, s) == int(llm + vis)
+    # logits of the positions after the images (144 visual tokens each), or of --answer-len
+    assert mp.activation_bytes(inv, s) == int(llm + 14 * (s - 144) * V + vis)
+    assert mp.activation_bytes(inv, s, answer_len=100) == int(llm + 14 * 100 * V + vis)
     frozen = dataclasses.replace(inv, vision_grads=False)
-    assert mp.activation_bytes(frozen, s, images=2) == int(llm + 2 * (2 * 577 * 1024 + 4 * 144 * h))
+    assert mp.activation_bytes(frozen, s, images=2) == int(llm + 14 * (s - 288) * V + 2 * (2 * 577 * 1024 + 4 * 144 * h))

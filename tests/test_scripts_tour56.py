@@ -94,7 +94,8 @@ def test_memory_plan_for_the_users_gpus_matches_a_hand_count(monkeypatch, capsys
     cfg = plan.model_config(REPO / "configs/model/tiny.yaml", "lora")
     inv = plan.inventory(plan.offline(cfg), "tiny")
     s, h, V = 64, 64, inv.vocab_rows
-    act = 2 * s * h * 2 + 2 * s * (6 * h + 2 * h // 2 + 4 * 128) + 10 * s * V + 2 * 17 * 64 + 4 * 16 * h + 32 * 17 * 64
+    a = s - 16  # the logits kept: all but the visual tokens
+    act = 2 * s * h * 2 + 2 * s * (6 * h + 2 * h // 2 + 4 * 128) + 14 * a * V + 2 * 17 * 64 + 4 * 16 * h + 32 * 17 * 64
     assert plan.activation_bytes(inv, s) == act
     T, F = inv.trainable, inv.total - inv.trainable
     free = 40 * 2**30 - (4 * 2**30 + 2 * 2**30) - (2 * T + 18 * T + 2 * F)  # reserve 10% + 2 GiB; ZeRO-2 on one GPU
