@@ -176,3 +176,20 @@ def test_empty_masks_of_tile_answers_are_counted_and_said_not_dropped_unsaid(tmp
     assert merger.n_empty_masks == 4 and len(objects) == 4  # (masks that only touch at a seam stay apart)
     assert merger.notes == ["4 mask(s) in the tile answers hold no pixel: no object, not kept"]
     assert "4 mask(s) in the tile answers hold no pixel" in capsys.readouterr().err
+
+
+def test_float_sar_of_db_times_100_is_said_as_such_not_kept_as_db(tmp_path):
+    """Float dB × 100 was "already in dB: kept as they are", then scaled by the declared 0.01 unsaid, or
+    (undeclared) clipped to black by a sar_db_range in dB."""
+    with rasterio.open(_db100(tmp_path, "i.tif")) as ds:
+        dn = ds.read().astype(np.float32)  # (1, 64, 64) dB × 100
+    declared = write_tif(tmp_path / "f.tif", dn)
+    with rasterio.open(declared, "r+") as ds:
+        ds.scales = (0.01,)
+    img = read_image(declared, "sar", scaling={"sar_db_range": [-25, 0]})
+    assert abs(img.data[0, :, :32].mean() - 3 / 25) < 0.05
+    assert any(n.startswith("float values") and "dB × 100 by the scale the file declares" in n for n in img.notes)
+    with pytest.raises(ValueError, match="float values .* give ReadConfig.sar_db_scale"):
+        read_image(write_tif(tmp_path / "u.tif", dn), "sar", scaling={"sar_db_range": [-25, 0]})
+    plain = read_image(write_tif(tmp_path / "db.tif", dn / 100), "sar")  # dB as it is: said as before
+    assert any("already in dB (no amplitude is negative): kept as they are" in n for n in plain.notes)

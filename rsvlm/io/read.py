@@ -214,19 +214,14 @@ class SceneReader:
                 self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
                 valid = valid if self.nodata is None else _and(valid, ~(raw == self.nodata).all(axis=0))
                 self.notes.append(note)
-        if float_sar:  # sigma0 exported in dB read as amplitude had its contrast turned over (water bright)
-            db, p2 = sc.sar_in_db(raw, valid)
-            self.cfg.sar_input = "db" if db else "amplitude"
-            self.notes += [f"float values down to {p2:.4g} (2nd percentile) are already in dB (no amplitude is negative): "
-                           "kept as they are (ReadConfig.sar_input='amplitude' or 'intensity' decides instead)"] if db else []
-        if int_sar:  # int16 dB × 100 read as amplitude had its contrast turned over (water bright)
-            db, p2 = sc.sar_dn_in_db(raw, valid)
-            self.cfg.sar_input = "db" if db else None
+        if float_sar or int_sar:  # dB read as amplitude had its contrast turned over (water bright)
+            db, p2 = (sc.sar_in_db if float_sar else sc.sar_dn_in_db)(raw, valid)  # a sigma0 export, int16 dB × 100
+            self.cfg.sar_input = "db" if db else "amplitude" if float_sar else None
         if (self.cfg.sar_input == "db" and modality == "sar" and len(declared) == 1 and declared[0][1] == 0
                 and self.cfg.sar_db_scale in (None, declared[0][0])):
             self.cfg.sar_db_scale, declared = declared[0][0], []  # the file's own dB × k: GDAL scale 0.01
-        if int_sar and db:
-            self.notes.append(sc.sar_db_note(p2, self.cfg, self.name))
+        if (float_sar or int_sar) and db:
+            self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
         if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
             told = ", ".join(sc.dn_text(a, b) for a, b in declared)
             self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "

@@ -9,7 +9,7 @@ sigma0 export) is kept as it is; it is told from amplitude and intensity by its 
 (``sar_in_db``), and amplitude from intensity not at all. Signed-integer SAR whose values are
 mostly negative (``sar_dn_in_db``) holds dB too, often × 100 (int16 archives): by the GDAL scale the
 file declares, or ``sar_db_scale``; undeclared, its factor is unknown (a percentile stretch does not
-need it; ``sar_db_range`` does). Thermal DN become kelvin only where
+need it; ``sar_db_range`` does); float dB below -100 likewise. Thermal DN become kelvin only where
 ``ir_kelvin`` gives the product's constants (``read.py`` sets them for Landsat files): no
 emissivity or atmospheric correction, so Level-1 values are brightness temperatures at the sensor, not surface temperatures.
 """
@@ -316,19 +316,23 @@ def sar_dn_in_db(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float
     return p2 < SAR_DB_BELOW and p50 < -0.1 * (p98 - p2), p2
 
 
-def sar_db_note(p2: float, cfg: ReadConfig, name: str) -> str:
-    """The note for signed-integer sar read as dB (``sar_dn_in_db``; ``p2`` its 2nd percentile); ValueError
-    naming ``name`` where ``cfg.sar_db_range``, in dB, meets values of a factor nothing gives."""
+def sar_db_note(p2: float, cfg: ReadConfig, name: str, kind: str) -> str:
+    """The note for ``kind`` ("float" or "integer") sar read as dB (``sar_in_db``, ``sar_dn_in_db``; ``p2``
+    its 2nd percentile); ValueError naming ``name`` where ``cfg.sar_db_range``, in dB, meets values of
+    a factor nothing gives (below -100 dB: dB × 100 read as dB clipped every pixel)."""
     k = cfg.sar_db_scale
     unknown = k is None and p2 < SAR_DB_FLOOR
     if unknown and cfg.sar_db_range is not None:
-        raise ValueError(f"{name}: sar_db_range {list(cfg.sar_db_range)} is in dB, but its integer values (down to "
-                         f"{p2:g}) are dB times a factor the file does not declare: give ReadConfig.sar_db_scale "
+        raise ValueError(f"{name}: sar_db_range {list(cfg.sar_db_range)} is in dB, but its {kind} values (down to "
+                         f"{p2:.4g}) are dB times a factor the file does not declare: give ReadConfig.sar_db_scale "
                          "(0.01 for dB × 100)")
+    if kind == "float" and k is None and not unknown:
+        return (f"float values down to {p2:.4g} (2nd percentile) are already in dB (no amplitude is negative): "
+                "kept as they are (ReadConfig.sar_input='amplitude' or 'intensity' decides instead)")
     how = (f"dB × {1 / k:g} by the scale the file declares (GDAL scale {k:g})" if k else
            "dB times a factor the file does not declare (ReadConfig.sar_db_scale=0.01 says dB × 100; the "
            "percentile stretch is the same either way)" if unknown else "dB")
-    return (f"integer values down to {p2:g} (2nd percentile) are no amplitude (never negative): read as {how}; "
+    return (f"{kind} values down to {p2:.4g} (2nd percentile) are no amplitude (never negative): read as {how}; "
             "ReadConfig.sar_input='amplitude' says otherwise")
 
 
