@@ -11,7 +11,7 @@ import re
 
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.geometry.codec import KINDS
-from rsvlm.tokens import opening_task, task_tag
+from rsvlm.tokens import IMAGE_TOKEN, opening_task, task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
 SHAPE_CLOSE = f"</(?:{'|'.join(KINDS)})>"
@@ -155,14 +155,17 @@ def class_questions(messages: list[dict], prompt: PromptConfig) -> list[list[dic
     content, tag = messages[i]["content"], task_tag("det")
     if not isinstance(content, str):
         return None
-    head, ask = content[: content.index(tag)], content[content.index(tag) + len(tag):].strip()
+    head, body = content[: content.index(tag)], content[content.index(tag) + len(tag):]
+    # images after the words (prompt.image_last): their lines stay after the class question
+    at = body.rfind("\n", 0, body.find(IMAGE_TOKEN)) if IMAGE_TOKEN in body else -1
+    ask, tail = (body[:at].strip(), body[at:]) if at >= 0 else (body.strip(), "")
     if any(re.search(rf"\b{re.escape(c.lower())}", ask.lower()) for c in prompt.det_classes):
         return None  # it names a class (its plural too): asked as it is
     rest = " ".join(re.split(r"(?<=[.?!])\s+", ask)[1:])
     out = []
     for c in prompt.det_classes:
         q = prompt.det_class_question.format(s=c, pl=plural(c))
-        turn = {**messages[i], "content": f"{head}{tag} {q}" + (f" {rest}" if rest else "")}
+        turn = {**messages[i], "content": f"{head}{tag} {q}" + (f" {rest}" if rest else "") + tail}
         out.append(messages[:i] + [turn] + messages[i + 1:])
     return out
 

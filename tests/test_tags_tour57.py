@@ -141,3 +141,14 @@ def test_tagged_record_leaves_a_record_asked_as_learnt_as_it_is():
     assert tagged_record(record) == (record, None)  # an answer's words and a tag further on are not touched
     multi = {"id": "b", "conversations": [*turns, {"from": "human", "value": "[Count]How many?"}]}
     assert tagged_record(multi)[0]["conversations"][-1]["value"] == "[count] How many?"
+
+
+def test_class_questions_keep_the_images_after_the_words():
+    """A model whose prompt puts the images after the words (prompt.image_last) was asked "[det] Detect all
+    ships. optical image: <image>": the placeholder's line joined the question as one of its sentences."""
+    from rsvlm.data.conversation import image_turn
+
+    prompt = PromptConfig(det_classes=["ship"], image_last=True)
+    turn = image_turn("[det] Detect every object. Use oriented boxes.", ["optical", "sar"], prompt)
+    (asked,) = answering.class_questions(_turn(turn), prompt)
+    assert asked[-1]["content"] == "[det] Detect all ships. Use oriented boxes.\noptical image: <image>\nSAR image: <image>"
