@@ -88,14 +88,15 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
 
 def _is_predictions(path: str | Path) -> bool:
     """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction:
-    an object with an ``answer`` and no ``conversations``."""
+    an object with an ``answer`` (or LLaVA's ``question_id`` and ``text``) and no ``conversations``."""
     with contextlib.suppress(OSError, ValueError):
         text = Path(path).read_text(encoding="utf-8")
         if text.lstrip().startswith("["):
             first = (json.loads(text) or [None])[0]
         else:
             first = json.loads(next((line for line in text.split("\n") if line.strip()), "null"))
-        return isinstance(first, dict) and "answer" in first and "conversations" not in first
+        return isinstance(first, dict) and ("answer" in first or "question_id" in first and "text" in first) and (
+            "conversations" not in first)  # "question_id" and "text": LLaVA's model_vqa answers
     return False
 
 

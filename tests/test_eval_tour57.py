@@ -287,3 +287,11 @@ def test_a_vqa_reference_that_begins_with_no_is_not_a_no(tmp_path):
              {"id": "d", "answer": "Yes."}, {"id": "e", "answer": "No damage here."}]
     got = run(tmp_path, "vqa", recs, preds)
     assert got["n_correct"] == 4 and got["accuracy"] == 0.8  # all but "a"
+
+
+def test_a_llava_answers_file_given_as_ground_truth_is_named_as_predictions(tmp_path):
+    from eval import common
+
+    path = write(tmp_path / "answers.jsonl", [{"question_id": 0, "prompt": "Is there a ship?", "text": "Yes"}])
+    with pytest.raises(common.ScoreError, match="holds predictions .* are --gt and --pred swapped"):
+        common.load_gt(path, ("vqa",))
