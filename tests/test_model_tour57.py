@@ -218,3 +218,12 @@ def test_crop_resizing_of_a_thin_strip_resizes_only_what_it_keeps(monkeypatch):
     out = prepare(cfg, strip, 32)
     assert out.shape == (1, 32, 32) and time.perf_counter() - t < 2
     assert max(sizes) <= 4 * 32 * 32  # was a 32x160000 intermediate (4x200000 at 336 px: 336x16.8M, minutes)
+
+
+def test_an_override_naming_a_part_the_checkpoint_lacks_is_refused_naming_it(ckpt):
+    from rsvlm.config import ConfigError
+    from rsvlm.model.checkpoint import load_pretrained
+
+    with pytest.raises(ConfigError, match=r"^override encoders.defualt: .* has no encoder 'defualt' \(it has default, "
+                                          r"sar\); did you mean 'default'\?"):
+        load_pretrained(ckpt, overrides=["encoders.defualt.image_size=64"])  # was: missing keys [every tensor]

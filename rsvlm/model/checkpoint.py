@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import re
 import shutil
 import sys
@@ -235,10 +236,18 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ConfigError(f"{root / 'config.yaml'}: empty, where a checkpoint keeps its model config "
                           "(an interrupted save or copy?)")
     try:  # the file alone first: a data_gen or training config there is not the user's override error
-        from_dict(VLMConfig, raw)
+        saved = from_dict(VLMConfig, raw)
     except ConfigError as e:
         raise ConfigError(f"{root}: not an rsvlm checkpoint (its config.yaml is no model config: {e})") from None
     cfg = from_dict(VLMConfig, apply_overrides(raw, list(overrides or []), VLMConfig))
+    for part in ("encoders", "stems"):  # a typo (encoders.defualt.image_size) built a part with no weights
+        if added := sorted(set(getattr(cfg, part)) - set(getattr(saved, part))):
+            have = sorted(getattr(saved, part))
+            close = difflib.get_close_matches(added[0], have, n=1)
+            raise ConfigError(f"override {part}.{added[0]}: {root} has no {part[:-1]} {added[0]!r} (it has "
+                              f"{', '.join(have)}){f'; did you mean {close[0]!r}?' if close else ''}; overrides "
+                              "change the checkpoint's parts and add none (there are no weights for them)",
+                              keys=(f"{part}.{added[0]}",))
     llm_cfg = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
                                   tokenizer=_resolve(cfg.llm.tokenizer, root),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
