@@ -225,12 +225,17 @@ def _valid_object(o: Any) -> bool:
 
 def _valid_mask(o: dict) -> bool:
     """A mask object ``objects_to_mask`` can rasterise: grid coords (``box``, ``size``, ``rows``) or
-    a 2-D ``mask`` array; anything else would stop the whole scoring at that record."""
+    a 2-D ``mask`` array, placed at an ``offset`` of two finite numbers where one is given; anything
+    else would stop the whole scoring at that record."""
     import numpy as np
 
     from rsvlm.geometry import grid
 
     if o.get("mask") is not None:
+        off = o.get("offset")
+        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in off)):
+            return False
         with contextlib.suppress(TypeError, ValueError):
             return np.asarray(o["mask"], dtype=bool).ndim == 2
         return False

@@ -295,3 +295,14 @@ def test_a_llava_answers_file_given_as_ground_truth_is_named_as_predictions(tmp_
     path = write(tmp_path / "answers.jsonl", [{"question_id": 0, "prompt": "Is there a ship?", "text": "Yes"}])
     with pytest.raises(common.ScoreError, match="holds predictions .* are --gt and --pred swapped"):
         common.load_gt(path, ("vqa",))
+
+
+@pytest.mark.parametrize("offset", [["a", 0], [1], [float("nan"), 0], 5])
+@pytest.mark.parametrize("script,task", [("segmentation", "seg"), ("change", "change")])
+def test_a_mask_offset_that_is_no_pair_of_numbers_is_unparseable_not_fatal(tmp_path, offset, script, task):
+    """It stopped the whole scoring at that record ('cannot rasterise', exit 2)."""
+    crop = np.ones((10, 10), bool).tolist()
+    got = run(tmp_path, script, [record("a", task, [SHIP]), record("b", task, [SHIP])],
+              [{"id": "a", "answer": "", "objects": [{"kind": "mask", "mask": crop, "offset": offset}]},
+               {"id": "b", "answer": geometry.encode([SHIP], 100, 100)}])
+    assert got["n_unparseable"] == 1 and got["n_records"] == 2
