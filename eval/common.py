@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import io
 import json
-import math
 import os
 import re
 import sys
@@ -162,11 +161,11 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
     if objs is not None:
-        if not isinstance(objs, list) or not all(_valid_object(o) for o in objs):
-            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
-                                            "with coordinates fitting the kind"])
         from eval import regions
 
+        if not isinstance(objs, list) or not all(map(regions.valid_object, objs)):
+            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
+                                            "with coordinates fitting the kind"])
         if bad := regions.mask_size_problems(objs, *image_size(item.record)):
             return Parsed([], UNPARSEABLE, bad)
         objs, problems = regions.ordered_boxes(objs)
@@ -194,58 +193,6 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         return Parsed([], UNPARSEABLE, problems)
     return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], PARTIAL if problems else OK,
                   problems)
-
-
-def _valid_object(o: Any) -> bool:
-    """A prediction-supplied object: known kind, coordinates of the right shape, finite numbers (a
-    NaN corner made a box match anything), numeric score, a mask that rasterises."""
-
-    def num(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-    if not isinstance(o, dict) or not (o.get("score") is None or num(o["score"])):  # null: no score given
-        return False
-    kind, c = o.get("kind"), o.get("coords")
-
-    def pts(v, n_min):
-        return isinstance(v, list) and len(v) >= n_min and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(num, p)) for p in v)
-
-    if kind == "box":
-        return isinstance(c, list) and len(c) == 4 and all(map(num, c))
-    if kind == "point":
-        return isinstance(c, list) and len(c) == 2 and all(map(num, c))
-    if kind == "obb":
-        return pts(c, 4) and len(c) == 4
-    if kind == "poly":
-        rings = o.get("rings")
-        return pts(c, 3) and (rings is None or isinstance(rings, list) and all(pts(r, 3) for r in rings))
-    return kind == "mask" and _valid_mask(o)
-
-
-def _valid_mask(o: dict) -> bool:
-    """A mask object ``objects_to_mask`` can rasterise: grid coords (``box``, ``size``, ``rows``) or
-    a 2-D ``mask`` array, placed at an ``offset`` of two finite numbers where one is given; anything
-    else would stop the whole scoring at that record."""
-    import numpy as np
-
-    from rsvlm.geometry import grid
-
-    if o.get("mask") is not None:
-        off = o.get("offset")
-        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in off)):
-            return False
-        with contextlib.suppress(TypeError, ValueError):
-            return np.asarray(o["mask"], dtype=bool).ndim == 2
-        return False
-    c = o.get("coords")
-    try:
-        box = [float(v) for v in c["box"]]
-        grid.grid_cells(c)
-    except (TypeError, KeyError, ValueError):
-        return False
-    return len(box) == 4 and all(map(math.isfinite, box)) and box[2] > box[0] and box[3] > box[1]
 
 
 def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:

@@ -1,10 +1,15 @@
-"""Objects as regions for scoring: rings, enclosing boxes, IoUs and masks, all in pixels.
+"""Objects as regions for scoring: rings, enclosing boxes, IoUs and masks, all in pixels; which objects a
+prediction may give (``valid_object``) and how every script reads them (``for_scoring``).
 
 Thin wrappers over ``rsvlm.geometry`` and shapely. A ``point`` has no area and a ``mask``
 (grid) has no ring: ``object_ring`` returns None for them and the caller counts them as ignored.
 """
 
 from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
 
 import numpy as np
 
@@ -130,8 +135,6 @@ def convex_obbs(objects: list[dict]) -> list[dict]:
     [x2, y2]]``, a "bowtie") given in order round its centre: read as written it was two triangles, half
     the rectangle meant, in IoU and in masks alike. An obb in order (every one the encoder writes) is
     returned as it is, as are other objects."""
-    import math
-
     from shapely.geometry import Polygon
 
     out = []
@@ -147,3 +150,55 @@ def convex_obbs(objects: list[dict]) -> list[dict]:
 def for_scoring(objects: list[dict], width: int, height: int) -> list[dict]:
     """Decoded objects as every script scores them: ``convex_obbs``, then ``one_bin_wide``."""
     return one_bin_wide(convex_obbs(objects), width, height)
+
+
+def valid_object(o: Any) -> bool:
+    """A prediction-supplied object: known kind, coordinates of the right shape, finite numbers (a
+    NaN corner made a box match anything), numeric score, a mask that rasterises."""
+
+    def num(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not isinstance(o, dict) or not (o.get("score") is None or num(o["score"])):  # null: no score given
+        return False
+    kind, c = o.get("kind"), o.get("coords")
+
+    def pts(v, n_min):
+        return isinstance(v, list) and len(v) >= n_min and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(num, p)) for p in v)
+
+    if kind == "box":
+        return isinstance(c, list) and len(c) == 4 and all(map(num, c))
+    if kind == "point":
+        return isinstance(c, list) and len(c) == 2 and all(map(num, c))
+    if kind == "obb":
+        return pts(c, 4) and len(c) == 4
+    if kind == "poly":
+        rings = o.get("rings")
+        return pts(c, 3) and (rings is None or isinstance(rings, list) and all(pts(r, 3) for r in rings))
+    return kind == "mask" and valid_mask(o)
+
+
+def valid_mask(o: dict) -> bool:
+    """A mask object ``objects_to_mask`` can rasterise: grid coords (``box``, ``size``, ``rows``) or
+    a 2-D ``mask`` array, placed at an ``offset`` of two finite numbers where one is given; anything
+    else would stop the whole scoring at that record."""
+    import numpy as np
+
+    from rsvlm.geometry import grid
+
+    if o.get("mask") is not None:
+        off = o.get("offset")
+        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in off)):
+            return False
+        with contextlib.suppress(TypeError, ValueError):
+            return np.asarray(o["mask"], dtype=bool).ndim == 2
+        return False
+    c = o.get("coords")
+    try:
+        box = [float(v) for v in c["box"]]
+        grid.grid_cells(c)
+    except (TypeError, KeyError, ValueError):
+        return False
+    return len(box) == 4 and all(map(math.isfinite, box)) and box[2] > box[0] and box[3] > box[1]
