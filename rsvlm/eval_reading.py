@@ -42,13 +42,35 @@ _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |L
 class ReadNotes:
     """What reading the images of a run's records noted (``rsvlm.io`` notes: a file of several images,
     a modality inferred, no valid pixel; ``band_notes``: a band filled), by kind: the records of each
-    and the first one's id and note. Routine notes (``_ROUTINE``) are left out."""
+    and the first one's id and note, each number in it that differs over the kind's records given as
+    its range. Routine notes (``_ROUTINE``) are left out."""
 
-    kinds: dict[str, list] = field(default_factory=dict)  # kind -> [records, first id, first note]
+    kinds: dict[str, list] = field(default_factory=dict)  # kind -> [records, first id, first note, lows, highs]
 
     def add(self, rid: str, notes: list[str]) -> None:
         for kind, note in {self.kind(n): n for n in reversed(notes) if not _ROUTINE.match(n)}.items():
-            self.kinds.setdefault(kind, [0, rid, note])[0] += 1
+            nums = [int(x) for x in re.findall(r"\d+", note)]
+            entry = self.kinds.setdefault(kind, [0, rid, note, nums, nums])
+            entry[0] += 1
+            if entry[3] is not None:  # None: notes of this kind whose numbers don't line up
+                same = len(nums) == len(entry[3])
+                entry[3] = list(map(min, entry[3], nums)) if same else None
+                entry[4] = list(map(max, entry[4], nums)) if same else None
+
+    @staticmethod
+    def spread(note: str, lows: list[int] | None, highs: list[int] | None) -> str:
+        """``note`` with each number that differs over its kind's records as a range ("512–4000x640–3000
+        px shrunk whole", where the first record's "4000x3000" was said of them all); as it is where
+        the kind's notes hold different counts of numbers."""
+        if lows is None:
+            return note
+        spans = iter(zip(lows, highs))
+
+        def said(m: re.Match) -> str:
+            lo, hi = next(spans)
+            return f"{lo}–{hi}" if lo != hi else m.group()
+
+        return re.sub(r"\d+", said, note)
 
     @staticmethod
     def kind(note: str) -> str:
@@ -61,5 +83,5 @@ class ReadNotes:
         rows = sorted(self.kinds.values(), key=lambda v: -v[0])
         more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
         return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
-            f"\n  {n} record(s): {as_record_fields(note)[:240]} (first: {rid})"
-            for n, rid, note in rows[:most]) + more if rows else None
+            f"\n  {n} record(s): {as_record_fields(self.spread(note, lows, highs))[:240]} (first: {rid})"
+            for n, rid, note, lows, highs in rows[:most]) + more if rows else None
