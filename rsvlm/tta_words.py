@@ -6,7 +6,8 @@ of (``framing_words``), the "-hand" compounds a transpose says in one word (``HA
 ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"). ``swap_words`` maps a text into a view and back.
 
-Limits: English, whole words and the compounds of ``HANDED`` and ``KEPT`` only; compass points in letters
+Limits: English, whole words (headings too: "westward", "leftwards", "northerly") and the compounds
+of ``HANDED`` and ``KEPT`` only, "up" and "down" left alone (rarely the image's); compass points in letters
 are the four intercardinal ones in capitals ("NW"; not "N" or "NNE"); a compass bearing in degrees
 is not turned.
 """
@@ -17,18 +18,27 @@ import functools
 import re
 from itertools import product
 
+
+def _ward(*pairs: tuple[str, str]) -> dict[str, str]:
+    """The "-ward" and "-wards" words of ``pairs`` (``("left", "right")``: leftward → rightward, …)."""
+    return {f"{a}{end}": f"{b}{end}" for a, b in pairs for end in ("ward", "wards")}
+
+
 SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
     "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
           "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
           "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
-          "northeast": "southwest", "northeastern": "southwestern"},  # northwest, southeast: their own image
+          "northeast": "southwest", "northeastern": "southwestern",  # northwest, southeast: their own image
+          **_ward(("left", "up"), ("right", "down"), ("west", "north"), ("east", "south")),
+          "westerly": "northerly", "easterly": "southerly"},
     "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
           "westernmost": "easternmost", "northwest": "northeast", "southwest": "southeast",
-          "northwestern": "northeastern", "southwestern": "southeastern"},
+          "northwestern": "northeastern", "southwestern": "southeastern",
+          **_ward(("left", "right"), ("west", "east")), "westerly": "easterly"},
     "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
           "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
           "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
-          "northeastern": "southeastern"},
+          "northeastern": "southeastern", **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
 }
 COMPASS = {  # per step, the compass points in capitals, matched in capitals only ("ne", "se" may be other words)
     "t": {"NE": "SW"},  # NW, SE: their own image

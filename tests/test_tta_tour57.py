@@ -169,3 +169,15 @@ def test_a_question_in_a_transposed_view_keeps_its_compounds_english():
     _, msgs = tta.flip_view([ImageInput(np.zeros((3, 8, 8), np.float32))],
                             [{"role": "user", "content": "[ground] the right-hand right-angled pier"}], "t")
     assert msgs[0]["content"] == "[ground] the bottom right-angled pier"
+
+
+@pytest.mark.parametrize("text,view,said", [
+    ("the ship heading westward", "h", "the ship heading eastward"),  # was asked "westward" of the mirror image
+    ("the ship heading westward", "t", "the ship heading northward"),
+    ("the road runs leftwards", "t", "the road runs upwards"),
+    ("a Northerly wind", "v", "a Southerly wind"),
+    ("the eastward lane", "thv", "the northward lane")])
+def test_heading_words_turn_with_the_view(text, view, said):
+    from rsvlm.tta_words import swap_words
+
+    assert swap_words(text, view) == said and swap_words(said, view, back=True) == text
