@@ -20,10 +20,13 @@ only (DeepSpeed's "optimizer offloaded" figure of F, which is exactly its 2-byte
     zero3            est3(T, offload=False)                      + 2·F / world     (F partitioned)
     zero3_offload    est3(T, offload optimizer+params)           + 0               (F on CPU)
     qlora_4bit       est2(T, offload=False) + 0.5625·Q + 2·(F − Q)                 (Q: 4-bit Linears)
+    qlora_8bit       est2(T, offload=False) + Q + 4·R + 2·(F − Q)                  (R: their output rows)
 
 est2/est3 are ``estimate_zero2_model_states_mem_needs`` / ``estimate_zero3_model_states_mem_needs``
 (the functions DeepSpeed's ``*_all_cold`` reporters loop over). NF4 costs 4 bits plus one fp32
-absmax per 64 weights (0.5625 bytes; no double quantisation); lm_head and embeddings stay bf16.
+absmax per 64 weights (0.5625 bytes; no double quantisation); LLM.int8 (``load_in_8bit``) one byte per
+weight plus one fp32 scale per output row (bitsandbytes' ``Int8Params`` and its ``SCB``); lm_head and
+embeddings stay bf16.
 
 Activations (bytes per sample, bf16, fused attention (flash / SDPA, no s² score matrix), gradient
 checkpointing on every LLM decoder layer; s tokens, h hidden, i MLP, g = kv_heads/heads, L layers,
@@ -56,7 +59,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 GiB = 2**30
 NF4_BYTES = 0.5 + 4 / 64
-STRATEGIES = ("zero2", "zero2_offload", "zero3", "zero3_offload", "qlora_4bit")
+STRATEGIES = ("zero2", "zero2_offload", "zero3", "zero3_offload", "qlora_4bit", "qlora_8bit")
+QUANTISED = {"qlora_4bit": "load_in_4bit", "qlora_8bit": "load_in_8bit"}  # strategy: the llm key that loads it
 HARDWARE = ((1, 1, 24), (1, 1, 80), (8, 1, 80))  # (gpus per node, nodes, GiB per GPU: 24 GB and 80 GB cards)
 # len(tokenizer) of each base LLM before rsvlm's tokens are added, keyed by the folder name of
 # llm.name_or_path (the meta build has no tokenizer files; these are the published tokenizers).
@@ -119,7 +123,8 @@ class Inventory:
     name: str
     total: int  # parameters after the embedding rows are set to the real tokenizer
     trainable: int
-    quantisable: int  # LLM Linear weights a 4-bit load quantises (decoder layers; not lm_head)
+    quantisable: int  # LLM Linear weights a 4/8-bit load quantises (decoder layers; not lm_head)
+    quantisable_rows: int  # their output rows (one fp32 scale each in 8 bits)
     largest_layer: int  # largest single module (ZeRO-3 gathers one at a time)
     vocab_rows: int
     hidden: int
@@ -159,8 +164,8 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
     published = hf_config(cfg.llm.config).get_text_config().vocab_size
     rows = (base_tokenizer_len or published) + len(model.special.added)
     extra = (rows - rows_now) * h * (1 if tied else 2)
-    quant = sum(m.weight.numel() for n, m in model.llm.named_modules()
-                if isinstance(m, nn.Linear) and "lora_" not in n and "lm_head" not in n)
+    linears = [m for n, m in model.llm.named_modules() if isinstance(m, nn.Linear) and "lora_" not in n
+               and "lm_head" not in n]
     largest = max(sum(p.numel() for p in m.parameters(recurse=False)) for m in model.modules())
     largest = max(largest, rows * h)
     t = cfg.trainable
@@ -172,7 +177,8 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
                        (enc.image_size // enc.patch_size) ** 2 + 1))
     tokens, width, blocks, seq = max(shapes, key=lambda v: (image_activation_bytes(*v, h, grads), v[0]))
     return Inventory(
-        name=name, total=n_params(model) + extra, quantisable=quant,
+        name=name, total=n_params(model) + extra, quantisable=sum(m.weight.numel() for m in linears),
+        quantisable_rows=sum(m.out_features for m in linears),
         trainable=n_params(model, True) + (extra if cfg.trainable.llm == "full" else 0),
         largest_layer=largest, vocab_rows=rows, hidden=h, inter=text.intermediate_size,
         layers=text.num_hidden_layers, kv_ratio=text.num_key_value_heads / text.num_attention_heads,
@@ -277,11 +283,13 @@ def model_state_bytes(inv: Inventory, strategy: str, gpus_per_node: int, nodes: 
 
     T, F = inv.trainable, inv.frozen
     kw = dict(num_gpus_per_node=gpus_per_node, num_nodes=nodes)
-    if strategy in ("zero2", "zero2_offload", "qlora_4bit"):
+    if strategy in ("zero2", "zero2_offload", *QUANTISED):
         cpu, gpu = est2(total_params=T, cpu_offload=strategy == "zero2_offload", **kw)
         _, frozen_gpu = est2(total_params=F, cpu_offload=True, **kw)  # = 2·F: bf16 weights only
         if strategy == "qlora_4bit":
             frozen_gpu = int(NF4_BYTES * inv.quantisable + 2 * (F - inv.quantisable))
+        elif strategy == "qlora_8bit":
+            frozen_gpu = inv.quantisable + 4 * inv.quantisable_rows + 2 * (F - inv.quantisable)
         return gpu + frozen_gpu, cpu if strategy == "zero2_offload" else 0
     if strategy == "zero3":
         _, gpu, _ = est3(total_params=T, largest_layer_params=inv.largest_layer, cpu_offload=False,
@@ -435,8 +443,9 @@ def plans(args: argparse.Namespace) -> int:
                   f"{args.seq_len - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
                   "visual tokens; give at most that", file=sys.stderr)
             return 2
-        strategies = (("qlora_4bit",) if cfg.llm.load_in_4bit  # what a 4-bit recipe runs: not a bf16 LLM
-                      else STRATEGIES if cfg.trainable.llm == "lora" else STRATEGIES[:-1])  # QLoRA trains adapters
+        loads = [k for k, key in QUANTISED.items() if getattr(cfg.llm, key)]  # what a 4/8-bit recipe runs, not bf16
+        strategies = loads or (STRATEGIES if cfg.trainable.llm == "lora"  # QLoRA trains adapters
+                               else [k for k in STRATEGIES if k not in QUANTISED])
         rows = plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE, answer)
         print(markdown(inv, rows, args.seq_len, answer))
     return 0

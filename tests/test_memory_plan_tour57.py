@@ -90,3 +90,37 @@ def test_answer_len_sets_the_logits_planned_and_cannot_exceed_the_sample(monkeyp
     out = capsys.readouterr()
     assert (f"memory_plan: --answer-len 49: {TINY}'s samples of --seq-len 64 hold 48 tokens beside their " \
                       "1 × 16 visual tokens; give at most that\n") in out.err and not out.out
+
+
+def test_an_8bit_llm_is_planned_at_a_byte_a_weight_and_its_scales(tmp_path, monkeypatch, capsys):
+    """load_in_8bit was planned as a bf16 LLM (every row of the default table, 2 bytes a weight)."""
+    import dataclasses
+
+    from bitsandbytes.nn import Linear8bitLt
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+    from rsvlm.model.llm import build_llm
+
+    plan = load_script("memory_plan", monkeypatch)
+    llm_cfg = load_config(VLMConfig, TINY).llm
+    llm, tok, _ = build_llm(llm_cfg)
+    llm.save_pretrained(tmp_path / "base")
+    tok.save_pretrained(tmp_path / "base")
+    q, _, _ = build_llm(dataclasses.replace(llm_cfg, name_or_path=str(tmp_path / "base"), config=None,
+                                            load_in_8bit=True))
+    int8 = [m.weight for m in q.modules() if isinstance(m, Linear8bitLt)]
+    stored = sum(w.numel() * w.element_size() + w.SCB.numel() * w.SCB.element_size() for w in int8)
+    inv = plan.inventory(plan.offline(load_config(VLMConfig, TINY)), "tiny")
+    assert inv.quantisable + 4 * inv.quantisable_rows == stored  # what bitsandbytes keeps of the decoder Linears
+    T, F = inv.trainable, inv.frozen
+    state, _ = plan.model_state_bytes(inv, "qlora_8bit", 1, 1)
+    assert state == plan.model_state_bytes(inv, "zero2", 1, 1)[0] - 2 * F + stored + 2 * (F - inv.quantisable)
+
+    recipe = tmp_path / "int8.yaml"  # sft_tiny (LoRA) with its LLM loaded in 8 bits
+    text = (REPO / "configs/train/sft_tiny.yaml").read_text()
+    recipe.write_text(text.replace("    chat_template: rsvlm\n", "    chat_template: rsvlm\n    load_in_8bit: true\n"
+                                   "    name_or_path: weights/llm/absent\n", 1))
+    assert plan.main([str(recipe), "--seq-len", "64"]) == 0
+    rows = [line.split(" | ")[0] for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows == ["| strategy", "| ---", "| qlora_8bit"]  # was zero2 … zero3_offload, of a bf16 LLM
