@@ -188,3 +188,28 @@ def test_the_training_docs_throughput_table_is_the_benchmarks_measurement():
     training = (REPO / "docs" / "training.md").read_text()
     training = training[training.index("### Throughput"):training.index("### Limits")]
     assert len(rows(bench)) == 3 and rows(training) == rows(bench), (rows(training), rows(bench))
+
+
+def test_overwrite_refuses_to_remove_a_previous_output_this_run_reads(tmp_path, capsys):
+    """init_from=runs/a/final with out_dir=runs/a overwrite=true removed that model with the previous run's outputs,
+    then failed for want of it (exit 1): the model was lost. Any path the run reads is checked alike."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_out_dir
+
+    out = tmp_path / "runs" / "a"
+    (out / "final").mkdir(parents=True)
+    (out / "final" / "vision.safetensors").write_bytes(b"")
+    (out / "checkpoints" / "step_000001").mkdir(parents=True)
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    base = [f"data.train={data}", f"out_dir={out}", "overwrite=true"]
+    for key, path in (("init_from", out / "final"), ("data.root", out / "checkpoints" / "step_000001")):
+        cfg = load_config(TrainConfig, recipe(tmp_path), [*base, f"{key}={path}"])
+        with pytest.raises(FileExistsError, match=rf"^{key}={path} lies in {out.resolve() / path.relative_to(out).parts[0]}"
+                           ", which overwrite=true removes"):
+            check_out_dir(cfg)
+    assert train_main(["--config", str(recipe(tmp_path)), *base, f"init_from={out / 'final'}"]) == 2  # nothing removed
+    assert (out / "final" / "vision.safetensors").is_file() and "overwrite=true removes" in capsys.readouterr().err
+    check_out_dir(load_config(TrainConfig, recipe(tmp_path), base))  # nothing it reads there: removed as before
+    cfg = load_config(TrainConfig, recipe(tmp_path), [*base, f"init_from={out / 'final'}", "ckpt.resume=auto"])
+    check_out_dir(cfg)  # continuing its own run removes nothing

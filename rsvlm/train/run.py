@@ -20,6 +20,7 @@ from rsvlm.processes import SameOnEveryRank, env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
+from rsvlm.train.inputs import check_overwrite_inputs
 from rsvlm.train.logging import check_tensorboard, trim_metrics
 from rsvlm.train.max_length import check_max_length
 
@@ -354,13 +355,15 @@ def check_out_dir(cfg: TrainConfig) -> None:
     """Refuse a fresh run (no ``ckpt.resume``), or one resumed from another run's step folder, into an
     ``out_dir`` that holds a previous run's outputs: its step folders would be pruned with the new ones
     and picked by a later ``ckpt.resume=auto``, its metrics appended to and its ``final/`` replaced.
-    ``overwrite=true`` lets ``start_out_dir`` remove them. ``ckpt.resume=auto`` into an ``out_dir`` with
+    ``overwrite=true`` lets ``start_out_dir`` remove them, unless a path the run reads lies there
+    (``check_overwrite_inputs``). ``ckpt.resume=auto`` into an ``out_dir`` with
     a ``final/`` but no step folder (a run without ``ckpt.every``) is refused too: it would start at
     step 0 and replace that model; so is an ``out_dir`` that cannot be made (``check_writable``).
     Read-only, so every rank checks before the process group forms."""
     out = Path(cfg.out_dir)
     check_writable(out)
-    if cfg.overwrite:
+    if cfg.overwrite:  # what it would remove must hold nothing this run reads (init_from=out_dir/final)
+        check_overwrite_inputs(cfg, [] if continues_own(cfg) else [out / n for n in RUN_OUTPUTS if (out / n).exists()])
         return
     if cfg.ckpt.resume == "auto" and (out / "final").exists() and ckpt.latest_checkpoint(out / "checkpoints") is None:
         raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
