@@ -223,7 +223,12 @@ def _vocab_rows(llm_dir: Path) -> int | None:
 def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
-    """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn."""
+    """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn.
+
+    ``overrides`` (``key=value``) change the saved config; the result is checked as ``create_model``
+    checks a config, and may not add an encoder or stem. An ``image_size`` override resizes the saved
+    position table (``fit_positions``). Encoders' ``pretrained`` files are not read (their weights are in
+    vision.safetensors)."""
     from rsvlm.config import apply_overrides
     from rsvlm.model.llm import build_llm
     from rsvlm.model.vlm import set_trainable
