@@ -306,3 +306,20 @@ def test_a_mask_offset_that_is_no_pair_of_numbers_is_unparseable_not_fatal(tmp_p
               [{"id": "a", "answer": "", "objects": [{"kind": "mask", "mask": crop, "offset": offset}]},
                {"id": "b", "answer": geometry.encode([SHIP], 100, 100)}])
     assert got["n_unparseable"] == 1 and got["n_records"] == 2
+
+
+def test_grounding_iou_of_turned_shapes_is_shapelys_and_the_hand_computed_one(tmp_path):
+    """A diamond inscribed in the reference box: IoU 800 / 1600 by hand; a GeoChat box turned 45°: shapely's."""
+    from shapely.affinity import rotate
+    from shapely.geometry import box as sbox
+
+    x1, y1, x2, y2 = geometry.decode(geometry.encode([SHIP], 100, 100), 100, 100).objects[0]["coords"]  # bin centres
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    diamond = {"kind": "obb", "coords": [[cx, y1], [x2, cy], [cx, y2], [x1, cy]]}
+    got = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [{"id": "a", "answer": "", "objects": [diamond]}])
+    assert got["mIoU"] == pytest.approx(0.5)
+    turned = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [{"id": "a", "answer": "{<10><10><50><50>|45}"}],
+                 "--format", "geochat")
+    ref = sbox(x1, y1, x2, y2)
+    want = ref.intersection(rotate(sbox(10, 10, 50, 50), 45)).area / ref.union(rotate(sbox(10, 10, 50, 50), 45)).area
+    assert turned["mIoU"] == pytest.approx(want, abs=1e-9) and 0.6 < want < 0.9
