@@ -92,13 +92,13 @@ def _image(p: Path) -> bool:
     return p.is_file() and p.suffix.lower() in IMAGE_EXTS
 
 
-def grid_difference(a: Path, b: Path, out: Output) -> str | None:
-    """What differs between the pixel grids of georeferenced images ``a`` and ``b`` of one size (CRS,
-    or a transform coefficient by over a thousandth of a pixel), else None. A pair of which only one
-    image is georeferenced cannot be compared: counted in the notes as ``pairs_georeferenced_on_one_side``."""
+def grid_difference(a: Path, b: Path, ga: dict, gb: dict, out: Output) -> str | None:
+    """What differs between the pixel grids ``ga``, ``gb`` (``georef``) of images ``a`` and ``b`` of one
+    size (CRS, or a transform coefficient by over a thousandth of a pixel), else None. A pair of which
+    only one image is georeferenced cannot be compared: counted in the notes as
+    ``pairs_georeferenced_on_one_side``."""
     from rasterio.crs import CRS
 
-    ga, gb = georef(a), georef(b)
     if not ga or not gb:
         if ga or gb:
             out.note("pairs_georeferenced_on_one_side")
@@ -141,20 +141,20 @@ def run(args, out: Output) -> None:
             continue
         try:
             mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
-            sizes = {image_size(a, out), image_size(b, out)}
+            (wa, ha), (wb, hb) = image_size(a, out), image_size(b, out)
             check_bands(a, args.modality)
             check_bands(b, args.modality)
         except ConversionError as e:
             out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable", str(lab), str(e))
             continue
-        if len(sizes) != 1 or mask.shape != next(iter(sizes))[::-1]:
-            (wa, ha), (wb, hb) = image_size(a), image_size(b)
+        if not ((wa, ha) == (wb, hb) == mask.shape[::-1]):
             out.skip("size_mismatch", str(lab), f"A {wa}x{ha}, B {wb}x{hb}, label {mask.shape[1]}x{mask.shape[0]} px")
             continue
-        if (why := grid_difference(a, b, out)) is not None:
+        geo = {"A": georef(a), "B": georef(b)}  # read once: compared here, carried by an untiled pair's records
+        if (why := grid_difference(a, b, geo["A"], geo["B"], out)) is not None:
             out.skip("grid_mismatch", str(lab), why)
             continue
-        width, height = next(iter(sizes))
+        width, height = wa, ha
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
         with contextlib.ExitStack() as stack:  # A and B each decoded once, not once per tile
@@ -164,7 +164,7 @@ def run(args, out: Output) -> None:
                 images = []
                 for tag, p in (("A", a), ("B", b)):
                     if not tiled:
-                        rel, extra = out.copy_image(p, f"{name}_{tag}{p.suffix}"), georef(p)
+                        rel, extra = out.copy_image(p, f"{name}_{tag}{p.suffix}"), geo[tag]
                     else:
                         dst, rel = out.image_path(f"{name}_{win.x0}_{win.y0}_{tag}{tile_suffix(p)}")
                         extra = crops[tag](win, dst)  # a GeoTIFF tile's CRS and transform
