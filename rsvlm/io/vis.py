@@ -61,16 +61,14 @@ def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
 
 def _band_at(names: list[str], want: str) -> int | None:
     """Index of the band of ``names`` that ``want`` names: the same name in any case, else one the
-    model's stem takes for it (``B4`` is ``B04``, ``red`` is ``R`` and ``B04``: ``stem.SAME_BAND``,
+    model's stem takes for it (``stem.band_at``: ``B4`` is ``B04``, ``red`` is ``R`` and ``B04``;
     imported only then, as it loads torch); None where none is."""
     low = [n.lower() for n in names]
     if want.lower() in low:
         return low.index(want.lower())
-    from rsvlm.model.stem import SAME_BAND, _key
+    from rsvlm.model.stem import band_at
 
-    keys = [_key(n) for n in names]
-    same = next((g for g in SAME_BAND if _key(want) in {_key(x) for x in g}), ())
-    return next((keys.index(_key(x)) for x in (want, *same) if _key(x) in keys), None)
+    return band_at(names, want)
 
 
 def _display_bands(img, rgb_bands) -> list[int]:
