@@ -15,8 +15,8 @@ what the answers hold).
 
 ``CROPS`` (``--tta crops``; ``dihedral+crops`` with the eight mirror views) are the four corner
 crops of ``crop_share`` of each side, seen by the model at its full input size; they are asked
-for ``[det]`` questions and for ``[ground]`` ones with no word of position or relative size
-(``croppable``: a crop changes what "the leftmost", "the largest" or "how many" mean), their
+for ``[det]`` and ``[ground]`` questions with no word of position or relative size
+(``croppable``: a crop changes what "the leftmost", "the largest", "in the top half" or "how many" mean), their
 boxes shifted back and those on an inner edge of the crop dropped, then fused as above. A crop's
 ``[ground]`` answer owes no shape under the grammar (``crop_messages``: the object may be outside the
 crop), and one without is no vote.
@@ -87,9 +87,9 @@ class FuseConfig:
 
 
 def croppable(messages: list[dict]) -> bool:
-    """Whether a crop leaves the last question's meaning alone: a ``[det]`` question, or a
-    ``[ground]`` one with no word of position or relative size ("the leftmost ship", "the largest
-    ship" may be another ship in a crop; "the ship" and "the white ship" are not), in a conversation
+    """Whether a crop leaves the last question's meaning alone: a ``[det]`` or ``[ground]`` question
+    with no word of position or relative size ("the leftmost ship", "the largest ship", "every ship in
+    the top half" may be other ships in a crop; "the ship", "the white ship", "every ship" are not), in a conversation
     whose turns hold no shape (a crop is asked the turns as they are, and a shape said of the whole
     image, an earlier answer's boxes in a chat or a box in the question, would point elsewhere in it)."""
     from rsvlm.inference import last_question
@@ -97,10 +97,8 @@ def croppable(messages: list[dict]) -> bool:
 
     if any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
         return False
-    if asks_all(messages):
-        return True
-    text = last_question(messages)
-    return opening_task(text) == "ground" and not framing_words().search(text)
+    text = last_question(messages)  # "the ships in the top half": another half of a crop
+    return opening_task(text) in ("det", "ground") and not framing_words().search(text)
 
 
 def asks_all(messages: list[dict]) -> bool:

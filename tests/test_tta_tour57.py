@@ -181,3 +181,14 @@ def test_heading_words_turn_with_the_view(text, view, said):
     from rsvlm.tta_words import swap_words
 
     assert swap_words(text, view) == said and swap_words(said, view, back=True) == text
+
+
+def test_a_detection_question_naming_a_part_of_the_image_is_not_cropped():
+    """Every [det] question was cropped: "the ships in the top half" of a crop are other ships."""
+    def croppable(q: str) -> bool:
+        return tta.croppable([{"role": "user", "content": f"optical image: <image>\n{q}"}])
+
+    for q in ("[det] Detect every ship in the top half.", "[det] Find the planes on the left.",
+              "[det] Detect all vehicles in the NW quadrant.", "[det] Detect every ship near the image border."):
+        assert not croppable(q), q
+    assert croppable("[det] Detect every ship. Use oriented boxes.") and croppable("[det] Find all planes.")
