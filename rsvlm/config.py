@@ -125,9 +125,33 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
                 raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there", keys=(prefix + k,))
         raise ConfigError(
             f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
-            f"valid keys at this level: {', '.join(sorted(ftypes))}", keys=tuple(prefix + k for k in unknown))
+            f"valid keys at this level: {', '.join(sorted(ftypes))}{_belongs_under(ftypes, unknown, prefix)}",
+            keys=tuple(prefix + k for k in unknown))
     kwargs = {k: _coerce(v, ftypes[k], f"{where}.{k}" if where else k) for k, v in data.items()}
     return cls(**kwargs)
+
+
+def _section_of(ftypes: dict[str, Any], unknown: list[str]) -> tuple[str, type] | None:
+    """(field, its dataclass) of the one section one level down whose keys include all of ``unknown``, or None."""
+    for name, tp in sorted(ftypes.items()):
+        sub = _unwrap_optional(tp)[0]
+        if dataclasses.is_dataclass(sub) and set(unknown) <= {f.name for f in dataclasses.fields(sub)}:
+            return name, sub
+    return None
+
+
+def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> str:
+    """Where ``unknown`` keys all belong one level down (``_section_of``), as the end of the unknown-key message:
+    a model config given as a training recipe, ``lr:`` written at the top of a recipe where ``optim:`` holds it;
+    "" where no one section has them all."""
+    if (found := _section_of(ftypes, unknown)) is None:
+        return ""
+    name, sub = found
+    many = len(unknown) > 1
+    whole = len(unknown) > 2  # a whole section's worth: most likely a file of that section's kind
+    return (f" ({'they are keys' if many else 'it is a key'} of {prefix}{name} ({sub.__name__}): write "
+            f"{'them' if many else 'it'} under {prefix}{name}:"
+            + (f", or, for a file of them, {prefix}{name}: {{base: FILE}}" if whole else "") + ")")
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
@@ -225,9 +249,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     if _moved_to(node_cls, part):
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
+                    under = _section_of(ftypes, [part])  # lr=1e-4 for optim.lr=1e-4
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"
+                        + (f" (did you mean {'.'.join([*path[:i], under[0], *path[i:]])}={raw}?)" if under else "")
                     )
                 sub_tp, _ = _unwrap_optional(ftypes[part])
                 node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None

@@ -213,3 +213,26 @@ def test_overwrite_refuses_to_remove_a_previous_output_this_run_reads(tmp_path, 
     check_out_dir(load_config(TrainConfig, recipe(tmp_path), base))  # nothing it reads there: removed as before
     cfg = load_config(TrainConfig, recipe(tmp_path), [*base, f"init_from={out / 'final'}", "ckpt.resume=auto"])
     check_out_dir(cfg)  # continuing its own run removes nothing
+
+
+def test_a_key_written_one_section_too_high_is_told_where_it_belongs(tmp_path):
+    """A model config given as --config, `lr: 1e-4` at a recipe's top, or the override lr=1e-4 (as `--lr=1e-4`
+    from an HF Trainer habit) listed the valid keys only; the message now names the section that has them."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    with pytest.raises(ConfigError, match=r"\(they are keys of model \(VLMConfig\): write them under model:, or, for a "
+                                          r"file of them, model: \{base: FILE\}\)$"):
+        load_config(TrainConfig, REPO / "configs" / "model" / "tiny.yaml")
+    p = tmp_path / "run.yaml"
+    p.write_text("lr: 0.1\nmax_steps: 3\n")
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) lr .*\(it is a key of optim \(OptimConfig\): write it "
+                                          r"under optim:\)$"):
+        load_config(TrainConfig, p)
+    with pytest.raises(ConfigError, match=r"\(did you mean optim.lr=1e-4\?\)$"):
+        load_config(TrainConfig, None, ["lr=1e-4"])
+    with pytest.raises(ConfigError, match=r"\(did you mean model.llm.lora_r=4\?\)$"):
+        load_config(TrainConfig, None, ["model.lora_r=4"])
+    with pytest.raises(ConfigError) as e:  # a key no section has: the valid keys alone, as before
+        load_config(TrainConfig, None, ["max_step=4"])
+    assert str(e.value).endswith("slow_step_s"), str(e.value)
