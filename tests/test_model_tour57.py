@@ -227,3 +227,23 @@ def test_an_override_naming_a_part_the_checkpoint_lacks_is_refused_naming_it(ckp
     with pytest.raises(ConfigError, match=r"^override encoders.defualt: .* has no encoder 'defualt' \(it has default, "
                                           r"sar\); did you mean 'default'\?"):
         load_pretrained(ckpt, overrides=["encoders.defualt.image_size=64"])  # was: missing keys [every tensor]
+
+
+@pytest.mark.parametrize("grid", [2, 4])  # the encoder's own grid, and another one
+def test_a_sincos_encoder_keeps_its_fixed_positions_from_a_pretrained_file(tmp_path, grid):
+    from safetensors.torch import save_file
+
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    vc = VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16, pos_embed="sincos2d")
+    torch.manual_seed(0)
+    trained = build_encoder(dataclasses.replace(vc, image_size=8 * grid))  # e.g. contrastive pretraining's encoder
+    path = tmp_path / "encoder.safetensors"
+    save_file({f"visual.{k}": v.contiguous() for k, v in trained.visual.state_dict().items()}, str(path))
+    enc = build_encoder(dataclasses.replace(vc, pretrained=str(path)))
+    assert torch.equal(enc.visual.positional_embedding, build_encoder(vc).visual.positional_embedding)
+    assert torch.equal(enc.visual.conv1.weight, trained.visual.conv1.weight)
+    learned = build_encoder(dataclasses.replace(vc, pos_embed="learned"))  # e.g. OpenAI's CLIP
+    save_file({f"visual.{k}": v.contiguous() for k, v in learned.visual.state_dict().items()}, str(path))
+    with pytest.raises(ValueError, match=r"its positional_embedding is learned, and pos_embed sincos2d keeps fixed"):
+        build_encoder(dataclasses.replace(vc, pretrained=str(path)))  # was: loaded, frozen, in place of sin-cos

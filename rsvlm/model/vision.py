@@ -66,6 +66,17 @@ def fit_pos_table(src: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor | No
     return interpolate_pos_embed(src, (g, g), grid)  # (1+gh·gw,D)
 
 
+def _is_sincos(pos: torch.Tensor) -> bool:
+    """Whether a (1+g², D) table is open_clip's fixed 2-D sin-cos positions of a g×g grid (to bf16 precision)."""
+    from open_clip.pos_embed import get_2d_sincos_pos_embed
+
+    g = math.isqrt(pos.shape[0] - 1) if pos.shape[0] > 1 else 0
+    if g * g + 1 != pos.shape[0] or pos.shape[1] % 4:
+        return False
+    want = torch.from_numpy(get_2d_sincos_pos_embed(pos.shape[1], g, cls_token=True)).float()  # (1+g²,D)
+    return torch.allclose(pos.float(), want, atol=1e-2)
+
+
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """Tensors of a local checkpoint: safetensors, or a torch file read with ``weights_only=True``."""
     path = Path(path)
@@ -179,7 +190,8 @@ class OpenClipEncoder(nn.Module):
         if cfg.pos_embed not in POS_EMBEDS:
             raise ValueError(f"pos_embed must be {' or '.join(map(repr, POS_EMBEDS))}, got {cfg.pos_embed!r}")
         self.visual = _build_vision_tower(embed_dim, CLIPVisionCfg(**vcfg), quick_gelu=quick_gelu)
-        if cfg.pos_embed == "sincos2d":
+        self.fixed_positions = cfg.pos_embed == "sincos2d"
+        if self.fixed_positions:
             self.visual.positional_embedding.requires_grad_(False)
         self.visual.proj = None  # the contrastive head is unused; keeps trainable sets honest
         self.patch_size = int(vcfg["patch_size"])
@@ -226,6 +238,12 @@ class OpenClipEncoder(nn.Module):
             raise ValueError(f"{path}: none of its {len(sd)} tensors is an open_clip vision tower's "
                              f"(first keys: {', '.join(sorted(sd)[:3])}){hint}")
         pos = sd.get("positional_embedding")
+        if pos is not None and self.fixed_positions and pos.dim() == 2 and pos.shape[-1] == self.width:
+            if not _is_sincos(pos):  # was loaded into the fixed table: frozen learned positions, not sin-cos ones
+                raise ValueError(f"{path}: its positional_embedding is learned, and pos_embed sincos2d keeps fixed "
+                                 "sin-cos positions in its place; set pos_embed: learned to start from it")
+            del sd["positional_embedding"]  # sin-cos ones: this grid's are the encoder's own
+            pos = None
         if pos is not None and pos.shape != self.visual.positional_embedding.shape:
             fitted = fit_pos_table(pos, self.grid)
             if fitted is None:
@@ -237,7 +255,8 @@ class OpenClipEncoder(nn.Module):
                              f"({odd}); a tower of another size? "
                              "Set encoders.NAME width/layers/heads/patch_size (or arch) to the checkpoint's")
         res = self.visual.load_state_dict(sd, strict=False)
-        report = {"missing": list(res.missing_keys), "unexpected": list(res.unexpected_keys)}
+        fixed = ("positional_embedding",) if self.fixed_positions else ()  # the encoder's own, not the file's
+        report = {"missing": [k for k in res.missing_keys if k not in fixed], "unexpected": list(res.unexpected_keys)}
         if report["missing"]:
             raise ValueError(f"{path}: missing vision keys {report['missing'][:8]}")
         return report
