@@ -5,6 +5,7 @@ plus activation estimates, and the largest micro-batch that fits.
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --seq-len 4096 --llm full
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --gpus 141 2x8x40   # your GPUs (GiB)
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --answer-len 256    # logits kept per sample
+    .venv/bin/python scripts/memory_plan.py runs/NAME/final --llm lora       # a checkpoint folder, fine-tuned further
 
 Each config is built on the meta device (no weights, no RAM) to count parameters exactly; the
 embedding rows are then set to what the real tokenizer gives (``TOKENIZER_LEN`` + rsvlm's added
@@ -68,12 +69,16 @@ TOKENIZER_LEN = {"vicuna-7b-v1.5": 32000, "Qwen2.5-1.5B-Instruct": 151665, "Qwen
 
 
 def offline(cfg):
-    """A copy of VLMConfig ``cfg`` buildable without files: LLM from its ``config`` dict, no weights."""
-    if not cfg.llm.config:
-        raise ValueError("no llm.config (the LLM's published architecture values, which a build without weight "
-                         "files needs), as in a checkpoint's config.yaml; plan from a config that has one, e.g. the "
+    """A copy of VLMConfig ``cfg`` buildable without weights: the LLM from its ``config`` dict, or (a
+    checkpoint's) from the ``config.json`` and tokenizer of its local ``name_or_path`` folder."""
+    saved = cfg.llm.name_or_path and (Path(cfg.llm.name_or_path) / "config.json").is_file()
+    if not cfg.llm.config and not saved:
+        raise ValueError(f"no llm.config (the LLM's published architecture values, which a build without weight "
+                         f"files needs), and llm.name_or_path {cfg.llm.name_or_path!r} is no local folder with a "
+                         "config.json; give the checkpoint folder itself, or a config with llm.config, e.g. the "
                          "recipe a run's final/ keeps as train_config.yaml")
-    llm = dataclasses.replace(cfg.llm, name_or_path=None, tokenizer=None, load_in_4bit=False, load_in_8bit=False)
+    keep = {} if not cfg.llm.config else {"name_or_path": None, "tokenizer": None}
+    llm = dataclasses.replace(cfg.llm, load_in_4bit=False, load_in_8bit=False, **keep)
     encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
     return dataclasses.replace(cfg, llm=llm, encoders=encoders)
 
@@ -93,7 +98,7 @@ def build_meta(cfg):
     from rsvlm.model import create_model
 
     with torch.device("meta"):
-        model, _ = create_model(cfg)
+        model, _ = create_model(cfg, device="meta")  # a saved LLM: its config.json's shapes, no weights read
     return model
 
 
@@ -161,8 +166,11 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
     rows_now = model.llm.get_input_embeddings().weight.shape[0]
     # not text.vocab_size: the meta build resized it to its byte-level stand-in's rows (+ the added tokens
     # counted twice: 2,312 rows for tiny, whose real build has 1,286; 2,312 for any 128k-vocabulary LLM too)
-    published = hf_config(cfg.llm.config).get_text_config().vocab_size
-    rows = (base_tokenizer_len or published) + len(model.special.added)
+    if cfg.llm.config:
+        published = hf_config(cfg.llm.config).get_text_config().vocab_size
+        rows = (base_tokenizer_len or published) + len(model.special.added)
+    else:  # built from a saved LLM and its own tokenizer (a checkpoint's): the rows are the real ones
+        rows = rows_now
     extra = (rows - rows_now) * h * (1 if tied else 2)
     linears = [m for n, m in model.llm.named_modules() if isinstance(m, nn.Linear) and "lora_" not in n
                and "lm_head" not in n]
@@ -379,14 +387,33 @@ def positive(text: str) -> int:
     return n
 
 
+def checkpoint_root(path: Path) -> Path | None:
+    """The checkpoint folder ``path`` is or whose ``config.yaml`` it is (beside its vision.safetensors), else None."""
+    if path.is_dir():
+        return path
+    return path.parent if path.name == "config.yaml" and (path.parent / "vision.safetensors").is_file() else None
+
+
 def model_config(path: Path, llm: str | None = None):
-    """The ``VLMConfig`` of a model YAML, or of a training recipe's ``model:`` section; its LLM's trainability
-    set to ``llm`` where given, else the file's own."""
+    """The ``VLMConfig`` of a model YAML, of a training recipe's ``model:`` section, or of a checkpoint folder
+    (its LLM and tokenizer paths taken from the folder); its LLM's trainability set to ``llm`` where given,
+    else the file's own."""
     from rsvlm.config import load_config, load_yaml
     from rsvlm.model import VLMConfig
+    from rsvlm.model.checkpoint import no_checkpoint
     from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import TrainConfig
 
+    root = checkpoint_root(path)
+    if root is not None:
+        if not (root / "config.yaml").is_file():
+            raise ValueError(no_checkpoint(root))
+        cfg = load_config(VLMConfig, root / "config.yaml", [f"trainable.llm={llm}"] if llm else [])
+        own = {k: str(root / v) for k in ("name_or_path", "tokenizer")
+               if (v := getattr(cfg.llm, k)) and not Path(v).is_absolute() and (root / v).exists()}
+        cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, **own))
+        check_model_config(cfg, "")
+        return cfg
     recipe = isinstance(load_yaml(path).get("model"), dict)  # a recipe (configs/train/…): its model section
     cfg = (load_config(TrainConfig, path, [f"model.trainable.llm={llm}"] if llm else []).model if recipe
            else load_config(VLMConfig, path, [f"trainable.llm={llm}"] if llm else []))
@@ -427,12 +454,13 @@ def plans(args: argparse.Namespace) -> int:
     for path in paths:  # every file read before the slow part starts
         try:
             cfgs.append(model_config(path, args.llm))
-            offline(cfgs[-1])  # a checkpoint's config.yaml (no llm.config): one line, not a traceback mid-plan
+            offline(cfgs[-1])  # a config without llm.config nor a saved LLM: one line, not a traceback mid-plan
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
     for path, cfg in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs):
-        inv = inventory(offline(cfg), f"{path.stem} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
+        name = (checkpoint_root(path) or path.with_suffix("")).name
+        inv = inventory(offline(cfg), f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         if args.seq_len <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
             print(f"memory_plan: --seq-len {args.seq_len}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)

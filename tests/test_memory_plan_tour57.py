@@ -124,3 +124,25 @@ def test_an_8bit_llm_is_planned_at_a_byte_a_weight_and_its_scales(tmp_path, monk
     assert plan.main([str(recipe), "--seq-len", "64"]) == 0
     rows = [line.split(" | ")[0] for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert rows == ["| strategy", "| ---", "| qlora_8bit"]  # was zero2 … zero3_offload, of a bf16 LLM
+
+
+def test_a_checkpoint_folder_is_planned_from_its_config_and_llm(monkeypatch, capsys, ckpt, tmp_path):
+    """A checkpoint (the shipped default model, a `rsvlm train` final/) was refused: its config.yaml
+    names its llm/ folder, whose config.json holds the architecture the plan needs."""
+    from rsvlm.model.checkpoint import load_pretrained
+
+    plan = load_script("memory_plan", monkeypatch)
+    default = REPO / "rsvlm/assets/default_model"
+    cfg = plan.model_config(default, "lora")
+    inv = plan.inventory(plan.offline(cfg), "default", plan.tokenizer_len(cfg.llm.name_or_path))
+    model, _ = load_pretrained(default, overrides=["trainable.llm=lora"])
+    assert inv.vocab_rows == model.llm.get_input_embeddings().weight.shape[0]  # its saved rows, none counted twice
+    assert inv.total == sum(p.numel() for p in model.parameters())
+    assert inv.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert plan.main([str(default), "--seq-len", "128"]) == 0
+    assert capsys.readouterr().out.startswith("### default_model (LLM frozen)")  # as the checkpoint keeps it
+    assert plan.main([str(ckpt / "config.yaml"), "--seq-len", "64"]) == 0  # its config.yaml, beside its llm/
+    assert capsys.readouterr().out.startswith(f"### {ckpt.name} (LLM lora)")
+    assert plan.main([str(tmp_path), "--seq-len", "64"]) == 2
+    out = capsys.readouterr()
+    assert out.err == f"memory_plan: {tmp_path}: not an rsvlm checkpoint (no config.yaml)\n" and not out.out
