@@ -236,3 +236,20 @@ def test_a_key_written_one_section_too_high_is_told_where_it_belongs(tmp_path):
     with pytest.raises(ConfigError) as e:  # a key no section has: the valid keys alone, as before
         load_config(TrainConfig, None, ["max_step=4"])
     assert str(e.value).endswith("slow_step_s"), str(e.value)
+
+
+def test_an_init_from_or_ckpt_resume_given_a_file_names_the_folder_to_give(tmp_path):
+    """init_from=…/final/vision.safetensors read "init_from: no …/vision.safetensors/vision.safetensors", and
+    ckpt.resume=…/step_N/trainable.safetensors "no checkpoint folder", with nothing on what to give."""
+    from rsvlm.train.run import resume_folder
+
+    final = tmp_path / "final"
+    final.mkdir()
+    (final / "vision.safetensors").write_bytes(b"")
+    assert _refusal(final / "vision.safetensors").endswith(f"is a file: give the folder that holds "
+                                                            f"vision.safetensors ({final})")
+    weights = tmp_path / "step_000002" / "trainable.safetensors"
+    weights.parent.mkdir()
+    weights.write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=rf"is a file; give the step folder, e\.g\. {weights.parent}\)$"):
+        resume_folder(SimpleNamespace(ckpt=SimpleNamespace(resume=str(weights))))

@@ -17,6 +17,9 @@ def init_from_hint(folder: Path) -> str:
     pretrained = "model.encoders.default.pretrained"
     if not folder.exists():
         return "; no such folder"
+    if folder.is_file():  # init_from=runs/a/final/vision.safetensors
+        return f"; {folder} is a file: give the folder that holds vision.safetensors ({folder.parent})" if (
+            folder.name == "vision.safetensors") else f"; {folder} is a file: give a checkpoint folder (a run's final/)"
     if (folder / ENCODER_FILE).is_file():  # a contrastive run's final/, or export_step of one of its steps
         return (f": it holds contrastive pretraining's encoder ({ENCODER_FILE}, open_clip visual.* keys), which "
                 f"init_from does not read; start this run's encoder from it with {pretrained}="

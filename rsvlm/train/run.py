@@ -259,8 +259,9 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
     if cfg.ckpt.resume == "auto":
         return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
     folder = Path(cfg.ckpt.resume)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}")
+    if not folder.is_dir():  # a file given: a step folder's file, most likely (…/step_N/trainable.safetensors)
+        raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}" + (
+            f" ({folder} is a file; give the step folder, e.g. {folder.parent})" if folder.is_file() else ""))
     return folder
 
 
