@@ -247,3 +247,13 @@ def test_a_sincos_encoder_keeps_its_fixed_positions_from_a_pretrained_file(tmp_p
     save_file({f"visual.{k}": v.contiguous() for k, v in learned.visual.state_dict().items()}, str(path))
     with pytest.raises(ValueError, match=r"its positional_embedding is learned, and pos_embed sincos2d keeps fixed"):
         build_encoder(dataclasses.replace(vc, pretrained=str(path)))  # was: loaded, frozen, in place of sin-cos
+
+
+def test_an_hf_clip_tower_sizes_its_mlp_from_its_own_hidden_size():
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    hf = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "patch_size": 8, "image_size": 16}
+    enc = build_encoder(VisionConfig(type="hf_clip", hf_config=hf))  # width left at its default, 64
+    assert enc.model.config.intermediate_size == 128  # was 256: 4 × the unused width 64, for any hidden_size
+    assert build_encoder(VisionConfig(type="hf_clip", hf_config={**hf, "intermediate_size": 40})).model.config \
+        .intermediate_size == 40

@@ -201,9 +201,9 @@ def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
     hf_units = (cfg.hf_config or {}).get("intermediate_size") if cfg.type == "hf_clip" else None
     if hf_units is not None and not hf_units >= 1:
         raise ValueError(f"{key}.hf_config.intermediate_size must be >= 1, got {hf_units}")
-    if not cfg.arch and hf_units is None and int(cfg.width * cfg.mlp_ratio) < 1:  # the builders' int(width·ratio)
-        raise ValueError(f"{key}.mlp_ratio {cfg.mlp_ratio} gives width {cfg.width} an MLP of "
-                         f"{int(cfg.width * cfg.mlp_ratio)} units; it needs >= {1 / cfg.width:.3g}")
+    if not cfg.arch and hf_units is None and int(s["width"] * cfg.mlp_ratio) < 1:  # the builders' int(width·ratio)
+        raise ValueError(f"{key}.mlp_ratio {cfg.mlp_ratio} gives width {s['width']} an MLP of "
+                         f"{int(s['width'] * cfg.mlp_ratio)} units; it needs >= {1 / s['width']:.3g}")
     if s["image_size"] % s["patch_size"]:  # was: built, then every image refused at the first step
         raise ValueError(f"{key}: image_size {s['image_size']} is not a multiple of patch_size {s['patch_size']}; "
                          f"e.g. image_size={s['image_size'] // s['patch_size'] * s['patch_size'] or s['patch_size']}")

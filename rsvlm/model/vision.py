@@ -297,7 +297,7 @@ class HFClipEncoder(nn.Module):
         hf.setdefault("hidden_size", cfg.width)
         hf.setdefault("num_hidden_layers", cfg.layers)
         hf.setdefault("num_attention_heads", cfg.heads)
-        hf.setdefault("intermediate_size", int(cfg.width * cfg.mlp_ratio))
+        hf.setdefault("intermediate_size", int(hf["hidden_size"] * cfg.mlp_ratio))  # was cfg.width's, 4×64 for any
         hf.setdefault("patch_size", cfg.patch_size)
         hf.setdefault("image_size", 224 if cfg.image_size is None else cfg.image_size)
         self.model = CLIPVisionModel(CLIPVisionConfig(**hf))
