@@ -1,6 +1,7 @@
 """Tour 57: test-time augmentation's rough edges. A corner crop owes no shape to a ``[ground]``
-question (the object may be outside it); predict says which view answers ran past the LLM's
-context; chat counts the views it asks; a transpose keeps compound direction words English."""
+question (the object may be outside it), and is not asked a ``[det]`` question naming a part of the
+image; predict says which view answers ran past the LLM's context; chat counts the views it asks; a
+view keeps compound direction words English and turns heading words."""
 
 from __future__ import annotations
 
@@ -37,9 +38,9 @@ def test_the_crops_of_a_ground_question_may_answer_without_a_box(tiny):  # noqa:
         answered.extend(a.text for a in out)
         return out
 
-    image = [ImageInput(np.zeros((3, 32, 32), np.float32))]
+    inputs = [ImageInput(np.zeros((3, 32, 32), np.float32))]
     with scripted(model, NONE):
-        (fused,) = tta.fused_answers(ask, [_ground()], [image], [inf.Answer(BOX, [0.9])], tta.FuseConfig(views="crops"))
+        (fused,) = tta.fused_answers(ask, [_ground()], [inputs], [inf.Answer(BOX, [0.9])], tta.FuseConfig(views="crops"))
     assert answered == ["None."] * 4  # no crop held to a box
     assert fused is not None and fused.note is None and fused.answer == BOX and fused.answers == 5
 
