@@ -253,3 +253,23 @@ def test_an_init_from_or_ckpt_resume_given_a_file_names_the_folder_to_give(tmp_p
     weights.write_bytes(b"")
     with pytest.raises(FileNotFoundError, match=rf"is a file; give the step folder, e\.g\. {weights.parent}\)$"):
         resume_folder(SimpleNamespace(ckpt=SimpleNamespace(resume=str(weights))))
+
+
+def test_a_resume_names_no_change_of_a_setting_its_loop_does_not_read(tmp_path, capsys):
+    """A contrastive step folder saved under the recipe's old data.max_length=320 (which that loop never read) was
+    resumed with "this run changes 1 setting(s): data.max_length: 320 → 512", as if it mattered."""
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_changes
+
+    cfg = load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml"))
+    save_config(load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml"), [
+        "data.max_length=320", "data.group_factor=8", "data.task_weights={cls: 2}", "batch_size=3"]),
+        tmp_path / "train_config.yaml")
+    check_changes(tmp_path, cfg, 0)
+    err = capsys.readouterr().err
+    assert "changes 1 setting(s)" in err and "batch_size: 3 → 32" in err and "data." not in err, err
+    lm = load_config(TrainConfig, recipe(tmp_path))  # the LM loop: clip.* alike
+    save_config(load_config(TrainConfig, recipe(tmp_path), ["clip.dense_weight=1"]), tmp_path / "train_config.yaml")
+    check_changes(tmp_path, lm, 0)
+    assert "clip." not in capsys.readouterr().err

@@ -303,8 +303,12 @@ def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
 def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     """``model_changes``' refusal; (rank 0) name the other settings it changes: the data plan, the
     schedule and the optimizer follow this run's (a changed ``batch_size`` or data setting, or a contrastive
-    run's ``seed``, also moves the data position, so the run is not the one the checkpoint's would have been)."""
-    changes = model_changes(folder, cfg)
+    run's ``seed``, also moves the data position, so the run is not the one the checkpoint's would have been).
+    Settings its loop does not read (``unused_settings``' keys) are no change to it and go unnamed."""
+    from rsvlm.train.config import CLIP_ONLY, LM_ONLY
+
+    unread = LM_ONLY if cfg.objective == "clip" else CLIP_ONLY  # e.g. data.max_length the clip recipes dropped
+    changes = [c for c in model_changes(folder, cfg) if not f"{c.key}.".startswith(tuple(f"{k}." for k in unread))]
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
               f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
