@@ -257,3 +257,17 @@ def test_an_hf_clip_tower_sizes_its_mlp_from_its_own_hidden_size():
     assert enc.model.config.intermediate_size == 128  # was 256: 4 × the unused width 64, for any hidden_size
     assert build_encoder(VisionConfig(type="hf_clip", hf_config={**hf, "intermediate_size": 40})).model.config \
         .intermediate_size == 40
+
+
+def test_stretch_resizing_of_a_tall_strip_is_as_quick_as_of_a_wide_one():
+    import torch.nn.functional as F
+
+    cfg = StemConfig(resize="stretch")
+    tall = np.random.default_rng(0).random((3, 100000, 1), dtype=np.float32)  # a line scan stored as a column
+    t = time.perf_counter()
+    out = prepare(cfg, tall, 336)
+    assert time.perf_counter() - t < 1.0  # was 2.5 s: torch resized its width first, to 100000x336
+    x = torch.rand(2, 900, 3)  # the same numbers as torch's own order
+    want = F.interpolate(x[None], size=(32, 32), mode="bicubic", align_corners=False, antialias=True)[0]
+    assert out.shape == (3, 336, 336) and torch.allclose(prepare(StemConfig(bands=["R", "G"], mean=[0.0, 0.0],
+                                                                            std=[1.0, 1.0]), x, 32), want, atol=1e-5)

@@ -305,6 +305,10 @@ def _span(n_in: int, n_out: int, lo: int, k: int) -> tuple[int, int, int]:
 
 
 def _interp(x: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
+    # x: (C,H,W) → (C,*size). torch resizes the width first, so a tall strip made an (H, size[1]) intermediate
+    # (3 s for 100000x1 px at 336): one 8 times larger than the other order's is resized transposed instead
+    if x.shape[1] * size[1] > 8 * size[0] * x.shape[2]:
+        return _interp(x.transpose(1, 2), (size[1], size[0]), mode).transpose(1, 2)
     y = F.interpolate(x[None], size=size, mode=mode, align_corners=False, antialias=True)[0]
     return y
 
