@@ -26,9 +26,8 @@ def predicted_label(item: common.Item) -> tuple[str | None, str]:
     if item.pred is None:
         return None, common.MISSING
     ans = item.pred.get("answer")
-    if not isinstance(ans, str) or not normalize_answer(ans, yes_no=False):
-        return None, common.UNPARSEABLE
-    return normalize_answer(ans, yes_no=False), common.OK
+    label = normalize_answer(ans, yes_no=False) if isinstance(ans, str) else ""
+    return (label, common.OK) if label else (None, common.UNPARSEABLE)
 
 
 def score(items: list[common.Item], args=None) -> dict:

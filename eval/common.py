@@ -157,19 +157,20 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     or only polygons of under 3 vertices): then, like an answer that is not a string, it is
     ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``).
     """
+    from eval import regions
+
     if item.pred is None:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
     if objs is not None:
-        from eval import regions
-
         if not isinstance(objs, list) or not all(map(regions.valid_object, objs)):
             return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
                                             "with coordinates fitting the kind"])
-        if bad := regions.mask_size_problems(objs, *image_size(item.record)):
+        w, h = image_size(item.record)
+        if bad := regions.mask_size_problems(objs, w, h):
             return Parsed([], UNPARSEABLE, bad)
         objs, problems = regions.ordered_boxes(objs)
-        objs = regions.for_scoring(objs, *image_size(item.record))
+        objs = regions.for_scoring(objs, w, h)
         return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs],
                       PARTIAL if problems else OK, problems)
     answer = item.pred.get("answer")
@@ -185,8 +186,6 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         from eval import foreign
 
         objects, problems = foreign.decode(answer, w, h, fmt)
-    from eval import regions
-
     objects = regions.for_scoring(objects, w, h)
     usable = [o for o in objects if o.get("kind") not in ("poly", "obb") or len(o.get("coords") or []) >= 3]
     if problems and not usable:

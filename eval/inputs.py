@@ -61,14 +61,12 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
 
     kept, other = [], Counter()
     ids = set()
-    with contextlib.suppress(OSError):  # a missing file or a folder: the records reader names it
-        with open(path, "rb") as f:
-            if f.read(2) == GZIP_MAGIC:  # the reader's own error was "not UTF-8 text (invalid start byte)"
-                raise ScoreError(f"{path} is gzip-compressed: decompress it first (gunzip -k {path}); ground truth is "
-                                 "read as plain JSONL or a JSON array")
     try:
         records = list(read_records(path, strict=True))
     except RecordError as e:
+        if _is_gzip(path):  # the reader's own error was "not UTF-8 text (invalid start byte)"
+            raise ScoreError(f"{path} is gzip-compressed: decompress it first (gunzip -k {path}); ground truth is "
+                             "read as plain JSONL or a JSON array") from e
         if _is_predictions(path):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              "are --gt and --pred swapped?") from e
@@ -84,6 +82,11 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
         else:
             other[str(rec.get("task"))] += 1
     return kept, other, ids
+
+
+def _is_gzip(path: str | Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
 
 
 def _is_predictions(path: str | Path) -> bool:

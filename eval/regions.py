@@ -100,8 +100,6 @@ def mask_size_problems(objects: list[dict], width: int, height: int) -> list[str
     """A problem for each mask array given without an ``offset`` whose shape is not the image's
     (height, width): rasterised as it is, it lay in the top-left corner of the image (a mask of half
     the resolution covered a quarter of it) and scored there without a word."""
-    import numpy as np
-
     out = []
     for i, o in enumerate(objects):
         if o.get("kind") == "mask" and o.get("mask") is not None and o.get("offset") is None:
@@ -152,25 +150,26 @@ def for_scoring(objects: list[dict], width: int, height: int) -> list[dict]:
     return one_bin_wide(convex_obbs(objects), width, height)
 
 
+def _num(v: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def valid_object(o: Any) -> bool:
     """A prediction-supplied object: known kind, coordinates of the right shape, finite numbers (a
     NaN corner made a box match anything), numeric score, a mask that rasterises."""
-
-    def num(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-    if not isinstance(o, dict) or not (o.get("score") is None or num(o["score"])):  # null: no score given
+    if not isinstance(o, dict) or not (o.get("score") is None or _num(o["score"])):  # null: no score given
         return False
     kind, c = o.get("kind"), o.get("coords")
 
     def pts(v, n_min):
         return isinstance(v, list) and len(v) >= n_min and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(num, p)) for p in v)
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(_num, p)) for p in v)
 
     if kind == "box":
-        return isinstance(c, list) and len(c) == 4 and all(map(num, c))
+        return isinstance(c, list) and len(c) == 4 and all(map(_num, c))
     if kind == "point":
-        return isinstance(c, list) and len(c) == 2 and all(map(num, c))
+        return isinstance(c, list) and len(c) == 2 and all(map(_num, c))
     if kind == "obb":
         return pts(c, 4) and len(c) == 4
     if kind == "poly":
@@ -183,14 +182,11 @@ def valid_mask(o: dict) -> bool:
     """A mask object ``objects_to_mask`` can rasterise: grid coords (``box``, ``size``, ``rows``) or
     a 2-D ``mask`` array, placed at an ``offset`` of two finite numbers where one is given; anything
     else would stop the whole scoring at that record."""
-    import numpy as np
-
     from rsvlm.geometry import grid
 
     if o.get("mask") is not None:
         off = o.get("offset")
-        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in off)):
+        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(map(_num, off))):
             return False
         with contextlib.suppress(TypeError, ValueError):
             return np.asarray(o["mask"], dtype=bool).ndim == 2
