@@ -40,16 +40,14 @@ tokenizer without rsvlm's tokens gets no constraint (``RSVLM.grammar_constraint`
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field, replace
 
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
-from rsvlm.model.grammar_pieces import angle_pieces, may_end, stop_pieces
+from rsvlm.model.grammar_pieces import _WORD, angle_pieces, may_end, stop_pieces
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
-_WORD = re.compile(r"\w")
 SHAPE_KINDS = tuple(k for k in GEOMETRY_TAGS if k != "ref")  # the tags that close a shape
 SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and mask are open-ended
 MIN_POLY_LOCS = 6
@@ -412,11 +410,10 @@ class GrammarConstraint:
             for t in toks[self.seen[i]:]:
                 self.g.advance(self.states[i], t)
             self.seen[i] = len(toks)
-            left = self.max_new - len(toks)
-            self.allowed_now[i] = ok = self._held(self.states[i], left)
-            hid = self._held(self.states[i]) & ~ok if left < BUDGET_REACH else None
+            left, s = self.max_new - len(toks), self.states[i]
+            self.allowed_now[i] = ok = self._held(s, left)
+            hid = self._held(s) & ~ok if left < BUDGET_REACH else None
             self.hidden[i] = hid if hid is not None and bool(hid.any()) else None
-            s = self.states[i]
             self.owed[i] = self._held(replace(s, closed=["box"]), left) & ~ok \
                 if s.mode == "text" and self.g.owes(s, left) else None
         return torch.stack(self.allowed_now)  # (B,V)

@@ -13,6 +13,7 @@ import torch
 
 from rsvlm.geometry.codec import is_cut_tag, spells_tag
 
+_WORD = re.compile(r"\w")
 # tokenizer -> {(V, its length): AnglePieces, (V, its length, stop strings): StopPieces}
 _PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -79,8 +80,8 @@ class StopPieces:
         for i, h in heads.items():
             if re.fullmatch(r"[a-z0-9_/]{0,8}", h):
                 short.setdefault(h, []).append(i)
-        return cls(stops, within, begin, [i for i, h in heads.items() if "<" in h and is_cut_tag(h[h.rfind("<"):])],
-                   [i for i, h in heads.items() if not re.search(r"\w", h)], short, pieces)
+        return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
+                   [i for i, h in heads.items() if not _WORD.search(h)], short, pieces)
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -112,7 +113,7 @@ def may_end(text: str, word: bool) -> bool:
     """Whether an answer may end on ``text``, the text since its last tag (``word``: one is owed in it,
     after a ``</ref>``): not on the start of a tag (``geometry.decode``: "text ends inside a tag")."""
     lt = text.rfind("<")
-    return (not word or bool(re.search(r"\w", text))) and (lt < 0 or not is_cut_tag(text[lt:]))
+    return (not word or bool(_WORD.search(text))) and (lt < 0 or not is_cut_tag(text[lt:]))
 
 
 def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPieces:
