@@ -8,13 +8,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from test_grammar_wiring56 import NONE, scripted, tiny  # noqa: F401 (tiny: a fixture)
-from test_tta_tour55b import _PastOnView, image
+from test_tta_tour55b import image
 
 from rsvlm import answering, tta
 from rsvlm import inference as inf
 from rsvlm.model.processor import ImageInput
 
 BOX = "<box><loc_400><loc_400><loc_599><loc_599></box>"  # centred: inside every crop
+
+
+class Answers:
+    """An answerer standing in for the model: ``text`` to every prompt; the answers of the calls
+    numbered in ``past_on`` (0: the plain prompts, 1: the first other view, ...) ran past the context."""
+
+    def __init__(self, text: str, past_on=()):
+        self.text, self.past_on, self.calls = text, past_on, 0
+
+    def __call__(self, messages, images):
+        past = self.calls in self.past_on
+        self.calls += 1
+        return [inf.Answer(self.text, [0.9] if "<box>" in self.text else [], past_context=past) for _ in messages]
 
 
 def _ground() -> list[dict]:
@@ -55,7 +68,7 @@ def test_predict_says_which_view_answers_ran_past_the_context(monkeypatch):
     processor = types.SimpleNamespace(prompt=PromptConfig())
     said = {}
     for past in (None, 0, 2):  # none, the plain answer (call 0), view 'v' (call 2 of "", h, v, hv)
-        monkeypatch.setattr(inf, "answerer", lambda *a, past=past, **k: _PastOnView(BOX, past))
+        monkeypatch.setattr(inf, "answerer", lambda *a, past=past, **k: Answers(BOX, {past}))
         said[past] = []
         answer = predict.ask(None, processor, [image()], "[det] Detect every ship.", 64, tta=tta.FuseConfig(),
                              notes=said[past])
@@ -71,16 +84,7 @@ def test_predict_says_which_view_answers_ran_past_the_context(monkeypatch):
 def _past_on_views(monkeypatch):
     """``inference.answerer``: a box to every prompt, the answers of the second call on (the views) past
     the LLM's context."""
-    calls = []
-
-    def answerer(*a, **k):
-        def generate(msgs, inputs):
-            calls.append(len(msgs))
-            return [inf.Answer(BOX, [0.9], past_context=len(calls) > 1) for _ in msgs]
-
-        return generate
-
-    monkeypatch.setattr(inf, "answerer", answerer)
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: Answers(BOX, range(1, 99)))
 
 
 def test_predict_cli_says_only_view_answers_ran_past_the_context(ckpt, geotiff, tmp_path, monkeypatch, capsys):
@@ -131,7 +135,7 @@ def _fused_in_chat(monkeypatch, question: str, answer: str) -> str:
     repl.out, repl.tta, repl.images = _Terminal(), tta.FuseConfig(views="dihedral+crops"), [image(64, 64)]
     turns = [{"role": "user", "content": f"optical image: <image>\n{question}"}, {"role": "assistant", "content": answer}]
     repl.session = types.SimpleNamespace(messages=turns, gen={"max_new_tokens": 8}, model=None)
-    monkeypatch.setattr(ChatREPL, "answerer", lambda self: _PastOnView(answer, None))
+    monkeypatch.setattr(ChatREPL, "answerer", lambda self: Answers(answer))
     repl.fused(answer, [0.9] if "<box>" in answer else [])
     return repl.out.text
 
