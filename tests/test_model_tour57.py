@@ -271,3 +271,36 @@ def test_stretch_resizing_of_a_tall_strip_is_as_quick_as_of_a_wide_one():
     want = F.interpolate(x[None], size=(32, 32), mode="bicubic", align_corners=False, antialias=True)[0]
     assert out.shape == (3, 336, 336) and torch.allclose(prepare(StemConfig(bands=["R", "G"], mean=[0.0, 0.0],
                                                                             std=[1.0, 1.0]), x, 32), want, atol=1e-5)
+
+
+def _pad_reference(x, size, fill):  # what 'pad' computed before: the whole square canvas, resized
+    import torch.nn.functional as F
+
+    c, h, w = x.shape
+    s = max(h, w)
+    canvas = fill.expand(c, s, s).clone()
+    canvas[:, (s - h) // 2:(s - h) // 2 + h, (s - w) // 2:(s - w) // 2 + w] = x
+    return F.interpolate(canvas[None], size=(size, size), mode="bicubic", align_corners=False, antialias=True)[0]
+
+
+@pytest.mark.parametrize("shape, size", [((3, 30, 50), 24), ((1, 7, 333), 32), ((2, 50, 30), 32), ((1, 1, 900), 16)])
+def test_pad_resizing_gives_the_numbers_of_the_whole_canvas_and_reads_only_what_a_strip_reaches(monkeypatch, shape, size):
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    x = torch.rand(shape)
+    c = shape[0]
+    cfg = StemConfig(bands=["R", "G", "B"][:c], mean=[0.4] * c, std=[1.0] * c, resize="pad")
+    fill = torch.full((c, 1, 1), 0.4)
+    assert torch.allclose(prepare(cfg, x, size) + 0.4, _pad_reference(x, size, fill), atol=1e-5)
+
+    sizes, interpolate = [], F.interpolate
+
+    def spy(t, *args, **kwargs):
+        sizes.append(t.numel())
+        return interpolate(t, *args, **kwargs)
+
+    monkeypatch.setattr(F, "interpolate", spy)
+    strip = np.random.default_rng(0).random((1, 4, 20000), dtype=np.float32)
+    prepare(StemConfig(bands=["TIR"], mean=[0.5], std=[0.2], resize="pad"), strip, 112)
+    assert max(sizes) <= 20000 * 112 / 4  # was the whole 20000x112 canvas (4x200000 at 336 px: 4 s, 800 MB)
