@@ -61,3 +61,28 @@ def test_chat_latency_baseline_decodes_under_the_sessions_constraints(monkeypatc
     assert plain == cached, (cached, plain)
     assert cached[-1][2] is True and all(c[3] for c in cached)  # turn 6 owes a shape; stop strings everywhere
     assert "| 6 |" in capsys.readouterr().out
+
+
+def test_train_throughput_data_fits_the_tiny_llms_context(tmp_path, monkeypatch):
+    """42 of the 192 records (80-word answers) ran past the tiny LLM's 512 positions, let through by
+    data.max_length=1024: the arms trained positions no model is asked at. Now every record fits, and
+    the run cuts at the context (a cut record would be counted in the table)."""
+    import json
+
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.data.conversation import record_messages
+    from rsvlm.model import create_model
+    from rsvlm.model.processor import Pixels
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.data import encode_sample
+
+    mod = bench_module("train_throughput", monkeypatch)
+    cfg = load_config(TrainConfig, mod.REPO / "configs/train/sft_tiny.yaml")
+    _, processor = create_model(cfg.model)
+    records = [json.loads(line) for line in mod.make_data(tmp_path / "d", 192, 0).read_text().splitlines()]
+    lengths = [len(encode_sample(processor, record_messages(r, cfg.model.prompt), [Pixels(torch.empty(0), "optical")],
+                                 None)["input_ids"]) for r in records]
+    assert mod.tiny_context() == cfg.model.llm.config["max_position_embeddings"] == 512
+    assert max(lengths) <= 512 and min(lengths) < 200, (min(lengths), max(lengths))  # mixed lengths, all in context
