@@ -304,3 +304,37 @@ def test_pad_resizing_gives_the_numbers_of_the_whole_canvas_and_reads_only_what_
     strip = np.random.default_rng(0).random((1, 4, 20000), dtype=np.float32)
     prepare(StemConfig(bands=["TIR"], mean=[0.5], std=[0.2], resize="pad"), strip, 112)
     assert max(sizes) <= 20000 * 112 / 4  # was the whole 20000x112 canvas (4x200000 at 336 px: 4 s, 800 MB)
+
+
+def test_an_hf_clip_field_its_hf_config_overrules_is_refused_naming_both():
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    hf = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "patch_size": 8, "image_size": 32}
+    enc = VisionConfig(type="hf_clip", hf_config=hf, width=64, patch_size=8, image_size=32)  # as convert-llava writes
+    cfg = _tiny()
+    cfg = dataclasses.replace(cfg, encoders={**cfg.encoders, "default": enc})
+    check_model_config(cfg, prefix="")
+    odd = dataclasses.replace(enc, image_size=64)
+    with pytest.raises(ValueError, match=r"^encoders.NAME: an hf_clip tower is sized by its hf_config, which "
+                                         r"encoders.NAME.image_size 64 \(hf_config.image_size: 32\) contradicts; set "
+                                         r"encoders.NAME.hf_config.image_size"):
+        build_encoder(odd)  # was: built at 32 px, the 64 ignored
+    with pytest.raises(ValueError, match=r"encoders.default.image_size 64 \(hf_config.image_size: 32\) contradicts"):
+        check_model_config(dataclasses.replace(cfg, encoders={**cfg.encoders, "default": odd}), prefix="")
+
+
+def test_an_hf_clip_checkpoint_loads_at_the_size_its_hf_config_override_asks(tmp_path):
+    from rsvlm.model import create_model
+    from rsvlm.model.checkpoint import load_pretrained
+    from rsvlm.model.vision import VisionConfig
+
+    hf = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "patch_size": 8, "image_size": 32}
+    cfg = _tiny()
+    cfg = dataclasses.replace(cfg, encoders={**cfg.encoders, "default": VisionConfig(type="hf_clip", hf_config=hf)})
+    torch.manual_seed(0)
+    model, _ = create_model(cfg)
+    model.save_pretrained(tmp_path / "ckpt")
+    big, proc = load_pretrained(tmp_path / "ckpt", overrides=["encoders.default.hf_config.image_size=64"])
+    assert proc.n_tokens["optical"] == 64  # its position table resized to the 8x8 grid
+    assert big.encoders["default"].model.embeddings.position_embedding.weight.shape == (65, 64)

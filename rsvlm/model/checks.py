@@ -40,7 +40,15 @@ from rsvlm.model.llm import (
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
-from rsvlm.model.vision import ENCODERS, POS_EMBEDS, VisionConfig, build_encoder, check_arch_keys, check_pretrained
+from rsvlm.model.vision import (
+    ENCODERS,
+    POS_EMBEDS,
+    VisionConfig,
+    build_encoder,
+    check_arch_keys,
+    check_hf_keys,
+    check_pretrained,
+)
 from rsvlm.model.vlm import VLMConfig, check_stem_links
 
 
@@ -188,6 +196,7 @@ def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
         with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
             warnings.simplefilter("ignore")
             _check_config_keys("clip_vision_model", dict(cfg.hf_config or {}), f"{key}.hf_config")
+        check_hf_keys(cfg, key)
     if cfg.pos_embed not in POS_EMBEDS:
         raise ValueError(f"{key}.pos_embed must be one of {POS_EMBEDS}, got {cfg.pos_embed!r}")
     s = _resolved(cfg, key)

@@ -160,6 +160,23 @@ def check_arch_keys(cfg: VisionConfig, model_cfg: dict, key: str = "encoders.NAM
                          "your own dims")
 
 
+HF_DIMS = {"width": "hidden_size", "layers": "num_hidden_layers", "heads": "num_attention_heads",
+           "patch_size": "patch_size", "image_size": "image_size"}  # VisionConfig field → its hf_config key
+
+
+def check_hf_keys(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
+    """ValueError naming ``key``'s fields that an hf_clip tower's ``hf_config`` overrules: one set (not its
+    default) to another value than the ``hf_config`` key it stands for (``HF_DIMS``), which wins; an
+    override of ``image_size`` alone was ignored without a word."""
+    hf = cfg.hf_config or {}
+    defaults = {f.name: f.default for f in fields(VisionConfig)}
+    odd = [k for k, h in HF_DIMS.items() if h in hf and getattr(cfg, k) not in (defaults[k], hf[h])]
+    if odd:
+        said = ", ".join(f"{key}.{k} {getattr(cfg, k)} (hf_config.{HF_DIMS[k]}: {hf[HF_DIMS[k]]})" for k in odd)
+        raise ValueError(f"{key}: an hf_clip tower is sized by its hf_config, which {said} contradict"
+                         f"{'s' if len(odd) == 1 else ''}; set {key}.hf_config.{HF_DIMS[odd[0]]} (and the field to match)")
+
+
 class OpenClipEncoder(nn.Module):
     """open_clip ``VisionTransformer`` run up to ``feature_layer``; returns patch tokens (no CLS)."""
 
@@ -294,6 +311,7 @@ class HFClipEncoder(nn.Module):
 
         hf = dict(cfg.hf_config or {})
         _check_config_keys("clip_vision_model", hf, "hf_config")  # was: a typo built a default-size tower
+        check_hf_keys(cfg)
         hf.setdefault("hidden_size", cfg.width)
         hf.setdefault("num_hidden_layers", cfg.layers)
         hf.setdefault("num_attention_heads", cfg.heads)
