@@ -273,3 +273,22 @@ def test_a_resume_names_no_change_of_a_setting_its_loop_does_not_read(tmp_path, 
     save_config(load_config(TrainConfig, recipe(tmp_path), ["clip.dense_weight=1"]), tmp_path / "train_config.yaml")
     check_changes(tmp_path, lm, 0)
     assert "clip." not in capsys.readouterr().err
+
+
+def test_an_init_from_of_another_architecture_is_refused_before_the_model_is_built(tmp_path, ckpt, monkeypatch):
+    """init_from a checkpoint whose encoder is 64 wide into a 32-wide model section failed once the model (and its
+    LLM: minutes for a 7B) was built and out_dir written (exit 1); its header is now compared with the model
+    built on the meta device, in preflight. What init_vision accepts (a resized position table) still passes."""
+    import rsvlm.model.vision as vision
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+
+    def cfg(*more):
+        return load_config(TrainConfig, recipe(tmp_path), [f"init_from={ckpt}", *more])
+
+    monkeypatch.setattr(vision, "read_state_dict", lambda *a: pytest.fail("a weight was read"))
+    check_init_from(cfg())  # the same architecture: taken
+    check_init_from(cfg("model.encoders.default.image_size=48"))  # another grid: resized, as init_vision does
+    with pytest.raises(ValueError, match=r"^init_from .*vision.safetensors: \d+ tensor\(s\) of another shape, e.g. "
+                                         r"encoders.default.visual.class_embedding \(64,\) \(this model \(32,\)\)"):
+        check_init_from(cfg("model.encoders.default.width=32", "model.encoders.default.heads=4"))

@@ -41,16 +41,64 @@ def init_from_hint(folder: Path) -> str:
     return ""
 
 
+def resizable(key: str, saved: tuple, own: tuple) -> bool:
+    """Whether ``saved`` is a ViT position table (class row + square grid) that ``init_vision`` resizes to ``own``
+    (bicubic, as open_clip and GeoChat do) rather than refuses."""
+    from math import isqrt
+
+    if saved == own or not key.endswith(("position_embedding.weight", "positional_embedding")):
+        return False
+    return len(own) == 2 and len(saved) == 2 and saved[1] == own[1] and isqrt(own[0] - 1) ** 2 + 1 == own[0]
+
+
+def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) -> str | None:
+    """What keeps ``path``'s tensors (``saved``: name → shape) from starting the vision side ``own`` (this model's
+    non-LLM tensors, name → shape), as ``init_vision`` refuses it; None where they fit. A location
+    pointer may be missing (it starts fresh), and a position table of another grid is resized."""
+    fresh = not any(k.startswith("loc_pointer.") for k in saved)  # a pointer added in this stage
+    missing = sorted(k for k in own if k not in saved and "lora_" not in k  # this stage's LoRA starts fresh
+                     and not (fresh and k.startswith("loc_pointer.")))
+    extra = sorted(k for k in saved if k not in own)
+    if missing or extra:
+        return f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}"
+    shapes = [f"{k} {tuple(v)} (this model {tuple(own[k])})" for k, v in saved.items()
+              if tuple(v) != tuple(own[k]) and not resizable(k, tuple(v), tuple(own[k]))]
+    if shapes:
+        return (f"init_from {path}: {len(shapes)} tensor(s) of another shape, e.g. {'; '.join(shapes[:3])}; the model "
+                "section must describe the same architecture as the source")
+    return None
+
+
 def check_init_from(cfg) -> None:
     """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors,
     saying what it is instead (``init_from_hint``); ValueError where that file's header cannot be read or does
-    not cover the file (cut short: a traceback once the model was built)."""
+    not cover the file (cut short: a traceback once the model was built), or where its tensors do not fit the
+    model section's vision side (``vision_mismatch``, on the model built on the meta device: headers only, no
+    weights read; it was found once the model and its LLM were loaded)."""
     if not cfg.init_from:
         return
     path = Path(cfg.init_from) / "vision.safetensors"
-    if path.is_file():
-        from rsvlm.model.vision import check_safetensors
+    if not path.is_file():
+        raise FileNotFoundError(f"init_from: no {path}{init_from_hint(Path(cfg.init_from))}")
+    from rsvlm.model.vision import check_safetensors
+    from rsvlm.model.weights import open_safetensors
 
-        check_safetensors(path, "init_from")
+    check_safetensors(path, "init_from")
+    with open_safetensors(path) as h:
+        saved = {k: tuple(h.get_slice(k).get_shape()) for k in h.keys()}
+    llm = cfg.model.llm
+    if llm.name_or_path and not Path(llm.name_or_path).expanduser().is_dir():  # a hub name: left to the build
         return
-    raise FileNotFoundError(f"init_from: no {path}{init_from_hint(Path(cfg.init_from))}")
+    from dataclasses import replace
+
+    from rsvlm.model import create_model
+
+    # unquantised: a quantised LLM loads its weights even on the meta device; the vision side's shapes are the same
+    unquantised = replace(cfg.model, llm=replace(llm, load_in_4bit=False, load_in_8bit=False))
+    try:
+        model, _ = create_model(unquantised, device="meta")
+    except Exception:  # noqa: BLE001 — a model the meta device cannot build: left to the build, which says why
+        return
+    own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
+    if (why := vision_mismatch(path, saved, own)) is not None:
+        raise ValueError(why)

@@ -175,10 +175,9 @@ def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tens
     from math import isqrt
 
     from rsvlm.model.vision import fit_pos_table
+    from rsvlm.train.init_from import resizable
 
-    if src.shape == shape or not key.endswith(("position_embedding.weight", "positional_embedding")):
-        return None
-    if len(shape) != 2 or src.dim() != 2 or src.shape[1] != shape[1] or isqrt(shape[0] - 1) ** 2 + 1 != shape[0]:
+    if not resizable(key, tuple(src.shape), tuple(shape)):
         return None
     new = isqrt(shape[0] - 1)
     return fit_pos_table(src, (new, new))  # (1+new²,D)
@@ -189,33 +188,24 @@ def init_vision(model, ckpt_dir: Path) -> None:
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
     starts fresh when the source has none; LoRA keys of the source are refused.
     A ViT position table of another grid is resized (bicubic, as open_clip and GeoChat do); any other
-    shape difference is refused, naming the tensor."""
+    shape difference is refused, naming the tensor (``init_from.vision_mismatch``, which preflight asks too)."""
     from rsvlm.model.vision import read_state_dict
-    from rsvlm.train.init_from import init_from_hint
+    from rsvlm.train.init_from import init_from_hint, vision_mismatch
 
     path = ckpt_dir / "vision.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"init_from: no {path}{init_from_hint(ckpt_dir)}")
     state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
     own_state = model.state_dict()
-    own = {k for k in own_state if not k.startswith("llm.")}
-    fresh = not any(k.startswith("loc_pointer.") for k in state)  # a pointer added in this stage
-    missing = sorted(k for k in own if k not in state and "lora_" not in k
-                     and not (fresh and k.startswith("loc_pointer.")))
-    extra = sorted(k for k in state if k not in own)
-    if missing or extra:
-        raise ValueError(f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}")
+    own = {k: tuple(v.shape) for k, v in own_state.items() if not k.startswith("llm.")}
+    if (why := vision_mismatch(path, {k: tuple(v.shape) for k, v in state.items()}, own)) is not None:
+        raise ValueError(why)
     for k, v in list(state.items()):
         fitted = _fit_positions(k, v, own_state[k].shape)
         if fitted is not None:
             print(f"[rsvlm.train] init_from: {k} resized from {v.shape[0]} to {fitted.shape[0]} positions (bicubic)",
                   file=sys.stderr)
             state[k] = fitted
-    shapes = [f"{k} {tuple(v.shape)} (this model {tuple(own_state[k].shape)})"
-              for k, v in state.items() if v.shape != own_state[k].shape]
-    if shapes:
-        raise ValueError(f"init_from {path}: {len(shapes)} tensor(s) of another shape, e.g. {'; '.join(shapes[:3])}; "
-                         "the model section must describe the same architecture as the source")
     model.load_state_dict(state, strict=False)
 
 
