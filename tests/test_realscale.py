@@ -176,7 +176,7 @@ def test_activation_estimate_follows_the_documented_formula(built):
     inv = mp.inventory(cfg, "ms", 151665, model=model)
     s, h, i, L, V = 1000, 1536, 8960, 28, inv.vocab_rows
     llm = 2 * s * h * L + 2 * s * (6 * h + 2 * h * (2 / 12) + 4 * i)
-    vis = 2 * 577 * 1024 + 4 * 144 * h + 32 * 577 * 1024 * 23  # stems train → ViT activations kept (23 blocks)
+    vis = 2 * 577 * 1024 + 4 * 144 * h + 2 * 577 * 1024 * 23 + 32 * 577 * 1024  # stems train: 23 checkpointed blocks
     assert inv.vision_grads and inv.vis_blocks == 23
     # logits of the positions after the images (144 visual tokens each), or of --answer-len
     assert mp.activation_bytes(inv, s) == int(llm + 14 * (s - 144) * V + vis)
