@@ -112,6 +112,8 @@ def test_a_contrastive_log_window_whose_steps_were_all_passed_over_logs_loss_nul
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert [(x["step"], x["loss"]) for x in lines] == [(1, None), (2, None)], lines
     assert all(set(x) == {"step", "lr", "loss"} for x in lines), lines  # no head's loss either
+    # the schedule moves on at a step passed over, as in the LM loop (it stood still: 1/3 of the warm-up twice)
+    assert [x["lr"] for x in lines] == pytest.approx([5e-4 / 3, 5e-4 * 2 / 3]), lines
 
 
 def test_hf_style_flags_are_read_as_the_key_value_overrides_they_mean(tmp_path, monkeypatch, capsys):

@@ -56,6 +56,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from functools import partial
 from pathlib import Path
 
@@ -362,8 +363,12 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             if rank == 0:
                 print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
                       "step needs; passed over (counted in summary.json)", file=sys.stderr)
+            lr = opt.param_groups[0]["lr"]
+            with warnings.catch_warnings():  # torch's "lr_scheduler.step() before optimizer.step()": meant here
+                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+                sched.step()  # the schedule follows the step count, as in the LM loop (it lagged by the steps passed over)
             if log_due():  # was no line at all: the LM loop logs such a window as "loss": null
-                log_from = write_line(out_dir, state, log_from, opt.param_groups[0]["lr"])
+                log_from = write_line(out_dir, state, log_from, lr)
             step_boundary()
             continue
         pix, texts = pix[:n], texts[:n]
