@@ -66,7 +66,7 @@ from rsvlm.predictions import (
     unstamped_answers,
 )
 from rsvlm.processes import launcher_sync, process_rank, rank_device
-from rsvlm.tokens import IMAGE_TOKEN, TASKS, opening_task, task_tag
+from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
 from rsvlm.tta import MODES, FuseConfig, fused_answers
 
 
@@ -95,7 +95,7 @@ def tagged_record(record: dict) -> tuple[dict, str | None]:
             m = re.match(r"\s*\[([A-Za-z]\w*)\]", pieces[k]) if k is not None else None
             if m and m.group(1).lower() not in TASKS:
                 unknown = unknown or m.group(0).strip()
-            elif m and (opening_task(pieces[k]) is None or pieces[k][m.end():][:1] not in ("", " ", "\n")):
+            elif m and (m.group(1) not in TASKS or pieces[k][m.end():][:1] not in ("", " ", "\n")):
                 piece = pieces[k]
                 lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
                 with contextlib.suppress(ValueError):  # text that is no UTF-8: asked as written

@@ -35,9 +35,18 @@ def opening_task(text: str) -> str | None:
     ``"det"``. None for free chat, a tag further on (``"[vqa] what does [ground] mean?"`` is ``"vqa"``)
     and a bracketed word that is no task's tag as the model learnt it (``[DET]``, ``[detect]``: the
     tokenizer reads those as plain characters; ``rsvlm.inference.tagged`` writes them as tags)."""
-    images = rf"(?:\s*(?:[\w-]+ image: )?{re.escape(IMAGE_TOKEN)}(?: \([\w-]+\))?)*"
-    m = re.match(rf"{images}\s*\[(\w+)\]", text)
-    return m.group(1) if m and m.group(1) in TASKS else None
+    tag = opening_tag(text)
+    return tag if tag in TASKS else None
+
+
+_OPENING_TAG = re.compile(rf"(?:\s*(?:[\w-]+ image: )?{re.escape(IMAGE_TOKEN)}(?: \([\w-]+\))?)*\s*\[(\w+)\]")
+
+
+def opening_tag(text: str) -> str | None:
+    """The bracketed word opening a user turn ``text`` after any image placeholders (``opening_task``),
+    a task's tag or not (``"<image>\\n[detect] ships"`` → ``"detect"``); None where none does."""
+    m = _OPENING_TAG.match(text)
+    return m.group(1) if m else None
 
 
 def task_tag_tokens() -> list[str]:

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from rsvlm.geometry import decode
-from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
-_TAG_RE = re.compile(r"^\s*(?:<image>\s*)*\[(\w+)\]")
 _BLANK = " \t\n\r\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"  # str.strip() keeps the zero-width ones
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
 
@@ -126,8 +125,7 @@ def _first_user(turns: list[dict]) -> str:
 
 def task_from_prompt(text: str) -> str | None:
     """The task tag that opens a user turn (``"<image>\\n[det] …"`` → ``"det"``), or None."""
-    m = _TAG_RE.match(text)
-    return m.group(1) if m and m.group(1) in TASKS else None
+    return opening_task(text)
 
 
 def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) -> dict[str, Any]:
@@ -280,8 +278,8 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.n_ok += 1
         report.note_id(rec["id"], where)
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
-            if m := _TAG_RE.match(_first_user(rec["conversations"])):
-                report.unknown_tags[m.group(1)] += 1
+            if tag := opening_tag(_first_user(rec["conversations"])):
+                report.unknown_tags[tag] += 1
         yield rec
 
 
