@@ -365,8 +365,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     for view in cfg.views[1:] if todo else ():
-        asked = [(i, w, h, shapes, _view_of(images[i], messages[i], view, w, h, cfg.crop_share))
-                 for i, w, h, shapes in todo if i not in refused and _asks(view, messages[i], w, h, shapes, views[i][0])]
+        asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
+                 and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg.crop_share)) is not None]
         out = _ask_view(generate, asked, view, refused)
         for (i, w, h, shapes, _), answer in zip(asked, out):
             if answer is None:
@@ -461,11 +461,15 @@ def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain) 
     return _view_messages(messages, view, w, h) is not None
 
 
-def _view_of(images: list, messages: list[dict], view: str, w: int, h: int, share: float) -> tuple[list, list]:
-    """(ImageInputs, messages) of a record seen in ``view``: a crop's, or a mirror view's (``flip_view``)."""
-    if view.startswith("c"):
-        return crop_view(images, view, share), crop_messages(messages, crop_window(view, w, h, share))
-    return flip_view(images, messages, view)
+def _view_of(images: list, messages: list[dict], view: str, w: int, h: int, shapes: bool, plain,
+             share: float) -> tuple[list, list] | None:
+    """(ImageInputs, messages) of a record seen in ``view``: a crop's, or a mirror view's (``flip_view``);
+    None where the record is not asked ``view`` (``_asks``; a mirror view's turns mapped once)."""
+    if not view.startswith("c"):
+        return flip_view(images, messages, view)
+    if not _asks(view, messages, w, h, shapes, plain):
+        return None
+    return crop_view(images, view, share), crop_messages(messages, crop_window(view, w, h, share))
 
 
 def _ask_view(generate, asked: list[tuple], view: str, refused: dict[int, str]) -> list:
