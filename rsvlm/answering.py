@@ -120,7 +120,7 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
     the token limit stopped it (a joined one where any of its parts was). ``min_objects`` keeps the answers
     to detection questions (the ``[det]`` tag) writing objects until they have that many
     (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
-    Under the grammar (``constrain``) an answer to a ``[ground]`` question closes a shape before it ends
+    Under the grammar (``constrain``) an answer to a ``[ground]`` question closes a box before it ends
     (``owes_shape``: not one asked of a crop).
     ``by_class`` asks a detection question that names none of the model's classes once per class
     (``class_questions``) in the same batch, and joins the answers' shapes."""
@@ -223,7 +223,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
     finished = out.finished or [True] * len(out.text)  # a model that does not say: none cut
     # under --min-objects the grammar lets an answer end short of its count only when the token limit
     # leaves no room for another shape: it ends on EOS, yet the limit cut it; so a [ground] answer
-    # with no shape at all, where the limit is below the smallest shape's tokens
+    # with no shape at all, where the limit is below a box's tokens (``SMALLEST_SHAPE``)
     from rsvlm.model.grammar import SMALLEST_SHAPE
 
     no_room = max_new_tokens < SMALLEST_SHAPE

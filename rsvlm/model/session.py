@@ -15,7 +15,7 @@ given with a turn are encoded once, in that turn.
                  # at_context (cut, by the end of the LLM's context rather than max_new_tokens)
     chat.last_scores  # the last answer's confidence per shape (rsvlm.model.grammar.shape_scores)
 
-Under the grammar (``constrain``) a ``[ground]`` question's answer closes a shape before it ends
+Under the grammar (``constrain``) a ``[ground]`` question's answer closes a box before it ends
 (DESIGN.md: one or more boxes), and a ``[det]`` one writes at least ``min_objects`` objects.
 
 A turn shows the model at most ``history`` earlier exchanges (the model's ``prompt.max_history``;
@@ -162,7 +162,7 @@ class ChatSession:
         self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
                                         res.logprobs[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()
-        # a [ground] answer the grammar owed no shape, as the limit left no room for one: cut by it, though it took EOS
+        # a [ground] answer the grammar owed no box, as the limit left no room for one: cut by it, though it took EOS
         cut = not res.finished[0] or (constraint is not None and need and not self.last_scores
                                       and gcfg.max_new_tokens < SMALLEST_SHAPE)
         self.messages = messages + [{"role": "assistant", "content": answer}]

@@ -246,8 +246,8 @@ class RSVLM(nn.Module):
         ``constrain`` holds geometry to its grammar (``rsvlm.model.grammar``); False decodes freely.
         ``min_shapes`` (per sequence or for all; needs the grammar) keeps an answer writing objects
         until it has that many (``GrammarConstraint.push``), each scored by the model's own belief;
-        ``need_shape`` (per sequence or for all; needs the grammar) keeps an answer from ending before
-        it has closed a shape (a ``[ground]`` answer). The grammar also keeps text from finishing one of
+        ``need_shape`` (per sequence or for all; needs the grammar) holds an answer to boxes (``<box>``,
+        ``<obb>``) and keeps it from ending before it has closed one (a ``[ground]`` answer). The grammar also keeps text from finishing one of
         ``stop_strings`` where EOS may not come (inside ``<ref>``, before an owed shape)."""
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
