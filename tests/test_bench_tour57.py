@@ -35,7 +35,7 @@ def test_tiling_png_times_its_baseline_after_a_warm_up(tmp_path, monkeypatch):
 
 def test_chat_latency_baseline_decodes_under_the_sessions_constraints(monkeypatch, capsys):
     """The plain ``generate`` baseline passed neither ``stop_strings`` nor ``need_shape``, which the
-    cached session passes (turn 6 is a [ground] question): the two paths decoded under different rules."""
+    cached session passes (to a [ground] question's turn): the two paths decoded under different rules."""
     import inspect
 
     from test_bench_tour56 import TINY
@@ -53,14 +53,15 @@ def test_chat_latency_baseline_decodes_under_the_sessions_constraints(monkeypatc
         return hooks(self, *a, **k)
 
     monkeypatch.setattr(RSVLM, "decode_hooks", spy)
-    bench_main = bench_module("chat_latency", monkeypatch).main
-    monkeypatch.setattr("sys.argv", ["chat_latency", "--turns", "6", "--new-tokens", "2", "--repeat", "1", *TINY])
-    bench_main()
-    assert len(seen) == 2 + 2 * 6  # the warm-up's two, then each turn cached and plain
+    mod = bench_module("chat_latency", monkeypatch)
+    monkeypatch.setattr(mod, "QUESTIONS", ["[cls] What kind of scene is this?", "[ground] Where is the largest building?"])
+    monkeypatch.setattr("sys.argv", ["chat_latency", "--turns", "2", "--new-tokens", "2", "--repeat", "1", *TINY])
+    mod.main()
+    assert len(seen) == 2 + 2 * 2  # the warm-up's two, then each turn cached and plain
     cached, plain = seen[0::2], seen[1::2]
     assert plain == cached, (cached, plain)
-    assert cached[-1][2] is True and all(c[3] for c in cached)  # turn 6 owes a shape; stop strings everywhere
-    assert "| 6 |" in capsys.readouterr().out
+    assert cached[-1][2] is True and all(c[3] for c in cached)  # turn 2 owes a shape; stop strings everywhere
+    assert "| 2 |" in capsys.readouterr().out
 
 
 def test_train_throughput_data_fits_the_tiny_llms_context(tmp_path, monkeypatch):
