@@ -84,14 +84,6 @@ def offline(cfg):
     return dataclasses.replace(cfg, llm=llm, encoders=encoders)
 
 
-def meta_config(path: str | Path, overrides: list[str] | None = None):
-    """The VLMConfig of the model YAML at ``path`` (with ``key=value`` overrides), made ``offline``."""
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig
-
-    return offline(load_config(VLMConfig, path, overrides))
-
-
 def build_meta(cfg):
     """The full-size RSVLM on the meta device (parameters have shapes, no storage)."""
     import torch
@@ -154,7 +146,7 @@ def tokenizer_len(name_or_path: str | None) -> int | None:
 
 
 def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None) -> Inventory:
-    """Parameter counts and shapes of ``cfg`` (a meta_config) for the estimates.
+    """Parameter counts and shapes of ``cfg`` (made ``offline``) for the estimates.
 
     The embedding rows are set to ``base_tokenizer_len`` + rsvlm's added tokens (``llm.config``'s
     published ``vocab_size`` when the tokenizer length is unknown).
@@ -423,11 +415,25 @@ def model_config(path: Path, llm: str | None = None):
     return cfg
 
 
+def recipe_seq_len(path: Path) -> int | None:
+    """``data.max_length`` of a training recipe (or of the recipe a checkpoint keeps as train_config.yaml):
+    the longest sample it trains on; None for a model config."""
+    from rsvlm.config import load_config, load_yaml
+    from rsvlm.train.config import TrainConfig
+
+    root = checkpoint_root(path)
+    path = root / "train_config.yaml" if root is not None else path
+    if not path.is_file() or not isinstance(load_yaml(path).get("model"), dict):
+        return None
+    return load_config(TrainConfig, path).data.max_length
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("configs", nargs="*",
                     help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
-    ap.add_argument("--seq-len", type=positive, default=2048, help="tokens per sample, visual tokens included")
+    ap.add_argument("--seq-len", type=positive,
+                    help="tokens per sample, visual tokens included (default: a recipe's data.max_length, else 2048)")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
     ap.add_argument("--answer-len", type=positive, metavar="N",
                     help="positions per sample whose logits training keeps: from the batch's first answer token "
@@ -452,32 +458,33 @@ def plans(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     paths = [Path(p) for p in args.configs] or default_configs()
-    cfgs = []
+    cfgs, seqs = [], []
     for path in paths:  # every file read before the slow part starts
         try:
             cfgs.append(model_config(path, args.llm))
+            seqs.append(args.seq_len or recipe_seq_len(path) or 2048)  # an align recipe's 1024 was planned at 2048
             offline(cfgs[-1])  # a config without llm.config nor a saved LLM: one line, not a traceback mid-plan
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
-    for path, cfg in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs):
+    for path, cfg, seq in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs, seqs):
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(offline(cfg), f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
-        if args.seq_len <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
-            print(f"memory_plan: --seq-len {args.seq_len}: {path} puts {args.images} × {inv.vis_tokens} visual "
+        if seq <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
+            print(f"memory_plan: --seq-len {seq}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
             return 2
-        answer = answer_window(inv, args.seq_len, args.images, args.answer_len)
-        if answer > args.seq_len - args.images * inv.vis_tokens:
-            print(f"memory_plan: --answer-len {answer}: {path}'s samples of --seq-len {args.seq_len} hold "
-                  f"{args.seq_len - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
+        answer = answer_window(inv, seq, args.images, args.answer_len)
+        if answer > seq - args.images * inv.vis_tokens:
+            print(f"memory_plan: --answer-len {answer}: {path}'s samples of --seq-len {seq} hold "
+                  f"{seq - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
                   "visual tokens; give at most that", file=sys.stderr)
             return 2
         loads = [k for k, key in QUANTISED.items() if getattr(cfg.llm, key)]  # what a 4/8-bit recipe runs, not bf16
         strategies = loads or (STRATEGIES if cfg.trainable.llm == "lora"  # QLoRA trains adapters
                                else [k for k in STRATEGIES if k not in QUANTISED])
-        rows = plan(inv, args.seq_len, args.images, strategies, args.gpus or HARDWARE, answer)
-        print(markdown(inv, rows, args.seq_len, answer))
+        rows = plan(inv, seq, args.images, strategies, args.gpus or HARDWARE, answer)
+        print(markdown(inv, rows, seq, answer))
     return 0
 
 

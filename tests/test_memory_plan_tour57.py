@@ -150,3 +150,15 @@ def test_a_checkpoint_folder_is_planned_from_its_config_and_llm(monkeypatch, cap
     assert plan.main([str(tmp_path), "--seq-len", "64"]) == 2
     out = capsys.readouterr()
     assert out.err == f"memory_plan: {tmp_path}: not an rsvlm checkpoint (no config.yaml)\n" and not out.out
+
+
+def test_a_recipe_is_planned_at_its_own_max_length(monkeypatch, capsys):
+    """--seq-len defaulted to 2048 whatever the recipe trains on (an align recipe's 1024 was planned at 2048)."""
+    plan = load_script("memory_plan", monkeypatch)
+    recipe = REPO / "configs/train/align_tiny.yaml"  # data.max_length: 384
+    assert plan.main([str(recipe)]) == 0
+    assert "sequence 384 tokens (368 with logits)" in capsys.readouterr().out
+    assert plan.main([str(recipe), "--seq-len", "100"]) == 0  # given, it counts
+    assert "sequence 100 tokens" in capsys.readouterr().out
+    assert plan.main([str(TINY)]) == 0  # a model config trains on nothing of its own
+    assert "sequence 2048 tokens" in capsys.readouterr().out
