@@ -258,15 +258,15 @@ def train_flops(model, seq_len: int, answer_len: int, images: int = 1, modality:
     return out
 
 
-def answer_window(inv: Inventory, seq_len: int, images: int = 1, answer_len: int | None = None) -> int:
+def logit_positions(inv: Inventory, seq_len: int, images: int = 1, answer_len: int | None = None) -> int:
     """Positions whose logits one sample keeps: ``answer_len``, else all but the images' visual tokens
     (which come before any answer)."""
     return answer_len if answer_len is not None else max(1, seq_len - images * inv.vis_tokens)
 
 
 def activation_bytes(inv: Inventory, seq_len: int, images: int = 1, answer_len: int | None = None) -> int:
-    """Activation memory of one sample (formula in the module docstring; ``answer_window`` for a)."""
-    s, h, i, a = seq_len, inv.hidden, inv.inter, answer_window(inv, seq_len, images, answer_len)
+    """Activation memory of one sample (formula in the module docstring; ``logit_positions`` for a)."""
+    s, h, i, a = seq_len, inv.hidden, inv.inter, logit_positions(inv, seq_len, images, answer_len)
     llm = 2 * s * h * inv.layers + 2 * s * (6 * h + 2 * h * inv.kv_ratio + 4 * i) + 14 * a * inv.vocab_rows
     vis = image_activation_bytes(inv.vis_tokens, inv.vis_width, inv.vis_blocks, inv.vis_seq, h, inv.vision_grads)
     return int(llm + images * vis)
@@ -474,7 +474,7 @@ def plans(args: argparse.Namespace) -> int:
             print(f"memory_plan: --seq-len {seq}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
             return 2
-        answer = answer_window(inv, seq, args.images, args.answer_len)
+        answer = logit_positions(inv, seq, args.images, args.answer_len)
         if answer > seq - args.images * inv.vis_tokens:
             print(f"memory_plan: --answer-len {answer}: {path}'s samples of --seq-len {seq} hold "
                   f"{seq - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
