@@ -124,9 +124,9 @@ def test_hf_style_flags_are_read_as_the_key_value_overrides_they_mean(tmp_path, 
     from rsvlm.train.flags import flag_overrides
 
     assert flag_overrides(["--config", "--max_steps.yaml", "--max-steps=3", "--optim.lr", "1e-4", "--overwrite",
-                           "--log.progress", "false", "--local_rank=0", "--seed", "-1", "--nope", "data.root=r"]) == [
+                           "--log.progress", "false", "--local_rank=0", "--seed", "-1", "data.root=r", "--nope"]) == [
         "--config", "--max_steps.yaml", "max_steps=3", "optim.lr=1e-4", "overwrite=true", "log.progress=false",
-        "--local_rank=0", "seed=-1", "--nope", "data.root=r"]
+        "--local_rank=0", "seed=-1", "data.root=r", "--nope"]
     assert flag_overrides(["--model.encoders.default.pretrained", "e.safetensors", "--", "--x=1"]) == [
         "model.encoders.default.pretrained=e.safetensors", "--", "--x=1"]
     given = []
@@ -140,6 +140,8 @@ def test_hf_style_flags_are_read_as_the_key_value_overrides_they_mean(tmp_path, 
     assert rsvlm.train.main(["--config", str(cfg), "--max_step=3"]) == 2  # a misspelt key: the loader's list
     err = capsys.readouterr().err
     assert "override 'max_step=3': unknown key 'max_step'" in err and "max_steps" in err, err
+    assert rsvlm.train.main(["--config", str(cfg), "--lr", "1e-4"]) == 2  # HF's habit: the loader says where
+    assert "(did you mean optim.lr=1e-4?)" in capsys.readouterr().err
     with pytest.raises(SystemExit):  # an unknown bare flag is still argparse's error
         rsvlm.train.main(["--config", str(cfg), "--nope"])
     assert "unrecognized arguments: --nope" in capsys.readouterr().err

@@ -28,10 +28,10 @@ def config_key(key: str):
 
 
 def flag_overrides(argv: list[str]) -> list[str]:
-    """``argv`` with each ``--key=value`` (hyphens in the key read as underscores) as ``key=value``; so is
-    ``--key value`` where ``key`` is a recipe key, and a boolean key's bare ``--key`` as ``key=true``. The
-    options of ``OPTIONS`` and anything else are left as they are (argparse names an unknown flag; an unknown
-    key given as ``--key=value`` is named, with the valid ones, by the config's loader)."""
+    """``argv`` with each ``--key=value`` and ``--key value`` (hyphens in the key read as underscores) as
+    ``key=value``, and a boolean key's bare ``--key`` as ``key=true``. An unknown key so given is named by the
+    config's loader, with the valid ones and the section it may belong in (``--lr 1e-4``: ``optim.lr``?). The
+    options of ``OPTIONS`` and anything else (a bare unknown ``--flag``: argparse names it) are left as they are."""
     out, i = [], 0
     while i < len(argv):
         word = argv[i]
@@ -52,7 +52,7 @@ def flag_overrides(argv: list[str]) -> list[str]:
         after = argv[i + 1] if i + 1 < len(argv) else None
         if known and boolean and (after is None or after.lower() not in TRUTHS):  # --overwrite
             out.append(f"{key}=true")
-        elif known and after is not None and not after.startswith("--"):  # --max_steps 3
+        elif after is not None and not after.startswith("--"):  # --max_steps 3; --lr 1e-4: the loader names it
             out.append(f"{key}={after}")
             i += 1
         else:
