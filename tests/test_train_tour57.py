@@ -64,6 +64,9 @@ def test_an_init_from_of_contrastive_pretraining_or_a_step_folder_says_what_to_g
     line = _refusal(lm_step)
     assert f"step folder of the LM loop; python scripts/export_step.py {lm_step} --out DIR" in line, line
     assert f"it holds step folders (the latest is {lm_step})" in _refusal(lm_step.parent)  # its checkpoints/
+    (lm_step / "trainable.safetensors").unlink()  # a DeepSpeed one, which export_step refuses: zero_to_fp32 first
+    (lm_step / "deepspeed").mkdir()
+    assert "zero_to_fp32 first, then scripts/export_step.py" in _refusal(lm_step)
     assert "no such folder" in _refusal(tmp_path / "nowhere")
 
 
