@@ -80,6 +80,10 @@ def offline(cfg):
                          "recipe a run's final/ keeps as train_config.yaml")
     keep = {} if not cfg.llm.config else {"name_or_path": None, "tokenizer": None}
     llm = dataclasses.replace(cfg.llm, load_in_4bit=False, load_in_8bit=False, **keep)
+    if not cfg.llm.config:  # a folder without a tokenizer: FileNotFoundError naming it, before the build
+        from rsvlm.model.checks import check_llm_files
+
+        check_llm_files(llm, weights=False)
     encoders = {k: dataclasses.replace(v, pretrained=None) for k, v in cfg.encoders.items()}
     return dataclasses.replace(cfg, llm=llm, encoders=encoders)
 

@@ -162,3 +162,21 @@ def test_a_recipe_is_planned_at_its_own_max_length(monkeypatch, capsys):
     assert "sequence 100 tokens" in capsys.readouterr().out
     assert plan.main([str(TINY)]) == 0  # a model config trains on nothing of its own
     assert "sequence 2048 tokens" in capsys.readouterr().out
+
+
+def test_a_saved_llm_without_a_tokenizer_is_named_in_one_line(tmp_path, monkeypatch, capsys):
+    """A config naming a local LLM folder (its config.json) but no tokenizer was a traceback mid-plan."""
+    import shutil
+
+    plan = load_script("memory_plan", monkeypatch)
+    default = REPO / "rsvlm/assets/default_model"
+    (tmp_path / "llm").mkdir()
+    shutil.copy(default / "llm/config.json", tmp_path / "llm")
+    text = (default / "config.yaml").read_text()
+    config = tmp_path / "model.yaml"
+    config.write_text(text.replace("name_or_path: llm", f"name_or_path: {tmp_path / 'llm'}")
+                      .replace("tokenizer: tokenizer", "tokenizer: null"))
+    assert plan.main([str(TINY), str(config), "--seq-len", "128"]) == 2
+    out = capsys.readouterr()
+    assert out.err.startswith(f"memory_plan: {config}: llm.name_or_path: {tmp_path / 'llm'} holds no tokenizer")
+    assert out.err.count("\n") == 1 and not out.out  # refused before any plan
