@@ -117,7 +117,7 @@ def test_an_8bit_llm_is_planned_at_a_byte_a_weight_and_its_scales(tmp_path, monk
     stored = sum(w.numel() * w.element_size() + w.SCB.numel() * w.SCB.element_size() for w in int8)
     inv = plan.inventory(plan.offline(load_config(VLMConfig, TINY)), "tiny")
     assert inv.quantisable + 4 * inv.quantisable_rows == stored  # what bitsandbytes keeps of the decoder Linears
-    T, F = inv.trainable, inv.frozen
+    F = inv.frozen
     state, _ = plan.model_state_bytes(inv, "qlora_8bit", 1, 1)
     assert state == plan.model_state_bytes(inv, "zero2", 1, 1)[0] - 2 * F + stored + 2 * (F - inv.quantisable)
 
