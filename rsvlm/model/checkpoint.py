@@ -30,7 +30,7 @@ import torch
 
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.processor import Processor
-from rsvlm.model.vision import fit_pos_table, shape_mismatches
+from rsvlm.model.vision import fit_positions, shape_mismatches
 from rsvlm.model.vlm import RSVLM, VLMConfig
 from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scripts and tests do)
     PEFT_KEY,
@@ -309,13 +309,14 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         llm.requires_grad_(True)
     # the encoders' weights are in vision.safetensors: their training start (encoders.NAME.pretrained) is
     # neither read nor needed (was: FileNotFoundError on a machine without it); model.cfg keeps the name
-    model = RSVLM(_without_pretrained(cfg), llm, tokenizer, special)
+    bare = {n: dataclasses.replace(e, pretrained=None) for n, e in cfg.encoders.items()}
+    model = RSVLM(dataclasses.replace(cfg, encoders=bare), llm, tokenizer, special)
     model.cfg = cfg
     set_trainable(model)
     for part in (model.encoders, model.stems, model.projectors):
         part.to(device=device, dtype=dtype)
     state = load_safetensors(root / "vision.safetensors")
-    fit_positions(model, state, root / "vision.safetensors")
+    fit_positions(model.encoders, state, root / "vision.safetensors")
     n, odd = shape_mismatches(state, model.state_dict())
     if n:  # torch's RuntimeError named no file and no cause
         raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than "
@@ -329,31 +330,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
-
-
-def _without_pretrained(cfg: VLMConfig) -> VLMConfig:
-    return dataclasses.replace(cfg, encoders={n: dataclasses.replace(e, pretrained=None) for n, e in cfg.encoders.items()})
-
-
-def fit_positions(model: RSVLM, state: dict[str, torch.Tensor], path: Path) -> None:
-    """Saved position tables of another grid than ``model``'s encoders build (an ``image_size`` override)
-    made to fit, in ``state``: a learned table resized bicubically (``vision.fit_pos_table``, as an
-    encoder's ``pretrained`` file is), fixed 2-D sin-cos positions recomputed (the model's own)."""
-    own = model.state_dict()
-    for name, enc in model.encoders.items():
-        prefix = f"encoders.{name}."
-        for key in (f"{prefix}visual.positional_embedding", f"{prefix}model.embeddings.position_embedding.weight"):
-            if key not in state or key not in own or state[key].shape == own[key].shape:
-                continue
-            if model.cfg.encoders[name].pos_embed == "sincos2d" and model.cfg.encoders[name].type == "open_clip":
-                state[key] = own[key].detach().clone()  # fixed, not learned: those of the new grid
-                continue
-            fitted = fit_pos_table(state[key], enc.grid)
-            if fitted is None:
-                raise ValueError(f"{path}: {key} {tuple(state[key].shape)} is not a class row plus a square grid, so "
-                                 f"it cannot be resized to the {own[key].shape[0] - 1} positions of "
-                                 f"encoders.{name}.image_size {enc.image_size}")
-            state[key] = fitted.to(state[key].dtype)
 
 
 def check_new_folder(out: Path, what: str, verb: str) -> None:

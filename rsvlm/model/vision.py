@@ -66,6 +66,30 @@ def fit_pos_table(src: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor | No
     return interpolate_pos_embed(src, (g, g), grid)  # (1+gh·gw,D)
 
 
+POS_KEYS = ("visual.positional_embedding", "model.embeddings.position_embedding.weight")  # open_clip, hf_clip
+
+
+def fit_positions(encoders: nn.ModuleDict, state: dict[str, torch.Tensor], path: Path) -> None:
+    """Saved position tables (``state``, keys ``encoders.NAME.…``, read from ``path``) of another grid than
+    ``encoders`` build (an ``image_size`` override) made to fit, in ``state``: a learned table resized bicubically
+    (``fit_pos_table``, as an encoder's ``pretrained`` file is), fixed 2-D sin-cos positions recomputed (the
+    encoder's own)."""
+    for name, enc in encoders.items():
+        own = enc.state_dict(prefix=f"encoders.{name}.")
+        for key in (f"encoders.{name}.{k}" for k in POS_KEYS):
+            if key not in state or key not in own or state[key].shape == own[key].shape:
+                continue
+            if getattr(enc, "fixed_positions", False):  # fixed, not learned: those of the new grid
+                state[key] = own[key].detach().clone()
+                continue
+            fitted = fit_pos_table(state[key], enc.grid)
+            if fitted is None:
+                raise ValueError(f"{path}: {key} {tuple(state[key].shape)} is not a class row plus a square grid, so "
+                                 f"it cannot be resized to the {own[key].shape[0] - 1} positions of "
+                                 f"encoders.{name}.image_size {enc.image_size}")
+            state[key] = fitted.to(state[key].dtype)
+
+
 def _is_sincos(pos: torch.Tensor) -> bool:
     """Whether a (1+g², D) table is open_clip's fixed 2-D sin-cos positions of a g×g grid (to bf16 precision)."""
     from open_clip.pos_embed import get_2d_sincos_pos_embed
