@@ -9,7 +9,8 @@ plus activation estimates, and the largest micro-batch that fits.
 
 Each config is built on the meta device (no weights, no RAM) to count parameters exactly; the
 embedding rows are then set to what the real tokenizer gives (``TOKENIZER_LEN`` + rsvlm's added
-tokens), since a meta build without the tokenizer files uses a byte-level stand-in.
+tokens), since a meta build without the tokenizer files uses a byte-level stand-in; a checkpoint (or a
+local LLM folder) is built from its config.json and own tokenizer, its rows as saved.
 
 Model states (bytes per GPU). DeepSpeed's estimators assume every parameter is trained; under LoRA
 only the trainable part (adapters, new token rows, projector, stems) has gradients and Adam state,
@@ -45,8 +46,8 @@ a the answer window: the training loop keeps logits from the batch's first label
                                         (n, w, B of the stem whose image costs most, for every image)
 
 Fits when states + micro·activations + reserve ≤ capacity, reserve = 10% + 2 GiB (CUDA context,
-NCCL and DeepSpeed buckets, fragmentation). Limits: an estimate, not a measurement (no GPU was
-used); KV-cache-free training only; sequence packing and padding waste are not modelled.
+NCCL and DeepSpeed buckets, fragmentation). Limits: an estimate (1.06-1.55x a measured tiny CPU step,
+docs/memory.md); KV-cache-free training only; sequence packing and padding waste are not modelled.
 """
 
 from __future__ import annotations
