@@ -108,3 +108,19 @@ def test_tiling_crops_times_after_a_warm_up(tmp_path, monkeypatch):
     rows = mod.crop_timing(tmp_path, 256, 128, 16)
     assert [r[0] for r in rows] == ["cropper: one decode", "crop_to_file per tile"] and rows[0][2] == rows[1][2] == 9
     assert rows[0][1] < 0.4, rows
+
+
+def test_train_throughput_takes_each_arms_fastest_of_repeated_runs(monkeypatch, capsys):
+    """One run per arm, one after the other: load on either set the ratio (0.85x to 2.90x in six runs)."""
+    import itertools
+
+    mod = bench_module("train_throughput", monkeypatch)
+    speeds = itertools.cycle([100.0, 400.0, 300.0, 200.0])  # naive, grouped; naive, grouped: the best 300 and 400
+    monkeypatch.setattr(mod, "make_data", lambda root, n, seed: root)
+    monkeypatch.setattr(mod, "run", lambda data, out, b, steps, bs: {
+        "tokens_per_s": next(speeds), "non_pad_fraction": 0.5 if b == "naive" else 0.9, "tokens": 10, "seconds": 1.0,
+        "cut": 0})
+    monkeypatch.setattr("sys.argv", ["train_throughput", "--steps", "3", "--repeat", "2"])
+    mod.main()
+    out = capsys.readouterr().out
+    assert "fastest of 2 run(s)" in out and "ratio                   1.33      1.80" in out, out
