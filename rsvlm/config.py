@@ -77,6 +77,13 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             pass
     if tp is int and isinstance(value, int) and not isinstance(value, bool):
         return value
+    if tp is int and isinstance(value, (str, float)) and not isinstance(value, bool):  # max_steps: 1e4 (a string
+        try:                                                                          # to YAML 1.1), 2.0
+            number = float(value)
+        except ValueError:
+            number = None
+        if number is not None and number.is_integer() and abs(number) < 2**53:  # exactly a whole number
+            return int(number)
     if tp is bool:
         if isinstance(value, bool):
             return value

@@ -299,3 +299,19 @@ def test_an_init_from_of_another_architecture_is_refused_before_the_model_is_bui
     with pytest.raises(ValueError, match=r"^init_from .*vision.safetensors: \d+ tensor\(s\) of another shape, e.g. "
                                          r"encoders.default.visual.class_embedding \(64,\) \(this model \(32,\)\)"):
         check_init_from(cfg("model.encoders.default.width=32", "model.encoders.default.heads=4"))
+
+
+def test_a_whole_number_in_exponent_form_is_taken_for_a_count(tmp_path):
+    """`max_steps: 1e4` (a string to YAML 1.1, as written in many ML recipes) was "expected int, got '1e4'";
+    `optim.lr: 1e-4` was already read. A number that is not whole is still refused, naming the key."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    p = tmp_path / "run.yaml"
+    p.write_text("max_steps: 1e4\noptim: {lr: 1e-4, warmup_steps: 2.0e2}\n")
+    cfg = load_config(TrainConfig, p, ["ckpt.every=5e2"])
+    assert (cfg.max_steps, cfg.optim.warmup_steps, cfg.ckpt.every, cfg.optim.lr) == (10000, 200, 500, 1e-4)
+    assert type(cfg.max_steps) is int
+    for bad in ("max_steps=2.5", "max_steps=nan", "max_steps=true"):
+        with pytest.raises(ConfigError, match=rf"^override '{bad}': max_steps: expected int"):
+            load_config(TrainConfig, None, [bad])
