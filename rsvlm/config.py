@@ -10,7 +10,8 @@ Override values are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands
 ``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
 Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None there, and a
 quoted value is YAML's. Types are checked against the field annotations where they are simple
-(int, float, bool, str, list, dict, Optional of these); anything else is passed through.
+(int, float, bool, str, list, dict, Optional of these; an int field takes a whole number written
+``1e4``); anything else is passed through.
 
 A file can start from another: ``base: other.yaml`` (relative to the file), at the top or inside a
 section such as ``model:``, then lists only what differs (``with_bases``).
