@@ -27,7 +27,7 @@ from tqdm import tqdm
 from eval.common import require_at_least_one
 from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
-from rsvlm.tokens import task_tag
+from rsvlm.tokens import opening_task
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = [
@@ -69,9 +69,11 @@ def best(runs: list[tuple[float, float, int]]) -> tuple[float, float, int]:
 
 def held(session: ChatSession, question: str) -> dict:
     """``generate``'s options that hold an answer to what ``session.ask`` holds ``question``'s to: the
-    template's stop strings, a ``[ground]`` answer's owed shape, a ``[det]`` one's least objects."""
-    return {"stop_strings": session.processor.stop_strings, "need_shape": task_tag("ground") in question,
-            "min_shapes": session.min_objects if task_tag("det") in question else 0, "constrain": session.constrain}
+    template's stop strings, a ``[ground]`` answer's owed shape, a ``[det]`` one's least objects (the task
+    read as the session reads it: the tag that opens the question)."""
+    task = opening_task(question)
+    return {"stop_strings": session.processor.stop_strings, "need_shape": task == "ground",
+            "min_shapes": session.min_objects if task == "det" else 0, "constrain": session.constrain}
 
 
 def main() -> None:

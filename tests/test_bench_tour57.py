@@ -54,14 +54,15 @@ def test_chat_latency_baseline_decodes_under_the_sessions_constraints(monkeypatc
 
     monkeypatch.setattr(RSVLM, "decode_hooks", spy)
     mod = bench_module("chat_latency", monkeypatch)
-    monkeypatch.setattr(mod, "QUESTIONS", ["[cls] What kind of scene is this?", "[ground] Where is the largest building?"])
-    monkeypatch.setattr("sys.argv", ["chat_latency", "--turns", "2", "--new-tokens", "2", "--repeat", "1", *TINY])
+    monkeypatch.setattr(mod, "QUESTIONS", ["[cls] What kind of scene is this?", "[vqa] What does [ground] mean?",
+                                           "[ground] Where is the largest building?"])  # a tag further on is text
+    monkeypatch.setattr("sys.argv", ["chat_latency", "--turns", "3", "--new-tokens", "2", "--repeat", "1", *TINY])
     mod.main()
-    assert len(seen) == 2 + 2 * 2  # the warm-up's two, then each turn cached and plain
+    assert len(seen) == 2 + 2 * 3  # the warm-up's two, then each turn cached and plain
     cached, plain = seen[0::2], seen[1::2]
     assert plain == cached, (cached, plain)
-    assert cached[-1][2] is True and all(c[3] for c in cached)  # turn 2 owes a shape; stop strings everywhere
-    assert "| 2 |" in capsys.readouterr().out
+    assert [c[2] for c in cached] == [False, False, False, True] and all(c[3] for c in cached)  # turn 3 owes a shape
+    assert "| 3 |" in capsys.readouterr().out
 
 
 def test_train_throughput_data_fits_the_tiny_llms_context(tmp_path, monkeypatch):
