@@ -315,3 +315,15 @@ def test_a_whole_number_in_exponent_form_is_taken_for_a_count(tmp_path):
     for bad in ("max_steps=2.5", "max_steps=nan", "max_steps=true"):
         with pytest.raises(ConfigError, match=rf"^override '{bad}': max_steps: expected int"):
             load_config(TrainConfig, None, [bad])
+
+
+def test_a_resume_from_a_step_folder_without_its_config_says_nothing_could_be_checked(tmp_path, capsys):
+    """A step folder that lost its train_config.yaml was resumed with no model-section check and no word."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_changes
+
+    check_changes(tmp_path, load_config(TrainConfig, recipe(tmp_path)), 0)
+    assert f"{tmp_path} has no train_config.yaml" in capsys.readouterr().err
+    check_changes(tmp_path, load_config(TrainConfig, recipe(tmp_path)), 1)  # said once, by rank 0
+    assert capsys.readouterr().err == ""

@@ -309,6 +309,9 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
 
     unread = LM_ONLY if cfg.objective == "clip" else CLIP_ONLY  # e.g. data.max_length the clip recipes dropped
     changes = [c for c in model_changes(folder, cfg) if not f"{c.key}.".startswith(tuple(f"{k}." for k in unread))]
+    if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
+        print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
+              "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
               f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
