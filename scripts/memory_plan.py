@@ -77,8 +77,9 @@ def offline(cfg):
     if not cfg.llm.config and not saved:
         raise ValueError(f"no llm.config (the LLM's published architecture values, which a build without weight "
                          f"files needs), and llm.name_or_path {cfg.llm.name_or_path!r} is no local folder with a "
-                         "config.json; give the checkpoint folder itself, or a config with llm.config, e.g. the "
-                         "recipe a run's final/ keeps as train_config.yaml")
+                         "config.json (a checkpoint's llm/, or an adapter-only save's base model); give a checkpoint "
+                         "folder whose LLM is on this machine, or a config with llm.config, e.g. the recipe a run's "
+                         "final/ keeps as train_config.yaml")
     keep = {} if not cfg.llm.config else {"name_or_path": None, "tokenizer": None}
     llm = dataclasses.replace(cfg.llm, load_in_4bit=False, load_in_8bit=False, **keep)
     if not cfg.llm.config:  # a folder without a tokenizer: FileNotFoundError naming it, before the build

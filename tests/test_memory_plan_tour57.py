@@ -180,3 +180,20 @@ def test_a_saved_llm_without_a_tokenizer_is_named_in_one_line(tmp_path, monkeypa
     out = capsys.readouterr()
     assert out.err.startswith(f"memory_plan: {config}: llm.name_or_path: {tmp_path / 'llm'} holds no tokenizer")
     assert out.err.count("\n") == 1 and not out.out  # refused before any plan
+
+
+def test_a_checkpoint_whose_base_is_elsewhere_is_refused_saying_so(tmp_path, monkeypatch, capsys, ckpt):
+    """An adapter-only save names its base model; where that is not on this machine the refusal told the user
+    to 'give the checkpoint folder itself', which they had."""
+    import shutil
+
+    plan = load_script("memory_plan", monkeypatch)
+    folder = tmp_path / "adapter_only"
+    shutil.copytree(ckpt, folder, ignore=shutil.ignore_patterns("llm"))
+    text = (folder / "config.yaml").read_text()
+    (folder / "config.yaml").write_text(text.replace("name_or_path: llm", "name_or_path: /absent/base-7b"))
+    assert plan.main([str(folder), "--seq-len", "64"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"memory_plan: {folder}: no llm.config"), err
+    assert "'/absent/base-7b' is no local folder" in err and "an adapter-only save's base model" in err
+    assert "give the checkpoint folder itself" not in err and err.count("\n") == 1
