@@ -400,7 +400,7 @@ def model_config(path: Path, llm: str | None = None):
     else the file's own."""
     from rsvlm.config import load_config, load_yaml
     from rsvlm.model import VLMConfig
-    from rsvlm.model.checkpoint import no_checkpoint
+    from rsvlm.model.checkpoint import _resolve, no_checkpoint
     from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import TrainConfig
 
@@ -409,9 +409,9 @@ def model_config(path: Path, llm: str | None = None):
         if not (root / "config.yaml").is_file():
             raise ValueError(no_checkpoint(root))
         cfg = load_config(VLMConfig, root / "config.yaml", [f"trainable.llm={llm}"] if llm else [])
-        own = {k: str(root / v) for k in ("name_or_path", "tokenizer")
-               if (v := getattr(cfg.llm, k)) and not Path(v).is_absolute() and (root / v).exists()}
-        cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, **own))
+        llm = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
+                                  tokenizer=_resolve(cfg.llm.tokenizer, root))  # as load_pretrained reads them
+        cfg = dataclasses.replace(cfg, llm=llm)
         check_model_config(cfg, "")
         return cfg
     recipe = isinstance(load_yaml(path).get("model"), dict)  # a recipe (configs/train/…): its model section
@@ -464,18 +464,19 @@ def plans(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     paths = [Path(p) for p in args.configs] or default_configs()
-    cfgs, seqs = [], []
+    cfgs, builds, seqs = [], [], []
     for path in paths:  # every file read before the slow part starts
         try:
             cfgs.append(model_config(path, args.llm))
             seqs.append(args.seq_len or recipe_seq_len(path) or 2048)  # an align recipe's 1024 was planned at 2048
-            offline(cfgs[-1])  # a config without llm.config nor a saved LLM: one line, not a traceback mid-plan
+            # a config without llm.config nor a saved LLM: one line, not a traceback mid-plan
+            builds.append(offline(cfgs[-1]))
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
-    for path, cfg, seq in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs, seqs):
+    for path, cfg, build, seq in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs, builds, seqs):
         name = (checkpoint_root(path) or path.with_suffix("")).name
-        inv = inventory(offline(cfg), f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
+        inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         if seq <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
             print(f"memory_plan: --seq-len {seq}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
