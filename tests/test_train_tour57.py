@@ -327,3 +327,28 @@ def test_a_resume_from_a_step_folder_without_its_config_says_nothing_could_be_ch
     assert f"{tmp_path} has no train_config.yaml" in capsys.readouterr().err
     check_changes(tmp_path, load_config(TrainConfig, recipe(tmp_path)), 1)  # said once, by rank 0
     assert capsys.readouterr().err == ""
+
+
+def test_init_from_into_another_grid_recomputes_fixed_sincos_positions(tmp_path, capsys):
+    """init_from into an image_size override resized a sincos2d encoder's fixed positions bicubically, as a learned
+    table's, leaving frozen positions that were no grid's (off by up to 1.9 from this grid's); they are now this
+    grid's own, as load_pretrained makes them (vision.fit_positions). A learned table is still resized."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.train.loop import init_vision
+
+    def model(*more):
+        return create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", list(more)))[0]
+
+    for pos, said in (("sincos2d", "the fixed sin-cos ones of this grid"), ("learned", "bicubic")):
+        src = tmp_path / pos
+        model(f"encoders.default.pos_embed={pos}").save_pretrained(src)
+        grown = model(f"encoders.default.pos_embed={pos}", "encoders.default.image_size=64")
+        own = grown.encoders["default"].visual.positional_embedding.detach().clone()  # (65,D)
+        init_vision(grown, src)
+        got = grown.encoders["default"].visual.positional_embedding
+        assert got.shape == own.shape
+        assert torch.equal(got, own) == (pos == "sincos2d"), pos
+        assert f"positional_embedding resized from 17 to 65 positions ({said})" in capsys.readouterr().err

@@ -48,7 +48,9 @@ def resizable(key: str, saved: tuple, own: tuple) -> bool:
     (bicubic, as open_clip and GeoChat do) rather than refuses."""
     from math import isqrt
 
-    if saved == own or not key.endswith(("position_embedding.weight", "positional_embedding")):
+    from rsvlm.model.vision import POS_KEYS
+
+    if saved == own or not key.endswith(POS_KEYS):
         return False
     return len(own) == 2 and len(saved) == 2 and saved[1] == own[1] and isqrt(own[0] - 1) ** 2 + 1 == own[0]
 

@@ -169,43 +169,30 @@ def export_step(folder: Path, out: Path) -> Path:
     return out
 
 
-def _fit_positions(key: str, src: torch.Tensor, shape: torch.Size) -> torch.Tensor | None:
-    """A ViT's learned position table (class row + square grid) resized to ``shape``'s grid, or None
-    when ``key`` is not one or the shapes say nothing about a grid."""
-    from math import isqrt
-
-    from rsvlm.model.vision import fit_pos_table
-    from rsvlm.train.init_from import resizable
-
-    if not resizable(key, tuple(src.shape), tuple(shape)):
-        return None
-    new = isqrt(shape[0] - 1)
-    return fit_pos_table(src, (new, new))  # (1+new²,D)
-
-
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
     starts fresh when the source has none; LoRA keys of the source are refused.
-    A ViT position table of another grid is resized (bicubic, as open_clip and GeoChat do); any other
-    shape difference is refused, naming the tensor (``init_from.vision_mismatch``, which preflight asks too)."""
-    from rsvlm.model.vision import read_state_dict
+    A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
+    a learned one resized bicubically (as open_clip and GeoChat do), fixed sin-cos ones recomputed (they were
+    resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
+    the tensor (``init_from.vision_mismatch``, which preflight asks too)."""
+    from rsvlm.model.vision import fit_positions, read_state_dict
     from rsvlm.train.init_from import init_from_hint, vision_mismatch
 
     path = ckpt_dir / "vision.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"init_from: no {path}{init_from_hint(ckpt_dir)}")
     state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
-    own_state = model.state_dict()
-    own = {k: tuple(v.shape) for k, v in own_state.items() if not k.startswith("llm.")}
-    if (why := vision_mismatch(path, {k: tuple(v.shape) for k, v in state.items()}, own)) is not None:
+    saved = {k: tuple(v.shape) for k, v in state.items()}
+    own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
+    if (why := vision_mismatch(path, saved, own)) is not None:
         raise ValueError(why)
-    for k, v in list(state.items()):
-        fitted = _fit_positions(k, v, own_state[k].shape)
-        if fitted is not None:
-            print(f"[rsvlm.train] init_from: {k} resized from {v.shape[0]} to {fitted.shape[0]} positions (bicubic)",
-                  file=sys.stderr)
-            state[k] = fitted
+    fit_positions(model.encoders, state, path)
+    for k in (k for k, v in state.items() if tuple(v.shape) != saved[k]):
+        fixed = getattr(model.encoders[k.split(".")[1]], "fixed_positions", False)
+        print(f"[rsvlm.train] init_from: {k} resized from {saved[k][0]} to {state[k].shape[0]} positions "
+              f"({'the fixed sin-cos ones of this grid' if fixed else 'bicubic'})", file=sys.stderr)
     model.load_state_dict(state, strict=False)
 
 
