@@ -1,12 +1,43 @@
-"""Band names a file's name gives (``T19UDP_20170729_B02.jp2`` → ``B02``, ``s1a-iw-grd-vv-….tiff`` →
-``VV``), for ``read.py``."""
+"""Band names: those a file's name gives (``T19UDP_20170729_B02.jp2`` → ``B02``,
+``s1a-iw-grd-vv-….tiff`` → ``VV``, for ``read.py``), and how one band name meets another
+(``band_key``, ``band_at``: ``B4`` is ``B04``, ``red`` is ``R`` and ``B04``), for the model's stem
+and for overlays. Pure Python: no numpy, no torch."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file"]
+__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "SAME_BAND", "band_key",
+           "band_at", "colour_band_at"]
+
+# Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
+SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
+             ("SWIR1", "B11"), ("SWIR2", "B12"), ("TIR", "thermal", "LWIR"))
+
+
+def band_key(band: str) -> str:
+    """A band name as matching compares it: lower case, band numbers without leading zeros, so
+    Google Earth Engine's Sentinel-2 ``B4`` / ``B8A`` meet ``B04`` / ``B8A``."""
+    x = band.lower()
+    m = re.fullmatch(r"b0*(\d+)(a?)", x)
+    return f"b{int(m[1])}{m[2]}" if m else x
+
+
+def band_at(names: list[str], want: str) -> int | None:
+    """Index of the band of ``names`` that ``want`` names: the same name (``band_key``: any case, ``B4``
+    is ``B04``), else one of its ``SAME_BAND`` names (``red`` is ``R`` and ``B04``); None where none is."""
+    keys = [band_key(n) for n in names]
+    same = next((g for g in SAME_BAND if band_key(want) in {band_key(x) for x in g}), ())
+    return next((keys.index(band_key(x)) for x in (want, *same) if band_key(x) in keys), None)
+
+
+def colour_band_at(names: list[str]) -> list[int] | None:
+    """Indices of the bands of ``names`` that ``SAME_BAND`` names red, green and blue (``R``, ``red``,
+    Sentinel-2 ``B04``, ``B4`` …), the first of each; None where one of them is missing."""
+    found = [next((i for i, b in enumerate(names) if band_key(b) in {band_key(x) for x in same}), None)
+             for same in SAME_BAND[:3]]
+    return None if None in found else found  # type: ignore[return-value]
 
 
 def band_name_from_file(p: Path) -> str:

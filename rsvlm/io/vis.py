@@ -1,7 +1,7 @@
 """Overlays: an ``RSImage`` rendered for display, with decoded objects drawn on it (PIL only).
 
 Display: optical as is (bands named R, G, B in the file's colour order); msi as an RGB composite
-(true colour from bands named R/G/B, B04/B03/B02 or B4/B3/B2) stretched 2-98 % jointly over the
+(true colour from the bands named red, green and blue: R, red, B04 or B4 …) stretched 2-98 % jointly over the
 three bands (one msi band, a Sentinel-2 band file read alone, as grey); sar as grey of its first
 band (already a dB stretch from the reader); ir through an inferno colour map (or grey) of the
 reader's stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.bandnames import band_at, colour_band_at
 from rsvlm.io.georef import mask_array, mask_bounds, per_object
 from rsvlm.io.scaling import flat_range
 
@@ -31,7 +32,6 @@ _INFERNO = np.array([(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (18
                      (227, 89, 51), (249, 140, 10), (249, 201, 50), (252, 255, 164)], dtype=np.float32)
 _PALETTE = [(255, 56, 56), (56, 200, 255), (255, 210, 0), (72, 240, 72), (255, 120, 240), (255, 150, 40),
             (150, 110, 255), (0, 255, 200), (255, 255, 255), (190, 255, 80), (255, 90, 140), (90, 160, 255)]
-_RGB_NAMES = [("R", "G", "B"), ("red", "green", "blue"), ("B04", "B03", "B02"), ("B4", "B3", "B2")]
 
 
 def _limits(data: np.ndarray, idx: list[int], valid: np.ndarray | None, lo: float, hi: float,
@@ -59,22 +59,11 @@ def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     return t.astype(np.uint8)
 
 
-def _band_at(names: list[str], want: str) -> int | None:
-    """Index of the band of ``names`` that ``want`` names: the same name in any case, else one the
-    model's stem takes for it (``stem.band_at``: ``B4`` is ``B04``, ``red`` is ``R`` and ``B04``;
-    imported only then, as it loads torch); None where none is."""
-    low = [n.lower() for n in names]
-    if want.lower() in low:
-        return low.index(want.lower())
-    from rsvlm.model.stem import band_at
-
-    return band_at(names, want)
-
-
 def _display_bands(img, rgb_bands) -> list[int]:
-    """The bands of ``img`` drawn as red, green and blue: ``rgb_bands`` by name (``_band_at``; a
-    name may repeat: ``["VV", "VH", "VV"]``), else the bands named as colours (an optical file
-    stored B, G, R is drawn R, G, B), else the first three (two as (1, 2, 2), one as grey)."""
+    """The bands of ``img`` drawn as red, green and blue: ``rgb_bands`` by name (``bandnames.band_at``,
+    as the stem matches them; a name may repeat: ``["VV", "VH", "VV"]``), else the bands named as
+    colours (``colour_band_at``: an optical file stored B, G, R is drawn R, G, B), else the first
+    three (two as (1, 2, 2), one as grey)."""
     names = list(img.bands)
     if isinstance(rgb_bands, str):  # "B08,B04,B03", as --bands is written: was taken letter by letter
         rgb_bands = [b.strip() for b in rgb_bands.split(",")]
@@ -82,15 +71,14 @@ def _display_bands(img, rgb_bands) -> list[int]:
         if img.modality == "ir":
             raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} picks 3 bands for a colour composite, but an "
                              f"ir image has one band ({names[0]}), drawn through ir_cmap ('inferno' or 'grey')")
-        idx = [_band_at(names, str(b)) for b in rgb_bands]
+        idx = [band_at(names, str(b)) for b in rgb_bands]
         if len(idx) != 3 or None in idx:
             raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} must name 3 of the image's bands {names}"
                              + "".join(f"; {b!r} names none" for b, i in zip(rgb_bands, idx) if i is None))
         return idx  # type: ignore[return-value]
-    lower = [n.lower() for n in names]
-    for triple in _RGB_NAMES:
-        if all(t.lower() in lower for t in triple):
-            return [lower.index(t.lower()) for t in triple]
+    found = colour_band_at(names)
+    if found is not None:
+        return found
     return [min(i, len(names) - 1) for i in range(3)]
 
 

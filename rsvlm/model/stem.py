@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at
+
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 RESIZE_MODES = ("stretch", "pad", "crop")
@@ -49,7 +51,7 @@ def check_stem(cfg: StemConfig) -> None:
         raise ValueError(f"stem {cfg.modality!r}: std must be positive, got {cfg.std}")
     if not all(math.isfinite(m) for m in cfg.mean):  # every pixel of the band came out NaN
         raise ValueError(f"stem {cfg.modality!r}: mean must be finite numbers, got {cfg.mean}")
-    keys = [_key(b) for b in cfg.bands]
+    keys = [band_key(b) for b in cfg.bands]
     twice = sorted({b for b, k in zip(cfg.bands, keys) if keys.count(k) > 1})
     if twice:  # both would read the one image channel of that name
         raise ValueError(f"stem {cfg.modality!r}: bands {twice} name one band twice (B8 is B08)")
@@ -65,9 +67,6 @@ def check_stem(cfg: StemConfig) -> None:
                              + "".join(f"; {b!r} names none of them" for b in unknown))
 
 
-# Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
-SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
-             ("SWIR1", "B11"), ("SWIR2", "B12"), ("TIR", "thermal", "LWIR"))
 # Stand-ins taken only when missing bands may be filled: the other polarisation of the same kind.
 STAND_INS = {"VV": ("HH",), "HH": ("VV",), "VH": ("HV",), "HV": ("VH",)}
 
@@ -88,22 +87,6 @@ def _generic(bands: list[str]) -> bool:
     no reader's order either, and was fed to B02, B03, B04: red as blue)."""
     nums = [int(m[1]) if (m := re.fullmatch(r"b([1-9]\d*)", b)) else 0 for b in bands]
     return all(nums) and all(a < b for a, b in zip(nums, nums[1:]))
-
-
-def _key(band: str) -> str:
-    """A band name as matching compares it: lower case, band numbers without leading zeros, so
-    Google Earth Engine's Sentinel-2 ``B4`` / ``B8A`` meet ``B04`` / ``B8A``."""
-    x = band.lower()
-    m = re.fullmatch(r"b0*(\d+)(a?)", x)
-    return f"b{int(m[1])}{m[2]}" if m else x
-
-
-def band_at(names: list[str], want: str) -> int | None:
-    """Index of the band of ``names`` that ``want`` names: the same name (``_key``: any case, ``B4`` is
-    ``B04``), else one of its ``SAME_BAND`` names (``red`` is ``R`` and ``B04``); None where none is."""
-    keys = [_key(n) for n in names]
-    same = next((g for g in SAME_BAND if _key(want) in {_key(x) for x in g}), ())
-    return next((keys.index(_key(x)) for x in (want, *same) if _key(x) in keys), None)
 
 
 def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name: str = "image",
@@ -139,14 +122,14 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         if n_channels > len(want):  # a 13-band Sentinel-2 file for a 4-band stem: named, its bands are picked
             hint = f"; name them (--bands, or the record's bands) to pick the model's {len(want)} from them"
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
-    lower = {_key(b): i for i, b in enumerate(bands)}
+    lower = {band_key(b): i for i, b in enumerate(bands)}
     index: list[int | None] = []
     notes: list[str] = []
     flagged: set[int] = set()  # bands a note already says are left out
     for w in want:
-        i = lower.get(_key(w))
-        same = next((g for g in SAME_BAND if _key(w) in (_key(x) for x in g)), ())
-        rivals = sorted({lower[_key(x)] for x in same if _key(x) in lower} - {i})
+        i = lower.get(band_key(w))
+        same = next((g for g in SAME_BAND if band_key(w) in (band_key(x) for x in g)), ())
+        rivals = sorted({lower[band_key(x)] for x in same if band_key(x) in lower} - {i})
         if i is None and rivals:
             i, rivals = rivals[0], rivals[1:]
         flagged.update(rivals)
@@ -156,7 +139,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         if i is not None and bands[i].lower() != w.lower():
             notes.append(f"band {bands[i]} read as {w}")
         if i is None and filling:
-            i = next((lower[_key(x)] for x in STAND_INS.get(w.upper(), ()) if _key(x) in lower), None)
+            i = next((lower[band_key(x)] for x in STAND_INS.get(w.upper(), ()) if band_key(x) in lower), None)
             if i is not None:
                 notes.append(f"{bands[i]} stands in for {w} (the model was trained on {w})")
         index.append(i)
@@ -337,8 +320,8 @@ def colour_bands(cfg: StemConfig) -> list[str] | None:
     is missing. Was: literal ``R, G, B`` only, so ``[blue, green, red, nir]`` started with blue on R."""
     if cfg.rgb_bands is not None:  # check_stem refused names of none of the bands
         return [cfg.bands[band_at(cfg.bands, str(b))] for b in cfg.rgb_bands]
-    found = [next((b for b in cfg.bands if _key(b) in {_key(x) for x in same}), None) for same in SAME_BAND[:3]]
-    return None if None in found else found  # type: ignore[return-value]
+    found = colour_band_at(cfg.bands)
+    return None if found is None else [cfg.bands[i] for i in found]
 
 
 def mixing_init(cfg: StemConfig, out_channels: int = 3) -> torch.Tensor:
