@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-GZIP_MAGIC = b"\x1f\x8b"
+from rsvlm.data.records import GZIP_ERRORS, open_bytes
 
 
 class ScoreError(ValueError):
@@ -62,11 +61,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     kept, other = [], Counter()
     ids = set()
     try:
-        records = list(read_records(path, strict=True))
+        records = list(read_records(path, strict=True))  # plain or gzip-compressed
     except RecordError as e:
-        if _is_gzip(path):  # the reader's own error was "not UTF-8 text (invalid start byte)"
-            raise ScoreError(f"{path} is gzip-compressed: decompress it first (gunzip -k {path}); ground truth is "
-                             "read as plain JSONL or a JSON array") from e
         if _is_predictions(path):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              "are --gt and --pred swapped?") from e
@@ -84,16 +80,11 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     return kept, other, ids
 
 
-def _is_gzip(path: str | Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == GZIP_MAGIC
-
-
 def _is_predictions(path: str | Path) -> bool:
     """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction:
     an object with an ``answer`` (or LLaVA's ``question_id`` and ``text``) and no ``conversations``."""
-    with contextlib.suppress(OSError, ValueError):
-        text = Path(path).read_text(encoding="utf-8")
+    with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(path) as f:  # gzip too, as the records are read
+        text = f.read().decode("utf-8")
         if text.lstrip().startswith("["):
             first = (json.loads(text) or [None])[0]
         else:
@@ -119,11 +110,12 @@ def load_predictions(path: str | Path) -> PredictionFile:
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
             if parts else ""))
     out = PredictionFile(by_id={})
-    data = path.read_bytes()
-    if data[:2] == GZIP_MAGIC:  # pred.jsonl.gz: read as it is, as every line would be a bad one
+    with open_bytes(path) as f:  # pred.jsonl.gz: read as it is, as every line would be a bad one
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as e:
+            data = f.read()
+        except GZIP_ERRORS as e:  # a plain file's read errors are no gzip's
+            if not isinstance(f, gzip.GzipFile):
+                raise
             raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
     try:
         text = data.decode("utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line

@@ -3,13 +3,16 @@
 A record is a superset of LLaVA's ``conversations`` format. ``normalize_record`` turns one
 parsed JSON object into the canonical form (``images`` list, ``task``, ``meta``) or raises
 ``RecordError`` naming the field; ``read_records`` does that for a JSONL (or LLaVA JSON array)
-file and either raises at the first bad line (``strict``) or skips it and counts the reason.
+file, plain or gzip-compressed, and either raises at the first bad line (``strict``) or skips it and
+counts the reason.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +24,8 @@ from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_ta
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 _BLANK = " \t\n\r\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"  # str.strip() keeps the zero-width ones
+GZIP_MAGIC = b"\x1f\x8b"  # what a gzip file starts with, whatever its name
+GZIP_ERRORS = (OSError, EOFError, zlib.error)  # a gzip file cut short or corrupt, found while reading it
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
 
 
@@ -225,29 +230,47 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
 
-def _iter_raw(path: Path) -> Iterator[tuple[str, bytes | Any]]:
-    """(":line number", raw bytes) for JSONL; ("[index]", object) for a LLaVA-style JSON array file.
-    A leading byte-order mark (Windows editors) is dropped."""
-    with path.open("rb") as f:
-        head = f.read(64).removeprefix(b"\xef\xbb\xbf").lstrip()
+def open_bytes(path: str | Path):
+    """``path`` opened for reading bytes, decompressed on the fly where it is gzip (told by its first two
+    bytes, not its name: ``test.jsonl.gz``, or a gzip file named ``.jsonl``)."""
+    f = Path(path).open("rb")
+    if f.read(2) != GZIP_MAGIC:
         f.seek(0)
-        if head.startswith(b"["):
-            try:
-                data = json.loads(f.read().decode("utf-8-sig"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                raise RecordError(f"{path}: not valid JSON ({e})") from e
-            yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
-            return
-        for lineno, line in enumerate(f, 1):
-            if lineno == 1:
-                line = line.removeprefix(b"\xef\xbb\xbf")
-            if line.strip():
-                yield f":{lineno}", line
+        return f
+    f.close()
+    return gzip.open(path, "rb")
+
+
+def _iter_raw(path: Path) -> Iterator[tuple[str, bytes | Any]]:
+    """(":line number", raw bytes) for JSONL; ("[index]", object) for a LLaVA-style JSON array file;
+    either plain or gzip-compressed. A leading byte-order mark (Windows editors) is dropped; a gzip file
+    that does not decompress raises ``RecordError`` naming it."""
+    f = open_bytes(path)  # a file that cannot be opened raises its own OSError, naming it
+    try:
+        with f:
+            head = f.read(64).removeprefix(b"\xef\xbb\xbf").lstrip()
+            f.seek(0)
+            if head.startswith(b"["):
+                try:
+                    data = json.loads(f.read().decode("utf-8-sig"))
+                except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                    raise RecordError(f"{path}: not valid JSON ({e})") from e
+                yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
+                return
+            for lineno, line in enumerate(f, 1):
+                if lineno == 1:
+                    line = line.removeprefix(b"\xef\xbb\xbf")
+                if line.strip():
+                    yield f":{lineno}", line
+    except GZIP_ERRORS as e:
+        if not isinstance(f, gzip.GzipFile):
+            raise
+        raise RecordError(f"{path}: a gzip file that cannot be decompressed ({e})", "json") from None
 
 
 def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None,
                  need_answer: bool = True) -> Iterator[dict]:
-    """Yield canonical records from a JSONL (or JSON array) file.
+    """Yield canonical records from a JSONL (or JSON array) file, plain or gzip-compressed.
 
     ``strict``: the first bad line raises ``RecordError`` naming file, line and field.
     Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).

@@ -1,0 +1,72 @@
+"""Tour 57b of the scoring scripts: gzip ground truth, numeric VQA answers, grounding boxes past the image's
+edge, ``eval.loc_error``'s image shuffle, and masks of large scenes scored in the shapes' window."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from rsvlm import geometry
+
+SHIP = {"kind": "box", "label": "ship", "coords": [10.0, 10.0, 50.0, 50.0]}
+
+
+def record(rid, task, answer, prompt="the ship", w=100, h=100, **meta):
+    answer = answer if isinstance(answer, str) else geometry.encode(answer, w, h) if answer else "None."
+    return {"id": rid, "task": task, "images": [{"path": f"{rid}.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": f"<image>\n[{task}] {prompt}"},
+                              {"from": "gpt", "value": answer}],
+            "meta": {"width": w, "height": h, **meta}}
+
+
+def write(path, rows, compress=False):
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    path.write_bytes(gzip.compress(data) if compress else data)
+    return str(path)
+
+
+def run(tmp_path, script, records, preds, *extra):
+    import importlib
+
+    gt = write(tmp_path / "gt.jsonl", records)
+    pred = write(tmp_path / "pred.jsonl", preds)
+    return importlib.import_module(f"eval.{script}").main(["--gt", gt, "--pred", pred, *extra])
+
+
+# ----------------------------------------------------------------------------- gzip ground truth
+
+
+@pytest.mark.parametrize("name", ["gt.jsonl.gz", "gt.jsonl"])  # told by its bytes, not its name
+def test_a_gzip_ground_truth_is_read_as_it_is(tmp_path, name, capsys):
+    """It was refused ('decompress it first'; before that 'not UTF-8 text at byte 1')."""
+    from eval import grounding
+
+    gt = write(tmp_path / name, [record("a", "ground", [SHIP])], compress=True)
+    pred = write(tmp_path / "pred.jsonl", [{"id": "a", "answer": geometry.encode([SHIP], 100, 100)}])
+    got = grounding.main(["--gt", gt, "--pred", pred])
+    assert got["n_records"] == 1 and got["acc50"] == 1.0
+
+
+def test_records_reader_reads_gzip_and_names_a_cut_one(tmp_path):
+    from rsvlm.data.records import RecordError, load_records
+
+    rows = [record("a", "ground", [SHIP]), record("b", "vqa", "Yes.")]
+    recs, report = load_records(write(tmp_path / "r.jsonl.gz", rows, compress=True))
+    assert [r["id"] for r in recs] == ["a", "b"] and report.n_ok == 2
+    arr = tmp_path / "arr.json.gz"  # a LLaVA JSON array, compressed
+    arr.write_bytes(gzip.compress(json.dumps(rows).encode()))
+    assert [r["id"] for r in load_records(arr)[0]] == ["a", "b"]
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes((tmp_path / "r.jsonl.gz").read_bytes()[:30])
+    with pytest.raises(RecordError, match=r"cut.jsonl.gz: a gzip file that cannot be decompressed"):
+        load_records(cut, strict=False)
+
+
+def test_predictions_given_as_a_gzip_gt_are_named_as_predictions(tmp_path):
+    from eval import common
+
+    gt = write(tmp_path / "p.jsonl.gz", [{"id": "a", "task": "ground", "answer": "None."}], compress=True)
+    with pytest.raises(common.ScoreError, match="are --gt and --pred swapped"):
+        common.load_gt(gt, ("ground",))
