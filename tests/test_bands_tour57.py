@@ -44,3 +44,37 @@ def test_band_names_meet_as_before_from_bandnames_and_stem():
     assert stem.band_at is band_at and stem.SAME_BAND[0] == ("R", "red", "B04")
     assert stem.colour_bands(stem.StemConfig(modality="msi", bands=["B2", "B3", "B4"], mean=[0] * 3,
                                              std=[1] * 3)) == ["B4", "B3", "B2"]
+
+
+def _encoder_model(enc, cfg):
+    """What set_trainable reads of a model, around one encoder (no LLM to build)."""
+    from types import SimpleNamespace
+
+    from torch import nn
+
+    from rsvlm.model.vlm import TrainableConfig
+
+    return SimpleNamespace(cfg=SimpleNamespace(trainable=TrainableConfig(encoder="full"), encoders={"default": cfg}),
+                           stems=nn.ModuleDict(), projectors=nn.ModuleDict(), loc_pointer=None,
+                           encoders=nn.ModuleDict({"default": enc}))
+
+
+def test_set_trainable_keeps_fixed_positions_fixed_by_the_encoders_flag_whatever_its_type():
+    """Was: frozen only where the cfg said sincos2d and the encoder had open_clip's ``visual``; an
+    hf_clip (or any) encoder that carries ``fixed_positions`` trained its fixed table under encoder: full."""
+    from rsvlm.model.vision import VisionConfig, build_encoder
+    from rsvlm.model.vlm import set_trainable
+
+    hf_cfg = VisionConfig(type="hf_clip", width=32, heads=2, layers=1, patch_size=8, image_size=16)
+    for fixed in (True, False):
+        hf = build_encoder(hf_cfg)
+        hf.fixed_positions = fixed
+        set_trainable(_encoder_model(hf, hf_cfg))
+        params = dict(hf.named_parameters())
+        assert params["model.embeddings.position_embedding.weight"].requires_grad is (not fixed)  # (1+4, 32)
+        assert params["model.embeddings.patch_embedding.weight"].requires_grad
+    oc_cfg = VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16, pos_embed="sincos2d")
+    oc = build_encoder(oc_cfg)
+    oc.visual.positional_embedding.requires_grad_(True)  # as encoders.requires_grad_(True) leaves it
+    set_trainable(_encoder_model(oc, oc_cfg))
+    assert not oc.visual.positional_embedding.requires_grad and oc.visual.conv1.weight.requires_grad

@@ -30,7 +30,7 @@ from rsvlm.model.pointer import LocPointer, LocPointerConfig, PointerDecoder, po
 from rsvlm.model.processor import ImageInput, Pixels, Processor
 from rsvlm.model.projector import Projector, ProjectorConfig
 from rsvlm.model.stem import Stem, StemConfig, prepare
-from rsvlm.model.vision import VisionConfig, build_encoder
+from rsvlm.model.vision import POS_KEYS, VisionConfig, build_encoder
 
 WHOLE = ("frozen", "full")  # modes of a part without LoRA
 TRAINABLE = {"encoder": TRAINABILITY, "stem": WHOLE, "projector": WHOLE, "llm": TRAINABILITY}  # field → its modes
@@ -419,5 +419,7 @@ def set_trainable(model: RSVLM) -> None:
                                                target_modules=list(vc.lora_target_modules)), enc)
         if getattr(enc, "gate", None) is not None:  # the patch-skip gate is new, not pretrained
             enc.gate.requires_grad_(t.encoder == "full" or t.stem == "full")
-        if model.cfg.encoders[name].pos_embed == "sincos2d" and hasattr(enc, "visual"):
-            enc.visual.positional_embedding.requires_grad_(False)
+        if getattr(enc, "fixed_positions", False):  # the encoder's flag, whatever its type (was: open_clip's cfg only)
+            for key, p in enc.named_parameters():
+                if key in POS_KEYS:  # fixed sin-cos positions stay fixed, even under encoder: full
+                    p.requires_grad_(False)
