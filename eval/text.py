@@ -17,6 +17,10 @@
    (``is_yes_no``), classification never: ``no damage`` is no ``no``.
 
 It cannot see meaning: synonyms (``automobile`` / ``car``) or plural forms stay different.
+
+``whole_number`` tells a reference that is a whole number (``5``, ``five``, ``5.0``, ``1,204``); VQA reads
+the answer to such a reference as counting does (``parse_count``), so ``5.0``, ``five`` and ``5 ships``
+match ``5``.
 """
 
 from __future__ import annotations
@@ -112,6 +116,15 @@ def is_yes_no(reference: str) -> bool:
     answers are compared without step 7."""
     head = re.match(r"(\w+)\s*([,.;:!?]|$)?", _TAG.sub("", reference.strip().lower()).strip())
     return bool(head) and head[1] in YES | NO and (head[1] not in {"no", "true", "false"} or head[2] is not None)
+
+
+def whole_number(reference: str) -> int | None:
+    """The whole number a reference answer is and says alone (``"5"``, ``"Five."``, ``"5.0"``, ``"1,204"``),
+    read as ``parse_count`` reads it; None for anything else (``"5 ships"``, ``"2.5"``, ``"0m2"``, ``"-3"``)."""
+    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", reference)  # thousands commas, as parse_count drops them
+    if not re.fullmatch(r"\d+(?:\.0+)?", normalize_answer(s, yes_no=False)):
+        return None
+    return parse_count(reference)
 
 
 def parse_count(text: str) -> int | None:

@@ -5,7 +5,10 @@
 A prediction is right when ``eval.text.normalize_answer`` of its answer equals that of the
 reference (lowercase, no punctuation or articles, number words as digits, yes/no canonical where the
 reference answers yes or no: ``"No, there is none."`` does, RescueNet's ``no damage`` does not, so the
-answer ``"No."`` is wrong there).
+answer ``"No."`` is wrong there). Where the reference is a whole number alone (``eval.text.whole_number``:
+``5``, ``five``, ``5.0``), the answer is read as ``eval.counting`` reads a count (``eval.text.parse_count``:
+its first number, number words, a decimal rounded half up, ``none`` → 0), so ``"5.0"``, ``"five"`` and
+``"5 ships"`` are right and ``"6"`` is wrong, as they are in counting.
 The question type is ``meta.qtype`` (RSVQA: presence, comparison, count, rural_urban, area);
 records without one are grouped as ``(none)``. It cannot give partial credit (no VQA-v2 style
 soft accuracy over several annotators' answers) or accept synonyms.
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from eval import common
-from eval.text import is_yes_no, normalize_answer
+from eval.text import is_yes_no, normalize_answer, parse_count, whole_number
 
 HEADLINE = ["accuracy", "mean_qtype_accuracy"]
 
@@ -26,6 +29,7 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "vqa"):
         yes_no = is_yes_no(common.gt_answer(it.record))  # "no damage" is no "no": the answer "No." is wrong there
         gt = normalize_answer(common.gt_answer(it.record), yes_no)
+        number = whole_number(common.gt_answer(it.record))  # "5": "5.0", "five", "5 ships" read as counting reads
         ans = None if it.pred is None else it.pred.get("answer")
         if it.pred is None:
             status = common.MISSING
@@ -34,7 +38,8 @@ def score(items: list[common.Item], args=None) -> dict:
         else:
             status = common.OK
         statuses.append(status)
-        right = status == common.OK and normalize_answer(ans, yes_no) == gt
+        right = status == common.OK and (normalize_answer(ans, yes_no) == gt if number is None
+                                         else parse_count(ans) == number)
         qtype = str((it.record.get("meta") or {}).get("qtype") or "(none)")
         by_type[qtype][0] += right
         by_type[qtype][1] += 1

@@ -70,3 +70,22 @@ def test_predictions_given_as_a_gzip_gt_are_named_as_predictions(tmp_path):
     gt = write(tmp_path / "p.jsonl.gz", [{"id": "a", "task": "ground", "answer": "None."}], compress=True)
     with pytest.raises(common.ScoreError, match="are --gt and --pred swapped"):
         common.load_gt(gt, ("ground",))
+
+
+# ----------------------------------------------------------------------------- VQA: numbers
+
+
+@pytest.mark.parametrize("reference,answer,right", [
+    ("5", "5.0", True), ("5", "five", True), ("5", "5 ships", True), ("5", "There are 5.", True),
+    ("Five.", "5", True), ("5.0", "5", True), ("1,204", "1204", True), ("0", "none", True),
+    ("5", "6", False), ("5", "many", False), ("5", "5th", False),
+    ("5 ships", "5", False), ("2.5", "3", False), ("0m2", "0", False), ("yes", "5", False)])
+def test_a_number_reference_reads_the_answer_as_counting_does(tmp_path, reference, answer, right):
+    """'5.0' was wrong against '5' (and '5 ships' too), though eval.counting reads both as 5."""
+    from eval.text import parse_count
+
+    got = run(tmp_path, "vqa", [record("a", "vqa", reference, prompt="How many ships?")],
+              [{"id": "a", "answer": answer}])
+    assert got["n_correct"] == int(right)
+    if right:  # what counting makes of the same pair
+        assert parse_count(answer) == parse_count(reference)
