@@ -309,12 +309,15 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
 
         tiles: list = []
         merger = TileMerger()
+        unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
         try:
             objects = run_tiled(scene, tile_predictor(model, processor, question, args.max_new_tokens, tiles,
                                                       not args.free_decoding, tta, args.min_objects, args.det_by_class),
                                 tile=args.tile, overlap=args.overlap, batch_size=args.batch_size, merger=merger)
         except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
+            said = list(merger.notes)
             objects = merger.result()
+            unsaid = [n for n in merger.notes if n not in said]  # what merging found (empty masks): printed below
             total = n_windows(*images[0].scene_size, args.tile, args.overlap)
             stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
             print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
@@ -327,7 +330,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
         result["nodata_tiles"] = merger.n_nodata
         for note in merger.notes:  # what a window's read alone met; run_tiled printed it as it came
-            say(note, labels[0], printed=True)
+            say(note, labels[0], printed=note not in unsaid)
         if stopped:
             result["stopped"] = stopped
         if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one

@@ -78,3 +78,34 @@ def test_set_trainable_keeps_fixed_positions_fixed_by_the_encoders_flag_whatever
     oc.visual.positional_embedding.requires_grad_(True)  # as encoders.requires_grad_(True) leaves it
     set_trainable(_encoder_model(oc, oc_cfg))
     assert not oc.visual.positional_embedding.requires_grad and oc.visual.conv1.weight.requires_grad
+
+
+def test_ctrl_c_in_a_tiled_run_prints_the_empty_mask_note_as_a_whole_run_does(ckpt, geotiff, tmp_path, monkeypatch,
+                                                                              capsys):
+    """Was: written to --out's notes only; run_tiled prints what merging found, but a Ctrl-C skips it."""
+    import json
+
+    import rsvlm.predict as predict
+    from rsvlm.cli import main
+
+    made = predict.tile_predictor
+
+    def empty_masks_then_ctrl_c(*a, **k):
+        fn, calls = made(*a, **k), []
+
+        def run(tiles):
+            calls.append(len(tiles))
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return [objs + [{"kind": "mask", "label": "field", "mask": np.zeros((t.height, t.width), bool)}]
+                    for t, objs in zip(tiles, fn(tiles))]
+        return run
+
+    monkeypatch.setattr(predict, "tile_predictor", empty_masks_then_ctrl_c)
+    out = tmp_path / "t.json"
+    rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--max-new-tokens", "2",
+               "--device", "cpu", "--tile", "32", "--overlap", "0", "--batch-size", "2", "--out", str(out)])
+    assert rc == 130
+    said = "2 mask(s) in the tile answers hold no pixel: no object, not kept"
+    assert any(n.endswith(said) for n in json.loads(out.read_text())["notes"])
+    assert said in capsys.readouterr().err
