@@ -11,7 +11,9 @@ image), and the error of always answering bin 500 (the image centre), a baseline
 
 ``--shuffle-images SEED`` is the control: every record gets the images of another record of the
 same modality and task from a different scene, the answers stay. If the error barely changes, the
-model's locations come from the text and its priors, not from the image.
+model's locations come from the text and its priors, not from the image. A group that cannot be shuffled
+so (a modality and task with one record, or records that all share a scene) is left out of the shuffled
+run, counted under ``unshuffled`` and said on stderr.
 
 Limits: the error is on bins, not on boxes (no IoU); it says nothing about the number of objects
 written or their classes.
@@ -23,40 +25,47 @@ import argparse
 import json
 import random
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
-
-import torch
 
 from eval.common import ScoreError, at_least_one, main_guard, out_dir
 from rsvlm.tokens import TASKS
 
 
-def shuffle_images(records: list[str], seed: int) -> list[str]:
+def shuffle_images(records: list[str], seed: int, left_out: list[tuple[int, str]] | None = None) -> list[str | None]:
     """JSON records with their ``images`` exchanged among records of the same modality and task, so
-    no record keeps an image path it had; raises if a group cannot be shuffled that way."""
+    no record keeps an image path it had. A group that cannot be shuffled that way (one record, or
+    records sharing images) raises ScoreError, unless ``left_out`` is given: then its records come
+    back as None and each is appended to ``left_out`` as (index, "modality/task")."""
     recs = [json.loads(r) for r in records]
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, r in enumerate(recs):
         groups[(tuple(im["modality"] for im in r["images"]), r["task"])].append(i)
     rng = random.Random(seed)
-    out = list(recs)
+    out: list[dict | None] = list(recs)
     for key, idx in groups.items():
         paths = [{im["path"] for im in recs[i]["images"]} for i in idx]
-        for _ in range(100):  # a random cycle through the group; retry if neighbours share an image
+        for _ in range(100 if len(idx) > 1 else 0):  # a random cycle through the group; retry if neighbours share
             order = rng.sample(range(len(idx)), len(idx))
             if all(not (paths[a] & paths[b]) for a, b in zip(order, order[1:] + order[:1])):
                 break
         else:
-            raise ScoreError(f"cannot give the {len(idx)} records of {key} each another scene's images")
+            if left_out is None:
+                raise ScoreError(f"cannot give the {len(idx)} records of {key} each another scene's images")
+            name = f"{'+'.join(str(m) for m in key[0]) or 'text'}/{key[1]}"
+            left_out += [(i, name) for i in idx]
+            for i in idx:
+                out[i] = None
+            continue
         for a, b in zip(order, order[1:] + order[:1]):
             out[idx[a]] = {**recs[idx[a]], "images": recs[idx[b]]["images"]}
-    return [json.dumps(r) for r in out]
+    return [None if r is None else json.dumps(r) for r in out]
 
 
 def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = False):
     """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad);
     with ``progress`` a bar on stderr counts the batches."""
+    import torch
     from tqdm.auto import tqdm
 
     from rsvlm.train import data as D
@@ -76,7 +85,10 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
                     shuffle_seed: int | None = None, image_root: Path | None = None) -> dict:
     """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all,
     task:T and modality:M; relative image paths are read against ``image_root`` (by default the
-    records file's folder), and records that cannot be read are counted under ``skipped``."""
+    records file's folder), and records that cannot be read are counted under ``skipped``, those that
+    ``shuffle_seed`` cannot give another scene's images under ``unshuffled``."""
+    import torch
+
     from rsvlm.data.records import ReadReport
     from rsvlm.model.llm import context_length
     from rsvlm.tokens import NUM_BINS, loc_token
@@ -91,8 +103,15 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         index = index.filter(lambda t: t in tasks, input_columns="task")
     if len(index) == 0:
         raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
-    if shuffle_seed is not None:
-        index = index.remove_columns("record").add_column("record", shuffle_images(index["record"], shuffle_seed))
+    left_out: list[tuple[int, str]] = []
+    index_records = index["record"] if shuffle_seed is not None else []
+    if shuffle_seed is not None:  # a group of one record cannot be shuffled: left out, not the whole run failed
+        shuffled = shuffle_images(index_records, shuffle_seed, left_out)
+        keep = [i for i, r in enumerate(shuffled) if r is not None]
+        if not keep:
+            raise ScoreError(f"{records_path}: no record can be given another scene's images of its modality and task "
+                             f"({len(left_out)} record(s), by modality/task: {dict(Counter(g for _, g in left_out))})")
+        index = index.select(keep).remove_columns("record").add_column("record", [shuffled[i] for i in keep])
     # past the LLM's positions a RoPE model's logits are garbage, without a word: a long answer is cut there
     ctx = context_length(model.llm) if hasattr(model, "llm") else None
     data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, ctx or 1024)
@@ -130,14 +149,15 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         out["skipped"] = {"n": len(skipped), "first": skipped[:3]}
     if cut:  # their later locations are not measured
         out["cut"] = {"n": len(cut), "max_length": ctx or 1024, "first": cut[:3]}
+    if left_out:  # measured in the plain run, not in the shuffled one
+        first = json.loads(index_records[left_out[0][0]])["id"]
+        out["unshuffled"] = {"n": len(left_out), "groups": dict(Counter(g for _, g in left_out)), "first": first}
     if report.n_skipped:
         out["malformed_records"] = report.summary()
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rsvlm.inference import load_model
-
     p = argparse.ArgumentParser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records with ground-truth answers")
@@ -162,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         out_dir(a.out)
     if a.image_root and not Path(a.image_root).is_dir():
         p.error(f"--image-root {a.image_root} is not a folder")
+    from rsvlm.inference import load_model  # torch: not for --help or a usage error
+
     try:
         model, processor = load_model(a.model, device=a.device)
     except ValueError as e:  # a --device this machine does not have, a folder that is no checkpoint
@@ -182,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     if skipped := res.get("skipped"):  # were in the JSON alone: a figure over fewer records than asked, silently
         first = skipped["first"][0]
         print(f"note: {skipped['n']} record(s) could not be read and are left out (first: {first[0]}: {first[1][:200]})",
+              file=sys.stderr)
+    if un := res.get("unshuffled"):
+        print(f"note: {un['n']} record(s) are left out of the shuffled run: no other scene's images of their modality "
+              f"and task to give them ({', '.join(f'{g}: {n}' for g, n in un['groups'].items())}; first: {un['first']})",
               file=sys.stderr)
     if res.get("malformed_records"):
         print(f"note: {res['malformed_records']}", file=sys.stderr)

@@ -89,3 +89,43 @@ def test_a_number_reference_reads_the_answer_as_counting_does(tmp_path, referenc
     assert got["n_correct"] == int(right)
     if right:  # what counting makes of the same pair
         assert parse_count(answer) == parse_count(reference)
+
+
+# ----------------------------------------------------------------------------- eval.loc_error
+
+
+def test_loc_error_does_not_import_torch_to_load():
+    """It did, at import: `python -m eval.loc_error --help` took seconds, the other scripts need none."""
+    import subprocess
+    import sys
+
+    code = "import sys, eval.loc_error; print('torch' in sys.modules)"
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "False"
+
+
+def test_shuffle_leaves_out_a_group_of_one_and_says_so(tmp_path, ckpt, capsys):
+    """A modality/task group of one record failed the whole --shuffle-images run ('cannot give the 1 records')."""
+    import numpy as np
+    from PIL import Image
+
+    from eval import common, loc_error
+
+    rows = [record("g0", "ground", [SHIP]), record("g1", "ground", [{**SHIP, "coords": [20, 20, 60, 60]}]),
+            record("d0", "det", [SHIP], prompt="Detect every ship.")]
+    for r in rows:
+        Image.fromarray(np.full((32, 32, 3), ord(r["id"][1]), dtype=np.uint8)).save(tmp_path / f"{r['id']}.png")
+    data = write(tmp_path / "t.jsonl", rows)
+    left = []
+    assert loc_error.shuffle_images([json.dumps(r) for r in rows], 0, left)[2] is None and left == [(2, "optical/det")]
+    with pytest.raises(common.ScoreError, match="cannot give the 1 records"):  # without left_out: as before
+        loc_error.shuffle_images([json.dumps(rows[2])], 0)
+    loc_error.main(["--data", data, "--model", str(ckpt), "--shuffle-images", "0", "--device", "cpu"])
+    out = capsys.readouterr()
+    res = json.loads(out.out)
+    assert res["all"]["n"] == 8 and "task:det" not in res  # the two ground records, 4 locations each
+    assert res["unshuffled"] == {"n": 1, "groups": {"optical/det": 1}, "first": "d0"}
+    assert "1 record(s) are left out of the shuffled run" in out.err
+    with pytest.raises(common.ScoreError, match="no record can be given another scene's images"):
+        loc_error.main(["--data", data, "--model", str(ckpt), "--shuffle-images", "0", "--device", "cpu",
+                        "--tasks", "det"])
