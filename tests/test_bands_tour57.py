@@ -109,3 +109,20 @@ def test_ctrl_c_in_a_tiled_run_prints_the_empty_mask_note_as_a_whole_run_does(ck
     said = "2 mask(s) in the tile answers hold no pixel: no object, not kept"
     assert any(n.endswith(said) for n in json.loads(out.read_text())["notes"])
     assert said in capsys.readouterr().err
+
+
+def test_the_synth_preview_draws_a_constant_ir_band_at_the_middle_of_its_map_not_black(tmp_path):
+    """Was: a percentile stretch with hi == lo, every pixel 0 (black), as rsvlm.io drew one before."""
+    import tifffile
+
+    from data_gen.synth.preview import modality_rgb
+
+    path = tmp_path / "ir.tif"
+    tifffile.imwrite(path, np.full((8, 8), 29500, np.uint16))  # as data_gen.synth writes ir: K x 100
+    rgb = modality_rgb(path, "ir")  # (8, 8, 3)
+    assert rgb.shape == (8, 8, 3) and (rgb == rgb[0, 0]).all()
+    assert rgb[0, 0, 0] == 255 and 120 <= rgb[0, 0, 1] <= 130 and rgb[0, 0, 2] == 0  # the hot map at 0.5
+    ramp = np.linspace(29000, 30000, 64).astype(np.uint16).reshape(8, 8)
+    tifffile.imwrite(path, ramp)
+    varied = modality_rgb(path, "ir")
+    assert tuple(varied[0, 0]) == (0, 0, 0) and tuple(varied[-1, -1]) == (255, 255, 255)  # stretched as before

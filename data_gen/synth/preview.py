@@ -3,8 +3,9 @@
     python -m data_gen.synth.preview --dir DIR --out docs/img/data [--scenes s1-000003,…] [--scale 3]
 
 Per scene one row: optical (oriented boxes), msi false colour (NIR, red, green), sar VV in dB
-(-25…+5 dB stretch), ir (2-98 % stretch), the semantic map in its palette; pairs add a second row
-for t1 and the change mask. Reads the files as written, so it checks the writer too.
+(-25…+5 dB stretch), ir (2-98 % stretch; a band of one value at the middle of its colour map, as
+``rsvlm.io`` draws one mid-grey), the semantic map in its palette; pairs add a second row for t1
+and the change mask. Reads the files as written, so it checks the writer too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tifffile
 from PIL import Image, ImageDraw
 
 from data_gen.synth.classes import MSI_BANDS, OBJECT_CLASSES, SEMANTIC_PALETTE
+from rsvlm.io.scaling import flat_range
 
 BOX_COLOURS = [(255, 60, 60), (255, 160, 0), (200, 60, 255), (255, 255, 0), (0, 230, 230), (255, 0, 160), (60, 160, 255)]
 
@@ -40,6 +42,8 @@ def modality_rgb(path: Path, modality: str) -> np.ndarray:
         return np.repeat(g[..., None], 3, -1)
     if modality == "ir":
         lo, hi = np.percentile(a, [2, 98])
+        if hi <= lo and a.min() == a.max():  # one value: the middle of the map, as rsvlm.io (was black)
+            lo, hi = flat_range(float(lo), in_display_range=False)
         t = _stretch(a, lo, hi).astype(np.float32) / 255  # simple "hot" colour map
         return (np.stack([np.clip(3 * t, 0, 1), np.clip(3 * t - 1, 0, 1), np.clip(3 * t - 2, 0, 1)], -1) * 255).astype(np.uint8)
     raise ValueError(f"unknown modality {modality!r}")
