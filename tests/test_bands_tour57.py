@@ -126,3 +126,20 @@ def test_the_synth_preview_draws_a_constant_ir_band_at_the_middle_of_its_map_not
     tifffile.imwrite(path, ramp)
     varied = modality_rgb(path, "ir")
     assert tuple(varied[0, 0]) == (0, 0, 0) and tuple(varied[-1, -1]) == (255, 255, 255)  # stretched as before
+
+
+def test_scaling_as_a_dict_is_built_as_configs_are_its_values_converted_or_refused_by_key():
+    """Was: a hand-made copy of from_dict's key check only; a YAML value of the wrong type went in as it
+    was (msi_scale 'ten thousand' met numpy's "ufunc 'isfinite' not supported", naming nothing)."""
+    import pytest
+
+    from rsvlm.io.scaling import as_config, check_config
+
+    cfg = as_config({"stats_max_side": 512.0, "sar_db_scale": 1, "percentiles": [1, 99]})
+    assert cfg.stats_max_side == 512 and isinstance(cfg.stats_max_side, int)  # a slice bound, never 512.0
+    assert isinstance(cfg.sar_db_scale, float) and cfg.percentiles == (1, 99)
+    check_config(cfg)
+    with pytest.raises(ValueError, match=r"scaling\.msi_scale: expected float, got 'ten thousand'"):
+        check_config(as_config({"msi_scale": "ten thousand"}))
+    with pytest.raises(ValueError, match=r"scaling\.nodta for ReadConfig; valid keys at this level: .*nodata"):
+        as_config({"nodta": 0})

@@ -44,9 +44,10 @@ class ReadConfig:
 
 
 def as_config(scaling) -> ReadConfig:
-    """A copy of ``scaling``: a ``ReadConfig``, a mapping of its fields (a YAML or JSON config's), or
-    None (the defaults); ValueError naming a key that is no field, TypeError for anything else (a dict
-    met dataclasses' "replace() should be called on dataclass instances")."""
+    """A copy of ``scaling``: a ``ReadConfig``, a mapping of its fields (a YAML or JSON config's: built by
+    ``rsvlm.config.from_dict``, which converts types and names a key that is no field, with the valid
+    ones), or None (the defaults); TypeError for anything else (a dict met dataclasses' "replace()
+    should be called on dataclass instances")."""
     import dataclasses
 
     if scaling is None:
@@ -54,11 +55,9 @@ def as_config(scaling) -> ReadConfig:
     if isinstance(scaling, ReadConfig):
         return dataclasses.replace(scaling)
     if isinstance(scaling, dict):
-        names = [f.name for f in dataclasses.fields(ReadConfig)]
-        if unknown := [k for k in scaling if k not in names]:
-            raise ValueError(f"scaling: {', '.join(map(str, unknown))} {'is' if len(unknown) == 1 else 'are'} no "
-                             f"ReadConfig field (those are {', '.join(names)})")
-        return ReadConfig(**scaling)
+        from rsvlm.config import from_dict
+
+        return from_dict(ReadConfig, scaling, where="scaling")
     raise TypeError(f"scaling must be a ReadConfig or a dict of its fields, not {type(scaling).__name__}")
 
 
