@@ -6,7 +6,10 @@ Both sides are put in pixels before any IoU: the reference through ``rsvlm.geome
 with ``meta.width``/``meta.height``, the prediction through the same decoder (or the GeoChat /
 Falcon reader, whose 0–100 and 0–999 scales are turned to pixels per axis). A prediction's
 ``objects`` are taken as already in pixels. Boxes pair with boxes by exact box IoU, anything
-involving an obb or polygon by polygon IoU.
+involving an obb or polygon by polygon IoU. Both sides are clipped to the image (``meta.width`` x
+``meta.height``) first: a box reaching past the edge (a pixel-coordinate tool's, whose boxes are not held
+to the image as the grammar's bins are) is scored on the part that can be seen, which is all a reference
+can mark; one wholly outside has no area (IoU 0; it still counts as a predicted object).
 
 Per record, predicted and reference objects are matched one to one maximising the summed IoU
 (Hungarian, ``scipy.optimize.linear_sum_assignment``). Then
@@ -35,21 +38,22 @@ from eval import common, regions
 HEADLINE = ["acc50", "mIoU"]
 
 
-def match(gt: list[dict], pred: list[dict]) -> np.ndarray:
-    """IoUs of the one-to-one matching of ``gt`` and ``pred`` maximising their sum. (min(n, m),)"""
+def match(gt: list[dict], pred: list[dict], image: tuple[float, float] | None = None) -> np.ndarray:
+    """IoUs of the one-to-one matching of ``gt`` and ``pred`` maximising their sum, each object clipped to
+    ``image`` (width, height) where given. (min(n, m),)"""
     from scipy.optimize import linear_sum_assignment
 
     if not gt or not pred:
         return np.zeros(0)
-    m = regions.iou_matrix(gt, pred)  # (n_gt, n_pred)
+    m = regions.iou_matrix(gt, pred, image)  # (n_gt, n_pred)
     r, c = linear_sum_assignment(m, maximize=True)
     return m[r, c]
 
 
-def record_iou(gt: list[dict], pred: list[dict]) -> tuple[float, np.ndarray]:
+def record_iou(gt: list[dict], pred: list[dict], image: tuple[float, float] | None = None) -> tuple[float, np.ndarray]:
     """(record IoU, matched IoUs) as defined in the module docstring."""
     n = max(len(gt), len(pred))
-    ious = match(gt, pred)
+    ious = match(gt, pred, image)
     return (float(ious.sum() / n) if n else 1.0), ious
 
 
@@ -66,7 +70,7 @@ def score(items: list[common.Item], args=None) -> dict:
         statuses.append(parsed.status)
         pred = [o for o in parsed.objects if o.get("kind") in regions.AREA_KINDS]
         ignored.update(str(o.get("kind")) for o in parsed.objects if o.get("kind") not in regions.AREA_KINDS)
-        r, ious = record_iou(gt, pred)
+        r, ious = record_iou(gt, pred, common.image_size(it.record))  # clipped to the image
         rec_ious.append(r)
         right.append(len(gt) == len(pred) and bool(np.all(ious >= 0.5)))
         n_gt, n_pred, hit = n_gt + len(gt), n_pred + len(pred), hit + int((ious >= 0.5).sum())

@@ -61,17 +61,49 @@ def iou_many(det, gts: list) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
-def iou_matrix(gts: list[dict], preds: list[dict]) -> np.ndarray:
-    """(len(gts), len(preds)) IoUs between area objects."""
+def iou_matrix(gts: list[dict], preds: list[dict], image: tuple[float, float] | None = None) -> np.ndarray:
+    """(len(gts), len(preds)) IoUs between area objects; with ``image`` (width, height) each object is
+    clipped to the image first (the part past its edge, which no one can see, counts on neither side)."""
     out = np.zeros((len(gts), len(preds)))
     if not gts or not preds:
         return out
-    g_shapes = [shape(g) for g in gts]
+    if image is not None:
+        gts, preds = clip_boxes(gts, *image), clip_boxes(preds, *image)
+    frame = None if image is None else _frame(*image)
+
+    def clipped(o):
+        g = shape(o)
+        if frame is None or o.get("kind") == "box" or g.is_empty:  # boxes: clipped above
+            return g
+        x1, y1, x2, y2 = g.bounds
+        inside = x1 >= 0 and y1 >= 0 and x2 <= image[0] and y2 <= image[1]
+        return g if inside else g.intersection(frame)  # a shape inside is kept as it is, to the last bit
+
+    g_shapes = [clipped(g) for g in gts]
     for j, p in enumerate(preds):
         if all(g.get("kind") == "box" for g in gts) and p.get("kind") == "box":
             out[:, j] = [iou(g, p) for g in gts]
         else:
-            out[:, j] = iou_many(shape(p), g_shapes)
+            out[:, j] = iou_many(clipped(p), g_shapes)
+    return out
+
+
+def _frame(width: float, height: float):
+    from shapely.geometry import box
+
+    return box(0, 0, width, height)
+
+
+def clip_boxes(objects: list[dict], width: float, height: float) -> list[dict]:
+    """``objects`` with each box clipped to the image ``[0, width] x [0, height]`` (one wholly outside
+    it has no area left); other objects as they are."""
+    out = []
+    for o in objects:
+        if o.get("kind") == "box":
+            x1, y1, x2, y2 = (float(v) for v in o["coords"])
+            o = {**o, "coords": [min(max(x1, 0.0), width), min(max(y1, 0.0), height),
+                                 min(max(x2, 0.0), width), min(max(y2, 0.0), height)]}
+        out.append(o)
     return out
 
 

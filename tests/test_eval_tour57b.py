@@ -129,3 +129,24 @@ def test_shuffle_leaves_out_a_group_of_one_and_says_so(tmp_path, ckpt, capsys):
     with pytest.raises(common.ScoreError, match="no record can be given another scene's images"):
         loc_error.main(["--data", data, "--model", str(ckpt), "--shuffle-images", "0", "--device", "cpu",
                         "--tasks", "det"])
+
+
+# ----------------------------------------------------------------------------- grounding: the image's edge
+
+
+@pytest.mark.parametrize("pred,iou", [
+    ({"kind": "box", "coords": [-20.0, 10.0, 50.0, 50.0]}, 1.0),  # reaches past the left edge: 0.71 unclipped
+    ({"kind": "box", "coords": [-1e4, 10.0, 50.0, 50.0]}, 1.0),  # far past it
+    ({"kind": "obb", "coords": [[-20.0, 10.0], [50.0, 10.0], [50.0, 50.0], [-20.0, 50.0]]}, 1.0),
+    ({"kind": "poly", "coords": [[-20.0, 10.0], [50.0, 10.0], [50.0, 50.0], [-20.0, 50.0]]}, 1.0),
+    ({"kind": "box", "coords": [0.0, 10.0, 25.0, 50.0]}, 0.5),  # inside the image: as before
+    ({"kind": "box", "coords": [-40.0, 10.0, -10.0, 50.0]}, 0.0)])  # wholly outside: no area, still counted
+def test_grounding_clips_both_sides_to_the_image(tmp_path, pred, iou):
+    """A pixel-coordinate tool's box reaching past the edge lost IoU for the part no one can see."""
+    edge = {"kind": "box", "label": "ship", "coords": [0.0, 10.0, 50.0, 50.0]}
+    got = run(tmp_path, "grounding", [record("a", "ground", "<box><loc_0><loc_100><loc_499><loc_499></box>")],
+              [{"id": "a", "objects": [pred]}])
+    assert got["mIoU"] == pytest.approx(iou, abs=0.03) and got["n_pred_objects"] == 1
+    from eval import grounding  # the reference as decoded: bins 0..499 of 100 px are 0.05..49.95
+
+    assert grounding.record_iou([edge], [pred], (100, 100))[0] == pytest.approx(iou, abs=1e-9)
