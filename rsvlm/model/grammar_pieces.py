@@ -1,7 +1,8 @@
 """The vocabulary tables the geometry grammar needs, made once per tokenizer: the pieces that can
 spell a tag in text (``AnglePieces``) and those that can finish a chat template's stop string
 (``StopPieces``). Cached per tokenizer object (weakly), so a long-lived model pays each scan once.
-``may_end`` says whether an answer may end on a text (where a stop string would end it)."""
+``may_end`` says whether an answer may end on a text (where a stop string would end it), and
+``hold_stops`` keeps text from finishing a stop string where it may not."""
 
 from __future__ import annotations
 
@@ -125,3 +126,25 @@ def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPi
         ids = text.nonzero().flatten().tolist()
         per[key] = StopPieces.of(dict(zip(ids, tokenizer.batch_decode([[i] for i in ids]))), list(stops))
     return per[key]
+
+
+def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool, word: bool) -> torch.Tensor:
+    """``ok`` (V,), the grammar's allowed set in state ``s`` of ``GeometryGrammar`` ``g`` (text or a label),
+    less the text that would finish a stop string where the answer may not end (``nowhere``: no text
+    here may end it; else not with no word before the stop string where one is owed, ``word``, nor on
+    the start of a tag), and less EOS after the start of one where the text before that may not end it."""
+    from rsvlm.model.vlm import cut_stops  # vlm builds on the grammar
+
+    if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(sp.end_of(s.run))):
+        return ok  # text that may end, on no stop string's start: no piece or EOS could end it badly
+    ok, before = ok.clone(), g.decode(s.run)
+    ok[sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")] = False
+    if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
+        ok[list(g.eos)] = False
+    maybe = sp.finishing(before)
+    maybe = [i for i, keep in zip(maybe, ok[maybe].tolist()) if keep]
+    if maybe:  # in context: a piece's text alone can differ (a SentencePiece "▁" is a space there)
+        texts = g.batch_decode([s.run + [i] for i in maybe])
+        ends = [(i, sp.start(sp.stops, t, len(before)), t) for i, t in zip(maybe, texts)]
+        ok[[i for i, j, t in ends if j is not None and (nowhere or not may_end(t[:j], word))]] = False
+    return ok
