@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 
 def test_an_overlay_with_rgb_bands_by_other_names_does_not_load_torch(tmp_path):
@@ -15,6 +16,7 @@ def test_an_overlay_with_rgb_bands_by_other_names_does_not_load_torch(tmp_path):
     code = f"""
 import sys
 import numpy as np
+import pytest
 from rsvlm.io import RSImage
 from rsvlm.io.vis import draw_overlay, to_display_rgb
 data = np.zeros((4, 16, 16), np.float32)
@@ -131,8 +133,6 @@ def test_the_synth_preview_draws_a_constant_ir_band_at_the_middle_of_its_map_not
 def test_scaling_as_a_dict_is_built_as_configs_are_its_values_converted_or_refused_by_key():
     """Was: a hand-made copy of from_dict's key check only; a YAML value of the wrong type went in as it
     was (msi_scale 'ten thousand' met numpy's "ufunc 'isfinite' not supported", naming nothing)."""
-    import pytest
-
     from rsvlm.io.scaling import as_config, check_config
 
     cfg = as_config({"stats_max_side": 512.0, "sar_db_scale": 1, "percentiles": [1, 99]})
@@ -143,3 +143,42 @@ def test_scaling_as_a_dict_is_built_as_configs_are_its_values_converted_or_refus
         check_config(as_config({"msi_scale": "ten thousand"}))
     with pytest.raises(ValueError, match=r"scaling\.nodta for ReadConfig; valid keys at this level: .*nodata"):
         as_config({"nodta": 0})
+
+
+def _black(n=64):
+    from rsvlm.io import RSImage
+
+    return RSImage(data=np.zeros((3, n, n), np.float32), modality="optical", bands=["R", "G", "B"], path="black",
+                   valid=None)
+
+
+def test_an_overlay_takes_class_id_labels_boxes_given_corner_last_and_a_question_of_lines(tmp_path):
+    """Was: a label 3 (a GeoJSON's class id) met "int + str"; a box [x2, y2, x1, y1] PIL's "x1 must be greater
+    than or equal to x0"; a two-line question (predict --vis, after the model ran) "can't measure length of
+    multiline text"."""
+    from PIL import Image
+
+    from rsvlm.io import draw_overlay
+
+    objs = [{"kind": "box", "label": 3, "coords": [20, 20, 4, 4], "score": 0.5},
+            {"kind": "point", "label": 0, "coords": [50, 50]}]
+    p = draw_overlay(_black(), objs, tmp_path / "o.png")  # 64 px drawn at 512: 8 canvas pixels per pixel
+    rgb = np.asarray(Image.open(p))  # (512, 512, 3)
+    assert rgb.shape == (512, 512, 3) and rgb[96, 32].any() and rgb[96, 160].any()  # both sides of the box
+    assert not rgb[96, 96].any()  # inside it
+    titled = np.asarray(Image.open(draw_overlay(_black(), objs, tmp_path / "t.png", title="ships\n\nand cars")))
+    assert titled.shape[0] > 512 + 40  # three title lines above the image
+
+
+@pytest.mark.parametrize("obj, says", [
+    ({"kind": "box", "label": "a", "coords": [float("nan"), 1, 20, 20]}, "hold a value that is no finite number"),
+    ({"kind": "poly", "label": "a", "coords": [[1, 1], [5, float("inf")], [9, 1]]}, "no finite number"),
+    ({"kind": "box", "label": "a", "coords": [1, 1, 20, 20], "score": "high"}, "'high'"),
+])
+def test_an_overlay_refuses_coords_that_are_no_numbers_and_a_score_that_is_none_naming_the_object(obj, says,
+                                                                                                tmp_path):
+    """Was: NaN drawn as nothing and counted as inside; a score "high" met float() naming no object."""
+    from rsvlm.io import draw_overlay
+
+    with pytest.raises(ValueError, match=rf"object 1 \(.*{says}"):
+        draw_overlay(_black(), [{"kind": "point", "label": "ok", "coords": [3, 3]}, obj], tmp_path / "o.png")

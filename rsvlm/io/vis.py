@@ -144,7 +144,7 @@ def _anchor(obj: dict, s: float, mask_box: tuple | None) -> tuple[float, float]:
     top-left of ``mask_box``, its pixels' box)."""
     kind, c = obj["kind"], obj.get("coords")
     if kind == "box":
-        return c[0] * s, c[1] * s
+        return min(c[0], c[2]) * s, min(c[1], c[3]) * s
     if kind in ("obb", "poly"):
         x, y = min(c, key=lambda p: (p[1], p[0]))
         return x * s, y * s
@@ -161,8 +161,11 @@ _COORDS = {"box": ((4,), "[x1, y1, x2, y2]"), "point": ((2,), "[x, y]"), "obb": 
 def _where(obj: dict, w: float, h: float) -> tuple[str, tuple | None]:
     """("inside" an image of ``w`` x ``h`` object pixels (in part or whole), "outside" it, or "empty"
     (a mask); a mask's (array (h, w), (x0, y0), its pixels' box), decoded here once for the fill and
-    the label, else None); ValueError where it is no geometry object."""
+    the label, else None); ValueError where it is no geometry object, its coords are not finite or its
+    score is no number."""
     kind, mask = obj.get("kind"), None
+    if obj.get("score") is not None:
+        float(obj["score"])  # "high" met float() in the label sort, naming no object
     if kind == "mask":
         decoded = mask_array(obj)  # a grid mask is rasterised once per overlay (it was 3 times)
         box = mask_bounds(obj, decoded)
@@ -174,6 +177,8 @@ def _where(obj: dict, w: float, h: float) -> tuple[str, tuple | None]:
         pts = np.asarray(obj.get("coords"), dtype=np.float64)
         if pts.ndim != len(shape) or any(n not in (-1, m) for n, m in zip(shape, pts.shape)) or not pts.size:
             raise ValueError(f"{kind} coords are {what}, not {obj.get('coords')!r:.80}")
+        if not np.isfinite(pts).all():  # NaN was drawn as nothing, and counted as inside
+            raise ValueError(f"{kind} coords {obj.get('coords')!r:.80} hold a value that is no finite number")
         pts = pts.reshape(-1, 2)  # (N, 2): box corners, vertices, a point
         box = (*pts.min(axis=0), *pts.max(axis=0))
     else:
@@ -202,7 +207,7 @@ def _with_legend(img, objects: list[dict], colour, font, said: list[str]):
     from PIL import Image, ImageDraw
 
     counts = Counter(obj.get("label") for obj in objects)
-    items = [(f"{label or 'unlabelled'} {n}", colour(label)) for label, n in counts.most_common()]
+    items = [(f"{_label_text(label, 'unlabelled')} {n}", colour(label)) for label, n in counts.most_common()]
     items += [(f"({text})", None) for text in said]
     probe = ImageDraw.Draw(img)
     x_lo, t, _, b = probe.textbbox((0, 0), "Ag", font=font)
@@ -229,6 +234,11 @@ def _with_legend(img, objects: list[dict], colour, font, said: list[str]):
     return canvas
 
 
+def _label_text(label, default: str) -> str:
+    """An object's label as drawn: a class id (``3``, from a GeoJSON) as its number, None or "" as ``default``."""
+    return default if label is None or label == "" else str(label)
+
+
 def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
                  ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4,
                  object_scale: float = 1.0) -> Path:
@@ -241,8 +251,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     masks) are counted there too, not drawn. The image is scaled so its longer side lies in
     [min_side, max_side] (blocks of pixels averaged first where it shrinks 2× or more); ``title``
     is wrapped above it. ``object_scale``: the image's pixels per object pixel, for objects of a
-    scene drawn on its shrunk overview (``SceneReader.read_overview``). ValueError naming an object
-    that is no geometry.
+    scene drawn on its shrunk overview (``SceneReader.read_overview``). A box's corners may come in
+    either order; a label may be a class id. ValueError naming an object that is no geometry, whose
+    coords are not finite or whose score is no number.
     """
     from PIL import Image, ImageDraw
 
@@ -301,8 +312,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     draw = ImageDraw.Draw(out)
     for obj in objects:
         col, kind, c = colour(obj.get("label")), obj["kind"], obj.get("coords")
-        if kind == "box":
-            draw.rectangle([c[0] * s, c[1] * s, c[2] * s, c[3] * s], outline=col, width=lw)
+        if kind == "box":  # corners in either order (a y-up source's box): PIL refused x1 < x0
+            (x0, x1), (y0, y1) = sorted((c[0], c[2])), sorted((c[1], c[3]))
+            draw.rectangle([x0 * s, y0 * s, x1 * s, y1 * s], outline=col, width=lw)
         elif kind in ("obb", "poly"):
             for ring in poly_rings(obj):
                 pts = [(x * s, y * s) for x, y in ring]
@@ -313,7 +325,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     labels = []  # (rect, text, colour, x_lo, t) in drawing priority: unscored first, then by score
     for k in sorted(range(len(objects)), key=lambda k: (-float(objects[k].get("score", float("inf"))), k)):
         obj = objects[k]
-        text = obj.get("label") or obj["kind"]
+        text = _label_text(obj.get("label"), obj["kind"])  # was: a class id 3 met "int + str"
         if obj.get("score") is not None:
             text += f" {float(obj['score']):.2f}"
         x, y = _anchor(obj, s, masks[k] and masks[k][2])
@@ -338,9 +350,11 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     if title:  # wrapped to the image's width: a long question ran off its edge
         import textwrap
 
-        per_char = draw.textlength(title, font=font) / max(1, len(title))
-        lines = textwrap.wrap(title, max(8, int((out.width - 12) / max(per_char, 1.0))))
-        x_lo, t, _, b = draw.textbbox((0, 0), title, font=font)
+        flat = " ".join(title.splitlines())  # PIL measures no multiline text: a question of two lines failed
+        per_char = draw.textlength(flat, font=font) / max(1, len(flat))
+        width = max(8, int((out.width - 12) / max(per_char, 1.0)))
+        lines = [w for part in title.splitlines() for w in textwrap.wrap(part, width) or [""]]  # its breaks kept
+        x_lo, t, _, b = draw.textbbox((0, 0), flat, font=font)
         top = len(lines) * (b - t + 4) + 8
         canvas = Image.new("RGB", (out.width, out.height + top), (24, 24, 24))
         canvas.paste(out, (0, top))
