@@ -133,13 +133,19 @@ class GeometryGrammar:
         texty = s.mode in ("text", "ref")
         self.ids.advance(s, t)
         text = texty and bool(self.plain[t])  # a text token in text or a label (it moves no state)
-        s.run = [*s.run[1 - RUN_KEEP:], t] if text else []
-        s.since_ref = t == self.ids.close["ref"] or (s.since_ref and bool(s.run))
+        s.run = [*s.run, t] if text else []
+        s.since_ref = t == self.ids.close["ref"] or (s.since_ref and text)
+        s.word_at = s.word_at if s.since_ref else 0
         if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
             s.tail = self._tail(s.tail, t) if text else []
-        if waiting and s.labelled:  # decoded together: a byte-level piece of "无" alone reads "\ufffd"
-            s.said.append(t)
-            s.labelled = not _WORD.search(self.decode(s.said))
+        if waiting and s.labelled:  # the run is the text since </ref>, decoded together: a byte-level piece
+            s.labelled = not _WORD.search(self.decode(s.run))  # of "无" alone reads "\ufffd"
+            s.word_at = 0 if s.labelled else len(s.run)
+        drop = len(s.run) - RUN_KEEP
+        if drop > 0 and s.since_ref and 0 < s.word_at <= drop:
+            s.since_ref, s.word_at = False, 0  # the first word since </ref> is before any stop string in the run
+        if drop > 0 and not s.since_ref:
+            s.run = s.run[drop:]
 
     def _tail(self, tail: list[int], t: int) -> list[int]:
         """The text tokens from the last piece holding "<" after text token ``t``, while their text from
@@ -328,8 +334,7 @@ class GrammarConstraint:
             return ok
         if self.stop_pieces is None:
             self.stop_pieces = stop_pieces(self.tokenizer, self.g.plain, self.stops)
-        word = s.labelled or (s.since_ref and len(s.run) < RUN_KEEP)  # only text with a word since </ref> may
-        return hold_stops(self.g, self.stop_pieces, s, ok, s.mode == "ref" or self.g.owes(s, left), word)
+        return hold_stops(self.g, self.stop_pieces, s, ok, s.mode == "ref" or self.g.owes(s, left))
 
     def cut_by_budget(self, i: int, logits: torch.Tensor) -> bool:
         """Whether, at the step the last call allowed, the token budget hid from sequence ``i`` the

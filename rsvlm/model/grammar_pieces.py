@@ -128,16 +128,17 @@ def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPi
     return per[key]
 
 
-def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool, word: bool) -> torch.Tensor:
+def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.Tensor:
     """``ok`` (V,), the grammar's allowed set in state ``s`` of ``GeometryGrammar`` ``g`` (text or a label),
     less the text that would finish a stop string where the answer may not end (``nowhere``: no text
-    here may end it; else not with no word before the stop string where one is owed, ``word``, nor on
-    the start of a tag), and less EOS after the start of one where the text before that may not end it."""
+    here may end it; else not after ``</ref>`` with no word before the stop string, nor on the start of
+    a tag), and less EOS after the start of one where the text before that may not end the answer."""
     from rsvlm.model.vlm import cut_stops  # vlm builds on the grammar
 
     if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(sp.end_of(s.run))):
         return ok  # text that may end, on no stop string's start: no piece or EOS could end it badly
     ok, before = ok.clone(), g.decode(s.run)
+    word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
     ok[sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")] = False
     if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
         ok[list(g.eos)] = False

@@ -27,11 +27,13 @@ class _State:
     row_len: int = 0  # runs written in the current row
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
-    said: list[int] = field(default_factory=list)  # the text tokens since that </ref>
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
-    run: list[int] = field(default_factory=list)  # the last RUN_KEEP (``grammar``) text tokens since the last tag or location
-    since_ref: bool = False  # ``run`` began right after a </ref>
+    # the text tokens since the last tag or location: the last RUN_KEEP (``grammar``),
+    # or all while a word is owed in them
+    run: list[int] = field(default_factory=list)
+    since_ref: bool = False  # ``run`` began right after a </ref>, and the first word since has not left it
+    word_at: int = 0  # the tokens of ``run`` that first held a word, while ``since_ref`` (0: none yet)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class GrammarIds:
                 s.labelled = False
         elif s.mode == "ref":
             if t == self.close["ref"]:
-                s.mode, s.labelled, s.said = "text", True, []
+                s.mode, s.labelled = "text", True
         elif s.mode == "shape":
             if loc is not None:
                 s.locs.append(loc)
