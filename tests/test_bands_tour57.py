@@ -182,3 +182,13 @@ def test_an_overlay_refuses_coords_that_are_no_numbers_and_a_score_that_is_none_
 
     with pytest.raises(ValueError, match=rf"object 1 \(.*{says}"):
         draw_overlay(_black(), [{"kind": "point", "label": "ok", "coords": [3, 3]}, obj], tmp_path / "o.png")
+
+
+def test_a_gdal_cache_below_one_mib_is_refused_naming_the_setting():
+    """Was: handed to GDAL as a cache of -5 MiB without a word."""
+    from rsvlm.io.scaling import ReadConfig, as_config, check_config
+
+    for mb in (0, -5):
+        with pytest.raises(ValueError, match=rf"ReadConfig\.gdal_cache_mb {mb} must be 1 or more"):
+            check_config(as_config({"gdal_cache_mb": mb}))
+    check_config(ReadConfig(gdal_cache_mb=1))

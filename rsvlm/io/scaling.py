@@ -77,6 +77,8 @@ def check_config(cfg: ReadConfig) -> None:
                          f"{cfg.msi_offset} finite): reflectance is (DN + msi_offset) / msi_scale")
     if cfg.stats_max_side < 1:
         raise ValueError(f"ReadConfig.stats_max_side {cfg.stats_max_side} must be 1 or more (pixels a side)")
+    if cfg.gdal_cache_mb < 1:  # was handed to GDAL as a cache of minus 5 MiB without a word
+        raise ValueError(f"ReadConfig.gdal_cache_mb {cfg.gdal_cache_mb} must be 1 or more (MiB of GDAL block cache)")
     ranges = {"percentiles": cfg.percentiles, "sar_db_range": cfg.sar_db_range, "ir_kelvin_range": cfg.ir_kelvin_range,
               **{f"stretch[{i}]": r for i, r in enumerate([] if cfg.stretch is None else cfg.stretch)}}
     for name, r in ranges.items():
