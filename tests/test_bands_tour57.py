@@ -192,3 +192,20 @@ def test_a_gdal_cache_below_one_mib_is_refused_naming_the_setting():
         with pytest.raises(ValueError, match=rf"ReadConfig\.gdal_cache_mb {mb} must be 1 or more"):
             check_config(as_config({"gdal_cache_mb": mb}))
     check_config(ReadConfig(gdal_cache_mb=1))
+
+
+def test_the_synth_preview_reads_a_one_band_sar_file_whole_and_names_an_msi_file_short_of_bands(tmp_path):
+    """Was: a (H, W) sar file's first row taken as the image, a (W, 3) strip stretched over the panel without a
+    word; an msi file of 4 bands met "index 4 is out of bounds"."""
+    import tifffile
+
+    from data_gen.synth.preview import _read, modality_rgb
+
+    amp = np.full((16, 20), 10 ** (-10 / 20), np.float32)  # -10 dB
+    tifffile.imwrite(tmp_path / "vv.tif", amp)
+    rgb = modality_rgb(tmp_path / "vv.tif", "sar")
+    assert rgb.shape == (16, 20, 3) and (rgb == int(15 / 30 * 255)).all()  # -10 dB in -25…+5
+    tifffile.imwrite(tmp_path / "m.tif", np.ones((4, 8, 8), np.uint16), photometric="minisblack",
+                     planarconfig="separate")
+    with pytest.raises(ValueError, match=r"m\.tif cannot be read \(msi image of shape \(4, 8, 8\).* 6 bands B02"):
+        _read(tmp_path / "m.tif", "msi")

@@ -33,6 +33,11 @@ def modality_rgb(path: Path, modality: str) -> np.ndarray:
     if modality == "optical":
         return np.asarray(Image.open(path).convert("RGB"))
     a = tifffile.imread(path).astype(np.float32)
+    if a.ndim == 2:  # one band (single-polarisation sar, ir as written): its first row was taken as the image
+        a = a[None]  # (1, H, W)
+    if a.ndim != 3 or modality == "msi" and len(a) < len(MSI_BANDS):
+        raise ValueError(f"{modality} image of shape {a.shape}: expected (bands, height, width)"
+                         + (f" with the {len(MSI_BANDS)} bands {', '.join(MSI_BANDS)}" if modality == "msi" else ""))
     if modality == "msi":  # false colour: NIR, red, green -> vegetation red, water black
         b = {n: a[i] / 10000 for i, n in enumerate(MSI_BANDS)}
         return np.stack([_stretch(b["B08"], 0, 0.5), _stretch(b["B04"], 0, 0.3), _stretch(b["B03"], 0, 0.3)], -1)
@@ -41,6 +46,7 @@ def modality_rgb(path: Path, modality: str) -> np.ndarray:
         g = _stretch(db, -25, 5)
         return np.repeat(g[..., None], 3, -1)
     if modality == "ir":
+        a = a[0]  # (H, W)
         lo, hi = np.percentile(a, [2, 98])
         if hi <= lo and a.min() == a.max():  # one value: the middle of the map, as rsvlm.io (was black)
             lo, hi = flat_range(float(lo), in_display_range=False)
