@@ -209,3 +209,15 @@ def test_the_synth_preview_reads_a_one_band_sar_file_whole_and_names_an_msi_file
                      planarconfig="separate")
     with pytest.raises(ValueError, match=r"m\.tif cannot be read \(msi image of shape \(4, 8, 8\).* 6 bands B02"):
         _read(tmp_path / "m.tif", "msi")
+
+
+def test_scaling_as_a_dict_takes_numpy_numbers_as_readconfig_took_them():
+    """from_dict checks Python types: a file's np.float32 nodata or an array range would be refused as no float."""
+    from rsvlm.io.scaling import as_config, check_config
+
+    cfg = as_config({"nodata": np.float32(-9999), "stats_max_side": np.int64(512),
+                     "sar_db_range": np.array([-25.0, 0.0]), "stretch": [[np.uint16(0), np.uint16(3000)]]})
+    check_config(cfg)
+    assert (cfg.nodata, cfg.stats_max_side, cfg.sar_db_range, cfg.stretch) == (-9999.0, 512, [-25.0, 0.0],
+                                                                              [[0.0, 3000.0]])
+    assert type(cfg.nodata) is float and type(cfg.stats_max_side) is int
