@@ -45,7 +45,7 @@ from dataclasses import replace
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
-from rsvlm.model.grammar_pieces import _WORD, angle_pieces, hold_stops, stop_pieces
+from rsvlm.model.grammar_pieces import _WORD, after, angle_pieces, hold_stops, stop_pieces
 
 # the walk, here too for those who import it from here (training's coordinate_axes)
 from rsvlm.model.grammar_walk import SHAPE_KINDS, SHAPE_LOCS, GrammarIds, _State, coordinate_axes, next_axis  # noqa: F401
@@ -105,7 +105,7 @@ class GeometryGrammar:
 
     def __init__(self, tokenizer, vocab_size: int, eos_ids: set[int]):
         self.ids = GrammarIds.of(tokenizer)
-        self.decode, self.batch_decode = tokenizer.decode, tokenizer.batch_decode
+        self.tokenizer, self.decode, self.batch_decode = tokenizer, tokenizer.decode, tokenizer.batch_decode
         self.vocab = vocab_size
         self.eos = {i for i in eos_ids if i < vocab_size}
         tid = tokenizer.convert_tokens_to_ids
@@ -133,7 +133,7 @@ class GeometryGrammar:
         texty = s.mode in ("text", "ref")
         self.ids.advance(s, t)
         text = texty and bool(self.plain[t])  # a text token in text or a label (it moves no state)
-        s.run = [*s.run, t] if text else []
+        s.run, s.whole = ([*s.run, t], s.whole) if text else ([], False)
         s.since_ref = t == self.ids.close["ref"] or (s.since_ref and text)
         s.word_at = s.word_at if s.since_ref else 0
         if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
@@ -145,7 +145,12 @@ class GeometryGrammar:
         if drop > 0 and s.since_ref and 0 < s.word_at <= drop:
             s.since_ref, s.word_at = False, 0  # the first word since </ref> is before any stop string in the run
         if drop > 0 and not s.since_ref:
-            s.run = s.run[drop:]
+            s.run, s.whole = s.run[drop:], False
+
+    def run_texts(self, s: _State, more: list[list[int]]) -> list[str]:
+        """The texts of ``s.run`` followed by each of ``more`` as they read in the answer (a SentencePiece
+        space leading the run counts, but at the answer's start, where its decode drops it too)."""
+        return after(self.tokenizer, None if s.whole else self.ids.close["ref"], [s.run + m for m in more])
 
     def _tail(self, tail: list[int], t: int) -> list[int]:
         """The text tokens from the last piece holding "<" after text token ``t``, while their text from
@@ -277,8 +282,10 @@ class GrammarConstraint:
     ``stop_strings`` (the chat template's, which ``generate`` cuts the answer at) end an answer where
     they start, so text may not finish one where EOS could not follow the text before it: in a
     ``<ref>`` label, right after ``</ref>`` with no word before it, before a needed box, on the start
-    of a tag. Cannot: see a stop string a token's text makes only with its neighbours' bytes in a way
-    its text alone does not show (a SentencePiece space before a stop string)."""
+    of a tag. Tokens are read as they read after a tag (a SentencePiece "▁###" is " ###", the stop
+    string " ###"; at an answer's start, whose decode drops that space, it is "###"). Cannot: see a
+    stop string whose character is written in byte pieces (a byte-level "。" in three), which no
+    piece's text begins or holds; such a stop string ends an answer anywhere, as without the grammar."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
                  min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
@@ -333,7 +340,7 @@ class GrammarConstraint:
         if not self.stops or s.mode not in ("text", "ref") or not self.g.eos:
             return ok
         if self.stop_pieces is None:
-            self.stop_pieces = stop_pieces(self.tokenizer, self.g.plain, self.stops)
+            self.stop_pieces = stop_pieces(self.tokenizer, self.g.plain, self.stops, self.g.ids.close["ref"])
         return hold_stops(self.g, self.stop_pieces, s, ok, s.mode == "ref" or self.g.owes(s, left))
 
     def cut_by_budget(self, i: int, logits: torch.Tensor) -> bool:

@@ -57,8 +57,9 @@ def angle_pieces(tokenizer, text: torch.Tensor) -> AnglePieces:
 class StopPieces:
     """The tokens that would finish a stop string: those whose text holds a whole one, and per proper
     suffix of one, those whose text begins with it (they finish it after text ending on the rest).
-    Read from each token's text alone; a caller checks the second kind in context. The answer ends
-    where the stop string starts, so a piece holding one is sorted by its text before it (its head)."""
+    Read from each token's text after a tag (``stop_pieces``); a caller checks the second kind in
+    context. The answer ends where the stop string starts, so a piece holding one is sorted by its
+    text before it (its head)."""
 
     stops: tuple[str, ...]
     within: list[int]
@@ -66,7 +67,7 @@ class StopPieces:
     cut: list[int]  # ids of ``within`` whose head ends on the start of a tag by itself ("<bo<|end|>")
     wordless: list[int]  # ids of ``within`` whose head holds no word character
     short: dict[str, list[int]]  # heads that may go on a tag begun before them ("", "x", "/bo") → ids
-    texts: dict[int, str]  # each text token's own text
+    texts: dict[int, str]  # each text token's text after a tag (a SentencePiece "▁x" is " x")
 
     @classmethod
     def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
@@ -91,7 +92,8 @@ class StopPieces:
 
     def end_of(self, ids: list[int]) -> str:
         """The end of the text of text tokens ``ids``, as long as the longest stop string at least, from
-        their own texts (no decode: the end is the same, for a test that must be quick, not exact)."""
+        their texts after a tag (no decode: the end is the same but for a space that may lead it, for a test
+        that must be quick, not exact: it may see a start of a stop string the text has not, never miss one)."""
         return "".join(self.texts.get(i, "") for i in ids[-max(map(len, self.stops)):])
 
     def begun(self, text: str) -> bool:
@@ -117,15 +119,26 @@ def may_end(text: str, word: bool) -> bool:
     return (not word or bool(_WORD.search(text))) and (lt < 0 or not is_cut_tag(text[lt:]))
 
 
-def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...]) -> StopPieces:
-    """``StopPieces`` of the text tokens (``text``: (V,) bool): every one is decoded (2 s at 150k pieces),
-    so made once per tokenizer and stop strings, and only when a constraint first needs them."""
+def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...], anchor: int) -> StopPieces:
+    """``StopPieces`` of the text tokens (``text``: (V,) bool), each decoded after token ``anchor`` (a
+    tag), as it reads inside an answer: a SentencePiece "▁###" alone decodes to "###", after text to
+    " ###". Every one is decoded (2-3 s at 150k pieces), so made once per tokenizer and stop strings,
+    and only when a constraint first needs them."""
     per = _PIECES.setdefault(tokenizer, {})
-    key = (len(text), len(tokenizer), stops)
+    key = (len(text), len(tokenizer), stops, anchor)
     if key not in per:
         ids = text.nonzero().flatten().tolist()
-        per[key] = StopPieces.of(dict(zip(ids, tokenizer.batch_decode([[i] for i in ids]))), list(stops))
+        per[key] = StopPieces.of(dict(zip(ids, after(tokenizer, anchor, [[i] for i in ids]))), list(stops))
     return per[key]
+
+
+def after(tokenizer, anchor: int | None, ids: list[list[int]]) -> list[str]:
+    """The texts of token lists ``ids`` as they read after token ``anchor`` (None: at an answer's start,
+    where a SentencePiece decoder drops the first piece's space, as ``generate``'s decode of it does)."""
+    if anchor is None:
+        return tokenizer.batch_decode(ids)
+    n = len(tokenizer.decode([anchor]))
+    return [t[n:] for t in tokenizer.batch_decode([[anchor, *i] for i in ids])]
 
 
 def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.Tensor:
@@ -137,15 +150,14 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
 
     if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(sp.end_of(s.run))):
         return ok  # text that may end, on no stop string's start: no piece or EOS could end it badly
-    ok, before = ok.clone(), g.decode(s.run)
+    ok, (before,) = ok.clone(), g.run_texts(s, [[]])
     word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
     ok[sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")] = False
     if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
         ok[list(g.eos)] = False
     maybe = sp.finishing(before)
     maybe = [i for i, keep in zip(maybe, ok[maybe].tolist()) if keep]
-    if maybe:  # in context: a piece's text alone can differ (a SentencePiece "▁" is a space there)
-        texts = g.batch_decode([s.run + [i] for i in maybe])
-        ends = [(i, sp.start(sp.stops, t, len(before)), t) for i, t in zip(maybe, texts)]
+    if maybe:  # in context: a piece's text alone can differ (a byte-level piece of a character)
+        ends = [(i, sp.start(sp.stops, t, len(before)), t) for i, t in zip(maybe, g.run_texts(s, [[i] for i in maybe]))]
         ok[[i for i, j, t in ends if j is not None and (nowhere or not may_end(t[:j], word))]] = False
     return ok

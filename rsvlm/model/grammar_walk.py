@@ -34,6 +34,7 @@ class _State:
     run: list[int] = field(default_factory=list)
     since_ref: bool = False  # ``run`` began right after a </ref>, and the first word since has not left it
     word_at: int = 0  # the tokens of ``run`` that first held a word, while ``since_ref`` (0: none yet)
+    whole: bool = True  # ``run`` holds the answer from its first token (its text has no space before it)
 
 
 @dataclass(frozen=True)
