@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "whole scene window by window (docs/cli.md).")
     _model_args(p)
     _image_args(p, required=True)
-    p.add_argument("--task", choices=TASK_CHOICES, required=True)
+    p.add_argument("--task", type=str.lower, choices=TASK_CHOICES, required=True,
+                   help="the task tag the question opens with, any case; its standard question unless --prompt")
     p.add_argument("--prompt", help="the question (default: a standard question for the task)")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
