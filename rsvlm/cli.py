@@ -86,7 +86,8 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     )
     p.add_argument("--modality", action="append", type=str.lower, choices=["optical", "msi", "sar", "ir"],
                    help="modality of each --image (inferred from bands and dtype where left out)")
-    p.add_argument("--bands", action="append", help="comma-separated band names of each --image")
+    p.add_argument("--bands", action="append", metavar="NAMES",
+                   help="comma-separated band names of each --image (R,G,B,NIR; VV; B04,B03,B02,B08)")
     p.add_argument("--missing-bands", choices=["copy", "mean", "error"], default="copy",
                    help="a band the model expects but the image lacks (VH of a VV-only SAR scene, B11/B12 of "
                         "a 4-band MSI file): fill it with the nearest present band rescaled to its statistics "
@@ -147,11 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the result as JSON here")
     p.add_argument("--geojson", help="write parsed objects as GeoJSON (in the image's CRS) here")
     p.add_argument("--vis", help="write an overlay PNG here")
-    p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0,
+    p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
                    help="drop objects the model scores below this (its confidence; see docs/cli.md)")
     _detection_args(p)
-    p.add_argument("--tile", type=int, help="run over SIZE×SIZE windows of a whole scene")  # range: predict
-    p.add_argument("--overlap", type=int, default=None,
+    p.add_argument("--tile", type=int, metavar="SIZE",  # range: predict
+                   help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")
+    p.add_argument("--overlap", type=int, default=None, metavar="PX",
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
     p.add_argument("--batch-size", type=_count(1), default=4, metavar="N", help="tiles per forward pass with --tile "
                    "(default 4)")
@@ -172,7 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", metavar="key=value", help="recipe keys to change (below)")
     p.set_defaults(handler="rsvlm.cli:run_train")
 
-    p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions")
+    p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions",
+                       description="Answer every record of a test JSONL and write one prediction line per record, "
+                                   "{id, task, answer, …}, for python -m eval.TASK to score; an existing --out is "
+                                   "resumed, its answered records kept (docs/eval.md).")
     _model_args(p)
     p.add_argument("--data", required=True, help="test records (JSONL)")
     p.add_argument("--image-root", help="folder that the records' relative image paths start from "
@@ -182,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="records answered per forward pass (default 8); lower it where a batch runs out of memory")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); rows it stops are marked \"cut\": true")
-    p.add_argument("--limit", type=_count(1), help="only the first N records")
+    p.add_argument("--limit", type=_count(1), metavar="N", help="only the first N records")
     p.add_argument("--missing-bands", choices=["error", "copy", "mean"], default="error",
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
                         "(error, default), or its bands filled as in predict (copy, mean)")

@@ -1,9 +1,11 @@
-"""A new user's first hour, README.md and docs/cli.md in hand: ``--task`` takes any case as
-``--modality`` does, and says in ``--help`` what it is."""
+"""A new user's first hour, README.md and docs/cli.md in hand: what ``rsvlm … --help`` says matches
+what the docs write (``--tile SIZE --overlap PX``, ``--min-score S``), ``--task`` takes any case as
+``--modality`` does, and ``rsvlm eval --help`` says what the command does."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +33,28 @@ def test_predict_task_still_refuses_an_unknown_task(capsys):
     assert e.value.code == 2 and "invalid choice: 'detect'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("sub, option, metavar", [
+    ("predict", "--tile", "SIZE"), ("predict", "--overlap", "PX"), ("predict", "--min-score", "S"),
+    ("predict", "--bands", "NAMES"), ("eval", "--limit", "N"),
+])
+def test_help_names_option_values_as_the_docs_do(sub, option, metavar):
+    """The help said ``--tile TILE``, ``--overlap OVERLAP``, ``--min-score MIN_SCORE`` and ``--limit LIMIT``
+    where README.md and docs/cli.md write ``--tile SIZE --overlap PX`` and ``--min-score S`` (and the
+    eval help's other counts are ``N``); ``--help`` of each now writes the docs' names."""
+    usage = _sub(sub).format_usage()
+    assert f"[{option} {metavar}]" in usage, usage
+    docs = (REPO / "README.md").read_text() + (REPO / "docs" / "cli.md").read_text()
+    if metavar != "NAMES":  # the docs give band names by example (--bands R,G,B,NIR)
+        assert re.search(rf"{re.escape(option)} {metavar}\b", docs), f"the docs never write {option} {metavar}"
+
+
 def test_every_predict_option_has_help():
     """``--task`` was listed in ``rsvlm predict --help`` with no word on it."""
     bare = [a.option_strings[0] for a in _sub("predict")._actions if a.option_strings and not a.help]
     assert not bare, f"options without help: {bare}"
+
+
+def test_eval_help_says_what_the_command_does():
+    """``rsvlm eval --help`` went straight from usage to options; chat, predict and train say what they do."""
+    text = " ".join(_sub("eval").format_help().split())
+    assert "one prediction line per record" in text and "resumed" in text and "python -m eval.TASK" in text
