@@ -64,16 +64,22 @@ def _encoder_model(enc, cfg):
 def test_set_trainable_keeps_fixed_positions_fixed_by_the_encoders_flag_whatever_its_type():
     """Was: frozen only where the cfg said sincos2d and the encoder had open_clip's ``visual``; an
     hf_clip (or any) encoder that carries ``fixed_positions`` trained its fixed table under encoder: full."""
+    from torch import nn
+
     from rsvlm.model.vision import VisionConfig, build_encoder
     from rsvlm.model.vlm import set_trainable
 
-    hf_cfg = VisionConfig(type="hf_clip", width=32, heads=2, layers=1, patch_size=8, image_size=16)
-    for fixed in (True, False):
-        hf = build_encoder(hf_cfg)
+    hf_cfg = VisionConfig(type="hf_clip")
+    for fixed in (True, False):  # an hf_clip tower's layout (vision.POS_KEYS), without loading transformers
+        hf = nn.Module()
+        hf.model = nn.Module()
+        hf.model.embeddings = nn.Module()
+        hf.model.embeddings.position_embedding = nn.Embedding(5, 8)  # (1+4, 8)
+        hf.model.embeddings.patch_embedding = nn.Conv2d(3, 8, 8)
         hf.fixed_positions = fixed
         set_trainable(_encoder_model(hf, hf_cfg))
         params = dict(hf.named_parameters())
-        assert params["model.embeddings.position_embedding.weight"].requires_grad is (not fixed)  # (1+4, 32)
+        assert params["model.embeddings.position_embedding.weight"].requires_grad is (not fixed)
         assert params["model.embeddings.patch_embedding.weight"].requires_grad
     oc_cfg = VisionConfig(width=32, heads=2, layers=1, patch_size=8, image_size=16, pos_embed="sincos2d")
     oc = build_encoder(oc_cfg)
