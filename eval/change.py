@@ -12,7 +12,7 @@ for a map but carry no ``meta.subtask`` (so a "No change." reference cannot be t
 worded answer) is scored whole with ``--all-maps``: every change record is then a map, and a
 worded reference an empty one. The change mask of each side is the
 union of its shapes rasterised with ``rsvlm.geometry.objects_to_mask`` at ``meta.width`` x
-``meta.height``; reference masks in image files are not read (convert them with
+``meta.height`` (in the window holding the shapes: ``eval.regions.mask_overlap``); reference masks in image files are not read (convert them with
 ``rsvlm.geometry.mask_to_objects`` first). Pixels are pooled over the whole set (as LEVIR-CD
 and ChangeFormer report):
 
@@ -29,8 +29,6 @@ cannot tell change types apart (all labels are one change class).
 from __future__ import annotations
 
 import re
-
-import numpy as np
 
 from eval import common, regions
 
@@ -68,15 +66,11 @@ def score(items: list[common.Item], args=None) -> dict:
         w, h = common.image_size(it.record)
         parsed = common.pred_objects(it, fmt)
         statuses.append(parsed.status)
-        try:
-            g = regions.to_mask(common.gt_objects(it.record), w, h)  # (H, W) bool
-            p = regions.to_mask(parsed.objects, w, h)
+        try:  # in the window of the shapes, not (H, W): outside it both masks are empty
+            t, f_p, f_n = regions.mask_overlap(common.gt_objects(it.record), parsed.objects, w, h)
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
-        tp += int(np.sum(g & p))
-        fp += int(np.sum(~g & p))
-        fn += int(np.sum(g & ~p))
-        tn += int(np.sum(~g & ~p))
+        tp, fp, fn, tn = tp + t, fp + f_p, fn + f_n, tn + w * h - t - f_p - f_n
     if tp + fp + fn == 0:
         prec = rec = f1 = iou_c = 1.0
     else:

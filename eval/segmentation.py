@@ -4,7 +4,9 @@
 
 Reference and prediction are rasterised to (height, width) masks with
 ``rsvlm.geometry.objects_to_mask`` (pixel centres inside polygons, boxes and obbs; grid masks
-as decoded; points add nothing). The unit of scoring is a (record, class) pair, the class being
+as decoded; points add nothing), in the window of the image that holds their shapes
+(``eval.regions.mask_overlap``: outside it both are empty, and a large scene's full-size masks took
+about 0.5 GB a record). The unit of scoring is a (record, class) pair, the class being
 the reference's normalised ``<ref>`` phrase: a record whose reference has one class is one unit
 and every predicted shape counts for it, whatever its label; a record with several classes
 (semantic segmentation in one answer) gives one unit per class, and predicted shapes go to the
@@ -86,8 +88,8 @@ def units(gt: list[dict], pred: list[dict], width: int, height: int,
         unknown = sum(1 for o in pred if common.norm_label(o.get("label")) not in groups)
     out = []
     for c, (g, p) in groups.items():
-        gm, pm = regions.to_mask(g, width, height), regions.to_mask(p, width, height)  # (H, W) bool
-        out.append((c, int(np.logical_and(gm, pm).sum()), int(np.logical_or(gm, pm).sum())))
+        inter, p_only, g_only = regions.mask_overlap(g, p, width, height)  # in the shapes' window, not (H, W)
+        out.append((c, inter, inter + p_only + g_only))
     return out, unknown
 
 

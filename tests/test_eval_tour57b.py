@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 
+import numpy as np
 import pytest
 
 from rsvlm import geometry
@@ -150,3 +151,96 @@ def test_grounding_clips_both_sides_to_the_image(tmp_path, pred, iou):
     from eval import grounding  # the reference as decoded: bins 0..499 of 100 px are 0.05..49.95
 
     assert grounding.record_iou([edge], [pred], (100, 100))[0] == pytest.approx(iou, abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- masks of large scenes
+
+
+def _random_objects(rng, w, h, n):
+    """Shapes as scoring sees them: decoded from the grammar (coordinates on bin centres, where many polygon
+    edges cross pixel centres exactly), and pixel-coordinate ones, some past the image's edge."""
+    from rsvlm.geometry import grid
+
+    out = []
+    for _ in range(n):
+        x, y = rng.uniform(-0.1 * w, w), rng.uniform(-0.1 * h, h)
+        s = rng.uniform(2, 0.3 * min(w, h))
+        kind = rng.choice(["box", "obb", "poly", "grid", "array", "point"])
+        if kind == "box":
+            o = {"kind": "box", "coords": [x, y, x + s, y + rng.uniform(1, s)]}
+        elif kind in ("obb", "poly"):
+            ring = [[x + s * np.cos(a), y + s * np.sin(a)] for a in np.sort(rng.uniform(0, 2 * np.pi, 4 if kind == "obb" else 7))]
+            o = {"kind": kind, "coords": ring}
+        elif kind == "grid":
+            m = rng.random((h, w)) < 0.5
+            m[:, : int(max(0, x))] = False
+            o = {"kind": "mask", "coords": grid.grid_from_mask(m, 16)} if m.any() else {"kind": "point", "coords": [x, y]}
+        elif kind == "array":
+            o = {"kind": "mask", "mask": rng.random((int(s), int(s))) < 0.5, "offset": [int(x), int(y)]}
+        else:
+            o = {"kind": "point", "coords": [x, y]}
+        out.append({**o, "label": "x"})
+    if rng.random() < 0.5:  # through the grammar: what the scripts score for an rsvlm answer
+        out = list(geometry.decode(geometry.encode([o for o in out if o["kind"] != "mask"], w, h), w, h).objects)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mask_overlap_in_bands_counts_what_full_size_masks_count(seed):
+    from eval import regions
+
+    rng = np.random.default_rng(seed)
+    for _ in range(15):
+        w, h = int(rng.integers(20, 400)), int(rng.integers(20, 400))
+        gt, pred = _random_objects(rng, w, h, int(rng.integers(0, 4))), _random_objects(rng, w, h, int(rng.integers(0, 4)))
+        g, p = regions.to_mask(gt, w, h), regions.to_mask(pred, w, h)  # (h, w) full size, as scored before
+        want = (int((g & p).sum()), int((p & ~g).sum()), int((g & ~p).sum()))
+        assert regions.mask_overlap(gt, pred, w, h) == want, (w, h, gt, pred)
+
+
+def test_mask_overlap_is_exact_where_edges_cross_pixel_centres():
+    """On a 12000-px side the grammar's coordinates are whole pixels (1002.0000000000001 where decoding rounds),
+    and many polygon edges cross rows exactly at pixel centres: a window moved by whole columns put some of
+    those pixels on the other side of the edge (6 of 3600 here). Rows only are cut, exactly."""
+    from eval import regions
+
+    def poly(x, y, s):
+        return {"kind": "poly", "label": "b", "coords": [[x, y], [x + s, y], [x + s, y + s * 0.7], [x, y + s]]}
+
+    # decoded from a 12000 x 12000 scene: an edge of slope 1/3 through pixel centres (1036.5, 1230.5), ...
+    gt = [{"kind": "poly", "coords": [[1002.0000000000001, 1206.0], [1038.0, 1206.0], [1038.0, 1230.0],
+                                      [1002.0000000000001, 1242.0]]}]
+    pred = [{"kind": "poly", "coords": [[1014.0000000000001, 1206.0], [1050.0, 1206.0], [1050.0, 1242.0],
+                                        [1014.0000000000001, 1254.0]]}]
+    cases = [(gt, pred, 12000, 1400)]
+    w, h, rng = 12000, 1200, np.random.default_rng(0)
+    for _ in range(8):
+        objs = [poly(rng.uniform(0, w - 50), rng.uniform(0, h - 50), rng.uniform(5, 45)) for _ in range(6)]
+        objs = list(geometry.decode(geometry.encode(objs, w, h), w, h).objects)
+        cases.append((objs[:3], objs[3:], w, h))
+    for gt, pred, w, h in cases:
+        g, p = regions.to_mask(gt, w, h), regions.to_mask(pred, w, h)  # (h, w)
+        assert regions.mask_overlap(gt, pred, w, h) == (int((g & p).sum()), int((p & ~g).sum()), int((g & ~p).sum()))
+
+
+def test_a_large_scene_with_small_shapes_scores_without_full_size_masks(tmp_path):
+    """A 12000 x 12000 record with three small polygons took about 0.5 GB (and 2-5 s) to score."""
+    import tracemalloc
+
+    from eval import regions
+
+    def poly(x, y, s=40):
+        return {"kind": "poly", "label": "building", "coords": [[x, y], [x + s, y], [x + s, y + s * 0.7], [x, y + s]]}
+
+    n = 12000
+    gt, pred = [poly(1000, 1200), poly(1100, 9300)], [poly(1010, 1210), poly(9120, 9290)]
+    gt, pred = (list(geometry.decode(geometry.encode(o, n, n), n, n).objects) for o in (gt, pred))
+    tracemalloc.start()
+    got = regions.mask_overlap(gt, pred, n, n)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8e6  # bytes; full size: two 144 MB masks and their intersections
+    assert got[0] > 0 and got[1] > 0 and got[2] > 0  # the same counts as full size: the test above
+    change = run(tmp_path, "change", [record("c", "change", gt, w=n, h=n, subtask="change_seg_building")],
+                 [{"id": "c", "answer": geometry.encode(pred, n, n)}])
+    assert change["pixels"]["TP"] == got[0] and sum(change["pixels"].values()) == n * n
