@@ -12,7 +12,7 @@ import math
 import re
 from pathlib import Path
 
-# Landsat band numbers → the names band matching knows (rsvlm.model.stem.SAME_BAND), by the
+# Landsat band numbers → the names band matching knows (rsvlm.io.bandnames.SAME_BAND), by the
 # mission prefix of a Collection product ID: 8/9 (OLI/TIRS) number their bands unlike 4/5/7 (TM/ETM+).
 LANDSAT_BANDS = {
     "oli": {"B1": "coastal", "B2": "B", "B3": "G", "B4": "R", "B5": "NIR", "B6": "SWIR1", "B7": "SWIR2",
