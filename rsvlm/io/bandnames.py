@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 __all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "SAME_BAND", "band_key",
-           "band_at", "colour_band_at"]
+           "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
 SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
@@ -24,12 +24,17 @@ def band_key(band: str) -> str:
     return f"b{int(m[1])}{m[2]}" if m else x
 
 
+def same_band(name: str) -> tuple[str, ...]:
+    """The ``SAME_BAND`` names of the band ``name`` names (``band_key``: ``b4`` gives R, red, B04); () where none."""
+    key = band_key(name)
+    return next((g for g in SAME_BAND if key in {band_key(x) for x in g}), ())
+
+
 def band_at(names: list[str], want: str) -> int | None:
     """Index of the band of ``names`` that ``want`` names: the same name (``band_key``: any case, ``B4``
     is ``B04``), else one of its ``SAME_BAND`` names (``red`` is ``R`` and ``B04``); None where none is."""
     keys = [band_key(n) for n in names]
-    same = next((g for g in SAME_BAND if band_key(want) in {band_key(x) for x in g}), ())
-    return next((keys.index(band_key(x)) for x in (want, *same) if band_key(x) in keys), None)
+    return next((keys.index(band_key(x)) for x in (want, *same_band(want)) if band_key(x) in keys), None)
 
 
 def colour_band_at(names: list[str]) -> list[int] | None:

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at
+from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
@@ -128,8 +128,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     flagged: set[int] = set()  # bands a note already says are left out
     for w in want:
         i = lower.get(band_key(w))
-        same = next((g for g in SAME_BAND if band_key(w) in (band_key(x) for x in g)), ())
-        rivals = sorted({lower[band_key(x)] for x in same if band_key(x) in lower} - {i})
+        rivals = sorted({lower[band_key(x)] for x in same_band(w) if band_key(x) in lower} - {i})
         if i is None and rivals:
             i, rivals = rivals[0], rivals[1:]
         flagged.update(rivals)
