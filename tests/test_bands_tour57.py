@@ -227,3 +227,15 @@ def test_scaling_as_a_dict_takes_numpy_numbers_as_readconfig_took_them():
     assert (cfg.nodata, cfg.stats_max_side, cfg.sar_db_range, cfg.stretch) == (-9999.0, 512, [-25.0, 0.0],
                                                                               [[0.0, 3000.0]])
     assert type(cfg.nodata) is float and type(cfg.stats_max_side) is int
+
+
+def test_an_overlay_draws_an_object_whose_score_is_none_as_unscored(tmp_path):
+    """Was: float(None) in the label order, a TypeError after the model had answered."""
+    from PIL import Image
+
+    from rsvlm.io import draw_overlay
+
+    objs = [{"kind": "box", "label": "ship", "coords": [4, 4, 20, 20], "score": None},
+            {"kind": "box", "label": "car", "coords": [30, 30, 50, 50], "score": 0.5}]
+    rgb = np.asarray(Image.open(draw_overlay(_black(), objs, tmp_path / "o.png")))
+    assert rgb[4 * 8, 12 * 8].any() and rgb[30 * 8, 40 * 8].any()  # both boxes' top edges drawn

@@ -239,6 +239,11 @@ def _label_text(label, default: str) -> str:
     return default if label is None or label == "" else str(label)
 
 
+def _score_or_inf(obj: dict) -> float:
+    """An object's score for label order; one without a score (absent or None) ranks first."""
+    return float("inf") if obj.get("score") is None else float(obj["score"])
+
+
 def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
                  ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4,
                  object_scale: float = 1.0) -> Path:
@@ -323,7 +328,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
             r = 2 * lw
             draw.ellipse([c[0] * s - r, c[1] * s - r, c[0] * s + r, c[1] * s + r], fill=col, outline=(0, 0, 0))
     labels = []  # (rect, text, colour, x_lo, t) in drawing priority: unscored first, then by score
-    for k in sorted(range(len(objects)), key=lambda k: (-float(objects[k].get("score", float("inf"))), k)):
+    for k in sorted(range(len(objects)), key=lambda k: (-_score_or_inf(objects[k]), k)):
         obj = objects[k]
         text = _label_text(obj.get("label"), obj["kind"])  # was: a class id 3 met "int + str"
         if obj.get("score") is not None:
