@@ -103,14 +103,17 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         index = index.filter(lambda t: t in tasks, input_columns="task")
     if len(index) == 0:
         raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
-    left_out: list[tuple[int, str]] = []
-    index_records = index["record"] if shuffle_seed is not None else []
+    unshuffled = None  # measured in the plain run, not in the shuffled one
     if shuffle_seed is not None:  # a group of one record cannot be shuffled: left out, not the whole run failed
-        shuffled = shuffle_images(index_records, shuffle_seed, left_out)
+        records, left_out = index["record"], []
+        shuffled = shuffle_images(records, shuffle_seed, left_out)
         keep = [i for i, r in enumerate(shuffled) if r is not None]
+        groups = dict(Counter(g for _, g in left_out))
         if not keep:
             raise ScoreError(f"{records_path}: no record can be given another scene's images of its modality and task "
-                             f"({len(left_out)} record(s), by modality/task: {dict(Counter(g for _, g in left_out))})")
+                             f"({len(left_out)} record(s), by modality/task: {groups})")
+        if left_out:
+            unshuffled = {"n": len(left_out), "groups": groups, "first": json.loads(records[left_out[0][0]])["id"]}
         index = index.select(keep).remove_columns("record").add_column("record", [shuffled[i] for i in keep])
     # past the LLM's positions a RoPE model's logits are garbage, without a word: a long answer is cut there
     ctx = context_length(model.llm) if hasattr(model, "llm") else None
@@ -149,9 +152,8 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         out["skipped"] = {"n": len(skipped), "first": skipped[:3]}
     if cut:  # their later locations are not measured
         out["cut"] = {"n": len(cut), "max_length": ctx or 1024, "first": cut[:3]}
-    if left_out:  # measured in the plain run, not in the shuffled one
-        first = json.loads(index_records[left_out[0][0]])["id"]
-        out["unshuffled"] = {"n": len(left_out), "groups": dict(Counter(g for _, g in left_out)), "first": first}
+    if unshuffled:
+        out["unshuffled"] = unshuffled
     if report.n_skipped:
         out["malformed_records"] = report.summary()
     return out

@@ -67,9 +67,11 @@ def iou_matrix(gts: list[dict], preds: list[dict], image: tuple[float, float] | 
     out = np.zeros((len(gts), len(preds)))
     if not gts or not preds:
         return out
+    frame = None
     if image is not None:
-        gts, preds = clip_boxes(gts, *image), clip_boxes(preds, *image)
-    frame = None if image is None else _frame(*image)
+        from shapely.geometry import box
+
+        gts, preds, frame = clip_boxes(gts, *image), clip_boxes(preds, *image), box(0, 0, *image)
 
     def clipped(o):
         g = shape(o)
@@ -86,12 +88,6 @@ def iou_matrix(gts: list[dict], preds: list[dict], image: tuple[float, float] | 
         else:
             out[:, j] = iou_many(clipped(p), g_shapes)
     return out
-
-
-def _frame(width: float, height: float):
-    from shapely.geometry import box
-
-    return box(0, 0, width, height)
 
 
 def clip_boxes(objects: list[dict], width: float, height: float) -> list[dict]:

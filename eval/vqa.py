@@ -27,9 +27,10 @@ HEADLINE = ["accuracy", "mean_qtype_accuracy"]
 def score(items: list[common.Item], args=None) -> dict:
     statuses, by_type = [], defaultdict(lambda: [0, 0])  # qtype -> [right, total]
     for it in common.progress(items, "vqa"):
-        yes_no = is_yes_no(common.gt_answer(it.record))  # "no damage" is no "no": the answer "No." is wrong there
-        gt = normalize_answer(common.gt_answer(it.record), yes_no)
-        number = whole_number(common.gt_answer(it.record))  # "5": "5.0", "five", "5 ships" read as counting reads
+        ref = common.gt_answer(it.record)
+        yes_no = is_yes_no(ref)  # "no damage" is no "no": the answer "No." is wrong there
+        gt = normalize_answer(ref, yes_no)
+        number = whole_number(ref)  # "5": "5.0", "five", "5 ships" read as counting reads
         ans = None if it.pred is None else it.pred.get("answer")
         if it.pred is None:
             status = common.MISSING
