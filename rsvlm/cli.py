@@ -63,8 +63,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 def _history(text: str) -> int | str:
     """``--history``: a count >= 0, or ``all``."""
-    if text == "all":
-        return text
+    if text.lower() == "all":  # ALL, as --modality SAR is taken
+        return "all"
     try:
         return _count(0)(text)
     except argparse.ArgumentTypeError as e:
@@ -88,7 +88,7 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
                    help="modality of each --image (inferred from bands and dtype where left out)")
     p.add_argument("--bands", action="append", metavar="NAMES",
                    help="comma-separated band names of each --image (R,G,B,NIR; VV; B04,B03,B02,B08)")
-    p.add_argument("--missing-bands", choices=["copy", "mean", "error"], default="copy",
+    p.add_argument("--missing-bands", type=str.lower, choices=["copy", "mean", "error"], default="copy",
                    help="a band the model expects but the image lacks (VH of a VV-only SAR scene, B11/B12 of "
                         "a 4-band MSI file): fill it with the nearest present band rescaled to its statistics "
                         "(copy, default), with its training mean (mean), or refuse (error); the fill is reported")
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="earlier exchanges the model is shown, the turn with the image among them, the oldest "
                         "left out first; 0 asks every question afresh about the image; all = as many as the "
                         "context holds (default: the model's prompt.max_history, 0 for the bundled model)")
-    p.add_argument("--tta", choices=TTA_MODES, default="none",
+    p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "
                         "whose words a crop keeps, over four corner crops too; rsvlm.tta)")
@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
     p.add_argument("--batch-size", type=_count(1), default=4, metavar="N", help="tiles per forward pass with --tile "
                    "(default 4)")
-    p.add_argument("--tta", choices=TTA_MODES, default="none",
+    p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="an answer that is shapes or short text (a class, a count, yes/no) is fused over the "
                         "image's mirror views (flip: 4x the time, dihedral: 8x; rsvlm.tta), a [det] or [ground] "
                         "answer with crops also over four corner crops (+4x); with --tile, each tile's shapes "
@@ -188,10 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); rows it stops are marked \"cut\": true")
     p.add_argument("--limit", type=_count(1), metavar="N", help="only the first N records")
-    p.add_argument("--missing-bands", choices=["error", "copy", "mean"], default="error",
+    p.add_argument("--missing-bands", type=str.lower, choices=["error", "copy", "mean"], default="error",
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
                         "(error, default), or its bands filled as in predict (copy, mean)")
-    p.add_argument("--tta", choices=TTA_MODES, default="none",
+    p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="answers that are shapes or short text (a class, a count, yes/no) are fused over the "
                         "image's mirror views (flip: 3 more answers; dihedral: 7, transposes too; crops: 4 corner "
                         "crops of [det] and [ground] answers; dihedral+crops: both; rsvlm.tta)")

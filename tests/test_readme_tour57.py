@@ -58,3 +58,18 @@ def test_eval_help_says_what_the_command_does():
     """``rsvlm eval --help`` went straight from usage to options; chat, predict and train say what they do."""
     text = " ".join(_sub("eval").format_help().split())
     assert "one prediction line per record" in text and "resumed" in text and "python -m eval.TASK" in text
+
+
+@pytest.mark.parametrize("sub, argv, want", [
+    ("chat", ["--tta", "FLIP", "--missing-bands", "Mean", "--history", "ALL"],
+     {"tta": "flip", "missing_bands": "mean", "history": "all"}),
+    ("predict", ["--image", "a.tif", "--task", "det", "--tta", "Dihedral+Crops", "--missing-bands", "ERROR"],
+     {"tta": "dihedral+crops", "missing_bands": "error"}),
+    ("eval", ["--data", "t.jsonl", "--out", "p.jsonl", "--tta", "Crops", "--missing-bands", "COPY"],
+     {"tta": "crops", "missing_bands": "copy"}),
+])
+def test_word_choices_are_taken_in_any_case(sub, argv, want):
+    """``--modality SAR`` was taken but ``--tta FLIP``, ``--missing-bands COPY`` and ``--history ALL`` were
+    usage errors (the last 'expected a whole number, got 'ALL' (or all)')."""
+    args = build_parser().parse_args([sub, *argv])
+    assert {k: getattr(args, k) for k in want} == want
