@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import pytest
 from test_grammar_tour56 import STOP, allowed_after, padded_tok, text_ids
+from test_grammar_tour57 import ids
 
 
 @pytest.fixture(scope="module")
 def tok():
     return padded_tok(0)
-
-
-def ids(tok, *words: str) -> list[int]:
-    """rsvlm's tokens (``<ref>``) as they are, other words one byte token per character."""
-    special = tok.get_added_vocab()
-    return [i for w in words for i in ([special[w]] if w in special else text_ids(tok, w))]
 
 
 # ---------------------------------------------------------------- 1. a word after </ref>, at any length
