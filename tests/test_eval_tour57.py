@@ -210,10 +210,15 @@ def test_references_that_are_not_strings_are_an_error_naming_the_record(tmp_path
         run(tmp_path, "captioning", recs, [{"id": "a", "answer": "A ship."}], "--no-java")
 
 
-def vqa_record(rid, answer):
-    return {"id": rid, "task": "vqa", "images": [{"path": "a.png", "modality": "optical"}],
-            "conversations": [{"from": "human", "value": "<image>\n[vqa] Is there a ship?"},
+def qa_record(rid, answer, task="vqa", question="Is there a ship?"):
+    """A one-turn ``task`` record on an optical a.png asking ``question``."""
+    return {"id": rid, "task": task, "images": [{"path": "a.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": f"<image>\n[{task}] {question}"},
                               {"from": "gpt", "value": answer}]}
+
+
+def vqa_record(rid, answer):
+    return qa_record(rid, answer)
 
 
 def test_llava_and_geochat_answer_files_are_matched_by_question_id_and_read_from_text(tmp_path):
@@ -264,9 +269,7 @@ def test_scores_and_reports_are_written_when_stdout_is_piped_into_head(tmp_path)
 
 
 def cls_record(rid, answer):
-    return {"id": rid, "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
-            "conversations": [{"from": "human", "value": "<image>\n[cls] What is the damage level?"},
-                              {"from": "gpt", "value": answer}]}
+    return qa_record(rid, answer, "cls", "What is the damage level?")
 
 
 def test_a_class_whose_name_starts_with_no_is_not_the_answer_no(tmp_path):
