@@ -231,16 +231,18 @@ def run_merge_lora(args) -> int:
         encoder = (load_yaml(src / "config.yaml").get("trainable") or {}).get("encoder", "frozen")
     except (OSError, ConfigError, AttributeError):
         encoder = None  # merge_lora names what is wrong with it
-    if not (src / "adapter").is_dir() and (src / "config.yaml").is_file() and encoder not in (None, "lora"):
-        print(f"note: {args.model} holds no LoRA adapter (no adapter/, no encoder LoRA): its weights are written as "
-              "they are")
+    no_lora = not (src / "adapter").is_dir() and (src / "config.yaml").is_file() and encoder not in (None, "lora")
     try:
-        print(f"wrote {merge_lora(args.model, args.out)}")
+        written = merge_lora(args.model, args.out)
     except (ValueError, FileExistsError, OSError) as e:  # a bad checkpoint or --out: one line, not a traceback
-        return _fail(args.command, e)
+        return _fail(args.command, e)  # no note first: a folder that is no checkpoint had weights "written"
     except KeyboardInterrupt:  # merge_lora has removed what it wrote
         print(f"rsvlm {args.command}: interrupted; nothing written to {args.out}", file=sys.stderr)
         return 130
+    if no_lora:
+        print(f"note: {args.model} holds no LoRA adapter (no adapter/, no encoder LoRA): its weights were written as "
+              "they are")
+    print(f"wrote {written}")
     return 0
 
 

@@ -73,3 +73,17 @@ def test_word_choices_are_taken_in_any_case(sub, argv, want):
     usage errors (the last 'expected a whole number, got 'ALL' (or all)')."""
     args = build_parser().parse_args([sub, *argv])
     assert {k: getattr(args, k) for k in want} == want
+
+
+def test_merge_lora_of_a_folder_that_is_no_checkpoint_says_only_that(tmp_path, capsys):
+    """``rsvlm merge-lora --model runs/synth`` (a synthetic data folder, whose config.yaml is a data config)
+    said "note: … its weights are written as they are" on stdout before the error that it is no checkpoint."""
+    from rsvlm.cli import main
+
+    data = tmp_path / "synth"
+    data.mkdir()
+    (data / "config.yaml").write_text("scene: {size: 96}\nsplit: {test: 0.1}\n")
+    assert main(["merge-lora", "--model", str(data), "--out", str(tmp_path / "merged")]) == 2
+    out, err = capsys.readouterr()
+    assert "not an rsvlm checkpoint" in err and "written" not in out, (out, err)
+    assert not (tmp_path / "merged").exists()
