@@ -52,7 +52,7 @@ def _number(low: float, high: float = float("inf")):
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="checkpoint directory (default: the bundled default model)")
+    p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the bundled default model)")
     q = p.add_mutually_exclusive_group()
     q.add_argument("--load-4bit", action="store_true", help="quantise the LLM to 4 bit (bitsandbytes)")
     q.add_argument("--load-8bit", action="store_true", help="quantise the LLM to 8 bit (bitsandbytes)")
@@ -180,8 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "resumed, its answered records kept (docs/eval.md).")
     _model_args(p)
     p.add_argument("--data", required=True, help="test records (JSONL)")
-    p.add_argument("--image-root", help="folder that the records' relative image paths start from "
-                                        "(default: the --data file's folder), as LLaVA's --image-folder")
+    p.add_argument("--image-root", metavar="DIR",
+                   help="folder that the records' relative image paths start from (default: the --data file's "
+                        "folder), as LLaVA's --image-folder")
     p.add_argument("--out", required=True, help="predictions JSONL (resumed if it exists)")
     p.add_argument("--batch-size", type=_count(1), default=8, metavar="N",
                    help="records answered per forward pass (default 8); lower it where a batch runs out of memory")

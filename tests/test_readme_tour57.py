@@ -35,12 +35,14 @@ def test_predict_task_still_refuses_an_unknown_task(capsys):
 
 @pytest.mark.parametrize("sub, option, metavar", [
     ("predict", "--tile", "SIZE"), ("predict", "--overlap", "PX"), ("predict", "--min-score", "S"),
-    ("predict", "--bands", "NAMES"), ("eval", "--limit", "N"),
+    ("predict", "--bands", "NAMES"), ("eval", "--limit", "N"), ("eval", "--image-root", "DIR"),
+    ("chat", "--model", "DIR"), ("predict", "--model", "DIR"), ("eval", "--model", "DIR"),
 ])
 def test_help_names_option_values_as_the_docs_do(sub, option, metavar):
-    """The help said ``--tile TILE``, ``--overlap OVERLAP``, ``--min-score MIN_SCORE`` and ``--limit LIMIT``
-    where README.md and docs/cli.md write ``--tile SIZE --overlap PX`` and ``--min-score S`` (and the
-    eval help's other counts are ``N``); ``--help`` of each now writes the docs' names."""
+    """The help said ``--tile TILE``, ``--overlap OVERLAP``, ``--min-score MIN_SCORE``, ``--limit LIMIT``,
+    ``--model MODEL`` and ``--image-root IMAGE_ROOT`` where README.md and docs/cli.md write ``--tile SIZE
+    --overlap PX``, ``--min-score S``, ``--model DIR`` and ``--image-root DIR`` (and the eval help's other
+    counts are ``N``); ``--help`` of each now writes the docs' names."""
     usage = _sub(sub).format_usage()
     assert f"[{option} {metavar}]" in usage, usage
     docs = (REPO / "README.md").read_text() + (REPO / "docs" / "cli.md").read_text()
