@@ -239,3 +239,15 @@ def test_an_overlay_draws_an_object_whose_score_is_none_as_unscored(tmp_path):
             {"kind": "box", "label": "car", "coords": [30, 30, 50, 50], "score": 0.5}]
     rgb = np.asarray(Image.open(draw_overlay(_black(), objs, tmp_path / "o.png")))
     assert rgb[4 * 8, 12 * 8].any() and rgb[30 * 8, 40 * 8].any()  # both boxes' top edges drawn
+
+
+def test_sentinel2_names_b11_b12_beside_zero_padded_ones_are_no_bare_band_numbers():
+    """The synthetic MSI images (B02 … B08, B11, B12) were told "band numbers name no mission … zero-padded
+    for Sentinel-2 (--bands B02,B03,B04,B08,B11,B12)": their own list. Bare B10/B11 alone stay ambiguous
+    (Landsat 8's thermal bands)."""
+    from rsvlm.io.products import band_numbers
+
+    s2 = ["B02", "B03", "B04", "B08", "B11", "B12"]
+    assert band_numbers(s2, None) == (s2, None)
+    assert band_numbers(["B10", "B11"], None)[1].startswith("band numbers name no mission")
+    assert band_numbers(["B4", "B11", "B02"], None)[0] == ["B04", "B11", "B02"]  # a bare single digit still read

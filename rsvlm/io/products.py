@@ -61,6 +61,9 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
     if not bare:
         return names, None
     s2 = {b: f"B{int(b[1:]):02d}" for b in bare}
+    if (mission is None and all(s2[b] == b for b in bare)
+            and any(re.fullmatch(r"B(0\d|8A)", b, re.I) for b in names)):
+        return names, None  # B11, B12 beside B02 … B08: Sentinel-2's own names (Landsat pads none)
     if mission is not None and mission[1] != "s2":
         table = LANDSAT_BANDS[mission[1]]
         out = [table.get(b.upper(), b) for b in names]
