@@ -330,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    """The subcommand's handler on ``args``; a missing path or a closed stdout said in one line."""
+    """The subcommand's handler on ``args``; a missing path, a closed stdout or a Ctrl-C the handler
+    did not catch itself (loading the model) said in one line."""
     module, func = args.handler.split(":")
     try:
         handler = getattr(importlib.import_module(module), func)
@@ -341,6 +342,9 @@ def _run(args) -> int:
         return int(handler(args) or 0)
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
         return _fail(args.command, e)
+    except KeyboardInterrupt:  # before the handler's own Ctrl-C handling (loading the model): no traceback
+        print(f"\nrsvlm {args.command}: stopped (Ctrl-C)", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # stdout closed by its reader (rsvlm chat … | head -1): end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
         return 0

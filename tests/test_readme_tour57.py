@@ -89,3 +89,15 @@ def test_merge_lora_of_a_folder_that_is_no_checkpoint_says_only_that(tmp_path, c
     out, err = capsys.readouterr()
     assert "not an rsvlm checkpoint" in err and "written" not in out, (out, err)
     assert not (tmp_path / "merged").exists()
+
+
+def test_ctrl_c_while_the_model_loads_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """`timeout -s INT 7 rsvlm predict …` during loading printed a KeyboardInterrupt traceback."""
+    from rsvlm import cli, predict
+
+    def loading(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(predict, "main", loading)
+    rc = cli.main(["predict", "--image", "x.png", "--task", "cls"])
+    assert rc == 130 and capsys.readouterr().err.strip() == "rsvlm predict: stopped (Ctrl-C)"
