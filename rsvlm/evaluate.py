@@ -275,6 +275,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
+    if kept := len(mine) - len(todo):  # a resumed run said only "wrote OUT"; its bar alone started past 0
+        print(f"rsvlm eval: resuming {out}: {kept} of the {len(mine)} record(s){' of this rank' * (world > 1)} "
+              f"were answered by an earlier run and are kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
