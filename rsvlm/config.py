@@ -20,6 +20,7 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
+import sys
 import types
 import typing
 from pathlib import Path
@@ -53,9 +54,21 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
     return tp, False
 
 
+def _unnumpy(value: Any, array: bool) -> Any:
+    """A numpy scalar as its Python value, and with ``array`` an array as (nested) lists; anything else as it is.
+    numpy is not imported here: a value can only be one of its types where it is loaded already."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, (np.generic, np.ndarray) if array else np.generic):
+        return value.tolist()
+    return value
+
+
 def _coerce(value: Any, tp: Any, where: str) -> Any:
-    """Check/convert ``value`` to annotation ``tp``; build nested dataclasses from dicts."""
+    """Check/convert ``value`` to annotation ``tp``; build nested dataclasses from dicts. A numpy scalar
+    counts as its Python value, a numpy array as a list where one is expected (a file's ``np.float32``
+    nodata, an array range given to ``scaling.as_config``)."""
     tp, optional = _unwrap_optional(tp)
+    value = _unnumpy(value, array=False)
     if value is None:
         if optional or tp is Any:
             return None
@@ -96,6 +109,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if tp in (int, float):
         raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}", keys=(where,))
     if origin in (list, tuple) or tp in (list, tuple):
+        value = _unnumpy(value, array=True)
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}", keys=(where,))
         args = typing.get_args(tp)

@@ -57,18 +57,8 @@ def as_config(scaling) -> ReadConfig:
     if isinstance(scaling, dict):
         from rsvlm.config import from_dict
 
-        return from_dict(ReadConfig, {k: _python(v) for k, v in scaling.items()}, where="scaling")
+        return from_dict(ReadConfig, scaling, where="scaling")  # numpy numbers and arrays taken too
     raise TypeError(f"scaling must be a ReadConfig or a dict of its fields, not {type(scaling).__name__}")
-
-
-def _python(v):
-    """``v`` with numpy scalars and arrays as Python numbers and lists, which ``from_dict`` checks (a
-    file's ``np.float32`` nodata, a percentile's ``np.uint16``, were refused as no float)."""
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return [_python(x) for x in v] if isinstance(v, (list, tuple)) else v
 
 
 def check_config(cfg: ReadConfig) -> None:
