@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rsvlm.geometry import object_ring
+from rsvlm.geometry import object_ring, ordered_box
 
 AREA_KINDS = ("box", "obb", "poly")
 
@@ -215,9 +215,8 @@ def ordered_boxes(objects: list[dict]) -> tuple[list[dict], list[str]]:
     out, problems = [], []
     for i, o in enumerate(objects):
         if o.get("kind") == "box" and (o["coords"][0] > o["coords"][2] or o["coords"][1] > o["coords"][3]):
-            x1, y1, x2, y2 = o["coords"]
             problems.append(f"object {i}: box {list(o['coords'])} has x1>x2 or y1>y2; swapped")
-            o = {**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]}
+            o = {**o, "coords": ordered_box(o["coords"])}
         out.append(o)
     return out, problems
 

@@ -211,14 +211,14 @@ def _map_xy(points, view: str, w: int, h: int) -> list[list[float]]:
 def _move(objects: list[dict], xy, mask) -> list[dict]:
     """Shapes with every point list passed through ``xy`` (boxes re-ordered to x1 < x2, y1 < y2)
     and every grid mask through ``mask`` (object → objects)."""
-    from rsvlm.geometry.shapes import poly_rings
+    from rsvlm.geometry.shapes import ordered_box, poly_rings
 
     out = []
     for o in objects:
         kind, c = o["kind"], o["coords"]
         if kind == "box":
             (x1, y1), (x2, y2) = xy([c[:2], c[2:]])
-            out.append({**o, "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
+            out.append({**o, "coords": ordered_box([x1, y1, x2, y2])})
         elif kind == "point":
             out.append({**o, "coords": xy([c])[0]})
         elif kind in ("obb", "poly"):

@@ -23,6 +23,7 @@ from rsvlm.geometry.shapes import (
     canonical_ring,
     dequantize,
     object_ring,
+    ordered_box,
     polygon_iou,
     quantize,
     rbox_to_quad,
@@ -30,6 +31,6 @@ from rsvlm.geometry.shapes import (
 
 __all__ = [
     "KINDS", "Decoded", "decode", "encode", "quantize", "dequantize", "rbox_to_quad", "canonical_quad",
-    "canonical_ring", "object_ring", "mask_to_objects", "objects_to_mask", "box_iou", "polygon_iou", "mask_iou",
+    "canonical_ring", "object_ring", "ordered_box", "mask_to_objects", "objects_to_mask", "box_iou", "polygon_iou", "mask_iou",
     "DEFAULT_MASK_FORM", "DEFAULT_MASK_BUDGET", "MASK_FORMS",
 ]

@@ -33,6 +33,7 @@ from rsvlm.geometry.shapes import (
     canonical_quad,
     canonical_ring,
     dequantize,
+    ordered_box,
     poly_rings,
     quantize,
     signed_area,
@@ -272,7 +273,7 @@ def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list
         x1, y1, x2, y2 = locs
         if x1 > x2 or y1 > y2:
             probs.append(f"<box> {locs} has x1>x2 or y1>y2; swapped")
-            x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+            x1, y1, x2, y2 = ordered_box(locs)
         return {"kind": "box", "coords": [dequantize(x1, w), dequantize(y1, h), dequantize(x2, w), dequantize(y2, h)]}
     pts = [[dequantize(locs[i], w), dequantize(locs[i + 1], h)] for i in range(0, len(locs), 2)]
     if kind == "poly" and len(pts) < 3:  # encode never writes one; kept, as the shape the model gave

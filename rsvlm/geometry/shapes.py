@@ -141,6 +141,12 @@ def object_ring(obj: dict) -> list[list[float]] | None:
     return None
 
 
+def ordered_box(box: Sequence[float]) -> list:
+    """``[x1, y1, x2, y2]`` with its corners put in order (x1 <= x2, y1 <= y2); values kept as given."""
+    x1, y1, x2, y2 = box
+    return [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]
+
+
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     """IoU of two ``[x1, y1, x2, y2]`` boxes, x1 <= x2 and y1 <= y2 as ``decode`` gives them (0 when
     both are empty); ValueError for anything but 4 numbers each."""
