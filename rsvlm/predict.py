@@ -315,9 +315,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
                                                       not args.free_decoding, tta, args.min_objects, args.det_by_class),
                                 tile=args.tile, overlap=args.overlap, batch_size=args.batch_size, merger=merger)
         except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
-            said = list(merger.notes)
-            objects = merger.result()
-            unsaid = [n for n in merger.notes if n not in said]  # what merging found (empty masks): printed below
+            objects, unsaid = merger.merged()  # what merging found (empty masks): printed below
             total = n_windows(*images[0].scene_size, args.tile, args.overlap)
             stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
             print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)

@@ -147,6 +147,13 @@ class TileMerger:
         """Does the object touch an edge of its tile that lies inside the scene?"""
         return touches_inner_edge(geom.bounds, it["window"], scene, self.edge_tol)
 
+    def merged(self) -> tuple[list[dict], list[str]]:
+        """``result``, and the notes it added to ``notes`` (how many masks held no pixel): what a caller
+        that has said ``notes`` as they came has still to say."""
+        said = list(self.notes)
+        objects = self.result()
+        return objects, [n for n in self.notes if n not in said]
+
     def result(self) -> list[dict]:
         """The scene's objects, duplicates merged; masks without a pixel are counted in ``notes``."""
         from rsvlm.io.georef import object_geometry
@@ -452,8 +459,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 bar.update(len(batch))
                 if merger.n_nodata:
                     bar.set_postfix(nodata=merger.n_nodata)
-        said = list(merger.notes)
-        objects = merger.result()
-        for note in (n for n in merger.notes if n not in said and progress):  # what merging found (empty masks)
+        objects, added = merger.merged()
+        for note in added if progress else []:  # what merging found (empty masks)
             print(f"[{scene.name}] {note}", file=sys.stderr)
         return objects
