@@ -285,7 +285,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
     writing = part.open("a") if todo else contextlib.nullcontext()
-    with writing as f, tqdm(total=len(mine), initial=len(mine) - len(todo), unit="rec",
+    with writing as f, tqdm(total=len(mine), initial=kept, unit="rec",
                             desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                             disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
