@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 
-from rsvlm.geometry.shapes import NUM_BINS, quantize
+from rsvlm.geometry.shapes import NUM_BINS, ordered_box, quantize
 
 MAX_CELLS = NUM_BINS - 1  # C and R are written as <loc_C>, <loc_R>
 
@@ -232,7 +232,7 @@ def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | 
         return None, [f"<grid> size {c}x{r} has no cells"]
     if x1 > x2 or y1 > y2:
         probs.append(f"<grid> box {head[:4]} has x1>x2 or y1>y2; swapped")
-        x1, x2, y1, y2 = min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+        x1, y1, x2, y2 = ordered_box([x1, y1, x2, y2])
     rows: list[list[int]] = []  # the first r rows; ``total`` counts them all
     total, last = 0, None  # rows written (<run> repeats included), the last row's runs
     i, body = 0, items[end + 1:]
