@@ -38,6 +38,9 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
 _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")  # a number in a note, its decimals too
+
+
 @dataclass
 class ReadNotes:
     """What reading the images of a run's records noted (``rsvlm.io`` notes: a file of several images,
@@ -49,7 +52,7 @@ class ReadNotes:
 
     def add(self, rid: str, notes: list[str]) -> None:
         for kind, note in {self.kind(n): n for n in reversed(notes) if not _ROUTINE.match(n)}.items():
-            nums = [int(x) for x in re.findall(r"\d+", note)]
+            nums = [(float(x), x) for x in _NUMBER.findall(note)]  # (value, as written: "04", "12.5")
             entry = self.kinds.setdefault(kind, [0, rid, note, nums, nums])
             entry[0] += 1
             if entry[3] is not None:  # None: notes of this kind whose numbers don't line up
@@ -58,19 +61,19 @@ class ReadNotes:
                 entry[4] = list(map(max, entry[4], nums)) if same else None
 
     @staticmethod
-    def spread(note: str, lows: list[int] | None, highs: list[int] | None) -> str:
-        """``note`` with each number that differs over its kind's records as a range ("512–4000x640–3000
-        px shrunk whole", where the first record's "4000x3000" was said of them all); as it is where
-        the kind's notes hold different counts of numbers."""
+    def spread(note: str, lows: list[tuple] | None, highs: list[tuple] | None) -> str:
+        """``note`` with each number that differs over its kind's records as a range, each end as a note
+        wrote it ("512–4000x640–3000 px shrunk whole", where the first record's "4000x3000" was said of
+        them all; "B04–08"; "8.75–12.5"); as it is where the kind's notes hold different counts of numbers."""
         if lows is None:
             return note
         spans = iter(zip(lows, highs))
 
         def said(m: re.Match) -> str:
-            lo, hi = next(spans)
-            return f"{lo}–{hi}" if lo != hi else m.group()
+            (lo, lo_text), (hi, hi_text) = next(spans)
+            return f"{lo_text}–{hi_text}" if lo != hi else m.group()
 
-        return re.sub(r"\d+", said, note)
+        return _NUMBER.sub(said, note)
 
     @staticmethod
     def kind(note: str) -> str:

@@ -23,3 +23,15 @@ def test_one_record_kinds_are_said_as_they_are():
     notes = ReadNotes()
     notes.add("only", ["the file holds 3 images"])
     assert "1 record(s): the file holds 3 images (first: only)" in notes.summary(1)
+
+
+def test_decimals_and_zero_padded_band_numbers_are_ranged_as_written():
+    """Each run of digits was a whole number: "12.5" and "8.75" read "8–12.5–75", B04 and B08 "B4–8"."""
+    notes = ReadNotes()
+    notes.add("a", ["float values up to 12.5: read as reflectance"])
+    notes.add("b", ["float values up to 8.75: read as reflectance"])
+    notes.add("c", ["band B04 filled: copy"])
+    notes.add("d", ["band B08 filled: copy"])
+    text = notes.summary(4)
+    assert "float values up to 8.75–12.5: read as reflectance (first: a)" in text
+    assert "band B04–08 filled: copy (first: c)" in text
