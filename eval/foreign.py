@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 import re
 
+from rsvlm.geometry import ordered_box
+
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _PHRASE = re.compile(r"<(p|ref)>(.*?)</\1>", re.S)
 _GEOCHAT_BRACE = re.compile(r"\{([^{}]*)\}")
@@ -49,6 +51,14 @@ def _labelled(text: str, pattern: re.Pattern) -> list[tuple[str | None, re.Match
     return out
 
 
+def _in_order(box: list[float], where: str, problems: list[str]) -> list[float]:
+    """``box`` with its corners in order (``ordered_box``), and a problem where they came reversed, as
+    ``rsvlm.geometry.decode`` says of such a box in rsvlm's grammar."""
+    if box[0] > box[2] or box[1] > box[3]:
+        problems.append(f"{where} has x1>x2 or y1>y2; swapped")
+    return ordered_box(box)
+
+
 def rotate_box(x1: float, y1: float, x2: float, y2: float, theta_deg: float) -> list[list[float]]:
     """Corners of a box turned about its centre as ``cv2.getRotationMatrix2D(c, θ, 1)`` does."""
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
@@ -72,8 +82,8 @@ def decode_geochat(text: str, width: int, height: int) -> tuple[list[dict], list
         if not all(0 <= v <= 100 for v in vals):
             problems.append(f"geochat: coordinate outside 0–100 in {m.group(0)!r}")
             continue
-        x1, x2 = sorted((vals[0] / 100 * width, vals[2] / 100 * width))
-        y1, y2 = sorted((vals[1] / 100 * height, vals[3] / 100 * height))
+        x1, y1, x2, y2 = _in_order([vals[0] / 100 * width, vals[1] / 100 * height, vals[2] / 100 * width,
+                                    vals[3] / 100 * height], f"geochat: {m.group(0)!r:.80}", problems)
         if theta % 360 == 0:
             objects.append({"kind": "box", "label": label, "coords": [x1, y1, x2, y2]})
         else:
@@ -100,9 +110,8 @@ def decode_falcon(text: str, width: int, height: int) -> tuple[list[dict], list[
             continue
         pts = [[(x + 0.5) / 1000 * width, (y + 0.5) / 1000 * height] for x, y in zip(vals[0::2], vals[1::2])]
         if tag == "box":
-            (x1, y1), (x2, y2) = pts
             objects.append({"kind": "box", "label": label,
-                            "coords": [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]})
+                            "coords": _in_order([*pts[0], *pts[1]], f"falcon: {m.group(0)!r:.80}", problems)})
         else:
             objects.append({"kind": "obb" if tag == "quad" else "poly", "label": label, "coords": pts})
     opened = len(re.findall(r"<(?:box|quad|poly)>", text))
