@@ -239,6 +239,18 @@ def _label_text(label, default: str) -> str:
     return default if label is None or label == "" else str(label)
 
 
+def _drawn_label(obj: dict):
+    """``obj``'s label as the overlay draws and colours it: a text or a number as it is, a list of them
+    (several classes of one object) as ``"ship, boat"``; ValueError for anything else (a mapping
+    met "unhashable type" in the colour table, naming no object)."""
+    label = obj.get("label")
+    if label is None or isinstance(label, (str, int, float)):
+        return label
+    if isinstance(label, (list, tuple)) and all(isinstance(x, (str, int, float)) for x in label):
+        return ", ".join(str(x) for x in label)
+    raise ValueError(f"label {label!r:.60} is no text, number or list of them")
+
+
 def _score_or_inf(obj: dict) -> float:
     """An object's score for label order; one without a score (absent or None) ranks first."""
     return float("inf") if obj.get("score") is None else float(obj["score"])
@@ -257,8 +269,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     [min_side, max_side] (blocks of pixels averaged first where it shrinks 2× or more); ``title``
     is wrapped above it. ``object_scale``: the image's pixels per object pixel, for objects of a
     scene drawn on its shrunk overview (``SceneReader.read_overview``). A box's corners may come in
-    either order; a label may be a class id. ValueError naming an object that is no geometry, whose
-    coords are not finite or whose score is no number.
+    either order; a label may be a class id, or a list of labels (drawn ``"ship, boat"``). ValueError
+    naming an object that is no geometry, whose coords are not finite, whose score is no number or
+    whose label is no text, number or list of them.
     """
     from PIL import Image, ImageDraw
 
@@ -273,7 +286,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         raise ValueError(f"object_scale {object_scale} must be above 0, max_side {max_side} and min_side "
                          f"{min_side} 1 or more")
     W, H = img.width, img.height
-    every, placed = objects, per_object(objects, lambda o: _where(o, W / object_scale, H / object_scale))
+    labels = per_object(objects, _drawn_label)
+    every = [o if o.get("label") is label else dict(o, label=label) for o, label in zip(objects, labels)]
+    placed = per_object(every, lambda o: _where(o, W / object_scale, H / object_scale))
     where = [w for w, _ in placed]
     inside = [(o, m) for o, (w, m) in zip(every, placed) if w == "inside"]  # the others are counted in the legend
     objects, masks = [o for o, _ in inside], [m for _, m in inside]  # masks: (array, (x0, y0), box) or None
