@@ -45,6 +45,7 @@ class PredictionFile:
     n_duplicates: int = 0
     differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise
     bad_examples: list[str] = field(default_factory=list)
+    json_array: bool = False  # the file is one JSON array of predictions, not JSONL
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...],
@@ -95,7 +96,8 @@ def _is_predictions(path: str | Path) -> bool:
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
-    """Predictions by id, from JSONL, plain or gzip-compressed; a line without an ``id`` is matched by its
+    """Predictions by id, from JSONL (or one JSON array of such objects, ``json_array``), plain or
+    gzip-compressed; a line without an ``id`` is matched by its
     ``question_id`` (the key LLaVA's and GeoChat's eval scripts write), one without an ``answer`` (or
     ``objects``) is scored on its ``text`` (LLaVA's ``model_vqa``). Bad lines (not JSON, no id) and repeated
     ids are counted, never fatal: the records they were meant for are then scored as missing (first
@@ -121,13 +123,15 @@ def load_predictions(path: str | Path) -> PredictionFile:
         text = data.decode("utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
     except UnicodeDecodeError as e:
         raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
-    if text.lstrip().startswith("[") and _json_list(text):  # every line would be a bad one, every record missing
-        raise ScoreError(f"{path} is one JSON array; predictions are JSONL, one {{id, task, answer}} object a line")
-    for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 in a string
-        if not line.strip():
-            continue
+    array = _json_list(text) if text.lstrip().startswith("[") else None
+    if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
+        out.json_array = True
+        entries = [(f"item {i}", obj) for i, obj in enumerate(array)]
+    else:  # not splitlines(): U+2028 in a string
+        entries = [(f"{lineno}", line) for lineno, line in enumerate(text.split("\n"), 1) if line.strip()]
+    for where, entry in entries:
         try:
-            obj = json.loads(line)
+            obj = json.loads(entry) if isinstance(entry, str) and array is None else entry
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
                 out.n_question_ids += 1
@@ -139,7 +143,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
         except ValueError as e:
             out.n_bad_lines += 1
             if len(out.bad_examples) < 5:
-                out.bad_examples.append(f"{path}:{lineno}: {e}")
+                out.bad_examples.append(f"{path}:{where}: {e}")
             continue
         pid = str(obj["id"])
         if pid in out.by_id:
@@ -152,10 +156,12 @@ def load_predictions(path: str | Path) -> PredictionFile:
     return out
 
 
-def _json_list(text: str) -> bool:
+def _json_list(text: str) -> list | None:
+    """``text`` read as one JSON array; None where it is no such thing (JSONL whose first line is a list)."""
     with contextlib.suppress(ValueError):
-        return isinstance(json.loads(text), list)
-    return False
+        if isinstance(got := json.loads(text), list):
+            return got
+    return None
 
 
 def pair(records: list[dict], preds: PredictionFile) -> list[Item]:

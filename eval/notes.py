@@ -19,6 +19,9 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      task_name: str, args: argparse.Namespace, scores: dict, run_note: str | None) -> list[str]:
     """The notes of ``eval.common.evaluate``'s scores (``scores``: the counts so far)."""
     notes: list[str] = []
+    if preds.json_array:  # read as it was meant, but said: rsvlm eval's resume and other tools take JSONL only
+        notes.append(f"{args.pred} is one JSON array, read item by item as JSONL's lines would be (predictions are "
+                     "JSONL, one {id, task, answer} object a line, as rsvlm eval writes them)")
     notes += preds.bad_examples
     if preds.n_question_ids:
         notes.append(f"{preds.n_question_ids} prediction line(s) have no 'id' and are matched by their 'question_id' "

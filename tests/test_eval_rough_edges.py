@@ -262,14 +262,14 @@ def test_report_out_whose_json_is_an_input_score_file_is_refused(tmp_path, capsy
     report.main(["--dir", str(tmp_path), "--out", str(tmp_path / "report.md")])  # its own report.json: rerun is fine
 
 
-def test_predictions_written_as_one_json_array_are_named_as_such(tmp_path):
-    from eval import common, counting
+def test_predictions_written_as_one_json_array_are_read_and_named_as_such(tmp_path):
+    from eval import counting
 
     gt = _write(tmp_path / "gt.jsonl", [_record("a", [], "count", "[count] How many ships?")])
     pred = tmp_path / "pred.json"
     pred.write_text(json.dumps([{"id": "a", "task": "count", "answer": "0"}], indent=1))
-    with pytest.raises(common.ScoreError, match="is one JSON array; predictions are JSONL"):
-        counting.main(["--gt", gt, "--pred", str(pred)])  # was: every line unreadable, every record missing
+    got = counting.main(["--gt", gt, "--pred", str(pred)])  # was: every line unreadable, every record missing
+    assert got["accuracy"] == 1.0 and any("is one JSON array, read item by item" in n for n in got["notes"])
     pred.write_text('["not", "an array of predictions"]\n{"id": "a", "task": "count", "answer": "0"}\n')
     assert counting.main(["--gt", gt, "--pred", str(pred)])["n_pred_bad_lines"] == 1  # JSONL with a bad line
 

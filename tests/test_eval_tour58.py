@@ -20,3 +20,28 @@ def test_a_foreign_box_given_corner_reversed_is_put_in_order_and_said(fmt, answe
     assert x1 < x2 and y1 < y2 and abs(x1 - 100) < 1 and abs(y2 - 400) < 1
     # was swapped without a word, where rsvlm's own decoder calls it a problem (the answer partially parsed)
     assert len(problems) == 1 and "swapped" in problems[0]
+
+
+def _record(rid: str, task: str, question: str, answer: str, **meta) -> dict:
+    return {"id": rid, "task": task, "images": [{"path": f"{rid}.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": answer}],
+            "meta": {"width": 1000, "height": 1000, **meta}}
+
+
+def _jsonl(path, rows) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def test_predictions_given_as_one_json_array_are_scored_and_said(tmp_path):
+    from eval import classification
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    pred = tmp_path / "pred.json"  # LLaVA-style tools write their answers as one array
+    pred.write_text(json.dumps([{"id": "a", "task": "cls", "answer": "lake"}, {"id": "b", "task": "cls", "answer": "lake"},
+                                "stray", {"task": "cls"}], indent=1))
+    got = classification.main(["--gt", gt, "--pred", str(pred)])  # was: refused, "predictions are JSONL"
+    assert got["accuracy"] == 1.0 and got["n_missing"] == 0
+    assert got["n_pred_bad_lines"] == 2  # the items that are no prediction: counted, named by index
+    assert any("pred.json:item 2: not an object with an 'id'" in n for n in got["notes"])
+    assert any("is one JSON array, read item by item" in n for n in got["notes"])
