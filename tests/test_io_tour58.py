@@ -28,3 +28,17 @@ def test_an_overlay_draws_a_list_label_and_names_an_object_whose_label_is_a_mapp
     with pytest.raises(ValueError, match=r"object 1 .*label \{'a': 1\} is no text"):
         draw_overlay(img, [{"kind": "point", "label": "x", "coords": [3, 3]},
                            {"kind": "box", "label": {"a": 1}, "coords": [1, 1, 9, 9]}], tmp_path / "p.png")
+
+
+def test_tile_merging_groups_list_labels_and_names_a_tile_object_of_the_wrong_shape():
+    """Merging grouped objects by (kind, label): a list label met "unhashable type: 'list'"; a box of
+    3 numbers met a bare IndexError, a box of 5 lost its 5th unsaid."""
+    from rsvlm.io import merge_tile_objects
+
+    a = {"kind": "box", "label": ["ship", "boat"], "coords": [60, 10, 100, 30]}  # across the seam at x = 64..100
+    b = {"kind": "box", "label": ["ship", "boat"], "coords": [0, 10, 40, 30]}
+    merged = merge_tile_objects([((0, 0, 100, 64), [a]), ((60, 0, 100, 64), [b])], scene_size=(160, 64))
+    assert [o["label"] for o in merged] == [["ship", "boat"]] and merged[0]["coords"] == [60, 10, 100, 30]
+    for coords in ([1, 1, 10], [1, 1, 10, 12, 5]):
+        with pytest.raises(ValueError, match=r"tile \(60, 0, 100, 64\).*object 1 .*box coords are \[x1, y1, x2, y2\]"):
+            merge_tile_objects([((60, 0, 100, 64), [b, {"kind": "box", "label": "x", "coords": coords}])])

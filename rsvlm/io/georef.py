@@ -191,7 +191,7 @@ def per_object(objects: list[dict], f) -> list:
     for i, obj in enumerate(objects):
         try:
             out.append(f(obj))
-        except (ValueError, TypeError, AttributeError, KeyError) as e:
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
             raise ValueError(f"object {i} ({obj!r:.100}): {e}") from e
     return out
 

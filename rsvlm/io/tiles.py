@@ -66,6 +66,8 @@ def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
     """Copy of ``obj`` in scene coordinates; masks are cropped to their pixels and get "offset"."""
     out = dict(obj)
     kind, c = obj.get("kind"), obj.get("coords")
+    if kind in ("box", "point") and len(c) != {"box": 4, "point": 2}[kind]:  # a 5th number was dropped unsaid
+        raise ValueError(f"{kind} coords are {'[x1, y1, x2, y2]' if kind == 'box' else '[x, y]'}, not {c!r:.80}")
     if kind == "box":
         out["coords"] = [c[0] + x0, c[1] + y0, c[2] + x0, c[3] + y0]
     elif kind in ("obb", "poly"):
@@ -100,6 +102,16 @@ def _set_mask_box(o: dict) -> None:
     o["coords"] = {"box": [x0, y0, x0 + w, y0 + h]}
 
 
+def _label_key(label):
+    """A label as merging groups by it: a list of labels (several classes of one object) as a tuple, a
+    mapping as its sorted items (both met "unhashable type")."""
+    if isinstance(label, list | tuple):
+        return tuple(_label_key(x) for x in label)
+    if isinstance(label, dict):
+        return tuple(sorted((str(k), _label_key(v)) for k, v in label.items()))
+    return label
+
+
 def _mask_bbox(o: dict) -> tuple[int, int, int, int]:
     x0, y0 = o["offset"]
     h, w = o["mask"].shape
@@ -129,9 +141,16 @@ class TileMerger:
         self.n_empty_masks = 0  # tile answers' masks without a pixel: no object to keep (said in ``notes``)
 
     def add(self, window: Window, objects: list[dict]) -> None:
+        """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
+        geometry does not fit its kind (a box of 3 numbers met a bare IndexError)."""
+        from rsvlm.io.georef import per_object
+
         x0, y0 = window[0], window[1]
-        for obj in objects:
-            shifted = _shift(obj, x0, y0, window)
+        try:
+            shifted_all = per_object(objects, lambda obj: _shift(obj, x0, y0, window))
+        except ValueError as e:
+            raise ValueError(f"tile {tuple(window)} (x0, y0, w, h): {e}") from e
+        for shifted in shifted_all:
             if shifted is not None:
                 self._items.append({"obj": shifted, "tile": self.n_tiles, "window": tuple(window),
                                     "order": len(self._items)})
@@ -167,7 +186,7 @@ class TileMerger:
         kept: list[tuple[int, dict]] = []
         groups: dict[tuple, list[dict]] = {}
         for it in self._items:
-            groups.setdefault((it["obj"]["kind"], it["obj"].get("label")), []).append(it)
+            groups.setdefault((it["obj"]["kind"], _label_key(it["obj"].get("label"))), []).append(it)
         for (kind, _), items in groups.items():
             if kind in ("box", "obb"):
                 import shapely
