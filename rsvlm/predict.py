@@ -34,8 +34,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         by_class: bool = False, notes: list[str] | None = None) -> inf.Answer:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
-    shapes only or text only is fused over the image's mirror views (rsvlm.tta; where a view was
-    refused, and the view answers left out of the fusion, go to ``notes``); a fused answer is ``cut``,
+    shapes only or text only is fused over the image's mirror views, asked without ``min_objects`` (rsvlm.tta;
+    where a view was refused, and the view answers left out of the fusion, go to ``notes``); a fused answer is ``cut``,
     or ``past_context``, where the plain one or any view's was. ``notes`` also says which was cut: the
     answer, or a view answer fused into it, and which ran past the LLM's context: the answer, or which
     view answers (a warning: its line starts "warning: "). ``min_objects``, ``by_class``: see
@@ -50,7 +50,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         from rsvlm.tta import fused_answers
 
         refused: dict[int, str] = {}
-        fused = fused_answers(generate, msgs, inputs, [answer], tta, refused)[0]
+        views = _view_answerer(generate, model, processor, max_new_tokens, constrain, min_objects, by_class)
+        fused = fused_answers(views, msgs, inputs, [answer], tta, refused)[0]
         said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
@@ -67,6 +68,13 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     return answer
 
 
+def _view_answerer(plain, model, processor, max_new_tokens: int, constrain: bool, min_objects: int, by_class: bool):
+    """What the other TTA views are asked with: ``plain``'s answerer without the ``min_objects`` push, which
+    is the plain answer's alone (a corner crop holding none of the objects, or each view padding to N, made
+    up objects: 15 for ``--min-objects 5 --tta crops`` on DOTA P1888, 10 without it); ``plain`` without one."""
+    return inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else plain
+
+
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
                    tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
@@ -79,6 +87,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
+    views = _view_answerer(generate, model, processor, max_new_tokens, constrain, min_objects, by_class)
 
     def predict(tiles):
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
@@ -88,7 +97,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         if tta is not None:
             from rsvlm.tta import fused_answers
 
-            fused = fused_answers(generate, msgs, inputs, first, tta, refused)
+            fused = fused_answers(views, msgs, inputs, first, tta, refused)
         out = []
         for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
             (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)

@@ -342,7 +342,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     (crops too) may find what it missed, each shape scored by the share of the views that found it;
     it stays as it is where none is kept.
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
-    view, for the records that view can say. Shapes carry ``"score"`` where the answers had one
+    view, for the records that view can say. Give it no ``min_objects`` push (``inference.answerer``'s
+    ``0``): a corner crop holding none of the objects, or each view padding to N, made up objects. Shapes carry ``"score"`` where the answers had one
     per shape; a text answer of a view has its direction words mapped back before the vote. A fused
     answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
