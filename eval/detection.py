@@ -12,6 +12,11 @@ masks are not detections: they are counted (``n_pred_objects_ignored``) and left
 objects of a class no reference in the set has (``n_pred_objects_unknown_class``, by class, and a
 note: a model writing ``vehicle`` for ``small vehicle`` scores 0 and is told why).
 
+Both sides are clipped to the image (``meta.width`` x ``meta.height``) first, as ``eval.grounding`` clips
+them: a pixel-coordinate tool's box reaching past the edge is scored on the part that can be seen (the
+grammar's bins never leave the image, so rsvlm's answers and the references are as they were). Neither
+pycocotools nor the DOTA devkit clips; on boxes inside the image the two agree to the last bit.
+
 Classes compare by ``common.norm_label``; an unlabelled prediction in a record whose reference
 has one class takes that class. Ranking: the ``score`` of each object where given, else 1.0,
 so that equal scores fall back to the order of the answers in the predictions file and of the
@@ -126,7 +131,7 @@ def score(items: list[common.Item], args=None) -> dict:
     max_dets = getattr(args, "max_dets", 100)
     statuses, ignored = [], Counter()
     hbb = {"gts": [], "dets": [], "sizes": []}
-    obb = {"gts": [], "dets": []}
+    obb = {"gts": [], "dets": [], "sizes": []}
     n_gt_objects = n_gt_difficult = n_pred_objects = 0
     for it in common.progress(items, "detection"):
         gt = [{**o, "label": common.norm_label(o.get("label"))} for o in common.gt_objects(it.record)]
@@ -146,14 +151,17 @@ def score(items: list[common.Item], args=None) -> dict:
         gt_area = [o for o in gt if o["kind"] in regions.AREA_KINDS]
         if len(gt_area) != len(gt):
             raise common.ScoreError(f"record {it.id!r}: a det reference may hold only boxes, obbs or polygons")
+        size = common.image_size(it.record)
         if _is_oriented(it.record, gt):
             obb["gts"].append(gt)
             obb["dets"].append(preds)
-        else:
-            env = lambda objs: [{**o, "kind": "box", "coords": regions.envelope(o)} for o in objs]  # noqa: E731
+            obb["sizes"].append(size)  # dota_ap clips both sides to the image
+        else:  # enclosing boxes clipped to the image, as grounding clips: the part past the edge no one can see
+            env = lambda objs: regions.clip_boxes([{**o, "kind": "box", "coords": regions.envelope(o)}  # noqa: E731
+                                                   for o in objs], *size)
             hbb["gts"].append(env(gt))
             hbb["dets"].append(env(preds))
-            hbb["sizes"].append(common.image_size(it.record))
+            hbb["sizes"].append(size)
     gt_labels = {o["label"] for imgs in (hbb["gts"], obb["gts"]) for img in imgs for o in img}
     unknown = Counter(o["label"] or "(unlabelled)" for imgs in (hbb["dets"], obb["dets"]) for img in imgs
                       for o in img if o["label"] not in gt_labels)  # AP cannot see them
@@ -180,7 +188,7 @@ def score(items: list[common.Item], args=None) -> dict:
         out.update({k: v for k, v in c.items() if k != "per_class"})
         out["per_class_hbb"] = c["per_class"]
     if obb["gts"]:
-        d = dota_ap.dota_map(obb["gts"], obb["dets"])
+        d = dota_ap.dota_map(obb["gts"], obb["dets"], sizes=obb["sizes"])
         out.update({"mAP50_obb": d["mAP50_voc07"], "mAP50_obb_area": d["mAP50_area"],
                     "per_class_obb": d["per_class"], "n_obb_det_unknown_class": d["n_det_unknown_class"]})
     return {**out, **common.counts(items, statuses), "n_records_hbb": len(hbb["gts"]),

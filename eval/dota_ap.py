@@ -46,13 +46,16 @@ def voc_ap(rec: np.ndarray, prec: np.ndarray, use_07_metric: bool) -> float:
     return float(np.sum((mrec[i + 1] - mrec[i]) * mpre[i + 1]))
 
 
-def class_ap(gts: dict[int, list[dict]], dets: list[tuple[int, float, dict]], iou_thr: float = 0.5) -> dict:
+def class_ap(gts: dict[int, list[dict]], dets: list[tuple[int, float, dict]], iou_thr: float = 0.5,
+             sizes: list[tuple[int, int]] | None = None) -> dict:
     """AP of one class. ``gts``: image index -> ground-truth area objects (``"difficult": True``
-    on difficult ones); ``dets``: (image index, score, object) in the order ties should keep.
-    AP and recall are None when every ground truth is difficult."""
+    on difficult ones); ``dets``: (image index, score, object) in the order ties should keep;
+    ``sizes``: each image's (width, height), to clip both sides to (``regions.clipped_shape``; the
+    devkit does not clip). AP and recall are None when every ground truth is difficult."""
+    frame = (lambda i: sizes[i]) if sizes is not None else (lambda i: None)  # noqa: E731
     hard = {i: np.array([bool(o.get("difficult")) for o in v], dtype=bool) for i, v in gts.items()}
     npos = sum(int((~h).sum()) for h in hard.values())
-    shapes = {i: [regions.shape(o) for o in v] for i, v in gts.items()}
+    shapes = {i: [regions.clipped_shape(o, frame(i)) for o in v] for i, v in gts.items()}
     taken = {i: np.zeros(len(v), dtype=bool) for i, v in gts.items()}
     conf = np.array([s for _, s, _ in dets], dtype=np.float64)
     order = np.argsort(-conf, kind="stable")
@@ -60,7 +63,7 @@ def class_ap(gts: dict[int, list[dict]], dets: list[tuple[int, float, dict]], io
     n_ignored = 0
     for d, k in enumerate(order):
         img, _, obj = dets[k]
-        ious = regions.iou_many(regions.shape(obj), shapes.get(img, []))
+        ious = regions.iou_many(regions.clipped_shape(obj, frame(img)), shapes.get(img, []))
         if len(ious) and ious.max() > iou_thr:
             j = int(np.argmax(ious))
             if hard[img][j]:
@@ -82,16 +85,17 @@ def class_ap(gts: dict[int, list[dict]], dets: list[tuple[int, float, dict]], io
             "recall": (float(rec[-1]) if len(rec) else 0.0) if scored else None}
 
 
-def dota_map(gts: list[list[dict]], dets: list[list[dict]], iou_thr: float = 0.5) -> dict:
+def dota_map(gts: list[list[dict]], dets: list[list[dict]], iou_thr: float = 0.5,
+             sizes: list[tuple[int, int]] | None = None) -> dict:
     """mAP over classes. ``gts[i]``/``dets[i]``: objects of image i (label already normalised,
     difficult ground truth with ``"difficult": True``, detections with ``score``), images in
-    predictions-file order."""
+    predictions-file order; ``sizes[i]``: image i's (width, height), to clip to (``class_ap``)."""
     classes = sorted({o["label"] for img in gts for o in img})
     per_class = {}
     for c in classes:
         g = {i: [o for o in img if o["label"] == c] for i, img in enumerate(gts)}
         d = [(i, float(o["score"]), o) for i, img in enumerate(dets) for o in img if o["label"] == c]
-        per_class[c] = class_ap({i: v for i, v in g.items() if v}, d, iou_thr)
+        per_class[c] = class_ap({i: v for i, v in g.items() if v}, d, iou_thr, sizes)
     n_other = sum(1 for img in dets for o in img if o["label"] not in per_class)
 
     def mean(k: str) -> float | None:

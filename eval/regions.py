@@ -67,27 +67,29 @@ def iou_matrix(gts: list[dict], preds: list[dict], image: tuple[float, float] | 
     out = np.zeros((len(gts), len(preds)))
     if not gts or not preds:
         return out
-    frame = None
     if image is not None:
-        from shapely.geometry import box
-
-        gts, preds, frame = clip_boxes(gts, *image), clip_boxes(preds, *image), box(0, 0, *image)
-
-    def clipped(o):
-        g = shape(o)
-        if frame is None or o.get("kind") == "box" or g.is_empty:  # boxes: clipped above
-            return g
-        x1, y1, x2, y2 = g.bounds
-        inside = x1 >= 0 and y1 >= 0 and x2 <= image[0] and y2 <= image[1]
-        return g if inside else g.intersection(frame)  # a shape inside is kept as it is, to the last bit
-
-    g_shapes = [clipped(g) for g in gts]
+        gts, preds = clip_boxes(gts, *image), clip_boxes(preds, *image)
+    g_shapes = [clipped_shape(g, image) for g in gts]
     for j, p in enumerate(preds):
         if all(g.get("kind") == "box" for g in gts) and p.get("kind") == "box":
             out[:, j] = [iou(g, p) for g in gts]
         else:
-            out[:, j] = iou_many(clipped(p), g_shapes)
+            out[:, j] = iou_many(clipped_shape(p, image), g_shapes)
     return out
+
+
+def clipped_shape(obj: dict, image: tuple[float, float] | None):
+    """``shape(obj)`` clipped to the image ``[0, width] x [0, height]`` where ``image`` is given; a shape
+    inside it is returned as it is, to the last bit (an empty one where it lies wholly outside)."""
+    g = shape(obj)
+    if image is None or g is None or g.is_empty:
+        return g
+    x1, y1, x2, y2 = g.bounds
+    if x1 >= 0 and y1 >= 0 and x2 <= image[0] and y2 <= image[1]:
+        return g
+    from shapely.geometry import box
+
+    return g.intersection(box(0, 0, *image))
 
 
 def clip_boxes(objects: list[dict], width: float, height: float) -> list[dict]:

@@ -45,3 +45,29 @@ def test_predictions_given_as_one_json_array_are_scored_and_said(tmp_path):
     assert got["n_pred_bad_lines"] == 2  # the items that are no prediction: counted, named by index
     assert any("pred.json:item 2: not an object with an 'id'" in n for n in got["notes"])
     assert any("is one JSON array, read item by item" in n for n in got["notes"])
+
+
+def _box_answer(kind: str, coords, label="ship") -> str:
+    from rsvlm import geometry
+
+    return geometry.encode([{"kind": kind, "label": label, "coords": coords}], width=1000, height=1000)
+
+
+def test_detection_clips_predicted_boxes_to_the_image_as_grounding_does(tmp_path):
+    from eval import detection, grounding
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [
+        _record("h", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200])),
+        _record("o", "det", "[det] Detect every ship. Use oriented boxes.",
+                _box_answer("obb", [[0, 300], [100, 300], [100, 400], [0, 400]])),
+        _record("g", "ground", "[ground] the ship", _box_answer("box", [0, 100, 100, 200]))])
+    past = {"kind": "box", "label": "ship", "coords": [-150, 100, 100, 200]}  # a pixel tool's box past the left edge
+    pred = _jsonl(tmp_path / "pred.jsonl", [
+        {"id": "h", "task": "det", "answer": "", "objects": [past]},
+        {"id": "o", "task": "det", "answer": "",
+         "objects": [{"kind": "obb", "label": "ship", "coords": [[-150, 300], [100, 300], [100, 400], [-150, 400]]}]},
+        {"id": "g", "task": "ground", "answer": "", "objects": [past]}])
+    assert grounding.main(["--gt", gt, "--pred", pred])["acc50"] == 1.0
+    got = detection.main(["--gt", gt, "--pred", pred])
+    # unclipped, IoU 0.4 on both: a miss in detection where grounding found the ship
+    assert got["mAP50"] == pytest.approx(1.0) and got["mAP50_obb"] == pytest.approx(1.0)
