@@ -4,7 +4,9 @@ An expression is a tuple ``(kind, cls, param)``: ("class", "ship", ""), ("size",
 "largest"), ("extreme", "ship", "leftmost"), ("region", "ship", "top left"),
 ("relation", "ship", anchor class), ("colour", "small vehicle", "red"). ``resolve`` finds
 every object an expression could mean, with safety margins (a near tie counts as a match),
-so an expression is only used when ``resolve`` returns its target alone.
+so an expression is only used when ``resolve`` returns its target alone. A side region
+("top", "left", "right", "bottom") names the target's own cell but reads as the whole row or
+column: "the ship in the top of the image" matches a ship in the top left corner too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ SIZE_RATIO = 1.4  # the largest must be this much larger than the next
 GAP = 0.08  # extremes: fraction of the image side between the first and the second
 EDGE = 0.04  # region: centres this close (fraction of side) to a third line count as in both
 NEAR_RATIO = 0.7  # relation: nearest distance at most this fraction of the second nearest
+SIDES = {"top": ("top left", "top", "top right"), "bottom": ("bottom left", "bottom", "bottom right"),
+         "left": ("top left", "left", "bottom left"), "right": ("top right", "right", "bottom right")}
 
 
 def region_of(cx: float, cy: float, w: int, h: int, margin: float = 0.0) -> set[str]:
@@ -50,8 +54,9 @@ def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, col
         side = w if axis == 0 else h
         best = max(sign * _centre(o)[axis] for o in cand)
         return [o["id"] for o in cand if sign * _centre(o)[axis] > best - GAP * side]
-    if kind == "region":
-        return [o["id"] for o in cand if param in region_of(*_centre(o), w, h, EDGE)]
+    if kind == "region":  # "the ship in the top of the image" may mean any ship of the top row
+        cells = set(SIDES.get(param, (param,)))
+        return [o["id"] for o in cand if cells & region_of(*_centre(o), w, h, EDGE)]
     if kind == "relation":
         anchors = [o for o in objects if o["class"] == param]
         if len(anchors) != 1:
