@@ -155,8 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")
     p.add_argument("--overlap", type=int, default=None, metavar="PX",
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
-    p.add_argument("--batch-size", type=_count(1), default=4, metavar="N", help="tiles per forward pass with --tile "
-                   "(default 4)")
+    p.add_argument("--batch-size", type=_count(1), default=None, metavar="N",
+                   help="tiles per forward pass with --tile (default 4); without --tile the image (or pair) is one "
+                        "pass, and each --tta view one more")
     p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="an answer that is shapes or short text (a class, a count, yes/no) is fused over the "
                         "image's mirror views (flip: 4x the time, dihedral: 8x; rsvlm.tta), a [det] or [ground] "

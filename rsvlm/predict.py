@@ -26,6 +26,7 @@ from rsvlm.tokens import opening_task
 from rsvlm.tta import MODES, FuseConfig
 
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
+TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
 TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
 
 
@@ -234,8 +235,12 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {args.tile} and {args.overlap}",
                   file=sys.stderr)
             return 2
-    elif args.overlap is not None:
-        say(f"warning: --overlap {args.overlap} ignored: it applies to --tile SIZE")
+    else:  # both were ignored without a word
+        if args.overlap is not None:
+            say(f"warning: --overlap {args.overlap} ignored: it applies to --tile SIZE")
+        if args.batch_size is not None:
+            say(f"warning: --batch-size {args.batch_size} ignored: it applies to --tile SIZE (without it the "
+                "question is one forward pass, and each --tta view one more)")
     if args.tile and (note := tile_note(args.task)):
         say(f"note: {note}")
     scene = None  # --tile: the scene, open for its tiles and --vis (a PNG that GDAL reads is decoded at each open)
@@ -322,7 +327,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         try:
             objects = run_tiled(scene, tile_predictor(model, processor, question, args.max_new_tokens, tiles,
                                                       not args.free_decoding, tta, args.min_objects, args.det_by_class),
-                                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size, merger=merger)
+                                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size or TILE_BATCH,
+                                merger=merger)
         except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
             objects, unsaid = merger.merged()  # what merging found (empty masks): printed below
             total = n_windows(*images[0].scene_size, args.tile, args.overlap)

@@ -51,3 +51,19 @@ def test_min_objects_pushes_the_plain_answer_not_the_tta_views(pushes, mode):
     tile_predictor(None, processor, "[det] Detect every ship.", 64, [], tta=tta.FuseConfig(views=mode),
                    min_objects=5)([im, im])
     assert pushes[0] == 5 and set(pushes[1:]) == {0}, pushes
+
+
+def predict(tmp_path, image, *extra):
+    from rsvlm.cli import main
+
+    return main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(image), "--task", "det",
+                 "--device", "cpu", *extra])
+
+
+def test_batch_size_without_tile_is_said_to_be_ignored(geotiff, tmp_path, capsys):
+    """``--batch-size 8`` without ``--tile`` was dropped without a word."""
+    predict(tmp_path, geotiff, "--batch-size", "8")  # the model is looked for after the options are read
+    assert "rsvlm predict: warning: --batch-size 8 ignored: it applies to --tile SIZE" in capsys.readouterr().err
+    for extra in ([], ["--tile", "32", "--batch-size", "8"]):
+        predict(tmp_path, geotiff, *extra)
+        assert "--batch-size" not in capsys.readouterr().err
