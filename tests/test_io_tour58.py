@@ -42,3 +42,30 @@ def test_tile_merging_groups_list_labels_and_names_a_tile_object_of_the_wrong_sh
     for coords in ([1, 1, 10], [1, 1, 10, 12, 5]):
         with pytest.raises(ValueError, match=r"tile \(60, 0, 100, 64\).*object 1 .*box coords are \[x1, y1, x2, y2\]"):
             merge_tile_objects([((60, 0, 100, 64), [b, {"kind": "box", "label": "x", "coords": coords}])])
+
+
+def _tif(path, arr, **kw):
+    """A GeoTIFF of ``arr`` (C, H, W) or (H, W) (rasterio; tests_io_read's writer)."""
+    pytest.importorskip("rasterio")
+    from test_io_read import write_tif
+
+    return write_tif(path, arr, **kw)
+
+
+def test_a_hand_built_readconfig_converts_its_fields_or_names_the_one_of_the_wrong_type(tmp_path):
+    """A hand-built ReadConfig took any value: stats_max_side="512" met "'<' not supported between 'str'
+    and 'int'", msi_scale="10000" numpy's "ufunc 'isfinite' not supported", msi_float_dn="no" was true,
+    a float gdal_cache_mb went to GDAL; bands="R,G,B" were five names, letter by letter."""
+    from rsvlm.io import ReadConfig, read_image
+
+    cfg = ReadConfig(stats_max_side="512", percentiles=("1", "99"), nodata="0", msi_scale="10000",
+                     stretch=np.array([[0, 4000]] * 3))
+    assert (cfg.stats_max_side, cfg.percentiles, cfg.nodata, cfg.msi_scale) == (512, (1.0, 99.0), 0.0, 10000.0)
+    assert type(cfg.stats_max_side) is int and cfg.stretch == [[0.0, 4000.0]] * 3
+    arr = np.random.default_rng(0).integers(100, 4000, (3, 16, 16)).astype(np.uint16)
+    img = read_image(_tif(tmp_path / "a.tif", arr), bands="R, G,B", scaling=ReadConfig(stats_max_side="512"))
+    assert img.bands == ["R", "G", "B"] and img.data.shape == (3, 16, 16)
+    for kw, name in [({"msi_float_dn": "no"}, "msi_float_dn"), ({"gdal_cache_mb": 64.5}, "gdal_cache_mb"),
+                     ({"sar_db_range": "-25,0"}, "sar_db_range"), ({"percentiles": ("2", "x")}, r"percentiles\[1\]")]:
+        with pytest.raises(ValueError, match=rf"ReadConfig\.{name}"):
+            ReadConfig(**kw)

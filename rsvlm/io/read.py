@@ -91,15 +91,18 @@ def _as_paths(path) -> list[Path]:
 
 class SceneReader:
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
+    ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``).
 
     Keeps file handles open; use as a context manager. Peak memory of ``read(window)`` depends on
     the window, not the scene (for rasterio formats; see ``sources.py``).
     """
 
-    def __init__(self, path, modality: str | None = None, bands: list[str] | None = None,
+    def __init__(self, path, modality: str | None = None, bands: list[str] | str | None = None,
                  scaling: sc.ReadConfig | dict | None = None):
         self.paths = _as_paths(path)
         self.name = ", ".join(_names(path))
+        if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
+            bands = [b.strip() for b in bands.split(",")]
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
         with library_messages() as heard:  # a damaged file's warnings become notes, not unnamed stderr lines

@@ -16,6 +16,7 @@ emissivity or atmospheric correction, so Level-1 values are brightness temperatu
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,31 @@ class ReadConfig:
     stretch: list[list[float]] | None = None  # fixed per-band [lo, hi] (raw units; dB for sar)
     stats_max_side: int = 1024  # stretch statistics come from the scene decimated to this side
     gdal_cache_mb: int = 64  # GDAL block cache used by windowed reads (bounds peak memory)
+
+    def __post_init__(self):
+        """Each field converted to its type as a YAML config's are (``rsvlm.config``: "98" → 98.0, a numpy
+        array → a list), or a ValueError naming it: a hand-built ``ReadConfig(stats_max_side="1024")``
+        met "'<' not supported between 'str' and 'int'" deep in the reader. Values are checked where a
+        scene is opened (``check_config``)."""
+        import typing
+
+        from rsvlm.config import _coerce
+
+        for name, tp in _field_types().items():
+            where = f"ReadConfig.{name}"
+            value = _coerce(getattr(self, name), tp, where)
+            args = typing.get_args(tp)
+            if typing.get_origin(tp) is tuple and Ellipsis not in args and len(value) == len(args):  # (2.0, 98.0)
+                value = tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
+            setattr(self, name, value)
+
+
+@functools.cache
+def _field_types() -> dict:
+    """``ReadConfig``'s field annotations, resolved once (0.4 ms a config otherwise)."""
+    import typing
+
+    return typing.get_type_hints(ReadConfig)
 
 
 def as_config(scaling) -> ReadConfig:
