@@ -3,7 +3,16 @@ JSON that a hand edit broke, masks that do not fit their scene."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
 from data_gen.instructions import referring as R
+from data_gen.synth.config import SynthConfig
+from data_gen.synth.run import synthesize
+from rsvlm.config import from_dict
 
 
 def _obj(i, cls, cx, cy, area=50, colour=""):
@@ -22,3 +31,33 @@ def test_side_region_reads_as_the_whole_row_or_column():
     # alone in its row, the top-centre ship is "the ship in the top of the image"
     objs = [_obj(1, "ship", 50, 10), _obj(2, "ship", 12, 60)]
     assert {R.text(e): i for e, i in R.candidates(objs, 100, 100)}["the ship in the top of the image"] == 1
+
+
+@pytest.fixture(scope="module")
+def synth_dir(tmp_path_factory) -> Path:
+    """A small written synth set (pairs included): copy it before changing it."""
+    out = tmp_path_factory.mktemp("tour58")
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 48, "pairs_fraction": 0.5},
+                                  "instructions": {"all_tasks": True}})
+    synthesize(out, 4, seed=2, cfg=cfg, progress=False, verbose=False)
+    for s in ("train", "val", "test"):
+        (out / f"{s}.jsonl").unlink()  # rebuild may then write without a prefix
+    return out
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_rebuild_refuses_a_mask_of_another_size(synth_dir, tmp_path, capsys):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")
+    mask = sorted((d / "masks").glob("*_inst.png"))[0]
+    with Image.open(mask) as im:  # a resized mask gave shapes at half the scene's scale, silently
+        im.resize((24, 24), Image.NEAREST).save(mask)
+    assert main(["--dir", str(d), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(mask) in err and "24x24" in err and "48x48" in err
+    assert not (d / "train.jsonl").exists()

@@ -31,9 +31,13 @@ def load_masks(scene: dict, root: str | Path) -> dict[str, np.ndarray]:
             raise FileNotFoundError(f"scene {scene['scene']}: mask {path} not found")
         try:
             with Image.open(path) as im:
-                return np.asarray(im)
+                a = np.asarray(im)
         except OSError as e:  # truncated or not an image
             raise ValueError(f"scene {scene['scene']}: mask {path} cannot be read ({e})") from e
+        if a.shape != (scene["height"], scene["width"]):  # resized or replaced: shapes would land elsewhere
+            raise ValueError(f"scene {scene['scene']}: mask {path} is {'x'.join(map(str, a.shape))} (rows x columns"
+                             f"{' x bands' if a.ndim > 2 else ''}), not the scene's {scene['height']}x{scene['width']}")
+        return a
 
     out = {}
     for f in scene["frames"]:
