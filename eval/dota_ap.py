@@ -21,7 +21,8 @@ TP / (TP + FP) and
 
 mAP is the mean over classes that have ground truth other than difficult (a class with difficult
 ground truth only is listed with AP ``None``, as the devkit's 0/0 recall would give NaN);
-detections of classes without any ground truth are counted, not scored.
+detections of classes without any ground truth are counted, not scored. An obb whose corners fall on one
+line reaches here one bin wide (``regions.one_bin_wide``), where the devkit's IoU with it is 0.
 """
 
 from __future__ import annotations

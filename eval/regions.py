@@ -239,20 +239,53 @@ def mask_size_problems(objects: list[dict], width: int, height: int) -> list[str
 
 def one_bin_wide(objects: list[dict], width: int, height: int) -> list[dict]:
     """``objects`` with each box of zero width or height made one bin of the codec (``width / 1000``
-    or ``height / 1000`` pixels) wide about that line. An object narrower than a bin has both corners
-    in one bin, decoded to its centre: at zero area no prediction, a copy of the reference included,
-    could match it (IoU 0 / 0), nor draw a pixel of it. Other objects are returned as they are."""
+    or ``height / 1000`` pixels) wide about that line, and each obb whose corners fall on one line (or one
+    point) made one bin wide about it (``_widened_ring``). An object narrower than a bin has its corners
+    decoded to bin centres on one line: at zero area no prediction, a copy of the reference included,
+    could match it (IoU 0 / 0; the DOTA devkit's IoU is 0 with every detection), nor draw a pixel of it.
+    Other objects (a polygon traced along a line among them) are returned as they are."""
     from rsvlm.geometry.shapes import NUM_BINS
 
+    bx, by = width / NUM_BINS / 2, height / NUM_BINS / 2  # half a bin, in pixels
     out = []
     for o in objects:
         if o.get("kind") == "box" and (o["coords"][2] <= o["coords"][0] or o["coords"][3] <= o["coords"][1]):
             x1, y1, x2, y2 = (float(v) for v in o["coords"])
-            hx = width / NUM_BINS / 2 if x2 <= x1 else 0.0
-            hy = height / NUM_BINS / 2 if y2 <= y1 else 0.0
+            hx = bx if x2 <= x1 else 0.0
+            hy = by if y2 <= y1 else 0.0
             o = {**o, "coords": [x1 - hx, y1 - hy, x2 + hx, y2 + hy]}
+        elif o.get("kind") == "obb" and (ring := _widened_ring(o.get("coords"), bx, by)) is not None:
+            o = {**o, "coords": ring}
         out.append(o)
     return out
+
+
+def _widened_ring(coords, bx: float, by: float) -> list[list[float]] | None:
+    """Four corners one bin wide about the segment a ring of zero area (an obb's) lies on (``bx``, ``by``: half a
+    bin across x and y; a segment along x or y widened as ``one_bin_wide`` widens a box), a square of a
+    bin about its one point; None for a ring with area, or one that cannot be read."""
+    try:
+        pts = np.asarray(coords, dtype=float)  # (n, 2)
+    except (TypeError, ValueError):
+        return None
+    if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 3 or not np.isfinite(pts).all():
+        return None
+    x, y = pts[:, 0], pts[:, 1]
+    area = abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2  # shoelace
+    span = np.ptp(pts, axis=0)  # (2,)
+    if area > 1e-9 * max(span[0] * span[1], bx * by):  # a ring with area, if thin: scored as it is
+        return None
+    d = pts[:, None, :] - pts[None, :, :]  # (n, n, 2)
+    i, j = np.unravel_index(np.argmax((d ** 2).sum(-1)), d.shape[:2])  # the segment's two ends
+    p, q = pts[i], pts[j]
+    length = float(np.hypot(*(q - p)))
+    if length == 0:  # one point: a square of a bin, as a box of zero width and height
+        corners = [p + [-bx, -by], p + [bx, -by], p + [bx, by], p + [-bx, by]]
+    else:
+        n = np.array([-(q - p)[1], (q - p)[0]]) / length  # (2,) unit normal
+        o = n * float(np.hypot(n[0] * bx, n[1] * by))  # half a bin across the segment
+        corners = [p + o, q + o, q - o, p - o]
+    return [[float(v[0]), float(v[1])] for v in corners]
 
 
 def convex_obbs(objects: list[dict]) -> list[dict]:

@@ -71,3 +71,22 @@ def test_detection_clips_predicted_boxes_to_the_image_as_grounding_does(tmp_path
     got = detection.main(["--gt", gt, "--pred", pred])
     # unclipped, IoU 0.4 on both: a miss in detection where grounding found the ship
     assert got["mAP50"] == pytest.approx(1.0) and got["mAP50_obb"] == pytest.approx(1.0)
+
+
+def test_a_zero_area_obb_reference_is_scored_one_bin_wide_as_a_zero_width_box_is(tmp_path):
+    from eval import detection, grounding
+    from eval.regions import one_bin_wide
+
+    flat = [[100.0, 50.0], [300.0, 50.0], [300.0, 50.0], [100.0, 50.0]]  # along x: as a box of zero height
+    (box,), (obb,) = (one_bin_wide([{"kind": k, "coords": c}], 4000, 2000)
+                      for k, c in (("box", [100.0, 50.0, 300.0, 50.0]), ("obb", flat)))
+    x1, y1, x2, y2 = box["coords"]
+    assert sorted(map(tuple, obb["coords"])) == sorted([(x1, y1), (x2, y1), (x2, y2), (x1, y2)])
+    # a thin ship on the diagonal, its corners decoded onto one line: its own copy matched nothing (IoU 0 / 0)
+    line = _box_answer("obb", [[100, 100], [300, 300], [300, 300], [100, 100]])
+    gt = _jsonl(tmp_path / "gt.jsonl", [
+        _record("o", "det", "[det] Detect every ship. Use oriented boxes.", line),
+        _record("g", "ground", "[ground] the thin ship", line)])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": i, "task": t, "answer": line} for i, t in (("o", "det"), ("g", "ground"))])
+    assert detection.main(["--gt", gt, "--pred", pred])["mAP50_obb"] == pytest.approx(1.0)  # was 0
+    assert grounding.main(["--gt", gt, "--pred", pred])["acc50"] == 1.0  # was 0
