@@ -30,7 +30,7 @@ import torch
 
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.processor import Processor
-from rsvlm.model.vision import fit_positions, shape_mismatches
+from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
 from rsvlm.model.vlm import RSVLM, VLMConfig
 from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scripts and tests do)
     PEFT_KEY,
@@ -227,7 +227,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
 
     ``overrides`` (``key=value``) change the saved config; the result is checked as ``create_model``
     checks a config, and may not add an encoder or stem. An ``image_size`` override resizes the saved
-    position table (``fit_positions``). Encoders' ``pretrained`` files are not read (their weights are in
+    position table (``fit_positions``; an hf_clip tower's ``hf_config.image_size`` follows, ``follow_hf_twins``). Encoders' ``pretrained`` files are not read (their weights are in
     vision.safetensors)."""
     from rsvlm.config import apply_overrides
     from rsvlm.model.llm import build_llm
@@ -253,6 +253,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                               f"{', '.join(have)}){f'; did you mean {close[0]!r}?' if close else ''}; overrides "
                               "change the checkpoint's parts and add none (there are no weights for them)",
                               keys=(f"{part}.{added[0]}",))
+    # an hf_clip tower's image_size and hf_config.image_size: one overridden, the other follows (was: both needed)
+    cfg = dataclasses.replace(cfg, encoders={n: follow_hf_twins(saved.encoders[n], e) for n, e in cfg.encoders.items()})
     llm_cfg = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
                                   tokenizer=_resolve(cfg.llm.tokenizer, root),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,

@@ -11,7 +11,7 @@ Limits: only ViTs (no ResNet / timm towers); OpenAI's TorchScript ``.pt`` archiv
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,22 @@ def check_hf_keys(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
         said = ", ".join(f"{key}.{k} {getattr(cfg, k)} (hf_config.{HF_DIMS[k]}: {hf[HF_DIMS[k]]})" for k in odd)
         raise ValueError(f"{key}: an hf_clip tower is sized by its hf_config, which {said} contradict"
                          f"{'s' if len(odd) == 1 else ''}; set {key}.hf_config.{HF_DIMS[odd[0]]} (and the field to match)")
+
+
+def follow_hf_twins(saved: VisionConfig, cfg: VisionConfig) -> VisionConfig:
+    """``cfg`` (``saved`` with overrides) where an override changed one of an hf_clip tower's twin keys
+    (``HF_DIMS``: ``image_size`` and ``hf_config.image_size``, which convert-llava writes both) and not
+    the other: the other follows, so one override loads a checkpoint at another size."""
+    if cfg.type != "hf_clip" or not cfg.hf_config:
+        return cfg
+    hf, was, moved = dict(cfg.hf_config), saved.hf_config or {}, {}
+    for k, h in HF_DIMS.items():
+        field_moved, key_moved = getattr(cfg, k) != getattr(saved, k), hf.get(h) != was.get(h)
+        if field_moved and not key_moved and h in hf and getattr(cfg, k) is not None:
+            hf[h] = getattr(cfg, k)
+        elif key_moved and not field_moved and getattr(saved, k) == was.get(h) and h in hf:
+            moved[k] = hf[h]
+    return replace(cfg, hf_config=hf, **moved)
 
 
 class OpenClipEncoder(nn.Module):
