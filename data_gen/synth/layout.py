@@ -161,8 +161,8 @@ class Placer:
         self.occ = np.zeros((size, size), bool) if occupied is None else occupied.copy()
         self.objects: list[SceneObject] = []
         self.next_id = first_id
-        self.rejected = 0
         self.too_small: Counter = Counter()  # class -> objects left out: each try that was drawn had under 3 px
+        self.not_fitted: Counter = Counter()  # class -> objects left out: no try found room in the zone
         self._sizes = [0, 0]  # tries of the current object that were drawn: under 3 px, 3 px or more
 
     def _footprint(self, obj: SceneObject, grow: float):
@@ -176,11 +176,12 @@ class Placer:
     def place(self, cls: str, zone: str, n: int, angle: float | None = None, jitter: float = 180.0,
               tries: int = 30) -> int:
         """Try to add ``n`` objects of ``cls`` in ``zone``; returns how many fit."""
-        mask = self.bg.zones.get(zone)
-        if mask is None or n <= 0:
+        if n <= 0:
             return 0
-        cand = np.flatnonzero(mask)
-        if cand.size == 0:
+        mask = self.bg.zones.get(zone)
+        cand = np.flatnonzero(mask) if mask is not None else np.empty(0, np.int64)
+        if cand.size == 0:  # a zone this scene lacks (a forest all trees): no room for any
+            self.not_fitted[cls] += n
             return 0
         placed = 0
         for _ in range(n):
@@ -190,10 +191,8 @@ class Placer:
                 if obj is not None and self.accept(obj, mask):
                     placed += 1
                     break
-            else:
-                self.rejected += 1
-                if self._sizes[0] and not self._sizes[1]:  # counting only: no draw of rng
-                    self.too_small[cls] += 1
+            else:  # counting only: no draw of rng
+                (self.too_small if self._sizes[0] and not self._sizes[1] else self.not_fitted)[cls] += 1
         return placed
 
     def propose(self, cls: str, cand: np.ndarray, angle: float | None, jitter: float) -> SceneObject | None:

@@ -33,7 +33,7 @@ def scene_id(seed: int, i: int) -> str:
 
 def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, records: bool = True):
     """Generate, render and write scene ``i``; return (ground truth, records, skipped reasons, records
-    wanted, objects left out as too small to draw by class)."""
+    wanted, objects left out as too small to draw by class, objects left out for want of room by class)."""
     sc = cfg.scene
     rng = np.random.default_rng([seed, i, 0])
     pair = bool(rng.uniform() < sc.pairs_fraction)
@@ -48,9 +48,9 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
         images.append(render_frame_images(lay, cfg.modalities, rngs, cfg.render.sar_looks))
     gt, masks = write_scene(graph, layers, images, out, cfg.render.png_compress_level, split)
     if not records:
-        return gt, [], Counter(), 0, graph.too_small
+        return gt, [], Counter(), 0, graph.too_small, graph.not_fitted
     recs, skipped, wanted = build_scene_records(gt, masks, cfg.instructions, np.random.default_rng([seed, i, 3]), split)
-    return gt, recs, skipped, wanted, graph.too_small
+    return gt, recs, skipped, wanted, graph.too_small, graph.not_fitted
 
 
 def check_config(cfg: SynthConfig) -> None:
@@ -117,13 +117,17 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     stats = Stats()
     crowded = Counter()  # scenes of classes that always hold objects: all / with none placed
     too_small = Counter()  # class -> objects the recipes asked for that drew under 3 px: left out
+    not_fitted = Counter()  # class -> objects the recipes asked for that found no room: left out
+    placed = 0  # objects in the scenes (a pair's arrivals too)
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
     t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
     try:
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
-            for gt, recs, skipped, wanted, small, split, job_cpu in _run(job, list(enumerate(splits)), workers):
+            for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, list(enumerate(splits)), workers):
                 too_small.update(small)
+                not_fitted.update(unfit)
+                placed += len({o["id"] for f in gt["frames"] for o in f["objects"]})
                 worker_cpu += job_cpu if workers > 1 else 0.0  # with one worker it is this process's own
                 stats.add_scene(gt, split)
                 stats.add_wanted(wanted)
@@ -139,15 +143,17 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         files.close()
     dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0 + worker_cpu
     report = stats.report()
-    if too_small:  # only then: a set with none keeps the stats.json it always had
-        report["objects_too_small"] = dict(too_small.most_common())
+    for key, left in (("objects_too_small", too_small), ("objects_not_fitted", not_fitted)):
+        if left:  # only then: a set with none keeps the stats.json it always had
+            report[key] = dict(left.most_common())
     (out / "stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     ours = {scene_id(seed, i) for i in range(n)}
     stale = sorted(p.stem for p in (out / "scenes").glob("*.json") if p.stem not in ours)
     report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2),
                   stale_scenes=len(stale), scenes_without_objects=crowded["empty"],
-                  objects_too_small=dict(too_small.most_common()))  # also in stats.json when any
+                  objects_too_small=dict(too_small.most_common()),  # these two also in stats.json when any
+                  objects_not_fitted=dict(not_fitted.most_common()))
     if verbose:
         print(format_report(report))
         if too_small:
@@ -156,6 +162,11 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   f"min_object_px {cfg.scene.min_object_px}): "
                   + ", ".join(f"{c} {k}" for c, k in too_small.most_common())
                   + ". Raise scene.min_object_px (e.g. 10) or --size", file=sys.stderr)
+        if not_fitted:
+            asked = placed + sum(too_small.values()) + sum(not_fitted.values())
+            print(f"note: {sum(not_fitted.values())} of the {asked} object(s) the scene recipes asked for were left "
+                  f"out for want of room (no free place in their zone; larger objects crowd out more): "
+                  + ", ".join(f"{c} {k}" for c, k in not_fitted.most_common()), file=sys.stderr)
         if crowded["empty"]:
             print(f"note: {crowded['empty']} of {crowded['all']} scenes of classes that always have objects "
                   f"({', '.join(sorted(_ALWAYS_OBJECTS))}) got none: none fitted. scene.size {cfg.scene.size} is "

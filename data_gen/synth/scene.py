@@ -59,6 +59,7 @@ class SceneGraph:
     frames: list[Frame]  # one, or two in time order
     changes: list[dict] = field(default_factory=list)  # {"type", "class", "id"} for pairs
     too_small: Counter = field(default_factory=Counter)  # class -> objects left out: under 3 px drawn
+    not_fitted: Counter = field(default_factory=Counter)  # class -> objects left out: no room found in the zone
 
     @property
     def is_pair(self) -> bool:
@@ -95,18 +96,20 @@ def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pai
     placer = Placer(bg, rng, size, **sizing)
     _place_recipe(placer, bg, RECIPES[scene_class], rng, max_objects)
     f0 = Frame(bg, placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
-    graph = SceneGraph(scene_id, scene_class, size, [f0], too_small=placer.too_small.copy())
+    graph = SceneGraph(scene_id, scene_class, size, [f0], too_small=placer.too_small.copy(),
+                       not_fitted=placer.not_fitted.copy())
     if pair:
-        f1, changes, too_small = _change(f0, placer, scene_class, rng, size, max_objects, sizing)
+        f1, changes, placer1 = _change(f0, placer, scene_class, rng, size, max_objects, sizing)
         graph.frames.append(f1)
         graph.changes = changes
-        graph.too_small.update(too_small)
+        graph.too_small.update(placer1.too_small)
+        graph.not_fitted.update(placer1.not_fitted)
     return graph
 
 
 def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_objects: int,
             sizing: dict[str, float]):
-    """Second frame, the list of change events, and the arrivals left out as too small to draw."""
+    """Second frame, the list of change events, and the placer of the arrivals (what it left out)."""
     bg1 = copy.deepcopy(f0.bg)
     changes: list[dict] = []
     keep: list[SceneObject] = []
@@ -140,7 +143,7 @@ def _change(f0: Frame, placer0: Placer, scene_class: str, rng, size: int, max_ob
         green = m == MAT["crop_green"]
         m[green & (rng.uniform() < 0.5)] = MAT["crop_ripe"]
     f1 = Frame(bg1, keep + placer.objects, float(rng.uniform(0, 360)), float(rng.uniform(0.6, 1.2)))
-    return f1, changes, placer.too_small
+    return f1, changes, placer
 
 
 def _paint_soil(bg: Background, o: SceneObject) -> None:
