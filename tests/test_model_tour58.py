@@ -54,3 +54,28 @@ def test_twin_overrides_that_contradict_each_other_are_still_refused(converted):
 
     with pytest.raises(ValueError, match=r"encoders.default.image_size 48 \(hf_config.image_size: 64\) contradicts"):
         load_pretrained(converted, overrides=["encoders.default.image_size=48", "encoders.default.hf_config.image_size=64"])
+
+
+def test_an_hf_clip_tower_resizes_its_positions_as_open_clip_does():
+    """At another size HF's interpolate_pos_encoding resized without antialias (another cubic kernel) where
+    OpenClipEncoder and a loaded table use interpolate_pos_embed; at its own size its output is HF's own."""
+    from rsvlm.model.vision import VisionConfig, build_encoder, interpolate_pos_embed
+
+    torch.manual_seed(0)
+    enc = build_encoder(VisionConfig(type="hf_clip", hf_config=dict(HF, intermediate_size=128))).eval()
+    x = torch.randn(2, 3, 32, 32)  # (B,C,H,W)
+    with torch.no_grad():
+        torch.testing.assert_close(enc(x), enc.model(pixel_values=x, output_hidden_states=True).hidden_states[-2][:, 1:])
+        big = torch.randn(1, 3, 48, 40)  # a 6x5 grid
+        pos = enc.model.embeddings.position_embedding.weight
+        want = interpolate_pos_embed(pos, (4, 4), (6, 5))  # (31,D)
+        emb = enc.model.embeddings
+        patches = emb.patch_embedding(big).flatten(2).transpose(1, 2)  # (1,30,D)
+        x0 = torch.cat([emb.class_embedding.expand(1, 1, -1), patches], 1) + want
+        x0 = enc.model.pre_layrnorm(x0)
+        ref = enc.model.encoder.layers[0](x0, None)[:, 1:]  # feature_layer -2 of 2 layers: after 1
+        torch.testing.assert_close(enc(big), ref)
+        hf = enc.model(pixel_values=big[..., :48], output_hidden_states=True, interpolate_pos_encoding=True)
+        assert not torch.allclose(enc(big[..., :48]), hf.hidden_states[-2][:, 1:], atol=1e-4)  # HF's resize differs
+    with pytest.raises(ValueError, match="image size 36x32 is not a multiple of the patch size 8"):
+        enc(torch.randn(1, 3, 36, 32))

@@ -363,6 +363,7 @@ class HFClipEncoder(nn.Module):
         self.image_size = int(hf["image_size"])
         self.width = int(hf["hidden_size"])
         self.feature_layer = cfg.feature_layer
+        self.n_blocks = cfg.feature_layer % (int(hf["num_hidden_layers"]) + 1)  # the layers the output needs
         if cfg.patch_skip or cfg.pretrained:
             raise ValueError("hf_clip encoders take weights from a converted checkpoint; "
                              "patch_skip and pretrained are open_clip-only")
@@ -373,12 +374,23 @@ class HFClipEncoder(nn.Module):
         return g, g
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        # pixels: (B,C,H,W) at image_size (HF interpolates position embeddings only on request)
-        h, w = pixels.shape[-2:]
-        interp = (h, w) != (self.image_size, self.image_size)
-        out = self.model(pixel_values=pixels.to(self.model.dtype), output_hidden_states=True,
-                         interpolate_pos_encoding=interp)
-        return out.hidden_states[self.feature_layer][:, 1:]  # (B,N,D)
+        # pixels: (B,C,H,W), H and W multiples of patch_size. CLIPVisionModel's own steps, but for positions of
+        # another grid, resized by interpolate_pos_embed as OpenClipEncoder's and a loaded table are (HF's
+        # interpolate_pos_encoding resized them another way: no antialias, so another cubic kernel)
+        m = self.model
+        b, _, h, w = pixels.shape
+        if h % self.patch_size or w % self.patch_size:
+            raise ValueError(f"image size {h}x{w} is not a multiple of the patch size {self.patch_size}")
+        emb = m.embeddings
+        patches = emb.patch_embedding(pixels.to(emb.patch_embedding.weight.dtype))  # (B,D,gh,gw)
+        gh, gw = patches.shape[-2:]
+        patches = patches.flatten(2).transpose(1, 2)  # (B,gh·gw,D)
+        cls = emb.class_embedding.to(patches.dtype).expand(b, 1, -1)  # (B,1,D)
+        pos = interpolate_pos_embed(emb.position_embedding.weight, self.grid, (gh, gw))  # (1+gh·gw,D)
+        x = m.pre_layrnorm(torch.cat([cls, patches], dim=1) + pos.to(patches.dtype))  # (B,1+N,D): hidden_states[0]
+        for layer in m.encoder.layers[: self.n_blocks]:  # hidden_states[k] is after k layers
+            x = layer(x, None)
+        return x[:, 1:]  # (B,N,D)
 
 
 ENCODERS = {"open_clip": OpenClipEncoder, "hf_clip": HFClipEncoder}
