@@ -69,3 +69,23 @@ def test_a_hand_built_readconfig_converts_its_fields_or_names_the_one_of_the_wro
                      ({"sar_db_range": "-25,0"}, "sar_db_range"), ({"percentiles": ("2", "x")}, r"percentiles\[1\]")]:
         with pytest.raises(ValueError, match=rf"ReadConfig\.{name}"):
             ReadConfig(**kw)
+
+
+def test_one_percentile_range_rule_serves_the_reader_and_the_overlay(monkeypatch):
+    """The constant-band rule (percentiles, then flat_range for one value, lo + 1 for equal ends) was
+    written out in scaling.compute_stretch, vis._limits and the synth preview."""
+    import rsvlm.io.scaling as sc
+    import rsvlm.io.vis as vis
+    from rsvlm.io.scaling import ReadConfig, compute_stretch, percentile_range
+
+    assert percentile_range(np.full(9, 0.3, np.float32), [2, 98], True) == (0.0, 1.0, True)  # as it is
+    assert percentile_range(np.full(9, 7.0), [2, 98], True) == (6.5, 7.5, True)  # mid-grey
+    assert percentile_range(np.r_[np.zeros(99), 5.0], [2, 98], False) == (0.0, 1.0, False)  # equal ends, varied
+    calls = []
+    real = sc.percentile_range
+    for mod in (sc, vis):
+        monkeypatch.setattr(mod, "percentile_range", lambda *a, **k: calls.append(1) or real(*a, **k))
+    stretch, flat = compute_stretch(np.full((2, 4, 4), 7.0, np.float32), None, ReadConfig(), "raw")
+    assert stretch == [[6.5, 7.5]] * 2 and flat == {0: 7.0, 1: 7.0} and len(calls) == 2
+    rgb = vis.to_display_rgb(_img(np.full((3, 4, 4), 0.25), "msi", ["B04", "B03", "B02"]))
+    assert (rgb == 64).all() and len(calls) == 3  # 0.25 as it is, one call for the three bands

@@ -254,6 +254,18 @@ def flat_range(value: float, in_display_range: bool) -> list[float]:
     return [0.0, 1.0] if in_display_range and 0.0 <= value <= 1.0 else [value - 0.5, value + 0.5]
 
 
+def percentile_range(values: np.ndarray, percentiles, in_display_range: bool) -> tuple[float, float, bool]:
+    """(lo, hi, flat): the ``percentiles`` of ``values`` (any shape, finite, not empty) as a stretch
+    range. Values of one throughout (``flat``) get ``flat_range``; a range with equal ends over values
+    that do vary (most pixels one value) gets ``[lo, lo + 1]``. The one rule of the reader's stretch
+    (``compute_stretch``), the overlay's (``vis``) and the synthetic previews'."""
+    lo, hi = (float(x) for x in np.percentile(values, percentiles))
+    if hi <= lo and values.min() == values.max():
+        lo, hi = flat_range(lo, in_display_range)
+        return lo, hi, True
+    return lo, hi if hi > lo else lo + 1.0, False
+
+
 def flat_note(bands: list[str], flat: dict[int, float], unit: str) -> str:
     """The note for bands of one value (``compute_stretch``'s ``flat``)."""
     told = ", ".join(f"{bands[i]} {v:.4g}" for i, v in flat.items())
@@ -281,12 +293,10 @@ def compute_stretch(values: np.ndarray, valid: np.ndarray | None, cfg: ReadConfi
         if v.size == 0:
             out.append([0.0, 1.0])
             continue
-        lo, hi = np.percentile(v, [p_lo, p_hi])
-        if hi <= lo and v.min() == v.max():
-            flat[i] = float(lo)
-            out.append(flat_range(float(lo), unit == "raw"))
-            continue
-        out.append([float(lo), float(hi) if hi > lo else float(lo) + 1.0])
+        lo, hi, one = percentile_range(v, [p_lo, p_hi], unit == "raw")
+        if one:
+            flat[i] = float(v[0])
+        out.append([lo, hi])
     return out, flat
 
 

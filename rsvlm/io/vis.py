@@ -9,7 +9,7 @@ is black. ``rgb_bands`` names the bands drawn as red, green and blue (case-insen
 model's stem names them: ``red`` = ``B04`` = ``B4``) for optical, msi (false colour) and sar
 (``["VV", "VH", "VV"]``, each band by the reader's dB stretch); ir, one band, refuses it. A band of
 one value has nothing to stretch: it is drawn as it is where it lies in [0, 1] (reflectance, a
-float image in display range), else mid-grey (``scaling.flat_range``).
+float image in display range), else mid-grey (``scaling.percentile_range``).
 
 Cannot: keep full resolution beyond ``max_side`` (large scenes are downscaled for display;
 objects are scaled with them).
@@ -23,7 +23,7 @@ import numpy as np
 
 from rsvlm.io.bandnames import band_at, colour_band_at
 from rsvlm.io.georef import mask_array, mask_bounds, per_object
-from rsvlm.io.scaling import flat_range
+from rsvlm.io.scaling import percentile_range
 
 __all__ = ["to_display_rgb", "draw_overlay"]
 
@@ -44,10 +44,8 @@ def _limits(data: np.ndarray, idx: list[int], valid: np.ndarray | None, lo: floa
     v = sample[:, valid[::k, ::k]] if valid is not None else sample.reshape(len(sample), -1)  # (c, n)
     if v.size == 0:
         return 0.0, 1.0
-    a, b = (float(x) for x in np.percentile(v, [lo, hi]))
-    if b <= a and v.min() == v.max():  # one value: as it is in [0, 1], else mid-grey (it was black)
-        a, b = flat_range(a, in_display_range=True)
-    return a, b if b > a else a + 1.0
+    a, b, _ = percentile_range(v, [lo, hi], in_display_range=True)  # one value: as it is in [0, 1], else mid-grey
+    return a, b
 
 
 def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
