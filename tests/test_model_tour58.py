@@ -79,3 +79,17 @@ def test_an_hf_clip_tower_resizes_its_positions_as_open_clip_does():
         assert not torch.allclose(enc(big[..., :48]), hf.hidden_states[-2][:, 1:], atol=1e-4)  # HF's resize differs
     with pytest.raises(ValueError, match="image size 36x32 is not a multiple of the patch size 8"):
         enc(torch.randn(1, 3, 36, 32))
+
+
+def test_an_hf_clip_tower_refuses_sincos2d_positions():
+    from rsvlm.model import create_model
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    with pytest.raises(ValueError, match=r"^encoders.NAME.pos_embed 'sincos2d': an hf_clip tower has CLIP's learned"):
+        build_encoder(VisionConfig(type="hf_clip", hf_config=dict(HF), pos_embed="sincos2d"))  # was built, learned
+    cfg = _hf_tiny(hf_config=dict(HF), pos_embed="sincos2d")
+    with pytest.raises(ValueError, match=r"^encoders.default.pos_embed 'sincos2d'.*use pos_embed: learned"):
+        check_model_config(cfg, prefix="")
+    with pytest.raises(ValueError, match=r"encoders.default.pos_embed 'sincos2d'"):
+        create_model(cfg, device="meta")

@@ -191,7 +191,10 @@ HF_DIMS = {"width": "hidden_size", "layers": "num_hidden_layers", "heads": "num_
 def check_hf_keys(cfg: VisionConfig, key: str = "encoders.NAME") -> None:
     """ValueError naming ``key``'s fields that an hf_clip tower's ``hf_config`` overrules: one set (not its
     default) to another value than the ``hf_config`` key it stands for (``HF_DIMS``), which wins; an
-    override of ``image_size`` alone was ignored without a word."""
+    override of ``image_size`` alone was ignored without a word. So is a ``pos_embed`` other than learned."""
+    if cfg.pos_embed != "learned":  # was built with CLIP's learned table, the setting ignored
+        raise ValueError(f"{key}.pos_embed {cfg.pos_embed!r}: an hf_clip tower has CLIP's learned position table; "
+                         "fixed sin-cos positions are open_clip's (type: open_clip), so use pos_embed: learned")
     hf = cfg.hf_config or {}
     defaults = {f.name: f.default for f in fields(VisionConfig)}
     odd = [k for k, h in HF_DIMS.items() if h in hf and getattr(cfg, k) not in (defaults[k], hf[h])]
