@@ -332,14 +332,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     """The subcommand's handler on ``args``; a missing path, a closed stdout or a Ctrl-C the handler
-    did not catch itself (loading the model) said in one line."""
+    did not catch itself (importing it, loading the model) said in one line. Handlers catch a Ctrl-C
+    themselves only where they have more to say (what was kept, or a chat that goes on): one line either way."""
     module, func = args.handler.split(":")
     try:
-        handler = getattr(importlib.import_module(module), func)
-    except (ImportError, AttributeError) as e:
-        print(f"rsvlm {args.command}: not available in this installation ({e})", file=sys.stderr)
-        return 2
-    try:
+        try:  # importing it is in the Ctrl-C's reach too (a traceback out of `import torch`)
+            handler = getattr(importlib.import_module(module), func)
+        except (ImportError, AttributeError) as e:
+            print(f"rsvlm {args.command}: not available in this installation ({e})", file=sys.stderr)
+            return 2
         return int(handler(args) or 0)
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
         return _fail(args.command, e)

@@ -67,3 +67,15 @@ def test_batch_size_without_tile_is_said_to_be_ignored(geotiff, tmp_path, capsys
     for extra in ([], ["--tile", "32", "--batch-size", "8"]):
         predict(tmp_path, geotiff, *extra)
         assert "--batch-size" not in capsys.readouterr().err
+
+
+def test_ctrl_c_while_the_command_is_imported_is_one_line(monkeypatch, capsys):
+    """A Ctrl-C during the subcommand's import (torch, transformers: seconds) was a KeyboardInterrupt traceback."""
+    from rsvlm import cli
+
+    def importing(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.importlib, "import_module", importing)
+    assert cli.main(["predict", "--image", "x.png", "--task", "cls"]) == 130
+    assert capsys.readouterr().err.strip() == "rsvlm predict: stopped (Ctrl-C)"
