@@ -3,6 +3,7 @@ JSON that a hand edit broke, masks that do not fit their scene."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -61,3 +62,36 @@ def test_rebuild_refuses_a_mask_of_another_size(synth_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(mask) in err and "24x24" in err and "48x48" in err
     assert not (d / "train.jsonl").exists()
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda o: o.pop("hbox"), "objects[0] has no key 'hbox'"),  # was a KeyError traceback
+    (lambda o: o.update({"class": "helicopter"}), "class 'helicopter', not one of plane"),  # was "'helicopter' is not in tuple"
+])
+def test_rebuild_names_a_hand_edited_object(synth_dir, tmp_path, capsys, edit, words):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")
+    for path in sorted((d / "scenes").glob("*.json")):
+        scene = json.loads(path.read_text())
+        for f in scene["frames"]:
+            for o in f["objects"]:
+                edit(o)
+        path.write_text(json.dumps(scene))
+    first = sorted((d / "scenes").glob("*.json"))[0]
+    assert main(["--dir", str(d), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(first) in err and words in err
+
+
+def test_rebuild_names_an_unknown_change_type(synth_dir, tmp_path, capsys):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")
+    path = next(p for p in sorted((d / "scenes").glob("*.json")) if json.loads(p.read_text())["changes"])
+    scene = json.loads(path.read_text())
+    scene["changes"][0]["type"] = "moved"  # the change caption left it out, unsaid
+    path.write_text(json.dumps(scene))
+    assert main(["--dir", str(d), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "changes[0] has type 'moved'" in err

@@ -24,6 +24,7 @@ from data_gen.instructions.build import build_scene_records, check_weights
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
+from data_gen.synth.classes import OBJECT_CLASSES
 
 
 def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True) -> dict:
@@ -90,6 +91,8 @@ def scene_key(scene_id: str, seed: int) -> list[int]:
 
 _SCENE_KEYS = ("scene", "scene_class", "width", "height", "pair", "frames", "changes", "change_mask", "bands")
 _FRAME_KEYS = ("time", "images", "sem_mask", "inst_mask", "objects")
+_OBJECT_KEYS = ("id", "class", "hbox", "obb", "center", "area", "angle", "attributes")  # what the builders read
+_CHANGE_TYPES = ("built", "demolished", "arrived", "departed")
 
 
 def load_scene(path: Path) -> dict:
@@ -116,12 +119,33 @@ def _check_scene(scene, path: Path) -> None:
             for k in _FRAME_KEYS:
                 if not isinstance(f, dict) or k not in f:
                     return f"frames[{i}] has no key {k!r}"
+            for j, o in enumerate(f["objects"] if isinstance(f["objects"], list) else [None]):
+                if why := _object_problem(o, _OBJECT_KEYS):
+                    return f"frames[{i}].objects[{j}] {why}"
+                if not isinstance(o["attributes"], dict) or {"size", "colour", "orientation"} - set(o["attributes"]):
+                    return f"frames[{i}].objects[{j}].attributes lacks size, colour or orientation"
+        for j, c in enumerate(scene["changes"] if isinstance(scene["changes"], list) else [None]):
+            if why := _object_problem(c, ("type", "class", "id")):
+                return f"changes[{j}] {why}"
+            if c["type"] not in _CHANGE_TYPES:
+                return f"changes[{j}] has type {c['type']!r}, not one of {', '.join(_CHANGE_TYPES)}"
         if scene.get("split", "train") not in SPLITS:
             return f"split {scene['split']!r} is not one of {', '.join(SPLITS)}"
         return ""
 
     if why := problem():
         raise ValueError(f"{path}: not a scene JSON of `python -m data_gen synth` ({why})")
+
+
+def _object_problem(o, keys: tuple[str, ...]) -> str:
+    """What is wrong with one object (or change) of a scene JSON: not an object, a key missing, an unknown class."""
+    if not isinstance(o, dict):
+        return "is not a JSON object"
+    if missing := [k for k in keys if k not in o]:
+        return f"has no key {missing[0]!r}"
+    if o["class"] not in OBJECT_CLASSES:
+        return f"has class {o['class']!r}, not one of {', '.join(OBJECT_CLASSES)}"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
