@@ -79,3 +79,21 @@ def test_ctrl_c_while_the_command_is_imported_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli.importlib, "import_module", importing)
     assert cli.main(["predict", "--image", "x.png", "--task", "cls"]) == 130
     assert capsys.readouterr().err.strip() == "rsvlm predict: stopped (Ctrl-C)"
+
+
+def test_the_tta_docs_have_a_page_of_their_own_that_the_cli_docs_and_readme_link():
+    """docs/cli.md ran past 500 lines with TTA in it; its "Test-time augmentation" heading (which other pages
+    cite) now points to docs/tta.md, and every page these three name exists."""
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    readme, cli, page = ((docs.parent / "README.md").read_text(), (docs / "cli.md").read_text(),
+                         (docs / "tta.md").read_text())
+    assert "## Test-time augmentation\n" in cli and "](tta.md)" in cli and "](docs/tta.md)" in readme
+    assert "`crops` asks a detection question" in page and "`crops` asks a detection question" not in cli
+    assert len(cli.splitlines()) < 500
+    for name, text, base in (("README.md", readme, docs.parent), ("cli.md", cli, docs), ("tta.md", page, docs)):
+        for target in re.findall(r"\]\(([^)#:]+\.md)", text) + re.findall(r"\bdocs/[\w-]+\.md", text):
+            where = docs.parent / target if target.startswith("docs/") else base / target
+            assert where.is_file(), f"{name} names {target}, which is not there"
