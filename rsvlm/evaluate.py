@@ -237,6 +237,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if report.duplicates:  # answered, but the scorers refuse such a ground truth: say so before the long run
         print("rsvlm eval: predictions are matched to records by id, and python -m eval.* refuses a ground truth "
               "whose ids repeat: give each record its own id to score it", file=sys.stderr)
+    # as asked (tags written as the model learnt them): a row's asked_digest is of that, so a row of a run that
+    # asked "[GROUND]The ship" as written (before tags were put so) is an answer to another question: asked again
+    records = [tagged_record(r)[0] for r in records]
     every, records = records, records[:limit] if limit else records
     # answered with "task": null, which no scoring script takes: said before the long run
     if rank == 0 and (untasked := [r["id"] for r in records if r["task"] is None]):

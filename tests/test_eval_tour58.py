@@ -90,3 +90,24 @@ def test_a_zero_area_obb_reference_is_scored_one_bin_wide_as_a_zero_width_box_is
     pred = _jsonl(tmp_path / "pred.jsonl", [{"id": i, "task": t, "answer": line} for i, t in (("o", "det"), ("g", "ground"))])
     assert detection.main(["--gt", gt, "--pred", pred])["mAP50_obb"] == pytest.approx(1.0)  # was 0
     assert grounding.main(["--gt", gt, "--pred", pred])["acc50"] == 1.0  # was 0
+
+
+def test_a_row_answered_before_tags_were_put_as_learnt_is_asked_again(ckpt, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.cli import main
+    from rsvlm.predictions import asked_digest
+
+    Image.fromarray(np.zeros((32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    recs = [{**_record(i, "cls", q, "lake"), "images": [{"path": "a.png", "modality": "optical"}]}
+            for i, q in (("loud", "[CLS]What scene?"), ("plain", "[cls] What scene?"))]
+    data = _jsonl(tmp_path / "test.jsonl", recs)
+    # what rsvlm eval wrote before it put tags as the model learnt them: "[CLS]What scene?" asked as written
+    out = tmp_path / "pred.jsonl"
+    _jsonl(out, [{"id": r["id"], "task": "cls", "answer": "old", "asked_digest": asked_digest(r)} for r in recs])
+    assert main(["eval", "--data", data, "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]) == 0
+    rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert rows["plain"]["answer"] == "old"  # asked the same then and now: kept
+    assert rows["loud"]["answer"] != "old"  # was kept: the answer to "[CLS]What scene?" read as plain text
+    assert "1 record(s) ask otherwise than when they were answered" in capsys.readouterr().err
