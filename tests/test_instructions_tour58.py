@@ -95,3 +95,15 @@ def test_rebuild_names_an_unknown_change_type(synth_dir, tmp_path, capsys):
     assert main(["--dir", str(d), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "changes[0] has type 'moved'" in err
+
+
+def test_cut_detection_answers_are_reported(synth_dir, tmp_path, capsys):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")
+    assert main(["--dir", str(d), "--no-progress", "instructions.max_det_objects=1",
+                 "instructions.task_weights={det: 1}"]) == 0
+    recs = [json.loads(x) for s in ("train", "val", "test") for x in (d / f"{s}.jsonl").read_text().splitlines()]
+    cut = sum(r["meta"]["subtask"].endswith("_cut") for r in recs)
+    assert cut > 0 and json.loads((d / "stats.json").read_text())["det_cut"] == cut
+    assert f"cut       {cut} [det] answers" in capsys.readouterr().out  # the printed table said nothing of them

@@ -80,6 +80,7 @@ class Stats:
             "change_events": dict(sorted(self.change_events.items())),
             "skipped": dict(self.skipped.most_common()), "skipped_total": sum(self.skipped.values()),
             "records_wanted": self.wanted, "records_short": max(0, self.wanted - sum(self.tasks.values())),
+            "det_cut": sum(n for k, n in self.subtasks.items() if k.endswith("_cut")),
         }
 
 
@@ -96,6 +97,9 @@ def format_report(r: dict) -> str:
     lines.append("objects   " + "  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()))
     if r["skipped"]:
         lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
+    if r.get("det_cut"):
+        lines.append(f"cut       {r['det_cut']} [det] answers list only the first instructions.max_det_objects objects "
+                     "(subtask …_cut)")
     if r.get("records_short"):
         lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "
                      "were not made: skipped, or more asked of an image than it has tasks with weight > 0 "
