@@ -49,3 +49,30 @@ def test_objects_left_out_for_want_of_room_are_reported(tmp_path, capsys):
     rep = synthesize(tmp_path / "b", 2, seed=0, cfg=_cfg(64, max_objects=0), progress=False)
     assert rep["objects_not_fitted"] == {} and "want of room" not in capsys.readouterr().err
     assert "objects_not_fitted" not in json.loads((tmp_path / "b" / "stats.json").read_text())
+
+
+def _tower_layers(size: int, height: float):
+    """Layers of one flat building (40 x 40 px at the centre, ``height`` px tall) on grass, sun towards +x."""
+    from data_gen.synth.classes import MAT
+    from data_gen.synth.layout import Background
+    from data_gen.synth.objects import SceneObject
+    from data_gen.synth.render import rasterise
+    from data_gen.synth.scene import Frame
+
+    bg = Background(np.full((size, size), MAT["grass"], np.uint8), np.ones((size, size), np.float32),
+                    np.zeros((size, size), np.float32))
+    tower = SceneObject(1, "building", size / 2, size / 2, 40, 40, 0.0, height, "grey", "flat")
+    return rasterise(Frame(bg, [tower], sun_azimuth=0.0, sun_length=1.0), size, np.random.default_rng(0))
+
+
+def test_shadows_reach_as_far_as_the_scaled_heights_cast_them():
+    # object heights scale with scene.size, but cast and radar shadows stopped at 10 and 6 px:
+    # at 512 px a 32-px-tall building cast a 10-px shadow (sizes up to 128 px render as before)
+    from data_gen.synth.render import render_sar
+
+    lay = _tower_layers(512, 32.0)
+    row = lay.shadow[256, 276:]  # right of the building's east wall (x = 276), down-sun
+    assert row[:28].all() and not row[34:].any()  # the shadow reaches height / sun_length = 32 px
+    vv = render_sar(lay, np.random.default_rng(1), looks=64)[0] ** 2  # (H, W) sigma0, little speckle
+    behind, open_ground = vv[240:272, 290:300].mean(), vv[240:272, 330:340].mean()
+    assert behind < 0.3 * open_ground  # radar shadow 14-24 px behind a 32-px wall

@@ -98,19 +98,28 @@ def rasterise(frame: Frame, size: int, rng: np.random.Generator) -> Layers:
             tint[ys, xs][m] = refl
             warm[ys, xs][m] = o.temp_offset
     texture = 0.6 * rng.standard_normal((size, size), dtype=np.float32) + 0.8 * smooth_noise(rng, size, size, 6)
-    return Layers(mat, inst, sem, shade, height, cast_shadow(height, frame.sun_azimuth, frame.sun_length),
+    reach = max(10, math.ceil(10 * size / 128))  # heights scale with the scene: so does a shadow's reach
+    return Layers(mat, inst, sem, shade, height, cast_shadow(height, frame.sun_azimuth, frame.sun_length, reach),
                   tint, warm, texture)
 
 
+def _offsets(reach: int, most: int = 64):
+    """Pixel offsets 1…``reach``: every one up to ``most`` of them, else ``most`` spread evenly (gaps
+    of reach / most px, narrower than any object at the scene sizes that need that many)."""
+    if reach <= most:
+        return range(1, reach + 1)
+    return np.unique(np.round(np.linspace(1, reach, most)).astype(int)).tolist()
+
+
 def cast_shadow(height: np.ndarray, azimuth: float, length: float, steps: int = 10) -> np.ndarray:
-    """1 where something taller lies up-sun within reach of its shadow, else 0 (H, W)."""
+    """1 where something taller lies up-sun within ``steps`` px and its shadow reaches here, else 0 (H, W)."""
     a = math.radians(azimuth)
     dx, dy = math.cos(a), math.sin(a)
     shadow = np.zeros_like(height)
     top = float(height.max())
     if top <= 0:
         return shadow
-    for k in range(1, min(steps, int(math.ceil(top / length)) + 1) + 1):
+    for k in _offsets(min(steps, int(math.ceil(top / length)) + 1)):
         src = shift(height, int(round(k * dy)), int(round(k * dx)))  # height of the pixel k steps up-sun
         shadow = np.maximum(shadow, (src - k * length > height + 0.3).astype(np.float32))
     return shadow
@@ -147,7 +156,8 @@ def render_sar(layers: Layers, rng: np.random.Generator, looks: int = 4) -> np.n
     vv = np.where(wall_ahead, 4.0, vv)
     xpol = np.where(wall_ahead, 0.05, xpol)
     radar_shadow = np.zeros(h.shape, bool)
-    for k in range(1, 7):  # incidence ~45 deg: a wall of height t shadows t px behind it
+    reach = max(6, math.ceil(6 * h.shape[1] / 128))  # heights scale with the scene: so does the shadow
+    for k in _offsets(min(reach, math.ceil(float(h.max())))):  # incidence ~45 deg: height t shadows t px behind
         radar_shadow |= shift(h, 0, k) - k > h + 0.3
     vv = np.where(radar_shadow, vv * 0.08, vv)
     sigma = np.stack([vv, vv * xpol])  # (2, H, W)
