@@ -43,6 +43,8 @@ class DecodeResult:
     cache: object | None  # the KV cache: prompt + every generated token but the last
     finished: list[bool]  # EOS or a stop string ended it (False too where the budget hid the token the model ranked first)
     logprobs: list[list[float]] = field(default_factory=list)  # log p of each generated id (see decode)
+    # per generated id, log of the share of the scored mass the constraint allowed (<= 0; 0 where it scored no more)
+    held: list[list[float]] = field(default_factory=list)
 
 
 def sample_next(logits: torch.Tensor, cfg: GenerationConfig, generator: torch.Generator | None) -> torch.Tensor:
@@ -96,7 +98,8 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     among the tokens the constraint allowed, not only those ``push`` left (the confidence ``rsvlm.model.grammar.shape_scores``
     turns into a score per shape), and those ``constraint.also_scored()`` names (B, V) where it has
     that method (``GrammarConstraint``: EOS where only an owed box hid it, so the box's score holds
-    the model's wish to stop).
+    the model's wish to stop). ``held`` holds, per generated id, the log of the share of that mass the
+    constraint allowed: ``logprobs`` less ``held`` is the id's log-probability among the allowed tokens.
     """
     from transformers import DynamicCache
 
@@ -107,6 +110,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         cache = DynamicCache()
     tokens: list[list[int]] = [[] for _ in range(b)]
     logprobs: list[list[float]] = [[] for _ in range(b)]
+    held: list[list[float]] = [[] for _ in range(b)]
     finished = torch.zeros(b, dtype=torch.bool, device=inputs_embeds.device)
     cut = [False] * b  # the budget hid the token the model ranked first at some step (GrammarConstraint)
     cut_check = getattr(constraint, "cut_by_budget", None)
@@ -139,12 +143,14 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
             choose = torch.where(free, logits, pushed)
         nxt = sample_next(choose, cfg, generator)  # (B,)
         lp = torch.log_softmax(scored, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
+        share = [0.0] * b if extra is None else (logits.logsumexp(-1) - scored.logsumexp(-1)).tolist()  # (B,) <= 0
         for i in range(b):
             if not finished[i]:
                 if cut_check is not None and not cut[i]:  # this step's, before nxt joins the state
                     cut[i] = cut_check(i, raw[i])
                 tokens[i].append(int(nxt[i]))
                 logprobs[i].append(lp[i])
+                held[i].append(min(0.0, share[i]))
         finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)
         if on_step is not None and on_step(tokens):
             finished[:] = True
@@ -157,4 +163,5 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         seq_pos = torch.cat([seq_pos, step_pos], dim=1)
         step_embeds = new_embed
     return DecodeResult(tokens=tokens, cache=cache if cfg.use_cache else None,
-                        finished=[bool(f) and not c for f, c in zip(finished, cut)], logprobs=logprobs)
+                        finished=[bool(f) and not c for f, c in zip(finished, cut)], logprobs=logprobs,
+                        held=held)

@@ -15,8 +15,9 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   ``<bo<|end|>``, nor ``<ref>ship</ref><|end|>``, whose "end" is no word), and EOS follows a stop
   string's start (which ``generate`` drops too) only where it could follow the text before that.
 * An answer that needs a shape (``need_shape``: a ``[ground]`` question, DESIGN.md's "one or more
-  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one; its owed box is scored
-  as if it were not owed (``GrammarConstraint.also_scored``), so its score holds the wish to stop.
+  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one; its owed box's score holds
+  the wish to stop: the share of the model's mass the hold kept from ending, counted once in full
+  (``GrammarConstraint.also_scored``, ``DecodeResult.held``, ``shape_scores``).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -68,12 +69,15 @@ BUDGET_REACH = max(OPEN_COST.values())  # with this many tokens left or more, th
 RUN_KEEP = 64  # text tokens kept to find a stop string begun in them: 16 characters at 4 bytes a token
 
 
-def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
+def shape_scores(pieces: list[str], logprobs: list[float], held: list[float] | None = None) -> list[float]:
     """A confidence in (0, 1] for each shape an answer closes, in answer order: the geometric-mean
     probability of its tokens from just after the previous shape's closing tag through its own
-    (the choice to write another object at all, its ``<ref>`` label, its locations). ``pieces``
-    are the generated tokens as strings, ``logprobs`` their log-probabilities
-    (``DecodeResult.logprobs``). A shape left open at the end gets none.
+    (the choice to write another object at all, its ``<ref>`` label, its locations), times the share
+    an owed box kept from the answer's end at each of those steps (``held``, ``DecodeResult.held``:
+    the model's wish to stop counts once, in full, not diluted by the mean over the box's tokens).
+    ``pieces`` are the generated tokens as strings, ``logprobs`` their log-probabilities
+    (``DecodeResult.logprobs``, the held share included; without ``held`` it is averaged in as one
+    token's). A shape left open at the end gets none.
 
     Cannot: tell a right box from a confidently wrong one; it is the model's own belief, which
     detection AP uses to rank, not a calibrated probability (a model trained with Gaussian
@@ -81,11 +85,12 @@ def shape_scores(pieces: list[str], logprobs: list[float]) -> list[float]:
     scores run low). A ``<poly>`` that ``geometry.decode`` makes the previous one's
     hole has a score of its own, so scores and decoded objects then differ in number."""
     closes = {f"</{k}>" for k in SHAPE_KINDS}
+    held = [0.0] * len(logprobs) if held is None else held
     out, start = [], 0
     for i, piece in enumerate(pieces):
         if piece in closes:
-            span = logprobs[start:i + 1]
-            out.append(math.exp(sum(span) / len(span)))
+            span, share = logprobs[start:i + 1], sum(held[start:i + 1])
+            out.append(math.exp((sum(span) - share) / len(span) + share))
             start = i + 1
     return out
 
@@ -324,8 +329,8 @@ class GrammarConstraint:
         """(B, V) bool: the tokens, beyond those the last call allowed, that ``decode``'s log-probabilities
         count (those only an owed box hides: EOS, and text that would end the answer or fill the room
         the box needs; not the other shapes' tags, which no [ground] answer writes), or None where there
-        are none. So the owed box's score holds the model's wish to stop: its tokens are scored as if it
-        were not owed, as a pushed object's are without the push."""
+        are none. So the owed box's score holds the model's wish to stop: ``decode`` gives the share of the
+        mass the hold left (``DecodeResult.held``), which ``shape_scores`` multiplies in once."""
         if all(o is None for o in self.owed):
             return None
         return torch.stack([torch.zeros_like(a) if o is None else o for o, a in zip(self.owed, self.allowed_now)])

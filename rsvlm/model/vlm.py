@@ -275,7 +275,8 @@ class RSVLM(nn.Module):
             self.warn_past_context(max(lengths))
         tokens = [streamer.strip(t) for t in res.tokens]
         logprobs = [lp[:len(t)] for lp, t in zip(res.logprobs, tokens)]
-        scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp) for t, lp in zip(tokens, logprobs)]
+        scores = [shape_scores(self.tokenizer.convert_ids_to_tokens(t), lp, h[:len(t)])
+                  for t, lp, h in zip(tokens, logprobs, res.held)]
         return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished, past)
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,

@@ -1,0 +1,46 @@
+"""Rough edges of the decoding grammar (tour 58): an owed box's wish to stop counted once in its score."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from test_grammar_tour56 import allowed_after
+from test_grammar_tour57 import fixed_decode, tok  # noqa: F401  (tok: the module's fixture)
+
+# ---------------------------------------------------------------- 1. the owed box's score
+
+
+def test_an_owed_boxs_wish_to_stop_counts_once_in_its_score(tok):  # noqa: F811
+    """The EOS share that scores an owed box entered the geometric mean as one token's probability, so
+    over a box's six tokens a model 99% sure it should stop lost only its sixth root (0.46), its forced
+    box ranked near boxes it chose. ``decode`` now gives each token's held share, which
+    ``shape_scores`` multiplies in once, in full."""
+    from rsvlm.model.grammar import shape_scores
+
+    eos = tok.eos_token_id
+    bias = {"EOS": 10.0, "<box>": 2.0, "<loc_5>": 3.0, "</box>": 1.0}
+    out, row = fixed_decode(tok, bias, 30, need_shape=True)
+    pieces = tok.convert_ids_to_tokens(out.tokens[0])
+    assert pieces[:6] == ["<box>", "<loc_5>", "<loc_5>", "<loc_5>", "<loc_5>", "</box>"]
+    allowed = allowed_after(tok, [], need_shape=True)  # (V,) the first step's: no EOS
+    with_eos = row.masked_fill(~allowed, -math.inf)
+    with_eos[eos] = row[eos]
+    share = (torch.logsumexp(row.masked_fill(~allowed, -math.inf), -1) - torch.logsumexp(with_eos, -1)).item()
+    assert out.held[0][0] == pytest.approx(share, abs=1e-5) and share < -3  # the model wanted to stop
+    assert out.held[0][1:] == [0.0] * (len(pieces) - 1)  # nothing held once the box is open, nor after it
+    lp = out.logprobs[0]
+    (score,) = shape_scores(pieces, lp, out.held[0])
+    assert score == pytest.approx(math.exp((sum(lp[:6]) - share) / 6 + share), rel=1e-6)
+    (diluted,) = shape_scores(pieces, lp)  # without held, as before: the share averaged over six tokens
+    assert score == pytest.approx(diluted * math.exp(share * 5 / 6), rel=1e-6) and score < 0.05 * diluted
+
+
+def test_a_box_nothing_held_scores_as_before(tok):  # noqa: F811
+    from rsvlm.model.grammar import shape_scores
+
+    out, _ = fixed_decode(tok, {"EOS": -9.0, "<box>": 2.0, "<loc_5>": 3.0, "</box>": 1.0}, 12)
+    pieces = tok.convert_ids_to_tokens(out.tokens[0])
+    assert out.held[0] == [0.0] * len(pieces)
+    assert shape_scores(pieces, out.logprobs[0], out.held[0]) == shape_scores(pieces, out.logprobs[0])
