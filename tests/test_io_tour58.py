@@ -89,3 +89,52 @@ def test_one_percentile_range_rule_serves_the_reader_and_the_overlay(monkeypatch
     assert stretch == [[6.5, 7.5]] * 2 and flat == {0: 7.0, 1: 7.0} and len(calls) == 2
     rgb = vis.to_display_rgb(_img(np.full((3, 4, 4), 0.25), "msi", ["B04", "B03", "B02"]))
     assert (rgb == 64).all() and len(calls) == 3  # 0.25 as it is, one call for the three bands
+
+
+def _iq(n=2, side=32):
+    """The I and Q parts (n, side, side) int16 each of speckled complex SAR, and its amplitude in dB."""
+    rng = np.random.default_rng(0)
+    amp, phase = rng.rayleigh(300, (n, side, side)), rng.uniform(-np.pi, np.pi, (n, side, side))
+    i, q = (amp * np.cos(phase)).astype(np.int16), (amp * np.sin(phase)).astype(np.int16)
+    return i, q
+
+
+def test_an_slc_s_i_and_q_bands_are_read_as_one_complex_band_by_their_names(tmp_path):
+    """SNAP's export of a Sentinel-1 SLC (bands i_IW1_VV, q_IW1_VV, Intensity_IW1_VV) was read as three
+    unrelated sar bands: the dB of |I| and of |Q| beside each other, as two polarisations."""
+    from rsvlm.io import ReadConfig, read_image
+
+    i, q = _iq()
+    ref = read_image(_tif(tmp_path / "c.tif", (i[0] + 1j * q[0]).astype(np.complex64)))  # a CInt16-like SLC
+    three = np.stack([i[0], q[0], np.hypot(i[0], q[0]).astype(np.int16)])
+    snap = _tif(tmp_path / "snap.tif", three)
+    import rasterio
+
+    with rasterio.open(snap, "r+") as ds:
+        ds.descriptions = ("i_IW1_VV", "q_IW1_VV", "Intensity_IW1_VV")
+    img = read_image(snap)
+    assert img.modality == "sar" and img.bands == ["VV"] and img.data.shape == (1, 32, 32)
+    np.testing.assert_allclose(img.data, ref.data, atol=1e-6)
+    assert any("i_IW1_VV + q_IW1_VV read as 1 complex band" in n for n in img.notes)
+    assert any("Intensity_IW1_VV derived from them left out" in n for n in img.notes)
+    files = read_image([_tif(tmp_path / "i_VV.tif", i[:1]), _tif(tmp_path / "q_VV.tif", q[:1])])  # one part a file
+    assert files.bands == ["VV"] and np.allclose(files.data, ref.data, atol=1e-6)
+    with pytest.raises(ValueError, match=r"snap\.tif: ReadConfig\.sar_iq reads bands as I/Q pairs, but .* 3 band"):
+        read_image(snap, scaling=ReadConfig(sar_iq=True))
+
+
+def test_unnamed_bands_that_look_like_i_and_q_are_said_so_and_sar_iq_pairs_them(tmp_path):
+    """Two unnamed int16 bands holding I and Q read as a dual-polarisation pair without a word."""
+    from rsvlm.io import ReadConfig, read_image
+
+    i, q = _iq()
+    path = _tif(tmp_path / "iq.tif", np.stack([i[0], q[0]]))
+    plain = read_image(path)
+    assert plain.data.shape == (2, 32, 32) and any("as the I and Q parts of complex SLC data do" in n
+                                                    for n in plain.notes)
+    paired = read_image(path, scaling=ReadConfig(sar_iq=True))
+    assert paired.data.shape == (1, 32, 32) and paired.modality == "sar"
+    amp = _tif(tmp_path / "amp.tif", np.abs(np.stack([i[0], q[0]])).astype(np.uint16) + 1)  # amplitude: no note
+    assert not any("I and Q" in n for n in read_image(amp).notes)
+    with pytest.raises(ValueError, match=r"sar_iq reads I/Q bands as complex sar, not msi"):
+        read_image(path, "msi", scaling=ReadConfig(sar_iq=True))

@@ -8,7 +8,8 @@
 
 Scaling (``ReadConfig``): optical/ir uint8 /255, other dtypes stretched between percentiles;
 msi reflectance (uint16 DN / 10000; float values as they are, or as DN where their 98th
-percentile passes 2); sar amplitude → dB → stretched to [0, 1]. The stretch is
+percentile passes 2); sar amplitude → dB → stretched to [0, 1], complex SAR (and an SLC's I and Q
+parts stored as bands, ``iq.py``) by its amplitude. The stretch is
 computed once per scene from a decimated read, so every window of a scene is scaled alike.
 What GDAL or tifffile log about a damaged file while reading it ("TIFFReadDirectory: Bogus
 StripByteCounts field", "invalid page offset") becomes one of the image's ``notes``.
@@ -30,6 +31,7 @@ from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, sentinel2_alone
 from rsvlm.io.georef import shift_gcps, shift_transform
+from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.sources import (
     ImageReadError,
     check_image_path,
@@ -108,6 +110,7 @@ class SceneReader:
         with library_messages() as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
             self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
             try:
+                self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._resolve(modality, bands)
             except BaseException:
                 self.src.close()
@@ -220,6 +223,7 @@ class SceneReader:
         if float_sar or int_sar:  # dB read as amplitude had its contrast turned over (water bright)
             db, p2 = (sc.sar_in_db if float_sar else sc.sar_dn_in_db)(raw, valid)  # a sigma0 export, int16 dB × 100
             self.cfg.sar_input = "db" if db else "amplitude" if float_sar else None
+            self.notes += [note] if (note := iq_note(raw, valid, self.bands)) else []  # I/Q by values alone
         if (self.cfg.sar_input == "db" and modality == "sar" and len(declared) == 1 and declared[0][1] == 0
                 and self.cfg.sar_db_scale in (None, declared[0][0])):
             self.cfg.sar_db_scale, declared = declared[0][0], []  # the file's own dB × k: GDAL scale 0.01
@@ -293,7 +297,7 @@ class SceneReader:
             self.notes.append(f"{' / '.join(dict.fromkeys(missions))} band{plural} {', '.join(nums)} "
                               f"named {', '.join(names)}")
             return list(names)
-        if len(self.paths) > 1:
+        if len(self.paths) == self.src.count > 1:  # one band a file (not I and Q files read as one complex band)
             return [band_name_from_file(p) for p in self.paths]
         if self.s2_band and self.modality == "msi":
             return [self.s2_band]

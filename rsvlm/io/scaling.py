@@ -34,6 +34,7 @@ class ReadConfig:
     msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
     msi_float_dn: bool | None = None  # float msi holds DN (scaled as integers are), not reflectance; None: from its values
     sar_input: str | None = None  # real sar: "amplitude" (20·log10), "intensity" (10·log10) or "db" (as is); None: from its values
+    sar_iq: bool | None = None  # real sar bands 1+2, 3+4 … are the I and Q parts of complex data; None: from band names (iq.py)
     sar_db_scale: float | None = None  # sar holding dB × k (int16 dB × 100: 0.01): dB = value × sar_db_scale; None: the file's GDAL scale, else 1
     sar_db_range: list[float] | None = None  # fixed [min, max] dB; None → percentiles of the scene
     ir_kelvin: list[float] | None = None  # ir DN (or float radiance) → kelvin: [gain, offset] or [gain, offset, K1, K2]

@@ -1,0 +1,134 @@
+"""Complex SAR stored as separate real bands: the I (in-phase, real) and Q (quadrature, imaginary)
+parts of a Sentinel-1 SLC as SNAP and other tools export them (``i_IW1_VV``, ``q_IW1_VV``;
+``VV_real``, ``VV_imag``), one file or one file per part.
+
+``as_complex`` puts each I/Q pair back together as one complex band (``ComplexPairs``), which the
+reader turns into amplitude in dB as it does a CInt16 SLC; the pairs come from the band names (or
+the file names, one band a file), or from ``ReadConfig.sar_iq=True`` (bands 1 and 2, 3 and 4 … are
+I and Q). Without either, ``iq_note`` says where real SAR bands look like I and Q by their values
+(centred on 0, half negative), which as separate bands read as two unrelated amplitudes.
+
+Cannot: deburst or merge sub-swaths, calibrate, or use the phase (only the amplitude is read).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["iq_pairs", "as_complex", "ComplexPairs", "iq_note"]
+
+_POL = r"(?P<pol>[hv][hv])"
+# (part, pol) from a band's name: i_VV, q_IW1_VV, I_VV, VV_real, real_VV, Imaginary, VV_i …
+_PART = re.compile(rf"(?:(?P<p1>i|q|re|im|real|imag|imaginary)(?:[_\-.]\w*?)??(?:[_\-.]{_POL})?"
+                   rf"|{_POL.replace('pol', 'pol2')}[_\-.](?:\w+?[_\-.])?(?P<p2>i|q|re|im|real|imag|imaginary))",
+                   re.IGNORECASE)
+_DERIVED = re.compile(r"(intensity|amplitude|sigma0|beta0|gamma0)(?:[_\-.]\w*)?", re.IGNORECASE)
+
+
+def _part(name: str | None) -> tuple[str, str] | None:
+    """("i" or "q", polarisation or "") a band name says, else None."""
+    m = _PART.fullmatch(name or "")
+    if m is None:
+        return None
+    part = (m["p1"] or m["p2"]).lower()
+    return "i" if part in ("i", "re", "real") else "q", (m["pol"] or m["pol2"] or "").upper()
+
+
+def iq_pairs(names: list[str | None]) -> tuple[list[tuple[int, int, str]], list[int]] | None:
+    """([(I band, Q band, polarisation or "")], bands left out) where ``names`` name I and Q parts
+    that pair up by polarisation, every other band being one derived from them (``Intensity_VV``,
+    which SNAP adds); None where they do not (no I/Q names, an unpaired part, another band)."""
+    parts = [_part(n) for n in names]
+    if not any(parts):
+        return None
+    found: dict[str, dict[str, int]] = {}
+    for k, p in enumerate(parts):
+        if p is not None and p[0] in found.setdefault(p[1], {}):
+            return None  # two I bands of one polarisation
+        if p is not None:
+            found[p[1]][p[0]] = k
+    if any(set(f) != {"i", "q"} for f in found.values()):
+        return None
+    other = [k for k, p in enumerate(parts) if p is None]
+    if not all(_DERIVED.fullmatch(names[k] or "") for k in other):
+        return None
+    return [(f["i"], f["q"], pol) for pol, f in found.items()], other
+
+
+class ComplexPairs:
+    """A source (``sources.py``) whose I/Q band pairs read as one complex64 band each (C, H, W)."""
+
+    def __init__(self, src, pairs: list[tuple[int, int, str]], notes: list[str]):
+        self.src, self.pairs = src, pairs
+        self.paths, self.width, self.height = src.paths, src.width, src.height
+        self.count, self.dtype = len(pairs), "complex64"
+        self.crs, self.transform, self.gcps = src.crs, src.transform, src.gcps
+        self.descriptions = [pol or None for _, _, pol in pairs]
+        self.colour_names = [None] * self.count
+        self.alpha_index, self.declares_nodata = None, src.declares_nodata
+        self.notes = [*src.notes, *notes]
+
+    def _complex(self, read, indexes: list[int], nodata):
+        parts = [k for i in indexes for k in self.pairs[i][:2]]  # I, Q, I, Q …
+        raw, valid = read(parts, nodata)  # (2C, h, w)
+        out = raw[0::2].astype(np.float32) + 1j * raw[1::2].astype(np.float32)  # (C, h, w)
+        return out.astype(np.complex64), valid
+
+    def read(self, window, indexes: list[int], nodata):
+        return self._complex(lambda parts, nd: self.src.read(window, parts, nd), indexes, nodata)
+
+    def read_decimated(self, max_side: int, indexes: list[int], nodata):
+        return self._complex(lambda parts, nd: self.src.read_decimated(max_side, parts, nd), indexes, nodata)
+
+    def close(self):
+        self.src.close()
+
+
+def as_complex(src, paths: list[Path], sar_iq: bool | None, modality: str | None, name: str):
+    """``src`` with its I/Q pairs as complex bands (``ComplexPairs``) where ``sar_iq`` says so, or (None)
+    the band names (descriptions, or file names, one band a file) do and ``modality`` is sar or not
+    given; else ``src`` itself. ValueError naming ``name`` where ``sar_iq`` meets bands that do not pair."""
+    if sar_iq is False or modality not in (None, "sar") or np.dtype(src.dtype).kind not in "uif":
+        if sar_iq and modality not in (None, "sar"):
+            raise ValueError(f"{name}: ReadConfig.sar_iq reads I/Q bands as complex sar, not {modality}")
+        return src
+    one_a_file = len(paths) > 1 and len(paths) == src.count
+    names = [p.stem for p in paths] if one_a_file else list(src.descriptions)
+    found = iq_pairs(names) if sar_iq is None else None
+    if sar_iq:
+        if src.count % 2 or src.alpha_index is not None:
+            raise ValueError(f"{name}: ReadConfig.sar_iq reads bands as I/Q pairs, but the file has {src.count} "
+                             "band(s)" + (" with alpha" if src.alpha_index is not None else ""))
+        pols = [(_part(names[k]) or ("", ""))[1] for k in range(0, src.count, 2)]
+        found = [(k, k + 1, pol) for k, pol in zip(range(0, src.count, 2), pols)], []
+    if found is None:
+        return src
+    pairs, left = found
+    told = ", ".join(f"{names[i] or f'b{i + 1}'} + {names[q] or f'b{q + 1}'}" for i, q, _ in pairs)
+    why = "ReadConfig.sar_iq" if sar_iq else "their names"
+    notes = [f"I/Q bands of complex SAR (by {why}): {told} read as {len(pairs)} complex band(s), amplitude in dB"]
+    if left:
+        notes.append(f"band(s) {', '.join(str(names[k]) for k in left)} derived from them left out")
+    return ComplexPairs(src, pairs, notes)
+
+
+def iq_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str]) -> str | None:
+    """A note where real sar ``raw`` (C, h, w) of an even number of bands holds values as the I and Q
+    parts of complex data do (each band centred on 0, 30-70 % negative; amplitude is never negative,
+    dB mostly), read as separate bands; None otherwise."""
+    if len(raw) % 2 or raw.dtype.kind not in "if":
+        return None
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
+    v = v[:, np.isfinite(v).all(axis=0)]
+    if v.shape[1] < 16:
+        return None
+    for band in v:
+        p2, p50, p98 = np.percentile(band, [2, 50, 98])
+        if not (0.3 <= (band < 0).mean() <= 0.7 and abs(p50) <= 0.05 * (p98 - p2)):
+            return None
+    return (f"bands {', '.join(bands)} hold values centred on 0, half of them negative, as the I and Q parts of "
+            f"complex SLC data do: read as {len(bands)} separate bands; if they are I/Q, ReadConfig.sar_iq=True "
+            "reads each pair as one complex band (its amplitude in dB)")
