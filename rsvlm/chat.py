@@ -130,8 +130,8 @@ class ChatREPL:
             img = self.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
             draw_overlay(img, self.last["objects"], args[0], title=self.last["question"],
                          object_scale=img.width / inf.scene_wh(img)[0])
-        except (OSError, ValueError) as e:  # a folder, no image extension, no permission: the session goes on
-            self.say(f"error: /vis {args[0]}: {e}")
+        except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
+            self.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return
         self.say(f"wrote {args[0]}")
 
@@ -149,7 +149,7 @@ class ChatREPL:
             Path(args[0]).parent.mkdir(parents=True, exist_ok=True)
             Path(args[0]).write_text(json.dumps(fc))
         except OSError as e:
-            self.say(f"error: /geojson {args[0]}: {e}")
+            self.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
             return
         self.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.last['objects'])})")
 
@@ -170,6 +170,14 @@ class ChatREPL:
         inputs = {Path(f).resolve() for im in self.images for f in im.path.split(", ")}
         if Path(args[0]).resolve() in inputs:
             self.say(f"error: {args[0]} is a loaded image: it would be overwritten")
+            return False
+        cmd, out = usage.split()[0], Path(args[0])
+        if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"
+            self.say(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
+                     f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
+            return False
+        if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
+            self.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
             return False
         return True
 
@@ -354,6 +362,15 @@ class ChatREPL:
             return True
         self.ask(line)
         return True
+
+
+def why(e: Exception, path: str) -> str:
+    """The reason of an error writing ``path``, for a line that names it already: an OSError's
+    ``strerror`` ("Permission denied", and the file it is about where that is another, e.g. a parent
+    that is a file), not "[Errno 13] Permission denied: 'out.png'" after the path again."""
+    if not isinstance(e, OSError) or not e.strerror:
+        return str(e)
+    return e.strerror + (f": {e.filename}" if e.filename is not None and str(e.filename) != path else "")
 
 
 def main(args) -> int:

@@ -1,0 +1,45 @@
+"""``rsvlm chat`` toured as a demanding analyst uses it: write commands given a folder or a path under a
+file, an unwritable overlay, a question past the context, and the mirror views counted only where shown."""
+
+import pytest
+from test_predict_edges import chat_repl
+
+
+def repl_with_answer(ckpt, geotiff):
+    """A chat on the tiny checkpoint about ``geotiff`` whose last answer holds one box."""
+    from rsvlm import geometry
+    from rsvlm import inference as inf
+
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]}], 96, 64)
+    repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
+    return repl, out
+
+
+def test_a_write_command_given_a_folder_says_so_and_names_a_file_in_it(ckpt, geotiff, tmp_path):
+    repl, out = repl_with_answer(ckpt, geotiff)
+    assert repl.handle(f"/vis {tmp_path}") and repl.handle(f"/geojson {tmp_path}")
+    said = out.getvalue()  # was "unknown image extension '(none)'" and "[Errno 21] Is a directory"
+    assert f"error: /vis {tmp_path}: a folder; give a file name, e.g. {tmp_path / 'overlay.png'}" in said
+    assert f"error: /geojson {tmp_path}: a folder; give a file name, e.g. {tmp_path / 'answer.geojson'}" in said
+    assert "extension" not in said and "Errno" not in said and not list(tmp_path.iterdir())
+
+
+def test_a_write_command_under_a_file_or_refused_by_the_system_says_why_once(ckpt, geotiff, tmp_path, monkeypatch):
+    import rsvlm.io
+
+    repl, out = repl_with_answer(ckpt, geotiff)
+    (tmp_path / "notes.txt").write_text("x")
+    for cmd in ("/vis", "/geojson"):  # was "[Errno 17] File exists: '…/notes.txt'"
+        assert repl.handle(f"{cmd} {tmp_path / 'notes.txt' / 'sub' / 'out.png'}")
+        assert f"error: {cmd} {tmp_path / 'notes.txt' / 'sub' / 'out.png'}: {tmp_path / 'notes.txt'} is a file, " \
+               "not a folder\n" in out.getvalue()
+
+    def refused(img, objects, path, **kw):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(rsvlm.io, "draw_overlay", refused)
+    png = tmp_path / "overlay.png"
+    assert repl.handle(f"/vis {png}")  # was "error: /vis P: [Errno 13] Permission denied: 'P'", the path twice
+    assert out.getvalue().endswith(f"error: /vis {png}: Permission denied\n")
