@@ -107,3 +107,26 @@ def test_cut_detection_answers_are_reported(synth_dir, tmp_path, capsys):
     cut = sum(r["meta"]["subtask"].endswith("_cut") for r in recs)
     assert cut > 0 and json.loads((d / "stats.json").read_text())["det_cut"] == cut
     assert f"cut       {cut} [det] answers" in capsys.readouterr().out  # the printed table said nothing of them
+
+
+def _pop_modality(s: dict) -> None:
+    for f in s["frames"]:
+        f["images"]["rgb"] = f["images"].pop("optical")
+
+
+@pytest.mark.parametrize("edit, words", [  # each was a KeyError traceback
+    (lambda s: s["bands"].pop("optical"), "modality 'optical': not one of"),
+    (_pop_modality, "modality 'rgb': not one of"),
+    (lambda s: s.update({"change_mask": ""}), "'pair' does not agree"),
+])
+def test_rebuild_names_a_scene_whose_images_or_pair_do_not_fit(synth_dir, tmp_path, capsys, edit, words):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")
+    path = next(p for p in sorted((d / "scenes").glob("*.json")) if json.loads(p.read_text())["pair"])
+    scene = json.loads(path.read_text())
+    edit(scene)
+    path.write_text(json.dumps(scene))
+    assert main(["--dir", str(d), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and words in err

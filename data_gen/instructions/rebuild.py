@@ -25,6 +25,7 @@ from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.classes import OBJECT_CLASSES
+from rsvlm.tokens import MODALITIES
 
 
 def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True) -> dict:
@@ -124,6 +125,13 @@ def _check_scene(scene, path: Path) -> None:
                     return f"frames[{i}].objects[{j}] {why}"
                 if not isinstance(o["attributes"], dict) or {"size", "colour", "orientation"} - set(o["attributes"]):
                     return f"frames[{i}].objects[{j}].attributes lacks size, colour or orientation"
+        if bool(scene["pair"]) != (len(scene["frames"]) == 2) or bool(scene["pair"]) != bool(scene["change_mask"]):
+            return "'pair' does not agree with the number of frames (2 for a pair) or with 'change_mask'"
+        mods = [sorted(f["images"]) if isinstance(f["images"], dict) else None for f in scene["frames"]]
+        if not mods[0] or any(m != mods[0] for m in mods):
+            return "'images' of the frames are not the same {modality: path} mapping"
+        if bad := [m for m in mods[0] if m not in MODALITIES or m not in scene["bands"]]:
+            return f"images of modality {bad[0]!r}: not one of {', '.join(MODALITIES)}, or no 'bands' entry for it"
         for j, c in enumerate(scene["changes"] if isinstance(scene["changes"], list) else [None]):
             if why := _object_problem(c, ("type", "class", "id")):
                 return f"changes[{j}] {why}"
