@@ -138,3 +138,16 @@ def test_unnamed_bands_that_look_like_i_and_q_are_said_so_and_sar_iq_pairs_them(
     assert not any("I and Q" in n for n in read_image(amp).notes)
     with pytest.raises(ValueError, match=r"sar_iq reads I/Q bands as complex sar, not msi"):
         read_image(path, "msi", scaling=ReadConfig(sar_iq=True))
+
+
+def test_a_fractional_window_is_refused_and_a_flat_band_note_reads_well(tmp_path):
+    """A window (0.5, 0, 4, 4) was read as (0, 0, 4, 4) unsaid; a band of one value in [0, 1] was
+    "read as as it is"."""
+    from rsvlm.io import read_image
+
+    path = _tif(tmp_path / "a.tif", np.random.default_rng(0).integers(0, 4000, (4, 8, 8)).astype(np.uint16))
+    with pytest.raises(ValueError, match=r"a\.tif: window \(0\.5, 0, 4, 4\) .* must be 4 whole pixel numbers"):
+        read_image(path, window=(0.5, 0, 4, 4))
+    assert read_image(path, window=(np.int64(2), 2.0, 4, 4)).data.shape == (4, 4, 4)
+    flat = read_image(_tif(tmp_path / "f.tif", np.ones((1, 4, 4), np.float32)), "ir")
+    assert any(n.endswith("nothing to stretch, read as it is (in [0, 1])") for n in flat.notes), flat.notes

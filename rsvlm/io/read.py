@@ -339,6 +339,8 @@ class SceneReader:
         if window is None:
             window = (0, 0, W, H)
         x0, y0, w, h = (int(v) for v in window)
+        if [x0, y0, w, h] != list(window):  # (0.5, 0, 4, 4) was read as (0, 0, 4, 4) unsaid
+            raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) must be 4 whole pixel numbers")
         if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
         with library_messages() as heard:

@@ -271,8 +271,9 @@ def flat_note(bands: list[str], flat: dict[int, float], unit: str) -> str:
     """The note for bands of one value (``compute_stretch``'s ``flat``)."""
     told = ", ".join(f"{bands[i]} {v:.4g}" for i, v in flat.items())
     kept = [flat_range(v, unit == "raw") == [0.0, 1.0] for v in flat.values()]
-    how = "as it is (in [0, 1])" if all(kept) else "mid-grey (0.5)" if not any(kept) else "mid-grey, or as it is in [0, 1]"
-    return f"band{'s' * (len(flat) > 1)} of one value throughout ({told}): nothing to stretch, read as {how}"
+    how = ("as it is (in [0, 1])" if all(kept) else "as mid-grey (0.5)" if not any(kept)
+           else "as mid-grey, or as it is in [0, 1]")
+    return f"band{'s' * (len(flat) > 1)} of one value throughout ({told}): nothing to stretch, read {how}"
 
 
 def compute_stretch(values: np.ndarray, valid: np.ndarray | None, cfg: ReadConfig, unit: str
