@@ -411,14 +411,24 @@ def at_least_one(v: str) -> int:
 
 
 def out_dir(path: str | Path) -> None:
-    """Create the folder of an ``--out`` file; ScoreError naming it when that cannot be done or
-    ``path`` is a folder."""
+    """Create the folder of an ``--out`` file and check that a file can be written in it; ScoreError
+    naming it when that cannot be done or ``path`` is a folder: before the scoring, not after it."""
+    import tempfile
+
+    parent = Path(path).parent
     if Path(path).is_dir():
         raise ScoreError(f"--out {path} is a folder; give a file name")
+    if file := next((p for p in [parent, *parent.parents] if p.exists() and not p.is_dir()), None):
+        raise ScoreError(f"--out {path}: cannot create its folder: {file} is a file")  # was "File exists: FILE": a folder?
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ScoreError(f"--out {path}: cannot create its folder ({e.strerror}: {e.filename})") from e
+    try:  # a folder it may not write in: found after the scoring, naming a temp file
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise ScoreError(f"--out {path}: cannot write a file in {parent} ({e.strerror})") from e
 
 
 def main_guard(fn: Callable[[], Any]) -> None:

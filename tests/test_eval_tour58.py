@@ -111,3 +111,22 @@ def test_a_row_answered_before_tags_were_put_as_learnt_is_asked_again(ckpt, tmp_
     assert rows["plain"]["answer"] == "old"  # asked the same then and now: kept
     assert rows["loud"]["answer"] != "old"  # was kept: the answer to "[CLS]What scene?" read as plain text
     assert "1 record(s) ask otherwise than when they were answered" in capsys.readouterr().err
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_scoring(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from eval import classification, common
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record("a", "cls", "[cls] What scene?", "lake")])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
+    with pytest.raises(common.ScoreError, match=r"cannot create its folder: .*gt.jsonl is a file"):  # was "Not a directory"
+        classification.main(["--gt", gt, "--pred", pred, "--out", f"{gt}/scores/s.json"])
+
+    def denied(*a, **k):  # a folder the user may not write in (root writes in any, so it is played here)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied)
+    with pytest.raises(common.ScoreError, match=r"cannot write a file in .* \(Permission denied\)"):
+        classification.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "s.json")])
+    assert "modality" not in capsys.readouterr().out  # was found after scoring, naming a temp file
