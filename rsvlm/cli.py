@@ -51,6 +51,21 @@ def _number(low: float, high: float = float("inf")):
     return parse
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose "invalid choice" error suggests the nearest choice (``rsvlm predcit``,
+    ``--task detect``): Python 3.14's ``suggest_on_error``, for the Pythons before it."""
+
+    def error(self, message: str):
+        import difflib
+
+        if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
+            choices = re.findall(r"'([^']*)'", m.group(3))
+            if near := difflib.get_close_matches(m.group(2), choices, n=1, cutoff=0.5):
+                message = f"argument {m.group(1)}: invalid choice: {m.group(2)!r}, maybe {near[0]!r}? " \
+                          f"(choose from {m.group(3)})"
+        super().error(message)
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the bundled default model)")
     q = p.add_mutually_exclusive_group()
@@ -104,11 +119,15 @@ def _detection_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    from rsvlm import __version__
+
+    ap = Parser(
         prog="rsvlm",
         description="Chat with optical, SAR, infrared and multispectral imagery; train and evaluate the model.",
     )
+    ap.add_argument("--version", action="version", version=f"rsvlm {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    ap.commands = sub.choices  # name -> its parser: ``main`` reports stray arguments with its usage
 
     p = sub.add_parser("chat", help="interactive chat about one image or an image pair",
                        description="Chat about one image or a bi-temporal pair (two --image, before and after), "
@@ -142,12 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=True)
     p.add_argument("--task", type=str.lower, choices=TASK_CHOICES, required=True,
                    help="the task tag the question opens with, any case; its standard question unless --prompt")
-    p.add_argument("--prompt", help="the question (default: a standard question for the task)")
+    p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task)")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
-    p.add_argument("--out", help="write the result as JSON here")
-    p.add_argument("--geojson", help="write parsed objects as GeoJSON (in the image's CRS) here")
-    p.add_argument("--vis", help="write an overlay PNG here")
+    p.add_argument("--out", metavar="FILE", help="write the result as JSON here (result.json)")
+    p.add_argument("--geojson", metavar="FILE", help="write parsed objects as GeoJSON (in the image's CRS) here")
+    p.add_argument("--vis", metavar="FILE", help="write an overlay image here (out.png)")
     p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
                    help="drop objects the model scores below this (its confidence; see docs/cli.md)")
     _detection_args(p)
@@ -171,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "YAML: max_steps=200 optim.lr=1e-4 model.llm.name_or_path=/models/qwen "
                               "data.extra=[] ckpt.resume=auto overwrite=true (--max_steps=200, --max_steps 200 and "
                               "--overwrite, as Hugging Face's Trainer takes them, are read the same)")
-    p.add_argument("--config", required=True, help="the recipe, e.g. configs/train/sft_tiny.yaml")
+    p.add_argument("--config", required=True, metavar="YAML", help="the recipe, e.g. configs/train/sft_tiny.yaml")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="recipe keys to change (below)")
     p.set_defaults(handler="rsvlm.cli:run_train")
 
@@ -180,11 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "{id, task, answer, …}, for python -m eval.TASK to score; an existing --out is "
                                    "resumed, its answered records kept (docs/eval.md).")
     _model_args(p)
-    p.add_argument("--data", required=True, help="test records (JSONL)")
+    p.add_argument("--data", required=True, metavar="JSONL", help="test records (JSONL)")
     p.add_argument("--image-root", metavar="DIR",
                    help="folder that the records' relative image paths start from (default: the --data file's "
                         "folder), as LLaVA's --image-folder")
-    p.add_argument("--out", required=True, help="predictions JSONL (resumed if it exists)")
+    p.add_argument("--out", required=True, metavar="JSONL", help="predictions JSONL (resumed if it exists)")
     p.add_argument("--batch-size", type=_count(1), default=8, metavar="N",
                    help="records answered per forward pass (default 8); lower it where a batch runs out of memory")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
@@ -305,7 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         from rsvlm.train.flags import flag_overrides
 
         argv = ["train", *flag_overrides(argv[1:])]
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)
+    if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
+        _stray(ap.commands.get(args.command, ap), args.command, extra)
     if not getattr(args, "handler", None):
         ap.print_help()
         return 0
@@ -328,6 +349,21 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         finally:
             lines.summary()
+
+
+def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str]) -> None:
+    """A usage error for arguments no option takes; where they are files after ``--image`` (a shell glob,
+    ``--image a.tif b.tif``), say that each takes its own ``--image`` and how to answer many."""
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    files = [a for a in extra if not a.startswith("-") and Path(a).exists()]
+    if command in ("predict", "chat") and files:
+        message += (f" ({len(files)} path(s): each image takes its own --image, --image BEFORE --image AFTER for a "
+                    "change pair, band files comma-separated in one; "
+                    + ("a chat is about one image or a pair" if command == "chat" else
+                       "predict answers one image or pair a run: for many, run it once per file "
+                       "(for f in *.tif; do rsvlm predict --image \"$f\" … --out \"$f.json\"; done) or answer "
+                       "a JSONL of records with rsvlm eval") + ")")
+    parser.error(message)
 
 
 def _run(args) -> int:

@@ -97,3 +97,46 @@ def test_the_tta_docs_have_a_page_of_their_own_that_the_cli_docs_and_readme_link
         for target in re.findall(r"\]\(([^)#:]+\.md)", text) + re.findall(r"\bdocs/[\w-]+\.md", text):
             where = docs.parent / target if target.startswith("docs/") else base / target
             assert where.is_file(), f"{name} names {target}, which is not there"
+
+
+def test_version_is_printed(capsys):
+    from rsvlm import __version__
+    from rsvlm.cli import main
+
+    with pytest.raises(SystemExit) as e:  # was "unrecognized arguments: --version"
+        main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out == f"rsvlm {__version__}\n"
+
+
+@pytest.mark.parametrize("argv, want", [
+    (["predcit"], "argument COMMAND: invalid choice: 'predcit', maybe 'predict'?"),
+    (["predict", "--image", "a.tif", "--task", "detect"], "invalid choice: 'detect', maybe 'det'?"),
+    (["eval", "--data", "d", "--out", "o", "--tta", "dihedal"], "invalid choice: 'dihedal', maybe 'dihedral'?"),
+])
+def test_a_typo_in_a_word_choice_is_answered_with_the_nearest(argv, want, capsys):
+    from rsvlm.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2 and want in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["xyz"])
+    assert "maybe" not in capsys.readouterr().err  # nothing near
+
+
+def test_a_shell_glob_after_image_is_said_with_predicts_usage_and_how_to_answer_many(tmp_path, capsys):
+    """``rsvlm predict --image *.png`` said "usage: rsvlm [-h] COMMAND ...  unrecognized arguments: b.png c.png"."""
+    from rsvlm.cli import main
+
+    for name in "abc":
+        (tmp_path / f"{name}.png").write_bytes(b"")
+    with pytest.raises(SystemExit) as e:
+        main(["predict", "--image", *(str(tmp_path / f"{n}.png") for n in "abc"), "--task", "cls"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "usage: rsvlm predict" in err, err
+    assert f"rsvlm predict: error: unrecognized arguments: {tmp_path / 'b.png'} {tmp_path / 'c.png'} (2 path(s): " \
+           "each image takes its own --image" in err and "for many, run it once per file" in err
+    with pytest.raises(SystemExit):
+        main(["eval", "--data", "d", "--out", "o", "--foo"])
+    err = capsys.readouterr().err
+    assert "usage: rsvlm eval" in err and err.rstrip().endswith("rsvlm eval: error: unrecognized arguments: --foo")
