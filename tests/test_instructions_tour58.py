@@ -130,3 +130,12 @@ def test_rebuild_names_a_scene_whose_images_or_pair_do_not_fit(synth_dir, tmp_pa
     assert main(["--dir", str(d), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and words in err
+
+
+def test_rebuild_with_no_rendered_modality_weighted_is_an_error(synth_dir, tmp_path, capsys):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")  # optical only: a mix for sar alone made no record and exit 0
+    assert main(["--dir", str(d), "--no-progress", "instructions.modality_weights={optical: 0, sar: 1}"]) == 2
+    assert "every modality of the scenes (optical) has weight 0" in capsys.readouterr().err
+    assert not (d / "train.jsonl").exists()

@@ -45,7 +45,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
-    stats, missing = Stats(), []
+    stats, missing, rendered = Stats(), [], set()
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     (root / f"{prefix}stats.json").unlink(missing_ok=True)
     files = SplitFiles(root, prefix)
@@ -58,6 +58,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             stats.add_scene(scene, split)
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
+            rendered.update(scene["frames"][0]["images"])
             for r in recs:
                 gone = [im["path"] for im in r["images"] if not (root / im["path"]).is_file()]
                 if gone:  # a record whose image was deleted or moved would fail or be skipped in training
@@ -66,6 +67,10 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                     continue
                 stats.add_record(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
+        if (cfg.all_tasks or cfg.records_per_image > 0) and \
+                not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in rendered):
+            raise ValueError(f"instructions.modality_weights {cfg.modality_weights}: every modality of the scenes "
+                             f"({', '.join(sorted(rendered))}) has weight 0, so no record could be made")
     finally:
         files.close()
     report = stats.report()
