@@ -76,3 +76,22 @@ def test_shadows_reach_as_far_as_the_scaled_heights_cast_them():
     vv = render_sar(lay, np.random.default_rng(1), looks=64)[0] ** 2  # (H, W) sigma0, little speckle
     behind, open_ground = vv[240:272, 290:300].mean(), vv[240:272, 330:340].mean()
     assert behind < 0.3 * open_ground  # radar shadow 14-24 px behind a 32-px wall
+
+
+def test_preview_names_a_mask_with_no_colour_or_of_the_wrong_shape(tmp_path, capsys):
+    # a semantic id past the palette was an IndexError traceback, an RGB mask a PIL TypeError
+    from PIL import Image
+
+    from data_gen.synth.preview import main as preview
+
+    synthesize(tmp_path / "d", 2, seed=0, cfg=_cfg(32), progress=False, verbose=False)
+    sem0, sem1 = (tmp_path / "d" / "masks" / f"s0-00000{i}_sem.png" for i in (0, 1))
+    a = np.asarray(Image.open(sem0)).copy()
+    a[0, 0] = 200
+    Image.fromarray(a).save(sem0)
+    Image.fromarray(np.stack([np.asarray(Image.open(sem1))] * 3, -1)).save(sem1)  # (H, W, 3)
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv")]) == 2
+    err = capsys.readouterr().err
+    assert f"{sem0}: value 200 is no semantic id (0-11" in err
+    assert f"{sem1}: mask of shape (32, 32, 3); the scene JSON says one band of 32 x 32 px" in err
+    assert "2 of 2 scene(s) not drawn" in err and not list((tmp_path / "pv").glob("*.png"))

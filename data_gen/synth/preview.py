@@ -80,6 +80,17 @@ def _read(path: Path, modality: str | None = None) -> np.ndarray:
         raise ValueError(f"{path} cannot be read ({e})") from e
 
 
+def _mask(path: Path, shape: tuple[int, int], n_ids: int | None = None) -> np.ndarray:
+    """A one-band mask of ``shape`` (H, W) whose values, given ``n_ids``, are ids below it; ValueError
+    naming ``path`` otherwise (an RGB render of it, another scene's size, a value with no colour)."""
+    m = _read(path)
+    if m.shape != shape:
+        raise ValueError(f"{path}: mask of shape {m.shape}; the scene JSON says one band of {shape[0]} x {shape[1]} px")
+    if n_ids is not None and m.size and int(m.max()) >= n_ids:
+        raise ValueError(f"{path}: value {int(m.max())} is no semantic id (0-{n_ids - 1}, classes.SEMANTIC_CLASSES)")
+    return m
+
+
 def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
     rows = []
     for f in scene["frames"]:
@@ -91,11 +102,11 @@ def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
                 (scene["width"] * scale, scene["height"] * scale), Image.NEAREST)
             draw_objects(im, f["objects"], scale, obb=m != "msi")
             tiles.append(im)
-        sem = _read(root / f["sem_mask"])
-        pal = np.array(SEMANTIC_PALETTE, np.uint8)[sem]
+        hw = (scene["height"], scene["width"])
+        pal = np.array(SEMANTIC_PALETTE, np.uint8)[_mask(root / f["sem_mask"], hw, len(SEMANTIC_PALETTE))]  # (H, W, 3)
         tiles.append(Image.fromarray(pal).resize((scene["width"] * scale, scene["height"] * scale), Image.NEAREST))
         if scene["change_mask"]:
-            ch = _read(root / scene["change_mask"])
+            ch = (_mask(root / scene["change_mask"], hw) > 0).astype(np.uint8) * 255  # (H, W)
             tiles.append(Image.fromarray(np.repeat(ch[..., None], 3, -1)).resize(tiles[0].size, Image.NEAREST))
         rows.append(tiles)
     w, h = rows[0][0].size
