@@ -237,7 +237,8 @@ def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     window's affine transform (returned as ``{"crs", "transform"}``), and what the reader takes
     from the file: band descriptions, colours (a palette, an alpha band), nodata and an internal
     mask, the image description, ground control points and RPCs (shifted into the tile); others
-    with PIL into a PNG (``{}``; zlib level ``PNG_LEVEL``), decoding the whole file: for several
+    with PIL into a PNG (``{}``; zlib level ``PNG_LEVEL``; CMYK and other colour spaces PNG cannot hold as
+    RGB, as ``rsvlm.io`` reads them), decoding the whole file: for several
     windows of one image use ``cropper`` (a PNG or JPEG past PIL's pixel limit, with 16 bits a colour
     channel, or georeferenced by a sidecar, through GDAL).
     ``dst`` must end in ``tile_suffix(src)`` (a GeoTIFF named ``.png`` fooled every other reader).
@@ -270,7 +271,7 @@ def cropper(src: Path):
 
     from PIL import Image
 
-    from rsvlm.io.sources import _has_geo_sidecar, pil_cuts_bits
+    from rsvlm.io.sources import PIL_AS_RGB, _has_geo_sidecar, pil_cuts_bits
 
     if _has_geo_sidecar(src):  # a georeferenced PNG or JPEG (world file, .aux.xml): GDAL keeps it in each tile
         with _strip_cropper(src, checked) as crop:
@@ -290,9 +291,11 @@ def cropper(src: Path):
         return
     with im:
         im.load()  # decoded once here, not by each crop
+        # a CMYK JPEG as the reader reads it, RGB: PNG holds no CMYK ("cannot write mode CMYK as PNG")
+        whole = im.convert("RGB") if im.mode in PIL_AS_RGB else im
 
         def crop(window: Window, dst) -> dict:
-            im.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst), compress_level=PNG_LEVEL)
+            whole.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst), compress_level=PNG_LEVEL)
             return {}
 
         yield crop

@@ -151,3 +151,21 @@ def test_a_fractional_window_is_refused_and_a_flat_band_note_reads_well(tmp_path
     assert read_image(path, window=(np.int64(2), 2.0, 4, 4)).data.shape == (4, 4, 4)
     flat = read_image(_tif(tmp_path / "f.tif", np.ones((1, 4, 4), np.float32)), "ir")
     assert any(n.endswith("nothing to stretch, read as it is (in [0, 1])") for n in flat.notes), flat.notes
+
+
+def test_a_cmyk_jpeg_is_tiled_as_the_reader_reads_it(tmp_path):
+    """Tiling a CMYK JPEG (a scanned map sheet) met PIL's "cannot write mode CMYK as PNG", naming no file;
+    its tiles are now RGB, pixel for pixel the reader's window."""
+    from PIL import Image
+
+    from data_gen.tiling import cropper, tile_windows
+    from rsvlm.io import read_image
+
+    src = tmp_path / "sheet.jpg"
+    Image.new("CMYK", (40, 30), (0, 128, 30, 0)).save(src)
+    with cropper(src) as crop:
+        for k, win in enumerate(tile_windows(40, 30, 24, 8)):
+            crop(win, tmp_path / f"t{k}.png")
+    last = read_image(tmp_path / f"t{k}.png")
+    assert Image.open(tmp_path / f"t{k}.png").mode == "RGB"
+    np.testing.assert_array_equal(last.data, read_image(src, window=(win.x0, win.y0, 24, 24)).data)

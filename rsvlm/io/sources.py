@@ -20,6 +20,7 @@ import numpy as np
 PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
 TIFF_SUFFIXES = (".tif", ".tiff")
+PIL_AS_RGB = ("CMYK", "YCbCr", "LAB", "HSV")  # PIL modes read (and tiled: data_gen.tiling) as RGB
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
 # world file, 16-bit colour): RasterioSource decodes them whole at each open to find a truncated file
 WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
@@ -224,7 +225,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
             frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
             if im.mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-            elif im.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
+            elif im.mode in ("1", *PIL_AS_RGB):
                 im = im.convert("L" if im.mode == "1" else "RGB")
             arr = np.asarray(im)
             bands = im.getbands()
