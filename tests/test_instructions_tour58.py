@@ -139,3 +139,14 @@ def test_rebuild_with_no_rendered_modality_weighted_is_an_error(synth_dir, tmp_p
     assert main(["--dir", str(d), "--no-progress", "instructions.modality_weights={optical: 0, sar: 1}"]) == 2
     assert "every modality of the scenes (optical) has weight 0" in capsys.readouterr().err
     assert not (d / "train.jsonl").exists()
+
+
+def test_rebuild_of_change_only_without_pairs_is_an_error(synth_dir, tmp_path, capsys):
+    from data_gen.instructions.rebuild import main
+
+    d = _copy(synth_dir, tmp_path / "d")
+    for path in (d / "scenes").glob("*.json"):
+        if json.loads(path.read_text())["pair"]:
+            path.unlink()  # single scenes left: a change-only mix wrote no record and exited 0
+    assert main(["--dir", str(d), "--no-progress", "instructions.task_weights={change: 1}"]) == 2
+    assert "change is the only task with a weight > 0" in capsys.readouterr().err

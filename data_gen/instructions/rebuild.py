@@ -67,10 +67,13 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                     continue
                 stats.add_record(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
-        if (cfg.all_tasks or cfg.records_per_image > 0) and \
-                not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in rendered):
+        asked = cfg.all_tasks or cfg.records_per_image > 0
+        if asked and not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in rendered):
             raise ValueError(f"instructions.modality_weights {cfg.modality_weights}: every modality of the scenes "
                              f"({', '.join(sorted(rendered))}) has weight 0, so no record could be made")
+        if asked and not stats.pairs and not any(float(w) > 0 for t, w in cfg.task_weights.items() if t != "change"):
+            raise ValueError(f"instructions.task_weights {cfg.task_weights}: change is the only task with a weight > 0, "
+                             f"and it needs pairs, but none of the {len(paths)} scenes is one: no record could be made")
     finally:
         files.close()
     report = stats.report()
