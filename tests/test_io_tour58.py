@@ -169,3 +169,13 @@ def test_a_cmyk_jpeg_is_tiled_as_the_reader_reads_it(tmp_path):
     last = read_image(tmp_path / f"t{k}.png")
     assert Image.open(tmp_path / f"t{k}.png").mode == "RGB"
     np.testing.assert_array_equal(last.data, read_image(src, window=(win.x0, win.y0, 24, 24)).data)
+
+
+def test_an_overlay_of_one_object_dict_or_of_bare_coordinates_says_what_objects_are(tmp_path):
+    """One object dict given as ``objects`` had its keys taken as objects ("'str' object has no attribute
+    'get'"); bare coordinates met "'list' object has no attribute 'get'"."""
+    img = _img(np.zeros((3, 8, 8)))
+    with pytest.raises(ValueError, match=r"objects must be a list of object dicts, not one dict"):
+        draw_overlay(img, {"kind": "box", "coords": [1, 1, 2, 2]}, tmp_path / "o.png")
+    with pytest.raises(ValueError, match=r"object 0 \(\[1, 1, 2, 2\]\): no object: expected a dict"):
+        draw_overlay(img, [[1, 1, 2, 2]], tmp_path / "o.png")

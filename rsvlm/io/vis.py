@@ -241,6 +241,8 @@ def _drawn_label(obj: dict):
     """``obj``'s label as the overlay draws and colours it: a text or a number as it is, a list of them
     (several classes of one object) as ``"ship, boat"``; ValueError for anything else (a mapping
     met "unhashable type" in the colour table, naming no object)."""
+    if not isinstance(obj, dict):  # was "'list' object has no attribute 'get'"
+        raise ValueError("no object: expected a dict with kind, coords and label")
     label = obj.get("label")
     if label is None or isinstance(label, (str, int, float)):
         return label
@@ -283,6 +285,8 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     if not (object_scale > 0 and min(max_side, min_side) >= 1):
         raise ValueError(f"object_scale {object_scale} must be above 0, max_side {max_side} and min_side "
                          f"{min_side} 1 or more")
+    if isinstance(objects, dict):  # one object given alone: its keys were taken as objects
+        raise ValueError(f"objects must be a list of object dicts, not one dict ({objects!r:.80})")
     W, H = img.width, img.height
     labels = per_object(objects, _drawn_label)
     every = [o if o.get("label") is label else dict(o, label=label) for o, label in zip(objects, labels)]
