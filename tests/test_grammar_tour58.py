@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from test_grammar_tour56 import allowed_after
+from test_grammar_tour56 import allowed_after, text_ids
 from test_grammar_tour57 import fixed_decode, tok  # noqa: F401  (tok: the module's fixture)
 
 # ---------------------------------------------------------------- 1. the owed box's score
@@ -44,3 +44,22 @@ def test_a_box_nothing_held_scores_as_before(tok):  # noqa: F811
     pieces = tok.convert_ids_to_tokens(out.tokens[0])
     assert out.held[0] == [0.0] * len(pieces)
     assert shape_scores(pieces, out.logprobs[0], out.held[0]) == shape_scores(pieces, out.logprobs[0])
+
+
+# ---------------------------------------------------------------- 2. a stop string written in bytes
+
+
+def test_a_stop_string_written_in_byte_pieces_is_held(tok):  # noqa: F811
+    """A byte-level tokenizer writes "。" in three pieces, each "\\ufffd" alone: no piece's text began or held
+    the stop string, so it ended a label (``<ref>sh``) or an answer still owing its box wherever it came."""
+    ref = tok.convert_tokens_to_ids("<ref>")
+    dot, comma = (tok("。", add_special_tokens=False)["input_ids"], tok("、", add_special_tokens=False)["input_ids"])
+    assert len(dot) == 3 and dot[:2] == comma[:2] and dot[2] != comma[2]  # E3 80 82 and E3 80 81
+    label = [ref, *text_ids(tok, "sh"), *dot[:2]]
+    assert allowed_after(tok, label)[dot[2]]  # no stop strings given: as it was
+    assert not allowed_after(tok, label, stop_strings=["。"])[dot[2]]  # was allowed: "<ref>sh" cut there
+    assert allowed_after(tok, label, stop_strings=["。"])[comma[2]]  # another character of the same first bytes
+    said = [*text_ids(tok, "ok"), *dot[:2]]
+    assert allowed_after(tok, said, stop_strings=["。"])[dot[2]]  # plain text may end there
+    assert not allowed_after(tok, said, need_shape=True, stop_strings=["。"])[dot[2]]  # not before an owed box
+    assert allowed_after(tok, said[:-1], need_shape=True, stop_strings=["。"])[dot[1]]  # its middle byte is no end

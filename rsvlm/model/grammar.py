@@ -288,9 +288,9 @@ class GrammarConstraint:
     they start, so text may not finish one where EOS could not follow the text before it: in a
     ``<ref>`` label, right after ``</ref>`` with no word before it, before a needed box, on the start
     of a tag. Tokens are read as they read after a tag (a SentencePiece "▁###" is " ###", the stop
-    string " ###"; at an answer's start, whose decode drops that space, it is "###"). Cannot: see a
-    stop string whose character is written in byte pieces (a byte-level "。" in three), which no
-    piece's text begins or holds; such a stop string ends an answer anywhere, as without the grammar."""
+    string " ###"; at an answer's start, whose decode drops that space, it is "###"). A stop string's
+    character written in byte pieces (a byte-level "。" in three) is held too: where the text ends on part
+    of a character, the pieces holding part of one are read in context."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
                  min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,

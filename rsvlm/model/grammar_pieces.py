@@ -68,6 +68,9 @@ class StopPieces:
     wordless: list[int]  # ids of ``within`` whose head holds no word character
     short: dict[str, list[int]]  # heads that may go on a tag begun before them ("", "x", "/bo") → ids
     texts: dict[int, str]  # each text token's text after a tag (a SentencePiece "▁x" is " x")
+    # where a stop string holds a non-ASCII character: the ids whose text alone holds part of one ("\ufffd",
+    # a byte-level piece of "。"), which may finish it after text ending on its other bytes; else none
+    partial: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
@@ -82,8 +85,10 @@ class StopPieces:
         for i, h in heads.items():
             if re.fullmatch(r"[a-z0-9_/]{0,8}", h):
                 short.setdefault(h, []).append(i)
+        wide = any(not c.isascii() for s in stops for c in s)
         return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
-                   [i for i, h in heads.items() if not _WORD.search(h)], short, pieces)
+                   [i for i, h in heads.items() if not _WORD.search(h)], short, pieces,
+                   tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else ())
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -101,8 +106,14 @@ class StopPieces:
         return any(text.endswith(s[:k]) for s in self.stops for k in range(1, len(s)))
 
     def finishing(self, text: str) -> list[int]:
-        """The ids that may finish a stop string begun at the end of ``text`` (``within`` finish one anywhere)."""
-        return sorted({i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k]) for i in self.begin[s[k:]]})
+        """The ids that may finish a stop string begun at the end of ``text`` (``within`` finish one anywhere),
+        and where ``text`` ends on part of a character ("\ufffd"), those that may finish it (``partial``)."""
+        ids = {i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k]) for i in self.begin[s[k:]]}
+        return sorted(ids.union(self.partial) if text.endswith("\ufffd") else ids)
+
+    def in_bytes(self, text: str) -> bool:
+        """Whether ``text`` ends on part of a character and a stop string has one that part may begin."""
+        return bool(self.partial) and text.endswith("\ufffd")
 
     def ending_badly(self, labelled: bool, rest: str) -> list[int]:
         """The ids of ``within`` that would end an answer, in text where it may end at some point, where it
@@ -148,7 +159,7 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     a tag), and less EOS after the start of one where the text before that may not end the answer."""
     from rsvlm.model.vlm import cut_stops  # vlm builds on the grammar
 
-    if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(sp.end_of(s.run))):
+    if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(end := sp.end_of(s.run)) or sp.in_bytes(end)):
         return ok  # text that may end, on no stop string's start: no piece or EOS could end it badly
     ok, (before,) = ok.clone(), g.run_texts(s, [[]])
     word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
@@ -158,6 +169,7 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     maybe = sp.finishing(before)
     maybe = [i for i, keep in zip(maybe, ok[maybe].tolist()) if keep]
     if maybe:  # in context: a piece's text alone can differ (a byte-level piece of a character)
-        ends = [(i, sp.start(sp.stops, t, len(before)), t) for i, t in zip(maybe, g.run_texts(s, [[i] for i in maybe]))]
+        done = len(before.rstrip("\ufffd"))  # the bytes of a character begun before are read again with the piece
+        ends = [(i, sp.start(sp.stops, t, done), t) for i, t in zip(maybe, g.run_texts(s, [[i] for i in maybe]))]
         ok[[i for i, j, t in ends if j is not None and (nowhere or not may_end(t[:j], word))]] = False
     return ok
