@@ -95,3 +95,14 @@ def test_preview_names_a_mask_with_no_colour_or_of_the_wrong_shape(tmp_path, cap
     assert f"{sem0}: value 200 is no semantic id (0-11" in err
     assert f"{sem1}: mask of shape (32, 32, 3); the scene JSON says one band of 32 x 32 px" in err
     assert "2 of 2 scene(s) not drawn" in err and not list((tmp_path / "pv").glob("*.png"))
+
+
+def test_an_out_that_is_or_lies_under_a_file_is_named_as_given(tmp_path, capsys):
+    # it said "[Errno 20] Not a directory: '…/afile/images'", a folder the user never named
+    from data_gen.__main__ import main
+
+    (tmp_path / "afile").write_text("")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "sub"):
+        assert main(["synth", "--out", str(out), "--n", "1", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: output folder {out}: cannot make images/ in it: {tmp_path / 'afile'} is a file, not a folder\n"

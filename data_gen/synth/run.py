@@ -111,7 +111,12 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
     for sub in ("images", "masks", "scenes"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
+        try:
+            (out / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # named as the user named it, not as errno's "images: Not a directory"
+            where = next((a for a in (out, *out.parents) if a.exists() and not a.is_dir()), out / sub)
+            raise OSError(f"output folder {out}: cannot make {sub}/ in it: " + (f"{where} is a file, not a folder"
+                          if where.exists() and not where.is_dir() else e.strerror or str(e))) from e
     save_config(cfg, out / "config.yaml")
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
