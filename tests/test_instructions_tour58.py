@@ -150,3 +150,15 @@ def test_rebuild_of_change_only_without_pairs_is_an_error(synth_dir, tmp_path, c
             path.unlink()  # single scenes left: a change-only mix wrote no record and exited 0
     assert main(["--dir", str(d), "--no-progress", "instructions.task_weights={change: 1}"]) == 2
     assert "change is the only task with a weight > 0" in capsys.readouterr().err
+
+
+def test_chat_later_turns_lose_a_trailing_image_placeholder_cleanly():
+    from data_gen.instructions.chat import chain
+
+    def rec(i, q):
+        return {"id": f"r{i}", "images": [{"path": "a.png", "modality": "optical"}], "task": "vqa", "meta": {},
+                "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": "yes"}]}
+
+    conv = chain([rec(0, "Is there a ship?\n<image>"), rec(1, "Is there a plane?\n<image>")], turns=2)[0]
+    humans = [t["value"] for t in conv["conversations"] if t["from"] == "human"]
+    assert humans[0].endswith("\n<image>") and humans[1] in ("Is there a ship?", "Is there a plane?")  # was '…?\n'

@@ -34,7 +34,8 @@ from rsvlm.tokens import IMAGE_TOKEN
 
 
 def _strip_images(text: str) -> str:
-    return text.replace(IMAGE_TOKEN + "\n", "").replace(IMAGE_TOKEN, "").lstrip()
+    """The question without its image placeholders, before or after it (LLaVA writes both orders)."""
+    return text.replace(IMAGE_TOKEN + "\n", "").replace("\n" + IMAGE_TOKEN, "").replace(IMAGE_TOKEN, "").strip()
 
 
 def _image_id(im: dict) -> str | tuple[str, ...]:
