@@ -61,6 +61,11 @@ def _is_oriented(record: dict, gt: list[dict]) -> bool:
     return "oriented" in common.prompt(record).lower()
 
 
+def _clipped_envelopes(objects: list[dict], size: tuple[int, int]) -> list[dict]:
+    """Each object as its enclosing box, clipped to the image ``size`` (width, height)."""
+    return regions.clip_boxes([{**o, "kind": "box", "coords": regions.envelope(o)} for o in objects], *size)
+
+
 def _ignoring_cocoeval():
     """``COCOeval`` that keeps ``ignore`` set on ground truth marked ``difficult``."""
     from pycocotools.cocoeval import COCOeval
@@ -157,10 +162,8 @@ def score(items: list[common.Item], args=None) -> dict:
             obb["dets"].append(preds)
             obb["sizes"].append(size)  # dota_ap clips both sides to the image
         else:  # enclosing boxes clipped to the image, as grounding clips: the part past the edge no one can see
-            env = lambda objs: regions.clip_boxes([{**o, "kind": "box", "coords": regions.envelope(o)}  # noqa: E731
-                                                   for o in objs], *size)
-            hbb["gts"].append(env(gt))
-            hbb["dets"].append(env(preds))
+            hbb["gts"].append(_clipped_envelopes(gt, size))
+            hbb["dets"].append(_clipped_envelopes(preds, size))
             hbb["sizes"].append(size)
     gt_labels = {o["label"] for imgs in (hbb["gts"], obb["gts"]) for img in imgs for o in img}
     unknown = Counter(o["label"] or "(unlabelled)" for imgs in (hbb["dets"], obb["dets"]) for img in imgs
