@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -94,9 +95,9 @@ def modality(record: dict, pred: dict | None = None) -> str:
 def image_size(record: dict) -> tuple[int, int]:
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
-    if not isinstance(w, (int, float)) or not isinstance(h, (int, float)) or w <= 0 or h <= 0:
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 1 for v in (w, h)):
         raise ScoreError(f"record {record['id']!r}: meta.width/meta.height missing or not positive numbers (got "
-                         f"{w!r:.20} x {h!r:.20}); geometry cannot be put in pixels without them")
+                         f"{w!r:.20} x {h!r:.20}); geometry cannot be put in pixels without them")  # NaN: a traceback
     return int(w), int(h)
 
 
@@ -163,9 +164,12 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
     if objs is not None:
-        if not isinstance(objs, list) or not all(map(regions.valid_object, objs)):
-            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} "
-                                            "with coordinates fitting the kind"])
+        bad = "" if not isinstance(objs, list) else next(
+            (f" (object {i}: {json.dumps(o, default=str)[:160]})" for i, o in enumerate(objs) if not regions.valid_object(o)),
+            None)  # which one: a NaN corner among hundreds of objects
+        if bad is not None:
+            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} with finite "
+                                            f"coordinates fitting the kind{bad}"])
         w, h = image_size(item.record)
         if bad := regions.mask_size_problems(objs, w, h):
             return Parsed([], UNPARSEABLE, bad)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import sys
@@ -200,7 +201,7 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
-    if not all(isinstance(v, (int, float)) and v > 0 for v in (w, h)):
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 1 for v in (w, h)):
         return {}
     dec = geometry.decode(answer, int(w), int(h))
     if dec.problems or len(dec.objects) != len(scores):

@@ -130,3 +130,28 @@ def test_an_out_that_cannot_be_written_is_refused_before_scoring(tmp_path, monke
     with pytest.raises(common.ScoreError, match=r"cannot write a file in .* \(Permission denied\)"):
         classification.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "s.json")])
     assert "modality" not in capsys.readouterr().out  # was found after scoring, naming a temp file
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True, 0.5])
+def test_a_reference_size_that_is_no_pixel_count_is_named_not_a_traceback(tmp_path, bad):
+    from eval import common, grounding
+    from rsvlm.evaluate import scored_objects
+
+    rec = _record("a", "ground", "[ground] the ship", _box_answer("box", [0, 100, 100, 200]))
+    rec["meta"]["width"] = bad  # JSON reads NaN and Infinity
+    gt = _jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "ground", "answer": rec["conversations"][1]["value"]}])
+    with pytest.raises(common.ScoreError, match="record 'a': meta.width/meta.height"):  # was ValueError, OverflowError
+        grounding.main(["--gt", gt, "--pred", pred])
+    assert scored_objects(rec["conversations"][1]["value"], [0.9], rec) == {}  # rsvlm eval's run stopped on inf
+
+
+def test_objects_that_are_not_finite_name_the_first_bad_one(tmp_path):
+    from eval import detection
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record("a", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200]))])
+    objs = [{"kind": "box", "label": "ship", "coords": [0, 100, 100, 200]}, {"kind": "box", "coords": [1, float("nan"), 2, 3]}]
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": objs}])
+    got = detection.main(["--gt", gt, "--pred", pred])
+    assert got["n_unparseable"] == 1
+    assert any('(object 1: {"kind": "box", "coords": [1, NaN, 2, 3]})' in n for n in got["notes"])  # was: no object named
