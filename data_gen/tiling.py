@@ -219,11 +219,11 @@ def tile_suffix(src: Path) -> str:
 def georef(src: Path) -> dict:
     """``{"crs", "transform"}`` of a georeferenced GeoTIFF or JP2, or PNG / JPEG with a sidecar, as
     a whole (what ``crop_to_file`` returns for a window of it), else ``{}``."""
-    from rsvlm.io.sources import _has_geo_sidecar, open_raster  # the reader's own sidecar test
+    from rsvlm.io.sources import _has_geo_sidecar  # the reader's own sidecar test
 
     if Path(src).suffix.lower() not in RASTER_SUFFIXES and not _has_geo_sidecar(Path(src)):
         return {}
-    with open_raster(src) as ds:
+    with _opened(src) as ds:
         if ds.crs is None or ds.transform.is_identity:
             return {}
         return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}
@@ -290,7 +290,12 @@ def cropper(src: Path):
             yield crop
         return
     with im:
-        im.load()  # decoded once here, not by each crop
+        try:
+            im.load()  # decoded once here, not by each crop
+        except (OSError, SyntaxError, ValueError) as e:  # PIL's "image file is truncated" named no file
+            from rsvlm.io.sources import ImageReadError
+
+            raise ImageReadError(f"{src}: cannot decode image, truncated or corrupt ({e})") from e
         # a CMYK JPEG as the reader reads it, RGB: PNG holds no CMYK ("cannot write mode CMYK as PNG")
         whole = im.convert("RGB") if im.mode in PIL_AS_RGB else im
 
@@ -317,7 +322,7 @@ def _strip_cropper(src: Path, checked):
 
     from rsvlm.io.sources import open_raster
 
-    with open_raster(src) as ds:
+    with _opened(src) as ds:
         held: dict = {}  # (y0, h) of the strip held → its (bands, h, W) pixels
         placed = not ds.transform.is_identity  # a world file alone: a transform without a CRS
 
@@ -326,7 +331,7 @@ def _strip_cropper(src: Path, checked):
             rows = (window.y0, window.height)
             if rows not in held:
                 held.clear()  # the last row's strip freed before the next is read
-                held[rows] = ds.read(window=RWindow(0, window.y0, ds.width, window.height))  # (C, h, W)
+                held[rows] = _read(ds, src, RWindow(0, window.y0, ds.width, window.height))  # (C, h, W)
             data = held[rows][:, :, window.x0 : window.x1]  # (C, h, w)
             rw = RWindow(window.x0, window.y0, window.width, window.height)
             where = {"crs": ds.crs, "transform": ds.window_transform(rw)} if placed else {}
@@ -342,6 +347,32 @@ def _strip_cropper(src: Path, checked):
             return {"crs": ds.crs.to_string(), "transform": list(where["transform"])[:6]}
 
         yield crop
+
+
+def _opened(src: Path):
+    """The GDAL dataset of ``src``, or ImageReadError naming it (rasterio's names its base name at most)."""
+    from rasterio.errors import RasterioIOError
+
+    from rsvlm.io.sources import gdal_message, not_readable, open_raster
+
+    try:
+        return open_raster(src)
+    except RasterioIOError as e:
+        raise not_readable(src, "not a readable raster, truncated or corrupt", gdal_message(e)) from e
+
+
+def _read(ds, src: Path, window):
+    """``ds.read(window=window)`` (C, h, w), or ImageReadError naming ``src`` where the file is cut short
+    (rasterio said "Read failed. See previous exception for details.")."""
+    from rasterio._err import CPLE_BaseError
+    from rasterio.errors import RasterioIOError
+
+    from rsvlm.io.sources import ImageReadError, gdal_message
+
+    try:
+        return ds.read(window=window)
+    except (RasterioIOError, CPLE_BaseError) as e:
+        raise ImageReadError(f"{src}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
 
 
 LOSSLESS = ("deflate", "lzw", "zstd", "lzma", "packbits")  # GeoTIFF compressions a tile keeps as they are
@@ -375,7 +406,7 @@ def _raster_cropper(src: Path):
 
     from rsvlm.io.sources import open_raster
 
-    with open_raster(src) as ds, rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+    with _opened(src) as ds, rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
         gcps, gcp_crs = ds.gcps if ds.transform.is_identity else ([], None)
         palette = ds.colorinterp == (ColorInterp.palette,)
         colormap = ds.colormap(1) if palette else None
@@ -386,7 +417,7 @@ def _raster_cropper(src: Path):
 
         def crop(window: Window, dst: Path) -> dict:
             rw = RWindow(window.x0, window.y0, window.width, window.height)
-            data = ds.read(window=rw)  # (bands, h, w)
+            data = _read(ds, src, rw)  # (bands, h, w)
             transform = ds.window_transform(rw)
             profile = {"driver": "GTiff", "width": window.width, "height": window.height, "count": ds.count,
                        "dtype": data.dtype, "crs": ds.crs, "transform": None if gcps else transform,

@@ -179,3 +179,23 @@ def test_an_overlay_of_one_object_dict_or_of_bare_coordinates_says_what_objects_
         draw_overlay(img, {"kind": "box", "coords": [1, 1, 2, 2]}, tmp_path / "o.png")
     with pytest.raises(ValueError, match=r"object 0 \(\[1, 1, 2, 2\]\): no object: expected a dict"):
         draw_overlay(img, [[1, 1, 2, 2]], tmp_path / "o.png")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_tiling_a_truncated_image_names_it(tmp_path, suffix):
+    """A PNG cut short met PIL's bare "image file is truncated", a GeoTIFF rasterio's "Read failed. See
+    previous exception for details.", neither naming the file a converter was tiling."""
+    from PIL import Image
+
+    from data_gen.tiling import Window, cropper
+    from rsvlm.io import ImageReadError
+
+    arr = np.random.default_rng(0).integers(0, 255, (3, 128, 128)).astype(np.uint8)
+    src = tmp_path / f"whole{suffix}"
+    _tif(src, arr) if suffix == ".tif" else Image.fromarray(np.moveaxis(arr, 0, -1)).save(src)
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+    with pytest.raises(ImageReadError, match=rf"cut{suffix}: .*truncated or corrupt"):
+        with cropper(cut) as crop:
+            for y in (0, 64):
+                crop(Window(0, y, 64, y + 64), tmp_path / f"t{y}{'.tif' if suffix == '.tif' else '.png'}")
