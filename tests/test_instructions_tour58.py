@@ -162,3 +162,18 @@ def test_chat_later_turns_lose_a_trailing_image_placeholder_cleanly():
     conv = chain([rec(0, "Is there a ship?\n<image>"), rec(1, "Is there a plane?\n<image>")], turns=2)[0]
     humans = [t["value"] for t in conv["conversations"] if t["from"] == "human"]
     assert humans[0].endswith("\n<image>") and humans[1] in ("Is there a ship?", "Is there a plane?")  # was '…?\n'
+
+
+def test_closest_is_unique_by_box_gap_as_well_as_by_centre():
+    def box(i, cls, x1, y1, x2, y2):
+        return {**_obj(i, cls, (x1 + x2) / 2, (y1 + y2) / 2), "hbox": [x1, y1, x2, y2]}
+
+    tank = box(1, "storage tank", 40, 40, 50, 50)
+    near_centre = box(2, "building", 52, 40, 60, 50)  # centre 11 px from the tank's, 2 px gap
+    long_touching = box(3, "building", 50, 10, 90, 39)  # centre 37 px away, but its box nearly touches
+    far = box(4, "building", 5, 85, 12, 95)
+    objs = [tank, near_centre, long_touching, far]
+    assert R.resolve(("relation", "building", "storage tank"), objs, 100, 100) == [2, 3]
+    assert "the building closest to the storage tank" not in {R.text(e) for e, _ in R.candidates(objs, 100, 100)}
+    objs = [tank, near_centre, far]  # without the long one, the near one is closest either way
+    assert R.resolve(("relation", "building", "storage tank"), objs, 100, 100) == [2]

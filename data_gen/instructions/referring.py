@@ -17,7 +17,7 @@ REGIONS = ("top left", "top", "top right", "left", "centre", "right", "bottom le
 SIZE_RATIO = 1.4  # the largest must be this much larger than the next
 GAP = 0.08  # extremes: fraction of the image side between the first and the second
 EDGE = 0.04  # region: centres this close (fraction of side) to a third line count as in both
-NEAR_RATIO = 0.7  # relation: nearest distance at most this fraction of the second nearest
+NEAR_RATIO = 0.7  # relation: nearest at most this fraction of the second nearest, by centres and by boxes
 SIDES = {"top": ("top left", "top", "top right"), "bottom": ("bottom left", "bottom", "bottom right"),
          "left": ("top left", "left", "bottom left"), "right": ("top right", "right", "bottom right")}
 
@@ -33,6 +33,18 @@ def region_of(cx: float, cy: float, w: int, h: int, margin: float = 0.0) -> set[
 
 def _centre(o: dict) -> tuple[float, float]:
     return o["center"][0], o["center"][1]
+
+
+def _centre_distance(a: dict, b: dict) -> float:
+    return math.hypot(_centre(a)[0] - _centre(b)[0], _centre(a)[1] - _centre(b)[1])
+
+
+def _box_gap(a: dict, b: dict) -> float:
+    """Distance between two objects' boxes (0 where they touch or overlap); their centres' without boxes."""
+    if "hbox" not in a or "hbox" not in b:
+        return _centre_distance(a, b)
+    (ax1, ay1, ax2, ay2), (bx1, by1, bx2, by2) = a["hbox"], b["hbox"]
+    return math.hypot(max(0.0, bx1 - ax2, ax1 - bx2), max(0.0, by1 - ay2, ay1 - by2))
 
 
 def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, colours: bool = True) -> list[int]:
@@ -61,12 +73,13 @@ def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, col
         anchors = [o for o in objects if o["class"] == param]
         if len(anchors) != 1:
             return [o["id"] for o in cand]  # the anchor itself is ambiguous
-        ax, ay = _centre(anchors[0])
-        d = {o["id"]: math.hypot(_centre(o)[0] - ax, _centre(o)[1] - ay) for o in cand if o["id"] != anchors[0]["id"]}
-        if not d:
-            return []
-        best = min(d.values())
-        return [i for i, v in d.items() if v * NEAR_RATIO <= best]
+        a = anchors[0]
+        out = set()
+        for dist in (_centre_distance, _box_gap):  # a reader may judge "closest" by either
+            d = {o["id"]: dist(o, a) for o in cand if o["id"] != a["id"]}
+            if d:
+                out |= {i for i, v in d.items() if v * NEAR_RATIO <= min(d.values())}
+        return sorted(out)
     if kind == "colour":
         return [o["id"] for o in cand if not colours or o["attributes"]["colour"] == param]
     raise ValueError(f"unknown referring expression kind {kind!r}")
