@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -63,3 +64,22 @@ def test_a_stop_string_written_in_byte_pieces_is_held(tok):  # noqa: F811
     assert allowed_after(tok, said, stop_strings=["。"])[dot[2]]  # plain text may end there
     assert not allowed_after(tok, said, need_shape=True, stop_strings=["。"])[dot[2]]  # not before an owed box
     assert allowed_after(tok, said[:-1], need_shape=True, stop_strings=["。"])[dot[1]]  # its middle byte is no end
+
+
+# ---------------------------------------------------------------- 3. a stop string starting with a space
+
+
+def test_a_spaced_piece_at_the_answers_start_is_refused_only_where_it_finishes_a_stop_string():
+    """SentencePiece's "▁the" reads " the" after text, "the" at the answer's start (its decode drops the space).
+    A stop string " the" made every piece holding it after a tag refused before an owed box, so "▁the" could
+    not open a [ground] answer, where it finishes no stop string."""
+    from transformers import AutoTokenizer
+
+    t = AutoTokenizer.from_pretrained(Path(__file__).resolve().parents[1] / "rsvlm/assets/default_model/tokenizer")
+    the, stop = t.convert_tokens_to_ids("▁the"), [" the"]
+    assert t.decode([the]) == "the" and t.decode([*t("ok", add_special_tokens=False)["input_ids"], the]) == "ok the"
+    assert allowed_after(t, [], need_shape=True, stop_strings=stop)[the]  # was refused
+    assert not allowed_after(t, t("ok", add_special_tokens=False)["input_ids"], need_shape=True, stop_strings=stop)[the]
+    ref = t.convert_tokens_to_ids("<ref>")
+    assert not allowed_after(t, [ref], stop_strings=stop)[the]  # in a label, after a tag: " the" there
+    assert not allowed_after(t, [], need_shape=True, stop_strings=["the"])[the]  # "the" is finished at the start too
