@@ -93,6 +93,8 @@ def object_shape(obj: dict):
     from rsvlm.geometry.shapes import poly_rings  # here: rsvlm.geometry costs start-up time
 
     kind, c = obj["kind"], obj["coords"]
+    if kind in ("box", "obb", "poly", "point") and not finite_coords(obj):  # was GEOS's "IllegalArgumentException"
+        raise ValueError(f"{kind} coordinates {c!r:.80} hold a value that is no finite number")
     if kind == "box":
         if len(c) != 4:
             raise ValueError(f"a box needs 4 numbers x1 y1 x2 y2, got {c!r}")
@@ -106,6 +108,16 @@ def object_shape(obj: dict):
     if kind == "point":
         return Point(c)
     raise ValueError(f"cannot tile an object of kind {kind!r}")
+
+
+def finite_coords(obj: dict) -> bool:
+    """Whether ``obj``'s coordinates (its rings too) are numbers and all finite."""
+    import numpy as np
+
+    try:
+        return all(np.isfinite(np.asarray(c, dtype=float)).all() for c in (obj["coords"], *(obj.get("rings") or [])))
+    except (TypeError, ValueError):  # ragged or not numbers: the kind's own check says what is wrong
+        return True
 
 
 def _polygons(geom) -> list:

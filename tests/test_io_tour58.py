@@ -199,3 +199,17 @@ def test_tiling_a_truncated_image_names_it(tmp_path, suffix):
         with cropper(cut) as crop:
             for y in (0, 64):
                 crop(Window(0, y, 64, y + 64), tmp_path / f"t{y}{'.tif' if suffix == '.tif' else '.png'}")
+
+
+def test_tiling_an_object_with_a_non_finite_coordinate_names_it():
+    """A NaN corner met GEOS's "IllegalArgumentException: Points of LinearRing do not form a closed
+    linestring", naming no object."""
+    from data_gen.tiling import tile_objects, tile_windows
+
+    windows = tile_windows(500, 400, 256, 64)
+    for obj in ({"kind": "box", "label": "a", "coords": [float("nan"), 1, 5, 5]},
+                {"kind": "poly", "label": "a", "coords": [[1, 1], [5, float("inf")], [5, 8]]}):
+        with pytest.raises(ValueError, match=rf"{obj['kind']} coordinates .* no finite number"):
+            tile_objects([obj], windows)
+    per, counts = tile_objects([{"kind": "box", "label": "a", "coords": [250, 10, 270, 30]}], windows)
+    assert sum(map(len, per)) == 2 and counts == {"cut": 1, "lost": 0, "outside": 0}  # (6 of its 20 px in window 0)
