@@ -202,7 +202,6 @@ class ChatREPL:
             self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only; shapes are read in "
                      f"{inf.image_label(self.images[1])}'s pixels")  # as predict warns
         first = not self.session.asked  # messages holds the model's system message from the start
-        text = inf.user_text(question, self.unsent, first, self.session.processor.prompt)
         pieces = []
 
         def stream(piece: str) -> None:
@@ -211,7 +210,9 @@ class ChatREPL:
             self.out.flush()
 
         try:
-            answer = self.session.ask(text, images=[inf.model_input(i) for i in self.unsent] if first else None,
+            # the session writes the images' placeholders before the question (as inference.user_text does), so
+            # what it says of the question (its tokens, when too long) is of the question alone
+            answer = self.session.ask(question, images=[inf.model_input(i) for i in self.unsent] if first else None,
                                       on_token=stream)
         except KeyboardInterrupt:
             self.session.rollback()
@@ -219,7 +220,10 @@ class ChatREPL:
             return None
         except ValueError as e:  # past the LLM's context even without the earlier exchanges (ContextError)
             self.session.rollback()
-            self.say(f"\nerror: {e}" + (" (/reset)" if getattr(e, "resettable", False) else ""))
+            # refused before a word: the error follows the prompt as any other does (a line left empty looked
+            # like an empty question); after streamed words, on a line of its own
+            reset = " (/reset)" if getattr(e, "resettable", False) else ""
+            self.say(("\n" if pieces else "") + f"error: {e}{reset}")
             return None
         self.say()
         dropped = [s["dropped_turns"] for s in self.session.stats]

@@ -43,3 +43,27 @@ def test_a_write_command_under_a_file_or_refused_by_the_system_says_why_once(ckp
     png = tmp_path / "overlay.png"
     assert repl.handle(f"/vis {png}")  # was "error: /vis P: [Errno 13] Permission denied: 'P'", the path twice
     assert out.getvalue().endswith(f"error: /vis {png}: Permission denied\n")
+
+
+@pytest.fixture(scope="module")
+def ctx_ckpt(tmp_path_factory):
+    """The tiny checkpoint with a 192-token context: a few hundred characters of question fill it."""
+    from test_chat_history import tiny_ckpt_with_context
+
+    return tiny_ckpt_with_context(tmp_path_factory, 192)
+
+
+def test_a_question_past_the_context_counts_its_own_tokens_and_follows_the_prompt(ctx_ckpt, geotiff):
+    repl, out = chat_repl(ctx_ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    question = "[vqa]" + " is there a ship" * 20
+    words = len(repl.session.model.tokenizer(question, add_special_tokens=False).input_ids)
+    for _ in range(2):  # the first question, then again with the image still unsent
+        out.seek(0), out.truncate()
+        assert repl.handle(question)
+        said = out.getvalue()  # was the question's tokens and its image placeholders' ("<image>", "optical …")
+        assert said.startswith("error: the conversation is ") and said.endswith(
+            f"leaving no room for an answer; shorten the question ({words} tokens)\n")  # was "\nerror: …": a
+        # line left empty after the prompt, as if an empty question had been asked
+    assert not repl.session.stats and repl.unsent
+    assert repl.handle("[cls] scene?") and repl.session.stats[-1]["images_encoded"] == 1
