@@ -169,6 +169,22 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p}: cannot make its folder {p.parent} ({e.strerror or e})"
         if not os.access(p.parent, os.W_OK):
             return f"{option} {p}: folder {p.parent} is not writable"
+        if why := _unwritable(p):  # a read-only file, /proc, a full disk: after the model ran, the answer was lost
+            return f"{option} {p}: cannot be written ({why})"
+    return None
+
+
+def _unwritable(p: Path) -> str | None:
+    """Why ``p`` cannot be opened for writing, found by opening it to append (its content kept; a file
+    made by the try removed), or None."""
+    existed = p.exists()
+    try:
+        with open(p, "a"):
+            pass
+    except OSError as e:
+        return e.strerror or str(e)
+    if not existed:
+        p.unlink(missing_ok=True)
     return None
 
 

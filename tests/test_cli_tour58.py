@@ -140,3 +140,15 @@ def test_a_shell_glob_after_image_is_said_with_predicts_usage_and_how_to_answer_
         main(["eval", "--data", "d", "--out", "o", "--foo"])
     err = capsys.readouterr().err
     assert "usage: rsvlm eval" in err and err.rstrip().endswith("rsvlm eval: error: unrecognized arguments: --foo")
+
+
+def test_an_out_that_cannot_be_opened_is_refused_before_the_model_runs(geotiff, tmp_path, capsys):
+    """``--out /proc/x.json`` (its folder writable to root) passed the checks: the model answered, and the
+    write failed after it ("[Errno 2] No such file or directory"), the answer lost."""
+    assert predict(tmp_path, geotiff, "--out", "/proc/x.json") == 2
+    err = capsys.readouterr().err
+    assert "rsvlm predict: --out /proc/x.json: " in err and "not an rsvlm checkpoint" not in err, err
+    kept, new = tmp_path / "kept.json", tmp_path / "sub" / "new.json"
+    kept.write_text("an earlier result")
+    predict(tmp_path, geotiff, "--out", str(kept), "--vis", str(new.with_suffix(".png")))  # fails at the model
+    assert kept.read_text() == "an earlier result" and not new.with_suffix(".png").exists()  # the tries left nothing
