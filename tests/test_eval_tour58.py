@@ -155,3 +155,20 @@ def test_objects_that_are_not_finite_name_the_first_bad_one(tmp_path):
     got = detection.main(["--gt", gt, "--pred", pred])
     assert got["n_unparseable"] == 1
     assert any('(object 1: {"kind": "box", "coords": [1, NaN, 2, 3]})' in n for n in got["notes"])  # was: no object named
+
+
+def test_rsvlm_eval_refuses_an_out_it_cannot_write_before_the_model_loads(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from rsvlm.cli import main
+
+    data = _jsonl(tmp_path / "test.jsonl", [_record("a", "cls", "[cls] What scene?", "lake")])
+
+    def denied(*a, **k):  # a read-only mount (root passes os.access, so check_out let it through)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied)
+    out = tmp_path / "new" / "pred.jsonl"
+    assert main(["eval", "--data", data, "--out", str(out), "--model", str(tmp_path / "no-model")]) == 2
+    assert f"--out {out}: cannot write a file in {tmp_path} (Permission denied)" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()  # was a traceback writing pred.jsonl.run.json, after the model loaded
