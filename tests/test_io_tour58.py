@@ -213,3 +213,19 @@ def test_tiling_an_object_with_a_non_finite_coordinate_names_it():
             tile_objects([obj], windows)
     per, counts = tile_objects([{"kind": "box", "label": "a", "coords": [250, 10, 270, 30]}], windows)
     assert sum(map(len, per)) == 2 and counts == {"cut": 1, "lost": 0, "outside": 0}  # (6 of its 20 px in window 0)
+
+
+def test_tile_merging_takes_scores_as_numbers_names_a_score_that_is_none_and_ranks_nan_last():
+    """A score "0.8" (a JSON string) beside 0.5 met "'>' not supported between 'float' and 'str'"; "high"
+    met float() naming no object; a NaN score outranked every real one."""
+    from rsvlm.io import merge_tile_objects
+
+    def seen(a, b):  # one point seen from two tiles (scene x = 5 and 6)
+        return [((0, 0, 100, 100), [{"kind": "point", "label": "a", "coords": [5, 5], "score": a}]),
+                ((50, 0, 100, 100), [{"kind": "point", "label": "a", "coords": [-44, 5], "score": b}])]
+
+    assert merge_tile_objects(seen("0.8", 0.5)) == [{"kind": "point", "label": "a", "coords": [5, 5], "score": 0.8}]
+    assert merge_tile_objects(seen(float("nan"), 0.5)) == [{"kind": "point", "label": "a", "coords": [6, 5],
+                                                            "score": 0.5}]
+    with pytest.raises(ValueError, match=r"tile \(0, 0, 100, 100\).*object 0 .*could not convert string to float"):
+        merge_tile_objects(seen("high", 0.5))

@@ -66,6 +66,8 @@ def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
     """Copy of ``obj`` in scene coordinates; masks are cropped to their pixels and get "offset"."""
     out = dict(obj)
     kind, c = obj.get("kind"), obj.get("coords")
+    if obj.get("score") is not None:
+        float(obj["score"])  # "high" met float() in the ranking, naming no object
     if kind in ("box", "point") and len(c) != {"box": 4, "point": 2}[kind]:  # a 5th number was dropped unsaid
         raise ValueError(f"{kind} coords are {'[x1, y1, x2, y2]' if kind == 'box' else '[x, y]'}, not {c!r:.80}")
     if kind == "box":
@@ -207,7 +209,8 @@ class TileMerger:
     @staticmethod
     def _rank(it: dict):
         s = it["obj"].get("score")
-        return (it.get("trunc", False), -float(s) if s is not None else float("inf"), it["order"])
+        s = None if s is None or np.isnan(float(s)) else float(s)  # a NaN score ranks with the unscored, last
+        return (it.get("trunc", False), -s if s is not None else float("inf"), it["order"])
 
     def _nms(self, items: list[dict], kind: str) -> list[tuple[int, dict]]:
         import shapely
@@ -296,8 +299,8 @@ class TileMerger:
     @staticmethod
     def _merged(group: list[dict]) -> dict:
         obj = dict(group[0]["obj"])
-        scores = [it["obj"]["score"] for it in group if it["obj"].get("score") is not None]
-        if scores:
+        scores = [float(it["obj"]["score"]) for it in group if it["obj"].get("score") is not None]
+        if scores := [x for x in scores if not np.isnan(x)]:  # "0.8" beside 0.5 met "'>' not supported"
             obj["score"] = max(scores)
         return obj
 
