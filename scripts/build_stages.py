@@ -190,7 +190,8 @@ def maker_of(path: Path, out: Path) -> str:
 
 def stage_inputs(name: str, out: Path, bc: BuildConfig) -> list[Path]:
     """The files and folders under OUT that stage ``name`` reads (a training stage: the paths of its
-    resolved config, ``extra`` overrides included); unknown names read nothing."""
+    resolved config, ``extra`` overrides included, as ``rsvlm.train.inputs.config_inputs`` lists them);
+    unknown names read nothing."""
     if name == "tokenizer":
         return [out / "data" / "train" / "train.jsonl"]
     if name in ("merge", "merge_chat"):
@@ -201,12 +202,11 @@ def stage_inputs(name: str, out: Path, bc: BuildConfig) -> list[Path]:
         return []
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig
+    from rsvlm.train.inputs import config_inputs
 
     path = CONFIGS / f"{name}.yaml"
     cfg = load_config(TrainConfig, path, train_overrides(name, out, bc, load_config(TrainConfig, path, [])))
-    paths = [cfg.data.train, cfg.init_from, cfg.model.llm.tokenizer, cfg.model.llm.name_or_path,
-             *(enc.pretrained for enc in cfg.model.encoders.values()), *(src.path for src in cfg.data.extra)]
-    return [Path(p) for p in paths if p and Path(p).is_relative_to(out)]
+    return [Path(p) for _, p in config_inputs(cfg) if Path(p).is_relative_to(out)]
 
 
 
