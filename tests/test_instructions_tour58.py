@@ -177,3 +177,20 @@ def test_closest_is_unique_by_box_gap_as_well_as_by_centre():
     assert "the building closest to the storage tank" not in {R.text(e) for e, _ in R.candidates(objs, 100, 100)}
     objs = [tank, near_centre, far]  # without the long one, the near one is closest either way
     assert R.resolve(("relation", "building", "storage tank"), objs, 100, 100) == [2]
+
+
+def test_caption_says_trees_cover():
+    import numpy as np
+
+    from data_gen.instructions.builders import View, caption
+    from data_gen.instructions.config import InstructionConfig
+    from data_gen.synth.classes import SEMANTIC_ID
+
+    scene = {"scene": "x", "scene_class": "forest", "width": 32, "height": 32, "pair": False,
+             "frames": [{"time": "", "objects": [], "sem_mask": "", "inst_mask": ""}]}
+    masks = {"sem": np.full((32, 32), SEMANTIC_ID["tree"], np.uint8), "inst": np.zeros((32, 32), np.int32)}
+    text = caption(View(scene, 0, "optical", masks, np.random.default_rng(0), InstructionConfig()))
+    assert text.endswith(" Trees cover about 100% of the image.")  # was "Tree covers about …"
+    masks["sem"][:] = SEMANTIC_ID["water"]
+    assert caption(View(scene, 0, "optical", masks, np.random.default_rng(0), InstructionConfig())).endswith(
+        " Water covers about 100% of the image.")

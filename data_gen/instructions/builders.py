@@ -93,7 +93,8 @@ def caption(v: View) -> str:
     frac = np.bincount(sem.ravel(), minlength=len(SEMANTIC_CLASSES))[:5] / sem.size
     lc = int(np.argmax(frac))
     if frac[lc] > 0.3:
-        out.append(f"{SEMANTIC_CLASSES[lc].capitalize()} covers about {int(round(frac[lc] * 10)) * 10}% of the image.")
+        cover = "Trees cover" if SEMANTIC_CLASSES[lc] == "tree" else f"{SEMANTIC_CLASSES[lc].capitalize()} covers"
+        out.append(f"{cover} about {int(round(frac[lc] * 10)) * 10}% of the image.")
     if counts:
         big = max(v.objects, key=lambda o: o["area"])
         out.append(f"The largest object is a {big['class']} in the {_position(big, v)}.")
