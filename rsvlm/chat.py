@@ -273,12 +273,14 @@ class ChatREPL:
         s = self.session
         return inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects, self.by_class)
 
-    def shown(self, ask, doing: str, most: int = 1):
+    def shown(self, ask, doing: str, most=1):
         """``ask`` (an ``answerer``) that, on a terminal, shows ``doing`` (and its count of at most
-        ``most``) on a line of its own while each batch is answered: a large model takes a while
-        over a view or a class question, after the streamed answer."""
+        ``most``: a number, or a function giving it, called only on a terminal) on a line of its own
+        while each batch is answered: a large model takes a while over a view or a class question,
+        after the streamed answer."""
         if not getattr(self.out, "isatty", lambda: False)():
             return ask
+        most = most() if callable(most) else most
         done = []
 
         def asking(messages, images):
@@ -323,9 +325,10 @@ class ChatREPL:
         refused: dict[int, str] = {}
         plain = inf.Answer(answer, scores, cut=cut, past_context=past_context)
         inputs = [[inf.model_input(i) for i in self.images]]
-        most = len(views_asked([asked], inputs, [plain], self.tta))  # crops are not asked for most questions
-        f = fused_answers(self.shown(self.answerer(), "asking view", most), [asked], inputs, [plain], self.tta,
-                          refused)[0]
+        # the views counted (crops are not asked for most questions) only where the count is shown: counting
+        # decodes the plain answer and maps the conversation into every view, as fused_answers does again
+        ask = self.shown(self.answerer(), "asking view", lambda: len(views_asked([asked], inputs, [plain], self.tta)))
+        f = fused_answers(ask, [asked], inputs, [plain], self.tta, refused)[0]
         for note in refused.values():
             self.say(f"  note: {note}")
         if f is None:

@@ -1,6 +1,8 @@
 """``rsvlm chat`` toured as a demanding analyst uses it: write commands given a folder or a path under a
 file, an unwritable overlay, a question past the context, and the mirror views counted only where shown."""
 
+import re
+
 import pytest
 from test_predict_edges import chat_repl
 
@@ -67,3 +69,31 @@ def test_a_question_past_the_context_counts_its_own_tokens_and_follows_the_promp
         # line left empty after the prompt, as if an empty question had been asked
     assert not repl.session.stats and repl.unsent
     assert repl.handle("[cls] scene?") and repl.session.stats[-1]["images_encoded"] == 1
+
+
+def test_the_views_are_counted_only_where_the_count_is_shown_and_the_answer_is_the_same(ckpt, geotiff,
+                                                                                         monkeypatch):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm import tta
+    from rsvlm.chat import ChatREPL
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    plain_views, decoded = tta._plain_views, []
+    monkeypatch.setattr(tta, "_plain_views", lambda *a: decoded.append(1) or plain_views(*a))
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    said = {}
+    for out in (io.StringIO(), Terminal()):
+        decoded.clear()
+        repl = ChatREPL(model, processor, out=out, max_new_tokens=2, tta=tta.FuseConfig(views=tta.MODES["flip"]))
+        repl.load_image([str(geotiff), "optical"])
+        assert repl.handle("[count] How many ships?")  # short text: asked on the 3 other views and voted
+        said[type(out).__name__] = out.getvalue(), len(decoded), repl.last
+    (pipe, pipe_decodes, pipe_last), (term, term_decodes, term_last) = said["StringIO"], said["Terminal"]
+    assert pipe_decodes == 1  # was 2: the plain answer decoded to count the views too, though no count is shown
+    assert term_decodes == 2 and "  (asking view 3 of 3…)" in term
+    assert re.sub(r"  \(asking view \d of 3…\)\r\x1b\[K", "", term) == pipe and pipe_last == term_last
