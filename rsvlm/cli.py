@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import math
 import os
 import re
 import sys
@@ -94,6 +95,17 @@ def _temperature(text: str) -> float:
     return t
 
 
+def _region(text: str) -> list[float]:
+    """``--region``: X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2."""
+    try:
+        xs = [float(v) for v in text.split(",")]
+    except ValueError:
+        xs = []
+    if len(xs) != 4 or not all(map(math.isfinite, xs)) or xs[0] >= xs[2] or xs[1] >= xs[3]:
+        raise argparse.ArgumentTypeError(f"expected X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2; got {text!r}")
+    return xs
+
+
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument(
         "--image", action="append", required=required, metavar="PATH",
@@ -162,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", type=str.lower, choices=TASK_CHOICES, required=True,
                    help="the task tag the question opens with, any case; its standard question unless --prompt")
     p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task)")
+    p.add_argument("--region", type=_region, metavar="X1,Y1,X2,Y2",
+                   help="[regcap] the region asked about, in the image's pixels (a pair's later image); it takes "
+                        "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
     p.add_argument("--out", metavar="FILE", help="write the result as JSON here (result.json)")

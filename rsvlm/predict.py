@@ -147,6 +147,27 @@ def tile_note(task: str) -> str | None:
     return None
 
 
+def region_question(args, image) -> str | None:
+    """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
+    the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (the default
+    question named none: the model drew a box), outside the image, with ``--tile`` or another task."""
+    if args.region is None:
+        if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
+            raise ValueError("--task regcap asks about a region: give it as --region X1,Y1,X2,Y2 in the image's "
+                             "pixels (or a <box> in --prompt)")
+        return None
+    (w, h), (x1, y1, x2, y2) = inf.scene_wh(image), args.region
+    if args.task != "regcap" or args.tile:
+        raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else ""))
+    if x1 < 0 or y1 < 0 or x2 > w or y2 > h:
+        raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
+    from rsvlm import geometry
+
+    box = geometry.encode([{"kind": "box", "label": None, "coords": args.region}], width=w, height=h)
+    q = args.prompt or "[regcap] What is in {box}?"
+    return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
+
+
 def output_problem(args, inputs: list[str] = ()) -> str | None:
     """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
     be made, an unknown image extension, another output's or an input's file), or None; makes the
@@ -175,17 +196,13 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
 
 
 def _unwritable(p: Path) -> str | None:
-    """Why ``p`` cannot be opened for writing, found by opening it to append (its content kept; a file
-    made by the try removed), or None."""
+    """Why ``p`` cannot be opened for writing (opened to append: its content kept; a file the try made removed)."""
     existed = p.exists()
     try:
-        with open(p, "a"):
-            pass
+        open(p, "a").close()
     except OSError as e:
         return e.strerror or str(e)
-    if not existed:
-        p.unlink(missing_ok=True)
-    return None
+    return None if existed else p.unlink(missing_ok=True)
 
 
 @dataclass
@@ -295,8 +312,13 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         print(f"rsvlm predict: --geojson: {images[-1].path} is not georeferenced (no CRS with a transform or ground "
               "control points), so it has no map coordinates; --out writes pixel coordinates", file=sys.stderr)
         return 2
+    try:
+        question = region_question(args, images[-1]) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
+    except ValueError as e:
+        print(f"rsvlm predict: {e}", file=sys.stderr)
+        return 2
     try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
-        question = inf.tagged(args.prompt or inf.DEFAULT_PROMPTS[args.task])
+        question = inf.tagged(question)
     except ValueError as e:
         print(f"rsvlm predict: --prompt: {e}", file=sys.stderr)
         return 2

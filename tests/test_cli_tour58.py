@@ -152,3 +152,25 @@ def test_an_out_that_cannot_be_opened_is_refused_before_the_model_runs(geotiff, 
     kept.write_text("an earlier result")
     predict(tmp_path, geotiff, "--out", str(kept), "--vis", str(new.with_suffix(".png")))  # fails at the model
     assert kept.read_text() == "an earlier result" and not new.with_suffix(".png").exists()  # the tries left nothing
+
+
+def test_regcap_asks_about_the_region_given_in_pixels(geotiff, tmp_path, capsys):
+    """``--task regcap``'s standard question named no region ("What is in the centre of the image?"), and the
+    bundled model answered it with a box; a region could only be given as location tokens in --prompt."""
+    from rsvlm import geometry
+    from rsvlm.predict import region_question
+
+    def args(**kw):
+        return types.SimpleNamespace(**{"task": "regcap", "prompt": None, "region": None, "tile": None, **kw})
+
+    box = geometry.encode([{"kind": "box", "label": None, "coords": [24, 24, 48, 72]}], width=96, height=96)
+    assert region_question(args(region=[24, 24, 48, 72]), _image()) == f"[regcap] What is in {box}?"
+    assert region_question(args(region=[24, 24, 48, 72], prompt="Describe {box}."), _image()) == f"Describe {box}."
+    assert region_question(args(prompt=f"[regcap] What is {box}?"), _image()) is None  # its own box: as it is
+    for bad, why in ((args(), "--task regcap asks about a region: give it as --region X1,Y1,X2,Y2"),
+                     (args(region=[0, 0, 97, 10]), "--region 0,0,97,10 lies outside the 96x96 image"),
+                     (args(region=[0, 0, 9, 9], task="det"), "--region is for --task regcap")):
+        with pytest.raises(ValueError, match=why):
+            region_question(bad, _image())
+    assert predict(tmp_path, geotiff, "--task", "regcap") == 2  # said before the model is looked for
+    assert "rsvlm predict: --task regcap asks about a region" in capsys.readouterr().err
