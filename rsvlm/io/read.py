@@ -438,10 +438,10 @@ def _and(a, b):
     return a if b is None else a & b
 
 
-def read_image(path, modality: str | None = None, bands: list[str] | None = None, window: Window | None = None,
+def read_image(path, modality: str | None = None, bands: list[str] | str | None = None, window: Window | None = None,
                scaling: sc.ReadConfig | dict | None = None) -> RSImage:
     """Read a file (or one file per band) as one ``RSImage``; ``window`` = (x0, y0, w, h) or whole image;
-    ``scaling`` a ``ReadConfig`` or a dict of its fields.
+    ``bands`` the bands' names (a list, or ``"B02,B03,B04"``); ``scaling`` a ``ReadConfig`` or a dict of its fields.
 
     Raises FileNotFoundError (missing), ImageReadError (truncated/corrupt; a ValueError), ValueError
     (wrong band count, dtype or modality, band files on different grids) — each naming the file.
