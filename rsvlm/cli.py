@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--geojson", metavar="FILE", help="write parsed objects as GeoJSON (in the image's CRS) here")
     p.add_argument("--vis", metavar="FILE", help="write an overlay image here (out.png)")
     p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
-                   help="drop objects the model scores below this (its confidence; see docs/cli.md)")
+                   help="drop objects the model scores below this (its confidence; default 0 keeps all; docs/cli.md)")
     _detection_args(p)
     p.add_argument("--tile", type=int, metavar="SIZE",  # range: predict
                    help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")
@@ -237,17 +237,21 @@ def build_parser() -> argparse.ArgumentParser:
     _detection_args(p)
     p.set_defaults(handler="rsvlm.evaluate:main")
 
-    p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights")
+    p = sub.add_parser("merge-lora", help="merge a LoRA adapter checkpoint into full weights",
+                       description="Write --model's checkpoint with its LoRA adapters (the LLM's adapter/, an encoder's "
+                                   "LoRA) folded into full weights, to a new folder (docs/training.md).")
     p.add_argument("--model", required=True, metavar="DIR",
                    help="the rsvlm checkpoint with a LoRA adapter (adapter/) or encoder LoRA")
     p.add_argument("--out", required=True, metavar="DIR",
                    help="a new or empty folder outside --model for the merged checkpoint")
     p.set_defaults(handler="rsvlm.cli:run_merge_lora")
 
-    p = sub.add_parser("convert-llava", help="convert a LLaVA-1.5 / GeoChat checkpoint to rsvlm")
+    p = sub.add_parser("convert-llava", help="convert a LLaVA-1.5 / GeoChat checkpoint to rsvlm",
+                       description="Convert a LLaVA-1.5 or GeoChat checkpoint (original or Hugging Face layout) "
+                                   "into an rsvlm checkpoint folder (docs/models.md).")
     p.add_argument("--src", required=True, metavar="DIR", help="the LLaVA-1.5 or GeoChat checkpoint folder")
     p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder for the rsvlm checkpoint")
-    p.add_argument("--vision-tower", help="local CLIP vision tower (original LLaVA layout only)")
+    p.add_argument("--vision-tower", metavar="DIR", help="local CLIP vision tower (original LLaVA layout only)")
     p.set_defaults(handler="rsvlm.cli:run_convert_llava")
     return ap
 

@@ -174,3 +174,14 @@ def test_regcap_asks_about_the_region_given_in_pixels(geotiff, tmp_path, capsys)
             region_question(bad, _image())
     assert predict(tmp_path, geotiff, "--task", "regcap") == 2  # said before the model is looked for
     assert "rsvlm predict: --task regcap asks about a region" in capsys.readouterr().err
+
+
+def test_every_command_says_what_it_does_and_names_its_values():
+    """``rsvlm merge-lora --help`` and ``convert-llava --help`` went from usage to options with no word on what
+    they do, and the latter wrote ``--vision-tower VISION_TOWER`` where the README writes ``--vision-tower DIR``."""
+    from rsvlm.cli import build_parser
+
+    commands = build_parser().commands
+    assert set(commands) == {"chat", "predict", "train", "eval", "merge-lora", "convert-llava"}
+    assert all(p.description for p in commands.values()), [n for n, p in commands.items() if not p.description]
+    assert "[--vision-tower DIR]" in commands["convert-llava"].format_usage()
