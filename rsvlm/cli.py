@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
-    p.add_argument("--temperature", type=_temperature, default=0.0, help="0 = greedy")
+    p.add_argument("--temperature", type=_temperature, default=0.0, metavar="T",
+                   help="sampling temperature of the streamed answer (default 0: greedy)")
     p.add_argument("--history", type=_history, default=None, metavar="N|all",
                    help="earlier exchanges the model is shown, the turn with the image among them, the oldest "
                         "left out first; 0 asks every question afresh about the image; all = as many as the "
