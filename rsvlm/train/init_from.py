@@ -73,12 +73,25 @@ def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) 
     return None
 
 
+def hub_cached(name: str) -> bool:
+    """Whether hub name ``name``'s ``config.json`` is in the Hugging Face cache, so that its model can be built on
+    the meta device without the network (the LLM's width sets the projectors' shapes)."""
+    import huggingface_hub as hub
+
+    try:
+        return isinstance(hub.try_to_load_from_cache(name, "config.json"), str)
+    except ValueError:  # not a valid repo id
+        return False
+
+
 def check_init_from(cfg) -> None:
     """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors,
     saying what it is instead (``init_from_hint``); ValueError where that file's header cannot be read or does
     not cover the file (cut short: a traceback once the model was built), or where its tensors do not fit the
     model section's vision side (``vision_mismatch``, on the model built on the meta device: headers only, no
-    weights read; it was found once the model and its LLM were loaded)."""
+    weights read; it was found once the model and its LLM were loaded). An LLM given by hub name is built so
+    when its config is in the Hugging Face cache (``hub_cached``; always the case offline, where preflight
+    requires it): a 7B hub LLM under a checkpoint of another width was exit 1 once that LLM had loaded."""
     if not cfg.init_from:
         return
     path = Path(cfg.init_from) / "vision.safetensors"
@@ -91,8 +104,8 @@ def check_init_from(cfg) -> None:
     with open_safetensors(path) as h:
         saved = {k: tuple(h.get_slice(k).get_shape()) for k in h.keys()}
     llm = cfg.model.llm
-    if llm.name_or_path and not Path(llm.name_or_path).expanduser().is_dir():  # a hub name: left to the build
-        return
+    if llm.name_or_path and not Path(llm.name_or_path).expanduser().is_dir() and not hub_cached(llm.name_or_path):
+        return  # a hub name whose config is not cached: fetched (and the shapes checked) while the model is built
     from dataclasses import replace
 
     from rsvlm.model import create_model
