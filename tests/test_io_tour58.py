@@ -229,3 +229,15 @@ def test_tile_merging_takes_scores_as_numbers_names_a_score_that_is_none_and_ran
                                                             "score": 0.5}]
     with pytest.raises(ValueError, match=r"tile \(0, 0, 100, 100\).*object 0 .*could not convert string to float"):
         merge_tile_objects(seen("high", 0.5))
+
+
+@pytest.mark.parametrize("path", ["", " ", None, ["a.tif", ""]])
+def test_an_empty_image_name_is_refused_as_no_path(path, tmp_path, monkeypatch):
+    """"" was Path("."): "is a folder, not an image file; … e.g. a.tif,b.tif" listing the working folder."""
+    from rsvlm.io import image_size, read_image
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.tif").write_bytes(b"")
+    for f in (read_image, image_size):
+        with pytest.raises(ValueError, match=r"no image path given"):
+            f(path)

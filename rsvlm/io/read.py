@@ -80,9 +80,10 @@ def _names(path) -> list[str]:
 
 
 def _as_paths(path) -> list[Path]:
-    paths = [Path(p) for p in _names(path)]
-    if not paths:
-        raise ValueError("no image path given")
+    names = [] if path is None else _names(path)
+    if not names or not all(n.strip() for n in names):  # "" was Path("."), "a folder, not an image file"
+        raise ValueError(f"no image path given{f' (an empty name among {names})' if names else ''}")
+    paths = [Path(p) for p in names]
     seen = set()
     for p in paths:  # a band file twice would stand for two bands (B02,B02,B04: B03 silently filled)
         if p.resolve() in seen:
