@@ -241,3 +241,13 @@ def test_an_empty_image_name_is_refused_as_no_path(path, tmp_path, monkeypatch):
     for f in (read_image, image_size):
         with pytest.raises(ValueError, match=r"no image path given"):
             f(path)
+
+
+def test_run_tiled_names_a_predict_fn_that_returns_no_list(tmp_path):
+    """A predict_fn that forgot its return met len(None): "object of type 'NoneType' has no len()"."""
+    from rsvlm.io import run_tiled
+
+    path = _tif(tmp_path / "s.tif", np.random.default_rng(0).integers(0, 255, (3, 40, 40)).astype(np.uint8))
+    with pytest.raises(ValueError, match=r"predict_fn returned NoneType for a batch of 4 tiles; it returns one list"):
+        run_tiled(path, lambda imgs: None, tile=24, overlap=8, progress=False)
+    assert run_tiled(path, lambda imgs: [[]] * len(imgs), tile=24, overlap=8, progress=False) == []

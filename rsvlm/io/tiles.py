@@ -473,8 +473,10 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 asked = [(w, im) for w, im in zip(batch, imgs) if im.valid is None or im.valid.any()]
                 merger.n_nodata += len(batch) - len(asked)
                 results = predict_fn([im for _, im in asked]) if asked else []
-                if len(results) != len(asked):
-                    raise ValueError(f"predict_fn returned {len(results)} results for a batch of {len(asked)} tiles")
+                if not isinstance(results, list | tuple) or len(results) != len(asked):  # None met len()
+                    got = f"{len(results)} results" if isinstance(results, list | tuple) else type(results).__name__
+                    raise ValueError(f"predict_fn returned {got} for a batch of {len(asked)} tiles; it returns "
+                                     "one list of objects per tile")
                 for (w, _), objs in zip(asked, results):
                     merger.add(w, objs)
                 del imgs, asked, results
