@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
-from rsvlm.tokens import opening_task
+from rsvlm.tokens import opening_task, task_tag
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -35,7 +35,8 @@ HELP = """commands:
   /geojson out.geojson     write the last answer's geometry in the image's CRS
   /help                    this text
   /quit                    leave (Ctrl-D too); Ctrl-C stops an answer
-questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change]"""
+questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change];
+a tag alone asks that task's standard question (as rsvlm predict --task does without --prompt)"""
 
 
 class ChatREPL:
@@ -198,6 +199,9 @@ class ChatREPL:
                      f"(this one asked about {label} alone)" if self.session.asked else
                      f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
+        if task and question == task_tag(task):  # a tag alone: [count] was answered with a box, [vqa] with a class
+            question = inf.DEFAULT_PROMPTS[task]
+            self.say(f"  note: a tag alone asks the task's standard question: {question}")
         if len(self.images) == 2 and task not in (None, "change"):
             self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only; shapes are read in "
                      f"{inf.image_label(self.images[1])}'s pixels")  # as predict warns

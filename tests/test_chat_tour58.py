@@ -97,3 +97,16 @@ def test_the_views_are_counted_only_where_the_count_is_shown_and_the_answer_is_t
     assert pipe_decodes == 1  # was 2: the plain answer decoded to count the views too, though no count is shown
     assert term_decodes == 2 and "  (asking view 3 of 3…)" in term
     assert re.sub(r"  \(asking view \d of 3…\)\r\x1b\[K", "", term) == pipe and pipe_last == term_last
+
+
+def test_a_task_tag_alone_asks_the_tasks_standard_question_and_says_it(ckpt, geotiff):
+    from rsvlm.inference import DEFAULT_PROMPTS
+
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    for typed, task in (("[count]", "count"), ("[VQA]  ", "vqa")):  # the shipped model answered "[count]" with a box
+        assert repl.handle(typed)
+        asked = [m["content"] for m in repl.session.messages if m["role"] == "user"][-1]
+        assert asked.endswith("\n" + DEFAULT_PROMPTS[task]) or asked == DEFAULT_PROMPTS[task]
+        assert f"note: a tag alone asks the task's standard question: {DEFAULT_PROMPTS[task]}\n" in out.getvalue()
+    assert repl.handle("[count] ships?") and out.getvalue().count("a tag alone") == 2
