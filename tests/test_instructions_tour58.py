@@ -194,3 +194,28 @@ def test_caption_says_trees_cover():
     masks["sem"][:] = SEMANTIC_ID["water"]
     assert caption(View(scene, 0, "optical", masks, np.random.default_rng(0), InstructionConfig())).endswith(
         " Water covers about 100% of the image.")
+
+
+def test_a_seg_answer_too_coarse_for_its_mask_is_skipped_and_counted():
+    import numpy as np
+
+    from data_gen.instructions.builders import Skip, View
+    from data_gen.instructions.builders_geo import _seg_answer
+    from data_gen.instructions.config import InstructionConfig
+    from rsvlm import geometry
+
+    mask = np.zeros((64, 64), bool)  # a thin X of roads: 4 vertices (budget 8) make a quadrilateral over it
+    for i in range(64):
+        mask[i, max(0, i - 1):i + 1] = mask[i, max(0, 62 - i):64 - i] = True
+    scene = {"scene": "x", "scene_class": "residential", "width": 64, "height": 64, "pair": False,
+             "frames": [{"time": "", "objects": []}]}
+
+    def view(budget):
+        return View(scene, 0, "optical", {}, np.random.default_rng(0),
+                    InstructionConfig(grid_fraction=0.0, mask_budget=budget))
+
+    with pytest.raises(Skip, match="too coarse"):  # was written as the answer, IoU 0.06 with its own mask
+        _seg_answer(mask, "pavement", view(8))
+    text, _ = _seg_answer(mask, "pavement", view(64))
+    shapes = geometry.objects_to_mask(geometry.decode(text, 64, 64).objects, 64, 64)
+    assert geometry.mask_iou(shapes, mask) >= 0.5

@@ -18,6 +18,7 @@ from data_gen.synth.classes import OBJECT_CLASSES, SEMANTIC_ID
 LANDCOVER = {"water": "water", "trees": "tree", "pavement": "pavement", "low vegetation": "low vegetation",
              "bare land": "bare land"}
 MAX_MASK_PARTS = 8  # seg answers with more separate pieces than this are skipped (too long)
+MIN_ANSWER_IOU = 0.5  # seg answers whose decoded shapes overlap their mask less than this are skipped
 
 
 def _encode(objects: list[dict], v: View) -> str:
@@ -104,8 +105,19 @@ def _seg_answer(mask: np.ndarray, label: str, v: View) -> tuple[str, str]:
         raise Skip(f"seg: more than {MAX_MASK_PARTS} separate pieces")
     key = (mask.tobytes(), label, form)  # the same mask is asked about in several modalities
     if key not in v.cache:
-        v.cache[key] = _encode(_mask_objects(mask, label, form, v), v)
-    return v.cache[key], form
+        text = _encode(_mask_objects(mask, label, form, v), v)
+        v.cache[key] = text, _answer_iou(text, mask, v)
+    text, iou = v.cache[key]
+    if iou < MIN_ANSWER_IOU:  # a thin road network simplified to one quadrilateral over half the image
+        raise Skip(f"seg: answer too coarse for the mask budget (IoU < {MIN_ANSWER_IOU})")
+    return text, form
+
+
+def _answer_iou(text: str, mask: np.ndarray, v: View) -> float:
+    """IoU of the decoded answer with the mask it describes."""
+    from rsvlm.geometry import decode, mask_iou, objects_to_mask
+
+    return mask_iou(objects_to_mask(decode(text, v.w, v.h).objects, v.w, v.h), mask)
 
 
 def build_seg(v: View) -> Sample:
