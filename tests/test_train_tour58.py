@@ -62,3 +62,31 @@ def test_init_from_under_a_hub_llm_of_another_width_is_refused_before_the_model_
                                          r"projectors\.default\..* \(this model \(96"):
         check_init_from(cfg("org/tiny96"))
     check_init_from(cfg("org/not-cached"))  # not in the cache (online): left to the build, as before
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n", b"\xef\xbb\xbf\r\n"])
+@pytest.mark.parametrize("key", ["data.train", "data.extra"])
+def test_an_empty_records_file_is_refused_before_anything_is_written(tmp_path, capsys, sft_record, content, key):
+    """An empty split (a converter that kept nothing, a file truncated to nothing) was exit 1 once the model
+    had been built and out_dir written, saying "0 records read, 0 skipped"; it is refused in preflight now."""
+    from rsvlm.train import main as train_main
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(content)
+    given = f"data.train={empty}" if key == "data.train" else f"data.extra=[{{path: {empty}}}]"
+    out = tmp_path / "run"
+    args = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", given, f"out_dir={out}", "log.progress=false"]
+    assert train_main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{key}" in err and f"{empty} is empty (no record line)" in err, err
+    assert not out.exists()
+
+
+def test_a_gzip_records_file_of_nothing_is_blank_and_one_record_is_not(tmp_path):
+    import gzip
+
+    from rsvlm.data.records import blank_records_file
+
+    (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(b"\n"))
+    (tmp_path / "b.jsonl").write_bytes(b"\n" * 70000 + b'{"id": "a"}\n')  # past the first chunk
+    assert blank_records_file(tmp_path / "a.jsonl.gz") and not blank_records_file(tmp_path / "b.jsonl")

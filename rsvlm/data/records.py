@@ -119,6 +119,21 @@ def check_records_path(path: str | Path) -> None:
         raise FileNotFoundError(f"records file not found: {path}")
 
 
+def blank_records_file(path: str | Path) -> bool:
+    """Whether the records file ``path`` holds nothing but white space (a byte-order mark aside; plain or
+    gzip): an empty split. Read up to its first other byte; a file that cannot be read is left to the reader."""
+    try:
+        with open_bytes(path) as f:
+            chunk = f.read(1 << 16).removeprefix(b"\xef\xbb\xbf")
+            while chunk:
+                if chunk.strip():
+                    return False
+                chunk = f.read(1 << 16)
+    except GZIP_ERRORS:
+        return False
+    return True
+
+
 def _fail(where: str, field_name: str, msg: str) -> RecordError:
     return RecordError(f"{where}: field '{field_name}': {msg}", re.sub(r"\[\d+\]", "[]", field_name))
 

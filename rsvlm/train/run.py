@@ -193,7 +193,7 @@ def preflight(cfg: TrainConfig) -> None:
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
     runs it first, unless its caller has (``checked=True``)."""
-    from rsvlm.data.records import check_records_path
+    from rsvlm.data.records import blank_records_file, check_records_path
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
     from rsvlm.train.config import check_config
 
@@ -207,6 +207,9 @@ def preflight(cfg: TrainConfig) -> None:
             check_records_path(path)
         except FileNotFoundError as e:
             raise FileNotFoundError(f"{key}: {e}") from None
+        if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
+            raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
+                             "holds records")
     roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
     for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
         if root is not None and not Path(root).is_dir():
