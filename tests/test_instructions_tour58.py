@@ -219,3 +219,24 @@ def test_a_seg_answer_too_coarse_for_its_mask_is_skipped_and_counted():
     text, _ = _seg_answer(mask, "pavement", view(64))
     shapes = geometry.objects_to_mask(geometry.decode(text, 64, 64).objects, 64, 64)
     assert geometry.mask_iou(shapes, mask) >= 0.5
+
+
+def test_a_change_mask_in_too_many_pieces_is_counted_under_change():
+    import numpy as np
+
+    from data_gen.instructions.builders import Skip, View
+    from data_gen.instructions.builders_geo import build_change
+    from data_gen.instructions.config import InstructionConfig
+
+    change = np.zeros((40, 40), bool)
+    change[2:40:4, 2:40:4] = True  # 100 separate changed pixels
+    scene = {"scene": "x", "scene_class": "parking lot", "width": 40, "height": 40, "pair": True,
+             "changes": [{"type": "arrived", "class": "small vehicle", "id": 1}], "change_mask": "m.png",
+             "frames": [{"time": "t0", "objects": []}, {"time": "t1", "objects": []}]}
+    reasons = set()
+    for seed in range(10):
+        try:
+            build_change(View(scene, 1, "optical", {"change": change}, np.random.default_rng(seed), InstructionConfig()))
+        except Skip as e:
+            reasons.add(str(e))
+    assert reasons == {"change: more than 8 separate pieces"}  # was counted as "seg: …" in the stats

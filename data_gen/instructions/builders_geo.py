@@ -97,19 +97,19 @@ def build_regcap(v: View) -> Sample:
                   target_class=o["class"], target_ids=[o["id"]])
 
 
-def _seg_answer(mask: np.ndarray, label: str, v: View) -> tuple[str, str]:
+def _seg_answer(mask: np.ndarray, label: str, v: View, task: str = "seg") -> tuple[str, str]:
     from scipy import ndimage
 
     form = "grid" if v.rng.uniform() < v.cfg.grid_fraction else "poly"
     if ndimage.label(mask)[1] > MAX_MASK_PARTS:
-        raise Skip(f"seg: more than {MAX_MASK_PARTS} separate pieces")
+        raise Skip(f"{task}: more than {MAX_MASK_PARTS} separate pieces")
     key = (mask.tobytes(), label, form)  # the same mask is asked about in several modalities
     if key not in v.cache:
         text = _encode(_mask_objects(mask, label, form, v), v)
         v.cache[key] = text, _answer_iou(text, mask, v)
     text, iou = v.cache[key]
     if iou < MIN_ANSWER_IOU:  # a thin road network simplified to one quadrilateral over half the image
-        raise Skip(f"seg: answer too coarse for the mask budget (IoU < {MIN_ANSWER_IOU})")
+        raise Skip(f"{task}: answer too coarse for the mask budget (IoU < {MIN_ANSWER_IOU})")
     return text, form
 
 
@@ -184,6 +184,6 @@ def build_change(v: View) -> Sample:
         form = "grid" if v.rng.uniform() < v.cfg.grid_fraction else "poly"
         ans = "No change."
     else:
-        ans, form = _seg_answer(mask, "change", v)
+        ans, form = _seg_answer(mask, "change", v, "change")
     suffix = P.GRID_SUFFIX if form == "grid" else P.POLY_SUFFIX
     return Sample(q + suffix, ans, f"change_seg_{form}", target_ids=ids, gt_mask=v.scene["change_mask"], gt_values=[255])
