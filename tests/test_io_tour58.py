@@ -251,3 +251,25 @@ def test_run_tiled_names_a_predict_fn_that_returns_no_list(tmp_path):
     with pytest.raises(ValueError, match=r"predict_fn returned NoneType for a batch of 4 tiles; it returns one list"):
         run_tiled(path, lambda imgs: None, tile=24, overlap=8, progress=False)
     assert run_tiled(path, lambda imgs: [[]] * len(imgs), tile=24, overlap=8, progress=False) == []
+
+
+def test_tifffile_reads_bands_by_the_file_s_layout_not_by_their_sizes(tmp_path, monkeypatch):
+    """Without rasterio, a 10 x 12 RGB TIFF read as 10 bands of 12 x 3 px, and 20 planar bands of
+    30 x 8 px as 8 bands of 20 x 30: bands were told from rows by size (<= 16 and > 16), not by the
+    layout tifffile reads from the file (YXS, SYX)."""
+    import tifffile
+
+    from rsvlm.io import read_image, sources
+
+    def no_rasterio(*args, **kwargs):
+        raise ImportError("rasterio")
+
+    monkeypatch.setattr(sources, "RasterioSource", no_rasterio)
+    rgb = np.arange(10 * 12 * 3, dtype=np.uint8).reshape(10, 12, 3)
+    tifffile.imwrite(tmp_path / "rgb.tif", rgb, photometric="rgb")
+    img = read_image(tmp_path / "rgb.tif")
+    assert img.data.shape == (3, 10, 12) and img.modality == "optical"
+    np.testing.assert_array_equal(img.data[1], rgb[..., 1] / np.float32(255))
+    tifffile.imwrite(tmp_path / "msi.tif", np.ones((20, 30, 8), np.uint16), photometric="minisblack",
+                     planarconfig="separate")
+    assert read_image(tmp_path / "msi.tif").data.shape == (20, 30, 8)

@@ -253,17 +253,17 @@ def _tifffile_source(path: Path, note: str) -> ArraySource:
 
     try:
         with tifffile.TiffFile(path) as tf:
-            n_series, arr = len(tf.series), tf.series[0].asarray()
+            n_series, arr, axes = len(tf.series), tf.series[0].asarray(), tf.series[0].axes  # "YXS", "SYX" …
     except Exception as e:  # tifffile raises many types for bad files
         raise ImageReadError(f"{path}: cannot decode TIFF, truncated or corrupt ({e})") from e
     notes = [note]
     if arr.ndim == 4 or n_series > 1:  # pages of one shape are one series: (pages, H, W, C) was refused
         n = arr.shape[0] if arr.ndim == 4 else n_series
         notes.append(f"the file holds {n} images (TIFF pages); the first is read, as GDAL reads it")
-        arr = arr[0] if arr.ndim == 4 else arr
+        arr, axes = (arr[0], axes[1:]) if arr.ndim == 4 else (arr, axes)
     if arr.ndim == 2:
         arr = arr[None]
-    elif arr.ndim == 3 and arr.shape[-1] <= 16 and arr.shape[0] > 16:
+    elif arr.ndim == 3 and axes.endswith("S"):  # by the file's layout: a 10 x 12 RGB was 10 bands of 12 x 3
         arr = np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
     elif arr.ndim != 3:
         raise ImageReadError(f"{path}: TIFF has shape {arr.shape}; expected (H, W) or (H, W, C)")
