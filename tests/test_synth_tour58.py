@@ -106,3 +106,17 @@ def test_an_out_that_is_or_lies_under_a_file_is_named_as_given(tmp_path, capsys)
         assert main(["synth", "--out", str(out), "--n", "1", "--no-progress"]) == 2
         err = capsys.readouterr().err
         assert err == f"error: output folder {out}: cannot make images/ in it: {tmp_path / 'afile'} is a file, not a folder\n"
+
+
+def test_every_object_placed_draws_3_px_at_least():
+    # the 3-px rule measured the box round an object: a small truck (cab and box, a gap between)
+    # or ship could draw 1-2 px, an object in the ground truth hardly there (2 % of trucks at 32 px)
+    from data_gen.synth.render import rasterise
+
+    areas = []
+    for size, scale, seeds in ((32, 1.0, range(18, 30)), (64, 0.3, range(5, 16))):  # 3 such objects before
+        for i in seeds:
+            g = generate_scene("t", np.random.default_rng([size, i]), size, object_scale=scale)
+            inst = rasterise(g.frames[0], size, np.random.default_rng(0)).inst  # (H, W)
+            areas += [int((inst == o.id).sum()) for o in g.frames[0].objects]
+    assert len(areas) > 40 and min(areas) >= 3

@@ -215,6 +215,17 @@ class Placer:
         return SceneObject(self.next_id, cls, cx + float(rng.uniform(0, 1)), cy + float(rng.uniform(0, 1)),
                            length, width, a, height, colour, style, size_word, float(rng.normal(0, 1.5)))
 
+    def _parts_px(self, obj: SceneObject) -> int:
+        """Pixels the object's parts draw together (``render.rasterise`` draws the same)."""
+        flat = []
+        for _, geom, _, _ in obj.parts():
+            win = fill_convex(geom, self.size, self.size)
+            if win is not None:
+                ys, xs, m = win
+                r, c = np.nonzero(m)
+                flat.append((r + ys.start) * self.size + c + xs.start)
+        return int(np.unique(np.concatenate(flat)).size) if flat else 0
+
     def accept(self, obj: SceneObject, zone_mask: np.ndarray) -> bool:
         pts = np.floor(np.vstack([obj.quad(), [[obj.cx, obj.cy]]])).astype(int)  # corners and centre first
         if pts.min() < 0 or pts.max() >= self.size:  # floor: a corner at -0.8 is off the image (int() made it 0)
@@ -227,6 +238,8 @@ class Placer:
             return False
         ys, xs, m = win
         drawn = int(m.sum())
+        if drawn < 64 and obj.cls != "storage tank":  # small: the parts (a plane's fuselage and wings,
+            drawn = self._parts_px(obj)  # a truck's cab and box) may draw fewer pixels than the box round them
         self._sizes[drawn >= 3] += 1
         if drawn < 3:
             return False
