@@ -273,3 +273,13 @@ def test_tifffile_reads_bands_by_the_file_s_layout_not_by_their_sizes(tmp_path, 
     tifffile.imwrite(tmp_path / "msi.tif", np.ones((20, 30, 8), np.uint16), photometric="minisblack",
                      planarconfig="separate")
     assert read_image(tmp_path / "msi.tif").data.shape == (20, 30, 8)
+
+
+def test_one_part_of_an_i_q_pair_alone_is_said_to_lack_its_other_part(tmp_path):
+    """i_VV.img given without q_VV.img read as |I| in dB without a word."""
+    from rsvlm.io import read_image
+
+    i, q = _iq()
+    img = read_image(_tif(tmp_path / "i_VV.tif", i[:1]), "sar")
+    assert img.data.shape == (1, 32, 32)
+    assert any("i_VV named as I or Q parts of complex SAR do not pair up" in n for n in img.notes), img.notes

@@ -95,8 +95,8 @@ def as_complex(src, paths: list[Path], sar_iq: bool | None, modality: str | None
         if sar_iq and modality not in (None, "sar"):
             raise ValueError(f"{name}: ReadConfig.sar_iq reads I/Q bands as complex sar, not {modality}")
         return src
-    one_a_file = len(paths) > 1 and len(paths) == src.count
-    names = [p.stem for p in paths] if one_a_file else list(src.descriptions)
+    stems = [p.stem for p in paths] if len(paths) == src.count else [None] * src.count  # one band a file
+    names = [st if _part(st) else d for st, d in zip(stems, src.descriptions)]  # its file's name, else description
     found = iq_pairs(names) if sar_iq is None else None
     if sar_iq:
         if src.count % 2 or src.alpha_index is not None:
@@ -105,6 +105,11 @@ def as_complex(src, paths: list[Path], sar_iq: bool | None, modality: str | None
         pols = [(_part(names[k]) or ("", ""))[1] for k in range(0, src.count, 2)]
         found = [(k, k + 1, pol) for k, pol in zip(range(0, src.count, 2), pols)], []
     if found is None:
+        half = [n for n in names if _part(n)] if sar_iq is None else []
+        if half:  # one part of the pair alone (i_VV.img without q_VV.img) reads as |I|: said, not silent
+            src.notes.append(f"band(s) {', '.join(half)} named as I or Q parts of complex SAR do not pair up (each "
+                             "needs its other part): read as real values; give both parts, e.g. i_VV and q_VV, "
+                             "for the amplitude")
         return src
     pairs, left = found
     told = ", ".join(f"{names[i] or f'b{i + 1}'} + {names[q] or f'b{q + 1}'}" for i, q, _ in pairs)
