@@ -1,13 +1,11 @@
 """``rsvlm predict``: one question about an image (or a pair, or a whole tiled scene) → JSON,
 GeoJSON and an overlay PNG.
 
-Limits: tiling (``--tile``) takes one image, not a bi-temporal pair, and keeps only geometry
-(the text answers of single tiles are not merged into one sentence: a word task's are
-tallied, and each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the line
-printed as the scene's answer: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word
-task, the count ("12 object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's
-shapes over its mirror views before the tiles are merged, and a tile's short text answer is its
-views' vote before the tiles are tallied; a longer text, or text with shapes, keeps its plain answer.
+Limits: tiling (``--tile``) takes one image, not a pair, and keeps only geometry (single tiles' text
+answers are tallied, not merged; each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the
+line printed: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word task, the count ("12
+object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's shapes over its
+views before the merge, and a tile's short text answer is its views' vote before the tally.
 """
 
 from __future__ import annotations
@@ -34,13 +32,11 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
         by_class: bool = False, notes: list[str] | None = None) -> inf.Answer:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
-    (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer that is
-    shapes only or text only is fused over the image's mirror views, asked without ``min_objects`` (rsvlm.tta;
-    where a view was refused, and the view answers left out of the fusion, go to ``notes``); a fused answer is ``cut``,
-    or ``past_context``, where the plain one or any view's was. ``notes`` also says which was cut: the
-    answer, or a view answer fused into it, and which ran past the LLM's context: the answer, or which
-    view answers (a warning: its line starts "warning: "). ``min_objects``, ``by_class``: see
-    ``inference.generate_answers``."""
+    (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer of shapes only
+    or short text is fused over the image's views (rsvlm.tta; asked without ``min_objects``, counted by a
+    progress bar on a terminal); a fused answer is ``cut``, or ``past_context``, where any answer fused was.
+    ``notes`` gets a refused view, view answers left out of the fusion, which answer was cut and which ran
+    past the LLM's context (a warning: "warning: …"). ``min_objects``, ``by_class``: ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -48,11 +44,20 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     past = inf.is_past_context(answer)
     said = [inf.cut_note(max_new_tokens)] if inf.is_cut(answer) else []  # under the grammar it reads as whole
     if tta is not None:
-        from rsvlm.tta import fused_answers
+        from tqdm import tqdm
+
+        from rsvlm.tta import fused_answers, views_asked
 
         refused: dict[int, str] = {}
         views = _view_answerer(generate, model, processor, max_new_tokens, constrain, min_objects, by_class)
-        fused = fused_answers(views, msgs, inputs, [answer], tta, refused)[0]
+        with tqdm(total=len(views_asked(msgs, inputs, [answer], tta)), desc="--tta views", unit="view", leave=False,
+                  disable=None, file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
+            def counted(messages, imgs):
+                out = views(messages, imgs)
+                bar.update()
+                return out
+
+            fused = fused_answers(counted, msgs, inputs, [answer], tta, refused)[0]
         said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
@@ -70,20 +75,18 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 
 
 def _view_answerer(plain, model, processor, max_new_tokens: int, constrain: bool, min_objects: int, by_class: bool):
-    """What the other TTA views are asked with: ``plain``'s answerer without the ``min_objects`` push, which
-    is the plain answer's alone (a corner crop holding none of the objects, or each view padding to N, made
-    up objects: 15 for ``--min-objects 5 --tta crops`` on DOTA P1888, 10 without it); ``plain`` without one."""
+    """The TTA views' answerer: ``plain``'s without its ``min_objects`` push, the plain answer's alone (a crop holding
+    none of the objects, or each view padding to N, made objects up: 15 for ``--min-objects 5 --tta crops`` on P1888)."""
     return inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else plain
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
                    tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
-    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with
-    ``tta``, one per other mirror view, each tile's shapes fused over its views before the tiles
-    are merged). Each tile's entry in ``answers`` has ``"cut": true`` where the token limit stopped
-    its answer (or one fused into it), ``"past_context": true`` where its prompt and answer (or one
-    fused into it) ran past the LLM's context (``"past_views"``: the views whose answers did, where
-    its own answer did not), a ``"note"`` where a view of it was refused, and a
+    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
+    one per other view, each tile's shapes fused over its views before the merge). Each tile's entry in
+    ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
+    ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
+    the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
     ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``)."""
     from rsvlm import geometry
 

@@ -186,3 +186,22 @@ def test_every_command_says_what_it_does_and_names_its_values():
     assert all(p.description for p in commands.values()), [n for n, p in commands.items() if not p.description]
     assert "[--vision-tower DIR]" in commands["convert-llava"].format_usage()
     assert "[--temperature T]" in commands["chat"].format_usage()  # was TEMPERATURE, its help "0 = greedy" alone
+
+
+def test_the_tta_views_predict_asks_are_counted_on_a_terminal(pushes, monkeypatch):
+    """``predict --tta dihedral+crops`` asks 11 more answers, minutes each for a large model, and said nothing."""
+    import io
+    import sys
+
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.predict import ask
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    ask(None, types.SimpleNamespace(prompt=PromptConfig()), [_image()], "[det] Detect every ship.", 64,
+        tta=tta.FuseConfig(views="dihedral+crops"))
+    shown = sys.stderr.getvalue()
+    assert "--tta views:   0%|" in shown and "0/11 [" in shown, shown  # the other views asked: 7 mirror, 4 crops
