@@ -90,3 +90,35 @@ def test_a_gzip_records_file_of_nothing_is_blank_and_one_record_is_not(tmp_path)
     (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(b"\n"))
     (tmp_path / "b.jsonl").write_bytes(b"\n" * 70000 + b'{"id": "a"}\n')  # past the first chunk
     assert blank_records_file(tmp_path / "a.jsonl.gz") and not blank_records_file(tmp_path / "b.jsonl")
+
+
+def test_difficult_objects_stay_in_the_training_targets(tmp_path):
+    """The decision docs/training.md states: a record's ``meta.difficult`` objects are trained like any other
+    (DOTA's convention; eval.detection counts a find of one neither right nor wrong), so every shape of the
+    answer is in the labels, the difficult one included."""
+    import json
+
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm import geometry
+    from rsvlm.config import load_config
+    from rsvlm.data.conversation import IGNORE_INDEX
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.train import data as D
+
+    Image.fromarray(np.zeros((100, 100, 3), np.uint8)).save(tmp_path / "a.png")
+    boxes = [[10, 10, 30, 30], [60, 60, 90, 80]]
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": b} for b in boxes], width=100, height=100)
+    rec = {"id": "d", "images": [{"path": "a.png", "modality": "optical"}], "task": "det",
+           "conversations": [{"from": "human", "value": "<image>\n[det] Detect every ship."},
+                             {"from": "gpt", "value": answer}], "meta": {"difficult": [1], "width": 100, "height": 100}}
+    (tmp_path / "t.jsonl").write_text(json.dumps(rec) + "\n")
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml")
+    _, proc = create_model(cfg)
+    index = D.build_index(tmp_path / "t.jsonl", proc.tokenizer, dict(proc.n_tokens), ReadReport("t"), progress=False)
+    sample = D.SFTDataset(index, tmp_path, proc, cfg.prompt, 512)[0]
+    trained = proc.tokenizer.decode([t for t in sample["labels"] if t != IGNORE_INDEX])
+    decoded = geometry.decode(trained, width=100, height=100)
+    assert len(decoded.objects) == 2 and not decoded.problems, trained
