@@ -60,7 +60,7 @@ class Parser(argparse.ArgumentParser):
         import difflib
 
         if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
-            choices = re.findall(r"'([^']*)'", m.group(3))
+            choices = re.findall(r"'([^']*)'", m.group(3)) or m.group(3).split(", ")  # unquoted in newer Pythons
             if near := difflib.get_close_matches(m.group(2), choices, n=1, cutoff=0.5):
                 message = f"argument {m.group(1)}: invalid choice: {m.group(2)!r}, maybe {near[0]!r}? " \
                           f"(choose from {m.group(3)})"

@@ -124,6 +124,14 @@ def test_a_typo_in_a_word_choice_is_answered_with_the_nearest(argv, want, capsys
     assert "maybe" not in capsys.readouterr().err  # nothing near
 
 
+def test_the_nearest_choice_is_found_in_newer_pythons_unquoted_list_too(capsys):
+    from rsvlm.cli import Parser
+
+    with pytest.raises(SystemExit):
+        Parser(prog="rsvlm").error("argument --task: invalid choice: 'detect' (choose from det, ground, seg)")
+    assert "invalid choice: 'detect', maybe 'det'? (choose from det, ground, seg)" in capsys.readouterr().err
+
+
 def test_a_shell_glob_after_image_is_said_with_predicts_usage_and_how_to_answer_many(tmp_path, capsys):
     """``rsvlm predict --image *.png`` said "usage: rsvlm [-h] COMMAND ...  unrecognized arguments: b.png c.png"."""
     from rsvlm.cli import main
