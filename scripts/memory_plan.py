@@ -3,7 +3,7 @@ plus activation estimates, and the largest micro-batch that fits.
 
     .venv/bin/python scripts/memory_plan.py                      # every configs/model/*.yaml but tiny
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --seq-len 4096 --llm full
-    .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --gpus 141 2x8x40   # your GPUs (GiB)
+    .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --gpus 141 2x8x40 --batch-size 4  # GiB
     .venv/bin/python scripts/memory_plan.py configs/model/qwen2.5-7b.yaml --answer-len 256    # logits kept per sample
     .venv/bin/python scripts/memory_plan.py runs/NAME/final --llm lora       # a checkpoint folder, fine-tuned further
 
@@ -46,8 +46,10 @@ a the answer window: the training loop keeps logits from the batch's first label
                                         (n, w, B of the stem whose image costs most, for every image)
 
 Fits when states + micro·activations + reserve ≤ capacity, reserve = 10% + 2 GiB (CUDA context,
-NCCL and DeepSpeed buckets, fragmentation). Limits: an estimate (1.06-1.55x a measured tiny CPU step,
-docs/memory.md); KV-cache-free training only; sequence packing and padding waste are not modelled.
+NCCL and DeepSpeed buckets, fragmentation); a recipe's batch_size (or --batch-size) is checked against
+each row. The terms are summed, though not all live at once: their max came out under the one GPU
+measurement (22.4 against 22.7 GiB, docs/memory.md). Limits: an estimate (1.06-1.55x a measured tiny
+CPU step); KV-cache-free training only; sequence packing and padding waste are not modelled.
 """
 
 from __future__ import annotations
@@ -92,21 +94,16 @@ def offline(cfg):
 
 def build_meta(cfg):
     """The full-size RSVLM on the meta device (parameters have shapes, no storage)."""
-    import torch
-
     from rsvlm.model import create_model
 
-    with torch.device("meta"):
-        model, _ = create_model(cfg, device="meta")  # a saved LLM: its config.json's shapes, no weights read
-    return model
+    return create_model(cfg, device="meta")[0]  # a saved LLM: its config.json's shapes, no weights read
 
 
 def hf_config(llm_config: dict):
     """The transformers config of ``llm.config`` (the published architecture values)."""
     from transformers import AutoConfig
 
-    conf = dict(llm_config)
-    return AutoConfig.for_model(conf.pop("model_type"), **conf)
+    return AutoConfig.for_model(**llm_config)
 
 
 def bare_llm_meta(llm_config: dict):
@@ -197,8 +194,7 @@ def _encoder_parts(enc) -> tuple[list, list]:
     if hasattr(enc, "visual"):
         return [enc.visual.conv1.weight], list(enc.visual.transformer.resblocks[: enc.n_blocks])
     vm = getattr(enc.model, "vision_model", enc.model)  # transformers 5 dropped the wrapper
-    n = enc.feature_layer % (len(vm.encoder.layers) + 1)
-    return [vm.embeddings.patch_embedding.weight], list(vm.encoder.layers[:n])
+    return [vm.embeddings.patch_embedding.weight], list(vm.encoder.layers[: enc.n_blocks])
 
 
 def _weights(module) -> tuple[int, int]:
@@ -342,7 +338,8 @@ def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, h
     return rows
 
 
-def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int, answer: int | None = None) -> str:
+def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int, answer: int | None = None,
+             batch: int | None = None) -> str:  # with batch, a line naming the rows that micro-batch does not fit
     hws = list(dict.fromkeys(r.hardware for r in rows))
     kept = f" ({answer} with logits)" if answer is not None else ""
     out = [f"### {inv.name}", "",
@@ -359,6 +356,9 @@ def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int, answer: int | No
             cpu = f", CPU {r.cpu_gb:.0f} GiB/node" if r.cpu_gb else ""
             cells.append(f"{r.state_gb:.1f}{cpu} · {fit}")
         out.append(f"| {strategy} | " + " | ".join(cells) + " |")
+    if batch is not None:
+        short = [f"{r.strategy} on {r.hardware} (max {r.max_micro})" for r in rows if r.max_micro < batch]
+        out += ["", f"Micro-batch {batch}: " + (f"does not fit {', '.join(short)}." if short else "fits every row.")]
     return "\n".join(out) + "\n"
 
 
@@ -421,17 +421,19 @@ def model_config(path: Path, llm: str | None = None):
     return cfg
 
 
-def recipe_seq_len(path: Path) -> int | None:
-    """``data.max_length`` of a training recipe (or of the recipe a checkpoint keeps as train_config.yaml):
-    the longest sample it trains on; None for a model config."""
+def recipe_sizes(path: Path) -> tuple[int | None, int | None]:
+    """(``data.max_length``, ``batch_size``) of a recipe (or a checkpoint's train_config.yaml); Nones for a model config."""
     from rsvlm.config import load_config, load_yaml
     from rsvlm.train.config import TrainConfig
 
     root = checkpoint_root(path)
     path = root / "train_config.yaml" if root is not None else path
     if not path.is_file() or not isinstance(load_yaml(path).get("model"), dict):
-        return None
-    return load_config(TrainConfig, path).data.max_length
+        return None, None
+    cfg = load_config(TrainConfig, path)
+    if cfg.batch_size < 1:  # was planned as if it could train
+        raise ValueError(f"{path}: batch_size must be >= 1, got {cfg.batch_size}")
+    return cfg.data.max_length, cfg.batch_size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -441,9 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seq-len", type=positive,
                     help="tokens per sample, visual tokens included (default: a recipe's data.max_length, else 2048)")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
-    ap.add_argument("--answer-len", type=positive, metavar="N",
-                    help="positions per sample whose logits training keeps: from the batch's first answer token "
-                         "to its end (default: --seq-len less the images' visual tokens)")
+    ap.add_argument("--batch-size", type=positive, metavar="N", help="micro-batch to check (default: a recipe's)")
+    ap.add_argument("--answer-len", type=positive, metavar="N", help="positions per sample whose logits training "
+                    "keeps: from the batch's first answer token to its end (default: --seq-len less visual tokens)")
     ap.add_argument("--llm", choices=("frozen", "lora", "full"),
                     help="LLM trainability to plan for (default: the config's own trainable.llm)")
     ap.add_argument("--gpus", type=gpus, nargs="+", metavar="[NODESx][GPUSx]GiB",
@@ -464,17 +466,15 @@ def plans(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     paths = [Path(p) for p in args.configs] or default_configs()
-    cfgs, builds, seqs = [], [], []
+    todo = []  # (path, config, its offline copy, sequence length, micro-batch to check)
     for path in paths:  # every file read before the slow part starts
-        try:
-            cfgs.append(model_config(path, args.llm))
-            seqs.append(args.seq_len or recipe_seq_len(path) or 2048)  # an align recipe's 1024 was planned at 2048
-            # a config without llm.config nor a saved LLM: one line, not a traceback mid-plan
-            builds.append(offline(cfgs[-1]))
+        try:  # an align recipe's 1024 tokens were planned at 2048; a config without llm.config nor a saved
+            cfg, (seq, batch) = model_config(path, args.llm), recipe_sizes(path)  # LLM: one line, not a traceback
+            todo.append((path, cfg, offline(cfg), args.seq_len or seq or 2048, args.batch_size or batch))
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
-    for path, cfg, build, seq in zip(tqdm(paths, desc="building on meta", file=sys.stderr), cfgs, builds, seqs):
+    for path, cfg, build, seq, batch in tqdm(todo, desc="building on meta", file=sys.stderr):
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         if seq <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
@@ -491,7 +491,7 @@ def plans(args: argparse.Namespace) -> int:
         strategies = loads or (STRATEGIES if cfg.trainable.llm == "lora"  # QLoRA trains adapters
                                else [k for k in STRATEGIES if k not in QUANTISED])
         rows = plan(inv, seq, args.images, strategies, args.gpus or HARDWARE, answer)
-        print(markdown(inv, rows, seq, answer))
+        print(markdown(inv, rows, seq, answer, batch))
     return 0
 
 

@@ -93,3 +93,29 @@ def test_an_hf_clip_tower_refuses_sincos2d_positions():
         check_model_config(cfg, prefix="")
     with pytest.raises(ValueError, match=r"encoders.default.pos_embed 'sincos2d'"):
         create_model(cfg, device="meta")
+
+
+# ---------------------------------------------------------------- scripts/memory_plan.py: the micro-batch
+
+
+def test_memory_plan_checks_a_recipes_micro_batch_and_refuses_one_under_1(monkeypatch, capsys, tmp_path):
+    """The plan gave the largest micro-batch per row but never said whether the recipe's own fits, and a
+    recipe with batch_size 0 was planned as if it could train."""
+    from script_loader import REPO, load_script
+
+    plan = load_script("memory_plan", monkeypatch)
+    recipe = REPO / "configs/train/align_tiny.yaml"  # batch_size: 4
+    assert plan.recipe_sizes(recipe) == (384, 4) and plan.recipe_sizes(TINY) == (None, None)  # a model config: none
+    assert plan.main([str(recipe), "--seq-len", "64"]) == 0
+    assert "\nMicro-batch 4: fits every row.\n" in capsys.readouterr().out
+    inv = plan.Inventory("x", 10, 1, 0, 0, 1, 1, 1, 1, 1, 1.0, 1, 1, 1, 1, False)
+    rows = [plan.PlanRow("zero2", "1×24 GB", 1.0, 0.1, 0.0, 3), plan.PlanRow("zero3", "1×24 GB", 1.0, 0.1, 0.0, 0)]
+    assert plan.markdown(inv, rows, 64, batch=3).endswith("\nMicro-batch 3: does not fit zero3 on 1×24 GB (max 0).\n")
+    zero = tmp_path / "zero.yaml"
+    zero.write_text(recipe.read_text().replace("\nbatch_size: 4\n", "\nbatch_size: 0\n"))
+    assert plan.main([str(zero)]) == 2  # refused before anything is built
+    out = capsys.readouterr()
+    assert out.err == f"memory_plan: {zero}: batch_size must be >= 1, got 0\n" and not out.out
+    with pytest.raises(SystemExit):
+        plan.main([str(TINY), "--batch-size", "0"])
+    assert "argument --batch-size: must be >= 1, got 0" in capsys.readouterr().err
