@@ -123,6 +123,10 @@ def load_predictions(path: str | Path) -> PredictionFile:
         text = data.decode("utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
     except UnicodeDecodeError as e:
         raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
+    if isinstance(whole := _json_object(text), dict) and not {"id", "question_id"} & set(whole):
+        raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
+                         + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
+                            ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else ""))
     array = _json_list(text) if text.lstrip().startswith("[") else None
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True
@@ -154,6 +158,17 @@ def load_predictions(path: str | Path) -> PredictionFile:
             continue
         out.by_id[pid] = (len(out.by_id), obj)
     return out
+
+
+def _json_object(text: str) -> dict | None:
+    """``text`` read as one JSON object (a mapping of ids, a score file, pretty-printed), where it is one:
+    its lines were each unreadable, and every record missing; None otherwise (JSONL of several lines)."""
+    if not text.lstrip().startswith("{"):
+        return None
+    with contextlib.suppress(ValueError):
+        if isinstance(got := json.loads(text), dict):
+            return got
+    return None
 
 
 def _json_list(text: str) -> list | None:

@@ -172,3 +172,15 @@ def test_rsvlm_eval_refuses_an_out_it_cannot_write_before_the_model_loads(tmp_pa
     assert main(["eval", "--data", data, "--out", str(out), "--model", str(tmp_path / "no-model")]) == 2
     assert f"--out {out}: cannot write a file in {tmp_path} (Permission denied)" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()  # was a traceback writing pred.jsonl.run.json, after the model loaded
+
+
+def test_predictions_given_as_one_json_object_are_refused_saying_what_to_do(tmp_path):
+    from eval import classification, common
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps({"a": "lake", "b": "lake"}, indent=1))  # an {id: answer} mapping, pretty-printed
+    with pytest.raises(common.ScoreError, match=r"pred.json is one JSON object, not JSONL: .*jq -c 'to_entries"):
+        classification.main(["--gt", gt, "--pred", str(pred)])  # was: 4 unreadable lines, every record missing
+    _jsonl(pred, [{"id": "a", "task": "cls", "answer": "lake"}])  # one prediction alone is JSONL of one line
+    assert classification.main(["--gt", gt, "--pred", str(pred)])["n_missing"] == 1
