@@ -101,7 +101,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
     ``question_id`` (the key LLaVA's and GeoChat's eval scripts write), one without an ``answer`` (or
     ``objects``) is scored on its ``text`` (LLaVA's ``model_vqa``). Bad lines (not JSON, no id) and repeated
     ids are counted, never fatal: the records they were meant for are then scored as missing (first
-    prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``)."""
+    prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``). A file
+    that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
     path = Path(path)
     if not path.is_file():
         from rsvlm.predictions import answer_files
