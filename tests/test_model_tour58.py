@@ -119,3 +119,13 @@ def test_memory_plan_checks_a_recipes_micro_batch_and_refuses_one_under_1(monkey
     with pytest.raises(SystemExit):
         plan.main([str(TINY), "--batch-size", "0"])
     assert "argument --batch-size: must be >= 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("weights", [[float("nan"), 1.0], [float("inf"), 1.0]])
+def test_average_checkpoints_refuses_a_weight_that_is_no_finite_number(tmp_path, weights):
+    """scripts/average_checkpoints.py refused them; the function it calls wrote a model of NaN tensors."""
+    from rsvlm.model.weights import average_checkpoints
+
+    with pytest.raises(ValueError, match="need one finite non-negative weight per checkpoint"):
+        average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg", weights=weights)
+    assert not (tmp_path / "avg").exists()

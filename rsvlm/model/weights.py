@@ -47,8 +47,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     if len(roots) < 2:
         raise ValueError("averaging needs at least two checkpoints")
     w = [1.0 / len(roots)] * len(roots) if weights is None else [float(x) for x in weights]
-    if len(w) != len(roots) or any(x < 0 for x in w) or sum(w) <= 0:
-        raise ValueError(f"weights {weights}: need one non-negative weight per checkpoint, not all zero")
+    if len(w) != len(roots) or not all(0 <= x < float("inf") for x in w) or sum(w) <= 0:  # NaN, inf: a NaN model
+        raise ValueError(f"weights {weights}: need one finite non-negative weight per checkpoint, not all zero")
     w = [x / sum(w) for x in w]
     for r in roots:
         if not (r / "config.yaml").is_file():
