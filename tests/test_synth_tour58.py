@@ -120,3 +120,18 @@ def test_every_object_placed_draws_3_px_at_least():
             inst = rasterise(g.frames[0], size, np.random.default_rng(0)).inst  # (H, W)
             areas += [int((inst == o.id).sum()) for o in g.frames[0].objects]
     assert len(areas) > 40 and min(areas) >= 3
+
+
+def test_a_rerun_names_the_files_of_its_scenes_it_did_not_write(tmp_path, capsys):
+    # a rerun with fewer modalities, or no pairs, left the earlier sar files and _t0/_t1 frames
+    # beside its scenes without a word (the stale-scene note counts other scene ids only)
+    cfg = _cfg(32, pairs=1.0)
+    cfg.modalities = ["optical", "sar"]
+    synthesize(tmp_path, 2, seed=0, cfg=cfg, progress=False, verbose=False)
+    rep = synthesize(tmp_path, 2, seed=0, cfg=cfg, progress=False)  # the same again: every file is its own
+    assert rep["leftover_files"] == 0 and "also hold" not in capsys.readouterr().err
+    rep = synthesize(tmp_path, 2, seed=0, cfg=_cfg(32), progress=False)
+    assert rep["leftover_files"] == 2 * (4 + 5)  # per scene: optical and sar at t0, t1; sem, inst at t0, t1; change
+    err = capsys.readouterr().err
+    assert "note: images/ and masks/ also hold 18 file(s) of this run's scene ids" in err
+    assert "(first: images/s0-000000_optical_t0.png)" in err and (tmp_path / "images" / "s0-000000_sar_t1.tif").is_file()

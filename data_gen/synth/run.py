@@ -7,6 +7,8 @@ byte-identical whatever ``workers`` is; worker results come back in scene order.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 import time
 from collections import Counter
@@ -124,6 +126,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     too_small = Counter()  # class -> objects the recipes asked for that drew under 3 px: left out
     not_fitted = Counter()  # class -> objects the recipes asked for that found no room: left out
     placed = 0  # objects in the scenes (a pair's arrivals too)
+    pairs = bytearray(n)  # 1 where scene i is a pair: the frame files it has
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
     t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
@@ -133,6 +136,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                 too_small.update(small)
                 not_fitted.update(unfit)
                 placed += len({o["id"] for f in gt["frames"] for o in f["objects"]})
+                pairs[int(gt["scene"].rsplit("-", 1)[1])] = gt["pair"]
                 worker_cpu += job_cpu if workers > 1 else 0.0  # with one worker it is this process's own
                 stats.add_scene(gt, split)
                 stats.add_wanted(wanted)
@@ -155,8 +159,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     files.commit()
     ours = {scene_id(seed, i) for i in range(n)}
     stale = sorted(p.stem for p in (out / "scenes").glob("*.json") if p.stem not in ours)
+    leftover = _leftovers(out, seed, pairs, cfg.modalities)
     report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2),
-                  stale_scenes=len(stale), scenes_without_objects=crowded["empty"],
+                  stale_scenes=len(stale), leftover_files=len(leftover), scenes_without_objects=crowded["empty"],
                   objects_too_small=dict(too_small.most_common()),  # these two also in stats.json when any
                   objects_not_fitted=dict(not_fitted.most_common()))
     if verbose:
@@ -182,9 +187,32 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
             print(f"note: {out / 'scenes'} also holds {len(stale)} scene(s) of an earlier run (first: {stale[0]}), "
                   "with their images and masks; rebuild and preview read them too. Use a new --out for a "
                   "set of its own.", file=sys.stderr)
+        if leftover:
+            print(f"note: images/ and masks/ also hold {len(leftover)} file(s) of this run's scene ids that its "
+                  f"scenes do not name (first: {leftover[0]}): an earlier run's other modalities, or frames of a "
+                  "scene that was a pair then or single. Use a new --out for a set of its own.", file=sys.stderr)
         print(f"{n} scenes x {len(cfg.modalities)} modalities in {dt:.1f} s: {n / dt:.1f} scenes/s "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
+
+
+def _leftovers(out: Path, seed: int, pairs: bytearray, modalities) -> list[str]:
+    """Files under images/ and masks/ named for one of this run's scenes that it did not write
+    (``write.write_scene`` names them ``<scene>_<modality>[_t0|_t1].*``, ``<scene>[_t0|_t1]_sem.png`` …)."""
+    name = re.compile(rf"(s{seed}-(\d{{6,}}))_(.+)\.(?:png|tif)")
+    found = []
+    for sub in ("images", "masks"):
+        for entry in os.scandir(out / sub):
+            m = name.fullmatch(entry.name)
+            if not m or int(m[2]) >= len(pairs) or m[1] != scene_id(seed, int(m[2])):
+                continue  # not one of this run's scenes (an earlier run's: the stale note says so)
+            times = ("t0", "t1") if pairs[int(m[2])] else ("",)
+            ours = ({"_".join(filter(None, (mod, t))) for mod in modalities for t in times} if sub == "images" else
+                    {"_".join(filter(None, (t, kind))) for t in times for kind in ("sem", "inst")}
+                    | ({"change"} if times[0] else set()))
+            if m[3] not in ours:
+                found.append(f"{sub}/{entry.name}")
+    return sorted(found)
 
 
 def _job(item, **kw):
