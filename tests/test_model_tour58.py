@@ -129,3 +129,26 @@ def test_average_checkpoints_refuses_a_weight_that_is_no_finite_number(tmp_path,
     with pytest.raises(ValueError, match="need one finite non-negative weight per checkpoint"):
         average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg", weights=weights)
     assert not (tmp_path / "avg").exists()
+
+
+def test_a_converted_tower_at_its_folders_size_loads_at_another_with_the_override_its_warning_names(tmp_path,
+                                                                                                     tiny_llava):
+    """convert-llava warned that a tower taken from --vision-tower keeps that folder's size (GeoChat's code
+    resized it to 504 px at load) without saying how to load it at another: the one override it now names."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from rsvlm.model import convert_llava
+    from rsvlm.model.checkpoint import load_pretrained
+
+    sd, conf, tower, tok = tiny_llava
+    src = tmp_path / "bare"
+    src.mkdir()
+    save_file(sd, str(src / "model.safetensors"))
+    (src / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(src)
+    with pytest.warns(UserWarning, match=r"load_pretrained\(OUT, overrides=\['encoders.default.image_size=504'\]\)"):
+        out = convert_llava(src, tmp_path / "ck", vision_tower=tower)
+    model, proc = load_pretrained(out, overrides=["encoders.default.image_size=48"])  # 32 px saved; 504 for GeoChat
+    assert model.encoders["default"].image_size == 48 and proc.n_tokens["optical"] == 36

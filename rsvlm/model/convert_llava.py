@@ -197,7 +197,8 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         if not tower:
             tower = _read_weights(tower_dir)
             warnings.warn(f"{src}: holds no vision tower weights; {tower_dir}'s are used as they are (its positions, "
-                          "not a size the source's code resized them to at load, as GeoChat's does to 504 px)",
+                          "not a size the source's code resized them to at load, as GeoChat's does to 504 px; "
+                          "load_pretrained(OUT, overrides=['encoders.default.image_size=504']) resizes them)",
                           stacklevel=3)
     elif tower:
         raise ValueError(f"{src}: pass vision_tower= (rsvlm convert-llava --vision-tower DIR), a local CLIP "
