@@ -357,8 +357,10 @@ class ChatREPL:
         if line.startswith("/"):
             try:
                 cmd, *args = shlex.split(line)
-            except ValueError as e:
-                self.say(f"error: {e}")
+            except ValueError as e:  # was "error: No closing quotation", naming neither the command nor the fix
+                head, rest = (words := line.split(maxsplit=1))[0], words[-1]
+                self.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
+                         "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
                 return True
             args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
             actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,

@@ -110,3 +110,13 @@ def test_a_task_tag_alone_asks_the_tasks_standard_question_and_says_it(ckpt, geo
         assert asked.endswith("\n" + DEFAULT_PROMPTS[task]) or asked == DEFAULT_PROMPTS[task]
         assert f"note: a tag alone asks the task's standard question: {DEFAULT_PROMPTS[task]}\n" in out.getvalue()
     assert repl.handle("[count] ships?") and out.getvalue().count("a tag alone") == 2
+
+
+def test_a_command_whose_quotes_do_not_close_says_which_and_how_to_quote(ckpt):
+    repl, out = chat_repl(ckpt)
+    for line in ('/vis "my ships.png', "/image it's.png", '/"vis'):
+        assert repl.handle(line)  # was "error: No closing quotation", naming neither the command nor the fix
+    said = out.getvalue()
+    assert 'error: /vis: cannot read "my ships.png as words (no closing quotation): put a path holding a quote' in said
+    assert "error: /image: cannot read it's.png as words" in said and "(\"it's.png\"" in said
+    assert said.count("error: ") == 3
