@@ -92,20 +92,32 @@ def test_a_gzip_records_file_of_nothing_is_blank_and_one_record_is_not(tmp_path)
     assert blank_records_file(tmp_path / "a.jsonl.gz") and not blank_records_file(tmp_path / "b.jsonl")
 
 
+def tiny_index(tmp_path: Path, records: list[dict], *overrides: str):
+    """(train config of the tiny recipe, its processor built on the meta device, ``build_index`` of ``records``)."""
+    import json
+
+    from rsvlm.config import load_config
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model import create_model
+    from rsvlm.train import data as D
+    from rsvlm.train.config import TrainConfig
+
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    cfg = load_config(TrainConfig, recipe(tmp_path), list(overrides))
+    _, proc = create_model(cfg.model, device="meta")
+    return cfg, proc, D.build_index(tmp_path / "t.jsonl", proc.tokenizer, dict(proc.n_tokens), ReadReport("t"),
+                                    progress=False)
+
+
 def test_difficult_objects_stay_in_the_training_targets(tmp_path):
     """The decision docs/training.md states: a record's ``meta.difficult`` objects are trained like any other
     (DOTA's convention; eval.detection counts a find of one neither right nor wrong), so every shape of the
     answer is in the labels, the difficult one included."""
-    import json
-
     import numpy as np
     from PIL import Image
 
     from rsvlm import geometry
-    from rsvlm.config import load_config
     from rsvlm.data.conversation import IGNORE_INDEX
-    from rsvlm.data.records import ReadReport
-    from rsvlm.model import VLMConfig, create_model
     from rsvlm.train import data as D
 
     Image.fromarray(np.zeros((100, 100, 3), np.uint8)).save(tmp_path / "a.png")
@@ -114,11 +126,30 @@ def test_difficult_objects_stay_in_the_training_targets(tmp_path):
     rec = {"id": "d", "images": [{"path": "a.png", "modality": "optical"}], "task": "det",
            "conversations": [{"from": "human", "value": "<image>\n[det] Detect every ship."},
                              {"from": "gpt", "value": answer}], "meta": {"difficult": [1], "width": 100, "height": 100}}
-    (tmp_path / "t.jsonl").write_text(json.dumps(rec) + "\n")
-    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml")
-    _, proc = create_model(cfg)
-    index = D.build_index(tmp_path / "t.jsonl", proc.tokenizer, dict(proc.n_tokens), ReadReport("t"), progress=False)
-    sample = D.SFTDataset(index, tmp_path, proc, cfg.prompt, 512)[0]
+    cfg, proc, index = tiny_index(tmp_path, [rec])
+    sample = D.SFTDataset(index, tmp_path, proc, cfg.model.prompt, 512)[0]
     trained = proc.tokenizer.decode([t for t in sample["labels"] if t != IGNORE_INDEX])
     decoded = geometry.decode(trained, width=100, height=100)
     assert len(decoded.objects) == 2 and not decoded.problems, trained
+
+
+def test_records_whose_question_runs_past_max_length_are_counted_before_the_first_step(tmp_path, capsys):
+    """Only the shortest question ("<image>") was measured before the run: a record whose own question ran past
+    data.max_length was announced as one to be "cut", then skipped as a bad sample at every draw (the run
+    stopped 50 samples in). Each record near the limit is now encoded as the data path encodes it."""
+    from rsvlm.train.max_length import UnfitRecords, check_unfit, shortest_sample
+
+    def rec(i, question):
+        return {"id": f"r{i}", "images": [{"path": "a.png", "modality": "optical"}],
+                "conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": "yes"}]}
+
+    records = [rec(i, "Any ship?") for i in range(9)] + [rec(9, "Is there " + "a ship, " * 40 + "anywhere?")]
+    cfg, proc, index = tiny_index(tmp_path, records)
+    cfg.data.max_length = shortest_sample(proc, cfg.model.prompt, "optical") + 40  # the short ones fit whole
+    with pytest.raises(UnfitRecords, match=r"^1 of 10 records cannot fit data\.max_length=\d+: 1 record\(s\) whose "
+                                           r"own turns do not fit \(the first, r9: no assistant token left"):
+        check_unfit(index, proc, cfg, rank=0)
+    cfg.data.max_bad_fraction = 0.2  # a warning, and the record is not among those to be cut
+    assert len(check_unfit(index, proc, cfg, rank=0)) == 10
+    err = capsys.readouterr().err
+    assert "warning: 1 of 10 records cannot fit" in err and "run past" not in err, err

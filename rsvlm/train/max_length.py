@@ -1,11 +1,13 @@
 """Whether a sample fits ``data.max_length``: one image of each modality before the run is set up
 (``check_max_length``, in ``run.preflight``), each training record's shortest sample once the model and
-data are (``check_unfit``, before the first step; those that do not were bad samples found mid-run),
+data are (``check_unfit``, before the first step, with the records whose own question runs past it: ``unfit_words``;
+those that do not were bad samples found mid-run),
 and which records' estimated lengths run past it, to be cut (``cut_records``: they were named one at a
 time, the first only, once drawn)."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import torch
@@ -108,6 +110,33 @@ def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | Non
     return out
 
 
+WORDS_CHECKED = 20000  # records at most whose own turns ``unfit_words`` encodes (the first, in index order)
+
+
+def unfit_words(index, processor, prompt, max_length: int, lengths: list[int], skip: set[str] = frozenset(),
+                most: int = WORDS_CHECKED) -> tuple[list[tuple[str, str]], int]:
+    """([(id, why)], records left unchecked) of the records whose own turns keep them from fitting
+    ``max_length`` (a question that runs past it before the answer starts, an image of a later turn that
+    would be cut), beyond what ``unfit_records`` finds from their modalities (``skip``: their ids). Those
+    whose estimated length (``lengths``, ``sample_lengths``) comes within 5 % of ``max_length`` are encoded
+    as the data path encodes them, images as their token counts only; ``most`` of them at most, the first."""
+    from rsvlm.data.conversation import record_messages
+    from rsvlm.model.processor import Pixels
+    from rsvlm.train.data import encode_sample
+
+    ids = index["id"]
+    near = [i for i, n in enumerate(lengths) if n > 0.95 * max_length and ids[i] not in skip]
+    found = []
+    for i in near[:most]:
+        rec = json.loads(index[i]["record"])
+        pixels = [Pixels(torch.empty(0), im["modality"]) for im in rec["images"]]
+        try:
+            encode_sample(processor, record_messages(rec, prompt), pixels, max_length)
+        except ValueError as e:  # what SFTDataset would skip the sample for at every draw
+            found.append((rec["id"], str(e)))
+    return found, max(0, len(near) - most)
+
+
 def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[str] = frozenset(),
                 show: int = 3) -> str | None:
     """What to say of the records whose estimated length (``sample_lengths``) runs past ``max_length``,
@@ -124,19 +153,24 @@ def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[
 
 def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | None:
     """Fail before the first step (UnfitRecords, a ValueError) when more than ``data.max_bad_fraction`` of
-    the records cannot fit ``data.max_length`` (``unfit_records``: they were bad samples, found once the run
-    was 50 samples in); (rank 0) else name them, and the records that will be cut (``cut_records``), as
-    warnings. Returns (rank 0, the one that says them) each record's estimated length (``sample_lengths``);
-    elsewhere None."""
+    the records cannot fit ``data.max_length``: by their modalities (``unfit_records``) or by their own
+    turns (``unfit_words``: a long question); they were bad samples, found once the run was 50 samples in.
+    (rank 0) Else name them, and the records that will be cut (``cut_records``), as warnings. Returns (rank 0,
+    the one that says them) each record's estimated length (``sample_lengths``); elsewhere None."""
     limit, unfit_ids = cfg.data.max_length, set()
     unfit = unfit_records(index, processor, cfg.model.prompt, limit, unfit_ids)
-    if unfit:
-        n, total = sum(unfit.values()), len(index)
-        what = (f"{n} of {total} records cannot fit data.max_length={limit}: "
-                + ", ".join(f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)}"
-                            f" tokens ({processor.n_tokens[m]} of them the image) before its answer"
-                            for m, k in sorted(unfit.items()))
-                + "; each would be skipped as a bad sample")
+    lengths = sample_lengths(index, processor, cfg.model.prompt)
+    words, unchecked = unfit_words(index, processor, cfg.model.prompt, limit, lengths, unfit_ids)
+    unfit_ids.update(rid for rid, _ in words)
+    if unfit_ids:
+        n, total = len(unfit_ids), len(index)
+        parts = [f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)}"
+                 f" tokens ({processor.n_tokens[m]} of them the image) before its answer" for m, k in sorted(unfit.items())]
+        if words:
+            parts.append(f"{len(words)} record(s) whose own turns do not fit (the first, {words[0][0]}: {words[0][1]})")
+        what = (f"{'at least ' if unchecked else ''}{n} of {total} records cannot fit data.max_length={limit}: "
+                + ", ".join(parts) + "; each would be skipped as a bad sample"
+                + (f" ({unchecked} more records near the limit are found as they are drawn)" if unchecked else ""))
         if n / total > cfg.data.max_bad_fraction:
             raise UnfitRecords(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise "
                                "data.max_length, pool the image tokens (model.projector.pool), or leave those records out")
@@ -144,7 +178,6 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
             print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
     if rank != 0:  # the warnings below are rank 0's, and so is the caller's use of the lengths
         return None
-    lengths = sample_lengths(index, processor, cfg.model.prompt)
     if (cut := cut_records(lengths, index["id"], limit, unfit_ids)):
         print(f"[rsvlm.train] warning: {cut}", file=sys.stderr)
     return lengths
