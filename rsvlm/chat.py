@@ -362,7 +362,11 @@ class ChatREPL:
                 self.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
                          "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
                 return True
+            cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
             args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
+            if args and cmd in ("/quit", "/exit", "/reset", "/help"):  # "/reset the pair" kept the pair, unsaid
+                self.say(f"error: {cmd} takes nothing after it, got {args}")
+                return True
             actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
                        "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
                        "/help": lambda: self.say(HELP)}

@@ -112,6 +112,16 @@ def test_a_task_tag_alone_asks_the_tasks_standard_question_and_says_it(ckpt, geo
     assert repl.handle("[count] ships?") and out.getvalue().count("a tag alone") == 2
 
 
+def test_commands_are_read_in_any_case_and_words_they_would_ignore_are_refused(ckpt, geotiff):
+    repl, out = chat_repl(ckpt)
+    assert repl.handle(f"/IMAGE {geotiff} optical")  # was "unknown command /IMAGE", though [DET] is read as [det]
+    assert "loaded scene.tif" in out.getvalue()
+    assert repl.handle("[cls] scene?") and repl.handle("/reset the pair")  # was a reset, the words ignored unsaid
+    assert "error: /reset takes nothing after it, got ['the', 'pair']" in out.getvalue()
+    assert repl.session.asked == 1 and repl.handle("/Quit now")  # not a quit either
+    assert not repl.handle("/Quit")
+
+
 def test_a_command_whose_quotes_do_not_close_says_which_and_how_to_quote(ckpt):
     repl, out = chat_repl(ckpt)
     for line in ('/vis "my ships.png', "/image it's.png", '/"vis'):
