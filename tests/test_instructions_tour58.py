@@ -1,5 +1,6 @@
-"""Instruction building, tour 58: referring expressions a reader would find ambiguous, scene
-JSON that a hand edit broke, masks that do not fit their scene."""
+"""Instruction building, tour 58: referring expressions a reader would find ambiguous, scene JSON a
+hand edit broke, masks that do not fit their scene, mixes rebuild cannot make, skips and cuts that
+went uncounted or under the wrong task, seg answers too coarse for their mask, caption and chat wording."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from data_gen.instructions import referring as R
+from data_gen.instructions.builders import Skip, View, caption
+from data_gen.instructions.builders_geo import _seg_answer, build_change
+from data_gen.instructions.chat import chain
+from data_gen.instructions.config import InstructionConfig
+from data_gen.instructions.rebuild import main
+from data_gen.synth.classes import SEMANTIC_ID
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
+from rsvlm import geometry
 from rsvlm.config import from_dict
 
 
@@ -52,8 +61,6 @@ def _copy(src: Path, dst: Path) -> Path:
 
 
 def test_rebuild_refuses_a_mask_of_another_size(synth_dir, tmp_path, capsys):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")
     mask = sorted((d / "masks").glob("*_inst.png"))[0]
     with Image.open(mask) as im:  # a resized mask gave shapes at half the scene's scale, silently
@@ -69,8 +76,6 @@ def test_rebuild_refuses_a_mask_of_another_size(synth_dir, tmp_path, capsys):
     (lambda o: o.update({"class": "helicopter"}), "class 'helicopter', not one of plane"),  # was "'helicopter' is not in tuple"
 ])
 def test_rebuild_names_a_hand_edited_object(synth_dir, tmp_path, capsys, edit, words):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")
     for path in sorted((d / "scenes").glob("*.json")):
         scene = json.loads(path.read_text())
@@ -85,8 +90,6 @@ def test_rebuild_names_a_hand_edited_object(synth_dir, tmp_path, capsys, edit, w
 
 
 def test_rebuild_names_an_unknown_change_type(synth_dir, tmp_path, capsys):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")
     path = next(p for p in sorted((d / "scenes").glob("*.json")) if json.loads(p.read_text())["changes"])
     scene = json.loads(path.read_text())
@@ -98,8 +101,6 @@ def test_rebuild_names_an_unknown_change_type(synth_dir, tmp_path, capsys):
 
 
 def test_cut_detection_answers_are_reported(synth_dir, tmp_path, capsys):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")
     assert main(["--dir", str(d), "--no-progress", "instructions.max_det_objects=1",
                  "instructions.task_weights={det: 1}"]) == 0
@@ -120,8 +121,6 @@ def _pop_modality(s: dict) -> None:
     (lambda s: s.update({"change_mask": ""}), "'pair' does not agree"),
 ])
 def test_rebuild_names_a_scene_whose_images_or_pair_do_not_fit(synth_dir, tmp_path, capsys, edit, words):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")
     path = next(p for p in sorted((d / "scenes").glob("*.json")) if json.loads(p.read_text())["pair"])
     scene = json.loads(path.read_text())
@@ -133,8 +132,6 @@ def test_rebuild_names_a_scene_whose_images_or_pair_do_not_fit(synth_dir, tmp_pa
 
 
 def test_rebuild_with_no_rendered_modality_weighted_is_an_error(synth_dir, tmp_path, capsys):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")  # optical only: a mix for sar alone made no record and exit 0
     assert main(["--dir", str(d), "--no-progress", "instructions.modality_weights={optical: 0, sar: 1}"]) == 2
     assert "every modality of the scenes (optical) has weight 0" in capsys.readouterr().err
@@ -142,8 +139,6 @@ def test_rebuild_with_no_rendered_modality_weighted_is_an_error(synth_dir, tmp_p
 
 
 def test_rebuild_of_change_only_without_pairs_is_an_error(synth_dir, tmp_path, capsys):
-    from data_gen.instructions.rebuild import main
-
     d = _copy(synth_dir, tmp_path / "d")
     for path in (d / "scenes").glob("*.json"):
         if json.loads(path.read_text())["pair"]:
@@ -153,8 +148,6 @@ def test_rebuild_of_change_only_without_pairs_is_an_error(synth_dir, tmp_path, c
 
 
 def test_chat_later_turns_lose_a_trailing_image_placeholder_cleanly():
-    from data_gen.instructions.chat import chain
-
     def rec(i, q):
         return {"id": f"r{i}", "images": [{"path": "a.png", "modality": "optical"}], "task": "vqa", "meta": {},
                 "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": "yes"}]}
@@ -180,12 +173,6 @@ def test_closest_is_unique_by_box_gap_as_well_as_by_centre():
 
 
 def test_caption_says_trees_cover():
-    import numpy as np
-
-    from data_gen.instructions.builders import View, caption
-    from data_gen.instructions.config import InstructionConfig
-    from data_gen.synth.classes import SEMANTIC_ID
-
     scene = {"scene": "x", "scene_class": "forest", "width": 32, "height": 32, "pair": False,
              "frames": [{"time": "", "objects": [], "sem_mask": "", "inst_mask": ""}]}
     masks = {"sem": np.full((32, 32), SEMANTIC_ID["tree"], np.uint8), "inst": np.zeros((32, 32), np.int32)}
@@ -197,13 +184,6 @@ def test_caption_says_trees_cover():
 
 
 def test_a_seg_answer_too_coarse_for_its_mask_is_skipped_and_counted():
-    import numpy as np
-
-    from data_gen.instructions.builders import Skip, View
-    from data_gen.instructions.builders_geo import _seg_answer
-    from data_gen.instructions.config import InstructionConfig
-    from rsvlm import geometry
-
     mask = np.zeros((64, 64), bool)  # a thin X of roads: 4 vertices (budget 8) make a quadrilateral over it
     for i in range(64):
         mask[i, max(0, i - 1):i + 1] = mask[i, max(0, 62 - i):64 - i] = True
@@ -222,12 +202,6 @@ def test_a_seg_answer_too_coarse_for_its_mask_is_skipped_and_counted():
 
 
 def test_a_change_mask_in_too_many_pieces_is_counted_under_change():
-    import numpy as np
-
-    from data_gen.instructions.builders import Skip, View
-    from data_gen.instructions.builders_geo import build_change
-    from data_gen.instructions.config import InstructionConfig
-
     change = np.zeros((40, 40), bool)
     change[2:40:4, 2:40:4] = True  # 100 separate changed pixels
     scene = {"scene": "x", "scene_class": "parking lot", "width": 40, "height": 40, "pair": True,
