@@ -214,3 +214,14 @@ def test_a_change_mask_in_too_many_pieces_is_counted_under_change():
         except Skip as e:
             reasons.add(str(e))
     assert reasons == {"change: more than 8 separate pieces"}  # was counted as "seg: …" in the stats
+
+
+def test_rebuild_counts_scenes_without_a_split(synth_dir, tmp_path, capsys):
+    d = _copy(synth_dir, tmp_path / "d")
+    path = sorted((d / "scenes").glob("*.json"))[0]
+    scene = json.loads(path.read_text())
+    del scene["split"]  # went to train unsaid, a held-out scene among them too
+    path.write_text(json.dumps(scene))
+    assert main(["--dir", str(d), "--no-progress"]) == 0
+    assert json.loads((d / "stats.json").read_text())["scenes_without_split"] == {"scenes": 1, "first": str(path)}
+    assert f"1 scene(s) name no split and went to train (first: {path})" in capsys.readouterr().err

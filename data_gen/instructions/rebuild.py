@@ -45,7 +45,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
-    stats, missing, rendered = Stats(), [], set()
+    stats, missing, rendered, no_split = Stats(), [], set(), []
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     (root / f"{prefix}stats.json").unlink(missing_ok=True)
     files = SplitFiles(root, prefix)
@@ -53,6 +53,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         for path in tqdm(paths, desc="records", unit="scene", disable=not progress):
             scene = load_scene(path)
             split = scene.get("split", "train")
+            if "split" not in scene:  # made by hand, or before scenes stored their split
+                no_split.append(path)
             rng = np.random.default_rng(scene_key(scene["scene"], seed))
             recs, skipped, wanted = build_scene_records(scene, None, cfg, rng, split, root)
             stats.add_scene(scene, split)
@@ -79,6 +81,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     report = stats.report()
     if missing:
         report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
+    if no_split:
+        report["scenes_without_split"] = {"scenes": len(no_split), "first": str(no_split[0])}
     if unfinished:
         report["unfinished_run"] = str(root / "train.jsonl.partial")
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -194,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: {cut}: an earlier run there (synth, or rebuild without --prefix) did not finish, so "
                   f"{Path(a.dir) / 'scenes'} may hold fewer scenes than it was asked for; the records are of "
                   f"the {report['scenes']} there", file=sys.stderr)
+        if bare := report.get("scenes_without_split"):
+            print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
+                  "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
                   file=sys.stderr)
