@@ -152,3 +152,22 @@ def test_a_converted_tower_at_its_folders_size_loads_at_another_with_the_overrid
         out = convert_llava(src, tmp_path / "ck", vision_tower=tower)
     model, proc = load_pretrained(out, overrides=["encoders.default.image_size=48"])  # 32 px saved; 504 for GeoChat
     assert model.encoders["default"].image_size == 48 and proc.n_tokens["optical"] == 36
+
+
+@pytest.mark.parametrize("override, says", [
+    ("trainable.llm=half", r"^trainable.llm must be one of \('frozen', 'lora', 'full'\), got 'half'"),
+    ("trainable.projector=lora", r"^trainable.projector must be one of \('frozen', 'full'\), got 'lora'"),
+])
+def test_a_trainability_no_part_has_is_refused_naming_its_key_before_the_llm_loads(monkeypatch, override, says):
+    """trainable.llm: half passed the config check and was refused by apply_llm_trainability, after the LLM had
+    loaded (minutes for a 7B), as 'llm trainability must be …', naming no key."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, factory
+    from rsvlm.model.checks import check_model_config
+
+    cfg = load_config(VLMConfig, TINY, [override])
+    with pytest.raises(ValueError, match=says):
+        check_model_config(cfg, prefix="")
+    monkeypatch.setattr(factory, "build_llm", lambda *a: pytest.fail("the LLM was built"))
+    with pytest.raises(ValueError, match=says):
+        create_model(cfg)

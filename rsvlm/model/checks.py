@@ -49,7 +49,7 @@ from rsvlm.model.vision import (
     check_hf_keys,
     check_pretrained,
 )
-from rsvlm.model.vlm import VLMConfig, check_stem_links
+from rsvlm.model.vlm import TRAINABLE, VLMConfig, check_stem_links
 
 
 def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
@@ -57,6 +57,9 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
     first step (a patch size that does not divide the image, a stem's resize mode); ``prefix``: where
     the section sits (``""`` for a model YAML of its own); ``lm``: check the LLM, projector and loc
     pointer too (a contrastive run builds encoders and stems only)."""
+    for part, modes in TRAINABLE.items():  # trainable.llm: half was refused once the LLM had loaded, naming no key
+        if (lm or part in ("encoder", "stem")) and getattr(cfg.trainable, part) not in modes:
+            raise ValueError(f"{prefix}trainable.{part} must be one of {modes}, got {getattr(cfg.trainable, part)!r}")
     grids = {}  # encoder name → token grid side
     for name, enc in cfg.encoders.items():
         grids[name] = check_encoder(enc, f"{prefix}encoders.{name}", cfg.trainable.encoder)
