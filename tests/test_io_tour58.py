@@ -35,7 +35,7 @@ def test_tile_merging_groups_list_labels_and_names_a_tile_object_of_the_wrong_sh
     3 numbers met a bare IndexError, a box of 5 lost its 5th unsaid."""
     from rsvlm.io import merge_tile_objects
 
-    a = {"kind": "box", "label": ["ship", "boat"], "coords": [60, 10, 100, 30]}  # across the seam at x = 64..100
+    a = {"kind": "box", "label": ["ship", "boat"], "coords": [60, 10, 100, 30]}  # one box seen from both tiles
     b = {"kind": "box", "label": ["ship", "boat"], "coords": [0, 10, 40, 30]}
     merged = merge_tile_objects([((0, 0, 100, 64), [a]), ((60, 0, 100, 64), [b])], scene_size=(160, 64))
     assert [o["label"] for o in merged] == [["ship", "boat"]] and merged[0]["coords"] == [60, 10, 100, 30]
@@ -45,7 +45,7 @@ def test_tile_merging_groups_list_labels_and_names_a_tile_object_of_the_wrong_sh
 
 
 def _tif(path, arr, **kw):
-    """A GeoTIFF of ``arr`` (C, H, W) or (H, W) (rasterio; tests_io_read's writer)."""
+    """A GeoTIFF of ``arr`` (C, H, W) or (H, W) (rasterio; test_io_read's writer)."""
     pytest.importorskip("rasterio")
     from test_io_read import write_tif
 
