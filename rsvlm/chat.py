@@ -184,6 +184,8 @@ class ChatREPL:
 
     # -- questions ----------------------------------------------------------------------------
     def ask(self, question: str) -> str | None:
+        import torch  # loaded with the model already
+
         if not self.images:
             self.say("load an image first: /image PATH")
             return None
@@ -222,6 +224,12 @@ class ChatREPL:
             self.session.rollback()
             self.say("\n(stopped)")
             return None
+        except torch.OutOfMemoryError as e:  # a long chat's cache on a small GPU: the traceback ended the chat
+            self.session.rollback()
+            self.say(("\n" if pieces else "") + f"error: {self.out_of_memory(e)}; the conversation is as it was "
+                     "before the question: a shorter question or /reset (a shorter cache), or a chat with a lower "
+                     "--max-new-tokens or --load-4bit, needs less")
+            return None
         except ValueError as e:  # past the LLM's context even without the earlier exchanges (ContextError)
             self.session.rollback()
             # refused before a word: the error follows the prompt as any other does (a line left empty looked
@@ -256,6 +264,9 @@ class ChatREPL:
                 answer, scores = self.fused(answer, scores, cut, past)
         except KeyboardInterrupt:
             self.say("\n(stopped: the answer streamed above stands)")
+        except torch.OutOfMemoryError as e:
+            self.say(f"\n  note: {self.out_of_memory(e)} asking again (by class or view): the answer streamed "
+                     "above stands")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
         # hundreds of objects flooded the terminal; /geojson writes them all
         table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
@@ -264,6 +275,14 @@ class ChatREPL:
         for line in tables.problem_lines(self.last["problems"]):  # a long free-decoded answer's hundreds, cut too
             self.say("  " + line)
         return answer
+
+    def out_of_memory(self, e: Exception) -> str:
+        """What to say of an out-of-memory error (``e``, its first line), the memory it held given back."""
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # the failed step's blocks: the next question has them again
+        return f"out of memory ({str(e).splitlines()[0][:200] if str(e) else type(e).__name__})"
 
     def context_note(self) -> str:
         """What to say of an answer the end of the LLM's context stopped, and what gives it room."""

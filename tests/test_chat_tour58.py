@@ -130,3 +130,58 @@ def test_a_command_whose_quotes_do_not_close_says_which_and_how_to_quote(ckpt):
     assert 'error: /vis: cannot read "my ships.png as words (no closing quotation): put a path holding a quote' in said
     assert "error: /image: cannot read it's.png as words" in said and "(\"it's.png\"" in said
     assert said.count("error: ") == 3
+
+
+def test_running_out_of_memory_mid_answer_is_an_error_line_and_the_chat_goes_on_as_before(ckpt, geotiff,
+                                                                                         monkeypatch):
+    import torch
+
+    import rsvlm.model.session as session
+
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[cls] scene?")
+    s = repl.session
+    before = list(s.messages), list(s.token_ids), s.cache_len
+    decode = session.decode
+
+    def failing(*a, on_step=None, **k):
+        def step(*sa, **sk):
+            if step.n == 2:
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB\nmore")
+            step.n += 1
+            return on_step(*sa, **sk)
+
+        step.n = 0
+        return decode(*a, on_step=step, **k)
+
+    monkeypatch.setattr(session, "decode", failing)
+    assert repl.handle("[vqa] is there a ship?")  # was a traceback that ended the chat and lost the conversation
+    assert "error: out of memory (CUDA out of memory. Tried to allocate 2.00 GiB); the conversation is as it was" \
+        in out.getvalue()
+    assert (s.messages, s.token_ids) == before[:2] and s.cache.get_seq_length() == s.cache_len <= before[2]
+    monkeypatch.setattr(session, "decode", decode)
+    again = repl.ask("[vqa] is there a ship?")
+    fresh, _ = chat_repl(ckpt)
+    fresh.load_image([str(geotiff), "optical"])
+    assert fresh.ask("[cls] scene?") == s.messages[-3]["content"] and fresh.ask("[vqa] is there a ship?") == again
+
+
+def test_running_out_of_memory_over_the_mirror_views_keeps_the_streamed_answer(ckpt, geotiff, monkeypatch):
+    import torch
+
+    import rsvlm.answering as answering
+    from rsvlm.tta import MODES, FuseConfig
+
+    repl, out = chat_repl(ckpt)
+    repl.tta = FuseConfig(views=MODES["flip"])
+    repl.load_image([str(geotiff), "optical"])
+
+    def full(*a, **k):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 1.00 GiB")
+
+    monkeypatch.setattr(answering, "_generate", full)
+    answer = repl.ask("[count] How many ships?")  # a short answer: the views are asked after it
+    assert answer and repl.last["question"] == "[count] How many ships?"  # was a traceback ending the chat
+    assert "note: out of memory (CUDA out of memory. Tried to allocate 1.00 GiB) asking again (by class or view): " \
+           "the answer streamed above stands" in out.getvalue()
