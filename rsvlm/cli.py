@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "
-                        "whose words a crop keeps, over four corner crops too; rsvlm.tta)")
+                        "whose words a crop keeps, over four corner crops too; docs/tta.md)")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.chat:main")
 
@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "pass, and each --tta view one more")
     p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="an answer that is shapes or short text (a class, a count, yes/no) is fused over the "
-                        "image's mirror views (flip: 4x the time, dihedral: 8x; rsvlm.tta), a [det] or [ground] "
+                        "image's mirror views (flip: 4x the time, dihedral: 8x; docs/tta.md), a [det] or [ground] "
                         "answer with crops also over four corner crops (+4x); with --tile, each tile's shapes "
                         "before the merge")
     p.set_defaults(handler="rsvlm.predict:main")
@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
                    help="answers that are shapes or short text (a class, a count, yes/no) are fused over the "
                         "image's mirror views (flip: 3 more answers; dihedral: 7, transposes too; crops: 4 corner "
-                        "crops of [det] and [ground] answers; dihedral+crops: both; rsvlm.tta)")
+                        "crops of [det] and [ground] answers; dihedral+crops: both; docs/tta.md)")
     p.add_argument("--retry-errors", action="store_true",
                    help="on resume, answer again every record answered empty with an error, even if its record "
                         "and image files are unchanged (by default only changed ones are)")
