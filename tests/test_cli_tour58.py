@@ -193,9 +193,9 @@ def test_every_command_says_what_it_does_and_names_its_values():
     assert set(commands) == {"chat", "predict", "train", "eval", "merge-lora", "convert-llava"}
     assert all(p.description for p in commands.values()), [n for n, p in commands.items() if not p.description]
     assert "[--vision-tower DIR]" in commands["convert-llava"].format_usage()
-    assert "[--temperature T]" in commands["chat"].format_usage()
+    assert "[--temperature T]" in commands["chat"].format_usage()  # was TEMPERATURE, its help "0 = greedy" alone
     for name in ("chat", "predict", "eval"):  # the --tta page of its own
-        assert "docs/tta.md" in " ".join(commands[name].format_help().split()), name  # was TEMPERATURE, its help "0 = greedy" alone
+        assert "docs/tta.md" in " ".join(commands[name].format_help().split()), name
 
 
 def test_the_tta_views_predict_asks_are_counted_on_a_terminal(pushes, monkeypatch):
