@@ -19,7 +19,7 @@ import tifffile
 from PIL import Image, ImageDraw
 
 from data_gen.synth.classes import MSI_BANDS, OBJECT_CLASSES, SEMANTIC_PALETTE
-from rsvlm.io.scaling import flat_range
+from rsvlm.io.scaling import percentile_range
 
 BOX_COLOURS = [(255, 60, 60), (255, 160, 0), (200, 60, 255), (255, 255, 0), (0, 230, 230), (255, 0, 160), (60, 160, 255)]
 
@@ -47,9 +47,7 @@ def modality_rgb(path: Path, modality: str) -> np.ndarray:
         return np.repeat(g[..., None], 3, -1)
     if modality == "ir":
         a = a[0]  # (H, W)
-        lo, hi = np.percentile(a, [2, 98])
-        if hi <= lo and a.min() == a.max():  # one value: the middle of the map, as rsvlm.io (was black)
-            lo, hi = flat_range(float(lo), in_display_range=False)
+        lo, hi, _ = percentile_range(a, [2, 98], in_display_range=False)  # the reader's rule, one value included
         t = _stretch(a, lo, hi).astype(np.float32) / 255  # simple "hot" colour map
         return (np.stack([np.clip(3 * t, 0, 1), np.clip(3 * t - 1, 0, 1), np.clip(3 * t - 2, 0, 1)], -1) * 255).astype(np.uint8)
     raise ValueError(f"unknown modality {modality!r}")
