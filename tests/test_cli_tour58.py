@@ -215,3 +215,13 @@ def test_the_tta_views_predict_asks_are_counted_on_a_terminal(pushes, monkeypatc
         tta=tta.FuseConfig(views="dihedral+crops"))
     shown = sys.stderr.getvalue()
     assert "--tta views:   0%|" in shown and "0/11 [" in shown, shown  # the other views asked: 7 mirror, 4 crops
+
+
+def test_detection_options_on_another_task_are_said_to_be_ignored(geotiff, tmp_path, capsys):
+    """``predict --task cls --min-objects 5`` (or ``--det-by-class``) ran as if neither was given, without a word."""
+    predict(tmp_path, geotiff, "--task", "cls", "--min-objects", "5", "--det-by-class")  # the last --task wins
+    assert "rsvlm predict: warning: --min-objects and --det-by-class ignored: --task cls asks no [det] question" \
+        in capsys.readouterr().err
+    for extra in (["--min-objects", "5"], ["--task", "cls", "--prompt", "[DET] Find ships.", "--min-objects", "5"]):
+        predict(tmp_path, geotiff, *extra)  # a [det] question: pushed
+        assert "ignored" not in capsys.readouterr().err
