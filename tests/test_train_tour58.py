@@ -153,3 +153,19 @@ def test_records_whose_question_runs_past_max_length_are_counted_before_the_firs
     assert len(check_unfit(index, proc, cfg, rank=0)) == 10
     err = capsys.readouterr().err
     assert "warning: 1 of 10 records cannot fit" in err and "run past" not in err, err
+
+
+def test_a_records_file_with_no_usable_record_names_the_first_reason(tmp_path):
+    """LLaVA-style records whose images are relative to another folder (data.root unset) said "0 records read,
+    2 skipped (image that cannot be opened to infer its modality: 2)", not which file it had looked for."""
+    import json
+
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+
+    rec = {"id": "a", "image": "cls_aid/church.png", "conversations": [
+        {"from": "human", "value": "<image>\nwhat is this?"}, {"from": "gpt", "value": "church"}]}
+    (tmp_path / "t.json").write_text(json.dumps([rec, {**rec, "id": "b"}]))
+    with pytest.raises(ValueError, match=r"no usable record \(.*2 skipped.*\); the first: .*record a: .*image not "
+                                         r"found: " + str(tmp_path / "cls_aid" / "church.png")):
+        D.build_index(tmp_path / "t.json", None, {"optical": 16}, ReadReport("t"), progress=False)

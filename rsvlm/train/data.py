@@ -58,7 +58,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                              "source": []}
     with ModalityFinder() as finder:
         for source, (path, root) in enumerate(zip(paths, roots)):
-            before = len(rows["id"])
+            before, said = len(rows["id"]), len(report.examples)
             for rec in read_records(path, strict=False, report=report):
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
@@ -82,9 +82,10 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                 rows["n_visual"].append(sum(n_visual_tokens[m] for m in mods)
                                         + TEMPLATE_OVERHEAD * len(rec["conversations"]))
                 rows["source"].append(source)
-            if len(rows["id"]) == before:
+            if len(rows["id"]) == before:  # the first reason names the file it could not open (a wrong data.root)
                 left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
-                raise ValueError(f"{path}: no usable record ({report.summary()}{left})")
+                first = f"; the first: {report.examples[said]}" if len(report.examples) > said else ""
+                raise ValueError(f"{path}: no usable record ({report.summary()}{left}){first}")
     texts, rows["length"] = rows.pop("text"), []
     for i in tqdm(range(0, len(texts), 1000), desc="measuring samples", unit="k records", disable=not progress):
         ids = tokenizer(texts[i : i + 1000], add_special_tokens=False)["input_ids"]
