@@ -274,18 +274,21 @@ def test_chat_notes_images_it_cannot_find_and_an_out_in_another_folder(tmp_path,
     assert "are not under" not in err and f"train on it with data.root={tmp_path / 'd'}" in err
 
 
-def _interrupted(argv: list[str], after: float = 0.05) -> int:
-    """``data_gen`` main with a KeyboardInterrupt raised by a real signal ``after`` seconds in."""
+def _interrupted(argv: list[str], after: float = 0.05, when=None) -> int:
+    """``data_gen`` main with a KeyboardInterrupt raised by a real signal ``after`` seconds in, or, with
+    ``when``, at the first tick (every ``after`` s) that finds ``when()`` true: a loaded machine is slow."""
     import signal
 
     from data_gen.__main__ import main
 
     def interrupt(*_):
-        raise KeyboardInterrupt
+        if when is None or when():
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGALRM, interrupt)
     try:
-        signal.setitimer(signal.ITIMER_REAL, after)  # as Ctrl-C's SIGINT would
+        signal.setitimer(signal.ITIMER_REAL, after, after if when else 0)  # as Ctrl-C's SIGINT would
         return main(argv)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -300,7 +303,8 @@ def test_ctrl_c_during_rebuild_is_one_line_and_leaves_no_records_file(tmp_path, 
 
 
 def test_ctrl_c_during_synth_is_one_line_and_leaves_no_records_file(tmp_path, capsys):
-    rc = _interrupted(["synth", "--out", str(tmp_path), "--n", "500", "--size", "32", "--no-progress"], after=0.3)
+    rc = _interrupted(["synth", "--out", str(tmp_path), "--n", "500", "--size", "32", "--no-progress"], after=0.05,
+                      when=lambda: any((tmp_path / "scenes").glob("*.json")))  # a scene written, as a user sees
     assert rc == 130 and "holds an incomplete run" in capsys.readouterr().err
     assert not (tmp_path / "train.jsonl").exists() and list((tmp_path / "scenes").iterdir())
 
