@@ -258,8 +258,8 @@ class ChatREPL:
         try:  # the answers asked after the streamed one (per class, mirror views) can take a while
             past = False  # the streamed answer stops at the end of the context (said above), never past it
             if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
-                joined = self.class_by_class(asked, answer)
-                (answer, scores), cut, past = joined, joined.cut, joined.past_context
+                if (joined := self.class_by_class(asked, answer)) is not None:
+                    (answer, scores), cut, past = joined, joined.cut, joined.past_context
             if self.tta is not None:
                 answer, scores = self.fused(answer, scores, cut, past)
         except KeyboardInterrupt:
@@ -318,11 +318,17 @@ class ChatREPL:
 
         return asking
 
-    def class_by_class(self, asked: list[dict], answer: str) -> inf.Answer:
+    def class_by_class(self, asked: list[dict], answer: str) -> inf.Answer | None:
         """The last question asked once per class of the model (``inference.class_questions``),
         the joined answer said when it differs from the streamed one (and when the token limit
-        stopped one of its class answers, or one ran past the LLM's context)."""
-        joined = self.shown(self.answerer(), "asking class by class")([asked], [[inf.model_input(i) for i in self.images]])[0]
+        stopped one of its class answers, or one ran past the LLM's context); None, said, where the
+        LLM's context cannot take a class question (a long class name): the streamed answer stands."""
+        ask = self.shown(self.answerer(), "asking class by class")
+        (joined,), refused = inf.answers_or_refusals(ask, [asked], [[inf.model_input(i) for i in self.images]])
+        if joined is None:  # was a PromptsRefused traceback that ended the chat
+            self.say(f"  note: the class questions could not be asked ({refused[0]}); the answer streamed above "
+                     "stands")
+            return None
         if joined.text != answer:
             self.say(f"asked class by class: {joined.text}")
         if joined.cut:

@@ -185,3 +185,28 @@ def test_running_out_of_memory_over_the_mirror_views_keeps_the_streamed_answer(c
     assert answer and repl.last["question"] == "[count] How many ships?"  # was a traceback ending the chat
     assert "note: out of memory (CUDA out of memory. Tried to allocate 1.00 GiB) asking again (by class or view): " \
            "the answer streamed above stands" in out.getvalue()
+
+
+def test_a_class_question_past_the_context_is_a_note_and_the_streamed_answer_stands(tmp_path, geotiff):
+    import io
+
+    import torch
+    from test_chat_history import REPO
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)  # a 192-token context, and a class whose question is too long for it
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [
+        "llm.config.max_position_embeddings=192", "prompt.det_classes=[ship, " + "very long class name " * 3 + "]"]))
+    model.save_pretrained(tmp_path)
+    model, processor = inf.load_model(str(tmp_path), "cpu")
+    out = io.StringIO()
+    repl = ChatREPL(model, processor, out=out, max_new_tokens=3, by_class=True)
+    repl.load_image([str(geotiff), "optical"])
+    answer = repl.ask("[det] Detect all.")  # was a PromptsRefused traceback that ended the chat
+    assert re.search(r"note: the class questions could not be asked \(the prompt is \d+ tokens \(16 of them for "
+                     r"images\) but the LLM's context is 192 tokens.*\); the answer streamed above stands", out.getvalue())
+    assert answer == repl.session.messages[-1]["content"] and repl.last["question"] == "[det] Detect all."
