@@ -74,6 +74,13 @@ class ChatREPL:
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
         modality = modality.lower() if modality.lower() in MODALITIES else modality
         if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
+            import difflib
+
+            # a misspelt modality was read as one band name: "1 band names ['optcal'] given" (NIR, TIR are no typos)
+            if len(modality) > 3 and (near := difflib.get_close_matches(modality.lower(), MODALITIES, 1, 0.75)):
+                self.say(f"error: /image: unknown modality {modality!r} (did you mean {near[0]}?): the modalities are "
+                         f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
+                return False
             modality, bands = "", modality
         try:
             img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None),

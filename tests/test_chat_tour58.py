@@ -210,3 +210,14 @@ def test_a_class_question_past_the_context_is_a_note_and_the_streamed_answer_sta
     assert re.search(r"note: the class questions could not be asked \(the prompt is \d+ tokens \(16 of them for "
                      r"images\) but the LLM's context is 192 tokens.*\); the answer streamed above stands", out.getvalue())
     assert answer == repl.session.messages[-1]["content"] and repl.last["question"] == "[det] Detect all."
+
+
+def test_a_misspelt_modality_is_named_as_one_not_read_as_a_band_name(ckpt, geotiff):
+    repl, out = chat_repl(ckpt)
+    for word in ("optcal", "Optic"):  # was "1 band names ['optcal'] given; the image has 3 band(s) as optical"
+        assert not repl.load_image([str(geotiff), word])
+        assert f"error: /image: unknown modality {word!r} (did you mean optical?): the modalities are optical" \
+            in out.getvalue()
+    assert not repl.load_image([str(geotiff), "NIR"])  # a band name still: the image has 3 bands
+    assert out.getvalue().count("unknown modality") == 2 and "1 band names ['NIR'] given" in out.getvalue()
+    assert repl.load_image([str(geotiff), "OPTICAL"]) and repl.images[0].modality == "optical"
