@@ -14,7 +14,8 @@ Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``po
 
 Objects first go through the whole-image window: annotations with a coordinate that is not a
 finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad annotations
-(``non_finite_coordinates``), and so are annotations wholly outside the image, or with
+(``non_finite_coordinates``), and so are coordinates of the wrong shape or not numbers
+(``unparsable_geometry``: a box of 3 numbers), annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
 rule, which is no error: an object a tile border cuts with less than ``min_visible`` of its area in
@@ -58,6 +59,7 @@ from data_gen.tiling import (
     Window,
     clip_object,
     cropper,
+    finite_coords,
     georef,
     tile_objects,
     tile_progress,
@@ -121,13 +123,6 @@ def as_form(obj: dict, form: str) -> dict:
     return obj
 
 
-def finite(obj: dict) -> bool:
-    """Whether every coordinate of ``obj`` (its rings too) is a finite number."""
-    import numpy as np
-
-    return all(np.isfinite(np.asarray(c, dtype=float)).all() for c in (obj["coords"], *obj.get("rings", [])))
-
-
 def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for o in objects:
@@ -143,10 +138,14 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     whole = Window(0, 0, width, height)
     inside = []
     for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
-        if not finite(o):
+        if not finite_coords(o):
             out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
             continue
-        got, why = clip_object(o, whole, opts.min_visible)
+        try:
+            got, why = clip_object(o, whole, opts.min_visible)
+        except ValueError as e:  # ragged or not numbers (finite_coords lets them through): skipped, not a traceback
+            out.skip("unparsable_geometry", o.get("src", file), f"{o['kind']} {o['coords']!r:.80}: {e}")
+            continue
         inside.extend(got)
         if why is not None:
             out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))

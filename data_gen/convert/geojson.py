@@ -46,8 +46,8 @@ from data_gen.convert.common import (
     read_json,
     readable_size,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, finite
-from data_gen.tiling import inner_progress
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
 
 
@@ -273,7 +273,7 @@ def _run(args, out: Output) -> None:
             if len(objs) > 1:
                 out.note("multipolygon_parts", len(objs))
             for o in objs:
-                if not finite(o):
+                if not finite_coords(o):
                     out.skip("non_finite_coordinates", where, str(o["coords"])[:120])
                 elif len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:
                     out.skip("degenerate", where, "polygon under 1 px²")
