@@ -3,7 +3,81 @@ objects with coordinates of the wrong shape, config tuples, synth and rebuild ni
 
 from __future__ import annotations
 
-from convert_helpers import png
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+from convert_helpers import convert, png
+from PIL import Image
+
+
+def corrupt_png(path: Path, w: int = 128, h: int = 128, seed: int = 0) -> Path:
+    """A PNG whose chunks are whole (their CRCs right, so ``image_size`` passes it) but whose pixel
+    data does not inflate: a disk or transfer error, not a cut file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.random.default_rng(seed).integers(0, 255, (h, w, 3), dtype=np.uint8)).save(path)
+    data, out, i = path.read_bytes(), bytearray(path.read_bytes()[:8]), 8
+    while i < len(data):
+        (n,), kind = struct.unpack(">I", data[i:i + 4]), data[i + 4:i + 8]
+        body, i = data[i + 8:i + 8 + n], i + 12 + n
+        if kind == b"IDAT":
+            body = body[:n // 3] + bytes(64) + body[n // 3 + 64:]
+        out += struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_tiled_dota_image_that_does_not_decode_is_counted_and_the_run_goes_on(tmp_path):
+    """``image_size`` checks a PNG's chunks without inflating them; tiling then decoded it and the
+    cropper's ImageReadError ended the run with a traceback."""
+    from data_gen.convert.common import image_size
+
+    src = tmp_path / "dota"
+    assert image_size(corrupt_png(src / "a.png")) == (128, 128)
+    png(src / "b.png", 128, 128)
+    for stem in "ab":
+        (src / f"{stem}.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n80 80 120 80 120 110 80 110 ship 0\n")
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "64", "--overlap", "0")
+    assert stats["skipped"] == {"unreadable_image": 1}
+    assert "a.png: cannot decode image" in stats["skipped_examples"]["unreadable_image"]
+    assert records and {r["meta"]["file"] for r in records} == {"b.txt"}
+    assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["dota-b_0_0.png", "dota-b_64_64.png"]
+
+
+def test_a_levir_pair_failing_half_way_through_its_tiles_is_taken_back_whole(tmp_path):
+    """Georeferenced PNGs are cut by GDAL tile by tile: A's first tile was written before B's read
+    failed, and the traceback left it (and, one image later, its records) behind."""
+    src = tmp_path / "cd"
+    wld = "1\n0\n0\n-1\n500000\n4000000\n"  # a world file: both PNGs on one grid
+    for name in ("p", "q"):
+        for tag in "AB":
+            im = src / tag / f"{name}.png"
+            corrupt_png(im) if (name, tag) == ("p", "B") else png(im, 128, 128)
+            im.with_suffix(".wld").write_text(wld)
+        lab = np.zeros((128, 128), np.uint8)
+        lab[20:60, 20:60] = 1
+        (src / "label").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(lab).save(src / "label" / f"{name}.png")
+    stats, records = convert(tmp_path / "o", "levir-cd", "--src", str(src), "--tile", "64", "--overlap", "0")
+    assert stats["skipped"] == {"unreadable": 1} and "p.png" in stats["skipped_examples"]["unreadable"]
+    assert {r["meta"]["file"] for r in records} == {"q.png"}
+    assert stats["notes"]["tiles"] == 4 and stats["images"] == 8
+    left = sorted(p.name for p in (tmp_path / "o" / "images").iterdir() if p.suffix == ".png")
+    assert left == sorted(f"q_{x}_{y}_{t}.png" for x in (0, 64) for y in (0, 64) for t in "AB")
+
+
+def test_masks_image_that_does_not_decode_under_tile_is_counted(tmp_path):
+    lab = np.zeros((128, 128), np.uint8)
+    lab[10:50, 10:50] = 1
+    for name in ("a", "b"):
+        Image.fromarray(lab).save(tmp_path / f"{name}_mask.png")
+    corrupt_png(tmp_path / "a.png")
+    png(tmp_path / "b.png", 128, 128)
+    stats, records = convert(tmp_path / "o", "masks", "--images", str(tmp_path), "--labels", str(tmp_path),
+                             "--label-suffix", "_mask", "--binary", "tree", "--tile", "64", "--overlap", "0")
+    assert stats["skipped"] == {"unreadable": 1} and records
+    assert {r["meta"]["file"] for r in records} == {"b_mask.png"}
 
 
 def test_objects_of_the_wrong_shape_are_skipped_and_counted_not_a_traceback(tmp_path):

@@ -22,6 +22,7 @@ indices that is empty for most of them.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import zlib
@@ -156,6 +157,21 @@ class Output:
             rel = f"images/{Path(name).stem}_{k}{Path(name).suffix}"
         self._written.add(rel)
         return self.dir / rel, rel
+
+    def mark(self) -> tuple:
+        """Where the run stands (records file position, counts, images written), for ``take_back``."""
+        return self._fh.tell() if self._fh else 0, {k: copy.copy(v) for k, v in vars(self).items()
+                                                    if isinstance(v, (Counter, dict, set))}
+
+    def take_back(self, mark: tuple) -> None:
+        """Undo what was written and counted since ``mark``: records, counts, images (files deleted)."""
+        pos, kept = mark
+        for rel in self._written - kept["_written"] | self._sidecars - kept["_sidecars"]:
+            (self.dir / rel).unlink(missing_ok=True)
+        vars(self).update(kept)
+        if self._fh:
+            self._fh.seek(pos)
+            self._fh.truncate()
 
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:

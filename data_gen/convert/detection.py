@@ -123,6 +123,21 @@ def as_form(obj: dict, form: str) -> dict:
     return obj
 
 
+@contextlib.contextmanager
+def one_image(out: Output, reason: str, where: str):
+    """A block writing one image's records and tiles: on an ``ImageReadError`` (a PNG whose chunks
+    ``image_size`` checked but whose pixels do not decode, met when tiling) what it wrote and counted
+    is taken back and the image is skipped as ``reason``; it was a traceback, some tiles written."""
+    from rsvlm.io.sources import ImageReadError
+
+    mark = out.mark()
+    try:
+        yield
+    except ImageReadError as e:
+        out.take_back(mark)
+        out.skip(reason, where, str(e))
+
+
 def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for o in objects:
@@ -134,7 +149,14 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                  objects: list[dict], opts: DetOptions, modality: str = "optical",
                  forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None) -> None:
     """Write the records of one source image; ``objects`` are pixel-coordinate dicts, each may
-    carry ``"src"`` (file:line) for the bad-annotation report and ``"difficult": True``."""
+    carry ``"src"`` (file:line) for the bad-annotation report and ``"difficult": True``. An image
+    that does not decode is skipped as ``unreadable_image`` (``one_image``)."""
+    with one_image(out, "unreadable_image", str(image)):
+        _emit(out, rid, source, file, image, width, height, objects, opts, modality, forms, seg, image_extra)
+
+
+def _emit(out: Output, rid: str, source: str, file: str, image: Path, width: int, height: int, objects: list[dict],
+          opts: DetOptions, modality: str, forms: tuple[str, ...], seg: bool, image_extra: dict | None) -> None:
     whole = Window(0, 0, width, height)
     inside = []
     for o in objects:  # the whole image is the first window: what sticks out is a bad annotation

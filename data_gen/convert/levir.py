@@ -44,6 +44,7 @@ from data_gen.convert.common import (
     note_unlabelled,
     pick,
 )
+from data_gen.convert.detection import one_image
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
@@ -157,7 +158,7 @@ def run(args, out: Output) -> None:
         width, height = wa, ha
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
-        with contextlib.ExitStack() as stack:  # A and B each decoded once, not once per tile
+        with one_image(out, "unreadable", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
             for win in tile_progress(windows, name):
                 sub = mask[win.y0:win.y1, win.x0:win.x1]

@@ -56,6 +56,7 @@ from data_gen.convert.common import (
     pick,
     read_json,
 )
+from data_gen.convert.detection import one_image
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -362,7 +363,8 @@ def run(args, out: Output) -> None:
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
-        with cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
+        with one_image(out, "unreadable", str(lab)), \
+                cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, has in zip(tile_progress(windows, image.name), present):
                 if not has:
                     continue
