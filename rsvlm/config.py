@@ -10,8 +10,9 @@ Override values are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands
 ``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
 Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None there, and a
 quoted value is YAML's. Types are checked against the field annotations where they are simple
-(int, float, bool, str, list, dict, Optional of these; an int field takes a whole number written
-``1e4``); anything else is passed through.
+(int, float, bool, str, list, dict, tuple (``tuple[float, float]``: that many values, each of its
+type), Optional of these; an int field takes a whole number written ``1e4``); anything else is
+passed through.
 
 A file can start from another: ``base: other.yaml`` (relative to the file), at the top or inside a
 section such as ``model:``, then lists only what differs (``with_bases``).
@@ -117,6 +118,11 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
             value = [_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
         elif args and origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             value = [_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
+        elif args and origin is tuple and args != ((),):  # tuple[float, float]: each element as its type says
+            if len(value) != len(args):
+                raise ConfigError(f"{where}: expected {len(args)} values, got {len(value)}: {list(value)!r}",
+                                  keys=(where,))
+            value = [_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args))]
         return list(value) if origin is list or tp is list else tuple(value)
     if origin is dict or tp is dict:
         if not isinstance(value, dict):

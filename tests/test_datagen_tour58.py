@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from convert_helpers import convert, png
 from PIL import Image
 
@@ -98,3 +99,24 @@ def test_objects_of_the_wrong_shape_are_skipped_and_counted_not_a_traceback(tmp_
     assert stats["skipped"] == {"unparsable_geometry": 2, "non_finite_coordinates": 1}
     assert stats["skipped_examples"]["unparsable_geometry"].startswith("a.txt:1: unparsable_geometry (obb ")
     assert stats["tasks"] == {"det": 1, "ground": 1}
+
+
+def test_config_converts_the_elements_of_a_fixed_length_tuple():
+    """``tuple[float, float]`` came through as written: ``percentiles: ["1", "99"]`` stayed strings,
+    and three values passed unchecked (``tuple[float, ...]`` and lists were converted)."""
+    from dataclasses import dataclass
+
+    from rsvlm.config import ConfigError, from_dict
+
+    @dataclass
+    class Cfg:
+        span: tuple[float, float] = (2.0, 98.0)
+        size: tuple[int, str] = (1, "a")
+
+    cfg = from_dict(Cfg, {"span": ["1", 99], "size": ["1e2", 5]})
+    assert cfg.span == (1.0, 99.0) and all(type(v) is float for v in cfg.span) and cfg.size == (100, "5")
+    with pytest.raises(ConfigError, match=r"^span: expected 2 values, got 3") as e:
+        from_dict(Cfg, {"span": [1, 2, 3]})
+    assert e.value.keys == ("span",)
+    with pytest.raises(ConfigError, match=r"^span\[1\]: expected float, got 'x'"):
+        from_dict(Cfg, {"span": [1, "x"]})
