@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +244,7 @@ def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     whose folder cannot be made, ``data`` holds no records, or ``out`` or
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
     another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
-    need_answer=False)`` gave, where the caller read it already. Creates nothing."""
+    need_answer=False)`` gave, where the caller read it already. Leaves nothing behind."""
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
     # a file where a folder of the path should be: was a traceback after the model loaded; the folder
@@ -252,8 +253,11 @@ def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     up = next(p for p in [folder, *folder.parents] if p.exists())
     if not up.is_dir():
         return f"--out {out}: cannot create its folder ({up} is a file)"
-    if not os.access(up, os.W_OK | os.X_OK):
-        return f"--out {out}: cannot write in {up} (no permission)"
+    try:  # by writing one, not os.access: root passes that on a read-only mount (was a traceback after the model ran)
+        with tempfile.TemporaryFile(dir=up):
+            pass
+    except OSError as e:
+        return f"--out {out}: cannot write a file in {up} ({e.strerror or e})"
     if out.is_file():
         try:
             out.read_text()
