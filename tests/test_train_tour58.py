@@ -169,3 +169,27 @@ def test_a_records_file_with_no_usable_record_names_the_first_reason(tmp_path):
     with pytest.raises(ValueError, match=r"no usable record \(.*2 skipped.*\); the first: .*record a: .*image not "
                                          r"found: " + str(tmp_path / "cls_aid" / "church.png")):
         D.build_index(tmp_path / "t.json", None, {"optical": 16}, ReadReport("t"), progress=False)
+
+
+def test_a_resume_over_other_records_says_its_batches_are_not_the_stopped_runs(tmp_path, capsys):
+    """A resumed run draws exactly the stopped run's batches, unless the records changed in between (a file
+    edited or appended to): the saved data position then points into another plan, and nothing said so."""
+    import json
+
+    from test_train_utils import make_records
+
+    from rsvlm.train import data as D
+    from rsvlm.train import main as train_main
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    args = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=2", "ckpt.every=1", "optim.warmup_steps=0"]
+    assert train_main([*args, "max_steps=1"]) == 0
+    saved = json.loads((out / "checkpoints" / "step_000001" / "trainer_state_rank0.json").read_text())["records"]
+    assert D.other_records(saved, saved) is None and D.other_records(None, saved) is None  # the same; an older folder
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join(lines + [json.dumps({**json.loads(lines[0]), "id": "more"})]) + "\n")
+    assert train_main([*args, "max_steps=2", "ckpt.resume=auto"]) == 0
+    assert ("warning: ckpt.resume: the records differ from the checkpoint's (8 records then, 9 now: a file edited"
+            in capsys.readouterr().err)

@@ -94,6 +94,28 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     return Dataset.from_dict(rows)
 
 
+def index_digest(index) -> dict:
+    """What the batch plans are drawn from: the number of records and a fingerprint of each one's id, file,
+    task, modality and estimated length, in order (``epoch_batches`` draws from them)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for col in ("id", "source", "task", "modality", "length"):
+        h.update(json.dumps(list(index[col])).encode())
+    return {"n": len(index), "sha256": h.hexdigest()[:16]}
+
+
+def other_records(saved: dict | None, now: dict) -> str | None:
+    """What to say where a resumed run's records (``now``: ``index_digest``) are not the checkpoint's (``saved``;
+    None for a step folder from before it was saved): its batches are then not those the stopped run would have
+    drawn (the data position points into another plan). None where they are the same."""
+    if not saved or saved == now:
+        return None
+    n = f"{saved['n']} records then, {now['n']} now" if saved["n"] != now["n"] else f"{now['n']} records, but others"
+    return (f"the records differ from the checkpoint's ({n}: a file edited, added or given in another order, or "
+            "another tokenizer): the batches from here are not those the stopped run would have drawn")
+
+
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
     """Ids and labels (−100 outside assistant turns) in the processor's chat format, the one
     ``rsvlm chat`` prompts with (see ``rsvlm.data.conversation.encode_conversation``)."""

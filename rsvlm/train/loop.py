@@ -271,6 +271,9 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         state = ckpt.load_trainer_state(folder, rank)
         if rank == 0:
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
+            if (note := D.other_records(state.get("records"), D.index_digest(index))) is not None:
+                print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
+    state["records"] = D.index_digest(index)  # saved with every step folder, for a resume to compare
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, folder is not None, state["step"])
 
