@@ -127,7 +127,9 @@ def load_predictions(path: str | Path) -> PredictionFile:
     if isinstance(whole := _json_object(text), dict) and not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
                          + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
-                            ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else ""))
+                            ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
+                            "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
+                            "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else ""))
     array = _json_list(text) if text.lstrip().startswith("[") else None
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True

@@ -184,3 +184,14 @@ def test_predictions_given_as_one_json_object_are_refused_saying_what_to_do(tmp_
         classification.main(["--gt", gt, "--pred", str(pred)])  # was: 4 unreadable lines, every record missing
     _jsonl(pred, [{"id": "a", "task": "cls", "answer": "lake"}])  # one prediction alone is JSONL of one line
     assert classification.main(["--gt", gt, "--pred", str(pred)])["n_missing"] == 1
+
+
+def test_rsvlm_predicts_out_given_as_predictions_says_what_it_is(tmp_path):
+    from eval import classification, common
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record("a", "cls", "[cls] What scene?", "lake")])
+    pred = tmp_path / "predict.json"  # rsvlm predict --out: one image's answer, indented
+    pred.write_text(json.dumps({"answer": "lake", "text": "lake", "objects": [], "problems": [], "task": "cls",
+                                "prompt": "[cls] What type of scene is this?", "notes": []}, indent=1))
+    with pytest.raises(common.ScoreError, match=r"rsvlm predict's --out, one image's answer: .*rsvlm eval --data"):
+        classification.main(["--gt", gt, "--pred", str(pred)])
