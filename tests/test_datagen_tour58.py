@@ -120,3 +120,12 @@ def test_config_converts_the_elements_of_a_fixed_length_tuple():
     assert e.value.keys == ("span",)
     with pytest.raises(ConfigError, match=r"^span\[1\]: expected float, got 'x'"):
         from_dict(Cfg, {"span": [1, "x"]})
+
+
+@pytest.mark.parametrize("size", [0, 8, 5000, 64.0])
+def test_generate_scene_refuses_a_size_the_cli_refuses_naming_it(size):
+    """Called directly, ``size=0`` met a ZeroDivisionError deep in the layout (the CLI refused it)."""
+    from data_gen.synth.scene import generate_scene
+
+    with pytest.raises(ValueError, match=rf"^size {size!r} must be between 16 and 4096"):
+        generate_scene("s", np.random.default_rng(0), size=size)

@@ -22,7 +22,7 @@ from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.render import rasterise
-from data_gen.synth.scene import RECIPES, generate_scene
+from data_gen.synth.scene import RECIPES, check_size, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
 from rsvlm.tokens import MODALITIES
 
@@ -63,8 +63,7 @@ def check_config(cfg: SynthConfig) -> None:
     twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
-    if not 16 <= cfg.scene.size <= 4096:
-        raise ValueError(f"scene.size {cfg.scene.size} must be between 16 and 4096")
+    check_size(cfg.scene.size, "scene.size")
     from data_gen.instructions.build import bad_weights, check_weights
 
     check_weights(cfg.instructions, cfg.modalities)

@@ -74,6 +74,15 @@ def _place_recipe(placer: Placer, bg: Background, recipe, rng, max_objects: int,
         placer.place(cls, zone, n, angle=angle, jitter=jitter if mode != "free" else 180)
 
 
+SIZES = (16, 4096)  # the scene sides in px that synth makes (smaller: no room; larger: minutes a scene)
+
+
+def check_size(size, name: str = "size") -> None:
+    """ValueError naming ``size`` unless it is a whole number of px in ``SIZES``."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not SIZES[0] <= size <= SIZES[1]:
+        raise ValueError(f"{name} {size!r} must be between {SIZES[0]} and {SIZES[1]} (a whole number of px)")
+
+
 def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pair: bool = False,
                    scene_class: str | None = None, max_objects: int = 20,
                    scene_weights: dict[str, float] | None = None, object_scale: float = 1.0,
@@ -81,6 +90,7 @@ def generate_scene(scene_id: str, rng: np.random.Generator, size: int = 128, pai
     """Sample a scene graph (and, with ``pair``, its changed second frame). ``object_scale``
     multiplies the objects' nominal sizes; ``min_object_px`` grows small objects towards that
     length (``objects.sample_dims``). Larger objects crowd out some of a recipe's count."""
+    check_size(size)
     if object_scale <= 0 or min_object_px < 0:
         raise ValueError(f"need object_scale > 0 and min_object_px >= 0, got {object_scale}, {min_object_px}")
     sizing = {"object_scale": object_scale, "min_object_px": min_object_px}
