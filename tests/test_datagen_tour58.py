@@ -129,3 +129,13 @@ def test_generate_scene_refuses_a_size_the_cli_refuses_naming_it(size):
 
     with pytest.raises(ValueError, match=rf"^size {size!r} must be between 16 and 4096"):
         generate_scene("s", np.random.default_rng(0), size=size)
+
+
+def test_the_synth_summary_says_1_scene_x_1_modality(tmp_path, capsys):
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import from_dict
+
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32}})
+    synthesize(tmp_path / "a", 1, seed=0, cfg=cfg, progress=False, records=False)
+    assert "\n1 scene x 1 modality in " in "\n" + capsys.readouterr().out

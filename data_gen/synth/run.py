@@ -190,7 +190,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
             print(f"note: images/ and masks/ also hold {len(leftover)} file(s) of this run's scene ids that its "
                   f"scenes do not name (first: {leftover[0]}): an earlier run's other modalities, or frames of a "
                   "scene that was a pair then or single. Use a new --out for a set of its own.", file=sys.stderr)
-        print(f"{n} scenes x {len(cfg.modalities)} modalities in {dt:.1f} s: {n / dt:.1f} scenes/s "
+        k = len(cfg.modalities)
+        print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {n / dt:.1f} scenes/s "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
 
