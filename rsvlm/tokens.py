@@ -86,6 +86,11 @@ def add_special_tokens(tokenizer) -> SpecialTokenIds:
     The caller must resize the LLM's embeddings to ``len(tokenizer)``.
     """
     tokens = all_special_tokens()
+    vocab = tokenizer.get_vocab()
+    had = [vocab[loc_token(i)] for i in range(NUM_BINS) if loc_token(i) in vocab]  # ids kept where they are
+    if had and had != list(range(had[0], had[0] + NUM_BINS)):  # checked before the tokenizer is changed
+        raise RuntimeError(f"the tokenizer already has {len(had)} of the {NUM_BINS} <loc_N> tokens, not all at "
+                           f"consecutive ids (<loc_N> is <loc_0>'s id + N); use one that has none or all of them in order")
     tokenizer.add_special_tokens({"additional_special_tokens": tokens}, replace_extra_special_tokens=False) \
         if _supports_replace(tokenizer) else tokenizer.add_special_tokens({"additional_special_tokens": tokens})
     ids = tokenizer.convert_tokens_to_ids(tokens)

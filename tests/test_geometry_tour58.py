@@ -31,3 +31,25 @@ def test_load_tokenizer_names_a_folder_without_one_a_file_and_a_cut_file(tmp_pat
     with pytest.raises(ValueError, match=r"tokenizer .*cut: cannot be read \(JSONDecodeError"):  # a bare JSONDecodeError
         load_tokenizer(cut)
     assert len(load_tokenizer(byte_dir)) > 1000  # the folder itself still loads, rsvlm's tokens added
+
+
+def _word_tokenizer(extra: list[str]):
+    """A word-level tokenizer whose vocabulary holds ``extra`` after <unk> and </s>."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordLevel({t: i for i, t in enumerate(["<unk>", "</s>", "ship", *extra])}, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", eos_token="</s>")
+
+
+def test_a_base_vocabulary_with_some_loc_tokens_is_refused_before_it_is_changed():
+    from rsvlm.tokens import NUM_BINS, add_special_tokens, loc_token
+
+    tok = _word_tokenizer([loc_token(i) for i in range(10)])  # left over from a 10-bin experiment
+    n = len(tok)
+    with pytest.raises(RuntimeError, match=r"already has 10 of the 1000 <loc_N> tokens, not all at consecutive ids"):
+        add_special_tokens(tok)  # was "did not receive consecutive ids", after adding 1000 tokens
+    assert len(tok) == n
+    full = _word_tokenizer([loc_token(i) for i in range(NUM_BINS)])  # all of them, in order: kept where they are
+    assert add_special_tokens(full).loc_start == 3 and full.convert_tokens_to_ids("<loc_999>") == 3 + 999
