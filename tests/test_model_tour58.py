@@ -171,3 +171,36 @@ def test_a_trainability_no_part_has_is_refused_naming_its_key_before_the_llm_loa
     monkeypatch.setattr(factory, "build_llm", lambda *a: pytest.fail("the LLM was built"))
     with pytest.raises(ValueError, match=says):
         create_model(cfg)
+
+
+def test_compare_weights_progress_counts_every_row(tmp_path, monkeypatch):
+    """The bar's total counted A's tensors of each file (B's own ones not at all) and tensors only in one side
+    never moved it: it ended short (here 1 of 3, for 4 rows)."""
+    from safetensors.torch import save_file
+
+    from rsvlm.model import weights
+
+    bars = []
+
+    class Bar:
+        def __init__(self, total, **_):
+            self.total, self.n = total, 0
+            bars.append(self)
+
+        def update(self, k=1):
+            self.n += k
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_):
+            return False
+
+    monkeypatch.setattr("tqdm.auto.tqdm", Bar)
+    for side, keys in (("a", ["x", "y"]), ("b", ["y", "z"])):
+        (tmp_path / side).mkdir()
+        save_file({k: torch.zeros(2) for k in keys}, str(tmp_path / side / "vision.safetensors"))
+    save_file({"w": torch.ones(1)}, str(tmp_path / "b" / "extra.safetensors"))
+    rows = weights.compare_weights(tmp_path / "a", tmp_path / "b", progress=True)
+    assert [r["status"] for r in rows] == ["only in B", "only in A", "same", "only in B"]
+    assert (bars[0].n, bars[0].total) == (len(rows), len(rows))  # was 1 of 3

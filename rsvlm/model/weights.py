@@ -5,6 +5,7 @@ Nothing here unpickles: a weight file that is not safetensors is refused.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -150,9 +151,12 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
                          "compare folders at the same level, e.g. runs/x/final against runs/y/final")
     rows = []
     total = 0
-    for rel in set(fa) | set(fb) if progress else ():  # the bar's length: every header read once more
-        with open_safetensors(fa.get(rel) or fb[rel]) as h:
-            total += len(h.keys())
+    for rel in set(fa) | set(fb) if progress else ():  # the bar's length, a row each: every header read once more
+        keys = set()
+        for f in (f for f in (fa.get(rel), fb.get(rel)) if f is not None):
+            with contextlib.suppress(ValueError), open_safetensors(f) as h:  # a cut file: named when compared
+                keys.update(h.keys())
+        total += len(keys)
     with tqdm(total=total, unit="tensor", desc="compare", disable=not progress) as bar:  # closed on an error too
         _compare_files(fa, fb, rows, bar)
     return rows
@@ -165,12 +169,14 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
             side, p = ("A", fa[rel]) if rel in fa else ("B", fb[rel])
             with open_safetensors(p) as h:
                 rows += [{"file": rel, "name": k, "status": f"only in {side}", "max_abs": 0.0} for k in sorted(h.keys())]
+                bar.update(len(h.keys()))
             continue
         with open_safetensors(fa[rel]) as ha, open_safetensors(fb[rel]) as hb:
             ka, kb = set(ha.keys()), set(hb.keys())
             for k in sorted(ka | kb):
                 if k not in kb or k not in ka:
                     rows.append({"file": rel, "name": k, "status": "only in " + ("A" if k in ka else "B"), "max_abs": 0.0})
+                    bar.update()
                     continue
                 x, y = ha.get_tensor(k), hb.get_tensor(k)
                 if x.shape != y.shape:
