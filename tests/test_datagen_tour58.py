@@ -139,3 +139,46 @@ def test_the_synth_summary_says_1_scene_x_1_modality(tmp_path, capsys):
     cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32}})
     synthesize(tmp_path / "a", 1, seed=0, cfg=cfg, progress=False, records=False)
     assert "\n1 scene x 1 modality in " in "\n" + capsys.readouterr().out
+
+
+def _small_set(root: Path) -> Path:
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import from_dict
+
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32, "pairs_fraction": 0.0},
+                                  "instructions": {"records_per_image": 1}})
+    synthesize(root, 3, seed=0, cfg=cfg, progress=False, verbose=False)
+    return root / "masks" / "s0-000001_inst.png"  # without it, rebuild fails at scene 1
+
+
+def test_a_failed_rebuild_keeps_the_set_it_was_to_replace(tmp_path):
+    """SplitFiles removed an earlier g_train/val/test.jsonl (and rebuild g_stats.json) up front, so a
+    rebuild that failed part-way had already lost the set it was meant to replace."""
+    from data_gen.instructions.rebuild import main as rebuild
+
+    mask = _small_set(tmp_path)
+    assert rebuild(["--dir", str(tmp_path), "--prefix", "g_", "--no-progress"]) == 0
+    before = {p.name: p.read_text() for p in tmp_path.glob("g_*")}
+    assert set(before) == {"g_train.jsonl", "g_val.jsonl", "g_test.jsonl", "g_stats.json"}
+    mask.unlink()
+    assert rebuild(["--dir", str(tmp_path), "--prefix", "g_", "--no-progress", "--seed", "3"]) == 2
+    assert {p.name: p.read_text() for p in tmp_path.glob("g_*")} == before  # no .partial either
+
+
+def test_a_failed_rebuild_leaves_no_partial_that_reads_as_synth_cut_short(tmp_path, capsys):
+    """Its train.jsonl.partial made the next rebuild say 'an earlier run there (synth, …) did not
+    finish, so scenes may hold fewer scenes than it was asked for', of a synth run that had finished."""
+    from data_gen.instructions.rebuild import main as rebuild
+
+    mask = _small_set(tmp_path)
+    for s in ("train", "val", "test"):
+        (tmp_path / f"{s}.jsonl").unlink()  # to rebuild synth's own records
+    kept = mask.read_bytes()
+    mask.unlink()
+    assert rebuild(["--dir", str(tmp_path), "--no-progress"]) == 2
+    assert not list(tmp_path.glob("*.partial"))
+    mask.write_bytes(kept)
+    capsys.readouterr()
+    assert rebuild(["--dir", str(tmp_path), "--no-progress"]) == 0
+    assert "did not finish" not in capsys.readouterr().err and (tmp_path / "train.jsonl").is_file()

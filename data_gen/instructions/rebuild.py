@@ -47,8 +47,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
     stats, missing, rendered, no_split = Stats(), [], set(), []
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
-    (root / f"{prefix}stats.json").unlink(missing_ok=True)
-    files = SplitFiles(root, prefix)
+    files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
     try:
         for path in tqdm(paths, desc="records", unit="scene", disable=not progress):
             scene = load_scene(path)
@@ -76,8 +75,10 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         if asked and not stats.pairs and not any(float(w) > 0 for t, w in cfg.task_weights.items() if t != "change"):
             raise ValueError(f"instructions.task_weights {cfg.task_weights}: change is the only task with a weight > 0, "
                              f"and it needs pairs, but none of the {len(paths)} scenes is one: no record could be made")
-    finally:
-        files.close()
+    except BaseException:
+        files.abort()
+        raise
+    files.close()
     report = stats.report()
     if missing:
         report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir}", file=sys.stderr)
+        print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir} (any earlier ones are as they were)",
+              file=sys.stderr)
         return 130
     return 0
 

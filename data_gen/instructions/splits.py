@@ -35,14 +35,19 @@ def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str
 
 class SplitFiles:
     """``root/<prefix>{train,val,test}.jsonl`` written as ``….partial`` and renamed only by
-    ``commit()``: an interrupted or failed run leaves no records file that looks complete (earlier
-    files of those names are removed up front, as opening them for writing used to empty them)."""
+    ``commit()``: an interrupted or failed run leaves no records file that looks complete. Earlier
+    files of those names are removed up front (synth: it rewrites the scenes they name), or with
+    ``keep_earlier`` replaced only by ``commit()`` (rebuild: a failed one left none of the set it was
+    to replace). ``abort()`` removes the ``.partial`` files this run made (a rebuild's left beside
+    synth's set read as synth's own run cut short)."""
 
-    def __init__(self, root: Path, prefix: str = "") -> None:
+    def __init__(self, root: Path, prefix: str = "", keep_earlier: bool = False) -> None:
         self.final = {s: Path(root) / f"{prefix}{s}.jsonl" for s in SPLITS}
-        for p in self.final.values():
+        partial = {s: p.with_name(p.name + ".partial") for s, p in self.final.items()}
+        self.made = [p for p in partial.values() if not p.exists()]  # one there already marks a run cut short
+        for p in () if keep_earlier else self.final.values():
             p.unlink(missing_ok=True)
-        self.files = {s: p.with_name(p.name + ".partial").open("w", encoding="utf-8") for s, p in self.final.items()}
+        self.files = {s: p.open("w", encoding="utf-8") for s, p in partial.items()}
 
     def write(self, split: str, line: str) -> None:
         self.files[split].write(line + "\n")
@@ -50,6 +55,12 @@ class SplitFiles:
     def close(self) -> None:
         for f in self.files.values():
             f.close()
+
+    def abort(self) -> None:
+        """Close, and remove the ``.partial`` files that were not there before this run."""
+        self.close()
+        for p in self.made:
+            p.unlink(missing_ok=True)
 
     def commit(self) -> None:
         """Close and rename every ``.partial`` to its final name (train last)."""
