@@ -81,7 +81,7 @@ def bad_weights(weights: dict) -> dict:
     return {k: v for k, v in weights.items() if not ok(v)}
 
 
-def check_weights(cfg: InstructionConfig, modalities=MODALITIES) -> None:
+def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS))
     if unknown:

@@ -66,7 +66,7 @@ def check_config(cfg: SynthConfig) -> None:
     check_size(cfg.scene.size, "scene.size")
     from data_gen.instructions.build import bad_weights, check_weights
 
-    check_weights(cfg.instructions, cfg.modalities)
+    check_weights(cfg.instructions)
     ins = cfg.instructions
     if (ins.all_tasks or ins.records_per_image > 0) and cfg.scene.pairs_fraction == 0 and \
             not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change"):
