@@ -49,6 +49,13 @@ def train_tokenizer(
     out_dir = Path(out_dir)
     if model_type not in MODEL_TYPES:
         raise ValueError(f"train_tokenizer: model_type {model_type!r} is not one of {', '.join(MODEL_TYPES)}")
+    if isinstance(texts, (str, bytes, Path)) or not isinstance(texts, Iterable):  # a str was read letter by letter
+        raise ValueError(f"train_tokenizer: texts must be an iterable of strings, got a {type(texts).__name__}"
+                         f"{' (one text: split a corpus into lines)' if isinstance(texts, (str, bytes)) else ''}")
+    texts = list(texts)
+    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
+    if bad is not None:  # was re's "expected string or bytes-like object, got 'NoneType'"
+        raise ValueError(f"train_tokenizer: text {bad} is a {type(texts[bad]).__name__}, not a str: {texts[bad]!r:.60}")
     named = (re.escape(t) for t in all_special_tokens() if not t.startswith("<loc_"))
     special = re.compile(r"<loc_\d+>|" + "|".join(named))
     texts = [special.sub(" ", t) for t in texts]  # "<loc_5>" spent pieces on "loc", "><" …

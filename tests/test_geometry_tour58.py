@@ -53,3 +53,16 @@ def test_a_base_vocabulary_with_some_loc_tokens_is_refused_before_it_is_changed(
     assert len(tok) == n
     full = _word_tokenizer([loc_token(i) for i in range(NUM_BINS)])  # all of them, in order: kept where they are
     assert add_special_tokens(full).loc_start == 3 and full.convert_tokens_to_ids("<loc_999>") == 3 + 999
+
+
+def test_train_tokenizer_refuses_one_string_and_texts_that_are_not_strings(tmp_path):
+    from rsvlm.tokenizer import train_tokenizer
+
+    corpus = "There are three small vehicles in the parking lot. A harbour with two ships.\n" * 50
+    with pytest.raises(ValueError, match=r"texts must be an iterable of strings, got a str \(one text: split"):
+        train_tokenizer(corpus, tmp_path / "t", vocab_size=300)  # trained on its letters: "There" → T h e r e
+    with pytest.raises(ValueError, match=r"texts must be an iterable of strings, got a PosixPath"):
+        train_tokenizer(tmp_path / "corpus.txt", tmp_path / "t", vocab_size=300)
+    with pytest.raises(ValueError, match=r"text 1 is a NoneType, not a str"):  # re's "expected string … 'NoneType'"
+        train_tokenizer(["a ship", None], tmp_path / "t", vocab_size=300)
+    assert not (tmp_path / "t").exists()
