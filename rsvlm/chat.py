@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -207,6 +208,11 @@ class ChatREPL:
             self.say(f"[change] compares two images: /image BEFORE then /image AFTER start a conversation on a pair "
                      f"(this one asked about {label} alone)" if self.session.asked else
                      f"[change] compares two images: load the after image with /image ({label} is the before one)")
+            return None
+        if task == "regcap" and not re.search(inf.SHAPE_OPEN, question):  # as predict refuses it: the model drew one
+            self.say("error: [regcap] asks about a region, and this question names none: write its box in it, "
+                     "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, each a thousandth of the image's width or height "
+                     "(0-999)")
             return None
         if task and question == task_tag(task):  # a tag alone: [count] was answered with a box, [vqa] with a class
             question = inf.DEFAULT_PROMPTS[task]

@@ -221,3 +221,15 @@ def test_a_misspelt_modality_is_named_as_one_not_read_as_a_band_name(ckpt, geoti
     assert not repl.load_image([str(geotiff), "NIR"])  # a band name still: the image has 3 bands
     assert out.getvalue().count("unknown modality") == 2 and "1 band names ['NIR'] given" in out.getvalue()
     assert repl.load_image([str(geotiff), "OPTICAL"]) and repl.images[0].modality == "optical"
+
+
+def test_a_region_question_naming_no_region_is_refused_as_predict_refuses_it(ckpt, geotiff):
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    for typed in ("[regcap] what is this?", "[regcap]"):  # was asked: the shipped model drew a box of its own
+        assert repl.handle(typed)
+    said = out.getvalue()
+    assert said.count("error: [regcap] asks about a region, and this question names none: write its box in it, "
+                      "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>") == 2 and "standard question" not in said
+    assert not repl.session.stats and repl.handle("[regcap] What is in <box><loc_1><loc_2><loc_300><loc_400></box>?")
+    assert len(repl.session.stats) == 1
