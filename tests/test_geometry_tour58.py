@@ -66,3 +66,15 @@ def test_train_tokenizer_refuses_one_string_and_texts_that_are_not_strings(tmp_p
     with pytest.raises(ValueError, match=r"text 1 is a NoneType, not a str"):  # re's "expected string … 'NoneType'"
         train_tokenizer(["a ship", None], tmp_path / "t", vocab_size=300)
     assert not (tmp_path / "t").exists()
+
+
+def test_encode_takes_a_mask_given_as_nested_lists_and_names_a_ragged_one():
+    import numpy as np
+
+    from rsvlm import geometry
+
+    rows = [[0, 1, 1], [0, 1, 0]]  # a mask read from a JSON annotation
+    want = geometry.encode([{"kind": "mask", "label": "roof", "mask": np.array(rows, dtype=bool)}], width=3, height=2)
+    assert geometry.encode([{"kind": "mask", "label": "roof", "mask": rows}], width=3, height=2) == want  # "mask shape None"
+    with pytest.raises(ValueError, match=r"object 0: mask is no \(height, width\) array"):
+        geometry.encode([{"kind": "mask", "label": "roof", "mask": [[0, 1, 1], [0, 1]]}], width=3, height=2)

@@ -27,6 +27,8 @@ import numbers
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from rsvlm.geometry import grid
 from rsvlm.geometry.shapes import (
     NUM_BINS,
@@ -160,8 +162,9 @@ def encode(objects: list[dict], width: int, height: int) -> str:
     Raises ValueError naming the object on bad input (unknown kind, wrong coordinate count,
     non-finite values, an rsvlm token inside a label: a tag, ``<image>``, a task tag).
     Coordinates outside the image are clamped.
-    A ``{"kind": "mask", "mask": ndarray}`` object is first split by ``mask_to_objects`` with its
-    ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` / ``DEFAULT_MASK_BUDGET``).
+    A ``{"kind": "mask", "mask": array}`` object (an ndarray or nested lists, (height, width)) is first
+    split by ``mask_to_objects`` with its ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` /
+    ``DEFAULT_MASK_BUDGET``); an empty mask writes nothing, not even its label.
     """
     from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects
 
@@ -178,9 +181,12 @@ def encode(objects: list[dict], width: int, height: int) -> str:
         label = _label(obj, where)
         expanded = [obj]
         if obj.get("kind") == "mask" and obj.get("mask") is not None:
-            m = obj["mask"]
-            if getattr(m, "shape", None) != (height, width):
-                raise ValueError(f"{where}: mask shape {getattr(m, 'shape', None)} is not (height, width) = {(height, width)}")
+            try:  # nested lists (a mask read from JSON) too: they were "mask shape None"
+                m = np.asarray(obj["mask"])
+            except ValueError as e:  # ragged rows
+                raise ValueError(f"{where}: mask is no (height, width) array: {e}") from None
+            if m.shape != (height, width):
+                raise ValueError(f"{where}: mask shape {m.shape} is not (height, width) = {(height, width)}")
             try:
                 expanded = mask_to_objects(m, label, obj.get("form", DEFAULT_MASK_FORM),
                                            obj.get("budget", DEFAULT_MASK_BUDGET))
