@@ -182,3 +182,19 @@ def test_a_failed_rebuild_leaves_no_partial_that_reads_as_synth_cut_short(tmp_pa
     capsys.readouterr()
     assert rebuild(["--dir", str(tmp_path), "--no-progress"]) == 0
     assert "did not finish" not in capsys.readouterr().err and (tmp_path / "train.jsonl").is_file()
+
+
+def test_a_classes_name_no_annotation_has_is_named_in_the_notes(tmp_path):
+    """``--classes small-vehicle,helicoptr`` (a typo) kept every helicopter out without a word: the
+    lines were counted as unknown_class, of the classes the labels have."""
+    src = tmp_path / "dota"
+    png(src / "a.png", 64, 64)
+    (src / "a.txt").write_text("10 10 40 10 40 30 10 30 small-vehicle 0\n5 40 20 40 20 60 5 60 helicopter 0\n")
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(src), "--classes", "Small_Vehicle,helicoptr")
+    assert stats["notes"] == {"--classes helicoptr: no annotation of this class": 1}
+    assert stats["skipped"] == {"unknown_class": 1} and records
+    xml = ("<annotation><filename>a.png</filename><object><name>ship</name><bndbox><xmin>5</xmin><ymin>5</ymin>"
+           "<xmax>30</xmax><ymax>30</ymax></bndbox></object></annotation>")
+    (src / "a.xml").write_text(xml)
+    stats, _ = convert(tmp_path / "v", "voc", "--src", str(src), "--images", str(src), "--classes", "ship,plane")
+    assert stats["notes"] == {"--classes plane: no annotation of this class": 1}

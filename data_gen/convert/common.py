@@ -300,15 +300,6 @@ def clean_label(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
-def class_filter(classes: str):
-    """``--classes`` (comma-separated; empty: any class) → None, or a function telling whether a
-    class name is allowed. Names match as ``clean_label`` writes them, so case, ``-``, ``_`` and
-    spaces do not matter: ``Small-Vehicle``, ``small_vehicle`` and ``small vehicle`` are all
-    ``small-vehicle`` (they become the same record label anyway)."""
-    allowed = {clean_label(c) for c in classes.split(",") if c.strip()}
-    return (lambda name: clean_label(name) in allowed) if allowed else None
-
-
 def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
     """File name and stem → path for every image under ``folder`` (recursive); a ``folder`` that
     does not exist raises ``ConversionError`` (else every image would be counted missing). A name

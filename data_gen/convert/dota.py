@@ -6,7 +6,8 @@ both the images and the ``.txt`` labels. A label line is ``x1 y1 x2 y2 x3 y3 x4 
 are kept as the 4 annotated corners (``<obb>``, corner order canonicalised by the codec), not
 refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``small vehicle``);
 ``--classes`` matches them whatever their case and whether written with ``-``, ``_`` or spaces
-(``Small-Vehicle``, ``small_vehicle``, ``small vehicle``).
+(``Small-Vehicle``, ``small_vehicle``, ``small vehicle``); a name no label line has is counted in the
+notes (``--classes NAME: no annotation of this class``).
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
 ``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
@@ -38,7 +39,6 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
-    class_filter,
     clean_label,
     find_image,
     index_images,
@@ -46,6 +46,7 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.filters import class_filter
 from rsvlm.tokens import MODALITIES
 
 DOTA_CLASSES = (
@@ -72,7 +73,7 @@ def _quad_area(q: list[list[float]]) -> float:
 
 def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
-    class name → bool (``common.class_filter``), or None for any class."""
+    class name → bool (``filters.class_filter``), or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
     for n, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), 1):
         where = f"{path}:{n}"
@@ -147,3 +148,5 @@ def run(args, out: Output) -> None:
                      width=width, height=height, objects=objects, opts=opts, modality=args.modality,
                      forms=("obb", "box"))
     note_unlabelled(out, index, named)
+    if allowed is not None:
+        allowed.note_unmatched(out)

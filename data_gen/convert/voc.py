@@ -20,7 +20,8 @@ Boxes are placed on the image file's own size; where the XML's ``<size>`` names 
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
 height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``,
 ``unparsable_object`` (missing or non-numeric box), ``unknown_class`` (only with ``--classes``,
-matched whatever the case and ``-``/``_``/spaces), ``degenerate`` (no area), ``missing_image``,
+matched whatever the case and ``-``/``_``/spaces; a name no object has is counted in the notes as
+``--classes NAME: no annotation of this class``), ``degenerate`` (no area), ``missing_image``,
 ``unreadable_image`` (truncated or not an image), ``wrong_band_count`` (cannot be read as
 ``--modality``). Images under ``--images`` no XML names are counted in the notes as
 ``images_without_label``; those whose XML holds no object are not read
@@ -36,7 +37,6 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
-    class_filter,
     clean_label,
     find_image,
     index_images,
@@ -44,6 +44,7 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.filters import class_filter
 from rsvlm.tokens import MODALITIES
 
 DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
@@ -167,3 +168,5 @@ def run(args, out: Output) -> None:
         emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.name, image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
     note_unlabelled(out, index, named)
+    if allowed is not None:
+        allowed.note_unmatched(out)
