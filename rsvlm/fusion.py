@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rsvlm.inference import score_digits
+
 if TYPE_CHECKING:
     from rsvlm.answering import Answer
     from rsvlm.tta import FuseConfig
@@ -199,7 +201,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
         shape = average([o for _, o in c])
         if any("score" in o for _, o in c):
             seen = len(views) if windows is None else sum(holds(win, shape, *windows[0][2:]) for win in windows)
-            shape["score"] = round(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)), 6)
+            shape["score"] = score_digits(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)))
         out.append(shape)
     kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
     for shape in sorted(out, key=lambda o: -o.get("score", 1.0)):

@@ -304,7 +304,13 @@ def with_scores(objects: list[dict], scores: list[float], text: str | None = Non
         return objects
     if text is not None and len(re.findall(SHAPE_OPEN, text)) != len(re.findall(SHAPE_CLOSE, text)):
         return objects
-    return [{**o, "score": round(s, 6)} for o, s in zip(objects, scores)]
+    return [{**o, "score": score_digits(s)} for o, s in zip(objects, scores)]
+
+
+def score_digits(score: float) -> float:
+    """``score`` to 6 significant digits: an owed box's score can be 1e-6 (the model's wish to stop,
+    counted in full), which 6 decimals made 0.0, tied with every other such box."""
+    return float(f"{score:.6g}")
 
 
 def with_map_coords(objects: list[dict], img, problems: list[str]) -> list[dict]:
