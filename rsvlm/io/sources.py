@@ -148,7 +148,7 @@ def check_image_path(p: Path) -> None:
     if not p.is_dir():
         raise FileNotFoundError(f"image not found: {p}")
     rasters = sorted(f.name for f in p.iterdir() if f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))
-    hint = (f"; for one file per band give them comma-separated, e.g. "
+    hint = (f"; give one of its images, e.g. {p / rasters[0]}, or, where they are one file per band, them comma-separated: "
             f"{','.join(str(p / f) for f in rasters[:4])}{',…' if len(rasters) > 4 else ''}" if rasters else "")
     raise FileNotFoundError(f"{p} is a folder, not an image file{hint}")
 
