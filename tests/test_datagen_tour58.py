@@ -198,3 +198,20 @@ def test_a_classes_name_no_annotation_has_is_named_in_the_notes(tmp_path):
     (src / "a.xml").write_text(xml)
     stats, _ = convert(tmp_path / "v", "voc", "--src", str(src), "--images", str(src), "--classes", "ship,plane")
     assert stats["notes"] == {"--classes plane: no annotation of this class": 1}
+
+
+def test_coco_coordinates_that_are_no_numbers_are_unparsable_not_degenerate(tmp_path):
+    """A bbox of 3 values or with a word in it was skipped as 'degenerate' ('not enough values to
+    unpack'), and a segmentation that was a string was dropped unsaid while its bbox was written."""
+    import json
+
+    png(tmp_path / "a.png", 64, 64)
+    anns = [{"bbox": [10, 10, 20]}, {"bbox": [10, 10, "x", 20]}, {"bbox": [1, 1, 9, 9], "segmentation": "abc"},
+            {"segmentation": [[10, 10, 30, "y", 30, 30]]}, {"bbox": [10, 10, 0, 20]}, {"bbox": [5, 5, 30, 30]}]
+    coco = {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "car"}],
+            "annotations": [{"id": k, "image_id": 1, "category_id": 1, **a} for k, a in enumerate(anns)]}
+    (tmp_path / "a.json").write_text(json.dumps(coco))
+    stats, records = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path))
+    assert stats["skipped"] == {"unparsable_annotation": 4, "degenerate": 1}
+    assert "is not 4 numbers" in stats["skipped_examples"]["unparsable_annotation"]
+    assert [r["task"] for r in records] == ["det", "ground"]

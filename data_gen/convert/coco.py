@@ -8,7 +8,8 @@ annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` 
 (bounds of the polygons where there are any), ``[seg]`` the polygons.
 
 Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, no bbox and
-no ring of 3 points or more), ``unparsable_annotation``, ``missing_image`` (image entry without a file),
+no ring of 3 points or more), ``unparsable_annotation`` (a key missing, a bbox that is not 4 numbers, a
+value that is no number, a segmentation neither polygons nor RLE), ``missing_image`` (image entry without a file),
 ``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
 ``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
 (the box and the other rings are kept); per image entry ``unparsable_image_entry``
@@ -55,7 +56,7 @@ def ann_objects(ann: dict, label: str, width: int, height: int) -> list[dict]:
     polygons; raises ValueError when it has no usable geometry."""
     polys = _polygons(ann, label, width, height)
     if "bbox" in ann:
-        x, y, w, h = (float(v) for v in ann["bbox"])
+        x, y, w, h = _numbers(ann["bbox"], 4, "bbox")
         if w <= 0 or h <= 0:
             raise ValueError(f"bbox without area {ann['bbox']}")
         box = [x, y, x + w, y + h]
@@ -76,10 +77,25 @@ def short_rings(ann: dict) -> int:
     return sum(isinstance(r, list) and len(r) // 2 < 3 for r in seg) if isinstance(seg, list) else 0
 
 
+def _numbers(values, n: int | None, what: str) -> list[float]:
+    """``values`` as floats, or TypeError (``unparsable_annotation``, not ``degenerate``) naming ``what``
+    where they are not ``n`` numbers (any number of them for None)."""
+    try:
+        nums = [float(v) for v in values]
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{what} {values!r:.80} holds something that is no number") from e
+    if n is not None and len(nums) != n:
+        raise TypeError(f"{what} {values!r:.80} is not {n} numbers")
+    return nums
+
+
 def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
     seg = ann.get("segmentation")
+    if seg is not None and not isinstance(seg, (list, dict)):  # it was left out unsaid, the bbox kept
+        raise TypeError(f"segmentation {seg!r:.80} is neither a list of polygons nor an RLE mapping")
     if isinstance(seg, list) and seg:
-        polys = [[[float(r[i]), float(r[i + 1])] for i in range(0, len(r) - 1, 2)] for r in seg]
+        rings = [_numbers(r, None, f"segmentation[{k}]") for k, r in enumerate(seg)]
+        polys = [[[r[i], r[i + 1]] for i in range(0, len(r) - 1, 2)] for r in rings]
         return [{"kind": "poly", "label": label, "coords": p} for p in polys if len(p) >= 3]  # others: short_rings
     if isinstance(seg, dict) and "counts" in seg:
         import numpy as np
