@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import sys
 from pathlib import Path
 
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for r, m in seen.items():  # else written into the input, which then holds a second checkpoint
         if where == r or r in where.parents:
             ap.error(f"--out {args.out}: inside the input {m}; write the average into a new folder outside it")
-    from rsvlm.model.checkpoint import check_new_folder, no_checkpoint
+    from rsvlm.model.checkpoint import check_new_folder, no_checkpoint, undone_on_failure
     from rsvlm.model.weights import average_checkpoints
 
     out = Path(args.out)
@@ -57,14 +56,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {d}: {'holds pickled weights ' + ', '.join(pickled[:3]) if pickled else 'no *.safetensors'}"
                   "; only safetensors checkpoints are averaged (pickles are never loaded)", file=sys.stderr)
             return 2
-    try:
-        out = average_checkpoints(args.models, args.out, args.weights)
+    try:  # out was absent or empty: half-written, it passed for a checkpoint; undone as it was
+        with undone_on_failure(out):
+            average_checkpoints(args.models, out, args.weights)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
-        shutil.rmtree(out, ignore_errors=True)  # absent or empty before; half-written, it passed for a checkpoint
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # an --out below a file, a full disk: was a traceback, the half-written average left
+        print(f"error: {e}; nothing written to {out}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        shutil.rmtree(out, ignore_errors=True)
         print(f"interrupted; the half-written {out} was removed", file=sys.stderr)
         return 130
     print(f"wrote {out}")

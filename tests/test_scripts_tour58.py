@@ -1,0 +1,56 @@
+"""Tour 58 of the checkpoint scripts: averaging, exporting, comparing and the build's model card on a
+full disk, an --out below a file, odd folders, and cut weight files."""
+
+from __future__ import annotations
+
+import errno
+import re
+
+import pytest
+import torch
+from safetensors.torch import save_file
+from script_loader import load_script
+from test_scripts_checkpoints import fake_ckpt
+
+
+def _disk_full_after_one_file(monkeypatch, target: str) -> None:
+    """``target``'s save_file writes its first file, then fails on the next as a full disk does."""
+    import safetensors.torch
+
+    real, calls = safetensors.torch.save_file, []
+
+    def save(tensors, path, *a, **k):
+        calls.append(path)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+        return real(tensors, path, *a, **k)
+
+    monkeypatch.setattr(target, save)
+
+
+def _lines(err: str) -> list[str]:
+    """stderr's lines, tqdm's carriage-return redraws split off."""
+    return [line for line in re.split(r"[\r\n]", err) if line.strip()]
+
+
+def test_average_on_a_full_disk_is_one_line_and_leaves_no_half_written_checkpoint(tmp_path, monkeypatch, capsys):
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    _disk_full_after_one_file(monkeypatch, "safetensors.torch.save_file")
+    out = tmp_path / "avg"
+    out.mkdir()  # made by the user beforehand: kept, empty
+    # was: an OSError traceback, and avg/ left with config.yaml and llm/ but no vision.safetensors
+    assert avg.main([str(a), str(b), "--out", str(out)]) == 2
+    err = _lines(capsys.readouterr().err)  # the progress bar's lines aside
+    assert err[-1].startswith("error: [Errno 28] No space left on device") and err[-1].endswith(f"nothing written to {out}")
+    assert sum(line.startswith("error") for line in err) == 1 and out.is_dir() and not any(out.iterdir())
+
+
+def test_average_into_a_folder_below_a_file_is_one_line(tmp_path, monkeypatch, capsys):
+    avg = load_script("average_checkpoints", monkeypatch)
+    a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
+    (tmp_path / "notes").write_text("")
+    assert avg.main([str(a), str(b), "--out", str(tmp_path / "notes" / "avg")]) == 2  # was a NotADirectoryError traceback
+    err = capsys.readouterr().err
+    assert err.startswith("error: [Errno 20] Not a directory") and str(tmp_path / "notes" / "avg") in err
+    assert (tmp_path / "notes").is_file() and err.count("\n") == 1
