@@ -215,3 +215,11 @@ def test_coco_coordinates_that_are_no_numbers_are_unparsable_not_degenerate(tmp_
     assert stats["skipped"] == {"unparsable_annotation": 4, "degenerate": 1}
     assert "is not 4 numbers" in stats["skipped_examples"]["unparsable_annotation"]
     assert [r["task"] for r in records] == ["det", "ground"]
+
+
+def test_the_report_of_a_set_without_objects_says_none():
+    """The objects line of a set whose scenes came out empty (16 px) was 'objects   ' and nothing."""
+    from data_gen.instructions.stats import Stats, format_report
+
+    lines = format_report(Stats().report() | {"scenes": 1, "scenes_by_split": {"train": 1}}).splitlines()
+    assert "objects   none" in lines and lines[0].startswith("1 scene (0 pairs), 0 records")

@@ -85,7 +85,8 @@ class Stats:
 
 
 def format_report(r: dict) -> str:
-    lines = [f"{r['scenes']} scenes ({r['pairs']} pairs), {r['records']} records; skipped {r['skipped_total']}",
+    n = r["scenes"]
+    lines = [f"{n} scene{'s' * (n != 1)} ({r['pairs']} pairs), {r['records']} records; skipped {r['skipped_total']}",
              "split   " + "  ".join(f"{k}: {r['records_by_split'].get(k, 0)} rec / {n} scenes"
                                    for k, n in r["scenes_by_split"].items()),
              "task      records  tokens mean/p95/max" if r["tasks"] else "task      no records"]
@@ -94,7 +95,7 @@ def format_report(r: dict) -> str:
         lines.append(f"{t:<9} {n:>8}  {a['mean']:>6}/{a['p95']}/{a['max']}")
     if r["modalities"]:
         lines.append("modality  " + "  ".join(f"{k}: {v}" for k, v in r["modalities"].items()))
-    lines.append("objects   " + "  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()))
+    lines.append("objects   " + ("  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()) or "none"))
     if r["skipped"]:
         lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
     if r.get("det_cut"):
