@@ -193,3 +193,29 @@ def test_a_resume_over_other_records_says_its_batches_are_not_the_stopped_runs(t
     assert train_main([*args, "max_steps=2", "ckpt.resume=auto"]) == 0
     assert ("warning: ckpt.resume: the records differ from the checkpoint's (8 records then, 9 now: a file edited"
             in capsys.readouterr().err)
+
+
+def test_a_readers_unexpected_error_on_a_damaged_file_is_a_bad_sample_naming_it(tmp_path, monkeypatch):
+    """A TIFF whose header was damaged made the reader raise IndexError, which the data paths did not catch (they
+    take OSError and ValueError): the run stopped with a traceback naming no record. It is a bad sample now, and
+    a record whose modality must be inferred from such a file is skipped and counted, naming it."""
+    import rsvlm.io
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+
+    def damaged(*a, **k):
+        raise IndexError("index 0 is out of bounds for axis 0 with size 0")
+
+    rec = {"id": "d", "images": [{"path": "a.tif", "modality": "msi"}],
+           "conversations": [{"from": "human", "value": "<image>\nhi"}, {"from": "gpt", "value": "ok"}]}
+    cfg, proc, index = tiny_index(tmp_path, [rec])
+    monkeypatch.setattr(D, "record_inputs", damaged)
+    sample = D.SFTDataset(index, tmp_path, proc, cfg.model.prompt, 512)[0]
+    assert sample["bad"] and sample["id"] == "d" and sample["error"] == (
+        f"ValueError: {tmp_path / 'a.tif'}: cannot be read, damaged? (IndexError: index 0 is out of bounds for axis 0 "
+        "with size 0)"), sample
+    monkeypatch.setattr(rsvlm.io, "SceneReader", damaged)
+    finder = ModalityFinder()
+    assert finder.infer([tmp_path / "a.tif"], ReadReport("t")) is None  # the record is skipped as unopened
+    assert "cannot be read, damaged? (IndexError" in finder.errors[(str(tmp_path / "a.tif"),)]

@@ -13,6 +13,8 @@ malformed line; a run whose data.root is wrong is told so before the first step.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,19 @@ _STATS_SIDE = 8  # SceneReader computes a stretch on opening; the modality needs
 def inferred_why(notes: list[str]) -> str:
     """What a reader's notes say the modality was inferred from ("1 band float32"), or ""."""
     return next((m.group(2) for n in notes if (m := _WHY.match(n))), "")
+
+
+@contextmanager
+def damaged_files(files) -> Iterator[None]:
+    """Lets a reader's unexpected error on a damaged file (an IndexError from a TIFF decoder) out as a
+    ValueError naming ``files``, as the readers' own errors (OSError, ValueError) are, so that the data paths
+    count that record or sample as unreadable: it stopped a training run with a traceback naming no record."""
+    try:
+        yield
+    except (OSError, ValueError):
+        raise
+    except Exception as e:  # noqa: BLE001 — any error of a decoder on bytes it did not expect
+        raise ValueError(f"{files}: cannot be read, damaged? ({type(e).__name__}: {e})") from e
 
 
 @dataclass
@@ -62,8 +77,8 @@ class ModalityFinder:
         from rsvlm.io import ReadConfig, SceneReader
 
         try:
-            with SceneReader(list(key) if len(key) > 1 else key[0], None, None,
-                             ReadConfig(stats_max_side=_STATS_SIDE)) as scene:
+            with damaged_files(", ".join(key)), SceneReader(list(key) if len(key) > 1 else key[0], None, None,
+                                                            ReadConfig(stats_max_side=_STATS_SIDE)) as scene:
                 self.seen[key] = scene.modality
                 report.note_inferred(", ".join(key), scene.modality, inferred_why(scene.notes) or "its header")
         except (OSError, ValueError) as e:

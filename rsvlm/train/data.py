@@ -26,8 +26,8 @@ import numpy as np
 import torch
 
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
-from rsvlm.data.modality import ModalityFinder
-from rsvlm.data.records import ReadReport, RecordError, read_records, with_modalities
+from rsvlm.data.modality import ModalityFinder, damaged_files
+from rsvlm.data.records import ReadReport, RecordError, image_paths, read_records, with_modalities
 from rsvlm.inference import record_inputs
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
@@ -156,7 +156,8 @@ class SFTDataset(torch.utils.data.Dataset):
         rec = json.loads(row["record"])
         try:
             root = self.roots[row.get("source", 0)]
-            images = record_inputs(rec, root)  # a modality still unsaid (an index made elsewhere): inferred here
+            with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
+                images = record_inputs(rec, root)  # a modality still unsaid (an index made elsewhere): inferred here
             messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
