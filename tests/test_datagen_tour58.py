@@ -223,3 +223,13 @@ def test_the_report_of_a_set_without_objects_says_none():
 
     lines = format_report(Stats().report() | {"scenes": 1, "scenes_by_split": {"train": 1}}).splitlines()
     assert "objects   none" in lines and lines[0].startswith("1 scene (0 pairs), 0 records")
+
+
+def test_chat_refuses_turns_under_2_before_reading_anything(tmp_path, capsys):
+    """--turns 0 read (and showed the progress of) the whole --src before its error."""
+    from data_gen.__main__ import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["chat", "--src", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--turns", "1"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "--turns: needs a whole number of at least 2, got '1'" in err and "read" not in err

@@ -92,11 +92,13 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from data_gen.convert.common import int_at_least
+
     p = argparse.ArgumentParser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
-    p.add_argument("--turns", type=int, default=3, help="most turns per conversation (default 3)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--turns", type=int_at_least(2), default=3, help="most turns per conversation (default 3)")
+    p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)
     src, out = Path(a.src), Path(a.out)
