@@ -15,8 +15,8 @@ inside the step folder nor named step_N beside it (ckpt.keep would delete it wit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-import shutil
 import sys
 from pathlib import Path
 
@@ -56,17 +56,21 @@ def main(argv: list[str] | None = None) -> int:
                else not_a_step_folder(step))
         print(f"error: {step}: {why if not step.exists() else f'no train_config.yaml; {why}'}", file=sys.stderr)
         return 2
-    try:
-        from rsvlm.train.loop import export_step
+    from rsvlm.model.checkpoint import undone_on_failure
+    from rsvlm.train.loop import export_step
 
-        out = export_step(args.step, args.out)
+    undone = f", what it wrote to {out} removed" if fresh else ""
+    try:  # a half-written folder passed for a model, and blocked the rerun (--out must be new or empty)
+        with undone_on_failure(out) if fresh else contextlib.nullcontext():
+            out = export_step(args.step, args.out)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a full disk, an --out below a file: was a traceback, the half-written folder left
+        print(f"error: {e}; nothing exported{undone}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        if fresh:  # a half-written folder blocks the rerun (--out must be new or empty)
-            shutil.rmtree(out, ignore_errors=True)
-        print(f"interrupted; nothing exported{f', {out} removed' if fresh else ''}", file=sys.stderr)
+        print(f"interrupted; nothing exported{undone}", file=sys.stderr)
         return 130
     print(f"wrote {out}")
     return 0

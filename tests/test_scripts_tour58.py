@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -54,3 +55,48 @@ def test_average_into_a_folder_below_a_file_is_one_line(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert err.startswith("error: [Errno 20] Not a directory") and str(tmp_path / "notes" / "avg") in err
     assert (tmp_path / "notes").is_file() and err.count("\n") == 1
+
+
+def _step_folder(root):
+    """A folder the script takes for a step folder (it checks for train_config.yaml first)."""
+    root.mkdir(parents=True)
+    (root / "train_config.yaml").write_text("")
+    return root
+
+
+def test_export_on_a_full_disk_is_one_line_and_removes_what_it_wrote(tmp_path, monkeypatch, capsys):
+    export = load_script("export_step", monkeypatch)
+
+    def disk_full(step, out):  # the tokenizer and vision.safetensors written, then the LLM's weights fail
+        (tmp_path / "new" / "tokenizer").mkdir(parents=True)
+        (tmp_path / "new" / "vision.safetensors").write_bytes(b"\0" * 8)
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "new" / "llm" / "model.safetensors"))
+
+    monkeypatch.setattr("rsvlm.train.loop.export_step", disk_full)
+    step = _step_folder(tmp_path / "step_000002")
+    # was: an OSError traceback, and new/ left half-written: loaded as a broken model, refused by the rerun
+    assert export.main([str(step), "--out", str(tmp_path / "new")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: [Errno 28] No space left on device") and err.count("\n") == 1
+    assert err.rstrip().endswith(f"nothing exported, what it wrote to {tmp_path / 'new'} removed")
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "mine").mkdir()  # an empty folder the user made is kept, empty
+
+    def disk_full_in_mine(step, out):
+        (tmp_path / "mine" / "config.yaml").write_text("")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("rsvlm.train.loop.export_step", disk_full_in_mine)
+    assert export.main([str(step), "--out", str(tmp_path / "mine")]) == 2
+    assert (tmp_path / "mine").is_dir() and not any((tmp_path / "mine").iterdir())
+
+
+def test_export_into_a_folder_below_a_file_is_one_line(tmp_path, monkeypatch, capsys):
+    export = load_script("export_step", monkeypatch)
+    monkeypatch.setattr("rsvlm.train.loop.export_step", lambda step, out: Path(out).mkdir(parents=True))  # as save_pretrained
+    (tmp_path / "notes").write_text("")
+    step = _step_folder(tmp_path / "step_000002")
+    assert export.main([str(step), "--out", str(tmp_path / "notes" / "x")]) == 2  # was a NotADirectoryError traceback
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: [Errno 20] Not a directory: '{tmp_path / 'notes' / 'x'}'") and err.count("\n") == 1
+    assert (tmp_path / "notes").is_file()
