@@ -76,6 +76,8 @@ def train_tokenizer(
                 bos_id=1,
                 eos_id=2,
                 pad_id=-1,
+                # its default (4192 bytes) skipped longer texts without a word: a long conversation taught nothing
+                max_sentence_length=max([4192] + [len(t.encode()) + 1 for t in texts]),
                 minloglevel=2,
             )
         except RuntimeError as e:  # "INTERNAL: src/trainer_interface.cc(744) [...] Vocabulary size too high ..."

@@ -78,3 +78,12 @@ def test_encode_takes_a_mask_given_as_nested_lists_and_names_a_ragged_one():
     assert geometry.encode([{"kind": "mask", "label": "roof", "mask": rows}], width=3, height=2) == want  # "mask shape None"
     with pytest.raises(ValueError, match=r"object 0: mask is no \(height, width\) array"):
         geometry.encode([{"kind": "mask", "label": "roof", "mask": [[0, 1, 1], [0, 1]]}], width=3, height=2)
+
+
+def test_train_tokenizer_learns_from_a_text_longer_than_sentencepieces_default_limit(tmp_path):
+    from rsvlm.tokenizer import train_tokenizer
+
+    long = "zebra xylophone quokka " * 300  # 6900 bytes: a long multi-turn conversation, the only one with these words
+    assert len(long.encode()) > 4192  # sentencepiece's max_sentence_length, whose longer sentences it skipped unsaid
+    tok = train_tokenizer(["a ship in the harbour", "two planes"] * 20 + [long], tmp_path / "t", vocab_size=300)
+    assert tok.tokenize("zebra xylophone") == ["▁zebra", "▁xylophone"]  # was bytes: ▁ <0x78> <0x79> l o p h o n e
