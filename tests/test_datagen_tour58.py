@@ -233,3 +233,13 @@ def test_chat_refuses_turns_under_2_before_reading_anything(tmp_path, capsys):
         main(["chat", "--src", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--turns", "1"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "--turns: needs a whole number of at least 2, got '1'" in err and "read" not in err
+
+
+def test_folder_counts_loose_images_whose_whole_name_became_their_class(tmp_path):
+    """A folder of loose scenes not named class_N (``sar_hh.tif``, ``rgbn_suba.tif``) gave one
+    class per image from the whole name, unsaid."""
+    for name in ("church_1.png", "church_2.png", "sar_hh.png"):
+        png(tmp_path / "src" / name, 16, 16)
+    stats, records = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
+    assert stats["notes"] == {"class_from_whole_file_name": 1, "modality_inferred_optical": 3}
+    assert sorted(r["conversations"][1]["value"] for r in records) == ["church", "church", "sar hh"]

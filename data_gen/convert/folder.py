@@ -12,7 +12,8 @@ and dtype (EuroSAT-MS's 13 bands or an R, G, B, NIR scene → ``msi``, 3 bands �
 uint band → ``ir``, complex → ``sar``), a PNG or JPEG ``optical``. An image that cannot be read
 as ``--modality`` is ``wrong_band_count`` (``common.check_bands``).
 Unreadable images are bad annotations (``unreadable_image``); files that are not images are
-ignored and counted (``not_an_image``), and so are class folders without an image
+ignored and counted (``not_an_image``), loose images whose name ends in no number are counted
+(``class_from_whole_file_name``: ``sar_hh.tif`` is class ``sar hh``), and so are class folders without an image
 (``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
 ``--src`` is not read as a class: its images are left out and counted
 (``images_in_out_folder_ignored``).
@@ -53,9 +54,17 @@ def class_from_name(stem: str) -> str:
     return clean_label(re.sub(r"[_\-\s]*\d+$", "", stem)) or clean_label(stem)
 
 
+def _loose(path: Path, out: Output) -> tuple[Path, str]:
+    """A loose image and its class from its name; one without a trailing number (``sar_hh.tif``: its
+    whole name as its class, likely no class at all) is counted as ``class_from_whole_file_name``."""
+    if not re.search(r"\d$", path.stem):
+        out.note("class_from_whole_file_name")
+    return path, class_from_name(path.stem)
+
+
 def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
     if src.is_file():
-        return [(src, class_from_name(src.stem))]
+        return [_loose(src, out)]
     if not src.is_dir():
         raise ConversionError(f"{src}: no such file or folder")
     items = []
@@ -63,7 +72,7 @@ def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
         if p.suffix.lower() not in IMAGE_EXTS:
             out.note("not_an_image")
         elif p.parent == src:
-            items.append((p, class_from_name(p.stem)))
+            items.append(_loose(p, out))
         else:  # under a class folder, at any depth
             items.append((p, clean_label(p.relative_to(src).parts[0])))
     holding = {p.relative_to(src).parts[0] for p, _ in items if p.parent != src}
