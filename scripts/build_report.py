@@ -123,12 +123,12 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
     if unknown := [n for n, m in minutes.items() if m is None]:  # was: a JSON error, no card, after the build
         log(f"note: the DONE of {', '.join(unknown)} records no minutes (marked done by hand?): '?' in the card")
     files = [p for p in (out / "final").rglob("*") if p.is_file() and p.name != "train_config.yaml"]
-    from safetensors import safe_open
+    from rsvlm.model.weights import open_safetensors
 
     n_params = 0
     for f in files:
-        if f.suffix == ".safetensors":
-            with safe_open(str(f), "pt") as st:
+        if f.suffix == ".safetensors":  # a cut file: a ValueError naming it (was a bare SafetensorError, no card)
+            with open_safetensors(f) as st:
                 n_params += sum(_numel(st.get_slice(k).get_shape()) for k in st.keys())
     steps = {n: yaml.safe_load((out / n / "train_config.yaml").read_text())["max_steps"]
              for n in TRAIN_STAGES if (out / n / "train_config.yaml").is_file()}

@@ -100,3 +100,18 @@ def test_export_into_a_folder_below_a_file_is_one_line(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert err.startswith(f"error: [Errno 20] Not a directory: '{tmp_path / 'notes' / 'x'}'") and err.count("\n") == 1
     assert (tmp_path / "notes").is_file()
+
+
+def test_the_model_card_of_a_build_whose_weights_are_cut_names_the_file(tmp_path, monkeypatch):
+    b = load_script("build_default_model", monkeypatch)
+    (tmp_path / "final" / "llm").mkdir(parents=True)
+    save_file({"w": torch.zeros(10, 10)}, str(tmp_path / "final" / "vision.safetensors"))
+    cut = tmp_path / "final" / "llm" / "model.safetensors"
+    save_file({"w": torch.zeros(64, 64)}, str(cut))
+    cut.write_bytes(cut.read_bytes()[:200])  # a copy stopped short, a full disk
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "report.json").write_text('{"metrics": []}')
+    # was a bare SafetensorError naming no file, which the build's 'stopped; …' line does not catch: a traceback
+    with pytest.raises(ValueError, match=rf"{cut}: not a readable safetensors file"):
+        b.write_card(tmp_path, b.BuildConfig(), b.STAGES)
+    assert not (tmp_path / "MODEL_CARD.md").exists()
