@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as e:  # incl. a file named .safetensors that is not one
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a file it may not read, a folder named *.safetensors: was a traceback
+        print(f"error: reading {a} and {b}: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # it only reads: nothing to clean up
         print("\nstopped (Ctrl-C): nothing compared", file=sys.stderr)
         return 130
