@@ -87,3 +87,11 @@ def test_train_tokenizer_learns_from_a_text_longer_than_sentencepieces_default_l
     assert len(long.encode()) > 4192  # sentencepiece's max_sentence_length, whose longer sentences it skipped unsaid
     tok = train_tokenizer(["a ship in the harbour", "two planes"] * 20 + [long], tmp_path / "t", vocab_size=300)
     assert tok.tokenize("zebra xylophone") == ["▁zebra", "▁xylophone"]  # was bytes: ▁ <0x78> <0x79> l o p h o n e
+
+
+@pytest.mark.parametrize("size", [(0, 5), (712.0, 557), (True, 5)])
+def test_objects_to_mask_refuses_an_image_size_that_is_no_positive_int(size):
+    from rsvlm import geometry
+
+    with pytest.raises(ValueError, match=r"image width must be a positive int"):  # 0: a (5, 0) mask; else a TypeError
+        geometry.objects_to_mask([{"kind": "box", "coords": [0, 0, 3, 3]}], *size)

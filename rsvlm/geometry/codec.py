@@ -23,7 +23,6 @@ tell a hole from a separate counter-clockwise instance by geometry.
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from dataclasses import dataclass, field
 
@@ -34,6 +33,7 @@ from rsvlm.geometry.shapes import (
     NUM_BINS,
     canonical_quad,
     canonical_ring,
+    check_size,
     dequantize,
     ordered_box,
     poly_rings,
@@ -59,15 +59,6 @@ class Decoded:
 
 
 # ---------------------------------------------------------------- encode
-
-
-def _check_size(width, height) -> tuple[int, int]:
-    """(width, height) as ints: any positive integer (numpy's too: sizes read from an array or a
-    table), never a bool or a float."""
-    for name, v in (("width", width), ("height", height)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0:
-            raise ValueError(f"image {name} must be a positive int, got {v!r}")
-    return int(width), int(height)
 
 
 def _label(obj: dict, where: str) -> str | None:
@@ -168,7 +159,7 @@ def encode(objects: list[dict], width: int, height: int) -> str:
     """
     from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects
 
-    width, height = _check_size(width, height)
+    width, height = check_size(width, height)
     if isinstance(objects, (dict, str, bytes)) or not hasattr(objects, "__iter__"):  # a dict iterated its keys
         hint = " (wrap one object in a list: [obj])" if isinstance(objects, dict) else ""
         raise ValueError(f"objects must be a list of dicts, got a {type(objects).__name__}{hint}")
@@ -303,7 +294,7 @@ def decode(text: str, width: int, height: int) -> Decoded:
     ``{"box": pixel extent, "size": [C, R], "rows": runs}``; a poly with holes also has
     ``"rings"``, the exterior first). ``text`` keeps the words, ``<ref>`` phrases included.
     """
-    width, height = _check_size(width, height)
+    width, height = check_size(width, height)
     out = Decoded()
     if not isinstance(text, str):
         out.problems.append(f"expected a str, got {type(text).__name__}")

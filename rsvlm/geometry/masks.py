@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from rsvlm.geometry import grid
-from rsvlm.geometry.shapes import dedupe_ring, fill_rings, poly_rings
+from rsvlm.geometry.shapes import check_size, dedupe_ring, fill_rings, poly_rings
 
 MASK_FORMS = ("poly", "grid")
 DEFAULT_MASK_FORM = "poly"  # wins on building / ship / change instances; use "grid" for amorphous regions
@@ -154,8 +154,10 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     """Rasterise box/obb/poly/mask objects (pixel centres inside) to a (height, width) bool mask.
 
     Each poly object is filled even-odd over its rings (so holes cut), objects are OR-ed.
-    Points cover no area and are skipped. Raises ValueError naming a malformed object.
+    Points cover no area and are skipped. Raises ValueError naming a malformed object, or a size
+    that is no positive int (0 gave an empty mask, 712.0 a TypeError).
     """
+    width, height = check_size(width, height)
     out = np.zeros((height, width), dtype=bool)
     for i, o in enumerate(objects):
         kind, c = o.get("kind"), o.get("coords")

@@ -17,11 +17,21 @@ Conventions (image coordinates: x to the right, y *down*, pixel ``(r, c)`` cover
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
 NUM_BINS = 1000  # mirrors rsvlm.tokens.NUM_BINS (kept local so this module imports nothing of ours)
+
+
+def check_size(width, height) -> tuple[int, int]:
+    """(width, height) as ints: any positive integer (numpy's too: sizes read from an array or a
+    table), never a bool or a float; else ValueError."""
+    for name, v in (("width", width), ("height", height)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0:
+            raise ValueError(f"image {name} must be a positive int, got {v!r}")
+    return int(width), int(height)
 
 
 def quantize(x: float, size: int) -> int:
