@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(f"--n {args.n} --seed {args.seed}: give --n 1 or more and --seed 0 or more")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         ap.error(f"--out {args.out}: is a file; give a folder")
+    if file := next((p for p in Path(args.out).parents if p.exists() and not p.is_dir()), None):
+        ap.error(f"--out {args.out}: {file} is a file; give a folder")  # was a traceback, after drawing the scenes
     weights = {c: 20.0 for c in PICK}  # every other scene class keeps weight 1
     cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml",
                       ["scene.pairs_fraction=0", f"scene.scene_weights={json.dumps(weights)}"])

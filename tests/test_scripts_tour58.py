@@ -124,3 +124,13 @@ def test_compare_of_a_folder_holding_a_folder_named_like_weights_is_one_line(tmp
     assert cmp.main([str(a), str(b)]) == 2  # was an OSError traceback ('No such device (os error 19)')
     err = _lines(capsys.readouterr().err)
     assert err[-1].startswith(f"error: reading {a} and {b}: ") and sum(x.startswith("error") for x in err) == 1
+
+
+def test_make_samples_into_a_folder_below_a_file_is_refused_before_any_scene_is_drawn(tmp_path, monkeypatch, capsys):
+    samples = load_script("make_samples", monkeypatch)
+    monkeypatch.setattr("data_gen.synth.run.synthesize", lambda *a, **k: pytest.fail("scenes drawn first"))
+    (tmp_path / "notes").write_text("")
+    with pytest.raises(SystemExit) as e:  # was a NotADirectoryError traceback once the scenes were drawn
+        samples.main(["--out", str(tmp_path / "notes" / "samples")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"--out {tmp_path / 'notes' / 'samples'}: {tmp_path / 'notes'} is a file" in err
