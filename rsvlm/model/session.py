@@ -160,7 +160,7 @@ class ChatSession:
         if adjust is not None and adjust.started:
             self.pointer_vis = adjust.vis
         self.last_scores = shape_scores(model.tokenizer.convert_ids_to_tokens(answer_ids),
-                                        res.logprobs[0][:len(answer_ids)])
+                                        res.logprobs[0][:len(answer_ids)], res.held[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()
         # a [ground] answer the grammar owed no box, as the limit left no room for one: cut by it, though it took EOS
         cut = not res.finished[0] or (constraint is not None and need and not self.last_scores
