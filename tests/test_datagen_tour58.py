@@ -243,3 +243,32 @@ def test_folder_counts_loose_images_whose_whole_name_became_their_class(tmp_path
     stats, records = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
     assert stats["notes"] == {"class_from_whole_file_name": 1, "modality_inferred_optical": 3}
     assert sorted(r["conversations"][1]["value"] for r in records) == ["church", "church", "sar hh"]
+
+
+@pytest.mark.parametrize("argv", [["geojson", "--images", "x.tif", "--labels", "x.geojson", "--label", ""],
+                                  ["levir-cd", "--src", "x", "--label", " "],
+                                  ["masks", "--images", "x", "--labels", "y", "--binary", "_"]])
+def test_an_empty_class_name_is_a_usage_error(argv, capsys):
+    """geojson --label '' was the codec's 'label must be None or a non-empty string' traceback after
+    reading the image; masks --binary _ wrote '<ref>_</ref>'."""
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit) as e:
+        main([argv[0], "--out", "o", *argv[1:]])
+    assert e.value.code == 2 and "needs a class name (letters or digits), got" in capsys.readouterr().err
+
+
+def test_geojson_match_that_is_no_regex_is_a_usage_error_and_a_keyless_label_file_says_so(tmp_path, capsys):
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["geojson", "--out", "o", "--images", "a", "--labels", "b", "--match", "("])
+    assert e.value.code == 2 and "--match: not a regular expression (missing ), unterminated" in capsys.readouterr().err
+    from data_gen.convert.common import Output
+    from data_gen.convert.geojson import pair_files
+
+    (tmp_path / "zone.geojson").write_text("{}")
+    (tmp_path / "img_x.tif").write_bytes(b"")
+    with Output(tmp_path / "o", "geojson") as out:
+        assert pair_files(tmp_path, tmp_path, r"_(\d+)", out) == []
+    assert "zone.geojson: missing_image (--match '_(\\\\d+)' finds no key in its name)" in out.examples["missing_image"]

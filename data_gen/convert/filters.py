@@ -1,9 +1,21 @@
-"""``--classes`` of the detection converters (dota, voc): which class names to keep, and which asked-for
-names no annotation had (a typo kept a class out of the records without a word)."""
+"""Class names on the command line: ``--classes`` of the detection converters (dota, voc), which to keep
+and which asked-for names no annotation had (a typo kept a class out of the records without a word),
+and ``class_name``, the type of options naming one class (``--label``, ``--binary``)."""
 
 from __future__ import annotations
 
+import argparse
+import re
+
 from data_gen.convert.common import Output, clean_label
+
+
+def class_name(v: str) -> str:
+    """An argparse ``type``: a class name with a letter or digit in it, stripped (``--label ''`` reached the
+    geometry codec as an empty label, a ValueError traceback; ``--binary _`` wrote ``<ref>_</ref>``)."""
+    if not re.search(r"[^\W_]", v):
+        raise argparse.ArgumentTypeError(f"needs a class name (letters or digits), got {v!r}")
+    return v.strip()
 
 
 class ClassFilter:

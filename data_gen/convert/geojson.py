@@ -47,6 +47,7 @@ from data_gen.convert.common import (
     readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.convert.filters import class_name
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
 
@@ -54,13 +55,24 @@ from rsvlm.tokens import MODALITIES
 def add_arguments(p) -> None:
     p.add_argument("--images", required=True, type=Path, help="GeoTIFF file or folder")
     p.add_argument("--labels", required=True, type=Path, help="GeoJSON file or folder")
-    p.add_argument("--match", default=None, help="regex picking the shared key out of file stems")
-    p.add_argument("--label", default="building", help="class of every footprint")
+    p.add_argument("--match", default=None, type=_regex, help="regex picking the shared key out of file stems")
+    p.add_argument("--label", default="building", type=class_name, help="class of every footprint")
     p.add_argument("--class-property", default=None, help="feature property holding the class instead")
     p.add_argument("--labels-crs", default="EPSG:4326",
                    help="CRS of GeoJSON files without a crs member (default EPSG:4326, as RFC 7946 says)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
+
+
+def _regex(v: str) -> str:
+    """An argparse ``type``: a regular expression (an unbalanced one was re.error's traceback)."""
+    import argparse
+
+    try:
+        re.compile(v)
+    except re.error as e:
+        raise argparse.ArgumentTypeError(f"not a regular expression ({e}): {v!r}") from e
+    return v
 
 
 def _key(stem: str, pattern: str | None) -> str | None:
@@ -93,7 +105,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     for g in gjs:
         k = _key(g.stem, pattern)
         if k is None or k not in by_key:
-            out.skip("missing_image", str(g), f"no GeoTIFF with key {k!r}")
+            out.skip("missing_image", str(g), f"--match {pattern!r} finds no key in its name" if k is None
+                     else f"no GeoTIFF with key {k!r}")
             continue
         pairs.append((by_key[k], g))
         used.add(k)

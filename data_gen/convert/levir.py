@@ -45,6 +45,7 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.detection import one_image
+from data_gen.convert.filters import class_name
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
@@ -57,7 +58,7 @@ SEGMENT = ("Segment the {c} areas that changed.", "Outline every changed {c} are
 
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder with A/ B/ label/, or flat *_A/_B/_label files")
-    p.add_argument("--label", default="building", help="what the change mask marks")
+    p.add_argument("--label", default="building", type=class_name, help="what the change mask marks")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
     p.add_argument("--budget", type=int_at_least(8), default=None)
     p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")

@@ -57,6 +57,7 @@ from data_gen.convert.common import (
     read_json,
 )
 from data_gen.convert.detection import one_image
+from data_gen.convert.filters import class_name
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -91,7 +92,7 @@ def add_arguments(p) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--palette", type=Path, help="YAML/JSON {class: grey value or [r, g, b]}")
     g.add_argument("--preset", choices=sorted(PRESETS), help="built-in class map")
-    g.add_argument("--binary", metavar="CLASS",
+    g.add_argument("--binary", metavar="CLASS", type=class_name,
                    help="non-zero pixels are CLASS (0/1 or 0/255 masks; others, e.g. JPEG, thresholded at half range)")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
