@@ -305,9 +305,12 @@ class ChatREPL:
         return (f"the answer stopped at the end of the LLM's context ({context_length(self.session.model.llm)} "
                 f"tokens); a shorter question leaves it more room{', and so does /reset' if earlier else ''}")
 
-    def answerer(self):
+    def answerer(self, min_objects: int | None = None):
+        """The session's answerer; ``min_objects`` in place of its own (``0``: the TTA views, which
+        ``tta.fused_answers`` asks without the push)."""
         s = self.session
-        return inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, s.min_objects, self.by_class)
+        push = s.min_objects if min_objects is None else min_objects
+        return inf.answerer(s.model, s.processor, s.gen["max_new_tokens"], s.constrain, push, self.by_class)
 
     def shown(self, ask, doing: str, most=1):
         """``ask`` (an ``answerer``) that, on a terminal, shows ``doing`` (and its count of at most
@@ -369,7 +372,7 @@ class ChatREPL:
         inputs = [[inf.model_input(i) for i in self.images]]
         # the views counted (crops are not asked for most questions) only where the count is shown: counting
         # decodes the plain answer and maps the conversation into every view, as fused_answers does again
-        ask = self.shown(self.answerer(), "asking view", lambda: len(views_asked([asked], inputs, [plain], self.tta)))
+        ask = self.shown(self.answerer(0), "asking view", lambda: len(views_asked([asked], inputs, [plain], self.tta)))
         f = fused_answers(ask, [asked], inputs, [plain], self.tta, refused)[0]
         for note in refused.values():
             self.say(f"  note: {note}")

@@ -161,7 +161,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     if tta is None:
         return rows
     refused: dict[int, str] = {}
-    for j, (k, fused) in enumerate(zip(ok, fused_answers(generate, msgs, images, answers, tta, refused))):
+    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class)  # fused_answers: no push
+    for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused))):
         if j in refused:
             rows[k]["note"] = refused[j]
         if fused is None:

@@ -49,7 +49,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         from rsvlm.tta import fused_answers, views_asked
 
         refused: dict[int, str] = {}
-        views = _view_answerer(generate, model, processor, max_new_tokens, constrain, min_objects, by_class)
+        views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class)  # fused_answers: no push
         with tqdm(total=len(views_asked(msgs, inputs, [answer], tta)), desc="--tta views", unit="view", leave=False,
                   disable=None, file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
             def counted(messages, imgs):
@@ -74,12 +74,6 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     return answer
 
 
-def _view_answerer(plain, model, processor, max_new_tokens: int, constrain: bool, min_objects: int, by_class: bool):
-    """The TTA views' answerer: ``plain``'s without its ``min_objects`` push, the plain answer's alone (a crop holding
-    none of the objects, or each view padding to N, made objects up: 15 for ``--min-objects 5 --tta crops`` on P1888)."""
-    return inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else plain
-
-
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
                    tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
@@ -91,7 +85,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    views = _view_answerer(generate, model, processor, max_new_tokens, constrain, min_objects, by_class)
+    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class)  # fused_answers: no push
 
     def predict(tiles):
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
