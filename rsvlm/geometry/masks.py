@@ -167,8 +167,10 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                 raise ValueError("non-finite coordinates")  # NaN drew nothing (box) or garbage (obb, poly)
             if kind == "box":
                 x1, y1, x2, y2 = (float(v) for v in c)
-                cx, cy = np.arange(width) + 0.5, np.arange(height) + 0.5
-                out |= ((cy >= y1) & (cy <= y2))[:, None] & ((cx >= x1) & (cx <= x2))[None, :]
+                cx, cy = np.arange(width) + 0.5, np.arange(height) + 0.5  # pixel centres in [x1, x2] x [y1, y2]
+                c0, c1 = np.searchsorted(cx, x1, "left"), np.searchsorted(cx, x2, "right")
+                r0, r1 = np.searchsorted(cy, y1, "left"), np.searchsorted(cy, y2, "right")
+                out[r0:r1, c0:c1] = True  # a slice: an (H, W) product of the two axes took 0.5 s a box at 8000 px
             elif kind in ("obb", "poly"):
                 out |= fill_rings(parts, width, height)
             elif kind == "mask":
