@@ -272,3 +272,20 @@ def test_geojson_match_that_is_no_regex_is_a_usage_error_and_a_keyless_label_fil
     with Output(tmp_path / "o", "geojson") as out:
         assert pair_files(tmp_path, tmp_path, r"_(\d+)", out) == []
     assert "zone.geojson: missing_image (--match '_(\\\\d+)' finds no key in its name)" in out.examples["missing_image"]
+
+
+def test_llava_records_the_record_loader_would_refuse_are_skipped_and_counted(tmp_path):
+    """A record with a question and no answer was written, and every training run skipped it again
+    ('has no gpt (assistant) turn'), as the converter's stats said nothing of it."""
+    import json
+
+    png(tmp_path / "a.png", 16, 16)
+    q = {"from": "human", "value": "<image>\nWhat is it?"}
+    recs = [{"id": "ok", "image": "a.png", "conversations": [q, {"from": "gpt", "value": "a field"}]},
+            {"id": "no-answer", "image": "a.png", "conversations": [q]},
+            {"id": "empty", "image": "a.png", "conversations": [q, {"from": "gpt", "value": " "}]}]
+    (tmp_path / "l.json").write_text(json.dumps(recs))
+    stats, records = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path))
+    assert [r["id"] for r in records] == ["ok"] and stats["skipped"] == {"invalid_record": 2}
+    assert stats["skipped_examples"]["invalid_record"].endswith(
+        "record 1: invalid_record (field 'conversations': has no gpt (assistant) turn)")

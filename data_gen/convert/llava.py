@@ -35,6 +35,7 @@ Bad records, skipped whole (one bad box would corrupt the conversation): ``unpar
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
 ``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``, ``unreadable_image``
 (truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's),
+``invalid_record`` (one ``rsvlm.data.records`` would refuse: no gpt answer, an empty one…),
 ``wrong_band_count`` (an image that cannot be read as ``--modality``, where the image names none:
 ``common.check_bands``; an image's own modality passes as given, and a wrong one is the reader's
 error wherever the record is read).
@@ -214,6 +215,8 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
+    from rsvlm.data.records import RecordError, normalize_record
+
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
     for where, raw in tqdm(_records(Path(args.src)), desc="llava", unit="record"):
@@ -229,5 +232,10 @@ def run(args, out: Output) -> None:
             continue
         except (KeyError, TypeError, StopIteration) as e:
             out.skip("unparsable_record", where, repr(e))
+            continue
+        try:  # what the record loader would refuse: it was written, then skipped in training
+            normalize_record(rec, where)
+        except RecordError as e:
+            out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
         out.add(rec)
