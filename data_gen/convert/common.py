@@ -54,9 +54,10 @@ class Output:
         self.notes: Counter[str] = Counter()
         self.examples: dict[str, str] = {}  # first place each skip reason was seen
         self._copied: dict[Path, str] = {}
-        self._written: set[str] = set()  # images/… paths this run wrote (older runs' files are overwritten)
-        self._sidecars: set[str] = set()  # images/… sidecar files copied beside them (copy_image)
-        self._ids: set[str] = set()
+        # ordered (dicts, not sets) so that take_back can drop what came after a mark
+        self._written: dict[str, None] = {}  # images/… paths this run wrote (older runs' files are overwritten)
+        self._sidecars: dict[str, None] = {}  # images/… sidecar files copied beside them (copy_image)
+        self._ids: dict[str, None] = {}
 
     def _start(self) -> None:
         """Create the folder and open ``records.jsonl`` (once, on the first write)."""
@@ -86,7 +87,7 @@ class Output:
                 raise ConversionError(f"duplicate record id {record['id']!r}")
             self.note("duplicate_ids_renamed")
             record = {**record, "id": rid}
-        self._ids.add(rid)
+        self._ids[rid] = None
         self._start()
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)
@@ -142,7 +143,7 @@ class Output:
                                    (src.with_suffix(suffix), dst.with_suffix(suffix))):
                 if side.is_file() and f"images/{side_dst.name}" not in self._sidecars:
                     shutil.copyfile(side, side_dst)
-                    self._sidecars.add(f"images/{side_dst.name}")
+                    self._sidecars[f"images/{side_dst.name}"] = None
                     self.note("sidecars_copied")
         self._copied[src] = rel
         return rel
@@ -155,27 +156,33 @@ class Output:
         while rel in self._written:
             k += 1
             rel = f"images/{Path(name).stem}_{k}{Path(name).suffix}"
-        self._written.add(rel)
+        self._written[rel] = None
         return self.dir / rel, rel
 
     def mark(self) -> tuple:
-        """Where the run stands (records file position, counts, images written), for ``take_back``."""
-        return self._fh.tell() if self._fh else 0, {k: copy.copy(v) for k, v in vars(self).items()
-                                                    if isinstance(v, (Counter, dict, set))}
+        """Where the run stands (records file position, counts, images written), for ``take_back``; the
+        counters are copied, of the (large) ordered dicts only their lengths kept (copies were O(images))."""
+        grown = {k: len(v) for k, v in vars(self).items() if isinstance(v, dict) and not isinstance(v, Counter)}
+        counts = {k: copy.copy(v) for k, v in vars(self).items() if isinstance(v, Counter)}
+        return self._fh.tell() if self._fh else 0, grown, counts
 
     def take_back(self, mark: tuple) -> None:
         """Undo what was written and counted since ``mark``: records, counts, images (files deleted)."""
-        pos, kept = mark
-        for rel in self._written - kept["_written"] | self._sidecars - kept["_sidecars"]:
-            (self.dir / rel).unlink(missing_ok=True)
-        vars(self).update(kept)
+        pos, grown, counts = mark
+        for name, n in grown.items():
+            d = getattr(self, name)
+            for key in list(d)[n:]:
+                if name in ("_written", "_sidecars"):
+                    (self.dir / key).unlink(missing_ok=True)
+                del d[key]
+        vars(self).update(counts)
         if self._fh:
             self._fh.seek(pos)
             self._fh.truncate()
 
     # --- end ---------------------------------------------------------------------------------
     def stats(self) -> dict:
-        ours = self._written | self._sidecars
+        ours = self._written.keys() | self._sidecars.keys()
         stale = sum(1 for p in self.images_dir.iterdir()  # a tile's .png.aux.xml (GDAL's) is the tile's
                     if f"images/{p.name}" not in ours and f"images/{p.name.removesuffix('.aux.xml')}" not in ours) \
             if self.images_dir.is_dir() else 0
