@@ -110,31 +110,35 @@ def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | Non
     return out
 
 
-WORDS_CHECKED = 20000  # records at most whose own turns ``unfit_words`` encodes (the first, in index order)
+WORDS_CHECKED = 2000  # records at most whose own turns ``unfit_words`` encodes (about a millisecond each)
 
 
-def unfit_words(index, processor, prompt, max_length: int, lengths: list[int], skip: set[str] = frozenset(),
+def unfit_words(index, processor, prompt, max_length: int, skip: set[str] = frozenset(),
                 most: int = WORDS_CHECKED) -> tuple[list[tuple[str, str]], int]:
     """([(id, why)], records left unchecked) of the records whose own turns keep them from fitting
     ``max_length`` (a question that runs past it before the answer starts, an image of a later turn that
-    would be cut), beyond what ``unfit_records`` finds from their modalities (``skip``: their ids). Those
-    whose estimated length (``lengths``, ``sample_lengths``) comes within 5 % of ``max_length`` are encoded
-    as the data path encodes them, images as their token counts only; ``most`` of them at most, the first."""
+    would be cut), beyond what ``unfit_records`` finds from their modalities (``skip``: their ids). Those whose
+    estimated length (the index's, with the least the prompt format adds to any of the modalities:
+    ``template_share``; a record's own system turn may make it shorter, which the encoding finds) runs past
+    ``max_length`` are encoded as the data path encodes them, images as their token counts only; ``most`` of
+    them at most, the first."""
     from rsvlm.data.conversation import record_messages
     from rsvlm.model.processor import Pixels
     from rsvlm.train.data import encode_sample
 
+    kinds = sorted({m for mods in set(index["modality"]) if mods != "text" for m in mods.split("+")})
+    least = min((template_share(processor, prompt, m) for m in kinds), default=0)
     ids = index["id"]
-    near = [i for i, n in enumerate(lengths) if n > 0.95 * max_length and ids[i] not in skip]
+    over = [i for i, n in enumerate(index["length"]) if n + least > max_length and ids[i] not in skip]
     found = []
-    for i in near[:most]:
-        rec = json.loads(index[i]["record"])
+    for text in index.select(over[:most])["record"] if over else []:
+        rec = json.loads(text)
         pixels = [Pixels(torch.empty(0), im["modality"]) for im in rec["images"]]
         try:
             encode_sample(processor, record_messages(rec, prompt), pixels, max_length)
         except ValueError as e:  # what SFTDataset would skip the sample for at every draw
             found.append((rec["id"], str(e)))
-    return found, max(0, len(near) - most)
+    return found, max(0, len(over) - most)
 
 
 def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[str] = frozenset(),
@@ -159,8 +163,7 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
     the one that says them) each record's estimated length (``sample_lengths``); elsewhere None."""
     limit, unfit_ids = cfg.data.max_length, set()
     unfit = unfit_records(index, processor, cfg.model.prompt, limit, unfit_ids)
-    lengths = sample_lengths(index, processor, cfg.model.prompt)
-    words, unchecked = unfit_words(index, processor, cfg.model.prompt, limit, lengths, unfit_ids)
+    words, unchecked = unfit_words(index, processor, cfg.model.prompt, limit, unfit_ids)
     unfit_ids.update(rid for rid, _ in words)
     if unfit_ids:
         n, total = len(unfit_ids), len(index)
@@ -178,6 +181,7 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
             print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
     if rank != 0:  # the warnings below are rank 0's, and so is the caller's use of the lengths
         return None
+    lengths = sample_lengths(index, processor, cfg.model.prompt)
     if (cut := cut_records(lengths, index["id"], limit, unfit_ids)):
         print(f"[rsvlm.train] warning: {cut}", file=sys.stderr)
     return lengths
