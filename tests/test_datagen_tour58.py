@@ -306,3 +306,14 @@ def test_marking_an_image_does_not_copy_the_run_so_far(tmp_path):
     out.take_back(mark)
     assert len(out._ids) == 20000 and rel not in out._written and not dst.exists()
     out.close()
+
+
+def test_voc_nan_or_inf_coordinates_are_non_finite_not_degenerate(tmp_path):
+    """VOC's own area check came first and called a box of 'nan' or '1e400' degenerate (or let a NaN
+    box pass it), where DOTA, COCO and GeoJSON count such coordinates as non_finite_coordinates."""
+    png(tmp_path / "a.png", 64, 64)
+    box = "<object><name>ship</name><bndbox><xmin>{}</xmin><ymin>10</ymin><xmax>40</xmax><ymax>40</ymax></bndbox></object>"
+    (tmp_path / "a.xml").write_text("<annotation><filename>a.png</filename>"
+                                    + "".join(box.format(v) for v in ("nan", "1e400", "-inf", "5")) + "</annotation>")
+    stats, records = convert(tmp_path / "o", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
+    assert stats["skipped"] == {"non_finite_coordinates": 3} and records

@@ -21,7 +21,7 @@ the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapp
 height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``,
 ``unparsable_object`` (missing or non-numeric box), ``unknown_class`` (only with ``--classes``,
 matched whatever the case and ``-``/``_``/spaces; a name no object has is counted in the notes as
-``--classes NAME: no annotation of this class``), ``degenerate`` (no area), ``missing_image``,
+``--classes NAME: no annotation of this class``), ``non_finite_coordinates`` (``nan``, ``inf``), ``degenerate`` (no area), ``missing_image``,
 ``unreadable_image`` (truncated or not an image), ``wrong_band_count`` (cannot be read as
 ``--modality``). Images under ``--images`` no XML names are counted in the notes as
 ``images_without_label``; those whose XML holds no object are not read
@@ -45,6 +45,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from data_gen.convert.filters import class_filter
+from data_gen.tiling import finite_coords
 from rsvlm.tokens import MODALITIES
 
 DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
@@ -141,6 +142,9 @@ def run(args, out: Output) -> None:
                 kind, coords = parse_object(obj, rbox)
             except (ValueError, AttributeError, TypeError) as e:
                 out.skip("unparsable_object", where, f"bad box: {e}")
+                continue
+            if not finite_coords({"coords": coords}):  # nan / inf: "degenerate" by the comparisons below
+                out.skip("non_finite_coordinates", where, f"{kind} {coords}")
                 continue
             if _area(kind, coords) < 1.0 or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
                 out.skip("degenerate", where, f"{kind} {coords}")
