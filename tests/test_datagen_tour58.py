@@ -317,3 +317,18 @@ def test_voc_nan_or_inf_coordinates_are_non_finite_not_degenerate(tmp_path):
                                     + "".join(box.format(v) for v in ("nan", "1e400", "-inf", "5")) + "</annotation>")
     stats, records = convert(tmp_path / "o", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
     assert stats["skipped"] == {"non_finite_coordinates": 3} and records
+
+
+def test_a_palette_giving_one_value_to_two_classes_is_an_error_naming_both(tmp_path, capsys):
+    """Both classes got its pixels: two [seg] records of one region under two names (and a value both
+    a class and _ignore'd was written as the class)."""
+    from data_gen.convert import main
+
+    png(tmp_path / "a.png", 16, 16)
+    Image.fromarray(np.full((16, 16), 3, np.uint8)).save(tmp_path / "a_mask.png")
+    for text, says in (("building: 3\nroof: 3\n", "roof: 3 is also building's value"),
+                       ("building: 3\n_ignore: [3]\n", "building: 3 is also under _ignore")):
+        (tmp_path / "p.yaml").write_text(text)
+        rc = main(["masks", "--images", str(tmp_path / "a.png"), "--labels", str(tmp_path / "a_mask.png"),
+                   "--palette", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")])
+        assert rc == 2 and says in capsys.readouterr().err

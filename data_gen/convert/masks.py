@@ -133,6 +133,11 @@ def load_palette(args) -> tuple[dict[str, object], list]:
             want = "[r, g, b] (0-255)" if rgb else "a grey level (whole number from 0)"
             raise ConversionError(f"{args.palette}: {c}: {v!r} is not {want}; one palette is all grey "
                                   "levels or all [r, g, b]")
+    seen: dict[str, str] = {}  # value → the class that has it: two classes of one value both got its pixels
+    for c, v in classes.items():
+        if (first := seen.setdefault(repr(v), c)) != c or v in ignored:
+            raise ConversionError(f"{args.palette}: {c}: {v!r} is also "
+                                  + (f"{first}'s value" if first != c else "under _ignore") + "; one value, one class")
     black = [0, 0, 0] if rgb else 0
     if black not in classes.values() and black not in ignored:
         ignored.append(black)
