@@ -219,3 +219,27 @@ def test_a_readers_unexpected_error_on_a_damaged_file_is_a_bad_sample_naming_it(
     finder = ModalityFinder()
     assert finder.infer([tmp_path / "a.tif"], ReadReport("t")) is None  # the record is skipped as unopened
     assert "cannot be read, damaged? (IndexError" in finder.errors[(str(tmp_path / "a.tif"),)]
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_reading_the_records_shows_a_bar_once_it_takes_a_while(tmp_path, monkeypatch, progress):
+    """Reading 200k records took 20 s and more with nothing on the screen (the bar came with measuring them)."""
+    import tqdm.auto
+
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+
+    bars = []
+
+    class Recording(tqdm.auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            bars.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    (tmp_path / "t.jsonl").write_text('{"id": "a", "conversations": [{"from": "human", "value": "hi"}, '
+                                      '{"from": "gpt", "value": "ok"}]}\n')
+    D.build_index(tmp_path / "t.jsonl", lambda texts, **k: {"input_ids": [[0]] * len(texts)}, {"optical": 16},
+                  ReadReport("t"), progress=progress)
+    reading = [b for b in bars if b.get("desc") == "reading t.jsonl"]
+    assert len(reading) == 1 and reading[0]["delay"] > 0 and reading[0]["disable"] is not progress, bars
