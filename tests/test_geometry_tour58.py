@@ -158,3 +158,16 @@ def test_objects_to_mask_fills_a_box_in_place_not_through_an_image_sized_tempora
         tracemalloc.stop()
     assert peak < 1.5 * w * h  # the mask itself; the two axes' product was a second (H, W) array
     assert m.sum() == 1990 * 1481 and m[20, 10] and not m[20, 9] and m[1500, 1999] and not m[1501, 1999]
+
+
+def test_encode_refuses_rings_that_leave_out_the_exterior_coords_names():
+    import numpy as np
+
+    from rsvlm import geometry
+
+    ext, hole = [[0, 0], [100, 0], [100, 100], [0, 100]], [[20, 20], [20, 40], [40, 40], [40, 20]]
+    with pytest.raises(ValueError, match=r"object 0: coords is not rings\[0\]; rings holds the exterior first"):
+        geometry.encode([{"kind": "poly", "label": "lake", "coords": ext, "rings": [hole]}], 200, 200)  # the hole was the lake
+    want = geometry.encode([{"kind": "poly", "label": "lake", "coords": ext, "rings": [ext, hole]}], 200, 200)
+    closed = {"kind": "poly", "label": "lake", "coords": ext + [ext[0]], "rings": np.array([ext, hole])}  # GeoJSON-closed
+    assert want.count("<poly>") == 2 and geometry.encode([closed], 200, 200) == want

@@ -34,6 +34,7 @@ from rsvlm.geometry.shapes import (
     canonical_quad,
     canonical_ring,
     check_size,
+    dedupe_ring,
     dequantize,
     ordered_box,
     poly_rings,
@@ -130,6 +131,9 @@ def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
             pts = _pairs(ring, None, f"{where} ring {k}")
             if len(pts) < 3:
                 raise ValueError(f"{where} ring {k}: a ring needs at least 3 vertices, got {len(pts)}")
+            if k == 0 and obj.get("rings") is not None and c is not None \
+                    and dedupe_ring(_pairs(c, None, where)) != dedupe_ring(pts):  # rings = [hole]: the hole was written as the polygon
+                raise ValueError(f"{where}: coords is not rings[0]; rings holds the exterior first (coords), then the holes")
             qr.append(_qring(pts, w, h))
         ext = canonical_ring(qr[0])
         ext += [ext[-1]] * (3 - len(ext))  # collapsed to 1-2 bins: still 3 vertices, as the grammar asks
