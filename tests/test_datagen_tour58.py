@@ -332,3 +332,19 @@ def test_a_palette_giving_one_value_to_two_classes_is_an_error_naming_both(tmp_p
         rc = main(["masks", "--images", str(tmp_path / "a.png"), "--labels", str(tmp_path / "a_mask.png"),
                    "--palette", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")])
         assert rc == 2 and says in capsys.readouterr().err
+
+
+def test_a_change_label_of_small_codes_is_not_read_as_no_change(tmp_path):
+    """A label of 0, 1 and 2 was thresholded at 127.5 (meant for a JPEG's noise around 0/255): the
+    pair was described 'No change.' over 1,000 changed pixels."""
+    from data_gen.convert.common import Output
+    from data_gen.convert.masks import binary_mask
+
+    lab = np.zeros((64, 64), np.uint8)
+    lab[5:20, 5:20], lab[30:50, 30:50] = 1, 2
+    noisy = np.zeros((64, 64), np.uint8)
+    noisy[10:30, 10:30], noisy[9, 10:30] = 255, 7  # 0/255 with a little JPEG ringing
+    with Output(tmp_path / "o", "test") as out:
+        assert binary_mask(lab, out).sum() == 15 * 15 + 20 * 20
+        assert binary_mask(noisy, out).sum() == 20 * 20
+    assert out.notes == {"labels_not_binary": 2, "labels_not_binary_every_nonzero_taken": 1}

@@ -14,7 +14,8 @@ files, or one flat folder with ``NAME_A.png``, ``NAME_B.png`` and ``NAME_label.p
 A label is binary as LEVIR-CD ships it: 0 for no change and one other value (255, or 1) for
 change. A label with more values (saved as JPEG, whose compression blurs 0/255 into 0…255, or
 resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
-the noise is not change, and counted in the notes as ``labels_not_binary``.
+the noise is not change, and counted in the notes as ``labels_not_binary``; one whose values all lie
+below that (codes 0, 1, 2) has every non-zero value for change (``labels_not_binary_every_nonzero_taken``).
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B

@@ -12,7 +12,7 @@ value 0 / black unless a class claims it) are not objects; pixels whose value is
 under a palette of grey levels is ``unreadable``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
 mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
-notes as ``labels_not_binary``).
+notes as ``labels_not_binary``), or where it is not 0 when no value reaches half the range.
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
@@ -195,7 +195,9 @@ def _one_grey(path: Path, bands) -> None:
 def binary_mask(label, out: Output):
     """A label array (H, W) → bool mask (H, W): a binary label's one non-zero value, else (a JPEG's
     compression noise around 0/255, a resampled mask) the values above half the range (0.5 for
-    0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``."""
+    0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``; where no
+    value reaches half the range (codes 0, 1, 2: no noise around 0/255), every non-zero value, also
+    counted as ``labels_not_binary_every_nonzero_taken``."""
     import numpy as np
 
     values = np.unique(label)
@@ -203,6 +205,9 @@ def binary_mask(label, out: Output):
         return label > 0
     out.note("labels_not_binary")
     top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
+    if values[-1] <= top / 2:  # none reaches half the range: codes (0, 1, 2: "No change." for every pair), not noise
+        out.note("labels_not_binary_every_nonzero_taken")
+        return label > 0
     return label > top / 2
 
 
