@@ -17,7 +17,10 @@ from rsvlm.tokens import add_special_tokens, all_special_tokens
 MODEL_TYPES = ("bpe", "unigram", "char", "word")  # sentencepiece's
 
 # The chat template of tokenizers rsvlm trains itself (Vicuna-like plain text, one line per turn).
-# A base LLM's own template is used instead wherever the tokenizer has one.
+# A base LLM's own template is used instead wherever the tokenizer has one. The generation prompt
+# ends on "ASSISTANT:" and the answer brings its space, so the prompt's tokens are a prefix of the
+# answered turn's ("ASSISTANT: " ended on a lone "▁" where the turn had "▁ships": that first token
+# was left out of the training labels, a one-word answer entirely, and never followed a prompt).
 RSVLM_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{% for m in messages %}"
@@ -25,7 +28,7 @@ RSVLM_CHAT_TEMPLATE = (
     "{% elif m['role'] == 'user' %}USER: {{ m['content'] }}\n"
     "{% else %}ASSISTANT: {{ m['content'] }}{{ eos_token }}\n{% endif %}"
     "{% endfor %}"
-    "{% if add_generation_prompt %}ASSISTANT: {% endif %}"
+    "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
 )
 
 

@@ -171,3 +171,16 @@ def test_encode_refuses_rings_that_leave_out_the_exterior_coords_names():
     want = geometry.encode([{"kind": "poly", "label": "lake", "coords": ext, "rings": [ext, hole]}], 200, 200)
     closed = {"kind": "poly", "label": "lake", "coords": ext + [ext[0]], "rings": np.array([ext, hole])}  # GeoJSON-closed
     assert want.count("<poly>") == 2 and geometry.encode([closed], 200, 200) == want
+
+
+def test_rsvlm_chat_template_trains_an_answers_first_word(tmp_path):
+    from rsvlm.data.conversation import IGNORE_INDEX, encode_conversation
+    from rsvlm.tokenizer import train_tokenizer
+
+    tok = train_tokenizer(["A harbour with two ships.", "What is in the harbour? ships"] * 40, tmp_path / "t", vocab_size=300)
+    msgs = [{"role": "user", "content": "<image>\n[vqa] What is in the harbour?"}, {"role": "assistant", "content": "ships"}]
+    out = encode_conversation(tok, msgs, tok.convert_tokens_to_ids("<image>"), [1])
+    trained = [t for t, lab in zip(out["input_ids"], out["labels"]) if lab != IGNORE_INDEX]
+    assert tok.convert_ids_to_tokens(trained)[:2] == ["▁ships", "</s>"]  # was "</s>" alone: "ASSISTANT: " ended on "▁"
+    prompt = tok(tok.apply_chat_template(msgs[:1], tokenize=False, add_generation_prompt=True), add_special_tokens=False)
+    assert out["input_ids"][: len(prompt["input_ids"]) + 1] == prompt["input_ids"] + trained[:1]  # the answer follows the prompt
