@@ -229,10 +229,10 @@ def test_chat_refuses_turns_under_2_before_reading_anything(tmp_path, capsys):
     """--turns 0 read (and showed the progress of) the whole --src before its error."""
     from data_gen.__main__ import main
 
-    with pytest.raises(SystemExit) as e:
-        main(["chat", "--src", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--turns", "1"])
+    _small_set(tmp_path)
+    assert main(["chat", "--src", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--turns", "1"]) == 2
     err = capsys.readouterr().err
-    assert e.value.code == 2 and "--turns: needs a whole number of at least 2, got '1'" in err and "read" not in err
+    assert "error: turns must be at least 2 and seed >= 0, got turns=1, seed=0" in err and "read" not in err
 
 
 def test_folder_counts_loose_images_whose_whole_name_became_their_class(tmp_path):

@@ -47,10 +47,15 @@ def _files(im: dict) -> list[str]:
     return list(im["band_files"]) if im.get("band_files") else [im["path"]]
 
 
-def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
-    """Conversations of 2..``turns`` of the records asked of the same images (module docstring)."""
+def check_turns(turns: int, seed: int) -> None:
+    """ValueError naming them unless ``turns`` >= 2 and ``seed`` >= 0."""
     if turns < 2 or seed < 0:
         raise ValueError(f"turns must be at least 2 and seed >= 0, got turns={turns}, seed={seed}")
+
+
+def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
+    """Conversations of 2..``turns`` of the records asked of the same images (module docstring)."""
+    check_turns(turns, seed)
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
@@ -92,15 +97,18 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from data_gen.convert.common import int_at_least
-
     p = argparse.ArgumentParser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
-    p.add_argument("--turns", type=int_at_least(2), default=3, help="most turns per conversation (default 3)")
-    p.add_argument("--seed", type=int_at_least(0), default=0)
+    p.add_argument("--turns", type=int, default=3, help="most turns per conversation (at least 2; default 3)")
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)
+    try:
+        check_turns(a.turns, a.seed)  # before --src is read through under a progress bar
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     src, out = Path(a.src), Path(a.out)
     if src.is_dir():
         print(f"error: --src {src} is a folder; give a records file, e.g. {src / 'train.jsonl'}", file=sys.stderr)
