@@ -122,14 +122,13 @@ def test_fill_rings_matches_the_even_odd_rule_on_odd_rings():
     from rsvlm.geometry.shapes import fill_rings
 
     rng = random.Random(58)
+
+    def coord(size):  # off the image, on a pixel edge or centre, anywhere
+        return rng.choice([rng.uniform(-4, size + 4), rng.randint(0, size) + rng.choice([0, 0.5])])
+
     for _ in range(300):
         w, h = rng.randint(1, 30), rng.randint(1, 30)
-
-        def pt():  # off the image, on pixel edges and centres, anywhere
-            return [rng.choice([rng.uniform(-4, w + 4), rng.randint(0, w) + rng.choice([0, 0.5])]),
-                    rng.choice([rng.uniform(-4, h + 4), rng.randint(0, h) + rng.choice([0, 0.5])])]
-
-        rings = [[pt() for _ in range(rng.randint(1, 7))] for _ in range(rng.randint(1, 3))]
+        rings = [[[coord(w), coord(h)] for _ in range(rng.randint(1, 7))] for _ in range(rng.randint(1, 3))]
         assert np.array_equal(fill_rings(rings, w, h), _even_odd(rings, w, h)), (rings, w, h)
 
 
