@@ -49,17 +49,10 @@ class ReadConfig:
         array → a list), or a ValueError naming it: a hand-built ``ReadConfig(stats_max_side="1024")``
         met "'<' not supported between 'str' and 'int'" deep in the reader. Values are checked where a
         scene is opened (``check_config``)."""
-        import typing
-
         from rsvlm.config import _coerce
 
-        for name, tp in _field_types().items():
-            where = f"ReadConfig.{name}"
-            value = _coerce(getattr(self, name), tp, where)
-            args = typing.get_args(tp)
-            if typing.get_origin(tp) is tuple and Ellipsis not in args and len(value) == len(args):  # (2.0, 98.0)
-                value = tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
-            setattr(self, name, value)
+        for name, tp in _field_types().items():  # tuple[float, float]: each value converted and named, count checked
+            setattr(self, name, _coerce(getattr(self, name), tp, f"ReadConfig.{name}"))
 
 
 @functools.cache
