@@ -53,6 +53,39 @@ def test_min_objects_pushes_the_plain_answer_not_the_tta_views(pushes, mode):
     assert pushes[0] == 5 and set(pushes[1:]) == {0}, pushes
 
 
+# eval and chat ask the views without the push too (stop 58)
+def test_eval_pushes_the_plain_answer_not_the_views(pushes, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.evaluate import answer_batch
+
+    Image.fromarray(np.zeros((96, 96, 3), np.uint8)).save(tmp_path / "a.png")
+    record = {"id": "a", "task": "det", "images": [{"path": "a.png", "modality": "optical"}],
+              "conversations": [{"from": "human", "value": "<image>\n[det] Detect every ship."},
+                                {"from": "gpt", "value": BOX}]}
+    processor = types.SimpleNamespace(prompt=PromptConfig(), band_notes=lambda im: [])
+    rows = answer_batch(None, processor, [record], tmp_path, 64, tta=tta.FuseConfig(views="flip"), min_objects=5)
+    assert rows[0]["answer"] and pushes == [5, 0, 0, 0], pushes  # each view pushed to 5 made objects up
+
+
+def test_chats_views_are_asked_without_the_push(pushes):
+    import io
+
+    from rsvlm.chat import ChatREPL
+
+    repl = ChatREPL.__new__(ChatREPL)  # fused() needs the session's settings, the images and the conversation
+    repl.session = types.SimpleNamespace(model=None, processor=None, gen={"max_new_tokens": 64}, constrain=True,
+                                         min_objects=5, messages=[
+                                             {"role": "user", "content": "<image>\n[det] Detect every ship."},
+                                             {"role": "assistant", "content": BOX}])
+    repl.by_class, repl.tta, repl.out = False, tta.FuseConfig(views="flip"), io.StringIO()
+    repl.images = [_image()]
+    got = repl.fused(BOX, [0.9])
+    assert got.text == BOX and pushes == [0, 0, 0], pushes  # the streamed answer was pushed; its views are not
+
+
 def predict(tmp_path, image, *extra):
     from rsvlm.cli import main
 
