@@ -198,3 +198,13 @@ def test_rsvlm_chat_template_trains_an_answers_first_word(tmp_path):
     assert tok.convert_ids_to_tokens(trained)[:2] == ["▁ships", "</s>"]  # was "</s>" alone: "ASSISTANT: " ended on "▁"
     prompt = tok(tok.apply_chat_template(msgs[:1], tokenize=False, add_generation_prompt=True), add_special_tokens=False)
     assert out["input_ids"][: len(prompt["input_ids"]) + 1] == prompt["input_ids"] + trained[:1]  # the answer follows the prompt
+
+
+def test_encode_says_flat_corner_numbers_go_in_pairs():
+    from rsvlm import geometry
+
+    dota = [674, 375, 683, 375, 684, 394, 675, 395]  # a DOTA label line's x1 y1 … x4 y4, passed as read
+    with pytest.raises(ValueError, match=r"object 0: expected a list of \[x, y\] pairs, got \[674.*\(flat numbers: give them as pairs"):
+        geometry.encode([{"kind": "obb", "label": "small vehicle", "coords": dota}], 712, 557)
+    pairs = [dota[i:i + 2] for i in range(0, 8, 2)]
+    assert geometry.encode([{"kind": "obb", "label": "small vehicle", "coords": pairs}], 712, 557).count("<loc_") == 8

@@ -80,7 +80,12 @@ def _pairs(coords, n: int | None, where: str) -> list[list[float]]:
         pts = [[float(p[0]), float(p[1])] for p in coords]
         bad = any(len(p) != 2 for p in coords)
     except (TypeError, IndexError, ValueError) as e:
-        raise ValueError(f"{where}: expected a list of [x, y] pairs, got {coords!r:.80}") from e
+        try:  # DOTA's x1 y1 … x4 y4, a COCO segmentation: flat numbers
+            flat = not isinstance(coords, (str, bytes)) and np.asarray(coords, dtype=float).ndim == 1
+        except (TypeError, ValueError):
+            flat = False
+        hint = " (flat numbers: give them as pairs, [[x1, y1], [x2, y2], …])" if flat else ""
+        raise ValueError(f"{where}: expected a list of [x, y] pairs, got {coords!r:.80}{hint}") from e
     if bad or (n is not None and len(pts) != n) or not all(math.isfinite(v) for p in pts for v in p):
         want = f"{n} finite [x, y] pairs" if n else "finite [x, y] pairs"
         raise ValueError(f"{where}: expected {want}, got {coords!r:.80}")
