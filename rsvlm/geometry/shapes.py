@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+_BAND_CROSSINGS = 1 << 21  # fill_rings' crossings held at once (~100 MB of arrays)
 NUM_BINS = 1000  # mirrors rsvlm.tokens.NUM_BINS (kept local so this module imports nothing of ours)
 
 
@@ -203,14 +204,18 @@ def fill_rings(rings: Sequence[Sequence[Sequence[float]]], width: int, height: i
     rows, cols = np.arange(height) + 0.5, np.arange(width) + 0.5  # (H,), (W,) pixel centres
     # an edge crosses the rows whose centre yc has min(y0, y1) <= yc < max(y0, y1)
     first, stop = np.searchsorted(rows, np.minimum(y0, y1)), np.searchsorted(rows, np.maximum(y0, y1))  # (E,)
-    n = stop - first
-    edge = np.repeat(np.arange(len(e)), n)  # (K,) the edge of each crossing
-    r = first[edge] + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)  # (K,) its row
-    xs = x0[edge] + (rows[r] - y0[edge]) * (x1[edge] - x0[edge]) / (y1[edge] - y0[edge])  # (K,)
-    order = np.lexsort((xs, r))  # by row, then x; every row has an even count (closed rings)
-    r, xs = r[order], xs[order]
-    # a centre is inside where an odd count of crossings lies at or left of it: xs[2i] <= c < xs[2i+1]
-    lo, hi = np.searchsorted(cols, xs[0::2]), np.searchsorted(cols, xs[1::2])  # (K/2,) column spans
-    for row, a, b in zip(r[0::2].tolist(), lo.tolist(), hi.tolist()):
-        out[row, a:b] = True
+    bands = -(-int((stop - first).sum()) // _BAND_CROSSINGS) or 1  # a jagged ring's crossings, a band at a time
+    step = max(1, -(-height // bands))  # rows per band
+    for r0 in range(0, height, step):
+        f, s = np.clip(first, r0, r0 + step), np.clip(stop, r0, r0 + step)  # (E,) its crossings in this band
+        n = s - f
+        edge = np.repeat(np.arange(len(e)), n)  # (K,) the edge of each crossing
+        r = f[edge] + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)  # (K,) its row
+        xs = x0[edge] + (rows[r] - y0[edge]) * (x1[edge] - x0[edge]) / (y1[edge] - y0[edge])  # (K,)
+        order = np.lexsort((xs, r))  # by row, then x; every row has an even count (closed rings)
+        r, xs = r[order], xs[order]
+        # a centre is inside where an odd count of crossings lies at or left of it: xs[2i] <= c < xs[2i+1]
+        lo, hi = np.searchsorted(cols, xs[0::2]), np.searchsorted(cols, xs[1::2])  # (K/2,) column spans
+        for row, a, b in zip(r[0::2].tolist(), lo.tolist(), hi.tolist()):
+            out[row, a:b] = True
     return out
