@@ -39,7 +39,8 @@ def train_tokenizer(
     model_type: str = "bpe",
     chat_template: str = RSVLM_CHAT_TEMPLATE,
 ):
-    """Train a sentencepiece model on ``texts`` and save a Llama-style HF tokenizer in ``out_dir``.
+    """Train a sentencepiece model on ``texts`` (strings, e.g. one per conversation; any length) and save
+    a Llama-style HF tokenizer in ``out_dir``.
 
     Byte fallback is on, so no input is ever unknown. Geometry/task/image tokens are added as
     special tokens afterwards; where ``texts`` hold them they are blanked out before sentencepiece
