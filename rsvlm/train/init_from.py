@@ -4,6 +4,7 @@ output (a run's ``out_dir``, a step folder of either loop, contrastive pretraini
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rsvlm.train import checkpoint as ckpt
@@ -55,10 +56,20 @@ def resizable(key: str, saved: tuple, own: tuple) -> bool:
     return len(own) == 2 and len(saved) == 2 and saved[1] == own[1] and isqrt(own[0] - 1) ** 2 + 1 == own[0]
 
 
+def onto_lora(saved, own) -> dict[str, str]:
+    """Source name → this model's name for each of ``saved``'s tensors whose layer this model's encoder LoRA wraps
+    (``c_fc.weight`` is ``c_fc.base_layer.weight`` under it); ``saved``, ``own``: collections of names."""
+    return {k: alt for k in saved if k not in own
+            and (alt := re.sub(r"\.(weight|bias)$", r".base_layer.\1", k)) in own}
+
+
 def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) -> str | None:
     """What keeps ``path``'s tensors (``saved``: name → shape) from starting the vision side ``own`` (this model's
     non-LLM tensors, name → shape), as ``init_vision`` refuses it; None where they fit. A location
-    pointer may be missing (it starts fresh), and a position table of another grid is resized."""
+    pointer may be missing (it starts fresh), a position table of another grid is resized, and a layer this
+    stage's encoder LoRA wraps takes the source's weights as its base layer's (``onto_lora``)."""
+    names = onto_lora(saved, own)
+    saved = {names.get(k, k): v for k, v in saved.items()}
     fresh = not any(k.startswith("loc_pointer.") for k in saved)  # a pointer added in this stage
     missing = sorted(k for k in own if k not in saved and "lora_" not in k  # this stage's LoRA starts fresh
                      and not (fresh and k.startswith("loc_pointer.")))

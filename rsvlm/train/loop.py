@@ -172,20 +172,23 @@ def export_step(folder: Path, out: Path) -> Path:
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
-    starts fresh when the source has none; LoRA keys of the source are refused.
+    starts fresh when the source has none; LoRA keys of the source are refused, and a layer this stage's encoder
+    LoRA wraps takes the source's weights as its base layer's (its LoRA A/B start as LoRA starts).
     A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
     a learned one resized bicubically (as open_clip and GeoChat do), fixed sin-cos ones recomputed (they were
     resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
     the tensor (``init_from.vision_mismatch``, which preflight asks too)."""
     from rsvlm.model.vision import fit_positions, read_state_dict
-    from rsvlm.train.init_from import init_from_hint, vision_mismatch
+    from rsvlm.train.init_from import init_from_hint, onto_lora, vision_mismatch
 
     path = ckpt_dir / "vision.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"init_from: no {path}{init_from_hint(ckpt_dir)}")
     state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
-    saved = {k: tuple(v.shape) for k, v in state.items()}
     own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
+    names = onto_lora(state, own)  # trainable.encoder=lora: the source's c_fc.weight is this c_fc.base_layer.weight
+    state = {names.get(k, k): v for k, v in state.items()}
+    saved = {k: tuple(v.shape) for k, v in state.items()}
     if (why := vision_mismatch(path, saved, own)) is not None:
         raise ValueError(why)
     fit_positions(model.encoders, state, path)

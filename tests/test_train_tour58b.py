@@ -1,0 +1,42 @@
+"""Training follow-ups of tour 58: ``init_from`` into a stage whose encoder has LoRA, the export's advice on a
+``checkpoints/`` folder, and the launcher refusing a missing or empty records file before it starts anything."""
+
+from __future__ import annotations
+
+import pytest
+from test_train_utils import REPO
+
+
+def test_init_from_starts_a_lora_wrapped_encoder_from_the_source_weights(ckpt):
+    """``trainable.encoder: lora`` (the multisensor SFT recipe) wraps each MLP layer, so its weight is
+    ``c_fc.base_layer.weight`` where the source has ``c_fc.weight``: preflight and ``init_vision`` refused every
+    such stage with missing and unexpected keys. The source's weights are the base layers' now, the LoRA starts as
+    LoRA starts, and the LLM (from ``model.llm.name_or_path``) takes its weights under its own LoRA."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model.checkpoint import base_llm_state_dict
+    from rsvlm.model.vision import read_state_dict
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.init_from import check_init_from
+    from rsvlm.train.loop import build_model
+
+    lora = ["model.trainable.encoder=lora", f"model.llm.name_or_path={ckpt / 'llm'}", "model.llm.config=null",
+            f"model.llm.tokenizer={ckpt / 'tokenizer'}"]
+    cfg = load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml", [f"init_from={ckpt}", *lora])
+    check_init_from(cfg)  # ValueError: missing [...c_fc.base_layer.bias ...], unexpected [...c_fc.bias ...]
+    model, _ = build_model(cfg, torch.device("cpu"))
+    fresh, _ = build_model(load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml", lora), torch.device("cpu"))
+    source, own, init = read_state_dict(ckpt / "vision.safetensors"), model.state_dict(), fresh.state_dict()
+    wrapped = [k for k in own if ".base_layer." in k and not k.startswith("llm.")]
+    assert wrapped, "no encoder layer is LoRA-wrapped: the test tests nothing"
+    for k in wrapped:
+        assert torch.equal(own[k], source[k.replace(".base_layer.", ".")]), k
+    plain = [k for k in source if k in own]
+    assert plain and all(torch.equal(own[k], source[k]) for k in plain)
+    adapters = [k for k in own if "lora_" in k and not k.startswith("llm.")]
+    assert adapters and all(torch.equal(own[k], init[k]) for k in adapters)
+    assert not any(own[k].any() for k in adapters if "lora_B" in k)  # the wrapped layers compute the source's
+    llm = {k: v for k, v in base_llm_state_dict(model.llm).items()}
+    saved_llm = base_llm_state_dict(type(model.llm.get_base_model()).from_pretrained(ckpt / "llm"))
+    assert saved_llm.keys() == llm.keys() and all(torch.equal(llm[k], saved_llm[k]) for k in llm)
