@@ -40,3 +40,21 @@ def test_init_from_starts_a_lora_wrapped_encoder_from_the_source_weights(ckpt):
     llm = {k: v for k, v in base_llm_state_dict(model.llm).items()}
     saved_llm = base_llm_state_dict(type(model.llm.get_base_model()).from_pretrained(ckpt / "llm"))
     assert saved_llm.keys() == llm.keys() and all(torch.equal(llm[k], saved_llm[k]) for k in llm)
+
+
+def test_export_of_a_checkpoints_folder_names_its_latest_step_without_resume_advice(tmp_path, capsys, monkeypatch):
+    """``scripts/export_step.py OUT/checkpoints`` said "give one (the latest is …), or ckpt.resume=auto": resume
+    advice means nothing to an export; resume's own message keeps it."""
+    from script_loader import load_script
+
+    from rsvlm.train import checkpoint as ckpt
+
+    root = tmp_path / "run" / "checkpoints"
+    (root / "step_000004").mkdir(parents=True)
+    export = load_script("export_step", monkeypatch)
+    assert export.main([str(root), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert f"it holds step folders: give one (the latest is {root / 'step_000004'})\n" in err, err
+    assert "ckpt.resume" not in err and not (tmp_path / "m").exists()
+    with pytest.raises(FileNotFoundError, match=r"give one \(the latest is .*step_000004\), or ckpt\.resume=auto\)$"):
+        ckpt.check_step_folder(root, 0, deepspeed=False)

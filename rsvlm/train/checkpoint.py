@@ -294,8 +294,9 @@ def export_clip_encoder(folder: Path, out: Path) -> Path:
     return Path(out) / "encoder.safetensors"
 
 
-def not_a_step_folder(folder: Path) -> str:
-    """Why ``folder`` is no plain-engine step folder, as the end of an error message."""
+def not_a_step_folder(folder: Path, instead: str = "") -> str:
+    """Why ``folder`` is no plain-engine step folder, as the end of an error message; ``instead``: what else the
+    caller's user may do where it holds step folders (resume's "ckpt.resume=auto"; an export has nothing else)."""
     if not folder.exists():  # e.g. a step ckpt.keep pruned: say which are there
         steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
         return "no such folder" + (f"; {folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)"
@@ -310,7 +311,7 @@ def not_a_step_folder(folder: Path) -> str:
     if (folder / "checkpoints").is_dir():
         return f"this is a run's out_dir: its step folders are in {folder / 'checkpoints'}"
     if (latest := latest_checkpoint(folder)) is not None:
-        return f"it holds step folders: give one (the latest is {latest}), or ckpt.resume=auto"
+        return f"it holds step folders: give one (the latest is {latest}){f', or {instead}' if instead else ''}"
     return "not a step folder of rsvlm train (out_dir/checkpoints/step_N)"
 
 
@@ -347,7 +348,7 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
     elif len(missing) < len(step_files(rank, deepspeed)):
         why = "a half-written or damaged step folder"
     else:
-        why = not_a_step_folder(Path(folder))
+        why = not_a_step_folder(Path(folder), instead="ckpt.resume=auto")
     raise FileNotFoundError(f"ckpt.resume: {folder} lacks {', '.join(missing)} ({why})")
 
 

@@ -51,7 +51,7 @@ def check_clip_folder(folder: Path, world: int) -> None:
         elif (folder / "trainer_state_rank0.json").is_file():
             why = "a half-written or damaged step folder"
         else:  # a run's out_dir, its checkpoints folder, …: where the step folders are
-            why = ckpt.not_a_step_folder(folder)
+            why = ckpt.not_a_step_folder(folder, instead="ckpt.resume=auto")
         raise FileNotFoundError(f"ckpt.resume: {folder}: not a contrastive pretraining checkpoint (no "
                                 f"model.safetensors); {why}")
     if not (folder / "scheduler.json").is_file():
