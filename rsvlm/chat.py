@@ -372,7 +372,7 @@ class ChatREPL:
         inputs = [[inf.model_input(i) for i in self.images]]
         # the views counted (crops are not asked for most questions) only where the count is shown: counting
         # decodes the plain answer and maps the conversation into every view, as fused_answers does again
-        ask = self.shown(self.answerer(0), "asking view", lambda: len(views_asked([asked], inputs, [plain], self.tta)))
+        ask = self.shown(self.answerer(0) if self.session.min_objects else self.answerer(), "asking view", lambda: len(views_asked([asked], inputs, [plain], self.tta)))
         f = fused_answers(ask, [asked], inputs, [plain], self.tta, refused)[0]
         for note in refused.values():
             self.say(f"  note: {note}")

@@ -161,7 +161,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     if tta is None:
         return rows
     refused: dict[int, str] = {}
-    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class)  # fused_answers: no push
+    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
     for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused))):
         if j in refused:
             rows[k]["note"] = refused[j]

@@ -49,7 +49,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         from rsvlm.tta import fused_answers, views_asked
 
         refused: dict[int, str] = {}
-        views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class)  # fused_answers: no push
+        views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
         with tqdm(total=len(views_asked(msgs, inputs, [answer], tta)), desc="--tta views", unit="view", leave=False,
                   disable=None, file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
             def counted(messages, imgs):
@@ -85,7 +85,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class)  # fused_answers: no push
+    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
 
     def predict(tiles):
         msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]

@@ -92,7 +92,7 @@ def _chat(monkeypatch, ask):
     repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in answerer
     repl.out, repl.tta, repl.images = out, tta.FuseConfig(), [image()]
     repl.session = types.SimpleNamespace(messages=[*DET, {"role": "assistant", "content": BOX}],
-                                         gen={"max_new_tokens": 8}, model=None)
+                                         gen={"max_new_tokens": 8}, model=None, min_objects=0)
     monkeypatch.setattr(ChatREPL, "answerer", lambda self: ask)
     return repl, out
 

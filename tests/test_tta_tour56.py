@@ -38,7 +38,7 @@ def _repl(ask, messages: list[dict], cfg: tta.FuseConfig | None = None):
 
     repl = ChatREPL.__new__(ChatREPL)
     repl.out, repl.tta, repl.images = io.StringIO(), cfg or tta.FuseConfig(), [image()]
-    repl.session = types.SimpleNamespace(messages=messages, gen={"max_new_tokens": 8}, model=None)
+    repl.session = types.SimpleNamespace(messages=messages, gen={"max_new_tokens": 8}, model=None, min_objects=0)
     repl.answerer = lambda: ask
     return repl
 

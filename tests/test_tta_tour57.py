@@ -134,7 +134,7 @@ def _fused_in_chat(monkeypatch, question: str, answer: str) -> str:
     repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in answerer
     repl.out, repl.tta, repl.images = _Terminal(), tta.FuseConfig(views="dihedral+crops"), [image(64, 64)]
     turns = [{"role": "user", "content": f"optical image: <image>\n{question}"}, {"role": "assistant", "content": answer}]
-    repl.session = types.SimpleNamespace(messages=turns, gen={"max_new_tokens": 8}, model=None)
+    repl.session = types.SimpleNamespace(messages=turns, gen={"max_new_tokens": 8}, model=None, min_objects=0)
     monkeypatch.setattr(ChatREPL, "answerer", lambda self: Answers(answer))
     repl.fused(answer, [0.9] if "<box>" in answer else [])
     return repl.out.text
