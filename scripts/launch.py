@@ -8,7 +8,8 @@ it fixed whatever the world size by passing ``grad_accum = global / (batch_size 
 refuses a world size that does not divide it (contrastive pretraining, ``objective: clip``, too:
 its accumulation contrasts the whole global batch). The recipe is loaded with ``TrainConfig`` first,
 and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpeed config fails
-here, before any process starts.
+here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run and a
+missing or empty records file.
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
 (pdsh); torchrun is started once per node by you, with ``NODE_RANK`` set on each and the first
@@ -72,7 +73,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
           hostfile: str | None = None, master_addr: str | None = None, master_port: int = 29500,
           overrides: list[str] | None = None, check_hostfile: bool = True, check_out: bool = False) -> LaunchPlan:
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
-    ``out_dir`` its ranks would refuse (``check_out_dir``, read-only), before any of them starts."""
+    ``out_dir`` (``check_out_dir``, read-only), then a missing or empty records file or a missing image root
+    (``check_data_paths``), as its ranks would refuse them, before any of them starts."""
     from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config
     from rsvlm.train.run import check_engine
@@ -106,9 +108,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
 
         load_deepspeed_config(cfg.dist.deepspeed, replace(cfg, grad_accum=accum), world)
     if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
-        from rsvlm.train.run import check_out_dir
+        from rsvlm.train.run import check_data_paths, check_out_dir
 
         check_out_dir(cfg)
+        check_data_paths(cfg)  # else each rank refused it, then "no step folder was saved" from main
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr

@@ -114,7 +114,7 @@ def test_the_launcher_refuses_several_lm_processes_without_a_deepspeed_config(tm
     assert launch.main([str(clip), "--gpus-per-node", "2", "--dry-run", "batch_size=2"]) == 0, capsys.readouterr().err
 
 
-def test_a_failed_launch_says_where_to_continue_from(tmp_path):
+def test_a_failed_launch_says_where_to_continue_from(tmp_path, sft_record):
     import os
     import subprocess
     import sys
@@ -132,8 +132,8 @@ def test_a_failed_launch_says_where_to_continue_from(tmp_path):
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out)).read_text())
     env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
     run = subprocess.run([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
-                          "--gpus-per-node", "1", "ckpt.resume=auto"], env=env, capture_output=True, text=True,
-                         timeout=120)
+                          "--gpus-per-node", "1", "ckpt.resume=auto", f"data.train={sft_record}"], env=env,
+                         capture_output=True, text=True, timeout=120)
     # was: torchrun's report alone, and its status; nothing said which step folder a resume would take
     assert run.returncode == 1, run.stderr
     assert (f"launch: torchrun exited with status 1; continue from {out / 'checkpoints' / 'step_000004'} with "

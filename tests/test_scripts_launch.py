@@ -23,7 +23,7 @@ def test_a_master_port_out_of_range_is_a_usage_error(monkeypatch, capsys, port):
     assert e.value.code == 2 and f"--master-port {port}: give a TCP port, 1 to 65535" in capsys.readouterr().err
 
 
-def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path):
+def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path, sft_record):
     import os
     import signal
     import subprocess
@@ -38,7 +38,8 @@ def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("# global_batch: 4\n" + (REPO / "configs/train/sft_tiny.yaml").read_text())
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(recipe), "--launcher", "torchrun",
-                             "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}"],  # launch.py checks out_dir
+                             "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",  # launch.py checks out_dir
+                             f"data.train={sft_record}"],  # and the records file
                             env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

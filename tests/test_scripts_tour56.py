@@ -224,11 +224,12 @@ def test_memory_plan_of_a_4bit_recipe_plans_what_it_runs(tmp_path, monkeypatch, 
      "launch: hostfile {gone}: no such file, where torchrun's rendezvous host (the first) comes from; give it, or "
      "--master-addr"),
 ])
-def test_launch_names_a_missing_hostfile(tmp_path, monkeypatch, capsys, args, says):
+def test_launch_names_a_missing_hostfile(tmp_path, monkeypatch, capsys, args, says, sft_record):
     launch = load_script("launch", monkeypatch)
     gone = tmp_path / "hosts"
     recipe = REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"
-    assert launch.main([str(recipe), "--nodes", "2", *(a.format(gone=gone) for a in args)]) == 2
+    given = [*(a.format(gone=gone) for a in args), f"data.train={sft_record}"]  # a records file the launch checks
+    assert launch.main([str(recipe), "--nodes", "2", *given]) == 2
     err = capsys.readouterr().err  # was "launch: [Errno 2] No such file or directory: '…/hosts'"
     assert err.startswith(says.format(gone=gone)) and err.count("\n") == 1, err
 

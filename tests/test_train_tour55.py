@@ -280,7 +280,7 @@ def test_stand_ins_take_the_last_readable_micro_batch_of_the_same_modalities():
     assert two.update(batch(0), [2])["tag"] == "opt" and two.last_good["tag"] == "ir"
 
 
-def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path):
+def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path, sft_record):
     """A scheduler's SIGTERM to scripts/launch.py killed it at once and left torchrun and its ranks running."""
     import subprocess
     import sys
@@ -295,7 +295,8 @@ def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path):
     cfg = tmp_path / "r.yaml"
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(tmp_path / "run")).read_text())
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
-                             "--gpus-per-node", "1"], env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
+                             "--gpus-per-node", "1", f"data.train={sft_record}"],
+                            env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

@@ -58,3 +58,26 @@ def test_export_of_a_checkpoints_folder_names_its_latest_step_without_resume_adv
     assert "ckpt.resume" not in err and not (tmp_path / "m").exists()
     with pytest.raises(FileNotFoundError, match=r"give one \(the latest is .*step_000004\), or ckpt\.resume=auto\)$"):
         ckpt.check_step_folder(root, 0, deepspeed=False)
+
+
+@pytest.mark.parametrize("records, says", [("gone.jsonl", r"data\.train: .*gone\.jsonl"),
+                                           ("empty.jsonl", r"data\.train: .*empty\.jsonl is empty \(no record line\)")])
+def test_the_launcher_refuses_a_missing_or_empty_records_file_before_starting_anything(
+        tmp_path, monkeypatch, capsys, records, says):
+    """Each rank refused it once started, then the launcher said "no step folder was saved", which sent the user
+    looking for a checkpoint problem; preflight's own check (``run.check_data_paths``) is asked first now."""
+    import re
+
+    from script_loader import load_script
+    from test_train_utils import recipe
+
+    launch = load_script("launch", monkeypatch)
+    (tmp_path / "empty.jsonl").write_text("\n")
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(tmp_path / "run")).read_text())
+    monkeypatch.setattr(launch, "launcher_path", lambda name: pytest.fail("the launcher was started"))
+    given = f"data.train={tmp_path / records}"
+    assert launch.main([str(cfg), "--launcher", "torchrun", "--gpus-per-node", "1", given]) == 2
+    err = capsys.readouterr().err
+    assert re.match(rf"launch: {says}", err) and err.count("\n") == 1 and "step folder" not in err, err
+    assert launch.main([str(cfg), "--launcher", "torchrun", "--gpus-per-node", "1", "--dry-run", given]) == 0

@@ -193,7 +193,6 @@ def preflight(cfg: TrainConfig) -> None:
     files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
     runs it first, unless its caller has (``checked=True``)."""
-    from rsvlm.data.records import blank_records_file, check_records_path
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
     from rsvlm.train.config import check_config
 
@@ -201,20 +200,7 @@ def preflight(cfg: TrainConfig) -> None:
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
     check_model_files(cfg.model, lm=not clip)
-    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
-    for key, path in sources:
-        try:
-            check_records_path(path)
-        except FileNotFoundError as e:
-            raise FileNotFoundError(f"{key}: {e}") from None
-        if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
-            raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
-                             "holds records")
-    roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
-    for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
-        if root is not None and not Path(root).is_dir():
-            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
-                                    "folder the records' image paths are relative to (unset: the records file's folder)")
+    check_data_paths(cfg)
     check_out_dir(cfg)
     world, _, _ = check_launch(cfg, ddp=clip)
     if cfg.dist.deepspeed:  # its file, JSON and batch numbers; were found once the model was built
@@ -254,6 +240,28 @@ def preflight(cfg: TrainConfig) -> None:
 
             check_zero_stage(folder, cfg, world)
     model_changes(folder, cfg)
+
+
+def check_data_paths(cfg: TrainConfig) -> None:
+    """FileNotFoundError or ValueError, naming the key, where a records file (``data.train``, ``data.extra``) is
+    missing or holds no record line, or an image root is no folder; ``preflight`` asks it, and scripts/launch.py
+    before it starts any process (else each rank refused it, then the launcher said no step folder was saved)."""
+    from rsvlm.data.records import blank_records_file, check_records_path
+
+    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    for key, path in sources:
+        try:
+            check_records_path(path)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"{key}: {e}") from None
+        if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
+            raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
+                             "holds records")
+    roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
+    for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
+        if root is not None and not Path(root).is_dir():
+            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
+                                    "folder the records' image paths are relative to (unset: the records file's folder)")
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
