@@ -190,12 +190,19 @@ def encode_conversation(
     for i, m in enumerate(messages):
         if m["role"] != "assistant":
             continue
-        start = len(ids_of(render(messages[:i], add_generation_prompt=True)))
+        prompt = ids_of(render(messages[:i], add_generation_prompt=True))
+        start = len(prompt)
         upto = ids_of(render(messages[: i + 1], add_generation_prompt=False))
         if full[: len(upto)] != upto or len(upto) < start:
             raise ValueError(
                 "chat format renders a conversation prefix that is not a token prefix of the whole; "
                 "assistant spans cannot be located"
+            )
+        if full[:start] != prompt:  # "ASSISTANT: " as a lone "▁" where the answer has "▁ships": its first token unlearnt
+            raise ValueError(
+                "chat format's generation prompt is not a token prefix of the answered turn (a prompt ending in "
+                f"a space the answer's first token takes? it ends {render(messages[:i], True)[-20:]!r}); the "
+                "answer's first token would not be trained, nor match what generation continues from"
             )
         labels[start : len(upto)] = full[start : len(upto)]
     ids, labels = expand_image_tokens(full, labels, image_token_id, n_image_tokens)
