@@ -8,8 +8,8 @@ ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose di
 
 Limits: English, whole words (headings too: "westward", "leftwards", "northerly") and the compounds
 of ``HANDED`` and ``KEPT`` only, "up" and "down" left alone (rarely the image's); compass points in letters
-are the four intercardinal ones in capitals ("NW"; not "N" or "NNE"); a compass bearing in degrees
-is not turned.
+are the 16 in capitals ("N", "NW", "NNE"; a lone letter joined to a word, "S-shaped", "N/A", is none, but
+one read as a name, "Building E", is turned too); a compass bearing in degrees is not turned.
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
           "northeastern": "southeastern", **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
 }
-COMPASS = {  # per step, the compass points in capitals, matched in capitals only ("ne", "se" may be other words)
-    "t": {"NE": "SW"},  # NW, SE: their own image
-    "h": {"NW": "NE", "SW": "SE"},
-    "v": {"NW": "SW", "NE": "SE"},
-}
+POINTS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")  # 22.5°
+TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[step] - i: N ↔ W under t, N ↔ S under v
+COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
+    step: {p: POINTS[(turn - i) % 16] for i, p in enumerate(POINTS) if POINTS[(turn - i) % 16] != p}
+    for step, turn in TURNS.items()}  # t: NW, SE their own image; h: N, S; v: E, W
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
@@ -59,9 +59,17 @@ HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- "
 KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up")  # no direction in them
 
 
+# a lone compass letter, not one joined to a word ("S-shaped", "N/A", "U.S.", "B&W", "E.g."; "N-S" is two letters)
+_LONE = r"(?<![.&'])(?<!\w\w[-/])(?<![^\WNSEW][-/])(?:{})(?![-/](?:\w\w|[^\WNSEW])|['&]|\.\w)"
+
+
 def _words(words, capitals=()) -> re.Pattern:
-    """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written."""
-    alts = [f"(?i:{'|'.join(sorted(words, key=len, reverse=True))})", *sorted(capitals)]
+    """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written
+    (a lone letter not joined to another word, ``_LONE``)."""
+    lone = [c for c in capitals if len(c) == 1]
+    alts = [f"(?i:{'|'.join(sorted(words, key=len, reverse=True))})",
+            *sorted(set(capitals) - set(lone), key=len, reverse=True)]
+    alts += [_LONE.format("|".join(sorted(lone)))] if lone else []
     return re.compile(rf"\b({'|'.join(alts)})\b")
 
 
