@@ -183,12 +183,16 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
         return RasterioSource([str(p) for p in names], gdal_cache_mb)
     except ImportError:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
-            return _tifffile_source(paths[0], "rasterio not installed: read by tifffile")
+            from rsvlm.io.tiff import tifffile_source
+
+            return tifffile_source(paths[0], "rasterio not installed: read by tifffile")
         raise ImportError("reading this format needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
+            from rsvlm.io.tiff import tifffile_source
+
             try:
-                return _tifffile_source(paths[0], f"read by tifffile ({err})")
+                return tifffile_source(paths[0], f"read by tifffile ({err})")
             except ImageReadError:
                 pass
         raise
@@ -247,29 +251,6 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
     return arr, alpha, notes
 
 
-def _tifffile_source(path: Path, note: str) -> ArraySource:
-    """The first image of a TIFF, decoded by tifffile (no rasterio, or a TIFF GDAL cannot open)."""
-    import tifffile
-
-    try:
-        with tifffile.TiffFile(path) as tf:
-            n_series, arr, axes = len(tf.series), tf.series[0].asarray(), tf.series[0].axes  # "YXS", "SYX" …
-    except Exception as e:  # tifffile raises many types for bad files
-        raise ImageReadError(f"{path}: cannot decode TIFF, truncated or corrupt ({e})") from e
-    notes = [note]
-    if arr.ndim == 4 or n_series > 1:  # pages of one shape are one series: (pages, H, W, C) was refused
-        n = arr.shape[0] if arr.ndim == 4 else n_series
-        notes.append(f"the file holds {n} images (TIFF pages); the first is read, as GDAL reads it")
-        arr, axes = (arr[0], axes[1:]) if arr.ndim == 4 else (arr, axes)
-    if arr.ndim == 2:
-        arr = arr[None]
-    elif arr.ndim == 3 and axes.endswith("S"):  # by the file's layout: a 10 x 12 RGB was 10 bands of 12 x 3
-        arr = np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
-    elif arr.ndim != 3:
-        raise ImageReadError(f"{path}: TIFF has shape {arr.shape}; expected (H, W) or (H, W, C)")
-    return ArraySource(path, (arr, None), notes)
-
-
 class ArraySource:
     """A decoded image held in memory (PIL / tifffile); not georeferenced."""
 
@@ -302,24 +283,6 @@ class ArraySource:
 
     def close(self):
         pass
-
-
-def _tifffile_bands(description: str | None, count: int) -> list[str] | None:
-    """Band names from a TIFF's JSON image description (``tifffile.imwrite(..., metadata={"bands":
-    [...]})``, as rsvlm's generator writes them), when it names exactly ``count`` distinct bands.
-    GDAL shows such names to no one, so without this they read as b1 … bN."""
-    import json
-
-    if not description or not description.lstrip().startswith("{"):
-        return None
-    try:
-        bands = json.loads(description).get("bands")
-    except (ValueError, AttributeError):
-        return None
-    if not (isinstance(bands, list) and len(bands) == count and all(isinstance(b, str) and b for b in bands)
-            and len(set(bands)) == count):
-        return None
-    return bands
 
 
 class RasterioSource:
@@ -378,6 +341,8 @@ class RasterioSource:
     def _describe(self) -> list[str]:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
+        from rsvlm.io.tiff import tifffile_bands
+
         ds, notes = self.datasets[0], []
         self.width, self.height = ds.width, ds.height
         self.count = sum(d.count for d in self.datasets)
@@ -394,7 +359,7 @@ class RasterioSource:
                          "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
         self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
         if len(self.datasets) == 1 and not any(self.descriptions):
-            named = _tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
+            named = tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
             if named:
                 self.descriptions = named
                 notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
