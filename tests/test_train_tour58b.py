@@ -81,3 +81,33 @@ def test_the_launcher_refuses_a_missing_or_empty_records_file_before_starting_an
     err = capsys.readouterr().err
     assert re.match(rf"launch: {says}", err) and err.count("\n") == 1 and "step folder" not in err, err
     assert launch.main([str(cfg), "--launcher", "torchrun", "--gpus-per-node", "1", "--dry-run", given]) == 0
+
+
+def test_init_from_a_stage_with_encoder_lora_into_one_without_says_to_merge_it(tmp_path):
+    """The multisensor SFT's ``final/`` holds its encoder's LoRA (``c_fc.base_layer.weight``, ``c_fc.lora_A…``):
+    chained into a stage with a frozen or full encoder it was refused with 16 missing and unexpected key names
+    and no word of what to do. It names ``rsvlm merge-lora``, whose output is taken."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, merge_lora
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.init_from import check_init_from
+
+    torch.manual_seed(0)
+    src = tmp_path / "sft"
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["trainable.encoder=lora"]))
+    model.save_pretrained(src)
+
+    def cfg(folder, encoder):
+        return load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml",
+                           [f"init_from={folder}", f"model.trainable.encoder={encoder}"])
+
+    check_init_from(cfg(src, "lora"))  # the same LoRA: carried on
+    for encoder in ("frozen", "full"):
+        with pytest.raises(ValueError, match=rf"its encoder holds LoRA layers \(\d+ tensors, e\.g\. .*lora_A.*\) "
+                                             rf"and this stage's has none; fold them in with rsvlm merge-lora "
+                                             rf"--model {src} --out"):
+            check_init_from(cfg(src, encoder))
+    merge_lora(src, tmp_path / "merged")
+    check_init_from(cfg(tmp_path / "merged", "frozen"))

@@ -67,13 +67,19 @@ def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) 
     """What keeps ``path``'s tensors (``saved``: name → shape) from starting the vision side ``own`` (this model's
     non-LLM tensors, name → shape), as ``init_vision`` refuses it; None where they fit. A location
     pointer may be missing (it starts fresh), a position table of another grid is resized, and a layer this
-    stage's encoder LoRA wraps takes the source's weights as its base layer's (``onto_lora``)."""
+    stage's encoder LoRA wraps takes the source's weights as its base layer's (``onto_lora``); a source's
+    encoder LoRA carries on into the same LoRA, and is refused, saying to merge it, into a stage without one."""
     names = onto_lora(saved, own)
     saved = {names.get(k, k): v for k, v in saved.items()}
     fresh = not any(k.startswith("loc_pointer.") for k in saved)  # a pointer added in this stage
     missing = sorted(k for k in own if k not in saved and "lora_" not in k  # this stage's LoRA starts fresh
                      and not (fresh and k.startswith("loc_pointer.")))
     extra = sorted(k for k in saved if k not in own)
+    if any("lora_" in k for k in extra):  # a trainable.encoder=lora stage's output, into a stage without that LoRA
+        return (f"init_from {path}: its encoder holds LoRA layers ({len([k for k in extra if 'lora_' in k])} "
+                f"tensors, e.g. {next(k for k in extra if 'lora_' in k)}) and this stage's has none; fold them in "
+                f"with rsvlm merge-lora --model {path.parent} --out DIR and give init_from=DIR, or set "
+                "model.trainable.encoder=lora with the same LoRA settings to carry them on")
     if missing or extra:
         return f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}"
     shapes = [f"{k} {tuple(v)} (this model {tuple(own[k])})" for k, v in saved.items()

@@ -172,8 +172,9 @@ def export_step(folder: Path, out: Path) -> Path:
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
-    starts fresh when the source has none; LoRA keys of the source are refused, and a layer this stage's encoder
-    LoRA wraps takes the source's weights as its base layer's (its LoRA A/B start as LoRA starts).
+    starts fresh when the source has none; a layer this stage's encoder LoRA wraps takes a plain source's weights
+    as its base layer's (its LoRA A/B start as LoRA starts), a source's LoRA carries on into the same LoRA and
+    is refused into a stage without one (``rsvlm merge-lora`` it first).
     A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
     a learned one resized bicubically (as open_clip and GeoChat do), fixed sin-cos ones recomputed (they were
     resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
