@@ -286,12 +286,15 @@ class ArraySource:
 
 
 class RasterioSource:
-    """One GDAL dataset, or several single-band datasets on one grid (bands in separate files)."""
+    """One GDAL dataset, or several single-band datasets on one grid (bands in separate files, or a TIFF's
+    pages of one band each: ``tiff.page_datasets``)."""
 
     def __init__(self, names: list[str], gdal_cache_mb: int = 64):
         import rasterio
         from rasterio._err import CPLE_BaseError
         from rasterio.errors import RasterioIOError
+
+        from rsvlm.io.tiff import first_page_note, page_datasets
 
         self._cache = gdal_cache_mb * 1024 * 1024
         self.paths, self.datasets, self.notes = list(names), [], []  # names as given, for messages
@@ -323,8 +326,12 @@ class RasterioSource:
                             f" but {len(subs)} subdatasets; give one as the image, e.g. {', '.join(subs[:3])}"
                             if subs else ""))
                     if subs := self.datasets[-1].subdatasets:  # a multi-page TIFF: GDAL opens its first page
-                        self.notes.append(f"the file holds {len(subs)} images (TIFF pages or subdatasets); the first "
-                                          f"is read, another by its name, e.g. {subs[1]}")
+                        if len(names) == 1:  # its pages, one band each of one size and dtype, are its bands
+                            pages, note = page_datasets(self.datasets[-1], subs)
+                            self.datasets += pages
+                            self.notes.append(note)
+                        else:
+                            self.notes.append(first_page_note(subs))
                 self._check_grid()
                 try:
                     described = self._describe()
@@ -358,7 +365,7 @@ class RasterioSource:
             notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
                          "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
         self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
-        if len(self.datasets) == 1 and not any(self.descriptions):
+        if len(set(self._files())) == 1 and not any(self.descriptions):  # one file (its pages as bands too)
             named = tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
             if named:
                 self.descriptions = named
@@ -383,6 +390,10 @@ class RasterioSource:
         ]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         return notes
+
+    def _files(self) -> list[str]:
+        """The file of each dataset (a TIFF page's ``GTIFF_DIR:k:f.tif`` is ``f.tif``)."""
+        return [d.files[0] if d.files else d.name for d in self.datasets]
 
     def _check_grid(self):
         first = self.datasets[0]

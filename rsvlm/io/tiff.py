@@ -1,14 +1,22 @@
 """TIFF specifics behind ``sources.py``: the tifffile fallback (no rasterio, or a TIFF GDAL cannot
-open) and band names from tifffile's JSON description."""
+open), band names from tifffile's JSON description, and a multi-page TIFF's pages read as bands.
+
+``tifffile.imwrite`` writes a (C, H, W) array of C other than 3 or 4 as C pages of one size and
+dtype, not as one page of C bands; GDAL opens only the first (the others are its ``GTIFF_DIR:k:``
+subdatasets). Such pages are read as the bands they stand for. Reduced-resolution pages (overviews,
+thumbnails: NewSubfileType 1) are no subdatasets in GDAL and stay overviews; pages of several
+sizes or dtypes, or of several bands each, are separate images: the first is read, with a note.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.sources import ArraySource, ImageReadError
+from rsvlm.io.sources import ArraySource, ImageReadError, open_raster
 
 
 def tifffile_source(path: Path, note: str) -> ArraySource:
@@ -67,3 +75,52 @@ def tifffile_bands(description: str | None, count: int) -> list[str] | None:
             and len(set(bands)) == count):
         return None
     return bands
+
+
+def _page(name: str) -> int:
+    m = re.match(r"GTIFF_DIR:(\d+):", name)
+    return int(m.group(1)) if m else 0
+
+
+def first_page_note(subs: list[str]) -> str:
+    """What is said of a file GDAL opens on the first of its subdatasets ``subs``."""
+    subs = sorted(subs, key=_page)  # GDAL lists GTIFF_DIR:1, GTIFF_DIR:10, GTIFF_DIR:2 …: 10 was "e.g." the second
+    return (f"the file holds {len(subs)} images (TIFF pages or subdatasets); the first is read, another by its "
+            f"name, e.g. {subs[1] if len(subs) > 1 else subs[0]}")
+
+
+def page_datasets(ds, subs: list[str]) -> tuple[list, str]:
+    """A multi-page TIFF ``ds`` (rasterio, opened on its first page) with GDAL subdatasets ``subs``:
+    (its other pages opened, to read as bands, and a note) where every page is one band of the first
+    page's size, dtype and grid; else ([], a note that the first page is read and how to read another)."""
+    subs = sorted(subs, key=_page)
+    first_only = first_page_note(subs)
+    if ds.driver != "GTiff" or ds.count != 1 or not all(s.startswith("GTIFF_DIR:") for s in subs) or _page(subs[0]) != 1:
+        return [], first_only
+    from rasterio._err import CPLE_BaseError
+    from rasterio.errors import RasterioIOError
+
+    pages, why = [], None
+    try:
+        for s in subs[1:]:
+            try:
+                pages.append(open_raster(s))
+            except (RasterioIOError, CPLE_BaseError) as e:  # a damaged page: the first is still an image
+                why = f"page {_page(s)} cannot be opened: {e}"
+                break
+            p = pages[-1]
+            if (p.count, p.width, p.height, p.dtypes[0], p.transform, p.crs) != (
+                    1, ds.width, ds.height, ds.dtypes[0], ds.transform, ds.crs):
+                why = (f"page {_page(s)} is {p.count} band(s) of {p.width} x {p.height} {p.dtypes[0]}, page 1 one "
+                       f"band of {ds.width} x {ds.height} {ds.dtypes[0]}: not one stack of bands")
+                break
+    except BaseException:
+        why = "interrupted"
+        raise
+    finally:
+        if why is not None:
+            for q in pages:
+                q.close()
+    if why is not None:
+        return [], f"{first_only} ({why})"
+    return pages, _stack_note(len(subs))
