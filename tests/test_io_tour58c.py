@@ -158,3 +158,21 @@ def test_pages_of_several_sizes_read_the_first_and_name_page_2(tmp_path):
     assert any("holds 11 images" in n and f"GTIFF_DIR:2:{tmp_path / 'pages.tif'}" in n and "page 2 is 1 band(s) "
                "of 20 x 15 uint8" in n for n in src.notes), src.notes
     src.close()
+
+
+def test_a_tiff_neither_gdal_nor_tifffile_reads_gives_both_reasons(tmp_path, caplog):
+    """A TIFF whose ImageLength is 0: GDAL's reason was said, tifffile's (tried after it) dropped."""
+    from rsvlm.io import ImageReadError, read_image
+
+    path = _rgb_tif(tmp_path / "rows.tif")
+    with tifffile.TiffFile(path) as tf:
+        rows = tf.pages[0].tags["ImageLength"].valueoffset
+    _poke(path, rows, 0)  # 16 → 0
+    caplog.set_level(logging.CRITICAL)
+    with pytest.raises(ImageReadError, match=r"rows\.tif: not a readable raster.*strips.*; tifffile cannot read it "
+                                             r"either: cannot decode TIFF, truncated or corrupt \(\w+Error: "):
+        read_image(path)
+    (tmp_path / "page.tif").write_text("<html><body>Not Found</body></html>")
+    with pytest.raises(ImageReadError, match=r"a text file, not an image \(it starts '<html>") as err:
+        read_image(tmp_path / "page.tif")
+    assert "tifffile" not in str(err.value)

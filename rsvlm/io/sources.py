@@ -193,8 +193,10 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
 
             try:
                 return tifffile_source(paths[0], f"read by tifffile ({err})")
-            except ImageReadError:
-                pass
+            except ImageReadError as again:  # its reason too, unless the file is text (then not said twice)
+                if "a text file, not an image" not in str(err):
+                    why = str(again).removeprefix(f"{paths[0]}: ")
+                    raise ImageReadError(f"{err}; tifffile cannot read it either: {why}") from err
         raise
 
 
