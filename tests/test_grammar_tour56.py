@@ -128,7 +128,7 @@ def test_a_ground_answer_needs_a_shape_before_it_ends(tok):
     assert allowed_after(tok, [], left=5, need_shape=True)[eos]  # no box fits at all: as it was
     assert run_scripted(tok, list("None."), 30) == "None."
     held = run_scripted(tok, list("None."), 30, need_shape=True)
-    assert held == "None.<box><loc_5><loc_5><loc_5><loc_5></box>"
+    assert held == "<box><loc_5><loc_5><loc_5><loc_5></box>"  # no text before the box (tour 58b)
     assert [o["kind"] for o in geometry.decode(held, 100, 100).objects] == ["box"]
     assert run_scripted(tok, list("None."), 30, need_shape=[False]) == "None."
     with pytest.raises(ValueError, match="need_shape has 2 entries for a batch of 1"):

@@ -90,7 +90,8 @@ def test_a_stop_string_begun_by_a_sentencepiece_space_is_held(sp_tok):
     spaced, bare = c(["<ref>", "▁##"]), c(["▁##"])  # " ##" in a label; "##" at the answer's start
     assert not allowed_after(t, spaced, stop_strings=SPACED)[c("#")]
     assert t.decode(bare + c(["#"])) == "###"  # no stop string there: a box still owed may follow it
-    assert allowed_after(t, bare, need_shape=True, stop_strings=SPACED)[c("#")]
+    assert allowed_after(t, bare, stop_strings=SPACED)[c("#")]
+    assert not allowed_after(t, bare, need_shape=True, stop_strings=SPACED)[c("#")]  # no text before a box (58b)
 
 
 def test_eos_after_a_stop_strings_spaced_start_on_a_cut_tag_is_held(sp_tok):

@@ -63,7 +63,8 @@ def test_a_stop_string_written_in_byte_pieces_is_held(tok):  # noqa: F811
     said = [*text_ids(tok, "ok"), *dot[:2]]
     assert allowed_after(tok, said, stop_strings=["。"])[dot[2]]  # plain text may end there
     assert not allowed_after(tok, said, need_shape=True, stop_strings=["。"])[dot[2]]  # not before an owed box
-    assert allowed_after(tok, said[:-1], need_shape=True, stop_strings=["。"])[dot[1]]  # its middle byte is no end
+    assert allowed_after(tok, label[:-1], stop_strings=["。"])[dot[1]]  # its middle byte is no end (58b: in a label;
+    assert not allowed_after(tok, said[:-1], need_shape=True, stop_strings=["。"])[dot[1]]  # no text before a box)
 
 
 # ---------------------------------------------------------------- 3. a stop string starting with a space
@@ -78,8 +79,9 @@ def test_a_spaced_piece_at_the_answers_start_is_refused_only_where_it_finishes_a
     t = AutoTokenizer.from_pretrained(Path(__file__).resolve().parents[1] / "rsvlm/assets/default_model/tokenizer")
     the, stop = t.convert_tokens_to_ids("▁the"), [" the"]
     assert t.decode([the]) == "the" and t.decode([*t("ok", add_special_tokens=False)["input_ids"], the]) == "ok the"
-    assert allowed_after(t, [], need_shape=True, stop_strings=stop)[the]  # was refused
-    assert not allowed_after(t, t("ok", add_special_tokens=False)["input_ids"], need_shape=True, stop_strings=stop)[the]
+    assert allowed_after(t, [], stop_strings=stop)[the]  # at the start: "the", no stop string
+    # tour 58b: a [ground] answer has no text before its box, stop string or not
+    assert not allowed_after(t, [], need_shape=True, stop_strings=stop)[the]
     ref = t.convert_tokens_to_ids("<ref>")
     assert not allowed_after(t, [ref], stop_strings=stop)[the]  # in a label, after a tag: " the" there
     assert not allowed_after(t, [], need_shape=True, stop_strings=["the"])[the]  # "the" is finished at the start too

@@ -78,7 +78,7 @@ def test_generate_holds_a_ground_answer_to_a_shape_per_sequence(tiny):
     model, proc = tiny
     assert generate(model, proc, ["[ground] the ship"], NONE) == ["None."]  # not asked for: as it was
     held = generate(model, proc, ["[ground] the ship"], NONE, need_shape=True)[0]
-    assert held.startswith("None.") and kinds(held) == ["box"]
+    assert held.startswith("<box>") and kinds(held) == ["box"]  # no text before the box (tour 58b)
     both = generate(model, proc, ["[ground] the ship", "[vqa] any ship?"], NONE, need_shape=[True, False])
     assert kinds(both[0]) == ["box"] and both[1] == "None."
     assert generate(model, proc, ["[ground] the ship"], NONE, need_shape=True, constrain=False) == ["None."]

@@ -15,7 +15,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   ``<bo<|end|>``, nor ``<ref>ship</ref><|end|>``, whose "end" is no word), and EOS follows a stop
   string's start (which ``generate`` drops too) only where it could follow the text before that.
 * An answer that needs a shape (``need_shape``: a ``[ground]`` question, DESIGN.md's "one or more
-  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one; its owed box's score holds
+  boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one, nor text outside a ``<ref>``
+  label (``0% of.<obb>…`` was a [ground] answer; training's are boxes alone); its owed box's score holds
   the wish to stop: the share of the model's mass the hold kept from ending, counted once in full
   (``GrammarConstraint.also_scored``, ``DecodeResult.held``, ``shape_scores``).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
@@ -207,8 +208,9 @@ class GeometryGrammar:
     def _allowed(self, s: _State, left: int) -> torch.Tensor:
         cost, small = (BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (OPEN_COST, CHEAPEST)
         if s.mode == "text":
-            if s.labelled or self.owes(s, left):  # a shape is due: text only while the smallest still fits after it
-                ok = self.text_ok.clone() if left > small else torch.zeros(self.vocab, dtype=torch.bool)
+            if s.labelled or self.owes(s, left):  # a shape is due: text only while the smallest still fits after it,
+                owed = self.owes(s, left)  # and none before an owed box (a [ground] answer is boxes, a <ref> at most)
+                ok = self.text_ok.clone() if left > small and not owed else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
                 ok[[self.ids.open[k] for k, c in cost.items() if c <= left and (k != "ref" or not s.labelled)]] = True
@@ -321,19 +323,28 @@ class GrammarConstraint:
             self.allowed_now[i] = ok = self._held(s, left)
             hid = self._held(s) & ~ok if left < BUDGET_REACH else None
             self.hidden[i] = hid if hid is not None and bool(hid.any()) else None
-            self.owed[i] = self._held(replace(s, closed=["box"]), left) & ~ok \
+            self.owed[i] = self._held(replace(s, closed=["box"]), left) & ~ok & self._ending() \
                 if s.mode == "text" and self.g.owes(s, left) else None
         return torch.stack(self.allowed_now)  # (B,V)
 
     def also_scored(self) -> torch.Tensor | None:
         """(B, V) bool: the tokens, beyond those the last call allowed, that ``decode``'s log-probabilities
-        count (those only an owed box hides: EOS, and text that would end the answer or fill the room
-        the box needs; not the other shapes' tags, which no [ground] answer writes), or None where there
+        count (those only an owed box hides: EOS, and text that would end the answer; not text that goes on,
+        nor the other shapes' tags, which no [ground] answer writes), or None where there
         are none. So the owed box's score holds the model's wish to stop: ``decode`` gives the share of the
         mass the hold left (``DecodeResult.held``), which ``shape_scores`` multiplies in once."""
         if all(o is None for o in self.owed):
             return None
         return torch.stack([torch.zeros_like(a) if o is None else o for o, a in zip(self.owed, self.allowed_now)])
+
+    def _ending(self) -> torch.Tensor:
+        """(V,) the tokens that would end an answer owing a box, with no text before it: all but text, and the
+        text pieces holding a whole stop string (the other text the hold hides goes on, and is no wish to stop)."""
+        ends = ~self.g.plain
+        ends[list(self.g.eos)] = True
+        if self.stop_pieces is not None:
+            ends[list(self.stop_pieces.within)] = True
+        return ends
 
     def _held(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
         """(V,) the grammar's allowed set, less the text that would finish a stop string where the answer

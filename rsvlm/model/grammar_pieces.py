@@ -164,10 +164,6 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     ok, (before,) = ok.clone(), g.run_texts(s, [[]])
     word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
     bad = sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")
-    if nowhere and s.whole and not s.run:  # the answer's start, where a SentencePiece "▁x" reads "x": in context
-        spaced = [i for i in bad if sp.texts[i].startswith(" ")]
-        fine = {i for i, t in zip(spaced, g.run_texts(s, [[i] for i in spaced])) if sp.start(sp.stops, t, 0) is None}
-        bad = [i for i in bad if i not in fine]
     ok[bad] = False
     if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
         ok[list(g.eos)] = False
