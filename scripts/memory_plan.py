@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import math
 import sys
 from dataclasses import dataclass
@@ -137,6 +138,7 @@ class Inventory:
     vis_blocks: int  # ViT blocks run (up to feature_layer)
     vis_seq: int  # patch tokens + CLS at the encoder's input size
     vision_grads: bool  # gradients flow into the encoder (trainable stem or encoder)
+    context: int = 0  # the LLM's max_position_embeddings (0: its config has none)
 
     @property
     def frozen(self) -> int:
@@ -186,7 +188,8 @@ def inventory(cfg, name: str, base_tokenizer_len: int | None = None, model=None)
         trainable=n_params(model, True) + (extra if cfg.trainable.llm == "full" else 0),
         largest_layer=largest, vocab_rows=rows, hidden=h, inter=text.intermediate_size,
         layers=text.num_hidden_layers, kv_ratio=text.num_key_value_heads / text.num_attention_heads,
-        vis_tokens=tokens, vis_width=width, vis_blocks=blocks, vis_seq=seq, vision_grads=grads)
+        vis_tokens=tokens, vis_width=width, vis_blocks=blocks, vis_seq=seq, vision_grads=grads,
+        context=getattr(text, "max_position_embeddings", None) or 0)
 
 
 def _encoder_parts(enc) -> tuple[list, list]:
@@ -295,21 +298,15 @@ def model_state_bytes(inv: Inventory, strategy: str, gpus_per_node: int, nodes: 
         elif strategy == "qlora_8bit":
             frozen_gpu = inv.quantisable + 4 * inv.quantisable_rows + 2 * (F - inv.quantisable)
         return gpu + frozen_gpu, cpu if strategy == "zero2_offload" else 0
+    kw3 = dict(largest_layer_params=inv.largest_layer, **kw)
     if strategy == "zero3":
-        _, gpu, _ = est3(total_params=T, largest_layer_params=inv.largest_layer, cpu_offload=False,
-                         cpu_offload_params=False, **kw)
-        _, frozen_gpu, largest = est3(total_params=F, largest_layer_params=inv.largest_layer, cpu_offload=True,
-                                      cpu_offload_params=False, **kw)
+        _, gpu, _ = est3(total_params=T, cpu_offload=False, cpu_offload_params=False, **kw3)
+        _, frozen_gpu, largest = est3(total_params=F, cpu_offload=True, cpu_offload_params=False, **kw3)
         return gpu + frozen_gpu - largest, 0  # the gathered largest layer is counted once
     if strategy == "zero3_offload":
-        cpu, gpu, _ = est3(total_params=T, largest_layer_params=inv.largest_layer, cpu_offload=True,
-                           cpu_offload_params=True, **kw)
+        cpu, gpu, _ = est3(total_params=T, cpu_offload=True, cpu_offload_params=True, **kw3)
         return gpu, int(cpu + 2 * F / nodes)  # + the node's share of the frozen bf16 weights
     raise ValueError(f"unknown strategy {strategy!r}; known: {STRATEGIES}")
-
-
-def reserve_bytes(capacity: int) -> int:
-    return int(0.10 * capacity + 2 * GiB)
 
 
 @dataclass
@@ -331,7 +328,7 @@ def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, h
         for gpn, nodes, gb in hardware:
             state, cpu = model_state_bytes(inv, strategy, gpn, nodes)
             cap = int(gb * GiB)
-            free = cap - reserve_bytes(cap) - state
+            free = cap - int(0.10 * cap + 2 * GiB) - state  # the reserve: 10% + 2 GiB
             micro = max(0, math.floor(free / act)) if free > 0 else 0
             hw = f"{f'{nodes}×{gpn}' if nodes > 1 else gpn}×{gb:g} GB"
             rows.append(PlanRow(strategy, hw, state / GiB, act / GiB, cpu / GiB, micro))
@@ -339,12 +336,12 @@ def plan(inv: Inventory, seq_len: int, images: int = 1, strategies=STRATEGIES, h
 
 
 def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int, answer: int | None = None,
-             batch: int | None = None) -> str:  # with batch, a line naming the rows that micro-batch does not fit
+             batch: int | None = None, note: str = "") -> str:  # batch: a line naming the rows it does not fit
     hws = list(dict.fromkeys(r.hardware for r in rows))
-    kept = f" ({answer} with logits)" if answer is not None else ""
+    kept = "; ".join(x for x in (note, answer is not None and f"{answer} with logits") if x)
     out = [f"### {inv.name}", "",
            f"{inv.total / 1e9:.3f} B parameters, {inv.trainable / 1e6:.1f} M trainable, "
-           f"{inv.vis_tokens} visual tokens per image, sequence {seq_len} tokens{kept}, activations "
+           f"{inv.vis_tokens} visual tokens per image, sequence {seq_len} tokens{f' ({kept})' if kept else ''}, activations "
            f"{rows[0].act_gb:.2f} GiB per sample.", "",
            "| strategy | " + " | ".join(f"{h}: GiB/GPU (states) · max micro-batch" for h in hws) + " |",
            "| --- | " + " | ".join("---" for _ in hws) + " |"]
@@ -362,8 +359,11 @@ def markdown(inv: Inventory, rows: list[PlanRow], seq_len: int, answer: int | No
     return "\n".join(out) + "\n"
 
 
-def default_configs() -> list[Path]:
-    return sorted(p for p in (REPO / "configs" / "model").glob("*.yaml") if p.stem != "tiny")
+def sequence(seq: int | None, context: int) -> tuple[int, str]:
+    """(tokens per sample to plan, a note on them): ``seq`` where given, else 2048 cut to the LLM's ``context``."""
+    if seq is None and 0 < context < 2048:  # the shipped model's 512: was planned at 2048
+        return context, "the LLM's whole context, max_position_embeddings"
+    return seq or 2048, f"longer than the LLM's {context}-token context" if (seq or 2048) > context > 0 else ""
 
 
 def gpus(text: str) -> tuple[int, int, float]:
@@ -440,8 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("configs", nargs="*",
                     help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
-    ap.add_argument("--seq-len", type=positive,
-                    help="tokens per sample, visual tokens included (default: a recipe's data.max_length, else 2048)")
+    ap.add_argument("--seq-len", type=positive, help="tokens per sample, visual tokens included (default: a "
+                    "recipe's data.max_length, else 2048 or the LLM's context where shorter)")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")
     ap.add_argument("--batch-size", type=positive, metavar="N", help="micro-batch to check (default: a recipe's)")
     ap.add_argument("--answer-len", type=positive, metavar="N", help="positions per sample whose logits training "
@@ -451,8 +451,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gpus", type=gpus, nargs="+", metavar="[NODESx][GPUSx]GiB",
                     help="the GPUs to plan for, e.g. 141 (one 141 GiB GPU), 8x80, 2x8x80 (default: 24 80 8x80)")
     args = ap.parse_args(argv)
-    import logging
-
     from rsvlm.model.llm import deepspeed_cpu_note_quietly
 
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
@@ -465,18 +463,20 @@ def plans(args: argparse.Namespace) -> int:
     """``main``'s work: the plan of each config in ``args`` on stdout, one line on stderr for a bad one."""
     from tqdm import tqdm
 
-    paths = [Path(p) for p in args.configs] or default_configs()
+    paths = [Path(p) for p in args.configs] or sorted(p for p in (REPO / "configs/model").glob("*.yaml")
+                                                       if p.stem != "tiny")
     todo = []  # (path, config, its offline copy, sequence length, micro-batch to check)
     for path in paths:  # every file read before the slow part starts
         try:  # an align recipe's 1024 tokens were planned at 2048; a config without llm.config nor a saved
             cfg, (seq, batch) = model_config(path, args.llm), recipe_sizes(path)  # LLM: one line, not a traceback
-            todo.append((path, cfg, offline(cfg), args.seq_len or seq or 2048, args.batch_size or batch))
+            todo.append((path, cfg, offline(cfg), args.seq_len or seq, args.batch_size or batch))
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
     for path, cfg, build, seq, batch in tqdm(todo, desc="building on meta", file=sys.stderr):
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
+        seq, note = sequence(seq, inv.context)
         if seq <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
             print(f"memory_plan: --seq-len {seq}: {path} puts {args.images} × {inv.vis_tokens} visual "
                   "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
@@ -491,7 +491,7 @@ def plans(args: argparse.Namespace) -> int:
         strategies = loads or (STRATEGIES if cfg.trainable.llm == "lora"  # QLoRA trains adapters
                                else [k for k in STRATEGIES if k not in QUANTISED])
         rows = plan(inv, seq, args.images, strategies, args.gpus or HARDWARE, answer)
-        print(markdown(inv, rows, seq, answer, batch))
+        print(markdown(inv, rows, seq, answer, batch, note))
     return 0
 
 

@@ -37,3 +37,17 @@ def test_a_question_of_the_north_asks_the_south_of_the_flipped_view():
     text = tta.map_text(f"Is the ship in the N {box}?", "v", 32, 32)
     assert text.startswith("Is the ship in the S <box><loc_0><loc_900>")
     assert not tta.croppable([{"role": "user", "content": "[ground] the tank to the NNE"}])
+
+
+def test_a_model_config_is_planned_within_its_llms_context(monkeypatch, capsys):
+    """A config with no recipe was planned at 2,048 tokens though its LLM reads 512 (the shipped model's)."""
+    from script_loader import REPO, load_script
+
+    plan = load_script("memory_plan", monkeypatch)
+    tiny = REPO / "configs/model/tiny.yaml"  # max_position_embeddings: 512, 16 visual tokens
+    assert plan.main([str(tiny)]) == 0
+    assert "sequence 512 tokens (the LLM's whole context, max_position_embeddings; 496 with logits)" in (
+        capsys.readouterr().out)
+    assert plan.main([str(tiny), "--seq-len", "600"]) == 0  # given, it counts, and the line says so
+    assert "sequence 600 tokens (longer than the LLM's 512-token context; 584 with logits)" in capsys.readouterr().out
+    assert plan.sequence(None, 32768) == (2048, "") and plan.sequence(None, 0) == (2048, "")
