@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from test_grammar_tour56 import allowed_after, run_scripted, text_ids
+import pytest
+from test_grammar_tour56 import STOP, allowed_after, run_scripted, text_ids
 from test_grammar_tour57 import fixed_decode, tok  # noqa: F401  (tok: the module's fixture)
 
 from rsvlm import geometry
@@ -47,3 +48,46 @@ def test_an_owed_boxs_score_counts_the_wish_to_stop_not_the_wish_to_write(tok): 
     (score,) = shape_scores(pieces[:6], out.logprobs[0][:6], out.held[0][:6])
     stops, _ = fixed_decode(tok, {**bias, "EOS": 12.0}, 30, need_shape=True)  # it wanted to stop: held
     assert stops.held[0][0] < -5 and math.isfinite(score)
+
+
+# ---------------------------------------------------------------- 2. no stop string begun where it may not end
+
+
+def test_a_label_does_not_begin_a_stop_string_it_may_not_finish(tok):  # noqa: F811
+    """Held from the end of "<|end|>" inside a label, a model that wanted to stop wrote its start and then
+    went on: "<ref>sh<|end|</ref>", the default model's "<|endend|>". Where no text may end the answer, no
+    text begins a stop string either; elsewhere it may, as before."""
+    c = tok.convert_tokens_to_ids
+    lt, label = text_ids(tok, "<")[0], [c("<ref>"), *text_ids(tok, "sh")]
+    assert allowed_after(tok, label)[lt]  # no stop strings: as before
+    assert not allowed_after(tok, label, stop_strings=STOP)[lt]
+    assert allowed_after(tok, text_ids(tok, "ok"), stop_strings=STOP)[lt]  # text that may end: it may begin one
+    assert allowed_after(tok, label, stop_strings=["。"])[lt]  # "<" starts no such stop string
+    held = run_scripted(tok, ["<ref>", *"sh<|end|>"], 30, stop_strings=STOP)
+    assert held.startswith("<ref>sh</ref>") and "<|" not in held and "end|" in held  # was "<ref>sh<|end|</ref>…"
+    assert geometry.decode(held, 100, 100).problems == []
+
+
+def test_the_default_tokenizers_stop_piece_is_not_begun_in_a_label():
+    """The default model wrote "<|end|>" as ".<|" "end" "|>": held at "|>", it wrote "end" again."""
+    from transformers import AutoTokenizer
+
+    t = AutoTokenizer.from_pretrained(REPO / "rsvlm/assets/default_model/tokenizer")
+    c = t.convert_tokens_to_ids
+    opener, label = c(".<|"), [c("<ref>"), *t("ship", add_special_tokens=False)["input_ids"]]
+    assert t.decode(label + c([".<|", "end", "|>"])).endswith(".<|end|>")
+    assert allowed_after(t, label)[opener] and not allowed_after(t, label, stop_strings=STOP)[opener]
+    said = t("0% of", add_special_tokens=False)["input_ids"]
+    assert allowed_after(t, said, stop_strings=STOP)[opener]  # plain text may end there, so begin one
+    assert not allowed_after(t, said, need_shape=True, stop_strings=STOP)[opener]
+
+
+@pytest.mark.parametrize("stops", [STOP, [" ###"]])
+def test_opening_pieces_are_those_ending_on_a_stop_strings_start(stops):
+    from rsvlm.model.grammar_pieces import StopPieces
+
+    """A piece ending on a stop string's start, but for one of white space alone (a space before a word)."""
+    pieces = {0: "a<", 1: "<|e", 2: "x", 3: "<|end|>", 4: " #", 5: "##", 6: " ##x", 7: "a "}
+    sp = StopPieces.of(pieces, stops)
+    want = {0, 1} if stops == STOP else {4}
+    assert set(sp.opening) == want and 3 not in sp.opening

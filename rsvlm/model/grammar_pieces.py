@@ -71,6 +71,10 @@ class StopPieces:
     # where a stop string holds a non-ASCII character: the ids whose text alone holds part of one ("\ufffd",
     # a byte-level piece of "。"), which may finish it after text ending on its other bytes; else none
     partial: tuple[int, ...] = ()
+    # the ids whose text ends on a stop string's proper start ("<" or ".<|" of "<|end|>"; not one of white space
+    # alone, too common to refuse): where no text may end the answer, none may begin a stop string, which it
+    # could then only go on to mangle ("<|endend|>"). Read alone: a start spread over pieces ("<" "|") is not seen
+    opening: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
@@ -88,7 +92,8 @@ class StopPieces:
         wide = any(not c.isascii() for s in stops for c in s)
         return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
                    [i for i, h in heads.items() if not _WORD.search(h)], short, pieces,
-                   tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else ())
+                   tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else (),
+                   tuple(i for i, p in pieces.items() if _begins(stops, p, blank=False)))
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -103,7 +108,7 @@ class StopPieces:
 
     def begun(self, text: str) -> bool:
         """Whether ``text`` ends on the start of a stop string."""
-        return any(text.endswith(s[:k]) for s in self.stops for k in range(1, len(s)))
+        return _begins(self.stops, text)
 
     def finishing(self, text: str) -> list[int]:
         """The ids that may finish a stop string begun at the end of ``text`` (``within`` finish one anywhere),
@@ -121,6 +126,11 @@ class StopPieces:
         while that may start a tag), or with no word after a ``</ref>`` (``labelled``)."""
         bad = self.cut + (self.wordless if labelled else [])
         return bad + [i for h, ids in self.short.items() if rest and is_cut_tag(rest + h) for i in ids]
+
+
+def _begins(stops: tuple[str, ...], text: str, blank: bool = True) -> bool:
+    """Whether ``text`` ends on a proper start of one of ``stops`` (``blank``: a start of white space too)."""
+    return any(text.endswith(s[:k]) and (blank or s[:k].strip()) for s in stops for k in range(1, len(s)))
 
 
 def may_end(text: str, word: bool) -> bool:
@@ -155,8 +165,9 @@ def after(tokenizer, anchor: int | None, ids: list[list[int]]) -> list[str]:
 def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.Tensor:
     """``ok`` (V,), the grammar's allowed set in state ``s`` of ``GeometryGrammar`` ``g`` (text or a label),
     less the text that would finish a stop string where the answer may not end (``nowhere``: no text
-    here may end it; else not after ``</ref>`` with no word before the stop string, nor on the start of
-    a tag), and less EOS after the start of one where the text before that may not end the answer."""
+    here may end it, nor start one: ``StopPieces.opening``; else not after ``</ref>`` with no word before
+    the stop string, nor on the start of a tag), and less EOS after the start of one where the text before
+    that may not end the answer."""
     from rsvlm.model.vlm import cut_stops  # vlm builds on the grammar
 
     if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(end := sp.end_of(s.run)) or sp.in_bytes(end)):
@@ -165,6 +176,8 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
     bad = sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")
     ok[bad] = False
+    if nowhere:
+        ok[list(sp.opening)] = False  # wanting to stop, it goes on in text that starts no stop string
     if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
         ok[list(g.eos)] = False
     maybe = sp.finishing(before)
