@@ -12,7 +12,10 @@ percentile passes 2); sar amplitude → dB → stretched to [0, 1], complex SAR 
 parts stored as bands, ``iq.py``) by its amplitude. The stretch is
 computed once per scene from a decimated read, so every window of a scene is scaled alike.
 What GDAL or tifffile log about a damaged file while reading it ("TIFFReadDirectory: Bogus
-StripByteCounts field", "invalid page offset") becomes one of the image's ``notes``.
+StripByteCounts field", "invalid page offset") becomes one of the image's ``notes``; a TIFF neither
+reads is an ``ImageReadError`` naming it, with both reasons. A multi-page TIFF whose pages are one
+band each of one size and dtype (``tifffile.imwrite`` of a (C, H, W) array) reads its pages as its
+bands; other pages (overviews, thumbnails, images that differ) are not bands (``tiff.py``).
 
 Cannot: reproject or resample band files onto a common grid (they must share one), apply
 radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.

@@ -1,5 +1,5 @@
 """File backends behind ``read.py``: rasterio (GeoTIFF, JP2, any GDAL raster), PIL (plain PNG/JPEG),
-tifffile (TIFFs GDAL cannot open). Each gives raw band values (C, H, W) in the file's dtype.
+tifffile (TIFFs GDAL cannot open; ``tiff.py``). Each gives raw band values (C, H, W) in the file's dtype.
 
 Only the rasterio backend reads windows from disk; PIL and tifffile decode the whole file and
 slice it, so whole-scene tiling is memory-bounded only for rasterio formats (tiled GeoTIFF best).
