@@ -111,3 +111,29 @@ def test_init_from_a_stage_with_encoder_lora_into_one_without_says_to_merge_it(t
             check_init_from(cfg(src, encoder))
     merge_lora(src, tmp_path / "merged")
     check_init_from(cfg(tmp_path / "merged", "frozen"))
+
+
+@pytest.mark.parametrize("given, says", [
+    ("run/checkpoints", "not a step folder; it holds step folders: give one (the latest is {run}/checkpoints/"
+                        "step_000002), or ckpt.resume=auto"),
+    ("run", "not a step folder; this is a run's out_dir: its step folders are in {run}/checkpoints"),
+    ("other/checkpoints", "not a step folder; it holds step folders: give one (the latest is {tmp}/other/"
+                          "checkpoints/step_000004)"),
+])
+def test_a_resume_from_a_folder_of_step_folders_says_which_step_not_to_choose_another_out_dir(
+        tmp_path, capsys, sft_record, given, says):
+    """``ckpt.resume=OUT/checkpoints`` (a step folder meant) into that same ``out_dir`` was refused as continuing
+    another run: "choose another out_dir, or replace that run with overwrite=true", which would lose the run."""
+    from test_train_utils import recipe
+
+    from rsvlm.train import main as train_main
+
+    run = tmp_path / "run"
+    (run / "checkpoints" / "step_000002").mkdir(parents=True)
+    (run / "metrics.jsonl").write_text("{}\n")
+    (tmp_path / "other" / "checkpoints" / "step_000004").mkdir(parents=True)
+    args = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={run}", "log.progress=false",
+            f"ckpt.resume={tmp_path / given}"]
+    assert train_main(args) == 2
+    err = capsys.readouterr().err
+    assert err == f"rsvlm train: ckpt.resume={tmp_path / given}: {says.format(run=run, tmp=tmp_path)}\n", err

@@ -391,6 +391,12 @@ def check_out_dir(cfg: TrainConfig) -> None:
     if continues_own(cfg):
         return
     found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
+    if found and cfg.ckpt.resume and not ckpt.STEP_RE.match(Path(cfg.ckpt.resume).name):
+        # a checkpoints/ folder, an out_dir, a final/: was "not one of its step folders … choose another out_dir"
+        own = Path(cfg.ckpt.resume).resolve() == (out / "checkpoints").resolve()
+        why = ckpt.not_a_step_folder(Path(cfg.ckpt.resume), instead="ckpt.resume=auto" if own else "")
+        raise FileNotFoundError(f"ckpt.resume={cfg.ckpt.resume}: "
+                                f"{why if why.startswith('not a step folder') else f'not a step folder; {why}'}")
     if found and cfg.ckpt.resume:  # was: mixed in, its later step folders removed as stale at the first save
         raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}), and ckpt.resume="
                               f"{cfg.ckpt.resume} is not one of its step folders: continuing another run there would mix "
