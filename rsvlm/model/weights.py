@@ -70,7 +70,7 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
             raise ValueError(f"{r}: files differ from {roots[0]}: {sorted(set(other) ^ set(first))[:5]}")
         for rel, p in first.items():
             if not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes():
-                raise ValueError(f"{r / rel} differs from {p}{_config_changes(p, other[rel]) if rel == 'config.yaml' else ''}"
+                raise ValueError(f"{r / rel} differs from {p}{_config_changes(p, other[rel])}"
                                  ": only checkpoints of one config and tokenizer can be averaged")
     out = Path(out_dir)
     if out.resolve() in {r.resolve() for r in roots}:
@@ -112,10 +112,21 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
 
 
 def _config_changes(a: Path, b: Path) -> str:
-    """The settings two checkpoints' config.yaml files differ in, for a message (" (key: old → new; …)")."""
+    """The settings two config files (config.yaml, llm/config.json: dtype, tied embeddings) differ in,
+    for a message (" (key: old → new; …)"); "" for other files, or where they parse the same."""
+    import json
+
     from rsvlm.train.checkpoint import tree_changes
 
-    changes = [str(c) for c in tree_changes(load_yaml(a) or {}, load_yaml(b) or {})]
+    if a.suffix not in (".yaml", ".json"):
+        return ""
+    try:
+        old, new = ((json.loads(f.read_text()) if f.suffix == ".json" else load_yaml(f)) or {} for f in (a, b))
+    except (OSError, ValueError):  # not readable as its kind: the message names the files only
+        return ""
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return ""
+    changes = [str(c) for c in tree_changes(old, new)]
     return f" ({'; '.join(changes[:3])}{f'; +{len(changes) - 3} more' if len(changes) > 3 else ''})" if changes else ""
 
 
@@ -140,7 +151,7 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     if pa.is_file():  # two files: compared whatever their names
         fa, fb = {pa.name: pa}, {pa.name: pb}
     else:
-        fa, fb = ({str(f.relative_to(p)): f for f in sorted(p.rglob("*.safetensors"))} for p in (pa, pb))
+        fa, fb = ({str(f.relative_to(p)): f for f in sorted(p.rglob("*.safetensors")) if f.is_file()} for p in (pa, pb))
     if not fa and not fb:
         raise ValueError(f"{pa} and {pb}: no .safetensors files in either")
     if not set(fa) & set(fb):
