@@ -51,3 +51,29 @@ def test_a_model_config_is_planned_within_its_llms_context(monkeypatch, capsys):
     assert plan.main([str(tiny), "--seq-len", "600"]) == 0  # given, it counts, and the line says so
     assert "sequence 600 tokens (longer than the LLM's 512-token context; 584 with logits)" in capsys.readouterr().out
     assert plan.sequence(None, 32768) == (2048, "") and plan.sequence(None, 0) == (2048, "")
+
+
+def test_the_docs_quote_the_memory_plan_of_today_beside_the_measured_figures(monkeypatch):
+    """docs/benchmarks.md quoted the plan at 25.7 / 50.2 GiB, its figures before the answer-window logits."""
+    import re
+    from pathlib import Path
+
+    from script_loader import REPO, load_script
+
+    plan = load_script("memory_plan", monkeypatch)
+    said = {}
+    for llm in ("lora", "full"):
+        cfg = plan.model_config(REPO / "configs/model/qwen2.5-1.5b.yaml", llm)
+        inv = plan.inventory(plan.offline(cfg), llm, plan.tokenizer_len(cfg.llm.name_or_path))
+        for answer in (514, None):
+            (row,) = plan.plan(inv, 817, 1, ["zero2"], [(1, 1, 141)], answer)
+            said[llm, answer] = f"{row.state_gb + 16 * row.act_gb:.1f}"  # micro-batch 16, reserve aside
+    bench = (Path(REPO) / "docs/benchmarks.md").read_text()
+    part = bench[bench.index("**Against the memory plan.**"):][:900]
+    assert re.findall(r"(LoRA|full): ([\d.]+) GiB against", part) == [("LoRA", said["lora", 514]),
+                                                                      ("full", said["full", 514])]
+    assert f"it says {said['lora', None]} and {said['full', None]} GiB" in part
+    assert "22.7 allocated (28.3 reserved)" in part and "38.6 allocated (53.5 reserved)" in part  # measured: kept
+    memory = " ".join((Path(REPO) / "docs/memory.md").read_text().split())
+    assert f"the plan says {said['lora', 514]} GiB" in memory and f"the plan says {said['full', 514]} GiB" in memory
+    assert f"it says {said['lora', None]} and {said['full', None]} GiB" in memory
