@@ -8,7 +8,7 @@ import json
 
 import pytest
 import torch
-from test_model_checkpoint import TINY, logits_of, make_batch, perturb_trainables
+from test_model_checkpoint import TINY, make_batch
 
 TIED = "llm.config.tie_word_embeddings=true"
 
@@ -18,6 +18,36 @@ def _tiny(*overrides):
     from rsvlm.model import VLMConfig
 
     return load_config(VLMConfig, TINY, list(overrides))
+
+
+def test_an_encoder_lora_on_multihead_attention_out_proj_is_refused():
+    """open_clip's nn.MultiheadAttention reads out_proj.weight itself: a LoRA there got no gradient."""
+    import rsvlm.model.factory as factory
+    from rsvlm.model.llm import check_lora_targets
+    from rsvlm.model.vision import VisionConfig, build_encoder
+
+    with pytest.raises(ValueError, match=r"encoders\.default\.lora_target_modules: \['out_proj'\] .*MultiheadAttention"):
+        factory.create_model(_tiny("encoders.default.lora_target_modules=[c_fc,out_proj]", "trainable.encoder=lora"))
+    enc = build_encoder(VisionConfig(width=64, layers=2, heads=4, patch_size=8, image_size=32))
+    with pytest.raises(ValueError, match="no module") as e:
+        check_lora_targets(enc, ["qkv"], "k")
+    assert "c_fc" in str(e.value) and "out_proj" not in str(e.value)  # not offered as a linear layer
+    hf = build_encoder(VisionConfig(type="hf_clip", hf_config={"hidden_size": 64, "num_hidden_layers": 2,
+                                                               "num_attention_heads": 4, "patch_size": 8,
+                                                               "image_size": 32, "intermediate_size": 128}))
+    check_lora_targets(hf, ["out_proj"], "k")  # CLIPAttention calls its out_proj: a LoRA there is used
+
+
+def test_an_encoder_lora_on_c_fc_gets_gradients():
+    """The control: a target the block calls trains (what out_proj's LoRA never did)."""
+    from rsvlm.model import create_model
+
+    torch.manual_seed(0)
+    model, proc = create_model(_tiny("encoders.default.lora_target_modules=[c_fc]", "trainable.encoder=lora"))
+    model(**make_batch(proc)).logits.float().pow(2).mean().backward()
+    grads = [p.grad for n, p in model.encoders["default"].named_parameters()  # lora_B: lora_A's is 0 while B is
+             if "lora_B" in n and "resblocks.0." in n]                          # (feature_layer -2: block 0 only)
+    assert grads and all(g is not None and g.abs().sum() > 0 for g in grads)
 
 
 def test_averaging_names_the_llm_config_json_setting_that_differs(tmp_path):

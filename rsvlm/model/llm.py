@@ -373,14 +373,32 @@ def _module_name(model: nn.Module, module: nn.Module | None) -> str | None:
     return None
 
 
+def _attention_owned(model: nn.Module) -> set[str]:
+    """Names of the Linear children of ``nn.MultiheadAttention`` modules (open_clip's ``attn.out_proj``):
+    the attention reads their ``weight`` itself and never calls them, so a LoRA on one is never used."""
+    return {f"{n}.{c}" if n else c for n, m in model.named_modules() if isinstance(m, nn.MultiheadAttention)
+            for c, child in m.named_children() if isinstance(child, nn.Linear)}
+
+
+def _matches(names, target: str) -> list[str]:
+    """The module names a LoRA target (a name, peft's rule for a list) matches."""
+    return [n for n in names if n == target or n.endswith("." + target)]
+
+
 def check_lora_targets(model: nn.Module, targets: list[str], key: str) -> None:
     """ValueError naming ``key`` when a LoRA target matches no module of ``model`` (peft skips such
-    a target without a word while another one matches, and names no config key when none does)."""
+    a target without a word while another one matches, and names no config key when none does), or
+    matches a Linear that ``nn.MultiheadAttention`` never calls (its LoRA would stay unused)."""
     names = [n for n, _ in model.named_modules()]
-    missing = [t for t in targets if not any(n == t or n.endswith("." + t) for n in names)]
+    owned = _attention_owned(model)
+    if dead := [t for t in targets if set(_matches(names, t)) & owned]:
+        raise ValueError(f"{key}: {dead} match {sorted(set(_matches(names, dead[0])) & owned)[0]}, a layer of "
+                         "torch's nn.MultiheadAttention, which reads its weight directly and never calls it: "
+                         "a LoRA there would never be used (it learns nothing)")
+    missing = [t for t in targets if not _matches(names, t)]
     if missing:
-        layers = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules()
-                         if isinstance(m, nn.Linear) or type(m).__name__ == "Conv1D"})
+        layers = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if n not in owned
+                         and (isinstance(m, nn.Linear) or type(m).__name__ == "Conv1D")})
         raise ValueError(f"{key}: {missing} match no module of this {type(model).__name__}; "
                          f"its linear layers are {layers}")
 
