@@ -20,6 +20,36 @@ def _tiny(*overrides):
     return load_config(VLMConfig, TINY, list(overrides))
 
 
+@pytest.mark.parametrize("target,tie", [("lm_head", "false"), ("embed_tokens", "false"), ("embed_tokens", "true")])
+def test_a_lora_target_that_lora_token_rows_trains_is_refused_naming_both_keys(monkeypatch, target, tie):
+    """peft's 'TypeError: trainable_token_indices cannot be applied to modules of type …lora.layer.Linear'
+    named no config key, and came once the LLM had loaded."""
+    import rsvlm.model.factory as factory
+    from rsvlm.model.checks import check_lora_names
+
+    cfg = _tiny(f"llm.target_modules=[q_proj,{target}]", f"llm.config.tie_word_embeddings={tie}")
+
+    def no_load(*a, **k):
+        raise AssertionError("the LLM was loaded before the config was refused")
+
+    monkeypatch.setattr(factory, "build_llm", no_load)
+    with pytest.raises(ValueError, match=rf"^llm\.target_modules \['{target}'\] adapts .*{target}.*llm\.lora_token_rows"):
+        factory.create_model(cfg)
+    with pytest.raises(ValueError, match=r"^model\.llm\.target_modules .*model\.llm\.lora_token_rows=false"):
+        check_lora_names(cfg)  # the training preflight's check
+    check_lora_names(_tiny(f"llm.target_modules=[q_proj,{target}]", "llm.lora_token_rows=false"))
+
+
+def test_apply_llm_trainability_refuses_a_token_row_target_naming_the_keys():
+    """The same refusal where the LLM is wrapped without create_model (load_pretrained with trainable.llm=lora)."""
+    from rsvlm.model.llm import apply_llm_trainability, build_llm
+
+    cfg = _tiny("llm.target_modules=[q_proj,lm_head]").llm
+    llm, _, ids = build_llm(cfg)
+    with pytest.raises(ValueError, match=r"llm\.target_modules \['lm_head'\].*llm\.lora_token_rows"):
+        apply_llm_trainability(llm, cfg, "lora", ids)
+
+
 def test_an_encoder_lora_on_multihead_attention_out_proj_is_refused():
     """open_clip's nn.MultiheadAttention reads out_proj.weight itself: a LoRA there got no gradient."""
     import rsvlm.model.factory as factory

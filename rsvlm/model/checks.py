@@ -36,6 +36,7 @@ from rsvlm.model.llm import (
     _local_folder,
     _names_unreadable,
     check_lora_targets,
+    check_token_rows,
 )
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
@@ -128,9 +129,11 @@ def _own_template(folder: Path) -> bool:
 
 def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
     """ValueError naming ``llm.target_modules`` or ``encoders.NAME.lora_target_modules`` where an entry
-    matches no module (``llm.check_lora_targets``), on the part built on the meta device: shapes only,
-    no weights read, nothing allocated. It was found once the model was loaded (minutes for a 7B one).
-    An LLM by hub name is left to the build. ``check_model_config`` and ``check_model_files`` first."""
+    matches no module or one whose LoRA would go unused (``llm.check_lora_targets``), or a module whose
+    new-token rows ``llm.lora_token_rows`` trains (``llm.check_token_rows``), on the part built on the
+    meta device: shapes only, no weights read, nothing allocated. It was found once the model was
+    loaded (minutes for a 7B one). An LLM by hub name, or a folder without config.json, is left to the
+    build. ``check_model_config`` first (``create_model`` and the training preflight call it after)."""
     if cfg.trainable.encoder == "lora":
         for name, vc in cfg.encoders.items():
             with torch.device("meta"):
@@ -141,7 +144,7 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) ->
     from transformers import AutoConfig, AutoModelForCausalLM
 
     if cfg.llm.name_or_path:
-        if not Path(cfg.llm.name_or_path).expanduser().is_dir():
+        if not (Path(cfg.llm.name_or_path).expanduser() / "config.json").is_file():  # the build names it
             return
         with _names_unreadable(f"{prefix}llm.name_or_path", cfg.llm.name_or_path, ValueError):  # a config.json
             hf = AutoConfig.from_pretrained(cfg.llm.name_or_path)                             # of another kind
@@ -150,6 +153,7 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) ->
     with torch.device("meta"):
         llm = AutoModelForCausalLM.from_config(hf)
     check_lora_targets(llm, list(cfg.llm.target_modules), f"{prefix}llm.target_modules")
+    check_token_rows(llm, cfg.llm, f"{prefix}llm")
 
 
 def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int]) -> None:

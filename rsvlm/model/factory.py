@@ -19,14 +19,17 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
     ``device="meta"`` builds shapes only (sizes, memory plans): nothing is allocated on the way.
     A config its parts would refuse, or that would fail at the first image (a patch larger than the
     image), is one ValueError naming the key first (``checks.check_model_config``); so is an encoder's
-    ``pretrained`` file that is not there (FileNotFoundError), before the LLM is loaded.
+    ``pretrained`` file that is not there (FileNotFoundError), and a LoRA target that matches nothing or
+    cannot take a LoRA (``checks.check_lora_names``), before the LLM is loaded.
     """
-    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.checks import check_llm_files, check_lora_names, check_model_config
     from rsvlm.model.vision import check_pretrained
 
     check_model_config(cfg, prefix="")  # was: found at the first forward, naming no key, or a traceback
     for name, enc in cfg.encoders.items():  # before the LLM loads (minutes for a 7B); was 'encoders.NAME'
         check_pretrained(enc, f"encoders.{name}")
+    check_llm_files(cfg.llm, weights=False)  # its config.json (of a causal LM) read by the next check
+    check_lora_names(cfg, prefix="")  # LoRA targets on parts built on meta: was found once the LLM had loaded
     meta = device is not None and torch.device(device).type == "meta"
     # elsewhere weights are made on the CPU and moved (same values on every device)
     with torch.device("meta") if meta else contextlib.nullcontext():

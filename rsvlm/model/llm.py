@@ -366,13 +366,6 @@ def init_loc_rows(llm: nn.Module, loc_start: int) -> None:
         w[loc_start:loc_start + NUM_BINS] = code * w.std() / code.std()
 
 
-def _module_name(model: nn.Module, module: nn.Module | None) -> str | None:
-    for name, m in model.named_modules():
-        if m is module:
-            return name.rsplit(".", 1)[-1]
-    return None
-
-
 def _attention_owned(model: nn.Module) -> set[str]:
     """Names of the Linear children of ``nn.MultiheadAttention`` modules (open_clip's ``attn.out_proj``):
     the attention reads their ``weight`` itself and never calls them, so a LoRA on one is never used."""
@@ -403,6 +396,32 @@ def check_lora_targets(model: nn.Module, targets: list[str], key: str) -> None:
                          f"its linear layers are {layers}")
 
 
+def _token_row_modules(llm: nn.Module) -> list[str]:
+    """Full names of the modules ``lora_token_rows`` trains rows of: the input embeddings, and the
+    output head where it is not tied to them."""
+    full = {m: n for n, m in llm.named_modules()}
+    out = [full[llm.get_input_embeddings()]]
+    head = llm.get_output_embeddings()
+    if head is not None and head in full and not getattr(llm.config.get_text_config(), "tie_word_embeddings", False):
+        out.append(full[head])
+    return out
+
+
+def check_token_rows(llm: nn.Module, cfg: LLMConfig, prefix: str = "llm") -> None:
+    """ValueError naming ``prefix.target_modules`` and ``prefix.lora_token_rows`` where a LoRA target is a
+    module whose new-token rows ``lora_token_rows`` trains (the input embeddings, an untied head): peft
+    cannot put both on one module (its TypeError named neither key). A tied head may take a LoRA."""
+    if not cfg.lora_token_rows:
+        return
+    for name in _token_row_modules(llm):
+        if hit := [t for t in cfg.target_modules if _matches([name], t)]:
+            raise ValueError(
+                f"{prefix}.target_modules {hit} adapts {name}, whose new-token rows (<loc_N>, tags) "
+                f"{prefix}.lora_token_rows (true) trains too, and peft cannot do both on one module: leave "
+                f"{hit[0]} out of {prefix}.target_modules, or set {prefix}.lora_token_rows=false (the new rows "
+                "of the embeddings and head not adapted then stay as initialised)")
+
+
 def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: SpecialTokenIds) -> nn.Module:
     """Freeze, unfreeze, or wrap with LoRA (returns the peft model in that case)."""
     if mode not in TRAINABILITY:
@@ -419,17 +438,12 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
     with bitsandbytes_quietly():
         from peft import LoraConfig, get_peft_model
 
-    token_targets = None
-    if cfg.lora_token_rows:
-        emb = _module_name(llm, llm.get_input_embeddings())
-        token_targets = {emb: list(ids.added)}
-        tied = getattr(llm.config.get_text_config(), "tie_word_embeddings", False)
-        head = _module_name(llm, llm.get_output_embeddings())
-        if head and not tied:
-            token_targets[head] = list(ids.added)
+    token_targets = ({n.rsplit(".", 1)[-1]: list(ids.added) for n in _token_row_modules(llm)}
+                     if cfg.lora_token_rows else None)
     if cfg.lora_r < 1:  # peft's "`r` should be a positive integer" named no config key
         raise ValueError(f"llm.lora_r must be >= 1, got {cfg.lora_r}")
     check_lora_targets(llm, list(cfg.target_modules), "llm.target_modules")
+    check_token_rows(llm, cfg)
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=list(cfg.target_modules), task_type="CAUSAL_LM",
                       trainable_token_indices=token_targets)
