@@ -8,7 +8,7 @@ import json
 
 import pytest
 import torch
-from test_model_checkpoint import TINY, make_batch
+from test_model_checkpoint import TINY, logits_of, make_batch, perturb_trainables
 
 TIED = "llm.config.tie_word_embeddings=true"
 
@@ -18,6 +18,58 @@ def _tiny(*overrides):
     from rsvlm.model import VLMConfig
 
     return load_config(VLMConfig, TINY, list(overrides))
+
+
+@pytest.mark.parametrize("overrides", [
+    ["llm.target_modules=[q_proj,lm_head]", "llm.lora_token_rows=false"],
+    ["llm.target_modules=[q_proj,lm_head]", "llm.lora_token_rows=true"],  # the tied head's rows: a wrapper under the LoRA
+    ["llm.target_modules=[q_proj,embed_tokens,lm_head]", "llm.lora_token_rows=false"],
+])
+def test_a_lora_on_tied_embeddings_merges_into_the_module_it_adapts(tmp_path, overrides):
+    """Merged into the one tensor the head and the input embeddings share, the head's LoRA changed the
+    input embeddings too (logits ~2 off), or the save failed on shared tensors (lora_token_rows)."""
+    from rsvlm.model import create_model, load_pretrained, merge_lora
+    from rsvlm.model.checkpoint import open_safetensors
+
+    torch.manual_seed(0)
+    model, proc = create_model(_tiny(TIED, *overrides))
+    perturb_trainables(model)  # as training moves lora_B and the new-token rows
+    ref = logits_of(model, make_batch(proc))
+    out = merge_lora(model.save_pretrained(tmp_path / "ck"), tmp_path / "merged")
+    merged, proc2 = load_pretrained(out)
+    torch.testing.assert_close(logits_of(merged, make_batch(proc2)), ref, atol=1e-4, rtol=1e-4)
+    assert json.loads((out / "llm" / "config.json").read_text())["tie_word_embeddings"] is False
+    with open_safetensors(out / "llm" / "model.safetensors") as h:  # the head stored, under its own name
+        assert {"lm_head.weight", "model.embed_tokens.weight"} <= set(h.keys())
+        assert not any("token_adapter" in k or "lora_" in k for k in h.keys())
+
+
+def test_a_tied_lora_merge_keeps_the_source_dtype_for_the_head_it_unties(tmp_path):
+    """The untied head has no tensor in the source's llm/ to take its dtype from: it takes the input
+    embeddings' (it was written float32 beside bfloat16 weights)."""
+    from rsvlm.model import create_model, merge_lora
+    from rsvlm.model.checkpoint import saved_dtypes
+
+    torch.manual_seed(0)
+    model, _ = create_model(_tiny(TIED, "llm.target_modules=[q_proj,lm_head]", "llm.lora_token_rows=false"))
+    ck = model.save_pretrained(tmp_path / "ck")
+    from safetensors.torch import load_file, save_file
+
+    f = ck / "llm" / "model.safetensors"
+    save_file({k: v.to(torch.bfloat16) for k, v in load_file(str(f)).items()}, str(f), metadata={"format": "pt"})
+    dtypes = saved_dtypes([merge_lora(ck, tmp_path / "merged") / "llm" / "model.safetensors"])
+    assert dtypes["lm_head.weight"] == dtypes["model.embed_tokens.weight"] == torch.bfloat16
+
+
+def test_a_lora_on_untied_heads_and_embeddings_still_merges_without_untying(tmp_path):
+    from rsvlm.model import create_model, load_pretrained, merge_lora
+
+    torch.manual_seed(0)
+    model, proc = create_model(_tiny("llm.target_modules=[q_proj,lm_head]", "llm.lora_token_rows=false"))
+    perturb_trainables(model)
+    ref = logits_of(model, make_batch(proc))
+    merged, proc2 = load_pretrained(merge_lora(model.save_pretrained(tmp_path / "ck"), tmp_path / "merged"))
+    torch.testing.assert_close(logits_of(merged, make_batch(proc2)), ref, atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize("target,tie", [("lm_head", "false"), ("embed_tokens", "false"), ("embed_tokens", "true")])

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import torch
 
+import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.processor import Processor
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -97,10 +98,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
     llm_cfg = dataclasses.replace(cfg.llm, tokenizer="tokenizer", load_in_4bit=False, load_in_8bit=False)
     if not adapter_only:
         base = model.llm.get_base_model() if peft else model.llm
-        from rsvlm.model.llm import bars_after, deepspeed_cpu_note_quietly
-
         # "Writing model shards: 100%|...| 1/1" at every checkpoint of a training run
-        with bars_after(2.0), deepspeed_cpu_note_quietly():
+        with llm_parts.bars_after(2.0), llm_parts.deepspeed_cpu_note_quietly():
             base.save_pretrained(out / "llm", state_dict=base_llm_state_dict(model.llm))
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
     elif Path(cfg.llm.name_or_path).exists():  # a base given relative to the working directory: kept absolute
@@ -230,7 +229,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     position table (``fit_positions``; an hf_clip tower's ``hf_config.image_size`` follows, ``follow_hf_twins``). Encoders' ``pretrained`` files are not read (their weights are in
     vision.safetensors)."""
     from rsvlm.config import apply_overrides
-    from rsvlm.model.llm import build_llm
     from rsvlm.model.vlm import set_trainable
 
     root = Path(ckpt_dir)
@@ -278,20 +276,18 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ValueError(f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''}: {e}") from None
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = _vocab_rows(root / "llm") if own_llm else None
-    llm, tokenizer, special = build_llm(llm_cfg, device, dtype)
+    llm, tokenizer, special = llm_parts.build_llm(llm_cfg, device, dtype)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
                          "llm/ was not saved with this tokenizer (a base model copied in?): rsvlm's tokens would start untrained")
     if (root / "adapter").is_dir():
-        from rsvlm.model.llm import _names_unreadable, peft_quietly
-
         llm.requires_grad_(False)
         other = (f"{root / 'adapter'}: a LoRA adapter trained on another base than {llm_cfg.name_or_path} "
                  f"(point llm.name_or_path in {root / 'config.yaml'} at the base it was trained on)")
         if why := adapter_mismatch(llm, root / "adapter"):  # peft dropped such layers without a word
             raise ValueError(f"{other}: {why}")
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
-        with peft_quietly(), _names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
+        with llm_parts.peft_quietly(), llm_parts._names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
             from peft import PeftModel
 
             warnings.filterwarnings("error", message=".*Found missing adapter keys")  # was a warning, and a merge
@@ -303,11 +299,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
             raise ValueError(f"{other}: the base has {len(lacks)} adapted weight(s) the adapter lacks (first: "
                              f"{lacks[0]})")
     else:
-        from rsvlm.model.llm import apply_llm_trainability
-
-        llm = apply_llm_trainability(llm, llm_cfg, mode, special)
-    if mode == "full" and _is_peft(llm):
-        llm = llm.merge_and_unload()
+        llm = llm_parts.apply_llm_trainability(llm, llm_cfg, mode, special)
+    if mode == "full" and _is_peft(llm):  # (a LoRA on a tied head was merged into the input embeddings too)
+        llm = llm_parts.merge_adapters(llm)
         llm.requires_grad_(True)
     # the encoders' weights are in vision.safetensors: their training start (encoders.NAME.pretrained) is
     # neither read nor needed (was: FileNotFoundError on a machine without it); model.cfg keeps the name
@@ -361,8 +355,10 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     llm_files = sorted(Path(model.cfg.llm.name_or_path).glob("*.safetensors"))
     stored = {**{k.replace(".base_layer.", "."): v for k, v in saved_dtypes([src / "vision.safetensors"]).items()},
               **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
+    tied = k if isinstance(k := getattr(model.llm, "_tied_weights_keys", None), dict) else {}  # {head: embeddings}
     for name, t in [*model.named_parameters(), *model.named_buffers()]:
-        if (want := stored.get(name)) is not None and t.is_floating_point() and want.is_floating_point:
+        want = stored.get(name) or stored.get(f"llm.{tied.get(name[4:])}")  # an untied head: as its embeddings
+        if want is not None and t.is_floating_point() and want.is_floating_point:
             t.data = t.data.to(want)
     with undone_on_failure(out):
         save_pretrained(model, out)

@@ -422,6 +422,48 @@ def check_token_rows(llm: nn.Module, cfg: LLMConfig, prefix: str = "llm") -> Non
                 "of the embeddings and head not adapted then stay as initialised)")
 
 
+def untie_adapted_embeddings(llm: nn.Module) -> bool:
+    """Before a peft ``llm``'s adapters are merged: where its config ties the output head to the input
+    embeddings and a LoRA adapts either, the head gets its own copy of the shared weight and the
+    config says untied, so each LoRA is merged into its own module (merged into the shared tensor,
+    one changed the other too). Whether it untied; the merged model then stores the head."""
+    from peft.tuners.lora import LoraLayer
+
+    base = llm.get_base_model()
+    text = base.config.get_text_config()
+    emb, head = base.get_input_embeddings(), base.get_output_embeddings()
+    if head is None or not getattr(text, "tie_word_embeddings", False):
+        return False
+    if not any(isinstance(m, LoraLayer) for part in (emb, head) for m in part.modules()):
+        return False
+    shared = {p.data_ptr() for p in emb.parameters()}
+    for m in head.modules():
+        for name, p in list(m.named_parameters(recurse=False)):
+            if p.data_ptr() in shared:
+                setattr(m, name, nn.Parameter(p.detach().clone(), requires_grad=p.requires_grad))
+    for conf in {id(c): c for c in (text, base.config)}.values():
+        conf.tie_word_embeddings = False
+    if hasattr(base, "get_expanded_tied_weights_keys"):  # transformers 5 saves by this map, made at init
+        base.all_tied_weights_keys = base.get_expanded_tied_weights_keys(all_submodels=True)
+    return True
+
+
+def merge_adapters(llm: nn.Module) -> nn.Module:
+    """A peft ``llm`` with its LoRA and trainable-token adapters merged into plain modules: peft's
+    ``merge_and_unload`` after ``untie_adapted_embeddings``, and a trainable-token wrapper under a LoRA
+    layer (a tied head's new-token rows) merged first: peft left it in place, saved under its own
+    names, and merged after the LoRA its rows would drop the LoRA's part."""
+    from peft.tuners.lora import LoraLayer
+    from peft.utils.other import AuxiliaryTrainingWrapper
+
+    untie_adapted_embeddings(llm)
+    for m in llm.modules():
+        if isinstance(m, LoraLayer) and isinstance(m.base_layer, AuxiliaryTrainingWrapper):
+            m.base_layer = m.base_layer.unload_and_optionally_merge_module(merge=True, safe_merge=False,
+                                                                           adapter_names=None)
+    return llm.merge_and_unload()
+
+
 def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: SpecialTokenIds) -> nn.Module:
     """Freeze, unfreeze, or wrap with LoRA (returns the peft model in that case)."""
     if mode not in TRAINABILITY:
