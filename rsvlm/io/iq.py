@@ -74,8 +74,9 @@ class ComplexPairs:
     def _complex(self, read, indexes: list[int], nodata):
         parts = [k for i in indexes for k in self.pairs[i][:2]]  # I, Q, I, Q …
         raw, valid = read(parts, nodata)  # (2C, h, w)
-        out = raw[0::2].astype(np.float32) + 1j * raw[1::2].astype(np.float32)  # (C, h, w)
-        return out.astype(np.complex64), valid
+        out = raw[0::2].astype(np.complex64)  # (C, h, w): I as the real part
+        out.imag = raw[1::2]  # Q
+        return out, valid
 
     def read(self, window, indexes: list[int], nodata):
         return self._complex(lambda parts, nd: self.src.read(window, parts, nd), indexes, nodata)

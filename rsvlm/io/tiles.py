@@ -29,7 +29,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array, mask_bounds, shift_gcps, shift_transform
+from rsvlm.io.georef import mask_array, mask_bounds, per_object, shift_gcps, shift_transform
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
@@ -145,8 +145,6 @@ class TileMerger:
     def add(self, window: Window, objects: list[dict]) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
         geometry does not fit its kind (a box of 3 numbers met a bare IndexError)."""
-        from rsvlm.io.georef import per_object
-
         x0, y0 = window[0], window[1]
         try:
             shifted_all = per_object(objects, lambda obj: _shift(obj, x0, y0, window))
