@@ -22,6 +22,7 @@ indices that is empty for most of them.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import shutil
@@ -216,6 +217,21 @@ class Output:
     def __exit__(self, *exc) -> None:
         if self._fh is not None:
             self._fh.close()
+
+
+@contextlib.contextmanager
+def one_image(out: Output, reason: str, where: str):
+    """A block writing one image's records and tiles: on an ``ImageReadError`` (a PNG whose chunks
+    ``image_size`` checked but whose pixels do not decode, met when tiling) what it wrote and counted
+    is taken back and the image is skipped as ``reason``; it was a traceback, some tiles written."""
+    from rsvlm.io.sources import ImageReadError
+
+    mark = out.mark()
+    try:
+        yield
+    except ImageReadError as e:
+        out.take_back(mark)
+        out.skip(reason, where, str(e))
 
 
 def _check_writable(folder: Path) -> None:

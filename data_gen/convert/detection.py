@@ -54,7 +54,16 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_gen.convert.common import Output, check_tiling, fraction, int_at_least, make_meta, make_record, pick
+from data_gen.convert.common import (
+    Output,
+    check_tiling,
+    fraction,
+    int_at_least,
+    make_meta,
+    make_record,
+    one_image,
+    pick,
+)
 from data_gen.tiling import (
     Window,
     clip_object,
@@ -123,21 +132,6 @@ def as_form(obj: dict, form: str) -> dict:
     return obj
 
 
-@contextlib.contextmanager
-def one_image(out: Output, reason: str, where: str):
-    """A block writing one image's records and tiles: on an ``ImageReadError`` (a PNG whose chunks
-    ``image_size`` checked but whose pixels do not decode, met when tiling) what it wrote and counted
-    is taken back and the image is skipped as ``reason``; it was a traceback, some tiles written."""
-    from rsvlm.io.sources import ImageReadError
-
-    mark = out.mark()
-    try:
-        yield
-    except ImageReadError as e:
-        out.take_back(mark)
-        out.skip(reason, where, str(e))
-
-
 def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for o in objects:
@@ -152,53 +146,48 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     carry ``"src"`` (file:line) for the bad-annotation report and ``"difficult": True``. An image
     that does not decode is skipped as ``unreadable_image`` (``one_image``)."""
     with one_image(out, "unreadable_image", str(image)):
-        _emit(out, rid, source, file, image, width, height, objects, opts, modality, forms, seg, image_extra)
-
-
-def _emit(out: Output, rid: str, source: str, file: str, image: Path, width: int, height: int, objects: list[dict],
-          opts: DetOptions, modality: str, forms: tuple[str, ...], seg: bool, image_extra: dict | None) -> None:
-    whole = Window(0, 0, width, height)
-    inside = []
-    for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
-        if not finite_coords(o):
-            out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
-            continue
-        try:
-            got, why = clip_object(o, whole, opts.min_visible)
-        except ValueError as e:  # ragged or not numbers (finite_coords lets them through): skipped, not a traceback
-            out.skip("unparsable_geometry", o.get("src", file), f"{o['kind']} {o['coords']!r:.80}: {e}")
-            continue
-        inside.extend(got)
-        if why is not None:
-            out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))
-    windows = tile_windows(width, height, opts.tile, opts.overlap)
-    per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
-    per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
-    if len(windows) > 1:
-        out.note("object_cuts_at_tile_borders", counts["cut"])
-        out.note("objects_lost_at_tile_borders", counts["lost"])
-        if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs):  # those some record holds
-            out.note("cut_objects_kept_difficult", kept_cut)
-    written: set = set()  # the source annotations (their "src", else the object) some record holds
-    tiled = len(windows) > 1
-    with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
-        for win, objs in zip(tile_progress(windows, Path(image).name), per_window):
-            if not objs:
-                out.note("empty_images")
+        whole = Window(0, 0, width, height)
+        inside = []
+        for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
+            if not finite_coords(o):
+                out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
                 continue
-            if not tiled:
-                rel, extra = out.copy_image(image), dict(image_extra if image_extra is not None else georef(image))
-            else:
-                dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{tile_suffix(image)}")
-                extra = crop(win, dst)
-                out.note("tiles")
-            images = [{"path": rel, "modality": modality, **extra}]
-            meta = make_meta(source, file, win.width, win.height, win.as_list())
-            tid = rid if not tiled else f"{rid}-{win.x0}-{win.y0}"
-            written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg)
-                        if o.get("difficult")}
-    if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
-        out.note("difficult_objects", len(written))
+            try:
+                got, why = clip_object(o, whole, opts.min_visible)
+            except ValueError as e:  # ragged or not numbers (finite_coords lets them through): no traceback
+                out.skip("unparsable_geometry", o.get("src", file), f"{o['kind']} {o['coords']!r:.80}: {e}")
+                continue
+            inside.extend(got)
+            if why is not None:
+                out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))
+        windows = tile_windows(width, height, opts.tile, opts.overlap)
+        per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
+        per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
+        if len(windows) > 1:
+            out.note("object_cuts_at_tile_borders", counts["cut"])
+            out.note("objects_lost_at_tile_borders", counts["lost"])
+            if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs):  # those some record holds
+                out.note("cut_objects_kept_difficult", kept_cut)
+        written: set = set()  # the source annotations (their "src", else the object) some record holds
+        tiled = len(windows) > 1
+        with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
+            for win, objs in zip(tile_progress(windows, Path(image).name), per_window):
+                if not objs:
+                    out.note("empty_images")
+                    continue
+                if not tiled:
+                    rel, extra = out.copy_image(image), dict(image_extra if image_extra is not None else georef(image))
+                else:
+                    dst, rel = out.image_path(f"{rid}_{win.x0}_{win.y0}{tile_suffix(image)}")
+                    extra = crop(win, dst)
+                    out.note("tiles")
+                images = [{"path": rel, "modality": modality, **extra}]
+                meta = make_meta(source, file, win.width, win.height, win.as_list())
+                tid = rid if not tiled else f"{rid}-{win.x0}-{win.y0}"
+                written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg)
+                            if o.get("difficult")}
+        if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
+            out.note("difficult_objects", len(written))
 
 
 def nothing_to_write(out: Output, objects: list[dict]) -> bool:

@@ -43,9 +43,9 @@ from data_gen.convert.common import (
     make_meta,
     make_record,
     note_unlabelled,
+    one_image,
     pick,
 )
-from data_gen.convert.detection import one_image
 from data_gen.convert.filters import class_name
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows

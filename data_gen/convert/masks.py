@@ -52,11 +52,11 @@ from data_gen.convert.common import (
     make_meta,
     make_record,
     note_unlabelled,
+    one_image,
     open_raster,
     pick,
     read_json,
 )
-from data_gen.convert.detection import one_image
 from data_gen.convert.filters import class_name
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
