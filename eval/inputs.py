@@ -124,13 +124,14 @@ def load_predictions(path: str | Path) -> PredictionFile:
         text = data.decode("utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
     except UnicodeDecodeError as e:
         raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
-    if isinstance(whole := _json_object(text), dict) and not {"id", "question_id"} & set(whole):
+    whole = _whole_json(text)
+    if isinstance(whole, dict) and not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
                          + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
                             ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
                             "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
                             "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else ""))
-    array = _json_list(text) if text.lstrip().startswith("[") else None
+    array = whole if isinstance(whole, list) else None
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True
         entries = [(f"item {i}", obj) for i, obj in enumerate(array)]
@@ -138,7 +139,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
         entries = [(f"{lineno}", line) for lineno, line in enumerate(text.split("\n"), 1) if line.strip()]
     for where, entry in entries:
         try:
-            obj = json.loads(entry) if isinstance(entry, str) and array is None else entry
+            obj = entry if array is not None else json.loads(entry)
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
                 out.n_question_ids += 1
@@ -163,22 +164,14 @@ def load_predictions(path: str | Path) -> PredictionFile:
     return out
 
 
-def _json_object(text: str) -> dict | None:
-    """``text`` read as one JSON object (a mapping of ids, a score file, pretty-printed), where it is one:
-    its lines were each unreadable, and every record missing; None otherwise (JSONL of several lines)."""
-    if not text.lstrip().startswith("{"):
+def _whole_json(text: str):
+    """``text`` read as one JSON object or array (a mapping of ids, a score file, LLaVA's answers, pretty-printed),
+    where it is one: its lines were each unreadable, and every record missing; None otherwise (JSONL of several
+    lines)."""
+    if text.lstrip()[:1] not in ("{", "["):
         return None
     with contextlib.suppress(ValueError):
-        if isinstance(got := json.loads(text), dict):
-            return got
-    return None
-
-
-def _json_list(text: str) -> list | None:
-    """``text`` read as one JSON array; None where it is no such thing (JSONL whose first line is a list)."""
-    with contextlib.suppress(ValueError):
-        if isinstance(got := json.loads(text), list):
-            return got
+        return json.loads(text)
     return None
 
 
