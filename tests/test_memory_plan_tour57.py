@@ -160,8 +160,8 @@ def test_a_recipe_is_planned_at_its_own_max_length(monkeypatch, capsys):
     assert "sequence 384 tokens (368 with logits)" in capsys.readouterr().out
     assert plan.main([str(recipe), "--seq-len", "100"]) == 0  # given, it counts
     assert "sequence 100 tokens" in capsys.readouterr().out
-    assert plan.main([str(TINY)]) == 0  # a model config trains on nothing of its own
-    assert "sequence 2048 tokens" in capsys.readouterr().out
+    assert plan.main([str(TINY)]) == 0  # a model config: 2048 tokens cut to its LLM's context (tiny: 512)
+    assert "sequence 512 tokens (the LLM's whole context" in capsys.readouterr().out
 
 
 def test_a_saved_llm_without_a_tokenizer_is_named_in_one_line(tmp_path, monkeypatch, capsys):
