@@ -105,6 +105,21 @@ def check_weights(cfg: InstructionConfig) -> None:
                          f"got {cfg.mask_budget} and {cfg.max_det_objects}")
 
 
+def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, no_pairs: str) -> None:
+    """ValueError where records are asked for but the mix can make none (synth's config, rebuild's scenes):
+    change is the only task weighted and there are no ``pairs`` (``no_pairs`` says why), or every one of
+    ``modalities`` (each a ``whose``: "rendered modality") has weight 0."""
+    if not (cfg.all_tasks or cfg.records_per_image > 0):
+        return
+    if not pairs and not any(float(w) > 0 for t, w in cfg.task_weights.items() if t != "change"):
+        raise ValueError(f"instructions.task_weights {cfg.task_weights}: change is the only task with a weight > 0, "
+                         f"and it needs pairs, but {no_pairs}: no record could be made")
+    if not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in modalities):
+        raise ValueError(f"instructions.modality_weights {cfg.modality_weights}: every {whose} "
+                         f"({', '.join(modalities)}) has weight 0, so no record could be made "
+                         "(instructions.records_per_image=0 asks for none)")
+
+
 def _weights(cfg: InstructionConfig) -> dict[str, float]:
     check_weights(cfg)
     return {t: float(cfg.task_weights.get(t, 0.0)) for t in TASKS}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_gen.instructions.build import build_scene_records, check_weights
+from data_gen.instructions.build import build_scene_records, check_makeable, check_weights
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
@@ -68,13 +68,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                     continue
                 stats.add_record(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
-        asked = cfg.all_tasks or cfg.records_per_image > 0
-        if asked and not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in rendered):
-            raise ValueError(f"instructions.modality_weights {cfg.modality_weights}: every modality of the scenes "
-                             f"({', '.join(sorted(rendered))}) has weight 0, so no record could be made")
-        if asked and not stats.pairs and not any(float(w) > 0 for t, w in cfg.task_weights.items() if t != "change"):
-            raise ValueError(f"instructions.task_weights {cfg.task_weights}: change is the only task with a weight > 0, "
-                             f"and it needs pairs, but none of the {len(paths)} scenes is one: no record could be made")
+        check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
+                       f"none of the {len(paths)} scenes is one")
     except BaseException:
         files.abort()
         raise

@@ -64,19 +64,11 @@ def check_config(cfg: SynthConfig) -> None:
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
     check_size(cfg.scene.size, "scene.size")
-    from data_gen.instructions.build import bad_weights, check_weights
+    from data_gen.instructions.build import bad_weights, check_makeable, check_weights
 
     check_weights(cfg.instructions)
-    ins = cfg.instructions
-    if (ins.all_tasks or ins.records_per_image > 0) and cfg.scene.pairs_fraction == 0 and \
-            not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change"):
-        raise ValueError("instructions.task_weights: change is the only task with a weight > 0, and it needs "
-                         "pairs, but scene.pairs_fraction is 0: no record could be made")
-    if (ins.all_tasks or ins.records_per_image > 0) and \
-            not any(float(ins.modality_weights.get(m, 1.0)) > 0 for m in cfg.modalities):
-        raise ValueError(f"instructions.modality_weights {ins.modality_weights}: every rendered modality "
-                         f"({', '.join(cfg.modalities)}) has weight 0, so no record could be made "
-                         "(instructions.records_per_image=0 asks for none)")
+    check_makeable(cfg.instructions, cfg.modalities, "rendered modality", cfg.scene.pairs_fraction != 0,
+                   "scene.pairs_fraction is 0")
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
         raise ValueError(f"scene.pairs_fraction {sc.pairs_fraction} must be in [0, 1]")
@@ -115,9 +107,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         try:
             (out / sub).mkdir(parents=True, exist_ok=True)
         except OSError as e:  # named as the user named it, not as errno's "images: Not a directory"
-            where = next((a for a in (out, *out.parents) if a.exists() and not a.is_dir()), out / sub)
-            raise OSError(f"output folder {out}: cannot make {sub}/ in it: " + (f"{where} is a file, not a folder"
-                          if where.exists() and not where.is_dir() else e.strerror or str(e))) from e
+            file = next((a for a in (out, *out.parents) if a.exists() and not a.is_dir()), None)
+            raise OSError(f"output folder {out}: cannot make {sub}/ in it: "
+                          + (f"{file} is a file, not a folder" if file else e.strerror or str(e))) from e
     save_config(cfg, out / "config.yaml")
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
