@@ -91,3 +91,20 @@ def test_opening_pieces_are_those_ending_on_a_stop_strings_start(stops):
     sp = StopPieces.of(pieces, stops)
     want = {0, 1} if stops == STOP else {4}
     assert set(sp.opening) == want and 3 not in sp.opening
+
+
+def test_no_stop_string_is_begun_right_after_a_label(tok):  # noqa: F811
+    """After ``</ref>`` the answer may end only after a word, so "<|end|>" there was held at its end and
+    written "<ref>ship</ref><|end|" and on. No piece with no word before a stop string's start comes there now."""
+    c = tok.convert_tokens_to_ids
+    lt, labelled = text_ids(tok, "<")[0], [c("<ref>"), *text_ids(tok, "ship"), c("</ref>")]
+    assert allowed_after(tok, labelled)[lt]  # no stop strings: as before
+    assert not allowed_after(tok, labelled, stop_strings=STOP)[lt]
+    assert allowed_after(tok, [*labelled, *text_ids(tok, "ok")], stop_strings=STOP)[lt]  # a word came: it may end
+    held = run_scripted(tok, ["<ref>", *"ship", "</ref>", *"<|end|>"], 30, stop_strings=STOP)
+    assert held.startswith("<ref>ship</ref><point><loc_5><loc_5></point>")  # was "<ref>ship</ref><|end|" …
+    assert "<|" not in held and geometry.decode(held, 100, 100).problems == []
+    from rsvlm.model.grammar_pieces import StopPieces
+
+    sp = StopPieces.of({0: "<", 1: ".<|", 2: "ship<|", 3: "a"}, STOP)
+    assert set(sp.opening) == {0, 1, 2} and set(sp.opening_wordless) == {0, 1}

@@ -75,6 +75,9 @@ class StopPieces:
     # alone, too common to refuse): where no text may end the answer, none may begin a stop string, which it
     # could then only go on to mangle ("<|endend|>"). Read alone: a start spread over pieces ("<" "|") is not seen
     opening: tuple[int, ...] = ()
+    # the ids of ``opening`` with no word before the stop string's start ("<", ".<|"): nor may one begin one
+    # right after ``</ref>``, where the answer may end only after a word (``<ref>ship</ref><|endend|>``)
+    opening_wordless: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
@@ -90,10 +93,11 @@ class StopPieces:
             if re.fullmatch(r"[a-z0-9_/]{0,8}", h):
                 short.setdefault(h, []).append(i)
         wide = any(not c.isascii() for s in stops for c in s)
+        opening = tuple(i for i, p in pieces.items() if _begins(stops, p, blank=False))
         return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
                    [i for i, h in heads.items() if not _WORD.search(h)], short, pieces,
                    tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else (),
-                   tuple(i for i, p in pieces.items() if _begins(stops, p, blank=False)))
+                   opening, tuple(i for i in opening if not _WORD.search(pieces[i][:-_begun_by(stops, pieces[i])])))
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -133,6 +137,11 @@ def _begins(stops: tuple[str, ...], text: str, blank: bool = True) -> bool:
     return any(text.endswith(s[:k]) and (blank or s[:k].strip()) for s in stops for k in range(1, len(s)))
 
 
+def _begun_by(stops: tuple[str, ...], text: str) -> int:
+    """How many characters at the end of ``text`` are a stop string's proper start (the longest; 0: none)."""
+    return max((k for s in stops for k in range(1, len(s)) if text.endswith(s[:k])), default=0)
+
+
 def may_end(text: str, word: bool) -> bool:
     """Whether an answer may end on ``text``, the text since its last tag (``word``: one is owed in it,
     after a ``</ref>``): not on the start of a tag (``geometry.decode``: "text ends inside a tag")."""
@@ -166,7 +175,7 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     """``ok`` (V,), the grammar's allowed set in state ``s`` of ``GeometryGrammar`` ``g`` (text or a label),
     less the text that would finish a stop string where the answer may not end (``nowhere``: no text
     here may end it, nor start one: ``StopPieces.opening``; else not after ``</ref>`` with no word before
-    the stop string, nor on the start of a tag), and less EOS after the start of one where the text before
+    the stop string, nor start one there, nor on the start of a tag), and less EOS after the start of one where the text before
     that may not end the answer."""
     from rsvlm.model.vlm import cut_stops  # vlm builds on the grammar
 
@@ -176,8 +185,8 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
     bad = sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")
     ok[bad] = False
-    if nowhere:
-        ok[list(sp.opening)] = False  # wanting to stop, it goes on in text that starts no stop string
+    if nowhere or s.labelled:  # wanting to stop, it goes on in text that starts no stop string
+        ok[list(sp.opening if nowhere else sp.opening_wordless)] = False
     if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
         ok[list(g.eos)] = False
     maybe = sp.finishing(before)
