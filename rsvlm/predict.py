@@ -199,7 +199,9 @@ def _unwritable(p: Path) -> str | None:
         open(p, "a").close()
     except OSError as e:
         return e.strerror or str(e)
-    return None if existed else p.unlink(missing_ok=True)
+    if not existed:
+        p.unlink(missing_ok=True)
+    return None
 
 
 @dataclass
