@@ -14,8 +14,9 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   text finishes one only where EOS could follow the text before it (not ``<ref>sh<|end|>``,
   ``<bo<|end|>``, nor ``<ref>ship</ref><|end|>``, whose "end" is no word), and EOS follows a stop
   string's start (which ``generate`` drops too) only where it could follow the text before that.
-  Where no text may end the answer (a label), no text starts a stop string either: a model that
-  wanted to stop there wrote its start and then, held from its end, a mangled one (``<|endend|>``).
+  Where no text may end the answer (a label; right after ``</ref>``, text with no word before it), no text
+  starts a stop string either: a model that wanted to stop there wrote its start and then, held from
+  its end, a mangled one (``<|endend|>``).
 * An answer that needs a shape (``need_shape``: a ``[ground]`` question, DESIGN.md's "one or more
   boxes") writes ``<box>`` and ``<obb>`` only, and takes no EOS before one, nor text outside a ``<ref>``
   label (``0% of.<obb>…`` was a [ground] answer; training's are boxes alone); its owed box's score holds
