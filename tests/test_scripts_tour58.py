@@ -117,13 +117,14 @@ def test_the_model_card_of_a_build_whose_weights_are_cut_names_the_file(tmp_path
     assert not (tmp_path / "MODEL_CARD.md").exists()
 
 
-def test_compare_of_a_folder_holding_a_folder_named_like_weights_is_one_line(tmp_path, monkeypatch, capsys):
+def test_compare_of_a_folder_holding_a_folder_named_like_weights_skips_it(tmp_path, monkeypatch, capsys):
     cmp = load_script("compare_checkpoints", monkeypatch)
     a, b = fake_ckpt(tmp_path / "a"), fake_ckpt(tmp_path / "b")
     (b / "old.safetensors").mkdir()  # e.g. an unpacked archive's folder
-    assert cmp.main([str(a), str(b)]) == 2  # was an OSError traceback ('No such device (os error 19)')
-    err = _lines(capsys.readouterr().err)
-    assert err[-1].startswith(f"error: reading {a} and {b}: ") and sum(x.startswith("error") for x in err) == 1
+    assert cmp.main([str(a), str(b)]) == 0  # was an OSError traceback ('No such device (os error 19)')
+    got = capsys.readouterr()
+    assert "old.safetensors" not in got.out + got.err and not any(x.startswith("error") for x in _lines(got.err))
+    assert "vision.safetensors" in got.out and got.out.strip().endswith("identical")  # the real weights compared
 
 
 def test_make_samples_into_a_folder_below_a_file_is_refused_before_any_scene_is_drawn(tmp_path, monkeypatch, capsys):

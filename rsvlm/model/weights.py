@@ -168,7 +168,7 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
             with contextlib.suppress(ValueError), open_safetensors(f) as h:  # a cut file: named when compared
                 keys.update(h.keys())
         total += len(keys)
-    with tqdm(total=total, unit="tensor", desc="compare", disable=not progress) as bar:  # closed on an error too
+    with tqdm(total=total, unit="tensor", desc="compare", disable=not (progress and total)) as bar:  # none where no header reads; closed on an error too
         _compare_files(fa, fb, rows, bar)
     return rows
 
