@@ -23,13 +23,10 @@ def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
 
 
 def pair_pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
-    from rsvlm.data.modality import damaged_files
-    from rsvlm.data.records import image_paths
-    from rsvlm.inference import record_inputs
     from rsvlm.model.stem import mixing_init, prepare
+    from rsvlm.train.data import read_inputs
 
-    with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
-        (img,) = record_inputs(rec, root)
+    (img,) = read_inputs(rec, root)
     stem = cfg.model.stems.get(img.modality)
     if stem is None:
         raise ValueError(f"{img.name}: no stem for modality {img.modality!r}")

@@ -118,6 +118,13 @@ def other_records(saved: dict | None, now: dict) -> str | None:
             "another tokenizer): the batches from here are not those the stopped run would have drawn")
 
 
+def read_inputs(rec: dict, root) -> list:
+    """``record_inputs``, a decoder's unexpected error on a damaged file a ValueError naming the record's files
+    (``damaged_files``), which the data paths count as an unreadable sample."""
+    with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
+        return record_inputs(rec, root)
+
+
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
     """Ids and labels (−100 outside assistant turns) in the processor's chat format, the one
     ``rsvlm chat`` prompts with (see ``rsvlm.data.conversation.encode_conversation``)."""
@@ -158,8 +165,7 @@ class SFTDataset(torch.utils.data.Dataset):
         rec = json.loads(row["record"])
         try:
             root = self.roots[row.get("source", 0)]
-            with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
-                images = record_inputs(rec, root)  # a modality still unsaid (an index made elsewhere): inferred here
+            images = read_inputs(rec, root)  # a modality still unsaid (an index made elsewhere): inferred here
             messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])

@@ -266,6 +266,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     check_naive_groups(cfg.data.batching, world, modalities)  # before the engine: it aborted at the first step
     engine = make_engine(model, cfg, world)
     counts_group = host_group(world, cfg.dist.timeout_s)
+    records = D.index_digest(index)  # what the batch plans are drawn from
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
     if folder is not None:
         fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings
@@ -275,9 +276,9 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         state = ckpt.load_trainer_state(folder, rank)
         if rank == 0:
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
-            if (note := D.other_records(state.get("records"), D.index_digest(index))) is not None:
+            if (note := D.other_records(state.get("records"), records)) is not None:
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
-    state["records"] = D.index_digest(index)  # saved with every step folder, for a resume to compare
+    state["records"] = records  # saved with every step folder, for a resume to compare
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, folder is not None, state["step"])
 
