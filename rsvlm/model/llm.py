@@ -384,11 +384,12 @@ def check_lora_targets(model: nn.Module, targets: list[str], key: str) -> None:
     matches a Linear that ``nn.MultiheadAttention`` never calls (its LoRA would stay unused)."""
     names = [n for n, _ in model.named_modules()]
     owned = _attention_owned(model)
-    if dead := [t for t in targets if set(_matches(names, t)) & owned]:
-        raise ValueError(f"{key}: {dead} match {sorted(set(_matches(names, dead[0])) & owned)[0]}, a layer of "
+    hits = {t: _matches(names, t) for t in targets}
+    if dead := [t for t in targets if set(hits[t]) & owned]:
+        raise ValueError(f"{key}: {dead} match {sorted(set(hits[dead[0]]) & owned)[0]}, a layer of "
                          "torch's nn.MultiheadAttention, which reads its weight directly and never calls it: "
                          "a LoRA there would never be used (it learns nothing)")
-    missing = [t for t in targets if not _matches(names, t)]
+    missing = [t for t in targets if not hits[t]]
     if missing:
         layers = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if n not in owned
                          and (isinstance(m, nn.Linear) or type(m).__name__ == "Conv1D")})

@@ -220,6 +220,22 @@ def follow_hf_twins(saved: VisionConfig, cfg: VisionConfig) -> VisionConfig:
     return replace(cfg, hf_config=hf, **moved)
 
 
+def embed_patches(pixels: torch.Tensor, patch_size: int, conv: nn.Module, class_embedding: torch.Tensor,
+                  pos_table: torch.Tensor, grid: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Either tower's first step: ``pixels`` (B,C,H,W), H and W multiples of ``patch_size``, through ``conv`` to
+    the class token and patch tokens plus positions (``pos_table``, made for ``grid``, resized to this
+    image's by ``interpolate_pos_embed``): (B,1+N,D), before the pre-norm; and the patch tokens (B,N,D)."""
+    b, _, h, w = pixels.shape
+    if h % patch_size or w % patch_size:
+        raise ValueError(f"image size {h}x{w} is not a multiple of the patch size {patch_size}")
+    patches = conv(pixels.to(conv.weight.dtype))  # (B,D,gh,gw)
+    gh, gw = patches.shape[-2:]
+    patches = patches.flatten(2).transpose(1, 2)  # (B,gh·gw,D)
+    cls = class_embedding.to(patches.dtype).expand(b, 1, -1)  # (B,1,D)
+    pos = interpolate_pos_embed(pos_table, grid, (gh, gw))  # (1+gh·gw,D)
+    return torch.cat([cls, patches], dim=1) + pos.to(patches.dtype), patches
+
+
 class OpenClipEncoder(nn.Module):
     """open_clip ``VisionTransformer`` run up to ``feature_layer``; returns patch tokens (no CLS)."""
 
@@ -324,15 +340,7 @@ class OpenClipEncoder(nn.Module):
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
         # pixels: (B,C,H,W), H and W multiples of patch_size
         v = self.visual
-        b, _, h, w = pixels.shape
-        if h % self.patch_size or w % self.patch_size:
-            raise ValueError(f"image size {h}x{w} is not a multiple of the patch size {self.patch_size}")
-        patches = v.conv1(pixels.to(v.conv1.weight.dtype))  # (B,D,gh,gw)
-        gh, gw = patches.shape[-2:]
-        patches = patches.flatten(2).transpose(1, 2)  # (B,gh·gw,D)
-        cls = v.class_embedding.to(patches.dtype).expand(b, 1, -1)  # (B,1,D)
-        pos = interpolate_pos_embed(v.positional_embedding, self.grid, (gh, gw))  # (1+gh·gw,D)
-        x = torch.cat([cls, patches], dim=1) + pos.to(patches.dtype)  # (B,1+N,D)
+        x, patches = embed_patches(pixels, self.patch_size, v.conv1, v.class_embedding, v.positional_embedding, self.grid)
         x = v.ln_pre(x)
         ckpt = v.transformer.grad_checkpointing and self.training and torch.is_grad_enabled()
         for block in v.transformer.resblocks[: self.n_blocks]:
@@ -380,17 +388,10 @@ class HFClipEncoder(nn.Module):
         # pixels: (B,C,H,W), H and W multiples of patch_size. CLIPVisionModel's own steps, but for positions of
         # another grid, resized by interpolate_pos_embed as OpenClipEncoder's and a loaded table are (HF's
         # interpolate_pos_encoding resized them another way: no antialias, so another cubic kernel)
-        m = self.model
-        b, _, h, w = pixels.shape
-        if h % self.patch_size or w % self.patch_size:
-            raise ValueError(f"image size {h}x{w} is not a multiple of the patch size {self.patch_size}")
-        emb = m.embeddings
-        patches = emb.patch_embedding(pixels.to(emb.patch_embedding.weight.dtype))  # (B,D,gh,gw)
-        gh, gw = patches.shape[-2:]
-        patches = patches.flatten(2).transpose(1, 2)  # (B,gh·gw,D)
-        cls = emb.class_embedding.to(patches.dtype).expand(b, 1, -1)  # (B,1,D)
-        pos = interpolate_pos_embed(emb.position_embedding.weight, self.grid, (gh, gw))  # (1+gh·gw,D)
-        x = m.pre_layrnorm(torch.cat([cls, patches], dim=1) + pos.to(patches.dtype))  # (B,1+N,D): hidden_states[0]
+        m, emb = self.model, self.model.embeddings
+        x, _ = embed_patches(pixels, self.patch_size, emb.patch_embedding, emb.class_embedding,
+                             emb.position_embedding.weight, self.grid)
+        x = m.pre_layrnorm(x)  # hidden_states[0]
         for layer in m.encoder.layers[: self.n_blocks]:  # hidden_states[k] is after k layers
             x = layer(x, None)
         return x[:, 1:]  # (B,N,D)
