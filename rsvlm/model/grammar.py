@@ -211,8 +211,9 @@ class GeometryGrammar:
     def _allowed(self, s: _State, left: int) -> torch.Tensor:
         cost, small = (BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (OPEN_COST, CHEAPEST)
         if s.mode == "text":
-            if s.labelled or self.owes(s, left):  # a shape is due: text only while the smallest still fits after it,
-                owed = self.owes(s, left)  # and none before an owed box (a [ground] answer is boxes, a <ref> at most)
+            owed = self.owes(s, left)
+            if s.labelled or owed:  # a shape is due: text only while the smallest still fits after it,
+                # and none before an owed box (a [ground] answer is boxes, a <ref> at most)
                 ok = self.text_ok.clone() if left > small and not owed else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
@@ -302,6 +303,7 @@ class GrammarConstraint:
                  stop_strings: list[str] = ()):
         self.tokenizer, self.eos_ids, self.max_new = tokenizer, eos_ids, max_new_tokens
         self.g: GeometryGrammar | None = None
+        self.ends: torch.Tensor | None = None  # (V,) _ending's, once per grammar
         self.stops, self.stop_pieces = tuple(s for s in stop_strings if s), None
         need = [need_shape] * batch if isinstance(need_shape, bool) else list(need_shape)
         if len(need) != batch:
@@ -317,7 +319,7 @@ class GrammarConstraint:
 
     def __call__(self, tokens: list[list[int]], vocab_size: int) -> torch.Tensor:
         if self.g is None or self.g.vocab != vocab_size:
-            self.g = GeometryGrammar(self.tokenizer, vocab_size, self.eos_ids)
+            self.g, self.ends = GeometryGrammar(self.tokenizer, vocab_size, self.eos_ids), None
         for i, toks in enumerate(tokens):
             for t in toks[self.seen[i]:]:
                 self.g.advance(self.states[i], t)
@@ -342,12 +344,14 @@ class GrammarConstraint:
 
     def _ending(self) -> torch.Tensor:
         """(V,) the tokens that would end an answer owing a box, with no text before it: all but text, and the
-        text pieces holding a whole stop string (the other text the hold hides goes on, and is no wish to stop)."""
-        ends = ~self.g.plain
-        ends[list(self.g.eos)] = True
-        if self.stop_pieces is not None:
-            ends[list(self.stop_pieces.within)] = True
-        return ends
+        text pieces holding a whole stop string (the other text the hold hides goes on, and is no wish to stop).
+        Built once per grammar, after ``_held`` has read the stop pieces."""
+        if self.ends is None:
+            self.ends = ~self.g.plain
+            self.ends[list(self.g.eos)] = True
+            if self.stop_pieces is not None:
+                self.ends[list(self.stop_pieces.within)] = True
+        return self.ends
 
     def _held(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
         """(V,) the grammar's allowed set, less the text that would finish a stop string where the answer

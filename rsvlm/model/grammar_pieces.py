@@ -93,11 +93,12 @@ class StopPieces:
             if re.fullmatch(r"[a-z0-9_/]{0,8}", h):
                 short.setdefault(h, []).append(i)
         wide = any(not c.isascii() for s in stops for c in s)
-        opening = tuple(i for i, p in pieces.items() if _begins(stops, p, blank=False))
+        # a start of white space alone is no opening; the longest start is one exactly where any is
+        begun = {i: k for i, p in pieces.items() if (k := _begun_by(stops, p)) and p[-k:].strip()}
         return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
                    [i for i, h in heads.items() if not _WORD.search(h)], short, pieces,
                    tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else (),
-                   opening, tuple(i for i in opening if not _WORD.search(pieces[i][:-_begun_by(stops, pieces[i])])))
+                   tuple(begun), tuple(i for i, k in begun.items() if not _WORD.search(pieces[i][:-k])))
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -112,7 +113,7 @@ class StopPieces:
 
     def begun(self, text: str) -> bool:
         """Whether ``text`` ends on the start of a stop string."""
-        return _begins(self.stops, text)
+        return _begun_by(self.stops, text) > 0
 
     def finishing(self, text: str) -> list[int]:
         """The ids that may finish a stop string begun at the end of ``text`` (``within`` finish one anywhere),
@@ -130,11 +131,6 @@ class StopPieces:
         while that may start a tag), or with no word after a ``</ref>`` (``labelled``)."""
         bad = self.cut + (self.wordless if labelled else [])
         return bad + [i for h, ids in self.short.items() if rest and is_cut_tag(rest + h) for i in ids]
-
-
-def _begins(stops: tuple[str, ...], text: str, blank: bool = True) -> bool:
-    """Whether ``text`` ends on a proper start of one of ``stops`` (``blank``: a start of white space too)."""
-    return any(text.endswith(s[:k]) and (blank or s[:k].strip()) for s in stops for k in range(1, len(s)))
 
 
 def _begun_by(stops: tuple[str, ...], text: str) -> int:
