@@ -104,7 +104,7 @@ def test_chat_says_which_view_answers_were_left_out_of_the_fusion(monkeypatch):
     repl = ChatREPL.__new__(ChatREPL)  # no session needed: fused asks through the stand-in fused_answers
     repl.out, repl.tta, repl.images = out, FuseConfig(), []
     repl.session = types.SimpleNamespace(messages=[{"role": "user", "content": "q"}, {"role": "assistant", "content": box}],
-                                         gen={"max_new_tokens": 8})
+                                         gen={"max_new_tokens": 8}, min_objects=0)
     monkeypatch.setattr(ChatREPL, "answerer", lambda self: None)
     repl.fused(box, [0.5])
     assert f"  note: {note}" in out.getvalue().splitlines()

@@ -29,7 +29,8 @@ def test_create_model_on_meta_builds_the_llm_there_not_on_the_cpu_first(monkeypa
 
     monkeypatch.setattr(AutoModelForCausalLM, "from_config", spy)
     model, _ = create_model(load_config(VLMConfig, TINY), device="meta")
-    assert seen == ["meta"]  # was "cpu": a 7B config filled 30 GB of RAM before the move to meta
+    assert seen and set(seen) == {"meta"}  # was "cpu": a 7B config filled 30 GB of RAM before the move to meta
+    # (twice on meta where a LoRA is asked: checks.check_lora_names builds it first to check the targets)
     assert {p.device.type for p in model.parameters()} == {"meta"}
     assert torch.empty(0).device.type == "cpu"  # the default device is left as it was
 
