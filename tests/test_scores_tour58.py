@@ -47,3 +47,41 @@ def test_chats_owed_box_score_counts_the_wish_to_stop_as_generate_does():
         hook.remove()
     assert out.scores[0] and out.scores[0][0] < 1e-3  # the held share counted in full
     assert chat.last_scores == pytest.approx(out.scores[0], rel=1e-3)
+
+
+def test_a_sequence_that_wrote_its_stop_string_is_finished_whatever_follows_in_the_batch():
+    """A batch row that wrote a stop string went on generating while another row had not stopped, and
+    a budget cut (or no EOS) in that junk marked it unfinished: the shipped model's caption
+    s9021-000000-ir-cap-18 was counted cut in a batch of 16 and not alone."""
+    import types
+
+    import torch
+
+    from rsvlm.model.generation import GenerationConfig, decode
+
+    vocab = 5
+
+    def llm(inputs_embeds, **k):  # token 3 ranked first everywhere; no EOS (id 4) ever
+        b, t, _ = inputs_embeds.shape
+        logits = torch.zeros(b, t, vocab)
+        logits[..., 3] = 1.0
+        return types.SimpleNamespace(logits=logits, past_key_values=k.get("past_key_values"))
+
+    class Budget:  # allows all; claims the budget hid the best token once a row has 2 tokens
+        def __init__(self):
+            self.seen = [0, 0]
+
+        def __call__(self, tokens, v):
+            self.seen = [len(t) for t in tokens]
+            return torch.ones(len(tokens), v, dtype=torch.bool)
+
+        def cut_by_budget(self, i, logits):
+            return self.seen[i] >= 2
+
+    def stops(tokens):  # row 0 wrote its stop string with its first token; row 1 never does
+        return [len(tokens[0]) >= 1, False]
+
+    res = decode(llm, lambda ids: torch.zeros(*ids.shape, 4), torch.zeros(2, 3, 4), torch.ones(2, 3, dtype=torch.long),
+                 GenerationConfig(max_new_tokens=4), {4}, on_step=stops, constraint=Budget())
+    assert [len(t) for t in res.tokens] == [1, 4]  # row 0 took nothing after its stop string
+    assert res.finished == [True, False]  # row 1 ran to the limit (and was cut); row 0 had stopped

@@ -75,7 +75,7 @@ def positions(mask: torch.Tensor, past_len: int = 0) -> torch.Tensor:
 def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: torch.Tensor,
            attention_mask: torch.Tensor, cfg: GenerationConfig, eos_ids: set[int],
            cache=None, past_len: int = 0, generator: torch.Generator | None = None,
-           on_step: Callable[[list[list[int]]], bool] | None = None,
+           on_step: Callable[[list[list[int]]], list[bool]] | None = None,
            constraint: Callable[[list[list[int]], int], torch.Tensor] | None = None,
            adjust: Callable[[object, torch.Tensor], torch.Tensor] | None = None,
            push: Callable[[list[list[int]], int], torch.Tensor | None] | None = None) -> DecodeResult:
@@ -91,8 +91,10 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     (``GrammarConstraint.push``); where it leaves a sequence nothing the constraint allows, it is
     ignored for that sequence.
 
-    ``on_step(tokens_so_far)`` is called after each step; returning True marks every
-    sequence finished (stop strings, handled by the caller who can decode text).
+    ``on_step(tokens_so_far)`` is called after each step; it returns, per sequence, whether it is
+    finished (a stop string, found by the caller who can decode text): such a sequence takes no more
+    tokens, so nothing after its stop string counts (it kept going while another sequence had not
+    stopped, and a budget cut or EOS there decided whether it was ``finished``).
 
     ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
     among the tokens the constraint allowed, not only those ``push`` left (the confidence ``rsvlm.model.grammar.shape_scores``
@@ -152,8 +154,8 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
                 logprobs[i].append(lp[i])
                 held[i].append(min(0.0, share[i]))
         finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)
-        if on_step is not None and on_step(tokens):
-            finished[:] = True
+        if on_step is not None:
+            finished |= torch.tensor(on_step(tokens), dtype=torch.bool, device=finished.device)
         if bool(finished.all()):
             break
         new_embed = embed(nxt[:, None])  # (B,1,D)

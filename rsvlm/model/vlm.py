@@ -352,16 +352,17 @@ class TextStreamer:
     def text(self, ids: list[int]) -> str:
         return self.tok.decode(ids, skip_special_tokens=False)
 
-    def step(self, tokens: list[list[int]]) -> bool:
+    def step(self, tokens: list[list[int]]) -> list[bool]:
+        """Per sequence, whether its text holds a stop string (``decode``'s ``on_step``); streams the first."""
         if self.on_token is None and not self.stops:
-            return False
+            return [False] * len(tokens)
         texts = [self.text([i for i in t if i not in self.eos]) for t in tokens]
         if self.on_token is not None:
             visible = cut_stops(texts[0], self.stops, shortest=1)  # hold back what may start a stop string
             if not visible.endswith("\ufffd") and len(visible) > len(self.sent) and visible.startswith(self.sent):
                 self.on_token(visible[len(self.sent):])
                 self.sent = visible
-        return bool(self.stops) and all(any(s in t for s in self.stops) for t in texts)
+        return [any(s in t for s in self.stops) for t in texts]
 
     def flush(self, ids: list[int]) -> None:
         """Stream what is left of the answer once generation ends (held back while it ended in
