@@ -56,14 +56,12 @@ from pathlib import Path
 
 from data_gen.convert.common import (
     Output,
-    check_tiling,
-    fraction,
-    int_at_least,
     make_meta,
     make_record,
     one_image,
     pick,
 )
+from data_gen.convert.options import check_tiling, fraction, int_at_least
 from data_gen.tiling import (
     Window,
     clip_object,

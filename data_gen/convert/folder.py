@@ -32,11 +32,11 @@ from data_gen.convert.common import (
     check_bands,
     clean_label,
     image_size,
-    int_at_least,
     make_meta,
     make_record,
     pick,
 )
+from data_gen.convert.options import int_at_least
 from data_gen.tiling import RASTER_SUFFIXES
 from rsvlm.tokens import MODALITIES
 

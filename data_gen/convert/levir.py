@@ -37,9 +37,7 @@ from data_gen.convert.common import (
     Output,
     WrongBands,
     check_bands,
-    check_tiling,
     image_size,
-    int_at_least,
     make_meta,
     make_record,
     note_unlabelled,
@@ -48,6 +46,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
+from data_gen.convert.options import check_tiling, int_at_least
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 

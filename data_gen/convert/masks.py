@@ -45,10 +45,8 @@ from data_gen.convert.common import (
     Output,
     WrongBands,
     check_bands,
-    check_tiling,
     image_size,
     index_images,
-    int_at_least,
     make_meta,
     make_record,
     note_unlabelled,
@@ -58,6 +56,7 @@ from data_gen.convert.common import (
     read_json,
 )
 from data_gen.convert.filters import class_name
+from data_gen.convert.options import check_tiling, int_at_least
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 

@@ -1,0 +1,52 @@
+"""The converters' option checks: argparse types and ``--tile`` / ``--overlap`` together."""
+
+from __future__ import annotations
+
+from data_gen.convert.common import ConversionError
+
+
+def int_at_least(lo: int):
+    """An argparse ``type``: a whole number of at least ``lo`` (else a usage error naming the option)."""
+    import argparse
+
+    def parse(v: str) -> int:
+        try:
+            n = int(v)
+        except ValueError:
+            n = None
+        if n is None or n < lo:
+            raise argparse.ArgumentTypeError(f"needs a whole number of at least {lo}, got {v!r}")
+        return n
+
+    return parse
+
+
+def fraction(v: str) -> float:
+    """An argparse ``type``: a number from 0 to 1."""
+    import argparse
+
+    try:
+        x = float(v)
+    except ValueError:
+        x = None
+    if x is None or not 0 <= x <= 1:
+        raise argparse.ArgumentTypeError(f"needs a number from 0 to 1, got {v!r}")
+    return x
+
+
+def check_tiling(tile: int | None, overlap: int | None) -> None:
+    """``--overlap`` (None: not given) needs ``--tile`` and must be at most half of it; ConversionError
+    otherwise (without ``--tile`` nothing is tiled, and the overlap was ignored without a word; past
+    half, windows start every few pixels and every pixel is written into many tiles:
+    ``--tile 1024 --overlap 1000`` cuts a 20000 px DOTA-v2 scene into over 600,000 tiles of 1024 px)."""
+    if overlap is not None and not tile:
+        raise ConversionError(f"--overlap {overlap} is given without --tile: nothing is tiled "
+                              "(add --tile SIZE, or leave --overlap out)")
+    if tile and overlap is not None and overlap >= tile:
+        raise ConversionError(f"--overlap {overlap} must be smaller than --tile {tile}")
+    if tile and overlap is not None and 2 * overlap > tile:
+        step = tile - overlap
+        raise ConversionError(
+            f"--overlap {overlap} is over half of --tile {tile}: windows would start every {step} px and each "
+            f"pixel would be written into up to {(-(-tile // step)) ** 2} tiles; --overlap is the pixels neighbouring "
+            f"tiles share, not the step (DOTA's devkit: --tile 1024 --overlap 200)")
