@@ -93,6 +93,20 @@ def tiny_llava(tmp_path_factory):
     return sd, conf, tower, tok
 
 
+def write_llava(folder, sd, conf, tok):
+    """``folder`` made to hold an original-layout LLaVA checkpoint (``tiny_llava``'s parts): its weights,
+    config.json and tokenizer."""
+    import json
+
+    from safetensors.torch import save_file
+
+    folder.mkdir()
+    save_file(sd, str(folder / "model.safetensors"))
+    (folder / "config.json").write_text(json.dumps(conf))
+    tok.save_pretrained(folder)
+    return folder
+
+
 def load_script(name: str):
     """Import ``scripts/NAME.py`` as a module (scripts are not a package), once per session."""
     import importlib.util

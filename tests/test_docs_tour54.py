@@ -164,11 +164,9 @@ def test_a_tower_taken_from_the_folder_not_the_checkpoint_is_said(tmp_path, tiny
     from rsvlm.model import convert_llava
 
     sd, conf, tower, tok = tiny_llava
-    src = tmp_path / "bare"
-    src.mkdir()
-    save_file(sd, str(src / "model.safetensors"))
-    (src / "config.json").write_text(json.dumps(conf))
-    tok.save_pretrained(src)
+    from conftest import write_llava
+
+    src = write_llava(tmp_path / "bare", sd, conf, tok)
     with pytest.warns(UserWarning, match=r"holds no vision tower weights; .*clip.*'s are used as they are"):
         convert_llava(src, tmp_path / "ck1", vision_tower=tower)
     full = tmp_path / "full"  # the tower inside, as original LLaVA checkpoints save it: nothing to say

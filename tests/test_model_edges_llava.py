@@ -1,29 +1,18 @@
 """convert-llava on malformed original-layout LLaVA folders: each mistake is one clear error."""
 
-import json
-from pathlib import Path
 
 import pytest
 import torch
+from conftest import write_llava
 
 from rsvlm.model import convert_llava
-
-
-def _write(d: Path, sd, conf, tok) -> Path:
-    from safetensors.torch import save_file
-
-    d.mkdir()
-    save_file(sd, str(d / "model.safetensors"))
-    (d / "config.json").write_text(json.dumps(conf))
-    tok.save_pretrained(d)
-    return d
 
 
 @pytest.mark.parametrize("key,shape", [("model.mm_projector.0.weight", (64, 48)),
                                        ("model.layers.0.mlp.up_proj.weight", (96, 64))])
 def test_a_tensor_of_the_wrong_shape_is_named(tmp_path, tiny_llava, key, shape):
     sd, conf, tower, tok = tiny_llava
-    src = _write(tmp_path / "src", {**sd, key: torch.zeros(shape)}, conf, tok)
+    src = write_llava(tmp_path / "src", {**sd, key: torch.zeros(shape)}, conf, tok)
     name = key.replace("model.mm_projector.", "projectors.default.net.")
     with pytest.raises(ValueError, match=rf"do not fit its config.json: \['{name} \({shape[0]}, {shape[1]}\) \(expected"):
         convert_llava(src, tmp_path / "out", vision_tower=tower)
@@ -31,7 +20,7 @@ def test_a_tensor_of_the_wrong_shape_is_named(tmp_path, tiny_llava, key, shape):
 
 def test_a_vision_tower_that_is_not_a_clip_folder_is_named(tmp_path, tiny_llava, monkeypatch):
     sd, conf, tower, tok = tiny_llava
-    src = _write(tmp_path / "src", sd, conf, tok)
+    src = write_llava(tmp_path / "src", sd, conf, tok)
     with pytest.raises(FileNotFoundError, match=r"vision_tower .*nope: not a folder"):  # named the config's 'openai/clip'
         convert_llava(src, tmp_path / "out", vision_tower=tmp_path / "nope")
     with pytest.raises(ValueError, match=r"vision tower .*src/config.json: not a CLIP vision config"):  # a KeyError
@@ -40,7 +29,7 @@ def test_a_vision_tower_that_is_not_a_clip_folder_is_named(tmp_path, tiny_llava,
     with pytest.raises(FileNotFoundError, match=r"vision tower .*empty: no config.json"):
         convert_llava(src, tmp_path / "out", vision_tower=tmp_path / "empty")
     # no mm_vision_tower at all: the working directory was taken for the tower
-    no_tower = _write(tmp_path / "no_tower", sd, {k: v for k, v in conf.items() if k != "mm_vision_tower"}, tok)
+    no_tower = write_llava(tmp_path / "no_tower", sd, {k: v for k, v in conf.items() if k != "mm_vision_tower"}, tok)
     monkeypatch.chdir(tower)
     with pytest.raises(FileNotFoundError, match="pass vision_tower="):
         convert_llava(no_tower, tmp_path / "out")
@@ -49,7 +38,7 @@ def test_a_vision_tower_that_is_not_a_clip_folder_is_named(tmp_path, tiny_llava,
 
 def test_a_llava_folder_without_a_tokenizer_is_named(tmp_path, tiny_llava):
     sd, conf, tower, tok = tiny_llava
-    src = _write(tmp_path / "src", sd, conf, tok)
+    src = write_llava(tmp_path / "src", sd, conf, tok)
     for f in src.glob("tokenizer*"):
         f.unlink()
     with pytest.raises(FileNotFoundError, match=r"src: no tokenizer"):  # was "Couldn't instantiate the backend tokenizer"

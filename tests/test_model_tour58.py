@@ -135,19 +135,15 @@ def test_a_converted_tower_at_its_folders_size_loads_at_another_with_the_overrid
                                                                                                      tiny_llava):
     """convert-llava warned that a tower taken from --vision-tower keeps that folder's size (GeoChat's code
     resized it to 504 px at load) without saying how to load it at another: the one override it now names."""
-    import json
 
-    from safetensors.torch import save_file
 
     from rsvlm.model import convert_llava
     from rsvlm.model.checkpoint import load_pretrained
 
     sd, conf, tower, tok = tiny_llava
-    src = tmp_path / "bare"
-    src.mkdir()
-    save_file(sd, str(src / "model.safetensors"))
-    (src / "config.json").write_text(json.dumps(conf))
-    tok.save_pretrained(src)
+    from conftest import write_llava
+
+    src = write_llava(tmp_path / "bare", sd, conf, tok)
     with pytest.warns(UserWarning, match=r"load_pretrained\(OUT, overrides=\['encoders.default.image_size=504'\]\)"):
         out = convert_llava(src, tmp_path / "ck", vision_tower=tower)
     model, proc = load_pretrained(out, overrides=["encoders.default.image_size=48"])  # 32 px saved; 504 for GeoChat
