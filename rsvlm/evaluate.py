@@ -410,8 +410,10 @@ def main(args) -> int:
     stamp, warning = unstamped_answers(Path(args.out), stamp)
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
-    # the records as answered, blind ones too (the file read again skipped those: a blind set was never compared)
-    if rank == 0 and (note := overlap_report(model_dir, loaded[0], args.image_root or Path(args.data).parent)):
+    # the records as answered, blind ones too (the file read again skipped those: a blind set was never compared),
+    # past --limit none: was counted over the whole file, records never answered
+    asked = loaded[0][:args.limit] if args.limit else loaded[0]
+    if rank == 0 and (note := overlap_report(model_dir, asked, args.image_root or Path(args.data).parent)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
     try:  # joined before the model loads: a launch that cannot meet is told so before the long run
         sync = launcher_sync(world)
