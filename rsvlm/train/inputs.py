@@ -1,5 +1,6 @@
-"""The files and folders a training config reads, and the refusal of an ``overwrite=true`` that would remove one
-of them with the previous run's outputs before the run reads it."""
+"""The files and folders a training config reads: the refusal of records files and image roots that cannot be
+read (``check_data_paths``), and of an ``overwrite=true`` that would remove one of them with the previous run's
+outputs before the run reads it."""
 
 from __future__ import annotations
 
@@ -32,3 +33,61 @@ def check_overwrite_inputs(cfg, removed: list[Path]) -> None:
             raise FileExistsError(f"{key}={path} lies in {hit}, which overwrite=true removes from out_dir "
                                   f"{cfg.out_dir} (a previous run's outputs) before the run reads it; write this "
                                   "run to another out_dir, or copy that input out of it first")
+
+
+# the first bytes of files given as records by mistake, and what they are
+MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
+         (b"MM\x00*", "a TIFF image"), (b"II+\x00", "a BigTIFF image"), (b"PK\x03\x04", "a zip archive"),
+         (b"PAR1", "a Parquet file"), (b"\x93NUMPY", "a NumPy array"), (b"%PDF", "a PDF"),
+         (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+         (b"\xff\xfe", "UTF-16 text (records are read as UTF-8: save it so)"),
+         (b"\xfe\xff", "UTF-16 text (records are read as UTF-8: save it so)"))
+
+
+def binary_found(path: str | Path) -> str | None:
+    """What ``path`` holds where it is binary rather than text (gzip read through: ``open_bytes``): the kind its
+    first bytes tell (``MAGIC``), else "binary data", with those bytes; None for text (a NUL byte or bytes that
+    are not UTF-8 in its first 64 KiB tell binary). A file that cannot be read is left to the reader."""
+    import codecs
+
+    from rsvlm.data.records import GZIP_ERRORS, open_bytes
+
+    try:
+        with open_bytes(path) as f:
+            head = f.read(1 << 16)
+    except GZIP_ERRORS:
+        return None
+    try:  # final=False: a character cut at the end of the 64 KiB is no fault
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        if b"\x00" not in head:
+            return None
+    except UnicodeDecodeError:
+        pass
+    kind = next((what for magic, what in MAGIC if head.startswith(magic)), "binary data")
+    return f"{kind} (first bytes {head[:8]!r})"
+
+
+def check_data_paths(cfg) -> None:
+    """FileNotFoundError or ValueError, naming the key, where a records file (``data.train``, ``data.extra``) is
+    missing, binary (an image or archive given by mistake: ``binary_found``) or holds no record line, or an image
+    root is no folder; ``preflight`` asks it, and scripts/launch.py before it starts any process (else each rank
+    refused it, then the launcher said no step folder was saved)."""
+    from rsvlm.data.records import blank_records_file, check_records_path
+
+    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    for key, path in sources:
+        try:
+            check_records_path(path)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"{key}: {e}") from None
+        if found := binary_found(path):  # was exit 1 once out_dir was written: "no usable record … not UTF-8 text"
+            raise ValueError(f"{key}: {path} is not a records file (JSONL, or a LLaVA JSON array): it holds {found}; "
+                             "give the records file whose lines name the images")
+        if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
+            raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
+                             "holds records")
+    roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
+    for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
+        if root is not None and not Path(root).is_dir():
+            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
+                                    "folder the records' image paths are relative to (unset: the records file's folder)")

@@ -20,7 +20,7 @@ from rsvlm.processes import SameOnEveryRank, env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
-from rsvlm.train.inputs import check_overwrite_inputs
+from rsvlm.train.inputs import check_data_paths, check_overwrite_inputs  # noqa: F401 (check_data_paths: importable from here as before)
 from rsvlm.train.logging import check_tensorboard, trim_metrics
 from rsvlm.train.max_length import check_max_length
 
@@ -240,28 +240,6 @@ def preflight(cfg: TrainConfig) -> None:
 
             check_zero_stage(folder, cfg, world)
     model_changes(folder, cfg)
-
-
-def check_data_paths(cfg: TrainConfig) -> None:
-    """FileNotFoundError or ValueError, naming the key, where a records file (``data.train``, ``data.extra``) is
-    missing or holds no record line, or an image root is no folder; ``preflight`` asks it, and scripts/launch.py
-    before it starts any process (else each rank refused it, then the launcher said no step folder was saved)."""
-    from rsvlm.data.records import blank_records_file, check_records_path
-
-    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
-    for key, path in sources:
-        try:
-            check_records_path(path)
-        except FileNotFoundError as e:
-            raise FileNotFoundError(f"{key}: {e}") from None
-        if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
-            raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
-                             "holds records")
-    roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
-    for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
-        if root is not None and not Path(root).is_dir():
-            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
-                                    "folder the records' image paths are relative to (unset: the records file's folder)")
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
