@@ -207,7 +207,7 @@ def test_synth_out_that_cannot_be_a_folder_is_an_error(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--tile", "-100"], "--tile: needs a whole number of at least 1"),
+    (["--tile", "-100"], "--tile: a tile of -100 px is too small: give at least 32 px"),
     (["--tile", "400", "--overlap", "-5"], "--overlap: needs a whole number of at least 0"),
     (["--min-visible", "2"], "--min-visible: needs a number from 0 to 1"),
 ])
@@ -221,22 +221,22 @@ def test_masks_and_levir_tiling_and_budget_checked_before_work(tmp_path, capsys)
     png(tmp_path / "a.png", 16, 16)
     png(tmp_path / "a_mask.png", 16, 16, mode="L")
     masks = ["masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--binary", "x", "--out", str(tmp_path / "o")]
-    with pytest.raises(ConversionError, match="--overlap 8 must be smaller than --tile 8"):
-        run_convert([*masks, "--tile", "8", "--overlap", "8"])
+    with pytest.raises(ConversionError, match="--overlap 32 must be smaller than --tile 32"):
+        run_convert([*masks, "--tile", "32", "--overlap", "32"])
     with pytest.raises(SystemExit):
         run_convert([*masks, "--budget", "3"])
     assert "--budget: needs a whole number of at least 8" in capsys.readouterr().err
-    with pytest.raises(ConversionError, match="--overlap 9 must be smaller than --tile 8"):
-        run_convert(["levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "8", "--overlap", "9"])
+    with pytest.raises(ConversionError, match="--overlap 33 must be smaller than --tile 32"):
+        run_convert(["levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "32", "--overlap", "33"])
 
 
 def test_no_records_message_falls_back_on_the_notes(tmp_path, capsys):
     from data_gen.convert import main
 
     png(tmp_path / "a.png", 64, 48)
-    (tmp_path / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
-    assert main(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "4", "--overlap", "0",
-                 "--drop-cut"]) == 2
+    (tmp_path / "a.txt").write_text("20 10 44 10 44 30 20 30 plane 0\n")  # half in each 32 px tile, 14/20 in the lower
+    assert main(["dota", "--src", str(tmp_path), "--out", str(tmp_path / "o"), "--tile", "32", "--overlap", "0",
+                 "--min-visible", "0.9", "--drop-cut"]) == 2
     assert "objects_lost_at_tile_borders" in capsys.readouterr().err
 
 
@@ -302,9 +302,9 @@ def test_tiles_of_same_named_sources_do_not_overwrite_each_other(tmp_path):
     for sub in ("2007", "2012"):  # two VOC years, one file name: two records, two tile files
         (tmp_path / "ann" / sub).mkdir(parents=True)
         (tmp_path / "ann" / sub / "1.xml").write_text(xml)
-    png(tmp_path / "imgs" / "1.png", 32, 32)
+    png(tmp_path / "imgs" / "1.png", 64, 64)
     _, records = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "imgs"),
-                         "--tile", "16", "--overlap", "0")
+                         "--tile", "32", "--overlap", "0")
     paths = [r["images"][0]["path"] for r in records if "-0-0-det-box" in r["id"]]
     assert len(paths) == 2 and len(set(paths)) == 2
 

@@ -153,7 +153,7 @@ def test_a_usage_error_creates_no_output_folder_and_keeps_an_earlier_run(tmp_pat
             "folder": ["--src", none], "rsvqa": ["--src", none, "--images", none],
             "rsivqa": ["--src", none, "--images", none],
             "masks": ["--images", str(png_), "--labels", str(png_)],  # no --palette/--preset/--binary
-            "levir-cd": ["--src", str(tmp_path), "--tile", "8", "--overlap", "8"],
+            "levir-cd": ["--src", str(tmp_path), "--tile", "32", "--overlap", "32"],
             "geojson": ["--images", str(png_), "--labels", str(png_), "--labels-crs", "EPSG:99999"],
             "llava": ["--src", none, "--images", none]}[fmt]
     assert main([fmt, "--out", str(tmp_path / "o" / "new"), *argv]) == 2

@@ -74,7 +74,7 @@ def test_an_image_with_no_object_in_any_window_is_not_decoded_but_counted(tmp_pa
     from data_gen.convert import main
 
     assert main(["masks", "--out", str(tmp_path / "o"), "--images", str(tmp_path / "img"), "--labels",
-                 str(tmp_path / "lab"), "--binary", "ship", "--tile", "30"]) == 2  # nothing written: an error
+                 str(tmp_path / "lab"), "--binary", "ship", "--tile", "32"]) == 2  # nothing written: an error
     import json
 
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
@@ -85,14 +85,14 @@ def test_an_image_with_no_object_in_any_window_is_not_decoded_but_counted(tmp_pa
 
 def test_an_unknown_label_value_is_counted_once_per_image_not_per_tile(tmp_path):
     """Tiled, a value in no palette was counted once per window it showed in (four times here)."""
-    png(tmp_path / "a.png", 40, 40)
-    label_png(tmp_path / "a_mask.png", 40, 40, [(2, 2, 30, 30, 1), (15, 15, 25, 25, 7)])
+    png(tmp_path / "a.png", 80, 80)
+    label_png(tmp_path / "a_mask.png", 80, 80, [(4, 4, 60, 60, 1), (30, 30, 50, 50, 7)])
     pal = tmp_path / "pal.json"
     pal.write_text('{"tree": 1}')
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "a.png"), "--labels",
-                          str(tmp_path / "a_mask.png"), "--palette", str(pal), "--tile", "20", "--overlap", "0")
+                          str(tmp_path / "a_mask.png"), "--palette", str(pal), "--tile", "40", "--overlap", "0")
     assert stats["skipped"] == {"unknown_label_value": 1}, stats["skipped_examples"]
-    assert "value 7 on 100 pixels" in stats["skipped_examples"]["unknown_label_value"]
+    assert "value 7 on 400 pixels" in stats["skipped_examples"]["unknown_label_value"]
     assert len(recs) == 4 and stats["notes"]["tiles"] == 4
 
 
@@ -276,10 +276,10 @@ def test_an_overlap_over_half_the_tile_is_a_usage_error_before_any_work(tmp_path
                                               r"every 24 px.* up to 1849 tiles"):
         run_convert([fmt, "--out", str(tmp_path / "o"), *src, "--tile", "1024", "--overlap", "1000"])
     assert not (tmp_path / "o").exists()
-    png(tmp_path / "a.png", 40, 40)
-    (tmp_path / "a.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    png(tmp_path / "a.png", 80, 80)
+    (tmp_path / "a.txt").write_text("8 8 60 8 60 40 8 40 ship 0\n")
     if fmt == "dota":  # half is allowed
-        stats, _ = convert(tmp_path / "o2", "dota", *src, "--tile", "20", "--overlap", "10")
+        stats, _ = convert(tmp_path / "o2", "dota", *src, "--tile", "40", "--overlap", "20")
         assert stats["notes"]["tiles"] >= 1
 
 

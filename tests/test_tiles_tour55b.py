@@ -56,14 +56,14 @@ def test_dota_tiles_of_one_png_come_from_one_decode(tmp_path, monkeypatch):
 
 
 def test_masks_tiles_of_one_png_come_from_one_decode(tmp_path, monkeypatch):
-    _noise_png(tmp_path / "img" / "s1.png", 90, 60)
-    lab = np.zeros((60, 90), np.uint8)
+    _noise_png(tmp_path / "img" / "s1.png", 180, 120)
+    lab = np.zeros((120, 180), np.uint8)
     lab[::7, ::5] = 1  # something in every tile
     (tmp_path / "lab").mkdir()
     Image.fromarray(lab).save(tmp_path / "lab" / "s1.png")
     opened = _counting_opens(monkeypatch)
     stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
-                       "--binary", "water", "--tile", "30")
+                       "--binary", "water", "--tile", "60")
     assert stats["notes"]["tiles"] == 6
     assert opened["s1.png"] <= 3  # image and label once each, the image once more for its tiles (was 2 + 6)
     monkeypatch.undo()
@@ -72,10 +72,10 @@ def test_masks_tiles_of_one_png_come_from_one_decode(tmp_path, monkeypatch):
 
 def test_levir_tiles_of_each_image_come_from_one_decode(tmp_path, monkeypatch):
     cd = tmp_path / "cd"
-    a, b = _noise_png(cd / "A" / "p1.png", 64, 64), _noise_png(cd / "B" / "p1.png", 64, 64)
-    Image.fromarray(np.full((64, 64), 255, np.uint8)).save((cd / "label").mkdir() or cd / "label" / "p1.png")
+    a, b = _noise_png(cd / "A" / "p1.png", 128, 128), _noise_png(cd / "B" / "p1.png", 128, 128)
+    Image.fromarray(np.full((128, 128), 255, np.uint8)).save((cd / "label").mkdir() or cd / "label" / "p1.png")
     opened = _counting_opens(monkeypatch)
-    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(cd), "--tile", "16")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(cd), "--tile", "32")
     assert stats["notes"]["tiles"] == 16 and len({r["images"][0]["path"] for r in recs}) == 16
     assert opened["p1.png"] <= 2 * 2 + 1  # A and B: size and one decode each; the label once (was 3 + 32)
     monkeypatch.undo()
@@ -83,7 +83,7 @@ def test_levir_tiles_of_each_image_come_from_one_decode(tmp_path, monkeypatch):
         whole = np.asarray(Image.open(image))
         for t in (tmp_path / "o" / "images").glob(f"*_{tag}.png"):
             x0, y0 = (int(v) for v in t.stem.split("_")[1:3])
-            assert np.array_equal(np.asarray(Image.open(t)), whole[y0:y0 + 16, x0:x0 + 16])
+            assert np.array_equal(np.asarray(Image.open(t)), whole[y0:y0 + 32, x0:x0 + 32])
 
 
 def test_a_tiff_scene_is_still_cropped_with_its_georeferencing(tmp_path):
@@ -299,12 +299,12 @@ def test_a_scene_of_many_tiles_shows_their_progress(tmp_path, monkeypatch):
 
     monkeypatch.setattr(tqdm, "tqdm", recorded)
     src = tmp_path / "dota"
-    _noise_png(src / "P3.png", 100, 60)
-    (src / "P3.txt").write_text("5 5 25 5 25 20 5 20 ship 0\n")
-    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "20", "--overlap", "0")
+    _noise_png(src / "P3.png", 200, 120)
+    (src / "P3.txt").write_text("10 10 50 10 50 40 10 40 ship 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "40", "--overlap", "0")
     tiles = [b for b in bars if b.get("unit") == "tile"]
     assert [b["desc"] for b in tiles] == ["tiles of P3.png"] and not tiles[0]["disable"]
-    assert stats["notes"]["empty_images"] == 13  # 15 windows went by, two with the ship (cut at x 20)
+    assert stats["notes"]["empty_images"] == 13  # 15 windows went by, two with the ship (cut at x 40)
 
 
 def test_a_tiles_short_text_answer_under_tta_is_its_views_vote(ckpt, geotiff, tmp_path, monkeypatch):

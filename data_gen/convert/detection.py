@@ -61,7 +61,7 @@ from data_gen.convert.common import (
     one_image,
     pick,
 )
-from data_gen.convert.options import check_tiling, fraction, int_at_least
+from data_gen.convert.options import check_tiling, fraction, int_at_least, tile_size
 from data_gen.tiling import (
     Window,
     clip_object,
@@ -94,7 +94,7 @@ class DetOptions:
 
 
 def add_det_arguments(parser) -> None:
-    parser.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
+    parser.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     parser.add_argument("--overlap", type=int_at_least(0), default=None,
                         help="tile overlap in pixels, at most half of --tile, only with it (default 200, at most a quarter of --tile)")
     parser.add_argument("--min-visible", type=fraction, default=0.5,

@@ -46,7 +46,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
-from data_gen.convert.options import check_tiling, int_at_least
+from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -61,7 +61,7 @@ def add_arguments(p) -> None:
     p.add_argument("--label", default="building", type=class_name, help="what the change mask marks")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
     p.add_argument("--budget", type=int_at_least(8), default=None)
-    p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
+    p.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     p.add_argument("--overlap", type=int_at_least(0), default=None,
                    help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)

@@ -56,7 +56,7 @@ from data_gen.convert.common import (
     read_json,
 )
 from data_gen.convert.filters import class_name
-from data_gen.convert.options import check_tiling, int_at_least
+from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -95,7 +95,7 @@ def add_arguments(p) -> None:
                    help="non-zero pixels are CLASS (0/1 or 0/255 masks; others, e.g. JPEG, thresholded at half range)")
     p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
-    p.add_argument("--tile", type=int_at_least(1), default=None, help="cut images larger than this into tiles")
+    p.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     p.add_argument("--overlap", type=int_at_least(0), default=None,
                    help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)

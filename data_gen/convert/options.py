@@ -21,6 +21,26 @@ def int_at_least(lo: int):
     return parse
 
 
+MIN_TILE = 32  # px: two patches of the bundled model's encoder (16 px, 96 px input) a side; CLIP's are 14
+
+
+def tile_size(v: str) -> int:
+    """An argparse ``type`` for ``--tile``: a whole number of at least ``MIN_TILE`` px. ``--tile 1`` was
+    taken: it cut a 712 x 557 DOTA scene into 396,584 one-pixel windows, each an image the encoder scales
+    up to its input, under one patch."""
+    import argparse
+
+    try:
+        n = int(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a tile size, a whole number of px of at least {MIN_TILE}, got {v!r}") from None
+    if n < MIN_TILE:
+        raise argparse.ArgumentTypeError(
+            f"a tile of {n} px is too small: give at least {MIN_TILE} px (each tile is a record image, scaled to "
+            f"the encoder's input; DOTA's devkit cuts 1024 px tiles), or leave --tile out")
+    return n
+
+
 def fraction(v: str) -> float:
     """An argparse ``type``: a number from 0 to 1."""
     import argparse
