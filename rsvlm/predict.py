@@ -1,18 +1,11 @@
 """``rsvlm predict``: one question about an image (or a pair, or a whole tiled scene) → JSON,
-GeoJSON and an overlay PNG.
-
-Limits: tiling (``--tile``) takes one image, not a pair, and keeps only geometry (single tiles' text
-answers are tallied, not merged; each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the
-line printed: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word task, the count ("12
-object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's shapes over its
-views before the merge, and a tile's short text answer is its views' vote before the tally.
+GeoJSON and an overlay PNG. ``--tile``'s window-by-window run and its limits: ``rsvlm.predict_tiles``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -20,12 +13,18 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
+from rsvlm.predict_tiles import (
+    default_overlap,
+    overlap_notes,
+    run_scene,
+    tile_answers,  # noqa: F401  (predict.tile_answers, as before the move)
+    tile_note,
+    tile_predictor,
+)
 from rsvlm.tokens import opening_task
 from rsvlm.tta import MODES, FuseConfig
 
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
-TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
-TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
 
 
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
@@ -72,76 +71,6 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     if notes is not None:
         notes += said
     return answer
-
-
-def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
-                   tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
-    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
-    one per other view, each tile's shapes fused over its views before the merge). Each tile's entry in
-    ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
-    ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
-    the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
-    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``)."""
-    from rsvlm import geometry
-
-    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
-    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
-
-    def predict(tiles):
-        msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
-        inputs = [[inf.model_input(t)] for t in tiles]
-        first = generate(msgs, inputs)
-        fused, refused = [None] * len(tiles), {}
-        if tta is not None:
-            from rsvlm.tta import fused_answers
-
-            fused = fused_answers(views, msgs, inputs, first, tta, refused)
-        out = []
-        for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
-            (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
-            parsed = geometry.decode(text, width=tile.width, height=tile.height)
-            objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
-            only_views = list(f.past_views) if f is not None and not past else []  # past the context: views only
-            if f is not None:  # fused over the views: shapes only, or short text's vote (as untiled)
-                text, cut, past = f.answer, f.cut, f.past_context
-                if f.objects is not None:
-                    objects, problems = f.objects, []
-            answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
-                            "problems": problems, **({"cut": True} if cut else {}),
-                            **({"past_context": True} if past else {}),
-                            **({"past_views": only_views} if only_views else {}),
-                            **({"note": refused[k]} if k in refused else {}),
-                            **({"tta_note": f.note} if f is not None and f.note else {})})
-            out.append(objects)  # the merger keeps the higher-scored duplicate
-        return out
-
-    return predict
-
-
-def tile_answers(tiles: list[dict], most: int = 10) -> str:
-    """The tiles' answers tallied, most common first ("answers of 9 tiles: 'lake' x5, 'forest' x4")."""
-    from collections import Counter
-
-    counts = Counter(t["answer"] for t in tiles).most_common()
-    more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
-    return f"answers of {len(tiles)} tile{'s' if len(tiles) != 1 else ''}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
-
-
-def tile_note(task: str) -> str | None:
-    """What ``--tile`` does to ``task``'s answer, where the scene's answer is not simply the tiles'
-    merged shapes (det and seg): None for those."""
-    head = f"--tile asks each window on its own, so --task {task} is answered per tile"
-    if task == "ground":  # "the largest ship" has one answer per window
-        return (f"{head}: each tile gives its own box for the question (the largest object of each tile, not of "
-                "the scene), and the boxes are merged as shapes")
-    if task == "count":
-        return f"{head}: the tiles' counts are tallied, not summed (an object in an overlap is in two tiles)"
-    if task == "regcap":
-        return (f"{head}: a region the question gives is read in each tile's pixels, and the tiles' answers are "
-                "tallied, not merged")
-    if task in TEXT_TASKS:
-        return f"{head}: the tiles' answers are tallied, not merged into one"
-    return None
 
 
 def region_question(args, image) -> str | None:
@@ -262,7 +191,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         say(f"warning: {len(specs)} images for --task {args.task}: the model was trained on two images for change "
             "only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", "pair")
     if args.tile is not None:  # --tile 0 ran the scene untiled without a word
-        args.overlap = min(64, args.tile // 4) if args.overlap is None else args.overlap
+        args.overlap = default_overlap(args.tile) if args.overlap is None else args.overlap
         if args.tile <= 0 or not 0 <= args.overlap < args.tile:
             print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {args.tile} and {args.overlap}",
                   file=sys.stderr)
@@ -292,18 +221,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
-    if args.tile and 2 * args.overlap > args.tile:  # --overlap 500 --tile 512: a 10980 px scene in 763,876 tiles
-        from rsvlm.io.tiles import n_windows
-
-        step, n = args.tile - args.overlap, n_windows(*images[0].scene_size, args.tile, args.overlap)
-        per_pixel = math.ceil(args.tile / step) ** 2
-        say(f"note: --overlap {args.overlap} is over half of --tile {args.tile}: windows start every {step} px, "
-            f"{n:,} tiles for this {'x'.join(map(str, images[0].scene_size))} scene, each pixel in up to "
-            f"{per_pixel:,} of them; the default overlap is {min(64, args.tile // 4)}", labels[0])
-    if args.tile and args.overlap == 0 and args.task not in TEXT_TASKS:  # 888 boxes for 777 parked cars at --tile 128
-        say(f"note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
-            f"they are reported as two objects; an overlap of at least the largest object's size (default "
-            f"{min(64, args.tile // 4)}) lets the tiles' views of it merge")
+    if args.tile:
+        overlap_notes(args, images[0].scene_size, labels[0], say)
     if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
@@ -355,56 +274,13 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
     if args.tile:
-        from rsvlm.io import TileMerger, run_tiled
-        from rsvlm.io.tiles import n_windows
-
-        tiles: list = []
-        merger = TileMerger()
-        unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
-        try:
-            objects = run_tiled(scene, tile_predictor(model, processor, question, args.max_new_tokens, tiles,
-                                                      not args.free_decoding, tta, args.min_objects, args.det_by_class),
-                                tile=args.tile, overlap=args.overlap, batch_size=args.batch_size or TILE_BATCH,
-                                merger=merger)
-        except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
-            objects, unsaid = merger.merged()  # what merging found (empty masks): printed below
-            total = n_windows(*images[0].scene_size, args.tile, args.overlap)
-            stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
-            print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
+        try:  # tile_predictor looked up here: a test stands in for it
+            result, stopped = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
+                                        tile_predictor)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
             print(f"rsvlm predict: {e}", file=sys.stderr)
             return 2
-        result = inf.locate("", images[0])
-        result.update(objects=objects, tiles=tiles,  # "answer": the line printed below (was null)
-                      problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
-        result["objects"] = inf.with_map_coords(objects, images[0], result["problems"])
-        result["nodata_tiles"] = merger.n_nodata
-        for note in merger.notes:  # what a window's read alone met; run_tiled printed it as it came
-            say(note, labels[0], printed=note not in unsaid)
-        if stopped:
-            result["stopped"] = stopped
-        if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
-            note = inf.cut_note(args.max_new_tokens, f"{n_cut} of {len(tiles)} tile answers", many=True)
-            say(f"note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""))
-        if notes := [t["note"] for t in tiles if "note" in t]:
-            say(f"note: {len(notes)} of {len(tiles)} tile(s) not fused over the views (first: {notes[0]})")
-        if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
-            say(f"note: {len(notes)} of {len(tiles)} tile(s) fused without some view answers (\"tta_note\" in "
-                f"--out's tiles; first: {notes[0]})")
-        if n_past := sum(bool(t.get("past_context")) for t in tiles):
-            only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
-            say(f"warning: {inf.context_note(n_past, len(tiles), inf.context_of(model))}"
-                + (f" ({only} of them only in view answers fused into them, named in \"past_views\")" if only else "")
-                + ("; they are marked \"past_context\": true in --out's tiles" if args.out else ""))
-        nodata = merger.n_nodata
-        skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
-        if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
-            result["answer"] = tile_answers(tiles) + skipped
-            print(result["answer"] + ("" if args.out else " (--out keeps each tile's answer)"))
-        else:
-            result["answer"] = f"{len(objects)} object(s) from {len(tiles)} tile{'s' * (len(tiles) != 1)}{skipped}"
-            print(result["answer"])
-    else:
+    else:  # stopped stays None: a Ctrl-C here leaves no answer to write
         notes: list[str] = []
         try:
             answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,

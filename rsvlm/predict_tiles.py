@@ -1,0 +1,175 @@
+"""``rsvlm predict --tile``: a whole scene answered window by window (``rsvlm.io.run_tiled``), each
+tile's shapes merged into the scene's and its words tallied.
+
+Limits: tiling takes one image, not a pair, and keeps only geometry (single tiles' text answers are
+tallied, not merged; each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the line
+printed: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word task, the count ("12
+object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's shapes over
+its views before the merge, and a tile's short text answer is its views' vote before the tally.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from rsvlm import inference as inf
+from rsvlm.tta import FuseConfig
+
+TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
+TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
+
+
+def default_overlap(tile: int) -> int:
+    """``--overlap``'s default for ``--tile``: a quarter of it, at most 64 px."""
+    return min(64, tile // 4)
+
+
+def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
+                   tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
+    """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
+    one per other view, each tile's shapes fused over its views before the merge). Each tile's entry in
+    ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
+    ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
+    the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
+    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``)."""
+    from rsvlm import geometry
+
+    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
+    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
+
+    def predict(tiles):
+        msgs = [[{"role": "user", "content": inf.user_text(question, [t], True, processor.prompt)}] for t in tiles]
+        inputs = [[inf.model_input(t)] for t in tiles]
+        first = generate(msgs, inputs)
+        fused, refused = [None] * len(tiles), {}
+        if tta is not None:
+            from rsvlm.tta import fused_answers
+
+            fused = fused_answers(views, msgs, inputs, first, tta, refused)
+        out = []
+        for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
+            (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
+            parsed = geometry.decode(text, width=tile.width, height=tile.height)
+            objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
+            only_views = list(f.past_views) if f is not None and not past else []  # past the context: views only
+            if f is not None:  # fused over the views: shapes only, or short text's vote (as untiled)
+                text, cut, past = f.answer, f.cut, f.past_context
+                if f.objects is not None:
+                    objects, problems = f.objects, []
+            answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
+                            "problems": problems, **({"cut": True} if cut else {}),
+                            **({"past_context": True} if past else {}),
+                            **({"past_views": only_views} if only_views else {}),
+                            **({"note": refused[k]} if k in refused else {}),
+                            **({"tta_note": f.note} if f is not None and f.note else {})})
+            out.append(objects)  # the merger keeps the higher-scored duplicate
+        return out
+
+    return predict
+
+
+def tile_answers(tiles: list[dict], most: int = 10) -> str:
+    """The tiles' answers tallied, most common first ("answers of 9 tiles: 'lake' x5, 'forest' x4")."""
+    from collections import Counter
+
+    counts = Counter(t["answer"] for t in tiles).most_common()
+    more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
+    return f"answers of {len(tiles)} tile{'s' if len(tiles) != 1 else ''}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
+
+
+def tile_note(task: str) -> str | None:
+    """What ``--tile`` does to ``task``'s answer, where the scene's answer is not simply the tiles'
+    merged shapes (det and seg): None for those."""
+    head = f"--tile asks each window on its own, so --task {task} is answered per tile"
+    if task == "ground":  # "the largest ship" has one answer per window
+        return (f"{head}: each tile gives its own box for the question (the largest object of each tile, not of "
+                "the scene), and the boxes are merged as shapes")
+    if task == "count":
+        return f"{head}: the tiles' counts are tallied, not summed (an object in an overlap is in two tiles)"
+    if task == "regcap":
+        return (f"{head}: a region the question gives is read in each tile's pixels, and the tiles' answers are "
+                "tallied, not merged")
+    if task in TEXT_TASKS:
+        return f"{head}: the tiles' answers are tallied, not merged into one"
+    return None
+
+
+def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
+    """Say (``say``: predict's ``Said``) what ``--overlap`` does to this scene's tiling where a user would
+    not expect it: over half of ``--tile`` (a 10980 px scene in 763,876 tiles at ``--overlap 500 --tile
+    512``), or 0 for a task of shapes (an object across a seam is two)."""
+    from rsvlm.io.tiles import n_windows
+
+    tile, overlap, default = args.tile, args.overlap, default_overlap(args.tile)
+    if 2 * overlap > tile:
+        step, n = tile - overlap, n_windows(*scene_size, tile, overlap)
+        say(f"note: --overlap {overlap} is over half of --tile {tile}: windows start every {step} px, "
+            f"{n:,} tiles for this {'x'.join(map(str, scene_size))} scene, each pixel in up to "
+            f"{math.ceil(tile / step) ** 2:,} of them; the default overlap is {default}", label)
+    if overlap == 0 and args.task not in TEXT_TASKS:  # 888 boxes for 777 parked cars at --tile 128
+        say(f"note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
+            f"they are reported as two objects; an overlap of at least the largest object's size (default "
+            f"{default}) lets the tiles' views of it merge")
+
+
+def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
+              predictor=tile_predictor) -> tuple[dict, str | None]:
+    """``question`` asked of each ``--tile`` window of the open ``scene`` (``image``: its 1-pixel read, which
+    carries CRS and transform) and the answers merged: predict's result (its ``"answer"`` the line printed
+    on stdout) and why the run ended early (Ctrl-C: the tiles done are kept), or None. ``predictor``:
+    ``tile_predictor`` or a stand-in. A ValueError (a prompt past the LLM's context) is the caller's to say."""
+    from rsvlm.io import TileMerger, run_tiled
+    from rsvlm.io.tiles import n_windows
+
+    tiles: list = []
+    merger, stopped = TileMerger(), None
+    unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
+    try:
+        objects = run_tiled(scene, predictor(model, processor, question, args.max_new_tokens, tiles,
+                                             not args.free_decoding, tta, args.min_objects, args.det_by_class),
+                            tile=args.tile, overlap=args.overlap, batch_size=args.batch_size or TILE_BATCH,
+                            merger=merger)
+    except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
+        objects, unsaid = merger.merged()  # what merging found (empty masks): printed below
+        total = n_windows(*image.scene_size, args.tile, args.overlap)
+        stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
+        print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
+    result = inf.locate("", image)
+    result.update(objects=objects, tiles=tiles,  # "answer": the line printed below (was null)
+                  problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
+    result["objects"] = inf.with_map_coords(objects, image, result["problems"])
+    result["nodata_tiles"] = merger.n_nodata
+    for note in merger.notes:  # what a window's read alone met; run_tiled printed it as it came
+        say(note, label, printed=note not in unsaid)
+    if stopped:
+        result["stopped"] = stopped
+    tile_run_notes(tiles, args, model, say)
+    nodata = merger.n_nodata
+    skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
+    if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
+        result["answer"] = tile_answers(tiles) + skipped
+        print(result["answer"] + ("" if args.out else " (--out keeps each tile's answer)"))
+    else:
+        result["answer"] = f"{len(objects)} object(s) from {len(tiles)} tile{'s' * (len(tiles) != 1)}{skipped}"
+        print(result["answer"])
+    return result, stopped
+
+
+def tile_run_notes(tiles: list[dict], args, model, say) -> None:
+    """Say how many tile answers were cut, not fused over the views, fused without some, or past the LLM's
+    context (each marked in ``--out``'s ``"tiles"``)."""
+    n = len(tiles)
+    if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
+        note = inf.cut_note(args.max_new_tokens, f"{n_cut} of {n} tile answers", many=True)
+        say(f"note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""))
+    if notes := [t["note"] for t in tiles if "note" in t]:
+        say(f"note: {len(notes)} of {n} tile(s) not fused over the views (first: {notes[0]})")
+    if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
+        say(f"note: {len(notes)} of {n} tile(s) fused without some view answers (\"tta_note\" in "
+            f"--out's tiles; first: {notes[0]})")
+    if n_past := sum(bool(t.get("past_context")) for t in tiles):
+        only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
+        say(f"warning: {inf.context_note(n_past, n, inf.context_of(model))}"
+            + (f" ({only} of them only in view answers fused into them, named in \"past_views\")" if only else "")
+            + ("; they are marked \"past_context\": true in --out's tiles" if args.out else ""))
