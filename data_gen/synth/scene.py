@@ -9,6 +9,7 @@ buildings) and changes the sun. Storage tanks and pools never change.
 from __future__ import annotations
 
 import copy
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -67,8 +68,10 @@ class SceneGraph:
 
 
 def _place_recipe(placer: Placer, bg: Background, recipe, rng, max_objects: int, scale_counts: float = 1.0):
+    """Place each recipe line's drawn count times ``scale_counts``, a half rounding up (a pair's
+    arrivals are half a draw: one drawn, one arrives; Python's round(0.5) is 0)."""
     for cls, zone, (lo, hi), mode, jitter in recipe:
-        n = int(round(rng.integers(lo, hi + 1) * scale_counts))
+        n = math.floor(rng.integers(lo, hi + 1) * scale_counts + 0.5)
         n = min(n, max_objects - len(placer.objects))
         angle = None if mode == "free" else bg.angle + (90 if mode == "across" else 0)
         placer.place(cls, zone, n, angle=angle, jitter=jitter if mode != "free" else 180)
