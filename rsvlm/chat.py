@@ -1,6 +1,6 @@
 """``rsvlm chat``: a terminal REPL over one image or a bi-temporal pair, with a KV-cached history.
 
-Commands: ``/image PATH [modality] [bands]`` (twice before the first question for a pair; after a
+Commands (``rsvlm.chat_commands``): ``/image PATH [modality] [bands]`` (twice before the first question for a pair; after a
 question it starts a new conversation on the new image), ``/reset``, ``/vis out.png``,
 ``/geojson out.geojson``, ``/help``, ``/quit``. Task tags (``[det]`` …) open a question.
 Ctrl-C stops the answer being generated, not the session; Ctrl-D quits.
@@ -13,35 +13,19 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shlex
 import sys
-from pathlib import Path
+import time
 
 from rsvlm import inference as inf
 from rsvlm import tables
+from rsvlm.chat_commands import Commands
 from rsvlm.tokens import opening_task, task_tag
 
-HELP = """commands:
-  /image PATH [modality] [bands]
-                           load an image (a second /image before asking makes a bi-temporal pair,
-                           a third starts anew; band files as a,b,c; "quotes" around a path with spaces);
-                           modality is optical, msi, sar or ir (else inferred);
-                           bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV),
-                           with or without a modality before them
-  /reset                   forget the conversation (images stay loaded)
-  /vis out.png             draw the last answer's geometry on the image
-  /geojson out.geojson     write the last answer's geometry in the image's CRS
-  /help                    this text
-  /quit                    leave (Ctrl-D too); Ctrl-C stops an answer
-questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change];
-a tag alone asks that task's standard question (as rsvlm predict --task does without --prompt)"""
 
-
-class ChatREPL:
-    """The REPL's state: loaded images, the cached session, and the last located answer."""
+class ChatREPL(Commands):
+    """The REPL's state: loaded images, the cached session, and the last located answer; its slash
+    commands are ``chat_commands.Commands``'."""
 
     def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
                  constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False,
@@ -59,136 +43,6 @@ class ChatREPL:
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
-
-    # -- commands -----------------------------------------------------------------------------
-    def load_image(self, args: list[str]) -> bool:
-        """``/image PATH [modality] [bands]``; False when nothing was loaded (the error said)."""
-        if not args:
-            self.say("usage: /image PATH [modality] [bands]")
-            return False
-        if len(args) > 3 or (len(args) > 1 and Path(" ".join(args)).exists()):  # the rest was ignored, unsaid
-            self.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
-                     f"put quotes around a path with spaces")
-            return False
-        from rsvlm.io.scaling import MODALITIES
-
-        modality, bands = (list(args[1:3]) + ["", ""])[:2]
-        modality = modality.lower() if modality.lower() in MODALITIES else modality
-        if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
-            import difflib
-
-            # a misspelt modality was read as one band name: "1 band names ['optcal'] given" (NIR, TIR are no typos)
-            if len(modality) > 3 and (near := difflib.get_close_matches(modality.lower(), MODALITIES, 1, 0.75)):
-                self.say(f"error: /image: unknown modality {modality!r} (did you mean {near[0]}?): the modalities are "
-                         f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
-                return False
-            modality, bands = "", modality
-        try:
-            img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None),
-                                max_side=inf.READ_MAX_SIDE)
-        except (OSError, ValueError) as e:  # OSError: a file without read permission ended the chat
-            self.say(f"error: {e}")
-            return False
-        if err := self.add_image(img):
-            self.say(f"error: {err}")
-            return False
-        return True
-
-    def add_image(self, img) -> str | None:
-        """Add a read RSImage to the conversation, saying what it is; the reason it cannot be, else None."""
-        try:
-            band_notes = self.session.processor.band_notes(inf.model_input(img))
-        except ValueError as e:
-            return str(e)
-        if err := inf.all_nodata(img):
-            return err
-        if self.session.asked:  # a question was already asked: new conversation on the new image
-            self.session.reset()
-            self.images, self.unsent, self.last = [], [], None
-            self.say("(new image: conversation reset)")
-        elif len(self.images) == 2:  # one image or a pair: a third was sent along, which the model never saw
-            self.images, self.unsent, self.last = [], [], None
-            self.say("(a third image: the pair is dropped; a second /image makes a new pair)")
-        self.unsent.append(img)
-        self.images.append(img)
-        geo = f", {img.crs}" if img.crs else ""
-        w, h = inf.scene_wh(img)
-        self.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
-        size = inf.size_note(img, self.session.processor.image_sizes[img.modality])
-        for note in img.notes + band_notes + ([size] if size else []):
-            self.say(f"  note: {note}")
-        if len(self.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word
-            before, after = (inf.image_label(im) for im in self.unsent)
-            self.say(f"(a pair: {before} before, {after} after, both sent with the next question; "
-                     "a third /image starts anew)")
-            for note in inf.pair_notes(*self.unsent):
-                self.say(f"  warning: {note}")
-        return None
-
-    def reset(self) -> None:
-        self.session.reset()
-        self.unsent, self.last = list(self.images), None
-        self.say("(conversation reset)")
-
-    def write_vis(self, args: list[str]) -> None:
-        if not self._have_answer(args, "/vis out.png"):
-            return
-        from rsvlm.io import draw_overlay
-
-        try:
-            img = self.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
-            draw_overlay(img, self.last["objects"], args[0], title=self.last["question"],
-                         object_scale=img.width / inf.scene_wh(img)[0])
-        except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
-            self.say(f"error: /vis {args[0]}: {why(e, args[0])}")
-            return
-        self.say(f"wrote {args[0]}")
-
-    def write_geojson(self, args: list[str]) -> None:
-        if not self._have_answer(args, "/geojson out.geojson"):
-            return
-        from rsvlm.io import objects_to_geojson
-
-        try:
-            fc = objects_to_geojson(self.last["objects"], self.images[-1])
-        except ValueError as e:
-            self.say(f"error: {e}")
-            return
-        try:
-            Path(args[0]).parent.mkdir(parents=True, exist_ok=True)
-            Path(args[0]).write_text(json.dumps(fc))
-        except OSError as e:
-            self.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
-            return
-        self.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.last['objects'])})")
-
-    def _have_answer(self, args, usage) -> bool:
-        if not args:
-            self.say(f"usage: {usage}")
-            return False
-        if len(args) > 1:  # "/geojson my ships.geojson" wrote a file "my" and left the rest unsaid
-            self.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
-                     "a path with spaces")
-            return False
-        if not self.last:  # nothing asked yet, or a new image / reset since
-            self.say("no answer to write yet: ask a question first")
-            return False
-        if not self.last["objects"]:
-            self.say("no geometry in the last answer")
-            return False
-        inputs = {Path(f).resolve() for im in self.images for f in im.path.split(", ")}
-        if Path(args[0]).resolve() in inputs:
-            self.say(f"error: {args[0]} is a loaded image: it would be overwritten")
-            return False
-        cmd, out = usage.split()[0], Path(args[0])
-        if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"
-            self.say(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
-                     f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
-            return False
-        if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
-            self.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
-            return False
-        return True
 
     # -- questions ----------------------------------------------------------------------------
     def ask(self, question: str) -> str | None:
@@ -396,39 +250,9 @@ class ChatREPL:
         if not line:
             return True
         if line.startswith("/"):
-            try:
-                cmd, *args = shlex.split(line)
-            except ValueError as e:  # was "error: No closing quotation", naming neither the command nor the fix
-                head, rest = (words := line.split(maxsplit=1))[0], words[-1]
-                self.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
-                         "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
-                return True
-            cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
-            args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
-            if args and cmd in ("/quit", "/exit", "/reset", "/help"):  # "/reset the pair" kept the pair, unsaid
-                self.say(f"error: {cmd} takes nothing after it, got {args}")
-                return True
-            actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
-                       "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
-                       "/help": lambda: self.say(HELP)}
-            if cmd in ("/quit", "/exit"):
-                return False
-            if cmd not in actions:
-                self.say(f"unknown command {cmd}; /help lists them")
-            else:
-                actions[cmd]()
-            return True
+            return self.command(line)
         self.ask(line)
         return True
-
-
-def why(e: Exception, path: str) -> str:
-    """The reason of an error writing ``path``, for a line that names it already: an OSError's
-    ``strerror`` ("Permission denied", and the file it is about where that is another, e.g. a parent
-    that is a file), not "[Errno 13] Permission denied: 'out.png'" after the path again."""
-    if not isinstance(e, OSError) or not e.strerror:
-        return str(e)
-    return e.strerror + (f": {e.filename}" if e.filename is not None and str(e.filename) != path else "")
 
 
 def main(args) -> int:
@@ -443,10 +267,14 @@ def main(args) -> int:
         return 2
     try:  # before the model loads (minutes for a large one), as in predict
         images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
+        # seconds on a CPU, minutes for a large model: the terminal sat silent; stderr keeps a piped stdout clean
+        print(f"rsvlm chat: loading model from {inf.resolve_model_dir(args.model)} …", file=sys.stderr, flush=True)
+        start = time.perf_counter()
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
     except (OSError, ValueError) as e:
         print(f"rsvlm chat: {e}", file=sys.stderr)
         return 2
+    print(f"rsvlm chat: model loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm chat: {err}", file=sys.stderr)
         return 2
