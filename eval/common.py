@@ -101,6 +101,23 @@ def image_size(record: dict) -> tuple[int, int]:
     return int(w), int(h)
 
 
+def number_text(answer: Any) -> str | None:
+    """An answer given as a JSON number (``"answer": 7``, ``7.0``; not ``true``, not NaN) as its digits,
+    where a number is an answer (a count, a VQA answer that is a number); None for anything else."""
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isfinite(answer):
+        return str(answer)
+    return None
+
+
+def not_text(answer: Any) -> str:
+    """What an ``answer`` that is no string is, for the note naming its row: ``the number 7``, ``null``."""
+    if isinstance(answer, bool) or answer is None:
+        return json.dumps(answer)
+    if number_text(answer) is not None:
+        return f"the number {answer}"
+    return f"{type(answer).__name__} {json.dumps(answer, default=str)[:40]}"
+
+
 def norm_label(label: Any) -> str:
     """Class names compare lowercased, with ``-``/``_`` as spaces and whitespace collapsed."""
     if label is None:
@@ -179,7 +196,7 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
                       PARTIAL if problems else OK, problems)
     answer = item.pred.get("answer")
     if not isinstance(answer, str):
-        return Parsed([], UNPARSEABLE, ["'answer' is not a string"])
+        return Parsed([], UNPARSEABLE, [f"'answer' is {not_text(answer)}, not text"])
     w, h = image_size(item.record)
     if fmt == "rsvlm":
         from rsvlm import geometry

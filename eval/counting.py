@@ -4,7 +4,8 @@
 
 Both counts are read with ``eval.text.parse_count`` (first number outside geometry; number words;
 ``none`` → 0; ``<point>`` elements alone → how many), so answers that point at each object before
-the number (``instructions.count_points``) are read as their number.
+the number (``instructions.count_points``) are read as their number; an answer that is a JSON number
+(``"answer": 7``, another tool's) is read as its digits.
 A missing or unparseable prediction is wrong for ``accuracy`` and enters ``MAE`` as the answer
 0, so its error is the true count (a model cannot lower its MAE by refusing to answer);
 ``MAE_parsed`` is the MAE over the parseable predictions alone, ``RMSE`` and
@@ -31,6 +32,7 @@ def score(items: list[common.Item], args=None) -> dict:
             raise common.ScoreError(f"record {it.id!r}: reference answer "
                                     f"{common.gt_answer(it.record)!r} holds no count")
         ans = None if it.pred is None else it.pred.get("answer")
+        ans = common.number_text(ans) or ans  # "answer": 7 (another tool's JSON): a count, not unparseable
         pred = parse_count(ans) if isinstance(ans, str) else None
         status = common.MISSING if it.pred is None else (common.UNPARSEABLE if pred is None else common.OK)
         statuses.append(status)

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from eval.common import FORMAT_MARKS, UNPARSEABLE, pred_objects
+from eval.common import FORMAT_MARKS, UNPARSEABLE, gt_answer, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
 
@@ -119,15 +119,21 @@ def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
 def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:
     """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
     string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer."""
-    from eval.text import normalize_answer, parse_count
+    from eval.common import not_text, number_text
+    from eval.text import normalize_answer, parse_count, whole_number
 
     out = []
     for it in items:
         if it.pred is None or len(out) >= n:
             continue
         ans = it.pred.get("answer")
+        if number_text(ans) and (task_name == "counting" or task_name == "vqa" and whole_number(gt_answer(it.record))
+                                 is not None):
+            ans = number_text(ans)  # a number is an answer here, read as its digits
         if not isinstance(ans, str) and it.pred.get("objects") is None:
-            out.append(f"unparseable {it.id!r}: 'answer' is {type(ans).__name__} {ans!r:.40}, not a string")
+            out.append(f"unparseable {it.id!r}: 'answer' is {not_text(ans)}, where a {task_name} answer is text"
+                       + (" (a JSON number is read as a count only in counting, and in vqa where the reference is "
+                          "a whole number)" if number_text(ans) else ""))
         elif task_name in ("detection", "grounding", "segmentation", "change"):
             got = pred_objects(it, fmt)
             if got.status == UNPARSEABLE:

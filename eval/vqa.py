@@ -8,7 +8,8 @@ reference answers yes or no: ``"No, there is none."`` does, RescueNet's ``no dam
 answer ``"No."`` is wrong there). Where the reference is a whole number alone (``eval.text.whole_number``:
 ``5``, ``five``, ``5.0``), the answer is read as ``eval.counting`` reads a count (``eval.text.parse_count``:
 its first number, number words, a decimal rounded half up, ``none`` → 0), so ``"5.0"``, ``"five"`` and
-``"5 ships"`` are right and ``"6"`` is wrong, as they are in counting.
+``"5 ships"`` are right and ``"6"`` is wrong, as they are in counting; there an answer that is a JSON number
+(``"answer": 5``) is read as its digits (elsewhere it is unparseable, named in a note).
 The question type is ``meta.qtype`` (RSVQA: presence, comparison, count, rural_urban, area);
 records without one are grouped as ``(none)``. It cannot give partial credit (no VQA-v2 style
 soft accuracy over several annotators' answers) or accept synonyms.
@@ -32,6 +33,8 @@ def score(items: list[common.Item], args=None) -> dict:
         gt = normalize_answer(ref, yes_no)
         number = whole_number(ref)  # "5": "5.0", "five", "5 ships" read as counting reads
         ans = None if it.pred is None else it.pred.get("answer")
+        if number is not None:  # "answer": 5 (another tool's JSON) answers "5"; to another question it is unreadable
+            ans = common.number_text(ans) or ans
         if it.pred is None:
             status = common.MISSING
         elif not isinstance(ans, str) or not normalize_answer(ans):

@@ -85,7 +85,7 @@ def test_unparseable_answers_are_explained_in_notes(tmp_path, capsys):
     gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
     pred.write_text('{"id": "r0", "task": "vqa", "answer": 1}\n{"id": "r1", "task": "ground", "answer": "<box><loc_1>"}\n')
     assert vqa.main(["--gt", str(gt), "--pred", str(pred)])["n_unparseable"] == 1
-    assert "unparseable 'r0': 'answer' is int 1, not a string" in capsys.readouterr().out
+    assert "unparseable 'r0': 'answer' is the number 1, where a vqa answer is text" in capsys.readouterr().out
     assert grounding.main(["--gt", str(gt), "--pred", str(pred)])["n_unparseable"] == 1
     assert "unparseable 'r1': <box>" in capsys.readouterr().out
 

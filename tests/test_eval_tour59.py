@@ -35,3 +35,44 @@ def test_the_overlap_check_counts_only_the_records_limit_leaves(tmp_path, monkey
                  "--limit", "2"]) == 0
     assert seen == [["r0", "r1"]]  # was all 5: records --limit leaves unanswered, counted as overlapping
     assert "warning: 2 overlap" in capsys.readouterr().err
+
+
+def test_a_count_given_as_a_json_number_is_read_as_that_count(tmp_path):
+    from eval import counting
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "count", "[count] How many ships?", "7") for i in "abcde"])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": 7},  # another tool's JSON
+                                           {"id": "b", "task": "count", "answer": 6.6},  # rounded half up, as "6.6"
+                                           {"id": "c", "task": "count", "answer": -3},  # no count
+                                           {"id": "d", "task": "count", "answer": True},  # no number
+                                           {"id": "e", "task": "count", "answer": "7"}])
+    s = counting.main(["--gt", gt, "--pred", pred])
+    assert s["n_correct"] == 3 and s["n_unparseable"] == 2  # was: a, b called unparseable (not a string)
+    assert any("'c': '-3' states no count" in n for n in s["notes"])
+    assert any("'d': 'answer' is true, where a counting answer is text" in n for n in s["notes"])
+
+
+def test_a_number_answers_vqa_only_where_the_reference_is_one_and_elsewhere_the_row_is_named(tmp_path):
+    from eval import classification, vqa
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record("n", "vqa", "[vqa] How many?", "5"),
+                                        _record("y", "vqa", "[vqa] Is it a port?", "yes")])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "n", "task": "vqa", "answer": 5},
+                                           {"id": "y", "task": "vqa", "answer": 1}])
+    s = vqa.main(["--gt", gt, "--pred", pred])
+    assert s["n_correct"] == 1 and s["n_unparseable"] == 1
+    assert any(n.startswith("unparseable 'y': 'answer' is the number 1, where a vqa answer is text") for n in s["notes"])
+    gt = _jsonl(tmp_path / "gt2.jsonl", [_record("c", "cls", "[cls] What scene?", "lake")])
+    pred = _jsonl(tmp_path / "pred2.jsonl", [{"id": "c", "task": "cls", "answer": 3}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1 and any("'c': 'answer' is the number 3" in n for n in s["notes"])
+
+
+def test_a_detection_answer_that_is_a_number_says_what_it_is(tmp_path):
+    from eval import detection
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record("d", "det", "[det] Find the ships.",
+                                                "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>")])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "d", "task": "det", "answer": 0}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1 and any("'d': 'answer' is the number 0" in n for n in s["notes"])
