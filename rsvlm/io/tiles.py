@@ -14,10 +14,15 @@ across tiles are unioned (a union's holes, its own or its parts', kept as ``ring
 one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
 earlier objects (tile order, then answer order) win.
 
+With ``overlap=0`` tiles abut: the views of a box, oriented box or polygon cut at a seam meet
+there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
+their extents along it overlap (by ``iou_threshold`` of the shorter for boxes; at all for polygons)
+(``seams.py``).
+
 Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
-object size; with ``overlap=0`` pieces that only touch at a seam stay apart), or bound the memory
+object size), merge masks that only touch at a seam (they stay apart), or bound the memory
 of a merged mask: it grows with the area the mask covers (a scene-wide class mask is scene-sized).
-A PNG or JPEG that GDAL reads is read a row of windows at a time (``RowReader``).
+A PNG or JPEG that GDAL reads is read a row of windows at a time (``rows.RowReader``).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array, mask_bounds, per_object, shift_gcps, shift_transform
+from rsvlm.io.georef import mask_array, mask_bounds, per_object
+from rsvlm.io.rows import RowReader, decodes_from_start
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
@@ -211,7 +217,6 @@ class TileMerger:
         return (it.get("trunc", False), -s if s is not None else float("inf"), it["order"])
 
     def _nms(self, items: list[dict], kind: str) -> list[tuple[int, dict]]:
-        import shapely
         from shapely.strtree import STRtree
 
         items = sorted(items, key=self._rank)
@@ -236,18 +241,42 @@ class TileMerger:
                     alive[j] = False
                     if it["trunc"] and items[j]["trunc"]:
                         cut.append(gj)
-            obj = dict(it["obj"])
-            if len(cut) > 1:  # no tile saw it whole: join the cut views
-                u = shapely.union_all(cut)
-                if kind == "box":
-                    obj["coords"] = [float(v) for v in u.bounds]
-                else:
-                    from rsvlm.geometry import canonical_quad
+            out.append(dict(it, cut=cut))
+        joined = lambda a, b: self._at_seam(a, b, self.iou_threshold)  # noqa: E731 (views of tiles that abut)
+        return [self._joined(g, kind) for g in self._clusters(out, joined, lambda it: it["geom"].bounds)]
 
-                    quad = u.minimum_rotated_rectangle.exterior.coords[:4]
-                    obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
-            out.append((it["order"], obj))
-        return out
+    def _at_seam(self, a: dict, b: dict, min_share: float) -> bool:
+        """Whether views ``a`` and ``b`` from tiles that abut without overlapping (``--overlap 0``) are
+        one object cut at their seam (``seams.seam_join``); the gap a model left between them is kept
+        in ``a["bridges"]`` for a union."""
+        from rsvlm.io.seams import seam, seam_join
+
+        line = seam(a["window"], b["window"])
+        if line is None:
+            return False
+        same, bridge = seam_join(a["geom"], b["geom"], line, self.edge_tol, min_share)
+        if bridge is not None:
+            a.setdefault("bridges", []).append(bridge)
+        return same
+
+    def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
+        """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the
+        extent of the union of its cut views."""
+        import shapely
+
+        it = group[0]
+        obj = self._merged(group) if len(group) > 1 else dict(it["obj"])
+        cut = [g for m in group for g in (m["cut"] or [m["geom"]])]
+        if len(cut) > 1:  # no tile saw it whole: join the cut views
+            u = shapely.union_all(cut + [b for m in group for b in m.get("bridges", [])])
+            if kind == "box":
+                obj["coords"] = [float(v) for v in u.bounds]
+            else:
+                from rsvlm.geometry import canonical_quad
+
+                quad = u.minimum_rotated_rectangle.exterior.coords[:4]
+                obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
+        return it["order"], obj
 
     @staticmethod
     def _cut_overlap(a: dict, b: dict, inter: float) -> float:
@@ -270,7 +299,8 @@ class TileMerger:
         return ios
 
     def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds) -> list[list[dict]]:
-        """Union-find over pairs from different tiles that ``overlaps`` (candidates by bbox tree)."""
+        """Union-find over pairs from different tiles that ``overlaps`` (candidates: bounds within the
+        merger's ``edge_tol`` of each other, for views on the two sides of a seam)."""
         from shapely.geometry import box
         from shapely.strtree import STRtree
 
@@ -282,7 +312,8 @@ class TileMerger:
                 a = parent[a]
             return a
 
-        boxes = [box(*bounds(it)) for it in items]
+        t = self.edge_tol
+        boxes = [box(x0 - t, y0 - t, x1 + t, y1 + t) for x0, y0, x1, y1 in map(bounds, items)]
         tree = STRtree(boxes)
         for i, it in enumerate(items):
             for j in tree.query(boxes[i], predicate="intersects"):
@@ -316,11 +347,11 @@ class TileMerger:
                 continue
             it["geom"] = geom  # buffer(0) repairs self-intersections
             areal.append(it)
-        for g in self._clusters(areal, lambda a, b: a["geom"].intersection(b["geom"]).area > 0,
-                                lambda it: it["geom"].bounds):
+        meet = lambda a, b: a["geom"].intersection(b["geom"]).area > 0 or self._at_seam(a, b, 0.0)  # noqa: E731
+        for g in self._clusters(areal, meet, lambda it: it["geom"].bounds):
             obj = self._merged(g)
-            if len(g) > 1:
-                u = shapely.union_all([it["geom"] for it in g])
+            if len(g) > 1:  # (with the gaps a model left at a seam between them)
+                u = shapely.union_all([it["geom"] for it in g] + [b for it in g for b in it.get("bridges", [])])
                 parts = list(u.geoms) if hasattr(u, "geoms") else [u]
                 for k, part in enumerate(sorted(parts, key=lambda p: -p.area)):
                     ext = canonical_ring([[float(x), float(y)] for x, y in part.exterior.coords[:-1]])
@@ -382,43 +413,6 @@ def merge_tile_objects(per_tile: list[tuple[Window, list[dict]]], iou_threshold:
     for window, objects in per_tile:
         merger.add(window, objects)
     return merger.result()
-
-
-def decodes_from_start(scene) -> bool:
-    """Whether a ``SceneReader``'s file is one GDAL decodes from its first row at each read that
-    starts above its last (PNG, JPEG, GIF, WebP: ``sources.WHOLE_DECODED``): once a tile's rows
-    outgrow GDAL's block cache (``ReadConfig.gdal_cache_mb``), every window re-decodes the scene
-    above it."""
-    from rsvlm.io.sources import WHOLE_DECODED
-
-    return any(getattr(d, "driver", None) in WHOLE_DECODED for d in getattr(scene.src, "datasets", ()))
-
-
-class RowReader:
-    """``read(window)`` of a scene; with ``strips``, a row of windows is cut from one read of the
-    scene's full width (kept until a window of another row is asked for): one decode per row of
-    windows, not one per window, for a file that ``decodes_from_start``."""
-
-    def __init__(self, scene, strips: bool):
-        self.scene, self.strips = scene, strips
-        self._rows, self._strip = None, None  # (y0, h) of the strip held, and its RSImage (C, h, W)
-
-    def __call__(self, window: Window):
-        if not self.strips:
-            return self.scene.read(window)
-        from dataclasses import replace
-
-        x0, y0, w, h = window
-        if self._rows != (y0, h):
-            self._strip, self._rows = None, None  # the last row's strip freed before the next is read
-            self._strip, self._rows = self.scene.read((0, y0, self.scene.width, h)), (y0, h)
-        s = self._strip
-        if (x0, w) == (0, s.width):
-            return s
-        return replace(s, data=np.ascontiguousarray(s.data[:, :, x0 : x0 + w]),  # (C, h, w)
-                       valid=None if s.valid is None else np.ascontiguousarray(s.valid[:, x0 : x0 + w]),
-                       transform=shift_transform(s.transform, x0, 0), gcps=shift_gcps(s.gcps, x0, 0),
-                       notes=list(s.notes), window=(x0, y0, w, h))
 
 
 def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: int = 8,

@@ -1,0 +1,73 @@
+"""Seams between tiles that abut without overlapping (``--overlap 0``), for ``tiles.TileMerger``.
+
+Two views of an object cut at such a seam do not overlap: they meet at the seam line (or, as a
+model draws them, a pixel or two short of it). They are one object where both come within the
+merger's ``edge_tol`` of the seam and their cross-sections along it overlap:
+
+    line = seam(window_a, window_b)            # ("x", 512, 0, 512): a vertical seam at x = 512, y in [0, 512]
+    joined, bridge = seam_join(geom_a, geom_b, line, tol=2, min_share=0.5)
+
+``bridge`` is the strip that fills the gap between two views a model drew short of the seam, so
+that their union is one polygon. Cannot: tell an object cut at a seam from two objects that each
+end within ``tol`` of it with matching extents (nose to tail across the seam).
+"""
+
+from __future__ import annotations
+
+__all__ = ["seam", "seam_join"]
+
+Window = tuple[int, int, int, int]  # (x0, y0, w, h)
+Seam = tuple[str, int, int, int]  # (axis, s, lo, hi): the line x = s (axis "x") or y = s, from lo to hi along it
+
+
+def seam(wa: Window, wb: Window) -> Seam | None:
+    """The line two windows share where they abut without overlapping; None where they overlap, are
+    apart, or meet only at a corner."""
+    for axis, (a0, a_len, a_o0, a_olen), (b0, b_len, b_o0, b_olen) in (
+            ("x", (wa[0], wa[2], wa[1], wa[3]), (wb[0], wb[2], wb[1], wb[3])),
+            ("y", (wa[1], wa[3], wa[0], wa[2]), (wb[1], wb[3], wb[0], wb[2]))):
+        if a0 + a_len == b0 or b0 + b_len == a0:
+            lo, hi = max(a_o0, b_o0), min(a_o0 + a_olen, b_o0 + b_olen)
+            if hi > lo:
+                return axis, (b0 if a0 + a_len == b0 else a0), lo, hi
+    return None
+
+
+def _strip(line: Seam, tol: float):
+    from shapely.geometry import box
+
+    axis, s, lo, hi = line
+    return box(s - tol, lo, s + tol, hi) if axis == "x" else box(lo, s - tol, hi, s + tol)
+
+
+def _section(geom, line: Seam, tol: float) -> tuple[float, float, float] | None:
+    """(lo, hi) along the seam of the part of ``geom`` within ``tol`` of it, and how near the seam
+    that part comes across it (its coordinate across, nearest the seam); None when it is farther."""
+    part = geom.intersection(_strip(line, tol))
+    if part.is_empty:
+        return None
+    x0, y0, x1, y1 = part.bounds
+    axis, s = line[0], line[1]
+    lo, hi, a0, a1 = (y0, y1, x0, x1) if axis == "x" else (x0, x1, y0, y1)
+    return lo, hi, (a1 if abs(a1 - s) <= abs(a0 - s) else a0)
+
+
+def seam_join(ga, gb, line: Seam, tol: float, min_share: float):
+    """Whether shapely geometries ``ga`` and ``gb``, seen in the two windows of ``line``, are one
+    object cut there: both within ``tol`` of the seam, their cross-sections along it sharing at
+    least ``min_share`` of the shorter one (any length where ``min_share`` is 0). Returns
+    (joined, bridge): bridge the polygon that closes the gap between them, or None where they meet."""
+    from shapely.geometry import box
+
+    sa, sb = _section(ga, line, tol), _section(gb, line, tol)
+    if sa is None or sb is None:
+        return False, None
+    lo, hi = max(sa[0], sb[0]), min(sa[1], sb[1])
+    shorter = min(sa[1] - sa[0], sb[1] - sb[0])
+    if hi <= lo or (hi - lo) < min_share * shorter:
+        return False, None
+    a, b = sorted((sa[2], sb[2]))
+    if b <= a:
+        return True, None
+    return True, (box(a, lo, b, hi) if line[0] == "x" else box(lo, a, hi, b))
+
