@@ -99,7 +99,7 @@ def test_class_names_match_whatever_their_case_and_separators(tmp_path):
     assert det["meta"]["difficult"] == [2]  # the second small vehicle, flag read after a one-word class
 
     stats, _ = convert(tmp_path / "o2", "dota", "--src", str(src), "--classes", "small vehicle")
-    assert stats["skipped"] == {"unknown_class": 2}
+    assert stats["skipped"] == {} and stats["filtered"] == {"--classes: large vehicle": 1, "--classes: flying saucer": 1}
 
     voc = tmp_path / "voc"
     png(voc / "v.png", 100, 80)
@@ -107,7 +107,7 @@ def test_class_names_match_whatever_their_case_and_separators(tmp_path):
         f"<object><name>{n}</name><bndbox><xmin>10</xmin><ymin>10</ymin><xmax>40</xmax><ymax>40</ymax>"
         "</bndbox></object>" for n in ("Airplane", "storage_tank", "ship")) + "</annotation>")
     stats, recs = convert(tmp_path / "o3", "voc", "--src", str(voc), "--classes", "airplane,storagetank,storage-tank")
-    assert stats["skipped"] == {"unknown_class": 1}
+    assert stats["skipped"] == {} and stats["filtered"] == {"--classes: ship": 1}
 
 
 def test_levir_jpeg_label_noise_is_not_change(tmp_path):

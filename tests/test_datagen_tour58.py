@@ -192,7 +192,7 @@ def test_a_classes_name_no_annotation_has_is_named_in_the_notes(tmp_path):
     (src / "a.txt").write_text("10 10 40 10 40 30 10 30 small-vehicle 0\n5 40 20 40 20 60 5 60 helicopter 0\n")
     stats, records = convert(tmp_path / "o", "dota", "--src", str(src), "--classes", "Small_Vehicle,helicoptr")
     assert stats["notes"] == {"--classes helicoptr: no annotation of this class": 1}
-    assert stats["skipped"] == {"unknown_class": 1} and records
+    assert stats["skipped"] == {} and stats["filtered"] == {"--classes: helicopter": 1} and records
     xml = ("<annotation><filename>a.png</filename><object><name>ship</name><bndbox><xmin>5</xmin><ymin>5</ymin>"
            "<xmax>30</xmax><ymax>30</ymax></bndbox></object></annotation>")
     (src / "a.xml").write_text(xml)

@@ -4,8 +4,8 @@ Each format is one module with ``add_arguments(parser)`` and ``run(args, out)``;
 maps the format name to it. Every run writes ``OUT/records.jsonl`` (DESIGN.md records, loadable
 with ``datasets.load_dataset("json", …)``), ``OUT/images/`` (copied or tiled images, referenced
 by relative path) and ``OUT/stats.json`` (records per task, skipped annotations per reason,
-notes), which is also printed. ``--strict`` turns the first bad annotation into an error naming
-its file and line. Converters read local files only; nothing is downloaded.
+annotations an option such as ``--classes`` left out under ``filtered``, notes), which is also
+printed. ``--strict`` turns the first bad annotation into an error naming its file and line. Converters read local files only; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def inputs(args: argparse.Namespace) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr; a run
     that writes no record at all is an error too, naming the input options and the empty records
-    file (its stats say why: what was skipped)."""
+    file (its stats say why: what was skipped or filtered)."""
     from data_gen.convert.common import ConversionError
 
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if not stats["records"]:
-        why = ", ".join(f"{n} {r}" for r, n in (stats["skipped"] or stats["notes"]).items()) or "nothing to convert"
+        left = {**stats["skipped"], **{f"left out by {k}": n for k, n in stats["filtered"].items()}}
+        why = ", ".join(f"{n} {r}" for r, n in (left or stats["notes"]).items()) or "nothing to convert"
         first = max(stats["skipped"], key=stats["skipped"].get, default=None)  # the commonest reason's first case
         example = f"; e.g. {stats['skipped_examples'][first]}" if first else ""
         where = f"{args.format} {inputs(args)} → {Path(args.out) / stats['jsonl']}"  # which run, and its empty file

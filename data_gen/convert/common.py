@@ -4,8 +4,9 @@
 ``out.add(record)`` for each record (an id already written gets ``-dup2``, ``-dup3``… and is
 counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
 ``out.skip(reason, where)`` for each bad annotation (counted; with ``strict`` it raises
-``ConversionError`` naming the file and line), ``out.note(key)`` for things worth knowing that
-are not errors, and ``out.copy_image(path)`` (with the sidecars GDAL reads: ``.aux.xml``, world
+``ConversionError`` naming the file and line), ``out.filter(option, what)`` for each annotation an
+option such as ``--classes`` left out (counted apart, as ``filtered``: no error, never raised),
+``out.note(key)`` for things worth knowing that are not errors, and ``out.copy_image(path)`` (with the sidecars GDAL reads: ``.aux.xml``, world
 files) / ``out.image_path(name)`` to place images under ``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
 is called: a usage error found on the way (a folder that is not there, ``--overlap`` over half of
 ``--tile`` or without it) leaves no folder behind, nor touches an earlier run's. A second run into the same
@@ -52,6 +53,7 @@ class Output:
         _check_writable(self.dir)
         self.tasks: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
+        self.filtered: Counter[str] = Counter()  # "--classes: large vehicle" -> annotations left out by choice
         self.notes: Counter[str] = Counter()
         self.examples: dict[str, str] = {}  # first place each skip reason was seen
         self._copied: dict[Path, str] = {}
@@ -100,6 +102,11 @@ class Output:
             raise ConversionError(msg)
         self.skipped[reason] += 1
         self.examples.setdefault(reason, msg)
+
+    def filter(self, option: str, what: str) -> None:
+        """Count one annotation that ``option`` left out (``--classes``), keyed ``OPTION: WHAT``; no bad
+        annotation, so not under ``skipped`` (where it read as an error) and not raised under ``strict``."""
+        self.filtered[f"{option}: {what}"] += 1
 
     def note(self, key: str, n: int = 1) -> None:
         self.notes[key] += n
@@ -196,6 +203,8 @@ class Output:
             "skipped": dict(sorted(self.skipped.items())),
             "skipped_total": sum(self.skipped.values()),
             "skipped_examples": dict(sorted(self.examples.items())),
+            "filtered": dict(sorted(self.filtered.items())),
+            "filtered_total": sum(self.filtered.values()),
             "notes": dict(sorted(self.notes.items())),
             "images": len(self._written),
             "jsonl": self.jsonl_path.name,

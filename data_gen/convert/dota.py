@@ -7,10 +7,11 @@ are kept as the 4 annotated corners (``<obb>``, corner order canonicalised by th
 refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``small vehicle``);
 ``--classes`` matches them whatever their case and whether written with ``-``, ``_`` or spaces
 (``Small-Vehicle``, ``small_vehicle``, ``small vehicle``); a name no label line has is counted in the
-notes (``--classes NAME: no annotation of this class``).
+notes (``--classes NAME: no annotation of this class``). Lines of the classes ``--classes`` leaves out are
+no error: they are counted apart, per class, under ``filtered`` (``--classes: large vehicle``).
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
-``unknown_class`` (not in ``--classes``; default: every DOTA v1.0–v2.0 class), ``degenerate``
+``unknown_class`` (not a DOTA v1.0–v2.0 class, where ``--classes`` is not given), ``degenerate``
 (quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
 that cannot be read to its end (truncated) and ``wrong_band_count`` per image that cannot be read as
 ``--modality``. Images no label file names get no record and are counted in the notes as
@@ -59,8 +60,9 @@ DOTA_CLASSES = (
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="DOTA split folder (images/, labelTxt/) or flat folder")
     p.add_argument("--images", type=Path, default=None, help="image folder when not beside the labels")
-    p.add_argument("--classes", default=",".join(DOTA_CLASSES),
-                   help="comma-separated allowed classes ('' = any); case, '-', '_' and spaces do not matter")
+    p.add_argument("--classes", default=None,
+                   help="comma-separated classes to keep, the others counted as filtered ('' = any; default: every "
+                        "DOTA class, another skipped as unknown_class); case, '-', '_' and spaces do not matter")
     p.add_argument("--skip-difficult", action="store_true",
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
@@ -73,7 +75,7 @@ def _quad_area(q: list[list[float]]) -> float:
 
 def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
-    class name → bool (``filters.class_filter``), or None for any class."""
+    ``filters.ClassFilter``, or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
     for n, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), 1):
         where = f"{path}:{n}"
@@ -99,8 +101,7 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
         except ValueError:
             out.skip("unparsable_line", where, line[:80])
             continue
-        if allowed is not None and not allowed(cls):
-            out.skip("unknown_class", where, cls)
+        if allowed is not None and allowed.leaves_out(cls, out, where):
             continue
         if difficult and skip_difficult:
             out.skip("difficult", where)
@@ -125,7 +126,8 @@ def run(args, out: Output) -> None:
     image_dir = args.images or (src / "images" if (src / "images").is_dir() else src)
     if not label_dir.is_dir():
         raise ConversionError(f"{label_dir}: not a folder")
-    allowed = class_filter(args.classes)
+    allowed = class_filter(",".join(DOTA_CLASSES) if args.classes is None else args.classes,
+                           chosen=args.classes is not None)
     index = index_images(image_dir, out)
     files = sorted(label_dir.glob("*.txt"))
     if not files:

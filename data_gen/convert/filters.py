@@ -21,11 +21,13 @@ def class_name(v: str) -> str:
 class ClassFilter:
     """Whether a class name is among ``--classes`` (comma-separated). Names match as ``clean_label``
     writes them, so case, ``-``, ``_`` and spaces do not matter: ``Small-Vehicle``, ``small_vehicle``
-    and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway)."""
+    and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway).
+    ``chosen``: the user gave the classes (else they are a converter's default list, DOTA's)."""
 
-    def __init__(self, classes: str) -> None:
+    def __init__(self, classes: str, chosen: bool = True) -> None:
         self.wanted = {clean_label(c) for c in classes.split(",") if c.strip()}
         self.seen: set[str] = set()
+        self.chosen = chosen
 
     def __call__(self, name: str) -> bool:
         label = clean_label(name)
@@ -34,13 +36,26 @@ class ClassFilter:
             return True
         return False
 
+    def leaves_out(self, name: str, out: Output, where: str) -> bool:
+        """Whether an annotation of class ``name`` (at ``where``, file:line) is left out: counted in ``out``
+        as ``filtered`` (``--classes: NAME``) where the user chose the classes, or else, a class outside
+        the default list, skipped as ``unknown_class`` (a bad annotation). Left-out classes of a chosen
+        ``--classes`` were counted as skipped ``unknown_class``, read as errors, and raised under ``--strict``."""
+        if self(name):
+            return False
+        if self.chosen:
+            out.filter("--classes", clean_label(name))
+        else:
+            out.skip("unknown_class", where, name)
+        return True
+
     def note_unmatched(self, out: Output) -> None:
         """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name."""
         for name in sorted(self.wanted - self.seen):
             out.note(f"--classes {name}: no annotation of this class")
 
 
-def class_filter(classes: str) -> ClassFilter | None:
-    """``--classes`` → None (empty: any class) or a ``ClassFilter``."""
-    f = ClassFilter(classes)
+def class_filter(classes: str, chosen: bool = True) -> ClassFilter | None:
+    """``--classes`` → None (empty: any class) or a ``ClassFilter`` (``chosen``: see there)."""
+    f = ClassFilter(classes, chosen)
     return f if f.wanted else None

@@ -18,10 +18,11 @@ notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead (co
 Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
 (annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
-height are exchanged), since its boxes may not fit. Bad annotations: ``unparsable_xml``,
-``unparsable_object`` (missing or non-numeric box), ``unknown_class`` (only with ``--classes``,
-matched whatever the case and ``-``/``_``/spaces; a name no object has is counted in the notes as
-``--classes NAME: no annotation of this class``), ``non_finite_coordinates`` (``nan``, ``inf``), ``degenerate`` (no area), ``missing_image``,
+height are exchanged), since its boxes may not fit. Objects of the classes ``--classes`` leaves out
+(matched whatever the case and ``-``/``_``/spaces) are no error: counted apart, per class, under
+``filtered`` (``--classes: ship``); a name no object has is counted in the notes as ``--classes NAME:
+no annotation of this class``. Bad annotations: ``unparsable_xml``,
+``unparsable_object`` (missing or non-numeric box), ``non_finite_coordinates`` (``nan``, ``inf``), ``degenerate`` (no area), ``missing_image``,
 ``unreadable_image`` (truncated or not an image), ``wrong_band_count`` (cannot be read as
 ``--modality``). Images under ``--images`` no XML names are counted in the notes as
 ``images_without_label``; those whose XML holds no object are not read
@@ -131,8 +132,7 @@ def run(args, out: Output) -> None:
             if not name:
                 out.skip("unparsable_object", where, "no <name>")
                 continue
-            if allowed is not None and not allowed(name):
-                out.skip("unknown_class", where, name)
+            if allowed is not None and allowed.leaves_out(name, out, where):
                 continue
             difficult = (obj.findtext("difficult") or "0").strip() == "1"
             if difficult and args.skip_difficult:
