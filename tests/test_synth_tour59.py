@@ -28,3 +28,32 @@ def test_arrivals_are_half_a_draw_with_a_half_rounding_up():
     placer = _CountingPlacer()
     _place_recipe(placer, bg, recipe, np.random.default_rng(0), 20, scale_counts=0.5)
     assert placer.asked == [1, 1, 2, 3]
+
+
+def _block_sar(size: int, object_scale: float, nominal_height: float) -> tuple[float, float]:
+    """Mean VV sigma0 just left of a flat roof's west wall and on open grass; the roof is 20 x 20 px and
+    ``nominal_height`` px tall at 128 px, both scaled as ``generate_scene`` scales objects."""
+    from data_gen.synth.classes import MAT
+    from data_gen.synth.layout import Background
+    from data_gen.synth.objects import SceneObject
+    from data_gen.synth.render import rasterise, render_sar
+    from data_gen.synth.scene import Frame
+
+    s = size / 128 * object_scale
+    bg = Background(np.full((size, size), MAT["grass"], np.uint8), np.ones((size, size), np.float32),
+                    np.zeros((size, size), np.float32))
+    roof = SceneObject(1, "building", size / 2, size / 2, 20 * s, 20 * s, 0.0, nominal_height * s, "white", "flat")
+    lay = rasterise(Frame(bg, [roof], sun_azimuth=90.0, sun_length=1.0), size, np.random.default_rng(0), object_scale)
+    vv = render_sar(lay, np.random.default_rng(1), looks=64)[0] ** 2  # (H, W) sigma0, little speckle
+    x0, rows = int(size / 2 - 10 * s), slice(int(size / 2 - 8 * s), int(size / 2 + 8 * s))
+    return float(vv[rows, x0 - 1].mean()), float(vv[rows, 1:3].mean())
+
+
+def test_sar_double_bounce_lights_the_same_walls_at_every_scene_size_and_object_scale():
+    # walls counted from a fixed 1.2 px height: a truck-high wall (1.6 px at 128 px) lit the ground
+    # in front of it at 128 px but not at 64 px, nor at object_scale 0.5
+    for size, object_scale in ((64, 1.0), (128, 1.0), (128, 0.5), (256, 1.0)):
+        bounce, grass = _block_sar(size, object_scale, 1.6)
+        assert bounce > 2.0 and grass < 0.2, (size, object_scale, bounce, grass)
+        bounce, _ = _block_sar(size, object_scale, 1.0)  # lower than any wall: no double bounce
+        assert bounce < 0.5, (size, object_scale, bounce)

@@ -71,9 +71,12 @@ class Layers:
     tint: np.ndarray  # (H, W, 3) float32 visible reflectance of tinted pixels (R, G, B order)
     warm: np.ndarray  # (H, W) float32 per-object temperature offset
     texture: np.ndarray  # (H, W) float32 noise in about [-1, 1]
+    scale: float = 1.0  # object heights' px per nominal px (objects.SIZE_RANGES at 128 px): size / 128 x object_scale
 
 
-def rasterise(frame: Frame, size: int, rng: np.random.Generator) -> Layers:
+def rasterise(frame: Frame, size: int, rng: np.random.Generator, object_scale: float = 1.0) -> Layers:
+    """Per-pixel layers of ``frame``; ``object_scale`` is the one its objects were drawn at
+    (``generate_scene``): with ``size`` it sets the heights that count as walls in SAR."""
     bg = frame.bg
     mat = bg.material.copy()
     inst = np.zeros((size, size), np.int32)
@@ -98,9 +101,10 @@ def rasterise(frame: Frame, size: int, rng: np.random.Generator) -> Layers:
             tint[ys, xs][m] = refl
             warm[ys, xs][m] = o.temp_offset
     texture = 0.6 * rng.standard_normal((size, size), dtype=np.float32) + 0.8 * smooth_noise(rng, size, size, 6)
-    reach = max(10, math.ceil(10 * size / 128))  # heights scale with the scene: so does a shadow's reach
+    scale = size / 128 * object_scale
+    reach = max(10, math.ceil(10 * max(scale, size / 128)))  # heights scale with the scene: so does a shadow's reach
     return Layers(mat, inst, sem, shade, height, cast_shadow(height, frame.sun_azimuth, frame.sun_length, reach),
-                  tint, warm, texture)
+                  tint, warm, texture, scale)
 
 
 def _offsets(reach: int, most: int = 64):
@@ -151,12 +155,14 @@ def render_sar(layers: Layers, rng: np.random.Generator, looks: int = 4) -> np.n
     mat, h = layers.material, layers.height
     vv = _SIGMA[mat] * (1 + 0.8 * _TEXTURE[mat] * layers.texture)  # (H, W)
     xpol = _XPOL[mat]
-    walls = _WALLS[mat] & (h > 1.2)  # buildings and tanks have walls; tree crowns do not
-    wall_ahead = shift(walls, 0, -1, False) & (h < 0.5)  # ground just before a wall, seen from the left
+    # buildings, tanks and trucks have walls (tree crowns do not): 1.2 px tall or more at 128 px, the
+    # heights scaling with the scene and objects (a fixed 1.2 px dropped some trucks at 96 px, buildings at 32)
+    walls = _WALLS[mat] & (h > 1.2 * layers.scale)
+    wall_ahead = shift(walls, 0, -1, False) & (h < 0.5 * layers.scale)  # ground just before a wall, seen from the left
     vv = np.where(wall_ahead, 4.0, vv)
     xpol = np.where(wall_ahead, 0.05, xpol)
     radar_shadow = np.zeros(h.shape, bool)
-    reach = max(6, math.ceil(6 * h.shape[1] / 128))  # heights scale with the scene: so does the shadow
+    reach = max(6, math.ceil(6 * max(layers.scale, h.shape[1] / 128)))  # heights scale: so does the shadow
     for k in _offsets(min(reach, math.ceil(float(h.max())))):  # incidence ~45 deg: height t shadows t px behind
         radar_shadow |= shift(h, 0, k) - k > h + 0.3
     vv = np.where(radar_shadow, vv * 0.08, vv)

@@ -44,7 +44,7 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
                            min_object_px=sc.min_object_px)
     layers, images = [], []
     for t, frame in enumerate(graph.frames):
-        lay = rasterise(frame, sc.size, np.random.default_rng([seed, i, 1, t]))
+        lay = rasterise(frame, sc.size, np.random.default_rng([seed, i, 1, t]), sc.object_scale)
         rngs = {m: np.random.default_rng([seed, i, 2, t, MODALITY_INDEX[m]]) for m in cfg.modalities}
         layers.append(lay)
         images.append(render_frame_images(lay, cfg.modalities, rngs, cfg.render.sar_looks))
