@@ -43,7 +43,7 @@ class DecodeResult:
     cache: object | None  # the KV cache: prompt + every generated token but the last
     finished: list[bool]  # EOS or a stop string ended it (False too where the budget hid the token the model ranked first)
     logprobs: list[list[float]] = field(default_factory=list)  # log p of each generated id (see decode)
-    # per generated id, log of the share of the scored mass the constraint allowed (<= 0; 0 where it scored no more)
+    # per generated id, log of the share of the scored mass left to choose from (<= 0; 0 where it scored no more)
     held: list[list[float]] = field(default_factory=list)
 
 
@@ -97,11 +97,14 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     stopped, and a budget cut or EOS there decided whether it was ``finished``).
 
     ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
-    among the tokens the constraint allowed, not only those ``push`` left (the confidence ``rsvlm.model.grammar.shape_scores``
+    among the tokens the constraint allowed (the confidence ``rsvlm.model.grammar.shape_scores``
     turns into a score per shape), and those ``constraint.also_scored()`` names (B, V) where it has
     that method (``GrammarConstraint``: EOS where only an owed box hid it, so the box's score holds
-    the model's wish to stop). ``held`` holds, per generated id, the log of the share of that mass the
-    constraint allowed: ``logprobs`` less ``held`` is the id's log-probability among the allowed tokens.
+    the model's wish to stop); where ``push`` held a sequence, among those it left and those
+    ``constraint.stopping()`` (V,) names (EOS, a whole stop string: the wish to stop; not the text or
+    other tags it hid, which go on). ``held`` holds, per generated id, the log of the share of that mass
+    left to choose from: ``logprobs`` less ``held`` is the id's log-probability among those tokens, so an
+    object owed (a box ``need_shape`` holds, one ``push`` holds) counts its wish to stop once, in full.
     """
     from transformers import DynamicCache
 
@@ -117,6 +120,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     cut = [False] * b  # the budget hid the token the model ranked first at some step (GrammarConstraint)
     cut_check = getattr(constraint, "cut_by_budget", None)
     widen = getattr(constraint, "also_scored", None)
+    stopping = getattr(constraint, "stopping", None)
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
     step_embeds, step_pos = inputs_embeds, pos
@@ -140,12 +144,16 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         choose = logits
         keep = push(tokens, logits.shape[-1]) if push is not None else None
         if keep is not None:
-            pushed = logits.masked_fill(~keep.to(logits.device), float("-inf"))  # (B,V)
+            keep = keep.to(logits.device)
+            pushed = logits.masked_fill(~keep, float("-inf"))  # (B,V)
             free = torch.isinf(pushed).all(-1, keepdim=True)  # (B,1) nothing allowed is left
             choose = torch.where(free, logits, pushed)
+            if stopping is not None:  # a held row scores what it keeps and what would end it, not what goes on
+                scored = scored.masked_fill(~(keep | free | stopping().to(logits.device)), float("-inf"))
         nxt = sample_next(choose, cfg, generator)  # (B,)
         lp = torch.log_softmax(scored, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
-        share = [0.0] * b if extra is None else (logits.logsumexp(-1) - scored.logsumexp(-1)).tolist()  # (B,) <= 0
+        # (B,) <= 0: the share of the scored mass left to choose from (a held object's wish to stop, counted once)
+        share = [0.0] * b if extra is None and keep is None else (choose.logsumexp(-1) - scored.logsumexp(-1)).tolist()
         for i in range(b):
             if not finished[i]:
                 if cut_check is not None and not cut[i]:  # this step's, before nxt joins the state

@@ -284,8 +284,10 @@ class GrammarConstraint:
     ``push`` then leaves it, between shapes, only the opening tags of the kinds it already wrote,
     so the extra objects carry the last ``<ref>`` label. Cannot: add an object of another class
     (a pushed ``<ref>`` drew labels of nonsense), answer a question the model answered "None.", or
-    stop the model from writing an object twice; a pushed object's score counts the model's own
-    low belief in going on (``decode`` scores under the grammar, not under the push).
+    stop the model from writing an object twice. A pushed object's score counts the model's wish to
+    stop once, in full (``stopping``: ``decode``'s ``held``), as an owed box's does; it was averaged
+    over the object's tokens (its sixth root, for a box), so a box the model wanted to stop before
+    scored near those it chose.
 
     ``need_shape`` (one per sequence, or one for all) holds an answer to boxes (``<box>``, ``<obb>``)
     and from ending before it has closed one, as a ``[ground]`` answer must (DESIGN.md: one or more
@@ -341,6 +343,15 @@ class GrammarConstraint:
         if all(o is None for o in self.owed):
             return None
         return torch.stack([torch.zeros_like(a) if o is None else o for o, a in zip(self.owed, self.allowed_now)])
+
+    def stopping(self) -> torch.Tensor:
+        """(V,) bool: the tokens that end an answer where text may (EOS, text holding a whole stop string):
+        what ``decode`` scores, beside what ``push`` keeps, in a sequence it holds (its wish to stop)."""
+        out = torch.zeros(self.g.vocab, dtype=torch.bool)
+        out[list(self.g.eos)] = True
+        if self.stop_pieces is not None:
+            out[list(self.stop_pieces.within)] = True
+        return out
 
     def _ending(self) -> torch.Tensor:
         """(V,) the tokens that would end an answer owing a box, with no text before it: all but text, and the
