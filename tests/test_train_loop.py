@@ -38,7 +38,7 @@ def test_kill_and_resume_gives_identical_weights(tmp_path, one_thread):
     data = make_records(tmp_path / "d", n=16)
     common = ["max_steps=6", "ckpt.every=2", "ckpt.keep=2", "batch_size=4", "optim.lr=3e-3"]
     ref = train(cfg_for(tmp_path, data, "ref", *common))
-    assert ref["steps"] == 6 and ref["epochs"] == 1  # 16 records / 4 per batch: crosses an epoch
+    assert ref["steps"] == 6 and ref["epochs"] == 2  # 16 records / 4 per batch: crosses into the 2nd epoch
 
     # the same run in a subprocess, SIGKILLed while it trains past its step-2 checkpoint
     cfg_path = recipe(tmp_path, out_dir=str(tmp_path / "killed"))

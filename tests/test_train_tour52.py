@@ -234,7 +234,7 @@ def test_a_bad_sample_is_named_once_though_every_epoch_counts_it(tmp_path, capsy
     named = [x for x in capsys.readouterr().err.splitlines() if "skipped sample" in x]
     assert sorted(x.split("skipped sample ")[1].split(":")[0] for x in named) == ["rec0", "rec1"]  # were 6 lines
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["bad_samples"] == 6 and summary["bad_ids"] == ["rec0", "rec1"] and summary["epochs"] == 2
+    assert summary["bad_samples"] == 6 and summary["bad_ids"] == ["rec0", "rec1"] and summary["epochs"] == 3
 
 
 def test_a_bad_contrastive_sample_is_named_once_though_every_draw_counts_it(tmp_path, capsys):

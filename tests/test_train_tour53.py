@@ -135,13 +135,13 @@ def test_a_run_shorter_than_its_warm_up_says_its_lr_never_reaches_optim_lr(tmp_p
 
 
 def test_an_epoch_whose_weighted_draws_fill_no_batch_is_passed_over_not_a_failure(tmp_path, capsys):
-    """3 optical and 3 ir records in batches of 4, drawn with weights (with replacement): epoch 1 of
+    """3 optical and 3 ir records in batches of 4, drawn with weights (with replacement): epoch 2 of
     seed 1 draws fewer than 4 of each, and the run failed there, mid-way, 'cannot fill one global batch'."""
     data = make_records(tmp_path / "six", n=6, ir_every=2)
     argv, out = _argv(tmp_path, f"data.train={data}", "seed=1", "data.modality_temperature=2", "max_steps=2")
     assert train_main(argv) == 0
-    assert "epoch(s) 1–1: the weighted draws filled no global batch of 4; passed over to epoch 2" in capsys.readouterr().err
-    assert json.loads((out / "summary.json").read_text())["epochs"] == 2
+    assert "epoch 2: the weighted draws filled no global batch of 4; passed over to epoch 3" in capsys.readouterr().err
+    assert json.loads((out / "summary.json").read_text())["epochs"] == 3  # counted from 1 (tour 59)
 
 
 def test_a_contrastive_run_whose_every_step_was_passed_over_fails_and_saves_nothing(tmp_path, capsys):

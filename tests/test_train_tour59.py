@@ -53,3 +53,13 @@ def test_text_records_with_a_character_cut_at_the_sniffed_end_are_not_binary(tmp
     gz = tmp_path / "r.jsonl.gz"
     gz.write_bytes(gzip.compress(path.read_bytes()))
     assert binary_found(gz) is None
+
+
+def test_epochs_are_counted_from_1_alike_in_metrics_and_summary(tmp_path):
+    """summary.json said "epochs": 0 for a run inside its first epoch (the plan's index), and metrics.jsonl's
+    "epoch" counted from 0 too; both count from 1 now, the summary's that of the last step."""
+    argv, out = _argv(tmp_path, "max_steps=3")  # 8 records, 4 a step: steps 1–2 in epoch 1, step 3 in epoch 2
+    assert train_main(argv) == 0
+    epochs = [json.loads(x)["epoch"] for x in (out / "metrics.jsonl").read_text().splitlines()]
+    assert epochs == [1, 1, 2]
+    assert json.loads((out / "summary.json").read_text())["epochs"] == epochs[-1]

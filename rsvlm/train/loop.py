@@ -300,9 +300,10 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         else:
             raise no_full_batch(report.path, modalities, cfg.batch_size, world, cfg.data.batching == "length_grouped",
                                 weights is not None)
-        if e > epoch and rank == 0:
-            print(f"[rsvlm.train] epoch(s) {epoch}–{e - 1}: the weighted draws filled no global batch of "
-                  f"{cfg.batch_size * world}; passed over to epoch {e}", file=sys.stderr)
+        if e > epoch and rank == 0:  # counted from 1, as metrics.jsonl and summary.json count them
+            which = f"epochs {epoch + 1}–{e}" if e - epoch > 1 else f"epoch {e}"
+            print(f"[rsvlm.train] {which}: the weighted draws filled no global batch of {cfg.batch_size * world}; "
+                  f"passed over to epoch {e + 1}", file=sys.stderr)
         dataset.set_epoch(e)  # band dropout draws anew each epoch (before the workers copy the dataset)
         planned[:] = batches  # the whole epoch's: an all-bad micro-batch's modalities are read from it
         return torch.utils.data.DataLoader(
@@ -391,7 +392,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                 check_finite(nonfinite, cfg, checked, state["step"], world)
                 checked = state["step"]
             if log_now:
-                extra = {"epoch": state["epoch"]}
+                extra = {"epoch": state["epoch"] + 1}  # counted from 1 (state's is the plan's index, from 0)
                 if pointer_n:
                     extra["pointer_loss"] = float(pointer_sum) / pointer_n
                     pointer_sum, pointer_n = 0.0, 0
@@ -443,7 +444,8 @@ def summarize(state: dict, report: ReadReport, world: int, seconds: float, steps
         bad, samples, tokens, slots, cut, new = (sum(p[i] for p in parts) for i in range(6))
         ids, cut_ids = [i for p in parts for i in p[6]], [i for p in parts for i in p[7]]
         first = next((p[8] for p in parts if p[8]), None)  # the final verdict names it on every rank alike
-    return {"steps": state["step"], "epochs": state["epoch"], "samples": samples, "bad_samples": bad,
+    # epochs: that of the last step, counted from 1 (the one it was in; state's index counts from 0)
+    return {"steps": state["step"], "epochs": state["epoch"] + 1, "samples": samples, "bad_samples": bad,
             "bad_ids": sorted(set(ids)), "first_bad": first, "cut_samples": cut, "cut_ids": sorted(set(cut_ids))[:1000],
             "malformed_records": report.n_skipped, "duplicate_ids": report.duplicates,
             "malformed_reasons": dict(report.skipped), "inferred_modalities": report.inferred_by_modality,
