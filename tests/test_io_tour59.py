@@ -85,3 +85,49 @@ def test_overlap_0_oriented_boxes_and_polygons_cut_at_a_seam_are_one_object():
     assert len(objs) == 1 and "rings" not in objs[0]
     got = Polygon(objs[0]["coords"])
     assert got.is_valid and got.bounds == (60, 20, 140, 80)
+
+
+# --- one float band in kelvin is thermal, not SAR ------------------------------------------------
+
+def _kelvin(rng, shape=(1, 64, 64)):
+    return (290 + 15 * rng.standard_normal(shape)).astype(np.float32)  # (1, H, W) a land surface, 250-330 K
+
+
+def test_a_float_band_in_kelvin_reads_as_ir_not_sar(tmp_path):
+    """One float32 band of brightness temperatures (250-330 K) was taken as SAR by its type and read
+    as 20·log10 of an 'amplitude'."""
+    from rsvlm.io import read_image
+
+    rng = np.random.default_rng(0)
+    img = read_image(_tif(tmp_path / "thermal.tif", _kelvin(rng)))
+    assert img.modality == "ir"
+    assert any("modality inferred as ir from 1 band float32: its values" in n for n in img.notes)
+    assert any(n.startswith("stretch (2-98 percentiles, K)") for n in img.notes)  # kelvin, not dB
+    # a band that says it is kelvin, whatever its values (a cold cloud top); NaN as nodata
+    cold = _kelvin(rng) - 100
+    cold[0, :8] = np.nan
+    p = tmp_path / "cloud.tif"
+    _tif(p, cold)
+    with rasterio.open(p, "r+") as ds:
+        ds.units = ["K"]
+    img = read_image(p)
+    assert img.modality == "ir" and "its unit 'K'" in img.notes[0] and img.valid is not None and not img.valid[:8].any()
+    # described as a temperature, in degrees Celsius: ir, read as it is
+    with rasterio.open(_tif(tmp_path / "lst.tif", _kelvin(rng) - 273.15), "r+") as ds:
+        ds.set_band_description(1, "LST_Day_1km")
+    assert read_image(tmp_path / "lst.tif").modality == "ir"
+
+
+def test_float_sar_stays_sar_beside_the_kelvin_guess(tmp_path):
+    from rsvlm.io import read_image
+
+    rng = np.random.default_rng(1)
+    linear = rng.gamma(1.0, 0.1, (1, 64, 64)).astype(np.float32)  # (1, H, W) sigma0, speckled
+    assert read_image(_tif(tmp_path / "s0.tif", linear)).modality == "sar"
+    amplitude = (200 * rng.rayleigh(1.0, (1, 64, 64))).astype(np.float32)  # mean near 250, spread a decade
+    assert read_image(_tif(tmp_path / "amp.tif", amplitude)).modality == "sar"
+    with rasterio.open(_tif(tmp_path / "vv.tif", _kelvin(rng)), "r+") as ds:  # kelvin-like values named VV
+        ds.set_band_description(1, "Sigma0_VV")
+    assert read_image(tmp_path / "vv.tif").modality == "sar"
+    db = (-12 + 4 * rng.standard_normal((1, 64, 64))).astype(np.float32)
+    assert read_image(_tif(tmp_path / "db.tif", db)).modality == "sar"

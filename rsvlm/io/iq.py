@@ -67,6 +67,7 @@ class ComplexPairs:
         self.count, self.dtype = len(pairs), "complex64"
         self.crs, self.transform, self.gcps = src.crs, src.transform, src.gcps
         self.descriptions = [pol or None for _, _, pol in pairs]
+        self.units = [None] * self.count
         self.colour_names = [None] * self.count
         self.alpha_index, self.declares_nodata = None, src.declares_nodata
         self.notes = [*src.notes, *notes]

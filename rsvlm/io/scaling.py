@@ -17,6 +17,7 @@ emissivity or atmospheric correction, so Level-1 values are brightness temperatu
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -319,6 +320,34 @@ def float_msi_dn(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float
     from its valid, finite values."""
     p98 = _valid_percentile(raw, valid, 98)
     return p98 > MSI_REFLECTANCE_MAX, p98
+
+
+KELVIN_RANGE = (150.0, 400.0)  # temperatures on Earth (clouds to fires); no backscatter band lies wholly inside
+THERMAL_WORDS = re.compile(r"kelvin|celsius|temperature|thermal|(?<![a-z0-9])(tir|lst|bt|st_b\d+|degk|degc)(?![a-z0-9])", re.I)
+SAR_WORDS = re.compile(r"sigma|gamma0|beta0|backscatter|amplitude|intensity|(?<![a-z0-9])([hv][hv]|db)(?![a-z0-9])", re.I)
+
+
+def thermal_band(raw: np.ndarray, valid: np.ndarray | None, description: str | None,
+                 unit: str | None) -> tuple[str, bool] | None:
+    """(why, in kelvin) where one real float band that its type would make SAR holds temperatures (a
+    thermal frame), else None: its unit or description says so ("K", "brightness temperature",
+    "LST_Day"), or, where neither speaks of radar, its valid values ``raw`` (1, h, w) lie between 150
+    and 400 from the 1st to the 99th percentile (then also "in kelvin"). Linear backscatter lies
+    below 1, dB below 30, and amplitude's speckle spreads over a decade or more."""
+    said = " ".join(t for t in (description, unit) if t)
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (1, n)
+    v = v[np.isfinite(v)]
+    lo, hi = (float(x) for x in np.percentile(v, [1, 99])) if v.size >= 16 else (np.nan, np.nan)
+    kelvin = KELVIN_RANGE[0] <= lo and hi <= KELVIN_RANGE[1]
+    if unit and unit.strip().lower() in ("k", "kelvin"):
+        return f"its unit {unit!r}", True
+    if SAR_WORDS.search(said):
+        return None
+    if THERMAL_WORDS.search(said):
+        return f"its band description or unit {said!r}", kelvin
+    if kelvin:
+        return f"its values {lo:.4g}-{hi:.4g} (1st-99th percentile), temperatures in kelvin (--modality sar if not)", True
+    return None
 
 
 SAR_DB_BELOW = -1.0  # float sar whose 2nd percentile is below this is in dB: no linear backscatter is

@@ -262,7 +262,7 @@ class ArraySource:
         self.count, self.height, self.width = self.arr.shape
         self.dtype = str(self.arr.dtype)
         self.crs = self.transform = self.gcps = None
-        self.descriptions = [None] * self.count
+        self.descriptions, self.units = [None] * self.count, [None] * self.count
         self.colour_names = ["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count
         self.notes = list(notes or [])
         self.declares_nodata = False  # PIL / tifffile: an alpha band at most, no nodata value
@@ -367,6 +367,7 @@ class RasterioSource:
             notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
                          "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
         self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
+        self.units = [u or None for ds_ in self.datasets for u in ds_.units]  # "K", "dB" where the file says
         if len(set(self._files())) == 1 and not any(self.descriptions):  # one file (its pages as bands too)
             named = tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
             if named:
@@ -384,7 +385,7 @@ class RasterioSource:
             for k, rgba in ds.colormap(1).items():
                 lut[k] = rgba[:3]
             self._palette, self.count, self.colour_names = lut, 3, ["R", "G", "B"]
-            self.descriptions = [None] * 3
+            self.descriptions, self.units = [None] * 3, [None] * 3
             notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self._masked = [
             d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
