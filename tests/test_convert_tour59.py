@@ -60,6 +60,7 @@ def test_a_class_outside_dotas_is_still_a_bad_annotation_without_classes(tmp_pat
         f.write("4 34 28 34 28 60 4 60 flying-saucer 0\n")
     stats, _ = convert(tmp_path / "o", "dota", "--src", str(src))
     assert stats["skipped"] == {"unknown_class": 1} and stats["filtered"] == {}
+    assert not [k for k in stats["notes"] if k.startswith("--classes")]  # each DOTA class the scene lacks was noted
 
 
 def test_a_run_whose_every_annotation_is_filtered_says_so(tmp_path, capsys):
@@ -69,3 +70,117 @@ def test_a_run_whose_every_annotation_is_filtered_says_so(tmp_path, capsys):
     assert main(["dota", "--src", str(src), "--out", str(tmp_path / "o"), "--classes", "ship"]) == 2
     err = capsys.readouterr().err
     assert "no records written (1 left out by --classes: plane, 2 left out by --classes: small vehicle)" in err
+
+
+def _png_with_idat(path, src, raw: bytes, comp: bytes | None = None):
+    """``src`` (a PNG) rewritten with ``raw`` deflated (or ``comp`` as it is) as its one IDAT, under a
+    correct CRC."""
+    import struct
+    import zlib
+
+    data = src.read_bytes()
+    i = data.find(b"IDAT")
+    n = struct.unpack(">I", data[i - 4:i])[0]
+    comp = zlib.compress(raw) if comp is None else comp
+    idat = struct.pack(">I", len(comp)) + b"IDAT" + comp + struct.pack(">I", zlib.crc32(b"IDAT" + comp))
+    path.write_bytes(data[:i - 4] + idat + data[i + 4 + n + 4:])
+    return path
+
+
+def _broken_pngs(folder):
+    """Three 64 x 48 PNGs whose chunks and CRCs are sound: ``ok``, ``damaged`` (bytes of the
+    compressed data flipped: zlib's checksum fails) and ``short`` (half the rows' data: PIL decodes it,
+    the rest black)."""
+    import struct
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ok = folder / "ok.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(ok)
+    data = ok.read_bytes()
+    i = data.find(b"IDAT")
+    raw = zlib.decompress(data[i + 4:i + 4 + struct.unpack(">I", data[i - 4:i])[0]])
+    comp = bytearray(zlib.compress(raw))
+    comp[100:140] = bytes(b ^ 0xFF for b in comp[100:140])
+    damaged = _png_with_idat(folder / "damaged.png", ok, b"", bytes(comp))
+    _png_with_idat(folder / "short.png", ok, raw[:len(raw) // 2])
+    Image.open(folder / "short.png").load()  # PIL takes it: only the converters' check finds it
+    return ok, damaged, folder / "short.png"
+
+
+@pytest.mark.parametrize("tile", [None, "32"])
+def test_a_png_with_damaged_pixel_data_is_skipped_tiled_or_not(tmp_path, tile):
+    """PIL's verify checks a PNG's chunk CRCs: an untiled conversion copied a PNG whose data was
+    damaged under a new CRC (a tiled one failed decoding it), and one whose data stops half way
+    decoded, black below, in both."""
+    ok, damaged, short = _broken_pngs(tmp_path / "dota")
+    for p in (ok, damaged, short):
+        p.with_suffix(".txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "dota"),
+                             *(["--tile", tile, "--overlap", "0"] if tile else []))
+    assert stats["skipped"] == {"unreadable_image": 2}
+    written = sorted(p.name for p in (tmp_path / "o" / "images").iterdir())
+    assert written == ["ok.png"] if not tile else written and all(n.startswith("dota-ok_") for n in written)
+    assert {r["images"][0]["path"] for r in records} == {f"images/{n}" for n in written}
+    from data_gen.convert.common import ConversionError, image_size
+
+    with pytest.raises(ConversionError, match=r"damaged\.png: cannot read image \(broken compressed pixel data"):
+        image_size(damaged)
+    with pytest.raises(ConversionError, match=r"short\.png: .*holds 4632 bytes where 64 x 48 px need 9264"):
+        image_size(short)
+
+
+def test_a_change_label_png_cut_short_is_not_read_as_no_change(tmp_path):
+    """A LEVIR-CD label whose data stops half way read as 0 below: no change there, unsaid."""
+    import shutil
+
+    ok, _, short = _broken_pngs(tmp_path / "x")
+    for sub in ("A", "B", "label"):
+        (tmp_path / "cd" / sub).mkdir(parents=True)
+        shutil.copy(ok, tmp_path / "cd" / sub / "p.png")
+    shutil.copy(short, tmp_path / "cd" / "label" / "p.png")
+    with pytest.raises(Exception, match=r"label[/\\]p\.png: cannot read label .*holds 4632 bytes"):
+        run_convert(["levir-cd", "--src", str(tmp_path / "cd"), "--out", str(tmp_path / "o"), "--strict"])
+
+
+def test_png_data_check_takes_every_colour_type_and_interlacing(tmp_path):
+    import struct
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+
+    from data_gen.convert.pngdata import ADAM7, check_png_data
+
+    rng = np.random.default_rng(1)
+    for mode, shape in (("RGB", (37, 53, 3)), ("L", (9, 7)), ("RGBA", (5, 11, 4)), ("I;16", (21, 19))):
+        a = rng.integers(0, 255, shape, dtype=np.uint8 if mode != "I;16" else np.uint16)
+        Image.fromarray(a).save(tmp_path / "a.png")
+        check_png_data(tmp_path / "a.png")
+    for mode in ("1", "P", "LA"):
+        Image.fromarray(rng.integers(0, 255, (33, 45, 3), dtype=np.uint8)).convert(mode).save(tmp_path / "b.png")
+        check_png_data(tmp_path / "b.png")
+
+    def chunk(kind, d):
+        return struct.pack(">I", len(d)) + kind + d + struct.pack(">I", zlib.crc32(kind + d))
+
+    a = rng.integers(0, 255, (37, 53, 3), dtype=np.uint8)  # Adam7, which PIL reads but does not write
+    raw = b"".join(b"\0" + r.tobytes() for x0, y0, dx, dy in ADAM7 for r in a[y0::dy, x0::dx] if r.size)
+    for cut, bad in ((0, None), (10, "5944 bytes where 53 x 37 px need 5954")):
+        (tmp_path / "i.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 53, 37, 8, 2, 0, 0, 1))
+                                         + chunk(b"IDAT", zlib.compress(raw[:len(raw) - cut])) + chunk(b"IEND", b""))
+        if bad is None:
+            assert (np.asarray(Image.open(tmp_path / "i.png")) == a).all()
+            check_png_data(tmp_path / "i.png")
+        else:
+            with pytest.raises(ValueError, match=bad):
+                check_png_data(tmp_path / "i.png")
+    ok = tmp_path / "ok.png"
+    Image.fromarray(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8)).save(ok)
+    rows = bytearray(b"".join(b"\0" + bytes(range(24)) for _ in range(8)))
+    rows[25 * 3] = 9  # the 4th row's filter byte
+    with pytest.raises(ValueError, match="inflated byte 75 has filter type 9"):
+        check_png_data(_png_with_idat(tmp_path / "f.png", ok, bytes(rows)))

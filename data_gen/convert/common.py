@@ -343,8 +343,8 @@ def open_raster(path, mode: str = "r", **kwargs):
 
 def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     """(width, height) of an image read to its end, so that a truncated file is caught here and
-    not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks (no
-    inflating) and decodes a JPEG at 1/8 scale, other formats whole; an image past PIL's
+    not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks and
+    ``pngdata`` that its pixel data inflates whole (no unfiltering), a JPEG is decoded at 1/8 scale, other formats whole; an image past PIL's
     decompression-bomb limit (a 20000 px DOTA-v2 scene) is read by rasterio in strips of rows.
 
     What GDAL says of a damaged file it still reads (a bogus strip count, a broken page chain)
@@ -353,6 +353,7 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     it went to stderr naming no file, or nowhere. Raises ``ConversionError`` naming the file when
     it cannot be read, with what GDAL said on the way.
     """
+    from data_gen.convert.pngdata import check_png_data, is_png
     from rsvlm.io.sources import check_image_path, gdal_message, library_messages
 
     path = Path(path)
@@ -363,6 +364,8 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
         raise ConversionError(str(e)) from e
     try:
         gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2")
+        if not gdal and is_png(path):  # PIL's verify checks CRCs; damaged data under a new CRC was copied
+            check_png_data(path)
         size = None if gdal else _pil_size(path)
         if size is None:
             with gdal_errors_logged(), library_messages() as heard:

@@ -50,7 +50,10 @@ class ClassFilter:
         return True
 
     def note_unmatched(self, out: Output) -> None:
-        """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name."""
+        """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name; not
+        those of a default list (each DOTA class a scene lacks was noted as if asked for)."""
+        if not self.chosen:
+            return
         for name in sorted(self.wanted - self.seen):
             out.note(f"--classes {name}: no annotation of this class")
 
