@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from data_gen.synth.scene import _place_recipe
+from data_gen.synth.scene import _place_recipe, generate_scene
 
 
 class _CountingPlacer:
@@ -57,3 +57,60 @@ def test_sar_double_bounce_lights_the_same_walls_at_every_scene_size_and_object_
         assert bounce > 2.0 and grass < 0.2, (size, object_scale, bounce, grass)
         bounce, _ = _block_sar(size, object_scale, 1.0)  # lower than any wall: no double bounce
         assert bounce < 0.5, (size, object_scale, bounce)
+
+
+def _one_object_layers(obj, size: int = 48, ground: str = "concrete"):
+    from data_gen.synth.classes import MAT
+    from data_gen.synth.layout import Background
+    from data_gen.synth.render import rasterise
+    from data_gen.synth.scene import Frame
+
+    bg = Background(np.full((size, size), MAT[ground], np.uint8), np.ones((size, size), np.float32),
+                    np.zeros((size, size), np.float32))
+    return rasterise(Frame(bg, [obj], sun_azimuth=90.0, sun_length=1.0), size, np.random.default_rng(0))
+
+
+def _nearest(palette: dict, rgb) -> str:
+    return min(palette, key=lambda c: float(np.sum((np.asarray(palette[c], float) - rgb) ** 2)))
+
+
+def test_a_coloured_truck_and_a_flat_roof_look_the_colour_their_words_say():
+    # a "black large vehicle" was a black cab and a light metal box, RGB about 200 over the whole truck;
+    # a flat roof was labelled "grey" and drawn about 225 (white)
+    from data_gen.synth.classes import ROOF_COLOURS, VEHICLE_COLOURS
+    from data_gen.synth.objects import SceneObject
+    from data_gen.synth.render import render_optical
+
+    for colour in ("black", "red", "blue", "white"):
+        truck = SceneObject(1, "large vehicle", 24, 24, 20, 8, 30.0, 1.6, colour)
+        lay = _one_object_layers(truck)
+        rgb = render_optical(lay, np.random.default_rng(0))[lay.inst == 1].astype(float).mean(0)
+        assert _nearest(VEHICLE_COLOURS, rgb) == colour, (colour, rgb)
+    g = generate_scene("t", np.random.default_rng(3), 96, scene_class="industrial")
+    flat = [o for o in g.frames[0].objects if o.cls == "building"]
+    assert flat and {o.style for o in flat} == {"flat"}
+    for o in flat:
+        lay = _one_object_layers(o, 96)
+        rgb = render_optical(lay, np.random.default_rng(0))[lay.inst == o.id].astype(float).mean(0)
+        assert _nearest(ROOF_COLOURS, rgb) == o.colour == "white", rgb
+
+
+def test_a_colour_the_pixels_do_not_show_is_left_out_and_counted():
+    # a white car in a building's shadow reads grey: the ground truth said "white" all the same
+    from data_gen.instructions.stats import Stats, format_report
+    from data_gen.synth.objects import SceneObject
+    from data_gen.synth.render import shown_colours
+    from data_gen.synth.write import object_gt
+
+    car = SceneObject(1, "small vehicle", 24, 24, 10, 5, 0.0, 1.0, "white")
+    lay = _one_object_layers(car)
+    assert shown_colours(lay, [car]) == {1: "white"}
+    lay.shadow[lay.inst == 1] = 1.0
+    assert shown_colours(lay, [car]) == {1: ""}
+    gt = object_gt(car, int((lay.inst == 1).sum()), shown_colours(lay, [car])[1])
+    assert gt["attributes"]["colour"] == "" and gt["attributes"]["paint"] == "white"
+    stats = Stats()
+    stats.add_scene({"scene_class": "parking lot", "pair": False, "frames": [{"objects": [gt]}]}, "train")
+    report = stats.report()
+    assert report["colour_words_dropped"] == 1
+    assert "colour    1 object(s) in a frame have no colour word" in format_report(report)

@@ -34,6 +34,7 @@ class Stats:
         self.change_events = Counter()
         self.skipped = Counter()
         self.wanted = 0  # records the quotas asked for (records_per_image x modality weight, or all tasks)
+        self.colour_dropped = 0  # objects (per frame) whose paint the optical pixels do not show: colour ""
 
     def add_wanted(self, n: int) -> None:
         self.wanted += n
@@ -44,6 +45,8 @@ class Stats:
         objs = list({o["id"]: o for f in scene["frames"] for o in f["objects"]}.values())  # a pair's arrivals too
         self.objects_per_scene.append(len(objs))
         self.object_classes.update(o["class"] for o in objs)
+        self.colour_dropped += sum(bool(o["attributes"].get("paint")) and not o["attributes"]["colour"]
+                                   for f in scene["frames"] for o in f["objects"])
         if scene["pair"]:
             self.pairs += 1
             self.change_events.update(c["type"] for c in scene["changes"])
@@ -81,6 +84,7 @@ class Stats:
             "skipped": dict(self.skipped.most_common()), "skipped_total": sum(self.skipped.values()),
             "records_wanted": self.wanted, "records_short": max(0, self.wanted - sum(self.tasks.values())),
             "det_cut": sum(n for k, n in self.subtasks.items() if k.endswith("_cut")),
+            **({"colour_words_dropped": self.colour_dropped} if self.colour_dropped else {}),
         }
 
 
@@ -101,6 +105,9 @@ def format_report(r: dict) -> str:
     if r.get("det_cut"):
         lines.append(f"cut       {r['det_cut']} [det] answers list only the first instructions.max_det_objects objects "
                      "(subtask …_cut)")
+    if r.get("colour_words_dropped"):
+        lines.append(f"colour    {r['colour_words_dropped']} object(s) in a frame have no colour word: their optical "
+                     "pixels (in shadow, say) read as another colour than their paint (attributes.paint)")
     if r.get("records_short"):
         lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "
                      "were not made: skipped, or more asked of an image than it has tasks with weight > 0 "

@@ -211,7 +211,7 @@ class Placer:
             colour = str(rng.choice(list(VEHICLE_COLOURS)))
         elif cls == "building":
             style = "gable" if (self.bg.zones.get("lawn") is not None and rng.uniform() < 0.85) else "flat"
-            colour = str(rng.choice(list(ROOF_COLOURS))) if style == "gable" else "grey"
+            colour = str(rng.choice(list(ROOF_COLOURS))) if style == "gable" else "white"  # bare metal, drawn light
         return SceneObject(self.next_id, cls, cx + float(rng.uniform(0, 1)), cy + float(rng.uniform(0, 1)),
                            length, width, a, height, colour, style, size_word, float(rng.normal(0, 1.5)))
 

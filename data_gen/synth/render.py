@@ -43,14 +43,15 @@ _TABLE = {
     "tank_metal":  ((0.45, 0.46, 0.47, 0.48, 0.42, 0.38), 1.000, 0.08, 303, 0.02),
     "pool_water":  ((0.22, 0.32, 0.30, 0.05, 0.02, 0.01), 0.003, 0.05, 292, 0.02),
     "glass":       ((0.03, 0.03, 0.03, 0.04, 0.04, 0.03), 0.800, 0.10, 318, 0.01),
+    "box_paint":   ((0.26, 0.27, 0.28, 0.30, 0.28, 0.25), 0.500, 0.08, 320, 0.02),  # a truck's box: metal, painted
 }
 _REFL = np.array([_TABLE[m][0] for m in MATERIALS], np.float32)  # (M, 6)
 _SIGMA = np.array([_TABLE[m][1] for m in MATERIALS], np.float32)  # (M,)
 _XPOL = np.array([_TABLE[m][2] for m in MATERIALS], np.float32)  # (M,)
 _TEMP = np.array([_TABLE[m][3] for m in MATERIALS], np.float32)  # (M,)
 _TEXTURE = np.array([_TABLE[m][4] for m in MATERIALS], np.float32)  # (M,)
-_TINTED = np.array([m in ("paint", "roof_tile") for m in MATERIALS])  # visible bands from object colour
-_WALLS = np.array([m in ("roof_tile", "roof_metal", "tank_metal") for m in MATERIALS])
+_TINTED = np.array([m in ("paint", "roof_tile", "box_paint") for m in MATERIALS])  # visible bands from object colour
+_WALLS = np.array([m in ("roof_tile", "roof_metal", "tank_metal", "box_paint") for m in MATERIALS])
 _LAND_SEM = np.array(MATERIAL_SEMANTIC, np.uint8)
 _GAMMA = 0.6  # optical tone curve: rgb = 255 * (3 * reflectance) ** 0.6
 
@@ -129,13 +130,45 @@ def cast_shadow(height: np.ndarray, azimuth: float, length: float, steps: int = 
     return shadow
 
 
+def _surface(material, tint, shade, texture, shadow) -> np.ndarray:
+    """Illuminated reflectance (..., 6) of pixels given by their layers' values (any same shape ...)."""
+    refl = _REFL[material]  # (..., 6)
+    tinted = _TINTED[material]
+    refl[tinted, :3] = tint[tinted][:, ::-1]  # tint is R,G,B; bands are B02(blue),B03,B04(red)
+    light = shade * (1 + _TEXTURE[material] * texture) * (1 - 0.6 * shadow)
+    return refl * light[..., None]
+
+
 def reflectance(layers: Layers) -> np.ndarray:
     """Illuminated surface reflectance (6, H, W): material spectra, tints, texture, shade, shadow."""
-    refl = _REFL[layers.material]  # (H, W, 6)
-    tinted = _TINTED[layers.material]
-    refl[tinted, :3] = layers.tint[tinted][:, ::-1]  # tint is R,G,B; bands are B02(blue),B03,B04(red)
-    light = layers.shade * (1 + _TEXTURE[layers.material] * layers.texture) * (1 - 0.6 * layers.shadow)
-    return np.moveaxis(refl * light[..., None], -1, 0)  # (6, H, W)
+    refl = _surface(layers.material, layers.tint, layers.shade, layers.texture, layers.shadow)  # (H, W, 6)
+    return np.moveaxis(refl, -1, 0)  # (6, H, W)
+
+
+def shown_colours(layers: Layers, objects) -> dict[int, str]:
+    """Object id -> its colour word as the optical image shows it: ``o.colour`` where the noise-free mean
+    RGB of its painted pixels (all its pixels if none is painted) is nearest that colour of its palette
+    (``classes.VEHICLE_COLOURS`` or ``ROOF_COLOURS``), else "" (a white car in a building's shadow reads grey)."""
+    coloured = [o for o in objects if o.colour]
+    if not coloured:
+        return {}
+    ys, xs = np.nonzero(layers.inst)  # object pixels only: (N,) each
+    ids, mat = layers.inst[ys, xs], layers.material[ys, xs]
+    vis = _surface(mat, layers.tint[ys, xs], layers.shade[ys, xs], layers.texture[ys, xs], layers.shadow[ys, xs])
+    rgb = 255 * np.clip(3 * vis[:, 2::-1], 0, 1) ** _GAMMA  # (N, 3) red, green, blue as render_optical tones it
+    top = int(ids.max()) + 1
+    out = {}
+    for painted in (_TINTED[mat], np.ones(len(ids), bool)):  # painted pixels first; all where none is
+        n = np.bincount(ids[painted], minlength=top)
+        sums = np.stack([np.bincount(ids[painted], rgb[painted, c], minlength=top) for c in range(3)], -1)
+        for o in coloured:
+            if o.id in out or o.id >= top or not n[o.id]:
+                continue
+            palette = ROOF_COLOURS if o.cls == "building" else VEHICLE_COLOURS
+            mean = sums[o.id] / n[o.id]
+            near = min(palette, key=lambda c: float(np.sum((np.asarray(palette[c], np.float64) - mean) ** 2)))
+            out[o.id] = o.colour if near == o.colour else ""
+    return {o.id: out.get(o.id, "") for o in coloured}
 
 
 def render_optical(layers: Layers, rng: np.random.Generator, refl: np.ndarray | None = None) -> np.ndarray:

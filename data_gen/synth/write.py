@@ -19,7 +19,15 @@ import tifffile
 from PIL import Image
 
 from data_gen.synth.classes import MODALITY_BANDS, MODALITY_EXT, SEMANTIC_CLASSES
-from data_gen.synth.render import Layers, reflectance, render_ir, render_msi, render_optical, render_sar
+from data_gen.synth.render import (
+    Layers,
+    reflectance,
+    render_ir,
+    render_msi,
+    render_optical,
+    render_sar,
+    shown_colours,
+)
 from data_gen.synth.scene import SceneGraph
 
 MODALITY_INDEX = {"optical": 0, "msi": 1, "sar": 2, "ir": 3}
@@ -57,7 +65,9 @@ def render_frame_images(layers: Layers, modalities, rngs: dict, sar_looks: int) 
     return out
 
 
-def object_gt(o, area: int) -> dict:
+def object_gt(o, area: int, colour: str | None = None) -> dict:
+    """One object's ground truth; ``colour`` is the word its optical pixels show (``render.shown_colours``:
+    "" where they show another than its paint), ``o.colour`` when None. ``paint`` is always ``o.colour``."""
     from rsvlm.geometry import canonical_quad
 
     r = lambda v: round(float(v), 2)  # noqa: E731
@@ -67,7 +77,8 @@ def object_gt(o, area: int) -> dict:
         "obb": [[r(x), r(y)] for x, y in canonical_quad(o.quad().tolist())],
         "center": [r(o.cx), r(o.cy)], "length": r(o.length), "width": r(o.width), "angle": r(o.angle % 360),
         "height": r(o.height), "area": int(area),
-        "attributes": {"size": o.size, "colour": o.colour, "orientation": o.orientation()},
+        "attributes": {"size": o.size, "colour": o.colour if colour is None else colour,
+                       "orientation": o.orientation(), "paint": o.colour},
     }
 
 
@@ -89,7 +100,8 @@ def write_scene(graph: SceneGraph, layers: list[Layers], images: list[dict[str, 
         _png(out / entry["inst_mask"], inst, png_level)
         masks[f"sem{suf}"], masks[f"inst{suf}"] = lay.sem, lay.inst
         areas = np.bincount(lay.inst.ravel(), minlength=max([o.id for o in frame.objects], default=0) + 1)
-        entry["objects"] = [object_gt(o, areas[o.id]) for o in frame.objects]
+        shown = shown_colours(lay, frame.objects)
+        entry["objects"] = [object_gt(o, areas[o.id], shown.get(o.id)) for o in frame.objects]
         frames.append(entry)
     gt = {"scene": sid, "scene_class": graph.scene_class, "split": split, "width": size, "height": size, "pair": graph.is_pair,
           "frames": frames, "changes": [], "change_mask": "",
