@@ -38,6 +38,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     Item,
     PredictionFile,
     ScoreError,
+    foreign_tasks,
     load_gt,
     load_predictions,
     pair,
@@ -292,14 +293,10 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     print(summary_table(scores))
     if details:
         print(details(scores))
-    for note in scores.get("notes", []):
+    from eval.notes import count_notes
+
+    for note in scores.get("notes", []) + count_notes(scores):
         print("note:", note)
-    counts = {"n_pred_bad_lines": "line(s) of the predictions file unreadable",
-              "n_pred_duplicate_ids": "prediction(s) repeat an id (the first one counts)",
-              "n_pred_not_in_gt": "prediction(s) name no record of the ground truth"}
-    for key, what in counts.items():
-        if scores.get(key):
-            print(f"note: {scores[key]} {what}")
     if args.out:
         print(f"scores written to {args.out}")
     return scores
@@ -351,6 +348,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     if note := unknown_note(items):
         scores.setdefault("notes", []).append(note)
     scores["n_gt_other_tasks"] = dict(other)
+    scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
+    scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
     scores["n_pred_duplicate_ids_differing"] = len(preds.differing)

@@ -164,6 +164,17 @@ def load_predictions(path: str | Path) -> PredictionFile:
     return out
 
 
+def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
+    """How many predictions for ``ids`` (the records scored) name a task that is no rsvlm task
+    (``rsvlm.tokens.TASKS``, any case), by that task; one without a ``task``, or ``null``, names none (other
+    tools write none). They are scored against the record of their id: another tool's name for the task
+    ("referring"), or another benchmark's answers under ids that repeat these."""
+    from rsvlm.tokens import TASKS
+
+    return Counter(str(p.get("task"))[:40] for pid, (_, p) in preds.by_id.items() if pid in ids
+                   and p.get("task") is not None and str(p.get("task")).strip().lower() not in TASKS)
+
+
 def _whole_json(text: str):
     """``text`` read as one JSON object or array (a mapping of ids, a score file, LLaVA's answers, pretty-printed),
     where it is one: its lines were each unreadable, and every record missing; None otherwise (JSONL of several

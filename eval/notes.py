@@ -230,3 +230,19 @@ def _other_task(items: list[Item]) -> list[Item]:
 
     return [it for it in items if it.pred is not None and it.pred.get("task") in TASKS
             and it.record.get("task") in TASKS and it.pred["task"] != it.record["task"]]
+
+
+def count_notes(scores: dict) -> list[str]:
+    """The lines under the printed table that the score file keeps as counts (``n_pred_bad_lines``, …)."""
+    out = [f"{n} {what}" for key, what in (
+        ("n_pred_bad_lines", "line(s) of the predictions file unreadable"),
+        ("n_pred_duplicate_ids", "prediction(s) repeat an id (the first one counts)"),
+        ("n_pred_not_in_gt", "prediction(s) name no record of the ground truth")) if (n := scores.get(key))]
+    if other := scores.get("n_pred_other_task"):
+        out.append(f"{sum(other.values())} prediction(s) name a task that is no rsvlm task ({other}); they are "
+                   "scored against the record of their id: another tool's name for the task, or another benchmark's "
+                   "answers under ids that repeat these?")
+    if n := scores.get("n_gt_no_task"):
+        out.append(f"{n} ground-truth record(s) have no task (no \"task\" field, no tag such as [vqa] opening the "
+                   "question) and are scored by no script")
+    return out

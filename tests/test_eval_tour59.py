@@ -76,3 +76,26 @@ def test_a_detection_answer_that_is_a_number_says_what_it_is(tmp_path):
     pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "d", "task": "det", "answer": 0}])
     s = detection.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 1 and any("'d': 'answer' is the number 0" in n for n in s["notes"])
+
+
+def test_rows_of_no_rsvlm_task_are_counted_and_said(tmp_path, capsys):
+    from eval import classification
+    from eval.common import ScoreError
+
+    untasked = _record("d", "cls", "What scene?", "lake")
+    del untasked["task"]
+    gt = _jsonl(tmp_path / "gt.jsonl", [*(_record(i, "cls", "[cls] What scene?", "lake") for i in "abc"), untasked])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "scene_cls", "answer": "lake"},  # another tool's name
+                                           {"id": "b", "task": "CLS", "answer": "lake"},  # rsvlm's, shouted
+                                           {"id": "c", "answer": "lake"},  # no task: other tools write none
+                                           {"id": "z", "task": "hrben", "answer": "x"}])  # not in GT: counted there
+    s = classification.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "s.json")])
+    # was: "a" scored without a word, and the untasked record "d" only in n_gt_other_tasks, never printed
+    assert s["n_correct"] == 3 and s["n_pred_other_task"] == {"scene_cls": 1} and s["n_pred_not_in_gt"] == 1
+    assert s["n_gt_no_task"] == 1 and json.loads((tmp_path / "s.json").read_text())["n_pred_other_task"]
+    out = capsys.readouterr().out
+    assert "note: 1 prediction(s) name a task that is no rsvlm task ({'scene_cls': 1}); they are scored" in out
+    assert "note: 1 ground-truth record(s) have no task" in out
+    gt = _jsonl(tmp_path / "gt.jsonl", [untasked])  # nothing of an rsvlm task left: refused, the untasked counted
+    with pytest.raises(ScoreError, match=r"gt.jsonl: no records of task cls \(found \{'None': 1\}\)"):
+        classification.main(["--gt", gt, "--pred", pred])
