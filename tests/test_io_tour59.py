@@ -131,3 +131,31 @@ def test_float_sar_stays_sar_beside_the_kelvin_guess(tmp_path):
     assert read_image(tmp_path / "vv.tif").modality == "sar"
     db = (-12 + 4 * rng.standard_normal((1, 64, 64))).astype(np.float32)
     assert read_image(_tif(tmp_path / "db.tif", db)).modality == "sar"
+
+
+# --- a scene too large for memory -----------------------------------------------------------------
+
+def test_a_scene_too_large_for_memory_names_the_file_its_size_and_tile(tmp_path, monkeypatch):
+    """A bare MemoryError ("Unable to allocate 931 GiB") named no file and said nothing of --tile."""
+    from rsvlm.io import ImageReadError, SceneTooLarge, read_image, sources
+
+    p = _tif(tmp_path / "big.tif", np.full((3, 40, 60), 9, np.uint16))
+
+    def short_of_memory(*a, **k):
+        raise MemoryError("Unable to allocate 931. GiB for an array with shape (3, 400000, 600000)")
+
+    monkeypatch.setattr(sources.RasterioSource, "read", short_of_memory)
+    with pytest.raises(SceneTooLarge, match=r"big\.tif: not enough memory to read the whole scene at once: 60x40 "
+                                            r"pixels, 3 band\(s\) of uint16.*--tile 512") as e:
+        read_image(p)
+    assert isinstance(e.value, MemoryError) and isinstance(e.value, ImageReadError)  # predict says ValueErrors
+    with pytest.raises(SceneTooLarge, match=r"read window \(0, 0, 8, 4\) at once: 8x4 pixels"):
+        read_image(p, window=(0, 0, 8, 4))
+    # a PNG is decoded whole when it is opened: said there, with its size from the header
+    from PIL import Image
+
+    Image.fromarray(np.zeros((30, 50, 3), np.uint8)).save(tmp_path / "big.png")
+    monkeypatch.setattr(sources, "_read_pil", short_of_memory)
+    with pytest.raises(SceneTooLarge, match=r"big\.png: not enough memory to read the scene at once: 50x30 pixels, "
+                                            r"3 band\(s\) of uint8"):
+        read_image(tmp_path / "big.png")

@@ -13,13 +13,14 @@ from rsvlm.io.georef import (
     objects_with_map_coords,
     pixel_to_map,
 )
+from rsvlm.io.large import SceneTooLarge
 from rsvlm.io.read import ImageReadError, RSImage, SceneReader, image_size, read_image, read_window
 from rsvlm.io.scaling import ReadConfig, infer_modality
 from rsvlm.io.tiles import TileMerger, iter_windows, merge_tile_objects, run_tiled
 from rsvlm.io.vis import draw_overlay, to_display_rgb
 
 __all__ = [
-    "RSImage", "ReadConfig", "SceneReader", "ImageReadError", "read_image", "read_window", "image_size",
+    "RSImage", "ReadConfig", "SceneReader", "ImageReadError", "SceneTooLarge", "read_image", "read_window", "image_size",
     "infer_modality", "pixel_to_map", "map_to_pixel", "objects_to_geojson", "objects_with_map_coords",
     "map_coords", "mask_array", "iter_windows",
     "merge_tile_objects", "TileMerger", "run_tiled", "draw_overlay", "to_display_rgb",

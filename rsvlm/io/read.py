@@ -35,6 +35,7 @@ from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, sentinel2_alone
 from rsvlm.io.georef import shift_gcps, shift_transform
 from rsvlm.io.iq import as_complex, iq_note
+from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.sources import (
     ImageReadError,
     check_image_path,
@@ -111,7 +112,8 @@ class SceneReader:
             bands = [b.strip() for b in bands.split(",")]
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
-        with library_messages() as heard:  # a damaged file's warnings become notes, not unnamed stderr lines
+        with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
+              out_of_memory(self.name, lambda: header_size(_names(path)[0]))):  # a PNG, a tifffile TIFF decoded whole
             self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
@@ -352,9 +354,10 @@ class SceneReader:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) must be 4 whole pixel numbers")
         if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
-        with library_messages() as heard:
-            data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
         whole = (x0, y0, w, h) == (0, 0, W, H)
+        with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
+                                                        "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
+            data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, valid=valid, crs=self.src.crs,

@@ -1,0 +1,60 @@
+"""Scenes too large for memory: a read that runs out of it names the file, its size, and ``--tile``.
+
+    with out_of_memory(name, lambda: (width, height, bands, dtype), what="the scene"):
+        data = ...  # a MemoryError here becomes SceneTooLarge
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from rsvlm.io.sources import ImageReadError
+
+__all__ = ["SceneTooLarge", "out_of_memory", "header_size"]
+
+Size = tuple[int, int, int, str]  # (width, height, bands, dtype)
+
+
+class SceneTooLarge(ImageReadError, MemoryError):
+    """Not enough memory to read a scene (or a window of it) at once; a ``MemoryError`` and a
+    ``ValueError`` (``ImageReadError``), so that callers reporting bad input report it too."""
+
+
+def header_size(name: str) -> Size | None:
+    """(width, height, bands, dtype) from a file's header, without decoding its pixels; None where
+    neither PIL nor rasterio reads the header."""
+    from PIL import Image
+
+    with contextlib.suppress(Exception), Image.open(Path(name)) as im:
+        return im.width, im.height, len(im.getbands()), "uint8" if im.mode in ("1", "L", "P", "RGB", "RGBA") else im.mode
+    with contextlib.suppress(Exception):
+        import rasterio
+
+        with rasterio.open(name) as ds:
+            return ds.width, ds.height, ds.count, ds.dtypes[0]
+    return None
+
+
+@contextlib.contextmanager
+def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the scene"):
+    """Turns a ``MemoryError`` inside into ``SceneTooLarge``: which file, ``what`` was read (its
+    ``size()`` in pixels and bands, and what it takes as float32), and how to read it in windows."""
+    try:
+        yield
+    except SceneTooLarge:
+        raise
+    except MemoryError as e:
+        got = size()
+        if got is None:
+            told = ""
+        else:
+            w, h, c, dtype = got
+            gib = w * h * c * 4 / 2**30  # float32, as the reader scales it
+            told = f" {w}x{h} pixels, {c} band(s) of {dtype}, {gib:.3g} GiB as float32;"
+        raise SceneTooLarge(
+            f"{name}: not enough memory to read {what} at once:{told} read it in windows (rsvlm predict --tile 512, "
+            f"or SceneReader(...).read((x0, y0, w, h))) or shrunk (SceneReader.read_shrunk) ({e or 'MemoryError'})"
+        ) from e
+
