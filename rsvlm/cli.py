@@ -359,11 +359,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rsvlm {args.command}: --min-objects works through the geometry grammar, which --free-decoding "
               "turns off; drop one of them", file=sys.stderr)
         return 2
-    if args.command == "predict" and args.task != "det" and not re.match(r"\s*\[det\]", args.prompt or "", re.I):
-        ignored = [o for o, on in (("--min-objects", args.min_objects), ("--det-by-class", args.det_by_class)) if on]
-        if ignored:  # was silent
-            print(f"rsvlm predict: warning: {' and '.join(ignored)} ignored: --task {args.task} asks no [det] question",
-                  file=sys.stderr)
     if args.command == "train":  # its ranks say their warnings themselves
         return _run(args)
     lines = WarningLines(args.command)

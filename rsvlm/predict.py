@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,36 @@ def region_question(args, image) -> str | None:
     box = geometry.encode([{"kind": "box", "label": None, "coords": args.region}], width=w, height=h)
     q = args.prompt or "[regcap] What is in {box}?"
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
+
+
+def asked_question(args, image, say) -> str:
+    """The question put to the model: ``--prompt`` (a task tag alone, ``[det]``, is that task's standard
+    question, as in chat), ``--region``'s (``region_question``) or ``--task``'s standard one, its tag
+    written as the model learnt it and ``--task``'s put before a question opening with none. Says (``say``)
+    where a tag differs from ``--task`` and where the detection options go unused; a ValueError naming
+    the option otherwise."""
+    m = re.fullmatch(r"\s*\[(\w+)\]\s*", args.prompt or "")
+    alone = m.group(1).lower() if m and m.group(1).lower() in inf.DEFAULT_PROMPTS else None
+    given = args.prompt
+    if alone:  # was asked as the bare tag: [count] was answered with a box, [vqa] with a class (chat says so too)
+        args.prompt = None if alone == args.task else inf.DEFAULT_PROMPTS[alone]
+    question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
+    try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
+        question = inf.tagged(question)
+    except ValueError as e:
+        raise ValueError(f"--prompt: {e}") from None
+    if alone:
+        say(f"note: --prompt {given.strip()!r} is a task tag alone: asked as the task's standard question, {question!r}")
+    if (tag := opening_task(question)) is None:  # "[1] of the ships?" opens with no tag: one is put before it
+        question, tag = f"[{args.task}] {question}", args.task
+    elif tag != args.task:
+        say(f"warning: --prompt opens with [{tag}] but --task is {args.task}: asked as [{tag}], "
+            f"the answer read as --task {args.task}")
+    ignored = [o for o, on in (("--min-objects", args.min_objects), ("--det-by-class", args.det_by_class)) if on]
+    if ignored and tag != "det":  # was silent; now in --out's notes too (was a bare print in cli.main)
+        say(f"warning: {' and '.join(ignored)} ignored: " + (f"--task {args.task} asks no [det] question"
+            if tag == args.task else f"the question opens with [{tag}], not [det]"))
+    return question
 
 
 def output_problem(args, inputs: list[str] = ()) -> str | None:
@@ -231,20 +262,10 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
               "control points), so it has no map coordinates; --out writes pixel coordinates", file=sys.stderr)
         return 2
     try:
-        question = region_question(args, images[-1]) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
+        question = asked_question(args, images[-1], say)
     except ValueError as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
-    try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
-        question = inf.tagged(question)
-    except ValueError as e:
-        print(f"rsvlm predict: --prompt: {e}", file=sys.stderr)
-        return 2
-    if (tag := opening_task(question)) is None:  # "[1] of the ships?" opens with no tag: one is put before it
-        question = f"[{args.task}] {question}"
-    elif tag != args.task:
-        say(f"warning: --prompt opens with [{tag}] but --task is {args.task}: asked as [{tag}], "
-            f"the answer read as --task {args.task}")
     try:
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
     except (FileNotFoundError, ValueError) as e:
