@@ -184,3 +184,56 @@ def test_png_data_check_takes_every_colour_type_and_interlacing(tmp_path):
     rows[25 * 3] = 9  # the 4th row's filter byte
     with pytest.raises(ValueError, match="inflated byte 75 has filter type 9"):
         check_png_data(_png_with_idat(tmp_path / "f.png", ok, bytes(rows)))
+
+
+def test_a_class_name_that_cannot_be_written_is_a_bad_annotation_not_a_traceback(tmp_path):
+    """A DOTA class ``_`` under ``--classes ''``, a VOC ``<name>-</name>`` or a COCO category ``<ref>``
+    became an empty label or one holding a tag, and the codec's ValueError ended the run."""
+    import json
+
+    png(tmp_path / "a.png", 64, 64)
+    (tmp_path / "a.txt").write_text("4 4 28 4 28 28 4 28 _ 0\n34 4 60 4 60 28 34 28 a<ref>b 0\n"
+                                    "4 34 28 34 28 60 4 60 plane 0\n")
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(tmp_path), "--classes", "")
+    assert stats["skipped"] == {"bad_class_name": 2} and records
+    assert stats["skipped_examples"]["bad_class_name"].endswith("a.txt:1: bad_class_name (a class name with no "
+                                                                 "letter or digit in it)")
+
+    (tmp_path / "a.xml").write_text("<annotation><filename>a.png</filename>" + "".join(
+        f"<object><name>{n}</name><bndbox><xmin>{x}</xmin><ymin>5</ymin><xmax>{x + 20}</xmax><ymax>30</ymax>"
+        "</bndbox></object>" for n, x in (("-", 5), ("ship", 35))) + "</annotation>")
+    stats, records = convert(tmp_path / "v", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
+    assert stats["skipped"] == {"bad_class_name": 1} and records
+
+    ann = {"images": [{"id": 1, "file_name": "a.png", "width": 64, "height": 64}],
+           "categories": [{"id": 1, "name": "<ref>"}, {"id": 2, "name": "ship"}],
+           "annotations": [{"id": k, "image_id": 1, "category_id": k, "bbox": [5 + 30 * (k - 1), 5, 20, 20]}
+                           for k in (1, 2)]}
+    (tmp_path / "c.json").write_text(json.dumps(ann))
+    stats, records = convert(tmp_path / "c", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path))
+    assert stats["skipped"] == {"bad_class_name": 1} and "rsvlm tag" in stats["skipped_examples"]["bad_class_name"]
+
+
+def test_odd_footprints_over_the_real_spacenet_tile_are_counted(realdata, tmp_path):
+    """A blank class property reached the codec as an empty label: a ValueError traceback. A class
+    code 0 was taken for a missing property."""
+    import json
+
+    d = realdata / "bldg_spacenet4"
+    g = json.loads((d / "geotiff_labels.geojson").read_text())
+    feats = g["features"][:3]
+    x, y = feats[0]["geometry"]["coordinates"][0][0][:2]
+    square = {"type": "Polygon", "coordinates": [[[x, y], [x + 20, y], [x + 20, y + 20], [x, y + 20], [x, y]]]}
+    bowtie = {"type": "Polygon", "coordinates": [[[x, y], [x + 20, y + 20], [x + 20, y], [x, y + 20], [x, y]]]}
+    far = {"type": "Polygon", "coordinates": [[[x + 1e5, y], [x + 1e5 + 20, y], [x + 1e5, y + 20], [x + 1e5, y]]]}
+    for f in feats:
+        f["properties"] = {"kind": "building"}
+    odd = [(square, "  "), (square, 0), (square, "Église Saint-Jean"), (square, None), (bowtie, "shed"),
+           (far, "shed"), ({"type": "Point", "coordinates": [x, y]}, "shed"), (None, "shed")]
+    g["features"] = feats + [{"type": "Feature", "geometry": geom, "properties": {"kind": k}} for geom, k in odd]
+    (tmp_path / "odd.geojson").write_text(json.dumps(g))
+    stats, records = convert(tmp_path / "o", "geojson", "--images", str(d / "sample_geotiff.tif"), "--labels",
+                             str(tmp_path / "odd.geojson"), "--class-property", "kind")
+    assert stats["skipped"] == {"bad_class_name": 1, "unknown_class": 1, "degenerate": 1, "outside_image": 1,
+                                "unsupported_geometry": 1, "empty_geometry": 1}, stats["skipped_examples"]
+    assert {"seg-0", "seg-église_saint_jean", "seg-building"} <= {r["id"].split("-", 2)[-1] for r in records}

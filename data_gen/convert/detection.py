@@ -15,7 +15,8 @@ Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``po
 Objects first go through the whole-image window: annotations with a coordinate that is not a
 finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad annotations
 (``non_finite_coordinates``), and so are coordinates of the wrong shape or not numbers
-(``unparsable_geometry``: a box of 3 numbers), annotations wholly outside the image, or with
+(``unparsable_geometry``: a box of 3 numbers), class names that are empty or hold an rsvlm tag
+(``bad_class_name``: ``_``, ``<ref>``), annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
 rule, which is no error: an object a tile border cuts with less than ``min_visible`` of its area in
@@ -145,8 +146,11 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     that does not decode is skipped as ``unreadable_image`` (``one_image``)."""
     with one_image(out, "unreadable_image", str(image)):
         whole = Window(0, 0, width, height)
-        inside = []
+        inside, checked = [], {}
         for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
+            if (why := label_problem(o.get("label"), checked)) is not None:
+                out.skip("bad_class_name", o.get("src", file), why)
+                continue
             if not finite_coords(o):
                 out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
                 continue
@@ -186,6 +190,25 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                             if o.get("difficult")}
         if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
             out.note("difficult_objects", len(written))
+
+
+def label_problem(label, seen: dict) -> str | None:
+    """Why ``label`` (a class name as ``clean_label`` wrote it) cannot be written, or None: empty (a
+    DOTA class ``_``, a VOC ``<name>-</name>``, a blank GeoJSON class property) or holding an rsvlm tag
+    (``<ref>``). Either was the codec's ValueError traceback, ending the run at that image. ``seen``
+    caches the answer per label."""
+    if label not in seen:
+        from rsvlm import geometry
+
+        if label is not None and not str(label).strip():
+            seen[label] = "a class name with no letter or digit in it"
+        else:
+            try:
+                geometry.encode([{"kind": "point", "label": label, "coords": [0, 0]}], width=1, height=1)
+                seen[label] = None
+            except ValueError as e:
+                seen[label] = str(e).split(": ", 1)[-1]
+    return seen[label]
 
 
 def nothing_to_write(out: Output, objects: list[dict]) -> bool:

@@ -271,7 +271,7 @@ def _run(args, out: Output) -> None:
             label = args.label
             if args.class_property:
                 label = (feat.get("properties") or {}).get(args.class_property)
-                if not label:
+                if label is None or label == "":  # a class code 0 is a class
                     out.skip("unknown_class", where, f"no property {args.class_property!r}")
                     continue
             try:
