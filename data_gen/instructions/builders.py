@@ -97,7 +97,7 @@ def caption(v: View) -> str:
         out.append(f"{cover} about {int(round(frac[lc] * 10)) * 10}% of the image.")
     if counts:
         big = max(v.objects, key=lambda o: o["area"])
-        out.append(f"The largest object is a {big['class']} in the {_position(big, v)}.")
+        out.append(f"The largest object is a {big['class']} {R.place(_position(big, v))}.")
     return " ".join(out)
 
 

@@ -81,7 +81,7 @@ def describe(o: dict, v: View) -> str:
     size = "" if o["class"].endswith("vehicle") else o["attributes"]["size"]  # no "large small vehicle"
     words = " ".join(w for w in (size, colour, o["class"]) if w)
     art = "an" if words[0] in "aeiou" else "a"
-    return f"{art} {words} in the {_position(o, v)} of the image".replace("the centre of the image", "the centre")
+    return f"{art} {words} {R.place(_position(o, v))}"
 
 
 def build_regcap(v: View) -> Sample:

@@ -6,7 +6,7 @@ An expression is a tuple ``(kind, cls, param)``: ("class", "ship", ""), ("size",
 every object an expression could mean, with safety margins (a near tie counts as a match),
 so an expression is only used when ``resolve`` returns its target alone. A side region
 ("top", "left", "right", "bottom") names the target's own cell but reads as the whole row or
-column: "the ship in the top of the image" matches a ship in the top left corner too.
+column: "the ship in the left part of the image" matches a ship in the top left corner too.
 """
 
 from __future__ import annotations
@@ -85,6 +85,14 @@ def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, col
     raise ValueError(f"unknown referring expression kind {kind!r}")
 
 
+def place(region: str) -> str:
+    """Where a region of ``REGIONS`` is, as the records say it: "in the centre", "in the top left of the
+    image", a side of left and right "in the left part of the image" (not "in the left of the image")."""
+    if region == "centre":
+        return "in the centre"
+    return f"in the {region} part of the image" if region in ("left", "right") else f"in the {region} of the image"
+
+
 def text(expr: tuple[str, str, str]) -> str:
     kind, cls, param = expr
     if kind == "class":
@@ -94,7 +102,7 @@ def text(expr: tuple[str, str, str]) -> str:
     if kind == "extreme":
         return f"the {param} {cls}"
     if kind == "region":
-        return f"the {cls} in the {param}" + ("" if param == "centre" else " of the image")
+        return f"the {cls} {place(param)}"
     if kind == "relation":
         return f"the {cls} closest to the {param}"
     if kind == "colour":
