@@ -159,3 +159,21 @@ def test_a_scene_too_large_for_memory_names_the_file_its_size_and_tile(tmp_path,
     with pytest.raises(SceneTooLarge, match=r"big\.png: not enough memory to read the scene at once: 50x30 pixels, "
                                             r"3 band\(s\) of uint8"):
         read_image(tmp_path / "big.png")
+
+
+def test_one_int16_band_of_db_times_100_reads_as_sar_not_thermal(tmp_path):
+    """A single-polarisation int16 archive of dB × 100 (-2000 to -400) was inferred ir by its type, and
+    stretched as thermal DN; as two bands the same values were sar already."""
+    from rsvlm.io import read_image
+
+    rng = np.random.default_rng(2)
+    db = (-1200 + 400 * rng.standard_normal((1, 64, 64))).astype(np.int16)  # (1, H, W) dB × 100
+    db[0, :, :32] -= 1000  # water, darker
+    img = read_image(_tif(tmp_path / "vv_db.tif", db))
+    assert img.modality == "sar" and "1 band int16: its values, mostly negative" in img.notes[0]
+    assert img.data[0, :, :32].mean() < img.data[0, :, 32:].mean()  # water stays dark (read as dB, not amplitude)
+    heights = (300 + 50 * rng.standard_normal((1, 64, 64))).astype(np.int16)  # a positive int16 band: ir as before
+    assert read_image(_tif(tmp_path / "dem.tif", heights)).modality == "ir"
+    with rasterio.open(_tif(tmp_path / "cold.tif", (db // 10).astype(np.int16)), "r+") as ds:
+        ds.set_band_description(1, "temperature_celsius_x10")  # said to be a temperature: ir, though negative
+    assert read_image(tmp_path / "cold.tif").modality == "ir"

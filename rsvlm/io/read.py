@@ -155,11 +155,11 @@ class SceneReader:
             modality, why = sc.infer_modality(
                 src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
                 n_files=len(self.paths))
-            one = [i for i in range(src.count) if i != src.alpha_index]
-            if modality == "sar" and np.dtype(src.dtype).kind == "f" and len(one) == 1 and (hot := sc.thermal_band(
-                    *src.read_decimated(256, one, self.cfg.nodata), src.descriptions[one[0]], src.units[one[0]])):
-                modality, why = "ir", f"modality inferred as ir from 1 band {src.dtype}: {hot[0]}"  # was sar
-                self.cfg.ir_kelvin = [1.0, 0.0] if hot[1] and self.cfg.ir_kelvin is None else self.cfg.ir_kelvin
+            one = [i for i in range(src.count) if i != src.alpha_index]  # kelvin as "sar", int16 dB as "ir"
+            if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and modality in ("sar", "ir") and (fix := sc.by_values(
+                    modality, *src.read_decimated(256, one, self.cfg.nodata), src.descriptions[one[0]], src.units[one[0]])):
+                modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
+                self.cfg.ir_kelvin = [1.0, 0.0] if fix[2] and self.cfg.ir_kelvin is None else self.cfg.ir_kelvin
             self.notes.append(why)
             band = band_name_from_file(self.paths[0])
             if len(self.paths) == 1 and src.count == 1 and re.fullmatch(r"[Bb]\d{1,2}[Aa]?", band):

@@ -397,6 +397,21 @@ def sar_db_note(p2: float, cfg: ReadConfig, name: str, kind: str) -> str:
             "ReadConfig.sar_input='amplitude' says otherwise")
 
 
+def by_values(modality: str, raw: np.ndarray, valid: np.ndarray | None, description: str | None,
+              unit: str | None) -> tuple[str, str, bool] | None:
+    """One band's modality as its type gave it (``infer_modality``), corrected by its values ``raw``
+    (1, h, w) and metadata: (modality, why, in kelvin), or None where the type's guess stands. Float
+    "sar" holding temperatures is ir (``thermal_band``); signed-integer "ir" whose values are mostly
+    negative (``sar_dn_in_db``: int16 dB × 100) is sar, unless its metadata speaks of temperature."""
+    kind = raw.dtype.kind
+    if modality == "sar" and kind == "f" and (hot := thermal_band(raw, valid, description, unit)):
+        return "ir", hot[0], hot[1]
+    said = " ".join(t for t in (description, unit) if t)
+    if modality == "ir" and kind == "i" and not THERMAL_WORDS.search(said) and (db := sar_dn_in_db(raw, valid))[0]:
+        return "sar", (f"its values, mostly negative (2nd percentile {db[1]:.4g}), are backscatter in dB (times "
+                       "a factor), not thermal DN (--modality ir if they are temperatures below 0 °C)"), False
+    return None
+
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
 
 
