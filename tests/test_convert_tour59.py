@@ -3,6 +3,8 @@ broken behind valid chunks."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from convert_helpers import convert, png
 
@@ -237,3 +239,22 @@ def test_odd_footprints_over_the_real_spacenet_tile_are_counted(realdata, tmp_pa
     assert stats["skipped"] == {"bad_class_name": 1, "unknown_class": 1, "degenerate": 1, "outside_image": 1,
                                 "unsupported_geometry": 1, "empty_geometry": 1}, stats["skipped_examples"]
     assert {"seg-0", "seg-église_saint_jean", "seg-building"} <= {r["id"].split("-", 2)[-1] for r in records}
+
+
+@pytest.mark.parametrize("palette, message", [
+    ('{"<ref>": 1}', "class '<ref>': label '<ref>' contains an rsvlm tag"),
+    ('{"_": 1}', "class '_': a class name with no letter or digit in it"),
+    ('{"tree": null, "_ignore": [0]}', "no class in the palette"),
+])
+def test_a_palette_whose_classes_cannot_be_written_is_an_error_naming_it(tmp_path, palette, message):
+    """A palette class ``<ref>`` was the codec's traceback at the first record, ``_`` a label of no word,
+    and a palette of no class made every pixel an unknown value."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "a.png", 40, 40)
+    png(tmp_path / "a_mask.png", 40, 40, mode="L")
+    (tmp_path / "pal.json").write_text(palette)
+    with pytest.raises(ConversionError, match=rf"pal\.json: {re.escape(message)}"):
+        run_convert(["masks", "--out", str(tmp_path / "o"), "--images", str(tmp_path / "a.png"), "--labels",
+                     str(tmp_path / "a_mask.png"), "--palette", str(tmp_path / "pal.json")])
+    assert not (tmp_path / "o").exists()

@@ -38,6 +38,7 @@ Images under ``--images`` that no label pairs with get no record and are counted
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 from data_gen.convert.common import (
@@ -55,6 +56,7 @@ from data_gen.convert.common import (
     pick,
     read_json,
 )
+from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
@@ -126,6 +128,12 @@ def load_palette(args) -> tuple[dict[str, object], list]:
     table = dict(table)
     ignored += list(table.pop("_ignore", None) or [])
     classes = {str(c): v for c, v in table.items() if v is not None}
+    if not classes:  # every pixel was then an unknown value, the run "no records written"
+        raise ConversionError(f"{args.palette}: no class in the palette")
+    checked: dict = {}
+    for c in classes:  # "<ref>" was the codec's traceback at the first record; "_" a label of no word
+        if (why := label_problem(c if re.search(r"[^\W_]", c) else "", checked)) is not None:
+            raise ConversionError(f"{args.palette}: class {c!r}: {why}")
     rgb = any(isinstance(v, list) for v in classes.values())
     for c, v in [*classes.items(), *(("_ignore", v) for v in ignored)]:
         if not _label_value(v, rgb):
