@@ -258,3 +258,13 @@ def test_a_palette_whose_classes_cannot_be_written_is_an_error_naming_it(tmp_pat
         run_convert(["masks", "--out", str(tmp_path / "o"), "--images", str(tmp_path / "a.png"), "--labels",
                      str(tmp_path / "a_mask.png"), "--palette", str(tmp_path / "pal.json")])
     assert not (tmp_path / "o").exists()
+
+
+def test_an_unlabelled_image_linked_to_a_labelled_one_is_still_noted(tmp_path):
+    """Images compared by their resolved path: ``b.png``, a symlink to ``a.png`` with no label file of
+    its own, counted as labelled and left out without a word."""
+    png(tmp_path / "a.png", 64, 64)
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+    (tmp_path / "a.txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path))
+    assert stats["notes"]["images_without_label"] == 1

@@ -308,8 +308,12 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     """Count the images of ``index`` (``index_images``) that are not among ``used`` (paths: those
     an annotation named, and any label files in the same folder) in ``out``'s notes as
     ``images_without_label``: they get no record, and were left out without a word (a label
-    folder a few files short went unnoticed; a test split without labels is no error)."""
-    left = {p.resolve() for p in index.values()} - {Path(p).resolve() for p in used}
+    folder a few files short went unnoticed; a test split without labels is no error). Files are told
+    apart by their folder (symlinks followed) and name: images linked to one file are several images."""
+    def key(p) -> Path:
+        return Path(p).parent.resolve() / Path(p).name
+
+    left = {key(p) for p in index.values()} - {key(p) for p in used}
     if left:
         out.note("images_without_label", len(left))
 
