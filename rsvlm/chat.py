@@ -294,9 +294,12 @@ def main(args) -> int:
         import readline  # noqa: F401  (line editing and history where available)
     except ImportError:
         pass
+    echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
     while True:
         try:
             line = input(">>> ")
+            if echo:  # the answer followed the prompt on its line, read as if typed there (">>> >>> " for blanks)
+                repl.say(line)
         except EOFError:
             repl.say()
             return 0

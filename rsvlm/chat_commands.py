@@ -142,10 +142,16 @@ class Commands:
             return
         from rsvlm.io import objects_to_geojson
 
+        img = self.images[-1]
+        if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
+            self.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
+                     "control points), so its shapes have no map coordinates; the table above gives them in pixels, "
+                     "and /vis draws them")
+            return
         try:
-            fc = objects_to_geojson(self.last["objects"], self.images[-1])
+            fc = objects_to_geojson(self.last["objects"], img)
         except ValueError as e:
-            self.say(f"error: {e}")
+            self.say(f"error: /geojson {args[0]}: {e}")
             return
         try:
             Path(args[0]).parent.mkdir(parents=True, exist_ok=True)

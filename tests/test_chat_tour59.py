@@ -20,3 +20,37 @@ def test_a_model_that_is_not_there_is_said_without_a_loading_line(tmp_path, geot
     assert chat_main(["--model", str(tmp_path / "none"), "--image", str(geotiff)], [], monkeypatch) == 2
     err = capsys.readouterr().err
     assert err == f"rsvlm chat: {tmp_path / 'none'}: not an rsvlm checkpoint (no such folder)\n"
+
+
+def test_piped_questions_are_echoed_after_the_prompt_so_answers_do_not_read_as_typed(ckpt, geotiff, monkeypatch,
+                                                                                     capsys):
+    import io
+
+    from rsvlm.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("[cls] scene?\n\n/help\n"))  # not a terminal: input() writes the
+    assert main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"]) == 0  # prompt alone
+    out = capsys.readouterr().out  # was ">>> <answer>" and ">>> >>> commands:"
+    assert "\n>>> [cls] scene?\n" in out and "\n>>> \n>>> /help\ncommands:\n" in out and out.endswith(">>> \n")
+
+
+def test_geojson_of_an_image_without_map_coordinates_names_the_command_and_what_is_left(ckpt, tmp_path):
+    import numpy as np
+    from PIL import Image
+    from test_predict_edges import chat_repl
+
+    from rsvlm import geometry
+    from rsvlm import inference as inf
+
+    png = tmp_path / "harbour.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 96, 3), dtype=np.uint8)).save(png)
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(png)])
+    answer = geometry.encode([{"kind": "box", "label": "ship", "coords": [8.0, 8.0, 40.0, 30.0]}], 96, 64)
+    repl.last = {"question": "[det] ships", **inf.locate(answer, repl.images[-1])}
+    assert repl.handle(f"/geojson {tmp_path / 'ships.geojson'}")
+    said = out.getvalue()  # was "error: …/harbour.png: not georeferenced (…); only pixel coordinates are available"
+    assert said.endswith("error: /geojson: harbour.png is not georeferenced (no CRS with a transform or ground "
+                         "control points), so its shapes have no map coordinates; the table above gives them in "
+                         "pixels, and /vis draws them\n")
+    assert not (tmp_path / "ships.geojson").exists()
