@@ -177,3 +177,31 @@ def test_one_int16_band_of_db_times_100_reads_as_sar_not_thermal(tmp_path):
     with rasterio.open(_tif(tmp_path / "cold.tif", (db // 10).astype(np.int16)), "r+") as ds:
         ds.set_band_description(1, "temperature_celsius_x10")  # said to be a temperature: ir, though negative
     assert read_image(tmp_path / "cold.tif").modality == "ir"
+
+
+# --- odd files ------------------------------------------------------------------------------------
+
+def test_a_transparent_colour_of_a_grey_or_rgb_png_is_nodata(tmp_path):
+    """A PNG's tRNS colour (grey 0, or RGB (1, 2, 3)) marks transparent pixels as an alpha band would;
+    only a palette PNG's was read, a grey or RGB one's pixels came back valid."""
+    from PIL import Image
+
+    from rsvlm.io import read_image
+
+    rng = np.random.default_rng(3)
+    grey = rng.integers(1, 255, (32, 40), dtype=np.uint8)  # (H, W)
+    grey[:4] = 0
+    Image.fromarray(grey).save(tmp_path / "g.png", transparency=0)
+    img = read_image(tmp_path / "g.png")
+    assert img.valid is not None and not img.valid[:4].any() and img.valid[4:].all()
+    rgb = rng.integers(10, 255, (32, 40, 3), dtype=np.uint8)  # (H, W, 3)
+    rgb[:, :5] = (1, 2, 3)
+    Image.fromarray(rgb).save(tmp_path / "c.png", transparency=(1, 2, 3))
+    img = read_image(tmp_path / "c.png")
+    assert img.modality == "optical" and img.data.shape == (3, 32, 40)
+    assert not img.valid[:, :5].any() and img.valid[:, 5:].all()
+    deep = rng.integers(100, 60000, (32, 40)).astype(np.uint16)
+    deep[-3:] = 7
+    Image.fromarray(deep).save(tmp_path / "d.png", transparency=7)
+    img = read_image(tmp_path / "d.png")
+    assert not img.valid[-3:].any() and img.valid[:-3].all()

@@ -229,6 +229,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
             im.load()
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
             frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
+            key = im.info.get("transparency") if im.mode not in ("P", "RGBA", "LA") else None  # a tRNS colour
             if im.mode == "P":
                 im = im.convert("RGBA" if "transparency" in im.info else "RGB")
             elif im.mode in ("1", *PIL_AS_RGB):
@@ -245,6 +246,8 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
     if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
         arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs
     alpha = bands.index("A") if "A" in bands else None
+    if key is not None and alpha is None and len(np.atleast_1d(key)) == len(arr):  # a grey or RGB PNG's tRNS: was kept
+        arr, alpha = np.concatenate([arr, ~(arr == np.reshape(key, (-1, 1, 1))).all(0, keepdims=True)]), len(arr)
     notes = [] if turn in (1, None) else [
         f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
         "shows them turned or mirrored)"]
