@@ -37,8 +37,6 @@ def _rows(width: int, height: int, bits: int, interlaced: bool) -> list[tuple[in
 
 def check_png_data(path: Path) -> None:
     """Raise ValueError saying what is wrong unless the PNG at ``path`` holds its whole pixel data."""
-    import numpy as np
-
     with open(path, "rb") as f:
         if f.read(8) != SIGNATURE:
             raise ValueError("not a PNG file")
@@ -74,7 +72,7 @@ def check_png_data(path: Path) -> None:
                 except zlib.error as e:
                     raise ValueError(f"broken compressed pixel data ({e})") from None
                 data = inflate.unconsumed_tail
-                row = _check_filters(np, got, done, row, rows_left)
+                row = _check_filters(got, done, row, rows_left)
                 done += len(got)
     if layout is None:
         raise ValueError("no IHDR chunk")
@@ -87,19 +85,18 @@ def check_png_data(path: Path) -> None:
                          + (" (a reader fills the rest with black)" if done < want else ""))
 
 
-def _check_filters(np, got: bytes, start: int, row: int, rows_left: list) -> int:
+def _check_filters(got: bytes, start: int, row: int, rows_left: list) -> int:
     """ValueError where a row of ``got`` (inflated bytes from offset ``start``) does not begin with
     filter type 0-4; returns the offset of the next row's filter byte (``rows_left`` is used up)."""
     end = start + len(got)
-    buf = np.frombuffer(got, np.uint8)
     while rows_left and row < end:
         h, stride = rows_left[0]
         stop = min(end, row + h * stride)  # this pass's filter bytes within got
-        filters = buf[row - start:stop - start:stride]
-        if filters.size and filters.max() > 4:
-            bad = int(np.argmax(filters > 4))
+        filters = got[row - start:stop - start:stride]  # bytes: one a row
+        if filters and max(filters) > 4:
+            bad = next(k for k, v in enumerate(filters) if v > 4)
             raise ValueError(f"the pixel row at inflated byte {row + bad * stride} has filter type "
-                             f"{int(filters[bad])} (0-4 exist): the data is damaged")
+                             f"{filters[bad]} (0-4 exist): the data is damaged")
         taken = -(-(stop - row) // stride)
         row += taken * stride
         if taken >= h:
