@@ -58,3 +58,35 @@ def test_a_pushed_box_counts_the_wish_to_stop_once_in_full(tok):  # noqa: F811
     assert scores[1] == pytest.approx(math.exp(want), rel=1e-2)  # was exp(log p(<box>) / 6): 0.13
     free, _ = pushed_decode(tok, {**after, "EOS": -9.0, "a": -9.0}, 12, min_shapes=2)
     assert free.held[0][6] > -1e-3  # a model that wanted the box anyway: nothing held
+
+
+# ---------------------------------------------------------------- 2. finished rows are not read again
+
+
+def test_on_step_reads_only_the_rows_still_going():
+    """``on_step`` (the TextStreamer, which decodes each row's text for its stop strings) got every row at
+    every step, those that had ended too: a batch of 16 decoded its finished answers again at each step of
+    its longest one. A row finished at an earlier step now comes empty; its answer is the same."""
+    from rsvlm.model.generation import GenerationConfig, decode
+
+    vocab, eos = 5, 4
+
+    def llm(inputs_embeds, **k):  # row 0 writes EOS at its second step, row 1 never does
+        b, t, _ = inputs_embeds.shape
+        logits = torch.zeros(b, t, vocab)
+        logits[:, -1, 3] = 1.0
+        if t == 4:
+            logits[0, -1, eos] = 2.0
+        return SimpleNamespace(logits=logits, past_key_values=k.get("past_key_values"))
+
+    seen = []
+
+    def on_step(tokens):
+        seen.append([list(t) for t in tokens])
+        return [False] * len(tokens)
+
+    res = decode(llm, lambda ids: torch.zeros(*ids.shape, 4), torch.zeros(2, 3, 4), torch.ones(2, 3, dtype=torch.long),
+                 GenerationConfig(max_new_tokens=4, use_cache=False), {eos}, on_step=on_step)
+    assert res.tokens == [[3, eos], [3, 3, 3, 3]] and res.finished == [True, False]
+    assert [s[0] for s in seen] == [[3], [3, eos], [], []]  # read the step it ended, then no more
+    assert [s[1] for s in seen] == [[3] * k for k in range(1, 5)]

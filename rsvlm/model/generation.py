@@ -94,7 +94,9 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     ``on_step(tokens_so_far)`` is called after each step; it returns, per sequence, whether it is
     finished (a stop string, found by the caller who can decode text): such a sequence takes no more
     tokens, so nothing after its stop string counts (it kept going while another sequence had not
-    stopped, and a budget cut or EOS there decided whether it was ``finished``).
+    stopped, and a budget cut or EOS there decided whether it was ``finished``). A sequence finished at
+    an earlier step comes as ``[]`` (nothing new to read: a batch's finished rows were decoded again at
+    every step of its longest answer).
 
     ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
     among the tokens the constraint allowed (the confidence ``rsvlm.model.grammar.shape_scores``
@@ -154,16 +156,18 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         lp = torch.log_softmax(scored, dim=-1).gather(1, nxt[:, None])[:, 0].tolist()  # (B,)
         # (B,) <= 0: the share of the scored mass left to choose from (a held object's wish to stop, counted once)
         share = [0.0] * b if extra is None and keep is None else (choose.logsumexp(-1) - scored.logsumexp(-1)).tolist()
+        done = finished.tolist()  # (B,) before this step's token
         for i in range(b):
-            if not finished[i]:
+            if not done[i]:
                 if cut_check is not None and not cut[i]:  # this step's, before nxt joins the state
                     cut[i] = cut_check(i, raw[i])
                 tokens[i].append(int(nxt[i]))
                 logprobs[i].append(lp[i])
                 held[i].append(min(0.0, share[i]))
         finished |= torch.tensor([int(n) in eos_ids for n in nxt], device=finished.device)
-        if on_step is not None:
-            finished |= torch.tensor(on_step(tokens), dtype=torch.bool, device=finished.device)
+        if on_step is not None:  # rows finished before this step come empty: their text was read, and is done
+            live = [[] if f else t for t, f in zip(tokens, done)]
+            finished |= torch.tensor(on_step(live), dtype=torch.bool, device=finished.device)
         if bool(finished.all()):
             break
         new_embed = embed(nxt[:, None])  # (B,1,D)
