@@ -268,3 +268,12 @@ def test_an_unlabelled_image_linked_to_a_labelled_one_is_still_noted(tmp_path):
     (tmp_path / "a.txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
     stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path))
     assert stats["notes"]["images_without_label"] == 1
+
+
+def test_a_dota_line_that_is_not_utf8_is_skipped_not_written_with_a_replacement_character(tmp_path):
+    png(tmp_path / "a.png", 64, 64)
+    (tmp_path / "a.txt").write_bytes("4 4 28 4 28 28 4 28 véhicule 0\n34 34 60 34 60 60 34 60 plane 0\n"
+                                     .encode("latin-1"))
+    stats, records = convert(tmp_path / "o", "dota", "--src", str(tmp_path), "--classes", "")
+    assert stats["skipped"] == {"not_utf8": 1} and "a.txt:1: not_utf8" in stats["skipped_examples"]["not_utf8"]
+    assert not any("\ufffd" in c["value"] for r in records for c in r["conversations"])

@@ -10,7 +10,8 @@ refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``
 notes (``--classes NAME: no annotation of this class``). Lines of the classes ``--classes`` leaves out are
 no error: they are counted apart, per class, under ``filtered`` (``--classes: large vehicle``).
 
-Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``,
+Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``, ``not_utf8``
+(bytes that are not UTF-8, a Latin-1 class name),
 ``unknown_class`` (not a DOTA v1.0–v2.0 class, where ``--classes`` is not given), ``degenerate``
 (quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
 that cannot be read to its end (truncated) and ``wrong_band_count`` per image that cannot be read as
@@ -81,6 +82,9 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
         where = f"{path}:{n}"
         line = line.strip()
         if not line:
+            continue
+        if "\ufffd" in line:  # bytes that are not UTF-8 (a Latin-1 class name): it was written with a �
+            out.skip("not_utf8", where, line[:80])
             continue
         if line.startswith("imagesource:"):
             continue
