@@ -277,3 +277,10 @@ def test_a_dota_line_that_is_not_utf8_is_skipped_not_written_with_a_replacement_
     stats, records = convert(tmp_path / "o", "dota", "--src", str(tmp_path), "--classes", "")
     assert stats["skipped"] == {"not_utf8": 1} and "a.txt:1: not_utf8" in stats["skipped_examples"]["not_utf8"]
     assert not any("\ufffd" in c["value"] for r in records for c in r["conversations"])
+
+
+def test_an_rsivqa_line_that_is_not_utf8_is_skipped(tmp_path):
+    png(tmp_path / "a.png", 32, 32)
+    (tmp_path / "q.txt").write_bytes("a.png:is there a café?yes\na.png:is there a road?no\n".encode("latin-1"))
+    stats, records = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path))
+    assert stats["skipped"] == {"not_utf8": 1} and len(records) == 1

@@ -7,7 +7,7 @@ RSIVQA's DOTA and HRRSD files give it, ``P0000: how many planes …?21``, is fou
 are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
 
-Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer),
+Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer), ``not_utf8``,
 ``empty_template_slot`` (a question generated from a template whose object name came out empty,
 two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in
 this picture?``, common in RSIVQA's ``UCM/ucm_res.txt``), ``missing_image`` (no such image under
@@ -80,6 +80,9 @@ def run(args, out: Output) -> None:
             if not line.strip():
                 continue
             where = f"{txt}:{n}"
+            if "\ufffd" in line:  # bytes that are not UTF-8: the question or answer was written with a �
+                out.skip("not_utf8", where, repr(line[:80]))
+                continue
             try:
                 name, q, a = parse_line(line)
             except ValueError as e:
