@@ -1,14 +1,84 @@
-"""Reading a test record's images for ``rsvlm eval`` (``record_images``) and tallying what reading
-them noted over a run (``ReadNotes``), said once at its end."""
+"""Reading a test set for ``rsvlm eval``: what its records hold that no scorer takes (``record_warnings``),
+said before the run; which earlier answers cannot be checked against them (``undigested``); a record's
+images (``record_images``); and what reading them noted over a run (``ReadNotes``), said once at its end."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
+from rsvlm.predictions import asked_digest, replace_text
+
+
+def record_warnings(records: list[dict]) -> list[str]:
+    """What the records to answer hold that the scorers will not take: records of no task (answered with
+    ``"task": null``), records that end on a question after their last answer, and, among records with
+    answers, some without (a blind test set's are answered, but no scorer takes a ground truth so mixed)."""
+    out = []
+    if untasked := [r["id"] for r in records if r["task"] is None]:
+        out.append(f"{len(untasked)} of {len(records)} record(s) have no task (no \"task\" field, and no task tag such as "
+                   f"[vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m eval.TASK "
+                   "scores them; give each record its task (python -m data_gen convert llava --task does, and rewrites "
+                   "GeoChat's own tags such as [refer] and its {<x1><y1><x2><y2>} boxes into rsvlm's)")
+    if trailing := [r["id"] for r in records if _ends_on_a_question(r)]:
+        out.append(f"{len(trailing)} record(s) end on a question after their last answer (first: {trailing[0]}): the "
+                   "prompt stops before that answer, the reference the scorers compare with, so the question after it "
+                   "is not asked; end each record on the answer to score")
+    blind = [r["id"] for r in records if all(t["from"] not in ("gpt", "assistant") for t in r["conversations"])]
+    if 0 < len(blind) < len(records):  # answers lost in a conversion?
+        out.append(f"{len(blind)} of {len(records)} record(s) have no answer (first: {blind[0]}): they are answered as "
+                   "a blind test set's, but python -m eval.TASK refuses a ground truth with such records")
+    return out
+
+
+def _ends_on_a_question(record: dict) -> bool:
+    """Whether a record's conversation goes on with a user turn after its last answer."""
+    turns = [t.get("from") for t in record.get("conversations") or [] if isinstance(t, dict)]
+    answers = [i for i, f in enumerate(turns) if f in ("gpt", "assistant")]
+    return bool(answers) and any(f in ("human", "user") for f in turns[answers[-1] + 1:])
+
+
+def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
+    """The ids of ``records`` (by id, in their order) whose answers in ``files`` all lack an ``"asked_digest"``
+    (an older rsvlm eval's rows, another tool's), none answering what the record asks now; error rows aside
+    (``inputs_digest`` judges those)."""
+    bare, vouched = set(), set()
+    for f in files:
+        with contextlib.suppress(FileNotFoundError):
+            for line in f.read_text().splitlines():
+                with contextlib.suppress(ValueError):
+                    row = json.loads(line)
+                    if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
+                            and "error" not in row):
+                        continue
+                    if "asked_digest" not in row:
+                        bare.add(row["id"])
+                    elif row["asked_digest"] == asked_digest(records[row["id"]]):
+                        vouched.add(row["id"])
+    return [i for i in records if i in bare - vouched]
+
+
+def drop_rows(part: Path, ids: set[str]) -> None:
+    """Remove from ``part`` the answers to ``ids`` without an ``"asked_digest"`` (``undigested``)."""
+    if not part.is_file():
+        return
+    lines = part.read_text().splitlines(keepends=True)
+    keep = [line for line in lines if not _bare_row_of(line, ids)]
+    if len(keep) < len(lines):
+        replace_text(part, "".join(keep))
+
+
+def _bare_row_of(line: str, ids: set[str]) -> bool:
+    with contextlib.suppress(ValueError):
+        row = json.loads(line)
+        return (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in ids and "error" not in row
+                and "asked_digest" not in row)
+    return False
 
 
 def record_images(record: dict, root: Path, notes: list[str] | None = None,

@@ -3,7 +3,8 @@
 The prompt is the record's conversation up to its last assistant turn (earlier answers are the
 reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
 Resumable: ids already in ``--out`` are skipped (but those whose record asks otherwise since: its
-row's ``"asked_digest"``), when ``OUT.run.json`` (written beside it) shows
+row's ``"asked_digest"``; and those whose rows lack one, an older rsvlm eval's or another tool's, which
+cannot be checked so: ``eval_reading.undigested``), when ``OUT.run.json`` (written beside it) shows
 the same weights and answer options (``run_stamp``); a file without one is resumed as it is,
 with a warning. Under torchrun / accelerate (``RANK`` and ``WORLD_SIZE`` set) each process
 answers every WORLD_SIZE-th record into ``OUT.rankR``; the processes meet at the end through the
@@ -48,7 +49,7 @@ from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import ROLES, ReadReport, RecordError, load_records, with_modalities
-from rsvlm.eval_reading import ReadNotes, record_images
+from rsvlm.eval_reading import ReadNotes, drop_rows, record_images, record_warnings, undigested
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -243,27 +244,20 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     # asked "[GROUND]The ship" as written (before tags were put so) is an answer to another question: asked again
     records = [tagged_record(r)[0] for r in records]
     every, records = records, records[:limit] if limit else records
-    # answered with "task": null, which no scoring script takes: said before the long run
-    if rank == 0 and (untasked := [r["id"] for r in records if r["task"] is None]):
-        print(f"rsvlm eval: {len(untasked)} of {len(records)} record(s) have no task (no \"task\" field, and no task "
-              f"tag such as [vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m "
-              "eval.TASK scores them; give each record its task (python -m data_gen convert llava --task does, and rewrites "
-              "GeoChat's own tags such as [refer] and its {<x1><y1><x2><y2>} boxes into rsvlm's)", file=sys.stderr)
-    if rank == 0 and (trailing := [r["id"] for r in records if _ends_on_a_question(r)]):
-        print(f"rsvlm eval: {len(trailing)} record(s) end on a question after their last answer (first: {trailing[0]}): "
-              "the prompt stops before that answer, the reference the scorers compare with, so the question after it "
-              "is not asked; end each record on the answer to score", file=sys.stderr)
-    # only some without a reference (answers lost in a conversion?): answered, but no scorer takes the set
-    blind = [r["id"] for r in records if all(t["from"] not in ("gpt", "assistant") for t in r["conversations"])]
-    if rank == 0 and 0 < len(blind) < len(records):
-        print(f"rsvlm eval: {len(blind)} of {len(records)} record(s) have no answer (first: {blind[0]}): they are answered "
-              "as a blind test set's, but python -m eval.TASK refuses a ground truth with such records", file=sys.stderr)
+    for line in record_warnings(records) if rank == 0 else []:  # said before the long run
+        print(f"rsvlm eval: {line}", file=sys.stderr)
     mine = records[rank::world]
     part = part_path(out, rank, world)
     drop_cut_line(part)
     # answers in OUT or in any rank's part count, whatever process count wrote them
     done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
                                 root, retry_errors)
+    if bare := [i for i in undigested(answer_files(out), {r["id"]: r for r in mine}) if i in done]:
+        done -= set(bare)  # an answer to what? Its question may have changed since, as asked_digest would tell
+        drop_rows(part, set(bare))
+        print(f"rsvlm eval: {len(bare)} record(s) were answered without an \"asked_digest\" (by an older rsvlm eval, "
+              f"or another tool; first: {bare[0]}): what they were asked cannot be checked against what they ask now, "
+              "so they are answered again", file=sys.stderr)
     if n_retry := errors.n_changed + errors.n_undigested + errors.n_forced:
         why = ", ".join(w for n, w in [(errors.n_changed, f"{errors.n_changed} whose record or image files changed"),
                                        (errors.n_undigested, f"{errors.n_undigested} of an older rsvlm eval"),
@@ -364,13 +358,6 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     return out if merged or world == 1 else part
 
 
-def _ends_on_a_question(record: dict) -> bool:
-    """Whether a record's conversation goes on with a user turn after its last answer."""
-    turns = [t.get("from") for t in record.get("conversations") or [] if isinstance(t, dict)]
-    answers = [i for i, f in enumerate(turns) if f in ("gpt", "assistant")]
-    return bool(answers) and any(f in ("human", "user") for f in turns[answers[-1] + 1:])
-
-
 def main(args) -> int:
     try:
         rank, world = process_rank()
@@ -407,12 +394,17 @@ def main(args) -> int:
     if err := check_stamp(Path(args.out), stamp):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
+    # the records as answered, past --limit none
+    asked = loaded[0][:args.limit] if args.limit else loaded[0]
     stamp, warning = unstamped_answers(Path(args.out), stamp)
+    if warning and (bare := undigested(answer_files(Path(args.out)), {r["id"]: tagged_record(r)[0] for r in asked})):
+        left = stamp["unchecked_answers"] - len(bare)  # answered again (run): no longer unchecked
+        stamp = {**stamp, "unchecked_answers": left} if left else {k: v for k, v in stamp.items() if k != "unchecked_answers"}
+        warning = warning + f" ({len(bare)} of them, without an \"asked_digest\", are answered again)" if left else None
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
-    # the records as answered, blind ones too (the file read again skipped those: a blind set was never compared),
-    # past --limit none: was counted over the whole file, records never answered
-    asked = loaded[0][:args.limit] if args.limit else loaded[0]
+    # blind records too (the file read again skipped those: a blind set was never compared); was counted over the
+    # whole file, records --limit leaves unanswered too
     if rank == 0 and (note := overlap_report(model_dir, asked, args.image_root or Path(args.data).parent)):
         print(f"rsvlm eval: warning: {note}", file=sys.stderr)  # scores that are not held-out ones
     try:  # joined before the model loads: a launch that cannot meet is told so before the long run

@@ -87,7 +87,11 @@ def test_answers_without_a_run_json_are_resumed_with_a_warning_and_the_scorers_s
     _image(tmp_path / "a.png")
     data = _write(tmp_path / "test.jsonl", [CLS, {**CLS, "id": "b"}])
     out = tmp_path / "p.jsonl"
-    _write(out, [{"id": "a", "task": "cls", "answer": "lake"}])  # from an older rsvlm eval, or another tool
+    from rsvlm.evaluate import tagged_record
+    from rsvlm.predictions import asked_digest
+
+    # from an older rsvlm eval, or a stamp deleted (one without asked_digest is answered again: tour 59)
+    _write(out, [{"id": "a", "task": "cls", "answer": "lake", "asked_digest": asked_digest(tagged_record(CLS)[0])}])
     scores = classification.main(["--gt", data, "--pred", str(out)])
     assert scores["run"] is None
     assert "no p.jsonl.run.json beside the predictions" in capsys.readouterr().out

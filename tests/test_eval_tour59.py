@@ -99,3 +99,51 @@ def test_rows_of_no_rsvlm_task_are_counted_and_said(tmp_path, capsys):
     gt = _jsonl(tmp_path / "gt.jsonl", [untasked])  # nothing of an rsvlm task left: refused, the untasked counted
     with pytest.raises(ScoreError, match=r"gt.jsonl: no records of task cls \(found \{'None': 1\}\)"):
         classification.main(["--gt", gt, "--pred", pred])
+
+
+def test_a_resumed_answer_without_an_asked_digest_is_asked_again_and_counted(tmp_path, monkeypatch, capsys):
+    from test_eval_ranks51 import StandIn, records_file
+
+    from rsvlm import evaluate
+    from rsvlm.predictions import asked_digest
+
+    model = StandIn(monkeypatch)
+    data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
+    recs = {r["id"]: evaluate.tagged_record(r)[0] for r in map(json.loads, data.read_text().splitlines())}
+    _jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},  # an older rsvlm eval's: asked what?
+                 {"id": "r1", "task": "cls", "answer": "old", "asked_digest": asked_digest(recs["r1"])},
+                 {"id": "r2", "task": "cls", "answer": "old", "asked_digest": "0" * 16},  # asked otherwise
+                 {"id": "r2", "task": "cls", "answer": "older"}])  # and no digest: not an answer to it either
+    _jsonl(tmp_path / "p.jsonl.rank1", [{"id": "r3", "task": "cls", "answer": "old"}])  # a 2-process run's part
+    evaluate.run(None, None, data, out, batch_size=4, progress=False)
+    err = capsys.readouterr().err
+    # were kept: answers that cannot be checked against what their records ask now
+    assert 'rsvlm eval: 3 record(s) were answered without an "asked_digest" (by an older rsvlm eval, or another ' \
+           "tool; first: r0)" in err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(model.asked) == ["r0", "r2", "r3"]
+    assert {r["id"]: r["answer"] for r in rows} == {"r0": "run 1", "r1": "old", "r2": "run 1", "r3": "run 1"}
+    assert len(rows) == 4  # the scorers take an id's first line: the old one was left before the new
+
+
+def test_the_stamp_counts_as_unchecked_only_the_answers_kept(tmp_path, monkeypatch, capsys):
+    from rsvlm import evaluate
+    from rsvlm.cli import main
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    recs = [_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(2)]
+    data, out = _jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
+    _jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"}])  # another tool's, no OUT.run.json
+    stamps = []
+    monkeypatch.setattr(evaluate, "_answer", lambda args, rank, world, device, model_dir, stamp, *a: stamps.append(
+        stamp) and 0)
+    assert main(["eval", "--data", data, "--out", str(out), "--model", str(model)]) == 0
+    # was: "kept as they are, unchecked" and unchecked_answers 1, for an answer the run then asks again
+    assert "unchecked_answers" not in stamps[0] and "warning" not in capsys.readouterr().err
+    _jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},
+                 {"id": "r1", "task": "cls", "answer": "old", "asked_digest": "a digest"}])
+    main(["eval", "--data", data, "--out", str(out), "--model", str(model)])
+    assert stamps[1]["unchecked_answers"] == 1
+    assert '(1 of them, without an "asked_digest", are answered again)' in capsys.readouterr().err
