@@ -21,6 +21,7 @@ from rsvlm.predict_tiles import (
     tile_answers,  # noqa: F401  (predict.tile_answers, as before the move)
     tile_note,
     tile_predictor,
+    window_notes,
 )
 from rsvlm.tokens import opening_task
 from rsvlm.tta import MODES, FuseConfig
@@ -278,9 +279,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     for im, label in zip(images, labels) if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality]):
             say(note, label)
-    if args.tile and min(args.tile, max(images[0].scene_size)) > 4 * (n := processor.image_sizes[images[0].modality]):
-        say(f"--tile {args.tile}: each window is shrunk to the model's {n} px input, so small objects vanish; "
-            f"--tile {n} looks at the scene at its own resolution", labels[0])
+    if args.tile:
+        window_notes(args.tile, images[0].scene_size, processor.image_sizes[images[0].modality], labels[0], say)
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
             say(f"warning: {note}", "pair")

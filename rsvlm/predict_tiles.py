@@ -102,6 +102,10 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
     from rsvlm.io.tiles import n_windows
 
     tile, overlap, default = args.tile, args.overlap, default_overlap(args.tile)
+    if tile >= max(scene_size):  # one window: the answer is that tile's, tallied or merged
+        say(f"note: --tile {tile} is at least the {'x'.join(map(str, scene_size))} scene's size: one window, the "
+            "whole image, is asked", label)
+        return  # no seams, no overlap
     if 2 * overlap > tile:
         step, n = tile - overlap, n_windows(*scene_size, tile, overlap)
         say(f"note: --overlap {overlap} is over half of --tile {tile}: windows start every {step} px, "
@@ -111,6 +115,18 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
         say(f"note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
             f"they are reported as two objects; an overlap of at least the largest object's size (default "
             f"{default}) lets the tiles' views of it merge")
+
+
+def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say) -> None:
+    """Say where ``--tile``'s windows are far from the model's ``n`` px input: shrunk 4x or more (small
+    objects vanish) or enlarged 4x or more (a 8 px tile blown up to 96 px, a scale the model never saw)."""
+    side = min(tile, max(scene_size))
+    if side > 4 * n:
+        say(f"--tile {tile}: each window is shrunk to the model's {n} px input, so small objects vanish; "
+            f"--tile {n} looks at the scene at its own resolution", label)
+    elif 4 * side < n:
+        say(f"--tile {tile}: each window is enlarged {n / side:.0f}x to the model's {n} px input, a scale it was "
+            f"not trained on; --tile {n} looks at the scene at its own resolution", label)
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,

@@ -74,3 +74,33 @@ def test_detection_options_under_another_tag_than_det_are_said_ignored(tmp_path,
     main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
           "--prompt", "[cls] What is this?", "--min-objects", "3", "--device", "cpu"])
     assert "--min-objects ignored: the question opens with [cls], not [det]" in capsys.readouterr().err  # was silent
+
+
+def test_a_tile_far_below_the_model_input_is_said_enlarged():
+    """``--tile 8`` on the 96 px model ran 144 windows each blown up 12x without a word."""
+    from rsvlm.predict import Said
+    from rsvlm.predict_tiles import window_notes
+
+    said = Said()
+    window_notes(8, (96, 96), 96, "x.png", said)
+    assert said.lines == ["[x.png] --tile 8: each window is enlarged 12x to the model's 96 px input, a scale it "
+                          "was not trained on; --tile 96 looks at the scene at its own resolution"]
+    for tile in (24, 96, 384):  # 4x either way is left alone
+        window_notes(tile, (1000, 1000), 96, "x.png", said)
+    assert len(said.lines) == 1
+    window_notes(8, (6, 5), 96, "x.png", said)  # the window is the 6 px scene: enlarged 16x
+    assert "enlarged 16x" in said.lines[-1]
+
+
+def test_a_tile_covering_the_scene_is_said_to_be_one_window():
+    """``--tile 512`` on a 96x96 image was one tile and the --overlap 0 seam note, without a word of it."""
+    from rsvlm.predict import Said
+    from rsvlm.predict_tiles import overlap_notes
+
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=512, overlap=0, task="det"), (96, 64), "x.png", said)
+    assert said.lines == ["[x.png] note: --tile 512 is at least the 96x64 scene's size: one window, the whole "
+                          "image, is asked"]  # no seams: the --overlap 0 note is not said
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=32, overlap=0, task="det"), (96, 64), "x.png", said)
+    assert len(said.lines) == 1 and said.lines[0].startswith("note: --overlap 0: an object across a seam")
