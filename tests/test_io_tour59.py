@@ -116,6 +116,11 @@ def test_a_float_band_in_kelvin_reads_as_ir_not_sar(tmp_path):
     with rasterio.open(_tif(tmp_path / "lst.tif", _kelvin(rng) - 273.15), "r+") as ds:
         ds.set_band_description(1, "LST_Day_1km")
     assert read_image(tmp_path / "lst.tif").modality == "ir"
+    for fill in (0, -9999):  # an undeclared fill around the swath hid the kelvin range
+        framed = _kelvin(rng)
+        framed[0, :, :12] = fill
+        img = read_image(_tif(tmp_path / f"fill{fill}.tif", framed))
+        assert img.modality == "ir" and not img.valid[:, :12].any() and img.valid[:, 12:].all(), fill
 
 
 def test_float_sar_stays_sar_beside_the_kelvin_guess(tmp_path):

@@ -211,8 +211,8 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
         if len(planck) not in (0, 2):
             raise ValueError(f"ir_kelvin takes [gain, offset] or [gain, offset, K1, K2], not {cfg.ir_kelvin}")
         vals = raw.astype(np.float64) * gain + offset  # (C, H, W) kelvin, or radiance W/(m² sr µm)
-        if not planck:
-            return vals.astype(np.float32), ~np.isfinite(vals).all(axis=0) if kind == "f" else None, "K"
+        if not planck:  # 0 K and below is no temperature: a float band's fill
+            return vals.astype(np.float32), ~(np.isfinite(vals) & (vals > 0)).all(axis=0), "K"
         k1, k2 = planck
         bad = ~(np.isfinite(vals) & (vals > 0)).all(axis=0)  # (H, W): no temperature for radiance <= 0
         kelvin = k2 / np.log(k1 / np.where(vals > 0, vals, 1.0) + 1.0)
@@ -336,7 +336,7 @@ def thermal_band(raw: np.ndarray, valid: np.ndarray | None, description: str | N
     below 1, dB below 30, and amplitude's speckle spreads over a decade or more."""
     said = " ".join(t for t in (description, unit) if t)
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (1, n)
-    v = v[np.isfinite(v)]
+    v = v[np.isfinite(v) & (v != 0) & ~np.isin(v, FILL_VALUES)]  # an undeclared fill (0 K is none, nor -9999)
     lo, hi = (float(x) for x in np.percentile(v, [1, 99])) if v.size >= 16 else (np.nan, np.nan)
     kelvin = KELVIN_RANGE[0] <= lo and hi <= KELVIN_RANGE[1]
     if unit and unit.strip().lower() in ("k", "kelvin"):
