@@ -120,9 +120,10 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
                    n_files: int = 1) -> tuple[str, str]:
     """Guess the modality from band count and dtype; returns (modality, human-readable reason).
 
-    Cannot tell a thermal band from a single-polarisation SAR band by values alone: a single
+    Cannot tell a thermal band from a single-polarisation SAR band by type alone: a single
     uint band is taken as ir unless the file is georeferenced by ground control points only
-    (as radar GRD products are).
+    (as radar GRD products are); ``by_values`` then corrects a float band in kelvin (ir) and an
+    int16 band of dB (sar). Temperatures in °C without a unit or description read as dB.
     """
     kind = np.dtype(dtype).kind
     n = count - bool(alpha)  # an alpha band says which pixels are valid, not what was sensed
