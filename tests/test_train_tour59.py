@@ -63,3 +63,102 @@ def test_epochs_are_counted_from_1_alike_in_metrics_and_summary(tmp_path):
     epochs = [json.loads(x)["epoch"] for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert epochs == [1, 1, 2]
     assert json.loads((out / "summary.json").read_text())["epochs"] == epochs[-1]
+
+
+def _msi_records(root: Path, named: bool, n: int = 4) -> Path:
+    """``root/train.jsonl``: n 4-band MSI GeoTIFFs without band descriptions, the records naming their bands or not."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    root.mkdir(parents=True)
+    lines = []
+    for i in range(n):
+        data = np.random.default_rng(i).random((4, 32, 32), dtype=np.float32) * 0.3  # (C,H,W) reflectance
+        with rasterio.open(root / f"m{i}.tif", "w", driver="GTiff", width=32, height=32, count=4, dtype="float32",
+                           crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 10.0, 10.0)) as ds:
+            ds.write(data)
+        image = {"path": f"m{i}.tif", "modality": "msi", **({"bands": ["B02", "B03", "B04", "B08"]} if named else {})}
+        lines.append({"id": f"m{i}", "task": "cls", "images": [image], "conversations": [
+            {"from": "human", "value": "<image>\n[cls] What scene is this?"}, {"from": "gpt", "value": "farmland"}]})
+    (root / "train.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return root / "train.jsonl"
+
+
+def test_band_dropout_names_the_unnamed_bands_it_cannot_thin_and_counts_them(tmp_path, capsys):
+    """data.band_dropout={msi: 1} over GeoTIFFs whose bands have no names trained every sample on all four
+    bands without a word (the stem reads unnamed bands by their order: no subset can be told apart). The first
+    is named on stderr with its bands and the stem's, and every such image counted in summary.json."""
+    argv, out = _argv(tmp_path, "max_steps=2", "data.band_dropout={msi: 1.0}")
+    assert train_main([*argv, f"data.train={_msi_records(tmp_path / 'unnamed', named=False)}"]) == 0
+    said = [x for x in capsys.readouterr().err.splitlines() if "data.band_dropout" in x]
+    assert len(said) == 1 and ": sample m" in said[0] and ".tif: 4 unnamed bands (b1, b2, b3, b4), read as the stem's B02, B03, " \
+        "B04, B08 by their order" in said[0] and 'name them in the record\'s image "bands"' in said[0], said
+    assert json.loads((out / "summary.json").read_text())["band_dropout_unnamed"] == 8  # 2 steps of 4
+
+    named = _msi_records(tmp_path / "named", named=True)
+    assert train_main([*argv, f"data.train={named}", "overwrite=true"]) == 0
+    assert "data.band_dropout" not in capsys.readouterr().err
+    assert json.loads((out / "summary.json").read_text())["band_dropout_unnamed"] == 0
+
+
+def _kind(rel: Path) -> str | None:
+    """The dataclass a YAML under configs/ is loaded into, by where it lies (None: none known)."""
+    top, name = rel.parts[0], rel.name
+    if top == "model" or rel == Path("default/model.yaml"):
+        return "model"  # VLMConfig
+    if top == "data" or (top == "default" and name.startswith("data_")):
+        return "synth"  # data_gen's SynthConfig
+    if rel == Path("default/build.yaml"):
+        return "build"  # scripts/build_stages.py's BuildConfig
+    return "train" if top in ("train", "default") else None
+
+
+CONFIG_YAMLS = sorted(p.relative_to(REPO / "configs") for p in (REPO / "configs").rglob("*.yaml"))
+
+
+def test_the_config_walk_finds_every_kind():
+    kinds = {_kind(p) for p in CONFIG_YAMLS}
+    assert kinds == {"model", "synth", "build", "train"} and len(CONFIG_YAMLS) >= 30, kinds
+
+
+@pytest.mark.parametrize("rel", CONFIG_YAMLS, ids=str)
+def test_every_yaml_under_configs_loads_and_validates_against_its_dataclass(rel, monkeypatch):
+    """Each shipped YAML is built into its config and checked as a run would check it, nothing run and no
+    model built: a training config by check_config and the model checks, with no setting its loop ignores and
+    its DeepSpeed JSON filled for the recipe's global batch; a model config by the model checks; a data_gen
+    config by its loader; build.yaml by the build script's own checks."""
+    from rsvlm.config import load_config
+    from rsvlm.model.checks import check_model_config
+
+    path, kind = REPO / "configs" / rel, _kind(rel)
+    assert kind is not None, f"configs/{rel}: no dataclass is known for it; add it to _kind"
+    if kind == "model":
+        from rsvlm.model.vlm import VLMConfig
+
+        cfg = load_config(VLMConfig, path)
+        assert check_model_config(cfg, prefix="") is None and cfg.stems
+    elif kind == "synth":
+        from data_gen.synth.config import SynthConfig
+
+        assert load_config(SynthConfig, path).modalities
+    elif kind == "build":
+        from script_loader import load_script
+
+        build = load_script("build_stages", monkeypatch)
+        bc = load_config(build.BuildConfig, path)
+        assert build.check_settings(bc) is None and build.check_extra(bc) is None
+    else:
+        from rsvlm.train.config import TrainConfig, check_config, unused_settings
+
+        cfg = load_config(TrainConfig, path)
+        check_config(cfg)
+        assert check_model_config(cfg.model, lm=cfg.objective == "lm") is None
+        assert unused_settings(cfg) == [], f"configs/{rel} sets what its {cfg.objective} loop does not read"
+        if cfg.dist.deepspeed:  # the launcher's numbers: the recipe's global batch over 8 GPUs
+            from script_loader import load_script
+
+            launch = load_script("launch", monkeypatch)
+            assert (REPO / cfg.dist.deepspeed).is_file(), cfg.dist.deepspeed
+            monkeypatch.chdir(REPO)
+            launch.build(path, gpus_per_node=8)

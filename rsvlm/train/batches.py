@@ -52,8 +52,9 @@ class StandIns:
 
 
 def count_dropped(state: dict, batch: dict, rank: int, max_length: int) -> None:
-    """Count ``batch``'s bad samples (every draw; each of the first 1000 named once, not every epoch) and
-    cut ones (the first named, then counted) in ``state``, for summary.json."""
+    """Count ``batch``'s bad samples (every draw; each of the first 1000 named once, not every epoch), cut
+    ones and images band dropout could not thin (the first of each named, then counted) in ``state``, for
+    summary.json."""
     for rid, err in batch["bad"]:
         state["bad"] += 1
         if rid in state["bad_ids"]:
@@ -69,6 +70,12 @@ def count_dropped(state: dict, batch: dict, rank: int, max_length: int) -> None:
         state["cut"] = state.get("cut", 0) + 1
         if len(state.setdefault("cut_ids", [])) < 1000:
             state["cut_ids"].append(rid)
+    for rid, why in batch.get("undropped", ()):  # was: trained on all its bands, unsaid
+        if not state.get("undropped"):
+            print(f"[rsvlm.train] rank {rank}: data.band_dropout: sample {rid}: {why}: which of them to drop cannot "
+                  "be told, so it is trained on all of them; name them in the record's image \"bands\" (such "
+                  "images are counted as band_dropout_unnamed in summary.json)", file=sys.stderr)
+        state["undropped"] = state.get("undropped", 0) + 1
 
 
 def check_naive_groups(batching: str, world: int, groups: list[str]) -> None:

@@ -170,18 +170,21 @@ class SFTDataset(torch.utils.data.Dataset):
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
             rng = np.random.default_rng([self.seed, self.epoch, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None
-            pixels = []
+            pixels, undropped = [], []  # undropped: images band dropout cannot thin (their bands unnamed)
             for im in images:
                 stem = self.processor.stems.get(im.modality)
                 kept = (drop_bands(im, self.band_dropout.get(im.modality, 0.0), rng, read_channels(stem, im))
                         if rng is not None and stem is not None else im)
+                if rng is not None and stem is not None and self.band_dropout.get(im.modality) and (
+                        why := unnamed_bands(stem, im)):
+                    undropped.append(why)
                 pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
         n = enc.pop("n_tokens")
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"],
-                "cut": n if n > len(enc["input_ids"]) else 0}
+                "cut": n if n > len(enc["input_ids"]) else 0, "undropped": undropped}
 
 
 def read_channels(stem, image) -> list[int]:
@@ -196,6 +199,21 @@ def read_channels(stem, image) -> list[int]:
     except ValueError:
         return []
     return sorted({i for i in match.index if i is not None})
+
+
+def unnamed_bands(stem, image) -> str | None:
+    """What band dropout is told where ``image`` (an ImageInput) has two or more bands and no names for them
+    (``None`` or a reader's ``b1 … bN``): the stem reads them by their order, so no subset of them can be told
+    apart and the image is trained on whole; None where its bands are named (or there is one)."""
+    from rsvlm.model.stem import _generic
+
+    n = image.array.shape[0]
+    if n < 2 or (image.bands is not None and not _generic(image.bands)):
+        return None
+    names = f" ({', '.join(image.bands)})" if image.bands else ""
+    read = (f", read as the stem's {', '.join(stem.bands)} by their order" if n == len(stem.bands) else
+            f" for the stem's {len(stem.bands)} ({', '.join(stem.bands)})")
+    return f"{image.name}: {n} unnamed bands{names}{read}"
 
 
 def drop_bands(image, p: float, rng: np.random.Generator, used: Sequence[int] | None = None):
@@ -238,7 +256,8 @@ def collate(samples: list[dict], pad_id: int) -> dict:
     """Right-pad to the longest sample → ``input_ids``/``attention_mask``/``labels`` (B,T) + side info.
 
     Bad samples are dropped here and listed under ``"bad"`` as (id, error); samples cut to the
-    maximum length stay and are listed under ``"cut"`` as (id, length before the cut).
+    maximum length stay and are listed under ``"cut"`` as (id, length before the cut), and images band
+    dropout could not thin (``unnamed_bands``) under ``"undropped"`` as (id, what it was told).
     """
     good = [s for s in samples if not s.get("bad")]
     width = max((len(s["input_ids"]) for s in good), default=0)
@@ -257,6 +276,7 @@ def collate(samples: list[dict], pad_id: int) -> dict:
         "ids": [s["id"] for s in good],
         "bad": [(s["id"], s["error"]) for s in samples if s.get("bad")],
         "cut": [(s["id"], s["cut"]) for s in good if s.get("cut")],
+        "undropped": [(s["id"], why) for s in good for why in s.get("undropped", ())],
         "n_samples": len(samples),
     }
 
