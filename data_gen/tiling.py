@@ -134,7 +134,9 @@ def _shift(points, dx: float, dy: float) -> list[list[float]]:
 
 def clip_object(obj: dict, window: Window, min_visible: float = 0.5,
                 keep_cut: bool = False) -> tuple[list[dict], str | None]:
-    """Objects for ``window`` (its own coordinates) and why none came out: ``"outside"``/``"cut"``.
+    """Objects for ``window`` (its own coordinates) and why none came out: ``"outside"``/``"cut"``, or
+    ``"degenerate"`` for a box / obb / poly of no area that reaches the window (a polygon whose points
+    lie on one line: it was "cut", which the converters reported as mostly outside the image).
     ``keep_cut``: an object under ``min_visible`` inside comes out clipped, each part marked
     ``"cut": True``, and ``None``."""
     from shapely.geometry import box
@@ -153,6 +155,8 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5,
     inter = geom.intersection(win)
     if not geom.intersects(win) or (geom.area > 0 and inter.area <= 0):  # touching the border is not inside
         return [], "outside"
+    if geom.area <= 0:
+        return [], "degenerate"
     if geom.within(win):
         if kind == "box":
             x1, y1, x2, y2 = obj["coords"]

@@ -284,3 +284,24 @@ def test_an_rsivqa_line_that_is_not_utf8_is_skipped(tmp_path):
     (tmp_path / "q.txt").write_bytes("a.png:is there a café?yes\na.png:is there a road?no\n".encode("latin-1"))
     stats, records = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path))
     assert stats["skipped"] == {"not_utf8": 1} and len(records) == 1
+
+
+def test_a_polygon_of_no_area_inside_the_image_is_degenerate_not_mostly_outside(tmp_path):
+    """A COCO polygon whose points lie on one line, well inside the image, was skipped as
+    ``mostly_outside_image`` (clip_object called it "cut")."""
+    import json
+
+    from data_gen.tiling import Window, clip_object
+
+    png(tmp_path / "a.png", 64, 64)
+    ann = {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "ship"}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20],
+                            "segmentation": [[10, 10, 30, 30, 20, 20]]},
+                           {"id": 2, "image_id": 1, "category_id": 1, "bbox": [40, 40, 10, 10]}]}
+    (tmp_path / "c.json").write_text(json.dumps(ann))
+    stats, records = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path))
+    assert stats["skipped"] == {"degenerate": 1}, stats["skipped_examples"]
+    assert stats["skipped_examples"]["degenerate"].endswith("(id 1): degenerate (poly of no area)")
+    line = {"kind": "poly", "label": "x", "coords": [[10, 10], [30, 30], [20, 20]]}
+    assert clip_object(line, Window(0, 0, 64, 64)) == ([], "degenerate")
+    assert clip_object(line, Window(40, 40, 64, 64)) == ([], "outside")

@@ -161,7 +161,8 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                 continue
             inside.extend(got)
             if why is not None:
-                out.skip("outside_image" if why == "outside" else "mostly_outside_image", o.get("src", file))
+                out.skip({"outside": "outside_image", "cut": "mostly_outside_image"}.get(why, why), o.get("src", file),
+                         f"{o['kind']} of no area" if why == "degenerate" else "")
         windows = tile_windows(width, height, opts.tile, opts.overlap)
         per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
