@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fuse, vote
-from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, framing_words, swap_words  # noqa: F401 (tables: importable here)
+from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, frames, framing_words, swap_words  # noqa: F401 (tables: importable here)
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
@@ -98,7 +98,7 @@ def croppable(messages: list[dict]) -> bool:
     if any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
         return False
     text = last_question(messages)  # "the ships in the top half": another half of a crop
-    return opening_task(text) in ("det", "ground") and not framing_words().search(text)
+    return opening_task(text) in ("det", "ground") and not frames(text)
 
 
 def asks_all(messages: list[dict]) -> bool:

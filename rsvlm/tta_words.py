@@ -8,8 +8,9 @@ ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose di
 
 Limits: English, whole words (headings too: "westward", "leftwards", "northerly") and the compounds
 of ``HANDED`` and ``KEPT`` only, "up" and "down" left alone (rarely the image's); compass points in letters
-are the 16 in capitals ("N", "NW", "NNE"; a lone letter joined to a word, "S-shaped", "N/A", is none, but
-one read as a name, "Building E", is turned too); a compass bearing in degrees is not turned.
+are the 16 in capitals ("N", "NW", "NNE"; a lone letter joined to a word, "S-shaped", "N/A", is none, and
+one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S road",
+not "Building E" or "<ref>Gate N</ref>"); a compass bearing in degrees is not turned.
 """
 
 from __future__ import annotations
@@ -63,6 +64,42 @@ KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down"
 _LONE = r"(?<![.&'])(?<!\w\w[-/])(?<![^\WNSEW][-/])(?:{})(?![-/](?:\w\w|[^\WNSEW])|['&]|\.\w)"
 
 
+# a lone compass letter is a direction after these words ("to the N", "5 km E", "facing W") or before them
+# ("N of the dock", "the W side"), joined to another ("N-S", "E/W"), or alone ("N.", a short answer);
+# else a name ("Building E")
+_BEFORE = frozenset(("the", "a", "an", "to", "toward", "towards", "from", "in", "into", "at", "on", "its", "their",
+                     "due", "far", "further", "farther", "facing", "faces", "face", "heading", "heads", "head",
+                     "headed", "pointing", "points", "runs", "running", "flows", "flowing", "lies", "lying",
+                     "km", "m", "mi", "nm", "miles", "metres", "meters", "kilometres", "kilometers"))
+_AFTER = frozenset(("of", "side", "sides", "end", "ends", "edge", "part", "half", "corner", "bank", "shore",
+                    "coast", "quadrant", "wing", "facing", "bound", "ward", "wards", "to"))
+_DIRECTION = (re.compile(r"(?:^|[^\w-])([A-Za-z]+)\s+$"), re.compile(r"^\s+([A-Za-z]+)\b"),
+              re.compile(r"\b[NSEW][-/]$"), re.compile(r"^[-/][NSEW]\b"), re.compile(r"\w"))
+
+
+def _direction(text: str, start: int, end: int) -> bool:
+    """Whether a lone compass letter at ``text[start:end]`` reads as a direction (``_BEFORE``, ``_AFTER``,
+    joined to another letter, or no word beside it): "the ship in the N", "E of the river", "a N-S road",
+    "N."; not "Building E"."""
+    head, tail = text[:start], text[end:]
+    before, after = _DIRECTION[0].search(head), _DIRECTION[1].match(tail)
+    return bool(before and before.group(1).lower() in _BEFORE or after and after.group(1).lower() in _AFTER
+                or _DIRECTION[2].search(head) or _DIRECTION[3].match(tail)
+                or not (_DIRECTION[4].search(head) or _DIRECTION[4].search(tail)))
+
+
+def _points(pattern: re.Pattern, text: str):
+    """``pattern``'s matches in ``text``, but a lone compass letter that is no direction (``_direction``)."""
+    return (m for m in pattern.finditer(text) if len(m.group(0)) > 1 or m.group(0) not in "NSEW"
+            or _direction(text, m.start(), m.end()))
+
+
+def frames(text: str) -> bool:
+    """Whether ``text`` holds a word whose meaning a crop changes (``framing_words``; a compass letter as a
+    direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not)."""
+    return next(_points(framing_words(), text), None) is not None
+
+
 def _words(words, capitals=()) -> re.Pattern:
     """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written
     (a lone letter not joined to another word, ``_LONE``)."""
@@ -98,6 +135,8 @@ def _sub(text: str, step: str) -> str:
 
     def sub(m: re.Match) -> str:
         word = m.group(0)
+        if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
+            return word  # a name ("Building E"), not a direction
         new = table[word] if word in table else table[word.lower()]
         if word.isupper() and len(word) > 1:  # "NORTHERN" stays in capitals, as "NE" does
             return new.upper()
