@@ -76,11 +76,17 @@ class Commands:
                          f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
                 return False
             modality, bands = "", modality
+            word = "," not in bands  # one word that is no modality: a band name, or a modality the user thinks one
+        else:
+            word = False
         try:
             img = inf.read_spec(inf.ImageSpec.parse(args[0], modality or None, bands or None),
                                 max_side=inf.READ_MAX_SIDE)
         except (OSError, ValueError) as e:  # OSError: a file without read permission ended the chat
-            self.say(f"error: {e}")
+            # "/image a.png lidar" said "1 band names ['lidar'] given", never that lidar is no modality
+            hint = (f" ({bands!r} was read as a band name: it is no modality, and the modalities are "
+                    f"{', '.join(MODALITIES)})" if word and isinstance(e, ValueError) else "")
+            self.say(f"error: {e}{hint}")
             return False
         if err := self.add_image(img):
             self.say(f"error: {err}")

@@ -54,3 +54,16 @@ def test_geojson_of_an_image_without_map_coordinates_names_the_command_and_what_
                          "control points), so its shapes have no map coordinates; the table above gives them in "
                          "pixels, and /vis draws them\n")
     assert not (tmp_path / "ships.geojson").exists()
+
+
+def test_a_word_after_the_path_that_is_no_modality_is_said_to_be_read_as_a_band_name(ckpt, geotiff):
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    assert not repl.load_image([str(geotiff), "lidar"])  # was "1 band names ['lidar'] given; the image has 3 …" alone
+    said = out.getvalue()
+    assert "1 band names ['lidar'] given" in said and said.endswith(
+        "('lidar' was read as a band name: it is no modality, and the modalities are optical, msi, sar, ir)\n")
+    out.seek(0), out.truncate()
+    assert not repl.load_image([str(geotiff), "R,G"])  # band names, comma-separated: no such hint
+    assert "band names" in out.getvalue() and "no modality" not in out.getvalue() and not repl.images
