@@ -162,3 +162,17 @@ def test_every_yaml_under_configs_loads_and_validates_against_its_dataclass(rel,
             assert (REPO / cfg.dist.deepspeed).is_file(), cfg.dist.deepspeed
             monkeypatch.chdir(REPO)
             launch.build(path, gpus_per_node=8)
+
+
+def test_an_empty_out_dir_is_refused_rather_than_writing_the_run_into_the_current_folder(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """``out_dir=`` (a variable that expanded to nothing) trained 200 steps and wrote final/, checkpoints/,
+    metrics.jsonl, summary.json and train_config.yaml into the folder the command ran in."""
+    argv, _ = _argv(tmp_path, "max_steps=1")
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for empty in ("out_dir=", "out_dir= "):
+        assert train_main([*argv, empty]) == 2
+        assert "out_dir: no folder given" in capsys.readouterr().err
+    assert not list(work.iterdir())

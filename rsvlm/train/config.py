@@ -185,6 +185,8 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}")
     if not cfg.data.train:
         raise ValueError("data.train: no training file given")
+    if not cfg.out_dir.strip():  # was: "" is the current folder, which got final/, checkpoints/, metrics.jsonl …
+        raise ValueError(f"out_dir: no folder given ({cfg.out_dir!r}); give the folder the run writes to")
     for i, src in enumerate(cfg.data.extra):
         if not src.path:
             raise ValueError(f"data.extra[{i}]: no path given")
