@@ -227,6 +227,8 @@ class Placer:
         return int(np.unique(np.concatenate(flat)).size) if flat else 0
 
     def accept(self, obj: SceneObject, zone_mask: np.ndarray) -> bool:
+        if not max(obj.length, obj.width) <= 2 * self.size:  # never fits (inf or NaN at object_scale 1e308)
+            return False
         pts = np.floor(np.vstack([obj.quad(), [[obj.cx, obj.cy]]])).astype(int)  # corners and centre first
         if pts.min() < 0 or pts.max() >= self.size:  # floor: a corner at -0.8 is off the image (int() made it 0)
             return False

@@ -103,7 +103,9 @@ def rasterise(frame: Frame, size: int, rng: np.random.Generator, object_scale: f
             warm[ys, xs][m] = o.temp_offset
     texture = 0.6 * rng.standard_normal((size, size), dtype=np.float32) + 0.8 * smooth_noise(rng, size, size, 6)
     scale = size / 128 * object_scale
-    reach = max(10, math.ceil(10 * max(scale, size / 128)))  # heights scale with the scene: so does a shadow's reach
+    # heights scale with the scene and objects: so does a shadow's reach (never past the image; 10 x a huge
+    # object_scale is inf)
+    reach = max(10, math.ceil(min(size, 10 * max(scale, size / 128))))
     return Layers(mat, inst, sem, shade, height, cast_shadow(height, frame.sun_azimuth, frame.sun_length, reach),
                   tint, warm, texture, scale)
 
@@ -190,12 +192,13 @@ def render_sar(layers: Layers, rng: np.random.Generator, looks: int = 4) -> np.n
     xpol = _XPOL[mat]
     # buildings, tanks and trucks have walls (tree crowns do not): 1.2 px tall or more at 128 px, the
     # heights scaling with the scene and objects (a fixed 1.2 px dropped some trucks at 96 px, buildings at 32)
-    walls = _WALLS[mat] & (h > 1.2 * layers.scale)
-    wall_ahead = shift(walls, 0, -1, False) & (h < 0.5 * layers.scale)  # ground just before a wall, seen from the left
+    tall = min(1.2 * layers.scale, 1e38)  # within float32 (the heights'): object_scale may be huge
+    walls = _WALLS[mat] & (h > tall)
+    wall_ahead = shift(walls, 0, -1, False) & (h < tall * 0.5 / 1.2)  # ground just before a wall, seen from the left
     vv = np.where(wall_ahead, 4.0, vv)
     xpol = np.where(wall_ahead, 0.05, xpol)
     radar_shadow = np.zeros(h.shape, bool)
-    reach = max(6, math.ceil(6 * max(layers.scale, h.shape[1] / 128)))  # heights scale: so does the shadow
+    reach = max(6, math.ceil(min(h.shape[1], 6 * max(layers.scale, h.shape[1] / 128))))  # heights scale: so does the shadow
     for k in _offsets(min(reach, math.ceil(float(h.max())))):  # incidence ~45 deg: height t shadows t px behind
         radar_shadow |= shift(h, 0, k) - k > h + 0.3
     vv = np.where(radar_shadow, vv * 0.08, vv)
