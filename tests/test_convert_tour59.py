@@ -305,3 +305,18 @@ def test_a_polygon_of_no_area_inside_the_image_is_degenerate_not_mostly_outside(
     line = {"kind": "poly", "label": "x", "coords": [[10, 10], [30, 30], [20, 20]]}
     assert clip_object(line, Window(0, 0, 64, 64)) == ([], "degenerate")
     assert clip_object(line, Window(40, 40, 64, 64)) == ([], "outside")
+
+
+def test_footprints_of_another_place_under_a_pixel_are_all_outside_not_degenerate(realdata, tmp_path):
+    """SpaceNet-4's Atlanta footprints over the Landsat-7 scene (30 m pixels, another UTM zone) were
+    43 ``degenerate`` polygons under 1 px²: the pairing mistake went unsaid."""
+    from data_gen.convert import main
+
+    out = tmp_path / "o"
+    code = main(["geojson", "--images", str(realdata / "msi_landsat7" / "RGB.byte.tif"), "--labels",
+                 str(realdata / "bldg_spacenet4" / "geotiff_labels.geojson"), "--out", str(out)])
+    import json
+
+    stats = json.loads((out / "stats.json").read_text())
+    assert code == 2 and stats["skipped"] == {"all_outside_image": 1}
+    assert "all 43 footprints lie outside RGB.byte.tif" in stats["skipped_examples"]["all_outside_image"]

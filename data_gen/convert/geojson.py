@@ -262,7 +262,7 @@ def _run(args, out: Output) -> None:
             reproject = lambda g, s=src_crs, d=crs: transform_geom(s, d, g)  # noqa: E731
         features = data["features"]
         done = reprojected(features, reproject) if reproject is not None else itertools.repeat(None)
-        objects = []  # a city's footprints in one file: minutes of reprojection under the per-file bar
+        objects, tiny = [], []  # a city's footprints in one file: minutes of reprojection under the per-file bar
         for k, (feat, geom) in enumerate(zip(inner_progress(features, f"footprints of {gj.name}", "footprint"), done)):
             where = f"{gj}: features[{k}]"
             if not isinstance(feat, dict):
@@ -288,16 +288,19 @@ def _run(args, out: Output) -> None:
             for o in objs:
                 if not finite_coords(o):
                     out.skip("non_finite_coordinates", where, str(o["coords"])[:120])
-                elif len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:
-                    out.skip("degenerate", where, "polygon under 1 px²")
+                elif len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:  # counted below, unless all are outside
+                    tiny.append({**o, "src": where})
                 else:
                     objects.append({**o, "src": where})
-        if objects and not _overlaps(bounds := _bounds(objects), width, height):
+        if (objects or tiny) and not _overlaps(bounds := _bounds(objects + tiny), width, height):
+            # footprints of 10 m on 30 m pixels far from the image were each "degenerate", the mistake unsaid
             x0, y0, x1, y1 = bounds
-            out.skip("all_outside_image", str(gj), f"all {len(objects)} footprints lie outside {tif.name}: their "
+            out.skip("all_outside_image", str(gj), f"all {len(objects) + len(tiny)} footprints lie outside {tif.name}: their "
                      f"pixel bounds are x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, the image's 0..{width}, 0..{height}; "
                      f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?")
             continue
+        for o in tiny:
+            out.skip("degenerate", o["src"], "polygon under 1 px²")
         extra = {"crs": crs.to_string(), "transform": list(transform)[:6]}
         emit_objects(out, rid=f"geojson-{tif.stem}", source="GeoJSON", file=gj.name, image=tif, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=("box",),
