@@ -320,3 +320,13 @@ def test_footprints_of_another_place_under_a_pixel_are_all_outside_not_degenerat
     stats = json.loads((out / "stats.json").read_text())
     assert code == 2 and stats["skipped"] == {"all_outside_image": 1}
     assert "all 43 footprints lie outside RGB.byte.tif" in stats["skipped_examples"]["all_outside_image"]
+
+
+def test_an_image_file_given_for_an_image_folder_is_named_as_such(tmp_path):
+    """``--images a.png`` said "no such image folder" of a file that is there."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "a.png", 32, 32)
+    (tmp_path / "a.txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
+    with pytest.raises(ConversionError, match=r"a\.png: a file, not an image folder"):
+        run_convert(["dota", "--src", str(tmp_path), "--images", str(tmp_path / "a.png"), "--out", str(tmp_path / "o")])

@@ -292,7 +292,7 @@ def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
     ``ambiguous_image_names`` (annotations name files, not folders). Files in ``out``'s own folder,
     where ``--out`` lies under ``folder``, are not indexed (``Output.inputs_under``)."""
     if not Path(folder).is_dir():
-        raise ConversionError(f"{folder}: no such image folder")
+        raise ConversionError(f"{folder}: " + ("a file, not an image folder" if Path(folder).exists() else "no such image folder"))
     index: dict[str, Path] = {}
     files = out.inputs_under(folder) if out is not None else sorted(p for p in Path(folder).rglob("*") if p.is_file())
     for p in files:
