@@ -210,3 +210,24 @@ def test_a_transparent_colour_of_a_grey_or_rgb_png_is_nodata(tmp_path):
     Image.fromarray(deep).save(tmp_path / "d.png", transparency=7)
     img = read_image(tmp_path / "d.png")
     assert not img.valid[-3:].any() and img.valid[:-3].all()
+
+
+def test_an_rgba_geotiff_whose_alpha_is_not_flagged_is_said_so(tmp_path):
+    """4 uint8 bands R, G, B and an undeclared 4th of only 0 and 255 read as 4-band msi, the mask
+    taken for a NIR band without a word."""
+    from rasterio.enums import ColorInterp
+
+    from rsvlm.io import read_image
+
+    rgba = np.random.default_rng(4).integers(1, 255, (4, 32, 40)).astype(np.uint8)  # (4, H, W)
+    rgba[3] = 255
+    rgba[3, :, :10] = 0
+    p = _tif(tmp_path / "rgba.tif", rgba, photometric="RGB")
+    img = read_image(p)
+    assert img.modality == "msi" and any("band 4 holds only 0 and 255 as an alpha band does" in n for n in img.notes)
+    with rasterio.open(p, "r+") as ds:  # what gdal_edit.py -colorinterp_4 alpha does
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha]
+    img = read_image(p)
+    assert img.modality == "optical" and not img.valid[:, :10].any()
+    rgba[3] = np.random.default_rng(5).integers(0, 255, (32, 40))  # a real 4th band (NIR): nothing said
+    assert not any("band 4" in n for n in read_image(_tif(tmp_path / "rgbn.tif", rgba, photometric="RGB")).notes)

@@ -180,6 +180,10 @@ class SceneReader:
                                            one_named_band=bool(self.s2_band))
         if note:
             self.notes.append(note)
+        if (self.inferred and modality == "msi" and src.count == 4 and src.dtype == "uint8" and src.colour_names
+                == ["R", "G", "B", None] and set(np.unique(src.read_decimated(256, [3], None)[0])) <= {0, 255}):
+            self.notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
+                              "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
         if identical and seen and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
             self.notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                               "give the modality (--modality sar or ir)")
