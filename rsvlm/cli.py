@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -54,10 +55,20 @@ def _number(low: float, high: float = float("inf")):
 
 class Parser(argparse.ArgumentParser):
     """argparse's parser, whose "invalid choice" error suggests the nearest choice (``rsvlm predcit``,
-    ``--task detect``): Python 3.14's ``suggest_on_error``, for the Pythons before it."""
+    ``--task detect``): Python 3.14's ``suggest_on_error``, for the Pythons before it; and whose
+    "expected one argument" says how to give a value that starts with ``-`` (``--region -1,0,5,5``,
+    which argparse takes for an option), where ``argv`` (set by ``main``) shows one."""
+
+    argv: tuple[str, ...] = ()  # the command line parsed, for error's hint
 
     def error(self, message: str):
         import difflib
+
+        if m := re.match(r"argument (\S+): expected one argument$", message):
+            names, argv = m.group(1).split("/"), list(self.argv)
+            value = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in names), None)
+            if value and value.startswith("-") and len(value) > 1:
+                message += f" (a value starting with '-' is given as {shlex.quote(f'{names[-1]}={value}')})"
 
         if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
             choices = re.findall(r"'([^']*)'", m.group(3)) or m.group(3).split(", ")  # unquoted in newer Pythons
@@ -344,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         from rsvlm.train.flags import flag_overrides
 
         argv = ["train", *flag_overrides(argv[1:])]
+    for parser in (ap, *ap.commands.values()):  # for Parser.error's hint
+        parser.argv = tuple(argv)
     args, extra = ap.parse_known_args(argv)
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
         _stray(ap.commands.get(args.command, ap), args.command, extra)
