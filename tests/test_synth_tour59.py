@@ -129,3 +129,27 @@ def test_a_huge_object_scale_renders_its_empty_scenes(tmp_path):
     cfg = from_dict(SynthConfig, {"modalities": ["optical", "sar"], "scene": {"size": 32, "object_scale": 1e308}})
     rep = synthesize(tmp_path, 2, seed=0, cfg=cfg, progress=False, verbose=False)
     assert rep["scenes"] == 2 and sum(rep["objects_not_fitted"].values()) > 0
+
+
+def test_an_absurd_scene_count_is_an_error_naming_it(tmp_path, capsys):
+    # --n 1000000000000 was a traceback: "Unable to allocate 7.28 TiB" in assign_splits
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "x"), "--n", "1000000000000", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: n=1000000000000: at most 10000000 scenes a run") and err.count("\n") == 1
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_report_says_one_pair_and_seconds_a_scene_for_slow_runs(tmp_path, capsys, monkeypatch):
+    # "1 scene (1 pairs)", and "0.0 scenes/s" at 4096 px (about 100 s a scene)
+    from data_gen.synth import run
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import from_dict
+
+    clock = iter(range(0, 10_000, 250))  # every perf_counter call 250 s later
+    monkeypatch.setattr(run.time, "perf_counter", lambda: float(next(clock)))
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 16, "pairs_fraction": 1.0}})
+    run.synthesize(tmp_path, 1, seed=0, cfg=cfg, progress=False)
+    out = capsys.readouterr().out
+    assert out.startswith("1 scene (1 pair), ") and "s a scene (1 worker(s)" in out and "0.0 scenes/s" not in out

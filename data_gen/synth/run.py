@@ -26,6 +26,7 @@ from data_gen.synth.scene import RECIPES, check_size, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
 from rsvlm.tokens import MODALITIES
 
+MAX_SCENES = 10_000_000
 _ALWAYS_OBJECTS = {c for c, recipe in RECIPES.items() if any(r[2][0] > 0 for r in recipe)}  # at least one object
 
 
@@ -100,6 +101,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     check_config(cfg)
     if n < 1 or seed < 0 or workers < 1:
         raise ValueError(f"need n >= 1, seed >= 0 and workers >= 1, got n={n}, seed={seed}, workers={workers}")
+    if n > MAX_SCENES:  # a traceback of "Unable to allocate 7.28 TiB" at --n 1000000000000
+        raise ValueError(f"n={n}: at most {MAX_SCENES} scenes a run (that many take days of CPU and about a TB); "
+                         "make more in runs of other seeds, whose scene ids differ")
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
@@ -123,7 +127,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
     try:
         with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
-            for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, list(enumerate(splits)), workers):
+            for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, enumerate(splits), workers):
                 too_small.update(small)
                 not_fitted.update(unfit)
                 placed += len({o["id"] for f in gt["frames"] for o in f["objects"]})
@@ -183,7 +187,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   f"scenes do not name (first: {leftover[0]}): an earlier run's other modalities, or frames of a "
                   "scene that was a pair then or single. Use a new --out for a set of its own.", file=sys.stderr)
         k = len(cfg.modalities)
-        print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {n / dt:.1f} scenes/s "
+        rate = f"{n / dt:.1f} scenes/s" if n >= dt else f"{dt / n:.1f} s a scene"  # not "0.0 scenes/s" at 4096 px
+        print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {rate} "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
 
