@@ -231,3 +231,40 @@ def test_an_rgba_geotiff_whose_alpha_is_not_flagged_is_said_so(tmp_path):
     assert img.modality == "optical" and not img.valid[:, :10].any()
     rgba[3] = np.random.default_rng(5).integers(0, 255, (32, 40))  # a real 4th band (NIR): nothing said
     assert not any("band 4" in n for n in read_image(_tif(tmp_path / "rgbn.tif", rgba, photometric="RGB")).notes)
+
+
+# --- every real fixture reads with its modality ---------------------------------------------------
+
+REAL_MODALITIES = {  # file → the modality read_image infers (README.md of the fixtures says what each is)
+    "obb_dota/P1888.png": "optical", "cd_levir/test_7_0256_0512_A.png": "optical", "cls_aid/church_183.png": "optical",
+    "seg_detectree/1091-322_00_img.tif": "optical", "msi_landsat7/RGB.byte.tif": "optical",  # a true-colour composite
+    "msi_rgbn/rgbn_suba.tif": "msi", "msi_s2/B02.jp2": "msi",
+    "ir_landsat8/LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF": "ir",
+    "sar_s1grd/iw-vv.tiff": "sar", "sar_spacenet6/sar_hh.tif": "sar",
+    # grey saved as RGB (SAR, thermal): optical, with a note that says to give the modality
+    "sar_hrsid/P0008_0_800_9000_9800.jpg": "optical", "ir_sirst/Misc_100.png": "optical",
+    "bldg_spacenet4/sample_geotiff.tif": "ir",  # a uint16 pan band: ir by type, the note says --modality optical
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_MODALITIES))
+def test_real_fixtures_read_with_their_modality(realdata, name):
+    from rsvlm.io import read_image
+
+    img = read_image(realdata / name)
+    assert img.modality == REAL_MODALITIES[name], img.notes
+    assert np.isfinite(img.data).all() and 0 <= img.data.min()
+    assert img.modality == "msi" or img.data.max() <= 1  # (msi is reflectance: a bright roof passes 1)
+    if name.endswith(("P0008_0_800_9000_9800.jpg", "Misc_100.png")):
+        assert any("give the modality (--modality sar or ir)" in n for n in img.notes)
+    if name.endswith("sample_geotiff.tif"):
+        assert "--modality optical" in img.notes[0]
+    if "_B10" in name:
+        assert any(n.startswith("stretch (2-98 percentiles, K)") for n in img.notes)  # brightness temperature
+
+
+def test_real_sentinel2_band_files_read_as_one_msi_image(realdata):
+    from rsvlm.io import read_image
+
+    img = read_image([realdata / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")])
+    assert img.modality == "msi" and img.bands == ["B02", "B03", "B04", "B08"]
