@@ -53,8 +53,9 @@ def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the s
             w, h, c, dtype = got
             gib = w * h * c * 4 / 2**30  # float32, as the reader scales it
             told = f" {w}x{h} pixels, {c} band(s) of {dtype}, {gib:.3g} GiB as float32;"
-        raise SceneTooLarge(
-            f"{name}: not enough memory to read {what} at once:{told} read it in windows (rsvlm predict --tile 512, "
-            f"or SceneReader(...).read((x0, y0, w, h))) or shrunk (SceneReader.read_shrunk) ({e or 'MemoryError'})"
-        ) from e
+        how = ("read it in smaller windows (a smaller --tile; a PNG or JPEG that GDAL reads is read a row of windows "
+               "at a time, the scene's width: a tiled GeoTIFF is not)" if what.startswith("window") else
+               "read it in windows (rsvlm predict --tile 512, or SceneReader(...).read((x0, y0, w, h))) or shrunk "
+               "(SceneReader.read_shrunk)")
+        raise SceneTooLarge(f"{name}: not enough memory to read {what} at once:{told} {how} ({e or 'MemoryError'})") from e
 
