@@ -330,3 +330,20 @@ def test_an_image_file_given_for_an_image_folder_is_named_as_such(tmp_path):
     (tmp_path / "a.txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
     with pytest.raises(ConversionError, match=r"a\.png: a file, not an image folder"):
         run_convert(["dota", "--src", str(tmp_path), "--images", str(tmp_path / "a.png"), "--out", str(tmp_path / "o")])
+
+
+def test_an_empty_footprint_file_does_not_read_its_scene_through(realdata, tmp_path, monkeypatch):
+    """An empty FeatureCollection (SpaceNet's tile without a building) read its GeoTIFF block by block
+    and noted it as ``empty_images``; DOTA and masks do not read an image with nothing to write."""
+    import json
+
+    from data_gen.convert import geojson
+
+    d = realdata / "bldg_spacenet4"
+    g = json.loads((d / "geotiff_labels.geojson").read_text())
+    (tmp_path / "empty.geojson").write_text(json.dumps({**g, "features": []}))
+    read = []
+    monkeypatch.setattr(geojson, "readable_size", lambda p, *a, **k: read.append(p))
+    stats = run_convert(["geojson", "--images", str(d / "sample_geotiff.tif"), "--labels",
+                         str(tmp_path / "empty.geojson"), "--out", str(tmp_path / "o")])
+    assert read == [] and stats["notes"] == {"images_without_objects_not_read": 1}

@@ -28,7 +28,9 @@ raster that cannot be read to its end, ``wrong_band_count`` for one that cannot 
 ``--modality``, and ``no_georeference`` for a raster without a CRS or an
 affine transform (one georeferenced by ground control points only, a radar GRD, is not mapped: warp
 it first). A file whose footprints all lie wholly outside its image (a CRS or pairing mistake, not
-bad annotations) is skipped once as ``all_outside_image``, the bounds of both named.
+bad annotations) is skipped once as ``all_outside_image``, the bounds of both named. A GeoTIFF whose
+GeoJSON has no footprint to write (an empty FeatureCollection, as SpaceNet gives a tile without a
+building, or every feature skipped) is not read through: noted as ``images_without_objects_not_read``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from data_gen.convert.common import (
     read_json,
     readable_size,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects
+from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from data_gen.convert.filters import class_name
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
@@ -227,10 +229,12 @@ def _run(args, out: Output) -> None:
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
     for tif, gj in tqdm(pairs, desc="geojson", unit="image"):
-        if readable_size(tif, out, str(tif), args.modality) is None:
+        try:  # the header only: the pixels are read through once there are footprints to write
+            with open_raster(tif) as ds:  # without a transform: said below as no_georeference
+                crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]
+        except Exception:  # noqa: BLE001 - readable_size says why, counting it as unreadable_image
+            readable_size(tif, out, str(tif), args.modality)
             continue
-        with open_raster(tif) as ds:  # without a transform: said below as no_georeference
-            crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]
         if crs is None or transform.is_identity:
             out.skip("no_georeference", str(tif), "ground control points only, no affine transform: warp it to a "
                      "map grid first (gdalwarp)" if gcps else f"no {'affine transform' if crs else 'CRS'}")
@@ -301,6 +305,9 @@ def _run(args, out: Output) -> None:
             continue
         for o in tiny:
             out.skip("degenerate", o["src"], "polygon under 1 px²")
+        # an empty FeatureCollection (SpaceNet's tiles without a building): the scene is not read through
+        if nothing_to_write(out, objects) or readable_size(tif, out, str(tif), args.modality) is None:
+            continue
         extra = {"crs": crs.to_string(), "transform": list(transform)[:6]}
         emit_objects(out, rid=f"geojson-{tif.stem}", source="GeoJSON", file=gj.name, image=tif, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=("box",),
