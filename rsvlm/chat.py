@@ -168,17 +168,18 @@ class ChatREPL(Commands):
 
     def shown(self, ask, doing: str, most=1):
         """``ask`` (an ``answerer``) that, on a terminal, shows ``doing`` (and its count of at most
-        ``most``: a number, or a function giving it, called only on a terminal) on a line of its own
-        while each batch is answered: a large model takes a while over a view or a class question,
-        after the streamed answer."""
+        ``most``: a number, or a function giving it, called on a terminal as the first batch is asked)
+        on a line of its own while each batch is answered: a large model takes a while over a view or a
+        class question, after the streamed answer."""
         if not getattr(self.out, "isatty", lambda: False)():
             return ask
-        most = most() if callable(most) else most
-        done = []
+        done, counted = [], []  # counted when a batch is asked: an answer not fused (a long one) asks none
 
         def asking(messages, images):
             done.append(1)
-            self.out.write(f"  ({doing}{f' {len(done)} of {most}' if most > 1 else ''}…)")
+            if not counted:
+                counted.append(most() if callable(most) else most)
+            self.out.write(f"  ({doing}{f' {len(done)} of {counted[0]}' if counted[0] > 1 else ''}…)")
             self.out.flush()
             try:
                 return ask(messages, images)

@@ -67,3 +67,28 @@ def test_a_word_after_the_path_that_is_no_modality_is_said_to_be_read_as_a_band_
     out.seek(0), out.truncate()
     assert not repl.load_image([str(geotiff), "R,G"])  # band names, comma-separated: no such hint
     assert "band names" in out.getvalue() and "no modality" not in out.getvalue() and not repl.images
+
+
+def test_an_answer_not_fused_is_decoded_once_on_a_terminal_too(ckpt, geotiff, monkeypatch):
+    import io
+
+    from rsvlm import inference as inf
+    from rsvlm import tta
+    from rsvlm.chat import ChatREPL
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    plain_views, decoded = tta._plain_views, []
+    monkeypatch.setattr(tta, "_plain_views", lambda *a: decoded.append(1) or plain_views(*a))
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    for text_words, decodes in ((0, 1), (4, 2)):  # text answers not fused, then fused over the 3 other views
+        decoded.clear()
+        repl = ChatREPL(model, processor, out=Terminal(), max_new_tokens=2,
+                        tta=tta.FuseConfig(views=tta.MODES["flip"], text_words=text_words))
+        repl.load_image([str(geotiff), "optical"])
+        assert repl.handle("[count] How many ships?")
+        said = repl.out.getvalue()
+        assert len(decoded) == decodes  # was 2 for an answer no view is asked about: counted for a count never shown
+        assert ("asking view" in said) == bool(text_words) and ("  (asking view 3 of 3…)" in said) == bool(text_words)
