@@ -153,3 +153,16 @@ def test_the_report_says_one_pair_and_seconds_a_scene_for_slow_runs(tmp_path, ca
     run.synthesize(tmp_path, 1, seed=0, cfg=cfg, progress=False)
     out = capsys.readouterr().out
     assert out.startswith("1 scene (1 pair), ") and "s a scene (1 worker(s)" in out and "0.0 scenes/s" not in out
+
+
+def test_a_rerun_names_the_records_files_of_a_rebuild_it_left_beside_its_scenes(tmp_path, capsys):
+    # a rebuild's stage1_train.jsonl (or chat.jsonl) of the earlier scenes stayed, its boxes those of
+    # objects a rerun with another config had redrawn, without a word
+    from data_gen.__main__ import main
+
+    args = ["synth", "--out", str(tmp_path), "--n", "2", "--size", "32", "--modalities", "optical", "--no-progress"]
+    assert main(args) == 0 and "records file(s)" not in capsys.readouterr().err
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "stage1_", "--no-progress"]) == 0
+    assert main([*args, "scene.object_scale=2"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: {tmp_path} also holds 3 records file(s) this run did not write (first: stage1_test.jsonl)" in err

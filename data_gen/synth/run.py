@@ -155,8 +155,11 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     ours = {scene_id(seed, i) for i in range(n)}
     stale = sorted(p.stem for p in (out / "scenes").glob("*.json") if p.stem not in ours)
     leftover = _leftovers(out, seed, pairs, cfg.modalities)
+    ours_files = {f"{split}.jsonl" for split in ("train", "val", "test")}
+    other_records = sorted(p.name for p in out.glob("*.jsonl*") if p.name not in ours_files)  # rebuild's, chat's
     report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2),
                   stale_scenes=len(stale), leftover_files=len(leftover), scenes_without_objects=crowded["empty"],
+                  other_records_files=len(other_records),
                   objects_too_small=dict(too_small.most_common()),  # these two also in stats.json when any
                   objects_not_fitted=dict(not_fitted.most_common()))
     if verbose:
@@ -182,6 +185,10 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
             print(f"note: {out / 'scenes'} also holds {len(stale)} scene(s) of an earlier run (first: {stale[0]}), "
                   "with their images and masks; rebuild and preview read them too. Use a new --out for a "
                   "set of its own.", file=sys.stderr)
+        if other_records:
+            print(f"note: {out} also holds {len(other_records)} records file(s) this run did not write (first: "
+                  f"{other_records[0]}): a rebuild's or chat's of the scenes as they were; this run rewrote the scenes "
+                  "of its ids, so make those files again", file=sys.stderr)
         if leftover:
             print(f"note: images/ and masks/ also hold {len(leftover)} file(s) of this run's scene ids that its "
                   f"scenes do not name (first: {leftover[0]}): an earlier run's other modalities, or frames of a "
