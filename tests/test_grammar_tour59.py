@@ -90,3 +90,37 @@ def test_on_step_reads_only_the_rows_still_going():
     assert res.tokens == [[3, eos], [3, 3, 3, 3]] and res.finished == [True, False]
     assert [s[0] for s in seen] == [[3], [3, eos], [], []]  # read the step it ended, then no more
     assert [s[1] for s in seen] == [[3] * k for k in range(1, 5)]
+
+
+# ---------------------------------------------------------------- 3. a stop string's start over two pieces
+
+
+@pytest.mark.parametrize("stops", [[" ###"], ["\n\nUser"]])
+def test_a_label_does_not_go_on_with_a_stop_strings_start_begun_over_pieces(tok, stops):  # noqa: F811
+    """In a label no piece ending on a stop string's start came, but one of white space alone stays allowed (a
+    space before a word), and the piece after it was read alone: "<ref>sh " then "#" began " ###" in the label,
+    which the model could then only write mangled. It is now read in context."""
+    c = tok.convert_tokens_to_ids
+
+    def ids(text: str) -> list[int]:  # one byte piece each
+        return tok(text, add_special_tokens=False)["input_ids"]
+
+    lead, (nxt,) = (" ", ids("#")) if stops == [" ###"] else ("\n\n", ids("U"))
+    label = [c("<ref>"), *ids("sh"), *ids(lead)]
+    assert allowed_after(tok, label)[nxt]  # no stop strings: as before
+    held = allowed_after(tok, label, stop_strings=stops)
+    assert not held[nxt] and held[ids("a")[0]]  # a word after the white space still comes
+    labelled = [*label[:-len(lead)], c("</ref>"), *ids(lead)]  # right after </ref>, no word yet
+    assert not allowed_after(tok, labelled, stop_strings=stops)[nxt]
+    said = [*ids("ok"), *ids(lead)]  # text that may end the answer: it may begin one
+    assert allowed_after(tok, said, stop_strings=stops)[nxt]
+
+
+def test_a_label_does_not_finish_a_stop_strings_first_character_in_byte_pieces(tok):  # noqa: F811
+    """"。" in three byte pieces: each alone reads "\\ufffd", so the last, which makes the label end on the start
+    of "。x", was never refused."""
+    third = tok.convert_tokens_to_ids(["ãĢĤ"[0], "ãĢĤ"[1], "ãĢĤ"[2]])  # the byte-level pieces of "。"
+    assert tok.decode(third) == "。"
+    label = [tok.convert_tokens_to_ids("<ref>"), *text_ids(tok, "sh"), *third[:2]]
+    assert allowed_after(tok, label)[third[2]]
+    assert not allowed_after(tok, label, stop_strings=["。x"])[third[2]]

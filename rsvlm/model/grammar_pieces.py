@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -73,11 +73,15 @@ class StopPieces:
     partial: tuple[int, ...] = ()
     # the ids whose text ends on a stop string's proper start ("<" or ".<|" of "<|end|>"; not one of white space
     # alone, too common to refuse): where no text may end the answer, none may begin a stop string, which it
-    # could then only go on to mangle ("<|endend|>"). Read alone: a start spread over pieces ("<" "|") is not seen
+    # could then only go on to mangle ("<|endend|>"). Read alone: a start spread over pieces (" " "##" of " ###",
+    # whose white space alone is none) is found in context (``going_on``)
     opening: tuple[int, ...] = ()
     # the ids of ``opening`` with no word before the stop string's start ("<", ".<|"): nor may one begin one
     # right after ``</ref>``, where the answer may end only after a word (``<ref>ship</ref><|endend|>``)
     opening_wordless: tuple[int, ...] = ()
+    # s[j:k] (0 < j < k < len(s)) → the ids whose text is exactly it: those that go on with a start begun before
+    # them, spread over pieces (" " "##" of " ###": the white space alone is no opening), read in context
+    middle: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, pieces: dict[int, str], stops: list[str]) -> StopPieces:
@@ -95,10 +99,15 @@ class StopPieces:
         wide = any(not c.isascii() for s in stops for c in s)
         # a start of white space alone is no opening; the longest start is one exactly where any is
         begun = {i: k for i, p in pieces.items() if (k := _begun_by(stops, p)) and p[-k:].strip()}
+        inner = {s[j:k] for s in stops for j in range(1, len(s)) for k in range(j + 1, len(s))}
+        middle: dict[str, list[int]] = {}
+        for i, p in pieces.items():
+            if p in inner:
+                middle.setdefault(p, []).append(i)
         return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
                    [i for i, h in heads.items() if not _WORD.search(h)], short, pieces,
                    tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else (),
-                   tuple(begun), tuple(i for i, k in begun.items() if not _WORD.search(pieces[i][:-k])))
+                   tuple(begun), tuple(i for i, k in begun.items() if not _WORD.search(pieces[i][:-k])), middle)
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -120,6 +129,19 @@ class StopPieces:
         and where ``text`` ends on part of a character ("\ufffd"), those that may finish it (``partial``)."""
         ids = {i for s in self.stops for k in range(1, len(s)) if text.endswith(s[:k]) for i in self.begin[s[k:]]}
         return sorted(ids.union(self.partial) if text.endswith("\ufffd") else ids)
+
+    def going_on(self, text: str) -> list[int]:
+        """The ids that may go on with a stop string's start begun at the end of ``text`` without finishing it
+        (``middle``), and where ``text`` ends on part of a character, those that may end it (``partial``):
+        to be read in context, as a start spread over pieces is not seen in one piece alone."""
+        ids = {i for s in self.stops for j in range(1, len(s)) if text.endswith(s[:j])
+               for k in range(j + 1, len(s)) for i in self.middle.get(s[j:k], ())}
+        return sorted(ids.union(self.partial) if text.endswith("\ufffd") else ids)
+
+    def opened(self, text: str) -> bool:
+        """Whether ``text`` ends on a stop string's start that is not white space alone (an opening)."""
+        k = _begun_by(self.stops, text)
+        return k > 0 and bool(text[-k:].strip())
 
     def in_bytes(self, text: str) -> bool:
         """Whether ``text`` ends on part of a character and a stop string has one that part may begin."""
@@ -170,9 +192,9 @@ def after(tokenizer, anchor: int | None, ids: list[list[int]]) -> list[str]:
 def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.Tensor:
     """``ok`` (V,), the grammar's allowed set in state ``s`` of ``GeometryGrammar`` ``g`` (text or a label),
     less the text that would finish a stop string where the answer may not end (``nowhere``: no text
-    here may end it, nor start one: ``StopPieces.opening``; else not after ``</ref>`` with no word before
-    the stop string, nor start one there, nor on the start of a tag), and less EOS after the start of one where the text before
-    that may not end the answer."""
+    here may end it, nor start one: ``StopPieces.opening``, or go on with one begun over pieces; else not
+    after ``</ref>`` with no word before the stop string, nor start one there, nor on the start of a tag),
+    and less EOS after the start of one where the text before that may not end the answer."""
     from rsvlm.model.vlm import cut_stops  # vlm builds on the grammar
 
     if not (nowhere or s.labelled or s.tail or sp.cut or sp.begun(end := sp.end_of(s.run)) or sp.in_bytes(end)):
@@ -183,6 +205,10 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
     ok[bad] = False
     if nowhere or s.labelled:  # wanting to stop, it goes on in text that starts no stop string
         ok[list(sp.opening if nowhere else sp.opening_wordless)] = False
+        going = sp.going_on(before)
+        going = [i for i, keep in zip(going, ok[going].tolist()) if keep]
+        if going:  # nor one begun over pieces: " " "##" of " ###" (no word before it: the run has none, labelled)
+            ok[[i for i, t in zip(going, g.run_texts(s, [[i] for i in going])) if sp.opened(t)]] = False
     if not nowhere and (kept := cut_stops(before, sp.stops, shortest=2)) != before and not may_end(kept, word):
         ok[list(g.eos)] = False
     maybe = sp.finishing(before)
