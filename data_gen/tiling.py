@@ -71,6 +71,17 @@ def tile_windows(width: int, height: int, tile: int | None = None, overlap: int 
     return [Window(x, y, x + w, y + h) for x, y, w, h in iter_windows(width, height, tile, overlap)]
 
 
+def near_duplicate_edges(windows: list[Window]) -> bool:
+    """Whether the last column or row of ``windows``, shifted back flush with the image's edge, shares
+    over half a tile with the one before it: ``--tile 255`` cut a 256 px LEVIR-CD pair into four tiles
+    one pixel apart, near copies of one another in the records (the converters note such images)."""
+    for start, size in ((lambda w: w.x0, windows[0].width), (lambda w: w.y0, windows[0].height)):
+        starts = sorted({start(w) for w in windows})
+        if len(starts) > 1 and 2 * (starts[-1] - starts[-2]) < size:
+            return True
+    return False
+
+
 def tile_progress(windows: list[Window], name: str):
     """``windows`` under a progress bar of the tiles of image ``name`` (``inner_progress``: a
     DOTA-v2 scene at --tile 1024 is hundreds of tiles, minutes under a per-image bar at 0)."""

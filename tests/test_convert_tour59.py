@@ -347,3 +347,29 @@ def test_an_empty_footprint_file_does_not_read_its_scene_through(realdata, tmp_p
     stats = run_convert(["geojson", "--images", str(d / "sample_geotiff.tif"), "--labels",
                          str(tmp_path / "empty.geojson"), "--out", str(tmp_path / "o")])
     assert read == [] and stats["notes"] == {"images_without_objects_not_read": 1}
+
+
+def test_tiles_just_under_the_image_size_are_noted_as_near_duplicates(tmp_path):
+    """``--tile 255`` cut a 256 px LEVIR-CD pair into four tiles one pixel apart (the last column and
+    row are shifted back flush with the edge): four near copies in the records, without a word."""
+    import numpy as np
+    from PIL import Image
+
+    from data_gen.tiling import near_duplicate_edges, tile_windows
+
+    assert near_duplicate_edges(tile_windows(256, 256, 255, 0))
+    assert near_duplicate_edges(tile_windows(712, 557, 550, 0))  # x: 0 and 162, sharing 388 px
+    assert not near_duplicate_edges(tile_windows(256, 256, 128, 0))
+    assert not near_duplicate_edges(tile_windows(300, 100, 200, 100))  # --overlap itself is half: no flush crowding
+    cd = tmp_path / "cd"
+    for sub in ("A", "B", "label"):
+        (cd / sub).mkdir(parents=True)
+        Image.fromarray(np.full((64, 64), 255 if sub == "label" else 90, np.uint8)).save(cd / sub / "p.png")
+    stats, _ = convert(tmp_path / "o", "levir-cd", "--src", str(cd), "--tile", "60")
+    assert stats["notes"]["images_with_near_duplicate_edge_tiles"] == 1 and stats["notes"]["tiles"] == 4
+    stats, _ = convert(tmp_path / "o2", "levir-cd", "--src", str(cd), "--tile", "32")
+    assert "images_with_near_duplicate_edge_tiles" not in stats["notes"]
+    png(tmp_path / "d" / "a.png", 64, 64)
+    (tmp_path / "d" / "a.txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
+    stats, _ = convert(tmp_path / "o3", "dota", "--src", str(tmp_path / "d"), "--tile", "60", "--overlap", "0")
+    assert stats["notes"]["images_with_near_duplicate_edge_tiles"] == 1

@@ -47,7 +47,7 @@ from data_gen.convert.common import (
 from data_gen.convert.filters import class_name
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
-from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
+from data_gen.tiling import cropper, georef, near_duplicate_edges, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -159,6 +159,8 @@ def run(args, out: Output) -> None:
         width, height = wa, ha
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
+        if tiled and near_duplicate_edges(windows):  # --tile just under the pair's size
+            out.note("images_with_near_duplicate_edge_tiles")
         with one_image(out, "unreadable", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
             for win in tile_progress(windows, name):

@@ -59,7 +59,7 @@ from data_gen.convert.common import (
 from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
-from data_gen.tiling import cropper, georef, tile_progress, tile_suffix, tile_windows
+from data_gen.tiling import cropper, georef, near_duplicate_edges, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -385,6 +385,8 @@ def run(args, out: Output) -> None:
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
+        if tiled and near_duplicate_edges(windows):  # --tile just under the image's size
+            out.note("images_with_near_duplicate_edge_tiles")
         with one_image(out, "unreadable", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, has in zip(tile_progress(windows, image.name), present):
