@@ -373,3 +373,18 @@ def test_tiles_just_under_the_image_size_are_noted_as_near_duplicates(tmp_path):
     (tmp_path / "d" / "a.txt").write_text("4 4 28 4 28 28 4 28 plane 0\n")
     stats, _ = convert(tmp_path / "o3", "dota", "--src", str(tmp_path / "d"), "--tile", "60", "--overlap", "0")
     assert stats["notes"]["images_with_near_duplicate_edge_tiles"] == 1
+
+
+def test_the_real_dota_scene_and_levir_pair_under_odd_options(realdata, tmp_path):
+    """P1888 (50 large, 14 small vehicles) tiled at 256 px with half-tile overlap, one class kept, one
+    record per class, strict; the LEVIR-CD pair at 100 px tiles, both forms, the smallest budget."""
+    from convert_helpers import objs
+
+    stats, records = convert(tmp_path / "d", "dota", "--src", str(realdata / "obb_dota"), "--tile", "256",
+                             "--overlap", "128", "--classes", "Large_Vehicle", "--per-class", "--strict")
+    assert stats["skipped"] == {} and stats["filtered"] == {"--classes: small vehicle": 14}
+    assert stats["notes"]["tiles"] == len({r["images"][0]["path"] for r in records}) == 20
+    assert {o["label"] for r in records if r["task"] == "det" for o in objs(r)} == {"large vehicle"}
+    stats, records = convert(tmp_path / "l", "levir-cd", "--src", str(realdata / "cd_levir"), "--tile", "100",
+                             "--overlap", "50", "--form", "both", "--budget", "8")
+    assert stats["skipped"] == {} and stats["notes"]["tiles"] == 25 and stats["tasks"] == {"change": len(records)}
