@@ -38,6 +38,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     Item,
     PredictionFile,
     ScoreError,
+    check_predictions,
     foreign_tasks,
     load_gt,
     load_predictions,
@@ -335,6 +336,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     records, other, all_ids = load_gt(args.gt, tasks, keep)
     preds = load_predictions(args.pred)
+    check_predictions(args.gt, args.pred, preds)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
@@ -352,7 +354,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
-    scores["n_pred_duplicate_ids_differing"] = len(preds.differing)
+    scored = {it.id for it in items}  # another task's repeats are that script's to say
+    scores["n_pred_duplicate_ids_differing"] = sum(i in scored for i in preds.differing)
     scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
     scores["run"], run_note = read_run(args.pred)
     from eval.notes import prediction_notes  # here: the notes read answers with this module's parsers

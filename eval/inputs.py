@@ -164,6 +164,18 @@ def load_predictions(path: str | Path) -> PredictionFile:
     return out
 
 
+def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -> None:
+    """ScoreError where ``pred`` is no predictions file: the ``gt`` file itself, or a records file (every
+    line a record with ``conversations``, none with an ``answer`` or ``objects``), whose records were
+    scored as unparseable answers, every one."""
+    rows = [p for _, p in preds.by_id.values()]
+    same = Path(pred).resolve() == Path(gt).resolve()
+    if same or rows and all("conversations" in p and "answer" not in p and "objects" not in p for p in rows):
+        raise ScoreError(f"--pred {pred} {'is the --gt file' if same else 'holds records (conversations), not predictions'}"
+                         f": give the predictions ({{id, task, answer}} lines; rsvlm eval --data {gt} --out PRED.jsonl "
+                         "writes them)")
+
+
 def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
     """How many predictions for ``ids`` (the records scored) name a task that is no rsvlm task
     (``rsvlm.tokens.TASKS``, any case), by that task; one without a ``task``, or ``null``, names none (other

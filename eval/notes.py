@@ -31,9 +31,10 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "LLaVA's model_vqa writes it)")
     if run_note:
         notes.append(run_note)
-    if preds.differing:  # two runs' answers in one file (appended, or concatenated): which one counts matters
-        notes.append(f"{len(preds.differing)} id(s) repeated with another answer than their first line's, which "
-                     f"is the one scored (first: {preds.differing[0]}); two runs' answers in one file?")
+    # two runs' answers in one file (appended, or concatenated): which one counts matters, for the records scored here
+    if differing := [i for i in preds.differing if i in {it.id for it in items}]:
+        notes.append(f"{len(differing)} id(s) repeated with another answer than their first line's, which "
+                     f"is the one scored (first: {differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
     if note := normalised_objects_note(items) or outside_objects_note(items):

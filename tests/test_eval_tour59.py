@@ -147,3 +147,31 @@ def test_the_stamp_counts_as_unchecked_only_the_answers_kept(tmp_path, monkeypat
     main(["eval", "--data", data, "--out", str(out), "--model", str(model)])
     assert stamps[1]["unchecked_answers"] == 1
     assert '(1 of them, without an "asked_digest", are answered again)' in capsys.readouterr().err
+
+
+def test_a_pred_file_that_is_the_gt_file_or_records_is_refused(tmp_path):
+    from eval import counting
+    from eval.common import ScoreError
+
+    recs = [_record(i, "count", "[count] How many ships?", "3") for i in "ab"]
+    gt = _jsonl(tmp_path / "gt.jsonl", recs)
+    with pytest.raises(ScoreError, match=r"--pred .*gt.jsonl is the --gt file: give the predictions"):
+        counting.main(["--gt", gt, "--pred", gt])  # was scored: every record unparseable, 0.0 written to --out
+    copy = _jsonl(tmp_path / "copy.jsonl", recs)
+    with pytest.raises(ScoreError, match=r"copy.jsonl holds records \(conversations\), not predictions"):
+        counting.main(["--gt", gt, "--pred", copy])
+
+
+def test_a_repeated_id_of_another_task_is_not_said_to_be_scored_here(tmp_path):
+    from eval import classification, counting
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record("c", "cls", "[cls] What?", "lake"),
+                                        _record("n", "count", "[count] How many?", "3")])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "c", "task": "cls", "answer": "lake"},
+                                           {"id": "n", "task": "count", "answer": "3"},
+                                           {"id": "c", "task": "cls", "answer": "forest"}])  # a second run's
+    s = counting.main(["--gt", gt, "--pred", pred])
+    # was: "1 id(s) repeated with another answer than their first line's, which is the one scored (first: c)"
+    assert s["n_pred_duplicate_ids_differing"] == 0 and not any("repeated" in n for n in s["notes"])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_duplicate_ids_differing"] == 1 and any("(first: c)" in n for n in s["notes"])
