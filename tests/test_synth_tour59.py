@@ -166,3 +166,23 @@ def test_a_rerun_names_the_records_files_of_a_rebuild_it_left_beside_its_scenes(
     assert main([*args, "scene.object_scale=2"]) == 0
     err = capsys.readouterr().err
     assert f"note: {tmp_path} also holds 3 records file(s) this run did not write (first: stage1_test.jsonl)" in err
+
+
+def test_preview_tiles_stay_at_most_1024_px_a_side(tmp_path, capsys):
+    # --scale 3 (the default) drew a 4096-px scene's tiles 12 288 px a side: a 5 GB panel; a huge
+    # --scale was a MemoryError traceback
+    from PIL import Image
+
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.preview import main as preview
+    from data_gen.synth.preview import tile_scale
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import from_dict
+
+    assert tile_scale(96, 96, 3) == 3 and tile_scale(512, 512, 3) == 2.0 and tile_scale(4096, 4096, 3) == 0.25
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32, "pairs_fraction": 0.0}})
+    synthesize(tmp_path / "d", 1, seed=0, cfg=cfg, progress=False, verbose=False)
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scale", "100000"]) == 0
+    assert "note: 1 scene(s) drawn smaller than --scale 100000 (first: s0-000000)" in capsys.readouterr().err
+    with Image.open(next((tmp_path / "pv").glob("*.png"))) as im:
+        assert im.size == (2 * 1024 + 4, 1024)  # optical and semantic tiles, 4 px apart

@@ -53,7 +53,7 @@ def modality_rgb(path: Path, modality: str) -> np.ndarray:
     raise ValueError(f"unknown modality {modality!r}")
 
 
-def draw_objects(img: Image.Image, objects: list[dict], scale: int, obb: bool = True) -> None:
+def draw_objects(img: Image.Image, objects: list[dict], scale: float, obb: bool = True) -> None:
     d = ImageDraw.Draw(img)
     for o in objects:
         c = BOX_COLOURS[OBJECT_CLASSES.index(o["class"]) % len(BOX_COLOURS)]
@@ -89,20 +89,33 @@ def _mask(path: Path, shape: tuple[int, int], n_ids: int | None = None) -> np.nd
     return m
 
 
+MAX_TILE = 1024  # px a side of one tile: --scale 3 made 4096-px scenes a 73 728 x 24 576 px panel (5 GB)
+
+
+def tile_scale(width: int, height: int, scale: int) -> float:
+    """The magnification a scene is drawn at: ``scale``, less where a tile would pass ``MAX_TILE`` px
+    (a whole number while the scene fits at 1x, under 1 for larger scenes)."""
+    side = max(width, height)
+    if side * scale <= MAX_TILE:
+        return scale
+    return float(max(1, MAX_TILE // side)) if side <= MAX_TILE else MAX_TILE / side
+
+
 def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
+    f = tile_scale(scene["width"], scene["height"], scale)
+    size = (max(1, round(scene["width"] * f)), max(1, round(scene["height"] * f)))  # (W, H) of a tile
     rows = []
-    for f in scene["frames"]:
+    for fr in scene["frames"]:
         tiles = []
         for m in ("optical", "msi", "sar", "ir"):
-            if m not in f["images"]:
+            if m not in fr["images"]:
                 continue
-            im = Image.fromarray(_read(root / f["images"][m], m)).resize(
-                (scene["width"] * scale, scene["height"] * scale), Image.NEAREST)
-            draw_objects(im, f["objects"], scale, obb=m != "msi")
+            im = Image.fromarray(_read(root / fr["images"][m], m)).resize(size, Image.NEAREST)
+            draw_objects(im, fr["objects"], f, obb=m != "msi")
             tiles.append(im)
         hw = (scene["height"], scene["width"])
-        pal = np.array(SEMANTIC_PALETTE, np.uint8)[_mask(root / f["sem_mask"], hw, len(SEMANTIC_PALETTE))]  # (H, W, 3)
-        tiles.append(Image.fromarray(pal).resize((scene["width"] * scale, scene["height"] * scale), Image.NEAREST))
+        pal = np.array(SEMANTIC_PALETTE, np.uint8)[_mask(root / fr["sem_mask"], hw, len(SEMANTIC_PALETTE))]  # (H, W, 3)
+        tiles.append(Image.fromarray(pal).resize(size, Image.NEAREST))
         if scene["change_mask"]:
             ch = (_mask(root / scene["change_mask"], hw) > 0).astype(np.uint8) * 255  # (H, W)
             tiles.append(Image.fromarray(np.repeat(ch[..., None], 3, -1)).resize(tiles[0].size, Image.NEAREST))
@@ -161,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
                 keep.append(s)
         scenes = keep
     total = len(scenes) + len(failed)
+    if shrunk := [s["scene"] for s in scenes if tile_scale(s["width"], s["height"], a.scale) < a.scale]:
+        print(f"note: {len(shrunk)} scene(s) drawn smaller than --scale {a.scale} (first: {shrunk[0]}), so that a tile "
+              f"is at most {MAX_TILE} px a side", file=sys.stderr)
     for s in scenes:
         name = f"{s['scene_class'].replace(' ', '_')}{'_pair' if s['pair'] else ''}_{s['scene']}.png"
         try:
