@@ -128,9 +128,8 @@ def asked_question(args, image, say) -> str:
 
 def output_problem(args, inputs: list[str] = ()) -> str | None:
     """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
-    be made, an unknown image extension, another output's or an input's file), or None; makes the
+    be made, an image extension PIL cannot write, another output's or an input's file), or None; makes the
     folders they go in."""
-    from PIL import Image
 
     given = [(o, Path(p)) for o, p in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis)) if p]
     for k, (option, p) in enumerate(given):
@@ -140,8 +139,8 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p} is an input image: it would be overwritten"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"
-        if option == "--vis" and p.suffix.lower() not in Image.registered_extensions():
-            return f"--vis {p}: unknown image extension {p.suffix or '(none)'!r}; give e.g. overlay.png"
+        if option == "--vis" and (why := _unsaveable(p.suffix)):
+            return f"--vis {p}: {why}; give e.g. overlay.png"
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -150,6 +149,25 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p}: folder {p.parent} is not writable"
         if why := _unwritable(p):  # a read-only file, /proc, a full disk: after the model ran, the answer was lost
             return f"{option} {p}: cannot be written ({why})"
+    return None
+
+
+def _unsaveable(suffix: str) -> str | None:
+    """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
+    .xbm, .h5 passed the check and failed after the model ran), or None."""
+    import io
+
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(suffix.lower())
+    if fmt is None:
+        return f"unknown image extension {suffix or '(none)'!r}"
+    try:
+        Image.new("RGB", (1, 1)).save(io.BytesIO(), format=fmt)
+    except KeyError:  # no save handler at all
+        return f"{suffix} is {fmt}, which PIL reads but cannot write"
+    except (OSError, ValueError) as e:
+        return f"PIL cannot write the overlay as {fmt} ({e})"
     return None
 
 

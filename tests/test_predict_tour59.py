@@ -104,3 +104,14 @@ def test_a_tile_covering_the_scene_is_said_to_be_one_window():
     said = Said()
     overlap_notes(types.SimpleNamespace(tile=32, overlap=0, task="det"), (96, 64), "x.png", said)
     assert len(said.lines) == 1 and said.lines[0].startswith("note: --overlap 0: an object across a seam")
+
+
+@pytest.mark.parametrize("name, why", [("o.psd", ".psd is PSD, which PIL reads but cannot write"),
+                                       ("o.xbm", "PIL cannot write the overlay as XBM")])
+def test_a_vis_format_pil_only_reads_is_refused_before_the_model_runs(name, why, geotiff, tmp_path, capsys):
+    """``--vis o.psd`` passed the extension check and, after the model had answered, failed with a
+    KeyError traceback (PIL reads PSD but has no writer for it)."""
+    rc = main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+               "--vis", str(tmp_path / name)])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"rsvlm predict: --vis {tmp_path / name}: {why}" in err and "no-model" not in err
