@@ -388,3 +388,24 @@ def test_the_real_dota_scene_and_levir_pair_under_odd_options(realdata, tmp_path
     stats, records = convert(tmp_path / "l", "levir-cd", "--src", str(realdata / "cd_levir"), "--tile", "100",
                              "--overlap", "50", "--form", "both", "--budget", "8")
     assert stats["skipped"] == {} and stats["notes"]["tiles"] == 25 and stats["tasks"] == {"change": len(records)}
+
+
+def test_a_llava_record_skipped_after_its_image_was_copied_leaves_no_image(tmp_path):
+    """A record skipped once its image was copied (no gpt turn, a bad box, no conversation at all) left
+    the image in OUT/images, named by no record, and its modality counted in the notes; an empty
+    conversation was skipped as ``unparsable_record (StopIteration())``."""
+    import json
+
+    png(tmp_path / "imgs" / "a.png", 32, 32)
+    png(tmp_path / "imgs" / "b.png", 32, 32)
+    raw = [{"id": "1", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\nq"}]},
+           {"id": "2", "image": "a.png", "conversations": []},
+           {"id": "3", "image": "b.png", "conversations": [{"from": "human", "value": "<image>\nq"},
+                                                             {"from": "gpt", "value": "a"}]}]
+    (tmp_path / "l.json").write_text(json.dumps(raw))
+    stats, records = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.json"), "--images",
+                             str(tmp_path / "imgs"))
+    assert stats["skipped"] == {"invalid_record": 1, "unparsable_record": 1} and len(records) == 1
+    assert "no human turn" in stats["skipped_examples"]["unparsable_record"]
+    assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["b.png"] and stats["images"] == 1
+    assert stats["notes"] == {"modality_left_to_inference": 1}

@@ -199,7 +199,9 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         convs.append({"from": role, "value": value})
     n_ph = sum(c["value"].count(IMAGE_TOKEN) for c in convs)
     if n_ph == 0 and images:
-        first = next(c for c in convs if c["from"] in ("human", "user"))
+        first = next((c for c in convs if c["from"] in ("human", "user")), None)
+        if first is None:  # no conversation at all: it was "unparsable_record (StopIteration())"
+            raise BadBox("unparsable_record", "no human turn to hold the image placeholder")
         first["value"] = (IMAGE_TOKEN + "\n") * len(images) + first["value"]
         out.note("added_image_placeholder")
     elif n_ph != len(images):
@@ -223,19 +225,22 @@ def run(args, out: Output) -> None:
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
             continue
+        mark = out.mark()  # a record skipped after its images were copied takes them back (and their notes)
         try:
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
             rec = convert_record(raw, args, out, where)
+            normalize_record(rec, where)  # what the record loader would refuse: it was written, then skipped in training
         except BadBox as e:
+            out.take_back(mark)
             out.skip(e.reason, where, e.text)
             continue
-        except (KeyError, TypeError, StopIteration) as e:
+        except (KeyError, TypeError) as e:
+            out.take_back(mark)
             out.skip("unparsable_record", where, repr(e))
             continue
-        try:  # what the record loader would refuse: it was written, then skipped in training
-            normalize_record(rec, where)
         except RecordError as e:
+            out.take_back(mark)
             out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
         out.add(rec)
