@@ -112,9 +112,9 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
             f"{n:,} tiles for this {'x'.join(map(str, scene_size))} scene, each pixel in up to "
             f"{math.ceil(tile / step) ** 2:,} of them; the default overlap is {default}", label)
     if overlap == 0 and args.task not in TEXT_TASKS:  # 888 boxes for 777 parked cars at --tile 128
-        say(f"note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
-            f"they are reported as two objects; an overlap of at least the largest object's size (default "
-            f"{default}) lets the tiles' views of it merge")
+        say("note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
+            "they are reported as two objects; an overlap of at least the largest object's size "
+            + (f"(default {default}) " if default else "") + "lets the tiles' views of it merge")
 
 
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say) -> None:

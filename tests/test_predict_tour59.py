@@ -115,3 +115,16 @@ def test_a_vis_format_pil_only_reads_is_refused_before_the_model_runs(name, why,
                "--vis", str(tmp_path / name)])
     err = capsys.readouterr().err
     assert rc == 2 and f"rsvlm predict: --vis {tmp_path / name}: {why}" in err and "no-model" not in err
+
+
+def test_the_overlap_0_note_names_no_default_of_0():
+    """``--tile 2`` (default overlap 0) said "an overlap of at least the largest object's size (default 0)"."""
+    from rsvlm.predict import Said
+    from rsvlm.predict_tiles import overlap_notes
+
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=2, overlap=0, task="det"), (3, 3), "x.png", said)
+    assert said.lines and "default 0" not in said.lines[-1]
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=32, overlap=0, task="det"), (96, 64), "x.png", said)
+    assert "(default 8) lets the tiles' views of it merge" in said.lines[-1]
