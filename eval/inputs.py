@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,9 +122,11 @@ def load_predictions(path: str | Path) -> PredictionFile:
                 raise
             raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
     try:
-        text = data.decode("utf-8-sig")  # -sig: a BOM (Windows editors) is not a bad first line
+        # -sig: a BOM (Windows editors) is not a bad first line; UTF-16 with its BOM: PowerShell's `>` writes it
+        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ScoreError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); predictions are JSONL") from None
+        raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
+                         f"byte {e.start}); predictions are JSONL") from None
     whole = _whole_json(text)
     if isinstance(whole, dict) and not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
@@ -135,8 +138,9 @@ def load_predictions(path: str | Path) -> PredictionFile:
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True
         entries = [(f"item {i}", obj) for i, obj in enumerate(array)]
-    else:  # not splitlines(): U+2028 in a string
-        entries = [(f"{lineno}", line) for lineno, line in enumerate(text.split("\n"), 1) if line.strip()]
+    else:
+        # not splitlines(): U+2028 in a string; a bare CR (an old Mac's line end) can be no JSON string's
+        entries = [(f"{lineno}", line) for lineno, line in enumerate(re.split(r"\r\n|\r|\n", text), 1) if line.strip()]
     for where, entry in entries:
         try:
             obj = entry if array is not None else json.loads(entry)
@@ -148,6 +152,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
                 out.n_text_answers += 1
             if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError("not an object with an 'id'")
+            if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):  # null read as the id "None"
+                raise ValueError(f"'id' is {json.dumps(obj['id'])[:40]}, not a string")
         except ValueError as e:
             out.n_bad_lines += 1
             if len(out.bad_examples) < 5:

@@ -175,3 +175,31 @@ def test_a_repeated_id_of_another_task_is_not_said_to_be_scored_here(tmp_path):
     assert s["n_pred_duplicate_ids_differing"] == 0 and not any("repeated" in n for n in s["notes"])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_duplicate_ids_differing"] == 1 and any("(first: c)" in n for n in s["notes"])
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-16"),  # PowerShell's `python tool.py > pred.jsonl`: UTF-16 with its BOM
+    lambda t: t.replace("\n", "\r").encode(),  # bare CRs: an old Mac's line ends
+    lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode()])  # a Windows editor's BOM and CRLF
+def test_predictions_in_windows_encodings_and_line_ends_are_read(tmp_path, encode):
+    from eval import classification
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    pred = tmp_path / "pred.jsonl"
+    pred.write_bytes(encode("".join(json.dumps({"id": i, "task": "cls", "answer": a}) + "\n"
+                                    for i, a in (("a", "lake"), ("b", "forest")))))
+    s = classification.main(["--gt", gt, "--pred", str(pred)])
+    # were: "not UTF-8 text", and every line glued into one unreadable line; every record missing
+    assert s["n_correct"] == 1 and s["n_missing"] == 0 and s["n_pred_bad_lines"] == 0
+
+
+def test_a_prediction_whose_id_is_null_is_an_unreadable_line_not_the_id_none(tmp_path):
+    from eval import classification
+
+    rec = _record("None", "cls", "[cls] What scene?", "lake")
+    gt = _jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": None, "task": "cls", "answer": "lake"},
+                                           {"id": ["None"], "task": "cls", "answer": "lake"}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_missing"] == 1 and s["n_pred_bad_lines"] == 2  # was: scored as record "None"'s answer
+    assert any("pred.jsonl:1: 'id' is null, not a string" in n for n in s["notes"])
