@@ -409,3 +409,14 @@ def test_a_llava_record_skipped_after_its_image_was_copied_leaves_no_image(tmp_p
     assert "no human turn" in stats["skipped_examples"]["unparsable_record"]
     assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["b.png"] and stats["images"] == 1
     assert stats["notes"] == {"modality_left_to_inference": 1}
+
+
+def test_a_class_folder_whose_name_cleans_to_nothing_is_a_bad_class_name(tmp_path):
+    """A folder ``_`` was class "": records answering "" and ``, river`` among every question's choices."""
+    png(tmp_path / "src" / "_" / "x_1.png", 32, 32)
+    png(tmp_path / "src" / "river" / "r_1.png", 32, 32)
+    png(tmp_path / "src" / "Église ancienne" / "e_1.png", 32, 32)
+    stats, records = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
+    assert stats["skipped"] == {"bad_class_name": 1} and "x_1.png" in stats["skipped_examples"]["bad_class_name"]
+    assert sorted(r["conversations"][1]["value"] for r in records) == ["river", "église ancienne"]
+    assert all(r["conversations"][0]["value"].endswith("one of: river, église ancienne.") for r in records)

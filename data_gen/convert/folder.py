@@ -11,7 +11,8 @@ Modality: ``--modality``, else inferred per image and the inference counted in t
 and dtype (EuroSAT-MS's 13 bands or an R, G, B, NIR scene → ``msi``, 3 bands → ``optical``, one
 uint band → ``ir``, complex → ``sar``), a PNG or JPEG ``optical``. An image that cannot be read
 as ``--modality`` is ``wrong_band_count`` (``common.check_bands``).
-Unreadable images are bad annotations (``unreadable_image``); files that are not images are
+Unreadable images are bad annotations (``unreadable_image``), and so are images whose class name is
+empty once cleaned or holds an rsvlm tag (``bad_class_name``: a folder ``_``); files that are not images are
 ignored and counted (``not_an_image``), loose images whose name ends in no number are counted
 (``class_from_whole_file_name``: ``sar_hh.tif`` is class ``sar hh``), and so are class folders without an image
 (``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
@@ -36,6 +37,7 @@ from data_gen.convert.common import (
     make_record,
     pick,
 )
+from data_gen.convert.detection import label_problem
 from data_gen.convert.options import int_at_least
 from data_gen.tiling import RASTER_SUFFIXES
 from rsvlm.tokens import MODALITIES
@@ -102,6 +104,13 @@ def run(args, out: Output) -> None:
     items = _items(Path(args.src), out)
     if not items:
         raise ConversionError(f"{args.src}: no images found")
+    checked, kept = {}, []
+    for path, cls in items:  # a folder "_" was class "": an empty answer, and ", river" among the choices
+        if (why := label_problem(cls, checked)) is None:
+            kept.append((path, cls))
+        else:
+            out.skip("bad_class_name", str(path), f"its class {cls!r}: {why}")
+    items = kept
     classes = sorted({c for _, c in items})
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
     for path, cls in tqdm(items, desc="folder", unit="image"):
