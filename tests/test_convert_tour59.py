@@ -420,3 +420,14 @@ def test_a_class_folder_whose_name_cleans_to_nothing_is_a_bad_class_name(tmp_pat
     assert stats["skipped"] == {"bad_class_name": 1} and "x_1.png" in stats["skipped_examples"]["bad_class_name"]
     assert sorted(r["conversations"][1]["value"] for r in records) == ["river", "église ancienne"]
     assert all(r["conversations"][0]["value"].endswith("one of: river, église ancienne.") for r in records)
+
+
+@pytest.mark.parametrize("fmt, option", [("levir-cd", "--label"), ("masks", "--binary"), ("geojson", "--label")])
+def test_a_class_option_holding_an_rsvlm_tag_is_a_usage_error(tmp_path, capsys, fmt, option):
+    """``--label '<ref>'`` (levir-cd) and ``--binary 'a</ref>'`` (masks) passed the letters check and
+    ended in the codec's ValueError traceback at the first record (geojson skipped every footprint)."""
+    src = {"levir-cd": ["--src", str(tmp_path)], "geojson": ["--images", str(tmp_path), "--labels", str(tmp_path)],
+           "masks": ["--images", str(tmp_path), "--labels", str(tmp_path)]}[fmt]
+    with pytest.raises(SystemExit) as e:
+        run_convert([fmt, "--out", str(tmp_path / "o"), *src, option, "a</ref>"])
+    assert e.value.code == 2 and f"argument {option}: needs a class name, got 'a</ref>'" in capsys.readouterr().err

@@ -15,6 +15,10 @@ def class_name(v: str) -> str:
     geometry codec as an empty label, a ValueError traceback; ``--binary _`` wrote ``<ref>_</ref>``)."""
     if not re.search(r"[^\W_]", v):
         raise argparse.ArgumentTypeError(f"needs a class name (letters or digits), got {v!r}")
+    from data_gen.convert.detection import label_problem
+
+    if (why := label_problem(v.strip(), {})) is not None:  # "<ref>": the codec's traceback at the first record
+        raise argparse.ArgumentTypeError(f"needs a class name, got {v!r}: {why}")
     return v.strip()
 
 
