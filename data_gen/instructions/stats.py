@@ -109,7 +109,8 @@ def format_report(r: dict) -> str:
                      "(subtask …_cut)")
     if r.get("colour_words_dropped"):
         lines.append(f"colour    {r['colour_words_dropped']} object(s) in a frame have no colour word: their optical "
-                     "pixels (in shadow, say) read as another colour than their paint (attributes.paint)")
+                     "pixels read as another colour than their paint (attributes.paint: a truck's cab before its light "
+                     "box, a car in shadow)")
     if r.get("records_short"):
         lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "
                      "were not made: skipped, or more asked of an image than it has tasks with weight > 0 "

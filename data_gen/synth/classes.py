@@ -29,13 +29,13 @@ SEMANTIC_PALETTE = (
 # Materials: what a pixel is made of. Each renderer maps material id -> its own quantity.
 MATERIALS = (
     "soil", "sand", "grass", "crop_green", "crop_ripe", "tree", "water", "asphalt", "concrete",
-    "roof_tile", "roof_metal", "paint", "plane_paint", "ship_deck", "tank_metal", "pool_water", "glass", "box_paint",
+    "roof_tile", "roof_metal", "paint", "plane_paint", "ship_deck", "tank_metal", "pool_water", "glass",
 )
 MAT = {name: i for i, name in enumerate(MATERIALS)}
 # Land-cover semantic id of each material (object pixels are overwritten by their class).
 MATERIAL_SEMANTIC = (
     0, 0, 1, 1, 1, 2, 3, 4, 4,
-    5, 5, 9, 6, 7, 10, 11, 9, 8,
+    5, 5, 9, 6, 7, 10, 11, 9,
 )
 
 MODALITY_WORDS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}

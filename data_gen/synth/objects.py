@@ -26,7 +26,7 @@ PART_LIBRARY = {
                       ("poly", _rect(0.12, 0.3, -0.42, 0.42), "glass", 1.0),
                       ("poly", _rect(-0.38, -0.25, -0.42, 0.42), "glass", 1.0)],
     "large vehicle": [("poly", _rect(0.28, 0.5, -0.5, 0.5), "paint", 1.0),
-                      ("poly", _rect(-0.5, 0.24, -0.5, 0.5), "box_paint", 1.15)],  # painted as the cab
+                      ("poly", _rect(-0.5, 0.24, -0.5, 0.5), "roof_metal", 1.15)],
     "plane": [("poly", _rect(-0.5, 0.46, -0.06, 0.06), "plane_paint", 1.0),
               ("poly", np.array([[0.46, -0.06], [0.5, 0.0], [0.46, 0.06]]), "plane_paint", 1.0),
               ("poly", np.array([[0.18, -0.05], [-0.06, -0.5], [-0.16, -0.5], [-0.04, -0.05]]), "plane_paint", 0.95),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data_gen.synth.classes import MATERIAL_SEMANTIC, MATERIALS, ROOF_COLOURS, SEMANTIC_ID, VEHICLE_COLOURS
+from data_gen.synth.classes import MAT, MATERIAL_SEMANTIC, MATERIALS, ROOF_COLOURS, SEMANTIC_ID, VEHICLE_COLOURS
 from data_gen.synth.raster import fill_convex, fill_disc, shift, smooth_noise
 from data_gen.synth.scene import Frame
 
@@ -43,15 +43,14 @@ _TABLE = {
     "tank_metal":  ((0.45, 0.46, 0.47, 0.48, 0.42, 0.38), 1.000, 0.08, 303, 0.02),
     "pool_water":  ((0.22, 0.32, 0.30, 0.05, 0.02, 0.01), 0.003, 0.05, 292, 0.02),
     "glass":       ((0.03, 0.03, 0.03, 0.04, 0.04, 0.03), 0.800, 0.10, 318, 0.01),
-    "box_paint":   ((0.26, 0.27, 0.28, 0.30, 0.28, 0.25), 0.500, 0.08, 320, 0.02),  # a truck's box: metal, painted
 }
 _REFL = np.array([_TABLE[m][0] for m in MATERIALS], np.float32)  # (M, 6)
 _SIGMA = np.array([_TABLE[m][1] for m in MATERIALS], np.float32)  # (M,)
 _XPOL = np.array([_TABLE[m][2] for m in MATERIALS], np.float32)  # (M,)
 _TEMP = np.array([_TABLE[m][3] for m in MATERIALS], np.float32)  # (M,)
 _TEXTURE = np.array([_TABLE[m][4] for m in MATERIALS], np.float32)  # (M,)
-_TINTED = np.array([m in ("paint", "roof_tile", "box_paint") for m in MATERIALS])  # visible bands from object colour
-_WALLS = np.array([m in ("roof_tile", "roof_metal", "tank_metal", "box_paint") for m in MATERIALS])
+_TINTED = np.array([m in ("paint", "roof_tile") for m in MATERIALS])  # visible bands from object colour
+_WALLS = np.array([m in ("roof_tile", "roof_metal", "tank_metal") for m in MATERIALS])
 _LAND_SEM = np.array(MATERIAL_SEMANTIC, np.uint8)
 _GAMMA = 0.6  # optical tone curve: rgb = 255 * (3 * reflectance) ** 0.6
 
@@ -149,8 +148,9 @@ def reflectance(layers: Layers) -> np.ndarray:
 
 def shown_colours(layers: Layers, objects) -> dict[int, str]:
     """Object id -> its colour word as the optical image shows it: ``o.colour`` where the noise-free mean
-    RGB of its painted pixels (all its pixels if none is painted) is nearest that colour of its palette
-    (``classes.VEHICLE_COLOURS`` or ``ROOF_COLOURS``), else "" (a white car in a building's shadow reads grey)."""
+    RGB of its body (its pixels but the windows) is nearest that colour of its palette
+    (``classes.VEHICLE_COLOURS`` or ``ROOF_COLOURS``), else "": a truck is its cab's colour over a quarter
+    of its length, light bare metal behind, and a white car in a building's shadow reads grey."""
     coloured = [o for o in objects if o.colour]
     if not coloured:
         return {}
@@ -160,9 +160,9 @@ def shown_colours(layers: Layers, objects) -> dict[int, str]:
     rgb = 255 * np.clip(3 * vis[:, 2::-1], 0, 1) ** _GAMMA  # (N, 3) red, green, blue as render_optical tones it
     top = int(ids.max()) + 1
     out = {}
-    for painted in (_TINTED[mat], np.ones(len(ids), bool)):  # painted pixels first; all where none is
-        n = np.bincount(ids[painted], minlength=top)
-        sums = np.stack([np.bincount(ids[painted], rgb[painted, c], minlength=top) for c in range(3)], -1)
+    for body in (mat != MAT["glass"], np.ones(len(ids), bool)):  # all its pixels where it is all windows
+        n = np.bincount(ids[body], minlength=top)
+        sums = np.stack([np.bincount(ids[body], rgb[body, c], minlength=top) for c in range(3)], -1)
         for o in coloured:
             if o.id in out or o.id >= top or not n[o.id]:
                 continue
