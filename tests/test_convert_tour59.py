@@ -431,3 +431,28 @@ def test_a_class_option_holding_an_rsvlm_tag_is_a_usage_error(tmp_path, capsys, 
     with pytest.raises(SystemExit) as e:
         run_convert([fmt, "--out", str(tmp_path / "o"), *src, option, "a</ref>"])
     assert e.value.code == 2 and f"argument {option}: needs a class name, got 'a</ref>'" in capsys.readouterr().err
+
+
+def test_a_vqa_question_holding_an_image_placeholder_is_not_written(tmp_path):
+    """An RSIVQA or RSVQA question with ``<image>`` in its text was written, copied image and all, and the
+    records loader refused it in training (2 placeholders, 1 image)."""
+    import json
+
+    png(tmp_path / "imgs" / "a.png", 32, 32)
+    (tmp_path / "q.txt").write_text("a.png:what <image> is it?church\na.png:what is it?church\n")
+    stats, records = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images",
+                             str(tmp_path / "imgs"))
+    assert stats["skipped"] == {"invalid_record": 1} and len(records) == 1
+    assert "q.txt:1: invalid_record" in stats["skipped_examples"]["invalid_record"]
+
+    src = tmp_path / "rsvqa"
+    src.mkdir()
+    png(tmp_path / "lr" / "0.tif", 32, 32)
+    qs = [{"id": 0, "img_id": 0, "type": "count", "question": "How many <image> are there?", "answers_ids": [0]}]
+    (src / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
+    (src / "LR_split_test_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": "2"}]}))
+    from data_gen.convert import main
+
+    assert main(["rsvqa", "--src", str(src), "--images", str(tmp_path / "lr"), "--out", str(tmp_path / "o2")]) == 2
+    stats = json.loads((tmp_path / "o2" / "stats.json").read_text())
+    assert stats["skipped"] == {"invalid_record": 1} and stats["images"] == 0 and "type:count" not in stats["notes"]

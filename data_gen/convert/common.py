@@ -267,6 +267,18 @@ def make_record(rid: str, images: list[dict], turns: list[tuple[str, str]], task
     return {"id": rid, "images": images, "conversations": convs, "task": task, "meta": meta}
 
 
+def refused(record: dict, where: str) -> str | None:
+    """Why the records loader (``rsvlm.data.records``) would refuse ``record``, or None: a question
+    holding ``<image>`` was written, then skipped in training as a placeholder mismatch."""
+    from rsvlm.data.records import RecordError, normalize_record
+
+    try:
+        normalize_record(copy.deepcopy(record), where)
+    except RecordError as e:
+        return str(e).removeprefix(f"{where} (id {record['id']}): ")
+    return None
+
+
 def make_meta(source: str, file: str, width: int, height: int, tile: list[int] | None = None) -> dict:
     return {"source": source, "file": file, "width": int(width), "height": int(height),
             "tile": [int(v) for v in (tile or [0, 0, width, height])]}

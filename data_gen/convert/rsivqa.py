@@ -8,6 +8,7 @@ are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
 
 Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer), ``not_utf8``,
+``invalid_record`` (one the records loader would refuse: ``<image>`` in the question),
 ``empty_template_slot`` (a question generated from a template whose object name came out empty,
 two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in
 this picture?``, common in RSIVQA's ``UCM/ucm_res.txt``), ``missing_image`` (no such image under
@@ -31,6 +32,7 @@ from data_gen.convert.common import (
     index_images,
     make_meta,
     make_record,
+    refused,
 )
 from rsvlm.tokens import MODALITIES
 
@@ -106,7 +108,11 @@ def run(args, out: Output) -> None:
                 out.skip("wrong_band_count" if bands else "unreadable_image", where, str(sizes[image]))
                 continue
             w, h = sizes[image]
-            rel = out.copy_image(image)
             meta = make_meta("RSIVQA", f"{Path(txt).name}:{n}", w, h)
             rid = f"rsivqa-{Path(txt).parent.name}-{Path(txt).stem}-{n}"
-            out.add(make_record(rid, [{"path": rel, "modality": args.modality}], [(q, a)], "vqa", meta))
+            rec = make_record(rid, [{"path": image.name, "modality": args.modality}], [(q, a)], "vqa", meta)
+            if (why := refused(rec, where)) is not None:  # checked before the image is copied
+                out.skip("invalid_record", where, why)
+                continue
+            rec["images"][0]["path"] = out.copy_image(image)
+            out.add(rec)

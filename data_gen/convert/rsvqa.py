@@ -11,7 +11,8 @@ of the split ``active`` (its own loaders read only those), so a question about a
 inactive belongs to another split and is skipped (``inactive_image``). Without that file the
 questions' own flags decide, noted as ``no_images_json``.
 
-Bad entries: ``inactive`` (marked inactive by RSVQA), ``inactive_image``, ``no_answer``,
+Bad entries: ``inactive`` (marked inactive by RSVQA), ``inactive_image``, ``no_answer``, ``invalid_record``
+(one the records loader would refuse: ``<image>`` in the question),
 ``unparsable_question``, ``missing_image``, ``unreadable_image`` (truncated or not an image;
 counted per question), ``wrong_band_count`` (cannot be read as ``--modality``; per question).
 """
@@ -31,6 +32,7 @@ from data_gen.convert.common import (
     make_meta,
     make_record,
     read_json,
+    refused,
 )
 from rsvlm.tokens import MODALITIES
 
@@ -106,9 +108,13 @@ def run(args, out: Output) -> None:
                 out.skip("wrong_band_count" if bands else "unreadable_image", where, str(sizes[image]))
                 continue
             w, h = sizes[image]
-            out.note(f"type:{q.get('type', 'unknown')}")
             meta = make_meta("RSVQA", f"{prefix}_questions.json", w, h)
             rid = f"rsvqa-{prefix}-{q.get('id', k)}"
-            images = [{"path": out.copy_image(image), "modality": args.modality}]
             turn = (q["question"].strip(), str(ans[0]["answer"]).strip())
-            out.add(make_record(rid, images, [turn], "vqa", meta))
+            rec = make_record(rid, [{"path": image.name, "modality": args.modality}], [turn], "vqa", meta)
+            if (why := refused(rec, where)) is not None:  # "<image>" in a question; checked before the copy
+                out.skip("invalid_record", where, why)
+                continue
+            rec["images"][0]["path"] = out.copy_image(image)
+            out.note(f"type:{q.get('type', 'unknown')}")
+            out.add(rec)
