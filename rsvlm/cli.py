@@ -185,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     _image_args(p, required=True)
     p.add_argument("--task", type=str.lower, choices=TASK_CHOICES, required=True,
                    help="the task tag the question opens with, any case; its standard question unless --prompt")
-    p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task)")
+    p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task, also asked for a task tag alone: "
+                        "--prompt '[det]')")
     p.add_argument("--region", type=_region, metavar="X1,Y1,X2,Y2",
                    help="[regcap] the region asked about, in the image's pixels (a pair's later image); it takes "
                         "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
