@@ -106,8 +106,10 @@ def image_size(record: dict) -> tuple[int, int]:
 def number_text(answer: Any) -> str | None:
     """An answer given as a JSON number (``"answer": 7``, ``7.0``; not ``true``, not NaN) as its digits,
     where a number is an answer (a count, a VQA answer that is a number); None for anything else."""
-    if isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isfinite(answer):
+    if isinstance(answer, int) and not isinstance(answer, bool):
         return str(answer)
+    if isinstance(answer, float) and math.isfinite(answer):
+        return f"{answer:f}".rstrip("0").rstrip(".")  # 1e+20 is no "1e 20", a count of 20; 7.0 is "7"
     return None
 
 

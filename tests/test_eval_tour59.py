@@ -40,14 +40,15 @@ def test_the_overlap_check_counts_only_the_records_limit_leaves(tmp_path, monkey
 def test_a_count_given_as_a_json_number_is_read_as_that_count(tmp_path):
     from eval import counting
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "count", "[count] How many ships?", "7") for i in "abcde"])
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "count", "[count] How many ships?", "7") for i in "abcdef"])
     pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": 7},  # another tool's JSON
                                            {"id": "b", "task": "count", "answer": 6.6},  # rounded half up, as "6.6"
                                            {"id": "c", "task": "count", "answer": -3},  # no count
                                            {"id": "d", "task": "count", "answer": True},  # no number
-                                           {"id": "e", "task": "count", "answer": "7"}])
+                                           {"id": "e", "task": "count", "answer": "7"},
+                                           {"id": "f", "task": "count", "answer": 7e20}])  # no "7e+20": 20
     s = counting.main(["--gt", gt, "--pred", pred])
-    assert s["n_correct"] == 3 and s["n_unparseable"] == 2  # was: a, b called unparseable (not a string)
+    assert s["n_correct"] == 3 and s["n_unparseable"] == 3  # was: a, b called unparseable (not a string)
     assert any("'c': '-3' states no count" in n for n in s["notes"])
     assert any("'d': 'answer' is true, where a counting answer is text" in n for n in s["notes"])
 
