@@ -193,13 +193,30 @@ class Commands:
         if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
             self.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
             return False
+        if wrong := other_kind(cmd, out):  # /geojson out.png wrote GeoJSON into a file named as an image
+            self.say(f"error: {cmd} {args[0]}: {wrong}")
+            return False
         return True
 
 
 def why(e: Exception, path: str) -> str:
     """The reason of an error writing ``path``, for a line that names it already: an OSError's
     ``strerror`` ("Permission denied", and the file it is about where that is another, e.g. a parent
-    that is a file), not "[Errno 13] Permission denied: 'out.png'" after the path again."""
+    that is a file), not "[Errno 13] Permission denied: 'out.png'" after the path again; another
+    error's text without the path opening it ("out.txt: unknown image extension '.txt'")."""
     if not isinstance(e, OSError) or not e.strerror:
-        return str(e)
+        return str(e).removeprefix(f"{path}: ")
     return e.strerror + (f": {e.filename}" if e.filename is not None and str(e.filename) != path else "")
+
+
+def other_kind(cmd: str, out: Path) -> str | None:
+    """Why ``out`` names the other write command's kind of file (an image for ``/geojson``, GeoJSON for
+    ``/vis``), saying which command writes what; None where it does not."""
+    from PIL import Image
+
+    suffix = out.suffix.lower()
+    if cmd == "/geojson" and suffix in Image.registered_extensions():
+        return "an image's name: /geojson writes GeoJSON (e.g. answer.geojson), /vis draws the shapes on the image"
+    if cmd == "/vis" and suffix in (".geojson", ".json"):
+        return "a GeoJSON name: /vis draws an image (e.g. overlay.png), /geojson writes the shapes as GeoJSON"
+    return None

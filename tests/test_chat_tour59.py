@@ -92,3 +92,21 @@ def test_an_answer_not_fused_is_decoded_once_on_a_terminal_too(ckpt, geotiff, mo
         said = repl.out.getvalue()
         assert len(decoded) == decodes  # was 2 for an answer no view is asked about: counted for a count never shown
         assert ("asking view" in said) == bool(text_words) and ("  (asking view 3 of 3…)" in said) == bool(text_words)
+
+
+def test_a_write_command_given_the_other_ones_kind_of_file_says_which_writes_it(ckpt, geotiff, tmp_path):
+    from test_chat_tour58 import repl_with_answer
+
+    repl, out = repl_with_answer(ckpt, geotiff)
+    for cmd, name in (("/geojson", "ships.png"), ("/geojson", "ships.TIF"), ("/vis", "ships.geojson")):
+        out.seek(0), out.truncate()
+        assert repl.handle(f"{cmd} {tmp_path / name}")  # /geojson ships.png wrote GeoJSON into ships.png
+        assert out.getvalue().startswith(f"error: {cmd} {tmp_path / name}: an image's name: /geojson writes GeoJSON"
+                                         if cmd == "/geojson" else
+                                         f"error: /vis {tmp_path / name}: a GeoJSON name: /vis draws an image")
+    assert not list(tmp_path.iterdir())
+    out.seek(0), out.truncate()
+    assert repl.handle(f"/vis {tmp_path / 'ships.txt'}")  # the path said once, not again by the reason
+    assert out.getvalue() == f"error: /vis {tmp_path / 'ships.txt'}: unknown image extension '.txt'; give e.g. " \
+                             "overlay.png\n"
+    assert repl.handle(f"/geojson {tmp_path / 'ships.json'}") and (tmp_path / "ships.json").exists()
