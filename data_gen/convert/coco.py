@@ -37,9 +37,9 @@ from data_gen.convert.common import (
     find_image,
     index_images,
     read_json,
-    readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
 
 

@@ -45,10 +45,10 @@ from data_gen.convert.common import (
     find_image,
     index_images,
     note_unlabelled,
-    readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from data_gen.convert.filters import class_filter
+from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
 
 DOTA_CLASSES = (

@@ -10,7 +10,7 @@ Modality: ``--modality``, else inferred per image and the inference counted in t
 (``modality_inferred_msi`` …): a GeoTIFF or JP2 as ``rsvlm.io.read`` infers it from its bands
 and dtype (EuroSAT-MS's 13 bands or an R, G, B, NIR scene → ``msi``, 3 bands → ``optical``, one
 uint band → ``ir``, complex → ``sar``), a PNG or JPEG ``optical``. An image that cannot be read
-as ``--modality`` is ``wrong_band_count`` (``common.check_bands``).
+as ``--modality`` is ``wrong_band_count`` (``images.check_bands``).
 Unreadable images are bad annotations (``unreadable_image``), and so are images whose class name is
 empty once cleaned or holds an rsvlm tag (``bad_class_name``: a folder ``_``); files that are not images are
 ignored and counted (``not_an_image``), loose images whose name ends in no number are counted
@@ -29,15 +29,13 @@ from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
     Output,
-    WrongBands,
-    check_bands,
     clean_label,
-    image_size,
     make_meta,
     make_record,
     pick,
 )
 from data_gen.convert.detection import label_problem
+from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.options import int_at_least
 from data_gen.tiling import RASTER_SUFFIXES
 from rsvlm.tokens import MODALITIES

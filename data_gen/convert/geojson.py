@@ -43,13 +43,11 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     clean_label,
-    gdal_errors_logged,
-    open_raster,
     read_json,
-    readable_size,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from data_gen.convert.filters import class_name
+from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
 

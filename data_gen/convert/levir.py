@@ -22,7 +22,7 @@ as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``si
 and label not of one size), ``grid_mismatch`` (georeferenced A and B, a GeoTIFF or a PNG with a
 sidecar, in different CRSs or with different transforms: their pixels are not the same places,
 and a change mask over them means nothing), ``unreadable``, and ``wrong_band_count`` for an image
-that cannot be read as ``--modality`` (``common.check_bands``). A pair of which only one image is
+that cannot be read as ``--modality`` (``images.check_bands``). A pair of which only one image is
 georeferenced is converted, counted in the notes as ``pairs_georeferenced_on_one_side``.
 """
 
@@ -35,9 +35,6 @@ from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
     Output,
-    WrongBands,
-    check_bands,
-    image_size,
     make_meta,
     make_record,
     note_unlabelled,
@@ -45,6 +42,7 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.filters import class_name
+from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.tiling import cropper, georef, near_duplicate_edges, tile_progress, tile_suffix, tile_windows

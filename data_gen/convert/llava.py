@@ -37,7 +37,7 @@ Bad records, skipped whole (one bad box would corrupt the conversation): ``unpar
 (truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's),
 ``invalid_record`` (one ``rsvlm.data.records`` would refuse: no gpt answer, an empty one…),
 ``wrong_band_count`` (an image that cannot be read as ``--modality``, where the image names none:
-``common.check_bands``; an image's own modality passes as given, and a wrong one is the reader's
+``images.check_bands``; an image's own modality passes as given, and a wrong one is the reader's
 error wherever the record is read).
 """
 
@@ -47,7 +47,12 @@ import json
 import re
 from pathlib import Path
 
-from data_gen.convert.common import ConversionError, Output, WrongBands, check_bands, image_size, make_meta
+from data_gen.convert.common import (
+    ConversionError,
+    Output,
+    make_meta,
+)
+from data_gen.convert.images import WrongBands, check_bands, image_size
 from rsvlm.tokens import MODALITIES, TASKS
 
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}

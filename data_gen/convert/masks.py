@@ -32,7 +32,7 @@ whose windows has one is not opened at all (``images_without_objects_not_read``,
 Images under ``--images`` that no label pairs with get no record and are counted in the notes as
 ``images_without_label`` (a test split without masks is no error). Bad inputs: ``missing_image``
 (a label without its image), ``size_mismatch``, ``unreadable``, and
-``wrong_band_count`` for an image that cannot be read as ``--modality`` (``common.check_bands``).
+``wrong_band_count`` for an image that cannot be read as ``--modality`` (``images.check_bands``).
 """
 
 from __future__ import annotations
@@ -44,20 +44,17 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
-    WrongBands,
-    check_bands,
-    image_size,
     index_images,
     make_meta,
     make_record,
     note_unlabelled,
     one_image,
-    open_raster,
     pick,
     read_json,
 )
 from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
+from data_gen.convert.images import WrongBands, check_bands, image_size, open_raster
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.tiling import cropper, georef, near_duplicate_edges, tile_progress, tile_suffix, tile_windows
 from rsvlm.tokens import MODALITIES

@@ -25,15 +25,13 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
-    WrongBands,
-    check_bands,
     find_image,
-    image_size,
     index_images,
     make_meta,
     make_record,
     refused,
 )
+from data_gen.convert.images import WrongBands, check_bands, image_size
 from rsvlm.tokens import MODALITIES
 
 _EMPTY_SLOT = re.compile(r"[a-z] {2,}[a-z]")  # "many  in": a template's object name left out

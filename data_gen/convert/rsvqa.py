@@ -24,16 +24,14 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
-    WrongBands,
-    check_bands,
     find_image,
-    image_size,
     index_images,
     make_meta,
     make_record,
     read_json,
     refused,
 )
+from data_gen.convert.images import WrongBands, check_bands, image_size
 from rsvlm.tokens import MODALITIES
 
 

@@ -1,0 +1,156 @@
+"""Reading the converters' images through: ``image_size`` (a truncated or damaged file is caught here,
+not in training), ``check_bands`` (the bands fit ``--modality``), ``readable_size`` (both, a bad image
+counted as skipped), and rasterio opened with GDAL's messages kept off stderr. Moved out of
+``common``, which still answers for these names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_gen.convert.common import ConversionError, Output
+
+
+def gdal_errors_logged():
+    """A context in which GDAL's own error lines (``ERROR 1: PROJ: … crs not found``) go to Python's
+    logging (logger ``rasterio._env``) and not straight to stderr, beside the message of ours that
+    names the file or option: rasterio installs its error handler for the life of an ``Env``."""
+    import rasterio
+
+    return rasterio.Env()
+
+
+def open_raster(path, mode: str = "r", **kwargs):
+    """``rsvlm.io.sources.open_raster`` (``rasterio.open`` without its NotGeoreferencedWarning),
+    imported on use so that importing the converters loads no numpy."""
+    from rsvlm.io.sources import open_raster as _open
+
+    return _open(path, mode, **kwargs)
+
+
+def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
+    """(width, height) of an image read to its end, so that a truncated file is caught here and
+    not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks and
+    ``pngdata`` that its pixel data inflates whole (no unfiltering), a JPEG is decoded at 1/8 scale, other formats whole; an image past PIL's
+    decompression-bomb limit (a 20000 px DOTA-v2 scene) is read by rasterio in strips of rows.
+
+    What GDAL says of a damaged file it still reads (a bogus strip count, a broken page chain)
+    is counted in ``out``'s notes under a key naming the file (``PATH: GDAL warning while
+    reading: …``), or without ``out`` logged as a warning naming it (logger ``data_gen.convert``);
+    it went to stderr naming no file, or nowhere. Raises ``ConversionError`` naming the file when
+    it cannot be read, with what GDAL said on the way.
+    """
+    from data_gen.convert.pngdata import check_png_data, is_png
+    from rsvlm.io.sources import check_image_path, gdal_message, library_messages
+
+    path = Path(path)
+    heard: list[str] = []
+    try:
+        check_image_path(path)  # "empty file (0 bytes)", not "cannot identify image file"
+    except (ValueError, FileNotFoundError) as e:
+        raise ConversionError(str(e)) from e
+    try:
+        gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2")
+        if not gdal and is_png(path):  # PIL's verify checks CRCs; damaged data under a new CRC was copied
+            check_png_data(path)
+        size = None if gdal else _pil_size(path)
+        if size is None:
+            with gdal_errors_logged(), library_messages() as heard:
+                size = _gdal_size(path, by_blocks=gdal)
+    except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
+        why = gdal_message(e)
+        unquoted = str.maketrans("", "", "`'\"")  # GDAL quotes a name `so' in its log, 'so' when raised
+        said = "; ".join(n for n in heard if n.split(": ", 1)[-1].translate(unquoted) not in why.translate(unquoted))
+        raise ConversionError(f"{path}: cannot read image ({why}){f' [{said}]' if said else ''}") from e
+    for note in heard:
+        if out is not None:
+            out.note(f"{path}: {note}")
+        else:
+            import logging
+
+            logging.getLogger("data_gen.convert").warning("%s: %s", path, note)
+    return size
+
+
+def _pil_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image PIL reads through, or None for one past PIL's decompression-bomb
+    limit (it was skipped as unreadable; its warning below the limit printed naming no file)."""
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # a large scene: its size is the point
+        try:
+            im = Image.open(path)
+        except Image.DecompressionBombError:
+            return None
+        with im:
+            size = im.size  # draft shrinks it
+            if im.format == "PNG":
+                im.verify()
+            else:
+                im.draft(im.mode, (1, 1))  # JPEG: smallest DCT scale, still reads every byte
+                im.load()
+            return size
+
+
+def _gdal_size(path: Path, by_blocks: bool) -> tuple[int, int]:
+    """(width, height) of a raster rasterio reads through: block by block (a tiled GeoTIFF), or in
+    strips of rows (a PNG or JPEG), never all rows at once: GDAL 3.10 reads a truncated 8-bit PNG
+    whole without an error (the rows it lacks are whatever was in memory), row by row with one."""
+    from rasterio.windows import Window
+
+    with open_raster(path) as ds:
+        if by_blocks:
+            for _, win in ds.block_windows():
+                ds.read(window=win)
+        else:
+            rows = max(1, min(2**24 // max(1, ds.width * ds.count), (ds.height + 1) // 2))  # <= 16 M samples
+            for y in range(0, ds.height, rows):
+                ds.read(window=Window(0, y, ds.width, min(rows, ds.height - y)))
+        return ds.width, ds.height
+
+
+class WrongBands(ConversionError):
+    """An image whose bands cannot be read as the modality its records would name."""
+
+
+def check_bands(path: Path, modality: str | None) -> None:
+    """Raise ``WrongBands`` naming ``path`` when ``rsvlm.io.read`` cannot read it as ``modality``
+    (a 4-band R, G, B, NIR GeoTIFF under the default ``--modality optical``, a 4-band scene as
+    ``ir``): its records failed only in training. The message says what the reader would infer.
+    A PNG or JPEG always reads as optical (1 or 3 colour bands) and is not opened for it; the
+    other checks open the file's header, and read a 3-band image shrunk for ``sar`` / ``ir``."""
+    from data_gen.tiling import RASTER_SUFFIXES
+
+    if modality is None or modality == "optical" and Path(path).suffix.lower() not in RASTER_SUFFIXES:
+        return
+    from rsvlm.io.read import SceneReader
+    from rsvlm.io.sources import ImageReadError
+
+    try:
+        with SceneReader(path, modality):
+            return
+    except ImageReadError as e:
+        raise ConversionError(str(e)) from e
+    except ValueError as e:  # plan_bands / check_dtype: the band count or dtype does not fit
+        why = str(e)
+    try:
+        with SceneReader(path) as r:
+            why += f"; it reads as {r.modality} (--modality {r.modality})"
+    except ValueError:
+        pass
+    raise WrongBands(why)
+
+
+def readable_size(path: Path, out: Output, where: str, modality: str | None = None) -> tuple[int, int] | None:
+    """``image_size`` (its library messages in ``out``'s notes), or None after counting the image
+    as skipped ``unreadable_image``, or ``wrong_band_count`` where it cannot be read as
+    ``modality`` (``check_bands``)."""
+    try:
+        size = image_size(path, out)
+        check_bands(path, modality)
+        return size
+    except ConversionError as e:
+        out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", where, str(e))
+        return None
