@@ -78,15 +78,21 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 def region_question(args, image) -> str | None:
     """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
     the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (the default
-    question named none: the model drew a box), outside the image, with ``--tile`` or another task."""
+    question named none: the model drew a box), outside the image, with ``--tile``, another task or a
+    ``--prompt`` opening with another task's tag."""
     if args.region is None:
         if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
-            raise ValueError("--task regcap asks about a region: give it as --region X1,Y1,X2,Y2 in the image's "
-                             "pixels (or a <box> in --prompt)")
+            raise ValueError("--task regcap asks about a region: " + (
+                "with --tile, give it as a <box> in --prompt, read in each tile's frame (--region is of the whole "
+                "image)" if args.tile else "give it as --region X1,Y1,X2,Y2 in the image's pixels (or a <box> in "
+                "--prompt)"))  # --region with --tile is refused: it was the one way out named
         return None
     (w, h), (x1, y1, x2, y2) = inf.scene_wh(image), args.region
     if args.task != "regcap" or args.tile:
         raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else ""))
+    m = re.match(r"\s*\[(\w+)\]", args.prompt or "")
+    if m and m.group(1).lower() != "regcap" and m.group(1).lower() in inf.DEFAULT_PROMPTS:  # was put after a [det] one
+        raise ValueError(f"--region is for a [regcap] question; --prompt opens with [{m.group(1)}]")
     if x1 < 0 or y1 < 0 or x2 > w or y2 > h:
         raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
     from rsvlm import geometry

@@ -128,3 +128,22 @@ def test_the_overlap_0_note_names_no_default_of_0():
     said = Said()
     overlap_notes(types.SimpleNamespace(tile=32, overlap=0, task="det"), (96, 64), "x.png", said)
     assert "(default 8) lets the tiles' views of it merge" in said.lines[-1]
+
+
+def test_a_region_after_another_task_s_question_is_refused():
+    """``--task regcap --prompt '[det] find ships' --region …`` asked "[det] find ships <box>…</box>"."""
+    from rsvlm.predict import Said, asked_question
+
+    with pytest.raises(ValueError, match=r"--region is for a \[regcap\] question; --prompt opens with \[det\]"):
+        asked_question(_args(task="regcap", prompt="[det] find ships", region=[1, 1, 5, 5]), _image(), Said())
+    assert asked_question(_args(task="regcap", prompt="[REGCAP] What is this?", region=[1, 1, 5, 5]), _image(),
+                          Said()).startswith("[regcap] What is this? <box>")
+
+
+def test_tiled_regcap_without_a_box_names_the_way_that_works_with_tile():
+    """With ``--tile`` the error said to give ``--region``, which ``--tile`` refuses."""
+    from rsvlm.predict import Said, asked_question
+
+    with pytest.raises(ValueError) as e:
+        asked_question(_args(task="regcap", tile=96), _image(), Said())
+    assert "with --tile, give it as a <box> in --prompt" in str(e.value) and "give it as --region" not in str(e.value)
