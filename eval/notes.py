@@ -69,6 +69,9 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     if task_name in ("detection", "grounding", "segmentation", "change") and (note := unread_coordinates_note(
             items, args.format)):
         notes.append(note)
+    if task_name in ("detection", "grounding", "segmentation", "change") and (note := objects_answer_note(
+            items, args.format)):
+        notes.append(note)
     if ignored := scores.get("n_pred_objects_ignored"):
         notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
                      f"{ignored}")
@@ -171,6 +174,23 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
     return (f"{len(unread)} answer(s) read as no object though they hold coordinates in a form the {fmt} reader "
             f"does not read (first: {first.id}: {first.pred['answer'][:80]!r}); they score as finding nothing: "
             "give them in a --format this script reads (rsvlm, geochat, falcon) or as 'objects' in pixels")
+
+
+def objects_answer_note(items: list[Item], fmt: str) -> str | None:
+    """A note when predictions give ``objects`` of another count than their answer reads as (``"objects": []``
+    beside an answer of boxes: another tool's, a hand edit): ``objects`` is what is scored, without a word.
+    ``rsvlm eval`` writes ``objects`` only where they are its answer's."""
+    odd = []
+    for it in items:
+        objs, ans = (it.pred.get("objects"), it.pred.get("answer")) if it.pred else (None, None)
+        if isinstance(objs, list) and isinstance(ans, str):
+            read = pred_objects(Item(it.record, {**it.pred, "objects": None}, it.order), fmt)
+            if read.status != UNPARSEABLE and len(read.objects) != len(objs):
+                odd.append(f"{it.id}: {len(objs)} in 'objects', {len(read.objects)} in 'answer'")
+    if not odd:
+        return None
+    return (f"{len(odd)} prediction(s) give 'objects' of another count than their answer reads as (first: {odd[0]}); "
+            "'objects' is what is scored")
 
 
 def normalised_objects_note(items: list[Item]) -> str | None:

@@ -204,3 +204,17 @@ def test_a_prediction_whose_id_is_null_is_an_unreadable_line_not_the_id_none(tmp
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_missing"] == 1 and s["n_pred_bad_lines"] == 2  # was: scored as record "None"'s answer
     assert any("pred.jsonl:1: 'id' is null, not a string" in n for n in s["notes"])
+
+
+def test_objects_that_disagree_with_their_answer_are_said(tmp_path):
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "det", "[det] Find the ships.", box) for i in "ab"])
+    obj = {"kind": "box", "label": "ship", "coords": [100.5, 100.5, 200.5, 200.5], "score": 0.9}
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": box, "objects": []},  # a hand edit
+                                           {"id": "b", "task": "det", "answer": box, "objects": [obj]}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    # was scored as finding nothing in "a" without a word
+    assert any(n.startswith("1 prediction(s) give 'objects' of another count than their answer reads as (first: a: 0 "
+                            "in 'objects', 1 in 'answer')") for n in s["notes"])
