@@ -72,8 +72,9 @@ class ChatREPL(Commands):
             question = inf.DEFAULT_PROMPTS[task]
             self.say(f"  note: a tag alone asks the task's standard question: {question}")
         if len(self.images) == 2 and task not in (None, "change"):
-            self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only; shapes are read in "
-                     f"{inf.image_label(self.images[1])}'s pixels")  # as predict warns
+            where = ("" if task in ("cls", "vqa", "cap", "count") else  # a word answer has no pixels to read in
+                     f"; shapes are read in {inf.image_label(self.images[1])}'s pixels")
+            self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only{where}")  # as predict warns
         first = not self.session.asked  # messages holds the model's system message from the start
         pieces = []
 

@@ -110,3 +110,16 @@ def test_a_write_command_given_the_other_ones_kind_of_file_says_which_writes_it(
     assert out.getvalue() == f"error: /vis {tmp_path / 'ships.txt'}: unknown image extension '.txt'; give e.g. " \
                              "overlay.png\n"
     assert repl.handle(f"/geojson {tmp_path / 'ships.json'}") and (tmp_path / "ships.json").exists()
+
+
+def test_a_word_question_about_a_pair_is_noted_without_the_pixels_shapes_are_read_in(ckpt, geotiff):
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    for _ in range(2):
+        repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[vqa] Is there a ship?")  # a word answer: was "…; shapes are read in scene.tif's pixels"
+    assert "  note: [vqa] about the pair: the model saw pairs for [change] only\n" in out.getvalue()
+    assert repl.handle("[ground] the ship")
+    assert "  note: [ground] about the pair: the model saw pairs for [change] only; shapes are read in scene.tif's " \
+           "pixels\n" in out.getvalue()
