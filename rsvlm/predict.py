@@ -222,7 +222,8 @@ def main(args) -> int:
 
 def _main(args, open_scenes: contextlib.ExitStack) -> int:
     say = Said()
-    if args.out and str(args.out).lower().endswith(".geojson") and not args.geojson:
+    as_geojson = bool(args.out and str(args.out).lower().endswith(".geojson") and not args.geojson)
+    if as_geojson:
         say(f"note: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON")
         args.geojson, args.out = args.out, None
     try:
@@ -282,9 +283,11 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
-    if args.geojson and not images[-1].georeferenced:
-        print(f"rsvlm predict: --geojson: {images[-1].path} is not georeferenced (no CRS with a transform or ground "
-              "control points), so it has no map coordinates; --out writes pixel coordinates", file=sys.stderr)
+    if args.geojson and not images[-1].georeferenced:  # --out x.geojson was told to use --out
+        print(f"rsvlm predict: {f'--out {args.geojson}' if as_geojson else '--geojson'}: {images[-1].path} is not "
+              "georeferenced (no CRS with a transform or ground control points), so it has no map coordinates; "
+              + ("give --out a .json name for rsvlm's JSON in pixel coordinates" if as_geojson
+                 else "--out writes pixel coordinates"), file=sys.stderr)
         return 2
     try:
         question = asked_question(args, images[-1], say)

@@ -147,3 +147,17 @@ def test_tiled_regcap_without_a_box_names_the_way_that_works_with_tile():
     with pytest.raises(ValueError) as e:
         asked_question(_args(task="regcap", tile=96), _image(), Said())
     assert "with --tile, give it as a <box> in --prompt" in str(e.value) and "give it as --region" not in str(e.value)
+
+
+def test_out_named_geojson_for_an_image_without_a_crs_says_to_name_it_json(tmp_path, capsys):
+    """``--out r.geojson`` (taken as --geojson) of a plain PNG was refused with "--out writes pixel
+    coordinates": the option the user had given."""
+    from PIL import Image
+
+    png = tmp_path / "plain.png"
+    Image.new("RGB", (32, 32)).save(png)
+    rc = main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(png), "--task", "det",
+               "--out", str(tmp_path / "r.geojson")])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"rsvlm predict: --out {tmp_path / 'r.geojson'}: {png} is not georeferenced" in err
+    assert "give --out a .json name" in err and "--out writes pixel coordinates" not in err
