@@ -39,3 +39,17 @@ def test_no_record_says_in_the_left_of_or_in_the_right(tmp_path):
     sides = [t for t in texts if re.search(r"in the (left|right) part of the image", t)]
     assert len(sides) >= 3 and any(t.startswith("An aerial") or "largest object" in t for t in texts)
     assert any("largest object" in t and " of the image." in t for t in texts)
+
+
+def test_a_colour_names_no_object_while_another_of_unclear_colour_could_be_it():
+    # a red-cab truck (its light box reads white, colour "") beside a white one: "the white large
+    # vehicle" picked the white one as unique, though the other looks white as much
+    white = _obj(1, "large vehicle", 20, 50)
+    white["attributes"].update(colour="white", paint="white")
+    red_cab = _obj(2, "large vehicle", 80, 50)
+    red_cab["attributes"].update(colour="", paint="red")
+    assert R.resolve(("colour", "large vehicle", "white"), [white, red_cab], 100, 100) == [1, 2]
+    texts = {R.text(e) for e, _ in R.candidates([white, red_cab], 100, 100)}
+    assert "the white large vehicle" not in texts and "the leftmost large vehicle" in texts
+    plain = _obj(3, "ship", 50, 50)  # never painted (no colour, no paint): never a colour's
+    assert R.resolve(("colour", "ship", "white"), [plain], 100, 100) == []

@@ -80,8 +80,9 @@ def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, col
             if d:
                 out |= {i for i, v in d.items() if v * NEAR_RATIO <= min(d.values())}
         return sorted(out)
-    if kind == "colour":
-        return [o["id"] for o in cand if not colours or o["attributes"]["colour"] == param]
+    if kind == "colour":  # a painted object whose pixels read as another colour (colour "") may be any
+        return [o["id"] for o in cand if not colours or o["attributes"]["colour"] == param
+                or (not o["attributes"]["colour"] and o["attributes"].get("paint"))]
     raise ValueError(f"unknown referring expression kind {kind!r}")
 
 
