@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import numpy as np
-
 from data_gen.instructions import referring as R
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data_gen.synth.classes import MAT, MATERIAL_SEMANTIC, MATERIALS, ROOF_COLOURS, SEMANTIC_ID, VEHICLE_COLOURS
+from data_gen.synth.classes import (
+    MAT,
+    MATERIAL_SEMANTIC,
+    MATERIALS,
+    ROOF_COLOURS,
+    SEMANTIC_ID,
+    VEHICLE_COLOURS,
+)
 from data_gen.synth.raster import fill_convex, fill_disc, shift, smooth_noise
 from data_gen.synth.scene import Frame
 
