@@ -86,6 +86,8 @@ class Commands:
             # "/image a.png lidar" said "1 band names ['lidar'] given", never that lidar is no modality
             hint = (f" ({bands!r} was read as a band name: it is no modality, and the modalities are "
                     f"{', '.join(MODALITIES)})" if word and isinstance(e, ValueError) else "")
+            if isinstance(e, FileNotFoundError) and any(c in args[0] for c in "*?["):  # "image not found: dir/*.tif"
+                hint += glob_hint(args[0])
             self.say(f"error: {e}{hint}")
             return False
         if err := self.add_image(img):
@@ -220,3 +222,14 @@ def other_kind(cmd: str, out: Path) -> str | None:
     if cmd == "/vis" and suffix in (".geojson", ".json"):
         return "a GeoJSON name: /vis draws an image (e.g. overlay.png), /geojson writes the shapes as GeoJSON"
     return None
+
+
+def glob_hint(pattern: str) -> str:
+    """What to say of a ``/image`` path holding a wildcard: no shell expands it here; the files it
+    matches (two at most, and their count), to give one, or band files comma-separated."""
+    import glob
+
+    found = sorted(glob.glob(pattern))
+    named = ", ".join(found[:2]) + (f" and {len(found) - 2} more" if len(found) > 2 else "")
+    return (f" (no shell here expands {pattern}: give one file, or band files of one image comma-separated"
+            + (f"; it matches {named})" if found else ")"))

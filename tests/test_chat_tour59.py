@@ -123,3 +123,16 @@ def test_a_word_question_about_a_pair_is_noted_without_the_pixels_shapes_are_rea
     assert repl.handle("[ground] the ship")
     assert "  note: [ground] about the pair: the model saw pairs for [change] only; shapes are read in scene.tif's " \
            "pixels\n" in out.getvalue()
+
+
+def test_an_image_path_with_a_wildcard_says_no_shell_expands_it_and_what_it_matches(ckpt, geotiff):
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    pattern = str(geotiff.parent / "*.tif")
+    assert not repl.load_image([pattern])  # was "image not found: …/*.tif" alone
+    assert out.getvalue().endswith(f"(no shell here expands {pattern}: give one file, or band files of one image "
+                                   f"comma-separated; it matches {geotiff})\n")
+    out.seek(0), out.truncate()
+    assert not repl.load_image([str(geotiff.parent / "*.jp2")])
+    assert out.getvalue().endswith("give one file, or band files of one image comma-separated)\n")
