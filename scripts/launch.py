@@ -172,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
                      args.master_port, args.overrides, check_hostfile=not args.dry_run or
                      bool(args.hostfile and Path(args.hostfile).is_file()), check_out=not args.dry_run)
     except (ValueError, OSError) as e:
-        print(f"launch: {e}", file=sys.stderr)
+        from rsvlm.train.flags import other_file  # a DeepSpeed JSON or a data_gen YAML given as the recipe
+
+        print(f"launch: {e}{other_file(getattr(e, 'keys', ()), args.recipe)}", file=sys.stderr)
         return 2
     print(f"# world {plan.world_size} = micro-batch {plan.micro_batch} × grad_accum {plan.grad_accum} "
           f"→ global batch {plan.global_batch}", file=sys.stderr)

@@ -176,3 +176,25 @@ def test_an_empty_out_dir_is_refused_rather_than_writing_the_run_into_the_curren
         assert train_main([*argv, empty]) == 2
         assert "out_dir: no folder given" in capsys.readouterr().err
     assert not list(work.iterdir())
+
+
+@pytest.mark.parametrize("given, says", [
+    ("configs/deepspeed/zero2.json", "is a DeepSpeed config: give a training recipe (configs/train/*.yaml) to --config, "
+                                     "and this file as dist.deepspeed="),
+    ("configs/data/default.yaml", "is a data_gen config, which makes records: python -m data_gen synth --out DIR"),
+    ("configs/default/build.yaml", "is the default model's build settings: python scripts/build_default_model.py"),
+])
+def test_a_file_of_another_kind_given_as_the_recipe_is_said_to_be_one(given, says, capsys, monkeypatch, tmp_path):
+    """A DeepSpeed JSON given to --config listed its ten keys as unknown to TrainConfig, and no more; the error
+    says what the file is and where it goes, from rsvlm train and from scripts/launch.py alike."""
+    from script_loader import load_script
+
+    path = str(REPO / given)
+    assert train_main(["--config", path]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key(s)" in err and f"; {path} {says}" in err, err
+    launch = load_script("launch", monkeypatch)
+    assert launch.main([path, "--dry-run"]) == 2
+    assert f"; {path} {says}" in capsys.readouterr().err
+    assert train_main(["--config", str(REPO / "configs/model/tiny.yaml")]) == 2  # its own hint, no other
+    assert " is a " not in capsys.readouterr().err

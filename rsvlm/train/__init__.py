@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
-    from rsvlm.train.flags import flag_overrides
+    from rsvlm.train.flags import flag_overrides, other_file
 
     args = parser.parse_args(flag_overrides(sys.argv[1:] if argv is None else list(argv)))
     import os
@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = load_config(TrainConfig, args.config, args.overrides)
                 preflight(cfg)
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
-                if first:
-                    print(f"rsvlm train: {e}", file=sys.stderr)
+                if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
+                    print(f"rsvlm train: {e}{other_file(e.keys, args.config) if isinstance(e, ConfigError) else ''}",
+                          file=sys.stderr)
                 return 2
             from rsvlm.train.loop import train
 

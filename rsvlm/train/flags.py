@@ -59,3 +59,24 @@ def flag_overrides(argv: list[str]) -> list[str]:
             out.append(word)
         i += 1
     return out
+
+
+# top-level keys of files given to --config by mistake, and what each file is for ({path}: the file)
+OTHER_FILES = (
+    (("zero_optimization", "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps"),
+     "a DeepSpeed config: give a training recipe (configs/train/*.yaml) to --config, and this file as "
+     "dist.deepspeed={path}"),
+    (("modalities", "scene", "render", "split", "instructions"),
+     "a data_gen config, which makes records: python -m data_gen synth --out DIR --config {path}, then train on "
+     "DIR/train.jsonl with a recipe of configs/train/"),
+    (("train_scenes", "train_seed", "reference_minutes", "vocab_size", "eval_tta"),
+     "the default model's build settings: python scripts/build_default_model.py --config {path}"),
+)
+
+
+def other_file(keys: tuple[str, ...], path: str) -> str:
+    """What the ``--config`` file ``path`` is, where the unknown top-level ``keys`` its ConfigError names are two
+    or more of another kind of file's (``OTHER_FILES``), as the end of that error; "" otherwise."""
+    top = {k for k in keys if "." not in k and "[" not in k}
+    return next((f"; {path} is {what.format(path=path)}" for marks, what in OTHER_FILES if len(top & set(marks)) >= 2),
+                "")
