@@ -231,5 +231,5 @@ def glob_hint(pattern: str) -> str:
 
     found = sorted(glob.glob(pattern))
     named = ", ".join(found[:2]) + (f" and {len(found) - 2} more" if len(found) > 2 else "")
-    return (f" (no shell here expands {pattern}: give one file, or band files of one image comma-separated"
+    return (" (no shell here expands wildcards: give one file, or band files of one image comma-separated"
             + (f"; it matches {named})" if found else ")"))
