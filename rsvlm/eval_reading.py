@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
-from rsvlm.predictions import asked_digest, replace_text
+from rsvlm.predictions import asked_digest
 
 
 def record_warnings(records: list[dict]) -> list[str]:
@@ -61,24 +61,6 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
                     elif row["asked_digest"] == asked_digest(records[row["id"]]):
                         vouched.add(row["id"])
     return [i for i in records if i in bare - vouched]
-
-
-def drop_rows(part: Path, ids: set[str]) -> None:
-    """Remove from ``part`` the answers to ``ids`` without an ``"asked_digest"`` (``undigested``)."""
-    if not part.is_file():
-        return
-    lines = part.read_text().splitlines(keepends=True)
-    keep = [line for line in lines if not _bare_row_of(line, ids)]
-    if len(keep) < len(lines):
-        replace_text(part, "".join(keep))
-
-
-def _bare_row_of(line: str, ids: set[str]) -> bool:
-    with contextlib.suppress(ValueError):
-        row = json.loads(line)
-        return (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in ids and "error" not in row
-                and "asked_digest" not in row)
-    return False
 
 
 def record_images(record: dict, root: Path, notes: list[str] | None = None,

@@ -4,7 +4,7 @@ The prompt is the record's conversation up to its last assistant turn (earlier a
 reference's, as in teacher forcing), so multi-turn records are scored on their final turn.
 Resumable: ids already in ``--out`` are skipped (but those whose record asks otherwise since: its
 row's ``"asked_digest"``; and those whose rows lack one, an older rsvlm eval's or another tool's, which
-cannot be checked so: ``eval_reading.undigested``), when ``OUT.run.json`` (written beside it) shows
+cannot be checked so: ``predictions.is_stale``), when ``OUT.run.json`` (written beside it) shows
 the same weights and answer options (``run_stamp``); a file without one is resumed as it is,
 with a warning. Under torchrun / accelerate (``RANK`` and ``WORLD_SIZE`` set) each process
 answers every WORLD_SIZE-th record into ``OUT.rankR``; the processes meet at the end through the
@@ -49,7 +49,7 @@ from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import ROLES, ReadReport, RecordError, load_records, with_modalities
-from rsvlm.eval_reading import ReadNotes, drop_rows, record_images, record_warnings, undigested
+from rsvlm.eval_reading import ReadNotes, record_images, record_warnings, undigested
 from rsvlm.predictions import (
     answer_files,
     asked_digest,
@@ -252,9 +252,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     # answers in OUT or in any rank's part count, whatever process count wrote them
     done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
                                 root, retry_errors)
-    if bare := [i for i in undigested(answer_files(out), {r["id"]: r for r in mine}) if i in done]:
-        done -= set(bare)  # an answer to what? Its question may have changed since, as asked_digest would tell
-        drop_rows(part, set(bare))
+    if bare := errors.unvouched:  # an answer to what? Its question may have changed since, as asked_digest would tell
         print(f"rsvlm eval: {len(bare)} record(s) were answered without an \"asked_digest\" (by an older rsvlm eval, "
               f"or another tool; first: {bare[0]}): what they were asked cannot be checked against what they ask now, "
               "so they are answered again", file=sys.stderr)

@@ -111,6 +111,7 @@ class ErrorRows:
     n_undigested: int = 0  # written before rows carried an inputs_digest: answered again
     n_forced: int = 0  # inputs unchanged, answered again because --retry-errors asks
     asked_again: list[str] = field(default_factory=list)  # ids answered when they asked otherwise: answered again
+    unvouched: list[str] = field(default_factory=list)  # ids answered only by rows without an asked_digest: again
     unreadable: list[str] = field(default_factory=list)  # "PATH:N: why" of lines no answer could be read from
 
 
@@ -128,8 +129,9 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     ``others`` (only read), and their error rows sorted. A record with an answer anywhere is done; one
     answered only empty with an ``"error"`` is done when such a row's inputs are unchanged (it would
     fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows. An answer
-    to what its record no longer asks (``is_stale``) is no answer: answered again (``asked_again``)."""
-    answered, failed, stale, bad = set(), {}, set(), []
+    to what its record no longer asks, or one without an ``asked_digest`` (``is_stale``), is no answer: answered
+    again (``asked_again``; ``unvouched``, those answered only without a digest)."""
+    answered, failed, stale, bare, bad = set(), {}, set(), set(), []
     for f in [part, *others]:
         for row in _rows(f, bad):
             if row["id"] not in records:  # another rank's or past --limit: not this run's to judge
@@ -137,7 +139,7 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
             if "error" in row:
                 failed.setdefault(row["id"], []).append(row)
             elif is_stale(row, records[row["id"]]):
-                stale.add(row["id"])
+                (stale if "asked_digest" in row else bare).add(row["id"])
             else:
                 answered.add(row["id"])
     errors, done, digests = ErrorRows(unreadable=bad), set(answered), {}
@@ -154,8 +156,10 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
             errors.n_changed += 1
         else:
             errors.n_undigested += 1
-    errors.asked_again = [i for i in records if i in stale and i not in done]
-    again = (set(failed) - done) | set(errors.asked_again)  # none has an answer to its question: their rows go
+    errors.unvouched = [i for i in records if i in bare and i not in done]
+    errors.asked_again = [i for i in records if i in stale and i not in done and i not in bare]
+    # none has an answer to its question: their rows go
+    again = (set(failed) - done) | set(errors.asked_again) | set(errors.unvouched)
     if again and part.is_file():
         lines = part.read_text().splitlines(keepends=True)
         keep = [line for line in lines if not _is_row_of(line, again)]
@@ -224,9 +228,9 @@ def asked_digest(record: dict) -> str:
 
 
 def is_stale(row: dict, record: dict) -> bool:
-    """Whether a row answers what its record no longer asks (its ``asked_digest`` differs; a row of an
-    older rsvlm eval, without one, is taken as it is)."""
-    return "asked_digest" in row and row["asked_digest"] != asked_digest(record)
+    """Whether a row cannot be shown to answer what its record asks now: its ``asked_digest`` differs, or
+    it has none (an older rsvlm eval's row, another tool's: asked what?)."""
+    return row.get("asked_digest") != asked_digest(record)
 
 
 def _holds_records(path: Path) -> bool:
@@ -362,7 +366,8 @@ def merge_answers(records: list[dict], n: int, out: Path, world: int, root: Path
     ``records`` (the whole --data file, in its order) that has one, once each of the first ``n``
     (this run's) has its answer; False, writing nothing, while one lacks it (its rank is still
     answering: the last to finish merges). A record's row is an answer from its rank's part of
-    ``world``, else from ``out`` or another part (never one ``is_stale``); else an error row whose inputs are unchanged
+    ``world``, else from ``out`` or another part (never one ``is_stale``, one without an ``asked_digest`` included:
+    a record asked again for want of one that then failed has its error row); else an error row whose inputs are unchanged
     (``inputs_digest``; with ``retry_all``, from its rank's part only: the others are those answered
     again). A parts-based check, not a marker file: a marker would be stale from an earlier run. Two
     ranks finishing together both write the same rows, each through its own file and a rename."""

@@ -34,14 +34,14 @@ def _image(path):
 
 def test_error_rows_are_answered_again_only_when_their_inputs_changed(tmp_path):
     from rsvlm.data.records import load_records
-    from rsvlm.predictions import inputs_digest, sort_error_rows
+    from rsvlm.predictions import asked_digest, inputs_digest, sort_error_rows
 
     _image(tmp_path / "a.png")
     data = _write(tmp_path / "test.jsonl", [CLS, {**CLS, "id": "b", "images": [{"path": "b.png"}]},
                                             {**CLS, "id": "c"}])
     records = {r["id"]: r for r in load_records(data, strict=False)[0]}
     out = tmp_path / "p.jsonl"
-    rows = [{"id": "a", "task": "cls", "answer": "lake"},
+    rows = [{"id": "a", "task": "cls", "answer": "lake", "asked_digest": asked_digest(records["a"])},
             {"id": "b", "task": "cls", "answer": "", "error": "b.png: not found",
              "inputs_digest": inputs_digest(records["b"], tmp_path)},
             {"id": "c", "task": "cls", "answer": "", "error": "old"}]  # an older rsvlm eval's: no digest
