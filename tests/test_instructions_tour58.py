@@ -38,9 +38,15 @@ def test_side_region_reads_as_the_whole_row_or_column():
     assert R.resolve(("region", "ship", "left"), objs, 100, 100) == [1, 2]
     assert texts["the ship in the top left of the image"] == 2
     assert texts["the ship in the bottom right of the image"] == 3
-    # alone in its row, the top-centre ship is "the ship in the top of the image"
+    # alone in its row, the top-centre ship is "the ship in the top part of the image" (a side says
+    # "part" like left and right; "in the top of the image" read as its edge)
     objs = [_obj(1, "ship", 50, 10), _obj(2, "ship", 12, 60)]
-    assert {R.text(e): i for e, i in R.candidates(objs, 100, 100)}["the ship in the top of the image"] == 1
+    texts = {R.text(e): i for e, i in R.candidates(objs, 100, 100)}
+    assert texts["the ship in the top part of the image"] == 1
+    assert "the ship in the top of the image" not in texts
+    assert [R.place(r) for r in ("top", "bottom", "left", "right")] == [
+        f"in the {r} part of the image" for r in ("top", "bottom", "left", "right")]
+    assert R.place("bottom left") == "in the bottom left of the image" and R.place("centre") == "in the centre"
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +231,16 @@ def test_rebuild_counts_scenes_without_a_split(synth_dir, tmp_path, capsys):
     assert main(["--dir", str(d), "--no-progress"]) == 0
     assert json.loads((d / "stats.json").read_text())["scenes_without_split"] == {"scenes": 1, "first": str(path)}
     assert f"1 scene(s) name no split and went to train (first: {path})" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("view, sides", [("t", "left top right bottom"), ("h", "left right top top"),
+                                         ("v", "top bottom left left"), ("th", "left top right bottom")])
+def test_side_place_maps_through_a_mirror_view(view, sides):
+    # TTA says a record's question of a mirror view: "in the left part of the image" under a
+    # transpose is "in the top part of the image", as a side's own place() says it, and back
+    from rsvlm.tta_words import swap_words
+    a, b, c, d = sides.split()
+    for src, dst in ((a, b), (c, d)):
+        q = f"Where is the ship {R.place(src)}?"
+        assert swap_words(q, view) == f"Where is the ship {R.place(dst)}?"
+        assert swap_words(swap_words(q, view), view, back=True) == q

@@ -66,7 +66,7 @@ def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, col
         side = w if axis == 0 else h
         best = max(sign * _centre(o)[axis] for o in cand)
         return [o["id"] for o in cand if sign * _centre(o)[axis] > best - GAP * side]
-    if kind == "region":  # "the ship in the top of the image" may mean any ship of the top row
+    if kind == "region":  # "the ship in the top part of the image" may mean any ship of the top row
         cells = set(SIDES.get(param, (param,)))
         return [o["id"] for o in cand if cells & region_of(*_centre(o), w, h, EDGE)]
     if kind == "relation":
@@ -87,11 +87,11 @@ def resolve(expr: tuple[str, str, str], objects: list[dict], w: int, h: int, col
 
 
 def place(region: str) -> str:
-    """Where a region of ``REGIONS`` is, as the records say it: "in the centre", "in the top left of the
-    image", a side of left and right "in the left part of the image" (not "in the left of the image")."""
+    """Where a region of ``REGIONS`` is, as the records say it: "in the centre", a corner "in the top left
+    of the image", a side (``SIDES``) "in the left part of the image", "in the top part of the image"."""
     if region == "centre":
         return "in the centre"
-    return f"in the {region} part of the image" if region in ("left", "right") else f"in the {region} of the image"
+    return f"in the {region} part of the image" if region in SIDES else f"in the {region} of the image"
 
 
 def text(expr: tuple[str, str, str]) -> str:
