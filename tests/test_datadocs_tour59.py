@@ -1,0 +1,78 @@
+"""Tour 59's docs/data.md and docs/data-convert.md: every relative link reaches its file and heading
+(the converter guide moved out of data.md, which had passed 500 lines), the stats keys, skip reasons and
+notes this session's converters added are named where a user looks them up (they were not), and the
+``--tile`` floor the guide gives is the one the option enforces."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from data_gen.convert import common, options
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = ("docs/data.md", "docs/data-convert.md")
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors of ``page`` (as tests/test_docs_tour58.py reads them)."""
+    count: dict[str, int] = {}
+    names, fenced = set(), False
+    for line in page.read_text().splitlines():
+        fenced ^= line.startswith("```")
+        if fenced or not (m := re.match(r"#{1,6}\s+(.+?)\s*#*$", line)):
+            continue
+        slug = re.sub(r"[^\w\- ]", "", m.group(1).lower()).replace(" ", "-")
+        names.add(f"{slug}-{count[slug]}" if slug in count else slug)
+        count[slug] = count.get(slug, 0) + 1
+    return names
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_data_pages_links_reach_their_file_and_heading_and_stay_under_500_lines(name):
+    page = REPO / name
+    text = page.read_text()
+    broken = []
+    for m in re.finditer(r"\]\(([^)\s]+)\)", text):
+        target = m.group(1)
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if not file.exists():
+            broken.append(f"{name}: {target} (no such file)")
+        elif anchor and (file.suffix != ".md" or anchor not in _anchors(file)):
+            broken.append(f"{name}: {target} (no such heading)")
+    assert not broken, broken
+    assert text.count("\n") < 500
+
+
+def test_data_md_points_to_the_converter_guide():
+    text = (REPO / "docs" / "data.md").read_text()
+    assert "](data-convert.md)" in text and "## Real datasets" in text
+
+
+def test_converter_stats_keys_and_new_reasons_are_in_the_guide(tmp_path):
+    guide = (REPO / "docs" / "data-convert.md").read_text()
+    out = common.Output(tmp_path / "o", "test")
+    out.skip("x", "f:1")
+    out.filter("--classes", "ship")
+    missing = [k for k in out.stats() if k not in ("source", "records", "tasks", "images", "jsonl")
+               and f"`{k}`" not in guide]
+    assert not missing, missing  # filtered, filtered_total were not named
+    code = "".join(p.read_text() for p in (REPO / "data_gen" / "convert").glob("*.py"))
+    for reason in ("bad_class_name", "not_utf8", "invalid_record", "degenerate"):
+        assert f'out.skip("{reason}"' in code and f"`{reason}`" in guide, reason
+    assert 'out.note("images_with_near_duplicate_edge_tiles")' in code
+    assert "`images_with_near_duplicate_edge_tiles`" in guide
+
+
+def test_the_guide_gives_the_tile_floor_the_option_enforces():
+    guide = (REPO / "docs" / "data-convert.md").read_text()
+    said = re.search(r"`--tile` under (\d+) px", guide)
+    assert said and int(said.group(1)) == options.MIN_TILE
+    with pytest.raises(Exception, match=str(options.MIN_TILE)):
+        options.tile_size(str(options.MIN_TILE - 1))
+    assert options.tile_size(str(options.MIN_TILE)) == options.MIN_TILE
