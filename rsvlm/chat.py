@@ -258,6 +258,10 @@ class ChatREPL(Commands):
 
 
 def main(args) -> int:
+    if sys.stdin is None:  # "rsvlm chat <&-": a traceback after the model loaded, for nothing to read
+        print("rsvlm chat: standard input is closed: the chat reads its questions there (pipe them in, or run it in a "
+              "terminal); rsvlm predict answers one question", file=sys.stderr)
+        return 2
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)
     except ValueError as e:

@@ -136,3 +136,13 @@ def test_an_image_path_with_a_wildcard_says_no_shell_expands_it_and_what_it_matc
     out.seek(0), out.truncate()
     assert not repl.load_image([str(geotiff.parent / "*.jp2")])
     assert out.getvalue().endswith("give one file, or band files of one image comma-separated)\n")
+
+
+def test_a_closed_stdin_is_said_before_the_model_loads(ckpt, geotiff, monkeypatch, capsys):
+    from rsvlm.cli import main
+
+    monkeypatch.setattr("sys.stdin", None)  # rsvlm chat <&-: was an AttributeError traceback after the loading
+    assert main(["chat", "--model", str(ckpt), "--image", str(geotiff)]) == 2
+    said = capsys.readouterr()
+    assert said.err.startswith("rsvlm chat: standard input is closed: the chat reads its questions there")
+    assert "loading model" not in said.err and said.out == ""
