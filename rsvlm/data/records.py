@@ -10,6 +10,7 @@ counts the reason.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import zlib
@@ -26,6 +27,10 @@ ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assi
 _BLANK = " \t\n\r\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"  # str.strip() keeps the zero-width ones
 GZIP_MAGIC = b"\x1f\x8b"  # what a gzip file starts with, whatever its name
 GZIP_ERRORS = (OSError, EOFError, zlib.error)  # a gzip file cut short or corrupt, found while reading it
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # PowerShell's `>` writes UTF-16 with one
+# a line's end: not splitlines() (U+2028 in a string); a bare CR (an old Mac's line end) can be no JSON string's
+LINE_END = re.compile(r"\r\n|\r|\n")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes "surrogateescape" kept that are not UTF-8
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
 
 
@@ -119,17 +124,31 @@ def check_records_path(path: str | Path) -> None:
         raise FileNotFoundError(f"records file not found: {path}")
 
 
+def text_encoding(head: bytes) -> str:
+    """The codec of a text file that opens with ``head``: UTF-16 where that is its byte-order mark, else UTF-8
+    with a BOM (Windows editors) dropped where there is one."""
+    return "utf-16" if head[:2] in UTF16_BOMS else "utf-8-sig"
+
+
+def as_text(f) -> io.TextIOWrapper:
+    """The binary file ``f`` (``open_bytes``'s, at its start) read as text in its ``text_encoding``, lines
+    ending at CR LF, LF or a bare CR; UTF-8 bytes that do not decode are kept as "surrogateescape" has them."""
+    enc = text_encoding(f.read(2))
+    f.seek(0)
+    return io.TextIOWrapper(f, encoding=enc, errors="surrogateescape" if enc != "utf-16" else "strict", newline=None)
+
+
 def blank_records_file(path: str | Path) -> bool:
     """Whether the records file ``path`` holds nothing but white space (a byte-order mark aside; plain or
-    gzip): an empty split. Read up to its first other byte; a file that cannot be read is left to the reader."""
+    gzip, UTF-8 or UTF-16): an empty split. Read up to its first other character; a file that cannot be read
+    is left to the reader."""
     try:
         with open_bytes(path) as f:
-            chunk = f.read(1 << 16).removeprefix(b"\xef\xbb\xbf")
-            while chunk:
+            text = as_text(f)
+            while chunk := text.read(1 << 16):
                 if chunk.strip():
                     return False
-                chunk = f.read(1 << 16)
-    except GZIP_ERRORS:
+    except (*GZIP_ERRORS, UnicodeDecodeError):
         return False
     return True
 
@@ -256,27 +275,40 @@ def open_bytes(path: str | Path):
     return gzip.open(path, "rb")
 
 
-def _iter_raw(path: Path) -> Iterator[tuple[str, bytes | Any]]:
-    """(":line number", raw bytes) for JSONL; ("[index]", object) for a LLaVA-style JSON array file;
-    either plain or gzip-compressed. A leading byte-order mark (Windows editors) is dropped; a gzip file
-    that does not decompress raises ``RecordError`` naming it."""
+def _iter_raw(path: Path) -> Iterator[tuple[str, str | Any]]:
+    """(":line number", text line) for JSONL; ("[index]", object) for a LLaVA-style JSON array file; either
+    plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8
+    comes as the ``RecordError`` saying so; a gzip file that does not decompress, or UTF-16 that does not
+    decode, raises ``RecordError`` naming it."""
     f = open_bytes(path)  # a file that cannot be opened raises its own OSError, naming it
     try:
         with f:
-            head = f.read(64).removeprefix(b"\xef\xbb\xbf").lstrip()
-            f.seek(0)
-            if head.startswith(b"["):
-                try:
-                    data = json.loads(f.read().decode("utf-8-sig"))
-                except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                    raise RecordError(f"{path}: not valid JSON ({e})") from e
-                yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
-                return
-            for lineno, line in enumerate(f, 1):
-                if lineno == 1:
-                    line = line.removeprefix(b"\xef\xbb\xbf")
-                if line.strip():
-                    yield f":{lineno}", line
+            lines, lineno, seen = as_text(f), 0, False
+            while line := lines.readline():
+                lineno += 1
+                if not line.strip():
+                    continue
+                if not seen and line.lstrip().startswith("["):  # the file's first text: a JSON array
+                    whole = line + lines.read()
+                    try:
+                        if _UNDECODED.search(whole):
+                            whole.encode("utf-8", "surrogateescape").decode("utf-8")
+                        data = json.loads(whole)
+                    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                        raise RecordError(f"{path}: not valid JSON ({e})") from e
+                    yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
+                    return
+                seen = True
+                if _UNDECODED.search(line):
+                    try:
+                        line.encode("utf-8", "surrogateescape").decode("utf-8")
+                    except UnicodeDecodeError as e:
+                        yield f":{lineno}", RecordError(f"{path}:{lineno}: not UTF-8 text ({e.reason} at byte "
+                                                        f"{e.start})", "json")
+                        continue
+                yield f":{lineno}", line
+    except UnicodeDecodeError as e:  # UTF-16 (strict)
+        raise RecordError(f"{path}: not UTF-16 text ({e.reason})", "json") from None
     except GZIP_ERRORS as e:
         if not isinstance(f, gzip.GzipFile):
             raise
@@ -298,11 +330,11 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.n_lines += 1
         where = f"{path}{loc}"
         try:
-            if isinstance(raw, bytes):
+            if isinstance(raw, RecordError):  # a line that is not UTF-8 (_iter_raw)
+                raise raw
+            if isinstance(raw, str):
                 try:
-                    raw = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError as e:
-                    raise RecordError(f"{where}: not UTF-8 text ({e.reason} at byte {e.start})", "json") from e
+                    raw = json.loads(raw)
                 except json.JSONDecodeError as e:
                     raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno})", "json") from e
             rec = normalize_record(raw, where, need_answer)
