@@ -222,6 +222,9 @@ def main(args) -> int:
 
 def _main(args, open_scenes: contextlib.ExitStack) -> int:
     say = Said()
+    for option in ("out", "geojson", "vis"):  # --out=~/r.json (no shell expands ~ after '='): it made a folder '~'
+        if getattr(args, option):
+            setattr(args, option, os.path.expanduser(getattr(args, option)))
     as_geojson = bool(args.out and str(args.out).lower().endswith(".geojson") and not args.geojson)
     if as_geojson:
         say(f"note: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON")

@@ -161,3 +161,16 @@ def test_out_named_geojson_for_an_image_without_a_crs_says_to_name_it_json(tmp_p
     err = capsys.readouterr().err
     assert rc == 2 and f"rsvlm predict: --out {tmp_path / 'r.geojson'}: {png} is not georeferenced" in err
     assert "give --out a .json name" in err and "--out writes pixel coordinates" not in err
+
+
+def test_outputs_starting_with_a_tilde_go_home(ckpt, geotiff, tmp_path, monkeypatch):
+    """``--out=~/r.json`` (the shell expands no ``~`` after ``=``) made a folder named ``~`` in the current
+    one and wrote there; the images' paths were already expanded."""
+    home, here = tmp_path / "home", tmp_path / "here"
+    home.mkdir(), here.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(here)
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--max-new-tokens", "2",
+                 "--device", "cpu", "--out", "~/res/r.json", "--geojson", "~/res/r.geojson", "--vis", "~/v.png"]) == 0
+    assert {p.name for p in (home / "res").iterdir()} == {"r.json", "r.geojson"} and (home / "v.png").is_file()
+    assert not (here / "~").exists()
