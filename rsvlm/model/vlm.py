@@ -356,7 +356,7 @@ class TextStreamer:
         """Per sequence, whether its text holds a stop string (``decode``'s ``on_step``); streams the first."""
         if self.on_token is None and not self.stops:
             return [False] * len(tokens)
-        texts = [self.text([i for i in t if i not in self.eos]) for t in tokens]
+        texts = [self.text([i for i in t if i not in self.eos]) if t else "" for t in tokens]  # [] = finished row
         if self.on_token is not None:
             visible = cut_stops(texts[0], self.stops, shortest=1)  # hold back what may start a stop string
             if not visible.endswith("\ufffd") and len(visible) > len(self.sent) and visible.startswith(self.sent):
