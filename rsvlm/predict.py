@@ -223,8 +223,11 @@ def main(args) -> int:
 def _main(args, open_scenes: contextlib.ExitStack) -> int:
     say = Said()
     for option in ("out", "geojson", "vis"):  # --out=~/r.json (no shell expands ~ after '='): it made a folder '~'
-        if getattr(args, option):
-            setattr(args, option, os.path.expanduser(getattr(args, option)))
+        if (path := getattr(args, option)) is not None and not path.strip():  # --out "$OUT" unset: nothing written
+            print(f"rsvlm predict: --{option} is empty; give a file name, or leave --{option} out", file=sys.stderr)
+            return 2
+        if path:
+            setattr(args, option, os.path.expanduser(path))
     as_geojson = bool(args.out and str(args.out).lower().endswith(".geojson") and not args.geojson)
     if as_geojson:
         say(f"note: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON")

@@ -174,3 +174,13 @@ def test_outputs_starting_with_a_tilde_go_home(ckpt, geotiff, tmp_path, monkeypa
                  "--device", "cpu", "--out", "~/res/r.json", "--geojson", "~/res/r.geojson", "--vis", "~/v.png"]) == 0
     assert {p.name for p in (home / "res").iterdir()} == {"r.json", "r.geojson"} and (home / "v.png").is_file()
     assert not (here / "~").exists()
+
+
+@pytest.mark.parametrize("name", ["", " "])
+@pytest.mark.parametrize("option", ["--out", "--geojson", "--vis"])
+def test_an_empty_output_name_is_refused(option, name, geotiff, tmp_path, capsys):
+    """``--out "$OUT"`` with OUT unset ran the model and wrote nothing, without a word."""
+    rc = main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+               option, name])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"rsvlm predict: {option} is empty; give a file name" in err and "no-model" not in err
