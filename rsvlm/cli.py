@@ -373,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rsvlm {args.command}: --min-objects works through the geometry grammar, which --free-decoding "
               "turns off; drop one of them", file=sys.stderr)
         return 2
+    if getattr(args, "model", None) is not None and not args.model.strip():  # --model "$M", M unset: the bundled one ran
+        print(f"rsvlm {args.command}: --model is empty; give a checkpoint folder"
+              + ("" if args.command == "merge-lora" else ", or leave --model out for the bundled default model"),
+              file=sys.stderr)
+        return 2
     if args.command == "train":  # its ranks say their warnings themselves
         return _run(args)
     lines = WarningLines(args.command)

@@ -25,3 +25,13 @@ def test_a_missing_value_gets_no_dash_hint(capsys):
         main(["predict", "--image", "x.png", "--task", "regcap", "--region"])
     err = capsys.readouterr().err
     assert "argument --region: expected one argument" in err and "given as" not in err
+
+
+@pytest.mark.parametrize("argv", [["predict", "--image", "x.png", "--task", "det"], ["chat"],
+                                  ["eval", "--data", "d.jsonl", "--out", "p.jsonl"], ["merge-lora", "--out", "m"]])
+def test_an_empty_model_is_refused_not_the_bundled_one_run(argv, capsys):
+    """``--model "$MODEL"`` with MODEL unset ran the bundled default model without a word."""
+    assert main([*argv, "--model", ""]) == 2
+    err = capsys.readouterr().err
+    assert f"rsvlm {argv[0]}: --model is empty; give a checkpoint folder" in err
+    assert ("leave --model out" in err) == (argv[0] != "merge-lora")
