@@ -198,3 +198,21 @@ def test_a_file_of_another_kind_given_as_the_recipe_is_said_to_be_one(given, say
     assert f"; {path} {says}" in capsys.readouterr().err
     assert train_main(["--config", str(REPO / "configs/model/tiny.yaml")]) == 2  # its own hint, no other
     assert " is a " not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("weights, says", [
+    ("{optics: 2}", "data.modality_weights['optics']: the model has no stem for 'optics' (model.stems: "),
+    ("{optical+lidar: 2}", "data.modality_weights['optical+lidar']: the model has no stem for 'lidar'"),
+])
+def test_a_modality_weight_for_no_stem_is_refused_before_the_model_is_built(tmp_path, capsys, weights, says):
+    """data.modality_weights={optics: 2} built the model and wrote out_dir, then failed (exit 1) once the
+    records were read: no record can be of a modality the model has no stem for."""
+    argv, out = _argv(tmp_path, "max_steps=1")
+    assert train_main([*argv, f"data.modality_weights={weights}"]) == 2
+    assert says in capsys.readouterr().err
+    assert not out.exists()
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    check_config(load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl",  # sets of stems and text pass
+                                                             "data.modality_weights={optical+sar: 2, text: 1}"]))

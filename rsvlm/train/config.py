@@ -177,6 +177,10 @@ def check_config(cfg: TrainConfig) -> None:
         if m not in cfg.model.stems:  # was: a typo ('optics') trained without any dropout, unsaid
             raise ValueError(f"data.band_dropout[{m!r}]: the model has no stem for {m!r} (model.stems: "
                              f"{', '.join(cfg.model.stems)})")
+    for group in cfg.data.modality_weights:  # a records' modality set ("optical", "optical+sar") or "text"
+        if (unknown := [m for m in group.split("+") if m not in cfg.model.stems]) and group != "text":
+            raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
+                             f" (model.stems: {', '.join(cfg.model.stems)})")  # was exit 1 once the model was built
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
     if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process
