@@ -26,7 +26,7 @@ def _argv(tmp_path, *extra: str) -> tuple[list[str], Path]:
     (lambda d: d / "images" / "im0.png", "it holds a PNG image (first bytes b'\\x89PNG"),
     (lambda d: (d / "x.jsonl.gz").write_bytes(gzip.compress(bytes(range(256)) * 4)) and d / "x.jsonl.gz",
      "it holds binary data (first bytes b'\\x00\\x01"),
-    (lambda d: (d / "w.jsonl").write_bytes('{"id": "a"}\n'.encode("utf-16")) and d / "w.jsonl", "UTF-16 text"),
+    (lambda d: (d / "z.jsonl").write_bytes(b"PK\x03\x04" + bytes(60)) and d / "z.jsonl", "it holds a zip archive"),
 ])
 def test_a_binary_records_file_is_refused_before_anything_is_written(tmp_path, capsys, make, says):
     """An image given as data.train passed preflight, then failed once out_dir was written ("no usable record …
@@ -41,7 +41,7 @@ def test_a_binary_records_file_is_refused_before_anything_is_written(tmp_path, c
     assert f"data.extra[0].path: {wrong} is not a records file" in capsys.readouterr().err
 
 
-def test_text_records_with_a_character_cut_at_the_sniffed_end_are_not_binary(tmp_path):
+def test_text_records_with_a_character_cut_at_the_sniffed_end_or_in_utf16_are_not_binary(tmp_path):
     from rsvlm.train.inputs import binary_found
 
     path = tmp_path / "r.jsonl"
@@ -50,6 +50,9 @@ def test_text_records_with_a_character_cut_at_the_sniffed_end_are_not_binary(tmp
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes()[: 1 << 16].decode()
     assert binary_found(path) is None
+    utf16 = tmp_path / "w.jsonl"  # PowerShell's `>` writes UTF-16 with its BOM, which the reader takes (14cb555)
+    utf16.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    assert b"\x00" in utf16.read_bytes()[:100] and binary_found(utf16) is None
     gz = tmp_path / "r.jsonl.gz"
     gz.write_bytes(gzip.compress(path.read_bytes()))
     assert binary_found(gz) is None

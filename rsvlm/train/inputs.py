@@ -39,18 +39,17 @@ def check_overwrite_inputs(cfg, removed: list[Path]) -> None:
 MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
          (b"MM\x00*", "a TIFF image"), (b"II+\x00", "a BigTIFF image"), (b"PK\x03\x04", "a zip archive"),
          (b"PAR1", "a Parquet file"), (b"\x93NUMPY", "a NumPy array"), (b"%PDF", "a PDF"),
-         (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
-         (b"\xff\xfe", "UTF-16 text (records are read as UTF-8: save it so)"),
-         (b"\xfe\xff", "UTF-16 text (records are read as UTF-8: save it so)"))
+         (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-Zip archive"))
 
 
 def binary_found(path: str | Path) -> str | None:
     """What ``path`` holds where it is binary rather than text (gzip read through: ``open_bytes``): the kind its
-    first bytes tell (``MAGIC``), else "binary data", with those bytes; None for text (a NUL byte or bytes that
-    are not UTF-8 in its first 64 KiB tell binary). A file that cannot be read is left to the reader."""
+    first bytes tell (``MAGIC``), else "binary data", with those bytes; None for text (a NUL character, or bytes
+    that do not decode in the encoding the reader takes, ``records.text_encoding``: UTF-8, or UTF-16 after its
+    byte-order mark, in its first 64 KiB tell binary). A file that cannot be read is left to the reader."""
     import codecs
 
-    from rsvlm.data.records import GZIP_ERRORS, open_bytes
+    from rsvlm.data.records import GZIP_ERRORS, open_bytes, text_encoding
 
     try:
         with open_bytes(path) as f:
@@ -58,8 +57,7 @@ def binary_found(path: str | Path) -> str | None:
     except GZIP_ERRORS:
         return None
     try:  # final=False: a character cut at the end of the 64 KiB is no fault
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        if b"\x00" not in head:
+        if "\x00" not in codecs.getincrementaldecoder(text_encoding(head))().decode(head, final=False):
             return None
     except UnicodeDecodeError:
         pass
