@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.pngcheck import check_whole_png
+
 PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -227,6 +229,8 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
             if deep and importlib.util.find_spec("rasterio") is not None:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
             im.load()
+            if im.format == "PNG":  # after the decode: a file cut short is its "truncated" error
+                check_whole_png(path)
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
             frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
             key = im.info.get("transparency") if im.mode not in ("P", "RGBA", "LA") else None  # a tRNS colour
