@@ -3,7 +3,13 @@
 # bf16, ZeRO-2, gradient checkpointing, once with LoRA (the recipe) and once fully fine-tuned.
 #   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README; STEPS=40 and LLMS="lora full" by default)
 set -euo pipefail
-out=${1:?usage: bench/gpu_check.sh OUT_DIR}
+usage="usage: bench/gpu_check.sh OUT_DIR   (env: STEPS=40, LLMS=\"lora full\"; needs a CUDA GPU)"
+case ${1:-} in
+  -h|--help) echo "$usage"; exit 0;;
+  ""|-*) echo "$usage${1:+ (got option '$1')}" >&2; exit 2;;  # '--help' was made a folder by mkdir -p
+esac
+[[ $# -eq 1 ]] || { echo "$usage (got $# arguments)" >&2; exit 2; }
+out=$1
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 TORCH_EXTENSIONS_DIR=${TORCH_EXTENSIONS_DIR:-/tmp/torch_ext}
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv | tee "$out/gpu.txt"

@@ -10,13 +10,20 @@
 #
 #   bash bench/gpu_smoke.sh OUT_DIR [CPU_PRED]
 # Environment: PYTHON (python3), SKIP (parts to skip, of "train eval bench"), DEVICE (cuda; cpu for a
-# dry run), TRAIN_STEPS (60), EVAL_SCENES (160), STEPS (bench/gpu_check.sh's --steps, 40), WORK (/tmp/gpu_smoke).
+# dry run), TRAIN_STEPS (40), EVAL_SCENES (160), STEPS (bench/gpu_check.sh's --steps, 40), WORK (/tmp/gpu_smoke),
+# BUDGET_S (540: every part ends by then).
 set -uo pipefail
-out=${1:?usage: bench/gpu_smoke.sh OUT_DIR [CPU_PRED]}
+usage="usage: bench/gpu_smoke.sh OUT_DIR [CPU_PRED]   (env: see the comment at the top of bench/gpu_smoke.sh)"
+case ${1:-} in
+  -h|--help) echo "$usage"; sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0;;
+  ""|-*) echo "$usage${1:+ (got option '$1')}" >&2; exit 2;;  # '--help' ran every part with OUT_DIR ''
+esac
+(( $# <= 2 )) || { echo "$usage (got $# arguments)" >&2; exit 2; }
+out=$1
 cpu_pred=${2:-}
+if [[ -n $cpu_pred && ! -f $cpu_pred ]]; then echo "gpu_smoke: CPU_PRED $cpu_pred: no such file" >&2; exit 2; fi
 PY=${PYTHON:-python3}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
+mkdir -p "$out" && out=$(cd "$out" && pwd) || { echo "gpu_smoke: OUT_DIR $1: cannot make it" >&2; exit 2; }
 work=${WORK:-/tmp/gpu_smoke}
 dev=${DEVICE:-cuda} steps=${TRAIN_STEPS:-40} n_test=${EVAL_SCENES:-160}
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-4} HF_HUB_OFFLINE=1
