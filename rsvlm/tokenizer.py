@@ -60,6 +60,12 @@ def train_tokenizer(
     bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
     if bad is not None:  # was re's "expected string or bytes-like object, got 'NoneType'"
         raise ValueError(f"train_tokenizer: text {bad} is a {type(texts[bad]).__name__}, not a str: {texts[bad]!r:.60}")
+    for i, t in enumerate(texts):  # JSON's "\ud800" loads as a lone surrogate: was a bare UnicodeEncodeError
+        try:
+            t.encode()
+        except UnicodeEncodeError as e:
+            raise ValueError(f"train_tokenizer: text {i} holds {t[e.start]!r} at character {e.start}, a lone "
+                             f"surrogate no UTF-8 can hold (a broken \\u escape in its JSON?): {t!r:.60}") from None
     named = (re.escape(t) for t in all_special_tokens() if not t.startswith("<loc_"))
     special = re.compile(r"<loc_\d+>|" + "|".join(named))
     texts = [special.sub(" ", t) for t in texts]  # "<loc_5>" spent pieces on "loc", "><" …
