@@ -35,8 +35,10 @@ def test_a_whole_png_reads_as_written(tmp_path):
 def test_a_png_whose_pixel_data_stops_early_is_an_error_naming_it(tmp_path, name):
     _png(tmp_path / name, keep=0.5)
     # was read without a word, its lower 24 rows black (PIL and GDAL fill them), and trained or answered on
-    with pytest.raises(ImageReadError, match=rf"{name}: PNG pixel data not whole.*holds 4632 bytes where 64 x 48 px need 9264 \(a reader fills"):
+    with pytest.raises(ImageReadError) as err:
         read_image(tmp_path / name)
+    assert str(err.value).startswith(f"{tmp_path / name}: PNG pixel data not whole, truncated or corrupt (the pixel "
+                                     "data holds 4632 bytes where 64 x 48 px need 9264 (a reader fills")
 
 
 def test_a_png_read_through_gdal_whose_pixel_data_stops_early_is_an_error(tmp_path):

@@ -229,8 +229,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
             if deep and importlib.util.find_spec("rasterio") is not None:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
             im.load()
-            if im.format == "PNG":  # after the decode: a file cut short is its "truncated" error
-                check_whole_png(path)
+            fmt = im.format
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
             frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
             key = im.info.get("transparency") if im.mode not in ("P", "RGBA", "LA") else None  # a tRNS colour
@@ -246,6 +245,8 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
         raise not_readable(path, "not a readable image", e) from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
         raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e
+    if fmt == "PNG":  # after the decode: a file cut short is its "truncated" error
+        check_whole_png(path)
     arr = arr[None] if arr.ndim == 2 else np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
     if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
         arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs
