@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.records import GZIP_ERRORS, open_bytes
+from rsvlm.data.records import GZIP_ERRORS, LINE_END, open_bytes, text_encoding
 
 
 class ScoreError(ValueError):
@@ -122,8 +121,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
                 raise
             raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
     try:
-        # -sig: a BOM (Windows editors) is not a bad first line; UTF-16 with its BOM: PowerShell's `>` writes it
-        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+        text = data.decode(text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
     except UnicodeDecodeError as e:
         raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
                          f"byte {e.start}); predictions are JSONL") from None
@@ -140,7 +138,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
         entries = [(f"item {i}", obj) for i, obj in enumerate(array)]
     else:
         # not splitlines(): U+2028 in a string; a bare CR (an old Mac's line end) can be no JSON string's
-        entries = [(f"{lineno}", line) for lineno, line in enumerate(re.split(r"\r\n|\r|\n", text), 1) if line.strip()]
+        entries = [(f"{lineno}", line) for lineno, line in enumerate(LINE_END.split(text), 1) if line.strip()]
     for where, entry in entries:
         try:
             obj = entry if array is not None else json.loads(entry)

@@ -155,7 +155,7 @@ def test_png_data_check_takes_every_colour_type_and_interlacing(tmp_path):
     import numpy as np
     from PIL import Image
 
-    from data_gen.convert.pngdata import ADAM7, check_png_data
+    from rsvlm.io.pngcheck import ADAM7, check_png_data
 
     rng = np.random.default_rng(1)
     for mode, shape in (("RGB", (37, 53, 3)), ("L", (9, 7)), ("RGBA", (5, 11, 4)), ("I;16", (21, 19))):

@@ -30,7 +30,7 @@ def open_raster(path, mode: str = "r", **kwargs):
 def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     """(width, height) of an image read to its end, so that a truncated file is caught here and
     not in training: rasterio reads GeoTIFF/JP2 block by block, PIL checks a PNG's chunks and
-    ``pngdata`` that its pixel data inflates whole (no unfiltering), a JPEG is decoded at 1/8 scale, other formats whole; an image past PIL's
+    ``rsvlm.io.pngcheck`` that its pixel data inflates whole (no unfiltering), a JPEG is decoded at 1/8 scale, other formats whole; an image past PIL's
     decompression-bomb limit (a 20000 px DOTA-v2 scene) is read by rasterio in strips of rows.
 
     What GDAL says of a damaged file it still reads (a bogus strip count, a broken page chain)
@@ -39,7 +39,7 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     it went to stderr naming no file, or nowhere. Raises ``ConversionError`` naming the file when
     it cannot be read, with what GDAL said on the way.
     """
-    from data_gen.convert.pngdata import check_png_data, is_png
+    from rsvlm.io.pngcheck import check_png_data, is_png
     from rsvlm.io.sources import check_image_path, gdal_message, library_messages
 
     path = Path(path)

@@ -174,7 +174,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False):
             return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
         from PIL import Image
 
-        from data_gen.convert.pngdata import check_png_data, is_png
+        from rsvlm.io.pngcheck import check_png_data, is_png
 
         if is_png(path):  # PIL decodes a stream that ends early without a word, the rows it lacks 0: no change
             check_png_data(path)
