@@ -98,7 +98,7 @@ def tile_note(task: str) -> str | None:
 def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
     """Say (``say``: predict's ``Said``) what ``--overlap`` does to this scene's tiling where a user would
     not expect it: over half of ``--tile`` (a 10980 px scene in 763,876 tiles at ``--overlap 500 --tile
-    512``), or 0 for a task of shapes (an object across a seam is two)."""
+    512``). ``--overlap 0`` needs no note: pieces of an object cut at a seam are joined (``io/seams.py``)."""
     from rsvlm.io.tiles import n_windows
 
     tile, overlap, default = args.tile, args.overlap, default_overlap(args.tile)
@@ -111,10 +111,6 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
         say(f"note: --overlap {overlap} is over half of --tile {tile}: windows start every {step} px, "
             f"{n:,} tiles for this {'x'.join(map(str, scene_size))} scene, each pixel in up to "
             f"{math.ceil(tile / step) ** 2:,} of them; the default overlap is {default}", label)
-    if overlap == 0 and args.task not in TEXT_TASKS:  # 888 boxes for 777 parked cars at --tile 128
-        say("note: --overlap 0: an object across a seam between tiles is two pieces that do not overlap, so "
-            "they are reported as two objects; an overlap of at least the largest object's size "
-            + (f"(default {default}) " if default else "") + "lets the tiles' views of it merge")
 
 
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say) -> None:

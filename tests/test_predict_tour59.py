@@ -103,7 +103,7 @@ def test_a_tile_covering_the_scene_is_said_to_be_one_window():
                           "image, is asked"]  # no seams: the --overlap 0 note is not said
     said = Said()
     overlap_notes(types.SimpleNamespace(tile=32, overlap=0, task="det"), (96, 64), "x.png", said)
-    assert len(said.lines) == 1 and said.lines[0].startswith("note: --overlap 0: an object across a seam")
+    assert said.lines == []  # seams join the pieces of an object cut there: nothing to say
 
 
 @pytest.mark.parametrize("name, why", [("o.psd", ".psd is PSD, which PIL reads but cannot write"),
@@ -115,19 +115,6 @@ def test_a_vis_format_pil_only_reads_is_refused_before_the_model_runs(name, why,
                "--vis", str(tmp_path / name)])
     err = capsys.readouterr().err
     assert rc == 2 and f"rsvlm predict: --vis {tmp_path / name}: {why}" in err and "no-model" not in err
-
-
-def test_the_overlap_0_note_names_no_default_of_0():
-    """``--tile 2`` (default overlap 0) said "an overlap of at least the largest object's size (default 0)"."""
-    from rsvlm.predict import Said
-    from rsvlm.predict_tiles import overlap_notes
-
-    said = Said()
-    overlap_notes(types.SimpleNamespace(tile=2, overlap=0, task="det"), (3, 3), "x.png", said)
-    assert said.lines and "default 0" not in said.lines[-1]
-    said = Said()
-    overlap_notes(types.SimpleNamespace(tile=32, overlap=0, task="det"), (96, 64), "x.png", said)
-    assert "(default 8) lets the tiles' views of it merge" in said.lines[-1]
 
 
 def test_a_region_after_another_task_s_question_is_refused():

@@ -152,14 +152,13 @@ def test_an_overlap_over_half_the_tile_is_noted_with_its_tile_count_before_the_m
     assert n_windows(10980, 10980, 512, 500) == 763_876
 
 
-def test_overlap_0_for_shapes_says_that_objects_on_a_seam_come_in_two_pieces(geotiff, tmp_path, capsys):
+def test_overlap_0_for_shapes_says_nothing_now_that_seams_join_pieces(geotiff, tmp_path, capsys):
     """--overlap 0 gave 888 boxes for 777 parked cars (tile 128, a parking-lot simulation): the
-    halves of a car on a seam do not overlap, so nothing merges them. predict now says so."""
+    halves of a car on a seam did not overlap, so nothing merged them, and predict said so. Seams now
+    join the pieces of every shape (io/seams.py), so a note that they come out as two would be false."""
     from rsvlm.cli import main
 
     args = ["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--tile", "32", "--overlap"]
-    main(args + ["0", "--task", "det"])
-    assert "note: --overlap 0: an object across a seam between tiles is two pieces" in capsys.readouterr().err
-    main(args + ["0", "--task", "cls"])  # words: nothing to merge
-    main(args + ["8", "--task", "det"])
-    assert "--overlap 0" not in capsys.readouterr().err
+    for task in ("det", "seg", "cls"):
+        main(args + ["0", "--task", task])
+        assert "--overlap 0" not in capsys.readouterr().err

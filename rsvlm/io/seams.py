@@ -14,7 +14,9 @@ end within ``tol`` of it with matching extents (nose to tail across the seam).
 
 from __future__ import annotations
 
-__all__ = ["seam", "seam_join"]
+import numpy as np
+
+__all__ = ["seam", "seam_join", "masks_meet"]
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 Seam = tuple[str, int, int, int]  # (axis, s, lo, hi): the line x = s (axis "x") or y = s, from lo to hi along it
@@ -71,3 +73,20 @@ def seam_join(ga, gb, line: Seam, tol: float, min_share: float):
         return True, None
     return True, (box(a, lo, b, hi) if line[0] == "x" else box(lo, a, hi, b))
 
+
+def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int) -> bool:
+    """Whether two scene masks (h, w) placed at offsets ``oa``, ``ob`` (x0, y0) have pixels within
+    ``tol`` pixels of the seam on its two sides, side by side along it."""
+    axis, s, lo, hi = line
+
+    def along(m, o):  # bool (hi - lo,): where the mask has a pixel within tol of the seam
+        m = m if axis == "x" else m.T  # (along, across) → rows along the seam
+        a0, c0 = (o[1], o[0]) if axis == "x" else (o[0], o[1])  # offset along, across
+        out = np.zeros(hi - lo, bool)
+        r0, r1 = max(lo, a0), min(hi, a0 + m.shape[0])
+        c_lo, c_hi = max(s - tol, c0), min(s + tol, c0 + m.shape[1])
+        if r1 > r0 and c_hi > c_lo:
+            out[r0 - lo : r1 - lo] = m[r0 - a0 : r1 - a0, c_lo - c0 : c_hi - c0].any(axis=1)
+        return out
+
+    return bool((along(ma, oa) & along(mb, ob)).any())

@@ -14,13 +14,14 @@ across tiles are unioned (a union's holes, its own or its parts', kept as ``ring
 one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
 earlier objects (tile order, then answer order) win.
 
-With ``overlap=0`` tiles abut: the views of a box, oriented box or polygon cut at a seam meet
+With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
-their extents along it overlap (by ``iou_threshold`` of the shorter for boxes; at all for polygons)
+their extents along it overlap (by ``iou_threshold`` of the shorter for boxes; at all for polygons
+and masks)
 (``seams.py``).
 
 Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
-object size), merge masks that only touch at a seam (they stay apart), or bound the memory
+object size), or bound the memory
 of a merged mask: it grows with the area the mask covers (a scene-wide class mask is scene-sized).
 A PNG or JPEG that GDAL reads is read a row of windows at a time (``rows.RowReader``).
 """
@@ -376,8 +377,15 @@ class TileMerger:
             mb = b["obj"]["mask"][y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
             return bool((ma & mb).any())
 
+        def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
+            from rsvlm.io.seams import masks_meet, seam
+
+            line = seam(a["window"], b["window"])
+            return overlaps(a, b) or line is not None and masks_meet(
+                a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(self.edge_tol)))
+
         out = []
-        for g in self._clusters(items, overlaps, lambda it: _mask_bbox(it["obj"])):
+        for g in self._clusters(items, meet, lambda it: _mask_bbox(it["obj"])):
             obj = self._merged(g)
             if len(g) > 1:
                 bbs = np.array([_mask_bbox(it["obj"]) for it in g])
