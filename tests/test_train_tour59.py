@@ -219,3 +219,18 @@ def test_a_modality_weight_for_no_stem_is_refused_before_the_model_is_built(tmp_
 
     check_config(load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl",  # sets of stems and text pass
                                                              "data.modality_weights={optical+sar: 2, text: 1}"]))
+
+
+def test_the_progress_bar_shows_the_epoch_metrics_jsonl_logs(tmp_path):
+    """The bar showed loss, LR and throughput but no epoch: a long run's place in its data was in metrics.jsonl
+    only. It shows the line's epoch, counted from 1 as there."""
+    import torch
+
+    from rsvlm.train.logging import Metrics
+
+    m = Metrics(tmp_path, rank=0, world_size=1, total_steps=4, progress=True)
+    m.add_batch(torch.tensor(1.0), torch.tensor([1.0]), ["cls"], ["optical"], 3, 4)
+    m.step()
+    rec = m.log(1, 1e-3, {"epoch": 2})
+    assert rec["epoch"] == 2 and "epoch=2" in m.bar.postfix, m.bar.postfix
+    m.close()

@@ -137,9 +137,10 @@ class Metrics:
                 for k, v in rec.items():
                     if k != "step" and isinstance(v, (int, float)):
                         self.tb.add_scalar(k, v, step)
-            if self.bar is not None:
-                self.bar.set_postfix(loss="n/a" if loss is None else f"{loss:.4f}", lr=f"{lr:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}",
-                                     non_pad=f"{rec['non_pad_fraction']:.2f}")
+            if self.bar is not None:  # the epoch as metrics.jsonl has it (the LM loop's, counted from 1)
+                self.bar.set_postfix(**({"epoch": rec["epoch"]} if "epoch" in rec else {}),
+                                     loss="n/a" if loss is None else f"{loss:.4f}", lr=f"{lr:.2e}",
+                                     tok_s=f"{rec['tokens_per_s']:.0f}", non_pad=f"{rec['non_pad_fraction']:.2f}")
         self._reset()
         return rec
 
