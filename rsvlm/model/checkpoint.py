@@ -365,7 +365,28 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
         for name in PROVENANCE:
             if (provenance := src / name).is_file():
                 shutil.copyfile(provenance, out / name)
+    if note := _untied_note(llm_files, sorted((out / "llm").glob("*.safetensors")), model.llm):
+        warnings.warn(note, stacklevel=2)
     return out
+
+
+def _untied_note(before: list[Path], after: list[Path], llm) -> str | None:
+    """Where the merge untied a head tied to the input embeddings (``llm.untie_adapted_embeddings``), what
+    that costs on disk: the merged llm/ stores the head too (was said in docs/models.md alone)."""
+    from transformers import AutoConfig
+
+    if not before or getattr(llm.config.get_text_config(), "tie_word_embeddings", False):
+        return None
+    try:
+        if not getattr(AutoConfig.from_pretrained(before[0].parent).get_text_config(), "tie_word_embeddings", False):
+            return None
+    except (OSError, ValueError):  # a source config.json the load read already; nothing to say then
+        return None
+    size = [sum(f.stat().st_size for f in files) / 2**20 for files in (before, after)]
+    rows, width = llm.get_output_embeddings().weight.shape
+    return (f"the LoRA adapts lm_head or embed_tokens, which the LLM ties: the merge unties them, each LoRA "
+            f"merged into its own module, and the merged llm/ stores the head apart ({rows} x {width}, "
+            f"tie_word_embeddings: false): its weights {size[0]:.1f} MiB -> {size[1]:.1f} MiB")
 
 
 @contextlib.contextmanager

@@ -127,33 +127,44 @@ def _own_template(folder: Path) -> bool:
         return False
 
 
-def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
+def meta_llm(cfg: LLMConfig, key: str = "llm"):
+    """The LLM built on the meta device (shapes only, no weights read) from ``config`` or the folder's
+    config.json; None for a hub name or a folder without config.json (the build names it). One build
+    serves the LoRA checks and ``build_llm`` (``shapes``): a meta or 4-bit build made it a second time."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    if cfg.name_or_path:
+        if not (Path(cfg.name_or_path).expanduser() / "config.json").is_file():  # the build names it
+            return None
+        with _names_unreadable(f"{key}.name_or_path", cfg.name_or_path, ValueError):  # a config.json
+            hf = AutoConfig.from_pretrained(cfg.name_or_path)                        # of another kind
+    else:
+        hf = _hf_config(cfg, key)
+    with torch.device("meta"):
+        return AutoModelForCausalLM.from_config(hf)
+
+
+def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, llm=None):
     """ValueError naming ``llm.target_modules`` or ``encoders.NAME.lora_target_modules`` where an entry
     matches no module or one whose LoRA would go unused (``llm.check_lora_targets``), or a module whose
     new-token rows ``llm.lora_token_rows`` trains (``llm.check_token_rows``), on the part built on the
     meta device: shapes only, no weights read, nothing allocated. It was found once the model was
     loaded (minutes for a 7B one). An LLM by hub name, or a folder without config.json, is left to the
-    build. ``check_model_config`` first (``create_model`` and the training preflight call it after)."""
+    build. ``check_model_config`` first (``create_model`` and the training preflight call it after).
+    ``llm``: the meta LLM (``meta_llm``) where the caller has it; returns the one it checked (or None)."""
     if cfg.trainable.encoder == "lora":
         for name, vc in cfg.encoders.items():
             with torch.device("meta"):
                 enc = build_encoder(replace(vc, pretrained=None))
             check_lora_targets(enc, list(vc.lora_target_modules), f"{prefix}encoders.{name}.lora_target_modules")
     if not (lm and cfg.trainable.llm == "lora"):
-        return
-    from transformers import AutoConfig, AutoModelForCausalLM
-
-    if cfg.llm.name_or_path:
-        if not (Path(cfg.llm.name_or_path).expanduser() / "config.json").is_file():  # the build names it
-            return
-        with _names_unreadable(f"{prefix}llm.name_or_path", cfg.llm.name_or_path, ValueError):  # a config.json
-            hf = AutoConfig.from_pretrained(cfg.llm.name_or_path)                             # of another kind
-    else:
-        hf = _hf_config(cfg.llm, f"{prefix}llm")
-    with torch.device("meta"):
-        llm = AutoModelForCausalLM.from_config(hf)
-    check_lora_targets(llm, list(cfg.llm.target_modules), f"{prefix}llm.target_modules")
-    check_token_rows(llm, cfg.llm, f"{prefix}llm")
+        return llm
+    if llm is None:
+        llm = meta_llm(cfg.llm, f"{prefix}llm")
+    if llm is not None:
+        check_lora_targets(llm, list(cfg.llm.target_modules), f"{prefix}llm.target_modules")
+        check_token_rows(llm, cfg.llm, f"{prefix}llm")
+    return llm
 
 
 def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int]) -> None:

@@ -22,18 +22,20 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
     ``pretrained`` file that is not there (FileNotFoundError), and a LoRA target that matches nothing or
     cannot take a LoRA (``checks.check_lora_names``), before the LLM is loaded.
     """
-    from rsvlm.model.checks import check_llm_files, check_lora_names, check_model_config
+    from rsvlm.model.checks import check_llm_files, check_lora_names, check_model_config, meta_llm
     from rsvlm.model.vision import check_pretrained
 
     check_model_config(cfg, prefix="")  # was: found at the first forward, naming no key, or a traceback
     for name, enc in cfg.encoders.items():  # before the LLM loads (minutes for a 7B); was 'encoders.NAME'
         check_pretrained(enc, f"encoders.{name}")
     check_llm_files(cfg.llm, weights=False)  # its config.json (of a causal LM) read by the next check
-    check_lora_names(cfg, prefix="")  # LoRA targets on parts built on meta: was found once the LLM had loaded
     meta = device is not None and torch.device(device).type == "meta"
+    # one LLM on meta (shapes only) for the LoRA checks, a meta build and a 4-bit load's plan: was built twice
+    shapes = meta_llm(cfg.llm) if cfg.trainable.llm == "lora" or meta or cfg.llm.load_in_4bit else None
+    shapes = check_lora_names(cfg, prefix="", llm=shapes)  # on meta: was found once the LLM had loaded
     # elsewhere weights are made on the CPU and moved (same values on every device)
     with torch.device("meta") if meta else contextlib.nullcontext():
-        llm, tokenizer, special = build_llm(cfg.llm, device, dtype)
+        llm, tokenizer, special = build_llm(cfg.llm, device, dtype, shapes=shapes)
         llm = apply_llm_trainability(llm, cfg.llm, cfg.trainable.llm, special)
         model = RSVLM(cfg, llm, tokenizer, special)
     for part in (model.encoders, model.stems, model.projectors):

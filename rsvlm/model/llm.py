@@ -23,6 +23,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from rsvlm.model.quiet import (  # noqa: F401  (deepspeed_cpu_note_quietly: re-exported, imported from here)
+    _logger_quiet,
+    bars_after,
+    bitsandbytes_quietly,
+    deepspeed_cpu_note_quietly,
+    peft_quietly,
+)
 from rsvlm.tokens import SpecialTokenIds, add_special_tokens
 
 TRAINABILITY = ("frozen", "lora", "full")
@@ -87,15 +94,17 @@ def _quant_config(cfg: LLMConfig, skip: list[str]):
     return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
 
 
-def _unquantisable(path: str, cpu: bool = True) -> tuple[list[str], str | None]:
+def _unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) -> tuple[list[str], str | None]:
     """(modules left out of a 4-bit load, a warning or None): lm_head, and on a CPU every Linear
     bitsandbytes' 4-bit CPU kernel cannot take (built on meta, no weights): it packs weights in
     blocks of 32 output rows and 64 input columns, and its first no-grad forward fails otherwise
-    ("N must be divisible by block_n", "shape '[96, 1]' is invalid"). 8-bit takes any size."""
+    ("N must be divisible by block_n", "shape '[96, 1]' is invalid"). 8-bit takes any size.
+    ``model``: that LLM already built on meta, else built here."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path))
+    if model is None:
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(path))
     linear = {n: m for n, m in model.named_modules() if isinstance(m, nn.Linear) and n != "lm_head"}
     odd = {n: m for n, m in linear.items() if m.out_features % 32 or m.in_features % 64} if cpu else {}
     if not odd:
@@ -106,76 +115,6 @@ def _unquantisable(path: str, cpu: bool = True) -> tuple[list[str], str | None]:
             f"kernel needs out_features a multiple of 32 and in_features a multiple of 64, and "
             f"{', '.join(kinds[:6])}{' …' if len(kinds) > 6 else ''} are not")
     return ["lm_head", *odd], note
-
-
-@contextlib.contextmanager
-def _logger_quiet(name: str):
-    """The logger ``name`` at ERROR while the block runs (where rsvlm says the same thing itself)."""
-    import logging
-
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(max(level, logging.ERROR))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def bitsandbytes_quietly():
-    """bitsandbytes, on its first import (peft imports it, and so does a 4/8-bit load), logs on
-    CPUs with AVX512-BF16 that it cannot fetch an optional kernel from the hub ("pip install
-    kernels"); its built-in kernel runs and rsvlm never downloads. A context manager that holds
-    that one logger at ERROR while its block runs."""
-    return _logger_quiet("bitsandbytes.backends.cpu.ops")
-
-
-@contextlib.contextmanager
-def deepspeed_cpu_note_quietly():
-    """transformers' ``save_pretrained`` asks accelerate to unwrap the model, which imports DeepSpeed
-    where it is installed; on a machine without a GPU that import logs "Setting accelerator to CPU"
-    to stdout, in the middle of a plain training run's output. A context manager that drops that
-    one message from DeepSpeed's logger while its block runs (a filter survives DeepSpeed setting
-    the logger up on import)."""
-    import logging
-
-    def other(record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Setting accelerator to CPU")
-
-    logger = logging.getLogger("DeepSpeed")
-    logger.addFilter(other)
-    try:
-        yield
-    finally:
-        logger.removeFilter(other)
-
-
-@contextlib.contextmanager
-def bars_after(delay_s: float):
-    """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
-    ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress.
-    Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
-    from transformers.utils import logging as hf_logging
-
-    def hook(factory, args, kwargs):
-        kwargs = {**kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
-        return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
-
-    previous = hf_logging.set_tqdm_hook(hook)
-    try:
-        yield
-    finally:
-        hf_logging.set_tqdm_hook(previous)
-
-
-@contextlib.contextmanager
-def peft_quietly():
-    """peft asks a model ``is_gradient_checkpointing``, which transformers 5 answers with a
-    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on.
-    Import peft inside it too: peft imports bitsandbytes (``bitsandbytes_quietly``)."""
-    with warnings.catch_warnings(), bitsandbytes_quietly():
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-        yield
 
 
 def _check_local(path: str, key: str) -> str:
@@ -240,9 +179,11 @@ def _check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.
 
 
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
-              bar_delay_s: float = 2.0) -> tuple[nn.Module, Any, SpecialTokenIds]:
+              bar_delay_s: float = 2.0, shapes: nn.Module | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
     """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer.
-    A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``."""
+    A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``.
+    ``shapes``: this LLM already built on meta (``checks.meta_llm``), used (and changed) by a meta
+    build and a 4-bit load's plan instead of building it again."""
     from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     if cfg.loc_init not in LOC_INITS:  # before the load: it was found only once the model was built
@@ -254,7 +195,10 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     from rsvlm.model.checks import check_llm_files  # checks imports this module
 
     check_llm_files(cfg, weights=not (meta and not quant))
-    if cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
+    reuse = meta and shapes is not None
+    if cfg.name_or_path and reuse and not quant:
+        llm = shapes.to(dtype or torch.float32)
+    elif cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
         with _names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
             llm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path),
                                                    dtype=dtype or torch.float32)
@@ -263,7 +207,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         quiet = contextlib.nullcontext()
         if quant:
             kwargs["device_map"] = str(device or "cpu")
-            skip, note = (_unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu")
+            skip, note = (_unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu", shapes)
                           if cfg.load_in_4bit else (["lm_head"], None))
             kwargs["quantization_config"] = _quant_config(cfg, skip)
             if note:
@@ -291,9 +235,12 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
                              f"{f'; did you mean {close}?' if close else ''}")
         _check_config_keys(model_type, conf)
         hf_conf = AutoConfig.for_model(model_type, **conf)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.seed)
-            llm = AutoModelForCausalLM.from_config(hf_conf, dtype=dtype or torch.float32)
+        if reuse:  # meta: no weights, so no seed
+            llm = shapes.to(dtype or torch.float32)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed)
+                llm = AutoModelForCausalLM.from_config(hf_conf, dtype=dtype or torch.float32)
     else:
         raise ValueError("llm needs name_or_path or config")
     tok_path = cfg.tokenizer or cfg.name_or_path

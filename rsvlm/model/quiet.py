@@ -1,0 +1,78 @@
+"""Context managers that keep libraries' notes out of rsvlm's output where rsvlm says the same itself or
+the note is not the user's to act on: one named logger at ERROR, bitsandbytes' kernel note, DeepSpeed's
+"Setting accelerator to CPU", transformers' progress bars for quick loads, peft's FutureWarning."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+
+@contextlib.contextmanager
+def _logger_quiet(name: str):
+    """The logger ``name`` at ERROR while the block runs (where rsvlm says the same thing itself)."""
+    import logging
+
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def bitsandbytes_quietly():
+    """bitsandbytes, on its first import (peft imports it, and so does a 4/8-bit load), logs on
+    CPUs with AVX512-BF16 that it cannot fetch an optional kernel from the hub ("pip install
+    kernels"); its built-in kernel runs and rsvlm never downloads. A context manager that holds
+    that one logger at ERROR while its block runs."""
+    return _logger_quiet("bitsandbytes.backends.cpu.ops")
+
+
+@contextlib.contextmanager
+def deepspeed_cpu_note_quietly():
+    """transformers' ``save_pretrained`` asks accelerate to unwrap the model, which imports DeepSpeed
+    where it is installed; on a machine without a GPU that import logs "Setting accelerator to CPU"
+    to stdout, in the middle of a plain training run's output. A context manager that drops that
+    one message from DeepSpeed's logger while its block runs (a filter survives DeepSpeed setting
+    the logger up on import)."""
+    import logging
+
+    def other(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Setting accelerator to CPU")
+
+    logger = logging.getLogger("DeepSpeed")
+    logger.addFilter(other)
+    try:
+        yield
+    finally:
+        logger.removeFilter(other)
+
+
+@contextlib.contextmanager
+def bars_after(delay_s: float):
+    """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
+    ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress.
+    Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
+    from transformers.utils import logging as hf_logging
+
+    def hook(factory, args, kwargs):
+        kwargs = {**kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
+        return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
+
+    previous = hf_logging.set_tqdm_hook(hook)
+    try:
+        yield
+    finally:
+        hf_logging.set_tqdm_hook(previous)
+
+
+@contextlib.contextmanager
+def peft_quietly():
+    """peft asks a model ``is_gradient_checkpointing``, which transformers 5 answers with a
+    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on.
+    Import peft inside it too: peft imports bitsandbytes (``bitsandbytes_quietly``)."""
+    with warnings.catch_warnings(), bitsandbytes_quietly():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        yield

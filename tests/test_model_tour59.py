@@ -1,0 +1,78 @@
+"""Model building, checkpoints and LoRA merge (tour 59)."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tiny():
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    return load_config(VLMConfig, REPO / "configs/model/tiny.yaml")
+
+
+def _count_builds(monkeypatch):
+    from transformers import AutoModelForCausalLM
+
+    orig = AutoModelForCausalLM.from_config.__func__
+    devices = []
+
+    def spy(cls, conf, **kw):
+        devices.append(torch.empty(0).device.type)
+        return orig(cls, conf, **kw)
+
+    monkeypatch.setattr(AutoModelForCausalLM, "from_config", classmethod(spy))
+    return devices
+
+
+@pytest.mark.parametrize("source", ["config", "folder"])
+def test_meta_llm_built_once_for_lora_checks(monkeypatch, base_dir, source):
+    """A meta build of a LoRA model built the LLM on meta twice (LoRA checks, then build_llm); once now,
+    with the same parameter shapes as a real build."""
+    from rsvlm.model import create_model
+
+    cfg = _tiny()
+    if source == "folder":
+        cfg.llm.name_or_path, cfg.llm.config = str(base_dir), None
+    real, _ = create_model(cfg)
+    devices = _count_builds(monkeypatch)
+    meta, _ = create_model(cfg, device="meta")
+    assert devices == ["meta"]
+    assert {n: p.shape for n, p in meta.named_parameters()} == {n: p.shape for n, p in real.named_parameters()}
+    assert all(p.device.type == "meta" for p in meta.parameters())
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_merge_says_when_it_unties_a_tied_head_and_what_it_costs(tmp_path, tie):
+    """Merging a LoRA on a tied lm_head writes the head apart (a vocabulary x width matrix more); the merge
+    said nothing of it. It warns with the llm/ weights' size before and after; an untied LLM gets no note."""
+    import warnings
+
+    from test_model_checkpoint import perturb_trainables
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, merge_lora
+
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                      [f"llm.config.tie_word_embeddings={str(tie).lower()}", "llm.target_modules=[q_proj,lm_head]",
+                       "llm.lora_token_rows=false"])
+    torch.manual_seed(0)
+    model, _ = create_model(cfg)
+    perturb_trainables(model)
+    ck = model.save_pretrained(tmp_path / "ck")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = merge_lora(ck, tmp_path / "merged")
+    notes = [str(w.message) for w in seen if "unties" in str(w.message)]
+    if not tie:
+        assert notes == []
+        return
+    size = [sum(f.stat().st_size for f in (d / "llm").glob("*.safetensors")) / 2**20 for d in (ck, out)]
+    assert size[1] > size[0]
+    rows, width = model.llm.get_base_model().get_output_embeddings().weight.shape
+    assert len(notes) == 1 and f"({rows} x {width}, " in notes[0]
+    assert f"{size[0]:.1f} MiB -> {size[1]:.1f} MiB" in notes[0]
