@@ -98,6 +98,8 @@ def test_predict_tiled_reads_windows(ckpt, geotiff, tmp_path):
 
 
 def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_path, capsys):
+    from rsvlm.predictions import asked_digest
+
     recs = []
     for i in range(3):
         recs.append({"id": f"r{i}", "images": [{"path": str(geotiff), "modality": "optical"}], "task": "cls",
@@ -109,7 +111,8 @@ def test_eval_writes_one_prediction_per_record_and_resumes(ckpt, geotiff, tmp_pa
     data = tmp_path / "test.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in recs) + '\n{"id": "cut", "images": [\n')
     out = tmp_path / "pred.jsonl"
-    out.write_text(json.dumps({"id": "r0", "task": "cls", "answer": "kept"}) + "\n")
+    # a row that says what it was asked (rows without it are asked again: tests/test_predictions_tour59.py)
+    out.write_text(json.dumps({"id": "r0", "task": "cls", "answer": "kept", "asked_digest": asked_digest(recs[0])}) + "\n")
     rc = main(["eval", "--model", str(ckpt), "--data", str(data), "--out", str(out), "--batch-size", "2",
                "--max-new-tokens", "4", "--device", "cpu"])
     assert rc == 0
