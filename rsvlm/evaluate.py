@@ -48,7 +48,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import ROLES, ReadReport, RecordError, load_records, with_modalities
+from rsvlm.data.records import ROLES, ReadReport, RecordError, check_records_path, load_records, with_modalities
 from rsvlm.eval_reading import ReadNotes, record_images, record_warnings, undigested
 from rsvlm.predictions import (
     answer_files,
@@ -369,8 +369,10 @@ def main(args) -> int:
         except ValueError as e:
             print(f"rsvlm eval: {e}", file=sys.stderr)
             return 2
-    if not Path(args.data).is_file():  # before a model that may take minutes to load
-        print(f"rsvlm eval: records file not found: {args.data}", file=sys.stderr)
+    try:  # before a model that may take minutes to load
+        check_records_path(args.data)
+    except FileNotFoundError as e:  # missing, or a folder (its JSONL files named)
+        print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     if args.image_root and not Path(args.image_root).is_dir():
         print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
