@@ -153,7 +153,9 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
                 raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there", keys=(prefix + k,))
         raise ConfigError(
             f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
-            f"valid keys at this level: {', '.join(sorted(ftypes))}{_belongs_under(ftypes, unknown, prefix)}",
+            f"valid keys at this level: {', '.join(sorted(ftypes))}{_belongs_under(ftypes, unknown, prefix)}"
+            + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
+                      for k in unknown if ":" in k and k.split(":", 1)[0] in ftypes),
             keys=tuple(prefix + k for k in unknown))
     kwargs = {k: _coerce(v, ftypes[k], f"{where}.{k}" if where else k) for k, v in data.items()}
     return cls(**kwargs)
