@@ -220,16 +220,16 @@ class ChatREPL(Commands):
         the LLM's context: both said already) fused over ``self.tta``'s views, said when it differs from
         the streamed one; a view refused, cut short, past the context or left out of the fusion
         (``Fused.note``) is said too."""
-        from rsvlm.tta import fused_answers, views_asked
+        from rsvlm.tta import fused_answers
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
         plain = inf.Answer(answer, scores, cut=cut, past_context=past_context)
         inputs = [[inf.model_input(i) for i in self.images]]
-        # the views counted (crops are not asked for most questions) only where the count is shown: counting
-        # decodes the plain answer and maps the conversation into every view, as fused_answers does again
-        ask = self.shown(self.answerer(0) if self.session.min_objects else self.answerer(), "asking view", lambda: len(views_asked([asked], inputs, [plain], self.tta)))
-        f = fused_answers(ask, [asked], inputs, [plain], self.tta, refused)[0]
+        counted: list[tuple] = []  # the views fused_answers will ask (crops are not, for most questions)
+        ask = self.shown(self.answerer(0) if self.session.min_objects else self.answerer(), "asking view",
+                         lambda: len(counted[0]))
+        f = fused_answers(ask, [asked], inputs, [plain], self.tta, refused, on_views=counted.append)[0]
         for note in refused.values():
             self.say(f"  note: {note}")
         if f is None:

@@ -47,18 +47,22 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     if tta is not None:
         from tqdm import tqdm
 
-        from rsvlm.tta import fused_answers, views_asked
+        from rsvlm.tta import fused_answers
 
         refused: dict[int, str] = {}
         views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
-        with tqdm(total=len(views_asked(msgs, inputs, [answer], tta)), desc="--tta views", unit="view", leave=False,
-                  disable=None, file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
+        with tqdm(desc="--tta views", unit="view", leave=False, disable=None,
+                  file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
             def counted(messages, imgs):
                 out = views(messages, imgs)
                 bar.update()
                 return out
 
-            fused = fused_answers(counted, msgs, inputs, [answer], tta, refused)[0]
+            def asking(other_views: tuple) -> None:  # before the first view is asked: the bar's total
+                bar.total = len(other_views)
+                bar.refresh()
+
+            fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
         said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))

@@ -335,7 +335,8 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
 
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
-                  cfg: FuseConfig | None = None, notes: dict[int, str] | None = None) -> list[Fused | None]:
+                  cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
+                  on_views=None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
     answer (``first``) is neither shapes only nor short text (``cfg.text_words``). The identity
     answer to a ``[det]`` question that holds no shape ("None.") is fused as shapes: the other views
@@ -352,12 +353,18 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
-    refuses keeps its plain answer (None), and ``notes``, where given, says why under its index."""
+    refuses keeps its plain answer (None), and ``notes``, where given, says why under its index.
+    ``on_views``, where given, is called before any view is asked with the tuple of other views that will
+    be asked of any record, in order (a refusal aside; none where no plain answer is fused, no crop the
+    question or answer rules out: ``croppable``): what a progress count ("view k of N") is out of."""
     from rsvlm import geometry
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
     todo, views = _plain_views(messages, images, first, cfg)  # (record, width, height, shapes?); answers per view
+    if on_views is not None:
+        on_views(tuple(v for v in cfg.views[1:]
+                       if any(_asks(v, messages[i], w, h, sh, views[i][0]) for i, w, h, sh in todo)))
     windows = {i: [(0, 0, w, h)] for i, w, h, _ in todo}  # per record, the part of the image each of its views saw
     cut = {i: is_cut(a) for i, a in enumerate(first)}
     past = {i: is_past_context(a) for i, a in enumerate(first)}
@@ -417,15 +424,6 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 objs or views[i][0]):  # "None." stays where no view's shape is kept
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)
     return fused
-
-
-def views_asked(messages: list[list[dict]], images: list[list], first: list, cfg: FuseConfig | None = None) -> tuple:
-    """The other views of ``cfg.views`` that ``fused_answers`` asks of any of these records, in order (a
-    refusal aside): none where no plain answer is fused, no crop the question or answer rules out
-    (``croppable``), no view a turn cannot be said in. What chat counts its "asking view k of N" by."""
-    cfg = cfg or FuseConfig()
-    todo, plain = _plain_views(messages, images, first, cfg)
-    return tuple(v for v in cfg.views[1:] if any(_asks(v, messages[i], w, h, s, plain[i][0]) for i, w, h, s in todo))
 
 
 def _plain_views(messages: list[list[dict]], images: list[list], first: list,

@@ -147,9 +147,11 @@ def test_chat_counts_only_the_views_it_asks(monkeypatch):
         assert "(asking view 7 of 7…)" in said and "of 11" not in said and "8 of" not in said
     said = _fused_in_chat(monkeypatch, "[ground] the white ship", BOX)  # crops asked too
     assert "(asking view 11 of 11…)" in said
-    assert tta.views_asked([[{"role": "user", "content": "[ground] the tank above the road"}]],
-                           [[inf.model_input(image())]], [(BOX, [0.9])],
-                           tta.FuseConfig(views="dihedral")) == ("h", "v", "hv")  # "above": no transposed view
+    told, asked = [], []
+    tta.fused_answers(lambda msgs, ims: asked.append(1) or [(BOX, [0.9])] * len(msgs),
+                      [[{"role": "user", "content": "[ground] the tank above the road"}]], [[inf.model_input(image())]],
+                      [(BOX, [0.9])], tta.FuseConfig(views="dihedral"), on_views=told.append)
+    assert told == [("h", "v", "hv")] and len(asked) == 3  # "above": no transposed view; told once, before asking
 
 
 @pytest.mark.parametrize("text,view,said", [
