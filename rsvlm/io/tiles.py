@@ -460,7 +460,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
         read_window = RowReader(scene, strips=decodes_from_start(scene))
         read = lambda b: [read_window(w) for w in b]  # noqa: E731
         with cf.ThreadPoolExecutor(max_workers=1) as pool, tqdm(
-                total=len(windows), desc=f"tiles of {scene.name}", unit="tile", disable=not progress) as bar:
+                total=len(windows), desc=f"tiles of {scene.name}", unit="tile",
+                disable=None if progress else True) as bar:  # None: no bar on a pipe or file
             pending = pool.submit(read, batches[0]) if prefetch else None
             for k, batch in enumerate(batches):
                 imgs = pending.result() if prefetch else read(batch)

@@ -1,0 +1,25 @@
+"""Tour 59: run_tiled's progress bar on a terminal only."""
+
+import io
+import sys
+
+import numpy as np
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_tiles_bar_shows_on_a_terminal_and_hides_itself_on_a_pipe(tmp_path, monkeypatch):
+    """``predict --tile`` piped to a file wrote a bar redrawn at each batch into it (``disable=not progress``
+    asked nothing of the stream), unlike every other bar of the project."""
+    from PIL import Image
+
+    from rsvlm.io import run_tiled
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "s.png")
+    for err, shown in ((io.StringIO(), False), (_Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", err)
+        assert run_tiled(tmp_path / "s.png", lambda ims: [[] for _ in ims], tile=32, overlap=0) == []
+        assert ("tiles of " in err.getvalue()) == shown, err.getvalue()
