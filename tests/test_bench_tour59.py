@@ -4,7 +4,6 @@ comes out with its same-run baseline and ratios, bad options are refused before 
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +38,51 @@ def test_gpu_shell_scripts_refuse_bad_arguments_before_any_part(tmp_path, script
                        cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and says.format(tmp=tmp_path) in r.stderr, r.stdout + r.stderr
     assert "==" not in r.stdout and sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def run_bench(name, monkeypatch, capsys, argv):
+    """bench/NAME.py's main on ``argv`` in this process: (stdout, stderr)."""
+    from test_bench_args import bench_main
+
+    bench_main(name, monkeypatch, argv)
+    return capsys.readouterr()
+
+
+def table_rows(out: str, first: str) -> list[list[str]]:
+    """The cells of stdout's markdown rows whose first cell is ``first``."""
+    return [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines()
+            if line.startswith(f"| {first} |")]
+
+
+def test_tiling_crops_prints_its_ratio_to_the_one_decode_baseline(tmp_path, monkeypatch, capsys):
+    """docs/benchmarks.md's --only crops table had seconds and tiles but no ratio (every other mode
+    has one), and nothing went to stderr while it ran."""
+    out, err = run_bench("tiling", monkeypatch, capsys, ["--only", "crops", "--crop-size", "128",
+                                                         "--workdir", str(tmp_path)])
+    assert "| how | s | tiles | slower than one decode |" in out
+    (base,), (other,) = table_rows(out, "cropper: one decode"), table_rows(out, "crop_to_file per tile")
+    assert base[2:] == ["1", "1.00x"] and other[2] == "1" and float(other[3].rstrip("x")) > 0
+    assert "tiling: 1 tiles with one decode" in err and "tiling:" not in out
+
+
+def test_tiling_png_prints_both_reads_against_row_strips(tmp_path, monkeypatch, capsys):
+    out, err = run_bench("tiling", monkeypatch, capsys, ["--only", "png", "--png-size", "200x100", "--tile", "64",
+                                                         "--overlap", "8", "--workdir", str(tmp_path)])
+    (base,), (other,) = table_rows(out, "row strips"), table_rows(out, "window by window")
+    assert base[4] == "1.00x" and base[2] == other[2] == "8" and base[3] == other[3]  # same tiles, same objects
+    assert "read by row strips" in err and "read by window by window" in err  # was: no word while it ran
+
+
+def test_synth_throughput_smallest_run_prints_both_tables_with_baselines(monkeypatch, capsys):
+    out, _ = run_bench("synth_throughput", monkeypatch, capsys, ["--n", "2", "--workers", "1", "--repeat", "1",
+                                                                 "--size", "64"])
+    assert table_rows(out, "1 worker(s)")[0][4] == "1.00x"
+    assert table_rows(out, "naive python loop")[0][-1] == "1.00x" and table_rows(out, "numpy fill_convex")
+
+
+def test_geometry_codec_smallest_run_prints_the_box_baseline(monkeypatch, capsys, realdata):
+    out, err = run_bench("geometry_codec", monkeypatch, capsys, ["--realdata", str(realdata), "--budgets", "16"])
+    rows = [r for line in out.splitlines() if line.startswith("| ") and "box (baseline)" in line
+            for r in [[c.strip() for c in line.strip("|").split("|")]]]
+    assert len(rows) == 4 and all(r[8] == "1.00" for r in rows), out  # one per mask kind, ratio 1 to itself
+    assert "round trips" in err
