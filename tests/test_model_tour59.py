@@ -76,3 +76,34 @@ def test_merge_says_when_it_unties_a_tied_head_and_what_it_costs(tmp_path, tie):
     rows, width = model.llm.get_base_model().get_output_embeddings().weight.shape
     assert len(notes) == 1 and f"({rows} x {width}, " in notes[0]
     assert f"{size[0]:.1f} MiB -> {size[1]:.1f} MiB" in notes[0]
+
+
+HF = "{hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, patch_size: 8, image_size: 32, intermediate_size: 128}"
+
+
+def test_an_old_hf_clip_checkpoint_saying_sincos2d_loads_with_its_learned_positions(tmp_path):
+    """Older rsvlm took pos_embed: sincos2d on an hf_clip tower without a word and trained CLIP's learned
+    table; such a checkpoint was refused on load. It loads as trained (same logits), with a warning; an
+    override asking for sincos2d is still refused."""
+    import yaml
+    from test_model_checkpoint import logits_of, make_batch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, load_pretrained
+
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                      ["encoders.default.type=hf_clip", f"encoders.default.hf_config={HF}"])
+    torch.manual_seed(0)
+    model, proc = create_model(cfg)
+    ref = logits_of(model, make_batch(proc))
+    ck = model.save_pretrained(tmp_path / "ck")
+    with pytest.raises(ValueError, match=r"encoders\.default\.pos_embed 'sincos2d': an hf_clip tower"):
+        load_pretrained(ck, overrides=["encoders.default.pos_embed=sincos2d"])
+    raw = yaml.safe_load((ck / "config.yaml").read_text())
+    raw["encoders"]["default"]["pos_embed"] = "sincos2d"  # as an older rsvlm saved it
+    (ck / "config.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.warns(UserWarning, match=r"encoders\.default\.pos_embed 'sincos2d' on an hf_clip tower.*loaded as "
+                                         r"pos_embed: learned"):
+        loaded, proc2 = load_pretrained(ck)
+    assert loaded.cfg.encoders["default"].pos_embed == "learned"
+    torch.testing.assert_close(logits_of(loaded, make_batch(proc2)), ref)

@@ -251,6 +251,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                               f"{', '.join(have)}){f'; did you mean {close[0]!r}?' if close else ''}; overrides "
                               "change the checkpoint's parts and add none (there are no weights for them)",
                               keys=(f"{part}.{added[0]}",))
+    cfg = _old_hf_sincos(saved, cfg, root)
     # an hf_clip tower's image_size and hf_config.image_size: one overridden, the other follows (was: both needed)
     cfg = dataclasses.replace(cfg, encoders={n: follow_hf_twins(saved.encoders[n], e) for n, e in cfg.encoders.items()})
     llm_cfg = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
@@ -326,6 +327,22 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
+
+
+def _old_hf_sincos(saved: VLMConfig, cfg: VLMConfig, root: Path) -> VLMConfig:
+    """``cfg`` with ``pos_embed: learned`` for each hf_clip tower its saved config.yaml gives ``sincos2d``: rsvlm
+    once took that setting without a word and built CLIP's learned table, which vision.safetensors holds, so
+    such a checkpoint loads as it was trained, with a warning (it was refused). An override to sincos2d
+    is still refused by the checks."""
+    old = [n for n, e in cfg.encoders.items() if e.type == "hf_clip" and e.pos_embed == "sincos2d"
+           and saved.encoders[n].pos_embed == "sincos2d"]
+    if not old:
+        return cfg
+    warnings.warn(f"{root / 'config.yaml'}: {', '.join(f'encoders.{n}.pos_embed' for n in old)} 'sincos2d' on an hf_clip "
+                  "tower, which has CLIP's learned positions (older rsvlm ignored the setting and trained the "
+                  "learned table vision.safetensors holds): loaded as pos_embed: learned", stacklevel=3)
+    fixed = {n: dataclasses.replace(e, pos_embed="learned") if n in old else e for n, e in cfg.encoders.items()}
+    return dataclasses.replace(cfg, encoders=fixed)
 
 
 def check_new_folder(out: Path, what: str, verb: str) -> None:
