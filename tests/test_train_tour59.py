@@ -234,3 +234,24 @@ def test_the_progress_bar_shows_the_epoch_metrics_jsonl_logs(tmp_path):
     rec = m.log(1, 1e-3, {"epoch": 2})
     assert rec["epoch"] == 2 and "epoch=2" in m.bar.postfix, m.bar.postfix
     m.close()
+
+
+def test_a_records_file_with_a_line_in_latin_1_is_text_the_reader_reads_not_binary(tmp_path):
+    """The preflight called any JSONL whose first 64 KiB held a byte that is no UTF-8 "binary data" and refused
+    it, where the reader skips that one line as malformed (data.max_bad_fraction) and trains on the rest: a
+    record saved in Latin-1 stopped the run. Binary is a NUL, a known kind's first bytes, or mostly undecodable."""
+    import random
+
+    from rsvlm.data.records import ReadReport, read_records
+    from rsvlm.train.inputs import binary_found
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    lines = data.read_bytes().splitlines(keepends=True)
+    latin = json.dumps({**json.loads(lines[2]), "id": "café"}, ensure_ascii=False).encode("latin-1") + b"\n"
+    data.write_bytes(b"".join([*lines[:2], latin, *lines[2:]]))
+    report = ReadReport(str(data))
+    assert len(list(read_records(data, strict=False, report=report))) == 8 and report.n_skipped == 1
+    assert binary_found(data) is None
+    noise = tmp_path / "noise.jsonl"  # random bytes without a NUL or a known kind's first bytes: still binary
+    noise.write_bytes(bytes(random.Random(0).randrange(1, 256) for _ in range(4096)))
+    assert binary_found(noise).startswith("binary data (first bytes ")

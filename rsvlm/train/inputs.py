@@ -4,6 +4,7 @@ outputs before the run reads it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -40,15 +41,17 @@ MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"II*\
          (b"MM\x00*", "a TIFF image"), (b"II+\x00", "a BigTIFF image"), (b"PK\x03\x04", "a zip archive"),
          (b"PAR1", "a Parquet file"), (b"\x93NUMPY", "a NumPy array"), (b"%PDF", "a PDF"),
          (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-Zip archive"))
+UNDECODED_SHARE = 0.1  # of the characters: above it, bytes that are no UTF-8 are a binary file, not a stray line
 
 
 def binary_found(path: str | Path) -> str | None:
     """What ``path`` holds where it is binary rather than text (gzip read through: ``open_bytes``): the kind its
-    first bytes tell (``MAGIC``), else "binary data", with those bytes; None for text (a NUL character, or bytes
-    that do not decode in the encoding the reader takes, ``records.text_encoding``: UTF-8, or UTF-16 after its
-    byte-order mark, in its first 64 KiB tell binary). A file that cannot be read is left to the reader."""
-    import codecs
-
+    first bytes tell (``MAGIC``), else "binary data", with those bytes; None for text. Its first 64 KiB, decoded
+    as the reader decodes them (``records.text_encoding``: UTF-8, or UTF-16 after its byte-order mark), tell
+    binary where they start as a ``MAGIC`` kind, hold a NUL character, are UTF-16 that does not decode, or are
+    more than ``UNDECODED_SHARE`` UTF-8 bytes that do not decode: a text file with a few such lines (a record
+    saved in Latin-1) is no binary file, as the reader skips those lines as malformed and reads the rest. A file
+    that cannot be read is left to the reader."""
     from rsvlm.data.records import GZIP_ERRORS, open_bytes, text_encoding
 
     try:
@@ -56,13 +59,24 @@ def binary_found(path: str | Path) -> str | None:
             head = f.read(1 << 16)
     except GZIP_ERRORS:
         return None
+    kind = next((what for magic, what in MAGIC if head.startswith(magic)), None)
+    if kind is None and _reads_as_text(head, text_encoding(head)):
+        return None
+    return f"{kind or 'binary data'} (first bytes {head[:8]!r})"
+
+
+def _reads_as_text(head: bytes, encoding: str) -> bool:
+    """Whether ``head`` decodes in ``encoding`` as the reader decodes it (UTF-16 strictly, UTF-8 line by line)
+    without a NUL character or more than ``UNDECODED_SHARE`` undecodable bytes."""
+    import codecs
+
     try:  # final=False: a character cut at the end of the 64 KiB is no fault
-        if "\x00" not in codecs.getincrementaldecoder(text_encoding(head))().decode(head, final=False):
-            return None
-    except UnicodeDecodeError:
-        pass
-    kind = next((what for magic, what in MAGIC if head.startswith(magic)), "binary data")
-    return f"{kind} (first bytes {head[:8]!r})"
+        text = codecs.getincrementaldecoder(encoding)("strict" if encoding == "utf-16" else "surrogateescape").decode(
+            head, final=False)
+    except UnicodeDecodeError:  # UTF-16 that does not decode: the reader refuses the whole file
+        return False
+    undecoded = len(re.findall("[\udc80-\udcff]", text))  # surrogateescape's stand-ins for bytes that are no UTF-8
+    return "\x00" not in text and undecoded <= UNDECODED_SHARE * len(text)
 
 
 def check_data_paths(cfg) -> None:
