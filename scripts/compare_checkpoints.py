@@ -62,17 +62,25 @@ def main(argv: list[str] | None = None) -> int:
     def far(r: dict) -> float:  # a NaN |Δ| (one side NaN: a run that diverged) is the largest, not hidden
         return math.inf if math.isnan(r["max_abs"]) else r["max_abs"]
 
+    def unmeasured(r: dict) -> bool:  # a difference |Δ| cannot size: shape, only on one side, integers
+        return r["status"] != "same" and r["max_abs"] == 0
+
     by_file = collections.defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
     print(f"{'file':<40} {'tensors':>7} {'differ':>6} {'max |Δ|':>10}")
     for f, rs in by_file.items():
         bad = [r for r in rs if r["status"] != "same"]
-        print(f"{f:<40} {len(rs):>7} {len(bad):>6} {max(rs, key=far)['max_abs'] if rs else 0.0:>10.3g}")
+        big = max(rs, key=far)["max_abs"] if rs else 0.0
+        kinds = sorted({r["status"] for r in bad if unmeasured(r)})  # was '28 differ, max |Δ| 0' for shapes
+        print(f"{f:<40} {len(rs):>7} {len(bad):>6} {f'{big:.3g}' if big or not kinds else '/'.join(kinds):>10}")
     bad = sorted((r for r in rows if r["status"] != "same"), key=far, reverse=True)
     for r in bad[: args.show]:
-        print(f"  {r['file']}: {r['name']}  {r['status']}  {r['max_abs']:.3g}")
-    print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ")
+        print(f"  {r['file']}: {r['name']}  {r['status']}" + ("" if unmeasured(r) else f"  {r['max_abs']:.3g}"))
+    kinds = collections.Counter(r["status"] for r in bad if unmeasured(r))  # listed last, cut by --show: counted
+    label = {"shape": "in shape", "dtype": "in dtype", "differs": "in values |Δ| does not size"}
+    what = ", ".join(f"{n} {label.get(k, k)}" for k, n in sorted(kinds.items()))
+    print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ" + (f" ({what})" if what else ""))
     return 1 if bad else 0
 
 

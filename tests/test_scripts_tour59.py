@@ -1,0 +1,27 @@
+"""scripts/ toured as a user (tour 59): compare_checkpoints on checkpoints of other LoRA ranks."""
+
+from __future__ import annotations
+
+import torch
+from safetensors.torch import save_file
+from script_loader import load_script
+
+
+def test_compare_says_how_many_tensors_differ_in_shape_not_a_zero_difference(tmp_path, monkeypatch, capsys):
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    for name, rank, moved in (("a", 4, 0.0), ("b", 8, 0.5)):  # adapters of rank 4 and 8, a weight that moved
+        d = tmp_path / name
+        (d / "adapter").mkdir(parents=True)
+        save_file({"lora_A.weight": torch.zeros(rank, 16), "steps": torch.tensor([3 + int(2 * moved)])},
+                  str(d / "adapter" / "adapter_model.safetensors"))
+        save_file({"v": torch.full((2, 3), moved)}, str(d / "vision.safetensors"))
+    assert cmp.main([str(tmp_path / "a"), str(tmp_path / "b"), "--show", "1"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    # was: 'adapter/adapter_model.safetensors  2  2  0' and nothing else: --show lists the largest |Δ| first,
+    # and the rank mismatch ('lora_A.weight  shape  0') came after every weight that moved, cut off
+    assert lines[1].split()[1:] == ["2", "2", "differs/shape"]
+    assert lines[2].split()[1:] == ["1", "1", "0.5"]
+    assert lines[3].split()[1:] == ["v", "differs", "0.5"]
+    assert lines[4] == "3 of 3 tensors differ (1 in values |Δ| does not size, 1 in shape)"
+    assert cmp.main([str(tmp_path / "a"), str(tmp_path / "b"), "--show", "3"]) == 1
+    assert capsys.readouterr().out.splitlines()[4].split()[1:] == ["lora_A.weight", "shape"]  # no '0' after it
