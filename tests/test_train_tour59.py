@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -128,14 +129,20 @@ def test_the_config_walk_finds_every_kind():
 @pytest.mark.parametrize("rel", CONFIG_YAMLS, ids=str)
 def test_every_yaml_under_configs_loads_and_validates_against_its_dataclass(rel, monkeypatch):
     """Each shipped YAML is built into its config and checked as a run would check it, nothing run and no
-    model built: a training config by check_config and the model checks, with no setting its loop ignores and
+    model built (``_validate``)."""
+    kind = _kind(rel)
+    assert kind is not None, f"configs/{rel}: no dataclass is known for it; add it to _kind"
+    _validate(REPO / "configs" / rel, kind, monkeypatch)
+
+
+def _validate(path: Path, kind: str, monkeypatch) -> None:
+    """A training config by check_config, the model checks and the preflight's other checks of the config alone
+    (data.max_length over one image's tokens; a contrastive step's pairs), with no setting its loop ignores and
     its DeepSpeed JSON filled for the recipe's global batch; a model config by the model checks; a data_gen
-    config by its loader; build.yaml by the build script's own checks."""
+    config by the checks ``synthesize`` runs; build.yaml by the build script's own checks."""
     from rsvlm.config import load_config
     from rsvlm.model.checks import check_model_config
 
-    path, kind = REPO / "configs" / rel, _kind(rel)
-    assert kind is not None, f"configs/{rel}: no dataclass is known for it; add it to _kind"
     if kind == "model":
         from rsvlm.model.vlm import VLMConfig
 
@@ -143,8 +150,9 @@ def test_every_yaml_under_configs_loads_and_validates_against_its_dataclass(rel,
         assert check_model_config(cfg, prefix="") is None and cfg.stems
     elif kind == "synth":
         from data_gen.synth.config import SynthConfig
+        from data_gen.synth.run import check_config as check_synth
 
-        assert load_config(SynthConfig, path).modalities
+        check_synth(load_config(SynthConfig, path))
     elif kind == "build":
         from script_loader import load_script
 
@@ -152,12 +160,15 @@ def test_every_yaml_under_configs_loads_and_validates_against_its_dataclass(rel,
         bc = load_config(build.BuildConfig, path)
         assert build.check_settings(bc) is None and build.check_extra(bc) is None
     else:
+        from rsvlm.train.clip import check_clip_batch
         from rsvlm.train.config import TrainConfig, check_config, unused_settings
+        from rsvlm.train.max_length import check_max_length
 
         cfg = load_config(TrainConfig, path)
         check_config(cfg)
-        assert check_model_config(cfg.model, lm=cfg.objective == "lm") is None
-        assert unused_settings(cfg) == [], f"configs/{rel} sets what its {cfg.objective} loop does not read"
+        assert check_model_config(cfg.model, lm=cfg.objective != "clip") is None
+        check_clip_batch(cfg) if cfg.objective == "clip" else check_max_length(cfg)
+        assert unused_settings(cfg) == [], f"{path} sets what its {cfg.objective} loop does not read"
         if cfg.dist.deepspeed:  # the launcher's numbers: the recipe's global batch over 8 GPUs
             from script_loader import load_script
 
@@ -165,6 +176,25 @@ def test_every_yaml_under_configs_loads_and_validates_against_its_dataclass(rel,
             assert (REPO / cfg.dist.deepspeed).is_file(), cfg.dist.deepspeed
             monkeypatch.chdir(REPO)
             launch.build(path, gpus_per_node=8)
+
+
+@pytest.mark.parametrize("rel, change, says", [
+    ("data/default.yaml", {"modalities": ["optical", "optics"]}, "modalities ['optical', 'optics']: each must be"),
+    ("train/sft_tiny.yaml", {"data": {"max_length": 8}}, "data.max_length=8 cannot hold one image"),
+    ("train/pretrain_encoder_tiny.yaml", {"batch_size": 1, "grad_accum": 1}, "a contrastive step needs 2 or more"),
+])
+def test_the_config_walk_refuses_a_config_a_run_would_refuse(tmp_path, monkeypatch, rel, change, says):
+    """The walk loaded a data_gen YAML and never checked it (a modality it cannot render passed), and left out
+    the preflight's data.max_length and contrastive-batch checks: a shipped config a run refuses passed it."""
+    import yaml
+
+    def merged(a: dict, b: dict) -> dict:
+        return {**a, **{k: merged(a.get(k) or {}, v) if isinstance(v, dict) else v for k, v in b.items()}}
+
+    bad = tmp_path / Path(rel).name
+    bad.write_text(yaml.safe_dump(merged(yaml.safe_load((REPO / "configs" / rel).read_text()), change)))
+    with pytest.raises(ValueError, match=re.escape(says)):
+        _validate(bad, _kind(Path(rel)), monkeypatch)
 
 
 def test_an_empty_out_dir_is_refused_rather_than_writing_the_run_into_the_current_folder(tmp_path, monkeypatch,
