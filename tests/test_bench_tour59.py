@@ -86,3 +86,23 @@ def test_geometry_codec_smallest_run_prints_the_box_baseline(monkeypatch, capsys
             for r in [[c.strip() for c in line.strip("|").split("|")]]]
     assert len(rows) == 4 and all(r[8] == "1.00" for r in rows), out  # one per mask kind, ratio 1 to itself
     assert "round trips" in err
+
+
+def test_train_throughput_names_each_run_on_stderr(monkeypatch, capsys):
+    """--repeat 6 trains 12 runs one after another; stderr said only each run's 'done' line, not which
+    arm or round was running."""
+    import sys
+
+    from test_bench_tour51 import bench_module
+
+    mod = bench_module("train_throughput", monkeypatch)
+    monkeypatch.setattr(mod, "make_data", lambda root, n, seed: root)
+    monkeypatch.setattr(mod, "run", lambda data, out, b, steps, bs: {
+        "tokens_per_s": 100.0 if b == "naive" else 150.0, "non_pad_fraction": 0.5, "tokens": 10, "seconds": 1.0,
+        "cut": 0})
+    monkeypatch.setattr(sys, "argv", ["train_throughput", "--steps", "3", "--repeat", "2"])
+    mod.main()
+    out, err = capsys.readouterr()
+    said = [line for line in err.splitlines() if line.startswith("train_throughput: round")]
+    assert said == [f"train_throughput: round {k} of 2, {b} batching" for k in (1, 2) for b in ("naive", "length_grouped")]
+    assert "round" not in out and out.splitlines()[-1].split() == ["ratio", "1.50", "1.00"]
