@@ -71,13 +71,16 @@ def tile_windows(width: int, height: int, tile: int | None = None, overlap: int 
     return [Window(x, y, x + w, y + h) for x, y, w, h in iter_windows(width, height, tile, overlap)]
 
 
-def near_duplicate_edges(windows: list[Window]) -> bool:
-    """Whether the last column or row of ``windows``, shifted back flush with the image's edge, shares
-    over half a tile with the one before it: ``--tile 255`` cut a 256 px LEVIR-CD pair into four tiles
-    one pixel apart, near copies of one another in the records (the converters note such images)."""
+def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
+    """Whether the last column or row of ``windows`` (``tile_windows`` with ``overlap``), shifted back
+    flush with the image's edge, lies under half a step (``tile - overlap``) past the one before, so that
+    it adds under half the new pixels a regular tile does: ``--tile 255`` cut a 256 px LEVIR-CD pair into
+    four tiles one pixel apart, near copies of one another in the records (the converters note such
+    images). A last tile 72 px on at ``--tile 256 --overlap 128`` (128 px steps) is no near copy: the
+    overlap asked for has neighbours share half a tile already."""
     for start, size in ((lambda w: w.x0, windows[0].width), (lambda w: w.y0, windows[0].height)):
         starts = sorted({start(w) for w in windows})
-        if len(starts) > 1 and 2 * (starts[-1] - starts[-2]) < size:
+        if len(starts) > 1 and 2 * (starts[-1] - starts[-2]) < size - overlap:
             return True
     return False
 

@@ -168,7 +168,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
         if len(windows) > 1:
-            if near_duplicate_edges(windows):  # --tile just under the image's size
+            if near_duplicate_edges(windows, opts.overlap):  # --tile just under the image's size
                 out.note("images_with_near_duplicate_edge_tiles")
             out.note("object_cuts_at_tile_borders", counts["cut"])
             out.note("objects_lost_at_tile_borders", counts["lost"])

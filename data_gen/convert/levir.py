@@ -157,7 +157,7 @@ def run(args, out: Output) -> None:
         width, height = wa, ha
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
-        if tiled and near_duplicate_edges(windows):  # --tile just under the pair's size
+        if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the pair's size
             out.note("images_with_near_duplicate_edge_tiles")
         with one_image(out, "unreadable", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}

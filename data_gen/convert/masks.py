@@ -382,7 +382,7 @@ def run(args, out: Output) -> None:
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
-        if tiled and near_duplicate_edges(windows):  # --tile just under the image's size
+        if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the image's size
             out.note("images_with_near_duplicate_edge_tiles")
         with one_image(out, "unreadable", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
