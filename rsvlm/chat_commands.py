@@ -115,7 +115,8 @@ class Commands:
         geo = f", {img.crs}" if img.crs else ""
         w, h = inf.scene_wh(img)
         self.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
-        size = inf.size_note(img, self.session.processor.image_sizes[img.modality])
+        proc = self.session.processor
+        size = inf.size_note(img, proc.image_sizes[img.modality], resize=inf.resize_of(proc, img.modality))
         for note in img.notes + band_notes + ([size] if size else []):
             self.say(f"  note: {note}")
         if len(self.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word

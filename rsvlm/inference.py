@@ -230,13 +230,45 @@ def user_text(question: str, images: list, first_turn: bool, prompt: PromptConfi
     return image_turn(question, [im.modality for im in images], prompt or PromptConfig())
 
 
-def size_note(img, input_size: int, factor: int = 4) -> str | None:
-    """A hint when an RSImage is far larger than the model's input and will be shrunk whole."""
+def scale_gap(side: int, input_size: int, factor: int = 4) -> str | None:
+    """How ``side`` px fit to the model's ``input_size`` px input is far from the scale it learnt: shrunk
+    more than ``factor`` times (small objects vanish) or enlarged more than ``factor`` times; None when not.
+    Shared by ``size_note`` (an untiled image) and ``predict_tiles.window_notes`` (``--tile``'s windows)."""
+    if side > factor * input_size:
+        return f"shrunk to the model's {input_size} px input, so small objects vanish"
+    if factor * side < input_size:
+        return (f"enlarged {input_size / side:.0f}x to the model's {input_size} px input, a scale it was not "
+                "trained on")
+    return None
+
+
+RESIZED = {  # what StemConfig.resize does to an image far longer one way than the other
+    "stretch": "squashed to the model's square {n} px input: shapes in it are distorted",
+    "pad": "padded to the model's square {n} px input: it fills a strip {k:.0f}x thinner than the input",
+    "crop": "cut to its centre square for the model's {n} px input: the rest is not seen"}
+
+
+def resize_of(processor, modality: str) -> str:
+    """The ``StemConfig.resize`` of ``processor``'s stem for ``modality`` ("stretch" for a stand-in)."""
+    return getattr(getattr(processor, "stems", {}).get(modality), "resize", "stretch")
+
+
+def size_note(img, input_size: int, factor: int = 4, resize: str = "stretch") -> str | None:
+    """A hint when an untiled RSImage is far from the model's input: far larger (shrunk whole), far
+    smaller (a 3x3 px image enlarged 32x), or ``factor`` times or more longer one way than the other
+    (a 5x300 px strip; what becomes of it is the stem's ``resize``: ``RESIZED``)."""
     w, h = scene_wh(img)
-    if max(w, h) <= factor * input_size:
-        return None
-    return (f"{w}x{h} px shrunk whole to the model's {input_size} px input, so small objects "
-            f"vanish; rsvlm predict --tile {input_size} looks at it window by window")
+    notes = []
+    if max(w, h) > factor * input_size:
+        notes.append(f"{w}x{h} px shrunk whole to the model's {input_size} px input, so small objects "
+                     f"vanish; rsvlm predict --tile {input_size} looks at it window by window")
+    elif gap := scale_gap(max(w, h), input_size, factor):
+        notes.append(f"{w}x{h} px {gap}")
+    if max(w, h) >= factor * min(w, h):  # a 5x300 px strip
+        k = max(w, h) / min(w, h)
+        how = RESIZED.get(resize, RESIZED["stretch"]).format(n=input_size, k=k)
+        notes.append(f"{w}x{h} px is {k:.0f}x longer one way than the other, {how}")
+    return "; ".join(notes) or None
 
 
 def pair_notes(before, after) -> list[str]:

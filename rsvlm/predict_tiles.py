@@ -116,13 +116,8 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say) -> None:
     """Say where ``--tile``'s windows are far from the model's ``n`` px input: shrunk 4x or more (small
     objects vanish) or enlarged 4x or more (a 8 px tile blown up to 96 px, a scale the model never saw)."""
-    side = min(tile, max(scene_size))
-    if side > 4 * n:
-        say(f"--tile {tile}: each window is shrunk to the model's {n} px input, so small objects vanish; "
-            f"--tile {n} looks at the scene at its own resolution", label)
-    elif 4 * side < n:
-        say(f"--tile {tile}: each window is enlarged {n / side:.0f}x to the model's {n} px input, a scale it was "
-            f"not trained on; --tile {n} looks at the scene at its own resolution", label)
+    if gap := inf.scale_gap(min(tile, max(scene_size)), n):
+        say(f"--tile {tile}: each window is {gap}; --tile {n} looks at the scene at its own resolution", label)
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
