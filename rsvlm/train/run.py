@@ -20,7 +20,7 @@ from rsvlm.processes import SameOnEveryRank, env_int
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
-from rsvlm.train.inputs import check_data_paths, check_overwrite_inputs  # noqa: F401 (check_data_paths: importable from here as before)
+from rsvlm.train.inputs import check_data_paths, check_overwrite_inputs
 from rsvlm.train.logging import check_tensorboard, trim_metrics
 from rsvlm.train.max_length import check_max_length
 
