@@ -135,8 +135,14 @@ class Commands:
     def write_vis(self, args: list[str]) -> None:
         if not self._have_answer(args, "/vis out.png"):
             return
+        from PIL import Image
+
         from rsvlm.io import draw_overlay
 
+        suffix = Path(args[0]).suffix.lower()  # an unknown one is draw_overlay's to say
+        if suffix in Image.registered_extensions() and (no := inf.unsaveable_image(suffix)):
+            self.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
+            return
         try:
             img = self.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
             draw_overlay(img, self.last["objects"], args[0], title=self.last["question"],

@@ -271,6 +271,25 @@ def size_note(img, input_size: int, factor: int = 4, resize: str = "stretch") ->
     return "; ".join(notes) or None
 
 
+def unsaveable_image(suffix: str) -> str | None:
+    """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
+    .xbm, .h5 passed predict's check and failed after the model ran; chat's /vis with a KeyError), or None."""
+    import io
+
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(suffix.lower())
+    if fmt is None:
+        return f"unknown image extension {suffix or '(none)'!r}"
+    try:
+        Image.new("RGB", (1, 1)).save(io.BytesIO(), format=fmt)
+    except KeyError:  # no save handler at all
+        return f"{suffix} is {fmt}, which PIL reads but cannot write"
+    except (OSError, ValueError) as e:
+        return f"PIL cannot write the overlay as {fmt} ({e})"
+    return None
+
+
 def pair_notes(before, after) -> list[str]:
     """What makes a bi-temporal pair of RSImages suspect: other modalities, sizes, CRS, ground.
     The model resizes both to its input and compares them cell by cell, so it cannot tell."""

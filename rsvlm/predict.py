@@ -149,7 +149,7 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p} is an input image: it would be overwritten"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"
-        if option == "--vis" and (why := _unsaveable(p.suffix)):
+        if option == "--vis" and (why := inf.unsaveable_image(p.suffix)):
             return f"--vis {p}: {why}; give e.g. overlay.png"
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -159,25 +159,6 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p}: folder {p.parent} is not writable"
         if why := _unwritable(p):  # a read-only file, /proc, a full disk: after the model ran, the answer was lost
             return f"{option} {p}: cannot be written ({why})"
-    return None
-
-
-def _unsaveable(suffix: str) -> str | None:
-    """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
-    .xbm, .h5 passed the check and failed after the model ran), or None."""
-    import io
-
-    from PIL import Image
-
-    fmt = Image.registered_extensions().get(suffix.lower())
-    if fmt is None:
-        return f"unknown image extension {suffix or '(none)'!r}"
-    try:
-        Image.new("RGB", (1, 1)).save(io.BytesIO(), format=fmt)
-    except KeyError:  # no save handler at all
-        return f"{suffix} is {fmt}, which PIL reads but cannot write"
-    except (OSError, ValueError) as e:
-        return f"PIL cannot write the overlay as {fmt} ({e})"
     return None
 
 

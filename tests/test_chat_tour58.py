@@ -233,3 +233,14 @@ def test_a_region_question_naming_no_region_is_refused_as_predict_refuses_it(ckp
                       "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>") == 2 and "standard question" not in said
     assert not repl.session.stats and repl.handle("[regcap] What is in <box><loc_1><loc_2><loc_300><loc_400></box>?")
     assert len(repl.session.stats) == 1
+
+
+def test_vis_to_a_format_pil_only_reads_is_refused_and_the_chat_goes_on(ckpt, geotiff, tmp_path):
+    """``/vis o.psd``: PIL reads PSD but has no writer, and its KeyError ('PSD') was not caught (only
+    OSError and ValueError were): a traceback ended the chat."""
+    repl, out = repl_with_answer(ckpt, geotiff)
+    assert repl.handle(f"/vis {tmp_path / 'o.psd'}")
+    assert out.getvalue().endswith(f"\nerror: /vis {tmp_path / 'o.psd'}: .psd is PSD, which PIL reads but cannot "
+                                   "write\n")
+    assert not list(tmp_path.iterdir())
+    assert repl.handle(f"/vis {tmp_path / 'o.png'}") and (tmp_path / "o.png").exists()  # the session goes on
