@@ -139,6 +139,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
     else:
         # not splitlines(): U+2028 in a string; a bare CR (an old Mac's line end) can be no JSON string's
         entries = [(f"{lineno}", line) for lineno, line in enumerate(LINE_END.split(text), 1) if line.strip()]
+    differing: set[str] = set()
     for where, entry in entries:
         try:
             obj = entry if array is not None else json.loads(entry)
@@ -161,7 +162,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
         if pid in out.by_id:
             out.n_duplicates += 1
             first = out.by_id[pid][1]
-            if any(first.get(k) != obj.get(k) for k in ("answer", "objects")) and pid not in out.differing:
+            if any(first.get(k) != obj.get(k) for k in ("answer", "objects")) and pid not in differing:
+                differing.add(pid)  # a set beside the list: the list's `in` made two appended runs' file quadratic
                 out.differing.append(pid)
             continue
         out.by_id[pid] = (len(out.by_id), obj)

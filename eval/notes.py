@@ -32,7 +32,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     if run_note:
         notes.append(run_note)
     # two runs' answers in one file (appended, or concatenated): which one counts matters, for the records scored here
-    if differing := [i for i in preds.differing if i in {it.id for it in items}]:
+    scored = {it.id for it in items}  # once: built in the comprehension's test, it was built anew for every id
+    if differing := [i for i in preds.differing if i in scored]:
         notes.append(f"{len(differing)} id(s) repeated with another answer than their first line's, which "
                      f"is the one scored (first: {differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):

@@ -218,3 +218,40 @@ def test_objects_that_disagree_with_their_answer_are_said(tmp_path):
     # was scored as finding nothing in "a" without a word
     assert any(n.startswith("1 prediction(s) give 'objects' of another count than their answer reads as (first: a: 0 "
                             "in 'objects', 1 in 'answer')") for n in s["notes"])
+
+
+def test_two_appended_runs_are_scored_in_time_linear_in_the_records(tmp_path, monkeypatch):
+    """The note on repeated ids built the set of scored ids anew for each repeated id: a file of two runs
+    appended (every id repeated, answered otherwise) took O(records²); 20 000 records ran past 5 minutes."""
+    from eval import classification
+    from eval.inputs import Item
+
+    n, reads = 400, [0]
+
+    def counted(self):
+        reads[0] += 1
+        return self.record["id"]
+
+    monkeypatch.setattr(Item, "id", property(counted))
+    gt = _jsonl(tmp_path / "gt.jsonl", [_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(n)])
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "task": "cls", "answer": a}
+                                           for a in ("lake", "forest") for i in range(n)])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_duplicate_ids_differing"] == n and s["accuracy"] == 1.0
+    assert reads[0] < 50 * n  # was over n² (160 000)
+
+
+def test_reading_two_appended_runs_is_linear_in_the_lines(tmp_path):
+    """``load_predictions`` looked each repeated id up in the list of those answering otherwise: 40 000
+    records appended twice took 39 s to read, now well under one."""
+    import time
+
+    from eval.inputs import load_predictions
+
+    n = 20000
+    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "answer": a} for a in ("lake", "forest") for i in range(n)]
+                  + [{"id": "r0", "answer": "lake again"}])  # repeated twice: listed once
+    start = time.perf_counter()
+    preds = load_predictions(pred)
+    assert time.perf_counter() - start < 4  # was about 10 s
+    assert preds.differing[:2] == ["r0", "r1"] and len(preds.differing) == n and preds.n_duplicates == n + 1
