@@ -107,3 +107,19 @@ def test_an_old_hf_clip_checkpoint_saying_sincos2d_loads_with_its_learned_positi
         loaded, proc2 = load_pretrained(ck)
     assert loaded.cfg.encoders["default"].pos_embed == "learned"
     torch.testing.assert_close(logits_of(loaded, make_batch(proc2)), ref)
+
+
+def test_a_config_json_field_of_the_wrong_type_is_named_not_a_traceback(tmp_path, ckpt):
+    """"hidden_size": "64" in llm/config.json was huggingface_hub's StrictDataclassFieldValidationError
+    traceback out of ``rsvlm predict``; one ValueError naming the key, folder and field now."""
+    import json
+    import shutil
+
+    from rsvlm.model import load_pretrained
+
+    ck = shutil.copytree(ckpt, tmp_path / "ck")
+    conf = json.loads((ck / "llm" / "config.json").read_text())
+    (ck / "llm" / "config.json").write_text(json.dumps({**conf, "hidden_size": str(conf["hidden_size"])}))
+    with pytest.raises(ValueError, match=r"^llm\.name_or_path .*llm: its config\.json is not valid \(.*'hidden_size'"
+                                         r".*expected int, got str"):
+        load_pretrained(ck)

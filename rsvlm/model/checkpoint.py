@@ -211,11 +211,12 @@ def adapter_mismatch(llm, adapter: Path) -> str | None:
 
 def _vocab_rows(llm_dir: Path) -> int | None:
     """The embedding rows an HF model folder's config.json gives its LLM (None where it gives none)."""
+    from huggingface_hub.errors import StrictDataclassError
     from transformers import AutoConfig
 
     try:
         return int(AutoConfig.from_pretrained(llm_dir).get_text_config().vocab_size)
-    except (OSError, ValueError, TypeError, AttributeError):  # build_llm names an unreadable folder
+    except (OSError, ValueError, TypeError, AttributeError, StrictDataclassError):  # build_llm names an unreadable folder
         return None
 
 

@@ -145,14 +145,18 @@ def _local_folder(path: str, key: str) -> Path | None:
 @contextlib.contextmanager
 def _names_unreadable(key: str, path: str, *also: type[Exception]):
     """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
-    OSError about it, and ``also``) as one ValueError naming ``key`` and ``path``, not a traceback.
-    A missing file stays a FileNotFoundError."""
+    OSError about it, a config.json field of the wrong type (``"hidden_size": "64"``: huggingface_hub's
+    validation error, a traceback), and ``also``) as one ValueError naming ``key`` and ``path``, not a
+    traceback. A missing file stays a FileNotFoundError."""
+    from huggingface_hub.errors import StrictDataclassError
     from safetensors import SafetensorError
 
     try:
         yield
     except FileNotFoundError:
         raise
+    except StrictDataclassError as e:  # its message runs over two lines
+        raise ValueError(f"{key} {path}: its config.json is not valid ({' '.join(str(e).split())})") from e
     except (SafetensorError, OSError, *also) as e:
         raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
 
