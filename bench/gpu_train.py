@@ -14,7 +14,7 @@ Training runs under ``torchrun --standalone --nproc_per_node N -m rsvlm.train`` 
 CPU process without a GPU). Throughput is read from ``metrics.jsonl`` over the steps after the
 profiled ones (the first steps warm up, the profiled ones are slowed by the profiler).
 
-MFU = model FLOPs per sample (``scripts/memory_plan.train_flops``: forward + backward without the
+MFU = model FLOPs per sample (``rsvlm.flops.train_flops``: forward + backward without the
 checkpointing recompute; tests/test_flops.py checks it against torch's FlopCounterMode) × samples/s
 ÷ (peak × N). The baseline runs in the same process: the peak is the mean rate of bf16 8192³
 matrix products on this card (``--peak-tflops`` overrides it). Peak memory is torch's
@@ -99,11 +99,12 @@ def flops_per_sample(cfg, seq_len: int, answer_len: int) -> dict:
     """train_flops of the run's model, built on the meta device."""
     import torch
 
+    from rsvlm.flops import train_flops
     from rsvlm.model import create_model
 
     with torch.device("meta"):
         model, _ = create_model(cfg.model)
-    return memory_plan().train_flops(model, seq_len, answer_len)
+    return train_flops(model, seq_len, answer_len)
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -18,7 +18,7 @@ def test_chat_latency_times_tokens_not_streamed_pieces(monkeypatch, capsys):
     timed by the LLM's passes."""
     from rsvlm.model.vlm import TextStreamer
 
-    monkeypatch.setattr(TextStreamer, "step", lambda self, tokens: False)  # nothing streamed before the end
+    monkeypatch.setattr(TextStreamer, "step", lambda self, tokens: [False] * len(tokens))  # nothing streamed before the end
     bench_main("chat_latency", monkeypatch, ["--turns", "2", "--new-tokens", "4", "--repeat", "1", *TINY])
     rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
     assert len(rows) == 2
