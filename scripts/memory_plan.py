@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import logging
 import math
 import sys
@@ -67,6 +68,7 @@ from rsvlm.flops import encoder_parts, train_flops  # noqa: F401 (train_flops: b
 REPO = Path(__file__).resolve().parents[1]
 GiB = 2**30
 NF4_BYTES = 0.5 + 4 / 64
+WEIGHT_FILES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".safetensors")
 STRATEGIES = ("zero2", "zero2_offload", "zero3", "zero3_offload", "qlora_4bit", "qlora_8bit")
 QUANTISED = {"qlora_4bit": "load_in_4bit", "qlora_8bit": "load_in_8bit"}  # strategy: the llm key that loads it
 HARDWARE = ((1, 1, 24), (1, 1, 80), (8, 1, 80))  # (gpus per node, nodes, GiB per GPU: 24 GB and 80 GB cards)
@@ -335,6 +337,9 @@ def model_config(path: Path, llm: str | None = None):
     from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import TrainConfig
 
+    if path.suffix in WEIGHT_FILES:  # a .bin was read as YAML: 'top level must be a mapping, got str …'
+        raise ValueError(f"{path}: a weights file, not a config (weights are never read here, pickles never "
+                         "loaded); give a model YAML, a training recipe or a checkpoint folder")
     root = checkpoint_root(path)
     if root is not None:
         if not (root / "config.yaml").is_file():
@@ -404,25 +409,26 @@ def plans(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
-    for path, cfg, build, seq, batch in tqdm(todo, desc="building on meta", file=sys.stderr):
+    say = functools.partial(tqdm.write, file=sys.stderr)  # a print after the bar's text: a terminal's next redraw
+    for path, cfg, build, seq, batch in tqdm(todo, desc="building on meta", file=sys.stderr):  # wrote over it
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         seq, note = sequence(seq, inv.context)
         if seq <= args.images * inv.vis_tokens:  # else a plan for samples that cannot exist
-            print(f"memory_plan: --seq-len {seq}: {path} puts {args.images} × {inv.vis_tokens} visual "
-                  "tokens in a sample; give a longer sequence (visual tokens included)", file=sys.stderr)
+            say(f"memory_plan: --seq-len {seq}: {path} puts {args.images} × {inv.vis_tokens} visual "
+                "tokens in a sample; give a longer sequence (visual tokens included)")
             return 2
         answer = logit_positions(inv, seq, args.images, args.answer_len)
         if answer > seq - args.images * inv.vis_tokens:
-            print(f"memory_plan: --answer-len {answer}: {path}'s samples of --seq-len {seq} hold "
-                  f"{seq - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
-                  "visual tokens; give at most that", file=sys.stderr)
+            say(f"memory_plan: --answer-len {answer}: {path}'s samples of --seq-len {seq} hold "
+                f"{seq - args.images * inv.vis_tokens} tokens beside their {args.images} × {inv.vis_tokens} "
+                "visual tokens; give at most that")
             return 2
         loads = [k for k, key in QUANTISED.items() if getattr(cfg.llm, key)]  # what a 4/8-bit recipe runs, not bf16
         strategies = loads or (STRATEGIES if cfg.trainable.llm == "lora"  # QLoRA trains adapters
                                else [k for k in STRATEGIES if k not in QUANTISED])
         rows = plan(inv, seq, args.images, strategies, args.gpus or HARDWARE, answer)
-        print(markdown(inv, rows, seq, answer, batch, note))
+        tqdm.write(markdown(inv, rows, seq, answer, batch, note), file=sys.stdout)
     return 0
 
 

@@ -25,3 +25,31 @@ def test_compare_says_how_many_tensors_differ_in_shape_not_a_zero_difference(tmp
     assert lines[4] == "3 of 3 tensors differ (1 in values |Δ| does not size, 1 in shape)"
     assert cmp.main([str(tmp_path / "a"), str(tmp_path / "b"), "--show", "3"]) == 1
     assert capsys.readouterr().out.splitlines()[4].split()[1:] == ["lora_A.weight", "shape"]  # no '0' after it
+
+
+# ---------------------------------------------------------------- scripts/memory_plan.py
+def test_memory_plan_refuses_a_weights_file_without_reading_it(tmp_path, monkeypatch, capsys):
+    plan = load_script("memory_plan", monkeypatch)
+    for name in ("pytorch_model.bin", "model.pt", "vision.safetensors"):
+        (tmp_path / name).write_bytes(b"x")  # was read as YAML: 'top level must be a mapping, got str 'x''
+        assert plan.main([str(tmp_path / name)]) == 2
+        out = capsys.readouterr()
+        assert out.err == f"memory_plan: {tmp_path / name}: a weights file, not a config (weights are never read " \
+                          "here, pickles never loaded); give a model YAML, a training recipe or a checkpoint folder\n"
+        assert not out.out
+
+
+def test_memory_plan_writes_its_tables_and_errors_on_lines_of_their_own_beside_the_bar(monkeypatch):
+    import io
+    import re
+
+    plan = load_script("memory_plan", monkeypatch)
+    tiny = str(plan.REPO / "configs/model/tiny.yaml")
+    for args, starts in ((["--seq-len", "10"], "memory_plan: --seq-len 10: "), ([], "### tiny (LLM lora)")):
+        term = io.StringIO()  # a terminal: stdout and stderr on one screen, '\r' redraws the bar's line
+        monkeypatch.setattr("sys.stdout", term)
+        monkeypatch.setattr("sys.stderr", term)
+        plan.main([tiny, *args])
+        # was: 'building on meta:   0%|…| 0/1 [00:00<?, ?it/s]memory_plan: --seq-len 10: …' on the bar's line,
+        # its start then overwritten by the bar's next redraw; so was each table's ### title
+        assert any(seg.startswith(starts) for seg in re.split(r"[\r\n]", term.getvalue())), term.getvalue()
