@@ -241,17 +241,14 @@ def test_two_appended_runs_are_scored_in_time_linear_in_the_records(tmp_path, mo
     assert reads[0] < 50 * n  # was over n² (160 000)
 
 
-def test_reading_two_appended_runs_is_linear_in_the_lines(tmp_path):
-    """``load_predictions`` looked each repeated id up in the list of those answering otherwise: 40 000
-    records appended twice took 39 s to read, now well under one."""
-    import time
-
+def test_reading_two_appended_runs_lists_each_differing_id_once_in_order(tmp_path):
+    """``load_predictions`` keeps a set beside its list of ids answered otherwise (the list's ``in`` made 40 000
+    records appended twice take 39 s to read); the list keeps its order and each id once. Speed is not asserted
+    here (no timed tests): 1eb5c67's message has the figures."""
     from eval.inputs import load_predictions
 
-    n = 20000
+    n = 2000
     pred = _jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "answer": a} for a in ("lake", "forest") for i in range(n)]
                   + [{"id": "r0", "answer": "lake again"}])  # repeated twice: listed once
-    start = time.perf_counter()
     preds = load_predictions(pred)
-    assert time.perf_counter() - start < 4  # was about 10 s
     assert preds.differing[:2] == ["r0", "r1"] and len(preds.differing) == n and preds.n_duplicates == n + 1
