@@ -23,9 +23,9 @@ from rsvlm.chat_commands import Commands
 from rsvlm.tokens import opening_task, task_tag
 
 
-class ChatREPL(Commands):
+class ChatREPL:
     """The REPL's state: loaded images, the cached session, and the last located answer; its slash
-    commands are ``chat_commands.Commands``'."""
+    commands are a ``chat_commands.Commands`` of it (``commands``)."""
 
     def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
                  constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False,
@@ -40,6 +40,15 @@ class ChatREPL(Commands):
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
+        self.commands = Commands(self)
+
+    def load_image(self, args: list[str]) -> bool:
+        """``/image``'s work (``Commands.load_image``): ``[PATH, modality?, bands?]``; False when nothing loaded."""
+        return self.commands.load_image(args)
+
+    def add_image(self, img) -> str | None:
+        """A read RSImage added to the conversation (``Commands.add_image``); why it cannot be, else None."""
+        return self.commands.add_image(img)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -252,7 +261,7 @@ class ChatREPL(Commands):
         if not line:
             return True
         if line.startswith("/"):
-            return self.command(line)
+            return self.commands.command(line)
         self.ask(line)
         return True
 

@@ -26,8 +26,11 @@ a tag alone asks that task's standard question (as rsvlm predict --task does wit
 
 
 class Commands:
-    """The slash commands of ``chat.ChatREPL``, which holds the state they read and change: ``say``,
-    ``session`` (a ``ChatSession``), ``images``, ``unsent`` and ``last``."""
+    """The slash commands of a ``chat.ChatREPL`` (``repl``), which holds the state they read and change:
+    ``say``, ``session`` (a ``ChatSession``), ``images``, ``unsent`` and ``last``."""
+
+    def __init__(self, repl):
+        self.repl = repl
 
     def command(self, line: str) -> bool:
         """One stripped input line opening with "/"; False when the session should end."""
@@ -35,21 +38,21 @@ class Commands:
             cmd, *args = shlex.split(line)
         except ValueError as e:  # was "error: No closing quotation", naming neither the command nor the fix
             head, rest = (words := line.split(maxsplit=1))[0], words[-1]
-            self.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
+            self.repl.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
                      "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
             return True
         cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
         args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
         if args and cmd in ("/quit", "/exit", "/reset", "/help"):  # "/reset the pair" kept the pair, unsaid
-            self.say(f"error: {cmd} takes nothing after it, got {args}")
+            self.repl.say(f"error: {cmd} takes nothing after it, got {args}")
             return True
         actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
                    "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
-                   "/help": lambda: self.say(HELP)}
+                   "/help": lambda: self.repl.say(HELP)}
         if cmd in ("/quit", "/exit"):
             return False
         if cmd not in actions:
-            self.say(f"unknown command {cmd}; /help lists them")
+            self.repl.say(f"unknown command {cmd}; /help lists them")
         else:
             actions[cmd]()
         return True
@@ -57,10 +60,10 @@ class Commands:
     def load_image(self, args: list[str]) -> bool:
         """``/image PATH [modality] [bands]``; False when nothing was loaded (the error said)."""
         if not args:
-            self.say("usage: /image PATH [modality] [bands]")
+            self.repl.say("usage: /image PATH [modality] [bands]")
             return False
         if len(args) > 3 or (len(args) > 1 and Path(" ".join(args)).exists()):  # the rest was ignored, unsaid
-            self.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
+            self.repl.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
                      f"put quotes around a path with spaces")
             return False
         from rsvlm.io.scaling import MODALITIES
@@ -72,7 +75,7 @@ class Commands:
 
             # a misspelt modality was read as one band name: "1 band names ['optcal'] given" (NIR, TIR are no typos)
             if len(modality) > 3 and (near := difflib.get_close_matches(modality.lower(), MODALITIES, 1, 0.75)):
-                self.say(f"error: /image: unknown modality {modality!r} (did you mean {near[0]}?): the modalities are "
+                self.repl.say(f"error: /image: unknown modality {modality!r} (did you mean {near[0]}?): the modalities are "
                          f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
                 return False
             modality, bands = "", modality
@@ -88,49 +91,49 @@ class Commands:
                     f"{', '.join(MODALITIES)})" if word and isinstance(e, ValueError) else "")
             if isinstance(e, FileNotFoundError) and any(c in args[0] for c in "*?["):  # "image not found: dir/*.tif"
                 hint += glob_hint(args[0])
-            self.say(f"error: {e}{hint}")
+            self.repl.say(f"error: {e}{hint}")
             return False
         if err := self.add_image(img):
-            self.say(f"error: {err}")
+            self.repl.say(f"error: {err}")
             return False
         return True
 
     def add_image(self, img) -> str | None:
         """Add a read RSImage to the conversation, saying what it is; the reason it cannot be, else None."""
         try:
-            band_notes = self.session.processor.band_notes(inf.model_input(img))
+            band_notes = self.repl.session.processor.band_notes(inf.model_input(img))
         except ValueError as e:
             return str(e)
         if err := inf.all_nodata(img):
             return err
-        if self.session.asked:  # a question was already asked: new conversation on the new image
-            self.session.reset()
-            self.images, self.unsent, self.last = [], [], None
-            self.say("(new image: conversation reset)")
-        elif len(self.images) == 2:  # one image or a pair: a third was sent along, which the model never saw
-            self.images, self.unsent, self.last = [], [], None
-            self.say("(a third image: the pair is dropped; a second /image makes a new pair)")
-        self.unsent.append(img)
-        self.images.append(img)
+        if self.repl.session.asked:  # a question was already asked: new conversation on the new image
+            self.repl.session.reset()
+            self.repl.images, self.repl.unsent, self.repl.last = [], [], None
+            self.repl.say("(new image: conversation reset)")
+        elif len(self.repl.images) == 2:  # one image or a pair: a third was sent along, which the model never saw
+            self.repl.images, self.repl.unsent, self.repl.last = [], [], None
+            self.repl.say("(a third image: the pair is dropped; a second /image makes a new pair)")
+        self.repl.unsent.append(img)
+        self.repl.images.append(img)
         geo = f", {img.crs}" if img.crs else ""
         w, h = inf.scene_wh(img)
-        self.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
-        proc = self.session.processor
+        self.repl.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
+        proc = self.repl.session.processor
         size = inf.size_note(img, proc.image_sizes[img.modality], resize=inf.resize_of(proc, img.modality))
         for note in img.notes + band_notes + ([size] if size else []):
-            self.say(f"  note: {note}")
-        if len(self.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word
-            before, after = (inf.image_label(im) for im in self.unsent)
-            self.say(f"(a pair: {before} before, {after} after, both sent with the next question; "
+            self.repl.say(f"  note: {note}")
+        if len(self.repl.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word
+            before, after = (inf.image_label(im) for im in self.repl.unsent)
+            self.repl.say(f"(a pair: {before} before, {after} after, both sent with the next question; "
                      "a third /image starts anew)")
-            for note in inf.pair_notes(*self.unsent):
-                self.say(f"  warning: {note}")
+            for note in inf.pair_notes(*self.repl.unsent):
+                self.repl.say(f"  warning: {note}")
         return None
 
     def reset(self) -> None:
-        self.session.reset()
-        self.unsent, self.last = list(self.images), None
-        self.say("(conversation reset)")
+        self.repl.session.reset()
+        self.repl.unsent, self.repl.last = list(self.repl.images), None
+        self.repl.say("(conversation reset)")
 
     def write_vis(self, args: list[str]) -> None:
         if not self._have_answer(args, "/vis out.png"):
@@ -141,69 +144,69 @@ class Commands:
 
         suffix = Path(args[0]).suffix.lower()  # an unknown one is draw_overlay's to say
         if suffix in Image.registered_extensions() and (no := inf.unsaveable_image(suffix)):
-            self.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
+            self.repl.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
             return
         try:
-            img = self.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
-            draw_overlay(img, self.last["objects"], args[0], title=self.last["question"],
+            img = self.repl.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
+            draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],
                          object_scale=img.width / inf.scene_wh(img)[0])
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
-            self.say(f"error: /vis {args[0]}: {why(e, args[0])}")
+            self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return
-        self.say(f"wrote {args[0]}")
+        self.repl.say(f"wrote {args[0]}")
 
     def write_geojson(self, args: list[str]) -> None:
         if not self._have_answer(args, "/geojson out.geojson"):
             return
         from rsvlm.io import objects_to_geojson
 
-        img = self.images[-1]
+        img = self.repl.images[-1]
         if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
-            self.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
+            self.repl.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
                      "control points), so its shapes have no map coordinates; the table above gives them in pixels, "
                      "and /vis draws them")
             return
         try:
-            fc = objects_to_geojson(self.last["objects"], img)
+            fc = objects_to_geojson(self.repl.last["objects"], img)
         except ValueError as e:
-            self.say(f"error: /geojson {args[0]}: {e}")
+            self.repl.say(f"error: /geojson {args[0]}: {e}")
             return
         try:
             Path(args[0]).parent.mkdir(parents=True, exist_ok=True)
             Path(args[0]).write_text(json.dumps(fc))
         except OSError as e:
-            self.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
+            self.repl.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
             return
-        self.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.last['objects'])})")
+        self.repl.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.repl.last['objects'])})")
 
     def _have_answer(self, args, usage) -> bool:
         if not args:
-            self.say(f"usage: {usage}")
+            self.repl.say(f"usage: {usage}")
             return False
         if len(args) > 1:  # "/geojson my ships.geojson" wrote a file "my" and left the rest unsaid
-            self.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
+            self.repl.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
                      "a path with spaces")
             return False
-        if not self.last:  # nothing asked yet, or a new image / reset since
-            self.say("no answer to write yet: ask a question first")
+        if not self.repl.last:  # nothing asked yet, or a new image / reset since
+            self.repl.say("no answer to write yet: ask a question first")
             return False
-        if not self.last["objects"]:
-            self.say("no geometry in the last answer")
+        if not self.repl.last["objects"]:
+            self.repl.say("no geometry in the last answer")
             return False
-        inputs = {Path(f).resolve() for im in self.images for f in im.path.split(", ")}
+        inputs = {Path(f).resolve() for im in self.repl.images for f in im.path.split(", ")}
         if Path(args[0]).resolve() in inputs:
-            self.say(f"error: {args[0]} is a loaded image: it would be overwritten")
+            self.repl.say(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
         cmd, out = usage.split()[0], Path(args[0])
         if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"
-            self.say(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
+            self.repl.say(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
                      f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
             return False
         if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
-            self.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
+            self.repl.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
             return False
         if wrong := other_kind(cmd, out):  # /geojson out.png wrote GeoJSON into a file named as an image
-            self.say(f"error: {cmd} {args[0]}: {wrong}")
+            self.repl.say(f"error: {cmd} {args[0]}: {wrong}")
             return False
         return True
 

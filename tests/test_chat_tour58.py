@@ -244,3 +244,14 @@ def test_vis_to_a_format_pil_only_reads_is_refused_and_the_chat_goes_on(ckpt, ge
                                    "write\n")
     assert not list(tmp_path.iterdir())
     assert repl.handle(f"/vis {tmp_path / 'o.png'}") and (tmp_path / "o.png").exists()  # the session goes on
+
+
+def test_the_repl_holds_its_slash_commands_and_they_act_on_its_state(ckpt, geotiff):
+    """ChatREPL inherited the commands (``ChatREPL(Commands)``), their state read through a base class
+    that had none; it now holds a ``Commands`` of itself, and ``load_image`` still works on it."""
+    from rsvlm.chat_commands import Commands
+
+    repl, out = repl_with_answer(ckpt, geotiff)
+    assert not isinstance(repl, Commands) and repl.commands.repl is repl
+    assert repl.handle("/reset") and repl.last is None and repl.unsent == repl.images  # the REPL's own state
+    assert "(conversation reset)" in out.getvalue()
