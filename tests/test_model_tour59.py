@@ -123,3 +123,42 @@ def test_a_config_json_field_of_the_wrong_type_is_named_not_a_traceback(tmp_path
     with pytest.raises(ValueError, match=r"^llm\.name_or_path .*llm: its config\.json is not valid \(.*'hidden_size'"
                                          r".*expected int, got str"):
         load_pretrained(ck)
+
+
+def _hf_llava(folder, tok):
+    """A tiny random LLaVA in Hugging Face layout (LlavaForConditionalGeneration.save_pretrained) in ``folder``."""
+    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+
+    from rsvlm.tokens import IMAGE_TOKEN
+
+    cfg = LlavaConfig(
+        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                       num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
+        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                                num_attention_heads=4, num_key_value_heads=2),
+        image_token_id=tok.convert_tokens_to_ids(IMAGE_TOKEN))
+    LlavaForConditionalGeneration(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("layout", ["hf", "original"])
+def test_convert_llava_names_a_config_field_of_the_wrong_type(tmp_path, tiny_llava, layout):
+    """"hidden_size": "64" in a LLaVA's config.json was huggingface_hub's validation traceback out of
+    ``rsvlm convert-llava``; one error naming the file and field, and nothing left in --out."""
+    import json
+
+    from conftest import write_llava
+
+    from rsvlm.model import convert_llava
+
+    sd, conf, tower, tok = tiny_llava
+    src = _hf_llava(tmp_path / "src", tok) if layout == "hf" else write_llava(tmp_path / "src", sd, conf, tok)
+    c = json.loads((src / "config.json").read_text())
+    text = c["text_config"] if layout == "hf" else c
+    text["hidden_size"] = str(text["hidden_size"])
+    (src / "config.json").write_text(json.dumps(c))
+    with pytest.raises(ValueError, match=r"src/config\.json: not a valid config \(.*'hidden_size'.*expected int"):
+        convert_llava(src, tmp_path / "out", vision_tower=None if layout == "hf" else tower)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("llava-base-")] == []

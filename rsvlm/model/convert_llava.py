@@ -18,6 +18,7 @@ are inside the checkpoint; LLaVA's own splitting of the prompt around ``<image>`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -62,6 +63,18 @@ def read_json_object(path: Path) -> dict:
     if not isinstance(conf, dict):
         raise ValueError(f"{path}: expected a JSON object, got {type(conf).__name__}")
     return conf
+
+
+@contextlib.contextmanager
+def _valid_config(path: Path):
+    """A field of ``path`` (a config.json) of the wrong type (``"hidden_size": "64"``) as a ValueError naming
+    the file: huggingface_hub's validation error was a two-screen traceback out of ``rsvlm convert-llava``."""
+    from huggingface_hub.errors import StrictDataclassError
+
+    try:
+        yield
+    except StrictDataclassError as e:
+        raise ValueError(f"{path}: not a valid config ({' '.join(str(e).split())})") from e
 
 
 def _read_weights(src: Path) -> dict[str, torch.Tensor]:
@@ -263,16 +276,18 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         if vision_tower:
             warnings.warn(f"{src}: an HF-layout LLaVA carries its own vision tower; vision_tower {vision_tower} "
                           "is not used", stacklevel=2)
-        vcfg, text, vision, lm, stem = _hf_layout(src, dtype)
+        with _valid_config(src / "config.json"):
+            vcfg, text, vision, lm, stem = _hf_layout(src, dtype)
     else:
         vcfg, text, vision, lm, stem, ptype = _original_layout(src, vision_tower)
     stage = Path(tempfile.mkdtemp(prefix="llava-base-", dir=out.parent if out.parent.exists() else None))
     try:
         text = dict(text)
         model_type = text.pop("model_type", "llama")
-        llm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **{
-            k: v for k, v in text.items() if k not in ("architectures", "transformers_version")}),
-            dtype=dtype or torch.float32)
+        with _valid_config(src / "config.json"):
+            llm = AutoModelForCausalLM.from_config(AutoConfig.for_model(model_type, **{
+                k: v for k, v in text.items() if k not in ("architectures", "transformers_version")}),
+                dtype=dtype or torch.float32)
         _check_shapes(llm.state_dict(), lm, src, "LLM")
         res = llm.load_state_dict(lm, strict=False)
         missing = [k for k in res.missing_keys if not (k == "lm_head.weight" and llm.config.tie_word_embeddings)]
