@@ -4,6 +4,7 @@ how a run stops on SIGTERM (``StopOnTerm``)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
@@ -18,11 +19,10 @@ def env_int(name: str, default: int, low: int = 0, env: Mapping[str, str] | None
     where unset or empty); ValueError naming it for another value or one below ``low``."""
     env = os.environ if env is None else env
     v = env.get(name, "").strip()
-    try:
-        n = int(v) if v else default
-    except ValueError:
+    if v and not re.fullmatch(r"[+-]?[0-9]+", v):  # int() took '1_0' as 10 and other scripts' digits ('٣') too
         raise ValueError(f"{name}={env[name]!r} is not a whole number (set by the launcher: torchrun, deepspeed "
-                         "or accelerate; unset it to run as one process)") from None
+                         "or accelerate; unset it to run as one process)")
+    n = int(v) if v else default
     if n < low:
         raise ValueError(f"{name}={n}: must be {low} or more")
     return n
@@ -33,8 +33,11 @@ def process_rank(env: dict[str, str] | None = None) -> tuple[int, int]:
     naming the variable, for a value that is no whole number or a rank outside ``0…WORLD_SIZE-1``."""
     world = env_int("WORLD_SIZE", 1, low=1, env=env)
     rank = env_int("RANK", 0, env=env)
-    if rank >= world:
-        raise ValueError(f"RANK={rank} is outside 0…{world - 1} (WORLD_SIZE={world})")
+    if rank >= world:  # RANK alone (WORLD_SIZE unset) was said to be outside 0…0 of a 'WORLD_SIZE=1' never given
+        given = (os.environ if env is None else env).get("WORLD_SIZE", "").strip()
+        raise ValueError(f"RANK={rank} is outside 0…{world - 1} (WORLD_SIZE={world})" if given else
+                         f"RANK={rank} is set but WORLD_SIZE is not (one process, rank 0); set both, as the launcher "
+                         "does, or neither to run as one process")
     return rank, world
 
 
