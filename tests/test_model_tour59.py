@@ -162,3 +162,22 @@ def test_convert_llava_names_a_config_field_of_the_wrong_type(tmp_path, tiny_lla
         convert_llava(src, tmp_path / "out", vision_tower=None if layout == "hf" else tower)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("llava-base-")] == []
+
+
+def test_a_config_json_typo_that_misshapes_the_llm_is_named(tmp_path, ckpt):
+    """llm/config.json with 'hidden_sise' for 'hidden_size' built a 4096-wide LLM and ended in transformers'
+    RuntimeError traceback ("You set `ignore_mismatched_sizes` to `False`"); one error naming the folder, the
+    first tensor of another shape and the likely typo."""
+    import json
+    import shutil
+
+    from rsvlm.model import load_pretrained
+
+    ck = shutil.copytree(ckpt, tmp_path / "ck")
+    conf = json.loads((ck / "llm" / "config.json").read_text())
+    conf["hidden_sise"] = conf.pop("hidden_size")
+    (ck / "llm" / "config.json").write_text(json.dumps(conf))
+    with pytest.raises(ValueError, match=r"^llm\.name_or_path .*llm: its weights do not fit the LlamaForCausalLM its "
+                                         r"config\.json builds: \d+ tensor\(s\) of another shape \(first: .*\); "
+                                         r"config\.json has 'hidden_sise' \(did you mean 'hidden_size'\?\)"):
+        load_pretrained(ck)

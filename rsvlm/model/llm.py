@@ -161,11 +161,9 @@ def _names_unreadable(key: str, path: str, *also: type[Exception]):
         raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
 
 
-def _check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
-    """A key of ``llm.config`` (or another transformers config given as a dict at ``where``, e.g. an
-    hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
-    read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
-    when it is close to a defined key, warned about otherwise (configs also take free-form extras)."""
+def _unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(key, the defined keys it is close to) for each key of ``conf`` that transformers' config class for
+    ``model_type`` does not define."""
     import inspect
 
     from transformers import CONFIG_MAPPING, PretrainedConfig
@@ -174,12 +172,35 @@ def _check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.
     known = (set(inspect.signature(cls.__init__).parameters) | set(inspect.signature(PretrainedConfig.__init__).parameters)
              | set(cls().to_dict()) | set(getattr(cls, "attribute_map", {}))
              | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"})  # legacy / kwargs
-    for key in sorted(set(conf) - known):
-        close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)
+    return [(key, difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)) for key in sorted(set(conf) - known)]
+
+
+def _check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
+    """A key of ``llm.config`` (or another transformers config given as a dict at ``where``, e.g. an
+    hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
+    read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
+    when it is close to a defined key, warned about otherwise (configs also take free-form extras)."""
+    from transformers import CONFIG_MAPPING
+
+    cls = CONFIG_MAPPING[model_type]
+    for key, close in _unknown_config_keys(model_type, conf):
         if close:
             raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?")
         warnings.warn(f"{where}.{key} is not a {cls.__name__} field; it is stored but no model code reads it",
                       stacklevel=3)
+
+
+def _mismatch_note(path: str, llm: nn.Module, mismatched) -> str:
+    """Why the weights in ``path`` do not fit the model its config.json builds: the first tensor that does
+    not, and the config.json keys its config class does not define that are close to one it does (a typo
+    leaves that one at its default)."""
+    name, saved, built = sorted(mismatched, key=lambda m: m[0])[0]
+    conf = llm.config.get_text_config().to_dict()
+    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in _unknown_config_keys(llm.config.model_type, conf)
+             if close]
+    return (f"llm.name_or_path {path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
+            f"{len(mismatched)} tensor(s) of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
+            + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
 
 
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
@@ -219,7 +240,10 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
                 quiet = _logger_quiet("transformers.integrations.bitsandbytes")  # "using eetq but no linear modules"
         with (bars_after(bar_delay_s), _names_unreadable("llm.name_or_path", cfg.name_or_path),
               bitsandbytes_quietly(), quiet):
-            llm, info = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, output_loading_info=True, **kwargs)
+            llm, info = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, output_loading_info=True,
+                                                             ignore_mismatched_sizes=True, **kwargs)
+        if info.get("mismatched_keys"):  # was transformers' RuntimeError traceback after its load report
+            raise ValueError(_mismatch_note(cfg.name_or_path, llm, info["mismatched_keys"]))
         if info["missing_keys"]:  # was: transformers' load report, then a model with parts at random
             lacks = sorted(info["missing_keys"])
             raise ValueError(f"llm.name_or_path {cfg.name_or_path}: its weights lack {len(lacks)} tensor(s) of the "
