@@ -1,5 +1,6 @@
 """Tour 59: the image reader refuses a PNG whose pixel data stops early (``rsvlm.io.pngcheck``)."""
 
+import json
 import struct
 import zlib
 
@@ -47,3 +48,59 @@ def test_a_png_read_through_gdal_whose_pixel_data_stops_early_is_an_error(tmp_pa
     (tmp_path / "geo.pgw").write_text("1\n0\n0\n-1\n500000\n4000000\n")
     with pytest.raises(ImageReadError, match=r"geo.png: .*truncated or corrupt"):
         read_image(tmp_path / "geo.png")
+
+
+def _training_set(tmp_path):
+    """A tiny model's SFTDataset over 4 synthetic optical scenes (PNGs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from rsvlm.config import load_config
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.train import data as D
+
+    subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(tmp_path), "--n", "4", "--seed", "5",
+                    "--modalities", "optical", "--size", "32"], check=True, capture_output=True)
+    path = tmp_path / "train.jsonl"
+    _, processor = create_model(load_config(VLMConfig, Path(__file__).resolve().parents[1] / "configs/model/tiny.yaml"))
+    index = D.build_index(path, processor.tokenizer, dict(processor.n_tokens), ReadReport(str(path)))
+    return D.SFTDataset(index, path.parent, processor, processor.prompt, 512), index
+
+
+def _count_checks(monkeypatch) -> list:
+    from rsvlm.io import pngcheck
+
+    seen, check = [], pngcheck.check_png_data
+    monkeypatch.setattr(pngcheck, "check_png_data", lambda p: (seen.append(str(p)), check(p))[1])
+    return seen
+
+
+def test_training_checks_each_png_once_not_every_epoch(tmp_path, monkeypatch):
+    """The check costs 30-65% of a decode, and training read every PNG again each epoch (and checked it)."""
+    ds, index = _training_set(tmp_path)
+    seen = _count_checks(monkeypatch)
+    files = {str(tmp_path / im["path"]) for row in index for im in json.loads(row["record"])["images"]}
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        assert not any(ds[i].get("bad") for i in range(len(ds)))
+        if epoch == 0:
+            assert sorted(set(seen)) == sorted(files) and len(files) >= 2  # every PNG checked on its first read
+    assert len(seen) == len(set(seen))  # and never again: epoch 2 read them unchecked
+    read_image(next(iter(files)))  # predict/chat/eval (no set passed) check on every read
+    assert len(seen) == len(set(seen)) + 1
+
+
+def test_training_still_refuses_a_png_cut_short_on_its_first_read_and_checks_a_rewritten_one(tmp_path, monkeypatch):
+    ds, index = _training_set(tmp_path)
+    seen = _count_checks(monkeypatch)
+    rec = json.loads(index[0]["record"])
+    png = tmp_path / rec["images"][0]["path"]
+    _png(png, keep=0.5)  # the record's PNG cut short (well-formed chunks) before training reads it
+    bad = ds[0]
+    assert bad["bad"] and f"{png}: PNG pixel data not whole" in bad["error"] and not ds.png_checked
+    assert ds[0]["bad"]  # a file found damaged is not remembered as checked: refused on every read
+    _png(png)  # rewritten whole: another size and mtime, checked anew, then remembered
+    assert not ds[0].get("bad") and not ds[0].get("bad")
+    assert seen.count(str(png)) == 3

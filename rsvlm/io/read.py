@@ -105,7 +105,7 @@ class SceneReader:
     """
 
     def __init__(self, path, modality: str | None = None, bands: list[str] | str | None = None,
-                 scaling: sc.ReadConfig | dict | None = None):
+                 scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None):
         self.paths = _as_paths(path)
         self.name = ", ".join(_names(path))
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
@@ -114,7 +114,7 @@ class SceneReader:
         sc.check_config(self.cfg)
         with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
               out_of_memory(self.name, lambda: header_size(_names(path)[0]))):  # a PNG, a tifffile TIFF decoded whole
-            self.src = open_source(_names(path), self.cfg.gdal_cache_mb)
+            self.src = open_source(_names(path), self.cfg.gdal_cache_mb, png_checked)
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._resolve(modality, bands)
@@ -455,14 +455,15 @@ def _and(a, b):
 
 
 def read_image(path, modality: str | None = None, bands: list[str] | str | None = None, window: Window | None = None,
-               scaling: sc.ReadConfig | dict | None = None) -> RSImage:
+               scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None) -> RSImage:
     """Read a file (or one file per band) as one ``RSImage``; ``window`` = (x0, y0, w, h) or whole image;
     ``bands`` the bands' names (a list, or ``"B02,B03,B04"``); ``scaling`` a ``ReadConfig`` or a dict of its fields.
 
     Raises FileNotFoundError (missing), ImageReadError (truncated/corrupt; a ValueError), ValueError
     (wrong band count, dtype or modality, band files on different grids) — each naming the file.
+    ``png_checked``: PNGs found whole before, not checked again (``pngcheck.check_whole_png``; training's).
     """
-    with SceneReader(path, modality, bands, scaling) as scene:
+    with SceneReader(path, modality, bands, scaling, png_checked) as scene:
         return scene.read(window)
 
 

@@ -169,15 +169,16 @@ def _has_geo_sidecar(path: Path) -> bool:
     return any(Path(str(path) + s).exists() or path.with_suffix(s).exists() for s in GEO_SIDECARS)
 
 
-def open_source(names: list[Path | str], gdal_cache_mb: int = 64):
+def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: set | None = None):
     """One backend over ``names`` (several = one single-band file per band, same grid). A name is
-    given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``."""
+    given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``.
+    ``png_checked``: PNGs PIL decodes whose pixel data is known whole (``pngcheck.check_whole_png``)."""
     paths = [Path(p) for p in names]
     for p in paths:
         check_image_path(p)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
-            arr, alpha, notes = _read_pil(paths[0])
+            arr, alpha, notes = _read_pil(paths[0], png_checked)
             return ArraySource(paths[0], (arr, alpha), notes)
         except _ForGdal:
             pass  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows where it can)
@@ -213,9 +214,10 @@ class _ForGdal(Exception):
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
 
 
-def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
+def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, int | None, list[str]]:
     """(bands (C, H, W) as stored, alpha band index or None, notes: an EXIF orientation ignored,
-    frames after the first, 16-bit colour cut to 8 bits)."""
+    frames after the first, 16-bit colour cut to 8 bits). A PNG's pixel data is checked whole unless
+    ``png_checked`` holds it (``pngcheck.check_whole_png``)."""
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -246,7 +248,7 @@ def _read_pil(path: Path) -> tuple[np.ndarray, int | None, list[str]]:
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
         raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e
     if fmt == "PNG":  # after the decode: a file cut short is its "truncated" error
-        check_whole_png(path)
+        check_whole_png(path, png_checked)
     arr = arr[None] if arr.ndim == 2 else np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
     if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
         arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs

@@ -28,7 +28,7 @@ import torch
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.modality import ModalityFinder, damaged_files
 from rsvlm.data.records import ReadReport, RecordError, image_paths, read_records, with_modalities
-from rsvlm.inference import record_inputs
+from rsvlm.inference import model_input
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
 
@@ -118,11 +118,17 @@ def other_records(saved: dict | None, now: dict) -> str | None:
             "another tokenizer): the batches from here are not those the stopped run would have drawn")
 
 
-def read_inputs(rec: dict, root) -> list:
+def read_inputs(rec: dict, root, png_checked: set | None = None) -> list:
     """``record_inputs``, a decoder's unexpected error on a damaged file a ValueError naming the record's files
-    (``damaged_files``), which the data paths count as an unreadable sample."""
-    with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
-        return record_inputs(rec, root)
+    (``damaged_files``), which the data paths count as an unreadable sample. ``png_checked``: PNGs found whole
+    before, their pixel data not checked again (``rsvlm.io.pngcheck.check_whole_png``); those found now added."""
+    from rsvlm.io import read_image
+
+    paths = image_paths(rec, root)
+    with damaged_files(", ".join(str(f) for fs in paths for f in fs)):  # inference.record_inputs, png_checked passed
+        return [model_input(read_image(fs if len(fs) > 1 else fs[0], modality=im.get("modality"),
+                                       bands=im.get("bands"), png_checked=png_checked))
+                for fs, im in zip(paths, rec["images"])]
 
 
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
@@ -142,6 +148,9 @@ class SFTDataset(torch.utils.data.Dataset):
     a record that cannot be said in that view (``tta.map_text``) is taken as recorded.
     ``band_dropout``: ``{modality: p}``, see ``drop_bands``; drawn from (seed, epoch, item), so a
     sample loses other bands in another epoch (``set_epoch``; the same ones on every read of one).
+    ``png_checked``: the (path, size, mtime_ns) of PNGs whose pixel data was found whole
+    (``rsvlm.io.pngcheck``), not checked again on the next epoch's read: the check costs 30-65% of a
+    decode. Filled where the samples are read; DataLoader workers' copies are lost with them.
     """
 
     def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
@@ -151,6 +160,7 @@ class SFTDataset(torch.utils.data.Dataset):
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
         self.band_dropout, self.seed, self.epoch = dict(band_dropout or {}), seed, 0
+        self.png_checked: set[tuple[str, int, int]] = set()
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch band dropout draws for; set it before the epoch's DataLoader starts its workers."""
@@ -165,7 +175,7 @@ class SFTDataset(torch.utils.data.Dataset):
         rec = json.loads(row["record"])
         try:
             root = self.roots[row.get("source", 0)]
-            images = read_inputs(rec, root)  # a modality still unsaid (an index made elsewhere): inferred here
+            images = read_inputs(rec, root, self.png_checked)  # a modality still unsaid (an index made elsewhere): inferred here
             messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
