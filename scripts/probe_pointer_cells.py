@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None, help="score the first N records only")
     p.add_argument("--out", default=None, help="write the result JSON here too")
     a = p.parse_args(argv)
-    if not Path(a.data).is_file():
-        p.error(f"--data: no such file {a.data}")
+    if not Path(a.data).is_file():  # a folder was 'no such file'
+        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
         p.error(f"--limit {a.limit}: give 1 or more")
     require_out_file(p, a.out)  # else found after the work

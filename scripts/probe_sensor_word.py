@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--data", required=True, help="JSONL with [vqa] sensor questions (meta.qtype modality)")
     p.add_argument("--out", default=None, help="write the counts as JSON here too")
     a = p.parse_args(argv)
-    if not Path(a.data).is_file():
-        p.error(f"--data: no such file {a.data}")
+    if not Path(a.data).is_file():  # a folder was 'no such file'
+        p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     require_out_file(p, a.out)  # else found after the work
     try:
         records, _ = load_records(a.data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from safetensors.torch import save_file
 from script_loader import load_script
@@ -53,3 +54,13 @@ def test_memory_plan_writes_its_tables_and_errors_on_lines_of_their_own_beside_t
         # was: 'building on meta:   0%|…| 0/1 [00:00<?, ?it/s]memory_plan: --seq-len 10: …' on the bar's line,
         # its start then overwritten by the bar's next redraw; so was each table's ### title
         assert any(seg.startswith(starts) for seg in re.split(r"[\r\n]", term.getvalue())), term.getvalue()
+
+
+# ---------------------------------------------------------------- scripts/probe_*.py
+def test_probes_call_a_data_folder_a_folder_not_a_missing_file(tmp_path, monkeypatch, capsys):
+    for name in ("probe_pointer_cells", "probe_sensor_word"):
+        probe = load_script(name, monkeypatch)
+        with pytest.raises(SystemExit) as e:  # was '--data: no such file DIR', of a folder that is there
+            probe.main(["--data", str(tmp_path)])
+        assert e.value.code == 2
+        assert capsys.readouterr().err.endswith(f"error: --data {tmp_path}: a folder; give a JSONL file\n")
