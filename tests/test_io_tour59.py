@@ -268,3 +268,17 @@ def test_real_sentinel2_band_files_read_as_one_msi_image(realdata):
 
     img = read_image([realdata / "msi_s2" / f"{b}.jp2" for b in ("B02", "B03", "B04", "B08")])
     assert img.modality == "msi" and img.bands == ["B02", "B03", "B04", "B08"]
+
+
+def test_a_scene_too_large_says_the_data_type_of_a_16_bit_or_float_image_pil_reads(tmp_path):
+    """header_size gave PIL's mode as the type: '1 band(s) of I;16', '1 band(s) of F'."""
+    from PIL import Image
+
+    from rsvlm.io.large import header_size
+
+    Image.fromarray(np.zeros((4, 5), np.uint16)).save(tmp_path / "deep.png")
+    Image.fromarray(np.zeros((4, 5), np.float32)).save(tmp_path / "float.tif")
+    Image.fromarray(np.zeros((4, 5, 3), np.uint8)).save(tmp_path / "rgb.png")
+    assert header_size(str(tmp_path / "deep.png")) == (5, 4, 1, "uint16")
+    assert header_size(str(tmp_path / "float.tif")) == (5, 4, 1, "float32")
+    assert header_size(str(tmp_path / "rgb.png")) == (5, 4, 3, "uint8")

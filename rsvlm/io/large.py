@@ -15,6 +15,7 @@ from rsvlm.io.sources import ImageReadError
 __all__ = ["SceneTooLarge", "out_of_memory", "header_size"]
 
 Size = tuple[int, int, int, str]  # (width, height, bands, dtype)
+PIL_DTYPES = {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16", "I": "int32", "F": "float32"}  # others 8 bits
 
 
 class SceneTooLarge(ImageReadError, MemoryError):
@@ -28,7 +29,7 @@ def header_size(name: str) -> Size | None:
     from PIL import Image
 
     with contextlib.suppress(Exception), Image.open(Path(name)) as im:
-        return im.width, im.height, len(im.getbands()), "uint8" if im.mode in ("1", "L", "P", "RGB", "RGBA") else im.mode
+        return im.width, im.height, len(im.getbands()), PIL_DTYPES.get(im.mode, "uint8")
     with contextlib.suppress(Exception):
         import rasterio
 
