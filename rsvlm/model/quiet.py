@@ -71,8 +71,11 @@ def bars_after(delay_s: float):
 @contextlib.contextmanager
 def peft_quietly():
     """peft asks a model ``is_gradient_checkpointing``, which transformers 5 answers with a
-    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on.
+    FutureWarning on every LoRA wrap and adapter load; that one warning is not the user's to act on, nor
+    its "ensure_weight_tying is not set" for a LoRA on a tied head (the merge unties it and says so).
     Import peft inside it too: peft imports bitsandbytes (``bitsandbytes_quietly``)."""
     with warnings.catch_warnings(), bitsandbytes_quietly():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        # a LoRA on a tied head: rsvlm's merge unties it itself and says so (llm.untie_adapted_embeddings)
+        warnings.filterwarnings("ignore", message=".*`ensure_weight_tying` is not set.*", category=UserWarning)
         yield
