@@ -61,13 +61,19 @@ class Parser(argparse.ArgumentParser):
 
     argv: tuple[str, ...] = ()  # the command line parsed, for error's hint
 
+    def _is_option(self, word: str) -> bool:
+        """Whether ``word`` is one of this parser's options (or a ``--`` one cut short, as argparse takes
+        it): the value was left out before the next option (``--region --prompt …``), not one to quote."""
+        head = word.split("=", 1)[0]
+        return any(o == head or (head.startswith("--") and o.startswith(head)) for o in self._option_string_actions)
+
     def error(self, message: str):
         import difflib
 
         if m := re.match(r"argument (\S+): expected one argument$", message):
             names, argv = m.group(1).split("/"), list(self.argv)
             value = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in names), None)
-            if value and value.startswith("-") and len(value) > 1:
+            if value and value.startswith("-") and len(value) > 1 and not self._is_option(value):
                 message += f" (a value starting with '-' is given as {shlex.quote(f'{names[-1]}={value}')})"
 
         if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):

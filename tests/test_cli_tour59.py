@@ -27,6 +27,20 @@ def test_a_missing_value_gets_no_dash_hint(capsys):
     assert "argument --region: expected one argument" in err and "given as" not in err
 
 
+@pytest.mark.parametrize("argv, option", [
+    (["--region", "--prompt", "what?"], "--region"),  # the region left out: the next option followed
+    (["--prompt", "--out", "r.json"], "--prompt"),
+    (["--prompt", "--ou=r.json"], "--prompt"),  # an option cut short, as argparse takes it
+    (["--region", "-h"], "--region"),
+])
+def test_a_value_left_out_before_the_next_option_gets_no_dash_hint(argv, option, capsys):
+    """``--region --prompt what?`` was told to write ``--region=--prompt``: the next option is no value."""
+    with pytest.raises(SystemExit):
+        main(["predict", "--image", "x.png", "--task", "regcap", *argv])
+    err = capsys.readouterr().err
+    assert f"argument {option}: expected one argument" in err and "given as" not in err
+
+
 @pytest.mark.parametrize("argv", [["predict", "--image", "x.png", "--task", "det"], ["chat"],
                                   ["eval", "--data", "d.jsonl", "--out", "p.jsonl"], ["merge-lora", "--out", "m"]])
 def test_an_empty_model_is_refused_not_the_bundled_one_run(argv, capsys):
