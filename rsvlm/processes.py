@@ -99,21 +99,22 @@ class StopOnTerm:
     from this one (data loader workers) leave SIGTERM to it. The previous handler is put back on leaving."""
 
     def __init__(self):
-        self.requested, self.deferring, self.pid, self.previous = False, False, os.getpid(), None
+        self.requested, self.deferring, self.pid, self.previous, self.installed = False, False, os.getpid(), None, False
 
     def __enter__(self) -> StopOnTerm:
         import signal
         import threading
 
         if threading.current_thread() is threading.main_thread():  # elsewhere Python takes no handler
-            self.previous = signal.signal(signal.SIGTERM, self._on_term)
+            self.previous, self.installed = signal.signal(signal.SIGTERM, self._on_term), True
         return self
 
     def __exit__(self, *exc) -> None:
         import signal
 
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
+        if self.installed:  # None: a handler not set from Python (was left ours, raising outside the block)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if self.previous is None else self.previous)
+            self.installed = False
         self.deferring = False
 
     def _on_term(self, signum, frame) -> None:

@@ -22,3 +22,19 @@ def test_rank_without_world_size_says_world_size_is_unset():
     with pytest.raises(ValueError, match=r"^RANK=1 is outside 0…0 \(WORLD_SIZE=1\)$"):
         process_rank({"RANK": "1", "WORLD_SIZE": "1"})
     assert process_rank({"RANK": "0"}) == (0, 1)
+
+
+def test_stop_on_term_takes_its_handler_away_where_the_previous_one_was_not_pythons(monkeypatch):
+    import signal
+
+    from rsvlm.processes import StopOnTerm
+
+    real = signal.signal
+    monkeypatch.setattr(signal, "signal", lambda sig, handler: [real(sig, handler), None][1])  # as C code's handler
+    try:
+        with StopOnTerm() as stop:
+            assert signal.getsignal(signal.SIGTERM) == stop._on_term
+        # was left installed: a SIGTERM after the run raised Terminated wherever the program then was
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        real(signal.SIGTERM, signal.SIG_DFL)
