@@ -10,7 +10,7 @@ Limits: English, whole words (headings too: "westward", "leftwards", "northerly"
 of ``HANDED`` and ``KEPT`` only, "up" and "down" left alone (rarely the image's); compass points in letters
 are the 16 in capitals ("N", "NW", "NNE"; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S road",
-not "Building E" or "<ref>Gate N</ref>"); a compass bearing in degrees is not turned.
+"facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing in degrees is not turned.
 """
 
 from __future__ import annotations
@@ -65,27 +65,31 @@ _LONE = r"(?<![.&'])(?<!\w\w[-/])(?<![^\WNSEW][-/])(?:{})(?![-/](?:\w\w|[^\WNSEW
 
 
 # a lone compass letter is a direction after these words ("to the N", "5 km E", "facing W") or before them
-# ("N of the dock", "the W side"), joined to another ("N-S", "E/W"), or alone ("N.", a short answer);
-# else a name ("Building E")
+# ("N of the dock", "the W side"), joined to another ("N-S", "E/W"), listed with others ("N or S", "N, S, E or
+# W": _LISTED), or alone ("N.", a short answer); else a name ("Building E")
 _BEFORE = frozenset(("the", "a", "an", "to", "toward", "towards", "from", "in", "into", "at", "on", "its", "their",
-                     "due", "far", "further", "farther", "facing", "faces", "face", "heading", "heads", "head",
-                     "headed", "pointing", "points", "runs", "running", "flows", "flowing", "lies", "lying",
+                     "due", "far", "further", "farther", "furthest", "farthest", "facing", "faces", "face", "heading",
+                     "heads", "head", "headed", "pointing", "points", "run", "runs", "running", "flow", "flows",
+                     "flowing", "lie", "lies", "lying",
                      "km", "m", "mi", "nm", "miles", "metres", "meters", "kilometres", "kilometers"))
 _AFTER = frozenset(("of", "side", "sides", "end", "ends", "edge", "part", "half", "corner", "bank", "shore",
                     "coast", "quadrant", "wing", "facing", "bound", "ward", "wards", "to"))
 _DIRECTION = (re.compile(r"(?:^|[^\w-])([A-Za-z]+)\s+$"), re.compile(r"^\s+([A-Za-z]+)\b"),
               re.compile(r"\b[NSEW][-/]$"), re.compile(r"^[-/][NSEW]\b"), re.compile(r"\w"))
+_POINT = "(?:N|S|E|W|NE|NW|SE|SW|NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW)"
+_LISTED = re.compile(rf"\b{_POINT}(?:\s*,\s*{_POINT})*,?\s+(?:or|and)\s+{_POINT}\b")  # "N or S", "N, S, E or W"
 
 
 def _direction(text: str, start: int, end: int) -> bool:
     """Whether a lone compass letter at ``text[start:end]`` reads as a direction (``_BEFORE``, ``_AFTER``,
-    joined to another letter, or no word beside it): "the ship in the N", "E of the river", "a N-S road",
-    "N."; not "Building E"."""
+    joined to another letter, listed with other points, or no word beside it): "the ship in the N", "E of
+    the river", "a N-S road", "facing N or S", "N."; not "Building E"."""
     head, tail = text[:start], text[end:]
     before, after = _DIRECTION[0].search(head), _DIRECTION[1].match(tail)
     return bool(before and before.group(1).lower() in _BEFORE or after and after.group(1).lower() in _AFTER
                 or _DIRECTION[2].search(head) or _DIRECTION[3].match(tail)
-                or not (_DIRECTION[4].search(head) or _DIRECTION[4].search(tail)))
+                or not (_DIRECTION[4].search(head) or _DIRECTION[4].search(tail))
+                or any(m.start() <= start and end <= m.end() for m in _LISTED.finditer(text)))
 
 
 def _points(pattern: re.Pattern, text: str):

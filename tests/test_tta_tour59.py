@@ -35,3 +35,23 @@ def test_a_question_of_a_named_building_may_be_asked_of_a_crop():
     assert tta.croppable([{"role": "user", "content": "[ground] Building E"}])  # was not: "E" read as a point
     assert not tta.croppable([{"role": "user", "content": "[ground] the ship in the E"}])
     assert not tta.croppable([{"role": "user", "content": "[det] every ship E of the pier"}])
+
+
+@pytest.mark.parametrize("text,view,want", [
+    ("Is the ship facing N or S?", "v", "Is the ship facing S or N?"),  # was "facing S or S?": S read as a name
+    ("E and W ends", "h", "W and E ends"),  # was "E and E ends"
+    ("Is it N, S, E or W of the pier?", "t", "Is it W, E, S or N of the pier?"),  # was "N, S, E or N"
+    ("Which ship is furthest E?", "h", "Which ship is furthest W?"),  # was kept: "furthest" no direction word
+    ("Does the runway run E or W?", "h", "Does the runway run W or E?"),
+])
+def test_compass_letters_listed_together_all_follow_the_view(text, view, want):
+    """Review of 5c6f52f: a letter listed with another ("N or S") was a name unless a word beside it said
+    direction, so one of two options turned and the view was asked a question with one option twice."""
+    assert swap_words(text, view) == want
+    assert swap_words(want, view, back=True) == text
+    assert not tta.croppable([{"role": "user", "content": f"[det] the ship {text}"}])
+
+
+def test_a_name_listed_beside_a_point_stays_a_name():
+    assert swap_words("Building E or Gate N", "h") == "Building E or Gate N"
+    assert swap_words("Building E and the N end", "v") == "Building E and the S end"
