@@ -212,13 +212,14 @@ def model_input(img):
     return ImageInput(img.data, img.modality, list(img.bands), name=img.path)
 
 
-def record_inputs(record: dict, root) -> list:
-    """A canonical record's images, read (file or band files, relative to ``root``) as ImageInputs."""
+def record_inputs(record: dict, root, png_checked: set | None = None) -> list:
+    """A canonical record's images, read (file or band files, relative to ``root``) as ImageInputs.
+    ``png_checked``: PNGs found whole before, not checked again (``read_image``; training passes one)."""
     from rsvlm.data.records import image_paths
     from rsvlm.io import read_image
 
     return [model_input(read_image(files if len(files) > 1 else files[0], modality=im.get("modality"),
-                                   bands=im.get("bands")))
+                                   bands=im.get("bands"), png_checked=png_checked))
             for files, im in zip(image_paths(record, root), record["images"])]
 
 

@@ -28,7 +28,7 @@ import torch
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.modality import ModalityFinder, damaged_files
 from rsvlm.data.records import ReadReport, RecordError, image_paths, read_records, with_modalities
-from rsvlm.inference import model_input
+from rsvlm.inference import record_inputs
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
 
@@ -122,13 +122,8 @@ def read_inputs(rec: dict, root, png_checked: set | None = None) -> list:
     """``record_inputs``, a decoder's unexpected error on a damaged file a ValueError naming the record's files
     (``damaged_files``), which the data paths count as an unreadable sample. ``png_checked``: PNGs found whole
     before, their pixel data not checked again (``rsvlm.io.pngcheck.check_whole_png``); those found now added."""
-    from rsvlm.io import read_image
-
-    paths = image_paths(rec, root)
-    with damaged_files(", ".join(str(f) for fs in paths for f in fs)):  # inference.record_inputs, png_checked passed
-        return [model_input(read_image(fs if len(fs) > 1 else fs[0], modality=im.get("modality"),
-                                       bands=im.get("bands"), png_checked=png_checked))
-                for fs, im in zip(paths, rec["images"])]
+    with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
+        return record_inputs(rec, root, png_checked)
 
 
 def encode_sample(processor, messages: list[dict], pixels: list, max_length: int) -> dict[str, list[int]]:
