@@ -39,7 +39,7 @@ class Commands:
         except ValueError as e:  # was "error: No closing quotation", naming neither the command nor the fix
             head, rest = (words := line.split(maxsplit=1))[0], words[-1]
             self.repl.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
-                     "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
+                          "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
             return True
         cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
         args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
@@ -64,7 +64,7 @@ class Commands:
             return False
         if len(args) > 3 or (len(args) > 1 and Path(" ".join(args)).exists()):  # the rest was ignored, unsaid
             self.repl.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
-                     f"put quotes around a path with spaces")
+                          f"put quotes around a path with spaces")
             return False
         from rsvlm.io.scaling import MODALITIES
 
@@ -76,7 +76,7 @@ class Commands:
             # a misspelt modality was read as one band name: "1 band names ['optcal'] given" (NIR, TIR are no typos)
             if len(modality) > 3 and (near := difflib.get_close_matches(modality.lower(), MODALITIES, 1, 0.75)):
                 self.repl.say(f"error: /image: unknown modality {modality!r} (did you mean {near[0]}?): the modalities are "
-                         f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
+                              f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
                 return False
             modality, bands = "", modality
             word = "," not in bands  # one word that is no modality: a band name, or a modality the user thinks one
@@ -125,7 +125,7 @@ class Commands:
         if len(self.repl.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word
             before, after = (inf.image_label(im) for im in self.repl.unsent)
             self.repl.say(f"(a pair: {before} before, {after} after, both sent with the next question; "
-                     "a third /image starts anew)")
+                          "a third /image starts anew)")
             for note in inf.pair_notes(*self.repl.unsent):
                 self.repl.say(f"  warning: {note}")
         return None
@@ -163,8 +163,8 @@ class Commands:
         img = self.repl.images[-1]
         if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
             self.repl.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
-                     "control points), so its shapes have no map coordinates; the table above gives them in pixels, "
-                     "and /vis draws them")
+                          "control points), so its shapes have no map coordinates; the table above gives them in pixels, "
+                          "and /vis draws them")
             return
         try:
             fc = objects_to_geojson(self.repl.last["objects"], img)
@@ -185,7 +185,7 @@ class Commands:
             return False
         if len(args) > 1:  # "/geojson my ships.geojson" wrote a file "my" and left the rest unsaid
             self.repl.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
-                     "a path with spaces")
+                          "a path with spaces")
             return False
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
@@ -200,7 +200,7 @@ class Commands:
         cmd, out = usage.split()[0], Path(args[0])
         if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"
             self.repl.say(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
-                     f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
+                          f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
             return False
         if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
             self.repl.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
