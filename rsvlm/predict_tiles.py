@@ -114,8 +114,9 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
 
 
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say) -> None:
-    """Say where ``--tile``'s windows are far from the model's ``n`` px input: shrunk 4x or more (small
-    objects vanish) or enlarged 4x or more (a 8 px tile blown up to 96 px, a scale the model never saw)."""
+    """Say where ``--tile``'s windows are far from the model's ``n`` px input (``inference.scale_gap``):
+    shrunk more than 4x (small objects vanish) or enlarged more than 4x (an 8 px tile blown up to 96 px, a
+    scale the model never saw); a window exactly 4x either way is not said."""
     if gap := inf.scale_gap(min(tile, max(scene_size)), n):
         say(f"--tile {tile}: each window is {gap}; --tile {n} looks at the scene at its own resolution", label)
 
