@@ -63,7 +63,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from rsvlm.flops import encoder_parts, train_flops  # noqa: F401 (train_flops: tests/test_flops.py reads it here)
+from rsvlm.flops import encoder_parts
 
 REPO = Path(__file__).resolve().parents[1]
 GiB = 2**30

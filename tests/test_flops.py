@@ -1,17 +1,16 @@
-"""scripts/memory_plan.train_flops (the MFU numerator of bench/gpu_train.py) against torch's own
+"""rsvlm.flops.train_flops (the MFU numerator of bench/gpu_train.py) against torch's own
 FlopCounterMode on a real forward + backward of the tiny model, for each trainability."""
 import numpy as np
 import pytest
 import torch
-from conftest import load_script
 from test_model import TINY
 from torch.utils.flop_counter import FlopCounterMode
 
 from rsvlm.config import load_config
+from rsvlm.flops import train_flops
 from rsvlm.model import ImageInput, VLMConfig, create_model
 from rsvlm.tokens import IMAGE_TOKEN
 
-mp = load_script("memory_plan")
 EAGER = ["llm.config.attn_implementation=eager"]  # attention as matmuls, which the CPU counter sees
 
 
@@ -39,7 +38,7 @@ def test_train_flops_equal_the_counted_flops_of_a_training_step(trainable):
     with FlopCounterMode(display=False) as counter:
         out = model(**batch, logits_to_keep=keep)
         out.logits.float().square().mean().backward()
-    est = mp.train_flops(model, seq, keep)
+    est = train_flops(model, seq, keep)
     assert est["total"] == sum(v for k, v in est.items() if k != "total")
     expected = 2 * (est["total"] - _encoder_attention(model))
     stem_bmm = 3 * 2 * 3 * 3 * 32 * 32 * 2  # the stem's 3×3 band mix per pixel: fwd + input and weight grads
@@ -49,7 +48,7 @@ def test_train_flops_equal_the_counted_flops_of_a_training_step(trainable):
 def test_train_flops_grow_with_what_is_trained():
     def flops(*ov):
         torch.manual_seed(0)
-        return mp.train_flops(create_model(load_config(VLMConfig, TINY, list(ov)))[0], 64, 16)
+        return train_flops(create_model(load_config(VLMConfig, TINY, list(ov)))[0], 64, 16)
 
     lora, full = flops("trainable.llm=lora"), flops("trainable.llm=full")
     assert full["llm"] > lora["llm"] and full["vision"] == lora["vision"]

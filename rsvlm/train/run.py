@@ -16,7 +16,7 @@ import torch
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
-from rsvlm.processes import SameOnEveryRank, env_int
+from rsvlm.processes import SameOnEveryRank, env_int, process_rank
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
@@ -101,7 +101,7 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     """(world size, local rank, whether CUDA is used) from the launcher's variables; ValueError, before
     any process group forms, for a launch this config cannot run. ``ddp``: several processes are allowed
     without DeepSpeed (plain ``torch.distributed``)."""
-    world = env_int("WORLD_SIZE", 1, low=1)
+    _, world = process_rank()  # RANK checked against WORLD_SIZE too, as rsvlm eval does
     check_engine(cfg, world, ddp)
     unset = [k for k in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k, "").strip()]
     if world > 1 and unset:  # was torch's env:// ValueError once the run had started, on every rank
