@@ -64,21 +64,22 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
 
 
 def record_images(record: dict, root: Path, notes: list[str] | None = None,
-                  input_sizes: dict[str, int] | None = None) -> list:
+                  input_sizes: dict[str, int] | None = None, resizes: dict[str, str] | None = None) -> list:
     """A record's images as ImageInputs, each read whole as ``rsvlm predict`` reads it: shrunk to
     ``inf.READ_MAX_SIDE`` pixels a side where larger (a full Sentinel-2 tile read whole took GBs per
     record; the model shrinks it to its input anyway); ValueError naming the file where one has no valid
     pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
     model would answer about a black image. What reading noted is added to ``notes``, and with the
     model's ``input_sizes`` (by modality) a scene so much larger that small objects vanish
-    (``inf.size_note``)."""
+    (``inf.size_note``, with the stem's ``resizes`` by modality: "stretch" where not given)."""
     from rsvlm.data.records import image_paths
 
     out = []
     for files, im in zip(image_paths(record, root), record["images"]):
         img = inf.read_spec(inf.ImageSpec(files, im.get("modality"), im.get("bands")), max_side=inf.READ_MAX_SIDE)
         if notes is not None:
-            size = inf.size_note(img, input_sizes[img.modality]) if img.modality in (input_sizes or {}) else None
+            size = (inf.size_note(img, input_sizes[img.modality], resize=(resizes or {}).get(img.modality, "stretch"))
+                    if img.modality in (input_sizes or {}) else None)
             notes += img.notes + ([size] if size else [])
         if err := inf.all_nodata(img):
             raise ValueError(err)

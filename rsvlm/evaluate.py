@@ -48,7 +48,14 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.overlap import overlap_report
-from rsvlm.data.records import ROLES, ReadReport, RecordError, check_records_path, load_records, with_modalities
+from rsvlm.data.records import (
+    ROLES,
+    ReadReport,
+    RecordError,
+    check_records_path,
+    load_records,
+    with_modalities,
+)
 from rsvlm.eval_reading import ReadNotes, record_images, record_warnings, undigested
 from rsvlm.predictions import (
     answer_files,
@@ -125,7 +132,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         said: list[str] = []
         try:
-            imgs = record_images(r, root, said, getattr(processor, "image_sizes", None))
+            sizes = getattr(processor, "image_sizes", None)
+            imgs = record_images(r, root, said, sizes, {m: inf.resize_of(processor, m) for m in sizes or {}})
             # the scorers table the record by these: written before the band check, which fails a read image
             if any(im["modality"] is None for im in r["images"]):
                 row["modalities"] = [im.modality for im in imgs]
