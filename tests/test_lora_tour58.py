@@ -52,6 +52,7 @@ def test_a_tied_lora_merge_keeps_the_source_dtype_for_the_head_it_unties(tmp_pat
 
     torch.manual_seed(0)
     model, _ = create_model(_tiny(TIED, "llm.target_modules=[q_proj,lm_head]", "llm.lora_token_rows=false"))
+    perturb_trainables(model)  # a trained LoRA: an untrained one keeps the head tied
     ck = model.save_pretrained(tmp_path / "ck")
     from safetensors.torch import load_file, save_file
 
@@ -59,6 +60,28 @@ def test_a_tied_lora_merge_keeps_the_source_dtype_for_the_head_it_unties(tmp_pat
     save_file({k: v.to(torch.bfloat16) for k, v in load_file(str(f)).items()}, str(f), metadata={"format": "pt"})
     dtypes = saved_dtypes([merge_lora(ck, tmp_path / "merged") / "llm" / "model.safetensors"])
     assert dtypes["lm_head.weight"] == dtypes["model.embed_tokens.weight"] == torch.bfloat16
+
+
+@pytest.mark.parametrize("overrides", [
+    ["llm.target_modules=[q_proj,lm_head]", "llm.lora_token_rows=false"],
+    ["llm.target_modules=[q_proj,embed_tokens,lm_head]", "llm.lora_token_rows=false"],
+])
+def test_an_untrained_lora_on_a_tied_head_merges_without_untying(tmp_path, recwarn, overrides):
+    """lora_B at its zero init changes neither the head nor the embeddings: the merge keeps them tied and
+    stores no head (it untied them all the same, the merged llm/ a vocabulary x width matrix larger)."""
+    from rsvlm.model import create_model, load_pretrained, merge_lora
+    from rsvlm.model.checkpoint import open_safetensors
+
+    torch.manual_seed(0)
+    model, proc = create_model(_tiny(TIED, *overrides))
+    ref = logits_of(model, make_batch(proc))
+    out = merge_lora(model.save_pretrained(tmp_path / "ck"), tmp_path / "merged")
+    assert json.loads((out / "llm" / "config.json").read_text())["tie_word_embeddings"] is True
+    with open_safetensors(out / "llm" / "model.safetensors") as h:
+        assert "lm_head.weight" not in h.keys()
+    assert not [w for w in recwarn if "unties" in str(w.message)]
+    merged, proc2 = load_pretrained(out)
+    torch.testing.assert_close(logits_of(merged, make_batch(proc2)), ref, atol=1e-4, rtol=1e-4)
 
 
 def test_a_lora_on_untied_heads_and_embeddings_still_merges_without_untying(tmp_path):

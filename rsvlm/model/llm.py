@@ -402,7 +402,9 @@ def untie_adapted_embeddings(llm: nn.Module) -> bool:
     """Before a peft ``llm``'s adapters are merged: where its config ties the output head to the input
     embeddings and a LoRA adapts either, the head gets its own copy of the shared weight and the
     config says untied, so each LoRA is merged into its own module (merged into the shared tensor,
-    one changed the other too). Whether it untied; the merged model then stores the head."""
+    one changed the other too). Whether it untied; the merged model then stores the head. A LoRA whose
+    every change there is zero (untrained: lora_B at its zero init) changes neither, so the head stays tied
+    (it was untied all the same, the merged llm/ a vocabulary x width matrix larger for nothing)."""
     from peft.tuners.lora import LoraLayer
 
     base = llm.get_base_model()
@@ -410,7 +412,8 @@ def untie_adapted_embeddings(llm: nn.Module) -> bool:
     emb, head = base.get_input_embeddings(), base.get_output_embeddings()
     if head is None or not getattr(text, "tie_word_embeddings", False):
         return False
-    if not any(isinstance(m, LoraLayer) for part in (emb, head) for m in part.modules()):
+    loras = [m for part in (emb, head) for m in part.modules() if isinstance(m, LoraLayer)]
+    if not any(_lora_changes(m) for m in loras):
         return False
     shared = {p.data_ptr() for p in emb.parameters()}
     for m in head.modules():
@@ -422,6 +425,13 @@ def untie_adapted_embeddings(llm: nn.Module) -> bool:
     if hasattr(base, "get_expanded_tied_weights_keys"):  # transformers 5 saves by this map, made at init
         base.all_tied_weights_keys = base.get_expanded_tied_weights_keys(all_submodels=True)
     return True
+
+
+def _lora_changes(layer) -> bool:
+    """Whether a peft LoRA layer's merge changes its base weight: some adapter's delta is not all zero."""
+    names = set(getattr(layer, "lora_A", {})) | set(getattr(layer, "lora_embedding_A", {}))
+    with torch.no_grad():
+        return any(bool(layer.get_delta_weight(name).any()) for name in names)
 
 
 def merge_adapters(llm: nn.Module) -> nn.Module:
