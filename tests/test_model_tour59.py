@@ -182,3 +182,28 @@ def test_a_config_json_typo_that_misshapes_the_llm_is_named(tmp_path, ckpt):
                                          r"config\.json builds: \d+ tensor\(s\) of another shape \(first: .*\); "
                                          r"config\.json has 'hidden_sise' \(did you mean 'hidden_size'\?\)"):
         load_pretrained(ck)
+
+
+def _band_hints():
+    """Each note and error of match_bands that tells the user to name an image's bands."""
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    sar = StemConfig(modality="sar", bands=["VV", "VH"], mean=[0.5, 0.4], std=[0.2, 0.2], encoder="default")
+    msi = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], encoder="default")
+    said = [*match_bands(sar, ["b1", "b2"], 2).notes,                      # unnamed, taken in order
+            *match_bands(msi, None, 1, fill="copy").notes,                 # one unnamed band
+            *match_bands(msi, ["B02", "B03", "B04", "B08", "X"], 5).notes,  # a band none of the model's
+            *match_bands(msi, ["B02", "B03", "B04", "R", "B08"], 5).notes]  # two bands naming one
+    for bands, n, fill in [(None, 2, "copy"), (None, 13, "error"), (["X", "Y"], 2, "copy")]:
+        with pytest.raises(ValueError) as e:
+            match_bands(msi, bands, n, fill=fill)
+        said.append(str(e.value))
+    return [s for s in said if "name" in s]
+
+
+def test_band_naming_hints_say_the_record_field_as_well_as_the_predict_flag():
+    """match_bands said 'name them with --bands', predict's flag: in training or eval the fix is the record
+    image's "bands" (chat's is /image PATH MODALITY BANDS). Every hint says both."""
+    hints = _band_hints()
+    assert len(hints) == 7, hints
+    assert all("--bands" in h and '"bands" in a record\'s image' in h for h in hints), hints

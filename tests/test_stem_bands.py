@@ -84,7 +84,8 @@ def test_earth_engine_band_numbers_without_zeros_are_the_same_bands():
 
 def test_unnamed_bands_in_order_are_said_to_be_a_guess_except_rgb():
     m = match_bands(SAR, ["b1", "b2"], 2, "pair.tif")
-    assert m.index == [0, 1] and m.notes == ["2 unnamed bands taken in the order VV, VH (name them with --bands if not)"]
+    assert m.index == [0, 1] and m.notes == ["2 unnamed bands taken in the order VV, VH (if not, name them with --bands, or "
+                                               '"bands" in a record\'s image)']
     assert match_bands(SAR, ["VV", "VH"], 2).notes == []  # named: nothing guessed
     rgb = StemConfig(modality="optical", bands=["R", "G", "B"])
     assert match_bands(rgb, None, 3).notes == []  # unnamed three bands are R, G, B by convention

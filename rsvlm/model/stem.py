@@ -72,6 +72,9 @@ STAND_INS = {"VV": ("HH",), "HH": ("VV",), "VH": ("HV",), "HV": ("VH",)}
 
 
 FILL_MODES = ("error", "copy", "mean")  # what becomes of a band the image lacks (match_bands)
+# how match_bands' notes say to name an image's bands: predict's flag, a training/eval record image's field
+# (chat: '/image PATH MODALITY R,G,B,NIR')
+NAME_BANDS = '--bands, or "bands" in a record\'s image'
 
 
 @dataclass
@@ -112,15 +115,15 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         raise ValueError(f"{name}: {len(bands)} band names {list(bands)} for {n_channels} channels")
     if bands is None or _generic(bands):
         if n_channels == len(want):  # R, G, B is what unnamed optical bands mean; other sets vary
-            guess = (f"{n_channels} unnamed bands taken in the order {', '.join(want)} (name them with --bands "
-                     f"if not)") if n_channels > 1 and m != "optical" else None
+            guess = (f"{n_channels} unnamed bands taken in the order {', '.join(want)} (if not, name them "
+                     f"with {NAME_BANDS})") if n_channels > 1 and m != "optical" else None
             return BandMatch(list(range(n_channels)), [guess] if guess else [])
         if filling and n_channels == 1:
             return _filled([0] + [None] * (len(want) - 1), want, fill,
-                           [f"1 unnamed band taken as {want[0]} (name it with --bands)"])
-        hint = "; name them (--bands) to fill the missing ones" if filling and n_channels < len(want) else ""
+                           [f"1 unnamed band taken as {want[0]} (name it with {NAME_BANDS})"])
+        hint = f"; name them ({NAME_BANDS}) to fill the missing ones" if filling and n_channels < len(want) else ""
         if n_channels > len(want):  # a 13-band Sentinel-2 file for a 4-band stem: named, its bands are picked
-            hint = f"; name them (--bands, or the record's bands) to pick the model's {len(want)} from them"
+            hint = f"; name them ({NAME_BANDS}) to pick the model's {len(want)} from them"
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
     lower = {band_key(b): i for i, b in enumerate(bands)}
     index: list[int | None] = []
@@ -134,7 +137,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         flagged.update(rivals)
         if rivals:  # R and b4 (B04) in one list: two bands claim to be the model's one
             notes.append(f"{', '.join(bands[j] for j in rivals)} also name{'s' if len(rivals) == 1 else ''} {w}; "
-                         f"{bands[i]} is read as {w} and the other left out (rename them with --bands if wrong)")
+                         f"{bands[i]} is read as {w} and the other left out (if wrong, rename them with {NAME_BANDS})")
         if i is not None and bands[i].lower() != w.lower():
             notes.append(f"band {bands[i]} read as {w}")
         if i is None and filling:
@@ -149,11 +152,11 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         raise ValueError(f"{name}: modality {m!r} expects bands {want}; missing {missing} among {list(bands)}")
     if len(missing) == len(want):
         raise ValueError(f"{name}: none of the bands {list(bands)} is one of modality {m!r}'s {want}; "
-                         f"name them with --bands")
+                         f"name them with {NAME_BANDS}")
     unused = [b for j, b in enumerate(bands) if j not in index and j not in flagged]
     if unused:  # e.g. an RGBN file whose 4th band has no colour name: NIR, left out unless named
         notes.append(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} none of the model's bands "
-                     f"({', '.join(want)}): left out (if one is, e.g. an unnamed NIR, name it with --bands)")
+                     f"({', '.join(want)}): left out (if one is, e.g. an unnamed NIR, name it with {NAME_BANDS})")
     return _filled(index, want, fill, notes)
 
 
