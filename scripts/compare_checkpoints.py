@@ -5,8 +5,9 @@
 A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`` with its
 ``adapter/``; every ``*.safetensors`` under them, matched by relative path) or two
 ``.safetensors`` files. Prints one line per file (tensors, how many differ, the largest
-|difference|) and the tensors that differ most. Exit status 0 when every tensor is equal, 1 when
-any differs or is missing on one side, 2 on an error (folders with no weight file in common
+|difference|) and the tensors that differ most (one of another shape with both shapes: ``(4, 16)
+vs (8, 16)``). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
+side, 2 on an error (folders with no weight file in common
 among them; a training step folder against a model, which scripts/export_step.py writes as one
 first), 130 on Ctrl-C. Configs and tokenizers are not compared.
 """
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{f:<40} {len(rs):>7} {len(bad):>6} {f'{big:.3g}' if big or not kinds else '/'.join(kinds):>10}")
     bad = sorted((r for r in rows if r["status"] != "same"), key=far, reverse=True)
     for r in bad[: args.show]:
-        print(f"  {r['file']}: {r['name']}  {r['status']}" + ("" if unmeasured(r) else f"  {r['max_abs']:.3g}"))
+        said = f"  {r['shape_a']} vs {r['shape_b']}" if "shape_a" in r else "" if unmeasured(r) else f"  {r['max_abs']:.3g}"
+        print(f"  {r['file']}: {r['name']}  {r['status']}{said}")
     kinds = collections.Counter(r["status"] for r in bad if unmeasured(r))  # listed last, cut by --show: counted
     label = {"shape": "in shape", "dtype": "in dtype", "differs": "in values |Δ| does not size"}
     what = ", ".join(f"{n} {label.get(k, k)}" for k, n in sorted(kinds.items()))

@@ -207,3 +207,18 @@ def test_band_naming_hints_say_the_record_field_as_well_as_the_predict_flag():
     hints = _band_hints()
     assert len(hints) == 7, hints
     assert all("--bands" in h and '"bands" in a record\'s image' in h for h in hints), hints
+
+
+def test_compare_weights_gives_both_shapes_of_a_tensor_of_another_shape(tmp_path):
+    """A 'shape' row named the tensor and not its shapes: a LoRA of rank 4 against 8 could not be told
+    from a widened layer without reading both files again."""
+    from safetensors.torch import save_file
+
+    from rsvlm.model.weights import compare_weights
+
+    for name, rank in (("a", 4), ("b", 8)):
+        save_file({"lora_A.weight": torch.zeros(rank, 16), "bias": torch.zeros(3)}, str(tmp_path / f"{name}.safetensors"))
+    rows = {r["name"]: r for r in compare_weights(tmp_path / "a.safetensors", tmp_path / "b.safetensors")}
+    assert rows["lora_A.weight"] == {"file": "a.safetensors", "name": "lora_A.weight", "status": "shape", "max_abs": 0.0,
+                                     "shape_a": (4, 16), "shape_b": (8, 16)}
+    assert rows["bias"] == {"file": "a.safetensors", "name": "bias", "status": "same", "max_abs": 0.0}

@@ -25,7 +25,8 @@ def test_compare_says_how_many_tensors_differ_in_shape_not_a_zero_difference(tmp
     assert lines[3].split()[1:] == ["v", "differs", "0.5"]
     assert lines[4] == "3 of 3 tensors differ (1 in values |Δ| does not size, 1 in shape)"
     assert cmp.main([str(tmp_path / "a"), str(tmp_path / "b"), "--show", "3"]) == 1
-    assert capsys.readouterr().out.splitlines()[4].split()[1:] == ["lora_A.weight", "shape"]  # no '0' after it
+    # no '0' after it: both shapes (the rank of each side)
+    assert capsys.readouterr().out.splitlines()[4].split(": ", 1)[1] == "lora_A.weight  shape  (4, 16) vs (8, 16)"
 
 
 # ---------------------------------------------------------------- scripts/memory_plan.py

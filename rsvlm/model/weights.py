@@ -134,7 +134,8 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
     matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
     ``status`` (``same``, ``differs``, ``shape``, ``dtype``, ``only in A`` / ``only in B``) and
-    ``max_abs`` (max |a − b| for floating tensors that differ in value or dtype, else 0). Exact:
+    ``max_abs`` (max |a − b| for floating tensors that differ in value or dtype, else 0); a ``shape`` row
+    also has ``shape_a`` and ``shape_b`` (tuples: a LoRA of rank 4 against 8 is (4, 16) vs (8, 16)). Exact:
     no tolerance, because the question it answers is whether two runs trained the same weights.
     Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
     over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
@@ -190,9 +191,12 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                     bar.update()
                     continue
                 x, y = ha.get_tensor(k), hb.get_tensor(k)
-                if x.shape != y.shape:
-                    status, diff = "shape", 0.0
-                elif x.dtype == y.dtype and (torch.equal(x, y) or _same_bits(x, y)):  # NaN != NaN in torch.equal
+                if x.shape != y.shape:  # both shapes kept: the row said 'shape' and not which
+                    rows.append({"file": rel, "name": k, "status": "shape", "max_abs": 0.0,
+                                 "shape_a": tuple(x.shape), "shape_b": tuple(y.shape)})
+                    bar.update()
+                    continue
+                if x.dtype == y.dtype and (torch.equal(x, y) or _same_bits(x, y)):  # NaN != NaN in torch.equal
                     status, diff = "same", 0.0
                 else:  # other values, or another dtype (a bf16 copy of float32 weights): how far they moved
                     status = "differs" if x.dtype == y.dtype else "dtype"
