@@ -104,3 +104,65 @@ def test_training_still_refuses_a_png_cut_short_on_its_first_read_and_checks_a_r
     _png(png)  # rewritten whole: another size and mtime, checked anew, then remembered
     assert not ds[0].get("bad") and not ds[0].get("bad")
     assert seen.count(str(png)) == 3
+
+
+def _train_with_a_worker(tmp_path, monkeypatch, damaged: int = 0):
+    """A tiny SFT run on 8 PNG records, 4 a step, ``data.num_workers=1``, 4 steps (epochs 0 and 1), the first
+    ``damaged`` PNGs cut short (chunks well formed: PIL decodes them, the check refuses them). Returns the run's
+    folder and the (pid, path) of each ``check_png_data`` call, in the worker processes too (forked: a file)."""
+    import multiprocessing
+    import os
+
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.io import pngcheck
+    from rsvlm.train import main as train_main
+
+    assert multiprocessing.get_start_method() == "fork"  # the patched check below reaches the workers
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    for i in range(damaged):
+        _png(data.parent / "images" / f"im{i}.png", keep=0.5)
+    log, check = tmp_path / "checks.log", pngcheck.check_png_data
+
+    def counted(p):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {p}\n")
+        return check(p)
+
+    monkeypatch.setattr(pngcheck, "check_png_data", counted)
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+                       "batch_size=4", "max_steps=4", "data.num_workers=1", "data.max_bad_fraction=0.5"]) == 0
+    calls = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    assert calls and all(int(pid) != os.getpid() for pid, _ in calls)  # read in the workers, not here
+    return out, [p for _, p in calls]
+
+
+def test_training_with_dataloader_workers_checks_each_png_once_over_two_epochs(tmp_path, monkeypatch):
+    # each epoch's workers copy the dataset anew: they copied an empty set, and every PNG was checked every epoch
+    out, checked = _train_with_a_worker(tmp_path, monkeypatch)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["samples"] == 16  # two epochs of the 8 records
+    assert len(checked) == len(set(checked)) == 8, checked
+
+
+def test_training_with_dataloader_workers_refuses_a_damaged_png_on_every_read(tmp_path, monkeypatch):
+    out, checked = _train_with_a_worker(tmp_path, monkeypatch, damaged=1)
+    summary = json.loads((out / "summary.json").read_text())
+    bad = [p for p in checked if p.endswith("im0.png")]
+    assert len(bad) == 2 and summary["bad_samples"] == 2  # checked and refused in both epochs, never remembered
+    assert len(checked) == 2 + 7 and len(set(checked)) == 8  # the 7 whole ones checked once
+
+
+def test_contrastive_training_checks_a_png_read_again_past_the_cache_budget_once(tmp_path, monkeypatch):
+    from test_train_utils import make_records, recipe
+
+    import rsvlm.train.clip as clip
+    from rsvlm.train import main as train_main
+
+    seen = _count_checks(monkeypatch)
+    monkeypatch.setattr(clip, "cache_budget", lambda: 3 * 32 * 32 * 2)  # one 32-px bf16 image kept: the rest re-read
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    assert train_main(["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}",
+                       f"out_dir={tmp_path / 'clip'}", "log.progress=false", "batch_size=4", "max_steps=2"]) == 0
+    assert len(seen) == len(set(seen)) == 4, seen  # 4 caption pairs; step 2's 3 re-reads were checked again (7)

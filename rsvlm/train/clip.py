@@ -288,6 +288,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     target_fns = {name: target_fns[name] for name in core.patch_heads()}
     cache: dict[int, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
     budget, cached_bytes, full = cache_budget(), 0, False  # beyond the budget images are read at each draw
+    png_checked: set[tuple[str, int, int]] = set()  # PNGs found whole: a re-read past the budget skips the check
     named = set(state["bad_ids"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
@@ -326,7 +327,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                 if i in cache:  # each image read once while the budget lasts (bf16 copies, ~55 kB at 96 px)
                     x, t = cache[i]
                 else:
-                    x, t = (pair_pixels(rec, root, cfg, size).to(torch.bfloat16),
+                    x, t = (pair_pixels(rec, root, cfg, size, png_checked).to(torch.bfloat16),
                             {k: make(rec, root) for k, make in target_fns.items()})
                     n_bytes = sum(v.numel() * v.element_size() for v in (x, *t.values()))
                     if not full and (budget is None or cached_bytes + n_bytes <= budget):

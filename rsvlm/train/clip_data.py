@@ -22,11 +22,13 @@ def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
     return out
 
 
-def pair_pixels(rec: dict, root: Path, cfg, image_size: int) -> torch.Tensor:
+def pair_pixels(rec: dict, root: Path, cfg, image_size: int, png_checked: set | None = None) -> torch.Tensor:
+    """The pair's image through its modality's stem and the stem's initial mixing to 3 channels.
+    ``png_checked``: PNGs found whole before, not checked again (``data.read_inputs``); those found now added."""
     from rsvlm.model.stem import mixing_init, prepare
     from rsvlm.train.data import read_inputs
 
-    (img,) = read_inputs(rec, root)
+    (img,) = read_inputs(rec, root, png_checked)
     stem = cfg.model.stems.get(img.modality)
     if stem is None:
         raise ValueError(f"{img.name}: no stem for modality {img.modality!r}")

@@ -145,7 +145,9 @@ class SFTDataset(torch.utils.data.Dataset):
     sample loses other bands in another epoch (``set_epoch``; the same ones on every read of one).
     ``png_checked``: the (path, size, mtime_ns) of PNGs whose pixel data was found whole
     (``rsvlm.io.pngcheck``), not checked again on the next epoch's read: the check costs 30-65% of a
-    decode. Filled where the samples are read; DataLoader workers' copies are lost with them.
+    decode. A sample carries the keys its read added (``"png_checked"``; ``collate`` gathers them) for
+    the training loop to add here (``note_checked``): a DataLoader worker's copy of the set is lost with
+    it, and the next epoch's workers copy this one.
     """
 
     def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
@@ -156,6 +158,10 @@ class SFTDataset(torch.utils.data.Dataset):
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
         self.band_dropout, self.seed, self.epoch = dict(band_dropout or {}), seed, 0
         self.png_checked: set[tuple[str, int, int]] = set()
+
+    def note_checked(self, keys) -> None:
+        """Add ``keys`` (a batch's ``"png_checked"``: PNGs a worker found whole) to ``png_checked``."""
+        self.png_checked.update(tuple(k) for k in keys)
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch band dropout draws for; set it before the epoch's DataLoader starts its workers."""
@@ -168,9 +174,10 @@ class SFTDataset(torch.utils.data.Dataset):
         k, i = divmod(int(i), len(self.index))
         row = self.index[i]
         rec = json.loads(row["record"])
+        checked = _Noted(self.png_checked)
         try:
             root = self.roots[row.get("source", 0)]
-            images = read_inputs(rec, root, self.png_checked)  # a modality still unsaid (an index made elsewhere): inferred here
+            images = read_inputs(rec, root, checked)  # a modality still unsaid (an index made elsewhere): inferred here
             messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
@@ -186,10 +193,25 @@ class SFTDataset(torch.utils.data.Dataset):
                 pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
-            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}"}
+            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}", "png_checked": checked.new}
         n = enc.pop("n_tokens")
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"],
-                "cut": n if n > len(enc["input_ids"]) else 0, "undropped": undropped}
+                "cut": n if n > len(enc["input_ids"]) else 0, "undropped": undropped, "png_checked": checked.new}
+
+
+class _Noted:
+    """One read's ``png_checked``: membership from ``seen``; a key added goes to ``seen`` and to ``new`` (what
+    the sample carries back from a DataLoader worker to the main process's set)."""
+
+    def __init__(self, seen: set):
+        self.seen, self.new = seen, []
+
+    def __contains__(self, key) -> bool:
+        return key in self.seen
+
+    def add(self, key) -> None:
+        self.seen.add(key)
+        self.new.append(key)
 
 
 def read_channels(stem, image) -> list[int]:
@@ -261,8 +283,9 @@ def collate(samples: list[dict], pad_id: int) -> dict:
     """Right-pad to the longest sample → ``input_ids``/``attention_mask``/``labels`` (B,T) + side info.
 
     Bad samples are dropped here and listed under ``"bad"`` as (id, error); samples cut to the
-    maximum length stay and are listed under ``"cut"`` as (id, length before the cut), and images band
-    dropout could not thin (``unnamed_bands``) under ``"undropped"`` as (id, what it was told).
+    maximum length stay and are listed under ``"cut"`` as (id, length before the cut), images band
+    dropout could not thin (``unnamed_bands``) under ``"undropped"`` as (id, what it was told), and the
+    keys of PNGs found whole by these reads (bad samples' too) under ``"png_checked"`` (``SFTDataset``).
     """
     good = [s for s in samples if not s.get("bad")]
     width = max((len(s["input_ids"]) for s in good), default=0)
@@ -282,6 +305,7 @@ def collate(samples: list[dict], pad_id: int) -> dict:
         "bad": [(s["id"], s["error"]) for s in samples if s.get("bad")],
         "cut": [(s["id"], s["cut"]) for s in good if s.get("cut")],
         "undropped": [(s["id"], why) for s in good for why in s.get("undropped", ())],
+        "png_checked": [k for s in samples for k in s.get("png_checked", ())],
         "n_samples": len(samples),
     }
 

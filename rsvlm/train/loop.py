@@ -346,6 +346,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                 continue
             state["micro_in_epoch"] += 1
             state["samples"] += batch["n_samples"]
+            dataset.note_checked(batch["png_checked"])  # a worker's: the next epoch's workers skip these PNGs' check
             count_dropped(state, batch, rank, cfg.data.max_length)
             empty = batch["input_ids"].shape[0] == 0
             stand_in = stand_ins.update(batch, planned[state["micro_in_epoch"] - 1])
