@@ -447,7 +447,10 @@ def merge_adapters(llm: nn.Module) -> nn.Module:
         if isinstance(m, LoraLayer) and isinstance(m.base_layer, AuxiliaryTrainingWrapper):
             m.base_layer = m.base_layer.unload_and_optionally_merge_module(merge=True, safe_merge=False,
                                                                            adapter_names=None)
-    return llm.merge_and_unload()
+    with warnings.catch_warnings():  # a head left tied: its LoRA's delta is zero, merged it changes nothing,
+        # and peft's 'can lead to complications ... untie the embeddings' note (with its code) is not the user's
+        warnings.filterwarnings("ignore", message=r"Model with `tie_word_embeddings=True`", category=UserWarning)
+        return llm.merge_and_unload()
 
 
 def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: SpecialTokenIds) -> nn.Module:
