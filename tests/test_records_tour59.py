@@ -54,3 +54,14 @@ def test_a_utf16_file_of_blanks_is_blank(tmp_path):
     assert blank_records_file(p)
     p.write_bytes(json.dumps(REC).encode("utf-16"))
     assert not blank_records_file(p)
+
+
+def test_a_band_hint_naming_flag_and_field_is_said_once_as_the_records_field():
+    """stem.NAME_BANDS names both --bands and the record's "bands"; as_record_fields turned its --bands into
+    the field again: '"bands" in the record, or "bands" in a record's image'."""
+    from rsvlm.data.records import as_record_fields
+    from rsvlm.model.stem import NAME_BANDS
+
+    said = as_record_fields(f"4 unnamed bands read by their order (if not, name them with {NAME_BANDS})")
+    assert said.count('"bands"') == 1 and "--bands" not in said
+    assert said.endswith('(if not, name them with "bands" in the record\'s image)')

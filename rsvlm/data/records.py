@@ -380,7 +380,9 @@ _FLAGS = [(re.compile(r"--modality (\w+)((?: or \w+)*)"),  # "--modality sar or 
 
 def as_record_fields(note: str) -> str:
     """A reading note with its advice to give ``--modality`` or ``--bands`` (rsvlm predict's options,
-    which rsvlm eval has not) said as the record's ``"modality"`` / ``"bands"``."""
+    which rsvlm eval has not) said as the record's ``"modality"`` / ``"bands"``; the stem's hint that names
+    both (``stem.NAME_BANDS``) says the record's field alone."""
+    note = note.replace('--bands, or "bands" in a record\'s image', '"bands" in the record\'s image')
     for pattern, said in _FLAGS:
         note = pattern.sub(lambda m, said=said: said(m) + " in the record", note)
     return note
