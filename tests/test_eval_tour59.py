@@ -6,17 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-
-def _record(rid: str, task: str, question: str, answer: str, **meta) -> dict:
-    return {"id": rid, "task": task, "images": [{"path": f"{rid}.png", "modality": "optical"}],
-            "conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": answer}],
-            "meta": {"width": 1000, "height": 1000, **meta}}
-
-
-def _jsonl(path, rows) -> str:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return str(path)
+from test_eval_tour58 import _jsonl, _record
 
 
 def test_the_overlap_check_counts_only_the_records_limit_leaves(tmp_path, monkeypatch, capsys):
