@@ -72,25 +72,33 @@ def tiny_llava(tmp_path_factory):
     """(original-layout state dict, its config.json dict, a CLIP tower folder, the tokenizer) of a tiny random LLaVA."""
     import torch
     from test_model_llava import original_layout
-    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+    from transformers import LlavaForConditionalGeneration
 
     from rsvlm.model.llm import byte_tokenizer
     from rsvlm.tokens import IMAGE_TOKEN
 
     tok = byte_tokenizer()
     tok.add_special_tokens({"additional_special_tokens": [IMAGE_TOKEN]})
-    cfg = LlavaConfig(
+    torch.manual_seed(0)
+    hf = LlavaForConditionalGeneration(tiny_llava_config(tok)).eval()
+    tower = tmp_path_factory.mktemp("clip")
+    hf.model.vision_tower.save_pretrained(tower)
+    sd, conf = original_layout(hf)
+    return sd, conf, tower, tok
+
+
+def tiny_llava_config(tok):
+    """A tiny LlavaConfig (CLIP 32 px tower of 8 px patches, one-layer Llama) over tokenizer ``tok``."""
+    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig
+
+    from rsvlm.tokens import IMAGE_TOKEN
+
+    return LlavaConfig(
         vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                                        num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
         text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=1,
                                 num_attention_heads=4, num_key_value_heads=2),
         image_token_id=tok.convert_tokens_to_ids(IMAGE_TOKEN))
-    torch.manual_seed(0)
-    hf = LlavaForConditionalGeneration(cfg).eval()
-    tower = tmp_path_factory.mktemp("clip")
-    hf.model.vision_tower.save_pretrained(tower)
-    sd, conf = original_layout(hf)
-    return sd, conf, tower, tok
 
 
 def write_llava(folder, sd, conf, tok):

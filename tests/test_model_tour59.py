@@ -128,17 +128,10 @@ def test_a_config_json_field_of_the_wrong_type_is_named_not_a_traceback(tmp_path
 
 def _hf_llava(folder, tok):
     """A tiny random LLaVA in Hugging Face layout (LlavaForConditionalGeneration.save_pretrained) in ``folder``."""
-    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration
+    from conftest import tiny_llava_config
+    from transformers import LlavaForConditionalGeneration
 
-    from rsvlm.tokens import IMAGE_TOKEN
-
-    cfg = LlavaConfig(
-        vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                       num_attention_heads=2, image_size=32, patch_size=8, projection_dim=32),
-        text_config=LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=1,
-                                num_attention_heads=4, num_key_value_heads=2),
-        image_token_id=tok.convert_tokens_to_ids(IMAGE_TOKEN))
-    LlavaForConditionalGeneration(cfg).save_pretrained(folder)
+    LlavaForConditionalGeneration(tiny_llava_config(tok)).save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder
 
