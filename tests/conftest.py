@@ -136,3 +136,18 @@ def sft_record(tmp_path):
     path.write_text('{"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\\nhi"}, '
                     '{"from": "gpt", "value": "ok"}]}\n')
     return path
+
+
+def eval_record(rid: str, task: str, question: str, answer: str, **meta) -> dict:
+    """A one-turn ground-truth record of ``task`` about ``rid``.png (1000 px square unless ``meta`` says)."""
+    return {"id": rid, "task": task, "images": [{"path": f"{rid}.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": answer}],
+            "meta": {"width": 1000, "height": 1000, **meta}}
+
+
+def write_jsonl(path, rows) -> str:
+    """``rows`` written to ``path`` one JSON object a line; the path as a string."""
+    import json
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import eval_record, write_jsonl
 
 from eval import foreign
 
@@ -22,21 +23,12 @@ def test_a_foreign_box_given_corner_reversed_is_put_in_order_and_said(fmt, answe
     assert len(problems) == 1 and "swapped" in problems[0]
 
 
-def _record(rid: str, task: str, question: str, answer: str, **meta) -> dict:
-    return {"id": rid, "task": task, "images": [{"path": f"{rid}.png", "modality": "optical"}],
-            "conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": answer}],
-            "meta": {"width": 1000, "height": 1000, **meta}}
-
-
-def _jsonl(path, rows) -> str:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return str(path)
 
 
 def test_predictions_given_as_one_json_array_are_scored_and_said(tmp_path):
     from eval import classification
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
     pred = tmp_path / "pred.json"  # LLaVA-style tools write their answers as one array
     pred.write_text(json.dumps([{"id": "a", "task": "cls", "answer": "lake"}, {"id": "b", "task": "cls", "answer": "lake"},
                                 "stray", {"task": "cls"}], indent=1))
@@ -56,13 +48,13 @@ def _box_answer(kind: str, coords, label="ship") -> str:
 def test_detection_clips_predicted_boxes_to_the_image_as_grounding_does(tmp_path):
     from eval import detection, grounding
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [
-        _record("h", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200])),
-        _record("o", "det", "[det] Detect every ship. Use oriented boxes.",
+    gt = write_jsonl(tmp_path / "gt.jsonl", [
+        eval_record("h", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200])),
+        eval_record("o", "det", "[det] Detect every ship. Use oriented boxes.",
                 _box_answer("obb", [[0, 300], [100, 300], [100, 400], [0, 400]])),
-        _record("g", "ground", "[ground] the ship", _box_answer("box", [0, 100, 100, 200]))])
+        eval_record("g", "ground", "[ground] the ship", _box_answer("box", [0, 100, 100, 200]))])
     past = {"kind": "box", "label": "ship", "coords": [-150, 100, 100, 200]}  # a pixel tool's box past the left edge
-    pred = _jsonl(tmp_path / "pred.jsonl", [
+    pred = write_jsonl(tmp_path / "pred.jsonl", [
         {"id": "h", "task": "det", "answer": "", "objects": [past]},
         {"id": "o", "task": "det", "answer": "",
          "objects": [{"kind": "obb", "label": "ship", "coords": [[-150, 300], [100, 300], [100, 400], [-150, 400]]}]},
@@ -84,10 +76,10 @@ def test_a_zero_area_obb_reference_is_scored_one_bin_wide_as_a_zero_width_box_is
     assert sorted(map(tuple, obb["coords"])) == sorted([(x1, y1), (x2, y1), (x2, y2), (x1, y2)])
     # a thin ship on the diagonal, its corners decoded onto one line: its own copy matched nothing (IoU 0 / 0)
     line = _box_answer("obb", [[100, 100], [300, 300], [300, 300], [100, 100]])
-    gt = _jsonl(tmp_path / "gt.jsonl", [
-        _record("o", "det", "[det] Detect every ship. Use oriented boxes.", line),
-        _record("g", "ground", "[ground] the thin ship", line)])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": i, "task": t, "answer": line} for i, t in (("o", "det"), ("g", "ground"))])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [
+        eval_record("o", "det", "[det] Detect every ship. Use oriented boxes.", line),
+        eval_record("g", "ground", "[ground] the thin ship", line)])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": i, "task": t, "answer": line} for i, t in (("o", "det"), ("g", "ground"))])
     assert detection.main(["--gt", gt, "--pred", pred])["mAP50_obb"] == pytest.approx(1.0)  # was 0
     assert grounding.main(["--gt", gt, "--pred", pred])["acc50"] == 1.0  # was 0
 
@@ -100,12 +92,12 @@ def test_a_row_answered_before_tags_were_put_as_learnt_is_asked_again(ckpt, tmp_
     from rsvlm.predictions import asked_digest
 
     Image.fromarray(np.zeros((32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
-    recs = [{**_record(i, "cls", q, "lake"), "images": [{"path": "a.png", "modality": "optical"}]}
+    recs = [{**eval_record(i, "cls", q, "lake"), "images": [{"path": "a.png", "modality": "optical"}]}
             for i, q in (("loud", "[CLS]What scene?"), ("plain", "[cls] What scene?"))]
-    data = _jsonl(tmp_path / "test.jsonl", recs)
+    data = write_jsonl(tmp_path / "test.jsonl", recs)
     # what rsvlm eval wrote before it put tags as the model learnt them: "[CLS]What scene?" asked as written
     out = tmp_path / "pred.jsonl"
-    _jsonl(out, [{"id": r["id"], "task": "cls", "answer": "old", "asked_digest": asked_digest(r)} for r in recs])
+    write_jsonl(out, [{"id": r["id"], "task": "cls", "answer": "old", "asked_digest": asked_digest(r)} for r in recs])
     assert main(["eval", "--data", data, "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]) == 0
     rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert rows["plain"]["answer"] == "old"  # asked the same then and now: kept
@@ -118,8 +110,8 @@ def test_an_out_that_cannot_be_written_is_refused_before_scoring(tmp_path, monke
 
     from eval import classification, common
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record("a", "cls", "[cls] What scene?", "lake")])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "cls", "[cls] What scene?", "lake")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
     with pytest.raises(common.ScoreError, match=r"cannot create its folder: .*gt.jsonl is a file"):  # was "Not a directory"
         classification.main(["--gt", gt, "--pred", pred, "--out", f"{gt}/scores/s.json"])
 
@@ -137,10 +129,10 @@ def test_a_reference_size_that_is_no_pixel_count_is_named_not_a_traceback(tmp_pa
     from eval import common, grounding
     from rsvlm.evaluate import scored_objects
 
-    rec = _record("a", "ground", "[ground] the ship", _box_answer("box", [0, 100, 100, 200]))
+    rec = eval_record("a", "ground", "[ground] the ship", _box_answer("box", [0, 100, 100, 200]))
     rec["meta"]["width"] = bad  # JSON reads NaN and Infinity
-    gt = _jsonl(tmp_path / "gt.jsonl", [rec])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "ground", "answer": rec["conversations"][1]["value"]}])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "ground", "answer": rec["conversations"][1]["value"]}])
     with pytest.raises(common.ScoreError, match="record 'a': meta.width/meta.height"):  # was ValueError, OverflowError
         grounding.main(["--gt", gt, "--pred", pred])
     assert scored_objects(rec["conversations"][1]["value"], [0.9], rec) == {}  # rsvlm eval's run stopped on inf
@@ -149,9 +141,9 @@ def test_a_reference_size_that_is_no_pixel_count_is_named_not_a_traceback(tmp_pa
 def test_objects_that_are_not_finite_name_the_first_bad_one(tmp_path):
     from eval import detection
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record("a", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200]))])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Detect every ship.", _box_answer("box", [0, 100, 100, 200]))])
     objs = [{"kind": "box", "label": "ship", "coords": [0, 100, 100, 200]}, {"kind": "box", "coords": [1, float("nan"), 2, 3]}]
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": objs}])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": "", "objects": objs}])
     got = detection.main(["--gt", gt, "--pred", pred])
     assert got["n_unparseable"] == 1
     assert any('(object 1: {"kind": "box", "coords": [1, NaN, 2, 3]})' in n for n in got["notes"])  # was: no object named
@@ -162,7 +154,7 @@ def test_rsvlm_eval_refuses_an_out_it_cannot_write_before_the_model_loads(tmp_pa
 
     from rsvlm.cli import main
 
-    data = _jsonl(tmp_path / "test.jsonl", [_record("a", "cls", "[cls] What scene?", "lake")])
+    data = write_jsonl(tmp_path / "test.jsonl", [eval_record("a", "cls", "[cls] What scene?", "lake")])
 
     def denied(*a, **k):  # a read-only mount (root passes os.access, so check_out let it through)
         raise PermissionError(13, "Permission denied")
@@ -177,19 +169,19 @@ def test_rsvlm_eval_refuses_an_out_it_cannot_write_before_the_model_loads(tmp_pa
 def test_predictions_given_as_one_json_object_are_refused_saying_what_to_do(tmp_path):
     from eval import classification, common
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
     pred = tmp_path / "pred.json"
     pred.write_text(json.dumps({"a": "lake", "b": "lake"}, indent=1))  # an {id: answer} mapping, pretty-printed
     with pytest.raises(common.ScoreError, match=r"pred.json is one JSON object, not JSONL: .*jq -c 'to_entries"):
         classification.main(["--gt", gt, "--pred", str(pred)])  # was: 4 unreadable lines, every record missing
-    _jsonl(pred, [{"id": "a", "task": "cls", "answer": "lake"}])  # one prediction alone is JSONL of one line
+    write_jsonl(pred, [{"id": "a", "task": "cls", "answer": "lake"}])  # one prediction alone is JSONL of one line
     assert classification.main(["--gt", gt, "--pred", str(pred)])["n_missing"] == 1
 
 
 def test_rsvlm_predicts_out_given_as_predictions_says_what_it_is(tmp_path):
     from eval import classification, common
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record("a", "cls", "[cls] What scene?", "lake")])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "cls", "[cls] What scene?", "lake")])
     pred = tmp_path / "predict.json"  # rsvlm predict --out: one image's answer, indented
     pred.write_text(json.dumps({"answer": "lake", "text": "lake", "objects": [], "problems": [], "task": "cls",
                                 "prompt": "[cls] What type of scene is this?", "notes": []}, indent=1))

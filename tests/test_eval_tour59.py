@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_eval_tour58 import _jsonl, _record
+from conftest import eval_record, write_jsonl
 
 
 def test_the_overlap_check_counts_only_the_records_limit_leaves(tmp_path, monkeypatch, capsys):
@@ -16,7 +16,7 @@ def test_the_overlap_check_counts_only_the_records_limit_leaves(tmp_path, monkey
     model = tmp_path / "model"
     model.mkdir()
     (model / "config.yaml").write_text("{}\n")
-    data = _jsonl(tmp_path / "test.jsonl", [_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(5)])
+    data = write_jsonl(tmp_path / "test.jsonl", [eval_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(5)])
     seen = []
     monkeypatch.setattr(evaluate, "overlap_report",
                         lambda _m, recs, _root: seen.append([r["id"] for r in recs]) or f"{len(seen[-1])} overlap")
@@ -30,8 +30,8 @@ def test_the_overlap_check_counts_only_the_records_limit_leaves(tmp_path, monkey
 def test_a_count_given_as_a_json_number_is_read_as_that_count(tmp_path):
     from eval import counting
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "count", "[count] How many ships?", "7") for i in "abcdef"])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": 7},  # another tool's JSON
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "count", "[count] How many ships?", "7") for i in "abcdef"])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "count", "answer": 7},  # another tool's JSON
                                            {"id": "b", "task": "count", "answer": 6.6},  # rounded half up, as "6.6"
                                            {"id": "c", "task": "count", "answer": -3},  # no count
                                            {"id": "d", "task": "count", "answer": True},  # no number
@@ -46,15 +46,15 @@ def test_a_count_given_as_a_json_number_is_read_as_that_count(tmp_path):
 def test_a_number_answers_vqa_only_where_the_reference_is_one_and_elsewhere_the_row_is_named(tmp_path):
     from eval import classification, vqa
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record("n", "vqa", "[vqa] How many?", "5"),
-                                        _record("y", "vqa", "[vqa] Is it a port?", "yes")])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "n", "task": "vqa", "answer": 5},
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("n", "vqa", "[vqa] How many?", "5"),
+                                        eval_record("y", "vqa", "[vqa] Is it a port?", "yes")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "n", "task": "vqa", "answer": 5},
                                            {"id": "y", "task": "vqa", "answer": 1}])
     s = vqa.main(["--gt", gt, "--pred", pred])
     assert s["n_correct"] == 1 and s["n_unparseable"] == 1
     assert any(n.startswith("unparseable 'y': 'answer' is the number 1, where a vqa answer is text") for n in s["notes"])
-    gt = _jsonl(tmp_path / "gt2.jsonl", [_record("c", "cls", "[cls] What scene?", "lake")])
-    pred = _jsonl(tmp_path / "pred2.jsonl", [{"id": "c", "task": "cls", "answer": 3}])
+    gt = write_jsonl(tmp_path / "gt2.jsonl", [eval_record("c", "cls", "[cls] What scene?", "lake")])
+    pred = write_jsonl(tmp_path / "pred2.jsonl", [{"id": "c", "task": "cls", "answer": 3}])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 1 and any("'c': 'answer' is the number 3" in n for n in s["notes"])
 
@@ -62,9 +62,9 @@ def test_a_number_answers_vqa_only_where_the_reference_is_one_and_elsewhere_the_
 def test_a_detection_answer_that_is_a_number_says_what_it_is(tmp_path):
     from eval import detection
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record("d", "det", "[det] Find the ships.",
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.",
                                                 "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>")])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "d", "task": "det", "answer": 0}])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "d", "task": "det", "answer": 0}])
     s = detection.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 1 and any("'d': 'answer' is the number 0" in n for n in s["notes"])
 
@@ -73,10 +73,10 @@ def test_rows_of_no_rsvlm_task_are_counted_and_said(tmp_path, capsys):
     from eval import classification
     from eval.common import ScoreError
 
-    untasked = _record("d", "cls", "What scene?", "lake")
+    untasked = eval_record("d", "cls", "What scene?", "lake")
     del untasked["task"]
-    gt = _jsonl(tmp_path / "gt.jsonl", [*(_record(i, "cls", "[cls] What scene?", "lake") for i in "abc"), untasked])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "scene_cls", "answer": "lake"},  # another tool's name
+    gt = write_jsonl(tmp_path / "gt.jsonl", [*(eval_record(i, "cls", "[cls] What scene?", "lake") for i in "abc"), untasked])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "scene_cls", "answer": "lake"},  # another tool's name
                                            {"id": "b", "task": "CLS", "answer": "lake"},  # rsvlm's, shouted
                                            {"id": "c", "answer": "lake"},  # no task: other tools write none
                                            {"id": "z", "task": "hrben", "answer": "x"}])  # not in GT: counted there
@@ -87,7 +87,7 @@ def test_rows_of_no_rsvlm_task_are_counted_and_said(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "note: 1 prediction(s) name a task that is no rsvlm task ({'scene_cls': 1}); they are scored" in out
     assert "note: 1 ground-truth record(s) have no task" in out
-    gt = _jsonl(tmp_path / "gt.jsonl", [untasked])  # nothing of an rsvlm task left: refused, the untasked counted
+    gt = write_jsonl(tmp_path / "gt.jsonl", [untasked])  # nothing of an rsvlm task left: refused, the untasked counted
     with pytest.raises(ScoreError, match=r"gt.jsonl: no records of task cls \(found \{'None': 1\}\)"):
         classification.main(["--gt", gt, "--pred", pred])
 
@@ -101,11 +101,11 @@ def test_a_resumed_answer_without_an_asked_digest_is_asked_again_and_counted(tmp
     model = StandIn(monkeypatch)
     data, out = records_file(tmp_path, 4), tmp_path / "p.jsonl"
     recs = {r["id"]: evaluate.tagged_record(r)[0] for r in map(json.loads, data.read_text().splitlines())}
-    _jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},  # an older rsvlm eval's: asked what?
+    write_jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},  # an older rsvlm eval's: asked what?
                  {"id": "r1", "task": "cls", "answer": "old", "asked_digest": asked_digest(recs["r1"])},
                  {"id": "r2", "task": "cls", "answer": "old", "asked_digest": "0" * 16},  # asked otherwise
                  {"id": "r2", "task": "cls", "answer": "older"}])  # and no digest: not an answer to it either
-    _jsonl(tmp_path / "p.jsonl.rank1", [{"id": "r3", "task": "cls", "answer": "old"}])  # a 2-process run's part
+    write_jsonl(tmp_path / "p.jsonl.rank1", [{"id": "r3", "task": "cls", "answer": "old"}])  # a 2-process run's part
     evaluate.run(None, None, data, out, batch_size=4, progress=False)
     err = capsys.readouterr().err
     # were kept: answers that cannot be checked against what their records ask now
@@ -124,16 +124,16 @@ def test_the_stamp_counts_as_unchecked_only_the_answers_kept(tmp_path, monkeypat
     model = tmp_path / "model"
     model.mkdir()
     (model / "config.yaml").write_text("{}\n")
-    recs = [_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(2)]
-    data, out = _jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
-    _jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"}])  # another tool's, no OUT.run.json
+    recs = [eval_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(2)]
+    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
+    write_jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"}])  # another tool's, no OUT.run.json
     stamps = []
     monkeypatch.setattr(evaluate, "_answer", lambda args, rank, world, device, model_dir, stamp, *a: stamps.append(
         stamp) and 0)
     assert main(["eval", "--data", data, "--out", str(out), "--model", str(model)]) == 0
     # was: "kept as they are, unchecked" and unchecked_answers 1, for an answer the run then asks again
     assert "unchecked_answers" not in stamps[0] and "warning" not in capsys.readouterr().err
-    _jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},
+    write_jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},
                  {"id": "r1", "task": "cls", "answer": "old", "asked_digest": "a digest"}])
     main(["eval", "--data", data, "--out", str(out), "--model", str(model)])
     assert stamps[1]["unchecked_answers"] == 1
@@ -144,11 +144,11 @@ def test_a_pred_file_that_is_the_gt_file_or_records_is_refused(tmp_path):
     from eval import counting
     from eval.common import ScoreError
 
-    recs = [_record(i, "count", "[count] How many ships?", "3") for i in "ab"]
-    gt = _jsonl(tmp_path / "gt.jsonl", recs)
+    recs = [eval_record(i, "count", "[count] How many ships?", "3") for i in "ab"]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
     with pytest.raises(ScoreError, match=r"--pred .*gt.jsonl is the --gt file: give the predictions"):
         counting.main(["--gt", gt, "--pred", gt])  # was scored: every record unparseable, 0.0 written to --out
-    copy = _jsonl(tmp_path / "copy.jsonl", recs)
+    copy = write_jsonl(tmp_path / "copy.jsonl", recs)
     with pytest.raises(ScoreError, match=r"copy.jsonl holds records \(conversations\), not predictions"):
         counting.main(["--gt", gt, "--pred", copy])
 
@@ -156,9 +156,9 @@ def test_a_pred_file_that_is_the_gt_file_or_records_is_refused(tmp_path):
 def test_a_repeated_id_of_another_task_is_not_said_to_be_scored_here(tmp_path):
     from eval import classification, counting
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record("c", "cls", "[cls] What?", "lake"),
-                                        _record("n", "count", "[count] How many?", "3")])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "c", "task": "cls", "answer": "lake"},
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("c", "cls", "[cls] What?", "lake"),
+                                        eval_record("n", "count", "[count] How many?", "3")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "c", "task": "cls", "answer": "lake"},
                                            {"id": "n", "task": "count", "answer": "3"},
                                            {"id": "c", "task": "cls", "answer": "forest"}])  # a second run's
     s = counting.main(["--gt", gt, "--pred", pred])
@@ -175,7 +175,7 @@ def test_a_repeated_id_of_another_task_is_not_said_to_be_scored_here(tmp_path):
 def test_predictions_in_windows_encodings_and_line_ends_are_read(tmp_path, encode):
     from eval import classification
 
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
     pred = tmp_path / "pred.jsonl"
     pred.write_bytes(encode("".join(json.dumps({"id": i, "task": "cls", "answer": a}) + "\n"
                                     for i, a in (("a", "lake"), ("b", "forest")))))
@@ -187,9 +187,9 @@ def test_predictions_in_windows_encodings_and_line_ends_are_read(tmp_path, encod
 def test_a_prediction_whose_id_is_null_is_an_unreadable_line_not_the_id_none(tmp_path):
     from eval import classification
 
-    rec = _record("None", "cls", "[cls] What scene?", "lake")
-    gt = _jsonl(tmp_path / "gt.jsonl", [rec])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": None, "task": "cls", "answer": "lake"},
+    rec = eval_record("None", "cls", "[cls] What scene?", "lake")
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": None, "task": "cls", "answer": "lake"},
                                            {"id": ["None"], "task": "cls", "answer": "lake"}])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_missing"] == 1 and s["n_pred_bad_lines"] == 2  # was: scored as record "None"'s answer
@@ -200,9 +200,9 @@ def test_objects_that_disagree_with_their_answer_are_said(tmp_path):
     from eval import detection
 
     box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(i, "det", "[det] Find the ships.", box) for i in "ab"])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "det", "[det] Find the ships.", box) for i in "ab"])
     obj = {"kind": "box", "label": "ship", "coords": [100.5, 100.5, 200.5, 200.5], "score": 0.9}
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": box, "objects": []},  # a hand edit
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "det", "answer": box, "objects": []},  # a hand edit
                                            {"id": "b", "task": "det", "answer": box, "objects": [obj]}])
     s = detection.main(["--gt", gt, "--pred", pred])
     # was scored as finding nothing in "a" without a word
@@ -223,8 +223,8 @@ def test_two_appended_runs_are_scored_in_time_linear_in_the_records(tmp_path, mo
         return self.record["id"]
 
     monkeypatch.setattr(Item, "id", property(counted))
-    gt = _jsonl(tmp_path / "gt.jsonl", [_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(n)])
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "task": "cls", "answer": a}
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(n)])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "task": "cls", "answer": a}
                                            for a in ("lake", "forest") for i in range(n)])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_duplicate_ids_differing"] == n and s["accuracy"] == 1.0
@@ -238,7 +238,7 @@ def test_reading_two_appended_runs_lists_each_differing_id_once_in_order(tmp_pat
     from eval.inputs import load_predictions
 
     n = 2000
-    pred = _jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "answer": a} for a in ("lake", "forest") for i in range(n)]
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": f"r{i}", "answer": a} for a in ("lake", "forest") for i in range(n)]
                   + [{"id": "r0", "answer": "lake again"}])  # repeated twice: listed once
     preds = load_predictions(pred)
     assert preds.differing[:2] == ["r0", "r1"] and len(preds.differing) == n and preds.n_duplicates == n + 1

@@ -221,14 +221,14 @@ def test_decoded_objects_survive_json():
 def test_least_rotation_matches_every_rotation_compared():
     import random
 
-    from rsvlm.geometry.shapes import _min_rotation
+    from rsvlm.geometry.shapes import least_rotation
 
     rng = random.Random(59)
     for _ in range(3000):  # few distinct vertices: the smallest one recurs, the case the old search was O(n²) on
         ring = [[rng.randint(0, 2), rng.randint(0, 2)] for _ in range(rng.randint(0, 12))]
         keys = [(p[1], p[0]) for p in ring]
         best = min(range(len(ring)), key=lambda i: keys[i:] + keys[:i], default=0)
-        assert _min_rotation(ring) == ring[best:] + ring[:best], ring
+        assert least_rotation(ring) == ring[best:] + ring[:best], ring
 
 
 def test_a_looping_polygon_encodes_from_its_least_rotation():

@@ -72,7 +72,7 @@ def dedupe_ring(ring: Sequence[Sequence[float]]) -> list[list[float]]:
     return out
 
 
-def _min_rotation(ring: list[list[float]]) -> list[list[float]]:
+def least_rotation(ring: list[list[float]]) -> list[list[float]]:
     """Rotation whose whole (y, x) sequence is smallest, so it starts at the smallest (y, x) vertex.
 
     Booth's least-rotation algorithm, O(n): comparing every rotation that starts at the smallest
@@ -111,8 +111,8 @@ def canonical_ring(ring: Sequence[Sequence[float]], hole: bool = False, dedupe: 
     r = dedupe_ring(ring) if dedupe else [[p[0], p[1]] for p in ring]
     if len(r) < 2:
         return r
-    fwd = _min_rotation(r)
-    rev = _min_rotation(r[::-1])
+    fwd = least_rotation(r)
+    rev = least_rotation(r[::-1])
     area = signed_area(r)
     if area == 0:
         return min(fwd, rev, key=lambda q: [(p[1], p[0]) for p in q])
