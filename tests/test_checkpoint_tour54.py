@@ -145,7 +145,7 @@ def test_a_failed_merge_leaves_no_half_written_out_and_never_writes_inside_its_s
     """A merge that died half-way (a full disk, Ctrl-C) left llm/ and vision.safetensors in --out: a
     model that loads wrong, and the rerun was refused as 'not empty'. --out inside the source nested a
     checkpoint in a checkpoint, which every rglob over the source (averaging, comparing) then met."""
-    import rsvlm.model.checkpoint as ck
+    import rsvlm.model.merge as ck  # merge_lora saves through the name it imported
 
     src = _lora_ckpt(tmp_path / "ck")
     with pytest.raises(ValueError, match=rf"{src}/merged: inside the checkpoint {src}; merge into a folder outside"):

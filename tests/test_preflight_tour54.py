@@ -392,7 +392,8 @@ def test_lora_targets_that_match_pass_and_a_frozen_part_is_not_looked_at():
     from rsvlm.train.config import TrainConfig
 
     cfg = load_config(TrainConfig, SFT, ["model.trainable.encoder=lora"])
-    assert check_lora_names(cfg.model) is None
+    checked = check_lora_names(cfg.model)  # no error; the meta LLM it checked comes back (6ddcf4b), for reuse
+    assert checked is not None and next(checked.parameters()).is_meta
     cfg = load_config(TrainConfig, SFT, ["model.trainable.llm=frozen", "model.llm.target_modules=[nothing]",
                                          "model.encoders.sar.lora_target_modules=[nothing]"])
     assert check_lora_names(cfg.model) is None

@@ -4,10 +4,11 @@
     model, processor = create_model(cfg)
 """
 
-from rsvlm.model.checkpoint import load_pretrained, merge_lora, save_pretrained
+from rsvlm.model.checkpoint import load_pretrained, save_pretrained
 from rsvlm.model.convert_llava import convert_llava
 from rsvlm.model.factory import create_model
 from rsvlm.model.llm import LLMConfig
+from rsvlm.model.merge import merge_lora
 from rsvlm.model.processor import ImageInput, Pixels, Processor
 from rsvlm.model.projector import ProjectorConfig
 from rsvlm.model.session import ChatSession
