@@ -1,3 +1,4 @@
+import io
 import os
 from pathlib import Path
 
@@ -151,3 +152,10 @@ def write_jsonl(path, rows) -> str:
 
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
+
+
+class Terminal(io.StringIO):
+    """A text stream that says it is a terminal (progress bars and "asking view" lines show there)."""
+
+    def isatty(self):
+        return True

@@ -4,6 +4,7 @@ edge, unreadable or refused image paths, pairs, 8-bit models, odd lines and opti
 from pathlib import Path
 
 import pytest
+from conftest import Terminal
 from test_chat_history import tiny_ckpt_with_context
 from test_predict_edges import chat_repl
 
@@ -180,9 +181,6 @@ def test_the_views_asked_after_the_streamed_answer_show_progress_on_a_terminal(c
     from rsvlm.chat import ChatREPL
     from rsvlm.tta import MODES, FuseConfig
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     model, processor = inf.load_model(str(ckpt), "cpu")
     for out in (Terminal(), io.StringIO()):

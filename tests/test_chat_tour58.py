@@ -4,6 +4,7 @@ file, an unwritable overlay, a question past the context, and the mirror views c
 import re
 
 import pytest
+from conftest import Terminal
 from test_predict_edges import chat_repl
 
 
@@ -79,9 +80,6 @@ def test_the_views_are_counted_only_where_the_count_is_shown_and_the_answer_is_t
     from rsvlm import tta
     from rsvlm.chat import ChatREPL
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     plain_views, decoded = tta._plain_views, []
     monkeypatch.setattr(tta, "_plain_views", lambda *a: decoded.append(1) or plain_views(*a))

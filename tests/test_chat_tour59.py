@@ -1,6 +1,7 @@
 """``rsvlm chat`` toured with piped input as a demanding user drives it: the loading line on stderr,
 the slash commands in their own module, and what the tour found."""
 
+from conftest import Terminal
 from test_chat_tour54 import chat_main
 
 
@@ -70,15 +71,11 @@ def test_a_word_after_the_path_that_is_no_modality_is_said_to_be_read_as_a_band_
 
 
 def test_an_answer_not_fused_is_decoded_once_on_a_terminal_too(ckpt, geotiff, monkeypatch):
-    import io
 
     from rsvlm import inference as inf
     from rsvlm import tta
     from rsvlm.chat import ChatREPL
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     plain_views, decoded = tta._plain_views, []
     monkeypatch.setattr(tta, "_plain_views", lambda *a: decoded.append(1) or plain_views(*a))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import types
 
 import pytest
+from conftest import Terminal
 
 from rsvlm import inference as inf
 from rsvlm import tta
@@ -233,15 +234,11 @@ def test_every_command_says_what_it_does_and_names_its_values():
 
 def test_the_tta_views_predict_asks_are_counted_on_a_terminal(pushes, monkeypatch):
     """``predict --tta dihedral+crops`` asks 11 more answers, minutes each for a large model, and said nothing."""
-    import io
     import sys
 
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.predict import ask
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
 
     monkeypatch.setattr(sys, "stderr", Terminal())
     ask(None, types.SimpleNamespace(prompt=PromptConfig()), [_image()], "[det] Detect every ship.", 64,

@@ -4,11 +4,7 @@ import io
 import sys
 
 import numpy as np
-
-
-class _Terminal(io.StringIO):
-    def isatty(self):
-        return True
+from conftest import Terminal
 
 
 def test_the_tiles_bar_shows_on_a_terminal_and_hides_itself_on_a_pipe(tmp_path, monkeypatch):
@@ -19,7 +15,7 @@ def test_the_tiles_bar_shows_on_a_terminal_and_hides_itself_on_a_pipe(tmp_path, 
     from rsvlm.io import run_tiled
 
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "s.png")
-    for err, shown in ((io.StringIO(), False), (_Terminal(), True)):
+    for err, shown in ((io.StringIO(), False), (Terminal(), True)):
         monkeypatch.setattr(sys, "stderr", err)
         assert run_tiled(tmp_path / "s.png", lambda ims: [[] for _ in ims], tile=32, overlap=0) == []
         assert ("tiles of " in err.getvalue()) == shown, err.getvalue()
