@@ -60,7 +60,7 @@ def test_a_levir_pair_failing_half_way_through_its_tiles_is_taken_back_whole(tmp
         (src / "label").mkdir(parents=True, exist_ok=True)
         Image.fromarray(lab).save(src / "label" / f"{name}.png")
     stats, records = convert(tmp_path / "o", "levir-cd", "--src", str(src), "--tile", "64", "--overlap", "0")
-    assert stats["skipped"] == {"unreadable": 1} and "p.png" in stats["skipped_examples"]["unreadable"]
+    assert stats["skipped"] == {"unreadable_image": 1} and "p.png" in stats["skipped_examples"]["unreadable_image"]
     assert {r["meta"]["file"] for r in records} == {"q.png"}
     assert stats["notes"]["tiles"] == 4 and stats["images"] == 8
     left = sorted(p.name for p in (tmp_path / "o" / "images").iterdir() if p.suffix == ".png")
@@ -76,7 +76,7 @@ def test_masks_image_that_does_not_decode_under_tile_is_counted(tmp_path):
     png(tmp_path / "b.png", 128, 128)
     stats, records = convert(tmp_path / "o", "masks", "--images", str(tmp_path), "--labels", str(tmp_path),
                              "--label-suffix", "_mask", "--binary", "tree", "--tile", "64", "--overlap", "0")
-    assert stats["skipped"] == {"unreadable": 1} and records
+    assert stats["skipped"] == {"unreadable_image": 1} and records
     assert {r["meta"]["file"] for r in records} == {"b_mask.png"}
 
 

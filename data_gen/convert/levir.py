@@ -21,7 +21,8 @@ Pairs without a label (an ``A`` image no label names) get no record and are coun
 as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
 and label not of one size), ``grid_mismatch`` (georeferenced A and B, a GeoTIFF or a PNG with a
 sidecar, in different CRSs or with different transforms: their pixels are not the same places,
-and a change mask over them means nothing), ``unreadable``, and ``wrong_band_count`` for an image
+and a change mask over them means nothing), ``unreadable_image`` (A or B cannot be read to its end, as
+in every converter), ``unreadable_label``, and ``wrong_band_count`` for an image
 that cannot be read as ``--modality`` (``images.check_bands``). A pair of which only one image is
 georeferenced is converted, counted in the notes as ``pairs_georeferenced_on_one_side``.
 """
@@ -141,11 +142,15 @@ def run(args, out: Output) -> None:
             continue
         try:
             mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
+        except ConversionError as e:
+            out.skip("unreadable_label", str(lab), str(e))
+            continue
+        try:
             (wa, ha), (wb, hb) = image_size(a, out), image_size(b, out)
             check_bands(a, args.modality)
             check_bands(b, args.modality)
-        except ConversionError as e:
-            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable", str(lab), str(e))
+        except ConversionError as e:  # the key every converter counts an unreadable image under
+            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", str(lab), str(e))
             continue
         if not ((wa, ha) == (wb, hb) == mask.shape[::-1]):
             out.skip("size_mismatch", str(lab), f"A {wa}x{ha}, B {wb}x{hb}, label {mask.shape[1]}x{mask.shape[0]} px")
@@ -159,7 +164,7 @@ def run(args, out: Output) -> None:
         tiled = len(windows) > 1
         if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the pair's size
             out.note("images_with_near_duplicate_edge_tiles")
-        with one_image(out, "unreadable", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
+        with one_image(out, "unreadable_image", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
             for win in tile_progress(windows, name):
                 sub = mask[win.y0:win.y1, win.x0:win.x1]

@@ -9,7 +9,7 @@ JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an o
 ``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
-under a palette of grey levels is ``unreadable``, named as such. With
+under a palette of grey levels is ``unreadable_label``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
 mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
 notes as ``labels_not_binary``), or where it is not 0 when no value reaches half the range.
@@ -31,7 +31,8 @@ whose windows has one is not opened at all (``images_without_objects_not_read``,
 
 Images under ``--images`` that no label pairs with get no record and are counted in the notes as
 ``images_without_label`` (a test split without masks is no error). Bad inputs: ``missing_image``
-(a label without its image), ``size_mismatch``, ``unreadable``, and
+(a label without its image), ``size_mismatch``, ``unreadable_image`` (an image that cannot be read to its
+end: the key every converter uses), ``unreadable_label`` (a label mask that cannot be read), and
 ``wrong_band_count`` for an image that cannot be read as ``--modality`` (``images.check_bands``).
 """
 
@@ -356,7 +357,7 @@ def run(args, out: Output) -> None:
         try:
             label = read_label(lab, rgb, grey_levels=not args.binary)
         except ConversionError as e:
-            out.skip("unreadable", str(lab), str(e))
+            out.skip("unreadable_label", str(lab), str(e))
             continue
         if args.binary:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
@@ -373,7 +374,7 @@ def run(args, out: Output) -> None:
             size = image_size(image, out)  # read to its end: a truncated image is caught here, not in training
             check_bands(image, args.modality)
         except ConversionError as e:
-            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable", str(lab), str(e))
+            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", str(lab), str(e))
             continue
         if size != (width, height):
             out.skip("size_mismatch", str(lab), f"label {(height, width)} vs image {size[::-1]}")
@@ -384,7 +385,7 @@ def run(args, out: Output) -> None:
         tiled = len(windows) > 1
         if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the image's size
             out.note("images_with_near_duplicate_edge_tiles")
-        with one_image(out, "unreadable", str(lab)), \
+        with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, has in zip(tile_progress(windows, image.name), present):
                 if not has:

@@ -1,0 +1,96 @@
+"""Converter tour 60: one skip key for an unreadable image in every converter, one rule for swapped
+box corners, bow-tie COCO polygons counted, and odd inputs (BOM, CRLF, 7-coordinate DOTA lines)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from convert_helpers import convert, png
+from PIL import Image
+from test_convert_badinput import truncated
+
+
+def _label(path: Path, w: int = 64, h: int = 48) -> Path:
+    lab = np.zeros((h, w), np.uint8)
+    lab[10:30, 10:30] = 255
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(lab).save(path)
+    return path
+
+
+def _voc_xml(path: Path, image: str, box: tuple[int, int, int, int], name: str = "ship") -> Path:
+    x1, y1, x2, y2 = box
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<annotation><filename>{image}</filename><object><name>{name}</name><bndbox>"
+                    f"<xmin>{x1}</xmin><ymin>{y1}</ymin><xmax>{x2}</xmax><ymax>{y2}</ymax></bndbox></object></annotation>")
+    return path
+
+
+def _truncated_run(fmt: str, tmp: Path) -> list[str]:
+    """The argv of a ``fmt`` run whose one image is truncated (a second, good one beside it)."""
+    d = tmp / "in"
+    if fmt == "levir-cd":
+        for name in ("p", "q"):
+            png(d / "A" / f"{name}.png", 64, 48)
+            (truncated if name == "p" else png)(d / "B" / f"{name}.png", 64, 48)
+            _label(d / "label" / f"{name}.png")
+        return ["levir-cd", "--src", str(d)]
+    truncated(d / "a.png")
+    png(d / "b.png", 64, 48)
+    if fmt == "masks":
+        for s in "ab":
+            _label(d / f"{s}_mask.png")
+        return ["masks", "--images", str(d), "--labels", str(d), "--binary", "building"]
+    if fmt == "dota":
+        for s in "ab":
+            (d / f"{s}.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n")
+        return ["dota", "--src", str(d)]
+    if fmt == "voc":
+        for s in "ab":
+            _voc_xml(d / f"{s}.xml", f"{s}.png", (11, 11, 40, 30))
+        return ["voc", "--src", str(d), "--images", str(d)]
+    if fmt == "coco":
+        ann = {"images": [{"id": k, "file_name": f"{s}.png"} for k, s in enumerate("ab")],
+               "annotations": [{"id": k, "image_id": k, "category_id": 1, "bbox": [10, 10, 20, 20]} for k in range(2)],
+               "categories": [{"id": 1, "name": "ship"}]}
+        (tmp / "ann.json").write_text(json.dumps(ann))
+        return ["coco", "--ann", str(tmp / "ann.json"), "--images", str(d)]
+    if fmt == "llava":
+        recs = [{"id": s, "image": f"{s}.png", "conversations": [{"from": "human", "value": "<image>\nWhat is it?"},
+                                                                {"from": "gpt", "value": "A field."}]} for s in "ab"]
+        (tmp / "l.json").write_text(json.dumps(recs))
+        return ["llava", "--src", str(tmp / "l.json"), "--images", str(d)]
+    (tmp / "q.txt").write_text("a.png:is there a plane?yes\nb.png:any ship?no\n")
+    return ["rsivqa", "--src", str(tmp / "q.txt"), "--images", str(d)]
+
+
+@pytest.mark.parametrize("fmt", ["dota", "voc", "coco", "masks", "levir-cd", "llava", "rsivqa"])
+def test_a_truncated_image_is_unreadable_image_in_every_converter(tmp_path, fmt):
+    """masks and levir-cd counted it as ``unreadable``, the others as ``unreadable_image``: a user summing
+    one key over runs missed theirs."""
+    argv = _truncated_run(fmt, tmp_path)
+    stats, records = convert(tmp_path / "o", *argv)
+    assert stats["skipped"] == {"unreadable_image": 1} and records, stats
+    assert "cannot read image" in stats["skipped_examples"]["unreadable_image"]
+
+
+@pytest.mark.parametrize("fmt", ["masks", "levir-cd"])
+def test_a_truncated_label_mask_is_unreadable_label(tmp_path, fmt):
+    d = tmp_path / "in"
+    if fmt == "masks":
+        png(d / "a.png", 64, 48)
+        truncated(d / "a_mask.png")
+        argv = ["masks", "--images", str(d), "--labels", str(d), "--binary", "building"]
+    else:
+        png(d / "A" / "p.png", 64, 48)
+        png(d / "B" / "p.png", 64, 48)
+        truncated(d / "label" / "p.png")
+        argv = ["levir-cd", "--src", str(d)]
+    from data_gen.convert import convert as run_convert
+
+    stats = run_convert([argv[0], "--out", str(tmp_path / "o"), *argv[1:]])  # no record: stats only
+    assert stats["records"] == 0 and stats["skipped"] == {"unreadable_label": 1}
+    assert "cannot read label" in stats["skipped_examples"]["unreadable_label"]
