@@ -10,7 +10,7 @@ change pair stays registered), and the question's direction words are mapped to 
 (``rsvlm.tta_words``: left/right, leftmost/rightmost, west/east for ``h``; top/bottom, topmost/bottommost,
 upper/lower, above/below, north/south for ``v``; left/top, right/bottom, west/north, east/south
 for ``t``), so "the leftmost ship" still names the same ship. Shapes come back through the
-inverse map (``unflip``), and ``rsvlm.fusion.fuse`` makes one answer of them (its docstring says how, by
+inverse map (``unflip``; a view's pixels, crops too, are ``rsvlm.tta_views``'s, importable here), and ``rsvlm.fusion.fuse`` makes one answer of them (its docstring says how, by
 what the answers hold).
 
 ``CROPS`` (``--tta crops``; ``dihedral+crops`` with the eight mirror views) are the four corner
@@ -36,9 +36,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fuse, vote
+from rsvlm.tta_views import (
+    crop_view,
+    crop_window,
+    flip_array,
+    to_view,
+    top_left,
+    uncrop,
+    unflip,
+    unflip_array,  # noqa: F401 (importable here, as the other views' pixels)
+    view_size,
+)
 from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, frames, framing_words, swap_words  # noqa: F401 (tables: importable here)
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
@@ -108,23 +117,6 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
-    """(x0, y0, width, height) of corner crop ``view`` (``c0`` … ``c3``) of a ``w`` × ``h`` image."""
-    cw, ch, k = max(1, round(w * share)), max(1, round(h * share)), int(view[1:])
-    return (w - cw if k % 2 else 0, h - ch if k >= 2 else 0, cw, ch)
-
-
-def crop_view(images: list, view: str, share: float) -> list:
-    """The ImageInputs cut to corner crop ``view`` (every image of a record alike: each at its own
-    size, so a pair of two resolutions of one ground keeps covering the same ground); the model sees
-    each crop at its full input size, so objects look ``1 / share`` times larger."""
-    out = []
-    for im in images:
-        x0, y0, cw, ch = crop_window(view, im.array.shape[-1], im.array.shape[-2], share)
-        out.append(replace(im, array=np.ascontiguousarray(im.array[..., y0 : y0 + ch, x0 : x0 + cw])))
-    return out
-
-
 def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> list[dict]:
     """``messages`` with the last question marked as asked of ``window`` (x0, y0, width, height) of the
     image (``answering.WINDOW``): a ``[ground]`` question owes a shape about the whole image only, and
@@ -133,27 +125,6 @@ def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> li
 
     i = max(k for k, m in enumerate(messages) if m["role"] == "user")
     return [*messages[:i], {**messages[i], WINDOW: tuple(window)}, *messages[i + 1:]]
-
-
-def flip_array(a: np.ndarray, view: str) -> np.ndarray:
-    """(…, H, W) array seen in ``view``: transposed for ``t``, then flipped along its last axis for
-    ``h`` and the one before for ``v``; a contiguous copy."""
-    if "t" in view:
-        a = a.swapaxes(-1, -2)
-    axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
-    return np.ascontiguousarray(np.flip(a, axes) if axes else a)
-
-
-def unflip_array(a: np.ndarray, view: str) -> np.ndarray:
-    """The inverse of ``flip_array``."""
-    axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
-    a = np.flip(a, axes) if axes else a
-    return np.ascontiguousarray(a.swapaxes(-1, -2) if "t" in view else a)
-
-
-def view_size(view: str, w: int, h: int) -> tuple[int, int]:
-    """(width, height) of a ``w`` × ``h`` image seen in ``view``."""
-    return (h, w) if "t" in view else (w, h)
 
 
 def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]] | None:
@@ -188,67 +159,6 @@ def shapes_only(decoded) -> bool:
     return not rest.strip(" \t\n,.;:")
 
 
-def _unmap_xy(points, view: str, w: int, h: int) -> list[list[float]]:
-    """Points seen in ``view`` of a ``w`` × ``h`` image, in the image's own pixels."""
-    wv, hv = view_size(view, w, h)
-    out = []
-    for x, y in points:
-        x, y = (wv - x if "h" in view else x), (hv - y if "v" in view else y)
-        out.append([y, x] if "t" in view else [x, y])
-    return out
-
-
-def _map_xy(points, view: str, w: int, h: int) -> list[list[float]]:
-    """Points of a ``w`` × ``h`` image, in the pixels of its ``view`` (the inverse of ``_unmap_xy``)."""
-    wv, hv = view_size(view, w, h)
-    out = []
-    for x, y in points:
-        x, y = (y, x) if "t" in view else (x, y)
-        out.append([wv - x if "h" in view else x, hv - y if "v" in view else y])
-    return out
-
-
-def _move(objects: list[dict], xy, mask) -> list[dict]:
-    """Shapes with every point list passed through ``xy`` (boxes re-ordered to x1 < x2, y1 < y2)
-    and every grid mask through ``mask`` (object → objects)."""
-    from rsvlm.geometry.shapes import ordered_box, poly_rings
-
-    out = []
-    for o in objects:
-        kind, c = o["kind"], o["coords"]
-        if kind == "box":
-            (x1, y1), (x2, y2) = xy([c[:2], c[2:]])
-            out.append({**o, "coords": ordered_box([x1, y1, x2, y2])})
-        elif kind == "point":
-            out.append({**o, "coords": xy([c])[0]})
-        elif kind in ("obb", "poly"):
-            new = {**o, "coords": xy(c)}
-            if o.get("rings") is not None:  # an array of rings too (its truth value is ambiguous)
-                new["rings"] = [xy(r) for r in poly_rings(o)]
-            out.append(new)
-        elif kind == "mask":
-            out += mask(o)
-        else:
-            out.append(o)
-    return out
-
-
-def to_view(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
-    """Shapes of a ``w`` × ``h`` image in the pixels of its ``view`` (the inverse of ``unflip``);
-    a grid mask is rasterised, turned and re-encoded on the finest grid, so it covers the turned
-    pixels exactly (its run lengths follow the view's rows, so it may cost a few more location
-    tokens than it had; up to 999 cells a side, as every grid)."""
-    if not view:
-        return objects
-    from rsvlm import geometry
-
-    def mask(o: dict) -> list[dict]:
-        m = flip_array(geometry.objects_to_mask([o], w, h), view)
-        return geometry.mask_to_objects(m, o.get("label"), form="grid", budget=1 << 30)  # the full-resolution grid
-
-    return _move(objects, lambda pts: _map_xy(pts, view, w, h), mask)
-
-
 SPAN = re.compile(r"(?:<poly>.*?</poly>)+|<(box|obb|point|mask)>.*?</\1>", re.DOTALL)  # a poly with its holes
 
 
@@ -270,7 +180,7 @@ def map_text(text: str, view: str, w: int, h: int) -> str | None:
         objs = to_view(dec.objects, view, w, h)
         labels = list(dict.fromkeys(o.get("label") for o in objs))
         order = sorted(range(len(objs)), key=lambda i: (labels.index(objs[i].get("label")),
-                                                        *_top_left(objs[i])))
+                                                        *top_left(objs[i])))
         return geometry.encode([objs[i] for i in order], wv, hv)
     text = swap_words(text, view)
     if text is None:
@@ -281,37 +191,6 @@ def map_text(text: str, view: str, w: int, h: int) -> str | None:
         return geometry.encode(to_view(span.objects, view, w, h), wv, hv) if span.objects else m.group(0)
 
     return SPAN.sub(move, text)
-
-
-def _top_left(o: dict) -> tuple[float, float]:
-    """(top, left) of a shape's envelope, for reading order."""
-    c = o["coords"]
-    if o["kind"] == "mask":
-        c = c["box"]
-    if o["kind"] in ("box", "point", "mask"):
-        return c[1], c[0]
-    return min(p[1] for p in c), min(p[0] for p in c)
-
-
-def unflip(objects: list[dict], view: str, w: int, h: int) -> list[dict]:
-    """Shapes answered on ``view`` of a ``w`` × ``h`` image (decoded at ``view_size``), in the
-    image's own pixels. Grid masks come back as full-size ``"mask"`` arrays
-    (``geometry.objects_to_mask`` reads them)."""
-    if not view:
-        return objects
-    from rsvlm import geometry
-
-    def mask(o: dict) -> list[dict]:
-        m = unflip_array(geometry.objects_to_mask([o], *view_size(view, w, h)), view)
-        return [{"kind": "mask", "label": o.get("label"), "coords": o["coords"], "mask": m, "offset": (0, 0)}]
-
-    return _move(objects, lambda pts: _unmap_xy(pts, view, w, h), mask)
-
-
-def uncrop(objects: list[dict], window: tuple) -> list[dict]:
-    """Boxes and obbs answered on crop ``window`` (decoded at its size), in the image's own pixels."""
-    x0, y0 = window[:2]
-    return _move(objects, lambda pts: [[x + x0, y + y0] for x, y in pts], lambda o: [])
 
 
 def _unfused(dec, first: list[dict] | None) -> str | None:
