@@ -131,10 +131,16 @@ def not_readable(p, what: str, why) -> ImageReadError:
     return ImageReadError(f"{p}: {what} ({why})")
 
 
-def check_image_path(p: Path) -> None:
-    """Raise, naming ``p``, unless it is a file; a folder's error lists the rasters in it as the
+# a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme
+URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs):/+")
+
+
+def check_image_path(name: Path | str) -> None:
+    """Raise, naming ``name``, unless it is a file; a folder's error lists the rasters in it as the
     comma-separated band files it may have been meant as; an empty file is an ImageReadError, and so
-    is a path the system refuses to look at (a name past its length limit)."""
+    is a path the system refuses to look at (a name past its length limit). A URL that is no local
+    file is a FileNotFoundError saying to download it (rsvlm reads local files only)."""
+    p = Path(name)
     try:
         p.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -147,6 +153,10 @@ def check_image_path(p: Path) -> None:
         return
     if p.exists() and not p.is_dir():  # /dev/null, a pipe, a socket: was "image not found" though it is there
         raise ImageReadError(f"{p}: not a regular file (a device, pipe or socket); give an image file")
+    if not p.is_dir() and (url := URL.match(str(name))):  # was "image not found: https:/host/scene.tif"
+        given = url.group(1) + "://" + str(name)[url.end():]  # as written, where a Path folded its "//"
+        raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
+                                f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
     if not p.is_dir():
         raise FileNotFoundError(f"image not found: {p}")
     rasters = sorted(f.name for f in p.iterdir() if f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))
@@ -174,8 +184,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``.
     ``png_checked``: PNGs PIL decodes whose pixel data is known whole (``pngcheck.check_whole_png``)."""
     paths = [Path(p) for p in names]
-    for p in paths:
-        check_image_path(p)
+    for name in names:  # as written: a URL's "//" unfolded
+        check_image_path(name)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
             arr, alpha, notes = _read_pil(paths[0], png_checked)
