@@ -14,8 +14,9 @@ from rsvlm.io.georef import (
     pixel_to_map,
 )
 from rsvlm.io.large import SceneTooLarge
+from rsvlm.io.modality import infer_modality
 from rsvlm.io.read import ImageReadError, RSImage, SceneReader, image_size, read_image, read_window
-from rsvlm.io.scaling import ReadConfig, infer_modality
+from rsvlm.io.scaling import ReadConfig
 from rsvlm.io.tiles import TileMerger, iter_windows, merge_tile_objects, run_tiled
 from rsvlm.io.vis import draw_overlay, to_display_rgb
 

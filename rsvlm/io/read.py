@@ -30,9 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, sentinel2_alone
+from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file
 from rsvlm.io.georef import shift_gcps, shift_transform
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
@@ -125,72 +126,22 @@ class SceneReader:
 
     def _resolve(self, modality, bands):
         src, name = self.src, self.name
-        self.notes = list(src.notes)
-        self.inferred = modality is None
-        landsat = [pr.landsat_band(p) for p in self.paths] if src.count == len(self.paths) else []
-        self.landsat = landsat if landsat and all(landsat) else None
-        surface = bool(self.landsat) and all("_SR_B" in p.stem.upper() for p in self.paths)
-        skip: set[int] = set()  # source bands left out (an Earth Engine export's thermal and quality bands)
-        if self.landsat is None and len(self.paths) == 1 and src.alpha_index is None:
-            self.landsat, surface, note, skip = pr.landsat_described(src.descriptions, self.paths[0])
-            self.notes += [note] if note else []
-        landsat_dn = bool(self.landsat) or surface or bool(skip)  # Landsat Collection DN, named or not
-        # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
-        self.s2_band = sentinel2_alone(self.paths[0]) if len(self.paths) == 1 and src.count == 1 else None
-        if modality is None and landsat_dn:
-            thermal = bool(self.landsat) and all(b in pr.THERMAL for b, *_ in self.landsat)
-            modality = "ir" if thermal else "msi"
-            where = "file name(s)" if len(self.paths) > 1 or pr.landsat_band(self.paths[0]) else "band descriptions"
-            self.notes.append(f"modality inferred as {modality} from Landsat {where}")
-        elif modality is None and len(self.paths) > 1 and all(
-                re.fullmatch(r"[Bb]\d{1,2}[Aa]?", band_name_from_file(p)) for p in self.paths):
-            modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
-            self.notes.append(f"modality inferred as msi from bands "
-                              f"{', '.join(band_name_from_file(p) for p in self.paths)} in {len(self.paths)} files")
-        elif modality is None and self.s2_band:
-            modality = "msi"
-            self.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({self.s2_band}); "
-                              "give the scene's band files comma-separated (B02.jp2,B03.jp2,…) to read all of them")
-        elif modality is None:
-            modality, why = sc.infer_modality(
-                src.count, src.dtype, gcps_only=bool(src.gcps), alpha=src.alpha_index is not None,
-                n_files=len(self.paths))
-            one = [i for i in range(src.count) if i != src.alpha_index]  # kelvin as "sar", int16 dB as "ir"
-            if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and modality in ("sar", "ir") and (fix := sc.by_values(
-                    modality, *src.read_decimated(256, one, self.cfg.nodata), src.descriptions[one[0]], src.units[one[0]])):
-                modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
-                self.cfg.ir_kelvin = [1.0, 0.0] if fix[2] and self.cfg.ir_kelvin is None else self.cfg.ir_kelvin
-            self.notes.append(why)
-            band = band_name_from_file(self.paths[0])
-            if len(self.paths) == 1 and src.count == 1 and re.fullmatch(r"[Bb]\d{1,2}[Aa]?", band):
-                self.notes.append(f"the file holds one multispectral band ({band}), read as a grey {modality} image; "
-                                  "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
+        g = md.guess_modality(src, self.paths, modality, self.cfg.nodata)
+        self.notes = [*src.notes, *g.notes]
+        self.inferred, self.landsat, self.s2_band = g.inferred, g.landsat, g.s2_band
+        surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
+        if g.ir_kelvin and self.cfg.ir_kelvin is None:  # values in kelvin already
+            self.cfg.ir_kelvin = g.ir_kelvin
         if modality not in sc.MODALITIES:
             raise ValueError(f"{name}: unknown modality {modality!r}; expected one of {', '.join(sc.MODALITIES)}")
         sc.check_dtype(modality, src.dtype, name)
         self.modality = modality
-        identical, seen = False, True  # seen: the sample held a valid pixel to compare
-        colour = [i for i in range(src.count) if i not in skip and i != src.alpha_index]
-        if (modality in ("sar", "ir") or self.inferred and modality == "optical") and len(colour) == 3:
-            sample, ok = src.read_decimated(256, colour, self.cfg.nodata)  # (3, h, w), without the alpha band
-            seen = ok is None or bool(ok.any())
-            sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
-            identical = bool((sample == sample[:1]).all())
-        self.indexes, note = sc.plan_bands(modality, src.count, src.alpha_index, identical, name, skip,
-                                           one_named_band=bool(self.s2_band))
-        if note:
-            self.notes.append(note)
-        if (self.inferred and modality == "msi" and src.count == 4 and src.dtype == "uint8" and src.colour_names
-                == ["R", "G", "B", None] and set(np.unique(src.read_decimated(256, [3], None)[0])) <= {0, 255}):
-            self.notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
-                              "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
-        if identical and seen and modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
-            self.notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
-                              "give the modality (--modality sar or ir)")
+        self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
+        self.notes += notes
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
         self.bands = self._band_names(bands, mission)
         default = sc.ReadConfig()
-        declared = _declared_scaling(src, self.indexes)  # [(scale, offset)] GDAL gives the bands read
+        declared = sc.declared_scaling(src, self.indexes)  # [(scale, offset)] GDAL gives the bands read
         if len(declared) == 1 and declared[0][0] and modality == "msi" and np.allclose(
                 (self.cfg.msi_scale * declared[0][0], self.cfg.msi_offset * declared[0][0]), (1, declared[0][1])):
             declared = []  # applied already: a scene's .scaling passed on to read its windows
@@ -259,7 +210,7 @@ class SceneReader:
             usable = _and(valid, None if bad is None else ~bad)
             if usable is not None and not usable.any():
                 shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
-                self.notes.append(_no_valid_pixel(valid, bad, src, self.nodata, shrunk))
+                self.notes.append(sc.no_valid_note(valid, bad, src, self.nodata, shrunk))
             valid = usable
             self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if flat:  # (a constant band had read as 0, black)
@@ -423,29 +374,6 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
-    """The distinct (scale, offset) a GDAL raster declares for the bands read (value = DN × scale +
-    offset); [] where every one is (1, 0), or the source is no GDAL raster."""
-    pairs = [(float(a), float(b)) for d in getattr(src, "datasets", []) for a, b in zip(d.scales, d.offsets)]
-    used = list(dict.fromkeys(pairs[i] for i in indexes)) if len(pairs) == src.count else []  # not a palette's RGB
-    return [] if used == [(1.0, 0.0)] else used
-
-
-def _no_valid_pixel(valid, bad, src, nodata, shrunk: bool) -> str:
-    """The note for a decimated read whose ``valid`` (h, w) and values' own ``bad`` (h, w) leave no
-    valid pixel, saying which masks did it."""
-    why = []
-    if valid is not None and not valid.any():
-        why += ["transparent (alpha 0)"] if src.alpha_index is not None else []
-        why += ["masked by the file's nodata value or mask"] if src.declares_nodata else []
-        why += [f"equal to nodata {nodata:g} in every band"] if nodata is not None else []
-    if bad is not None and bad.all():
-        why.append("without a usable value (not finite, or an amplitude of 0, whose dB is undefined)")
-    where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
-    return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
-            "where RSImage.valid is False")
 
 
 def _and(a, b):

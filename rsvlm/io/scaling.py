@@ -1,6 +1,6 @@
-"""Raw band values → physically scaled float32 in [0, 1] (per modality), and modality inference.
+"""Raw band values → physically scaled float32 in [0, 1] (per modality); modality.py guesses the modality.
 
-Pure numpy; no file access. ``read.py`` feeds it raw arrays (C, H, W) in the file's dtype.
+Pure numpy; no file access (``declared_scaling`` and ``no_valid_note`` read an open source's metadata). ``read.py`` feeds it raw arrays (C, H, W) in the file's dtype.
 
 What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex values are
 turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
@@ -17,7 +17,6 @@ emissivity or atmospheric correction, so Level-1 values are brightness temperatu
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,35 +113,6 @@ def check_config(cfg: ReadConfig) -> None:
 def dn_text(scale: float, offset: float) -> str:
     """``DN × 0.0001 − 0.1``: how values are made of DN, for notes."""
     return f"DN × {scale:g} {'−' if offset < 0 else '+'} {abs(offset):g}"
-
-
-def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,
-                   n_files: int = 1) -> tuple[str, str]:
-    """Guess the modality from band count and dtype; returns (modality, human-readable reason).
-
-    Cannot tell a thermal band from a single-polarisation SAR band by type alone: a single
-    uint band is taken as ir unless the file is georeferenced by ground control points only
-    (as radar GRD products are); ``by_values`` then corrects a float band in kelvin (ir) and an
-    int16 band of dB (sar). Temperatures in °C without a unit or description read as dB.
-    """
-    kind = np.dtype(dtype).kind
-    n = count - bool(alpha)  # an alpha band says which pixels are valid, not what was sensed
-    what = (f"{n} band{'s' if n != 1 else ''} {dtype}" + (" with alpha" if alpha else "")
-            + (f" in {n_files} files" if n_files > 1 else ""))
-    if kind == "c":
-        return "sar", f"modality inferred as sar from {what} (complex values)"
-    if n == 1:
-        if kind == "f":
-            return "sar", f"modality inferred as sar from {what}"
-        if gcps_only:
-            return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
-        return "ir", (f"modality inferred as ir from {what} (a panchromatic or grey photo: --modality optical; "
-                      "single-polarisation SAR: --modality sar)")
-    if n == 2:
-        return "sar", f"modality inferred as sar from {what} (dual polarisation)"
-    if n == 3:
-        return "optical", f"modality inferred as optical from {what}"
-    return "msi", f"modality inferred as msi from {what}"
 
 
 def expected_bands(modality: str) -> str:
@@ -323,34 +293,6 @@ def float_msi_dn(raw: np.ndarray, valid: np.ndarray | None) -> tuple[bool, float
     return p98 > MSI_REFLECTANCE_MAX, p98
 
 
-KELVIN_RANGE = (150.0, 400.0)  # temperatures on Earth (clouds to fires); no backscatter band lies wholly inside
-THERMAL_WORDS = re.compile(r"kelvin|celsius|temperature|thermal|(?<![a-z0-9])(tir|lst|bt|st_b\d+|degk|degc)(?![a-z0-9])", re.I)
-SAR_WORDS = re.compile(r"sigma|gamma0|beta0|backscatter|amplitude|intensity|(?<![a-z0-9])([hv][hv]|db)(?![a-z0-9])", re.I)
-
-
-def thermal_band(raw: np.ndarray, valid: np.ndarray | None, description: str | None,
-                 unit: str | None) -> tuple[str, bool] | None:
-    """(why, in kelvin) where one real float band that its type would make SAR holds temperatures (a
-    thermal frame), else None: its unit or description says so ("K", "brightness temperature",
-    "LST_Day"), or, where neither speaks of radar, its valid values ``raw`` (1, h, w) lie between 150
-    and 400 from the 1st to the 99th percentile (then also "in kelvin"). Linear backscatter lies
-    below 1, dB below 30, and amplitude's speckle spreads over a decade or more."""
-    said = " ".join(t for t in (description, unit) if t)
-    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (1, n)
-    v = v[np.isfinite(v) & (v != 0) & ~np.isin(v, FILL_VALUES)]  # an undeclared fill (0 K is none, nor -9999)
-    lo, hi = (float(x) for x in np.percentile(v, [1, 99])) if v.size >= 16 else (np.nan, np.nan)
-    kelvin = KELVIN_RANGE[0] <= lo and hi <= KELVIN_RANGE[1]
-    if unit and unit.strip().lower() in ("k", "kelvin"):
-        return f"its unit {unit!r}", True
-    if SAR_WORDS.search(said):
-        return None
-    if THERMAL_WORDS.search(said):
-        return f"its band description or unit {said!r}", kelvin
-    if kelvin:
-        return f"its values {lo:.4g}-{hi:.4g} (1st-99th percentile), temperatures in kelvin (--modality sar if not)", True
-    return None
-
-
 SAR_DB_BELOW = -1.0  # float sar whose 2nd percentile is below this is in dB: no linear backscatter is
 
 
@@ -398,21 +340,6 @@ def sar_db_note(p2: float, cfg: ReadConfig, name: str, kind: str) -> str:
             "ReadConfig.sar_input='amplitude' says otherwise")
 
 
-def by_values(modality: str, raw: np.ndarray, valid: np.ndarray | None, description: str | None,
-              unit: str | None) -> tuple[str, str, bool] | None:
-    """One band's modality as its type gave it (``infer_modality``), corrected by its values ``raw``
-    (1, h, w) and metadata: (modality, why, in kelvin), or None where the type's guess stands. Float
-    "sar" holding temperatures is ir (``thermal_band``); signed-integer "ir" whose values are mostly
-    negative (``sar_dn_in_db``: int16 dB × 100) is sar, unless its metadata speaks of temperature."""
-    kind = raw.dtype.kind
-    if modality == "sar" and kind == "f" and (hot := thermal_band(raw, valid, description, unit)):
-        return "ir", hot[0], hot[1]
-    said = " ".join(t for t in (description, unit) if t)
-    if modality == "ir" and kind == "i" and not THERMAL_WORDS.search(said) and (db := sar_dn_in_db(raw, valid))[0]:
-        return "sar", (f"its values, mostly negative (2nd percentile {db[1]:.4g}), are backscatter in dB (times "
-                       "a factor), not thermal DN (--modality ir if they are temperatures below 0 °C)"), False
-    return None
-
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
 
 
@@ -441,3 +368,25 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
         return None, f"{told}: if that is fill, give it as nodata (gdal_edit.py -a_nodata {x:g}, or ReadConfig.nodata)"
     return None
 
+
+def declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
+    """The distinct (scale, offset) a GDAL raster declares for the bands read (value = DN × scale +
+    offset); [] where every one is (1, 0), or the source is no GDAL raster."""
+    pairs = [(float(a), float(b)) for d in getattr(src, "datasets", []) for a, b in zip(d.scales, d.offsets)]
+    used = list(dict.fromkeys(pairs[i] for i in indexes)) if len(pairs) == src.count else []  # not a palette's RGB
+    return [] if used == [(1.0, 0.0)] else used
+
+
+def no_valid_note(valid, bad, src, nodata, shrunk: bool) -> str:
+    """The note for a decimated read whose ``valid`` (h, w) and values' own ``bad`` (h, w) leave no
+    valid pixel, saying which masks did it."""
+    why = []
+    if valid is not None and not valid.any():
+        why += ["transparent (alpha 0)"] if src.alpha_index is not None else []
+        why += ["masked by the file's nodata value or mask"] if src.declares_nodata else []
+        why += [f"equal to nodata {nodata:g} in every band"] if nodata is not None else []
+    if bad is not None and bad.all():
+        why.append("without a usable value (not finite, or an amplitude of 0, whose dB is undefined)")
+    where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
+    return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
+            "where RSImage.valid is False")

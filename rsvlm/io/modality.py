@@ -1,0 +1,181 @@
+"""What an image is, where the caller does not say: its modality (optical, sar, ir, msi) from file
+names (Landsat, Sentinel-2 band files), band count and dtype, and one band's values and metadata;
+and which of its bands are read as that modality.
+
+    guess = guess_modality(src, paths, None, cfg)     # guess.modality, guess.notes
+    indexes, notes = plan(src, guess, name, cfg.nodata)
+
+Every guess is said in a note ("modality inferred as … from …"), with the option that says
+otherwise where the evidence is weak. Cannot: tell a thermal band from single-polarisation SAR in
+uint DN, nor a panchromatic band from either, by anything but its type and georeferencing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rsvlm.io import products as pr
+from rsvlm.io import scaling as sc
+from rsvlm.io.bandnames import band_name_from_file, sentinel2_alone
+
+MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
+
+
+@dataclass
+class Guess:
+    """The modality of a scene and what told it (``guess_modality``)."""
+
+    modality: str
+    inferred: bool  # the caller gave no modality
+    notes: list[str] = field(default_factory=list)
+    landsat: list | None = None  # [(band name, mission, number)] for Landsat Collection bands
+    surface: bool = False  # Landsat surface reflectance (_SR_B*)
+    landsat_dn: bool = False  # Landsat Collection DN, named or not
+    skip: set[int] = field(default_factory=set)  # source bands left out (an Earth Engine export's QA bands)
+    s2_band: str | None = None  # one Sentinel-2 band file alone (B02.jp2)
+    ir_kelvin: list[float] | None = None  # set where the values are kelvin already ([1, 0])
+
+
+def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None) -> Guess:
+    """``modality`` as given, else guessed from ``src`` (an open source, ``sources.py``) and the file
+    names ``paths``: Landsat names or band descriptions, Sentinel-2 band files, then band count and
+    dtype (``infer_modality``) corrected by one band's values (``by_values``)."""
+    g = Guess(modality or "", modality is None)
+    landsat = [pr.landsat_band(p) for p in paths] if src.count == len(paths) else []
+    g.landsat = landsat if landsat and all(landsat) else None
+    g.surface = bool(g.landsat) and all("_SR_B" in p.stem.upper() for p in paths)
+    if g.landsat is None and len(paths) == 1 and src.alpha_index is None:
+        g.landsat, g.surface, note, g.skip = pr.landsat_described(src.descriptions, paths[0])
+        g.notes += [note] if note else []
+    g.landsat_dn = bool(g.landsat) or g.surface or bool(g.skip)
+    # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
+    g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
+    if modality is not None:
+        return g
+    if g.landsat_dn:
+        thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
+        g.modality = "ir" if thermal else "msi"
+        where = "file name(s)" if len(paths) > 1 or pr.landsat_band(paths[0]) else "band descriptions"
+        g.notes.append(f"modality inferred as {g.modality} from Landsat {where}")
+    elif len(paths) > 1 and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in paths):
+        g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
+        g.notes.append(f"modality inferred as msi from bands "
+                       f"{', '.join(band_name_from_file(p) for p in paths)} in {len(paths)} files")
+    elif g.s2_band:
+        g.modality = "msi"
+        g.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({g.s2_band}); "
+                       "give the scene's band files comma-separated (B02.jp2,B03.jp2,…) to read all of them")
+    else:
+        g.modality, why = infer_modality(src.count, src.dtype, gcps_only=bool(src.gcps),
+                                         alpha=src.alpha_index is not None, n_files=len(paths))
+        one = [i for i in range(src.count) if i != src.alpha_index]  # kelvin as "sar", int16 dB as "ir"
+        if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
+                g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], src.units[one[0]])):
+            g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
+            g.ir_kelvin = [1.0, 0.0] if fix[2] else None
+        g.notes.append(why)
+        band = band_name_from_file(paths[0])
+        if len(paths) == 1 and src.count == 1 and re.fullmatch(MSI_BAND, band):
+            g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
+                           "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
+    return g
+
+
+def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], list[str]]:
+    """The source bands (0-based) read as ``g.modality`` (``scaling.plan_bands``; 3 identical bands are
+    one grey band) and the notes that go with them; ValueError naming ``name`` where the count is wrong."""
+    identical, seen = False, True  # seen: the sample held a valid pixel to compare
+    colour = [i for i in range(src.count) if i not in g.skip and i != src.alpha_index]
+    if (g.modality in ("sar", "ir") or g.inferred and g.modality == "optical") and len(colour) == 3:
+        sample, ok = src.read_decimated(256, colour, nodata)  # (3, h, w), without the alpha band
+        seen = ok is None or bool(ok.any())
+        sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
+        identical = bool((sample == sample[:1]).all())
+    indexes, note = sc.plan_bands(g.modality, src.count, src.alpha_index, identical, name, g.skip,
+                                  one_named_band=bool(g.s2_band))
+    notes = [note] if note else []
+    if (g.inferred and g.modality == "msi" and src.count == 4 and src.dtype == "uint8" and src.colour_names
+            == ["R", "G", "B", None] and set(np.unique(src.read_decimated(256, [3], None)[0])) <= {0, 255}):
+        notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
+                     "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
+    if identical and seen and g.modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
+        notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
+                     "give the modality (--modality sar or ir)")
+    return indexes, notes
+
+
+def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,
+                   n_files: int = 1) -> tuple[str, str]:
+    """Guess the modality from band count and dtype; returns (modality, human-readable reason).
+
+    Cannot tell a thermal band from a single-polarisation SAR band by type alone: a single
+    uint band is taken as ir unless the file is georeferenced by ground control points only
+    (as radar GRD products are); ``by_values`` then corrects a float band in kelvin (ir) and an
+    int16 band of dB (sar). Temperatures in °C without a unit or description read as dB.
+    """
+    kind = np.dtype(dtype).kind
+    n = count - bool(alpha)  # an alpha band says which pixels are valid, not what was sensed
+    what = (f"{n} band{'s' if n != 1 else ''} {dtype}" + (" with alpha" if alpha else "")
+            + (f" in {n_files} files" if n_files > 1 else ""))
+    if kind == "c":
+        return "sar", f"modality inferred as sar from {what} (complex values)"
+    if n == 1:
+        if kind == "f":
+            return "sar", f"modality inferred as sar from {what}"
+        if gcps_only:
+            return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
+        return "ir", (f"modality inferred as ir from {what} (a panchromatic or grey photo: --modality optical; "
+                      "single-polarisation SAR: --modality sar)")
+    if n == 2:
+        return "sar", f"modality inferred as sar from {what} (dual polarisation)"
+    if n == 3:
+        return "optical", f"modality inferred as optical from {what}"
+    return "msi", f"modality inferred as msi from {what}"
+
+
+KELVIN_RANGE = (150.0, 400.0)  # temperatures on Earth (clouds to fires); no backscatter band lies wholly inside
+THERMAL_WORDS = re.compile(r"kelvin|celsius|temperature|thermal|(?<![a-z0-9])(tir|lst|bt|st_b\d+|degk|degc)(?![a-z0-9])", re.I)
+SAR_WORDS = re.compile(r"sigma|gamma0|beta0|backscatter|amplitude|intensity|(?<![a-z0-9])([hv][hv]|db)(?![a-z0-9])", re.I)
+
+
+def thermal_band(raw: np.ndarray, valid: np.ndarray | None, description: str | None,
+                 unit: str | None) -> tuple[str, bool] | None:
+    """(why, in kelvin) where one real float band that its type would make SAR holds temperatures (a
+    thermal frame), else None: its unit or description says so ("K", "brightness temperature",
+    "LST_Day"), or, where neither speaks of radar, its valid values ``raw`` (1, h, w) lie between 150
+    and 400 from the 1st to the 99th percentile (then also "in kelvin"). Linear backscatter lies
+    below 1, dB below 30, and amplitude's speckle spreads over a decade or more."""
+    said = " ".join(t for t in (description, unit) if t)
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (1, n)
+    v = v[np.isfinite(v) & (v != 0) & ~np.isin(v, sc.FILL_VALUES)]  # an undeclared fill (0 K is none, nor -9999)
+    lo, hi = (float(x) for x in np.percentile(v, [1, 99])) if v.size >= 16 else (np.nan, np.nan)
+    kelvin = KELVIN_RANGE[0] <= lo and hi <= KELVIN_RANGE[1]
+    if unit and unit.strip().lower() in ("k", "kelvin"):
+        return f"its unit {unit!r}", True
+    if SAR_WORDS.search(said):
+        return None
+    if THERMAL_WORDS.search(said):
+        return f"its band description or unit {said!r}", kelvin
+    if kelvin:
+        return f"its values {lo:.4g}-{hi:.4g} (1st-99th percentile), temperatures in kelvin (--modality sar if not)", True
+    return None
+
+
+def by_values(modality: str, raw: np.ndarray, valid: np.ndarray | None, description: str | None,
+              unit: str | None) -> tuple[str, str, bool] | None:
+    """One band's modality as its type gave it (``infer_modality``), corrected by its values ``raw``
+    (1, h, w) and metadata: (modality, why, in kelvin), or None where the type's guess stands. Float
+    "sar" holding temperatures is ir (``thermal_band``); signed-integer "ir" whose values are mostly
+    negative (``sar_dn_in_db``: int16 dB × 100) is sar, unless its metadata speaks of temperature."""
+    kind = raw.dtype.kind
+    if modality == "sar" and kind == "f" and (hot := thermal_band(raw, valid, description, unit)):
+        return "ir", hot[0], hot[1]
+    said = " ".join(t for t in (description, unit) if t)
+    if modality == "ir" and kind == "i" and not THERMAL_WORDS.search(said) and (db := sc.sar_dn_in_db(raw, valid))[0]:
+        return "sar", (f"its values, mostly negative (2nd percentile {db[1]:.4g}), are backscatter in dB (times "
+                       "a factor), not thermal DN (--modality ir if they are temperatures below 0 °C)"), False
+    return None
