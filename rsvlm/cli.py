@@ -61,14 +61,40 @@ class Parser(argparse.ArgumentParser):
 
     argv: tuple[str, ...] = ()  # the command line parsed, for error's hint
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)  # --reg ran as --region unsaid; a typo is said with the option meant
+        super().__init__(*args, **kwargs)
+
+    def meant(self, word: str) -> str:
+        """The hint for an unknown option ``word`` that starts one of this parser's options (``--reg``: " (… did
+        you mean --region?)") or is near one (``--regoin``); "" where none is."""
+        import difflib
+
+        head = word.split("=", 1)[0]
+        if not head.startswith("-"):
+            return ""
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        if near := [o for o in options if head.startswith("--") and o.startswith(head)]:
+            said = f"{head} is no option; options are not abbreviated"
+        else:
+            said, near = f"{head} is no option", difflib.get_close_matches(head, options, n=3, cutoff=0.7)
+        if not near:
+            return ""
+        named = "one of " + ", ".join(near) if len(near) > 2 else " or ".join(near)  # --m: --model, --modality, …
+        return f" ({said}: did you mean {named}?)"
+
     def _is_option(self, word: str) -> bool:
-        """Whether ``word`` is one of this parser's options (or a ``--`` one cut short, as argparse takes
-        it): the value was left out before the next option (``--region --prompt …``), not one to quote."""
+        """Whether ``word`` is one of this parser's options (or a ``--`` one cut short, which ``meant`` names):
+        the value was left out before the next option (``--region --prompt …``), not one to quote."""
         head = word.split("=", 1)[0]
         return any(o == head or (head.startswith("--") and o.startswith(head)) for o in self._option_string_actions)
 
     def error(self, message: str):
         import difflib
+
+        if message.startswith("the following arguments are required"):  # eval --dat x: said before the stray --dat
+            message += "".join(dict.fromkeys(self.meant(a) for a in self.argv
+                                             if a.startswith("--") and a.split("=", 1)[0] not in self._option_string_actions))
 
         if m := re.match(r"argument (\S+): expected one argument$", message):
             names, argv = m.group(1).split("/"), list(self.argv)
@@ -400,6 +426,8 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     """A usage error for arguments no option takes; where they are files after ``--image`` (a shell glob,
     ``--image a.tif b.tif``), say that each takes its own ``--image`` and how to answer many."""
     message = f"unrecognized arguments: {' '.join(extra)}"
+    if isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
+        message += "".join(dict.fromkeys(parser.meant(a) for a in extra if a.startswith("-")))
     files = [a for a in extra if not a.startswith("-") and Path(a).exists()]
     if command in ("predict", "chat") and files:
         message += (f" ({len(files)} path(s): each image takes its own --image, --image BEFORE --image AFTER for a "
