@@ -22,3 +22,15 @@ def test_eval_md_is_short_and_points_to_the_rsvlm_eval_page():
     assert "## Resuming" in text and "## Several processes" in text and "unchecked_answers" in text
     for target in re.findall(r"\]\(([^)#\s:]+)", text):
         assert (run_md.parent / target).exists(), target
+
+
+def test_evaluate_is_split_and_its_names_still_import_from_it():
+    """rsvlm/evaluate.py had grown to 476 lines: one batch's answering moved to rsvlm.eval_answers, and the
+    names callers import from rsvlm.evaluate (tests patch ``evaluate.answer_batch``, which ``run`` calls) are
+    the moved ones."""
+    from rsvlm import eval_answers, evaluate
+
+    assert len((REPO / "rsvlm" / "evaluate.py").read_text().splitlines()) < 430
+    for name in ("answer_batch", "prompt_of", "tagged_record", "put_answer", "scored_objects", "grammar_problem"):
+        assert getattr(evaluate, name) is getattr(eval_answers, name), name
+    assert callable(evaluate.run) and callable(evaluate.main) and callable(evaluate.inputs_digest)

@@ -1,0 +1,161 @@
+"""One batch of test records answered as ``rsvlm eval`` writes them (``answer_batch``): each record's prompt
+(``prompt_of``: its conversation up to its last answer, tags as the model learnt them, ``tagged_record``), its
+row (``put_answer``: the answer, its ``cut``/``past_context`` flags and a ``det`` record's scored ``objects``),
+and an ``error`` row where its images cannot be read or its prompt is past the LLM's context. The run around it
+(resume, stderr counts, merge) is ``rsvlm.evaluate``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+from pathlib import Path
+
+from rsvlm import inference as inf
+from rsvlm.data.conversation import PromptConfig, record_messages
+from rsvlm.data.records import ROLES, with_modalities
+from rsvlm.eval_reading import ReadNotes, record_images
+from rsvlm.predictions import inputs_digest
+from rsvlm.tokens import IMAGE_TOKEN, TASKS
+from rsvlm.tta import FuseConfig, fused_answers
+
+
+def prompt_of(record: dict, prompt: PromptConfig | None = None, images: list | None = None) -> list[dict]:
+    """Messages up to (not including) the last assistant turn, written as ``prompt`` (the model's);
+    all of them for a record with no answer (a blind test set's, ending on its question). ``images``:
+    the record's images as read (ImageInputs), whose modalities name those the record leaves unsaid."""
+    if images is not None:
+        record = with_modalities(record, [im.modality for im in images])
+    msgs = record_messages(record, prompt or PromptConfig())
+    answers = [i for i, m in enumerate(msgs) if m["role"] == "assistant"]
+    return msgs[:answers[-1]] if answers else msgs
+
+
+def tagged_record(record: dict) -> tuple[dict, str | None]:
+    """``record`` with the task tag opening each user turn written as the model learnt it, as chat and
+    predict write a question (``inference.tagged``: ``<image>\\n[GROUND]The ship`` → ``<image>\\n[ground] The
+    ship``), and the first bracketed word opening a turn that is no task's tag (``[refer]``; None where
+    none does): that turn is left as written, which the model reads as plain text."""
+    turns, unknown = [], None
+    for turn in record["conversations"]:
+        value = turn.get("value")
+        if ROLES.get(turn.get("from")) == "user" and isinstance(value, str):
+            pieces = value.split(IMAGE_TOKEN)  # the tag opens the first words, before or after placeholders
+            k = next((i for i, p in enumerate(pieces) if p.strip()), None)
+            m = re.match(r"\s*\[([A-Za-z]\w*)\]", pieces[k]) if k is not None else None
+            if m and m.group(1).lower() not in TASKS:
+                unknown = unknown or m.group(0).strip()
+            elif m and (m.group(1) not in TASKS or pieces[k][m.end():][:1] not in ("", " ", "\n")):
+                piece = pieces[k]
+                lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
+                with contextlib.suppress(ValueError):  # text that is no UTF-8: asked as written
+                    pieces[k] = lead + inf.tagged(piece.strip()) + trail
+                turn = {**turn, "value": IMAGE_TOKEN.join(pieces)}
+        turns.append(turn)
+    return {**record, "conversations": turns}, unknown
+
+
+def answer_batch(model, processor, records: list[dict], root: Path, max_new_tokens: int,
+                 constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
+                 by_class: bool = False, notes: ReadNotes | None = None,
+                 untagged: dict[str, str] | None = None) -> list[dict]:
+    """Rows of the predictions file for ``records``; with ``tta``, each answer that is shapes only or
+    short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
+    A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), a
+    ``"note"`` where a view of its record was refused (its plain answer kept), and a ``"tta_note"``
+    where view answers were left out of its fusion (``Fused.note``).
+    ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
+    each record's images noted. A record's questions are asked with their tags as the model learnt them
+    (``tagged_record``); ``untagged`` gets the id of each whose turn opens with a bracketed word that is no
+    task's tag, and that word (the turn is asked as written)."""
+    rows, ok, msgs, images = [], [], [], []
+    for r in records:
+        row = {"id": r["id"], "task": r["task"], "answer": ""}
+        said: list[str] = []
+        try:
+            sizes = getattr(processor, "image_sizes", None)
+            imgs = record_images(r, root, said, sizes, {m: inf.resize_of(processor, m) for m in sizes or {}})
+            # the scorers table the record by these: written before the band check, which fails a read image
+            if any(im["modality"] is None for im in r["images"]):
+                row["modalities"] = [im.modality for im in imgs]
+            for im in imgs:  # bands the model cannot take fail this record here, not the batch later
+                said += processor.band_notes(im)
+            asked, unknown = tagged_record(r)  # "[GROUND]The ship": the model learnt "[ground] The ship"
+            if unknown and untagged is not None:
+                untagged[r["id"]] = unknown
+            m = prompt_of(asked, processor.prompt, imgs)
+        except (FileNotFoundError, ValueError) as e:
+            row["error"], row["inputs_digest"] = str(e), inputs_digest(r, root)
+        else:
+            ok.append(len(rows))
+            msgs.append(m)
+            images.append(imgs)
+        if notes is not None:
+            notes.add(r["id"], said)
+        rows.append(row)
+    if not ok:
+        return rows
+
+    generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
+    # a prompt past the context (found on the batch's ids: each prompt is tokenised once) is this record's error
+    # row, the others asked together; anything else that fails the batch: each record alone, failures named
+    answers, refused = inf.answers_or_refusals(generate, msgs, images)
+    if refused:
+        for j, why in refused.items():
+            k = ok[j]
+            rows[k]["error"], rows[k]["inputs_digest"] = why, inputs_digest(records[k], root)
+        keep = [j for j, a in enumerate(answers) if a is not None]
+        ok, msgs, images, answers = ([xs[j] for j in keep] for xs in (ok, msgs, images, answers))
+    for k, answer in zip(ok, answers):
+        put_answer(rows[k], answer, records[k])
+    if tta is None:
+        return rows
+    refused: dict[int, str] = {}
+    views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
+    for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused))):
+        if j in refused:
+            rows[k]["note"] = refused[j]
+        if fused is None:
+            continue
+        put_answer(rows[k], fused.as_answer(), records[k])  # cut, past_context: where the plain or any view's was
+        if fused.note:  # view answers left out of the fusion: not "note", which counts refused prompts
+            rows[k]["tta_note"] = fused.note
+    return rows
+
+
+def put_answer(row: dict, answer, record: dict) -> None:
+    """``row``'s ``"answer"``, its ``"cut"`` and ``"past_context"`` flags and, for a ``det`` record, its
+    scored ``"objects"`` (in meta's pixels, not the image's as read), replacing any it had, from an
+    ``inference.Answer`` (a plain ``(text, scores)`` pair: not cut, not past the context)."""
+    text, scores = answer
+    row["answer"] = text
+    for key in ("cut", "past_context", "objects"):
+        row.pop(key, None)
+    if inf.is_cut(answer):
+        row["cut"] = True
+    if inf.is_past_context(answer):
+        row["past_context"] = True
+    if record["task"] == "det":
+        row.update(scored_objects(text, scores, record))
+
+
+def grammar_problem(answer: str) -> str | None:
+    """The first problem the geometry decoder finds in an answer; None where it reads cleanly."""
+    from rsvlm import geometry
+
+    return next(iter(geometry.decode(answer, 1000, 1000).problems), None) if "<" in answer else None
+
+
+def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
+    """``{"objects": [...]}`` for a cleanly decoded answer with one score per object, else ``{}``."""
+    from rsvlm import geometry
+
+    meta = record.get("meta") or {}
+    w, h = meta.get("width"), meta.get("height")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 1 for v in (w, h)):
+        return {}
+    dec = geometry.decode(answer, int(w), int(h))
+    if dec.problems or len(dec.objects) != len(scores):
+        return {}
+    return {"objects": inf.with_scores(dec.objects, scores, answer)}
