@@ -94,3 +94,32 @@ def test_a_truncated_label_mask_is_unreadable_label(tmp_path, fmt):
     stats = run_convert([argv[0], "--out", str(tmp_path / "o"), *argv[1:]])  # no record: stats only
     assert stats["records"] == 0 and stats["skipped"] == {"unreadable_label": 1}
     assert "cannot read label" in stats["skipped_examples"]["unreadable_label"]
+
+
+
+@pytest.mark.parametrize("swap", ["x", "y", "both"])
+def test_a_voc_box_with_swapped_corners_is_skipped_as_degenerate_naming_the_swap(tmp_path, swap):
+    """One rule for swapped corners: voc skipped them as degenerate (as coco a negative bbox width), llava
+    reordered GeoChat's without a word. Both skip now, the example naming the swap."""
+    png(tmp_path / "a.png", 100, 80)
+    box = {"x": (40, 21, 11, 60), "y": (11, 60, 40, 21), "both": (40, 60, 11, 21)}[swap]
+    _voc_xml(tmp_path / "ann" / "a.xml", "a.png", box)
+    _voc_xml(tmp_path / "ann" / "b.xml", "a.png", (11, 21, 40, 60))
+    stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path))
+    assert stats["skipped"] == {"degenerate": 1} and {r["meta"]["file"] for r in recs} == {"b.xml"}
+    assert "a.xml: object 0" in stats["skipped_examples"]["degenerate"]
+    assert "xmax or ymax before xmin or ymin" in stats["skipped_examples"]["degenerate"]
+
+
+@pytest.mark.parametrize("box", ["<60><20><40><70>", "<40><70><60><20>"])
+def test_a_geochat_box_with_swapped_corners_is_skipped_as_degenerate_box(tmp_path, box):
+    png(tmp_path / "imgs" / "g.png", 200, 100)
+    recs = [{"id": k, "image": "g.png", "conversations": [
+        {"from": "human", "value": "<image>\n[refer] where is <p>the ship</p>?"},
+        {"from": "gpt", "value": f"<p>the ship</p> {{{b}}}"}]}
+        for k, b in (("plain", "<40><20><60><70>"), ("swapped", box))]
+    (tmp_path / "gc.json").write_text(json.dumps(recs))
+    stats, out = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "gc.json"), "--images", str(tmp_path / "imgs"))
+    assert [r["id"] for r in out] == ["plain"] and stats["skipped"] == {"degenerate_box": 1}
+    assert "record 1" in stats["skipped_examples"]["degenerate_box"]
+    assert "x2 or y2 before x1 or y1" in stats["skipped_examples"]["degenerate_box"]

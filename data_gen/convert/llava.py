@@ -33,7 +33,8 @@ else ``--task``; with none of these it is free chat (``task`` null). A record wi
 
 Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
-``box_out_of_range`` (outside 0–100), ``degenerate_box``, ``placeholder_mismatch``, ``unreadable_image``
+``box_out_of_range`` (outside 0–100), ``degenerate_box`` (no area, or ``x2 < x1`` / ``y2 < y1``: corners
+swapped, skipped as ``voc`` skips such a ``<bndbox>``), ``placeholder_mismatch``, ``unreadable_image``
 (truncated or not an image), ``unknown_modality`` (an image's own ``modality`` not one of rsvlm's),
 ``invalid_record`` (one ``rsvlm.data.records`` would refuse: no gpt answer, an empty one…),
 ``wrong_band_count`` (an image that cannot be read as ``--modality``, where the image names none:
@@ -85,8 +86,9 @@ def rewrite_boxes(text: str, width: int, height: int) -> str:
         theta = float(m.group(5) or 0)
         if not all(0 <= v <= 100 for v in (x1, y1, x2, y2)):
             raise BadBox("box_out_of_range", m.group(0))
-        x1, x2 = sorted((x1 * width / 100, x2 * width / 100))
-        y1, y2 = sorted((y1 * height / 100, y2 * height / 100))
+        if x2 < x1 or y2 < y1:  # it was reordered without a word, where voc and coco skip theirs
+            raise BadBox("degenerate_box", f"{m.group(0)}: x2 or y2 before x1 or y1")
+        x1, x2, y1, y2 = x1 * width / 100, x2 * width / 100, y1 * height / 100, y2 * height / 100
         if x2 - x1 <= 0 or y2 - y1 <= 0:
             raise BadBox("degenerate_box", m.group(0))
         if theta % 90 == 0:  # upright: a box, turned a quarter about its centre at 90 and 270

@@ -22,7 +22,9 @@ height are exchanged), since its boxes may not fit. Objects of the classes ``--c
 (matched whatever the case and ``-``/``_``/spaces) are no error: counted apart, per class, under
 ``filtered`` (``--classes: ship``); a name no object has is counted in the notes as ``--classes NAME:
 no annotation of this class``. Bad annotations: ``unparsable_xml``,
-``unparsable_object`` (missing or non-numeric box), ``non_finite_coordinates`` (``nan``, ``inf``), ``degenerate`` (no area), ``missing_image``,
+``unparsable_object`` (missing or non-numeric box), ``non_finite_coordinates`` (``nan``, ``inf``), ``degenerate`` (no area,
+or a ``<bndbox>`` whose ``xmax``/``ymax`` lies before its min: not reordered, as ``llava`` skips a swapped GeoChat box
+and ``coco`` a negative ``bbox`` width), ``missing_image``,
 ``unreadable_image`` (truncated or not an image), ``wrong_band_count`` (cannot be read as
 ``--modality``). Images under ``--images`` no XML names are counted in the notes as
 ``images_without_label``; those whose XML holds no object are not read
@@ -147,7 +149,8 @@ def run(args, out: Output) -> None:
                 out.skip("non_finite_coordinates", where, f"{kind} {coords}")
                 continue
             if _area(kind, coords) < 1.0 or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
-                out.skip("degenerate", where, f"{kind} {coords}")
+                swapped = kind == "box" and (coords[2] < coords[0] + 1 or coords[3] < coords[1] + 1)  # xmax < xmin
+                out.skip("degenerate", where, f"{kind} {coords}" + (": xmax or ymax before xmin or ymin" if swapped else ""))
                 continue
             o = {"kind": kind, "label": clean_label(name), "coords": coords, "src": where}
             if difficult:
