@@ -2,7 +2,10 @@
 
 Two views of an object cut at such a seam do not overlap: they meet at the seam line (or, as a
 model draws them, a pixel or two short of it). They are one object where both come within the
-merger's ``edge_tol`` of the seam and their cross-sections along it overlap:
+merger's ``edge_tol`` of the seam and their cross-sections along it (the stretch of the seam each
+comes within ``tol`` of) share at least ``min_share`` of the shorter one: a real shared border, not
+a touch. Two ponds whose corners meet at one pixel of the seam share 1 px of sections tens of
+pixels long and stay two; a 1-px-wide road crossing it shares all of its 1 px and is one:
 
     line = seam(window_a, window_b)            # ("x", 512, 0, 512): a vertical seam at x = 512, y in [0, 512]
     joined, bridge = seam_join(geom_a, geom_b, line, tol=2, min_share=0.5)
@@ -74,9 +77,10 @@ def seam_join(ga, gb, line: Seam, tol: float, min_share: float):
     return True, (box(a, lo, b, hi) if line[0] == "x" else box(lo, a, hi, b))
 
 
-def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int) -> bool:
+def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.5) -> bool:
     """Whether two scene masks (h, w) placed at offsets ``oa``, ``ob`` (x0, y0) have pixels within
-    ``tol`` pixels of the seam on its two sides, side by side along it."""
+    ``tol`` pixels of the seam side by side along it, for at least ``min_share`` of the shorter of
+    their two sections (the positions along the seam where each has such a pixel) and 1 px."""
     axis, s, lo, hi = line
 
     def along(m, o):  # bool (hi - lo,): where the mask has a pixel within tol of the seam
@@ -89,4 +93,6 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int) -> 
             out[r0 - lo : r1 - lo] = m[r0 - a0 : r1 - a0, c_lo - c0 : c_hi - c0].any(axis=1)
         return out
 
-    return bool((along(ma, oa) & along(mb, ob)).any())
+    sa, sb = along(ma, oa), along(mb, ob)
+    shared = int((sa & sb).sum())
+    return shared > 0 and shared >= min_share * min(int(sa.sum()), int(sb.sum()))
