@@ -123,3 +123,23 @@ def test_a_geochat_box_with_swapped_corners_is_skipped_as_degenerate_box(tmp_pat
     assert [r["id"] for r in out] == ["plain"] and stats["skipped"] == {"degenerate_box": 1}
     assert "record 1" in stats["skipped_examples"]["degenerate_box"]
     assert "x2 or y2 before x1 or y1" in stats["skipped_examples"]["degenerate_box"]
+
+
+def test_a_bow_tie_coco_polygon_is_split_and_counted(tmp_path):
+    """shapely.make_valid splits a ring that crosses itself into its loops: two polygons came out of
+    one annotation without a word."""
+    from convert_helpers import objs
+
+    png(tmp_path / "a.png", 100, 80)
+    ann = {"images": [{"id": 1, "file_name": "a.png", "width": 100, "height": 80}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 40, 40],
+                            "segmentation": [[10, 10, 50, 50, 50, 10, 10, 50]]},  # a bow-tie: crosses at (30, 30)
+                           {"id": 2, "image_id": 1, "category_id": 2, "bbox": [60, 10, 20, 20],
+                            "segmentation": [[60, 10, 80, 10, 80, 30, 60, 30]]}],
+           "categories": [{"id": 1, "name": "field"}, {"id": 2, "name": "pond"}]}
+    (tmp_path / "a.json").write_text(json.dumps(ann))
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path))
+    assert stats["notes"]["self_intersecting_polygons_split"] == 1 and stats["skipped"] == {}
+    by = {r["id"]: r for r in recs}
+    assert len(objs(by["coco-a-seg-field"])) == 2 and len(objs(by["coco-a-seg-pond"])) == 1
+    assert sum(o["label"] == "field" for o in objs(by["coco-a-det-box"])) == 1  # the bbox, not one per part

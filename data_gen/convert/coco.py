@@ -12,7 +12,9 @@ no ring of 3 points or more), ``unparsable_annotation`` (a key missing, a bbox t
 value that is no number, a segmentation neither polygons nor RLE), ``missing_image`` (image entry without a file),
 ``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
 ``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
-(the box and the other rings are kept); per image entry ``unparsable_image_entry``
+(the box and the other rings are kept); a ring that crosses itself (a bow-tie) is split at its
+crossings into polygons of their own in ``[seg]`` (its ``[det]`` box stays the annotation's), counted in
+the notes as ``self_intersecting_polygons_split`` (``detection.emit_objects``); per image entry ``unparsable_image_entry``
 (no ``id`` or ``file_name``), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
 be read as ``--modality``) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd

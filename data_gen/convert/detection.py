@@ -18,7 +18,9 @@ finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad 
 (``unparsable_geometry``: a box of 3 numbers), class names that are empty or hold an rsvlm tag
 (``bad_class_name``: ``_``, ``<ref>``), annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside (``outside_image`` /
-``mostly_outside_image``); the rest are clipped. Then tiles follow ``data_gen.tiling``'s border
+``mostly_outside_image``); the rest are clipped. A polygon whose ring crosses itself (a COCO or GeoJSON
+bow-tie) is split at its crossings by ``shapely.make_valid``, each part a polygon of its own in the
+answers, counted in the notes as ``self_intersecting_polygons_split`` (once per source polygon). Then tiles follow ``data_gen.tiling``'s border
 rule, which is no error: an object a tile border cuts with less than ``min_visible`` of its area in
 the tile (counted in the notes as ``object_cuts_at_tile_borders``) keeps its visible part there,
 clipped and flagged difficult (below), as DOTA's devkit (``ImgSplit``) keeps it marked difficult
@@ -161,6 +163,8 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                 out.skip("unparsable_geometry", o.get("src", file), f"{o['kind']} {o['coords']!r:.80}: {e}")
                 continue
             inside.extend(got)
+            if got and o["kind"] == "poly" and polygon_parts(o) > 1:  # split by shapely.make_valid, once per source
+                out.note("self_intersecting_polygons_split")
             if why is not None:
                 out.skip({"outside": "outside_image", "cut": "mostly_outside_image"}.get(why, why), o.get("src", file),
                          f"{o['kind']} of no area" if why == "degenerate" else "")
@@ -213,6 +217,16 @@ def label_problem(label, seen: dict) -> str | None:
             except ValueError as e:
                 seen[label] = str(e).split(": ", 1)[-1]
     return seen[label]
+
+
+def polygon_parts(obj: dict) -> int:
+    """How many polygons of some area a ``poly`` object is written as: 1, or for a ring that crosses
+    itself (a bow-tie) the parts ``shapely.make_valid`` splits it into at its crossings
+    (``tiling.object_shape``), each then a polygon of its own in the ``[seg]`` answer."""
+    from data_gen.tiling import object_shape
+
+    geom = object_shape(obj)
+    return sum(g.geom_type == "Polygon" and g.area > 0 for g in getattr(geom, "geoms", [geom]))
 
 
 def nothing_to_write(out: Output, objects: list[dict]) -> bool:
