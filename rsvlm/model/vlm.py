@@ -378,9 +378,12 @@ class TextStreamer:
         """Text of generated ``ids`` up to the first EOS id, cut at the first stop string, and without a
         trailing start of one ("<|end" when the token limit or an EOS came first). Cut in the text,
         not only in the tokens: a BPE piece can join an answer's last character to the stop string
-        ("None" ".<|" "end" "|>")."""
+        ("None" ".<|" "end" "|>"). A character cut short at the end (the limit inside "。", written in
+        byte pieces) is no text: its bytes read U+FFFD each and are dropped (a U+FFFD the model wrote
+        last goes with them)."""
         end = next((k for k, i in enumerate(ids) if i in self.eos), len(ids))
-        return cut_stops(self.text(ids[:end]), self.stops, shortest=2)
+        text = cut_stops(self.text(ids[:end]), self.stops, shortest=2)
+        return cut_stops(text.rstrip("\ufffd"), self.stops, shortest=2) if text.endswith("\ufffd") else text
 
     def strip(self, ids: list[int]) -> list[int]:
         """Drop a trailing EOS and the tokens of a stop string (and anything after it)."""
