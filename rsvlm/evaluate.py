@@ -66,6 +66,7 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     drop_cut_line,
     failure_lines,
     inputs_digest,
+    less_unchecked,
     merge_answers,
     part_path,
     replace_text,
@@ -266,10 +267,10 @@ def main(args) -> int:
     # the records as answered, past --limit none
     asked = loaded[0][:args.limit] if args.limit else loaded[0]
     stamp, warning = unstamped_answers(Path(args.out), stamp)
-    if warning and (bare := undigested(answer_files(Path(args.out)), {r["id"]: tagged_record(r)[0] for r in asked})):
-        left = stamp["unchecked_answers"] - len(bare)  # answered again (run): no longer unchecked
-        stamp = {**stamp, "unchecked_answers": left} if left else {k: v for k, v in stamp.items() if k != "unchecked_answers"}
-        warning = warning + f" ({len(bare)} of them, without an \"asked_digest\", are answered again)" if left else None
+    # answered again (run), this run's count or one an older rsvlm eval's stamp carries: no longer unchecked
+    if "unchecked_answers" in stamp and (
+            bare := undigested(answer_files(Path(args.out)), {r["id"]: tagged_record(r)[0] for r in asked})):
+        stamp, warning = less_unchecked(stamp, warning, len(bare))
     if warning and rank == 0:
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     # blind records too (the file read again skipped those: a blind set was never compared); was counted over the

@@ -4,6 +4,7 @@ records whose ``"task"`` is empty, and what a demanding user tried."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -34,3 +35,49 @@ def test_evaluate_is_split_and_its_names_still_import_from_it():
     for name in ("answer_batch", "prompt_of", "tagged_record", "put_answer", "scored_objects", "grammar_problem"):
         assert getattr(evaluate, name) is getattr(eval_answers, name), name
     assert callable(evaluate.run) and callable(evaluate.main) and callable(evaluate.inputs_digest)
+
+
+def _stamped_run(tmp_path, monkeypatch):
+    """A model folder, a test set of 3 cls records, and ``eval(out)``: rsvlm eval's main up to the model's loading,
+    returning the stamp it would write."""
+    from conftest import eval_record, write_jsonl
+
+    from rsvlm import evaluate
+    from rsvlm.cli import main
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    data = write_jsonl(tmp_path / "test.jsonl", [eval_record(f"r{i}", "cls", "[cls] What scene?", "lake")
+                                                  for i in range(3)])
+    stamps = []
+    monkeypatch.setattr(evaluate, "_answer", lambda args, rank, world, device, model_dir, stamp, *a: stamps.append(
+        stamp) and 0)
+
+    def eval_(out):
+        assert main(["eval", "--data", data, "--out", str(out), "--model", str(model)]) == 0
+        return stamps[-1]
+
+    return data, eval_
+
+
+def test_a_carried_unchecked_count_drops_by_the_rows_asked_again(tmp_path, monkeypatch, capsys):
+    """A stamp an older rsvlm eval wrote (before rows carried an asked_digest) carries unchecked_answers; this
+    rsvlm asks every row without a digest again, yet the stamp it wrote kept the old count, so the scorers said
+    "2 answer(s) ... were there before" of a file whose every answer was new."""
+    from conftest import write_jsonl
+
+    from rsvlm.evaluate import tagged_record
+    from rsvlm.predictions import asked_digest, stamp_path
+
+    data, eval_ = _stamped_run(tmp_path, monkeypatch)
+    fresh = eval_(tmp_path / "none.jsonl")  # this model's and options' stamp
+    assert "unchecked_answers" not in fresh
+    recs = [tagged_record(json.loads(line))[0] for line in Path(data).read_text().splitlines()]
+    out = tmp_path / "p.jsonl"
+    for carried, rows, left in [(2, [0, 1], None), (3, [0], 2)]:  # ids of the rows without a digest
+        write_jsonl(out, [{"id": r["id"], "task": "cls", "answer": "old",
+                           **({} if i in rows else {"asked_digest": asked_digest(r)})} for i, r in enumerate(recs)])
+        stamp_path(out).write_text(json.dumps({**fresh, "unchecked_answers": carried}))
+        assert eval_(out).get("unchecked_answers") == left, carried
+        assert "warning" not in capsys.readouterr().err  # stamped: nothing to warn of
