@@ -138,8 +138,8 @@ def asked_question(args, image, say) -> str:
 
 def output_problem(args, inputs: list[str] = ()) -> str | None:
     """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
-    be made, an image extension PIL cannot write, another output's or an input's file), or None; makes the
-    folders they go in."""
+    be made, an image extension PIL cannot write, another output's or an input's file), or None. Makes
+    nothing: a run that fails later (on the model) leaves no empty folders; ``write_output`` makes them."""
 
     given = [(o, Path(p)) for o, p in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis)) if p]
     for k, (option, p) in enumerate(given):
@@ -151,14 +151,14 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p} is a folder; give a file name"
         if option == "--vis" and (why := inf.unsaveable_image(p.suffix)):
             return f"--vis {p}: {why}; give e.g. overlay.png"
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            return f"{option} {p}: cannot make its folder {p.parent} ({e.strerror or e})"
-        if not os.access(p.parent, os.W_OK):
-            return f"{option} {p}: folder {p.parent} is not writable"
-        if why := _unwritable(p):  # a read-only file, /proc, a full disk: after the model ran, the answer was lost
-            return f"{option} {p}: cannot be written ({why})"
+        up = next(q for q in p.absolute().parents if q.exists())  # the folder it goes in, or the one it is made in
+        if not up.is_dir():
+            return f"{option} {p}: cannot make its folder {p.parent} ({up} is a file)"
+        if not os.access(up, os.W_OK | os.X_OK):
+            return f"{option} {p}: folder {up} is not writable" if up == p.parent.absolute() else \
+                f"{option} {p}: cannot make its folder {p.parent} (folder {up} is not writable)"
+        if up == p.parent.absolute() and (why := _unwritable(p)):  # a read-only file, /proc, a full disk
+            return f"{option} {p}: cannot be written ({why})"  # after the model ran, the answer was lost
     return None
 
 
@@ -172,6 +172,12 @@ def _unwritable(p: Path) -> str | None:
     if not existed:
         p.unlink(missing_ok=True)
     return None
+
+
+def write_output(path: str, text: str) -> None:
+    """Write ``text`` to ``path``, making its folder now (``output_problem`` checked it can be)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text)
 
 
 @dataclass
@@ -355,7 +361,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
                            "width": (im.scene_size or (im.width, im.height))[0],
                            "height": (im.scene_size or (im.width, im.height))[1], "crs": im.crs} for im in images])
     if args.out:
-        Path(args.out).write_text(json.dumps(jsonable(result), indent=1))
+        write_output(args.out, json.dumps(jsonable(result), indent=1))
         print(f"wrote {args.out}")
     if args.geojson:
         from rsvlm.io import objects_to_geojson
@@ -366,7 +372,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
             return 2
         fc["notes"] = say.lines  # a foreign member (RFC 7946, 6.1): GDAL and QGIS read past it
-        Path(args.geojson).write_text(json.dumps(fc))
+        write_output(args.geojson, json.dumps(fc))
         print(f"wrote {args.geojson} ({inf.geojson_count(fc, result['objects'])})")
     if args.vis:
         from rsvlm.io import draw_overlay

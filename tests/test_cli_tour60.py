@@ -43,3 +43,31 @@ def test_a_required_option_cut_short_is_said_with_the_one_meant(capsys):
         main(["eval", "--dat", "d.jsonl", "--out", "p.jsonl"])
     assert "required: --data (--dat is no option; options are not abbreviated: did you mean --data?)" \
         in capsys.readouterr().err
+
+
+def _predict(model, image, *extra):
+    return main(["predict", "--model", str(model), "--image", str(image), "--task", "det", "--device", "cpu", *extra])
+
+
+def test_a_run_that_fails_on_the_model_leaves_no_empty_output_folders(geotiff, tmp_path, capsys):
+    """--out/--geojson/--vis folders were made before the model loaded: a bad --model left them behind, empty."""
+    outs = ["--out", tmp_path / "a" / "b" / "r.json", "--geojson", tmp_path / "c" / "g.geojson",
+            "--vis", tmp_path / "d" / "o.png"]
+    assert _predict(tmp_path / "no-model", geotiff, *map(str, outs)) == 2
+    assert "no-model" in capsys.readouterr().err  # it failed on the model, after the output checks
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_under_a_file_is_refused_before_the_model(geotiff, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("x")
+    assert _predict(tmp_path / "no-model", geotiff, "--out", str(tmp_path / "notes.txt" / "sub" / "r.json")) == 2
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path}/notes.txt/sub/r.json: cannot make its folder {tmp_path}/notes.txt/sub " \
+           f"({tmp_path}/notes.txt is a file)" in err and "no-model" not in err, err
+
+
+def test_output_folders_are_made_when_the_answer_is_written(ckpt, geotiff, tmp_path, capsys):
+    out, geo, vis = tmp_path / "a" / "r.json", tmp_path / "b" / "g.geojson", tmp_path / "c" / "o.png"
+    assert _predict(ckpt, geotiff, "--max-new-tokens", "4", "--out", str(out), "--geojson", str(geo),
+                    "--vis", str(vis)) == 0
+    assert out.is_file() and geo.is_file() and vis.is_file()
