@@ -22,6 +22,10 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   is no vote). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
 
+Labels: each fused shape takes the label most of its views gave (one that gave none is no vote and
+joins the others' cluster); shapes no view labelled are written first, so a fused answer never holds
+an empty ``<ref></ref>``.
+
 Limits: a view whose answer has problems or another shape kind counts as finding nothing (``rsvlm.tta``
 counts such views in ``Fused.note``); the
 text vote is an exact match after case, punctuation and spacing (no synonyms, no number words).
@@ -136,14 +140,27 @@ def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> tuple[float, float]
     return cfg.point_reach * w, cfg.point_reach * h
 
 
+def majority_label(shapes: list[dict]) -> str | None:
+    """The label most of ``shapes`` carry, those with none left out of the vote (ties: the earliest);
+    None where none has one."""
+    labels = [o["label"] for o in shapes if o.get("label")]
+    return max(labels, key=labels.count) if labels else None
+
+
+def _same_label(a: str | None, b: str | None) -> bool:
+    """Whether shapes labelled ``a`` and ``b`` may be one object: the same label, or one has none."""
+    return a == b or not a or not b
+
+
 def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | None = None) -> dict:
     """The medoid of one shape per view, averaged with the views that agree with it (points: within
-    ``_reach`` of the ``size`` (w, h) image)."""
+    ``_reach`` of the ``size`` (w, h) image), labelled as most of them are (``majority_label``: a view
+    that gave none does not leave the fused shape without one)."""
     n, reach = len(shapes), _reach(cfg, size)
     iou = np.array([[_iou(a, b, reach) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
     med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
     group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
-    return average(group)
+    return {**average(group), "label": majority_label(group)}
 
 
 def _needed(cfg: FuseConfig, n_views: int) -> int:
@@ -177,7 +194,9 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
     nothing too) whose ``windows`` (x0, y0, w, h in the image's pixels, the identity view's, the
     whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
     for what lies outside it or on its inner edge. A cluster overlapping a better-scored one of its
-    label (IoU >= ``cluster_iou``: a view's repeated box) is dropped. ``size``: as ``fuse_single`` takes it."""
+    label (IoU >= ``cluster_iou``: a view's repeated box) is dropped. A shape with no label joins a
+    cluster of any label, which keeps its label (``_same_label``: a view that gave none found the same
+    object, not another). ``size``: as ``fuse_single`` takes it."""
     reach = _reach(cfg, size)
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
@@ -186,7 +205,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
         best, best_iou = None, cfg.cluster_iou
         for c in clusters:
             head = c[0][1]
-            if head.get("label") != o.get("label") or any(cv == v for cv, _ in c):
+            if not _same_label(majority_label([m for _, m in c]), o.get("label")) or any(cv == v for cv, _ in c):
                 continue
             if (i := _iou(head, o, reach)) >= best_iou:
                 best, best_iou = c, i
@@ -198,23 +217,27 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
     for c in clusters:
         if len(c) < min(cfg.min_views, len(views)):
             continue
-        shape = average([o for _, o in c])
+        shape = {**average([o for _, o in c]), "label": majority_label([o for _, o in c])}
         if any("score" in o for _, o in c):
             seen = len(views) if windows is None else sum(holds(win, shape, *windows[0][2:]) for win in windows)
             shape["score"] = score_digits(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)))
         out.append(shape)
     kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
     for shape in sorted(out, key=lambda o: -o.get("score", 1.0)):
-        if all(k.get("label") != shape.get("label") or _iou(k, shape, reach) < cfg.cluster_iou for k in kept):
+        if all(not _same_label(k.get("label"), shape.get("label")) or _iou(k, shape, reach) < cfg.cluster_iou
+               for k in kept):
             kept.append(shape)
     return kept
 
 
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
     """Per label, the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
-    smoothed out of their pixel staircases: ``smooth_poly``)."""
+    smoothed out of their pixel staircases: ``smooth_poly``); a shape with no label counts for the label
+    most shapes of the views carry (``majority_label``), not as another class."""
     from rsvlm import geometry
 
+    common = majority_label([o for objs in views for o in objs])
+    views = [[{**o, "label": o.get("label") or common} for o in objs] for objs in views]
     labels = list(dict.fromkeys(o.get("label") for objs in views for o in objs))
     out = []
     for label in labels:
@@ -300,7 +323,10 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     object (``[det]``), so shapes are clustered even where each view found at most one (as one
     shape per view, two ships each seen by half the views were voted down to one), and where the
     identity view found none ("None."), those of the others are (the first that found some gives
-    the kind), each scored by the share of the views that found it; None where no view found one."""
+    the kind), each scored by the share of the views that found it; None where no view found one.
+    Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
+    the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
+    labelled ones): the shapes before the first ``<ref>`` are those no view named."""
     if cfg is None:
         from rsvlm.tta import FuseConfig
 
@@ -311,12 +337,14 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     kinds = {o["kind"] for o in first}
     usable = [objs if fits(first, objs) else [] for objs in views]  # a view that answered other kinds found nothing
     if kinds <= set(MASKLIKE):
-        return fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
-    if not kinds <= set(BOXLIKE) or len(kinds) != 1:
+        out = fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
+    elif not kinds <= set(BOXLIKE) or len(kinds) != 1:
         return None
-    if not many and all(len(objs) <= 1 for objs in usable):
-        return [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
-    return fuse_many(usable, cfg, windows, (w, h))
+    elif not many and all(len(objs) <= 1 for objs in usable):
+        out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
+    else:
+        out = fuse_many(usable, cfg, windows, (w, h))
+    return sorted(out, key=lambda o: bool(o.get("label")))  # stable: the unlabelled first, else as fused
 
 
 def vote(answers: list[str]) -> str:

@@ -17,3 +17,84 @@ def test_tta_stays_small_and_its_view_pixels_are_still_importable_from_it():
     for name in ("crop_window", "crop_view", "flip_array", "unflip_array", "view_size", "to_view", "unflip",
                  "uncrop"):
         assert getattr(tta, name) is getattr(tta_views, name)
+
+
+def _box(coords, label=None, score=None):
+    o = {"kind": "box", "label": label, "coords": list(coords)}
+    return o if score is None else {**o, "score": score}
+
+
+def _views(*answers: str, w: int = 96, h: int = 96) -> list[list[dict]]:
+    """Hand-written view answers (already in the image's frame), decoded as the fusion takes them."""
+    from rsvlm import geometry
+
+    return [geometry.decode(a, w, h).objects for a in answers]
+
+
+LABELLED = "<ref>ship</ref><box><loc_104><loc_104><loc_312><loc_312></box>"
+BARE = "<box><loc_104><loc_104><loc_312><loc_312></box>"  # the same ship, no label
+SECOND = "<box><loc_520><loc_520><loc_729><loc_729></box>"
+
+
+def test_a_view_that_gave_no_label_leaves_no_empty_ref_nor_a_second_copy_of_the_object():
+    """[det] views of one ship, two with <ref>ship</ref> and two without: the fusion clustered by label,
+    so the ship came out twice, the second copy under an empty <ref></ref>."""
+    from rsvlm import fusion, geometry
+
+    objs = fusion.fuse(_views(LABELLED, BARE, BARE, LABELLED), 96, 96, tta.FuseConfig(), many=True)
+    text = geometry.encode(objs, 96, 96)
+    assert "<ref></ref>" not in text and [o["label"] for o in objs] == ["ship"]
+
+
+def test_a_single_shape_takes_the_label_most_views_gave_not_the_medoids_none():
+    """[ground] the identity view (the medoid on a tie) gave no label, three views said "ship"."""
+    from rsvlm import fusion
+
+    objs = fusion.fuse(_views(BARE, LABELLED, LABELLED, LABELLED), 96, 96, tta.FuseConfig())
+    assert [o["label"] for o in objs] == ["ship"]
+
+
+def test_shapes_no_view_named_come_first_so_the_answer_holds_no_empty_ref():
+    """Each view: a ship, then a shape none of them labelled. The codec writes <ref></ref> before an
+    unlabelled shape after labelled ones; fused, the unlabelled one is written first instead."""
+    from rsvlm import fusion, geometry
+
+    objs = fusion.fuse(_views(LABELLED + "<ref></ref>" + SECOND, LABELLED + "<ref></ref>" + SECOND), 96, 96,
+                       tta.FuseConfig())
+    text = geometry.encode(objs, 96, 96)
+    assert "<ref></ref>" not in text and text.startswith(SECOND)
+    assert sorted((o["label"] or "") for o in geometry.decode(text, 96, 96).objects) == ["", "ship"]
+
+
+def test_unlabelled_mask_votes_count_for_the_label_the_other_views_gave():
+    """[seg] two of four views said <ref>water</ref>, two gave the same polygon unlabelled: per-label
+    voting kept the pixels twice, as "water" and again unlabelled (after an empty <ref></ref>)."""
+    from rsvlm import fusion, geometry
+
+    poly = "<poly><loc_104><loc_104><loc_500><loc_104><loc_500><loc_500><loc_104><loc_500></poly>"
+    objs = fusion.fuse(_views("<ref>water</ref>" + poly, poly, poly, "<ref>water</ref>" + poly), 96, 96, tta.FuseConfig())
+    assert len(objs) == 1 and objs[0]["label"] == "water"
+    assert "<ref></ref>" not in geometry.encode(objs, 96, 96)
+
+
+def test_end_to_end_fused_det_answer_holds_no_empty_ref():
+    """tta.fused_answers with a stand-in model: the plain view labels its ship, the mirror views find
+    the same ship (where it lies in each) with no label."""
+    import numpy as np
+
+    from rsvlm import geometry
+    from rsvlm.model import ImageInput
+
+    ship = geometry.decode(LABELLED, 96, 96).objects
+    views = list(tta.MODES["flip"][1:])  # asked in this order, one batch per view
+
+    def generate(messages, images):
+        view = views.pop(0)
+        bare = [{**o, "label": None} for o in tta.to_view(ship, view, 96, 96)]
+        return [(geometry.encode(bare, 96, 96), [])]
+
+    msgs = [[{"role": "user", "content": "[det] Detect every ship."}]]
+    image = [ImageInput(np.zeros((3, 96, 96), np.float32))]
+    fused = tta.fused_answers(generate, msgs, [image], [(LABELLED, [])], tta.FuseConfig(views="flip"))
+    assert views == [] and fused[0] is not None
+    assert "<ref></ref>" not in fused[0].answer and [o["label"] for o in fused[0].objects] == ["ship"]
