@@ -7,91 +7,32 @@ slice it, so whole-scene tiling is memory-bounded only for rasterio formats (til
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import itertools
-import logging
-import re
-import threading
 from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from here by read.py, data_gen, tests)
+    LIBRARY_LOGGERS,
+    PIL_SUFFIXES,
+    TIFF_SUFFIXES,
+    URL,
+    ImageReadError,
+    _subdataset_file,
+    check_image_path,
+    gdal_message,
+    library_messages,
+    not_readable,
+    text_start,
+)
 from rsvlm.io.pngcheck import check_whole_png
 
-PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
-TIFF_SUFFIXES = (".tif", ".tiff")
 PIL_AS_RGB = ("CMYK", "YCbCr", "LAB", "HSV")  # PIL modes read (and tiled: data_gen.tiling) as RGB
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
 # world file, 16-bit colour): RasterioSource decodes them whole at each open to find a truncated file
 WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
-
-
-class ImageReadError(ValueError):
-    """A file exists but cannot be decoded (truncated, corrupt, or not an image)."""
-
-
-# where the libraries log what they find wrong in a file: tifffile's "invalid page offset", GDAL's
-# "TIFFReadDirectory: Bogus StripByteCounts field" (through rasterio), none naming the file
-LIBRARY_LOGGERS = ("tifffile", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io")
-
-
-class _Heard(logging.Filter):
-    """Takes this thread's warnings (and GDAL's errors, which rasterio logs at INFO and may not
-    raise) off a library logger into ``notes``, so they do not print without the file's name."""
-
-    def __init__(self, notes: list[str], floor: dict[str, int]):
-        super().__init__()
-        self.notes, self.thread = notes, threading.get_ident()
-        self.floor = floor  # each logger's level before ``library_messages`` lowered it
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        failure = record.levelno == logging.INFO and str(record.msg).startswith("GDAL signalled an error")
-        if record.thread != self.thread or (record.levelno < logging.WARNING and not failure):
-            return record.levelno >= self.floor.get(record.name, logging.NOTSET)  # as if not lowered
-        if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
-            msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
-            msg = re.sub(r"^[^\s:]+\.\w{2,5}: (?=\w)", "", str(msg))  # GDAL says it once with the file's name, once without
-            note = f"GDAL {'error' if failure else 'warning'} while reading: {msg}"
-        else:  # "<tifffile.TiffPages @8> invalid page offset 1000000000"
-            note = f"{record.name} {record.levelname.lower()} while reading: " + re.sub(
-                r"^<\w+\.(\w+) @(\d+)> ", r"\1 @\2: ", record.getMessage())
-        if note not in self.notes:
-            self.notes.append(note)
-        return False
-
-
-@contextlib.contextmanager
-def library_messages():
-    """Within the block, what tifffile and rasterio (GDAL) log about the file read (a damaged IFD, a
-    bogus strip count) is appended to the list it yields instead of printed to stderr naming no file."""
-    notes: list[str] = []
-    loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
-    heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers})
-    lowered = [lg for lg in loggers if lg.getEffectiveLevel() > logging.INFO]  # a user's DEBUG stays
-    levels = [lg.level for lg in lowered]
-    for lg in loggers:
-        lg.addFilter(heard)
-    for lg in lowered:  # GDAL's errors come at INFO; nothing below WARNING passes the filter
-        lg.setLevel(logging.INFO)
-    try:
-        yield notes
-    finally:
-        for lg in loggers:
-            lg.removeFilter(heard)
-        for lg, level in zip(lowered, levels):
-            if not any(isinstance(f, _Heard) for f in lg.filters):  # another thread's read still listens
-                lg.setLevel(level)
-
-
-def gdal_message(err: BaseException) -> str:
-    """``err``'s message, or where rasterio's says only "See previous exception for details." (a
-    failed read), the GDAL error it chains: "IReadBlock failed at X offset 0, Y offset 24: …"."""
-    cause = err.__cause__ or err.__context__
-    if "previous exception" in str(err) and cause is not None:
-        return str(cause)
-    return str(err)
 
 
 def open_raster(path, mode: str = "r", **kwargs):
@@ -106,73 +47,6 @@ def open_raster(path, mode: str = "r", **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path, mode, **kwargs)
-
-
-def text_start(p) -> str | None:
-    """The start of ``p`` where it is a text file (an HTML error page saved as .tif, a JSON, a list of
-    paths), else None: an image that cannot be read is then named as text, not as a corrupt raster."""
-    try:
-        with open(p, "rb") as f:
-            head = f.read(512)
-        text = head.decode("utf-8")
-    except (OSError, UnicodeDecodeError):  # binary (or cut mid-character: then binary enough)
-        return None
-    if not text.strip() or any(c < " " and c not in "\t\r\n" for c in text):
-        return None
-    first = text.strip().splitlines()[0]
-    return first[:60] + ("…" if len(first) > 60 else "")
-
-
-def not_readable(p, what: str, why) -> ImageReadError:
-    """The error for a file whose format no reader recognised: said to be text where it is
-    (``text_start``; a recognised text format, a VRT with a missing source, keeps the reader's words)."""
-    if ("not recognized" in str(why) or "cannot identify" in str(why)) and (start := text_start(p)):
-        return ImageReadError(f"{p}: a text file, not an image (it starts {start!r})")
-    return ImageReadError(f"{p}: {what} ({why})")
-
-
-# a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme
-URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs):/+")
-
-
-def check_image_path(name: Path | str) -> None:
-    """Raise, naming ``name``, unless it is a file; a folder's error lists the rasters in it as the
-    comma-separated band files it may have been meant as; an empty file is an ImageReadError, and so
-    is a path the system refuses to look at (a name past its length limit). A URL that is no local
-    file is a FileNotFoundError saying to download it (rsvlm reads local files only)."""
-    p = Path(name)
-    try:
-        p.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        pass  # said below, with what is there instead
-    except OSError as e:  # ENAMETOOLONG, EACCES on a folder above it: was a traceback from is_file()
-        raise ImageReadError(f"{p}: {e.strerror}") from None
-    if p.is_file() and p.stat().st_size == 0:  # a download or copy that never wrote: say so, not "unrecognised format"
-        raise ImageReadError(f"{p}: empty file (0 bytes)")
-    if p.is_file() or _subdataset_file(p) is not None:
-        return
-    if p.exists() and not p.is_dir():  # /dev/null, a pipe, a socket: was "image not found" though it is there
-        raise ImageReadError(f"{p}: not a regular file (a device, pipe or socket); give an image file")
-    if not p.is_dir() and (url := URL.match(str(name))):  # was "image not found: https:/host/scene.tif"
-        given = url.group(1) + "://" + str(name)[url.end():]  # as written, where a Path folded its "//"
-        raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
-                                f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
-    if not p.is_dir():
-        raise FileNotFoundError(f"image not found: {p}")
-    rasters = sorted(f.name for f in p.iterdir() if f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))
-    hint = (f"; give one of its images, e.g. {p / rasters[0]}, or, where they are one file per band, them comma-separated: "
-            f"{','.join(str(p / f) for f in rasters[:4])}{',…' if len(rasters) > 4 else ''}" if rasters else "")
-    raise FileNotFoundError(f"{p} is a folder, not an image file{hint}")
-
-
-def _subdataset_file(p) -> Path | None:
-    """The file inside a GDAL subdataset name, or None: ``NETCDF:scene.nc:VV``, ``HDF5:"a.h5"://grid/VV``,
-    ``GTIFF_DIR:2:pages.tif`` (a TIFF's second page), ``HDF4_EOS:EOS_GRID:"MOD09.hdf":grid:band``."""
-    m = re.fullmatch(r"[A-Za-z][A-Za-z0-9_]+:(.+)", str(p))
-    if m is None:
-        return None
-    quoted = re.findall(r'"([^"]+)"', m.group(1))
-    return next((Path(c) for c in quoted or m.group(1).split(":") if c and Path(c).is_file()), None)
 
 
 def _has_geo_sidecar(path: Path) -> bool:
