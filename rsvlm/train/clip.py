@@ -93,6 +93,7 @@ from rsvlm.train.run import (
     start_out_dir,
 )
 from rsvlm.train.stopping import leave, save_due, stop_due
+from rsvlm.train.whole import WholeFiles
 
 
 class ClipModel(nn.Module):
@@ -288,7 +289,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     target_fns = {name: target_fns[name] for name in core.patch_heads()}
     cache: dict[int, tuple[torch.Tensor, dict[str, torch.Tensor]]] = {}
     budget, cached_bytes, full = cache_budget(), 0, False  # beyond the budget images are read at each draw
-    png_checked: set[tuple[str, int, int]] = set()  # PNGs found whole: a re-read past the budget skips the check
+    png_checked = WholeFiles(len(pairs))  # PNGs found whole: a re-read past the budget skips the check
     named = set(state["bad_ids"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,

@@ -22,7 +22,7 @@ def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
     return out
 
 
-def pair_pixels(rec: dict, root: Path, cfg, image_size: int, png_checked: set | None = None) -> torch.Tensor:
+def pair_pixels(rec: dict, root: Path, cfg, image_size: int, png_checked=None) -> torch.Tensor:
     """The pair's image through its modality's stem and the stem's initial mixing to 3 channels.
     ``png_checked``: PNGs found whole before, not checked again (``data.read_inputs``); those found now added."""
     from rsvlm.model.stem import mixing_init, prepare

@@ -29,6 +29,7 @@ from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversat
 from rsvlm.data.modality import ModalityFinder, damaged_files
 from rsvlm.data.records import ReadReport, RecordError, image_paths, read_records, with_modalities
 from rsvlm.inference import record_inputs
+from rsvlm.train.whole import WholeFiles
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
 
@@ -118,10 +119,11 @@ def other_records(saved: dict | None, now: dict) -> str | None:
             "another tokenizer): the batches from here are not those the stopped run would have drawn")
 
 
-def read_inputs(rec: dict, root, png_checked: set | None = None) -> list:
+def read_inputs(rec: dict, root, png_checked=None) -> list:
     """``record_inputs``, a decoder's unexpected error on a damaged file a ValueError naming the record's files
     (``damaged_files``), which the data paths count as an unreadable sample. ``png_checked``: PNGs found whole
-    before, their pixel data not checked again (``rsvlm.io.pngcheck.check_whole_png``); those found now added."""
+    before, their pixel data not checked again (``rsvlm.io.pngcheck.check_whole_png``: a set, or
+    ``whole.WholeFiles``); those found now added."""
     with damaged_files(", ".join(str(f) for fs in image_paths(rec, root) for f in fs)):
         return record_inputs(rec, root, png_checked)
 
@@ -143,11 +145,12 @@ class SFTDataset(torch.utils.data.Dataset):
     a record that cannot be said in that view (``tta.map_text``) is taken as recorded.
     ``band_dropout``: ``{modality: p}``, see ``drop_bands``; drawn from (seed, epoch, item), so a
     sample loses other bands in another epoch (``set_epoch``; the same ones on every read of one).
-    ``png_checked``: the (path, size, mtime_ns) of PNGs whose pixel data was found whole
-    (``rsvlm.io.pngcheck``), not checked again on the next epoch's read: the check costs 30-65% of a
-    decode. A sample carries the keys its read added (``"png_checked"``; ``collate`` gathers them) for
-    the training loop to add here (``note_checked``): a DataLoader worker's copy of the set is lost with
-    it, and the next epoch's workers copy this one.
+    ``png_checked``: the PNGs whose pixel data was found whole (``rsvlm.io.pngcheck``), not checked again
+    on the next epoch's read: the check costs 30-65% of a decode. A ``whole.WholeFiles``, its size fixed by
+    the number of records (a set of every file's key grew with the run, each rewritten file adding one). A
+    sample carries the keys its read added (``"png_checked"``; ``collate`` gathers them) for the training
+    loop to add here (``note_checked``): a DataLoader worker's copy is lost with it, and the next epoch's
+    workers copy this one. A resumed run checks each PNG once more, on its first read.
     """
 
     def __init__(self, index, root: str | Path | Sequence[str | Path], processor, prompt: PromptConfig,
@@ -157,11 +160,12 @@ class SFTDataset(torch.utils.data.Dataset):
         self.index, self.roots, self.processor = index, [Path(r) for r in roots], processor
         self.prompt, self.max_length, self.views = prompt, max_length, tuple(views)
         self.band_dropout, self.seed, self.epoch = dict(band_dropout or {}), seed, 0
-        self.png_checked: set[tuple[str, int, int]] = set()
+        self.png_checked = WholeFiles(len(index))
 
     def note_checked(self, keys) -> None:
         """Add ``keys`` (a batch's ``"png_checked"``: PNGs a worker found whole) to ``png_checked``."""
-        self.png_checked.update(tuple(k) for k in keys)
+        for k in keys:
+            self.png_checked.add(k)
 
     def set_epoch(self, epoch: int) -> None:
         """The epoch band dropout draws for; set it before the epoch's DataLoader starts its workers."""
@@ -201,9 +205,9 @@ class SFTDataset(torch.utils.data.Dataset):
 
 class _Noted:
     """One read's ``png_checked``: membership from ``seen``; a key added goes to ``seen`` and to ``new`` (what
-    the sample carries back from a DataLoader worker to the main process's set)."""
+    the sample carries back from a DataLoader worker to the main process's table)."""
 
-    def __init__(self, seen: set):
+    def __init__(self, seen: WholeFiles):
         self.seen, self.new = seen, []
 
     def __contains__(self, key) -> bool:

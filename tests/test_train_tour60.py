@@ -1,0 +1,80 @@
+"""Tour 60 (training): what a run keeps of the PNGs it found whole does not grow per file; typos in
+``data.task_weights`` and a batch larger than the data are refused by the preflight."""
+
+import os
+import struct
+import zlib
+
+import numpy as np
+
+from rsvlm.io import read_image
+
+
+def _png(path, size: int = 8, keep: float = 1.0):
+    """An RGB PNG whose compressed stream holds the first ``keep`` of its rows, chunks well formed."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    arr = (np.arange(size * size * 3) % 251 + 1).astype(np.uint8).reshape(size, size, 3)  # (H, W, 3)
+    raw = b"".join(b"\x00" + arr[y].tobytes() for y in range(size))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw[:int(len(raw) * keep)])) + chunk(b"IEND", b""))
+
+
+def _count_checks(monkeypatch) -> list:
+    from rsvlm.io import pngcheck
+
+    seen, check = [], pngcheck.check_png_data
+    monkeypatch.setattr(pngcheck, "check_png_data", lambda p: (seen.append(p.name), check(p))[1])
+    return seen
+
+
+def test_whole_pngs_are_remembered_in_a_table_of_fixed_size_not_a_set_that_grows_per_file(tmp_path, monkeypatch):
+    """A set of (path, size, mtime) keys grew by an entry per file, and by one more per file rewritten, for
+    as long as the run went on (and went to every epoch's workers); the table is made once, its size set
+    by the number of records, and each PNG is still checked once."""
+    from rsvlm.train.whole import WholeFiles
+
+    files = [tmp_path / f"im{i}.png" for i in range(6)]
+    for f in files:
+        _png(f)
+    seen, whole = _count_checks(monkeypatch), WholeFiles(3)  # 3 records of 2 images
+    size = whole.table.nbytes
+    for _ in range(3):  # three epochs
+        for f in files:
+            read_image(f, png_checked=whole)
+    assert sorted(seen) == sorted(f.name for f in files) and len(whole) == 6  # each checked once, on its first read
+    for n in range(40):  # a file rewritten over and over: a new key each time, the table the same size
+        _png(files[0])
+        os.utime(files[0], ns=(10**9 * (n + 1),) * 2)
+        read_image(files[0], png_checked=whole)
+    assert whole.table.nbytes == size and len(seen) == 6 + 40
+
+
+def test_a_full_table_forgets_some_files_which_are_then_checked_again_never_passed(tmp_path, monkeypatch):
+    """Where two slots of a key are taken, it takes one: the file it displaced is checked at its next read
+    (a cost), and a key never found whole is never taken as whole."""
+    from rsvlm.train import whole as W
+
+    monkeypatch.setattr(W, "MIN_SLOTS", 2)
+    monkeypatch.setattr(W, "SLOTS_PER_RECORD", 1)
+    table = W.WholeFiles(1)  # 2 slots
+    keys = [(f"/x/{i}.png", 10, i) for i in range(50)]
+    for k in keys:
+        table.add(k)
+    assert len(table) <= 2 and sum(k in table for k in keys) <= 2 and keys[-1] in table
+    assert ("/x/never.png", 10, 0) not in table
+
+
+def test_the_dataset_keeps_its_checked_pngs_in_a_table_of_the_index_size(tmp_path, monkeypatch):
+    """``SFTDataset.png_checked`` (and the contrastive loop's) is a ``WholeFiles`` for the index's records;
+    a worker's keys noted in the main process (``note_checked``) are known to the next epoch's reads."""
+    from rsvlm.train.data import SFTDataset
+    from rsvlm.train.whole import WholeFiles
+
+    ds = SFTDataset(list(range(5)), tmp_path, None, None, 64)
+    assert isinstance(ds.png_checked, WholeFiles) and ds.png_checked.table.size == WholeFiles(5).table.size >= 5
+    key = ("/data/a.png", 100, 7)
+    ds.note_checked([key, key])
+    assert key in ds.png_checked and len(ds.png_checked) == 1
+
