@@ -5,9 +5,14 @@ and which of its bands are read as that modality.
     guess = guess_modality(src, paths, None, cfg)     # guess.modality, guess.notes
     indexes, notes = plan(src, guess, name, cfg.nodata)
 
-Every guess is said in a note ("modality inferred as … from …"), with the option that says
-otherwise where the evidence is weak. Cannot: tell a thermal band from single-polarisation SAR in
-uint DN, nor a panchromatic band from either, by anything but its type and georeferencing.
+Every guess is said in a note ("modality inferred as … from …"); one from values alone says so and
+names the option that says otherwise. A single band whose metadata says elevation (a length unit,
+"elevation" / "DEM" in its description or tags, an SRTM .hgt, a vertical CRS) is refused unless the
+modality is given: a DEM is none of rsvlm's modalities. Cannot: tell a thermal band from
+single-polarisation SAR in uint DN, nor a panchromatic band from either, by anything but type and
+georeferencing; nor, by values, int16 dB × 100 from °C × 100 of a winter scene, or metres from kelvin
+(a pixel-to-pixel roughness measure does not separate them either: Landsat 8 band 10 at 30 m steps
+0.066 of its spread between neighbours, Sentinel-1 GRD 0.08-0.1).
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ class Guess:
 def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None) -> Guess:
     """``modality`` as given, else guessed from ``src`` (an open source, ``sources.py``) and the file
     names ``paths``: Landsat names or band descriptions, Sentinel-2 band files, then band count and
-    dtype (``infer_modality``) corrected by one band's values (``by_values``)."""
+    dtype (``infer_modality``) corrected by one band's values and metadata (``by_values``). ValueError
+    naming the file where no modality is given and one band's metadata says elevation (``elevation_said``)."""
     g = Guess(modality or "", modality is None)
     landsat = [pr.landsat_band(p) for p in paths] if src.count == len(paths) else []
     g.landsat = landsat if landsat and all(landsat) else None
@@ -54,7 +60,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     g.landsat_dn = bool(g.landsat) or g.surface or bool(g.skip)
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
+    one = [i for i in range(src.count) if i != src.alpha_index]
     if modality is not None:
+        if len(one) == 1 and (dem := elevation_said(src, one[0])):
+            g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         return g
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
@@ -70,14 +79,20 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({g.s2_band}); "
                        "give the scene's band files comma-separated (B02.jp2,B03.jp2,…) to read all of them")
     else:
+        if len(one) == 1 and (dem := elevation_said(src, one[0])):  # a DEM was read as thermal or SAR unsaid
+            raise elevation_error(", ".join(str(p) for p in paths), dem)
         g.modality, why = infer_modality(src.count, src.dtype, gcps_only=bool(src.gcps),
                                          alpha=src.alpha_index is not None, n_files=len(paths))
-        one = [i for i in range(src.count) if i != src.alpha_index]  # kelvin as "sar", int16 dB as "ir"
         if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
-                g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], src.units[one[0]])):
+                g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], src.units[one[0]],
+                paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
         g.notes.append(why)
+        if len(one) == 1 and (word := ELEVATION_WORDS.search(paths[0].name)):
+            g.notes.append(f"the file name says {word.group(0)!r}: if it holds elevation (a DEM), that is no "
+                           f"modality rsvlm reads, and {g.modality} is only what its type and values suggest; "
+                           "give the modality (--modality) if it is imagery")
         band = band_name_from_file(paths[0])
         if len(paths) == 1 and src.count == 1 and re.fullmatch(MSI_BAND, band):
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
@@ -128,8 +143,9 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
             return "sar", f"modality inferred as sar from {what}"
         if gcps_only:
             return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
+        dem = "; elevation (a DEM), often signed integers, is no modality rsvlm reads" if kind == "i" else ""
         return "ir", (f"modality inferred as ir from {what} (a panchromatic or grey photo: --modality optical; "
-                      "single-polarisation SAR: --modality sar)")
+                      f"single-polarisation SAR: --modality sar{dem})")
     if n == 2:
         return "sar", f"modality inferred as sar from {what} (dual polarisation)"
     if n == 3:
@@ -140,42 +156,100 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
 KELVIN_RANGE = (150.0, 400.0)  # temperatures on Earth (clouds to fires); no backscatter band lies wholly inside
 THERMAL_WORDS = re.compile(r"kelvin|celsius|temperature|thermal|(?<![a-z0-9])(tir|lst|bt|st_b\d+|degk|degc)(?![a-z0-9])", re.I)
 SAR_WORDS = re.compile(r"sigma|gamma0|beta0|backscatter|amplitude|intensity|(?<![a-z0-9])([hv][hv]|db)(?![a-z0-9])", re.I)
+ELEVATION_WORDS = re.compile(r"elevation|altitude|bathymetr|orthometric|(?<![a-z0-9])(dem|dsm|dtm|ndsm|height|hgt|srtm|"
+                             r"aw3d30|nasadem|gebco|depth)(?![a-z0-9])", re.I)
+KELVIN_UNITS = ("k", "kelvin", "degk", "deg k", "degrees kelvin")
+TEMPERATURE_UNITS = (*KELVIN_UNITS, "c", "°c", "degc", "deg c", "celsius", "degree_celsius", "degrees celsius",
+                     "degrees_c", "deg_c")
+LENGTH_UNITS = ("m", "metre", "metres", "meter", "meters", "ft", "foot", "feet", "us survey foot")
+WEAK = "a guess from its values alone"
+
+
+def _unit_in(unit: str | None, units: tuple[str, ...]) -> bool:
+    return bool(unit) and unit.strip().lower() in units
+
+
+def elevation_said(src, i: int) -> str | None:
+    """What the metadata of band ``i`` (0-based) of ``src`` says that makes it elevation (a DEM): a length
+    unit ("m"), a description or netCDF-style tag naming a height ("elevation", "DEM"), an SRTM .hgt
+    file, a CRS with a vertical (height) part; None where nothing does, or radar or temperature words
+    are said too. Words in the file name alone say less (``guess_modality``: a note)."""
+    if _unit_in(src.units[i], LENGTH_UNITS):
+        return f"band {i + 1}'s unit {src.units[i]!r}"
+    said = [("band description", src.descriptions[i])]
+    datasets = getattr(src, "datasets", [])  # rasterio's (``sources.RasterioSource``); none for PIL / tifffile
+    if len(datasets) == 1 and datasets[0].count == src.count:
+        d = datasets[0]
+        tags = {k.lower(): v for k, v in d.tags(i + 1).items()}
+        said += [(f"{k} tag", tags.get(k)) for k in ("long_name", "standard_name", "netcdf_varname", "units")]
+        if _unit_in(tags.get("units"), LENGTH_UNITS):
+            return f"band {i + 1}'s units tag {tags['units']!r}"
+        if d.driver == "SRTMHGT":
+            return "its format, an SRTM height file (.hgt)"
+        try:
+            wkt = d.crs.to_wkt() if d.crs else ""
+        except Exception:  # a CRS PROJ cannot write: no evidence either way
+            wkt = ""
+        if "VERTCRS" in wkt or "VERT_CS" in wkt:
+            return "its CRS, which has a vertical (height) part"
+    for what, text in said:
+        if text and ELEVATION_WORDS.search(text) and not (SAR_WORDS.search(text) or THERMAL_WORDS.search(text)):
+            return f"band {i + 1}'s {what} {text!r}"
+    return None
+
+
+def elevation_error(name: str, why: str) -> ValueError:
+    return ValueError(f"{name}: {why} says it holds elevation (a DEM), which is no modality rsvlm reads (optical, "
+                      "sar, ir, msi); give the modality (--modality, or read_image(..., modality=...)) to read it "
+                      "as that image anyway")
 
 
 def thermal_band(raw: np.ndarray, valid: np.ndarray | None, description: str | None,
                  unit: str | None) -> tuple[str, bool] | None:
     """(why, in kelvin) where one real float band that its type would make SAR holds temperatures (a
-    thermal frame), else None: its unit or description says so ("K", "brightness temperature",
+    thermal frame), else None: its unit or description says so ("K", "°C", "brightness temperature",
     "LST_Day"), or, where neither speaks of radar, its valid values ``raw`` (1, h, w) lie between 150
     and 400 from the 1st to the 99th percentile (then also "in kelvin"). Linear backscatter lies
-    below 1, dB below 30, and amplitude's speckle spreads over a decade or more."""
+    below 1, dB below 30, and amplitude's speckle spreads over a decade or more; elevation in metres
+    may lie there too (the note says so)."""
     said = " ".join(t for t in (description, unit) if t)
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (1, n)
     v = v[np.isfinite(v) & (v != 0) & ~np.isin(v, sc.FILL_VALUES)]  # an undeclared fill (0 K is none, nor -9999)
     lo, hi = (float(x) for x in np.percentile(v, [1, 99])) if v.size >= 16 else (np.nan, np.nan)
     kelvin = KELVIN_RANGE[0] <= lo and hi <= KELVIN_RANGE[1]
-    if unit and unit.strip().lower() in ("k", "kelvin"):
-        return f"its unit {unit!r}", True
+    if _unit_in(unit, TEMPERATURE_UNITS):  # "°C" was no temperature: a cold scene read as dB
+        return f"its unit {unit!r}", _unit_in(unit, KELVIN_UNITS)
     if SAR_WORDS.search(said):
         return None
     if THERMAL_WORDS.search(said):
         return f"its band description or unit {said!r}", kelvin
     if kelvin:
-        return f"its values {lo:.4g}-{hi:.4g} (1st-99th percentile), temperatures in kelvin (--modality sar if not)", True
+        return (f"its values {lo:.4g}-{hi:.4g} (1st-99th percentile), temperatures in kelvin ({WEAK}; "
+                "elevation in metres may lie there too, which rsvlm does not read; --modality sar if backscatter)"), True
     return None
 
 
 def by_values(modality: str, raw: np.ndarray, valid: np.ndarray | None, description: str | None,
-              unit: str | None) -> tuple[str, str, bool] | None:
+              unit: str | None, file_name: str = "", declared: list[tuple[float, float]] = ()
+              ) -> tuple[str, str, bool] | None:
     """One band's modality as its type gave it (``infer_modality``), corrected by its values ``raw``
     (1, h, w) and metadata: (modality, why, in kelvin), or None where the type's guess stands. Float
     "sar" holding temperatures is ir (``thermal_band``); signed-integer "ir" whose values are mostly
-    negative (``sar_dn_in_db``: int16 dB × 100) is sar, unless its metadata speaks of temperature."""
+    negative (``sar_dn_in_db``: int16 dB × 100) is sar, unless its unit, description, ``file_name``
+    or declared GDAL (scale, offset) ``declared`` speak of temperature (°C × 100 of a winter scene)."""
     kind = raw.dtype.kind
     if modality == "sar" and kind == "f" and (hot := thermal_band(raw, valid, description, unit)):
         return "ir", hot[0], hot[1]
+    if modality != "ir" or kind != "i" or not (db := sc.sar_dn_in_db(raw, valid))[0]:
+        return None
+    negative = f"its values, mostly negative (2nd percentile {db[1]:.4g}),"
     said = " ".join(t for t in (description, unit) if t)
-    if modality == "ir" and kind == "i" and not THERMAL_WORDS.search(said) and (db := sc.sar_dn_in_db(raw, valid))[0]:
-        return "sar", (f"its values, mostly negative (2nd percentile {db[1]:.4g}), are backscatter in dB (times "
-                       "a factor), not thermal DN (--modality ir if they are temperatures below 0 °C)"), False
-    return None
+    if THERMAL_WORDS.search(said) or _unit_in(unit, TEMPERATURE_UNITS):
+        return "ir", f"{negative} are temperatures below 0 °C: its band description or unit {said!r} says so", False
+    if any(abs(o - 273.15) < 0.01 for _, o in declared):  # DN × k + 273.15: °C × 1/k, and the file says kelvin
+        return "ir", f"{negative} are temperatures: the file declares DN × k + 273.15 (GDAL scale / offset)", False
+    stem = Path(file_name).stem
+    if THERMAL_WORDS.search(stem) and not SAR_WORDS.search(stem):
+        return "ir", f"{negative} are temperatures below 0 °C: the file name {stem!r} says so", False
+    return "sar", (f"{negative} are backscatter in dB (times a factor), not thermal DN ({WEAK}: --modality ir if they "
+                   "are temperatures below 0 °C, as °C × 100 of a winter scene are)"), False
