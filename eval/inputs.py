@@ -184,13 +184,15 @@ def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -
 
 def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
     """How many predictions for ``ids`` (the records scored) name a task that is no rsvlm task
-    (``rsvlm.tokens.TASKS``, any case), by that task; one without a ``task``, or ``null``, names none (other
-    tools write none). They are scored against the record of their id: another tool's name for the task
-    ("referring"), or another benchmark's answers under ids that repeat these."""
+    (``rsvlm.tokens.TASKS``, any case), by that task; one without a ``task``, ``null``, blank or ``chat`` (the
+    records' word for untagged) names none (other tools write none; was tallied under ``""``). They are scored
+    against the record of their id: another tool's name for the task ("referring"), or another benchmark's
+    answers under ids that repeat these."""
     from rsvlm.tokens import TASKS
 
-    return Counter(str(p.get("task"))[:40] for pid, (_, p) in preds.by_id.items() if pid in ids
-                   and p.get("task") is not None and str(p.get("task")).strip().lower() not in TASKS)
+    named = ((str(p.get("task")), pid) for pid, (_, p) in preds.by_id.items() if p.get("task") is not None)
+    return Counter(task[:40] for task, pid in named
+                   if pid in ids and task.strip().lower() not in (*TASKS, "", "chat"))
 
 
 def _whole_json(text: str):

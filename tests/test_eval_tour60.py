@@ -81,3 +81,26 @@ def test_a_carried_unchecked_count_drops_by_the_rows_asked_again(tmp_path, monke
         stamp_path(out).write_text(json.dumps({**fresh, "unchecked_answers": carried}))
         assert eval_(out).get("unchecked_answers") == left, carried
         assert "warning" not in capsys.readouterr().err  # stamped: nothing to warn of
+
+
+def test_an_empty_task_is_no_task_of_its_own(tmp_path, capsys):
+    """A prediction whose "task" is "" was tallied as another tool's task under the key "" (n_pred_other_task
+    {"": 1}, "name a task that is no rsvlm task ({'': 1})"): blank names no task, as null does. A ground-truth
+    record whose "task" is "" is malformed (DESIGN.md: a task is one of the tags' tasks; free chat has none, by
+    leaving it out): the scorers refuse the file naming its line, as they do any malformed record."""
+    import pytest
+    from conftest import eval_record, write_jsonl
+
+    from eval import classification
+    from rsvlm.data.records import RecordError
+
+    recs = [eval_record("a", "cls", "[cls] What scene?", "lake"), eval_record("b", "cls", "[cls] What scene?", "lake")]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "", "answer": "lake"},
+                                              {"id": "b", "task": "referring", "answer": "lake"}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_other_task"] == {"referring": 1} and s["accuracy"] == 1.0
+    assert "({'referring': 1})" in capsys.readouterr().out
+    bad = write_jsonl(tmp_path / "bad.jsonl", [recs[0], {**recs[1], "task": ""}])
+    with pytest.raises(RecordError, match=r"bad.jsonl:2 \(id b\): field 'task': '' is not one of"):
+        classification.main(["--gt", bad, "--pred", pred])
