@@ -143,3 +143,35 @@ def test_a_bow_tie_coco_polygon_is_split_and_counted(tmp_path):
     by = {r["id"]: r for r in recs}
     assert len(objs(by["coco-a-seg-field"])) == 2 and len(objs(by["coco-a-seg-pond"])) == 1
     assert sum(o["label"] == "field" for o in objs(by["coco-a-det-box"])) == 1  # the bbox, not one per part
+
+
+def test_a_dota_quad_with_crossed_corners_is_its_box_not_degenerate(tmp_path):
+    """Corners listed 1, 3, 2, 4 gave a shoelace area of 0: the car was skipped as a quad under 1 px²."""
+    from convert_helpers import near, objs
+
+    png(tmp_path / "a.png", 100, 80)
+    (tmp_path / "a.txt").write_text("10 10 40 30 40 10 10 30 plane 0\n50 40 90 40 90 70 50 70 ship 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path))
+    assert stats["skipped"] == {} and stats["notes"]["quads_with_crossed_corners_reordered"] == 1
+    rec = next(r for r in recs if r["id"] == "dota-a-det-obb")
+    plane = next(o for o in objs(rec) if o["label"] == "plane")
+    xs, ys = sorted(p[0] for p in plane["coords"]), sorted(p[1] for p in plane["coords"])
+    assert near([xs[0], xs[-1], ys[0], ys[-1]], [10, 40, 10, 30], 100)
+
+
+
+@pytest.mark.realdata
+def test_a_bow_tie_geojson_footprint_skipped_as_degenerate_says_its_ring_crosses_itself(tmp_path, realdata):
+    """A 20 m bow-tie footprint was skipped as a "polygon under 1 px²": the shoelace area of its loops cancels."""
+    src = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
+    feature = src["features"][0]
+    xs, ys = zip(*feature["geometry"]["coordinates"][0])
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    ring = [[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]  # crosses itself at the centre
+    bow = {**feature, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    (tmp_path / "bt.geojson").write_text(json.dumps({**src, "features": [bow, *src["features"][1:3]]}))
+    stats, recs = convert(tmp_path / "o", "geojson", "--images", str(realdata / "bldg_spacenet4" / "sample_geotiff.tif"),
+                          "--labels", str(tmp_path / "bt.geojson"))
+    assert stats["skipped"] == {"degenerate": 1} and recs
+    assert "features[0]" in stats["skipped_examples"]["degenerate"]
+    assert "its ring crosses itself" in stats["skipped_examples"]["degenerate"]

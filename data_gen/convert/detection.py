@@ -20,7 +20,9 @@ finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad 
 less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. A polygon whose ring crosses itself (a COCO or GeoJSON
 bow-tie) is split at its crossings by ``shapely.make_valid``, each part a polygon of its own in the
-answers, counted in the notes as ``self_intersecting_polygons_split`` (once per source polygon). Then tiles follow ``data_gen.tiling``'s border
+answers, counted in the notes as ``self_intersecting_polygons_split`` (once per source polygon); an oriented
+box whose corners come in crossed order (1, 3, 2, 4) is the box of those corners, counted as
+``quads_with_crossed_corners_reordered`` (it was skipped as ``degenerate``, its signed area cancelling). Then tiles follow ``data_gen.tiling``'s border
 rule, which is no error: an object a tile border cuts with less than ``min_visible`` of its area in
 the tile (counted in the notes as ``object_cuts_at_tile_borders``) keeps its visible part there,
 clipped and flagged difficult (below), as DOTA's devkit (``ImgSplit``) keeps it marked difficult
@@ -163,8 +165,10 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                 out.skip("unparsable_geometry", o.get("src", file), f"{o['kind']} {o['coords']!r:.80}: {e}")
                 continue
             inside.extend(got)
-            if got and o["kind"] == "poly" and polygon_parts(o) > 1:  # split by shapely.make_valid, once per source
+            if o["kind"] == "poly" and len(got) > 1 and polygon_parts(o) > 1:  # by make_valid, not the border
                 out.note("self_intersecting_polygons_split")
+            elif got and o["kind"] == "obb" and crossed_quad(o["coords"]):  # the codec puts its corners in order
+                out.note("quads_with_crossed_corners_reordered")
             if why is not None:
                 out.skip({"outside": "outside_image", "cut": "mostly_outside_image"}.get(why, why), o.get("src", file),
                          f"{o['kind']} of no area" if why == "degenerate" else "")
@@ -227,6 +231,35 @@ def polygon_parts(obj: dict) -> int:
 
     geom = object_shape(obj)
     return sum(g.geom_type == "Polygon" and g.area > 0 for g in getattr(geom, "geoms", [geom]))
+
+
+def crossed_quad(q) -> bool:
+    """Whether quad ``q`` (4 (x, y) corners) lists its corners in crossed order (a bow-tie: 1, 3, 2, 4),
+    an edge crossing the opposite one."""
+    def side(a, b, c) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    def cross(a, b, c, d) -> bool:
+        return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
+
+    return len(q) == 4 and (cross(q[0], q[1], q[2], q[3]) or cross(q[1], q[2], q[3], q[0]))
+
+
+def under_a_pixel(ring) -> bool:
+    """Whether a polygon ring ((x, y) points: a DOTA quad, a footprint) covers under 1 px². The shoelace
+    area is a simple ring's; one that crosses itself (a bow-tie, a quad's corners in crossed order) has
+    loops of opposite sign that cancel (to 0 for a symmetric bow-tie, skipped as ``degenerate``), so below
+    1 px² its area is taken as the loops' that ``shapely.make_valid`` splits it into."""
+    area = 0.5 * abs(sum(ring[i][0] * ring[i - 1][1] - ring[i - 1][0] * ring[i][1] for i in range(len(ring))))
+    if not area < 1.0:  # nan too: a coordinate that is no finite number is non_finite_coordinates, later
+        return False
+    if len(ring) < 4:  # no loop cancels under 4 points
+        return True
+    import shapely
+    from shapely.geometry import Polygon
+
+    poly = Polygon(ring)
+    return (poly if poly.is_valid else shapely.make_valid(poly)).area < 1.0
 
 
 def nothing_to_write(out: Output, objects: list[dict]) -> bool:

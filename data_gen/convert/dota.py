@@ -46,7 +46,13 @@ from data_gen.convert.common import (
     index_images,
     note_unlabelled,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.detection import (
+    add_det_arguments,
+    det_options,
+    emit_objects,
+    nothing_to_write,
+    under_a_pixel,
+)
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
@@ -68,10 +74,6 @@ def add_arguments(p) -> None:
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
     add_det_arguments(p)
-
-
-def _quad_area(q: list[list[float]]) -> float:
-    return 0.5 * abs(sum(q[i][0] * q[i - 1][1] - q[i - 1][0] * q[i][1] for i in range(4)))
 
 
 def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
@@ -111,7 +113,7 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
             out.skip("difficult", where)
             continue
         quad = [[nums[i], nums[i + 1]] for i in range(0, 8, 2)]
-        if _quad_area(quad) < 1.0:
+        if under_a_pixel(quad):  # corners in crossed order (a bow-tie) are the quad's: not "degenerate"
             out.skip("degenerate", where, "quad area < 1 px²")
             continue
         obj = {"kind": "obb", "label": clean_label(cls), "coords": quad, "src": where}

@@ -45,7 +45,13 @@ from data_gen.convert.common import (
     clean_label,
     read_json,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.detection import (
+    add_det_arguments,
+    det_options,
+    emit_objects,
+    nothing_to_write,
+    under_a_pixel,
+)
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
 from data_gen.tiling import finite_coords, inner_progress
@@ -301,8 +307,9 @@ def _run(args, out: Output) -> None:
                      f"pixel bounds are x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, the image's 0..{width}, 0..{height}; "
                      f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?")
             continue
-        for o in tiny:
-            out.skip("degenerate", o["src"], "polygon under 1 px²")
+        for o in tiny:  # a bow-tie's loops cancel in the shoelace area: said, as "under 1 px²" misled
+            out.skip("degenerate", o["src"], "polygon under 1 px²" + ("" if under_a_pixel(o["coords"]) else
+                     ": its ring crosses itself (a bow-tie) and its loops' signed areas cancel"))
         # an empty FeatureCollection (SpaceNet's tiles without a building): the scene is not read through
         if nothing_to_write(out, objects) or readable_size(tif, out, str(tif), args.modality) is None:
             continue

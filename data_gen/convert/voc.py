@@ -45,7 +45,13 @@ from data_gen.convert.common import (
     index_images,
     note_unlabelled,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.detection import (
+    add_det_arguments,
+    det_options,
+    emit_objects,
+    nothing_to_write,
+    under_a_pixel,
+)
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
 from data_gen.tiling import finite_coords
@@ -93,10 +99,10 @@ def _xml_size(root) -> tuple[int, int] | None:
     return (w, h) if w > 0 and h > 0 else None
 
 
-def _area(kind: str, c) -> float:
+def _under_a_pixel(kind: str, c) -> bool:
     if kind == "box":
-        return max(0.0, c[2] - c[0]) * max(0.0, c[3] - c[1])
-    return 0.5 * abs(sum(c[i][0] * c[i - 1][1] - c[i - 1][0] * c[i][1] for i in range(len(c))))
+        return max(0.0, c[2] - c[0]) * max(0.0, c[3] - c[1]) < 1.0
+    return under_a_pixel(c)  # a DIOR-R quad's corners in crossed order are still its corners
 
 
 def run(args, out: Output) -> None:
@@ -148,7 +154,7 @@ def run(args, out: Output) -> None:
             if not finite_coords({"coords": coords}):  # nan / inf: "degenerate" by the comparisons below
                 out.skip("non_finite_coordinates", where, f"{kind} {coords}")
                 continue
-            if _area(kind, coords) < 1.0 or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
+            if _under_a_pixel(kind, coords) or kind == "box" and (coords[2] <= coords[0] or coords[3] <= coords[1]):
                 swapped = kind == "box" and (coords[2] < coords[0] + 1 or coords[3] < coords[1] + 1)  # xmax < xmin
                 out.skip("degenerate", where, f"{kind} {coords}" + (": xmax or ymax before xmin or ymin" if swapped else ""))
                 continue
