@@ -34,105 +34,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.georef import mask_array, mask_bounds, per_object
+from rsvlm.io.georef import per_object
 from rsvlm.io.rows import RowReader, decodes_from_start
+from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imported from here by predict_tiles, fusion)
+    Window,
+    iter_windows,
+    label_key,
+    mask_bbox,
+    n_windows,
+    set_mask_box,
+    shift_object,
+    touches_inner_edge,
+)
 
-Window = tuple[int, int, int, int]  # (x0, y0, w, h)
+_shift = shift_object  # its name before windows.py (tests/test_tiles_tour55b)
 
 __all__ = ["iter_windows", "n_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
-
-
-def _starts(n: int, tile: int, step: int) -> list[int]:
-    if n <= tile:
-        return [0]
-    return list(range(0, n - tile, step)) + [n - tile]
-
-
-def n_windows(width: int, height: int, tile: int, overlap: int) -> int:
-    """How many windows ``iter_windows`` gives, without making them (an overlap near the tile's size
-    makes millions): its column starts times its row starts."""
-    step = tile - overlap
-    return len(_starts(width, tile, step)) * len(_starts(height, tile, step))
-
-
-def iter_windows(width: int, height: int, tile: int, overlap: int) -> list[Window]:
-    """Windows (x0, y0, w, h) of size ``tile`` covering the scene, neighbours sharing at least
-    ``overlap`` pixels; the last row/column is flush with the scene edge. Scenes smaller than a
-    tile give one window of the scene's size."""
-    if tile <= 0 or not 0 <= overlap < tile:
-        raise ValueError(f"tile must be > 0 and 0 <= overlap < tile; got tile={tile}, overlap={overlap}")
-    if width <= 0 or height <= 0:
-        raise ValueError(f"scene size must be positive, got {width}x{height}")
-    step = tile - overlap
-    return [(x, y, min(tile, width), min(tile, height))
-            for y in _starts(height, tile, step) for x in _starts(width, tile, step)]
-
-
-def _shift(obj: dict, x0: float, y0: float, window: Window) -> dict:
-    """Copy of ``obj`` in scene coordinates; masks are cropped to their pixels and get "offset"."""
-    out = dict(obj)
-    kind, c = obj.get("kind"), obj.get("coords")
-    if obj.get("score") is not None:
-        float(obj["score"])  # "high" met float() in the ranking, naming no object
-    if kind in ("box", "point") and len(c) != {"box": 4, "point": 2}[kind]:  # a 5th number was dropped unsaid
-        raise ValueError(f"{kind} coords are {'[x1, y1, x2, y2]' if kind == 'box' else '[x, y]'}, not {c!r:.80}")
-    if kind == "box":
-        out["coords"] = [c[0] + x0, c[1] + y0, c[2] + x0, c[3] + y0]
-    elif kind in ("obb", "poly"):
-        out["coords"] = [[x + x0, y + y0] for x, y in c]
-        if obj.get("rings") is not None:  # an array of rings too (its truth value is ambiguous)
-            from rsvlm.geometry.shapes import poly_rings
-
-            out["rings"] = [[[x + x0, y + y0] for x, y in r] for r in poly_rings(obj)]
-    elif kind == "point":
-        out["coords"] = [c[0] + x0, c[1] + y0]
-    elif kind == "mask":
-        decoded = mask_array(obj)
-        m, (ox, oy) = decoded  # (h, w) placed at (ox, oy) in the tile
-        if obj.get("mask") is not None and "offset" not in obj and m.shape != (window[3], window[2]):
-            raise ValueError(f"mask of shape {m.shape} does not match its tile {window[2]}x{window[3]}")
-        bounds = mask_bounds(obj, decoded)  # (bx0, by0, bx1, by1) in tile pixels
-        if bounds is None:
-            return None
-        bx0, by0, bx1, by1 = bounds
-        out["mask"] = m[by0 - oy : by1 - oy, bx0 - ox : bx1 - ox].copy()
-        out["offset"] = [int(bx0 + x0), int(by0 + y0)]
-        _set_mask_box(out)
-    else:
-        raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
-    return out
-
-
-def _set_mask_box(o: dict) -> None:
-    """Scene masks are crops: "coords" holds their pixel extent {"box": [x0, y0, x1, y1]}."""
-    x0, y0 = o["offset"]
-    h, w = o["mask"].shape
-    o["coords"] = {"box": [x0, y0, x0 + w, y0 + h]}
-
-
-def _label_key(label):
-    """A label as merging groups by it: a list of labels (several classes of one object) as a tuple, a
-    mapping as its sorted items (both met "unhashable type")."""
-    if isinstance(label, list | tuple):
-        return tuple(_label_key(x) for x in label)
-    if isinstance(label, dict):
-        return tuple(sorted((str(k), _label_key(v)) for k, v in label.items()))
-    return label
-
-
-def _mask_bbox(o: dict) -> tuple[int, int, int, int]:
-    x0, y0 = o["offset"]
-    h, w = o["mask"].shape
-    return x0, y0, x0 + w, y0 + h
-
-
-def touches_inner_edge(bounds, window: Window, scene: tuple[int, int], tol: float) -> bool:
-    """Whether ``bounds`` (x0, y0, x1, y1) come within ``tol`` of an edge of ``window`` that lies
-    inside a ``scene`` of (width, height): an object seen through the window was likely cut there."""
-    x0, y0, w, h = window
-    bx0, by0, bx1, by1 = bounds
-    return bool((x0 > 0 and bx0 <= x0 + tol) or (y0 > 0 and by0 <= y0 + tol)
-                or (x0 + w < scene[0] and bx1 >= x0 + w - tol) or (y0 + h < scene[1] and by1 >= y0 + h - tol))
 
 
 class TileMerger:
@@ -154,7 +71,7 @@ class TileMerger:
         geometry does not fit its kind (a box of 3 numbers met a bare IndexError)."""
         x0, y0 = window[0], window[1]
         try:
-            shifted_all = per_object(objects, lambda obj: _shift(obj, x0, y0, window))
+            shifted_all = per_object(objects, lambda obj: shift_object(obj, x0, y0, window))
         except ValueError as e:
             raise ValueError(f"tile {tuple(window)} (x0, y0, w, h): {e}") from e
         for shifted in shifted_all:
@@ -193,7 +110,7 @@ class TileMerger:
         kept: list[tuple[int, dict]] = []
         groups: dict[tuple, list[dict]] = {}
         for it in self._items:
-            groups.setdefault((it["obj"]["kind"], _label_key(it["obj"].get("label"))), []).append(it)
+            groups.setdefault((it["obj"]["kind"], label_key(it["obj"].get("label"))), []).append(it)
         for (kind, _), items in groups.items():
             if kind in ("box", "obb"):
                 import shapely
@@ -368,8 +285,8 @@ class TileMerger:
 
     def _union_masks(self, items: list[dict]) -> list[tuple[int, dict]]:
         def overlaps(a, b):
-            ax0, ay0, ax1, ay1 = _mask_bbox(a["obj"])
-            bx0, by0, bx1, by1 = _mask_bbox(b["obj"])
+            ax0, ay0, ax1, ay1 = mask_bbox(a["obj"])
+            bx0, by0, bx1, by1 = mask_bbox(b["obj"])
             x0, y0, x1, y1 = max(ax0, bx0), max(ay0, by0), min(ax1, bx1), min(ay1, by1)
             if x0 >= x1 or y0 >= y1:
                 return False
@@ -386,17 +303,17 @@ class TileMerger:
                 self.seam_share)
 
         out = []
-        for g in self._clusters(items, meet, lambda it: _mask_bbox(it["obj"])):
+        for g in self._clusters(items, meet, lambda it: mask_bbox(it["obj"])):
             obj = self._merged(g)
             if len(g) > 1:
-                bbs = np.array([_mask_bbox(it["obj"]) for it in g])
+                bbs = np.array([mask_bbox(it["obj"]) for it in g])
                 x0, y0, x1, y1 = bbs[:, 0].min(), bbs[:, 1].min(), bbs[:, 2].max(), bbs[:, 3].max()
                 m = np.zeros((y1 - y0, x1 - x0), dtype=bool)  # (h, w) of the union's extent
                 for it in g:
-                    ax0, ay0, ax1, ay1 = _mask_bbox(it["obj"])
+                    ax0, ay0, ax1, ay1 = mask_bbox(it["obj"])
                     m[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] |= it["obj"]["mask"]
                 obj["mask"], obj["offset"] = m, [int(x0), int(y0)]
-                _set_mask_box(obj)
+                set_mask_box(obj)
             out.append((g[0]["order"], obj))
         return out
 
