@@ -175,3 +175,18 @@ def test_a_bow_tie_geojson_footprint_skipped_as_degenerate_says_its_ring_crosses
     assert stats["skipped"] == {"degenerate": 1} and recs
     assert "features[0]" in stats["skipped_examples"]["degenerate"]
     assert "its ring crosses itself" in stats["skipped_examples"]["degenerate"]
+
+
+@pytest.mark.parametrize("obj, message", [
+    ("<name>ship</name>", "no <bndbox> or <robndbox>"),
+    ("<name>ship</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax></bndbox>", "no <ymax> in <bndbox>"),
+    ("<name>ship</name><bndbox><xmin>1</xmin><ymin> </ymin><xmax>9</xmax><ymax>9</ymax></bndbox>", "no <ymin> in <bndbox>"),
+])
+def test_a_voc_object_without_its_box_is_named_not_a_nonetype_error(tmp_path, obj, message):
+    """The example read "bad box: 'NoneType' object has no attribute 'find'" (or 'text')."""
+    png(tmp_path / "a.png", 100, 80)
+    good = "<object><name>ship</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>40</xmax><ymax>30</ymax></bndbox></object>"
+    (tmp_path / "a.xml").write_text(f"<annotation><filename>a.png</filename><object>{obj}</object>{good}</annotation>")
+    stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
+    assert stats["skipped"] == {"unparsable_object": 1} and recs
+    assert stats["skipped_examples"]["unparsable_object"].endswith(f"a.xml: object 0: unparsable_object (bad box: {message})")

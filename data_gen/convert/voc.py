@@ -73,7 +73,12 @@ def add_arguments(p) -> None:
 
 
 def _num(el, tag: str) -> float:
-    return float(el.find(tag).text)
+    """The number in ``el``'s child ``tag``; ValueError naming the tag where it is absent or empty (it
+    was "'NoneType' object has no attribute 'text'")."""
+    text = el.findtext(tag)
+    if text is None or not text.strip():
+        raise ValueError(f"no <{tag}> in <{el.tag}>")
+    return float(text)
 
 
 def parse_object(obj, get_rbox_to_quad):
@@ -86,6 +91,8 @@ def parse_object(obj, get_rbox_to_quad):
         cx, cy, w, h, a = (_num(rb, k) for k in ("cx", "cy", "w", "h", "angle"))
         return "obb", get_rbox_to_quad()(cx, cy, w, h, math.degrees(a))
     bb = obj.find("bndbox")
+    if bb is None:  # it was "'NoneType' object has no attribute 'find'"
+        raise ValueError("no <bndbox> or <robndbox>")
     x1, y1, x2, y2 = (_num(bb, k) for k in ("xmin", "ymin", "xmax", "ymax"))
     return "box", [x1 - 1, y1 - 1, x2, y2]
 
