@@ -126,3 +126,37 @@ def test_a_float_band_in_celsius_is_thermal_not_sar_db(tmp_path):
     img = read_image(_set(_tif(tmp_path / "t.tif", t), units="°C"))
     assert img.modality == "ir" and "its unit '°C'" in img.notes[0], img.notes
     assert any(n.startswith("stretch (2-98 percentiles): b1") for n in img.notes), img.notes  # °C, not kelvin
+
+
+# --- odd files ------------------------------------------------------------------------------------
+
+def test_two_bands_described_red_and_nir_are_msi_not_a_polarisation_pair(tmp_path):
+    """Two bands were sar "(dual polarisation)" whatever their descriptions said, and the note named
+    no other reading."""
+    dn = np.random.default_rng(6).integers(100, 3000, (2, 16, 16)).astype(np.uint16)
+    bare = read_image(_tif(tmp_path / "pair.tif", dn))
+    assert bare.modality == "sar" and "two multispectral bands: --modality msi" in bare.notes[0], bare.notes
+    p = _tif(tmp_path / "rn.tif", dn)
+    with rasterio.open(p, "r+") as ds:
+        ds.set_band_description(1, "Red")
+        ds.set_band_description(2, "NIR")
+    img = read_image(p)
+    assert img.modality == "msi" and img.bands == ["Red", "NIR"], img.notes
+    assert img.notes[0] == "modality inferred as msi from 2 bands described Red, NIR"
+    with rasterio.open(p, "r+") as ds:
+        ds.set_band_description(1, "VV")
+        ds.set_band_description(2, "VH")
+    assert read_image(p).modality == "sar"
+
+
+def test_an_image_with_no_finite_value_says_so_in_its_own_terms(tmp_path):
+    """An all-NaN float RGB was said to lack 'an amplitude of 0, whose dB is undefined', and its
+    placeholder stretch [0, 1] was called '2-98 percentiles'."""
+    img = read_image(_tif(tmp_path / "nan.tif", np.full((3, 16, 16), np.nan, np.float32)))
+    assert img.modality == "optical" and img.valid is not None and not img.valid.any()
+    assert any(n.startswith("no valid pixel: every pixel is without a usable value (not finite: NaN or infinity)")
+               for n in img.notes), img.notes
+    assert not any("dB" in n or "2-98 percentiles" in n for n in img.notes), img.notes
+    assert "stretch (no valid pixel to take percentiles of): R [0, 1], G [0, 1], B [0, 1]" in img.notes
+    sar = read_image(_tif(tmp_path / "nan1.tif", np.full((1, 16, 16), np.nan, np.float32)))
+    assert any("an amplitude of 0, whose dB is undefined" in n for n in sar.notes), sar.notes

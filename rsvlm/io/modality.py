@@ -28,6 +28,7 @@ from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, sentinel2_alone
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
+MSI_NAME = r"b\d{1,2}a?|coastal|blue|green|red|nir\d?|red[ _]?edge\d?|swir\d?|pan(chromatic)?"  # a band description
 
 
 @dataclass
@@ -88,6 +89,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
+        names = [src.descriptions[i] or "" for i in one]
+        if g.modality == "sar" and len(one) == 2 and all(re.fullmatch(MSI_NAME, d, re.I) for d in names):
+            g.modality = "msi"  # two bands described red and NIR were read as a polarisation pair
+            why = f"modality inferred as msi from 2 bands described {', '.join(names)}"
         g.notes.append(why)
         if len(one) == 1 and (word := ELEVATION_WORDS.search(paths[0].name)):
             g.notes.append(f"the file name says {word.group(0)!r}: if it holds elevation (a DEM), that is no "
@@ -147,7 +152,7 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
         return "ir", (f"modality inferred as ir from {what} (a panchromatic or grey photo: --modality optical; "
                       f"single-polarisation SAR: --modality sar{dem})")
     if n == 2:
-        return "sar", f"modality inferred as sar from {what} (dual polarisation)"
+        return "sar", f"modality inferred as sar from {what} (dual polarisation; two multispectral bands: --modality msi)"
     if n == 3:
         return "optical", f"modality inferred as optical from {what}"
     return "msi", f"modality inferred as msi from {what}"

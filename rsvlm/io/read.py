@@ -208,16 +208,17 @@ class SceneReader:
         if self.cfg.stretch is None:
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
             usable = _and(valid, None if bad is None else ~bad)
-            if usable is not None and not usable.any():
+            none = usable is not None and not usable.any()
+            if none:
                 shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
-                self.notes.append(sc.no_valid_note(valid, bad, src, self.nodata, shrunk))
+                self.notes.append(sc.no_valid_note(valid, bad, src, self.nodata, shrunk, self.unit))
             valid = usable
             self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if flat:  # (a constant band had read as 0, black)
                 self.notes.append(sc.flat_note(self.bands, flat, self.unit))
             if self.cfg.stretch is not None:
                 fixed = {"dB": self.cfg.sar_db_range, "K": self.cfg.ir_kelvin_range}.get(self.unit)
-                how = ("fixed range" if fixed
+                how = ("fixed range" if fixed else "no valid pixel to take percentiles of" if none  # not "2-98"
                        else f"{self.cfg.percentiles[0]:g}-{self.cfg.percentiles[1]:g} percentiles")
                 rng = ", ".join(f"{b} [{lo:.4g}, {hi:.4g}]" for b, (lo, hi) in zip(self.bands, self.cfg.stretch))
                 self.notes.append(f"stretch ({how}{f', {self.unit}' if self.unit in ('dB', 'K') else ''}): {rng}")

@@ -377,16 +377,18 @@ def declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
     return [] if used == [(1.0, 0.0)] else used
 
 
-def no_valid_note(valid, bad, src, nodata, shrunk: bool) -> str:
-    """The note for a decimated read whose ``valid`` (h, w) and values' own ``bad`` (h, w) leave no
-    valid pixel, saying which masks did it."""
+def no_valid_note(valid, bad, src, nodata, shrunk: bool, unit: str = "") -> str:
+    """The note for a decimated read whose ``valid`` (h, w) and values' own ``bad`` (h, w) (in ``unit``,
+    ``to_physical``'s) leave no valid pixel, saying which masks did it."""
     why = []
     if valid is not None and not valid.any():
         why += ["transparent (alpha 0)"] if src.alpha_index is not None else []
         why += ["masked by the file's nodata value or mask"] if src.declares_nodata else []
         why += [f"equal to nodata {nodata:g} in every band"] if nodata is not None else []
     if bad is not None and bad.all():
-        why.append("without a usable value (not finite, or an amplitude of 0, whose dB is undefined)")
+        why.append("without a usable value (" + {"dB": "not finite, or an amplitude of 0, whose dB is undefined",
+                                                  "K": "not finite, or no temperature above 0 K"}.get(
+            unit, "not finite: NaN or infinity") + ")")  # an all-NaN RGB was told of amplitudes and dB
     where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
     return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
             "where RSImage.valid is False")
