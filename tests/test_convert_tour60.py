@@ -190,3 +190,34 @@ def test_a_voc_object_without_its_box_is_named_not_a_nonetype_error(tmp_path, ob
     stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
     assert stats["skipped"] == {"unparsable_object": 1} and recs
     assert stats["skipped_examples"]["unparsable_object"].endswith(f"a.xml: object 0: unparsable_object (bad box: {message})")
+
+
+@pytest.mark.parametrize("fmt", ["dota", "voc", "coco"])
+def test_strict_goes_on_past_the_objects_skip_difficult_or_skip_crowd_leaves_out(tmp_path, fmt):
+    """``--strict --skip-difficult`` stopped at the first difficult object: "error: a.txt:1: difficult"."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "a.png", 100, 80)
+    if fmt == "dota":
+        (tmp_path / "a.txt").write_text("10 10 40 10 40 30 10 30 plane 1\n50 40 90 40 90 70 50 70 ship 0\n")
+        argv = ["dota", "--src", str(tmp_path), "--skip-difficult"]
+    elif fmt == "voc":
+        ob = "<object><name>{}</name><difficult>{}</difficult><bndbox><xmin>{}</xmin><ymin>11</ymin><xmax>{}</xmax>" \
+             "<ymax>30</ymax></bndbox></object>"
+        (tmp_path / "a.xml").write_text(f"<annotation><filename>a.png</filename>{ob.format('plane', 1, 11, 40)}"
+                                        f"{ob.format('ship', 0, 51, 90)}</annotation>")
+        argv = ["voc", "--src", str(tmp_path), "--images", str(tmp_path), "--skip-difficult"]
+    else:
+        ann = {"images": [{"id": 1, "file_name": "a.png"}], "categories": [{"id": 1, "name": "car"}],
+               "annotations": [{"id": k, "image_id": 1, "category_id": 1, "bbox": [10 + 40 * k, 10, 20, 20], "iscrowd": k}
+                               for k in (0, 1)]}
+        (tmp_path / "a.json").write_text(json.dumps(ann))
+        argv = ["coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path), "--skip-crowd"]
+    stats, recs = convert(tmp_path / "o", *argv, "--strict")
+    assert stats["skipped"] == {"crowd" if fmt == "coco" else "difficult": 1} and recs
+    bad = tmp_path / ("b.txt" if fmt == "dota" else "b.xml")  # a bad annotation is still raised
+    if fmt != "coco":
+        png(tmp_path / "b.png", 100, 80)
+        bad.write_text("10 10 40 10 40 30 10 plane 0\n" if fmt == "dota" else "<annotation><object>")
+        with pytest.raises(ConversionError, match="b\\.(txt:1: unparsable_line|xml: unparsable_xml)"):
+            convert(tmp_path / "o2", *argv, "--strict")

@@ -25,7 +25,7 @@ Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and fla
 (``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
 leaves them out of #GT and of the false positives, as pycocotools does with crowd ground truth;
 they were plain objects, and a model finding each car of a crowd was scored with false
-positives. ``--skip-crowd`` drops them instead (counted as ``crowd``).
+positives. ``--skip-crowd`` drops them instead (counted as ``crowd``, never raised by ``--strict``).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def run(args, out: Output) -> None:
             out.skip("unknown_category", where, str(ann.get("category_id")))
             continue
         if args.skip_crowd and ann.get("iscrowd"):
-            out.skip("crowd", where)
+            out.skip("crowd", where, chosen=True)
             continue
         im = images[ann["image_id"]]
         try:

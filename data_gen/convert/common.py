@@ -96,10 +96,12 @@ class Output:
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)
 
-    def skip(self, reason: str, where: str, detail: str = "") -> None:
-        """Count one bad annotation; under ``strict`` raise instead, naming ``where`` (file:line)."""
+    def skip(self, reason: str, where: str, detail: str = "", chosen: bool = False) -> None:
+        """Count one bad annotation; under ``strict`` raise instead, naming ``where`` (file:line).
+        ``chosen``: one an option left out (``--skip-difficult``, ``--skip-crowd``), counted but never
+        raised (``--strict --skip-difficult`` stopped at the first difficult object it was told to skip)."""
         msg = f"{where}: {reason}" + (f" ({detail})" if detail else "")
-        if self.strict:
+        if self.strict and not chosen:
             raise ConversionError(msg)
         self.skipped[reason] += 1
         self.examples.setdefault(reason, msg)

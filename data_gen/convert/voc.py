@@ -14,7 +14,7 @@ A file whose objects include oriented boxes gives oriented and horizontal ``[det
 Objects with ``<difficult>1</difficult>`` are kept and flagged: each record whose answer holds
 one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``), which
 ``eval.detection`` uses as VOC's evaluation does; those some record holds are counted in the
-notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``).
+notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``, never raised by ``--strict``).
 Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
 (annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
@@ -151,7 +151,7 @@ def run(args, out: Output) -> None:
                 continue
             difficult = (obj.findtext("difficult") or "0").strip() == "1"
             if difficult and args.skip_difficult:
-                out.skip("difficult", where)
+                out.skip("difficult", where, chosen=True)
                 continue
             try:
                 kind, coords = parse_object(obj, rbox)
