@@ -92,3 +92,67 @@ def test_the_training_docs_stay_short_and_link_the_pages_split_from_them():
         assert f"]({page})" in training and "](training.md)" in (docs / page).read_text()
         assert said in (docs / page).read_text()
     assert "docs/training.md, \"The location pointer\"" not in (docs / "default-model.md").read_text()
+
+
+def _sft_argv(tmp_path, data, *more):
+    from test_train_utils import recipe
+
+    return ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "max_steps=1", *more]
+
+
+def _no_build(monkeypatch):
+    """The model build fails the test: the preflight must refuse first."""
+    import rsvlm.model
+
+    def build(*_a, **_k):
+        raise AssertionError("the model was built before the refusal")
+
+    monkeypatch.setattr(rsvlm.model, "create_model", build)
+
+
+def test_a_task_weights_typo_is_refused_before_the_model_is_built(tmp_path, monkeypatch, capsys):
+    """'detect' (for det) was found once the model was built and the data read: exit 1, out_dir written."""
+    from test_train_utils import make_records
+
+    from rsvlm.train import main as train_main
+
+    _no_build(monkeypatch)
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    assert train_main(_sft_argv(tmp_path, data, "data.task_weights={detect: 2, cls: 1}")) == 2
+    err = capsys.readouterr().err
+    assert "data.task_weights['detect']: not a task; the tasks are cls, vqa" in err and "did you mean 'det'?" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_batch_larger_than_the_data_is_refused_before_the_model_is_built(tmp_path, monkeypatch, capsys):
+    """It was DataPlanError 'cannot fill one global batch' once the model was built and out_dir written."""
+    from test_train_utils import make_records
+
+    from rsvlm.train import main as train_main
+
+    _no_build(monkeypatch)
+    data = make_records(tmp_path / "d", n=3, ir_every=0)
+    data.write_text(data.read_text() + "{not json\n")
+    assert train_main(_sft_argv(tmp_path, data, "batch_size=4")) == 2
+    err = capsys.readouterr().err
+    assert ("batch_size=4: the records files hold 3 usable record(s) (1 malformed line(s) left out), fewer than one "
+            "global batch of 4 (batch_size × 1 process(es))") in err and "give batch_size=3 or lower" in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_records_file_of_malformed_lines_only_is_refused_before_the_model_is_built(tmp_path, monkeypatch, capsys):
+    from test_train_utils import make_records
+
+    from rsvlm.train import main as train_main
+
+    _no_build(monkeypatch)
+    good = make_records(tmp_path / "d", n=8, ir_every=0)
+    bad = tmp_path / "d" / "bad.jsonl"
+    bad.write_text('{not json\n{"id": "x"}\n')
+    for data, extra in ((bad, []), (good, [f"data.extra=[{{path: {bad}}}]"])):
+        assert train_main(_sft_argv(tmp_path, data, *extra)) == 2
+        err = capsys.readouterr().err
+        key = "data.train" if data == bad else "data.extra[0].path"
+        assert f"{key}: {bad} holds no usable record: 2 line(s), all malformed" in err and "invalid JSON: 1" in err, err
+    assert not (tmp_path / "run").exists()

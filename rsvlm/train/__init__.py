@@ -11,7 +11,7 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
-    builds or writes anything (``run.preflight``), 1 when it fails after, 130 on Ctrl-C, 143 on SIGTERM
+    builds or writes anything (``run.preflight``; ``inputs.TooFewRecords``), 1 when it fails after, 130 on Ctrl-C, 143 on SIGTERM
     (which stops at the next step boundary once the steps have begun, saving a step folder where
     ``ckpt.every`` is set)."""
     import argparse
@@ -60,9 +60,11 @@ def main(argv: list[str] | None = None) -> int:
 
             train(cfg, checked=True, stop=stop)  # preflight ran above
         except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
+            from rsvlm.train.inputs import TooFewRecords
+
             if first:
                 print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
-            return 1
+            return 2 if isinstance(e, TooFewRecords) else 1  # refused before anything was built or written
         except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
             print(f"{who}: {type(e).__name__}: {e}", file=sys.stderr)
             return 1

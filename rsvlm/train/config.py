@@ -181,6 +181,7 @@ def check_config(cfg: TrainConfig) -> None:
         if (unknown := [m for m in group.split("+") if m not in cfg.model.stems]) and group != "text":
             raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
                              f" (model.stems: {', '.join(cfg.model.stems)})")  # was exit 1 once the model was built
+    check_task_names(cfg.data.task_weights)
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
     if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process
@@ -238,6 +239,22 @@ def check_config(cfg: TrainConfig) -> None:
                              + (" (a caption's tokens and its end token)" if key == "context_length" else ""))
     if c.text_width % c.text_heads:
         raise ValueError(f"clip.text_width={c.text_width} must be a multiple of clip.text_heads={c.text_heads}")
+
+
+def check_task_names(task_weights: dict) -> None:
+    """ValueError naming a ``data.task_weights`` key that is no task: a task tag (``tokens.TASKS``, without
+    its brackets) or ``chat`` (records without one). A typo ('detect') was found once the model was built
+    and the data read."""
+    import difflib
+
+    from rsvlm.tokens import TASKS
+
+    tasks = (*TASKS, "chat")
+    for name in task_weights:
+        if name not in tasks:
+            close = difflib.get_close_matches(str(name).strip("[]"), tasks, n=1, cutoff=0.5)
+            raise ValueError(f"data.task_weights[{name!r}]: not a task; the tasks are {', '.join(tasks)} (chat: "
+                             f"records without a task tag){f'; did you mean {close[0]!r}?' if close else ''}")
 
 
 def check_numbers(cfg: TrainConfig) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rsvlm.processes import SameOnEveryRank
+
 
 def config_inputs(cfg) -> list[tuple[str, str]]:
     """(key, path) of every file or folder ``cfg`` names to read: records and image roots, ``init_from``, the
@@ -103,3 +105,38 @@ def check_data_paths(cfg) -> None:
         if root is not None and not Path(root).is_dir():
             raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
                                     "folder the records' image paths are relative to (unset: the records file's folder)")
+
+
+class TooFewRecords(SameOnEveryRank, ValueError):
+    """The records files hold no usable record, or fewer than one global batch: found on every rank alike
+    before anything is built or written (``rsvlm train`` exits 2, as on ``run.preflight``'s refusals)."""
+
+
+def check_enough_records(cfg, world: int) -> None:
+    """TooFewRecords where a records file holds no usable record (every line malformed: the first one's reason
+    named), or all of them together fewer than one global batch (``batch_size`` × ``world`` processes): both
+    were found once the model was built and the data read (exit 1). Each file is read only until it has given
+    a record and the files together a global batch, so a large one costs a few lines; records the model has
+    no stem for, or whose images cannot be read, are found later, as before."""
+    from rsvlm.data.records import ReadReport, read_records
+
+    need, total, malformed = cfg.batch_size * world, 0, 0
+    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    for key, path in sources:
+        report, found = ReadReport(str(path)), 0
+        for _ in read_records(path, strict=False, report=report):
+            found += 1
+            if total + found >= need:
+                break
+        if not found:  # was: "no usable record" once out_dir was written and the model built
+            first = f"; the first: {report.examples[0]}" if report.examples else ""
+            raise TooFewRecords(f"{key}: {path} holds no usable record: {report.n_lines} line(s), all malformed "
+                             f"({report.summary()}){first}")
+        total, malformed = total + found, malformed + report.n_skipped
+    if total < need:
+        fits = total // world
+        fix = f"batch_size={fits} or lower" if fits else f"fewer processes than {world}"
+        bad = f" ({malformed} malformed line(s) left out)" if malformed else ""
+        raise TooFewRecords(f"batch_size={cfg.batch_size}: the records files hold {total} usable record(s){bad}, fewer than "
+                         f"one global batch of {need} (batch_size × {world} process(es)), so no step could be drawn; "
+                         f"give {fix}, or add records")

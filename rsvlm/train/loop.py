@@ -43,6 +43,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
 )
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
+from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
 from rsvlm.train.max_length import check_unfit
@@ -213,6 +214,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
 
         return train_clip(cfg, stop)
     rank, world, device = setup_distributed(cfg)
+    check_enough_records(cfg, world)  # before anything is built or written (exit 2); it reads the records
     note_unused(cfg, rank)  # clip.* settings it ignores
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built

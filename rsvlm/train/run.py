@@ -189,8 +189,10 @@ def preflight(cfg: TrainConfig) -> None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
     config's values (the model section's: ``check_model_config``, and the local model files it names:
     ``check_model_files``), the records files and image roots, ``out_dir``, the
-    launcher's variables and the ``dist.deepspeed`` file, (LM loop) ``init_from`` and ``log.tensorboard``, (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its
-    files, its number of processes, its model section). ``rsvlm train`` exits 2 on them (ValueError,
+    launcher's variables and the ``dist.deepspeed`` file, (LM loop) ``init_from`` and ``log.tensorboard``,
+    (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its files, its number of
+    processes, its model section); the LM loop's ``train`` then reads the records (``check_enough_records``:
+    one global batch) before it builds or writes anything. ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
     runs it first, unless its caller has (``checked=True``)."""
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
