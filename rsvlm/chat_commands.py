@@ -8,6 +8,7 @@ import shlex
 from pathlib import Path
 
 from rsvlm import inference as inf
+from rsvlm.advice import for_chat, for_cli
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -91,19 +92,24 @@ class Commands:
                     f"{', '.join(MODALITIES)})" if word and isinstance(e, ValueError) else "")
             if isinstance(e, FileNotFoundError) and any(c in args[0] for c in "*?["):  # "image not found: dir/*.tif"
                 hint += glob_hint(args[0])
-            self.repl.say(f"error: {e}{hint}")
+            self.repl.say(f"error: {for_chat(str(e), args[0], modality or None, bands or None)}{hint}")
             return False
-        if err := self.add_image(img):
+        if err := self.add_image(img, (args[0], bands or None)):
             self.repl.say(f"error: {err}")
             return False
         return True
 
-    def add_image(self, img) -> str | None:
-        """Add a read RSImage to the conversation, saying what it is; the reason it cannot be, else None."""
+    def add_image(self, img, typed: tuple[str, str | None] | None = None) -> str | None:
+        """Add a read RSImage to the conversation, saying what it is; the reason it cannot be, else None.
+        ``typed``: the path and bands word of the ``/image`` that read it, which its notes' advice then names
+        (``--bands R,G,B,NIR`` is no chat command); None for an ``--image`` of the command line."""
+        def fit(note: str) -> str:
+            return for_chat(note, typed[0], img.modality, typed[1]) if typed else for_cli(note)
+
         try:
             band_notes = self.repl.session.processor.band_notes(inf.model_input(img))
         except ValueError as e:
-            return str(e)
+            return fit(str(e))
         if err := inf.all_nodata(img):
             return err
         if self.repl.session.asked:  # a question was already asked: new conversation on the new image
@@ -121,7 +127,7 @@ class Commands:
         proc = self.repl.session.processor
         size = inf.size_note(img, proc.image_sizes[img.modality], resize=inf.resize_of(proc, img.modality))
         for note in img.notes + band_notes + ([size] if size else []):
-            self.repl.say(f"  note: {note}")
+            self.repl.say(f"  note: {fit(note)}")
         if len(self.repl.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word
             before, after = (inf.image_label(im) for im in self.repl.unsent)
             self.repl.say(f"(a pair: {before} before, {after} after, both sent with the next question; "

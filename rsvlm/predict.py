@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm import tables
+from rsvlm.advice import for_cli
 from rsvlm.predict_tiles import (
     default_overlap,
     overlap_notes,
@@ -271,7 +272,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     labels = image_labels(images)
     for im, label in zip(images, labels):
         for note in im.notes:
-            say(note, label)
+            say(for_cli(note), label)
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
@@ -311,9 +312,9 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
     try:
         for im, label in zip(images, labels):
             for note in processor.band_notes(inf.model_input(im)):
-                say(note, label)
-    except ValueError as e:
-        print(f"rsvlm predict: {e}", file=sys.stderr)
+                say(for_cli(note), label)
+    except ValueError as e:  # its advice: --bands alone ("or a record's field" is eval's)
+        print(f"rsvlm predict: {for_cli(str(e))}", file=sys.stderr)
         return 2
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None

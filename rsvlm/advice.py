@@ -1,0 +1,38 @@
+"""Reading and band-matching notes said where they are shown: their advice names predict's options
+(``--modality sar``, ``--bands R,G,B,NIR``) and, for the bands, a record's field too (``stem.NAME_BANDS``).
+On the command line only the option fits; in a chat, the ``/image`` command that takes the same words.
+
+    for_chat("1 unnamed band taken as VV (name it with --bands, or …)", "vv.tif", "sar")
+    # '1 unnamed band taken as VV (name it with /image vv.tif sar NAME,NAME,…)'
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+# stem.NAME_BANDS, kept here: importing the stem imports torch
+RECORD_TOO = ', or "bands" in a record\'s image'
+MODALITY = re.compile(r"--modality (\w+)((?: or \w+)*)")  # "--modality sar or ir"
+BANDS = re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*))?")  # "--bands B1,B2", "name them with --bands"
+
+
+def for_cli(note: str) -> str:
+    """``note`` as predict and chat say it of an ``--image``: the option alone, without the record's field."""
+    return note.replace("--bands" + RECORD_TOO, "--bands")
+
+
+def for_chat(note: str, path: str, modality: str | None, bands: str | None = None) -> str:
+    """``note`` about an image loaded with ``/image path [modality] [bands]`` (``modality``: the one read or
+    given, None where unknown; ``bands``: the bands word given, kept where a modality is advised), its
+    ``--modality`` / ``--bands`` advice said as the ``/image`` command that takes it."""
+    q = shlex.quote(path)
+
+    def modality_said(m: re.Match) -> str:
+        others = [w for w in re.findall(r"\w+", m[2]) if w != "or"]
+        return f"/image {q} {m[1]}{f' {bands}' if bands else ''}" + (f" (or {' or '.join(others)})" if others else "")
+
+    def bands_said(m: re.Match) -> str:
+        return f"/image {q} {modality or '[modality]'} {m[1] or 'NAME,NAME,…'}"
+
+    return BANDS.sub(bands_said, MODALITY.sub(modality_said, for_cli(note)))
