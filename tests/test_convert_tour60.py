@@ -221,3 +221,23 @@ def test_strict_goes_on_past_the_objects_skip_difficult_or_skip_crowd_leaves_out
         bad.write_text("10 10 40 10 40 30 10 plane 0\n" if fmt == "dota" else "<annotation><object>")
         with pytest.raises(ConversionError, match="b\\.(txt:1: unparsable_line|xml: unparsable_xml)"):
             convert(tmp_path / "o2", *argv, "--strict")
+
+
+def test_coco_duplicate_image_ids_and_category_ids_are_named(tmp_path):
+    """A second image entry of one id replaced the first without a word (the first file's boxes then drawn
+    on the second), and a second category of one id renamed the first's objects."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "a.png", 100, 80)
+    png(tmp_path / "b.png", 50, 40)
+    ann = {"images": [{"id": 1, "file_name": "a.png"}, {"id": 1, "file_name": "b.png"}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [60, 50, 20, 20]}],
+           "categories": [{"id": 1, "name": "ship"}, {"id": 1, "name": "Ship"}]}  # the same name once cleaned: no error
+    (tmp_path / "a.json").write_text(json.dumps(ann))
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path))
+    assert stats["skipped"] == {"duplicate_image_id": 1} and {r["images"][0]["path"] for r in recs} == {"images/a.png"}
+    assert "images[1]" in stats["skipped_examples"]["duplicate_image_id"]
+    ann["categories"][1]["name"] = "plane"
+    (tmp_path / "a.json").write_text(json.dumps(ann))
+    with pytest.raises(ConversionError, match=r"a\.json: categories\[1\] gives id 1 to 'plane', an earlier category's id \('ship'\)"):
+        convert(tmp_path / "o2", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path))

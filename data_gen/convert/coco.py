@@ -15,11 +15,12 @@ value that is no number, a segmentation neither polygons nor RLE), ``missing_ima
 (the box and the other rings are kept); a ring that crosses itself (a bow-tie) is split at its
 crossings into polygons of their own in ``[seg]`` (its ``[det]`` box stays the annotation's), counted in
 the notes as ``self_intersecting_polygons_split`` (``detection.emit_objects``); per image entry ``unparsable_image_entry``
-(no ``id`` or ``file_name``), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
+(no ``id`` or ``file_name``), ``duplicate_image_id`` (an entry of an id an earlier one has: the first is
+kept, where the later one took its annotations), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
 be read as ``--modality``) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd
 number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
-an ``id`` or ``name`` is an error naming it.
+an ``id`` or ``name``, or of an id an earlier category of another name has, is an error naming it.
 
 Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and flagged difficult
 (``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
@@ -128,11 +129,18 @@ def run(args, out: Output) -> None:
     for k, c in enumerate(data.get("categories") or []):
         if not isinstance(c, dict) or "id" not in c or not isinstance(c.get("name"), str):
             raise ConversionError(f"{args.ann}: categories[{k}] needs an 'id' and a 'name' string")
+        if c["id"] in cats and cats[c["id"]] != clean_label(c["name"]):  # the later name took the first's objects
+            raise ConversionError(f"{args.ann}: categories[{k}] gives id {c['id']!r} to {c['name']!r}, "
+                                  f"an earlier category's id ({cats[c['id']]!r})")
         cats[c["id"]] = clean_label(c["name"])
     images = {}
     for k, im in enumerate(data["images"]):
         if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
             out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]", "needs an 'id' and a 'file_name'")
+            continue
+        if im["id"] in images:  # it replaced the first: that file's annotations were drawn on this one
+            out.skip("duplicate_image_id", f"{args.ann}: images[{k}]",
+                     f"id {im['id']!r} ({im['file_name']}) is also {images[im['id']]['file_name']}'s; the first kept")
             continue
         images[im["id"]] = im
     per_image: dict = {i: [] for i in images}
