@@ -180,11 +180,14 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
 def objects_answer_note(items: list[Item], fmt: str) -> str | None:
     """A note when predictions give ``objects`` of another count than their answer reads as (``"objects": []``
     beside an answer of boxes: another tool's, a hand edit): ``objects`` is what is scored, without a word.
-    ``rsvlm eval`` writes ``objects`` only where they are its answer's."""
+    ``rsvlm eval`` writes ``objects`` only where they are its answer's. An ``objects`` list the scorers cannot read
+    (``regions.valid_object``) is left to the unparseable note: none of it is scored."""
+    from eval import regions
+
     odd = []
     for it in items:
         objs, ans = (it.pred.get("objects"), it.pred.get("answer")) if it.pred else (None, None)
-        if isinstance(objs, list) and isinstance(ans, str):
+        if isinstance(objs, list) and all(map(regions.valid_object, objs)) and isinstance(ans, str):
             read = pred_objects(Item(it.record, {**it.pred, "objects": None}, it.order), fmt)
             if read.status != UNPARSEABLE and len(read.objects) != len(objs):
                 odd.append(f"{it.id}: {len(objs)} in 'objects', {len(read.objects)} in 'answer'")
@@ -233,10 +236,16 @@ def outside_objects_note(items: list[Item]) -> str | None:
 
 
 def _shape_coords(items: list[Item]):
-    """``(item, its numeric coordinates)`` for each shape of the predictions' own ``objects``."""
+    """``(item, its numeric coordinates)`` for each shape of the predictions' own ``objects``, those scored only: a
+    list with an object ``regions.valid_object`` refuses is unparseable as a whole (``common.pred_objects``), so its
+    shapes (a NaN corner, a string) were noted as normalised or outside their image, "scored as misses"."""
+    from eval import regions
+
     for it in items:
         objs = it.pred.get("objects") if it.pred else None
-        for o in objs if isinstance(objs, list) else []:
+        if not isinstance(objs, list) or not all(map(regions.valid_object, objs)):
+            continue
+        for o in objs:
             if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
                 yield it, [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
 

@@ -104,3 +104,33 @@ def test_an_empty_task_is_no_task_of_its_own(tmp_path, capsys):
     bad = write_jsonl(tmp_path / "bad.jsonl", [recs[0], {**recs[1], "task": ""}])
     with pytest.raises(RecordError, match=r"bad.jsonl:2 \(id b\): field 'task': '' is not one of"):
         classification.main(["--gt", bad, "--pred", pred])
+
+
+def test_objects_the_scorers_cannot_read_get_no_note_about_how_they_score(tmp_path, capsys):
+    """An 'objects' list with one object the scorers refuse (a string coordinate) is unparseable as a whole, none
+    of it scored; yet its other shapes were noted as lying outside the image ("they score as misses"), as
+    normalised coordinates, and as "'objects' is what is scored" against the answer's count."""
+    from conftest import eval_record, write_jsonl
+
+    from eval import detection, segmentation
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Detect ships.", box),
+                                             eval_record("s", "seg", "[seg] The ship.", "<ref>ship</ref><poly><loc_100>"
+                                                         "<loc_100><loc_300><loc_100><loc_300><loc_300></poly>")])
+    bad = {"kind": "box", "label": "ship", "coords": ["a", 1, 2, 3]}
+    pred = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "d", "task": "det", "answer": "", "objects": [bad, {"kind": "box", "label": "ship",
+                                                                    "coords": [5000, 5000, 6000, 6000]}]},
+        {"id": "s", "task": "seg", "answer": "", "objects": [bad, {"kind": "poly", "coords": [[0, 0], [1, 0], [1, 1]]}]}])
+    for script, rid in ((detection, "d"), (segmentation, "s")):
+        s = script.main(["--gt", gt, "--pred", pred])
+        notes = " ".join(s["notes"])
+        assert s["n_unparseable"] == 1 and f"unparseable '{rid}'" in notes
+        for wrong in ("wholly outside", "lies in [0, 1]", "another count"):
+            assert wrong not in notes, (rid, wrong)
+    # a list the scorers read still gets them
+    write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "task": "det", "answer": box, "objects": [
+        {"kind": "box", "label": "ship", "coords": [5000, 5000, 6000, 6000]}, {"kind": "box", "coords": [1, 1, 9, 9]}]}])
+    notes = " ".join(detection.main(["--gt", gt, "--pred", pred])["notes"])
+    assert "2 predicted object(s)" not in notes and "lie wholly outside their image" in notes and "another count" in notes
