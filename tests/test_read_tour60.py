@@ -160,3 +160,22 @@ def test_an_image_with_no_finite_value_says_so_in_its_own_terms(tmp_path):
     assert "stretch (no valid pixel to take percentiles of): R [0, 1], G [0, 1], B [0, 1]" in img.notes
     sar = read_image(_tif(tmp_path / "nan1.tif", np.full((1, 16, 16), np.nan, np.float32)))
     assert any("an amplitude of 0, whose dB is undefined" in n for n in sar.notes), sar.notes
+
+
+def test_a_whole_read_larger_than_the_free_memory_is_refused_before_it_is_made(tmp_path, monkeypatch):
+    """A header of 100000 x 80000 px that needs 24 GiB raw on a 23 GiB machine: where Linux lets the
+    allocation through (overcommit), the read went on until the kernel killed the process, without a
+    word of the file. Now it is refused first, naming the file, its size and --tile; windows that fit
+    and the shrunk read still read."""
+    from rsvlm.io import SceneReader, SceneTooLarge, budget
+
+    p = _tif(tmp_path / "wide.tif", np.random.default_rng(7).integers(0, 255, (3, 64, 96)).astype(np.uint8))
+    monkeypatch.setattr(budget, "available_bytes", lambda: 64 * 48 * 3 * 13)  # a 64 x 48 window fits, no more
+    with pytest.raises(SceneTooLarge, match=r"wide\.tif: not enough memory to read the whole scene at once: 96x64 "
+                                            r"pixels, 3 band\(s\) of uint8.*--tile 512.*GiB is available\)"):
+        read_image(p)
+    with SceneReader(p) as scene:
+        assert scene.read((0, 0, 64, 48)).data.shape == (3, 48, 64)
+        assert scene.read_shrunk(32).data.shape == (3, 21, 32)
+    monkeypatch.setattr(budget, "available_bytes", lambda: None)  # no /proc/meminfo: no refusal
+    assert read_image(p).data.shape == (3, 64, 96)

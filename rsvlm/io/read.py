@@ -34,6 +34,7 @@ from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file
+from rsvlm.io.budget import check_fits
 from rsvlm.io.georef import shift_gcps, shift_transform
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
@@ -313,6 +314,7 @@ class SceneReader:
         whole = (x0, y0, w, h) == (0, 0, W, H)
         with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
+            check_fits(w, h, len(self.indexes), self.src.dtype)  # before the kernel kills us for it
             data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
