@@ -6,11 +6,19 @@ of (``framing_words``), the "-hand" compounds a transpose says in one word (``HA
 ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"). ``swap_words`` maps a text into a view and back.
 
-Limits: English, whole words (headings too: "westward", "leftwards", "northerly") and the compounds
-of ``HANDED`` and ``KEPT`` only, "up" and "down" left alone (rarely the image's); compass points in letters
-are the 16 in capitals ("N", "NW", "NNE"; a lone letter joined to a word, "S-shaped", "N/A", is none, and
-one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S road",
-"facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing in degrees is not turned.
+Words are matched in any case, each keeping the case it was written in ("north-East" under a
+transpose is "south-West"), the two words of a corner joined by a space, a hyphen or an en dash
+("north west", "north-west", "north–west"), and every form of a heading ("westward", "leftwards",
+"northerly", "northwesterly", "south-eastward").
+
+Limits: English only: a question in another language keeps its direction words as they are, so a
+mirror view asks it of another object (use no TTA there). Whole words and the compounds of ``HANDED``
+and ``KEPT`` only ("NorthEast" in one word keeps only its first capital), "up" and "down" left alone
+(rarely the image's); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
+may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
+one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
+road", "an E–W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>", nor "N - S" spaced); a
+compass bearing in degrees is not turned.
 """
 
 from __future__ import annotations
@@ -25,22 +33,31 @@ def _ward(*pairs: tuple[str, str]) -> dict[str, str]:
     return {f"{a}{end}": f"{b}{end}" for a, b in pairs for end in ("ward", "wards")}
 
 
+HEADINGS = ("", "ern", "erly", "ward", "wards")  # the forms of a compass word: north, northern, northerly, …
+
+
+def _diagonal(*pairs: tuple[str, str]) -> dict[str, str]:
+    """``pairs`` of intercardinal words in every form of ``HEADINGS`` (northwest → northeast,
+    northwesterly → northeasterly, …)."""
+    return {f"{a}{end}": f"{b}{end}" for a, b in pairs for end in HEADINGS}
+
+
 SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
     "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
           "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
           "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
-          "northeast": "southwest", "northeastern": "southwestern",  # northwest, southeast: their own image
+          **_diagonal(("northeast", "southwest")),  # northwest, southeast: their own image
           **_ward(("left", "up"), ("right", "down"), ("west", "north"), ("east", "south")),
           "westerly": "northerly", "easterly": "southerly"},
     "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
-          "westernmost": "easternmost", "northwest": "northeast", "southwest": "southeast",
-          "northwestern": "northeastern", "southwestern": "southeastern",
+          "westernmost": "easternmost", **_diagonal(("northwest", "northeast"), ("southwest", "southeast")),
           **_ward(("left", "right"), ("west", "east")), "westerly": "easterly"},
     "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
           "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
-          "northwest": "southwest", "northeast": "southeast", "northwestern": "southwestern",
-          "northeastern": "southeastern", **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
+          **_diagonal(("northwest", "southwest"), ("northeast", "southeast")),
+          **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
 }
+JOINERS = " -–"  # what joins the two words of a corner ("top left", "north-west", "north–east": an en dash)
 POINTS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")  # 22.5°
 TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[step] - i: N ↔ W under t, N ↔ S under v
 COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
@@ -49,11 +66,12 @@ COMPASS = {  # per step, the compass points in capitals it moves, matched in cap
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {  # a transpose turns "top left" into "left top", "north-west" into "west-north", "south-western" into "east-northern"
+CORNERS = {  # a transpose turns "top left" into "left top", "north-west" into "west-north", "south-westerly" into "east-northerly"
     **{f"{a}{sep}{b}": f"{b}{sep}{a}"
        for a, b in [*product(("left", "right"), ("top", "bottom")), *product(("west", "east"), ("north", "south"))]
-       for sep in " -"},
-    **{f"{a}-{b}ern": f"{b}-{a}ern" for a, b in product(("west", "east"), ("north", "south"))},
+       for sep in JOINERS},
+    **{f"{a}{sep}{b}{end}": f"{b}{sep}{a}{end}" for a, b in product(("west", "east"), ("north", "south"))
+       for sep in JOINERS[1:] for end in HEADINGS[1:]},
 }
 
 HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- "}  # before a transpose: no "top-hand"
@@ -61,7 +79,7 @@ KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down"
 
 
 # a lone compass letter, not one joined to a word ("S-shaped", "N/A", "U.S.", "B&W", "E.g."; "N-S" is two letters)
-_LONE = r"(?<![.&'])(?<!\w\w[-/])(?<![^\WNSEW][-/])(?:{})(?![-/](?:\w\w|[^\WNSEW])|['&]|\.\w)"
+_LONE = r"(?<![.&'])(?<!\w\w[-/–])(?<![^\WNSEW][-/–])(?:{})(?![-/–](?:\w\w|[^\WNSEW])|['&]|\.\w)"
 
 
 # a lone compass letter is a direction after these words ("to the N", "5 km E", "facing W") or before them
@@ -75,7 +93,7 @@ _BEFORE = frozenset(("the", "a", "an", "to", "toward", "towards", "from", "in", 
 _AFTER = frozenset(("of", "side", "sides", "end", "ends", "edge", "part", "half", "corner", "bank", "shore",
                     "coast", "quadrant", "wing", "facing", "bound", "ward", "wards", "to"))
 _DIRECTION = (re.compile(r"(?:^|[^\w-])([A-Za-z]+)\s+$"), re.compile(r"^\s+([A-Za-z]+)\b"),
-              re.compile(r"\b[NSEW][-/]$"), re.compile(r"^[-/][NSEW]\b"), re.compile(r"\w"))
+              re.compile(r"\b[NSEW][-/–]$"), re.compile(r"^[-/–][NSEW]\b"), re.compile(r"\w"))
 _POINT = "(?:N|S|E|W|NE|NW|SE|SW|NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW)"
 _LISTED = re.compile(rf"\b{_POINT}(?:\s*,\s*{_POINT})*,?\s+(?:or|and)\s+{_POINT}\b")  # "N or S", "N, S, E or W"
 
@@ -134,19 +152,28 @@ def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     return {**words, **capitals}, _words(words, capitals)
 
 
+def _cased(new: str, like: str) -> str:
+    """``new`` in the case ``like`` is written in: all capitals ("NORTHERN", as "NE" stays), a leading
+    capital, or as it is."""
+    if like.isupper() and len(like) > 1:
+        return new.upper()
+    return new.capitalize() if like[:1].isupper() else new
+
+
 def _sub(text: str, step: str) -> str:
     table, pattern = _swapper(step)
+    joined = re.compile(f"([{re.escape(JOINERS)}])")
 
     def sub(m: re.Match) -> str:
         word = m.group(0)
         if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
         new = table[word] if word in table else table[word.lower()]
-        if word.isupper() and len(word) > 1:  # "NORTHERN" stays in capitals, as "NE" does
-            return new.upper()
+        if step == "corners":  # each word keeps the case of the word written in its place: "west-South" → "south-West"
+            return "".join(_cased(n, w) for n, w in zip(joined.split(new), joined.split(word)))
         if word.istitle():  # "Top Left", "North-West": each word's capital kept
             return new.title()
-        return new.capitalize() if word[0].isupper() else new
+        return _cased(new, word)
 
     return pattern.sub(sub, text)
 

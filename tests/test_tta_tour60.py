@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rsvlm import tta, tta_views
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,3 +100,31 @@ def test_end_to_end_fused_det_answer_holds_no_empty_ref():
     fused = tta.fused_answers(generate, msgs, [image], [(LABELLED, [])], tta.FuseConfig(views="flip"))
     assert views == [] and fused[0] is not None
     assert "<ref></ref>" not in fused[0].answer and [o["label"] for o in fused[0].objects] == ["ship"]
+
+
+@pytest.mark.parametrize(("text", "view", "said"), [
+    ("the ship in the north-East", "t", "the ship in the south-West"),  # was "south-west": the capital moved off
+    ("the North-West corner", "h", "the North-East corner"),
+    ("NORTH-WEST", "v", "SOUTH-WEST"),
+    ("the ship NE of the pier", "t", "the ship SW of the pier"),
+    ("heading NNE", "t", "heading WSW"),  # NNE (1 of 16) → 12 - 1: transposed, a heading just north of east
+    ("the northwesterly road", "h", "the northeasterly road"),  # was left as it was, in every view
+    ("the northeastward road", "v", "the southeastward road"),
+    ("south-westerly", "t", "north-easterly"),  # was "east-northerly"
+    ("north-eastward", "t", "south-westward"),  # was "west-southward"
+    ("the E–W road", "h", "the W–E road"),  # en dash: was "the W–W road", the W taken for a name
+    ("a N–S road", "v", "a S–N road"),  # was left as it was
+    ("north–east", "t", "south–west"),  # was "west–south"
+])
+def test_compass_words_in_any_case_hyphen_or_dash_and_every_heading_form(text, view, said):
+    from rsvlm.tta_words import swap_words
+
+    assert swap_words(text, view) == said
+    assert swap_words(said, view, back=True) == text
+
+
+@pytest.mark.parametrize("text", ["Building E", "to the ne", "Sw", "the S-shaped pier"])
+def test_names_and_lowercase_letters_are_no_compass_points(text):
+    from rsvlm.tta_words import swap_words
+
+    assert all(swap_words(text, v) == text for v in tta.DIHEDRAL)
