@@ -30,7 +30,9 @@ import torch
 
 import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
+from rsvlm.model.llm_files import names_unreadable
 from rsvlm.model.processor import Processor
+from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
 from rsvlm.model.vlm import RSVLM, VLMConfig
 from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scripts and tests do)
@@ -99,7 +101,7 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
     if not adapter_only:
         base = model.llm.get_base_model() if peft else model.llm
         # "Writing model shards: 100%|...| 1/1" at every checkpoint of a training run
-        with llm_parts.bars_after(2.0), llm_parts.deepspeed_cpu_note_quietly():
+        with bars_after(2.0), deepspeed_cpu_note_quietly():
             base.save_pretrained(out / "llm", state_dict=base_llm_state_dict(model.llm))
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
     elif Path(cfg.llm.name_or_path).exists():  # a base given relative to the working directory: kept absolute
@@ -289,7 +291,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         if why := adapter_mismatch(llm, root / "adapter"):  # peft dropped such layers without a word
             raise ValueError(f"{other}: {why}")
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
-        with llm_parts.peft_quietly(), llm_parts._names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
+        with peft_quietly(), names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
             from peft import PeftModel
 
             warnings.filterwarnings("error", message=".*Found missing adapter keys")  # was a warning, and a merge

@@ -160,7 +160,7 @@ def _hf_layout(src: Path, dtype):
     if not (any(src.glob("*.safetensors")) or any(src.glob("pytorch_model*.bin"))):  # transformers: an OSError
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")   # naming 5 file kinds
     check_shards(src)
-    from rsvlm.model.llm import bars_after
+    from rsvlm.model.quiet import bars_after
 
     with bars_after(2.0):  # "Loading weights: 100%" for a small model: a 7B one still shows its progress
         llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
@@ -294,7 +294,7 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
         if missing or res.unexpected_keys:
             raise ValueError(f"{src}: LLM weights do not fit {model_type}: missing {missing[:5]}, "
                              f"unexpected {res.unexpected_keys[:5]}")
-        from rsvlm.model.llm import bars_after, deepspeed_cpu_note_quietly
+        from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly
 
         with bars_after(2.0), deepspeed_cpu_note_quietly():  # as save_pretrained writes it: no bar, no DeepSpeed note
             llm.save_pretrained(stage)

@@ -17,19 +17,19 @@ import contextlib
 import difflib
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from rsvlm.model.quiet import (  # noqa: F401  (deepspeed_cpu_note_quietly: re-exported, imported from here)
-    _logger_quiet,
-    bars_after,
-    bitsandbytes_quietly,
-    deepspeed_cpu_note_quietly,
-    peft_quietly,
+from rsvlm.model.llm_files import (
+    check_config_keys,
+    check_saved_shapes,
+    local_folder,
+    mismatch_note,
+    names_unreadable,
 )
+from rsvlm.model.quiet import bars_after, bitsandbytes_quietly, load_report_held, logger_quiet, peft_quietly
 from rsvlm.tokens import SpecialTokenIds, add_special_tokens
 
 TRAINABILITY = ("frozen", "lora", "full")
@@ -94,7 +94,7 @@ def _quant_config(cfg: LLMConfig, skip: list[str]):
     return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
 
 
-def _unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) -> tuple[list[str], str | None]:
+def unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) -> tuple[list[str], str | None]:
     """(modules left out of a 4-bit load, a warning or None): lm_head, and on a CPU every Linear
     bitsandbytes' 4-bit CPU kernel cannot take (built on meta, no weights): it packs weights in
     blocks of 32 output rows and 64 input columns, and its first no-grad forward fails otherwise
@@ -115,92 +115,6 @@ def _unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) 
             f"kernel needs out_features a multiple of 32 and in_features a multiple of 64, and "
             f"{', '.join(kinds[:6])}{' …' if len(kinds) > 6 else ''} are not")
     return ["lm_head", *odd], note
-
-
-def _check_local(path: str, key: str) -> str:
-    """``path`` as given; FileNotFoundError naming the config key when it is plainly a local folder
-    (absolute, ``./``, ``~``, two or more ``/``, or ``dir/name`` where ``dir`` is a folder here)
-    that is not there. A hub name is ``name`` or ``org/name``; transformers' own error for a
-    missing folder calls it a malformed repo id, and an ``org/name`` that is really a missing
-    ``runs/model`` would be looked up on the hub. Cannot: tell a hub org from a local folder of
-    the same name (the folder wins)."""
-    local = (path.startswith(("/", "./", "../", "~")) or path.count("/") >= 2
-             or (path.count("/") == 1 and Path(path.split("/")[0]).is_dir()))
-    if local and not Path(path).expanduser().exists():
-        raise FileNotFoundError(f"{key}: {path} not found (a local folder; a hub name is 'name' or 'org/name')")
-    return path
-
-
-def _local_folder(path: str, key: str) -> Path | None:
-    """``path`` as a local folder, or None for a hub name (``_check_local``); FileNotFoundError naming
-    ``key`` where it is a local path that is not there or is a file."""
-    folder = Path(_check_local(path, key)).expanduser()
-    if not folder.exists():
-        return None
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{key}: {path} is a file; give the folder it is in (a Hugging Face model folder)")
-    return folder
-
-
-@contextlib.contextmanager
-def _names_unreadable(key: str, path: str, *also: type[Exception]):
-    """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
-    OSError about it, a config.json field of the wrong type (``"hidden_size": "64"``: huggingface_hub's
-    validation error, a traceback), and ``also``) as one ValueError naming ``key`` and ``path``, not a
-    traceback. A missing file stays a FileNotFoundError."""
-    from huggingface_hub.errors import StrictDataclassError
-    from safetensors import SafetensorError
-
-    try:
-        yield
-    except FileNotFoundError:
-        raise
-    except StrictDataclassError as e:  # its message runs over two lines
-        raise ValueError(f"{key} {path}: its config.json is not valid ({' '.join(str(e).split())})") from e
-    except (SafetensorError, OSError, *also) as e:
-        raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
-
-
-def _unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """(key, the defined keys it is close to) for each key of ``conf`` that transformers' config class for
-    ``model_type`` does not define."""
-    import inspect
-
-    from transformers import CONFIG_MAPPING, PretrainedConfig
-
-    cls = CONFIG_MAPPING[model_type]
-    known = (set(inspect.signature(cls.__init__).parameters) | set(inspect.signature(PretrainedConfig.__init__).parameters)
-             | set(cls().to_dict()) | set(getattr(cls, "attribute_map", {}))
-             | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"})  # legacy / kwargs
-    return [(key, difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)) for key in sorted(set(conf) - known)]
-
-
-def _check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
-    """A key of ``llm.config`` (or another transformers config given as a dict at ``where``, e.g. an
-    hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
-    read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
-    when it is close to a defined key, warned about otherwise (configs also take free-form extras)."""
-    from transformers import CONFIG_MAPPING
-
-    cls = CONFIG_MAPPING[model_type]
-    for key, close in _unknown_config_keys(model_type, conf):
-        if close:
-            raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?")
-        warnings.warn(f"{where}.{key} is not a {cls.__name__} field; it is stored but no model code reads it",
-                      stacklevel=3)
-
-
-def _mismatch_note(path: str, llm: nn.Module, mismatched) -> str:
-    """Why the weights in ``path`` do not fit the model its config.json builds: the first tensor that does
-    not, and the config.json keys its config class does not define that are close to one it does (a typo
-    leaves that one at its default)."""
-    name, saved, built = sorted(mismatched, key=lambda m: m[0])[0]
-    conf = llm.config.get_text_config().to_dict()
-    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in _unknown_config_keys(llm.config.model_type, conf)
-             if close]
-    return (f"llm.name_or_path {path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
-            f"{len(mismatched)} tensor(s) of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
-            + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
 
 
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
@@ -224,32 +138,40 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     if cfg.name_or_path and reuse and not quant:
         llm = shapes.to(dtype or torch.float32)
     elif cfg.name_or_path and meta and not quant:  # shapes only: the folder's config, no weights read
-        with _names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
+        with names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
             llm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path),
                                                    dtype=dtype or torch.float32)
     elif cfg.name_or_path:
+        if shapes is None and local_folder(cfg.name_or_path, "llm.name_or_path") is not None:
+            with names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
+                shapes = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path))
+        if shapes is not None:  # a config.json typo: named from the safetensors headers, before any weight is read
+            with names_unreadable("llm.name_or_path", cfg.name_or_path):
+                check_saved_shapes(cfg.name_or_path, shapes)
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
         quiet = contextlib.nullcontext()
         if quant:
             kwargs["device_map"] = str(device or "cpu")
-            skip, note = (_unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu", shapes)
+            skip, note = (unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu", shapes)
                           if cfg.load_in_4bit else (["lm_head"], None))
             kwargs["quantization_config"] = _quant_config(cfg, skip)
             if note:
                 warnings.warn(f"llm.load_in_4bit: {note}", stacklevel=2)
-                quiet = _logger_quiet("transformers.integrations.bitsandbytes")  # "using eetq but no linear modules"
-        with (bars_after(bar_delay_s), _names_unreadable("llm.name_or_path", cfg.name_or_path),
-              bitsandbytes_quietly(), quiet):
+                quiet = logger_quiet("transformers.integrations.bitsandbytes")  # "using eetq but no linear modules"
+        # transformers' load report (a table) is held: shown unless rsvlm's own error below says what is wrong
+        with (bars_after(bar_delay_s), names_unreadable("llm.name_or_path", cfg.name_or_path),
+              bitsandbytes_quietly(), quiet, load_report_held() as report):
             llm, info = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, output_loading_info=True,
                                                              ignore_mismatched_sizes=True, **kwargs)
         if info.get("mismatched_keys"):  # was transformers' RuntimeError traceback after its load report
-            raise ValueError(_mismatch_note(cfg.name_or_path, llm, info["mismatched_keys"]))
+            raise ValueError(mismatch_note(cfg.name_or_path, llm, info["mismatched_keys"]))
         if info["missing_keys"]:  # was: transformers' load report, then a model with parts at random
             lacks = sorted(info["missing_keys"])
             raise ValueError(f"llm.name_or_path {cfg.name_or_path}: its weights lack {len(lacks)} tensor(s) of the "
                              f"{type(llm).__name__} its config.json builds (first: {', '.join(lacks[:3])}), which "
                              f"would start at random; it holds a {', '.join(llm.config.architectures or ['?'])}: "
                              f"give a causal LM with its LM head (…ForCausalLM)")
+        report.release()  # unexpected tensors, say: transformers' word, not refused
     elif cfg.config:
         if quant:
             raise ValueError("4/8-bit loading needs llm.name_or_path (a saved model), not llm.config")
@@ -261,7 +183,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
             raise ValueError(f"llm.config.model_type {model_type!r} is not a transformers model type"
                              f"{f'; did you mean {close}?' if close else ''}")
-        _check_config_keys(model_type, conf)
+        check_config_keys(model_type, conf)
         hf_conf = AutoConfig.for_model(model_type, **conf)
         if reuse:  # meta: no weights, so no seed
             llm = shapes.to(dtype or torch.float32)
@@ -273,7 +195,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         raise ValueError("llm needs name_or_path or config")
     tok_path = cfg.tokenizer or cfg.name_or_path
     if tok_path:
-        with _names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
+        with names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
             tokenizer = AutoTokenizer.from_pretrained(tok_path)
     else:
         tokenizer = byte_tokenizer()
@@ -292,7 +214,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
         # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
         # transformers' note on mean resizing ("To disable this, use mean_resizing=False", twice) is rsvlm's choice
-        with torch.random.fork_rng(devices=[]), _logger_quiet("transformers.modeling_utils"):
+        with torch.random.fork_rng(devices=[]), logger_quiet("transformers.modeling_utils"):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path))
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
@@ -480,3 +402,11 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
                       trainable_token_indices=token_targets)
     with peft_quietly():
         return get_peft_model(llm, lora)
+
+
+# Old names still imported from here by other files (checks.py, tokenizer.py,
+# scripts/memory_plan.py, test_model_tour51b); new code imports the public names from llm_files / quiet / here.
+from rsvlm.model.quiet import deepspeed_cpu_note_quietly  # noqa: E402,F401
+
+_check_config_keys, _local_folder, _names_unreadable, _unquantisable = (
+    check_config_keys, local_folder, names_unreadable, unquantisable)

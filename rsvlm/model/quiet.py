@@ -1,6 +1,7 @@
 """Context managers that keep libraries' notes out of rsvlm's output where rsvlm says the same itself or
 the note is not the user's to act on: one named logger at ERROR, bitsandbytes' kernel note, DeepSpeed's
-"Setting accelerator to CPU", transformers' progress bars for quick loads, peft's FutureWarning."""
+"Setting accelerator to CPU", transformers' progress bars for quick loads, peft's FutureWarning, and
+transformers' load report held back where rsvlm's own error says what went wrong (``load_report_held``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import warnings
 
 
 @contextlib.contextmanager
-def _logger_quiet(name: str):
+def logger_quiet(name: str):
     """The logger ``name`` at ERROR while the block runs (where rsvlm says the same thing itself)."""
     import logging
 
@@ -27,7 +28,7 @@ def bitsandbytes_quietly():
     CPUs with AVX512-BF16 that it cannot fetch an optional kernel from the hub ("pip install
     kernels"); its built-in kernel runs and rsvlm never downloads. A context manager that holds
     that one logger at ERROR while its block runs."""
-    return _logger_quiet("bitsandbytes.backends.cpu.ops")
+    return logger_quiet("bitsandbytes.backends.cpu.ops")
 
 
 @contextlib.contextmanager
@@ -79,3 +80,43 @@ def peft_quietly():
         # a LoRA on a tied head: rsvlm's merge unties it itself and says so (llm.untie_adapted_embeddings)
         warnings.filterwarnings("ignore", message=".*`ensure_weight_tying` is not set.*", category=UserWarning)
         yield
+
+
+class HeldRecords(list):
+    """Log records held back by ``load_report_held``; ``release`` logs them as they would have been."""
+
+    def release(self) -> None:
+        import logging
+
+        for record in self:
+            logging.getLogger(record.name).handle(record)
+        self.clear()
+
+
+@contextlib.contextmanager
+def load_report_held():
+    """transformers' ``from_pretrained`` logs a LOAD REPORT table (each tensor missing, unexpected or of another
+    shape) as a warning; where rsvlm then refuses the load with its own one-line error, that table came first.
+    While the block runs the report is held (yielded, a ``HeldRecords``): the caller ``release``s it where it
+    does not refuse the load, and an exception out of the block (transformers' own, which the report explains)
+    releases it before going on."""
+    import logging
+
+    held = HeldRecords()
+
+    def hold(record: logging.LogRecord) -> bool:
+        if "LOAD REPORT" in str(record.msg):
+            held.append(record)
+            return False
+        return True
+
+    logger = logging.getLogger("transformers.modeling_utils")
+    logger.addFilter(hold)
+    try:
+        yield held
+    except BaseException:
+        logger.removeFilter(hold)
+        held.release()
+        raise
+    finally:
+        logger.removeFilter(hold)

@@ -358,10 +358,10 @@ class HFClipEncoder(nn.Module):
         super().__init__()
         from transformers import CLIPVisionConfig, CLIPVisionModel
 
-        from rsvlm.model.llm import _check_config_keys
+        from rsvlm.model.llm_files import check_config_keys
 
         hf = dict(cfg.hf_config or {})
-        _check_config_keys("clip_vision_model", hf, "hf_config")  # was: a typo built a default-size tower
+        check_config_keys("clip_vision_model", hf, "hf_config")  # was: a typo built a default-size tower
         check_hf_keys(cfg)
         hf.setdefault("hidden_size", cfg.width)
         hf.setdefault("num_hidden_layers", cfg.layers)

@@ -411,7 +411,8 @@ def set_trainable(model: RSVLM) -> None:
     model.encoders.requires_grad_(t.encoder == "full")
     for name, enc in model.encoders.items():
         if t.encoder == "lora":
-            from rsvlm.model.llm import bitsandbytes_quietly, check_lora_targets
+            from rsvlm.model.llm import check_lora_targets
+            from rsvlm.model.quiet import bitsandbytes_quietly
 
             with bitsandbytes_quietly():
                 from peft import LoraConfig, inject_adapter_in_model

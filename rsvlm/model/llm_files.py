@@ -1,0 +1,139 @@
+"""An LLM's Hugging Face folder before transformers reads it: where it is (a local folder or a hub name),
+its files that cannot be read (one error naming the config key), config keys transformers does not
+define, and whether its config.json builds tensors of the shapes its safetensors hold (from the headers
+alone, so a config typo is named before any weight is read, and before transformers' load report)."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+
+def check_local(path: str, key: str) -> str:
+    """``path`` as given; FileNotFoundError naming the config key when it is plainly a local folder
+    (absolute, ``./``, ``~``, two or more ``/``, or ``dir/name`` where ``dir`` is a folder here)
+    that is not there. A hub name is ``name`` or ``org/name``; transformers' own error for a
+    missing folder calls it a malformed repo id, and an ``org/name`` that is really a missing
+    ``runs/model`` would be looked up on the hub. Cannot: tell a hub org from a local folder of
+    the same name (the folder wins)."""
+    local = (path.startswith(("/", "./", "../", "~")) or path.count("/") >= 2
+             or (path.count("/") == 1 and Path(path.split("/")[0]).is_dir()))
+    if local and not Path(path).expanduser().exists():
+        raise FileNotFoundError(f"{key}: {path} not found (a local folder; a hub name is 'name' or 'org/name')")
+    return path
+
+
+def local_folder(path: str, key: str) -> Path | None:
+    """``path`` as a local folder, or None for a hub name (``check_local``); FileNotFoundError naming
+    ``key`` where it is a local path that is not there or is a file."""
+    folder = Path(check_local(path, key)).expanduser()
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{key}: {path} is a file; give the folder it is in (a Hugging Face model folder)")
+    return folder
+
+
+@contextlib.contextmanager
+def names_unreadable(key: str, path: str, *also: type[Exception]):
+    """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
+    OSError about it, a config.json field of the wrong type (``"hidden_size": "64"``: huggingface_hub's
+    validation error, a traceback), and ``also``) as one ValueError naming ``key`` and ``path``, not a
+    traceback. A missing file stays a FileNotFoundError."""
+    from huggingface_hub.errors import StrictDataclassError
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except StrictDataclassError as e:  # its message runs over two lines
+        raise ValueError(f"{key} {path}: its config.json is not valid ({' '.join(str(e).split())})") from e
+    except (SafetensorError, OSError, *also) as e:
+        raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
+
+
+def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(key, the defined keys it is close to) for each key of ``conf`` that transformers' config class for
+    ``model_type`` does not define."""
+    import inspect
+
+    from transformers import CONFIG_MAPPING, PretrainedConfig
+
+    cls = CONFIG_MAPPING[model_type]
+    known = (set(inspect.signature(cls.__init__).parameters) | set(inspect.signature(PretrainedConfig.__init__).parameters)
+             | set(cls().to_dict()) | set(getattr(cls, "attribute_map", {}))
+             | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"})  # legacy / kwargs
+    return [(key, difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)) for key in sorted(set(conf) - known)]
+
+
+def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
+    """A key of ``llm.config`` (or another transformers config given as a dict at ``where``, e.g. an
+    hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
+    read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
+    when it is close to a defined key, warned about otherwise (configs also take free-form extras)."""
+    from transformers import CONFIG_MAPPING
+
+    cls = CONFIG_MAPPING[model_type]
+    for key, close in unknown_config_keys(model_type, conf):
+        if close:
+            raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?")
+        warnings.warn(f"{where}.{key} is not a {cls.__name__} field; it is stored but no model code reads it",
+                      stacklevel=3)
+
+
+def mismatch_note(path: str, llm: nn.Module, mismatched) -> str:
+    """Why the weights in ``path`` do not fit the model its config.json builds (``llm``): the first tensor
+    that does not of ``mismatched`` ((name, saved shape, built shape), transformers' ``mismatched_keys``), and
+    the config.json keys its config class does not define that are close to one it does (a typo leaves that
+    one at its default)."""
+    name, saved, built = sorted(mismatched, key=lambda m: m[0])[0]
+    conf = llm.config.get_text_config().to_dict()
+    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in unknown_config_keys(llm.config.model_type, conf)
+             if close]
+    return (f"llm.name_or_path {path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
+            f"{len(mismatched)} tensor(s) of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
+            + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
+
+
+def saved_shapes(folder: Path) -> dict[str, tuple[int, ...]]:
+    """Tensor name → shape in a Hugging Face model folder's safetensors weights (``model.safetensors``, or the
+    shards ``model.safetensors.index.json`` lists), from their headers alone; {} where it has neither. A cut or
+    foreign file: ValueError naming it (``weights.open_safetensors``)."""
+    from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
+
+    from rsvlm.model.weights import open_safetensors
+
+    if (folder / SAFE_WEIGHTS_NAME).is_file():
+        files = [SAFE_WEIGHTS_NAME]
+    elif (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
+        index = json.loads((folder / SAFE_WEIGHTS_INDEX_NAME).read_text())
+        files = sorted(set(map(str, (index.get("weight_map") or {}).values())))
+    else:
+        return {}
+    out: dict[str, tuple[int, ...]] = {}
+    for name in files:
+        with open_safetensors(folder / name) as f:
+            out.update({k: tuple(f.get_slice(k).get_shape()) for k in f.keys()})
+    return out
+
+
+def check_saved_shapes(path: str, built: nn.Module) -> None:
+    """ValueError (``mismatch_note``) where a tensor of the local folder ``path``'s safetensors has another shape
+    than the one of that name in ``built``, the model its config.json builds (on meta: no weights): before
+    transformers reads any weight, which built the misshapen model at random and printed its load report (a table
+    of every such tensor) ahead of rsvlm's error. Names transformers would rename are not compared (its own
+    ``mismatched_keys`` still catches those); a hub name is left to that too."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return
+    saved = saved_shapes(folder)
+    odd = [(k, saved[k], tuple(t.shape)) for k, t in built.state_dict().items() if k in saved and saved[k] != tuple(t.shape)]
+    if odd:
+        raise ValueError(mismatch_note(path, built, odd))

@@ -1,0 +1,134 @@
+"""Loading an LLM folder whose config.json does not fit its weights (tour 60): rsvlm's one-line error comes
+alone, not after transformers' LOAD REPORT table; the quiet helpers are imported from rsvlm.model.quiet."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+
+import pytest
+
+
+def _rewrite_weights(folder, change) -> None:
+    """``change(state)`` applied to ``folder``'s model.safetensors."""
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(folder / "model.safetensors")
+    change(state)
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
+
+
+@pytest.fixture
+def said(capfd):
+    """What a load printed, its log records of transformers' modeling_utils included, as one string."""
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    handler = Keep()
+    logger = logging.getLogger("transformers.modeling_utils")
+    logger.addHandler(handler)
+    try:
+        yield lambda: "".join(capfd.readouterr()) + "\n".join(records)
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_config_typo_is_named_from_the_safetensors_headers_before_any_weight_is_read(tmp_path, base_dir, said,
+                                                                                      monkeypatch):
+    """'hidden_sise' in config.json: transformers built a 4096-wide model at random, read the weights and printed
+    its LOAD REPORT (a table of 12 rows) before rsvlm's error. Now the headers are compared first: the error alone,
+    and transformers' from_pretrained is never called."""
+    import transformers
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    src = shutil.copytree(base_dir, tmp_path / "base")
+    conf = json.loads((src / "config.json").read_text())
+    conf["hidden_sise"] = conf.pop("hidden_size")
+    (src / "config.json").write_text(json.dumps(conf))
+
+    def never(*a, **k):
+        raise AssertionError("from_pretrained was called")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", never)
+    with pytest.raises(ValueError, match=r"^llm\.name_or_path .*base: its weights do not fit the LlamaForCausalLM its "
+                                         r"config\.json builds: \d+ tensor\(s\) of another shape \(first: \S+ saved "
+                                         r"\(\d+, 64\), built \(\d+, 4096\)\); config\.json has 'hidden_sise'"):
+        build_llm(LLMConfig(name_or_path=str(src)))
+    assert "LOAD REPORT" not in said()
+
+
+def test_weights_lacking_a_tensor_are_refused_without_the_load_report_first(tmp_path, base_dir, said):
+    """An untied LM head missing from model.safetensors: rsvlm refuses it (it would start at random); the load
+    report transformers logged on the way came first, now rsvlm's error comes alone."""
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    src = shutil.copytree(base_dir, tmp_path / "base")
+    assert json.loads((src / "config.json").read_text())["tie_word_embeddings"] is False
+    _rewrite_weights(src, lambda state: state.pop("lm_head.weight"))
+    with pytest.raises(ValueError, match=r"its weights lack 1 tensor\(s\) .*\(first: lm_head\.weight\)"):
+        build_llm(LLMConfig(name_or_path=str(src)))
+    assert "LOAD REPORT" not in said()
+
+
+def test_a_load_rsvlm_does_not_refuse_still_shows_the_report(tmp_path, base_dir, said):
+    """An extra tensor the model does not use: loaded, and transformers' report of it is still shown (held, then
+    released), not swallowed."""
+    import torch
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    src = shutil.copytree(base_dir, tmp_path / "base")
+    _rewrite_weights(src, lambda state: state.update({"model.extra.weight": torch.zeros(3)}))
+    build_llm(LLMConfig(name_or_path=str(src)))
+    out = said()
+    assert "LOAD REPORT" in out and "model.extra.weight" in out
+
+
+def test_the_load_report_is_shown_where_transformers_itself_fails():
+    """An error out of the held block (transformers' own, which its report explains) releases the report first."""
+    from rsvlm.model.quiet import load_report_held
+
+    logger = logging.getLogger("transformers.modeling_utils")
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        with pytest.raises(RuntimeError, match="conversion"), load_report_held():
+            logger.warning("LlamaForCausalLM LOAD REPORT from: x\n(table)")
+            assert seen == []  # held
+            raise RuntimeError("conversion errors: see the report above")
+        assert seen == ["LlamaForCausalLM LOAD REPORT from: x\n(table)"]
+        with load_report_held():  # not held a second time, nor any other message
+            logger.warning("something else")
+        assert seen[-1] == "something else"
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_the_model_package_imports_the_quiet_helpers_from_quiet_not_llm():
+    """llm.py re-exported quiet.py's helpers (a private one among them) and checkpoint, convert_llava and vlm took
+    them from there; they import from rsvlm.model.quiet, whose helpers used across modules are public."""
+    import ast
+    from pathlib import Path
+
+    from rsvlm.model import quiet
+
+    folder = Path(quiet.__file__).parent
+    names = {n for n in dir(quiet) if not n.startswith("__")}
+    assert "logger_quiet" in names and "_logger_quiet" not in names
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "rsvlm.model.llm":
+                found += [f"{path.name}: {a.name}" for a in node.names if a.name in names]
+    assert found == []
