@@ -241,3 +241,16 @@ def test_coco_duplicate_image_ids_and_category_ids_are_named(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps(ann))
     with pytest.raises(ConversionError, match=r"a\.json: categories\[1\] gives id 1 to 'plane', an earlier category's id \('ship'\)"):
         convert(tmp_path / "o2", "coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path))
+
+
+def test_an_image_named_with_folders_or_a_windows_path_is_found_by_its_file_name(tmp_path):
+    """A VOC <filename> of C:\\data\\a.png (labelImg on Windows) was missing_image; JPEGImages/x.png was
+    found only by its stem, noted as image_found_by_stem."""
+    box = "<object><name>ship</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>40</xmax><ymax>30</ymax></bndbox></object>"
+    for name, filename in (("a", "C:\\data\\JPEGImages\\a.png"), ("b", "JPEGImages/x.png")):
+        png(tmp_path / "img" / f"{filename[-5]}.png", 100, 80)
+        (tmp_path / "ann").mkdir(exist_ok=True)
+        (tmp_path / "ann" / f"{name}.xml").write_text(f"<annotation><filename>{filename}</filename>{box}</annotation>")
+    stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"))
+    assert stats["skipped"] == {} and "image_found_by_stem" not in stats["notes"]
+    assert {r["images"][0]["path"] for r in recs} == {"images/a.png", "images/x.png"}

@@ -334,7 +334,11 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
 
 
 def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> Path | None:
-    """Exact file name first, then the same stem with another extension (noted)."""
+    """Exact file name first, then the same stem with another extension (noted). A ``name`` with folders
+    (a VOC ``<filename>`` or COCO ``file_name`` of ``JPEGImages/a.jpg``, or one written on Windows,
+    ``C:\\data\\a.jpg``) is looked up by its last part: the index holds file names, and a Windows path
+    was ``missing_image``."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
     if name in index:
         return index[name]
     hit = index.get(Path(name).stem)
