@@ -179,3 +179,14 @@ def test_a_whole_read_larger_than_the_free_memory_is_refused_before_it_is_made(t
         assert scene.read_shrunk(32).data.shape == (3, 21, 32)
     monkeypatch.setattr(budget, "available_bytes", lambda: None)  # no /proc/meminfo: no refusal
     assert read_image(p).data.shape == (3, 64, 96)
+
+
+def test_an_rgb_of_no_finite_value_is_not_called_grey_stored_as_rgb(tmp_path):
+    """+inf in every band compared equal, and the note said 'its 3 bands are identical, a grey image
+    stored as RGB: if it is SAR or thermal, give the modality' of an image with no valid pixel."""
+    data = np.full((3, 16, 16), np.inf, np.float32)
+    img = read_image(_tif(tmp_path / "inf.tif", data))
+    assert not any("identical" in n for n in img.notes), img.notes
+    data[:, :8] = np.random.default_rng(8).random((1, 8, 16)).astype(np.float32)  # (1 → 3) grey where finite
+    grey = read_image(_tif(tmp_path / "grey.tif", data))
+    assert any(n.startswith("its 3 bands are identical") for n in grey.notes), grey.notes

@@ -112,6 +112,8 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
     colour = [i for i in range(src.count) if i not in g.skip and i != src.alpha_index]
     if (g.modality in ("sar", "ir") or g.inferred and g.modality == "optical") and len(colour) == 3:
         sample, ok = src.read_decimated(256, colour, nodata)  # (3, h, w), without the alpha band
+        if sample.dtype.kind in "fc":  # an all-infinite RGB was "a grey image stored as RGB"
+            ok = np.isfinite(sample).all(axis=0) & (True if ok is None else ok)
         seen = ok is None or bool(ok.any())
         sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
         identical = bool((sample == sample[:1]).all())
