@@ -254,3 +254,39 @@ def test_an_image_named_with_folders_or_a_windows_path_is_found_by_its_file_name
     stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"))
     assert stats["skipped"] == {} and "image_found_by_stem" not in stats["notes"]
     assert {r["images"][0]["path"] for r in recs} == {"images/a.png", "images/x.png"}
+
+
+@pytest.mark.realdata
+def test_voc_sirst_example_of_the_docs_gives_its_box_within_a_bin(tmp_path, realdata):
+    """The docs table's ``voc`` example on the real SIRST file: one target, its 1-based inclusive box
+    173..176 x 109..114 as pixel edges 172..176 x 108..114, the pixel mask beside it counted as an image
+    without label."""
+    from convert_helpers import near, objs
+
+    d = realdata / "ir_sirst"
+    stats, recs = convert(tmp_path / "o", "voc", "--src", str(d), "--images", str(d), "--modality", "ir", "--strict")
+    assert stats["skipped"] == {} and stats["notes"] == {"images_without_label": 1}
+    (det,) = (r for r in recs if r["task"] == "det")
+    (obj,) = objs(det)
+    assert obj["label"] == "target" and det["images"][0]["modality"] == "ir"
+    assert near(obj["coords"], [172, 108, 176, 114], 332)
+
+
+def test_a_yaml_palette_is_read_as_utf8_and_a_latin1_one_is_named(tmp_path):
+    """The YAML palette was read in the locale's encoding (under LANG=C a class "forêt" did not decode) and
+    a file that did not decode was a UnicodeDecodeError traceback; now UTF-8 (BOM or not), else an error
+    naming the palette."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "a.png", 64, 48)
+    lab = Image.new("L", (64, 48), 0)
+    lab.paste(2, (10, 10, 30, 30))
+    lab.save(tmp_path / "a_mask.png")
+    (tmp_path / "pal.yaml").write_bytes("\ufefffor\u00eat: 2\r\n".encode())
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path), "--labels", str(tmp_path),
+                          "--palette", str(tmp_path / "pal.yaml"))
+    assert [r["id"] for r in recs] == ["seg-a-forêt-poly"]
+    (tmp_path / "pal.yaml").write_bytes("for\u00eat: 2\n".encode("latin-1"))
+    with pytest.raises(ConversionError, match=r"pal\.yaml: cannot read palette"):
+        convert(tmp_path / "o2", "masks", "--images", str(tmp_path), "--labels", str(tmp_path),
+                "--palette", str(tmp_path / "pal.yaml"))

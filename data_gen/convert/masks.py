@@ -113,8 +113,8 @@ def load_palette(args) -> tuple[dict[str, object], list]:
             import yaml
 
             try:
-                table = yaml.safe_load(args.palette.read_text())
-            except (OSError, yaml.YAMLError) as e:
+                table = yaml.safe_load(args.palette.read_text(encoding="utf-8-sig"))  # not the locale's: C is ASCII
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
                 raise ConversionError(f"{args.palette}: cannot read palette ({e})") from e
         else:
             table = read_json(args.palette)
