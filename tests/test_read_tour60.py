@@ -147,6 +147,11 @@ def test_two_bands_described_red_and_nir_are_msi_not_a_polarisation_pair(tmp_pat
         ds.set_band_description(1, "VV")
         ds.set_band_description(2, "VH")
     assert read_image(p).modality == "sar"
+    iq = _tif(tmp_path / "slc.tif", (dn + 1j * dn).astype(np.complex64))  # complex is SAR, whatever its names
+    with rasterio.open(iq, "r+") as ds:
+        ds.set_band_description(1, "red")
+        ds.set_band_description(2, "nir")
+    assert read_image(iq).modality == "sar"
 
 
 def test_an_image_with_no_finite_value_says_so_in_its_own_terms(tmp_path):

@@ -90,7 +90,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
         names = [src.descriptions[i] or "" for i in one]
-        if g.modality == "sar" and len(one) == 2 and all(re.fullmatch(MSI_NAME, d, re.I) for d in names):
+        if g.modality == "sar" and len(one) == 2 and np.dtype(src.dtype).kind != "c" and all(re.fullmatch(MSI_NAME, d, re.I) for d in names):
             g.modality = "msi"  # two bands described red and NIR were read as a polarisation pair
             why = f"modality inferred as msi from 2 bands described {', '.join(names)}"
         g.notes.append(why)
