@@ -290,3 +290,18 @@ def test_a_yaml_palette_is_read_as_utf8_and_a_latin1_one_is_named(tmp_path):
     with pytest.raises(ConversionError, match=r"pal\.yaml: cannot read palette"):
         convert(tmp_path / "o2", "masks", "--images", str(tmp_path), "--labels", str(tmp_path),
                 "--palette", str(tmp_path / "pal.yaml"))
+
+
+@pytest.mark.parametrize("fmt", ["coco", "llava"])
+def test_an_annotation_json_that_is_not_utf8_is_an_error_naming_it(tmp_path, fmt, capsys):
+    """A Latin-1 COCO or LLaVA file (a category "forêt") was a UnicodeDecodeError traceback."""
+    from data_gen.convert import main
+
+    png(tmp_path / "a.png", 64, 48)
+    body = ('{"images": [], "annotations": [], "categories": [{"id": 1, "name": "for\u00eat"}]}' if fmt == "coco" else
+            '[{"id": "x", "image": "a.png", "conversations": [{"from": "human", "value": "for\u00eat?"}]}]')
+    (tmp_path / "a.json").write_bytes(body.encode("latin-1"))
+    src = ["--ann"] if fmt == "coco" else ["--src"]
+    assert main([fmt, "--out", str(tmp_path / "o"), *src, str(tmp_path / "a.json"), "--images", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'a.json'}: cannot read" in err and "codec can't decode" in err, err

@@ -350,7 +350,7 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
 def read_json(path: Path):
     try:
         return json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, json.JSONDecodeError) as e:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
         raise ConversionError(f"{path}: cannot read JSON ({e})") from e
 
 

@@ -119,7 +119,7 @@ def _records(path: Path) -> list[tuple[str, object]]:
     """(where, raw record) for a JSON array or JSONL file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except OSError as e:
+    except (OSError, UnicodeDecodeError) as e:  # not UTF-8: it was a traceback
         raise ConversionError(f"{path}: cannot read ({e})") from e
     if text.lstrip().startswith("["):
         try:
