@@ -193,6 +193,13 @@ def map_text(text: str, view: str, w: int, h: int) -> str | None:
     return SPAN.sub(move, text)
 
 
+def labels_back(objects: list[dict], view: str) -> list[dict]:
+    """Shapes answered on mirror ``view`` with their labels' direction words said of the image ("the
+    rightmost ship" of the ``h`` view is the image's "the leftmost ship": one object, not two); a label
+    with a word that has no one-word image back (``swap_words``) is no vote on the fused label (None)."""
+    return [{**o, "label": swap_words(o["label"], view, back=True)} if o.get("label") else o for o in objects]
+
+
 def _unfused(dec, first: list[dict] | None) -> str | None:
     """Why a view's decoded answer is left out of the fusion though it said something; None where it
     is fused or found nothing. ``first``: the identity view's shapes, None for a text answer."""
@@ -223,9 +230,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     it stays as it is where none is kept.
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Give it no ``min_objects`` push (``inference.answerer``'s
-    ``0``): a corner crop holding none of the objects, or each view padding to N, made up objects. Shapes carry ``"score"`` where the answers had one
-    per shape; a text answer of a view has its direction words mapped back before the vote. A fused
-    answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
+    ``0``): a corner crop holding none of the objects, or each view padding to N, made up objects.
+    Shapes carry ``"score"`` where the answers had one per shape; a view's text answer, and a shape's
+    label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
     the views whose answers did), and its ``note``
     counts the view answers left out (``_unfused``: geometry that does not parse, ...).
@@ -278,7 +285,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if why := _unfused(dec, views[i][0] if shapes else None):
                 left.setdefault(i, []).append((view, why))
             if shapes:
-                views[i].append(unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else [])
+                said = unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else []
+                views[i].append(labels_back(said, view))
                 windows[i].append((0, 0, w, h))
             elif why:
                 pass  # left out, and counted above

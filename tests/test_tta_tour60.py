@@ -128,3 +128,27 @@ def test_names_and_lowercase_letters_are_no_compass_points(text):
     from rsvlm.tta_words import swap_words
 
     assert all(swap_words(text, v) == text for v in tta.DIHEDRAL)
+
+
+def test_a_mirror_views_label_is_said_of_the_image_before_the_vote():
+    """A [det] answer labelling its ship "left ship": the h view's answer, "right ship", was fused as
+    another label, so the one ship came back twice, under two labels."""
+    import numpy as np
+
+    from rsvlm import geometry
+    from rsvlm.model import ImageInput
+    from rsvlm.tta_words import swap_words
+
+    plain = "<ref>left ship</ref><box><loc_104><loc_104><loc_312><loc_312></box>"
+    ship = geometry.decode(plain, 96, 96).objects
+    views = list(tta.MODES["flip"][1:])
+
+    def generate(messages, images):  # a model that names the ship as it sees it in each view
+        view = views.pop(0)
+        seen = [{**o, "label": swap_words(o["label"], view)} for o in tta.to_view(ship, view, 96, 96)]
+        return [(geometry.encode(seen, 96, 96), [])]
+
+    msgs = [[{"role": "user", "content": "[det] Detect every ship."}]]
+    image = [ImageInput(np.zeros((3, 96, 96), np.float32))]
+    fused = tta.fused_answers(generate, msgs, [image], [(plain, [])], tta.FuseConfig(views="flip"))
+    assert [o["label"] for o in fused[0].objects] == ["left ship"]
