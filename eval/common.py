@@ -358,7 +358,11 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_duplicate_ids"] = preds.n_duplicates
     scored = {it.id for it in items}  # another task's repeats are that script's to say
     scores["n_pred_duplicate_ids_differing"] = sum(i in scored for i in preds.differing)
-    scores["n_pred_not_in_gt"] = sum(1 for pid in preds.by_id if pid not in all_ids)  # other tasks' are not
+    not_in_gt = [pid for pid in preds.by_id if pid not in all_ids]  # other tasks' are not
+    scores["n_pred_not_in_gt"] = len(not_in_gt)
+    firsts = (("n_missing", next((it.id for it in items if it.pred is None), None)),
+              ("n_pred_duplicate_ids", preds.first_duplicate), ("n_pred_not_in_gt", next(iter(not_in_gt), None)))
+    scores["first_ids"] = {k: i for k, i in firsts if i is not None}  # counted, and named: which to look at
     scores["run"], run_note = read_run(args.pred)
     from eval.notes import prediction_notes  # here: the notes read answers with this module's parsers
 

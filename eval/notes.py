@@ -264,11 +264,15 @@ def _other_task(items: list[Item]) -> list[Item]:
 
 
 def count_notes(scores: dict) -> list[str]:
-    """The lines under the printed table that the score file keeps as counts (``n_pred_bad_lines``, …)."""
-    out = [f"{n} {what}" for key, what in (
+    """The lines under the printed table that the score file keeps as counts (``n_pred_bad_lines``, …), each with
+    the first id of it where the score file names one (``first_ids``)."""
+    first = scores.get("first_ids") or {}
+    missing = (scores.get("n_missing") or 0) < (scores.get("n_records") or 0)  # every one: a note says so
+    out = [f"{n} {what}" + (f"; first: {first[key]}" if key in first else "") for key, what in (
+        ("n_missing", "record(s) have no prediction and score as wrong" if missing else None),
         ("n_pred_bad_lines", "line(s) of the predictions file unreadable"),
         ("n_pred_duplicate_ids", "prediction(s) repeat an id (the first one counts)"),
-        ("n_pred_not_in_gt", "prediction(s) name no record of the ground truth")) if (n := scores.get(key))]
+        ("n_pred_not_in_gt", "prediction(s) name no record of the ground truth")) if what and (n := scores.get(key))]
     if other := scores.get("n_pred_other_task"):
         out.append(f"{sum(other.values())} prediction(s) name a task that is no rsvlm task ({other}); they are "
                    "scored against the record of their id: another tool's name for the task, or another benchmark's "

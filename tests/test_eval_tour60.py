@@ -134,3 +134,27 @@ def test_objects_the_scorers_cannot_read_get_no_note_about_how_they_score(tmp_pa
         {"kind": "box", "label": "ship", "coords": [5000, 5000, 6000, 6000]}, {"kind": "box", "coords": [1, 1, 9, 9]}]}])
     notes = " ".join(detection.main(["--gt", gt, "--pred", pred])["notes"])
     assert "2 predicted object(s)" not in notes and "lie wholly outside their image" in notes and "another count" in notes
+
+
+def test_missing_repeated_and_foreign_ids_are_named_not_only_counted(tmp_path, capsys):
+    """A predictions file missing a record, repeating an id and answering an id the ground truth lacks: the notes
+    said "1 prediction(s) repeat an id" and "1 prediction(s) name no record of the ground truth" without saying
+    which, and a missing record was only a table count; the first of each is named, and kept in the score file."""
+    from conftest import eval_record, write_jsonl
+
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "abc"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake"},
+                                              {"id": "b", "task": "cls", "answer": "lake"},
+                                              {"id": "b", "task": "cls", "answer": "lake"},
+                                              {"id": "zz", "task": "cls", "answer": "lake"}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["first_ids"] == {"n_missing": "c", "n_pred_duplicate_ids": "b", "n_pred_not_in_gt": "zz"}
+    out = capsys.readouterr().out
+    assert "note: 1 record(s) have no prediction and score as wrong; first: c" in out
+    assert "note: 1 prediction(s) repeat an id (the first one counts); first: b" in out
+    assert "note: 1 prediction(s) name no record of the ground truth; first: zz" in out
+    write_jsonl(tmp_path / "p.jsonl", [{"id": "zz", "task": "cls", "answer": "lake"}])  # every one missing: said once
+    classification.main(["--gt", gt, "--pred", pred])
+    assert "have no prediction and score as wrong" not in capsys.readouterr().out
