@@ -342,7 +342,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
-        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'none'}){untasked}")
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}")
     items = pair(records, preds)
     if prepare:
         prepare(items)

@@ -158,3 +158,18 @@ def test_missing_repeated_and_foreign_ids_are_named_not_only_counted(tmp_path, c
     write_jsonl(tmp_path / "p.jsonl", [{"id": "zz", "task": "cls", "answer": "lake"}])  # every one missing: said once
     classification.main(["--gt", gt, "--pred", pred])
     assert "have no prediction and score as wrong" not in capsys.readouterr().out
+
+
+def test_an_empty_ground_truth_file_is_called_so(tmp_path):
+    """An empty --gt said "no records of task cls (found none)", as if records of other tasks might be there."""
+    import pytest
+    from conftest import write_jsonl
+
+    from eval import classification
+    from eval.common import ScoreError
+
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
+    for text in ("", "\n\n"):
+        (tmp_path / "gt.jsonl").write_text(text)
+        with pytest.raises(ScoreError, match=r"gt.jsonl: no records of task cls \(found no record at all: an empty file"):
+            classification.main(["--gt", str(tmp_path / "gt.jsonl"), "--pred", pred])
