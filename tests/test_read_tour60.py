@@ -195,3 +195,12 @@ def test_an_rgb_of_no_finite_value_is_not_called_grey_stored_as_rgb(tmp_path):
     data[:, :8] = np.random.default_rng(8).random((1, 8, 16)).astype(np.float32)  # (1 → 3) grey where finite
     grey = read_image(_tif(tmp_path / "grey.tif", data))
     assert any(n.startswith("its 3 bands are identical") for n in grey.notes), grey.notes
+
+
+@pytest.mark.parametrize("bands", ["B02,,B04", ["B02", None, "B04"], ["B02", " ", "B04"]])
+def test_an_empty_band_name_is_refused_naming_its_place(tmp_path, bands):
+    """'B02,,B04' (a typo in --bands) named the second band '' and a None in a list named it 'None'."""
+    p = _tif(tmp_path / "three.tif", np.random.default_rng(9).integers(1, 3000, (3, 8, 8)).astype(np.uint16))
+    with pytest.raises(ValueError, match=r"three\.tif: band names \[.*\]: number 2 is empty"):
+        read_image(p, "msi", bands=bands)
+    assert read_image(p, "msi", bands="B02, B03 ,B04").bands == ["B02", "B03", "B04"]

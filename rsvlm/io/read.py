@@ -112,6 +112,8 @@ class SceneReader:
         self.name = ", ".join(_names(path))
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
             bands = [b.strip() for b in bands.split(",")]
+        if bands is not None and (empty := [i + 1 for i, b in enumerate(bands) if b is None or not str(b).strip()]):
+            raise ValueError(f"{self.name}: band names {list(bands)}: number {', '.join(map(str, empty))} is empty")
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
         with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
