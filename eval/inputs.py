@@ -58,20 +58,21 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line); a
     file of predictions given as ground truth raises ``ScoreError`` saying so.
     """
-    from rsvlm.data.records import RecordError, read_records
+    from rsvlm.data.records import ReadReport, RecordError, read_records
 
     kept, other = [], Counter()
-    ids = set()
+    ids, report = set(), ReadReport(str(path))
     try:
-        records = list(read_records(path, strict=True))  # plain or gzip-compressed
+        records = list(read_records(path, strict=True, report=report))  # plain or gzip-compressed
     except RecordError as e:
         if _is_predictions(path):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              "are --gt and --pred swapped?") from e
         raise
+    if report.duplicates:  # which line: was the id alone, in a file of thousands
+        raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({report.duplicates} repeated id(s)); "
+                         "predictions are matched to records by id: give each record its own")
     for rec in records:
-        if rec["id"] in ids:
-            raise ScoreError(f"{path}: duplicate record id {rec['id']!r}")
         ids.add(rec["id"])
         if rec.get("task") in tasks and (keep is None or keep(rec)):
             kept.append(rec)

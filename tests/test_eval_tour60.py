@@ -173,3 +173,18 @@ def test_an_empty_ground_truth_file_is_called_so(tmp_path):
         (tmp_path / "gt.jsonl").write_text(text)
         with pytest.raises(ScoreError, match=r"gt.jsonl: no records of task cls \(found no record at all: an empty file"):
             classification.main(["--gt", str(tmp_path / "gt.jsonl"), "--pred", pred])
+
+
+def test_a_ground_truth_id_repeated_is_refused_naming_its_line(tmp_path):
+    """A --gt whose ids repeat was refused naming only the id ("duplicate record id 'a'"), in a file of thousands."""
+    import pytest
+    from conftest import eval_record, write_jsonl
+
+    from eval import classification
+    from eval.common import ScoreError
+
+    rec = eval_record("a", "cls", "[cls] What scene?", "lake")
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec, eval_record("b", "cls", "[cls] What scene?", "lake"), rec, rec])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
+    with pytest.raises(ScoreError, match=r"gt.jsonl: duplicate record id 'a' at \S*gt.jsonl:3 \(2 repeated id\(s\)\)"):
+        classification.main(["--gt", gt, "--pred", pred])
