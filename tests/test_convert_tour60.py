@@ -305,3 +305,20 @@ def test_an_annotation_json_that_is_not_utf8_is_an_error_naming_it(tmp_path, fmt
     assert main([fmt, "--out", str(tmp_path / "o"), *src, str(tmp_path / "a.json"), "--images", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert f"error: {tmp_path / 'a.json'}: cannot read" in err and "codec can't decode" in err, err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_dota_and_rsivqa_text_with_a_bom_is_read(tmp_path, encoding):
+    """A label file saved by Windows Notepad as "Unicode" (UTF-16 with its BOM) had every line skipped as
+    not_utf8; a UTF-8 BOM was read already."""
+    png(tmp_path / "a.png", 100, 80)
+    bom = "\ufeff" if encoding == "utf-16-be" else ""  # Python's utf-16 writes the BOM itself
+    (tmp_path / "a.txt").write_text(bom + "imagesource:GoogleEarth\r\n10 10 40 10 40 30 10 30 plane 0\r\n",
+                                    encoding=encoding)
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path))
+    assert stats["skipped"] == {} and recs
+    q = tmp_path / "q" / "q.txt"
+    q.parent.mkdir()
+    q.write_text(bom + "a.png:is there a plane?yes\r\n", encoding=encoding)
+    stats, recs = convert(tmp_path / "o2", "rsivqa", "--src", str(q), "--images", str(tmp_path))
+    assert stats["skipped"] == {} and [r["conversations"][1]["value"] for r in recs] == ["yes"]

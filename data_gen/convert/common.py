@@ -347,6 +347,16 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
     return hit
 
 
+def read_lines(path: Path) -> list[str]:
+    """A text annotation file's lines: UTF-8 (a BOM dropped; bytes that are not UTF-8 read as U+FFFD, which
+    the callers skip as ``not_utf8``), or UTF-16 where it starts with that BOM (Windows Notepad's "Unicode":
+    every line was ``not_utf8``)."""
+    data = Path(path).read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace").splitlines()
+    return data.decode("utf-8-sig", errors="replace").splitlines()
+
+
 def read_json(path: Path):
     try:
         return json.loads(Path(path).read_text(encoding="utf-8-sig"))

@@ -45,6 +45,7 @@ from data_gen.convert.common import (
     find_image,
     index_images,
     note_unlabelled,
+    read_lines,
 )
 from data_gen.convert.detection import (
     add_det_arguments,
@@ -80,7 +81,7 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
     ``filters.ClassFilter``, or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig", errors="replace").splitlines(), 1):
+    for n, line in enumerate(read_lines(path), 1):
         where = f"{path}:{n}"
         line = line.strip()
         if not line:

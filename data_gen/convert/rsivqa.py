@@ -29,6 +29,7 @@ from data_gen.convert.common import (
     index_images,
     make_meta,
     make_record,
+    read_lines,
     refused,
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
@@ -75,7 +76,7 @@ def run(args, out: Output) -> None:
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
     for txt in {Path(t).resolve(): t for t in _text_files(args.src)}.values():  # a file named twice is read once
-        lines = Path(txt).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        lines = read_lines(txt)
         for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
             if not line.strip():
                 continue
