@@ -322,3 +322,14 @@ def test_dota_and_rsivqa_text_with_a_bom_is_read(tmp_path, encoding):
     q.write_text(bom + "a.png:is there a plane?yes\r\n", encoding=encoding)
     stats, recs = convert(tmp_path / "o2", "rsivqa", "--src", str(q), "--images", str(tmp_path))
     assert stats["skipped"] == {} and [r["conversations"][1]["value"] for r in recs] == ["yes"]
+
+
+def test_a_llava_image_path_written_on_windows_is_read(tmp_path):
+    """``"image": "sub\\\\a.png"`` (a JSON made on Windows) was missing_image on Linux."""
+    png(tmp_path / "sub" / "a.png", 64, 48)
+    rec = {"id": "x", "image": "sub\\a.png", "conversations": [{"from": "human", "value": "<image>\nWhat?"},
+                                                               {"from": "gpt", "value": "Ships."}]}
+    (tmp_path / "a.json").write_text(json.dumps([rec, {**rec, "id": "y", "image": "sub\\b.png"}]))
+    stats, recs = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "a.json"), "--images", str(tmp_path))
+    assert [r["images"][0]["path"] for r in recs] == ["images/a.png"]
+    assert stats["notes"]["windows_paths_read"] == 1 and stats["skipped"] == {"missing_image": 1}

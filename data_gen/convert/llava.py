@@ -2,7 +2,8 @@
 
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``); a file
 that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``) an error naming its lists;
-``--images`` is the folder the ``image`` paths are relative to. Images are copied to
+``--images`` is the folder the ``image`` paths are relative to (a path written on Windows, ``train\\a.png``, read
+with ``/``, counted in the notes as ``windows_paths_read``). Images are copied to
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
 (``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's
 modality is its own ``modality`` (any case; for ``"image"``, the record's ``modality``), else
@@ -152,6 +153,17 @@ def _json_object(text: str) -> dict | None:
     return obj if isinstance(obj, dict) else None
 
 
+def _image_file(folder: Path, name: str, out: Output) -> Path:
+    """``folder / name``; a ``name`` written on Windows (``train\\a.png``), not a file as it is, with ``/``
+    for its ``\\`` where that is one (counted in the notes as ``windows_paths_read``): it was
+    ``missing_image``."""
+    path = folder / name
+    if "\\" in name and not path.is_file() and (posix := folder / name.replace("\\", "/")).is_file():
+        out.note("windows_paths_read")
+        return posix
+    return path
+
+
 def convert_record(raw: dict, args, out: Output, where: str) -> dict:
     """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError."""
     from rsvlm.data.records import task_from_prompt
@@ -174,7 +186,7 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         files = bands or [spec["path"]]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
-        srcs = [Path(args.images) / f for f in files]
+        srcs = [_image_file(Path(args.images), f, out) for f in files]
         for src in srcs:  # all read before any is copied
             if not src.is_file():
                 raise BadBox("missing_image", str(src))
