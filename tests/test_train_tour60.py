@@ -156,3 +156,23 @@ def test_a_records_file_of_malformed_lines_only_is_refused_before_the_model_is_b
         key = "data.train" if data == bad else "data.extra[0].path"
         assert f"{key}: {bad} holds no usable record: 2 line(s), all malformed" in err and "invalid JSON: 1" in err, err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_resume_that_trains_no_step_leaves_its_step_folder_as_it_was(tmp_path, capsys):
+    """Resumed at max_steps (max_steps not raised), the run trained nothing, said "done: 2 steps", and saved
+    its step folder again with its own settings (here optim.lr and batch_size), which those steps were not
+    trained with: the next resume compared against them."""
+    from test_train_utils import make_records
+
+    from rsvlm.train import main as train_main
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    argv = _sft_argv(tmp_path, data, "max_steps=2", "ckpt.every=1")
+    assert train_main(argv) == 0
+    step = tmp_path / "run" / "checkpoints" / "step_000002"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in step.iterdir()}
+    capsys.readouterr()
+    assert train_main([*argv, "ckpt.resume=auto", "optim.lr=1e-5", "batch_size=2"]) == 0
+    assert "the checkpoint is at step 2, at max_steps=2: nothing to train (raise max_steps" in capsys.readouterr().err
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in step.iterdir()} == before
+    assert (tmp_path / "run" / "final" / "train_config.yaml").is_file()

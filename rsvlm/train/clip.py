@@ -85,6 +85,7 @@ from rsvlm.train.run import (
     check_finite,
     check_malformed,
     check_micro_batch,
+    continues_own,
     host_group,
     note_resume,
     note_schedule,
@@ -92,7 +93,7 @@ from rsvlm.train.run import (
     setup_distributed,
     start_out_dir,
 )
-from rsvlm.train.stopping import leave, save_due, stop_due
+from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
 from rsvlm.train.whole import WholeFiles
 
 
@@ -413,7 +414,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         raise TooManyBadSamples(f"no step of this run had 2 readable caption pairs ({ran} passed over; "
                                 f"{state['bad']} bad sample(s) of {state['samples']} on this process; the first: "
                                 f"{state.get('first_bad')}): nothing was trained, and nothing is saved")
-    if cfg.ckpt.every:  # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
+    # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
+    if end_save_due(cfg.ckpt.every, ran > 0, folder is not None and continues_own(cfg)):
         save_clip(cfg, core, opt, sched, gen, state, rank, world)
     bad, ids, samples, cut, first = gather_counts(state, world)
     final = out_dir / "final"

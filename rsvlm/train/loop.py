@@ -56,6 +56,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     check_malformed,
     check_micro_batch,
     check_out_dir,  # noqa: F401 (importable from here as before)
+    continues_own,
     host_group,
     lr_lambda,
     note_resume,
@@ -65,7 +66,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     setup_distributed,
     start_out_dir,
 )
-from rsvlm.train.stopping import leave, save_due, stop_due
+from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
 from rsvlm.tta import MODES
 
 
@@ -409,7 +410,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         if profiler is not None:
             profiler.close()
         metrics.close()
-    if cfg.ckpt.every:
+    if end_save_due(cfg.ckpt.every, state["step"] > steps_at_start, folder is not None and continues_own(cfg)):
         save_checkpoint(engine, cfg, state, rank, world)
     final = save_final(engine, cfg, rank)
     summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start,

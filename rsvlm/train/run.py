@@ -314,9 +314,10 @@ def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
     if not found:
         print(f"[rsvlm.train] ckpt.resume=auto: no checkpoint in {Path(cfg.out_dir) / 'checkpoints'}; "
               "starting at step 0", file=sys.stderr)
-    if step > cfg.max_steps:
-        print(f"[rsvlm.train] the checkpoint is at step {step}, past max_steps={cfg.max_steps}: nothing to train; "
-              f"final/ is written from step {step}", file=sys.stderr)
+    if step >= cfg.max_steps:  # at it too: "done: N steps" read as if it had trained them
+        where = "past" if step > cfg.max_steps else "at"
+        print(f"[rsvlm.train] the checkpoint is at step {step}, {where} max_steps={cfg.max_steps}: nothing to train "
+              f"(raise max_steps to train on); final/ is written from step {step}", file=sys.stderr)
     if later := ckpt.later_steps(Path(cfg.out_dir) / "checkpoints", step):
         print(f"[rsvlm.train] ckpt.resume: {len(later)} step folder(s) in {later[0].parent} past step {step} "
               f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) are of the run that went on "

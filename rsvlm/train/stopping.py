@@ -22,6 +22,14 @@ def save_due(every: int, step: int, max_steps: int, stop_now: bool) -> bool:
     return bool(every) and (step % every == 0 or stop_now) and step < max_steps
 
 
+def end_save_due(every: int, trained: bool, own: bool) -> bool:
+    """Whether the end of a run saves a step folder: with ``every`` (``ckpt.every``), unless the run trained no step
+    from a step folder of its own ``out_dir`` (``own``; resumed at ``max_steps`` or past it): that folder holds the
+    step already, and saving it again wrote this run's settings into it, which its steps were not trained with
+    (a later resume then compared against them, and read its data position under another ``batch_size``)."""
+    return bool(every) and (trained or not own)
+
+
 def leave(saved: Path | None, world: int) -> NoReturn:
     """(collective) Every rank stops at this step: leave the process group together (as the end of a run does,
     else gloo's threads can abort a rank at exit), then raise ``Terminated`` naming the step folder saved."""
