@@ -141,7 +141,9 @@ def test_dota_difficult_flagged_by_answer_index_after_sorting_and_tiling(tmp_pat
     assert by["dota-big-det-box-plane"]["meta"]["difficult"] == []
 
     stats, recs = convert(tmp_path / "skip", "dota", "--src", str(src), "--skip-difficult")
-    assert stats["skipped"] == {"difficult": 2} and "difficult_objects" not in stats["notes"]
+    # the user's choice, no bad annotation: filtered per class, not skipped
+    assert stats["filtered"] == {"--skip-difficult: helicopter": 1, "--skip-difficult: ship": 1}
+    assert stats["skipped"] == {} and "difficult_objects" not in stats["notes"]
     assert all(r["meta"]["difficult"] == [] for r in recs)
     assert len(objs(next(r for r in recs if r["id"] == "dota-big-det-obb"))) == 3
 
@@ -195,7 +197,8 @@ def test_voc_difficult_flagged(tmp_path):
     assert by["voc-d-ground-ship"]["meta"]["difficult"] == [0]
     assert stats["notes"]["difficult_objects"] == 1
     stats, recs = convert(tmp_path / "skip", "voc", "--src", str(ann), "--skip-difficult")
-    assert stats["skipped"] == {"difficult": 1} and all(r["meta"]["difficult"] == [] for r in recs)
+    assert stats["filtered"] == {"--skip-difficult: ship": 1} and stats["skipped"] == {}
+    assert all(r["meta"]["difficult"] == [] for r in recs)
 
 
 # ---------------------------------------------------------------- coco

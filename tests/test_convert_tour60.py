@@ -214,7 +214,8 @@ def test_strict_goes_on_past_the_objects_skip_difficult_or_skip_crowd_leaves_out
         (tmp_path / "a.json").write_text(json.dumps(ann))
         argv = ["coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path), "--skip-crowd"]
     stats, recs = convert(tmp_path / "o", *argv, "--strict")
-    assert stats["skipped"] == {"crowd" if fmt == "coco" else "difficult": 1} and recs
+    assert stats["skipped"] == {} and recs  # the user's choice: filtered, not a bad annotation
+    assert stats["filtered"] == ({"--skip-crowd: car": 1} if fmt == "coco" else {"--skip-difficult: plane": 1})
     bad = tmp_path / ("b.txt" if fmt == "dota" else "b.xml")  # a bad annotation is still raised
     if fmt != "coco":
         png(tmp_path / "b.png", 100, 80)

@@ -26,7 +26,8 @@ Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and fla
 (``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
 leaves them out of #GT and of the false positives, as pycocotools does with crowd ground truth;
 they were plain objects, and a model finding each car of a crowd was scored with false
-positives. ``--skip-crowd`` drops them instead (counted as ``crowd``, never raised by ``--strict``).
+positives. ``--skip-crowd`` drops them instead, counted per category under ``filtered`` (``--skip-crowd: car``):
+no bad annotation, so not under ``skipped`` and never raised by ``--strict``.
 """
 
 from __future__ import annotations
@@ -155,8 +156,8 @@ def run(args, out: Output) -> None:
         if ann.get("category_id") not in cats:
             out.skip("unknown_category", where, str(ann.get("category_id")))
             continue
-        if args.skip_crowd and ann.get("iscrowd"):
-            out.skip("crowd", where, chosen=True)
+        if args.skip_crowd and ann.get("iscrowd"):  # the user's choice, no bad annotation: counted apart, never raised
+            out.filter("--skip-crowd", cats[ann["category_id"]])
             continue
         im = images[ann["image_id"]]
         try:

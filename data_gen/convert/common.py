@@ -6,7 +6,7 @@ images through is ``data_gen.convert.images``; its names still import from here)
 counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
 ``out.skip(reason, where)`` for each bad annotation (counted; with ``strict`` it raises
 ``ConversionError`` naming the file and line), ``out.filter(option, what)`` for each annotation an
-option such as ``--classes`` left out (counted apart, as ``filtered``: no error, never raised),
+option such as ``--classes`` or ``--skip-difficult`` left out (counted apart, as ``filtered``: no error, never raised),
 ``out.note(key)`` for things worth knowing that are not errors, and ``out.copy_image(path)`` (with the sidecars GDAL reads: ``.aux.xml``, world
 files) / ``out.image_path(name)`` to place images under ``OUT/images``. Nothing is created before the first record or image is written, or ``close()``
 is called: a usage error found on the way (a folder that is not there, ``--overlap`` over half of
@@ -96,18 +96,18 @@ class Output:
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)
 
-    def skip(self, reason: str, where: str, detail: str = "", chosen: bool = False) -> None:
-        """Count one bad annotation; under ``strict`` raise instead, naming ``where`` (file:line).
-        ``chosen``: one an option left out (``--skip-difficult``, ``--skip-crowd``), counted but never
-        raised (``--strict --skip-difficult`` stopped at the first difficult object it was told to skip)."""
+    def skip(self, reason: str, where: str, detail: str = "") -> None:
+        """Count one bad annotation; under ``strict`` raise instead, naming ``where`` (file:line). What an
+        option left out by the user's choice is no bad annotation: ``filter``."""
         msg = f"{where}: {reason}" + (f" ({detail})" if detail else "")
-        if self.strict and not chosen:
+        if self.strict:
             raise ConversionError(msg)
         self.skipped[reason] += 1
         self.examples.setdefault(reason, msg)
 
     def filter(self, option: str, what: str) -> None:
-        """Count one annotation that ``option`` left out (``--classes``), keyed ``OPTION: WHAT``; no bad
+        """Count one annotation that ``option`` left out (``--classes``, ``--skip-difficult``, ``--skip-crowd``),
+        keyed ``OPTION: WHAT`` (``--skip-difficult: plane``); no bad
         annotation, so not under ``skipped`` (where it read as an error) and not raised under ``strict``."""
         self.filtered[f"{option}: {what}"] += 1
 

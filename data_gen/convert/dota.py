@@ -25,7 +25,8 @@ holds one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.det
 ``eval.detection`` can leave them out of #GT and out of the false positives as the DOTA devkit
 does. Those some record holds are counted in the notes as ``difficult_objects`` (not those
 then skipped, e.g. as ``mostly_outside_image``). ``--skip-difficult`` leaves them
-out of the records instead (counted as skipped ``difficult``, never raised by ``--strict``).
+out of the records instead, counted per class under ``filtered`` (``--skip-difficult: plane``) like
+``--classes``: no bad annotation, so not under ``skipped`` and never raised by ``--strict``.
 
 With ``--tile``, an object a tile border cuts with under ``--min-visible`` of its area in a tile is
 kept there, clipped and flagged difficult the same way, as the devkit's ``ImgSplit`` writes it with
@@ -110,8 +111,8 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
             continue
         if allowed is not None and allowed.leaves_out(cls, out, where):
             continue
-        if difficult and skip_difficult:
-            out.skip("difficult", where, chosen=True)
+        if difficult and skip_difficult:  # the user's choice, no bad line: counted apart, never raised
+            out.filter("--skip-difficult", clean_label(cls))
             continue
         quad = [[nums[i], nums[i + 1]] for i in range(0, 8, 2)]
         if under_a_pixel(quad):  # corners in crossed order (a bow-tie) are the quad's: not "degenerate"

@@ -14,7 +14,8 @@ A file whose objects include oriented boxes gives oriented and horizontal ``[det
 Objects with ``<difficult>1</difficult>`` are kept and flagged: each record whose answer holds
 one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``), which
 ``eval.detection`` uses as VOC's evaluation does; those some record holds are counted in the
-notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead (counted as skipped ``difficult``, never raised by ``--strict``).
+notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead, counted per class under
+``filtered`` (``--skip-difficult: ship``): no bad annotation, so not under ``skipped`` and never raised by ``--strict``.
 Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
 (annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
@@ -150,8 +151,8 @@ def run(args, out: Output) -> None:
             if allowed is not None and allowed.leaves_out(name, out, where):
                 continue
             difficult = (obj.findtext("difficult") or "0").strip() == "1"
-            if difficult and args.skip_difficult:
-                out.skip("difficult", where, chosen=True)
+            if difficult and args.skip_difficult:  # the user's choice, no bad object: counted apart, never raised
+                out.filter("--skip-difficult", clean_label(name))
                 continue
             try:
                 kind, coords = parse_object(obj, rbox)
