@@ -132,3 +132,50 @@ def test_the_model_package_imports_the_quiet_helpers_from_quiet_not_llm():
             if isinstance(node, ast.ImportFrom) and node.module == "rsvlm.model.llm":
                 found += [f"{path.name}: {a.name}" for a in node.names if a.name in names]
     assert found == []
+
+
+def _hf_llava_copy(tmp_path, tok, change_config=None, change_weights=None):
+    """A tiny random LLaVA in Hugging Face layout, its config.json or weights changed."""
+    from conftest import tiny_llava_config
+    from transformers import LlavaForConditionalGeneration
+
+    src = tmp_path / "src"
+    LlavaForConditionalGeneration(tiny_llava_config(tok)).save_pretrained(src)
+    tok.save_pretrained(src)
+    if change_config:
+        conf = json.loads((src / "config.json").read_text())
+        change_config(conf)
+        (src / "config.json").write_text(json.dumps(conf))
+    if change_weights:
+        _rewrite_weights(src, change_weights)
+    return src
+
+
+def test_convert_llava_names_a_config_typo_in_one_line(tmp_path, tiny_llava, said):
+    """A Hugging Face-layout LLaVA whose text_config has 'hidden_sise': transformers' LOAD REPORT table, then its
+    RuntimeError traceback out of ``rsvlm convert-llava``. Now one error naming the folder, a tensor and the typo."""
+    from rsvlm.cli import main
+
+    def typo(conf):
+        conf["text_config"]["hidden_sise"] = conf["text_config"].pop("hidden_size")
+
+    src = _hf_llava_copy(tmp_path, tiny_llava[3], change_config=typo)
+    assert main(["convert-llava", "--src", str(src), "--out", str(tmp_path / "out")]) == 2
+    out = said()
+    assert (f"rsvlm convert-llava: {src}: its weights do not fit the LlavaForConditionalGeneration its config.json "
+            "builds: ") in out and "config.json has 'hidden_sise' (did you mean 'hidden_size'?)" in out
+    assert "LOAD REPORT" not in out and "Traceback" not in out
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_convert_llava_refuses_weights_lacking_the_lm_head(tmp_path, tiny_llava, said):
+    """The LM head missing from a Hugging Face-layout LLaVA's weights: converted with that head at random, after
+    only transformers' load report (a warning). Now refused, naming it."""
+    from rsvlm.model.convert_llava import convert_llava
+
+    src = _hf_llava_copy(tmp_path, tiny_llava[3], change_weights=lambda sd: sd.pop("language_model.lm_head.weight"))
+    with pytest.raises(ValueError, match=r"src: its weights lack 1 tensor\(s\) of the LlavaForConditionalGeneration "
+                                         r"its config\.json builds \(first: lm_head\.weight\), which would be converted "
+                                         "at random"):
+        convert_llava(src, tmp_path / "out")
+    assert "LOAD REPORT" not in said()

@@ -160,10 +160,22 @@ def _hf_layout(src: Path, dtype):
     if not (any(src.glob("*.safetensors")) or any(src.glob("pytorch_model*.bin"))):  # transformers: an OSError
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")   # naming 5 file kinds
     check_shards(src)
-    from rsvlm.model.quiet import bars_after
+    from rsvlm.model.llm_files import mismatch_note
+    from rsvlm.model.quiet import bars_after, load_report_held
 
-    with bars_after(2.0):  # "Loading weights: 100%" for a small model: a 7B one still shows its progress
-        llava = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32)
+    # "Loading weights: 100%" for a small model: a 7B one still shows its progress; transformers' load report is
+    # shown unless the error below says it (a config typo was its table then a RuntimeError traceback, a missing
+    # LM head a table only, and a conversion with that head at random)
+    with bars_after(2.0), load_report_held() as report:
+        llava, info = LlavaForConditionalGeneration.from_pretrained(src, dtype=dtype or torch.float32,
+                                                                    output_loading_info=True, ignore_mismatched_sizes=True)
+    if info.get("mismatched_keys"):
+        raise ValueError(mismatch_note(str(src), llava, info["mismatched_keys"], key=""))
+    if info["missing_keys"]:
+        lacks = sorted(info["missing_keys"])
+        raise ValueError(f"{src}: its weights lack {len(lacks)} tensor(s) of the {type(llava).__name__} its config.json "
+                         f"builds (first: {', '.join(lacks[:3])}), which would be converted at random")
+    report.release()
     vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}
     proj = llava.model.multi_modal_projector
     vision.update({"projectors.default.net.0.weight": proj.linear_1.weight, "projectors.default.net.0.bias": proj.linear_1.bias,

@@ -88,16 +88,16 @@ def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.c
                       stacklevel=3)
 
 
-def mismatch_note(path: str, llm: nn.Module, mismatched) -> str:
-    """Why the weights in ``path`` do not fit the model its config.json builds (``llm``): the first tensor
-    that does not of ``mismatched`` ((name, saved shape, built shape), transformers' ``mismatched_keys``), and
-    the config.json keys its config class does not define that are close to one it does (a typo leaves that
-    one at its default)."""
+def mismatch_note(path: str, llm: nn.Module, mismatched, key: str = "llm.name_or_path") -> str:
+    """Why the weights in ``path`` (given as ``key``) do not fit the model its config.json builds (``llm``): the
+    first tensor that does not of ``mismatched`` ((name, saved shape, built shape), transformers'
+    ``mismatched_keys``), and the keys of its (text) config that its config class does not define that are
+    close to one it does (a typo leaves that one at its default)."""
     name, saved, built = sorted(mismatched, key=lambda m: m[0])[0]
-    conf = llm.config.get_text_config().to_dict()
-    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in unknown_config_keys(llm.config.model_type, conf)
+    text = llm.config.get_text_config()
+    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in unknown_config_keys(text.model_type, text.to_dict())
              if close]
-    return (f"llm.name_or_path {path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
+    return (f"{f'{key} ' if key else ''}{path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
             f"{len(mismatched)} tensor(s) of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
             + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
 
