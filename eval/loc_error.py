@@ -97,8 +97,11 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     tok = processor.tokenizer
     loc0 = tok.convert_tokens_to_ids(loc_token(0))
     report = ReadReport(str(records_path))
-    index = D.build_index(records_path, tok, dict(processor.n_tokens), report,
-                          roots=[image_root or records_path.parent])
+    try:
+        index = D.build_index(records_path, tok, dict(processor.n_tokens), report,
+                              roots=[image_root or records_path.parent])
+    except ValueError as e:  # no usable record (an empty file, every line malformed): was a traceback
+        raise ScoreError(str(e)) from None
     if tasks:
         index = index.filter(lambda t: t in tasks, input_columns="task")
     if len(index) == 0:

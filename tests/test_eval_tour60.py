@@ -188,3 +188,18 @@ def test_a_ground_truth_id_repeated_is_refused_naming_its_line(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
     with pytest.raises(ScoreError, match=r"gt.jsonl: duplicate record id 'a' at \S*gt.jsonl:3 \(2 repeated id\(s\)\)"):
         classification.main(["--gt", gt, "--pred", pred])
+
+
+def test_loc_error_on_a_file_without_a_usable_record_is_a_one_line_error(tmp_path, ckpt):
+    """python -m eval.loc_error --data on an empty file (or one of malformed lines) ended in a traceback from the
+    training index (ValueError), not main_guard's one line."""
+    import pytest
+
+    from eval import loc_error
+    from eval.common import ScoreError
+
+    data = tmp_path / "test.jsonl"
+    for text in ("", '{"id": "a"}\n'):
+        data.write_text(text)
+        with pytest.raises(ScoreError, match=r"test.jsonl: no usable record \(.*0 records read"):
+            loc_error.main(["--model", str(ckpt), "--data", str(data), "--device", "cpu"])
