@@ -176,3 +176,25 @@ def test_a_resume_that_trains_no_step_leaves_its_step_folder_as_it_was(tmp_path,
     assert "the checkpoint is at step 2, at max_steps=2: nothing to train (raise max_steps" in capsys.readouterr().err
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in step.iterdir()} == before
     assert (tmp_path / "run" / "final" / "train_config.yaml").is_file()
+
+
+def test_an_out_dir_that_cannot_be_made_is_named(tmp_path, monkeypatch):
+    """Where the preflight's access check cannot tell (root on a read-only or /sys-like folder), making out_dir
+    failed with errno's line alone ("PermissionError: [Errno 1] Operation not permitted: '/sys/run'")."""
+    import errno
+    from pathlib import Path
+
+    import pytest
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import start_out_dir
+
+    def refuse(self, *a, **k):
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+
+    out = tmp_path / "ro" / "run"
+    cfg = load_config(TrainConfig, None, [f"out_dir={out}", "data.train=t.jsonl"])
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(PermissionError, match=rf"^out_dir {out}: cannot write there \(Operation not permitted\); give"):
+        start_out_dir(cfg, 0)

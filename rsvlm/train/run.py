@@ -399,8 +399,12 @@ def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
             if found:
                 print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
                       file=sys.stderr)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        save_config(cfg, out_dir / "train_config.yaml")
+        try:  # check_writable cannot tell for root, nor on /proc- or /sys-like folders: was errno's line alone
+            out_dir.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, out_dir / "train_config.yaml")
+        except OSError as e:
+            raise type(e)(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may write "
+                          "in") from None
     return out_dir
 
 
