@@ -9,7 +9,8 @@ Merging (``TileMerger``): boxes and oriented boxes go through greedy NMS by poly
 an object cut by an inner tile edge is "truncated", and a truncated view of the same object seen
 in another tile is recognised by intersection over the smaller area, or over what the truncated
 view's tile could see of the other (a rotated object's corner piece), the whole view kept (or the
-union of the cut views when no tile saw it whole). Polygons and masks of one label that overlap
+union of the cut views when no tile saw it whole; oriented boxes whose absorbed views are such
+duplicates across two survivors, a rotated ship seen in three or four tiles, are joined too). Polygons and masks of one label that overlap
 across tiles are unioned (a union's holes, its own or its parts', kept as ``rings``); points of
 one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
 earlier objects (tile order, then answer order) win.
@@ -135,6 +136,7 @@ class TileMerger:
         return (it.get("trunc", False), -s if s is not None else float("inf"), it["order"])
 
     def _nms(self, items: list[dict], kind: str) -> list[tuple[int, dict]]:
+        import shapely
         from shapely.strtree import STRtree
 
         items = sorted(items, key=self._rank)
@@ -143,39 +145,52 @@ class TileMerger:
         for i, it in enumerate(items):
             if not alive[i]:
                 continue
-            gi, cut = it["geom"], [it["geom"]] if it["trunc"] else []
+            gi, cut, views = it["geom"], [it["geom"]] if it["trunc"] else [], [it]
             for j in tree.query(gi, predicate="intersects"):
                 j = int(j)
-                if j <= i or not alive[j]:
-                    continue
-                gj = geoms[j]
-                inter = gi.intersection(gj).area
-                if inter <= 0:
-                    continue
-                iou = inter / (gi.area + gj.area - inter)
-                across = it["tile"] != items[j]["tile"] and (it["trunc"] or items[j]["trunc"])
-                ios = self._cut_overlap(it, items[j], inter) if across else 0.0
-                if iou >= self.iou_threshold or ios >= self.iou_threshold:
+                if j > i and alive[j] and self._duplicate(it, items[j]):
                     alive[j] = False
+                    views.append(items[j])
                     if it["trunc"] and items[j]["trunc"]:
-                        cut.append(gj)
-            out.append(dict(it, cut=cut))
-        joined = lambda a, b: self._at_seam(a, b, self.iou_threshold)  # noqa: E731 (views of tiles that abut)
-        return [self._joined(g, kind) for g in self._clusters(out, joined, lambda it: it["geom"].bounds)]
+                        cut.append(geoms[j])
+            out.append(dict(it, cut=cut, views=views))
+
+        def joined(a, b):  # abutting at a seam, or (oriented boxes) duplicates through views NMS gave to two survivors
+            return self._at_seam(a, b, self.iou_threshold) or kind == "obb" and any(
+                self._duplicate(va, vb) for va in a["views"] for vb in b["views"] if va["tile"] != vb["tile"])
+
+        span = lambda it: shapely.union_all([v["geom"] for v in it["views"]]).bounds  # noqa: E731
+        return [self._joined(g, kind) for g in self._clusters(out, joined, span)]
+
+    def _duplicate(self, a: dict, b: dict) -> bool:
+        """Whether views ``a`` and ``b`` are one object: IoU, or across tiles where one is cut by an inner
+        tile edge ``_cut_overlap``, at least ``iou_threshold``."""
+        inter = a["geom"].intersection(b["geom"]).area
+        if inter <= 0:
+            return False
+        iou = inter / (a["geom"].area + b["geom"].area - inter)
+        across = a["tile"] != b["tile"] and (a["trunc"] or b["trunc"])
+        return iou >= self.iou_threshold or across and self._cut_overlap(a, b, inter) >= self.iou_threshold
 
     def _at_seam(self, a: dict, b: dict, min_share: float) -> bool:
         """Whether views ``a`` and ``b`` from tiles that abut without overlapping (``--overlap 0``) are
         one object cut at their seam (``seams.seam_join``); the gap a model left between them is kept
-        in ``a["bridges"]`` for a union."""
+        in ``a["bridges"]`` for a union. An NMS survivor is checked through each view it absorbed
+        (its ``views``): a rotated box's corner piece abuts the tile of the view NMS dropped, and was
+        kept as a second object."""
         from rsvlm.io.seams import seam, seam_join
 
-        line = seam(a["window"], b["window"])
-        if line is None:
-            return False
-        same, bridge = seam_join(a["geom"], b["geom"], line, self.edge_tol, min_share)
-        if bridge is not None:
-            a.setdefault("bridges", []).append(bridge)
-        return same
+        for va in a.get("views", [a]):
+            for vb in b.get("views", [b]):
+                line = seam(va["window"], vb["window"])
+                if line is None:
+                    continue
+                same, bridge = seam_join(va["geom"], vb["geom"], line, self.edge_tol, min_share)
+                if bridge is not None:
+                    a.setdefault("bridges", []).append(bridge)
+                if same:
+                    return True
+        return False
 
     def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
         """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the
