@@ -10,8 +10,8 @@ an object cut by an inner tile edge is "truncated", and a truncated view of the 
 in another tile is recognised by intersection over the smaller area, or over what the truncated
 view's tile could see of the other (a rotated object's corner piece), the whole view kept (or the
 union of the cut views when no tile saw it whole; oriented boxes whose absorbed views are such
-duplicates across two survivors, a rotated ship seen in three or four tiles, are joined too). Polygons and masks of one label that overlap
-across tiles are unioned (a union's holes, its own or its parts', kept as ``rings``); points of
+duplicates across two survivors, a rotated ship seen in three or four tiles, are joined too).
+Polygons and masks of one label that overlap across tiles are unioned (a union's holes, its own or its parts', kept as ``rings``); points of
 one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
 earlier objects (tile order, then answer order) win.
 
