@@ -71,7 +71,7 @@ class Parser(argparse.ArgumentParser):
         import difflib
 
         head = word.split("=", 1)[0]
-        if not head.startswith("-"):
+        if not head.startswith("-") or head.strip("-") == "":  # "--" ends the options: no typo of one
             return ""
         options = [o for o in self._option_string_actions if o.startswith("--")]
         if near := [o for o in options if head.startswith("--") and o.startswith(head)]:

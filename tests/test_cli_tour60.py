@@ -71,3 +71,10 @@ def test_output_folders_are_made_when_the_answer_is_written(ckpt, geotiff, tmp_p
     assert _predict(ckpt, geotiff, "--max-new-tokens", "4", "--out", str(out), "--geojson", str(geo),
                     "--vis", str(vis)) == 0
     assert out.is_file() and geo.is_file() and vis.is_file()
+
+
+def test_the_end_of_options_marker_is_no_typo(capsys):
+    """``--`` starts every option: it was offered them all as what was meant."""
+    with pytest.raises(SystemExit):
+        main(["eval", "--", "--out", "p.jsonl"])
+    assert "did you mean" not in capsys.readouterr().err
