@@ -161,20 +161,25 @@ def test_a_dota_quad_with_crossed_corners_is_its_box_not_degenerate(tmp_path):
 
 
 @pytest.mark.realdata
-def test_a_bow_tie_geojson_footprint_skipped_as_degenerate_says_its_ring_crosses_itself(tmp_path, realdata):
-    """A 20 m bow-tie footprint was skipped as a "polygon under 1 px²": the shoelace area of its loops cancels."""
+@pytest.mark.parametrize("shape", ["symmetric", "asymmetric"])
+def test_a_bow_tie_geojson_footprint_is_split_and_counted(tmp_path, realdata, shape):
+    """A symmetric bow-tie footprint was skipped as ``degenerate`` (the shoelace areas of its loops cancel) where an
+    asymmetric one was split and counted, as in ``coco``: both are split into their loops and counted now."""
+    from convert_helpers import objs
+
     src = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
     feature = src["features"][0]
     xs, ys = zip(*feature["geometry"]["coordinates"][0])
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    ring = [[x0, y0], [x1, y1], [x1, y0], [x0, y1], [x0, y0]]  # crosses itself at the centre
+    ym = y1 if shape == "symmetric" else y0 + 0.4 * (y1 - y0)  # asymmetric: loops of unequal area
+    ring = [[x0, y0], [x1, y1], [x1, y0], [x0, ym], [x0, y0]]  # crosses itself (at the centre where symmetric)
     bow = {**feature, "geometry": {"type": "Polygon", "coordinates": [ring]}}
     (tmp_path / "bt.geojson").write_text(json.dumps({**src, "features": [bow, *src["features"][1:3]]}))
     stats, recs = convert(tmp_path / "o", "geojson", "--images", str(realdata / "bldg_spacenet4" / "sample_geotiff.tif"),
                           "--labels", str(tmp_path / "bt.geojson"))
-    assert stats["skipped"] == {"degenerate": 1} and recs
-    assert "features[0]" in stats["skipped_examples"]["degenerate"]
-    assert "its ring crosses itself" in stats["skipped_examples"]["degenerate"]
+    assert stats["skipped"] == {} and stats["notes"]["self_intersecting_polygons_split"] == 1
+    seg = next(r for r in recs if r["id"].endswith("-seg-building"))
+    assert len(objs(seg)) == 4  # the bow-tie's two loops and the two other footprints
 
 
 @pytest.mark.parametrize("obj, message", [

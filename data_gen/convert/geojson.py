@@ -19,7 +19,9 @@ under the per-file one.
 Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
 ``unparsable_geometry`` (a feature that is not an object, coordinates that are not number
 pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
-``degenerate`` (under 1 px² after projection), ``outside_image`` / ``mostly_outside_image``, plus
+``degenerate`` (under 1 px² after projection; a ring that crosses itself, a bow-tie, is measured
+by its loops, whose signed areas cancel, and split at its crossings by ``detection.emit_objects``,
+counted in the notes as ``self_intersecting_polygons_split``), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
 does not match too; of GeoTIFFs sharing a key the first in sort order pairs, the others noted as
 ``ambiguous_image_names``), ``unparsable_labels`` for a GeoJSON
@@ -205,10 +207,6 @@ def _bounds(objects: list[dict]) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _area(ring) -> float:
-    return 0.5 * abs(sum(ring[i][0] * ring[i - 1][1] - ring[i - 1][0] * ring[i][1] for i in range(len(ring))))
-
-
 def _overlaps(bounds, width: int, height: int) -> bool:
     x0, y0, x1, y1 = bounds
     return x1 > 0 and y1 > 0 and x0 < width and y0 < height
@@ -296,7 +294,7 @@ def _run(args, out: Output) -> None:
             for o in objs:
                 if not finite_coords(o):
                     out.skip("non_finite_coordinates", where, str(o["coords"])[:120])
-                elif len(o["coords"]) < 3 or _area(o["coords"]) < 1.0:  # counted below, unless all are outside
+                elif under_a_pixel(o["coords"]):  # counted below, unless all are outside; a bow-tie is its loops
                     tiny.append({**o, "src": where})
                 else:
                     objects.append({**o, "src": where})
@@ -307,9 +305,8 @@ def _run(args, out: Output) -> None:
                      f"pixel bounds are x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, the image's 0..{width}, 0..{height}; "
                      f"is the GeoJSON's CRS ({src_crs}) right, and is it the image's label file?")
             continue
-        for o in tiny:  # a bow-tie's loops cancel in the shoelace area: said, as "under 1 px²" misled
-            out.skip("degenerate", o["src"], "polygon under 1 px²" + ("" if under_a_pixel(o["coords"]) else
-                     ": its ring crosses itself (a bow-tie) and its loops' signed areas cancel"))
+        for o in tiny:
+            out.skip("degenerate", o["src"], "polygon under 1 px²")
         # an empty FeatureCollection (SpaceNet's tiles without a building): the scene is not read through
         if nothing_to_write(out, objects) or readable_size(tif, out, str(tif), args.modality) is None:
             continue
