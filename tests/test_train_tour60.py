@@ -136,7 +136,7 @@ def test_a_batch_larger_than_the_data_is_refused_before_the_model_is_built(tmp_p
     data.write_text(data.read_text() + "{not json\n")
     assert train_main(_sft_argv(tmp_path, data, "batch_size=4")) == 2
     err = capsys.readouterr().err
-    assert ("batch_size=4: the records files hold 3 usable record(s) (1 malformed line(s) left out), fewer than one "
+    assert ("batch_size=4: data.train holds 3 usable record(s) (1 malformed record(s) left out), fewer than one "
             "global batch of 4 (batch_size × 1 process(es))") in err and "give batch_size=3 or lower" in err, err
     assert not (tmp_path / "run").exists()
 
@@ -154,7 +154,7 @@ def test_a_records_file_of_malformed_lines_only_is_refused_before_the_model_is_b
         assert train_main(_sft_argv(tmp_path, data, *extra)) == 2
         err = capsys.readouterr().err
         key = "data.train" if data == bad else "data.extra[0].path"
-        assert f"{key}: {bad} holds no usable record: 2 line(s), all malformed" in err and "invalid JSON: 1" in err, err
+        assert f"{key}: {bad} holds no usable record: all 2 of its records are malformed" in err and "invalid JSON: 1" in err, err
     assert not (tmp_path / "run").exists()
 
 

@@ -113,7 +113,7 @@ class TooFewRecords(SameOnEveryRank, ValueError):
 
 
 def check_enough_records(cfg, world: int) -> None:
-    """TooFewRecords where a records file holds no usable record (every line malformed: the first one's reason
+    """TooFewRecords where a records file holds no usable record (all malformed: the first one's reason
     named), or all of them together fewer than one global batch (``batch_size`` × ``world`` processes): both
     were found once the model was built and the data read (exit 1). Each file is read only until it has given
     a record and the files together a global batch, so a large one costs a few lines; records the model has
@@ -130,13 +130,14 @@ def check_enough_records(cfg, world: int) -> None:
                 break
         if not found:  # was: "no usable record" once out_dir was written and the model built
             first = f"; the first: {report.examples[0]}" if report.examples else ""
-            raise TooFewRecords(f"{key}: {path} holds no usable record: {report.n_lines} line(s), all malformed "
-                             f"({report.summary()}){first}")
+            raise TooFewRecords(f"{key}: {path} holds no usable record: all {report.n_lines} of its records are "
+                                f"malformed ({report.summary()}){first}")
         total, malformed = total + found, malformed + report.n_skipped
     if total < need:
         fits = total // world
         fix = f"batch_size={fits} or lower" if fits else f"fewer processes than {world}"
-        bad = f" ({malformed} malformed line(s) left out)" if malformed else ""
-        raise TooFewRecords(f"batch_size={cfg.batch_size}: the records files hold {total} usable record(s){bad}, fewer than "
-                         f"one global batch of {need} (batch_size × {world} process(es)), so no step could be drawn; "
-                         f"give {fix}, or add records")
+        bad = f" ({malformed} malformed record(s) left out)" if malformed else ""
+        where = "data.train and data.extra hold" if cfg.data.extra else "data.train holds"
+        raise TooFewRecords(f"batch_size={cfg.batch_size}: {where} {total} usable record(s){bad}, fewer than one "
+                            f"global batch of {need} (batch_size × {world} process(es)), so no step could be drawn; "
+                            f"give {fix}, or add records")
