@@ -123,13 +123,14 @@ def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
 
 def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:
     """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
-    string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer."""
+    string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer. ``rsvlm
+    eval``'s error rows are left to their own note, which gives the error (was also "answer '' is empty")."""
     from eval.common import not_text, number_text
     from eval.text import normalize_answer, parse_count, whole_number
 
     out = []
     for it in items:
-        if it.pred is None or len(out) >= n:
+        if it.pred is None or len(out) >= n or is_errored(it):
             continue
         ans = it.pred.get("answer")
         if number_text(ans) and (task_name == "counting" or task_name == "vqa" and whole_number(gt_answer(it.record))

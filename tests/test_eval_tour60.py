@@ -203,3 +203,20 @@ def test_loc_error_on_a_file_without_a_usable_record_is_a_one_line_error(tmp_pat
         data.write_text(text)
         with pytest.raises(ScoreError, match=r"test.jsonl: no usable record \(.*0 records read"):
             loc_error.main(["--model", str(ckpt), "--data", str(data), "--device", "cpu"])
+
+
+def test_an_error_row_is_noted_once_with_its_error(tmp_path, capsys):
+    """rsvlm eval's error row (an unreadable image) was noted twice: with its error, and again as "unparseable 'a':
+    answer '' is empty", which hid the answers that were unparseable for a reason of their own."""
+    from conftest import eval_record, write_jsonl
+
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "", "error": "a.png: no such file"},
+                                              {"id": "b", "task": "cls", "answer": " "}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 2 and s["n_pred_errors"] == 1
+    notes = [n for n in s["notes"] if "'a'" in n or " a:" in n or "(first: a" in n]
+    assert len(notes) == 1 and "a.png: no such file" in notes[0], notes
+    assert "unparseable 'b': answer ' ' is empty" in s["notes"]
