@@ -140,7 +140,8 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
         for j, w in sorted(e.why.items()):
             why.setdefault(owner[j], w)
         raise PromptsRefused(why) from None
-    return [answers[a] if n == 1 else join_shapes(answers[a:a + n]) for a, n in plan]
+    classes = processor.prompt.det_classes
+    return [answers[a] if n == 1 else join_shapes(answers[a:a + n], classes) for a, n in plan]
 
 
 def class_questions(messages: list[dict], prompt: PromptConfig) -> list[list[dict]] | None:
@@ -187,16 +188,20 @@ def plural(noun: str) -> str:
     return noun + "s"
 
 
-def join_shapes(answers: list[tuple[str, list[float]]]) -> Answer:
+def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None = None) -> Answer:
     """One answer from several: the shapes-only ones joined in order with their scores (each
     answer's scores follow its shapes, so they stay aligned); the first answer if none is. It is
     ``cut`` where any of them was (a class's answer stopped short misses its later objects), and
-    ``past_context`` where any of them ran past the context."""
+    ``past_context`` where any of them ran past the context. ``labels``, where given, is what each
+    answer was asked for (its class): one whose shapes open without a ``<ref>`` is labelled with it,
+    where joined after another its shapes read as the earlier answer's label."""
     from rsvlm import geometry
     from rsvlm.tta import shapes_only
 
     cut, past = any(is_cut(a) for a in answers), any(is_past_context(a) for a in answers)
-    keep = [(t, s) for t, s in answers if shapes_only(geometry.decode(t, 1000, 1000))]
+    labels = list(labels or [None] * len(answers))
+    keep = [(t if lab is None or t.lstrip().startswith("<ref>") else f"<ref>{lab}</ref>{t.lstrip()}", s)
+            for (t, s), lab in zip(answers, labels) if shapes_only(geometry.decode(t, 1000, 1000))]
     if not keep:
         return Answer(*answers[0], cut=cut, past_context=past)
     return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past)
