@@ -339,3 +339,32 @@ def test_a_llava_image_path_written_on_windows_is_read(tmp_path):
     stats, recs = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "a.json"), "--images", str(tmp_path))
     assert [r["images"][0]["path"] for r in recs] == ["images/a.png"]
     assert stats["notes"]["windows_paths_read"] == 1 and stats["skipped"] == {"missing_image": 1}
+
+
+@pytest.mark.parametrize("case", ["image", "annotation", "category"])
+def test_a_coco_id_that_is_a_list_or_object_is_named_not_an_unhashable_type_traceback(tmp_path, case):
+    """An id of ``[1]`` or ``{"a": 1}`` ended the run with "TypeError: unhashable type: 'list'", naming no file."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "a.png", 100, 80)
+    ann = {"images": [{"id": 1, "file_name": "a.png"}, {"id": [2], "file_name": "b.png"}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]},
+                           {"id": 2, "image_id": {"a": 1}, "category_id": 1, "bbox": [50, 10, 20, 20]}],
+           "categories": [{"id": 1, "name": "car"}, {"id": [3], "name": "ship"}]}
+    if case != "category":
+        ann["categories"].pop()
+    if case != "image":
+        ann["images"].pop()
+    if case != "annotation":
+        ann["annotations"].pop()
+    (tmp_path / "a.json").write_text(json.dumps(ann))
+    argv = ["coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path)]
+    if case == "category":
+        with pytest.raises(ConversionError, match=r"a\.json: categories\[1\] needs an 'id' \(a number or string\)"):
+            convert(tmp_path / "o", *argv)
+        return
+    stats, recs = convert(tmp_path / "o", *argv)
+    key = "unparsable_image_entry" if case == "image" else "unparsable_annotation"
+    assert stats["skipped"] == {key: 1} and recs
+    where = "images[1]" if case == "image" else "annotations[1] (id 2): unparsable_annotation (image_id {'a': 1}"
+    assert where in stats["skipped_examples"][key]

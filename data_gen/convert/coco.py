@@ -8,19 +8,21 @@ annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` 
 (bounds of the polygons where there are any), ``[seg]`` the polygons.
 
 Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, no bbox and
-no ring of 3 points or more), ``unparsable_annotation`` (a key missing, a bbox that is not 4 numbers, a
-value that is no number, a segmentation neither polygons nor RLE), ``missing_image`` (image entry without a file),
+no ring of 3 points or more), ``unparsable_annotation`` (a key missing, an ``image_id`` or ``category_id``
+that is no number or string, a bbox that is not 4 numbers, a value that is no number, a segmentation
+neither polygons nor RLE), ``missing_image`` (image entry without a file),
 ``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
 ``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
 (the box and the other rings are kept); a ring that crosses itself (a bow-tie) is split at its
 crossings into polygons of their own in ``[seg]`` (its ``[det]`` box stays the annotation's), counted in
 the notes as ``self_intersecting_polygons_split`` (``detection.emit_objects``); per image entry ``unparsable_image_entry``
-(no ``id`` or ``file_name``), ``duplicate_image_id`` (an entry of an id an earlier one has: the first is
+(no ``id``, one that is no number or string, or no ``file_name``),
+``duplicate_image_id`` (an entry of an id an earlier one has: the first is
 kept, where the later one took its annotations), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
 be read as ``--modality``) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd
 number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
-an ``id`` or ``name``, or of an id an earlier category of another name has, is an error naming it.
+an ``id`` (a number or string) or ``name``, or of an id an earlier category of another name has, is an error naming it.
 
 Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and flagged difficult
 (``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
@@ -73,6 +75,12 @@ def ann_objects(ann: dict, label: str, width: int, height: int) -> list[dict]:
     else:
         raise KeyError("bbox")
     return [{"kind": "box", "label": label, "coords": box}, *polys]
+
+
+def _an_id(v, missing: bool = False) -> bool:
+    """Whether ``v`` can be a COCO id: a number or string (``missing``: or absent). A list or object was
+    an ``unhashable type`` traceback naming no file, where the id was looked up."""
+    return isinstance(v, (int, float, str)) or missing and v is None
 
 
 def short_rings(ann: dict) -> int:
@@ -128,16 +136,17 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.ann}: not a COCO instances file (needs 'images' and 'annotations' lists)")
     cats = {}
     for k, c in enumerate(data.get("categories") or []):
-        if not isinstance(c, dict) or "id" not in c or not isinstance(c.get("name"), str):
-            raise ConversionError(f"{args.ann}: categories[{k}] needs an 'id' and a 'name' string")
+        if not isinstance(c, dict) or not _an_id(c.get("id")) or not isinstance(c.get("name"), str):
+            raise ConversionError(f"{args.ann}: categories[{k}] needs an 'id' (a number or string) and a 'name' string")
         if c["id"] in cats and cats[c["id"]] != clean_label(c["name"]):  # the later name took the first's objects
             raise ConversionError(f"{args.ann}: categories[{k}] gives id {c['id']!r} to {c['name']!r}, "
                                   f"an earlier category's id ({cats[c['id']]!r})")
         cats[c["id"]] = clean_label(c["name"])
     images = {}
     for k, im in enumerate(data["images"]):
-        if not isinstance(im, dict) or "id" not in im or not isinstance(im.get("file_name"), str):
-            out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]", "needs an 'id' and a 'file_name'")
+        if not isinstance(im, dict) or not _an_id(im.get("id")) or not isinstance(im.get("file_name"), str):
+            out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]",
+                     "needs an 'id' (a number or string) and a 'file_name'")
             continue
         if im["id"] in images:  # it replaced the first: that file's annotations were drawn on this one
             out.skip("duplicate_image_id", f"{args.ann}: images[{k}]",
@@ -150,6 +159,9 @@ def run(args, out: Output) -> None:
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
             continue
         where = f"{args.ann}: annotations[{k}] (id {ann.get('id')})"
+        if bad := [key for key in ("image_id", "category_id") if not _an_id(ann.get(key), missing=True)]:
+            out.skip("unparsable_annotation", where, f"{bad[0]} {ann[bad[0]]!r:.40} is not a number or string")
+            continue
         if ann.get("image_id") not in images:
             out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}")
             continue
