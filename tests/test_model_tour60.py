@@ -179,3 +179,22 @@ def test_convert_llava_refuses_weights_lacking_the_lm_head(tmp_path, tiny_llava,
                                          "at random"):
         convert_llava(src, tmp_path / "out")
     assert "LOAD REPORT" not in said()
+
+
+def test_model_pointing_at_a_plain_hf_language_model_is_not_sent_to_convert_llava(base_dir, tiny_llava, tmp_path,
+                                                                                 capsys, geotiff):
+    """``--model`` at a Hugging Face Llama folder was told 'a LLaVA-1.5 / GeoChat one converts with rsvlm
+    convert-llava', which refuses a model without a vision side; it is named a language model to build on. A LLaVA
+    folder (either layout) is still sent to convert-llava."""
+    from conftest import write_llava
+
+    from rsvlm.cli import main
+
+    assert main(["predict", "--model", str(base_dir), "--image", str(geotiff), "--task", "cls"]) == 2
+    err = capsys.readouterr().err
+    assert "it is a Hugging Face language model (llama) with no vision side: give it as llm.name_or_path" in err
+    assert "convert-llava" not in err
+    sd, conf, _, tok = tiny_llava
+    for src in (write_llava(tmp_path / "original", sd, conf, tok), _hf_llava_copy(tmp_path, tok)):
+        assert main(["predict", "--model", str(src), "--image", str(geotiff), "--task", "cls"]) == 2
+        assert "a LLaVA-1.5 / GeoChat one converts with rsvlm convert-llava" in capsys.readouterr().err

@@ -138,9 +138,30 @@ def no_checkpoint(root: Path) -> str:
         return (f"{msg}; it is a bare peft LoRA adapter: an rsvlm checkpoint keeps its adapter in adapter/ "
                 "beside config.yaml, vision.safetensors and tokenizer/")
     if (root / "config.json").is_file():
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+        kind = _model_type(root / "config.json")
+        if kind != "llava" and kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:  # was told to convert-llava, which refuses it
+            return (f"{msg}; it is a Hugging Face language model ({kind}) with no vision side: give it as "
+                    "llm.name_or_path of a model config and train one (docs/models.md)")
         return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
                 "rsvlm convert-llava (docs/models.md)")
     return msg
+
+
+def _model_type(config_json: Path) -> str | None:
+    """The model_type a config.json names; "llava" for a LLaVA-like one (a model_type naming LLaVA or GeoChat,
+    mm_ keys: the original layout); None where it cannot be read or names none."""
+    import json
+
+    try:
+        conf = json.loads(config_json.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(conf, dict):
+        return None
+    kind = str(conf.get("model_type") or "")
+    return "llava" if "llava" in kind or "geochat" in kind or any(str(k).startswith("mm_") for k in conf) else kind or None
 
 
 def _pickles(folder: Path) -> str:
