@@ -368,3 +368,17 @@ def test_a_coco_id_that_is_a_list_or_object_is_named_not_an_unhashable_type_trac
     assert stats["skipped"] == {key: 1} and recs
     where = "images[1]" if case == "image" else "annotations[1] (id 2): unparsable_annotation (image_id {'a': 1}"
     assert where in stats["skipped_examples"][key]
+
+
+def test_strict_names_where_a_repeated_record_id_comes_from(tmp_path):
+    """``--strict`` said only "duplicate record id '7'", in a file of thousands of records."""
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "imgs" / "1.png", 16, 16)
+    lines = [{"id": i, "image": "1.png", "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": "a"}]}
+             for i, q in ((7, "first?"), (8, "second?"), (7, "third?"))]
+    (tmp_path / "l.json").write_text(json.dumps(lines))
+    argv = ["llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs")]
+    with pytest.raises(ConversionError, match=r"l\.json: record 2: duplicate record id '7', the id of the record "
+                                              r"from \S*l\.json: record 0 \(without --strict it is written as 7-dup2\)"):
+        convert(tmp_path / "o", *argv, "--strict")

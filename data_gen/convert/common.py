@@ -61,7 +61,7 @@ class Output:
         # ordered (dicts, not sets) so that take_back can drop what came after a mark
         self._written: dict[str, None] = {}  # images/… paths this run wrote (older runs' files are overwritten)
         self._sidecars: dict[str, None] = {}  # images/… sidecar files copied beside them (copy_image)
-        self._ids: dict[str, None] = {}
+        self._ids: dict[str, str] = {}  # record id -> where it came from (file:line, record index or file name)
 
     def _start(self) -> None:
         """Create the folder and open ``records.jsonl`` (once, on the first write)."""
@@ -79,19 +79,23 @@ class Output:
         return self._fh is not None
 
     # --- records -----------------------------------------------------------------------------
-    def add(self, record: dict) -> None:
+    def add(self, record: dict, where: str = "") -> None:
+        """Write ``record``; ``where`` (file:line or record index, else its ``meta.file``) names it in the
+        ``--strict`` error for an id already written, with the first record of that id (it named neither)."""
         if record["task"] is not None and record["task"] not in TASKS:
             raise ValueError(f"unknown task {record['task']!r} in record {record['id']}")
+        where = where or str((record.get("meta") or {}).get("file", ""))
         rid, k = record["id"], 1
         while rid in self._ids:  # two sources of one name (sub-folders, repeated LLaVA ids): keep both
             k += 1
             rid = f"{record['id']}-dup{k}"
         if rid != record["id"]:
             if self.strict:
-                raise ConversionError(f"duplicate record id {record['id']!r}")
+                raise ConversionError(f"{where}: duplicate record id {record['id']!r}, the id of the record from "
+                                      f"{self._ids[record['id']]} (without --strict it is written as {rid})")
             self.note("duplicate_ids_renamed")
             record = {**record, "id": rid}
-        self._ids[rid] = None
+        self._ids[rid] = where
         self._start()
         self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.tasks[record["task"] or "chat"] += 1  # no task: free chat (DESIGN: no tag)

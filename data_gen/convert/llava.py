@@ -262,4 +262,4 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
-        out.add(rec)
+        out.add(rec, where)

@@ -114,4 +114,4 @@ def run(args, out: Output) -> None:
                 out.skip("invalid_record", where, why)
                 continue
             rec["images"][0]["path"] = out.copy_image(image)
-            out.add(rec)
+            out.add(rec, where)

@@ -115,4 +115,4 @@ def run(args, out: Output) -> None:
                 continue
             rec["images"][0]["path"] = out.copy_image(image)
             out.note(f"type:{q.get('type', 'unknown')}")
-            out.add(rec)
+            out.add(rec, where)
