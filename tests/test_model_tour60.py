@@ -198,3 +198,26 @@ def test_model_pointing_at_a_plain_hf_language_model_is_not_sent_to_convert_llav
     for src in (write_llava(tmp_path / "original", sd, conf, tok), _hf_llava_copy(tmp_path, tok)):
         assert main(["predict", "--model", str(src), "--image", str(geotiff), "--task", "cls"]) == 2
         assert "a LLaVA-1.5 / GeoChat one converts with rsvlm convert-llava" in capsys.readouterr().err
+
+
+def test_the_header_check_reads_every_shard_and_leaves_a_quantised_save_to_transformers(tmp_path, base_dir):
+    """A sharded save (model.safetensors.index.json) is compared shard by shard; a folder whose config.json has a
+    quantization_config (bitsandbytes stores a 4-bit weight packed, in another shape) is not compared at all."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from rsvlm.model.llm_files import check_saved_shapes, saved_shapes
+
+    llm = AutoModelForCausalLM.from_pretrained(base_dir)
+    llm.save_pretrained(tmp_path / "sharded", max_shard_size="100KB")
+    assert not (tmp_path / "sharded" / "model.safetensors").exists()
+    assert saved_shapes(tmp_path / "sharded") == {k: tuple(v.shape) for k, v in llm.state_dict().items()}
+    conf = AutoConfig.from_pretrained(base_dir)
+    conf.intermediate_size *= 2  # config.json edited after the save
+    with torch.device("meta"):
+        built = AutoModelForCausalLM.from_config(conf)
+    with pytest.raises(ValueError, match=r"sharded: its weights do not fit .* \(first: model\.layers\.0\.mlp\.down_proj"
+                                         r"\.weight saved \(64, 128\), built \(64, 256\)\); is config\.json the one"):
+        check_saved_shapes(str(tmp_path / "sharded"), built)
+    built.config.quantization_config = {"quant_method": "bitsandbytes", "load_in_4bit": True}
+    check_saved_shapes(str(tmp_path / "sharded"), built)  # not compared

@@ -129,9 +129,10 @@ def check_saved_shapes(path: str, built: nn.Module) -> None:
     than the one of that name in ``built``, the model its config.json builds (on meta: no weights): before
     transformers reads any weight, which built the misshapen model at random and printed its load report (a table
     of every such tensor) ahead of rsvlm's error. Names transformers would rename are not compared (its own
-    ``mismatched_keys`` still catches those); a hub name is left to that too."""
+    ``mismatched_keys`` still catches those); a hub name is left to that too, and so is a folder saved quantised
+    (its config.json's ``quantization_config``: bitsandbytes packs a 4-bit weight into another shape)."""
     folder = Path(path).expanduser()
-    if not folder.is_dir():
+    if not folder.is_dir() or getattr(built.config, "quantization_config", None):
         return
     saved = saved_shapes(folder)
     odd = [(k, saved[k], tuple(t.shape)) for k, t in built.state_dict().items() if k in saved and saved[k] != tuple(t.shape)]
