@@ -149,6 +149,8 @@ def test_a_dota_quad_with_crossed_corners_is_its_box_not_degenerate(tmp_path):
     """Corners listed 1, 3, 2, 4 gave a shoelace area of 0: the car was skipped as a quad under 1 px²."""
     from convert_helpers import near, objs
 
+    from data_gen.convert.detection import crossed_quad
+
     png(tmp_path / "a.png", 100, 80)
     (tmp_path / "a.txt").write_text("10 10 40 30 40 10 10 30 plane 0\n50 40 90 40 90 70 50 70 ship 0\n")
     stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path))
@@ -157,6 +159,7 @@ def test_a_dota_quad_with_crossed_corners_is_its_box_not_degenerate(tmp_path):
     plane = next(o for o in objs(rec) if o["label"] == "plane")
     xs, ys = sorted(p[0] for p in plane["coords"]), sorted(p[1] for p in plane["coords"])
     assert near([xs[0], xs[-1], ys[0], ys[-1]], [10, 40, 10, 30], 100)
+    assert not crossed_quad(plane["coords"])  # written in order, not as the bow-tie it was given as (same bounds)
 
 
 
