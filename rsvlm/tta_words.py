@@ -17,8 +17,8 @@ and ``KEPT`` only ("NorthEast" in one word keeps only its first capital), "up" a
 (rarely the image's); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
-road", "an E–W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>", nor "N - S" spaced); a
-compass bearing in degrees is not turned.
+road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
+in degrees is not turned.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ _BEFORE = frozenset(("the", "a", "an", "to", "toward", "towards", "from", "in", 
 _AFTER = frozenset(("of", "side", "sides", "end", "ends", "edge", "part", "half", "corner", "bank", "shore",
                     "coast", "quadrant", "wing", "facing", "bound", "ward", "wards", "to"))
 _DIRECTION = (re.compile(r"(?:^|[^\w-])([A-Za-z]+)\s+$"), re.compile(r"^\s+([A-Za-z]+)\b"),
-              re.compile(r"\b[NSEW][-/–]$"), re.compile(r"^[-/–][NSEW]\b"), re.compile(r"\w"))
+              re.compile(r"\b[NSEW] ?[-/–] ?$"), re.compile(r"^ ?[-/–] ?[NSEW]\b"), re.compile(r"\w"))
 _POINT = "(?:N|S|E|W|NE|NW|SE|SW|NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW)"
 _LISTED = re.compile(rf"\b{_POINT}(?:\s*,\s*{_POINT})*,?\s+(?:or|and)\s+{_POINT}\b")  # "N or S", "N, S, E or W"
 

@@ -115,6 +115,8 @@ def test_end_to_end_fused_det_answer_holds_no_empty_ref():
     ("the E–W road", "h", "the W–E road"),  # en dash: was "the W–W road", the W taken for a name
     ("a N–S road", "v", "a S–N road"),  # was left as it was
     ("north–east", "t", "south–west"),  # was "west–south"
+    ("an E – W runway", "h", "an W – E runway"),  # spaced: was left as it was
+    ("the N - S road", "t", "the W - E road"),
 ])
 def test_compass_words_in_any_case_hyphen_or_dash_and_every_heading_form(text, view, said):
     from rsvlm.tta_words import swap_words
@@ -123,7 +125,7 @@ def test_compass_words_in_any_case_hyphen_or_dash_and_every_heading_form(text, v
     assert swap_words(said, view, back=True) == text
 
 
-@pytest.mark.parametrize("text", ["Building E", "to the ne", "Sw", "the S-shaped pier"])
+@pytest.mark.parametrize("text", ["Building E", "to the ne", "Sw", "the S-shaped pier", "Building E - a large one"])
 def test_names_and_lowercase_letters_are_no_compass_points(text):
     from rsvlm.tta_words import swap_words
 
