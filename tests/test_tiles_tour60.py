@@ -56,3 +56,18 @@ def test_a_row_of_moored_ships_across_seams_keeps_its_count(overlap):
     ships = [affinity.translate(_ship(100, 100, 24, 7, 37), k * 10 * math.cos(t), k * 10 * math.sin(t))
              for k in range(-3, 4)]
     assert len(_tiled(ships, 40, overlap)) == 7
+
+
+@pytest.mark.parametrize("kind", ["box", "obb"])
+def test_a_box_of_no_height_seen_by_two_tiles_is_one_object(kind):
+    """On a 1-px strip a model's box has y1 == y2: its area was 0, no IoU reached the threshold, and each
+    tile's copy of it was kept (two identical cars)."""
+    from rsvlm.io import merge_tile_objects
+
+    def car(x1, x2):
+        return ([x1, 0, x2, 0] if kind == "box" else [[x1, 0], [x2, 0], [x2, 0], [x1, 0]])
+
+    objs = merge_tile_objects([((0, 0, 96, 1), [{"kind": kind, "label": "car", "coords": car(70, 90)}]),
+                               ((64, 0, 96, 1), [{"kind": kind, "label": "car", "coords": car(6, 26)}])],
+                              scene_size=(160, 1))
+    assert len(objs) == 1 and objs[0]["coords"] == car(70, 90)  # as the model drew it

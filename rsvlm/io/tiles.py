@@ -118,7 +118,10 @@ class TileMerger:
 
                 for it in items:
                     g = object_geometry(it["obj"])  # a model's obb corners may cross (a bow tie): repaired
-                    it["geom"] = g if g.is_valid else shapely.make_valid(g)
+                    g = g if g.is_valid else shapely.make_valid(g)
+                    if g.area == 0:  # x1 == x2 or y1 == y2 (a car on a 1-px strip): no IoU, its duplicates all kept
+                        g = g.buffer(0.5, cap_style="square")  # matched as 1 px wide; its coords stay as drawn
+                    it["geom"] = g
                     it["trunc"] = self._truncated(it, it["geom"], scene)
                 kept += self._nms(items, kind)
             elif kind == "poly":
