@@ -35,3 +35,12 @@ def test_chat_image_of_a_url_says_to_download_it(ckpt):
     repl, out = chat_repl(ckpt)
     assert not repl.load_image(["https://example.com/scene.tif"])
     assert "error: https://example.com/scene.tif: a URL, and rsvlm reads local files only" in out.getvalue()
+
+
+def test_a_file_url_names_the_path_in_it(tmp_path):
+    """file:///…/a.png was "image not found: file:/…/a.png"; the path to give is in it."""
+    from rsvlm.io import read_image
+
+    with pytest.raises(FileNotFoundError, match=rf"^file://{tmp_path}/a\.png: a file URL; give the path itself: "
+                                                rf"{tmp_path}/a\.png$"):
+        read_image(f"file://{tmp_path}/a.png")

@@ -105,7 +105,7 @@ def not_readable(p, what: str, why) -> ImageReadError:
 
 
 # a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme
-URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs):/+")
+URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs|file):/+")
 
 
 def check_image_path(name: Path | str) -> None:
@@ -127,7 +127,10 @@ def check_image_path(name: Path | str) -> None:
     if p.exists() and not p.is_dir():  # /dev/null, a pipe, a socket: was "image not found" though it is there
         raise ImageReadError(f"{p}: not a regular file (a device, pipe or socket); give an image file")
     if not p.is_dir() and (url := URL.match(str(name))):  # was "image not found: https:/host/scene.tif"
-        given = url.group(1) + "://" + str(name)[url.end():]  # as written, where a Path folded its "//"
+        scheme, rest = url.group(1), str(name)[url.end():]
+        if scheme.lower() == "file":  # file:///data/a.tif: the path is in it
+            raise FileNotFoundError(f"{scheme}:///{rest}: a file URL; give the path itself: /{rest}")
+        given = f"{scheme}://{rest}"  # as written, where a Path folded its "//"
         raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
                                 f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
     if not p.is_dir():
