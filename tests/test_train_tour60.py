@@ -51,18 +51,19 @@ def test_whole_pngs_are_remembered_in_a_table_of_fixed_size_not_a_set_that_grows
     assert whole.table.nbytes == size and len(seen) == 6 + 40
 
 
-def test_a_full_table_forgets_some_files_which_are_then_checked_again_never_passed(tmp_path, monkeypatch):
-    """Where two slots of a key are taken, it takes one: the file it displaced is checked at its next read
+def test_a_full_table_forgets_some_files_which_are_then_checked_again_never_passed(monkeypatch):
+    """Where both buckets of a key are full, it takes a slot: the file it displaced is checked at its next read
     (a cost), and a key never found whole is never taken as whole."""
     from rsvlm.train import whole as W
 
-    monkeypatch.setattr(W, "MIN_SLOTS", 2)
+    monkeypatch.setattr(W, "MIN_SLOTS", 4)
     monkeypatch.setattr(W, "SLOTS_PER_RECORD", 1)
-    table = W.WholeFiles(1)  # 2 slots
+    table = W.WholeFiles(1)  # one bucket of 4 slots
+    assert table.table.size == W.WAYS == 4
     keys = [(f"/x/{i}.png", 10, i) for i in range(50)]
     for k in keys:
         table.add(k)
-    assert len(table) <= 2 and sum(k in table for k in keys) <= 2 and keys[-1] in table
+    assert len(table) == 4 and sum(k in table for k in keys) == 4 and keys[-1] in table
     assert ("/x/never.png", 10, 0) not in table
 
 

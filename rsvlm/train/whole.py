@@ -5,8 +5,8 @@ The image reader checks a PNG's pixel data whole (``rsvlm.io.pngcheck.check_whol
 A set of their (path, size, mtime_ns) keys grew by an entry of some 250 bytes a file, and by one more for
 each file rewritten, for as long as the run went on, and was copied to every epoch's DataLoader workers.
 ``WholeFiles`` holds an 8-byte digest of each key in a table of ``SLOTS_PER_RECORD`` slots a record, made
-once: a key whose two slots are taken by others takes the place of one of them, which is then checked again
-at its next read (a cost, never a PNG let through: only a key's own digest says it was found whole). A file
+once: a key whose two buckets are full takes the place of another, which is then checked again at its next
+read (a cost, never a PNG let through: only a key's own digest says it was found whole). A file
 rewritten since (another size or mtime) has another key, so it is checked anew.
 
 A resumed run starts with an empty table: it checks each PNG once more, on its first read.
@@ -18,7 +18,8 @@ import hashlib
 
 import numpy as np
 
-SLOTS_PER_RECORD = 8  # room for records of several images (pairs, band files) with few evictions
+SLOTS_PER_RECORD = 4  # 32 bytes a record or so: pairs and band files fit with few evictions
+WAYS = 4  # slots a bucket
 MIN_SLOTS = 1 << 10
 
 
@@ -29,31 +30,34 @@ def key_digest(key) -> int:
 
 
 class WholeFiles:
-    """The set protocol ``check_whole_png`` uses (``in``, ``add``) over a table made for ``n_records``
-    records (``SLOTS_PER_RECORD`` slots each, a power of two, at least ``MIN_SLOTS``): two slots a key,
-    picked from its digest. ``len()``: the slots taken."""
+    """The set protocol ``check_whole_png`` uses (``in``, ``add``) over a table made for ``n_records`` records
+    (``SLOTS_PER_RECORD`` slots each, at least ``MIN_SLOTS``, in buckets of ``WAYS``): a key may sit in either
+    of two buckets its digest picks, and where both are full it takes a slot of the first, whose key is then
+    checked again at its next read. ``len()``: the slots taken."""
 
     def __init__(self, n_records: int):
-        size = max(MIN_SLOTS, 1 << (SLOTS_PER_RECORD * max(1, n_records) - 1).bit_length())
-        self.table = np.zeros(size, dtype=np.int64)  # (size,) digests, 0: empty
+        buckets = max(1, max(MIN_SLOTS, SLOTS_PER_RECORD * n_records) // WAYS)
+        self.table = np.zeros((1 << (buckets - 1).bit_length(), WAYS), dtype=np.int64)  # (buckets, WAYS), 0: empty
 
-    def _slots(self, d: int) -> tuple[int, int]:
+    def _buckets(self, d: int) -> tuple[np.ndarray, np.ndarray]:
         mask = len(self.table) - 1
-        return d & mask, (d >> 32) & mask
+        return self.table[d & mask], self.table[(d >> 32) & mask]  # views: writes land in the table
 
     def __contains__(self, key) -> bool:
         d = key_digest(key)
-        return any(int(self.table[s]) == d for s in self._slots(d))
+        return any(d in b.tolist() for b in self._buckets(d))
 
     def add(self, key) -> None:
         d = key_digest(key)
-        first, second = self._slots(d)
-        if int(self.table[first]) in (0, d):
-            self.table[first] = d
-        elif int(self.table[second]) in (0, d):
-            self.table[second] = d
-        else:  # both taken by others: this key takes the first; the one it held is checked again next time
-            self.table[first] = d
+        buckets = self._buckets(d)
+        held = [b.tolist() for b in buckets]
+        if any(d in h for h in held):
+            return
+        for b, h in zip(buckets, held):
+            if 0 in h:
+                b[h.index(0)] = d
+                return
+        buckets[0][d % WAYS] = d  # both full: the key held there is checked again at its next read
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.table))
