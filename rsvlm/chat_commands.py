@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -62,6 +63,9 @@ class Commands:
         """``/image PATH [modality] [bands]``; False when nothing was loaded (the error said)."""
         if not args:
             self.repl.say("usage: /image PATH [modality] [bands]")
+            return False
+        if said := option_words(args):  # "--modality sar" was "unknown modality '--modality'"; --bands=VV a band name
+            self.repl.say(f"error: {said}")
             return False
         if len(args) > 3 or (len(args) > 1 and Path(" ".join(args)).exists()):  # the rest was ignored, unsaid
             self.repl.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
@@ -215,6 +219,22 @@ class Commands:
             self.repl.say(f"error: {cmd} {args[0]}: {wrong}")
             return False
         return True
+
+
+def option_words(args: list[str]) -> str | None:
+    """Why ``/image``'s words ``args`` (path first) are refused where they hold command-line options
+    (``--modality sar``, ``--bands=VV,VH``): /image takes the values alone, and the command meant is said;
+    None where they hold none."""
+    options = [a for a in args[1:] if a.startswith("-") and not re.fullmatch(r"-[\d.]+", a)]
+    if not options:
+        return None
+    other = [o for o in options if o.split("=", 1)[0] not in ("--modality", "--bands")]
+    if other:  # --missing-bands, --tta …: options of rsvlm chat itself, set when it starts
+        return (f"/image takes PATH [modality] [bands], no options ({', '.join(other)}): "
+                f"{'it is an option' if len(other) == 1 else 'they are options'} of rsvlm chat, given when it starts")
+    words = [v for a in args[1:] for v in ([a.partition("=")[2]] if a.startswith("--") else [a]) if v]
+    meant = " ".join([shlex.quote(args[0]), *words])
+    return f"/image takes the modality and bands without option names: /image {meant}"
 
 
 def why(e: Exception, path: str) -> str:

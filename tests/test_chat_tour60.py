@@ -65,3 +65,34 @@ def test_the_stems_hint_is_the_one_advice_rewrites():
     from rsvlm.model.stem import NAME_BANDS
 
     assert for_cli(f"x ({NAME_BANDS})") == "x (--bands)"
+
+
+@pytest.mark.parametrize("words, said", [
+    (["a b.tif", "--modality", "sar"], "/image takes the modality and bands without option names: /image 'a b.tif' sar"),
+    (["a.tif", "--bands", "VV,VH"], "/image takes the modality and bands without option names: /image a.tif VV,VH"),
+    (["a.tif", "sar", "--bands=VV,VH"], "without option names: /image a.tif sar VV,VH"),
+    (["a.tif", "--modality", "sar", "--bands", "VV,VH"], "without option names: /image a.tif sar VV,VH"),
+    (["a.tif", "--missing-bands", "copy"], "no options (--missing-bands): it is an option of rsvlm chat, given when it "
+                                           "starts"),
+])
+def test_image_words_that_are_options_are_refused_with_the_command_meant(words, said):
+    """``/image a.tif --modality sar`` was "unknown modality '--modality'", and ``sar --bands=VV,VH`` loaded a band
+    named "--bands=VV" (left out, VV filled from VH); five words were told to quote a path with spaces."""
+    from rsvlm.chat_commands import option_words
+
+    assert said in option_words(words)
+
+
+def test_image_words_without_options_pass():
+    from rsvlm.chat_commands import option_words
+
+    assert option_words(["-scene.tif", "sar", "VV"]) is None  # a path may start with a dash
+
+
+def test_an_image_command_with_an_option_loads_nothing(ckpt, vv):
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    assert repl.handle(f"/image '{vv}' sar --bands=VV")  # loaded a band named "--bands=VV", VV filled
+    assert out.getvalue() == f"error: /image takes the modality and bands without option names: /image '{vv}' sar VV\n"
+    assert repl.images == []
