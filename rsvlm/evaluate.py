@@ -45,6 +45,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from rsvlm import inference as inf
 from rsvlm.data.overlap import overlap_report
@@ -293,16 +294,32 @@ def main(args) -> int:
             dist.destroy_process_group()
 
 
+def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], ReadReport]) -> bool:
+    """Whether every record of this rank's share has its answer in ``--out`` or a rank part beside it (an error
+    row kept as ``run`` keeps it, ``--retry-errors`` aside): ``run``'s resume, looked at without changing a file."""
+    records = [tagged_record(r)[0] for r in (loaded[0][:args.limit] if args.limit else loaded[0])][rank::world]
+    out = Path(args.out)
+    part = part_path(out, rank, world)
+    root = Path(args.image_root) if args.image_root else Path(args.data).parent
+    done, _ = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in records}, root,
+                           args.retry_errors, rewrite=False)
+    return all(r["id"] in done for r in records)
+
+
 def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, stamp: dict,
             sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport]) -> int:
-    """``main`` once the inputs are checked: load the model, answer, merge."""
-    try:
-        model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"rsvlm eval: {e}", file=sys.stderr)
-        return 2
-    processor.missing_bands = args.missing_bands
-    if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
+    """``main`` once the inputs are checked: load the model (not where this rank has nothing left to answer),
+    answer, merge."""
+    if answered_already(args, rank, world, loaded):  # a rerun of a finished run: was minutes loading a 7B model
+        model, processor = None, SimpleNamespace(missing_bands=args.missing_bands)  # what run reads of it then
+    else:
+        try:
+            model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
+        except (FileNotFoundError, ValueError) as e:
+            print(f"rsvlm eval: {e}", file=sys.stderr)
+            return 2
+        processor.missing_bands = args.missing_bands
+    if model is not None and args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     if rank == 0:  # what the answers came from, checked when the file is resumed

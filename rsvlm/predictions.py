@@ -124,13 +124,14 @@ def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all:
 
 
 def resume_state(part: Path, others: list[Path], records: dict[str, dict], root: Path,
-                 retry_all: bool = False) -> tuple[set[str], ErrorRows]:
+                 retry_all: bool = False, rewrite: bool = True) -> tuple[set[str], ErrorRows]:
     """The ids of ``records`` (by id) already answered in ``part`` (the file this run appends to) or
     ``others`` (only read), and their error rows sorted. A record with an answer anywhere is done; one
     answered only empty with an ``"error"`` is done when such a row's inputs are unchanged (it would
     fail again; not with ``retry_all``), else answered again, and ``part`` loses its error rows. An answer
     to what its record no longer asks, or one without an ``asked_digest`` (``is_stale``), is no answer: answered
-    again (``asked_again``; ``unvouched``, those answered only without a digest)."""
+    again (``asked_again``; ``unvouched``, those answered only without a digest). Without ``rewrite``, ``part`` is
+    left as it is (a look before the model loads)."""
     answered, failed, stale, bare, bad = set(), {}, set(), set(), []
     for f in [part, *others]:
         for row in _rows(f, bad):
@@ -160,7 +161,7 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     errors.asked_again = [i for i in records if i in stale and i not in done and i not in bare]
     # none has an answer to its question: their rows go
     again = (set(failed) - done) | set(errors.asked_again) | set(errors.unvouched)
-    if again and part.is_file():
+    if again and rewrite and part.is_file():
         lines = part.read_text().splitlines(keepends=True)
         keep = [line for line in lines if not _is_row_of(line, again)]
         if len(keep) < len(lines):  # through a rename: another rank may be reading the file

@@ -220,3 +220,36 @@ def test_an_error_row_is_noted_once_with_its_error(tmp_path, capsys):
     notes = [n for n in s["notes"] if "'a'" in n or " a:" in n or "(first: a" in n]
     assert len(notes) == 1 and "a.png: no such file" in notes[0], notes
     assert "unparseable 'b': answer ' ' is empty" in s["notes"]
+
+
+def test_a_rerun_with_nothing_left_to_answer_does_not_load_the_model(tmp_path, monkeypatch, capsys):
+    """Rerunning a finished rsvlm eval (to check it, or after its merge) loaded the model (minutes for a 7B one) to
+    answer nothing; it loads it only where a record of its share is left to answer."""
+    from conftest import eval_record, write_jsonl
+
+    from rsvlm import evaluate
+    from rsvlm.cli import main
+    from rsvlm.predictions import asked_digest
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    recs = [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"]
+    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
+    rows = [{"id": r["id"], "task": "cls", "answer": "lake", "asked_digest": asked_digest(evaluate.tagged_record(r)[0])}
+            for r in recs]
+    loads = []
+
+    def load(*a, **k):
+        loads.append(a)
+        raise ValueError("stand-in: no model here")
+
+    monkeypatch.setattr(evaluate.inf, "load_model", load)
+    argv = ["eval", "--data", data, "--out", str(out), "--model", str(model)]
+    write_jsonl(out, rows)
+    assert main(argv) == 0 and loads == []
+    assert "2 of the 2 record(s) were answered by an earlier run" in capsys.readouterr().err
+    assert [json.loads(line) for line in out.read_text().splitlines()] == rows
+    write_jsonl(out, rows[:1])  # one left: the model is needed
+    assert main(argv) == 2 and len(loads) == 1
+    assert "stand-in: no model here" in capsys.readouterr().err
