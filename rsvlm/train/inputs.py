@@ -115,19 +115,23 @@ class TooFewRecords(SameOnEveryRank, ValueError):
 def check_enough_records(cfg, world: int) -> None:
     """TooFewRecords where a records file holds no usable record (all malformed: the first one's reason
     named), or all of them together fewer than one global batch (``batch_size`` × ``world`` processes): both
-    were found once the model was built and the data read (exit 1). Each file is read only until it has given
-    a record and the files together a global batch, so a large one costs a few lines; records the model has
-    no stem for, or whose images cannot be read, are found later, as before."""
-    from rsvlm.data.records import ReadReport, read_records
+    were found once the model was built and the data read (exit 1), and so was a file that cannot be read as
+    records (a JSON array cut short). Each file is read only until it has given a record and the files together
+    a global batch, so a large one costs a few lines (a JSON array file is parsed whole, as its reader parses
+    it); records the model has no stem for, or whose images cannot be read, are found later, as before."""
+    from rsvlm.data.records import ReadReport, RecordError, read_records
 
     need, total, malformed = cfg.batch_size * world, 0, 0
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         report, found = ReadReport(str(path)), 0
-        for _ in read_records(path, strict=False, report=report):
-            found += 1
-            if total + found >= need:
-                break
+        try:
+            for _ in read_records(path, strict=False, report=report):
+                found += 1
+                if total + found >= need:
+                    break
+        except RecordError as e:  # a JSON array cut short, a gzip file that does not decompress: was exit 1
+            raise TooFewRecords(f"{key}: {path} holds no usable record: {str(e).removeprefix(f'{path}: ')}") from None
         if not found:  # was: "no usable record" once out_dir was written and the model built
             first = f"; the first: {report.examples[0]}" if report.examples else ""
             raise TooFewRecords(f"{key}: {path} holds no usable record: all {report.n_lines} of its records are "
