@@ -221,3 +221,39 @@ def test_the_header_check_reads_every_shard_and_leaves_a_quantised_save_to_trans
         check_saved_shapes(str(tmp_path / "sharded"), built)
     built.config.quantization_config = {"quant_method": "bitsandbytes", "load_in_4bit": True}
     check_saved_shapes(str(tmp_path / "sharded"), built)  # not compared
+
+
+def test_an_adapter_only_checkpoint_on_a_cached_hub_base_loads(tmp_path, base_dir, monkeypatch):
+    """A LoRA trained on a hub name in the Hugging Face cache (llm.name_or_path: acme/tiny; a 4-bit run saves
+    adapter-only) wrote a checkpoint naming that base, which load_pretrained refused: "LLM base 'acme/tiny' not
+    found (no llm/ in the checkpoint)". It loads from the cache; an uncached one is still refused so, and a cached
+    base holding pickled weights only is refused without reading them."""
+    import dataclasses
+
+    import huggingface_hub
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, load_pretrained
+
+    repo = tmp_path / "cache" / "models--acme--tiny"
+    snap = shutil.copytree(base_dir, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = load_config(VLMConfig, "configs/model/tiny.yaml")
+    cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, name_or_path="acme/tiny", config=None))
+    model, _ = create_model(cfg)
+    model.save_pretrained(tmp_path / "ck", adapter_only=True)
+    assert not (tmp_path / "ck" / "llm").exists()
+    loaded, _ = load_pretrained(tmp_path / "ck")
+    assert loaded.cfg.llm.name_or_path == "acme/tiny"
+    base = {k: v for k, v in model.llm.get_base_model().state_dict().items() if "lora" not in k}
+    again = loaded.llm.get_base_model().state_dict()
+    assert all(v.equal(again[k]) for k, v in base.items())
+    (snap / "model.safetensors").rename(snap / "pytorch_model.bin")
+    with pytest.raises(FileNotFoundError, match=r"0123abc: no \*\.safetensors LLM weights; it holds pytorch_model\.bin"):
+        load_pretrained(tmp_path / "ck")
+    shutil.rmtree(repo)
+    with pytest.raises(FileNotFoundError, match=r"LLM base 'acme/tiny' not found \(no llm/ in the checkpoint\)"):
+        load_pretrained(tmp_path / "ck")

@@ -1,0 +1,147 @@
+"""What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
+(``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
+(``adapter_mismatch``), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's
+folder of a base named by its hub name (``hub_snapshot``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rsvlm.model.weights import PEFT_KEY, open_safetensors
+
+
+def no_checkpoint(root: Path) -> str:
+    """Why ``root`` (without a config.yaml) is no checkpoint, and what it looks like instead: a part of one
+    (its adapter/, llm/ or tokenizer/), a training run's out_dir or step folder, a bare peft adapter, a
+    Hugging Face model."""
+    msg = f"{root}: not an rsvlm checkpoint (no config.yaml)"
+    if (root / "final" / "config.yaml").is_file():  # `--model runs/x`: a run's model is its final/
+        return f"{msg}; it is a training run's out_dir, whose model is {root / 'final'}"
+    if (root / "trainable.safetensors").is_file() or (root / "trainer_state_rank0.json").is_file():
+        return f"{msg}; it is a training step folder: write it as a model with scripts/export_step.py first"
+    if (root.parent / "config.yaml").is_file() and root.name in ("adapter", "llm", "tokenizer"):
+        return f"{msg}; it is the {root.name}/ of the checkpoint {root.parent}: load that folder"
+    if (root / "adapter_config.json").is_file():
+        return (f"{msg}; it is a bare peft LoRA adapter: an rsvlm checkpoint keeps its adapter in adapter/ "
+                "beside config.yaml, vision.safetensors and tokenizer/")
+    if (root / "config.json").is_file():
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+        kind = _model_type(root / "config.json")
+        if kind != "llava" and kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:  # was told to convert-llava, which refuses it
+            return (f"{msg}; it is a Hugging Face language model ({kind}) with no vision side: give it as "
+                    "llm.name_or_path of a model config and train one (docs/models.md)")
+        return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
+                "rsvlm convert-llava (docs/models.md)")
+    return msg
+
+
+def _model_type(config_json: Path) -> str | None:
+    """The model_type a config.json names; "llava" for a LLaVA-like one (a model_type naming LLaVA or GeoChat,
+    mm_ keys: the original layout); None where it cannot be read or names none."""
+    import json
+
+    try:
+        conf = json.loads(config_json.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(conf, dict):
+        return None
+    kind = str(conf.get("model_type") or "")
+    return "llava" if "llava" in kind or "geochat" in kind or any(str(k).startswith("mm_") for k in conf) else kind or None
+
+
+def _pickles(folder: Path) -> str:
+    """The pickled weight files in ``folder``, named for a message ("" when none)."""
+    found = sorted(p.name for ext in ("*.bin", "*.pt", "*.pth", "*.ckpt") for p in folder.glob(ext))
+    return f"; it holds {', '.join(found[:3])}, pickled weights, which rsvlm does not load (re-save them with " \
+           "safetensors.torch.save_file)" if found else ""
+
+
+def check_files(root: Path, llm_cfg) -> None:
+    """FileNotFoundError naming the part of checkpoint ``root`` that is missing or is not safetensors,
+    before anything is built: vision.safetensors, the LLM folder's weights (a local one, or a hub name's in the
+    Hugging Face cache), the tokenizer folder (a missing one was looked up on the hub), the adapter's weights."""
+    if not (root / "vision.safetensors").is_file():
+        raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
+    llm_dir = Path(llm_cfg.name_or_path)
+    llm_dir = llm_dir if llm_dir.is_dir() else hub_snapshot(llm_cfg.name_or_path) or llm_dir
+    if llm_dir.is_dir():  # without HF's safetensors names transformers reads pytorch_model.bin (a pickle)
+        if not any((llm_dir / n).is_file() for n in ("model.safetensors", "model.safetensors.index.json")):
+            other = sorted(p.name for p in llm_dir.glob("*.safetensors"))
+            named = (f" under a name transformers reads (model.safetensors, model.safetensors.index.json; "
+                     f"{other[0]} is neither)") if other else ""
+            raise FileNotFoundError(f"{llm_dir}: no *.safetensors LLM weights{named}{_pickles(llm_dir)}")
+        if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
+            raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
+        # shards its index lists that are missing, and cut files: build_llm's check_llm_files names them
+    if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
+        raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found (a checkpoint keeps it in "
+                                f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
+    adapter = root / "adapter"
+    if adapter.is_dir():
+        for name in ("adapter_config.json", "adapter_model.safetensors"):
+            if not (adapter / name).is_file():
+                raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
+
+
+def adapter_mismatch(llm, adapter: Path) -> str | None:
+    """Why the peft adapter in folder ``adapter`` was not trained on the LLM ``llm`` (no peft wrapper
+    yet), from its safetensors header: a layer it adapts that ``llm`` lacks, or one of another size;
+    None where every layer it adapts is there in its size, or the file cannot be read (the load
+    names it). Cannot see a base with more layers (peft's missing adapter keys) or of other
+    weights in the same shapes."""
+    try:
+        header = open_safetensors(adapter / "adapter_model.safetensors")
+    except ValueError:
+        return None
+    with header as h:
+        for key in sorted(h.keys()):
+            name = key.removeprefix("base_model.model.")
+            if not (m := PEFT_KEY.search(name + ".")):
+                continue
+            path, part = name[: m.start()].rstrip(".").removesuffix(".token_adapter"), m.group(1)
+            try:
+                module = llm.get_submodule(path)
+            except AttributeError:
+                return f"it adapts {path}, which the base does not have"
+            shape = tuple(h.get_slice(key).get_shape())
+            if hasattr(module, "in_features") and part in ("lora_A", "lora_B"):  # A (r,in), B (out,r)
+                want, got = ((module.in_features, shape[-1]) if part == "lora_A" else (module.out_features, shape[0]))
+            elif hasattr(module, "embedding_dim") and part in ("lora_embedding_A", "lora_embedding_B"):
+                want, got = ((module.num_embeddings, shape[-1]) if part == "lora_embedding_A"
+                             else (module.embedding_dim, shape[0]))
+            elif part == "trainable_tokens_delta" and getattr(module, "weight", None) is not None:  # (n,D)
+                want, got = module.weight.shape[-1], shape[-1]
+            else:
+                continue
+            if want != got:
+                return f"{key} is {list(shape)}, for a layer of size {got} where the base's {path} has {want}"
+    return None
+
+
+def vocab_rows(llm_dir: Path) -> int | None:
+    """The embedding rows an HF model folder's config.json gives its LLM (None where it gives none)."""
+    from huggingface_hub.errors import StrictDataclassError
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(llm_dir).get_text_config().vocab_size)
+    except (OSError, ValueError, TypeError, AttributeError, StrictDataclassError):  # build_llm names an unreadable folder
+        return None
+
+
+def hub_snapshot(name: str) -> Path | None:
+    """The Hugging Face cache's folder of the hub model ``name`` ('org/name') where it holds its config.json; None
+    for another name or one not cached. An adapter-only checkpoint of a LoRA trained on a cached hub base names
+    it so (a local base is named by its absolute path)."""
+    import huggingface_hub as hub
+
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", name) or name.startswith(("./", "../")):
+        return None
+    try:
+        found = hub.try_to_load_from_cache(name, "config.json")
+    except ValueError:  # huggingface_hub's HFValidationError: no repo id after all
+        return None
+    return Path(found).parent if isinstance(found, str) else None
