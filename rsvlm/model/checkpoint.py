@@ -8,7 +8,8 @@
     ckpt/README.md            model card
 
 ``adapter_only=True`` leaves out ``llm/``; the adapter then names the base model by the path in
-``cfg.llm.name_or_path`` (made absolute when it is a local folder), which must exist when loading. Loading reads safetensors/JSON only.
+``cfg.llm.name_or_path`` (made absolute when it is a local folder), which must exist when loading (a hub name: in
+the Hugging Face cache). Loading reads safetensors/JSON only (``rsvlm.model.ckpt_files`` checks the files first).
 Limits: a 4/8-bit LLM saves adapter-only, and loads in full precision unless ``load_in_4bit`` /
 ``load_in_8bit`` is given again; encoder LoRA is kept as LoRA weights inside vision.safetensors
 (``rsvlm.model.merge.merge_lora`` folds it in).
