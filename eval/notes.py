@@ -82,6 +82,12 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         if fmt != args.format and n:
             notes.append(f"{n} answer(s) hold {fmt} geometry, which the {args.format} reader does not read "
                          f"(--format {fmt}?)")
+    if task_name in ("classification", "vqa", "captioning") and (geo := [  # were a class "ref large vehicle ref box loc 4…"
+            it for it in items if it.pred and not is_errored(it) and isinstance(it.pred.get("answer"), str)
+            and FORMAT_MARKS["rsvlm"].search(it.pred["answer"]) and not FORMAT_MARKS["rsvlm"].search(gt_answer(it.record))]):
+        notes.append(f"{len(geo)} answer(s) hold geometry (<loc_N>) where {task_name} asks for text, and score as "
+                     f"wrong (first: {geo[0].id}: {geo[0].pred['answer'][:80]!r}): the model answered another task's "
+                     "way; does the question open with its task's tag?")
     if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
         if not preds.by_id:
             notes.append(f"{args.pred} holds no prediction: every record is missing")

@@ -253,3 +253,24 @@ def test_a_rerun_with_nothing_left_to_answer_does_not_load_the_model(tmp_path, m
     write_jsonl(out, rows[:1])  # one left: the model is needed
     assert main(argv) == 2 and len(loads) == 1
     assert "stand-in: no model here" in capsys.readouterr().err
+
+
+def test_a_geometry_answer_to_a_text_question_is_said_so(tmp_path):
+    """The bundled model answered a [cls] question with boxes; classification's note called the answer a class
+    "'ref large vehicle ref box loc 450 loc 35'" and said no more. Such answers are counted and the first quoted;
+    one whose reference holds geometry too is not."""
+    from conftest import eval_record, write_jsonl
+
+    from eval import classification, vqa
+
+    box = "<ref>ship</ref><box><loc_1><loc_2><loc_30><loc_40></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "cls", "[cls] What scene?", "lake"),
+                                             eval_record("b", "cls", "[cls] What scene?", "lake"),
+                                             eval_record("q", "vqa", "[vqa] Where is the ship?", box)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": box},
+                                              {"id": "b", "task": "cls", "answer": "lake"},
+                                              {"id": "q", "task": "vqa", "answer": box}])
+    notes = classification.main(["--gt", gt, "--pred", pred])["notes"]
+    assert any(n.startswith("1 answer(s) hold geometry (<loc_N>) where classification asks for text") and
+               "(first: a: '<ref>ship</ref><box>" in n for n in notes), notes
+    assert not any("hold geometry" in n for n in vqa.main(["--gt", gt, "--pred", pred])["notes"])
