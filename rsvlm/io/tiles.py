@@ -17,8 +17,8 @@ earlier objects (tile order, then answer order) win.
 
 With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
-their extents along it overlap by ``iou_threshold`` of the shorter for boxes, ``seam_share`` for
-polygons and masks (a shared border, not a one-pixel touch; ``seams.py``).
+their extents along it overlap by ``iou_threshold`` of the shorter for boxes and polygons,
+``seam_share`` for masks (a shared border, not a one-pixel touch; ``seams.py``).
 
 Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
 object size), or bound the memory
@@ -57,9 +57,9 @@ class TileMerger:
     """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``)."""
 
     def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
-                 scene_size: tuple[int, int] | None = None, seam_share: float = 0.5):
+                 scene_size: tuple[int, int] | None = None, seam_share: float = 0.25):
         self.iou_threshold, self.point_radius, self.edge_tol = iou_threshold, point_radius, edge_tol
-        self.seam_share = seam_share  # polygons and masks at an --overlap 0 seam: shared border / shorter one
+        self.seam_share = seam_share  # masks at an --overlap 0 seam: shared border / shorter section
         self.scene_size = scene_size
         self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
         self.n_tiles = 0
@@ -283,7 +283,7 @@ class TileMerger:
                 continue
             it["geom"] = geom  # buffer(0) repairs self-intersections
             areal.append(it)
-        meet = lambda a, b: a["geom"].intersection(b["geom"]).area > 0 or self._at_seam(a, b, self.seam_share)  # noqa: E731
+        meet = lambda a, b: a["geom"].intersection(b["geom"]).area > 0 or self._at_seam(a, b, self.iou_threshold)  # noqa: E731
         for g in self._clusters(areal, meet, lambda it: it["geom"].bounds):
             obj = self._merged(g)
             if len(g) > 1:  # (with the gaps a model left at a seam between them)
