@@ -373,7 +373,7 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
             return 2
         fc["notes"] = say.lines  # a foreign member (RFC 7946, 6.1): GDAL and QGIS read past it
-        write_output(args.geojson, json.dumps(fc))
+        write_output(args.geojson, json.dumps(jsonable(fc)))
         print(f"wrote {args.geojson} ({inf.geojson_count(fc, result['objects'])})")
     if args.vis:
         from rsvlm.io import draw_overlay
@@ -401,8 +401,8 @@ def mask_rle(mask) -> dict:
 
 
 def jsonable(x):
-    """``x`` (dicts, lists, numpy scalars and arrays) as plain JSON values; a ``"mask"`` array as
-    ``mask_rle``'s run lengths."""
+    """``x`` (dicts, lists, numpy scalars and arrays) as plain JSON values, floats to 12 significant digits
+    (a pixel 44.4, not 44.400000000000006; UTM metres keep 10 µm); a ``"mask"`` array as ``mask_rle``'s run lengths."""
     import numpy as np
 
     if isinstance(x, dict):  # a merged tile mask's pixels as run lengths (they were left out)
@@ -410,7 +410,9 @@ def jsonable(x):
     if isinstance(x, (list, tuple)):
         return [jsonable(v) for v in x]
     if isinstance(x, np.generic):
-        return x.item()
+        return jsonable(x.item())
     if isinstance(x, np.ndarray):
-        return x.tolist()
+        return jsonable(x.tolist())
+    if isinstance(x, float):  # the codec's 1/1000 steps times a scene size left binary noise in --out
+        return float(f"{x:.12g}")
     return x

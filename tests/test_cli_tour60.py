@@ -78,3 +78,17 @@ def test_the_end_of_options_marker_is_no_typo(capsys):
     with pytest.raises(SystemExit):
         main(["eval", "--", "--out", "p.jsonl"])
     assert "did you mean" not in capsys.readouterr().err
+
+
+def test_out_writes_coordinates_without_binary_noise():
+    """outputs/quickstart.json (README's first file) read "coords": [44.400000000000006, 13.488000000000001, …]."""
+    import json
+
+    import numpy as np
+
+    from rsvlm.predict import jsonable
+
+    got = jsonable({"coords": [44.400000000000006, np.float32(0.1)], "map": np.array([500000.123456, 4e6]),
+                    "score": np.float64(0.198316), "n": 3, "cut": False})
+    assert json.dumps(got) == ('{"coords": [44.4, 0.10000000149], "map": [500000.123456, 4000000.0], '
+                               '"score": 0.198316, "n": 3, "cut": false}')
