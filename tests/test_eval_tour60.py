@@ -274,3 +274,22 @@ def test_a_geometry_answer_to_a_text_question_is_said_so(tmp_path):
     assert any(n.startswith("1 answer(s) hold geometry (<loc_N>) where classification asks for text") and
                "(first: a: '<ref>ship</ref><box>" in n for n in notes), notes
     assert not any("hold geometry" in n for n in vqa.main(["--gt", gt, "--pred", pred])["notes"])
+
+
+def test_python_m_eval_lists_every_script(capsys):
+    """``python -m eval`` was "No module named eval.__main__": it lists the scripts, each module of eval/ with a
+    main of its own (common's is the scorers' shared one), and points a bare script name to its --help."""
+    import subprocess
+    import sys
+
+    from eval.__main__ import SCRIPTS, main
+
+    scripts = {p.stem for p in (REPO / "eval").glob("*.py")
+               if p.stem not in ("common", "__main__") and re.search(r"^def main\(", p.read_text(), re.M)}
+    assert set(SCRIPTS) == scripts
+    assert main([]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"  {name} " in listed for name in SCRIPTS)
+    assert main(["detection"]) == 2 and "python -m eval.detection --help" in capsys.readouterr().err
+    ran = subprocess.run([sys.executable, "-m", "eval"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0 and ran.stdout == listed

@@ -1,0 +1,45 @@
+"""``python -m eval``: which scripts there are (``python -m eval`` was "No module named eval.__main__", and
+``python -m eval.common --help``, a library module, says nothing)."""
+
+from __future__ import annotations
+
+import sys
+
+SCRIPTS = {  # python -m eval.NAME: what it gives
+    "classification": "scene classification: accuracy, per-class accuracy, confusion matrix",
+    "vqa": "visual question answering: exact match, per question type",
+    "captioning": "captioning, region and change captioning: BLEU, METEOR, ROUGE-L, CIDEr",
+    "counting": "counting: accuracy, MAE",
+    "detection": "detection: COCO mAP, mAP50, DOTA obb AP50",
+    "grounding": "grounding: acc@0.5, mean IoU",
+    "segmentation": "segmentation: mIoU, cIoU, gIoU, P@0.5",
+    "change": "change detection maps: F1, IoU of the change class",
+    "report": "score files gathered into one table by task and modality",
+    "loc_error": "teacher-forced location error of a model (needs the model)",
+}
+
+
+def usage() -> str:
+    """The scripts, one a line, and how to call them."""
+    width = max(map(len, SCRIPTS))
+    lines = [f"  {name:<{width}}  {what}" for name, what in SCRIPTS.items()]
+    return ("usage: python -m eval.NAME --help\n\nscoring scripts (python -m eval.TASK --gt GT.jsonl --pred PRED.jsonl "
+            "[--out scores.json]; docs/eval.md):\n" + "\n".join(lines) + "\n\nthe predictions come from rsvlm eval "
+            "--data TEST.jsonl --out PRED.jsonl (docs/eval-run.md)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The usage on stdout (status 0), or on stderr after a word that is no option (``python -m eval detection``:
+    status 2, the script named)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] not in ("-h", "--help"):
+        hint = f": python -m eval.{args[0]} --help" if args[0] in SCRIPTS else ""
+        print(f"python -m eval: {args[0]!r} is no option; each script runs as python -m eval.NAME{hint}\n\n{usage()}",
+              file=sys.stderr)
+        return 2
+    print(usage())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
