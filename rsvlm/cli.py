@@ -383,13 +383,13 @@ class WarningLines:
 
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = typed = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["train"]:  # --max_steps=3 (as HF Trainer takes it) is the override max_steps=3, not an error
         from rsvlm.train.flags import flag_overrides
 
         argv = ["train", *flag_overrides(argv[1:])]
-    for parser in (ap, *ap.commands.values()):  # for Parser.error's hint
-        parser.argv = tuple(argv)
+    for parser in (ap, *ap.commands.values()):  # for Parser.error's hints: as typed (train --conf x.yaml, not conf=x.yaml)
+        parser.argv = tuple(typed)
     args, extra = ap.parse_known_args(argv)
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
         _stray(ap.commands.get(args.command, ap), args.command, extra)

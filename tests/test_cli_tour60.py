@@ -92,3 +92,11 @@ def test_out_writes_coordinates_without_binary_noise():
                     "score": np.float64(0.198316), "n": 3, "cut": False})
     assert json.dumps(got) == ('{"coords": [44.4, 0.10000000149], "map": [500000.123456, 4000000.0], '
                                '"score": 0.198316, "n": 3, "cut": false}')
+
+
+def test_train_config_cut_short_is_said_with_the_option_meant(capsys):
+    """``train --conf x.yaml`` became the override conf=x.yaml, and the error was "required: --config" alone."""
+    with pytest.raises(SystemExit):
+        main(["train", "--conf", "x.yaml"])
+    assert "required: --config (--conf is no option; options are not abbreviated: did you mean --config?)" \
+        in capsys.readouterr().err
