@@ -44,9 +44,9 @@ def _ends_on_a_question(record: dict) -> bool:
 
 
 def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
-    """The ids of ``records`` (by id, in their order) whose answers in ``files`` all lack an ``"asked_digest"``
-    (an older rsvlm eval's rows, another tool's), none answering what the record asks now; error rows aside
-    (``inputs_digest`` judges those)."""
+    """The ids of ``records`` (by id, in their order) whose answers in ``files`` are all ``is_stale``: without an
+    ``"asked_digest"`` (an older rsvlm eval's rows, another tool's) or with one of what the record no longer asks,
+    so answered again; error rows aside (``inputs_digest`` judges those)."""
     bare, vouched = set(), set()
     for f in files:
         with contextlib.suppress(FileNotFoundError):
@@ -56,10 +56,7 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
                     if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
                             and "error" not in row):
                         continue
-                    if "asked_digest" not in row:
-                        bare.add(row["id"])
-                    elif row["asked_digest"] == asked_digest(records[row["id"]]):
-                        vouched.add(row["id"])
+                    (bare if row.get("asked_digest") != asked_digest(records[row["id"]]) else vouched).add(row["id"])
     return [i for i in records if i in bare - vouched]
 
 

@@ -345,13 +345,13 @@ def unstamped_answers(out: Path, stamp: dict) -> tuple[dict, str | None]:
 
 def less_unchecked(stamp: dict, warning: str | None, n_again: int) -> tuple[dict, str | None]:
     """``unstamped_answers``'s stamp and warning once ``n_again`` of the answers it counts as unchecked are asked
-    again (rows without an ``asked_digest``: ``is_stale``): counted no more, whether the count is this run's or one
+    again (rows ``is_stale``: without an ``asked_digest`` or with a stale one): counted no more, whether the count is this run's or one
     carried in a stamp an older rsvlm eval wrote (whose rows have none); no warning where none is kept. Cannot: tell
     which of a carried count's rows those are, so the count drops by ``n_again`` (not below 0)."""
     left = max(0, stamp.get("unchecked_answers", 0) - n_again)
     stamp = {**stamp, "unchecked_answers": left} if left else {k: v for k, v in stamp.items() if k != "unchecked_answers"}
     if warning and left:
-        return stamp, warning + f" ({n_again} of them, without an \"asked_digest\", are answered again)"
+        return stamp, warning + f" ({n_again} of them, not shown by an \"asked_digest\" to answer what is asked now, are answered again)"
     return stamp, None
 
 

@@ -14,7 +14,7 @@ import pytest
 from rsvlm import geometry
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES = ["README.md", *(f"docs/{n}.md" for n in ("tta", "eval", "geometry", "models", "memory", "design", "data", "data-convert"))]
+PAGES = ["README.md", *(f"docs/{n}.md" for n in ("tta", "eval", "eval-run", "geometry", "models", "memory", "design", "data", "data-convert"))]
 
 
 def test_geometry_md_grid_example_is_what_encode_writes_and_counts_its_tokens():

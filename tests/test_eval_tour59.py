@@ -120,6 +120,7 @@ def test_a_resumed_answer_without_an_asked_digest_is_asked_again_and_counted(tmp
 def test_the_stamp_counts_as_unchecked_only_the_answers_kept(tmp_path, monkeypatch, capsys):
     from rsvlm import evaluate
     from rsvlm.cli import main
+    from rsvlm.predictions import asked_digest
 
     model = tmp_path / "model"
     model.mkdir()
@@ -133,11 +134,15 @@ def test_the_stamp_counts_as_unchecked_only_the_answers_kept(tmp_path, monkeypat
     assert main(["eval", "--data", data, "--out", str(out), "--model", str(model)]) == 0
     # was: "kept as they are, unchecked" and unchecked_answers 1, for an answer the run then asks again
     assert "unchecked_answers" not in stamps[0] and "warning" not in capsys.readouterr().err
-    write_jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"},
-                 {"id": "r1", "task": "cls", "answer": "old", "asked_digest": "a digest"}])
+    r1 = {"id": "r1", "task": "cls", "answer": "old", "asked_digest": asked_digest(evaluate.tagged_record(recs[1])[0])}
+    write_jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"}, r1])
     main(["eval", "--data", data, "--out", str(out), "--model", str(model)])
-    assert stamps[1]["unchecked_answers"] == 1
-    assert '(1 of them, without an "asked_digest", are answered again)' in capsys.readouterr().err
+    assert stamps[1]["unchecked_answers"] == 1  # r1, kept: it answers what is asked, by a model no stamp names
+    assert '(1 of them, not shown by an "asked_digest" to answer what is asked now, are answered again)' \
+        in capsys.readouterr().err
+    write_jsonl(out, [{"id": "r0", "task": "cls", "answer": "old"}, {**r1, "asked_digest": "a stale digest"}])
+    main(["eval", "--data", data, "--out", str(out), "--model", str(model)])
+    assert "unchecked_answers" not in stamps[2]  # was 1: r1's stale answer counted unchecked though asked again
 
 
 def test_a_pred_file_that_is_the_gt_file_or_records_is_refused(tmp_path):
