@@ -155,11 +155,11 @@ def test_a_records_file_of_malformed_lines_only_is_refused_before_the_model_is_b
         assert train_main(_sft_argv(tmp_path, data, *extra)) == 2
         err = capsys.readouterr().err
         key = "data.train" if data == bad else "data.extra[0].path"
-        assert f"{key}: {bad} holds no usable record: all 2 of its records are malformed" in err and "invalid JSON: 1" in err, err
+        assert f"{key}: {bad}: no usable record: all 2 of its records are malformed" in err and "invalid JSON: 1" in err, err
     cut = tmp_path / "d" / "cut.json"  # a JSON array cut short: was exit 1 once the run had started
     cut.write_text('[{"id": "x"},\n')
     assert train_main(_sft_argv(tmp_path, cut)) == 2
-    assert f"data.train: {cut} holds no usable record: not valid JSON (" in capsys.readouterr().err
+    assert f"data.train: {cut}: no usable record: not valid JSON (" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
 

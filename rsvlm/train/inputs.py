@@ -131,10 +131,10 @@ def check_enough_records(cfg, world: int) -> None:
                 if total + found >= need:
                     break
         except RecordError as e:  # a JSON array cut short, a gzip file that does not decompress: was exit 1
-            raise TooFewRecords(f"{key}: {path} holds no usable record: {str(e).removeprefix(f'{path}: ')}") from None
+            raise TooFewRecords(f"{key}: {path}: no usable record: {str(e).removeprefix(f'{path}: ')}") from None
         if not found:  # was: "no usable record" once out_dir was written and the model built
             first = f"; the first: {report.examples[0]}" if report.examples else ""
-            raise TooFewRecords(f"{key}: {path} holds no usable record: all {report.n_lines} of its records are "
+            raise TooFewRecords(f"{key}: {path}: no usable record: all {report.n_lines} of its records are "
                                 f"malformed ({report.summary()}){first}")
         total, malformed = total + found, malformed + report.n_skipped
     if total < need:
