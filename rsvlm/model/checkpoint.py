@@ -119,7 +119,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
     return out
 
 
-def _resolve(path: str | None, root: Path) -> str | None:
+def resolve_in(path: str | None, root: Path) -> str | None:
+    """``path`` as a checkpoint ``root``'s config.yaml means it: inside ``root`` where it is relative and there."""
     if path and not Path(path).is_absolute() and (root / path).exists():
         return str(root / path)
     return path
@@ -160,8 +161,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     cfg = _old_hf_sincos(saved, cfg, root)
     # an hf_clip tower's image_size and hf_config.image_size: one overridden, the other follows (was: both needed)
     cfg = dataclasses.replace(cfg, encoders={n: follow_hf_twins(saved.encoders[n], e) for n, e in cfg.encoders.items()})
-    llm_cfg = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
-                                  tokenizer=_resolve(cfg.llm.tokenizer, root),
+    llm_cfg = dataclasses.replace(cfg.llm, name_or_path=resolve_in(cfg.llm.name_or_path, root),
+                                  tokenizer=resolve_in(cfg.llm.tokenizer, root),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
                                   load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
     if cfg.llm.name_or_path is None:  # was "LLM base None not found (no llm/ in the checkpoint)", beside its llm/
@@ -272,3 +273,6 @@ def undone_on_failure(out: Path):
         if existed:
             out.mkdir()
         raise
+
+
+_resolve = resolve_in  # its old name, still imported by scripts/memory_plan.py

@@ -84,7 +84,7 @@ class BandMatch:
     copy_from: dict[int, int] = field(default_factory=dict)  # filled band → the present band it copies
 
 
-def _generic(bands: list[str]) -> bool:
+def generic_band_names(bands: list[str]) -> bool:
     """Readers' names for bands without a description: ``b1 … bN`` in increasing order (no leading
     zero, so a user's lower-case Sentinel-2 ``b04`` is a name, matched as ``B04``; ``b4, b3, b2`` is
     no reader's order either, and was fed to B02, B03, B04: red as blue)."""
@@ -113,7 +113,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     want, m = list(cfg.bands), cfg.modality
     if bands is not None and len(bands) != n_channels:
         raise ValueError(f"{name}: {len(bands)} band names {list(bands)} for {n_channels} channels")
-    if bands is None or _generic(bands):
+    if bands is None or generic_band_names(bands):
         if n_channels == len(want):  # R, G, B is what unnamed optical bands mean; other sets vary
             guess = (f"{n_channels} unnamed bands taken in the order {', '.join(want)} (if not, name them "
                      f"with {NAME_BANDS})") if n_channels > 1 and m != "optical" else None
@@ -359,3 +359,6 @@ class Stem(nn.Module):
     def embed_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         # tokens: (B,N,D) encoder output → same, with the modality embedding added
         return tokens + self.modality_embed.to(tokens.dtype)
+
+
+_generic = generic_band_names  # its old name, still imported by rsvlm/train/data.py
