@@ -296,10 +296,17 @@ def main(args) -> int:
 
 def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], ReadReport]) -> bool:
     """Whether every record of this rank's share has its answer in ``--out`` or a rank part beside it (an error
-    row kept as ``run`` keeps it, ``--retry-errors`` aside): ``run``'s resume, looked at without changing a file."""
+    row kept as ``run`` keeps it, ``--retry-errors`` aside): ``run``'s resume, looked at without changing a file.
+    A last line of this rank's part without its newline is no answer: ``run`` drops it (``drop_cut_line``) and
+    answers its record again (was read as one, so no model was loaded for it)."""
     records = [tagged_record(r)[0] for r in (loaded[0][:args.limit] if args.limit else loaded[0])][rank::world]
     out = Path(args.out)
     part = part_path(out, rank, world)
+    if part.is_file() and part.stat().st_size:
+        with part.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                return False
     root = Path(args.image_root) if args.image_root else Path(args.data).parent
     done, _ = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in records}, root,
                            args.retry_errors, rewrite=False)

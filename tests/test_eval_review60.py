@@ -1,0 +1,76 @@
+"""Review of tour 60's evaluation work: ``rsvlm eval`` rerun without loading the model (80801cd) where a
+record is left to answer as ``run`` sees it (error rows, stale rows, a last line without its newline), and
+docs/eval-run.md on the stamp's ``unchecked_answers``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _finished(tmp_path, monkeypatch):
+    """A two-record cls test set, a stand-in model folder, rows answering both, ``rsvlm eval``'s argv and the
+    list of load_model calls (each refused: no model here)."""
+    from conftest import eval_record, write_jsonl
+
+    from rsvlm import evaluate
+    from rsvlm.predictions import asked_digest
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    recs = [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"]
+    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
+    rows = [{"id": r["id"], "task": "cls", "answer": "lake", "asked_digest": asked_digest(evaluate.tagged_record(r)[0])}
+            for r in recs]
+    loads = []
+
+    def load(*a, **k):
+        loads.append(a)
+        raise ValueError("stand-in: no model here")
+
+    monkeypatch.setattr(evaluate.inf, "load_model", load)
+    return ["eval", "--data", data, "--out", str(out), "--model", str(model)], out, rows, loads
+
+
+@pytest.mark.parametrize("last", [
+    {"asked_digest": "0" * 16},  # asked otherwise since
+    {"asked_digest": None},  # no digest: an older rsvlm eval's
+    {"answer": "", "error": "image not read", "inputs_digest": "0" * 16},  # its image changed since
+    {"answer": "", "error": "image not read"},  # an older rsvlm eval's error row
+])
+def test_a_rerun_loads_the_model_for_a_stale_or_error_row(tmp_path, monkeypatch, capsys, last):
+    """Each such row is answered again by run, so the model is needed."""
+    from conftest import write_jsonl
+
+    from rsvlm.cli import main
+
+    argv, out, rows, loads = _finished(tmp_path, monkeypatch)
+    row = {k: v for k, v in {**rows[1], **last}.items() if v is not None}
+    write_jsonl(out, [rows[0], row])
+    assert main(argv) == 2 and len(loads) == 1, capsys.readouterr().err
+    assert "stand-in: no model here" in capsys.readouterr().err
+
+
+def test_a_rerun_whose_last_line_lacks_its_newline_loads_the_model(tmp_path, monkeypatch, capsys):
+    """A file whose last line has no newline (an editor that writes none, where a user deleted error rows as the
+    docs say to; a kill between the row and its newline): run drops that line as cut and answers its record again,
+    so the model is needed. The look before the load read the line as an answer, so no model was loaded and run
+    called answer_batch with None for one: AttributeError."""
+    from rsvlm.cli import main
+
+    argv, out, rows, loads = _finished(tmp_path, monkeypatch)
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows).rstrip("\n"))
+    assert main(argv) == 2 and len(loads) == 1, capsys.readouterr().err
+    assert "stand-in: no model here" in capsys.readouterr().err
+
+
+def test_eval_run_md_says_a_stale_digest_lowers_the_unchecked_count():
+    """8c49ff4 drops unchecked_answers by the rows with a stale asked_digest too; the page said only "for want of
+    an asked_digest"."""
+    text = " ".join((REPO / "docs" / "eval-run.md").read_text().split())
+    assert "for want of an `asked_digest` or for a stale one" in text
