@@ -74,3 +74,11 @@ def test_eval_run_md_says_a_stale_digest_lowers_the_unchecked_count():
     an asked_digest"."""
     text = " ".join((REPO / "docs" / "eval-run.md").read_text().split())
     assert "for want of an `asked_digest` or for a stale one" in text
+
+
+def test_eval_md_says_which_task_names_n_pred_other_task_leaves_out():
+    """755cec2 leaves predictions whose task is blank or "chat" out of n_pred_other_task, as null; the score file
+    table said only "name a task which is no rsvlm task", which "" and "chat" are."""
+    row = next(line for line in (REPO / "docs" / "eval.md").read_text().splitlines()
+               if line.startswith("| `n_pred_other_task` |"))
+    assert "blank or `chat` names none" in row
