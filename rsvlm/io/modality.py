@@ -146,8 +146,8 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
     if kind == "c":
         return "sar", f"modality inferred as sar from {what} (complex values)"
     if n == 1:
-        if kind == "f":
-            return "sar", f"modality inferred as sar from {what}"
+        if kind == "f":  # °C lies where dB does, and metres where kelvin: neither its values nor type tell
+            return "sar", f"modality inferred as sar from {what} (thermal in °C: --modality ir; a DEM is no modality rsvlm reads)"
         if gcps_only:
             return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
         dem = "; elevation (a DEM), often signed integers, is no modality rsvlm reads" if kind == "i" else ""
