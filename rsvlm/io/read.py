@@ -100,15 +100,17 @@ def _as_paths(path) -> list[Path]:
 
 class SceneReader:
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
-    ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``).
+    ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``). ``whole``: the
+    caller reads the whole scene, so one that does not fit in memory is refused before its stretch.
 
     Keeps file handles open; use as a context manager. Peak memory of ``read(window)`` depends on
     the window, not the scene (for rasterio formats; see ``sources.py``).
     """
 
     def __init__(self, path, modality: str | None = None, bands: list[str] | str | None = None,
-                 scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None):
+                 scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None, *, whole: bool = False):
         self.paths = _as_paths(path)
+        self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
         self.name = ", ".join(_names(path))
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
             bands = [b.strip() for b in bands.split(",")]
@@ -141,6 +143,9 @@ class SceneReader:
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
         self.notes += notes
+        if self._whole:  # before the stretch's sample read: 32 s of a sparse 100000 x 80000 RGB it then refused
+            with out_of_memory(name, lambda: (src.width, src.height, len(self.indexes), src.dtype), "the whole scene"):
+                check_fits(src.width, src.height, len(self.indexes), src.dtype)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
         self.bands = self._band_names(bands, mission)
         default = sc.ReadConfig()
@@ -396,7 +401,7 @@ def read_image(path, modality: str | None = None, bands: list[str] | str | None 
     (wrong band count, dtype or modality, band files on different grids) — each naming the file.
     ``png_checked``: PNGs found whole before, not checked again (``pngcheck.check_whole_png``; training's).
     """
-    with SceneReader(path, modality, bands, scaling, png_checked) as scene:
+    with SceneReader(path, modality, bands, scaling, png_checked, whole=window is None) as scene:
         return scene.read(window)
 
 
