@@ -26,10 +26,13 @@ def available_bytes() -> int | None:
     return None
 
 
-def check_fits(width: int, height: int, bands: int, dtype: str, available: int | None = None) -> None:
-    """MemoryError where reading ``bands`` bands of ``width`` x ``height`` ``dtype`` pixels and scaling
-    them to float32 needs more than ``available`` bytes (default: ``available_bytes()``)."""
+def check_fits(width: int, height: int, bands: int, dtype: str, available: int | None = None, *,
+               scaled: bool = True, copies: int = 1) -> None:
+    """MemoryError where reading ``bands`` bands of ``width`` x ``height`` ``dtype`` pixels (``copies``
+    of them at once) and, where ``scaled``, scaling them to float32 needs more than ``available``
+    bytes (default: ``available_bytes()``). A file decoded whole at open (PIL, tifffile) is checked
+    unscaled: the reader scales it a window at a time."""
     free = available_bytes() if available is None else available
-    need = width * height * bands * (np.dtype(dtype).itemsize + SCALED_BYTES)
+    need = width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled)
     if free is not None and need > free:
         raise MemoryError(f"the read needs about {need / 2**30:.3g} GiB, {free / 2**30:.3g} GiB is available")

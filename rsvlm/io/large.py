@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from rsvlm.io.sources import ImageReadError
+from rsvlm.io.checks import ImageReadError
 
 __all__ = ["SceneTooLarge", "out_of_memory", "header_size"]
 

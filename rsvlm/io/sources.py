@@ -7,12 +7,14 @@ slice it, so whole-scene tiling is memory-bounded only for rasterio formats (til
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from here by read.py, data_gen, tests)
     LIBRARY_LOGGERS,
     PIL_SUFFIXES,
@@ -26,6 +28,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     not_readable,
     text_start,
 )
+from rsvlm.io.large import PIL_DTYPES
 from rsvlm.io.pngcheck import check_whole_png
 
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
@@ -70,21 +73,36 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
         return RasterioSource([str(p) for p in names], gdal_cache_mb)
     except ImportError:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
-            from rsvlm.io.tiff import tifffile_source
-
-            return tifffile_source(paths[0], "rasterio not installed: read by tifffile")
+            return _tifffile(paths[0], "rasterio not installed: read by tifffile")
         raise ImportError("reading this format needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
-            from rsvlm.io.tiff import tifffile_source
-
             try:
-                return tifffile_source(paths[0], f"read by tifffile ({err})")
+                return _tifffile(paths[0], f"read by tifffile ({err})")
             except ImageReadError as again:  # its reason too, unless the file is text (then not said twice)
                 if "a text file, not an image" not in str(err):
                     why = str(again).removeprefix(f"{paths[0]}: ")
                     raise ImageReadError(f"{err}; tifffile cannot read it either: {why}") from err
         raise
+
+
+def _tifffile(path: Path, note: str):
+    """``tiff.tifffile_source``, which decodes the file whole: first a MemoryError where its first
+    series (read from the header) does not fit in the memory free (``budget.check_fits``)."""
+    from rsvlm.io.tiff import tifffile_source
+
+    shape = None
+    with contextlib.suppress(Exception):  # a damaged header: tifffile_source says why
+        import tifffile
+
+        with tifffile.TiffFile(path) as tf:
+            shape, dtype = tf.series[0].shape, str(tf.series[0].dtype)  # (pages / H, W, bands …)
+    if shape:
+        try:
+            check_fits(int(np.prod(shape)), 1, 1, dtype, scaled=False)
+        except MemoryError as e:
+            raise MemoryError(f"tifffile decodes this TIFF whole: {e}") from e
+    return tifffile_source(path, note)
 
 
 def pil_cuts_bits(im) -> bool:
@@ -114,6 +132,7 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
             deep = pil_cuts_bits(im)
             if deep and importlib.util.find_spec("rasterio") is not None:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
+            _check_decode_fits(im)
             im.load()
             fmt = im.format
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
@@ -145,6 +164,19 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     notes += ["16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"] if deep else []
     notes += [f"the file holds {frames} frames; the first is read"] if frames > 1 else []
     return arr, alpha, notes
+
+
+def _check_decode_fits(im) -> None:
+    """Before PIL decodes the open image ``im`` whole (its pixels and then their numpy copy, a palette
+    as RGBA): ``_ForGdal`` where that does not fit in the memory free and rasterio is there to read
+    the file in windows, else a MemoryError (``budget.check_fits``)."""
+    bands = 4 if im.mode == "P" else 3 if im.mode in PIL_AS_RGB else len(im.getbands())
+    try:
+        check_fits(im.width, im.height, bands, PIL_DTYPES.get(im.mode, "uint8"), scaled=False, copies=2)
+    except MemoryError as e:
+        if importlib.util.find_spec("rasterio") is not None:
+            raise _ForGdal(f"too large to decode whole: {e}") from e
+        raise MemoryError(f"PIL decodes a {im.format} whole (rasterio, not installed, reads it in windows): {e}") from e
 
 
 class ArraySource:

@@ -1,0 +1,99 @@
+"""The memory check before what decodes or samples a whole scene (tour 60, follow-up): PIL and
+tifffile decoded a file whole at open, and a whole read sampled the scene for its stretch, before
+``budget.check_fits`` refused the read; and the note of a bare float band names its other readings."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from rsvlm.io import SceneReader, SceneTooLarge, budget, read_image, sources
+from rsvlm.io import scaling as sc
+
+rasterio = pytest.importorskip("rasterio")
+from PIL import Image  # noqa: E402
+from rasterio.transform import from_origin  # noqa: E402
+
+
+def _png(path, h=48, w=64):
+    Image.fromarray(np.random.default_rng(3).integers(0, 255, (h, w, 3)).astype(np.uint8)).save(path)
+    return path
+
+
+def _tif(path, data, **kw):
+    c, h, w = data.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
+                       transform=from_origin(300000, 5000000, 30, 30), **kw) as ds:
+        ds.write(data)
+    return path
+
+
+def test_a_png_pil_could_not_decode_in_the_memory_free_is_read_in_windows_by_gdal(tmp_path, monkeypatch):
+    """PIL decoded a PNG whole at open, before the read's check: a PNG too large for memory was
+    decoded until the kernel killed the process. GDAL, which reads it in windows, takes it now."""
+    p = _png(tmp_path / "a.png")
+    window = read_image(p, window=(8, 8, 8, 8)).data  # PIL's, with memory to spare
+    monkeypatch.setattr(budget, "available_bytes", lambda: 10_000)  # < 64 x 48 x 3 x 2: no whole decode
+    with SceneReader(p) as scene:
+        assert isinstance(scene.src, sources.RasterioSource)  # was PIL's ArraySource, decoded whole
+        np.testing.assert_array_equal(scene.read((8, 8, 8, 8)).data, window)
+    with pytest.raises(SceneTooLarge, match=r"a\.png: not enough memory to read the whole scene"):
+        read_image(p)
+
+
+def test_without_rasterio_a_png_too_large_to_decode_is_refused_before_pil_decodes_it(tmp_path, monkeypatch):
+    p = _png(tmp_path / "a.png")
+    find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rasterio" else find(name, *a))
+    monkeypatch.setattr(budget, "available_bytes", lambda: 10_000)
+    monkeypatch.setattr(Image.Image, "load", lambda im: pytest.fail("PIL decoded it"))
+    with pytest.raises(SceneTooLarge, match=r"a\.png: not enough memory to read the scene at once: 64x48 pixels.*"
+                                            r"PIL decodes a PNG whole \(rasterio, not installed"):
+        read_image(p)
+
+
+def test_a_tiff_tifffile_would_decode_whole_is_refused_first(tmp_path, monkeypatch):
+    tifffile = pytest.importorskip("tifffile")
+    p = tmp_path / "t.tif"
+    tifffile.imwrite(p, np.zeros((48, 64), np.uint16))
+
+    def no_rasterio(*a):
+        raise ImportError("rasterio")
+
+    monkeypatch.setattr(sources, "RasterioSource", no_rasterio)  # as where rasterio is not installed
+    assert read_image(p, "ir").data.shape == (1, 48, 64)
+    monkeypatch.setattr(budget, "available_bytes", lambda: 48 * 64 * 2 - 1)
+    monkeypatch.setattr(tifffile.TiffPageSeries, "asarray", lambda *a, **kw: pytest.fail("tifffile decoded it"))
+    with pytest.raises(SceneTooLarge, match=r"t\.tif: not enough memory.*tifffile decodes this TIFF whole"):
+        read_image(p, "ir")
+
+
+def test_a_whole_read_too_large_is_refused_before_the_stretch_samples_the_scene(tmp_path, monkeypatch):
+    """A sparse 100000 x 80000 RGB GeoTIFF took 32 s to refuse, nearly all of it the stretch's sample
+    read at open; a window of it (or a shrunk read) still needs the stretch."""
+    p = _tif(tmp_path / "big.tif", np.random.default_rng(4).integers(0, 4000, (3, 64, 96)).astype(np.uint16))
+    sampled, stretched = [], []
+    read_decimated, compute_stretch = sources.RasterioSource.read_decimated, sc.compute_stretch
+    monkeypatch.setattr(sources.RasterioSource, "read_decimated",
+                        lambda self, side, *a: sampled.append(side) or read_decimated(self, side, *a))
+    monkeypatch.setattr(sc, "compute_stretch", lambda *a: stretched.append(1) or compute_stretch(*a))
+    monkeypatch.setattr(budget, "available_bytes", lambda: 64 * 48 * 3 * 14)  # a 64 x 48 window fits
+    with pytest.raises(SceneTooLarge, match=r"big\.tif: not enough memory to read the whole scene at once: 96x64 "
+                                            r"pixels, 3 band\(s\) of uint16.*--tile 512"):
+        read_image(p)
+    assert sc.ReadConfig().stats_max_side not in sampled and not stretched, (sampled, stretched)
+    assert read_image(p, window=(0, 0, 64, 48)).data.shape == (3, 48, 64)
+    assert stretched == [1]  # a window's read computes it as before
+
+
+def test_a_bare_float_band_says_how_to_read_it_as_thermal_in_celsius(tmp_path):
+    """Float °C lies where dB does: 'modality inferred as sar from 1 band float32' named no way out."""
+    celsius = (5 + 20 * np.random.default_rng(5).random((1, 32, 32))).astype(np.float32)
+    p = _tif(tmp_path / "t.tif", celsius)
+    img = read_image(p)
+    assert img.modality == "sar"
+    note = next(n for n in img.notes if n.startswith("modality inferred as sar from 1 band float32"))
+    assert "thermal in °C: --modality ir" in note and "DEM" in note, note
+    assert read_image(p, "ir").modality == "ir"
