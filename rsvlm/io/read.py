@@ -131,6 +131,7 @@ class SceneReader:
 
     def _resolve(self, modality, bands):
         src, name = self.src, self.name
+        self._check_whole(1, least=True)  # even one band: before the modality's samples (4 s of that sparse RGB)
         g = md.guess_modality(src, self.paths, modality, self.cfg.nodata)
         self.notes = [*src.notes, *g.notes]
         self.inferred, self.landsat, self.s2_band = g.inferred, g.landsat, g.s2_band
@@ -143,9 +144,7 @@ class SceneReader:
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
         self.notes += notes
-        if self._whole:  # before the stretch's sample read: 32 s of a sparse 100000 x 80000 RGB it then refused
-            with out_of_memory(name, lambda: (src.width, src.height, len(self.indexes), src.dtype), "the whole scene"):
-                check_fits(src.width, src.height, len(self.indexes), src.dtype)
+        self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
         self.bands = self._band_names(bands, mission)
         default = sc.ReadConfig()
@@ -243,6 +242,15 @@ class SceneReader:
         if src.crs is None and (src.transform is not None or src.gcps):  # a world file without its .prj
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
+
+    def _check_whole(self, bands: int, least: bool = False):
+        """Where the caller reads the whole scene (``whole``): SceneTooLarge naming the file unless
+        ``bands`` of its bands (``least``: the fewest it may read) fit in the memory free (``budget.check_fits``)."""
+        if self._whole:
+            w, h, dtype = self.src.width, self.src.height, self.src.dtype
+            what = "the whole scene" + (" (even one band of it)" if least and self.src.count > 1 else "")
+            with out_of_memory(self.name, lambda: (w, h, bands, dtype), what):
+                check_fits(w, h, bands, dtype)
 
     def _band_names(self, bands, mission):
         """The bands' names: given, else from the file; bare band numbers (``b4``) by the mission
