@@ -246,10 +246,11 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         say(f"warning: {len(specs)} images for --task {args.task}: the model was trained on two images for change "
             "only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", "pair")
     if args.tile is not None:  # --tile 0 ran the scene untiled without a word
+        given = args.overlap is not None  # the default overlap is the user's to hear of only as the default
         args.overlap = default_overlap(args.tile) if args.overlap is None else args.overlap
-        if args.tile <= 0 or not 0 <= args.overlap < args.tile:
-            print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {args.tile} and {args.overlap}",
-                  file=sys.stderr)
+        if args.tile <= 0 or not 0 <= args.overlap < args.tile:  # --tile -5 said "got -5 and -2", -2 never given
+            got = f"--tile {args.tile}" + (f" and --overlap {args.overlap}" if given else "")
+            print(f"rsvlm predict: --tile must be > 0 and 0 <= --overlap < --tile; got {got}", file=sys.stderr)
             return 2
     else:  # both were ignored without a word
         if args.overlap is not None:
@@ -305,7 +306,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
         if note := inf.size_note(im, processor.image_sizes[im.modality], resize=inf.resize_of(processor, im.modality)):
             say(note, label)
     if args.tile:
-        window_notes(args.tile, images[0].scene_size, processor.image_sizes[images[0].modality], labels[0], say)
+        window_notes(args.tile, images[0].scene_size, processor.image_sizes[images[0].modality], labels[0], say,
+                     inf.resize_of(processor, images[0].modality))
     if len(images) == 2 and not args.tile:
         for note in inf.pair_notes(*images):
             say(f"warning: {note}", "pair")

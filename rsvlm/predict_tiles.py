@@ -113,12 +113,19 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
             f"{math.ceil(tile / step) ** 2:,} of them; the default overlap is {default}", label)
 
 
-def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say) -> None:
+def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:
     """Say where ``--tile``'s windows are far from the model's ``n`` px input (``inference.scale_gap``):
     shrunk more than 4x (small objects vanish) or enlarged more than 4x (an 8 px tile blown up to 96 px, a
-    scale the model never saw); a window exactly 4x either way is not said."""
+    scale the model never saw); a window exactly 4x either way is not said. A window 4x or more longer one
+    way than the other (``--tile 96`` on a 300x1 px strip: 96x1 windows) is said as ``inference.size_note``
+    says an untiled strip, with what the stem's ``resize`` does to it."""
     if gap := inf.scale_gap(min(tile, max(scene_size)), n):
         say(f"--tile {tile}: each window is {gap}; --tile {n} looks at the scene at its own resolution", label)
+    w, h = (min(tile, side) for side in scene_size)  # a window: the tile, or the scene where it is thinner
+    if max(w, h) >= 4 * min(w, h):
+        k = max(w, h) / min(w, h)
+        how = inf.RESIZED.get(resize, inf.RESIZED["stretch"]).format(n=n, k=k)
+        say(f"--tile {tile}: each window is {w}x{h} px, {k:.0f}x longer one way than the other, {how}", label)
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
