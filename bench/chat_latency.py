@@ -13,7 +13,6 @@ read off the LLM's forward passes (``Clock``), not the streamed text. Random wei
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import sys
@@ -25,6 +24,7 @@ import torch
 from tqdm import tqdm
 
 from eval.common import require_at_least_one
+from rsvlm.argparsing import Parser
 from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
 from rsvlm.tokens import opening_task
@@ -77,7 +77,7 @@ def held(session: ChatSession, question: str) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--turns", type=int, default=8)
     ap.add_argument("--new-tokens", type=int, default=16, help="per turn (an answer of one token has no decode rate: –)")
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts")

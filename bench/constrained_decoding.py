@@ -15,7 +15,6 @@ answers' text tokenised again. Scores need ``eval/``; see docs/default-model.md.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 from common import warm_up
 
 from eval.common import require_at_least_one
+from rsvlm.argparsing import Parser
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ def counting_tokens(model):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer")
     ap.add_argument("--seed", type=int, default=9101)
     ap.add_argument("--model", default=None)

@@ -23,7 +23,6 @@ seed, optical only, teacher-forced; the real pipeline's LLM also answers every o
 
 from __future__ import annotations
 
-import argparse
 import collections
 import json
 import sys
@@ -46,6 +45,8 @@ from common import (
     synth_scenes,
 )
 from tqdm import tqdm
+
+from rsvlm.argparsing import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
@@ -200,7 +201,7 @@ def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, see
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
                    help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
     p.add_argument("--scenes", type=int, default=3000, help="training scenes (the test set is 300)")

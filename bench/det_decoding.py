@@ -15,7 +15,6 @@ classes (``prompt.det_classes``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from common import absolute_paths, fmt, warm_up
 
 from eval import common, detection
 from rsvlm import evaluate, inference
+from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
 
 SCORERS = {"hbb": (detection, "mAP50"), "obb": (detection, "mAP50_obb"), "COCO": (detection, "mAP"),
@@ -52,7 +52,7 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--model", default=None)
     ap.add_argument("--limit", type=int, default=None, help="only the first N detection records")

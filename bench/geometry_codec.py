@@ -13,7 +13,6 @@ milliseconds are timed after one untimed round trip of each kind.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.common import require_out_file
+from rsvlm.argparsing import Parser
 
 FORMS = [("poly", True), ("grid", True), ("grid", False)]  # (form, per_instance)
 
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     from rsvlm.geometry import masks
 
     default = Path(os.environ.get("RSVLM_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--realdata", type=Path, default=None, help=f"the real-data folder (default {default})")
     ap.add_argument("--budgets", default="16,32,64,128,256")
     ap.add_argument("--out", type=Path, help="also write the rows as JSON here")

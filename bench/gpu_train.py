@@ -24,7 +24,6 @@ device-busy share of the wall time). Limits: one image per sample; no sequence p
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -35,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.common import require_at_least_one
+from rsvlm.argparsing import Parser
 
 REPO = Path(__file__).resolve().parents[1]
 WORDS = "field river road roof ship harbour forest runway tank bridge".split()
@@ -108,7 +108,7 @@ def flops_per_sample(cfg, seq_len: int, answer_len: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = Parser(description=__doc__.splitlines()[0])
     p.add_argument("--recipe", default=str(REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"))
     p.add_argument("--llm", choices=("lora", "full", "recipe"), default="recipe", help="LLM trainability")
     p.add_argument("--steps", type=int, default=30)

@@ -24,7 +24,6 @@ same steps when the tokens are perfect. Limits: one seed; teacher-forced, not gr
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -47,6 +46,8 @@ from common import (
     synth_scenes,
 )
 from tqdm import tqdm
+
+from rsvlm.argparsing import Parser
 
 
 def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
@@ -138,7 +139,7 @@ def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int, order: str = "i
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
                    help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
     p.add_argument("--scenes", type=int, default=6000, help="training scenes (the test set is 300)")

@@ -18,7 +18,6 @@ Limits: a proxy; it does not measure reading positions from visual tokens.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -28,6 +27,7 @@ import torch
 from tqdm import tqdm
 
 from eval.common import require_at_least_one, require_out_file
+from rsvlm.argparsing import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = (("random", 0.0), ("random", 10.0), ("sincos", 0.0), ("sincos", 10.0))
@@ -82,7 +82,7 @@ def run(loc_init: str, sigma: float, steps: int, every: int, seed: int) -> list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--every", type=int, default=50)
     p.add_argument("--seeds", default="0", help="comma-separated seeds; the table shows their mean")

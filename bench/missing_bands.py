@@ -17,7 +17,6 @@ model's reliance on a band, not how a real VV-only scene differs from a dual-pol
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from tqdm import tqdm
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
+from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.model import ImageInput
 from rsvlm.model.stem import StemConfig, match_bands
@@ -119,7 +119,7 @@ def scores(gt: Path, pred: Path) -> dict[str, float | None]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="test records with references (JSONL)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--limit", type=int, default=None, help="only the first N records per modality")

@@ -10,7 +10,6 @@ machine vary with its load: compare ratios taken in the same run.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -25,6 +24,7 @@ from data_gen.synth.raster import fill_convex
 from data_gen.synth.run import check_config, synthesize
 from data_gen.synth.scene import generate_scene
 from eval.common import require_at_least_one
+from rsvlm.argparsing import Parser
 from rsvlm.config import load_config
 
 
@@ -108,7 +108,7 @@ def table(title: str, rows, unit: str) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = Parser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=400, help="scenes per pipeline run")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--size", type=int, default=128)

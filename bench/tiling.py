@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from eval.common import require_at_least_one
+from rsvlm.argparsing import Parser
 
 
 def write_scene(path: Path, size: int, seed: int = 0) -> None:
@@ -210,7 +211,7 @@ def run_child(path: Path, tile: int, overlap: int, batch: int, threads: int, pre
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="2000,5000,10000,20000")
     ap.add_argument("--tile", type=int, default=512)
     ap.add_argument("--overlap", type=int, default=64)

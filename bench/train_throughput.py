@@ -13,7 +13,6 @@ in the table's ``cut`` column (samples cut, over all steps).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -25,6 +24,7 @@ import numpy as np
 from common import steady
 
 from eval.common import require_at_least_one
+from rsvlm.argparsing import Parser
 
 REPO = Path(__file__).resolve().parents[1]
 WORDS = "field river road roof ship harbour forest runway tank bridge".split()
@@ -79,7 +79,7 @@ def fastest(runs: list[dict]) -> dict:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = Parser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--n", type=int, default=192)
     p.add_argument("--batch-size", type=int, default=8)

@@ -12,7 +12,6 @@ the build writes, runs/default_model/data/test/test.jsonl).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from common import absolute_paths, warm_up
 
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
+from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.tta import MODES, FuseConfig
 
@@ -51,7 +51,7 @@ def scores(gt: Path, pred: Path) -> dict[str, float | None]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--model", default=None)
     ap.add_argument("--limit", type=int, default=None, help="only the first N localisation records")

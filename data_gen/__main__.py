@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+
+from rsvlm.argparsing import Parser
 
 
 def synth_main(argv: list[str]) -> int:
@@ -13,8 +14,8 @@ def synth_main(argv: list[str]) -> int:
     from data_gen.synth.run import synthesize
     from rsvlm.config import ConfigError, load_config
 
-    p = argparse.ArgumentParser(prog="python -m data_gen synth",
-                                description="Synthetic multi-modal scenes with ground truth and instruction records.")
+    p = Parser(prog="python -m data_gen synth",
+               description="Synthetic multi-modal scenes with ground truth and instruction records.")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of scenes (at least 1)")
     p.add_argument("--seed", type=int, default=0,

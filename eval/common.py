@@ -45,6 +45,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     pair,
     read_run,
 )
+from rsvlm.argparsing import Parser
 
 FORMATS = ("rsvlm", "geochat", "falcon")
 # what each format's geometry looks like: an answer of another format decodes to nothing, silently
@@ -269,8 +270,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     filter on ground-truth records of ``tasks`` from the parsed options (None: every record);
     ``prepare(items)`` notes in each item's ``extra`` what needs the whole set, before the set is
     scored whole and per modality."""
-    ap = argparse.ArgumentParser(prog=f"python -m eval.{task_name}",
-                                 description=f"Score {task_name} predictions against ground truth.")
+    ap = Parser(prog=f"python -m eval.{task_name}",
+                description=f"Score {task_name} predictions against ground truth.")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
     ap.add_argument("--pred", required=True, help="predictions JSONL: {id, task, answer[, objects]}")
     ap.add_argument("--out", help="write the scores here as JSON")

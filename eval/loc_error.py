@@ -21,7 +21,6 @@ written or their classes.
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
@@ -29,6 +28,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from eval.common import ScoreError, at_least_one, main_guard, out_dir
+from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS
 
 
@@ -163,7 +163,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records with ground-truth answers")
     p.add_argument("--tasks", default="ground,det", help="comma-separated task tags (default ground,det)")

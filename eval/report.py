@@ -14,12 +14,12 @@ into one score (rows stay per file) or re-score anything.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from pathlib import Path
 
 from eval import common
+from rsvlm.argparsing import Parser
 
 
 def source_labels(paths: list[Path]) -> list[str]:
@@ -107,7 +107,7 @@ def to_markdown(rep: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(prog="python -m eval.report", description=__doc__.splitlines()[0])
+    ap = Parser(prog="python -m eval.report", description=__doc__.splitlines()[0])
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
     src.add_argument("--dir", type=Path, help="a folder of score JSON files")

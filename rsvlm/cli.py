@@ -12,11 +12,12 @@ import logging
 import math
 import os
 import re
-import shlex
 import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rsvlm.argparsing import Parser  # noqa: F401  (re-exported: tests import it from here)
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
 
@@ -51,63 +52,6 @@ def _number(low: float, high: float = float("inf")):
         return x
 
     return parse
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse's parser, whose "invalid choice" error suggests the nearest choice (``rsvlm predcit``,
-    ``--task detect``): Python 3.14's ``suggest_on_error``, for the Pythons before it; and whose
-    "expected one argument" says how to give a value that starts with ``-`` (``--region -1,0,5,5``,
-    which argparse takes for an option), where ``argv`` (set by ``main``) shows one."""
-
-    argv: tuple[str, ...] = ()  # the command line parsed, for error's hint
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("allow_abbrev", False)  # --reg ran as --region unsaid; a typo is said with the option meant
-        super().__init__(*args, **kwargs)
-
-    def meant(self, word: str) -> str:
-        """The hint for an unknown option ``word`` that starts one of this parser's options (``--reg``: " (… did
-        you mean --region?)") or is near one (``--regoin``); "" where none is."""
-        import difflib
-
-        head = word.split("=", 1)[0]
-        if not head.startswith("-") or head.strip("-") == "":  # "--" ends the options: no typo of one
-            return ""
-        options = [o for o in self._option_string_actions if o.startswith("--")]
-        if near := [o for o in options if head.startswith("--") and o.startswith(head)]:
-            said = f"{head} is no option; options are not abbreviated"
-        else:
-            said, near = f"{head} is no option", difflib.get_close_matches(head, options, n=3, cutoff=0.7)
-        if not near:
-            return ""
-        named = "one of " + ", ".join(near) if len(near) > 2 else " or ".join(near)  # --m: --model, --modality, …
-        return f" ({said}: did you mean {named}?)"
-
-    def _is_option(self, word: str) -> bool:
-        """Whether ``word`` is one of this parser's options (or a ``--`` one cut short, which ``meant`` names):
-        the value was left out before the next option (``--region --prompt …``), not one to quote."""
-        head = word.split("=", 1)[0]
-        return any(o == head or (head.startswith("--") and o.startswith(head)) for o in self._option_string_actions)
-
-    def error(self, message: str):
-        import difflib
-
-        if message.startswith("the following arguments are required"):  # eval --dat x: said before the stray --dat
-            message += "".join(dict.fromkeys(self.meant(a) for a in self.argv
-                                             if a.startswith("--") and a.split("=", 1)[0] not in self._option_string_actions))
-
-        if m := re.match(r"argument (\S+): expected one argument$", message):
-            names, argv = m.group(1).split("/"), list(self.argv)
-            value = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in names), None)
-            if value and value.startswith("-") and len(value) > 1 and not self._is_option(value):
-                message += f" (a value starting with '-' is given as {shlex.quote(f'{names[-1]}={value}')})"
-
-        if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
-            choices = re.findall(r"'([^']*)'", m.group(3)) or m.group(3).split(", ")  # unquoted in newer Pythons
-            if near := difflib.get_close_matches(m.group(2), choices, n=1, cutoff=0.5):
-                message = f"argument {m.group(1)}: invalid choice: {m.group(2)!r}, maybe {near[0]!r}? " \
-                          f"(choose from {m.group(3)})"
-        super().error(message)
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
@@ -257,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run a model over a test JSONL and write predictions",
                        description="Answer every record of a test JSONL and write one prediction line per record, "
                                    "{id, task, answer, …}, for python -m eval.TASK to score; an existing --out is "
-                                   "resumed, its answered records kept (docs/eval.md).")
+                                   "resumed, its answered records kept (docs/eval-run.md).")
     _model_args(p)
     p.add_argument("--data", required=True, metavar="JSONL", help="test records (JSONL)")
     p.add_argument("--image-root", metavar="DIR",

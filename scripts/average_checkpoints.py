@@ -9,16 +9,17 @@ models gives a broken one.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
+
+from rsvlm.argparsing import Parser
 
 PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models", nargs="+", help="checkpoint directories (two or more)")
     ap.add_argument("--out", required=True, help="output checkpoint directory")
     ap.add_argument("--weights", type=float, nargs="+", help="one weight per model (normalised; default equal)")

@@ -80,6 +80,8 @@ from build_stages import (  # noqa: E402, F401
     stage_tokenizer,
 )
 
+from rsvlm.argparsing import Parser
+
 
 def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
     """What the stages to run would read under OUT but is not there and no earlier stage of this run
@@ -136,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.tta import MODES
 
     # the whole docstring: --help is where the stages, the resume rules and the limits are found
-    p = argparse.ArgumentParser(description="\n\n".join(__doc__.split("\n\n", 2)[::2]),
-                                usage="%(prog)s [options] [key=value …]",
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = Parser(description="\n\n".join(__doc__.split("\n\n", 2)[::2]),
+               usage="%(prog)s [options] [key=value …]",
+               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="runs/default_model", help="work folder (default runs/default_model)")
     p.add_argument("--budget-minutes", type=positive, default=None,
                    help="scale training steps to this many minutes (default: build.yaml's reference)")

@@ -14,17 +14,18 @@ first), 130 on Ctrl-C. Configs and tokenizers are not compared.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import math
 import sys
 from pathlib import Path
 
+from rsvlm.argparsing import Parser
+
 PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("a", help="checkpoint folder or .safetensors file")
     ap.add_argument("b", help="checkpoint folder or .safetensors file")
     ap.add_argument("--show", type=int, default=10, help="list this many differing tensors, largest first")

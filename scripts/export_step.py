@@ -20,10 +20,12 @@ import logging
 import sys
 from pathlib import Path
 
+from rsvlm.argparsing import Parser
+
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = Parser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("step", help="a checkpoints/step_N folder of rsvlm train (the LM loop on the plain engine, or "
                                  "contrastive pretraining: its encoder)")
     ap.add_argument("--out", required=True, help="the folder to write (new or empty, outside the step folder, not "

@@ -28,6 +28,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from rsvlm.argparsing import Parser
+
 GLOBAL_BATCH = re.compile(r"^#\s*global_batch:\s*(\d+)\s*$", re.MULTILINE)
 LAUNCHERS = ("deepspeed", "torchrun")
 
@@ -146,7 +148,7 @@ def launcher_path(name: str) -> str | None:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("recipe")
     ap.add_argument("overrides", nargs="*", metavar="key=value", help="passed on to rsvlm.train")
     ap.add_argument("--launcher", choices=LAUNCHERS, default="deepspeed")

@@ -13,11 +13,12 @@ engine changes the samples (and the bundled-model tests' expectations with them)
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import tempfile
 from pathlib import Path
+
+from rsvlm.argparsing import Parser
 
 ROOT = Path(__file__).resolve().parent.parent
 PICK = {"harbour": ("ship", 3), "airport": ("plane", 1)}  # scene class → (object class, at least)
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     from data_gen.synth.run import synthesize
     from rsvlm.config import load_config
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "rsvlm/assets/samples"), help="folder to write the samples into")
     ap.add_argument("--seed", type=int, default=4242, help="scene seed (0 or more)")
     ap.add_argument("--n", type=int, default=24, help="scenes to draw the samples from (1 or more)")

@@ -63,6 +63,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from rsvlm.argparsing import Parser
 from rsvlm.flops import encoder_parts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -373,7 +374,7 @@ def recipe_sizes(path: Path) -> tuple[int | None, int | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("configs", nargs="*",
                     help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
     ap.add_argument("--seq-len", type=positive, help="tokens per sample, visual tokens included (default: a "

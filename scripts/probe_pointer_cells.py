@@ -14,12 +14,12 @@ every record needs its images.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 from eval.common import require_out_file
+from rsvlm.argparsing import Parser
 
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
@@ -85,7 +85,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
 def main(argv: list[str] | None = None) -> int:
     from rsvlm.inference import load_model
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records whose answers hold shapes")
     p.add_argument("--limit", type=int, default=None, help="score the first N records only")

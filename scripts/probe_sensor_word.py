@@ -12,7 +12,6 @@ log-probabilities, not greedy decoding (the two agree on one- or two-token answe
 
 from __future__ import annotations
 
-import argparse
 import collections
 import json
 import sys
@@ -20,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from eval.common import require_out_file
+from rsvlm.argparsing import Parser
 
 ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
     from rsvlm.data.records import load_records
     from rsvlm.inference import load_model
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL with [vqa] sensor questions (meta.qtype modality)")
     p.add_argument("--out", default=None, help="write the counts as JSON here too")

@@ -16,6 +16,8 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from rsvlm.argparsing import Parser
+
 # format name -> (module under data_gen.convert, one-line help); modules load on use
 CONVERTERS: dict[str, tuple[str, str]] = {
     "dota": ("dota", "DOTA labelTxt: 8-point quads → [det] obb + box, [ground]"),
@@ -40,8 +42,8 @@ def converter(fmt: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_gen convert",
-                                     description="Convert a real dataset into rsvlm records.")
+    parser = Parser(prog="python -m data_gen convert",
+                    description="Convert a real dataset into rsvlm records.")
     sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
     for name, (_, help_) in CONVERTERS.items():
         p = sub.add_parser(name, help=help_, description=help_)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.argparsing import Parser
 from rsvlm.tokens import IMAGE_TOKEN
 
 
@@ -97,7 +98,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
     p.add_argument("--turns", type=int, default=3, help="most turns per conversation (at least 2; default 3)")

@@ -11,7 +11,6 @@ key=value overrides change that mix, and the synth seed with no override remakes
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -25,6 +24,7 @@ from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.classes import OBJECT_CLASSES
+from rsvlm.argparsing import Parser
 from rsvlm.tokens import MODALITIES
 
 
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     from data_gen.synth.config import SynthConfig
     from rsvlm.config import ConfigError, load_config
 
-    p = argparse.ArgumentParser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0])
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--config", default=None,
                    help="configs/data/NAME.yaml (its instructions section); default: DIR/config.yaml, the set's own")

@@ -10,7 +10,6 @@ and the change mask. Reads the files as written, so it checks the writer too.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import tifffile
 from PIL import Image, ImageDraw
 
 from data_gen.synth.classes import MSI_BANDS, OBJECT_CLASSES, SEMANTIC_PALETTE
+from rsvlm.argparsing import Parser
 from rsvlm.io.scaling import percentile_range
 
 BOX_COLOURS = [(255, 60, 60), (255, 160, 0), (200, 60, 255), (255, 255, 0), (0, 230, 230), (255, 0, 160), (60, 160, 255)]
@@ -133,7 +133,7 @@ def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
 def main(argv: list[str] | None = None) -> int:
     from data_gen.instructions.rebuild import load_scene
 
-    p = argparse.ArgumentParser(prog="python -m data_gen.synth.preview")
+    p = Parser(prog="python -m data_gen.synth.preview")
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--out", required=True, help="folder for the PNGs")
     p.add_argument("--scenes", default="",

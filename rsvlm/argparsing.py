@@ -1,0 +1,92 @@
+"""The argument parser every rsvlm command line uses (``rsvlm``, ``python -m data_gen …``, ``python -m eval.…``,
+``scripts/``, ``bench/``): options are not abbreviated, and a usage error names the option meant.
+
+Standard library only, so a ``--help`` imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose "invalid choice" error suggests the nearest choice (``rsvlm predcit``,
+    ``--task detect``): Python 3.14's ``suggest_on_error``, for the Pythons before it; and whose
+    "expected one argument" says how to give a value that starts with ``-`` (``--region -1,0,5,5``,
+    which argparse takes for an option), where ``argv`` (set by ``rsvlm.cli.main``, else the words parsed)
+    shows one. Options are not abbreviated (``--reg`` for ``--region``): an unknown one is answered with
+    the option meant."""
+
+    argv: tuple[str, ...] = ()  # the command line as typed, for error's hints (rsvlm.cli.main sets it)
+    _parsing: tuple[str, ...] = ()  # the words of the parse under way, where argv is not set
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)  # --reg ran as --region unsaid; a typo is said with the option meant
+        super().__init__(*args, **kwargs)
+
+    def meant(self, word: str) -> str:
+        """The hint for an unknown option ``word`` that starts one of this parser's options (``--reg``: " (… did
+        you mean --region?)") or is near one (``--regoin``); "" where none is."""
+        import difflib
+
+        head = word.split("=", 1)[0]
+        if not head.startswith("-") or head.strip("-") == "":  # "--" ends the options: no typo of one
+            return ""
+        options = [o for o in self._option_string_actions if o.startswith("--")]
+        if near := [o for o in options if head.startswith("--") and o.startswith(head)]:
+            said = f"{head} is no option; options are not abbreviated"
+        else:
+            said, near = f"{head} is no option", difflib.get_close_matches(head, options, n=3, cutoff=0.7)
+        if not near:
+            return ""
+        named = "one of " + ", ".join(near) if len(near) > 2 else " or ".join(near)  # --m: --model, --modality, …
+        return f" ({said}: did you mean {named}?)"
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._parsing = tuple(sys.argv[1:] if args is None else args)  # for error's hints
+        return super().parse_known_args(args, namespace)
+
+    def _is_option(self, word: str) -> bool:
+        """Whether ``word`` is one of this parser's options (or a ``--`` one cut short, which ``meant`` names):
+        the value was left out before the next option (``--region --prompt …``), not one to quote."""
+        head = word.split("=", 1)[0]
+        return any(o == head or (head.startswith("--") and o.startswith(head)) for o in self._option_string_actions)
+
+    def _command(self, typed: tuple[str, ...]) -> Parser | None:
+        """The subcommand's parser (a Parser) that ``typed`` chose, if this parser has subcommands."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for word in typed:
+                    if isinstance(sub := action.choices.get(word), Parser):
+                        return sub
+        return None
+
+    def error(self, message: str):
+        import difflib
+
+        typed = self.argv or self._parsing
+        required = re.match(r"the following arguments are required|one of the arguments .* is required$", message)
+        if required:  # eval --dat x: said before the stray --dat
+            message += "".join(dict.fromkeys(self.meant(a) for a in typed
+                                             if a.startswith("--") and a.split("=", 1)[0] not in self._option_string_actions))
+        if message.startswith("unrecognized arguments: "):  # --g for --gt; rsvlm.cli's _stray says them itself
+            if (sub := self._command(typed)) is not None:  # convert dota --sr: said with dota's usage and options
+                sub.error(message)
+            hints = dict.fromkeys(self.meant(a) for a in message.split(": ", 1)[1].split() if a.startswith("-"))
+            message += "".join(h for h in hints if h not in message)
+
+        if m := re.match(r"argument (\S+): expected one argument$", message):
+            names, argv = m.group(1).split("/"), list(typed)
+            value = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in names), None)
+            if value and value.startswith("-") and len(value) > 1 and not self._is_option(value):
+                message += f" (a value starting with '-' is given as {shlex.quote(f'{names[-1]}={value}')})"
+
+        if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
+            choices = re.findall(r"'([^']*)'", m.group(3)) or m.group(3).split(", ")  # unquoted in newer Pythons
+            if near := difflib.get_close_matches(m.group(2), choices, n=1, cutoff=0.5):
+                message = f"argument {m.group(1)}: invalid choice: {m.group(2)!r}, maybe {near[0]!r}? " \
+                          f"(choose from {m.group(3)})"
+        super().error(message)
