@@ -113,17 +113,17 @@ def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
     from transformers import AutoTokenizer
 
     from rsvlm.model.checks import TOKENIZER_FILES
-    from rsvlm.model.llm import _local_folder, _names_unreadable
+    from rsvlm.model.llm_files import local_folder, names_unreadable
 
     path = str(name_or_path)
-    folder = _local_folder(path, "tokenizer")  # a file: "Repo id must be in the form …"
+    folder = local_folder(path, "tokenizer")  # a file: "Repo id must be in the form …"
     if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
         # transformers said "Couldn't instantiate the backend tokenizer … install sentencepiece or tiktoken"
         hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}" \
             if (folder / "tokenizer").is_dir() else ""
         raise FileNotFoundError(f"tokenizer: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, "
                                 f"vocab.json, …){hint}")
-    with _names_unreadable("tokenizer", path, ValueError):  # a cut tokenizer.json: "Unterminated string …"
+    with names_unreadable("tokenizer", path, ValueError):  # a cut tokenizer.json: "Unterminated string …"
         tok = AutoTokenizer.from_pretrained(path)
     if chat_template is not None or not getattr(tok, "chat_template", None):
         tok.chat_template = chat_template or RSVLM_CHAT_TEMPLATE

@@ -71,7 +71,7 @@ def test_a_quantised_load_says_which_layers_a_cpu_leaves_unquantised(tmp_path, c
 
     import bitsandbytes as bnb
 
-    from rsvlm.model.llm import LLMConfig, _unquantisable, build_llm
+    from rsvlm.model.llm import LLMConfig, build_llm, unquantisable
 
     base = _saved_llama(tmp_path / "mixed", 64, 80)  # gate/up_proj out 80, down_proj in 80: odd
     with pytest.warns(UserWarning, match=r"load_in_4bit: 3 of 7 linear layers stay unquantised: .*"
@@ -81,7 +81,7 @@ def test_a_quantised_load_says_which_layers_a_cpu_leaves_unquantised(tmp_path, c
     x = torch.tensor([[5, 6, 7]])
     with torch.no_grad():  # the CPU kernel's no-grad path is the one that fails on an odd layer
         assert torch.isfinite(q(input_ids=x).logits).all()
-    assert _unquantisable(str(base), cpu=False) == (["lm_head"], None)  # a GPU takes any size
+    assert unquantisable(str(base), cpu=False) == (["lm_head"], None)  # a GPU takes any size
 
     capfd.readouterr()
     with warnings.catch_warnings():

@@ -260,7 +260,7 @@ def test_an_adapter_only_checkpoint_on_a_cached_hub_base_loads(tmp_path, base_di
 
 
 # files not of the model-loading area that still import an old private name (kept as an alias until they change)
-LEGACY_IMPORTERS = {"checks.py", "tokenizer.py", "data.py", "memory_plan.py", "test_model_tour51b.py"}
+LEGACY_IMPORTERS = {"checks.py", "data.py", "memory_plan.py"}
 
 
 def test_names_the_model_modules_share_are_public():
