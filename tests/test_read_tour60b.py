@@ -104,3 +104,20 @@ def test_a_bare_float_band_says_how_to_read_it_as_thermal_in_celsius(tmp_path):
     note = next(n for n in img.notes if n.startswith("modality inferred as sar from 1 band float32"))
     assert "thermal in °C: --modality ir" in note and "DEM" in note, note
     assert read_image(p, "ir").modality == "ir"
+
+
+@pytest.mark.parametrize("how", ["file://{}", "file://localhost{}", "{}"])
+def test_a_file_url_of_an_existing_image_names_the_path_whatever_reads_it(tmp_path, how):
+    """file:///…/a.png of an existing PNG said 'cannot decode image, truncated or corrupt', the same
+    of a TIFF was read by GDAL; a %20 stayed in the path to give, and a host was taken for a folder."""
+    from pathlib import Path
+
+    png, tif = _png(tmp_path / "a b.png"), _tif(tmp_path / "a b.tif", np.zeros((3, 8, 8), np.uint8))
+    for p in (png, tif):
+        name = how.format(str(p).replace(" ", "%20"))
+        if how == "{}":
+            name = Path("file:" + name)  # a Path folds file:/// to file:/
+        with pytest.raises(FileNotFoundError, match=rf"a%20b\.(png|tif): a file URL; give the path itself: {p}$"):
+            read_image(name)
+    with pytest.raises(FileNotFoundError, match=r"^file://nas/share/a\.tif: a file URL on another host"):
+        read_image("file://nas/share/a.tif")

@@ -105,7 +105,22 @@ def not_readable(p, what: str, why) -> ImageReadError:
 
 
 # a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme
-URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs|file):/+")
+URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs):/+")
+FILE_URL = re.compile(r"(?i)file:(/+)(.*)")  # file:///data/a.tif; file:/data/a.tif where a Path folded it
+
+
+def file_url_message(name: str, url: re.Match) -> str:
+    """What to say of a file URL given as an image: the path in it (its %20 decoded; the host
+    ``localhost`` or none), or that it is on another host. (An existing PNG's was 'truncated or
+    corrupt', a TIFF's read by GDAL: each reader took it its own way.)"""
+    from urllib.parse import unquote
+
+    slashes, rest = url.groups()
+    host, path = rest.split("/", 1) if len(slashes) == 2 and "/" in rest else ("", rest)
+    given = name if len(slashes) > 1 else f"file:///{rest}"  # as written, where a Path folded its "//"
+    if len(slashes) == 2 and "/" not in rest or host.lower() not in ("", "localhost"):
+        return f"{given}: a file URL on another host, and rsvlm reads local files only; copy it here and give its path"
+    return f"{given}: a file URL; give the path itself: /{unquote(path)}"
 
 
 def check_image_path(name: Path | str) -> None:
@@ -122,14 +137,16 @@ def check_image_path(name: Path | str) -> None:
         raise ImageReadError(f"{p}: {e.strerror}") from None
     if p.is_file() and p.stat().st_size == 0:  # a download or copy that never wrote: say so, not "unrecognised format"
         raise ImageReadError(f"{p}: empty file (0 bytes)")
-    if p.is_file() or _subdataset_file(p) is not None:
+    if p.is_file():
+        return
+    if (url := FILE_URL.match(str(name))) and not p.is_dir():
+        raise FileNotFoundError(file_url_message(str(name), url))
+    if _subdataset_file(p) is not None:  # (it took file:///a.png for a GDAL driver "file" and its file)
         return
     if p.exists() and not p.is_dir():  # /dev/null, a pipe, a socket: was "image not found" though it is there
         raise ImageReadError(f"{p}: not a regular file (a device, pipe or socket); give an image file")
     if not p.is_dir() and (url := URL.match(str(name))):  # was "image not found: https:/host/scene.tif"
         scheme, rest = url.group(1), str(name)[url.end():]
-        if scheme.lower() == "file":  # file:///data/a.tif: the path is in it
-            raise FileNotFoundError(f"{scheme}:///{rest}: a file URL; give the path itself: /{rest}")
         given = f"{scheme}://{rest}"  # as written, where a Path folded its "//"
         raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
                                 f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
