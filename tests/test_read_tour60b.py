@@ -121,3 +121,28 @@ def test_a_file_url_of_an_existing_image_names_the_path_whatever_reads_it(tmp_pa
             read_image(name)
     with pytest.raises(FileNotFoundError, match=r"^file://nas/share/a\.tif: a file URL on another host"):
         read_image("file://nas/share/a.tif")
+
+
+def test_the_memory_free_is_a_containers_cgroup_limit_where_that_leaves_less(tmp_path):
+    """In a container MemAvailable is the host's: a read past the container's memory limit passed the
+    check and the kernel killed the process at its cgroup's limit, unsaid."""
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:  9999 kB\nMemAvailable:   1000 kB\n")
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "memory.max").write_text("1000000\n")
+    (v2 / "memory.current").write_text("700000\n")
+    (v2 / "memory.stat").write_text("anon 600000\ninactive_file 100000\nactive_file 1\n")
+    assert budget.available_bytes(str(meminfo), str(v2)) == 400_000  # the cache it may drop counted free
+    assert budget.available_bytes(str(tmp_path / "none"), str(v2)) == 400_000
+    (v2 / "memory.max").write_text("max\n")  # no limit
+    assert budget.available_bytes(str(meminfo), str(v2)) == 1_024_000
+    v1 = tmp_path / "v1"
+    (v1 / "memory").mkdir(parents=True)
+    (v1 / "memory/memory.limit_in_bytes").write_text("9223372036854771712\n")  # v1's none
+    (v1 / "memory/memory.usage_in_bytes").write_text("1900000\n")
+    (v1 / "memory/memory.stat").write_text("cache 5\ntotal_inactive_file 50000\n")
+    assert budget.available_bytes(str(meminfo), str(v1)) == 1_024_000
+    (v1 / "memory/memory.limit_in_bytes").write_text("2000000\n")
+    assert budget.available_bytes(str(meminfo), str(v1)) == 150_000
+    assert budget.available_bytes(str(tmp_path / "none"), str(tmp_path / "none")) is None
