@@ -60,19 +60,21 @@ def _section(geom, line: Seam, tol: float) -> tuple[float, float, float] | None:
     return lo, hi, (a1 if abs(a1 - s) <= abs(a0 - s) else a0)
 
 
-def seam_join(ga, gb, line: Seam, tol: float, min_share: float):
+def seam_join(ga, gb, line: Seam, tol: float, min_share: float, of_longer: bool = False):
     """Whether shapely geometries ``ga`` and ``gb``, seen in the two windows of ``line``, are one
     object cut there: both within ``tol`` of the seam, their cross-sections along it sharing at
-    least ``min_share`` of the shorter one (any length where ``min_share`` is 0). Returns
-    (joined, bridge): bridge the polygon that closes the gap between them, or None where they meet."""
+    least ``min_share`` of the shorter one (of the longer with ``of_longer``: two cross-sections of one
+    object, where a sliver's short one would fit beside any neighbour's), any length where
+    ``min_share`` is 0. Returns (joined, bridge): bridge the polygon that closes the gap between them,
+    or None where they meet."""
     from shapely.geometry import box
 
     sa, sb = _section(ga, line, tol), _section(gb, line, tol)
     if sa is None or sb is None:
         return False, None
     lo, hi = max(sa[0], sb[0]), min(sa[1], sb[1])
-    shorter = min(sa[1] - sa[0], sb[1] - sb[0])
-    if hi <= lo or (hi - lo) < min_share * shorter:
+    base = (max if of_longer else min)(sa[1] - sa[0], sb[1] - sb[0])
+    if hi <= lo or (hi - lo) < min_share * base:
         return False, None
     a, b = sorted((sa[2], sb[2]))
     if b <= a:
