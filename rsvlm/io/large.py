@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rsvlm.io.checks import ImageReadError
 
-__all__ = ["SceneTooLarge", "out_of_memory", "header_size"]
+__all__ = ["SceneTooLarge", "DecodedWhole", "out_of_memory", "header_size"]
 
 Size = tuple[int, int, int, str]  # (width, height, bands, dtype)
 PIL_DTYPES = {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16", "I": "int32", "F": "float32"}  # others 8 bits
@@ -21,6 +21,10 @@ PIL_DTYPES = {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16", "I": "int3
 class SceneTooLarge(ImageReadError, MemoryError):
     """Not enough memory to read a scene (or a window of it) at once; a ``MemoryError`` and a
     ``ValueError`` (``ImageReadError``), so that callers reporting bad input report it too."""
+
+
+class DecodedWhole(MemoryError):
+    """A file a library decodes whole at open (PIL, tifffile) that does not fit: windows of it do not help."""
 
 
 def header_size(name: str) -> Size | None:
@@ -54,7 +58,9 @@ def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the s
             w, h, c, dtype = got
             gib = w * h * c * 4 / 2**30  # float32, as the reader scales it
             told = f" {w}x{h} pixels, {c} band(s) of {dtype}, {gib:.3g} GiB as float32;"
-        how = ("read it in smaller windows (a smaller --tile; a PNG or JPEG that GDAL reads is read a row of windows "
+        how = ("no smaller read helps, as it is decoded whole at open: a tiled GeoTIFF (gdal_translate -co TILED=YES) "
+               "is read in windows where rasterio is installed (pip install 'rsvlm[geo]')" if isinstance(e, DecodedWhole) else
+               "read it in smaller windows (a smaller --tile; a PNG or JPEG that GDAL reads is read a row of windows "
                "at a time, the scene's width: a tiled GeoTIFF is not)" if what.startswith("window") else
                "read it in windows (rsvlm predict --tile 512, or SceneReader(...).read((x0, y0, w, h))) or shrunk "
                "(SceneReader.read_shrunk)")

@@ -28,7 +28,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     not_readable,
     text_start,
 )
-from rsvlm.io.large import PIL_DTYPES
+from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
 
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
@@ -101,7 +101,7 @@ def _tifffile(path: Path, note: str):
         try:
             check_fits(int(np.prod(shape)), 1, 1, dtype, scaled=False)
         except MemoryError as e:
-            raise MemoryError(f"tifffile decodes this TIFF whole: {e}") from e
+            raise DecodedWhole(f"tifffile decodes this TIFF whole: {e}") from e
     return tifffile_source(path, note)
 
 
@@ -176,7 +176,7 @@ def _check_decode_fits(im) -> None:
     except MemoryError as e:
         if importlib.util.find_spec("rasterio") is not None:
             raise _ForGdal(f"too large to decode whole: {e}") from e
-        raise MemoryError(f"PIL decodes a {im.format} whole (rasterio, not installed, reads it in windows): {e}") from e
+        raise DecodedWhole(f"PIL decodes a {im.format} whole: {e}") from e
 
 
 class ArraySource:
