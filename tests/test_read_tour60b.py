@@ -147,3 +147,14 @@ def test_the_memory_free_is_a_containers_cgroup_limit_where_that_leaves_less(tmp
     (v1 / "memory/memory.limit_in_bytes").write_text("2000000\n")
     assert budget.available_bytes(str(meminfo), str(v1)) == 150_000
     assert budget.available_bytes(str(tmp_path / "none"), str(tmp_path / "none")) is None
+
+
+def test_a_format_that_needs_rasterio_names_the_file_where_it_is_not_installed(tmp_path, monkeypatch):
+    """'reading this format needs rasterio' named no file, in a run over thousands of records."""
+    def no_rasterio(*a):
+        raise ImportError("rasterio")
+
+    monkeypatch.setattr(sources, "RasterioSource", no_rasterio)
+    (tmp_path / "B02.jp2").write_bytes(b"\0\0\0\x0cjP  \r\n\x87\n")
+    with pytest.raises(ImportError, match=r"B02\.jp2: reading a \.jp2 needs rasterio \(pip install 'rsvlm\[geo\]'\)"):
+        read_image(tmp_path / "B02.jp2")

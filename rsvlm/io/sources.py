@@ -74,7 +74,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     except ImportError:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
             return _tifffile(paths[0], "rasterio not installed: read by tifffile")
-        raise ImportError("reading this format needs rasterio (pip install 'rsvlm[geo]')") from None
+        what = "band files given one per band" if len(paths) > 1 else f"a {paths[0].suffix or 'file without a suffix'}"
+        raise ImportError(f"{', '.join(map(str, names))}: reading {what} needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
         if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
             try:
