@@ -65,3 +65,19 @@ def test_seam_join_of_longer_asks_the_share_of_the_longer_section():
     assert seam_join(sliver, wide, line, 2, 0.5)[0]
     assert not seam_join(sliver, wide, line, 2, 0.5, of_longer=True)[0]
     assert seam_join(box(96, 41, 100, 59), wide, line, 2, 0.5, of_longer=True)[0]  # 18 of 20
+
+
+@pytest.mark.parametrize("kind, left, right, joined", [
+    ("box", [60, 50, 100, 50], [0, 50, 30, 50], [60.0, 50.0, 130.0, 50.0]),
+    ("obb", [[60, 50], [100, 50], [100, 50], [60, 50]], [[0, 50], [30, 50], [30, 50], [0, 50]],
+     [[60.0, 50.0], [60.0, 50.0], [130.0, 50.0], [130.0, 50.0]]),
+    ("box", [60, 40, 100, 60], [0, 40, 30, 60], [60.0, 40.0, 130.0, 60.0])])  # with height, as before
+def test_a_box_of_no_height_cut_at_a_seam_keeps_its_coords_as_drawn(kind, left, right, joined):
+    """81aa1f5 matches a box of no height as 1 px tall; joined from its cut views its coords were that
+    1 px box's, [59.5, 49.5, 130.5, 50.5], a car half a pixel longer and taller than drawn."""
+    from rsvlm.io import merge_tile_objects
+
+    objs = merge_tile_objects([((0, 0, 100, 100), [{"kind": kind, "label": "car", "coords": left}]),
+                               ((100, 0, 100, 100), [{"kind": kind, "label": "car", "coords": right}])],
+                              scene_size=(200, 100))
+    assert [o["coords"] for o in objs] == [joined]

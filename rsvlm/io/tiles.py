@@ -120,7 +120,8 @@ class TileMerger:
                     g = object_geometry(it["obj"])  # a model's obb corners may cross (a bow tie): repaired
                     g = g if g.is_valid else shapely.make_valid(g)
                     if g.area == 0:  # x1 == x2 or y1 == y2 (a car on a 1-px strip): no IoU, its duplicates all kept
-                        g = g.buffer(0.5, cap_style="square")  # matched as 1 px wide; its coords stay as drawn
+                        it["drawn"] = g  # matched as 1 px wide; its coords stay as drawn (``_joined`` too)
+                        g = g.buffer(0.5, cap_style="square")
                     it["geom"] = g
                     it["trunc"] = self._truncated(it, it["geom"], scene)
                 kept += self._nms(items, kind)
@@ -148,14 +149,14 @@ class TileMerger:
         for i, it in enumerate(items):
             if not alive[i]:
                 continue
-            gi, cut, views = it["geom"], [it["geom"]] if it["trunc"] else [], [it]
+            gi, cut, views = it["geom"], [it] if it["trunc"] else [], [it]
             for j in tree.query(gi, predicate="intersects"):
                 j = int(j)
                 if j > i and alive[j] and self._duplicate(it, items[j]):
                     alive[j] = False
                     views.append(items[j])
                     if it["trunc"] and items[j]["trunc"]:
-                        cut.append(geoms[j])
+                        cut.append(items[j])
             out.append(dict(it, cut=cut, views=views))
 
         def joined(a, b):  # abutting at a seam, or (oriented boxes) duplicates through views NMS gave to two survivors
@@ -206,15 +207,21 @@ class TileMerger:
 
         it = group[0]
         obj = self._merged(group) if len(group) > 1 else dict(it["obj"])
-        cut = [g for m in group for g in (m["cut"] or [m["geom"]])]
-        if len(cut) > 1:  # no tile saw it whole: join the cut views
-            u = shapely.union_all(cut + [b for m in group for b in m.get("bridges", [])])
-            if kind == "box":
-                obj["coords"] = [float(v) for v in u.bounds]
+        cut = [v for m in group for v in (m["cut"] or [m])]
+        if len(cut) > 1:  # no tile saw it whole: join the cut views, as drawn (a box of no height stays so)
+            drawn = shapely.union_all([v.get("drawn", v["geom"]) for v in cut])
+            if kind == "box":  # the bridges between cut views lie within their extent
+                obj["coords"] = [float(x) for x in drawn.bounds]
             else:
                 from rsvlm.geometry import canonical_quad
 
-                quad = u.minimum_rotated_rectangle.exterior.coords[:4]
+                u = drawn if all("drawn" in v for v in cut) else shapely.union_all(
+                    [v["geom"] for v in cut] + [b for m in group for b in m.get("bridges", [])])
+                r = u.minimum_rotated_rectangle  # a line (or point) where all views have no width
+                if r.geom_type == "Polygon":
+                    quad = r.exterior.coords[:4]
+                else:  # a line or point: its two ends, each twice, as an obb of no width is drawn
+                    quad = [r.coords[0], r.coords[-1], r.coords[-1], r.coords[0]]
                 obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
         return it["order"], obj
 
