@@ -334,7 +334,7 @@ def model_config(path: Path, llm: str | None = None):
     else the file's own."""
     from rsvlm.config import load_config, load_yaml
     from rsvlm.model import VLMConfig
-    from rsvlm.model.checkpoint import _resolve, no_checkpoint
+    from rsvlm.model.checkpoint import no_checkpoint, resolve_in
     from rsvlm.model.checks import check_model_config
     from rsvlm.train.config import TrainConfig
 
@@ -346,8 +346,8 @@ def model_config(path: Path, llm: str | None = None):
         if not (root / "config.yaml").is_file():
             raise ValueError(no_checkpoint(root))
         cfg = load_config(VLMConfig, root / "config.yaml", [f"trainable.llm={llm}"] if llm else [])
-        llm = dataclasses.replace(cfg.llm, name_or_path=_resolve(cfg.llm.name_or_path, root),
-                                  tokenizer=_resolve(cfg.llm.tokenizer, root))  # as load_pretrained reads them
+        llm = dataclasses.replace(cfg.llm, name_or_path=resolve_in(cfg.llm.name_or_path, root),
+                                  tokenizer=resolve_in(cfg.llm.tokenizer, root))  # as load_pretrained reads them
         cfg = dataclasses.replace(cfg, llm=llm)
         check_model_config(cfg, "")
         return cfg
@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gpus", type=gpus, nargs="+", metavar="[NODESx][GPUSx]GiB",
                     help="the GPUs to plan for, e.g. 141 (one 141 GiB GPU), 8x80, 2x8x80 (default: 24 80 8x80)")
     args = ap.parse_args(argv)
-    from rsvlm.model.llm import deepspeed_cpu_note_quietly
+    from rsvlm.model.quiet import deepspeed_cpu_note_quietly
 
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)

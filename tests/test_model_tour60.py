@@ -259,14 +259,10 @@ def test_an_adapter_only_checkpoint_on_a_cached_hub_base_loads(tmp_path, base_di
         load_pretrained(tmp_path / "ck")
 
 
-# files not of the model-loading area that still import an old private name (kept as an alias until they change)
-LEGACY_IMPORTERS = {"checks.py", "data.py", "memory_plan.py"}
-
-
 def test_names_the_model_modules_share_are_public():
     """vision imported llm._check_config_keys, llm re-exported quiet._logger_quiet, memory_plan took
     checkpoint._resolve and train.data stem._generic: a name used across modules is public (llm_files.check_config_keys,
-    quiet.logger_quiet, checkpoint.resolve_in, stem.generic_band_names); only LEGACY_IMPORTERS still use an old alias."""
+    quiet.logger_quiet, checkpoint.resolve_in, stem.generic_band_names), and no old private alias is left."""
     import ast
     from pathlib import Path
 
@@ -277,8 +273,6 @@ def test_names_the_model_modules_share_are_public():
     found = []
     for folder in ("rsvlm", "eval", "bench", "scripts", "data_gen", "tests"):
         for path in sorted((repo / folder).rglob("*.py")):
-            if path.name in LEGACY_IMPORTERS:
-                continue
             try:
                 tree = ast.parse(path.read_text())
             except SyntaxError:  # a file someone is writing
@@ -289,5 +283,7 @@ def test_names_the_model_modules_share_are_public():
     assert found == []
     from rsvlm.model import checkpoint, llm, stem
 
-    assert (llm._local_folder, checkpoint._resolve, stem._generic) == (llm.local_folder, checkpoint.resolve_in,
-                                                                     stem.generic_band_names)
+    old = {"llm": ["_check_config_keys", "_local_folder", "_names_unreadable", "_unquantisable",
+                   "deepspeed_cpu_note_quietly"], "checkpoint": ["_resolve"], "stem": ["_generic"]}
+    modules = {"llm": llm, "checkpoint": checkpoint, "stem": stem}
+    assert [f"{m}.{n}" for m, names in old.items() for n in names if hasattr(modules[m], n)] == []

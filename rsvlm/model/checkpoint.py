@@ -273,6 +273,3 @@ def undone_on_failure(out: Path):
         if existed:
             out.mkdir()
         raise
-
-
-_resolve = resolve_in  # its old name, still imported by scripts/memory_plan.py

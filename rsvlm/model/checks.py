@@ -32,12 +32,10 @@ import torch
 from rsvlm.model.llm import (
     LOC_INITS,
     LLMConfig,
-    _check_config_keys,
-    _local_folder,
-    _names_unreadable,
     check_lora_targets,
     check_token_rows,
 )
+from rsvlm.model.llm_files import check_config_keys, local_folder, names_unreadable
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
@@ -136,7 +134,7 @@ def meta_llm(cfg: LLMConfig, key: str = "llm"):
     if cfg.name_or_path:
         if not (Path(cfg.name_or_path).expanduser() / "config.json").is_file():  # the build names it
             return None
-        with _names_unreadable(f"{key}.name_or_path", cfg.name_or_path, ValueError):  # a config.json
+        with names_unreadable(f"{key}.name_or_path", cfg.name_or_path, ValueError):  # a config.json
             hf = AutoConfig.from_pretrained(cfg.name_or_path)                        # of another kind
     else:
         hf = _hf_config(cfg, key)
@@ -213,7 +211,7 @@ def check_encoder(cfg: VisionConfig, key: str, trainable: str) -> int:
     if cfg.type == "hf_clip":
         with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
             warnings.simplefilter("ignore")
-            _check_config_keys("clip_vision_model", dict(cfg.hf_config or {}), f"{key}.hf_config")
+            check_config_keys("clip_vision_model", dict(cfg.hf_config or {}), f"{key}.hf_config")
         check_hf_keys(cfg, key)
     if cfg.pos_embed not in POS_EMBEDS:
         raise ValueError(f"{key}.pos_embed must be one of {POS_EMBEDS}, got {cfg.pos_embed!r}")
@@ -310,7 +308,7 @@ def _hf_config(cfg: LLMConfig, key: str):
                          f"{f'; did you mean {close}?' if close else ''}")
     with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
         warnings.simplefilter("ignore")
-        _check_config_keys(model_type, conf, f"{key}.config")
+        check_config_keys(model_type, conf, f"{key}.config")
     try:
         hf = AutoConfig.for_model(model_type, **conf)
     except Exception as e:  # transformers' validators raise their own error types
@@ -354,7 +352,7 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
     )
 
     key = f"{prefix}.name_or_path"
-    folder = _local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
+    folder = local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
     if cfg.name_or_path and folder is None:
         _check_cached(cfg.name_or_path, key, CONFIG_NAME)
     if folder is not None and not (folder / "adapter_config.json").is_file():
@@ -377,7 +375,7 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
             except ValueError as e:
                 raise ValueError(f"{key}: {e}") from None
     tok, key = (cfg.tokenizer, f"{prefix}.tokenizer") if cfg.tokenizer else (cfg.name_or_path, key)
-    folder = _local_folder(tok, key) if tok else None
+    folder = local_folder(tok, key) if tok else None
     if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
         hint = ""
         if (folder / "tokenizer").is_dir():

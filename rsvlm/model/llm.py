@@ -403,10 +403,3 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
     with peft_quietly():
         return get_peft_model(llm, lora)
 
-
-# Old names still imported from here by other files (checks.py, tokenizer.py,
-# scripts/memory_plan.py, test_model_tour51b); new code imports the public names from llm_files / quiet / here.
-from rsvlm.model.quiet import deepspeed_cpu_note_quietly  # noqa: E402,F401
-
-_check_config_keys, _local_folder, _names_unreadable, _unquantisable = (
-    check_config_keys, local_folder, names_unreadable, unquantisable)

@@ -361,4 +361,3 @@ class Stem(nn.Module):
         return tokens + self.modality_embed.to(tokens.dtype)
 
 
-_generic = generic_band_names  # its old name, still imported by rsvlm/train/data.py

@@ -221,9 +221,9 @@ class _Noted:
 def read_channels(stem, image) -> list[int]:
     """The channels of ``image`` (an ImageInput) that ``stem`` reads by band name (stand-ins
     included); [] where its bands are unnamed or none match."""
-    from rsvlm.model.stem import _generic, match_bands
+    from rsvlm.model.stem import generic_band_names, match_bands
 
-    if image.bands is None or _generic(image.bands):  # matched by count, not name: a subset cannot be read
+    if image.bands is None or generic_band_names(image.bands):  # matched by count, not name: a subset cannot be read
         return []
     try:
         match = match_bands(stem, image.bands, image.array.shape[0], image.name, fill="copy")
@@ -236,10 +236,10 @@ def unnamed_bands(stem, image) -> str | None:
     """What band dropout is told where ``image`` (an ImageInput) has two or more bands and no names for them
     (``None`` or a reader's ``b1 … bN``): the stem reads them by their order, so no subset of them can be told
     apart and the image is trained on whole; None where its bands are named (or there is one)."""
-    from rsvlm.model.stem import _generic
+    from rsvlm.model.stem import generic_band_names
 
     n = image.array.shape[0]
-    if n < 2 or (image.bands is not None and not _generic(image.bands)):
+    if n < 2 or (image.bands is not None and not generic_band_names(image.bands)):
         return None
     names = f" ({', '.join(image.bands)})" if image.bands else ""
     read = (f", read as the stem's {', '.join(stem.bands)} by their order" if n == len(stem.bands) else
