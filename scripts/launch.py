@@ -122,6 +122,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
             raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
         master_addr = master_addr or hosts[0][0]
+    if check_out and cfg.objective != "clip":  # no usable record, or fewer than one global batch: else every rank
+        from rsvlm.train.inputs import check_enough_records  # refused it once the launcher had started them all
+
+        check_enough_records(cfg, world)
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
     if launcher == "deepspeed":
         cmd = ["deepspeed"]

@@ -37,6 +37,7 @@ def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path, s
     fake.chmod(0o755)
     recipe = tmp_path / "r.yaml"
     recipe.write_text("# global_batch: 4\n" + (REPO / "configs/train/sft_tiny.yaml").read_text())
+    sft_record.write_text(sft_record.read_text() * 4)  # one global batch: launch.py counts the records too
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(recipe), "--launcher", "torchrun",
                              "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",  # launch.py checks out_dir
                              f"data.train={sft_record}"],  # and the records file
@@ -74,3 +75,16 @@ def test_a_count_of_nodes_or_gpus_below_one_is_a_usage_error_naming_the_flag(mon
     with pytest.raises(SystemExit) as e:
         launch.main([str(REPO / "configs/train/recipes/geochat-7b-sft.yaml"), flag, "0", "--dry-run"])
     assert e.value.code == 2 and f"{flag} 0: give 1 or more" in capsys.readouterr().err
+
+
+def test_too_few_records_for_one_global_batch_are_refused_before_any_rank_starts(tmp_path, monkeypatch, capsys,
+                                                                                  sft_record):
+    """Each rank refused it (inputs.check_enough_records) once the launcher had started them all."""
+    launch = load_script("launch", monkeypatch)
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("# global_batch: 4\n" + (REPO / "configs/train/sft_tiny.yaml").read_text())
+    monkeypatch.setattr(launch.subprocess, "Popen", lambda *a, **k: pytest.fail("a launcher started"))
+    code = launch.main([str(recipe), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
+                        f"data.train={sft_record}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "batch_size=4" in err and "1 usable record(s)" in err, err

@@ -294,6 +294,7 @@ def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path, sft
     fake.chmod(0o755)
     cfg = tmp_path / "r.yaml"
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(tmp_path / "run")).read_text())
+    sft_record.write_text(sft_record.read_text() * 4)  # one global batch: launch.py counts the records first
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
                              "--gpus-per-node", "1", f"data.train={sft_record}"],
                             env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},

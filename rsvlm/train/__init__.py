@@ -24,14 +24,19 @@ def main(argv: list[str] | None = None) -> int:
     # from the hub; its built-in fallback runs and nothing is downloaded (torchrun starts here)
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
-    parser = argparse.ArgumentParser(prog="rsvlm train", description="Train an rsvlm model from a YAML recipe.")
+    from rsvlm.argparsing import Parser
+
+    # no abbreviations, and a typo answered with the option meant, as every rsvlm command line
+    parser = Parser(prog="rsvlm train", description="Train an rsvlm model from a YAML recipe.")
     parser.add_argument("--config", required=True, help="configs/train/NAME.yaml")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
     from rsvlm.train.flags import flag_overrides, other_file
 
-    args = parser.parse_args(flag_overrides(sys.argv[1:] if argv is None else list(argv)))
+    typed = sys.argv[1:] if argv is None else list(argv)
+    parser.argv = tuple(typed)  # the hints read it as typed: --conf x.yaml, not the override conf=x.yaml
+    args = parser.parse_args(flag_overrides(typed))
     import os
 
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
