@@ -159,3 +159,26 @@ class Terminal(io.StringIO):
 
     def isatty(self):
         return True
+
+
+def finished_eval(tmp_path, monkeypatch):
+    """A two-record cls test set, a stand-in model folder, rows answering both, ``rsvlm eval``'s argv and the
+    list of load_model calls (each refused: no model here)."""
+    from rsvlm import evaluate
+    from rsvlm.predictions import asked_digest
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    recs = [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"]
+    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
+    rows = [{"id": r["id"], "task": "cls", "answer": "lake", "asked_digest": asked_digest(evaluate.tagged_record(r)[0])}
+            for r in recs]
+    loads = []
+
+    def load(*a, **k):
+        loads.append(a)
+        raise ValueError("stand-in: no model here")
+
+    monkeypatch.setattr(evaluate.inf, "load_model", load)
+    return ["eval", "--data", data, "--out", str(out), "--model", str(model)], out, rows, loads

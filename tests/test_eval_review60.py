@@ -12,31 +12,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _finished(tmp_path, monkeypatch):
-    """A two-record cls test set, a stand-in model folder, rows answering both, ``rsvlm eval``'s argv and the
-    list of load_model calls (each refused: no model here)."""
-    from conftest import eval_record, write_jsonl
-
-    from rsvlm import evaluate
-    from rsvlm.predictions import asked_digest
-
-    model = tmp_path / "model"
-    model.mkdir()
-    (model / "config.yaml").write_text("{}\n")
-    recs = [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"]
-    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
-    rows = [{"id": r["id"], "task": "cls", "answer": "lake", "asked_digest": asked_digest(evaluate.tagged_record(r)[0])}
-            for r in recs]
-    loads = []
-
-    def load(*a, **k):
-        loads.append(a)
-        raise ValueError("stand-in: no model here")
-
-    monkeypatch.setattr(evaluate.inf, "load_model", load)
-    return ["eval", "--data", data, "--out", str(out), "--model", str(model)], out, rows, loads
-
-
 @pytest.mark.parametrize("last", [
     {"asked_digest": "0" * 16},  # asked otherwise since
     {"asked_digest": None},  # no digest: an older rsvlm eval's
@@ -45,11 +20,11 @@ def _finished(tmp_path, monkeypatch):
 ])
 def test_a_rerun_loads_the_model_for_a_stale_or_error_row(tmp_path, monkeypatch, capsys, last):
     """Each such row is answered again by run, so the model is needed."""
-    from conftest import write_jsonl
+    from conftest import finished_eval, write_jsonl
 
     from rsvlm.cli import main
 
-    argv, out, rows, loads = _finished(tmp_path, monkeypatch)
+    argv, out, rows, loads = finished_eval(tmp_path, monkeypatch)
     row = {k: v for k, v in {**rows[1], **last}.items() if v is not None}
     write_jsonl(out, [rows[0], row])
     assert main(argv) == 2 and len(loads) == 1, capsys.readouterr().err
@@ -61,9 +36,11 @@ def test_a_rerun_whose_last_line_lacks_its_newline_loads_the_model(tmp_path, mon
     docs say to; a kill between the row and its newline): run drops that line as cut and answers its record again,
     so the model is needed. The look before the load read the line as an answer, so no model was loaded and run
     called answer_batch with None for one: AttributeError."""
+    from conftest import finished_eval
+
     from rsvlm.cli import main
 
-    argv, out, rows, loads = _finished(tmp_path, monkeypatch)
+    argv, out, rows, loads = finished_eval(tmp_path, monkeypatch)
     out.write_text("".join(json.dumps(r) + "\n" for r in rows).rstrip("\n"))
     assert main(argv) == 2 and len(loads) == 1, capsys.readouterr().err
     assert "stand-in: no model here" in capsys.readouterr().err

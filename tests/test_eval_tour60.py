@@ -225,27 +225,11 @@ def test_an_error_row_is_noted_once_with_its_error(tmp_path, capsys):
 def test_a_rerun_with_nothing_left_to_answer_does_not_load_the_model(tmp_path, monkeypatch, capsys):
     """Rerunning a finished rsvlm eval (to check it, or after its merge) loaded the model (minutes for a 7B one) to
     answer nothing; it loads it only where a record of its share is left to answer."""
-    from conftest import eval_record, write_jsonl
+    from conftest import finished_eval, write_jsonl
 
-    from rsvlm import evaluate
     from rsvlm.cli import main
-    from rsvlm.predictions import asked_digest
 
-    model = tmp_path / "model"
-    model.mkdir()
-    (model / "config.yaml").write_text("{}\n")
-    recs = [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"]
-    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
-    rows = [{"id": r["id"], "task": "cls", "answer": "lake", "asked_digest": asked_digest(evaluate.tagged_record(r)[0])}
-            for r in recs]
-    loads = []
-
-    def load(*a, **k):
-        loads.append(a)
-        raise ValueError("stand-in: no model here")
-
-    monkeypatch.setattr(evaluate.inf, "load_model", load)
-    argv = ["eval", "--data", data, "--out", str(out), "--model", str(model)]
+    argv, out, rows, loads = finished_eval(tmp_path, monkeypatch)
     write_jsonl(out, rows)
     assert main(argv) == 0 and loads == []
     assert "2 of the 2 record(s) were answered by an earlier run" in capsys.readouterr().err
