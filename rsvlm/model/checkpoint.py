@@ -169,7 +169,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         cut = "; it has no llm section at all: cut short by an interrupted save or copy?" if "llm" not in raw else ""
         own = f"; this checkpoint's own LLM is {root / 'llm'}: llm.name_or_path: llm" if (root / "llm").is_dir() else ""
         raise ConfigError(f"{root / 'config.yaml'}: names no LLM (llm.name_or_path){cut}{own}")
-    if not Path(llm_cfg.name_or_path).exists() and hub_snapshot(llm_cfg.name_or_path) is None:  # a cached hub base loads
+    snap = None if Path(llm_cfg.name_or_path).exists() else hub_snapshot(llm_cfg.name_or_path)
+    if not Path(llm_cfg.name_or_path).exists() and snap is None:  # a cached hub base loads (from its cached folder)
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
     check_files(root, llm_cfg)
@@ -184,7 +185,10 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ValueError(f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''}: {e}") from None
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = vocab_rows(root / "llm") if own_llm else None
-    llm, tokenizer, special = llm_parts.build_llm(llm_cfg, device, dtype)
+    # a cached hub base loads from its cached folder: by its name, transformers asks the hub for a newer
+    # revision (and downloads it) wherever HF_HUB_OFFLINE is not set; model.cfg keeps the name
+    build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap)) if snap is not None else llm_cfg
+    llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
                          "llm/ was not saved with this tokenizer (a base model copied in?): rsvlm's tokens would start untrained")

@@ -1,0 +1,54 @@
+"""Review of the session-60 model-loading changes: an adapter-only checkpoint's cached hub base loads from the
+cache's folder without asking the hub, wherever HF_HUB_OFFLINE is unset."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import pytest
+
+
+def _cached_hub_base(tmp_path, base_dir, monkeypatch):
+    """``base_dir`` as the Hugging Face cache's snapshot of the hub model 'acme/tiny'."""
+    import huggingface_hub
+
+    repo = tmp_path / "cache" / "models--acme--tiny"
+    shutil.copytree(base_dir, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    return repo / "snapshots" / "0123abc"
+
+
+def test_a_cached_hub_base_loads_without_asking_the_hub_where_offline_is_unset(tmp_path, base_dir, monkeypatch):
+    """load_pretrained found 'acme/tiny' in the cache, then gave the name to transformers, which (HF_HUB_OFFLINE
+    unset) asks the hub for the newest revision and downloads it where there is one: a load the user took for
+    offline fetched weights. The base is now built from its cached folder; model.cfg keeps the name."""
+    import dataclasses
+
+    import huggingface_hub
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, load_pretrained
+
+    _cached_hub_base(tmp_path, base_dir, monkeypatch)
+    cfg = load_config(VLMConfig, "configs/model/tiny.yaml")
+    cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, name_or_path="acme/tiny", config=None))
+    model, _ = create_model(cfg)
+    model.save_pretrained(tmp_path / "ck", adapter_only=True)
+
+    asked: list[object] = []
+
+    def no_network(host, *a, **k):
+        asked.append(host)
+        raise socket.gaierror(f"no network in this test ({host})")
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    loaded, _ = load_pretrained(tmp_path / "ck")
+    assert asked == []
+    assert loaded.cfg.llm.name_or_path == "acme/tiny"
+    base = {k: v for k, v in model.llm.get_base_model().state_dict().items() if "lora" not in k}
+    again = loaded.llm.get_base_model().state_dict()
+    assert all(v.equal(again[k]) for k, v in base.items())
