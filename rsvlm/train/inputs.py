@@ -108,8 +108,9 @@ def check_data_paths(cfg) -> None:
 
 
 class TooFewRecords(SameOnEveryRank, ValueError):
-    """The records files hold no usable record, or fewer than one global batch: found on every rank alike
-    before anything is built or written (``rsvlm train`` exits 2, as on ``run.preflight``'s refusals)."""
+    """A records file holds no usable record or cannot be read to its end, or the files hold fewer than one
+    global batch: found on every rank alike before anything is built or written (``rsvlm train`` exits 2, as on
+    ``run.preflight``'s refusals)."""
 
 
 def check_enough_records(cfg, world: int) -> None:
@@ -131,7 +132,10 @@ def check_enough_records(cfg, world: int) -> None:
                 if total + found >= need:
                     break
         except RecordError as e:  # a JSON array cut short, a gzip file that does not decompress: was exit 1
-            raise TooFewRecords(f"{key}: {path}: no usable record: {str(e).removeprefix(f'{path}: ')}") from None
+            why = str(e).removeprefix(f"{path}: ")  # a gzip cut short gives its first records, then this
+            said = (f"no usable record: {why}" if not found else
+                    f"cannot be read to its end ({found} record(s), then: {why})")
+            raise TooFewRecords(f"{key}: {path}: {said}") from None
         if not found:  # was: "no usable record" once out_dir was written and the model built
             first = f"; the first: {report.examples[0]}" if report.examples else ""
             raise TooFewRecords(f"{key}: {path}: no usable record: all {report.n_lines} of its records are "

@@ -57,7 +57,10 @@ class WholeFiles:
             if 0 in h:
                 b[h.index(0)] = d
                 return
-        buckets[0][d % WAYS] = d  # both full: the key held there is checked again at its next read
+        # both full: the key held there is checked again at its next read. The slot is told by the digest's top
+        # bits, which neither bucket index reads: d % WAYS repeats d & mask's low bits, so every key of a first
+        # bucket took the same slot, the other slots keeping their keys for good (a rewritten file's dead ones too)
+        buckets[0][(d >> 56) % WAYS] = d  # bits 56-63: read by the second index past 2**24 buckets alone
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.table))
