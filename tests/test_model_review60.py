@@ -52,3 +52,26 @@ def test_a_cached_hub_base_loads_without_asking_the_hub_where_offline_is_unset(t
     base = {k: v for k, v in model.llm.get_base_model().state_dict().items() if "lora" not in k}
     again = loaded.llm.get_base_model().state_dict()
     assert all(v.equal(again[k]) for k, v in base.items())
+
+
+def test_the_grammar_modules_share_only_public_names():
+    """grammar imported _WORD from grammar_pieces and _State from grammar_walk, and grammar_pieces called
+    GeometryGrammar._from_lt: a name used across the grammar modules is public (WORD, State, from_lt)."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "rsvlm" / "model"
+    found = []
+    for path in sorted(folder.glob("grammar*.py")):
+        tree = ast.parse(path.read_text())
+        found += [f"{path.name} imports {a.name}" for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rsvlm.")
+                  for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+        found += [f"{path.name} calls {node.value.id}.{node.attr}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                  and isinstance(node.value, ast.Name) and node.value.id not in ("self", "cls")]
+    assert found == []
+    from rsvlm.model.grammar import GeometryGrammar, State
+    from rsvlm.model.grammar_pieces import WORD
+
+    assert callable(GeometryGrammar.from_lt) and State().mode == "text" and WORD.search("a")

@@ -50,10 +50,10 @@ from dataclasses import replace
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
-from rsvlm.model.grammar_pieces import _WORD, after, angle_pieces, hold_stops, stop_pieces
+from rsvlm.model.grammar_pieces import WORD, after, angle_pieces, hold_stops, stop_pieces
 
 # the walk, here too for those who import it from here (training's coordinate_axes)
-from rsvlm.model.grammar_walk import SHAPE_KINDS, SHAPE_LOCS, GrammarIds, _State, coordinate_axes, next_axis  # noqa: F401
+from rsvlm.model.grammar_walk import SHAPE_KINDS, SHAPE_LOCS, GrammarIds, State, coordinate_axes, next_axis  # noqa: F401
 from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 MIN_POLY_LOCS = 6
@@ -135,7 +135,7 @@ class GeometryGrammar:
         self.text_ok[list(self.ids.open.values())] = True
         self.text_ok[list(self.eos)] = True
 
-    def advance(self, s: _State, t: int) -> None:
+    def advance(self, s: State, t: int) -> None:
         """``GrammarIds.advance``, and text holding a word since ``</ref>`` ends a label's wait for a
         shape (``<ref>harbour</ref> None.`` says of the label in words; ``geometry.decode`` agrees)."""
         waiting = s.mode == "text" and s.labelled
@@ -148,7 +148,7 @@ class GeometryGrammar:
         if s.tail or t in self.angle.openers:  # else it stays empty: the common case, checked in a set
             s.tail = self._tail(s.tail, t) if text else []
         if waiting and s.labelled:  # the run is the text since </ref>, decoded together: a byte-level piece
-            s.labelled = not _WORD.search(self.decode(s.run))  # of "无" alone reads "\ufffd"
+            s.labelled = not WORD.search(self.decode(s.run))  # of "无" alone reads "\ufffd"
             s.word_at = 0 if s.labelled else len(s.run)
         drop = len(s.run) - RUN_KEEP
         if drop > 0 and s.since_ref and 0 < s.word_at <= drop:
@@ -156,7 +156,7 @@ class GeometryGrammar:
         if drop > 0 and not s.since_ref:
             s.run, s.whole = s.run[drop:], False
 
-    def run_texts(self, s: _State, more: list[list[int]]) -> list[str]:
+    def run_texts(self, s: State, more: list[list[int]]) -> list[str]:
         """The texts of ``s.run`` followed by each of ``more`` as they read in the answer (a SentencePiece
         space leading the run counts, but at the answer's start, where its decode drops it too)."""
         return after(self.tokenizer, None if s.whole else self.ids.close["ref"], [s.run + m for m in more])
@@ -165,17 +165,18 @@ class GeometryGrammar:
         """The text tokens from the last piece holding "<" after text token ``t``, while their text from
         that "<" on may still become a tag; else []."""
         tail = [t] if t in self.angle.openers else tail + [t] if tail else []
-        return tail if tail and may_start_tag(self._from_lt(tail)) else []
+        return tail if tail and may_start_tag(self.from_lt(tail)) else []
 
-    def _from_lt(self, ids: list[int]) -> str:
+    def from_lt(self, ids: list[int]) -> str:
+        """The text of ``ids`` from its last "<" on (all of it where there is none): what may become a tag."""
         text = self.decode(ids)
         return text[text.rfind("<"):]
 
-    def _unspelled(self, s: _State, ok: torch.Tensor) -> torch.Tensor:
+    def _unspelled(self, s: State, ok: torch.Tensor) -> torch.Tensor:
         """``ok`` without the text pieces that would finish a tag begun in ``s.tail`` (``geometry.decode``
         would read a shape the grammar never checked, or a stray location) and, in text, without EOS
         where the text ends on the start of a tag (``decode``: "text ends inside a tag")."""
-        ok, rest = ok.clone(), self._from_lt(s.tail)
+        ok, rest = ok.clone(), self.from_lt(s.tail)
         # a piece finishes the tag when its text up to its ">" is the tag's rest: looked up, not scanned
         named, loc = tag_ends(rest)
         heads = [h for h in named if h in self.angle.ends]
@@ -195,7 +196,7 @@ class GeometryGrammar:
         return i is not None and i != unk
 
     # -- allowed sets ------------------------------------------------------------------------
-    def allowed(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
+    def allowed(self, s: State, left: int = 1 << 30) -> torch.Tensor:
         """(V,) bool: the tokens that may follow in state ``s`` when ``left`` tokens remain (this one
         included). A token is allowed only if the shortest way to close the open shape after it
         still fits, so a shape opened within the budget always closes."""
@@ -204,11 +205,11 @@ class GeometryGrammar:
         return self._allowed(s, left)
 
     @staticmethod
-    def owes(s: _State, left: int) -> bool:
+    def owes(s: State, left: int) -> bool:
         """Whether ``s`` may not end yet for want of a box (``need_shape``, none closed, one still fits)."""
         return s.need_shape and not s.closed and left >= SMALLEST_SHAPE
 
-    def _allowed(self, s: _State, left: int) -> torch.Tensor:
+    def _allowed(self, s: State, left: int) -> torch.Tensor:
         cost, small = (BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (OPEN_COST, CHEAPEST)
         if s.mode == "text":
             owed = self.owes(s, left)
@@ -310,7 +311,7 @@ class GrammarConstraint:
         need = [need_shape] * batch if isinstance(need_shape, bool) else list(need_shape)
         if len(need) != batch:
             raise ValueError(f"need_shape has {len(need)} entries for a batch of {batch}")
-        self.states = [_State(need_shape=n) for n in need]
+        self.states = [State(need_shape=n) for n in need]
         self.seen = [0] * batch
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None
@@ -364,7 +365,7 @@ class GrammarConstraint:
                 self.ends[list(self.stop_pieces.within)] = True
         return self.ends
 
-    def _held(self, s: _State, left: int = 1 << 30) -> torch.Tensor:
+    def _held(self, s: State, left: int = 1 << 30) -> torch.Tensor:
         """(V,) the grammar's allowed set, less the text that would finish a stop string where the answer
         may not end: ``generate`` cuts it where the stop string starts, so the text before that must be
         text EOS may follow (not in a label or before an owed box, not with no word after ``</ref>``,

@@ -14,7 +14,7 @@ import torch
 
 from rsvlm.geometry.codec import is_cut_tag, spells_tag
 
-_WORD = re.compile(r"\w")
+WORD = re.compile(r"\w")
 # tokenizer -> {(V, its length): AnglePieces, (V, its length, stop strings): StopPieces}
 _PIECES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -105,9 +105,9 @@ class StopPieces:
             if p in inner:
                 middle.setdefault(p, []).append(i)
         return cls(stops, within, begin, [i for i, h in heads.items() if not may_end(h, False)],
-                   [i for i, h in heads.items() if not _WORD.search(h)], short, pieces,
+                   [i for i, h in heads.items() if not WORD.search(h)], short, pieces,
                    tuple(i for i, p in pieces.items() if "\ufffd" in p) if wide else (),
-                   tuple(begun), tuple(i for i, k in begun.items() if not _WORD.search(pieces[i][:-k])), middle)
+                   tuple(begun), tuple(i for i, k in begun.items() if not WORD.search(pieces[i][:-k])), middle)
 
     @staticmethod
     def start(stops: tuple[str, ...], text: str, done: int) -> int | None:
@@ -164,7 +164,7 @@ def may_end(text: str, word: bool) -> bool:
     """Whether an answer may end on ``text``, the text since its last tag (``word``: one is owed in it,
     after a ``</ref>``): not on the start of a tag (``geometry.decode``: "text ends inside a tag")."""
     lt = text.rfind("<")
-    return (not word or bool(_WORD.search(text))) and (lt < 0 or not is_cut_tag(text[lt:]))
+    return (not word or bool(WORD.search(text))) and (lt < 0 or not is_cut_tag(text[lt:]))
 
 
 def stop_pieces(tokenizer, text: torch.Tensor, stops: tuple[str, ...], anchor: int) -> StopPieces:
@@ -201,7 +201,7 @@ def hold_stops(g, sp: StopPieces, s, ok: torch.Tensor, nowhere: bool) -> torch.T
         return ok  # text that may end, on no stop string's start: no piece or EOS could end it badly
     ok, (before,) = ok.clone(), g.run_texts(s, [[]])
     word = s.labelled or s.since_ref  # a word is owed in the run's text before a stop string
-    bad = sp.within if nowhere else sp.ending_badly(s.labelled, g._from_lt(s.tail) if s.tail else "")
+    bad = sp.within if nowhere else sp.ending_badly(s.labelled, g.from_lt(s.tail) if s.tail else "")
     ok[bad] = False
     if nowhere or s.labelled:  # wanting to stop, it goes on in text that starts no stop string
         ok[list(sp.opening if nowhere else sp.opening_wordless)] = False

@@ -1,5 +1,5 @@
 """The geometry grammar's state walk, which needs a tokenizer's ids and nothing else: where one
-sequence is (``_State``), how a token moves it (``GrammarIds.advance``), and which tokens of a
+sequence is (``State``), how a token moves it (``GrammarIds.advance``), and which tokens of a
 sequence are x or y coordinates (``coordinate_axes``, for training answers and prompts).
 ``rsvlm.model.grammar`` builds the allowed sets on it."""
 
@@ -14,7 +14,7 @@ SHAPE_LOCS = {"box": 4, "obb": 8, "point": 2}  # fixed location counts; poly and
 
 
 @dataclass
-class _State:
+class State:
     """Where one sequence is in the grammar."""
 
     mode: str = "text"  # text | ref | shape | grid_open | head | grid_close | rows | row | run
@@ -57,7 +57,7 @@ class GrammarIds:
         return cls(tid(loc_token(0)), {k: tid(f"<{k}>") for k in GEOMETRY_TAGS},
                    {k: tid(f"</{k}>") for k in GEOMETRY_TAGS}, *(tid(t) for t in mask_tokens()))
 
-    def advance(self, s: _State, t: int) -> None:
+    def advance(self, s: State, t: int) -> None:
         """Move ``s`` past token ``t`` (allowed, when decoding; any, in training data, where an opening
         tag leaves an open label or shape unclosed and starts its own, as ``geometry.decode`` reads it)."""
         loc = t - self.loc0 if 0 <= t - self.loc0 < NUM_BINS else None
@@ -105,7 +105,7 @@ class GrammarIds:
                 s.rows_done += loc
 
 
-def next_axis(s: _State) -> int | None:
+def next_axis(s: State) -> int | None:
     """0 (x) or 1 (y) where the next location is a coordinate (a shape's vertex, a grid's
     corner), None elsewhere (text, counts: a grid's size, run lengths)."""
     if s.mode == "shape":
@@ -119,7 +119,7 @@ def coordinate_axes(ids: list[int], g: GrammarIds) -> list[tuple[int, int]]:
     (training answers, prompts with a region): axis 0 for x, 1 for y. Where it does not, the walk
     is the decoder's: a token it would never allow moves the state as ``advance`` says (an opening
     tag ends a shape left open, as ``geometry.decode`` reads it); it never raises."""
-    s, out = _State(), []
+    s, out = State(), []
     for p, t in enumerate(ids):
         axis = next_axis(s)
         if axis is not None and 0 <= t - g.loc0 < NUM_BINS:
