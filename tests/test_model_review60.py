@@ -75,3 +75,14 @@ def test_the_grammar_modules_share_only_public_names():
     from rsvlm.model.grammar_pieces import WORD
 
     assert callable(GeometryGrammar.from_lt) and State().mode == "text" and WORD.search("a")
+
+
+def test_models_doc_says_an_adapter_only_base_may_be_a_cached_hub_name():
+    """docs/models.md said an adapter-only checkpoint stores the base's absolute path, while one trained on a hub
+    name stores that name and loads from the Hugging Face cache (6feb8dc)."""
+    from pathlib import Path
+
+    doc = " ".join((Path(__file__).resolve().parent.parent / "docs" / "models.md").read_text().split())
+    part = doc[doc.index("**Adapter-only checkpoints**"):]
+    part = part[:part.index("- **")]
+    assert "hub name" in part and "Hugging Face cache" in part and "nothing is downloaded" in part
