@@ -76,7 +76,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
           overrides: list[str] | None = None, check_hostfile: bool = True, check_out: bool = False) -> LaunchPlan:
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
     ``out_dir`` (``check_out_dir``, read-only), then a missing or empty records file or a missing image root
-    (``check_data_paths``), as its ranks would refuse them, before any of them starts."""
+    (``check_data_paths``), and for the LM objective records files of no usable record or fewer than one global
+    batch (``inputs.check_enough_records``), as its ranks would refuse them, before any of them starts."""
     from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config
     from rsvlm.train.run import check_engine
@@ -122,8 +123,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
             raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
         master_addr = master_addr or hosts[0][0]
-    if check_out and cfg.objective != "clip":  # no usable record, or fewer than one global batch: else every rank
-        from rsvlm.train.inputs import check_enough_records  # refused it once the launcher had started them all
+    if check_out and cfg.objective != "clip":  # else every rank refused it once the launcher had started them all
+        from rsvlm.train.inputs import check_enough_records
 
         check_enough_records(cfg, world)
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
