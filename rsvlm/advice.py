@@ -13,13 +13,16 @@ import shlex
 
 # stem.NAME_BANDS, kept here: importing the stem imports torch
 RECORD_TOO = ', or "bands" in a record\'s image'
+LIBRARY_TOO = ", or read_image(..., modality=...)"  # io.modality.elevation_error's advice to a caller of the library
 MODALITY = re.compile(r"--modality (\w+)((?: or \w+)*)")  # "--modality sar or ir"
+MODALITY_ALONE = re.compile(r"--modality(?! \w)")  # "give the modality (--modality) if it is imagery"
 BANDS = re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*))?")  # "--bands B1,B2", "name them with --bands"
 
 
 def for_cli(note: str) -> str:
-    """``note`` as predict and chat say it of an ``--image``: the option alone, without the record's field."""
-    return note.replace("--bands" + RECORD_TOO, "--bands")
+    """``note`` as predict and chat say it of an ``--image``: the option alone, without the record's field
+    or ``read_image``'s argument."""
+    return note.replace("--bands" + RECORD_TOO, "--bands").replace("--modality" + LIBRARY_TOO, "--modality")
 
 
 def for_chat(note: str, path: str, modality: str | None, bands: str | None = None) -> str:
@@ -35,4 +38,6 @@ def for_chat(note: str, path: str, modality: str | None, bands: str | None = Non
     def bands_said(m: re.Match) -> str:
         return f"/image {q} {modality or '[modality]'} {m[1] or 'NAME,NAME,…'}"
 
-    return BANDS.sub(bands_said, MODALITY.sub(modality_said, for_cli(note)))
+    named = MODALITY.sub(modality_said, for_cli(note))
+    named = MODALITY_ALONE.sub(lambda m: f"/image {q} MODALITY{f' {bands}' if bands else ''}", named)
+    return BANDS.sub(bands_said, named)

@@ -69,8 +69,9 @@ class Parser(argparse.ArgumentParser):
 
         typed = self.argv or self._parsing
         required = re.match(r"the following arguments are required|one of the arguments .* is required$", message)
-        if required:  # eval --dat x: said before the stray --dat
-            message += "".join(dict.fromkeys(self.meant(a) for a in typed
+        if required:  # eval --dat x: said before the stray --dat; a word after "--" is no option (a file --x.tif)
+            options = typed[:typed.index("--")] if "--" in typed else typed
+            message += "".join(dict.fromkeys(self.meant(a) for a in options
                                              if a.startswith("--") and a.split("=", 1)[0] not in self._option_string_actions))
         if message.startswith("unrecognized arguments: "):  # --g for --gt; rsvlm.cli's _stray says them itself
             if (sub := self._command(typed)) is not None:  # convert dota --sr: said with dota's usage and options
@@ -82,7 +83,10 @@ class Parser(argparse.ArgumentParser):
             names, argv = m.group(1).split("/"), list(typed)
             value = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in names), None)
             if value and value.startswith("-") and len(value) > 1 and not self._is_option(value):
-                message += f" (a value starting with '-' is given as {shlex.quote(f'{names[-1]}={value}')})"
+                if typo := self.meant(value):  # --region --promt hi: the value left out before a misspelt option
+                    message += typo
+                else:
+                    message += f" (a value starting with '-' is given as {shlex.quote(f'{names[-1]}={value}')})"
 
         if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
             choices = re.findall(r"'([^']*)'", m.group(3)) or m.group(3).split(", ")  # unquoted in newer Pythons

@@ -19,6 +19,7 @@ import time
 
 from rsvlm import inference as inf
 from rsvlm import tables
+from rsvlm.advice import for_cli
 from rsvlm.chat_commands import Commands
 from rsvlm.tokens import opening_task, task_tag
 
@@ -286,8 +287,8 @@ def main(args) -> int:
         print(f"rsvlm chat: loading model from {inf.resolve_model_dir(args.model)} …", file=sys.stderr, flush=True)
         start = time.perf_counter()
         model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
-    except (OSError, ValueError) as e:
-        print(f"rsvlm chat: {e}", file=sys.stderr)
+    except (OSError, ValueError) as e:  # a DEM's advice: --modality, not read_image's argument
+        print(f"rsvlm chat: {for_cli(str(e))}", file=sys.stderr)
         return 2
     print(f"rsvlm chat: model loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):

@@ -169,6 +169,7 @@ class Commands:
         if not self._have_answer(args, "/geojson out.geojson"):
             return
         from rsvlm.io import objects_to_geojson
+        from rsvlm.predict import jsonable
 
         img = self.repl.images[-1]
         if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
@@ -183,7 +184,7 @@ class Commands:
             return
         try:
             Path(args[0]).parent.mkdir(parents=True, exist_ok=True)
-            Path(args[0]).write_text(json.dumps(fc))
+            Path(args[0]).write_text(json.dumps(jsonable(fc)))  # as predict --geojson: 12 digits, no binary noise
         except OSError as e:
             self.repl.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
             return
@@ -230,10 +231,31 @@ def option_words(args: list[str]) -> str | None:
         return None
     other = [o for o in options if o.split("=", 1)[0] not in ("--modality", "--bands")]
     if other:  # --missing-bands, --tta …: options of rsvlm chat itself, set when it starts
-        return (f"/image takes PATH [modality] [bands], no options ({', '.join(other)}): "
-                f"{'it is an option' if len(other) == 1 else 'they are options'} of rsvlm chat, given when it starts")
-    words = [v for a in args[1:] for v in ([a.partition("=")[2]] if a.startswith("--") else [a]) if v]
-    meant = " ".join([shlex.quote(args[0]), *words])
+        from rsvlm.cli import build_parser
+
+        chat = [o for o in other if o.split("=", 1)[0] in build_parser().commands["chat"]._option_string_actions]
+        if chat == other:  # all chat's own
+            whose = "it is an option" if len(chat) == 1 else "they are options"
+        else:  # /image a.tif --region …: no option of chat either
+            whose = f"{', '.join(chat)} {'is an option' if len(chat) == 1 else 'are options'}" if chat else ""
+        return f"/image takes PATH [modality] [bands], no options ({', '.join(other)})" + \
+            (f": {whose} of rsvlm chat, given when it starts" if whose else "")
+    # the values in /image's order, modality first: "--bands VV,VH --modality sar" is /image a.tif sar VV,VH
+    given, words, option = {}, [], None
+    for a in args[1:]:
+        if a.startswith("--"):
+            option, _, value = a.partition("=")
+            if value:
+                given[option], option = value, None
+        elif option:
+            given[option], option = a, None
+        else:
+            words.append(a)
+    from rsvlm.io.scaling import MODALITIES
+
+    modality = [given["--modality"]] if "--modality" in given else [w for w in words if w.lower() in MODALITIES]
+    bands = [given["--bands"]] if "--bands" in given else []
+    meant = " ".join([shlex.quote(args[0]), *modality, *bands, *[w for w in words if w not in modality]])
     return f"/image takes the modality and bands without option names: /image {meant}"
 
 

@@ -267,8 +267,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             images = [scene.read((0, 0, 1, 1))]
         else:
             images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
-    except (FileNotFoundError, ValueError) as e:
-        print(f"rsvlm predict: {e}", file=sys.stderr)
+    except (FileNotFoundError, ValueError) as e:  # a DEM's advice: --modality, not read_image's argument
+        print(f"rsvlm predict: {for_cli(str(e))}", file=sys.stderr)
         return 2
     labels = image_labels(images)
     for im, label in zip(images, labels):
