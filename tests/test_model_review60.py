@@ -6,8 +6,6 @@ from __future__ import annotations
 import shutil
 import socket
 
-import pytest
-
 
 def _cached_hub_base(tmp_path, base_dir, monkeypatch):
     """``base_dir`` as the Hugging Face cache's snapshot of the hub model 'acme/tiny'."""
@@ -86,3 +84,21 @@ def test_models_doc_says_an_adapter_only_base_may_be_a_cached_hub_name():
     part = doc[doc.index("**Adapter-only checkpoints**"):]
     part = part[:part.index("- **")]
     assert "hub name" in part and "Hugging Face cache" in part and "nothing is downloaded" in part
+
+
+def test_a_cut_sharded_index_is_named_by_the_header_check(tmp_path, base_dir):
+    """saved_shapes read model.safetensors.index.json with json.loads: a cut index was a bare JSONDecodeError
+    ('Expecting value: line 1 column 1') naming no file, though its docstring promised a ValueError naming it."""
+    import pytest
+    from transformers import AutoModelForCausalLM
+
+    from rsvlm.model.llm_files import saved_shapes
+
+    AutoModelForCausalLM.from_pretrained(base_dir).save_pretrained(tmp_path / "sharded", max_shard_size="100KB")
+    index = tmp_path / "sharded" / "model.safetensors.index.json"
+    index.write_text(index.read_text()[:40])
+    with pytest.raises(ValueError, match=r"model\.safetensors\.index\.json: not valid JSON"):
+        saved_shapes(tmp_path / "sharded")
+    index.write_text('{"metadata": {}}')
+    with pytest.raises(ValueError, match=r"model\.safetensors\.index\.json: no weight_map"):
+        saved_shapes(tmp_path / "sharded")

@@ -402,4 +402,3 @@ def apply_llm_trainability(llm: nn.Module, cfg: LLMConfig, mode: str, ids: Speci
                       trainable_token_indices=token_targets)
     with peft_quietly():
         return get_peft_model(llm, lora)
-

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -105,7 +104,7 @@ def mismatch_note(path: str, llm: nn.Module, mismatched, key: str = "llm.name_or
 def saved_shapes(folder: Path) -> dict[str, tuple[int, ...]]:
     """Tensor name → shape in a Hugging Face model folder's safetensors weights (``model.safetensors``, or the
     shards ``model.safetensors.index.json`` lists), from their headers alone; {} where it has neither. A cut or
-    foreign file: ValueError naming it (``weights.open_safetensors``)."""
+    foreign file, the index included: ValueError naming it (``weights.open_safetensors``)."""
     from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
 
     from rsvlm.model.weights import open_safetensors
@@ -113,8 +112,12 @@ def saved_shapes(folder: Path) -> dict[str, tuple[int, ...]]:
     if (folder / SAFE_WEIGHTS_NAME).is_file():
         files = [SAFE_WEIGHTS_NAME]
     elif (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
-        index = json.loads((folder / SAFE_WEIGHTS_INDEX_NAME).read_text())
-        files = sorted(set(map(str, (index.get("weight_map") or {}).values())))
+        from rsvlm.model.convert_llava import read_json_object  # a cut index: named, not a JSONDecodeError
+
+        weight_map = read_json_object(folder / SAFE_WEIGHTS_INDEX_NAME).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise ValueError(f"{folder / SAFE_WEIGHTS_INDEX_NAME}: no weight_map (not a sharded-weights index)")
+        files = sorted(set(map(str, weight_map.values())))
     else:
         return {}
     out: dict[str, tuple[int, ...]] = {}
