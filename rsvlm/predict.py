@@ -411,6 +411,8 @@ def jsonable(x):
         return {k: mask_rle(v) if k == "mask" and isinstance(v, np.ndarray) else jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
         return [jsonable(v) for v in x]
+    if isinstance(x, np.floating) and x.dtype.itemsize < 8:  # float32 0.1: its shortest repr, not 0.10000000149
+        return float(str(x))
     if isinstance(x, np.generic):
         return jsonable(x.item())
     if isinstance(x, np.ndarray):
