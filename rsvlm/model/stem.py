@@ -359,5 +359,3 @@ class Stem(nn.Module):
     def embed_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         # tokens: (B,N,D) encoder output → same, with the modality embedding added
         return tokens + self.modality_embed.to(tokens.dtype)
-
-
