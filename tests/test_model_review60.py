@@ -111,3 +111,20 @@ def test_the_model_modules_end_in_one_newline():
     repo = Path(__file__).resolve().parent.parent
     files = [*sorted((repo / "rsvlm" / "model").glob("*.py")), repo / "rsvlm" / "inference.py"]
     assert [f.name for f in files if f.read_text().endswith("\n\n")] == []
+
+
+def test_a_peft_adapter_folder_as_the_llm_still_loads(tmp_path, base_dir):
+    """llm.name_or_path may be a peft adapter's folder (check_llm_files takes its adapter_config.json; transformers
+    loads the base it names, then the adapter). The header check (5d7fb28) read that folder's config.json, which
+    an adapter has not: 'Unrecognized model in …/adapter. Should have a `model_type` key', a load refused that
+    loaded before."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    lora = get_peft_model(AutoModelForCausalLM.from_pretrained(base_dir), LoraConfig(r=2, target_modules=["q_proj"]))
+    lora.save_pretrained(tmp_path / "adapter")
+    assert not (tmp_path / "adapter" / "config.json").exists()
+    llm, tok, _ = build_llm(LLMConfig(name_or_path=str(tmp_path / "adapter"), tokenizer=str(base_dir)))
+    assert any("lora_A" in k for k in llm.state_dict())

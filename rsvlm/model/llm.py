@@ -142,10 +142,13 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             llm = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path),
                                                    dtype=dtype or torch.float32)
     elif cfg.name_or_path:
-        if shapes is None and local_folder(cfg.name_or_path, "llm.name_or_path") is not None:
-            with names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
-                shapes = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path))
-        if shapes is not None:  # a config.json typo: named from the safetensors headers, before any weight is read
+        folder = local_folder(cfg.name_or_path, "llm.name_or_path")
+        # a config.json typo: named from the safetensors headers, before any weight is read; not in a peft adapter's
+        # folder (transformers loads the base its adapter_config.json names: this folder has no config.json)
+        if folder is not None and not (folder / "adapter_config.json").is_file():
+            if shapes is None:
+                with names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
+                    shapes = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path))
             with names_unreadable("llm.name_or_path", cfg.name_or_path):
                 check_saved_shapes(cfg.name_or_path, shapes)
         kwargs: dict[str, Any] = {"dtype": dtype or torch.float32}
