@@ -128,3 +128,14 @@ def test_a_peft_adapter_folder_as_the_llm_still_loads(tmp_path, base_dir):
     assert not (tmp_path / "adapter" / "config.json").exists()
     llm, tok, _ = build_llm(LLMConfig(name_or_path=str(tmp_path / "adapter"), tokenizer=str(base_dir)))
     assert any("lora_A" in k for k in llm.state_dict())
+
+
+def test_models_doc_says_where_the_header_check_does_not_look():
+    """docs/models.md named the config.json check but not that it reads the safetensors headers first, nor the
+    folders it leaves to transformers (saved quantised: packed 4-bit shapes; a peft adapter: no config.json)."""
+    from pathlib import Path
+
+    doc = " ".join((Path(__file__).resolve().parent.parent / "docs" / "models.md").read_text().split())
+    part = doc[doc.index("**A `config.json` that does not fit.**"):]
+    part = part[:part.index("- **")]
+    assert "safetensors headers" in part and "quantization_config" in part and "peft adapter" in part
