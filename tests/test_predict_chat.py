@@ -333,7 +333,7 @@ def test_a_scene_far_larger_than_the_input_gets_a_tiling_hint(ckpt, geotiff, tmp
     assert rc == 0 and "shrunk whole" not in capsys.readouterr().err  # default overlap 32 // 4 = 8
     rc = main(["predict", "--model", str(ckpt), "--image", str(tmp_path / "big.tif"), "--task", "det",
                "--tile", "32", "--overlap", "32"])
-    assert rc == 2 and "0 <= --overlap < --tile; got 32 and 32" in capsys.readouterr().err
+    assert rc == 2 and "0 <= --overlap < --tile; got --tile 32 and --overlap 32" in capsys.readouterr().err
 
 
 def test_eval_answers_a_record_with_bands_the_model_cannot_take_empty_not_the_run(ckpt, geotiff, tmp_path, capsys):
