@@ -250,6 +250,16 @@ RESIZED = {  # what StemConfig.resize does to an image far longer one way than t
     "crop": "cut to its centre square for the model's {n} px input: the rest is not seen"}
 
 
+def aspect_gap(w: int, h: int, input_size: int, resize: str = "stretch", factor: int = 4) -> str | None:
+    """How a ``w`` x ``h`` px image ``factor`` times or more longer one way than the other fits the model's square
+    ``input_size`` px input (what the stem's ``resize`` does to it: ``RESIZED``); None when it is not that long.
+    Shared by ``size_note`` and ``predict_tiles.window_notes``."""
+    if max(w, h) < factor * min(w, h):
+        return None
+    k = max(w, h) / min(w, h)
+    return f"{k:.0f}x longer one way than the other, {RESIZED.get(resize, RESIZED['stretch']).format(n=input_size, k=k)}"
+
+
 def resize_of(processor, modality: str) -> str:
     """The ``StemConfig.resize`` of ``processor``'s stem for ``modality`` ("stretch" for a stand-in)."""
     return getattr(getattr(processor, "stems", {}).get(modality), "resize", "stretch")
@@ -266,10 +276,8 @@ def size_note(img, input_size: int, factor: int = 4, resize: str = "stretch") ->
                      f"vanish; rsvlm predict --tile {input_size} looks at it window by window")
     elif gap := scale_gap(max(w, h), input_size, factor):
         notes.append(f"{w}x{h} px {gap}")
-    if max(w, h) >= factor * min(w, h):  # a 5x300 px strip
-        k = max(w, h) / min(w, h)
-        how = RESIZED.get(resize, RESIZED["stretch"]).format(n=input_size, k=k)
-        notes.append(f"{w}x{h} px is {k:.0f}x longer one way than the other, {how}")
+    if strip := aspect_gap(w, h, input_size, resize, factor):  # a 5x300 px strip
+        notes.append(f"{w}x{h} px is {strip}")
     return "; ".join(notes) or None
 
 

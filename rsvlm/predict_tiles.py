@@ -122,10 +122,8 @@ def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say
     if gap := inf.scale_gap(min(tile, max(scene_size)), n):
         say(f"--tile {tile}: each window is {gap}; --tile {n} looks at the scene at its own resolution", label)
     w, h = (min(tile, side) for side in scene_size)  # a window: the tile, or the scene where it is thinner
-    if max(w, h) >= 4 * min(w, h):
-        k = max(w, h) / min(w, h)
-        how = inf.RESIZED.get(resize, inf.RESIZED["stretch"]).format(n=n, k=k)
-        say(f"--tile {tile}: each window is {w}x{h} px, {k:.0f}x longer one way than the other, {how}", label)
+    if strip := inf.aspect_gap(w, h, n, resize):
+        say(f"--tile {tile}: each window is {w}x{h} px, {strip}", label)
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,

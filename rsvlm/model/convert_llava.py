@@ -42,16 +42,22 @@ def check_shards(src: Path, pattern: str = "*.index.json") -> None:
     interrupted download: the LLM's missing weights were reported as a list of tensor names), and
     ValueError naming a ``.safetensors`` file that cannot be opened (a cut one; only headers are read)."""
     for index in sorted(src.glob(pattern)):
-        weight_map = read_json_object(index).get("weight_map")
-        if not isinstance(weight_map, dict):
-            raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
-        missing = sorted({f for f in map(str, weight_map.values()) if not (src / f).is_file()})
+        missing = [f for f in index_shards(index) if not (src / f).is_file()]
         if missing:
             raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
                                     f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
     for f in sorted(src.glob("*.safetensors")):
         with open_safetensors(f):
             pass
+
+
+def index_shards(index: Path) -> list[str]:
+    """The weight files a sharded-weights index (``*.index.json``) lists, sorted; ValueError naming it when it is
+    not one (cut, or without a ``weight_map``)."""
+    weight_map = read_json_object(index).get("weight_map")
+    if not isinstance(weight_map, dict):
+        raise ValueError(f"{index}: no weight_map (not a sharded-weights index)")
+    return sorted(set(map(str, weight_map.values())))
 
 
 def read_json_object(path: Path) -> dict:
@@ -87,7 +93,7 @@ def _read_weights(src: Path) -> dict[str, torch.Tensor]:
         raise FileNotFoundError(f"{src}: no *.safetensors or pytorch_model*.bin weights")
     index = src / f"{'model.safetensors' if files[0].suffix == '.safetensors' else 'pytorch_model.bin'}.index.json"
     if index.is_file():
-        listed = set(map(str, read_json_object(index)["weight_map"].values()))
+        listed = set(index_shards(index))
         left = [f.name for f in files if f.name not in listed]
         if left:
             warnings.warn(f"{src}: {', '.join(left)} not listed in {index.name}: left out", stacklevel=3)

@@ -112,12 +112,9 @@ def saved_shapes(folder: Path) -> dict[str, tuple[int, ...]]:
     if (folder / SAFE_WEIGHTS_NAME).is_file():
         files = [SAFE_WEIGHTS_NAME]
     elif (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
-        from rsvlm.model.convert_llava import read_json_object  # a cut index: named, not a JSONDecodeError
+        from rsvlm.model.convert_llava import index_shards  # a cut index: named, not a JSONDecodeError
 
-        weight_map = read_json_object(folder / SAFE_WEIGHTS_INDEX_NAME).get("weight_map")
-        if not isinstance(weight_map, dict):
-            raise ValueError(f"{folder / SAFE_WEIGHTS_INDEX_NAME}: no weight_map (not a sharded-weights index)")
-        files = sorted(set(map(str, weight_map.values())))
+        files = index_shards(folder / SAFE_WEIGHTS_INDEX_NAME)
     else:
         return {}
     out: dict[str, tuple[int, ...]] = {}
