@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 
-# stem.NAME_BANDS, kept here: importing the stem imports torch
+# the tail of stem.NAME_BANDS ("--bands" + RECORD_TOO), defined here, where no torch is imported
 RECORD_TOO = ', or "bands" in a record\'s image'
 LIBRARY_TOO = ", or read_image(..., modality=...)"  # io.modality.elevation_error's advice to a caller of the library
 MODALITY = re.compile(r"--modality (\w+)((?: or \w+)*)")  # "--modality sar or ir"

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rsvlm.advice import RECORD_TOO
 from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -74,7 +75,7 @@ STAND_INS = {"VV": ("HH",), "HH": ("VV",), "VH": ("HV",), "HV": ("VH",)}
 FILL_MODES = ("error", "copy", "mean")  # what becomes of a band the image lacks (match_bands)
 # how match_bands' notes say to name an image's bands: predict's flag, a training/eval record image's field
 # (chat: '/image PATH MODALITY R,G,B,NIR')
-NAME_BANDS = '--bands, or "bands" in a record\'s image'
+NAME_BANDS = "--bands" + RECORD_TOO  # advice.for_cli / for_chat rewrite it where it is shown
 
 
 @dataclass
