@@ -11,11 +11,13 @@ XML's stem with any image extension. Box forms per object:
   ``rsvlm.geometry.rbox_to_quad``.
 
 A file whose objects include oriented boxes gives oriented and horizontal ``[det]`` records.
-Objects with ``<difficult>1</difficult>`` are kept and flagged: each record whose answer holds
+Objects with ``<difficult>1</difficult>`` (or ``true``/``yes``, any case; absent, empty, ``0``,
+``false``, ``no``: not difficult; another value is an ``unparsable_object``) are kept and flagged: each record whose answer holds
 one lists its indices in ``meta["difficult"]`` (see ``data_gen.convert.detection``), which
 ``eval.detection`` uses as VOC's evaluation does; those some record holds are counted in the
 notes as ``difficult_objects``. ``--skip-difficult`` leaves them out instead, counted per class under
 ``filtered`` (``--skip-difficult: ship``): no bad annotation, so not under ``skipped`` and never raised by ``--strict``.
+``<truncated>``, ``<pose>`` and ``<occluded>`` are not read (no record or score uses them).
 Boxes are placed on the image file's own size; where the XML's ``<size>`` names another one
 (annotated on a resized copy, or on a photo turned by its EXIF orientation, which readers ignore)
 the file is counted in the notes as ``xml_size_differs_from_image`` (``…_swapped`` when width and
@@ -98,6 +100,15 @@ def parse_object(obj, get_rbox_to_quad):
     return "box", [x1 - 1, y1 - 1, x2, y2]
 
 
+TRUE_FALSE = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}
+
+
+def _difficult(obj) -> bool | None:
+    """Whether ``<difficult>`` says so: ``1``/``0`` as VOC writes it, ``true``/``false`` (any case) as some
+    tools do (``true`` read as not difficult before); absent or empty: not; None for another value."""
+    return TRUE_FALSE.get((obj.findtext("difficult") or "").strip().lower())
+
+
 def _xml_size(root) -> tuple[int, int] | None:
     """(width, height) from ``<size>``, or None where it is absent, zero or not a number."""
     try:
@@ -150,7 +161,11 @@ def run(args, out: Output) -> None:
                 continue
             if allowed is not None and allowed.leaves_out(name, out, where):
                 continue
-            difficult = (obj.findtext("difficult") or "0").strip() == "1"
+            difficult = _difficult(obj)
+            if difficult is None:
+                out.skip("unparsable_object", where, f"<difficult>{obj.findtext('difficult')}</difficult>: "
+                                                     "not 0/1 or true/false")
+                continue
             if difficult and args.skip_difficult:  # the user's choice, no bad object: counted apart, never raised
                 out.filter("--skip-difficult", clean_label(name))
                 continue
