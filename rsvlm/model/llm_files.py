@@ -43,8 +43,8 @@ def local_folder(path: str, key: str) -> Path | None:
 def names_unreadable(key: str, path: str, *also: type[Exception]):
     """A file under ``path`` that cannot be read (a cut safetensors or JSON file, transformers'
     OSError about it, a config.json field of the wrong type (``"hidden_size": "64"``: huggingface_hub's
-    validation error, a traceback), and ``also``) as one ValueError naming ``key`` and ``path``, not a
-    traceback. A missing file stays a FileNotFoundError."""
+    validation error, a traceback), and ``also``) as one ValueError naming ``key`` and ``path`` (and its JSON file
+    that does not parse: a JSON error names a line only), not a traceback. A missing file stays a FileNotFoundError."""
     from huggingface_hub.errors import StrictDataclassError
     from safetensors import SafetensorError
 
@@ -55,7 +55,24 @@ def names_unreadable(key: str, path: str, *also: type[Exception]):
     except StrictDataclassError as e:  # its message runs over two lines
         raise ValueError(f"{key} {path}: its config.json is not valid ({' '.join(str(e).split())})") from e
     except (SafetensorError, OSError, *also) as e:
-        raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}: {e})") from e
+        cut = bad_json(path)  # a JSON error names a line, not its file (a cut tokenizer.json)
+        where = f" in {cut.name}" if cut is not None and cut.name not in str(e) else ""
+        raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}{where}: {e})") from e
+
+
+def bad_json(path: str) -> Path | None:
+    """The first ``*.json`` file of the folder ``path`` that does not parse (cut short by a copy), else None."""
+    import json
+
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return None
+    for file in sorted(folder.glob("*.json")):
+        try:
+            json.loads(file.read_bytes())
+        except (ValueError, OSError):  # JSONDecodeError, UnicodeDecodeError: both ValueErrors
+            return file
+    return None
 
 
 def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
