@@ -30,3 +30,37 @@ def test_voc_difficult_true_false_and_empty(tmp_path):
                                  "--skip-difficult: bus": 1}
     with pytest.raises(ConversionError, match=r"d\.xml: object 5.*maybe"):
         convert(tmp_path / "strict", "voc", "--src", str(ann), "--strict")
+
+
+def _dior(tmp_path):
+    """DIOR's layout: one image, annotated under both ``Horizontal`` and ``Oriented Bounding Boxes``."""
+    png(tmp_path / "JPEGImages-trainval" / "00001.jpg", 100, 80)
+    hbb, obb = tmp_path / "Annotations" / "Horizontal Bounding Boxes", tmp_path / "Annotations" / "Oriented Bounding Boxes"
+    hbb.mkdir(parents=True)
+    obb.mkdir(parents=True)
+    (hbb / "00001.xml").write_text(f"<annotation><filename>00001.jpg</filename><object><name>ship</name>"
+                                   f"{BOX.format(11, 30)}</object></annotation>")
+    corners = "".join(f"<{k}>{v}</{k}>" for k, v in zip(
+        ("x_left_top", "y_left_top", "x_right_top", "y_right_top", "x_right_bottom", "y_right_bottom",
+         "x_left_bottom", "y_left_bottom"), (10, 10, 30, 10, 30, 30, 10, 30)))
+    (obb / "00001.xml").write_text(f"<annotation><filename>00001.jpg</filename><object><name>ship</name>"
+                                   f"<robndbox>{corners}</robndbox></object></annotation>")
+    return tmp_path / "Annotations"
+
+
+def test_dior_both_folders_duplicate_ids_name_both_files(tmp_path):
+    """Both DIOR folders under --src: the ids clash, and the --strict error named '00001.xml' twice
+    (the file name alone) where the two files lie in different folders; the notes said only
+    duplicate_ids_renamed."""
+    ann = _dior(tmp_path)
+    with pytest.raises(ConversionError, match=r"Oriented Bounding Boxes/00001\.xml: duplicate record id "
+                                              r"'voc-00001-det-box'.* from Horizontal Bounding Boxes/00001\.xml"):
+        convert(tmp_path / "strict", "voc", "--src", str(ann), "--strict")
+    stats, recs = convert(tmp_path / "out", "voc", "--src", str(ann))
+    shared = [k for k in stats["notes"] if k.startswith("same_xml_name_in_folders")]
+    assert shared == ["same_xml_name_in_folders: Horizontal Bounding Boxes + Oriented Bounding Boxes "
+                      "(one image annotated twice? --src one of them)"] and stats["notes"][shared[0]] == 1
+    assert {r["meta"]["file"] for r in recs} == {"Horizontal Bounding Boxes/00001.xml",
+                                                 "Oriented Bounding Boxes/00001.xml"}
+    stats, _ = convert(tmp_path / "one", "voc", "--src", str(ann / "Oriented Bounding Boxes"), "--strict")
+    assert stats["tasks"]["det"] == 2 and not any(k.startswith("same_xml") for k in stats["notes"])

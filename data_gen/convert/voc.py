@@ -1,7 +1,8 @@
 """Pascal VOC / DIOR XML → ``[det]`` and ``[ground]`` records.
 
 ``--src`` holds the ``.xml`` files (searched recursively), ``--images`` the images (default: a
-sibling ``JPEGImages*`` folder, else ``--src``). The image is the XML's ``<filename>``, else the
+sibling ``JPEGImages*`` folder, else one beside ``--src``'s folder as DIOR's
+``Annotations/Oriented Bounding Boxes`` has, else ``--src``). The image is the XML's ``<filename>``, else the
 XML's stem with any image extension. Box forms per object:
 
 * ``<bndbox>``: VOC's 1-based inclusive pixel indices, converted to pixel edges
@@ -124,6 +125,18 @@ def _under_a_pixel(kind: str, c) -> bool:
     return under_a_pixel(c)  # a DIOR-R quad's corners in crossed order are still its corners
 
 
+def note_shared_names(out: Output, src: Path, files: list[Path]) -> None:
+    """Count in the notes, per set of sub-folders, the XML names that more than one sub-folder of ``src``
+    holds (DIOR's ``Horizontal Bounding Boxes`` and ``Oriented Bounding Boxes`` annotate the same images
+    under the same names): their records share ids, renamed ``-dup2`` (``--strict``: refused) where the
+    note ``duplicate_ids_renamed`` alone did not say why."""
+    folders: dict[str, set[str]] = {}
+    for p in files:
+        folders.setdefault(p.stem, set()).add(p.parent.relative_to(src).as_posix())
+    for where in (sorted(f) for f in folders.values() if len(f) > 1):
+        out.note(f"same_xml_name_in_folders: {' + '.join(where)} (one image annotated twice? --src one of them)")
+
+
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
@@ -138,13 +151,15 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{src}: not a folder")
     image_dir = args.images
     if image_dir is None:
-        cands = sorted(src.parent.glob("JPEGImages*"))
+        # beside --src, else beside its folder: DIOR's Annotations/Oriented Bounding Boxes has them two up
+        cands = sorted(src.parent.glob("JPEGImages*")) or sorted(src.parent.parent.glob("JPEGImages*"))
         image_dir = cands[0] if cands else src
     index = index_images(image_dir, out)
     allowed = class_filter(args.classes)
     files = sorted(p for p in src.rglob("*.xml") if not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
     if not files:
         raise ConversionError(f"{src}: no .xml files")
+    note_shared_names(out, src, files)
     named = []  # the images some XML names
     for path in tqdm(files, desc="voc", unit="image"):
         try:
@@ -201,7 +216,7 @@ def run(args, out: Output) -> None:
         if (said := _xml_size(root)) and said != (width, height):
             out.note("xml_size_differs_from_image" + ("_swapped" if said == (height, width) else ""))
         forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
-        emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.name, image=image, width=width,
+        emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.relative_to(src).as_posix(), image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
     note_unlabelled(out, index, named)
     if allowed is not None:
