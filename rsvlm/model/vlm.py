@@ -386,11 +386,14 @@ class TextStreamer:
         return cut_stops(text.rstrip("\ufffd"), self.stops, shortest=2) if text.endswith("\ufffd") else text
 
     def strip(self, ids: list[int]) -> list[int]:
-        """Drop a trailing EOS and the tokens of a stop string (and anything after it)."""
-        ids = [i for i in ids]
-        if ids and ids[-1] in self.eos:
-            ids = ids[:-1]
-        while self.stops and ids and any(s in self.text(ids) for s in self.stops):
+        """The tokens of ``answer``'s text: up to the first EOS, less every token that holds part of a
+        stop string, a cut start of one or a cut character, at the end. Dropping tokens only while the
+        text held a whole stop string kept its first pieces ("None" ".<|" "end" of "None.<|end|>"; all of
+        "<|end" where the limit cut it) in ``GenerateOutput.tokens`` and a chat's history; a piece that
+        joins the answer's last character to the stop string (".<|") goes with it."""
+        ids = ids[:next((k for k, i in enumerate(ids) if i in self.eos), len(ids))]
+        keep = len(self.answer(ids))
+        while ids and len(self.text(ids)) > keep:
             ids = ids[:-1]
         return ids
 
