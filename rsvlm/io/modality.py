@@ -26,6 +26,7 @@ import numpy as np
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, sentinel2_alone
+from rsvlm.io.checks import ImageReadError
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
 MSI_NAME = r"b\d{1,2}a?|coastal|blue|green|red|nir\d?|red[ _]?edge\d?|swir\d?|pan(chromatic)?"  # a band description
@@ -46,6 +47,18 @@ class Guess:
     ir_kelvin: list[float] | None = None  # set where the values are kelvin already ([1, 0])
 
 
+def given_modality(modality, name: str) -> str | None:
+    """``modality`` as the caller gave it, in any case and spacing ("SAR", " ir"), as one of
+    ``scaling.MODALITIES``; None where none is given; ValueError naming ``name`` and the modalities
+    otherwise (before the file is opened: "SAR" was refused after it, though the CLI takes it)."""
+    if modality is None:
+        return None
+    m = modality.strip().lower() if isinstance(modality, str) else modality
+    if m not in sc.MODALITIES:
+        raise ValueError(f"{name}: unknown modality {modality!r}; expected one of {', '.join(sc.MODALITIES)}")
+    return m
+
+
 def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None) -> Guess:
     """``modality`` as given, else guessed from ``src`` (an open source, ``sources.py``) and the file
     names ``paths``: Landsat names or band descriptions, Sentinel-2 band files, then band count and
@@ -62,10 +75,18 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
     one = [i for i in range(src.count) if i != src.alpha_index]
+    name = ", ".join(str(p) for p in paths)
     if modality is not None:
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
+        if getattr(src, "bilevel", False):
+            g.notes.append(f"{BILEVEL}: read as {modality}, as asked")
         return g
+    if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
+        # (an ImageReadError, a ValueError: not an image, as a damaged header read as 1 bit is not either)
+        raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer (<mask>, "
+                         "<poly>), not as its image; give the modality (--modality, or read_image(..., modality=...)) "
+                         "to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         g.modality = "ir" if thermal else "msi"
@@ -81,7 +102,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                        "give the scene's band files comma-separated (B02.jp2,B03.jp2,…) to read all of them")
     else:
         if len(one) == 1 and (dem := elevation_said(src, one[0])):  # a DEM was read as thermal or SAR unsaid
-            raise elevation_error(", ".join(str(p) for p in paths), dem)
+            raise elevation_error(name, dem)
         g.modality, why = infer_modality(src.count, src.dtype, gcps_only=bool(src.gcps),
                                          alpha=src.alpha_index is not None, n_files=len(paths))
         if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
@@ -170,6 +191,7 @@ TEMPERATURE_UNITS = (*KELVIN_UNITS, "c", "°c", "degc", "deg c", "celsius", "deg
                      "degrees_c", "deg_c")
 LENGTH_UNITS = ("m", "metre", "metres", "meter", "meters", "ft", "foot", "feet", "us survey foot")
 WEAK = "a guess from its values alone"
+BILEVEL = "it holds 1 bit a pixel (two values only), as a mask or label does, not imagery"
 
 
 def _unit_in(unit: str | None, units: tuple[str, ...]) -> bool:

@@ -112,6 +112,7 @@ class SceneReader:
         self.paths = _as_paths(path)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
         self.name = ", ".join(_names(path))
+        modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
             bands = [b.strip() for b in bands.split(",")]
         if bands is not None and (empty := [i + 1 for i, b in enumerate(bands) if b is None or not str(b).strip()]):

@@ -38,8 +38,8 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
     if 0 in arr.shape:  # a damaged header: a width or height of 0 (was an IndexError taking the first page)
         raise ImageReadError(f"{path}: cannot decode TIFF, truncated or corrupt (image shape {arr.shape}, axes "
                              f"{axes}: no pixels)")
-    notes = [note]
-    if arr.dtype == np.bool_:  # a 1-bit (bilevel) TIFF: 0 and 1 as GDAL reads it (bool was "unsupported dtype")
+    notes, bilevel = [note], arr.dtype == np.bool_
+    if bilevel:  # a 1-bit (bilevel) TIFF: 0 and 1 as GDAL reads it (bool was "unsupported dtype")
         arr = arr.astype(np.uint8)
     if arr.ndim == 4 or n_series > 1:  # pages of one shape are one series: (pages, H, W, C) was refused
         n = arr.shape[0] if arr.ndim == 4 else n_series
@@ -53,7 +53,7 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
         notes.append(_stack_note(arr.shape[0]))
     elif arr.ndim != 3:
         raise ImageReadError(f"{path}: TIFF has shape {arr.shape} (axes {axes}); expected (H, W) or (H, W, C)")
-    return ArraySource(path, (arr, None), notes)
+    return ArraySource(path, (arr, None), notes, bilevel=bilevel)
 
 
 def _stack_note(n: int) -> str:
