@@ -1,5 +1,6 @@
-"""``python -m eval``: which scripts there are (``python -m eval`` was "No module named eval.__main__", and
-``python -m eval.common --help``, a library module, says nothing)."""
+"""``python -m eval``: which scripts there are (``python -m eval`` was "No module named eval.__main__"), and
+what ``python -m eval.common`` and the other library modules say: that they have no command line, and
+which scripts do (they said nothing and exited 0)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ SCRIPTS = {  # python -m eval.NAME: what it gives
     "loc_error": "teacher-forced location error of a model (needs the model)",
 }
 
+LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
+    "common": "what the scoring scripts share: their options, printed table and scores JSON",
+    "answers": "records and answers read into objects in pixels; the modality of a record",
+    "inputs": "ground truth and predictions read and paired by id",
+    "notes": "the notes a score file carries about its predictions file",
+    "flags": "what rsvlm eval marks in a prediction row (error, cut, past_context)",
+    "regions": "objects as regions: IoUs, masks, what a prediction's objects may be",
+    "foreign": "GeoChat and Falcon answers read as rsvlm objects (--format)",
+    "dota_ap": "oriented-box AP as the DOTA devkit computes it",
+    "text": "answer normalisation of classification, VQA and counting",
+}
+
 
 def usage() -> str:
     """The scripts, one a line, and how to call them."""
@@ -25,7 +38,16 @@ def usage() -> str:
     lines = [f"  {name:<{width}}  {what}" for name, what in SCRIPTS.items()]
     return ("usage: python -m eval.NAME --help\n\nscoring scripts (python -m eval.TASK --gt GT.jsonl --pred PRED.jsonl "
             "[--out scores.json]; docs/eval.md):\n" + "\n".join(lines) + "\n\nthe predictions come from rsvlm eval "
-            "--data TEST.jsonl --out PRED.jsonl (docs/eval-run.md)")
+            "--data TEST.jsonl --out PRED.jsonl (docs/eval-run.md)\n\nlibrary modules (imported by the scripts, no command line): "
+            + ", ".join(LIBRARY))
+
+
+def library_main(name: str) -> int:
+    """What ``python -m eval.NAME`` of a library module says, on stderr: what the module is and the scripts there
+    are; status 2 (a user who asked it for --help gets an answer, a script that ran it no silent success)."""
+    print(f"python -m eval.{name}: eval/{name}.py is a library module with no command line: {LIBRARY[name]}. "
+          f"The scripts that have one:\n\n{usage()}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:

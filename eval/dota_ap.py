@@ -105,3 +105,9 @@ def dota_map(gts: list[list[dict]], dets: list[list[dict]], iou_thr: float = 0.5
 
     return {"mAP50_voc07": mean("AP50_voc07"), "mAP50_area": mean("AP50_area"),
             "per_class": per_class, "n_det_unknown_class": n_other}
+
+
+if __name__ == "__main__":  # python -m eval.dota_ap: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("dota_ap"))

@@ -32,3 +32,9 @@ def pred_flags(items: list[Item]) -> dict:
     with an ``error``), ``n_pred_cut`` (stopped by the token limit, ``"cut": true``) and
     ``n_pred_past_context`` (past the LLM's context, ``"past_context": true``)."""
     return {key: sum(map(flag, items)) for key, flag in PRED_FLAGS.items()}
+
+
+if __name__ == "__main__":  # python -m eval.flags: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("flags"))

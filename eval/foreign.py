@@ -120,3 +120,9 @@ def decode_falcon(text: str, width: int, height: int) -> tuple[list[dict], list[
     for m in _FALCON_OTHER.finditer(_FALCON_TAG.sub("", text)):  # was read as no object at all, without a word
         problems.append(f"falcon: cannot read <{m.group(1)}> (only <box>, <quad> and <poly>): {m.group(0)!r:.80}")
     return objects, problems
+
+
+if __name__ == "__main__":  # python -m eval.foreign: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("foreign"))

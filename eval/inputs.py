@@ -239,3 +239,9 @@ def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
         return run, (f"{n} answer(s) in {pred.name} were there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")
     return run, None
+
+
+if __name__ == "__main__":  # python -m eval.inputs: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("inputs"))

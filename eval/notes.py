@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from eval.common import FORMAT_MARKS, UNPARSEABLE, gt_answer, pred_objects
+from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
 
@@ -131,7 +131,6 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
     """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
     string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer. ``rsvlm
     eval``'s error rows are left to their own note, which gives the error (was also "answer '' is empty")."""
-    from eval.common import not_text, number_text
     from eval.text import normalize_answer, parse_count, whole_number
 
     out = []
@@ -244,7 +243,7 @@ def outside_objects_note(items: list[Item]) -> str | None:
 
 def _shape_coords(items: list[Item]):
     """``(item, its numeric coordinates)`` for each shape of the predictions' own ``objects``, those scored only: a
-    list with an object ``regions.valid_object`` refuses is unparseable as a whole (``common.pred_objects``), so its
+    list with an object ``regions.valid_object`` refuses is unparseable as a whole (``answers.pred_objects``), so its
     shapes (a NaN corner, a string) were noted as normalised or outside their image, "scored as misses"."""
     from eval import regions
 
@@ -288,3 +287,9 @@ def count_notes(scores: dict) -> list[str]:
         out.append(f"{n} ground-truth record(s) have no task (no \"task\" field, no tag such as [vqa] opening the "
                    "question) and are scored by no script")
     return out
+
+
+if __name__ == "__main__":  # python -m eval.notes: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("notes"))

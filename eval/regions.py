@@ -358,3 +358,9 @@ def valid_mask(o: dict) -> bool:
     except (TypeError, KeyError, ValueError):
         return False
     return len(box) == 4 and all(map(math.isfinite, box)) and box[2] > box[0] and box[3] > box[1]
+
+
+if __name__ == "__main__":  # python -m eval.regions: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("regions"))

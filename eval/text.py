@@ -145,3 +145,9 @@ def parse_count(text: str) -> int | None:
     if set(words) & {"none", "no", "nothing"}:
         return 0
     return points or None
+
+
+if __name__ == "__main__":  # python -m eval.text: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("text"))

@@ -31,7 +31,7 @@ objects in pixels (``meta.width``/``meta.height``) with the model's confidence i
 ``"score"`` (``rsvlm.model.grammar.shape_scores``), which detection AP ranks by (DESIGN.md,
 predictions file). Without them every detection scores 1.0 and ranks in answer order. A record that
 does not name an image's modality gets ``"modalities"`` (an error row too, where its images were read):
-those reading inferred, which the scorers table it by (``eval.common.modality``) and the prompt names.
+those reading inferred, which the scorers table it by (``eval.answers.modality``) and the prompt names.
 
 One batch answered into rows (prompts, tags, scored objects, error rows) is ``rsvlm.eval_answers``; its names
 are importable here too.

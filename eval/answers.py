@@ -1,0 +1,201 @@
+"""What the scoring scripts read from a ground-truth record and a prediction: the reference answer,
+the prompt, the modality and image size, and the objects of an answer in pixels (``pred_objects``:
+a prediction's status, ok, partial, missing or unparseable). ``eval.common`` re-exports them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from eval.inputs import Item, ScoreError
+
+FORMATS = ("rsvlm", "geochat", "falcon")
+# what each format's geometry looks like: an answer of another format decodes to nothing, silently
+FORMAT_MARKS = {"rsvlm": re.compile(r"<loc_\d+>"), "geochat": re.compile(r"\{\s*<\s*-?\d"),
+                "falcon": re.compile(r"<(?:box|quad|poly)>\s*<\d")}
+MISSING, UNPARSEABLE, PARTIAL, OK = "missing", "unparseable", "partial", "ok"
+
+
+@dataclass
+class Parsed:
+    """Objects read from one prediction; ``status`` is ok, missing or unparseable."""
+
+    objects: list[dict]
+    status: str
+    problems: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- record fields
+
+
+def gt_answer(record: dict) -> str:
+    """The reference answer: the last assistant turn."""
+    for turn in reversed(record["conversations"]):
+        if turn["from"] in ("gpt", "assistant"):
+            return turn["value"]
+    raise ScoreError(f"record {record['id']!r}: no gpt turn")
+
+
+def prompt(record: dict) -> str:
+    """The last user turn before the reference answer."""
+    users = [t["value"] for t in record["conversations"] if t["from"] in ("human", "user")]
+    return users[-1] if users else ""
+
+
+def modality(record: dict, pred: dict | None = None) -> str:
+    """The record's modality; bi-temporal pairs of two modalities read ``optical+sar``, a record
+    without an image ``text`` (as training groups it). An image the record does not name the
+    modality of takes the one ``rsvlm eval`` inferred reading it (the prediction's ``modalities``),
+    else reads ``unknown``: never taken for optical."""
+    from rsvlm.data.modality import UNKNOWN
+    from rsvlm.tokens import MODALITIES
+
+    images = record.get("images") or []
+    run = pred.get("modalities") if isinstance(pred, dict) else None
+    run = run if isinstance(run, list) and len(run) == len(images) else [None] * len(images)
+    mods = [im.get("modality") or (m if m in MODALITIES else UNKNOWN) for im, m in zip(images, run)]
+    return "+".join(dict.fromkeys(mods)) or "text"
+
+
+def image_size(record: dict) -> tuple[int, int]:
+    meta = record.get("meta") or {}
+    w, h = meta.get("width"), meta.get("height")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 1 for v in (w, h)):
+        raise ScoreError(f"record {record['id']!r}: meta.width/meta.height missing or not positive numbers (got "
+                         f"{w!r:.20} x {h!r:.20}); geometry cannot be put in pixels without them")  # NaN: a traceback
+    return int(w), int(h)
+
+
+def number_text(answer: Any) -> str | None:
+    """An answer given as a JSON number (``"answer": 7``, ``7.0``; not ``true``, not NaN) as its digits,
+    where a number is an answer (a count, a VQA answer that is a number); None for anything else."""
+    if isinstance(answer, int) and not isinstance(answer, bool):
+        return str(answer)
+    if isinstance(answer, float) and math.isfinite(answer):
+        return f"{answer:f}".rstrip("0").rstrip(".")  # 1e+20 is no "1e 20", a count of 20; 7.0 is "7"
+    return None
+
+
+def not_text(answer: Any) -> str:
+    """What an ``answer`` that is no string is, for the note naming its row: ``the number 7``, ``null``."""
+    if isinstance(answer, bool) or answer is None:
+        return json.dumps(answer)
+    if number_text(answer) is not None:
+        return f"the number {answer}"
+    return f"{type(answer).__name__} {json.dumps(answer, default=str)[:40]}"
+
+
+def norm_label(label: Any) -> str:
+    """Class names compare lowercased, with ``-``/``_`` as spaces and whitespace collapsed."""
+    if label is None:
+        return ""
+    return " ".join(re.sub(r"[-_]", " ", str(label)).lower().split())
+
+
+# ----------------------------------------------------------------------------- answers → objects
+
+
+def gt_objects(record: dict) -> list[dict]:
+    """Objects of the reference answer in pixels as the scripts score them (``regions.for_scoring``: a box
+    narrower than one bin made one bin wide); a malformed reference raises ScoreError."""
+    from rsvlm import geometry
+
+    w, h = image_size(record)
+    answer = gt_answer(record)
+    dec = geometry.decode(answer, w, h)
+    if dec.problems:
+        raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
+    # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive
+    if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
+        raise ScoreError(f"record {record['id']!r}: the ground-truth answer holds {other} geometry ({answer[:80]!r}), "
+                         "which reads as no object: convert the set first (python -m data_gen convert llava rewrites "
+                         "GeoChat's boxes); --format is the predictions' format")
+    from eval import regions
+
+    return regions.for_scoring(list(dec.objects), w, h)
+
+
+def gt_difficult(record: dict, n_objects: int) -> set[int]:
+    """Indices of the reference answer's difficult objects, from ``meta.difficult`` (indices from 0
+    into the decoded objects, in answer order, as the DOTA and VOC converters write it); empty
+    when the key is absent. A value that is not a list of such indices raises ScoreError."""
+    flags = (record.get("meta") or {}).get("difficult")
+    if flags is None:
+        return set()
+    ok = isinstance(flags, list) and all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_objects for i in flags)
+    if not ok:
+        raise ScoreError(f"record {record['id']!r}: meta.difficult must list indices 0..{n_objects - 1} "
+                         f"of the reference answer's objects, got {flags!r:.80}")
+    return set(flags)
+
+
+def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
+    """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given, or null).
+
+    An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
+    form ``rsvlm eval`` writes), a reversed box put in order (status ``partial``, as the decoder does),
+    a mask array not of the image's size unparseable; otherwise ``answer`` is decoded in ``fmt``.
+    Either way the objects are put as the scripts score them (``regions.for_scoring``: an obb's crossed
+    corners in order, a box of zero width or height one bin wide), as the reference's are. An answer
+    with problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
+    or only polygons of under 3 vertices): then, like an answer that is not a string, it is
+    ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``).
+    """
+    from eval import regions
+
+    if item.pred is None:
+        return Parsed([], MISSING)
+    objs = item.pred.get("objects")
+    if objs is not None:
+        bad = "" if not isinstance(objs, list) else next(
+            (f" (object {i}: {json.dumps(o, default=str)[:160]})" for i, o in enumerate(objs) if not regions.valid_object(o)),
+            None)  # which one: a NaN corner among hundreds of objects
+        if bad is not None:
+            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} with finite "
+                                            f"coordinates fitting the kind{bad}"])
+        w, h = image_size(item.record)
+        if bad := regions.mask_size_problems(objs, w, h):
+            return Parsed([], UNPARSEABLE, bad)
+        objs, problems = regions.ordered_boxes(objs)
+        objs = regions.for_scoring(objs, w, h)
+        return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs],
+                      PARTIAL if problems else OK, problems)
+    answer = item.pred.get("answer")
+    if not isinstance(answer, str):
+        return Parsed([], UNPARSEABLE, [f"'answer' is {not_text(answer)}, not text"])
+    w, h = image_size(item.record)
+    if fmt == "rsvlm":
+        from rsvlm import geometry
+
+        dec = geometry.decode(answer, w, h)
+        objects, problems = list(dec.objects), list(dec.problems)
+    else:
+        from eval import foreign
+
+        objects, problems = foreign.decode(answer, w, h, fmt)
+    objects = regions.for_scoring(objects, w, h)
+    usable = [o for o in objects if o.get("kind") not in ("poly", "obb") or len(o.get("coords") or []) >= 3]
+    if problems and not usable:
+        return Parsed([], UNPARSEABLE, problems)
+    return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], PARTIAL if problems else OK,
+                  problems)
+
+
+def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:
+    """Unlabelled predicted objects take the class of a record whose ground truth has one class."""
+    labels = {norm_label(o.get("label")) for o in gt}
+    if len(labels) != 1:
+        return objects
+    (only,) = labels
+    return [o if o.get("label") else {**o, "label": only} for o in objects]
+
+
+if __name__ == "__main__":  # python -m eval.answers: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("answers"))

@@ -1,0 +1,58 @@
+"""Tour 61 of evaluation: eval/common.py split (483 lines: reading records and answers moved to
+eval.answers), the library modules that said nothing on ``python -m eval.NAME --help``, and what a
+demanding user tried."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_common_is_split_and_its_names_still_import_from_it():
+    """eval/common.py was 483 lines, one change short of the 500 limit: what the scripts read from a record
+    and a prediction lives in eval.answers, and every name scorers, bench scripts and tests take from
+    eval.common is still there, the same object."""
+    from eval import answers, common
+
+    assert len((REPO / "eval" / "common.py").read_text().splitlines()) < 400
+    for path in (REPO / "eval").glob("*.py"):
+        assert len(path.read_text().splitlines()) < 500, path.name
+    for name in ("FORMATS", "FORMAT_MARKS", "MISSING", "UNPARSEABLE", "PARTIAL", "OK", "Parsed", "gt_answer", "prompt",
+                 "modality", "image_size", "number_text", "not_text", "norm_label", "gt_objects", "gt_difficult",
+                 "pred_objects", "single_label_fill"):
+        assert getattr(common, name) is getattr(answers, name), name
+
+
+@pytest.mark.filterwarnings("ignore:.*found in sys.modules:RuntimeWarning")  # run again as __main__, as -m does
+def test_library_modules_say_they_have_no_command_line(capsys, monkeypatch):
+    """``python -m eval.common --help`` (and notes, flags, inputs...) printed nothing and exited 0, so a user
+    could not tell a library module from a script that did nothing: each says what it is and lists the
+    scripts, status 2; every module of eval/ is either a script or a library module ``python -m eval`` names."""
+    from eval.__main__ import LIBRARY, SCRIPTS, main
+
+    modules = {p.stem for p in (REPO / "eval").glob("*.py")} - {"__init__", "__main__"}
+    assert modules == set(SCRIPTS) | set(LIBRARY) and not set(SCRIPTS) & set(LIBRARY)
+    for name in LIBRARY:
+        monkeypatch.setattr(sys, "argv", [f"eval/{name}.py", "--help"])
+        with pytest.raises(SystemExit) as stop:
+            runpy.run_module(f"eval.{name}", run_name="__main__")
+        assert stop.value.code == 2, name
+        said = capsys.readouterr()
+        assert said.out == "" and f"eval/{name}.py is a library module with no command line" in said.err, name
+        assert "  detection " in said.err and "  vqa " in said.err
+    assert main([]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed.split("library modules")[1] for name in LIBRARY), listed
+
+
+def test_python_m_eval_common_from_a_shell():
+    """The same from a shell, as the user typed it."""
+    ran = subprocess.run([sys.executable, "-m", "eval.common", "--help"], cwd=REPO, capture_output=True, text=True,
+                         timeout=120)
+    assert ran.returncode == 2 and "library module" in ran.stderr and "python -m eval.TASK" in ran.stderr
