@@ -64,3 +64,31 @@ def test_dior_both_folders_duplicate_ids_name_both_files(tmp_path):
                                                  "Oriented Bounding Boxes/00001.xml"}
     stats, _ = convert(tmp_path / "one", "voc", "--src", str(ann / "Oriented Bounding Boxes"), "--strict")
     assert stats["tasks"]["det"] == 2 and not any(k.startswith("same_xml") for k in stats["notes"])
+
+
+def test_broken_utf16_named_as_such(tmp_path):
+    """A label file with a UTF-16 BOM whose bytes then break (a lone surrogate, an odd last byte): the bad
+    lines were reported as ``not_utf8``, pointing the user at the wrong encoding."""
+    png(tmp_path / "images" / "P1.png", 100, 100)
+    src = tmp_path / "labelTxt"
+    src.mkdir()
+    good = "10 10 40 10 40 40 10 40 plane 0\r\n".encode("utf-16-le")
+    lone = "10 10 40 10 40 40 10 40 ".encode("utf-16-le") + b"\x00\xd8" + "ship 0\r\n".encode("utf-16-le")
+    (src / "P1.txt").write_bytes(b"\xff\xfe" + good + lone + b"\x41")  # and an odd last byte
+    stats, recs = convert(tmp_path / "out", "dota", "--src", str(src), "--images", str(tmp_path / "images"))
+    assert stats["skipped"] == {"broken_utf16": 2} and stats["tasks"]["det"] >= 1
+    with pytest.raises(ConversionError, match=r"P1\.txt:2: broken_utf16"):
+        convert(tmp_path / "strict", "dota", "--src", str(src), "--images", str(tmp_path / "images"), "--strict")
+    (src / "P1.txt").write_bytes(b"10 10 40 10 40 40 10 40 pl\xe9ne 0\n")  # Latin-1: still not_utf8
+    stats, _ = convert(tmp_path / "latin", "dota", "--src", str(src), "--images", str(tmp_path / "images"))
+    assert stats["skipped"] == {"not_utf8": 1}
+
+
+def test_rsivqa_broken_utf16_line(tmp_path):
+    png(tmp_path / "img" / "a.png", 64, 64)
+    text = "a.png:Is there a ship?yes\r\n".encode("utf-16-le")
+    (tmp_path / "qa.txt").write_bytes(b"\xff\xfe" + text + "a.png:Is th".encode("utf-16-le") + b"\x00\xdc"
+                                      + "ere a car?no\r\n".encode("utf-16-le"))
+    stats, recs = convert(tmp_path / "out", "rsivqa", "--src", str(tmp_path / "qa.txt"), "--images",
+                          str(tmp_path / "img"))
+    assert stats["skipped"] == {"broken_utf16": 1} and len(recs) == 1

@@ -351,14 +351,31 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
     return hit
 
 
-def read_lines(path: Path) -> list[str]:
+class Lines(list):
+    """``read_lines``'s lines; ``utf16``: the file had a UTF-16 BOM."""
+
+    utf16 = False
+
+
+def read_lines(path: Path) -> Lines:
     """A text annotation file's lines: UTF-8 (a BOM dropped; bytes that are not UTF-8 read as U+FFFD, which
-    the callers skip as ``not_utf8``), or UTF-16 where it starts with that BOM (Windows Notepad's "Unicode":
-    every line was ``not_utf8``)."""
+    the callers skip by ``skip_undecodable``), or UTF-16 where it starts with that BOM (Windows Notepad's
+    "Unicode": every line was ``not_utf8``)."""
     data = Path(path).read_bytes()
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace").splitlines()
-    return data.decode("utf-8-sig", errors="replace").splitlines()
+        lines = Lines(data.decode("utf-16", errors="replace").splitlines())
+        lines.utf16 = True
+        return lines
+    return Lines(data.decode("utf-8-sig", errors="replace").splitlines())
+
+
+def skip_undecodable(out: Output, lines: Lines, where: str, detail: str) -> None:
+    """Skip a line of ``lines`` holding U+FFFD: ``broken_utf16`` in a file with a UTF-16 BOM (an odd byte
+    count, a lone surrogate: it was reported as not UTF-8), else ``not_utf8``."""
+    if lines.utf16:
+        out.skip("broken_utf16", where, detail)
+    else:
+        out.skip("not_utf8", where, detail)
 
 
 def read_json(path: Path):

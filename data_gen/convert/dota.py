@@ -11,7 +11,7 @@ notes (``--classes NAME: no annotation of this class``). Lines of the classes ``
 no error: they are counted apart, per class, under ``filtered`` (``--classes: large vehicle``).
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``, ``not_utf8``
-(bytes that are not UTF-8, a Latin-1 class name),
+(bytes that are not UTF-8, a Latin-1 class name; ``broken_utf16`` in a file with a UTF-16 BOM),
 ``unknown_class`` (not a DOTA v1.0–v2.0 class, where ``--classes`` is not given), ``degenerate``
 (quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
 that cannot be read to its end (truncated) and ``wrong_band_count`` per image that cannot be read as
@@ -47,6 +47,7 @@ from data_gen.convert.common import (
     index_images,
     note_unlabelled,
     read_lines,
+    skip_undecodable,
 )
 from data_gen.convert.detection import (
     add_det_arguments,
@@ -82,13 +83,14 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
     ``filters.ClassFilter``, or None for any class."""
     objects, gsd = [], None  # gsd is read for callers; records do not carry it
-    for n, line in enumerate(read_lines(path), 1):
+    lines = read_lines(path)
+    for n, line in enumerate(lines, 1):
         where = f"{path}:{n}"
         line = line.strip()
         if not line:
             continue
         if "\ufffd" in line:  # bytes that are not UTF-8 (a Latin-1 class name): it was written with a �
-            out.skip("not_utf8", where, line[:80])
+            skip_undecodable(out, lines, where, line[:80])
             continue
         if line.startswith("imagesource:"):
             continue

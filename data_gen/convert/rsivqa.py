@@ -7,7 +7,8 @@ RSIVQA's DOTA and HRRSD files give it, ``P0000: how many planes …?21``, is fou
 are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
 
-Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer), ``not_utf8``,
+Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer), ``not_utf8``
+(``broken_utf16`` in a file with a UTF-16 BOM),
 ``invalid_record`` (one the records loader would refuse: ``<image>`` in the question),
 ``empty_template_slot`` (a question generated from a template whose object name came out empty,
 two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in
@@ -31,6 +32,7 @@ from data_gen.convert.common import (
     make_record,
     read_lines,
     refused,
+    skip_undecodable,
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from rsvlm.tokens import MODALITIES
@@ -82,7 +84,7 @@ def run(args, out: Output) -> None:
                 continue
             where = f"{txt}:{n}"
             if "\ufffd" in line:  # bytes that are not UTF-8: the question or answer was written with a �
-                out.skip("not_utf8", where, repr(line[:80]))
+                skip_undecodable(out, lines, where, repr(line[:80]))
                 continue
             try:
                 name, q, a = parse_line(line)
