@@ -61,3 +61,36 @@ def test_an_eight_bit_mask_of_zeros_and_ones_is_no_one_bit_image(tmp_path):
     """Only the stored bit depth refuses: an 8-bit grey image of two values may be imagery."""
     Image.fromarray(np.eye(16, 24, dtype=np.uint8) * 255).save(p := tmp_path / "grey.png")
     assert read_image(p).modality == "ir"
+
+
+def _cgroup(folder, limit, usage, inactive, version="v2"):
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {"v2": ("memory.max", "memory.current", "inactive_file"),
+             "v1": ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")}[version]
+    (folder / names[0]).write_text(f"{limit}\n")
+    (folder / names[1]).write_text(f"{usage}\n")
+    (folder / "memory.stat").write_text(f"anon 1\n{names[2]} {inactive}\n")
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_a_memory_limit_on_the_process_s_own_nested_cgroup_is_seen(tmp_path, version):
+    """The budget read the memory cgroup at the root of /sys/fs/cgroup only: a limit set on a job's
+    nested cgroup (systemd-run -p MemoryMax, a Slurm job, a container in a container) passed the check
+    and the kernel killed the read unsaid. Each level from the process's own cgroup up is read."""
+    from rsvlm.io import budget
+
+    meminfo, proc = tmp_path / "meminfo", tmp_path / "proc_self_cgroup"
+    meminfo.write_text("MemTotal:  99999 kB\nMemAvailable:   10000 kB\n")  # 10 240 000 bytes
+    root = tmp_path / "sys_fs_cgroup"
+    base = root if version == "v2" else root / "memory"
+    proc.write_text("0::/jobs.slice/job7\n" if version == "v2" else "5:cpu,cpuacct:/\n4:memory:/jobs.slice/job7\n0::/\n")
+    unlimited = "max" if version == "v2" else str(2**63 - 4096)
+    _cgroup(base, unlimited, 5_000_000, 0, version)  # the container's root: no limit
+    _cgroup(base / "jobs.slice", 8_000_000, 2_000_000, 0, version)  # 6 000 000 left
+    _cgroup(base / "jobs.slice/job7", 3_000_000, 1_500_000, 500_000, version)  # 2 000 000 left: the least
+    args = (str(meminfo), str(root), str(proc))
+    assert budget.available_bytes(*args) == 2_000_000  # was 10 240 000: MemAvailable, the root unlimited
+    (base / "jobs.slice/job7" / ("memory.max" if version == "v2" else "memory.limit_in_bytes")).write_text(f"{unlimited}\n")
+    assert budget.available_bytes(*args) == 6_000_000  # the slice above it limits it still
+    proc.write_text("garbage")  # unreadable: the roots alone, as before
+    assert budget.available_bytes(*args) == 10_240_000

@@ -4,8 +4,9 @@ Linux hands out memory it does not have (overcommit): a scene whose read needs m
 was allocated, then filled until the kernel killed the process, with no message and no file named.
 ``check_fits`` raises ``MemoryError`` first, which ``large.out_of_memory`` turns into
 ``SceneTooLarge`` naming the file, its size, and ``--tile``. The memory free is the kernel's
-``MemAvailable``, or a container's memory cgroup's where that leaves less. Cannot: see a limit set on
-a cgroup below the container's own root, nor anything where /proc/meminfo is absent.
+``MemAvailable``, or a memory cgroup's where that leaves less: the process's own (a limit set on a job
+or a nested container), or any above it to the container's root. Cannot: see anything where
+/proc/meminfo and the cgroups are absent (not Linux), nor a cgroup v1 hierarchy mounted elsewhere.
 """
 
 from __future__ import annotations
@@ -20,24 +21,52 @@ SCALED_BYTES = 12  # per pixel and band beside the raw values: float32 values, t
 UNLIMITED = 2**60  # a cgroup v1 limit at or past this is none (9223372036854771712)
 
 
-def available_bytes(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgroup") -> int | None:
-    """``MemAvailable`` of ``meminfo`` in bytes, or less where the container's memory cgroup
-    (``cgroup``, v2 or v1) leaves less: its limit less its usage, with its inactive page cache
-    counted free; None where neither says (not Linux). A container's MemAvailable is the host's,
-    and past its cgroup's limit the kernel killed the process as unsaid as past the machine's."""
+CGROUP_FILES = {  # (limit, usage, stat, the stat's inactive page cache) of a memory cgroup, by version
+    "v2": ("memory.max", "memory.current", "memory.stat", "inactive_file"),
+    "v1": ("memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat", "total_inactive_file"),
+}
+
+
+def available_bytes(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgroup",
+                    self_cgroup: str = "/proc/self/cgroup") -> int | None:
+    """``MemAvailable`` of ``meminfo`` in bytes, or less where a memory cgroup the process is in leaves
+    less: its limit less its usage, with its inactive page cache counted free; None where nothing says
+    (not Linux). The cgroups are the process's own (``self_cgroup``) and each above it up to the root
+    ``cgroup`` (v2, or v1's ``memory`` hierarchy), the least left of all: a container's MemAvailable
+    is the host's, and past a cgroup's limit, the container's or one set below it (a job's slice), the
+    kernel killed the process as unsaid as past the machine's."""
     free = None
     with _unreadable():
         free = int(_field(meminfo, "MemAvailable:")) * 1024  # kB
-    for limit, usage, stat, cache in (("memory.max", "memory.current", "memory.stat", "inactive_file"),
-                                      ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes",
-                                       "memory/memory.stat", "total_inactive_file")):
+    for folder, version in cgroup_folders(cgroup, self_cgroup):
+        limit, usage, stat, cache = CGROUP_FILES[version]
         with _unreadable():
-            top = int(Path(cgroup, limit).read_text())  # "max" (v2, no limit): ValueError
+            top = int(Path(folder, limit).read_text())  # "max" (v2, no limit): ValueError
             if top < UNLIMITED:
-                left = top - int(Path(cgroup, usage).read_text()) + int(_field(f"{cgroup}/{stat}", cache + " "))
+                left = top - int(Path(folder, usage).read_text())
+                with _unreadable():  # no memory.stat, or no such line: none of its cache counted free
+                    left += int(_field(str(Path(folder, stat)), cache + " "))
                 free = max(0, left) if free is None else min(free, max(0, left))
-            break
     return free
+
+
+def cgroup_folders(cgroup: str, self_cgroup: str) -> list[tuple[Path, str]]:
+    """[(folder, "v2" | "v1")]: the memory cgroup folders under the root ``cgroup`` that hold this
+    process, its own first, then each above it up to the root; from the lines of ``self_cgroup``
+    ("0::/a/b" in v2, "4:memory:/a/b" in v1). The roots alone where ``self_cgroup`` cannot be read;
+    a folder that is not there (a container sees its own cgroup as the root) is skipped by the reader."""
+    own = {"v2": "", "v1": ""}
+    with _unreadable():
+        for line in Path(self_cgroup).read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            version = "v2" if not controllers else "v1" if "memory" in controllers.split(",") else None
+            if version:
+                own[version] = path
+    out = []
+    for version, root in (("v2", Path(cgroup)), ("v1", Path(cgroup, "memory"))):
+        parts = [q for q in Path(own[version]).parts if q not in ("/", ".", "..")]
+        out += [(root.joinpath(*parts[:k]), version) for k in range(len(parts), -1, -1)]  # own → root
+    return out
 
 
 def _field(path: str, key: str) -> str:
