@@ -13,7 +13,7 @@ transpose is "south-West"), the two words of a corner joined by a space, a hyphe
 
 Limits: English only: a question in another language keeps its direction words as they are, so a
 mirror view asks it of another object (use no TTA there). Whole words and the compounds of ``HANDED``
-and ``KEPT`` only ("NorthEast" in one word keeps only its first capital), "up" and "down" left alone
+and ``KEPT`` only ("TopLeft" in one word is none; "NorthEast" is, each capital kept: "NorthWest"), "up" and "down" left alone
 (rarely the image's); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
@@ -160,6 +160,23 @@ def _cased(new: str, like: str) -> str:
     return new.capitalize() if like[:1].isupper() else new
 
 
+_PARTS = re.compile(r"(north|south|east|west|left|right|top|bottom|up|down)")  # the words a one-word compound joins
+
+
+def _camel(new: str, like: str) -> str:
+    """``new`` with each of its parts (``_PARTS``: "north", "east", "erly") in the case of the part in its
+    place in ``like``: "NorthEast" → "NorthWest", "SouthWesterly" → "NorthWesterly"; ``_cased`` where the
+    two have not as many parts."""
+    parts, old = _PARTS.split(new), _PARTS.split(like.lower())
+    if len(parts) != len(old):
+        return _cased(new, like)
+    at, out = 0, []
+    for n, o in zip(parts, old):
+        out.append(_cased(n, like[at:at + len(o)]) if o else n)
+        at += len(o)
+    return "".join(out)
+
+
 def _sub(text: str, step: str) -> str:
     table, pattern = _swapper(step)
     joined = re.compile(f"([{re.escape(JOINERS)}])")
@@ -173,6 +190,8 @@ def _sub(text: str, step: str) -> str:
             return "".join(_cased(n, w) for n, w in zip(joined.split(new), joined.split(word)))
         if word.istitle():  # "Top Left", "North-West": each word's capital kept
             return new.title()
+        if not word.isupper() and any(c.isupper() for c in word[1:]):  # "NorthEast", "northEasterly"
+            return _camel(new, word)
         return _cased(new, word)
 
     return pattern.sub(sub, text)
