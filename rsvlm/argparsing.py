@@ -76,7 +76,9 @@ class Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments: "):  # --g for --gt; rsvlm.cli's _stray says them itself
             if (sub := self._command(typed)) is not None:  # convert dota --sr: said with dota's usage and options
                 sub.error(message)
-            hints = dict.fromkeys(self.meant(a) for a in message.split(": ", 1)[1].split() if a.startswith("-"))
+            words = message.split(": ", 1)[1].split(" (", 1)[0].split()  # the words, not a hint said after them
+            words = words[:words.index("--")] if "--" in words else words  # after "--" a word is no option
+            hints = dict.fromkeys(self.meant(a) for a in words if a.startswith("-"))
             message += "".join(h for h in hints if h not in message)
 
         if m := re.match(r"argument (\S+): expected one argument$", message):

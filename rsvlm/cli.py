@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -134,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="In the chat: /image PATH [modality] [bands] loads an image (or the --image files "
                               "load first), /vis out.png and /geojson out.geojson write the last answer's objects, "
                               "/reset, /help, /quit (or Ctrl-D). A question may open with a task tag: [cls] [vqa] "
-                              "[cap] [count] [det] [ground] [regcap] [seg] [change] (docs/cli.md).")
+                              "[cap] [count] [det] [ground] [regcap] [seg] [change] (docs/cli.md). Questions are typed or piped "
+                              "in, not given on the command line (even one starting with '-').")
     _model_args(p)
     _image_args(p, required=False)
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
@@ -162,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", type=str.lower, choices=TASK_CHOICES, required=True,
                    help="the task tag the question opens with, any case; its standard question unless --prompt")
     p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task, also asked for a task tag alone: "
-                        "--prompt '[det]')")
+                        "--prompt '[det]'); one starting with '-' is written --prompt='-…' (predict takes no words "
+                        "after '--')")
     p.add_argument("--region", type=_region, metavar="X1,Y1,X2,Y2",
                    help="[regcap] the region asked about, in the image's pixels (a pair's later image); it takes "
                         "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
@@ -369,10 +372,14 @@ def main(argv: list[str] | None = None) -> int:
 def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str]) -> None:
     """A usage error for arguments no option takes; where they are files after ``--image`` (a shell glob,
     ``--image a.tif b.tif``), say that each takes its own ``--image`` and how to answer many."""
+    cut = extra.index("--") if "--" in extra else len(extra)
+    before, after = extra[:cut], extra[cut + 1:]  # after "--" a word is no option, nor a typo of one
     message = f"unrecognized arguments: {' '.join(extra)}"
     if isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
-        message += "".join(dict.fromkeys(parser.meant(a) for a in extra if a.startswith("-")))
-    files = [a for a in extra if not a.startswith("-") and Path(a).exists()]
+        message += "".join(dict.fromkeys(parser.meant(a) for a in before if a.startswith("-")))
+    if after and command in ("predict", "chat"):  # was "--tile is no option: … did you mean --tile?"
+        message += _after_end(parser, command, after)
+    files = [a for a in before + after if a != "--" and not a.startswith("-") and Path(a).exists()]
     if command in ("predict", "chat") and files:
         message += (f" ({len(files)} path(s): each image takes its own --image, --image BEFORE --image AFTER for a "
                     "change pair, band files comma-separated in one; "
@@ -381,6 +388,18 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
                        "(for f in *.tif; do rsvlm predict --image \"$f\" … --out \"$f.json\"; done) or answer "
                        "a JSONL of records with rsvlm eval") + ")")
     parser.error(message)
+
+
+def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) -> str:
+    """What ``rsvlm predict|chat … -- WORDS`` meant: "--" ends the options, and neither command takes other words."""
+    options = [a for a in after if a.split("=", 1)[0] in parser._option_string_actions]
+    said = f" ('--' ends the options, and rsvlm {command} takes no other words: "
+    if options:
+        return said + f"put {' '.join(dict.fromkeys(options))} before '--', or leave '--' out)"
+    if command == "chat":
+        return said + "a question is typed in the chat or piped in, even one starting with '-': " \
+                      f"echo {shlex.quote(' '.join(after))} | rsvlm chat …)"
+    return said + f"the question is --prompt's, even one starting with '-': {shlex.quote('--prompt=' + ' '.join(after))})"
 
 
 def _run(args) -> int:

@@ -42,3 +42,35 @@ def test_every_option_the_help_lists_is_in_the_readme_and_the_docs():
                 if not re.search(rf"{re.escape(option)}(?![\w-])", text):
                     missing.append(f"{name} {option}: not in {where}")
     assert not missing, missing
+
+
+def _usage_error(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    return capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_an_option_after_the_end_of_options_is_said_to_go_before_it(capsys):
+    """``predict … -- --tile 256`` said "(--tile is no option; options are not abbreviated: did you mean --tile?)
+    (--tile?) is no option: did you mean --tile?)": a hint on the option itself, then one on the hint's words."""
+    err = _usage_error(["predict", "--image", "a.png", "--task", "cls", "--", "--tile", "256"], capsys)
+    assert err == ("rsvlm predict: error: unrecognized arguments: -- --tile 256 ('--' ends the options, and rsvlm "
+                   "predict takes no other words: put --tile before '--', or leave '--' out)"), err
+
+
+def test_a_question_starting_with_a_dash_is_said_as_prompt(capsys):
+    err = _usage_error(["predict", "--image", "a.png", "--task", "vqa", "--", "-what is this?"], capsys)
+    assert err.endswith("the question is --prompt's, even one starting with '-': '--prompt=-what is this?')"), err
+    args = build_parser().parse_args(["predict", "--image", "a.png", "--task", "vqa", "--prompt=-what is this?"])
+    assert args.prompt == "-what is this?"
+
+
+def test_chat_says_a_question_is_typed_not_given_after_the_end_of_options(capsys):
+    err = _usage_error(["chat", "--", "-what"], capsys)
+    assert "a question is typed in the chat or piped in" in err and "echo -what | rsvlm chat" in err, err
+
+
+def test_a_typo_before_the_end_of_options_is_still_named(capsys):
+    err = _usage_error(["predict", "--image", "a.png", "--task", "cls", "--tiel", "3", "--", "--tile", "4"], capsys)
+    assert "(--tiel is no option: did you mean --tile?)" in err and err.count("did you mean") == 1, err
