@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -9,21 +10,32 @@ import numpy as np
 SPLITS = ("train", "val", "test")
 
 
-def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str]:
-    """Split name per scene index: a seeded permutation cut at exact counts.
+def split_count(n_scenes: int, fraction: float) -> int:
+    """``n_scenes`` × ``fraction`` to the nearest whole scene, halves up, the fraction read as written
+    (0.5 of 5 scenes is 3, of 7 is 4: ``round``'s halves to even gave 2 and 4; 0.35 of 10 is 4, not 3.4999…)."""
+    return int(Decimal(str(float(fraction))) * n_scenes + Decimal("0.5"))  # >= 0: int() is floor
 
-    With at least 3 scenes and positive fractions, val and test get one scene at least;
+
+def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str]:
+    """Split name per scene index: a seeded permutation cut at exact counts, ``split_count`` of each.
+
+    With at least 3 scenes and positive fractions, val and test get one scene at least; where
+    ``val + test < 1`` train keeps one at least (the larger of val and test gives it back);
     ``test=1`` puts every scene in test (an evaluation set).
     """
     if not (val >= 0 and test >= 0 and val + test <= 1):  # NaN fails too
         raise ValueError(f"split fractions val={val}, test={test} must be >= 0 and sum to at most 1")
-    n_val = int(round(n_scenes * val))
-    n_test = int(round(n_scenes * test))
+    n_val, n_test = split_count(n_scenes, val), split_count(n_scenes, test)
     if n_scenes >= 3:
         n_val, n_test = max(n_val, int(val > 0)), max(n_test, int(test > 0))
     if n_scenes >= 3 and test > 0 and n_val >= n_scenes and n_val > 1:
         n_val -= 1  # val rounded up to every scene (val=0.9, test=0.1, n=3): test keeps its one scene
     n_test = min(n_test, n_scenes - n_val)
+    if val + test < 1 and n_scenes and n_val + n_test >= n_scenes:  # 0.5/0.5 of 2 would leave no train
+        if n_val > n_test:
+            n_val -= 1
+        else:
+            n_test -= 1
     perm = np.random.default_rng([seed, 7]).permutation(n_scenes)
     out = ["train"] * n_scenes
     for i in perm[:n_val]:
