@@ -94,3 +94,28 @@ def test_a_memory_limit_on_the_process_s_own_nested_cgroup_is_seen(tmp_path, ver
     assert budget.available_bytes(*args) == 6_000_000  # the slice above it limits it still
     proc.write_text("garbage")  # unreadable: the roots alone, as before
     assert budget.available_bytes(*args) == 10_240_000
+
+
+def test_a_safe_folder_names_the_band_files_in_its_subfolders(tmp_path):
+    """A Sentinel-2 .SAFE given as the image said only 'is a folder, not an image file': its band files lie
+    three or four folders down (GRANULE/<tile>/IMG_DATA/R10m), and the hint looked at the folder itself."""
+    safe = tmp_path / "S2B_MSIL2A_20240101.SAFE"
+    img = safe / "GRANULE/L2A_T32TQM/IMG_DATA/R10m"
+    img.mkdir(parents=True)
+    (safe / "manifest.safe").write_text("<xml/>")
+    (safe / "GRANULE/L2A_T32TQM/IMG_DATA/R20m").mkdir()
+    (safe / "GRANULE/L2A_T32TQM/IMG_DATA/R20m/T32TQM_B05_20m.jp2").write_bytes(b"x")
+    for b in ("B02", "B03", "B04", "B08"):
+        (img / f"T32TQM_{b}_10m.jp2").write_bytes(b"x")
+    with pytest.raises(FileNotFoundError, match=r"S2B_MSIL2A_20240101\.SAFE is a folder, not an image file; give one of "
+                                                r"its images \(in GRANULE/L2A_T32TQM/IMG_DATA/R10m: 4 rasters\), e\.g\. "
+                                                r".*R10m/T32TQM_B02_10m\.jp2, or.*comma-separated: .*B02_10m\.jp2,.*B08_10m\.jp2$"):
+        read_image(safe)
+
+
+def test_band_files_joined_by_commas_in_one_string_say_to_give_a_list(tmp_path):
+    """``read_image("B02.tif,B03.tif")`` (as --image takes them) said 'image not found' of files that exist."""
+    for b in ("B02", "B03"):
+        _grey_png(tmp_path / f"{b}.png")
+    with pytest.raises(FileNotFoundError, match=r"B03\.png; it names 2 files comma-separated: give band files as a list"):
+        read_image(f"{tmp_path / 'B02.png'},{tmp_path / 'B03.png'}")

@@ -150,12 +150,39 @@ def check_image_path(name: Path | str) -> None:
         given = f"{scheme}://{rest}"  # as written, where a Path folded its "//"
         raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
                                 f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
+    if not p.is_dir() and "," in str(name) and all(Path(q.strip()).is_file() for q in str(name).split(",")):
+        raise FileNotFoundError(f"image not found: {p}; it names {str(name).count(',') + 1} files comma-separated: "
+                                "give band files as a list (read_image([\"B02.jp2\", \"B03.jp2\"]))")
     if not p.is_dir():
         raise FileNotFoundError(f"image not found: {p}")
-    rasters = sorted(f.name for f in p.iterdir() if f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))
-    hint = (f"; give one of its images, e.g. {p / rasters[0]}, or, where they are one file per band, them comma-separated: "
-            f"{','.join(str(p / f) for f in rasters[:4])}{',…' if len(rasters) > 4 else ''}" if rasters else "")
-    raise FileNotFoundError(f"{p} is a folder, not an image file{hint}")
+    raise FileNotFoundError(f"{p} is a folder, not an image file{_folder_hint(p)}")
+
+
+def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
+    """What to give instead of the folder ``p``: its rasters, or where it holds none itself, those in
+    its subfolders down to ``depth`` (a Sentinel-2 .SAFE's GRANULE/*/IMG_DATA/R10m/*.jp2, a Sentinel-1's
+    measurement/*.tiff), looking at ``most`` entries at most; "" where none is found."""
+    is_raster = lambda f: f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)  # noqa: E731
+    found, seen, level = [], 0, [p]
+    for _ in range(depth):
+        found = sorted((f for d in level for f in _entries(d) if f.is_file() and is_raster(f)), key=str)
+        seen += sum(len(_entries(d)) for d in level)
+        if found or seen > most:
+            break
+        level = sorted((f for d in level for f in _entries(d) if f.is_dir()), key=str)
+    if not found:
+        return ""
+    found = [f for f in found if f.parent == found[0].parent]  # one folder's: not bands of several granules
+    where = "" if found[0].parent == p else f" (in {found[0].parent.relative_to(p)}: {len(found)} rasters)"
+    return (f"; give one of its images{where}, e.g. {found[0]}, or, where they are one file per band, them "
+            f"comma-separated: {','.join(str(f) for f in found[:4])}{',…' if len(found) > 4 else ''}")
+
+
+def _entries(d: Path) -> list[Path]:
+    try:
+        return list(d.iterdir())
+    except OSError:  # unreadable: nothing found there
+        return []
 
 
 def _subdataset_file(p) -> Path | None:
