@@ -94,6 +94,19 @@ def _region(text: str) -> list[float]:
     return xs
 
 
+class _OneRegion(argparse.Action):
+    """``--region`` given twice with two regions is refused, naming both (the last was answered, the first
+    dropped unsaid): a run asks about one region."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != values:
+            said = [",".join(f"{v:g}" for v in r) for r in (before, values)]
+            parser.error(f"argument {option_string}: given twice ({said[0]} and {said[1]}); a run asks about one "
+                         "region: run predict once per region")
+        setattr(namespace, self.dest, values)
+
+
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument(
         "--image", action="append", required=required, metavar="PATH",
@@ -166,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task, also asked for a task tag alone: "
                         "--prompt '[det]'); one starting with '-' is written --prompt='-…' (predict takes no words "
                         "after '--')")
-    p.add_argument("--region", type=_region, metavar="X1,Y1,X2,Y2",
+    p.add_argument("--region", type=_region, action=_OneRegion, metavar="X1,Y1,X2,Y2",
                    help="[regcap] the region asked about, in the image's pixels (a pair's later image); it takes "
                         "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",

@@ -74,3 +74,16 @@ def test_chat_says_a_question_is_typed_not_given_after_the_end_of_options(capsys
 def test_a_typo_before_the_end_of_options_is_still_named(capsys):
     err = _usage_error(["predict", "--image", "a.png", "--task", "cls", "--tiel", "3", "--", "--tile", "4"], capsys)
     assert "(--tiel is no option: did you mean --tile?)" in err and err.count("did you mean") == 1, err
+
+
+def test_region_given_twice_is_refused_naming_both(capsys):
+    """``--region 0,0,10,10 --region 5,5,50,50`` answered about the second region alone, without a word."""
+    err = _usage_error(["predict", "--image", "a.png", "--task", "regcap", "--region", "0,0,10,10",
+                        "--region", "5,5,50.5,50"], capsys)
+    assert "argument --region: given twice (0,0,10,10 and 5,5,50.5,50); a run asks about one region" in err, err
+
+
+def test_region_given_twice_alike_is_taken():
+    args = build_parser().parse_args(["predict", "--image", "a.png", "--task", "regcap", "--region", "1,2,3,4",
+                                      "--region=1,2,3,4"])
+    assert args.region == [1.0, 2.0, 3.0, 4.0]
