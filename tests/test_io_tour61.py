@@ -119,3 +119,17 @@ def test_band_files_joined_by_commas_in_one_string_say_to_give_a_list(tmp_path):
         _grey_png(tmp_path / f"{b}.png")
     with pytest.raises(FileNotFoundError, match=r"B03\.png; it names 2 files comma-separated: give band files as a list"):
         read_image(f"{tmp_path / 'B02.png'},{tmp_path / 'B03.png'}")
+
+
+def test_a_bare_float_band_s_modality_says_it_is_a_guess_from_its_type(tmp_path):
+    """One float band of °C or metres without a unit read as sar 'from 1 band float32', said as firmly as a
+    complex SLC's; the guess from its kelvin values said how weak it was, this one did not."""
+    p = tmp_path / "t.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=32, height=32, count=1, dtype="float32") as ds:
+        ds.write((5 + 20 * np.random.default_rng(5).random((1, 32, 32))).astype(np.float32))
+    note = read_image(p).notes[0]
+    assert note.startswith("modality inferred as sar from 1 band float32 (a guess from its type alone"), note
+    assert "--modality ir" in note
+    from rsvlm.data.modality import inferred_why
+
+    assert inferred_why([note]) == "1 band float32"  # the training report's 'from what' stays short

@@ -168,7 +168,8 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
         return "sar", f"modality inferred as sar from {what} (complex values)"
     if n == 1:
         if kind == "f":  # °C lies where dB does, and metres where kelvin: neither its values nor type tell
-            return "sar", f"modality inferred as sar from {what} (thermal in °C: --modality ir; a DEM is no modality rsvlm reads)"
+            return "sar", (f"modality inferred as sar from {what} ({TYPE_ONLY}: thermal in °C: --modality ir; a DEM is "
+                           "no modality rsvlm reads)")
         if gcps_only:
             return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
         dem = "; elevation (a DEM), often signed integers, is no modality rsvlm reads" if kind == "i" else ""
@@ -191,6 +192,7 @@ TEMPERATURE_UNITS = (*KELVIN_UNITS, "c", "°c", "degc", "deg c", "celsius", "deg
                      "degrees_c", "deg_c")
 LENGTH_UNITS = ("m", "metre", "metres", "meter", "meters", "ft", "foot", "feet", "us survey foot")
 WEAK = "a guess from its values alone"
+TYPE_ONLY = "a guess from its type alone, which °C and metres share with dB"
 BILEVEL = "it holds 1 bit a pixel (two values only), as a mask or label does, not imagery"
 
 
