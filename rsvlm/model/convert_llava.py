@@ -144,6 +144,24 @@ def _source_dtype(src: Path, conf: dict) -> torch.dtype:
     return named if isinstance(named, torch.dtype) and named.is_floating_point else torch.float32
 
 
+def check_key_typos(path: Path, conf: dict, part: str = "", model_type: str | None = None) -> None:
+    """ValueError naming ``path`` and ``part`` + the key where a key of ``conf`` (``path``'s config or a part of it,
+    e.g. its ``vision_config.``) is not a field of the transformers config class of its ``model_type`` (or
+    ``model_type``) but is close to one: a typo ('hidden_sise') built that field at its default, found later as
+    weights of another shape (or, for a vision_config, converted at CLIP's 768-wide default) with no hint."""
+    from transformers import CONFIG_MAPPING
+
+    from rsvlm.model.llm_files import unknown_config_keys
+
+    model_type = model_type or conf.get("model_type")
+    if model_type not in CONFIG_MAPPING:
+        return
+    for key, close in unknown_config_keys(model_type, conf):
+        if close:
+            raise ValueError(f"{path}: {part}{key} is not a {CONFIG_MAPPING[model_type].__name__} field; "
+                             f"did you mean {part}{close[0]}?")
+
+
 def _vision_cfg(hf_vision: dict, feature_layer: int) -> VisionConfig:
     hf = {k: v for k, v in hf_vision.items() if not k.startswith("_") and k not in
           ("architectures", "model_type", "transformers_version", "dtype", "torch_dtype")}
@@ -155,6 +173,10 @@ def _hf_layout(src: Path, dtype):
     from transformers import LlavaForConditionalGeneration
 
     conf = read_json_object(src / "config.json")
+    for part in ("vision_config", "text_config"):  # before the load: a typo was "weights do not fit", no hint
+        if isinstance(conf.get(part), dict):
+            check_key_typos(src / "config.json", conf[part], f"{part}.",
+                            None if "model_type" in conf[part] else {"vision_config": "clip_vision_model"}.get(part))
     if conf.get("vision_feature_select_strategy", "default") != "default":
         raise ValueError(f"{src}: vision_feature_select_strategy {conf['vision_feature_select_strategy']!r} "
                          "is not supported (only 'default': patch tokens without CLS)")
@@ -225,6 +247,8 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         lacking = [k for k in ("hidden_size", "patch_size", "image_size") if k not in hf_vision]
         if lacking:
             raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking})")
+        check_key_typos(tower_dir / "config.json", hf_vision, "vision_config." if "vision_config" in tconf else "",
+                        "clip_vision_model")  # was named as encoders.default.hf_config.KEY, not the tower's file
         if not tower:
             tower = _read_weights(tower_dir)
             warnings.warn(f"{src}: holds no vision tower weights; {tower_dir}'s are used as they are (its positions, "
@@ -248,6 +272,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
             ("architectures", "model_type", "image_aspect_ratio", "tune_mm_mlp_adapter", "freeze_mm_mlp_adapter",
              "use_mm_proj", "image_grid_pinpoints", "transformers_version", "torch_dtype", "dtype")}
     text["model_type"] = "llama"
+    check_key_typos(src / "config.json", text)  # a typo was "LLM weights do not fit its config.json", no hint
     vcfg = _vision_cfg(hf_vision, conf.get("mm_vision_select_layer", -2))
     resize = "pad" if conf.get("image_aspect_ratio", "pad") == "pad" else "crop"
     stem = _preprocess(tower_dir, resize) if tower_dir is not None and tower_dir.is_dir() else _preprocess(src, resize)
