@@ -16,7 +16,9 @@ a note says why. A missing, unparseable or empty answer is scored as the one-wor
 ``<missing>``, which matches no reference (pycocoevalcap cannot score an empty string). End tokens
 an answer ends on (``</s>``, ``<|im_end|>``: ``eval.text.strip_end_tokens``) are not part of it, nor is
 the geometry of a grounded caption, in the reference or the answer (``eval.text.caption_text``: its
-``<ref>`` phrases are words, its shapes, rsvlm's, GeoChat's or Falcon's, are left out).
+``<ref>`` phrases are words, its shapes, rsvlm's, GeoChat's or Falcon's, are left out). A modality's CIDEr is
+the mean of its records' CIDEr in the whole set (n-grams weighted by their rarity over all references), so
+the modality rows average to the overall one; BLEU, ROUGE-L and METEOR are computed on the modality's records.
 """
 
 from __future__ import annotations
@@ -78,12 +80,13 @@ def _tokenize(texts: dict, use_java: bool) -> dict:
 
 @dataclass
 class JavaOnce:
-    """What ``score`` starts Java for, kept over the calls of one scoring (the whole set, then each
-    modality's subset): each record's captions once tokenised, and one METEOR process. Each started
-    anew per call, a set of 4 modalities took 5 PTBTokenizer and 5 METEOR starts (~6 s each)."""
+    """What ``score`` keeps over the calls of one scoring (the whole set, then each modality's subset): each
+    record's captions once tokenised, one METEOR process (each started anew per call, a set of 4 modalities
+    took 5 PTBTokenizer and 5 METEOR starts, ~6 s each), and each record's CIDEr in the whole set."""
 
     tokens: dict = field(default_factory=dict)  # (record id, "ref" | "cand") -> [tokenised caption]
     meteor: Any = None  # pycocoevalcap's Meteor, started at first use
+    cider: dict = field(default_factory=dict)  # record id -> its CIDEr with the first (whole) set's n-gram weights
 
 
 def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> dict:
@@ -113,7 +116,11 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         bleu, _ = Bleu(4).compute_score(refs, cands, verbose=0)
         out.update({f"BLEU-{n + 1}": float(b) for n, b in enumerate(bleu)})
         out["ROUGE-L"] = float(Rouge().compute_score(refs, cands)[0])
-        out["CIDEr"] = float(Cider().compute_score(refs, cands)[0])
+        if not all(it.id in java.cider for it in items):  # the whole set: CIDEr weighs n-grams by their rarity in it
+            java.cider.update(zip((it.id for it in items), map(float, Cider().compute_score(refs, cands)[1])))
+        # a modality's CIDEr: its records' in the whole set. Re-weighted over its own records a modality of one
+        # scored a perfect caption 0 (every n-gram is in all of them: weight log(1/1)), and rows did not average to all
+        out["CIDEr"] = sum(java.cider[it.id] for it in items) / len(items)
     notes = []
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
         notes.append(f"{len(wordless)} record(s) have no reference with a word (first: {wordless[0]}; a reference of "

@@ -4,6 +4,7 @@ demanding user tried."""
 
 from __future__ import annotations
 
+import json
 import runpy
 import subprocess
 import sys
@@ -56,3 +57,35 @@ def test_python_m_eval_common_from_a_shell():
     ran = subprocess.run([sys.executable, "-m", "eval.common", "--help"], cwd=REPO, capture_output=True, text=True,
                          timeout=120)
     assert ran.returncode == 2 and "library module" in ran.stderr and "python -m eval.TASK" in ran.stderr
+
+
+def _record(rid, task, answer, modality="optical", meta=None):
+    return {"id": rid, "images": [{"path": f"{rid}.png", "modality": modality}],
+            "conversations": [{"from": "human", "value": f"<image>\n[{task}] question?"},
+                              {"from": "gpt", "value": answer}],
+            "task": task, "meta": {"width": 100, "height": 100, **(meta or {})}}
+
+
+def _files(tmp_path, recs, preds):
+    gt, pr = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pr.write_text("".join((p if isinstance(p, str) else json.dumps(p)) + "\n" for p in preds))
+    return ["--gt", str(gt), "--pred", str(pr)]
+
+
+def test_a_modality_of_one_caption_scores_its_perfect_answer(tmp_path, capsys):
+    """Per modality, CIDEr was computed over the modality's own records: with one record every n-gram is in
+    all references, weight log(1/1) = 0, so a perfect caption scored CIDEr 0 in its row (the other rows 10).
+    A modality's CIDEr is now its records' CIDEr in the whole set: the rows average to the overall score."""
+    from eval import captioning
+
+    caps = ["a large church with a red roof stands beside a road", "many green trees are around a white building",
+            "several planes are parked at the airport near the runway", "a river goes through a residential area"]
+    recs = [_record(f"c{i}", "cap", c, "sar" if i == 3 else "optical") for i, c in enumerate(caps)]
+    preds = [{"id": r["id"], "task": "cap", "answer": r["conversations"][1]["value"]} for r in recs]
+    preds[0]["answer"] = "a church beside a road"
+    s = captioning.main([*_files(tmp_path, recs, preds), "--no-java"])
+    by = s["by_modality"]
+    assert by["sar"]["n_records"] == 1 and by["sar"]["CIDEr"] > 1.0
+    assert s["CIDEr"] == pytest.approx((by["sar"]["CIDEr"] + 3 * by["optical"]["CIDEr"]) / 4)
+    assert by["optical"]["CIDEr"] < by["sar"]["CIDEr"]  # the imperfect answer is optical's
