@@ -281,6 +281,17 @@ def size_note(img, input_size: int, factor: int = 4, resize: str = "stretch") ->
     return "; ".join(notes) or None
 
 
+def through_missing(path: str | Path) -> str | None:
+    """Why an output ``path`` that steps back out of a folder that does not exist (``missing/../x.json``) is
+    refused, or None: the system refuses the path, and making it would leave the folder ``missing`` behind."""
+    parts = Path(path).parts
+    for i in (i for i, part in enumerate(parts) if part == ".." and i > 0):
+        if not (folder := Path(*parts[:i])).exists():
+            return (f"the path goes back out of {folder} ('..'), which does not exist, so the system refuses it; "
+                    f"give {os.path.normpath(path)} if that is the file meant")
+    return None
+
+
 def unsaveable_image(suffix: str) -> str | None:
     """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
     .xbm, .h5 passed predict's check and failed after the model ran; chat's /vis with a KeyError), or None."""

@@ -148,6 +148,8 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{same} and {option} name the same file {p}: the one written last would replace the other"
         if any(Path(f).resolve() == p.resolve() for f in inputs):
             return f"{option} {p} is an input image: it would be overwritten"
+        if why := inf.through_missing(p):  # missing/../x.json: made the folder missing, then wrote x.json
+            return f"{option} {p}: {why}"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"
         if option == "--vis" and (why := inf.unsaveable_image(p.suffix)):

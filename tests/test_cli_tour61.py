@@ -87,3 +87,33 @@ def test_region_given_twice_alike_is_taken():
     args = build_parser().parse_args(["predict", "--image", "a.png", "--task", "regcap", "--region", "1,2,3,4",
                                       "--region=1,2,3,4"])
     assert args.region == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_predict_refuses_an_output_path_back_out_of_a_missing_folder(tmp_path, capsys):
+    """``--out missing/../x.json`` made the folder ``missing`` (mkdir -p) and wrote x.json beside it, where the
+    system refuses the path (``echo > missing/../x.json``: No such file or directory)."""
+    sample = REPO / "rsvlm" / "assets" / "samples" / "harbour_optical.png"
+    for option in ("--out", "--geojson", "--vis"):
+        out = tmp_path / "missing" / ".." / ("x.png" if option == "--vis" else "x.json")
+        assert main(["predict", "--image", str(sample), "--task", "cls", option, str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err == (f"rsvlm predict: {option} {out}: the path goes back out of {tmp_path / 'missing'} ('..'), which "
+                       f"does not exist, so the system refuses it; give {tmp_path / out.name} if that is the file "
+                       "meant"), err
+        assert not list(tmp_path.iterdir())
+    (tmp_path / "there").mkdir()  # through a folder that is there, '..' is the system's to follow
+    from rsvlm.inference import through_missing
+
+    assert through_missing(tmp_path / "there" / ".." / "x.json") is None and through_missing("../x.json") is None
+
+
+def test_chat_refuses_a_write_back_out_of_a_missing_folder(ckpt, geotiff, tmp_path):
+    from test_chat_tour58 import repl_with_answer
+
+    repl, out = repl_with_answer(ckpt, geotiff)
+    for cmd, name in (("/vis", "o.png"), ("/geojson", "o.geojson")):
+        out.seek(0), out.truncate()
+        assert repl.handle(f"{cmd} {tmp_path / 'gone' / '..' / name}")
+        assert out.getvalue().startswith(f"error: {cmd} {tmp_path / 'gone' / '..' / name}: the path goes back out of "
+                                         f"{tmp_path / 'gone'} ('..'), which does not exist"), out.getvalue()
+    assert not list(tmp_path.iterdir())
