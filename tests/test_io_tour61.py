@@ -133,3 +133,37 @@ def test_a_bare_float_band_s_modality_says_it_is_a_guess_from_its_type(tmp_path)
     from rsvlm.data.modality import inferred_why
 
     assert inferred_why([note]) == "1 band float32"  # the training report's 'from what' stays short
+
+
+@pytest.fixture
+def no_rasterio(monkeypatch):
+    """Reading as where rasterio is not installed (or GDAL cannot open the TIFF): tifffile reads it."""
+    monkeypatch.setattr(sources, "RasterioSource", lambda *a, **k: (_ for _ in ()).throw(ImportError("rasterio")))
+
+
+@pytest.mark.parametrize("nodata", [0.0, float("nan")])
+def test_a_tiff_s_declared_nodata_is_read_by_the_tifffile_fallback_too(tmp_path, no_rasterio, nodata):
+    """tifffile left a GeoTIFF's GDAL_NODATA tag unread: its collar of declared nodata 0 read as valid black
+    pixels of reflectance 0 (GDAL masks them)."""
+    dtype = np.uint16 if nodata == 0 else np.float32
+    data = (np.random.default_rng(1).random((4, 16, 20)) * 3000 + 1).astype(dtype)  # (C, H, W)
+    data[:, :, :5] = nodata
+    with rasterio.open(p := tmp_path / "collar.tif", "w", driver="GTiff", width=20, height=16, count=4, dtype=dtype,
+                       nodata=nodata) as ds:
+        ds.write(data)
+    img = read_image(p)
+    assert "read by tifffile" in img.notes[0]
+    assert img.valid is not None and not img.valid[:, :5].any() and img.valid[:, 5:].all()
+    assert img.bands == ["b1", "b2", "b3", "b4"]  # as GDAL names them: was R, G, B, band4 (4 bands taken as RGBA)
+
+
+def test_the_tifffile_fallback_takes_colours_and_alpha_from_the_tiff(tmp_path, no_rasterio):
+    """tifffile's RGBA TIFF read its alpha as a fourth (msi) band; a 4-band grey TIFF's bands were named R, G, B."""
+    rgba = np.random.default_rng(2).integers(1, 255, (16, 20, 4)).astype(np.uint8)  # (H, W, 4)
+    rgba[:4, :, 3] = 0  # transparent rows
+    tifffile.imwrite(p := tmp_path / "rgba.tif", rgba, photometric="rgb", extrasamples=[2])
+    img = read_image(p)
+    assert img.modality == "optical" and img.bands == ["R", "G", "B"] and img.data.shape == (3, 16, 20)
+    assert img.valid is not None and not img.valid[:4].any() and img.valid[4:].all()
+    tifffile.imwrite(p := tmp_path / "bad.tif", rgba[..., :3], photometric="rgb", extratags=[(42113, "s", 0, "none", True)])
+    assert any("GDAL_NODATA tag 'none' is no number" in n for n in read_image(p).notes)

@@ -184,17 +184,18 @@ class ArraySource:
     """A decoded image held in memory (PIL / tifffile); not georeferenced."""
 
     def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], notes: list[str] | None = None, *,
-                 bilevel: bool = False):
+                 bilevel: bool = False, colours: list[str | None] | None = None, nodata: float | None = None):
         self.arr, self.alpha_index = arr_alpha  # (C, H, W)
         self.bilevel = bilevel  # 1 bit a pixel (PIL mode "1", a bilevel TIFF): a mask's, not imagery's
+        self.file_nodata = nodata  # a TIFF's GDAL_NODATA tag, read by tifffile (NaN allowed)
         self.paths = [path]
         self.count, self.height, self.width = self.arr.shape
         self.dtype = str(self.arr.dtype)
         self.crs = self.transform = self.gcps = None
         self.descriptions, self.units = [None] * self.count, [None] * self.count
-        self.colour_names = ["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count
+        self.colour_names = colours or (["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count)
         self.notes = list(notes or [])
-        self.declares_nodata = False  # PIL / tifffile: an alpha band at most, no nodata value
+        self.declares_nodata = nodata is not None  # PIL: an alpha band at most; tifffile: a GDAL_NODATA tag
 
     def read(self, window, indexes: list[int], nodata: float | None):
         x0, y0, w, h = window
@@ -202,9 +203,10 @@ class ArraySource:
         valid = None
         if self.alpha_index is not None:
             valid = self.arr[self.alpha_index, y0 : y0 + h, x0 : x0 + w] > 0
-        if nodata is not None:
-            v = ~(raw == nodata).all(axis=0)
-            valid = v if valid is None else valid & v
+        for nd in (self.file_nodata, nodata):
+            if nd is not None:
+                v = ~(np.isnan(raw) if np.isnan(nd) else raw == nd).all(axis=0)  # (h, w)
+                valid = v if valid is None else valid & v
         return raw, valid
 
     def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):

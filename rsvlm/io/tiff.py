@@ -31,6 +31,9 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
                 raise ImageReadError(f"{path}: TIFF holds no image tifffile can read (no image series)")
             s = tf.series[0]
             n_series, arr, axes = len(tf.series), s.asarray(), s.axes  # axes: "YXS", "SYX", "IYX" …
+            page = s.keyframe  # the first page: its photometric, extra samples and GDAL_NODATA
+            rgb, extra = int(page.photometric) == 2, [int(e) for e in np.atleast_1d(page.extrasamples)]
+            nodata_tag = page.tags.valueof(42113)  # GDAL_NODATA, as GDAL writes it ("0", "-9999", "nan")
     except ImageReadError:
         raise
     except Exception as e:  # tifffile raises many types on a damaged file (TiffFileError, ValueError, …)
@@ -53,7 +56,25 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
         notes.append(_stack_note(arr.shape[0]))
     elif arr.ndim != 3:
         raise ImageReadError(f"{path}: TIFF has shape {arr.shape} (axes {axes}); expected (H, W) or (H, W, C)")
-    return ArraySource(path, (arr, None), notes, bilevel=bilevel)
+    colours, alpha = [None] * len(arr), None  # pages as bands, a grey image: no colours (a 4-page stack was R, G, B)
+    if axes.endswith("S") or axes[0] == "S":  # one image of samples (not pages as bands): as GDAL reads it
+        colours = (["R", "G", "B"] if rgb and len(arr) >= 3 else []) + [None] * (len(arr) - 3 * (rgb and len(arr) >= 3))
+        if len(extra) == 1 and extra[0] in (1, 2) and len(arr) in (2, 4):  # associated / unassociated alpha
+            alpha = len(arr) - 1  # (an RGBA read as 4 msi bands, its alpha a band)
+    nodata, said = _nodata(nodata_tag)
+    notes += [said] if said else []
+    return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata)
+
+
+def _nodata(tag) -> tuple[float | None, str | None]:
+    """A GDAL_NODATA tag's value (a number, or NaN) and, where it is none, a note: tifffile left it unread,
+    and a GeoTIFF's declared nodata read as valid pixels (zeros of a collar among them)."""
+    if tag is None:
+        return None, None
+    try:
+        return float(str(tag).strip().strip("\x00")), None
+    except ValueError:
+        return None, f"the TIFF's GDAL_NODATA tag {str(tag)!r} is no number: no pixel is read as nodata by it"
 
 
 def _stack_note(n: int) -> str:
