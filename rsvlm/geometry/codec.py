@@ -289,8 +289,20 @@ def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list
     return {"kind": kind, "coords": pts[0] if kind == "point" else pts}
 
 
+def _join(parts: list[str]) -> str:
+    """``parts`` joined, with a space where two would spell a tag across their seam: the text around a
+    token ``decode`` took out (``<bo<loc_5>x>``) read ``<box>`` in ``Decoded.text``."""
+    s = ""
+    for p in parts:
+        tail = s[s.rfind("<"):] if "<" in s else ""
+        if tail and p and spells_tag(tail + p[:p.find(">") + 1 if ">" in p else len(p)]):
+            s += " "
+        s += p
+    return s
+
+
 def _clean_text(parts: list[str]) -> str:
-    s = "".join(parts)
+    s = _join(parts)
     s = re.sub(r"[ \t]+", " ", s)
     s = re.sub(r" ([.,;:!?])", r"\1", s)
     return "\n".join(line.strip() for line in s.strip().split("\n"))
