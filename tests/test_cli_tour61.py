@@ -117,3 +117,14 @@ def test_chat_refuses_a_write_back_out_of_a_missing_folder(ckpt, geotiff, tmp_pa
         assert out.getvalue().startswith(f"error: {cmd} {tmp_path / 'gone' / '..' / name}: the path goes back out of "
                                          f"{tmp_path / 'gone'} ('..'), which does not exist"), out.getvalue()
     assert not list(tmp_path.iterdir())
+
+
+def test_eval_refuses_an_out_back_out_of_a_missing_folder(tmp_path):
+    """``rsvlm eval --out gone/../p.jsonl`` made the folder ``gone`` and wrote p.jsonl beside it."""
+    from rsvlm.predictions import check_out
+
+    out = tmp_path / "gone" / ".." / "p.jsonl"
+    why = check_out(tmp_path / "test.jsonl", out)
+    assert why == (f"--out {out}: the path goes back out of {tmp_path / 'gone'} ('..'), which does not exist, so the "
+                   f"system refuses it; give {tmp_path / 'p.jsonl'} if that is the file meant"), why
+    assert not list(tmp_path.iterdir())
