@@ -92,3 +92,20 @@ def test_rsivqa_broken_utf16_line(tmp_path):
     stats, recs = convert(tmp_path / "out", "rsivqa", "--src", str(tmp_path / "qa.txt"), "--images",
                           str(tmp_path / "img"))
     assert stats["skipped"] == {"broken_utf16": 1} and len(recs) == 1
+
+
+def test_upper_case_label_extensions_are_read(tmp_path):
+    """``00001.XML`` / ``P0001.TXT`` (Windows tools, zip extracts) were not found: "no .xml files"."""
+    png(tmp_path / "JPEGImages" / "u.jpg", 100, 80)
+    ann = tmp_path / "Annotations"
+    ann.mkdir()
+    (ann / "u.XML").write_text(f"<annotation><filename>u.jpg</filename><object><name>ship</name>"
+                               f"{BOX.format(11, 30)}</object></annotation>")
+    stats, _ = convert(tmp_path / "voc", "voc", "--src", str(ann))
+    assert stats["tasks"]["det"] == 1
+    png(tmp_path / "images" / "P1.png", 100, 100)
+    (tmp_path / "labelTxt").mkdir()
+    (tmp_path / "labelTxt" / "P1.TXT").write_text("10 10 40 10 40 40 10 40 plane 0\n")
+    stats, _ = convert(tmp_path / "dota", "dota", "--src", str(tmp_path / "labelTxt"), "--images",
+                       str(tmp_path / "images"))
+    assert stats["tasks"]["det"] >= 1

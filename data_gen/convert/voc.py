@@ -156,7 +156,8 @@ def run(args, out: Output) -> None:
         image_dir = cands[0] if cands else src
     index = index_images(image_dir, out)
     allowed = class_filter(args.classes)
-    files = sorted(p for p in src.rglob("*.xml") if not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
+    files = sorted(p for p in src.rglob("*") if p.suffix.lower() == ".xml" and p.is_file()  # 00001.XML too
+                   and not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
     if not files:
         raise ConversionError(f"{src}: no .xml files")
     note_shared_names(out, src, files)
