@@ -167,3 +167,27 @@ def test_the_tifffile_fallback_takes_colours_and_alpha_from_the_tiff(tmp_path, n
     assert img.valid is not None and not img.valid[:4].any() and img.valid[4:].all()
     tifffile.imwrite(p := tmp_path / "bad.tif", rgba[..., :3], photometric="rgb", extratags=[(42113, "s", 0, "none", True)])
     assert any("GDAL_NODATA tag 'none' is no number" in n for n in read_image(p).notes)
+
+
+@pytest.mark.parametrize("suffix", [".tif", ".png"])
+def test_a_paletted_class_map_given_as_the_image_is_said_to_be_one(tmp_path, suffix):
+    """A land-cover map (ESA WorldCover: 11 colours from a palette) read as an optical photo without a word."""
+    classes = np.random.default_rng(3).integers(0, 5, (24, 32)).astype(np.uint8)  # (H, W) class indices
+    colours = [(0, 100, 0), (255, 187, 34), (250, 0, 0), (0, 100, 200), (180, 180, 180)]
+    p = tmp_path / f"worldcover{suffix}"
+    if suffix == ".png":
+        im = Image.fromarray(classes, mode="L").convert("P")
+        im.putpalette([c for rgb in colours for c in rgb] + [0] * (256 - len(colours)) * 3)
+        im.save(p)
+    else:
+        with rasterio.open(p, "w", driver="GTiff", width=32, height=24, count=1, dtype="uint8") as ds:
+            ds.write(classes[None])
+            ds.write_colormap(1, {i: (*rgb, 255) for i, rgb in enumerate(colours)})
+    img = read_image(p)
+    assert img.modality == "optical"
+    assert any("a palette) and uses 5 colours: if it is a class map" in n for n in img.notes), img.notes
+    photo = Image.fromarray(np.random.default_rng(4).integers(0, 255, (24, 32, 3)).astype(np.uint8)).convert(
+        "P", palette=Image.Palette.ADAPTIVE)  # a photo quantised to 256 colours: no class map
+    photo.save(q := tmp_path / "photo.png")
+    assert not any("class map" in n for n in read_image(q).notes)
+    assert not any("class map" in n for n in read_image(p, "optical").notes)  # given: the caller knows what it is

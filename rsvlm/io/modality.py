@@ -145,6 +145,13 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
             == ["R", "G", "B", None] and set(np.unique(src.read_decimated(256, [3], None)[0])) <= {0, 255}):
         notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
                      "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
+    if g.inferred and g.modality == "optical" and getattr(src, "paletted", False) and len(colour) == 3:
+        sample, ok = src.read_decimated(256, colour, nodata)  # (3, h, w): a land-cover map's few colours
+        n = len(np.unique(sample[:, ok] if ok is not None else sample.reshape(3, -1), axis=1).T)
+        if n <= CLASS_COLOURS:
+            notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
+                         "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
+                         "<poly>), not as its image")
     if identical and seen and g.modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
@@ -193,6 +200,7 @@ TEMPERATURE_UNITS = (*KELVIN_UNITS, "c", "°c", "degc", "deg c", "celsius", "deg
 LENGTH_UNITS = ("m", "metre", "metres", "meter", "meters", "ft", "foot", "feet", "us survey foot")
 WEAK = "a guess from its values alone"
 TYPE_ONLY = "a guess from its type alone, which °C and metres share with dB"
+CLASS_COLOURS = 32  # a paletted image using no more colours than this may be a class map (ESA WorldCover: 11)
 BILEVEL = "it holds 1 bit a pixel (two values only), as a mask or label does, not imagery"
 
 

@@ -65,8 +65,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
         check_image_path(name)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
-            arr, alpha, notes, bilevel = _read_pil(paths[0], png_checked)
-            return ArraySource(paths[0], (arr, alpha), notes, bilevel=bilevel)
+            arr, alpha, notes, mode = _read_pil(paths[0], png_checked)
+            return ArraySource(paths[0], (arr, alpha), notes, bilevel=mode == "1", paletted=mode == "P")
         except _ForGdal:
             pass  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows where it can)
     try:
@@ -117,9 +117,9 @@ class _ForGdal(Exception):
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
 
 
-def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, int | None, list[str], bool]:
+def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, int | None, list[str], str]:
     """(bands (C, H, W) as stored, alpha band index or None, notes: an EXIF orientation ignored,
-    frames after the first, 16-bit colour cut to 8 bits; whether it is 1-bit, mode "1"). A PNG's pixel data is checked whole unless
+    frames after the first, 16-bit colour cut to 8 bits; its PIL mode as stored: "1" bilevel, "P" paletted). A PNG's pixel data is checked whole unless
     ``png_checked`` holds it (``pngcheck.check_whole_png``)."""
     import warnings
 
@@ -135,7 +135,7 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
             _check_decode_fits(im)
             im.load()
-            fmt, bilevel = im.format, im.mode == "1"
+            fmt, mode = im.format, im.mode
             turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
             frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
             key = im.info.get("transparency") if im.mode not in ("P", "RGBA", "LA") else None  # a tRNS colour
@@ -164,7 +164,7 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
         "shows them turned or mirrored)"]
     notes += ["16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"] if deep else []
     notes += [f"the file holds {frames} frames; the first is read"] if frames > 1 else []
-    return arr, alpha, notes, bilevel
+    return arr, alpha, notes, mode
 
 
 def _check_decode_fits(im) -> None:
@@ -184,9 +184,11 @@ class ArraySource:
     """A decoded image held in memory (PIL / tifffile); not georeferenced."""
 
     def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], notes: list[str] | None = None, *,
-                 bilevel: bool = False, colours: list[str | None] | None = None, nodata: float | None = None):
+                 bilevel: bool = False, paletted: bool = False, colours: list[str | None] | None = None,
+                 nodata: float | None = None):
         self.arr, self.alpha_index = arr_alpha  # (C, H, W)
         self.bilevel = bilevel  # 1 bit a pixel (PIL mode "1", a bilevel TIFF): a mask's, not imagery's
+        self.paletted = paletted  # colour indices expanded to R, G, B (PIL mode "P")
         self.file_nodata = nodata  # a TIFF's GDAL_NODATA tag, read by tifffile (NaN allowed)
         self.paths = [path]
         self.count, self.height, self.width = self.arr.shape
@@ -318,6 +320,7 @@ class RasterioSource:
             self._palette, self.count, self.colour_names = lut, 3, ["R", "G", "B"]
             self.descriptions, self.units = [None] * 3, [None] * 3
             notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
+        self.paletted = self._palette is not None
         self._masked = [
             d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
             for d in self.datasets
