@@ -122,13 +122,11 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         out_dir(args.out)
         from rsvlm.predictions import sweep_temps
 
-        if swept := sweep_temps(Path(args.out)):  # a scoring killed while writing --out
+        if not in_place(args.out) and (swept := sweep_temps(Path(args.out))):  # a scoring killed writing --out
             print(f"note: {swept}")
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
-        from rsvlm.predictions import replace_text  # a kill leaves the old scores or the new, not half a file
-
-        replace_text(Path(args.out), json.dumps(scores, indent=1, sort_keys=False) + "\n")
+        write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n")
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
     if details:
@@ -272,14 +270,44 @@ def at_least_one(v: str) -> int:
     return int(v)
 
 
+def in_place(path: str | Path) -> bool:
+    """Whether ``--out`` is written straight into rather than replaced: a device, pipe or socket, or a name
+    under /dev or /proc (``/dev/stdout``; a temp file and a rename put a file in /dev in the device's place)."""
+    p = Path(path)
+    return (p.exists() and not p.is_file() and not p.is_dir()) or Path(os.path.abspath(p)).parts[1:2] in (
+        ("dev",), ("proc",))
+
+
+def write_out(path: str | Path, text: str) -> None:
+    """Write an ``--out`` file whole: a temp file beside it and a rename, so a kill leaves the old file or the
+    new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``)."""
+    if not in_place(path):
+        from rsvlm.predictions import replace_text
+
+        replace_text(Path(os.path.realpath(path) if Path(path).is_symlink() else path), text)
+        return
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as e:  # /dev/full: "No space left on device", naming no file
+        raise ScoreError(f"--out {path}: cannot write to it ({e.strerror})") from e
+
+
 def out_dir(path: str | Path) -> None:
-    """Create the folder of an ``--out`` file and check that a file can be written in it; ScoreError
-    naming it when that cannot be done or ``path`` is a folder: before the scoring, not after it."""
+    """Create the folder of an ``--out`` file and check that a file can be written in it (of a link, the
+    folder of the file it names; a device or pipe is written into: ``in_place``); ScoreError naming it when
+    that cannot be done or ``path`` is a folder: before the scoring, not after it."""
     import tempfile
 
-    parent = Path(path).parent
     if Path(path).is_dir():
         raise ScoreError(f"--out {path} is a folder; give a file name")
+    if in_place(path):  # nothing is created beside it
+        if not Path(path).exists():
+            raise ScoreError(f"--out {path}: no such device or file (nothing is created under /dev or /proc)")
+        if not os.access(path, os.W_OK):
+            raise ScoreError(f"--out {path}: not writable")
+        return
+    parent = Path(os.path.realpath(path) if Path(path).is_symlink() else path).parent
     if file := next((p for p in [parent, *parent.parents] if p.exists() and not p.is_dir()), None):
         raise ScoreError(f"--out {path}: cannot create its folder: {file} is a file")  # was "File exists: FILE": a folder?
     try:

@@ -27,7 +27,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from eval.common import ScoreError, at_least_one, main_guard, out_dir
+from eval.common import ScoreError, at_least_one, main_guard, out_dir, write_out
 from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS
 
@@ -218,9 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {res['malformed_records']}", file=sys.stderr)
     text = json.dumps(res, indent=1)
     if a.out:
-        from rsvlm.predictions import replace_text  # a kill leaves the old result or the new, not half a file
-
-        replace_text(Path(a.out), text + "\n")
+        write_out(a.out, text + "\n")  # a kill leaves the old result or the new; /dev/stdout is written into
     print(text)
     return 0
 

@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.out:
         if args.out.suffix == ".json":  # the JSON goes to out.with_suffix(".json"): the same file
             ap.error(f"--out {args.out}: give the markdown's path (report.md); the JSON is written beside it")
+        if common.in_place(args.out):  # /dev/stdout: its JSON went to a new file /dev/stdout.json
+            ap.error(f"--out {args.out}: give a file (report.md), the JSON is written beside it; the markdown is "
+                     "printed without --out")
         common.out_dir(args.out)
     if args.dir and not args.dir.is_dir():
         raise common.ScoreError(f"--dir {args.dir}: no such folder")
@@ -131,8 +134,8 @@ def main(argv: list[str] | None = None) -> dict:
     rep = build(scores)
     md = to_markdown(rep)
     if args.out:  # before printing: `… | head` closing stdout under the table left no report
-        args.out.write_text(md)
-        args.out.with_suffix(".json").write_text(json.dumps(rep, indent=1) + "\n")
+        common.write_out(args.out, md)  # a kill leaves the old report or the new, not half of one
+        common.write_out(args.out.with_suffix(".json"), json.dumps(rep, indent=1) + "\n")
     print(md)
     if args.out:
         print(f"report written to {args.out} and {args.out.with_suffix('.json')}")

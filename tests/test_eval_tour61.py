@@ -89,3 +89,69 @@ def test_a_modality_of_one_caption_scores_its_perfect_answer(tmp_path, capsys):
     assert by["sar"]["n_records"] == 1 and by["sar"]["CIDEr"] > 1.0
     assert s["CIDEr"] == pytest.approx((by["sar"]["CIDEr"] + 3 * by["optical"]["CIDEr"]) / 4)
     assert by["optical"]["CIDEr"] < by["sar"]["CIDEr"]  # the imperfect answer is optical's
+
+
+def _count_case(tmp_path):
+    recs = [_record(f"n{i}", "count", str(i)) for i in range(3)]
+    return _files(tmp_path, recs, [{"id": r["id"], "task": "count", "answer": str(i)} for i, r in enumerate(recs)])
+
+
+def test_out_into_a_pipe_or_device_is_written_into_not_replaced(tmp_path, capsys):
+    """``--out`` went through a temp file and a rename: ``--out /dev/stdout`` or ``/dev/full`` run as root (a
+    container) put a regular file in /dev in the device's place (this tour's /dev/full became a score file), and
+    a FIFO was replaced the same way. A device, pipe or name under /dev is written into; one that is not there is
+    refused before the scoring, and a write that fails names the option."""
+    import os
+    import stat
+
+    from eval import common, counting
+
+    fifo = tmp_path / "scores.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader first: the scorer's open does not wait
+    try:
+        s = counting.main([*_count_case(tmp_path), "--out", str(fifo)])
+        got = os.read(reader, 1 << 20).decode()
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and json.loads(got)["accuracy"] == s["accuracy"] == 1.0
+    assert common.in_place("/dev/stdout") and common.in_place(fifo) and not common.in_place(tmp_path / "s.json")
+    with pytest.raises(common.ScoreError, match=r"--out /dev/rsvlm-no-such\.json: no such device or file"):
+        common.out_dir("/dev/rsvlm-no-such.json")
+    if Path("/dev/full").exists():  # ENOSPC names no file: the error names the option
+        with pytest.raises(common.ScoreError, match=r"--out /dev/full: cannot write to it \(No space left"):
+            common.write_out("/dev/full", "{}\n")
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_out_through_a_link_writes_the_file_it_names(tmp_path, capsys):
+    """A link given as ``--out`` (latest.json -> run3/scores.json) was replaced by a regular file, the file it
+    named left as it was: the file it names is written, the link stays."""
+    from eval import counting
+
+    (tmp_path / "run3").mkdir()
+    target, link = tmp_path / "run3" / "scores.json", tmp_path / "latest.json"
+    target.write_text("{}\n")
+    link.symlink_to(target)
+    counting.main([*_count_case(tmp_path), "--out", str(link)])
+    assert link.is_symlink() and json.loads(target.read_text())["task"] == "counting"
+
+
+def test_report_refuses_an_out_it_cannot_write_its_json_beside(tmp_path, capsys):
+    """``python -m eval.report --out /dev/stdout`` wrote the markdown there and its JSON to a new file
+    /dev/stdout.json: a device or pipe is refused, before anything is read."""
+    import os
+
+    from eval import counting, report
+
+    counting.main([*_count_case(tmp_path), "--out", str(tmp_path / "count.json")])
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            report.main(["--scores", str(tmp_path / "count.json"), "--out", str(fifo)])
+    finally:
+        os.close(reader)
+    assert stop.value.code == 2 and "the JSON is written beside it" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
