@@ -23,3 +23,8 @@ def test_train_keeps_a_scene_when_the_fractions_leave_it_one():
     assert Counter(assign_splits(1, 0.5, 0.0, 0)) == {"train": 1}
     assert Counter(assign_splits(2, 0.5, 0.5, 0)) == {"val": 1, "test": 1}  # nothing asked for train
     assert Counter(assign_splits(6, 0.0, 1.0, 0)) == {"test": 6}
+
+
+def test_bad_split_fractions_name_the_config_keys():
+    with pytest.raises(ValueError, match=r"split\.val=0\.5, split\.test=0\.6"):
+        assign_splits(4, 0.5, 0.6, 0)
