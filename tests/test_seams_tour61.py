@@ -23,3 +23,36 @@ def test_thin_masks_a_pixel_or_two_apart_at_the_seam_stay_two(short_a, short_b, 
     objs = _merged(a, b)
     assert len(objs) == n and sum(int(o["mask"].sum()) for o in objs) == int(a.sum() + b.sum())
 
+
+
+def _boxes(*per_tile):
+    from rsvlm.io import merge_tile_objects
+
+    return merge_tile_objects([(w, [{"kind": "box", "label": "ship", "coords": [c[0] - w[0], c[1] - w[1], c[2] - w[0],
+                                                                                c[3] - w[1]]} for c in cs])
+                               for w, cs in per_tile], scene_size=(200, 100))
+
+
+def test_boxes_around_a_slanted_ship_cut_at_a_seam_are_one():
+    """A ship 55 x 7 px at 29 degrees across x = 100: its two boxes share 4.5 px of the 17 and 19
+    they span along the seam, under half the shorter, and it was counted twice."""
+    from shapely import affinity
+    from shapely.geometry import box
+
+    ship = affinity.rotate(box(69.9, 59.8, 124.9, 66.8), 29, origin=(97.4, 63.3))
+    a, b = (ship.intersection(box(*w[:2], w[0] + w[2], w[1] + w[3])).bounds for w in (LEFT, RIGHT))
+    objs = _boxes((LEFT, [a]), (RIGHT, [b]))
+    assert len(objs) == 1 and objs[0]["coords"] == pytest.approx(list(ship.bounds))
+
+
+def test_a_slanted_box_joined_at_the_seam_does_not_take_a_neighbours_piece_too():
+    """Ship A's two pieces share their extent along the seam; ship B's piece on the right steps away
+    from A's left piece as a slanted ship's would, but A's left piece has its partner: two ships."""
+    a_left, a_right, b_right = [79.1, 53.7, 100, 70.7], [100, 53.7, 110, 70.7], [100, 66.2, 123.7, 85.1]
+    assert len(_boxes((LEFT, [a_left]), (RIGHT, [b_right]))) == 1  # alone, they could be one slanted ship
+    assert len(_boxes((LEFT, [a_left]), (RIGHT, [a_right, b_right]))) == 2
+
+
+def test_boxes_ending_near_the_seam_but_not_at_it_are_not_joined_as_a_slant():
+    """A car that ends 1.5 px before the seam was not cut there: no staircase join."""
+    assert len(_boxes((LEFT, [[79.1, 53.7, 98.5, 70.7]]), (RIGHT, [[100, 66.2, 123.7, 85.1]]))) == 2

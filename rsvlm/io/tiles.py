@@ -18,7 +18,8 @@ earlier objects (tile order, then answer order) win.
 With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
 their extents along it overlap by ``iou_threshold`` of the shorter for boxes and polygons,
-``seam_share`` for masks (a shared border, not a one-pixel touch; ``seams.py``).
+``seam_share`` for masks (a shared border, not a one-pixel touch; ``seams.py``); plain boxes joined to
+nothing else also where they step away from the seam as a slanted object's pieces do (``seams.slant_join``).
 
 Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
 object size), or bound the memory
@@ -164,7 +165,8 @@ class TileMerger:
                 self._duplicate(va, vb) for va in a["views"] for vb in b["views"] if va["tile"] != vb["tile"])
 
         span = lambda it: shapely.union_all([v["geom"] for v in it["views"]]).bounds  # noqa: E731
-        return [self._joined(g, kind) for g in self._clusters(out, joined, span)]
+        lone = self._slanted if kind == "box" else None
+        return [self._joined(g, kind) for g in self._clusters(out, joined, span, lone)]
 
     def _duplicate(self, a: dict, b: dict) -> bool:
         """Whether views ``a`` and ``b`` are one object: IoU, or across tiles where one is cut by an inner
@@ -199,6 +201,15 @@ class TileMerger:
                 if same:
                     return True
         return False
+
+    def _slanted(self, a: dict, b: dict) -> bool:
+        """Whether plain boxes ``a`` and ``b``, which no seam or overlap joined to anything, are the two
+        pieces of one slanted object cut at an ``--overlap 0`` seam (``seams.slant_join``)."""
+        from rsvlm.io.seams import seam, slant_join
+
+        return any(line is not None and slant_join(va["geom"].bounds, vb["geom"].bounds, line, self.edge_tol)
+                   for va in a.get("views", [a]) for vb in b.get("views", [b])
+                   for line in [seam(va["window"], vb["window"])])
 
     def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
         """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the
@@ -245,9 +256,11 @@ class TileMerger:
                     ios = max(ios, min(1.0, inter / max(seen, 1e-9)))
         return ios
 
-    def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds) -> list[list[dict]]:
+    def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds,
+                  lone: Callable[[dict, dict], bool] | None = None) -> list[list[dict]]:
         """Union-find over pairs from different tiles that ``overlaps`` (candidates: bounds within the
-        merger's ``edge_tol`` of each other, for views on the two sides of a seam)."""
+        merger's ``edge_tol`` of each other, for views on the two sides of a seam), then over pairs of
+        items ``overlaps`` joined to nothing that ``lone`` (each joined to at most one other)."""
         from shapely.geometry import box
         from shapely.strtree import STRtree
 
@@ -266,6 +279,16 @@ class TileMerger:
             for j in tree.query(boxes[i], predicate="intersects"):
                 j = int(j)
                 if j > i and it["tile"] != items[j]["tile"] and find(i) != find(j) and overlaps(it, items[j]):
+                    parent[find(j)] = find(i)
+        size = [0] * len(items)
+        for i in range(len(items)):
+            size[find(i)] += 1
+        for i, it in enumerate(items if lone is not None else []):
+            for j in tree.query(boxes[i], predicate="intersects"):
+                j = int(j)
+                if (j > i and it["tile"] != items[j]["tile"] and size[find(i)] == size[find(j)] == 1
+                        and lone(it, items[j])):
+                    size[find(i)] = 2
                     parent[find(j)] = find(i)
         groups: dict[int, list[dict]] = {}
         for i, it in enumerate(items):
