@@ -121,7 +121,8 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
     to detection questions (the ``[det]`` tag) writing objects until they have that many
     (``GrammarConstraint.push``): more recall, the extra ones scored low by the model itself.
     Under the grammar (``constrain``) an answer to a ``[ground]`` question closes a box before it ends
-    (``owes_shape``: not one asked of a crop).
+    (``owes_shape``: not one asked of a crop), and one to a ``[cls]``, ``[vqa]`` or ``[regcap]`` question
+    writes none (``shape_need``).
     ``by_class`` asks a detection question that names none of the model's classes once per class
     (``class_questions``) in the same batch, and joins the answers' shapes."""
     if not by_class:
@@ -211,7 +212,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
               constrain: bool, min_objects: int) -> list[Answer]:
     texts = [processor.chat_prompt(m, add_generation_prompt=True) for m in messages]
     mins = [min_objects if min_objects and asks_detection(m) else 0 for m in messages]
-    need = [owes_shape(m) for m in messages]  # under the grammar: one shape at least (DESIGN.md)
+    need = [shape_need(m) for m in messages]  # under the grammar: one box at least, or none (DESIGN.md)
     batch = processor(texts, images)  # tokenised once: each prompt's length is checked on these ids
     if (check := getattr(model, "check_context", None)) is not None:  # else one long prompt failed the batch
         why = {}
@@ -233,7 +234,7 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
 
     no_room = max_new_tokens < SMALLEST_SHAPE
     closed = [len(re.findall(SHAPE_CLOSE, t)) for t in out.text]
-    short = [constrain and (0 < n < m or (g and n == 0 and no_room)) for n, m, g in zip(closed, mins, need)]
+    short = [constrain and (0 < n < m or (g is True and n == 0 and no_room)) for n, m, g in zip(closed, mins, need)]
     past = out.past_context or [False] * len(out.text)  # a model that does not say: none past
     return [Answer(t.strip(), s, cut=not f or h, past_context=p)
             for t, s, f, h, p in zip(out.text, out.scores, finished, short, past)]
@@ -258,6 +259,17 @@ def owes_shape(messages: list[dict]) -> bool:
     more boxes) about the whole image. One asked of a part of it (its turn's ``WINDOW``: a TTA corner
     crop, ``tta.crop_messages``) owes none: what it asks for may be outside that part."""
     return asks_task(messages, "ground") and _last_turn(messages).get(WINDOW) is None
+
+
+def shape_need(messages: list[dict]) -> bool | str:
+    """``need_shape`` of the answer, as the grammar takes it: True where it owes a box (``owes_shape``),
+    ``grammar.NO_SHAPE`` where its task's answer is text (``grammar.TEXT_TASKS``: a ``[cls]`` answer is a
+    class name, never a box), else False."""
+    from rsvlm.model.grammar import NO_SHAPE, TEXT_TASKS
+
+    if owes_shape(messages):
+        return True
+    return NO_SHAPE if opening_task(last_question(messages)) in TEXT_TASKS else False
 
 
 def _last_turn(messages: list[dict]) -> dict:

@@ -22,6 +22,10 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   label (``0% of.<obb>…`` was a [ground] answer; training's are boxes alone); its owed box's score holds
   the wish to stop: the share of the model's mass the hold kept from ending, counted once in full
   (``GrammarConstraint.also_scored``, ``DecodeResult.held``, ``shape_scores``).
+* An answer that may hold no shape (``need_shape`` ``NO_SHAPE``: a ``[cls]``, ``[vqa]`` or ``[regcap]``
+  question, ``TEXT_TASKS``, whose answer DESIGN.md gives as a class name, a word or phrase, text) opens
+  none: ``<box>`` and the other shapes' tags never; a ``<ref>`` label only with room for a word after it
+  (``<ref>harbour</ref> harbour`` reads as text: ``geometry.decode`` reports no problem).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -69,8 +73,18 @@ LABEL_ROOM = 2 + CHEAPEST  # inside a label: one more token, </ref>, then a <poi
 # empty or without a shape is never opened
 OPEN_COST = {"ref": 1 + LABEL_ROOM, **SHAPE_COST}
 BOX_OPEN_COST = {"ref": 3 + SMALLEST_SHAPE, **{k: SHAPE_COST[k] for k in BOX_KINDS}}  # the same in a [ground] answer
+TEXT_OPEN_COST = {"ref": 4}  # the same where no shape may come: <ref>, a label token, </ref>, a word
+NO_SHAPE = "none"  # ``need_shape`` of an answer that holds no shape (``TEXT_TASKS``)
+TEXT_TASKS = ("cls", "vqa", "regcap")  # DESIGN.md: a class name, a word or short phrase, text ([cap] and [count]
+# answers may hold shapes: a GeoChat grounded caption, points on what was counted)
 BUDGET_REACH = max(OPEN_COST.values())  # with this many tokens left or more, the budget hides nothing
 RUN_KEEP = 64  # text tokens kept to find a stop string begun in them: 16 characters at 4 bytes a token
+
+
+def shape_need(task: str | None) -> bool | str:
+    """What an answer to a ``task`` question owes of shapes, as ``GrammarConstraint``'s ``need_shape``
+    takes it: True for ``[ground]`` (one box at least), ``NO_SHAPE`` for ``TEXT_TASKS`` (none), else False."""
+    return True if task == "ground" else NO_SHAPE if task in TEXT_TASKS else False
 
 
 def shape_scores(pieces: list[str], logprobs: list[float], held: list[float] | None = None) -> list[float]:
@@ -210,17 +224,19 @@ class GeometryGrammar:
         return s.need_shape and not s.closed and left >= SMALLEST_SHAPE
 
     def _allowed(self, s: State, left: int) -> torch.Tensor:
-        cost, small = (BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (OPEN_COST, CHEAPEST)
+        cost, small = ((BOX_OPEN_COST, SMALLEST_SHAPE) if s.need_shape else (TEXT_OPEN_COST, 1) if s.no_shape
+                       else (OPEN_COST, CHEAPEST))
         if s.mode == "text":
             owed = self.owes(s, left)
             if s.labelled or owed:  # a shape is due: text only while the smallest still fits after it,
-                # and none before an owed box (a [ground] answer is boxes, a <ref> at most)
-                ok = self.text_ok.clone() if left > small and not owed else torch.zeros(self.vocab, dtype=torch.bool)
+                # and none before an owed box (a [ground] answer is boxes, a <ref> at most); a word where none may come
+                fits = left > small or s.no_shape
+                ok = self.text_ok.clone() if fits and not owed else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
                 ok[[self.ids.open[k] for k, c in cost.items() if c <= left and (k != "ref" or not s.labelled)]] = True
                 return ok
-            if left >= BUDGET_REACH and not s.need_shape:
+            if left >= BUDGET_REACH and not (s.need_shape or s.no_shape):
                 return self.text_ok
             ok = self.text_ok.clone()
             ok[[i for k, i in self.ids.open.items() if cost.get(k, left + 1) > left]] = False
@@ -293,6 +309,7 @@ class GrammarConstraint:
     ``need_shape`` (one per sequence, or one for all) holds an answer to boxes (``<box>``, ``<obb>``)
     and from ending before it has closed one, as a ``[ground]`` answer must (DESIGN.md: one or more
     boxes); the end is not held where ``max_new_tokens`` leaves no room for a box (``SMALLEST_SHAPE``).
+    A sequence's ``need_shape`` ``NO_SHAPE`` opens no shape (a ``TEXT_TASKS`` answer: ``shape_need``).
     ``stop_strings`` (the chat template's, which ``generate`` cuts the answer at) end an answer where
     they start, so text may not finish one where EOS could not follow the text before it: in a
     ``<ref>`` label, right after ``</ref>`` with no word before it, before a needed box, on the start
@@ -308,10 +325,12 @@ class GrammarConstraint:
         self.g: GeometryGrammar | None = None
         self.ends: torch.Tensor | None = None  # (V,) _ending's, once per grammar
         self.stops, self.stop_pieces = tuple(s for s in stop_strings if s), None
-        need = [need_shape] * batch if isinstance(need_shape, bool) else list(need_shape)
+        need = [need_shape] * batch if isinstance(need_shape, (bool, str)) else list(need_shape)
         if len(need) != batch:
             raise ValueError(f"need_shape has {len(need)} entries for a batch of {batch}")
-        self.states = [State(need_shape=n) for n in need]
+        if bad := [n for n in need if n not in (True, False, NO_SHAPE)]:
+            raise ValueError(f"need_shape {bad[0]!r}: True, False or {NO_SHAPE!r} (grammar.shape_need)")
+        self.states = [State(need_shape=n != NO_SHAPE and bool(n), no_shape=n == NO_SHAPE) for n in need]
         self.seen = [0] * batch
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None

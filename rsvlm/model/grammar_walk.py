@@ -29,6 +29,7 @@ class State:
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
+    no_shape: bool = False  # no shape at all, only text (a [cls], [vqa] or [regcap] answer: ``grammar.TEXT_TASKS``)
     # the text tokens since the last tag or location: the last RUN_KEEP (``grammar``),
     # or all while a word is owed in them
     run: list[int] = field(default_factory=list)
