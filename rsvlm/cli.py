@@ -390,7 +390,7 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     message = f"unrecognized arguments: {' '.join(extra)}"
     if isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
         message += "".join(dict.fromkeys(parser.meant(a) for a in before if a.startswith("-")))
-    if after and command in ("predict", "chat"):  # was "--tile is no option: … did you mean --tile?"
+    if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"
         message += _after_end(parser, command, after)
     files = [a for a in before + after if a != "--" and not a.startswith("-") and Path(a).exists()]
     if command in ("predict", "chat") and files:
@@ -404,11 +404,13 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
 
 
 def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) -> str:
-    """What ``rsvlm predict|chat … -- WORDS`` meant: "--" ends the options, and neither command takes other words."""
+    """What ``rsvlm CMD … -- WORDS`` meant: "--" ends the options, and no command but train takes other words."""
     options = [a for a in after if a.split("=", 1)[0] in parser._option_string_actions]
     said = f" ('--' ends the options, and rsvlm {command} takes no other words: "
     if options:
         return said + f"put {' '.join(dict.fromkeys(options))} before '--', or leave '--' out)"
+    if command not in ("chat", "predict"):  # eval, merge-lora, convert-llava: a path starting with '-' is --out=-x
+        return said + f"a value starting with '-' is given joined to its option, e.g. {shlex.quote('--out=' + after[0])})"
     if command == "chat":
         return said + "a question is typed in the chat or piped in, even one starting with '-': " \
                       f"echo {shlex.quote(' '.join(after))} | rsvlm chat …)"

@@ -128,3 +128,12 @@ def test_eval_refuses_an_out_back_out_of_a_missing_folder(tmp_path):
     assert why == (f"--out {out}: the path goes back out of {tmp_path / 'gone'} ('..'), which does not exist, so the "
                    f"system refuses it; give {tmp_path / 'p.jsonl'} if that is the file meant"), why
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv, want", [
+    (["eval", "--data", "d", "--out", "o", "--", "--limit", "3"], "put --limit before '--', or leave '--' out)"),
+    (["merge-lora", "--model", "a", "--out", "b", "--", "-x"], "a value starting with '-' is given joined to its option, e.g. --out=-x)"),
+])
+def test_other_commands_say_what_follows_the_end_of_options_too(argv, want, capsys):
+    err = _usage_error(argv, capsys)
+    assert f"('--' ends the options, and rsvlm {argv[0]} takes no other words: {want}" in err, err
