@@ -109,3 +109,26 @@ def test_upper_case_label_extensions_are_read(tmp_path):
     stats, _ = convert(tmp_path / "dota", "dota", "--src", str(tmp_path / "labelTxt"), "--images",
                        str(tmp_path / "images"))
     assert stats["tasks"]["det"] >= 1
+
+
+def _coco(tmp_path, images, anns):
+    import json
+
+    data = {"images": images, "categories": [{"id": 1, "name": "ship"}], "annotations": anns}
+    (tmp_path / "ann.json").write_text(json.dumps(data))
+    return tmp_path / "ann.json"
+
+
+def test_coco_file_names_with_folders_pick_that_file(tmp_path):
+    """``train/a.png`` and ``val/a.png``: both were read as the first ``a.png`` in sort order (the
+    name alone was looked up), so val's boxes were drawn on train's image."""
+    png(tmp_path / "imgs" / "train" / "a.png", 100, 50)
+    png(tmp_path / "imgs" / "val" / "a.png", 60, 40)
+    ann = _coco(tmp_path, [{"id": 1, "file_name": "train/a.png", "width": 100, "height": 50},
+                           {"id": 2, "file_name": "val/a.png", "width": 60, "height": 40}],
+                [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]},
+                 {"id": 2, "image_id": 2, "category_id": 1, "bbox": [5, 5, 20, 20]}])
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert stats["skipped"] == {} and stats["notes"]["duplicate_ids_renamed"] == 2  # -dup2: ids are by stem
+    sizes = {(r["meta"]["width"], r["meta"]["height"]) for r in recs if r["task"] == "det"}
+    assert sizes == {(100, 50), (60, 40)}

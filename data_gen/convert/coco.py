@@ -1,7 +1,8 @@
 """COCO JSON (boxes, polygons, RLE) → ``[det]``, ``[ground]`` and ``[seg]`` records.
 
-``--ann`` is the instances JSON, ``--images`` the image folder (``file_name`` is looked up there,
-then by stem). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
+``--ann`` is the instances JSON, ``--images`` the image folder (a ``file_name`` with folders,
+``train/a.jpg``, as that path under it where there is one; else its file name is looked up there, then
+its stem). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
 RLE segmentations (``iscrowd`` or not, compressed or not) are decoded with
 ``pycocotools.mask`` and traced into polygons by ``rsvlm.geometry.mask_to_objects``; an
 annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` uses the boxes
@@ -37,6 +38,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data_gen.convert.common import (
+    IMAGE_EXTS,
     ConversionError,
     Output,
     clean_label,
@@ -47,6 +49,16 @@ from data_gen.convert.common import (
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
+
+
+def _exact(images: Path, file_name: str) -> Path | None:
+    """``images / file_name`` where ``file_name`` is a relative path to an image file there: of
+    ``train/a.jpg`` and ``val/a.jpg`` both were read as the first ``a.jpg`` in sort order (by name alone)."""
+    rel = Path(file_name.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts or len(rel.parts) < 2 or rel.suffix.lower() not in IMAGE_EXTS:
+        return None
+    p = Path(images) / rel
+    return p if p.is_file() else None
 
 
 def add_arguments(p) -> None:
@@ -190,7 +202,7 @@ def run(args, out: Output) -> None:
     index = index_images(args.images, out)
     for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
-        path = find_image(index, Path(im["file_name"]).name, out)
+        path = _exact(args.images, im["file_name"]) or find_image(index, Path(im["file_name"]).name, out)
         if path is None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
             continue
