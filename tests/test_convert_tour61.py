@@ -132,3 +132,19 @@ def test_coco_file_names_with_folders_pick_that_file(tmp_path):
     assert stats["skipped"] == {} and stats["notes"]["duplicate_ids_renamed"] == 2  # -dup2: ids are by stem
     sizes = {(r["meta"]["width"], r["meta"]["height"]) for r in recs if r["task"] == "det"}
     assert sizes == {(100, 50), (60, 40)}
+
+
+def test_coco_iscrowd_as_a_string(tmp_path):
+    """``"iscrowd": "0"`` (a string, from some exporters) was a crowd: any non-empty string is true."""
+    png(tmp_path / "imgs" / "a.png", 100, 50)
+    box = {"category_id": 1, "image_id": 1}
+    ann = _coco(tmp_path, [{"id": 1, "file_name": "a.png", "width": 100, "height": 50}],
+                [{**box, "id": 1, "bbox": [10, 10, 20, 20], "iscrowd": "0"},
+                 {**box, "id": 2, "bbox": [40, 10, 20, 20], "iscrowd": "1"},
+                 {**box, "id": 3, "bbox": [70, 10, 20, 20], "iscrowd": False},
+                 {**box, "id": 4, "bbox": [5, 30, 10, 10], "iscrowd": "maybe"}])
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert stats["notes"]["difficult_objects"] == 1
+    assert stats["skipped"] == {"unparsable_annotation": 1} and "maybe" in stats["skipped_examples"]["unparsable_annotation"]
+    stats, _ = convert(tmp_path / "skip", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"), "--skip-crowd")
+    assert stats["filtered"] == {"--skip-crowd: ship": 1}

@@ -25,7 +25,8 @@ be read as ``--modality``) and ``size_mismatch``
 number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
 an ``id`` (a number or string) or ``name``, or of an id an earlier category of another name has, is an error naming it.
 
-Crowd regions (``iscrowd: 1``: one outline around many objects) are kept and flagged difficult
+Crowd regions (``iscrowd: 1``, ``true`` or ``"1"``; ``0``, ``false``, ``"0"`` or none: not; another value is
+an ``unparsable_annotation``: one outline around many objects) are kept and flagged difficult
 (``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
 leaves them out of #GT and of the false positives, as pycocotools does with crowd ground truth;
 they were plain objects, and a model finding each car of a crowd was scored with false
@@ -59,6 +60,14 @@ def _exact(images: Path, file_name: str) -> Path | None:
         return None
     p = Path(images) / rel
     return p if p.is_file() else None
+
+
+def _crowd(value) -> bool | None:
+    """``iscrowd`` read: 0/1, true/false, or those as strings (an exporter's ``"0"`` was a crowd, being a
+    non-empty string); absent or null: not; None for another value."""
+    if value is None or isinstance(value, bool) or value in (0, 1):
+        return bool(value)
+    return {"0": False, "1": True, "false": False, "true": True}.get(str(value).strip().lower())
 
 
 def add_arguments(p) -> None:
@@ -180,7 +189,11 @@ def run(args, out: Output) -> None:
         if ann.get("category_id") not in cats:
             out.skip("unknown_category", where, str(ann.get("category_id")))
             continue
-        if args.skip_crowd and ann.get("iscrowd"):  # the user's choice, no bad annotation: counted apart, never raised
+        crowd = _crowd(ann.get("iscrowd"))
+        if crowd is None:
+            out.skip("unparsable_annotation", where, f"iscrowd {ann.get('iscrowd')!r:.40} is not 0/1 or true/false")
+            continue
+        if args.skip_crowd and crowd:  # the user's choice, no bad annotation: counted apart, never raised
             out.filter("--skip-crowd", cats[ann["category_id"]])
             continue
         im = images[ann["image_id"]]
@@ -197,8 +210,7 @@ def run(args, out: Output) -> None:
             out.note("polygon_odd_value_dropped")  # x y … x: the stray last value is not a vertex
         if short := short_rings(ann):  # the annotation's box and other rings are kept
             out.note("polygon_ring_under_3_points_dropped", short)
-        crowd = {"difficult": True} if ann.get("iscrowd") else {}
-        per_image[ann["image_id"]].extend({**o, "src": where, **crowd} for o in objs)
+        per_image[ann["image_id"]].extend({**o, "src": where, **({"difficult": True} if crowd else {})} for o in objs)
     index = index_images(args.images, out)
     for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
