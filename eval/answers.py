@@ -152,12 +152,11 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
     if objs is not None:
-        bad = "" if not isinstance(objs, list) else next(
-            (f" (object {i}: {json.dumps(o, default=str)[:160]})" for i, o in enumerate(objs) if not regions.valid_object(o)),
-            None)  # which one: a NaN corner among hundreds of objects
+        bad = f": it is {not_text(objs)}" if not isinstance(objs, list) else next(
+            (f" (object {i}: {json.dumps(o, default=str)[:160]}): {why}" for i, o in enumerate(objs)
+             if (why := regions.object_problem(o))), None)  # which one and why: a NaN score among hundreds of objects
         if bad is not None:
-            return Parsed([], UNPARSEABLE, ["'objects' is not a list of {kind, coords[, label, score]} with finite "
-                                            f"coordinates fitting the kind{bad}"])
+            return Parsed([], UNPARSEABLE, [f"'objects' is not a list of {{kind, coords[, label, score]}}{bad}"])
         w, h = image_size(item.record)
         if bad := regions.mask_size_problems(objs, w, h):
             return Parsed([], UNPARSEABLE, bad)

@@ -1,5 +1,5 @@
 """Objects as regions for scoring: rings, enclosing boxes, IoUs and masks, all in pixels; which objects a
-prediction may give (``valid_object``) and how every script reads them (``for_scoring``).
+prediction may give (``valid_object``, ``object_problem``) and how every script reads them (``for_scoring``).
 
 Thin wrappers over ``rsvlm.geometry`` and shapely. A ``point`` has no area and a ``mask``
 (grid) has no ring: ``object_ring`` returns None for them and the caller counts them as ignored.
@@ -318,24 +318,35 @@ def _num(v: Any) -> bool:
 def valid_object(o: Any) -> bool:
     """A prediction-supplied object: known kind, coordinates of the right shape, finite numbers (a
     NaN corner made a box match anything), numeric score, a mask that rasterises."""
-    if not isinstance(o, dict) or not (o.get("score") is None or _num(o["score"])):  # null: no score given
-        return False
+    return object_problem(o) is None
+
+
+def object_problem(o: Any) -> str | None:
+    """What makes ``o`` no object ``valid_object`` takes, in words (``its score is no finite number``); None
+    where it is one."""
+    if not isinstance(o, dict):
+        return "not a JSON object"
+    if not (o.get("score") is None or _num(o["score"])):  # null: no score given
+        return "its score is no finite number"
     kind, c = o.get("kind"), o.get("coords")
 
     def pts(v, n_min):
         return isinstance(v, list) and len(v) >= n_min and all(
             isinstance(p, (list, tuple)) and len(p) == 2 and all(map(_num, p)) for p in v)
 
-    if kind == "box":
-        return isinstance(c, list) and len(c) == 4 and all(map(_num, c))
-    if kind == "point":
-        return isinstance(c, list) and len(c) == 2 and all(map(_num, c))
-    if kind == "obb":
-        return pts(c, 4) and len(c) == 4
-    if kind == "poly":
-        rings = o.get("rings")
-        return pts(c, 3) and (rings is None or isinstance(rings, list) and all(pts(r, 3) for r in rings))
-    return kind == "mask" and valid_mask(o)
+    ok = {"box": lambda: isinstance(c, list) and len(c) == 4 and all(map(_num, c)),
+          "point": lambda: isinstance(c, list) and len(c) == 2 and all(map(_num, c)),
+          "obb": lambda: pts(c, 4) and len(c) == 4,
+          "poly": lambda: pts(c, 3) and (o.get("rings") is None or isinstance(o["rings"], list)
+                                         and all(pts(r, 3) for r in o["rings"])),
+          "mask": lambda: valid_mask(o)}
+    if kind not in ok:
+        return f"kind {kind!r:.40} is none of {', '.join(ok)}"
+    shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
+    if ok[kind]():
+        return None
+    return (f"{kind} coords must be {shapes[kind]} of finite numbers" if kind in shapes else
+            "a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers")
 
 
 def valid_mask(o: dict) -> bool:

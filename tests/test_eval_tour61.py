@@ -155,3 +155,25 @@ def test_report_refuses_an_out_it_cannot_write_its_json_beside(tmp_path, capsys)
         os.close(reader)
     assert stop.value.code == 2 and "the JSON is written beside it" in capsys.readouterr().err
     assert not (tmp_path / "report.json").exists()
+
+
+@pytest.mark.parametrize("obj,why", [
+    ({"kind": "box", "coords": [1, 1, 20, 20], "score": "0.9"}, "its score is no finite number"),
+    ({"kind": "box", "coords": [1, 1, 20, 20], "score": True}, "its score is no finite number"),
+    ({"kind": "rbox", "coords": [1, 1, 20, 20]}, "kind 'rbox' is none of box, point, obb, poly, mask"),
+    ({"kind": "box", "coords": [[1, 1], [20, 20]]}, "box coords must be [x1, y1, x2, y2] of finite numbers"),
+    ({"kind": "obb", "coords": [1, 1, 20, 20]}, "obb coords must be 4 [x, y] corners of finite numbers"),
+])
+def test_an_objects_list_it_cannot_score_says_why(obj, why):
+    """An ``objects`` entry the scorers refuse was reported as "not a list of {kind, coords[, label, score]} with
+    finite coordinates fitting the kind" whatever was wrong: a score given as the string "0.9" sent the user to
+    coordinates that were fine. The note says which object and what is wrong with it."""
+    from eval import answers, common
+
+    item = common.Item(_record("d", "det", "x"), {"id": "d", "answer": "x", "objects": [{"kind": "point", "coords": [1, 2]},
+                                                                                        obj]}, 0)
+    parsed = answers.pred_objects(item)
+    assert parsed.status == common.UNPARSEABLE and parsed.problems[0].startswith(
+        "'objects' is not a list of {kind, coords[, label, score]} (object 1: ") and parsed.problems[0].endswith(why)
+    assert answers.pred_objects(common.Item(item.record, {"id": "d", "objects": {"kind": "box"}}, 0)).problems == [
+        "'objects' is not a list of {kind, coords[, label, score]}: it is dict {\"kind\": \"box\"}"]
