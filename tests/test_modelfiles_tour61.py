@@ -60,3 +60,101 @@ def test_a_vision_config_typo_of_a_llava_is_named_with_the_key_it_is_close_to(tm
     with pytest.raises(ValueError, match=r"orig2/config\.json: num_hiden_layers is not a LlamaConfig field"):
         convert_llava(write_llava(tmp_path / "orig2", sd, conf, tok), tmp_path / "out", vision_tower=tower)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def bare_base(tmp_path_factory):
+    """A tiny Llama saved with its own 260-row vocabulary (no rsvlm tokens), as a downloaded base is."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from rsvlm.model.llm import byte_tokenizer
+
+    torch.manual_seed(0)
+    conf = AutoConfig.for_model("llama", vocab_size=260, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
+    d = tmp_path_factory.mktemp("bare")
+    AutoModelForCausalLM.from_config(conf).save_pretrained(d)
+    byte_tokenizer().save_pretrained(d)
+    return d
+
+
+def _lora_model(name_or_path, **llm):
+    import dataclasses
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    cfg = load_config(VLMConfig, "configs/model/tiny.yaml")
+    cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, name_or_path=str(name_or_path), config=None, **llm))
+    return create_model(cfg)[0]
+
+
+@pytest.mark.parametrize("token_rows", [True, False])
+def test_the_adapter_holds_no_whole_embeddings_where_the_vocabulary_grew(tmp_path, bare_base, token_rows):
+    """rsvlm's tokens grow a base's vocabulary, so peft ('save_embedding_layers' auto) saved the whole input
+    embeddings and LM head into adapter/ beside the new rows' deltas, with a warning: 1,220,656 bytes for this tiny
+    model's 561,904, about 2 GB more for a 152k x 3584 bf16 vocabulary; llm/ holds them already, and an
+    adapter-only load resizes the base as training did. Saved either way, the model loads with the same rows."""
+    import warnings
+
+    import torch
+    from safetensors import safe_open
+
+    from rsvlm.model import load_pretrained
+
+    model = _lora_model(bare_base, lora_token_rows=token_rows)
+    with torch.no_grad():  # a trained state: the new rows' deltas are not zero
+        for name, p in model.llm.named_parameters():
+            if "trainable_tokens_delta" in name:
+                p.add_(0.5)
+    for adapter_only in (False, True):
+        out = tmp_path / f"ck{adapter_only}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.save_pretrained(out, adapter_only=adapter_only)
+        with safe_open(out / "adapter" / "adapter_model.safetensors", "pt") as f:
+            assert [k for k in f.keys() if "lora_" not in k and "trainable_tokens_delta" not in k] == []
+        loaded, _ = load_pretrained(out)
+        for get in ("get_input_embeddings", "get_output_embeddings"):
+            ids = torch.arange(len(model.tokenizer))
+            if get == "get_input_embeddings":
+                a, b = (getattr(m.llm.get_base_model(), get)()(ids) for m in (model, loaded))
+            else:
+                a, b = (getattr(m.llm.get_base_model(), get)().weight for m in (model, loaded))
+            assert torch.equal(a, b), (adapter_only, get)
+
+
+def test_saving_an_adapter_on_a_cached_hub_base_asks_no_hub(tmp_path, bare_base, monkeypatch):
+    """A LoRA on a hub name (acme/tiny, from the HF cache): with HF_HUB_OFFLINE unset, peft's save looked the base's
+    config.json up on the hub ('Unable to fetch remote file ... Name or service not known' and 'Could not find a config
+    file in acme/tiny', two warnings; a wait where the network hangs); set, it warned the second. Neither now."""
+    import socket
+    import warnings
+
+    import huggingface_hub
+
+    repo = tmp_path / "cache" / "models--acme--tiny"
+    shutil.copytree(bare_base, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    model = _lora_model("acme/tiny")
+    asked = []
+
+    def no_network(*a, **k):
+        asked.append(a)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    for offline in ("1", None):
+        if offline:
+            monkeypatch.setenv("HF_HUB_OFFLINE", offline)
+        else:
+            for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+                monkeypatch.delenv(var, raising=False)
+            monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.save_pretrained(tmp_path / f"ck{offline}", adapter_only=True)
+    assert asked == []

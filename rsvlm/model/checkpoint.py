@@ -10,6 +10,9 @@
 ``adapter_only=True`` leaves out ``llm/``; the adapter then names the base model by the path in
 ``cfg.llm.name_or_path`` (made absolute when it is a local folder), which must exist when loading (a hub name: in
 the Hugging Face cache). Loading reads safetensors/JSON only (``rsvlm.model.ckpt_files`` checks the files first).
+The adapter never holds the whole embeddings and head (peft's ``save_embedding_layers``, on where the vocabulary
+grew): only their new-token rows train (``llm.lora_token_rows``), the rest are llm/'s, or the base's resized as at
+training (``llm.build_llm``: the same seeded mean init); nor does peft ask the hub about a base named by hub name.
 Limits: a 4/8-bit LLM saves adapter-only, and loads in full precision unless ``load_in_4bit`` /
 ``load_in_8bit`` is given again; encoder LoRA is kept as LoRA weights inside vision.safetensors
 (``rsvlm.model.merge.merge_lora`` folds it in).
@@ -110,8 +113,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path=str(Path(cfg.llm.name_or_path).resolve()))
     if adapter_only and (out / "llm").is_dir() and (out / "llm").resolve() != Path(llm_cfg.name_or_path).resolve():
         shutil.rmtree(out / "llm")  # an older full save's LLM: a second model beside the one config.yaml names
-    if peft:
-        model.llm.save_pretrained(out / "adapter")
+    if peft:  # LoRA and the new-token rows' deltas only, never the whole embeddings and head (below)
+        model.llm.save_pretrained(out / "adapter", save_embedding_layers=False)
     elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
         shutil.rmtree(out / "adapter")
     save_config(dataclasses.replace(cfg, llm=llm_cfg), out / "config.yaml")
