@@ -56,3 +56,39 @@ def test_a_slanted_box_joined_at_the_seam_does_not_take_a_neighbours_piece_too()
 def test_boxes_ending_near_the_seam_but_not_at_it_are_not_joined_as_a_slant():
     """A car that ends 1.5 px before the seam was not cut there: no staircase join."""
     assert len(_boxes((LEFT, [[79.1, 53.7, 98.5, 70.7]]), (RIGHT, [[100, 66.2, 123.7, 85.1]]))) == 2
+
+
+def _rotated_views(ships, scene=(200, 100), tile=100):
+    """Each tile's oriented boxes as a model trained on cut windows draws them: the minimum rotated
+    rectangle of each ship's part in the tile (parts under 2 px² unseen)."""
+    from shapely.geometry import box
+
+    from rsvlm.io import iter_windows
+
+    per_tile = []
+    for x0, y0, w, h in iter_windows(*scene, tile, 0):
+        parts = [s.intersection(box(x0, y0, x0 + w, y0 + h)) for s in ships]
+        per_tile.append(((x0, y0, w, h), [{"kind": "obb", "label": "ship", "coords": [
+            [min(w - 0.05, max(0.05, x - x0)), min(h - 0.05, max(0.05, y - y0))]
+            for x, y in p.minimum_rotated_rectangle.exterior.coords[:4]]} for p in parts if p.area >= 2]))
+    return per_tile
+
+
+def test_rotated_ships_moored_side_by_side_across_a_seam_stay_two():
+    """Two ships 27 x 9 px at 56 degrees, 1 px apart, across x = 100: a piece of one shared half the
+    shorter section with a piece of the other, and they were one object. Sections must match (half
+    the longer) first; half the shorter only joins pieces nothing else joined."""
+    import math
+
+    from shapely import affinity
+    from shapely.geometry import box
+
+    from rsvlm.io import merge_tile_objects
+
+    def ship(cx, cy):
+        return affinity.rotate(box(cx - 13.5, cy - 4.5, cx + 13.5, cy + 4.5), 56, origin=(cx, cy))
+
+    d, t = 9 + 1.06, math.radians(56)
+    a, b = ship(98.2, 50), ship(98.2 - math.sin(t) * d, 50 + math.cos(t) * d)
+    assert len(merge_tile_objects(_rotated_views([a, b]), scene_size=(200, 100))) == 2
+    assert len(merge_tile_objects(_rotated_views([a]), scene_size=(200, 100))) == 1
