@@ -275,11 +275,22 @@ def open_bytes(path: str | Path):
     return gzip.open(path, "rb")
 
 
-def _iter_raw(path: Path) -> Iterator[tuple[str, str | Any]]:
+def _file_key(path: Path) -> tuple[str, int, int]:
+    """(absolute path, size, mtime in ns): a file rewritten since is another key."""
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str | Any]]:
     """(":line number", text line) for JSONL; ("[index]", object) for a LLaVA-style JSON array file; either
     plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8
     comes as the ``RecordError`` saying so; a gzip file that does not decompress, or UTF-16 that does not
-    decode, raises ``RecordError`` naming it."""
+    decode, raises ``RecordError`` naming it. ``arrays``: a JSON array file's parsed items are kept there
+    (by ``_file_key``) and a later read of the same file given the same dict takes them, unparsed again."""
+    key = _file_key(path) if arrays is not None else None
+    if key is not None and key in arrays:
+        yield from ((f"[{i}]", obj) for i, obj in enumerate(arrays[key]))
+        return
     f = open_bytes(path)  # a file that cannot be opened raises its own OSError, naming it
     try:
         with f:
@@ -296,6 +307,8 @@ def _iter_raw(path: Path) -> Iterator[tuple[str, str | Any]]:
                         data = json.loads(whole)
                     except (json.JSONDecodeError, UnicodeDecodeError) as e:
                         raise RecordError(f"{path}: not valid JSON ({e})") from e
+                    if key is not None and isinstance(data, list):
+                        arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
                     return
                 seen = True
@@ -316,17 +329,18 @@ def _iter_raw(path: Path) -> Iterator[tuple[str, str | Any]]:
 
 
 def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None,
-                 need_answer: bool = True) -> Iterator[dict]:
+                 need_answer: bool = True, arrays: dict | None = None) -> Iterator[dict]:
     """Yield canonical records from a JSONL (or JSON array) file, plain or gzip-compressed.
 
     ``strict``: the first bad line raises ``RecordError`` naming file, line and field.
     Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).
-    ``need_answer``: see ``normalize_record``.
+    ``need_answer``: see ``normalize_record``. ``arrays``: a dict shared by reads of the same JSON array
+    file, which parse it once (``_iter_raw``; training checks the records, then indexes them).
     """
     path = Path(path)
     check_records_path(path)
     report = report if report is not None else ReadReport(str(path))
-    for loc, raw in _iter_raw(path):
+    for loc, raw in _iter_raw(path, arrays):
         report.n_lines += 1
         where = f"{path}{loc}"
         try:

@@ -32,7 +32,7 @@ def pair_pixels(rec: dict, root: Path, cfg, image_size: int, png_checked=None) -
     stem = cfg.model.stems.get(img.modality)
     if stem is None:
         raise ValueError(f"{img.name}: no stem for modality {img.modality!r}")
-    x = prepare(stem, img.array, image_size, img.bands, img.name)  # (n_bands,S,S)
+    x = prepare(stem, img.array, image_size, img.bands, img.name, cfg.data.missing_bands)  # (n_bands,S,S)
     return torch.einsum("oc,chw->ohw", mixing_init(stem, 3), x)  # (3,S,S)
 
 

@@ -57,6 +57,9 @@ class DataConfig:
     # to answer from fewer bands (single-polarisation SAR, 4-band MSI). The draw is a function of
     # (seed, epoch, sample): a resumed run sees the same one, another epoch another.
     band_dropout: dict[str, float] = field(default_factory=dict)
+    # a band a stem reads that an image lacks (an MSI scene without B08), as `rsvlm predict --missing-bands`:
+    # "error" (the sample is bad: skipped and counted), "copy" (the nearest present band), "mean" (the stem's mean)
+    missing_bands: str = "error"
 
     # The prompt format is the model's (``model.prompt``), saved with it so chat and eval match.
     MOVED_KEYS: ClassVar[dict[str, str]] = {"prompt": "model.prompt"}
@@ -182,6 +185,10 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
                              f" (model.stems: {', '.join(cfg.model.stems)})")  # was exit 1 once the model was built
     check_task_names(cfg.data.task_weights)
+    from rsvlm.model.stem import FILL_MODES
+
+    if cfg.data.missing_bands not in FILL_MODES:  # was unknown to training: a band short was a bad sample, always
+        raise ValueError(f"data.missing_bands must be one of {', '.join(FILL_MODES)}, got {cfg.data.missing_bands!r}")
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
     if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process

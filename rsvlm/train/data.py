@@ -36,7 +36,7 @@ TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length esti
 
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
                 report: ReadReport, no_stem: Counter | None = None,
-                roots: Sequence[str | Path | None] | None = None, progress: bool = True):
+                roots: Sequence[str | Path | None] | None = None, progress: bool = True, arrays: dict | None = None):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
     column is the file's position. Malformed lines are counted in ``report`` (one for all files), and so
     are records of a modality the model has no stem for (a key missing from ``n_visual_tokens``) unless
@@ -48,7 +48,8 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     indexed record, counted in ``report``; a record with such an image whose file cannot be opened is
     left out and counted in ``report`` as skipped (its modality, its stem, its length are unknown).
     ``progress``: a bar while the records are read (once that has taken 2 s: 200k records took 20 s and more,
-    unsaid) and while the samples are measured (tokenised)."""
+    unsaid) and while the samples are measured (tokenised). ``arrays``: JSON array files parsed before
+    (``records.read_records``), not parsed again."""
     from datasets import Dataset
     from tqdm.auto import tqdm
 
@@ -61,7 +62,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     with ModalityFinder() as finder:
         for source, (path, root) in enumerate(zip(paths, roots)):
             before, said = len(rows["id"]), len(report.examples)
-            records = read_records(path, strict=False, report=report)  # a bar once reading has taken 2 s
+            records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
             for rec in tqdm(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0, disable=not progress):
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)

@@ -113,21 +113,22 @@ class TooFewRecords(SameOnEveryRank, ValueError):
     ``run.preflight``'s refusals)."""
 
 
-def check_enough_records(cfg, world: int) -> None:
+def check_enough_records(cfg, world: int) -> dict:
     """TooFewRecords where a records file holds no usable record (all malformed: the first one's reason
     named), or all of them together fewer than one global batch (``batch_size`` × ``world`` processes): both
     were found once the model was built and the data read (exit 1), and so was a file that cannot be read as
     records (a JSON array cut short). Each file is read only until it has given a record and the files together
     a global batch, so a large one costs a few lines (a JSON array file is parsed whole, as its reader parses
-    it); records the model has no stem for, or whose images cannot be read, are found later, as before."""
+    it, once: returned, for ``data.build_index`` to read them unparsed: ``records.read_records``'s ``arrays``);
+    records the model has no stem for, or whose images cannot be read, are found later, as before."""
     from rsvlm.data.records import ReadReport, RecordError, read_records
 
-    need, total, malformed = cfg.batch_size * world, 0, 0
+    need, total, malformed, arrays = cfg.batch_size * world, 0, 0, {}
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
         report, found = ReadReport(str(path)), 0
         try:
-            for _ in read_records(path, strict=False, report=report):
+            for _ in read_records(path, strict=False, report=report, arrays=arrays):
                 found += 1
                 if total + found >= need:
                     break
@@ -149,3 +150,4 @@ def check_enough_records(cfg, world: int) -> None:
         raise TooFewRecords(f"batch_size={cfg.batch_size}: {where} {total} usable record(s){bad}, fewer than one "
                             f"global batch of {need} (batch_size × {world} process(es)), so no step could be drawn; "
                             f"give {fix}, or add records")
+    return arrays

@@ -20,7 +20,6 @@ import functools
 import json
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import torch
@@ -46,14 +45,12 @@ from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
-from rsvlm.train.max_length import check_unfit
 from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
     TooManyBadSamples,
     build_optimizer,
     check_bad,
     check_changes,
     check_finite,
-    check_malformed,
     check_micro_batch,
     check_out_dir,  # noqa: F401 (importable from here as before)
     continues_own,
@@ -66,6 +63,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     setup_distributed,
     start_out_dir,
 )
+from rsvlm.train.sft_index import past_context, read_train_data  # noqa: F401 (past_context: as before)
 from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
 from rsvlm.tta import MODES
 
@@ -129,18 +127,6 @@ def build_model(cfg: TrainConfig, device: torch.device):
     if cfg.init_from:
         init_vision(model, Path(cfg.init_from))
     return model, processor
-
-
-def past_context(lengths: list[int], max_length: int, context: int | None) -> str | None:
-    """Why records longer than the LLM's ``context`` are a problem, or None: ``max_length`` above it
-    lets them train positions that chat and eval never ask about (they refuse prompts past it)."""
-    if context is None or max_length <= context:
-        return None
-    n = sum(min(n, max_length) > context for n in lengths)
-    return (f"{n} record(s) run past the LLM's context of {context} tokens (data.max_length={max_length} "
-            f"lets them through): their later tokens train positions the model is never asked at (rsvlm eval "
-            f"and chat refuse prompts past the context); set data.max_length={context} or raise "
-            "model.llm.config.max_position_embeddings") if n else None
 
 
 def export_step(folder: Path, out: Path) -> Path:
@@ -215,7 +201,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
 
         return train_clip(cfg, stop)
     rank, world, device = setup_distributed(cfg)
-    check_enough_records(cfg, world)  # before anything is built or written (exit 2); it reads the records
+    # before anything is built or written (exit 2); it reads the records, keeping JSON arrays for the index
+    arrays = check_enough_records(cfg, world) or {}
     note_unused(cfg, rank)  # clip.* settings it ignores
     folder = resume_folder(cfg)
     if folder is not None:  # before the model and data are built
@@ -225,48 +212,31 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
 
             check_zero_stage(folder, cfg, world)
         check_changes(folder, cfg, rank)
+    data = read_train_data(cfg, rank, world, arrays)  # and checked, before the model is built and out_dir written
+    del arrays
     out_dir = start_out_dir(cfg, rank)
     note_schedule(cfg, rank)
     model, processor = build_model(cfg, device)
+    processor.missing_bands = cfg.data.missing_bands  # a band an image lacks: a bad sample ("error") or filled
+    if dict(processor.n_tokens) != data.n_tokens:  # the index's lengths were counted from the config
+        raise RuntimeError(f"the model counts {processor.n_tokens} visual tokens per image, the config {data.n_tokens}")
+    # with the prompt format's share: the index's estimate left out the system prompt (120 tokens of rsvlm's)
+    if rank == 0 and (note := past_context(data.sample_lengths, cfg.data.max_length, context_length(model.llm))):
+        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     if cfg.gradient_checkpointing:
         model.enable_gradient_checkpointing()
     torch.manual_seed(cfg.seed + 1000 * rank)  # per-rank stream for dropout etc.
 
-    train_path = Path(cfg.data.train)
-    paths = [train_path, *(Path(src.path) for src in cfg.data.extra)]
-    roots = [cfg.data.root or train_path.parent, *(src.root or Path(src.path).parent for src in cfg.data.extra)]
-    file_weights = [1.0, *(src.weight for src in cfg.data.extra)]
-    report = ReadReport(" + ".join(map(str, paths)))
-    n_vis = {m: processor.n_tokens[m] for m in processor.n_tokens}
+    index, report, no_stem, weights = data.index, data.report, data.no_stem, data.weights
     loc_start = processor.tokenizer.convert_tokens_to_ids(loc_token(0))
     pids = pointer_ids(processor.tokenizer, processor.tokenizer.convert_tokens_to_ids(IMAGE_TOKEN))
     grid = model.loc_pointer.grid if model.loc_pointer is not None else None  # tokens per image side
     pointer_sum, pointer_n = 0.0, 0
-    no_stem: Counter = Counter()  # records of a modality without a stem, left out: a config choice, not bad data
-    index = D.build_index(paths, processor.tokenizer, n_vis, report, no_stem, roots, cfg.log.progress and rank == 0)
-    if no_stem and rank == 0:
-        print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
-              f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
-              f"{', '.join(cfg.model.stems)}); counted as no_stem_records in summary.json, not as malformed",
-              file=sys.stderr)
     views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
-    dataset = D.SFTDataset(index, roots, processor, cfg.model.prompt, cfg.data.max_length, views,
+    dataset = D.SFTDataset(index, data.roots, processor, cfg.model.prompt, cfg.data.max_length, views,
                            band_dropout=cfg.data.band_dropout, seed=cfg.seed)
     lengths = index["length"]
     modalities = index["modality"]
-    weights = D.mixture_weights(index["task"], index["modality"], cfg.data.task_temperature,
-                                cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
-                                [file_weights[i] for i in index["source"]])
-    check_malformed(report, cfg, rank)
-    sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
-    # with the prompt format's share: the index's estimate left out the system prompt (120 tokens of rsvlm's)
-    if rank == 0 and (note := past_context(sample_lengths, cfg.data.max_length, context_length(model.llm))):
-        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
-    if cfg.data.batching == "length_grouped" and rank == 0:
-        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
-            print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
-
-    check_naive_groups(cfg.data.batching, world, modalities)  # before the engine: it aborted at the first step
     engine = make_engine(model, cfg, world)
     counts_group = host_group(world, cfg.dist.timeout_s)
     records = D.index_digest(index)  # what the batch plans are drawn from

@@ -1,0 +1,123 @@
+"""The LM loop's records, read, indexed and checked before the model is built or ``out_dir`` written.
+
+The index needs the tokenizer and each modality's visual-token count, which the config gives without a model
+(``data_processor``), so a records file, ``batch_size`` or ``data.batching`` that
+cannot give the run's batches (one modality a batch, ``no_full_batch``; several modalities under naive
+batching on several processes, ``check_naive_groups``) fails in seconds: it was found once the model had been
+built (minutes for a 7B) and out_dir written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rsvlm.data.records import ReadReport
+from rsvlm.train import data as D
+from rsvlm.train.batches import check_naive_groups, no_full_batch
+
+
+@dataclass
+class TrainData:
+    """What ``read_train_data`` found: the index (``data.build_index``) and what the loop reads of it."""
+
+    index: object  # datasets.Dataset: record, id, task, modality, source, length
+    report: ReadReport  # malformed lines, duplicates, inferred modalities of all the files
+    no_stem: Counter  # records left out by modality: model.stems has no stem for it
+    roots: list[Path]  # each file's image root
+    weights: np.ndarray | None  # per-record draw probability (mixture_weights); None: the data's own mixture
+    sample_lengths: list[int] | None  # (rank 0) each record's estimated length in the prompt format (check_unfit)
+    n_tokens: dict[str, int]  # the visual tokens per image of each modality the lengths were counted with
+
+
+def data_processor(cfg):
+    """A ``Processor`` for the index and its checks, without the model: the tokenizer as ``llm.build_llm`` loads
+    it (``model.llm.tokenizer`` or ``name_or_path``, else the byte tokenizer; rsvlm's tokens added) and each
+    modality's visual tokens counted from the config (``checks.image_tokens``, as the built model counts them).
+    A build on the meta device failed where a hub LLM's embeddings grow (mean resizing reads values)."""
+    from rsvlm.model.checks import image_tokens
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.model.llm_files import names_unreadable
+    from rsvlm.model.processor import Processor
+    from rsvlm.tokens import add_special_tokens
+
+    llm = cfg.model.llm
+    if tok_path := llm.tokenizer or llm.name_or_path:
+        from transformers import AutoTokenizer
+
+        with names_unreadable("llm.tokenizer", tok_path, ValueError):
+            tokenizer = AutoTokenizer.from_pretrained(tok_path)
+    else:
+        tokenizer = byte_tokenizer()
+    ids = add_special_tokens(tokenizer)
+    stems, encoders = cfg.model.stems, cfg.model.encoders
+    return Processor(dict(stems), {m: encoders[s.encoder].image_size for m, s in stems.items()},
+                     image_tokens(cfg.model), tokenizer, ids.image, llm.chat_template, cfg.model.prompt)
+
+
+def data_sources(cfg) -> tuple[list[Path], list[Path], list[float]]:
+    """(records files, their image roots, their weights): ``data.train`` first, then ``data.extra``."""
+    train = Path(cfg.data.train)
+    paths = [train, *(Path(src.path) for src in cfg.data.extra)]
+    roots = [Path(cfg.data.root or train.parent), *(Path(src.root or Path(src.path).parent) for src in cfg.data.extra)]
+    return paths, roots, [1.0, *(src.weight for src in cfg.data.extra)]
+
+
+def past_context(lengths: list[int], max_length: int, context: int | None) -> str | None:
+    """Why records longer than the LLM's ``context`` are a problem, or None: ``max_length`` above it
+    lets them train positions that chat and eval never ask about (they refuse prompts past it)."""
+    if context is None or max_length <= context:
+        return None
+    n = sum(min(n, max_length) > context for n in lengths)
+    return (f"{n} record(s) run past the LLM's context of {context} tokens (data.max_length={max_length} "
+            f"lets them through): their later tokens train positions the model is never asked at (rsvlm eval "
+            f"and chat refuse prompts past the context); set data.max_length={context} or raise "
+            "model.llm.config.max_position_embeddings") if n else None
+
+
+def check_batches(cfg, world: int, lengths: list[int], modalities: list[str], weights: np.ndarray | None,
+                  path: str) -> None:
+    """DataPlanError where the records fill no global batch as the loop's first epoch draws them (with weights:
+    in none of ``D.EMPTY_EPOCHS`` epochs, as the loop gives up); the loop draws each later epoch alike."""
+    grouped = cfg.data.batching == "length_grouped"
+    for epoch in range(D.EMPTY_EPOCHS if weights is not None else 1):
+        if D.epoch_batches(lengths, cfg.batch_size, world, 0, cfg.seed, epoch, grouped, cfg.data.group_factor,
+                           weights, modalities):
+            return
+    raise no_full_batch(path, modalities, cfg.batch_size, world, grouped, weights is not None)
+
+
+def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> TrainData:
+    """The records of ``data.train`` and ``data.extra`` indexed (``arrays``: JSON array files parsed before,
+    ``inputs.check_enough_records``) and checked as the loop draws them, with ``data_processor``: too many malformed lines or unfit records, no full global batch, naive batching of several
+    modalities on several processes refused; (rank 0) records left out for want of a stem and modalities too
+    few for a batch said on stderr."""
+    from rsvlm.train.max_length import check_unfit
+    from rsvlm.train.run import check_malformed
+
+    processor = data_processor(cfg)
+    paths, roots, file_weights = data_sources(cfg)
+    report, no_stem = ReadReport(" + ".join(map(str, paths))), Counter()
+    index = D.build_index(paths, processor.tokenizer, dict(processor.n_tokens), report, no_stem, roots,
+                          cfg.log.progress and rank == 0, arrays=arrays)
+    if no_stem and rank == 0:
+        print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
+              f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
+              f"{', '.join(cfg.model.stems)}); counted as no_stem_records in summary.json, not as malformed",
+              file=sys.stderr)
+    modalities = index["modality"]
+    weights = D.mixture_weights(index["task"], modalities, cfg.data.task_temperature, cfg.data.modality_temperature,
+                                cfg.data.task_weights, cfg.data.modality_weights,
+                                [file_weights[i] for i in index["source"]])
+    check_malformed(report, cfg, rank)
+    sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
+    if cfg.data.batching == "length_grouped" and rank == 0:
+        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
+            print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
+    check_naive_groups(cfg.data.batching, world, modalities)  # was found at the first step, then once built
+    check_batches(cfg, world, index["length"], modalities, weights, report.path)
+    return TrainData(index, report, no_stem, roots, weights, sample_lengths, dict(processor.n_tokens))
