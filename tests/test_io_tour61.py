@@ -191,3 +191,30 @@ def test_a_paletted_class_map_given_as_the_image_is_said_to_be_one(tmp_path, suf
     photo.save(q := tmp_path / "photo.png")
     assert not any("class map" in n for n in read_image(q).notes)
     assert not any("class map" in n for n in read_image(p, "optical").notes)  # given: the caller knows what it is
+
+
+def test_an_eight_bit_image_of_two_values_is_said_to_look_like_a_mask(tmp_path):
+    """LEVIR-CD's 0/255 change label and an RGB ship mask ((0, 0, 0) and (0, 255, 0)) read as an ir band
+    and an optical photo without a word; where the modality is given, nothing is said."""
+    label = np.zeros((32, 40), np.uint8)
+    label[8:20, 10:30] = 255
+    Image.fromarray(label).save(p := tmp_path / "label.png")
+    assert any("it holds two values only (0 and 255), as a mask or label does" in n for n in read_image(p).notes)
+    rgb = np.zeros((32, 40, 3), np.uint8)
+    rgb[8:20, 10:30, 1] = 255
+    Image.fromarray(rgb).save(q := tmp_path / "ship_mask.png")
+    assert any("((0, 0, 0) and (0, 255, 0))" in n for n in read_image(q).notes)
+    assert not any("two values" in n for n in read_image(p, "ir").notes)
+    grey = np.random.default_rng(6).integers(0, 255, (32, 40)).astype(np.uint8)
+    Image.fromarray(grey).save(r := tmp_path / "grey.png")
+    assert not any("two values" in n for n in read_image(r).notes)
+
+
+def test_the_real_masks_are_said_to_look_like_masks_and_the_real_images_not(realdata):
+    masks = ["cd_levir/test_7_0256_0512_label.png", "ir_sirst/Misc_100_pixels0.png",
+             "sar_hrsid/P0008_0_800_9000_9800_mask.png", "seg_detectree/1091-322_00_response.tif"]
+    images = ["cd_levir/test_7_0256_0512_A.png", "ir_sirst/Misc_100.png", "sar_hrsid/P0008_0_800_9000_9800.jpg",
+              "seg_detectree/1091-322_00_img.tif", "msi_landsat7/RGB.byte.tif", "bldg_spacenet4/sample_geotiff.tif"]
+    for name in masks + images:
+        said = any("two values only" in n for n in read_image(realdata / name).notes)
+        assert said == (name in masks), name

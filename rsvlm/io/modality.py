@@ -152,10 +152,24 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
             notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
                          "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
                          "<poly>), not as its image")
+    elif g.inferred and np.dtype(src.dtype).kind == "u" and (two := two_values(src, indexes, nodata)):
+        notes.append(f"it holds two values only ({two}), as a mask or label does: if it is one, it goes in the "
+                     "record's answer (<mask>, <poly>), not as its image")  # LEVIR-CD's 0/255 change label read as ir
     if identical and seen and g.modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
+
+
+def two_values(src, indexes: list[int], nodata: float | None) -> str | None:
+    """The two pixel values (one number a band, "(0, 255, 0)" where several) of a decimated read of bands
+    ``indexes`` of ``src`` where its valid pixels (64 at least) hold exactly two, else None."""
+    sample, ok = src.read_decimated(256, indexes, nodata)  # (C, h, w)
+    pixels = sample[:, ok] if ok is not None else sample.reshape(len(sample), -1)  # (C, n)
+    if pixels.shape[1] < 64 or len(values := np.unique(pixels, axis=1).T) != 2:
+        return None
+    said = [str(int(v[0])) if len(v) == 1 else str(tuple(int(x) for x in v)) for v in values]
+    return " and ".join(said)
 
 
 def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,
