@@ -145,3 +145,15 @@ def test_a_missing_bands_value_of_no_mode_is_refused_naming_the_key():
     cfg = load_config(TrainConfig, None, ["data.train=x.jsonl", "data.missing_bands=zero", "out_dir=o"])
     with pytest.raises(ValueError, match=r"data.missing_bands must be one of error, copy, mean, got 'zero'"):
         check_config(cfg)
+
+
+def test_the_contrastive_loop_reads_data_missing_bands_too(tmp_path):
+    """Its pairs went through the stems with "error" whatever was set."""
+    from rsvlm.train.clip_data import pair_pixels
+
+    rec = json.loads(_msi_records(tmp_path, n=1).read_text())
+    cfg = _cfg(tmp_path, tmp_path / "d" / "msi.jsonl")
+    with pytest.raises(ValueError, match="B08"):
+        pair_pixels(rec, tmp_path / "d", cfg, 32)
+    cfg.data.missing_bands = "mean"
+    assert tuple(pair_pixels(rec, tmp_path / "d", cfg, 32).shape) == (3, 32, 32)
