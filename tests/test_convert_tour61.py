@@ -148,3 +148,16 @@ def test_coco_iscrowd_as_a_string(tmp_path):
     assert stats["skipped"] == {"unparsable_annotation": 1} and "maybe" in stats["skipped_examples"]["unparsable_annotation"]
     stats, _ = convert(tmp_path / "skip", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"), "--skip-crowd")
     assert stats["filtered"] == {"--skip-crowd: ship": 1}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read(tmp_path, encoding):
+    """UTF-16 without its BOM: each line (NUL bytes between the digits) was an unparsable_line, five of
+    them for two lines (the CR LF split in two)."""
+    png(tmp_path / "images" / "P1.png", 100, 100)
+    (tmp_path / "labelTxt").mkdir()
+    text = "imagesource:GoogleEarth\r\ngsd:0.5\r\n10 10 40 10 40 40 10 40 plane 0\r\n20 20 50 20 50 50 20 50 ship 1\r\n"
+    (tmp_path / "labelTxt" / "P1.txt").write_bytes(text.encode(encoding))
+    stats, _ = convert(tmp_path / "out", "dota", "--src", str(tmp_path / "labelTxt"), "--images",
+                       str(tmp_path / "images"), "--strict")
+    assert stats["skipped"] == {} and stats["notes"]["difficult_objects"] == 1

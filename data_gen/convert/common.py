@@ -352,7 +352,7 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
 
 
 class Lines(list):
-    """``read_lines``'s lines; ``utf16``: the file had a UTF-16 BOM."""
+    """``read_lines``'s lines; ``utf16``: the file was read as UTF-16 (its BOM, or its NUL bytes, said so)."""
 
     utf16 = False
 
@@ -360,17 +360,30 @@ class Lines(list):
 def read_lines(path: Path) -> Lines:
     """A text annotation file's lines: UTF-8 (a BOM dropped; bytes that are not UTF-8 read as U+FFFD, which
     the callers skip by ``skip_undecodable``), or UTF-16 where it starts with that BOM (Windows Notepad's
-    "Unicode": every line was ``not_utf8``)."""
+    "Unicode": every line was ``not_utf8``) or has none but its NUL bytes say so (``_bomless_utf16``)."""
     data = Path(path).read_bytes()
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        lines = Lines(data.decode("utf-16", errors="replace").splitlines())
+    enc = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else _bomless_utf16(data)
+    if enc:
+        lines = Lines(data.decode(enc, errors="replace").splitlines())
         lines.utf16 = True
         return lines
     return Lines(data.decode("utf-8-sig", errors="replace").splitlines())
 
 
+def _bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le`` / ``-be`` for text that is UTF-16 without a BOM (some exporters, a BOM cut off):
+    NUL bytes on odd (even) offsets, which UTF-8 text never holds; its lines were each
+    ``unparsable_line`` (``1\\x000\\x00 …``). None otherwise."""
+    head = data[:4096]
+    if b"\x00" not in head:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    return "utf-16-le" if odd > 4 * even and odd * 4 >= len(head) else \
+        "utf-16-be" if even > 4 * odd and even * 4 >= len(head) else None
+
+
 def skip_undecodable(out: Output, lines: Lines, where: str, detail: str) -> None:
-    """Skip a line of ``lines`` holding U+FFFD: ``broken_utf16`` in a file with a UTF-16 BOM (an odd byte
+    """Skip a line of ``lines`` holding U+FFFD: ``broken_utf16`` in a file read as UTF-16 (an odd byte
     count, a lone surrogate: it was reported as not UTF-8), else ``not_utf8``."""
     if lines.utf16:
         out.skip("broken_utf16", where, detail)
