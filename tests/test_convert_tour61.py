@@ -161,3 +161,17 @@ def test_utf16_without_a_bom_is_read(tmp_path, encoding):
     stats, _ = convert(tmp_path / "out", "dota", "--src", str(tmp_path / "labelTxt"), "--images",
                        str(tmp_path / "images"), "--strict")
     assert stats["skipped"] == {} and stats["notes"]["difficult_objects"] == 1
+
+
+def test_coco_json_saved_as_utf16_is_read(tmp_path):
+    """A COCO file saved as UTF-16 (Windows Notepad's "Unicode") was "cannot read JSON ('utf-8' codec
+    can't decode byte 0xff in position 0)"."""
+    png(tmp_path / "imgs" / "a.png", 100, 50)
+    ann = _coco(tmp_path, [{"id": 1, "file_name": "a.png", "width": 100, "height": 50}],
+                [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]}])
+    ann.write_bytes(ann.read_text().encode("utf-16"))
+    stats, _ = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"), "--strict")
+    assert stats["tasks"]["det"] == 1
+    ann.write_bytes(b'{"images": [{"file_name": "caf\xe9.png"}]}')  # Latin-1: still an error naming the file
+    with pytest.raises(ConversionError, match=r"ann\.json: cannot read JSON"):
+        convert(tmp_path / "bad", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))

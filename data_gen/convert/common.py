@@ -392,8 +392,10 @@ def skip_undecodable(out: Output, lines: Lines, where: str, detail: str) -> None
 
 
 def read_json(path: Path):
+    """``path``'s JSON, UTF-8 (a BOM dropped) or UTF-16/32 (``json.loads`` of bytes tells which: a COCO file
+    saved as Notepad's "Unicode" was "cannot read JSON ('utf-8' codec can't decode byte 0xff …)")."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        return json.loads(Path(path).read_bytes())
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
         raise ConversionError(f"{path}: cannot read JSON ({e})") from e
 
