@@ -248,6 +248,11 @@ def main(args) -> int:
     if args.image_root and not Path(args.image_root).is_dir():
         print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
         return 2
+    if (out := Path(args.out)).exists() and not out.is_file() and not out.is_dir():  # a FIFO: resuming read it, and hung
+        print(f"rsvlm eval: --out {args.out} is no regular file (a pipe or device such as /dev/stdout): rsvlm eval reads "
+              f"its --out back to resume and writes {out.name}.run.json beside it; give a file and read that",
+              file=sys.stderr)
+        return 2
     try:  # read once: for check_out, the overlap check and the run
         loaded = load_records(Path(args.data), strict=False, need_answer=False)
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8

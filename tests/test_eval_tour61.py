@@ -177,3 +177,18 @@ def test_an_objects_list_it_cannot_score_says_why(obj, why):
         "'objects' is not a list of {kind, coords[, label, score]} (object 1: ") and parsed.problems[0].endswith(why)
     assert answers.pred_objects(common.Item(item.record, {"id": "d", "objects": {"kind": "box"}}, 0)).problems == [
         "'objects' is not a list of {kind, coords[, label, score]}: it is dict {\"kind\": \"box\"}"]
+
+
+def test_rsvlm_eval_refuses_an_out_that_is_a_pipe(tmp_path):
+    """``rsvlm eval --out FIFO`` (or ``/dev/stdout``, to pipe the answers on) hung without a word: it reads its
+    --out back to resume, and a pipe with no writer blocks that read. It is refused before the model loads."""
+    import os
+
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps(_record("a", "cls", "lake")) + "\n")
+    fifo = tmp_path / "pred.fifo"
+    os.mkfifo(fifo)
+    ran = subprocess.run([sys.executable, "-m", "rsvlm.cli", "eval", "--data", str(data), "--out", str(fifo),
+                          "--device", "cpu"], cwd=REPO, capture_output=True, text=True, timeout=90)
+    assert ran.returncode == 2 and f"--out {fifo} is no regular file" in ran.stderr
+    assert not (tmp_path / "pred.fifo.run.json").exists()
