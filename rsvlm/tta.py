@@ -62,6 +62,7 @@ class FuseConfig:
     views: tuple[str, ...] = VIEWS  # the identity first; one of MODES
     agree: float = 0.3  # single shapes: IoU with the medoid to be averaged with it
     cluster_iou: float = 0.5  # several shapes: IoU with a cluster's first member to join it
+    contain: float = 0.6  # …and two clusters of no common view join where the smaller lies this much inside the other
     min_views: int = 1  # several shapes: views that must find one to keep it (its score says how many did)
     min_share: float = 0.5  # masks: share of the views that must cover a pixel to keep it
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
@@ -85,6 +86,7 @@ class FuseConfig:
         self.views = views
         bad = [f"{k} {v!r}" for k, v, ok in (
             ("agree", self.agree, 0 <= self.agree <= 1), ("cluster_iou", self.cluster_iou, 0 <= self.cluster_iou <= 1),
+            ("contain", self.contain, 0 < self.contain <= 1),
             ("min_views", self.min_views, self.min_views >= 1), ("min_share", self.min_share, 0 < self.min_share <= 1),
             ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
             ("crop_share", self.crop_share, 0 < self.crop_share <= 1),
@@ -92,7 +94,7 @@ class FuseConfig:
             ("smooth_px", self.smooth_px, 0 <= self.smooth_px < float("inf"))) if not ok]
         if bad:
             raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
-                             "least 1, min_share, crop_share and point_reach in (0, 1], text_words and smooth_px at least 0)")
+                             "least 1, min_share, contain, crop_share and point_reach in (0, 1], text_words and smooth_px at least 0)")
 
 
 def croppable(messages: list[dict]) -> bool:

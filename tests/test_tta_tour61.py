@@ -16,3 +16,64 @@ def test_a_camel_case_compass_word_keeps_each_capital(text, view, said):
     unlike "North-East" or "North East", whose capitals stay; back from the view it is the word asked."""
     assert swap_words(text, view) == said
     assert swap_words(said, view, back=True) == text
+
+
+def _box(coords, score=0.9, label="ship"):
+    return {"kind": "box", "label": label, "coords": list(coords), "score": score}
+
+
+def _obb(x0, y0, x1, y1, score=0.9):
+    return {"kind": "obb", "label": "ship", "coords": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], "score": score}
+
+
+@pytest.mark.parametrize("other", [
+    [6, 6, 36, 36],  # the same ship drawn looser: IoU 0.44, wholly inside
+    [12, 12, 32, 32],  # 2 px off in x and y on a 20 px ship: IoU 0.68 joins as before
+])
+def test_one_object_the_views_drew_a_little_differently_is_one_shape(other):
+    """Two boxes of one ship, IoU under cluster_iou (0.5) between views, stayed two after --tta."""
+    from rsvlm.fusion import fuse
+
+    got = fuse([[_box([10, 10, 30, 30])], [_box(other, 0.8)], [_box([10, 10, 30, 30])]], 96, 96, many=True)
+    assert len(got) == 1 and got[0]["label"] == "ship"
+    assert got[0]["score"] == pytest.approx((0.9 + 0.8 + 0.9) / 3, abs=1e-5)  # all three views found it
+
+
+def test_a_small_box_a_little_off_is_one_shape_obbs_too():
+    from rsvlm.fusion import fuse
+
+    got = fuse([[_box([10, 10, 20, 20])], [_box([12, 12, 22, 22], 0.8)]], 96, 96, many=True)  # IoU 0.47, 64 % inside
+    assert [o["coords"] for o in got] == [[11, 11, 21, 21]]
+    got = fuse([[_obb(10, 10, 30, 30)], [_obb(6, 6, 36, 36, 0.8)]], 96, 96, many=True)
+    assert len(got) == 1 and got[0]["kind"] == "obb"
+
+
+def test_neighbours_stay_apart():
+    """Two ships one view told apart, ships of other classes, and side-by-side ships are not joined."""
+    from rsvlm.fusion import fuse
+
+    a, b = [10, 10, 30, 30], [14, 14, 34, 34]  # IoU 0.47, 64 % inside: near enough to join, were they one
+    got = fuse([[_box(a), _box(b, 0.85)], [_box(a, 0.8)]], 96, 96)
+    assert sorted(o["coords"] for o in got) == [[10, 10, 30, 30], b]
+    got = fuse([[_box(a)], [_box([6, 6, 36, 36], 0.8, "harbour")]], 96, 96, many=True)
+    assert sorted(o["label"] for o in got) == ["harbour", "ship"]
+    got = fuse([[_box([10, 10, 20, 20]), _box([20, 10, 30, 20])], [_box([10, 10, 20, 20]), _box([20, 10, 30, 20])]],
+               96, 96)
+    assert len(got) == 2
+
+
+def test_a_crop_s_piece_of_a_shape_is_not_joined_to_the_whole():
+    """A shape cut by a crop's inner edge lies inside the whole one but is no copy of it: averaging it in
+    would shrink the box."""
+    from rsvlm.fusion import fuse
+
+    whole, piece = [40, 40, 60, 60], [40, 40, 60, 47]  # the crop (0, 0, 88, 47) cut the ship at y = 47: IoU 0.35
+    got = fuse([[_box(whole)], [_box(piece, 0.8)]], 96, 96, windows=[(0, 0, 96, 96), (0, 0, 88, 47)], many=True)
+    assert [o["coords"] for o in got][0] == whole and len(got) == 2
+
+
+def test_contain_is_checked():
+    from rsvlm.tta import FuseConfig
+
+    with pytest.raises(ValueError, match="contain 0"):
+        FuseConfig(contain=0)
