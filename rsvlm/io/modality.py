@@ -152,24 +152,32 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
             notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
                          "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
                          "<poly>), not as its image")
-    elif g.inferred and np.dtype(src.dtype).kind == "u" and (two := two_values(src, indexes, nodata)):
-        notes.append(f"it holds two values only ({two}), as a mask or label does: if it is one, it goes in the "
-                     "record's answer (<mask>, <poly>), not as its image")  # LEVIR-CD's 0/255 change label read as ir
     if identical and seen and g.modality == "optical":  # a SAR chip or thermal frame saved as a JPEG / PNG
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
 
 
-def two_values(src, indexes: list[int], nodata: float | None) -> str | None:
-    """The two pixel values (one number a band, "(0, 255, 0)" where several) of a decimated read of bands
-    ``indexes`` of ``src`` where its valid pixels (64 at least) hold exactly two, else None."""
-    sample, ok = src.read_decimated(256, indexes, nodata)  # (C, h, w)
-    pixels = sample[:, ok] if ok is not None else sample.reshape(len(sample), -1)  # (C, n)
-    if pixels.shape[1] < 64 or len(values := np.unique(pixels, axis=1).T) != 2:
+def two_values_note(src, g: Guess, raw: np.ndarray, valid: np.ndarray | None) -> str | None:
+    """A note where an 8-bit image of 3 bands or fewer whose modality was inferred (``g``) holds exactly
+    two pixel values in the valid pixels (64 at least) of ``raw`` (C, h, w), a decimated read: it looks
+    like a mask (LEVIR-CD's 0/255 change label read as ir without a word). A paletted one's is said by
+    ``plan``."""
+    if not g.inferred or src.dtype != "uint8" or len(raw) > 3 or getattr(src, "paletted", False):
         return None
-    said = [str(int(v[0])) if len(v) == 1 else str(tuple(int(x) for x in v)) for v in values]
-    return " and ".join(said)
+    pixels = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
+    if pixels.shape[1] < 64:
+        return None
+    first = (pixels == pixels[:, :1]).all(axis=0)  # (n,) the pixels that hold the first one's value
+    if first.all():
+        return None
+    other = pixels[:, np.argmin(first)]  # (C,) the first pixel that differs (np.unique of 1M pixels took 3 s)
+    if not (first | (pixels == other[:, None]).all(axis=0)).all():
+        return None
+    values = sorted([tuple(int(x) for x in pixels[:, 0]), tuple(int(x) for x in other)])
+    two = " and ".join(str(v[0]) if len(v) == 1 else str(v) for v in values)
+    return (f"it holds two values only ({two}), as a mask or label does: if it is one, it goes in the record's "
+            "answer (<mask>, <poly>), not as its image")
 
 
 def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bool = False,

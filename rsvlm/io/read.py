@@ -188,6 +188,7 @@ class SceneReader:
             int_sar, float_sar, self.cfg.sar_input = False, False, "db"  # the user says it is dB × k
         if float_msi or float_sar or int_sar or self.cfg.stretch is None:
             raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
+            self.notes += [note] if (note := md.two_values_note(src, g, raw, valid)) else []  # a mask?
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
                     and (fill := sc.undeclared_fill(raw, valid))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
