@@ -175,3 +175,19 @@ def test_coco_json_saved_as_utf16_is_read(tmp_path):
     ann.write_bytes(b'{"images": [{"file_name": "caf\xe9.png"}]}')  # Latin-1: still an error naming the file
     with pytest.raises(ConversionError, match=r"ann\.json: cannot read JSON"):
         convert(tmp_path / "bad", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+
+
+@pytest.mark.parametrize("jsonl", [False, True])
+def test_llava_file_saved_as_utf16_is_read(tmp_path, jsonl):
+    """A LLaVA JSON / JSONL saved as UTF-16 with its BOM (which rsvlm's own records loader reads) was
+    "cannot read ('utf-8' codec can't decode byte 0xff)"."""
+    import json
+
+    png(tmp_path / "imgs" / "g.png", 64, 64)
+    recs = [{"id": f"r{i}", "image": "g.png", "conversations": [
+        {"from": "human", "value": "<image>\nWhat is this?"}, {"from": "gpt", "value": "A port, é."}]} for i in range(2)]
+    text = "\n".join(json.dumps(r) for r in recs) if jsonl else json.dumps(recs)
+    (tmp_path / "gc.json").write_bytes(text.encode("utf-16"))
+    stats, got = convert(tmp_path / "out", "llava", "--src", str(tmp_path / "gc.json"), "--images",
+                         str(tmp_path / "imgs"), "--strict")
+    assert len(got) == 2 and got[0]["conversations"][1]["value"] == "A port, é."
