@@ -218,3 +218,13 @@ def test_the_real_masks_are_said_to_look_like_masks_and_the_real_images_not(real
     for name in masks + images:
         said = any("two values only" in n for n in read_image(realdata / name).notes)
         assert said == (name in masks), name
+
+
+def test_a_landsat_folder_s_hint_names_its_bands_in_their_order(tmp_path):
+    """A Landsat product folder's hint was 'e.g. …_B1.TIF, or …_B1.TIF,…_B10.TIF,…_B11.TIF,…_B2.TIF': its
+    thermal bands offered among the first four band files to read as one multispectral image."""
+    stem = "LC08_L1TP_016037_20170813_20170814_01_RT"
+    for n in (1, 2, 3, 4, 10, 11):
+        (tmp_path / f"{stem}_B{n}.TIF").write_bytes(b"x")
+    with pytest.raises(FileNotFoundError, match=rf"comma-separated: .*{stem}_B1\.TIF,.*_B2\.TIF,.*_B3\.TIF,.*_B4\.TIF,…$"):
+        read_image(tmp_path)

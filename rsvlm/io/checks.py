@@ -165,7 +165,7 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     is_raster = lambda f: f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)  # noqa: E731
     found, seen, level = [], 0, [p]
     for _ in range(depth):
-        found = sorted((f for d in level for f in _entries(d) if f.is_file() and is_raster(f)), key=str)
+        found = sorted((f for d in level for f in _entries(d) if f.is_file() and is_raster(f)), key=_natural)
         seen += sum(len(_entries(d)) for d in level)
         if found or seen > most:
             break
@@ -176,6 +176,11 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     where = "" if found[0].parent == p else f" (in {found[0].parent.relative_to(p)}: {len(found)} rasters)"
     return (f"; give one of its images{where}, e.g. {found[0]}, or, where they are one file per band, them "
             f"comma-separated: {','.join(str(f) for f in found[:4])}{',…' if len(found) > 4 else ''}")
+
+
+def _natural(p: Path) -> list:
+    """``p`` sorted with its numbers as numbers: a Landsat folder's B1, B2 … B10, not B1, B10, B11, B2."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", str(p))]
 
 
 def _entries(d: Path) -> list[Path]:
