@@ -80,15 +80,21 @@ TOKENIZER_LEN = {"vicuna-7b-v1.5": 32000, "Qwen2.5-1.5B-Instruct": 151665, "Qwen
 
 def offline(cfg):
     """A copy of VLMConfig ``cfg`` buildable without weights: the LLM from its ``config`` dict, or (a
-    checkpoint's) from the ``config.json`` and tokenizer of its local ``name_or_path`` folder."""
-    saved = cfg.llm.name_or_path and (Path(cfg.llm.name_or_path) / "config.json").is_file()
-    if not cfg.llm.config and not saved:
+    checkpoint's) from the ``config.json`` and tokenizer of its local ``name_or_path`` folder, or of the
+    Hugging Face cache's folder of a hub name there (as ``load_pretrained`` loads it; was refused)."""
+    from rsvlm.model.ckpt_files import hub_snapshot
+
+    name = cfg.llm.name_or_path
+    saved = name and (Path(name) / "config.json").is_file()
+    snap = hub_snapshot(name) if name and not cfg.llm.config and not saved else None
+    if not cfg.llm.config and not saved and snap is None:
         raise ValueError(f"no llm.config (the LLM's published architecture values, which a build without weight "
-                         f"files needs), and llm.name_or_path {cfg.llm.name_or_path!r} is no local folder with a "
-                         "config.json (a checkpoint's llm/, or an adapter-only save's base model); give a checkpoint "
-                         "folder whose LLM is on this machine, or a config with llm.config, e.g. the recipe a run's "
-                         "final/ keeps as train_config.yaml")
-    keep = {} if not cfg.llm.config else {"name_or_path": None, "tokenizer": None}
+                         f"files needs), and llm.name_or_path {name!r} is no local folder with a config.json (a "
+                         "checkpoint's llm/, or an adapter-only save's base model) nor a hub name in the Hugging "
+                         "Face cache; give a checkpoint folder whose LLM is on this machine, or a config with "
+                         "llm.config, e.g. the recipe a run's final/ keeps as train_config.yaml")
+    keep = {"name_or_path": None, "tokenizer": None} if cfg.llm.config else {} if snap is None else {
+        "name_or_path": str(snap), "tokenizer": str(snap) if cfg.llm.tokenizer in (None, name) else cfg.llm.tokenizer}
     llm = dataclasses.replace(cfg.llm, load_in_4bit=False, load_in_8bit=False, **keep)
     if not cfg.llm.config:  # a folder without a tokenizer: FileNotFoundError naming it, before the build
         from rsvlm.model.checks import check_llm_files

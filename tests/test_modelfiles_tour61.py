@@ -158,3 +158,46 @@ def test_saving_an_adapter_on_a_cached_hub_base_asks_no_hub(tmp_path, bare_base,
             warnings.simplefilter("error")
             model.save_pretrained(tmp_path / f"ck{offline}", adapter_only=True)
     assert asked == []
+
+
+def test_a_base_whose_vocabulary_grows_builds_on_meta(bare_base):
+    """A saved base without rsvlm's tokens (any downloaded LLM) built on meta, as memory_plan and the checks do:
+    the new rows' mean init read values meta tensors do not have ('Tensor.item() cannot be called on meta
+    tensors'). On meta they get shapes only; the rows are the tokenizer's."""
+    model = _lora_model(bare_base)
+    import dataclasses
+
+    from rsvlm.model import create_model
+
+    meta, _ = create_model(dataclasses.replace(model.cfg), device="meta")
+    rows = meta.llm.get_base_model().get_input_embeddings().weight
+    assert rows.is_meta and rows.shape == model.llm.get_base_model().get_input_embeddings().weight.shape
+
+
+def test_memory_plan_plans_a_cached_hub_base_as_loading_does(tmp_path, bare_base, monkeypatch, capsys):
+    """A model config naming a hub base in the Hugging Face cache (llm.name_or_path: acme/tiny, no llm.config), and
+    an adapter-only checkpoint on it, were refused ('acme/tiny' is no local folder with a config.json) where they
+    load from the cached folder; they are planned from it. A hub name not in the cache is still refused, saying so."""
+    import huggingface_hub
+    import yaml
+    from script_loader import load_script
+
+    repo = tmp_path / "cache" / "models--acme--tiny"
+    shutil.copytree(bare_base, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    conf = yaml.safe_load(open("configs/model/tiny.yaml"))
+    conf["llm"] = {**{k: v for k, v in conf["llm"].items() if k != "config"}, "name_or_path": "acme/tiny"}
+    (tmp_path / "hub.yaml").write_text(yaml.safe_dump(conf))
+    _lora_model("acme/tiny").save_pretrained(tmp_path / "ck", adapter_only=True)
+    plan = load_script("memory_plan", monkeypatch)
+    rows = len(_lora_model(bare_base).tokenizer)
+    for given in (tmp_path / "hub.yaml", tmp_path / "ck"):
+        cfg = plan.model_config(given)
+        inv = plan.inventory(plan.offline(cfg), "hub")
+        assert inv.vocab_rows == rows and inv.layers == 2 and inv.hidden == 64
+        assert plan.main([str(given), "--seq-len", "64"]) == 0, capsys.readouterr().err
+    (tmp_path / "hub.yaml").write_text(yaml.safe_dump({**conf, "llm": {**conf["llm"], "name_or_path": "acme/other"}}))
+    assert plan.main([str(tmp_path / "hub.yaml"), "--seq-len", "64"]) == 2
+    assert "'acme/other' is no local folder with a config.json" in capsys.readouterr().err

@@ -216,10 +216,11 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     if llm.get_input_embeddings().num_embeddings != rows:
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
         # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
-        # transformers' note on mean resizing ("To disable this, use mean_resizing=False", twice) is rsvlm's choice
+        # transformers' note on mean resizing ("To disable this, use mean_resizing=False", twice) is rsvlm's choice;
+        # on meta there are no values to average (a saved base's meta build was "Tensor.item() ... meta tensors")
         with torch.random.fork_rng(devices=[]), logger_quiet("transformers.modeling_utils"):
             torch.manual_seed(cfg.seed + 1)
-            llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path))
+            llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path) and not meta)
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
         init_loc_rows(llm, ids.loc_start)
     if device is not None and not quant:
