@@ -1,6 +1,8 @@
 """Pascal VOC / DIOR XML → ``[det]`` and ``[ground]`` records.
 
-``--src`` holds the ``.xml`` files (searched recursively), ``--images`` the images (default: a
+``--src`` holds the ``.xml`` files (searched recursively, any case of ``.xml``; a name several
+sub-folders hold, as DIOR's ``Horizontal`` and ``Oriented Bounding Boxes`` do, is counted in the notes as
+``same_xml_name_in_folders: A + B``, its records' ids renamed ``-dup2``), ``--images`` the images (default: a
 sibling ``JPEGImages*`` folder, else one beside ``--src``'s folder as DIOR's
 ``Annotations/Oriented Bounding Boxes`` has, else ``--src``). The image is the XML's ``<filename>``, else the
 XML's stem with any image extension. Box forms per object:
