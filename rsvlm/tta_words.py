@@ -8,7 +8,7 @@ ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose di
 
 Words are matched in any case, each keeping the case it was written in ("north-East" under a
 transpose is "south-West"), the two words of a corner joined by a space, a hyphen or an en dash
-("north west", "north-west", "north–west"), and every form of a heading ("westward", "leftwards",
+("north west", "north-west", "north–west"), and every form of a heading ("westward", "leftwards", "northeasternmost",
 "northerly", "northwesterly", "south-eastward").
 
 Limits: English only: a question in another language keeps its direction words as they are, so a
@@ -33,7 +33,7 @@ def _ward(*pairs: tuple[str, str]) -> dict[str, str]:
     return {f"{a}{end}": f"{b}{end}" for a, b in pairs for end in ("ward", "wards")}
 
 
-HEADINGS = ("", "ern", "erly", "ward", "wards")  # the forms of a compass word: north, northern, northerly, …
+HEADINGS = ("", "ern", "ernmost", "erly", "ward", "wards")  # the forms of a compass word: north, northern, northernmost, …
 
 
 def _diagonal(*pairs: tuple[str, str]) -> dict[str, str]:

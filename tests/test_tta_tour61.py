@@ -77,3 +77,17 @@ def test_contain_is_checked():
 
     with pytest.raises(ValueError, match="contain 0"):
         FuseConfig(contain=0)
+
+
+@pytest.mark.parametrize("text, view, said", [
+    ("the northeasternmost tank", "h", "the northwesternmost tank"),
+    ("the north-easternmost tank", "t", "the south-westernmost tank"),
+    ("the South-Westernmost ship", "v", "the North-Westernmost ship"),
+])
+def test_the_most_forms_of_intercardinals_are_mirrored(text, view, said):
+    """"northeasternmost" was no direction word at all: a flipped view asked for the same corner's tank, that
+    is another tank; "north-easternmost" under a transpose was "west-southernmost"."""
+    from rsvlm.tta_words import frames
+
+    assert swap_words(text, view) == said and swap_words(said, view, back=True) == text
+    assert frames(text)  # a crop changes which tank it is
