@@ -184,8 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
     p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
-    p.add_argument("--out", metavar="FILE", help="write the result as JSON here (result.json)")
-    p.add_argument("--geojson", metavar="FILE", help="write parsed objects as GeoJSON (in the image's CRS) here")
+    p.add_argument("--out", metavar="FILE", help="write the result as JSON here (result.json; - for stdout, the "
+                                                   "printed answer and table then on stderr)")
+    p.add_argument("--geojson", metavar="FILE", help="write parsed objects as GeoJSON (in the image's CRS) here "
+                                                       "(- for stdout, as --out -)")
     p.add_argument("--vis", metavar="FILE", help="write an overlay image here (out.png)")
     p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
                    help="drop objects the model scores below this (its confidence; default 0 keeps all; docs/cli.md)")

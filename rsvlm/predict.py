@@ -142,7 +142,8 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
     be made, an image extension PIL cannot write, another output's or an input's file), or None. Makes
     nothing: a run that fails later (on the model) leaves no empty folders; ``write_output`` makes them."""
 
-    given = [(o, Path(p)) for o, p in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis)) if p]
+    given = [(o, Path(p)) for o, p in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis))
+             if p and not (p == "-" and o != "--vis")]  # --out - and --geojson -: stdout
     for k, (option, p) in enumerate(given):
         if same := next((o for o, q in given[:k] if q.resolve() == p.resolve()), None):
             return f"{same} and {option} name the same file {p}: the one written last would replace the other"
@@ -177,8 +178,11 @@ def _unwritable(p: Path) -> str | None:
     return None
 
 
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` to ``path``, making its folder now (``output_problem`` checked it can be)."""
+def write_output(path: str, text: str, stdout=None) -> None:
+    """Write ``text`` to ``path``, making its folder now (``output_problem`` checked it can be); ``-``: to ``stdout``."""
+    if path == "-":
+        print(text, file=stdout or sys.stdout, flush=True)
+        return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text)
 
@@ -210,11 +214,18 @@ def image_labels(images: list) -> list[str]:
 
 
 def main(args) -> int:
+    piped = [f"--{o} -" for o in ("out", "geojson") if getattr(args, o) == "-"]  # was a file named '-'
+    if len(piped) > 1:
+        print("rsvlm predict: --out - and --geojson - both ask for stdout; give one of them a file name", file=sys.stderr)
+        return 2
+    stdout = sys.stdout
     with contextlib.ExitStack() as open_scenes:  # --tile's scene: read, tiled and drawn through one open file
-        return _main(args, open_scenes)
+        if piped:  # stdout holds the JSON alone (… --out - | jq): the answer, its table and "wrote" go to stderr
+            open_scenes.enter_context(contextlib.redirect_stdout(sys.stderr))
+        return _main(args, open_scenes, stdout)
 
 
-def _main(args, open_scenes: contextlib.ExitStack) -> int:
+def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     say = Said()
     for option in ("out", "geojson", "vis"):  # --out=~/r.json (no shell expands ~ after '='): it made a folder '~'
         if (path := getattr(args, option)) is not None and not path.strip():  # --out "$OUT" unset: nothing written
@@ -366,8 +377,8 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
                            "width": (im.scene_size or (im.width, im.height))[0],
                            "height": (im.scene_size or (im.width, im.height))[1], "crs": im.crs} for im in images])
     if args.out:
-        write_output(args.out, json.dumps(jsonable(result), indent=1))
-        print(f"wrote {args.out}")
+        write_output(args.out, json.dumps(jsonable(result), indent=1), stdout)
+        print(f"wrote {'the JSON to stdout' if args.out == '-' else args.out}")
     if args.geojson:
         from rsvlm.io import objects_to_geojson
 
@@ -377,8 +388,9 @@ def _main(args, open_scenes: contextlib.ExitStack) -> int:
             print(f"rsvlm predict: --geojson: {e}", file=sys.stderr)
             return 2
         fc["notes"] = say.lines  # a foreign member (RFC 7946, 6.1): GDAL and QGIS read past it
-        write_output(args.geojson, json.dumps(jsonable(fc)))
-        print(f"wrote {args.geojson} ({inf.geojson_count(fc, result['objects'])})")
+        write_output(args.geojson, json.dumps(jsonable(fc)), stdout)
+        print(f"wrote {'the GeoJSON to stdout' if args.geojson == '-' else args.geojson} "
+              f"({inf.geojson_count(fc, result['objects'])})")
     if args.vis:
         from rsvlm.io import draw_overlay
 

@@ -137,3 +137,19 @@ def test_eval_refuses_an_out_back_out_of_a_missing_folder(tmp_path):
 def test_other_commands_say_what_follows_the_end_of_options_too(argv, want, capsys):
     err = _usage_error(argv, capsys)
     assert f"('--' ends the options, and rsvlm {argv[0]} takes no other words: {want}" in err, err
+
+
+def test_out_dash_writes_the_json_to_stdout_alone(tmp_path, capsys, monkeypatch):
+    """``--out -`` wrote a file named '-' in the working folder; a pipe (``… --out - | jq``) got the answer's
+    table. Now stdout is the JSON alone, and the answer goes to stderr."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    sample = REPO / "rsvlm" / "assets" / "samples" / "harbour_optical.png"
+    assert main(["predict", "--image", str(sample), "--task", "cls", "--max-new-tokens", "4", "--out", "-"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["task"] == "cls" and result["answer"] and f"{result['answer']}\n" in err, (out, err)
+    assert "wrote the JSON to stdout" in err and not list(tmp_path.iterdir())
+    assert main(["predict", "--image", str(sample), "--task", "det", "--out", "-", "--geojson", "-"]) == 2
+    assert "--out - and --geojson - both ask for stdout" in capsys.readouterr().err
