@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.records import GZIP_ERRORS, LINE_END, open_bytes, text_encoding
+from rsvlm.data.records import GZIP_ERRORS, GZIP_MAGIC, LINE_END, open_bytes, text_encoding
 
 
 class ScoreError(ValueError):
@@ -106,6 +106,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
     prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``). A file
     that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # --pred <(jq …), /dev/stdin: read once, whole
+        return _read_predictions(path, _pipe_bytes(path))
     if not path.is_file():
         from rsvlm.predictions import answer_files
 
@@ -114,7 +116,6 @@ def load_predictions(path: str | Path) -> PredictionFile:
             f" (rank parts beside it, {parts}: rsvlm eval on several processes has not merged them, a process still "
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
             if parts else ""))
-    out = PredictionFile(by_id={})
     with open_bytes(path) as f:  # pred.jsonl.gz: read as it is, as every line would be a bad one
         try:
             data = f.read()
@@ -122,6 +123,24 @@ def load_predictions(path: str | Path) -> PredictionFile:
             if not isinstance(f, gzip.GzipFile):
                 raise
             raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
+    return _read_predictions(path, data)
+
+
+def _pipe_bytes(path: Path) -> bytes:
+    """What a pipe (``--pred <(…)``, ``/dev/stdin``) holds, decompressed where it is gzip; it is read once, as it
+    can be (``open_bytes`` peeks at a file's first bytes and goes back)."""
+    data = path.read_bytes()
+    if data[:2] != GZIP_MAGIC:
+        return data
+    try:
+        return gzip.decompress(data)
+    except GZIP_ERRORS as e:
+        raise ScoreError(f"{path}: gzip data that cannot be decompressed ({e})") from None
+
+
+def _read_predictions(path: Path, data: bytes) -> PredictionFile:
+    """``load_predictions`` of the bytes ``data`` read from ``path``."""
+    out = PredictionFile(by_id={})
     try:
         text = data.decode(text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
     except UnicodeDecodeError as e:
@@ -225,6 +244,9 @@ def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
     that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read."""
     pred = Path(pred)
     side = pred.with_name(pred.name + ".run.json")
+    if pred.exists() and not pred.is_file() and not pred.is_dir():  # no "no stdin.run.json beside" /dev/stdin
+        return None, (f"the predictions were read from a pipe ({pred}): the model and options that gave them are not "
+                      "known (rsvlm eval records them in PRED.run.json beside its --out)")
     if not side.is_file():
         return None, (f"no {side.name} beside the predictions: the model and options that gave them are not "
                       "recorded (an older rsvlm eval, or another tool)")

@@ -192,3 +192,21 @@ def test_rsvlm_eval_refuses_an_out_that_is_a_pipe(tmp_path):
                           "--device", "cpu"], cwd=REPO, capture_output=True, text=True, timeout=90)
     assert ran.returncode == 2 and f"--out {fifo} is no regular file" in ran.stderr
     assert not (tmp_path / "pred.fifo.run.json").exists()
+
+
+def test_predictions_read_from_a_pipe(tmp_path):
+    """``--pred <(jq -c … preds.jsonl)`` or ``… | python -m eval.vqa --pred /dev/stdin`` said "predictions file
+    not found: /dev/fd/63" of a pipe that was there: a pipe is read once, gzip too, and the scores are the
+    file's."""
+    import gzip
+
+    recs = [_record(f"q{i}", "vqa", a) for i, a in enumerate(["yes", "no", "3"])]
+    preds = [{"id": "q0", "task": "vqa", "answer": "Yes."}, {"id": "q1", "task": "vqa", "answer": "yes"}]
+    args = _files(tmp_path, recs, preds)
+    for data in ((tmp_path / "p.jsonl").read_bytes(), gzip.compress((tmp_path / "p.jsonl").read_bytes())):
+        ran = subprocess.run([sys.executable, "-m", "eval.vqa", *args[:2], "--pred", "/dev/stdin", "--out",
+                              str(tmp_path / "s.json")], input=data, cwd=REPO, capture_output=True, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        s = json.loads((tmp_path / "s.json").read_text())
+        assert (s["n_records"], s["n_missing"], s["accuracy"]) == (3, 1, pytest.approx(1 / 3))
+        assert any("read from a pipe (/dev/stdin)" in n for n in s["notes"])
