@@ -228,3 +228,13 @@ def test_a_landsat_folder_s_hint_names_its_bands_in_their_order(tmp_path):
         (tmp_path / f"{stem}_B{n}.TIF").write_bytes(b"x")
     with pytest.raises(FileNotFoundError, match=rf"comma-separated: .*{stem}_B1\.TIF,.*_B2\.TIF,.*_B3\.TIF,.*_B4\.TIF,…$"):
         read_image(tmp_path)
+
+
+def test_a_vrt_whose_source_file_is_missing_says_so(tmp_path):
+    """A mosaic VRT whose tile was moved said 'read failed, file truncated or corrupt' of the VRT."""
+    (p := tmp_path / "mosaic.vrt").write_text(
+        '<VRTDataset rasterXSize="10" rasterYSize="10"><VRTRasterBand dataType="Byte" band="1"><SimpleSource>'
+        '<SourceFilename relativeToVRT="1">tile_3.tif</SourceFilename><SourceBand>1</SourceBand></SimpleSource>'
+        '</VRTRasterBand></VRTDataset>')
+    with pytest.raises(ImageReadError, match=r"mosaic\.vrt: read failed: a file it refers to is missing \(.*tile_3\.tif"):
+        read_image(p)

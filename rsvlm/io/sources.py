@@ -220,6 +220,15 @@ class ArraySource:
         pass
 
 
+def read_failed(name: str, err: BaseException) -> ImageReadError:
+    """The error for a failed GDAL read of ``name``: a file it refers to that is missing (a VRT's, a band
+    file's sidecar) is said so; it was 'file truncated or corrupt' of a whole VRT."""
+    why = gdal_message(err)
+    if "No such file or directory" in why:
+        return ImageReadError(f"{name}: read failed: a file it refers to is missing ({why})")
+    return ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})")
+
+
 class RasterioSource:
     """One GDAL dataset, or several single-band datasets on one grid (bands in separate files, or a TIFF's
     pages of one band each: ``tiff.page_datasets``)."""
@@ -363,7 +372,7 @@ class RasterioSource:
                 try:
                     idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
                 except (RasterioIOError, CPLE_BaseError) as e:
-                    raise ImageReadError(f"{self.paths[0]}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
+                    raise read_failed(self.paths[0], e) from e
                 bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
@@ -378,7 +387,7 @@ class RasterioSource:
                         m = d.dataset_mask(window=window, out_shape=out_shape) > 0
                         valid = m if valid is None else valid & m
                 except (RasterioIOError, CPLE_BaseError) as e:
-                    raise ImageReadError(f"{d.name}: read failed, file truncated or corrupt ({gdal_message(e)})") from e
+                    raise read_failed(d.name, e) from e
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:
             v = ~(raw == nodata).all(axis=0)
