@@ -250,6 +250,8 @@ def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
     another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
     need_answer=False)`` gave, where the caller read it already. Leaves nothing behind."""
+    if str(out) == "-":  # made a file named '-': predict's --out - is stdout, but eval's file is resumed
+        return "--out -: rsvlm eval writes a predictions file that a later run resumes, not stdout; give a file name"
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
     if why := through_missing(out):  # gone/../p.jsonl: the folder gone was made and left behind

@@ -153,3 +153,9 @@ def test_out_dash_writes_the_json_to_stdout_alone(tmp_path, capsys, monkeypatch)
     assert "wrote the JSON to stdout" in err and not list(tmp_path.iterdir())
     assert main(["predict", "--image", str(sample), "--task", "det", "--out", "-", "--geojson", "-"]) == 2
     assert "--out - and --geojson - both ask for stdout" in capsys.readouterr().err
+
+
+def test_eval_refuses_out_dash_which_made_a_file_named_dash(tmp_path):
+    from rsvlm.predictions import check_out
+
+    assert check_out(tmp_path / "test.jsonl", Path("-")).startswith("--out -: rsvlm eval writes a predictions file")
