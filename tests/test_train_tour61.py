@@ -157,3 +157,34 @@ def test_the_contrastive_loop_reads_data_missing_bands_too(tmp_path):
         pair_pixels(rec, tmp_path / "d", cfg, 32)
     cfg.data.missing_bands = "mean"
     assert tuple(pair_pixels(rec, tmp_path / "d", cfg, 32).shape) == (3, 32, 32)
+
+
+@pytest.mark.parametrize("indent", [None, 1])
+def test_records_wrapped_in_one_json_object_are_named_as_such(tmp_path, indent):
+    """``{"data": [...]}`` (an export's wrapper) was 'all 164 of its records are malformed (invalid JSON)',
+    pretty-printed, or 'field id: missing' on one line; the key holding the records is named."""
+    from rsvlm.train.inputs import TooFewRecords, check_enough_records
+
+    recs = [json.loads(x) for x in make_records(tmp_path / "d", n=4, ir_every=0).read_text().splitlines()]
+    path = tmp_path / "d" / "wrapped.json"
+    path.write_text(json.dumps({"info": {"v": 1}, "data": recs}, indent=indent))
+    with pytest.raises(TooFewRecords, match=r"one JSON object, not JSONL or a JSON array of records; its list\(s\) "
+                                            r"under 'data': save the records list alone \(jq '\.data'\)"):
+        check_enough_records(_cfg(tmp_path, path, "batch_size=2"), 1)
+    path.write_text(json.dumps(recs[0], indent=2))  # one record over many lines
+    with pytest.raises(TooFewRecords, match=r"one record written over \d+ lines: give JSONL"):
+        check_enough_records(_cfg(tmp_path, path, "batch_size=1"), 1)
+
+
+def test_a_jsonl_whose_first_line_is_broken_or_lacks_its_turns_is_still_read_line_by_line(tmp_path):
+    from rsvlm.data.records import ReadReport, read_records
+
+    lines = make_records(tmp_path / "d", n=4, ir_every=0).read_text().splitlines()
+    first = json.loads(lines[0])
+    del first["conversations"]  # a record of its images only: its images list is no wrapper
+    for head in ("{", json.dumps(first), '{"id": "x", "images": ['):
+        path = tmp_path / "d" / "t.jsonl"
+        path.write_text("\n".join([head, *lines[1:]]) + "\n")
+        report = ReadReport(str(path))
+        assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["rec1", "rec2", "rec3"], head
+        assert report.n_skipped == 1

@@ -281,6 +281,29 @@ def _file_key(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), st.st_size, st.st_mtime_ns
 
 
+def _one_object(path: Path, text: str) -> RecordError | None:
+    """The error for a records file that is one JSON object (``text``: the whole file, or its first line) rather
+    than records: a wrapper of the records (``{"data": [...]}``, each of its lines was 'invalid JSON', or its one
+    line 'field id: missing') or one record written over many lines; None where ``text`` is no such object."""
+    try:
+        obj = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(obj, dict) or ("conversations" in obj and "\n" not in text.strip()):
+        return None  # a record's line
+    one_line = "\n" not in text.strip()
+    lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)
+             and ("conversations" in v[0] or not one_line)]  # one line: a record's own images list is no wrapper
+    if "conversations" in obj:
+        return RecordError(f"{path}: one record written over {text.count(chr(10)) + 1} lines: give JSONL (a record a "
+                           "line) or a JSON array of records", "json")
+    if not lists and one_line:  # one line of another object: the record reader names its fields
+        return None
+    return RecordError(f"{path}: one JSON object, not JSONL or a JSON array of records" + (
+        f"; its list(s) under {', '.join(map(repr, lists[:3]))}: save the records list alone (jq '.{lists[0]}')"
+        if lists else ""), "json")
+
+
 def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str | Any]]:
     """(":line number", text line) for JSONL; ("[index]", object) for a LLaVA-style JSON array file; either
     plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8
@@ -311,6 +334,14 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                         arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
                     return
+                if not seen and line.lstrip().startswith("{"):  # a wrapper object, or one record over many lines
+                    if line.strip() == "{" or line.rstrip().endswith(("[", "{", ",")):
+                        rest = lines.read()
+                        if (err := _one_object(path, line + rest)) is not None:
+                            raise err
+                        lines = io.StringIO(rest)  # no JSON object: read line by line, as JSONL
+                    elif (err := _one_object(path, line)) is not None:
+                        raise err
                 seen = True
                 if _UNDECODED.search(line):
                     try:
