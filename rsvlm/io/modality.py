@@ -8,9 +8,10 @@ and which of its bands are read as that modality.
 Every guess is said in a note ("modality inferred as … from …"); one from values alone says so and
 names the option that says otherwise. A single band whose metadata says elevation (a length unit,
 "elevation" / "DEM" in its description or tags, an SRTM .hgt, a vertical CRS) is refused unless the
-modality is given: a DEM is none of rsvlm's modalities. Cannot: tell a thermal band from
-single-polarisation SAR in uint DN, nor a panchromatic band from either, by anything but type and
-georeferencing; nor, by values, int16 dB × 100 from °C × 100 of a winter scene, or metres from kelvin
+modality is given: a DEM is none of rsvlm's modalities; so is a 1-bit image (a mask's or label's). An
+8-bit image of two values, or a palette of 32 colours or fewer, is said to look like a mask or class
+map (a note). Cannot: tell a thermal band from single-polarisation SAR in uint DN, nor a panchromatic
+band from either, by anything but type and georeferencing; nor, by values, int16 dB × 100 from °C × 100 of a winter scene, or metres from kelvin
 (a pixel-to-pixel roughness measure does not separate them either: Landsat 8 band 10 at 30 m steps
 0.066 of its spread between neighbours, Sentinel-1 GRD 0.08-0.1).
 """
@@ -84,9 +85,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         return g
     if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
         # (an ImageReadError, a ValueError: not an image, as a damaged header read as 1 bit is not either)
-        raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer (<mask>, "
-                         "<poly>), not as its image; give the modality (--modality, or read_image(..., modality=...)) "
-                         "to read it as an image anyway")
+        raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer "
+                             "(<mask>, <poly>), not as its image; give the modality (--modality, or "
+                             "read_image(..., modality=...)) to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         g.modality = "ir" if thermal else "msi"
