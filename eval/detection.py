@@ -122,6 +122,9 @@ def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[in
         ev.summarize()
     s = [None if v < 0 else float(v) for v in ev.stats]
     prec = ev.eval["precision"]  # (T iou thresholds, R recall points, K classes, A areas, M maxDets)
+    # mAP: summarize() reads it at maxDets 100 whatever maxDets holds, so --max-dets 10 gave mAP None; at max_dets
+    every = prec[:, :, :, 0, -1]
+    s[0] = float(every[every > -1].mean()) if (every > -1).any() else None
     per_class = {}
     for k, c in enumerate(labels):
         p = prec[:, :, k, 0, -1]
@@ -211,7 +214,8 @@ def details(scores: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     def extra(ap):
-        ap.add_argument("--max-dets", type=common.at_least_one, default=100, help="COCO: detections kept per image")
+        ap.add_argument("--max-dets", type=common.at_least_one, default=100,
+                        help="COCO: detections kept per image, the highest-scored (default 100; raise it for dense scenes)")
 
     return common.run("detection", ("det",), score, HEADLINE, argv, extra_args=extra, details=details)
 

@@ -210,3 +210,20 @@ def test_predictions_read_from_a_pipe(tmp_path):
         s = json.loads((tmp_path / "s.json").read_text())
         assert (s["n_records"], s["n_missing"], s["accuracy"]) == (3, 1, pytest.approx(1 / 3))
         assert any("read from a pipe (/dev/stdin)" in n for n in s["notes"])
+
+
+def test_detection_max_dets_keeps_the_headline_map(tmp_path, capsys):
+    """``--max-dets 10`` (any value but 100) printed mAP as "-" and wrote null: pycocotools' summarize reads
+    mAP at maxDets 100 whatever ``maxDets`` holds. mAP is read at ``--max-dets``; at 100 it is COCO's own."""
+    from eval import detection
+
+    boxes = ["<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>",
+             "<ref>ship</ref><box><loc_500><loc_500><loc_700><loc_650></box><box><loc_10><loc_10><loc_90><loc_80></box>"]
+    recs = [_record(f"d{i}", "det", b) for i, b in enumerate(boxes)]
+    preds = [{"id": "d0", "task": "det", "answer": boxes[0]},
+             {"id": "d1", "task": "det", "answer": "<ref>ship</ref><box><loc_500><loc_500><loc_700><loc_650></box>"}]
+    args = _files(tmp_path, recs, preds)
+    at100 = detection.main(args)
+    for n in ("1", "10", "100"):
+        s = detection.main([*args, "--max-dets", n])
+        assert s["mAP"] == pytest.approx(at100["mAP"]) and 0 < s["mAP"] < 1, n
