@@ -238,3 +238,16 @@ def test_a_vrt_whose_source_file_is_missing_says_so(tmp_path):
         '</VRTRasterBand></VRTDataset>')
     with pytest.raises(ImageReadError, match=r"mosaic\.vrt: read failed: a file it refers to is missing \(.*tile_3\.tif"):
         read_image(p)
+
+
+def test_a_record_s_mask_image_is_skipped_with_the_record_s_field_as_advice(tmp_path):
+    """Training's modality finder said a 1-bit image (or a DEM) could be read with '--modality, or
+    read_image(..., modality=...)', neither of which a training run takes: the record's field is said."""
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import ReadReport, RecordError
+
+    _one_bit(tmp_path, "png")
+    with ModalityFinder() as finder, pytest.raises(RecordError) as e:
+        finder.fill({"id": "r1", "images": [{"path": "label.png", "modality": None}]}, tmp_path, ReadReport("t.jsonl"))
+    assert "1 bit a pixel" in str(e.value) and 'give the modality (a "modality" in the record\'s image)' in str(e.value)
+    assert "--modality" not in str(e.value) and "read_image" not in str(e.value)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rsvlm.advice import LIBRARY_TOO
 from rsvlm.data.records import ReadReport, RecordError, image_paths, with_modalities
 
 UNKNOWN = "unknown"  # the score tables' label of an image whose modality is neither given nor found
@@ -81,8 +82,9 @@ class ModalityFinder:
                                                             ReadConfig(stats_max_side=_STATS_SIDE)) as scene:
                 self.seen[key] = scene.modality
                 report.note_inferred(", ".join(key), scene.modality, inferred_why(scene.notes) or "its header")
-        except (OSError, ValueError) as e:
-            self.seen[key], self.errors[key] = None, f"{type(e).__name__}: {e}"
+        except (OSError, ValueError) as e:  # a DEM's or a mask's advice: the record's field, not --modality
+            why = str(e).replace("--modality" + LIBRARY_TOO, "a \"modality\" in the record's image")
+            self.seen[key], self.errors[key] = None, f"{type(e).__name__}: {why}"
         self._tick()
         return self.seen[key]
 
