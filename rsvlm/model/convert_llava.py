@@ -173,10 +173,9 @@ def _hf_layout(src: Path, dtype):
     from transformers import LlavaForConditionalGeneration
 
     conf = read_json_object(src / "config.json")
-    for part in ("vision_config", "text_config"):  # before the load: a typo was "weights do not fit", no hint
-        if isinstance(conf.get(part), dict):
-            check_key_typos(src / "config.json", conf[part], f"{part}.",
-                            None if "model_type" in conf[part] else {"vision_config": "clip_vision_model"}.get(part))
+    if isinstance(conf.get("vision_config"), dict):  # a typo was "weights do not fit", no hint (mismatch_note
+        vision = conf["vision_config"]                 # names text_config's typos only)
+        check_key_typos(src / "config.json", vision, "vision_config.", vision.get("model_type", "clip_vision_model"))
     if conf.get("vision_feature_select_strategy", "default") != "default":
         raise ValueError(f"{src}: vision_feature_select_strategy {conf['vision_feature_select_strategy']!r} "
                          "is not supported (only 'default': patch tokens without CLS)")
