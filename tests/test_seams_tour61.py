@@ -92,3 +92,18 @@ def test_rotated_ships_moored_side_by_side_across_a_seam_stay_two():
     a, b = ship(98.2, 50), ship(98.2 - math.sin(t) * d, 50 + math.cos(t) * d)
     assert len(merge_tile_objects(_rotated_views([a, b]), scene_size=(200, 100))) == 2
     assert len(merge_tile_objects(_rotated_views([a]), scene_size=(200, 100))) == 1
+
+
+@pytest.mark.parametrize("obj, says", [
+    ({"kind": "box", "label": "car", "coords": [1, 1, float("nan"), 5]}, "box coords must be finite"),
+    ({"kind": "obb", "label": "ship", "coords": [[1, 1], [5, 1], [5, float("inf")], [1, 5]]}, "obb coords must be finite"),
+    ({"kind": "obb", "label": "ship", "coords": [[1, 1], [5, 1], [5, 5]]}, "obb coords are 4 corners"),
+    ({"kind": "poly", "label": "lake", "coords": [[1, 1], [5, "x"], [5, 5]]}, "poly coords must be numbers"),
+])
+def test_tile_objects_with_bad_coordinates_are_refused_naming_tile_and_object(obj, says):
+    """A NaN box met GEOS's 'Points of LinearRing do not form a closed linestring', naming nothing; a
+    NaN or a missing corner in an oriented box was kept in the scene's objects."""
+    from rsvlm.io import merge_tile_objects
+
+    with pytest.raises(ValueError, match=rf"tile \(100, 0, 100, 100\).*object 1 .*{says}"):
+        merge_tile_objects([(LEFT, []), (RIGHT, [{"kind": "box", "label": "car", "coords": [1, 1, 5, 5]}, obj])])

@@ -45,6 +45,8 @@ def shift_object(obj: dict, x0: float, y0: float, window: Window) -> dict:
         float(obj["score"])  # "high" met float() in the ranking, naming no object
     if kind in ("box", "point") and len(c) != {"box": 4, "point": 2}[kind]:  # a 5th number was dropped unsaid
         raise ValueError(f"{kind} coords are {'[x1, y1, x2, y2]' if kind == 'box' else '[x, y]'}, not {c!r:.80}")
+    if kind in ("box", "obb", "poly", "point"):
+        _check_coords(kind, c, obj.get("rings"))
     if kind == "box":
         out["coords"] = [c[0] + x0, c[1] + y0, c[2] + x0, c[3] + y0]
     elif kind in ("obb", "poly"):
@@ -70,6 +72,23 @@ def shift_object(obj: dict, x0: float, y0: float, window: Window) -> dict:
     else:
         raise ValueError(f"unknown object kind {kind!r} (expected box, obb, point, poly or mask)")
     return out
+
+
+def _check_coords(kind: str, coords, rings) -> None:
+    """ValueError where an object's coordinates are not finite numbers (a NaN box met GEOS's "Points of
+    LinearRing do not form a closed linestring", naming no object; a NaN corner was kept in an obb) or
+    an oriented box has other than 4 corners (3 were kept as an obb)."""
+    import numpy as np
+
+    if kind == "obb" and (len(coords) != 4 or any(len(p) != 2 for p in coords)):
+        raise ValueError(f"obb coords are 4 corners [[x, y], ...], not {coords!r:.80}")
+    try:
+        others = [] if rings is None or isinstance(rings, str | bytes | dict) else list(rings)  # poly_rings says why
+        finite = all(np.isfinite(np.asarray(c, dtype=float)).all() for c in (coords, *others))
+    except (TypeError, ValueError):  # ragged, or not numbers
+        raise ValueError(f"{kind} coords must be numbers, not {coords!r:.80}") from None
+    if not finite:
+        raise ValueError(f"{kind} coords must be finite, not {coords!r:.80}")
 
 
 def set_mask_box(o: dict) -> None:
