@@ -60,9 +60,17 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     q = p.add_mutually_exclusive_group()
     q.add_argument("--load-4bit", action="store_true", help="quantise the LLM to 4 bit (bitsandbytes)")
     q.add_argument("--load-8bit", action="store_true", help="quantise the LLM to 8 bit (bitsandbytes)")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: cuda if available)")
+    p.add_argument("--device", type=_device, default=None, help="cpu, cuda, cuda:1 … in any case (default: cuda if available)")
     p.add_argument("--free-decoding", action="store_true",
                    help="do not hold geometry to its grammar while decoding (see rsvlm.model.grammar)")
+
+
+def _device(text: str) -> str:
+    """``--device``: in any case (``CPU`` was "not a device" where ``--modality SAR`` is taken); an empty one
+    (``--device "$DEV"``, DEV unset) is refused: it ran on the default device unsaid."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give cpu, cuda or cuda:N, or leave --device out (cuda if available)")
+    return text.strip().lower()
 
 
 def _history(text: str) -> int | str:

@@ -159,3 +159,21 @@ def test_eval_refuses_out_dash_which_made_a_file_named_dash(tmp_path):
     from rsvlm.predictions import check_out
 
     assert check_out(tmp_path / "test.jsonl", Path("-")).startswith("--out -: rsvlm eval writes a predictions file")
+
+
+@pytest.mark.parametrize("command", [["chat"], ["predict", "--image", "a.png", "--task", "cls"],
+                                     ["eval", "--data", "d", "--out", "o"]])
+def test_device_is_taken_in_any_case_and_an_empty_one_refused(command, capsys):
+    """``--device CPU`` was "not a device" (``--modality SAR`` is taken); ``--device ""`` ran on the default."""
+    assert build_parser().parse_args([*command, "--device", "CPU"]).device == "cpu"
+    assert build_parser().parse_args([*command, "--device", "Cuda:1"]).device == "cuda:1"
+    err = _usage_error([*command, "--device", ""], capsys)
+    assert err.endswith("argument --device: empty; give cpu, cuda or cuda:N, or leave --device out (cuda if "
+                        "available)"), err
+
+
+def test_device_gpu_is_answered_with_cuda():
+    from rsvlm.inference import check_device
+
+    with pytest.raises(ValueError, match=r"--device 'gpu' is not a device \(did you mean cuda\?\)"):
+        check_device("gpu")
