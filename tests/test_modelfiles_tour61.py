@@ -201,3 +201,44 @@ def test_memory_plan_plans_a_cached_hub_base_as_loading_does(tmp_path, bare_base
     (tmp_path / "hub.yaml").write_text(yaml.safe_dump({**conf, "llm": {**conf["llm"], "name_or_path": "acme/other"}}))
     assert plan.main([str(tmp_path / "hub.yaml"), "--seq-len", "64"]) == 2
     assert "'acme/other' is no local folder with a config.json" in capsys.readouterr().err
+
+
+def test_one_meta_build_of_the_llm_per_model_a_cached_hub_base_included(tmp_path, bare_base, monkeypatch):
+    """The LLM is built on meta once per model (LoRA checks, a meta build, a 4-bit plan share it) for a local base and
+    for a hub name in the cache, whose LoRA targets were not checked before the load: a typo there was found once
+    the weights had been read (minutes for a 7B). Now it is refused with from_pretrained never called."""
+    import dataclasses
+
+    import huggingface_hub
+    import torch
+    import transformers
+
+    from rsvlm.model import create_model
+
+    repo = tmp_path / "cache" / "models--acme--tiny"
+    shutil.copytree(bare_base, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    built = []
+    from_config = transformers.AutoModelForCausalLM.from_config
+
+    def counted(*a, **k):
+        built.append(torch.get_default_device().type)
+        return from_config(*a, **k)
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_config", counted)
+    cfg = _lora_model(bare_base).cfg
+    for name in (str(bare_base), "acme/tiny"):
+        for device in ("meta", None):
+            built.clear()
+            create_model(dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, name_or_path=name)), device=device)
+            assert built == ["meta"], (name, device, built)
+
+    def never(*a, **k):
+        raise AssertionError("from_pretrained was called")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", never)
+    typo = dataclasses.replace(cfg.llm, name_or_path="acme/tiny", target_modules=["q_proj", "v_prj"])
+    with pytest.raises(ValueError, match=r"^llm\.target_modules: \['v_prj'\] match no module"):
+        create_model(dataclasses.replace(cfg, llm=typo))

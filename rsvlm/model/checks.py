@@ -127,15 +127,21 @@ def _own_template(folder: Path) -> bool:
 
 def meta_llm(cfg: LLMConfig, key: str = "llm"):
     """The LLM built on the meta device (shapes only, no weights read) from ``config`` or the folder's
-    config.json; None for a hub name or a folder without config.json (the build names it). One build
-    serves the LoRA checks and ``build_llm`` (``shapes``): a meta or 4-bit build made it a second time."""
+    config.json (a hub name's in the Hugging Face cache); None for a hub name not cached or a folder without
+    config.json (the build names it). One build serves the LoRA checks and ``build_llm`` (``shapes``): a meta
+    or 4-bit build made it a second time."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
+    from rsvlm.model.ckpt_files import hub_snapshot
+
     if cfg.name_or_path:
-        if not (Path(cfg.name_or_path).expanduser() / "config.json").is_file():  # the build names it
+        folder = Path(cfg.name_or_path).expanduser()
+        # a cached hub base was None: a LoRA target typo on it was found only once the LLM had loaded
+        folder = folder if folder.exists() else hub_snapshot(cfg.name_or_path)
+        if folder is None or not (folder / "config.json").is_file():  # the build names it
             return None
         with names_unreadable(f"{key}.name_or_path", cfg.name_or_path, ValueError):  # a config.json
-            hf = AutoConfig.from_pretrained(cfg.name_or_path)                        # of another kind
+            hf = AutoConfig.from_pretrained(folder)                                  # of another kind
     else:
         hf = _hf_config(cfg, key)
     with torch.device("meta"):
