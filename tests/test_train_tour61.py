@@ -188,3 +188,22 @@ def test_a_jsonl_whose_first_line_is_broken_or_lacks_its_turns_is_still_read_lin
         report = ReadReport(str(path))
         assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["rec1", "rec2", "rec3"], head
         assert report.n_skipped == 1
+
+
+def test_band_dropout_does_not_fill_a_band_the_file_lacks_under_missing_bands_error(tmp_path):
+    """An MSI scene without B08 under data.band_dropout was filled (copy) in the epochs dropout drew for it and
+    a bad sample in the others; under data.missing_bands=error it is a bad sample in every epoch, naming B08."""
+    from test_train_tour58 import tiny_index
+
+    from rsvlm.train.data import SFTDataset
+
+    recs = [json.loads(x) for x in _msi_records(tmp_path, n=1).read_text().splitlines()]
+    cfg, proc, index = tiny_index(tmp_path / "d", recs)
+    for fill, bad in (("error", True), ("copy", False)):
+        proc.missing_bands = fill
+        ds = SFTDataset(index, tmp_path / "d", proc, cfg.model.prompt, 512, band_dropout={"msi": 1.0})
+        for epoch in range(3):
+            ds.set_epoch(epoch)
+            sample = ds[0]
+            assert bool(sample.get("bad")) is bad, (fill, epoch, sample.get("error"))
+            assert not bad or "B08" in sample["error"]

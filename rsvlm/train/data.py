@@ -195,6 +195,8 @@ class SFTDataset(torch.utils.data.Dataset):
                 if rng is not None and stem is not None and self.band_dropout.get(im.modality) and (
                         why := unnamed_bands(stem, im)):
                     undropped.append(why)
+                if kept is not im and self.processor.missing_bands == "error":  # else a band the file lacks was
+                    self.processor.band_notes(im)  # filled in the epochs dropout drew for it, a bad sample in the rest
                 pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
