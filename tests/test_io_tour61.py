@@ -251,3 +251,42 @@ def test_a_record_s_mask_image_is_skipped_with_the_record_s_field_as_advice(tmp_
         finder.fill({"id": "r1", "images": [{"path": "label.png", "modality": None}]}, tmp_path, ReadReport("t.jsonl"))
     assert "1 bit a pixel" in str(e.value) and 'give the modality (a "modality" in the record\'s image)' in str(e.value)
     assert "--modality" not in str(e.value) and "read_image" not in str(e.value)
+
+
+def _described(path, data, descriptions):
+    c, h, w = data.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype) as ds:
+        ds.write(data)
+        ds.descriptions = tuple(descriptions)
+    return path
+
+
+def test_bands_described_as_polarisations_read_as_sar(tmp_path):
+    """A quad-pol scene (bands described HH, HV, VH, VV) read as 4 msi bands, a uint16 band described
+    Sigma0_VV (or in a file named …_VV_….tif) as a thermal one; and Sigma0_VV, Sigma0_VH were the bands'
+    names, which the sar stem's VV and VH do not match."""
+    rng = np.random.default_rng(7)
+    quad = _described(tmp_path / "quad.tif", rng.gamma(1, 0.05, (4, 32, 32)).astype(np.float32), ["HH", "HV", "VH", "VV"])
+    img = read_image(quad)
+    assert (img.modality, img.bands) == ("sar", ["HH", "HV", "VH", "VV"]), img.notes
+    assert img.notes[0] == "modality inferred as sar from 4 band(s) float32 named HH, HV, VH, VV (polarisations)"
+    dn = (rng.random((1, 32, 32)) * 3000 + 1).astype(np.uint16)
+    one = read_image(_described(tmp_path / "grd.tif", dn, ["Sigma0_VV"]))
+    assert (one.modality, one.bands) == ("sar", ["VV"]), one.notes
+    assert "band named VV from the description Sigma0_VV" in one.notes
+    with rasterio.open(p := tmp_path / "S1A_IW_GRDH_20230101_VH_tc.tif", "w", driver="GTiff", width=32, height=32,
+                       count=1, dtype="uint16") as ds:
+        ds.write(dn)
+    assert (read_image(p).modality, read_image(p).bands) == ("sar", ["VH"])
+    pair = read_image(_described(tmp_path / "pair.tif", rng.gamma(1, 0.05, (2, 32, 32)).astype(np.float32),
+                                 ["Sigma0_VV", "Sigma0_VH"]))
+    assert pair.bands == ["VV", "VH"]
+
+
+def test_a_sar_colour_composite_says_it_is_read_as_optical(tmp_path):
+    """VV, VH and their ratio as 3 bands read as optical without a word (sar refuses 3 different bands)."""
+    p = _described(tmp_path / "rgb.tif", np.random.default_rng(8).gamma(1, 0.05, (3, 32, 32)).astype(np.float32),
+                   ["VV", "VH", "VV/VH"])
+    img = read_image(p)
+    assert img.modality == "optical"
+    assert any(n.startswith("its bands are described VV, VH, VV/VH: a SAR colour composite") for n in img.notes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "SAME_BAND", "band_key",
+__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "polarisation_in", "SAME_BAND", "band_key",
            "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
@@ -63,5 +63,15 @@ def sentinel2_alone(p: Path) -> str | None:
 
 def polarisation_from_file(p: Path) -> str | None:
     """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
-    found = set(re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", p.stem.lower()))
-    return found.pop().upper() if len(found) == 1 else None
+    return polarisation_in(p.stem)
+
+
+def polarisations_in(text: str | None) -> set[str]:
+    """The polarisations ``text`` names as words: ``Sigma0_VV_db`` → {VV}, ``VV/VH`` → {VV, VH}."""
+    return {w.upper() for w in re.findall(r"(?<![a-z])(vv|vh|hh|hv)(?![a-z])", (text or "").lower())}
+
+
+def polarisation_in(text: str | None) -> str | None:
+    """The one polarisation ``text`` (a file's stem, a band's description) names, else None."""
+    found = polarisations_in(text)
+    return found.pop() if len(found) == 1 else None

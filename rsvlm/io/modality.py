@@ -26,7 +26,13 @@ import numpy as np
 
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import band_name_from_file, sentinel2_alone
+from rsvlm.io.bandnames import (
+    band_name_from_file,
+    polarisation_from_file,
+    polarisation_in,
+    polarisations_in,
+    sentinel2_alone,
+)
 from rsvlm.io.checks import ImageReadError
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
@@ -106,16 +112,25 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             raise elevation_error(name, dem)
         g.modality, why = infer_modality(src.count, src.dtype, gcps_only=bool(src.gcps),
                                          alpha=src.alpha_index is not None, n_files=len(paths))
+        fix = None
         if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
                 g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], src.units[one[0]],
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
         names = [src.descriptions[i] or "" for i in one]
+        pols = polarisations(src, paths, one)
+        if fix is None and g.modality != "sar" and len(one) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols):
+            g.modality = "sar"  # HH, HV, VH, VV were 4 msi bands; a uint16 VV band thermal
+            why = f"modality inferred as sar from {len(one)} band(s) {src.dtype} named {', '.join(pols)} (polarisations)"
+        composite = g.modality == "optical" and len(one) == 3 and len(set().union(*map(polarisations_in, names))) >= 2
         if g.modality == "sar" and len(one) == 2 and np.dtype(src.dtype).kind != "c" and all(re.fullmatch(MSI_NAME, d, re.I) for d in names):
             g.modality = "msi"  # two bands described red and NIR were read as a polarisation pair
             why = f"modality inferred as msi from 2 bands described {', '.join(names)}"
         g.notes.append(why)
+        if composite:  # VV, VH, VV/VH: read as optical without a word
+            g.notes.append(f"its bands are described {', '.join(names)}: a SAR colour composite, read as optical; "
+                           "rsvlm reads SAR as 1, 2 or 4 polarisation bands: give those alone for sar")
         if len(one) == 1 and (word := ELEVATION_WORDS.search(paths[0].name)):
             g.notes.append(f"the file name says {word.group(0)!r}: if it holds elevation (a DEM), that is no "
                            f"modality rsvlm reads, and {g.modality} is only what its type and values suggest; "
@@ -125,6 +140,15 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
                            "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
     return g
+
+
+def polarisations(src, paths: list[Path], bands: list[int]) -> list[str | None]:
+    """The polarisation each of ``bands`` (0-based) names: its description (``Sigma0_VV``), else, one band
+    a file, its file's name (``scene_VH.tif``)."""
+    pols = [polarisation_in(src.descriptions[i]) for i in bands]
+    if len(paths) == src.count and src.alpha_index is None:
+        pols = [p or polarisation_from_file(paths[i]) for p, i in zip(pols, bands)]
+    return pols
 
 
 def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], list[str]]:

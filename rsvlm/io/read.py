@@ -33,7 +33,7 @@ import numpy as np
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file
+from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, polarisation_in
 from rsvlm.io.budget import check_fits
 from rsvlm.io.georef import shift_gcps, shift_transform
 from rsvlm.io.iq import as_complex, iq_note
@@ -287,6 +287,11 @@ class SceneReader:
         if self.s2_band and self.modality == "msi":
             return [self.s2_band]
         desc = [self.src.descriptions[i] for i in self.indexes]
+        pols = [polarisation_in(d) for d in desc]  # Sigma0_VV: the stem's VV, which it did not match
+        if self.modality == "sar" and all(pols) and len(set(pols)) == n and pols != desc:
+            self.notes.append(f"band{'s' * (n > 1)} named {', '.join(pols)} from the description{'s' * (n > 1)} "
+                              f"{', '.join(desc)}")
+            return pols
         if all(desc) and len(set(desc)) == n:
             return list(desc)
         colour = [self.src.colour_names[i] for i in self.indexes]
