@@ -1,10 +1,10 @@
 """The LM loop's records, read, indexed and checked before the model is built or ``out_dir`` written.
 
 The index needs the tokenizer and each modality's visual-token count, which the config gives without a model
-(``data_processor``), so a records file, ``batch_size`` or ``data.batching`` that
-cannot give the run's batches (one modality a batch, ``no_full_batch``; several modalities under naive
-batching on several processes, ``check_naive_groups``) fails in seconds: it was found once the model had been
-built (minutes for a 7B) and out_dir written.
+(``data_processor``), so a records file, ``batch_size`` or ``data.batching`` that cannot give the run's
+batches (one modality a batch, ``no_full_batch``; several modalities under naive batching on several processes,
+``check_naive_groups``) fails before the model is built (minutes for a 7B) and out_dir written, where it was
+found after.
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ def check_batches(cfg, world: int, lengths: list[int], modalities: list[str], we
 
 
 def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> TrainData:
-    """The records of ``data.train`` and ``data.extra`` indexed (``arrays``: JSON array files parsed before,
-    ``inputs.check_enough_records``) and checked as the loop draws them, with ``data_processor``: too many malformed lines or unfit records, no full global batch, naive batching of several
-    modalities on several processes refused; (rank 0) records left out for want of a stem and modalities too
-    few for a batch said on stderr."""
+    """The records of ``data.train`` and ``data.extra`` indexed with ``data_processor`` (``arrays``: JSON array
+    files parsed before, ``inputs.check_enough_records``) and checked as the loop draws them: too many malformed
+    lines or unfit records, no full global batch, naive batching of several modalities on several processes
+    refused; (rank 0) records left out for want of a stem and modalities too few for a batch said on stderr."""
     from rsvlm.train.max_length import check_unfit
     from rsvlm.train.run import check_malformed
 
