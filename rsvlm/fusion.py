@@ -409,8 +409,9 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
 
 def vote(answers: list[str]) -> str:
     """The most common answer (case, punctuation and spacing ignored: "Harbour." is "harbour");
-    ties go to the earliest. No synonyms and no number words: "two" is not "2"."""
+    ties go to the earliest. No synonyms and no number words: "two" is not "2". An answer of no word
+    ("?", "...") is no vote while another has one (two such outvoted "harbour")."""
     keys = [" ".join(re.sub(r"[^\w\s]", " ", a.lower()).split()) for a in answers]
-    counts = {k: keys.count(k) for k in keys}
+    counts = {k: keys.count(k) for k in keys if k or not any(keys)}
     best = max(counts.values())
-    return answers[next(i for i, k in enumerate(keys) if counts[k] == best)].strip()
+    return answers[next(i for i, k in enumerate(keys) if counts.get(k) == best)].strip()

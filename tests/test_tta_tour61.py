@@ -91,3 +91,12 @@ def test_the_most_forms_of_intercardinals_are_mirrored(text, view, said):
 
     assert swap_words(text, view) == said and swap_words(said, view, back=True) == text
     assert frames(text)  # a crop changes which tank it is
+
+
+def test_an_answer_of_no_word_is_no_vote():
+    """Two views that answered "?" and "..." (the same empty key) outvoted the one that said "harbour"."""
+    from rsvlm.fusion import vote
+
+    assert vote(["?", "...", "harbour"]) == "harbour"
+    assert vote(["Harbour.", "airport", "harbour"]) == "Harbour."
+    assert vote(["?", "..."]) == "?"  # no view said a word: the earliest
