@@ -174,6 +174,10 @@ def test_records_wrapped_in_one_json_object_are_named_as_such(tmp_path, indent):
     path.write_text(json.dumps(recs[0], indent=2))  # one record over many lines
     with pytest.raises(TooFewRecords, match=r"one record written over \d+ lines: give JSONL"):
         check_enough_records(_cfg(tmp_path, path, "batch_size=1"), 1)
+    path.write_text("\n".join(json.dumps(r, indent=2) for r in recs))  # `jq '.[]'` without -c
+    with pytest.raises(TooFewRecords, match=r"records written over many lines each \(the first over \d+\): give "
+                                            r"JSONL, a record a line \(`jq -c`\)"):
+        check_enough_records(_cfg(tmp_path, path, "batch_size=1"), 1)
 
 
 def test_a_jsonl_whose_first_line_is_broken_or_lacks_its_turns_is_still_read_line_by_line(tmp_path):

@@ -284,14 +284,20 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 def _one_object(path: Path, text: str) -> RecordError | None:
     """The error for a records file that is one JSON object (``text``: the whole file, or its first line) rather
     than records: a wrapper of the records (``{"data": [...]}``, each of its lines was 'invalid JSON', or its one
-    line 'field id: missing') or one record written over many lines; None where ``text`` is no such object."""
+    line 'field id: missing'), or records written over many lines each (one, or `jq '.[]'`'s stream of them);
+    None where ``text`` is no such object."""
+    text = text.strip()
     try:
-        obj = json.loads(text)
+        obj, end = json.JSONDecoder().raw_decode(text)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    if not isinstance(obj, dict) or ("conversations" in obj and "\n" not in text.strip()):
+    one_line = "\n" not in text
+    if not isinstance(obj, dict) or ("conversations" in obj and one_line):
         return None  # a record's line
-    one_line = "\n" not in text.strip()
+    if end < len(text):  # more after it: `jq '.[]'` without -c writes each record over many lines
+        return RecordError(f"{path}: records written over many lines each (the first over "
+                           f"{text[:end].count(chr(10)) + 1}): give JSONL, a record a line (`jq -c`), or a JSON array",
+                           "json") if "conversations" in obj else None
     lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)
              and ("conversations" in v[0] or not one_line)]  # one line: a record's own images list is no wrapper
     if "conversations" in obj:
