@@ -20,7 +20,9 @@ and ChangeFormer report):
 * ``IoU_change`` = TP / (TP + FP + FN); ``IoU_unchanged`` the same for the other class,
   ``mIoU`` their mean, ``OA`` the pixel accuracy;
 * a ratio with a zero denominator is 0, except that a set with no change in the reference and
-  none predicted scores 1 throughout.
+  none predicted scores 1 throughout, if every record of it was answered: a missing or unparseable
+  prediction (an empty map, as ever) makes it 0, as an empty predictions file scored 1 on such a set
+  (or on a modality whose records say "No change.").
 
 Missing and unparseable predictions are empty masks (they lower recall) and are counted. It
 cannot tell change types apart (all labels are one change class).
@@ -71,8 +73,8 @@ def score(items: list[common.Item], args=None) -> dict:
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
         tp, fp, fn, tn = tp + t, fp + f_p, fn + f_n, tn + w * h - t - f_p - f_n
-    if tp + fp + fn == 0:
-        prec = rec = f1 = iou_c = 1.0
+    if tp + fp + fn == 0:  # no change to find, none found: right only where every record was answered
+        prec = rec = f1 = iou_c = float(not any(st in (common.MISSING, common.UNPARSEABLE) for st in statuses))
     else:
         prec, rec = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
         f1 = _ratio(2 * prec * rec, prec + rec)

@@ -227,3 +227,20 @@ def test_detection_max_dets_keeps_the_headline_map(tmp_path, capsys):
     for n in ("1", "10", "100"):
         s = detection.main([*args, "--max-dets", n])
         assert s["mAP"] == pytest.approx(at100["mAP"]) and 0 < s["mAP"] < 1, n
+
+
+def test_change_with_no_change_anywhere_is_not_perfect_when_unanswered(tmp_path, capsys):
+    """A set (or a modality's row) whose change maps all say "No change." scored F1 = IoU = 1 whatever was
+    missing: missing and unparseable answers are empty maps, so none predicted a change, and "none in the
+    reference, none predicted" gave 1 with every record missing. It is 1 only where every record was answered."""
+    from eval import change
+
+    recs = [_record(f"c{i}", "change", "No change.", mod, {"subtask": "change_seg_poly"})
+            for i, mod in enumerate(["sar", "optical", "optical"])]
+    answered = [{"id": r["id"], "task": "change", "answer": "No change."} for r in recs]
+    s = change.main(_files(tmp_path, recs, answered))
+    assert s["F1"] == s["IoU_change"] == 1.0 and s["n_missing"] == 0
+    s = change.main(_files(tmp_path, recs, answered[1:]))  # the sar one missing
+    assert s["n_missing"] == 1 and s["F1"] == s["IoU_change"] == 0.0
+    assert s["by_modality"]["sar"]["F1"] == 0.0 and s["by_modality"]["optical"]["F1"] == 1.0
+    assert change.main(_files(tmp_path, recs, []))["F1"] == 0.0  # an empty predictions file
