@@ -55,6 +55,22 @@ class Parser(argparse.ArgumentParser):
         head = word.split("=", 1)[0]
         return any(o == head or (head.startswith("--") and o.startswith(head)) for o in self._option_string_actions)
 
+    def _loose_paths(self, typed: tuple[str, ...]) -> list[str]:
+        """Words of ``typed`` that no option takes and that name a file (one that exists, or a name with an
+        extension): ``rsvlm predict scene.tif --task det``, the image given without ``--image``."""
+        from pathlib import Path
+
+        loose = []
+        for prev, word in zip(("",) + typed, typed):
+            action = self._option_string_actions.get(prev)
+            if word == "--":
+                break
+            if word.startswith("-") or (action is not None and action.nargs != 0) or self.prog.endswith(f" {word}"):
+                continue
+            if Path(word).suffix or Path(word).exists():
+                loose.append(word)
+        return loose
+
     def _command(self, typed: tuple[str, ...]) -> Parser | None:
         """The subcommand's parser (a Parser) that ``typed`` chose, if this parser has subcommands."""
         for action in self._actions:
@@ -73,6 +89,8 @@ class Parser(argparse.ArgumentParser):
             options = typed[:typed.index("--")] if "--" in typed else typed
             message += "".join(dict.fromkeys(self.meant(a) for a in options
                                              if a.startswith("--") and a.split("=", 1)[0] not in self._option_string_actions))
+            if re.search(r"[ ,]--image(?![\w-])", message) and (loose := self._loose_paths(typed)):
+                message += f" ({loose[0]}: an image is given as --image {shlex.quote(loose[0])})"  # rsvlm predict a.tif
         if message.startswith("unrecognized arguments: "):  # --g for --gt; rsvlm.cli's _stray says them itself
             if (sub := self._command(typed)) is not None:  # convert dota --sr: said with dota's usage and options
                 sub.error(message)

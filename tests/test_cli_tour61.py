@@ -177,3 +177,21 @@ def test_device_gpu_is_answered_with_cuda():
 
     with pytest.raises(ValueError, match=r"--device 'gpu' is not a device \(did you mean cuda\?\)"):
         check_device("gpu")
+
+
+@pytest.mark.parametrize("argv, loose", [
+    (["predict", "scene.tif", "--task", "det"], "scene.tif"),
+    (["predict", "--task", "det", "my scene.png", "--", "--tile", "256"], "my scene.png"),
+    (["predict", "--det-by-class", "a.tif"], "a.tif"),
+])
+def test_an_image_given_without_image_is_said_so(argv, loose, capsys):
+    """``rsvlm predict scene.tif --task det`` said only "the following arguments are required: --image"."""
+    from shlex import quote
+
+    err = _usage_error(argv, capsys)
+    assert err.endswith(f"({loose}: an image is given as --image {quote(loose)})"), err
+
+
+def test_an_option_value_is_not_taken_for_a_loose_image(capsys):
+    err = _usage_error(["predict", "--task", "det", "--prompt", "x.png"], capsys)
+    assert err.endswith("the following arguments are required: --image"), err
