@@ -13,7 +13,8 @@ and every predicted shape counts for it, whatever its label; a record with sever
 class of their label — shapes of a class the reference lacks are counted
 (``n_pred_objects_unknown_class``) and cannot be scored.
 
-* unit IoU = |P ∩ G| / |P ∪ G|, and 1 when both masks are empty;
+* unit IoU = |P ∩ G| / |P ∪ G|, and 1 when both masks are empty, if the record was answered (a missing or
+  unparseable prediction is an empty mask, but no answer: 0, where it scored 1 on every "None." reference);
 * ``gIoU``: mean unit IoU; ``cIoU``: sum of intersections / sum of unions over all units;
 * ``mIoU``: mean over classes of (sum of intersections / sum of unions of that class's units);
   with free-form referring phrases every phrase is a class of its own. A class with no pixel in
@@ -97,7 +98,7 @@ def score(items: list[common.Item], args=None) -> dict:
     fmt = getattr(args, "format", "rsvlm")
     if any("asked_class" not in it.extra for it in items):  # not prepared over the whole set (main does)
         asked_classes(items)
-    statuses, all_units, n_unknown = [], [], 0
+    statuses, all_units, answered, n_unknown = [], [], [], 0
     empty = {"n": 0, "answered_empty": 0, "unassigned": 0, "unassigned_with_shapes": 0}
     for it in common.progress(items, "segmentation"):
         w, h = common.image_size(it.record)
@@ -108,16 +109,18 @@ def score(items: list[common.Item], args=None) -> dict:
             u, unknown = units(gt, parsed.objects, w, h, it.extra.get("asked_class", UNASSIGNED))
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
+        said = parsed.status not in (common.MISSING, common.UNPARSEABLE)  # an empty map, but no answer of one
         if not gt:
             drew = u[0][2] > 0  # union of an empty reference: the predicted pixels
             empty["n"] += 1
-            empty["answered_empty"] += not drew
+            empty["answered_empty"] += said and not drew
             if u[0][0] == UNASSIGNED:
                 empty["unassigned"] += 1
                 empty["unassigned_with_shapes"] += drew
         all_units += u
+        answered += [said] * len(u)
         n_unknown += unknown
-    ious = np.array([i / u if u else 1.0 for _, i, u in all_units])
+    ious = np.array([i / u if u else float(ok) for (_, i, u), ok in zip(all_units, answered)])
     by_class = defaultdict(lambda: [0, 0])
     for c, i, u in all_units:
         if c != UNASSIGNED:  # no class: in gIoU, cIoU and P@, not in mIoU
@@ -135,7 +138,7 @@ def score(items: list[common.Item], args=None) -> dict:
     sum_i, sum_u = sum(i for _, i, _ in all_units), sum(u for _, _, u in all_units)
     return {
         "mIoU": float(np.mean(present)) if present else None,
-        "cIoU": sum_i / sum_u if sum_u else 1.0,
+        "cIoU": sum_i / sum_u if sum_u else float(all(answered)),
         "gIoU": float(ious.mean()),
         **{f"P@{t}": float((ious >= t).mean()) for t in THRESHOLDS},
         **common.counts(items, statuses),

@@ -244,3 +244,22 @@ def test_change_with_no_change_anywhere_is_not_perfect_when_unanswered(tmp_path,
     assert s["n_missing"] == 1 and s["F1"] == s["IoU_change"] == 0.0
     assert s["by_modality"]["sar"]["F1"] == 0.0 and s["by_modality"]["optical"]["F1"] == 1.0
     assert change.main(_files(tmp_path, recs, []))["F1"] == 0.0  # an empty predictions file
+
+
+def test_segmentation_none_reference_is_not_matched_by_a_missing_answer(tmp_path, capsys):
+    """A reference with no object ("None.") and a missing or unparseable prediction (an empty mask) made a unit
+    whose masks were both empty: IoU 1, so an empty predictions file scored gIoU = cIoU = P@0.5 = 1 on such
+    records, and counted them as answered empty. It is 1 only where the record was answered."""
+    from eval import segmentation
+
+    poly = "<ref>pond</ref><poly><loc_100><loc_100><loc_400><loc_100><loc_400><loc_400></poly>"
+    recs = [_record("s0", "seg", "None."), _record("s1", "seg", "None."), _record("s2", "seg", poly)]
+    for r in recs:
+        r["conversations"][0]["value"] = "<image>\n[seg] Segment the pond."
+    preds = [{"id": "s0", "task": "seg", "answer": "None."}, {"id": "s1", "task": "seg", "answer": 7},
+             {"id": "s2", "task": "seg", "answer": poly}]
+    s = segmentation.main(_files(tmp_path, recs, preds))
+    assert (s["n_unparseable"], s["n_empty_references"], s["n_empty_references_answered_empty"]) == (1, 2, 1)
+    assert s["gIoU"] == pytest.approx(2 / 3) and s["P@0.5"] == pytest.approx(2 / 3)
+    s = segmentation.main(_files(tmp_path, recs[:2], []))  # nothing answered, nothing to find
+    assert s["gIoU"] == s["cIoU"] == s["P@0.5"] == 0.0 and s["n_empty_references_answered_empty"] == 0
