@@ -290,3 +290,23 @@ def test_a_sar_colour_composite_says_it_is_read_as_optical(tmp_path):
     img = read_image(p)
     assert img.modality == "optical"
     assert any(n.startswith("its bands are described VV, VH, VV/VH: a SAR colour composite") for n in img.notes)
+
+
+def test_a_read_refused_by_a_cgroup_limit_names_the_limit(tmp_path, monkeypatch):
+    """'1.2 GiB is available' on a machine with 500 GiB free sent the user looking for the memory: the
+    limit of the job's cgroup that set it is named."""
+    from rsvlm.io import budget
+
+    meminfo, proc, root = tmp_path / "meminfo", tmp_path / "cgroup", tmp_path / "sys"
+    meminfo.write_text("MemAvailable:   524288000 kB\n")  # 500 GiB
+    proc.write_text("0::/job7\n")
+    _cgroup(root / "job7", 2**31, 2**30, 0)  # 2 GiB limit, 1 GiB used
+    real = budget.memory_left
+    monkeypatch.setattr(budget, "memory_left", lambda: real(str(meminfo), str(root), str(proc)))
+    monkeypatch.setattr(budget, "available_bytes", lambda: real(str(meminfo), str(root), str(proc))[0])
+    with pytest.raises(MemoryError, match=r"1 GiB is available \(left by the memory cgroup limit of 2 GiB in "
+                                          r".*job7/memory\.max\)$"):
+        budget.check_fits(40000, 40000, 1, "uint8")
+    meminfo.write_text("MemAvailable:   524288 kB\n")  # 0.5 GiB: the machine's, not the job's
+    with pytest.raises(MemoryError, match=r"0\.5 GiB is available$"):
+        budget.check_fits(40000, 40000, 1, "uint8")

@@ -35,7 +35,13 @@ def available_bytes(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgrou
     ``cgroup`` (v2, or v1's ``memory`` hierarchy), the least left of all: a container's MemAvailable
     is the host's, and past a cgroup's limit, the container's or one set below it (a job's slice), the
     kernel killed the process as unsaid as past the machine's."""
-    free = None
+    return memory_left(meminfo, cgroup, self_cgroup)[0]
+
+
+def memory_left(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgroup",
+                self_cgroup: str = "/proc/self/cgroup") -> tuple[int | None, str]:
+    """(``available_bytes``, what sets it: "MemAvailable", or the limit of the cgroup folder that leaves least)."""
+    free, where = None, "MemAvailable"
     with _unreadable():
         free = int(_field(meminfo, "MemAvailable:")) * 1024  # kB
     for folder, version in cgroup_folders(cgroup, self_cgroup):
@@ -46,8 +52,9 @@ def available_bytes(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgrou
                 left = top - int(Path(folder, usage).read_text())
                 with _unreadable():  # no memory.stat, or no such line: none of its cache counted free
                     left += int(_field(str(Path(folder, stat)), cache + " "))
-                free = max(0, left) if free is None else min(free, max(0, left))
-    return free
+                if free is None or max(0, left) < free:
+                    free, where = max(0, left), f"the memory cgroup limit of {top / 2**30:.3g} GiB in {folder / limit}"
+    return free, where
 
 
 def cgroup_folders(cgroup: str, self_cgroup: str) -> list[tuple[Path, str]]:
@@ -89,4 +96,6 @@ def check_fits(width: int, height: int, bands: int, dtype: str, available: int |
     free = available_bytes() if available is None else available
     need = width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled)
     if free is not None and need > free:
-        raise MemoryError(f"the read needs about {need / 2**30:.3g} GiB, {free / 2**30:.3g} GiB is available")
+        left, where = memory_left() if available is None else (None, "")
+        by = f" (left by {where})" if left == free and where != "MemAvailable" else ""  # a job's limit, not the machine's
+        raise MemoryError(f"the read needs about {need / 2**30:.3g} GiB, {free / 2**30:.3g} GiB is available{by}")
