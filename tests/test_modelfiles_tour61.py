@@ -242,3 +242,31 @@ def test_one_meta_build_of_the_llm_per_model_a_cached_hub_base_included(tmp_path
     typo = dataclasses.replace(cfg.llm, name_or_path="acme/tiny", target_modules=["q_proj", "v_prj"])
     with pytest.raises(ValueError, match=r"^llm\.target_modules: \['v_prj'\] match no module"):
         create_model(dataclasses.replace(cfg, llm=typo))
+
+
+def test_merging_an_adapter_on_a_cached_hub_base_keeps_its_dtype(tmp_path, monkeypatch):
+    """merge-lora stores each tensor in its source's dtype, read from the base's safetensors at llm.name_or_path;
+    for an adapter-only checkpoint on a hub base (acme/bf, bf16, in the HF cache) that path is no folder, so the
+    merged llm/ came out float32, twice the size. Its cached folder is read now."""
+    import huggingface_hub
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.model.merge import merge_lora
+
+    repo = tmp_path / "cache" / "models--acme--bf"
+    snap = repo / "snapshots" / "0123abc"
+    torch.manual_seed(0)
+    conf = AutoConfig.for_model("llama", vocab_size=260, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512)
+    AutoModelForCausalLM.from_config(conf).to(torch.bfloat16).save_pretrained(snap)
+    byte_tokenizer().save_pretrained(snap)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    _lora_model("acme/bf").save_pretrained(tmp_path / "ck", adapter_only=True)
+    merge_lora(tmp_path / "ck", tmp_path / "merged")
+    with safe_open(tmp_path / "merged" / "llm" / "model.safetensors", "pt") as f:
+        assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"BF16"}
