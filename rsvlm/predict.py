@@ -119,6 +119,10 @@ def asked_question(args, image, say) -> str:
     if alone:  # was asked as the bare tag: [count] was answered with a box, [vqa] with a class (chat says so too)
         args.prompt = None if alone == args.task else inf.DEFAULT_PROMPTS[alone]
     question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
+    if args.region and max(args.region) <= 1 < max(inf.scene_wh(image)):  # 0.1,0.1,0.5,0.5: fractions, read as pixels
+        say(f"warning: --region {','.join(f'{v:g}' for v in args.region)} is in pixels: it lies within the top-left "
+            f"pixel of the {'x'.join(map(str, inf.scene_wh(image)))} image; for fractions of the image, multiply "
+            "them by its width and height")
     try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
         question = inf.tagged(question)
     except ValueError as e:

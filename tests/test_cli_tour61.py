@@ -195,3 +195,26 @@ def test_an_image_given_without_image_is_said_so(argv, loose, capsys):
 def test_an_option_value_is_not_taken_for_a_loose_image(capsys):
     err = _usage_error(["predict", "--task", "det", "--prompt", "x.png"], capsys)
     assert err.endswith("the following arguments are required: --image"), err
+
+
+@pytest.mark.parametrize("region, warned", [([0.1, 0.1, 0.5, 0.5], True), ([0, 0, 1, 1], True),
+                                             ([0, 0, 2, 2], False), ([10, 10, 40, 40], False)])
+def test_a_region_in_fractions_is_said_to_be_in_pixels(region, warned):
+    """``--region 0.1,0.1,0.5,0.5`` (fractions of the image, as some tools take them) was asked as a box
+    inside the top-left pixel without a word."""
+    import types
+
+    import numpy as np
+
+    from rsvlm.io import RSImage
+    from rsvlm.predict import Said, asked_question
+
+    args = types.SimpleNamespace(task="regcap", prompt=None, region=region, tile=None, min_objects=0,
+                                 det_by_class=False)
+    said = Said()
+    asked_question(args, RSImage(np.zeros((3, 96, 96), np.float32), "optical", ["R", "G", "B"], path="x.png"), said)
+    hit = [line for line in said.lines if "is in pixels" in line]
+    assert bool(hit) == warned, said.lines
+    if warned:
+        assert hit[0].endswith("it lies within the top-left pixel of the 96x96 image; for fractions of the image, "
+                               "multiply them by its width and height"), hit
