@@ -107,3 +107,54 @@ def test_tile_objects_with_bad_coordinates_are_refused_naming_tile_and_object(ob
 
     with pytest.raises(ValueError, match=rf"tile \(100, 0, 100, 100\).*object 1 .*{says}"):
         merge_tile_objects([(LEFT, []), (RIGHT, [{"kind": "box", "label": "car", "coords": [1, 1, 5, 5]}, obj])])
+
+
+def _poly_views(ships, scene=(200, 100), tile=100):
+    """Each tile's polygons: each ship's part in the tile, at most half a bin (0.05 px) from its edges,
+    as a model's coordinates are."""
+    from shapely.geometry import box
+
+    from rsvlm.io import iter_windows
+
+    return [((x0, y0, w, h), [{"kind": "poly", "label": "ship", "coords": [
+        [min(w - 0.05, max(0.05, x - x0)), min(h - 0.05, max(0.05, y - y0))] for x, y in p.exterior.coords[:-1]]}
+                              for p in (s.intersection(box(x0, y0, x0 + w, y0 + h)) for s in ships) if p.area >= 2])
+            for x0, y0, w, h in iter_windows(*scene, tile, 0)]
+
+
+def test_ship_polygons_moored_side_by_side_across_a_seam_stay_two():
+    """The ships of the oriented-box test above, as polygons: a piece of one shared half the shorter
+    section with a piece of the other, and the three pieces were unioned into one."""
+    import math
+
+    from shapely import affinity
+    from shapely.geometry import box
+
+    from rsvlm.io import merge_tile_objects
+
+    def ship(cx, cy):
+        return affinity.rotate(box(cx - 13.5, cy - 4.5, cx + 13.5, cy + 4.5), 56, origin=(cx, cy))
+
+    d, t = 9 + 1.06, math.radians(56)
+    a, b = ship(98.2, 50), ship(98.2 - math.sin(t) * d, 50 + math.cos(t) * d)
+    assert len(merge_tile_objects(_poly_views([a, b]), scene_size=(200, 100))) == 2
+    assert len(merge_tile_objects(_poly_views([a]), scene_size=(200, 100))) == 1
+
+
+def test_polygon_pieces_drawn_short_of_the_seam_at_a_slant_are_one_polygon():
+    """The right piece's edge at the seam runs from 0.05 px to 0.45 px off it: the gap's filler, a box
+    from the left piece's nearest point to the right's, touched it at one corner, and the joined ship
+    came out as two polygons."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    from rsvlm.io import merge_tile_objects
+
+    a = [[85.59, 37.43], [79.79, 42.63], [99.95, 55.09], [99.95, 45.0]]  # left tile's pixels
+    b = [[15.53, 63.68], [19.48, 55.85], [0.05, 45.17], [0.45, 55.61]]  # right tile's
+    objs = merge_tile_objects([(LEFT, [{"kind": "poly", "label": "ship", "coords": a}]),
+                               (RIGHT, [{"kind": "poly", "label": "ship", "coords": b}])], scene_size=(200, 100))
+    assert len(objs) == 1
+    whole = Polygon(objs[0]["coords"])
+    assert whole.area > Polygon(a).area + Polygon(b).area
+    assert shapely.contains(whole.buffer(1e-6), Polygon([[x + 100, y] for x, y in b]))

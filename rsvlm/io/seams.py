@@ -14,8 +14,8 @@ also touch across the seam: a gap of a pixel or two between them there is real (
     line = seam(window_a, window_b)            # ("x", 512, 0, 512): a vertical seam at x = 512, y in [0, 512]
     joined, bridge = seam_join(geom_a, geom_b, line, tol=2, min_share=0.5)
 
-``bridge`` is the strip that fills the gap between two views a model drew short of the seam, so
-that their union is one polygon. Cannot: tell an object cut at a seam from two objects that each
+``bridge`` fills the gap between two views a model drew short of the seam (the hull of their parts
+near it, over the stretch they share), so that their union is one polygon. Cannot: tell an object cut at a seam from two objects that each
 end within ``tol`` of it with matching extents (nose to tail across the seam).
 """
 
@@ -80,7 +80,11 @@ def seam_join(ga, gb, line: Seam, tol: float, min_share: float, of_longer: bool 
     a, b = sorted((sa[2], sb[2]))
     if b <= a:
         return True, None
-    return True, (box(a, lo, b, hi) if line[0] == "x" else box(lo, a, hi, b))
+    # the hull of both parts near the seam, over the stretch they share: a box from one's nearest point to
+    # the other's touched a view whose edge there is slanted at one corner, and the union was two polygons
+    strip = _strip(line, tol)
+    band = box(line[1] - tol, lo, line[1] + tol, hi) if line[0] == "x" else box(lo, line[1] - tol, hi, line[1] + tol)
+    return True, ga.intersection(strip).union(gb.intersection(strip)).convex_hull.intersection(band)
 
 
 def slant_join(ba, bb, line: Seam, tol: float, max_ratio: float = 2.0) -> bool:
