@@ -22,7 +22,8 @@ Per record, predicted and reference objects are matched one to one maximising th
 * ``object_recall50`` / ``object_precision50``: matched pairs at IoU >= 0.5 over all reference /
   all predicted objects.
 
-Missing and unparseable predictions have no objects (IoU 0, wrong). Points and masks are not
+Missing and unparseable predictions have no objects and are wrong (IoU 0), on a reference with no
+object ("None.") too, where both empty would give 1. Points and masks are not
 boxes: they are counted as ignored. It cannot score a record by its phrase (labels are not
 compared).
 """
@@ -71,8 +72,9 @@ def score(items: list[common.Item], args=None) -> dict:
         pred = [o for o in parsed.objects if o.get("kind") in regions.AREA_KINDS]
         ignored.update(str(o.get("kind")) for o in parsed.objects if o.get("kind") not in regions.AREA_KINDS)
         r, ious = record_iou(gt, pred, common.image_size(it.record))  # clipped to the image
-        rec_ious.append(r)
-        right.append(len(gt) == len(pred) and bool(np.all(ious >= 0.5)))
+        said = parsed.status not in (common.MISSING, common.UNPARSEABLE)  # no objects, but no answer of none either
+        rec_ious.append(r if said else 0.0)  # a "None." reference: both empty gave 1
+        right.append(said and len(gt) == len(pred) and bool(np.all(ious >= 0.5)))
         n_gt, n_pred, hit = n_gt + len(gt), n_pred + len(pred), hit + int((ious >= 0.5).sum())
     return {
         "acc50": float(np.mean(right)),

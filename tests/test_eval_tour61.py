@@ -263,3 +263,16 @@ def test_segmentation_none_reference_is_not_matched_by_a_missing_answer(tmp_path
     assert s["gIoU"] == pytest.approx(2 / 3) and s["P@0.5"] == pytest.approx(2 / 3)
     s = segmentation.main(_files(tmp_path, recs[:2], []))  # nothing answered, nothing to find
     assert s["gIoU"] == s["cIoU"] == s["P@0.5"] == 0.0 and s["n_empty_references_answered_empty"] == 0
+
+
+def test_grounding_none_reference_is_not_matched_by_a_missing_answer(tmp_path, capsys):
+    """A grounding reference with no object ("None.", a phrase that names nothing in the scene) and a missing or
+    unparseable prediction had "both empty → 1": counted correct, though the docstring said missing is wrong."""
+    from eval import grounding
+
+    box = "<ref>the pier</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    recs = [_record("g0", "ground", "None."), _record("g1", "ground", "None."), _record("g2", "ground", box)]
+    preds = [{"id": "g0", "task": "ground", "answer": "None."}, {"id": "g2", "task": "ground", "answer": box}]
+    s = grounding.main(_files(tmp_path, recs, preds))
+    assert s["n_missing"] == 1 and s["n_correct"] == 2
+    assert s["acc50"] == pytest.approx(2 / 3) and s["mIoU"] == pytest.approx(2 / 3)
