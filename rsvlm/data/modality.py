@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rsvlm.advice import LIBRARY_TOO
-from rsvlm.data.records import ReadReport, RecordError, image_paths, with_modalities
+from rsvlm.data.records import ReadReport, RecordError, as_record_fields, image_paths, with_modalities
 
 UNKNOWN = "unknown"  # the score tables' label of an image whose modality is neither given nor found
 UNOPENED = "image that cannot be opened to infer its modality"  # the skip reason of ``fill``'s RecordError
@@ -83,8 +82,7 @@ class ModalityFinder:
                 self.seen[key] = scene.modality
                 report.note_inferred(", ".join(key), scene.modality, inferred_why(scene.notes) or "its header")
         except (OSError, ValueError) as e:  # a DEM's or a mask's advice: the record's field, not --modality
-            why = str(e).replace("--modality" + LIBRARY_TOO, "a \"modality\" in the record's image")
-            self.seen[key], self.errors[key] = None, f"{type(e).__name__}: {why}"
+            self.seen[key], self.errors[key] = None, f"{type(e).__name__}: {as_record_fields(str(e))}"
         self._tick()
         return self.seen[key]
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE
 from rsvlm.geometry import decode
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task
 
@@ -423,20 +424,21 @@ def with_modalities(record: dict, found: list[str | None]) -> dict:
 
 
 # rsvlm predict's options, which reading's notes advise; a record says them in its images
-_FLAGS = [(re.compile(r"--modality (\w+)((?: or \w+)*)"),  # "--modality sar or ir"
+_FLAGS = [(MODALITY,  # "--modality sar or ir"
            lambda m: '"modality": ' + " or ".join(f'"{w}"' for w in re.findall(r"\w+", m[0])[1:] if w != "or")),
-          (re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*))?"),  # "--bands B1,B2", "with --bands if not"
+          (BANDS,  # "--bands B1,B2", "with --bands if not"
            lambda m: '"bands"' + (": [" + ", ".join(f'"{b}"' for b in m[1].split(",")) + "]" if m[1] else ""))]
 
 
 def as_record_fields(note: str) -> str:
     """A reading note with its advice to give ``--modality`` or ``--bands`` (rsvlm predict's options,
-    which rsvlm eval has not) said as the record's ``"modality"`` / ``"bands"``; the stem's hint that names
-    both (``stem.NAME_BANDS``) says the record's field alone."""
+    which rsvlm eval and training have not) said as the record's ``"modality"`` / ``"bands"``; the stem's hint
+    that names both (``stem.NAME_BANDS``) and a DEM's or mask's ``read_image`` advice say the record's field alone."""
     note = note.replace('--bands, or "bands" in a record\'s image', '"bands" in the record\'s image')
+    note = note.replace("--modality" + LIBRARY_TOO, "--modality")  # a DEM's, a mask's: "(--modality, or read_image…)"
     for pattern, said in _FLAGS:
         note = pattern.sub(lambda m, said=said: said(m) + " in the record", note)
-    return note
+    return MODALITY_ALONE.sub('a "modality" in the record\'s image', note)  # "give the modality (--modality)"
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:

@@ -27,7 +27,14 @@ import torch
 
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.modality import ModalityFinder, damaged_files
-from rsvlm.data.records import ReadReport, RecordError, image_paths, read_records, with_modalities
+from rsvlm.data.records import (
+    ReadReport,
+    RecordError,
+    as_record_fields,
+    image_paths,
+    read_records,
+    with_modalities,
+)
 from rsvlm.inference import record_inputs
 from rsvlm.train.whole import WholeFiles
 
@@ -200,7 +207,8 @@ class SFTDataset(torch.utils.data.Dataset):
                 pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
-            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {e}", "png_checked": checked.new}
+            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {as_record_fields(str(e))}",
+                    "png_checked": checked.new}
         n = enc.pop("n_tokens")
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"],
                 "cut": n if n > len(enc["input_ids"]) else 0, "undropped": undropped, "png_checked": checked.new}
