@@ -419,6 +419,8 @@ def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) 
     said = f" ('--' ends the options, and rsvlm {command} takes no other words: "
     if options:
         return said + f"put {' '.join(dict.fromkeys(options))} before '--', or leave '--' out)"
+    if command in ("chat", "predict") and any(Path(a).exists() for a in after):  # not --prompt=scene.tif
+        return said + "an image is given as --image PATH before '--')"
     if command not in ("chat", "predict"):  # eval, merge-lora, convert-llava: a path starting with '-' is --out=-x
         return said + f"a value starting with '-' is given joined to its option, e.g. {shlex.quote('--out=' + after[0])})"
     if command == "chat":

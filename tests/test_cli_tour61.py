@@ -218,3 +218,9 @@ def test_a_region_in_fractions_is_said_to_be_in_pixels(region, warned):
     if warned:
         assert hit[0].endswith("it lies within the top-left pixel of the 96x96 image; for fractions of the image, "
                                "multiply them by its width and height"), hit
+
+
+def test_an_image_after_the_end_of_options_is_not_offered_as_the_prompt(capsys):
+    sample = str(REPO / "rsvlm" / "assets" / "samples" / "harbour_optical.png")
+    err = _usage_error(["predict", "--image", sample, "--task", "det", "--", sample], capsys)
+    assert "an image is given as --image PATH before '--')" in err and "--prompt=" not in err, err
