@@ -188,6 +188,34 @@ def holds(window: tuple, o: dict, w: int, h: int) -> bool:
     return bool(inside) and not cut_by(o, window, w, h)
 
 
+def extent(o: dict) -> np.ndarray:
+    """(4,) x0, y0, x1, y1 of a box, obb, polygon's outer ring or point."""
+    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)  # (N,2)
+    return np.r_[c.min(0), c.max(0)]
+
+
+class Extents:
+    """The extents of shapes added one by one, and which of them a shape may overlap: IoU and a point's
+    "IoU" (within ``reach``) are 0 apart, so only those are compared (clustering compared every pair: a
+    dense scene of 8 views of 150 obbs took a minute). ``everywhere``: every shape (a threshold of 0)."""
+
+    def __init__(self, reach: tuple[float, float], everywhere: bool = False):
+        self.reach, self.everywhere, self.rows = np.array([*reach, *reach]) * (-1, -1, 1, 1), everywhere, []
+        self.ext = np.empty((0, 4))  # (K,4), a point's grown by ``reach``
+
+    def add(self, o: dict) -> None:
+        self.rows.append(extent(o) + (self.reach if o["kind"] == "point" else 0))
+        self.ext = None
+
+    def near(self, o: dict) -> list[int]:
+        if self.everywhere or not self.rows:
+            return list(range(len(self.rows)))
+        if self.ext is None:
+            self.ext = np.array(self.rows)  # (K,4)
+        e = extent(o)
+        return np.nonzero((self.ext[:, :2] <= e[2:]).all(1) & (self.ext[:, 2:] >= e[:2]).all(1))[0].tolist()
+
+
 def _cover(a: dict, b: dict) -> tuple[float, float]:
     """(IoU, intersection over the smaller's area) of two boxes, obbs or polygons' outer rings."""
     if a["kind"] == "box" and b["kind"] == "box":
@@ -219,8 +247,7 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
     shapes = [average([o for _, o in c]) for c in clusters]
     labels = [majority_label([o for _, o in c]) for c in clusters]
     ok = [all(o["kind"] in ("box", "obb", "poly") and not piece(v, o) for v, o in c) for c in clusters]
-    ext = np.array([np.r_[np.asarray(o["coords"], float).reshape(-1, 2).min(0),
-                          np.asarray(o["coords"], float).reshape(-1, 2).max(0)] for o in shapes]).reshape(-1, 4)  # (K,4)
+    ext = np.array([extent(o) for o in shapes]).reshape(-1, 4)  # (K,4)
     touch = (ext[:, None, :2] < ext[None, :, 2:]).all(-1) & (ext[None, :, :2] < ext[:, None, 2:]).all(-1)  # (K,K)
     pairs = []
     for i, j in zip(*np.nonzero(np.triu(touch, 1))):
@@ -259,9 +286,10 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
     clusters: list[list[tuple[int, dict]]] = []
+    heads = Extents(reach, everywhere=cfg.cluster_iou <= 0)  # where each cluster's first shape lies
     for v, o in items:
         best, best_iou = None, cfg.cluster_iou
-        for c in clusters:
+        for c in (clusters[k] for k in heads.near(o)):  # only clusters whose head it overlaps may reach cluster_iou
             head = c[0][1]
             if not _same_label(majority_label([m for _, m in c]), o.get("label")) or any(cv == v for cv, _ in c):
                 continue
@@ -269,6 +297,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
                 best, best_iou = c, i
         if best is None:
             clusters.append([(v, o)])
+            heads.add(o)
         else:
             best.append((v, o))
     clusters = join_near(clusters, cfg, piece=(lambda v, o: False) if windows is None else
@@ -283,10 +312,12 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
             shape["score"] = score_digits(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)))
         out.append(shape)
     kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
+    where = Extents(reach, everywhere=cfg.cluster_iou <= 0)
     for shape in sorted(out, key=lambda o: -o.get("score", 1.0)):
-        if all(not _same_label(k.get("label"), shape.get("label")) or _iou(k, shape, reach) < cfg.cluster_iou
-               for k in kept):
+        if all(not _same_label(kept[k].get("label"), shape.get("label")) or _iou(kept[k], shape, reach) < cfg.cluster_iou
+               for k in where.near(shape)):
             kept.append(shape)
+            where.add(shape)
     return kept
 
 
