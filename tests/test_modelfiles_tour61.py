@@ -270,3 +270,20 @@ def test_merging_an_adapter_on_a_cached_hub_base_keeps_its_dtype(tmp_path, monke
     merge_lora(tmp_path / "ck", tmp_path / "merged")
     with safe_open(tmp_path / "merged" / "llm" / "model.safetensors", "pt") as f:
         assert {f.get_slice(k).get_dtype() for k in f.keys()} == {"BF16"}
+
+
+def test_a_base_under_the_home_folder_given_with_a_tilde_builds_saves_and_loads(tmp_path, bare_base, monkeypatch):
+    """llm.name_or_path: ~/models/base passed the checks (a local folder there) and transformers refused it: 'Repo id
+    must use alphanumeric chars ... '~/models/base''. It builds; an adapter-only save names it by its absolute path,
+    and a config.yaml written with ~ loads (it was 'LLM base not found')."""
+    from rsvlm.model import load_pretrained
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    shutil.copytree(bare_base, tmp_path / "home" / "models" / "base")
+    model = _lora_model("~/models/base")
+    model.save_pretrained(tmp_path / "ck", adapter_only=True)
+    text = (tmp_path / "ck" / "config.yaml").read_text()
+    assert f"name_or_path: {(tmp_path / 'home' / 'models' / 'base').resolve()}\n" in text
+    (tmp_path / "ck" / "config.yaml").write_text(text.replace(str((tmp_path / "home").resolve()), "~"))
+    assert "name_or_path: ~/models/base\n" in (tmp_path / "ck" / "config.yaml").read_text()
+    load_pretrained(tmp_path / "ck")

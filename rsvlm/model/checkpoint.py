@@ -35,7 +35,7 @@ import torch
 import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.ckpt_files import adapter_mismatch, check_files, hub_snapshot, no_checkpoint, vocab_rows
-from rsvlm.model.llm_files import names_unreadable
+from rsvlm.model.llm_files import home_expanded, names_unreadable
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -109,8 +109,9 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         with bars_after(2.0), deepspeed_cpu_note_quietly():
             base.save_pretrained(out / "llm", state_dict=base_llm_state_dict(model.llm))
         llm_cfg = dataclasses.replace(llm_cfg, name_or_path="llm", config=None)
-    elif Path(cfg.llm.name_or_path).exists():  # a base given relative to the working directory: kept absolute
-        llm_cfg = dataclasses.replace(llm_cfg, name_or_path=str(Path(cfg.llm.name_or_path).resolve()))
+    elif Path(cfg.llm.name_or_path).expanduser().exists():  # a base given relative to the working directory
+        # (or to ~: stored so, load_pretrained found no such base): kept absolute
+        llm_cfg = dataclasses.replace(llm_cfg, name_or_path=str(Path(cfg.llm.name_or_path).expanduser().resolve()))
     if adapter_only and (out / "llm").is_dir() and (out / "llm").resolve() != Path(llm_cfg.name_or_path).resolve():
         shutil.rmtree(out / "llm")  # an older full save's LLM: a second model beside the one config.yaml names
     if peft:  # LoRA and the new-token rows' deltas only, never the whole embeddings and head (below)
@@ -164,8 +165,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     cfg = _old_hf_sincos(saved, cfg, root)
     # an hf_clip tower's image_size and hf_config.image_size: one overridden, the other follows (was: both needed)
     cfg = dataclasses.replace(cfg, encoders={n: follow_hf_twins(saved.encoders[n], e) for n, e in cfg.encoders.items()})
-    llm_cfg = dataclasses.replace(cfg.llm, name_or_path=resolve_in(cfg.llm.name_or_path, root),
-                                  tokenizer=resolve_in(cfg.llm.tokenizer, root),
+    llm_cfg = dataclasses.replace(cfg.llm, name_or_path=home_expanded(resolve_in(cfg.llm.name_or_path, root)),
+                                  tokenizer=home_expanded(resolve_in(cfg.llm.tokenizer, root)),
                                   load_in_4bit=load_in_4bit or cfg.llm.load_in_4bit,
                                   load_in_8bit=load_in_8bit or cfg.llm.load_in_8bit)
     if cfg.llm.name_or_path is None:  # was "LLM base None not found (no llm/ in the checkpoint)", beside its llm/

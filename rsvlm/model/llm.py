@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -25,6 +25,7 @@ from torch import nn
 from rsvlm.model.llm_files import (
     check_config_keys,
     check_saved_shapes,
+    home_expanded,
     local_folder,
     mismatch_note,
     names_unreadable,
@@ -132,6 +133,9 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     quant = cfg.load_in_4bit or cfg.load_in_8bit
     meta = device is not None and torch.device(device).type == "meta"
     from rsvlm.model.checks import check_llm_files  # checks imports this module
+
+    # '~/models/x' passed the checks (a local folder) and transformers refused it: "Repo id must use alphanumeric chars"
+    cfg = replace(cfg, name_or_path=home_expanded(cfg.name_or_path), tokenizer=home_expanded(cfg.tokenizer))
 
     check_llm_files(cfg, weights=not (meta and not quant))
     reuse = meta and shapes is not None

@@ -28,6 +28,11 @@ def check_local(path: str, key: str) -> str:
     return path
 
 
+def home_expanded(path: str | None) -> str | None:
+    """``path`` with a leading ``~`` expanded (transformers reads '~/models/x' as a malformed hub repo id)."""
+    return str(Path(path).expanduser()) if path and path.startswith("~") else path
+
+
 def local_folder(path: str, key: str) -> Path | None:
     """``path`` as a local folder, or None for a hub name (``check_local``); FileNotFoundError naming
     ``key`` where it is a local path that is not there or is a file."""
