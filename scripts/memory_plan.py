@@ -85,7 +85,7 @@ def offline(cfg):
     from rsvlm.model.ckpt_files import hub_snapshot
 
     name = cfg.llm.name_or_path
-    saved = name and (Path(name) / "config.json").is_file()
+    saved = name and (Path(name).expanduser() / "config.json").is_file()  # ~/models/x: was refused
     snap = hub_snapshot(name) if name and not cfg.llm.config and not saved else None
     if not cfg.llm.config and not saved and snap is None:
         raise ValueError(f"no llm.config (the LLM's published architecture values, which a build without weight "

@@ -287,3 +287,7 @@ def test_a_base_under_the_home_folder_given_with_a_tilde_builds_saves_and_loads(
     (tmp_path / "ck" / "config.yaml").write_text(text.replace(str((tmp_path / "home").resolve()), "~"))
     assert "name_or_path: ~/models/base\n" in (tmp_path / "ck" / "config.yaml").read_text()
     load_pretrained(tmp_path / "ck")
+    from script_loader import load_script
+
+    plan = load_script("memory_plan", monkeypatch)  # planned from it too (was 'no local folder with a config.json')
+    assert plan.inventory(plan.offline(plan.model_config(tmp_path / "ck")), "ck").vocab_rows == len(model.tokenizer)
