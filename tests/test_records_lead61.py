@@ -30,3 +30,13 @@ def test_worded_advice_keeps_its_words_as_the_record_s_field():
         'give the modality ("modality": "sar" or "ir" in the record)'
     assert as_record_fields("give the modality (--modality) if it is imagery") == \
         'give the modality (a "modality" in the record\'s image) if it is imagery'
+
+
+def test_a_folder_of_one_image_is_answered_with_that_image_alone(tmp_path):
+    """A folder holding one image offered it 'or, one file per band, comma-separated: a.png': the same
+    file again, as if it were a band list."""
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    with pytest.raises(FileNotFoundError) as e:
+        read_image(tmp_path)
+    said = str(e.value)
+    assert f"give its image: {tmp_path / 'a.png'}" in said and "comma-separated" not in said

@@ -174,6 +174,8 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
         return ""
     found = [f for f in found if f.parent == found[0].parent]  # one folder's: not bands of several granules
     where = "" if found[0].parent == p else f" (in {found[0].parent.relative_to(p)}: {len(found)} rasters)"
+    if len(found) == 1:  # one image: no band files to join
+        return f"; give its image{where}: {found[0]}"
     return (f"; give one of its images{where}, e.g. {found[0]}, or, where they are one file per band, them "
             f"comma-separated: {','.join(str(f) for f in found[:4])}{',…' if len(found) > 4 else ''}")
 
