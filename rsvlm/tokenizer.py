@@ -113,9 +113,9 @@ def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
     from transformers import AutoTokenizer
 
     from rsvlm.model.checks import TOKENIZER_FILES
-    from rsvlm.model.llm_files import local_folder, names_unreadable
+    from rsvlm.model.llm_files import home_expanded, local_folder, names_unreadable
 
-    path = str(name_or_path)
+    path = home_expanded(str(name_or_path))  # '~/tok': transformers' "Repo id must use alphanumeric chars"
     folder = local_folder(path, "tokenizer")  # a file: "Repo id must be in the form …"
     if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
         # transformers said "Couldn't instantiate the backend tokenizer … install sentencepiece or tiktoken"

@@ -287,6 +287,9 @@ def test_a_base_under_the_home_folder_given_with_a_tilde_builds_saves_and_loads(
     (tmp_path / "ck" / "config.yaml").write_text(text.replace(str((tmp_path / "home").resolve()), "~"))
     assert "name_or_path: ~/models/base\n" in (tmp_path / "ck" / "config.yaml").read_text()
     load_pretrained(tmp_path / "ck")
+    from rsvlm.tokenizer import load_tokenizer
+
+    assert len(load_tokenizer("~/models/base")) == len(model.tokenizer)
     from script_loader import load_script
 
     plan = load_script("memory_plan", monkeypatch)  # planned from it too (was 'no local folder with a config.json')
