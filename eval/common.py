@@ -119,6 +119,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
+        if err := not_scores(args.out):
+            ap.error(err)
         out_dir(args.out)
         from rsvlm.predictions import sweep_temps
 
@@ -276,6 +278,23 @@ def in_place(path: str | Path) -> bool:
     p = Path(path)
     return (p.exists() and not p.is_file() and not p.is_dir()) or Path(os.path.abspath(p)).parts[1:2] in (
         ("dev",), ("proc",))
+
+
+def not_scores(out: str | Path) -> str | None:
+    """Why the scores may not replace the file at ``out``, or None: a file there that is not empty and no score
+    file (another run's predictions, ``PRED.run.json``, a records file: given as ``--out`` by a slip, it was
+    replaced without a word, and predictions can take hours to make again)."""
+    p = Path(out)
+    if in_place(p) or not p.is_file() or p.stat().st_size == 0:
+        return None
+    scores = None
+    if p.stat().st_size < 50 << 20:  # score files are small; a predictions file may be gigabytes
+        with contextlib.suppress(OSError, ValueError):
+            scores = json.loads(p.read_text(encoding="utf-8"))
+    if isinstance(scores, dict) and "headline" in scores:
+        return None
+    what = "rsvlm eval's run stamp" if p.name.endswith(".run.json") else "predictions, records or another file"
+    return f"--out {out} is a file that holds no scores ({what}): the scores would replace it; give a new path, or delete it"
 
 
 def write_out(path: str | Path, text: str) -> None:

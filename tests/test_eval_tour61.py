@@ -131,7 +131,7 @@ def test_out_through_a_link_writes_the_file_it_names(tmp_path, capsys):
 
     (tmp_path / "run3").mkdir()
     target, link = tmp_path / "run3" / "scores.json", tmp_path / "latest.json"
-    target.write_text("{}\n")
+    target.write_text("")
     link.symlink_to(target)
     counting.main([*_count_case(tmp_path), "--out", str(link)])
     assert link.is_symlink() and json.loads(target.read_text())["task"] == "counting"
@@ -276,3 +276,25 @@ def test_grounding_none_reference_is_not_matched_by_a_missing_answer(tmp_path, c
     s = grounding.main(_files(tmp_path, recs, preds))
     assert s["n_missing"] == 1 and s["n_correct"] == 2
     assert s["acc50"] == pytest.approx(2 / 3) and s["mIoU"] == pytest.approx(2 / 3)
+
+
+def test_out_that_holds_predictions_or_a_run_stamp_is_refused(tmp_path, capsys):
+    """``--out`` naming an existing file that is no score file (another run's predictions, ``PRED.run.json`` by a
+    tab completion's slip) replaced it without a word, and predictions can take hours to make again: refused before
+    scoring. A score file, an empty file (``mktemp``) or a new path are written."""
+    from eval import counting
+
+    args = _count_case(tmp_path)
+    other = tmp_path / "other_pred.jsonl"
+    other.write_text('{"id": "n0", "task": "count", "answer": "0"}\n')
+    stamp = tmp_path / "p.jsonl.run.json"
+    stamp.write_text('{"model": "runs/x/final", "options": {}}\n')
+    for path, what in ((other, "predictions, records or another file"), (stamp, "rsvlm eval's run stamp")):
+        with pytest.raises(SystemExit) as stop:
+            counting.main([*args, "--out", str(path)])
+        assert stop.value.code == 2 and f"--out {path} is a file that holds no scores ({what})" in capsys.readouterr().err
+    assert other.read_text().startswith('{"id": "n0"') and "runs/x/final" in stamp.read_text()
+    out = tmp_path / "s.json"
+    out.write_text("")
+    counting.main([*args, "--out", str(out)])
+    assert counting.main([*args, "--out", str(out)])["accuracy"] == 1.0  # a score file: replaced
