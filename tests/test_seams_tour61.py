@@ -158,3 +158,18 @@ def test_polygon_pieces_drawn_short_of_the_seam_at_a_slant_are_one_polygon():
     whole = Polygon(objs[0]["coords"])
     assert whole.area > Polygon(a).area + Polygon(b).area
     assert shapely.contains(whole.buffer(1e-6), Polygon([[x + 100, y] for x, y in b]))
+
+
+def test_a_ship_polygon_cut_where_windows_overlap_flush_with_the_scene_edge_is_one():
+    """--overlap 0 on a 200x130 scene in 96 px tiles: the last row of windows overlaps the first by 62
+    px, so each piece is seen twice and unioned with itself before the seam; the seam's second try
+    (half the shorter section) asked for pieces joined to nothing, and the ship stayed two."""
+    from rsvlm.io import merge_tile_objects
+
+    left = [[88.3, 73.0], [78.4, 96.0], [89.6, 96.0], [96.0, 81.0], [96.0, 76.3]]  # scene pixels
+    left_low = [[88.3, 73.0], [65.1, 127.3], [71.4, 130.0], [75.1, 130.0], [96.0, 81.0], [96.0, 76.3]]
+    corner = [[97.7, 77.0], [96.1, 76.3], [96.1, 81.0]]  # the other side's corner, in both windows
+    windows = [(0, 0, 96, 96), (96, 0, 96, 96), (0, 34, 96, 96), (96, 34, 96, 96)]
+    per_tile = [(w, [{"kind": "poly", "label": "ship", "coords": [[x - w[0], y - w[1]] for x, y in p]}])
+                for w, p in zip(windows, (left, corner, left_low, corner))]
+    assert len(merge_tile_objects(per_tile, scene_size=(200, 130))) == 1

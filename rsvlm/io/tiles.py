@@ -188,10 +188,11 @@ class TileMerger:
         survivor, is a pixel or two along the next seam, and fitted beside a moored neighbour's section
         (two ships touching or under a pixel apart were one in 6 of 241 pairs in a simulated tour).
         Oriented boxes and polygons (``longer``) ask half the longer of direct views too, then half the shorter of
-        survivors nothing joined (``_clusters``' ``lone``): half the shorter alone joined moored ships,
-        half the longer alone split single ones. In 800 simulated rotated ships and 743 moored pairs
-        across 100-px tiles, 89 came out wrong with the shorter, 83 the longer, 52 both (92, 115, 71 with
-        1-px noise; another draw: 92, 101, 71 and 84, 133, 81); as polygons, 44 and 46 wrong, 25 both."""
+        survivors not yet joined to anything in the other's tile (``_clusters``' ``lone``): half the
+        shorter alone joined moored ships, half the longer alone split single ones. Of 800 simulated
+        rotated ships and 747 moored pairs across 100-px tiles, 89 came out wrong with the shorter, 83
+        the longer, 41 both (92, 115, 37 with 1-px noise; another draw: 92, 101, 45 and 84, 133, 40);
+        as polygons (half as many), 34, 37, 16 (another draw: 44, 46, 12)."""
         from rsvlm.io.seams import seam, seam_join
 
         for va in a.get("views", [a]):
@@ -264,8 +265,9 @@ class TileMerger:
     def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds,
                   lone: Callable[[dict, dict], bool] | None = None) -> list[list[dict]]:
         """Union-find over pairs from different tiles that ``overlaps`` (candidates: bounds within the
-        merger's ``edge_tol`` of each other, for views on the two sides of a seam), then over pairs of
-        items ``overlaps`` joined to nothing that ``lone`` (each joined to at most one other)."""
+        merger's ``edge_tol`` of each other, for views on the two sides of a seam), then over pairs that
+        ``lone``, where neither is joined to anything from the other's tile (a moored ship's piece whose
+        own other piece is there)."""
         from shapely.geometry import box
         from shapely.strtree import STRtree
 
@@ -285,16 +287,17 @@ class TileMerger:
                 j = int(j)
                 if j > i and it["tile"] != items[j]["tile"] and find(i) != find(j) and overlaps(it, items[j]):
                     parent[find(j)] = find(i)
-        size = [0] * len(items)
-        for i in range(len(items)):
-            size[find(i)] += 1
+        seen: dict[int, set] = {}  # root → the tiles its items are from
+        for i, it in enumerate(items):
+            seen.setdefault(find(i), set()).add(it["tile"])
         for i, it in enumerate(items if lone is not None else []):
             for j in tree.query(boxes[i], predicate="intersects"):
-                j = int(j)
-                if (j > i and it["tile"] != items[j]["tile"] and size[find(i)] == size[find(j)] == 1
+                j, ri = int(j), find(i)
+                rj = find(j)  # neither joined to anything from the other's tile (a duplicate in an overlapping window may be)
+                if (j > i and ri != rj and it["tile"] not in seen[rj] and items[j]["tile"] not in seen[ri]
                         and lone(it, items[j])):
-                    size[find(i)] = 2
-                    parent[find(j)] = find(i)
+                    parent[rj] = ri
+                    seen[ri] |= seen.pop(rj)
         groups: dict[int, list[dict]] = {}
         for i, it in enumerate(items):
             groups.setdefault(find(i), []).append(it)
