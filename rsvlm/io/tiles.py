@@ -17,9 +17,11 @@ earlier objects (tile order, then answer order) win.
 
 With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
-their extents along it overlap by ``iou_threshold`` of the shorter for boxes and polygons,
-``seam_share`` for masks (a shared border, not a one-pixel touch; ``seams.py``); plain boxes joined to
-nothing else also where they step away from the seam as a slanted object's pieces do (``seams.slant_join``).
+their extents along it overlap by ``iou_threshold`` (of the shorter for boxes; of the longer, then of
+the shorter for pieces not yet joined across that seam, for oriented boxes and polygons), ``seam_share``
+of the shorter for masks, which must touch (a shared border, not a one-pixel touch; ``seams.py``); plain
+boxes not yet joined across it also where they step away from it as a slanted object's pieces do
+(``seams.slant_join``).
 
 Cannot: merge objects larger than a tile whose pieces do not overlap (use overlap >= the largest
 object size), or bound the memory
