@@ -131,6 +131,10 @@ def main(argv: list[str] | None = None) -> dict:
     read = [s["_path"] for s in scores]
     if args.out and args.out.with_suffix(".json").resolve() in {p.resolve() for p in read}:
         ap.error(f"--out {args.out}: the JSON beside it, {args.out.with_suffix('.json')}, would overwrite a score file")
+    side = args.out.with_suffix(".json") if args.out else None  # scores/vqa.md: its JSON replaced vqa.json, unread
+    if side and side.is_file() and side.stat().st_size and common.not_scores(side) is None:
+        ap.error(f"--out {args.out}: the JSON beside it, {side}, is a score file and would be replaced; give the "
+                 "report another name")
     rep = build(scores)
     md = to_markdown(rep)
     if args.out:  # before printing: `… | head` closing stdout under the table left no report

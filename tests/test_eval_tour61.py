@@ -298,3 +298,19 @@ def test_out_that_holds_predictions_or_a_run_stamp_is_refused(tmp_path, capsys):
     out.write_text("")
     counting.main([*args, "--out", str(out)])
     assert counting.main([*args, "--out", str(out)])["accuracy"] == 1.0  # a score file: replaced
+
+
+def test_report_does_not_replace_a_score_file_with_its_json(tmp_path, capsys):
+    """``eval.report --scores scores/count.json --out scores/vqa.md`` wrote its JSON to scores/vqa.json, a score
+    file it had not read, without a word: refused, naming it."""
+    from eval import counting, report
+
+    counting.main([*_count_case(tmp_path), "--out", str(tmp_path / "count.json")])
+    counting.main([*_count_case(tmp_path), "--out", str(tmp_path / "vqa.json")])  # stands for another task's scores
+    before = (tmp_path / "vqa.json").read_text()
+    with pytest.raises(SystemExit) as stop:
+        report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "vqa.md")])
+    assert stop.value.code == 2 and f"{tmp_path / 'vqa.json'}, is a score file" in capsys.readouterr().err
+    assert (tmp_path / "vqa.json").read_text() == before
+    report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.md")])
+    report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.md")])  # its own JSON: again
