@@ -27,6 +27,7 @@ from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
+from rsvlm.model.grammar import shape_need
 from rsvlm.tokens import opening_task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,10 +70,10 @@ def best(runs: list[tuple[float, float, int]]) -> tuple[float, float, int]:
 
 def held(session: ChatSession, question: str) -> dict:
     """``generate``'s options that hold an answer to what ``session.ask`` holds ``question``'s to: the
-    template's stop strings, a ``[ground]`` answer's owed shape, a ``[det]`` one's least objects (the task
-    read as the session reads it: the tag that opens the question)."""
+    template's stop strings, a ``[ground]`` answer's owed shape (none for a ``[cls]``), a ``[det]`` one's
+    least objects (the task read as the session reads it: the tag that opens the question)."""
     task = opening_task(question)
-    return {"stop_strings": session.processor.stop_strings, "need_shape": task == "ground",
+    return {"stop_strings": session.processor.stop_strings, "need_shape": shape_need(task),
             "min_shapes": session.min_objects if task == "det" else 0, "constrain": session.constrain}
 
 

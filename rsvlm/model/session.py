@@ -38,7 +38,7 @@ import torch
 
 from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
-from rsvlm.model.grammar import SMALLEST_SHAPE, shape_scores
+from rsvlm.model.grammar import SMALLEST_SHAPE, shape_need, shape_scores
 from rsvlm.model.llm import context_length
 from rsvlm.model.processor import ImageInput, Pixels
 from rsvlm.model.vlm import RSVLM, TextStreamer
@@ -138,7 +138,7 @@ class ChatSession:
         eos = model.eos_ids()
         streamer = TextStreamer(model.tokenizer, eos, gcfg.stop_strings, on_token)
         task = opening_task(text)  # a tag further on is text: "[vqa] what does [ground] mean?" owes no shape
-        mins, need = self.min_objects if task == "det" else 0, task == "ground"
+        mins, need = self.min_objects if task == "det" else 0, shape_need(task)  # a box owed, or no shape
         constraint, adjust = model.decode_hooks(ids, gcfg.max_new_tokens, self.constrain, self.pointer_vis, mins,
                                                 need_shape=need, stop_strings=gcfg.stop_strings)
         res = decode(model.llm, model.embed_tokens, embeds, mask, gcfg, eos, cache=self.cache,
@@ -163,7 +163,7 @@ class ChatSession:
                                         res.logprobs[0][:len(answer_ids)], res.held[0][:len(answer_ids)])
         answer = streamer.answer(generated).strip()
         # a [ground] answer the grammar owed no box, as the limit left no room for one: cut by it, though it took EOS
-        cut = not res.finished[0] or (constraint is not None and need and not self.last_scores
+        cut = not res.finished[0] or (constraint is not None and need is True and not self.last_scores
                                       and gcfg.max_new_tokens < SMALLEST_SHAPE)
         self.messages = messages + [{"role": "assistant", "content": answer}]
         self.stats.append({"prefill_tokens": len(new_ids), "reused": keep, "images_encoded": len(pixels),

@@ -237,7 +237,7 @@ class RSVLM(nn.Module):
                  max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  use_cache: bool = True, stop_strings: list[str] | None = None,
                  on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
-                 constrain: bool = True, min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
+                 constrain: bool = True, min_shapes: int | list[int] = 0, need_shape: bool | str | list[bool | str] = False,
                  warn_context: bool = True) -> GenerateOutput:
         """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1).
         ``past_context`` in the output flags each answer that ran past the LLM's context; ``warn_context``
@@ -247,8 +247,10 @@ class RSVLM(nn.Module):
         ``min_shapes`` (per sequence or for all; needs the grammar) keeps an answer writing objects
         until it has that many (``GrammarConstraint.push``), each scored by the model's own belief;
         ``need_shape`` (per sequence or for all; needs the grammar) holds an answer to boxes (``<box>``,
-        ``<obb>``) and keeps it from ending before it has closed one (a ``[ground]`` answer). The grammar also keeps text from finishing one of
-        ``stop_strings`` where EOS may not come (inside ``<ref>``, before an owed shape)."""
+        ``<obb>``) and keeps it from ending before it has closed one (a ``[ground]`` answer), or, as
+        ``grammar.NO_SHAPE`` (``grammar.shape_need``: ``[cls]``, ``[vqa]``), lets it open no shape tag.
+        The grammar also keeps text from finishing one of ``stop_strings`` where EOS may not come (inside
+        ``<ref>``, before an owed shape)."""
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
@@ -280,7 +282,7 @@ class RSVLM(nn.Module):
         return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished, past)
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
-                     vis: list | None = None, min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
+                     vis: list | None = None, min_shapes: int | list[int] = 0, need_shape: bool | str | list[bool | str] = False,
                      stop_strings: list[str] = ()) -> tuple[GrammarConstraint | None, PointerDecoder | None]:
         """``decode``'s constraint (None when ``constrain`` is False: ``min_shapes``, ``need_shape`` and
         ``stop_strings`` then do nothing) and, for a model with a loc pointer, its ``adjust`` (which needs
@@ -292,7 +294,7 @@ class RSVLM(nn.Module):
         return constraint, PointerDecoder(self.loc_pointer, self.pointer_ids(), input_ids, constraint, vis)
 
     def grammar_constraint(self, batch: int, max_new_tokens: int, min_shapes: int | list[int] = 0,
-                           need_shape: bool | list[bool] = False,
+                           need_shape: bool | str | list[bool | str] = False,
                            stop_strings: list[str] = ()) -> GrammarConstraint | None:
         """A fresh geometry-grammar constraint for ``batch`` sequences of at most ``max_new_tokens``
         (the options: ``GrammarConstraint``); None where the tokenizer lacks rsvlm's tokens."""
