@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.conversation import PromptConfig, record_messages
-from rsvlm.data.records import ROLES, with_modalities
+from rsvlm.data.records import ROLES, as_record_fields, with_modalities
 from rsvlm.eval_reading import ReadNotes, record_images
 from rsvlm.predictions import inputs_digest
 from rsvlm.tokens import IMAGE_TOKEN, TASKS
@@ -85,8 +85,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
             if unknown and untagged is not None:
                 untagged[r["id"]] = unknown
             m = prompt_of(asked, processor.prompt, imgs)
-        except (FileNotFoundError, ValueError) as e:
-            row["error"], row["inputs_digest"] = str(e), inputs_digest(r, root)
+        except (FileNotFoundError, ValueError) as e:  # a DEM's "give the modality (--modality, …)": the record's field
+            row["error"], row["inputs_digest"] = as_record_fields(str(e)), inputs_digest(r, root)
         else:
             ok.append(len(rows))
             msgs.append(m)
