@@ -274,10 +274,12 @@ def at_least_one(v: str) -> int:
 
 def in_place(path: str | Path) -> bool:
     """Whether ``--out`` is written straight into rather than replaced: a device, pipe or socket, or a name
-    under /dev or /proc (``/dev/stdout``; a temp file and a rename put a file in /dev in the device's place)."""
+    under /dev or /proc (``/dev/stdout``; a temp file and a rename put a file in /dev in the device's place) but
+    /dev/shm, a folder of ordinary files in memory (``--out /dev/shm/s.json`` was refused as no such device)."""
     p = Path(path)
-    return (p.exists() and not p.is_file() and not p.is_dir()) or Path(os.path.abspath(p)).parts[1:2] in (
-        ("dev",), ("proc",))
+    parts = Path(os.path.abspath(p)).parts
+    return (p.exists() and not p.is_file() and not p.is_dir()) or (
+        parts[1:2] in (("dev",), ("proc",)) and parts[1:3] != ("dev", "shm"))
 
 
 def not_scores(out: str | Path) -> str | None:

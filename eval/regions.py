@@ -340,7 +340,7 @@ def object_problem(o: Any) -> str | None:
           "poly": lambda: pts(c, 3) and (o.get("rings") is None or isinstance(o["rings"], list)
                                          and all(pts(r, 3) for r in o["rings"])),
           "mask": lambda: valid_mask(o)}
-    if kind not in ok:
+    if not isinstance(kind, str) or kind not in ok:  # "kind": ["box"] is unhashable: a TypeError, not a note
         return f"kind {kind!r:.40} is none of {', '.join(ok)}"
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
     if ok[kind]():

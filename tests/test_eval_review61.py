@@ -1,0 +1,52 @@
+"""Review 61 of the scorers' changes: an object whose kind is a list crashed the scoring, and --out under
+/dev/shm (a folder of ordinary files) was refused as a missing device."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+
+def _record(rid, task, answer):
+    return {"id": rid, "images": [{"path": f"{rid}.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": f"<image>\n[{task}] question?"},
+                              {"from": "gpt", "value": answer}],
+            "task": task, "meta": {"width": 100, "height": 100}}
+
+
+def _files(tmp_path, recs, preds):
+    gt, pr = tmp_path / "gt.jsonl", tmp_path / "p.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pr.write_text("".join(json.dumps(p) + "\n" for p in preds))
+    return ["--gt", str(gt), "--pred", str(pr)]
+
+
+def test_an_object_whose_kind_is_a_list_is_unparseable_not_a_traceback(tmp_path):
+    """regions.object_problem looked the kind up in a dict: "kind": ["box"] raised TypeError (unhashable),
+    where valid_object had said False and the prediction was counted unparseable."""
+    from eval import detection, regions
+
+    bad = {"kind": ["box"], "coords": [1, 2, 30, 40]}
+    assert "none of box" in regions.object_problem(bad) and not regions.valid_object(bad)
+    recs = [_record("d0", "det", "<ref>ship</ref><box><loc_1><loc_1><loc_50><loc_50></box>")]
+    s = detection.main(_files(tmp_path, recs, [{"id": "d0", "task": "det", "answer": "", "objects": [bad]}]))
+    assert s["n_records"] == 1 and s["n_unparseable"] == 1
+
+
+@pytest.mark.skipif(not os.access("/dev/shm", os.W_OK), reason="no writable /dev/shm here")
+def test_out_under_dev_shm_is_an_ordinary_file(tmp_path):
+    """--out /dev/shm/x.json was taken for a name under /dev that is no device and refused before scoring
+    ('nothing is created under /dev'), though /dev/shm holds ordinary files; /dev/nothing still is."""
+    from eval import common, vqa
+
+    out = Path("/dev/shm") / f"review61-{os.getpid()}-{tmp_path.name}.json"
+    try:
+        assert not common.in_place(out) and common.in_place("/dev/stdout") and common.in_place("/dev/no-such")
+        recs = [_record("v0", "vqa", "yes")]
+        s = vqa.main([*_files(tmp_path, recs, [{"id": "v0", "task": "vqa", "answer": "yes"}]), "--out", str(out)])
+        assert out.is_file() and json.loads(out.read_text())["n_records"] == s["n_records"] == 1
+    finally:
+        out.unlink(missing_ok=True)
