@@ -69,15 +69,24 @@ class TileMerger:
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
         self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
         self.n_empty_masks = 0  # tile answers' masks without a pixel: no object to keep (said in ``notes``)
+        self.n_refused, self._first_refused = 0, ""  # ``add(skip_bad=True)``: objects whose geometry does not fit
 
-    def add(self, window: Window, objects: list[dict]) -> None:
+    def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
-        geometry does not fit its kind (a box of 3 numbers met a bare IndexError)."""
+        geometry does not fit its kind (a box of 3 numbers met a bare IndexError). With ``skip_bad``
+        (``run_tiled``: a model's garbled object hours into a scene ended the run) such an object is
+        counted in ``n_refused``, the first said in ``notes`` by ``result``, and the tile's others kept."""
         x0, y0 = window[0], window[1]
-        try:
-            shifted_all = per_object(objects, lambda obj: shift_object(obj, x0, y0, window))
-        except ValueError as e:
-            raise ValueError(f"tile {tuple(window)} (x0, y0, w, h): {e}") from e
+        shifted_all = []
+        for i, obj in enumerate(objects):
+            try:
+                shifted_all += per_object([obj], lambda o: shift_object(o, x0, y0, window))
+            except ValueError as e:  # per_object names it "object 0": its index in this one-object list
+                why = f"tile {tuple(window)} (x0, y0, w, h): object {i}{str(e).removeprefix('object 0')}"
+                if not skip_bad:
+                    raise ValueError(why) from e
+                self.n_refused += 1
+                self._first_refused = self._first_refused or why
         for shifted in shifted_all:
             if shifted is not None:
                 self._items.append({"obj": shifted, "tile": self.n_tiles, "window": tuple(window),
@@ -108,6 +117,9 @@ class TileMerger:
         if self.n_empty_masks:
             said = f"{self.n_empty_masks} mask(s) in the tile answers hold no pixel: no object, not kept"
             self.notes = [n for n in self.notes if not n.endswith("hold no pixel: no object, not kept")] + [said]
+        if self.n_refused:
+            said = f"{self.n_refused} tile object(s) refused, not kept (first: {self._first_refused})"
+            self.notes = [n for n in self.notes if " tile object(s) refused, not kept (first: " not in n] + [said]
 
         scene = self.scene_size or (max((it["window"][0] + it["window"][2] for it in self._items), default=0),
                                     max((it["window"][1] + it["window"][3] for it in self._items), default=0))
@@ -418,8 +430,9 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     reads (``decodes_from_start``) the strip of the scene's width its row of windows is cut from
     (``RowReader``); the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata (a scene's collar) is not given to
     ``predict_fn``. Pass a ``TileMerger`` to read its counts (``n_tiles``, ``n_nodata`` of those
-    skipped, ``n_objects_in``, ``n_empty_masks``) afterwards, and its ``notes``: what a window's read said
-    that the scene's did not, and how many masks of the answers held no pixel (printed with ``progress``).
+    skipped, ``n_objects_in``, ``n_empty_masks``, ``n_refused``) afterwards, and its ``notes``: what a window's read said
+    that the scene's did not, how many masks of the answers held no pixel, and how many objects were refused
+    for a geometry that does not fit their kind (a NaN coordinate: skipped, not the run's end; printed with ``progress``).
     """
     from tqdm.auto import tqdm
 
@@ -460,7 +473,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                     raise ValueError(f"predict_fn returned {got} for a batch of {len(asked)} tiles; it returns "
                                      "one list of objects per tile")
                 for (w, _), objs in zip(asked, results):
-                    merger.add(w, objs)
+                    merger.add(w, objs, skip_bad=True)  # one garbled object: counted, not the run's end
                 del imgs, asked, results
                 bar.update(len(batch))
                 if merger.n_nodata:
