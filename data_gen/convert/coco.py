@@ -1,8 +1,8 @@
 """COCO JSON (boxes, polygons, RLE) → ``[det]``, ``[ground]`` and ``[seg]`` records.
 
 ``--ann`` is the instances JSON, ``--images`` the image folder (a ``file_name`` with folders,
-``train/a.jpg``, as that path under it where there is one; else its file name is looked up there, then
-its stem). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
+``train/a.jpg``, as that path under it where there is one, else as the one image under it whose path ends
+in it, ``images/train/a.jpg``; else its file name is looked up there, then its stem). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
 RLE segmentations (``iscrowd`` or not, compressed or not) are decoded with
 ``pycocotools.mask`` and traced into polygons by ``rsvlm.geometry.mask_to_objects``; an
 annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` uses the boxes
@@ -52,14 +52,19 @@ from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
 
 
-def _exact(images: Path, file_name: str) -> Path | None:
-    """``images / file_name`` where ``file_name`` is a relative path to an image file there: of
-    ``train/a.jpg`` and ``val/a.jpg`` both were read as the first ``a.jpg`` in sort order (by name alone)."""
+def _by_folders(images: Path, file_name: str, every: dict[str, list[Path]]) -> Path | None:
+    """The image a ``file_name`` with folders names: ``images / file_name`` (of ``train/a.jpg`` and ``val/a.jpg``
+    both were read as the first ``a.jpg`` in sort order, by name alone), else the one image under ``images``
+    whose path ends in it (``--images`` a folder above: ``images/val/a.jpg``); None where there is none or
+    several (looked up by name then). ``every``: ``index_images``'s file name → all its paths."""
     rel = Path(file_name.replace("\\", "/"))
     if rel.is_absolute() or ".." in rel.parts or len(rel.parts) < 2 or rel.suffix.lower() not in IMAGE_EXTS:
         return None
     p = Path(images) / rel
-    return p if p.is_file() else None
+    if p.is_file():
+        return p
+    hits = [f for f in every.get(rel.name, ()) if f.parts[-len(rel.parts):] == rel.parts]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _crowd(value) -> bool | None:
@@ -211,10 +216,11 @@ def run(args, out: Output) -> None:
         if short := short_rings(ann):  # the annotation's box and other rings are kept
             out.note("polygon_ring_under_3_points_dropped", short)
         per_image[ann["image_id"]].extend({**o, "src": where, **({"difficult": True} if crowd else {})} for o in objs)
-    index = index_images(args.images, out)
+    every: dict[str, list[Path]] = {}
+    index = index_images(args.images, out, every)
     for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
-        path = _exact(args.images, im["file_name"]) or find_image(index, Path(im["file_name"]).name, out)
+        path = _by_folders(args.images, im["file_name"], every) or find_image(index, Path(im["file_name"]).name, out)
         if path is None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
             continue

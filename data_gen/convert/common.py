@@ -304,11 +304,12 @@ def clean_label(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
-def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
+def index_images(folder: Path, out: Output | None = None, every: dict[str, list[Path]] | None = None) -> dict[str, Path]:
     """File name and stem → path for every image under ``folder`` (recursive); a ``folder`` that
     does not exist raises ``ConversionError`` (else every image would be counted missing). A name
     found in several sub-folders maps to the first in sort order, counted in ``out``'s notes as
-    ``ambiguous_image_names`` (annotations name files, not folders). Files in ``out``'s own folder,
+    ``ambiguous_image_names`` (annotations name files, not folders); ``every``, where given, is filled
+    with file name → all its paths. Files in ``out``'s own folder,
     where ``--out`` lies under ``folder``, are not indexed (``Output.inputs_under``)."""
     if not Path(folder).is_dir():
         raise ConversionError(f"{folder}: " + ("a file, not an image folder" if Path(folder).exists() else "no such image folder"))
@@ -320,6 +321,8 @@ def index_images(folder: Path, out: Output | None = None) -> dict[str, Path]:
                 out.note("ambiguous_image_names")
             index.setdefault(p.name, p)
             index.setdefault(p.stem, p)
+            if every is not None:
+                every.setdefault(p.name, []).append(p)
     return index
 
 

@@ -11,7 +11,7 @@ notes (``--classes NAME: no annotation of this class``). Lines of the classes ``
 no error: they are counted apart, per class, under ``filtered`` (``--classes: large vehicle``).
 
 Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable_line``, ``not_utf8``
-(bytes that are not UTF-8, a Latin-1 class name; ``broken_utf16`` in a file with a UTF-16 BOM),
+(bytes that are not UTF-8, a Latin-1 class name; ``broken_utf16`` in a file read as UTF-16: its BOM or its NUL bytes said so),
 ``unknown_class`` (not a DOTA v1.0–v2.0 class, where ``--classes`` is not given), ``degenerate``
 (quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
 that cannot be read to its end (truncated) and ``wrong_band_count`` per image that cannot be read as

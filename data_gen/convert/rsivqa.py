@@ -8,7 +8,7 @@ are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
 
 Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answer), ``not_utf8``
-(``broken_utf16`` in a file with a UTF-16 BOM),
+(``broken_utf16`` in a file read as UTF-16: its BOM or its NUL bytes said so),
 ``invalid_record`` (one the records loader would refuse: ``<image>`` in the question),
 ``empty_template_slot`` (a question generated from a template whose object name came out empty,
 two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in

@@ -2,9 +2,9 @@
 
 ``--src`` holds the ``.xml`` files (searched recursively, any case of ``.xml``; a name several
 sub-folders hold, as DIOR's ``Horizontal`` and ``Oriented Bounding Boxes`` do, is counted in the notes as
-``same_xml_name_in_folders: A + B``, its records' ids renamed ``-dup2``), ``--images`` the images (default: a
-sibling ``JPEGImages*`` folder, else one beside ``--src``'s folder as DIOR's
-``Annotations/Oriented Bounding Boxes`` has, else ``--src``). The image is the XML's ``<filename>``, else the
+``same_xml_name_in_folders: A + B``, its records' ids renamed ``-dup2``), ``--images`` the images (default:
+the sibling ``JPEGImages*`` folders, else those beside ``--src``'s folder, as DIOR's
+``Annotations/Oriented Bounding Boxes`` has ``JPEGImages-trainval`` and ``JPEGImages-test``, all of them; else ``--src``). The image is the XML's ``<filename>``, else the
 XML's stem with any image extension. Box forms per object:
 
 * ``<bndbox>``: VOC's 1-based inclusive pixel indices, converted to pixel edges
@@ -139,6 +139,16 @@ def note_shared_names(out: Output, src: Path, files: list[Path]) -> None:
         out.note(f"same_xml_name_in_folders: {' + '.join(where)} (one image annotated twice? --src one of them)")
 
 
+def default_image_dirs(src: Path) -> list[Path]:
+    """The ``JPEGImages*`` folders beside ``src``, else beside its folder (DIOR's ``Annotations/Oriented
+    Bounding Boxes`` has ``JPEGImages-trainval`` and ``JPEGImages-test`` two up), all of them; else ``src``.
+    Files of that name (the downloaded ``.zip``) are passed over where a folder is there."""
+    for parent in (src.parent, src.parent.parent):
+        if cands := sorted(parent.glob("JPEGImages*")):
+            return [c for c in cands if c.is_dir()] or cands[:1]  # a .zip alone: "a file, not an image folder"
+    return [src]
+
+
 def run(args, out: Output) -> None:
     from tqdm import tqdm
 
@@ -151,12 +161,14 @@ def run(args, out: Output) -> None:
     src = Path(args.src)
     if not src.is_dir():
         raise ConversionError(f"{src}: not a folder")
-    image_dir = args.images
-    if image_dir is None:
-        # beside --src, else beside its folder: DIOR's Annotations/Oriented Bounding Boxes has them two up
-        cands = sorted(src.parent.glob("JPEGImages*")) or sorted(src.parent.parent.glob("JPEGImages*"))
-        image_dir = cands[0] if cands else src
-    index = index_images(image_dir, out)
+    image_dirs = [args.images] if args.images is not None else default_image_dirs(src)
+    image_dir = " + ".join(str(d) for d in image_dirs)  # named by missing_image
+    index: dict[str, Path] = {}
+    for folder in image_dirs:  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
+        for key, p in index_images(folder, out).items():
+            if key == p.name and key in index:
+                out.note("ambiguous_image_names")
+            index.setdefault(key, p)
     allowed = class_filter(args.classes)
     files = sorted(p for p in src.rglob("*") if p.suffix.lower() == ".xml" and p.is_file()  # 00001.XML too
                    and not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
