@@ -41,12 +41,13 @@ def data_processor(cfg):
     A build on the meta device failed where a hub LLM's embeddings grow (mean resizing reads values)."""
     from rsvlm.model.checks import image_tokens
     from rsvlm.model.llm import byte_tokenizer
-    from rsvlm.model.llm_files import names_unreadable
+    from rsvlm.model.llm_files import home_expanded, names_unreadable
     from rsvlm.model.processor import Processor
     from rsvlm.tokens import add_special_tokens
 
     llm = cfg.model.llm
-    if tok_path := llm.tokenizer or llm.name_or_path:
+    # '~/models/x', as build_llm takes it: transformers read it as a malformed hub repo id
+    if tok_path := home_expanded(llm.tokenizer or llm.name_or_path):
         from transformers import AutoTokenizer
 
         with names_unreadable("llm.tokenizer", tok_path, ValueError):

@@ -1,0 +1,61 @@
+"""Review of tour 61's pre-build index (``rsvlm.train.sft_index``): its tokenizer is found as the LLM's build
+finds it, and a model whose visual-token count is not the config's stops the run before a step is drawn."""
+
+from pathlib import Path
+
+import pytest
+from test_train_utils import make_records, recipe
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig
+
+
+class Built(Exception):
+    """The loop went on to the model: the records were read, indexed and checked before."""
+
+
+def _cfg(tmp_path: Path, data: Path, *overrides: str) -> TrainConfig:
+    return load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      "log.progress=false", "max_steps=1", *overrides])
+
+
+def test_a_tokenizer_under_home_is_read_for_the_index_as_the_llm_build_reads_it(tmp_path, monkeypatch):
+    """llm.tokenizer '~/tok': build_llm expands it, the pre-build index (8ff6a2b) gave it to transformers as it
+    was, which refused it as a hub repo id ('Repo id must use alphanumeric chars'): a run that trained before
+    stopped before the model was built."""
+    import rsvlm.train.loop as loop
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.train.sft_index import data_processor
+
+    home = tmp_path / "home"
+    byte_tokenizer().save_pretrained(home / "tok")
+    monkeypatch.setenv("HOME", str(home))
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    cfg = _cfg(tmp_path, data, "batch_size=2", "model.llm.tokenizer=~/tok")
+    got = data_processor(cfg).tokenizer("a <image> b")["input_ids"]
+    plain = data_processor(_cfg(tmp_path, data, f"model.llm.tokenizer={home / 'tok'}"))
+    assert got == plain.tokenizer("a <image> b")["input_ids"]
+
+    def built(*a, **k):
+        raise Built
+
+    monkeypatch.setattr(loop, "build_model", built)
+    with pytest.raises(Built):
+        loop.train(cfg)
+
+
+def test_a_model_counting_other_visual_tokens_than_the_config_stops_before_a_step(tmp_path, monkeypatch):
+    """The index's lengths and batch plan come from the config's counts (``checks.image_tokens``); a built model
+    that counts otherwise is refused naming both counts, not trained on a plan of wrong lengths."""
+    import rsvlm.model.checks as checks
+    import rsvlm.train.loop as loop
+
+    counts = checks.image_tokens
+    monkeypatch.setattr(checks, "image_tokens", lambda *a, **k: {m: n + 4 for m, n in counts(*a, **k).items()})
+    steps = []
+    monkeypatch.setattr(loop, "make_engine", lambda *a, **k: steps.append(1))
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    with pytest.raises(RuntimeError, match=r"the model counts \{.*'optical': 16.*\} visual tokens per image, the config "
+                                           r"\{.*'optical': 20"):
+        loop.train(_cfg(tmp_path, data, "batch_size=2"))
+    assert not steps and not (tmp_path / "run" / "summary.json").exists()
