@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import re
+import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -115,12 +116,19 @@ class ReadReport:
 
 
 def check_records_path(path: str | Path) -> None:
-    """FileNotFoundError for a records path that is missing or a folder (naming its JSONL files)."""
+    """FileNotFoundError for a records path that is missing, a folder (naming its JSONL files), or a pipe
+    (``/dev/stdin``, ``<(…)``) or other file that is not a regular one, which was 'not found': the records
+    are read more than once (checked, then read; a JSON array's first bytes, then all of it) and their images
+    looked for beside them, which a pipe cannot give. It is not opened (a pipe's open waits for a writer)."""
     path = Path(path)
     if path.is_dir():
         found = sorted(p.name for p in path.glob("*.jsonl"))[:3] or sorted(p.name for p in path.glob("*.json"))[:3]
         raise FileNotFoundError(f"records file {path} is a folder; give a JSONL file in it"
                                 + (f" ({', '.join(found)})" if found else ""))
+    if path.exists() and not path.is_file():
+        what = "a pipe, which reads once" if stat.S_ISFIFO(path.stat().st_mode) else "no regular file (a device?)"
+        raise FileNotFoundError(f"records file {path} is {what}: records are read more than once and their images "
+                                "found beside them; save them to a file first (… > records.jsonl) and give that")
     if not path.is_file():
         raise FileNotFoundError(f"records file not found: {path}")
 
