@@ -6,18 +6,22 @@ was allocated, then filled until the kernel killed the process, with no message 
 ``SceneTooLarge`` naming the file, its size, and ``--tile``. The memory free is the kernel's
 ``MemAvailable``, or a memory cgroup's where that leaves less: the process's own (a limit set on a job
 or a nested container), or any above it to the container's root. Cannot: see anything where
-/proc/meminfo and the cgroups are absent (not Linux), nor a cgroup v1 hierarchy mounted elsewhere.
+/proc/meminfo and the cgroups are absent (not Linux), nor a cgroup v1 hierarchy mounted elsewhere, nor
+a move of the process to another cgroup once it has read (its cgroups are read once per process).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 from pathlib import Path
 
 import numpy as np
 
 SCALED_BYTES = 12  # per pixel and band beside the raw values: float32 values, the stretch's temporary, its result
 
+SELF_CGROUP = "/proc/self/cgroup"
 UNLIMITED = 2**60  # a cgroup v1 limit at or past this is none (9223372036854771712)
 
 
@@ -28,7 +32,7 @@ CGROUP_FILES = {  # (limit, usage, stat, the stat's inactive page cache) of a me
 
 
 def available_bytes(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgroup",
-                    self_cgroup: str = "/proc/self/cgroup") -> int | None:
+                    self_cgroup: str = SELF_CGROUP) -> int | None:
     """``MemAvailable`` of ``meminfo`` in bytes, or less where a memory cgroup the process is in leaves
     less: its limit less its usage, with its inactive page cache counted free; None where nothing says
     (not Linux). The cgroups are the process's own (``self_cgroup``) and each above it up to the root
@@ -39,7 +43,7 @@ def available_bytes(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgrou
 
 
 def memory_left(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgroup",
-                self_cgroup: str = "/proc/self/cgroup") -> tuple[int | None, str]:
+                self_cgroup: str = SELF_CGROUP) -> tuple[int | None, str]:
     """(``available_bytes``, what sets it: "MemAvailable", or the limit of the cgroup folder that leaves least)."""
     free, where = None, "MemAvailable"
     with _unreadable():
@@ -60,15 +64,33 @@ def memory_left(meminfo: str = "/proc/meminfo", cgroup: str = "/sys/fs/cgroup",
 def cgroup_folders(cgroup: str, self_cgroup: str) -> list[tuple[Path, str]]:
     """[(folder, "v2" | "v1")]: the memory cgroup folders under the root ``cgroup`` that hold this
     process, its own first, then each above it up to the root; from the lines of ``self_cgroup``
-    ("0::/a/b" in v2, "4:memory:/a/b" in v1). The roots alone where ``self_cgroup`` cannot be read;
-    a folder that is not there (a container sees its own cgroup as the root) is skipped by the reader."""
+    ("0::/a/b" in v2, "4:memory:/a/b" in v1; a line of another form is passed over). The roots alone
+    where ``self_cgroup`` cannot be read; a folder that is not there (a container sees its own cgroup as
+    the root) is skipped by the reader. This process's own (``SELF_CGROUP``) are read once per process:
+    a read of every window walked them again (about 160 µs of its 450)."""
+    if self_cgroup == SELF_CGROUP:
+        return list(_own_cgroup_folders(cgroup, os.getpid()))  # the pid: a forked worker reads its own
+    return _cgroup_folders(cgroup, self_cgroup)
+
+
+@functools.lru_cache(maxsize=4)
+def _own_cgroup_folders(cgroup: str, pid: int) -> tuple[tuple[Path, str], ...]:
+    return tuple(_cgroup_folders(cgroup, SELF_CGROUP))
+
+
+def _cgroup_folders(cgroup: str, self_cgroup: str) -> list[tuple[Path, str]]:
     own = {"v2": "", "v1": ""}
+    lines = []
     with _unreadable():
-        for line in Path(self_cgroup).read_text().splitlines():
-            _, controllers, path = line.split(":", 2)
-            version = "v2" if not controllers else "v1" if "memory" in controllers.split(",") else None
-            if version:
-                own[version] = path
+        lines = Path(self_cgroup).read_text().splitlines()
+    for line in lines:
+        fields = line.split(":", 2)
+        if len(fields) != 3:  # an empty or odd line: it stopped the reading of those after it
+            continue
+        _, controllers, path = fields
+        version = "v2" if not controllers else "v1" if "memory" in controllers.split(",") else None
+        if version:
+            own[version] = path
     out = []
     for version, root in (("v2", Path(cgroup)), ("v1", Path(cgroup, "memory"))):
         parts = [q for q in Path(own[version]).parts if q not in ("/", ".", "..")]
