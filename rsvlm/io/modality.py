@@ -122,7 +122,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         pols = polarisations(src, paths, one)
         if fix is None and g.modality != "sar" and len(one) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols):
             g.modality = "sar"  # HH, HV, VH, VV were 4 msi bands; a uint16 VV band thermal
-            why = f"modality inferred as sar from {len(one)} band(s) {src.dtype} named {', '.join(pols)} (polarisations)"
+            by_name = not all(polarisation_in(d) for d in names)  # a word of a file's name (pylon_hv_01.png)
+            why = (f"modality inferred as sar from {len(one)} band(s) {src.dtype} named {', '.join(pols)} (polarisations"
+                   + (", by a word of the file name only; a thermal band: --modality ir; a grey or panchromatic photo: "
+                      "--modality optical)" if by_name else ")"))
         composite = g.modality == "optical" and len(one) == 3 and len(set().union(*map(polarisations_in, names))) >= 2
         if g.modality == "sar" and len(one) == 2 and np.dtype(src.dtype).kind != "c" and all(re.fullmatch(MSI_NAME, d, re.I) for d in names):
             g.modality = "msi"  # two bands described red and NIR were read as a polarisation pair

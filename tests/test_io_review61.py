@@ -1,0 +1,63 @@
+"""Review 61 of reading: a polarisation word in a file name alone says how weak a guess it is; the
+memory cgroups are walked past an odd /proc/self/cgroup line, and read once per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rsvlm.io import budget, read_image
+
+
+def test_a_polarisation_word_in_a_file_name_alone_names_the_other_readings(tmp_path):
+    """A grey photo named pylon_hv_01.png (a high-voltage pylon) read as sar 'from 1 band uint8 named HV
+    (polarisations)', said as firmly as bands described Sigma0_VV, where before it was ir with the other
+    readings named: a file name's word is said to be one, with --modality ir and optical."""
+    grey = np.random.default_rng(0).integers(0, 255, (32, 32)).astype(np.uint8)
+    Image.fromarray(grey).save(p := tmp_path / "pylon_hv_01.png")
+    img = read_image(p)
+    assert img.modality == "sar" and img.bands == ["HV"]
+    assert img.notes[0] == ("modality inferred as sar from 1 band(s) uint8 named HV (polarisations, by a word of the "
+                            "file name only; a thermal band: --modality ir; a grey or panchromatic photo: "
+                            "--modality optical)")
+    assert read_image(p, modality="optical").modality == "optical"
+    Image.fromarray(grey).save(q := tmp_path / "pylon_01.png")
+    assert read_image(q).modality == "ir"  # no such word: as before
+
+
+def _cgroup_v1(folder: Path, limit: int, usage: int):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "memory.limit_in_bytes").write_text(f"{limit}\n")
+    (folder / "memory.usage_in_bytes").write_text(f"{usage}\n")
+
+
+@pytest.mark.parametrize("odd", ["", "garbage", "1:name=systemd", "0::/"])
+def test_an_odd_self_cgroup_line_does_not_hide_the_memory_line_after_it(tmp_path, odd):
+    """One line of /proc/self/cgroup that is not 'id:controllers:path' stopped the reading of all after it
+    (a ValueError caught for the whole file): the job's limit on the memory line below it went unseen."""
+    meminfo, proc, root = tmp_path / "meminfo", tmp_path / "cgroup", tmp_path / "sys"
+    meminfo.write_text("MemAvailable:   10000 kB\n")  # 10 240 000 bytes
+    proc.write_text(f"{odd}\n4:memory:/job7\n1:name=systemd:/x\n")
+    _cgroup_v1(root / "memory", 2**63 - 4096, 5_000_000)  # the root: no limit
+    _cgroup_v1(root / "memory/job7", 3_000_000, 1_000_000)  # 2 000 000 left
+    assert budget.available_bytes(str(meminfo), str(root), str(proc)) == 2_000_000
+    assert [f for f in budget.cgroup_folders(str(root), str(proc)) if f[1] == "v1"] == [
+        (root / "memory/job7", "v1"), (root / "memory", "v1")]  # its own first, then the root
+
+
+def test_the_process_s_own_cgroups_are_read_once_not_every_window(monkeypatch):
+    """Each window's read walked /proc/self/cgroup again (about 160 of the check's 450 µs); its memory
+    cgroups are taken once per process now, the memory left in them at each read still."""
+    if hasattr(budget, "_own_cgroup_folders"):
+        budget._own_cgroup_folders.cache_clear()  # another test's read of them: read again here, once
+    reads = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (reads.append(str(self)), real(self, *a, **k))[1])
+    first = budget.cgroup_folders("/sys/fs/cgroup", "/proc/self/cgroup")
+    for _ in range(3):
+        budget.available_bytes()
+    assert reads.count("/proc/self/cgroup") <= 1, reads
+    assert budget.cgroup_folders("/sys/fs/cgroup", "/proc/self/cgroup") == first
