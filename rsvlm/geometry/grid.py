@@ -216,7 +216,8 @@ def grid_tokens(coords: dict, width: int, height: int) -> list[str | int]:
 
 
 def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | None, list[str]]:
-    """Token items between <mask> and </mask> -> (grid coords or None, problems). Never raises."""
+    """Token items between <mask> and </mask> -> (grid coords or None, problems). Never raises. None where
+    the header is unusable, or no cell is on (``<row><row>``: an object of no pixel)."""
     probs: list[str] = []
     if not items or items[0] != "<grid>":
         return None, ["<mask> does not start with <grid>"]
@@ -268,6 +269,8 @@ def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | 
     if total != r:
         probs.append(f"<mask> has {total} rows, header says {r}; {'cut' if total > r else 'padded with empty rows'}")
         rows += [[] for _ in range(r - len(rows))]
+    if not any(v > 0 for runs in rows for v in runs[1::2]):  # no on run: an object of no pixel, which encode refuses
+        return None, probs + [f"<mask> grid {c}x{r} has no cell on (no run in any row); dropped"]
     box = _extent([x1, y1, x2, y2], width, height)
     return {"box": box, "size": [c, r], "rows": rows}, probs
 

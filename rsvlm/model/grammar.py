@@ -29,7 +29,9 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
-  exceed C columns and ``<run>`` repeats that never pass R rows; ``</mask>`` exactly after R rows.
+  exceed C columns and ``<run>`` repeats that never pass R rows; ``</mask>`` exactly after R rows, one
+  cell on among them (a run after a row's first, off one): where none came before, the last row holds it
+  (its off run leaves a column, a ``<run>`` repeat leaves it a row).
 
 Given ``max_new_tokens``, a token is allowed only if the shortest way to close the open shape
 after it still fits: a shape is never cut by the token limit, and one that would not fit is never
@@ -61,8 +63,9 @@ from rsvlm.model.grammar_walk import SHAPE_KINDS, SHAPE_LOCS, GrammarIds, State,
 from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
 MIN_POLY_LOCS = 6
-# fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row></mask>
-SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 11}
+# fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row> off on </mask>
+# (a mask turns one cell on at least: ``decode`` drops one of no pixel)
+SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 13}
 CHEAPEST = min(SHAPE_COST.values())  # tokens of the cheapest shape, a <point>: under it none fits
 BOX_KINDS = ("box", "obb")  # the shapes of a need_shape ([ground]) answer: DESIGN.md, "one or more boxes"
 # tokens of the smallest shape an answer owes (a <box>): under it the grammar owes none, and answering and
@@ -119,8 +122,14 @@ def _poly_cost(n: int) -> int:
 
 
 def _rows_cost(done: int, rows: int) -> int:
-    """Fewest tokens to close a ``<mask>`` with ``done`` of ``rows`` rows written (done >= 1)."""
+    """Fewest tokens to close a ``<mask>`` with a cell on and ``done`` of ``rows`` rows written (done >= 1)."""
     return 1 if done >= rows else 3  # </mask>, or <run> K </mask>
+
+
+def _fresh_row(done: int, rows: int) -> float:
+    """Fewest tokens to close a ``<mask>`` with no cell on yet, ``done`` of ``rows`` rows written, in a new
+    row (``<row>`` off on, then ``_rows_cost``); inf where no row is left."""
+    return 3 + _rows_cost(done + 1, rows) if done < rows else math.inf
 
 
 class GeometryGrammar:
@@ -266,24 +275,35 @@ class GeometryGrammar:
         elif s.mode == "head":
             n = len(s.locs)
             lo = s.locs[n - 2] if n in (2, 3) else 1 if n >= 4 else 0
-            # R (n == 5): one row closes in <row></mask>, more need <row><run>K</mask>
-            hi = NUM_BINS - 1 if n < 5 or left >= 1 + 1 + 4 else 1
+            # R (n == 5): one row closes in </grid><row> off on </mask>, more need <row> off on <run> K </mask>
+            hi = NUM_BINS - 1 if n < 5 or left >= 1 + 1 + 6 else 1
             self._locs(ok, lo, hi)
         elif s.mode == "grid_close":
             ok[self.ids.grid_end] = True
         elif s.mode == "run":
             rest = s.rows - s.rows_done
-            self._locs(ok, rest if left < 1 + 3 else 1, rest)  # K < rest leaves <run>K</mask> to write
+            if s.mask_on:
+                self._locs(ok, rest if left < 1 + 3 else 1, rest)  # K < rest leaves <run>K</mask> to write
+            else:  # a row is left for the cell owed: K < rest - 1 leaves <row> off on <run> K </mask>
+                self._locs(ok, rest - 1 if left < 1 + 6 else 1, rest - 1)
         else:  # rows: between rows; row: inside a row's runs
-            d = s.rows_done
-            if s.mode == "row" and s.row_sum < s.cols and 1 + _rows_cost(d, s.rows) <= left:
-                self._locs(ok, 0 if s.row_len == 0 else 1, s.cols - s.row_sum)
+            d, on = s.rows_done, s.mask_on
+            if s.mode == "row" and s.row_sum < s.cols:
+                lo, hi = 0 if s.row_len == 0 else 1, s.cols - s.row_sum
+                if on or s.row_len % 2:  # a cell on already, or this run turns one on
+                    if 1 + _rows_cost(d, s.rows) <= left:
+                        self._locs(ok, lo, hi)
+                else:  # an off run, with no cell on yet: one leaving a column for it, or a full one and a new row
+                    if 1 + min(1 + _rows_cost(d, s.rows), _fresh_row(d, s.rows)) <= left:
+                        self._locs(ok, lo, hi - 1)
+                    if 1 + _fresh_row(d, s.rows) <= left:
+                        self._locs(ok, hi, hi)
             if d < s.rows:
-                if d == 0 or 1 + _rows_cost(d + 1, s.rows) <= left:
+                if d == 0 or 1 + _rows_cost(d + 1, s.rows) + (0 if on else 2) <= left:
                     ok[self.ids.row] = True
-                if d > 0 and left >= 1 + 2:
+                if d > 0 and (left >= 1 + 2 if on else s.rows - d >= 2 and left >= 1 + 1 + 4):
                     ok[self.ids.run] = True
-            else:
+            elif on:
                 ok[self.ids.close["mask"]] = True
         return ok
 

@@ -25,6 +25,7 @@ class State:
     rows_done: int = 0  # mask rows written so far, <run> repeats included
     row_sum: int = 0  # cells covered by the current row's runs
     row_len: int = 0  # runs written in the current row
+    mask_on: bool = False  # a run of the open mask has turned a cell on (one is owed before </mask>)
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
     labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
@@ -70,6 +71,7 @@ class GrammarIds:
                 s.mode = "ref"
             elif kind is not None:
                 s.mode, s.kind, s.locs = ("grid_open" if kind == "mask" else "shape"), kind, []
+                s.mask_on = False
                 s.labelled = False
         elif s.mode == "ref":
             if t == self.close["ref"]:
@@ -94,6 +96,7 @@ class GrammarIds:
             elif t == self.run:
                 s.mode = "run"
             elif loc is not None:
+                s.mask_on = s.mask_on or (s.row_len % 2 == 1 and loc > 0)  # runs: off, on, off, …
                 s.row_sum, s.row_len = s.row_sum + loc, s.row_len + 1
             else:
                 s.mode = "text"  # </mask>
