@@ -59,3 +59,23 @@ def test_a_model_counting_other_visual_tokens_than_the_config_stops_before_a_ste
                                            r"\{.*'optical': 20"):
         loop.train(_cfg(tmp_path, data, "batch_size=2"))
     assert not steps and not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_the_index_builds_no_model_as_docs_training_says(tmp_path, monkeypatch):
+    """docs/training.md said the pre-build checks' token counts 'come from a build on the meta device'; they
+    come from the config (``checks.image_tokens``) and the tokenizer alone, and the docs say so."""
+    import rsvlm.model.checks as checks
+    import rsvlm.model.factory as factory
+    from rsvlm.train.sft_index import read_train_data
+
+    def no_build(*a, **k):
+        raise AssertionError("a model was built for the index")
+
+    monkeypatch.setattr(factory, "create_model", no_build)
+    monkeypatch.setattr(checks, "meta_llm", no_build)
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    got = read_train_data(_cfg(tmp_path, data, "batch_size=2"), 0, 1)
+    assert len(got.index) == 8 and got.n_tokens["optical"] == 16
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "training.md").read_text().split())
+    assert "build on the meta device, with no weights): 3 optical" not in text
+    assert "no model is built for them" in text
