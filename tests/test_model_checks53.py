@@ -80,7 +80,7 @@ def test_the_same_run_passes_preflight_without_the_override(sft_record, tmp_path
     from rsvlm.train.run import preflight
 
     cfg = load_config(TrainConfig, SFT, [f"data.train={sft_record}", f"out_dir={tmp_path / 'run'}"])
-    assert preflight(cfg) is None
+    preflight(cfg)  # passes (returning the LLM its LoRA checks built on meta, for the build)
     assert not (tmp_path / "run").exists()
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 
 import torch
+from torch import nn
 
 from rsvlm.model.llm import apply_llm_trainability, build_llm
 from rsvlm.model.processor import Processor
 from rsvlm.model.vlm import RSVLM, VLMConfig, set_trainable
 
 
-def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
-                 dtype: torch.dtype | None = None) -> tuple[RSVLM, Processor]:
+def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
+                 shapes: nn.Module | None = None) -> tuple[RSVLM, Processor]:
     """Random or pretrained (``pretrained`` / ``name_or_path`` paths in cfg) model, trainability applied.
 
     The vision side is initialised from the global torch RNG (seed it for reproducible weights).
@@ -21,6 +22,8 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
     image), is one ValueError naming the key first (``checks.check_model_config``); so is an encoder's
     ``pretrained`` file that is not there (FileNotFoundError), and a LoRA target that matches nothing or
     cannot take a LoRA (``checks.check_lora_names``), before the LLM is loaded.
+    ``shapes``: this LLM already built on meta (``checks.meta_llm``; the training preflight's), used instead of
+    building it again, as ``build_llm`` uses it (and changed where ``device`` is meta).
     """
     from rsvlm.model.checks import check_llm_files, check_lora_names, check_model_config, meta_llm
     from rsvlm.model.vision import check_pretrained
@@ -31,7 +34,8 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None,
     check_llm_files(cfg.llm, weights=False)  # its config.json (of a causal LM) read by the next check
     meta = device is not None and torch.device(device).type == "meta"
     # one LLM on meta (shapes only) for the LoRA checks, a meta build and a 4-bit load's plan: was built twice
-    shapes = meta_llm(cfg.llm) if cfg.trainable.llm == "lora" or meta or cfg.llm.load_in_4bit else None
+    if shapes is None and (cfg.trainable.llm == "lora" or meta or cfg.llm.load_in_4bit):
+        shapes = meta_llm(cfg.llm)
     shapes = check_lora_names(cfg, prefix="", llm=shapes)  # on meta: was found once the LLM had loaded
     # elsewhere weights are made on the CPU and moved (same values on every device)
     with torch.device("meta") if meta else contextlib.nullcontext():

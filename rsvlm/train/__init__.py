@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             # launcher's variables, the step folder to resume from); 1: failed once the run started
             try:
                 cfg = load_config(TrainConfig, args.config, args.overrides)
-                preflight(cfg)
+                shapes = preflight(cfg)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
                     print(f"rsvlm train: {e}{other_file(e.keys, args.config) if isinstance(e, ConfigError) else ''}",
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             from rsvlm.train.loop import train
 
-            train(cfg, checked=True, stop=stop)  # preflight ran above
+            train(cfg, checked=True, stop=stop, shapes=shapes)  # preflight ran above
         except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
             from rsvlm.train.inputs import TooFewRecords
 

@@ -117,13 +117,13 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     return out
 
 
-def build_model(cfg: TrainConfig, device: torch.device):
+def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module | None = None):
     """(model, processor) as training starts: ``cfg.model`` seeded with ``cfg.seed``, the vision side
-    from ``init_from`` (the LLM from ``model.llm.name_or_path``)."""
+    from ``init_from`` (the LLM from ``model.llm.name_or_path``). ``shapes``: preflight's meta LLM."""
     from rsvlm.model import create_model
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
-    model, processor = create_model(cfg.model, device=device)
+    model, processor = create_model(cfg.model, device=device, shapes=shapes)
     if cfg.init_from:
         init_vision(model, Path(cfg.init_from))
     return model, processor
@@ -188,14 +188,16 @@ def init_vision(model, ckpt_dir: Path) -> None:
     model.load_state_dict(state, strict=False)
 
 
-def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None) -> dict:
+def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None,
+          shapes: torch.nn.Module | None = None) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
-    ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status).
+    ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status), and
+    ``shapes`` is what it returned (its meta LLM, not built again).
     ``stop``: SIGTERM's handler (``rsvlm train`` installs it); from the first step on, a SIGTERM on any
     rank stops every rank at the same step boundary, saving a step folder there where ``ckpt.every``
     is set, and raises ``Terminated`` naming it."""
     if not checked:
-        preflight(cfg)
+        shapes = preflight(cfg)
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 
@@ -216,7 +218,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     del arrays
     out_dir = start_out_dir(cfg, rank)
     note_schedule(cfg, rank)
-    model, processor = build_model(cfg, device)
+    model, processor = build_model(cfg, device, shapes)
+    del shapes  # a meta LLM, not held for the run
     processor.missing_bands = cfg.data.missing_bands  # a band an image lacks: a bad sample ("error") or filled
     if dict(processor.n_tokens) != data.n_tokens:  # the index's lengths were counted from the config
         raise RuntimeError(f"the model counts {processor.n_tokens} visual tokens per image, the config {data.n_tokens}")

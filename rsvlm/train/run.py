@@ -185,7 +185,7 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
-def preflight(cfg: TrainConfig) -> None:
+def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
     config's values (the model section's: ``check_model_config``, and the local model files it names:
     ``check_model_files``), the records files and image roots, ``out_dir``, the
@@ -194,7 +194,9 @@ def preflight(cfg: TrainConfig) -> None:
     processes, its model section); the LM loop's ``train`` then reads the records (``check_enough_records``:
     one global batch) before it builds or writes anything. ``rsvlm train`` exits 2 on them (ValueError,
     FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
-    runs it first, unless its caller has (``checked=True``)."""
+    runs it first, unless its caller has (``checked=True``). Returns the LLM its LoRA checks built on the meta
+    device (``checks.check_lora_names``; None where they built none), for ``create_model``'s ``shapes``: the
+    training build made it a second time."""
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
     from rsvlm.train.config import check_config
 
@@ -223,10 +225,10 @@ def preflight(cfg: TrainConfig) -> None:
         check_init_from(cfg)
         if cfg.log.tensorboard:
             check_tensorboard()
-    check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
+    shapes = check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
     folder = resume_folder(cfg)
     if folder is None:
-        return
+        return shapes
     if clip:
         from rsvlm.train.clip_ckpt import check_clip_folder
 
@@ -242,6 +244,7 @@ def preflight(cfg: TrainConfig) -> None:
 
             check_zero_stage(folder, cfg, world)
     model_changes(folder, cfg)
+    return shapes
 
 
 def resume_folder(cfg: TrainConfig) -> Path | None:
