@@ -61,3 +61,20 @@ def test_the_process_s_own_cgroups_are_read_once_not_every_window(monkeypatch):
         budget.available_bytes()
     assert reads.count("/proc/self/cgroup") <= 1, reads
     assert budget.cgroup_folders("/sys/fs/cgroup", "/proc/self/cgroup") == first
+
+
+@pytest.mark.parametrize("level", ["L1C", "L2A"])
+def test_a_safe_folder_s_hint_passes_over_its_web_page_and_quality_masks(tmp_path, level):
+    """A real .SAFE holds HTML/banner_1.png … star_bg.jpg beside GRANULE: the hint, looking a level down at a
+    time, offered the web page's banners as 'one of its images' and 'one file per band'; an L2A's first level
+    of .jp2 files was its QI_DATA cloud masks (IMG_DATA holds R10m, R20m, R60m there)."""
+    safe = tmp_path / f"S2A_MSI{level}_20240101.SAFE"
+    img = "IMG_DATA" if level == "L1C" else "IMG_DATA/R10m"
+    for f in ("HTML/banner_1.png", "HTML/banner_2.png", "HTML/banner_3.png", "HTML/star_bg.jpg", "manifest.safe",
+              "GRANULE/T32/QI_DATA/MSK_CLDPRB_20m.jp2", "GRANULE/T32/QI_DATA/T32_PVI.jp2",
+              "DATASTRIP/DS1/QI_DATA/x.xml", *(f"GRANULE/T32/{img}/T32_{b}.jp2" for b in ("B02", "B03", "B04", "B08"))):
+        (safe / f).parent.mkdir(parents=True, exist_ok=True)
+        (safe / f).write_bytes(b"x")
+    with pytest.raises(FileNotFoundError, match=rf"give one of its images \(in GRANULE/T32/{img}: 4 rasters\), "
+                                                rf"e\.g\. .*{img}/T32_B02\.jp2, or.*B02\.jp2,.*B03\.jp2,.*B04\.jp2,.*B08\.jp2$"):
+        read_image(safe)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 TIFF_SUFFIXES = (".tif", ".tiff")
+# a product folder's subfolders of no band files (a .SAFE's web page, masks, quick-looks), passed over by hints
+NOT_BAND_FOLDERS = ("html", "qi_data", "aux_data", "datastrip", "rep_info", "preview", "support", "annotation")
 
 
 class ImageReadError(ValueError):
@@ -165,11 +167,13 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     is_raster = lambda f: f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)  # noqa: E731
     found, seen, level = [], 0, [p]
     for _ in range(depth):
-        found = sorted((f for d in level for f in _entries(d) if f.is_file() and is_raster(f)), key=_natural)
-        seen += sum(len(_entries(d)) for d in level)
+        entries = [f for d in level for f in _entries(d)]
+        found = sorted((f for f in entries if f.is_file() and is_raster(f)), key=_natural)
+        seen += len(entries)
         if found or seen > most:
             break
-        level = sorted((f for d in level for f in _entries(d) if f.is_dir()), key=str)
+        # not into a product's web page, quality masks or quick-looks: a .SAFE's HTML/banner_1.png was offered
+        level = sorted((f for f in entries if f.is_dir() and f.name.lower() not in NOT_BAND_FOLDERS), key=str)
     if not found:
         return ""
     found = [f for f in found if f.parent == found[0].parent]  # one folder's: not bands of several granules
