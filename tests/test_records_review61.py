@@ -30,3 +30,20 @@ def test_rsvlm_eval_data_from_a_pipe_exits_2_saying_so(tmp_path, capsys):
     os.mkfifo(fifo := tmp_path / "test.jsonl")  # nothing writes to it: the check must not open it
     assert main(["eval", "--model", str(tmp_path / "m"), "--data", str(fifo), "--out", str(tmp_path / "out")]) == 2
     assert f"records file {fifo} is a pipe" in capsys.readouterr().err
+
+
+def test_records_a_line_each_followed_by_commas_are_not_said_to_span_many_lines(tmp_path):
+    """A JSON array's items without its [ ] (each line '{…},') was refused as 'records written over many lines
+    each (the first over 1)', which contradicts itself; it says what the file holds."""
+    import json
+
+    from rsvlm.data.records import RecordError, load_records
+
+    rec = {"id": "a", "images": [], "conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}
+    (p := tmp_path / "r.jsonl").write_text(json.dumps(rec) + ",\n" + json.dumps({**rec, "id": "b"}) + ",\n")
+    with pytest.raises(RecordError, match=r"r\.jsonl: records a line each, each followed by a comma \(a JSON array's "
+                                          r"items without its \[ \]\): give JSONL without the commas"):
+        load_records(p, strict=False)
+    (q := tmp_path / "many.jsonl").write_text(json.dumps(rec, indent=1) + "\n" + json.dumps(rec, indent=1) + "\n")
+    with pytest.raises(RecordError, match=r"records written over many lines each \(the first over \d+\)"):
+        load_records(q, strict=False)  # `jq '.[]'` without -c: said as before

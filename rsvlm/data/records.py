@@ -303,6 +303,9 @@ def _one_object(path: Path, text: str) -> RecordError | None:
     one_line = "\n" not in text
     if not isinstance(obj, dict) or ("conversations" in obj and one_line):
         return None  # a record's line
+    if end < len(text) and "conversations" in obj and "\n" not in text[:end]:  # `{…},` a line: was 'over 1 line'
+        return RecordError(f"{path}: records a line each, each followed by a comma (a JSON array's items without its "
+                           "[ ]): give JSONL without the commas, or the JSON array with its brackets", "json")
     if end < len(text):  # more after it: `jq '.[]'` without -c writes each record over many lines
         return RecordError(f"{path}: records written over many lines each (the first over "
                            f"{text[:end].count(chr(10)) + 1}): give JSONL, a record a line (`jq -c`), or a JSON array",
