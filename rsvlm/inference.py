@@ -293,6 +293,18 @@ def through_missing(path: str | Path) -> str | None:
     return None
 
 
+def new_in_system_folder(path: str | Path, beside: str = "") -> str | None:
+    """Why an output ``path`` naming nothing that exists under /dev or /proc (after links) is refused, or None:
+    run as root, writing it made a regular file among the devices (``--out /dev/stdot``, a slip for /dev/stdout).
+    /dev/shm, a folder of ordinary files in memory, is taken; an existing device (/dev/stdout) is the caller's.
+    ``beside``: what else the caller writes beside it, said in the reason."""
+    parts = Path(os.path.realpath(path)).parts
+    if parts[1:2] not in (("dev",), ("proc",)) or parts[1:3] == ("dev", "shm") or Path(path).exists():
+        return None
+    return (f"nothing is there, and /{parts[1]} holds the system's devices and processes, not files: writing it "
+            f"would make a file among them{beside}; give a path in an ordinary folder (/dev/shm is one)")
+
+
 def unsaveable_image(suffix: str) -> str | None:
     """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
     .xbm, .h5 passed predict's check and failed after the model ran; chat's /vis with a KeyError), or None."""

@@ -155,6 +155,8 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{option} {p} is an input image: it would be overwritten"
         if why := inf.through_missing(p):  # missing/../x.json: made the folder missing, then wrote x.json
             return f"{option} {p}: {why}"
+        if why := inf.new_in_system_folder(p):  # /dev/stdot as root: a regular file made in /dev
+            return f"{option} {p}: {why}"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"
         if option == "--vis" and (why := inf.unsaveable_image(p.suffix)):

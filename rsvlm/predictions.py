@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.records import RecordError, image_paths, load_records
-from rsvlm.inference import through_missing
+from rsvlm.inference import new_in_system_folder, through_missing
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (as before)
 
 
@@ -245,8 +245,8 @@ def _holds_records(path: Path) -> bool:
 
 def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
-    (``data`` itself), a file of lines none of which is a prediction (a score file, a log) or a path
-    whose folder cannot be made, ``data`` holds no records, or ``out`` or
+    (``data`` itself), a file of lines none of which is a prediction (a score file, a log), a path
+    whose folder cannot be made or a new name under /dev or /proc, ``data`` holds no records, or ``out`` or
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
     another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
     need_answer=False)`` gave, where the caller read it already. Leaves nothing behind."""
@@ -255,6 +255,8 @@ def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
     if why := through_missing(out):  # gone/../p.jsonl: the folder gone was made and left behind
+        return f"--out {out}: {why}"
+    if why := new_in_system_folder(out, f" (and its run stamp, {stamp_path(out).name}, beside it)"):  # as root
         return f"--out {out}: {why}"
     # a file where a folder of the path should be: was a traceback after the model loaded; the folder
     # itself is made only when answers are written (a refused run left it behind, empty)
