@@ -132,7 +132,7 @@ def test_resume_and_seam_notes_point_where_they_are_said():
     assert "resumed, its answered records kept (docs/eval-run.md)" in described
     cli_md = " ".join((REPO / "docs" / "cli.md").read_text().split())
     assert "counts them on stderr at the end (docs/eval-run.md)" in cli_md
-    assert "half the shorter of their stretches of the seam for boxes and polygons, a quarter for masks" in cli_md
+    assert "cut at a seam are joined there, where they share a border along it" in cli_md  # its rules: review61
     assert "resuming" in (REPO / "docs" / "eval-run.md").read_text().lower()
 
 
