@@ -108,12 +108,22 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
         return  # no seams, no overlap
     if 2 * overlap > tile:
         step, n = tile - overlap, n_windows(*scene_size, tile, overlap)
-        # windows over a pixel: ceil(tile / step) along each side, at most that side's windows (a 130 px side
-        # at --tile 96 --overlap 95 has 35, not 96: "up to 9,216" was said of 3,675 tiles)
-        up = math.prod(min(math.ceil(tile / step), n_windows(side, 1, tile, overlap)) for side in scene_size)
+        up = math.prod(_most_over(side, tile, overlap) for side in scene_size)
         say(f"note: --overlap {overlap} is over half of --tile {tile}: windows start every {step} px, "
             f"{n:,} tiles for this {'x'.join(map(str, scene_size))} scene, each pixel in up to "
             f"{up:,} of them; the default overlap is {default}", label)
+
+
+def _most_over(side: int, tile: int, overlap: int) -> int:
+    """The most windows over one pixel along a side: about ``tile / step``, at most the side's windows (a
+    130 px side at --tile 96 --overlap 95 has 35, not 96), and one more where the last window, flush with the
+    scene's edge, starts under a step after its neighbour (pixel 9 of 19 is in all 4 at --tile 10 --overlap 6)."""
+    import numpy as np
+
+    from rsvlm.io.windows import _starts
+
+    starts = np.array(_starts(side, tile, tile - overlap))  # sorted; window k covers [starts[k], starts[k] + tile)
+    return int((np.searchsorted(starts, starts + tile) - np.arange(len(starts))).max())
 
 
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:
