@@ -248,10 +248,13 @@ def main(args) -> int:
     if args.image_root and not Path(args.image_root).is_dir():
         print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
         return 2
-    if (out := Path(args.out)).exists() and not out.is_file() and not out.is_dir():  # a FIFO: resuming read it, and hung
-        print(f"rsvlm eval: --out {args.out} is no regular file (a pipe or device such as /dev/stdout): rsvlm eval reads "
-              f"its --out back to resume and writes {out.name}.run.json beside it; give a file and read that",
-              file=sys.stderr)
+    # a FIFO: resuming read it, and hung; /dev/stdout is one, or (`> log`) a file, beside which OUT.run.json went into /dev
+    system = Path(os.path.abspath(out := Path(args.out))).parts[1:3]
+    if (out.exists() and not out.is_file() and not out.is_dir()) or (
+            system[:1] in (("dev",), ("proc",)) and system != ("dev", "shm")):
+        print(f"rsvlm eval: --out {args.out} is no regular file (a pipe or device, a name under /dev or /proc such as "
+              f"/dev/stdout): rsvlm eval reads its --out back to resume and writes {out.name}.run.json beside it; give "
+              "a file and read that", file=sys.stderr)
         return 2
     try:  # read once: for check_out, the overlap check and the run
         loaded = load_records(Path(args.data), strict=False, need_answer=False)

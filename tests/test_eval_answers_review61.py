@@ -28,3 +28,26 @@ def test_a_mask_image_s_error_row_names_the_record_s_modality_field(tmp_path):
     assert row["id"] == "m1" and row["answer"] == "" and "label.png" in row["error"]
     assert 'a "modality" in the record\'s image' in row["error"]
     assert "--modality" not in row["error"] and "read_image" not in row["error"]
+
+
+def test_rsvlm_eval_refuses_dev_stdout_redirected_to_a_file(tmp_path):
+    """``rsvlm eval --out /dev/stdout > log`` passed the pipe check (/dev/stdout is then the regular file log)
+    and, run as root, wrote ``/dev/stdout.run.json`` among the devices; a name under /dev or /proc (but
+    /dev/shm) is refused before the model loads, as a pipe is."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "test.jsonl"
+    data.write_text(json.dumps({"id": "a", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+                                "conversations": [{"from": "human", "value": "<image>\n[cls] What scene?"},
+                                                  {"from": "gpt", "value": "lake"}],
+                                "meta": {"width": 8, "height": 8}}) + "\n")
+    log = tmp_path / "log.txt"
+    with open(log, "w") as stdout:
+        ran = subprocess.run([sys.executable, "-m", "rsvlm.cli", "eval", "--data", str(data), "--out", "/dev/stdout",
+                              "--device", "cpu"], stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120,
+                             cwd=Path(__file__).resolve().parents[1])
+    assert ran.returncode == 2 and "--out /dev/stdout is no regular file" in ran.stderr
+    assert not Path("/dev/stdout.run.json").exists() and log.read_text() == ""
