@@ -78,3 +78,34 @@ def test_a_safe_folder_s_hint_passes_over_its_web_page_and_quality_masks(tmp_pat
     with pytest.raises(FileNotFoundError, match=rf"give one of its images \(in GRANULE/T32/{img}: 4 rasters\), "
                                                 rf"e\.g\. .*{img}/T32_B02\.jp2, or.*B02\.jp2,.*B03\.jp2,.*B04\.jp2,.*B08\.jp2$"):
         read_image(safe)
+
+
+def test_a_paletted_scene_s_sample_is_read_once_and_its_colours_counted_exactly(tmp_path, monkeypatch):
+    """The class-map check read the scene's decimated sample a second time (the grey check had it: on a
+    36000² WorldCover tile without overviews each is a read of the file) and counted its colours with
+    np.unique over axis 1 (0.4 s on 256 x 256 pixels); the count is unchanged."""
+    rasterio = pytest.importorskip("rasterio")
+    from rsvlm.io import modality as md
+    from rsvlm.io import sources
+
+    classes = np.random.default_rng(3).integers(0, 7, (40, 48)).astype(np.uint8)
+    colours = {i: (30 * i, 255 - 30 * i, (70 * i) % 256, 255) for i in range(7)}
+    with rasterio.open(p := tmp_path / "landcover.tif", "w", driver="GTiff", width=48, height=40, count=1,
+                       dtype="uint8") as ds:
+        ds.write(classes[None])
+        ds.write_colormap(1, colours)
+    src = sources.open_source([p])
+    try:
+        g = md.guess_modality(src, [p], None, None)
+        calls = []
+        real = src.read_decimated
+        monkeypatch.setattr(src, "read_decimated", lambda *a, **k: (calls.append(a), real(*a, **k))[1])
+        _, notes = md.plan(src, g, str(p), None)
+    finally:
+        src.close()
+    assert any("uses 7 colours: if it is a class map" in n for n in notes), notes
+    assert len(calls) == 1, calls
+    px = np.random.default_rng(1).integers(0, 4, (3, 5000)).astype(np.uint16) * np.array([[1], [300], [65535 // 3]],
+                                                                                          dtype=np.uint16)
+    assert md.count_colours(px) == len(np.unique(px, axis=1).T) == 64
+    assert md.count_colours(px.astype(np.int16)) == 64  # signed: the same bits

@@ -174,8 +174,7 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
                      "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
     if g.inferred and g.modality == "optical" and getattr(src, "paletted", False) and len(colour) == 3:
-        sample, ok = src.read_decimated(256, colour, nodata)  # (3, h, w): a land-cover map's few colours
-        n = len(np.unique(sample[:, ok] if ok is not None else sample.reshape(3, -1), axis=1).T)
+        n = count_colours(sample.reshape(3, -1))  # the sample above (read once: a 36000² WorldCover tile's is slow)
         if n <= CLASS_COLOURS:
             notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
                          "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
@@ -184,6 +183,15 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
+
+
+def count_colours(pixels: np.ndarray) -> int:
+    """The distinct colours of ``pixels`` (3, n): integers of 16 bits or fewer packed into one number each
+    (np.unique over axis 1 took 0.4 s on a 256 x 256 sample)."""
+    if pixels.dtype.kind in "ui" and pixels.dtype.itemsize <= 2:
+        p = pixels.astype(np.int64) & 0xFFFF  # (3, n)
+        return len(np.unique(p[0] << 32 | p[1] << 16 | p[2]))
+    return len(np.unique(pixels, axis=1).T)
 
 
 def two_values_note(src, g: Guess, raw: np.ndarray, valid: np.ndarray | None) -> str | None:
