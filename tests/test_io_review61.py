@@ -109,3 +109,11 @@ def test_a_paletted_scene_s_sample_is_read_once_and_its_colours_counted_exactly(
                                                                                           dtype=np.uint16)
     assert md.count_colours(px) == len(np.unique(px, axis=1).T) == 64
     assert md.count_colours(px.astype(np.int16)) == 64  # signed: the same bits
+
+
+def test_bandnames_exports_what_modality_imports_from_it():
+    """``polarisations_in`` (VV/VH → {VV, VH}), which modality imports, was left out of ``__all__``."""
+    from rsvlm.io import bandnames
+
+    assert {"polarisation_in", "polarisations_in"} <= set(bandnames.__all__)
+    assert bandnames.polarisations_in("Sigma0 VV/VH ratio") == {"VV", "VH"}

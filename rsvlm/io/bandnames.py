@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "polarisation_in", "SAME_BAND", "band_key",
-           "same_band", "band_at", "colour_band_at"]
+__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "polarisation_in", "polarisations_in",
+           "SAME_BAND", "band_key", "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
 SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
