@@ -14,12 +14,15 @@ into one score (rows stay per file) or re-score anything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
 
 from eval import common
 from rsvlm.argparsing import Parser
+
+MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --out holding it is replaced
 
 
 def source_labels(paths: list[Path]) -> list[str]:
@@ -101,9 +104,25 @@ def to_markdown(rep: dict) -> str:
                      ["task", "scores", "count", *cols])
     r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],
                      ["task", "scores", "predictions", "model", "options"])
-    return ("# Evaluation report\n\n## Metrics by task and modality\n\n" + m
+    return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m
             + "\n\n## Records scored, missing, unparseable, failed, cut and past the context\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
+
+
+def not_a_report(out: Path) -> str | None:
+    """Why ``--out`` or the JSON beside it may not be replaced, or None: an existing file, not empty, that no
+    report wrote (``--out pred.jsonl`` by a slip replaced the predictions with the markdown, and a pred.json
+    beside ``--out pred.md`` with the report's JSON, without a word). A report's own files are replaced."""
+    for path, ours in ((out, lambda text: text.startswith(MARKDOWN_HEAD)),
+                       (out.with_suffix(".json"), lambda text: {"metrics", "counts"} <= set(json.loads(text)))):
+        if not path.is_file() or not path.stat().st_size:
+            continue
+        with contextlib.suppress(OSError, ValueError, TypeError):  # not UTF-8, not JSON, a JSON list
+            if path.stat().st_size < 50 << 20 and ours(path.read_text(encoding="utf-8")):
+                continue
+        return (f"--out {out}: {path} is a file no report wrote (predictions, records or another file) and would "
+                "be replaced; give the report another name, or delete it")
+    return None
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -135,6 +154,8 @@ def main(argv: list[str] | None = None) -> dict:
     if side and side.is_file() and side.stat().st_size and common.not_scores(side) is None:
         ap.error(f"--out {args.out}: the JSON beside it, {side}, is a score file and would be replaced; give the "
                  "report another name")
+    if args.out and (err := not_a_report(args.out)):
+        ap.error(err)
     rep = build(scores)
     md = to_markdown(rep)
     if args.out:  # before printing: `… | head` closing stdout under the table left no report

@@ -50,3 +50,25 @@ def test_out_under_dev_shm_is_an_ordinary_file(tmp_path):
         assert out.is_file() and json.loads(out.read_text())["n_records"] == s["n_records"] == 1
     finally:
         out.unlink(missing_ok=True)
+
+
+def test_report_refuses_an_out_that_holds_predictions(tmp_path, capsys):
+    """``eval.report --out pred.jsonl`` (a slip of the tab key) replaced the predictions with the markdown, and
+    ``--out pred.md`` replaced a pred.json beside it with the report's JSON, without a word (0268144 guarded
+    score files only). A file no report wrote is refused; the report's own two files are replaced."""
+    from eval import counting, report
+
+    recs = [_record("n0", "count", "2")]
+    counting.main([*_files(tmp_path, recs, [{"id": "n0", "task": "count", "answer": "2"}]),
+                   "--out", str(tmp_path / "count.json")])
+    pred = (tmp_path / "p.jsonl").read_text()
+    other = tmp_path / "pred.json"
+    other.write_text('{"answer": "2 ships", "objects": []}\n')  # rsvlm predict's --out
+    for out in (tmp_path / "p.jsonl", tmp_path / "pred.md"):
+        with pytest.raises(SystemExit) as stop:
+            report.main(["--scores", str(tmp_path / "count.json"), "--out", str(out)])
+        assert stop.value.code == 2 and "is a file no report wrote" in capsys.readouterr().err
+    assert (tmp_path / "p.jsonl").read_text() == pred and "2 ships" in other.read_text()
+    for _ in range(2):  # written, then its own files replaced
+        report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.md")])
+    assert (tmp_path / "report.md").read_text().startswith("# Evaluation report")
