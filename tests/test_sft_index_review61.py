@@ -79,3 +79,28 @@ def test_the_index_builds_no_model_as_docs_training_says(tmp_path, monkeypatch):
     text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "training.md").read_text().split())
     assert "build on the meta device, with no weights): 3 optical" not in text
     assert "no model is built for them" in text
+
+
+def test_band_dropout_fills_a_band_the_file_lacks_with_the_mean_under_missing_bands_mean(tmp_path):
+    """An MSI scene without B08 under data.missing_bands=mean and band dropout: 5d483f8 kept 'error' alike in
+    every epoch, but under 'mean' the epochs dropout drew for the image filled B08 as a copy of a present band
+    (dropout's own fill), the others with the mean: the same record's B08 changed from epoch to epoch."""
+    import json as js
+
+    from test_train_tour58 import tiny_index
+    from test_train_tour61 import _msi_records
+
+    from rsvlm.train.data import SFTDataset
+
+    recs = [js.loads(x) for x in _msi_records(tmp_path, n=1).read_text().splitlines()]
+    cfg, proc, index = tiny_index(tmp_path / "d", recs)
+    proc.missing_bands = "mean"
+    whole = SFTDataset(index, tmp_path / "d", proc, cfg.model.prompt, 512)[0]["images"][0].tensor
+    assert float(whole[3].abs().max()) < 1e-6  # B08 (the stem's 4th band) at the mean: 0 once normalised
+    ds = SFTDataset(index, tmp_path / "d", proc, cfg.model.prompt, 512, band_dropout={"msi": 1.0})
+    for epoch in range(3):
+        ds.set_epoch(epoch)
+        sample = ds[0]
+        assert not sample.get("bad"), sample.get("error")
+        b08 = sample["images"][0].tensor[3]
+        assert float(b08.abs().max()) < 1e-6, (epoch, float(b08.abs().max()))

@@ -204,7 +204,10 @@ class SFTDataset(torch.utils.data.Dataset):
                     undropped.append(why)
                 if kept is not im and self.processor.missing_bands == "error":  # else a band the file lacks was
                     self.processor.band_notes(im)  # filled in the epochs dropout drew for it, a bad sample in the rest
-                pixels.append(self.processor.prepare_image(kept, fill="copy" if kept is not im else None))
+                pix = self.processor.prepare_image(kept, fill="copy" if kept is not im else None)
+                if kept is not im and self.processor.missing_bands == "mean":
+                    pix = mean_filled(pix, stem, im)
+                pixels.append(pix)
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
         except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {as_record_fields(str(e))}",
@@ -241,6 +244,19 @@ def read_channels(stem, image) -> list[int]:
     except ValueError:
         return []
     return sorted({i for i in match.index if i is not None})
+
+
+def mean_filled(pixels, stem, image):
+    """``pixels`` (band dropout's draw of ``image``, its dropped bands filled with ``copy``) with the bands
+    ``image``'s file lacks set to the stem's mean (0 once normalised), as ``data.missing_bands=mean`` fills them in
+    the epochs dropout leaves the image whole: they were copies of a present band in the epochs it drew."""
+    from rsvlm.model.stem import match_bands
+
+    lacks = [c for c, i in enumerate(match_bands(stem, image.bands, image.array.shape[0], image.name, "mean").index)
+             if i is None]
+    if lacks:
+        pixels.tensor[lacks] = 0.0
+    return pixels
 
 
 def unnamed_bands(stem, image) -> str | None:
