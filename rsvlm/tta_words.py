@@ -160,7 +160,8 @@ def _cased(new: str, like: str) -> str:
     return new.capitalize() if like[:1].isupper() else new
 
 
-_PARTS = re.compile(r"(north|south|east|west|left|right|top|bottom|up|down)")  # the words a one-word compound joins
+# the words a one-word compound joins ("upper" and "lower" whole: "UpperMost" is "Upper" "Most", as "LowerMost")
+_PARTS = re.compile(r"(north|south|east|west|left|right|top|bottom|upper|lower|up|down)")
 
 
 def _camel(new: str, like: str) -> str:
