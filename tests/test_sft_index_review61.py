@@ -104,3 +104,22 @@ def test_band_dropout_fills_a_band_the_file_lacks_with_the_mean_under_missing_ba
         assert not sample.get("bad"), sample.get("error")
         b08 = sample["images"][0].tensor[3]
         assert float(b08.abs().max()) < 1e-6, (epoch, float(b08.abs().max()))
+
+
+@pytest.mark.parametrize("more", [(), ("model.projector.pool=2", "model.encoders.default.image_size=48")])
+def test_the_pre_build_index_measures_records_as_the_built_models_processor_does(tmp_path, more):
+    """The index's lengths (and so the batch plan) are counted before the model exists; with a pooling projector
+    and another image size they are still those the model's own processor gives."""
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model import create_model
+    from rsvlm.train import data as D
+    from rsvlm.train.sft_index import data_processor
+
+    data = make_records(tmp_path / "d", n=8, ir_every=2)
+    cfg = _cfg(tmp_path, data, *more)
+    _, built = create_model(cfg.model, device="meta")
+    pre = data_processor(cfg)
+    assert dict(pre.n_tokens) == dict(built.n_tokens)
+    lengths = [D.build_index(data, p.tokenizer, dict(p.n_tokens), ReadReport("t"), progress=False)["length"]
+               for p in (pre, built)]
+    assert lengths[0] == lengths[1] and len(lengths[0]) == 8
