@@ -80,9 +80,25 @@ def bad_json(path: str) -> Path | None:
     return None
 
 
+# keys transformers 4's PretrainedConfig wrote into every config.json (generation and base settings; 5 dropped many):
+# a model's own keys, not typos (a full nested vision_config holds them, openai/clip-vit-large-patch14-336's among
+# them, whose tie_encoder_decoder was taken for a typo of is_encoder_decoder, and a sep_token_id for pad_token_id)
+V4_CONFIG_KEYS = frozenset((
+    "add_cross_attention", "bad_words_ids", "begin_suppress_tokens", "bos_token_id", "chunk_size_feed_forward",
+    "cross_attention_hidden_size", "decoder_start_token_id", "diversity_penalty", "do_sample", "early_stopping",
+    "encoder_no_repeat_ngram_size", "eos_token_id", "exponential_decay_length_penalty", "finetuning_task",
+    "forced_bos_token_id", "forced_eos_token_id", "gradient_checkpointing", "is_decoder", "is_encoder_decoder",
+    "length_penalty", "max_length", "min_length", "no_repeat_ngram_size", "num_beam_groups", "num_beams",
+    "num_return_sequences", "output_attentions", "output_hidden_states", "output_past", "output_scores",
+    "pad_token_id", "prefix", "problem_type", "pruned_heads", "remove_invalid_values", "repetition_penalty",
+    "return_dict", "return_dict_in_generate", "sep_token_id", "suppress_tokens", "task_specific_params",
+    "temperature", "tf_legacy_loss", "tie_encoder_decoder", "tie_word_embeddings", "tokenizer_class", "top_k",
+    "top_p", "torchscript", "typical_p", "use_bfloat16", "xla_device"))
+
+
 def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """(key, the defined keys it is close to) for each key of ``conf`` that transformers' config class for
-    ``model_type`` does not define."""
+    ``model_type`` does not define (transformers 4's ``V4_CONFIG_KEYS`` aside)."""
     import inspect
 
     from transformers import CONFIG_MAPPING, PretrainedConfig
@@ -90,7 +106,8 @@ def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str
     cls = CONFIG_MAPPING[model_type]
     known = (set(inspect.signature(cls.__init__).parameters) | set(inspect.signature(PretrainedConfig.__init__).parameters)
              | set(cls().to_dict()) | set(getattr(cls, "attribute_map", {}))
-             | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"})  # legacy / kwargs
+             | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"}  # legacy / kwargs
+             | V4_CONFIG_KEYS)
     return [(key, difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)) for key in sorted(set(conf) - known)]
 
 
