@@ -28,7 +28,7 @@ def test_a_mask_with_a_cell_on_is_kept():
     assert not d.problems and d.objects[0]["coords"]["rows"] == [[], [3, 1]]
 
 
-def _ids(tok, text: str) -> list[int]:
+def _ids(tok, text: str) -> list[int]:  # noqa: F811
     return tok.convert_tokens_to_ids([t + ">" for t in text.split(">") if t])
 
 

@@ -339,7 +339,7 @@ class GrammarConstraint:
     of a character, the pieces holding part of one are read in context."""
 
     def __init__(self, tokenizer, eos_ids: set[int], batch: int, max_new_tokens: int = 1 << 30,
-                 min_shapes: int | list[int] = 0, need_shape: bool | list[bool] = False,
+                 min_shapes: int | list[int] = 0, need_shape: bool | str | list[bool | str] = False,
                  stop_strings: list[str] = ()):
         self.tokenizer, self.eos_ids, self.max_new = tokenizer, eos_ids, max_new_tokens
         self.g: GeometryGrammar | None = None
