@@ -248,7 +248,7 @@ class RSVLM(nn.Module):
         until it has that many (``GrammarConstraint.push``), each scored by the model's own belief;
         ``need_shape`` (per sequence or for all; needs the grammar) holds an answer to boxes (``<box>``,
         ``<obb>``) and keeps it from ending before it has closed one (a ``[ground]`` answer), or, as
-        ``grammar.NO_SHAPE`` (``grammar.shape_need``: ``[cls]``, ``[vqa]``), lets it open no shape tag.
+        ``grammar.NO_SHAPE`` (``grammar.shape_need``: ``[cls]``, ``[vqa]``, ``[regcap]``), lets it open no shape tag.
         The grammar also keeps text from finishing one of ``stop_strings`` where EOS may not come (inside
         ``<ref>``, before an owed shape)."""
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
