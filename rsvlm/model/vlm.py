@@ -237,8 +237,8 @@ class RSVLM(nn.Module):
                  max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
                  use_cache: bool = True, stop_strings: list[str] | None = None,
                  on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
-                 constrain: bool = True, min_shapes: int | list[int] = 0, need_shape: bool | str | list[bool | str] = False,
-                 warn_context: bool = True) -> GenerateOutput:
+                 constrain: bool = True, min_shapes: int | list[int] = 0,
+                 need_shape: bool | str | list[bool | str] = False, warn_context: bool = True) -> GenerateOutput:
         """Greedy or sampled continuation of left-padded prompts; ``on_token(piece)`` streams text (B=1).
         ``past_context`` in the output flags each answer that ran past the LLM's context; ``warn_context``
         also warns (once, of the longest), for a caller that does not read the flags.
@@ -282,7 +282,8 @@ class RSVLM(nn.Module):
         return GenerateOutput(tokens, [streamer.answer(t) for t in res.tokens], logprobs, scores, res.finished, past)
 
     def decode_hooks(self, input_ids: torch.Tensor, max_new_tokens: int, constrain: bool,
-                     vis: list | None = None, min_shapes: int | list[int] = 0, need_shape: bool | str | list[bool | str] = False,
+                     vis: list | None = None, min_shapes: int | list[int] = 0,
+                     need_shape: bool | str | list[bool | str] = False,
                      stop_strings: list[str] = ()) -> tuple[GrammarConstraint | None, PointerDecoder | None]:
         """``decode``'s constraint (None when ``constrain`` is False: ``min_shapes``, ``need_shape`` and
         ``stop_strings`` then do nothing) and, for a model with a loc pointer, its ``adjust`` (which needs
