@@ -117,10 +117,12 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         out.update({f"BLEU-{n + 1}": float(b) for n, b in enumerate(bleu)})
         out["ROUGE-L"] = float(Rouge().compute_score(refs, cands)[0])
         if not all(it.id in java.cider for it in items):  # the whole set: CIDEr weighs n-grams by their rarity in it
-            java.cider.update(zip((it.id for it in items), map(float, Cider().compute_score(refs, cands)[1])))
-        # a modality's CIDEr: its records' in the whole set. Re-weighted over its own records a modality of one
-        # scored a perfect caption 0 (every n-gram is in all of them: weight log(1/1)), and rows did not average to all
-        out["CIDEr"] = sum(java.cider[it.id] for it in items) / len(items)
+            whole, each = Cider().compute_score(refs, cands)
+            java.cider.update(zip((it.id for it in items), map(float, each)))
+            out["CIDEr"] = float(whole)  # pycocoevalcap's own figure, to the last bit (np.mean, not sum / len)
+        else:  # a modality's CIDEr: its records' in the whole set. Re-weighted over its own records a modality of
+            # one scored a perfect caption 0 (every n-gram is in all of them: weight log(1/1))
+            out["CIDEr"] = sum(java.cider[it.id] for it in items) / len(items)
     notes = []
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
         notes.append(f"{len(wordless)} record(s) have no reference with a word (first: {wordless[0]}; a reference of "

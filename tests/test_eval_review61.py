@@ -72,3 +72,24 @@ def test_report_refuses_an_out_that_holds_predictions(tmp_path, capsys):
     for _ in range(2):  # written, then its own files replaced
         report.main(["--scores", str(tmp_path / "count.json"), "--out", str(tmp_path / "report.md")])
     assert (tmp_path / "report.md").read_text().startswith("# Evaluation report")
+
+
+def test_captioning_whole_set_cider_is_pycocoevalcap_s_own_figure(tmp_path, monkeypatch, capsys):
+    """151eecb made the set's CIDEr the sum of its records' CIDEr over their count, where it was pycocoevalcap's
+    compute_score figure (np.mean): the same score but for the last bit (a predictions file with a third of its
+    rows missing moved 1.5699541801652384 to ...386). The whole set's is pycocoevalcap's own; a modality's is
+    the mean of its records' whole-set CIDEr."""
+    from pycocoevalcap.cider import cider
+
+    from eval import captioning
+
+    def compute_score(self, gts, res):  # a figure no sum / len of the per-record scores gives
+        return 0.123456789, [1.0 + i for i in range(len(res))]
+
+    monkeypatch.setattr(cider.Cider, "compute_score", compute_score)
+    recs = [_record(f"c{i}", "cap", f"a harbour with {i} boats") for i in range(3)]
+    recs[2]["images"][0]["modality"] = "sar"
+    s = captioning.main([*_files(tmp_path, recs, [{"id": r["id"], "task": "cap", "answer": "a harbour"}
+                                                  for r in recs]), "--no-java"])
+    assert s["CIDEr"] == 0.123456789
+    assert s["by_modality"]["optical"]["CIDEr"] == 1.5 and s["by_modality"]["sar"]["CIDEr"] == 3.0
