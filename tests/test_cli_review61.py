@@ -74,3 +74,31 @@ def test_cli_md_states_the_seam_rules_of_tiles_py():
                  "masks by a quarter of the shorter, and only where they touch across the seam",
                  "`seams.slant_join`"):
         assert rule in text, rule
+
+
+def test_out_dash_keeps_stdout_json_alone_with_tiles_tta_and_library_chatter(tmp_path, capsys, monkeypatch):
+    """``… --out - | jq .``: a tiled run with --tta and --det-by-class, a library that prints while the model
+    loads and a Python warning still leave stdout the JSON alone (the answer, table, notes on stderr)."""
+    import json
+    import warnings
+
+    from rsvlm import inference
+    from rsvlm.cli import main
+
+    load = inference.load_model
+
+    def chatty(*a, **kw):
+        print("library chatter on stdout")
+        warnings.warn("a library's warning", stacklevel=2)
+        return load(*a, **kw)
+
+    monkeypatch.setattr(inference, "load_model", chatty)
+    monkeypatch.chdir(tmp_path)
+    sample = REPO / "rsvlm" / "assets" / "samples" / "harbour_optical.png"
+    assert main(["predict", "--image", str(sample), "--task", "det", "--tile", "64", "--tta", "flip",
+                 "--det-by-class", "--max-new-tokens", "8", "--overlap", "0", "--out", "-"]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["task"] == "det" and "tiles" in result, sorted(result)
+    assert "library chatter on stdout" in err and "a library's warning" in err and "wrote the JSON to stdout" in err
+    assert not list(tmp_path.iterdir())
