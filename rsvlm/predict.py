@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import sys
@@ -119,7 +120,8 @@ def asked_question(args, image, say) -> str:
     if alone:  # was asked as the bare tag: [count] was answered with a box, [vqa] with a class (chat says so too)
         args.prompt = None if alone == args.task else inf.DEFAULT_PROMPTS[alone]
     question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
-    if args.region and max(args.region) <= 1 < max(inf.scene_wh(image)):  # 0.1,0.1,0.5,0.5: fractions, read as pixels
+    if args.region and max(args.region) <= 1 and math.prod(inf.scene_wh(image)) > 100:  # 0.1,0.1,0.5,0.5: fractions
+        # read as pixels; a tiny image's top-left pixel (1% of it or more: 0,0,1,1 of a 4x4 chip) may well be meant
         say(f"warning: --region {','.join(f'{v:g}' for v in args.region)} is in pixels: it lies within the top-left "
             f"pixel of the {'x'.join(map(str, inf.scene_wh(image)))} image; for fractions of the image, multiply "
             "them by its width and height")

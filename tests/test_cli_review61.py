@@ -102,3 +102,22 @@ def test_out_dash_keeps_stdout_json_alone_with_tiles_tta_and_library_chatter(tmp
     assert result["task"] == "det" and "tiles" in result, sorted(result)
     assert "library chatter on stdout" in err and "a library's warning" in err and "wrote the JSON to stdout" in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("size, region, warned", [((4, 4), [0, 0, 1, 1], False), ((10, 10), [0, 0, 1, 1], False),
+                                                  ((11, 10), [0, 0, 1, 1], True), ((8, 8), [0.5, 0.5, 1, 1], False),
+                                                  ((96, 96), [0.1, 0.1, 0.5, 0.5], True)])
+def test_a_tiny_images_top_left_pixel_is_not_taken_for_fractions(size, region, warned):
+    """``--region 0,0,1,1`` of a 4x4 chip (its top-left pixel, a sixteenth of it) was warned as fractions of the
+    image read as pixels; the warning is kept for a pixel under 1% of the image."""
+    import numpy as np
+
+    from rsvlm.io import RSImage
+    from rsvlm.predict import Said, asked_question
+
+    args = types.SimpleNamespace(task="regcap", prompt=None, region=region, tile=None, min_objects=0,
+                                 det_by_class=False)
+    said = Said()
+    w, h = size
+    asked_question(args, RSImage(np.zeros((3, h, w), np.float32), "optical", ["R", "G", "B"], path="x.png"), said)
+    assert any("is in pixels" in line for line in said.lines) == warned, said.lines
