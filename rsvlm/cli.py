@@ -422,7 +422,9 @@ def _after_end(parser: argparse.ArgumentParser, command: str, after: list[str]) 
     if command in ("chat", "predict") and any(Path(a).exists() for a in after):  # not --prompt=scene.tif
         return said + "an image is given as --image PATH before '--')"
     if command not in ("chat", "predict"):  # eval, merge-lora, convert-llava: a path starting with '-' is --out=-x
-        return said + f"a value starting with '-' is given joined to its option, e.g. {shlex.quote('--out=' + after[0])})"
+        if dashed := next((a for a in after if a.startswith("-")), None):
+            return said + f"a value starting with '-' is given joined to its option, e.g. {shlex.quote('--out=' + dashed)})"
+        return said + "a value goes after its option, before '--')"  # was "starting with '-' … e.g. --out=test.jsonl"
     if command == "chat":
         return said + "a question is typed in the chat or piped in, even one starting with '-': " \
                       f"echo {shlex.quote(' '.join(after))} | rsvlm chat …)"

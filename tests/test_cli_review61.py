@@ -121,3 +121,18 @@ def test_a_tiny_images_top_left_pixel_is_not_taken_for_fractions(size, region, w
     w, h = size
     asked_question(args, RSImage(np.zeros((3, h, w), np.float32), "optical", ["R", "G", "B"], path="x.png"), said)
     assert any("is in pixels" in line for line in said.lines) == warned, said.lines
+
+
+def test_a_plain_word_after_the_end_of_options_is_not_offered_as_a_dashed_value(capsys):
+    """``rsvlm eval … -- test.jsonl`` was told "a value starting with '-' is given joined to its option, e.g.
+    --out=test.jsonl": the word starts with no '-', and --out was not the option missing it."""
+    from rsvlm.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["eval", "--data", "d.jsonl", "--out", "o.jsonl", "--", "test.jsonl"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.endswith("('--' ends the options, and rsvlm eval takes no other words: a value goes after its option, "
+                        "before '--')") and "--out=test.jsonl" not in err, err
+    with pytest.raises(SystemExit):
+        main(["merge-lora", "--model", "a", "--out", "b", "--", "c", "-x"])
+    assert "e.g. --out=-x)" in capsys.readouterr().err
