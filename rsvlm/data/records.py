@@ -18,10 +18,12 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE
+from rsvlm.data.records_shape import one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task
 
@@ -290,38 +292,6 @@ def _file_key(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), st.st_size, st.st_mtime_ns
 
 
-def _one_object(path: Path, text: str) -> RecordError | None:
-    """The error for a records file that is one JSON object (``text``: the whole file, or its first line) rather
-    than records: a wrapper of the records (``{"data": [...]}``, each of its lines was 'invalid JSON', or its one
-    line 'field id: missing'), or records written over many lines each (one, or `jq '.[]'`'s stream of them);
-    None where ``text`` is no such object."""
-    text = text.strip()
-    try:
-        obj, end = json.JSONDecoder().raw_decode(text)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    one_line = "\n" not in text
-    if not isinstance(obj, dict) or ("conversations" in obj and one_line):
-        return None  # a record's line
-    if end < len(text) and "conversations" in obj and "\n" not in text[:end]:  # `{…},` a line: was 'over 1 line'
-        return RecordError(f"{path}: records a line each, each followed by a comma (a JSON array's items without its "
-                           "[ ]): give JSONL without the commas, or the JSON array with its brackets", "json")
-    if end < len(text):  # more after it: `jq '.[]'` without -c writes each record over many lines
-        return RecordError(f"{path}: records written over many lines each (the first over "
-                           f"{text[:end].count(chr(10)) + 1}): give JSONL, a record a line (`jq -c`), or a JSON array",
-                           "json") if "conversations" in obj else None
-    lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)
-             and ("conversations" in v[0] or not one_line)]  # one line: a record's own images list is no wrapper
-    if "conversations" in obj:
-        return RecordError(f"{path}: one record written over {text.count(chr(10)) + 1} lines: give JSONL (a record a "
-                           "line) or a JSON array of records", "json")
-    if not lists and one_line:  # one line of another object: the record reader names its fields
-        return None
-    return RecordError(f"{path}: one JSON object, not JSONL or a JSON array of records" + (
-        f"; its list(s) under {', '.join(map(repr, lists[:3]))}: save the records list alone (jq '.{lists[0]}')"
-        if lists else ""), "json")
-
-
 def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str | Any]]:
     """(":line number", text line) for JSONL; ("[index]", object) for a LLaVA-style JSON array file; either
     plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8
@@ -336,7 +306,8 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
     try:
         with f:
             lines, lineno, seen = as_text(f), 0, False
-            while line := lines.readline():
+            more = iter(lines.readline, "")  # the file's lines; read_head's again before the rest
+            while line := next(more, ""):
                 lineno += 1
                 if not line.strip():
                     continue
@@ -354,12 +325,12 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     return
                 if not seen and line.lstrip().startswith("{"):  # a wrapper object, or one record over many lines
                     if line.strip() == "{" or line.rstrip().endswith(("[", "{", ",")):
-                        rest = lines.read()
-                        if (err := _one_object(path, line + rest)) is not None:
-                            raise err
-                        lines = io.StringIO(rest)  # no JSON object: read line by line, as JSONL
-                    elif (err := _one_object(path, line)) is not None:
-                        raise err
+                        head, problem = read_head(path, line, lines.readline)  # a few MB at most
+                        more = chain(head[1:], more)  # no JSON object: read line by line, as JSONL
+                    else:
+                        problem = one_object(path, line)
+                    if problem is not None:
+                        raise RecordError(f"{path}: {problem}", "json")
                 seen = True
                 if _UNDECODED.search(line):
                     try:

@@ -1,0 +1,118 @@
+"""A records file that opens a JSON object over many lines (``rsvlm.data.records._iter_raw``): a wrapper of the
+records (``{"data": [...]}``), one record pretty-printed, or ``jq '.[]'``'s stream of them, refused saying so,
+or JSONL after all (a first line ``{`` alone). Told from a bounded read-ahead, never the whole file:
+
+    lines, problem = read_head(path, first_line, text.readline)   # problem: the refusal's message, or None
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+HEAD_START = 1 << 14  # characters read ahead before the first try to decode the opening object
+HEAD_CAP = 4 << 20  # most characters read ahead; an object still open there is a wrapper or no records file
+_SPACE = re.compile(r"\s*")
+
+
+def one_object(path: Path | str, text: str) -> str | None:
+    """What is wrong with a records file that opens with one JSON object (``text``: the file, its first line, or
+    its head up to the first non-blank line after that object): a wrapper of the records (``{"data": [...]}``,
+    each of its lines was 'invalid JSON', or its one line 'field id: missing'), or records written over many
+    lines each (one, or `jq '.[]'`'s stream of them); None where ``text`` opens with no such object."""
+    text = text.strip()
+    try:
+        obj, end = json.JSONDecoder().raw_decode(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    one_line = "\n" not in text
+    if not isinstance(obj, dict) or ("conversations" in obj and one_line):
+        return None  # a record's line
+    if end < len(text) and "conversations" in obj and "\n" not in text[:end]:  # `{…},` a line: was 'over 1 line'
+        return ("records a line each, each followed by a comma (a JSON array's items without its [ ]): give JSONL "
+                "without the commas, or the JSON array with its brackets")
+    if end < len(text):  # more after it: `jq '.[]'` without -c writes each record over many lines
+        return (f"records written over many lines each (the first over {text[:end].count(chr(10)) + 1}): give "
+                "JSONL, a record a line (`jq -c`), or a JSON array") if "conversations" in obj else None
+    lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)
+             and ("conversations" in v[0] or not one_line)]  # one line: a record's own images list is no wrapper
+    if "conversations" in obj:
+        return (f"one record written over {text.count(chr(10)) + 1} lines: give JSONL (a record a line) or a JSON "
+                "array of records")
+    if not lists and one_line:  # one line of another object: the record reader names its fields
+        return None
+    return _wrapper(lists)
+
+
+def _wrapper(lists: list[str], note: str = "") -> str:
+    return f"one JSON object{note}, not JSONL or a JSON array of records" + (
+        f"; its list(s) under {', '.join(map(repr, lists[:3]))}: save the records list alone (jq '.{lists[0]}')"
+        if lists else "")
+
+
+def _open_object(text: str, cut: bool) -> str:
+    """The refusal of a head ``text`` that opens a JSON object still open at its end: the file's end (``cut``:
+    an export cut short) or ``HEAD_CAP``'s. Its top-level keys so far whose lists hold objects are named (the
+    list left open among them where its first item decodes to one)."""
+    dec, lists, has_turns, i = json.JSONDecoder(), [], False, _SPACE.match(text, 1).end()
+    while i < len(text):
+        try:
+            key, i = dec.raw_decode(text, i)
+        except json.JSONDecodeError:
+            break
+        i = _SPACE.match(text, i).end()
+        if not isinstance(key, str) or text[i:i + 1] != ":":
+            break
+        has_turns |= key == "conversations"
+        i = _SPACE.match(text, i + 1).end()
+        try:
+            value, i = dec.raw_decode(text, i)
+        except json.JSONDecodeError:  # the value left open: a list of records?
+            if text[i:i + 1] == "[":
+                try:
+                    first, _ = dec.raw_decode(text, _SPACE.match(text, i + 1).end())
+                except json.JSONDecodeError:
+                    first = None
+                lists += [key] if isinstance(first, dict) else []
+            break
+        lists += [key] if isinstance(value, list) and value and isinstance(value[0], dict) else []
+        i = _SPACE.match(text, i).end()
+        if text[i:i + 1] != ",":
+            break
+        i = _SPACE.match(text, i + 1).end()
+    n = text.count("\n") + 1
+    note = " (the file ends before it closes: cut short?)" if cut else ""
+    if has_turns:  # its lists are the record's own (images, conversations)
+        return (f"one record written over {'' if cut else 'more than '}{n} lines{note}: give JSONL (a record a "
+                "line) or a JSON array of records")
+    return _wrapper(lists, note or ("" if lists else f" (its first {n} lines read without its end)"))
+
+
+def read_head(path: Path | str, first: str, readline: Callable[[], str],
+              cap: int | None = None) -> tuple[list[str], str | None]:
+    """(lines read, ``first`` the first of them; what is wrong or None) for a records file whose first
+    non-blank line ``first`` opens a JSON object without closing it; ``readline`` reads its next line ("" at
+    the end). Read until the object decodes (and up to the next non-blank line after it), fails to (JSONL:
+    the lines are read again as such), or ``cap`` characters (``HEAD_CAP``): the answer ``one_object`` gives the
+    whole file, but a file that ends (or a head that is cut) inside a valid object's text is refused as that object."""
+    lines, size, goal, eof, cap = [first], len(first), HEAD_START, False, cap or HEAD_CAP
+    while True:
+        while not eof and size < goal:
+            if line := readline():
+                lines.append(line)
+                size += len(line)
+            eof = not line
+        text = "".join(lines).strip()
+        try:
+            _, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError as e:  # a head cut at a line's end breaks no string, literal or number
+            if e.pos < len(text):  # no JSON there, as in the whole file
+                return lines, None
+            if eof or size >= cap:
+                return lines, _open_object(text, cut=eof)
+        else:
+            if end < len(text) or eof or size >= cap:
+                return lines, one_object(path, text)
+        goal = min(2 * size, cap)  # still open, or white space only after it: read on

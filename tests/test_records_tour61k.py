@@ -1,0 +1,122 @@
+"""Tour 61 (K): a records file whose first line opens a JSON object without closing it (a ``{"data": [``
+wrapper, a record pretty-printed, a stray ``{`` above JSONL) was read whole into memory, with copies, to tell
+these apart: 743 MB peak for a 150 MB JSONL; a file of many GB ran out of memory. Only a bounded head is read."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tracemalloc
+
+import pytest
+
+from rsvlm.data import records_shape
+from rsvlm.data.records import ReadReport, RecordError, read_records
+
+ANSWER = "a residential area with many buildings and roads " * 8
+
+
+def _rec(i: int) -> dict:
+    return {"id": f"r{i}", "image": "a.tif", "conversations": [
+        {"from": "human", "value": "<image>\n[cap] describe the scene"}, {"from": "gpt", "value": ANSWER}]}
+
+
+def _lines(n: int) -> list[str]:
+    return [json.dumps(_rec(i)) for i in range(n)]
+
+
+def _write(path, text: str, how: str = "plain"):
+    if how == "gzip":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text, encoding="utf-16" if how == "utf-16" else "utf-8")
+    return path
+
+
+def _peak(fn) -> tuple[object, int]:
+    """(what ``fn`` gave, the most bytes Python held while it ran)."""
+    tracemalloc.start()
+    try:
+        out = fn()
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _refusal(path) -> str:
+    with pytest.raises(RecordError) as e:
+        for _ in read_records(path, strict=False):
+            pass
+    return str(e.value)
+
+
+@pytest.fixture
+def small_head(monkeypatch):
+    """A 64 KB read-ahead: files of a few MB stand for ones of many GB."""
+    monkeypatch.setattr(records_shape, "HEAD_START", 1 << 12)
+    monkeypatch.setattr(records_shape, "HEAD_CAP", 1 << 16)
+
+
+@pytest.mark.parametrize("how", ["plain", "gzip", "utf-16"])
+def test_a_stray_brace_above_jsonl_is_read_line_by_line_without_the_whole_file(tmp_path, small_head, how):
+    lines = _lines(3000)  # ~1.4 MB
+    lines[2500] = "{not json"
+    path = _write(tmp_path / "r.jsonl", "{\n" + "\n".join(lines) + "\n", how)
+    report = ReadReport(str(path))
+    n, peak = _peak(lambda: sum(1 for _ in read_records(path, strict=False, report=report)))
+    assert n == 2999 and report.n_skipped == 2, report.summary()
+    assert report.examples[0].startswith(f"{path}:1: ") and report.examples[1].startswith(f"{path}:2502: ")
+    assert peak < path.stat().st_size // 3 if how != "gzip" else peak < 1_400_000 // 3
+
+
+@pytest.mark.parametrize("how", ["plain", "gzip"])
+def test_a_wrapper_past_the_read_ahead_is_refused_naming_its_key_without_the_whole_file(tmp_path, small_head, how):
+    body = ",\n".join(_lines(3000))
+    path = _write(tmp_path / "w.json", '{"info": {"v": 1},\n "data": [\n' + body + "\n]}\n", how)
+    msg, peak = _peak(lambda: _refusal(path))
+    assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list(s) under 'data': "
+                   "save the records list alone (jq '.data')")
+    assert peak < 1_400_000 // 3
+
+
+def test_the_first_record_pretty_printed_above_a_big_jsonl_is_refused_reading_its_head(tmp_path, small_head):
+    path = _write(tmp_path / "p.jsonl", json.dumps(_rec(0), indent=2) + "\n" + "\n".join(_lines(3000)) + "\n")
+    msg, peak = _peak(lambda: _refusal(path))
+    assert msg == (f"{path}: records written over many lines each (the first over 14): give JSONL, a record a "
+                   "line (`jq -c`), or a JSON array")
+    assert peak < path.stat().st_size // 3
+
+
+def test_an_object_past_the_read_ahead_with_no_list_of_records_is_refused_as_one_object(tmp_path, small_head):
+    """Another JSON document (captions keyed by image) whose first object the read-ahead does not close: one
+    object, not read as JSONL line by line (each line 'invalid JSON'); a record's fields among its keys: a record."""
+    scenes = ",\n".join(f'  "s{i}.tif": {{"caption": "{ANSWER}"}}' for i in range(1000))
+    path = _write(tmp_path / "d.json", '{"scenes": {\n' + scenes + "\n}}\n")
+    assert _refusal(path).startswith(f"{path}: one JSON object (its first ")
+    assert _refusal(path).endswith(" lines read without its end), not JSONL or a JSON array of records")
+    turns = ",\n".join(json.dumps({"from": "human", "value": ANSWER}) for _ in range(1000))
+    _write(path, '{"id": "big",\n "images": [{"path": "a.tif"}],\n "conversations": [\n' + turns + "\n]}\n")
+    assert "one record written over more than " in _refusal(path)
+
+
+@pytest.mark.parametrize("cut", [50, 2000])
+def test_an_export_cut_short_is_refused_as_the_object_it_opens(tmp_path, small_head, cut):
+    """A ``{"data": [`` export cut short (a download stopped) was read as JSONL, each line 'invalid JSON', where
+    the whole file was read; it is refused as the wrapper it is, within the read-ahead or past it."""
+    text = '{"data": [\n' + ",\n".join(_lines(3000)) + "\n]}\n"
+    path = _write(tmp_path / "w.json", "\n".join(text.splitlines()[:cut]) + "\n")
+    assert _refusal(path) == (f"{path}: one JSON object{' (the file ends before it closes: cut short?)' * (cut < 100)}"
+                              ", not JSONL or a JSON array of records; its list(s) under 'data': save the records "
+                              "list alone (jq '.data')")
+
+
+def test_the_head_s_answer_is_the_whole_file_s_within_the_read_ahead(tmp_path):
+    """What ``read_head`` reads of a small file answers as ``one_object`` did of the whole file (commits
+    2b9cd22, c2011d8), the object's lines counted; its lines are all of the file, for reading as JSONL."""
+    rec, other = _rec(0), {"scenes": [{"a": 1}], "v": 2}
+    for text in [json.dumps(rec, indent=2), "\n".join(json.dumps(r, indent=1) for r in (rec, rec)),
+                 json.dumps(other, indent=2), json.dumps(rec) + ",\n" + json.dumps(rec) + ",\n",
+                 '{\n' + "\n".join(_lines(3)) + "\n", json.dumps(rec, indent=2) + "\n\n\n"]:
+        first, *rest = text.splitlines(keepends=True)
+        lines, problem = records_shape.read_head("f", first, iter([*rest, ""]).__next__)
+        assert "".join(lines) == text and problem == records_shape.one_object("f", text), text
