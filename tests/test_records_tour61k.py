@@ -120,3 +120,19 @@ def test_the_head_s_answer_is_the_whole_file_s_within_the_read_ahead(tmp_path):
         first, *rest = text.splitlines(keepends=True)
         lines, problem = records_shape.read_head("f", first, iter([*rest, ""]).__next__)
         assert "".join(lines) == text and problem == records_shape.one_object("f", text), text
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("orient", ["columns", "index"])
+def test_records_saved_by_pandas_to_json_without_orient_records_are_named_so(tmp_path, orient, indent):
+    """``df.to_json("train.jsonl")`` (by column, pandas' default) was 'all 1 of its records are malformed (field
+    'id': must be a string, got dict)', or pretty-printed 'one record written over 40 lines'; by row index
+    'field id: missing' or 'one JSON object'. Named, with the call that writes JSONL."""
+    recs = [_rec(0), _rec(1)]
+    obj = ({k: {str(i): r[k] for i, r in enumerate(recs)} for k in recs[0]} if orient == "columns"
+           else {str(i): r for i, r in enumerate(recs)})
+    path = _write(tmp_path / "train.jsonl", json.dumps(obj, indent=indent) + "\n")
+    by = "column" if orient == "columns" else "row index"
+    assert _refusal(path) == (f"{path}: one JSON object of the records by {by} (pandas' DataFrame.to_json, "
+                              "orient='records' not given): give JSONL, a record a line (df.to_json(path, "
+                              "orient='records', lines=True))")

@@ -28,6 +28,9 @@ def one_object(path: Path | str, text: str) -> str | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     one_line = "\n" not in text
+    if end == len(text) and (by := _pandas(obj)):
+        return (f"one JSON object of the records by {by} (pandas' DataFrame.to_json, orient='records' not given): "
+                "give JSONL, a record a line (df.to_json(path, orient='records', lines=True))")
     if not isinstance(obj, dict) or ("conversations" in obj and one_line):
         return None  # a record's line
     if end < len(text) and "conversations" in obj and "\n" not in text[:end]:  # `{…},` a line: was 'over 1 line'
@@ -44,6 +47,16 @@ def one_object(path: Path | str, text: str) -> str | None:
     if not lists and one_line:  # one line of another object: the record reader names its fields
         return None
     return _wrapper(lists)
+
+
+def _pandas(obj: object) -> str | None:
+    """How pandas' ``to_json`` laid records out in ``obj``, where it did: by column (its default,
+    ``{"id": {"0": …}, "conversations": {"0": […]}}``) or by row index (``orient='index'``); else None."""
+    if not isinstance(obj, dict) or not obj or not all(isinstance(v, dict) for v in obj.values()):
+        return None
+    if isinstance(obj.get("conversations"), dict):
+        return "column"
+    return "row index" if all("conversations" in v for v in obj.values()) else None
 
 
 def _wrapper(lists: list[str], note: str = "") -> str:
