@@ -136,3 +136,13 @@ def test_records_saved_by_pandas_to_json_without_orient_records_are_named_so(tmp
     assert _refusal(path) == (f"{path}: one JSON object of the records by {by} (pandas' DataFrame.to_json, "
                               "orient='records' not given): give JSONL, a record a line (df.to_json(path, "
                               "orient='records', lines=True))")
+
+
+def test_a_json_text_sequence_from_jq_seq_names_its_record_separator(tmp_path):
+    """``jq --seq`` opens each record with an invisible RS (0x1e): each line was 'not valid JSON (Expecting
+    value at column 1)', a column 1 that shows nothing wrong."""
+    path = _write(tmp_path / "r.jsonl", "".join("\x1e" + line + "\n" for line in _lines(2)))
+    report = ReadReport(str(path))
+    assert list(read_records(path, strict=False, report=report)) == [] and report.n_skipped == 2
+    assert report.examples[0] == (f"{path}:1: not valid JSON (Expecting value at column 1); it opens with a record "
+                                  "separator (\\x1e, jq --seq's): give JSONL (jq -c)")

@@ -370,7 +370,9 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                 try:
                     raw = json.loads(raw)
                 except json.JSONDecodeError as e:
-                    raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno})", "json") from e
+                    seq = ("; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
+                           if raw.startswith("\x1e") else "")
+                    raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno}){seq}", "json") from e
             rec = normalize_record(raw, where, need_answer)
         except RecordError as e:
             if strict:
