@@ -303,7 +303,7 @@ def write_out(path: str | Path, text: str) -> None:
     """Write an ``--out`` file whole: a temp file beside it and a rename, so a kill leaves the old file or the
     new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``)."""
     if not in_place(path):
-        from rsvlm.predictions import replace_text
+        from rsvlm.temp_files import replace_text
 
         replace_text(Path(os.path.realpath(path) if Path(path).is_symlink() else path), text)
         return

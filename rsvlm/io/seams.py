@@ -6,17 +6,21 @@ merger's ``edge_tol`` of the seam and their cross-sections along it (the stretch
 comes within ``tol`` of) share at least ``min_share`` of the shorter one: a real shared border, not
 a touch. Two ponds whose corners meet at one pixel of the seam share 1 px of sections tens of
 pixels long and stay two; a 1-px-wide road crossing it shares all of its 1 px and is one. The
-merger asks half for polygons (as for boxes; a quarter joined slanted ships moored 3 px apart) and a
-quarter for masks (``TileMerger.seam_share``): a thin mask crossing the seam at a slant comes within
-``tol`` of it at places that slide along it, and half split one in 40 of them in a tour. Masks must
-also touch across the seam: a gap of a pixel or two between them there is real (``masks_meet``):
+merger asks half the shorter for plain boxes; for oriented boxes and polygons half the longer first,
+then half the shorter for pieces not yet joined across that seam (``TileMerger``; a quarter joined
+slanted ships moored 3 px apart); plain boxes around a slanted object are rejoined by their staircase
+(``slant_join``); and a quarter for masks (``TileMerger.seam_share``): a thin mask crossing the seam
+at a slant comes within ``tol`` of it at places that slide along it, and half split one in 40 of
+them in a tour. Masks must also touch across the seam: a gap of a pixel or two between them there
+is real (``masks_meet``):
 
     line = seam(window_a, window_b)            # ("x", 512, 0, 512): a vertical seam at x = 512, y in [0, 512]
     joined, bridge = seam_join(geom_a, geom_b, line, tol=2, min_share=0.5)
 
 ``bridge`` fills the gap between two views a model drew short of the seam (the hull of their parts
-near it, over the stretch they share), so that their union is one polygon. Cannot: tell an object cut at a seam from two objects that each
-end within ``tol`` of it with matching extents (nose to tail across the seam).
+near it, over the stretch they share), so that their union is one polygon. Cannot: tell an object cut
+at a seam from two objects that each end within ``tol`` of it with matching extents (nose to tail
+across the seam).
 """
 
 from __future__ import annotations
