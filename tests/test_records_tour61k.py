@@ -146,3 +146,23 @@ def test_a_json_text_sequence_from_jq_seq_names_its_record_separator(tmp_path):
     assert list(read_records(path, strict=False, report=report)) == [] and report.n_skipped == 2
     assert report.examples[0] == (f"{path}:1: not valid JSON (Expecting value at column 1); it opens with a record "
                                   "separator (\\x1e, jq --seq's): give JSONL (jq -c)")
+
+
+def test_a_wrapper_on_one_long_line_is_refused_from_its_head(tmp_path, small_head):
+    """``json.dump``'s export, ``{"data": [{…}, …]}`` on one line: its whole line was read and decoded to be
+    refused (619 MB peak for 150 MB); its head tells. One big record on one line is still read whole."""
+    path = _write(tmp_path / "w.json", '{"info": {"v": 1}, "data": [' + ", ".join(_lines(3000)) + "]}\n")
+    msg, peak = _peak(lambda: _refusal(path))
+    assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list(s) under 'data': "
+                   "save the records list alone (jq '.data')")
+    assert peak < path.stat().st_size // 3
+    big = {**_rec(0), "images": [{"path": f"t{i}.tif"} for i in range(5000)], "id": "big"}
+    big["conversations"][0]["value"] = "<image>" * 4999 + big["conversations"][0]["value"]
+    _write(path, "\n\n" + json.dumps(big) + "\n" + "\n".join(_lines(2)) + "\n")
+    report = ReadReport(str(path))
+    assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["big", "r0", "r1"]
+    path.write_text(" " * 100_000 + "\n" + "\n".join(_lines(2)) + "\n{bad\n")  # a long blank line counts once
+    report = ReadReport(str(path))
+    assert len(list(read_records(path, strict=False, report=report))) == 2
+    assert report.examples == [f"{path}:4: not valid JSON (Expecting property name enclosed in double quotes at "
+                               "column 2)"]

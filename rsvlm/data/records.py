@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE
-from rsvlm.data.records_shape import one_object, read_head
+from rsvlm.data import records_shape
+from rsvlm.data.records_shape import long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task
 
@@ -306,9 +307,14 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
     try:
         with f:
             lines, lineno, seen = as_text(f), 0, False
-            more = iter(lines.readline, "")  # the file's lines; read_head's again before the rest
+            # the file's lines, its first text's cut at HEAD_CAP (a wrapper on one line of GB); read_head's again
+            more = iter(lambda: lines.readline(-1 if seen else records_shape.HEAD_CAP), "")
             while line := next(more, ""):
                 lineno += 1
+                if not seen and len(line) >= records_shape.HEAD_CAP and not line.endswith("\n"):  # a long line's head
+                    if line.lstrip().startswith("{") and (problem := long_line_wrapper(line)):
+                        raise RecordError(f"{path}: {problem}", "json")
+                    line += lines.readline()
                 if not line.strip():
                     continue
                 if not seen and line.lstrip().startswith("["):  # the file's first text: a JSON array

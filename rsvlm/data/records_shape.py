@@ -65,11 +65,15 @@ def _wrapper(lists: list[str], note: str = "") -> str:
         if lists else "")
 
 
-def _open_object(text: str, cut: bool) -> str:
-    """The refusal of a head ``text`` that opens a JSON object still open at its end: the file's end (``cut``:
-    an export cut short) or ``HEAD_CAP``'s. Its top-level keys so far whose lists hold objects are named (the
-    list left open among them where its first item decodes to one)."""
+def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], bool]:
+    """(top-level keys whose lists hold objects, whether "conversations" is among its keys) of ``text``, a JSON
+    object's head still open at its end; the list left open counts where its first item decodes to an object.
+    ``one_line``: only lists of records count (a record's own images list is no wrapper)."""
     dec, lists, has_turns, i = json.JSONDecoder(), [], False, _SPACE.match(text, 1).end()
+
+    def records(items: list) -> bool:
+        return bool(items) and isinstance(items[0], dict) and ("conversations" in items[0] or not one_line)
+
     while i < len(text):
         try:
             key, i = dec.raw_decode(text, i)
@@ -88,13 +92,28 @@ def _open_object(text: str, cut: bool) -> str:
                     first, _ = dec.raw_decode(text, _SPACE.match(text, i + 1).end())
                 except json.JSONDecodeError:
                     first = None
-                lists += [key] if isinstance(first, dict) else []
+                lists += [key] if records([first]) else []
             break
-        lists += [key] if isinstance(value, list) and value and isinstance(value[0], dict) else []
+        lists += [key] if isinstance(value, list) and records(value) else []
         i = _SPACE.match(text, i).end()
         if text[i:i + 1] != ",":
             break
         i = _SPACE.match(text, i + 1).end()
+    return lists, has_turns
+
+
+def long_line_wrapper(head: str) -> str | None:
+    """The refusal of a first line longer than ``HEAD_CAP`` whose ``head`` (its first ``HEAD_CAP`` characters)
+    opens a wrapper of records on one line (``json.dump``'s ``{"data": [{…}, …]}``), as ``one_object`` names it;
+    None where it is none (one big record, say), for the line to be read whole."""
+    lists, has_turns = _open_lists(head.strip(), one_line=True)
+    return _wrapper(lists) if lists and not has_turns else None
+
+
+def _open_object(text: str, cut: bool) -> str:
+    """The refusal of a head ``text`` that opens a JSON object still open at its end: the file's end (``cut``:
+    an export cut short) or ``HEAD_CAP``'s. Its top-level keys so far whose lists hold objects are named."""
+    lists, has_turns = _open_lists(text)
     n = text.count("\n") + 1
     note = " (the file ends before it closes: cut short?)" if cut else ""
     if has_turns:  # its lists are the record's own (images, conversations)
