@@ -166,3 +166,13 @@ def test_a_wrapper_on_one_long_line_is_refused_from_its_head(tmp_path, small_hea
     assert len(list(read_records(path, strict=False, report=report))) == 2
     assert report.examples == [f"{path}:4: not valid JSON (Expecting property name enclosed in double quotes at "
                                "column 2)"]
+
+
+def test_records_files_with_a_bom_joined_by_cat_are_read_whole(tmp_path):
+    """``cat a.jsonl b.jsonl`` of files a Windows editor saved (UTF-8 with a BOM): each file's first record after
+    the first file's was skipped as 'not valid JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))'."""
+    part = "".join("\ufeff" + line + "\r\n" for line in _lines(3))
+    path = tmp_path / "all.jsonl"
+    path.write_bytes(part.encode() * 2)
+    report = ReadReport(str(path))
+    assert len(list(read_records(path, strict=False, report=report))) == 6 and report.n_skipped == 0

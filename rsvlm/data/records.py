@@ -373,8 +373,8 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             if isinstance(raw, RecordError):  # a line that is not UTF-8 (_iter_raw)
                 raise raw
             if isinstance(raw, str):
-                try:
-                    raw = json.loads(raw)
+                try:  # a BOM opening a line: files of a Windows editor's joined (cat a.jsonl b.jsonl)
+                    raw = json.loads(raw.removeprefix("\ufeff"))
                 except json.JSONDecodeError as e:
                     seq = ("; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
                            if raw.startswith("\x1e") else "")
