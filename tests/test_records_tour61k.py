@@ -108,6 +108,10 @@ def test_an_export_cut_short_is_refused_as_the_object_it_opens(tmp_path, small_h
     assert _refusal(path) == (f"{path}: one JSON object{' (the file ends before it closes: cut short?)' * (cut < 100)}"
                               ", not JSONL or a JSON array of records; its list(s) under 'data': save the records "
                               "list alone (jq '.data')")
+    line = json.dumps(_rec(0))
+    path.write_text(line[:line.index("[") + 1] + "\n")  # a record's line cut after its turns' [
+    assert _refusal(path) == (f"{path}: one record written over 1 line (the file ends before it closes: cut short?): "
+                              "give JSONL (a record a line) or a JSON array of records")
 
 
 def test_the_head_s_answer_is_the_whole_file_s_within_the_read_ahead(tmp_path):

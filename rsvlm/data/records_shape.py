@@ -117,8 +117,8 @@ def _open_object(text: str, cut: bool) -> str:
     n = text.count("\n") + 1
     note = " (the file ends before it closes: cut short?)" if cut else ""
     if has_turns:  # its lists are the record's own (images, conversations)
-        return (f"one record written over {'' if cut else 'more than '}{n} lines{note}: give JSONL (a record a "
-                "line) or a JSON array of records")
+        return (f"one record written over {'' if cut else 'more than '}{n} line{'s' * (n > 1)}{note}: give JSONL "
+                "(a record a line) or a JSON array of records")
     return _wrapper(lists, note or ("" if lists else f" (its first {n} lines read without its end)"))
 
 
