@@ -183,14 +183,15 @@ def test_records_files_with_a_bom_joined_by_cat_are_read_whole(tmp_path):
 
 
 def test_a_records_path_under_a_config_s_tilde_says_the_tilde_is_not_expanded(tmp_path, monkeypatch):
-    """``data.train: ~/data/train.jsonl`` (a shell would expand it, a config does not) was 'records file not
-    found: ~/data/train.jsonl' of a file that is there; the full path is said."""
+    """``--gt=~/data/train.jsonl`` or a library call (a shell would expand a bare ~, not these) was 'records
+    file not found: ~/data/train.jsonl' of a file that is there; the full path is said. (A training
+    config's ~ is expanded: ``train.config.expand_home``.)"""
     from rsvlm.data.records import check_records_path
 
     monkeypatch.setenv("HOME", str(tmp_path))
     _write(tmp_path / "train.jsonl", "\n".join(_lines(1)) + "\n")
-    with pytest.raises(FileNotFoundError, match=rf"records file not found: ~/train\.jsonl \(a ~ in a config is not "
-                                                rf"expanded: give the full path, {tmp_path}/train\.jsonl\)$"):
+    with pytest.raises(FileNotFoundError, match=rf"records file not found: ~/train\.jsonl \(~ is not expanded "
+                                                rf"here: give the full path, {tmp_path}/train\.jsonl\)$"):
         check_records_path("~/train.jsonl")
     with pytest.raises(FileNotFoundError, match=r"records file not found: ~/nothing\.jsonl$"):
         check_records_path("~/nothing.jsonl")

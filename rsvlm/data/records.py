@@ -133,9 +133,9 @@ def check_records_path(path: str | Path) -> None:
         raise FileNotFoundError(f"records file {path} is {what}: records are read more than once and their images "
                                 "found beside them; save them to a file first (… > records.jsonl) and give that")
     if not path.is_file():
-        home = path.expanduser() if str(path).startswith("~") else None  # a config's ~ is no shell's: not expanded
+        home = path.expanduser() if str(path).startswith("~") else None  # no shell's: --gt=~/x, a library call
         raise FileNotFoundError(f"records file not found: {path}" + (
-            f" (a ~ in a config is not expanded: give the full path, {home})" if home and home.is_file() else ""))
+            f" (~ is not expanded here: give the full path, {home})" if home and home.is_file() else ""))
 
 
 def text_encoding(head: bytes) -> str:

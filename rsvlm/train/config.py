@@ -9,6 +9,7 @@ these fields (``rsvlm.train.deepspeed_config.fill_auto``), so each number is wri
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field, fields
 from functools import reduce
@@ -162,6 +163,19 @@ class TrainConfig:
     gradient_checkpointing: bool = False  # recompute encoder blocks and LLM layers in backward (less memory)
     overwrite: bool = False  # a fresh run (no ckpt.resume) may replace a previous run's outputs in out_dir
     slow_step_s: float = 0.0  # sleep after each step (tests kill runs mid-way with it)
+
+
+def expand_home(cfg: TrainConfig) -> None:
+    """``~`` in the config's paths (the records files and image roots, ``out_dir``, ``init_from``,
+    ``dist.deepspeed``) made the user's home, as a shell would have: a config is no shell, so
+    ``data.train: ~/sets/train.jsonl`` was "not found" and ``out_dir: ~/runs/x`` made a folder named ``~``."""
+    def home(p: str | None) -> str | None:
+        return os.path.expanduser(p) if isinstance(p, str) and p.startswith("~") else p
+
+    cfg.data.train, cfg.data.root = home(cfg.data.train), home(cfg.data.root)
+    for src in cfg.data.extra:
+        src.path, src.root = home(src.path), home(src.root)
+    cfg.out_dir, cfg.init_from, cfg.dist.deepspeed = home(cfg.out_dir), home(cfg.init_from), home(cfg.dist.deepspeed)
 
 
 def check_config(cfg: TrainConfig) -> None:

@@ -42,7 +42,8 @@ def check_overwrite_inputs(cfg, removed: list[Path]) -> None:
 MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
          (b"MM\x00*", "a TIFF image"), (b"II+\x00", "a BigTIFF image"), (b"PK\x03\x04", "a zip archive"),
          (b"PAR1", "a Parquet file"), (b"\x93NUMPY", "a NumPy array"), (b"%PDF", "a PDF"),
-         (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-Zip archive"))
+         (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ", "an xz archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+         (b"\x28\xb5\x2f\xfd", "a zstd archive"))  # Hugging Face datasets ship .jsonl.zst
 UNDECODED_SHARE = 0.1  # of the characters: above it, bytes that are no UTF-8 are a binary file, not a stray line
 
 

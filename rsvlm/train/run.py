@@ -198,8 +198,9 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     device (``checks.check_lora_names``; None where they built none), for ``create_model``'s ``shapes``: the
     training build made it a second time."""
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
-    from rsvlm.train.config import check_config
+    from rsvlm.train.config import check_config, expand_home
 
+    expand_home(cfg)  # a config's ~ is the home folder, as on the command line
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
