@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from rsvlm import inference as inf
+from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
 
 HELP = """commands:
@@ -153,7 +154,7 @@ class Commands:
         from rsvlm.io import draw_overlay
 
         suffix = Path(args[0]).suffix.lower()  # an unknown one is draw_overlay's to say
-        if suffix in Image.registered_extensions() and (no := inf.unsaveable_image(suffix)):
+        if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
             self.repl.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
             return
         try:
@@ -209,7 +210,7 @@ class Commands:
             self.repl.say(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
         cmd, out = usage.split()[0], Path(args[0])
-        if why := inf.through_missing(out) or inf.new_in_system_folder(out):  # missing/../o.png; /dev/o.png as root
+        if why := out_paths.through_missing(out) or out_paths.new_in_system_folder(out):  # missing/../o.png; /dev/o.png as root
             self.repl.say(f"error: {cmd} {args[0]}: {why}")
             return False
         if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"

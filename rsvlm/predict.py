@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
-from rsvlm import tables
+from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
 from rsvlm.predict_tiles import (
     default_overlap,
@@ -155,13 +155,13 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{same} and {option} name the same file {p}: the one written last would replace the other"
         if any(Path(f).resolve() == p.resolve() for f in inputs):
             return f"{option} {p} is an input image: it would be overwritten"
-        if why := inf.through_missing(p):  # missing/../x.json: made the folder missing, then wrote x.json
+        if why := out_paths.through_missing(p):  # missing/../x.json: made the folder missing, then wrote x.json
             return f"{option} {p}: {why}"
-        if why := inf.new_in_system_folder(p):  # /dev/stdot as root: a regular file made in /dev
+        if why := out_paths.new_in_system_folder(p):  # /dev/stdot as root: a regular file made in /dev
             return f"{option} {p}: {why}"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"
-        if option == "--vis" and (why := inf.unsaveable_image(p.suffix)):
+        if option == "--vis" and (why := out_paths.unsaveable_image(p.suffix)):
             return f"--vis {p}: {why}; give e.g. overlay.png"
         up = next(q for q in p.absolute().parents if q.exists())  # the folder it goes in, or the one it is made in
         if not up.is_dir():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.records import RecordError, image_paths, load_records
-from rsvlm.inference import new_in_system_folder, through_missing
+from rsvlm.out_paths import new_in_system_folder, through_missing
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (as before)
 
 

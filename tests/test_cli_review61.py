@@ -25,7 +25,7 @@ def test_eval_refuses_a_new_name_under_dev_or_proc(tmp_path):
 
 
 def test_a_link_into_dev_is_followed(tmp_path):
-    from rsvlm.inference import new_in_system_folder
+    from rsvlm.out_paths import new_in_system_folder
 
     (tmp_path / "devices").symlink_to("/dev")
     assert new_in_system_folder(tmp_path / "devices" / "rsvlm-review61-x.json") is not None
@@ -34,7 +34,7 @@ def test_a_link_into_dev_is_followed(tmp_path):
 
 @pytest.mark.parametrize("name", ["/dev/null", "/dev/stdout", "/dev/shm/rsvlm-review61.json", "/proc/self/status"])
 def test_existing_devices_and_dev_shm_are_not_refused_for_being_there(name):
-    from rsvlm.inference import new_in_system_folder
+    from rsvlm.out_paths import new_in_system_folder
 
     if not Path(name).parent.exists():
         pytest.skip(f"{Path(name).parent} is not on this system")

@@ -102,7 +102,7 @@ def test_predict_refuses_an_output_path_back_out_of_a_missing_folder(tmp_path, c
                        "meant"), err
         assert not list(tmp_path.iterdir())
     (tmp_path / "there").mkdir()  # through a folder that is there, '..' is the system's to follow
-    from rsvlm.inference import through_missing
+    from rsvlm.out_paths import through_missing
 
     assert through_missing(tmp_path / "there" / ".." / "x.json") is None and through_missing("../x.json") is None
 

@@ -1,0 +1,50 @@
+"""Output paths refused before a model runs: ones the system refuses or that would leave a folder behind
+(``missing/../x.json``), new names among the system's devices (/dev, /proc), and overlay extensions PIL
+cannot write. Each returns why, or None; predict, chat and eval say it naming their option."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def through_missing(path: str | Path) -> str | None:
+    """Why an output ``path`` that steps back out of a folder that does not exist (``missing/../x.json``) is
+    refused, or None: the system refuses the path, and making it would leave the folder ``missing`` behind."""
+    parts = Path(path).parts
+    for i in (i for i, part in enumerate(parts) if part == ".." and i > 0):
+        if not (folder := Path(*parts[:i])).exists():
+            return (f"the path goes back out of {folder} ('..'), which does not exist, so the system refuses it; "
+                    f"give {os.path.normpath(path)} if that is the file meant")
+    return None
+
+
+def new_in_system_folder(path: str | Path, beside: str = "") -> str | None:
+    """Why an output ``path`` naming nothing that exists under /dev or /proc (after links) is refused, or None:
+    run as root, writing it made a regular file among the devices (``--out /dev/stdot``, a slip for /dev/stdout).
+    /dev/shm, a folder of ordinary files in memory, is taken; an existing device (/dev/stdout) is the caller's.
+    ``beside``: what else the caller writes beside it, said in the reason."""
+    parts = Path(os.path.realpath(path)).parts
+    if parts[1:2] not in (("dev",), ("proc",)) or parts[1:3] == ("dev", "shm") or Path(path).exists():
+        return None
+    return (f"nothing is there, and /{parts[1]} holds the system's devices and processes, not files: writing it "
+            f"would make a file among them{beside}; give a path in an ordinary folder (/dev/shm is one)")
+
+
+def unsaveable_image(suffix: str) -> str | None:
+    """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
+    .xbm, .h5 passed predict's check and failed after the model ran; chat's /vis with a KeyError), or None."""
+    import io
+
+    from PIL import Image
+
+    fmt = Image.registered_extensions().get(suffix.lower())
+    if fmt is None:
+        return f"unknown image extension {suffix or '(none)'!r}"
+    try:
+        Image.new("RGB", (1, 1)).save(io.BytesIO(), format=fmt)
+    except KeyError:  # no save handler at all
+        return f"{suffix} is {fmt}, which PIL reads but cannot write"
+    except (OSError, ValueError) as e:
+        return f"PIL cannot write the overlay as {fmt} ({e})"
+    return None
