@@ -174,7 +174,7 @@ def test_the_object_table_says_where_a_mask_is():
     """A mask's row read "mask" and nothing more: no hint where in the image it lies."""
     from rsvlm import geometry
 
-    text = "<ref>water</ref><mask><grid><loc_100><loc_100><loc_300><loc_300><loc_2><loc_2></grid><row><loc_1><row><loc_2></mask>"
+    text = "<ref>water</ref><mask><grid><loc_100><loc_100><loc_300><loc_300><loc_2><loc_2></grid><row><loc_0><loc_2><row><loc_2></mask>"  # top row on
     (row,) = tables.objects_table(geometry.decode(text, 96, 64).objects).splitlines()[1:]
     assert row.split()[1:3] == ["water", "mask"] and row.endswith("in (9.6,6.4) (28.9,19.3)"), row
     assert tables.objects_table([{"kind": "mask", "label": None, "coords": {}}]).splitlines()[1].endswith("mask")

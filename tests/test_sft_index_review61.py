@@ -88,11 +88,11 @@ def test_band_dropout_fills_a_band_the_file_lacks_with_the_mean_under_missing_ba
     import json as js
 
     from test_train_tour58 import tiny_index
-    from test_train_tour61 import _msi_records
+    from test_train_tour61 import msi_records
 
     from rsvlm.train.data import SFTDataset
 
-    recs = [js.loads(x) for x in _msi_records(tmp_path, n=1).read_text().splitlines()]
+    recs = [js.loads(x) for x in msi_records(tmp_path, n=1).read_text().splitlines()]
     cfg, proc, index = tiny_index(tmp_path / "d", recs)
     proc.missing_bands = "mean"
     whole = SFTDataset(index, tmp_path / "d", proc, cfg.model.prompt, 512)[0]["images"][0].tensor

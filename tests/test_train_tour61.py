@@ -110,7 +110,7 @@ def test_the_counts_of_a_two_process_run_are_the_totals_once(tmp_path):
     assert s["tokens"] == 200 and s["non_pad_fraction"] == 0.5
 
 
-def _msi_records(tmp_path: Path, n: int = 4) -> Path:
+def msi_records(tmp_path: Path, n: int = 4) -> Path:
     """``n`` MSI records whose scenes (3-band PNGs, bands named) lack B08 of the tiny recipe's stem."""
     from PIL import Image
 
@@ -132,7 +132,7 @@ def test_data_missing_bands_fills_a_band_an_msi_scene_lacks(tmp_path):
     predict, chat and eval had --missing-bands, training had no setting. Default "error", as before."""
     from rsvlm.train.loop import TooManyBadSamples, train
 
-    data = _msi_records(tmp_path)
+    data = msi_records(tmp_path)
     with pytest.raises(TooManyBadSamples, match="B08"):
         train(_cfg(tmp_path, data, "batch_size=2", "data.max_bad_fraction=0.5", "overwrite=true"))
     summary = train(_cfg(tmp_path, data, "batch_size=2", "data.missing_bands=copy", "overwrite=true"))
@@ -151,7 +151,7 @@ def test_the_contrastive_loop_reads_data_missing_bands_too(tmp_path):
     """Its pairs went through the stems with "error" whatever was set."""
     from rsvlm.train.clip_data import pair_pixels
 
-    rec = json.loads(_msi_records(tmp_path, n=1).read_text())
+    rec = json.loads(msi_records(tmp_path, n=1).read_text())
     cfg = _cfg(tmp_path, tmp_path / "d" / "msi.jsonl")
     with pytest.raises(ValueError, match="B08"):
         pair_pixels(rec, tmp_path / "d", cfg, 32)
@@ -201,7 +201,7 @@ def test_band_dropout_does_not_fill_a_band_the_file_lacks_under_missing_bands_er
 
     from rsvlm.train.data import SFTDataset
 
-    recs = [json.loads(x) for x in _msi_records(tmp_path, n=1).read_text().splitlines()]
+    recs = [json.loads(x) for x in msi_records(tmp_path, n=1).read_text().splitlines()]
     cfg, proc, index = tiny_index(tmp_path / "d", recs)
     for fill, bad in (("error", True), ("copy", False)):
         proc.missing_bands = fill
