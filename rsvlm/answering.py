@@ -262,14 +262,13 @@ def owes_shape(messages: list[dict]) -> bool:
 
 
 def shape_need(messages: list[dict]) -> bool | str:
-    """``need_shape`` of the answer, as the grammar takes it: True where it owes a box (``owes_shape``),
-    ``grammar.NO_SHAPE`` where its task's answer is text (``grammar.TEXT_TASKS``: a ``[cls]`` answer is a
-    class name, never a box), else False."""
-    from rsvlm.model.grammar import NO_SHAPE, TEXT_TASKS
+    """``need_shape`` of the answer, as the grammar takes it: its task's (``grammar.shape_need``: a
+    ``[cls]`` answer is a class name, never a box), but a ``[ground]`` question about a part of the image
+    owes no box (``owes_shape``)."""
+    from rsvlm.model.grammar import shape_need as task_need
 
-    if owes_shape(messages):
-        return True
-    return NO_SHAPE if opening_task(last_question(messages)) in TEXT_TASKS else False
+    need = task_need(opening_task(last_question(messages)))
+    return False if need is True and not owes_shape(messages) else need
 
 
 def _last_turn(messages: list[dict]) -> dict:
