@@ -304,17 +304,22 @@ def clean_label(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
-def index_images(folder: Path, out: Output | None = None, every: dict[str, list[Path]] | None = None) -> dict[str, Path]:
-    """File name and stem → path for every image under ``folder`` (recursive); a ``folder`` that
+def index_images(folder: Path | list[Path], out: Output | None = None,
+                 every: dict[str, list[Path]] | None = None) -> dict[str, Path]:
+    """File name and stem → path for every image under ``folder`` (recursive), or under each of a list of
+    folders in turn (DIOR's ``JPEGImages-trainval`` and ``-test``); a folder that
     does not exist raises ``ConversionError`` (else every image would be counted missing). A name
     found in several sub-folders maps to the first in sort order, counted in ``out``'s notes as
     ``ambiguous_image_names`` (annotations name files, not folders); ``every``, where given, is filled
     with file name → all its paths. Files in ``out``'s own folder,
     where ``--out`` lies under ``folder``, are not indexed (``Output.inputs_under``)."""
-    if not Path(folder).is_dir():
-        raise ConversionError(f"{folder}: " + ("a file, not an image folder" if Path(folder).exists() else "no such image folder"))
+    folders = list(folder) if isinstance(folder, list | tuple) else [folder]
+    for f in folders:
+        if not Path(f).is_dir():
+            raise ConversionError(f"{f}: " + ("a file, not an image folder" if Path(f).exists() else "no such image folder"))
     index: dict[str, Path] = {}
-    files = out.inputs_under(folder) if out is not None else sorted(p for p in Path(folder).rglob("*") if p.is_file())
+    files = [p for f in folders
+             for p in (out.inputs_under(f) if out is not None else sorted(q for q in Path(f).rglob("*") if q.is_file()))]
     for p in files:
         if p.suffix.lower() in IMAGE_EXTS:
             if p.name in index and out is not None:

@@ -163,12 +163,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{src}: not a folder")
     image_dirs = [args.images] if args.images is not None else default_image_dirs(src)
     image_dir = " + ".join(str(d) for d in image_dirs)  # named by missing_image
-    index: dict[str, Path] = {}
-    for folder in image_dirs:  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
-        for key, p in index_images(folder, out).items():
-            if key == p.name and key in index:
-                out.note("ambiguous_image_names")
-            index.setdefault(key, p)
+    index = index_images(image_dirs, out)  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
     allowed = class_filter(args.classes)
     files = sorted(p for p in src.rglob("*") if p.suffix.lower() == ".xml" and p.is_file()  # 00001.XML too
                    and not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
