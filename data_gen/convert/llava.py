@@ -118,9 +118,11 @@ def rewrite_text(text: str, width: int, height: int) -> str:
 
 def _records(path: Path) -> list[tuple[str, object]]:
     """(where, raw record) for a JSON array or JSONL file."""
+    from rsvlm.data.records import text_encoding
+
     try:  # UTF-16 with its BOM as rsvlm.data.records reads it (Notepad's "Unicode"): it was "cannot read"
         data = path.read_bytes()
-        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
+        text = data.decode(text_encoding(data))
     except (OSError, UnicodeDecodeError) as e:  # not UTF-8: it was a traceback
         raise ConversionError(f"{path}: cannot read ({e})") from e
     if text.lstrip().startswith("["):
