@@ -64,6 +64,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
 )
 from eval.notes import count_notes, prediction_notes
 from rsvlm.argparsing import Parser
+from rsvlm.out_paths import in_place  # noqa: F401  (common.in_place: report and tests use it)
 
 # ----------------------------------------------------------------------------- output
 
@@ -122,7 +123,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         if err := not_scores(args.out):
             ap.error(err)
         out_dir(args.out)
-        from rsvlm.predictions import sweep_temps
+        from rsvlm.temp_files import sweep_temps
 
         if not in_place(args.out) and (swept := sweep_temps(Path(args.out))):  # a scoring killed writing --out
             print(f"note: {swept}")
@@ -270,16 +271,6 @@ def at_least_one(v: str) -> int:
     if not v.strip().isdigit() or int(v) < 1:
         raise argparse.ArgumentTypeError(f"needs a whole number of at least 1, got {v!r}")
     return int(v)
-
-
-def in_place(path: str | Path) -> bool:
-    """Whether ``--out`` is written straight into rather than replaced: a device, pipe or socket, or a name
-    under /dev or /proc (``/dev/stdout``; a temp file and a rename put a file in /dev in the device's place) but
-    /dev/shm, a folder of ordinary files in memory (``--out /dev/shm/s.json`` was refused as no such device)."""
-    p = Path(path)
-    parts = Path(os.path.abspath(p)).parts
-    return (p.exists() and not p.is_file() and not p.is_dir()) or (
-        parts[1:2] in (("dev",), ("proc",)) and parts[1:3] != ("dev", "shm"))
 
 
 def not_scores(out: str | Path) -> str | None:

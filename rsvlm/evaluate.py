@@ -48,6 +48,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rsvlm import inference as inf
+from rsvlm import out_paths
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import ReadReport, RecordError, check_records_path, load_records
 from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before the move; tests patch answer_batch here)
@@ -249,9 +250,7 @@ def main(args) -> int:
         print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
         return 2
     # a FIFO: resuming read it, and hung; /dev/stdout is one, or (`> log`) a file, beside which OUT.run.json went into /dev
-    system = Path(os.path.abspath(out := Path(args.out))).parts[1:3]
-    if (out.exists() and not out.is_file() and not out.is_dir()) or (
-            system[:1] in (("dev",), ("proc",)) and system != ("dev", "shm")):
+    if out_paths.in_place(out := Path(args.out)):
         print(f"rsvlm eval: --out {args.out} is no regular file (a pipe or device, a name under /dev or /proc such as "
               f"/dev/stdout): rsvlm eval reads its --out back to resume and writes {out.name}.run.json beside it; give "
               "a file and read that", file=sys.stderr)

@@ -1,6 +1,7 @@
 """Output paths refused before a model runs: ones the system refuses or that would leave a folder behind
 (``missing/../x.json``), new names among the system's devices (/dev, /proc), and overlay extensions PIL
-cannot write. Each returns why, or None; predict, chat and eval say it naming their option."""
+cannot write. Each returns why, or None; predict, chat and eval say it naming their option. ``in_place``:
+whether an output is a device, pipe or name under /dev or /proc, written into rather than replaced."""
 
 from __future__ import annotations
 
@@ -19,13 +20,27 @@ def through_missing(path: str | Path) -> str | None:
     return None
 
 
+def _in_system_folder(parts: tuple[str, ...]) -> bool:
+    """Whether an absolute path's ``parts`` lie under /dev or /proc, but not /dev/shm (a folder of ordinary
+    files in memory)."""
+    return parts[1:2] in (("dev",), ("proc",)) and parts[1:3] != ("dev", "shm")
+
+
+def in_place(path: str | Path) -> bool:
+    """Whether an output ``path`` is written straight into rather than replaced: a device, pipe or socket, or a
+    name under /dev or /proc (``/dev/stdout``; a temp file and a rename put a file in /dev in the device's place)
+    but /dev/shm (``--out /dev/shm/s.json`` was refused as no such device)."""
+    p = Path(path)
+    return (p.exists() and not p.is_file() and not p.is_dir()) or _in_system_folder(Path(os.path.abspath(p)).parts)
+
+
 def new_in_system_folder(path: str | Path, beside: str = "") -> str | None:
     """Why an output ``path`` naming nothing that exists under /dev or /proc (after links) is refused, or None:
     run as root, writing it made a regular file among the devices (``--out /dev/stdot``, a slip for /dev/stdout).
     /dev/shm, a folder of ordinary files in memory, is taken; an existing device (/dev/stdout) is the caller's.
     ``beside``: what else the caller writes beside it, said in the reason."""
     parts = Path(os.path.realpath(path)).parts
-    if parts[1:2] not in (("dev",), ("proc",)) or parts[1:3] == ("dev", "shm") or Path(path).exists():
+    if not _in_system_folder(parts) or Path(path).exists():
         return None
     return (f"nothing is there, and /{parts[1]} holds the system's devices and processes, not files: writing it "
             f"would make a file among them{beside}; give a path in an ordinary folder (/dev/shm is one)")
