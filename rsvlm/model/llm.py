@@ -118,13 +118,25 @@ def unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) -
     return ["lm_head", *odd], note
 
 
+def llm_tokenizer(cfg: LLMConfig):
+    """The tokenizer of ``cfg`` as loaded, before rsvlm's tokens are added: ``tokenizer`` or ``name_or_path``
+    (a leading ``~`` expanded), else the byte tokenizer; a file it cannot read is a ValueError naming it."""
+    tok_path = home_expanded(cfg.tokenizer or cfg.name_or_path)
+    if not tok_path:
+        return byte_tokenizer()
+    from transformers import AutoTokenizer
+
+    with names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
+        return AutoTokenizer.from_pretrained(tok_path)
+
+
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
               bar_delay_s: float = 2.0, shapes: nn.Module | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
     """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer.
     A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``.
     ``shapes``: this LLM already built on meta (``checks.meta_llm``), used (and changed) by a meta
     build and a 4-bit load's plan instead of building it again."""
-    from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM
 
     if cfg.loc_init not in LOC_INITS:  # before the load: it was found only once the model was built
         raise ValueError(f"llm.loc_init must be {' or '.join(map(repr, LOC_INITS))}, got {cfg.loc_init!r}")
@@ -201,11 +213,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     else:
         raise ValueError("llm needs name_or_path or config")
     tok_path = cfg.tokenizer or cfg.name_or_path
-    if tok_path:
-        with names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
-            tokenizer = AutoTokenizer.from_pretrained(tok_path)
-    else:
-        tokenizer = byte_tokenizer()
+    tokenizer = llm_tokenizer(cfg)
     if cfg.name_or_path:  # a tokenizer of another model: its ids past the table would get fresh rows silently
         from rsvlm.tokens import all_special_tokens
 

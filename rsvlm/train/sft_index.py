@@ -40,20 +40,12 @@ def data_processor(cfg):
     modality's visual tokens counted from the config (``checks.image_tokens``, as the built model counts them).
     A build on the meta device failed where a hub LLM's embeddings grow (mean resizing reads values)."""
     from rsvlm.model.checks import image_tokens
-    from rsvlm.model.llm import byte_tokenizer
-    from rsvlm.model.llm_files import home_expanded, names_unreadable
+    from rsvlm.model.llm import llm_tokenizer
     from rsvlm.model.processor import Processor
     from rsvlm.tokens import add_special_tokens
 
     llm = cfg.model.llm
-    # '~/models/x', as build_llm takes it: transformers read it as a malformed hub repo id
-    if tok_path := home_expanded(llm.tokenizer or llm.name_or_path):
-        from transformers import AutoTokenizer
-
-        with names_unreadable("llm.tokenizer", tok_path, ValueError):
-            tokenizer = AutoTokenizer.from_pretrained(tok_path)
-    else:
-        tokenizer = byte_tokenizer()
+    tokenizer = llm_tokenizer(llm)  # as build_llm loads it ('~/models/x' expanded)
     ids = add_special_tokens(tokenizer)
     stems, encoders = cfg.model.stems, cfg.model.encoders
     return Processor(dict(stems), {m: encoders[s.encoder].image_size for m, s in stems.items()},
