@@ -39,11 +39,10 @@ def one_object(path: Path | str, text: str) -> str | None:
     if end < len(text):  # more after it: `jq '.[]'` without -c writes each record over many lines
         return (f"records written over many lines each (the first over {text[:end].count(chr(10)) + 1}): give "
                 "JSONL, a record a line (`jq -c`), or a JSON array") if "conversations" in obj else None
-    lists = [k for k, v in obj.items() if isinstance(v, list) and v and isinstance(v[0], dict)
-             and ("conversations" in v[0] or not one_line)]  # one line: a record's own images list is no wrapper
     if "conversations" in obj:
         return (f"one record written over {text.count(chr(10)) + 1} lines: give JSONL (a record a line) or a JSON "
                 "array of records")
+    lists = [k for k, v in obj.items() if isinstance(v, list) and _of_records(v, one_line)]
     if not lists and one_line:  # one line of another object: the record reader names its fields
         return None
     return _wrapper(lists)
@@ -65,14 +64,17 @@ def _wrapper(lists: list[str], note: str = "") -> str:
         if lists else "")
 
 
+def _of_records(items: list, one_line: bool) -> bool:
+    """Whether a wrapper's list ``items`` holds objects; ``one_line`` (the wrapper on one line): records, with
+    "conversations" (a record's own images list is no wrapper)."""
+    return bool(items) and isinstance(items[0], dict) and ("conversations" in items[0] or not one_line)
+
+
 def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], bool]:
     """(top-level keys whose lists hold objects, whether "conversations" is among its keys) of ``text``, a JSON
     object's head still open at its end; the list left open counts where its first item decodes to an object.
-    ``one_line``: only lists of records count (a record's own images list is no wrapper)."""
+    ``one_line``: only lists of records count (``_of_records``)."""
     dec, lists, has_turns, i = json.JSONDecoder(), [], False, _SPACE.match(text, 1).end()
-
-    def records(items: list) -> bool:
-        return bool(items) and isinstance(items[0], dict) and ("conversations" in items[0] or not one_line)
 
     while i < len(text):
         try:
@@ -92,9 +94,9 @@ def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], bool]:
                     first, _ = dec.raw_decode(text, _SPACE.match(text, i + 1).end())
                 except json.JSONDecodeError:
                     first = None
-                lists += [key] if records([first]) else []
+                lists += [key] if _of_records([first], one_line) else []
             break
-        lists += [key] if isinstance(value, list) and records(value) else []
+        lists += [key] if isinstance(value, list) and _of_records(value, one_line) else []
         i = _SPACE.match(text, i).end()
         if text[i:i + 1] != ",":
             break
