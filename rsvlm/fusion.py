@@ -176,15 +176,14 @@ def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
     from rsvlm.io.tiles import touches_inner_edge
     from rsvlm.tokens import NUM_BINS
 
-    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
-    return touches_inner_edge((*c.min(0), *c.max(0)), window, (w, h), max(tol, 2 * max(window[2:]) / NUM_BINS))
+    return touches_inner_edge(tuple(extent(o)), window, (w, h), max(tol, 2 * max(window[2:]) / NUM_BINS))
 
 
 def holds(window: tuple, o: dict, w: int, h: int) -> bool:
     """Whether a view of ``window`` saw all of box or obb ``o`` (of a ``w`` × ``h`` image)."""
-    c = np.asarray(o["coords"], dtype=float).reshape(-1, 2)
+    e = extent(o)
     x0, y0, cw, ch = window
-    inside = (c.min(0) >= (x0 - 1, y0 - 1)).all() and (c.max(0) <= (x0 + cw + 1, y0 + ch + 1)).all()
+    inside = (e[:2] >= (x0 - 1, y0 - 1)).all() and (e[2:] <= (x0 + cw + 1, y0 + ch + 1)).all()
     return bool(inside) and not cut_by(o, window, w, h)
 
 
