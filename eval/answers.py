@@ -18,6 +18,7 @@ FORMATS = ("rsvlm", "geochat", "falcon")
 FORMAT_MARKS = {"rsvlm": re.compile(r"<loc_\d+>"), "geochat": re.compile(r"\{\s*<\s*-?\d"),
                 "falcon": re.compile(r"<(?:box|quad|poly)>\s*<\d")}
 MISSING, UNPARSEABLE, PARTIAL, OK = "missing", "unparseable", "partial", "ok"
+NO_ANSWER = (MISSING, UNPARSEABLE)  # statuses of no answer: not even one of nothing ("None.")
 
 
 @dataclass

@@ -74,7 +74,7 @@ def score(items: list[common.Item], args=None) -> dict:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
         tp, fp, fn, tn = tp + t, fp + f_p, fn + f_n, tn + w * h - t - f_p - f_n
     if tp + fp + fn == 0:  # no change to find, none found: right only where every record was answered
-        prec = rec = f1 = iou_c = float(not any(st in (common.MISSING, common.UNPARSEABLE) for st in statuses))
+        prec = rec = f1 = iou_c = float(not any(st in common.NO_ANSWER for st in statuses))
     else:
         prec, rec = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
         f1 = _ratio(2 * prec * rec, prec + rec)

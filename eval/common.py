@@ -28,6 +28,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     FORMAT_MARKS,
     FORMATS,
     MISSING,
+    NO_ANSWER,
     OK,
     PARTIAL,
     UNPARSEABLE,

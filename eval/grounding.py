@@ -72,7 +72,7 @@ def score(items: list[common.Item], args=None) -> dict:
         pred = [o for o in parsed.objects if o.get("kind") in regions.AREA_KINDS]
         ignored.update(str(o.get("kind")) for o in parsed.objects if o.get("kind") not in regions.AREA_KINDS)
         r, ious = record_iou(gt, pred, common.image_size(it.record))  # clipped to the image
-        said = parsed.status not in (common.MISSING, common.UNPARSEABLE)  # no objects, but no answer of none either
+        said = parsed.status not in common.NO_ANSWER  # no objects, but no answer of none either
         rec_ious.append(r if said else 0.0)  # a "None." reference: both empty gave 1
         right.append(said and len(gt) == len(pred) and bool(np.all(ious >= 0.5)))
         n_gt, n_pred, hit = n_gt + len(gt), n_pred + len(pred), hit + int((ious >= 0.5).sum())

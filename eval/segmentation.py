@@ -109,7 +109,7 @@ def score(items: list[common.Item], args=None) -> dict:
             u, unknown = units(gt, parsed.objects, w, h, it.extra.get("asked_class", UNASSIGNED))
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
-        said = parsed.status not in (common.MISSING, common.UNPARSEABLE)  # an empty map, but no answer of one
+        said = parsed.status not in common.NO_ANSWER  # an empty map, but no answer of one
         if not gt:
             drew = u[0][2] > 0  # union of an empty reference: the predicted pixels
             empty["n"] += 1
