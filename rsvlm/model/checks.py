@@ -132,12 +132,11 @@ def meta_llm(cfg: LLMConfig, key: str = "llm"):
     or 4-bit build made it a second time."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
-    from rsvlm.model.ckpt_files import hub_snapshot
+    from rsvlm.model.ckpt_files import base_folder
 
     if cfg.name_or_path:
-        folder = Path(cfg.name_or_path).expanduser()
         # a cached hub base was None: a LoRA target typo on it was found only once the LLM had loaded
-        folder = folder if folder.exists() else hub_snapshot(cfg.name_or_path)
+        folder = base_folder(cfg.name_or_path)
         if folder is None or not (folder / "config.json").is_file():  # the build names it
             return None
         with names_unreadable(f"{key}.name_or_path", cfg.name_or_path, ValueError):  # a config.json

@@ -145,3 +145,10 @@ def hub_snapshot(name: str) -> Path | None:
     except ValueError:  # huggingface_hub's HFValidationError: no repo id after all
         return None
     return Path(found).parent if isinstance(found, str) else None
+
+
+def base_folder(name: str) -> Path | None:
+    """LLM base ``name``'s folder: the local path (``~`` expanded) where it is there, else a cached hub name's
+    (``hub_snapshot``); None for neither."""
+    local = Path(name).expanduser()
+    return local if local.exists() else hub_snapshot(name)

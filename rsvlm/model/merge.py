@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 
 from rsvlm.model.checkpoint import check_new_folder, load_pretrained, save_pretrained, undone_on_failure
-from rsvlm.model.ckpt_files import hub_snapshot
+from rsvlm.model.ckpt_files import base_folder
 from rsvlm.model.vlm import RSVLM
 from rsvlm.model.weights import PROVENANCE, saved_dtypes
 
@@ -29,8 +29,8 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
                                                                              encoder=encoder))
     # each tensor back to the dtype its source stored (a bf16 checkpoint was written as float32, twice the size)
     # an adapter-only checkpoint's base by hub name: its cached folder (was no files: merged as float32)
-    base = Path(model.cfg.llm.name_or_path)
-    llm_files = sorted((base if base.exists() else hub_snapshot(str(base)) or base).glob("*.safetensors"))
+    base = base_folder(model.cfg.llm.name_or_path) or Path(model.cfg.llm.name_or_path)
+    llm_files = sorted(base.glob("*.safetensors"))
     stored = {**{k.replace(".base_layer.", "."): v for k, v in saved_dtypes([src / "vision.safetensors"]).items()},
               **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
     tied = k if isinstance(k := getattr(model.llm, "_tied_weights_keys", None), dict) else {}  # {head: embeddings}
