@@ -187,13 +187,15 @@ def objects_with_map_coords(objects: list[dict], img) -> list[dict]:
 def per_object(objects: list[dict], f) -> list:
     """``[f(obj) for obj in objects]``; ValueError naming the object where ``f`` fails on it (a box of
     3 numbers met "not enough values to unpack", a missing kind "'NoneType' object …")."""
-    out = []
-    for i, obj in enumerate(objects):
-        try:
-            out.append(f(obj))
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
-            raise ValueError(f"object {i} ({obj!r:.100}): {e}") from e
-    return out
+    return [on_object(i, obj, f) for i, obj in enumerate(objects)]
+
+
+def on_object(i: int, obj: dict, f):
+    """``f(obj)``; ValueError naming ``obj`` as object ``i`` where ``f`` fails on it (``per_object``)."""
+    try:
+        return f(obj)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+        raise ValueError(f"object {i} ({obj!r:.100}): {e}") from e
 
 
 def _crs_member(crs: str) -> dict:

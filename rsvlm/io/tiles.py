@@ -38,7 +38,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.georef import per_object
+from rsvlm.io.georef import on_object
 from rsvlm.io.rows import RowReader, decodes_from_start
 from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imported from here by predict_tiles, fusion)
     Window,
@@ -80,9 +80,9 @@ class TileMerger:
         shifted_all = []
         for i, obj in enumerate(objects):
             try:
-                shifted_all += per_object([obj], lambda o: shift_object(o, x0, y0, window))
-            except ValueError as e:  # per_object names it "object 0": its index in this one-object list
-                why = f"tile {tuple(window)} (x0, y0, w, h): object {i}{str(e).removeprefix('object 0')}"
+                shifted_all.append(on_object(i, obj, lambda o: shift_object(o, x0, y0, window)))
+            except ValueError as e:
+                why = f"tile {tuple(window)} (x0, y0, w, h): {e}"
                 if not skip_bad:
                     raise ValueError(why) from e
                 self.n_refused += 1
