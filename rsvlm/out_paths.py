@@ -46,6 +46,12 @@ def new_in_system_folder(path: str | Path, beside: str = "") -> str | None:
             f"would make a file among them{beside}; give a path in an ordinary folder (/dev/shm is one)")
 
 
+def refused(path: str | Path, beside: str = "") -> str | None:
+    """Why an output ``path`` is refused whatever it holds (``through_missing``, ``new_in_system_folder``, which
+    ``beside`` goes to), or None."""
+    return through_missing(path) or new_in_system_folder(path, beside)
+
+
 def unsaveable_image(suffix: str) -> str | None:
     """Why PIL cannot save the RGB overlay under an extension (unknown, or a format it only reads: .psd,
     .xbm, .h5 passed predict's check and failed after the model ran; chat's /vis with a KeyError), or None."""

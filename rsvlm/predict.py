@@ -155,9 +155,7 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
             return f"{same} and {option} name the same file {p}: the one written last would replace the other"
         if any(Path(f).resolve() == p.resolve() for f in inputs):
             return f"{option} {p} is an input image: it would be overwritten"
-        if why := out_paths.through_missing(p):  # missing/../x.json: made the folder missing, then wrote x.json
-            return f"{option} {p}: {why}"
-        if why := out_paths.new_in_system_folder(p):  # /dev/stdot as root: a regular file made in /dev
+        if why := out_paths.refused(p):  # missing/../x.json: made the folder missing; /dev/stdot as root: a file in /dev
             return f"{option} {p}: {why}"
         if p.is_dir():
             return f"{option} {p} is a folder; give a file name"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.records import RecordError, image_paths, load_records
-from rsvlm.out_paths import new_in_system_folder, through_missing
+from rsvlm.out_paths import refused
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (as before)
 
 
@@ -254,9 +254,8 @@ def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
         return "--out -: rsvlm eval writes a predictions file that a later run resumes, not stdout; give a file name"
     if out.is_dir():
         return f"--out {out} is a folder; give a file name (predictions JSONL)"
-    if why := through_missing(out):  # gone/../p.jsonl: the folder gone was made and left behind
-        return f"--out {out}: {why}"
-    if why := new_in_system_folder(out, f" (and its run stamp, {stamp_path(out).name}, beside it)"):  # as root
+    # gone/../p.jsonl: the folder gone was made and left behind; /dev/p.jsonl as root: a file among the devices
+    if why := refused(out, f" (and its run stamp, {stamp_path(out).name}, beside it)"):
         return f"--out {out}: {why}"
     # a file where a folder of the path should be: was a traceback after the model loaded; the folder
     # itself is made only when answers are written (a refused run left it behind, empty)
