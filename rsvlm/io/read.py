@@ -139,9 +139,7 @@ class SceneReader:
         surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
         if g.ir_kelvin and self.cfg.ir_kelvin is None:  # values in kelvin already
             self.cfg.ir_kelvin = g.ir_kelvin
-        if modality not in sc.MODALITIES:
-            raise ValueError(f"{name}: unknown modality {modality!r}; expected one of {', '.join(sc.MODALITIES)}")
-        sc.check_dtype(modality, src.dtype, name)
+        sc.check_dtype(modality, src.dtype, name)  # (a modality given is checked by ``md.given_modality``)
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
         self.notes += notes
