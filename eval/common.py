@@ -274,18 +274,23 @@ def at_least_one(v: str) -> int:
     return int(v)
 
 
+def ours_or_empty(path: Path, ours: Callable[[str], Any]) -> bool:
+    """Whether the file at ``path`` may be replaced by what wrote it: there is none, it is empty, or it is text
+    ``ours`` tells as that writer's (read where under 50 MiB, as score files and reports are: a predictions file
+    may be gigabytes; one not UTF-8, or that ``ours`` raises a ValueError or TypeError on, is not ours)."""
+    if not path.is_file() or not path.stat().st_size:
+        return True
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        return path.stat().st_size < 50 << 20 and bool(ours(path.read_text(encoding="utf-8")))
+    return False
+
+
 def not_scores(out: str | Path) -> str | None:
     """Why the scores may not replace the file at ``out``, or None: a file there that is not empty and no score
     file (another run's predictions, ``PRED.run.json``, a records file: given as ``--out`` by a slip, it was
     replaced without a word, and predictions can take hours to make again)."""
     p = Path(out)
-    if in_place(p) or not p.is_file() or p.stat().st_size == 0:
-        return None
-    scores = None
-    if p.stat().st_size < 50 << 20:  # score files are small; a predictions file may be gigabytes
-        with contextlib.suppress(OSError, ValueError):
-            scores = json.loads(p.read_text(encoding="utf-8"))
-    if isinstance(scores, dict) and "headline" in scores:
+    if in_place(p) or ours_or_empty(p, lambda text: isinstance(s := json.loads(text), dict) and "headline" in s):
         return None
     what = "rsvlm eval's run stamp" if p.name.endswith(".run.json") else "predictions, records or another file"
     return f"--out {out} is a file that holds no scores ({what}): the scores would replace it; give a new path, or delete it"

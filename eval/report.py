@@ -14,7 +14,6 @@ into one score (rows stay per file) or re-score anything.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
@@ -115,11 +114,8 @@ def not_a_report(out: Path) -> str | None:
     beside ``--out pred.md`` with the report's JSON, without a word). A report's own files are replaced."""
     for path, ours in ((out, lambda text: text.startswith(MARKDOWN_HEAD)),
                        (out.with_suffix(".json"), lambda text: {"metrics", "counts"} <= set(json.loads(text)))):
-        if not path.is_file() or not path.stat().st_size:
+        if common.ours_or_empty(path, ours):  # not UTF-8, not JSON, a JSON list: not ours
             continue
-        with contextlib.suppress(OSError, ValueError, TypeError):  # not UTF-8, not JSON, a JSON list
-            if path.stat().st_size < 50 << 20 and ours(path.read_text(encoding="utf-8")):
-                continue
         return (f"--out {out}: {path} is a file no report wrote (predictions, records or another file) and would "
                 "be replaced; give the report another name, or delete it")
     return None
