@@ -294,7 +294,7 @@ def _join(parts: list[str]) -> str:
     token ``decode`` took out (``<bo<loc_5>x>``) read ``<box>`` in ``Decoded.text``."""
     s = ""
     for p in parts:
-        tail = s[s.rfind("<"):] if "<" in s else ""
+        tail = s[i:] if (i := s.rfind("<")) >= 0 else ""
         if tail and p and spells_tag(tail + p[:p.find(">") + 1 if ">" in p else len(p)]):
             s += " "
         s += p
