@@ -71,14 +71,13 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     less_unchecked,
     merge_answers,
     part_path,
-    replace_text,
     resume_state,
     run_stamp,
     stamp_path,
-    sweep_temps,
     unstamped_answers,
 )
 from rsvlm.processes import launcher_sync, process_rank, rank_device
+from rsvlm.temp_files import replace_text, sweep_temps
 from rsvlm.tokens import TASKS, task_tag
 from rsvlm.tta import MODES, FuseConfig
 

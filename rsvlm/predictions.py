@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rsvlm.data.records import RecordError, image_paths, load_records
 from rsvlm.out_paths import refused
-from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (as before)
+from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
 
 
 def part_path(out: Path, rank: int, world: int) -> Path:
