@@ -296,22 +296,22 @@ class TileMerger:
         t = self.edge_tol
         boxes = [box(x0 - t, y0 - t, x1 + t, y1 + t) for x0, y0, x1, y1 in map(bounds, items)]
         tree = STRtree(boxes)
+        pairs = []  # (i, j), j > i: candidates from different tiles, for ``lone`` too
         for i, it in enumerate(items):
             for j in tree.query(boxes[i], predicate="intersects"):
                 j = int(j)
-                if j > i and it["tile"] != items[j]["tile"] and find(i) != find(j) and overlaps(it, items[j]):
-                    parent[find(j)] = find(i)
+                if j > i and it["tile"] != items[j]["tile"]:
+                    pairs.append((i, j))
+                    if find(i) != find(j) and overlaps(it, items[j]):
+                        parent[find(j)] = find(i)
         seen: dict[int, set] = {}  # root → the tiles its items are from
         for i, it in enumerate(items):
             seen.setdefault(find(i), set()).add(it["tile"])
-        for i, it in enumerate(items if lone is not None else []):
-            for j in tree.query(boxes[i], predicate="intersects"):
-                j, ri = int(j), find(i)
-                rj = find(j)  # neither joined to anything from the other's tile (a duplicate in an overlapping window may be)
-                if (j > i and ri != rj and it["tile"] not in seen[rj] and items[j]["tile"] not in seen[ri]
-                        and lone(it, items[j])):
-                    parent[rj] = ri
-                    seen[ri] |= seen.pop(rj)
+        for i, j in pairs if lone is not None else []:
+            ri, rj = find(i), find(j)  # neither joined to anything from the other's tile (a duplicate in an overlapping window may be)
+            if ri != rj and items[i]["tile"] not in seen[rj] and items[j]["tile"] not in seen[ri] and lone(items[i], items[j]):
+                parent[rj] = ri
+                seen[ri] |= seen.pop(rj)
         groups: dict[int, list[dict]] = {}
         for i, it in enumerate(items):
             groups.setdefault(find(i), []).append(it)
