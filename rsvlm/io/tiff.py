@@ -58,7 +58,8 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
         raise ImageReadError(f"{path}: TIFF has shape {arr.shape} (axes {axes}); expected (H, W) or (H, W, C)")
     colours, alpha = [None] * len(arr), None  # pages as bands, a grey image: no colours (a 4-page stack was R, G, B)
     if axes.endswith("S") or axes[0] == "S":  # one image of samples (not pages as bands): as GDAL reads it
-        colours = (["R", "G", "B"] if rgb and len(arr) >= 3 else []) + [None] * (len(arr) - 3 * (rgb and len(arr) >= 3))
+        if rgb and len(arr) >= 3:
+            colours[:3] = ["R", "G", "B"]
         if len(extra) == 1 and extra[0] in (1, 2) and len(arr) in (2, 4):  # associated / unassociated alpha
             alpha = len(arr) - 1  # (an RGBA read as 4 msi bands, its alpha a band)
     nodata, said = _nodata(nodata_tag)
