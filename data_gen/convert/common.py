@@ -304,6 +304,13 @@ def clean_label(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
+def files_with_suffix(folder: Path, suffix: str, recursive: bool = True) -> list[Path]:
+    """The files under ``folder`` (in it alone where not ``recursive``) whose suffix is ``suffix`` (".txt") in
+    any case (``P0001.TXT`` too), sorted."""
+    found = Path(folder).rglob("*") if recursive else Path(folder).glob("*")
+    return sorted(p for p in found if p.suffix.lower() == suffix and p.is_file())
+
+
 def index_images(folder: Path | list[Path], out: Output | None = None,
                  every: dict[str, list[Path]] | None = None) -> dict[str, Path]:
     """File name and stem → path for every image under ``folder`` (recursive), or under each of a list of

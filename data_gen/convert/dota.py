@@ -43,6 +43,7 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     clean_label,
+    files_with_suffix,
     find_image,
     index_images,
     note_unlabelled,
@@ -139,7 +140,7 @@ def run(args, out: Output) -> None:
     allowed = class_filter(",".join(DOTA_CLASSES) if args.classes is None else args.classes,
                            chosen=args.classes is not None)
     index = index_images(image_dir, out)
-    files = sorted(p for p in label_dir.glob("*") if p.suffix.lower() == ".txt" and p.is_file())  # P0001.TXT too
+    files = files_with_suffix(label_dir, ".txt", recursive=False)  # P0001.TXT too
     if not files:
         raise ConversionError(f"{label_dir}: no labelTxt files")
     named = []  # the images some label file names

@@ -26,6 +26,7 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    files_with_suffix,
     find_image,
     index_images,
     make_meta,
@@ -61,7 +62,7 @@ def _text_files(src: list[Path]) -> list[Path]:
     files = []
     for t in map(Path, src):
         if t.is_dir():
-            found = sorted(p for p in t.rglob("*") if p.suffix.lower() == ".txt" and p.is_file())
+            found = files_with_suffix(t, ".txt")
             if not found:
                 raise ConversionError(f"{t}: a folder without RSIVQA .txt files")
             files += found

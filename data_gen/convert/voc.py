@@ -47,6 +47,7 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     clean_label,
+    files_with_suffix,
     find_image,
     index_images,
     note_unlabelled,
@@ -165,8 +166,8 @@ def run(args, out: Output) -> None:
     image_dir = " + ".join(str(d) for d in image_dirs)  # named by missing_image
     index = index_images(image_dirs, out)  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
     allowed = class_filter(args.classes)
-    files = sorted(p for p in src.rglob("*") if p.suffix.lower() == ".xml" and p.is_file()  # 00001.XML too
-                   and not p.name.lower().endswith(".aux.xml"))  # not GDAL's sidecars
+    files = [p for p in files_with_suffix(src, ".xml")  # 00001.XML too
+             if not p.name.lower().endswith(".aux.xml")]  # not GDAL's sidecars
     if not files:
         raise ConversionError(f"{src}: no .xml files")
     note_shared_names(out, src, files)
