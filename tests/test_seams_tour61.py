@@ -74,10 +74,12 @@ def _rotated_views(ships, scene=(200, 100), tile=100):
     return per_tile
 
 
-def test_rotated_ships_moored_side_by_side_across_a_seam_stay_two():
+@pytest.mark.parametrize("kind", ["obb", "poly"])
+def test_ships_moored_side_by_side_across_a_seam_stay_two(kind):
     """Two ships 27 x 9 px at 56 degrees, 1 px apart, across x = 100: a piece of one shared half the
-    shorter section with a piece of the other, and they were one object. Sections must match (half
-    the longer) first; half the shorter only joins pieces nothing else joined."""
+    shorter section with a piece of the other, and they were one object (as polygons, the three pieces
+    were unioned into one). Sections must match (half the longer) first; half the shorter only joins
+    pieces nothing else joined."""
     import math
 
     from shapely import affinity
@@ -88,10 +90,11 @@ def test_rotated_ships_moored_side_by_side_across_a_seam_stay_two():
     def ship(cx, cy):
         return affinity.rotate(box(cx - 13.5, cy - 4.5, cx + 13.5, cy + 4.5), 56, origin=(cx, cy))
 
+    views = _rotated_views if kind == "obb" else _poly_views
     d, t = 9 + 1.06, math.radians(56)
     a, b = ship(98.2, 50), ship(98.2 - math.sin(t) * d, 50 + math.cos(t) * d)
-    assert len(merge_tile_objects(_rotated_views([a, b]), scene_size=(200, 100))) == 2
-    assert len(merge_tile_objects(_rotated_views([a]), scene_size=(200, 100))) == 1
+    assert len(merge_tile_objects(views([a, b]), scene_size=(200, 100))) == 2
+    assert len(merge_tile_objects(views([a]), scene_size=(200, 100))) == 1
 
 
 @pytest.mark.parametrize("obj, says", [
@@ -120,25 +123,6 @@ def _poly_views(ships, scene=(200, 100), tile=100):
         [min(w - 0.05, max(0.05, x - x0)), min(h - 0.05, max(0.05, y - y0))] for x, y in p.exterior.coords[:-1]]}
                               for p in (s.intersection(box(x0, y0, x0 + w, y0 + h)) for s in ships) if p.area >= 2])
             for x0, y0, w, h in iter_windows(*scene, tile, 0)]
-
-
-def test_ship_polygons_moored_side_by_side_across_a_seam_stay_two():
-    """The ships of the oriented-box test above, as polygons: a piece of one shared half the shorter
-    section with a piece of the other, and the three pieces were unioned into one."""
-    import math
-
-    from shapely import affinity
-    from shapely.geometry import box
-
-    from rsvlm.io import merge_tile_objects
-
-    def ship(cx, cy):
-        return affinity.rotate(box(cx - 13.5, cy - 4.5, cx + 13.5, cy + 4.5), 56, origin=(cx, cy))
-
-    d, t = 9 + 1.06, math.radians(56)
-    a, b = ship(98.2, 50), ship(98.2 - math.sin(t) * d, 50 + math.cos(t) * d)
-    assert len(merge_tile_objects(_poly_views([a, b]), scene_size=(200, 100))) == 2
-    assert len(merge_tile_objects(_poly_views([a]), scene_size=(200, 100))) == 1
 
 
 def test_polygon_pieces_drawn_short_of_the_seam_at_a_slant_are_one_polygon():
