@@ -120,9 +120,9 @@ def _most_over(side: int, tile: int, overlap: int) -> int:
     scene's edge, starts under a step after its neighbour (pixel 9 of 19 is in all 4 at --tile 10 --overlap 6)."""
     import numpy as np
 
-    from rsvlm.io.windows import _starts
+    from rsvlm.io.windows import window_starts
 
-    starts = np.array(_starts(side, tile, tile - overlap))  # sorted; window k covers [starts[k], starts[k] + tile)
+    starts = np.array(window_starts(side, tile, tile - overlap))  # sorted; window k covers [starts[k], starts[k] + tile)
     return int((np.searchsorted(starts, starts + tile) - np.arange(len(starts))).max())
 
 

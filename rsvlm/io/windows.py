@@ -8,10 +8,13 @@ from rsvlm.io.georef import mask_array, mask_bounds
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
-__all__ = ["iter_windows", "n_windows", "shift_object", "set_mask_box", "label_key", "mask_bbox", "touches_inner_edge"]
+__all__ = ["iter_windows", "n_windows", "window_starts", "shift_object", "set_mask_box", "label_key", "mask_bbox",
+           "touches_inner_edge"]
 
 
-def _starts(n: int, tile: int, step: int) -> list[int]:
+def window_starts(n: int, tile: int, step: int) -> list[int]:
+    """Where windows of ``tile`` px start along a side of ``n`` px, ``step`` apart, the last flush with
+    its end."""
     if n <= tile:
         return [0]
     return list(range(0, n - tile, step)) + [n - tile]
@@ -21,7 +24,7 @@ def n_windows(width: int, height: int, tile: int, overlap: int) -> int:
     """How many windows ``iter_windows`` gives, without making them (an overlap near the tile's size
     makes millions): its column starts times its row starts."""
     step = tile - overlap
-    return len(_starts(width, tile, step)) * len(_starts(height, tile, step))
+    return len(window_starts(width, tile, step)) * len(window_starts(height, tile, step))
 
 
 def iter_windows(width: int, height: int, tile: int, overlap: int) -> list[Window]:
@@ -34,7 +37,7 @@ def iter_windows(width: int, height: int, tile: int, overlap: int) -> list[Windo
         raise ValueError(f"scene size must be positive, got {width}x{height}")
     step = tile - overlap
     return [(x, y, min(tile, width), min(tile, height))
-            for y in _starts(height, tile, step) for x in _starts(width, tile, step)]
+            for y in window_starts(height, tile, step) for x in window_starts(width, tile, step)]
 
 
 def shift_object(obj: dict, x0: float, y0: float, window: Window) -> dict:
