@@ -63,7 +63,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     setup_distributed,
     start_out_dir,
 )
-from rsvlm.train.sft_index import past_context, read_train_data  # noqa: F401 (past_context: as before)
+from rsvlm.train.sft_index import past_context, read_train_data
 from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
 from rsvlm.tta import MODES
 
