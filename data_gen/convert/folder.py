@@ -37,7 +37,7 @@ from data_gen.convert.common import (
 from data_gen.convert.detection import label_problem
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.options import int_at_least
-from data_gen.tiling import RASTER_SUFFIXES
+from data_gen.crop import RASTER_SUFFIXES
 from rsvlm.tokens import MODALITIES
 
 QUESTIONS = ("What kind of scene is this?", "Classify this scene.", "Which scene class does this image show?")

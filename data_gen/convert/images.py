@@ -121,7 +121,7 @@ def check_bands(path: Path, modality: str | None) -> None:
     ``ir``): its records failed only in training. The message says what the reader would infer.
     A PNG or JPEG always reads as optical (1 or 3 colour bands) and is not opened for it; the
     other checks open the file's header, and read a 3-band image shrunk for ``sar`` / ``ir``."""
-    from data_gen.tiling import RASTER_SUFFIXES
+    from data_gen.crop import RASTER_SUFFIXES
 
     if modality is None or modality == "optical" and Path(path).suffix.lower() not in RASTER_SUFFIXES:
         return

@@ -46,7 +46,8 @@ from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
-from data_gen.tiling import cropper, georef, near_duplicate_edges, tile_progress, tile_suffix, tile_windows
+from data_gen.crop import cropper, georef, tile_suffix
+from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",

@@ -57,7 +57,8 @@ from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size, open_raster
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
-from data_gen.tiling import cropper, georef, near_duplicate_edges, tile_progress, tile_suffix, tile_windows
+from data_gen.crop import cropper, georef, tile_suffix
+from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
