@@ -13,7 +13,8 @@ union of the cut views when no tile saw it whole; oriented boxes whose absorbed 
 duplicates across two survivors, a rotated ship seen in three or four tiles, are joined too).
 Polygons and masks of one label that overlap across tiles are unioned (a union's holes, its own or its parts', kept as ``rings``); points of
 one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
-earlier objects (tile order, then answer order) win.
+earlier objects (tile order, then answer order) win. The unions of polygons, masks and points are in
+``unions.py``.
 
 With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
@@ -40,13 +41,12 @@ import numpy as np
 
 from rsvlm.io.georef import on_object
 from rsvlm.io.rows import RowReader, decodes_from_start
+from rsvlm.io.unions import dedupe_points, union_masks, union_polys
 from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imported from here by predict_tiles, fusion)
     Window,
     iter_windows,
     label_key,
-    mask_bbox,
     n_windows,
-    set_mask_box,
     shift_object,
     touches_inner_edge,
 )
@@ -141,11 +141,11 @@ class TileMerger:
                     it["trunc"] = self._truncated(it, it["geom"], scene)
                 kept += self._nms(items, kind)
             elif kind == "poly":
-                kept += self._union_polys(items)
+                kept += union_polys(self, items)
             elif kind == "mask":
-                kept += self._union_masks(items)
+                kept += union_masks(self, items)
             else:
-                kept += self._dedupe_points(items)
+                kept += dedupe_points(self, items)
         return [obj for _, obj in sorted(kept, key=lambda t: t[0])]
 
     @staticmethod
@@ -324,86 +324,6 @@ class TileMerger:
         if scores := [x for x in scores if not np.isnan(x)]:  # "0.8" beside 0.5 met "'>' not supported"
             obj["score"] = max(scores)
         return obj
-
-    def _union_polys(self, items: list[dict]) -> list[tuple[int, dict]]:
-        import shapely
-
-        from rsvlm.geometry import canonical_ring
-        from rsvlm.io.georef import object_geometry
-
-        out, areal = [], []
-        for it in items:
-            geom = object_geometry(it["obj"]).buffer(0) if len(it["obj"]["coords"]) >= 3 else None
-            if geom is None or geom.is_empty:  # under 3 vertices or no area (collinear): nothing to union
-                out.append((it["order"], it["obj"]))  # kept as the model drew it
-                continue
-            it["geom"] = geom  # buffer(0) repairs self-intersections
-            areal.append(it)
-        meet = lambda a, b: a["geom"].intersection(b["geom"]).area > 0 or self._at_seam(a, b, self.iou_threshold, True)  # noqa: E731
-        lone = lambda a, b: self._at_seam(a, b, self.iou_threshold)  # noqa: E731 (as oriented boxes: ``_at_seam``)
-        for g in self._clusters(areal, meet, lambda it: it["geom"].bounds, lone):
-            obj = self._merged(g)
-            if len(g) > 1:  # (with the gaps a model left at a seam between them)
-                u = shapely.union_all([it["geom"] for it in g] + [b for it in g for b in it.get("bridges", [])])
-                parts = list(u.geoms) if hasattr(u, "geoms") else [u]
-                for k, part in enumerate(sorted(parts, key=lambda p: -p.area)):
-                    ext = canonical_ring([[float(x), float(y)] for x, y in part.exterior.coords[:-1]])
-                    o = {key: v for key, v in obj.items() if key != "rings"}
-                    o["coords"] = ext
-                    if part.interiors:
-                        o["rings"] = [ext] + [canonical_ring([[float(x), float(y)] for x, y in r.coords[:-1]], hole=True)
-                                              for r in part.interiors]
-                    out.append((g[0]["order"] + k * 1e-6, o))
-                continue
-            out.append((g[0]["order"], obj))
-        return out
-
-    def _union_masks(self, items: list[dict]) -> list[tuple[int, dict]]:
-        def overlaps(a, b):
-            ax0, ay0, ax1, ay1 = mask_bbox(a["obj"])
-            bx0, by0, bx1, by1 = mask_bbox(b["obj"])
-            x0, y0, x1, y1 = max(ax0, bx0), max(ay0, by0), min(ax1, bx1), min(ay1, by1)
-            if x0 >= x1 or y0 >= y1:
-                return False
-            ma = a["obj"]["mask"][y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0]
-            mb = b["obj"]["mask"][y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
-            return bool((ma & mb).any())
-
-        def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
-            from rsvlm.io.seams import masks_meet, seam
-
-            line = seam(a["window"], b["window"])
-            return overlaps(a, b) or line is not None and masks_meet(
-                a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(self.edge_tol)),
-                self.seam_share)
-
-        out = []
-        for g in self._clusters(items, meet, lambda it: mask_bbox(it["obj"])):
-            obj = self._merged(g)
-            if len(g) > 1:
-                bbs = np.array([mask_bbox(it["obj"]) for it in g])
-                x0, y0, x1, y1 = bbs[:, 0].min(), bbs[:, 1].min(), bbs[:, 2].max(), bbs[:, 3].max()
-                m = np.zeros((y1 - y0, x1 - x0), dtype=bool)  # (h, w) of the union's extent
-                for it in g:
-                    ax0, ay0, ax1, ay1 = mask_bbox(it["obj"])
-                    m[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] |= it["obj"]["mask"]
-                obj["mask"], obj["offset"] = m, [int(x0), int(y0)]
-                set_mask_box(obj)
-            out.append((g[0]["order"], obj))
-        return out
-
-    def _dedupe_points(self, items: list[dict]) -> list[tuple[int, dict]]:
-        r = self.point_radius
-
-        def bounds(it):
-            x, y = it["obj"]["coords"]
-            return x - r / 2, y - r / 2, x + r / 2, y + r / 2
-
-        def close(a, b):
-            (ax, ay), (bx, by) = a["obj"]["coords"], b["obj"]["coords"]
-            return (ax - bx) ** 2 + (ay - by) ** 2 <= r * r
-
-        return [(g[0]["order"], self._merged(g)) for g in self._clusters(items, close, bounds)]
 
 
 def merge_tile_objects(per_tile: list[tuple[Window, list[dict]]], iou_threshold: float = 0.5,

@@ -1,0 +1,106 @@
+"""How ``tiles.TileMerger`` joins polygons, masks and points of one label across tiles (boxes and oriented
+boxes go through its NMS): each function takes the merger (its thresholds, ``_clusters``, ``_merged``,
+``_at_seam``) and the label's items, and returns (order, object) pairs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rsvlm.io.windows import mask_bbox, set_mask_box
+
+if TYPE_CHECKING:
+    from rsvlm.io.tiles import TileMerger
+
+__all__ = ["union_polys", "union_masks", "dedupe_points"]
+
+
+def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
+    """Polygons of one label that overlap, or meet at an ``--overlap 0`` seam (``TileMerger._at_seam``), across
+    tiles: their union (its holes kept as ``rings``; a union in several parts, one object per part)."""
+    import shapely
+
+    from rsvlm.geometry import canonical_ring
+    from rsvlm.io.georef import object_geometry
+
+    out, areal = [], []
+    for it in items:
+        geom = object_geometry(it["obj"]).buffer(0) if len(it["obj"]["coords"]) >= 3 else None
+        if geom is None or geom.is_empty:  # under 3 vertices or no area (collinear): nothing to union
+            out.append((it["order"], it["obj"]))  # kept as the model drew it
+            continue
+        it["geom"] = geom  # buffer(0) repairs self-intersections
+        areal.append(it)
+    meet = lambda a, b: (a["geom"].intersection(b["geom"]).area > 0  # noqa: E731
+                         or merger._at_seam(a, b, merger.iou_threshold, True))
+    lone = lambda a, b: merger._at_seam(a, b, merger.iou_threshold)  # noqa: E731 (as oriented boxes: ``_at_seam``)
+    for g in merger._clusters(areal, meet, lambda it: it["geom"].bounds, lone):
+        obj = merger._merged(g)
+        if len(g) > 1:  # (with the gaps a model left at a seam between them)
+            u = shapely.union_all([it["geom"] for it in g] + [b for it in g for b in it.get("bridges", [])])
+            parts = list(u.geoms) if hasattr(u, "geoms") else [u]
+            for k, part in enumerate(sorted(parts, key=lambda p: -p.area)):
+                ext = canonical_ring([[float(x), float(y)] for x, y in part.exterior.coords[:-1]])
+                o = {key: v for key, v in obj.items() if key != "rings"}
+                o["coords"] = ext
+                if part.interiors:
+                    o["rings"] = [ext] + [canonical_ring([[float(x), float(y)] for x, y in r.coords[:-1]], hole=True)
+                                          for r in part.interiors]
+                out.append((g[0]["order"] + k * 1e-6, o))
+            continue
+        out.append((g[0]["order"], obj))
+    return out
+
+
+def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
+    """Masks of one label that share a pixel, or meet at an ``--overlap 0`` seam (``seams.masks_meet``), across
+    tiles: one mask over their joint extent."""
+    def overlaps(a, b):
+        ax0, ay0, ax1, ay1 = mask_bbox(a["obj"])
+        bx0, by0, bx1, by1 = mask_bbox(b["obj"])
+        x0, y0, x1, y1 = max(ax0, bx0), max(ay0, by0), min(ax1, bx1), min(ay1, by1)
+        if x0 >= x1 or y0 >= y1:
+            return False
+        ma = a["obj"]["mask"][y0 - ay0 : y1 - ay0, x0 - ax0 : x1 - ax0]
+        mb = b["obj"]["mask"][y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
+        return bool((ma & mb).any())
+
+    def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
+        from rsvlm.io.seams import masks_meet, seam
+
+        line = seam(a["window"], b["window"])
+        return overlaps(a, b) or line is not None and masks_meet(
+            a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(merger.edge_tol)),
+            merger.seam_share)
+
+    out = []
+    for g in merger._clusters(items, meet, lambda it: mask_bbox(it["obj"])):
+        obj = merger._merged(g)
+        if len(g) > 1:
+            bbs = np.array([mask_bbox(it["obj"]) for it in g])
+            x0, y0, x1, y1 = bbs[:, 0].min(), bbs[:, 1].min(), bbs[:, 2].max(), bbs[:, 3].max()
+            m = np.zeros((y1 - y0, x1 - x0), dtype=bool)  # (h, w) of the union's extent
+            for it in g:
+                ax0, ay0, ax1, ay1 = mask_bbox(it["obj"])
+                m[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] |= it["obj"]["mask"]
+            obj["mask"], obj["offset"] = m, [int(x0), int(y0)]
+            set_mask_box(obj)
+        out.append((g[0]["order"], obj))
+    return out
+
+
+def dedupe_points(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
+    """Points of one label closer than ``point_radius`` across tiles: one point, the best ranked."""
+    r = merger.point_radius
+
+    def bounds(it):
+        x, y = it["obj"]["coords"]
+        return x - r / 2, y - r / 2, x + r / 2, y + r / 2
+
+    def close(a, b):
+        (ax, ay), (bx, by) = a["obj"]["coords"], b["obj"]["coords"]
+        return (ax - bx) ** 2 + (ay - by) ** 2 <= r * r
+
+    return [(g[0]["order"], merger._merged(g)) for g in merger._clusters(items, close, bounds)]
