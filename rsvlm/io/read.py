@@ -202,6 +202,8 @@ class SceneReader:
             self.cfg.sar_db_scale, declared = declared[0][0], []  # the file's own dB × k: GDAL scale 0.01
         if (float_sar or int_sar) and db:
             self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
+            if self.nodata is None and not src.declares_nodata and (note := sc.db_zero_note(raw, valid)):
+                self.notes.append(note)  # a fill of 0 beside dB in [-25, 5] had been read as bright pixels unsaid
         if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
             told = ", ".join(sc.dn_text(a, b) for a, b in declared)
             self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "

@@ -369,6 +369,23 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     return None
 
 
+def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005) -> str | None:
+    """A note where sar in dB (or dB × k) ``raw`` (C, h, w) holds exactly 0 in every band at ≥ ``share`` of its
+    valid pixels, more than the first band holds near 0 (within 2 % of its 2-98 % spread): 0 dB is a bright
+    but valid value, so a fill of 0 the file does not declare is read as data; None otherwise."""
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
+    v = v[:, np.isfinite(v).all(axis=0)].astype(np.float64)
+    zero = (v == 0).all(axis=0)  # (n,)
+    if not v.size or zero.mean() < share or zero.all():
+        return None
+    lo, hi = np.percentile(v[0, ~zero], [2, 98])
+    if zero.sum() <= (np.abs(v[0, ~zero]) <= 0.02 * (hi - lo)).sum():  # as many near 0: a scene's own 0 dB
+        return None
+    return (f"{zero.mean():.1%} of the pixels hold exactly 0 (0 dB, bright), far more than lie near it, and the file "
+            "declares no nodata: read as data; if that is fill, give it as nodata (gdal_edit.py -a_nodata 0, or "
+            "ReadConfig.nodata=0)")
+
+
 def declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
     """The distinct (scale, offset) a GDAL raster declares for the bands read (value = DN × scale +
     offset); [] where every one is (1, 0), or the source is no GDAL raster."""

@@ -1,0 +1,41 @@
+"""Reading tour 62: a dB SAR scene's undeclared 0 fill, mixed nodata across band files, a thermal file's
+declared kelvin scale, the single-band type guess's wording, and the class-map note on quantised photos."""
+
+import numpy as np
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+from rasterio.transform import from_origin  # noqa: E402
+
+from rsvlm.io.read import read_image  # noqa: E402
+
+
+def _tif(path, arr, nodata=None, scale=None, offset=None):
+    """A georeferenced GeoTIFF of ``arr`` (C, H, W), with a nodata value and GDAL scale / offset if given."""
+    c, h, w = arr.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=arr.dtype, nodata=nodata,
+                       crs="EPSG:32631", transform=from_origin(600000, 5800000, 10, 10)) as ds:
+        ds.write(arr)
+        if scale is not None:
+            ds.scales, ds.offsets = (scale,) * c, (offset,) * c
+    return path
+
+
+def _db(seed=0):
+    return np.random.default_rng(seed).uniform(-25, 5, (1, 64, 64)).astype(np.float32)  # (1, H, W) dB
+
+
+def test_db_sar_zero_fill_declared_is_masked_undeclared_is_noted(tmp_path):
+    a = _db()
+    a[:, :, :20] = 0.0  # a collar filled with 0, which is 0 dB (bright) to a reader
+    img = read_image(_tif(tmp_path / "declared.tif", a, nodata=0.0), modality="sar")
+    assert img.valid is not None and int((~img.valid).sum()) == 64 * 20
+    img = read_image(_tif(tmp_path / "undeclared.tif", a), modality="sar")
+    note = [n for n in img.notes if "exactly 0" in n]
+    assert note and "31.2% of the pixels" in note[0] and "gdal_edit.py -a_nodata 0" in note[0], img.notes
+
+
+def test_db_sar_own_zero_values_are_not_called_fill(tmp_path):
+    a = np.round(_db(1), 1)  # dB to 0.1: 0.0 is one level among many near it, no fill
+    img = read_image(_tif(tmp_path / "rounded.tif", a), modality="sar")
+    assert (a == 0).any() and not any("exactly 0" in n for n in img.notes), img.notes
