@@ -18,6 +18,13 @@ ignored and counted (``not_an_image``), loose images whose name ends in no numbe
 (``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
 ``--src`` is not read as a class: its images are left out and counted
 (``images_in_out_folder_ignored``).
+
+A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
+names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
+says otherwise; ``bandfiles``), the files counted as ``band_files_grouped``; each file was an image
+of class ``b``. Band files loose in ``--src`` whose names are band names alone (``B02.jp2``) name no
+class: skipped as ``band_files_without_class`` (an error where they are all there is), and so are
+scenes naming one band in two files (``band_given_twice``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from data_gen.convert.bandfiles import group_band_files, repeated_bands, scene_modality, scene_name
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -62,24 +70,44 @@ def _loose(path: Path, out: Output) -> tuple[Path, str]:
     return path, class_from_name(path.stem)
 
 
-def _items(src: Path, out: Output) -> list[tuple[Path, str]]:
+def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
+    """(files, class, scene) per image: one file, or the band files of one scene (``bandfiles``)."""
     if src.is_file():
-        return [_loose(src, out)]
+        path, cls = _loose(src, out)
+        return [([path], cls, path.stem)]
     if not src.is_dir():
         raise ConversionError(f"{src}: no such file or folder")
-    items = []
+    files = []
     for p in out.inputs_under(src):  # not the files of an --out inside --src
         if p.suffix.lower() not in IMAGE_EXTS:
             out.note("not_an_image")
-        elif p.parent == src:
-            items.append(_loose(p, out))
-        else:  # under a class folder, at any depth
-            items.append((p, clean_label(p.relative_to(src).parts[0])))
-    holding = {p.relative_to(src).parts[0] for p, _ in items if p.parent != src}
+        else:
+            files.append(p)
+    plain, scenes = group_band_files(files)
+    items = [([p], *(_loose(p, out) if p.parent == src else (p, clean_label(p.relative_to(src).parts[0])))[1:], p.stem)
+             for p in plain]  # loose: class from the name; under a class folder, at any depth: the folder
+    nameless = []
+    for folder, scene, paths in scenes:
+        out.note("band_files_grouped", len(paths))
+        if folder != src:
+            items.append((paths, clean_label(paths[0].relative_to(src).parts[0]), scene or folder.name))
+        elif scene:
+            items.append((paths, _loose(Path(scene), out)[1], scene))
+        else:
+            nameless.append(paths)
+    for paths in nameless:  # B02.jp2, B03.jp2 loose in --src: a scene whose names give no class
+        out.skip("band_files_without_class", ", ".join(str(p) for p in paths),
+                 "the file names are band names alone; put each scene's band files in a folder named "
+                 "by its class (forest/B02.jp2) or name them class_N_B02.jp2")
+    if not items and nameless:
+        raise ConversionError(f"{src}: {sum(map(len, nameless))} band files ({', '.join(p.name for p in nameless[0])}) "
+                              "name no scene class: put each scene's band files in a folder named by its class "
+                              "(forest/B02.jp2, …) or name them class_N_B02.jp2")
+    holding = {paths[0].relative_to(src).parts[0] for paths, _, _ in items if paths[0].parent != src}
     mine = out.dir.resolve()
     if empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine]:
         out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
-    return sorted(items, key=lambda it: (it[0].parent == src, it[0]))  # class folders first, as before
+    return sorted(items, key=lambda it: (it[0][0].parent == src, it[0][0]))  # class folders first, as before
 
 
 def _modality(path: Path, out: Output) -> str:
@@ -103,27 +131,43 @@ def run(args, out: Output) -> None:
     if not items:
         raise ConversionError(f"{args.src}: no images found")
     checked, kept = {}, []
-    for path, cls in items:  # a folder "_" was class "": an empty answer, and ", river" among the choices
+    for paths, cls, scene in items:  # a folder "_" was class "": an empty answer, and ", river" among the choices
         if (why := label_problem(cls, checked)) is None:
-            kept.append((path, cls))
+            kept.append((paths, cls, scene))
         else:
-            out.skip("bad_class_name", str(path), f"its class {cls!r}: {why}")
+            out.skip("bad_class_name", ", ".join(map(str, paths)), f"its class {cls!r}: {why}")
     items = kept
-    classes = sorted({c for _, c in items})
+    classes = sorted({c for _, c, _ in items})
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
-    for path, cls in tqdm(items, desc="folder", unit="image"):
+    for paths, cls, scene in tqdm(items, desc="folder", unit="image"):
+        if len(paths) > 1 and (twice := repeated_bands(paths)):
+            out.skip("band_given_twice", ", ".join(map(str, paths)), f"band(s) {', '.join(twice)} in two files")
+            continue
         try:
-            width, height = image_size(path, out)
-            check_bands(path, args.modality)
-            modality = args.modality or _modality(path, out)
+            sizes = {image_size(p, out) for p in paths}
+            if len(paths) > 1:
+                modality = scene_modality(paths, args.modality)
+                if args.modality is None:
+                    out.note(f"modality_inferred_{modality}")
+            else:
+                check_bands(paths[0], args.modality)
+                modality = args.modality or _modality(paths[0], out)
         except WrongBands as e:
-            out.skip("wrong_band_count", str(path), str(e))
+            out.skip("wrong_band_count", ", ".join(map(str, paths)), str(e))
             continue
         except (ValueError, OSError) as e:  # ConversionError, or the reader's ImageReadError
-            out.skip("unreadable_image", str(path), str(e))
+            out.skip("unreadable_image", ", ".join(map(str, paths)), str(e))
             continue
-        rel = out.copy_image(path, name=f"{clean_label(cls).replace(' ', '_')}__{path.name}")
-        rid = f"cls-{cls.replace(' ', '_')}-{path.stem}"
+        width, height = sizes.pop()  # band files of different sizes: the reader refused them above
+        label = clean_label(cls).replace(" ", "_")
+        if len(paths) == 1:
+            image = {"path": out.copy_image(paths[0], name=f"{label}__{paths[0].name}")}
+        else:  # named by scene: two scenes' B02.jp2 were B02.jp2 and B02_1.jp2
+            image = {"band_files": [out.copy_image(p, name=f"{label}__{p.name if scene_name(p) else f'{scene}_{p.name}'}")
+                                    for p in paths]}
+        rid = f"cls-{cls.replace(' ', '_')}-{scene}"
         q = pick(QUESTIONS, rid) + choices
-        meta = make_meta("folder", f"{path.parent.name}/{path.name}", width, height)
-        out.add(make_record(rid, [{"path": rel, "modality": modality}], [(q, cls)], "cls", meta))
+        first = paths[0]
+        more = f" (+{len(paths) - 1} band files)" if len(paths) > 1 else ""
+        meta = make_meta("folder", f"{first.parent.name}/{first.name}{more}", width, height)
+        out.add(make_record(rid, [{**image, "modality": modality}], [(q, cls)], "cls", meta))

@@ -1,0 +1,80 @@
+"""One scene given as one file per band (Sentinel-2's ``T33UUP_…_B02.jp2``, ``scene_b03.tif``): the
+band files of a scene grouped into one multispectral image (a record's ``band_files``), for the
+``folder`` converter, which took each band file for an image of class ``b`` (``scene_b02`` less its
+trailing number).
+
+A file is a band file where a ``_``-separated part of its name names a band like ``B02`` / ``b8a``
+(``rsvlm.io.bandnames.band_name_from_file``, as the reader names bands); its scene is its folder and
+its name less that part (``T33UUP_20200101_B04_10m`` → ``T33UUP_20200101_10m``, so that 10 m and
+20 m bands, on different grids, are different scenes). Plain images are left as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def band_part(path: Path) -> str | None:
+    """The band ``path``'s name gives (``scene_b02.tif`` → ``b02``), None for a plain image."""
+    from rsvlm.io.bandnames import band_name_from_file
+    from rsvlm.io.modality import MSI_BAND  # B02, B8A
+
+    band = band_name_from_file(Path(path))
+    return band if re.fullmatch(MSI_BAND, band) else None
+
+
+def scene_name(path: Path) -> str:
+    """``path``'s stem less its band part (``scene_b02`` → ``scene``; ``B02`` → ``""``)."""
+    parts = Path(path).stem.split("_")
+    band = band_part(path)
+    k = max(i for i, x in enumerate(parts) if x == band)  # the part band_name_from_file chose: the last such
+    return "_".join(parts[:k] + parts[k + 1 :])
+
+
+def band_order(path: Path) -> tuple[int, str]:
+    """Sort key of a band file by its band: B02 < B03 < B08 < B8A < B11 (not as text, B11 < B2)."""
+    m = re.fullmatch(r"[Bb](\d{1,2})([Aa]?)", band_part(path) or "")
+    return (int(m[1]), m[2].lower()) if m else (999, "")
+
+
+def group_band_files(files: list[Path]) -> tuple[list[Path], list[tuple[Path, str, list[Path]]]]:
+    """``files`` split into plain images and scenes ``(folder, scene name, band files in band order)``,
+    in the order of their first file. A scene of one band file is a scene too: its class comes from
+    its scene name, not from its band (``forest_b02.tif`` was class ``forest b``)."""
+    plain: list[Path] = []
+    scenes: dict[tuple[Path, str, str], list[Path]] = {}
+    for p in files:
+        if band_part(p) is None:
+            plain.append(p)
+        else:  # one suffix a scene: a B02.jp2 beside a B02.tif is two scenes, not a band given twice
+            scenes.setdefault((p.parent, scene_name(p), p.suffix.lower()), []).append(p)
+    return plain, [(folder, name, sorted(ps, key=band_order)) for (folder, name, _), ps in scenes.items()]
+
+
+def repeated_bands(paths: list[Path]) -> list[str]:
+    """The bands named by more than one of ``paths`` (``scene_B02.tif`` and ``scene_b2.tif``)."""
+    from rsvlm.io.bandnames import band_key
+
+    keys = [band_key(band_part(p) or "") for p in paths]
+    return sorted({band_part(p) or "" for p, k in zip(paths, keys, strict=True) if keys.count(k) > 1})
+
+
+def scene_modality(paths: list[Path], modality: str | None) -> str:
+    """The modality ``rsvlm.io.read`` reads the band files ``paths`` as one scene with (``modality`` where
+    given); ``WrongBands`` (naming the files and what they read as) where they cannot be read so, and
+    ``ConversionError`` where they cannot be read together (different sizes, a damaged file)."""
+    from data_gen.convert.common import ConversionError
+    from data_gen.convert.images import WrongBands
+    from rsvlm.io.read import SceneReader
+    from rsvlm.io.sources import ImageReadError
+
+    try:
+        with SceneReader([str(p) for p in paths], modality) as reader:
+            return reader.modality
+    except ImageReadError as e:
+        raise ConversionError(str(e)) from e
+    except ValueError as e:  # the band count, the dtype, the grids do not fit
+        if modality is None:
+            raise ConversionError(str(e)) from e
+        raise WrongBands(str(e)) from e

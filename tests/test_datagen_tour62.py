@@ -1,0 +1,69 @@
+"""Dataset converters, tour 62: a scene given as one file per band (folder converter), COCO and
+LLaVA rough edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from convert_helpers import convert
+
+from data_gen.convert.common import ConversionError
+
+
+def band_tif(path, w=40, h=30, value=100):
+    """A one-band uint16 GeoTIFF, as a Sentinel-2 band file."""
+    from rasterio.transform import from_origin
+
+    from rsvlm.io.sources import open_raster
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open_raster(path, "w", driver="GTiff", width=w, height=h, count=1, dtype="uint16",
+                     crs="EPSG:32633", transform=from_origin(500000, 5000000, 10, 10)) as ds:
+        ds.write(np.full((1, h, w), value, np.uint16))
+    return path
+
+
+def test_band_files_under_a_class_folder_are_one_msi_scene_not_class_b(tmp_path):
+    """scene_b02.tif, scene_b03.tif … were each an image of class "b" (the name less its number)."""
+    for b in ("b02", "b03", "b04", "b08"):
+        band_tif(tmp_path / "src" / "forest" / f"scene_{b}.tif")
+        band_tif(tmp_path / "src" / "river" / f"T33UUP_{b.upper()}_10m.tif")
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
+    assert len(recs) == 2 and stats["notes"]["band_files_grouped"] == 8, stats
+    by_class = {r["conversations"][1]["value"]: r for r in recs}
+    assert set(by_class) == {"forest", "river"}
+    im = by_class["forest"]["images"][0]
+    assert im["modality"] == "msi" and [f.rsplit("_", 1)[-1] for f in im["band_files"]] == [
+        "b02.tif", "b03.tif", "b04.tif", "b08.tif"]
+    from rsvlm.io.read import SceneReader
+
+    with SceneReader([str(tmp_path / "o" / f) for f in im["band_files"]]) as r:  # the record reads as one scene
+        assert r.modality == "msi"
+
+
+def test_loose_band_files_take_their_class_from_the_scene_name(tmp_path):
+    for b in ("B02", "B03", "B8A", "B11"):  # numeric band order, not text order (B11 < B2)
+        band_tif(tmp_path / f"lake_7_{b}.tif")
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path))
+    assert [r["conversations"][1]["value"] for r in recs] == ["lake"]
+    assert [f[-7:-4] for f in recs[0]["images"][0]["band_files"]] == ["B02", "B03", "B8A", "B11"]
+    assert stats["skipped_total"] == 0
+
+
+def test_band_files_whose_names_give_no_class_are_refused_naming_them(tmp_path):
+    """Sentinel-2's B02.jp2 … loose in --src (realdata msi_s2): four records of class "b"."""
+    for b in ("B02", "B03", "B04"):
+        band_tif(tmp_path / f"{b}.tif")
+    with pytest.raises(ConversionError, match=r"3 band files \(B02.tif, B03.tif, B04.tif\) name no scene class"):
+        convert(tmp_path / "o", "folder", "--src", str(tmp_path))
+
+
+def test_band_files_of_different_sizes_are_skipped_and_counted(tmp_path):
+    band_tif(tmp_path / "forest" / "a_B02.tif", 40, 30)
+    band_tif(tmp_path / "forest" / "a_B03.tif", 20, 30)
+    band_tif(tmp_path / "river" / "river_1_B02.tif")
+    band_tif(tmp_path / "river" / "river_1_B03.tif")
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path))
+    assert [r["conversations"][1]["value"] for r in recs] == ["river"]
+    assert stats["skipped"] == {"unreadable_image": 1}, stats
+    assert "a_B02.tif" in str(stats["skipped_examples"])
