@@ -39,3 +39,19 @@ def test_db_sar_own_zero_values_are_not_called_fill(tmp_path):
     a = np.round(_db(1), 1)  # dB to 0.1: 0.0 is one level among many near it, no fill
     img = read_image(_tif(tmp_path / "rounded.tif", a), modality="sar")
     assert (a == 0).any() and not any("exactly 0" in n for n in img.notes), img.notes
+
+
+def test_band_files_with_mixed_nodata_each_mask_their_band_and_are_noted(tmp_path):
+    rng = np.random.default_rng(2)
+    paths = []
+    for col, (band, nd) in enumerate((("B02", 0), ("B03", 65535), ("B04", None))):
+        a = rng.integers(500, 4000, (1, 16, 16)).astype(np.uint16)
+        a[:, :, col] = 0 if nd is None else nd  # B04's 0s are declared by no one: data
+        paths.append(_tif(tmp_path / f"T31UDP_{band}.tif", a, nodata=nd))
+    img = read_image(paths)
+    assert img.bands == ["B02", "B03", "B04"]
+    assert (~img.valid).sum(axis=0).tolist() == [16, 16] + [0] * 14  # B02's and B03's own fill, in all bands
+    note = [n for n in img.notes if n.startswith("band files declare different nodata")]
+    assert note and "T31UDP_B02.tif 0, T31UDP_B03.tif 65535, T31UDP_B04.tif none" in note[0], img.notes
+    same = read_image([_tif(tmp_path / f"S_{b}.tif", np.ones((1, 8, 8), np.uint16), nodata=0) for b in ("B02", "B03")])
+    assert not any("different nodata" in n for n in same.notes), same.notes

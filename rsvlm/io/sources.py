@@ -229,6 +229,13 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
     return ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})")
 
 
+def _nodata_said(ds) -> str:
+    """A rasterio dataset's nodata as a note says it: its value, "an internal mask", or "none"."""
+    if ds.nodata is not None:
+        return f"{ds.nodata:g}"
+    return "an internal mask" if any(f.name != "all_valid" for fl in ds.mask_flag_enums for f in fl) else "none"
+
+
 class RasterioSource:
     """One GDAL dataset, or several single-band datasets on one grid (bands in separate files, or a TIFF's
     pages of one band each: ``tiff.page_datasets``)."""
@@ -335,6 +342,10 @@ class RasterioSource:
             for d in self.datasets
         ]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
+        if len(set(self._files())) > 1 and len(set(said := [_nodata_said(d) for d in self.datasets])) > 1:
+            notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid
+                f"{Path(f).name} {x}" for f, x in zip(self._files(), said)) + "): each masks its own band's, and a "
+                "pixel masked in any band is nodata in all; a file that declares none masks nothing")
         self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in self.datasets)  # a mask's 1 bit
         return notes
 
