@@ -163,7 +163,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
     differing: set[str] = set()
     for where, entry in entries:
         try:
-            obj = entry if array is not None else json.loads(entry)
+            obj = entry if array is not None else _line_json(entry)
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
                 out.n_question_ids += 1
@@ -190,6 +190,19 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
             continue
         out.by_id[pid] = (len(out.by_id), obj)
     return out
+
+
+def _line_json(line: str):
+    """A predictions line read as JSON as the records reader reads a record's line (``rsvlm.data.records``): a BOM
+    opening it read past (Windows editors' files joined by ``cat``: the later files' first lines were unreadable),
+    and one opening with a record separator (``jq --seq``) unreadable, saying so (was "Expecting value")."""
+    try:
+        return json.loads(line.removeprefix("\ufeff"))
+    except json.JSONDecodeError as e:
+        if not line.lstrip(" \t").startswith("\x1e"):
+            raise
+        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno}); it opens with a record separator (\\x1e, "
+                         "jq --seq's): give JSONL (jq -c)") from None
 
 
 def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -> None:

@@ -1,0 +1,43 @@
+"""Tour 62 of evaluation: predictions files the records reader reads or refuses clearly (a BOM inside, jq --seq),
+and what a demanding user tried of the scorers."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import eval_record, write_jsonl
+
+
+def _count_files(tmp_path, answers):
+    """A ground truth of count records a (3), b (0), c (5) and a predictions file of ``answers`` (text, written as is)."""
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "count", "[count] How many ships?", a)
+                                             for r, a in (("a", "3"), ("b", "0"), ("c", "5"))])
+    pred = tmp_path / "p.jsonl"
+    pred.write_bytes(answers.encode("utf-8"))
+    return ["--gt", gt, "--pred", str(pred)]
+
+
+def _line(rid, answer):
+    return json.dumps({"id": rid, "task": "count", "answer": answer}) + "\n"
+
+
+def test_a_bom_inside_a_cat_joined_predictions_file_is_read_past(tmp_path):
+    """Two predictions files a Windows editor saved (UTF-8 with a BOM) joined by cat: the second file's first line
+    opens with a BOM, and was an unreadable line ("Unexpected UTF-8 BOM"), its record scored missing; the records
+    reader reads past it, and so do the scorers now."""
+    from eval import counting
+
+    s = counting.main(_count_files(tmp_path, "\ufeff" + _line("a", "3") + "\ufeff" + _line("b", "0") + _line("c", "5")))
+    assert s["n_pred_bad_lines"] == 0 and s["n_missing"] == 0 and s["accuracy"] == 1.0
+
+
+def test_jq_seq_predictions_say_what_they_are(tmp_path, capsys):
+    """``jq --seq`` output (each line opening with the record separator \\x1e) was three notes of "Expecting value:
+    line 1 column 1" and every record missing; the notes now say what the character is and what to give, as the
+    records reader does, naming the file and line."""
+    from eval import counting
+
+    s = counting.main(_count_files(tmp_path, "".join("\x1e" + _line(r, a) for r, a in (("a", "3"), ("b", "0"), ("c", "5")))))
+    assert s["n_pred_bad_lines"] == 3 and s["n_missing"] == 3
+    out = capsys.readouterr().out
+    assert "p.jsonl:1: not valid JSON" in out and "record separator (\\x1e, jq --seq's): give JSONL (jq -c)" in out
