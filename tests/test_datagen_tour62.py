@@ -67,3 +67,44 @@ def test_band_files_of_different_sizes_are_skipped_and_counted(tmp_path):
     assert [r["conversations"][1]["value"] for r in recs] == ["river"]
     assert stats["skipped"] == {"unreadable_image": 1}, stats
     assert "a_B02.tif" in str(stats["skipped_examples"])
+
+
+def _coco_file(tmp_path, images, anns):
+    import json
+
+    data = {"images": images, "categories": [{"id": 1, "name": "ship"}], "annotations": anns}
+    (tmp_path / "ann.json").write_text(json.dumps(data))
+    return tmp_path / "ann.json"
+
+
+def test_coco_name_fallback_does_not_take_another_entries_folder(tmp_path):
+    """--images the train folder, the annotations of train and val: val/a.png was found by name as
+    train's a.png and its boxes drawn on it (records coco-a and coco-a-dup2)."""
+    from convert_helpers import png
+
+    png(tmp_path / "imgs" / "train" / "a.png", 100, 50)
+    ann = _coco_file(tmp_path, [{"id": 1, "file_name": "train/a.png"}, {"id": 2, "file_name": "val/a.png"}],
+                     [{"id": k, "image_id": k, "category_id": 1, "bbox": [10, 10, 20, 20]} for k in (1, 2)])
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs" / "train"))
+    assert stats["images"] == 1 and stats["skipped"] == {"missing_image": 1}, stats
+    assert "val/a.png" in stats["skipped_examples"]["missing_image"]
+    assert "train" in stats["skipped_examples"]["missing_image"]
+    assert not any("dup" in r["id"] for r in recs) and "duplicate_ids_renamed" not in stats["notes"]
+    png(tmp_path / "flat" / "c.png", 100, 50)  # folders no image is in (a flat export): found by name
+    ann = _coco_file(tmp_path, [{"id": 3, "file_name": "JPEGImages/c.png"}],
+                     [{"id": 1, "image_id": 3, "category_id": 1, "bbox": [10, 10, 20, 20]}])
+    stats, _ = convert(tmp_path / "o2", "coco", "--ann", str(ann), "--images", str(tmp_path / "flat"))
+    assert stats["images"] == 1 and stats["skipped"] == {}
+
+
+def test_coco_duplicate_image_ids_are_skipped_naming_the_id(tmp_path):
+    from convert_helpers import png
+
+    png(tmp_path / "imgs" / "a.png", 100, 50)
+    png(tmp_path / "imgs" / "b.png", 100, 50)
+    ann = _coco_file(tmp_path, [{"id": 7, "file_name": "a.png"}, {"id": 7, "file_name": "b.png"}],
+                     [{"id": 1, "image_id": 7, "category_id": 1, "bbox": [10, 10, 20, 20]}])
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert stats["skipped"] == {"duplicate_image_id": 1} and "id 7 (b.png)" in stats["skipped_examples"]["duplicate_image_id"]
+    with pytest.raises(ConversionError, match=r"images\[1\]: duplicate_image_id"):
+        convert(tmp_path / "o2", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"), "--strict")

@@ -2,7 +2,8 @@
 
 ``--ann`` is the instances JSON, ``--images`` the image folder (a ``file_name`` with folders,
 ``train/a.jpg``, as that path under it where there is one, else as the one image under it whose path ends
-in it, ``images/train/a.jpg``; else its file name is looked up there, then its stem). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
+in it, ``images/train/a.jpg``; else its file name is looked up there, then its stem, but not in a folder
+that other entries name, ``train/a.jpg`` for ``val/a.jpg``: ``missing_image``). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
 RLE segmentations (``iscrowd`` or not, compressed or not) are decoded with
 ``pycocotools.mask`` and traced into polygons by ``rsvlm.geometry.mask_to_objects``; an
 annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` uses the boxes
@@ -65,6 +66,26 @@ def _by_folders(images: Path, file_name: str, every: dict[str, list[Path]]) -> P
         return p
     hits = [f for f in every.get(rel.name, ()) if f.parts[-len(rel.parts):] == rel.parts]
     return hits[0] if len(hits) == 1 else None
+
+
+def _folders(file_name: str) -> tuple[str, ...]:
+    """The folders of a ``file_name`` (``train/a.jpg`` → ``train``; a Windows ``\\`` read as ``/``)."""
+    return Path(file_name.replace("\\", "/")).parts[:-1]
+
+
+def _other_entries_folder(images: Path, file_name: str, path: Path, folders: set[str]) -> str | None:
+    """The folder of ``path``, found by ``file_name``'s name alone, that other entries' file names
+    name and ``file_name`` does not (``val/a.jpg`` found as ``train/a.jpg``, ``--images`` the train
+    folder: val's boxes were drawn on train's image, its records ``coco-a-dup2``); None where none is.
+    A ``file_name`` without folders, or with folders that none of ``images`` holds (``JPEGImages/a.jpg``
+    over a flat folder), takes the file of its name as before."""
+    try:
+        below = Path(path).relative_to(images).parts[:-1]
+    except ValueError:  # index_images lists paths under images as given; none other is expected
+        below = ()
+    where = {Path(images).resolve().name, *below}
+    theirs = sorted((where & folders) - set(_folders(file_name)))
+    return theirs[0] if theirs else None
 
 
 def _crowd(value) -> bool | None:
@@ -218,9 +239,15 @@ def run(args, out: Output) -> None:
         per_image[ann["image_id"]].extend({**o, "src": where, **({"difficult": True} if crowd else {})} for o in objs)
     every: dict[str, list[Path]] = {}
     index = index_images(args.images, out, every)
+    folders = {f for im in images.values() for f in _folders(im["file_name"])}
     for image_id, objects in tqdm(per_image.items(), desc="coco images", unit="image"):
         im = images[image_id]
         path = _by_folders(args.images, im["file_name"], every) or find_image(index, Path(im["file_name"]).name, out)
+        if path is not None and (theirs := _other_entries_folder(args.images, im["file_name"], path, folders)):
+            out.skip("missing_image", f"{args.ann}: image id {image_id}",
+                     f"{im['file_name']} is not under {args.images}; the file of its name there, {path}, is in "
+                     f"{theirs}, a folder other entries name")
+            continue
         if path is None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}", im["file_name"])
             continue
