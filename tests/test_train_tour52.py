@@ -72,7 +72,7 @@ def test_a_changed_model_section_on_resume_is_refused_before_the_model_is_built(
 def test_a_moved_model_file_may_be_resumed_from_but_a_path_set_anew_may_not(tmp_path, capsys):
     from rsvlm.config import load_config, save_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import check_changes
+    from rsvlm.train.resume import check_changes
 
     cfg = load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/old/tok"])
     save_config(cfg, tmp_path / "train_config.yaml")

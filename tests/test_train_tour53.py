@@ -90,7 +90,7 @@ def test_config_changes_are_data_and_one_spelling(tmp_path):
     from rsvlm.config import load_config, save_config
     from rsvlm.train.checkpoint import Change, config_changes
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import changes_model
+    from rsvlm.train.resume import changes_model
 
     save_config(load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/a → b"]), tmp_path / "train_config.yaml")
     now = load_config(TrainConfig, recipe(tmp_path), ["model.llm.tokenizer=/c", "optim.lr=0.5"])
@@ -179,7 +179,7 @@ def test_a_resume_with_another_seed_or_init_from_is_refused_in_the_lm_loop(tmp_p
     again at a resume; a changed seed gave the resumed run other ones, with only a note."""
     from rsvlm.config import load_config, save_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import model_changes
+    from rsvlm.train.resume import model_changes
 
     def cfg(*ov):
         return load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", *ov])
@@ -200,7 +200,7 @@ def test_a_save_after_resuming_from_an_earlier_step_removes_the_later_ones_not_i
     from rsvlm.config import load_config
     from rsvlm.train import checkpoint as ckpt
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import note_resume
+    from rsvlm.train.resume import note_resume
 
     root = tmp_path / "run" / "checkpoints"
     for step in (2, 4):
@@ -265,7 +265,7 @@ def test_resuming_another_runs_step_folder_into_an_out_dir_that_holds_a_run_is_r
     """The check let any ckpt.resume through: the two runs' metrics and step folders mixed in out_dir."""
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import continues_own
+    from rsvlm.train.resume import continues_own
 
     other = tmp_path / "a" / "checkpoints" / "step_000001"
     other.mkdir(parents=True)

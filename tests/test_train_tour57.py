@@ -202,7 +202,7 @@ def test_overwrite_refuses_to_remove_a_previous_output_this_run_reads(tmp_path, 
     then failed for want of it (exit 1): the model was lost. Any path the run reads is checked alike."""
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import check_out_dir
+    from rsvlm.train.resume import check_out_dir
 
     out = tmp_path / "runs" / "a"
     (out / "final").mkdir(parents=True)
@@ -248,7 +248,7 @@ def test_a_key_written_one_section_too_high_is_told_where_it_belongs(tmp_path):
 def test_an_init_from_or_ckpt_resume_given_a_file_names_the_folder_to_give(tmp_path):
     """init_from=…/final/vision.safetensors read "init_from: no …/vision.safetensors/vision.safetensors", and
     ckpt.resume=…/step_N/trainable.safetensors "no checkpoint folder", with nothing on what to give."""
-    from rsvlm.train.run import resume_folder
+    from rsvlm.train.resume import resume_folder
 
     final = tmp_path / "final"
     final.mkdir()
@@ -267,7 +267,7 @@ def test_a_resume_names_no_change_of_a_setting_its_loop_does_not_read(tmp_path, 
     resumed with "this run changes 1 setting(s): data.max_length: 320 → 512", as if it mattered."""
     from rsvlm.config import load_config, save_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import check_changes
+    from rsvlm.train.resume import check_changes
 
     cfg = load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml"))
     save_config(load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml"), [
@@ -321,7 +321,7 @@ def test_a_resume_from_a_step_folder_without_its_config_says_nothing_could_be_ch
     """A step folder that lost its train_config.yaml was resumed with no model-section check and no word."""
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import check_changes
+    from rsvlm.train.resume import check_changes
 
     check_changes(tmp_path, load_config(TrainConfig, recipe(tmp_path)), 0)
     assert f"{tmp_path} has no train_config.yaml" in capsys.readouterr().err

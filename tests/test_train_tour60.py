@@ -193,7 +193,7 @@ def test_an_out_dir_that_cannot_be_made_is_named(tmp_path, monkeypatch):
 
     from rsvlm.config import load_config
     from rsvlm.train.config import TrainConfig
-    from rsvlm.train.run import start_out_dir
+    from rsvlm.train.resume import start_out_dir
 
     def refuse(self, *a, **k):
         raise PermissionError(errno.EPERM, "Operation not permitted", str(self))

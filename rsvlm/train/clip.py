@@ -77,21 +77,17 @@ from rsvlm.train.clip_heads import (
     patch_targets,
 )
 from rsvlm.train.config import LM_ONLY, note_unused, unused_settings  # noqa: F401 (importable here as before)
+from rsvlm.train.resume import check_changes, continues_own, note_resume, resume_folder, start_out_dir
 from rsvlm.train.run import (
     TooManyBadSamples,
     build_optimizer,
     check_bad,
-    check_changes,
     check_finite,
     check_malformed,
     check_micro_batch,
-    continues_own,
     host_group,
-    note_resume,
     note_schedule,
-    resume_folder,
     setup_distributed,
-    start_out_dir,
 )
 from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
 from rsvlm.train.whole import WholeFiles

@@ -45,23 +45,25 @@ from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
+from rsvlm.train.resume import (  # shared with the contrastive loop
+    check_changes,
+    check_out_dir,  # noqa: F401 (importable from here as before)
+    continues_own,
+    note_resume,
+    resume_folder,
+    start_out_dir,
+)
 from rsvlm.train.run import (  # shared with the contrastive loop; importable from here as before
     TooManyBadSamples,
     build_optimizer,
     check_bad,
-    check_changes,
     check_finite,
     check_micro_batch,
-    check_out_dir,  # noqa: F401 (importable from here as before)
-    continues_own,
     host_group,
     lr_lambda,
-    note_resume,
     note_schedule,
     preflight,
-    resume_folder,
     setup_distributed,
-    start_out_dir,
 )
 from rsvlm.train.sft_index import past_context, read_train_data
 from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due

@@ -1,0 +1,179 @@
+"""The ``out_dir`` a run writes (its checks before anything is built, its start) and the step folder it
+resumes from (which one, and what this run changes from it): shared by both training loops."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from rsvlm.config import save_config
+from rsvlm.train import checkpoint as ckpt
+from rsvlm.train.config import TrainConfig
+from rsvlm.train.inputs import check_overwrite_inputs
+from rsvlm.train.logging import trim_metrics
+
+
+def resume_folder(cfg: TrainConfig) -> Path | None:
+    if not cfg.ckpt.resume:
+        return None
+    if cfg.ckpt.resume == "auto":
+        return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
+    folder = Path(cfg.ckpt.resume)
+    if not folder.is_dir():  # a file given: a step folder's file, most likely (…/step_N/trainable.safetensors)
+        raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}" + (
+            f" ({folder} is a file; give the step folder, e.g. {folder.parent})" if folder.is_file() else ""))
+    return folder
+
+
+# model paths a run moved to another machine may point elsewhere (the files are taken to be the same ones)
+RELOCATABLE = ("name_or_path", "tokenizer", "pretrained")
+
+
+# what the LM loop rebuilds its frozen weights from at a resume (step folders hold the trainable ones only)
+FROZEN_FROM = ("seed", "init_from")
+
+
+def changes_model(change: ckpt.Change, objective: str = "lm") -> bool:
+    """Whether ``change`` changes the model: a ``model.`` key other than a path of ``RELOCATABLE``
+    moved from one file to another (one set or unset is a change), or, in the LM loop, ``seed`` or
+    ``init_from`` set, unset or (seed) changed."""
+    if objective == "lm" and change.key in FROZEN_FROM:
+        return change.key == "seed" or change.old is None or change.new is None
+    if not change.key.startswith("model."):
+        return False
+    return change.key.rsplit(".", 1)[-1] not in RELOCATABLE or change.old is None or change.new is None
+
+
+def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
+    """Refuse (ValueError) a resume whose model section differs from its checkpoint's (the paths of
+    ``RELOCATABLE`` aside), naming the keys, before anything is built: the checkpoint's weights
+    continue the model it trained. So is, in the LM loop, another ``seed`` or ``init_from``: the
+    frozen weights are drawn from them again, and a changed seed gave other ones unsaid. Otherwise
+    the settings it changes (``check_changes`` names them)."""
+    changes = ckpt.config_changes(folder, cfg)
+    if model := [c for c in changes if changes_model(c, cfg.objective)]:
+        frozen = [c.key for c in model if c.key in FROZEN_FROM]
+        why = (f" ({' and '.join(frozen)}: the frozen weights, which step folders do not hold, are made from "
+               f"{'it' if len(frozen) == 1 else 'them'} again)" if frozen else "")
+        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(map(str, model))}"
+                         f"{why}; set it back to resume, or start a new run (another out_dir, or overwrite=true)")
+    return changes
+
+
+def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
+    """``model_changes``' refusal; (rank 0) name the other settings it changes: the data plan, the
+    schedule and the optimizer follow this run's (a changed ``batch_size`` or data setting, or a contrastive
+    run's ``seed``, also moves the data position, so the run is not the one the checkpoint's would have been).
+    Settings its loop does not read (``unused_settings``' keys) are no change to it and go unnamed."""
+    from rsvlm.train.config import CLIP_ONLY, LM_ONLY
+
+    unread = LM_ONLY if cfg.objective == "clip" else CLIP_ONLY  # e.g. data.max_length the clip recipes dropped
+    changes = [c for c in model_changes(folder, cfg) if not f"{c.key}.".startswith(tuple(f"{k}." for k in unread))]
+    if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
+        print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
+              "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
+    if changes and rank == 0:
+        print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
+              f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
+
+
+def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
+    """(rank 0) Say when ``ckpt.resume=auto`` found no checkpoint or one past ``max_steps``, or step folders
+    past ``step`` will go, and drop metrics lines past ``step``."""
+    if not found:
+        print(f"[rsvlm.train] ckpt.resume=auto: no checkpoint in {Path(cfg.out_dir) / 'checkpoints'}; "
+              "starting at step 0", file=sys.stderr)
+    if step >= cfg.max_steps:  # at it too: "done: N steps" read as if it had trained them
+        where = "past" if step > cfg.max_steps else "at"
+        print(f"[rsvlm.train] the checkpoint is at step {step}, {where} max_steps={cfg.max_steps}: nothing to train "
+              f"(raise max_steps to train on); final/ is written from step {step}", file=sys.stderr)
+    if later := ckpt.later_steps(Path(cfg.out_dir) / "checkpoints", step):
+        print(f"[rsvlm.train] ckpt.resume: {len(later)} step folder(s) in {later[0].parent} past step {step} "
+              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) are of the run that went on "
+              "from it; this run's first save removes them (give another out_dir to keep them)", file=sys.stderr)
+    dropped = trim_metrics(Path(cfg.out_dir), step)
+    if dropped:
+        print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
+
+
+RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
+
+
+def continues_own(cfg: TrainConfig) -> bool:
+    """Whether ``ckpt.resume`` continues the run ``out_dir`` holds (``auto``, or one of its step folders)."""
+    resume = cfg.ckpt.resume
+    own = (Path(cfg.out_dir) / "checkpoints").resolve()
+    return resume == "auto" or bool(resume) and Path(resume).resolve().parent == own
+
+
+def check_writable(out: Path) -> None:
+    """FileExistsError where ``out`` (or a folder it would be made in) is a file, PermissionError where its
+    nearest existing folder may not be written in: found before anything is built (they were an OSError
+    traceback, or an errno line, once the model was)."""
+    at = out
+    while not at.exists() and at != at.parent:
+        at = at.parent
+    if not at.is_dir():
+        raise FileExistsError(f"out_dir {out}: {at} is a file" + ("" if at == out else ", not a folder to make it in")
+                              + "; give a folder")
+    if not os.access(at, os.W_OK | os.X_OK):
+        raise PermissionError(f"out_dir {out}: cannot write in {at}; give a folder you may write in")
+
+
+def check_out_dir(cfg: TrainConfig) -> None:
+    """Refuse a fresh run (no ``ckpt.resume``), or one resumed from another run's step folder, into an
+    ``out_dir`` that holds a previous run's outputs: its step folders would be pruned with the new ones
+    and picked by a later ``ckpt.resume=auto``, its metrics appended to and its ``final/`` replaced.
+    ``overwrite=true`` lets ``start_out_dir`` remove them, unless a path the run reads lies there
+    (``check_overwrite_inputs``). ``ckpt.resume=auto`` into an ``out_dir`` with
+    a ``final/`` but no step folder (a run without ``ckpt.every``) is refused too: it would start at
+    step 0 and replace that model; so is an ``out_dir`` that cannot be made (``check_writable``).
+    Read-only, so every rank checks before the process group forms."""
+    out = Path(cfg.out_dir)
+    check_writable(out)
+    if cfg.overwrite:  # what it would remove must hold nothing this run reads (init_from=out_dir/final)
+        check_overwrite_inputs(cfg, [] if continues_own(cfg) else [out / n for n in RUN_OUTPUTS if (out / n).exists()])
+        return
+    if cfg.ckpt.resume == "auto" and (out / "final").exists() and ckpt.latest_checkpoint(out / "checkpoints") is None:
+        raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
+                              "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose another "
+                              "out_dir")
+    if continues_own(cfg):
+        return
+    found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
+    if found and cfg.ckpt.resume and not ckpt.STEP_RE.match(Path(cfg.ckpt.resume).name):
+        # a checkpoints/ folder, an out_dir, a final/: was "not one of its step folders … choose another out_dir"
+        own = Path(cfg.ckpt.resume).resolve() == (out / "checkpoints").resolve()
+        why = ckpt.not_a_step_folder(Path(cfg.ckpt.resume), instead="ckpt.resume=auto" if own else "")
+        raise FileNotFoundError(f"ckpt.resume={cfg.ckpt.resume}: "
+                                f"{why if why.startswith('not a step folder') else f'not a step folder; {why}'}")
+    if found and cfg.ckpt.resume:  # was: mixed in, its later step folders removed as stale at the first save
+        raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}), and ckpt.resume="
+                              f"{cfg.ckpt.resume} is not one of its step folders: continuing another run there would mix "
+                              "the two; choose another out_dir, or replace that run with overwrite=true")
+    if found:
+        raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}); continue it with "
+                              "ckpt.resume=auto, replace it with overwrite=true, or choose another out_dir")
+
+
+def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
+    """(rank 0) ``out_dir`` made, a previous run's outputs removed when ``overwrite`` starts afresh (or
+    continues another run's step folder), and the resolved config saved."""
+    out_dir = Path(cfg.out_dir)
+    if rank == 0:
+        if cfg.overwrite and not continues_own(cfg):
+            found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
+            for p in found:
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            if found:
+                print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
+                      file=sys.stderr)
+        try:  # check_writable cannot tell for root, nor on /proc- or /sys-like folders: was errno's line alone
+            out_dir.mkdir(parents=True, exist_ok=True)
+            save_config(cfg, out_dir / "train_config.yaml")
+        except OSError as e:
+            raise type(e)(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may write "
+                          "in") from None
+    return out_dir
