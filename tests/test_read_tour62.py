@@ -55,3 +55,25 @@ def test_band_files_with_mixed_nodata_each_mask_their_band_and_are_noted(tmp_pat
     assert note and "T31UDP_B02.tif 0, T31UDP_B03.tif 65535, T31UDP_B04.tif none" in note[0], img.notes
     same = read_image([_tif(tmp_path / f"S_{b}.tif", np.ones((1, 8, 8), np.uint16), nodata=0) for b in ("B02", "B03")])
     assert not any("different nodata" in n for n in same.notes), same.notes
+
+
+@pytest.mark.parametrize("name, scale, offset, dn", [
+    ("thermal_k.tif", 0.01, 0.0, (28000, 32000)),  # a thermal product's DN × 0.01 K
+    ("LC09_L2SP_016037_20220813_20220815_02_T1_ST_B10.TIF", 0.00341802, 149.0, (40000, 48000)),  # Landsat ST
+    ("st_b10_renamed.tif", 0.00341802, 149.0, (40000, 48000)),  # the same band, its Landsat name lost
+])
+def test_thermal_declared_kelvin_scale_is_applied_before_the_stretch(tmp_path, name, scale, offset, dn):
+    a = np.random.default_rng(3).integers(*dn, (1, 16, 16)).astype(np.uint16)
+    img = read_image(_tif(tmp_path / name, a, scale=scale, offset=offset), modality="ir")
+    stretch = [n for n in img.notes if n.startswith("stretch")]
+    assert stretch and ", K)" in stretch[0], img.notes  # in kelvin, 280-320 K, not DN
+    lo, hi = (float(x) for x in stretch[0].split("[")[1].rstrip("]").split(","))
+    assert 250 < lo < hi < 350, stretch
+    assert not any("not applied" in n for n in img.notes), img.notes  # Landsat's was said applied and not applied
+
+
+def test_thermal_declared_scale_that_is_no_kelvin_is_left_and_said(tmp_path):
+    a = np.random.default_rng(4).integers(100, 3000, (1, 16, 16)).astype(np.uint16)
+    img = read_image(_tif(tmp_path / "radiance.tif", a, scale=0.001, offset=0.1), modality="ir")  # 0.2-3 W/(m² sr µm)
+    assert any("not applied: ir is read from the DN" in n for n in img.notes), img.notes
+    assert not any(", K)" in n for n in img.notes), img.notes

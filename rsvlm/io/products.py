@@ -12,6 +12,8 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
+
 # Landsat band numbers → the names band matching knows (rsvlm.io.bandnames.SAME_BAND), by the
 # mission prefix of a Collection product ID: 8/9 (OLI/TIRS) number their bands unlike 4/5/7 (TM/ETM+).
 LANDSAT_BANDS = {
@@ -183,6 +185,22 @@ def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[fl
                       "stretched as they are, not turned into kelvin")
     return [gain, offset, k1, k2], (f"Landsat Level-1 brightness temperature from the _MTL.txt: "
                                     f"{k2:g} / ln({k1:g} / (DN × {gain:g} + {offset:g}) + 1) K")
+
+
+def declared_kelvin(src, indexes: list[int], declared: tuple[float, float], nodata: float | None
+                    ) -> tuple[list[float], str] | None:
+    """(``ReadConfig.ir_kelvin``, note) for ir whose one GDAL scale / offset ``declared`` makes its values
+    (a decimated sample, DN 0 left out as fill) temperatures on Earth in kelvin (150-400 K, 2nd to 98th
+    percentile): a thermal product's DN × 0.01 K. None where they are not (radiance, °C, reflectance)."""
+    from rsvlm.io.modality import KELVIN_RANGE
+
+    raw, valid = src.read_decimated(256, indexes, nodata)  # (C, h, w), (h, w) or None
+    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
+    k = v[(v != 0) & np.isfinite(v)].astype(np.float64) * declared[0] + declared[1]
+    if not k.size or not (KELVIN_RANGE[0] <= np.percentile(k, 2) and np.percentile(k, 98) <= KELVIN_RANGE[1]):
+        return None
+    return list(declared), (f"kelvin as the file declares it (GDAL scale / offset): DN × {declared[0]:g} + "
+                            f"{declared[1]:g} K, median {np.median(k):.1f} K (ReadConfig.ir_kelvin says otherwise)")
 
 
 def landsat_mtl(p: Path) -> dict[str, str] | None:

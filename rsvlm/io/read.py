@@ -166,6 +166,10 @@ class SceneReader:
               and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
+        elif (modality == "ir" and len(declared) == 1 and declared[0][0] and self.cfg.ir_kelvin is None
+              and (how := pr.declared_kelvin(src, self.indexes, declared[0], self.cfg.nodata))):
+            self.cfg.ir_kelvin, note = how  # a thermal product's DN × 0.01 K were stretched as bare DN
+            self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
               and (s2 := pr.sentinel2_offset(self.paths))):
             self.cfg.msi_offset, note = s2
@@ -204,6 +208,9 @@ class SceneReader:
             self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
             if self.nodata is None and not src.declares_nodata and (note := sc.db_zero_note(raw, valid)):
                 self.notes.append(note)  # a fill of 0 beside dB in [-25, 5] had been read as bright pixels unsaid
+        if modality == "ir" and len(declared) == 1 and len(self.cfg.ir_kelvin or []) == 2 and np.allclose(
+                self.cfg.ir_kelvin, declared[0]):
+            declared = []  # applied (a Landsat ST band's own scale): it was also said "not applied"
         if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
             told = ", ".join(sc.dn_text(a, b) for a, b in declared)
             self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
