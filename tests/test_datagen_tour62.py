@@ -108,3 +108,22 @@ def test_coco_duplicate_image_ids_are_skipped_naming_the_id(tmp_path):
     assert stats["skipped"] == {"duplicate_image_id": 1} and "id 7 (b.png)" in stats["skipped_examples"]["duplicate_image_id"]
     with pytest.raises(ConversionError, match=r"images\[1\]: duplicate_image_id"):
         convert(tmp_path / "o2", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"), "--strict")
+
+
+@pytest.mark.parametrize("enc", ["utf-16-le", "utf-16-be"])
+def test_llava_utf16_without_a_bom_is_read(tmp_path, enc):
+    """Every line of a BOM-less UTF-16 LLaVA file was an ``unparsable_record`` (or the array "not valid
+    JSON"); the text converters already read such files by their NUL bytes."""
+    import json
+
+    from convert_helpers import png
+
+    png(tmp_path / "imgs" / "a.png", 64, 64)
+    recs = [{"id": f"r{k}", "image": "a.png", "conversations": [
+        {"from": "human", "value": "<image>\nWhat is in the harbour?"}, {"from": "gpt", "value": f"{k} ships"}]}
+        for k in range(3)]
+    for name, text in (("arr.json", json.dumps(recs, indent=1)), ("lines.jsonl", "\n".join(map(json.dumps, recs)))):
+        (tmp_path / name).write_bytes(text.encode(enc))
+        stats, out = convert(tmp_path / f"o-{name}", "llava", "--src", str(tmp_path / name), "--images",
+                             str(tmp_path / "imgs"))
+        assert stats["skipped"] == {} and [r["conversations"][1]["value"] for r in out] == ["0 ships", "1 ships", "2 ships"]

@@ -53,6 +53,7 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     make_meta,
+    text_codec,
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from rsvlm.tokens import MODALITIES, TASKS
@@ -118,11 +119,9 @@ def rewrite_text(text: str, width: int, height: int) -> str:
 
 def _records(path: Path) -> list[tuple[str, object]]:
     """(where, raw record) for a JSON array or JSONL file."""
-    from rsvlm.data.records import text_encoding
-
-    try:  # UTF-16 with its BOM as rsvlm.data.records reads it (Notepad's "Unicode"): it was "cannot read"
-        data = path.read_bytes()
-        text = data.decode(text_encoding(data))
+    try:  # UTF-16 with its BOM (Notepad's "Unicode": it was "cannot read"), or without one, its NUL bytes
+        data = path.read_bytes()  # saying so (each line was an unparsable_record), as the text converters read
+        text = data.decode(text_codec(data))
     except (OSError, UnicodeDecodeError) as e:  # not UTF-8: it was a traceback
         raise ConversionError(f"{path}: cannot read ({e})") from e
     if text.lstrip().startswith("["):
