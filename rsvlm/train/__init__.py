@@ -11,7 +11,8 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
-    builds or writes anything (``run.preflight``; ``inputs.TooFewRecords``), 1 when it fails after, 130 on Ctrl-C, 143 on SIGTERM
+    builds or writes anything (``run.preflight``; ``inputs.TooFewRecords``) and on records that fill no batch as
+    asked (``batches.DataPlanError``), 1 when it fails after, 130 on Ctrl-C, 143 on SIGTERM
     (which stops at the next step boundary once the steps have begun, saving a step folder where
     ``ckpt.every`` is set)."""
     import argparse
@@ -65,11 +66,13 @@ def main(argv: list[str] | None = None) -> int:
 
             train(cfg, checked=True, stop=stop, shapes=shapes)  # preflight ran above
         except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
+            from rsvlm.train.batches import DataPlanError
             from rsvlm.train.inputs import TooFewRecords
 
             if first:
                 print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
-            return 2 if isinstance(e, TooFewRecords) else 1  # refused before anything was built or written
+            # bad input: records too few, or that fill no batch as asked (found before the model is built)
+            return 2 if isinstance(e, (TooFewRecords, DataPlanError)) else 1
         except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
             print(f"{who}: {type(e).__name__}: {e}", file=sys.stderr)
             return 1
