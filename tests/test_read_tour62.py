@@ -77,3 +77,11 @@ def test_thermal_declared_scale_that_is_no_kelvin_is_left_and_said(tmp_path):
     img = read_image(_tif(tmp_path / "radiance.tif", a, scale=0.001, offset=0.1), modality="ir")  # 0.2-3 W/(m² sr µm)
     assert any("not applied: ir is read from the DN" in n for n in img.notes), img.notes
     assert not any(", K)" in n for n in img.notes), img.notes
+
+
+def test_single_integer_band_guess_says_what_was_assumed_and_how_to_override(tmp_path):
+    a = np.random.default_rng(5).integers(200, 900, (1, 16, 16)).astype(np.uint16)
+    img = read_image(_tif(tmp_path / "pan.tif", a))
+    note = next(n for n in img.notes if n.startswith("modality inferred as ir from 1 band uint16"))
+    assert "a guess from its type alone, read as thermal infrared;" in note, note  # it did not say what ir was
+    assert "photo: --modality optical" in note and "SAR: --modality sar" in note, note

@@ -232,8 +232,9 @@ def test_eval_says_how_a_record_gives_the_modality_not_a_flag_it_lacks(tmp_path,
     answering(monkeypatch)
     evaluate.run(None, Processor({}), data, out, progress=False)
     err = capsys.readouterr().err
-    assert "1 record(s): modality inferred as ir from 1 band uint8 (a panchromatic or grey photo: \"modality\": " \
-        "\"optical\" in the record; single-polarisation SAR: \"modality\": \"sar\" in the record) (first: g)" in err
+    assert "1 record(s): modality inferred as ir from 1 band uint8 (a guess from its type alone, read as thermal " \
+        "infrared; a panchromatic or grey photo: \"modality\": \"optical\" in the record; single-polarisation SAR: " \
+        "\"modality\": \"sar\" in the record) (first: g)" in err
     assert "--modality" not in err  # rsvlm eval has no such option
     assert json.loads(out.read_text())["modalities"] == ["ir"]
 

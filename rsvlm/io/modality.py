@@ -238,8 +238,9 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
         if gcps_only:
             return "sar", f"modality inferred as sar from {what} georeferenced by GCPs only"
         dem = "; elevation (a DEM), often signed integers, is no modality rsvlm reads" if kind == "i" else ""
-        return "ir", (f"modality inferred as ir from {what} (a panchromatic or grey photo: --modality optical; "
-                      f"single-polarisation SAR: --modality sar{dem})")
+        return "ir", (f"modality inferred as ir from {what} (a guess from its type alone, read as thermal "
+                      "infrared; a panchromatic or grey photo: --modality optical; single-polarisation SAR: "
+                      f"--modality sar{dem})")
     if n == 2:
         return "sar", f"modality inferred as sar from {what} (dual polarisation; two multispectral bands: --modality msi)"
     if n == 3:
