@@ -9,8 +9,9 @@ Merging (``TileMerger``): boxes and oriented boxes go through greedy NMS by poly
 an object cut by an inner tile edge is "truncated", and a truncated view of the same object seen
 in another tile is recognised by intersection over the smaller area, or over what the truncated
 view's tile could see of the other (a rotated object's corner piece), the whole view kept (or the
-union of the cut views when no tile saw it whole; oriented boxes whose absorbed views are such
-duplicates across two survivors, a rotated ship seen in three or four tiles, are joined too).
+union of the cut views when no tile saw it whole; two survivors whose absorbed views are such
+duplicates are joined too: a rotated ship seen in three or four tiles, or a box across three windows
+in a row where the last, flush with the scene's edge, overlaps its neighbour more than the others).
 Polygons and masks of one label that overlap across tiles are unioned (a union's holes, its own or its parts', kept as ``rings``); points of
 one label closer than ``point_radius`` across tiles are one. Ranking: "score" when present, else
 earlier objects (tile order, then answer order) win. The unions of polygons, masks and points are in
@@ -174,8 +175,8 @@ class TileMerger:
                         cut.append(items[j])
             out.append(dict(it, cut=cut, views=views))
 
-        def joined(a, b):  # abutting at a seam, or (oriented boxes) duplicates through views NMS gave to two survivors
-            return self._at_seam(a, b, self.iou_threshold, longer=kind == "obb") or kind == "obb" and any(
+        def joined(a, b):  # abutting at a seam, or duplicates through views NMS gave to two survivors
+            return self._at_seam(a, b, self.iou_threshold, longer=kind == "obb") or any(
                 self._duplicate(va, vb) for va in a["views"] for vb in b["views"] if va["tile"] != vb["tile"])
 
         span = lambda it: shapely.union_all([v["geom"] for v in it["views"]]).bounds  # noqa: E731
