@@ -24,8 +24,9 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   (``GrammarConstraint.also_scored``, ``DecodeResult.held``, ``shape_scores``).
 * An answer that may hold no shape (``need_shape`` ``NO_SHAPE``: a ``[cls]``, ``[vqa]`` or ``[regcap]``
   question, ``TEXT_TASKS``, whose answer DESIGN.md gives as a class name, a word or phrase, text) opens
-  none: ``<box>`` and the other shapes' tags never; a ``<ref>`` label only with room for a word after it
-  (``<ref>harbour</ref> harbour`` reads as text: ``geometry.decode`` reports no problem).
+  none: ``<box>`` and the other shapes' tags never, nor EOS or a stop string before a word (where the model
+  wanted a box first, it answered nothing: an empty answer no caller marked); a ``<ref>`` label only with
+  room for a word after it (``<ref>harbour</ref> harbour`` reads as text: ``geometry.decode`` reports no problem).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
@@ -243,7 +244,7 @@ class GeometryGrammar:
                 ok = self.text_ok.clone() if fits and not owed else torch.zeros(self.vocab, dtype=torch.bool)
                 ok[list(self.eos)] = False
                 ok[list(self.ids.open.values())] = False
-                ok[[self.ids.open[k] for k, c in cost.items() if c <= left and (k != "ref" or not s.labelled)]] = True
+                ok[[self.ids.open[k] for k, c in cost.items() if c <= left and (k != "ref" or not s.since_ref)]] = True
                 return ok
             if left >= BUDGET_REACH and not (s.need_shape or s.no_shape):
                 return self.text_ok
@@ -350,7 +351,10 @@ class GrammarConstraint:
             raise ValueError(f"need_shape has {len(need)} entries for a batch of {batch}")
         if bad := [n for n in need if n not in (True, False, NO_SHAPE)]:
             raise ValueError(f"need_shape {bad[0]!r}: True, False or {NO_SHAPE!r} (grammar.shape_need)")
-        self.states = [State(need_shape=n != NO_SHAPE and bool(n), no_shape=n == NO_SHAPE) for n in need]
+        # a text answer waits for a word as a label's does (``State.labelled``): no EOS, no stop string, before
+        # one (a [cls] answer whose first choice was <box> ended at once, empty and unmarked)
+        self.states = [State(need_shape=n != NO_SHAPE and bool(n), no_shape=n == NO_SHAPE, labelled=n == NO_SHAPE)
+                       for n in need]
         self.seen = [0] * batch
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None
