@@ -127,3 +127,15 @@ def test_llava_utf16_without_a_bom_is_read(tmp_path, enc):
         stats, out = convert(tmp_path / f"o-{name}", "llava", "--src", str(tmp_path / name), "--images",
                              str(tmp_path / "imgs"))
         assert stats["skipped"] == {} and [r["conversations"][1]["value"] for r in out] == ["0 ships", "1 ships", "2 ships"]
+
+
+def test_one_band_file_as_src_takes_no_class_from_its_band(tmp_path):
+    """``--src B02.tif`` was one image of class "b"; ``--src lake_7_B02.tif`` one of class "lake b"."""
+    band_tif(tmp_path / "B02.tif")
+    with pytest.raises(ConversionError, match=r"1 band files \(B02.tif\) name no scene class"):
+        convert(tmp_path / "o", "folder", "--src", str(tmp_path / "B02.tif"))
+    band_tif(tmp_path / "lake_7_B02.tif")
+    (tmp_path / "forest").mkdir()  # a folder beside the one file is no class of it
+    stats, recs = convert(tmp_path / "o2", "folder", "--src", str(tmp_path / "lake_7_B02.tif"))
+    assert [r["conversations"][1]["value"] for r in recs] == ["lake"]
+    assert "class_folders_without_images" not in stats["notes"]

@@ -72,17 +72,15 @@ def _loose(path: Path, out: Output) -> tuple[Path, str]:
 
 def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
     """(files, class, scene) per image: one file, or the band files of one scene (``bandfiles``)."""
-    if src.is_file():
-        path, cls = _loose(src, out)
-        return [([path], cls, path.stem)]
-    if not src.is_dir():
+    if not src.is_file() and not src.is_dir():
         raise ConversionError(f"{src}: no such file or folder")
     files = []
-    for p in out.inputs_under(src):  # not the files of an --out inside --src
+    for p in [src] if src.is_file() else out.inputs_under(src):  # not the files of an --out inside --src
         if p.suffix.lower() not in IMAGE_EXTS:
             out.note("not_an_image")
         else:
             files.append(p)
+    one, src = src.is_file(), (src.parent if src.is_file() else src)  # one image: loose, its class from its name
     plain, scenes = group_band_files(files)
     items = [([p], *(_loose(p, out) if p.parent == src else (p, clean_label(p.relative_to(src).parts[0])))[1:], p.stem)
              for p in plain]  # loose: class from the name; under a class folder, at any depth: the folder
@@ -105,7 +103,7 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
                               "(forest/B02.jp2, …) or name them class_N_B02.jp2")
     holding = {paths[0].relative_to(src).parts[0] for paths, _, _ in items if paths[0].parent != src}
     mine = out.dir.resolve()
-    if empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine]:
+    if not one and (empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine]):
         out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
     return sorted(items, key=lambda it: (it[0][0].parent == src, it[0][0]))  # class folders first, as before
 
