@@ -85,3 +85,32 @@ def test_single_integer_band_guess_says_what_was_assumed_and_how_to_override(tmp
     note = next(n for n in img.notes if n.startswith("modality inferred as ir from 1 band uint16"))
     assert "a guess from its type alone, read as thermal infrared;" in note, note  # it did not say what ir was
     assert "photo: --modality optical" in note and "SAR: --modality sar" in note, note
+
+
+def _photo(seed=6, side=96):
+    """A smooth photo-like RGB (H, W, 3): gradients and blobs, as aerial imagery quantises."""
+    y, x = np.mgrid[0:side, 0:side] / side
+    rng = np.random.default_rng(seed)
+    rgb = [np.sin(6 * x + 3 * y + p) * 60 + 110 + rng.normal(0, 12, (side, side)) for p in (0, 1, 2)]
+    return np.clip(np.stack(rgb, -1), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("colours", [8, 32])
+def test_photo_quantised_to_a_small_palette_is_no_class_map(tmp_path, colours):
+    from PIL import Image
+
+    Image.fromarray(_photo()).quantize(colors=colours).save(p := tmp_path / f"photo{colours}.png")
+    notes = read_image(p).notes
+    assert not any("class map" in n for n in notes), notes
+
+
+def test_paletted_label_of_regions_is_still_a_class_map(tmp_path):
+    from PIL import Image
+
+    classes = np.zeros((64, 64), np.uint8)
+    classes[:, 20:] = 1
+    classes[30:, 40:] = 2  # three regions, as a land-cover tile's
+    im = Image.fromarray(classes, mode="L").convert("P")
+    im.putpalette([0, 100, 0, 0, 90, 10, 10, 110, 0] + [0] * 253 * 3)  # near colours: by its regions alone
+    im.save(p := tmp_path / "labels.png")
+    assert any("uses 3 colours: if it is a class map" in n for n in read_image(p).notes)

@@ -164,6 +164,7 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         if sample.dtype.kind in "fc":  # an all-infinite RGB was "a grey image stored as RGB"
             ok = np.isfinite(sample).all(axis=0) & (True if ok is None else ok)
         seen = ok is None or bool(ok.any())
+        grid = sample  # (3, h, w): the class-map note asks how its colours lie
         sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
         identical = bool((sample == sample[:1]).all())
     indexes, note = sc.plan_bands(g.modality, src.count, src.alpha_index, identical, name, g.skip,
@@ -175,7 +176,7 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
                      "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
     if g.inferred and g.modality == "optical" and getattr(src, "paletted", False) and len(colour) == 3:
         n = count_colours(sample.reshape(3, -1))  # the sample above (read once: a 36000² WorldCover tile's is slow)
-        if n <= CLASS_COLOURS:
+        if n <= CLASS_COLOURS and like_class_map(grid, sample):  # a photo saved with 32 colours was said one
             notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
                          "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
                          "<poly>), not as its image")
@@ -183,6 +184,23 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
+
+
+CLASS_SAME_NEIGHBOURS = 0.85  # a class map's neighbouring pixels mostly share a class (LEVIR-CD's label: 0.99)
+CLASS_COLOUR_APART = 48.0  # a class map's colours are far apart (ESA WorldCover's nearest two: 64); a photo's 8 are not
+
+
+def like_class_map(grid: np.ndarray, pixels: np.ndarray) -> bool:
+    """Whether a paletted image of few colours, sampled as ``grid`` (3, h, w) and its valid ``pixels`` (3, n),
+    looks like a class map rather than a photo quantised to a palette: its neighbouring pixels mostly alike,
+    or its colours all far apart (the nearest two of a photo's 8 to 32 colours lie 3-37 apart)."""
+    g = grid.astype(np.int64)
+    same = [(g[:, :, 1:] == g[:, :, :-1]).all(0), (g[:, 1:] == g[:, :-1]).all(0)]  # (h, w-1), (h-1, w)
+    if sum(s.sum() for s in same) >= CLASS_SAME_NEIGHBOURS * max(1, sum(s.size for s in same)):
+        return True
+    colours = np.unique(pixels.reshape(3, -1), axis=1).T.astype(np.float64)  # (k, 3), k ≤ CLASS_COLOURS
+    gaps = np.sqrt(((colours[:, None] - colours[None]) ** 2).sum(-1)) + np.where(np.eye(len(colours)), np.inf, 0)
+    return len(colours) < 2 or float(gaps.min()) >= CLASS_COLOUR_APART
 
 
 def count_colours(pixels: np.ndarray) -> int:
