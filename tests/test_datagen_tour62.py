@@ -139,3 +139,26 @@ def test_one_band_file_as_src_takes_no_class_from_its_band(tmp_path):
     stats, recs = convert(tmp_path / "o2", "folder", "--src", str(tmp_path / "lake_7_B02.tif"))
     assert [r["conversations"][1]["value"] for r in recs] == ["lake"]
     assert "class_folders_without_images" not in stats["notes"]
+
+
+def test_empty_annotation_files_are_said_to_be_empty(tmp_path):
+    """A 0-byte COCO JSON was "Expecting value: line 1 column 1 (char 0)", a 0-byte VOC XML "no element
+    found", and an empty RSIVQA file "nothing to convert" naming no file."""
+    from convert_helpers import png
+
+    png(tmp_path / "imgs" / "a.png", 64, 64)
+    (tmp_path / "e.json").write_bytes(b"")
+    with pytest.raises(ConversionError, match=r"e\.json: empty file \(0 bytes\), no JSON"):
+        convert(tmp_path / "o1", "coco", "--ann", str(tmp_path / "e.json"), "--images", str(tmp_path / "imgs"))
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "a.xml").write_text("\n")
+    (tmp_path / "x" / "b.xml").write_text("<annotation><filename>a.png</filename><object><name>ship</name><bndbox>"
+                                          "<xmin>5</xmin><ymin>5</ymin><xmax>30</xmax><ymax>30</ymax></bndbox>"
+                                          "</object></annotation>")
+    stats, _ = convert(tmp_path / "o2", "voc", "--src", str(tmp_path / "x"), "--images", str(tmp_path / "imgs"))
+    assert stats["skipped_examples"]["unparsable_xml"].endswith("a.xml: unparsable_xml (empty file)")
+    (tmp_path / "q.txt").write_text("a.png:how many ships are there?2\n")
+    (tmp_path / "e.txt").write_text("\n\n")
+    stats, _ = convert(tmp_path / "o3", "rsivqa", "--src", str(tmp_path / "q.txt"), "--src", str(tmp_path / "e.txt"),
+                       "--images", str(tmp_path / "imgs"))
+    assert stats["notes"][f"{tmp_path / 'e.txt'}: empty file"] == 1

@@ -418,7 +418,10 @@ def read_json(path: Path):
     """``path``'s JSON, UTF-8 (a BOM dropped) or UTF-16/32 (``json.loads`` of bytes tells which: a COCO file
     saved as Notepad's "Unicode" was "cannot read JSON ('utf-8' codec can't decode byte 0xff …)")."""
     try:
-        return json.loads(Path(path).read_bytes())
+        data = Path(path).read_bytes()
+        if not data.strip():  # "Expecting value: line 1 column 1 (char 0)" did not say the file is empty
+            raise ConversionError(f"{path}: empty file ({len(data)} bytes), no JSON")
+        return json.loads(data)
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
         raise ConversionError(f"{path}: cannot read JSON ({e})") from e
 

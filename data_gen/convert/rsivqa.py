@@ -80,6 +80,8 @@ def run(args, out: Output) -> None:
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
     for txt in {Path(t).resolve(): t for t in _text_files(args.src)}.values():  # a file named twice is read once
         lines = read_lines(txt)
+        if not any(line.strip() for line in lines):  # "nothing to convert" named no file
+            out.note(f"{txt}: empty file")
         for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
             if not line.strip():
                 continue

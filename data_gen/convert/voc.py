@@ -175,8 +175,8 @@ def run(args, out: Output) -> None:
     for path in tqdm(files, desc="voc", unit="image"):
         try:
             root = ET.parse(path).getroot()
-        except ET.ParseError as e:
-            out.skip("unparsable_xml", str(path), str(e))
+        except ET.ParseError as e:  # "no element found: line 1, column 0" for an empty file
+            out.skip("unparsable_xml", str(path), "empty file" if not path.read_bytes().strip() else str(e))
             continue
         objects = []
         for k, obj in enumerate(root.iter("object")):
