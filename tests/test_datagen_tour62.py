@@ -41,6 +41,18 @@ def test_band_files_under_a_class_folder_are_one_msi_scene_not_class_b(tmp_path)
         assert r.modality == "msi"
 
 
+def test_band_files_not_of_the_modality_asked_are_skipped_saying_what_they_read_as(tmp_path):
+    for b in ("B02", "B03", "B04", "B08"):
+        band_tif(tmp_path / "forest" / f"a_{b}.tif")
+    band_tif(tmp_path / "river" / "b_B02.tif")
+    band_tif(tmp_path / "river" / "b_B03.tif", value=900)
+    band_tif(tmp_path / "river" / "b_B04.tif", value=30)
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path), "--modality", "optical")
+    assert stats["skipped"] == {"wrong_band_count": 1} and [r["conversations"][1]["value"] for r in recs] == ["river"]
+    assert "a_B08.tif: 4 band(s) cannot be read as optical" in stats["skipped_examples"]["wrong_band_count"]
+    assert "they read as msi (--modality msi)" in stats["skipped_examples"]["wrong_band_count"]
+
+
 def test_loose_band_files_take_their_class_from_the_scene_name(tmp_path):
     for b in ("B02", "B03", "B8A", "B11"):  # numeric band order, not text order (B11 < B2)
         band_tif(tmp_path / f"lake_7_{b}.tif")

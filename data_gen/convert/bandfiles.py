@@ -77,4 +77,10 @@ def scene_modality(paths: list[Path], modality: str | None) -> str:
     except ValueError as e:  # the band count, the dtype, the grids do not fit
         if modality is None:
             raise ConversionError(str(e)) from e
-        raise WrongBands(str(e)) from e
+        why = str(e)
+    try:  # what they read as, as images.check_bands says of one file
+        with SceneReader([str(p) for p in paths]) as reader:
+            why += f"; they read as {reader.modality} (--modality {reader.modality})"
+    except ValueError:
+        pass
+    raise WrongBands(why)
