@@ -114,3 +114,13 @@ def test_paletted_label_of_regions_is_still_a_class_map(tmp_path):
     im.putpalette([0, 100, 0, 0, 90, 10, 10, 110, 0] + [0] * 253 * 3)  # near colours: by its regions alone
     im.save(p := tmp_path / "labels.png")
     assert any("uses 3 colours: if it is a class map" in n for n in read_image(p).notes)
+
+
+def test_thermal_declared_kelvin_zero_fill_colder_than_any_surface_is_nodata(tmp_path):
+    a = np.random.default_rng(7).integers(40000, 48000, (1, 32, 32)).astype(np.uint16)  # 286-313 K
+    a[:, :, :10] = 0  # the collar: 149 K by the declared offset
+    img = read_image(_tif(tmp_path / "st.tif", a, scale=0.00341802, offset=149.0), modality="ir")
+    assert img.valid is not None and int((~img.valid).sum()) == 32 * 10
+    assert any("DN 0 (149 K, colder than any surface), 31.2% of the pixels, read as nodata" in n for n in img.notes)
+    stretch = next(n for n in img.notes if n.startswith("stretch"))
+    assert float(stretch.split("[")[1].split(",")[0]) > 280, stretch  # it was stretched from 149 K

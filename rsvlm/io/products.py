@@ -187,11 +187,13 @@ def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[fl
                                     f"{k2:g} / ln({k1:g} / (DN × {gain:g} + {offset:g}) + 1) K")
 
 
-def declared_kelvin(src, indexes: list[int], declared: tuple[float, float], nodata: float | None
-                    ) -> tuple[list[float], str] | None:
-    """(``ReadConfig.ir_kelvin``, note) for ir whose one GDAL scale / offset ``declared`` makes its values
-    (a decimated sample, DN 0 left out as fill) temperatures on Earth in kelvin (150-400 K, 2nd to 98th
-    percentile): a thermal product's DN × 0.01 K. None where they are not (radiance, °C, reflectance)."""
+def declared_kelvin(src, indexes: list[int], declared: tuple[float, float], nodata: float | None,
+                    fill_free: bool = False) -> tuple[list[float], str, bool] | None:
+    """(``ReadConfig.ir_kelvin``, note, whether DN 0 is fill) for ir whose one GDAL scale / offset ``declared``
+    makes its values (a decimated sample, DN 0 left out) temperatures on Earth in kelvin (150-400 K, 2nd to
+    98th percentile): a thermal product's DN × 0.01 K. DN 0 is fill where ``fill_free`` (no nodata declared
+    or given), the sample holds it and it would be colder than any surface (the offset below 150 K: Landsat
+    ST's 149 K had stretched from 149 K). None where the values are no kelvin (radiance, °C, reflectance)."""
     from rsvlm.io.modality import KELVIN_RANGE
 
     raw, valid = src.read_decimated(256, indexes, nodata)  # (C, h, w), (h, w) or None
@@ -199,8 +201,11 @@ def declared_kelvin(src, indexes: list[int], declared: tuple[float, float], noda
     k = v[(v != 0) & np.isfinite(v)].astype(np.float64) * declared[0] + declared[1]
     if not k.size or not (KELVIN_RANGE[0] <= np.percentile(k, 2) and np.percentile(k, 98) <= KELVIN_RANGE[1]):
         return None
+    zero = float((v == 0).all(axis=0).mean()) if fill_free and declared[1] < KELVIN_RANGE[0] else 0.0
     return list(declared), (f"kelvin as the file declares it (GDAL scale / offset): DN × {declared[0]:g} + "
-                            f"{declared[1]:g} K, median {np.median(k):.1f} K (ReadConfig.ir_kelvin says otherwise)")
+                            f"{declared[1]:g} K, median {np.median(k):.1f} K (ReadConfig.ir_kelvin says otherwise)"
+                            + (f"; DN 0 ({declared[1]:g} K, colder than any surface), {zero:.1%} of the pixels, read "
+                               "as nodata (ReadConfig.nodata says otherwise)" if zero else "")), zero > 0
 
 
 def landsat_mtl(p: Path) -> dict[str, str] | None:

@@ -167,8 +167,10 @@ class SceneReader:
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
         elif (modality == "ir" and len(declared) == 1 and declared[0][0] and self.cfg.ir_kelvin is None
-              and (how := pr.declared_kelvin(src, self.indexes, declared[0], self.cfg.nodata))):
-            self.cfg.ir_kelvin, note = how  # a thermal product's DN × 0.01 K were stretched as bare DN
+              and (how := pr.declared_kelvin(src, self.indexes, declared[0], self.cfg.nodata,
+                                             self.cfg.nodata is None and not src.declares_nodata))):
+            self.cfg.ir_kelvin, note, fill = how  # a thermal product's DN × 0.01 K were stretched as bare DN
+            self.cfg.nodata = 0 if fill else self.cfg.nodata  # its DN 0 (149 K) had stretched from 149 K
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
               and (s2 := pr.sentinel2_offset(self.paths))):
