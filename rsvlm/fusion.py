@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
 
 if TYPE_CHECKING:
@@ -215,22 +216,9 @@ class Extents:
         return np.nonzero((self.ext[:, :2] <= e[2:]).all(1) & (self.ext[:, 2:] >= e[:2]).all(1))[0].tolist()
 
 
-def _cover(a: dict, b: dict) -> tuple[float, float]:
-    """(IoU, intersection over the smaller's area) of two boxes, obbs or polygons' outer rings."""
-    if a["kind"] == "box" and b["kind"] == "box":
-        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["coords"], b["coords"]
-        inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
-        areas = ((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
-    else:
-        import shapely
-        from shapely.geometry import Polygon
-
-        from rsvlm import geometry
-
-        pa, pb = (shapely.make_valid(Polygon(geometry.object_ring(o))) for o in (a, b))
-        inter, areas = pa.intersection(pb).area, (pa.area, pb.area)
-    union = sum(areas) - inter
-    return (inter / union if union > 0 else 0.0), (inter / min(areas) if min(areas) > 0 else 0.0)
+def _key(cluster: list[tuple[int, dict]]) -> tuple:
+    """A cluster's contents as a sortable key (views, coordinates, labels), which orders tied pairs in ``join_near``."""
+    return tuple(sorted((v, np.ravel(o["coords"]).tolist(), str(o.get("label"))) for v, o in cluster))
 
 
 def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
@@ -239,7 +227,8 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
     two of no common view and one label (``_same_label``) whose averaged shapes overlap at IoU >= half
     ``cluster_iou`` and where the smaller lies at least ``cfg.contain`` inside the other ("one box drawn
     tighter": [10, 10, 30, 30] and [6, 6, 36, 36], IoU 0.44; a 10 px box and one 2 px off in x and y, IoU 0.47,
-    64 % inside). Best-covered pairs first, each joined cluster still at most one shape per view. Not joined:
+    64 % inside). Best-covered pairs first (then the higher IoU, then by contents: the joins do not hang on the
+clusters' order), each joined cluster still at most one shape per view. Not joined:
     two clusters one view holds both of (two neighbours that view told apart), points (``_iou`` already
     reaches), and a cluster holding a ``piece`` (a crop's cut shape, ``cut_by``: inside the whole one,
     yet no copy of it)."""
@@ -251,9 +240,9 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
     pairs = []
     for i, j in zip(*np.nonzero(np.triu(touch, 1))):
         if ok[i] and ok[j] and _same_label(labels[i], labels[j]):
-            iou, inside = _cover(shapes[i], shapes[j])
+            iou, inside = cover(shapes[i], shapes[j])
             if iou >= cfg.cluster_iou / 2 and inside >= cfg.contain:
-                pairs.append((-inside, int(i), int(j)))
+                pairs.append((-inside, -iou, *sorted((_key(clusters[i]), _key(clusters[j]))), int(i), int(j)))
     root = list(range(len(clusters)))  # each cluster's index of the cluster it joined
 
     def find(i: int) -> int:
@@ -262,7 +251,7 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
         return i
 
     members = [list(c) for c in clusters]
-    for _, i, j in sorted(pairs):
+    for *_, i, j in sorted(pairs):  # ties by the clusters' contents, not their order: the same joins whatever it is
         i, j = find(i), find(j)
         if i != j and not {v for v, _ in members[i]} & {v for v, _ in members[j]}:
             members[i] += members[j]

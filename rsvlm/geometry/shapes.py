@@ -186,22 +186,42 @@ def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _polygon(g):
+    """A ring (``[[x, y], ...]``) or shapely geometry as a valid shapely geometry (``make_valid``; under 3 points: empty)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    if not isinstance(g, shapely.Geometry):
+        g = Polygon(g) if len(g) >= 3 else Polygon()
+    return g if g.is_valid else shapely.make_valid(g)
+
+
 def polygon_iou(a, b) -> float:
     """IoU of two polygons given as rings (``[[x, y], ...]``) or shapely geometries.
 
     Invalid (self-intersecting) rings are repaired with ``shapely.make_valid``; empty -> 0.
     """
-    import shapely
-    from shapely.geometry import Polygon
-
-    def geom(g):
-        if not isinstance(g, shapely.Geometry):
-            g = Polygon(g) if len(g) >= 3 else Polygon()
-        return g if g.is_valid else shapely.make_valid(g)
-
-    ga, gb = geom(a), geom(b)
+    ga, gb = _polygon(a), _polygon(b)
     union = ga.union(gb).area
     return float(ga.intersection(gb).area / union) if union > 0 else 0.0
+
+
+def cover(a: dict, b: dict) -> tuple[float, float]:
+    """(IoU, intersection over the smaller one's area) of two decoded ``box``, ``obb`` or ``poly`` objects
+    (a polygon's outer ring, as ``object_ring`` gives it; rings repaired as ``polygon_iou`` does; 0 where
+    the smaller has no area): how far one lies inside the other, which IoU alone does not say."""
+    if a["kind"] == "box" and b["kind"] == "box":
+        (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["coords"], b["coords"]
+        inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+        areas = ((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
+    else:
+        rings = [object_ring(o) for o in (a, b)]
+        if None in rings:
+            raise ValueError(f"cover takes boxes, obbs and polygons, got {a['kind']!r} and {b['kind']!r}")
+        pa, pb = (_polygon(r) for r in rings)
+        inter, areas = pa.intersection(pb).area, (pa.area, pb.area)
+    union = sum(areas) - inter
+    return (inter / union if union > 0 else 0.0), (inter / min(areas) if min(areas) > 0 else 0.0)
 
 
 def fill_rings(rings: Sequence[Sequence[Sequence[float]]], width: int, height: int) -> np.ndarray:
