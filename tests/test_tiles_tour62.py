@@ -1,6 +1,7 @@
 """Tour 62: whole-scene tiling where the tile does not divide the scene, and seam joins (io/tiles.py,
 io/seams.py)."""
 
+import numpy as np
 import pytest
 
 
@@ -39,3 +40,43 @@ def test_cars_parked_a_pixel_apart_across_the_shifted_window_stay_apart():
     cars = [[float(x), 10.0, x + 17.0, 18.0] for x in range(60, 200, 18)]
     objs = merge_tile_objects(_box_views(cars, (230, 230), 100, 20), scene_size=(230, 230))
     assert sorted(o["coords"] for o in objs) == cars  # each cut at x 100, 130 or 180 rejoined whole
+
+
+LEFT, RIGHT = (0, 0, 100, 100), (100, 0, 100, 100)  # tiles abutting at x = 100
+
+
+def _masks(scene_mask):
+    """The two tiles' views of each True region's pixels in a 100 x 200 scene mask, merged."""
+    from rsvlm.io import merge_tile_objects
+
+    return merge_tile_objects([(w, [{"kind": "mask", "label": "road", "mask": scene_mask[:, w[0] : w[0] + 100].copy()}])
+                               for w in (LEFT, RIGHT)], scene_size=(200, 100))
+
+
+@pytest.mark.parametrize("rows_per_col", [1, 2, 3, 5])
+def test_a_1px_road_crossing_a_seam_at_a_slant_is_one(rows_per_col):
+    """A 1-px road at 45 degrees (or steeper, along the seam) crossing x = 100: its pieces touch only
+    diagonally there, their sections lie end to end, and it came back as two roads."""
+    m = np.zeros((100, 200), bool)
+    for i in range(60):
+        m[20 + i, 100 + (i - 30) // rows_per_col] = True  # at x = 100 from row 50
+    objs = _masks(m)
+    assert len(objs) == 1 and int(objs[0]["mask"].sum()) == int(m.sum())
+
+
+@pytest.mark.parametrize("gap", [0, 1, 2])
+def test_cars_corner_to_corner_across_a_seam_stay_two(gap):
+    """Two parked cars, one each side of x = 100, corners touching diagonally or 1-2 px apart."""
+    m = np.zeros((100, 200), bool)
+    m[30:44, 94:100] = True
+    m[44 + gap : 58 + gap, 100 + gap : 106 + gap] = True
+    assert len(_masks(m)) == 2
+
+
+def test_a_1px_road_with_a_gap_at_the_seam_stays_two():
+    """Two 1-px tracks at 45 degrees, one ending a pixel before the seam: not touching, two."""
+    m = np.zeros((100, 200), bool)
+    for i in range(30):
+        m[20 + i, 69 + i] = True  # ends at x = 98
+        m[51 + i, 101 + i] = True  # starts at x = 101, the row after next
+    assert len(_masks(m)) == 2

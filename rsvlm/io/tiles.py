@@ -21,7 +21,8 @@ With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
 their extents along it overlap by ``iou_threshold`` (of the shorter for boxes; of the longer, then of
 the shorter for pieces not yet joined across that seam, for oriented boxes and polygons), ``seam_share``
-of the shorter for masks, which must touch (a shared border, not a one-pixel touch; ``seams.py``); plain
+of the shorter for masks, which must touch (a shared border, not a one-pixel touch, but for lines 1 px
+wide, which touch at a corner; ``seams.py``); plain
 boxes not yet joined across it also where they step away from it as a slanted object's pieces do
 (``seams.slant_join``).
 
