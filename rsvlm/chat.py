@@ -21,6 +21,7 @@ from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.chat_commands import Commands
+from rsvlm.output_options import above_min_score, rgb_bands_problem
 from rsvlm.tokens import opening_task, task_tag
 
 
@@ -30,11 +31,12 @@ class ChatREPL:
 
     def __init__(self, model, processor, out=None, max_new_tokens: int = 256, temperature: float = 0.0,
                  constrain: bool = True, tta=None, min_objects: int = 0, by_class: bool = False,
-                 history: int | str | None = None):
+                 history: int | str | None = None, min_score: float = 0.0, rgb_bands: list[str] | None = None):
         from rsvlm.model import ChatSession
 
         self.out = out if out is not None else sys.stdout  # looked up now: a redirected stdout is followed
         self.tta, self.by_class = tta, by_class  # tta: an rsvlm.tta.FuseConfig, or None
+        self.min_score, self.rgb_bands = min_score, rgb_bands  # --min-score, --rgb-bands: the table, /vis, /geojson
         self.session = ChatSession(model, processor, max_new_tokens=max_new_tokens,
                                    do_sample=temperature > 0, temperature=temperature or 1.0, constrain=constrain,
                                    min_objects=min_objects, history=history, stop_at_context=True)
@@ -146,6 +148,10 @@ class ChatREPL:
             self.say(f"\n  note: {self.out_of_memory(e)} asking again (by class or view): the answer streamed "
                      "above stands")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
+        kept, dropped = above_min_score(self.last["objects"], self.min_score)  # a view's lone guess at 0.01 was shown
+        if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
+            self.say(f"  note: {dropped}")
+        self.last["objects"] = kept
         # hundreds of objects flooded the terminal; /geojson writes them all
         table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
         if table:
@@ -283,6 +289,8 @@ def main(args) -> int:
         return 2
     try:  # before the model loads (minutes for a large one), as in predict
         images = [inf.read_spec(s, max_side=inf.READ_MAX_SIDE) for s in specs]
+        if images and (err := rgb_bands_problem(images[-1], args.rgb_bands, inf.image_label(images[-1]))):
+            raise ValueError(err)  # /vis draws the last image; a later /image's bands are checked by /vis
         # seconds on a CPU, minutes for a large model: the terminal sat silent; stderr keeps a piped stdout clean
         print(f"rsvlm chat: loading model from {inf.resolve_model_dir(args.model)} …", file=sys.stderr, flush=True)
         start = time.perf_counter()
@@ -299,7 +307,8 @@ def main(args) -> int:
     repl = ChatREPL(model, processor, max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     constrain=not args.free_decoding,
                     tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
-                    min_objects=args.min_objects, by_class=args.det_by_class, history=args.history)
+                    min_objects=args.min_objects, by_class=args.det_by_class, history=args.history,
+                    min_score=args.min_score, rgb_bands=args.rgb_bands)
     processor.missing_bands = args.missing_bands
     for img in images:  # an --image the model cannot take ends the command, as in predict
         if err := repl.add_image(img):

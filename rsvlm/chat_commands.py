@@ -11,6 +11,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
+from rsvlm.output_options import rgb_bands_problem
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -157,10 +158,13 @@ class Commands:
         if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
             self.repl.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
             return
+        img, rgb = self.repl.images[-1], self.repl.rgb_bands  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
+        if why_not := rgb_bands_problem(img, rgb, inf.image_label(img)):  # an /image with other bands than --image's
+            self.repl.say(f"  note: {why_not}: drawn in its own colours")
+            rgb = None
         try:
-            img = self.repl.images[-1]  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
             draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],
-                         object_scale=img.width / inf.scene_wh(img)[0])
+                         object_scale=img.width / inf.scene_wh(img)[0], rgb_bands=rgb)
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
             self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return

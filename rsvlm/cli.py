@@ -130,10 +130,31 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
                         "(copy, default), with its training mean (mean), or refuse (error); the fill is reported")
 
 
+def _rgb_bands(text: str) -> list[str]:
+    """``--rgb-bands``: three comma-separated band names (a name may repeat: VV,VH,VV); checked against an
+    image's bands once it is read (``predict.rgb_bands_problem``)."""
+    names = [b.strip() for b in text.split(",")]
+    if len(names) != 3 or not all(names):
+        raise argparse.ArgumentTypeError(f"expected 3 comma-separated band names drawn as red, green, blue "
+                                          f"(B08,B04,B03; VV,VH,VV); got {text!r}")
+    return names
+
+
+def _output_args(p: argparse.ArgumentParser, drawn: str) -> None:
+    """``--min-score`` and ``--rgb-bands``, as predict and chat take them; ``drawn``: what writes the overlay."""
+    p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
+                   help="drop objects the model scores below this (its confidence; default 0 keeps all; "
+                        "objects without a score are kept; docs/cli.md)")
+    p.add_argument("--rgb-bands", type=_rgb_bands, metavar="R,G,B",
+                   help=f"the image's bands {drawn} draws as red, green, blue: B08,B04,B03 (false colour), VV,VH,VV "
+                        "(default: the bands named as colours, else the first three; docs/cli.md)")
+
+
 def _detection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-objects", type=_count(0), default=0, metavar="N",
                    help="[det] answers keep writing objects until they have N, the extra ones scored low by the "
-                        "model itself (more recall; pair with predict's --min-score; 0 = stop where the model stops)")
+                        "model itself (more recall; pair with predict's or chat's --min-score; 0 = stop where the "
+                        "model stops)")
     p.add_argument("--det-by-class", action="store_true",
                    help="a [det] question naming none of the model's classes (prompt.det_classes in its "
                         "config) is asked once per class and the answers joined")
@@ -172,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also fuse each shape or short-text answer over the image's mirror views (greedy; "
                         "the fused answer is printed after the streamed one; crops: [det] and [ground] answers "
                         "whose words a crop keeps, over four corner crops too; docs/tta.md)")
+    _output_args(p, "/vis")
     _detection_args(p)
     p.set_defaults(handler="rsvlm.chat:main")
 
@@ -197,8 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--geojson", metavar="FILE", help="write parsed objects as GeoJSON (in the image's CRS) here "
                                                        "(- for stdout, as --out -)")
     p.add_argument("--vis", metavar="FILE", help="write an overlay image here (out.png)")
-    p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
-                   help="drop objects the model scores below this (its confidence; default 0 keeps all; docs/cli.md)")
+    _output_args(p, "--vis")
     _detection_args(p)
     p.add_argument("--tile", type=int, metavar="SIZE",  # range: predict
                    help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")

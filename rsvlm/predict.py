@@ -16,6 +16,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
+from rsvlm.output_options import above_min_score, rgb_bands_problem
 from rsvlm.predict_tiles import (
     default_overlap,
     overlap_notes,
@@ -301,6 +302,11 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
+    if args.rgb_bands and not args.vis:  # was no option at all; unused, it is said
+        say(f"warning: --rgb-bands {','.join(args.rgb_bands)} ignored: it chooses the bands --vis draws")
+    elif err := rgb_bands_problem(images[-1], args.rgb_bands, labels[-1]):  # the overlay is of the last image
+        print(f"rsvlm predict: {err}", file=sys.stderr)
+        return 2
     if args.geojson and not images[-1].georeferenced:  # --out x.geojson was told to use --out
         print(f"rsvlm predict: {f'--out {args.geojson}' if as_geojson else '--geojson'}: {images[-1].path} is not "
               "georeferenced (no CRS with a transform or ground control points), so it has no map coordinates; "
@@ -365,14 +371,13 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(text)
         for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
-    if args.min_score > 0 and not result["objects"]:  # "0 object(s) ... dropped" under a word answer
-        say(f"note: --min-score {args.min_score} has nothing to drop: the answer has no objects")
-    elif args.min_score > 0:
-        kept = [o for o in result["objects"] if o.get("score", 1.0) >= args.min_score]
-        dropped = f"{len(result['objects']) - len(kept)} object(s) scored below --min-score {args.min_score} dropped"
+    kept, dropped = above_min_score(result["objects"], args.min_score)
+    if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer
+        say(f"note: {dropped}")
+    elif dropped:  # the count on stdout, beside the table it shortens
         print(dropped)
         say(dropped, printed=True)
-        result["objects"] = kept
+    result["objects"] = kept
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:
         print(table)
@@ -405,7 +410,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
             base = scene.read_overview(VIS_MAX_SIDE)
             scale = base.width / scene.width
-        draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale)
+        draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale,
+                     rgb_bands=args.rgb_bands)
         print(f"wrote {args.vis}")
     return 130 if stopped else 0
 

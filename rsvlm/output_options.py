@@ -1,0 +1,36 @@
+"""What ``--min-score`` and ``--rgb-bands`` (``rsvlm.cli._output_args``) do to an answer's output, as
+``rsvlm predict`` and ``rsvlm chat`` both take them."""
+
+from __future__ import annotations
+
+
+def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], str | None]:
+    """The objects scored ``min_score`` or more (an unscored one is kept: no score says nothing of its
+    confidence), and the line to say of those dropped (None where ``min_score`` is 0). A ``min_score``
+    above 0 on an answer with no objects says that it has nothing to drop."""
+    if min_score <= 0:
+        return objects, None
+    if not objects:  # "0 object(s) ... dropped" under a word answer
+        return objects, f"--min-score {min_score:g} has nothing to drop: the answer has no objects"
+    kept = [o for o in objects if o.get("score") is None or o["score"] >= min_score]
+    return kept, f"{len(objects) - len(kept)} of {len(objects)} object(s) scored below --min-score {min_score:g} dropped"
+
+
+def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str = "--rgb-bands") -> str | None:
+    """Why ``rgb_bands`` (three band names, ``cli._rgb_bands``) cannot draw ``img`` (an RSImage, called
+    ``label``): a name none of its bands has, said with the bands it has, or an ir image (one band,
+    drawn through a colour map); None where they can (or none were given). Names match as the overlay
+    matches them (``bandnames.band_at``: any case, ``B4`` is ``B04``, ``red`` is ``R``)."""
+    from rsvlm.io.bandnames import band_at
+
+    if rgb_bands is None:
+        return None
+    given = ",".join(rgb_bands)
+    if img.modality == "ir":
+        return (f"{option} {given}: {label} is an ir image of one band ({img.bands[0]}), drawn through a colour map; "
+                f"leave {option} out")
+    unknown = list(dict.fromkeys(b for b in rgb_bands if band_at(list(img.bands), b) is None))  # VV,VH,VV: VV once
+    if unknown:
+        return (f"{option} {given}: {label} ({img.modality}) has no band {', '.join(map(repr, unknown))}; its bands "
+                f"are {','.join(img.bands)}")
+    return None
