@@ -8,8 +8,9 @@ it fixed whatever the world size by passing ``grad_accum = global / (batch_size 
 refuses a world size that does not divide it (contrastive pretraining, ``objective: clip``, too:
 its accumulation contrasts the whole global batch). The recipe is loaded with ``TrainConfig`` first,
 and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpeed config fails
-here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run and a
-missing or empty records file.
+here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run, a
+missing or empty records file, and records that fill no global batch over the world size (the records are
+read and measured here once, as each rank reads them again).
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
 (pdsh); torchrun is started once per node by you, with ``NODE_RANK`` set on each and the first
@@ -77,7 +78,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
     ``out_dir`` (``check_out_dir``, read-only), then a missing or empty records file or a missing image root
     (``check_data_paths``), and for the LM objective records files of no usable record or fewer than one global
-    batch (``inputs.check_enough_records``), as its ranks would refuse them, before any of them starts."""
+    batch (``inputs.check_enough_records``) or that fill no global batch as the config draws them
+    (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
     from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config
     from rsvlm.train.run import check_engine
@@ -126,7 +128,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     if check_out and cfg.objective != "clip":  # else every rank refused it once the launcher had started them all
         from rsvlm.train.inputs import check_enough_records
 
-        check_enough_records(cfg, world)
+        check_data_plan(cfg, world, check_enough_records(cfg, world))
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
     if launcher == "deepspeed":
         cmd = ["deepspeed"]
@@ -145,6 +147,26 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
     return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))
+
+
+def check_data_plan(cfg, world: int, arrays: dict | None) -> None:
+    """The ranks' own data checks (``sft_index.read_train_data``: too many malformed or unfit records, a
+    modality split that fills no global batch over ``world`` processes, ``data.batching=naive`` over several
+    modalities), here before any process starts: each rank refused them alike, then the launcher's report
+    followed. ValueError naming the verdict; the notes it prints are left to the ranks' first, which says them."""
+    import contextlib
+    import io
+    from dataclasses import replace
+
+    from rsvlm.processes import SameOnEveryRank
+    from rsvlm.train.sft_index import read_train_data
+
+    quiet = replace(cfg, log=replace(cfg.log, progress=False))
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            read_train_data(quiet, 0, world, arrays)
+    except SameOnEveryRank as e:  # DataPlanError, TooManyBadSamples: as rsvlm train says them
+        raise ValueError(f"{type(e).__name__}: {e}") from None
 
 
 def launcher_path(name: str) -> str | None:

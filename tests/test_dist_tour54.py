@@ -114,7 +114,7 @@ def test_the_launcher_refuses_several_lm_processes_without_a_deepspeed_config(tm
     assert launch.main([str(clip), "--gpus-per-node", "2", "--dry-run", "batch_size=2"]) == 0, capsys.readouterr().err
 
 
-def test_a_failed_launch_says_where_to_continue_from(tmp_path, sft_record):
+def test_a_failed_launch_says_where_to_continue_from(tmp_path):
     import os
     import subprocess
     import sys
@@ -130,7 +130,7 @@ def test_a_failed_launch_says_where_to_continue_from(tmp_path, sft_record):
     (out / "checkpoints" / "step_000006.tmp").mkdir()  # cut short by the kill: not one to resume from
     cfg = tmp_path / "r.yaml"
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out)).read_text())
-    sft_record.write_text(sft_record.read_text() * 4)  # one global batch: launch.py counts the records first
+    sft_record = make_records(tmp_path / "d", n=4, ir_every=0)  # one global batch: launch.py reads the records first
     env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
     run = subprocess.run([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
                           "--gpus-per-node", "1", "ckpt.resume=auto", f"data.train={sft_record}"], env=env,

@@ -23,7 +23,7 @@ def test_a_master_port_out_of_range_is_a_usage_error(monkeypatch, capsys, port):
     assert e.value.code == 2 and f"--master-port {port}: give a TCP port, 1 to 65535" in capsys.readouterr().err
 
 
-def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path, sft_record):
+def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path):
     import os
     import signal
     import subprocess
@@ -37,7 +37,9 @@ def test_ctrl_c_lets_the_launcher_stop_its_ranks_without_a_traceback(tmp_path, s
     fake.chmod(0o755)
     recipe = tmp_path / "r.yaml"
     recipe.write_text("# global_batch: 4\n" + (REPO / "configs/train/sft_tiny.yaml").read_text())
-    sft_record.write_text(sft_record.read_text() * 4)  # one global batch: launch.py counts the records too
+    from test_train_utils import make_records
+
+    sft_record = make_records(tmp_path / "d", n=4, ir_every=0)  # one global batch: launch.py reads the records too
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(recipe), "--launcher", "torchrun",
                              "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",  # launch.py checks out_dir
                              f"data.train={sft_record}"],  # and the records file

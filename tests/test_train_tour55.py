@@ -280,7 +280,7 @@ def test_stand_ins_take_the_last_readable_micro_batch_of_the_same_modalities():
     assert two.update(batch(0), [2])["tag"] == "opt" and two.last_good["tag"] == "ir"
 
 
-def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path, sft_record):
+def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path):
     """A scheduler's SIGTERM to scripts/launch.py killed it at once and left torchrun and its ranks running."""
     import subprocess
     import sys
@@ -294,13 +294,13 @@ def test_sigterm_to_the_launch_script_is_passed_on_to_the_launcher(tmp_path, sft
     fake.chmod(0o755)
     cfg = tmp_path / "r.yaml"
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(tmp_path / "run")).read_text())
-    sft_record.write_text(sft_record.read_text() * 4)  # one global batch: launch.py counts the records first
+    sft_record = make_records(tmp_path / "d", n=4, ir_every=0)  # one global batch: launch.py reads the records first
     proc = subprocess.Popen([sys.executable, str(REPO / "scripts/launch.py"), str(cfg), "--launcher", "torchrun",
                              "--gpus-per-node", "1", f"data.train={sft_record}"],
                             env={**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not (tmp_path / "up").exists():
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
             time.sleep(0.05)

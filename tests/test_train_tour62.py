@@ -18,3 +18,29 @@ def test_records_that_fill_no_batch_exit_2_as_too_few_records_do(tmp_path, capsy
     err = capsys.readouterr().err
     assert "rsvlm train: DataPlanError: " in err and "4 records (1 ir, 3 optical) cannot fill one global batch" in err
     assert not out.exists()
+
+
+def test_the_launcher_refuses_records_that_fill_no_batch_over_its_processes_before_starting_them(
+        tmp_path, monkeypatch, capsys):
+    """3 optical and 1 ir record on 2 processes of batch_size 2: enough records for a global batch of 4, but
+    no modality holds 4. The launcher started both ranks; each refused it (DataPlanError), then torchrun's
+    ChildFailedError traceback and 'torchrun exited with status 1'."""
+    from types import SimpleNamespace
+
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    started = []
+    monkeypatch.setattr(launch, "subprocess", SimpleNamespace(Popen=lambda *a, **k: started.append(a)))
+    monkeypatch.setattr(launch, "launcher_path", lambda name: name)
+    data = make_records(tmp_path / "d", n=4)
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path).read_text())
+    out = tmp_path / "out"
+    argv = [str(cfg), "--launcher", "torchrun", "--gpus-per-node", "2", f"data.train={data}", f"out_dir={out}",
+            "batch_size=2", "dist.deepspeed=configs/deepspeed/zero2.json"]
+    assert launch.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "launch: DataPlanError: " in err and "4 records (1 ir, 3 optical) cannot fill one global batch of 4" in err
+    assert "warning" not in err, err  # the ranks' first says the notes, once
+    assert started == [] and not out.exists()
