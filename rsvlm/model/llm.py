@@ -26,6 +26,7 @@ from rsvlm.model.llm_files import (
     check_config_keys,
     check_saved_shapes,
     home_expanded,
+    lacking_note,
     local_folder,
     mismatch_note,
     names_unreadable,
@@ -185,11 +186,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         if info.get("mismatched_keys"):  # was transformers' RuntimeError traceback after its load report
             raise ValueError(mismatch_note(cfg.name_or_path, llm, info["mismatched_keys"]))
         if info["missing_keys"]:  # was: transformers' load report, then a model with parts at random
-            lacks = sorted(info["missing_keys"])
-            raise ValueError(f"llm.name_or_path {cfg.name_or_path}: its weights lack {len(lacks)} tensor(s) of the "
-                             f"{type(llm).__name__} its config.json builds (first: {', '.join(lacks[:3])}), which "
-                             f"would start at random; it holds a {', '.join(llm.config.architectures or ['?'])}: "
-                             f"give a causal LM with its LM head (…ForCausalLM)")
+            raise ValueError(lacking_note(cfg.name_or_path, llm, sorted(info["missing_keys"])))
         report.release()  # unexpected tensors, say: transformers' word, not refused
     elif cfg.config:
         if quant:

@@ -177,3 +177,29 @@ def check_saved_shapes(path: str, built: nn.Module) -> None:
     odd = [(k, saved[k], tuple(t.shape)) for k, t in built.state_dict().items() if k in saved and saved[k] != tuple(t.shape)]
     if odd:
         raise ValueError(mismatch_note(path, built, odd))
+
+
+def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
+    """Why LLM folder ``path``'s weights lacking ``lacks`` (transformers' missing keys, sorted) are refused,
+    naming the file that should hold the first: a base model without its LM head (``…Model`` saved, not
+    ``…ForCausalLM``), or a weight file cut or edited (a checkpoint's llm/ was told to give a causal LM)."""
+    import json
+
+    from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
+
+    folder = Path(path).expanduser()
+    where = folder / SAFE_WEIGHTS_NAME
+    if not where.is_file() and (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
+        where = folder / SAFE_WEIGHTS_INDEX_NAME
+        try:  # the shard the index puts it in, where it lists it
+            shard = json.loads(where.read_text()).get("weight_map", {}).get(lacks[0])
+        except (OSError, ValueError, AttributeError):
+            shard = None
+        where = folder / shard if isinstance(shard, str) else where
+    held = ", ".join(llm.config.architectures or ["?"])
+    out = llm.get_output_embeddings()  # its name: lm_head, embed_out, …
+    head = {f"{n}.{w}" for n, m in llm.named_modules() if m is out and out is not None for w, _ in m.named_parameters()}
+    why = (f"{where} holds a {held}: give a causal LM with its LM head (…ForCausalLM)" if set(lacks) <= head else
+           f"{where} lacks them: cut or edited after it was saved, or another model's weights")
+    return (f"llm.name_or_path {path}: its weights lack {len(lacks)} tensor(s) of the {type(llm).__name__} its "
+            f"config.json builds (first: {', '.join(lacks[:3])}), which would start at random; {why}")
