@@ -34,7 +34,15 @@ import torch
 
 import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
-from rsvlm.model.ckpt_files import adapter_mismatch, check_files, hub_snapshot, no_checkpoint, vocab_rows
+from rsvlm.model.ckpt_files import (
+    adapter_extras,
+    adapter_lacks,
+    adapter_mismatch,
+    check_files,
+    hub_snapshot,
+    no_checkpoint,
+    vocab_rows,
+)
 from rsvlm.model.llm_files import home_expanded, names_unreadable
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
@@ -212,8 +220,10 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
             except UserWarning as e:  # layers of the base the adapter has no weights for: a larger base
                 lacks = re.findall(r"'([^']+)'", str(e)) or ["?"]
         if lacks:
-            raise ValueError(f"{other}: the base has {len(lacks)} adapted weight(s) the adapter lacks (first: "
-                             f"{lacks[0]})")
+            raise ValueError(adapter_lacks(root / "adapter", lacks, other))
+        if extra := adapter_extras(llm, root / "adapter"):  # peft ignored them without a word
+            warnings.warn(f"{root / 'adapter' / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's "
+                          f"adapter has no place for, ignored (first: {', '.join(extra[:3])})", stacklevel=2)
     else:
         llm = llm_parts.apply_llm_trainability(llm, llm_cfg, mode, special)
     if mode == "full" and _is_peft(llm):  # (a LoRA on a tied head was merged into the input embeddings too)

@@ -1,6 +1,6 @@
 """What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
-(``adapter_mismatch``), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's
+(``adapter_mismatch``), cut (``adapter_lacks``) or holding tensors peft ignores (``adapter_extras``), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's
 folder of a base named by its hub name (``hub_snapshot``)."""
 
 from __future__ import annotations
@@ -119,6 +119,36 @@ def adapter_mismatch(llm, adapter: Path) -> str | None:
             if want != got:
                 return f"{key} is {list(shape)}, for a layer of size {got} where the base's {path} has {want}"
     return None
+
+
+def adapter_lacks(adapter: Path, lacks: list[str], other: str) -> str:
+    """Why peft found the adapter in folder ``adapter`` lacking ``lacks`` (its names, with the adapter's
+    name ``default``): where the file holds other tensors of the first one's layer, the file was cut or
+    edited, naming the tensor as the file would (was: "trained on another base", ``other``); else a base
+    with more layers than the one the adapter was trained on."""
+    file = adapter / "adapter_model.safetensors"
+    key = lacks[0].replace(".default.", ".").removesuffix(".default")
+    m = PEFT_KEY.search(key + ".")
+    layer = key[: m.start()] if m else None
+    try:
+        with open_safetensors(file) as h:
+            beside = sorted(k for k in h.keys() if layer and k.startswith(layer) and k != key)
+    except ValueError:
+        beside = []
+    if beside:
+        return (f"{file}: lacks {len(lacks)} tensor(s) of layers it adapts (first: {key}, whose layer's "
+                f"{beside[0].removeprefix(layer)} is there): cut or edited after it was saved")
+    return f"{other}: the base has {len(lacks)} adapted weight(s) the adapter lacks (first: {lacks[0]})"
+
+
+def adapter_extras(llm, adapter: Path) -> list[str]:
+    """The tensors of the adapter file in folder ``adapter`` that the peft-wrapped ``llm`` loaded from it has
+    no place for (peft ignores them): an edited file, or one of another adapter kind."""
+    from peft.utils import get_peft_model_state_dict
+
+    want = set(get_peft_model_state_dict(llm, save_embedding_layers=False))
+    with open_safetensors(adapter / "adapter_model.safetensors") as h:
+        return sorted(set(h.keys()) - want)
 
 
 def vocab_rows(llm_dir: Path) -> int | None:

@@ -1,0 +1,98 @@
+"""Checkpoints as a user edits, cuts or quantises them: the file and tensor at fault are named."""
+
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from rsvlm.config import load_config
+from rsvlm.model import VLMConfig, create_model, load_pretrained
+
+TINY = Path(__file__).resolve().parents[1] / "configs" / "model" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def full_ckpt(tmp_path_factory):
+    """A full checkpoint (llm/ and a LoRA adapter/) of the tiny model."""
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY))
+    return model.save_pretrained(tmp_path_factory.mktemp("full") / "ck")
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(src, dest))
+
+
+def _edit(file: Path, change) -> None:
+    state = load_file(str(file))
+    change(state)
+    save_file(state, str(file), metadata={"format": "pt"})
+
+
+def test_a_cut_llm_weight_file_is_named_not_taken_for_a_model_without_its_head(full_ckpt, tmp_path):
+    """A checkpoint's llm/model.safetensors lacking a layer's weight was "give a causal LM with its LM head
+    (…ForCausalLM)", of a LlamaForCausalLM, naming no file."""
+    ck = _copy(full_ckpt, tmp_path / "ck")
+    _edit(ck / "llm" / "model.safetensors", lambda s: s.pop("model.layers.0.mlp.down_proj.weight"))
+    with pytest.raises(ValueError) as e:
+        load_pretrained(ck)
+    said = str(e.value)
+    assert "(first: model.layers.0.mlp.down_proj.weight)" in said
+    assert f"{ck / 'llm' / 'model.safetensors'} lacks them: cut or edited" in said
+    assert "LM head" not in said
+
+
+def test_an_adapter_file_missing_one_factor_is_named_as_cut(full_ckpt, tmp_path):
+    """adapter_model.safetensors lacking one lora_A (its lora_B still there) was "a LoRA adapter trained on
+    another base", naming peft's in-memory key (….lora_A.default.weight), not the file's."""
+    ck = _copy(full_ckpt, tmp_path / "ck")
+    key = "base_model.model.model.layers.0.mlp.down_proj.lora_A.weight"
+    _edit(ck / "adapter" / "adapter_model.safetensors", lambda s: s.pop(key))
+    with pytest.raises(ValueError) as e:
+        load_pretrained(ck)
+    said = str(e.value)
+    assert said.startswith(f"{ck / 'adapter' / 'adapter_model.safetensors'}: lacks 1 tensor(s) of layers it adapts "
+                           f"(first: {key}, whose layer's lora_B.weight is there): cut or edited"), said
+    assert "another base" not in said
+
+
+def test_an_adapter_tensor_peft_has_no_place_for_is_said(full_ckpt, tmp_path):
+    """peft ignored a tensor of the adapter file that no adapter layer takes, without a word."""
+    ck = _copy(full_ckpt, tmp_path / "ck")
+    key = "base_model.model.model.layers.0.mlp.up_proj.lora_C.weight"
+    _edit(ck / "adapter" / "adapter_model.safetensors", lambda s: s.update({key: torch.zeros(2, 2)}))
+    with pytest.warns(UserWarning, match=rf"adapter_model\.safetensors: 1 tensor\(s\) .* ignored \(first: {key}\)"):
+        load_pretrained(ck)
+    with warnings.catch_warnings():  # an untouched adapter: nothing said
+        warnings.simplefilter("error", UserWarning)
+        load_pretrained(full_ckpt)
+
+
+def test_an_adapter_trained_4_bit_reloads_in_full_precision_with_its_own_shapes(tmp_path, base_dir):
+    """The leftover 'a 4-bit adapter may carry padding rows': on a CPU each LoRA factor of a 4-bit run has its
+    layer's own size (a Linear4bit keeps out_features; its packed weight is another shape), and a full-precision
+    reload holds exactly the trained factors; only the base's quantisation error differs."""
+    pytest.importorskip("bitsandbytes", reason="bitsandbytes not installed")
+    from peft.utils import get_peft_model_state_dict
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null",
+                                                          "llm.load_in_4bit=true"]))
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(torch.randn_like(p) * 0.05)
+    trained = {k: v.clone() for k, v in get_peft_model_state_dict(model.llm, save_embedding_layers=False).items()}
+    full, _ = load_pretrained(model.save_pretrained(tmp_path / "ad", adapter_only=True))
+    assert not full.cfg.llm.load_in_4bit
+    reloaded = get_peft_model_state_dict(full.llm, save_embedding_layers=False)
+    assert set(reloaded) == set(trained)
+    for k, v in trained.items():
+        assert torch.equal(reloaded[k], v), k
+    for name, m in full.llm.named_modules():
+        if hasattr(m, "lora_B") and "default" in m.lora_B:
+            assert m.lora_B["default"].weight.shape[0] == m.get_base_layer().out_features, name
