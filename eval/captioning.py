@@ -68,7 +68,8 @@ def _tokenize(texts: dict, use_java: bool) -> dict:
 
     # whitespace collapsed: Java ends a line at \r, \f, U+2028 too, and one extra line shifts every later caption
     sent = {k: [{"caption": " ".join(t.split())} for t in v if t.strip()] for k, v in texts.items()}
-    done = PTBTokenizer().tokenize({k: v for k, v in sent.items() if v})
+    with _without_progress_line():  # its Java wrote "PTBTokenizer tokenized 49 tokens at …" on stderr, every run
+        done = PTBTokenizer().tokenize({k: v for k, v in sent.items() if v})
     out = {}
     for k, v in texts.items():
         it = iter(done.get(k, []))
@@ -76,6 +77,33 @@ def _tokenize(texts: dict, use_java: bool) -> dict:
     if sum(len(v) for v in done.values()) != sum(len(v) for v in sent.values()):
         raise RuntimeError("PTBTokenizer returned a different number of captions than it was given")
     return out
+
+
+_PTB_PROGRESS = re.compile(rb"PTBTokenizer tokenized \d+ tokens at [\d.,]+ tokens per second\.\r?\n?")
+
+
+@contextlib.contextmanager
+def _without_progress_line():
+    """Standard error (the file descriptor: the Java process PTBTokenizer starts writes to it) caught while in the
+    block and written back on leaving, less PTBTokenizer's line of its speed; anything else (a Java error) is kept."""
+    import os
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            if rest := _PTB_PROGRESS.sub(b"", caught.read()):
+                sys.stderr.write(rest.decode("utf-8", "replace"))
+                sys.stderr.flush()
 
 
 @dataclass

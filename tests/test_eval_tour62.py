@@ -63,3 +63,33 @@ def test_out_refuses_another_tasks_scores_and_a_run_stamp_name(tmp_path, capsys)
     assert json.loads(out.read_text())["task"] == "captioning" and not (tmp_path / "p.jsonl.run.json").exists()
     counting.main([*args, "--out", str(tmp_path / "count.json")])
     assert counting.main([*args, "--out", str(tmp_path / "count.json")])["accuracy"] == 1.0  # its own: replaced
+
+
+def test_ptbtokenizers_speed_line_is_not_printed_but_its_errors_are(capfd):
+    """Captioning with Java printed "PTBTokenizer tokenized 49 tokens at 346.04 tokens per second." on stderr, from
+    the Java process pycocoevalcap starts, in every run (read as a warning); that line is dropped, anything else that
+    process writes (a Java error) still reaches stderr."""
+    import os
+
+    from eval.captioning import _without_progress_line
+
+    with _without_progress_line():
+        os.write(2, b"PTBTokenizer tokenized 49 tokens at 346.04 tokens per second.\nException in thread \"main\"\n")
+    assert capfd.readouterr().err == "Exception in thread \"main\"\n"
+
+
+def test_captioning_with_java_says_nothing_on_stderr(tmp_path, capfd):
+    import pytest
+
+    from eval import captioning
+
+    if not captioning.java_available():
+        pytest.skip("no Java: PTBTokenizer does not run")
+    recs = [eval_record(r, "cap", "[cap] Describe the image.", c) for r, c in (("a", "Ships in a harbour."),
+                                                                             ("b", "A dense residential area."))]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cap", "answer": "Ships in a port."},
+                                              {"id": "b", "task": "cap", "answer": "A residential area."}])
+    s = captioning.main(["--gt", gt, "--pred", pred])
+    assert s["tokenizer"] == "ptb" and s["n_missing"] == 0
+    assert "PTBTokenizer" not in capfd.readouterr().err
