@@ -349,10 +349,11 @@ def test_msi_dn_are_scaled_as_the_file_declares(tmp_path):
 
 
 def test_a_thermal_band_that_declares_kelvin_says_how_to_use_it(tmp_path):
-    """MODIS-style LST (DN × 0.02 = K) was stretched as DN without a word of the file's scale."""
+    """MODIS-style LST (DN × 0.02 = K) was stretched as DN without a word of the file's scale; its scale
+    giving temperatures on Earth, it is now applied (tour 62), and said."""
     dn = np.random.default_rng(0).integers(14000, 15500, (1, 16, 16)).astype(np.uint16)
     img = read_image(_with_scales(write_tif(tmp_path / "lst.tif", dn), (0.02,), (0.0,)), "ir")
-    assert any("DN × 0.02 + 0" in n and "ir_kelvin=[scale, offset]" in n for n in img.notes), img.notes
+    assert any("kelvin as the file declares it" in n and "DN × 0.02 + 0 K" in n for n in img.notes), img.notes
 
 
 def test_a_scene_drawn_much_smaller_is_averaged_down_before_its_display_is_made(tmp_path):
