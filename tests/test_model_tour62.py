@@ -96,3 +96,20 @@ def test_an_adapter_trained_4_bit_reloads_in_full_precision_with_its_own_shapes(
     for name, m in full.llm.named_modules():
         if hasattr(m, "lora_B") and "default" in m.lora_B:
             assert m.lora_B["default"].weight.shape[0] == m.get_base_layer().out_features, name
+
+
+def test_a_model_config_with_a_key_this_rsvlm_lacks_is_not_called_no_checkpoint(full_ckpt, tmp_path):
+    """A checkpoint's config.yaml from another rsvlm version (a key since dropped, or a hand edit) was
+    "not an rsvlm checkpoint (its config.yaml is no model config …)", beside its vision.safetensors and llm/."""
+    from rsvlm.config import ConfigError
+
+    ck = _copy(full_ckpt, tmp_path / "ck")
+    text = (ck / "config.yaml").read_text()
+    (ck / "config.yaml").write_text(text.replace("projector:\n", "projector:\n  dropout: 0.1\n", 1))
+    with pytest.raises(ConfigError) as e:
+        load_pretrained(ck)
+    said = str(e.value)
+    assert said.startswith(f"{ck / 'config.yaml'}: a model config this rsvlm cannot read (unknown key(s) "
+                           "projector.dropout"), said
+    assert "another rsvlm version" in said and "not an rsvlm checkpoint" not in said
+    assert e.value.keys == ("projector.dropout",)

@@ -160,6 +160,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     try:  # the file alone first: a data_gen or training config there is not the user's override error
         saved = from_dict(VLMConfig, raw)
     except ConfigError as e:
+        if isinstance(raw, dict) and {"encoders", "stems", "llm"} <= set(raw):  # a model config all the same
+            raise ConfigError(f"{root / 'config.yaml'}: a model config this rsvlm cannot read ({e}): written by "
+                              "another rsvlm version, or edited; remove or correct that key", keys=e.keys) from None
         raise ConfigError(f"{root}: not an rsvlm checkpoint (its config.yaml is no model config: {e})") from None
     cfg = from_dict(VLMConfig, apply_overrides(raw, list(overrides or []), VLMConfig))
     for part in ("encoders", "stems"):  # a typo (encoders.defualt.image_size) built a part with no weights

@@ -1,7 +1,8 @@
 """What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
-(``adapter_mismatch``), cut (``adapter_lacks``) or holding tensors peft ignores (``adapter_extras``), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's
-folder of a base named by its hub name (``hub_snapshot``)."""
+(``adapter_mismatch``), cut (``adapter_lacks``) or holding tensors peft ignores (``adapter_extras``), the
+embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's folder of a base named by
+its hub name (``hub_snapshot``)."""
 
 from __future__ import annotations
 
