@@ -194,8 +194,12 @@ def grid_to_mask(coords: dict, width: int, height: int) -> np.ndarray:
 
 
 def grid_tokens(coords: dict, width: int, height: int) -> list[str | int]:
-    """Grid coords -> the token items between <mask> and </mask>: tag strings and loc ints."""
+    """Grid coords -> the token items between <mask> and </mask>: tag strings and loc ints. ValueError where
+    no cell is on (an object of no pixel: decode drops it, and the grammar never writes one)."""
     cells = grid_cells(coords)
+    if not cells.any():
+        raise ValueError(f"grid {cells.shape[1]}x{cells.shape[0]} has no cell on (an object of no pixel; "
+                         "leave it out, as an empty 'mask' array is)")
     if "box" not in coords:
         raise ValueError("grid coords need 'box', 'size' and 'rows'; 'box' is missing")
     try:
