@@ -151,7 +151,7 @@ class ChatREPL:
         kept, dropped = above_min_score(self.last["objects"], self.min_score)  # a view's lone guess at 0.01 was shown
         if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
             self.say(f"  note: {dropped}")
-        self.last["objects"] = kept
+        self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
         # hundreds of objects flooded the terminal; /geojson writes them all
         table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
         if table:

@@ -206,8 +206,10 @@ class Commands:
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
             return False
-        if not self.repl.last["objects"]:
-            self.repl.say("no geometry in the last answer")
+        if not self.repl.last["objects"]:  # "no geometry" where --min-score dropped every object the table had shown
+            dropped = self.repl.last.get("dropped", 0)
+            self.repl.say(f"no geometry left in the last answer: its {dropped} object(s) all scored below --min-score "
+                          f"{self.repl.min_score:g}" if dropped else "no geometry in the last answer")
             return False
         inputs = {Path(f).resolve() for im in self.repl.images for f in im.path.split(", ")}
         if Path(args[0]).resolve() in inputs:

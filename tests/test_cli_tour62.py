@@ -72,12 +72,12 @@ def test_predict_says_rgb_bands_without_vis_go_unused(ckpt, msi, tmp_path, capsy
     assert "--rgb-bands B08,B04,B03 ignored: it chooses the bands --vis draws" in capsys.readouterr().err
 
 
-def scored(monkeypatch):
-    """inference.locate giving a view's lone guess (0.01), a sure object (0.9) and an unscored one."""
+def scored(monkeypatch, scores=(0.01, 0.9, None)):
+    """inference.locate giving a view's lone guess (0.01), a sure object (0.9) and an unscored one (None)."""
     from rsvlm import inference as inf
 
     boxes = [{"kind": "box", "label": "ship", "coords": [1, 1, 5, 5], **({} if s is None else {"score": s})}
-             for s in (0.01, 0.9, None)]
+             for s in scores]
     monkeypatch.setattr(inf, "locate", lambda answer, img, scores=None: {
         "answer": answer, "text": "", "objects": inf.with_map_coords([dict(b) for b in boxes], img, []), "problems": []})
 
@@ -134,3 +134,15 @@ def test_chat_refuses_rgb_bands_its_image_lacks_before_the_model_loads(msi, tmp_
     err = capsys.readouterr().err
     assert "rsvlm chat: --rgb-bands VV,VH,VV: s2 scene.tif (msi) has no band 'VV', 'VH'" in err, err
     assert "loading model" not in err
+
+
+def test_chat_vis_says_min_score_dropped_every_object(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    """A --tta chat's 21 fused boxes all below --min-score 0.3: /vis said "no geometry in the last answer"."""
+    from test_chat_tour54 import chat_main
+
+    scored(monkeypatch, (0.01, 0.2))
+    assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(geotiff), "--max-new-tokens", "3",
+                      "--min-score", "0.3"], ["[det]", f"/vis {tmp_path / 'o.png'}"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "no geometry left in the last answer: its 2 object(s) all scored below --min-score 0.3" in out, out
+    assert not (tmp_path / "o.png").exists()
