@@ -113,3 +113,24 @@ def test_a_model_config_with_a_key_this_rsvlm_lacks_is_not_called_no_checkpoint(
                            "projector.dropout"), said
     assert "another rsvlm version" in said and "not an rsvlm checkpoint" not in said
     assert e.value.keys == ("projector.dropout",)
+
+
+def test_an_llm_of_its_own_code_is_refused_naming_auto_map_and_its_code_never_runs(tmp_path, base_dir):
+    """A base whose config.json asks for its own code (auto_map, a model_type transformers lacks) was
+    "give a causal LM's folder (…ForCausalLM)", though it names one: the code rsvlm will not run."""
+    import json
+    import shutil
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    base = Path(shutil.copytree(base_dir, tmp_path / "base"))
+    conf = json.loads((base / "config.json").read_text())
+    conf.update(model_type="geofancy", auto_map={"AutoConfig": "configuration_geo.GeoConfig",
+                                                 "AutoModelForCausalLM": "modeling_geo.GeoForCausalLM"})
+    (base / "config.json").write_text(json.dumps(conf))
+    for name in ("configuration_geo.py", "modeling_geo.py"):
+        (base / name).write_text("raise SystemExit('remote code ran')\n")
+    with pytest.raises(ValueError, match=r"has model_type 'geofancy', of which transformers has no causal LM; its "
+                                         r"auto_map names code of its own \(modeling_geo\.GeoForCausalLM\), which rsvlm "
+                                         r"never runs \(no trust_remote_code\)"):
+        build_llm(LLMConfig(name_or_path=str(base)))
