@@ -44,3 +44,28 @@ def test_the_launcher_refuses_records_that_fill_no_batch_over_its_processes_befo
     assert "launch: DataPlanError: " in err and "4 records (1 ir, 3 optical) cannot fill one global batch of 4" in err
     assert "warning" not in err, err  # the ranks' first says the notes, once
     assert started == [] and not out.exists()
+
+
+def test_init_from_checks_build_the_llm_on_meta_once_and_leave_preflights_as_it_was(tmp_path, monkeypatch):
+    """check_init_from built the whole model on meta, its LLM a second time after the LoRA checks' (a 7B one:
+    1.1 s each); a copy of that one serves, and the one preflight hands to the training build is left unwrapped."""
+    import transformers
+
+    from rsvlm.config import load_config
+    from rsvlm.model import create_model
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import preflight
+
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    argv = [f"data.train={data}", f"out_dir={tmp_path / 'out'}"]
+    src, _ = create_model(load_config(TrainConfig, recipe(tmp_path), argv).model)
+    src.save_pretrained(tmp_path / "src")
+    cfg = load_config(TrainConfig, recipe(tmp_path), [*argv, f"init_from={tmp_path / 'src'}"])
+    assert cfg.model.trainable.llm == "lora"
+    built = []
+    from_config = transformers.AutoModelForCausalLM.from_config
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_config",
+                        lambda *a, **k: built.append(1) or from_config(*a, **k))
+    shapes = preflight(cfg)
+    assert len(built) == 1
+    assert not any("lora_" in name for name, _ in shapes.named_modules())  # the meta build wrapped its copy only

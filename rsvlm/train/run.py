@@ -222,10 +222,11 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
         check_clip_batch(cfg)
     else:
         check_max_length(cfg)
-        check_init_from(cfg)
         if cfg.log.tensorboard:
             check_tensorboard()
     shapes = check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
+    if not clip:  # its meta model takes a copy of that LLM (it was built a third time there)
+        check_init_from(cfg, shapes)
     folder = resume_folder(cfg)
     if folder is None:
         return shapes
