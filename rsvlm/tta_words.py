@@ -13,7 +13,8 @@ transpose is "south-West"), the two words of a corner joined by a space, a hyphe
 
 Limits: English only: a question in another language keeps its direction words as they are, so a
 mirror view asks it of another object (use no TTA there). Whole words and the compounds of ``HANDED``
-and ``KEPT`` only ("TopLeft" in one word is none; "NorthEast" is, each capital kept: "NorthWest"), "up" and "down" left alone
+and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital kept, "TopRight", as "NorthEast" is
+"NorthWest"; "top_left" is none), "up" and "down" left alone
 (rarely the image's); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
@@ -47,14 +48,17 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
           "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
           **_diagonal(("northeast", "southwest")),  # northwest, southeast: their own image
+          "topright": "bottomleft",  # one-word corners: topleft, bottomright their own image
           **_ward(("left", "up"), ("right", "down"), ("west", "north"), ("east", "south")),
           "westerly": "northerly", "easterly": "southerly"},
     "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
           "westernmost": "easternmost", **_diagonal(("northwest", "northeast"), ("southwest", "southeast")),
+          "topleft": "topright", "bottomleft": "bottomright",
           **_ward(("left", "right"), ("west", "east")), "westerly": "easterly"},
     "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
           "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
           **_diagonal(("northwest", "southwest"), ("northeast", "southeast")),
+          "topleft": "bottomleft", "topright": "bottomright",
           **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
 }
 JOINERS = " -–"  # what joins the two words of a corner ("top left", "north-west", "north–east": an en dash)
