@@ -278,8 +278,6 @@ def main(args) -> int:
     if "unchecked_answers" in stamp and (
             bare := undigested(answer_files(Path(args.out)), {r["id"]: tagged_record(r)[0] for r in asked})):
         stamp, warning = less_unchecked(stamp, warning, len(bare))
-    if warning and rank == 0:
-        print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     # blind records too (the file read again skipped those: a blind set was never compared); was counted over the
     # whole file, records --limit leaves unanswered too
     if rank == 0 and (note := overlap_report(model_dir, asked, args.image_root or Path(args.data).parent)):
@@ -291,6 +289,9 @@ def main(args) -> int:
         print(f"rsvlm eval: warning: cannot meet the other processes at {os.environ.get('MASTER_ADDR')}:"
               f"{os.environ.get('MASTER_PORT')} ({str(e).splitlines()[0][:200]}); rank {rank} of {world} answers its "
               "share alone, and the last rank to finish merges the shares", file=sys.stderr)
+    # said by the rank that writes the stamp (_answer): rank 0, or without a rendezvous any that finds none yet
+    if warning and (rank == 0 or sync is None and not stamp_path(Path(args.out)).is_file()):
+        print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     try:
         return _answer(args, rank, world, device, model_dir, stamp, sync, loaded)
     finally:
@@ -335,8 +336,10 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     if model is not None and args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
-    if rank == 0:  # what the answers came from, checked when the file is resumed
-        side = stamp_path(Path(args.out))
+    side = stamp_path(Path(args.out))
+    # what the answers came from, checked when the file is resumed; any rank that finds none writes it before it
+    # answers: a rank 0 started after the others (no rendezvous) counted their fresh answers as unchecked ones
+    if rank == 0 or not side.is_file():
         side.parent.mkdir(parents=True, exist_ok=True)
         replace_text(side, json.dumps(stamp, indent=1) + "\n")
     import torch

@@ -93,3 +93,48 @@ def test_captioning_with_java_says_nothing_on_stderr(tmp_path, capfd):
     s = captioning.main(["--gt", gt, "--pred", pred])
     assert s["tokenizer"] == "ptb" and s["n_missing"] == 0
     assert "PTBTokenizer" not in capfd.readouterr().err
+
+
+def test_a_rank_that_answers_first_leaves_no_answer_of_this_run_counted_unchecked(tmp_path, monkeypatch, capsys):
+    """Two processes without a rendezvous (each launched alone with RANK/WORLD_SIZE: the last to finish merges),
+    --out holding 2 answers and no run stamp. Rank 1 ran first and answered its share; rank 0, started after,
+    counted rank 1's fresh answers with the old ones: unchecked_answers 4, and the scorers said 4 answers "were there
+    before" of which 2 were this model's. A rank that finds no stamp writes it before answering, so a later rank
+    carries its count: 2, whichever rank runs first."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm import evaluate
+    from rsvlm import inference as inf
+    from rsvlm.cli import main
+    from rsvlm.predictions import asked_digest, stamp_path
+
+    (model := tmp_path / "model").mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    recs = [eval_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(6)]
+    for r in recs:
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / f"{r['id']}.png")
+    data = write_jsonl(tmp_path / "test.jsonl", recs)
+    monkeypatch.setattr(evaluate, "answer_batch", lambda model, processor, records, *a, **kw: [
+        {"id": r["id"], "task": r["task"], "answer": "new"} for r in records])
+    monkeypatch.setattr(inf, "load_model", lambda *a, **kw: (None, SimpleNamespace()))
+    monkeypatch.setattr(evaluate, "launcher_sync", lambda world: None)
+    monkeypatch.setattr(evaluate, "run_stamp", lambda model_dir, args: {"model": str(model_dir), "weights": "w",
+                                                                        "options": {}})
+    for order in ((0, 1), (1, 0)):
+        out = tmp_path / f"p{order[0]}.jsonl"
+        write_jsonl(out, [{"id": r["id"], "task": "cls", "answer": "old",
+                           "asked_digest": asked_digest(evaluate.tagged_record(r)[0])} for r in recs[:2]])
+        said = ""
+        for rank in order:
+            monkeypatch.setenv("RANK", str(rank))
+            monkeypatch.setenv("WORLD_SIZE", "2")
+            monkeypatch.setenv("LOCAL_RANK", str(rank))
+            assert main(["eval", "--data", data, "--out", str(out), "--model", str(model), "--device", "cpu"]) == 0
+            said += capsys.readouterr().err
+        # once, by the rank that ran first and wrote the stamp (rank 0 alone said it, then of 4 answers)
+        assert said.count(" answer(s) but its p") == 1 and " 2 answer(s) but its p" in said, order
+        assert json.loads(stamp_path(out).read_text())["unchecked_answers"] == 2, order
+        assert {json.loads(line)["id"] for line in out.read_text().splitlines()} == {r["id"] for r in recs}
