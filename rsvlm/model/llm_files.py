@@ -180,9 +180,10 @@ def check_saved_shapes(path: str, built: nn.Module) -> None:
 
 
 def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
-    """Why LLM folder ``path``'s weights lacking ``lacks`` (transformers' missing keys, sorted) are refused,
-    naming the file that should hold the first: a base model without its LM head (``…Model`` saved, not
-    ``…ForCausalLM``), or a weight file cut or edited (a checkpoint's llm/ was told to give a causal LM)."""
+    """Why LLM folder ``path``'s weights lacking ``lacks`` (transformers' missing keys, sorted) are refused:
+    a base model without its LM head (``…Model`` saved, not ``…ForCausalLM``: its config.json's architectures,
+    or only the head lacking), else the weight file that should hold the first, cut or edited (a checkpoint's
+    llm/ was told to give a causal LM)."""
     import json
 
     from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
@@ -196,10 +197,11 @@ def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
         except (OSError, ValueError, AttributeError):
             shard = None
         where = folder / shard if isinstance(shard, str) else where
-    held = ", ".join(llm.config.architectures or ["?"])
+    held = llm.config.architectures or ["?"]
     out = llm.get_output_embeddings()  # its name: lm_head, embed_out, …
     head = {f"{n}.{w}" for n, m in llm.named_modules() if m is out and out is not None for w, _ in m.named_parameters()}
-    why = (f"{where} holds a {held}: give a causal LM with its LM head (…ForCausalLM)" if set(lacks) <= head else
+    why = (f"it holds a {', '.join(held)}: give a causal LM with its LM head (…ForCausalLM)"
+           if set(lacks) <= head or type(llm).__name__ not in held else
            f"{where} lacks them: cut or edited after it was saved, or another model's weights")
     return (f"llm.name_or_path {path}: its weights lack {len(lacks)} tensor(s) of the {type(llm).__name__} its "
             f"config.json builds (first: {', '.join(lacks[:3])}), which would start at random; {why}")
