@@ -80,3 +80,22 @@ def test_a_1px_road_with_a_gap_at_the_seam_stays_two():
         m[20 + i, 69 + i] = True  # ends at x = 98
         m[51 + i, 101 + i] = True  # starts at x = 101, the row after next
     assert len(_masks(m)) == 2
+
+
+@pytest.mark.parametrize("short, noted", [(0, 0), (1, 1), (2, 1), (3, 0)])
+def test_masks_drawn_short_of_the_seam_are_kept_apart_and_said(short, noted):
+    """A road a model drew ``short`` px before x = 100 and from it on the right: 1-2 px apart it stays two
+    (a gap at a seam may be a real path) but is said in ``notes``, where it was split without a word."""
+    from rsvlm.io import TileMerger
+
+    a, b = np.zeros((100, 100), bool), np.zeros((100, 100), bool)
+    a[40:46, 50 : 100 - short] = True
+    b[40:46, 0:30] = True
+    merger = TileMerger(scene_size=(200, 100))
+    merger.add(LEFT, [{"kind": "mask", "label": "road", "mask": a}])
+    merger.add(RIGHT, [{"kind": "mask", "label": "road", "mask": b}])
+    objs, notes = merger.merged()
+    assert len(objs) == (1 if short == 0 else 2) and merger.n_seam_gaps == noted
+    assert [n.startswith(f"{noted} pair(s) of masks face each other") for n in notes] == [True] * (noted > 0)
+    assert len(merger.result()) == len(objs)
+    assert sum("face each other" in n for n in merger.notes) == (noted > 0)  # said once, not per result()

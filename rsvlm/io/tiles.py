@@ -57,6 +57,9 @@ _shift = shift_object  # its name before windows.py (tests/test_tiles_tour55b)
 
 __all__ = ["iter_windows", "n_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
 
+SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apart, as a gap there may be real (a "
+             "path); a model that stops a pixel short of a tile's edge splits one object so, which an overlap joins")
+
 
 class TileMerger:
     """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``)."""
@@ -72,6 +75,7 @@ class TileMerger:
         self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
         self.n_empty_masks = 0  # tile answers' masks without a pixel: no object to keep (said in ``notes``)
         self.n_refused, self._first_refused = 0, ""  # ``add(skip_bad=True)``: objects whose geometry does not fit
+        self.n_seam_gaps = 0  # ``result``: mask pieces 1-2 px apart across a seam, kept apart (said in ``notes``)
 
     def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
@@ -127,6 +131,7 @@ class TileMerger:
                                     max((it["window"][1] + it["window"][3] for it in self._items), default=0))
         kept: list[tuple[int, dict]] = []
         groups: dict[tuple, list[dict]] = {}
+        self.n_seam_gaps = 0
         for it in self._items:
             groups.setdefault((it["obj"]["kind"], label_key(it["obj"].get("label"))), []).append(it)
         for (kind, _), items in groups.items():
@@ -148,6 +153,9 @@ class TileMerger:
                 kept += union_masks(self, items)
             else:
                 kept += dedupe_points(self, items)
+        self.notes = [n for n in self.notes if not n.endswith(SEAM_GAPS)]
+        if self.n_seam_gaps:
+            self.notes.append(f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}")
         return [obj for _, obj in sorted(kept, key=lambda t: t[0])]
 
     @staticmethod

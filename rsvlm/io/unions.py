@@ -56,7 +56,8 @@ def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
 
 def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
     """Masks of one label that share a pixel, or meet at an ``--overlap 0`` seam (``seams.masks_meet``), across
-    tiles: one mask over their joint extent."""
+    tiles: one mask over their joint extent. Pairs left apart by a gap of 1-2 px at a seam, facing each other
+    there, are counted in ``merger.n_seam_gaps``."""
     def overlaps(a, b):
         ax0, ay0, ax1, ay1 = mask_bbox(a["obj"])
         bx0, by0, bx1, by1 = mask_bbox(b["obj"])
@@ -67,16 +68,28 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         mb = b["obj"]["mask"][y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
         return bool((ma & mb).any())
 
+    gaps = []  # (a, b): pieces 1-2 px apart across a seam, facing each other (a model drawing short of the edge?)
+
     def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
         from rsvlm.io.seams import masks_meet, seam
 
         line = seam(a["window"], b["window"])
-        return overlaps(a, b) or line is not None and masks_meet(
-            a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(merger.edge_tol)),
-            merger.seam_share)
+        if overlaps(a, b):
+            return True
+        if line is None:
+            return False
+        args = a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(merger.edge_tol))
+        if masks_meet(*args, merger.seam_share):
+            return True
+        if masks_meet(*args, merger.seam_share, gap=2):
+            gaps.append((a, b))
+        return False
 
     out = []
-    for g in merger._clusters(items, meet, lambda it: mask_bbox(it["obj"])):
+    groups = merger._clusters(items, meet, lambda it: mask_bbox(it["obj"]))
+    group_of = {id(it): k for k, g in enumerate(groups) for it in g}
+    merger.n_seam_gaps += sum(group_of[id(a)] != group_of[id(b)] for a, b in gaps)  # not joined another way
+    for g in groups:
         obj = merger._merged(g)
         if len(g) > 1:
             bbs = np.array([mask_bbox(it["obj"]) for it in g])
