@@ -8,6 +8,7 @@ the number (``instructions.count_points``) are read as their number; an answer t
 (``"answer": 7``, another tool's) is read as its digits.
 A missing or unparseable prediction is wrong for ``accuracy`` and enters ``MAE`` as the answer
 0, so its error is the true count (a model cannot lower its MAE by refusing to answer);
+a reference of 0 so gives no error, and such records are counted (``n_unanswered_zero``) and noted;
 ``MAE_parsed`` is the MAE over the parseable predictions alone, ``RMSE`` and
 ``off_by_one_accuracy`` (|error| <= 1) are computed the way ``MAE`` is. A reference answer that
 holds no count raises an error naming the record. It cannot read counts stated only as boxes or
@@ -25,7 +26,7 @@ HEADLINE = ["accuracy", "MAE"]
 
 
 def score(items: list[common.Item], args=None) -> dict:
-    statuses, errors, parsed_errors = [], [], []
+    statuses, errors, parsed_errors, unseen = [], [], [], []  # unseen: ids of non-answers to a count of 0
     for it in common.progress(items, "counting"):
         gt = parse_count(common.gt_answer(it.record))
         if gt is None:
@@ -36,6 +37,8 @@ def score(items: list[common.Item], args=None) -> dict:
         pred = parse_count(ans) if isinstance(ans, str) else None
         status = common.MISSING if it.pred is None else (common.UNPARSEABLE if pred is None else common.OK)
         statuses.append(status)
+        if pred is None and gt == 0:
+            unseen.append(it.id)
         err = abs((pred if pred is not None else 0) - gt)
         errors.append(err)
         if pred is not None:
@@ -51,6 +54,9 @@ def score(items: list[common.Item], args=None) -> dict:
         "MAE_parsed": sum(parsed_errors) / len(parsed_errors) if parsed_errors else None,
         "n_correct": sum(right),
         **common.counts(items, statuses),
+        "n_unanswered_zero": len(unseen),
+        "notes": [f"{len(unseen)} missing or unparseable answer(s) are to a reference count of 0 (first: {unseen[0]}): "
+                  "they enter MAE and RMSE as the answer 0, no error, though accuracy counts them wrong"] if unseen else [],
     }
 
 

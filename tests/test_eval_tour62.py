@@ -138,3 +138,15 @@ def test_a_rank_that_answers_first_leaves_no_answer_of_this_run_counted_unchecke
         assert said.count(" answer(s) but its p") == 1 and " 2 answer(s) but its p" in said, order
         assert json.loads(stamp_path(out).read_text())["unchecked_answers"] == 2, order
         assert {json.loads(line)["id"] for line in out.read_text().splitlines()} == {r["id"] for r in recs}
+
+
+def test_a_missing_answer_to_a_count_of_0_is_counted_and_noted(tmp_path, capsys):
+    """A missing (or unparseable) answer enters MAE as the answer 0: to a reference count of 0 that is no error, so
+    a SAR row of one empty scene, its prediction missing, read MAE 0.0000 beside accuracy 0 with nothing said.
+    Accuracy counts it wrong; MAE keeps its rule, and such records are now counted and named in a note."""
+    from eval import counting
+
+    s = counting.main(_count_files(tmp_path, _line("a", "3") + _line("c", "I cannot tell.")))
+    assert s["n_missing"] == 1 and s["n_unparseable"] == 1 and s["accuracy"] == 1 / 3
+    assert s["MAE"] == 5 / 3 and s["n_unanswered_zero"] == 1  # b: missing, its reference 0
+    assert "1 missing or unparseable answer(s) are to a reference count of 0 (first: b)" in capsys.readouterr().out
