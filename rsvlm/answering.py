@@ -190,22 +190,29 @@ def plural(noun: str) -> str:
 
 
 def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None = None) -> Answer:
-    """One answer from several: the shapes-only ones joined in order with their scores (each
-    answer's scores follow its shapes, so they stay aligned); the first answer if none is. It is
+    """One answer from several: those that found something joined in order with their scores (each
+    answer's scores follow its shapes, so they stay aligned); the first answer if none did ("None."
+    each). One whose geometry does not parse, or with text besides its shapes, is joined as it is, so
+    the joined answer's decode reports it (it was dropped unsaid: a class's objects lost). It is
     ``cut`` where any of them was (a class's answer stopped short misses its later objects), and
     ``past_context`` where any of them ran past the context. ``labels``, where given, is what each
     answer was asked for (its class): one whose shapes open without a ``<ref>`` is labelled with it,
     where joined after another its shapes read as the earlier answer's label."""
     from rsvlm import geometry
-    from rsvlm.tta import shapes_only
 
     cut, past = any(is_cut(a) for a in answers), any(is_past_context(a) for a in answers)
     labels = list(labels or [None] * len(answers))
     keep = [(t if lab is None or t.lstrip().startswith("<ref>") else f"<ref>{lab}</ref>{t.lstrip()}", s)
-            for (t, s), lab in zip(answers, labels) if shapes_only(geometry.decode(t, 1000, 1000))]
+            for (t, s), lab in zip(answers, labels) if _found(geometry.decode(t, 1000, 1000))]
     if not keep:
         return Answer(*answers[0], cut=cut, past_context=past)
     return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past)
+
+
+def _found(decoded) -> bool:
+    """Whether a class's answer (``geometry.decode``'s) says more than that it found none ("None."):
+    shapes, or geometry with problems to report."""
+    return bool(decoded.objects or decoded.problems)
 
 
 def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
