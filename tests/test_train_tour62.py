@@ -69,3 +69,15 @@ def test_init_from_checks_build_the_llm_on_meta_once_and_leave_preflights_as_it_
     shapes = preflight(cfg)
     assert len(built) == 1
     assert not any("lora_" in name for name, _ in shapes.named_modules())  # the meta build wrapped its copy only
+
+
+def test_a_prompt_text_holding_the_image_placeholder_is_refused_naming_its_key(sft_record, tmp_path, capsys):
+    """model.prompt.system='Look at <image> closely.' gave every sample one image token more than its images:
+    'rsvlm train: ValueError: 2 image placeholder token(s) in the prompt but 1 image(s)', no key named, exit 1."""
+    out = tmp_path / "out"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}",
+            "model.prompt.system=Look at <image> closely."]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "model.prompt.system: 'Look at <image> closely.' holds <image>, the image placeholder" in err, err
+    assert not out.exists()
