@@ -21,7 +21,8 @@ HELP = """commands:
                            bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV),
                            with or without a modality before them
   /reset                   forget the conversation (images stay loaded)
-  /vis out.png             draw the last answer's geometry on the image
+  /vis out.png [R,G,B]     draw the last answer's geometry on the image, in the bands named as red, green,
+                           blue (B08,B04,B03 false colour; VV,VH,VV; default: --rgb-bands, else its colours)
   /geojson out.geojson     write the last answer's geometry in the image's CRS
   /help                    this text
   /quit                    leave (Ctrl-D too); Ctrl-C stops an answer
@@ -148,6 +149,14 @@ class Commands:
         self.repl.say("(conversation reset)")
 
     def write_vis(self, args: list[str]) -> None:
+        """``/vis out.png [R,G,B]``: the last answer's objects drawn on the image, in the bands named (else
+        --rgb-bands', else its own colours)."""
+        asked = None
+        if len(args) == 2 and args[1].count(",") == 2 and not Path(" ".join(args)).exists():  # /vis o.png B08,B04,B03
+            asked, args = [b.strip() for b in args[1].split(",")], args[:1]
+            if not all(asked):
+                self.repl.say(f"error: /vis {args[0]} {','.join(asked)}: give 3 band names, comma-separated (B08,B04,B03)")
+                return
         if not self._have_answer(args, "/vis out.png"):
             return
         from PIL import Image
@@ -158,9 +167,12 @@ class Commands:
         if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
             self.repl.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
             return
-        img, rgb = self.repl.images[-1], self.repl.rgb_bands  # shapes are in scene pixels; a scene read shrunk is drawn shrunk
+        img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands  # shapes: scene pixels (a scene read shrunk
+        if asked and (why_not := rgb_bands_problem(img, asked, inf.image_label(img), f"/vis {args[0]}")):  # is drawn
+            self.repl.say(f"error: {why_not}")  # shrunk); bands named with /vis are refused where the image lacks them
+            return
         if why_not := rgb_bands_problem(img, rgb, inf.image_label(img)):  # an /image with other bands than --image's
-            self.repl.say(f"  note: {why_not}: drawn in its own colours")
+            self.repl.say(f"  note: {why_not}: drawn in its own colours (/vis {shlex.quote(args[0])} R,G,B names others)")
             rgb = None
         try:
             draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],

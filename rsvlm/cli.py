@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Chat about one image or a bi-temporal pair (two --image, before and after), "
                                    "the answers streamed and their objects tabled with map coordinates.",
                        epilog="In the chat: /image PATH [modality] [bands] loads an image (or the --image files "
-                              "load first), /vis out.png and /geojson out.geojson write the last answer's objects, "
+                              "load first), /vis out.png [R,G,B] and /geojson out.geojson write the last answer's objects, "
                               "/reset, /help, /quit (or Ctrl-D). A question may open with a task tag: [cls] [vqa] "
                               "[cap] [count] [det] [ground] [regcap] [seg] [change] (docs/cli.md). Questions are typed or piped "
                               "in, not given on the command line (even one starting with '-').")

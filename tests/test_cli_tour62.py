@@ -146,3 +146,21 @@ def test_chat_vis_says_min_score_dropped_every_object(ckpt, geotiff, tmp_path, m
     out = capsys.readouterr().out
     assert "no geometry left in the last answer: its 2 object(s) all scored below --min-score 0.3" in out, out
     assert not (tmp_path / "o.png").exists()
+
+
+def test_chat_vis_takes_the_bands_to_draw(ckpt, msi, tmp_path, monkeypatch, capsys):
+    """``/vis o.png B08,B04,B03`` was "takes one path, got 2 words …: put quotes around a path with spaces"."""
+    from test_chat_tour54 import chat_main
+
+    import rsvlm.io
+
+    scored(monkeypatch)
+    drawn = []
+    monkeypatch.setattr(rsvlm.io, "draw_overlay", lambda img, objects, out, **kw: drawn.append(kw["rgb_bands"]))
+    assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(msi), *MSI, "--max-new-tokens", "3"],
+                     ["[det]", f"/vis {tmp_path / 'a.png'} nir,red,green", f"/vis {tmp_path / 'b.png'} VV,VH,VV",
+                      f"/vis {tmp_path / 'c.png'}"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert drawn == [["nir", "red", "green"], None], drawn
+    assert f"error: /vis {tmp_path / 'b.png'} VV,VH,VV: s2 scene.tif (msi) has no band 'VV', 'VH'; its bands are " \
+           "B02,B03,B04,B08" in out, out
