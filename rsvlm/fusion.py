@@ -262,7 +262,7 @@ clusters' order), each joined cluster still at most one shape per view. Not join
 def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | None = None,
               size: tuple[int, int] | None = None) -> list[dict]:
     """Shapes found in at least ``min_views`` views, each cluster averaged and scored by its
-    members' mean score times the share of the views that found it, of all views (those that found
+    scored members' mean score times the share of the views that found it, of all views (those that found
     nothing too) whose ``windows`` (x0, y0, w, h in the image's pixels, the identity view's, the
     whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
     for what lies outside it or on its inner edge. A cluster overlapping a better-scored one of its
@@ -297,7 +297,9 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
         shape = {**average([o for _, o in c]), "label": majority_label([o for _, o in c])}
         if any("score" in o for _, o in c):
             seen = len(views) if windows is None else sum(holds(win, shape, *windows[0][2:]) for win in windows)
-            shape["score"] = score_digits(float(np.mean([o.get("score", 1.0) for _, o in c])) * len(c) / max(seen, len(c)))
+            # the mean of the scored members only: an unscored shape (``with_scores`` could not align its answer's) counted 1.0
+            mean = float(np.mean([o["score"] for _, o in c if "score" in o]))
+            shape["score"] = score_digits(mean * len(c) / max(seen, len(c)))
         out.append(shape)
     kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
     where = Extents(reach, everywhere=cfg.cluster_iou <= 0)

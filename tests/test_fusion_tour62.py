@@ -56,3 +56,13 @@ def test_cover_of_rings_matches_boxes(kind):
 def test_cover_names_a_shape_it_cannot_take():
     with pytest.raises(ValueError, match="'point'"):
         cover({"kind": "point", "coords": [1, 1]}, {"kind": "box", "coords": [0, 0, 2, 2]})
+
+
+def test_an_unscored_view_shape_does_not_raise_the_fused_score():
+    """A view whose answer's scores could not be aligned (``with_scores``) gives unscored shapes: each
+    counted as a score of 1.0 in the cluster's mean (0.1, 1.0, 0.1 found by 3 of 4 views: 0.3, not 0.075)."""
+    from rsvlm.fusion import fuse
+
+    b = {"kind": "box", "coords": [10, 10, 30, 30], "label": "ship"}
+    got = fuse([[{**b, "score": 0.1}], [dict(b)], [{**b, "score": 0.1}], []], 100, 100, FuseConfig(), many=True)
+    assert [o["score"] for o in got] == [pytest.approx(0.1 * 3 / 4)]
