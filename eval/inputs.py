@@ -161,6 +161,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
         # not splitlines(): U+2028 in a string; a bare CR (an old Mac's line end) can be no JSON string's
         entries = [(f"{lineno}", line) for lineno, line in enumerate(LINE_END.split(text), 1) if line.strip()]
     differing: set[str] = set()
+    first_bad = None  # the first unreadable line: a DOTA-style text file's, where none is read
     for where, entry in entries:
         try:
             obj = entry if array is not None else _line_json(entry)
@@ -176,6 +177,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
                 raise ValueError(f"'id' is {json.dumps(obj['id'])[:40]}, not a string")
         except ValueError as e:
             out.n_bad_lines += 1
+            first_bad = first_bad if out.n_bad_lines > 1 else entry
             if len(out.bad_examples) < 5:
                 out.bad_examples.append(f"{path}:{where}: {e}")
             continue
@@ -189,7 +191,32 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
                 out.differing.append(pid)
             continue
         out.by_id[pid] = (len(out.by_id), obj)
+    if not out.by_id and isinstance(first_bad, str) and (kind := _dota_kind(first_bad)):
+        raise ScoreError(f"{path} is {kind} (its first line: {first_bad.strip()[:80]!r}), not JSONL: predictions are "
+                         "one {id, task, answer} object a line, with \"objects\" in pixels where given (docs/eval.md)")
     return out
+
+
+def _dota_kind(line: str) -> str | None:
+    """What DOTA-style text ``line`` is, where it is one: the devkit's results (``Task1_ship.txt``: image, score,
+    4 corners; Task2's: image, score, a box; a class after them, as some tools write) or its labels (4 corners, class, difficult; a header line of ``gsd:`` or
+    ``imagesource:``); None otherwise."""
+    words = line.split()
+    if words and words[0].lower().startswith(("imagesource:", "gsd:")):
+        return "a DOTA label file"
+    if len(words) in (6, 7, 10, 11) and all(_number(w) for w in words[1:len(words) // 2 * 2]):  # a class after them
+        return "a DOTA devkit results file (image, score, shape)"
+    if len(words) in (9, 10) and all(_number(w) for w in words[:8]) and not _number(words[8]):
+        return "a DOTA label file"
+    return None
+
+
+def _number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def _line_json(line: str):

@@ -150,3 +150,22 @@ def test_a_missing_answer_to_a_count_of_0_is_counted_and_noted(tmp_path, capsys)
     assert s["n_missing"] == 1 and s["n_unparseable"] == 1 and s["accuracy"] == 1 / 3
     assert s["MAE"] == 5 / 3 and s["n_unanswered_zero"] == 1  # b: missing, its reference 0
     assert "1 missing or unparseable answer(s) are to a reference count of 0 (first: b)" in capsys.readouterr().out
+
+
+def test_a_dota_style_text_file_as_predictions_says_what_it_is(tmp_path, capsys):
+    """The DOTA devkit's results (Task1_ship.txt: image, score, 4 corners) or a DOTA label file given as --pred was
+    scored: every record missing, a note of 'Expecting value: line 1 column 1', exit 0. It is an error naming the
+    file, what it is and what predictions are; a text file of no such lines keeps the lenient reading."""
+    import pytest
+
+    from eval import counting
+    from eval.common import ScoreError
+
+    for text, said in [("P0001 0.91 10 10 20 10 20 20 10 20\n", "a DOTA devkit results file"),
+                       ("P0001 0.9 10 10 20 20 ship\n", "a DOTA devkit results file"),
+                       ("imagesource:GoogleEarth\ngsd:0.146\n10 10 20 10 20 20 10 20 ship 0\n", "a DOTA label file"),
+                       ("10 10 20 10 20 20 10 20 small-vehicle 1\n", "a DOTA label file")]:
+        with pytest.raises(ScoreError, match=f"p.jsonl is {said} .*not JSONL: predictions are one"):
+            counting.main(_count_files(tmp_path, text))
+    s = counting.main(_count_files(tmp_path, "hello world\n" + _line("a", "3")))
+    assert s["n_pred_bad_lines"] == 1 and s["n_correct"] == 1
