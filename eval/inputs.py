@@ -246,15 +246,21 @@ def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -
 
 def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
     """How many predictions for ``ids`` (the records scored) name a task that is no rsvlm task
-    (``rsvlm.tokens.TASKS``, any case), by that task; one without a ``task``, ``null``, blank or ``chat`` (the
+    (``rsvlm.tokens.TASKS``, read by ``pred_task``), by that task; one without a ``task``, ``null``, blank or ``chat`` (the
     records' word for untagged) names none (other tools write none; was tallied under ``""``). They are scored
     against the record of their id: another tool's name for the task ("referring"), or another benchmark's
     answers under ids that repeat these."""
     from rsvlm.tokens import TASKS
 
     named = ((str(p.get("task")), pid) for pid, (_, p) in preds.by_id.items() if p.get("task") is not None)
-    return Counter(task[:40] for task, pid in named
-                   if pid in ids and task.strip().lower() not in (*TASKS, "", "chat"))
+    return Counter(task[:40] for task, pid in named if pid in ids and pred_task(task) not in (*TASKS, "", "chat"))
+
+
+def pred_task(task: object) -> str:
+    """A prediction's ``task`` as the task name it means: any case, a tag's brackets read past (``"[count]"``, ``"DET"``:
+    were an "rsvlm task" to one check and another tool's to the other, and a count record answered as ``"VQA"`` was
+    noted by neither); "" for none."""
+    return "" if task is None else str(task).strip().lower().removeprefix("[").removesuffix("]").strip()
 
 
 def _whole_json(text: str):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
-from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
+from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
 
 
 def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dict], tasks: tuple[str, ...],
@@ -265,8 +265,8 @@ def _other_task(items: list[Item]) -> list[Item]:
     theirs otherwise) other than its record's."""
     from rsvlm.tokens import TASKS
 
-    return [it for it in items if it.pred is not None and it.pred.get("task") in TASKS
-            and it.record.get("task") in TASKS and it.pred["task"] != it.record["task"]]
+    return [it for it in items if it.pred is not None and pred_task(it.pred.get("task")) in TASKS
+            and it.record.get("task") in TASKS and pred_task(it.pred["task"]) != it.record["task"]]
 
 
 def count_notes(scores: dict) -> list[str]:

@@ -169,3 +169,17 @@ def test_a_dota_style_text_file_as_predictions_says_what_it_is(tmp_path, capsys)
             counting.main(_count_files(tmp_path, text))
     s = counting.main(_count_files(tmp_path, "hello world\n" + _line("a", "3")))
     assert s["n_pred_bad_lines"] == 1 and s["n_correct"] == 1
+
+
+def test_a_task_in_capitals_or_as_its_tag_is_read_as_that_task(tmp_path, capsys):
+    """A prediction's task "VQA" on a count record was an rsvlm task to one check (any case) and no task to the
+    other (exact), so neither noted it; "[count]", the tag, was tallied as another tool's task. Both checks read
+    the task in any case with a tag's brackets read past."""
+    from eval import counting
+
+    s = counting.main(_count_files(tmp_path, json.dumps({"id": "a", "task": "[count]", "answer": "3"}) + "\n"
+                                   + json.dumps({"id": "b", "task": "VQA", "answer": "0"}) + "\n"
+                                   + json.dumps({"id": "c", "task": "counting", "answer": "5"}) + "\n"))
+    assert s["n_pred_other_task"] == {"counting": 1}
+    assert "1 prediction(s) name another task than their record's (first: 'b', a count record answered as VQA)" \
+        in capsys.readouterr().out
