@@ -4,6 +4,7 @@
     .venv/bin/python bench/tiling.py --sizes 2000,5000     # quicker
     .venv/bin/python bench/tiling.py --only png            # a PNG that GDAL reads: row strips vs windows
     .venv/bin/python bench/tiling.py --only crops          # data_gen: a PNG's tiles written, one decode vs many
+    .venv/bin/python bench/tiling.py --only seams          # merging: objects split or joined wrongly, simulated
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -17,6 +18,11 @@ GDAL decodes from the top at every read that starts above its last, and times ``
 cutting each row of windows from one strip read (``rsvlm.io.rows.RowReader``, as it does) against reading
 window by window (as it did), with GDAL's block cache at ``--png-cache-mb`` (ReadConfig.gdal_cache_mb;
 the default 64 MiB thrashes the same way on a scene 8 times as wide).
+
+``--only seams`` counts merging errors on simulated tiles (no model): plain boxes on scenes a 100-px tile
+does not divide (the last window shifted), each tile's view the box clipped to it, ±1 px noise or none,
+split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0`` seam: 1-px roads at a
+slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the tile's edge split.
 """
 
 from __future__ import annotations
@@ -210,6 +216,114 @@ def run_child(path: Path, tile: int, overlap: int, batch: int, threads: int, pre
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _boxes_case(rng, scene, overlap, noise, pair):
+    """(boxes, their tiles' views) for one simulated box, with a neighbour 1-2 px away where ``pair``."""
+    import numpy as np
+
+    from rsvlm.io import iter_windows
+
+    w, h = rng.uniform(8, 70), rng.uniform(4, 20)
+    w, h = (h, w) if rng.random() < 0.5 else (w, h)
+    x, y = rng.uniform(0, scene - w), rng.uniform(0, scene - h)
+    boxes = [[x, y, x + w, y + h]]
+    if pair:  # beside it along x or y, 1-2 px away
+        g, size, ax = rng.uniform(1, 2), rng.uniform(8, 40), int(rng.integers(0, 2))
+        b = list(boxes[0])
+        b[ax], b[ax + 2] = b[ax + 2] + g, b[ax + 2] + g + size
+        if b[ax + 2] > scene:
+            return boxes[:1], None
+        boxes.append(b)
+    views = []
+    for x0, y0, tw, th in iter_windows(scene, scene, 100, overlap):
+        objs = []
+        for b in boxes:
+            c = np.array([max(b[0], x0) - x0, max(b[1], y0) - y0, min(b[2], x0 + tw) - x0, min(b[3], y0 + th) - y0])
+            if min(c[2] - c[0], c[3] - c[1]) >= 1:
+                c = np.clip(c + rng.uniform(-noise, noise, 4), 0, [tw, th, tw, th])
+                objs.append({"kind": "box", "label": "car", "coords": [float(v) for v in c]})
+        views.append(((x0, y0, tw, th), objs))
+    return boxes, views
+
+
+def _masks_merged(masks, scene=(200, 100), overlap=0, short=0.0, rng=None) -> int:
+    """How many objects a 100-px tiling of ``masks`` (each (h, w) over the scene) merges into; ``short``: the
+    chance that a tile's view stops a pixel before each inner tile edge."""
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    per = []
+    for x0, y0, w, h in iter_windows(*scene, 100, overlap):
+        objs = []
+        for m in masks:
+            crop = m[y0 : y0 + h, x0 : x0 + w].copy()
+            if short and rng.random() < short:
+                crop[:, 0] &= x0 == 0
+                crop[:, -1] &= x0 + w == scene[0]
+            if crop.any():
+                objs.append({"kind": "mask", "label": "road", "mask": crop})
+        per.append(((x0, y0, w, h), objs))
+    return len(merge_tile_objects(per, scene_size=scene))
+
+
+def _road(rng, width, scene=(200, 100), centre=(97, 103)):
+    """A straight road ``width`` px wide (1: one pixel per step) across x = 100, or None where it misses it."""
+    import numpy as np
+
+    ang, length = np.radians(rng.uniform(-80, 80)), rng.uniform(20, 90)
+    cx, cy = rng.uniform(*centre), rng.uniform(30, 70)
+    dx, dy = np.cos(ang) * length / 2, np.sin(ang) * length / 2
+    m = np.zeros(scene[::-1], bool)
+    if width == 1:  # one pixel per step along the longer axis (a DDA line)
+        t = np.arange(-int(max(abs(dx), abs(dy))), int(max(abs(dx), abs(dy))) + 1) / max(abs(dx), abs(dy))
+        xs, ys = np.rint(cx + t * dx).astype(int), np.rint(cy + t * dy).astype(int)
+        ok = (xs >= 0) & (xs < scene[0]) & (ys >= 0) & (ys < scene[1])
+        m[ys[ok], xs[ok]] = True
+    else:
+        yy, xx = np.mgrid[: scene[1], : scene[0]] + 0.5
+        u, v = (xx - cx + dx) * np.cos(ang) + (yy - cy + dy) * np.sin(ang), -(xx - cx) * np.sin(ang) + (yy - cy) * np.cos(ang)
+        m = (np.abs(v) <= width / 2) & (u >= 0) & (u <= length)
+    return m if m[:, :99].any() and m[:, 101:].any() else None
+
+
+def seam_errors(n: int, seed: int = 0) -> list[tuple[str, int, int]]:
+    """(case, wrong, of) over ``n`` simulated objects a case (see the module's ``--only seams``)."""
+    import numpy as np
+
+    from rsvlm.io import merge_tile_objects
+
+    rows = []
+    for overlap, noise, pair in [(o, z, p) for p in (False, True) for o in (0, 20) for z in (0.0, 1.0)]:
+        rng, wrong, of = np.random.default_rng(seed), 0, 0
+        for k in range(n):
+            scene = (210, 230, 250, 270, 290)[k % 5]
+            boxes, views = _boxes_case(rng, scene, overlap, noise, pair)
+            if views is not None:
+                got = len(merge_tile_objects(views, scene_size=(scene, scene)))
+                wrong, of = wrong + (got < len(boxes) if pair else got > 1), of + 1
+        rows.append((f"boxes{' 1-2 px apart' if pair else ''}, overlap {overlap}, noise {noise:g} px: "
+                     f"{'joined' if pair else 'split'}", wrong, of))
+    rng = np.random.default_rng(seed)
+    roads = [m for m in (_road(rng, 1) for _ in range(n)) if m is not None]
+    rows.append(("masks: 1-px roads at a slant across the seam: split", sum(_masks_merged([m]) > 1 for m in roads),
+                 len(roads)))
+    cars, wrong = 0, 0
+    for _ in range(n):  # a car each side of x = 100, g px apart across it, offset along it
+        g, w, h, y = int(rng.integers(1, 3)), int(rng.integers(5, 9)), int(rng.integers(10, 17)), int(rng.integers(20, 60))
+        a, b = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+        xa = 100 - int(rng.integers(0, g + 1))
+        a[y : y + h, xa - w : xa] = True
+        dy = int(rng.integers(-h, h + 1))
+        b[y + dy : y + dy + h, xa + g : xa + g + w] = True
+        cars, wrong = cars + 1, wrong + (_masks_merged([a, b]) < 2)
+    rows.append(("masks: cars 1-2 px apart across the seam: joined", wrong, cars))
+    wide = [m for m in (_road(rng, rng.uniform(3, 20), centre=(90, 110)) for _ in range(n)) if m is not None]
+    for overlap, scene in ((0, (200, 100)), (16, (184, 100))):
+        drop = np.random.default_rng(seed + 1)
+        split = sum(_masks_merged([m[:, : scene[0]]], scene, overlap, 0.5, drop) > 1 for m in wide)
+        rows.append((f"masks: roads drawn a pixel short of the tile's edge (half the views), overlap {overlap}: split",
+                     split, len(wide)))
+    return rows
+
+
 def main() -> None:
     ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="2000,5000,10000,20000")
@@ -219,7 +333,8 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops"], default="both")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams"], default="both")
+    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
     ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png")
     ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache for --only png")
@@ -254,6 +369,12 @@ def main() -> None:
         if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
+    if args.only == "seams":
+        require_at_least_one(ap, args, ("seam_cases",))
+        print("\n| case | wrong | of |\n|---|---|---|")
+        for case, wrong, of in seam_errors(args.seam_cases):
+            print(f"| {case} | {wrong} | {of} |")
+        return
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         if args.only == "crops":
             res = crop_timing(Path(tmp), args.crop_size, 1024, 200)

@@ -99,3 +99,23 @@ def test_masks_drawn_short_of_the_seam_are_kept_apart_and_said(short, noted):
     assert [n.startswith(f"{noted} pair(s) of masks face each other") for n in notes] == [True] * (noted > 0)
     assert len(merger.result()) == len(objs)
     assert sum("face each other" in n for n in merger.notes) == (noted > 0)  # said once, not per result()
+
+
+def test_bench_seams_counts_merging_errors_and_refuses_no_cases():
+    """``bench/tiling.py --only seams`` reproduces the figures above: no box split across the shifted window at
+    --overlap 20, no 1-px road split; ``--seam-cases 0`` is a usage error, not an empty table."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "tiling.py"
+    r = subprocess.run([sys.executable, str(bench), "--only", "seams", "--seam-cases", "25"], capture_output=True,
+                       text=True, timeout=300, cwd=bench.parents[1])
+    rows = {c.strip(): (int(w), int(n)) for c, w, n in (line.strip("|").split("|") for line in r.stdout.splitlines()
+                                                       if line.startswith("| ") and not line.startswith("| case"))}
+    assert r.returncode == 0 and len(rows) == 12, r.stderr[-2000:]
+    assert rows["boxes, overlap 20, noise 0 px: split"][0] == 0 < rows["boxes, overlap 20, noise 0 px: split"][1]
+    assert rows["masks: 1-px roads at a slant across the seam: split"][0] == 0
+    r = subprocess.run([sys.executable, str(bench), "--only", "seams", "--seam-cases", "0"], capture_output=True,
+                       text=True, timeout=120, cwd=bench.parents[1])
+    assert r.returncode == 2 and "--seam-cases 0: give 1 or more" in r.stderr
