@@ -131,11 +131,11 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     while only ``tol`` was asked. Thin slanted roads in 128-px tiles, decoded from grid answers of 32
     tokens, were one object 116 of 120 times, needing the touch or not; 120 of 120 drawn exactly.
     Pieces that are lines 1 px wide within ``tol`` of the seam join where they touch: a 1-px road at
-    45 degrees, or steeper along the seam, has sections that lie end to end, not side by side (105 of
-    151 such roads split in a simulated tour, 0 after; 0 of 270 pairs of cars 1 or 2 px apart joined).
+    45 degrees, or steeper along the seam, has sections that lie end to end, not side by side (206 of
+    299 such roads split, 0 after; 0 of 300 pairs of cars 1 or 2 px apart joined: ``bench/tiling.py --only seams``).
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
-    227 of 300 simulated roads and fields so, where a 16-px overlap split none)."""
+    228 of 293 simulated roads and fields so, where a 16-px overlap split none)."""
     axis, s, lo, hi = line
 
     def strip(m, o, c_lo, c_hi):  # bool (hi - lo, c_hi - c_lo): the mask's pixels in columns [c_lo, c_hi) across
