@@ -341,12 +341,17 @@ def object_problem(o: Any) -> str | None:
                                          and all(pts(r, 3) for r in o["rings"])),
           "mask": lambda: valid_mask(o)}
     if not isinstance(kind, str) or kind not in ok:  # "kind": ["box"] is unhashable: a TypeError, not a note
-        return f"kind {kind!r:.40} is none of {', '.join(ok)}"
+        named = [k for k in ok if k in o]  # {"poly": [...]}: another tool's layout, the shape under its kind's name
+        return f"kind {kind!r:.40} is none of {', '.join(ok)}" + (
+            f" (its shape is under {named[0]!r}: give {{\"kind\": \"{named[0]}\", \"coords\": …}})" if named else "")
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
     if ok[kind]():
         return None
-    return (f"{kind} coords must be {shapes[kind]} of finite numbers" if kind in shapes else
-            "a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers")
+    if kind not in shapes:
+        return "a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
+    flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(_num, c))
+    return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
+        f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")
 
 
 def valid_mask(o: dict) -> bool:

@@ -183,3 +183,17 @@ def test_a_task_in_capitals_or_as_its_tag_is_read_as_that_task(tmp_path, capsys)
     assert s["n_pred_other_task"] == {"counting": 1}
     assert "1 prediction(s) name another task than their record's (first: 'b', a count record answered as VQA)" \
         in capsys.readouterr().out
+
+
+def test_dota_style_objects_say_how_to_give_them():
+    """A polygon as DOTA writes it, a flat [x1, y1, …, x4, y4], was unparseable as "poly coords must be 3 or more
+    [x, y] points", and {"poly": [...]} (the shape under its kind's name) as "kind None": each now says what it got
+    and how to give it."""
+    from eval.regions import object_problem
+
+    flat = [10, 10, 40, 10, 40, 30, 10, 30]
+    assert "not a flat list of 8 numbers (DOTA's x1 y1 x2 y2 …): pair them" in object_problem(
+        {"kind": "obb", "coords": flat})
+    assert "its shape is under 'poly': give {\"kind\": \"poly\", \"coords\": …}" in object_problem({"poly": flat})
+    assert object_problem({"kind": "poly", "coords": [[10, 10], [40, 10], [40, 30]]}) is None
+    assert object_problem({"kind": "box", "coords": [1, 2, 3]}) == "box coords must be [x1, y1, x2, y2] of finite numbers"
