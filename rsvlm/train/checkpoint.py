@@ -345,8 +345,8 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
         why = "it was saved under DeepSpeed: set dist.deepspeed as that run did"
     elif rank and all((Path(folder) / n).exists() for n in step_files(0, deepspeed)):
         why = "it was saved with fewer processes"
-    elif len(missing) < len(step_files(rank, deepspeed)):
-        why = "a half-written or damaged step folder"
+    elif len(missing) < len(step_files(rank, deepspeed)):  # was without the step before it, as a cut file has
+        why = f"a half-written or damaged step folder{_earlier(Path(folder))}"
     else:
         why = not_a_step_folder(Path(folder), instead="ckpt.resume=auto")
     raise FileNotFoundError(f"ckpt.resume: {folder} lacks {', '.join(missing)} ({why})")
