@@ -396,6 +396,13 @@ def fits(first: list[dict], objs: list[dict]) -> bool:
     return not own or not kinds or (own <= set(MASKLIKE) if kinds <= set(MASKLIKE) else own == kinds)
 
 
+def fusable(objs: list[dict]) -> bool:
+    """Whether ``fuse`` can join shapes of the kinds of ``objs`` (the identity view's): polygons and masks,
+    or boxes, obbs or points of one kind (boxes with obbs it cannot)."""
+    kinds = {o["kind"] for o in objs}
+    return kinds <= set(MASKLIKE) or (len(kinds) == 1 and kinds <= set(BOXLIKE))
+
+
 def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
          windows: list[tuple] | None = None, many: bool = False) -> list[dict] | None:
     """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
@@ -419,7 +426,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     usable = [objs if fits(first, objs) else [] for objs in views]  # a view that answered other kinds found nothing
     if kinds <= set(MASKLIKE):
         out = fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
-    elif not kinds <= set(BOXLIKE) or len(kinds) != 1:
+    elif not fusable(first):
         return None
     elif not many and all(len(objs) <= 1 for objs in usable):
         out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]

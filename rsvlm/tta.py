@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fuse, vote
+from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote
 from rsvlm.tta_views import (
     crop_view,
     crop_window,
@@ -226,7 +226,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
                   on_views=None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
-    answer (``first``) is neither shapes only nor short text (``cfg.text_words``). The identity
+    answer (``first``) is neither shapes only nor short text (``cfg.text_words``), or holds shapes
+    ``fusion.fuse`` cannot join (``fusable``: boxes with obbs); no other view is asked for those. The identity
     answer to a ``[det]`` question that holds no shape ("None.") is fused as shapes: the other views
     (crops too) may find what it missed, each shape scored by the share of the views that found it;
     it stays as it is where none is kept.
@@ -329,6 +330,8 @@ def _plain_views(messages: list[list[dict]], images: list[list], first: list,
         h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
         dec = geometry.decode(text, w, h)
         if shapes_only(dec):
+            if not fusable(dec.objects):  # boxes with obbs: every view was asked, then the plain answer kept
+                continue
             todo.append((i, w, h, True))
             views[i] = [with_scores(dec.objects, scores, text)]
         elif asks_all(messages[i]) and not dec.objects and not dec.problems:  # "None.": another view may find some

@@ -66,3 +66,22 @@ def test_an_unscored_view_shape_does_not_raise_the_fused_score():
     b = {"kind": "box", "coords": [10, 10, 30, 30], "label": "ship"}
     got = fuse([[{**b, "score": 0.1}], [dict(b)], [{**b, "score": 0.1}], []], 100, 100, FuseConfig(), many=True)
     assert [o["score"] for o in got] == [pytest.approx(0.1 * 3 / 4)]
+
+
+def test_a_plain_answer_fusion_cannot_join_asks_no_view():
+    """Boxes with obbs: ``fuse`` returns None, so every other view was asked (7 under dihedral) and its
+    answers thrown away unsaid."""
+    import numpy as np
+
+    from rsvlm import tta
+    from rsvlm.model import ImageInput
+
+    def generate(messages, images):
+        raise AssertionError("a view was asked of an answer fusion cannot join")
+
+    plain = ("<box><loc_100><loc_100><loc_300><loc_300></box>"
+             "<obb><loc_500><loc_500><loc_700><loc_520><loc_680><loc_700><loc_490><loc_680></obb>")
+    image = [ImageInput(np.zeros((3, 40, 40), np.float32))]
+    got = tta.fused_answers(generate, [[{"role": "user", "content": "[det] ships"}]], [image], [(plain, [0.5, 0.5])],
+                            FuseConfig(views="dihedral"))
+    assert got == [None]
