@@ -119,3 +119,31 @@ def test_bench_seams_counts_merging_errors_and_refuses_no_cases():
     r = subprocess.run([sys.executable, str(bench), "--only", "seams", "--seam-cases", "0"], capture_output=True,
                        text=True, timeout=120, cwd=bench.parents[1])
     assert r.returncode == 2 and "--seam-cases 0: give 1 or more" in r.stderr
+
+
+@pytest.mark.parametrize("scene, overlap, cars", [
+    ((300, 100), 50, [[50.5, 40, 98.5, 50], [101.5, 42, 140, 52]]),  # windows 0 and 100 abut; 50 sees across
+    ((1000, 100), 20, [[880.1, 13.4, 898.1, 22.7], [901.6, 14.0, 917.7, 21.3]]),  # 800 and 900 (flush) abut; 880 sees
+])
+def test_cars_either_side_of_a_seam_another_window_sees_across_stay_two(scene, overlap, cars):
+    """Two windows that abut in an overlapping tiling (every other window at --overlap 50, or the last,
+    flush one) are no seam: a third window sees the cars 3 px apart, and they were joined as one car cut
+    at x = 100 (19 of 2373 cars packed in a 1000-px lot at --tile 100 --overlap 20)."""
+    from rsvlm.io import merge_tile_objects
+
+    objs = merge_tile_objects(_box_views(cars, scene, 100, overlap), scene_size=scene)
+    assert sorted(o["coords"] for o in objs) == sorted(cars)
+
+
+def test_masks_either_side_of_a_covered_seam_stay_two():
+    """Two fields either side of x = 100 at --tile 100 --overlap 50, whose windows 0 and 100 abut: joined as
+    one field cut at a seam there, though window 50 answered two."""
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    a, b = np.zeros((100, 300), bool), np.zeros((100, 300), bool)
+    a[20:80, 60:100] = True
+    b[20:80, 100:160] = True  # sharing a border at x = 100: two fields where window 50 sees both
+    per = [((x0, y0, w, h), [{"kind": "mask", "label": "field", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
+                             for m in (a, b) if m[y0 : y0 + h, x0 : x0 + w].any()])
+           for x0, y0, w, h in iter_windows(300, 100, 100, 50)]
+    assert len(merge_tile_objects(per, scene_size=(300, 100))) == 2

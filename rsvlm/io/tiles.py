@@ -17,7 +17,8 @@ one label closer than ``point_radius`` across tiles are one. Ranking: "score" wh
 earlier objects (tile order, then answer order) win. The unions of polygons, masks and points are in
 ``unions.py``.
 
-With ``overlap=0`` tiles abut: the views of a box, oriented box, polygon or mask cut at a seam meet
+With ``overlap=0`` tiles abut (windows that abut in an overlapping tiling, every other one at half the
+tile, are no seam: a third window sees across): the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
 their extents along it overlap by ``iou_threshold`` (of the shorter for boxes; of the longer, then of
 the shorter for pieces not yet joined across that seam, for oriented boxes and polygons), ``seam_share``
@@ -70,6 +71,8 @@ class TileMerger:
         self.seam_share = seam_share  # masks at an --overlap 0 seam: shared border / shorter section
         self.scene_size = scene_size
         self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
+        self._windows: set[Window] = set()  # every window added, objects or not: what sees across a seam
+        self._seams: dict[tuple[Window, Window], tuple | None] = {}  # ``_seam``'s answers
         self.n_tiles = 0
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
         self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
@@ -83,6 +86,8 @@ class TileMerger:
         (``run_tiled``: a model's garbled object hours into a scene ended the run) such an object is
         counted in ``n_refused``, the first said in ``notes`` by ``result``, and the tile's others kept."""
         x0, y0 = window[0], window[1]
+        self._windows.add(tuple(window))
+        self._seams.clear()
         shifted_all = []
         for i, obj in enumerate(objects):
             try:
@@ -217,11 +222,11 @@ class TileMerger:
         rotated ships and 747 moored pairs across 100-px tiles, 89 came out wrong with the shorter, 83
         the longer, 41 both (92, 115, 37 with 1-px noise; another draw: 92, 101, 45 and 84, 133, 40);
         as polygons (half as many), 34, 37, 16 (another draw: 44, 46, 12)."""
-        from rsvlm.io.seams import seam, seam_join
+        from rsvlm.io.seams import seam_join
 
         for va in a.get("views", [a]):
             for vb in b.get("views", [b]):
-                line = seam(va["window"], vb["window"])
+                line = self._seam(va["window"], vb["window"])
                 if line is None:
                     continue
                 same, bridge = seam_join(va["geom"], vb["geom"], line, self.edge_tol, min_share,
@@ -232,14 +237,33 @@ class TileMerger:
                     return True
         return False
 
+    def _seam(self, wa: Window, wb: Window):
+        """``seams.seam`` of two windows, None where another window sees across it: at ``--tile 100
+        --overlap 50`` windows 0 and 100 abut, but window 50 holds x = 100 inside, and two cars 3 px apart
+        either side of it were joined as one object cut there (9 of 500 simulated pairs)."""
+        from rsvlm.io.seams import seam
+
+        key = (tuple(wa), tuple(wb))
+        if key not in self._seams:
+            line = seam(wa, wb)
+            if line is not None:
+                axis, s, lo, hi = line
+                for w in self._windows:
+                    a0, a1, o0, o1 = (w[0], w[0] + w[2], w[1], w[1] + w[3]) if axis == "x" else (w[1], w[1] + w[3], w[0], w[0] + w[2])
+                    if a0 < s < a1 and o0 < hi and o1 > lo:
+                        line = None
+                        break
+            self._seams[key] = line
+        return self._seams[key]
+
     def _slanted(self, a: dict, b: dict) -> bool:
         """Whether plain boxes ``a`` and ``b``, which no seam or overlap joined to anything, are the two
         pieces of one slanted object cut at an ``--overlap 0`` seam (``seams.slant_join``)."""
-        from rsvlm.io.seams import seam, slant_join
+        from rsvlm.io.seams import slant_join
 
         return any(line is not None and slant_join(va["geom"].bounds, vb["geom"].bounds, line, self.edge_tol)
                    for va in a.get("views", [a]) for vb in b.get("views", [b])
-                   for line in [seam(va["window"], vb["window"])])
+                   for line in [self._seam(va["window"], vb["window"])])
 
     def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
         """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the

@@ -71,9 +71,9 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
     gaps = []  # (a, b): pieces 1-2 px apart across a seam, facing each other (a model drawing short of the edge?)
 
     def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
-        from rsvlm.io.seams import masks_meet, seam
+        from rsvlm.io.seams import masks_meet
 
-        line = seam(a["window"], b["window"])
+        line = merger._seam(a["window"], b["window"])
         if overlaps(a, b):
             return True
         if line is None:
