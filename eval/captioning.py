@@ -90,8 +90,15 @@ def _without_progress_line():
     import sys
     import tempfile
 
+    if sys.stderr is None:  # `2>&-`: no standard error to catch, nothing is printed either
+        yield
+        return
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # fd 2 closed under a stderr object
+        yield
+        return
     with tempfile.TemporaryFile() as caught:
         os.dup2(caught.fileno(), 2)
         try:
