@@ -134,3 +134,21 @@ def test_an_llm_of_its_own_code_is_refused_naming_auto_map_and_its_code_never_ru
                                          r"auto_map names code of its own \(modeling_geo\.GeoForCausalLM\), which rsvlm "
                                          r"never runs \(no trust_remote_code\)"):
         build_llm(LLMConfig(name_or_path=str(base)))
+
+
+def test_convert_llava_names_what_its_src_is_instead(full_ckpt, tmp_path, base_dir):
+    """--src a missing path, a file, or an rsvlm checkpoint was 'no config.json; not a LLaVA checkpoint
+    directory' each; a plain Hugging Face LM was 'not a LLaVA checkpoint' without saying what to do with it."""
+    from rsvlm.model import convert_llava
+
+    for src, says in [(tmp_path / "nope", "no such folder"),
+                      (full_ckpt / "vision.safetensors", "a file; give the LLaVA checkpoint's folder"),
+                      (full_ckpt, f"an rsvlm checkpoint already (config.yaml, vision.safetensors): load it as it is "
+                                  f"(--model {full_ckpt})")]:
+        with pytest.raises(FileNotFoundError) as e:
+            convert_llava(src, tmp_path / "out")
+        assert str(e.value) == f"{src}: {says}" or str(e.value).startswith(f"{src}: {says}"), str(e.value)
+    with pytest.raises(ValueError, match=r"not a LLaVA checkpoint but a language model \(llama\) with no vision side: "
+                                         r"give it as llm\.name_or_path"):
+        convert_llava(base_dir, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -291,6 +291,17 @@ def _tower_keys(hf_vision: dict, tower: dict[str, torch.Tensor]) -> dict[str, to
     return {f"encoders.default.model.{by_short.get(k, k)}": v for k, v in tower.items()}
 
 
+def _no_llava_folder(src: Path) -> str:
+    """Why ``src``, without a config.json, is no LLaVA folder: not there, a file, an rsvlm checkpoint already."""
+    if not src.exists():
+        return f"{src}: no such folder (the LLaVA checkpoint's folder, holding its config.json)"
+    if not src.is_dir():
+        return f"{src}: a file; give the LLaVA checkpoint's folder (the one holding its config.json)"
+    if (src / "config.yaml").is_file() and (src / "vision.safetensors").is_file():
+        return f"{src}: an rsvlm checkpoint already (config.yaml, vision.safetensors): load it as it is (--model {src})"
+    return f"{src}: no config.json; not a LLaVA checkpoint directory"
+
+
 def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | Path | None = None,
                   dtype: torch.dtype | None = None) -> Path:
     """Write an rsvlm checkpoint equivalent to the LLaVA checkpoint in ``src_dir``, its weights in
@@ -302,12 +313,17 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
 
     src, out = Path(src_dir), Path(out_dir)
     if not (src / "config.json").is_file():
-        raise FileNotFoundError(f"{src}: no config.json; not a LLaVA checkpoint directory")
+        raise FileNotFoundError(_no_llava_folder(src))
     check_new_folder(out, "converted checkpoint", "convert")
     conf = read_json_object(src / "config.json")
     if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
+        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+        kind = conf.get("model_type") if isinstance(conf.get("model_type"), str) else None
+        lm = (f" but a language model ({kind}) with no vision side: give it as llm.name_or_path of a model config "
+              "and train one (docs/models.md)") if kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES else ""
         raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
-                         "(mm_vision_tower) — not a LLaVA checkpoint")
+                         f"(mm_vision_tower) — not a LLaVA checkpoint{lm}")
     if src.resolve() in out.resolve().parents:  # a model inside a model: a glob of the source's weights sees both
         raise ValueError(f"{out}: inside the LLaVA checkpoint {src}; convert into a folder outside it")
     if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
