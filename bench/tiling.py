@@ -291,7 +291,7 @@ def seam_errors(n: int, seed: int = 0) -> list[tuple[str, int, int]]:
     from rsvlm.io import merge_tile_objects
 
     rows = []
-    for overlap, noise, pair in [(o, z, p) for p in (False, True) for o in (0, 20) for z in (0.0, 1.0)]:
+    for overlap, noise, pair in [(o, z, p) for p in (False, True) for o in (0, 20, 50) for z in (0.0, 1.0)]:
         rng, wrong, of = np.random.default_rng(seed), 0, 0
         for k in range(n):
             scene = (210, 230, 250, 270, 290)[k % 5]

@@ -113,7 +113,7 @@ def test_bench_seams_counts_merging_errors_and_refuses_no_cases():
                        text=True, timeout=300, cwd=bench.parents[1])
     rows = {c.strip(): (int(w), int(n)) for c, w, n in (line.strip("|").split("|") for line in r.stdout.splitlines()
                                                        if line.startswith("| ") and not line.startswith("| case"))}
-    assert r.returncode == 0 and len(rows) == 12, r.stderr[-2000:]
+    assert r.returncode == 0 and len(rows) == 16, r.stderr[-2000:]
     assert rows["boxes, overlap 20, noise 0 px: split"][0] == 0 < rows["boxes, overlap 20, noise 0 px: split"][1]
     assert rows["masks: 1-px roads at a slant across the seam: split"][0] == 0
     r = subprocess.run([sys.executable, str(bench), "--only", "seams", "--seam-cases", "0"], capture_output=True,
