@@ -31,3 +31,10 @@ def test_a_grid_with_a_cell_on_round_trips():
 def test_an_empty_mask_array_writes_nothing():
     empty = {"kind": "mask", "label": "pond", "mask": np.zeros((100, 100), bool), "form": "grid"}
     assert geometry.encode([empty], 100, 100) == ""
+
+
+def test_a_huge_coordinate_is_clamped_as_any_outside_the_image():
+    """1e308 is finite, yet times 1000 it overflowed: encode raised OverflowError, not clamped it."""
+    text = geometry.encode([{"kind": "box", "coords": [-1e308, 2, 1e308, 4]}], 10, 10)
+    assert text == "<box><loc_0><loc_200><loc_999><loc_400></box>"
+    assert geometry.quantize(-1e308, 10) == 0

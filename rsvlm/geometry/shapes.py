@@ -41,7 +41,10 @@ def quantize(x: float, size: int) -> int:
         raise ValueError(f"coordinate {x!r} is not finite")
     if not size > 0:  # 0 divided by zero; a negative size put every coordinate in bin 0
         raise ValueError(f"image size must be positive, got {size!r}")
-    return max(0, min(NUM_BINS - 1, math.floor(x * NUM_BINS / size)))  # x·1000 first: exact for pixel centres
+    q = x * NUM_BINS / size  # x·1000 first: exact for pixel centres
+    if math.isinf(q):  # a huge finite x (1e308) overflows: floor(inf) raised OverflowError, not clamped
+        return NUM_BINS - 1 if q > 0 else 0
+    return max(0, min(NUM_BINS - 1, math.floor(q)))
 
 
 def dequantize(b: int, size: int) -> float:
