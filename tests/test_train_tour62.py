@@ -99,3 +99,18 @@ def test_a_step_folder_missing_a_file_names_the_step_before_it_to_resume_from(tm
     with pytest.raises(FileNotFoundError, match=r"lacks optimizer\.safetensors \(a half-written or damaged step folder; "
                                                  r"resume from the step before it, ckpt\.resume=.*step_000002\)"):
         check_step_folder(root / "step_000003", 0, deepspeed=False)
+
+
+def test_resuming_from_a_step_folders_file_into_its_own_out_dir_names_the_folder(tmp_path, capsys):
+    """ckpt.resume=OUT/checkpoints/step_N/trainable.safetensors into OUT (which holds the run) said 'not a step
+    folder of rsvlm train (out_dir/checkpoints/step_N)'; into another out_dir it named the folder to give."""
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "out"
+    step = out / "checkpoints" / "step_000002"
+    step.mkdir(parents=True)
+    (step / "trainable.safetensors").write_bytes(b"")
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}",
+            f"ckpt.resume={step / 'trainable.safetensors'}"]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"is a file; give the step folder that holds it, {step}" in err, err

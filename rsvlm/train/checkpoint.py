@@ -301,6 +301,9 @@ def not_a_step_folder(folder: Path, instead: str = "") -> str:
         steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
         return "no such folder" + (f"; {folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)"
                                    if steps else "")
+    if folder.is_file():  # …/step_N/trainable.safetensors: was "not a step folder of rsvlm train", no more
+        return f"{folder} is a file; give the step folder" + (
+            f" that holds it, {folder.parent}" if STEP_RE.match(folder.parent.name) else "")
     if clip_step(folder):  # it has a trainer_state_rank0.json too: it was called a DeepSpeed folder
         return clip_step_hint(folder)
     if (folder / "deepspeed").is_dir():
