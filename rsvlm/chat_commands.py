@@ -229,7 +229,8 @@ class Commands:
             self.repl.say(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
         cmd, out = usage.split()[0], Path(args[0])
-        if why := out_paths.refused(out):  # missing/../o.png; /dev/o.png as root
+        if why := out_paths.refused(out) or out_paths.folder_named(args[0], usage.split()[1]):  # missing/../o.png;
+            # /dev/o.png as root; out/ where out is missing: /geojson wrote a file named out
             self.repl.say(f"error: {cmd} {args[0]}: {why}")
             return False
         if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"

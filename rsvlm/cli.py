@@ -147,7 +147,7 @@ def _output_args(p: argparse.ArgumentParser, drawn: str) -> None:
                         "objects without a score are kept; docs/cli.md)")
     p.add_argument("--rgb-bands", type=_rgb_bands, metavar="R,G,B",
                    help=f"the image's bands {drawn} draws as red, green, blue: B08,B04,B03 (false colour), VV,VH,VV "
-                        "(default: the bands named as colours, else the first three; docs/cli.md)")
+                        "(default: the bands named as colours; sar: its first band as grey; docs/cli.md)")
 
 
 def _detection_args(p: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """Output paths refused before a model runs: ones the system refuses or that would leave a folder behind
 (``missing/../x.json``), new names among the system's devices (/dev, /proc), and overlay extensions PIL
-cannot write. Each returns why, or None; predict, chat and eval say it naming their option. ``in_place``:
+cannot write, and a name ending with "/" (a folder). Each returns why, or None; predict, chat and eval say it naming their option. ``in_place``:
 whether an output is a device, pipe or name under /dev or /proc, written into rather than replaced."""
 
 from __future__ import annotations
@@ -50,6 +50,14 @@ def refused(path: str | Path, beside: str = "") -> str | None:
     """Why an output ``path`` is refused whatever it holds (``through_missing``, ``new_in_system_folder``, which
     ``beside`` goes to), or None."""
     return through_missing(path) or new_in_system_folder(path, beside)
+
+
+def folder_named(path: str, example: str) -> str | None:
+    """Why an output ``path`` as typed that ends with "/" is refused (``--out results/`` where results does not
+    exist wrote a file named results), or None; ``example``: a file name to give in it."""
+    if not path.endswith(("/", os.sep)) or path.strip("/" + os.sep) == "":
+        return None
+    return f"ends with '/', so it names a folder; give a file name in it, e.g. {path}{example}"
 
 
 def unsaveable_image(suffix: str) -> str | None:

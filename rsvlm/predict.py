@@ -149,8 +149,12 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
     be made, an image extension PIL cannot write, another output's or an input's file), or None. Makes
     nothing: a run that fails later (on the model) leaves no empty folders; ``write_output`` makes them."""
 
-    given = [(o, Path(p)) for o, p in (("--out", args.out), ("--geojson", args.geojson), ("--vis", args.vis))
-             if p and not (p == "-" and o != "--vis")]  # --out - and --geojson -: stdout
+    typed = {"--out": (args.out, "result.json"), "--geojson": (args.geojson, "answer.geojson"),
+             "--vis": (args.vis, "overlay.png")}
+    given = [(o, Path(p)) for o, (p, _) in typed.items() if p and not (p == "-" and o != "--vis")]  # -: stdout
+    for option, (text, example) in typed.items():  # a trailing '/' is gone from the Path
+        if text and (why := out_paths.folder_named(text, example)):
+            return f"{option} {text}: {why}"
     for k, (option, p) in enumerate(given):
         if same := next((o for o, q in given[:k] if q.resolve() == p.resolve()), None):
             return f"{same} and {option} name the same file {p}: the one written last would replace the other"

@@ -165,3 +165,31 @@ def test_chat_vis_takes_the_bands_to_draw(ckpt, msi, tmp_path, monkeypatch, caps
     assert f"error: /vis {tmp_path / 'b.png'} VV,VH,VV: s2 scene.tif (msi) has no band 'VV', 'VH'; its bands are " \
            "B02,B03,B04,B08" in out, out
     assert "error: /vis takes one path, got 2 words" in out, out  # a name with a space and commas, unquoted
+
+
+@pytest.mark.parametrize("option, example", [("--out", "result.json"), ("--geojson", "answer.geojson"),
+                                             ("--vis", "overlay.png")])
+def test_predict_refuses_an_output_ending_with_a_slash(geotiff, tmp_path, option, example, capsys):
+    """``--out results/`` (results missing) wrote a file named results; ``--vis v/`` said "--vis v: unknown
+    image extension"."""
+    folder = f"{tmp_path / 'results'}/"
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+                 option, folder]) == 2
+    err = capsys.readouterr().err
+    assert f"{option} {folder}: ends with '/', so it names a folder; give a file name in it, e.g. {folder}{example}" \
+           in err, err
+    assert not (tmp_path / "results").exists()
+
+
+def test_chat_refuses_a_geojson_or_vis_ending_with_a_slash(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    from test_chat_tour54 import chat_main
+
+    scored(monkeypatch)
+    folder = f"{tmp_path / 'results'}/"
+    assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(geotiff), "--max-new-tokens", "3"],
+                     ["[det]", f"/geojson {folder}", f"/vis {folder}"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert f"error: /geojson {folder}: ends with '/', so it names a folder; give a file name in it, e.g. " \
+           f"{folder}out.geojson" in out, out
+    assert f"error: /vis {folder}: ends with '/'" in out, out
+    assert not (tmp_path / "results").exists()
