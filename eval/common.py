@@ -121,8 +121,11 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
-        if err := not_scores(args.out, task_name):
+        if err := not_scores(args.out):
             ap.error(err)
+        if held := other_scores(args.out, task_name):  # a loop of the scripts over one --out: each replaced the last
+            print(f"warning: --out {args.out} holds {held}: the {task_name} scores replace them; give each task its "
+                  "own file to keep both", file=sys.stderr)
         out_dir(args.out)
         from rsvlm.temp_files import sweep_temps
 
@@ -285,33 +288,38 @@ def ours_or_empty(path: Path, ours: Callable[[str], Any]) -> bool:
     return False
 
 
-def not_scores(out: str | Path, task: str | None = None) -> str | None:
+def not_scores(out: str | Path) -> str | None:
     """Why the scores may not replace the file at ``out``, or None: a file there that is not empty and no score
     file (another run's predictions, ``PRED.run.json``, a records file: given as ``--out`` by a slip, it was
-    replaced without a word, and predictions can take hours to make again); with ``task``, another task's score
-    file (``--out scores/det.json`` on the counting line of a script: detection's scores were replaced); a name
-    ending ``.run.json``, rsvlm eval's run stamp's, even where there is none yet (scores written there were read
-    as the predictions' run stamp by the next scoring and a resumed rsvlm eval)."""
+    replaced without a word, and predictions can take hours to make again), or a name ending ``.run.json``,
+    rsvlm eval's run stamp's, where there is none yet (the scores written there were read as the predictions'
+    run stamp by the next scoring and a resumed rsvlm eval)."""
     p = Path(out)
     if in_place(p):
         return None
-    held: dict = {}
-
-    def scores(text: str) -> bool:
-        s = json.loads(text)
-        held.update(s if isinstance(s, dict) else {})
-        return isinstance(s, dict) and "headline" in s
-
-    if ours_or_empty(p, scores):
+    if ours_or_empty(p, lambda text: isinstance(s := json.loads(text), dict) and "headline" in s):
         if p.name.endswith(".run.json"):
             return (f"--out {out}: a name ending .run.json is rsvlm eval's run stamp of the predictions file beside "
                     "it (which the scorers and a resumed rsvlm eval read): give the scores another name")
-        if task is None or held.get("task") in (None, task):
-            return None
-        return (f"--out {out} holds {held['task']}'s scores (of {held.get('pred')} against {held.get('gt')}): the "
-                f"{task} scores would replace them; give each task its own file, or delete it")
+        return None
     what = "rsvlm eval's run stamp" if p.name.endswith(".run.json") else "predictions, records or another file"
     return f"--out {out} is a file that holds no scores ({what}): the scores would replace it; give a new path, or delete it"
+
+
+def other_scores(out: str | Path, task: str) -> str | None:
+    """Whose scores the score file at ``out`` holds where they are another task's than ``task`` ("change's scores
+    (of P against G)"), which the scores replace; None otherwise (no file, the same task's: a rerun)."""
+    held: dict = {}
+
+    def scores(text: str) -> bool:
+        held.update(s if isinstance(s := json.loads(text), dict) else {})
+        return True
+
+    if in_place(out) or not Path(out).is_file() or not ours_or_empty(Path(out), scores):
+        return None
+    if "headline" not in held or held.get("task") in (None, task):
+        return None
+    return f"{held['task']}'s scores (of {held.get('pred')} against {held.get('gt')})"
 
 
 def write_out(path: str | Path, text: str) -> None:

@@ -43,11 +43,11 @@ def test_jq_seq_predictions_say_what_they_are(tmp_path, capsys):
     assert "p.jsonl:1: not valid JSON" in out and "record separator (\\x1e, jq --seq's): give JSONL (jq -c)" in out
 
 
-def test_out_refuses_another_tasks_scores_and_a_run_stamp_name(tmp_path, capsys):
+def test_out_warns_of_another_tasks_scores_and_refuses_a_run_stamp_name(tmp_path, capsys):
     """``--out`` naming another task's score file replaced it without a word (a loop over the scripts with one
-    --out: captioning's scores lost to counting's); a name ending .run.json, where none was yet, took the scores,
-    which the next scoring then read as the predictions' run stamp. Both are usage errors naming the file; the
-    same task's score file is replaced, as a rerun does."""
+    --out: captioning's scores lost to counting's): a warning names the file and whose scores they were. A name
+    ending .run.json, where none was yet, took the scores, which the next scoring then read as the predictions'
+    run stamp: a usage error naming it. The same task's score file is replaced without a warning, as a rerun does."""
     import pytest
 
     from eval import counting
@@ -55,14 +55,15 @@ def test_out_refuses_another_tasks_scores_and_a_run_stamp_name(tmp_path, capsys)
     args = _count_files(tmp_path, _line("a", "3") + _line("b", "0") + _line("c", "5"))
     out = tmp_path / "scores.json"
     out.write_text(json.dumps({"task": "captioning", "headline": ["CIDEr"], "pred": "cap.jsonl", "gt": "gt.jsonl"}))
-    for bad, said in [(out, "holds captioning's scores (of cap.jsonl against gt.jsonl): the counting scores would "
-                            "replace them"), (tmp_path / "p.jsonl.run.json", "a name ending .run.json is rsvlm eval's run stamp")]:
-        with pytest.raises(SystemExit) as stop:
-            counting.main([*args, "--out", str(bad)])
-        assert stop.value.code == 2 and said in capsys.readouterr().err
-    assert json.loads(out.read_text())["task"] == "captioning" and not (tmp_path / "p.jsonl.run.json").exists()
-    counting.main([*args, "--out", str(tmp_path / "count.json")])
-    assert counting.main([*args, "--out", str(tmp_path / "count.json")])["accuracy"] == 1.0  # its own: replaced
+    counting.main([*args, "--out", str(out)])
+    assert (f"warning: --out {out} holds captioning's scores (of cap.jsonl against gt.jsonl): the counting scores "
+            "replace them") in capsys.readouterr().err
+    counting.main([*args, "--out", str(out)])
+    assert "warning" not in capsys.readouterr().err and json.loads(out.read_text())["task"] == "counting"
+    with pytest.raises(SystemExit) as stop:
+        counting.main([*args, "--out", str(tmp_path / "p.jsonl.run.json")])
+    assert stop.value.code == 2 and "a name ending .run.json is rsvlm eval's run stamp" in capsys.readouterr().err
+    assert not (tmp_path / "p.jsonl.run.json").exists()
 
 
 def test_ptbtokenizers_speed_line_is_not_printed_but_its_errors_are(capfd):
