@@ -152,3 +152,18 @@ def test_convert_llava_names_what_its_src_is_instead(full_ckpt, tmp_path, base_d
                                          r"give it as llm\.name_or_path"):
         convert_llava(base_dir, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_whole_embeddings_an_older_adapter_save_kept_load_without_an_ignored_warning(tmp_path, base_dir):
+    """An adapter saved with peft's save_embedding_layers (whole embeddings and head, as older saves did) is
+    loaded by peft, those tensors included: they are not 'ignored' (adapter_extras counted them so)."""
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY, [f"llm.name_or_path={base_dir}", "llm.config=null"]))
+    ck = model.save_pretrained(tmp_path / "ck", adapter_only=True)
+    with torch.no_grad():  # a change only the adapter's whole embeddings carry
+        model.llm.get_input_embeddings().weight[5] += 1.0
+    model.llm.save_pretrained(ck / "adapter", save_embedding_layers=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        loaded, _ = load_pretrained(ck)
+    assert torch.equal(loaded.llm.get_input_embeddings().weight[5], model.llm.get_input_embeddings().weight[5])

@@ -144,12 +144,13 @@ def adapter_lacks(adapter: Path, lacks: list[str], other: str) -> str:
 
 def adapter_extras(llm, adapter: Path) -> list[str]:
     """The tensors of the adapter file in folder ``adapter`` that the peft-wrapped ``llm`` loaded from it has
-    no place for (peft ignores them): an edited file, or one of another adapter kind."""
-    from peft.utils import get_peft_model_state_dict
-
-    want = set(get_peft_model_state_dict(llm, save_embedding_layers=False))
+    no place for (peft ignores them): an edited file, or one of another adapter kind. A tensor peft loads is
+    one of ``llm``'s under its name, with the adapter's (``default``) after a LoRA / token part: whole
+    embeddings an older save kept (``save_embedding_layers``) are loaded, and not counted."""
+    have = set(llm.state_dict())
     with open_safetensors(adapter / "adapter_model.safetensors") as h:
-        return sorted(set(h.keys()) - want)
+        return sorted(k for k in h.keys()
+                      if k not in have and PEFT_KEY.sub(lambda m: f"{m.group(1)}.default.", k + ".")[:-1] not in have)
 
 
 def vocab_rows(llm_dir: Path) -> int | None:
