@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.records import RecordError, image_paths, load_records
-from rsvlm.out_paths import refused
+from rsvlm.out_paths import folder_named, refused
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
 
 
@@ -243,13 +243,17 @@ def _holds_records(path: Path) -> bool:
     return False
 
 
-def check_out(data: Path, out: Path, loaded: tuple | None = None) -> str | None:
+def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str | None:
     """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
     (``data`` itself), a file of lines none of which is a prediction (a score file, a log), a path
     whose folder cannot be made or a new name under /dev or /proc, ``data`` holds no records, or ``out`` or
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
     another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
-    need_answer=False)`` gave, where the caller read it already. Leaves nothing behind."""
+    need_answer=False)`` gave, where the caller read it already. ``out`` as typed (a str) is refused where it ends
+    with "/" (``--out preds/`` wrote a file named preds; a Path has lost the "/"). Leaves nothing behind."""
+    if isinstance(out, str) and (why := folder_named(out, "predictions.jsonl")):
+        return f"--out {out}: {why}"
+    out = Path(out)
     if str(out) == "-":  # made a file named '-': predict's --out - is stdout, but eval's file is resumed
         return "--out -: rsvlm eval writes a predictions file that a later run resumes, not stdout; give a file name"
     if out.is_dir():

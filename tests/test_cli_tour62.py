@@ -193,3 +193,17 @@ def test_chat_refuses_a_geojson_or_vis_ending_with_a_slash(ckpt, geotiff, tmp_pa
            f"{folder}out.geojson" in out, out
     assert f"error: /vis {folder}: ends with '/'" in out, out
     assert not (tmp_path / "results").exists()
+
+
+def test_check_out_refuses_a_typed_out_ending_with_a_slash(tmp_path):
+    """``rsvlm eval --out preds/`` wrote a file named preds; check_out takes --out as typed to see the '/'."""
+    from rsvlm.predictions import check_out
+
+    data = tmp_path / "t.jsonl"
+    data.write_text('{"id": "a", "image": "h.png", "conversations": [{"from": "human", "value": "<image>\\n[cls] '
+                    'What?"}, {"from": "gpt", "value": "harbour"}]}\n')
+    typed = f"{tmp_path / 'preds'}/"
+    assert check_out(data, typed) == (f"--out {typed}: ends with '/', so it names a folder; give a file name in it, "
+                                      f"e.g. {typed}predictions.jsonl")
+    assert check_out(data, str(tmp_path / "preds.jsonl")) is None
+    assert not (tmp_path / "preds").exists()
