@@ -9,7 +9,7 @@ refuses a world size that does not divide it (contrastive pretraining, ``objecti
 its accumulation contrasts the whole global batch). The recipe is loaded with ``TrainConfig`` first,
 and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpeed config fails
 here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run, a
-missing or empty records file, and records that fill no global batch over the world size (the records are
+``ckpt.resume`` step folder saved by another number of processes or ZeRO stage, a missing or empty records file, and records that fill no global batch over the world size (the records are
 read and measured here once, as each rank reads them again).
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
@@ -77,7 +77,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
           overrides: list[str] | None = None, check_hostfile: bool = True, check_out: bool = False) -> LaunchPlan:
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
     ``out_dir`` (``check_out_dir``, read-only), then a missing or empty records file or a missing image root
-    (``check_data_paths``), and for the LM objective records files of no usable record or fewer than one global
+    (``check_data_paths``), a ``ckpt.resume`` step folder the ranks cannot resume (``run.check_resume``: its
+    files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record or fewer than one global
     batch (``inputs.check_enough_records``) or that fill no global batch as the config draws them
     (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
     from rsvlm.config import load_config, parse_override
@@ -113,10 +114,13 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
 
         load_deepspeed_config(cfg.dist.deepspeed, replace(cfg, grad_accum=accum), world)
     if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
-        from rsvlm.train.run import check_data_paths, check_out_dir
+        from dataclasses import replace
+
+        from rsvlm.train.run import check_data_paths, check_out_dir, check_resume
 
         check_out_dir(cfg)
         check_data_paths(cfg)  # else each rank refused it, then "no step folder was saved" from main
+        check_resume(replace(cfg, grad_accum=accum), world)  # a step folder of another world size or ZeRO stage
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr

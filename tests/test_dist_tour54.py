@@ -125,8 +125,15 @@ def test_a_failed_launch_says_where_to_continue_from(tmp_path):
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\necho 'ChildFailedError: rank 1 exitcode -9' >&2\nexit 1\n")
     fake.chmod(0o755)
+    from safetensors.torch import save_file
+
+    from rsvlm.train.checkpoint import step_files
+
     out = tmp_path / "run"
     (out / "checkpoints" / "step_000004").mkdir(parents=True)
+    for name in step_files(0, deepspeed=False):  # readable, as launch.py checks the step folder too
+        path = out / "checkpoints" / "step_000004" / name
+        save_file({}, path) if name.endswith(".safetensors") else path.write_text("{}")
     (out / "checkpoints" / "step_000006.tmp").mkdir()  # cut short by the kill: not one to resume from
     cfg = tmp_path / "r.yaml"
     cfg.write_text("# global_batch: 4\n" + recipe(tmp_path, out_dir=str(out)).read_text())

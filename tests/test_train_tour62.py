@@ -114,3 +114,33 @@ def test_resuming_from_a_step_folders_file_into_its_own_out_dir_names_the_folder
     assert train_main(argv) == 2
     err = capsys.readouterr().err
     assert f"is a file; give the step folder that holds it, {step}" in err, err
+
+
+def test_the_launcher_refuses_a_step_folder_of_another_world_size_before_starting_the_ranks(tmp_path, monkeypatch,
+                                                                                            capsys):
+    """Resuming a 2-process run with --gpus-per-node 1 started the process, which refused it (exit 2), then
+    torchrun's ChildFailedError report and 'torchrun exited with status 1'."""
+    from types import SimpleNamespace
+
+    from script_loader import load_script
+
+    from rsvlm.train.checkpoint import step_files
+
+    launch = load_script("launch", monkeypatch)
+    started = []
+    monkeypatch.setattr(launch, "subprocess", SimpleNamespace(Popen=lambda *a, **k: started.append(a)))
+    monkeypatch.setattr(launch, "launcher_path", lambda name: name)
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "out"
+    step = out / "checkpoints" / "step_000002"
+    step.mkdir(parents=True)
+    for name in {*step_files(0, deepspeed=True), *step_files(1, deepspeed=True)}:
+        (step / name).mkdir() if name == "deepspeed" else (step / name).write_text("{}")
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("# global_batch: 4\n" + recipe(tmp_path).read_text())
+    argv = [str(cfg), "--launcher", "torchrun", "--gpus-per-node", "1", f"data.train={data}", f"out_dir={out}",
+            "dist.deepspeed=configs/deepspeed/zero2.json", "ckpt.resume=auto"]
+    assert launch.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"launch: ckpt.resume: {step} was saved by 2 process(es) and this run has 1; resume with 2" in err, err
+    assert started == []

@@ -227,17 +227,25 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     shapes = check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
     if not clip:  # its meta model takes a copy of that LLM (it was built a third time there)
         check_init_from(cfg, shapes)
+    check_resume(cfg, world, env_int("RANK", 0))  # the rank the launcher set; train checks again with the group's
+    return shapes
+
+
+def check_resume(cfg: TrainConfig, world: int, rank: int = 0) -> None:
+    """The step folder ``ckpt.resume`` names (none: nothing): its files (``rank``'s), their headers, the number
+    of processes and (DeepSpeed) the ZeRO stage that saved it, and its model section (``model_changes``);
+    preflight's, and ``scripts/launch.py``'s before it starts ``world`` processes."""
     folder = resume_folder(cfg)
     if folder is None:
-        return shapes
-    if clip:
+        return
+    if cfg.objective == "clip":
         from rsvlm.train.clip_ckpt import check_clip_folder
 
         check_clip_folder(folder, world)
-    else:  # the rank the launcher set; train checks again with the process group's
-        ckpt.check_step_folder(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed), world)
+    else:
+        ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
         try:  # a file cut short: was exit 1 once the model and data were built
-            ckpt.check_step_readable(folder, env_int("RANK", 0), bool(cfg.dist.deepspeed))
+            ckpt.check_step_readable(folder, rank, bool(cfg.dist.deepspeed))
         except ValueError as e:
             raise ValueError(f"ckpt.resume: {e}") from None
         if cfg.dist.deepspeed:  # another ZeRO stage's shards: exit 1 from train, after the launch
@@ -245,7 +253,6 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
 
             check_zero_stage(folder, cfg, world)
     model_changes(folder, cfg)
-    return shapes
 
 
 def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
