@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.records import GZIP_ERRORS, GZIP_MAGIC, LINE_END, open_bytes, text_encoding
+from rsvlm.data.records import GZIP_ERRORS, GZIP_MAGIC, LINE_END, json_line, open_bytes, text_encoding
 
 
 class ScoreError(ValueError):
@@ -164,7 +164,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
     first_bad = None  # the first unreadable line: a DOTA-style text file's, where none is read
     for where, entry in entries:
         try:
-            obj = entry if array is not None else _line_json(entry)
+            obj = entry if array is not None else json_line(entry)
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
                 out.n_question_ids += 1
@@ -217,19 +217,6 @@ def _number(word: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _line_json(line: str):
-    """A predictions line read as JSON as the records reader reads a record's line (``rsvlm.data.records``): a BOM
-    opening it read past (Windows editors' files joined by ``cat``: the later files' first lines were unreadable),
-    and one opening with a record separator (``jq --seq``) unreadable, saying so (was "Expecting value")."""
-    try:
-        return json.loads(line.removeprefix("\ufeff"))
-    except json.JSONDecodeError as e:
-        if not line.lstrip(" \t").startswith("\x1e"):
-            raise
-        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno}); it opens with a record separator (\\x1e, "
-                         "jq --seq's): give JSONL (jq -c)") from None
 
 
 def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -> None:

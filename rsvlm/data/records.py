@@ -375,12 +375,10 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             if isinstance(raw, RecordError):  # a line that is not UTF-8 (_iter_raw)
                 raise raw
             if isinstance(raw, str):
-                try:  # a BOM opening a line: files of a Windows editor's joined (cat a.jsonl b.jsonl)
-                    raw = json.loads(raw.removeprefix("\ufeff"))
-                except json.JSONDecodeError as e:
-                    seq = ("; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
-                           if raw.startswith("\x1e") else "")
-                    raise RecordError(f"{where}: not valid JSON ({e.msg} at column {e.colno}){seq}", "json") from e
+                try:
+                    raw = json_line(raw)
+                except ValueError as e:
+                    raise RecordError(f"{where}: {e}", "json") from e
             rec = normalize_record(raw, where, need_answer)
         except RecordError as e:
             if strict:
@@ -395,6 +393,18 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             if tag := opening_tag(_first_user(rec["conversations"])):
                 report.unknown_tags[tag] += 1
         yield rec
+
+
+def json_line(line: str):
+    """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
+    ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying so where the line opens with a
+    record separator (``jq --seq``'s \\x1e). Shared by the records reader and eval's predictions reader."""
+    try:
+        return json.loads(line.removeprefix("\ufeff"))
+    except json.JSONDecodeError as e:
+        seq = ("; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
+               if line.lstrip(" \t").startswith("\x1e") else "")
+        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno}){seq}") from None
 
 
 def load_records(path: str | Path, strict: bool = True, need_answer: bool = True) -> tuple[list[dict], ReadReport]:
