@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,12 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
 _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |Landsat [\w /]+ bands? [\d, ]+ named ")
 
 
+def _cut(note: str, width: int = 240) -> str:
+    """``note`` on one line of at most ``width`` characters, cut after a whole word and marked " …" where cut
+    (was cut mid-word, unmarked: '…, "modality (first: g)')."""
+    return textwrap.shorten(note, width, placeholder=" …")
+
+
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")  # a number in a note, its decimals too
 
 
@@ -136,5 +143,5 @@ class ReadNotes:
         rows = sorted(self.kinds.values(), key=lambda v: -v[0])
         more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
         return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
-            f"\n  {n} record(s): {as_record_fields(self.spread(note, lows, highs))[:240]} (first: {rid})"
+            f"\n  {n} record(s): {_cut(as_record_fields(self.spread(note, lows, highs)))} (first: {rid})"
             for n, rid, note, lows, highs in rows[:most]) + more if rows else None
