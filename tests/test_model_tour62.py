@@ -134,6 +134,13 @@ def test_an_llm_of_its_own_code_is_refused_naming_auto_map_and_its_code_never_ru
                                          r"auto_map names code of its own \(modeling_geo\.GeoForCausalLM\), which rsvlm "
                                          r"never runs \(no trust_remote_code\)"):
         build_llm(LLMConfig(name_or_path=str(base)))
+    conf["model_type"] = "llama"  # one transformers ships: its class loads, and rsvlm says so (was: no word)
+    (base / "config.json").write_text(json.dumps(conf))
+    with pytest.warns(UserWarning, match=r"names a model of its own code \(modeling_geo\.GeoForCausalLM\), which "
+                                         r"rsvlm never runs \(no trust_remote_code\): loaded as transformers' "
+                                         r"LlamaForCausalLM"):
+        llm, _, _ = build_llm(LLMConfig(name_or_path=str(base)))
+    assert type(llm).__name__ == "LlamaForCausalLM"
 
 
 def test_convert_llava_names_what_its_src_is_instead(full_ckpt, tmp_path, base_dir):

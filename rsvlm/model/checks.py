@@ -397,7 +397,8 @@ def _check_causal_lm(config_json: Path, key: str) -> None:
     """ValueError naming ``key`` where ``config_json`` names no model type transformers has a causal LM
     for (a LLaVA or GeoChat folder, a CLIP); transformers' own error took several lines, naming neither
     the key nor ``rsvlm convert-llava``. An unreadable file, or one without a model_type, is left to the
-    build, which names it. One whose ``auto_map`` names code of its own is told that rsvlm never runs it."""
+    build, which names it. One whose ``auto_map`` names code of its own is told that rsvlm never runs it
+    (a warning where transformers ships its model_type: that class is loaded instead)."""
     import json
 
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
@@ -407,11 +408,15 @@ def _check_causal_lm(config_json: Path, key: str) -> None:
     except (OSError, ValueError):
         return
     model_type = conf.get("model_type") if isinstance(conf, dict) else None
+    code = conf.get("auto_map") if isinstance(conf, dict) and isinstance(conf.get("auto_map"), dict) else {}
+    own = code.get("AutoModelForCausalLM") or next(iter(code.values()), None)  # a model of its own code
+    if model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and code.get("AutoModelForCausalLM"):  # was: without a word
+        warnings.warn(f"{key}: {config_json} names a model of its own code ({own}), which rsvlm never runs (no "
+                      f"trust_remote_code): loaded as transformers' {MODEL_FOR_CAUSAL_LM_MAPPING_NAMES[model_type]}",
+                      stacklevel=3)
     if model_type is None or model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:  # none: transformers says so
         return
     llava = "mm_vision_tower" in conf or "mm_projector_type" in conf or str(model_type).startswith("llava")
-    code = conf.get("auto_map") if isinstance(conf.get("auto_map"), dict) else {}
-    own = code.get("AutoModelForCausalLM") or next(iter(code.values()), None)  # a model of its own code
     hint = (f"; a LLaVA-style checkpoint (LLaVA-1.5, GeoChat) converts first: rsvlm convert-llava --src "
             f"{config_json.parent} --out DIR" if llava else
             f"; its auto_map names code of its own ({own}), which rsvlm never runs (no trust_remote_code): give a "
