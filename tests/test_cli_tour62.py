@@ -159,12 +159,14 @@ def test_chat_vis_takes_the_bands_to_draw(ckpt, msi, tmp_path, monkeypatch, caps
     monkeypatch.setattr(rsvlm.io, "draw_overlay", lambda img, objects, out, **kw: drawn.append(kw["rgb_bands"]))
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(msi), *MSI, "--max-new-tokens", "3"],
                      ["[det]", f"/vis {tmp_path / 'a.png'} nir,red,green", f"/vis {tmp_path / 'b.png'} VV,VH,VV",
-                      f"/vis {tmp_path / 'c.png'}", f"/vis {tmp_path / 'my'} a,b,c.png"], monkeypatch) == 0
+                      f"/vis {tmp_path / 'c.png'}", f"/vis {tmp_path / 'my'} a,b,c.png", f"/vis {tmp_path / 'd.png'} B08,B04"],
+                     monkeypatch) == 0
     out = capsys.readouterr().out
     assert drawn == [["nir", "red", "green"], None], drawn
     assert f"error: /vis {tmp_path / 'b.png'} VV,VH,VV: s2 scene.tif (msi) has no band 'VV', 'VH'; its bands are " \
            "B02,B03,B04,B08" in out, out
     assert "error: /vis takes one path, got 2 words" in out, out  # a name with a space and commas, unquoted
+    assert f"error: /vis {tmp_path / 'd.png'} B08,B04: give 3 band names, comma-separated (B08,B04,B03)" in out, out
 
 
 @pytest.mark.parametrize("option, example", [("--out", "result.json"), ("--geojson", "answer.geojson"),
