@@ -108,9 +108,9 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> T
                                 [file_weights[i] for i in index["source"]])
     check_malformed(report, cfg, rank)
     sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
-    if cfg.data.batching == "length_grouped" and rank == 0:
-        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
-            print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     check_naive_groups(cfg.data.batching, world, modalities)  # was found at the first step, then once built
     check_batches(cfg, world, index["length"], modalities, weights, report.path)
+    if cfg.data.batching == "length_grouped" and rank == 0:  # after: each group's note came before the refusal
+        for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
+            print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     return TrainData(index, report, no_stem, roots, weights, sample_lengths, dict(processor.n_tokens))
