@@ -264,7 +264,8 @@ class ChatREPL:
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""
-        line = line.strip()
+        line = line.strip().lstrip("\ufeff").strip()  # a questions file saved "UTF-8 with BOM": its first line's
+        # /image was asked as a question, a [cls] tag read as plain text
         if not line:
             return True
         if line.startswith("/"):

@@ -209,3 +209,12 @@ def test_check_out_refuses_a_typed_out_ending_with_a_slash(tmp_path):
                                       f"e.g. {typed}predictions.jsonl")
     assert check_out(data, str(tmp_path / "preds.jsonl")) is None
     assert not (tmp_path / "preds").exists()
+
+
+def test_chat_reads_a_first_line_opening_with_a_byte_order_mark(ckpt, geotiff):
+    """A questions file saved as "UTF-8 with BOM" and piped in: its first line, /image …, was asked as a question."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    assert repl.handle(f"\ufeff/image {geotiff}")
+    assert out.getvalue().startswith("loaded scene.tif"), out.getvalue()
