@@ -1,7 +1,7 @@
 """``rsvlm chat``: a terminal REPL over one image or a bi-temporal pair, with a KV-cached history.
 
 Commands (``rsvlm.chat_commands``): ``/image PATH [modality] [bands]`` (twice before the first question for a pair; after a
-question it starts a new conversation on the new image), ``/reset``, ``/vis out.png``,
+question it starts a new conversation on the new image), ``/reset``, ``/vis out.png [R,G,B]``,
 ``/geojson out.geojson``, ``/help``, ``/quit``. Task tags (``[det]`` …) open a question.
 Ctrl-C stops the answer being generated, not the session; Ctrl-D quits.
 
@@ -325,7 +325,7 @@ def main(args) -> int:
         try:
             line = input(">>> ")
             if echo:  # the answer followed the prompt on its line, read as if typed there (">>> >>> " for blanks)
-                repl.say(line)
+                repl.say(line.rstrip("\r"))  # a questions file with Windows line ends: a ^M in every echoed line
         except EOFError:
             repl.say()
             return 0

@@ -218,3 +218,11 @@ def test_chat_reads_a_first_line_opening_with_a_byte_order_mark(ckpt, geotiff):
     repl, out = chat_repl(ckpt)
     assert repl.handle(f"\ufeff/image {geotiff}")
     assert out.getvalue().startswith("loaded scene.tif"), out.getvalue()
+
+
+def test_piped_lines_with_windows_line_ends_echo_without_a_carriage_return(ckpt, monkeypatch, capsys):
+    from test_chat_tour54 import chat_main
+
+    assert chat_main(["--model", str(ckpt), "--device", "cpu"], ["/reset\r", "/help\r"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "/reset\n" in out and "\r" not in out, repr(out[:300])
