@@ -77,7 +77,7 @@ def test_data_settings_that_train_nothing_are_named(tmp_path):
     with pytest.raises(ValueError, match=r"data.modality_weights\['sar'\] must be >= 0, got -1"):
         check_config(cfg)
     cfg = load_config(TrainConfig, recipe(tmp_path), ["data.train=x.jsonl", "data.max_length=0"])
-    with pytest.raises(ValueError, match=r"data.max_length must be >= 1 .* got 0"):
+    with pytest.raises(ValueError, match=r"data.max_length must be >= 1, got 0"):
         check_config(cfg)  # it made every sample bad, one line each, before failing
 
 

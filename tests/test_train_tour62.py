@@ -145,3 +145,11 @@ def test_the_launcher_refuses_a_step_folder_of_another_world_size_before_startin
     err = capsys.readouterr().err
     assert f"launch: ckpt.resume: {step} was saved by 2 process(es) and this run has 1; resume with 2" in err, err
     assert started == []
+
+
+def test_a_negative_data_num_workers_is_named_alone(sft_record, tmp_path, capsys):
+    """'data.max_length must be >= 1 and data.num_workers >= 0, got 384 and -1' named a key that was fine."""
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'out'}",
+            "data.num_workers=-1"]
+    assert train_main(argv) == 2
+    assert capsys.readouterr().err.strip() == "rsvlm train: data.num_workers must be >= 0, got -1"

@@ -240,9 +240,9 @@ def check_config(cfg: TrainConfig) -> None:
         if getattr(cfg, key) < 1:
             raise ValueError(f"{key} must be >= 1, got {getattr(cfg, key)}")
     check_numbers(cfg)
-    if cfg.data.max_length < 1 or cfg.data.num_workers < 0:
-        raise ValueError(f"data.max_length must be >= 1 and data.num_workers >= 0, got {cfg.data.max_length} and "
-                         f"{cfg.data.num_workers}")
+    for key, least in (("max_length", 1), ("num_workers", 0)):  # one message for both named the other too
+        if getattr(cfg.data, key) < least:
+            raise ValueError(f"data.{key} must be >= {least}, got {getattr(cfg.data, key)}")
     for key in ("task_weights", "modality_weights"):
         for g, w in getattr(cfg.data, key).items():
             if not w >= 0:
