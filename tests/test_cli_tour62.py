@@ -226,3 +226,21 @@ def test_piped_lines_with_windows_line_ends_echo_without_a_carriage_return(ckpt,
     assert chat_main(["--model", str(ckpt), "--device", "cpu"], ["/reset\r", "/help\r"], monkeypatch) == 0
     out = capsys.readouterr().out
     assert "/reset\n" in out and "\r" not in out, repr(out[:300])
+
+
+def test_chat_vis_refuses_to_overwrite_a_loaded_image_whose_name_holds_a_comma(ckpt, geotiff, tmp_path, monkeypatch,
+                                                                             capsys):
+    """Band files are ", "-joined in an RSImage's path: "a, b.png" was taken for files a and b.png, and /vis
+    over it overwrote the image asked about."""
+    from PIL import Image
+    from test_chat_tour54 import chat_main
+
+    scored(monkeypatch)
+    img = tmp_path / "a, b.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(img)
+    before = img.read_bytes()
+    assert chat_main(["--model", str(ckpt), "--device", "cpu", "--max-new-tokens", "3"],
+                     [f"/image '{img}'", "[det]", f"/vis '{img}'"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert f"error: {img} is a loaded image: it would be overwritten" in out, out
+    assert img.read_bytes() == before
