@@ -206,9 +206,11 @@ class RSVLM(nn.Module):
         past ``max_position_embeddings`` a RoPE model answers garbage without a word."""
         ctx = context_length(self.llm)
         if ctx is not None and len(ids) > ctx:
-            n_vis = sum(1 for i in ids if i == self.special.image)
+            is_img = [i == self.special.image for i in ids]
+            n_vis, n_images = sum(is_img), sum(b and not a for a, b in zip([False, *is_img], is_img))  # runs
+            fix = fix or ("; use fewer images or a shorter text" if n_images > 1 else "; use a shorter text")
             raise ValueError(f"{what} is {len(ids)} tokens ({n_vis} of them for images) but the LLM's context is "
-                             f"{ctx} tokens (max_position_embeddings){fix or '; use fewer images or a shorter text'}")
+                             f"{ctx} tokens (max_position_embeddings){fix}")
 
     def past_context(self, n_tokens: int) -> bool:
         """Whether a prompt and its answer (``n_tokens`` in all) ran past the LLM's context."""
