@@ -124,3 +124,27 @@ def test_thermal_declared_kelvin_zero_fill_colder_than_any_surface_is_nodata(tmp
     assert any("DN 0 (149 K, colder than any surface), 31.2% of the pixels, read as nodata" in n for n in img.notes)
     stretch = next(n for n in img.notes if n.startswith("stretch"))
     assert float(stretch.split("[")[1].split(",")[0]) > 280, stretch  # it was stretched from 149 K
+
+
+def test_folder_hint_quotes_paths_with_spaces(tmp_path):
+    """The folder hint's example and its comma-separated band files were unquoted: pasted, a path with a
+    space became two words ('my scenes/s_B02.png,my' and 'scenes/…'). Each is quoted as a shell word now."""
+    import shlex
+
+    from PIL import Image
+
+    from rsvlm.io.checks import check_image_path
+
+    folder = tmp_path / "my scenes"
+    folder.mkdir()
+    for b in ("B02", "B03", "B04"):
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / f"s_{b}.png")
+    with pytest.raises(FileNotFoundError) as e:
+        check_image_path(folder)
+    files = [str(folder / f"s_{b}.png") for b in ("B02", "B03", "B04")]
+    example, listed = str(e.value).split("e.g. ", 1)[1].split(", or,")[0], str(e.value).rsplit("comma-separated: ", 1)[1]
+    assert shlex.split(example) == files[:1] and shlex.split(listed) == [",".join(files)], str(e.value)
+    (folder / "s_B03.png").unlink(), (folder / "s_B04.png").unlink()
+    with pytest.raises(FileNotFoundError) as e:  # one image: named alone, quoted as well
+        check_image_path(folder)
+    assert shlex.split(str(e.value).rsplit("give its image: ", 1)[1]) == files[:1], str(e.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import shlex
 import threading
 from pathlib import Path
 
@@ -178,10 +179,11 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
         return ""
     found = [f for f in found if f.parent == found[0].parent]  # one folder's: not bands of several granules
     where = "" if found[0].parent == p else f" (in {found[0].parent.relative_to(p)}: {len(found)} rasters)"
+    first = shlex.quote(str(found[0]))  # quoted where it must be to paste: a path with spaces was cut at them
     if len(found) == 1:  # one image: no band files to join
-        return f"; give its image{where}: {found[0]}"
-    return (f"; give one of its images{where}, e.g. {found[0]}, or, where they are one file per band, them "
-            f"comma-separated: {','.join(str(f) for f in found[:4])}{',…' if len(found) > 4 else ''}")
+        return f"; give its image{where}: {first}"
+    return (f"; give one of its images{where}, e.g. {first}, or, where they are one file per band, them "
+            f"comma-separated: {shlex.quote(','.join(str(f) for f in found[:4]))}{',…' if len(found) > 4 else ''}")
 
 
 def _natural(p: Path) -> list:
