@@ -259,7 +259,7 @@ def main(args) -> int:
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    if err := check_out(Path(args.data), Path(args.out), loaded):
+    if err := check_out(Path(args.data), args.out, loaded):  # as typed: a Path drops the '/' of --out preds/
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:

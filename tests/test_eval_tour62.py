@@ -211,3 +211,30 @@ def test_captioning_runs_with_standard_error_closed(monkeypatch):
     with _without_progress_line():
         ran = True
     assert ran
+
+
+def test_rsvlm_eval_refuses_an_out_ending_with_a_slash(tmp_path, capsys):
+    """``rsvlm eval --out preds/`` (preds missing) wrote a file named preds: evaluate gave check_out ``Path(args.out)``,
+    which drops the '/'; --out as typed is refused, naming it, before any model is looked for."""
+    from rsvlm.cli import main
+
+    data = write_jsonl(tmp_path / "test.jsonl", [eval_record("r0", "cls", "[cls] What scene?", "lake")])
+    typed = f"{tmp_path / 'preds'}/"
+    assert main(["eval", "--data", data, "--out", typed, "--model", str(tmp_path / "none"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {typed}: ends with '/', so it names a folder; give a file name in it, e.g. {typed}predictions.jsonl" \
+        in err, err
+    assert not (tmp_path / "preds").exists()
+
+
+def test_off_by_one_accuracy_counts_a_missing_answer_wrong_not_as_the_answer_0(tmp_path):
+    """The docstring said off_by_one_accuracy is "computed the way MAE is", where a missing answer is the answer 0;
+    it counts wrong there, whatever the true count: to a reference of 1 its MAE error is 1, yet it is not "within one"."""
+    from eval import counting
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "count", "[count] How many ships?", a)
+                                             for r, a in (("a", "1"), ("b", "4"))])
+    (pred := tmp_path / "p.jsonl").write_text(_line("b", "5"))
+    s = counting.main(["--gt", gt, "--pred", str(pred)])
+    assert s["MAE"] == 1.0 and s["off_by_one_accuracy"] == 0.5 and s["n_missing"] == 1
+    assert "computed the way ``MAE`` is" not in counting.__doc__ and "``off_by_one_accuracy``" in counting.__doc__
