@@ -6,11 +6,11 @@ Both counts are read with ``eval.text.parse_count`` (first number outside geomet
 ``none`` → 0; ``<point>`` elements alone → how many), so answers that point at each object before
 the number (``instructions.count_points``) are read as their number; an answer that is a JSON number
 (``"answer": 7``, another tool's) is read as its digits.
-A missing or unparseable prediction is wrong for ``accuracy`` and enters ``MAE`` as the answer
-0, so its error is the true count (a model cannot lower its MAE by refusing to answer);
-a reference of 0 so gives no error, and such records are counted (``n_unanswered_zero``) and noted;
-``MAE_parsed`` is the MAE over the parseable predictions alone, ``RMSE`` and
-``off_by_one_accuracy`` (|error| <= 1) are computed the way ``MAE`` is. A reference answer that
+A missing or unparseable prediction is wrong for ``accuracy`` and ``off_by_one_accuracy``
+(|error| <= 1), whatever the true count, and enters ``MAE`` and ``RMSE`` as the answer 0, so its
+error is the true count (a model cannot lower its MAE by refusing to answer); a reference of 0 so
+gives no error, and such records are counted (``n_unanswered_zero``) and noted; ``MAE_parsed`` is
+the MAE over the parseable predictions alone. A reference answer that
 holds no count raises an error naming the record. It cannot read counts stated only as boxes or
 masks (use ``eval.detection`` for that), and it scores the number, not where the points are.
 """
