@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,8 +90,13 @@ _ROUTINE = re.compile(r"stretch \(|band \S+ read as \S+$|bands? named .* from |L
 
 def _cut(note: str, width: int = 240) -> str:
     """``note`` on one line of at most ``width`` characters, cut after a whole word and marked " …" where cut
-    (was cut mid-word, unmarked: '…, "modality (first: g)')."""
-    return textwrap.shorten(note, width, placeholder=" …")
+    (was cut mid-word, unmarked: '…, "modality (first: g)'); mid-word where the last whole word ends before half
+    of it (a long path: textwrap.shorten left "the file …" of it)."""
+    note = " ".join(note.split())
+    if len(note) <= width:
+        return note
+    end = note.rfind(" ", 0, width - 1)  # note[:end] and " …" fit in width
+    return f"{note[:end if end >= width // 2 else width - 2]} …"
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")  # a number in a note, its decimals too

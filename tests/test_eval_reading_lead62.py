@@ -18,3 +18,13 @@ def test_a_short_note_is_said_whole():
     notes = ReadNotes()
     notes.add("rec-1", ["band B04 filled with the mean of the others"])
     assert "band B04 filled with the mean of the others (first: rec-1)" in notes.summary(1)
+
+
+def test_a_note_of_one_long_word_keeps_most_of_it():
+    """A note whose path is over 240 characters: cutting at the last whole word (textwrap.shorten) kept "file …",
+    the path gone; it is cut mid-word there, marked."""
+    path = "/data/" + "/".join(f"folder_{i:02d}_of_the_scene" for i in range(14)) + "/scene.tif"
+    notes = ReadNotes()
+    notes.add("rec-1", [f"file {path} holds several images"])
+    said = notes.summary(1).splitlines()[1].split("record(s): ", 1)[1].rsplit(" (first: rec-1)", 1)[0]
+    assert len(said) == 240 and said.endswith(" …") and said.startswith(f"file {path[:200]}"), said
