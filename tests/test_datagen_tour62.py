@@ -174,3 +174,17 @@ def test_empty_annotation_files_are_said_to_be_empty(tmp_path):
     stats, _ = convert(tmp_path / "o3", "rsivqa", "--src", str(tmp_path / "q.txt"), "--src", str(tmp_path / "e.txt"),
                        "--images", str(tmp_path / "imgs"))
     assert stats["notes"][f"{tmp_path / 'e.txt'}: empty file"] == 1
+
+
+def test_coco_bare_file_name_is_found_by_name_beside_entries_with_folders(tmp_path):
+    """A file_name without folders (b.png) takes the file of its name under --images, as coco's docstring says,
+    though other entries name the folder it is in (train/a.png): it was refused as missing_image, 'in train, a
+    folder other entries name'."""
+    from convert_helpers import png
+
+    png(tmp_path / "imgs" / "train" / "a.png", 100, 50)
+    png(tmp_path / "imgs" / "train" / "b.png", 100, 50)
+    ann = _coco_file(tmp_path, [{"id": 1, "file_name": "train/a.png"}, {"id": 2, "file_name": "b.png"}],
+                     [{"id": k, "image_id": k, "category_id": 1, "bbox": [10, 10, 20, 20]} for k in (1, 2)])
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert stats["images"] == 2 and stats["skipped"] == {}, stats

@@ -79,6 +79,8 @@ def _other_entries_folder(images: Path, file_name: str, path: Path, folders: set
     folder: val's boxes were drawn on train's image, its records ``coco-a-dup2``); None where none is.
     A ``file_name`` without folders, or with folders that none of ``images`` holds (``JPEGImages/a.jpg``
     over a flat folder), takes the file of its name as before."""
+    if not _folders(file_name):  # b.png beside train/a.png entries: found by name, as the docstring says
+        return None
     try:
         below = Path(path).relative_to(images).parts[:-1]
     except ValueError:  # index_images lists paths under images as given; none other is expected
