@@ -16,6 +16,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
+from rsvlm.closed_pipes import readers_may_close
 from rsvlm.output_options import above_min_score, rgb_bands_problem
 from rsvlm.predict_tiles import (
     default_overlap,
@@ -229,11 +230,17 @@ def main(args) -> int:
     if len(piped) > 1:
         print("rsvlm predict: --out - and --geojson - both ask for stdout; give one of them a file name", file=sys.stderr)
         return 2
-    stdout = sys.stdout
-    with contextlib.ExitStack() as open_scenes:  # --tile's scene: read, tiled and drawn through one open file
+    # a reader gone (… 2>&1 | head -1) ended the run at its next line, before --out was written, with status 0
+    with readers_may_close() as closed, contextlib.ExitStack() as open_scenes:  # --tile's scene: one open file
+        stdout = sys.stdout
         if piped:  # stdout holds the JSON alone (… --out - | jq): the answer, its table and "wrote" go to stderr
             open_scenes.enter_context(contextlib.redirect_stdout(sys.stderr))
-        return _main(args, open_scenes, stdout)
+        code = _main(args, open_scenes, stdout)
+    if piped and "stdout" in closed.streams:  # its reader took part of the JSON at most
+        print(f"rsvlm predict: {piped[0]}: standard output was closed before the whole answer was written to it",
+              file=sys.stderr)
+        return code or 1
+    return code
 
 
 def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:

@@ -1,0 +1,70 @@
+"""Standard output and error whose reader may go away (``rsvlm predict … 2>&1 | head -1``): a write to a
+closed pipe raises BrokenPipeError wherever it happens (a note while the model loads), which ended the
+run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
+for ones that send what follows such an error to the null device, so the run goes on to write its files,
+and says which of them lost their reader (``Closed``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+
+
+class _Guarded:
+    """A text stream whose BrokenPipeError sends it, and the file descriptor under it, to the null device."""
+
+    def __init__(self, inner, name: str, closed: set[str]):
+        self._inner, self._name, self._closed = inner, name, closed
+
+    def _broke(self) -> None:
+        self._closed.add(self._name)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:  # the real descriptor too: Python's own flush of the stream at exit would raise again
+            os.dup2(devnull, self._inner.fileno())
+        except (OSError, ValueError, AttributeError):  # no descriptor (a test's capture): the stream is dropped
+            self._inner = open(os.devnull, "w")  # noqa: SIM115  (open as long as the stream it replaces)
+        finally:
+            os.close(devnull)
+
+    def write(self, text: str) -> int:
+        try:
+            return self._inner.write(text)
+        except BrokenPipeError:
+            self._broke()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._inner.flush()
+        except BrokenPipeError:
+            self._broke()
+            with contextlib.suppress(BrokenPipeError):  # what the failed flush still holds goes to the null device
+                self._inner.flush()
+
+    def __getattr__(self, name: str):  # isatty, fileno, encoding, … as the stream's
+        return getattr(self._inner, name)
+
+
+@dataclass
+class Closed:
+    """Which standard streams (``"stdout"``, ``"stderr"``) lost their reader while ``readers_may_close`` held them."""
+
+    streams: set[str] = field(default_factory=set)
+
+
+@contextlib.contextmanager
+def readers_may_close():
+    """Within: ``sys.stdout`` and ``sys.stderr`` go on (to the null device) where their reader closed them;
+    yields a ``Closed`` naming those. The streams are put back, flushed, on leaving."""
+    closed = Closed()
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (_Guarded(s, n, closed.streams) for s, n in zip(saved, ("stdout", "stderr")))
+    try:
+        yield closed
+    finally:
+        for guarded in (sys.stdout, sys.stderr):
+            if isinstance(guarded, _Guarded):
+                guarded.flush()
+        sys.stdout, sys.stderr = saved
