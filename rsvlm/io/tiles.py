@@ -71,7 +71,9 @@ class TileMerger:
         self.seam_share = seam_share  # masks at an --overlap 0 seam: shared border / shorter section
         self.scene_size = scene_size
         self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
-        self._windows: set[Window] = set()  # every window added, objects or not: what sees across a seam
+        # every window added, objects or not, as its span across each axis → its spans along it: what sees
+        # across a seam (a scan of every window per seam took 7.0 s of 6400 windows' merge, 1.8 s before it)
+        self._spans: dict[str, dict[tuple[int, int], set[tuple[int, int]]]] = {"x": {}, "y": {}}
         self._seams: dict[tuple[Window, Window], tuple | None] = {}  # ``_seam``'s answers
         self.n_tiles = 0
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
@@ -86,7 +88,9 @@ class TileMerger:
         (``run_tiled``: a model's garbled object hours into a scene ended the run) such an object is
         counted in ``n_refused``, the first said in ``notes`` by ``result``, and the tile's others kept."""
         x0, y0 = window[0], window[1]
-        self._windows.add(tuple(window))
+        x, y, w, h = window
+        self._spans["x"].setdefault((x, x + w), set()).add((y, y + h))
+        self._spans["y"].setdefault((y, y + h), set()).add((x, x + w))
         self._seams.clear()
         shifted_all = []
         for i, obj in enumerate(objects):
@@ -248,11 +252,9 @@ class TileMerger:
             line = seam(wa, wb)
             if line is not None:
                 axis, s, lo, hi = line
-                for w in self._windows:
-                    a0, a1, o0, o1 = (w[0], w[0] + w[2], w[1], w[1] + w[3]) if axis == "x" else (w[1], w[1] + w[3], w[0], w[0] + w[2])
-                    if a0 < s < a1 and o0 < hi and o1 > lo:
-                        line = None
-                        break
+                if any(a0 < s < a1 and any(o0 < hi and o1 > lo for o0, o1 in along)
+                       for (a0, a1), along in self._spans[axis].items()):
+                    line = None
             self._seams[key] = line
         return self._seams[key]
 
