@@ -174,3 +174,18 @@ def test_whole_embeddings_an_older_adapter_save_kept_load_without_an_ignored_war
         warnings.simplefilter("error", UserWarning)
         loaded, _ = load_pretrained(ck)
     assert torch.equal(loaded.llm.get_input_embeddings().weight[5], model.llm.get_input_embeddings().weight[5])
+
+
+def test_a_checkpoint_whose_prompt_text_holds_the_image_placeholder_is_refused_naming_its_key(full_ckpt, tmp_path):
+    """A model.prompt text holding <image> was refused by training only (8829d35): chat, predict and eval loaded
+    such a checkpoint, then each sample failed with '2 image placeholder token(s) in the prompt but 1 image(s)'."""
+    from rsvlm.model.checks import check_model_config
+
+    with pytest.raises(ValueError, match=r"config\.yaml with the overrides given: prompt\.det_classes\[1\]: '<image> car' "
+                                         r"holds <image>, the image placeholder"):
+        load_pretrained(full_ckpt, overrides=["prompt.det_classes=[ship, <image> car]"])
+    cfg = load_config(VLMConfig, TINY, ["prompt.answer_lead=See <image>:"])
+    with pytest.raises(ValueError, match=r"^model\.prompt\.answer_lead: 'See <image>:' holds <image>"):
+        check_model_config(cfg)
+    with pytest.raises(ValueError, match=r"^prompt\.answer_lead: 'See <image>:' holds <image>"):
+        create_model(cfg)

@@ -49,6 +49,7 @@ from rsvlm.model.vision import (
     check_pretrained,
 )
 from rsvlm.model.vlm import TRAINABLE, VLMConfig, check_stem_links
+from rsvlm.tokens import IMAGE_TOKEN
 
 
 def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
@@ -78,11 +79,25 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
     if cfg.prompt.max_history is not None and cfg.prompt.max_history < 0:
         raise ValueError(f"{prefix}prompt.max_history must be >= 0 (None: as many as the context holds), "
                          f"got {cfg.prompt.max_history}")
+    check_prompt_text(cfg.prompt, prefix)  # was only training's: chat, predict and eval failed each sample
     try:  # written with {s} / {pl} (inference.py); another field was a KeyError at predict time
         cfg.prompt.det_class_question.format(s="ship", pl="ships")
     except (KeyError, IndexError, ValueError) as e:
         raise ValueError(f"{prefix}prompt.det_class_question {cfg.prompt.det_class_question!r}: only {{s}} (singular) "
                          f"and {{pl}} (plural) may be filled in ({type(e).__name__}: {e})") from None
+
+
+def check_prompt_text(prompt, prefix: str = "model.") -> None:
+    """ValueError naming the ``prompt`` key (``system``, ``answer_lead``, ``det_class_question``, a
+    ``det_classes`` entry) whose text holds the image placeholder: each sample then had one more image token
+    than images ("2 image placeholder token(s) in the prompt but 1 image(s)", naming no key: exit 1 once a
+    training run had read its data; a failure per sample in chat, predict and eval)."""
+    texts = {"system": prompt.system, "answer_lead": prompt.answer_lead, "det_class_question": prompt.det_class_question,
+             **{f"det_classes[{i}]": c for i, c in enumerate(prompt.det_classes)}}
+    for key, text in texts.items():
+        if isinstance(text, str) and IMAGE_TOKEN in text:
+            raise ValueError(f"{prefix}prompt.{key}: {text!r} holds {IMAGE_TOKEN}, the image placeholder, which only a "
+                             "record's own turns may hold (one per image of the record); write it otherwise")
 
 
 def image_tokens(cfg: VLMConfig, prefix: str = "model.") -> dict[str, int]:

@@ -178,20 +178,6 @@ def expand_home(cfg: TrainConfig) -> None:
     cfg.out_dir, cfg.init_from, cfg.dist.deepspeed = home(cfg.out_dir), home(cfg.init_from), home(cfg.dist.deepspeed)
 
 
-def check_prompt_text(prompt) -> None:
-    """ValueError naming the ``model.prompt`` key whose text holds the image placeholder: each sample then had
-    one more image token than images ("2 image placeholder token(s) in the prompt but 1 image(s)", naming no
-    key, exit 1 once the data was read)."""
-    from rsvlm.tokens import IMAGE_TOKEN
-
-    texts = {"system": prompt.system, "answer_lead": prompt.answer_lead, "det_class_question": prompt.det_class_question,
-             **{f"det_classes[{i}]": c for i, c in enumerate(prompt.det_classes)}}
-    for key, text in texts.items():
-        if isinstance(text, str) and IMAGE_TOKEN in text:
-            raise ValueError(f"model.prompt.{key}: {text!r} holds {IMAGE_TOKEN}, the image placeholder, which only a "
-                             "record's own turns may hold (one per image of the record); write it otherwise")
-
-
 def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
     for part, modes in TRAINABLE.items():
@@ -213,6 +199,8 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
                              f" (model.stems: {', '.join(cfg.model.stems)})")  # was exit 1 once the model was built
     check_task_names(cfg.data.task_weights)
+    from rsvlm.model.checks import check_prompt_text  # preflight's check_model_config has it too; launch.py's here
+
     check_prompt_text(cfg.model.prompt)
     from rsvlm.model.stem import FILL_MODES
 
