@@ -93,7 +93,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
             notes.append(f"{args.pred} holds no prediction: every record is missing")
         else:
             by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
-            if n_ours := sum(by_task[t] for t in tasks):  # the task is right, the ids are not
+            # the task is right ("COUNT", "[count]" too, as pred_task reads it), the ids are not
+            if n_ours := sum(n for t, n in by_task.items() if pred_task(t) in tasks):
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
                              f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions: the answers to "
                              f"another test set? (ids such as {next(iter(preds.by_id))!r} in the predictions, "

@@ -238,3 +238,14 @@ def test_off_by_one_accuracy_counts_a_missing_answer_wrong_not_as_the_answer_0(t
     s = counting.main(["--gt", gt, "--pred", str(pred)])
     assert s["MAE"] == 1.0 and s["off_by_one_accuracy"] == 0.5 and s["n_missing"] == 1
     assert "computed the way ``MAE`` is" not in counting.__doc__ and "``off_by_one_accuracy``" in counting.__doc__
+
+
+def test_predictions_of_no_record_in_capitals_are_still_this_tasks(tmp_path, capsys):
+    """Predictions none of whose ids is a record's, their task "COUNT": the note asked "a predictions file of another
+    task?", reading the task exactly where the other checks read it through pred_task (any case, a tag's brackets)."""
+    from eval import counting
+
+    counting.main(_count_files(tmp_path, json.dumps({"id": "x", "task": "COUNT", "answer": "3"}) + "\n"
+                               + json.dumps({"id": "y", "task": "[count]", "answer": "0"}) + "\n"))
+    out = capsys.readouterr().out
+    assert "though 2 of them are count predictions: the answers to another test set?" in out, out
