@@ -342,8 +342,9 @@ def object_problem(o: Any) -> str | None:
           "mask": lambda: valid_mask(o)}
     if not isinstance(kind, str) or kind not in ok:  # "kind": ["box"] is unhashable: a TypeError, not a note
         named = [k for k in ok if k in o]  # {"poly": [...]}: another tool's layout, the shape under its kind's name
-        return f"kind {kind!r:.40} is none of {', '.join(ok)}" + (
-            f" (its shape is under {named[0]!r}: give {{\"kind\": \"{named[0]}\", \"coords\": …}})" if named else "")
+        how = ('add "kind": "mask" beside it' if named[:1] == ["mask"]  # a 2-D 'mask' array is read where it is
+               else f'give {{"kind": "{named[0]}", "coords": …}}' if named else "")
+        return f"kind {kind!r:.40} is none of {', '.join(ok)}" + (f" (its shape is under {named[0]!r}: {how})" if named else "")
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
     if ok[kind]():
         return None

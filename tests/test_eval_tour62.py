@@ -249,3 +249,13 @@ def test_predictions_of_no_record_in_capitals_are_still_this_tasks(tmp_path, cap
                                + json.dumps({"id": "y", "task": "[count]", "answer": "0"}) + "\n"))
     out = capsys.readouterr().out
     assert "though 2 of them are count predictions: the answers to another test set?" in out, out
+
+
+def test_a_mask_array_without_its_kind_is_told_to_add_the_kind_not_coords():
+    """{"mask": [[…]]} lacking "kind" was told to give {"kind": "mask", "coords": …}, though a 2-D 'mask' array is
+    read where it is: only "kind": "mask" is missing."""
+    from eval.regions import object_problem
+
+    said = object_problem({"mask": [[0, 1], [1, 1]], "offset": [0, 0]})
+    assert said.endswith("(its shape is under 'mask': add \"kind\": \"mask\" beside it)"), said
+    assert object_problem({"kind": "mask", "mask": [[0, 1], [1, 1]], "offset": [0, 0]}) is None
