@@ -188,3 +188,13 @@ def test_coco_bare_file_name_is_found_by_name_beside_entries_with_folders(tmp_pa
                      [{"id": k, "image_id": k, "category_id": 1, "bbox": [10, 10, 20, 20]} for k in (1, 2)])
     stats, recs = convert(tmp_path / "o", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
     assert stats["images"] == 2 and stats["skipped"] == {}, stats
+
+
+def test_loose_band_files_with_a_dot_in_the_scene_name_keep_it_in_their_class(tmp_path):
+    """lake.v2_7_B02.tif …: the scene name "lake.v2_7" was read as a path whose stem ("lake") gave the class, where
+    a plain lake.v2_7.tif is of class "lake.v2"; the class comes from the whole scene name."""
+    for b in ("B02", "B03", "B04", "B08"):
+        band_tif(tmp_path / f"lake.v2_7_{b}.tif")
+    stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path))
+    assert [r["conversations"][1]["value"] for r in recs] == ["lake.v2"], recs
+    assert "class_from_whole_file_name" not in stats["notes"], stats

@@ -90,7 +90,7 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
         if folder != src:
             items.append((paths, clean_label(paths[0].relative_to(src).parts[0]), scene or folder.name))
         elif scene:
-            items.append((paths, _loose(Path(scene), out)[1], scene))
+            items.append((paths, _loose(paths[0].with_name(scene + paths[0].suffix), out)[1], scene))  # "a.v2": no stem
         else:
             nameless.append(paths)
     for paths in nameless:  # B02.jp2, B03.jp2 loose in --src: a scene whose names give no class
