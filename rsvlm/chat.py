@@ -236,7 +236,7 @@ class ChatREPL:
         the LLM's context: both said already) fused over ``self.tta``'s views, said when it differs from
         the streamed one; a view refused, cut short, past the context or left out of the fusion
         (``Fused.note``) is said too."""
-        from rsvlm.tta import fused_answers
+        from rsvlm.tta import fused_answers, no_view_note
 
         asked = self.session.messages[:-1]  # the conversation up to this question
         refused: dict[int, str] = {}
@@ -248,6 +248,8 @@ class ChatREPL:
         f = fused_answers(ask, [asked], inputs, [plain], self.tta, refused, on_views=counted.append)[0]
         for note in refused.values():
             self.say(f"  note: {note}")
+        if counted and not counted[0]:  # --tta did nothing, and said no word of why
+            self.say(f"  note: {no_view_note(asked, plain, self.tta, *inputs[0][-1].array.shape[:-3:-1])}")
         if f is None:
             return plain
         if f.note:  # view answers left out of the fusion: which, and why

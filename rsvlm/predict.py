@@ -51,7 +51,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     if tta is not None:
         from tqdm import tqdm
 
-        from rsvlm.tta import fused_answers
+        from rsvlm.tta import fused_answers, no_view_note
 
         refused: dict[int, str] = {}
         views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
@@ -65,6 +65,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             def asking(other_views: tuple) -> None:  # before the first view is asked: the bar's total
                 bar.total = len(other_views)
                 bar.refresh()
+                if not other_views:  # the plain answer was given with no word of why --tta did nothing
+                    said.insert(0, no_view_note(msgs[0], answer, tta, *inputs[0][-1].array.shape[:-3:-1]))
 
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
         said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]

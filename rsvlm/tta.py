@@ -316,6 +316,35 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     return fused
 
 
+def no_view_note(messages: list[dict], first: tuple[str, list[float]], cfg: FuseConfig, w: int, h: int) -> str:
+    """Why ``fused_answers`` asked no other view of one record (``on_views`` got none), the plain answer
+    (``first``, of a ``w`` x ``h`` image) standing: for predict and chat to say. Not one of ``fused_answers``'
+    ``notes``, which eval counts as refused prompts."""
+    from rsvlm import geometry
+
+    mode = next((f"--tta {name}" for name, views in MODES.items() if views == cfg.views), "--tta")
+    text = first[0]
+    dec = geometry.decode(text, w, h)
+    bare = not dec.objects and not dec.problems  # text alone
+    if shapes_only(dec) and not fusable(dec.objects):
+        why = "its answer mixes kinds of shape that fusion cannot join (boxes with oriented boxes)"
+    elif shapes_only(dec) or bare and (asks_all(messages) or 0 < len(text.split()) <= cfg.text_words):  # fused
+        if all(v.startswith("c") for v in cfg.views[1:]):
+            why = ("crops are only for [det]/[ground] questions with no position words, whose answer is boxes, "
+                   "in a conversation whose turns hold no shape; a short text answer is voted over mirror views")
+        else:
+            why = "a turn of the conversation cannot be said in a mirror view"
+    elif dec.problems:
+        why = "its answer's geometry does not parse"
+    elif dec.objects:
+        why = "its answer holds text besides its shapes"
+    elif text.strip():
+        why = f"only shapes and answers of at most {cfg.text_words} words are fused"
+    else:
+        why = "its answer is empty"
+    return f"{mode}: no view asked of this question ({why}); the plain answer stands"
+
+
 def _plain_views(messages: list[list[dict]], images: list[list], first: list,
                  cfg: FuseConfig) -> tuple[list[tuple[int, int, int, bool]], dict[int, list]]:
     """(record, width, height, shapes?) of each plain answer fused (shapes only, a ``[det]`` "None.", or

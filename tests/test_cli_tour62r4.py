@@ -49,3 +49,51 @@ def test_predict_out_to_a_closed_stdout_is_no_success(ckpt, geotiff, monkeypatch
                  "--out", "-"])
     assert code == 1
     assert "--out -: standard output was closed before the whole answer was written" in capsys.readouterr().err
+
+
+def _answering(monkeypatch, text: str) -> None:
+    """Every question, view or not, answered ``text`` (no score)."""
+    from rsvlm import inference as inf
+
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [inf.Answer(text, [])] * len(msgs))
+
+
+def _objects(*objs) -> str:
+    from rsvlm import geometry
+
+    return geometry.encode(list(objs), width=96, height=64)
+
+
+BOX = {"kind": "box", "label": None, "coords": [10, 10, 40, 30]}
+OBB = {"kind": "obb", "label": None, "coords": [[50, 10], [80, 10], [80, 30], [50, 30]]}
+POLY = {"kind": "poly", "label": None, "coords": [[10, 10], [40, 10], [40, 40]]}
+
+
+@pytest.mark.parametrize("task, tta, answer, why", [
+    ("seg", "crops", _objects(POLY), "crops are only for [det]/[ground] questions with no position words"),
+    ("cls", "crops", "harbour", "crops are only for [det]/[ground] questions"),
+    ("cap", "flip", "a long caption of a harbour with ships and cranes", "answers of at most 4 words are fused"),
+    ("det", "flip", _objects(BOX, OBB), "boxes with oriented boxes"),
+])
+def test_predict_says_why_tta_asked_no_view(ckpt, geotiff, tmp_path, monkeypatch, capsys, task, tta, answer, why):
+    _answering(monkeypatch, answer)
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", task, "--tta", tta,
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    said = f"--tta {tta}: no view asked of this question ("
+    assert said in err and why in err, err
+    assert any(said in n and why in n for n in json.loads(out.read_text())["notes"])
+
+
+def test_predict_says_nothing_of_views_where_tta_asked_some(ckpt, geotiff, monkeypatch, capsys):
+    _answering(monkeypatch, _objects(BOX))
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tta", "flip"]) == 0
+    assert "no view asked" not in capsys.readouterr().err
+
+
+def test_chat_says_when_tta_asked_no_view(ckpt, geotiff, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("[cap] describe the image\n"))  # a text answer
+    assert main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--tta", "crops", "--max-new-tokens", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "note: --tta crops: no view asked of this question (" in out, out
