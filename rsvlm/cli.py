@@ -150,6 +150,17 @@ def _output_args(p: argparse.ArgumentParser, drawn: str) -> None:
                         "(default: the bands named as colours; sar: its first band as grey; docs/cli.md)")
 
 
+def _new_folder(text: str) -> str:
+    """``--out`` of merge-lora and convert-llava: a folder, so neither empty (it read as '.', "already exists
+    and is not empty") nor ``-`` (a folder was made named '-': a folder cannot go to stdout)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a new or empty folder for the checkpoint")
+    if text == "-":
+        raise argparse.ArgumentTypeError("'-' (stdout) cannot take a checkpoint, which is a folder; give a new or "
+                                         "empty folder (./- for one named '-')")
+    return text
+
+
 def _detection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-objects", type=_count(0), default=0, metavar="N",
                    help="[det] answers keep writing objects until they have N, the extra ones scored low by the "
@@ -278,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "LoRA) folded into full weights, to a new folder (docs/training.md).")
     p.add_argument("--model", required=True, metavar="DIR",
                    help="the rsvlm checkpoint with a LoRA adapter (adapter/) or encoder LoRA")
-    p.add_argument("--out", required=True, metavar="DIR",
+    p.add_argument("--out", required=True, metavar="DIR", type=_new_folder,
                    help="a new or empty folder outside --model for the merged checkpoint")
     p.set_defaults(handler="rsvlm.cli:run_merge_lora")
 
@@ -286,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Convert a LLaVA-1.5 or GeoChat checkpoint (original or Hugging Face layout) "
                                    "into an rsvlm checkpoint folder (docs/models.md).")
     p.add_argument("--src", required=True, metavar="DIR", help="the LLaVA-1.5 or GeoChat checkpoint folder")
-    p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder for the rsvlm checkpoint")
+    p.add_argument("--out", required=True, metavar="DIR", type=_new_folder, help="a new or empty folder for the rsvlm checkpoint")
     p.add_argument("--vision-tower", metavar="DIR", help="local CLIP vision tower (original LLaVA layout only)")
     p.set_defaults(handler="rsvlm.cli:run_convert_llava")
     return ap

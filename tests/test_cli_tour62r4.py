@@ -97,3 +97,18 @@ def test_chat_says_when_tta_asked_no_view(ckpt, geotiff, monkeypatch, capsys):
     assert main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--tta", "crops", "--max-new-tokens", "8"]) == 0
     out = capsys.readouterr().out
     assert "note: --tta crops: no view asked of this question (" in out, out
+
+
+@pytest.mark.parametrize("command, source", [("merge-lora", "--model"), ("convert-llava", "--src")])
+@pytest.mark.parametrize("out, said", [("-", "'-' (stdout) cannot take a checkpoint, which is a folder"),
+                                       ("", "empty; give a new or empty folder"),
+                                       ("  ", "empty; give a new or empty folder")])
+def test_a_checkpoint_out_of_dash_or_nothing_is_a_usage_error(command, source, out, said, tmp_path, monkeypatch,
+                                                              capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main([command, source, str(tmp_path / "ckpt"), "--out", out])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --out: {said}" in err, err
+    assert not (tmp_path / "-").exists()
