@@ -96,6 +96,8 @@ def check_device(device: str) -> str:
     except RuntimeError:
         meant = " (did you mean cuda?)" if device.split(":")[0] in ("gpu", "nvidia") else ""
         raise ValueError(f"--device {device!r} is not a device{meant}: cpu, cuda, cuda:1, mps") from None
+    if dev.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, meta: a traceback from deep inside the model's loading
+        raise ValueError(f"--device {device}: rsvlm runs on cpu, cuda, cuda:N or mps, not {dev.type}")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"--device {device}: no CUDA GPU is usable here; use --device cpu")
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():

@@ -112,3 +112,16 @@ def test_a_checkpoint_out_of_dash_or_nothing_is_a_usage_error(command, source, o
     err = capsys.readouterr().err
     assert f"argument --out: {said}" in err, err
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("device", ["xpu", "hpu", "meta", "XPU:0"])
+@pytest.mark.parametrize("command", ["predict", "chat"])
+def test_a_device_type_rsvlm_does_not_run_on_is_refused_naming_the_option(ckpt, geotiff, command, device, monkeypatch,
+                                                                          capsys):
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(""))
+    need = ["--task", "det"] if command == "predict" else []
+    assert main([command, "--model", str(ckpt), "--image", str(geotiff), *need, "--device", device]) == 2
+    err = capsys.readouterr().err
+    assert f"--device {device.lower()}: rsvlm runs on cpu, cuda, cuda:N or mps, not {device.lower().split(':')[0]}" \
+        in err, err
+    assert "Traceback" not in err
