@@ -9,8 +9,9 @@ refuses a world size that does not divide it (contrastive pretraining, ``objecti
 its accumulation contrasts the whole global batch). The recipe is loaded with ``TrainConfig`` first,
 and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpeed config fails
 here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run, a
-``ckpt.resume`` step folder saved by another number of processes or ZeRO stage, a missing or empty records file, and records that fill no global batch over the world size (the records are
-read and measured here once, as each rank reads them again).
+``ckpt.resume`` step folder saved by another number of processes or ZeRO stage, a missing or empty
+records file, and records that fill no global batch over the world size (the records are read and
+measured here once, as each rank reads them again).
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
 (pdsh); torchrun is started once per node by you, with ``NODE_RANK`` set on each and the first
@@ -78,11 +79,11 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
     ``out_dir`` (``check_out_dir``, read-only), then a missing or empty records file or a missing image root
     (``check_data_paths``), a ``ckpt.resume`` step folder the ranks cannot resume (``run.check_resume``: its
-    files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record or fewer than one global
-    batch (``inputs.check_enough_records``) or that fill no global batch as the config draws them
-    (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
+    files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record
+    or fewer than one global batch (``inputs.check_enough_records``) or that fill no global batch as the config
+    draws them (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
     from rsvlm.config import load_config, parse_override
-    from rsvlm.train.config import TrainConfig, check_config
+    from rsvlm.train.config import TrainConfig, check_config, expand_home
     from rsvlm.train.run import check_engine
 
     if launcher not in LAUNCHERS:
@@ -95,6 +96,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             raise ValueError(f"{text}: the launcher sets grad_accum from the recipe's '# global_batch: N' header "
                              "for the world size; change batch_size, the GPU count or the header instead")
     cfg = load_config(TrainConfig, recipe, overrides)
+    expand_home(cfg)  # as the ranks' preflight does: data.train=~/x was refused here as not expanded
     check_config(cfg)
     world = nodes * gpus_per_node
     global_batch = recipe_global_batch(recipe)

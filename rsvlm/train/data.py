@@ -112,7 +112,7 @@ def index_digest(index) -> dict:
 
     h = hashlib.sha256()
     for col in ("id", "source", "task", "modality", "length"):
-        h.update(json.dumps(list(index[col])).encode())
+        h.update(json.dumps(index[col][:]).encode())  # [:]: a list, not datasets' Column read row by row
     return {"n": len(index), "sha256": h.hexdigest()[:16]}
 
 

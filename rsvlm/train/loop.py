@@ -240,8 +240,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     views = MODES[cfg.data.augment] if cfg.data.augment != "none" else ("",)
     dataset = D.SFTDataset(index, data.roots, processor, cfg.model.prompt, cfg.data.max_length, views,
                            band_dropout=cfg.data.band_dropout, seed=cfg.seed)
-    lengths = index["length"]
-    modalities = index["modality"]
+    lengths = index["length"][:]  # lists: datasets' Column reads the table row by row at each use
+    modalities = index["modality"][:]
     engine = make_engine(model, cfg, world)
     counts_group = host_group(world, cfg.dist.timeout_s)
     records = D.index_digest(index)  # what the batch plans are drawn from

@@ -75,14 +75,15 @@ def sample_lengths(index, processor, prompt) -> list[int]:
     which replaces it)."""
     from dataclasses import replace
 
-    kinds = sorted({m for mods in set(index["modality"]) if mods != "text" for m in mods.split("+")})
+    modalities, lengths = index["modality"][:], index["length"][:]  # [:]: a list (datasets' Column reads row by row)
+    kinds = sorted({m for mods in set(modalities) if mods != "text" for m in mods.split("+")})
     if not kinds:
-        return list(index["length"])
-    own = ['"from": "system"' in rec for rec in index["record"]]  # each record's JSON scanned once
+        return lengths
+    own = ['"from": "system"' in rec for rec in index["record"][:]]  # each record's JSON scanned once
     share = {m: template_share(processor, prompt, m) for m in kinds}
     bare = {m: template_share(processor, replace(prompt, system=""), m) for m in kinds} if any(own) else share
     return [n + min((bare if o else share)[m] for m in (kinds if mods == "text" else mods.split("+")))
-            for n, mods, o in zip(index["length"], index["modality"], own)]
+            for n, mods, o in zip(lengths, modalities, own)]
 
 
 def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | None = None) -> dict[str, int]:
@@ -93,14 +94,14 @@ def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | Non
     their ids are added to."""
     from dataclasses import replace
 
-    modalities = index["modality"]
+    modalities = index["modality"][:]
     kinds = {m for mods in set(modalities) if mods != "text" for m in mods.split("+")}
     over = {m for m in kinds if shortest_sample(processor, prompt, m) > max_length}
     if not over:
         return {}
     bare = {m for m in over if shortest_sample(processor, replace(prompt, system=""), m) > max_length}
     out: dict[str, int] = {}
-    for rec, mods, rid in zip(index["record"], modalities, index["id"]):
+    for rec, mods, rid in zip(index["record"][:], modalities, index["id"][:]):
         own = '"from": "system"' in rec  # its own system turn may be shorter than the model's
         m = next((m for m in mods.split("+") if m in (bare if own else over)), None)
         if m is not None:
@@ -126,10 +127,10 @@ def unfit_words(index, processor, prompt, max_length: int, skip: set[str] = froz
     from rsvlm.model.processor import Pixels
     from rsvlm.train.data import encode_sample
 
-    kinds = sorted({m for mods in set(index["modality"]) if mods != "text" for m in mods.split("+")})
+    kinds = sorted({m for mods in set(index["modality"][:]) if mods != "text" for m in mods.split("+")})
     least = min((template_share(processor, prompt, m) for m in kinds), default=0)
-    ids = index["id"]
-    over = [i for i, n in enumerate(index["length"]) if n + least > max_length and ids[i] not in skip]
+    ids = index["id"][:]
+    over = [i for i, n in enumerate(index["length"][:]) if n + least > max_length and ids[i] not in skip]
     found = []
     for text in index.select(over[:most])["record"] if over else []:
         rec = json.loads(text)
@@ -182,6 +183,6 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
     if rank != 0:  # the warnings below are rank 0's, and so is the caller's use of the lengths
         return None
     lengths = sample_lengths(index, processor, cfg.model.prompt)
-    if (cut := cut_records(lengths, index["id"], limit, unfit_ids)):
+    if (cut := cut_records(lengths, index["id"][:], limit, unfit_ids)):
         print(f"[rsvlm.train] warning: {cut}", file=sys.stderr)
     return lengths

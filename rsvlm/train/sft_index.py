@@ -102,14 +102,14 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> T
               f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
               f"{', '.join(cfg.model.stems)}); counted as no_stem_records in summary.json, not as malformed",
               file=sys.stderr)
-    modalities = index["modality"]
-    weights = D.mixture_weights(index["task"], modalities, cfg.data.task_temperature, cfg.data.modality_temperature,
+    modalities = index["modality"][:]  # [:]: a list; datasets' Column reads the table row by row at each use
+    weights = D.mixture_weights(index["task"][:], modalities, cfg.data.task_temperature, cfg.data.modality_temperature,
                                 cfg.data.task_weights, cfg.data.modality_weights,
-                                [file_weights[i] for i in index["source"]])
+                                [file_weights[i] for i in index["source"][:]])
     check_malformed(report, cfg, rank)
     sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
     check_naive_groups(cfg.data.batching, world, modalities)  # was found at the first step, then once built
-    check_batches(cfg, world, index["length"], modalities, weights, report.path)
+    check_batches(cfg, world, index["length"][:], modalities, weights, report.path)
     if cfg.data.batching == "length_grouped" and rank == 0:  # after: each group's note came before the refusal
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
