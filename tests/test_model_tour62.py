@@ -189,3 +189,22 @@ def test_a_checkpoint_whose_prompt_text_holds_the_image_placeholder_is_refused_n
         check_model_config(cfg)
     with pytest.raises(ValueError, match=r"^prompt\.answer_lead: 'See <image>:' holds <image>"):
         create_model(cfg)
+
+
+def test_a_cut_llm_weight_file_whose_config_names_no_architecture_is_named_as_cut(tmp_path, base_dir):
+    """lacking_note took an LLM folder whose config.json gives no architectures (a hand-written one) for a
+    '…Model' without its head: 'it holds a ?: give a causal LM with its LM head', for a layer's tensor cut out."""
+    import json
+    import shutil
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    base = Path(shutil.copytree(base_dir, tmp_path / "base"))
+    conf = json.loads((base / "config.json").read_text())
+    conf.pop("architectures", None)
+    (base / "config.json").write_text(json.dumps(conf))
+    _edit(base / "model.safetensors", lambda s: s.pop("model.layers.0.mlp.down_proj.weight"))
+    with pytest.raises(ValueError) as e:
+        build_llm(LLMConfig(name_or_path=str(base)))
+    said = str(e.value)
+    assert f"{base / 'model.safetensors'} lacks them: cut or edited" in said and "LM head" not in said, said

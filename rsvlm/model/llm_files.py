@@ -197,11 +197,12 @@ def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
         except (OSError, ValueError, AttributeError):
             shard = None
         where = folder / shard if isinstance(shard, str) else where
-    held = llm.config.architectures or ["?"]
+    held = llm.config.architectures or []  # none in a hand-written config.json: the lack alone tells
     out = llm.get_output_embeddings()  # its name: lm_head, embed_out, …
     head = {f"{n}.{w}" for n, m in llm.named_modules() if m is out and out is not None for w, _ in m.named_parameters()}
-    why = (f"it holds a {', '.join(held)}: give a causal LM with its LM head (…ForCausalLM)"
-           if set(lacks) <= head or type(llm).__name__ not in held else
+    what = f"a {', '.join(held)}" if held else "no LM head"
+    why = (f"it holds {what}: give a causal LM with its LM head (…ForCausalLM)"
+           if set(lacks) <= head or held and type(llm).__name__ not in held else
            f"{where} lacks them: cut or edited after it was saved, or another model's weights")
     return (f"llm.name_or_path {path}: its weights lack {len(lacks)} tensor(s) of the {type(llm).__name__} its "
             f"config.json builds (first: {', '.join(lacks[:3])}), which would start at random; {why}")
