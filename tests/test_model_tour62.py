@@ -208,3 +208,17 @@ def test_a_cut_llm_weight_file_whose_config_names_no_architecture_is_named_as_cu
         build_llm(LLMConfig(name_or_path=str(base)))
     said = str(e.value)
     assert f"{base / 'model.safetensors'} lacks them: cut or edited" in said and "LM head" not in said, said
+
+
+def test_a_prompt_past_the_context_with_two_images_side_by_side_is_told_to_use_fewer_images():
+    """6f62d88 counted images as runs of image tokens: '<image><image>' (two images, no text between) is one run,
+    and was told only '; use a shorter text'."""
+    from rsvlm.model.llm import context_length
+
+    model, _ = create_model(load_config(VLMConfig, TINY, ["trainable.llm=frozen"]))
+    n = max(map(model.n_visual_tokens, model.cfg.stems))
+    img, ctx = model.special.image, context_length(model.llm)
+    with pytest.raises(ValueError, match=rf"\({2 * n} of them for images\).*; use fewer images or a shorter text$"):
+        model.check_context([img] * (2 * n) + [5] * ctx)
+    with pytest.raises(ValueError, match=r"; use a shorter text$"):
+        model.check_context([img] * n + [5] * ctx)

@@ -207,8 +207,10 @@ class RSVLM(nn.Module):
         ctx = context_length(self.llm)
         if ctx is not None and len(ids) > ctx:
             is_img = [i == self.special.image for i in ids]
-            n_vis, n_images = sum(is_img), sum(b and not a for a, b in zip([False, *is_img], is_img))  # runs
-            fix = fix or ("; use fewer images or a shorter text" if n_images > 1 else "; use a shorter text")
+            n_vis, runs = sum(is_img), sum(b and not a for a, b in zip([False, *is_img], is_img))
+            # several images: runs of image tokens, or one run longer than any one image's ('<image><image>')
+            several = runs > 1 or n_vis > max(map(self.n_visual_tokens, self.cfg.stems), default=n_vis)
+            fix = fix or ("; use fewer images or a shorter text" if several else "; use a shorter text")
             raise ValueError(f"{what} is {len(ids)} tokens ({n_vis} of them for images) but the LLM's context is "
                              f"{ctx} tokens (max_position_embeddings){fix}")
 
