@@ -222,3 +222,19 @@ def test_a_prompt_past_the_context_with_two_images_side_by_side_is_told_to_use_f
         model.check_context([img] * (2 * n) + [5] * ctx)
     with pytest.raises(ValueError, match=r"; use a shorter text$"):
         model.check_context([img] * n + [5] * ctx)
+
+
+def test_an_llm_whose_auto_map_names_only_a_tokenizer_pair_is_named_by_its_class(tmp_path, base_dir):
+    """auto_map's AutoTokenizer entry is a [slow, fast] pair: an LLM folder of an unknown model_type naming only
+    that was told its auto_map names code of its own "(['tokenization_geo.GeoTokenizer', None])"."""
+    import json
+    import shutil
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    base = Path(shutil.copytree(base_dir, tmp_path / "base"))
+    conf = json.loads((base / "config.json").read_text())
+    conf.update(model_type="geofancy", auto_map={"AutoTokenizer": [None, "tokenization_geo.GeoTokenizerFast"]})
+    (base / "config.json").write_text(json.dumps(conf))
+    with pytest.raises(ValueError, match=r"its auto_map names code of its own \(tokenization_geo\.GeoTokenizerFast\), "):
+        build_llm(LLMConfig(name_or_path=str(base)))

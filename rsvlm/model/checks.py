@@ -424,7 +424,8 @@ def _check_causal_lm(config_json: Path, key: str) -> None:
         return
     model_type = conf.get("model_type") if isinstance(conf, dict) else None
     code = conf.get("auto_map") if isinstance(conf, dict) and isinstance(conf.get("auto_map"), dict) else {}
-    own = code.get("AutoModelForCausalLM") or next(iter(code.values()), None)  # a model of its own code
+    names = [n for v in code.values() for n in (v if isinstance(v, list) else [v]) if isinstance(n, str)]
+    own = code.get("AutoModelForCausalLM") or next(iter(names), None)  # (a tokenizer's is a [slow, fast] pair)
     if model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and code.get("AutoModelForCausalLM"):  # was: without a word
         warnings.warn(f"{key}: {config_json} names a model of its own code ({own}), which rsvlm never runs (no "
                       f"trust_remote_code): loaded as transformers' {MODEL_FOR_CAUSAL_LM_MAPPING_NAMES[model_type]}",
