@@ -199,9 +199,9 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
                              f" (model.stems: {', '.join(cfg.model.stems)})")  # was exit 1 once the model was built
     check_task_names(cfg.data.task_weights)
-    from rsvlm.model.checks import check_prompt_text  # preflight's check_model_config has it too; launch.py's here
+    from rsvlm.model.checks import check_prompt_text
 
-    check_prompt_text(cfg.model.prompt)
+    check_prompt_text(cfg.model.prompt)  # preflight's check_model_config has it too; launch.py has this one
     from rsvlm.model.stem import FILL_MODES
 
     if cfg.data.missing_bands not in FILL_MODES:  # was unknown to training: a band short was a bad sample, always
