@@ -150,7 +150,7 @@ class Commands:
 
     def write_vis(self, args: list[str]) -> None:
         """``/vis out.png [R,G,B]``: the last answer's objects drawn on the image, in the bands named (else
-        --rgb-bands', else its own colours)."""
+        --rgb-bands's, else its own colours)."""
         asked = None
         if len(args) == 2 and "," in args[1] and not Path(args[1]).suffix:  # /vis o.png B08,B04,B03, not
             # /vis my a,b,c.png unquoted (which _have_answer refuses, asking for quotes)
@@ -168,9 +168,11 @@ class Commands:
         if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
             self.repl.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
             return
-        img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands  # shapes: scene pixels (a scene read shrunk
-        if asked and (why_not := rgb_bands_problem(img, asked, inf.image_label(img), f"/vis {args[0]}")):  # is drawn
-            self.repl.say(f"error: {why_not}")  # shrunk); bands named with /vis are refused where the image lacks them
+        # shapes are in scene pixels (a scene read shrunk is drawn shrunk); bands named with /vis are refused where
+        # the image lacks them, --rgb-bands' only noted (a later /image may be of other bands than --image's)
+        img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands
+        if asked and (why_not := rgb_bands_problem(img, asked, inf.image_label(img), f"/vis {args[0]}")):
+            self.repl.say(f"error: {why_not}")
             return
         if why_not := rgb_bands_problem(img, rgb, inf.image_label(img)):  # an /image with other bands than --image's
             self.repl.say(f"  note: {why_not}: drawn in its own colours (/vis {shlex.quote(args[0])} R,G,B names others)")
