@@ -152,10 +152,10 @@ class Commands:
         """``/vis out.png [R,G,B]``: the last answer's objects drawn on the image, in the bands named (else
         --rgb-bands's, else its own colours)."""
         asked = None
-        if len(args) == 2 and "," in args[1] and not Path(args[1]).suffix:  # /vis o.png B08,B04,B03, not
+        if len(args) == 2 and Path(args[0]).suffix and not Path(args[1]).suffix:  # /vis o.png B08,B04,B03, not
             # /vis my a,b,c.png unquoted (which _have_answer refuses, asking for quotes)
             asked, args = [b.strip() for b in args[1].split(",")], args[:1]
-            if len(asked) != 3 or not all(asked):  # B08,B04 was "put quotes around a path with spaces"
+            if len(asked) != 3 or not all(asked):  # B08,B04 or B08 was "put quotes around a path with spaces"
                 self.repl.say(f"error: /vis {args[0]} {','.join(asked)}: give 3 band names, comma-separated (B08,B04,B03)")
                 return
         if not self._have_answer(args, "/vis out.png"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_cli_tour62 import msi  # noqa: F401  (a fixture)
 
 from rsvlm.cli import main
 
@@ -125,3 +126,16 @@ def test_a_device_type_rsvlm_does_not_run_on_is_refused_naming_the_option(ckpt, 
     assert f"--device {device.lower()}: rsvlm runs on cpu, cuda, cuda:N or mps, not {device.lower().split(':')[0]}" \
         in err, err
     assert "Traceback" not in err
+
+
+def test_chat_vis_with_one_band_word_asks_for_three(ckpt, msi,  # noqa: F811
+                                                      tmp_path, monkeypatch, capsys):
+    """``/vis o.png B08`` was told to put quotes around a path with spaces, as B08,B04 was before 417ce02."""
+    from test_chat_tour54 import chat_main
+
+    assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(msi), "--modality", "msi", "--bands",
+                      "B02,B03,B04,B08", "--max-new-tokens", "3"],
+                     ["[det]", f"/vis {tmp_path / 'o.png'} B08", f"/vis {tmp_path / 'my'} file.png"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert f"error: /vis {tmp_path / 'o.png'} B08: give 3 band names, comma-separated (B08,B04,B03)" in out, out
+    assert "error: /vis takes one path, got 2 words" in out, out  # a name with a space, unquoted
