@@ -131,7 +131,7 @@ def test_a_run_that_writes_no_record_exits_2_saying_why(tmp_path, capsys):
     assert f"no records written (1 missing_image); e.g. {tmp_path / 'q.txt'}:1: missing_image" in capsys.readouterr().err
     (tmp_path / "q.txt").write_text("")
     assert main(argv) == 2
-    assert "no records written (nothing to convert)" in capsys.readouterr().err
+    assert f"no records written ({tmp_path / 'q.txt'}: empty file)" in capsys.readouterr().err  # names it (9eb4fdc)
 
 
 def test_an_out_that_cannot_be_a_folder_is_an_error_naming_it(tmp_path, capsys):

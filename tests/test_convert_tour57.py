@@ -28,7 +28,7 @@ def test_no_records_written_names_the_input_and_the_empty_records_file(tmp_path,
     (tmp_path / "q.txt").write_text("")
     assert main(["rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path), "--out", str(tmp_path / "v")]) == 2
     assert (f"error: rsivqa --src {tmp_path / 'q.txt'} --images {tmp_path} → {tmp_path / 'v' / 'records.jsonl'}: "
-            "no records written (nothing to convert)") in capsys.readouterr().err
+            f"no records written ({tmp_path / 'q.txt'}: empty file)") in capsys.readouterr().err
 
 
 def _level(path) -> int:
