@@ -100,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not stats["records"]:
         left = {**stats["skipped"], **{f"left out by {k}": n for k, n in stats["filtered"].items()}}
-        why = ", ".join(f"{n} {r}" for r, n in left.items()) if left else ", ".join(  # a note said once as a
-            r if n == 1 and " " in r else f"{n} {r}" for r, n in stats["notes"].items()) or "nothing to convert"  # sentence
+        notes = ", ".join(r if n == 1 and " " in r else f"{n} {r}"  # a note said once is a sentence: as it is
+                          for r, n in stats["notes"].items())
+        why = ", ".join(f"{n} {r}" for r, n in left.items()) if left else notes or "nothing to convert"
         first = max(stats["skipped"], key=stats["skipped"].get, default=None)  # the commonest reason's first case
         example = f"; e.g. {stats['skipped_examples'][first]}" if first else ""
         where = f"{args.format} {inputs(args)} → {Path(args.out) / stats['jsonl']}"  # which run, and its empty file
