@@ -175,8 +175,9 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
                      "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
     if g.inferred and g.modality == "optical" and getattr(src, "paletted", False) and len(colour) == 3:
-        n = count_colours(sample.reshape(3, -1))  # the sample above (read once: a 36000² WorldCover tile's is slow)
-        if n <= CLASS_COLOURS and like_class_map(grid, sample):  # a photo saved with 32 colours was said one
+        colours = distinct_colours(sample.reshape(3, -1))  # the sample above (read once: a 36000² WorldCover tile's is slow)
+        n = len(colours)
+        if n <= CLASS_COLOURS and like_class_map(grid, colours):  # a photo saved with 32 colours was said one
             notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
                          "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
                          "<poly>), not as its image")
@@ -190,26 +191,33 @@ CLASS_SAME_NEIGHBOURS = 0.85  # a class map's neighbouring pixels mostly share a
 CLASS_COLOUR_APART = 48.0  # a class map's colours are far apart (ESA WorldCover's nearest two: 64); a photo's 8 are not
 
 
-def like_class_map(grid: np.ndarray, pixels: np.ndarray) -> bool:
-    """Whether a paletted image of few colours, sampled as ``grid`` (3, h, w) and its valid ``pixels`` (3, n),
-    looks like a class map rather than a photo quantised to a palette: its neighbouring pixels mostly alike,
-    or its colours all far apart (the nearest two of a photo's 8 to 32 colours lie 3-37 apart)."""
+def like_class_map(grid: np.ndarray, colours: np.ndarray) -> bool:
+    """Whether a paletted image of few colours, sampled as ``grid`` (3, h, w), its valid pixels' distinct
+    ``colours`` (k, 3) (``distinct_colours``), looks like a class map rather than a photo quantised to a
+    palette: its neighbouring pixels mostly alike, or its colours all far apart (the nearest two of a
+    photo's 8 to 32 colours lie 3-37 apart)."""
     g = grid.astype(np.int64)
     same = [(g[:, :, 1:] == g[:, :, :-1]).all(0), (g[:, 1:] == g[:, :-1]).all(0)]  # (h, w-1), (h-1, w)
     if sum(s.sum() for s in same) >= CLASS_SAME_NEIGHBOURS * max(1, sum(s.size for s in same)):
         return True
-    colours = np.unique(pixels.reshape(3, -1), axis=1).T.astype(np.float64)  # (k, 3), k ≤ CLASS_COLOURS
+    colours = colours.astype(np.float64)  # (k, 3), k ≤ CLASS_COLOURS
     gaps = np.sqrt(((colours[:, None] - colours[None]) ** 2).sum(-1)) + np.where(np.eye(len(colours)), np.inf, 0)
     return len(colours) < 2 or float(gaps.min()) >= CLASS_COLOUR_APART
 
 
-def count_colours(pixels: np.ndarray) -> int:
-    """The distinct colours of ``pixels`` (3, n): integers of 16 bits or fewer packed into one number each
-    (np.unique over axis 1 took 0.4 s on a 256 x 256 sample)."""
+def distinct_colours(pixels: np.ndarray) -> np.ndarray:
+    """The distinct colours (k, 3) of ``pixels`` (3, n): integers of 16 bits or fewer packed into one number
+    each (np.unique over axis 1 took 0.4 s on a 256 x 256 sample)."""
     if pixels.dtype.kind in "ui" and pixels.dtype.itemsize <= 2:
         p = pixels.astype(np.int64) & 0xFFFF  # (3, n)
-        return len(np.unique(p[0] << 32 | p[1] << 16 | p[2]))
-    return len(np.unique(pixels, axis=1).T)
+        _, first = np.unique(p[0] << 32 | p[1] << 16 | p[2], return_index=True)
+        return pixels[:, first].T
+    return np.unique(pixels, axis=1).T
+
+
+def count_colours(pixels: np.ndarray) -> int:
+    """How many distinct colours ``pixels`` (3, n) hold (``distinct_colours``)."""
+    return len(distinct_colours(pixels))
 
 
 def two_values_note(src, g: Guess, raw: np.ndarray, valid: np.ndarray | None) -> str | None:
