@@ -171,10 +171,11 @@ class Commands:
         # shapes are in scene pixels (a scene read shrunk is drawn shrunk); bands named with /vis are refused where
         # the image lacks them, --rgb-bands' only noted (a later /image may be of other bands than --image's)
         img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands
-        if asked and (why_not := rgb_bands_problem(img, asked, inf.image_label(img), f"/vis {args[0]}")):
-            self.repl.say(f"error: {why_not}")
-            return
-        if why_not := rgb_bands_problem(img, rgb, inf.image_label(img)):  # an /image with other bands than --image's
+        if why_not := rgb_bands_problem(img, rgb, inf.image_label(img), f"/vis {args[0]}" if asked else "--rgb-bands"):
+            if asked:
+                self.repl.say(f"error: {why_not}")
+                return
+            # an /image with other bands than --image's
             self.repl.say(f"  note: {why_not}: drawn in its own colours (/vis {shlex.quote(args[0])} R,G,B names others)")
             rgb = None
         try:
