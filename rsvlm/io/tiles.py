@@ -130,11 +130,11 @@ class TileMerger:
         from rsvlm.io.georef import object_geometry
 
         if self.n_empty_masks:
-            said = f"{self.n_empty_masks} mask(s) in the tile answers hold no pixel: no object, not kept"
-            self.notes = [n for n in self.notes if not n.endswith("hold no pixel: no object, not kept")] + [said]
+            self._restate(" mask(s) in the tile answers hold no pixel: no object, not kept",
+                          f"{self.n_empty_masks} mask(s) in the tile answers hold no pixel: no object, not kept")
         if self.n_refused:
-            said = f"{self.n_refused} tile object(s) refused, not kept (first: {self._first_refused})"
-            self.notes = [n for n in self.notes if " tile object(s) refused, not kept (first: " not in n] + [said]
+            self._restate(" tile object(s) refused, not kept (first: ",
+                          f"{self.n_refused} tile object(s) refused, not kept (first: {self._first_refused})")
 
         scene = self.scene_size or (max((it["window"][0] + it["window"][2] for it in self._items), default=0),
                                     max((it["window"][1] + it["window"][3] for it in self._items), default=0))
@@ -162,10 +162,13 @@ class TileMerger:
                 kept += union_masks(self, items)
             else:
                 kept += dedupe_points(self, items)
-        self.notes = [n for n in self.notes if not n.endswith(SEAM_GAPS)]
-        if self.n_seam_gaps:
-            self.notes.append(f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}")
+        self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
         return [obj for _, obj in sorted(kept, key=lambda t: t[0])]
+
+    def _restate(self, marker: str, said: str | None) -> None:
+        """``notes`` less the note holding ``marker`` that an earlier ``result`` added, and with ``said``
+        where given: a count said once however often ``result`` is called."""
+        self.notes = [n for n in self.notes if marker not in n] + ([said] if said else [])
 
     @staticmethod
     def _rank(it: dict):
