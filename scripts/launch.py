@@ -82,6 +82,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record
     or fewer than one global batch (``inputs.check_enough_records``) or that fill no global batch as the config
     draws them (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
+    from dataclasses import replace
+
     from rsvlm.config import load_config, parse_override
     from rsvlm.train.config import TrainConfig, check_config, expand_home
     from rsvlm.train.run import check_engine
@@ -105,24 +107,21 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
                          f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
     accum = global_batch // (micro * world)
+    cfg = replace(cfg, grad_accum=accum)  # as the ranks get it (the grad_accum override below)
     try:  # the ranks' own check (run.check_launch), here before they start: else every rank refused it
         check_engine(cfg, world, ddp=cfg.objective == "clip")
     except ValueError as e:
         raise ValueError(f"{recipe}: {e}") from None
     if cfg.dist.deepspeed:  # its batch numbers and ZeRO stage, checked before any process starts
-        from dataclasses import replace
-
         from rsvlm.train.deepspeed_config import load_deepspeed_config
 
-        load_deepspeed_config(cfg.dist.deepspeed, replace(cfg, grad_accum=accum), world)
+        load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
     if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
-        from dataclasses import replace
-
         from rsvlm.train.run import check_data_paths, check_out_dir, check_resume
 
         check_out_dir(cfg)
         check_data_paths(cfg)  # else each rank refused it, then "no step folder was saved" from main
-        check_resume(replace(cfg, grad_accum=accum), world)  # a step folder of another world size or ZeRO stage
+        check_resume(cfg, world)  # a step folder of another world size or ZeRO stage
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr
