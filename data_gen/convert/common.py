@@ -378,19 +378,18 @@ def read_lines(path: Path) -> Lines:
     "Unicode": every line was ``not_utf8``) or has none but its NUL bytes say so (``_bomless_utf16``)."""
     data = Path(path).read_bytes()
     enc = text_codec(data)
-    if enc != "utf-8-sig":
-        lines = Lines(data.decode(enc, errors="replace").splitlines())
-        lines.utf16 = True
-        return lines
-    return Lines(data.decode("utf-8-sig", errors="replace").splitlines())
+    lines = Lines(data.decode(enc, errors="replace").splitlines())
+    lines.utf16 = enc != "utf-8-sig"
+    return lines
 
 
 def text_codec(data: bytes) -> str:
     """The codec of a text file's bytes: ``utf-16`` by its BOM, ``utf-16-le`` / ``-be`` where it has none
     but its NUL bytes say so (``_bomless_utf16``), else ``utf-8-sig`` (a UTF-8 BOM dropped)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
-    return _bomless_utf16(data) or "utf-8-sig"
+    from rsvlm.data.records import text_encoding  # the records reader's rule: UTF-16 by its BOM, else UTF-8
+
+    enc = text_encoding(data)
+    return enc if enc != "utf-8-sig" else _bomless_utf16(data) or enc
 
 
 def _bomless_utf16(data: bytes) -> str | None:
