@@ -62,12 +62,12 @@ def class_from_name(stem: str) -> str:
     return clean_label(re.sub(r"[_\-\s]*\d+$", "", stem)) or clean_label(stem)
 
 
-def _loose(path: Path, out: Output) -> tuple[Path, str]:
-    """A loose image and its class from its name; one without a trailing number (``sar_hh.tif``: its
+def _loose(stem: str, out: Output) -> str:
+    """A loose image's class from its name's ``stem``; one without a trailing number (``sar_hh.tif``: its
     whole name as its class, likely no class at all) is counted as ``class_from_whole_file_name``."""
-    if not re.search(r"\d$", path.stem):
+    if not re.search(r"\d$", stem):
         out.note("class_from_whole_file_name")
-    return path, class_from_name(path.stem)
+    return class_from_name(stem)
 
 
 def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
@@ -82,7 +82,7 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
             files.append(p)
     one, src = src.is_file(), (src.parent if src.is_file() else src)  # one image: loose, its class from its name
     plain, scenes = group_band_files(files)
-    items = [([p], *(_loose(p, out) if p.parent == src else (p, clean_label(p.relative_to(src).parts[0])))[1:], p.stem)
+    items = [([p], _loose(p.stem, out) if p.parent == src else clean_label(p.relative_to(src).parts[0]), p.stem)
              for p in plain]  # loose: class from the name; under a class folder, at any depth: the folder
     nameless = []
     for folder, scene, paths in scenes:
@@ -90,7 +90,7 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
         if folder != src:
             items.append((paths, clean_label(paths[0].relative_to(src).parts[0]), scene or folder.name))
         elif scene:
-            items.append((paths, _loose(paths[0].with_name(scene + paths[0].suffix), out)[1], scene))  # "a.v2": no stem
+            items.append((paths, _loose(scene, out), scene))
         else:
             nameless.append(paths)
     for paths in nameless:  # B02.jp2, B03.jp2 loose in --src: a scene whose names give no class
