@@ -67,16 +67,14 @@ from data_gen.convert.common import (
     pick,
 )
 from data_gen.convert.options import check_tiling, fraction, int_at_least, tile_size
+from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     Window,
     clip_object,
-    cropper,
     finite_coords,
-    georef,
     near_duplicate_edges,
     tile_objects,
     tile_progress,
-    tile_suffix,
     tile_windows,
 )
 
