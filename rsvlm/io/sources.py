@@ -32,7 +32,7 @@ from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
 
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
-PIL_AS_RGB = ("CMYK", "YCbCr", "LAB", "HSV")  # PIL modes read (and tiled: data_gen.tiling) as RGB
+PIL_AS_RGB = ("CMYK", "YCbCr", "LAB", "HSV")  # PIL modes read (and tiled: data_gen.crop) as RGB
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
 # world file, 16-bit colour): RasterioSource decodes them whole at each open to find a truncated file
 WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
