@@ -27,15 +27,22 @@ def no_checkpoint(root: Path) -> str:
         return (f"{msg}; it is a bare peft LoRA adapter: an rsvlm checkpoint keeps its adapter in adapter/ "
                 "beside config.yaml, vision.safetensors and tokenizer/")
     if (root / "config.json").is_file():
-        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
-
-        kind = _model_type(root / "config.json")
-        if kind != "llava" and kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:  # was told to convert-llava, which refuses it
-            return (f"{msg}; it is a Hugging Face language model ({kind}) with no vision side: give it as "
-                    "llm.name_or_path of a model config and train one (docs/models.md)")
+        if lm := language_model_note(_model_type(root / "config.json")):  # was told to convert-llava, which refuses it
+            return f"{msg}; it is a Hugging Face {lm}"
         return (f"{msg}; it is a Hugging Face model folder: a LLaVA-1.5 / GeoChat one converts with "
                 "rsvlm convert-llava (docs/models.md)")
     return msg
+
+
+def language_model_note(model_type) -> str | None:
+    """What a Hugging Face folder of ``model_type`` is where transformers has a causal LM for it (a language
+    model, no vision side) and how to use it instead, else None."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    if not isinstance(model_type, str) or model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        return None
+    return (f"language model ({model_type}) with no vision side: give it as llm.name_or_path of a model config and "
+            "train one (docs/models.md)")
 
 
 def _model_type(config_json: Path) -> str | None:

@@ -317,13 +317,11 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     check_new_folder(out, "converted checkpoint", "convert")
     conf = read_json_object(src / "config.json")
     if "vision_config" not in conf and "mm_vision_tower" not in conf and "mm_hidden_size" not in conf:
-        from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+        from rsvlm.model.ckpt_files import language_model_note
 
-        kind = conf.get("model_type") if isinstance(conf.get("model_type"), str) else None
-        lm = (f" but a language model ({kind}) with no vision side: give it as llm.name_or_path of a model config "
-              "and train one (docs/models.md)") if kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES else ""
+        lm = language_model_note(conf.get("model_type"))
         raise ValueError(f"{src}: neither the HF Llava layout (vision_config) nor the original LLaVA layout "
-                         f"(mm_vision_tower) — not a LLaVA checkpoint{lm}")
+                         f"(mm_vision_tower) — not a LLaVA checkpoint{f' but a {lm}' if lm else ''}")
     if src.resolve() in out.resolve().parents:  # a model inside a model: a glob of the source's weights sees both
         raise ValueError(f"{out}: inside the LLaVA checkpoint {src}; convert into a folder outside it")
     if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
