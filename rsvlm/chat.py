@@ -249,7 +249,7 @@ class ChatREPL:
         for note in refused.values():
             self.say(f"  note: {note}")
         if counted and not counted[0]:  # --tta did nothing, and said no word of why
-            self.say(f"  note: {no_view_note(asked, plain, self.tta, *inputs[0][-1].array.shape[:-3:-1])}")
+            self.say(f"  note: {no_view_note(asked, inputs[0], plain, self.tta)}")
         if f is None:
             return plain
         if f.note:  # view answers left out of the fusion: which, and why

@@ -66,7 +66,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
                 bar.total = len(other_views)
                 bar.refresh()
                 if not other_views:  # the plain answer was given with no word of why --tta did nothing
-                    said.insert(0, no_view_note(msgs[0], answer, tta, *inputs[0][-1].array.shape[:-3:-1]))
+                    said.insert(0, no_view_note(msgs[0], inputs[0], answer, tta))
 
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
         said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]

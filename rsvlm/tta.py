@@ -316,39 +316,44 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     return fused
 
 
-def no_view_note(messages: list[dict], first: tuple[str, list[float]], cfg: FuseConfig, w: int, h: int) -> str:
+def no_view_note(messages: list[dict], images: list, first: tuple[str, list[float]], cfg: FuseConfig) -> str:
     """Why ``fused_answers`` asked no other view of one record (``on_views`` got none), the plain answer
-    (``first``, of a ``w`` x ``h`` image) standing: for predict and chat to say. Not one of ``fused_answers``'
-    ``notes``, which eval counts as refused prompts."""
+    (``first``, to ``messages`` about ``images``) standing: for predict and chat to say. Not one of
+    ``fused_answers``' ``notes``, which eval counts as refused prompts."""
     from rsvlm import geometry
 
     mode = next((f"--tta {name}" for name, views in MODES.items() if views == cfg.views), "--tta")
-    text = first[0]
-    dec = geometry.decode(text, w, h)
-    bare = not dec.objects and not dec.problems  # text alone
-    if shapes_only(dec) and not fusable(dec.objects):
-        why = "its answer mixes kinds of shape that fusion cannot join (boxes with oriented boxes)"
-    elif shapes_only(dec) or bare and (asks_all(messages) or 0 < len(text.split()) <= cfg.text_words):  # fused
+    h, w = images[-1].array.shape[-2:]  # the answer's frame, as _plain_views reads it
+    why = _not_fused(messages, geometry.decode(first[0], w, h), first[0], cfg)
+    if why is None:  # fused, yet no view could be asked of it
         if all(v.startswith("c") for v in cfg.views[1:]):
             why = ("crops are only for [det]/[ground] questions with no position words, whose answer is boxes, "
                    "in a conversation whose turns hold no shape; a short text answer is voted over mirror views")
         else:
             why = "a turn of the conversation cannot be said in a mirror view"
-    elif dec.problems:
-        why = "its answer's geometry does not parse"
-    elif dec.objects:
-        why = "its answer holds text besides its shapes"
-    elif text.strip():
-        why = f"only shapes and answers of at most {cfg.text_words} words are fused"
-    else:
-        why = "its answer is empty"
     return f"{mode}: no view asked of this question ({why}); the plain answer stands"
+
+
+def _not_fused(messages: list[dict], dec, text: str, cfg: FuseConfig) -> str | None:
+    """Why a plain answer (``text``, ``dec`` its ``geometry.decode``) is not fused, or None where it is: shapes
+    only that ``fusion.fuse`` can join, a ``[det]`` "None." (another view may find some), or short text."""
+    if shapes_only(dec):
+        return None if fusable(dec.objects) else ("its answer mixes kinds of shape that fusion cannot join "
+                                                  "(boxes with oriented boxes)")
+    if dec.problems:
+        return "its answer's geometry does not parse"
+    if dec.objects:
+        return "its answer holds text besides its shapes"
+    if asks_all(messages) or 0 < len(text.split()) <= cfg.text_words:
+        return None
+    return f"only shapes and answers of at most {cfg.text_words} words are fused" if text.strip() else "its answer is empty"
 
 
 def _plain_views(messages: list[list[dict]], images: list[list], first: list,
                  cfg: FuseConfig) -> tuple[list[tuple[int, int, int, bool]], dict[int, list]]:
-    """(record, width, height, shapes?) of each plain answer fused (shapes only, a ``[det]`` "None.", or
-    short text, about an image), and per such record the answers of its views so far: the plain one's shapes or text."""
+    """(record, width, height, shapes?) of each plain answer fused (``_not_fused``: shapes only, a ``[det]``
+    "None.", or short text, about an image), and per such record the answers of its views so far: the plain
+    one's shapes or text."""
     from rsvlm import geometry
     from rsvlm.inference import with_scores
 
@@ -358,17 +363,11 @@ def _plain_views(messages: list[list[dict]], images: list[list], first: list,
             continue
         h, w = images[i][-1].array.shape[-2:]  # the answer's frame: a pair's later image (inference.pair_notes)
         dec = geometry.decode(text, w, h)
-        if shapes_only(dec):
-            if not fusable(dec.objects):  # boxes with obbs: every view was asked, then the plain answer kept
-                continue
-            todo.append((i, w, h, True))
-            views[i] = [with_scores(dec.objects, scores, text)]
-        elif asks_all(messages[i]) and not dec.objects and not dec.problems:  # "None.": another view may find some
-            todo.append((i, w, h, True))
-            views[i] = [[]]
-        elif not dec.objects and not dec.problems and 0 < len(text.split()) <= cfg.text_words:
-            todo.append((i, w, h, False))
-            views[i] = [text.strip()]
+        if _not_fused(messages[i], dec, text, cfg):  # boxes with obbs too (every view was asked, the plain answer kept)
+            continue
+        shapes = bool(dec.objects) or asks_all(messages[i])  # shapes only, or "None." to a [det] question
+        todo.append((i, w, h, shapes))
+        views[i] = [with_scores(dec.objects, scores, text) if dec.objects else [] if shapes else text.strip()]
     return todo, views
 
 
