@@ -132,7 +132,7 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
 
 def _rgb_bands(text: str) -> list[str]:
     """``--rgb-bands``: three comma-separated band names (a name may repeat: VV,VH,VV); checked against an
-    image's bands once it is read (``predict.rgb_bands_problem``)."""
+    image's bands once it is read (``output_options.rgb_bands_problem``)."""
     names = [b.strip() for b in text.split(",")]
     if len(names) != 3 or not all(names):
         raise argparse.ArgumentTypeError(f"expected 3 comma-separated band names drawn as red, green, blue "

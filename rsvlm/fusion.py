@@ -227,8 +227,8 @@ def join_near(clusters: list[list[tuple[int, dict]]], cfg: FuseConfig,
     two of no common view and one label (``_same_label``) whose averaged shapes overlap at IoU >= half
     ``cluster_iou`` and where the smaller lies at least ``cfg.contain`` inside the other ("one box drawn
     tighter": [10, 10, 30, 30] and [6, 6, 36, 36], IoU 0.44; a 10 px box and one 2 px off in x and y, IoU 0.47,
-    64 % inside). Best-covered pairs first (then the higher IoU, then by contents: the joins do not hang on the
-clusters' order), each joined cluster still at most one shape per view. Not joined:
+    64 % inside). Best-covered pairs first (then the higher IoU, then by contents: the joins do not hang on
+    the clusters' order), each joined cluster still at most one shape per view. Not joined:
     two clusters one view holds both of (two neighbours that view told apart), points (``_iou`` already
     reaches), and a cluster holding a ``piece`` (a crop's cut shape, ``cut_by``: inside the whole one,
     yet no copy of it)."""
