@@ -27,7 +27,8 @@ class State:
     row_len: int = 0  # runs written in the current row
     mask_on: bool = False  # a run of the open mask has turned a cell on (one is owed before </mask>)
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
-    labelled: bool = False  # a </ref> neither a shape nor a word has followed yet: no EOS, no <ref>
+    # a </ref>, or the start of a no_shape answer, that neither a shape nor a word has followed yet: no EOS, no <ref>
+    labelled: bool = False
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
     no_shape: bool = False  # no shape at all, only text (a [cls], [vqa] or [regcap] answer: ``grammar.TEXT_TASKS``)
