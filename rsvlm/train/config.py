@@ -167,7 +167,7 @@ class TrainConfig:
 
 def expand_home(cfg: TrainConfig) -> None:
     """``~`` in the config's paths (the records files and image roots, ``out_dir``, ``init_from``,
-    ``dist.deepspeed``) made the user's home, as a shell would have: a config is no shell, so
+    ``dist.deepspeed``, ``ckpt.resume``) made the user's home, as a shell would have: a config is no shell, so
     ``data.train: ~/sets/train.jsonl`` was "not found" and ``out_dir: ~/runs/x`` made a folder named ``~``."""
     def home(p: str | None) -> str | None:
         return os.path.expanduser(p) if isinstance(p, str) and p.startswith("~") else p
@@ -176,6 +176,7 @@ def expand_home(cfg: TrainConfig) -> None:
     for src in cfg.data.extra:
         src.path, src.root = home(src.path), home(src.root)
     cfg.out_dir, cfg.init_from, cfg.dist.deepspeed = home(cfg.out_dir), home(cfg.init_from), home(cfg.dist.deepspeed)
+    cfg.ckpt.resume = home(cfg.ckpt.resume)  # ckpt.resume=~/runs/x/checkpoints/step_40 was "not found"
 
 
 def check_config(cfg: TrainConfig) -> None:
