@@ -2,14 +2,13 @@
 closed pipe raises BrokenPipeError wherever it happens (a note while the model loads), which ended the
 run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
 for ones that send what follows such an error to the null device, so the run goes on to write its files,
-and says which of them lost their reader (``Closed``)."""
+and says which of them lost their reader."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
-from dataclasses import dataclass, field
 
 
 class _Guarded:
@@ -47,20 +46,14 @@ class _Guarded:
         return getattr(self._inner, name)
 
 
-@dataclass
-class Closed:
-    """Which standard streams (``"stdout"``, ``"stderr"``) lost their reader while ``readers_may_close`` held them."""
-
-    streams: set[str] = field(default_factory=set)
-
-
 @contextlib.contextmanager
 def readers_may_close():
     """Within: ``sys.stdout`` and ``sys.stderr`` go on (to the null device) where their reader closed them;
-    yields a ``Closed`` naming those. The streams are put back, flushed, on leaving."""
-    closed = Closed()
+    yields the set of those that lost their reader (``"stdout"``, ``"stderr"``), filled as it happens. The
+    streams are put back, flushed, on leaving."""
+    closed: set[str] = set()
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = (_Guarded(s, n, closed.streams) for s, n in zip(saved, ("stdout", "stderr")))
+    sys.stdout, sys.stderr = (_Guarded(s, n, closed) for s, n in zip(saved, ("stdout", "stderr")))
     try:
         yield closed
     finally:

@@ -238,7 +238,7 @@ def main(args) -> int:
         if piped:  # stdout holds the JSON alone (… --out - | jq): the answer, its table and "wrote" go to stderr
             open_scenes.enter_context(contextlib.redirect_stdout(sys.stderr))
         code = _main(args, open_scenes, stdout)
-    if piped and "stdout" in closed.streams:  # its reader took part of the JSON at most
+    if piped and "stdout" in closed:  # its reader took part of the JSON at most
         print(f"rsvlm predict: {piped[0]}: standard output was closed before the whole answer was written to it",
               file=sys.stderr)
         return code or 1
