@@ -117,18 +117,25 @@ def rewrite_text(text: str, width: int, height: int) -> str:
     return rewrite_boxes(text, width, height)
 
 
-def _records(path: Path) -> list[tuple[str, object]]:
-    """(where, raw record) for a JSON array or JSONL file."""
+def _records(path: Path, out: Output) -> list[tuple[str, object]]:
+    """(where, raw record) for a JSON array or JSONL file; one without any is noted ``<file>: empty file``
+    (or ``empty JSON array``), as rsivqa notes its empty files: the run's error named no file."""
     try:  # UTF-16 with its BOM (Notepad's "Unicode": it was "cannot read"), or without one, its NUL bytes
         data = path.read_bytes()  # saying so (each line was an unparsable_record), as the text converters read
         text = data.decode(text_codec(data))
     except (OSError, UnicodeDecodeError) as e:  # not UTF-8: it was a traceback
         raise ConversionError(f"{path}: cannot read ({e})") from e
+    if not text.strip():
+        out.note(f"{path}: empty file")
+        return []
     if text.lstrip().startswith("["):
         try:
-            return [(f"{path}: record {i}", r) for i, r in enumerate(json.loads(text))]
+            rows = json.loads(text)
         except json.JSONDecodeError as e:
             raise ConversionError(f"{path}: not valid JSON ({e})") from e
+        if not rows:
+            out.note(f"{path}: empty JSON array")
+        return [(f"{path}: record {i}", r) for i, r in enumerate(rows)]
     whole = _json_object(text)
     if whole is not None and "conversations" in whole:  # one record, maybe pretty-printed over many lines
         return [(f"{path}: record 0", whole)]
@@ -242,7 +249,7 @@ def run(args, out: Output) -> None:
 
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
-    for where, raw in tqdm(_records(Path(args.src)), desc="llava", unit="record"):
+    for where, raw in tqdm(_records(Path(args.src), out), desc="llava", unit="record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
             continue
