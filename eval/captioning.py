@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,10 +89,6 @@ _PTB_PROGRESS = re.compile(rb"PTBTokenizer tokenized \d+ tokens at [\d.,]+ token
 def _without_progress_line():
     """Standard error (the file descriptor: the Java process PTBTokenizer starts writes to it) caught while in the
     block and written back on leaving, less PTBTokenizer's line of its speed; anything else (a Java error) is kept."""
-    import os
-    import sys
-    import tempfile
-
     if sys.stderr is None:  # `2>&-`: no standard error to catch, nothing is printed either
         yield
         return
