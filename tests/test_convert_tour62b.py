@@ -16,3 +16,25 @@ def test_an_empty_llava_file_is_named_in_the_no_records_error(tmp_path, capsys, 
     argv = ["llava", "--src", str(tmp_path / "e.json"), "--images", str(tmp_path / "img"), "--out", str(tmp_path / "o")]
     assert main(argv) == 2
     assert f"no records written ({tmp_path / 'e.json'}: {said})" in capsys.readouterr().err
+
+
+def test_coco_renamed_duplicate_id_is_named_with_its_file(tmp_path):
+    """``train/a.png`` and ``val/a.png`` give ids ``coco-a-…`` and ``coco-a-…-dup2``; the notes counted the
+    renames (``duplicate_ids_renamed``) without naming a record or an image entry."""
+    import json
+
+    from convert_helpers import convert, png
+
+    png(tmp_path / "imgs" / "train" / "a.png", 100, 50)
+    png(tmp_path / "imgs" / "val" / "a.png", 60, 40)
+    data = {"images": [{"id": 1, "file_name": "train/a.png"}, {"id": 2, "file_name": "val/a.png"}],
+            "categories": [{"id": 1, "name": "ship"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20]},
+                            {"id": 2, "image_id": 2, "category_id": 1, "bbox": [5, 5, 20, 20]}]}
+    (tmp_path / "ann.json").write_text(json.dumps(data))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "imgs"))
+    assert stats["notes"]["duplicate_ids_renamed"] == 2
+    ann = tmp_path / "ann.json"
+    first = (f"first duplicate id renamed: coco-a-det-box-dup2 ({ann}: image id 2 (val/a.png); "
+             f"coco-a-det-box is {ann}: image id 1 (train/a.png))")
+    assert stats["notes"][first] == 1 and "coco-a-det-box-dup2" in {r["id"] for r in recs}

@@ -265,4 +265,5 @@ def run(args, out: Output) -> None:
         seg = any(o["kind"] == "poly" for o in objects)
         emit_objects(out, rid=f"coco-{Path(im['file_name']).stem}", source="COCO", file=Path(args.ann).name,
                      image=path, width=size[0], height=size[1], objects=objects, opts=opts,
-                     modality=args.modality, forms=("box",), seg=seg)
+                     modality=args.modality, forms=("box",), seg=seg,
+                     where=f"{args.ann}: image id {image_id} ({im['file_name']})")

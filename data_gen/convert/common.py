@@ -3,7 +3,7 @@ images through is ``data_gen.convert.images``; its names still import from here)
 
 ``Output`` owns ``OUT/records.jsonl``, ``OUT/images/`` and ``OUT/stats.json``. Converters call
 ``out.add(record)`` for each record (an id already written gets ``-dup2``, ``-dup3``… and is
-counted in the notes as ``duplicate_ids_renamed``; ``strict`` raises instead),
+counted in the notes as ``duplicate_ids_renamed``, the first named with its source and the first record's; ``strict`` raises instead),
 ``out.skip(reason, where)`` for each bad annotation (counted; with ``strict`` it raises
 ``ConversionError`` naming the file and line), ``out.filter(option, what)`` for each annotation an
 option such as ``--classes`` or ``--skip-difficult`` left out (counted apart, as ``filtered``: no error, never raised),
@@ -93,6 +93,8 @@ class Output:
             if self.strict:
                 raise ConversionError(f"{where}: duplicate record id {record['id']!r}, the id of the record from "
                                       f"{self._ids[record['id']]} (without --strict it is written as {rid})")
+            if not self.notes["duplicate_ids_renamed"]:  # the count alone named no record and no file
+                self.note(f"first duplicate id renamed: {rid} ({where}; {record['id']} is {self._ids[record['id']]})")
             self.note("duplicate_ids_renamed")
             record = {**record, "id": rid}
         self._ids[rid] = where

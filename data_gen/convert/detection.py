@@ -143,10 +143,12 @@ def _by_class(objects: list[dict]) -> dict[str, list[dict]]:
 
 def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, width: int, height: int,
                  objects: list[dict], opts: DetOptions, modality: str = "optical",
-                 forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None) -> None:
+                 forms: tuple[str, ...] = ("box",), seg: bool = False, image_extra: dict | None = None,
+                 where: str = "") -> None:
     """Write the records of one source image; ``objects`` are pixel-coordinate dicts, each may
     carry ``"src"`` (file:line) for the bad-annotation report and ``"difficult": True``. An image
-    that does not decode is skipped as ``unreadable_image`` (``one_image``)."""
+    that does not decode is skipped as ``unreadable_image`` (``one_image``). ``where`` names the
+    records' source for a duplicate id (default ``file``: COCO's is one file for every image)."""
     with one_image(out, "unreadable_image", str(image)):
         whole = Window(0, 0, width, height)
         inside, checked = [], {}
@@ -196,7 +198,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                 images = [{"path": rel, "modality": modality, **extra}]
                 meta = make_meta(source, file, win.width, win.height, win.as_list())
                 tid = rid if not tiled else f"{rid}-{win.x0}-{win.y0}"
-                written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg)
+                written |= {o.get("src") or id(o) for o in window_records(out, tid, images, meta, objs, forms, opts, seg, where)
                             if o.get("difficult")}
         if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
             out.note("difficult_objects", len(written))
@@ -303,7 +305,7 @@ def writable(out: Output, objs: list[dict], width: int, height: int, file: str) 
 
 
 def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: list[dict],
-                   forms: tuple[str, ...], opts: DetOptions, seg: bool) -> list[dict]:
+                   forms: tuple[str, ...], opts: DetOptions, seg: bool, where: str = "") -> list[dict]:
     """The ``[det]``/``[ground]``/``[seg]`` records of one image or tile (objects in its pixels, each
     one ``writable``); returns the objects written."""
     from rsvlm import geometry
@@ -312,7 +314,7 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
         answer = geometry.encode(objs_, width=meta["width"], height=meta["height"])
         # box/obb/poly objects decode one for one, in the order encoded: indices into the answer
         difficult = [i for i, o in enumerate(objs_) if o.get("difficult") or o.get("cut")]
-        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, {**meta, "difficult": difficult}))
+        out.add(make_record(f"{tid}-{kind}", images, [(q, answer)], task, {**meta, "difficult": difficult}), where)
 
     det_objs = [o for o in objs if o["kind"] in ("box", "obb")] or objs  # polygons alone: their bounds
     for form in forms:
