@@ -310,13 +310,8 @@ def other_scores(out: str | Path, task: str) -> str | None:
     """Whose scores the score file at ``out`` holds where they are another task's than ``task`` ("change's scores
     (of P against G)"), which the scores replace; None otherwise (no file, the same task's: a rerun)."""
     held: dict = {}
-
-    def scores(text: str) -> bool:
-        held.update(s if isinstance(s := json.loads(text), dict) else {})
-        return True
-
-    if in_place(out) or not Path(out).is_file() or not ours_or_empty(Path(out), scores):
-        return None
+    if not in_place(out):  # read where a small text file (none, empty or unreadable: nothing held)
+        ours_or_empty(Path(out), lambda text: held.update(s if isinstance(s := json.loads(text), dict) else {}))
     if "headline" not in held or held.get("task") in (None, task):
         return None
     return f"{held['task']}'s scores (of {held.get('pred')} against {held.get('gt')})"
