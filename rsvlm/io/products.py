@@ -187,16 +187,16 @@ def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[fl
                                     f"{k2:g} / ln({k1:g} / (DN × {gain:g} + {offset:g}) + 1) K")
 
 
-def declared_kelvin(src, indexes: list[int], declared: tuple[float, float], nodata: float | None,
+def declared_kelvin(raw: np.ndarray, valid: np.ndarray | None, declared: tuple[float, float],
                     fill_free: bool = False) -> tuple[list[float], str, bool] | None:
     """(``ReadConfig.ir_kelvin``, note, whether DN 0 is fill) for ir whose one GDAL scale / offset ``declared``
-    makes its values (a decimated sample, DN 0 left out) temperatures on Earth in kelvin (150-400 K, 2nd to
-    98th percentile): a thermal product's DN × 0.01 K. DN 0 is fill where ``fill_free`` (no nodata declared
-    or given), the sample holds it and it would be colder than any surface (the offset below 150 K: Landsat
-    ST's 149 K had stretched from 149 K). None where the values are no kelvin (radiance, °C, reflectance)."""
+    makes its values (``raw`` (C, h, w), the scene's decimated sample, DN 0 left out; ``valid`` (h, w) or None)
+    temperatures on Earth in kelvin (150-400 K, 2nd to 98th percentile): a thermal product's DN × 0.01 K. DN 0
+    is fill where ``fill_free`` (no nodata declared or given), the sample holds it and it would be colder than
+    any surface (the offset below 150 K: Landsat ST's 149 K had stretched from 149 K). None where the values
+    are no kelvin (radiance, °C, reflectance)."""
     from rsvlm.io.modality import KELVIN_RANGE
 
-    raw, valid = src.read_decimated(256, indexes, nodata)  # (C, h, w), (h, w) or None
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
     k = v[(v != 0) & np.isfinite(v)].astype(np.float64) * declared[0] + declared[1]
     if not k.size or not (KELVIN_RANGE[0] <= np.percentile(k, 2) and np.percentile(k, 98) <= KELVIN_RANGE[1]):

