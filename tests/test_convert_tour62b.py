@@ -38,3 +38,27 @@ def test_coco_renamed_duplicate_id_is_named_with_its_file(tmp_path):
     first = (f"first duplicate id renamed: coco-a-det-box-dup2 ({ann}: image id 2 (val/a.png); "
              f"coco-a-det-box is {ann}: image id 1 (train/a.png))")
     assert stats["notes"][first] == 1 and "coco-a-det-box-dup2" in {r["id"] for r in recs}
+
+
+def test_rgb_photos_named_like_band_files_stay_images_and_one_band_files_are_grouped(tmp_path):
+    """``img_b2.png`` and ``img_b3.png`` (RGB photos) were grouped as one scene's band files, then refused as
+    ``unreadable_image`` (3 bands, files given one per band must hold 1); one-band files of those names are still
+    one scene."""
+    import numpy as np
+    from convert_helpers import convert
+    from PIL import Image
+
+    for name in ("img_b2.png", "img_b3.png", "photo_b12.jpg"):
+        (tmp_path / "src" / "beach").mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (32, 32), (10, 200, 30)).save(tmp_path / "src" / "beach" / name)
+    stats, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
+    assert stats["skipped"] == {} and len(recs) == 3 and all("path" in r["images"][0] for r in recs)
+    assert stats["notes"]["band_named_images_of_several_bands_read_as_images"] == 3
+    assert "band_files_grouped" not in stats["notes"]
+    rng = np.random.default_rng(0)
+    for name in ("scene_b2.png", "scene_b3.png", "scene_b4.png"):  # one band each (L): a scene
+        (tmp_path / "one" / "lake").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (32, 32), dtype=np.uint8)).save(tmp_path / "one" / "lake" / name)
+    stats, recs = convert(tmp_path / "out1", "folder", "--src", str(tmp_path / "one"), "--modality", "msi")
+    assert stats["notes"]["band_files_grouped"] == 3 and len(recs) == 1
+    assert len(recs[0]["images"][0]["band_files"]) == 3

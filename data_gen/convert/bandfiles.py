@@ -6,7 +6,8 @@ trailing number).
 A file is a band file where a ``_``-separated part of its name names a band like ``B02`` / ``b8a``
 (``rsvlm.io.bandnames.band_name_from_file``, as the reader names bands); its scene is its folder and
 its name less that part (``T33UUP_20200101_B04_10m`` → ``T33UUP_20200101_10m``, so that 10 m and
-20 m bands, on different grids, are different scenes). Plain images are left as they are.
+20 m bands, on different grids, are different scenes), and where its header says it holds one band
+(``one_band``): ``photo_b2.jpg`` in RGB is a plain image, as are all plain images.
 """
 
 from __future__ import annotations
@@ -22,6 +23,24 @@ def band_part(path: Path) -> str | None:
 
     band = band_name_from_file(Path(path))
     return band if re.fullmatch(MSI_BAND, band) else None
+
+
+def one_band(path: Path) -> bool:
+    """Whether ``path``'s header says one band (PIL's bands for a PNG, JPEG…, GDAL's count for a GeoTIFF or
+    JP2; a paletted image is colour, not one band); True where the header cannot be read, so that the scene
+    reader names the damaged file. Two RGB photos ``img_b2.png``, ``img_b3.png`` were one scene, refused."""
+    from PIL import Image, UnidentifiedImageError
+
+    from data_gen.convert.images import open_raster
+
+    try:
+        if Path(path).suffix.lower() in (".tif", ".tiff", ".jp2", ".j2k", ".img", ".vrt"):
+            with open_raster(path) as ds:  # a multi-band uint16 TIFF, which PIL may not open
+                return ds.count == 1
+        with Image.open(path) as im:  # the header alone: nothing decoded
+            return im.mode != "P" and len(im.getbands()) == 1
+    except (OSError, UnidentifiedImageError, ValueError):  # rasterio's RasterioIOError is an OSError
+        return True
 
 
 def scene_name(path: Path) -> str:
@@ -45,7 +64,7 @@ def group_band_files(files: list[Path]) -> tuple[list[Path], list[tuple[Path, st
     plain: list[Path] = []
     scenes: dict[tuple[Path, str, str], list[Path]] = {}
     for p in files:
-        if band_part(p) is None:
+        if band_part(p) is None or not one_band(p):  # photo_b2.jpg in RGB is a photo
             plain.append(p)
         else:  # one suffix a scene: a B02.jp2 beside a B02.tif is two scenes, not a band given twice
             scenes.setdefault((p.parent, scene_name(p), p.suffix.lower()), []).append(p)

@@ -22,7 +22,8 @@ ignored and counted (``not_an_image``), loose images whose name ends in no numbe
 A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
 names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
 says otherwise; ``bandfiles``), the files counted as ``band_files_grouped``; each file was an image
-of class ``b``. Band files loose in ``--src`` whose names are band names alone (``B02.jp2``) name no
+of class ``b``. A file so named whose header holds several bands (an RGB ``photo_b2.jpg``) is a plain image,
+counted as ``band_named_images_of_several_bands_read_as_images``. Band files loose in ``--src`` whose names are band names alone (``B02.jp2``) name no
 class: skipped as ``band_files_without_class`` (an error where they are all there is), and so are
 scenes naming one band in two files (``band_given_twice``).
 """
@@ -32,7 +33,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from data_gen.convert.bandfiles import group_band_files, repeated_bands, scene_modality, scene_name
+from data_gen.convert.bandfiles import band_part, group_band_files, repeated_bands, scene_modality, scene_name
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -82,6 +83,8 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
             files.append(p)
     one, src = src.is_file(), (src.parent if src.is_file() else src)  # one image: loose, its class from its name
     plain, scenes = group_band_files(files)
+    if several := sum(band_part(p) is not None for p in plain):  # named like a band file, holding several bands
+        out.note("band_named_images_of_several_bands_read_as_images", several)
     items = [([p], _loose(p.stem, out) if p.parent == src else clean_label(p.relative_to(src).parts[0]), p.stem)
              for p in plain]  # loose: class from the name; under a class folder, at any depth: the folder
     nameless = []
