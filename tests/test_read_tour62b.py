@@ -50,3 +50,27 @@ def test_declared_nodata_differing_from_the_first_sample_reads_again(tmp_path):
                      scaling={"nodata": 65535})
     assert int((~img.valid).sum()) == 8 * 64
     assert not any("DN 0" in n for n in img.notes), img.notes  # a nodata was given: 0 is not called fill
+
+
+def _dual_pol(path, fill_vv=0, fill_vh=0):
+    """A VV, VH float32 dB scene; the first ``fill_vv`` / ``fill_vh`` columns of a band hold exactly 0."""
+    a = np.random.default_rng(5).uniform(-25, 5, (2, 64, 64)).astype(np.float32)  # (2, H, W) dB
+    a[0, :, :fill_vv], a[1, :, :fill_vh] = 0.0, 0.0
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=2, dtype="float32",
+                       crs="EPSG:32631", transform=from_origin(600000, 5800000, 10, 10)) as ds:
+        ds.write(a)
+        ds.descriptions = ("VV", "VH")
+    return path
+
+
+def test_db_sar_zero_fill_in_one_band_only_is_named(tmp_path):
+    """VV filled with 0, VH not: the dB-zero note needed 0 in every band, so the collar read as 0 dB (bright)
+    in VV without a word; a nodata cannot mask it (it needs every band to hold it), and the note says so."""
+    img = read_image(_dual_pol(tmp_path / "s1.tif", fill_vv=16), modality="sar")
+    note = [n for n in img.notes if "exactly 0" in n]
+    assert len(note) == 1 and note[0].startswith("band VV at 25.0% of the pixels holds exactly 0"), img.notes
+    assert "masks only pixels where every band holds it" in note[0] and "VH" not in note[0]
+    both = read_image(_dual_pol(tmp_path / "both.tif", fill_vv=16, fill_vh=16), modality="sar")
+    note = [n for n in both.notes if "exactly 0" in n]  # the fill of both bands: nodata fixes it, as before
+    assert len(note) == 1 and note[0].startswith("25.0% of the pixels hold exactly 0"), both.notes
+    assert not any("exactly 0" in n for n in read_image(_dual_pol(tmp_path / "none.tif"), modality="sar").notes)

@@ -211,7 +211,7 @@ class SceneReader:
             self.cfg.sar_db_scale, declared = declared[0][0], []  # the file's own dB × k: GDAL scale 0.01
         if (float_sar or int_sar) and db:
             self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
-            if self.nodata is None and not src.declares_nodata and (note := sc.db_zero_note(raw, valid)):
+            if self.nodata is None and not src.declares_nodata and (note := sc.db_zero_note(raw, valid, self.bands)):
                 self.notes.append(note)  # a fill of 0 beside dB in [-25, 5] had been read as bright pixels unsaid
         if modality == "ir" and len(declared) == 1 and len(self.cfg.ir_kelvin or []) == 2 and np.allclose(
                 self.cfg.ir_kelvin, declared[0]):

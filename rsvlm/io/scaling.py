@@ -369,21 +369,43 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     return None
 
 
-def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005) -> str | None:
-    """A note where sar in dB (or dB × k) ``raw`` (C, h, w) holds exactly 0 in every band at ≥ ``share`` of its
-    valid pixels, more than the first band holds near 0 (within 2 % of its 2-98 % spread): 0 dB is a bright
-    but valid value, so a fill of 0 the file does not declare is read as data; None otherwise."""
+def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str] | None = None,
+                 share: float = 0.005) -> str | None:
+    """A note where sar in dB (or dB × k) ``raw`` (C, h, w) holds exactly 0 at ≥ ``share`` of its valid pixels,
+    more than lie near 0 (within 2 % of the band's 2-98 % spread): 0 dB is a bright but valid value, so a fill
+    of 0 the file does not declare is read as data. In every band: a nodata fixes it; in some ``bands`` only
+    (VV filled, VH not): named, as nodata masks only pixels where every band holds it. None otherwise."""
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
     v = v[:, np.isfinite(v).all(axis=0)].astype(np.float64)
-    zero = (v == 0).all(axis=0)  # (n,)
-    if not v.size or zero.mean() < share or zero.all():
+    if not v.size:
         return None
-    lo, hi = np.percentile(v[0, ~zero], [2, 98])
-    if zero.sum() <= (np.abs(v[0, ~zero]) <= 0.02 * (hi - lo)).sum():  # as many near 0: a scene's own 0 dB
-        return None
-    return (f"{zero.mean():.1%} of the pixels hold exactly 0 (0 dB, bright), far more than lie near it, and the file "
-            "declares no nodata: read as data; if that is fill, give it as nodata (gdal_edit.py -a_nodata 0, or "
-            "ReadConfig.nodata=0)")
+    zero = v == 0  # (C, n)
+    every = zero.all(axis=0)  # (n,)
+    notes = []
+    if _zero_fill(v[0], every, share):
+        notes.append(f"{every.mean():.1%} of the pixels hold exactly 0 (0 dB, bright), far more than lie near it, and "
+                     "the file declares no nodata: read as data; if that is fill, give it as nodata (gdal_edit.py "
+                     "-a_nodata 0, or ReadConfig.nodata=0)")
+    names = bands if bands is not None and len(bands) == len(v) else [f"b{c + 1}" for c in range(len(v))]
+    alone = [(names[c], float((zero[c] & ~every).mean())) for c in range(len(v))
+             if _zero_fill(v[c], zero[c] & ~every, share, zero[c])]
+    if alone:
+        told = ", ".join(f"{b} at {f:.1%}" for b, f in alone)
+        notes.append(f"band{'s' * (len(alone) > 1)} {told} of the pixels hold{'s' * (len(alone) == 1)} exactly 0 (0 dB, "
+                     "bright) where another band holds data, far more than lie near it: read as data; nodata "
+                     "(ReadConfig.nodata) masks only pixels where every band holds it, so if that is fill, set those "
+                     "pixels to 0 in every band of the file")
+    return "; ".join(notes) or None
+
+
+def _zero_fill(band: np.ndarray, held: np.ndarray, share: float, zero: np.ndarray | None = None) -> bool:
+    """Whether ``held`` (n,) marks ≥ ``share`` but not all of ``band`` (n,), more pixels than its other
+    values (not ``zero``, default ``held``) hold near 0 (within 2 % of their 2-98 % spread)."""
+    zero = held if zero is None else zero
+    if held.mean() < share or zero.all():
+        return False
+    lo, hi = np.percentile(band[~zero], [2, 98])
+    return bool(held.sum() > (np.abs(band[~zero]) <= 0.02 * (hi - lo)).sum())
 
 
 def declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
