@@ -62,3 +62,30 @@ def test_rgb_photos_named_like_band_files_stay_images_and_one_band_files_are_gro
     stats, recs = convert(tmp_path / "out1", "folder", "--src", str(tmp_path / "one"), "--modality", "msi")
     assert stats["notes"]["band_files_grouped"] == 3 and len(recs) == 1
     assert len(recs[0]["images"][0]["band_files"]) == 3
+
+
+def test_an_empty_geojson_collection_is_not_counted_as_reprojected(tmp_path):
+    """A tile's empty FeatureCollection (SpaceNet's tiles without a building) over a UTM GeoTIFF was noted as
+    ``reprojected_files`` (its CRS, WGS84 by default, differs from the raster's) with nothing reprojected."""
+    import json
+
+    import numpy as np
+    import rasterio
+    from convert_helpers import convert
+    from rasterio.transform import from_origin
+    from rasterio.warp import transform_geom
+
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "labels").mkdir()
+    for name in ("img1", "img2"):
+        with rasterio.open(tmp_path / "imgs" / f"{name}.tif", "w", driver="GTiff", width=100, height=80, count=1,
+                           dtype="uint16", crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
+            ds.write(np.full((1, 80, 100), 7, np.uint16))
+    utm = [[500000.0 + 2 * x, 5800000.0 - 2 * y] for x, y in ([10, 10], [40, 10], [40, 30], [10, 30], [10, 10])]
+    wgs = transform_geom("EPSG:32631", "EPSG:4326", {"type": "Polygon", "coordinates": [utm]})
+    for name, feats in (("img1", [{"type": "Feature", "properties": {}, "geometry": wgs}]), ("img2", [])):
+        (tmp_path / "labels" / f"b_{name}.geojson").write_text(json.dumps({"type": "FeatureCollection",
+                                                                            "features": feats}))
+    stats, _ = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "imgs"), "--labels",
+                       str(tmp_path / "labels"), "--match", r"img\d+")
+    assert stats["notes"]["reprojected_files"] == 1 and stats["notes"]["images_without_objects_not_read"] == 1

@@ -264,7 +264,6 @@ def _run(args, out: Output) -> None:
             continue
         reproject = None
         if src_crs != crs:
-            out.note("reprojected_files")
             reproject = lambda g, s=src_crs, d=crs: transform_geom(s, d, g)  # noqa: E731
         features = data["features"]
         done = reprojected(features, reproject) if reproject is not None else itertools.repeat(None)
@@ -298,6 +297,8 @@ def _run(args, out: Output) -> None:
                     tiny.append({**o, "src": where})
                 else:
                     objects.append({**o, "src": where})
+        if reproject is not None and (objects or tiny):  # an empty FeatureCollection was counted: nothing reprojected
+            out.note("reprojected_files")
         if (objects or tiny) and not _overlaps(bounds := _bounds(objects + tiny), width, height):
             # footprints of 10 m on 30 m pixels far from the image were each "degenerate", the mistake unsaid
             x0, y0, x1, y1 = bounds
