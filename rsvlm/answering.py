@@ -22,14 +22,18 @@ class Answer(tuple):
     """One generated answer: unpacks as ``(text, scores)`` (one score per shape closed); ``cut`` is
     True where ``max_new_tokens`` stopped it before EOS (under the grammar a cut answer reads as a
     whole one: no open shape for the codec to report); ``past_context`` where its prompt and answer
-    ran past the LLM's context (``context_of``), past which a RoPE LLM's answer is unreliable."""
+    ran past the LLM's context (``context_of``), past which a RoPE LLM's answer is unreliable;
+    ``worded`` the classes of a joined answer (``join_shapes``) whose own answer was words only, left
+    out of it (``worded_note``)."""
 
     cut: bool
     past_context: bool
+    worded: tuple[str, ...]
 
-    def __new__(cls, text: str, scores: list[float], cut: bool = False, past_context: bool = False) -> Answer:
+    def __new__(cls, text: str, scores: list[float], cut: bool = False, past_context: bool = False,
+                worded: tuple[str, ...] = ()) -> Answer:
         self = super().__new__(cls, (text, scores))
-        self.cut, self.past_context = cut, past_context
+        self.cut, self.past_context, self.worded = cut, past_context, tuple(worded)
         return self
 
     @property
@@ -105,6 +109,16 @@ def answers_or_refusals(generate, messages: list[list[dict]], images: list[list]
     return out, refused
 
 
+def worded_note(answer) -> str | None:
+    """The note on the classes of a joined answer (``join_shapes``) that answered in words only, no
+    shape and not "None.": left out of it; None where none did (or ``answer`` is no joined ``Answer``)."""
+    worded = getattr(answer, "worded", ())
+    if not worded:
+        return None
+    return (f"{len(worded)} class answer(s) said words with no shape and were left out of the joined answer: "
+            + ", ".join(f"'{w}'" for w in worded))
+
+
 def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
     """The note on answers the token limit stopped short (``what`` stopped …), as chat, predict and
     eval say it."""
@@ -148,28 +162,41 @@ def generate_answers(model, processor, messages: list[list[dict]], images: list[
 def class_questions(messages: list[dict], prompt: PromptConfig) -> list[list[dict]] | None:
     """The conversation once per class of ``prompt.det_classes``, its last question asking for
     that class (``prompt.det_class_question``, then the question's later sentences, e.g. "Use
-    oriented boxes."), when that question is a ``[det]`` question naming none of the classes;
-    else None. Cannot: tell a question asking for a class by another word ("cars") from one
-    asking for all objects."""
+    oriented boxes."), when that question is a ``[det]`` question naming none of the classes as a
+    whole word, singular or plural ("shipyards" names no "ship"); else None. A question given as a
+    list of parts has its text part holding the tag rewritten, its other parts kept. Cannot: tell a
+    question asking for a class by another word ("cars", "harbours" for "harbor") from one asking
+    for all objects."""
     if not prompt.det_classes or not asks_detection(messages):
         return None
     i = max(k for k, m in enumerate(messages) if m["role"] == "user")
     content, tag = messages[i]["content"], task_tag("det")
-    if not isinstance(content, str):
+    if isinstance(content, str):
+        asked = _class_texts(content, prompt)
+        return None if asked is None else [
+            messages[:i] + [{**messages[i], "content": q}] + messages[i + 1:] for q in asked]
+    at = next((k for k, p in enumerate(content) if isinstance(p, dict) and tag in str(p.get("text", ""))), None)
+    asked = None if at is None else _class_texts(content[at]["text"], prompt)
+    if asked is None:
         return None
+    return [messages[:i] + [{**messages[i], "content": [*content[:at], {**content[at], "text": q}, *content[at + 1:]]}]
+            + messages[i + 1:] for q in asked]
+
+
+def _class_texts(content: str, prompt: PromptConfig) -> list[str] | None:
+    """``content`` (a question holding the ``[det]`` tag) once per class (``class_questions``); None
+    where it names a class."""
+    tag = task_tag("det")
     head, body = content[: content.index(tag)], content[content.index(tag) + len(tag):]
     # images after the words (prompt.image_last): their lines stay after the class question
     at = body.rfind("\n", 0, body.find(IMAGE_TOKEN)) if IMAGE_TOKEN in body else -1
     ask, tail = (body[:at].strip(), body[at:]) if at >= 0 else (body.strip(), "")
-    if any(re.search(rf"\b{re.escape(c.lower())}", ask.lower()) for c in prompt.det_classes):
+    if any(re.search(rf"\b(?:{re.escape(c.lower())}|{re.escape(plural(c.lower()))})\b", ask.lower())
+           for c in prompt.det_classes):
         return None  # it names a class (its plural too): asked as it is
     rest = " ".join(re.split(r"(?<=[.?!])\s+", ask)[1:])
-    out = []
-    for c in prompt.det_classes:
-        q = prompt.det_class_question.format(s=c, pl=plural(c))
-        turn = {**messages[i], "content": f"{head}{tag} {q}" + (f" {rest}" if rest else "") + tail}
-        out.append(messages[:i] + [turn] + messages[i + 1:])
-    return out
+    return [f"{head}{tag} {prompt.det_class_question.format(s=c, pl=plural(c))}" + (f" {rest}" if rest else "") + tail
+            for c in prompt.det_classes]
 
 
 def no_det_classes(processor, model: str | None) -> str | None:
@@ -197,22 +224,33 @@ def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None
     ``cut`` where any of them was (a class's answer stopped short misses its later objects), and
     ``past_context`` where any of them ran past the context. ``labels``, where given, is what each
     answer was asked for (its class): one whose shapes open without a ``<ref>`` is labelled with it,
-    where joined after another its shapes read as the earlier answer's label."""
+    where joined after another its shapes read as the earlier answer's label. One in words only (no
+    geometry, not "None.") is left out, its label (its position where none) in the result's ``worded``
+    (``worded_note``): it found no shape, yet said something."""
     from rsvlm import geometry
 
     cut, past = any(is_cut(a) for a in answers), any(is_past_context(a) for a in answers)
     labels = list(labels or [None] * len(answers))
+    decoded = [geometry.decode(t, 1000, 1000) for t, _ in answers]
     keep = [(t if lab is None or t.lstrip().startswith("<ref>") else f"<ref>{lab}</ref>{t.lstrip()}", s)
-            for (t, s), lab in zip(answers, labels) if _found(geometry.decode(t, 1000, 1000))]
+            for (t, s), lab, d in zip(answers, labels, decoded) if _found(d)]
+    worded = tuple(lab or f"answer {j + 1}" for j, ((t, _), lab, d) in enumerate(zip(answers, labels, decoded))
+                   if not _found(d) and not _says_none(t))
     if not keep:
-        return Answer(*answers[0], cut=cut, past_context=past)
-    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past)
+        return Answer(*answers[0], cut=cut, past_context=past, worded=worded)
+    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past,
+                  worded=worded)
 
 
 def _found(decoded) -> bool:
     """Whether a class's answer (``geometry.decode``'s) says more than that it found none ("None."):
     shapes, or geometry with problems to report."""
     return bool(decoded.objects or decoded.problems)
+
+
+def _says_none(text: str) -> bool:
+    """Whether a class's answer says it found none: "None." (any case, with or without the stop), or nothing."""
+    return re.fullmatch(r"\s*(?:none\.?)?\s*", text, flags=re.IGNORECASE) is not None
 
 
 def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
