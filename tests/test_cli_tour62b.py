@@ -1,0 +1,48 @@
+"""Tour 62b (helper P): eval's answers are written where a reader closed its output (| head -1)."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+from conftest import eval_record, write_jsonl
+from PIL import Image
+from test_cli_tour62r4 import Head
+
+from rsvlm.cli import main
+
+
+def _eval_setup(tmp_path, monkeypatch, n: int = 4):
+    """A model folder, ``n`` cls records plus one line that is no record (said on stderr before the run),
+    answering patched to "lake"."""
+    from rsvlm import evaluate
+    from rsvlm import inference as inf
+
+    (model := tmp_path / "model").mkdir()
+    (model / "config.yaml").write_text("{}\n")
+    recs = [eval_record(f"r{i}", "cls", "[cls] What scene?", "lake") for i in range(n)]
+    for r in recs:
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / f"{r['id']}.png")
+    data = write_jsonl(tmp_path / "test.jsonl", recs)
+    with open(data, "a") as f:
+        f.write("{not json\n")  # "1 line skipped" and its example: 2 lines before the answering
+    monkeypatch.setattr(evaluate, "answer_batch", lambda model, processor, records, *a, **kw: [
+        {"id": r["id"], "task": r["task"], "answer": "lake"} for r in records])
+    monkeypatch.setattr(inf, "load_model", lambda *a, **kw: (None, SimpleNamespace()))
+    monkeypatch.setattr(evaluate, "run_stamp", lambda model_dir, args: {"model": str(model_dir), "weights": "w",
+                                                                        "options": {}})
+    return model, data, recs
+
+
+def test_eval_answers_every_record_though_the_reader_of_its_output_went_away(tmp_path, monkeypatch):
+    model, data, recs = _eval_setup(tmp_path, monkeypatch)
+    head = Head(1)
+    monkeypatch.setattr("sys.stdout", head)  # rsvlm eval … 2>&1 | head -1
+    monkeypatch.setattr("sys.stderr", head)
+    out = tmp_path / "preds.jsonl"
+    code = main(["eval", "--data", str(data), "--out", str(out), "--model", str(model), "--device", "cpu",
+                 "--batch-size", "2"])
+    assert out.exists(), "the run ended at the closed pipe, before any record was answered"
+    assert code == 0 and [json.loads(line)["id"] for line in out.read_text().splitlines()] == [r["id"] for r in recs]
+    assert len(head.got) >= 1  # the reader had its line
