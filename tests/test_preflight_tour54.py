@@ -226,7 +226,7 @@ def test_a_run_whose_records_cannot_fit_stops_before_its_first_step(tmp_path, ca
 
     data = make_records(tmp_path / "d", n=4, ir_every=0)
     out = tmp_path / "run"
-    assert train_sft(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 1
+    assert train_sft(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 2  # before the build
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("rsvlm train: UnfitRecords: 4 of 4 records cannot fit data.max_length=17: 4 optical "
                               "record(s), whose shortest sample runs"), err

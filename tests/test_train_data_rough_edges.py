@@ -21,9 +21,9 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     out = tmp_path / "run"
     argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
             "log.progress=false", "max_steps=1", "batch_size=4"]
-    assert train_main(argv) == 1  # 1 malformed line of 8 is over data.max_bad_fraction's 0.01
-    assert "TooManyBadSamples: 1 of 8 record lines are malformed" in capsys.readouterr().err
-    assert not out.exists() or not (out / "summary.json").exists()
+    assert train_main(argv) == 2  # 1 malformed line of 8 is over data.max_bad_fraction's 0.01: found before the build
+    assert "MalformedRecords: 1 of 8 record lines are malformed" in capsys.readouterr().err
+    assert not out.exists()
     assert train_main([*argv, "data.max_bad_fraction=0.2"]) == 0
     err = capsys.readouterr().err
     assert "1 skipped (bad field images[].modality: 1)" in err and "train.jsonl:1 (id rec0)" in err
@@ -33,9 +33,10 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     assert summary["duplicate_ids"] == 0
 
     data.write_text("{not json\n" + json.dumps({**recs[1], "task": "detect"}) + "\n")  # nothing usable
-    assert train_main([*argv, "overwrite=true"]) == 1
+    assert train_main([*argv, "overwrite=true"]) == 2  # no caption pair: TooFewRecords, before out_dir is touched
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert "2 skipped (invalid JSON: 1, bad field task: 1)" in last and "Traceback" not in last
+    assert (out / "summary.json").exists()  # the refused run removed nothing of the one before
 
 
 def test_a_sample_cut_to_max_length_is_reported_and_listed(tmp_path, capsys):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
-    builds or writes anything (``run.preflight``; ``inputs.TooFewRecords``) and on records that fill no batch as
-    asked (``batches.DataPlanError``), 1 when it fails after, 130 on Ctrl-C, 143 on SIGTERM
+    builds or writes anything (``run.preflight``; ``inputs.RefusedData``: records too few, too many malformed or
+    unfit, or that fill no batch as asked; ``resume.OutDirRefused``: an out_dir that cannot be made), 1 when it
+    fails after, 130 on Ctrl-C, 143 on SIGTERM
     (which stops at the next step boundary once the steps have begun, saving a step folder where
     ``ckpt.every`` is set)."""
     import argparse
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
     from rsvlm.train.checkpoint import resume_hint
     from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import OutDirRefused
     from rsvlm.train.run import lost_group, lost_group_line, preflight
 
     # under a launcher every rank runs this; what all ranks reach alike is said by the first only
@@ -66,13 +68,16 @@ def main(argv: list[str] | None = None) -> int:
 
             train(cfg, checked=True, stop=stop, shapes=shapes)  # preflight ran above
         except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
-            from rsvlm.train.batches import DataPlanError
-            from rsvlm.train.inputs import TooFewRecords
+            from rsvlm.train.inputs import RefusedData
 
             if first:
                 print(f"rsvlm train: {type(e).__name__}: {e}", file=sys.stderr)
-            # bad input: records too few, or that fill no batch as asked (found before the model is built)
-            return 2 if isinstance(e, (TooFewRecords, DataPlanError)) else 1
+            # bad input: records too few, too many malformed or unfit, or that fill no batch as asked (found
+            # before the model is built or out_dir written)
+            return 2 if isinstance(e, RefusedData) else 1
+        except OutDirRefused as e:  # rank 0's: out_dir could not be made, nothing written
+            print(f"rsvlm train: {e}", file=sys.stderr)
+            return 2
         except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
             print(f"{who}: {type(e).__name__}: {e}", file=sys.stderr)
             return 1

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
-from rsvlm.processes import SameOnEveryRank
 from rsvlm.train import data as D
+from rsvlm.train.inputs import RefusedData
 
 
-class DataPlanError(SameOnEveryRank, ValueError):
+class DataPlanError(RefusedData, ValueError):
     """The data cannot make the batches the config asks for (every rank finds it alike, from the same index)."""
 
 

@@ -77,6 +77,7 @@ from rsvlm.train.clip_heads import (
     patch_targets,
 )
 from rsvlm.train.config import LM_ONLY, note_unused, unused_settings  # noqa: F401 (importable here as before)
+from rsvlm.train.inputs import TooFewRecords
 from rsvlm.train.resume import check_changes, continues_own, note_resume, resume_folder, start_out_dir
 from rsvlm.train.run import (
     TooManyBadSamples,
@@ -234,9 +235,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     folder = resume_folder(cfg)  # its files, processes and model section checked by preflight (train runs it)
     if folder is not None:
         check_changes(folder, cfg, rank)  # (rank 0) names the other settings it changes
-    out_dir = start_out_dir(cfg, rank)
-    note_schedule(cfg, rank)
-    pairs, weights, report = caption_pool(cfg)
+    pairs, weights, report = caption_pool(cfg)  # and checked before out_dir is written (exit 2, as the LM loop's)
     pairs, weights, no_stem = without_stem(pairs, weights, cfg)
     left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
     if no_stem and rank == 0:
@@ -244,7 +243,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
               f"{'that modality' if len(no_stem) == 1 else 'those modalities'} (it has {', '.join(cfg.model.stems)}); "
               "counted as no_stem_pairs in summary.json, not as bad samples", file=sys.stderr)
     if len(pairs) < 2 * world:
-        raise ValueError(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
+        raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
                          + (f" with a stem ({left_out} without one)" if no_stem else "")
                          + f"; contrastive training on {world} process(es) needs at least {2 * world} ({report.summary()})")
     if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
@@ -254,6 +253,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     check_malformed(report, cfg, rank)
+    out_dir = start_out_dir(cfg, rank)
+    note_schedule(cfg, rank)
     if (elsewhere := other_encoders(pairs, cfg)) and rank == 0:
         print(f"[rsvlm.train] {elsewhere}: their stems feed other encoders in the model, but contrastive pretraining "
               "trains model.encoders.default alone, on every modality", file=sys.stderr)

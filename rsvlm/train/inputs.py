@@ -10,6 +10,11 @@ from pathlib import Path
 from rsvlm.processes import SameOnEveryRank
 
 
+class RefusedData(SameOnEveryRank):
+    """Records refused on every rank alike before the model is built or ``out_dir`` written (too few, too many
+    malformed or unfit, no batch as asked): ``rsvlm train`` exits 2 on them, as on ``run.preflight``'s."""
+
+
 def config_inputs(cfg) -> list[tuple[str, str]]:
     """(key, path) of every file or folder ``cfg`` names to read: records and image roots, ``init_from``, the
     LLM and tokenizer paths, each encoder's ``pretrained``, the DeepSpeed JSON (unset ones left out; a hub
@@ -108,7 +113,7 @@ def check_data_paths(cfg) -> None:
                                     "folder the records' image paths are relative to (unset: the records file's folder)")
 
 
-class TooFewRecords(SameOnEveryRank, ValueError):
+class TooFewRecords(RefusedData, ValueError):
     """A records file holds no usable record or cannot be read to its end, or the files hold fewer than one
     global batch: found on every rank alike before anything is built or written (``rsvlm train`` exits 2, as on
     ``run.preflight``'s refusals)."""

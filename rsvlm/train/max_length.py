@@ -12,12 +12,12 @@ import sys
 
 import torch
 
-from rsvlm.processes import SameOnEveryRank
 from rsvlm.tokens import IMAGE_TOKEN
 from rsvlm.train.config import TrainConfig
+from rsvlm.train.inputs import RefusedData
 
 
-class UnfitRecords(SameOnEveryRank, ValueError):
+class UnfitRecords(RefusedData, ValueError):
     """More records than ``data.max_bad_fraction`` cannot fit ``data.max_length`` (alike on every rank)."""
 
 

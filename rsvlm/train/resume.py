@@ -98,6 +98,11 @@ def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
         print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
 
 
+class OutDirRefused(PermissionError):
+    """``out_dir`` could not be made where ``check_writable`` could not tell (root; /proc- or /sys-like folders):
+    nothing is written yet, and ``rsvlm train`` exits 2, as on ``run.preflight``'s refusals."""
+
+
 RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
 
 
@@ -172,6 +177,10 @@ def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
                       file=sys.stderr)
         try:  # check_writable cannot tell for root, nor on /proc- or /sys-like folders: was errno's line alone
             out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # nothing written yet: a refusal (exit 2), as check_writable's
+            raise OutDirRefused(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may "
+                                "write in") from None
+        try:
             save_config(cfg, out_dir / "train_config.yaml")
         except OSError as e:
             raise type(e)(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may write "

@@ -18,7 +18,7 @@ from rsvlm.processes import SameOnEveryRank, env_int, process_rank
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
-from rsvlm.train.inputs import check_data_paths
+from rsvlm.train.inputs import RefusedData, check_data_paths
 from rsvlm.train.logging import check_tensorboard
 from rsvlm.train.max_length import check_max_length
 from rsvlm.train.resume import check_out_dir, model_changes, resume_folder  # preflight looks them up here
@@ -26,6 +26,11 @@ from rsvlm.train.resume import check_out_dir, model_changes, resume_folder  # pr
 
 class TooManyBadSamples(SameOnEveryRank, RuntimeError):
     """More than ``data.max_bad_fraction`` of the samples seen could not be used."""
+
+
+class MalformedRecords(RefusedData, TooManyBadSamples):
+    """More than ``data.max_bad_fraction`` of the record lines are malformed: found once they are read, before
+    the model is built or ``out_dir`` written (``rsvlm train`` exits 2)."""
 
 
 class NonFiniteLoss(SameOnEveryRank, ValueError):
@@ -262,9 +267,9 @@ def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
         first = f"; first: {report.examples[:1]}" if report.examples else ""
         print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
     if report.n_lines and report.n_skipped / report.n_lines > cfg.data.max_bad_fraction:
-        raise TooManyBadSamples(f"{report.n_skipped} of {report.n_lines} record lines are malformed (> data."
-                                f"max_bad_fraction={cfg.data.max_bad_fraction}): {report.summary()}; first: "
-                                f"{report.examples[0] if report.examples else '?'}")
+        raise MalformedRecords(f"{report.n_skipped} of {report.n_lines} record lines are malformed (> data."
+                               f"max_bad_fraction={cfg.data.max_bad_fraction}): {report.summary()}; first: "
+                               f"{report.examples[0] if report.examples else '?'}")
 
 
 def over_bad_limit(seen: int, bad: int, cfg: TrainConfig, final: bool) -> bool:

@@ -1,0 +1,98 @@
+"""Training, second round of tour 62 (helper Q): the exit status of refusals found before anything is built or
+written, through ``rsvlm train``'s entry."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+from test_model_checks53 import train_sft
+from test_train_utils import make_records, recipe
+
+from rsvlm.train import main as train_main
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_malformed_records_are_a_refusal_before_the_build(tmp_path, capsys):
+    """Too many malformed lines (check_malformed) were found before the model was built, yet exited 1, as a
+    run that failed once started; records too few (TooFewRecords) exited 2."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    recs = _lines(data)
+    recs[0]["images"][0]["modality"] = "lidar"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    out = tmp_path / "run"
+    assert train_sft(data, out, "max_steps=1") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rsvlm train: MalformedRecords: 1 of 8 record lines are malformed (> data."
+                              "max_bad_fraction=0.01)"), err
+    assert not out.exists()
+
+
+def test_records_that_cannot_fit_are_a_refusal_before_the_build(tmp_path, capsys):
+    """UnfitRecords (check_unfit) came before the build and before out_dir, yet exited 1."""
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "run"
+    assert train_sft(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("rsvlm train: UnfitRecords: 4 of 4 records cannot fit data.max_length=17"), err
+    assert not out.exists()
+
+
+def test_a_mid_run_bad_sample_verdict_still_exits_1():
+    """check_bad's verdict comes once the run has started: it stays a failure (exit 1), not a refusal."""
+    import pytest
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.inputs import RefusedData
+    from rsvlm.train.run import TooManyBadSamples, check_bad
+
+    cfg = load_config(TrainConfig, None, ["data.train=t.jsonl"])
+    state = {"samples": 60, "bad": 30, "bad_ids": ["a"], "first_bad": "a: not found"}
+    with pytest.raises(TooManyBadSamples) as got:
+        check_bad(state, cfg, final=False)
+    assert not isinstance(got.value, RefusedData)
+
+
+def test_contrastive_records_are_refused_before_out_dir_is_written(tmp_path, capsys):
+    """The contrastive loop made out_dir (and wrote train_config.yaml) before it read its records: too many
+    malformed lines, or no two caption pairs, then exited 1 with an out_dir holding a config of a run never
+    started."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    recs = _lines(data)
+    recs[0]["images"][0]["modality"] = "lidar"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
+            "log.progress=false", "max_steps=1", "batch_size=4"]
+    assert train_main(argv) == 2
+    assert "MalformedRecords: 1 of 8 record lines are malformed" in capsys.readouterr().err
+    assert not out.exists()
+    data.write_text("{not json\n" + json.dumps({**recs[1], "task": "detect"}) + "\n")  # no caption pair
+    assert train_main([*argv, "data.max_bad_fraction=1"]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("rsvlm train: TooFewRecords: ") and "0 single-image caption pair(s)" in last, last
+    assert not out.exists()
+
+
+def test_an_out_dir_that_cannot_be_made_exits_2(tmp_path, monkeypatch, capsys):
+    """out_dir=/proc/x as root: os.access says /proc is writable, mkdir then fails; that was an OSError once the
+    data was read, exit 1, though nothing was written: now a refusal naming the folder and the OS reason."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "proc" / "x"
+    real = Path.mkdir
+
+    def refuse(self, *a, **k):
+        if str(self).startswith(str(tmp_path / "proc")):
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(self))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert train_sft(data, out, "max_steps=1") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == (f"rsvlm train: out_dir {out}: cannot write there (No such file or directory); give a folder you "
+                    "may write in"), last
