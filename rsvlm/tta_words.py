@@ -14,7 +14,7 @@ transpose is "south-West"), the two words of a corner joined by a space, a hyphe
 Limits: English only: a question in another language keeps its direction words as they are, so a
 mirror view asks it of another object (use no TTA there). Whole words and the compounds of ``HANDED``
 and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital kept, "TopRight", as "NorthEast" is
-"NorthWest"; "top_left" is none), "up" and "down" left alone
+"NorthWest"; an underscore joins two words as a hyphen does, "top_left", "north_west"), "up" and "down" left alone
 (rarely the image's); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
@@ -61,7 +61,7 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "topleft": "bottomleft", "topright": "bottomright",
           **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
 }
-JOINERS = " -–"  # what joins the two words of a corner ("top left", "north-west", "north–east": an en dash)
+JOINERS = " -–_"  # what joins the two words of a corner ("top left", "north-west", "north–east": an en dash, "top_left")
 POINTS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")  # 22.5°
 TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[step] - i: N ↔ W under t, N ↔ S under v
 COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
@@ -78,7 +78,7 @@ CORNERS = {  # a transpose turns "top left" into "left top", "north-west" into "
        for sep in JOINERS[1:] for end in HEADINGS[1:]},
 }
 
-HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- "}  # before a transpose: no "top-hand"
+HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- _"}  # before a transpose: no "top-hand"
 KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up")  # no direction in them
 
 
@@ -126,6 +126,9 @@ def frames(text: str) -> bool:
     return next(_points(framing_words(), text), None) is not None
 
 
+_EDGE = (r"(?<![^\W_])", r"(?![^\W_])")  # a word's edges, an underscore one too ("top_left" is "top" "left")
+
+
 def _words(words, capitals=()) -> re.Pattern:
     """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written
     (a lone letter not joined to another word, ``_LONE``)."""
@@ -133,7 +136,7 @@ def _words(words, capitals=()) -> re.Pattern:
     alts = [f"(?i:{'|'.join(sorted(words, key=len, reverse=True))})",
             *sorted(set(capitals) - set(lone), key=len, reverse=True)]
     alts += [_LONE.format("|".join(sorted(lone)))] if lone else []
-    return re.compile(rf"\b({'|'.join(alts)})\b")
+    return re.compile(rf"{_EDGE[0]}({'|'.join(alts)}){_EDGE[1]}")
 
 
 @functools.cache
@@ -210,7 +213,7 @@ def swap_words(text: str, view: str, back: bool = False) -> str | None:
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
-        if any(re.search(rf"\b{w}\b", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
+        if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
     return _sub(text, "corners") if "t" in view else text
