@@ -29,6 +29,11 @@ def synth_main(argv: list[str]) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value config overrides, e.g. instructions.records_per_image=4")
     a = p.parse_args(argv)
+    from data_gen.argv import given_twice
+
+    flags = {"--size": "scene.size", "--pairs-fraction": "scene.pairs_fraction", "--modalities": "modalities"}
+    if twice := given_twice(argv, ("--out", "--n", "--seed", "--config", "--workers", *flags), a.overrides, flags):
+        p.error(twice)  # argparse kept the last, and a flag won over its key=value: neither said
     if not a.out.strip():
         p.error("--out is empty (it would write into the current folder)")
     overrides = list(a.overrides)

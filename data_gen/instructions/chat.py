@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)
+    from data_gen.argv import given_twice
+
+    if twice := given_twice(sys.argv[1:] if argv is None else argv, ("--src", "--out", "--turns", "--seed")):
+        p.error(twice)  # argparse kept the last, unsaid: --seed 1 --seed 2 ran with 2
     try:
         check_turns(a.turns, a.seed)  # before --src is read through under a progress bar
     except ValueError as e:

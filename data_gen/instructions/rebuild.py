@@ -177,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
     a = p.parse_args(argv)
+    from data_gen.argv import given_twice
+
+    if twice := given_twice(sys.argv[1:] if argv is None else argv, ("--dir", "--config", "--seed", "--prefix"),
+                            a.overrides):
+        p.error(twice)  # argparse and the overrides kept the last, unsaid
     other = [o for o in a.overrides if not o.startswith("instructions.")]
     if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
         print(f"error: rebuild only uses instructions.* keys; {other[0]!r} would change nothing", file=sys.stderr)
