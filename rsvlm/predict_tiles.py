@@ -26,13 +26,16 @@ def default_overlap(tile: int) -> int:
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,
-                   tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False):
+                   tta: FuseConfig | None = None, min_objects: int = 0, by_class: bool = False,
+                   seen: dict | None = None):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
     one per other view, each tile's shapes fused over its views before the merge). Each tile's entry in
     ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
-    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``)."""
+    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``). ``seen``, where given
+    with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, and ``"first"``: the first
+    tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -46,7 +49,12 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         if tta is not None:
             from rsvlm.tta import fused_answers
 
-            fused = fused_answers(views, msgs, inputs, first, tta, refused)
+            def asking(other_views: tuple) -> None:  # a scene of whose tiles none asked a view says why once
+                if seen is not None:
+                    seen.setdefault("views", set()).update(other_views)
+                    seen.setdefault("first", (msgs[0], inputs[0], first[0]))
+
+            fused = fused_answers(views, msgs, inputs, first, tta, refused, on_views=asking)
         out = []
         for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
             (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
@@ -151,9 +159,11 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     tiles: list = []
     merger, stopped = TileMerger(), None
     unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
+    seen: dict = {}  # --tta: the views asked of any tile, and the first tile's question and answer
     try:
         objects = run_tiled(scene, predictor(model, processor, question, args.max_new_tokens, tiles,
-                                             not args.free_decoding, tta, args.min_objects, args.det_by_class),
+                                             not args.free_decoding, tta, args.min_objects, args.det_by_class,
+                                             seen=seen),
                             tile=args.tile, overlap=args.overlap, batch_size=args.batch_size or TILE_BATCH,
                             merger=merger)
     except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
@@ -170,6 +180,11 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         say(note, label, printed=note not in unsaid)
     if stopped:
         result["stopped"] = stopped
+    if tta is not None and "first" in seen and not seen["views"]:  # the plain answers stood, with no word of why
+        from rsvlm.tta import no_view_note
+
+        say(f"note: {no_view_note(*seen['first'], tta)} (the first tile's reason; no view was asked of any of the "
+            f"{len(tiles)} tile(s))", label)
     tile_run_notes(tiles, args, model, say)
     nodata = merger.n_nodata
     skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""

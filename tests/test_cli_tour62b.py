@@ -6,6 +6,7 @@ import json
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from conftest import eval_record, write_jsonl
 from PIL import Image
 from test_cli_tour62r4 import Head
@@ -46,3 +47,31 @@ def test_eval_answers_every_record_though_the_reader_of_its_output_went_away(tmp
     assert out.exists(), "the run ended at the closed pipe, before any record was answered"
     assert code == 0 and [json.loads(line)["id"] for line in out.read_text().splitlines()] == [r["id"] for r in recs]
     assert len(head.got) >= 1  # the reader had its line
+
+
+@pytest.mark.parametrize("task, tta, answer, why", [
+    ("cls", "crops", "harbour", "crops are only for [det]/[ground] questions"),
+    ("cap", "flip", "a long caption of a harbour with ships and cranes", "answers of at most 4 words are fused"),
+])
+def test_a_tiled_run_says_once_that_tta_asked_no_view(ckpt, geotiff, tmp_path, monkeypatch, capsys, task, tta, answer,
+                                                      why):
+    """--tile with --tta went through the tiles without on_views: the plain answers stood, with no word of why."""
+    from test_cli_tour62r4 import _answering
+
+    _answering(monkeypatch, answer)
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", task, "--tta", tta,
+                 "--tile", "48", "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    said = f"--tta {tta}: no view asked of this question ("
+    assert err.count(said) == 1 and why in err and "no view was asked of any of the 4 tile(s)" in err, err
+    assert sum(said in n for n in json.loads(out.read_text())["notes"]) == 1
+
+
+def test_a_tiled_run_whose_tiles_asked_views_says_no_such_note(ckpt, geotiff, monkeypatch, capsys):
+    from test_cli_tour62r4 import BOX, _answering, _objects
+
+    _answering(monkeypatch, _objects(BOX))
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tta", "flip",
+                 "--tile", "48", "--overlap", "0"]) == 0
+    assert "no view asked" not in capsys.readouterr().err
