@@ -267,8 +267,7 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
     whole image, first; None: every view sees all of it) hold the whole shape: a crop is not blamed
     for what lies outside it or on its inner edge. A cluster overlapping a better-scored one of its
     label (IoU >= ``cluster_iou``: a view's repeated box) is dropped; clusters of other views that are one
-    object drawn a little differently are joined first (``join_near``). A crop's cut piece of a shape (``cut_by``)
-    counts as finding it but is left out of its average and mean score where a view saw it whole. A shape with no label joins a
+    object drawn a little differently are joined first (``join_near``). A shape with no label joins a
     cluster of any label, which keeps its label (``_same_label``: a view that gave none found the same
     object, not another). ``size``: as ``fuse_single`` takes it."""
     reach = _reach(cfg, size)
@@ -289,21 +288,17 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
             heads.add(o)
         else:
             best.append((v, o))
-    piece = (lambda v, o: False) if windows is None else lambda v, o: cut_by(o, windows[v], *windows[0][2:])
-    clusters = join_near(clusters, cfg, piece=piece)
+    clusters = join_near(clusters, cfg, piece=(lambda v, o: False) if windows is None else
+                         lambda v, o: cut_by(o, windows[v], *windows[0][2:]))
     out = []
     for c in clusters:
         if len(c) < min(cfg.min_views, len(views)):
             continue
-        # a crop's cut piece of the object (IoU >= cluster_iou with it) found it, yet its shape and score are
-        # the piece's: averaged in, it pulled the fused box in towards the crop's edge
-        whole = [o for v, o in c if not piece(v, o)] or [o for _, o in c]
-        shape = {**average(whole), "label": majority_label([o for _, o in c])}
+        shape = {**average([o for _, o in c]), "label": majority_label([o for _, o in c])}
         if any("score" in o for _, o in c):
             seen = len(views) if windows is None else sum(holds(win, shape, *windows[0][2:]) for win in windows)
             # the mean of the scored members only: an unscored shape (``with_scores`` could not align its answer's) counted 1.0
-            scored = [o for o in whole if "score" in o] or [o for _, o in c if "score" in o]
-            mean = float(np.mean([o["score"] for o in scored]))
+            mean = float(np.mean([o["score"] for _, o in c if "score" in o]))
             shape["score"] = score_digits(mean * len(c) / max(seen, len(c)))
         out.append(shape)
     kept: list[dict] = []  # one view's repeated boxes make clusters of their own: the best of them stays
