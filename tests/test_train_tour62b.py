@@ -96,3 +96,20 @@ def test_an_out_dir_that_cannot_be_made_exits_2(tmp_path, monkeypatch, capsys):
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last == (f"rsvlm train: out_dir {out}: cannot write there (No such file or directory); give a folder you "
                     "may write in"), last
+
+
+def test_band_dropout_on_a_one_band_stem_is_refused(tmp_path, capsys):
+    """data.band_dropout={ir: 0.5} with a one-band ir stem (TIR): drop_bands keeps a proper subset, so no ir image
+    was ever touched, and nothing said so; the run trained without the dropout asked for."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    assert train_sft(data, out, "data.band_dropout={ir: 0.5}") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == ("rsvlm train: data.band_dropout['ir']: the ir stem reads one band (TIR); no proper subset of it "
+                    "can be dropped: leave it out of data.band_dropout"), last
+    assert not out.exists()
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    cfg = load_config(TrainConfig, str(recipe(tmp_path)), [f"data.train={data}", "data.band_dropout={ir: 0, sar: 0.5}"])
+    check_config(cfg)  # p=0 asks nothing; two SAR bands can lose one

@@ -195,6 +195,9 @@ def check_config(cfg: TrainConfig) -> None:
         if m not in cfg.model.stems:  # was: a typo ('optics') trained without any dropout, unsaid
             raise ValueError(f"data.band_dropout[{m!r}]: the model has no stem for {m!r} (model.stems: "
                              f"{', '.join(cfg.model.stems)})")
+        if float(p) > 0 and len(bands := cfg.model.stems[m].bands) < 2:  # was: never dropped, unsaid
+            raise ValueError(f"data.band_dropout[{m!r}]: the {m} stem reads one band ({', '.join(bands)}); no proper "
+                             "subset of it can be dropped: leave it out of data.band_dropout")
     for group in cfg.data.modality_weights:  # a records' modality set ("optical", "optical+sar") or "text"
         if (unknown := [m for m in group.split("+") if m not in cfg.model.stems]) and group != "text":
             raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
