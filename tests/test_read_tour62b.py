@@ -74,3 +74,23 @@ def test_db_sar_zero_fill_in_one_band_only_is_named(tmp_path):
     note = [n for n in both.notes if "exactly 0" in n]  # the fill of both bands: nodata fixes it, as before
     assert len(note) == 1 and note[0].startswith("25.0% of the pixels hold exactly 0"), both.notes
     assert not any("exactly 0" in n for n in read_image(_dual_pol(tmp_path / "none.tif"), modality="sar").notes)
+
+
+def test_image_files_are_a_list_a_comma_in_a_name_does_not_split(tmp_path):
+    """RSImage.path joins band files with ", ", so a file named "a, b.png" read as two files to code splitting
+    it (inference.image_label said "a…b.png (2 files)"); ``files`` lists them as given."""
+    from PIL import Image
+
+    one = tmp_path / "scene 3, clipped.png"
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(one)
+    img = read_image(one)
+    assert img.files == [str(one)] and img.path == str(one)
+    bands = [tmp_path / f"T31UDP_{b}.tif" for b in ("B02", "B03", "B04")]
+    for b in bands:
+        _tif(b, np.full((1, 8, 8), 900, np.uint16))
+    with SceneReader(bands) as scene:
+        for got in (scene.read(), scene.read((0, 0, 4, 4)), scene.read_shrunk(4), scene.read_overview(4)):
+            assert got.files == [str(b) for b in bands], got.files
+    from rsvlm.io.read import RSImage
+
+    assert RSImage(np.zeros((3, 4, 4), np.float32), "optical", ["R", "G", "B"], path="x, y.png").files == ["x, y.png"]

@@ -57,7 +57,7 @@ class RSImage:
     data: np.ndarray  # float32 (C, H, W), scaled per modality (see module doc)
     modality: str  # "optical" | "msi" | "sar" | "ir"
     bands: list[str]
-    path: str  # source file(s), ", "-joined when bands come from several files
+    path: str  # source file(s), ", "-joined when bands come from several files (a label: ``files`` to split)
     valid: np.ndarray | None = None  # bool (H, W), False at nodata; None when all pixels are valid
     crs: str | None = None  # "EPSG:xxxx" or WKT
     transform: tuple | None = None  # affine (a, b, c, d, e, f) pixel → map, None when not affine
@@ -66,6 +66,11 @@ class RSImage:
     notes: list[str] = field(default_factory=list)
     window: Window | None = None  # where this image lies in its source scene, when windowed
     scene_size: tuple[int, int] | None = None  # (width, height) of the source scene
+    files: list[str] = field(default_factory=list)  # the source files as given, one a band file; [path] if not given
+
+    def __post_init__(self):
+        if not self.files:  # a hand-built image: its path is one file (``path`` is no list to split on ", ")
+            self.files = [self.path]
 
     @property
     def width(self) -> int:
@@ -111,7 +116,8 @@ class SceneReader:
                  scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None, *, whole: bool = False):
         self.paths = _as_paths(path)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
-        self.name = ", ".join(_names(path))
+        self.files = _names(path)  # as given: a file named "a, b.png" is one file, which ``name`` cannot tell
+        self.name = ", ".join(self.files)
         modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
             bands = [b.strip() for b in bands.split(",")]
@@ -366,7 +372,7 @@ class SceneReader:
             data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
-            path=self.name, valid=valid, crs=self.src.crs,
+            path=self.name, files=list(self.files), valid=valid, crs=self.src.crs,
             transform=shift_transform(self.src.transform, x0, y0),
             gcps=shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard),
             window=None if whole else (x0, y0, w, h), scene_size=(W, H),
@@ -385,9 +391,9 @@ class SceneReader:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         notes = [*self._notes(heard), f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the model shrinks "
                               "it further); shapes are given in the scene's pixels"]
-        return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name, valid=valid,
-                       crs=self.src.crs, transform=self.src.transform, gcps=self.src.gcps,
-                       inferred_modality=self.inferred, notes=notes, scene_size=(W, H))
+        return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
+                       files=list(self.files), valid=valid, crs=self.src.crs, transform=self.src.transform,
+                       gcps=self.src.gcps, inferred_modality=self.inferred, notes=notes, scene_size=(W, H))
 
     def read_overview(self, max_side: int) -> RSImage:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
@@ -397,8 +403,8 @@ class SceneReader:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         t = self.src.transform
         fx, fy = self.width / data.shape[2], self.height / data.shape[1]
-        return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name, valid=valid,
-                       crs=self.src.crs if t else None,
+        return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
+                       files=list(self.files), valid=valid, crs=self.src.crs if t else None,
                        transform=(t[0] * fx, t[1] * fy, t[2], t[3] * fx, t[4] * fy, t[5]) if t else None,
                        inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height))
 
