@@ -89,3 +89,21 @@ def test_an_empty_geojson_collection_is_not_counted_as_reprojected(tmp_path):
     stats, _ = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "imgs"), "--labels",
                        str(tmp_path / "labels"), "--match", r"img\d+")
     assert stats["notes"]["reprojected_files"] == 1 and stats["notes"]["images_without_objects_not_read"] == 1
+
+
+def test_coco_file_name_written_on_windows_is_read_with_slashes(tmp_path):
+    """``train\\a.png`` (a COCO file made on Windows) gave records ``coco-train\\a-det-box``, and beside an entry
+    ``val/a.png`` was not held to its folder; it is read as ``train/a.png``, as ``llava`` reads its paths."""
+    import json
+
+    from convert_helpers import convert, png
+
+    png(tmp_path / "imgs" / "train" / "a.png", 100, 50)
+    png(tmp_path / "imgs" / "val" / "a.png", 60, 40)
+    data = {"images": [{"id": 1, "file_name": "train\\a.png"}, {"id": 2, "file_name": "val\\a.png"}],
+            "categories": [{"id": 1, "name": "ship"}],
+            "annotations": [{"id": k, "image_id": k, "category_id": 1, "bbox": [10, 10, 20, 20]} for k in (1, 2)]}
+    (tmp_path / "ann.json").write_text(json.dumps(data))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "imgs"))
+    assert stats["notes"]["windows_paths_read"] == 2 and not any("\\" in r["id"] for r in recs)
+    assert {(r["meta"]["width"], r["meta"]["height"]) for r in recs} == {(100, 50), (60, 40)}

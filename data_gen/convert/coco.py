@@ -1,6 +1,7 @@
 """COCO JSON (boxes, polygons, RLE) → ``[det]``, ``[ground]`` and ``[seg]`` records.
 
-``--ann`` is the instances JSON, ``--images`` the image folder (a ``file_name`` with folders,
+``--ann`` is the instances JSON, ``--images`` the image folder (a ``file_name`` written on Windows,
+``train\\a.jpg``, read with ``/``, noted as ``windows_paths_read``; a ``file_name`` with folders,
 ``train/a.jpg``, as that path under it where there is one, else as the one image under it whose path ends
 in it, ``images/train/a.jpg``; else its file name is looked up there, then its stem, but not in a folder
 that other entries name, ``train/a.jpg`` for ``val/a.jpg``: ``missing_image``). Per annotation: polygon segmentations become ``poly`` objects (one per ring);
@@ -201,6 +202,9 @@ def run(args, out: Output) -> None:
             out.skip("duplicate_image_id", f"{args.ann}: images[{k}]",
                      f"id {im['id']!r} ({im['file_name']}) is also {images[im['id']]['file_name']}'s; the first kept")
             continue
+        if "\\" in im["file_name"] and not (Path(args.images) / im["file_name"]).is_file():  # written on Windows
+            im = {**im, "file_name": im["file_name"].replace("\\", "/")}  # train\a.png gave the record id coco-train\a
+            out.note("windows_paths_read")
         images[im["id"]] = im
     per_image: dict = {i: [] for i in images}
     for k, ann in enumerate(tqdm(data["annotations"], desc="coco annotations", unit="ann")):  # RLE tracing is slow
