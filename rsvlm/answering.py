@@ -191,12 +191,18 @@ def _class_texts(content: str, prompt: PromptConfig) -> list[str] | None:
     # images after the words (prompt.image_last): their lines stay after the class question
     at = body.rfind("\n", 0, body.find(IMAGE_TOKEN)) if IMAGE_TOKEN in body else -1
     ask, tail = (body[:at].strip(), body[at:]) if at >= 0 else (body.strip(), "")
-    if any(re.search(rf"\b(?:{re.escape(c.lower())}|{re.escape(plural(c.lower()))})\b", ask.lower())
+    said = _spaced(ask)  # "storage-tanks" names "storage tank"
+    if any(re.search(rf"\b(?:{re.escape(_spaced(c))}|{re.escape(plural(_spaced(c)))})\b", said)
            for c in prompt.det_classes):
         return None  # it names a class (its plural too): asked as it is
     rest = " ".join(re.split(r"(?<=[.?!])\s+", ask)[1:])
     return [f"{head}{tag} {prompt.det_class_question.format(s=c, pl=plural(c))}" + (f" {rest}" if rest else "") + tail
             for c in prompt.det_classes]
+
+
+def _spaced(text: str) -> str:
+    """``text`` in lower case, its hyphens, underscores and runs of spaces one space each."""
+    return re.sub(r"[\s_-]+", " ", text.lower())
 
 
 def no_det_classes(processor, model: str | None) -> str | None:
