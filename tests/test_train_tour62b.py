@@ -113,3 +113,19 @@ def test_band_dropout_on_a_one_band_stem_is_refused(tmp_path, capsys):
 
     cfg = load_config(TrainConfig, str(recipe(tmp_path)), [f"data.train={data}", "data.band_dropout={ir: 0, sar: 0.5}"])
     check_config(cfg)  # p=0 asks nothing; two SAR bands can lose one
+
+
+def test_mixture_weights_that_do_not_fit_the_records_are_a_refusal(tmp_path, capsys):
+    """data.task_weights={det: 2} over records without a det task: 'rsvlm train: ValueError: data.task_weights
+    names ['det'], not in the data', exit 1, though found once the records were read, before the build; the
+    records file was not named."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    assert train_sft(data, out, "data.task_weights={det: 2}", "batch_size=2") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f"rsvlm train: MixtureError: {data}: data.task_weights names ['det'], not in the data "
+                           "(have ["), last
+    assert train_sft(data, out, "data.modality_weights={optical: 0}", "batch_size=2") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "data.modality_weights gives every modality in the data (['optical']) weight 0" in last, last
+    assert not out.exists()

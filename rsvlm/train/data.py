@@ -36,6 +36,7 @@ from rsvlm.data.records import (
     with_modalities,
 )
 from rsvlm.inference import record_inputs
+from rsvlm.train.inputs import RefusedData
 from rsvlm.train.whole import WholeFiles
 
 TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length estimates
@@ -341,6 +342,11 @@ def collate(samples: list[dict], pad_id: int) -> dict:
     }
 
 
+class MixtureError(RefusedData, ValueError):
+    """``data.task_weights`` or ``data.modality_weights`` that do not fit the records (a group not in them,
+    every group weighted 0): found alike on every rank once the records are read, before the build (exit 2)."""
+
+
 def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: float = 1.0,
                     modality_temperature: float = 1.0, task_weights: dict | None = None,
                     modality_weights: dict | None = None,
@@ -365,11 +371,11 @@ def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: f
         counts = Counter(keys)
         unknown = sorted(set(explicit) - set(counts))
         if unknown:
-            raise ValueError(f"data.{name}_weights names {unknown}, not in the data (have {sorted(counts)})")
+            raise MixtureError(f"data.{name}_weights names {unknown}, not in the data (have {sorted(counts)})")
         p = {g: n ** (1.0 / temp) * float(explicit.get(g, 1.0)) for g, n in counts.items()}
         z = sum(p.values())
         if z <= 0:
-            raise ValueError(f"data.{name}_weights gives every {name} in the data ({sorted(counts)}) weight 0: "
+            raise MixtureError(f"data.{name}_weights gives every {name} in the data ({sorted(counts)}) weight 0: "
                              "nothing to draw")
         w *= np.array([p[k] / z / counts[k] for k in keys])
     if sample_weights is not None:

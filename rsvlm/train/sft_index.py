@@ -103,9 +103,12 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> T
               f"{', '.join(cfg.model.stems)}); counted as no_stem_records in summary.json, not as malformed",
               file=sys.stderr)
     modalities = index["modality"][:]  # [:]: a list; datasets' Column reads the table row by row at each use
-    weights = D.mixture_weights(index["task"][:], modalities, cfg.data.task_temperature, cfg.data.modality_temperature,
-                                cfg.data.task_weights, cfg.data.modality_weights,
-                                [file_weights[i] for i in index["source"][:]])
+    try:  # was a plain ValueError: exit 1, though found before the build; and no file named
+        weights = D.mixture_weights(index["task"][:], modalities, cfg.data.task_temperature,
+                                    cfg.data.modality_temperature, cfg.data.task_weights, cfg.data.modality_weights,
+                                    [file_weights[i] for i in index["source"][:]])
+    except D.MixtureError as e:
+        raise D.MixtureError(f"{report.path}: {e}") from None
     check_malformed(report, cfg, rank)
     sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
     check_naive_groups(cfg.data.batching, world, modalities)  # was found at the first step, then once built
