@@ -36,3 +36,13 @@ def test_rebuild_and_chat_refuse_a_value_given_twice(capsys, cmd, words):
     with pytest.raises(SystemExit) as e:
         main([cmd, *words])
     assert e.value.code == 2 and "is given twice" in capsys.readouterr().err
+
+
+def test_rebuild_of_a_dir_that_is_not_there_says_so_first(tmp_path, capsys):
+    """It printed 'instructions from the built-in defaults', then 'no scene JSON files under D/scenes'."""
+    assert main(["rebuild", "--no-progress", "--dir", str(tmp_path / "none")]) == 2
+    out = capsys.readouterr()
+    assert "instructions from" not in out.out and f"--dir {tmp_path / 'none'}: no such folder" in out.err
+    (tmp_path / "f").write_text("")
+    assert main(["rebuild", "--no-progress", "--dir", str(tmp_path / "f")]) == 2
+    assert f"--dir {tmp_path / 'f'}: a file, not the output folder" in capsys.readouterr().err

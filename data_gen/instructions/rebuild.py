@@ -186,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
         print(f"error: rebuild only uses instructions.* keys; {other[0]!r} would change nothing", file=sys.stderr)
         return 2
+    if not Path(a.dir).is_dir():  # it said "instructions from the built-in defaults" first, as if it had begun
+        print(f"error: --dir {a.dir}: " + ("a file, not" if Path(a.dir).exists() else "no such folder; give")
+              + " the output folder of `python -m data_gen synth`", file=sys.stderr)
+        return 2
     config = a.config
     if config is None and (Path(a.dir) / "config.yaml").is_file():
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
