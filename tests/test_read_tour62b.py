@@ -94,3 +94,17 @@ def test_image_files_are_a_list_a_comma_in_a_name_does_not_split(tmp_path):
     from rsvlm.io.read import RSImage
 
     assert RSImage(np.zeros((3, 4, 4), np.float32), "optical", ["R", "G", "B"], path="x, y.png").files == ["x, y.png"]
+
+
+def test_sentinel2_band_files_renamed_by_bands_keep_their_zero_fill(tmp_path):
+    """B02.jp2 … B08.jp2 read with bands="blue,green,red,nir": the Sentinel-2 fill rule looked only at the
+    names given, so the tile's DN 0 collar (37 % of the real 19UDP sample) was read as data, unsaid."""
+    a = np.random.default_rng(8).integers(500, 4000, (1, 16, 16)).astype(np.uint16)
+    a[:, :, :4] = 0  # the collar outside the swath
+    files = [_tif(tmp_path / f"{b}.tif", a) for b in ("B02", "B03", "B04", "B08")]
+    for bands in (None, "blue,green,red,nir"):
+        img = read_image(files, bands=bands)
+        assert img.valid is not None and int((~img.valid).sum()) == 16 * 4, (bands, img.notes)
+        assert "Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)" in img.notes
+    other = [_tif(tmp_path / f"scene_{b}.tif", a) for b in ("blue", "green", "red", "nir")]
+    assert read_image(other, modality="msi").valid is None  # no Sentinel-2 name: 0 is data, as before

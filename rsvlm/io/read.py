@@ -191,7 +191,9 @@ class SceneReader:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
             self.notes.append("Landsat fill: DN 0 read as nodata (the file declares no nodata value)")
         elif (self.nodata is None and not src.declares_nodata and modality == "msi" and src.dtype == "uint16"
-              and all(re.fullmatch(r"[Bb](0[1-9]|1[0-2]|8[Aa])", b) for b in self.bands)):  # not the reader's b1 … bN
+              and (_sentinel2_names(self.bands)  # not the reader's b1 … bN; the files' names too: B02.jp2 …
+                   or len(self.paths) == src.count and _sentinel2_names(map(band_name_from_file, self.paths)))):
+            # (given bands="blue,green,red,nir", Sentinel-2 files had their 0 collar read as data)
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
         float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
@@ -431,6 +433,12 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _sentinel2_names(names) -> bool:
+    """Whether every band name is a Sentinel-2 band's (``B02``, ``B8A``)."""
+    names = list(names)
+    return bool(names) and all(re.fullmatch(r"[Bb](0[1-9]|1[0-2]|8[Aa])", b) for b in names)
 
 
 def _and(a, b):
