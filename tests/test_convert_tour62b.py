@@ -107,3 +107,16 @@ def test_coco_file_name_written_on_windows_is_read_with_slashes(tmp_path):
     stats, recs = convert(tmp_path / "out", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "imgs"))
     assert stats["notes"]["windows_paths_read"] == 2 and not any("\\" in r["id"] for r in recs)
     assert {(r["meta"]["width"], r["meta"]["height"]) for r in recs} == {(100, 50), (60, 40)}
+
+
+def test_a_loose_rgb_photo_named_like_a_band_file_takes_its_class_without_the_band(tmp_path):
+    """``harbor_3_b2.jpg`` loose in --src (an RGB photo, a plain image) was class ``harbor 3 b``; its class
+    comes from its name less the band part, as a band file's scene does: ``harbor``."""
+    from convert_helpers import convert
+    from PIL import Image
+
+    (tmp_path / "src").mkdir()
+    Image.new("RGB", (32, 32), (10, 200, 30)).save(tmp_path / "src" / "harbor_3_b2.jpg")
+    Image.new("RGB", (32, 32), (10, 20, 30)).save(tmp_path / "src" / "forest_7.jpg")
+    _, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
+    assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "harbor"]

@@ -71,6 +71,12 @@ def _loose(stem: str, out: Output) -> str:
     return class_from_name(stem)
 
 
+def _unbanded(p: Path) -> str:
+    """A plain image's stem less a band part its name has (an RGB ``harbor_3_b2.jpg`` → ``harbor_3``: class
+    ``harbor``, as a band file's scene name; it was ``harbor 3 b``), else its stem."""
+    return (scene_name(p) or p.stem) if band_part(p) else p.stem
+
+
 def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
     """(files, class, scene) per image: one file, or the band files of one scene (``bandfiles``)."""
     if not src.is_file() and not src.is_dir():
@@ -85,7 +91,7 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
     plain, scenes = group_band_files(files)
     if several := sum(band_part(p) is not None for p in plain):  # named like a band file, holding several bands
         out.note("band_named_images_of_several_bands_read_as_images", several)
-    items = [([p], _loose(p.stem, out) if p.parent == src else clean_label(p.relative_to(src).parts[0]), p.stem)
+    items = [([p], _loose(_unbanded(p), out) if p.parent == src else clean_label(p.relative_to(src).parts[0]), p.stem)
              for p in plain]  # loose: class from the name; under a class folder, at any depth: the folder
     nameless = []
     for folder, scene, paths in scenes:
