@@ -120,3 +120,13 @@ def test_a_loose_rgb_photo_named_like_a_band_file_takes_its_class_without_the_ba
     Image.new("RGB", (32, 32), (10, 20, 30)).save(tmp_path / "src" / "forest_7.jpg")
     _, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
     assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "harbor"]
+
+
+def test_a_converter_option_given_twice_is_refused(tmp_path, capsys):
+    """``coco --ann a.json … --ann b.json`` converted b.json alone, a.json dropped unsaid."""
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["coco", "--ann", "a.json", "--images", str(tmp_path), "--ann", "b.json", "--out", str(tmp_path / "o")])
+    assert e.value.code == 2 and "--ann is given twice: '--ann a.json' and '--ann b.json'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -90,9 +90,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr; a run
     that writes no record at all is an error too, naming the input options and the empty records
     file (its stats say why: what was skipped or filtered)."""
+    from data_gen.argv import given_twice
     from data_gen.convert.common import ConversionError
 
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.format]
+    ones = tuple(o for a in sub._actions if a.nargs is None for o in a.option_strings if o.startswith("--"))
+    if twice := given_twice(argv, ones):  # --ann a.json --ann b.json converted b.json alone, unsaid
+        sub.error(twice)
     try:
         stats = _convert(args)
     except ConversionError as e:
