@@ -129,3 +129,25 @@ def test_mixture_weights_that_do_not_fit_the_records_are_a_refusal(tmp_path, cap
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert "data.modality_weights gives every modality in the data (['optical']) weight 0" in last, last
     assert not out.exists()
+
+
+def test_data_extra_naming_the_training_file_again_is_refused(tmp_path, capsys):
+    """data.extra=[{path: <data.train>}] (or the same file by another spelling) trained every record twice as
+    often, said only as '8 kept with an id already read'; the same file under another image root is other data."""
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    again = tmp_path / "d" / ".." / "d" / "train.jsonl"
+    assert train_sft(data, out, f"data.extra=[{{path: {again}, weight: 2}}]") == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == (f"rsvlm train: data.extra[0].path: {again} is the records file data.train gives already, under "
+                    "the same image root: each record would be drawn twice as often; leave it out (weight a file "
+                    "with data.extra[i].weight)"), last
+    assert not out.exists()
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.inputs import check_data_paths
+
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    cfg = load_config(TrainConfig, None, [f"data.train={data}", f"data.extra=[{{path: {data}, root: {other_root}}}]"])
+    check_data_paths(cfg)  # the same records over other images: allowed

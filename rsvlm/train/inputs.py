@@ -111,6 +111,20 @@ def check_data_paths(cfg) -> None:
         if root is not None and not Path(root).is_dir():
             raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
                                     "folder the records' image paths are relative to (unset: the records file's folder)")
+    check_twice(sources, roots)
+
+
+def check_twice(sources: list[tuple[str, str]], roots: list[tuple[str, str | None]]) -> None:
+    """ValueError where two records sources are one file under one image root (``data.extra`` naming
+    ``data.train`` again): every record was drawn twice as often, said only as 'kept with an id already read'."""
+    seen: dict[tuple[Path, Path], str] = {}
+    for (key, path), (_, root) in zip(sources, roots):
+        where = (Path(path).resolve(), Path(root or Path(path).parent).resolve())
+        if (first := seen.get(where)) is not None:
+            raise ValueError(f"{key}: {path} is the records file {first} gives already, under the same image root: "
+                             "each record would be drawn twice as often; leave it out (weight a file with "
+                             "data.extra[i].weight)")
+        seen[where] = key
 
 
 class TooFewRecords(RefusedData, ValueError):
