@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import math
 import os
 import re
 import shlex
@@ -18,6 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsvlm import cli_values as val
 from rsvlm.argparsing import Parser  # noqa: F401  (re-exported: tests import it from here)
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
@@ -25,94 +25,14 @@ TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
 
 
-def _count(least: int):
-    """argparse type: an int of at least ``least`` (a usage error naming the option otherwise)."""
-
-    def parse(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if n < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
-        return n
-
-    return parse
-
-
-def _number(low: float, high: float = float("inf")):
-    """argparse type: a float in [low, high]."""
-
-    def parse(text: str) -> float:
-        try:
-            x = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not low <= x <= high:  # NaN fails too
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text}")
-        return x
-
-    return parse
-
-
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="DIR", help="checkpoint directory (default: the bundled default model)")
     q = p.add_mutually_exclusive_group()
     q.add_argument("--load-4bit", action="store_true", help="quantise the LLM to 4 bit (bitsandbytes)")
     q.add_argument("--load-8bit", action="store_true", help="quantise the LLM to 8 bit (bitsandbytes)")
-    p.add_argument("--device", type=_device, default=None, help="cpu, cuda, cuda:1 … in any case (default: cuda if available)")
+    p.add_argument("--device", type=val.device, default=None, help="cpu, cuda, cuda:1 … in any case (default: cuda if available)")
     p.add_argument("--free-decoding", action="store_true",
                    help="do not hold geometry to its grammar while decoding (see rsvlm.model.grammar)")
-
-
-def _device(text: str) -> str:
-    """``--device``: in any case (``CPU`` was "not a device" where ``--modality SAR`` is taken); an empty one
-    (``--device "$DEV"``, DEV unset) is refused: it ran on the default device unsaid."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("empty; give cpu, cuda or cuda:N, or leave --device out (cuda if available)")
-    return text.strip().lower()
-
-
-def _history(text: str) -> int | str:
-    """``--history``: a count >= 0, or ``all``."""
-    if text.lower() == "all":  # ALL, as --modality SAR is taken
-        return "all"
-    try:
-        return _count(0)(text)
-    except argparse.ArgumentTypeError as e:
-        raise argparse.ArgumentTypeError(f"{e} (or all)") from None
-
-
-def _temperature(text: str) -> float:
-    """``--temperature``: a finite number >= 0 (inf reached the sampler's check as a traceback)."""
-    t = _number(0.0)(text)
-    if t == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be finite (0 = greedy), got {text}")
-    return t
-
-
-def _region(text: str) -> list[float]:
-    """``--region``: X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2."""
-    try:
-        xs = [float(v) for v in text.split(",")]
-    except ValueError:
-        xs = []
-    if len(xs) != 4 or not all(map(math.isfinite, xs)) or xs[0] >= xs[2] or xs[1] >= xs[3]:
-        raise argparse.ArgumentTypeError(f"expected X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2; got {text!r}")
-    return xs
-
-
-class _OneRegion(argparse.Action):
-    """``--region`` given twice with two regions is refused, naming both (the last was answered, the first
-    dropped unsaid): a run asks about one region."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        before = getattr(namespace, self.dest, None)
-        if before is not None and before != values:
-            said = [",".join(f"{v:g}" for v in r) for r in (before, values)]
-            parser.error(f"argument {option_string}: given twice ({said[0]} and {said[1]}); a run asks about one "
-                         "region: run predict once per region")
-        setattr(namespace, self.dest, values)
 
 
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
@@ -130,39 +50,18 @@ def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
                         "(copy, default), with its training mean (mean), or refuse (error); the fill is reported")
 
 
-def _rgb_bands(text: str) -> list[str]:
-    """``--rgb-bands``: three comma-separated band names (a name may repeat: VV,VH,VV); checked against an
-    image's bands once it is read (``output_options.rgb_bands_problem``)."""
-    names = [b.strip() for b in text.split(",")]
-    if len(names) != 3 or not all(names):
-        raise argparse.ArgumentTypeError(f"expected 3 comma-separated band names drawn as red, green, blue "
-                                          f"(B08,B04,B03; VV,VH,VV); got {text!r}")
-    return names
-
-
 def _output_args(p: argparse.ArgumentParser, drawn: str) -> None:
     """``--min-score`` and ``--rgb-bands``, as predict and chat take them; ``drawn``: what writes the overlay."""
-    p.add_argument("--min-score", type=_number(0.0, 1.0), default=0.0, metavar="S",
+    p.add_argument("--min-score", type=val.number(0.0, 1.0), default=0.0, metavar="S",
                    help="drop objects the model scores below this (its confidence; default 0 keeps all; "
                         "objects without a score are kept; docs/cli.md)")
-    p.add_argument("--rgb-bands", type=_rgb_bands, metavar="R,G,B",
+    p.add_argument("--rgb-bands", type=val.rgb_bands, metavar="R,G,B",
                    help=f"the image's bands {drawn} draws as red, green, blue: B08,B04,B03 (false colour), VV,VH,VV "
                         "(default: the bands named as colours; sar: its first band as grey; docs/cli.md)")
 
 
-def _new_folder(text: str) -> str:
-    """``--out`` of merge-lora and convert-llava: a folder, so neither empty (it read as '.', "already exists
-    and is not empty") nor ``-`` (a folder was made named '-': a folder cannot go to stdout)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("empty; give a new or empty folder for the checkpoint")
-    if text == "-":
-        raise argparse.ArgumentTypeError("'-' (stdout) cannot take a checkpoint, which is a folder; give a new or "
-                                         "empty folder (./- for one named '-')")
-    return text
-
-
 def _detection_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--min-objects", type=_count(0), default=0, metavar="N",
+    p.add_argument("--min-objects", type=val.count(0), default=0, metavar="N",
                    help="[det] answers keep writing objects until they have N, the extra ones scored low by the "
                         "model itself (more recall; pair with predict's or chat's --min-score; 0 = stop where the "
                         "model stops)")
@@ -192,11 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "in, not given on the command line (even one starting with '-').")
     _model_args(p)
     _image_args(p, required=False)
-    p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
+    p.add_argument("--max-new-tokens", type=val.count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
-    p.add_argument("--temperature", type=_temperature, default=0.0, metavar="T",
+    p.add_argument("--temperature", type=val.temperature, default=0.0, metavar="T",
                    help="sampling temperature of the streamed answer (default 0: greedy)")
-    p.add_argument("--history", type=_history, default=None, metavar="N|all",
+    p.add_argument("--history", type=val.history, default=None, metavar="N|all",
                    help="earlier exchanges the model is shown, the turn with the image among them, the oldest "
                         "left out first; 0 asks every question afresh about the image; all = as many as the "
                         "context holds (default: the model's prompt.max_history, 0 for the bundled model)")
@@ -220,10 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task, also asked for a task tag alone: "
                         "--prompt '[det]'); one starting with '-' is written --prompt='-…' (predict takes no words "
                         "after '--')")
-    p.add_argument("--region", type=_region, action=_OneRegion, metavar="X1,Y1,X2,Y2",
+    p.add_argument("--region", type=val.region, action=val.OneRegion, metavar="X1,Y1,X2,Y2",
                    help="[regcap] the region asked about, in the image's pixels (a pair's later image); it takes "
                         "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
-    p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
+    p.add_argument("--max-new-tokens", type=val.count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
     p.add_argument("--out", metavar="FILE", help="write the result as JSON here (result.json; - for stdout, the "
                                                    "printed answer and table then on stderr)")
@@ -236,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")
     p.add_argument("--overlap", type=int, default=None, metavar="PX",
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
-    p.add_argument("--batch-size", type=_count(1), default=None, metavar="N",
+    p.add_argument("--batch-size", type=val.count(1), default=None, metavar="N",
                    help="tiles per forward pass with --tile (default 4); without --tile the image (or pair) is one "
                         "pass, and each --tta view one more")
     p.add_argument("--tta", type=str.lower, choices=TTA_MODES, default="none",
@@ -261,16 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
                                    "{id, task, answer, …}, for python -m eval.TASK to score; an existing --out is "
                                    "resumed, its answered records kept (docs/eval-run.md).")
     _model_args(p)
-    p.add_argument("--data", required=True, metavar="JSONL", help="test records (JSONL)")
-    p.add_argument("--image-root", metavar="DIR",
+    p.add_argument("--data", required=True, metavar="JSONL", type=val.given("the test records' JSONL"),
+                   help="test records (JSONL)")
+    p.add_argument("--image-root", metavar="DIR", type=val.given("a folder, or leave --image-root out"),
                    help="folder that the records' relative image paths start from (default: the --data file's "
                         "folder), as LLaVA's --image-folder")
-    p.add_argument("--out", required=True, metavar="JSONL", help="predictions JSONL (resumed if it exists)")
-    p.add_argument("--batch-size", type=_count(1), default=8, metavar="N",
+    p.add_argument("--out", required=True, metavar="JSONL", type=val.given("the predictions JSONL's file name"),
+                   help="predictions JSONL (resumed if it exists)")
+    p.add_argument("--batch-size", type=val.count(1), default=8, metavar="N",
                    help="records answered per forward pass (default 8); lower it where a batch runs out of memory")
-    p.add_argument("--max-new-tokens", type=_count(1), default=256, metavar="N",
+    p.add_argument("--max-new-tokens", type=val.count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); rows it stops are marked \"cut\": true")
-    p.add_argument("--limit", type=_count(1), metavar="N", help="only the first N records")
+    p.add_argument("--limit", type=val.count(1), metavar="N", help="only the first N records")
     p.add_argument("--missing-bands", type=str.lower, choices=["error", "copy", "mean"], default="error",
                    help="a record whose image lacks bands the model expects: answered empty with the reason "
                         "(error, default), or its bands filled as in predict (copy, mean)")
@@ -289,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "LoRA) folded into full weights, to a new folder (docs/training.md).")
     p.add_argument("--model", required=True, metavar="DIR",
                    help="the rsvlm checkpoint with a LoRA adapter (adapter/) or encoder LoRA")
-    p.add_argument("--out", required=True, metavar="DIR", type=_new_folder,
+    p.add_argument("--out", required=True, metavar="DIR", type=val.new_folder,
                    help="a new or empty folder outside --model for the merged checkpoint")
     p.set_defaults(handler="rsvlm.cli:run_merge_lora")
 
@@ -297,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Convert a LLaVA-1.5 or GeoChat checkpoint (original or Hugging Face layout) "
                                    "into an rsvlm checkpoint folder (docs/models.md).")
     p.add_argument("--src", required=True, metavar="DIR", help="the LLaVA-1.5 or GeoChat checkpoint folder")
-    p.add_argument("--out", required=True, metavar="DIR", type=_new_folder, help="a new or empty folder for the rsvlm checkpoint")
+    p.add_argument("--out", required=True, metavar="DIR", type=val.new_folder, help="a new or empty folder for the rsvlm checkpoint")
     p.add_argument("--vision-tower", metavar="DIR", help="local CLIP vision tower (original LLaVA layout only)")
     p.set_defaults(handler="rsvlm.cli:run_convert_llava")
     return ap

@@ -75,3 +75,19 @@ def test_a_tiled_run_whose_tiles_asked_views_says_no_such_note(ckpt, geotiff, mo
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tta", "flip",
                  "--tile", "48", "--overlap", "0"]) == 0
     assert "no view asked" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, said", [("--out", "empty; give the predictions JSONL's file name"),
+                                          ("--data", "empty; give the test records' JSONL"),
+                                          ("--image-root", "empty; give a folder, or leave --image-root out")])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_eval_refuses_an_empty_path_option_naming_it(tmp_path, monkeypatch, capsys, option, said, value):
+    """--out "$OUT" with OUT unset said "--out . is a folder", --data "" "records file . is a folder", and an empty
+    --image-root read the images against --data's folder unsaid."""
+    monkeypatch.chdir(tmp_path)
+    args = {"--data": "test.jsonl", "--out": "p.jsonl", "--image-root": None, option: value}
+    with pytest.raises(SystemExit) as e:
+        main(["eval", "--model", str(tmp_path / "none"), *[w for k, v in args.items() if v is not None for w in (k, v)]])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: {said}" in err, err

@@ -1,0 +1,111 @@
+"""Value types of the ``rsvlm`` command line's options (``argparse`` ``type=``): each refuses a value naming
+what it takes, so the usage error names the option."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def count(least: int):
+    """argparse type: an int of at least ``least`` (a usage error naming the option otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {n}")
+        return n
+
+    return parse
+
+def number(low: float, high: float = float("inf")):
+    """argparse type: a float in [low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= x <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text}")
+        return x
+
+    return parse
+
+def device(text: str) -> str:
+    """``--device``: in any case (``CPU`` was "not a device" where ``--modality SAR`` is taken); an empty one
+    (``--device "$DEV"``, DEV unset) is refused: it ran on the default device unsaid."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give cpu, cuda or cuda:N, or leave --device out (cuda if available)")
+    return text.strip().lower()
+
+def history(text: str) -> int | str:
+    """``--history``: a count >= 0, or ``all``."""
+    if text.lower() == "all":  # ALL, as --modality SAR is taken
+        return "all"
+    try:
+        return count(0)(text)
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"{e} (or all)") from None
+
+def temperature(text: str) -> float:
+    """``--temperature``: a finite number >= 0 (inf reached the sampler's check as a traceback)."""
+    t = number(0.0)(text)
+    if t == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be finite (0 = greedy), got {text}")
+    return t
+
+def region(text: str) -> list[float]:
+    """``--region``: X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2."""
+    try:
+        xs = [float(v) for v in text.split(",")]
+    except ValueError:
+        xs = []
+    if len(xs) != 4 or not all(map(math.isfinite, xs)) or xs[0] >= xs[2] or xs[1] >= xs[3]:
+        raise argparse.ArgumentTypeError(f"expected X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2; got {text!r}")
+    return xs
+
+class OneRegion(argparse.Action):
+    """``--region`` given twice with two regions is refused, naming both (the last was answered, the first
+    dropped unsaid): a run asks about one region."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        before = getattr(namespace, self.dest, None)
+        if before is not None and before != values:
+            said = [",".join(f"{v:g}" for v in r) for r in (before, values)]
+            parser.error(f"argument {option_string}: given twice ({said[0]} and {said[1]}); a run asks about one "
+                         "region: run predict once per region")
+        setattr(namespace, self.dest, values)
+
+def rgb_bands(text: str) -> list[str]:
+    """``--rgb-bands``: three comma-separated band names (a name may repeat: VV,VH,VV); checked against an
+    image's bands once it is read (``output_options.rgb_bands_problem``)."""
+    names = [b.strip() for b in text.split(",")]
+    if len(names) != 3 or not all(names):
+        raise argparse.ArgumentTypeError(f"expected 3 comma-separated band names drawn as red, green, blue "
+                                          f"(B08,B04,B03; VV,VH,VV); got {text!r}")
+    return names
+
+def given(hint: str):
+    """A path option that must name something: an empty one ("$OUT" unset) read as '.', the current folder (eval's
+    --out "is a folder", --data "a folder; give a JSONL file in it"), or as not given (--image-root)."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"empty; give {hint}")
+        return text
+
+    return parse
+
+def new_folder(text: str) -> str:
+    """``--out`` of merge-lora and convert-llava: a folder, so neither empty (it read as '.', "already exists
+    and is not empty") nor ``-`` (a folder was made named '-': a folder cannot go to stdout)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a new or empty folder for the checkpoint")
+    if text == "-":
+        raise argparse.ArgumentTypeError("'-' (stdout) cannot take a checkpoint, which is a folder; give a new or "
+                                         "empty folder (./- for one named '-')")
+    return text
