@@ -222,6 +222,19 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
             f"(first: view {view!r}: {why})")
 
 
+def _skipped_note(skipped: list[str], n: int) -> str | None:
+    """The ``Fused.note`` part for the other views (of ``n``) not asked of a record, and why; None where none."""
+    if not skipped:
+        return None
+    why = [w for w, ok in (
+        ("a turn cannot be said in a mirror view (a word with no one-word image there: 'above' under a transpose)",
+         any(not v.startswith("c") for v in skipped)),
+        ("crops are only for [det]/[ground] questions with no position words, whose answer is boxes",
+         any(v.startswith("c") for v in skipped))) if ok]
+    return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "
+            f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
+
+
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
                   on_views=None) -> list[Fused | None]:
@@ -238,7 +251,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
     the views whose answers did), and its ``note``
-    counts the view answers left out (``_unfused``: geometry that does not parse, ...).
+    counts the view answers left out (``_unfused``: geometry that does not parse, ...) and the views not
+    asked of it (``_skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
@@ -261,9 +275,13 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
+    skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
     for view in cfg.views[1:] if todo else ():
         asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
                  and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg.crop_share)) is not None]
+        for i, *_ in todo:
+            if i not in refused and all(a[0] != i for a in asked):
+                skipped.setdefault(i, []).append(view)
         out = _ask_view(generate, asked, view, refused)
         for (i, w, h, shapes, _), answer in zip(asked, out):
             if answer is None:
@@ -307,7 +325,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             continue
         said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
-                "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None}
+                "note": "; ".join(filter(None, (_unfused_note(left[i], n_asked[i], shapes) if i in left else None,
+                                                _skipped_note(skipped.get(i, []), len(cfg.views) - 1)))) or None}
         if not shapes:
             fused[i] = Fused(vote(views[i]), **said)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
