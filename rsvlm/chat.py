@@ -20,6 +20,7 @@ import time
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
+from rsvlm.answering import worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.output_options import above_min_score, rgb_bands_problem
 from rsvlm.tokens import opening_task, task_tag
@@ -221,6 +222,8 @@ class ChatREPL:
             self.say(f"asked class by class: {joined.text}")
         if joined.cut:
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a class answer')}")
+        if worded := worded_note(joined):
+            self.say(f"  note: {worded}")
         if joined.past_context:  # generate flags it and warns no more: said nowhere else
             self.say_past_context("a class answer")
         return joined

@@ -16,6 +16,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
+from rsvlm.answering import worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.output_options import above_min_score, rgb_bands_problem
 from rsvlm.predict_tiles import (
@@ -48,6 +49,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     answer = generate(msgs, inputs)[0]
     past = inf.is_past_context(answer)
     said = [inf.cut_note(max_new_tokens)] if inf.is_cut(answer) else []  # under the grammar it reads as whole
+    if worded := worded_note(answer):  # --det-by-class: a class that answered in words, not shapes
+        said.append(worded)
     if tta is not None:
         from tqdm import tqdm
 

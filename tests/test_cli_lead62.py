@@ -1,0 +1,51 @@
+"""predict says when a class asked on its own (--det-by-class) answered in words, not shapes (the answerer is a stand-in)."""
+from __future__ import annotations
+
+from rsvlm.cli import main
+
+
+def test_predict_says_a_class_answered_in_words(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    from rsvlm import inference as inf
+
+    answer = inf.Answer("<box><loc_1><loc_2><loc_30><loc_40></box>", [0.9], worded=("storage tank",))
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [answer] * len(msgs))
+    code = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det",
+                 "--out", str(tmp_path / "p.json")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "1 class answer(s) said words with no shape and were left out of the joined answer: 'storage tank'" in err
+
+
+def test_predict_says_nothing_of_words_where_every_class_drew(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    from rsvlm import inference as inf
+
+    answer = inf.Answer("<box><loc_1><loc_2><loc_30><loc_40></box>", [0.9])
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [answer] * len(msgs))
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det",
+                 "--out", str(tmp_path / "p.json")]) == 0
+    assert "said words" not in capsys.readouterr().err
+
+
+def test_chat_says_a_class_answered_in_words():
+    import io
+    import types
+
+    import numpy as np
+    from transformers import LlamaConfig
+
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+    from rsvlm.data.conversation import PromptConfig
+
+    model = types.SimpleNamespace(llm=types.SimpleNamespace(config=LlamaConfig(max_position_embeddings=2048)))
+    out, box = io.StringIO(), "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    repl = ChatREPL(model, types.SimpleNamespace(prompt=PromptConfig()), out=out, max_new_tokens=5)
+    repl.images = [types.SimpleNamespace(data=np.zeros((3, 32, 32), np.float32), modality="optical",
+                                         bands=("R", "G", "B"), path="a.png")]
+    asked = [{"role": "user", "content": "<image>\n[det] Detect all objects."}]
+    for worded in ((), ("harbor",)):
+        repl.answerer = lambda worded=worded: (lambda m, i: [inf.Answer(box, [0.9], worded=worded) for _ in m])
+        assert repl.class_by_class(asked, box).worded == worded
+    said = [line for line in out.getvalue().splitlines() if "said words" in line]
+    assert said == ["  note: 1 class answer(s) said words with no shape and were left out of the joined answer: "
+                    "'harbor'"]
