@@ -196,7 +196,7 @@ def geojson_count(fc: dict, objects: list) -> str:
 def image_label(img) -> str:
     """An RSImage's short name for messages: its file's name, or the first and last of its band
     files ("B02.jp2…B08.jp2 (4 files)"; the last alone read as if that file were the image)."""
-    names = [Path(p).name for p in img.path.split(", ")]
+    names = [Path(p).name for p in img.files]  # not path split on ", ": one file may be named "a, b.png"
     return names[0] if len(names) == 1 else f"{names[0]}…{names[-1]} ({len(names)} files)"
 
 
@@ -288,7 +288,7 @@ def pair_notes(before, after) -> list[str]:
     """What makes a bi-temporal pair of RSImages suspect: other modalities, sizes, CRS, ground.
     The model resizes both to its input and compares them cell by cell, so it cannot tell."""
     notes = []
-    if _same_files(before.path, after.path):  # the same path given twice: nothing can have changed
+    if _same_files(before.files, after.files):  # the same path given twice: nothing can have changed
         notes.append(f"both images of the pair are {after.path}: give the earlier scene first, the later second")
     if before.modality != after.modality:
         notes.append(f"the pair mixes modalities ({before.modality} and {after.modality}): the model compared "
@@ -311,9 +311,9 @@ def pair_notes(before, after) -> list[str]:
     return notes
 
 
-def _same_files(a: str, b: str) -> bool:
-    """Whether two RSImage paths (", "-joined band files, each read already) name the same files."""
-    return [os.path.realpath(x) for x in a.split(", ")] == [os.path.realpath(x) for x in b.split(", ")]
+def _same_files(a: list[str], b: list[str]) -> bool:
+    """Whether two RSImages' ``files`` (each read already) name the same files."""
+    return [os.path.realpath(x) for x in a] == [os.path.realpath(x) for x in b]
 
 
 def _map_bounds(img) -> tuple[float, float, float, float]:

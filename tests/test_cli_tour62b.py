@@ -14,6 +14,13 @@ from test_cli_tour62r4 import Head
 from rsvlm.cli import main
 
 
+def answering(monkeypatch, text: str) -> None:
+    """Every question, view or not, answered ``text`` (no score)."""
+    from rsvlm import inference as inf
+
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [inf.Answer(text, [])] * len(msgs))
+
+
 def _eval_setup(tmp_path, monkeypatch, n: int = 4):
     """A model folder, ``n`` cls records plus one line that is no record (said on stderr before the run),
     answering patched to "lake"."""
@@ -56,9 +63,7 @@ def test_eval_answers_every_record_though_the_reader_of_its_output_went_away(tmp
 def test_a_tiled_run_says_once_that_tta_asked_no_view(ckpt, geotiff, tmp_path, monkeypatch, capsys, task, tta, answer,
                                                       why):
     """--tile with --tta went through the tiles without on_views: the plain answers stood, with no word of why."""
-    from test_cli_tour62r4 import _answering
-
-    _answering(monkeypatch, answer)
+    answering(monkeypatch, answer)
     out = tmp_path / "r.json"
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", task, "--tta", tta,
                  "--tile", "48", "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
@@ -69,9 +74,9 @@ def test_a_tiled_run_says_once_that_tta_asked_no_view(ckpt, geotiff, tmp_path, m
 
 
 def test_a_tiled_run_whose_tiles_asked_views_says_no_such_note(ckpt, geotiff, monkeypatch, capsys):
-    from test_cli_tour62r4 import BOX, _answering, _objects
+    from rsvlm import geometry
 
-    _answering(monkeypatch, _objects(BOX))
+    answering(monkeypatch, geometry.encode([{"kind": "box", "label": None, "coords": [10, 10, 40, 30]}], 96, 64))
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tta", "flip",
                  "--tile", "48", "--overlap", "0"]) == 0
     assert "no view asked" not in capsys.readouterr().err
@@ -91,3 +96,18 @@ def test_eval_refuses_an_empty_path_option_naming_it(tmp_path, monkeypatch, caps
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}: {said}" in err, err
+
+
+def test_an_image_whose_name_holds_a_comma_is_one_file(tmp_path):
+    """image_label split RSImage.path on ", ": "scene 3, clipped.png" was named "scene 3…clipped.png (2 files)" in
+    every note; it and the pair's same-files check read RSImage.files."""
+    from rsvlm import inference as inf
+    from rsvlm.io import read_image
+
+    one, other = tmp_path / "scene 3, clipped.png", tmp_path / "scene 3, other.png"
+    for path in (one, other):
+        Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(path)
+    img = read_image(one)
+    assert inf.image_label(img) == "scene 3, clipped.png"
+    assert any("both images of the pair are" in n for n in inf.pair_notes(img, read_image(one)))
+    assert not any("both images of the pair are" in n for n in inf.pair_notes(img, read_image(other)))
