@@ -108,3 +108,17 @@ def test_sentinel2_band_files_renamed_by_bands_keep_their_zero_fill(tmp_path):
         assert "Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)" in img.notes
     other = [_tif(tmp_path / f"scene_{b}.tif", a) for b in ("blue", "green", "red", "nir")]
     assert read_image(other, modality="msi").valid is None  # no Sentinel-2 name: 0 is data, as before
+
+
+def test_a_path_starting_with_tilde_is_said_not_expanded(tmp_path, monkeypatch):
+    """read_image("~/scenes/a.png") said "image not found" of a file that is there: the ~ is the shell's."""
+    from PIL import Image
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    with pytest.raises(FileNotFoundError) as e:
+        read_image("~/a.png")
+    assert f"give {tmp_path / 'a.png'} (os.path.expanduser)" in str(e.value), str(e.value)
+    with pytest.raises(FileNotFoundError) as e:
+        read_image("~/missing.png")
+    assert str(e.value) == "image not found: ~/missing.png"
