@@ -198,7 +198,9 @@ def test_landsat_thermal_becomes_kelvin_from_its_product_metadata(tmp_path):
 
     bare = write_tif(tmp_path / "LC08_L1TP_016037_20170813_20170814_01_T1_B10.TIF", dn)  # no _MTL.txt beside it
     raw = read_image(bare)
-    assert not any("kelvin" in n or " K" in n for n in raw.notes)  # stretched as DN, as before
+    assert not any("K):" in n or ", K)" in n for n in raw.notes)  # stretched as DN, as before
+    assert any(n.startswith("no LC08_L1TP_016037_20170813_20170814_01_T1_MTL.txt beside it: the Level-1 thermal DN are "
+                            "stretched as they are") for n in raw.notes), raw.notes  # said (it had been silent)
     with pytest.raises(ValueError, match=r"01_T1_B10.TIF: ir_kelvin_range needs the values in kelvin"):
         read_image(bare, scaling=ReadConfig(ir_kelvin_range=[280.0, 320.0]))
     mine = read_image(bare, scaling=ReadConfig(ir_kelvin=[0.01, 100.0], ir_kelvin_range=[200.0, 400.0]))

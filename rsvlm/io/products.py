@@ -169,14 +169,19 @@ def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[fl
     temperature (``…_ST_B10.TIF`` or an ``ST_B10`` band description) is DN × 0.00341802 + 149 K;
     a Level-1 band becomes brightness temperature at the sensor with the radiance rescaling and
     K1, K2 of its product's ``_MTL.txt`` beside it; ``(None, note)`` where that file lacks them (a
-    truncated download). None otherwise (the DN are stretched as they are)."""
+    truncated download) or is not there. None otherwise (the DN are stretched as they are)."""
     stem = path.stem.upper()
     if "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]:
         return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
     m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
-    mtl = landsat_mtl(path) if m and len(stem.split("_")) > 1 and stem.split("_")[1].startswith("L1") else None
-    if mtl is None:
-        return None
+    level1 = m and len(stem.split("_")) > 1 and stem.split("_")[1].startswith("L1")
+    mtl = landsat_mtl(path) if level1 else None
+    if mtl is None:  # a band file copied away from its product: stretched as DN, said (it had been silent)
+        thermal = (landsat_band(path) or ("",))[0] in THERMAL
+        if not (level1 and thermal):
+            return None
+        return None, (f"no {landsat_mtl_name(path)} beside it: the Level-1 thermal DN are stretched as they are, not "
+                      "turned into kelvin (put it beside the file, or give ir_kelvin=[gain, offset, K1, K2])")
     keys = [f"{k}_BAND_{m.group(1)}" for k in ("RADIANCE_MULT", "RADIANCE_ADD", "K1_CONSTANT", "K2_CONSTANT")]
     gain, offset, k1, k2 = values = [mtl_number(mtl, k) for k in keys]
     if None in values:
@@ -208,10 +213,14 @@ def declared_kelvin(raw: np.ndarray, valid: np.ndarray | None, declared: tuple[f
                                "as nodata (ReadConfig.nodata says otherwise)" if zero else "")), zero > 0
 
 
+def landsat_mtl_name(p: Path) -> str:
+    """The name of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
+    return re.sub(r"_(?:SR_|ST_)?B\d+(?:_VCID_\d)?$", "", p.stem, flags=re.IGNORECASE) + "_MTL.txt"
+
+
 def landsat_mtl(p: Path) -> dict[str, str] | None:
     """``KEY = VALUE`` pairs of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
-    product = re.sub(r"_(?:SR_|ST_)?B\d+(?:_VCID_\d)?$", "", p.stem, flags=re.IGNORECASE)
-    mtl = p.with_name(f"{product}_MTL.txt")
+    mtl = p.with_name(landsat_mtl_name(p))
     if not mtl.is_file():
         return None
     pairs = (line.split("=", 1) for line in mtl.read_text(errors="replace").splitlines() if "=" in line)
