@@ -249,6 +249,10 @@ def _main(args) -> int:
         except ValueError as e:
             print(f"rsvlm eval: {e}", file=sys.stderr)
             return 2
+    if args.data == "-":  # was "records file not found: -"
+        print("rsvlm eval: --data -: records are not read from stdin: they are read more than once and their images "
+              "found beside them; save them to a file first (… > records.jsonl) and give that", file=sys.stderr)
+        return 2
     try:  # before a model that may take minutes to load
         check_records_path(args.data)
     except FileNotFoundError as e:  # missing, or a folder (its JSONL files named)

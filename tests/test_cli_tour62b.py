@@ -111,3 +111,10 @@ def test_an_image_whose_name_holds_a_comma_is_one_file(tmp_path):
     assert inf.image_label(img) == "scene 3, clipped.png"
     assert any("both images of the pair are" in n for n in inf.pair_notes(img, read_image(one)))
     assert not any("both images of the pair are" in n for n in inf.pair_notes(img, read_image(other)))
+
+
+def test_eval_data_dash_says_stdin_is_not_read(tmp_path, monkeypatch, capsys):
+    """``… | rsvlm eval --data -`` said "records file not found: -"."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--data", "-", "--out", "p.jsonl", "--model", str(tmp_path / "none")]) == 2
+    assert "--data -: records are not read from stdin" in capsys.readouterr().err
