@@ -151,3 +151,18 @@ def test_data_extra_naming_the_training_file_again_is_refused(tmp_path, capsys):
     other_root.mkdir()
     cfg = load_config(TrainConfig, None, [f"data.train={data}", f"data.extra=[{{path: {data}, root: {other_root}}}]"])
     check_data_paths(cfg)  # the same records over other images: allowed
+
+
+def test_band_dropout_on_a_modality_no_record_has_is_said(tmp_path, capsys):
+    """data.band_dropout={sar: 0.5} over optical records only: nothing was ever dropped, unsaid."""
+    from rsvlm.train.sft_index import undropped_modalities
+
+    assert undropped_modalities({"sar": 0.5, "msi": 0.5, "ir": 0.0}, ["optical", "msi+optical", "text"]) == (
+        "data.band_dropout names sar, but no record has such an image (the records' modalities: msi, optical): "
+        "nothing of it is dropped")
+    assert undropped_modalities({"sar": 0.5}, ["optical+sar"]) is None
+    data = make_records(tmp_path / "d", n=8, ir_every=0)  # optical only
+    assert train_sft(data, tmp_path / "run", "data.band_dropout={sar: 0.5}", "max_steps=1", "batch_size=2",
+                     "optim.warmup_steps=0") == 0
+    assert ("[rsvlm.train] warning: data.band_dropout names sar, but no record has such an image (the records' "
+            "modalities: optical): nothing of it is dropped") in capsys.readouterr().err

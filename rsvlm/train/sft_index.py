@@ -60,6 +60,16 @@ def data_sources(cfg) -> tuple[list[Path], list[Path], list[float]]:
     return paths, roots, [1.0, *(src.weight for src in cfg.data.extra)]
 
 
+def undropped_modalities(band_dropout: dict[str, float], groups: list[str]) -> str | None:
+    """What ``data.band_dropout`` asks of modalities no record has an image of (a group is ``optical+sar``),
+    or None: it drops nothing there, and was unsaid."""
+    present = {m for g in set(groups) for m in g.split("+")}
+    absent = sorted(m for m, p in band_dropout.items() if p > 0 and m not in present)
+    return (f"data.band_dropout names {', '.join(absent)}, but no record has {'such an image' if len(absent) == 1 else 'images of them'}"
+            f" (the records' modalities: {', '.join(sorted(present - {'text'})) or 'none'}): nothing of "
+            f"{'it' if len(absent) == 1 else 'them'} is dropped") if absent else None
+
+
 def past_context(lengths: list[int], max_length: int, context: int | None) -> str | None:
     """Why records longer than the LLM's ``context`` are a problem, or None: ``max_length`` above it
     lets them train positions that chat and eval never ask about (they refuse prompts past it)."""
@@ -110,6 +120,8 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> T
     except D.MixtureError as e:
         raise D.MixtureError(f"{report.path}: {e}") from None
     check_malformed(report, cfg, rank)
+    if rank == 0 and (note := undropped_modalities(cfg.data.band_dropout, modalities)):
+        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
     check_naive_groups(cfg.data.batching, world, modalities)  # was found at the first step, then once built
     check_batches(cfg, world, index["length"][:], modalities, weights, report.path)
