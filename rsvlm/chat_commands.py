@@ -227,8 +227,7 @@ class Commands:
             self.repl.say(f"no geometry left in the last answer: its {dropped} object(s) all scored below --min-score "
                           f"{self.repl.min_score:g}" if dropped else "no geometry in the last answer")
             return False
-        # band files are joined with ", " in an RSImage's path, which a file's own name may hold too ("a, b.png")
-        inputs = {Path(f).resolve() for im in self.repl.images for f in [im.path, *im.path.split(", ")]}
+        inputs = {Path(f).resolve() for im in self.repl.images for f in im.files}  # band files: each
         if Path(args[0]).resolve() in inputs:
             self.repl.say(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
