@@ -18,7 +18,7 @@ from rsvlm.data.records import ROLES, as_record_fields, with_modalities
 from rsvlm.eval_reading import ReadNotes, record_images
 from rsvlm.predictions import inputs_digest
 from rsvlm.tokens import IMAGE_TOKEN, TASKS
-from rsvlm.tta import FuseConfig, fused_answers
+from rsvlm.tta import FuseConfig, fused_answers, no_view_note
 
 
 def prompt_of(record: dict, prompt: PromptConfig | None = None, images: list | None = None) -> list[dict]:
@@ -64,7 +64,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
     A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), a
     ``"note"`` where a view of its record was refused (its plain answer kept), and a ``"tta_note"``
-    where view answers were left out of its fusion (``Fused.note``).
+    where view answers were left out of its fusion (``Fused.note``), a ``"tta_skipped"`` where no view was
+    asked of it, saying why (``tta.no_view_note``: its plain answer stands).
     ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
     each record's images noted. A record's questions are asked with their tags as the model learnt them
     (``tagged_record``); ``untagged`` gets the id of each whose turn opens with a bracketed word that is no
@@ -116,6 +117,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused))):
         if j in refused:
             rows[k]["note"] = refused[j]
+        elif fused is None or fused.answers == 1:  # no view asked of it (--tta crops on [cls], a long caption): why
+            rows[k]["tta_skipped"] = no_view_note(msgs[j], images[j], answers[j], tta)
         if fused is None:
             continue
         put_answer(rows[k], fused.as_answer(), records[k])  # cut, past_context: where the plain or any view's was

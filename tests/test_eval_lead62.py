@@ -1,0 +1,36 @@
+"""rsvlm eval --tta says which records were asked no view (their plain answer stands) and why."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+from test_eval_ranks51 import RECORD
+from test_eval_tour53 import Processor, answering
+
+from rsvlm import evaluate
+from rsvlm.tta import MODES, FuseConfig
+
+
+def _run(tmp_path, views, answer):
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text(json.dumps(RECORD) + "\n")
+    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=FuseConfig(views=views))
+    return json.loads(out.read_text().splitlines()[0])
+
+
+def test_eval_crops_on_a_class_question_asks_no_view_and_says_why(tmp_path, monkeypatch, capsys):
+    answering(monkeypatch, "lake")
+    row = _run(tmp_path, MODES["crops"], "lake")
+    assert row["answer"] == "lake"
+    assert row["tta_skipped"].startswith("--tta crops: no view asked of this question (crops are only for [det]/[ground]")
+    err = capsys.readouterr().err
+    assert "rsvlm eval: note: 1 of the 1 record(s) of this run were asked no --tta view (first: r0: --tta crops:" in err
+
+
+def test_eval_flip_on_a_class_question_asks_views_and_says_nothing_of_it(tmp_path, monkeypatch, capsys):
+    answering(monkeypatch, "lake")
+    row = _run(tmp_path, MODES["flip"], "lake")
+    assert row["answer"] == "lake" and "tta_skipped" not in row
+    assert "asked no --tta view" not in capsys.readouterr().err
