@@ -185,7 +185,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if said := read_notes.summary(len(todo)):  # a note a record at a time would bury the run's other messages
         print(f"rsvlm eval: {said}", file=sys.stderr)
     filling = getattr(processor, "missing_bands", "error") != "error"
-    for line in failure_lines(rows_failed, errors, mine, out, root, filling):
+    for line in failure_lines(rows_failed, errors, mine, out, root, filling, root_given=image_root is not None):
         print(f"rsvlm eval: {line}", file=sys.stderr)
     if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
         what = f"{n_cut} of the {len(todo)} answer(s) of this run"

@@ -170,7 +170,7 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
 
 
 def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], out: Path, root: Path,
-                  filling: bool = False) -> list[str]:
+                  filling: bool = False, root_given: bool = False) -> list[str]:
     """The closing lines of a run about ``records`` (this rank's) answered empty with an ``"error"``: this
     run's ``failed`` rows and the kept ones of earlier runs (``errors.kept``), how many and the first; where
     relative image paths were looked for, when some name no file (``missing_images_hint``); and unless
@@ -187,7 +187,7 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
     lines.append(f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take or "
                  f"a prompt past the LLM's context answered empty (see 'error' in {out}{kept}; first: "
                  f"{first['id']}: {first['error'][:200]})")
-    if hint := missing_images_hint(records, root):
+    if hint := missing_images_hint(records, root, root_given):
         lines.append(hint)
     # rsvlm.model.stem's messages for an image that lacks bands the model expects
     if not filling and (n := sum(bool(re.search(r"expects (bands|\d+ band\(s\)) \[", str(r.get("error", ""))))
@@ -198,19 +198,22 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
     return lines
 
 
-def missing_images_hint(records: list[dict], root: Path) -> str | None:
+def missing_images_hint(records: list[dict], root: Path, given: bool = False) -> str | None:
     """Where relative image paths of ``records`` are looked for, when some name files that do not
-    exist there (LLaVA-style data names its images relative to an image folder of its own); else None."""
-    def missing(im) -> bool:
+    exist there (LLaVA-style data names its images relative to an image folder of its own); else None.
+    ``given``: ``root`` is the user's ``--image-root`` (the hint then says that folder is not theirs)."""
+    def missing(im) -> list[str]:
         files = (im.get("band_files") or [im.get("path")]) if isinstance(im, dict) else []
-        return any(isinstance(f, str) and not Path(f).is_absolute() and not (root / f).exists() for f in files)
+        return [f for f in files if isinstance(f, str) and not Path(f).is_absolute() and not (root / f).exists()]
 
-    n = sum(any(missing(im) for im in r.get("images") or []) for r in records)
-    if not n:
+    lost = [f for r in records if (f := next((m for im in r.get("images") or [] for m in missing(im)), None))]
+    if not lost:
         return None
-    return (f"{n} record(s) name image files by relative paths that do not exist; they are read against "
-            f"{root.resolve()} (the --data file's folder unless --image-root is given): give --image-root, the "
-            "folder their paths start from")
+    if given:  # "give --image-root" to one who gave it
+        return (f"{len(lost)} record(s) name image files by relative paths that are not under --image-root "
+                f"{root.resolve()} (first: {lost[0]}): give the folder their paths start from")
+    return (f"{len(lost)} record(s) name image files by relative paths that do not exist; they are read against "
+            f"{root.resolve()} (the --data file's folder): give --image-root, the folder their paths start from")
 
 
 def _is_row_of(line: str, ids: set[str]) -> bool:

@@ -153,7 +153,12 @@ def test_missing_images_say_where_relative_paths_are_looked_for(tmp_path, capsys
     run(None, None, data, tmp_path / "p.jsonl", progress=False)  # no image is read, so no model runs
     err = capsys.readouterr().err
     assert f"1 record(s) name image files by relative paths that do not exist; they are read against " \
-           f"{data.parent.resolve()} (the --data file's folder unless --image-root is given)" in err
+           f"{data.parent.resolve()} (the --data file's folder): give --image-root" in err
+    run(None, None, data, tmp_path / "r.jsonl", progress=False, image_root=tmp_path)  # given, and wrong
+    err = capsys.readouterr().err  # was told to "give --image-root"
+    assert f"1 record(s) name image files by relative paths that are not under --image-root {tmp_path.resolve()} " \
+           "(first: cls_aid/a.png): give the folder their paths start from" in err
+    assert "give --image-root" not in err
     data.write_text(json.dumps({**RECORD, "images": [{"path": str(tmp_path / "a.png")}]}) + "\n")
     run(None, None, data, tmp_path / "q.jsonl", progress=False)
     assert "relative paths" not in capsys.readouterr().err  # an absolute path is looked for where it says
