@@ -114,10 +114,12 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         return rows
     refused: dict[int, str] = {}
     views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
-    for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused))):
+    unasked: set[int] = set()  # not "fused is None": a [det] "None." every view said is kept as it is, None too
+    for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused,
+                                                         unasked=unasked))):
         if j in refused:
             rows[k]["note"] = refused[j]
-        elif fused is None or fused.answers == 1:  # no view asked of it (--tta crops on [cls], a long caption): why
+        elif j in unasked:  # no view asked of it (--tta crops on [cls], a long caption): why
             rows[k]["tta_skipped"] = no_view_note(msgs[j], images[j], answers[j], tta)
         if fused is None:
             continue

@@ -237,7 +237,7 @@ def _skipped_note(skipped: list[str], n: int) -> str | None:
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
-                  on_views=None) -> list[Fused | None]:
+                  on_views=None, unasked: set[int] | None = None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
     answer (``first``) is neither shapes only nor short text (``cfg.text_words``), or holds shapes
     ``fusion.fuse`` cannot join (``fusable``: boxes with obbs); no other view is asked for those. The identity
@@ -259,7 +259,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     refuses keeps its plain answer (None), and ``notes``, where given, says why under its index.
     ``on_views``, where given, is called before any view is asked with the tuple of other views that will
     be asked of any record, in order (a refusal aside; none where no plain answer is fused, no crop the
-    question or answer rules out: ``croppable``): what a progress count ("view k of N") is out of."""
+    question or answer rules out: ``croppable``): what a progress count ("view k of N") is out of.
+    ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
+    (``no_view_note`` says why): a None answer alone cannot tell it from a ``[det]`` "None." every view kept."""
     from rsvlm import geometry
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
@@ -319,6 +321,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))
     if notes is not None:
         notes.update(refused)
+    if unasked is not None:
+        unasked.update(i for i in range(len(first)) if i not in refused and not n_asked.get(i))
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
@@ -342,6 +346,8 @@ def no_view_note(messages: list[dict], images: list, first: tuple[str, list[floa
     from rsvlm import geometry
 
     mode = next((f"--tta {name}" for name, views in MODES.items() if views == cfg.views), "--tta")
+    if not images:  # a text-only record (eval): _plain_views skips it
+        return f"{mode}: no view asked of this question (it holds no image); the plain answer stands"
     h, w = images[-1].array.shape[-2:]  # the answer's frame, as _plain_views reads it
     why = _not_fused(messages, geometry.decode(first[0], w, h), first[0], cfg)
     if why is None:  # fused, yet no view could be asked of it

@@ -34,3 +34,31 @@ def test_eval_flip_on_a_class_question_asks_views_and_says_nothing_of_it(tmp_pat
     row = _run(tmp_path, MODES["flip"], "lake")
     assert row["answer"] == "lake" and "tta_skipped" not in row
     assert "asked no --tta view" not in capsys.readouterr().err
+
+
+def test_eval_dihedral_on_a_det_question_all_views_saying_none_is_not_told_it_asked_no_view(tmp_path, monkeypatch,
+                                                                                            capsys):
+    # the views were asked (8 answers "None."): fused_answers keeps "None." as it is (None), which is no skipped view
+    answering(monkeypatch, "None.")
+    det = {**RECORD, "task": "det", "conversations": [{"from": "human", "value": "<image>\n[det] Find every ship."},
+                                                      {"from": "gpt", "value": "None."}]}
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text(json.dumps(det) + "\n")
+    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=FuseConfig(views=MODES["dihedral"]))
+    row = json.loads(out.read_text().splitlines()[0])
+    assert row["answer"] == "None." and "tta_skipped" not in row
+    assert "asked no --tta view" not in capsys.readouterr().err
+
+
+def test_eval_tta_on_a_record_without_an_image_says_it_has_no_view(tmp_path, monkeypatch, capsys):
+    # tta.no_view_note read images[-1]: a text-only record ended the whole run with an IndexError
+    answering(monkeypatch, "water")
+    text = {"id": "t0", "task": "vqa", "images": [],
+            "conversations": [{"from": "human", "value": "[vqa] What is a lake?"}, {"from": "gpt", "value": "water"}]}
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text(json.dumps(text) + "\n")
+    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=FuseConfig(views=MODES["flip"]))
+    row = json.loads(out.read_text().splitlines()[0])
+    assert row["answer"] == "water"
+    assert row["tta_skipped"] == "--tta flip: no view asked of this question (it holds no image); the plain answer stands"
