@@ -130,3 +130,16 @@ def test_a_converter_option_given_twice_is_refused(tmp_path, capsys):
         main(["coco", "--ann", "a.json", "--images", str(tmp_path), "--ann", "b.json", "--out", str(tmp_path / "o")])
     assert e.value.code == 2 and "--ann is given twice: '--ann a.json' and '--ann b.json'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_rsivqa_src_given_twice_converts_both_files(tmp_path):
+    """``--src`` takes several files (nargs "+"), so 6cbd3d5's one-value check left it out: ``--src a.txt --src
+    b.txt`` converted b.txt alone, a.txt's records dropped unsaid; both option words add their files."""
+    from convert_helpers import convert, png
+
+    png(tmp_path / "img" / "a.png", 64, 64)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"a.png:Is there a {name}?yes\n")
+    stats, recs = convert(tmp_path / "out", "rsivqa", "--src", str(tmp_path / "a.txt"), "--src",
+                          str(tmp_path / "b.txt"), "--images", str(tmp_path / "img"))
+    assert sorted(r["meta"]["file"] for r in recs) == ["a.txt:1", "b.txt:1"], [r["meta"] for r in recs]

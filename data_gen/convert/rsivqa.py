@@ -1,6 +1,7 @@
 """RSIVQA text (``image:question?answer`` per line) → ``[vqa]`` records, one per line.
 
-``--src`` is one or more ``.txt`` files (RSIVQA ships one per source dataset, e.g.
+``--src`` is one or more ``.txt`` files (``--src`` given again adds its files; RSIVQA ships one per
+source dataset, e.g.
 ``AID/rsicd_vqa.txt``) or folders, each standing for the ``.txt`` files under it; ``--images`` the folder holding the images they name (searched
 recursively; the same stem with another extension is accepted and noted, and a bare stem, as
 RSIVQA's DOTA and HRRSD files give it, ``P0000: how many planes …?21``, is found). Question and answer
@@ -42,7 +43,9 @@ _EMPTY_SLOT = re.compile(r"[a-z] {2,}[a-z]")  # "many  in": a template's object 
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--src", required=True, type=Path, nargs="+", help="RSIVQA .txt file(s) or folder(s) of them")
+    # extend: --src a.txt --src b.txt converted b.txt alone (argparse keeps the last list), a.txt unsaid
+    p.add_argument("--src", required=True, type=Path, nargs="+", action="extend",
+                   help="RSIVQA .txt file(s) or folder(s) of them (given again, its files add up)")
     p.add_argument("--images", required=True, type=Path, help="folder with the images")
     p.add_argument("--modality", default="optical", choices=MODALITIES)
 
