@@ -32,7 +32,7 @@ def synth_main(argv: list[str]) -> int:
     from data_gen.argv import given_twice
 
     flags = {"--size": "scene.size", "--pairs-fraction": "scene.pairs_fraction", "--modalities": "modalities"}
-    if twice := given_twice(argv, ("--out", "--n", "--seed", "--config", "--workers", *flags), a.overrides, flags):
+    if twice := given_twice(p, argv, a.overrides, flags):
         p.error(twice)  # argparse kept the last, and a flag won over its key=value: neither said
     if not a.out.strip():
         p.error("--out is empty (it would write into the current folder)")

@@ -46,3 +46,18 @@ def test_rebuild_of_a_dir_that_is_not_there_says_so_first(tmp_path, capsys):
     (tmp_path / "f").write_text("")
     assert main(["rebuild", "--no-progress", "--dir", str(tmp_path / "f")]) == 2
     assert f"--dir {tmp_path / 'f'}: a file, not the output folder" in capsys.readouterr().err
+
+
+def test_a_value_given_twice_is_compared_as_the_option_reads_it(tmp_path, capsys):
+    """``--seed 1 --seed=01`` and ``--pairs-fraction 0.5 scene.pairs_fraction=.5`` give one value each, yet
+    were refused as different texts; of three values the message named the two alike (``--seed 1`` twice)."""
+    assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--no-progress", "--size", "32",
+                 "--seed", "1", "--seed=01", "--pairs-fraction", "0.5", "scene.pairs_fraction=.5"]) == 0
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path / "p"), "--n", "1", "--seed", "1", "--seed", "1", "--seed", "2"])
+    assert "--seed is given twice: '--seed 1' and '--seed 2'" in capsys.readouterr().err
+    from data_gen.instructions.chat import main as chat_main  # its options: its parser's
+
+    with pytest.raises(SystemExit):
+        chat_main(["--src", "a.jsonl", "--out", "b.jsonl", "--seed", "3", "--seed=4"])
+    assert "--seed is given twice: '--seed 3' and '--seed=4'" in capsys.readouterr().err

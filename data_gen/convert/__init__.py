@@ -97,8 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.format]
-    ones = tuple(o for a in sub._actions if a.nargs is None for o in a.option_strings if o.startswith("--"))
-    if twice := given_twice(argv, ones):  # --ann a.json --ann b.json converted b.json alone, unsaid
+    if twice := given_twice(sub, argv):  # --ann a.json --ann b.json converted b.json alone, unsaid
         sub.error(twice)
     try:
         stats = _convert(args)

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     from data_gen.argv import given_twice
 
-    if twice := given_twice(sys.argv[1:] if argv is None else argv, ("--src", "--out", "--turns", "--seed")):
+    if twice := given_twice(p, sys.argv[1:] if argv is None else argv):
         p.error(twice)  # argparse kept the last, unsaid: --seed 1 --seed 2 ran with 2
     try:
         check_turns(a.turns, a.seed)  # before --src is read through under a progress bar

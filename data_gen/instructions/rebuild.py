@@ -179,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     from data_gen.argv import given_twice
 
-    if twice := given_twice(sys.argv[1:] if argv is None else argv, ("--dir", "--config", "--seed", "--prefix"),
-                            a.overrides):
+    if twice := given_twice(p, sys.argv[1:] if argv is None else argv, a.overrides):
         p.error(twice)  # argparse and the overrides kept the last, unsaid
     other = [o for o in a.overrides if not o.startswith("instructions.")]
     if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
