@@ -65,9 +65,12 @@ def undropped_modalities(band_dropout: dict[str, float], groups: list[str]) -> s
     or None: it drops nothing there, and was unsaid."""
     present = {m for g in set(groups) for m in g.split("+")}
     absent = sorted(m for m, p in band_dropout.items() if p > 0 and m not in present)
-    return (f"data.band_dropout names {', '.join(absent)}, but no record has {'such an image' if len(absent) == 1 else 'images of them'}"
-            f" (the records' modalities: {', '.join(sorted(present - {'text'})) or 'none'}): nothing of "
-            f"{'it' if len(absent) == 1 else 'them'} is dropped") if absent else None
+    if not absent:
+        return None
+    one = len(absent) == 1
+    return (f"data.band_dropout names {', '.join(absent)}, but no record has "
+            f"{'such an image' if one else 'images of them'} (the records' modalities: "
+            f"{', '.join(sorted(present - {'text'})) or 'none'}): nothing of {'it' if one else 'them'} is dropped")
 
 
 def past_context(lengths: list[int], max_length: int, context: int | None) -> str | None:
