@@ -255,8 +255,8 @@ class ChatREPL:
             self.say(f"  note: {no_view_note(asked, inputs[0], plain, self.tta)}")
         if f is None:
             return plain
-        if f.note:  # view answers left out of the fusion: which, and why
-            self.say(f"  note: {f.note}")
+        for note in filter(None, (f.note, f.unasked)):  # view answers left out of the fusion, views not asked: why
+            self.say(f"  note: {note}")
         if f.answer != answer:
             views = f.answers or len(self.tta.views)  # the views asked: crops are not, for most questions
             said = f"{f.answer} (no shape found in enough views)".strip() if f.objects == [] else f.answer

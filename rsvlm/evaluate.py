@@ -149,6 +149,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"were answered by an earlier run and are kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     skipped: list[dict] = []  # rows asked of no --tta view
+    unasked: list[dict] = []  # rows some --tta views were not asked of
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +172,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 n_noted += "note" in row
                 n_unfused += "tta_note" in row
                 skipped += [row] if "tta_skipped" in row else []
+                unasked += [row] if "tta_unasked" in row else []
                 if problem := grammar_problem(row["answer"]):
                     malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
@@ -205,6 +207,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if skipped:  # the plain answer stands: --tta did nothing for them, which a score would not tell
         print(f"rsvlm eval: note: {len(skipped)} of the {len(todo)} record(s) of this run were asked no --tta view "
               f"(first: {skipped[0]['id']}: {skipped[0]['tta_skipped']}; 'tta_skipped' in {part})", file=sys.stderr)
+    if unasked:
+        print(f"rsvlm eval: note: {len(unasked)} record(s) were not asked some --tta views (first: {unasked[0]['id']}: "
+              f"{unasked[0]['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
     if n_unfused:
         print(f"rsvlm eval: note: {n_unfused} record(s) had view answers left out of their --tta fusion (empty, "
               f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)

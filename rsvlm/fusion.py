@@ -63,6 +63,7 @@ class Fused:
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
     past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
     note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``)
+    unasked: str | None = None  # the other views not asked of it, and why (``tta._skipped_note``): none left out
     answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
 
     @property

@@ -72,7 +72,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
                     said.insert(0, no_view_note(msgs[0], inputs[0], answer, tta))
 
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
-        said = [*refused.values(), *([fused.note] if fused is not None and fused.note else []), *said]
+        said = [*refused.values(), *(filter(None, (fused.note, fused.unasked)) if fused is not None else ()), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"

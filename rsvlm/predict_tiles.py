@@ -33,7 +33,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
-    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``). ``seen``, where given
+    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_unasked"`` where
+    some views were not asked of it (``Fused.unasked``). ``seen``, where given
     with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, and ``"first"``: the first
     tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked."""
     from rsvlm import geometry
@@ -70,7 +71,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                             **({"past_context": True} if past else {}),
                             **({"past_views": only_views} if only_views else {}),
                             **({"note": refused[k]} if k in refused else {}),
-                            **({"tta_note": f.note} if f is not None and f.note else {})})
+                            **({"tta_note": f.note} if f is not None and f.note else {}),
+                            **({"tta_unasked": f.unasked} if f is not None and f.unasked else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
         return out
 
@@ -209,6 +211,9 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
     if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
         say(f"note: {len(notes)} of {n} tile(s) fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
+    if notes := [t["tta_unasked"] for t in tiles if "tta_unasked" in t]:
+        say(f"note: {len(notes)} of {n} tile(s) were not asked some views (\"tta_unasked\" in --out's tiles; first: "
+            f"{notes[0]})")
     if n_past := sum(bool(t.get("past_context")) for t in tiles):
         only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
         say(f"warning: {inf.context_note(n_past, n, inf.context_of(model))}"

@@ -223,7 +223,7 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
 
 
 def _skipped_note(skipped: list[str], n: int) -> str | None:
-    """The ``Fused.note`` part for the other views (of ``n``) not asked of a record, and why; None where none."""
+    """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why; None where none."""
     if not skipped:
         return None
     why = [w for w, ok in (
@@ -250,9 +250,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     Shapes carry ``"score"`` where the answers had one per shape; a view's text answer, and a shape's
     label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
-    the views whose answers did), and its ``note``
-    counts the view answers left out (``_unfused``: geometry that does not parse, ...) and the views not
-    asked of it (``_skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
+    the views whose answers did), its ``note``
+    counts the view answers left out (``_unfused``: geometry that does not parse, ...), and its ``unasked``
+    the views not asked of it (``_skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
@@ -329,8 +329,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             continue
         said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
-                "note": "; ".join(filter(None, (_unfused_note(left[i], n_asked[i], shapes) if i in left else None,
-                                                _skipped_note(skipped.get(i, []), len(cfg.views) - 1)))) or None}
+                "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
+                "unasked": _skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
         if not shapes:
             fused[i] = Fused(vote(views[i]), **said)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (

@@ -49,3 +49,23 @@ def test_chat_says_a_class_answered_in_words():
     said = [line for line in out.getvalue().splitlines() if "said words" in line]
     assert said == ["  note: 1 class answer(s) said words with no shape and were left out of the joined answer: "
                     "'harbor'"]
+
+
+def test_a_tiled_run_says_views_not_asked_apart_from_answers_left_out(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    # d99e2d0's "4 other view(s) not asked" rode in Fused.note: every tile was said "fused without some view answers"
+    import json
+
+    from rsvlm import inference as inf
+
+    answer = inf.Answer("<box><loc_1><loc_2><loc_30><loc_40></box>", [0.9])
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [answer] * len(msgs))
+    out = tmp_path / "p.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--prompt",
+                 "[det] Find the ships above the bridge.", "--tta", "dihedral", "--tile", "48", "--overlap", "0",
+                 "--batch-size", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "fused without some view answers" not in err
+    assert "4 of 4 tile(s) were not asked some views (\"tta_unasked\" in --out's tiles; first: test-time " \
+           "augmentation: 4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err, err
+    tiles = json.loads(out.read_text())["tiles"]
+    assert all("tta_unasked" in t and "tta_note" not in t for t in tiles)

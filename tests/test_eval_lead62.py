@@ -62,3 +62,22 @@ def test_eval_tta_on_a_record_without_an_image_says_it_has_no_view(tmp_path, mon
     row = json.loads(out.read_text().splitlines()[0])
     assert row["answer"] == "water"
     assert row["tta_skipped"] == "--tta flip: no view asked of this question (it holds no image); the plain answer stands"
+
+
+def test_eval_views_a_question_is_not_asked_are_not_counted_as_answers_left_out(tmp_path, monkeypatch, capsys):
+    # d99e2d0 put "4 other view(s) not asked" in Fused.note, which eval writes as tta_note and ends counting as
+    # "view answers left out of their --tta fusion (empty, unparseable, …)": of every [count] record under crops
+    answering(monkeypatch, "3")
+    count = {**RECORD, "task": "count", "conversations": [{"from": "human", "value": "<image>\n[count] How many ships?"},
+                                                          {"from": "gpt", "value": "3"}]}
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text(json.dumps(count) + "\n")
+    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False,
+                 tta=FuseConfig(views=MODES["dihedral+crops"]))
+    row = json.loads(out.read_text().splitlines()[0])
+    assert "tta_note" not in row and "tta_skipped" not in row
+    assert row["tta_unasked"].startswith("test-time augmentation: 4 other view(s) not asked, 7 asked")
+    err = capsys.readouterr().err
+    assert "left out of their --tta fusion" not in err
+    assert "1 record(s) were not asked some --tta views (first: r0: test-time augmentation: 4 other view(s)" in err
