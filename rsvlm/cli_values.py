@@ -21,6 +21,7 @@ def count(least: int):
 
     return parse
 
+
 def number(low: float, high: float = float("inf")):
     """argparse type: a float in [low, high]."""
 
@@ -35,12 +36,14 @@ def number(low: float, high: float = float("inf")):
 
     return parse
 
+
 def device(text: str) -> str:
     """``--device``: in any case (``CPU`` was "not a device" where ``--modality SAR`` is taken); an empty one
     (``--device "$DEV"``, DEV unset) is refused: it ran on the default device unsaid."""
     if not text.strip():
         raise argparse.ArgumentTypeError("empty; give cpu, cuda or cuda:N, or leave --device out (cuda if available)")
     return text.strip().lower()
+
 
 def history(text: str) -> int | str:
     """``--history``: a count >= 0, or ``all``."""
@@ -51,12 +54,14 @@ def history(text: str) -> int | str:
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"{e} (or all)") from None
 
+
 def temperature(text: str) -> float:
     """``--temperature``: a finite number >= 0 (inf reached the sampler's check as a traceback)."""
     t = number(0.0)(text)
     if t == float("inf"):
         raise argparse.ArgumentTypeError(f"must be finite (0 = greedy), got {text}")
     return t
+
 
 def region(text: str) -> list[float]:
     """``--region``: X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2."""
@@ -67,6 +72,7 @@ def region(text: str) -> list[float]:
     if len(xs) != 4 or not all(map(math.isfinite, xs)) or xs[0] >= xs[2] or xs[1] >= xs[3]:
         raise argparse.ArgumentTypeError(f"expected X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2; got {text!r}")
     return xs
+
 
 class OneRegion(argparse.Action):
     """``--region`` given twice with two regions is refused, naming both (the last was answered, the first
@@ -80,6 +86,7 @@ class OneRegion(argparse.Action):
                          "region: run predict once per region")
         setattr(namespace, self.dest, values)
 
+
 def rgb_bands(text: str) -> list[str]:
     """``--rgb-bands``: three comma-separated band names (a name may repeat: VV,VH,VV); checked against an
     image's bands once it is read (``output_options.rgb_bands_problem``)."""
@@ -88,6 +95,7 @@ def rgb_bands(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(f"expected 3 comma-separated band names drawn as red, green, blue "
                                           f"(B08,B04,B03; VV,VH,VV); got {text!r}")
     return names
+
 
 def given(hint: str):
     """A path option that must name something: an empty one ("$OUT" unset) read as '.', the current folder (eval's
@@ -99,6 +107,7 @@ def given(hint: str):
         return text
 
     return parse
+
 
 def new_folder(text: str) -> str:
     """``--out`` of merge-lora and convert-llava: a folder, so neither empty (it read as '.', "already exists
