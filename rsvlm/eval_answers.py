@@ -135,7 +135,9 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
 def put_answer(row: dict, answer, record: dict) -> None:
     """``row``'s ``"answer"``, its ``"cut"`` and ``"past_context"`` flags and, for a ``det`` record, its
     scored ``"objects"`` (in meta's pixels, not the image's as read), replacing any it had, from an
-    ``inference.Answer`` (a plain ``(text, scores)`` pair: not cut, not past the context)."""
+    ``inference.Answer`` (a plain ``(text, scores)`` pair: not cut, not past the context); ``"worded"``: the
+    classes asked on their own (``--det-by-class``) that answered in words, left out (``Answer.worded``), kept
+    from the plain answer where a fused one replaces it."""
     text, scores = answer
     row["answer"] = text
     for key in ("cut", "past_context", "objects"):
@@ -144,6 +146,8 @@ def put_answer(row: dict, answer, record: dict) -> None:
         row["cut"] = True
     if inf.is_past_context(answer):
         row["past_context"] = True
+    if worded := getattr(answer, "worded", ()):
+        row["worded"] = list(worded)
     if record["task"] == "det":
         row.update(scored_objects(text, scores, record))
 

@@ -150,6 +150,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     skipped: list[dict] = []  # rows asked of no --tta view
     unasked: list[dict] = []  # rows some --tta views were not asked of
+    worded: list[dict] = []  # rows with --det-by-class classes that answered in words, left out
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +174,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 n_unfused += "tta_note" in row
                 skipped += [row] if "tta_skipped" in row else []
                 unasked += [row] if "tta_unasked" in row else []
+                worded += [row] if "worded" in row else []
                 if problem := grammar_problem(row["answer"]):
                     malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
@@ -207,6 +209,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if skipped:  # the plain answer stands: --tta did nothing for them, which a score would not tell
         print(f"rsvlm eval: note: {len(skipped)} of the {len(todo)} record(s) of this run were asked no --tta view "
               f"(first: {skipped[0]['id']}: {skipped[0]['tta_skipped']}; 'tta_skipped' in {part})", file=sys.stderr)
+    if worded:  # the scores count the joined shapes alone
+        print(f"rsvlm eval: note: {len(worded)} of the {len(todo)} record(s) of this run had class answer(s) in words "
+              f"with no shape, left out of the joined answer (first: {worded[0]['id']}: "
+              f"{', '.join(map(repr, worded[0]['worded']))}; 'worded' in {part})", file=sys.stderr)
     if unasked:
         print(f"rsvlm eval: note: {len(unasked)} record(s) were not asked some --tta views (first: {unasked[0]['id']}: "
               f"{unasked[0]['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)

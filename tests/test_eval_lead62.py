@@ -81,3 +81,23 @@ def test_eval_views_a_question_is_not_asked_are_not_counted_as_answers_left_out(
     err = capsys.readouterr().err
     assert "left out of their --tta fusion" not in err
     assert "1 record(s) were not asked some --tta views (first: r0: test-time augmentation: 4 other view(s)" in err
+
+
+def test_eval_det_by_class_says_a_class_that_answered_in_words(tmp_path, monkeypatch, capsys):
+    # Answer.worded (411f7eb) was said by predict and chat: eval --det-by-class dropped such a class unsaid
+    from rsvlm import inference
+
+    box = "<box><loc_1><loc_2><loc_30><loc_40></box>"
+    monkeypatch.setattr(inference, "answerer", lambda *a, **kw: lambda msgs, imgs: [
+        inference.Answer(box, [0.9], worded=("harbor",)) for _ in msgs])
+    det = {**RECORD, "task": "det", "conversations": [{"from": "human", "value": "<image>\n[det] Find all objects."},
+                                                      {"from": "gpt", "value": box}]}
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
+    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
+    data.write_text(json.dumps(det) + "\n")
+    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, by_class=True)
+    row = json.loads(out.read_text().splitlines()[0])
+    assert row["worded"] == ["harbor"]
+    err = capsys.readouterr().err
+    assert "rsvlm eval: note: 1 of the 1 record(s) of this run had class answer(s) in words with no shape, left out " \
+           "of the joined answer (first: r0: 'harbor'; 'worded' in" in err, err
