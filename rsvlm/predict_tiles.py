@@ -34,7 +34,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
     ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_unasked"`` where
-    some views were not asked of it (``Fused.unasked``). ``seen``, where given
+    some views were not asked of it (``Fused.unasked``), ``"worded"`` the classes asked on their own
+    (``by_class``) that answered in words, left out (``Answer.worded``). ``seen``, where given
     with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, and ``"first"``: the first
     tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked."""
     from rsvlm import geometry
@@ -72,7 +73,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                             **({"past_views": only_views} if only_views else {}),
                             **({"note": refused[k]} if k in refused else {}),
                             **({"tta_note": f.note} if f is not None and f.note else {}),
-                            **({"tta_unasked": f.unasked} if f is not None and f.unasked else {})})
+                            **({"tta_unasked": f.unasked} if f is not None and f.unasked else {}),
+                            **({"worded": list(answer.worded)} if getattr(answer, "worded", ()) else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
         return out
 
@@ -211,6 +213,9 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
     if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
         say(f"note: {len(notes)} of {n} tile(s) fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
+    if worded := [t["worded"] for t in tiles if "worded" in t]:  # --det-by-class: the scene's objects lack them
+        say(f"note: {len(worded)} of {n} tile(s) had class answer(s) in words with no shape, left out of the joined "
+            f"answer (\"worded\" in --out's tiles; first: {', '.join(map(repr, worded[0]))})")
     if notes := [t["tta_unasked"] for t in tiles if "tta_unasked" in t]:
         say(f"note: {len(notes)} of {n} tile(s) were not asked some views (\"tta_unasked\" in --out's tiles; first: "
             f"{notes[0]})")

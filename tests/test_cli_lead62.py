@@ -69,3 +69,20 @@ def test_a_tiled_run_says_views_not_asked_apart_from_answers_left_out(ckpt, geot
            "augmentation: 4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err, err
     tiles = json.loads(out.read_text())["tiles"]
     assert all("tta_unasked" in t and "tta_note" not in t for t in tiles)
+
+
+def test_a_tiled_run_says_a_class_answered_in_words(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    # untiled predict said Answer.worded (6a3c167); --tile dropped it unsaid, tile by tile
+    import json
+
+    from rsvlm import inference as inf
+
+    answer = inf.Answer("<box><loc_1><loc_2><loc_30><loc_40></box>", [0.9], worded=("storage tank",))
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [answer] * len(msgs))
+    out = tmp_path / "p.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tile", "48",
+                 "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: 4 of 4 tile(s) had class answer(s) in words with no shape, left out of the joined answer " \
+           "(\"worded\" in --out's tiles; first: 'storage tank')" in err, err
+    assert all(t["worded"] == ["storage tank"] for t in json.loads(out.read_text())["tiles"])
