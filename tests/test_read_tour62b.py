@@ -122,3 +122,11 @@ def test_a_path_starting_with_tilde_is_said_not_expanded(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError) as e:
         read_image("~/missing.png")
     assert str(e.value) == "image not found: ~/missing.png"
+
+
+def test_a_path_starting_with_an_unknown_users_tilde_is_not_found():
+    # Path.expanduser raised RuntimeError ("Could not determine home directory") for ~nosuchuser: not the
+    # FileNotFoundError eval and predict take as the record's or the image's error
+    with pytest.raises(FileNotFoundError) as e:
+        read_image("~nosuchuser62b/a.png")
+    assert str(e.value) == "image not found: ~nosuchuser62b/a.png"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import shlex
 import threading
@@ -156,7 +157,7 @@ def check_image_path(name: Path | str) -> None:
     if not p.is_dir() and "," in str(name) and all(Path(q.strip()).is_file() for q in str(name).split(",")):
         raise FileNotFoundError(f"image not found: {p}; it names {str(name).count(',') + 1} files comma-separated: "
                                 "give band files as a list (read_image([\"B02.jp2\", \"B03.jp2\"]))")
-    if not p.is_dir() and str(name).startswith("~") and (home := Path(str(name)).expanduser()).exists():
+    if not p.is_dir() and str(name).startswith("~") and (home := Path(os.path.expanduser(str(name)))).exists():
         raise FileNotFoundError(f"image not found: {p}; a path's ~ is not expanded here (the shell does): give "
                                 f"{home} (os.path.expanduser)")  # was "image not found" of a file that is there
     if not p.is_dir():
