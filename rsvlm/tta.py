@@ -54,6 +54,7 @@ VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
 CROPS = ("c0", "c1", "c2", "c3")  # corner crops, top left, top right, bottom left, bottom right: detection only
 NONE = "None."  # a fused answer where no shape is kept: what the model answers where it finds none
+CROPS_FOR = "crops are only for [det]/[ground] questions with no position words, whose answer is boxes"  # croppable
 MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+crops": DIHEDRAL + CROPS}
 
 
@@ -229,8 +230,7 @@ def _skipped_note(skipped: list[str], n: int) -> str | None:
     why = [w for w, ok in (
         ("a turn cannot be said in a mirror view (a word with no one-word image there: 'above' under a transpose)",
          any(not v.startswith("c") for v in skipped)),
-        ("crops are only for [det]/[ground] questions with no position words, whose answer is boxes",
-         any(v.startswith("c") for v in skipped))) if ok]
+        (CROPS_FOR, any(v.startswith("c") for v in skipped))) if ok]
     return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "
             f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
 
@@ -352,7 +352,7 @@ def no_view_note(messages: list[dict], images: list, first: tuple[str, list[floa
     why = _not_fused(messages, geometry.decode(first[0], w, h), first[0], cfg)
     if why is None:  # fused, yet no view could be asked of it
         if all(v.startswith("c") for v in cfg.views[1:]):
-            why = ("crops are only for [det]/[ground] questions with no position words, whose answer is boxes, "
+            why = (f"{CROPS_FOR}, "
                    "in a conversation whose turns hold no shape; a short text answer is voted over mirror views")
         else:
             why = "a turn of the conversation cannot be said in a mirror view"
