@@ -148,9 +148,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: resuming {out}: {kept} of the {len(mine)} record(s){' of this rank' * (world > 1)} "
               f"were answered by an earlier run and are kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
-    skipped: list[dict] = []  # rows asked of no --tta view
-    unasked: list[dict] = []  # rows some --tta views were not asked of
-    worded: list[dict] = []  # rows with --det-by-class classes that answered in words, left out
+    # rows said at the end by a field: asked no --tta view, not asked some, --det-by-class classes said in words
+    told: dict[str, list] = {key: [0, None] for key in ("tta_skipped", "tta_unasked", "worded")}  # [count, first]
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
@@ -172,9 +171,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 n_past += bool(row.get("past_context"))
                 n_noted += "note" in row
                 n_unfused += "tta_note" in row
-                skipped += [row] if "tta_skipped" in row else []
-                unasked += [row] if "tta_unasked" in row else []
-                worded += [row] if "worded" in row else []
+                for key, seen in told.items():  # a count and the first row: not every row of the run held
+                    if key in row:
+                        seen[0], seen[1] = seen[0] + 1, seen[1] or row
                 if problem := grammar_problem(row["answer"]):
                     malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
@@ -206,16 +205,19 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if n_noted:
         print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
-    if skipped:  # the plain answer stands: --tta did nothing for them, which a score would not tell
-        print(f"rsvlm eval: note: {len(skipped)} of the {len(todo)} record(s) of this run were asked no --tta view "
-              f"(first: {skipped[0]['id']}: {skipped[0]['tta_skipped']}; 'tta_skipped' in {part})", file=sys.stderr)
-    if worded:  # the scores count the joined shapes alone
-        print(f"rsvlm eval: note: {len(worded)} of the {len(todo)} record(s) of this run had class answer(s) in words "
-              f"with no shape, left out of the joined answer (first: {worded[0]['id']}: "
-              f"{', '.join(map(repr, worded[0]['worded']))}; 'worded' in {part})", file=sys.stderr)
-    if unasked:
-        print(f"rsvlm eval: note: {len(unasked)} record(s) were not asked some --tta views (first: {unasked[0]['id']}: "
-              f"{unasked[0]['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
+    if (n := told["tta_skipped"][0]):  # the plain answer stands: --tta did nothing for them, which a score would not tell
+        first = told["tta_skipped"][1]
+        print(f"rsvlm eval: note: {n} of the {len(todo)} record(s) of this run were asked no --tta view "
+              f"(first: {first['id']}: {first['tta_skipped']}; 'tta_skipped' in {part})", file=sys.stderr)
+    if (n := told["worded"][0]):  # the scores count the joined shapes alone
+        first = told["worded"][1]
+        print(f"rsvlm eval: note: {n} of the {len(todo)} record(s) of this run had class answer(s) in words "
+              f"with no shape, left out of the joined answer (first: {first['id']}: "
+              f"{', '.join(map(repr, first['worded']))}; 'worded' in {part})", file=sys.stderr)
+    if (n := told["tta_unasked"][0]):
+        first = told["tta_unasked"][1]
+        print(f"rsvlm eval: note: {n} record(s) were not asked some --tta views (first: {first['id']}: "
+              f"{first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
     if n_unfused:
         print(f"rsvlm eval: note: {n_unfused} record(s) had view answers left out of their --tta fusion (empty, "
               f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)
