@@ -17,7 +17,7 @@ def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], 
 
 
 def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str = "--rgb-bands") -> str | None:
-    """Why ``rgb_bands`` (three band names, ``cli._rgb_bands``) cannot draw ``img`` (an RSImage, called
+    """Why ``rgb_bands`` (three band names, ``cli_values.rgb_bands``) cannot draw ``img`` (an RSImage, called
     ``label``): a name none of its bands has, said with the bands it has, or an ir image (one band,
     drawn through a colour map); None where they can (or none were given). Names match as the overlay
     matches them (``bandnames.band_at``: any case, ``B4`` is ``B04``, ``red`` is ``R``)."""
